@@ -1,0 +1,24 @@
+/* mez_cli.h: the subcommands of the `mez` command, each in its own cmd_*.c file.
+ * A subcommand returns the process exit code: 0 valid/ok, 1 invalid, 2 usage or I/O error. */
+#ifndef MEZ_CLI_H
+#define MEZ_CLI_H
+
+#include <apr_pools.h>
+#include "mez/problem.h"
+
+#define MEZ_EXIT_OK      0
+#define MEZ_EXIT_INVALID 1
+#define MEZ_EXIT_USAGE   2
+
+int mez_cmd_keygen(apr_pool_t *p, int argc, const char *const *argv);
+int mez_cmd_canon(apr_pool_t *p, int argc, const char *const *argv);
+int mez_cmd_digest(apr_pool_t *p, int argc, const char *const *argv);
+int mez_cmd_vc(apr_pool_t *p, int argc, const char *const *argv);
+int mez_cmd_db(apr_pool_t *p, int argc, const char *const *argv);
+
+/* Prints a problem to stderr and returns the exit code for its status. */
+int mez_cli_fail(const mez_problem_t *pb, mez_status_t rv);
+/* 1 if argv holds -h or --help. */
+int mez_cli_wants_help(int argc, const char *const *argv);
+
+#endif

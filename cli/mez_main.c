@@ -1,0 +1,84 @@
+/* mez_main.c: the `mez` command's entry point, dispatching to subcommands over libmezcore.
+ * The same library code paths serve mod_mez, so what the CLI verifies offline the server verifies online. */
+#include <stdio.h>
+#include <string.h>
+#include <apr_general.h>
+#include "mez/log.h"
+#include "mez/version.h"
+#include "mez_cli.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "usage: mez <command> [options]\n"
+        "\n"
+        "commands:\n"
+        "  keygen --out KEY.pem        create an Ed25519 key (file mode 0600) and print its did:key\n"
+        "  canon FILE|-                print the RFC 8785 canonical bytes of a JSON document\n"
+        "  digest FILE|-               print sha256:<hex> of the canonical bytes\n"
+        "  vc issue --key KEY.pem FILE|-   sign a credential (eddsa-jcs-2022) and print it\n"
+        "  vc verify FILE|-            verify a credential or presentation, and say which check failed\n"
+        "  db migrate --driver D --params P   apply the SQL schema (sqlite3 or pgsql)\n"
+        "  db version --driver D --params P   print the database's schema version\n"
+        "  version                     print the version\n"
+        "\n"
+        "exit codes: 0 valid/ok, 1 invalid, 2 usage or I/O error. Each command takes --help.\n");
+}
+
+static void log_to_stderr(void *baton, mez_log_level_t level, const char *file, int line, const char *msg)
+{
+    fprintf(stderr, "mez: %s\n", msg);
+}
+
+int main(int argc, const char *const *argv)
+{
+    apr_pool_t *p;
+    int rc;
+    const char *cmd;
+
+    apr_app_initialize(&argc, &argv, NULL);
+    apr_pool_create(&p, NULL);
+    mez_log_set(log_to_stderr, NULL, MEZ_LOG_WARN);
+
+    if (argc < 2) {
+        usage(stderr);
+        return MEZ_EXIT_USAGE;
+    }
+    cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return MEZ_EXIT_OK;
+    }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("mez %s\n", mez_version());
+        return MEZ_EXIT_OK;
+    }
+    if (!strcmp(cmd, "keygen")) rc = mez_cmd_keygen(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "canon")) rc = mez_cmd_canon(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "digest")) rc = mez_cmd_digest(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "vc")) rc = mez_cmd_vc(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "db")) rc = mez_cmd_db(p, argc - 1, argv + 1);
+    else {
+        fprintf(stderr, "mez: unknown command '%s'\n", cmd);
+        usage(stderr);
+        rc = MEZ_EXIT_USAGE;
+    }
+    apr_pool_destroy(p);
+    apr_terminate();
+    return rc;
+}
+
+int mez_cli_fail(const mez_problem_t *pb, mez_status_t rv)
+{
+    fprintf(stderr, "mez: %s: %s%s%s\n", pb->code ? pb->code : "error", pb->detail ? pb->detail : "",
+            pb->pointer && *pb->pointer ? " at " : "", pb->pointer && *pb->pointer ? pb->pointer : "");
+    return rv == MEZ_EINVAL ? MEZ_EXIT_INVALID : MEZ_EXIT_USAGE;
+}
+
+int mez_cli_wants_help(int argc, const char *const *argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+            return 1;
+    return 0;
+}

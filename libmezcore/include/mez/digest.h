@@ -1,0 +1,32 @@
+/* mez/digest.h: SHA-256 digests written "sha256:<64 lowercase hex>", compared in constant time. */
+#ifndef MEZ_DIGEST_H
+#define MEZ_DIGEST_H
+
+#include <stddef.h>
+#include <apr_pools.h>
+#include <jansson.h>
+#include "mez/problem.h"
+
+#define MEZ_DIGEST_LEN 32
+
+typedef struct mez_digest_t {
+    unsigned char bytes[MEZ_DIGEST_LEN];
+} mez_digest_t;
+
+void mez_digest_sha256(const void *data, size_t len, mez_digest_t *out);
+
+/* SHA-256 of the RFC 8785 canonical bytes of v. */
+mez_status_t mez_digest_json(apr_pool_t *p, const json_t *v, mez_digest_t *out, mez_problem_t *pb);
+
+/* "sha256:<hex>" */
+const char *mez_digest_format(apr_pool_t *p, const mez_digest_t *d);
+/* 64 lowercase hex characters, no prefix (how the reference system writes digests). */
+const char *mez_digest_hex(apr_pool_t *p, const mez_digest_t *d);
+
+/* Parses "sha256:<64 lowercase hex>" (code "digest.invalid" otherwise). */
+mez_status_t mez_digest_parse(apr_pool_t *p, const char *s, mez_digest_t *out, mez_problem_t *pb);
+
+/* 1 when equal; runs in time independent of where they differ. */
+int mez_digest_equal(const mez_digest_t *a, const mez_digest_t *b);
+
+#endif

@@ -1,0 +1,38 @@
+/* mez/json.h: strict JSON parsing and RFC 8785 (JCS) canonical serialisation over jansson values.
+ * jansson's own dumper is not JCS (key order, numbers, escapes), so canonical bytes come only from here. */
+#ifndef MEZ_JSON_H
+#define MEZ_JSON_H
+
+#include <stddef.h>
+#include <apr_pools.h>
+#include <jansson.h>
+#include "mez/problem.h"
+
+/* Parses one JSON text. Rejects duplicate object keys, invalid UTF-8 and lone surrogates,
+ * numbers that overflow a double, and trailing garbage (problem code "json.invalid" or
+ * "json.duplicate_key", pointer to where the parser stopped if known).
+ * Integers beyond 64 bits are kept as doubles, as ECMAScript would read them.
+ * The value is owned by pool p (json_decref on cleanup). */
+mez_status_t mez_json_parse(apr_pool_t *p, const char *buf, size_t len, json_t **out, mez_problem_t *pb);
+
+/* Reads and parses a file, "-" meaning standard input. */
+mez_status_t mez_json_parse_file(apr_pool_t *p, const char *path, json_t **out, mez_problem_t *pb);
+
+/* The RFC 8785 canonical UTF-8 bytes of v, NUL-terminated, allocated from p.
+ * Fails (code "json.not_canonicalizable") for NaN or infinite reals. */
+mez_status_t mez_json_canonicalize(apr_pool_t *p, const json_t *v, const char **out, size_t *outlen,
+                                   mez_problem_t *pb);
+
+/* ECMAScript Number::toString of a finite double into buf (at least 32 bytes); returns length. */
+size_t mez_json_format_number(double d, char *buf);
+
+/* Compares two UTF-8 strings by their UTF-16 code units, as RFC 8785 orders object keys. */
+int mez_json_key_compare(const char *a, size_t alen, const char *b, size_t blen);
+
+/* Ties v's lifetime to pool p: json_decref(v) when p is cleared. Returns v. */
+json_t *mez_json_pool_own(apr_pool_t *p, json_t *v);
+
+/* Pretty JSON text for humans (CLI output, HTTP bodies), allocated from p. */
+const char *mez_json_dump(apr_pool_t *p, const json_t *v, int pretty);
+
+#endif

@@ -1,0 +1,39 @@
+/* mez/problem.h: status codes and RFC 9457 problem details shared by every area.
+ * Core functions fill a mez_problem_t; mod_mez renders it as problem+json, the CLI prints it. */
+#ifndef MEZ_PROBLEM_H
+#define MEZ_PROBLEM_H
+
+#include <apr_pools.h>
+#include <jansson.h>
+
+typedef int mez_status_t;
+
+#define MEZ_OK        0
+#define MEZ_EINVAL    1   /* the input is invalid: a clear answer, CLI exit 1 */
+#define MEZ_EIO       2   /* a file, database or peer could not be used: CLI exit 2 */
+#define MEZ_EINTERNAL 3   /* a bug or resource exhaustion */
+
+typedef struct mez_problem_t {
+    int status;           /* HTTP status the API answers with */
+    const char *code;     /* stable machine code, e.g. "json.duplicate_key" */
+    const char *title;    /* short human summary of the code */
+    const char *detail;   /* what exactly went wrong, for this input */
+    const char *pointer;  /* RFC 6901 JSON pointer to the offending field, or NULL */
+} mez_problem_t;
+
+/* Fills pb (if not NULL) and returns rv, so callers can write `return mez_problem(...)`. */
+mez_status_t mez_problem(mez_problem_t *pb, apr_pool_t *p, mez_status_t rv, int http_status,
+                         const char *code, const char *pointer, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
+/* The problem as an RFC 9457 JSON object (new reference). */
+json_t *mez_problem_to_json(const mez_problem_t *pb);
+
+/* "urn:mez:problem:<code>": the problem type URI for a code. */
+const char *mez_problem_type(apr_pool_t *p, const char *code);
+
+/* Appends an escaped reference token to a JSON pointer: ("/a", "b/c") -> "/a/b~1c". */
+const char *mez_pointer_join(apr_pool_t *p, const char *base, const char *token);
+const char *mez_pointer_index(apr_pool_t *p, const char *base, size_t index);
+
+#endif

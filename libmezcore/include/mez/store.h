@@ -1,0 +1,53 @@
+/* mez/store.h: persistence over apr_dbd, the same SQL on the sqlite3 (embedded default) and pgsql drivers.
+ * mod_mez passes connections it got from mod_dbd; the CLI opens its own with mez_db_open(). */
+#ifndef MEZ_STORE_H
+#define MEZ_STORE_H
+
+#include <apr_pools.h>
+#include <apr_dbd.h>
+#include "mez/problem.h"
+
+/* The schema version this build expects; /readyz answers 503 until the database has it. */
+#define MEZ_SCHEMA_VERSION 1
+
+typedef struct mez_db_t {
+    const apr_dbd_driver_t *driver;
+    apr_dbd_t *handle;
+    const char *driver_name;   /* "sqlite3" or "pgsql" */
+} mez_db_t;
+
+/* Opens a connection for the CLI (driver "sqlite3" with a file name, or "pgsql" with a libpq conninfo).
+ * Closed when p is cleared. */
+mez_status_t mez_db_open(apr_pool_t *p, const char *driver_name, const char *params, mez_db_t **out,
+                         mez_problem_t *pb);
+/* Wraps a connection somebody else owns (mod_dbd's). */
+mez_db_t *mez_db_wrap(apr_pool_t *p, const apr_dbd_driver_t *driver, apr_dbd_t *handle);
+
+/* Runs one parameterless SQL statement. */
+mez_status_t mez_db_exec(apr_pool_t *p, mez_db_t *db, const char *sql, mez_problem_t *pb);
+/* Runs a statement with apr_dbd placeholders (%s) bound to the NULL-terminated string arguments. */
+mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *sql, mez_problem_t *pb, ...);
+/* First column of the first row as a string (*out NULL when there is no row). */
+mez_status_t mez_db_query_value(apr_pool_t *p, mez_db_t *db, const char **out, const char *sql,
+                                mez_problem_t *pb, ...);
+
+/* Transactions: begin in rollback mode; mez_db_commit() switches to commit and ends it.
+ * If the pool is cleared before commit, apr_dbd's cleanup rolls back. */
+typedef struct mez_db_tx_t mez_db_tx_t;
+mez_status_t mez_db_begin(apr_pool_t *p, mez_db_t *db, mez_db_tx_t **tx, mez_problem_t *pb);
+mez_status_t mez_db_commit(apr_pool_t *p, mez_db_tx_t *tx, mez_problem_t *pb);
+void mez_db_rollback(apr_pool_t *p, mez_db_tx_t *tx);
+
+/* Schema version recorded in the database, 0 when the schema-version table does not exist. */
+mez_status_t mez_db_schema_version(apr_pool_t *p, mez_db_t *db, int *version, mez_problem_t *pb);
+/* Applies sql_dir/<driver>/NNNN_*.sql files above the current version, each in its own transaction.
+ * *from and *to report the versions before and after. */
+mez_status_t mez_db_migrate(apr_pool_t *p, mez_db_t *db, const char *sql_dir, int *from, int *to,
+                            mez_problem_t *pb);
+
+/* Records an issued credential (id may be NULL). */
+mez_status_t mez_store_credential_insert(apr_pool_t *p, mez_db_t *db, const char *credential_id,
+                                         const char *issuer, const char *digest, const char *body,
+                                         mez_problem_t *pb);
+
+#endif

@@ -1,0 +1,71 @@
+/* mez/vc.h: W3C Verifiable Credentials Data Model 2.0 with Data Integrity proofs, cryptosuite eddsa-jcs-2022:
+ * issuing (adding a proof), verifying credentials and presentations, and saying which check failed. */
+#ifndef MEZ_VC_H
+#define MEZ_VC_H
+
+#include <apr_pools.h>
+#include <apr_time.h>
+#include <jansson.h>
+#include "mez/key.h"
+#include "mez/problem.h"
+
+#define MEZ_VC_CONTEXT_V2 "https://www.w3.org/ns/credentials/v2"
+#define MEZ_VC_CRYPTOSUITE "eddsa-jcs-2022"
+
+/* The checks a verification runs, in order; a result names the first that failed. */
+#define MEZ_VC_CHECK_SCHEMA    "schema"      /* VC 2.0 data model shape */
+#define MEZ_VC_CHECK_PROOF     "proof"       /* proof type, cryptosuite, purpose, challenge, domain, context */
+#define MEZ_VC_CHECK_KEY       "key"         /* verificationMethod resolves to an Ed25519 key */
+#define MEZ_VC_CHECK_SIGNATURE "signature"   /* the Ed25519 signature over the JCS hashes */
+#define MEZ_VC_CHECK_EXPIRY    "expiry"      /* validFrom / validUntil / proof.expires against now */
+
+typedef struct mez_vc_proof_options_t {
+    const char *verification_method; /* NULL: the signing key's did:key#fragment */
+    const char *proof_purpose;       /* NULL: "assertionMethod" */
+    const char *created;             /* NULL: now, as YYYY-MM-DDTHH:MM:SSZ */
+    const char *expires;             /* optional */
+    const char *challenge;           /* optional (presentations) */
+    const char *domain;              /* optional (presentations) */
+} mez_vc_proof_options_t;
+
+/* Adds a DataIntegrityProof (eddsa-jcs-2022) to a copy of document and returns it in *secured
+ * (owned by p). The document must not already carry a proof ("vc.already_signed"). */
+mez_status_t mez_vc_sign(apr_pool_t *p, const json_t *document, const mez_key_t *key,
+                         const mez_vc_proof_options_t *opts, json_t **secured, mez_problem_t *pb);
+
+/* Issues a credential: checks the VC 2.0 shape ("schema" problems with a pointer), sets issuer to
+ * issuer_id when absent, refuses a different issuer ("vc.issuer_mismatch"), then signs. */
+mez_status_t mez_vc_issue(apr_pool_t *p, const json_t *credential, const mez_key_t *key, const char *issuer_id,
+                          const mez_vc_proof_options_t *opts, json_t **vc, mez_problem_t *pb);
+
+typedef struct mez_vc_verify_options_t {
+    apr_time_t now;                 /* 0: apr_time_now() */
+    const char *expected_purpose;   /* NULL: "assertionMethod" for credentials, "authentication" for presentations */
+    const char *challenge;          /* presentations: the proof must carry exactly this challenge, if set */
+    const char *domain;             /* presentations: the proof must carry exactly this domain, if set */
+} mez_vc_verify_options_t;
+
+typedef struct mez_vc_result_t {
+    int verified;                   /* 1 when every check passed */
+    json_t *checks;                 /* array of the check names that passed (owned by the pool) */
+    json_t *warnings;               /* array of {code, message} */
+    const char *failed_check;       /* one of MEZ_VC_CHECK_*, NULL when verified */
+    mez_problem_t problem;          /* why it failed: status 422, code "vc.<check>...", pointer */
+} mez_vc_result_t;
+
+/* Verifies a credential. Returns MEZ_OK when the verification ran (then res says valid or not),
+ * an error only for internal failures. */
+mez_status_t mez_vc_verify(apr_pool_t *p, const json_t *vc, const mez_vc_verify_options_t *opts,
+                           mez_vc_result_t *res);
+
+/* Verifies a presentation: its own proof (purpose, challenge, domain) and every credential inside
+ * (a failing credential names its index in the pointer, e.g. /verifiableCredential/1/proof). */
+mez_status_t mez_vp_verify(apr_pool_t *p, const json_t *vp, const mez_vc_verify_options_t *opts,
+                           mez_vc_result_t *res);
+
+/* Current time as "YYYY-MM-DDTHH:MM:SSZ". */
+const char *mez_time_now_rfc3339(apr_pool_t *p);
+/* Parses an XML Schema dateTimeStamp / RFC 3339 date-time with offset; -1 on error. */
+int mez_time_parse_rfc3339(const char *s, apr_time_t *out);
+
+#endif

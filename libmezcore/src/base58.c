@@ -1,0 +1,1 @@
+/* base58.c: placeholder until implemented. */

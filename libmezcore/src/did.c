@@ -1,0 +1,1 @@
+/* did.c: placeholder until implemented. */

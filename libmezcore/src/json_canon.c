@@ -1,0 +1,245 @@
+/* json_canon.c: RFC 8785 canonical serialisation of jansson values.
+ * Object members are sorted by the UTF-16 code units of their names, numbers use ECMAScript form,
+ * and strings get the minimal escaping of RFC 8785 section 3.2.2.2. */
+#include <math.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include "mez/json.h"
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+    int failed;
+} canon_buf_t;
+
+static void buf_reserve(canon_buf_t *b, size_t extra)
+{
+    if (b->len + extra <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap * 2 : 1024;
+    while (cap < b->len + extra)
+        cap *= 2;
+    char *d = realloc(b->data, cap);
+    if (!d)
+        abort();   /* out of memory: nothing sensible to do in a serializer */
+    b->data = d;
+    b->cap = cap;
+}
+
+static void buf_put(canon_buf_t *b, const char *s, size_t n)
+{
+    buf_reserve(b, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+}
+
+static void buf_putc(canon_buf_t *b, char c)
+{
+    buf_reserve(b, 1);
+    b->data[b->len++] = c;
+}
+
+static void put_string(canon_buf_t *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t run = 0;
+    buf_reserve(b, n + 2);
+    buf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *esc = NULL;
+        char u[6];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        buf_put(b, s + run, i - run);
+        run = i + 1;
+        switch (c) {
+        case '"':  esc = "\\\""; break;
+        case '\\': esc = "\\\\"; break;
+        case '\b': esc = "\\b"; break;
+        case '\f': esc = "\\f"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
+        default:
+            u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
+            u[4] = hex[c >> 4]; u[5] = hex[c & 0xf];
+            buf_put(b, u, 6);
+            continue;
+        }
+        buf_put(b, esc, strlen(esc));
+    }
+    buf_put(b, s + run, n - run);
+    buf_putc(b, '"');
+}
+
+/* Decodes the next code point of well-formed UTF-8 (jansson has validated it). */
+static uint32_t next_cp(const unsigned char **pp, const unsigned char *end)
+{
+    const unsigned char *s = *pp;
+    uint32_t cp = *s++;
+    int more = 0;
+    if (cp >= 0xf0) { cp &= 0x07; more = 3; }
+    else if (cp >= 0xe0) { cp &= 0x0f; more = 2; }
+    else if (cp >= 0xc0) { cp &= 0x1f; more = 1; }
+    while (more-- > 0 && s < end)
+        cp = (cp << 6) | (*s++ & 0x3f);
+    *pp = s;
+    return cp;
+}
+
+int mez_json_key_compare(const char *a, size_t alen, const char *b, size_t blen)
+{
+    const unsigned char *pa = (const unsigned char *)a, *ea = pa + alen;
+    const unsigned char *pb = (const unsigned char *)b, *eb = pb + blen;
+    uint32_t pend_a = 0, pend_b = 0;   /* pending low surrogate of a split code point */
+
+    for (;;) {
+        uint32_t ua, ub;
+        int has_a = pend_a || pa < ea, has_b = pend_b || pb < eb;
+        if (!has_a || !has_b)
+            return has_a - has_b;
+        if (pend_a) { ua = pend_a; pend_a = 0; }
+        else {
+            uint32_t cp = next_cp(&pa, ea);
+            if (cp >= 0x10000) {
+                cp -= 0x10000;
+                ua = 0xd800 + (cp >> 10);
+                pend_a = 0xdc00 + (cp & 0x3ff);
+            }
+            else ua = cp;
+        }
+        if (pend_b) { ub = pend_b; pend_b = 0; }
+        else {
+            uint32_t cp = next_cp(&pb, eb);
+            if (cp >= 0x10000) {
+                cp -= 0x10000;
+                ub = 0xd800 + (cp >> 10);
+                pend_b = 0xdc00 + (cp & 0x3ff);
+            }
+            else ub = cp;
+        }
+        if (ua != ub)
+            return ua < ub ? -1 : 1;
+    }
+}
+
+typedef struct {
+    const char *key;
+    size_t len;
+    json_t *value;
+} member_t;
+
+static int member_cmp(const void *x, const void *y)
+{
+    const member_t *a = x, *b = y;
+    return mez_json_key_compare(a->key, a->len, b->key, b->len);
+}
+
+static void put_value(canon_buf_t *b, const json_t *v);
+
+static void put_object(canon_buf_t *b, const json_t *v)
+{
+    size_t n = json_object_size(v), i = 0;
+    member_t small[16];
+    member_t *m = n <= 16 ? small : malloc(n * sizeof(*m));
+    void *it;
+    if (!m)
+        abort();
+    for (it = json_object_iter((json_t *)v); it; it = json_object_iter_next((json_t *)v, it), i++) {
+        m[i].key = json_object_iter_key(it);
+        m[i].len = json_object_iter_key_len(it);
+        m[i].value = json_object_iter_value(it);
+    }
+    qsort(m, n, sizeof(*m), member_cmp);
+    buf_putc(b, '{');
+    for (i = 0; i < n; i++) {
+        if (i)
+            buf_putc(b, ',');
+        put_string(b, m[i].key, m[i].len);
+        buf_putc(b, ':');
+        put_value(b, m[i].value);
+    }
+    buf_putc(b, '}');
+    if (m != small)
+        free(m);
+}
+
+static void put_value(canon_buf_t *b, const json_t *v)
+{
+    char num[40];
+    size_t i, n;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        put_object(b, v);
+        break;
+    case JSON_ARRAY:
+        buf_putc(b, '[');
+        n = json_array_size(v);
+        for (i = 0; i < n; i++) {
+            if (i)
+                buf_putc(b, ',');
+            put_value(b, json_array_get(v, i));
+        }
+        buf_putc(b, ']');
+        break;
+    case JSON_STRING:
+        put_string(b, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_INTEGER: {
+        json_int_t x = json_integer_value(v);
+        /* Beyond 2^53 an ECMAScript reader sees the nearest double, so print that. */
+        if (x > 9007199254740992LL || x < -9007199254740992LL)
+            n = mez_json_format_number((double)x, num);
+        else
+            n = (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, x);
+        buf_put(b, num, n);
+        break;
+    }
+    case JSON_REAL: {
+        double d = json_real_value(v);
+        if (!isfinite(d)) {
+            b->failed = 1;
+            return;
+        }
+        n = mez_json_format_number(d, num);
+        buf_put(b, num, n);
+        break;
+    }
+    case JSON_TRUE:
+        buf_put(b, "true", 4);
+        break;
+    case JSON_FALSE:
+        buf_put(b, "false", 5);
+        break;
+    case JSON_NULL:
+        buf_put(b, "null", 4);
+        break;
+    }
+}
+
+mez_status_t mez_json_canonicalize(apr_pool_t *p, const json_t *v, const char **out, size_t *outlen,
+                                   mez_problem_t *pb)
+{
+    canon_buf_t b = { NULL, 0, 0, 0 };
+    if (!v)
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "json.not_canonicalizable", "", "no JSON value");
+    put_value(&b, v);
+    if (b.failed) {
+        free(b.data);
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "json.not_canonicalizable", "",
+                           "NaN and Infinity have no RFC 8785 form");
+    }
+    char *s = apr_palloc(p, b.len + 1);
+    if (b.len)
+        memcpy(s, b.data, b.len);
+    s[b.len] = '\0';
+    free(b.data);
+    *out = s;
+    if (outlen)
+        *outlen = b.len;
+    return MEZ_OK;
+}

@@ -1,0 +1,104 @@
+/* json_parse.c: strict JSON input (duplicate keys, bad UTF-8, overflow rejected) and pool-owned values.
+ * Parsing is where untrusted bytes enter, so every failure here becomes a precise problem. */
+#include <stdlib.h>
+#include <string.h>
+#include <apr_file_io.h>
+#include <apr_strings.h>
+#include "mez/json.h"
+
+static apr_status_t json_cleanup(void *data)
+{
+    json_decref((json_t *)data);
+    return APR_SUCCESS;
+}
+
+json_t *mez_json_pool_own(apr_pool_t *p, json_t *v)
+{
+    if (v)
+        apr_pool_cleanup_register(p, v, json_cleanup, apr_pool_cleanup_null);
+    return v;
+}
+
+mez_status_t mez_json_parse(apr_pool_t *p, const char *buf, size_t len, json_t **out, mez_problem_t *pb)
+{
+    json_error_t err;
+    const size_t flags = JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL;
+    json_t *v;
+
+    *out = NULL;
+    v = json_loadb(buf, len, flags, &err);
+    if (!v && json_error_code(&err) == json_error_numeric_overflow) {
+        /* "too big integer": beyond 64 bits is still a JSON number; read it as ECMAScript would, a double.
+         * A real that overflows fails again below. */
+        v = json_loadb(buf, len, flags | JSON_DECODE_INT_AS_REAL, &err);
+    }
+    if (!v) {
+        const char *code = "json.invalid";
+        switch (json_error_code(&err)) {
+        case json_error_duplicate_key:   code = "json.duplicate_key"; break;
+        case json_error_numeric_overflow: code = "json.number_out_of_range"; break;
+        case json_error_invalid_utf8:    code = "json.invalid_utf8"; break;
+        case json_error_premature_end_of_input: code = "json.truncated"; break;
+        default: break;
+        }
+        return mez_problem(pb, p, MEZ_EINVAL, 400, code, "",
+                           "%s (line %d, column %d, byte %d)", err.text, err.line, err.column,
+                           err.position);
+    }
+    *out = mez_json_pool_own(p, v);
+    return MEZ_OK;
+}
+
+mez_status_t mez_json_parse_file(apr_pool_t *p, const char *path, json_t **out, mez_problem_t *pb)
+{
+    apr_file_t *f;
+    apr_status_t rv;
+    char *buf = NULL;
+    apr_size_t len = 0, cap = 0;
+
+    if (!strcmp(path, "-"))
+        rv = apr_file_open_stdin(&f, p);
+    else
+        rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, 0, p);
+    if (rv != APR_SUCCESS) {
+        char e[256];
+        return mez_problem(pb, p, MEZ_EIO, 500, "io.open", NULL, "cannot open %s: %s", path,
+                           apr_strerror(rv, e, sizeof(e)));
+    }
+    for (;;) {
+        apr_size_t n;
+        if (cap - len < 65536) {
+            apr_size_t ncap = cap ? cap * 2 : 65536;
+            char *nb = apr_palloc(p, ncap);
+            if (len)
+                memcpy(nb, buf, len);
+            buf = nb;
+            cap = ncap;
+        }
+        n = cap - len;
+        rv = apr_file_read(f, buf + len, &n);
+        len += n;
+        if (rv == APR_EOF)
+            break;
+        if (rv != APR_SUCCESS) {
+            char e[256];
+            return mez_problem(pb, p, MEZ_EIO, 500, "io.read", NULL, "cannot read %s: %s", path,
+                               apr_strerror(rv, e, sizeof(e)));
+        }
+    }
+    if (strcmp(path, "-"))
+        apr_file_close(f);
+    return mez_json_parse(p, buf ? buf : "", len, out, pb);
+}
+
+const char *mez_json_dump(apr_pool_t *p, const json_t *v, int pretty)
+{
+    size_t flags = JSON_ENCODE_ANY | (pretty ? JSON_INDENT(2) : JSON_COMPACT);
+    char *s = json_dumps(v, flags);
+    const char *r;
+    if (!s)
+        return "null";
+    r = apr_pstrdup(p, s);
+    free(s);
+    return r;
+}

@@ -1,0 +1,1 @@
+/* key.c: placeholder until implemented. */

@@ -1,0 +1,89 @@
+/* problem.c: filling and rendering RFC 9457 problem details.
+ * The code is the stable contract; title and detail are for people and may change. */
+#include <stdarg.h>
+#include <string.h>
+#include <apr_strings.h>
+#include "mez/problem.h"
+
+static const char *title_for(int status)
+{
+    switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 503: return "Service Unavailable";
+    default:  return status >= 500 ? "Internal Server Error" : "Error";
+    }
+}
+
+mez_status_t mez_problem(mez_problem_t *pb, apr_pool_t *p, mez_status_t rv, int http_status,
+                         const char *code, const char *pointer, const char *fmt, ...)
+{
+    va_list ap;
+    if (!pb)
+        return rv;
+    pb->status = http_status;
+    pb->code = code;
+    pb->title = title_for(http_status);
+    pb->pointer = pointer;
+    va_start(ap, fmt);
+    pb->detail = apr_pvsprintf(p, fmt, ap);
+    va_end(ap);
+    return rv;
+}
+
+const char *mez_problem_type(apr_pool_t *p, const char *code)
+{
+    return apr_pstrcat(p, "urn:mez:problem:", code ? code : "internal", NULL);
+}
+
+json_t *mez_problem_to_json(const mez_problem_t *pb)
+{
+    const char *code = pb->code ? pb->code : "internal";
+    char type[256];
+    json_t *o = json_object();
+    apr_snprintf(type, sizeof(type), "urn:mez:problem:%s", code);
+    json_object_set_new(o, "type", json_string(type));
+    json_object_set_new(o, "title", json_string(pb->title ? pb->title : title_for(pb->status)));
+    json_object_set_new(o, "status", json_integer(pb->status ? pb->status : 500));
+    json_object_set_new(o, "code", json_string(code));
+    if (pb->detail)
+        json_object_set_new(o, "detail", json_string(pb->detail));
+    if (pb->pointer)
+        json_object_set_new(o, "pointer", json_string(pb->pointer));
+    return o;
+}
+
+const char *mez_pointer_join(apr_pool_t *p, const char *base, const char *token)
+{
+    /* RFC 6901: '~' is written "~0" and '/' is written "~1". */
+    size_t n = strlen(token), extra = 0;
+    for (size_t i = 0; i < n; i++)
+        if (token[i] == '~' || token[i] == '/')
+            extra++;
+    size_t blen = base ? strlen(base) : 0;
+    char *out = apr_palloc(p, blen + 1 + n + extra + 1), *w = out;
+    if (blen) {
+        memcpy(w, base, blen);
+        w += blen;
+    }
+    *w++ = '/';
+    for (size_t i = 0; i < n; i++) {
+        if (token[i] == '~') { *w++ = '~'; *w++ = '0'; }
+        else if (token[i] == '/') { *w++ = '~'; *w++ = '1'; }
+        else *w++ = token[i];
+    }
+    *w = '\0';
+    return out;
+}
+
+const char *mez_pointer_index(apr_pool_t *p, const char *base, size_t index)
+{
+    return apr_psprintf(p, "%s/%" APR_SIZE_T_FMT, base ? base : "", index);
+}

@@ -1,0 +1,1 @@
+/* store_credential.c: placeholder until implemented. */

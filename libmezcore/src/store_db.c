@@ -1,0 +1,1 @@
+/* store_db.c: placeholder until implemented. */

@@ -1,0 +1,1 @@
+/* store_migrate.c: placeholder until implemented. */

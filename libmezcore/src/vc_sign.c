@@ -1,0 +1,1 @@
+/* vc_sign.c: placeholder until implemented. */

@@ -1,0 +1,1 @@
+/* vc_time.c: placeholder until implemented. */

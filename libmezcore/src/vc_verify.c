@@ -1,0 +1,1 @@
+/* vc_verify.c: placeholder until implemented. */

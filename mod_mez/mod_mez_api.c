@@ -1,0 +1,1 @@
+/* mod_mez_api.c: being written. */

@@ -1,0 +1,1 @@
+/* mod_mez_config.c: being written. */

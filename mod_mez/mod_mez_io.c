@@ -1,0 +1,1 @@
+/* mod_mez_io.c: being written. */

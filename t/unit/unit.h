@@ -1,0 +1,30 @@
+/* unit.h: shared helpers for the CUnit suites of libmezcore (one suite per area).
+ * Each test_<area>.c exports one register function that unit_main.c calls. */
+#ifndef MEZ_UNIT_H
+#define MEZ_UNIT_H
+
+#include <stddef.h>
+#include <apr_pools.h>
+#include <CUnit/CUnit.h>
+
+/* A pool for the current test, cleared by the runner after each test. */
+apr_pool_t *unit_pool(void);
+
+/* Path of a file under ../shared (MEZ_SHARED), e.g. unit_shared("vectors/jcs/input/arrays.json"). */
+const char *unit_shared(const char *rel);
+/* Reads a whole file into the test pool (NUL-terminated); NULL if it cannot be read. */
+char *unit_read_file(const char *path, size_t *len);
+/* A fresh empty directory for the current test. */
+const char *unit_tmpdir(void);
+
+void unit_register_json(void);
+void unit_register_digest(void);
+void unit_register_key(void);
+void unit_register_did(void);
+void unit_register_vc(void);
+void unit_register_store(void);
+
+/* Adds a suite whose tests each get a fresh unit_pool(). */
+CU_pSuite unit_suite(const char *name);
+
+#endif

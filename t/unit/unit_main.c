@@ -1,0 +1,103 @@
+/* unit_main.c: runs every libmezcore CUnit suite and prints CUnit's summary.
+ * Exit status is non-zero when any assertion failed, so `make check` fails. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <apr_general.h>
+#include <apr_file_io.h>
+#include <apr_strings.h>
+#include <CUnit/Basic.h>
+#include "unit.h"
+
+static apr_pool_t *root_pool;
+static apr_pool_t *test_pool;
+
+apr_pool_t *unit_pool(void)
+{
+    return test_pool;
+}
+
+static int suite_setup(void)
+{
+    return 0;
+}
+
+static void test_setup(void)
+{
+    apr_pool_create(&test_pool, root_pool);
+}
+
+static void test_teardown(void)
+{
+    apr_pool_destroy(test_pool);
+    test_pool = NULL;
+}
+
+CU_pSuite unit_suite(const char *name)
+{
+    return CU_add_suite_with_setup_and_teardown(name, suite_setup, NULL, test_setup, test_teardown);
+}
+
+const char *unit_shared(const char *rel)
+{
+    const char *base = getenv("MEZ_SHARED");
+    if (!base || !*base)
+        base = "../shared";
+    return apr_pstrcat(test_pool, base, "/", rel, NULL);
+}
+
+char *unit_read_file(const char *path, size_t *len)
+{
+    apr_file_t *f;
+    apr_finfo_t fi;
+    if (apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, 0, test_pool) != APR_SUCCESS)
+        return NULL;
+    if (apr_file_info_get(&fi, APR_FINFO_SIZE, f) != APR_SUCCESS)
+        return NULL;
+    char *buf = apr_palloc(test_pool, (apr_size_t)fi.size + 1);
+    apr_size_t n = (apr_size_t)fi.size;
+    if (n > 0 && apr_file_read_full(f, buf, n, &n) != APR_SUCCESS)
+        return NULL;
+    buf[n] = '\0';
+    apr_file_close(f);
+    if (len)
+        *len = n;
+    return buf;
+}
+
+const char *unit_tmpdir(void)
+{
+    const char *tmp;
+    char *tmpl;
+    apr_temp_dir_get(&tmp, test_pool);
+    tmpl = apr_pstrcat(test_pool, tmp, "/mez-unit-XXXXXX", NULL);
+    if (!mkdtemp(tmpl))
+        return NULL;
+    return tmpl;
+}
+
+int main(int argc, char **argv)
+{
+    unsigned failures;
+    apr_app_initialize(&argc, (const char *const **)&argv, NULL);
+    apr_pool_create(&root_pool, NULL);
+
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 2;
+    unit_register_json();
+    unit_register_digest();
+    unit_register_key();
+    unit_register_did();
+    unit_register_vc();
+    unit_register_store();
+
+    CU_basic_set_mode(argc > 1 && !strcmp(argv[1], "-v") ? CU_BRM_VERBOSE : CU_BRM_NORMAL);
+    CU_basic_run_tests();
+    failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    if (CU_get_error() != CUE_SUCCESS)
+        failures++;
+    CU_cleanup_registry();
+    apr_pool_destroy(root_pool);
+    apr_terminate();
+    return failures ? 1 : 0;
+}
