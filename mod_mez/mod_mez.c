@@ -1,4 +1,94 @@
-/* mod_mez.c: module record (being written). */
+/* mod_mez.c: the module record and its hooks: logging bridge, start-up checks, mod_dbd lookup, handler.
+ * Start-up is where configuration mistakes must stop httpd, before a single request is served. */
 #include "httpd.h"
 #include "http_config.h"
-AP_DECLARE_MODULE(mez) = { STANDARD20_MODULE_STUFF, NULL, NULL, NULL, NULL, NULL, NULL, AP_MODULE_FLAG_NONE };
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_core.h"
+#include "mez/log.h"
+#include "mod_mez.h"
+
+APLOG_USE_MODULE(mez);
+
+
+static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
+
+static server_rec *log_server;
+
+static void log_bridge(void *baton, mez_log_level_t level, const char *file, int line, const char *msg)
+{
+    ap_log_error(file, line, APLOG_MODULE_INDEX, (int)level, 0, log_server, "%s", msg);
+}
+
+mez_db_t *mez_request_db(request_rec *r)
+{
+    ap_dbd_t *dbd;
+    if (!dbd_acquire)
+        return NULL;
+    dbd = dbd_acquire(r);
+    if (!dbd)
+        return NULL;
+    return mez_db_wrap(r->pool, dbd->driver, dbd->handle);
+}
+
+static void optional_fn_retrieve(void)
+{
+    dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+}
+
+static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+    server_rec *v;
+    /* The core only logs through this callback; it is set here, before any child or thread exists. */
+    log_server = s;
+    mez_log_set(log_bridge, NULL, MEZ_LOG_DEBUG);
+    /* httpd runs optional_fn_retrieve after the first post_config pass; look mod_dbd up here too. */
+    if (!dbd_acquire)
+        dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+
+    for (v = s; v; v = v->next) {
+        mez_srv_conf_t *sc = mez_srv_conf(v);
+        if (!sc->zone_id)
+            continue;
+        if (!sc->key) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, v,
+                         "MezZone %s (%s:%u) has no MezKeyFile: a zone cannot sign without its key",
+                         sc->zone_id, sc->defn_name, sc->defn_line);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if (!dbd_acquire) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, v,
+                         "MezZone %s (%s:%u) needs mod_dbd: add LoadModule dbd_module and DBDriver/DBDParams",
+                         sc->zone_id, sc->defn_name, sc->defn_line);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG)
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, v, "zone %s is %s", sc->zone_id, sc->did);
+    }
+    return OK;
+}
+
+static int handler(request_rec *r)
+{
+    if (!r->handler || strcmp(r->handler, MEZ_HANDLER))
+        return DECLINED;
+    return mez_api_handler(r);
+}
+
+static void register_hooks(apr_pool_t *p)
+{
+    ap_hook_optional_fn_retrieve(optional_fn_retrieve, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+module AP_MODULE_DECLARE_DATA mez_module = {
+    STANDARD20_MODULE_STUFF,
+    NULL,                   /* per-directory config */
+    NULL,
+    mez_create_srv_conf,
+    mez_merge_srv_conf,
+    mez_cmds,
+    register_hooks,
+    AP_MODULE_FLAG_NONE
+};

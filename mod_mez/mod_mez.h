@@ -1,0 +1,56 @@
+/* mod_mez.h: what the glue files of mod_mez share: the per-server configuration and the I/O helpers.
+ * Everything a zone decides lives in libmezcore; this module only connects it to httpd. */
+#ifndef MOD_MEZ_H
+#define MOD_MEZ_H
+
+#include <apr_dbd.h>
+#include "httpd.h"
+#include "http_config.h"
+#include "mod_dbd.h"
+#include "mez/key.h"
+#include "mez/problem.h"
+#include "mez/store.h"
+
+#define MEZ_HANDLER "mez-api"
+#define MEZ_DEFAULT_MAX_BODY (1024 * 1024)
+
+typedef enum { MEZ_MODE_UNSET = -1, MEZ_MODE_DEVELOPMENT = 0, MEZ_MODE_PRODUCTION = 1 } mez_mode_t;
+
+/* Per virtual host; filled while the configuration is read, read-only once children run. */
+typedef struct mez_srv_conf_t {
+    const char *zone_id;
+    const char *key_file;
+    mez_key_t *key;             /* loaded when MezKeyFile is read, so a bad key stops start-up */
+    const char *did;
+    const char *verification_method;
+    const char *data_dir;
+    apr_off_t max_body;         /* -1: unset */
+    mez_mode_t mode;
+    const char *defn_name;      /* where the zone was configured, for start-up messages */
+    unsigned defn_line;
+} mez_srv_conf_t;
+
+extern module AP_MODULE_DECLARE_DATA mez_module;
+extern const command_rec mez_cmds[];
+
+void *mez_create_srv_conf(apr_pool_t *p, server_rec *s);
+void *mez_merge_srv_conf(apr_pool_t *p, void *basev, void *addv);
+mez_srv_conf_t *mez_srv_conf(const server_rec *s);
+
+/* mod_mez_io.c: JSON in and out */
+/* Reads the request body as JSON within the zone's size limit (413, 415, 400 problems otherwise). */
+mez_status_t mez_read_json_body(request_rec *r, json_t **out, mez_problem_t *pb);
+int mez_send_json(request_rec *r, int status, json_t *body);
+/* Sends pb as application/problem+json; extra (may be NULL) adds members such as "checks". */
+int mez_send_problem(request_rec *r, const mez_problem_t *pb, json_t *extra);
+/* Refuses members of obj not in the NULL-terminated allowed list ("request.unknown_field"). */
+mez_status_t mez_check_members(request_rec *r, const json_t *obj, const char *pointer,
+                               const char *const *allowed, mez_problem_t *pb);
+
+/* mod_mez_api.c: the mez-api handler */
+int mez_api_handler(request_rec *r);
+
+/* A database connection from mod_dbd's pool for this request (NULL when none can be had). */
+mez_db_t *mez_request_db(request_rec *r);
+
+#endif

@@ -1,1 +1,276 @@
-/* mod_mez_api.c: being written. */
+/* mod_mez_api.c: the mez-api handler: routes /v1/... and the health probes to their handlers.
+ * Each handler validates, calls libmezcore, persists in one transaction, and answers JSON or a problem. */
+#include <string.h>
+#include <apr_strings.h>
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "mez/digest.h"
+#include "mez/json.h"
+#include "mez/vc.h"
+#include "mez/version.h"
+#include "mod_mez.h"
+
+APLOG_USE_MODULE(mez);
+
+typedef int route_fn(request_rec *r, mez_srv_conf_t *sc);
+
+typedef struct {
+    const char *path;
+    int method;          /* M_GET or M_POST */
+    route_fn *fn;
+} route_t;
+
+/* Problems from the core point into the document they were given; the API wraps that document in
+ * a member ("/credential"), so pointers are re-rooted to the request body. */
+static void reroot(request_rec *r, mez_problem_t *pb, const char *base)
+{
+    if (pb->pointer)
+        pb->pointer = apr_pstrcat(r->pool, base, pb->pointer, NULL);
+}
+
+static int fail(request_rec *r, mez_problem_t *pb)
+{
+    return mez_send_problem(r, pb, NULL);
+}
+
+static int zone_not_configured(request_rec *r)
+{
+    mez_problem_t pb = { 0 };
+    mez_problem(&pb, r->pool, MEZ_EINVAL, 503, "zone.not_configured", NULL,
+                "this server has no MezZone/MezKeyFile configuration");
+    return fail(r, &pb);
+}
+
+/* ---------------------------------------------------------------- probes */
+
+static int get_healthz(request_rec *r, mez_srv_conf_t *sc)
+{
+    return mez_send_json(r, HTTP_OK, json_pack("{s:s}", "status", "ok"));
+}
+
+static int get_readyz(request_rec *r, mez_srv_conf_t *sc)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db;
+    int version = 0;
+    json_t *checks;
+
+    if (!sc->key)
+        return zone_not_configured(r);
+    db = mez_request_db(r);
+    if (!db) {
+        mez_problem(&pb, r->pool, MEZ_EIO, 503, "ready.database_unreachable", NULL,
+                    "no database connection could be had from mod_dbd");
+        return fail(r, &pb);
+    }
+    if (mez_db_schema_version(r->pool, db, &version, &pb) != MEZ_OK) {
+        pb.code = "ready.database_unreachable";
+        return fail(r, &pb);
+    }
+    if (version != MEZ_SCHEMA_VERSION) {
+        mez_problem(&pb, r->pool, MEZ_EIO, 503, "ready.schema_outdated", NULL,
+                    "the database schema is at version %d, this build needs %d: run mez db migrate", version,
+                    MEZ_SCHEMA_VERSION);
+        return mez_send_problem(r, &pb, json_pack("{s:i,s:i}", "schema_version", version,
+                                                  "schema_version_expected", MEZ_SCHEMA_VERSION));
+    }
+    checks = json_pack("{s:s,s:s,s:i,s:s}", "database", "ok", "driver", db->driver_name, "schema_version", version,
+                       "keys", "ok");
+    return mez_send_json(r, HTTP_OK, json_pack("{s:s,s:o}", "status", "ready", "checks", checks));
+}
+
+/* ---------------------------------------------------------------- zone */
+
+static int get_zone(request_rec *r, mez_srv_conf_t *sc)
+{
+    if (!sc->key || !sc->zone_id)
+        return zone_not_configured(r);
+    return mez_send_json(r, HTTP_OK,
+                         json_pack("{s:s,s:s,s:s,s:s,s:s}", "zone_id", sc->zone_id, "did", sc->did,
+                                   "verification_method", sc->verification_method, "version", mez_version(),
+                                   "mode", sc->mode == MEZ_MODE_PRODUCTION ? "production" : "development"));
+}
+
+/* ---------------------------------------------------------------- credentials */
+
+/* Reads {"<member>": {...}, "options": {...}} and checks its shape; *options may be NULL. */
+static mez_status_t read_envelope(request_rec *r, const char *member, const char *const *allowed_options,
+                                  json_t **doc, json_t **options, mez_problem_t *pb)
+{
+    static const char *const none[] = { NULL };
+    const char *allowed[] = { member, "options", NULL };
+    const char *ptr = apr_pstrcat(r->pool, "/", member, NULL);
+    json_t *body;
+    mez_status_t rv;
+
+    if ((rv = mez_read_json_body(r, &body, pb)) != MEZ_OK)
+        return rv;
+    if (!json_is_object(body))
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 400, "request.not_an_object", "",
+                           "the body must be a JSON object");
+    if ((rv = mez_check_members(r, body, "", allowed, pb)) != MEZ_OK)
+        return rv;
+    *doc = json_object_get(body, member);
+    if (!*doc)
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.missing_field", ptr, "'%s' is required", member);
+    if (!json_is_object(*doc))
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.invalid_type", ptr, "'%s' must be an object",
+                           member);
+    *options = json_object_get(body, "options");
+    if (*options) {
+        if (!json_is_object(*options))
+            return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.invalid_type", "/options",
+                               "'options' must be an object");
+        if ((rv = mez_check_members(r, *options, "/options", allowed_options ? allowed_options : none, pb)) != MEZ_OK)
+            return rv;
+        for (const char *const *o = allowed_options; o && *o; o++) {
+            json_t *v = json_object_get(*options, *o);
+            if (v && !json_is_string(v))
+                return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.invalid_type",
+                                   mez_pointer_join(r->pool, "/options", *o), "'%s' must be a string", *o);
+        }
+    }
+    return MEZ_OK;
+}
+
+static int post_issue(request_rec *r, mez_srv_conf_t *sc)
+{
+    mez_problem_t pb = { 0 };
+    json_t *credential, *options, *vc;
+    mez_digest_t digest;
+    const char *canon, *id;
+    mez_db_t *db;
+    mez_db_tx_t *tx;
+    json_t *idv;
+
+    if (!sc->key || !sc->zone_id)
+        return zone_not_configured(r);
+    if (read_envelope(r, "credential", NULL, &credential, &options, &pb) != MEZ_OK)
+        return fail(r, &pb);
+    if (mez_vc_issue(r->pool, credential, sc->key, sc->did, NULL, &vc, &pb) != MEZ_OK) {
+        reroot(r, &pb, "/credential");
+        return fail(r, &pb);
+    }
+    if (mez_json_canonicalize(r->pool, vc, &canon, NULL, &pb) != MEZ_OK)
+        return fail(r, &pb);
+    mez_digest_sha256(canon, strlen(canon), &digest);
+    idv = json_object_get(vc, "id");
+    id = json_is_string(idv) ? json_string_value(idv) : NULL;
+
+    /* Nothing is answered until the record is committed; any failure rolls the transaction back. */
+    if (!(db = mez_request_db(r))) {
+        mez_problem(&pb, r->pool, MEZ_EIO, 503, "db.unreachable", NULL, "no database connection available");
+        return fail(r, &pb);
+    }
+    if (mez_db_begin(r->pool, db, &tx, &pb) != MEZ_OK)
+        return fail(r, &pb);
+    if (mez_store_credential_insert(r->pool, db, id, sc->did, mez_digest_format(r->pool, &digest), canon, &pb)
+            != MEZ_OK
+        || mez_db_commit(r->pool, tx, &pb) != MEZ_OK) {
+        mez_db_rollback(r->pool, tx);
+        return fail(r, &pb);
+    }
+    apr_table_setn(r->notes, "mez-action", "credential.issue");
+    apr_table_setn(r->notes, "mez-credential-digest", mez_digest_format(r->pool, &digest));
+    if (id)
+        apr_table_setn(r->notes, "mez-credential-id", id);
+    return mez_send_json(r, HTTP_CREATED, json_pack("{s:O}", "verifiableCredential", vc));
+}
+
+/* Answers a verification: 200 with checks when valid, 422 problem naming the failed check otherwise. */
+static int answer_verification(request_rec *r, mez_vc_result_t *res, const char *base)
+{
+    json_t *warnings = res->warnings ? json_incref(res->warnings) : json_array();
+    json_t *checks = res->checks ? json_incref(res->checks) : json_array();
+    apr_table_setn(r->notes, "mez-decision", res->verified ? "valid" : "invalid");
+    if (res->verified)
+        return mez_send_json(r, HTTP_OK,
+                             json_pack("{s:o,s:o,s:[]}", "checks", checks, "warnings", warnings, "errors"));
+    reroot(r, &res->problem, base);
+    if (!res->problem.status)
+        res->problem.status = 422;
+    json_t *err = mez_problem_to_json(&res->problem);
+    return mez_send_problem(r, &res->problem,
+                            json_pack("{s:s,s:o,s:o,s:[o]}", "failed_check",
+                                      res->failed_check ? res->failed_check : "unknown", "checks", checks,
+                                      "warnings", warnings, "errors", err));
+}
+
+static const char *option_string(json_t *options, const char *name)
+{
+    json_t *v = options ? json_object_get(options, name) : NULL;
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int post_verify(request_rec *r, mez_srv_conf_t *sc)
+{
+    static const char *const allowed[] = { "challenge", "domain", NULL };
+    mez_problem_t pb = { 0 };
+    mez_vc_verify_options_t vo = { 0 };
+    mez_vc_result_t res = { 0 };
+    json_t *vc, *options;
+
+    if (read_envelope(r, "verifiableCredential", allowed, &vc, &options, &pb) != MEZ_OK)
+        return fail(r, &pb);
+    vo.challenge = option_string(options, "challenge");
+    vo.domain = option_string(options, "domain");
+    apr_table_setn(r->notes, "mez-action", "credential.verify");
+    if (mez_vc_verify(r->pool, vc, &vo, &res) != MEZ_OK)
+        return fail(r, &res.problem);
+    return answer_verification(r, &res, "/verifiableCredential");
+}
+
+static int post_vp_verify(request_rec *r, mez_srv_conf_t *sc)
+{
+    static const char *const allowed[] = { "challenge", "domain", NULL };
+    mez_problem_t pb = { 0 };
+    mez_vc_verify_options_t vo = { 0 };
+    mez_vc_result_t res = { 0 };
+    json_t *vp, *options;
+
+    if (read_envelope(r, "verifiablePresentation", allowed, &vp, &options, &pb) != MEZ_OK)
+        return fail(r, &pb);
+    vo.challenge = option_string(options, "challenge");
+    vo.domain = option_string(options, "domain");
+    apr_table_setn(r->notes, "mez-action", "presentation.verify");
+    if (mez_vp_verify(r->pool, vp, &vo, &res) != MEZ_OK)
+        return fail(r, &res.problem);
+    return answer_verification(r, &res, "/verifiablePresentation");
+}
+
+/* ---------------------------------------------------------------- routing */
+
+static const route_t routes[] = {
+    { "/healthz",                  M_GET,  get_healthz },
+    { "/readyz",                   M_GET,  get_readyz },
+    { "/v1/zone",                  M_GET,  get_zone },
+    { "/v1/credentials/issue",     M_POST, post_issue },
+    { "/v1/credentials/verify",    M_POST, post_verify },
+    { "/v1/presentations/verify",  M_POST, post_vp_verify },
+    { NULL, 0, NULL }
+};
+
+int mez_api_handler(request_rec *r)
+{
+    mez_srv_conf_t *sc = mez_srv_conf(r->server);
+    mez_problem_t pb = { 0 };
+    const char *allow = NULL;
+
+    for (const route_t *rt = routes; rt->path; rt++) {
+        if (strcmp(r->uri, rt->path))
+            continue;
+        if (r->method_number == rt->method)
+            return rt->fn(r, sc);
+        allow = rt->method == M_GET ? "GET, HEAD" : "POST";
+    }
+    if (allow) {
+        apr_table_setn(r->headers_out, "Allow", allow);
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 405, "request.method_not_allowed", NULL,
+                    "%s is not allowed on %s (allowed: %s)", r->method, r->uri, allow);
+        return fail(r, &pb);
+    }
+    mez_problem(&pb, r->pool, MEZ_EINVAL, 404, "request.not_found", NULL, "there is no resource at %s", r->uri);
+    return fail(r, &pb);
+}

@@ -1,1 +1,155 @@
-/* mod_mez_config.c: being written. */
+/* mod_mez_config.c: the Mez* directives, validated as they are read so that httpd names the file and line
+ * of a bad value at start-up, and the per-server merge. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include "httpd.h"
+#include "http_config.h"
+#include "mez/did.h"
+#include "mez/key.h"
+#include "mod_mez.h"
+
+void *mez_create_srv_conf(apr_pool_t *p, server_rec *s)
+{
+    mez_srv_conf_t *sc = apr_pcalloc(p, sizeof(*sc));
+    sc->max_body = -1;
+    sc->mode = MEZ_MODE_UNSET;
+    return sc;
+}
+
+void *mez_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const mez_srv_conf_t *base = basev, *add = addv;
+    mez_srv_conf_t *sc = apr_pcalloc(p, sizeof(*sc));
+    /* A virtual host inherits the main server's zone unless it names its own. */
+    sc->zone_id = add->zone_id ? add->zone_id : base->zone_id;
+    sc->defn_name = add->zone_id ? add->defn_name : base->defn_name;
+    sc->defn_line = add->zone_id ? add->defn_line : base->defn_line;
+    if (add->key) {
+        sc->key_file = add->key_file;
+        sc->key = add->key;
+        sc->did = add->did;
+        sc->verification_method = add->verification_method;
+    }
+    else {
+        sc->key_file = base->key_file;
+        sc->key = base->key;
+        sc->did = base->did;
+        sc->verification_method = base->verification_method;
+    }
+    sc->data_dir = add->data_dir ? add->data_dir : base->data_dir;
+    sc->max_body = add->max_body >= 0 ? add->max_body : base->max_body;
+    sc->mode = add->mode != MEZ_MODE_UNSET ? add->mode : base->mode;
+    return sc;
+}
+
+mez_srv_conf_t *mez_srv_conf(const server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &mez_module);
+}
+
+static mez_srv_conf_t *cmd_conf(cmd_parms *cmd)
+{
+    return mez_srv_conf(cmd->server);
+}
+
+static const char *set_zone(cmd_parms *cmd, void *dc, const char *id)
+{
+    mez_srv_conf_t *sc = cmd_conf(cmd);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    size_t n = strlen(id);
+    if (err)
+        return err;
+    /* Zone ids appear in URLs, file names and log lines: keep them to a DNS-label alphabet. */
+    if (n == 0 || n > 63)
+        return "MezZone: the zone id must be 1 to 63 characters";
+    for (size_t i = 0; i < n; i++)
+        if (!(islower((unsigned char)id[i]) || isdigit((unsigned char)id[i]) || id[i] == '-'))
+            return apr_psprintf(cmd->pool, "MezZone: '%s' is not a valid zone id (use a-z, 0-9 and '-')", id);
+    if (id[0] == '-' || id[n - 1] == '-')
+        return "MezZone: a zone id must not start or end with '-'";
+    sc->zone_id = id;
+    sc->defn_name = cmd->directive->filename;
+    sc->defn_line = (unsigned)cmd->directive->line_num;
+    return NULL;
+}
+
+static const char *set_key_file(cmd_parms *cmd, void *dc, const char *arg)
+{
+    mez_srv_conf_t *sc = cmd_conf(cmd);
+    mez_problem_t pb = { 0 };
+    const char *path, *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    if (err)
+        return err;
+    path = ap_server_root_relative(cmd->pool, arg);
+    if (!path)
+        return apr_psprintf(cmd->pool, "MezKeyFile: invalid path '%s'", arg);
+    /* Loaded now, by the parent that can read the 0600 file, and kept in memory for the children. */
+    if (mez_key_load_private(cmd->pool, path, &sc->key, &pb) != MEZ_OK)
+        return apr_psprintf(cmd->pool, "MezKeyFile %s: %s (%s)", path, pb.detail ? pb.detail : "cannot load",
+                            pb.code ? pb.code : "key.error");
+    sc->key_file = path;
+    sc->did = mez_did_key(cmd->pool, sc->key);
+    sc->verification_method = mez_did_key_verification_method(cmd->pool, sc->key);
+    return NULL;
+}
+
+static const char *set_data_dir(cmd_parms *cmd, void *dc, const char *arg)
+{
+    mez_srv_conf_t *sc = cmd_conf(cmd);
+    apr_finfo_t fi;
+    const char *path, *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    if (err)
+        return err;
+    path = ap_server_root_relative(cmd->pool, arg);
+    if (!path || apr_stat(&fi, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS || fi.filetype != APR_DIR)
+        return apr_psprintf(cmd->pool, "MezDataDir: '%s' is not an existing directory", arg);
+    sc->data_dir = path;
+    return NULL;
+}
+
+static const char *set_max_body(cmd_parms *cmd, void *dc, const char *arg)
+{
+    mez_srv_conf_t *sc = cmd_conf(cmd);
+    char *end = NULL;
+    apr_int64_t n;
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    if (err)
+        return err;
+    n = apr_strtoi64(arg, &end, 10);
+    if (!*arg || *end || n <= 0 || n > APR_INT64_C(1073741824))
+        return apr_psprintf(cmd->pool, "MezMaxBodySize: '%s' is not a size in bytes between 1 and 1073741824",
+                            arg);
+    sc->max_body = (apr_off_t)n;
+    return NULL;
+}
+
+static const char *set_mode(cmd_parms *cmd, void *dc, const char *arg)
+{
+    mez_srv_conf_t *sc = cmd_conf(cmd);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    if (err)
+        return err;
+    if (!strcasecmp(arg, "development"))
+        sc->mode = MEZ_MODE_DEVELOPMENT;
+    else if (!strcasecmp(arg, "production"))
+        sc->mode = MEZ_MODE_PRODUCTION;
+    else
+        return apr_psprintf(cmd->pool, "MezMode: '%s' is neither development nor production", arg);
+    return NULL;
+}
+
+const command_rec mez_cmds[] = {
+    AP_INIT_TAKE1("MezZone", set_zone, NULL, RSRC_CONF,
+                  "the zone this server or virtual host serves (a-z, 0-9, '-')"),
+    AP_INIT_TAKE1("MezKeyFile", set_key_file, NULL, RSRC_CONF,
+                  "the zone's Ed25519 private key (PEM, mode 0600)"),
+    AP_INIT_TAKE1("MezDataDir", set_data_dir, NULL, RSRC_CONF,
+                  "the zone's data directory (content-addressed store, SQLite file)"),
+    AP_INIT_TAKE1("MezMaxBodySize", set_max_body, NULL, RSRC_CONF,
+                  "the largest request body the API reads, in bytes (default 1048576)"),
+    AP_INIT_TAKE1("MezMode", set_mode, NULL, RSRC_CONF,
+                  "development (default) or production (fail closed on anything not real)"),
+    { NULL }
+};

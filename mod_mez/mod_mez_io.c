@@ -1,1 +1,131 @@
-/* mod_mez_io.c: being written. */
+/* mod_mez_io.c: JSON request bodies in, JSON and RFC 9457 problem documents out.
+ * Bodies are read against the zone's limit before parsing, so an oversized request costs nothing. */
+#include <string.h>
+#include <apr_strings.h>
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "mez/json.h"
+#include "mod_mez.h"
+
+APLOG_USE_MODULE(mez);
+
+/* application/json or any application/<x>+json, parameters (charset) ignored. */
+static int is_json_type(const char *ct)
+{
+    const char *semi;
+    size_t n;
+    if (!ct)
+        return 0;
+    while (*ct == ' ')
+        ct++;
+    semi = strchr(ct, ';');
+    n = semi ? (size_t)(semi - ct) : strlen(ct);
+    while (n && ct[n - 1] == ' ')
+        n--;
+    if (n == 16 && !strncasecmp(ct, "application/json", 16))
+        return 1;
+    return n > 17 && !strncasecmp(ct, "application/", 12) && !strncasecmp(ct + n - 5, "+json", 5);
+}
+
+mez_status_t mez_read_json_body(request_rec *r, json_t **out, mez_problem_t *pb)
+{
+    mez_srv_conf_t *sc = mez_srv_conf(r->server);
+    apr_off_t limit = sc->max_body > 0 ? sc->max_body : MEZ_DEFAULT_MAX_BODY;
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    char *buf;
+    apr_off_t len = 0;
+    int rc;
+
+    *out = NULL;
+    if (!is_json_type(ct))
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 415, "request.unsupported_media_type", NULL,
+                           "the body must be application/json, not %s", ct ? ct : "(none)");
+    if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK)
+        return mez_problem(pb, r->pool, MEZ_EINVAL, rc, "request.unreadable", NULL, "the body cannot be read");
+    if (r->remaining > limit)
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 413, "request.too_large", NULL,
+                           "the body is %" APR_OFF_T_FMT " bytes; this zone accepts at most %" APR_OFF_T_FMT,
+                           r->remaining, limit);
+    buf = apr_palloc(r->pool, (apr_size_t)limit + 1);
+    if (ap_should_client_block(r)) {
+        long n;
+        /* Read one byte past the limit so a chunked body that is too large is recognised as such. */
+        while ((n = ap_get_client_block(r, buf + len, (apr_size_t)(limit + 1 - len))) > 0) {
+            len += n;
+            if (len > limit) {
+                /* Drain the rest so the connection can be reused, then refuse. */
+                char sink[8192];
+                while (ap_get_client_block(r, sink, sizeof(sink)) > 0)
+                    ;
+                return mez_problem(pb, r->pool, MEZ_EINVAL, 413, "request.too_large", NULL,
+                                   "the body is larger than this zone's limit of %" APR_OFF_T_FMT " bytes", limit);
+            }
+        }
+        if (n < 0)
+            return mez_problem(pb, r->pool, MEZ_EINVAL, 400, "request.unreadable", NULL,
+                               "the body could not be read completely");
+    }
+    if (len == 0)
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 400, "json.invalid", "", "the body is empty");
+    buf[len] = '\0';
+    return mez_json_parse(r->pool, buf, (size_t)len, out, pb);
+}
+
+static int send_body(request_rec *r, int status, const char *type, json_t *body)
+{
+    const char *text = apr_pstrcat(r->pool, mez_json_dump(r->pool, body, 0), "\n", NULL);
+    r->status = status;
+    ap_set_content_type(r, type);
+    ap_set_content_length(r, (apr_off_t)strlen(text));
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    if (!r->header_only)
+        ap_rputs(text, r);
+    return OK;
+}
+
+int mez_send_json(request_rec *r, int status, json_t *body)
+{
+    mez_json_pool_own(r->pool, body);
+    return send_body(r, status, "application/json", body);
+}
+
+int mez_send_problem(request_rec *r, const mez_problem_t *pb, json_t *extra)
+{
+    json_t *doc = mez_json_pool_own(r->pool, mez_problem_to_json(pb));
+    int status = pb->status >= 400 && pb->status < 600 ? pb->status : HTTP_INTERNAL_SERVER_ERROR;
+    if (extra) {
+        json_object_update_missing(doc, extra);
+        json_decref(extra);
+    }
+    json_object_set_new(doc, "instance", json_string(r->uri));
+    apr_table_setn(r->notes, "mez-problem", pb->code ? pb->code : "internal");
+    if (status >= 500)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s: %s", pb->code ? pb->code : "internal",
+                      pb->detail ? pb->detail : "");
+    else
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "%d %s: %s", status, pb->code ? pb->code : "",
+                      pb->detail ? pb->detail : "");
+    return send_body(r, status, "application/problem+json", doc);
+}
+
+mez_status_t mez_check_members(request_rec *r, const json_t *obj, const char *pointer,
+                               const char *const *allowed, mez_problem_t *pb)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)obj, key, v) {
+        int ok = 0;
+        for (const char *const *a = allowed; *a; a++)
+            if (!strcmp(*a, key)) {
+                ok = 1;
+                break;
+            }
+        if (!ok)
+            return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.unknown_field",
+                               mez_pointer_join(r->pool, pointer, key), "'%s' is not a member this request takes",
+                               key);
+    }
+    return MEZ_OK;
+}

@@ -1,1 +1,28 @@
-/* store_credential.c: placeholder until implemented. */
+/* store_credential.c: the record of every credential the zone issued, written in the same transaction
+ * as the rest of the request so an answer is never given for a credential that was not kept. */
+#include <apr_strings.h>
+#include <apr_time.h>
+#include "mez/store.h"
+#include "mez/vc.h"
+
+mez_status_t mez_store_credential_insert(apr_pool_t *p, mez_db_t *db, const char *credential_id,
+                                         const char *issuer, const char *digest, const char *body,
+                                         mez_problem_t *pb)
+{
+    mez_status_t rv;
+    if (credential_id) {
+        const char *found = NULL;
+        rv = mez_db_query_value(p, db, &found, "SELECT COUNT(*) FROM mez_credential WHERE credential_id = %s",
+                                pb, credential_id, NULL);
+        if (rv != MEZ_OK)
+            return rv;
+        if (found && apr_atoi64(found) > 0)
+            return mez_problem(pb, p, MEZ_EINVAL, 409, "credential.duplicate_id", "/credential/id",
+                               "a credential with id %s was already issued", credential_id);
+    }
+    return mez_db_execv(p, db, NULL,
+                        "INSERT INTO mez_credential (credential_id, issuer, digest, body, issued_at) "
+                        "VALUES (%s, %s, %s, %s, %s)",
+                        pb, credential_id ? credential_id : MEZ_DB_NULL, issuer, digest, body,
+                        mez_time_now_rfc3339(p), NULL);
+}

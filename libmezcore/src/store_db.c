@@ -1,1 +1,206 @@
-/* store_db.c: placeholder until implemented. */
+/* store_db.c: a thin layer over apr_dbd so every area runs the same SQL on sqlite3 and pgsql.
+ * Statements are prepared per call with apr_dbd placeholders (%s), never built with printf. */
+#include <stdarg.h>
+#include <string.h>
+#include <apr_strings.h>
+#include "mez/store.h"
+
+#define MEZ_DB_MAX_ARGS 16
+
+const char mez_db_null_marker[] = "(null)";
+
+struct mez_db_tx_t {
+    mez_db_t *db;
+    apr_dbd_transaction_t *trans;
+};
+
+static mez_status_t db_fail(apr_pool_t *p, mez_db_t *db, int rv, const char *what, mez_problem_t *pb)
+{
+    const char *msg = db->handle ? apr_dbd_error(db->driver, db->handle, rv) : NULL;
+    return mez_problem(pb, p, MEZ_EIO, 503, "db.error", NULL, "%s failed on %s: %s", what, db->driver_name,
+                       msg ? msg : "unknown error");
+}
+
+static apr_status_t db_close(void *data)
+{
+    mez_db_t *db = data;
+    if (db->handle)
+        apr_dbd_close(db->driver, db->handle);
+    db->handle = NULL;
+    return APR_SUCCESS;
+}
+
+mez_db_t *mez_db_wrap(apr_pool_t *p, const apr_dbd_driver_t *driver, apr_dbd_t *handle)
+{
+    mez_db_t *db = apr_pcalloc(p, sizeof(*db));
+    db->driver = driver;
+    db->handle = handle;
+    db->driver_name = apr_dbd_name(driver);
+    return db;
+}
+
+/* Runs a statement that answers rows (a PRAGMA) and drains them, as apr_dbd requires. */
+static mez_status_t db_drain_select(apr_pool_t *p, mez_db_t *db, const char *sql, mez_problem_t *pb)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int rv = apr_dbd_select(db->driver, p, db->handle, &res, sql, 0);
+    if (rv)
+        return db_fail(p, db, rv, sql, pb);
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0)
+        ;
+    return MEZ_OK;
+}
+
+mez_status_t mez_db_open(apr_pool_t *p, const char *driver_name, const char *params, mez_db_t **out,
+                         mez_problem_t *pb)
+{
+    const apr_dbd_driver_t *driver;
+    apr_dbd_t *handle = NULL;
+    const char *err = NULL;
+    apr_status_t rv;
+    mez_db_t *db;
+
+    *out = NULL;
+    if (strcmp(driver_name, "sqlite3") && strcmp(driver_name, "pgsql"))
+        return mez_problem(pb, p, MEZ_EINVAL, 400, "db.unsupported_driver", NULL,
+                           "driver '%s' is not supported: use sqlite3 or pgsql", driver_name);
+    apr_dbd_init(p);
+    rv = apr_dbd_get_driver(p, driver_name, &driver);
+    if (rv != APR_SUCCESS)
+        return mez_problem(pb, p, MEZ_EIO, 503, "db.driver_missing", NULL,
+                           "the apr_dbd %s driver cannot be loaded (Debian package libaprutil1-dbd-%s)",
+                           driver_name, driver_name);
+    rv = apr_dbd_open_ex(driver, p, params, &handle, &err);
+    if (rv != APR_SUCCESS || !handle)
+        return mez_problem(pb, p, MEZ_EIO, 503, "db.unreachable", NULL, "cannot open %s database '%s': %s",
+                           driver_name, params, err ? err : "unknown error");
+    db = mez_db_wrap(p, driver, handle);
+    apr_pool_cleanup_register(p, db, db_close, apr_pool_cleanup_null);
+    if (!strcmp(driver_name, "sqlite3")) {
+        /* The sqlite3 driver sets no busy timeout; other processes (httpd children) may hold the lock. */
+        mez_status_t st = db_drain_select(p, db, "PRAGMA busy_timeout = 5000", pb);
+        /* WAL lets readers (httpd children) go on while one writer commits; the mode sticks to the file. */
+        if (st == MEZ_OK)
+            st = db_drain_select(p, db, "PRAGMA journal_mode = WAL", pb);
+        if (st != MEZ_OK)
+            return st;
+    }
+    *out = db;
+    return MEZ_OK;
+}
+
+mez_status_t mez_db_exec(apr_pool_t *p, mez_db_t *db, const char *sql, mez_problem_t *pb)
+{
+    int nrows = 0;
+    int rv = apr_dbd_query(db->driver, db->handle, &nrows, sql);
+    if (rv)
+        return db_fail(p, db, rv, "statement", pb);
+    return MEZ_OK;
+}
+
+static int collect_args(va_list ap, const char **args)
+{
+    int n = 0;
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL && n < MEZ_DB_MAX_ARGS)
+        args[n++] = a;
+    return n;
+}
+
+/* apr_dbd counts NULL-terminated varargs, so SQL NULL values are passed as this marker. */
+static void map_nulls(const char **args, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (args[i] == MEZ_DB_NULL)
+            args[i] = NULL;
+}
+
+mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *sql, mez_problem_t *pb, ...)
+{
+    const char *args[MEZ_DB_MAX_ARGS];
+    apr_dbd_prepared_t *stmt = NULL;
+    va_list ap;
+    int n, rv, rows = 0;
+
+    va_start(ap, pb);
+    n = collect_args(ap, args);
+    va_end(ap);
+    map_nulls(args, n);
+    rv = apr_dbd_prepare(db->driver, p, db->handle, sql, NULL, &stmt);
+    if (rv)
+        return db_fail(p, db, rv, "prepare", pb);
+    rv = apr_dbd_pquery(db->driver, p, db->handle, &rows, stmt, n, args);
+    if (rv)
+        return db_fail(p, db, rv, "statement", pb);
+    if (nrows)
+        *nrows = rows;
+    return MEZ_OK;
+}
+
+mez_status_t mez_db_query_value(apr_pool_t *p, mez_db_t *db, const char **out, const char *sql,
+                                mez_problem_t *pb, ...)
+{
+    const char *args[MEZ_DB_MAX_ARGS];
+    apr_dbd_prepared_t *stmt = NULL;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    va_list ap;
+    int n, rv;
+
+    *out = NULL;
+    va_start(ap, pb);
+    n = collect_args(ap, args);
+    va_end(ap);
+    map_nulls(args, n);
+    rv = apr_dbd_prepare(db->driver, p, db->handle, sql, NULL, &stmt);
+    if (rv)
+        return db_fail(p, db, rv, "prepare", pb);
+    rv = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, 0, n, args);
+    if (rv)
+        return db_fail(p, db, rv, "query", pb);
+    /* Sequential results must be read to the end, or the connection stays busy. */
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        if (!*out) {
+            const char *v = apr_dbd_get_entry(db->driver, row, 0);
+            *out = apr_pstrdup(p, v ? v : "");
+        }
+    }
+    return MEZ_OK;
+}
+
+mez_status_t mez_db_begin(apr_pool_t *p, mez_db_t *db, mez_db_tx_t **tx, mez_problem_t *pb)
+{
+    mez_db_tx_t *t = apr_pcalloc(p, sizeof(*t));
+    int rv;
+    t->db = db;
+    rv = apr_dbd_transaction_start(db->driver, p, db->handle, &t->trans);
+    if (rv)
+        return db_fail(p, db, rv, "BEGIN", pb);
+    /* Until commit, any way out of the request (error, early return, pool cleanup) rolls back. */
+    apr_dbd_transaction_mode_set(db->driver, t->trans, APR_DBD_TRANSACTION_ROLLBACK);
+    *tx = t;
+    return MEZ_OK;
+}
+
+mez_status_t mez_db_commit(apr_pool_t *p, mez_db_tx_t *tx, mez_problem_t *pb)
+{
+    int rv;
+    if (!tx->trans)
+        return mez_problem(pb, p, MEZ_EINTERNAL, 500, "db.no_transaction", NULL, "no open transaction");
+    apr_dbd_transaction_mode_set(tx->db->driver, tx->trans, APR_DBD_TRANSACTION_COMMIT);
+    rv = apr_dbd_transaction_end(tx->db->driver, p, tx->trans);
+    tx->trans = NULL;
+    if (rv)
+        return db_fail(p, tx->db, rv, "COMMIT", pb);
+    return MEZ_OK;
+}
+
+void mez_db_rollback(apr_pool_t *p, mez_db_tx_t *tx)
+{
+    if (!tx || !tx->trans)
+        return;
+    apr_dbd_transaction_mode_set(tx->db->driver, tx->trans, APR_DBD_TRANSACTION_ROLLBACK);
+    apr_dbd_transaction_end(tx->db->driver, p, tx->trans);
+    tx->trans = NULL;
+}

@@ -1,1 +1,707 @@
-/* vc_verify.c: placeholder until implemented. */
+/* vc_verify.c: verifying VC 2.0 credentials and presentations secured with eddsa-jcs-2022 Data Integrity proofs,
+ * as five named checks in order (schema, proof, key, signature, expiry), reporting the first that fails. */
+#include <stdarg.h>
+#include <string.h>
+#include <apr_strings.h>
+#include "mez/base58.h"
+#include "mez/did.h"
+#include "mez/json.h"
+#include "mez/vc.h"
+
+#define PROOF_TYPE "DataIntegrityProof"
+#define VC_TYPE "VerifiableCredential"
+#define VP_TYPE "VerifiablePresentation"
+
+static const char *at(apr_pool_t *p, const char *base, const char *token)
+{
+    return mez_pointer_join(p, base, token);
+}
+
+static const char *root(const char *base)
+{
+    return base ? base : "";
+}
+
+/* ------------------------------------------------------------------ the data model shape */
+
+/* An absolute URI by its scheme (RFC 3986 section 3.1); urn:, did: and https: all qualify. The data model asks
+ * for URLs, but checking more than the scheme would reject valid DIDs and URNs. */
+static int is_url(const char *s)
+{
+    const char *c = s;
+    if (!s || !((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')))
+        return 0;
+    while ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '+'
+           || *c == '-' || *c == '.')
+        c++;
+    if (*c != ':' || c[1] == '\0')
+        return 0;
+    for (; *c; c++)
+        if ((unsigned char)*c <= 0x20 || *c == 0x7f)
+            return 0;
+    return 1;
+}
+
+static mez_status_t schema_fail(mez_problem_t *pb, apr_pool_t *p, const char *code, const char *pointer,
+                                const char *detail)
+{
+    return mez_problem(pb, p, MEZ_EINVAL, 422, code, pointer, "%s", detail);
+}
+
+static mez_status_t check_context(apr_pool_t *p, const json_t *doc, const char *base, mez_problem_t *pb)
+{
+    const json_t *ctx = json_object_get(doc, "@context");
+    const char *ptr = at(p, base, "@context");
+    size_t i;
+    const json_t *item;
+
+    if (!ctx)
+        return schema_fail(pb, p, "vc.schema.missing_context", ptr, "@context is required");
+    if (!json_is_array(ctx) || json_array_size(ctx) == 0)
+        return schema_fail(pb, p, "vc.schema.invalid_context", ptr,
+                           "@context must be an array starting with " MEZ_VC_CONTEXT_V2);
+    if (!json_is_string(json_array_get(ctx, 0)) || strcmp(json_string_value(json_array_get(ctx, 0)), MEZ_VC_CONTEXT_V2))
+        return schema_fail(pb, p, "vc.schema.invalid_context", mez_pointer_index(p, ptr, 0),
+                           "the first @context must be " MEZ_VC_CONTEXT_V2);
+    json_array_foreach(ctx, i, item) {
+        if (!json_is_object(item) && !(json_is_string(item) && is_url(json_string_value(item))))
+            return schema_fail(pb, p, "vc.schema.invalid_context", mez_pointer_index(p, ptr, i),
+                               "each @context must be a URL or an object");
+    }
+    return MEZ_OK;
+}
+
+/* A type value: one string or a non-empty array of strings. */
+static int type_ok(const json_t *type)
+{
+    size_t i;
+    const json_t *t;
+    if (json_is_string(type))
+        return json_string_length(type) > 0;
+    if (!json_is_array(type) || json_array_size(type) == 0)
+        return 0;
+    json_array_foreach(type, i, t) {
+        if (!json_is_string(t) || json_string_length(t) == 0)
+            return 0;
+    }
+    return 1;
+}
+
+static int type_includes(const json_t *type, const char *name)
+{
+    size_t i;
+    const json_t *t;
+    if (json_is_string(type))
+        return !strcmp(json_string_value(type), name);
+    json_array_foreach(type, i, t) {
+        if (json_is_string(t) && !strcmp(json_string_value(t), name))
+            return 1;
+    }
+    return 0;
+}
+
+static mez_status_t check_type(apr_pool_t *p, const json_t *doc, const char *base, const char *required,
+                               mez_problem_t *pb)
+{
+    const json_t *type = json_object_get(doc, "type");
+    const char *ptr = at(p, base, "type");
+    if (!type)
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "vc.schema.missing_type", ptr, "type is required and must include %s",
+                           required);
+    if (!type_ok(type) || !type_includes(type, required))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "vc.schema.invalid_type", ptr,
+                           "type must be a string or an array of strings that includes %s", required);
+    return MEZ_OK;
+}
+
+static mez_status_t check_optional_id(apr_pool_t *p, const json_t *obj, const char *base, mez_problem_t *pb)
+{
+    const json_t *id = json_object_get(obj, "id");
+    if (id && !(json_is_string(id) && is_url(json_string_value(id))))
+        return schema_fail(pb, p, "vc.schema.invalid_id", at(p, base, "id"), "id must be a URL");
+    return MEZ_OK;
+}
+
+/* issuer or holder: a URL, or an object whose id is one. */
+static mez_status_t check_party(apr_pool_t *p, const json_t *v, const char *ptr, const char *code,
+                                const char *name, mez_problem_t *pb)
+{
+    if (json_is_string(v) && is_url(json_string_value(v)))
+        return MEZ_OK;
+    if (json_is_object(v)) {
+        const json_t *id = json_object_get(v, "id");
+        if (json_is_string(id) && is_url(json_string_value(id)))
+            return MEZ_OK;
+        return mez_problem(pb, p, MEZ_EINVAL, 422, code, at(p, ptr, "id"), "%s.id must be a URL", name);
+    }
+    return mez_problem(pb, p, MEZ_EINVAL, 422, code, ptr, "%s must be a URL or an object with an id", name);
+}
+
+/* name and description: a string, a language value object ({"@value": ...}), or an array of these. */
+static int language_value_ok(const json_t *v)
+{
+    size_t i;
+    const json_t *item;
+    if (json_is_string(v))
+        return 1;
+    if (json_is_object(v))
+        return json_is_string(json_object_get(v, "@value"));
+    if (!json_is_array(v))
+        return 0;
+    json_array_foreach(v, i, item) {
+        if (!json_is_string(item) && !(json_is_object(item) && json_is_string(json_object_get(item, "@value"))))
+            return 0;
+    }
+    return 1;
+}
+
+/* credentialStatus, credentialSchema, refreshService, termsOfUse, evidence: each entry says its type. */
+static mez_status_t check_typed_entries(apr_pool_t *p, const json_t *doc, const char *base, const char *name,
+                                        const char *code, int need_id, mez_problem_t *pb)
+{
+    const json_t *v = json_object_get(doc, name);
+    const char *ptr = at(p, base, name);
+    size_t n, i;
+    if (!v)
+        return MEZ_OK;
+    if (!json_is_object(v) && !json_is_array(v))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, code, ptr, "%s must be an object or an array of objects", name);
+    n = json_is_array(v) ? json_array_size(v) : 1;
+    for (i = 0; i < n; i++) {
+        const json_t *e = json_is_array(v) ? json_array_get(v, i) : v;
+        const char *eptr = json_is_array(v) ? mez_pointer_index(p, ptr, i) : ptr;
+        const json_t *id = json_object_get(e, "id");
+        if (!json_is_object(e))
+            return mez_problem(pb, p, MEZ_EINVAL, 422, code, eptr, "%s must hold objects", name);
+        if (!type_ok(json_object_get(e, "type")))
+            return mez_problem(pb, p, MEZ_EINVAL, 422, code, at(p, eptr, "type"), "each %s needs a type", name);
+        if ((need_id && !id) || (id && !(json_is_string(id) && is_url(json_string_value(id)))))
+            return mez_problem(pb, p, MEZ_EINVAL, 422, code, at(p, eptr, "id"), "each %s needs an id URL", name);
+    }
+    return MEZ_OK;
+}
+
+static mez_status_t check_time_member(apr_pool_t *p, const json_t *doc, const char *base, const char *name,
+                                      const char *code, apr_time_t *t, int *present, mez_problem_t *pb)
+{
+    const json_t *v = json_object_get(doc, name);
+    *present = v != NULL;
+    if (v && (!json_is_string(v) || mez_time_parse_rfc3339(json_string_value(v), t)))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, code, at(p, base, name),
+                           "%s must be a date-time with a timezone, e.g. 2024-01-31T12:00:00Z", name);
+    return MEZ_OK;
+}
+
+const char *mez_vc_issuer_id(const json_t *vc)
+{
+    const json_t *issuer = json_object_get(vc, "issuer");
+    if (json_is_object(issuer))
+        issuer = json_object_get(issuer, "id");
+    return json_string_value(issuer);
+}
+
+mez_status_t mez_vc_check_credential(apr_pool_t *p, const json_t *vc, const char *pointer_base, int require_issuer,
+                                     mez_problem_t *pb)
+{
+    static const struct { const char *name, *code; int need_id; } entries[] = {
+        { "credentialStatus", "vc.schema.invalid_credential_status", 0 },
+        { "credentialSchema", "vc.schema.invalid_credential_schema", 1 },
+        { "refreshService", "vc.schema.invalid_refresh_service", 0 },
+        { "termsOfUse", "vc.schema.invalid_terms_of_use", 0 },
+        { "evidence", "vc.schema.invalid_evidence", 0 },
+    };
+    const char *base = pointer_base;
+    const json_t *subject, *issuer;
+    apr_time_t from = 0, until = 0;
+    int has_from, has_until;
+    mez_status_t rv;
+
+    if (!json_is_object(vc))
+        return mez_problem(pb, p, MEZ_EINVAL, 400, "vc.schema.not_object", root(base),
+                           "a credential must be a JSON object");
+    if ((rv = check_context(p, vc, base, pb)) != MEZ_OK || (rv = check_type(p, vc, base, VC_TYPE, pb)) != MEZ_OK
+        || (rv = check_optional_id(p, vc, base, pb)) != MEZ_OK)
+        return rv;
+
+    issuer = json_object_get(vc, "issuer");
+    if (!issuer && require_issuer)
+        return schema_fail(pb, p, "vc.schema.missing_issuer", at(p, base, "issuer"), "issuer is required");
+    if (issuer && (rv = check_party(p, issuer, at(p, base, "issuer"), "vc.schema.invalid_issuer", "issuer", pb)))
+        return rv;
+
+    subject = json_object_get(vc, "credentialSubject");
+    if (!subject)
+        return schema_fail(pb, p, "vc.schema.missing_credential_subject", at(p, base, "credentialSubject"),
+                           "credentialSubject is required");
+    if (json_is_object(subject)) {
+        if (json_object_size(subject) == 0)
+            return schema_fail(pb, p, "vc.schema.invalid_credential_subject", at(p, base, "credentialSubject"),
+                               "credentialSubject must make at least one claim");
+        if ((rv = check_optional_id(p, subject, at(p, base, "credentialSubject"), pb)) != MEZ_OK)
+            return rv;
+    }
+    else if (json_is_array(subject) && json_array_size(subject) > 0) {
+        size_t i;
+        const json_t *s;
+        json_array_foreach(subject, i, s) {
+            const char *sp = mez_pointer_index(p, at(p, base, "credentialSubject"), i);
+            if (!json_is_object(s) || json_object_size(s) == 0)
+                return schema_fail(pb, p, "vc.schema.invalid_credential_subject", sp,
+                                   "each credentialSubject must be an object making at least one claim");
+            if ((rv = check_optional_id(p, s, sp, pb)) != MEZ_OK)
+                return rv;
+        }
+    }
+    else {
+        return schema_fail(pb, p, "vc.schema.invalid_credential_subject", at(p, base, "credentialSubject"),
+                           "credentialSubject must be an object or a non-empty array of objects");
+    }
+
+    if ((rv = check_time_member(p, vc, base, "validFrom", "vc.schema.invalid_valid_from", &from, &has_from, pb))
+        || (rv = check_time_member(p, vc, base, "validUntil", "vc.schema.invalid_valid_until", &until, &has_until,
+                                   pb)))
+        return rv;
+    if (has_from && has_until && from > until)
+        return schema_fail(pb, p, "vc.schema.invalid_validity_period", at(p, base, "validUntil"),
+                           "validUntil is earlier than validFrom");
+
+    for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++)
+        if ((rv = check_typed_entries(p, vc, base, entries[i].name, entries[i].code, entries[i].need_id, pb)))
+            return rv;
+    if (json_object_get(vc, "name") && !language_value_ok(json_object_get(vc, "name")))
+        return schema_fail(pb, p, "vc.schema.invalid_name", at(p, base, "name"),
+                           "name must be a string or a language value object");
+    if (json_object_get(vc, "description") && !language_value_ok(json_object_get(vc, "description")))
+        return schema_fail(pb, p, "vc.schema.invalid_description", at(p, base, "description"),
+                           "description must be a string or a language value object");
+    return MEZ_OK;
+}
+
+mez_status_t mez_vc_check_presentation(apr_pool_t *p, const json_t *vp, const char *pointer_base,
+                                       mez_problem_t *pb)
+{
+    const char *base = pointer_base;
+    const json_t *holder, *vcs;
+    mez_status_t rv;
+
+    if (!json_is_object(vp))
+        return mez_problem(pb, p, MEZ_EINVAL, 400, "vc.schema.not_object", root(base),
+                           "a presentation must be a JSON object");
+    if ((rv = check_context(p, vp, base, pb)) != MEZ_OK || (rv = check_type(p, vp, base, VP_TYPE, pb)) != MEZ_OK
+        || (rv = check_optional_id(p, vp, base, pb)) != MEZ_OK)
+        return rv;
+    holder = json_object_get(vp, "holder");
+    if (holder && (rv = check_party(p, holder, at(p, base, "holder"), "vc.schema.invalid_holder", "holder", pb)))
+        return rv;
+    vcs = json_object_get(vp, "verifiableCredential");
+    if (vcs && !json_is_object(vcs)) {
+        size_t i;
+        const json_t *v;
+        if (!json_is_array(vcs))
+            return schema_fail(pb, p, "vc.schema.invalid_verifiable_credential", at(p, base, "verifiableCredential"),
+                               "verifiableCredential must be an object or an array of objects");
+        json_array_foreach(vcs, i, v) {
+            if (!json_is_object(v))
+                return schema_fail(pb, p, "vc.schema.invalid_verifiable_credential",
+                                   mez_pointer_index(p, at(p, base, "verifiableCredential"), i),
+                                   "each verifiableCredential must be an object");
+        }
+    }
+    return MEZ_OK;
+}
+
+/* ------------------------------------------------------------------ verification */
+
+typedef struct {
+    const json_t *proof;
+    const char *ptr;         /* where the proof sits, e.g. /proof or /proof/1 */
+    const char *vm;
+    mez_key_t *key;
+    unsigned char sig[MEZ_ED25519_SIG_LEN];
+} proof_item_t;
+
+typedef struct {
+    apr_pool_t *p;
+    const json_t *doc;
+    const char *base;
+    const char *purpose;
+    const char *challenge;
+    const char *domain;
+    apr_time_t now;
+    mez_vc_result_t *res;
+    proof_item_t *proofs;
+    size_t nproofs;
+} verify_t;
+
+static void passed(verify_t *v, const char *check)
+{
+    json_array_append_new(v->res->checks, json_string(check));
+}
+
+static void failed(verify_t *v, const char *check, const char *code, const char *pointer, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void failed(verify_t *v, const char *check, const char *code, const char *pointer, const char *fmt, ...)
+{
+    va_list ap;
+    const char *detail;
+    va_start(ap, fmt);
+    detail = apr_pvsprintf(v->p, fmt, ap);
+    va_end(ap);
+    v->res->failed_check = check;
+    mez_problem(&v->res->problem, v->p, MEZ_EINVAL, 422, code, pointer, "%s", detail);
+}
+
+static void warn(verify_t *v, const char *code, const char *pointer, const char *message)
+{
+    json_t *w = json_object();
+    json_object_set_new(w, "code", json_string(code));
+    json_object_set_new(w, "message", json_string(message));
+    if (pointer)
+        json_object_set_new(w, "pointer", json_string(pointer));
+    json_array_append_new(v->res->warnings, w);
+}
+
+static int stage_schema(verify_t *v, int is_vp)
+{
+    mez_problem_t pb = { 0 };
+    mez_status_t rv = is_vp ? mez_vc_check_presentation(v->p, v->doc, v->base, &pb)
+                            : mez_vc_check_credential(v->p, v->doc, v->base, 1, &pb);
+    if (rv != MEZ_OK) {
+        v->res->failed_check = MEZ_VC_CHECK_SCHEMA;
+        v->res->problem = pb;
+        return 0;
+    }
+    passed(v, MEZ_VC_CHECK_SCHEMA);
+    return 1;
+}
+
+/* domain may be one string or a set of them (Data Integrity 1.0, section 2.1). */
+static int domain_matches(const json_t *d, const char *want)
+{
+    size_t i;
+    const json_t *s;
+    if (json_is_string(d))
+        return !strcmp(json_string_value(d), want);
+    json_array_foreach(d, i, s) {
+        if (json_is_string(s) && !strcmp(json_string_value(s), want))
+            return 1;
+    }
+    return 0;
+}
+
+/* The proof's @context must open the document's, in order (vc-di-eddsa 3.3.2): otherwise the proof signed a
+ * different vocabulary than the one the document is now read with. */
+static int context_is_prefix(const json_t *proof_ctx, const json_t *doc_ctx)
+{
+    size_t i;
+    const json_t *c;
+    if (!json_is_array(doc_ctx))
+        return json_equal(proof_ctx, doc_ctx);
+    if (!json_is_array(proof_ctx))
+        return json_array_size(doc_ctx) > 0 && json_equal(proof_ctx, json_array_get(doc_ctx, 0));
+    if (json_array_size(proof_ctx) > json_array_size(doc_ctx))
+        return 0;
+    json_array_foreach(proof_ctx, i, c) {
+        if (!json_equal(c, json_array_get(doc_ctx, i)))
+            return 0;
+    }
+    return 1;
+}
+
+static int check_one_proof(verify_t *v, proof_item_t *it)
+{
+    apr_pool_t *p = v->p;
+    const json_t *pr = it->proof, *x;
+    const char *s;
+    apr_time_t t;
+    unsigned char *raw;
+    size_t rawlen;
+
+    if (!json_is_object(pr)) {
+        failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.invalid", it->ptr, "a proof must be an object");
+        return 0;
+    }
+    s = json_string_value(json_object_get(pr, "type"));
+    if (!s || strcmp(s, PROOF_TYPE)) {
+        failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.unsupported_type", at(p, it->ptr, "type"),
+               "proof type '%s' is not supported; only " PROOF_TYPE, s ? s : "(none)");
+        return 0;
+    }
+    s = json_string_value(json_object_get(pr, "cryptosuite"));
+    if (!s || strcmp(s, MEZ_VC_CRYPTOSUITE)) {
+        failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.unsupported_cryptosuite", at(p, it->ptr, "cryptosuite"),
+               "cryptosuite '%s' is not supported; only " MEZ_VC_CRYPTOSUITE, s ? s : "(none)");
+        return 0;
+    }
+    s = json_string_value(json_object_get(pr, "proofPurpose"));
+    if (!s || strcmp(s, v->purpose)) {
+        failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.purpose_mismatch", at(p, it->ptr, "proofPurpose"),
+               "proofPurpose is '%s', expected '%s'", s ? s : "(none)", v->purpose);
+        return 0;
+    }
+    it->vm = json_string_value(json_object_get(pr, "verificationMethod"));
+    if (!it->vm || !*it->vm) {
+        failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.missing_verification_method", at(p, it->ptr, "verificationMethod"),
+               "the proof must name its verificationMethod as a string");
+        return 0;
+    }
+    /* created is optional in Data Integrity 1.0, but when given it must be a real instant. */
+    if ((x = json_object_get(pr, "created")) != NULL
+        && (!json_is_string(x) || mez_time_parse_rfc3339(json_string_value(x), &t))) {
+        failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.invalid_created", at(p, it->ptr, "created"),
+               "created must be a date-time with a timezone");
+        return 0;
+    }
+    if ((x = json_object_get(pr, "expires")) != NULL
+        && (!json_is_string(x) || mez_time_parse_rfc3339(json_string_value(x), &t))) {
+        failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.invalid_expires", at(p, it->ptr, "expires"),
+               "expires must be a date-time with a timezone");
+        return 0;
+    }
+    s = json_string_value(json_object_get(pr, "proofValue"));
+    if (!s || s[0] != 'z' || !(raw = mez_base58_decode(p, s + 1, &rawlen)) || rawlen != MEZ_ED25519_SIG_LEN) {
+        failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.invalid_proof_value", at(p, it->ptr, "proofValue"),
+               "proofValue must be multibase base58btc ('z...') of a 64-byte Ed25519 signature");
+        return 0;
+    }
+    memcpy(it->sig, raw, MEZ_ED25519_SIG_LEN);
+    if ((x = json_object_get(pr, "@context")) != NULL
+        && !context_is_prefix(x, json_object_get(v->doc, "@context"))) {
+        failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.context_mismatch", at(p, it->ptr, "@context"),
+               "the document's @context does not start with the proof's @context");
+        return 0;
+    }
+    if (v->challenge) {
+        s = json_string_value(json_object_get(pr, "challenge"));
+        if (!s || strcmp(s, v->challenge)) {
+            failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.challenge_mismatch", at(p, it->ptr, "challenge"),
+                   "the proof's challenge is not the one expected");
+            return 0;
+        }
+    }
+    if (v->domain && !domain_matches(json_object_get(pr, "domain"), v->domain)) {
+        failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.domain_mismatch", at(p, it->ptr, "domain"),
+               "the proof's domain is not '%s'", v->domain);
+        return 0;
+    }
+    return 1;
+}
+
+static int stage_proof(verify_t *v)
+{
+    const json_t *proof = json_object_get(v->doc, "proof");
+    const char *ptr = at(v->p, v->base, "proof");
+    size_t i;
+
+    if (!proof || (json_is_array(proof) && json_array_size(proof) == 0)) {
+        failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.missing", ptr, "the document carries no proof");
+        return 0;
+    }
+    /* A proof set (an array) is verified proof by proof; every one must hold. */
+    v->nproofs = json_is_array(proof) ? json_array_size(proof) : 1;
+    v->proofs = apr_pcalloc(v->p, v->nproofs * sizeof(*v->proofs));
+    for (i = 0; i < v->nproofs; i++) {
+        v->proofs[i].proof = json_is_array(proof) ? json_array_get(proof, i) : proof;
+        v->proofs[i].ptr = json_is_array(proof) ? mez_pointer_index(v->p, ptr, i) : ptr;
+        if (!check_one_proof(v, &v->proofs[i]))
+            return 0;
+    }
+    passed(v, MEZ_VC_CHECK_PROOF);
+    return 1;
+}
+
+static int stage_key(verify_t *v)
+{
+    for (size_t i = 0; i < v->nproofs; i++) {
+        proof_item_t *it = &v->proofs[i];
+        mez_problem_t dpb = { 0 };
+        if (mez_did_key_resolve(v->p, it->vm, &it->key, &dpb) != MEZ_OK) {
+            failed(v, MEZ_VC_CHECK_KEY, "vc.key.unresolvable", at(v->p, it->ptr, "verificationMethod"),
+                   "verificationMethod '%s' does not resolve to an Ed25519 key (%s: %s)", it->vm,
+                   dpb.code ? dpb.code : "did.invalid", dpb.detail ? dpb.detail : "");
+            return 0;
+        }
+    }
+    passed(v, MEZ_VC_CHECK_KEY);
+    return 1;
+}
+
+static int verify_signature(verify_t *v, proof_item_t *it)
+{
+    unsigned char hash[64];
+    mez_problem_t pb = { 0 };
+    const json_t *proof_ctx = json_object_get(it->proof, "@context");
+    const json_t *doc_ctx = json_object_get(v->doc, "@context");
+    /* Shallow copies: only top-level members change, the rest is shared, read-only. json_copy's parameter
+     * is not const, but copying an object only takes references to its members. */
+    json_t *config = mez_json_pool_own(v->p, json_copy((json_t *)it->proof));
+    json_t *unsecured = mez_json_pool_own(v->p, json_copy((json_t *)v->doc));
+
+    json_object_del(config, "proofValue");
+    json_object_del(unsecured, "proof");
+    /* vc-di-eddsa 3.3.2: the document is hashed with the proof's @context, the configuration with the
+     * document's when the proof has none. */
+    if (proof_ctx)
+        json_object_set(unsecured, "@context", (json_t *)proof_ctx);
+    else if (doc_ctx)
+        json_object_set(config, "@context", (json_t *)doc_ctx);
+
+    if (mez_vc_hash_data(v->p, config, unsecured, hash, &pb) != MEZ_OK) {
+        failed(v, MEZ_VC_CHECK_SIGNATURE, pb.code ? pb.code : "vc.signature.invalid", it->ptr,
+               "the document cannot be canonicalised: %s", pb.detail ? pb.detail : "");
+        return 0;
+    }
+    if (!mez_key_verify(it->key, hash, sizeof(hash), it->sig, sizeof(it->sig))) {
+        failed(v, MEZ_VC_CHECK_SIGNATURE, "vc.signature.invalid", at(v->p, it->ptr, "proofValue"),
+               "the Ed25519 signature does not match the document and proof options: the document was "
+               "changed after signing or signed by another key");
+        return 0;
+    }
+    return 1;
+}
+
+static int stage_signature(verify_t *v)
+{
+    for (size_t i = 0; i < v->nproofs; i++)
+        if (!verify_signature(v, &v->proofs[i]))
+            return 0;
+    passed(v, MEZ_VC_CHECK_SIGNATURE);
+    return 1;
+}
+
+static const char *stamp(apr_pool_t *p, apr_time_t t)
+{
+    apr_time_exp_t e;
+    apr_time_exp_gmt(&e, t);
+    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ", e.tm_year + 1900, e.tm_mon + 1, e.tm_mday, e.tm_hour,
+                        e.tm_min, e.tm_sec);
+}
+
+static int stage_expiry(verify_t *v, int is_vp)
+{
+    apr_time_t t;
+    const char *s;
+
+    if (!is_vp) {
+        /* Already validated by the schema check; only compared here. */
+        s = json_string_value(json_object_get(v->doc, "validFrom"));
+        if (s && !mez_time_parse_rfc3339(s, &t) && t > v->now) {
+            failed(v, MEZ_VC_CHECK_EXPIRY, "vc.expiry.not_yet_valid", at(v->p, v->base, "validFrom"),
+                   "the credential is valid only from %s (now is %s)", s, stamp(v->p, v->now));
+            return 0;
+        }
+        s = json_string_value(json_object_get(v->doc, "validUntil"));
+        if (s && !mez_time_parse_rfc3339(s, &t) && t < v->now) {
+            failed(v, MEZ_VC_CHECK_EXPIRY, "vc.expiry.expired", at(v->p, v->base, "validUntil"),
+                   "the credential expired at %s (now is %s)", s, stamp(v->p, v->now));
+            return 0;
+        }
+    }
+    for (size_t i = 0; i < v->nproofs; i++) {
+        s = json_string_value(json_object_get(v->proofs[i].proof, "expires"));
+        if (s && !mez_time_parse_rfc3339(s, &t) && t < v->now) {
+            failed(v, MEZ_VC_CHECK_EXPIRY, "vc.expiry.proof_expired", at(v->p, v->proofs[i].ptr, "expires"),
+                   "the proof expired at %s (now is %s)", s, stamp(v->p, v->now));
+            return 0;
+        }
+    }
+    passed(v, MEZ_VC_CHECK_EXPIRY);
+    return 1;
+}
+
+/* The issuer (or holder) should control the key that signed; a credential issued for an https issuer by a
+ * did:key (as the W3C vector is) is still cryptographically sound, so this warns instead of failing. */
+static void warn_controller(verify_t *v, const char *party, const char *name, const char *code)
+{
+    if (!party)
+        return;
+    for (size_t i = 0; i < v->nproofs; i++) {
+        const char *vm = v->proofs[i].vm, *hash = strchr(vm, '#');
+        size_t n = hash ? (size_t)(hash - vm) : strlen(vm);
+        if (strlen(party) == n && !strncmp(party, vm, n))
+            return;
+    }
+    warn(v, code, at(v->p, v->base, name),
+         apr_psprintf(v->p, "%s '%s' is not the controller of the verification method that signed", name, party));
+}
+
+static void run(verify_t *v, int is_vp)
+{
+    if (!stage_schema(v, is_vp) || !stage_proof(v) || !stage_key(v) || !stage_signature(v)
+        || !stage_expiry(v, is_vp))
+        return;
+    if (is_vp) {
+        const json_t *holder = json_object_get(v->doc, "holder");
+        warn_controller(v, json_is_object(holder) ? json_string_value(json_object_get(holder, "id"))
+                                                  : json_string_value(holder),
+                        "holder", "vc.holder_not_controller");
+    }
+    else {
+        warn_controller(v, mez_vc_issuer_id(v->doc), "issuer", "vc.issuer_not_controller");
+    }
+    v->res->verified = 1;
+}
+
+static void init(apr_pool_t *p, verify_t *v, const json_t *doc, const mez_vc_verify_options_t *opts,
+                 mez_vc_result_t *res)
+{
+    memset(res, 0, sizeof(*res));
+    res->checks = mez_json_pool_own(p, json_array());
+    res->warnings = mez_json_pool_own(p, json_array());
+    memset(v, 0, sizeof(*v));
+    v->p = p;
+    v->doc = doc;
+    v->res = res;
+    v->base = opts ? opts->pointer_base : NULL;
+    v->now = opts && opts->now ? opts->now : apr_time_now();
+}
+
+mez_status_t mez_vc_verify(apr_pool_t *p, const json_t *vc, const mez_vc_verify_options_t *opts,
+                           mez_vc_result_t *res)
+{
+    verify_t v;
+    init(p, &v, vc, opts, res);
+    v.purpose = opts && opts->expected_purpose ? opts->expected_purpose : "assertionMethod";
+    run(&v, 0);
+    return MEZ_OK;
+}
+
+mez_status_t mez_vp_verify(apr_pool_t *p, const json_t *vp, const mez_vc_verify_options_t *opts,
+                           mez_vc_result_t *res)
+{
+    verify_t v;
+    const json_t *vcs;
+    size_t n;
+
+    init(p, &v, vp, opts, res);
+    v.purpose = opts && opts->expected_purpose ? opts->expected_purpose : "authentication";
+    v.challenge = opts ? opts->challenge : NULL;
+    v.domain = opts ? opts->domain : NULL;
+    run(&v, 1);
+    if (!res->verified)
+        return MEZ_OK;
+
+    /* The presentation holds; now every credential inside must, each for its issuer's purpose. */
+    vcs = json_object_get(vp, "verifiableCredential");
+    n = json_is_array(vcs) ? json_array_size(vcs) : vcs ? 1 : 0;
+    for (size_t i = 0; i < n; i++) {
+        mez_vc_verify_options_t sub = { 0 };
+        mez_vc_result_t r;
+        sub.now = v.now;
+        sub.pointer_base = json_is_array(vcs) ? mez_pointer_index(p, at(p, v.base, "verifiableCredential"), i)
+                                              : at(p, v.base, "verifiableCredential");
+        mez_vc_verify(p, json_is_array(vcs) ? json_array_get(vcs, i) : vcs, &sub, &r);
+        json_array_extend(res->warnings, r.warnings);
+        if (!r.verified) {
+            /* What passed overall is what passed for this credential: the presentation passed them all. */
+            json_array_clear(res->checks);
+            json_array_extend(res->checks, r.checks);
+            res->verified = 0;
+            res->failed_check = r.failed_check;
+            res->problem = r.problem;
+            return MEZ_OK;
+        }
+    }
+    return MEZ_OK;
+}

@@ -1,7 +1,208 @@
-/* test_json.c: CUnit suite for libmezcore's json area. */
+/* test_json.c: CUnit suite for libmezcore's json area: RFC 8785 canonicalisation and strict parsing.
+ * Holds every vector in vectors/jcs (the six document pairs and the ES6 number file) plus the refusals. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include "mez/json.h"
+#include "mez/problem.h"
 #include "unit.h"
+
+/* Canonical form of a JSON text, or NULL (with *pb filled) when it is refused. */
+static const char *canon_text(const char *text, mez_problem_t *pb)
+{
+    apr_pool_t *p = unit_pool();
+    json_t *v;
+    const char *out;
+    size_t n;
+    if (mez_json_parse(p, text, strlen(text), &v, pb) != MEZ_OK)
+        return NULL;
+    if (mez_json_canonicalize(p, v, &out, &n, pb) != MEZ_OK)
+        return NULL;
+    CU_ASSERT_EQUAL(strlen(out), n);
+    return out;
+}
+
+static void expect_canon(const char *text, const char *want)
+{
+    mez_problem_t pb = { 0 };
+    const char *got = canon_text(text, &pb);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+    CU_ASSERT_STRING_EQUAL(got, want);
+}
+
+static void expect_parse_error(const char *text, size_t len, const char *code)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    json_t *v = NULL;
+    CU_ASSERT_EQUAL(mez_json_parse(p, text, len, &v, &pb), MEZ_EINVAL);
+    CU_ASSERT_PTR_NULL(v);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pb.code);
+    if (code)
+        CU_ASSERT_STRING_EQUAL(pb.code, code);
+    CU_ASSERT_PTR_NOT_NULL(pb.detail);
+}
+
+static void test_jcs_vectors(void)
+{
+    static const char *const names[] = { "arrays", "french", "structures", "unicode", "values", "weird" };
+    apr_pool_t *p = unit_pool();
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        const char *in = unit_shared(apr_pstrcat(p, "vectors/jcs/input/", names[i], ".json", NULL));
+        size_t wlen, glen;
+        char *want = unit_read_file(unit_shared(apr_pstrcat(p, "vectors/jcs/output/", names[i], ".json", NULL)),
+                                    &wlen);
+        json_t *v;
+        const char *got;
+        mez_problem_t pb = { 0 };
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(want);
+        CU_ASSERT_EQUAL_FATAL(mez_json_parse_file(p, in, &v, &pb), MEZ_OK);
+        CU_ASSERT_EQUAL_FATAL(mez_json_canonicalize(p, v, &got, &glen, &pb), MEZ_OK);
+        CU_ASSERT_EQUAL(glen, wlen);
+        CU_ASSERT_TRUE(glen == wlen && memcmp(got, want, wlen) == 0);
+        if (glen != wlen || memcmp(got, want, wlen) != 0)
+            fprintf(stderr, "\njcs %s:\n got  %.*s\n want %.*s\n", names[i], (int)glen, got, (int)wlen, want);
+    }
+}
+
+static void test_es6_numbers(void)
+{
+    size_t len, lines = 0, bad = 0;
+    char *data = unit_read_file(unit_shared("vectors/jcs/es6-numbers-10k.txt"), &len);
+    char *line, *save = NULL;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+    for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *comma = strchr(line, ','), buf[40];
+        uint64_t bits;
+        double d;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(comma);
+        *comma = '\0';
+        bits = strtoull(line, NULL, 16);
+        memcpy(&d, &bits, sizeof(d));
+        mez_json_format_number(d, buf);
+        lines++;
+        if (strcmp(buf, comma + 1) != 0) {
+            if (bad++ < 10)
+                fprintf(stderr, "\nes6 %s: got %s want %s\n", line, buf, comma + 1);
+        }
+    }
+    CU_ASSERT_EQUAL(lines, 10000);
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
+static void test_number_forms(void)
+{
+    /* JCS writes what ECMAScript's JSON.stringify writes. */
+    expect_canon("[56.0, 1E2, -0, -0.0, 0.000001, 1e-7, 1e21, 1e20, 123456789012345680000, 4.50, 2e-3]",
+                 "[56,100,0,0,0.000001,1e-7,1e+21,100000000000000000000,123456789012345680000,4.5,0.002]");
+    /* Integers beyond 2^53 are read as the double an ECMAScript reader would see. */
+    expect_canon("9007199254740992", "9007199254740992");
+    expect_canon("9007199254740993", "9007199254740992");
+    expect_canon("-9007199254740993", "-9007199254740992");
+    expect_canon("9223372036854775807", "9223372036854776000");
+    expect_canon("18446744073709551616", "18446744073709552000");
+    expect_canon("[1, 100000000000000000000000]", "[1,1e+23]");
+}
+
+static void test_key_order_utf16(void)
+{
+    /* U+20AC (0x20ac) < U+1F602 (surrogates 0xd83d 0xde02) < U+FB33 (0xfb33): UTF-16 order, not code points. */
+    expect_canon("{\"\\ufb33\":3,\"\\ud83d\\ude02\":2,\"\\u20ac\":1}",
+                 "{\"\xe2\x82\xac\":1,\"\xf0\x9f\x98\x82\":2,\"\xef\xac\xb3\":3}");
+    CU_ASSERT_TRUE(mez_json_key_compare("\xef\xac\xb3", 3, "\xf0\x9f\x98\x82", 4) > 0);
+    CU_ASSERT_TRUE(mez_json_key_compare("\xe2\x82\xac", 3, "\xf0\x9f\x98\x82", 4) < 0);
+    CU_ASSERT_TRUE(mez_json_key_compare("a", 1, "ab", 2) < 0);
+    CU_ASSERT_TRUE(mez_json_key_compare("", 0, "", 0) == 0);
+    CU_ASSERT_TRUE(mez_json_key_compare("B", 1, "a", 1) < 0);
+    expect_canon("{\"b\":1,\"a\":{\"d\":[],\"c\":{}},\"\":null}", "{\"\":null,\"a\":{\"c\":{},\"d\":[]},\"b\":1}");
+}
+
+static void test_string_escaping(void)
+{
+    expect_canon("\"\\u0001\\b\\t\\n\\f\\r\\u001f \\\" \\\\ \\/ \\u007f \\u00e9\"",
+                 "\"\\u0001\\b\\t\\n\\f\\r\\u001f \\\" \\\\ / \x7f \xc3\xa9\"");
+    expect_canon("\"a\\u0000b\"", "\"a\\u0000b\"");
+}
+
+static void test_parse_errors(void)
+{
+    expect_parse_error("{\"a\":1,\"a\":2}", 13, "json.duplicate_key");
+    expect_parse_error("{\"x\":{\"a\":1,\"a\":1}}", 19, "json.duplicate_key");
+    expect_parse_error("\"\\ud800\"", 8, NULL);
+    expect_parse_error("\"\\udc00x\"", 9, NULL);
+    expect_parse_error("[\"\\ud800\\u0041\"]", 16, NULL);
+    expect_parse_error("{\"a\":}", 6, "json.invalid");
+    expect_parse_error("[1,]", 4, "json.invalid");
+    expect_parse_error("{'a':1}", 7, "json.invalid");
+    expect_parse_error("NaN", 3, "json.invalid");
+    expect_parse_error("[Infinity]", 10, "json.invalid");
+    expect_parse_error("{} x", 4, "json.invalid");
+    expect_parse_error("[1] [2]", 7, "json.invalid");
+    expect_parse_error("1e400", 5, "json.number_out_of_range");
+    expect_parse_error("[-1e400]", 8, "json.number_out_of_range");
+    expect_parse_error("\"\xff\"", 3, NULL);
+    expect_parse_error("\"\xed\xa0\x80\"", 5, NULL);   /* a surrogate written directly in UTF-8 */
+    expect_parse_error("", 0, NULL);
+}
+
+static void test_not_canonicalizable(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    const char *out;
+    size_t n;
+    /* jansson itself refuses to build a NaN or infinite real; either way there must be no canonical form. */
+    json_t *nan = json_real(NAN), *inf = json_real(INFINITY);
+    CU_ASSERT_NOT_EQUAL(mez_json_canonicalize(p, nan, &out, &n, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(pb.code, "json.not_canonicalizable");
+    memset(&pb, 0, sizeof(pb));
+    CU_ASSERT_NOT_EQUAL(mez_json_canonicalize(p, inf, &out, &n, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(pb.code, "json.not_canonicalizable");
+    json_decref(nan);
+    json_decref(inf);
+}
+
+static void test_pointer_join(void)
+{
+    apr_pool_t *p = unit_pool();
+    CU_ASSERT_STRING_EQUAL(mez_pointer_join(p, "", "a"), "/a");
+    CU_ASSERT_STRING_EQUAL(mez_pointer_join(p, NULL, "a"), "/a");
+    CU_ASSERT_STRING_EQUAL(mez_pointer_join(p, "/x", "a/b"), "/x/a~1b");
+    CU_ASSERT_STRING_EQUAL(mez_pointer_join(p, "/x", "m~n"), "/x/m~0n");
+    CU_ASSERT_STRING_EQUAL(mez_pointer_join(p, "", "~1/"), "/~01~1");
+    CU_ASSERT_STRING_EQUAL(mez_pointer_join(p, "/a", ""), "/a/");
+    CU_ASSERT_STRING_EQUAL(mez_pointer_index(p, "/credentialSubject", 3), "/credentialSubject/3");
+}
+
+static void test_pool_ownership(void)
+{
+    apr_pool_t *p = unit_pool(), *sub;
+    json_t *v = json_object();
+    json_incref(v);
+    apr_pool_create(&sub, p);
+    CU_ASSERT_PTR_EQUAL(mez_json_pool_own(sub, v), v);
+    CU_ASSERT_EQUAL(v->refcount, 2);
+    apr_pool_destroy(sub);
+    CU_ASSERT_EQUAL(v->refcount, 1);
+    json_decref(v);
+}
 
 void unit_register_json(void)
 {
-    (void)unit_suite("json");
+    CU_pSuite s = unit_suite("json");
+    CU_add_test(s, "vectors/jcs: six input/output pairs byte for byte", test_jcs_vectors);
+    CU_add_test(s, "vectors/jcs/es6-numbers-10k.txt through mez_json_format_number", test_es6_numbers);
+    CU_add_test(s, "number forms, integers beyond 2^53 and 2^64", test_number_forms);
+    CU_add_test(s, "object keys in UTF-16 code-unit order", test_key_order_utf16);
+    CU_add_test(s, "minimal string escaping", test_string_escaping);
+    CU_add_test(s, "duplicate keys, lone surrogates, invalid JSON, trailing garbage, 1e400 refused",
+                test_parse_errors);
+    CU_add_test(s, "NaN and Infinity have no canonical form", test_not_canonicalizable);
+    CU_add_test(s, "JSON pointer escaping (~0 ~1)", test_pointer_join);
+    CU_add_test(s, "pool-owned values are released with the pool", test_pool_ownership);
 }

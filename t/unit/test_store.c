@@ -1,7 +1,160 @@
-/* test_store.c: CUnit suite for libmezcore's store area. */
+/* test_store.c: CUnit suite for the store area: migrations, transactions and the credential record,
+ * against a real SQLite file through apr_dbd's sqlite3 driver (PostgreSQL is covered by t/). */
+#include <stdlib.h>
+#include <string.h>
+#include <apr_file_io.h>
+#include <apr_strings.h>
+#include "mez/store.h"
 #include "unit.h"
+
+static const char *sql_dir(void)
+{
+    const char *d = getenv("MEZ_SQL_SOURCE");
+    return d && *d ? d : "sql";
+}
+
+static mez_db_t *fresh_db(int migrate)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = NULL;
+    const char *dir = unit_tmpdir();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    CU_ASSERT_EQUAL_FATAL(mez_db_open(unit_pool(), "sqlite3", apr_pstrcat(unit_pool(), dir, "/t.sqlite", NULL),
+                                      &db, &pb), MEZ_OK);
+    if (migrate) {
+        int from, to;
+        CU_ASSERT_EQUAL_FATAL(mez_db_migrate(unit_pool(), db, sql_dir(), &from, &to, &pb), MEZ_OK);
+    }
+    return db;
+}
+
+static int count(mez_db_t *db, const char *table)
+{
+    mez_problem_t pb = { 0 };
+    const char *v = NULL;
+    CU_ASSERT_EQUAL(mez_db_query_value(unit_pool(), db, &v, apr_pstrcat(unit_pool(), "SELECT COUNT(*) FROM ",
+                                                                       table, NULL), &pb, NULL), MEZ_OK);
+    return v ? atoi(v) : -1;
+}
+
+static void test_migrate_from_empty_and_again(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = fresh_db(0);
+    int v = -1, from = -1, to = -1;
+    CU_ASSERT_EQUAL(mez_db_schema_version(unit_pool(), db, &v, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(v, 0);
+    CU_ASSERT_EQUAL(mez_db_migrate(unit_pool(), db, sql_dir(), &from, &to, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(from, 0);
+    CU_ASSERT_EQUAL(to, MEZ_SCHEMA_VERSION);
+    /* A second run finds nothing to do and changes nothing. */
+    CU_ASSERT_EQUAL(mez_db_migrate(unit_pool(), db, sql_dir(), &from, &to, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(from, MEZ_SCHEMA_VERSION);
+    CU_ASSERT_EQUAL(to, MEZ_SCHEMA_VERSION);
+    CU_ASSERT_EQUAL(count(db, "mez_schema_version"), MEZ_SCHEMA_VERSION);
+}
+
+static void test_migrate_missing_dir(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = fresh_db(0);
+    int from, to;
+    CU_ASSERT_EQUAL(mez_db_migrate(unit_pool(), db, "/nonexistent/sql", &from, &to, &pb), MEZ_EIO);
+    CU_ASSERT_STRING_EQUAL(pb.code, "db.migrations_missing");
+}
+
+static void test_broken_migration_rolls_back(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = fresh_db(1);
+    const char *dir = unit_tmpdir();
+    const char *sub = apr_pstrcat(unit_pool(), dir, "/sqlite3", NULL);
+    apr_file_t *f;
+    int from, to, v;
+    /* Copy version 1, then a step 2 whose second statement fails: step 2 must leave no trace. */
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make(sub, APR_OS_DEFAULT, unit_pool()), APR_SUCCESS);
+    CU_ASSERT_EQUAL_FATAL(apr_file_open(&f, apr_pstrcat(unit_pool(), sub, "/0002_broken.sql", NULL),
+                                        APR_FOPEN_WRITE | APR_FOPEN_CREATE, APR_OS_DEFAULT, unit_pool()),
+                          APR_SUCCESS);
+    apr_file_puts("CREATE TABLE mez_half (x INTEGER);\nINSERT INTO no_such_table VALUES (1);\n", f);
+    apr_file_close(f);
+    CU_ASSERT_EQUAL(mez_db_migrate(unit_pool(), db, dir, &from, &to, &pb), MEZ_EIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "0002_broken"));
+    CU_ASSERT_EQUAL(mez_db_schema_version(unit_pool(), db, &v, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(v, 1);
+    {
+        const char *n = NULL;
+        mez_db_query_value(unit_pool(), db, &n,
+                           "SELECT COUNT(*) FROM sqlite_master WHERE name = 'mez_half'", &pb, NULL);
+        CU_ASSERT_STRING_EQUAL(n, "0");
+    }
+}
+
+static void test_credential_insert_and_duplicate(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = fresh_db(1);
+    CU_ASSERT_EQUAL(mez_store_credential_insert(unit_pool(), db, "urn:uuid:1", "did:key:z6Mkx",
+                                                "sha256:00", "{}", &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_store_credential_insert(unit_pool(), db, NULL, "did:key:z6Mkx", "sha256:01", "{}", &pb),
+                    MEZ_OK);
+    CU_ASSERT_EQUAL(count(db, "mez_credential"), 2);
+    CU_ASSERT_EQUAL(mez_store_credential_insert(unit_pool(), db, "urn:uuid:1", "did:key:z6Mkx",
+                                                "sha256:02", "{}", &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "credential.duplicate_id");
+    CU_ASSERT_EQUAL(pb.status, 409);
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/credential/id");
+    CU_ASSERT_EQUAL(count(db, "mez_credential"), 2);
+    {
+        const char *n = NULL;
+        mez_db_query_value(unit_pool(), db, &n,
+                           "SELECT COUNT(*) FROM mez_credential WHERE credential_id IS NULL", &pb, NULL);
+        CU_ASSERT_STRING_EQUAL(n, "1");
+    }
+}
+
+static void test_transaction_rollback_and_commit(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = fresh_db(1);
+    mez_db_tx_t *tx;
+    apr_pool_t *sub;
+
+    CU_ASSERT_EQUAL_FATAL(mez_db_begin(unit_pool(), db, &tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_store_credential_insert(unit_pool(), db, NULL, "i", "sha256:a", "{}", &pb), MEZ_OK);
+    mez_db_rollback(unit_pool(), tx);
+    CU_ASSERT_EQUAL(count(db, "mez_credential"), 0);
+
+    /* A transaction whose pool goes away without a commit must roll back, never commit. */
+    apr_pool_create(&sub, unit_pool());
+    CU_ASSERT_EQUAL_FATAL(mez_db_begin(sub, db, &tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_store_credential_insert(sub, db, NULL, "i", "sha256:b", "{}", &pb), MEZ_OK);
+    apr_pool_destroy(sub);
+    CU_ASSERT_EQUAL(count(db, "mez_credential"), 0);
+
+    CU_ASSERT_EQUAL_FATAL(mez_db_begin(unit_pool(), db, &tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_store_credential_insert(unit_pool(), db, NULL, "i", "sha256:c", "{}", &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_db_commit(unit_pool(), tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(count(db, "mez_credential"), 1);
+}
+
+static void test_open_errors(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db;
+    CU_ASSERT_EQUAL(mez_db_open(unit_pool(), "oracle", "x", &db, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "db.unsupported_driver");
+    CU_ASSERT_EQUAL(mez_db_open(unit_pool(), "sqlite3", "/nonexistent/dir/x.sqlite", &db, &pb), MEZ_EIO);
+    CU_ASSERT_STRING_EQUAL(pb.code, "db.unreachable");
+}
 
 void unit_register_store(void)
 {
-    (void)unit_suite("store");
+    CU_pSuite s = unit_suite("store");
+    CU_add_test(s, "migrate from empty, then again", test_migrate_from_empty_and_again);
+    CU_add_test(s, "migrations directory missing", test_migrate_missing_dir);
+    CU_add_test(s, "a failing migration leaves no trace", test_broken_migration_rolls_back);
+    CU_add_test(s, "credential insert and duplicate id", test_credential_insert_and_duplicate);
+    CU_add_test(s, "transactions roll back unless committed", test_transaction_rollback_and_commit);
+    CU_add_test(s, "open errors", test_open_errors);
 }

@@ -25,6 +25,10 @@ mez_db_t *mez_db_wrap(apr_pool_t *p, const apr_dbd_driver_t *driver, apr_dbd_t *
 
 /* Runs one parameterless SQL statement. */
 mez_status_t mez_db_exec(apr_pool_t *p, mez_db_t *db, const char *sql, mez_problem_t *pb);
+/* Marks an SQL NULL among the string arguments below (a C NULL ends the argument list). */
+extern const char mez_db_null_marker[];
+#define MEZ_DB_NULL mez_db_null_marker
+
 /* Runs a statement with apr_dbd placeholders (%s) bound to the NULL-terminated string arguments. */
 mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *sql, mez_problem_t *pb, ...);
 /* First column of the first row as a string (*out NULL when there is no row). */

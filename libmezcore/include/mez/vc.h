@@ -26,6 +26,8 @@ typedef struct mez_vc_proof_options_t {
     const char *expires;             /* optional */
     const char *challenge;           /* optional (presentations) */
     const char *domain;              /* optional (presentations) */
+    const char *pointer_base;        /* prefix of problem pointers when the document sits inside a larger body,
+                                      * e.g. "/credential" for the VC-API issue request; NULL: the root */
 } mez_vc_proof_options_t;
 
 /* Adds a DataIntegrityProof (eddsa-jcs-2022) to a copy of document and returns it in *secured
@@ -33,8 +35,10 @@ typedef struct mez_vc_proof_options_t {
 mez_status_t mez_vc_sign(apr_pool_t *p, const json_t *document, const mez_key_t *key,
                          const mez_vc_proof_options_t *opts, json_t **secured, mez_problem_t *pb);
 
-/* Issues a credential: checks the VC 2.0 shape ("schema" problems with a pointer), sets issuer to
- * issuer_id when absent, refuses a different issuer ("vc.issuer_mismatch"), then signs. */
+/* Issues a credential: checks the VC 2.0 shape ("vc.schema.*" problems, status 422 with a pointer; 400
+ * "vc.schema.not_object" when it is not an object), refuses one that has a proof ("vc.already_signed"),
+ * sets issuer to issuer_id (NULL: the key's did:key) when absent, refuses a different issuer
+ * ("vc.issuer_mismatch"), then signs. Pointers are prefixed with opts->pointer_base. */
 mez_status_t mez_vc_issue(apr_pool_t *p, const json_t *credential, const mez_key_t *key, const char *issuer_id,
                           const mez_vc_proof_options_t *opts, json_t **vc, mez_problem_t *pb);
 
@@ -43,12 +47,13 @@ typedef struct mez_vc_verify_options_t {
     const char *expected_purpose;   /* NULL: "assertionMethod" for credentials, "authentication" for presentations */
     const char *challenge;          /* presentations: the proof must carry exactly this challenge, if set */
     const char *domain;             /* presentations: the proof must carry exactly this domain, if set */
+    const char *pointer_base;       /* prefix of problem pointers, e.g. "/verifiableCredential"; NULL: root */
 } mez_vc_verify_options_t;
 
 typedef struct mez_vc_result_t {
     int verified;                   /* 1 when every check passed */
     json_t *checks;                 /* array of the check names that passed (owned by the pool) */
-    json_t *warnings;               /* array of {code, message} */
+    json_t *warnings;               /* array of {code, message, pointer} (owned by the pool) */
     const char *failed_check;       /* one of MEZ_VC_CHECK_*, NULL when verified */
     mez_problem_t problem;          /* why it failed: status 422, code "vc.<check>...", pointer */
 } mez_vc_result_t;
@@ -63,9 +68,27 @@ mez_status_t mez_vc_verify(apr_pool_t *p, const json_t *vc, const mez_vc_verify_
 mez_status_t mez_vp_verify(apr_pool_t *p, const json_t *vp, const mez_vc_verify_options_t *opts,
                            mez_vc_result_t *res);
 
+/* Checks the VC 2.0 data model shape of a credential (the "schema" check). With require_issuer 0 a
+ * missing issuer is accepted (issuing fills it in). Problems: "vc.schema.<what>", status 422 (400 when
+ * vc is not an object), pointer prefixed with pointer_base (NULL: root). */
+mez_status_t mez_vc_check_credential(apr_pool_t *p, const json_t *vc, const char *pointer_base, int require_issuer,
+                                     mez_problem_t *pb);
+/* The same for a presentation: @context, type VerifiablePresentation, verifiableCredential absent, an
+ * object or an array of objects, holder and id URLs. Embedded credentials are checked by mez_vp_verify. */
+mez_status_t mez_vc_check_presentation(apr_pool_t *p, const json_t *vp, const char *pointer_base,
+                                       mez_problem_t *pb);
+/* The issuer's id: "issuer" when a string, "issuer"."id" when an object, else NULL. */
+const char *mez_vc_issuer_id(const json_t *vc);
+
+/* eddsa-jcs-2022 hashData: SHA-256(JCS(proof_config)) || SHA-256(JCS(document)), the 64 bytes signed.
+ * document must not hold the proof. */
+mez_status_t mez_vc_hash_data(apr_pool_t *p, const json_t *proof_config, const json_t *document,
+                              unsigned char out[64], mez_problem_t *pb);
+
 /* Current time as "YYYY-MM-DDTHH:MM:SSZ". */
 const char *mez_time_now_rfc3339(apr_pool_t *p);
-/* Parses an XML Schema dateTimeStamp / RFC 3339 date-time with offset; -1 on error. */
+/* Parses an XML Schema dateTimeStamp / RFC 3339 date-time with offset (four-digit year, upper-case T and Z,
+ * optional fractional seconds kept to the microsecond); 0 on success, -1 on error. */
 int mez_time_parse_rfc3339(const char *s, apr_time_t *out);
 
 #endif
