@@ -47,6 +47,9 @@ int mez_send_problem(request_rec *r, const mez_problem_t *pb, json_t *extra);
 mez_status_t mez_check_members(request_rec *r, const json_t *obj, const char *pointer,
                                const char *const *allowed, mez_problem_t *pb);
 
+/* openapi_doc.c (generated): openapi/mez.openapi.json, NUL-terminated */
+extern const char mez_openapi_doc[];
+
 /* mod_mez_api.c: the mez-api handler */
 int mez_api_handler(request_rec *r);
 

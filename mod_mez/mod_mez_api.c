@@ -93,6 +93,17 @@ static int get_zone(request_rec *r, mez_srv_conf_t *sc)
                                    "mode", sc->mode == MEZ_MODE_PRODUCTION ? "production" : "development"));
 }
 
+static int get_openapi(request_rec *r, mez_srv_conf_t *sc)
+{
+    size_t n = strlen(mez_openapi_doc);
+    ap_set_content_type(r, "application/json");
+    ap_set_content_length(r, (apr_off_t)n);
+    apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=300");
+    if (!r->header_only)
+        ap_rwrite(mez_openapi_doc, (int)n, r);
+    return OK;
+}
+
 /* ---------------------------------------------------------------- credentials */
 
 /* Reads {"<member>": {...}, "options": {...}} and checks its shape; *options may be NULL. */
@@ -246,6 +257,7 @@ static const route_t routes[] = {
     { "/healthz",                  M_GET,  get_healthz },
     { "/readyz",                   M_GET,  get_readyz },
     { "/v1/zone",                  M_GET,  get_zone },
+    { "/v1/openapi.json",          M_GET,  get_openapi },
     { "/v1/credentials/issue",     M_POST, post_issue },
     { "/v1/credentials/verify",    M_POST, post_verify },
     { "/v1/presentations/verify",  M_POST, post_vp_verify },

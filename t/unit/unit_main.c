@@ -65,6 +65,32 @@ char *unit_read_file(const char *path, size_t *len)
     return buf;
 }
 
+/* Removes a test directory and everything in it when the test's pool goes. */
+static apr_status_t remove_tree(void *data)
+{
+    const char *path = data;
+    apr_pool_t *p;
+    apr_dir_t *d;
+    apr_finfo_t fi;
+    apr_pool_create(&p, NULL);
+    if (apr_dir_open(&d, path, p) == APR_SUCCESS) {
+        while (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE, d) == APR_SUCCESS) {
+            const char *child;
+            if (!strcmp(fi.name, ".") || !strcmp(fi.name, ".."))
+                continue;
+            child = apr_pstrcat(p, path, "/", fi.name, NULL);
+            if (fi.filetype == APR_DIR)
+                remove_tree((void *)child);
+            else
+                apr_file_remove(child, p);
+        }
+        apr_dir_close(d);
+    }
+    apr_dir_remove(path, p);
+    apr_pool_destroy(p);
+    return APR_SUCCESS;
+}
+
 const char *unit_tmpdir(void)
 {
     const char *tmp;
@@ -73,6 +99,7 @@ const char *unit_tmpdir(void)
     tmpl = apr_pstrcat(test_pool, tmp, "/mez-unit-XXXXXX", NULL);
     if (!mkdtemp(tmpl))
         return NULL;
+    apr_pool_cleanup_register(test_pool, tmpl, remove_tree, apr_pool_cleanup_null);
     return tmpl;
 }
 
