@@ -31,6 +31,18 @@ mez_db_t *mez_request_db(request_rec *r)
     return mez_db_wrap(r->pool, dbd->driver, dbd->handle);
 }
 
+/* Every new pooled connection gets the same session settings as the CLI's. */
+static apr_status_t dbd_post_connect(apr_pool_t *p, dbd_cfg_t *cfg, ap_dbd_t *dbd)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = mez_db_wrap(p, dbd->driver, dbd->handle);
+    if (mez_db_session_setup(p, db, &pb) != MEZ_OK) {
+        MEZ_LOG(MEZ_LOG_ERR, p, "database session setup failed: %s", pb.detail);
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
+}
+
 static void optional_fn_retrieve(void)
 {
     dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
@@ -78,6 +90,7 @@ static int handler(request_rec *r)
 static void register_hooks(apr_pool_t *p)
 {
     ap_hook_optional_fn_retrieve(optional_fn_retrieve, NULL, NULL, APR_HOOK_MIDDLE);
+    APR_OPTIONAL_HOOK(dbd, post_connect, dbd_post_connect, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(handler, NULL, NULL, APR_HOOK_MIDDLE);
 }

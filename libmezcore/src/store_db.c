@@ -78,9 +78,9 @@ mez_status_t mez_db_open(apr_pool_t *p, const char *driver_name, const char *par
     db = mez_db_wrap(p, driver, handle);
     apr_pool_cleanup_register(p, db, db_close, apr_pool_cleanup_null);
     if (!strcmp(driver_name, "sqlite3")) {
-        /* The sqlite3 driver sets no busy timeout; other processes (httpd children) may hold the lock. */
-        mez_status_t st = db_drain_select(p, db, "PRAGMA busy_timeout = 5000", pb);
-        /* WAL lets readers (httpd children) go on while one writer commits; the mode sticks to the file. */
+        /* WAL lets readers (httpd children) go on while one writer commits; the mode sticks to the file,
+         * so setting it where the CLI creates and migrates the database is enough. */
+        mez_status_t st = mez_db_session_setup(p, db, pb);
         if (st == MEZ_OK)
             st = db_drain_select(p, db, "PRAGMA journal_mode = WAL", pb);
         if (st != MEZ_OK)
@@ -88,6 +88,14 @@ mez_status_t mez_db_open(apr_pool_t *p, const char *driver_name, const char *par
     }
     *out = db;
     return MEZ_OK;
+}
+
+mez_status_t mez_db_session_setup(apr_pool_t *p, mez_db_t *db, mez_problem_t *pb)
+{
+    if (strcmp(db->driver_name, "sqlite3"))
+        return MEZ_OK;
+    /* The sqlite3 driver sets no busy timeout and retries only ~1.5 s; other children may hold the lock. */
+    return db_drain_select(p, db, "PRAGMA busy_timeout = 5000", pb);
 }
 
 mez_status_t mez_db_exec(apr_pool_t *p, mez_db_t *db, const char *sql, mez_problem_t *pb)

@@ -23,6 +23,11 @@ mez_status_t mez_db_open(apr_pool_t *p, const char *driver_name, const char *par
 /* Wraps a connection somebody else owns (mod_dbd's). */
 mez_db_t *mez_db_wrap(apr_pool_t *p, const apr_dbd_driver_t *driver, apr_dbd_t *handle);
 
+/* Per-connection settings every connection needs (SQLite: busy timeout, so writers from several httpd
+ * children wait for each other instead of failing). mez_db_open() calls it; mod_mez calls it from mod_dbd's
+ * post_connect hook. */
+mez_status_t mez_db_session_setup(apr_pool_t *p, mez_db_t *db, mez_problem_t *pb);
+
 /* Runs one parameterless SQL statement. */
 mez_status_t mez_db_exec(apr_pool_t *p, mez_db_t *db, const char *sql, mez_problem_t *pb);
 /* Marks an SQL NULL among the string arguments below (a C NULL ends the argument list). */
