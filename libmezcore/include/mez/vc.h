@@ -55,11 +55,13 @@ typedef struct mez_vc_result_t {
     json_t *checks;                 /* array of the check names that passed (owned by the pool) */
     json_t *warnings;               /* array of {code, message, pointer} (owned by the pool) */
     const char *failed_check;       /* one of MEZ_VC_CHECK_*, NULL when verified */
-    mez_problem_t problem;          /* why it failed: status 422, code "vc.<check>...", pointer */
+    mez_problem_t problem;          /* why it failed: status 422 (400 "vc.schema.not_object"), code
+                                     * "vc.<check>.<what>" (e.g. vc.signature.invalid), pointer */
 } mez_vc_result_t;
 
 /* Verifies a credential. Returns MEZ_OK when the verification ran (then res says valid or not),
- * an error only for internal failures. */
+ * an error only for internal failures. Every proof of a proof set must verify. An issuer that does not
+ * control the signing key is a warning ("vc.issuer_not_controller"), not a failure. */
 mez_status_t mez_vc_verify(apr_pool_t *p, const json_t *vc, const mez_vc_verify_options_t *opts,
                            mez_vc_result_t *res);
 
