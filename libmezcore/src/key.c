@@ -123,13 +123,39 @@ static mez_status_t open_key_file(apr_pool_t *p, const char *path, int *fd_out, 
     return MEZ_OK;
 }
 
+/* Reads one PEM key (private or SubjectPublicKeyInfo) from an open descriptor and insists on Ed25519. */
+static mez_status_t read_pem_key(apr_pool_t *p, const char *path, int fd, int private, mez_key_t **out,
+                                 mez_problem_t *pb)
+{
+    mez_status_t rv;
+    EVP_PKEY *pkey;
+    BIO *bio = BIO_new_fd(fd, BIO_CLOSE);
+    if (!bio) {
+        close(fd);
+        return mez_problem(pb, p, MEZ_EINTERNAL, 500, "key.unreadable", NULL, "cannot read %s: %s", path,
+                           ossl_reason(p));
+    }
+    pkey = private ? PEM_read_bio_PrivateKey_ex(bio, NULL, no_passphrase, NULL, NULL, NULL)
+                   : PEM_read_bio_PUBKEY_ex(bio, NULL, no_passphrase, NULL, NULL, NULL);
+    BIO_free(bio);
+    if (!pkey)
+        return mez_problem(pb, p, MEZ_EIO, 500, "key.unreadable", NULL, "%s is not %s: %s", path,
+                           private ? "an unencrypted PEM private key" : "a PEM public key (SubjectPublicKeyInfo)",
+                           ossl_reason(p));
+    if (!is_ed25519(pkey)) {
+        rv = wrong_type(pb, p, path, pkey);
+        EVP_PKEY_free(pkey);
+        return rv;
+    }
+    *out = key_wrap(p, pkey, private);
+    return MEZ_OK;
+}
+
 mez_status_t mez_key_load_private(apr_pool_t *p, const char *path, mez_key_t **out, mez_problem_t *pb)
 {
     struct stat st;
     int fd;
     mez_status_t rv;
-    BIO *bio;
-    EVP_PKEY *pkey;
 
     if ((rv = open_key_file(p, path, &fd, &st, pb)) != MEZ_OK)
         return rv;
@@ -141,24 +167,7 @@ mez_status_t mez_key_load_private(apr_pool_t *p, const char *path, mez_key_t **o
                            "restrict it with: chmod 600 %s",
                            path, (unsigned)(st.st_mode & 07777), path);
     }
-    bio = BIO_new_fd(fd, BIO_CLOSE);
-    if (!bio) {
-        close(fd);
-        return mez_problem(pb, p, MEZ_EINTERNAL, 500, "key.unreadable", NULL, "cannot read %s: %s", path,
-                           ossl_reason(p));
-    }
-    pkey = PEM_read_bio_PrivateKey_ex(bio, NULL, no_passphrase, NULL, NULL, NULL);
-    BIO_free(bio);
-    if (!pkey)
-        return mez_problem(pb, p, MEZ_EIO, 500, "key.unreadable", NULL,
-                           "%s is not an unencrypted PEM private key: %s", path, ossl_reason(p));
-    if (!is_ed25519(pkey)) {
-        rv = wrong_type(pb, p, path, pkey);
-        EVP_PKEY_free(pkey);
-        return rv;
-    }
-    *out = key_wrap(p, pkey, 1);
-    return MEZ_OK;
+    return read_pem_key(p, path, fd, 1, out, pb);
 }
 
 mez_status_t mez_key_load_public(apr_pool_t *p, const char *path, mez_key_t **out, mez_problem_t *pb)
@@ -166,29 +175,10 @@ mez_status_t mez_key_load_public(apr_pool_t *p, const char *path, mez_key_t **ou
     struct stat st;
     int fd;
     mez_status_t rv;
-    BIO *bio;
-    EVP_PKEY *pkey;
 
     if ((rv = open_key_file(p, path, &fd, &st, pb)) != MEZ_OK)
         return rv;
-    bio = BIO_new_fd(fd, BIO_CLOSE);
-    if (!bio) {
-        close(fd);
-        return mez_problem(pb, p, MEZ_EINTERNAL, 500, "key.unreadable", NULL, "cannot read %s: %s", path,
-                           ossl_reason(p));
-    }
-    pkey = PEM_read_bio_PUBKEY_ex(bio, NULL, no_passphrase, NULL, NULL, NULL);
-    BIO_free(bio);
-    if (!pkey)
-        return mez_problem(pb, p, MEZ_EIO, 500, "key.unreadable", NULL,
-                           "%s is not a PEM public key (SubjectPublicKeyInfo): %s", path, ossl_reason(p));
-    if (!is_ed25519(pkey)) {
-        rv = wrong_type(pb, p, path, pkey);
-        EVP_PKEY_free(pkey);
-        return rv;
-    }
-    *out = key_wrap(p, pkey, 0);
-    return MEZ_OK;
+    return read_pem_key(p, path, fd, 0, out, pb);
 }
 
 mez_status_t mez_key_save_private(apr_pool_t *p, const mez_key_t *key, const char *path, mez_problem_t *pb)

@@ -124,20 +124,32 @@ static void map_nulls(const char **args, int n)
             args[i] = NULL;
 }
 
+/* Prepares sql (apr_dbd placeholders) and collects the NULL-terminated string arguments of ap. */
+static mez_status_t prepare_args(apr_pool_t *p, mez_db_t *db, const char *sql, va_list ap,
+                                 apr_dbd_prepared_t **stmt, const char **args, int *nargs, mez_problem_t *pb)
+{
+    int rv;
+    *nargs = collect_args(ap, args);
+    map_nulls(args, *nargs);
+    rv = apr_dbd_prepare(db->driver, p, db->handle, sql, NULL, stmt);
+    if (rv)
+        return db_fail(p, db, rv, "prepare", pb);
+    return MEZ_OK;
+}
+
 mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *sql, mez_problem_t *pb, ...)
 {
     const char *args[MEZ_DB_MAX_ARGS];
     apr_dbd_prepared_t *stmt = NULL;
     va_list ap;
     int n, rv, rows = 0;
+    mez_status_t st;
 
     va_start(ap, pb);
-    n = collect_args(ap, args);
+    st = prepare_args(p, db, sql, ap, &stmt, args, &n, pb);
     va_end(ap);
-    map_nulls(args, n);
-    rv = apr_dbd_prepare(db->driver, p, db->handle, sql, NULL, &stmt);
-    if (rv)
-        return db_fail(p, db, rv, "prepare", pb);
+    if (st != MEZ_OK)
+        return st;
     rv = apr_dbd_pquery(db->driver, p, db->handle, &rows, stmt, n, args);
     if (rv)
         return db_fail(p, db, rv, "statement", pb);
@@ -155,15 +167,14 @@ mez_status_t mez_db_query_value(apr_pool_t *p, mez_db_t *db, const char **out, c
     apr_dbd_row_t *row = NULL;
     va_list ap;
     int n, rv;
+    mez_status_t st;
 
     *out = NULL;
     va_start(ap, pb);
-    n = collect_args(ap, args);
+    st = prepare_args(p, db, sql, ap, &stmt, args, &n, pb);
     va_end(ap);
-    map_nulls(args, n);
-    rv = apr_dbd_prepare(db->driver, p, db->handle, sql, NULL, &stmt);
-    if (rv)
-        return db_fail(p, db, rv, "prepare", pb);
+    if (st != MEZ_OK)
+        return st;
     rv = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, 0, n, args);
     if (rv)
         return db_fail(p, db, rv, "query", pb);
