@@ -149,6 +149,7 @@ static mez_status_t read_envelope(request_rec *r, const char *member, const char
 static int post_issue(request_rec *r, mez_srv_conf_t *sc)
 {
     mez_problem_t pb = { 0 };
+    mez_vc_proof_options_t popts = { 0 };
     json_t *credential, *options, *vc;
     mez_digest_t digest;
     const char *canon, *id;
@@ -160,7 +161,9 @@ static int post_issue(request_rec *r, mez_srv_conf_t *sc)
         return zone_not_configured(r);
     if (read_envelope(r, "credential", NULL, &credential, &options, &pb) != MEZ_OK)
         return fail(r, &pb);
-    if (mez_vc_issue(r->pool, credential, sc->key, sc->did, NULL, &vc, &pb) != MEZ_OK) {
+    /* The verification method was derived once, when the key was loaded. */
+    popts.verification_method = sc->verification_method;
+    if (mez_vc_issue(r->pool, credential, sc->key, sc->did, &popts, &vc, &pb) != MEZ_OK) {
         reroot(r, &pb, "/credential");
         return fail(r, &pb);
     }

@@ -1,5 +1,6 @@
 /* base58.c: base58btc (Bitcoin alphabet) encoding and decoding for multibase 'z' values.
- * Inputs are short (keys, signatures), so plain schoolbook base conversion is fast enough and easy to check. */
+ * Inputs are short (keys, signatures): schoolbook base conversion, on wide limbs where it is hot (encoding). */
+#include <stdint.h>
 #include <string.h>
 #include "mez/base58.h"
 
@@ -14,32 +15,63 @@ static int digit_value(unsigned char c)
     return hit ? (int)(hit - alphabet) : -1;
 }
 
+/* 58^5: the largest power of 58 below 2^30, so a limb times 2^32 plus a carry still fits in 64 bits. */
+#define LIMB_BASE 656356768u
+#define LIMB_DIGITS 5
+
 char *mez_base58_encode(apr_pool_t *p, const unsigned char *data, size_t len)
 {
-    size_t zeros = 0, cap, used = 0, i, k;
-    unsigned char *digits;
-    char *out;
+    size_t zeros = 0, cap, used = 0, i, k, ndigits;
+    uint32_t small[32], *limbs;
+    char *out, *w;
 
     /* Leading zero bytes carry no numeric value, so base58btc writes each one as a '1'. */
     while (zeros < len && data[zeros] == 0)
         zeros++;
-    /* log(256)/log(58) < 1.38: enough base-58 digits for the remaining bytes. */
-    cap = (len - zeros) * 138 / 100 + 1;
-    digits = apr_pcalloc(p, cap);
-    for (i = zeros; i < len; i++) {
-        unsigned carry = data[i];
-        for (k = 0; (k < used || carry) && k < cap; k++) {
-            carry += 256u * digits[cap - 1 - k];
-            digits[cap - 1 - k] = (unsigned char)(carry % 58);
-            carry /= 58;
+    /* Schoolbook conversion, but on limbs of five base-58 digits fed four input bytes at a time: a
+     * signature is encoded on every credential issued, and this is ~20x fewer steps than digit by byte.
+     * log(256)/log(58^5) < 0.28 limbs per byte. */
+    cap = (len - zeros) * 28 / 100 + 2;
+    limbs = cap <= 32 ? small : apr_palloc(p, cap * sizeof(uint32_t));
+    for (i = zeros; i < len;) {
+        /* The first chunk takes the odd bytes so every later chunk is exactly four. */
+        size_t take = i == zeros && (len - zeros) % 4 ? (len - zeros) % 4 : 4;
+        uint64_t carry = 0, scale = (uint64_t)1 << (8 * take);
+        for (k = 0; k < take; k++)
+            carry = carry << 8 | data[i + k];
+        i += take;
+        for (k = 0; k < used; k++) {
+            uint64_t t = (uint64_t)limbs[k] * scale + carry;
+            limbs[k] = (uint32_t)(t % LIMB_BASE);
+            carry = t / LIMB_BASE;
         }
-        used = k;
+        while (carry) {
+            limbs[used++] = (uint32_t)(carry % LIMB_BASE);
+            carry /= LIMB_BASE;
+        }
     }
-    out = apr_palloc(p, zeros + used + 1);
+    /* Digits of the top limb without its leading zeros, then five per remaining limb. */
+    ndigits = 0;
+    if (used) {
+        uint32_t top = limbs[used - 1];
+        while (top) {
+            ndigits++;
+            top /= 58;
+        }
+        ndigits += (used - 1) * LIMB_DIGITS;
+    }
+    out = apr_palloc(p, zeros + ndigits + 1);
     memset(out, '1', zeros);
-    for (k = 0; k < used; k++)
-        out[zeros + k] = alphabet[digits[cap - used + k]];
-    out[zeros + used] = '\0';
+    w = out + zeros + ndigits;
+    *w = '\0';
+    for (k = 0; k < used; k++) {
+        uint32_t v = limbs[k];
+        int last = k + 1 == used;
+        for (int d = 0; d < LIMB_DIGITS && (!last || v); d++) {
+            *--w = alphabet[v % 58];
+            v /= 58;
+        }
+    }
     return out;
 }
 

@@ -3,7 +3,6 @@
  * and strings get the minimal escaping of RFC 8785 section 3.2.2.2. */
 #include <math.h>
 #include <stdio.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
@@ -19,7 +18,7 @@ static void buf_reserve(canon_buf_t *b, size_t extra)
 {
     if (b->len + extra <= b->cap)
         return;
-    size_t cap = b->cap ? b->cap * 2 : 1024;
+    size_t cap = b->cap ? b->cap * 2 : 4096;
     while (cap < b->len + extra)
         cap *= 2;
     char *d = realloc(b->data, cap);
@@ -42,6 +41,12 @@ static void buf_putc(canon_buf_t *b, char c)
     b->data[b->len++] = c;
 }
 
+/* Bytes RFC 8785 escapes: control characters, '"' and '\\'. Everything else, UTF-8 included, is copied. */
+static const unsigned char needs_escape[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1,
+};
+
 static void put_string(canon_buf_t *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -52,7 +57,7 @@ static void put_string(canon_buf_t *b, const char *s, size_t n)
         unsigned char c = (unsigned char)s[i];
         const char *esc = NULL;
         char u[6];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (!needs_escape[c])
             continue;
         buf_put(b, s + run, i - run);
         run = i + 1;
@@ -76,55 +81,25 @@ static void put_string(canon_buf_t *b, const char *s, size_t n)
     buf_putc(b, '"');
 }
 
-/* Decodes the next code point of well-formed UTF-8 (jansson has validated it). */
-static uint32_t next_cp(const unsigned char **pp, const unsigned char *end)
-{
-    const unsigned char *s = *pp;
-    uint32_t cp = *s++;
-    int more = 0;
-    if (cp >= 0xf0) { cp &= 0x07; more = 3; }
-    else if (cp >= 0xe0) { cp &= 0x0f; more = 2; }
-    else if (cp >= 0xc0) { cp &= 0x1f; more = 1; }
-    while (more-- > 0 && s < end)
-        cp = (cp << 6) | (*s++ & 0x3f);
-    *pp = s;
-    return cp;
-}
-
 int mez_json_key_compare(const char *a, size_t alen, const char *b, size_t blen)
 {
-    const unsigned char *pa = (const unsigned char *)a, *ea = pa + alen;
-    const unsigned char *pb = (const unsigned char *)b, *eb = pb + blen;
-    uint32_t pend_a = 0, pend_b = 0;   /* pending low surrogate of a split code point */
+    const unsigned char *ua = (const unsigned char *)a, *ub = (const unsigned char *)b;
+    size_t n = alen < blen ? alen : blen, i = 0;
 
-    for (;;) {
-        uint32_t ua, ub;
-        int has_a = pend_a || pa < ea, has_b = pend_b || pb < eb;
-        if (!has_a || !has_b)
-            return has_a - has_b;
-        if (pend_a) { ua = pend_a; pend_a = 0; }
-        else {
-            uint32_t cp = next_cp(&pa, ea);
-            if (cp >= 0x10000) {
-                cp -= 0x10000;
-                ua = 0xd800 + (cp >> 10);
-                pend_a = 0xdc00 + (cp & 0x3ff);
-            }
-            else ua = cp;
-        }
-        if (pend_b) { ub = pend_b; pend_b = 0; }
-        else {
-            uint32_t cp = next_cp(&pb, eb);
-            if (cp >= 0x10000) {
-                cp -= 0x10000;
-                ub = 0xd800 + (cp >> 10);
-                pend_b = 0xdc00 + (cp & 0x3ff);
-            }
-            else ub = cp;
-        }
-        if (ua != ub)
-            return ua < ub ? -1 : 1;
-    }
+    /* UTF-8 byte order is code point order, and UTF-16 code unit order agrees with it everywhere but one
+     * place: a supplementary character (4-byte UTF-8, lead F0-F4, a surrogate D800-DBFF in UTF-16) sorts
+     * BEFORE U+E000..U+FFFF (3-byte UTF-8, lead EE or EF) in UTF-16. Equal prefixes keep the character
+     * boundaries aligned, so the first differing byte is a lead byte in both strings or a continuation
+     * byte in both; only differing lead bytes can cross that boundary. */
+    while (i < n && ua[i] == ub[i])
+        i++;
+    if (i == n)
+        return alen == blen ? 0 : (alen < blen ? -1 : 1);
+    if (ua[i] >= 0xf0 && (ub[i] == 0xee || ub[i] == 0xef))
+        return -1;
+    if (ub[i] >= 0xf0 && (ua[i] == 0xee || ua[i] == 0xef))
+        return 1;
+    return ua[i] < ub[i] ? -1 : 1;
 }
 
 typedef struct {
@@ -140,6 +115,23 @@ static int member_cmp(const void *x, const void *y)
 }
 
 static void put_value(canon_buf_t *b, const json_t *v);
+
+/* Decimal text of |x| <= 2^53 (amounts in minor units are the common case, so no printf). */
+static size_t format_safe_integer(json_int_t x, char *out)
+{
+    char tmp[24];
+    size_t n = 0, k = 0;
+    unsigned long long u = x < 0 ? (unsigned long long)(-x) : (unsigned long long)x;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (x < 0)
+        out[k++] = '-';
+    while (n)
+        out[k++] = tmp[--n];
+    return k;
+}
 
 static void put_object(canon_buf_t *b, const json_t *v)
 {
@@ -195,7 +187,7 @@ static void put_value(canon_buf_t *b, const json_t *v)
         if (x > 9007199254740992LL || x < -9007199254740992LL)
             n = mez_json_format_number((double)x, num);
         else
-            n = (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, x);
+            n = format_safe_integer(x, num);
         buf_put(b, num, n);
         break;
     }

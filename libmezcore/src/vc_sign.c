@@ -60,7 +60,7 @@ static mez_status_t add_proof(apr_pool_t *p, json_t *doc, const mez_key_t *key, 
     if (!vm)
         return mez_problem(pb, p, MEZ_EINTERNAL, 500, "vc.proof.no_verification_method", NULL,
                            "no verification method could be derived from the key");
-    if (mez_time_parse_rfc3339(created, &t))
+    if (opts && opts->created && mez_time_parse_rfc3339(created, &t))
         return mez_problem(pb, p, MEZ_EINVAL, 422, "vc.proof.invalid_created", NULL,
                            "created '%s' is not a date-time with a timezone (e.g. 2024-01-31T12:00:00Z)", created);
     if (opts && opts->expires && mez_time_parse_rfc3339(opts->expires, &t))
@@ -84,7 +84,7 @@ static mez_status_t add_proof(apr_pool_t *p, json_t *doc, const mez_key_t *key, 
     /* The proof configuration carries the document's @context (vc-di-eddsa 3.3.5); it stays in the proof so
      * verifiers see which contexts were signed even if more are appended to the document later. */
     if ((ctx = json_object_get(doc, "@context")) != NULL)
-        json_object_set_new(proof, "@context", json_deep_copy(ctx));
+        json_object_set(proof, "@context", (json_t *)ctx);   /* shared, never changed */
 
     if ((rv = mez_vc_hash_data(p, proof, doc, hash, pb)) != MEZ_OK)
         return rv;
@@ -110,7 +110,7 @@ mez_status_t mez_vc_sign(apr_pool_t *p, const json_t *document, const mez_key_t 
     if (json_object_get(document, "proof"))
         return mez_problem(pb, p, MEZ_EINVAL, 422, "vc.already_signed", ptr(p, base, "proof"),
                            "the document already carries a proof");
-    doc = mez_json_pool_own(p, json_deep_copy(document));
+    doc = mez_json_pool_own(p, json_copy((json_t *)document));
     if ((rv = add_proof(p, doc, key, opts, pb)) != MEZ_OK)
         return rv;
     *secured = doc;
@@ -145,7 +145,9 @@ mez_status_t mez_vc_issue(apr_pool_t *p, const json_t *credential, const mez_key
         return mez_problem(pb, p, MEZ_EINVAL, 422, "vc.issuer_mismatch", at,
                            "the credential names issuer '%s' but this issuer is '%s'", have, issuer_id);
     }
-    doc = mez_json_pool_own(p, json_deep_copy(credential));
+    /* A shallow copy: only top-level members (issuer, proof) are added, nested values are shared and
+     * never changed, and copying the whole tree would cost as much as canonicalising it. */
+    doc = mez_json_pool_own(p, json_copy((json_t *)credential));
     if (!have) {
         json_t *s = json_string(issuer_id);
         if (!s)
