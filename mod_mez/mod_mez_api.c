@@ -180,8 +180,8 @@ static int post_issue(request_rec *r, mez_srv_conf_t *sc)
     }
     if (mez_db_begin(r->pool, db, &tx, &pb) != MEZ_OK)
         return fail(r, &pb);
-    if (mez_store_credential_insert(r->pool, db, id, sc->did, mez_digest_format(r->pool, &digest), canon, &pb)
-            != MEZ_OK
+    if (mez_store_credential_insert(r->pool, db, id, sc->did, mez_digest_format(r->pool, &digest), canon, NULL,
+                                    &pb) != MEZ_OK
         || mez_db_commit(r->pool, tx, &pb) != MEZ_OK) {
         mez_db_rollback(r->pool, tx);
         return fail(r, &pb);

@@ -7,11 +7,23 @@
 
 mez_status_t mez_store_credential_insert(apr_pool_t *p, mez_db_t *db, const char *credential_id,
                                          const char *issuer, const char *digest, const char *body,
-                                         mez_problem_t *pb)
+                                         int *already_recorded, mez_problem_t *pb)
 {
+    const char *found = NULL;
     mez_status_t rv;
+
+    if (already_recorded)
+        *already_recorded = 0;
+    rv = mez_db_query_value(p, db, &found, "SELECT COUNT(*) FROM mez_credential WHERE digest = %s", pb, digest,
+                            NULL);
+    if (rv != MEZ_OK)
+        return rv;
+    if (found && apr_atoi64(found) > 0) {
+        if (already_recorded)
+            *already_recorded = 1;
+        return MEZ_OK;
+    }
     if (credential_id) {
-        const char *found = NULL;
         rv = mez_db_query_value(p, db, &found, "SELECT COUNT(*) FROM mez_credential WHERE credential_id = %s",
                                 pb, credential_id, NULL);
         if (rv != MEZ_OK)

@@ -9,9 +9,15 @@
 
 const char mez_db_null_marker[] = "(null)";
 
+/* Transactions are plain SQL rather than apr_dbd_transaction_start(): apr_dbd's sqlite3 driver opens a
+ * DEFERRED transaction, so two writers that both read first deadlock on the upgrade to a write lock, and
+ * its busy retries then stall for minutes. BEGIN IMMEDIATE takes the write lock up front and waits its
+ * turn (busy_timeout). A pool cleanup rolls back whatever was not committed, before mod_dbd's own cleanup
+ * (registered earlier, so run later) returns the connection to its pool. */
 struct mez_db_tx_t {
     mez_db_t *db;
-    apr_dbd_transaction_t *trans;
+    apr_pool_t *pool;
+    int open;
 };
 
 static mez_status_t db_fail(apr_pool_t *p, mez_db_t *db, int rv, const char *what, mez_problem_t *pb)
@@ -188,38 +194,51 @@ mez_status_t mez_db_query_value(apr_pool_t *p, mez_db_t *db, const char **out, c
     return MEZ_OK;
 }
 
+static apr_status_t tx_cleanup(void *data)
+{
+    mez_db_tx_t *tx = data;
+    int nrows;
+    if (tx->open && tx->db->handle)
+        apr_dbd_query(tx->db->driver, tx->db->handle, &nrows, "ROLLBACK");
+    tx->open = 0;
+    return APR_SUCCESS;
+}
+
 mez_status_t mez_db_begin(apr_pool_t *p, mez_db_t *db, mez_db_tx_t **tx, mez_problem_t *pb)
 {
     mez_db_tx_t *t = apr_pcalloc(p, sizeof(*t));
-    int rv;
-    t->db = db;
-    rv = apr_dbd_transaction_start(db->driver, p, db->handle, &t->trans);
+    int nrows, rv = apr_dbd_query(db->driver, db->handle, &nrows,
+                                  strcmp(db->driver_name, "sqlite3") ? "BEGIN" : "BEGIN IMMEDIATE");
     if (rv)
         return db_fail(p, db, rv, "BEGIN", pb);
-    /* Until commit, any way out of the request (error, early return, pool cleanup) rolls back. */
-    apr_dbd_transaction_mode_set(db->driver, t->trans, APR_DBD_TRANSACTION_ROLLBACK);
+    t->db = db;
+    t->pool = p;
+    t->open = 1;
+    apr_pool_cleanup_register(p, t, tx_cleanup, apr_pool_cleanup_null);
     *tx = t;
     return MEZ_OK;
 }
 
 mez_status_t mez_db_commit(apr_pool_t *p, mez_db_tx_t *tx, mez_problem_t *pb)
 {
-    int rv;
-    if (!tx->trans)
+    int nrows, rv;
+    if (!tx->open)
         return mez_problem(pb, p, MEZ_EINTERNAL, 500, "db.no_transaction", NULL, "no open transaction");
-    apr_dbd_transaction_mode_set(tx->db->driver, tx->trans, APR_DBD_TRANSACTION_COMMIT);
-    rv = apr_dbd_transaction_end(tx->db->driver, p, tx->trans);
-    tx->trans = NULL;
-    if (rv)
-        return db_fail(p, tx->db, rv, "COMMIT", pb);
+    rv = apr_dbd_query(tx->db->driver, tx->db->handle, &nrows, "COMMIT");
+    if (rv) {
+        mez_status_t st = db_fail(p, tx->db, rv, "COMMIT", pb);
+        mez_db_rollback(p, tx);
+        return st;
+    }
+    tx->open = 0;
+    apr_pool_cleanup_kill(tx->pool, tx, tx_cleanup);
     return MEZ_OK;
 }
 
 void mez_db_rollback(apr_pool_t *p, mez_db_tx_t *tx)
 {
-    if (!tx || !tx->trans)
+    if (!tx || !tx->open)
         return;
-    apr_dbd_transaction_mode_set(tx->db->driver, tx->trans, APR_DBD_TRANSACTION_ROLLBACK);
-    apr_dbd_transaction_end(tx->db->driver, p, tx->trans);
-    tx->trans = NULL;
+    tx_cleanup(tx);
+    apr_pool_cleanup_kill(tx->pool, tx, tx_cleanup);
 }

@@ -95,12 +95,12 @@ static void test_credential_insert_and_duplicate(void)
     mez_problem_t pb = { 0 };
     mez_db_t *db = fresh_db(1);
     CU_ASSERT_EQUAL(mez_store_credential_insert(unit_pool(), db, "urn:uuid:1", "did:key:z6Mkx",
-                                                "sha256:00", "{}", &pb), MEZ_OK);
-    CU_ASSERT_EQUAL(mez_store_credential_insert(unit_pool(), db, NULL, "did:key:z6Mkx", "sha256:01", "{}", &pb),
+                                                "sha256:00", "{}", NULL, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_store_credential_insert(unit_pool(), db, NULL, "did:key:z6Mkx", "sha256:01", "{}", NULL, &pb),
                     MEZ_OK);
     CU_ASSERT_EQUAL(count(db, "mez_credential"), 2);
     CU_ASSERT_EQUAL(mez_store_credential_insert(unit_pool(), db, "urn:uuid:1", "did:key:z6Mkx",
-                                                "sha256:02", "{}", &pb), MEZ_EINVAL);
+                                                "sha256:02", "{}", NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "credential.duplicate_id");
     CU_ASSERT_EQUAL(pb.status, 409);
     CU_ASSERT_STRING_EQUAL(pb.pointer, "/credential/id");
@@ -121,19 +121,19 @@ static void test_transaction_rollback_and_commit(void)
     apr_pool_t *sub;
 
     CU_ASSERT_EQUAL_FATAL(mez_db_begin(unit_pool(), db, &tx, &pb), MEZ_OK);
-    CU_ASSERT_EQUAL(mez_store_credential_insert(unit_pool(), db, NULL, "i", "sha256:a", "{}", &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_store_credential_insert(unit_pool(), db, NULL, "i", "sha256:a", "{}", NULL, &pb), MEZ_OK);
     mez_db_rollback(unit_pool(), tx);
     CU_ASSERT_EQUAL(count(db, "mez_credential"), 0);
 
     /* A transaction whose pool goes away without a commit must roll back, never commit. */
     apr_pool_create(&sub, unit_pool());
     CU_ASSERT_EQUAL_FATAL(mez_db_begin(sub, db, &tx, &pb), MEZ_OK);
-    CU_ASSERT_EQUAL(mez_store_credential_insert(sub, db, NULL, "i", "sha256:b", "{}", &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_store_credential_insert(sub, db, NULL, "i", "sha256:b", "{}", NULL, &pb), MEZ_OK);
     apr_pool_destroy(sub);
     CU_ASSERT_EQUAL(count(db, "mez_credential"), 0);
 
     CU_ASSERT_EQUAL_FATAL(mez_db_begin(unit_pool(), db, &tx, &pb), MEZ_OK);
-    CU_ASSERT_EQUAL(mez_store_credential_insert(unit_pool(), db, NULL, "i", "sha256:c", "{}", &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_store_credential_insert(unit_pool(), db, NULL, "i", "sha256:c", "{}", NULL, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(mez_db_commit(unit_pool(), tx, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(count(db, "mez_credential"), 1);
 }
@@ -148,6 +148,21 @@ static void test_open_errors(void)
     CU_ASSERT_STRING_EQUAL(pb.code, "db.unreachable");
 }
 
+static void test_identical_credential_recorded_once(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = fresh_db(1);
+    int again = -1;
+    CU_ASSERT_EQUAL(mez_store_credential_insert(unit_pool(), db, "urn:uuid:7", "i", "sha256:07", "{}", &again, &pb),
+                    MEZ_OK);
+    CU_ASSERT_EQUAL(again, 0);
+    /* The same signed credential again (same request within the same second): one record, no error. */
+    CU_ASSERT_EQUAL(mez_store_credential_insert(unit_pool(), db, "urn:uuid:7", "i", "sha256:07", "{}", &again, &pb),
+                    MEZ_OK);
+    CU_ASSERT_EQUAL(again, 1);
+    CU_ASSERT_EQUAL(count(db, "mez_credential"), 1);
+}
+
 void unit_register_store(void)
 {
     CU_pSuite s = unit_suite("store");
@@ -157,4 +172,5 @@ void unit_register_store(void)
     CU_add_test(s, "credential insert and duplicate id", test_credential_insert_and_duplicate);
     CU_add_test(s, "transactions roll back unless committed", test_transaction_rollback_and_commit);
     CU_add_test(s, "open errors", test_open_errors);
+    CU_add_test(s, "an identical credential is recorded once", test_identical_credential_recorded_once);
 }

@@ -40,8 +40,8 @@ mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *s
 mez_status_t mez_db_query_value(apr_pool_t *p, mez_db_t *db, const char **out, const char *sql,
                                 mez_problem_t *pb, ...);
 
-/* Transactions: begin in rollback mode; mez_db_commit() switches to commit and ends it.
- * If the pool is cleared before commit, apr_dbd's cleanup rolls back. */
+/* Transactions: nothing is kept unless mez_db_commit() succeeds; clearing the pool first rolls back.
+ * On SQLite the write lock is taken at BEGIN (BEGIN IMMEDIATE), so writers queue instead of deadlocking. */
 typedef struct mez_db_tx_t mez_db_tx_t;
 mez_status_t mez_db_begin(apr_pool_t *p, mez_db_t *db, mez_db_tx_t **tx, mez_problem_t *pb);
 mez_status_t mez_db_commit(apr_pool_t *p, mez_db_tx_t *tx, mez_problem_t *pb);
@@ -54,9 +54,12 @@ mez_status_t mez_db_schema_version(apr_pool_t *p, mez_db_t *db, int *version, me
 mez_status_t mez_db_migrate(apr_pool_t *p, mez_db_t *db, const char *sql_dir, int *from, int *to,
                             mez_problem_t *pb);
 
-/* Records an issued credential (id may be NULL). */
+/* Records an issued credential (id may be NULL). Ed25519 is deterministic and `created` has one-second
+ * resolution, so the same request repeated within a second yields the very same signed credential: that is
+ * recorded once and *already_recorded (if not NULL) set to 1. A different credential reusing an id is refused
+ * ("credential.duplicate_id", 409). */
 mez_status_t mez_store_credential_insert(apr_pool_t *p, mez_db_t *db, const char *credential_id,
                                          const char *issuer, const char *digest, const char *body,
-                                         mez_problem_t *pb);
+                                         int *already_recorded, mez_problem_t *pb);
 
 #endif
