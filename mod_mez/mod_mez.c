@@ -23,12 +23,15 @@ static void log_bridge(void *baton, mez_log_level_t level, const char *file, int
 mez_db_t *mez_request_db(request_rec *r)
 {
     ap_dbd_t *dbd;
+    mez_db_t *db;
     if (!dbd_acquire)
         return NULL;
     dbd = dbd_acquire(r);
     if (!dbd)
         return NULL;
-    return mez_db_wrap(r->pool, dbd->driver, dbd->handle);
+    db = mez_db_wrap(r->pool, dbd->driver, dbd->handle);
+    db->writer = mez_srv_conf(r->server)->sqlite_writer;
+    return db;
 }
 
 /* Every new pooled connection gets the same session settings as the CLI's. */
@@ -72,6 +75,11 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, v,
                          "MezZone %s (%s:%u) needs mod_dbd: add LoadModule dbd_module and DBDriver/DBDParams",
                          sc->zone_id, sc->defn_name, sc->defn_line);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        /* Created before the children fork, so each child gets its own unlocked copy. */
+        if (apr_thread_mutex_create(&sc->sqlite_writer, APR_THREAD_MUTEX_DEFAULT, pconf) != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, v, "MezZone %s: cannot create a mutex", sc->zone_id);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG)

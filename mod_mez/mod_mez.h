@@ -26,6 +26,7 @@ typedef struct mez_srv_conf_t {
     const char *data_dir;
     apr_off_t max_body;         /* -1: unset */
     mez_mode_t mode;
+    apr_thread_mutex_t *sqlite_writer; /* per process: queues SQLite write transactions (see mez_db_t) */
     const char *defn_name;      /* where the zone was configured, for start-up messages */
     unsigned defn_line;
 } mez_srv_conf_t;

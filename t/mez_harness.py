@@ -136,6 +136,14 @@ class MezEnv:
         return run([self.mez_bin] + [str(a) for a in args], env=self.env(), input=input, check=check,
                    timeout=timeout)
 
+    def keygen(self, path):
+        """mez keygen --out path; returns the did:key it printed."""
+        cp = self.mez("keygen", "--out", path, check=True)
+        m = DID_KEY_RE.search(cp.stdout)
+        if not m:
+            raise HarnessError("mez keygen printed no did:key: %r" % cp.stdout)
+        return m.group(0)
+
     def shared(self, *rel):
         return os.path.join(self.shared_dir, *rel)
 
@@ -183,13 +191,22 @@ class PgServer:
         last = None
         for _ in range(5):  # another process may grab the free port between free_port() and listen()
             self.port = free_port()
-            opts = ("-c listen_addresses=127.0.0.1 -p %d -k %s -c max_connections=300 -c fsync=off "
-                    "-c synchronous_commit=off -c full_page_writes=off" % (self.port, self.sock))
-            last = self._as_owner([self._bin("pg_ctl"), "-D", self.data, "-l", self.log, "-o", opts,
-                                   "-w", "-t", "60", "start"])
+            last = self._pg_ctl("start")
             if last.returncode == 0:
                 return self
         raise HarnessError("PostgreSQL did not start:\n%s\n%s\n%s" % (last.stdout, last.stderr, self.log_text()))
+
+    def _pg_ctl(self, action):
+        opts = ("-c listen_addresses=127.0.0.1 -p %d -k %s -c max_connections=300 -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off" % (self.port, self.sock))
+        return self._as_owner([self._bin("pg_ctl"), "-D", self.data, "-l", self.log, "-o", opts, "-m", "fast",
+                               "-w", "-t", "60", action])
+
+    def restart(self):
+        """pg_ctl restart -m fast on the same port: every client connection is cut."""
+        cp = self._pg_ctl("restart")
+        if cp.returncode != 0:
+            raise HarnessError("PostgreSQL did not restart:\n%s\n%s" % (cp.stderr, self.log_text()))
 
     def stop(self):
         if self.port is not None:
@@ -232,7 +249,8 @@ class SqliteDb:
                   "c = sqlite3.connect(sys.argv[1], timeout=10)\n"
                   "r = c.execute(sys.argv[2]).fetchone()\n"
                   "print('' if r is None or r[0] is None else r[0])\n")
-        cp = run([sys.executable, "-c", script, self.path, sql], user=self.env.server_user, check=True)
+        cp = run([sys.executable, "-c", script, self.path, sql], user=self.env.server_user,
+                 cwd=os.path.dirname(self.path), check=True)
         return cp.stdout.strip()
 
     def describe(self):
@@ -298,11 +316,7 @@ class Zone:
         """Key, database (+ migration unless disabled) and httpd.conf; does not start httpd."""
         os.mkdir(self.data_dir, 0o755)
         os.mkdir(self.run_dir, 0o755)
-        cp = self.env.mez("keygen", "--out", self.key_file, check=True)
-        m = DID_KEY_RE.search(cp.stdout)
-        if not m:
-            raise HarnessError("mez keygen printed no did:key: %r" % cp.stdout)
-        self.did = m.group(0)
+        self.did = self.env.keygen(self.key_file)
         if self.key_mode is not None:
             os.chmod(self.key_file, self.key_mode)
         if self.driver == "sqlite3":

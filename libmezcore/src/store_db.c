@@ -18,7 +18,15 @@ struct mez_db_tx_t {
     mez_db_t *db;
     apr_pool_t *pool;
     int open;
+    int holds_writer;
 };
+
+static void release_writer(mez_db_tx_t *tx)
+{
+    if (tx->holds_writer)
+        apr_thread_mutex_unlock(tx->db->writer);
+    tx->holds_writer = 0;
+}
 
 static mez_status_t db_fail(apr_pool_t *p, mez_db_t *db, int rv, const char *what, mez_problem_t *pb)
 {
@@ -201,17 +209,24 @@ static apr_status_t tx_cleanup(void *data)
     if (tx->open && tx->db->handle)
         apr_dbd_query(tx->db->driver, tx->db->handle, &nrows, "ROLLBACK");
     tx->open = 0;
+    release_writer(tx);
     return APR_SUCCESS;
 }
 
 mez_status_t mez_db_begin(apr_pool_t *p, mez_db_t *db, mez_db_tx_t **tx, mez_problem_t *pb)
 {
     mez_db_tx_t *t = apr_pcalloc(p, sizeof(*t));
-    int nrows, rv = apr_dbd_query(db->driver, db->handle, &nrows,
-                                  strcmp(db->driver_name, "sqlite3") ? "BEGIN" : "BEGIN IMMEDIATE");
-    if (rv)
-        return db_fail(p, db, rv, "BEGIN", pb);
+    int sqlite = !strcmp(db->driver_name, "sqlite3"), nrows, rv;
     t->db = db;
+    if (sqlite && db->writer) {
+        apr_thread_mutex_lock(db->writer);
+        t->holds_writer = 1;
+    }
+    rv = apr_dbd_query(db->driver, db->handle, &nrows, sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (rv) {
+        release_writer(t);
+        return db_fail(p, db, rv, "BEGIN", pb);
+    }
     t->pool = p;
     t->open = 1;
     apr_pool_cleanup_register(p, t, tx_cleanup, apr_pool_cleanup_null);
@@ -231,6 +246,7 @@ mez_status_t mez_db_commit(apr_pool_t *p, mez_db_tx_t *tx, mez_problem_t *pb)
         return st;
     }
     tx->open = 0;
+    release_writer(tx);
     apr_pool_cleanup_kill(tx->pool, tx, tx_cleanup);
     return MEZ_OK;
 }

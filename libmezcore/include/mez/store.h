@@ -5,6 +5,7 @@
 
 #include <apr_pools.h>
 #include <apr_dbd.h>
+#include <apr_thread_mutex.h>
 #include "mez/problem.h"
 
 /* The schema version this build expects; /readyz answers 503 until the database has it. */
@@ -14,6 +15,11 @@ typedef struct mez_db_t {
     const apr_dbd_driver_t *driver;
     apr_dbd_t *handle;
     const char *driver_name;   /* "sqlite3" or "pgsql" */
+    /* SQLite only, optional: serialises this process's write transactions. apr_dbd's sqlite3 driver holds one
+     * process-wide mutex during every statement, so a thread waiting in SQLite's busy handler for a sibling's
+     * write lock would block the very sibling that must commit to release it. Queuing writers here first
+     * leaves the busy handler to wait only for other processes. Owned by whoever owns the connections. */
+    apr_thread_mutex_t *writer;
 } mez_db_t;
 
 /* Opens a connection for the CLI (driver "sqlite3" with a file name, or "pgsql" with a libpq conninfo).

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# demo.sh: README command 1: installs what is missing, builds and installs mez, creates a demo zone (its own key,
+# a SQLite database through mod_dbd) and runs httpd with mod_mez on 127.0.0.1:8080. Safe to run again.
+#
+# Usage: sudo bash scripts/demo.sh [--daemon]
+#   (default)  httpd runs in the foreground; Ctrl-C stops it
+#   --daemon   httpd detaches (apache2 -k start); stop it with: apache2 -f <dir>/httpd.conf -k stop
+# Environment: MEZ_DEMO_DIR (default /var/lib/mez/demo), MEZ_DEMO_PORT (default 8080), MEZ_DEMO_ZONE (default demo).
+set -euo pipefail
+
+daemon=0
+for a in "$@"; do
+    case "$a" in
+        --daemon|-d) daemon=1 ;;
+        -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "demo.sh: unknown argument '$a' (try --help)" >&2; exit 2 ;;
+    esac
+done
+if [ "$(id -u)" -ne 0 ]; then
+    echo "demo.sh installs packages and software and runs httpd as www-data: run it as root (sudo bash $0)" >&2
+    exit 2
+fi
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+demo=${MEZ_DEMO_DIR:-/var/lib/mez/demo}
+port=${MEZ_DEMO_PORT:-8080}
+zone=${MEZ_DEMO_ZONE:-demo}
+prefix=/usr/local
+httpd=/usr/sbin/apache2
+user=www-data
+jobs=$(nproc 2>/dev/null || echo 2)
+say() { printf '\n== %s\n' "$*"; }
+
+# ------------------------------------------------------------------------------------------------ packages
+PACKAGES=(build-essential autoconf automake libtool pkg-config apache2 apache2-dev libapr1-dev libaprutil1-dev
+          libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql libssl-dev libjansson-dev libyaml-dev libxml2-dev
+          libcurl4-openssl-dev libcunit1-dev sqlite3)
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# ------------------------------------------------------------------------------------------------ build, install
+say "building in $top/build and installing under $prefix"
+cd "$top"
+autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
+mkdir -p build
+cd build
+[ -f Makefile ] || ../configure -q --prefix="$prefix"
+make -s -j"$jobs"
+make -s install
+ldconfig
+moddir=$(apxs -q LIBEXECDIR 2>/dev/null || echo /usr/lib/apache2/modules)
+mez="$prefix/bin/mez"
+sqldir="$prefix/share/mez/sql"
+confdir="$prefix/share/mez/conf"
+"$mez" version
+
+# ------------------------------------------------------------------------------------------------ the zone
+say "demo zone '$zone' in $demo"
+conf="$demo/httpd.conf"
+pidfile="$demo/run/httpd.pid"
+mkdir -p "$demo/data" "$demo/run" "$demo/logs"
+chmod 0755 "$demo" "$demo/run" "$demo/logs"
+
+# A second run restarts the zone: stop the httpd a previous run left behind.
+if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    echo "stopping the demo httpd that is running (pid $(cat "$pidfile"))"
+    oldpid=$(cat "$pidfile")
+    "$httpd" -d "$demo" -f "$conf" -k stop || kill "$oldpid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$oldpid" 2>/dev/null || break; sleep 0.1; done
+fi
+
+if [ -f "$demo/zone-key.pem" ]; then
+    echo "keeping the existing key $demo/zone-key.pem"
+else
+    "$mez" keygen --out "$demo/zone-key.pem" | tee "$demo/did.txt"
+fi
+chown root:root "$demo/zone-key.pem"
+chmod 0600 "$demo/zone-key.pem"   # read by the root parent at start-up only
+did=$(grep -o 'did:key:z[1-9A-HJ-NP-Za-km-z]*' "$demo/did.txt" 2>/dev/null | head -n1 || true)
+
+"$mez" db migrate --driver sqlite3 --params "$demo/data/mez.sqlite" --sql-dir "$sqldir"
+chown -R "$user:$user" "$demo/data"   # httpd children write the SQLite file and its journal here
+
+audit_include=""
+[ -f "$confdir/mez.conf" ] && audit_include="Include $confdir/mez.conf
+CustomLog $demo/logs/audit.log mez_audit"
+
+cat > "$conf" <<EOF
+# httpd.conf for the mez demo zone '$zone', written by scripts/demo.sh (rewritten on every run).
+ServerRoot "$demo"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile $pidfile
+DefaultRuntimeDir $demo/run
+Mutex file:$demo/run default
+ErrorLog $demo/logs/error.log
+LoadModule mpm_event_module $moddir/mod_mpm_event.so
+LoadModule authz_core_module $moddir/mod_authz_core.so
+LoadModule dbd_module $moddir/mod_dbd.so
+LoadModule mez_module $moddir/mod_mez.so
+LogLevel warn mez:info
+LogFormat "%h %l %u %t \"%r\" %>s %b %D" common
+CustomLog $demo/logs/access.log common
+$audit_include
+User $user
+Group $user
+StartServers 1
+ServerLimit 2
+ThreadsPerChild 10
+MaxRequestWorkers 20
+MinSpareThreads 5
+MaxSpareThreads 20
+
+DBDriver sqlite3
+DBDParams "$demo/data/mez.sqlite"
+DBDMax 10
+MezZone $zone
+MezKeyFile $demo/zone-key.pem
+MezDataDir $demo/data
+MezMaxBodySize 1048576
+<Location />
+  SetHandler mez-api
+</Location>
+EOF
+
+"$httpd" -t -d "$demo" -f "$conf"
+
+# Waits for /healthz, then prints GET /v1/zone (bash's /dev/tcp: no curl needed).
+http_get() {
+    exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
+    printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$1" >&3
+    sed '1,/^\r*$/d' <&3
+    exec 3<&- 3>&-
+}
+wait_ready() {
+    for _ in $(seq 100); do
+        http_get /healthz >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+banner() {
+    cat <<EOF
+
+mez demo zone '$zone'${did:+ ($did)}
+  http://127.0.0.1:$port/v1/zone
+  http://127.0.0.1:$port/healthz
+  http://127.0.0.1:$port/readyz
+  try:  curl -s http://127.0.0.1:$port/v1/zone
+        curl -s -H 'Content-Type: application/json' http://127.0.0.1:$port/v1/credentials/issue \\
+             -d '{"credential":{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"credentialSubject":{"id":"did:example:alice"}},"options":{}}'
+  logs: $demo/logs/error.log, $demo/logs/access.log
+EOF
+}
+
+if [ "$daemon" = 1 ]; then
+    say "starting httpd (daemon)"
+    "$httpd" -d "$demo" -f "$conf" -k start
+    if wait_ready; then
+        echo "GET /v1/zone -> $(http_get /v1/zone)"
+    else
+        echo "httpd did not answer on 127.0.0.1:$port; see $demo/logs/error.log" >&2
+        tail -n 20 "$demo/logs/error.log" >&2 || true
+        exit 1
+    fi
+    banner
+    echo "  stop: $httpd -d $demo -f $conf -k stop"
+else
+    banner
+    echo "  stop: Ctrl-C (or, from another shell: $httpd -d $demo -f $conf -k stop)"
+    say "running httpd in the foreground"
+    ( wait_ready && echo "GET /v1/zone -> $(http_get /v1/zone)" ) &
+    exec "$httpd" -d "$demo" -f "$conf" -DFOREGROUND
+fi

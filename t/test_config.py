@@ -1,0 +1,46 @@
+# test_config.py: the generated configuration passes `apache2 -t`; bad MezKeyFile / MezZone / MezMaxBodySize
+# values stop httpd at configuration time with httpd's "Syntax error on line N of FILE" naming the directive.
+import pytest
+
+
+def test_config_ok(make_zone, driver):
+    z = make_zone(driver, start=False)
+    cp = z.config_test()
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert "Syntax OK" in cp.stdout + cp.stderr
+
+
+def assert_config_error(z, directive):
+    cp = z.config_test()
+    out = cp.stdout + cp.stderr
+    assert cp.returncode != 0, out
+    line = z.conf_line(directive)
+    assert "Syntax error on line %d of %s" % (line, z.conf_file) in out, out
+    assert directive in out, out
+    # and it does not start either
+    with pytest.raises(Exception):
+        z.start(timeout=15)
+    assert not z.running
+
+
+def test_key_file_world_readable(make_zone, driver):
+    z = make_zone(driver, start=False, key_mode=0o644)
+    assert_config_error(z, "MezKeyFile")
+
+
+def test_key_file_missing(make_zone, driver):
+    z = make_zone(driver, start=False)
+    z.key_file = z.key_file + ".missing"
+    z.write_conf()
+    assert_config_error(z, "MezKeyFile")
+
+
+def test_bad_zone_id(make_zone, driver):
+    z = make_zone(driver, start=False, zone_id="bad zone!")
+    assert_config_error(z, "MezZone")
+
+
+@pytest.mark.parametrize("value", ["-1", "lots"])
+def test_bad_max_body_size(make_zone, driver, value):
+    z = make_zone(driver, start=False, max_body_size=value)
+    assert_config_error(z, "MezMaxBodySize")
