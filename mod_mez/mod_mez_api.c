@@ -273,6 +273,8 @@ int mez_api_handler(request_rec *r)
     mez_problem_t pb = { 0 };
     const char *allow = NULL;
 
+    if (sc->zone_id)
+        apr_table_setn(r->notes, "mez-zone", sc->zone_id);
     for (const route_t *rt = routes; rt->path; rt++) {
         if (strcmp(r->uri, rt->path))
             continue;
