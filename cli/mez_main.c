@@ -4,6 +4,7 @@
 #include <string.h>
 #include <apr_general.h>
 #include "mez/log.h"
+#include "mez/pack.h"
 #include "mez/version.h"
 #include "mez_cli.h"
 
@@ -20,6 +21,12 @@ static void usage(FILE *out)
         "  vc verify FILE|-            verify a credential or presentation, and say which check failed\n"
         "  db migrate --driver D --params P   apply the SQL schema (sqlite3 or pgsql)\n"
         "  db version --driver D --params P   print the database's schema version\n"
+        "  pack build|verify|show|manifest|section ...   validate, digest and inspect law/reg/licence packs\n"
+        "  cas put|get|has|verify --datadir D ...        the content-addressed store\n"
+        "  bundle export|import --datadir D ...          witness bundles (a verified closure in one file)\n"
+        "  tensor eval --pack P.json ... ACTION.json|-   evaluate an action against packs (exit 0 if it passes)\n"
+        "  tensor commitment --jurisdiction J STATES.json   the tensor commitment of domain states\n"
+        "  manifold route --graph G.json --from A --to B --value-usd N   cheapest corridor route\n"
         "  version                     print the version\n"
         "\n"
         "exit codes: 0 valid/ok, 1 invalid, 2 usage or I/O error. Each command takes --help.\n");
@@ -39,6 +46,8 @@ int main(int argc, const char *const *argv)
     apr_app_initialize(&argc, &argv, NULL);
     apr_pool_create(&p, NULL);
     mez_log_set(log_to_stderr, NULL, MEZ_LOG_WARN);
+    /* Process-wide library set-up happens here, once, before anything could run in parallel. */
+    mez_pack_global_init();
 
     if (argc < 2) {
         usage(stderr);
@@ -58,6 +67,11 @@ int main(int argc, const char *const *argv)
     else if (!strcmp(cmd, "digest")) rc = mez_cmd_digest(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "vc")) rc = mez_cmd_vc(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "db")) rc = mez_cmd_db(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "tensor")) rc = mez_cmd_tensor(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "manifold")) rc = mez_cmd_manifold(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "pack")) rc = mez_cmd_pack(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "cas")) rc = mez_cmd_cas(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "bundle")) rc = mez_cmd_bundle(p, argc - 1, argv + 1);
     else {
         fprintf(stderr, "mez: unknown command '%s'\n", cmd);
         usage(stderr);

@@ -23,6 +23,10 @@ void unit_register_key(void);
 void unit_register_did(void);
 void unit_register_vc(void);
 void unit_register_store(void);
+void unit_register_pack(void);
+void unit_register_cas(void);
+void unit_register_tensor(void);
+void unit_register_manifold(void);
 
 /* Adds a suite whose tests each get a fresh unit_pool(). */
 CU_pSuite unit_suite(const char *name);

@@ -117,6 +117,10 @@ int main(int argc, char **argv)
     unit_register_did();
     unit_register_vc();
     unit_register_store();
+    unit_register_pack();
+    unit_register_cas();
+    unit_register_tensor();
+    unit_register_manifold();
 
     CU_basic_set_mode(argc > 1 && !strcmp(argv[1], "-v") ? CU_BRM_VERBOSE : CU_BRM_NORMAL);
     CU_basic_run_tests();

@@ -1,0 +1,227 @@
+/* cmd_tensor.c: `mez tensor eval` and `mez tensor commitment`, the compliance tensor offline.
+ * They build the same index and call the same evaluator as POST /v1/compliance/evaluate. */
+#include <stdio.h>
+#include <string.h>
+#include <apr_strings.h>
+#include <apr_tables.h>
+#include "mez/digest.h"
+#include "mez/json.h"
+#include "mez/tensor.h"
+#include "mez_cli.h"
+
+/* How a pack file becomes the JSON model the index reads, chosen by file name suffix.
+ * TODO(lead): wire the YAML loader of the pack area here, e.g. { ".yaml", load_yaml_pack } with load_yaml_pack
+ * calling mez_pack_load() and returning its ->model; until then YAML packs are refused with that message. */
+typedef mez_status_t pack_loader_fn(apr_pool_t *p, const char *path, json_t **pack, mez_problem_t *pb);
+
+static mez_status_t load_json_pack(apr_pool_t *p, const char *path, json_t **pack, mez_problem_t *pb)
+{
+    return mez_json_parse_file(p, path, pack, pb);
+}
+
+static const struct {
+    const char *suffix;
+    pack_loader_fn *load;
+} pack_loaders[] = {
+    { ".json", load_json_pack },
+};
+
+static mez_status_t load_pack(apr_pool_t *p, const char *path, json_t **pack, mez_problem_t *pb)
+{
+    size_t n = strlen(path);
+    for (size_t i = 0; i < sizeof(pack_loaders) / sizeof(pack_loaders[0]); i++) {
+        size_t k = strlen(pack_loaders[i].suffix);
+        if (n >= k && !strcmp(path + n - k, pack_loaders[i].suffix))
+            return pack_loaders[i].load(p, path, pack, pb);
+    }
+    return mez_problem(pb, p, MEZ_EIO, 400, "cli.pack_format", NULL,
+                       "%s: only JSON packs (*.json) can be read here yet; the YAML pack loader is not wired in", path);
+}
+
+static void usage_eval(FILE *out)
+{
+    fprintf(out,
+        "usage: mez tensor eval --pack PACK.json [--pack PACK.json ...] [--pretty] ACTION.json|-\n"
+        "Evaluates an action document against the packs (their JSON model, see packs/README.md) and prints the\n"
+        "result: the decision, a state and its reasons for each of the 20 domains, withholding, the packs used and\n"
+        "the tensor commitment. Output is RFC 8785 canonical JSON unless --pretty.\n"
+        "  --pack FILE   a regpack, licensepack or lawpack manifest as JSON; repeat for each pack\n"
+        "  --pretty      indented output for people\n"
+        "exit codes: 0 the decision passes (compliant, exempt, not_applicable), 1 it does not (pending,\n"
+        "non_compliant) or the action is invalid, 2 usage or I/O error.\n");
+}
+
+static void usage_commitment(FILE *out)
+{
+    fprintf(out,
+        "usage: mez tensor commitment --jurisdiction J [--hex] STATES.json|-\n"
+        "Prints the tensor commitment of STATES.json, an object {\"<domain>\": \"<state>\", ...} with any subset of\n"
+        "the 20 domains: SHA-256 of {\"cells\":...,\"jurisdiction_id\":J,\"schema_version\":1} in canonical form.\n"
+        "  --jurisdiction J   the jurisdiction id, case-sensitive as stored (e.g. PK-REZ, pk-sifc)\n"
+        "  --hex              print bare hex, as the reference system writes it, instead of sha256:<hex>\n"
+        "exit codes: 0 ok, 1 invalid states, 2 usage or I/O error.\n");
+}
+
+static void usage_tensor(FILE *out)
+{
+    fprintf(out,
+        "usage: mez tensor eval --pack PACK.json [--pack ...] [--pretty] ACTION.json|-\n"
+        "       mez tensor commitment --jurisdiction J [--hex] STATES.json|-\n"
+        "Run 'mez tensor eval --help' or 'mez tensor commitment --help' for details.\n");
+}
+
+/* "--name VALUE" or "--name=VALUE": 1 matched (i advanced past the value), -1 value missing, 0 not this one. */
+static int opt_value(int argc, const char *const *argv, int *i, const char *name, const char **value)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n))
+        return 0;
+    if (argv[*i][n] == '=') {
+        *value = argv[*i] + n + 1;
+        return 1;
+    }
+    if (argv[*i][n] != '\0')
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *value = argv[++*i];
+    return 1;
+}
+
+static int cmd_eval(apr_pool_t *p, int argc, const char *const *argv)
+{
+    apr_array_header_t *paths = apr_array_make(p, 4, sizeof(const char *));
+    const json_t **packs;
+    const char *file = NULL, *v;
+    int pretty = 0;
+    mez_tensor_index_t *ix;
+    mez_problem_t pb = { 0 };
+    mez_state_t decision;
+    json_t *action, *result;
+    mez_status_t rv;
+
+    if (mez_cli_wants_help(argc, argv)) {
+        usage_eval(stdout);
+        return MEZ_EXIT_OK;
+    }
+    for (int i = 1; i < argc; i++) {
+        int m = opt_value(argc, argv, &i, "--pack", &v);
+        if (m < 0) {
+            fprintf(stderr, "mez tensor eval: --pack needs a file\n");
+            return MEZ_EXIT_USAGE;
+        }
+        if (m > 0)
+            APR_ARRAY_PUSH(paths, const char *) = v;
+        else if (!strcmp(argv[i], "--pretty"))
+            pretty = 1;
+        else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            fprintf(stderr, "mez tensor eval: unknown option '%s'\n", argv[i]);
+            usage_eval(stderr);
+            return MEZ_EXIT_USAGE;
+        }
+        else if (file) {
+            fprintf(stderr, "mez tensor eval: one action file only\n");
+            return MEZ_EXIT_USAGE;
+        }
+        else
+            file = argv[i];
+    }
+    if (!file || paths->nelts == 0) {
+        usage_eval(stderr);
+        return MEZ_EXIT_USAGE;
+    }
+    packs = apr_palloc(p, (size_t)paths->nelts * sizeof(*packs));
+    for (int i = 0; i < paths->nelts; i++) {
+        json_t *pack;
+        const char *path = APR_ARRAY_IDX(paths, i, const char *);
+        /* A pack that cannot be read or is malformed is the operator's set-up, not an invalid action: exit 2. */
+        if ((rv = load_pack(p, path, &pack, &pb)) != MEZ_OK) {
+            mez_cli_fail(&pb, rv);
+            return MEZ_EXIT_USAGE;
+        }
+        packs[i] = pack;
+    }
+    if ((rv = mez_tensor_index_build(p, packs, (size_t)paths->nelts, &ix, &pb)) != MEZ_OK) {
+        mez_cli_fail(&pb, rv);
+        return MEZ_EXIT_USAGE;
+    }
+    if ((rv = mez_json_parse_file(p, file, &action, &pb)) != MEZ_OK)
+        return mez_cli_fail(&pb, rv);
+    if ((rv = mez_tensor_evaluate(p, ix, action, NULL, &result, &decision, &pb)) != MEZ_OK)
+        return mez_cli_fail(&pb, rv);
+    if (pretty) {
+        printf("%s\n", mez_json_dump(p, result, 1));
+    }
+    else {
+        const char *c;
+        size_t n;
+        if ((rv = mez_json_canonicalize(p, result, &c, &n, &pb)) != MEZ_OK)
+            return mez_cli_fail(&pb, rv);
+        fwrite(c, 1, n, stdout);
+        fputc('\n', stdout);
+    }
+    return mez_state_is_passing(decision) ? MEZ_EXIT_OK : MEZ_EXIT_INVALID;
+}
+
+static int cmd_commitment(apr_pool_t *p, int argc, const char *const *argv)
+{
+    const char *file = NULL, *jid = NULL;
+    int hex = 0;
+    mez_problem_t pb = { 0 };
+    mez_tensor_cells_t cells;
+    mez_digest_t d;
+    json_t *doc;
+    mez_status_t rv;
+
+    if (mez_cli_wants_help(argc, argv)) {
+        usage_commitment(stdout);
+        return MEZ_EXIT_OK;
+    }
+    for (int i = 1; i < argc; i++) {
+        int m = opt_value(argc, argv, &i, "--jurisdiction", &jid);
+        if (m < 0) {
+            fprintf(stderr, "mez tensor commitment: --jurisdiction needs a value\n");
+            return MEZ_EXIT_USAGE;
+        }
+        if (m > 0)
+            continue;
+        if (!strcmp(argv[i], "--hex"))
+            hex = 1;
+        else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            fprintf(stderr, "mez tensor commitment: unknown option '%s'\n", argv[i]);
+            usage_commitment(stderr);
+            return MEZ_EXIT_USAGE;
+        }
+        else if (file) {
+            fprintf(stderr, "mez tensor commitment: one states file only\n");
+            return MEZ_EXIT_USAGE;
+        }
+        else
+            file = argv[i];
+    }
+    if (!file || !jid) {
+        usage_commitment(stderr);
+        return MEZ_EXIT_USAGE;
+    }
+    if ((rv = mez_json_parse_file(p, file, &doc, &pb)) != MEZ_OK
+        || (rv = mez_tensor_cells_from_json(p, doc, "", &cells, &pb)) != MEZ_OK
+        || (rv = mez_tensor_commitment(p, jid, &cells, &d, &pb)) != MEZ_OK)
+        return mez_cli_fail(&pb, rv);
+    printf("%s\n", hex ? mez_digest_hex(p, &d) : mez_digest_format(p, &d));
+    return MEZ_EXIT_OK;
+}
+
+int mez_cmd_tensor(apr_pool_t *p, int argc, const char *const *argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        usage_tensor(argc < 2 ? stderr : stdout);
+        return argc < 2 ? MEZ_EXIT_USAGE : MEZ_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "eval"))
+        return cmd_eval(p, argc - 1, argv + 1);
+    if (!strcmp(argv[1], "commitment"))
+        return cmd_commitment(p, argc - 1, argv + 1);
+    fprintf(stderr, "mez tensor: unknown subcommand '%s'\n", argv[1]);
+    usage_tensor(stderr);
+    return MEZ_EXIT_USAGE;
+}

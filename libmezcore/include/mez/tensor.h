@@ -1,0 +1,353 @@
+/* mez/tensor.h: the compliance tensor: the 20 domains, the five states and their lattice, tensor commitments,
+ * and evaluating an action against a zone's regpacks through a read-only index built once at start-up. */
+#ifndef MEZ_TENSOR_H
+#define MEZ_TENSOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <apr_pools.h>
+#include <apr_time.h>
+#include <jansson.h>
+#include "mez/digest.h"
+#include "mez/problem.h"
+
+/* ------------------------------------------------------------------ domains */
+
+/* The reference system's 20 compliance domains, in its order (mez-core domain.rs `all()`). The wire names
+ * are the snake_case spellings: aml, kyc, sanctions, tax, securities, corporate, custody, data_privacy,
+ * licensing, banking, payments, clearing, settlement, digital_assets, employment, immigration, ip,
+ * consumer_protection, arbitration, trade. Every switch over this enum in libmezcore is compiled with
+ * -Wswitch-enum, so adding a domain fails the build wherever it is not handled. */
+typedef enum mez_domain_t {
+    MEZ_DOMAIN_AML,
+    MEZ_DOMAIN_KYC,
+    MEZ_DOMAIN_SANCTIONS,
+    MEZ_DOMAIN_TAX,
+    MEZ_DOMAIN_SECURITIES,
+    MEZ_DOMAIN_CORPORATE,
+    MEZ_DOMAIN_CUSTODY,
+    MEZ_DOMAIN_DATA_PRIVACY,
+    MEZ_DOMAIN_LICENSING,
+    MEZ_DOMAIN_BANKING,
+    MEZ_DOMAIN_PAYMENTS,
+    MEZ_DOMAIN_CLEARING,
+    MEZ_DOMAIN_SETTLEMENT,
+    MEZ_DOMAIN_DIGITAL_ASSETS,
+    MEZ_DOMAIN_EMPLOYMENT,
+    MEZ_DOMAIN_IMMIGRATION,
+    MEZ_DOMAIN_IP,
+    MEZ_DOMAIN_CONSUMER_PROTECTION,
+    MEZ_DOMAIN_ARBITRATION,
+    MEZ_DOMAIN_TRADE
+} mez_domain_t;
+
+#define MEZ_DOMAIN_COUNT 20
+#define MEZ_DOMAIN_BIT(d) (UINT32_C(1) << (unsigned)(d))
+#define MEZ_DOMAIN_ALL ((UINT32_C(1) << MEZ_DOMAIN_COUNT) - 1)
+
+/* The wire name ("data_privacy"); NULL for a value outside the enum. */
+const char *mez_domain_name(mez_domain_t d);
+/* Case-sensitive, as the reference ("AML" is refused): "tensor.unknown_domain" (422) at pointer. */
+mez_status_t mez_domain_parse(apr_pool_t *p, const char *name, const char *pointer, mez_domain_t *out,
+                              mez_problem_t *pb);
+/* 1 for the reference's original eight domains (aml .. data_privacy), 0 for the twelve extended ones. */
+int mez_domain_is_original(mez_domain_t d);
+
+/* ------------------------------------------------------------------ states and lattice */
+
+/* Worst to best; the numeric order IS the lattice order (meet = lower, join = higher). */
+typedef enum mez_state_t {
+    MEZ_STATE_NON_COMPLIANT,
+    MEZ_STATE_PENDING,
+    MEZ_STATE_NOT_APPLICABLE,
+    MEZ_STATE_EXEMPT,
+    MEZ_STATE_COMPLIANT
+} mez_state_t;
+
+#define MEZ_STATE_COUNT 5
+
+const char *mez_state_name(mez_state_t s);
+/* "non_compliant" | "pending" | "not_applicable" | "exempt" | "compliant": "tensor.unknown_state" otherwise. */
+mez_status_t mez_state_parse(apr_pool_t *p, const char *name, const char *pointer, mez_state_t *out,
+                             mez_problem_t *pb);
+mez_state_t mez_state_meet(mez_state_t a, mez_state_t b);
+mez_state_t mez_state_join(mez_state_t a, mez_state_t b);
+/* meet over n states; an empty set is PENDING (fail closed: nothing known is not compliance). */
+mez_state_t mez_state_meet_all(const mez_state_t *s, size_t n);
+/* not_applicable, exempt and compliant pass. */
+int mez_state_is_passing(mez_state_t s);
+/* compliant, non_compliant and exempt do not change without new evidence. */
+int mez_state_is_terminal(mez_state_t s);
+/* 1 when n > 0 and every state passes. */
+int mez_state_all_passing(const mez_state_t *s, size_t n);
+
+/* ------------------------------------------------------------------ cells and commitments */
+
+/* The committed part of a tensor: a state per domain, for the domains whose bit is set in `present`
+ * (the reference commits "only the domains it is given"). */
+typedef struct mez_tensor_cells_t {
+    uint32_t present;
+    mez_state_t state[MEZ_DOMAIN_COUNT];
+} mez_tensor_cells_t;
+
+/* All 20 cells present with state s (a new tensor is all PENDING). */
+void mez_tensor_cells_fill(mez_tensor_cells_t *c, mez_state_t s);
+/* No cell present (the reference's empty(jid) commitment). */
+void mez_tensor_cells_clear(mez_tensor_cells_t *c);
+void mez_tensor_cells_set(mez_tensor_cells_t *c, mez_domain_t d, mez_state_t s);
+/* {"<domain>": "<state>", ...} with any subset of domains; problems "tensor.invalid_field",
+ * "tensor.unknown_domain", "tensor.unknown_state" with pointers under `pointer`. */
+mez_status_t mez_tensor_cells_from_json(apr_pool_t *p, const json_t *obj, const char *pointer,
+                                        mez_tensor_cells_t *out, mez_problem_t *pb);
+
+/* Jurisdiction ids that may be committed: 1..64 characters of [A-Za-z0-9._-], case-sensitive as stored
+ * ("PK-REZ", "pk-sifc"). "tensor.invalid_jurisdiction" otherwise. */
+mez_status_t mez_tensor_check_jurisdiction_id(apr_pool_t *p, const char *jid, const char *pointer,
+                                              mez_problem_t *pb);
+/* The payload the reference commits: {"cells":{...},"jurisdiction_id":J,"schema_version":1}, owned by p. */
+json_t *mez_tensor_commitment_payload(apr_pool_t *p, const char *jurisdiction_id, const mez_tensor_cells_t *c);
+/* SHA-256 of the payload's canonical bytes: the reference's TensorCommitment digest. */
+mez_status_t mez_tensor_commitment(apr_pool_t *p, const char *jurisdiction_id, const mez_tensor_cells_t *c,
+                                   mez_digest_t *out, mez_problem_t *pb);
+/* RFC 9162 Merkle Tree Hash over n commitments (leaf = SHA-256(0x00||c), node = SHA-256(0x01||l||r),
+ * empty = SHA-256 of nothing). Deliberately NOT the reference's pad-by-repeating-the-last-leaf rule,
+ * under which [a,b,c] and [a,b,c,c] share a root. */
+void mez_tensor_merkle_root(const mez_digest_t *leaves, size_t n, mez_digest_t *root);
+
+/* ------------------------------------------------------------------ dates and exact decimals */
+
+/* "YYYY-MM-DD", a real Gregorian date, as the integer yyyymmdd (so dates compare as integers);
+ * 0 on success, -1 otherwise. */
+int mez_tensor_date_parse(const char *s, int32_t *out);
+
+/* A non-negative decimal: value = coef / 10^scale. Amounts and rates never pass through floating point. */
+typedef struct mez_tensor_decimal_t {
+    uint64_t coef;
+    unsigned scale;
+} mez_tensor_decimal_t;
+
+#define MEZ_TENSOR_DECIMAL_MAX_DIGITS 18
+
+/* "0", "1000000", "4.5", "0.125": digits with an optional fraction, no sign, exponent or leading zeros,
+ * at most 18 digits in all. 0 on success, -1 otherwise. */
+int mez_tensor_decimal_parse(const char *s, mez_tensor_decimal_t *out);
+/* -1, 0 or 1, exactly. */
+int mez_tensor_decimal_cmp(const mez_tensor_decimal_t *a, const mez_tensor_decimal_t *b);
+/* amount * percent / 100, exactly, as a decimal string without trailing fractional zeros ("45000",
+ * "14.99985"). Rounding to a currency's minor unit is not done here: the packs do not state the rule. */
+const char *mez_tensor_decimal_percent_of(apr_pool_t *p, const mez_tensor_decimal_t *amount,
+                                          const mez_tensor_decimal_t *percent);
+
+/* ------------------------------------------------------------------ the action document */
+
+/* What is evaluated. The JSON document (unknown members anywhere are "tensor.unknown_field"):
+ *
+ * {
+ *   "action": {
+ *     "type": "payment" | "entity_formation" | "licence_application" | "cross_border_transfer",  required
+ *     "date": "YYYY-MM-DD",                 required; the rows in force on this date are applied
+ *     "jurisdiction": "pk-sifc",            required; packs of this jurisdiction and its parents (pk) apply
+ *     "payment_type": "services",           payment: required; cross_border_transfer: optional; else refused
+ *     "withholding_rule": "<row id>",       optional with payment_type: names the withholding row when several
+ *                                           are in force for the payment (sub-categories such as dividends
+ *                                           of an IPP vs. others); the trace records the choice
+ *     "amount": {"amount": "1000000", "currency": "PKR"},
+ *                                           payment, cross_border_transfer: required; decimal string in the
+ *                                           major unit, ISO 4217 code; JSON numbers are refused. The gross
+ *                                           amount paid (sales tax included where charged): withholding rows
+ *                                           on another basis (net of zakat, customs value, ...) stay pending
+ *     "licence_type": "pk-secp:...",        licence_application only, optional
+ *     "destination_jurisdiction": "ae-adgm", cross_border_transfer only, optional
+ *     "reference": "..."                    optional, the caller's own id, echoed
+ *   },
+ *   "subject": {                            required; the actor (for a payment: the payer)
+ *     "id": "...", "name": "...",           required, name non-empty (it is screened)
+ *     "entity_class": "company" | "individual" | "aop",     optional
+ *     "filer_status": "filer" | "non_filer"                 optional (Active Taxpayers List status)
+ *   },
+ *   "counterparty": { same shape },         optional; for a payment, the payee
+ *   "evidence": {                           optional
+ *     "<domain>": {
+ *       "state": "<state>",                 optional
+ *       "attestations": [ {"id": "...", "issuer": "...", "issued_at": "<RFC 3339>",
+ *                          "expires_at": "<RFC 3339>"} ]   id and issuer required, times optional
+ *     }
+ *   }
+ * }
+ *
+ * Problems (422 unless noted, pointer to the member): tensor.invalid_document (400, not an object),
+ * tensor.unknown_field, tensor.missing_field, tensor.invalid_field (wrong JSON type),
+ * tensor.unknown_action_type, tensor.invalid_date, tensor.invalid_amount, tensor.invalid_currency,
+ * tensor.invalid_jurisdiction, tensor.invalid_value (entity_class, filer_status), tensor.unknown_domain,
+ * tensor.unknown_state. */
+typedef enum mez_action_type_t {
+    MEZ_ACTION_PAYMENT,
+    MEZ_ACTION_ENTITY_FORMATION,
+    MEZ_ACTION_LICENCE_APPLICATION,
+    MEZ_ACTION_CROSS_BORDER_TRANSFER
+} mez_action_type_t;
+
+#define MEZ_ACTION_TYPE_COUNT 4
+
+const char *mez_action_type_name(mez_action_type_t t);
+/* "tensor.unknown_action_type" at pointer. */
+mez_status_t mez_action_type_parse(apr_pool_t *p, const char *name, const char *pointer, mez_action_type_t *out,
+                                   mez_problem_t *pb);
+/* The domains an action of type t is evaluated in when the zone does not choose (a bit per domain). */
+uint32_t mez_action_default_domains(mez_action_type_t t);
+
+typedef enum mez_entity_class_t {
+    MEZ_ENTITY_CLASS_UNSTATED,
+    MEZ_ENTITY_CLASS_COMPANY,
+    MEZ_ENTITY_CLASS_INDIVIDUAL,
+    MEZ_ENTITY_CLASS_AOP
+} mez_entity_class_t;
+
+typedef enum mez_filer_status_t {
+    MEZ_FILER_STATUS_UNSTATED,
+    MEZ_FILER_STATUS_FILER,
+    MEZ_FILER_STATUS_NON_FILER
+} mez_filer_status_t;
+
+/* "company", ...; NULL for UNSTATED. */
+const char *mez_entity_class_name(mez_entity_class_t c);
+const char *mez_filer_status_name(mez_filer_status_t s);
+
+typedef struct mez_tensor_party_t {
+    const char *id;
+    const char *name;
+    mez_entity_class_t entity_class;
+    mez_filer_status_t filer_status;
+} mez_tensor_party_t;
+
+typedef struct mez_tensor_attestation_t {
+    const char *id;
+    const char *issuer;
+    const char *issued_at;    /* NULL when absent */
+    const char *expires_at;   /* NULL: never expires */
+} mez_tensor_attestation_t;
+
+typedef struct mez_tensor_evidence_t {
+    int given;                /* 1 when the document has evidence for this domain */
+    int has_state;
+    mez_state_t state;
+    const mez_tensor_attestation_t *attestations;
+    size_t n_attestations;
+} mez_tensor_evidence_t;
+
+typedef struct mez_tensor_action_t {
+    mez_action_type_t type;
+    const char *date;         /* as written */
+    int32_t day;              /* yyyymmdd */
+    const char *jurisdiction;
+    const char *payment_type; /* NULL when absent */
+    const char *withholding_rule;   /* NULL when absent */
+    int has_amount;
+    const char *amount_text;  /* the decimal string as written */
+    mez_tensor_decimal_t amount;
+    const char *currency;
+    const char *licence_type, *destination_jurisdiction, *reference;   /* NULL when absent */
+    mez_tensor_party_t subject;
+    int has_counterparty;
+    mez_tensor_party_t counterparty;
+    mez_tensor_evidence_t evidence[MEZ_DOMAIN_COUNT];
+} mez_tensor_action_t;
+
+/* Validates the action document and fills *out (strings point into doc, which must outlive it). */
+mez_status_t mez_tensor_action_parse(apr_pool_t *p, const json_t *doc, mez_tensor_action_t *out,
+                                     mez_problem_t *pb);
+
+/* The reference's evidence rule (evaluation.rs, evaluate_attested_domain), applied to every domain: a state
+ * given with an attestation expired at as_of and a passing state -> NON_COMPLIANT "attestation_expired";
+ * a state given otherwise -> that state "evidence_state"; no state and no attestations -> PENDING
+ * "no_attestation"; no state and all attestations fresh -> COMPLIANT "attested", else NON_COMPLIANT
+ * "attestation_expired". An attestation has expired when as_of is after its expires_at; an unparseable
+ * expires_at counts as expired, a missing one never expires. *reason gets the code. */
+mez_state_t mez_tensor_evidence_state(const mez_tensor_evidence_t *ev, apr_time_t as_of, const char **reason);
+/* 1 when attestation a has expired at as_of (the rule above). */
+int mez_tensor_attestation_expired(const mez_tensor_attestation_t *a, apr_time_t as_of);
+
+/* ------------------------------------------------------------------ sanctions name screening */
+
+/* The form names are compared in: case folded, Latin diacritics removed (é -> e, ß -> ss, Ł -> l), Arabic
+ * harakat and tatweel removed and letter variants unified, punctuation turned into spaces, spaces collapsed,
+ * no leading or trailing space. Allocated from p. */
+const char *mez_tensor_name_normalise(apr_pool_t *p, const char *name);
+
+/* A read-only index over list names and aliases, so screening one name costs what its own tokens match,
+ * not the size of the lists. */
+typedef struct mez_tensor_screen_t mez_tensor_screen_t;
+
+typedef enum mez_screen_match_t {
+    MEZ_SCREEN_EXACT,         /* the normalised names are equal */
+    MEZ_SCREEN_ALL_TOKENS     /* every token of a listed name of two or more tokens is in the screened name */
+} mez_screen_match_t;
+
+typedef struct mez_tensor_screen_hit_t {
+    const void *entry;        /* what was added with the name */
+    const char *matched_name; /* the listed name or alias as written */
+    int alias;                /* 1 when it matched an alias */
+    mez_screen_match_t how;
+} mez_tensor_screen_hit_t;
+
+mez_tensor_screen_t *mez_tensor_screen_create(apr_pool_t *p);
+/* Adds a listed name (at build time only; screening never writes). entry identifies the list entry. */
+void mez_tensor_screen_add(mez_tensor_screen_t *s, const char *name, int alias, const void *entry);
+/* The listed names name matches, in the order they were added; at most one hit per entry (an exact match
+ * wins over all-tokens, the primary name over an alias). Returns the count; *hits is allocated from p. */
+size_t mez_tensor_screen_match(const mez_tensor_screen_t *s, apr_pool_t *p, const char *name,
+                               mez_tensor_screen_hit_t **hits);
+size_t mez_tensor_screen_size(const mez_tensor_screen_t *s);
+
+/* ------------------------------------------------------------------ index and evaluation */
+
+/* The evaluator's read-only view of a zone's packs, built once (post_config / child_init, or CLI start)
+ * and then shared by all threads without locks: evaluation only reads it. Rows are keyed by
+ * (domain, payment type / currency) and lists by name token, so an evaluation costs what applies to it. */
+typedef struct mez_tensor_index_t mez_tensor_index_t;
+
+/* Builds the index from n pack documents in the JSON model of packs/README.md (formats mez-regpack/1,
+ * mez-licensepack/1, mez-lawpack/1; regpacks carry the rules). The index keeps a reference on each pack.
+ * Only what the evaluator reads is checked here (the pack area validates the rest); problems carry a
+ * pointer into the pack and name it in the detail: tensor.pack.invalid (400 when not an object),
+ * tensor.pack.unknown_format, tensor.pack.missing_field, tensor.pack.invalid_field,
+ * tensor.pack.duplicate_id, tensor.pack.unknown_source, tensor.pack.invalid_date, tensor.pack.invalid_amount,
+ * tensor.pack.invalid_rate, tensor.unknown_domain. */
+mez_status_t mez_tensor_index_build(apr_pool_t *p, const json_t *const *packs, size_t n,
+                                    mez_tensor_index_t **out, mez_problem_t *pb);
+/* Rows and list names the index holds (for logs and benchmarks). */
+size_t mez_tensor_index_size(const mez_tensor_index_t *ix);
+
+typedef struct mez_tensor_eval_options_t {
+    uint32_t domains;         /* the zone's domains (MEZ_DOMAIN_BIT set); 0: mez_action_default_domains().
+                               * sanctions is always evaluated: its hard block cannot be configured away */
+} mez_tensor_eval_options_t;
+
+/* Evaluates an action document (above) against the index and returns the result, owned by p:
+ *
+ * {
+ *   "decision": "<state>",                  meet of the evaluated domains; non_compliant on a sanctions hit
+ *   "action_type": "payment", "jurisdiction": "pk-sifc", "date": "YYYY-MM-DD", "reference": "..." (if given),
+ *   "domains": { every one of the 20: "<domain>": {"state": "<state>", "reasons": [ {"code": "...", ...} ]} },
+ *   "withholding": [ {"section", "rate", "amount", "currency", "base_amount", "filer_status", "payee",
+ *                     "payee_class", "payment_type", "rule", "valid_from", "law", "source", "source_detail",
+ *                     ...} ],
+ *   "packs": [ {"id", "jurisdiction_id", "domain", "as_of_date"} ]   the packs that applied
+ *   "commitment": "sha256:<hex>"            the reference's tensor commitment over the 20 states
+ * }
+ *
+ * A reason that comes from a pack row names it as "rule": "<pack id>/<row id>" with the row's valid_from
+ * (and valid_to), "law" and "source" {id, title, url, date} and "source_detail". Domains the action is not
+ * evaluated in are not_applicable ("not_applicable_to_action"); an evaluated domain that no rule decides and
+ * no evidence supports is pending. The same input gives byte-identical canonical output. Problems: those of
+ * mez_tensor_action_parse, and tensor.unknown_jurisdiction when no loaded pack covers the jurisdiction.
+ * decision (optional) receives the decision. */
+mez_status_t mez_tensor_evaluate(apr_pool_t *p, const mez_tensor_index_t *ix, const json_t *action_doc,
+                                 const mez_tensor_eval_options_t *opts, json_t **result, mez_state_t *decision,
+                                 mez_problem_t *pb);
+/* The same for an already parsed action. */
+mez_status_t mez_tensor_evaluate_action(apr_pool_t *p, const mez_tensor_index_t *ix, const mez_tensor_action_t *a,
+                                        const mez_tensor_eval_options_t *opts, json_t **result,
+                                        mez_state_t *decision, mez_problem_t *pb);
+
+#endif

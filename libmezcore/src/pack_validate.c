@@ -1,0 +1,818 @@
+/* pack_validate.c: typed validation of the three pack formats in packs/README.md, table-driven so each row
+ * type reads like its documentation; every problem names file, line and the field's JSON pointer. */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include "mez/json.h"
+#include "mez/pack.h"
+
+const char *const mez_pack_domains[MEZ_PACK_DOMAIN_COUNT] = {
+    "aml", "kyc", "sanctions", "tax", "securities", "corporate", "custody", "data_privacy", "licensing", "banking",
+    "payments", "clearing", "settlement", "digital_assets", "employment", "immigration", "ip",
+    "consumer_protection", "arbitration", "trade"
+};
+
+int mez_pack_domain_known(const char *name)
+{
+    for (int i = 0; name && i < MEZ_PACK_DOMAIN_COUNT; i++)
+        if (!strcmp(name, mez_pack_domains[i]))
+            return 1;
+    return 0;
+}
+
+const char *mez_pack_kind_name(mez_pack_kind_t kind)
+{
+    switch (kind) {
+    case MEZ_PACK_LAW: return "lawpack";
+    case MEZ_PACK_REG: return "regpack";
+    case MEZ_PACK_LICENSE: return "licensepack";
+    }
+    return "pack";
+}
+
+mez_pack_kind_t mez_pack_kind_from_name(const char *name)
+{
+    if (!name)
+        return 0;
+    if (!strcmp(name, "lawpack")) return MEZ_PACK_LAW;
+    if (!strcmp(name, "regpack")) return MEZ_PACK_REG;
+    if (!strcmp(name, "licensepack")) return MEZ_PACK_LICENSE;
+    return 0;
+}
+
+int mez_pack_path_ok(const char *path)
+{
+    const char *seg = path;
+    if (!path || !*path || *path == '/' || strchr(path, '\\'))
+        return 0;
+    for (;;) {
+        const char *end = strchr(seg, '/');
+        size_t n = end ? (size_t)(end - seg) : strlen(seg);
+        if (n == 0 || (n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
+            return 0;
+        if (!end)
+            return 1;
+        seg = end + 1;
+    }
+}
+
+/* ------------------------------------------------------------------ the validation context */
+
+typedef struct vctx_t {
+    apr_pool_t *p;
+    const mez_yaml_doc_t *doc;
+    apr_array_header_t *problems;   /* caller's list, may be NULL */
+    int max, count;
+    mez_problem_t first;
+    apr_hash_t *sources;            /* source id -> pointer */
+    apr_hash_t *ids;                /* row ids unique in the pack -> pointer */
+    apr_hash_t *regulators;         /* regulator id -> pointer */
+} vctx_t;
+
+static void err(vctx_t *v, const char *code, const char *pointer, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void err(vctx_t *v, const char *code, const char *pointer, const char *fmt, ...)
+{
+    mez_problem_t pr = { 0 };
+    va_list ap;
+    const char *msg;
+    va_start(ap, fmt);
+    msg = apr_pvsprintf(v->p, fmt, ap);
+    va_end(ap);
+    mez_yaml_problem(&pr, v->p, v->doc, code, pointer, "%s", msg);
+    if (v->count == 0)
+        v->first = pr;
+    if (v->problems && v->count < v->max)
+        *(mez_problem_t *)apr_array_push(v->problems) = pr;
+    v->count++;
+}
+
+static int line_of(const vctx_t *v, const char *pointer)
+{
+    return mez_yaml_position(v->doc, pointer).line;
+}
+
+/* ------------------------------------------------------------------ field tables */
+
+typedef enum {
+    T_STRING, T_DATE, T_DECIMAL, T_BOOL, T_UINT, T_POSINT, T_DAY_OF_MONTH, T_ROW_ID, T_PACK_ID, T_LICENCE_ID,
+    T_SLUG, T_JURISDICTION, T_DOMAIN, T_URL, T_PATH, T_CURRENCY, T_SOURCE, T_ENUM, T_STRLIST, T_OBJECT, T_ROWS
+} vtype_t;
+
+#define F_REQ      1    /* must be present */
+#define F_NONEMPTY 2    /* T_ROWS / T_STRLIST: at least one item */
+
+typedef struct table_t table_t;
+
+typedef struct field_t {
+    const char *name;
+    int flags;
+    vtype_t type;
+    const void *arg;    /* T_ENUM: const char *const * (NULL-terminated); T_OBJECT, T_ROWS: const table_t * */
+} field_t;
+
+typedef enum { IDS_NONE, IDS_PACK, IDS_LOCAL } id_scope_t;
+
+struct table_t {
+    const char *what;                                        /* how messages name one of these */
+    const field_t *fields;                                   /* ends with { NULL } */
+    id_scope_t ids;                                          /* rows: where their "id" must be unique */
+    void (*after)(vctx_t *v, const json_t *obj, const char *ptr);  /* checks across fields */
+};
+
+static void check_object(vctx_t *v, const json_t *obj, const char *ptr, const table_t *t);
+
+static const char *json_kind(const json_t *j)
+{
+    switch (json_typeof(j)) {
+    case JSON_OBJECT: return "a mapping";
+    case JSON_ARRAY: return "a list";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER: return "an integer";
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    case JSON_NULL: return "null";
+    }
+    return "a value";
+}
+
+static int matches(const char *s, const char *first, const char *rest, size_t max)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > max || !strchr(first, s[0]))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (!strchr(rest, s[i]))
+            return 0;
+    return 1;
+}
+
+#define LOWER_DIGITS "abcdefghijklmnopqrstuvwxyz0123456789"
+
+static int is_row_id(const char *s)
+{
+    return matches(s, LOWER_DIGITS, LOWER_DIGITS "._-", 128);
+}
+
+static int is_pack_id(const char *s)
+{
+    return matches(s, LOWER_DIGITS, LOWER_DIGITS "-", 128);
+}
+
+static int is_licence_id(const char *s)
+{
+    const char *colon = strchr(s, ':');
+    char reg[129];
+    size_t n = colon ? (size_t)(colon - s) : 0;
+    if (!colon || n >= sizeof(reg))
+        return 0;
+    memcpy(reg, s, n);
+    reg[n] = '\0';
+    return is_pack_id(reg) && is_row_id(colon + 1);
+}
+
+static int is_jurisdiction(const char *s)
+{
+    /* Country first (two letters), then "-"-separated lower-case parts: pk, pk-sifc, ae-adgm. */
+    if (strlen(s) < 2 || !(s[0] >= 'a' && s[0] <= 'z') || !(s[1] >= 'a' && s[1] <= 'z'))
+        return 0;
+    s += 2;
+    while (*s) {
+        if (*s++ != '-' || !*s || *s == '-')
+            return 0;
+        while (*s && *s != '-') {
+            if (!strchr(LOWER_DIGITS, *s))
+                return 0;
+            s++;
+        }
+    }
+    return 1;
+}
+
+static int is_leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int mez_pack_date_ok(const char *s)
+{
+    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int y, m, d;
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !(s[i] >= '0' && s[i] <= '9'))
+            return 0;
+    y = atoi(s);
+    m = atoi(s + 5);
+    d = atoi(s + 8);
+    if (m < 1 || m > 12 || d < 1)
+        return 0;
+    return d <= days[m - 1] + (m == 2 && is_leap(y));
+}
+
+static int is_decimal(const char *s)
+{
+    /* ^[0-9]+(\.[0-9]+)?$ */
+    const char *c = s;
+    if (!(*c >= '0' && *c <= '9'))
+        return 0;
+    while (*c >= '0' && *c <= '9')
+        c++;
+    if (*c == '.') {
+        c++;
+        if (!(*c >= '0' && *c <= '9'))
+            return 0;
+        while (*c >= '0' && *c <= '9')
+            c++;
+    }
+    return *c == '\0';
+}
+
+static int is_url(const char *s)
+{
+    if (strncmp(s, "https://", 8) && strncmp(s, "http://", 7))
+        return 0;
+    for (; *s; s++)
+        if ((unsigned char)*s <= 0x20 || *s == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* A string field, or a problem saying what it should be. Integers get a hint, since an unquoted 153 or 2025
+ * is the usual cause. */
+static const char *want_string(vctx_t *v, const json_t *val, const char *ptr, const char *name, const char *what)
+{
+    if (json_is_string(val) && json_string_length(val) > 0)
+        return json_string_value(val);
+    if (json_is_integer(val))
+        err(v, "pack.invalid_type", ptr, "%s must be %s; write it quoted: \"%" JSON_INTEGER_FORMAT "\"", name, what,
+            json_integer_value(val));
+    else
+        err(v, "pack.invalid_type", ptr, "%s must be %s, not %s", name, what,
+            json_is_string(val) ? "an empty string" : json_kind(val));
+    return NULL;
+}
+
+static void check_value(vctx_t *v, const field_t *f, const json_t *val, const char *ptr)
+{
+    const char *s;
+    switch (f->type) {
+    case T_STRING:
+        want_string(v, val, ptr, f->name, "a string");
+        break;
+    case T_DATE:
+        if ((s = want_string(v, val, ptr, f->name, "a date \"YYYY-MM-DD\"")) && !mez_pack_date_ok(s))
+            err(v, "pack.invalid_date", ptr, "%s '%s' is not a date YYYY-MM-DD", f->name, s);
+        break;
+    case T_DECIMAL:
+        if (json_is_integer(val)) {
+            err(v, "pack.invalid_decimal", ptr, "%s must be a decimal string; write it quoted: \"%" JSON_INTEGER_FORMAT
+                "\"", f->name, json_integer_value(val));
+        }
+        else if ((s = want_string(v, val, ptr, f->name, "a decimal string")) && !is_decimal(s)) {
+            err(v, "pack.invalid_decimal", ptr, "%s '%s' is not a decimal (digits, optionally '.' and digits; "
+                "percent for rates, major units for amounts)", f->name, s);
+        }
+        break;
+    case T_BOOL:
+        if (!json_is_boolean(val))
+            err(v, "pack.invalid_type", ptr, "%s must be true or false, not %s", f->name, json_kind(val));
+        break;
+    case T_UINT:
+    case T_POSINT:
+    case T_DAY_OF_MONTH: {
+        json_int_t lo = f->type == T_UINT ? 0 : 1, hi = f->type == T_DAY_OF_MONTH ? 31 : LLONG_MAX;
+        if (!json_is_integer(val))
+            err(v, "pack.invalid_type", ptr, "%s must be an integer, not %s", f->name, json_kind(val));
+        else if (json_integer_value(val) < lo || json_integer_value(val) > hi)
+            err(v, "pack.invalid_value", ptr, "%s must be between %" JSON_INTEGER_FORMAT " and %" JSON_INTEGER_FORMAT,
+                f->name, lo, hi);
+        break;
+    }
+    case T_ROW_ID:
+        if ((s = want_string(v, val, ptr, f->name, "an id")) && !is_row_id(s))
+            err(v, "pack.invalid_id", ptr, "%s '%s' must be lower-case letters, digits, '-', '_' or '.'", f->name, s);
+        break;
+    case T_PACK_ID:
+        if ((s = want_string(v, val, ptr, f->name, "an id")) && !is_pack_id(s))
+            err(v, "pack.invalid_id", ptr, "%s '%s' must be lower-case letters, digits and '-'", f->name, s);
+        break;
+    case T_LICENCE_ID:
+        if ((s = want_string(v, val, ptr, f->name, "an id")) && !is_licence_id(s))
+            err(v, "pack.invalid_id", ptr, "%s '%s' must be <regulator>:<slug>, e.g. pk-secp:private-limited-company",
+                f->name, s);
+        break;
+    case T_SLUG:
+        if ((s = want_string(v, val, ptr, f->name, "a name")) && !matches(s, "abcdefghijklmnopqrstuvwxyz",
+                                                                            LOWER_DIGITS "_", 128))
+            err(v, "pack.invalid_value", ptr, "%s '%s' must be lower_case_with_underscores", f->name, s);
+        break;
+    case T_JURISDICTION:
+        if ((s = want_string(v, val, ptr, f->name, "a jurisdiction id")) && !is_jurisdiction(s))
+            err(v, "pack.invalid_value", ptr, "%s '%s' is not a jurisdiction id (country first, lower case, "
+                "'-' separated: pk, pk-sifc, ae-adgm)", f->name, s);
+        break;
+    case T_DOMAIN:
+        if ((s = want_string(v, val, ptr, f->name, "a compliance domain")) && !mez_pack_domain_known(s))
+            err(v, "pack.unknown_domain", ptr, "'%s' is not a compliance domain (aml, kyc, sanctions, tax, "
+                "securities, corporate, custody, data_privacy, licensing, banking, payments, clearing, settlement, "
+                "digital_assets, employment, immigration, ip, consumer_protection, arbitration, trade)", s);
+        break;
+    case T_URL:
+        if ((s = want_string(v, val, ptr, f->name, "a URL")) && !is_url(s))
+            err(v, "pack.invalid_value", ptr, "%s '%s' is not an http(s) URL", f->name, s);
+        break;
+    case T_PATH:
+        if ((s = want_string(v, val, ptr, f->name, "a relative path")) && !mez_pack_path_ok(s))
+            err(v, "pack.invalid_path", ptr, "%s '%s' must be relative to the pack, without '..'", f->name, s);
+        break;
+    case T_CURRENCY:
+        if ((s = want_string(v, val, ptr, f->name, "an ISO 4217 code"))
+            && (strlen(s) != 3 || !matches(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", 3)))
+            err(v, "pack.invalid_currency", ptr, "%s '%s' is not an ISO 4217 code (three capitals, e.g. PKR)",
+                f->name, s);
+        break;
+    case T_SOURCE:
+        if ((s = want_string(v, val, ptr, f->name, "a source id")) && !apr_hash_get(v->sources, s, APR_HASH_KEY_STRING))
+            err(v, "pack.unknown_source", ptr, "source '%s' is not an id in this pack's sources", s);
+        break;
+    case T_ENUM:
+        if ((s = want_string(v, val, ptr, f->name, "a string"))) {
+            const char *const *c = f->arg;
+            const char *list = "";
+            for (; *c; c++) {
+                if (!strcmp(*c, s))
+                    return;
+                list = apr_pstrcat(v->p, list, *list ? ", " : "", *c, NULL);
+            }
+            err(v, "pack.invalid_value", ptr, "%s '%s' must be one of: %s", f->name, s, list);
+        }
+        break;
+    case T_STRLIST: {
+        size_t i;
+        const json_t *item;
+        if (!json_is_array(val)) {
+            err(v, "pack.invalid_type", ptr, "%s must be a list of strings, not %s", f->name, json_kind(val));
+            break;
+        }
+        if ((f->flags & F_NONEMPTY) && json_array_size(val) == 0)
+            err(v, "pack.missing_field", ptr, "%s must not be empty", f->name);
+        json_array_foreach(val, i, item)
+            want_string(v, item, mez_pointer_index(v->p, ptr, i), f->name, "a list of strings");
+        break;
+    }
+    case T_OBJECT:
+        check_object(v, val, ptr, f->arg);
+        break;
+    case T_ROWS: {
+        const table_t *t = f->arg;
+        apr_hash_t *local = apr_hash_make(v->p);
+        size_t i;
+        const json_t *row;
+        if (!json_is_array(val)) {
+            err(v, "pack.invalid_type", ptr, "%s must be a list of %ss, not %s", f->name, t->what, json_kind(val));
+            break;
+        }
+        if ((f->flags & F_NONEMPTY) && json_array_size(val) == 0)
+            err(v, "pack.missing_field", ptr, "%s must hold at least one %s", f->name, t->what);
+        json_array_foreach(val, i, row) {
+            const char *rp = mez_pointer_index(v->p, ptr, i);
+            const json_t *id = json_object_get(row, "id");
+            check_object(v, row, rp, t);
+            if (t->ids != IDS_NONE && json_is_string(id)) {
+                apr_hash_t *scope = t->ids == IDS_PACK ? v->ids : local;
+                const char *other = apr_hash_get(scope, json_string_value(id), APR_HASH_KEY_STRING);
+                const char *idp = mez_pointer_join(v->p, rp, "id");
+                if (other)
+                    err(v, "pack.duplicate_id", idp, "id '%s' is already used at %s (line %d)", json_string_value(id),
+                        other, line_of(v, other));
+                else
+                    apr_hash_set(scope, json_string_value(id), APR_HASH_KEY_STRING, rp);
+            }
+        }
+        break;
+    }
+    }
+}
+
+/* Edit distance, to suggest the key an author probably meant ("ratess" -> "rates"). */
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), prev[65], cur[65];
+    if (la > 64 || lb > 64)
+        return 99;
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]), del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, sizeof(size_t) * (lb + 1));
+    }
+    return prev[lb];
+}
+
+/* "a threshold", "an obligation". */
+static const char *a_an(apr_pool_t *p, const char *what)
+{
+    return apr_pstrcat(p, strchr("aeiou", what[0]) ? "an " : "a ", what, NULL);
+}
+
+static void check_object(vctx_t *v, const json_t *obj, const char *ptr, const table_t *t)
+{
+    const char *key;
+    const json_t *val;
+    if (!json_is_object(obj)) {
+        err(v, "pack.invalid_type", ptr, "%s must be a mapping, not %s", a_an(v->p, t->what), json_kind(obj));
+        return;
+    }
+    json_object_foreach((json_t *)obj, key, val) {
+        const field_t *f, *best = NULL;
+        size_t bestd = 3;
+        for (f = t->fields; f->name; f++) {
+            size_t d;
+            if (!strcmp(f->name, key))
+                break;
+            if ((d = distance(key, f->name)) < bestd) {
+                bestd = d;
+                best = f;
+            }
+        }
+        if (!f->name)
+            err(v, "pack.unknown_key", mez_pointer_join(v->p, ptr, key), "unknown key '%s' in %s%s%s%s", key,
+                a_an(v->p, t->what), best ? " (did you mean '" : "", best ? best->name : "", best ? "'?)" : "");
+    }
+    for (const field_t *f = t->fields; f->name; f++) {
+        const char *fp = mez_pointer_join(v->p, ptr, f->name);
+        val = json_object_get(obj, f->name);
+        if (val)
+            check_value(v, f, val, fp);
+        else if (f->flags & F_REQ)
+            err(v, strcmp(f->name, "source") ? "pack.missing_field" : "pack.missing_source", fp,
+                "%s needs '%s'%s", a_an(v->p, t->what), f->name,
+                strcmp(f->name, "source") ? "" : ": every row names its legal source (an id from sources)");
+    }
+    if (t->after)
+        t->after(v, obj, ptr);
+}
+
+/* ------------------------------------------------------------------ checks across fields */
+
+static const char *str_member(const json_t *obj, const char *name)
+{
+    const json_t *s = json_object_get(obj, name);
+    return json_is_string(s) ? json_string_value(s) : NULL;
+}
+
+static void after_dated(vctx_t *v, const json_t *row, const char *ptr)
+{
+    const char *from = str_member(row, "valid_from"), *to = str_member(row, "valid_to");
+    if (from && to && mez_pack_date_ok(from) && mez_pack_date_ok(to) && strcmp(from, to) > 0)
+        err(v, "pack.invalid_period", mez_pointer_join(v->p, ptr, "valid_to"),
+            "valid_to %s is before valid_from %s", to, from);
+}
+
+static void after_source(vctx_t *v, const json_t *row, const char *ptr)
+{
+    const char *id = str_member(row, "id");
+    if (id)
+        apr_hash_set(v->sources, id, APR_HASH_KEY_STRING, ptr);
+}
+
+static void after_regulator(vctx_t *v, const json_t *row, const char *ptr)
+{
+    const char *id = str_member(row, "id");
+    if (id)
+        apr_hash_set(v->regulators, id, APR_HASH_KEY_STRING, ptr);
+}
+
+static void after_amount(vctx_t *v, const json_t *obj, const char *ptr)
+{
+    int major = json_object_get(obj, "amount") != NULL, minor = json_object_get(obj, "amount_minor") != NULL;
+    if (major == minor)
+        err(v, major ? "pack.invalid_value" : "pack.missing_field", ptr,
+            "an amount has exactly one of 'amount' (decimal string, major units) or 'amount_minor' (integer)");
+}
+
+static void after_rates(vctx_t *v, const json_t *obj, const char *ptr)
+{
+    if (!json_object_get(obj, "filer") && !json_object_get(obj, "non_filer"))
+        err(v, "pack.missing_field", ptr, "rates needs 'filer', 'non_filer' or both");
+}
+
+static void after_deadline(vctx_t *v, const json_t *obj, const char *ptr)
+{
+    int days = json_object_get(obj, "days") || json_object_get(obj, "from");
+    int monthly = json_object_get(obj, "day_of_month") || json_object_get(obj, "of");
+    int days_ok = json_object_get(obj, "days") && json_object_get(obj, "from");
+    int monthly_ok = json_object_get(obj, "day_of_month") && json_object_get(obj, "of");
+    if (days == monthly || (days && !days_ok) || (monthly && !monthly_ok))
+        err(v, "pack.invalid_value", ptr, "a deadline is either {days, from} or {day_of_month, of}");
+}
+
+static void after_licence_type(vctx_t *v, const json_t *row, const char *ptr)
+{
+    const char *id = str_member(row, "id"), *reg = str_member(row, "regulator");
+    after_dated(v, row, ptr);
+    if (!reg)
+        return;
+    if (!apr_hash_get(v->regulators, reg, APR_HASH_KEY_STRING))
+        err(v, "pack.unknown_regulator", mez_pointer_join(v->p, ptr, "regulator"),
+            "regulator '%s' is not an id in this pack's regulators", reg);
+    if (id && strchr(id, ':') && (strncmp(id, reg, strlen(reg)) || id[strlen(reg)] != ':'))
+        err(v, "pack.invalid_id", mez_pointer_join(v->p, ptr, "id"),
+            "licence type id '%s' must start with its regulator '%s:'", id, reg);
+}
+
+static void after_lawpack(vctx_t *v, const json_t *obj, const char *ptr)
+{
+    apr_hash_t *seen = apr_hash_make(v->p);
+    const json_t *docs = json_object_get(obj, "documents"), *d;
+    size_t i;
+    json_array_foreach(docs, i, d) {
+        const char *path = str_member(d, "path");
+        const char *dp = mez_pointer_join(v->p, mez_pointer_index(v->p, "/documents", i), "path");
+        if (!path)
+            continue;
+        if (!strcmp(path, MEZ_PACK_LAW_MANIFEST))
+            err(v, "pack.invalid_path", dp, "a document cannot be the manifest itself");
+        else if (apr_hash_get(seen, path, APR_HASH_KEY_STRING))
+            err(v, "pack.duplicate_path", dp, "the document %s is listed twice", path);
+        apr_hash_set(seen, path, APR_HASH_KEY_STRING, dp);
+    }
+}
+
+/* ------------------------------------------------------------------ the formats */
+
+static const char *const source_kinds[] = { "statute", "finance_act", "sro", "circular", "rate_card", "gazette",
+                                            "list", "secondary", NULL };
+static const char *const payee_classes[] = { "company", "individual", "aop", "any", NULL };
+static const char *const applies_values[] = { "above", "at_or_above", NULL };
+
+static const field_t source_fields[] = {
+    { "id", F_REQ, T_ROW_ID, NULL },
+    { "title", F_REQ, T_STRING, NULL },
+    { "publisher", 0, T_STRING, NULL },
+    { "url", 0, T_URL, NULL },
+    { "date", 0, T_DATE, NULL },
+    { "kind", F_REQ, T_ENUM, source_kinds },
+    { NULL, 0, 0, NULL }
+};
+static const table_t source_table = { "source", source_fields, IDS_LOCAL, after_source };
+
+static const field_t amount_fields[] = {
+    { "amount", 0, T_DECIMAL, NULL },
+    { "amount_minor", 0, T_UINT, NULL },
+    { "currency", F_REQ, T_CURRENCY, NULL },
+    { "applies", 0, T_ENUM, applies_values },
+    { NULL, 0, 0, NULL }
+};
+static const table_t amount_table = { "amount", amount_fields, IDS_NONE, after_amount };
+
+static const field_t law_fields[] = {
+    { "lawpack", F_REQ, T_PACK_ID, NULL },
+    { "eid", F_REQ, T_STRING, NULL },
+    { NULL, 0, 0, NULL }
+};
+static const table_t law_table = { "law reference", law_fields, IDS_NONE, NULL };
+
+static const field_t rates_fields[] = {
+    { "filer", 0, T_DECIMAL, NULL },
+    { "non_filer", 0, T_DECIMAL, NULL },
+    { NULL, 0, 0, NULL }
+};
+static const table_t rates_table = { "rates mapping", rates_fields, IDS_NONE, after_rates };
+
+static const field_t deadline_fields[] = {
+    { "days", 0, T_POSINT, NULL },
+    { "from", 0, T_SLUG, NULL },
+    { "day_of_month", 0, T_DAY_OF_MONTH, NULL },
+    { "of", 0, T_SLUG, NULL },
+    { NULL, 0, 0, NULL }
+};
+static const table_t deadline_table = { "deadline", deadline_fields, IDS_NONE, after_deadline };
+
+/* Every row that states a rule carries these, so they are spelled once. */
+#define ROW_TAIL \
+    { "law", 0, T_OBJECT, &law_table }, \
+    { "valid_from", F_REQ, T_DATE, NULL }, \
+    { "valid_to", 0, T_DATE, NULL }, \
+    { "source", F_REQ, T_SOURCE, NULL }, \
+    { "source_detail", 0, T_STRING, NULL }, \
+    { "conflicts", 0, T_STRING, NULL }, \
+    { NULL, 0, 0, NULL }
+
+static const field_t rate_fields[] = {
+    { "id", F_REQ, T_ROW_ID, NULL },
+    { "section", F_REQ, T_STRING, NULL },
+    { "payment_type", F_REQ, T_SLUG, NULL },
+    { "payee_class", F_REQ, T_ENUM, payee_classes },
+    { "rates", F_REQ, T_OBJECT, &rates_table },
+    { "threshold", 0, T_OBJECT, &amount_table },
+    { "basis", 0, T_SLUG, NULL },
+    { "final_tax", 0, T_BOOL, NULL },
+    { "description", 0, T_STRING, NULL },
+    ROW_TAIL
+};
+static const table_t rate_table = { "withholding rate", rate_fields, IDS_PACK, after_dated };
+
+static const field_t threshold_fields[] = {
+    { "id", F_REQ, T_ROW_ID, NULL },
+    { "obligation", F_REQ, T_SLUG, NULL },
+    { "amount", F_REQ, T_OBJECT, &amount_table },
+    { "description", 0, T_STRING, NULL },
+    ROW_TAIL
+};
+static const table_t threshold_table = { "threshold", threshold_fields, IDS_PACK, after_dated };
+
+static const field_t obligation_fields[] = {
+    { "id", F_REQ, T_ROW_ID, NULL },
+    { "description", F_REQ, T_STRING, NULL },
+    { "deadline", 0, T_OBJECT, &deadline_table },
+    { "regulator", 0, T_ROW_ID, NULL },
+    ROW_TAIL
+};
+static const table_t obligation_table = { "obligation", obligation_fields, IDS_PACK, after_dated };
+
+static const field_t entry_fields[] = {
+    { "id", F_REQ, T_ROW_ID, NULL },
+    { "name", F_REQ, T_STRING, NULL },
+    { "aliases", 0, T_STRLIST, NULL },
+    { "listed_on", 0, T_DATE, NULL },
+    { "source", 0, T_SOURCE, NULL },
+    { "source_detail", 0, T_STRING, NULL },
+    { NULL, 0, 0, NULL }
+};
+static const table_t entry_table = { "list entry", entry_fields, IDS_PACK, NULL };
+
+static const field_t list_fields[] = {
+    { "id", F_REQ, T_ROW_ID, NULL },
+    { "title", F_REQ, T_STRING, NULL },
+    { "list_date", F_REQ, T_DATE, NULL },
+    { "source", F_REQ, T_SOURCE, NULL },
+    { "source_detail", 0, T_STRING, NULL },
+    { "conflicts", 0, T_STRING, NULL },
+    { "entries", F_REQ, T_ROWS, &entry_table },
+    { NULL, 0, 0, NULL }
+};
+static const table_t list_table = { "list", list_fields, IDS_PACK, NULL };
+
+static const field_t regulator_fields[] = {
+    { "id", F_REQ, T_ROW_ID, NULL },
+    { "name", F_REQ, T_STRING, NULL },
+    { "jurisdiction_id", F_REQ, T_JURISDICTION, NULL },
+    { "url", 0, T_URL, NULL },
+    { "source", F_REQ, T_SOURCE, NULL },
+    { "source_detail", 0, T_STRING, NULL },
+    { NULL, 0, 0, NULL }
+};
+static const table_t regulator_table = { "regulator", regulator_fields, IDS_PACK, after_regulator };
+
+static const field_t requirement_fields[] = {
+    { "id", F_REQ, T_ROW_ID, NULL },
+    { "description", F_REQ, T_STRING, NULL },
+    { "law", 0, T_OBJECT, &law_table },
+    { "source", F_REQ, T_SOURCE, NULL },
+    { "source_detail", 0, T_STRING, NULL },
+    { "conflicts", 0, T_STRING, NULL },
+    { NULL, 0, 0, NULL }
+};
+static const table_t requirement_table = { "requirement", requirement_fields, IDS_LOCAL, NULL };
+
+static const field_t fee_fields[] = {
+    { "id", F_REQ, T_ROW_ID, NULL },
+    { "amount", F_REQ, T_OBJECT, &amount_table },
+    { "description", 0, T_STRING, NULL },
+    { "source", F_REQ, T_SOURCE, NULL },
+    { "source_detail", 0, T_STRING, NULL },
+    { "conflicts", 0, T_STRING, NULL },
+    { NULL, 0, 0, NULL }
+};
+static const table_t fee_table = { "fee", fee_fields, IDS_LOCAL, NULL };
+
+static const field_t renewal_fields[] = {
+    { "lead_days", F_REQ, T_UINT, NULL },
+    { NULL, 0, 0, NULL }
+};
+static const table_t renewal_table = { "renewal", renewal_fields, IDS_NONE, NULL };
+
+static const field_t licence_type_fields[] = {
+    { "id", F_REQ, T_LICENCE_ID, NULL },
+    { "name", F_REQ, T_STRING, NULL },
+    { "regulator", F_REQ, T_ROW_ID, NULL },
+    { "category", 0, T_STRING, NULL },
+    { "description", 0, T_STRING, NULL },
+    { "permitted_activities", 0, T_STRLIST, NULL },
+    { "requirements", 0, T_ROWS, &requirement_table },
+    { "fees", 0, T_ROWS, &fee_table },
+    { "validity_years", 0, T_POSINT, NULL },
+    { "renewal", 0, T_OBJECT, &renewal_table },
+    ROW_TAIL
+};
+static const table_t licence_type_table = { "licence type", licence_type_fields, IDS_PACK, after_licence_type };
+
+static const field_t document_fields[] = {
+    { "path", F_REQ, T_PATH, NULL },
+    { "frbr_work", F_REQ, T_STRING, NULL },
+    { NULL, 0, 0, NULL }
+};
+static const table_t document_table = { "document", document_fields, IDS_NONE, NULL };
+
+/* The common header; sources come first so that rows can be checked against them. */
+#define HEADER \
+    { "sources", F_REQ | F_NONEMPTY, T_ROWS, &source_table }, \
+    { "format", F_REQ, T_STRING, NULL }, \
+    { "id", F_REQ, T_PACK_ID, NULL }, \
+    { "jurisdiction_id", F_REQ, T_JURISDICTION, NULL }, \
+    { "domain", F_REQ, T_DOMAIN, NULL }, \
+    { "title", F_REQ, T_STRING, NULL }, \
+    { "as_of_date", F_REQ, T_DATE, NULL }
+
+static const field_t lawpack_fields[] = {
+    HEADER,
+    { "documents", F_REQ | F_NONEMPTY, T_ROWS, &document_table },
+    { NULL, 0, 0, NULL }
+};
+static const table_t lawpack_table = { "lawpack", lawpack_fields, IDS_NONE, after_lawpack };
+
+/* Regulators before the rows that name them. */
+static const field_t regpack_fields[] = {
+    HEADER,
+    { "regulators", 0, T_ROWS, &regulator_table },
+    { "withholding_rates", 0, T_ROWS, &rate_table },
+    { "thresholds", 0, T_ROWS, &threshold_table },
+    { "obligations", 0, T_ROWS, &obligation_table },
+    { "lists", 0, T_ROWS, &list_table },
+    { NULL, 0, 0, NULL }
+};
+static const table_t regpack_table = { "regpack", regpack_fields, IDS_NONE, NULL };
+
+static const field_t licensepack_fields[] = {
+    HEADER,
+    { "regulators", 0, T_ROWS, &regulator_table },
+    { "licence_types", 0, T_ROWS, &licence_type_table },
+    { NULL, 0, 0, NULL }
+};
+static const table_t licensepack_table = { "licensepack", licensepack_fields, IDS_NONE, NULL };
+
+/* ------------------------------------------------------------------ entry point */
+
+mez_status_t mez_pack_validate(apr_pool_t *p, const mez_yaml_doc_t *doc, const mez_pack_options_t *opts,
+                               mez_pack_kind_t *kind, mez_problem_t *pb)
+{
+    vctx_t v = { 0 };
+    const json_t *root = doc->root, *format = json_object_get(root, "format");
+    const table_t *t;
+
+    v.p = p;
+    v.doc = doc;
+    v.problems = opts ? opts->problems : NULL;
+    v.max = opts && opts->max_problems > 0 ? opts->max_problems : 100;
+    v.sources = apr_hash_make(p);
+    v.ids = apr_hash_make(p);
+    v.regulators = apr_hash_make(p);
+    *kind = 0;
+
+    if (!json_is_object(root)) {
+        err(&v, "pack.invalid_type", "", "a pack is a mapping, not %s", json_kind(root));
+    }
+    else if (!json_is_string(format)) {
+        err(&v, "pack.missing_field", "/format", "a pack starts with format: %s, %s or %s", MEZ_PACK_FORMAT_LAW,
+            MEZ_PACK_FORMAT_REG, MEZ_PACK_FORMAT_LICENSE);
+    }
+    else {
+        const char *f = json_string_value(format);
+        if (!strcmp(f, MEZ_PACK_FORMAT_LAW)) {
+            *kind = MEZ_PACK_LAW;
+            t = &lawpack_table;
+        }
+        else if (!strcmp(f, MEZ_PACK_FORMAT_REG)) {
+            *kind = MEZ_PACK_REG;
+            t = &regpack_table;
+        }
+        else if (!strcmp(f, MEZ_PACK_FORMAT_LICENSE)) {
+            *kind = MEZ_PACK_LICENSE;
+            t = &licensepack_table;
+        }
+        else {
+            t = NULL;
+            err(&v, "pack.unknown_format", "/format", "format '%s' is not %s, %s or %s", f, MEZ_PACK_FORMAT_LAW,
+                MEZ_PACK_FORMAT_REG, MEZ_PACK_FORMAT_LICENSE);
+        }
+        if (t)
+            check_object(&v, root, "", t);
+    }
+    if (v.count) {
+        if (pb)
+            *pb = v.first;
+        return MEZ_EINVAL;
+    }
+    return MEZ_OK;
+}

@@ -1,0 +1,314 @@
+/* tensor_action.c: validating the action document an evaluation starts from into a typed action.
+ * Untrusted input enters the tensor here, so every refusal names its stable code and JSON pointer. */
+#pragma GCC diagnostic error "-Wswitch-enum"
+#include <string.h>
+#include <apr_strings.h>
+#include "mez/tensor.h"
+
+static mez_status_t fail(mez_problem_t *pb, apr_pool_t *p, const char *code, const char *pointer, const char *detail)
+{
+    return mez_problem(pb, p, MEZ_EINVAL, 422, code, pointer, "%s", detail);
+}
+
+/* Refuses any member not in allowed (NULL-terminated): a misspelt optional field must not be silently
+ * ignored, or "filer_staus" would quietly make a payee a non-filer. */
+static mez_status_t only_members(apr_pool_t *p, const json_t *obj, const char *pointer, const char *const *allowed,
+                                 mez_problem_t *pb)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)obj, key, v) {
+        const char *const *a = allowed;
+        while (*a && strcmp(*a, key))
+            a++;
+        if (!*a)
+            return mez_problem(pb, p, MEZ_EINVAL, 422, "tensor.unknown_field", mez_pointer_join(p, pointer, key),
+                               "'%s' is not a member of %s", key, *pointer ? pointer : "the action document");
+    }
+    return MEZ_OK;
+}
+
+/* A string member: *out NULL when absent and optional. Empty strings are refused: they are never meant. */
+static mez_status_t string_member(apr_pool_t *p, const json_t *obj, const char *pointer, const char *name,
+                                  int required, const char **out, mez_problem_t *pb)
+{
+    const json_t *v = json_object_get(obj, name);
+    const char *at = mez_pointer_join(p, pointer, name);
+    *out = NULL;
+    if (!v) {
+        if (required)
+            return mez_problem(pb, p, MEZ_EINVAL, 422, "tensor.missing_field", at, "%s is required", at);
+        return MEZ_OK;
+    }
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "tensor.invalid_field", at, "%s must be a non-empty string", at);
+    if (strlen(json_string_value(v)) != json_string_length(v))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "tensor.invalid_field", at, "%s contains a NUL character", at);
+    *out = json_string_value(v);
+    return MEZ_OK;
+}
+
+static mez_status_t object_member(apr_pool_t *p, const json_t *obj, const char *pointer, const char *name,
+                                  int required, const json_t **out, mez_problem_t *pb)
+{
+    const json_t *v = json_object_get(obj, name);
+    const char *at = mez_pointer_join(p, pointer, name);
+    *out = v;
+    if (!v && required)
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "tensor.missing_field", at, "%s is required", at);
+    if (v && !json_is_object(v))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "tensor.invalid_field", at, "%s must be an object", at);
+    return MEZ_OK;
+}
+
+static int is_currency(const char *c)
+{
+    return strlen(c) == 3 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z' && c[2] >= 'A' && c[2] <= 'Z';
+}
+
+static mez_status_t parse_amount(apr_pool_t *p, const json_t *obj, const char *pointer, mez_tensor_action_t *a,
+                                 mez_problem_t *pb)
+{
+    static const char *const members[] = { "amount", "currency", NULL };
+    const char *at = mez_pointer_join(p, pointer, "amount");
+    const json_t *v = json_object_get(obj, "amount");
+    mez_status_t rv;
+
+    if ((rv = only_members(p, obj, pointer, members, pb)) != MEZ_OK)
+        return rv;
+    if (!v)
+        return fail(pb, p, "tensor.missing_field", at, "the amount is required, as a decimal string");
+    if (json_is_number(v))
+        return fail(pb, p, "tensor.invalid_amount", at,
+                    "amounts are decimal strings in the major unit (\"1000000\", \"2500.50\"); JSON numbers are "
+                    "refused so that no amount ever passes through floating point");
+    if (!json_is_string(v) || mez_tensor_decimal_parse(json_string_value(v), &a->amount))
+        return fail(pb, p, "tensor.invalid_amount", at,
+                    "an amount is a non-negative decimal string without sign, exponent or leading zeros, at most "
+                    "18 digits (\"1000000\", \"2500.50\")");
+    a->amount_text = json_string_value(v);
+    if ((rv = string_member(p, obj, pointer, "currency", 1, &a->currency, pb)) != MEZ_OK)
+        return rv;
+    if (!is_currency(a->currency))
+        return fail(pb, p, "tensor.invalid_currency", mez_pointer_join(p, pointer, "currency"),
+                    "a currency is an ISO 4217 code of three capital letters (PKR, AED, USD)");
+    a->has_amount = 1;
+    return MEZ_OK;
+}
+
+static mez_status_t parse_party(apr_pool_t *p, const json_t *obj, const char *pointer, mez_tensor_party_t *party,
+                                mez_problem_t *pb)
+{
+    static const char *const members[] = { "id", "name", "entity_class", "filer_status", NULL };
+    const char *s;
+    mez_status_t rv;
+
+    memset(party, 0, sizeof(*party));
+    if ((rv = only_members(p, obj, pointer, members, pb)) != MEZ_OK
+        || (rv = string_member(p, obj, pointer, "id", 1, &party->id, pb)) != MEZ_OK
+        || (rv = string_member(p, obj, pointer, "name", 1, &party->name, pb)) != MEZ_OK)
+        return rv;
+    if ((rv = string_member(p, obj, pointer, "entity_class", 0, &s, pb)) != MEZ_OK)
+        return rv;
+    if (s) {
+        if (!strcmp(s, "company"))
+            party->entity_class = MEZ_ENTITY_CLASS_COMPANY;
+        else if (!strcmp(s, "individual"))
+            party->entity_class = MEZ_ENTITY_CLASS_INDIVIDUAL;
+        else if (!strcmp(s, "aop"))
+            party->entity_class = MEZ_ENTITY_CLASS_AOP;
+        else
+            return fail(pb, p, "tensor.invalid_value", mez_pointer_join(p, pointer, "entity_class"),
+                        "entity_class is company, individual or aop (association of persons)");
+    }
+    if ((rv = string_member(p, obj, pointer, "filer_status", 0, &s, pb)) != MEZ_OK)
+        return rv;
+    if (s) {
+        if (!strcmp(s, "filer"))
+            party->filer_status = MEZ_FILER_STATUS_FILER;
+        else if (!strcmp(s, "non_filer"))
+            party->filer_status = MEZ_FILER_STATUS_NON_FILER;
+        else
+            return fail(pb, p, "tensor.invalid_value", mez_pointer_join(p, pointer, "filer_status"),
+                        "filer_status is filer or non_filer (the payee's Active Taxpayers List status)");
+    }
+    return MEZ_OK;
+}
+
+static mez_status_t parse_evidence(apr_pool_t *p, const json_t *obj, const char *pointer, mez_tensor_action_t *a,
+                                   mez_problem_t *pb)
+{
+    static const char *const ev_members[] = { "state", "attestations", NULL };
+    static const char *const att_members[] = { "id", "issuer", "issued_at", "expires_at", NULL };
+    const char *key;
+    json_t *ev;
+    mez_status_t rv;
+
+    json_object_foreach((json_t *)obj, key, ev) {
+        const char *at = mez_pointer_join(p, pointer, key), *s;
+        const json_t *atts;
+        mez_tensor_evidence_t *e;
+        mez_tensor_attestation_t *list;
+        mez_domain_t d;
+        size_t i;
+
+        if ((rv = mez_domain_parse(p, key, at, &d, pb)) != MEZ_OK)
+            return rv;
+        if (!json_is_object(ev))
+            return fail(pb, p, "tensor.invalid_field", at, "evidence for a domain is an object");
+        if ((rv = only_members(p, ev, at, ev_members, pb)) != MEZ_OK)
+            return rv;
+        e = &a->evidence[d];
+        e->given = 1;
+        if ((rv = string_member(p, ev, at, "state", 0, &s, pb)) != MEZ_OK)
+            return rv;
+        if (s) {
+            if ((rv = mez_state_parse(p, s, mez_pointer_join(p, at, "state"), &e->state, pb)) != MEZ_OK)
+                return rv;
+            e->has_state = 1;
+        }
+        atts = json_object_get(ev, "attestations");
+        if (!atts)
+            continue;
+        if (!json_is_array(atts))
+            return fail(pb, p, "tensor.invalid_field", mez_pointer_join(p, at, "attestations"),
+                        "attestations are an array of objects");
+        list = apr_pcalloc(p, (json_array_size(atts) + 1) * sizeof(*list));
+        for (i = 0; i < json_array_size(atts); i++) {
+            const json_t *att = json_array_get(atts, i);
+            const char *ap = mez_pointer_index(p, mez_pointer_join(p, at, "attestations"), i);
+            if (!json_is_object(att))
+                return fail(pb, p, "tensor.invalid_field", ap, "an attestation is an object");
+            if ((rv = only_members(p, att, ap, att_members, pb)) != MEZ_OK
+                || (rv = string_member(p, att, ap, "id", 1, &list[i].id, pb)) != MEZ_OK
+                || (rv = string_member(p, att, ap, "issuer", 1, &list[i].issuer, pb)) != MEZ_OK
+                || (rv = string_member(p, att, ap, "issued_at", 0, &list[i].issued_at, pb)) != MEZ_OK
+                || (rv = string_member(p, att, ap, "expires_at", 0, &list[i].expires_at, pb)) != MEZ_OK)
+                return rv;
+        }
+        e->attestations = list;
+        e->n_attestations = i;
+    }
+    return MEZ_OK;
+}
+
+/* Which optional action members each type takes: a member that means nothing for the type is refused,
+ * because a caller who sends it believes it matters. */
+typedef struct {
+    int payment_type;     /* 0 refused, 1 optional, 2 required */
+    int amount;
+    int licence_type;
+    int destination;
+} action_shape_t;
+
+static action_shape_t shape_of(mez_action_type_t t)
+{
+    action_shape_t s = { 0, 0, 0, 0 };
+    switch (t) {
+    case MEZ_ACTION_PAYMENT:
+        s.payment_type = 2;
+        s.amount = 2;
+        break;
+    case MEZ_ACTION_CROSS_BORDER_TRANSFER:
+        s.payment_type = 1;
+        s.amount = 2;
+        s.destination = 1;
+        break;
+    case MEZ_ACTION_LICENCE_APPLICATION:
+        s.licence_type = 1;
+        break;
+    case MEZ_ACTION_ENTITY_FORMATION:
+        break;
+    }
+    return s;
+}
+
+static mez_status_t check_shape(apr_pool_t *p, const json_t *action, const char *name, int rule,
+                                mez_action_type_t t, mez_problem_t *pb)
+{
+    const char *at = mez_pointer_join(p, "/action", name);
+    if (rule == 0 && json_object_get(action, name))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "tensor.unknown_field", at,
+                           "%s does not apply to %s actions", name, mez_action_type_name(t));
+    if (rule == 2 && !json_object_get(action, name))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "tensor.missing_field", at,
+                           "%s actions need %s", mez_action_type_name(t), name);
+    return MEZ_OK;
+}
+
+static mez_status_t parse_action(apr_pool_t *p, const json_t *action, mez_tensor_action_t *a, mez_problem_t *pb)
+{
+    static const char *const members[] = { "type", "date", "jurisdiction", "payment_type", "withholding_rule",
+                                           "amount", "licence_type", "destination_jurisdiction", "reference", NULL };
+    const char *type;
+    const json_t *amount;
+    action_shape_t shape;
+    mez_status_t rv;
+
+    if ((rv = only_members(p, action, "/action", members, pb)) != MEZ_OK
+        || (rv = string_member(p, action, "/action", "type", 1, &type, pb)) != MEZ_OK
+        || (rv = mez_action_type_parse(p, type, "/action/type", &a->type, pb)) != MEZ_OK)
+        return rv;
+    shape = shape_of(a->type);
+    if ((rv = check_shape(p, action, "payment_type", shape.payment_type, a->type, pb)) != MEZ_OK
+        || (rv = check_shape(p, action, "withholding_rule", shape.payment_type ? 1 : 0, a->type, pb)) != MEZ_OK
+        || (rv = check_shape(p, action, "amount", shape.amount, a->type, pb)) != MEZ_OK
+        || (rv = check_shape(p, action, "licence_type", shape.licence_type, a->type, pb)) != MEZ_OK
+        || (rv = check_shape(p, action, "destination_jurisdiction", shape.destination, a->type, pb)) != MEZ_OK)
+        return rv;
+
+    if ((rv = string_member(p, action, "/action", "date", 1, &a->date, pb)) != MEZ_OK)
+        return rv;
+    if (mez_tensor_date_parse(a->date, &a->day))
+        return fail(pb, p, "tensor.invalid_date", "/action/date", "the date is a calendar date YYYY-MM-DD");
+    if ((rv = string_member(p, action, "/action", "jurisdiction", 1, &a->jurisdiction, pb)) != MEZ_OK
+        || (rv = mez_tensor_check_jurisdiction_id(p, a->jurisdiction, "/action/jurisdiction", pb)) != MEZ_OK
+        || (rv = string_member(p, action, "/action", "payment_type", 0, &a->payment_type, pb)) != MEZ_OK
+        || (rv = string_member(p, action, "/action", "withholding_rule", 0, &a->withholding_rule, pb)) != MEZ_OK
+        || (rv = string_member(p, action, "/action", "licence_type", 0, &a->licence_type, pb)) != MEZ_OK
+        || (rv = string_member(p, action, "/action", "destination_jurisdiction", 0, &a->destination_jurisdiction,
+                               pb)) != MEZ_OK
+        || (rv = string_member(p, action, "/action", "reference", 0, &a->reference, pb)) != MEZ_OK)
+        return rv;
+    if (a->destination_jurisdiction
+        && (rv = mez_tensor_check_jurisdiction_id(p, a->destination_jurisdiction, "/action/destination_jurisdiction",
+                                                  pb)) != MEZ_OK)
+        return rv;
+    if (a->withholding_rule && !a->payment_type)
+        return fail(pb, p, "tensor.missing_field", "/action/payment_type",
+                    "withholding_rule names a row for a payment_type, which is missing");
+    if ((rv = object_member(p, action, "/action", "amount", 0, &amount, pb)) != MEZ_OK)
+        return rv;
+    if (amount && (rv = parse_amount(p, amount, "/action/amount", a, pb)) != MEZ_OK)
+        return rv;
+    return MEZ_OK;
+}
+
+mez_status_t mez_tensor_action_parse(apr_pool_t *p, const json_t *doc, mez_tensor_action_t *out,
+                                     mez_problem_t *pb)
+{
+    static const char *const members[] = { "action", "subject", "counterparty", "evidence", NULL };
+    const json_t *action, *subject, *counterparty, *evidence;
+    mez_status_t rv;
+
+    memset(out, 0, sizeof(*out));
+    if (!json_is_object(doc))
+        return mez_problem(pb, p, MEZ_EINVAL, 400, "tensor.invalid_document", "",
+                           "an action document is a JSON object with action, subject, counterparty and evidence");
+    if ((rv = only_members(p, doc, "", members, pb)) != MEZ_OK
+        || (rv = object_member(p, doc, "", "action", 1, &action, pb)) != MEZ_OK
+        || (rv = parse_action(p, action, out, pb)) != MEZ_OK
+        || (rv = object_member(p, doc, "", "subject", 1, &subject, pb)) != MEZ_OK
+        || (rv = parse_party(p, subject, "/subject", &out->subject, pb)) != MEZ_OK
+        || (rv = object_member(p, doc, "", "counterparty", 0, &counterparty, pb)) != MEZ_OK
+        || (rv = object_member(p, doc, "", "evidence", 0, &evidence, pb)) != MEZ_OK)
+        return rv;
+    if (counterparty) {
+        if ((rv = parse_party(p, counterparty, "/counterparty", &out->counterparty, pb)) != MEZ_OK)
+            return rv;
+        out->has_counterparty = 1;
+    }
+    if (evidence && (rv = parse_evidence(p, evidence, "/evidence", out, pb)) != MEZ_OK)
+        return rv;
+    return MEZ_OK;
+}

@@ -1,0 +1,125 @@
+/* tensor_value.c: the dates and exact decimals rules are written in: "YYYY-MM-DD" days and non-negative
+ * decimal strings. Withholding is money owed to a state, so no amount or rate ever passes through a double. */
+#pragma GCC diagnostic error "-Wswitch-enum"
+#include <string.h>
+#include <apr_strings.h>
+#include "mez/tensor.h"
+
+typedef unsigned __int128 u128;   /* 18 x 18 digits need 120 bits: products and scaled compares stay exact */
+
+static int is_leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int mez_tensor_date_parse(const char *s, int32_t *out)
+{
+    static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int v[8];
+    /* Exactly ten characters: the fixed width is what lets dates compare as integers and strings alike. */
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return -1;
+    for (int i = 0, k = 0; i < 10; i++) {
+        if (i == 4 || i == 7)
+            continue;
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v[k++] = s[i] - '0';
+    }
+    int y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3], m = v[4] * 10 + v[5], d = v[6] * 10 + v[7];
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 && is_leap(y)))
+        return -1;
+    *out = (int32_t)(y * 10000 + m * 100 + d);
+    return 0;
+}
+
+int mez_tensor_decimal_parse(const char *s, mez_tensor_decimal_t *out)
+{
+    uint64_t coef = 0;
+    unsigned digits = 0, scale = 0;
+    const char *c = s;
+
+    if (!s || !*s)
+        return -1;
+    /* "0" or a non-zero first digit: "007" is more likely a mistake than a number, so it is refused. */
+    if (*c == '0' && c[1] >= '0' && c[1] <= '9')
+        return -1;
+    for (; *c >= '0' && *c <= '9'; c++, digits++) {
+        if (digits >= MEZ_TENSOR_DECIMAL_MAX_DIGITS)
+            return -1;
+        coef = coef * 10 + (uint64_t)(*c - '0');
+    }
+    if (digits == 0)
+        return -1;
+    if (*c == '.') {
+        c++;
+        if (!(*c >= '0' && *c <= '9'))
+            return -1;
+        for (; *c >= '0' && *c <= '9'; c++, digits++, scale++) {
+            if (digits >= MEZ_TENSOR_DECIMAL_MAX_DIGITS)
+                return -1;
+            coef = coef * 10 + (uint64_t)(*c - '0');
+        }
+    }
+    if (*c != '\0')
+        return -1;
+    out->coef = coef;
+    out->scale = scale;
+    return 0;
+}
+
+static u128 pow10_u128(unsigned n)
+{
+    u128 r = 1;
+    while (n--)
+        r *= 10;
+    return r;
+}
+
+int mez_tensor_decimal_cmp(const mez_tensor_decimal_t *a, const mez_tensor_decimal_t *b)
+{
+    /* Both scales are at most 18 and both coefficients below 10^18, so scaling to the larger scale stays
+     * below 10^36 < 2^128. */
+    u128 x = (u128)a->coef, y = (u128)b->coef;
+    if (a->scale < b->scale)
+        x *= pow10_u128(b->scale - a->scale);
+    else if (b->scale < a->scale)
+        y *= pow10_u128(a->scale - b->scale);
+    return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/* coef / 10^scale as text, trailing fractional zeros dropped. */
+static const char *format_u128(apr_pool_t *p, u128 coef, unsigned scale)
+{
+    char digits[48], *out;
+    size_t n = 0, k = 0;
+    if (coef == 0)
+        return "0";
+    do {
+        digits[n++] = (char)('0' + (int)(coef % 10));
+        coef /= 10;
+    } while (coef);
+    /* Trailing zeros of the fraction carry no value; dropping them gives one spelling per number. */
+    while (scale > 0 && n > 0 && digits[0] == '0') {
+        memmove(digits, digits + 1, --n);
+        scale--;
+    }
+    while (n <= scale)
+        digits[n++] = '0';    /* a leading "0." */
+    out = apr_palloc(p, n + 2);
+    while (n > 0) {
+        if (n == scale)
+            out[k++] = '.';
+        out[k++] = digits[--n];
+    }
+    out[k] = '\0';
+    return out;
+}
+
+const char *mez_tensor_decimal_percent_of(apr_pool_t *p, const mez_tensor_decimal_t *amount,
+                                          const mez_tensor_decimal_t *percent)
+{
+    /* amount * percent / 100 is the product of the coefficients at scale a + p + 2: exact, with no
+     * division, and below 10^36 for 18-digit operands. */
+    return format_u128(p, (u128)amount->coef * (u128)percent->coef, amount->scale + percent->scale + 2);
+}

@@ -1,0 +1,798 @@
+/* test_pack.c: CUnit suite for the YAML loader and the pack area: types and refusals with lines, each format's
+ * validation errors, the reference's lawpack digest vectors, AKN validation and eId lookup, manifests, CAS form. */
+#include <stdlib.h>
+#include <string.h>
+#include <apr_file_io.h>
+#include <apr_strings.h>
+#include "mez/digest.h"
+#include "mez/json.h"
+#include "mez/key.h"
+#include "mez/pack.h"
+#include "mez/vc.h"
+#include "mez/yaml.h"
+#include "unit.h"
+
+/* ------------------------------------------------------------------ helpers */
+
+static mez_yaml_doc_t *yaml_ok(const char *text)
+{
+    mez_yaml_doc_t *doc = NULL;
+    mez_problem_t pb = { 0 };
+    mez_status_t rv = mez_yaml_parse(unit_pool(), "t.yaml", text, strlen(text), &doc, &pb);
+    if (rv != MEZ_OK)
+        fprintf(stderr, "\nunexpected YAML problem %s: %s\n", pb.code, pb.detail);
+    CU_ASSERT_EQUAL_FATAL(rv, MEZ_OK);
+    return doc;
+}
+
+/* Parses text expecting a refusal with code; checks the detail names "t.yaml:LINE:" and the pointer. */
+static void yaml_refused(const char *text, const char *code, int line, const char *pointer)
+{
+    mez_yaml_doc_t *doc = NULL;
+    mez_problem_t pb = { 0 };
+    CU_ASSERT_EQUAL(mez_yaml_parse(unit_pool(), "t.yaml", text, strlen(text), &doc, &pb), MEZ_EINVAL);
+    CU_ASSERT_PTR_NULL(doc);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pb.code);
+    if (strcmp(pb.code, code) || (line > 0 && !strstr(pb.detail, apr_psprintf(unit_pool(), "t.yaml:%d:", line))))
+        fprintf(stderr, "\nexpected %s at line %d, got %s: %s\n", code, line, pb.code, pb.detail);
+    CU_ASSERT_STRING_EQUAL(pb.code, code);
+    if (line > 0)
+        CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, apr_psprintf(unit_pool(), "t.yaml:%d:", line)));
+    if (pointer) {
+        CU_ASSERT_PTR_NOT_NULL_FATAL(pb.pointer);
+        CU_ASSERT_STRING_EQUAL(pb.pointer, pointer);
+    }
+}
+
+/* text with the first occurrence of from replaced by to. */
+static const char *edit(const char *text, const char *from, const char *to)
+{
+    const char *at = strstr(text, from);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+    return apr_pstrcat(unit_pool(), apr_pstrmemdup(unit_pool(), text, (apr_size_t)(at - text)), to,
+                       at + strlen(from), NULL);
+}
+
+static void write_file(const char *dir, const char *rel, const char *content)
+{
+    const char *path = apr_pstrcat(unit_pool(), dir, "/", rel, NULL);
+    const char *slash = strrchr(path, '/');
+    apr_file_t *f;
+    apr_size_t n = strlen(content);
+    apr_dir_make_recursive(apr_pstrmemdup(unit_pool(), path, (apr_size_t)(slash - path)), APR_OS_DEFAULT,
+                           unit_pool());
+    CU_ASSERT_EQUAL_FATAL(apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_TRUNCATE,
+                                        APR_OS_DEFAULT, unit_pool()), APR_SUCCESS);
+    CU_ASSERT_EQUAL(apr_file_write_full(f, content, n, &n), APR_SUCCESS);
+    apr_file_close(f);
+}
+
+static const mez_akn_schema_t *schema(void)
+{
+    const mez_akn_schema_t *s = NULL;
+    mez_problem_t pb = { 0 };
+    mez_status_t rv = mez_akn_schema_load(unit_pool(), unit_shared("schemas/akn/akomantoso30.xsd"), &s, &pb);
+    if (rv != MEZ_OK)
+        fprintf(stderr, "\ncannot load the AKN schema: %s\n", pb.detail);
+    CU_ASSERT_EQUAL_FATAL(rv, MEZ_OK);
+    return s;
+}
+
+/* Validates text as a pack; returns the status and fills pb and (when given) the list of all problems. */
+static mez_status_t validate(const char *text, mez_problem_t *pb, apr_array_header_t *all, mez_pack_kind_t *kind)
+{
+    mez_pack_options_t opts = { NULL, all, 0 };
+    mez_pack_kind_t k;
+    return mez_pack_validate(unit_pool(), yaml_ok(text), &opts, kind ? kind : &k, pb);
+}
+
+static void invalid(const char *text, const char *code, const char *pointer, int line)
+{
+    mez_problem_t pb = { 0 };
+    CU_ASSERT_EQUAL(validate(text, &pb, NULL, NULL), MEZ_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pb.code);
+    if (strcmp(pb.code, code))
+        fprintf(stderr, "\nexpected %s, got %s: %s\n", code, pb.code, pb.detail);
+    CU_ASSERT_STRING_EQUAL(pb.code, code);
+    CU_ASSERT_EQUAL(pb.status, 422);
+    if (pointer) {
+        CU_ASSERT_PTR_NOT_NULL_FATAL(pb.pointer);
+        CU_ASSERT_STRING_EQUAL(pb.pointer, pointer);
+    }
+    if (line)
+        CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, apr_psprintf(unit_pool(), "t.yaml:%d:", line)));
+}
+
+/* ------------------------------------------------------------------ YAML loader */
+
+static void test_yaml_types(void)
+{
+    mez_yaml_doc_t *doc = yaml_ok(
+        "# a comment\n"
+        "nulls: [~, null, Null, NULL, ]\n"
+        "empty:\n"
+        "bools: [true, True, FALSE, false]\n"
+        "ints: [0, -17, +42, 0o17, 0x1F, 9223372036854775807, 007]\n"
+        "strings: ['1.5', \"2\", yes, no, on, 2025-07-01, 1_000, 0b101, 12:30, .5x, -, 'true']\n"
+        "block: |\n"
+        "  line one\n"
+        "  line two\n"
+        "nested: {a: {b: [1, {c: d}]}}\n");
+    const json_t *r = doc->root, *v;
+    size_t i;
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(r, "nulls")), 4);     /* a trailing comma adds no item */
+    json_array_foreach(json_object_get(r, "nulls"), i, v)
+        CU_ASSERT_TRUE(json_is_null(v));
+    CU_ASSERT_TRUE(json_is_null(json_object_get(r, "empty")));
+    CU_ASSERT_TRUE(json_is_true(json_array_get(json_object_get(r, "bools"), 1)));
+    CU_ASSERT_TRUE(json_is_false(json_array_get(json_object_get(r, "bools"), 2)));
+    v = json_object_get(r, "ints");
+    CU_ASSERT_EQUAL(json_integer_value(json_array_get(v, 1)), -17);
+    CU_ASSERT_EQUAL(json_integer_value(json_array_get(v, 2)), 42);
+    CU_ASSERT_EQUAL(json_integer_value(json_array_get(v, 3)), 15);
+    CU_ASSERT_EQUAL(json_integer_value(json_array_get(v, 4)), 31);
+    CU_ASSERT_EQUAL(json_integer_value(json_array_get(v, 5)), 9223372036854775807LL);
+    CU_ASSERT_EQUAL(json_integer_value(json_array_get(v, 6)), 7);
+    /* YAML 1.1's yes/no/on, sexagesimals, binary and timestamps are plain strings in the 1.2 core schema. */
+    json_array_foreach(json_object_get(r, "strings"), i, v)
+        CU_ASSERT_TRUE(json_is_string(v));
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(json_object_get(r, "strings"), 5)), "2025-07-01");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r, "block")), "line one\nline two\n");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(
+        json_object_get(json_object_get(json_object_get(r, "nested"), "a"), "b"), 1), "c")), "d");
+}
+
+static void test_yaml_positions(void)
+{
+    mez_yaml_doc_t *doc = yaml_ok("a: 1\n"
+                                  "list:\n"
+                                  "  - x: 1\n"
+                                  "    y: 2\n"
+                                  "  - z\n");
+    mez_yaml_pos_t pos;
+    pos = mez_yaml_position(doc, "/a");
+    CU_ASSERT_EQUAL(pos.line, 1);
+    CU_ASSERT_EQUAL(pos.column, 1);
+    pos = mez_yaml_position(doc, "/list/0/y");
+    CU_ASSERT_EQUAL(pos.line, 4);
+    CU_ASSERT_EQUAL(pos.column, 5);
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, "/list/1").line, 5);
+    /* A member that is not there is reported where its object is. */
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, "/list/0/missing").line, 3);
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, "/nothing/at/all").line, 1);
+}
+
+static void test_yaml_floats_refused(void)
+{
+    yaml_refused("a: 1\nrate: 4.5\n", "yaml.float_not_allowed", 2, "/rate");
+    yaml_refused("r: [\"1\", 1e3]\n", "yaml.float_not_allowed", 1, "/r/1");
+    yaml_refused("x:\n  - .inf\n", "yaml.float_not_allowed", 2, "/x/0");
+    yaml_refused("x: -.Inf\n", "yaml.float_not_allowed", 1, NULL);
+    yaml_refused("x: .NaN\n", "yaml.float_not_allowed", 1, NULL);
+    yaml_refused("x: 5.\n", "yaml.float_not_allowed", 1, NULL);
+    yaml_refused("x: .5\n", "yaml.float_not_allowed", 1, NULL);
+    yaml_refused("x: 9223372036854775808\n", "yaml.integer_out_of_range", 1, "/x");
+}
+
+static void test_yaml_refusals(void)
+{
+    yaml_refused("a: 1\nb: 2\na: 3\n", "yaml.duplicate_key", 3, "/a");
+    yaml_refused("m:\n  k: 1\n  k: 2\n", "yaml.duplicate_key", 3, "/m/k");
+    yaml_refused("a: &x 1\nb: *x\n", "yaml.anchor_not_allowed", 1, NULL);
+    yaml_refused("a: *x\n", "yaml.alias_not_allowed", 1, NULL);
+    yaml_refused("a: !!str 1\n", "yaml.tag_not_allowed", 1, NULL);
+    yaml_refused("a: !custom {b: 1}\n", "yaml.tag_not_allowed", 1, NULL);
+    yaml_refused("1: x\n", "yaml.key_not_string", 1, NULL);
+    yaml_refused("? [a]\n: b\n", "yaml.key_not_string", 1, NULL);
+    yaml_refused("a: 1\n---\nb: 2\n", "yaml.multiple_documents", 2, NULL);
+    yaml_refused("a: [1, 2\nb: 3\n", "yaml.syntax", 0, NULL);
+    yaml_refused("a:\n  b: 1\n c: 2\n", "yaml.syntax", 3, NULL);
+    yaml_refused("a: \"\xff\"\n", "yaml.syntax", 0, NULL);                  /* not UTF-8 */
+    {
+        char deep[2 * (MEZ_YAML_MAX_DEPTH + 2) + 1];
+        int n = MEZ_YAML_MAX_DEPTH + 1;
+        memset(deep, '[', (size_t)n);
+        memset(deep + n, ']', (size_t)n);
+        deep[2 * n] = '\0';
+        yaml_refused(deep, "yaml.too_deep", 1, NULL);
+        deep[2 * n - 1] = '\0';
+        memmove(deep, deep + 1, strlen(deep));   /* exactly the limit is fine */
+        yaml_ok(deep);
+    }
+}
+
+/* ------------------------------------------------------------------ regpack validation */
+
+static const char REGPACK[] =
+    "format: mez-regpack/1\n"                         /* 1 */
+    "id: t-wht\n"
+    "jurisdiction_id: pk\n"
+    "domain: tax\n"
+    "title: Test withholding\n"                       /* 5 */
+    "as_of_date: \"2025-07-01\"\n"
+    "sources:\n"
+    "  - id: fa-2025\n"
+    "    title: Finance Act, 2025\n"
+    "    kind: finance_act\n"                         /* 10 */
+    "    date: \"2025-06-26\"\n"
+    "withholding_rates:\n"
+    "  - id: s153-goods\n"
+    "    section: \"153(1)(a)\"\n"
+    "    payment_type: goods\n"                       /* 15 */
+    "    payee_class: company\n"
+    "    rates:\n"
+    "      filer: \"5\"\n"
+    "      non_filer: \"10\"\n"
+    "    threshold: {amount: \"75000\", currency: PKR, applies: above}\n"  /* 20 */
+    "    valid_from: \"2025-07-01\"\n"
+    "    source: fa-2025\n"
+    "thresholds:\n"
+    "  - id: ctr-cash\n"
+    "    obligation: currency_transaction_report\n" /* 25 */
+    "    amount: {amount: \"2000000\", currency: PKR, applies: at_or_above}\n"
+    "    valid_from: \"2025-07-01\"\n"
+    "    valid_to: \"2026-07-01\"\n"
+    "    source: fa-2025\n"
+    "obligations:\n"                                  /* 30 */
+    "  - id: str-filing\n"
+    "    description: File a suspicious transaction report\n"
+    "    deadline: {days: 7, from: suspicion}\n"
+    "    regulator: pk-fmu\n"
+    "    valid_from: \"2025-07-01\"\n"                /* 35 */
+    "    source: fa-2025\n"
+    "lists:\n"
+    "  - id: proscribed\n"
+    "    title: Proscribed organisations\n"
+    "    list_date: \"2025-10-24\"\n"                 /* 40 */
+    "    source: fa-2025\n"
+    "    entries:\n"
+    "      - {id: fs-001, name: Example Organisation, aliases: [EO]}\n"
+    "regulators:\n"
+    "  - {id: pk-fbr, name: Federal Board of Revenue, jurisdiction_id: pk, url: \"https://www.fbr.gov.pk\", "
+    "source: fa-2025}\n";                             /* 45 */
+
+static void test_regpack_valid_and_digest(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_pack_kind_t kind = 0;
+    mez_digest_t a, b, c;
+    const char *reordered;
+    CU_ASSERT_EQUAL_FATAL(validate(REGPACK, &pb, NULL, &kind), MEZ_OK);
+    CU_ASSERT_EQUAL(kind, MEZ_PACK_REG);
+    CU_ASSERT_EQUAL(mez_pack_model_digest(unit_pool(), MEZ_PACK_REG, yaml_ok(REGPACK)->root, &a, &pb), MEZ_OK);
+    /* Comments, quoting and member order are not content: the digest covers the canonical model. */
+    reordered = edit(edit(REGPACK, "id: t-wht\n", "# reviewers' note\nid: 't-wht'\n"),
+                     "    title: Finance Act, 2025\n    kind: finance_act\n",
+                     "    kind: finance_act\n    title: \"Finance Act, 2025\"\n");
+    CU_ASSERT_EQUAL(mez_pack_model_digest(unit_pool(), MEZ_PACK_REG, yaml_ok(reordered)->root, &b, &pb), MEZ_OK);
+    CU_ASSERT_TRUE(mez_digest_equal(&a, &b));
+    /* Unlike the reference's regpack digest, a changed rate is a changed digest. */
+    CU_ASSERT_EQUAL(mez_pack_model_digest(unit_pool(), MEZ_PACK_REG, yaml_ok(edit(REGPACK, "filer: \"5\"",
+                                                                                  "filer: \"5.5\""))->root, &c, &pb),
+                    MEZ_OK);
+    CU_ASSERT_FALSE(mez_digest_equal(&a, &c));
+    /* The definition: SHA-256("mez-regpack-v1\0" || JCS(model)). */
+    {
+        const char *canon;
+        size_t n;
+        mez_digest_t d;
+        CU_ASSERT_EQUAL(mez_json_canonicalize(unit_pool(), yaml_ok(REGPACK)->root, &canon, &n, &pb), MEZ_OK);
+        char *buf = apr_palloc(unit_pool(), n + 15);
+        memcpy(buf, "mez-regpack-v1", 15);
+        memcpy(buf + 15, canon, n);
+        mez_digest_sha256(buf, n + 15, &d);
+        CU_ASSERT_TRUE(mez_digest_equal(&a, &d));
+        /* And the licensepack prefix differs, so the same model never has the same digest as both. */
+        CU_ASSERT_EQUAL(mez_pack_model_digest(unit_pool(), MEZ_PACK_LICENSE, yaml_ok(REGPACK)->root, &d, &pb),
+                        MEZ_OK);
+        CU_ASSERT_FALSE(mez_digest_equal(&a, &d));
+    }
+}
+
+static void test_regpack_errors(void)
+{
+    mez_problem_t pb = { 0 };
+    apr_array_header_t *all = apr_array_make(unit_pool(), 4, sizeof(mez_problem_t));
+
+    invalid(edit(REGPACK, "    rates:\n", "    ratess:\n"), "pack.unknown_key", "/withholding_rates/0/ratess", 17);
+    CU_ASSERT_EQUAL(validate(edit(REGPACK, "    rates:\n", "    ratess:\n"), &pb, NULL, NULL), MEZ_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "did you mean 'rates'"));
+    invalid(edit(REGPACK, "    valid_from: \"2025-07-01\"\n    source: fa-2025\nthresholds",
+                 "    valid_from: \"2025-07-01\"\nthresholds"),
+            "pack.missing_source", "/withholding_rates/0/source", 13);
+    invalid(edit(REGPACK, "    source: fa-2025\nobligations", "    source: fa-2024\nobligations"),
+            "pack.unknown_source", "/thresholds/0/source", 29);
+    invalid(edit(REGPACK, "filer: \"5\"", "filer: 5"), "pack.invalid_decimal", "/withholding_rates/0/rates/filer", 18);
+    invalid(edit(REGPACK, "filer: \"5\"", "filer: \"4,5\""), "pack.invalid_decimal", "/withholding_rates/0/rates/filer",
+            18);
+    invalid(edit(REGPACK, "amount: \"75000\"", "amount: \"75,000\""), "pack.invalid_decimal",
+            "/withholding_rates/0/threshold/amount", 20);
+    invalid(edit(REGPACK, "valid_to: \"2026-07-01\"", "valid_to: \"2026-02-30\""), "pack.invalid_date",
+            "/thresholds/0/valid_to", 28);
+    invalid(edit(REGPACK, "valid_to: \"2026-07-01\"", "valid_to: \"2024-07-01\""), "pack.invalid_period",
+            "/thresholds/0/valid_to", 28);
+    invalid(edit(REGPACK, "as_of_date: \"2025-07-01\"", "as_of_date: 2025-7-1"), "pack.invalid_date",
+            "/as_of_date", 6);
+    invalid(edit(REGPACK, "domain: tax", "domain: taxation"), "pack.unknown_domain", "/domain", 4);
+    invalid(edit(REGPACK, "format: mez-regpack/1", "format: mez-regpack/2"), "pack.unknown_format", "/format", 1);
+    invalid(edit(REGPACK, "  - id: ctr-cash", "  - id: s153-goods"), "pack.duplicate_id", "/thresholds/0/id", 24);
+    invalid(edit(REGPACK, "payee_class: company", "payee_class: firm"), "pack.invalid_value",
+            "/withholding_rates/0/payee_class", 16);
+    invalid(edit(REGPACK, "currency: PKR, applies: above", "currency: Rs, applies: above"), "pack.invalid_currency",
+            "/withholding_rates/0/threshold/currency", 20);
+    invalid(edit(REGPACK, "    section: \"153(1)(a)\"\n", ""), "pack.missing_field", "/withholding_rates/0/section",
+            13);
+    invalid(edit(REGPACK, "    section: \"153(1)(a)\"\n", "    section: 153\n"), "pack.invalid_type",
+            "/withholding_rates/0/section", 14);
+    invalid(edit(REGPACK, "{days: 7, from: suspicion}", "{days: 7, of: following_month}"), "pack.invalid_value",
+            "/obligations/0/deadline", 33);
+    invalid(edit(REGPACK, "id: t-wht", "id: T_wht"), "pack.invalid_id", "/id", 2);
+    invalid(edit(REGPACK, "jurisdiction_id: pk", "jurisdiction_id: PK"), "pack.invalid_value", "/jurisdiction_id", 3);
+    invalid("- a\n", "pack.invalid_type", "", 1);
+
+    /* All problems are reported at once, in file order, each with its own line. */
+    CU_ASSERT_EQUAL(validate(edit(edit(REGPACK, "domain: tax", "domain: nope"), "    rates:\n", "    ratess:\n"), &pb,
+                             all, NULL), MEZ_EINVAL);
+    CU_ASSERT_TRUE(all->nelts >= 3);   /* domain, unknown key, and the rates now missing */
+    CU_ASSERT_STRING_EQUAL(pb.code, APR_ARRAY_IDX(all, 0, mez_problem_t).code);
+}
+
+static void test_regpack_float_refused_on_load(void)
+{
+    const char *dir = unit_tmpdir();
+    mez_pack_options_t opts = { NULL, NULL, 0 };
+    mez_problem_t pb = { 0 };
+    mez_pack_t *pack;
+    write_file(dir, "r.yaml", edit(REGPACK, "filer: \"5\"", "filer: 4.5"));
+    CU_ASSERT_EQUAL(mez_pack_load(unit_pool(), apr_pstrcat(unit_pool(), dir, "/r.yaml", NULL), &opts, &pack, &pb),
+                    MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "pack.float_not_allowed");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/withholding_rates/0/rates/filer");
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "r.yaml:18:"));
+    /* And a missing file is an I/O problem, not an invalid pack. */
+    CU_ASSERT_EQUAL(mez_pack_load(unit_pool(), apr_pstrcat(unit_pool(), dir, "/none.yaml", NULL), &opts, &pack, &pb),
+                    MEZ_EIO);
+}
+
+/* ------------------------------------------------------------------ licensepack validation */
+
+static const char LICENSEPACK[] =
+    "format: mez-licensepack/1\n"
+    "id: t-secp\n"
+    "jurisdiction_id: pk\n"
+    "domain: licensing\n"
+    "title: Test licences\n"
+    "as_of_date: \"2025-07-01\"\n"
+    "sources:\n"
+    "  - {id: ca-2017, title: \"Companies Act, 2017\", kind: statute}\n"
+    "regulators:\n"
+    "  - {id: pk-secp, name: SECP, jurisdiction_id: pk, source: ca-2017}\n"    /* 10 */
+    "licence_types:\n"
+    "  - id: pk-secp:private-limited-company\n"
+    "    name: Private limited company\n"
+    "    regulator: pk-secp\n"
+    "    requirements:\n"                                                     /* 15 */
+    "      - {id: min-directors, description: At least two directors, source: ca-2017, source_detail: s. 154}\n"
+    "    fees:\n"
+    "      - {id: registration, amount: {amount: \"1000\", currency: PKR}, source: ca-2017}\n"
+    "    validity_years: 1\n"
+    "    renewal: {lead_days: 90}\n"                                          /* 20 */
+    "    valid_from: \"2017-05-31\"\n"
+    "    source: ca-2017\n";
+
+static void test_licensepack(void)
+{
+    mez_pack_kind_t kind = 0;
+    mez_problem_t pb = { 0 };
+    CU_ASSERT_EQUAL(validate(LICENSEPACK, &pb, NULL, &kind), MEZ_OK);
+    CU_ASSERT_EQUAL(kind, MEZ_PACK_LICENSE);
+    invalid(edit(LICENSEPACK, "    regulator: pk-secp\n", "    regulator: pk-sbp\n"), "pack.unknown_regulator",
+            "/licence_types/0/regulator", 14);
+    invalid(edit(LICENSEPACK, "  - id: pk-secp:private", "  - id: pk-sbp:private"), "pack.invalid_id",
+            "/licence_types/0/id", 12);
+    invalid(edit(LICENSEPACK, "description: At least two directors, source: ca-2017, ",
+                 "description: At least two directors, "),
+            "pack.missing_source", "/licence_types/0/requirements/0/source", 16);
+    invalid(edit(LICENSEPACK, "amount: {amount: \"1000\", currency: PKR}", "amount: {amount: \"1000\"}"),
+            "pack.missing_field", "/licence_types/0/fees/0/amount/currency", 18);
+    invalid(edit(LICENSEPACK, "amount: {amount: \"1000\", currency: PKR}",
+                 "amount: {amount: \"1000\", amount_minor: 100000, currency: PKR}"),
+            "pack.invalid_value", "/licence_types/0/fees/0/amount", 18);
+    invalid(edit(LICENSEPACK, "validity_years: 1", "validity_years: 0"), "pack.invalid_value",
+            "/licence_types/0/validity_years", 19);
+    invalid(edit(LICENSEPACK, "  - {id: ca-2017, title: \"Companies Act, 2017\", kind: statute}\n",
+                 "  - {id: ca-2017, title: \"Companies Act, 2017\", kind: law}\n"),
+            "pack.invalid_value", "/sources/0/kind", 8);
+    invalid(edit(LICENSEPACK, "sources:\n  - {id: ca-2017, title: \"Companies Act, 2017\", kind: statute}\n",
+                 "sources: []\n"), "pack.missing_field", "/sources", 7);
+}
+
+/* ------------------------------------------------------------------ lawpack digest vectors */
+
+static void test_lawpack_digest_vectors(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    json_t *vec, *c;
+    size_t i;
+    CU_ASSERT_EQUAL_FATAL(mez_json_parse_file(p, unit_shared("vectors/anchor/lawpack_digest.json"), &vec, &pb),
+                          MEZ_OK);
+    CU_ASSERT_TRUE(json_array_size(json_object_get(vec, "cases")) >= 2);
+    json_array_foreach(json_object_get(vec, "cases"), i, c) {
+        const json_t *files = json_object_get(c, "files_utf8");
+        mez_pack_file_t *fs = apr_pcalloc(p, sizeof(*fs) * (json_object_size(files) + 1));
+        const char *path;
+        json_t *content;
+        size_t n = 0;
+        mez_digest_t d;
+        json_object_foreach((json_t *)files, path, content) {
+            fs[n].path = path;
+            fs[n].data = json_string_value(content);
+            fs[n].len = json_string_length(content);
+            n++;
+        }
+        CU_ASSERT_EQUAL(mez_pack_lawpack_digest(p, fs, n, &d, &pb), MEZ_OK);
+        CU_ASSERT_STRING_EQUAL(mez_digest_hex(p, &d), json_string_value(json_object_get(c, "expected_sha256")));
+    }
+    /* The same path twice is refused, not hashed twice. */
+    {
+        mez_pack_file_t two[2] = { { "a", "x", 1 }, { "a", "y", 1 } };
+        mez_digest_t d;
+        CU_ASSERT_EQUAL(mez_pack_lawpack_digest(p, two, 2, &d, &pb), MEZ_EINVAL);
+        CU_ASSERT_STRING_EQUAL(pb.code, "pack.duplicate_path");
+    }
+}
+
+static void test_mcf_vector(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    json_t *vec;
+    mez_digest_t d;
+    const char *canon;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(mez_json_parse_file(p, unit_shared("vectors/anchor/mcf_sha256_basic.json"), &vec, &pb),
+                          MEZ_OK);
+    CU_ASSERT_EQUAL(mez_json_canonicalize(p, json_object_get(vec, "input"), &canon, &n, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(canon, json_string_value(json_object_get(vec, "canonical_bytes")));
+    CU_ASSERT_EQUAL(mez_digest_json(p, json_object_get(vec, "input"), &d, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(mez_digest_hex(p, &d), json_string_value(json_object_get(vec, "expected_sha256")));
+}
+
+/* ------------------------------------------------------------------ lawpacks and AKN */
+
+static const char AKN_ACT[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<akomaNtoso xmlns=\"http://docs.oasis-open.org/legaldocml/ns/akn/3.0\">\n"
+    "  <act name=\"test\">\n"
+    "    <meta>\n"
+    "      <identification source=\"#mez\">\n"
+    "        <FRBRWork>\n"
+    "          <FRBRthis value=\"/akn/pk/act/2001/xlix/!main\"/>\n"
+    "          <FRBRuri value=\"/akn/pk/act/2001/xlix\"/>\n"
+    "          <FRBRdate date=\"2001-09-13\" name=\"enactment\"/>\n"
+    "          <FRBRauthor href=\"#parliament\"/>\n"                          /* 10 */
+    "          <FRBRcountry value=\"pk\"/>\n"
+    "        </FRBRWork>\n"
+    "        <FRBRExpression>\n"
+    "          <FRBRthis value=\"/akn/pk/act/2001/xlix/eng@2025-07-01/!main\"/>\n"
+    "          <FRBRuri value=\"/akn/pk/act/2001/xlix/eng@2025-07-01\"/>\n"
+    "          <FRBRdate date=\"2025-07-01\" name=\"amendment\"/>\n"
+    "          <FRBRauthor href=\"#parliament\"/>\n"
+    "          <FRBRlanguage language=\"eng\"/>\n"
+    "        </FRBRExpression>\n"
+    "        <FRBRManifestation>\n"                                          /* 20 */
+    "          <FRBRthis value=\"/akn/pk/act/2001/xlix/eng@2025-07-01/!main.xml\"/>\n"
+    "          <FRBRuri value=\"/akn/pk/act/2001/xlix/eng@2025-07-01.xml\"/>\n"
+    "          <FRBRdate date=\"2025-07-01\" name=\"transform\"/>\n"
+    "          <FRBRauthor href=\"#mez\"/>\n"
+    "        </FRBRManifestation>\n"
+    "      </identification>\n"
+    "    </meta>\n"
+    "    <body>\n"
+    "      <section eId=\"sec_149\">\n"
+    "        <num>149.</num>\n"                                              /* 30 */
+    "        <heading>Salary</heading>\n"
+    "        <subsection eId=\"sec_149__subsec_1\">\n"
+    "          <num>(1)</num>\n"
+    "          <intro><p>Every employer paying   salary\n shall deduct tax \xe2\x80\x94</p></intro>\n"
+    "          <paragraph eId=\"sec_149__subsec_1__para_a\">\n"
+    "            <num>(a)</num>\n"
+    "            <content><p>at the rate in the First Schedule.</p></content>\n"
+    "          </paragraph>\n"
+    "        </subsection>\n"
+    "      </section>\n"                                                    /* 40 */
+    "    </body>\n"
+    "  </act>\n"
+    "</akomaNtoso>\n";
+
+static const char LAWPACK[] =
+    "format: mez-lawpack/1\n"
+    "id: t-ito\n"
+    "jurisdiction_id: pk\n"
+    "domain: tax\n"
+    "title: Test act\n"
+    "as_of_date: \"2025-07-01\"\n"
+    "sources:\n"
+    "  - {id: ito-2001, title: \"Income Tax Ordinance, 2001\", kind: statute}\n"
+    "documents:\n"
+    "  - path: akn/main.xml\n"
+    "    frbr_work: /akn/pk/act/2001/xlix\n";
+
+static const char *lawpack_dir(const char *xml)
+{
+    const char *dir = unit_tmpdir();
+    write_file(dir, "law/lawpack.yaml", LAWPACK);
+    write_file(dir, "law/akn/main.xml", xml);
+    return apr_pstrcat(unit_pool(), dir, "/law", NULL);
+}
+
+static mez_status_t load_law(const char *xml, const mez_akn_schema_t *s, mez_pack_t **pack, mez_problem_t *pb)
+{
+    mez_pack_options_t opts = { s, NULL, 0 };
+    return mez_pack_load(unit_pool(), lawpack_dir(xml), &opts, pack, pb);
+}
+
+static void test_lawpack_load_and_digest(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    mez_pack_t *pack;
+    const char *canon;
+    size_t n;
+    mez_pack_file_t files[2];
+    mez_digest_t d;
+    mez_status_t rv = load_law(AKN_ACT, schema(), &pack, &pb);
+    if (rv != MEZ_OK)
+        fprintf(stderr, "\n%s: %s\n", pb.code, pb.detail);
+    CU_ASSERT_EQUAL_FATAL(rv, MEZ_OK);
+    CU_ASSERT_EQUAL(pack->kind, MEZ_PACK_LAW);
+    CU_ASSERT_STRING_EQUAL(pack->id, "t-ito");
+    CU_ASSERT_EQUAL(pack->files->nelts, 2);
+    /* Digest v1 over lawpack.yaml's canonical JSON and the raw XML, in path order (akn/ before lawpack.yaml). */
+    CU_ASSERT_EQUAL(mez_json_canonicalize(p, yaml_ok(LAWPACK)->root, &canon, &n, &pb), MEZ_OK);
+    files[0] = (mez_pack_file_t) { "lawpack.yaml", canon, n };
+    files[1] = (mez_pack_file_t) { "akn/main.xml", AKN_ACT, strlen(AKN_ACT) };
+    CU_ASSERT_EQUAL(mez_pack_lawpack_digest(p, files, 2, &d, &pb), MEZ_OK);
+    CU_ASSERT_TRUE(mez_digest_equal(&d, &pack->digest));
+    CU_ASSERT_STRING_EQUAL(APR_ARRAY_IDX(pack->files, 0, mez_pack_file_t).path, "akn/main.xml");
+    /* Loading the lawpack.yaml file itself is the same pack. */
+    {
+        mez_pack_t *again;
+        mez_pack_options_t opts = { NULL, NULL, 0 };
+        CU_ASSERT_EQUAL(mez_pack_load(p, apr_pstrcat(p, pack->path, NULL), &opts, &again, &pb), MEZ_OK);
+        CU_ASSERT_TRUE(mez_digest_equal(&again->digest, &pack->digest));
+    }
+}
+
+static void test_lawpack_sections(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_pack_t *pack;
+    const mez_akn_section_t *s;
+    CU_ASSERT_EQUAL_FATAL(load_law(AKN_ACT, NULL, &pack, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(apr_hash_count(pack->sections), 3);
+    CU_ASSERT_EQUAL_FATAL(mez_pack_law_section(unit_pool(), pack, "sec_149", &s, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(s->element, "section");
+    CU_ASSERT_STRING_EQUAL(s->num, "149.");
+    CU_ASSERT_STRING_EQUAL(s->heading, "Salary");
+    CU_ASSERT_STRING_EQUAL(s->text, "(1) Every employer paying salary shall deduct tax \xe2\x80\x94\n"
+                                    "(a) at the rate in the First Schedule.");
+    CU_ASSERT_EQUAL(s->line, 29);
+    CU_ASSERT_EQUAL_FATAL(mez_pack_law_section(unit_pool(), pack, "sec_149__subsec_1__para_a", &s, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(s->num, "(a)");
+    CU_ASSERT_PTR_NULL(s->heading);
+    CU_ASSERT_STRING_EQUAL(s->text, "at the rate in the First Schedule.");
+    CU_ASSERT_EQUAL(mez_pack_law_section(unit_pool(), pack, "sec_150", &s, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "pack.unknown_eid");
+    CU_ASSERT_EQUAL(pb.status, 404);
+    CU_ASSERT_PTR_NULL(s);
+}
+
+static void akn_refused(const char *xml, const mez_akn_schema_t *s, const char *code, const char *where)
+{
+    mez_problem_t pb = { 0 };
+    mez_pack_t *pack = NULL;
+    CU_ASSERT_EQUAL(load_law(xml, s, &pack, &pb), MEZ_EINVAL);
+    CU_ASSERT_PTR_NULL(pack);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pb.code);
+    if (strcmp(pb.code, code))
+        fprintf(stderr, "\nexpected %s, got %s: %s\n", code, pb.code, pb.detail);
+    CU_ASSERT_STRING_EQUAL(pb.code, code);
+    if (where && !strstr(pb.detail, where))
+        fprintf(stderr, "\nexpected '%s' in: %s\n", where, pb.detail);
+    if (where)
+        CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, where));
+}
+
+static void test_akn_invalid(void)
+{
+    const mez_akn_schema_t *s = schema();
+    /* Malformed: the line of the error is named. */
+    akn_refused(edit(AKN_ACT, "<heading>Salary</heading>", "<heading>Salary</head>"), s, "pack.akn_invalid",
+                "main.xml:31:");
+    /* Well-formed but not valid against the schema: an element the schema does not allow, at its line. */
+    akn_refused(edit(AKN_ACT, "<heading>Salary</heading>", "<heading>Salary</heading><rate>5</rate>"), s,
+                "pack.akn_invalid", "main.xml:31:");
+    akn_refused(edit(AKN_ACT, "<FRBRuri value=\"/akn/pk/act/2001/xlix\"/>", ""), s, "pack.akn_invalid", "main.xml:");
+    /* Without a schema the XSD violation passes, but structure checks still hold. */
+    {
+        mez_problem_t pb = { 0 };
+        mez_pack_t *pack;
+        CU_ASSERT_EQUAL(load_law(edit(AKN_ACT, "<heading>Salary</heading>", "<heading>Salary</heading><rate>5</rate>"),
+                                 NULL, &pack, &pb), MEZ_OK);
+    }
+    akn_refused(edit(AKN_ACT, "<FRBRuri value=\"/akn/pk/act/2001/xlix\"/>",
+                     "<FRBRuri value=\"/akn/pk/act/2001/l\"/>"), s, "pack.akn_frbr_mismatch", "/akn/pk/act/2001/l");
+    akn_refused(edit(AKN_ACT, "eId=\"sec_149__subsec_1__para_a\"", "eId=\"sec_149__subsec_1\""), NULL,
+                "pack.akn_duplicate_eid", "main.xml:36:");
+    akn_refused(edit(AKN_ACT, "<akomaNtoso", "<!DOCTYPE akomaNtoso [<!ENTITY x \"y\">]>\n<akomaNtoso"), NULL,
+                "pack.akn_invalid", "DOCTYPE");
+    akn_refused(edit(edit(AKN_ACT, "<act name=\"test\">", "<bill name=\"test\">"), "</act>", "</bill>"), NULL,
+                "pack.akn_invalid", "<act>");
+    /* A document the manifest names but that is not there is an I/O problem. */
+    {
+        const char *dir = unit_tmpdir();
+        mez_pack_options_t opts = { NULL, NULL, 0 };
+        mez_problem_t pb = { 0 };
+        mez_pack_t *pack;
+        write_file(dir, "lawpack.yaml", LAWPACK);
+        CU_ASSERT_EQUAL(mez_pack_load(unit_pool(), dir, &opts, &pack, &pb), MEZ_EIO);
+    }
+}
+
+static void test_akn_schema_missing(void)
+{
+    const mez_akn_schema_t *s;
+    mez_problem_t pb = { 0 };
+    CU_ASSERT_EQUAL(mez_akn_schema_load(unit_pool(), "/nonexistent/akomantoso30.xsd", &s, &pb), MEZ_EIO);
+    CU_ASSERT_STRING_EQUAL(pb.code, "pack.akn_schema_invalid");
+    CU_ASSERT_PTR_NULL(s);
+}
+
+static void test_law_refs(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_pack_t *law, *reg;
+    mez_pack_options_t opts = { NULL, NULL, 0 };
+    const char *dir = unit_tmpdir();
+    const char *withlaw = edit(REGPACK, "    payment_type: goods\n",
+                               "    payment_type: goods\n    law: {lawpack: t-ito, eid: sec_149__subsec_1}\n");
+    CU_ASSERT_EQUAL_FATAL(load_law(AKN_ACT, NULL, &law, &pb), MEZ_OK);
+    write_file(dir, "ok.yaml", withlaw);
+    write_file(dir, "bad.yaml", edit(withlaw, "eid: sec_149__subsec_1}", "eid: sec_999}"));
+    CU_ASSERT_EQUAL_FATAL(mez_pack_load(unit_pool(), apr_pstrcat(unit_pool(), dir, "/ok.yaml", NULL), &opts, &reg,
+                                        &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_pack_check_law_refs(unit_pool(), reg, &law, 1, NULL, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_pack_check_law_refs(unit_pool(), reg, NULL, 0, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "pack.unknown_lawpack");
+    CU_ASSERT_EQUAL_FATAL(mez_pack_load(unit_pool(), apr_pstrcat(unit_pool(), dir, "/bad.yaml", NULL), &opts, &reg,
+                                        &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_pack_check_law_refs(unit_pool(), reg, &law, 1, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "pack.unknown_eid");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/withholding_rates/0/law/eid");
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "bad.yaml:16:"));
+}
+
+/* ------------------------------------------------------------------ manifest and CAS form */
+
+static void test_manifest_credential(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    mez_pack_t *pack;
+    mez_key_t *key;
+    json_t *vc, *m;
+    mez_vc_result_t res;
+    mez_pack_options_t opts = { NULL, NULL, 0 };
+    const char *dir = unit_tmpdir();
+    write_file(dir, "r.yaml", REGPACK);
+    CU_ASSERT_EQUAL_FATAL(mez_pack_load(p, apr_pstrcat(p, dir, "/r.yaml", NULL), &opts, &pack, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_pack_manifest(p, pack, &m, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(m, "digest")), mez_pack_digest_string(p, pack));
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(m, "pack_id")), "t-wht");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(m, "type")), "regpack");
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(m, "sources")), 1);
+    CU_ASSERT_EQUAL_FATAL(mez_key_generate(p, &key, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_pack_manifest_credential(p, pack, key, NULL, NULL, &vc, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(json_object_get(vc, "type"), 1)), MEZ_PACK_MANIFEST_TYPE);
+    CU_ASSERT_TRUE(json_equal(json_object_get(vc, "credentialSubject"), m));
+    CU_ASSERT_EQUAL(mez_vc_verify(p, vc, NULL, &res), MEZ_OK);
+    CU_ASSERT_TRUE(res.verified);
+    /* Changing the subject's digest breaks the signature. */
+    json_object_set_new(json_object_get(vc, "credentialSubject"), "digest",
+                        json_string("sha256:0000000000000000000000000000000000000000000000000000000000000000"));
+    CU_ASSERT_EQUAL(mez_vc_verify(p, vc, NULL, &res), MEZ_OK);
+    CU_ASSERT_FALSE(res.verified);
+}
+
+static void test_artifacts(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    mez_pack_options_t opts = { NULL, NULL, 0 };
+    mez_pack_t *law, *back, *reg;
+    const char *bytes;
+    size_t len;
+    mez_digest_t d;
+    const char *dir = unit_tmpdir();
+
+    CU_ASSERT_EQUAL_FATAL(load_law(AKN_ACT, NULL, &law, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_pack_artifact(p, law, &bytes, &len, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_pack_artifact_digest(p, MEZ_PACK_LAW, bytes, len, &d, &pb), MEZ_OK);
+    CU_ASSERT_TRUE(mez_digest_equal(&d, &law->digest));
+    CU_ASSERT_EQUAL_FATAL(mez_pack_load_artifact(p, MEZ_PACK_LAW, bytes, len, &opts, &back, &pb), MEZ_OK);
+    CU_ASSERT_TRUE(mez_digest_equal(&back->digest, &law->digest));
+    CU_ASSERT_EQUAL(apr_hash_count(back->sections), 3);
+    /* A lawpack archive that is not canonical is refused: one pack, one CAS form. */
+    CU_ASSERT_EQUAL(mez_pack_artifact_digest(p, MEZ_PACK_LAW, apr_pstrcat(p, " ", bytes, NULL), len + 1, &d, &pb),
+                    MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "pack.invalid_archive");
+    CU_ASSERT_EQUAL(mez_pack_load_artifact(p, MEZ_PACK_REG, bytes, len, &opts, &back, &pb), MEZ_EINVAL);
+
+    write_file(dir, "r.yaml", REGPACK);
+    CU_ASSERT_EQUAL_FATAL(mez_pack_load(p, apr_pstrcat(p, dir, "/r.yaml", NULL), &opts, &reg, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_pack_artifact(p, reg, &bytes, &len, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_pack_artifact_digest(p, MEZ_PACK_REG, bytes, len, &d, &pb), MEZ_OK);
+    CU_ASSERT_TRUE(mez_digest_equal(&d, &reg->digest));
+    CU_ASSERT_EQUAL(mez_pack_load_artifact(p, MEZ_PACK_REG, bytes, len, &opts, &back, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_pack_load_artifact(p, MEZ_PACK_LICENSE, bytes, len, &opts, &back, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "pack.wrong_kind");
+    /* Pretty-printed JSON of the same model is not the artifact. */
+    CU_ASSERT_EQUAL(mez_pack_load_artifact(p, MEZ_PACK_REG, mez_json_dump(p, reg->model, 1),
+                                           strlen(mez_json_dump(p, reg->model, 1)), &opts, &back, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "pack.invalid_archive");
+}
+
+static void test_base64_and_paths(void)
+{
+    apr_pool_t *p = unit_pool();
+    unsigned char *out;
+    size_t n;
+    CU_ASSERT_STRING_EQUAL(mez_pack_base64_encode(p, "ab", 2), "YWI=");
+    CU_ASSERT_EQUAL(mez_pack_base64_decode(p, "YWI=", 4, &out, &n), 0);
+    CU_ASSERT_EQUAL(n, 2);
+    CU_ASSERT_EQUAL(memcmp(out, "ab", 2), 0);
+    CU_ASSERT_EQUAL(mez_pack_base64_decode(p, "", 0, &out, &n), 0);
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_EQUAL(mez_pack_base64_decode(p, "YWJ=", 4, &out, &n), -1);   /* non-zero unused bits */
+    CU_ASSERT_EQUAL(mez_pack_base64_decode(p, "YW I=", 5, &out, &n), -1);
+    CU_ASSERT_EQUAL(mez_pack_base64_decode(p, "Y=WI", 4, &out, &n), -1);
+    CU_ASSERT_EQUAL(mez_pack_base64_decode(p, "YWI", 3, &out, &n), -1);
+    CU_ASSERT_TRUE(mez_pack_path_ok("akn/main.xml"));
+    CU_ASSERT_FALSE(mez_pack_path_ok("../main.xml"));
+    CU_ASSERT_FALSE(mez_pack_path_ok("/etc/passwd"));
+    CU_ASSERT_FALSE(mez_pack_path_ok("akn//main.xml"));
+    CU_ASSERT_FALSE(mez_pack_path_ok("akn/./main.xml"));
+    CU_ASSERT_FALSE(mez_pack_path_ok(""));
+    CU_ASSERT_TRUE(mez_pack_date_ok("2024-02-29"));
+    CU_ASSERT_FALSE(mez_pack_date_ok("2025-02-29"));
+    CU_ASSERT_FALSE(mez_pack_date_ok("2025-13-01"));
+    CU_ASSERT_TRUE(mez_pack_domain_known("consumer_protection"));
+    CU_ASSERT_FALSE(mez_pack_domain_known("Tax"));
+}
+
+void unit_register_pack(void)
+{
+    CU_pSuite s = unit_suite("pack");
+    /* libxml2's process-wide initialisation, as main() does before any thread starts. */
+    mez_pack_global_init();
+    CU_add_test(s, "yaml: plain scalars follow the YAML 1.2 core schema", test_yaml_types);
+    CU_add_test(s, "yaml: pointer to line and column", test_yaml_positions);
+    CU_add_test(s, "yaml: floats refused with line and pointer", test_yaml_floats_refused);
+    CU_add_test(s, "yaml: duplicates, anchors, aliases, tags, keys, documents, syntax", test_yaml_refusals);
+    CU_add_test(s, "regpack: valid, digest covers the whole canonical model", test_regpack_valid_and_digest);
+    CU_add_test(s, "regpack: each error with its code, pointer and line", test_regpack_errors);
+    CU_add_test(s, "regpack: a float rate is pack.float_not_allowed", test_regpack_float_refused_on_load);
+    CU_add_test(s, "licensepack: valid and its errors", test_licensepack);
+    CU_add_test(s, "vector: lawpack digest v1 (anchor)", test_lawpack_digest_vectors);
+    CU_add_test(s, "vector: MCF SHA-256 basic (anchor)", test_mcf_vector);
+    CU_add_test(s, "lawpack: load, XSD, digest over canonical manifest and raw XML", test_lawpack_load_and_digest);
+    CU_add_test(s, "lawpack: sections by eId", test_lawpack_sections);
+    CU_add_test(s, "lawpack: malformed, XSD-invalid and inconsistent AKN refused", test_akn_invalid);
+    CU_add_test(s, "lawpack: missing schema file", test_akn_schema_missing);
+    CU_add_test(s, "packs: law citations resolve to eIds", test_law_refs);
+    CU_add_test(s, "manifest: issued as a verifiable credential", test_manifest_credential);
+    CU_add_test(s, "artifacts: CAS form digests to the pack digest and loads back", test_artifacts);
+    CU_add_test(s, "helpers: base64, paths, dates, domains", test_base64_and_paths);
+}

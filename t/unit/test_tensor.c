@@ -1,0 +1,1269 @@
+/* test_tensor.c: CUnit suite for the tensor area: domains, the state lattice, commitments and the Merkle root
+ * against the anchor vectors, exact decimals, screening, action validation and evaluation over inline packs. */
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include <apr_thread_proc.h>
+#include "mez/digest.h"
+#include "mez/json.h"
+#include "mez/tensor.h"
+#include "mez/vc.h"
+#include "unit.h"
+
+/* JSON written with single quotes, so fixtures read as JSON rather than as C escapes. No fixture text
+ * contains an apostrophe. */
+static json_t *J(const char *text)
+{
+    char *s = apr_pstrdup(unit_pool(), text);
+    mez_problem_t pb = { 0 };
+    json_t *v = NULL;
+    for (char *c = s; *c; c++)
+        if (*c == '\'')
+            *c = '"';
+    if (mez_json_parse(unit_pool(), s, strlen(s), &v, &pb) != MEZ_OK) {
+        fprintf(stderr, "fixture does not parse: %s\n%s\n", pb.detail, s);
+        CU_FAIL_FATAL("fixture JSON");
+    }
+    return v;
+}
+
+static const char *canon(const json_t *v)
+{
+    const char *c = NULL;
+    mez_problem_t pb = { 0 };
+    CU_ASSERT_EQUAL_FATAL(mez_json_canonicalize(unit_pool(), v, &c, NULL, &pb), MEZ_OK);
+    return c;
+}
+
+static void hex_to_digest(const char *hex, mez_digest_t *d)
+{
+    mez_problem_t pb = { 0 };
+    CU_ASSERT_EQUAL_FATAL(mez_digest_parse(unit_pool(), apr_pstrcat(unit_pool(), "sha256:", hex, NULL), d, &pb),
+                          MEZ_OK);
+}
+
+static json_t *vector(const char *name)
+{
+    size_t len;
+    char *buf = unit_read_file(unit_shared(apr_pstrcat(unit_pool(), "vectors/anchor/", name, NULL)), &len);
+    json_t *v = NULL;
+    mez_problem_t pb = { 0 };
+    CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+    CU_ASSERT_EQUAL_FATAL(mez_json_parse(unit_pool(), buf, len, &v, &pb), MEZ_OK);
+    return v;
+}
+
+/* ------------------------------------------------------------------ domains and states */
+
+static void test_domains_order_and_spelling(void)
+{
+    static const char *const reference[] = { "aml", "kyc", "sanctions", "tax", "securities", "corporate", "custody",
+                                             "data_privacy", "licensing", "banking", "payments", "clearing",
+                                             "settlement", "digital_assets", "employment", "immigration", "ip",
+                                             "consumer_protection", "arbitration", "trade" };
+    mez_problem_t pb = { 0 };
+    mez_domain_t d;
+    CU_ASSERT_EQUAL(sizeof(reference) / sizeof(reference[0]), MEZ_DOMAIN_COUNT);
+    for (unsigned i = 0; i < MEZ_DOMAIN_COUNT; i++) {
+        CU_ASSERT_STRING_EQUAL(mez_domain_name((mez_domain_t)i), reference[i]);
+        CU_ASSERT_EQUAL(mez_domain_parse(unit_pool(), reference[i], "/x", &d, &pb), MEZ_OK);
+        CU_ASSERT_EQUAL(d, (mez_domain_t)i);
+        CU_ASSERT_EQUAL(mez_domain_is_original((mez_domain_t)i), i < 8);
+    }
+    CU_ASSERT_EQUAL(MEZ_DOMAIN_AML, 0);
+    CU_ASSERT_EQUAL(MEZ_DOMAIN_TRADE, 19);
+    CU_ASSERT_PTR_NULL(mez_domain_name((mez_domain_t)20));
+}
+
+static void test_domain_parse_is_case_sensitive(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_domain_t d;
+    CU_ASSERT_EQUAL(mez_domain_parse(unit_pool(), "AML", "/evidence/AML", &d, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "tensor.unknown_domain");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/evidence/AML");
+    CU_ASSERT_EQUAL(pb.status, 422);
+    /* The three extra values of the HEAD zone schema are not domains of the reference's enum. */
+    CU_ASSERT_EQUAL(mez_domain_parse(unit_pool(), "anti_bribery", NULL, &d, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_domain_parse(unit_pool(), "sharia", NULL, &d, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_domain_parse(unit_pool(), "", NULL, &d, &pb), MEZ_EINVAL);
+}
+
+static void test_state_lattice(void)
+{
+    const mez_state_t order[] = { MEZ_STATE_NON_COMPLIANT, MEZ_STATE_PENDING, MEZ_STATE_NOT_APPLICABLE,
+                                  MEZ_STATE_EXEMPT, MEZ_STATE_COMPLIANT };
+    static const char *const names[] = { "non_compliant", "pending", "not_applicable", "exempt", "compliant" };
+    mez_problem_t pb = { 0 };
+    mez_state_t s;
+    for (unsigned i = 0; i < 5; i++) {
+        CU_ASSERT_STRING_EQUAL(mez_state_name(order[i]), names[i]);
+        CU_ASSERT_EQUAL(mez_state_parse(unit_pool(), names[i], NULL, &s, &pb), MEZ_OK);
+        CU_ASSERT_EQUAL(s, order[i]);
+        for (unsigned j = 0; j < 5; j++) {
+            CU_ASSERT_EQUAL(mez_state_meet(order[i], order[j]), order[i < j ? i : j]);
+            CU_ASSERT_EQUAL(mez_state_join(order[i], order[j]), order[i > j ? i : j]);
+            CU_ASSERT_EQUAL(mez_state_meet(order[i], order[j]), mez_state_meet(order[j], order[i]));
+        }
+        CU_ASSERT_EQUAL(mez_state_meet(order[i], MEZ_STATE_NON_COMPLIANT), MEZ_STATE_NON_COMPLIANT);
+    }
+    CU_ASSERT_EQUAL(mez_state_parse(unit_pool(), "unknown", "/s", &s, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "tensor.unknown_state");
+    CU_ASSERT_EQUAL(mez_state_parse(unit_pool(), "Compliant", "/s", &s, &pb), MEZ_EINVAL);
+
+    /* The fold of nothing is pending (fail closed), never compliant. */
+    CU_ASSERT_EQUAL(mez_state_meet_all(NULL, 0), MEZ_STATE_PENDING);
+    CU_ASSERT_EQUAL(mez_state_meet_all(order + 3, 2), MEZ_STATE_EXEMPT);
+    CU_ASSERT_EQUAL(mez_state_meet_all(order, 5), MEZ_STATE_NON_COMPLIANT);
+    CU_ASSERT_FALSE(mez_state_all_passing(NULL, 0));
+    CU_ASSERT_TRUE(mez_state_all_passing(order + 2, 3));
+    CU_ASSERT_FALSE(mez_state_all_passing(order + 1, 4));
+
+    CU_ASSERT_FALSE(mez_state_is_passing(MEZ_STATE_NON_COMPLIANT));
+    CU_ASSERT_FALSE(mez_state_is_passing(MEZ_STATE_PENDING));
+    CU_ASSERT_TRUE(mez_state_is_passing(MEZ_STATE_NOT_APPLICABLE));
+    CU_ASSERT_TRUE(mez_state_is_passing(MEZ_STATE_EXEMPT));
+    CU_ASSERT_TRUE(mez_state_is_passing(MEZ_STATE_COMPLIANT));
+    CU_ASSERT_TRUE(mez_state_is_terminal(MEZ_STATE_NON_COMPLIANT));
+    CU_ASSERT_FALSE(mez_state_is_terminal(MEZ_STATE_PENDING));
+    CU_ASSERT_FALSE(mez_state_is_terminal(MEZ_STATE_NOT_APPLICABLE));
+    CU_ASSERT_TRUE(mez_state_is_terminal(MEZ_STATE_EXEMPT));
+}
+
+/* ------------------------------------------------------------------ commitments (anchor vectors) */
+
+static void test_commitment_vectors(void)
+{
+    json_t *v = vector("tensor_commitment.json"), *c;
+    size_t i, n = 0;
+    json_array_foreach(json_object_get(v, "cases"), i, c) {
+        mez_problem_t pb = { 0 };
+        mez_tensor_cells_t cells;
+        mez_digest_t d;
+        const char *jid = json_string_value(json_object_get(c, "jurisdiction_id"));
+        const json_t *bytes = json_object_get(c, "canonical_bytes");
+        CU_ASSERT_EQUAL_FATAL(mez_tensor_cells_from_json(unit_pool(), json_object_get(c, "cells"), "/cells", &cells,
+                                                         &pb), MEZ_OK);
+        CU_ASSERT_EQUAL_FATAL(mez_tensor_commitment(unit_pool(), jid, &cells, &d, &pb), MEZ_OK);
+        CU_ASSERT_STRING_EQUAL(mez_digest_hex(unit_pool(), &d),
+                               json_string_value(json_object_get(c, "expected_sha256")));
+        /* Where the vector spells out the reference's MCF bytes, our RFC 8785 bytes are the same. */
+        if (bytes)
+            CU_ASSERT_STRING_EQUAL(canon(mez_tensor_commitment_payload(unit_pool(), jid, &cells)),
+                                   json_string_value(bytes));
+        n++;
+    }
+    CU_ASSERT_EQUAL(n, 4);
+}
+
+static void test_commitment_helpers(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_tensor_cells_t a, b;
+    mez_digest_t da, db, want;
+    /* A new tensor (all 20 pending) is the first vector; cells_fill must build it. */
+    mez_tensor_cells_fill(&a, MEZ_STATE_PENDING);
+    CU_ASSERT_EQUAL(mez_tensor_commitment(unit_pool(), "PK-REZ", &a, &da, &pb), MEZ_OK);
+    hex_to_digest("d40c09695d8259deeb87223650e0f030826f829c14fbb22d7dcf884e30583c70", &want);
+    CU_ASSERT_TRUE(mez_digest_equal(&da, &want));
+    mez_tensor_cells_clear(&b);
+    CU_ASSERT_EQUAL(mez_tensor_commitment(unit_pool(), "PK-REZ", &b, &db, &pb), MEZ_OK);
+    hex_to_digest("0e52670ace1d166f21e336039f5263fd879b3860ee8365a4a7b2f55eef1b153d", &want);
+    CU_ASSERT_TRUE(mez_digest_equal(&db, &want));
+    /* Jurisdiction ids are case-sensitive and a different id commits differently. */
+    CU_ASSERT_EQUAL(mez_tensor_commitment(unit_pool(), "pk-rez", &a, &db, &pb), MEZ_OK);
+    CU_ASSERT_FALSE(mez_digest_equal(&da, &db));
+    /* An id that MCF could rewrite or that would need escaping is refused rather than hashed differently. */
+    CU_ASSERT_EQUAL(mez_tensor_commitment(unit_pool(), "2026-01-15T12:00:00Z", &a, &db, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "tensor.invalid_jurisdiction");
+    CU_ASSERT_EQUAL(mez_tensor_commitment(unit_pool(), "", &a, &db, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_tensor_commitment(unit_pool(), "pk\"x", &a, &db, &pb), MEZ_EINVAL);
+    /* Bad cells. */
+    CU_ASSERT_EQUAL(mez_tensor_cells_from_json(unit_pool(), J("{'Tax':'pending'}"), "", &a, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "tensor.unknown_domain");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/Tax");
+    CU_ASSERT_EQUAL(mez_tensor_cells_from_json(unit_pool(), J("{'tax':'ok'}"), "", &a, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "tensor.unknown_state");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/tax");
+    CU_ASSERT_EQUAL(mez_tensor_cells_from_json(unit_pool(), J("{'tax':1}"), "", &a, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "tensor.invalid_field");
+}
+
+static void test_mcf_basic_vector_is_jcs(void)
+{
+    json_t *v = vector("mcf_sha256_basic.json");
+    mez_problem_t pb = { 0 };
+    mez_digest_t d;
+    CU_ASSERT_STRING_EQUAL(canon(json_object_get(v, "input")), json_string_value(json_object_get(v, "canonical_bytes")));
+    CU_ASSERT_EQUAL(mez_digest_json(unit_pool(), json_object_get(v, "input"), &d, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(mez_digest_hex(unit_pool(), &d), json_string_value(json_object_get(v, "expected_sha256")));
+}
+
+/* The reference's rule, here only to reproduce its vectors and to show why mez does not use it. */
+static void reference_merkle(const mez_digest_t *leaves, size_t n, mez_digest_t *root)
+{
+    size_t m = 1;
+    mez_digest_t *level;
+    while (m < n)
+        m <<= 1;
+    level = apr_palloc(unit_pool(), m * sizeof(*level));
+    for (size_t i = 0; i < m; i++)
+        level[i] = leaves[i < n ? i : n - 1];
+    for (; m > 1; m /= 2)
+        for (size_t i = 0; i < m / 2; i++) {
+            unsigned char buf[64];
+            memcpy(buf, level[2 * i].bytes, 32);
+            memcpy(buf + 32, level[2 * i + 1].bytes, 32);
+            mez_digest_sha256(buf, 64, &level[i]);
+        }
+    *root = level[0];
+}
+
+static void leaf_hash(const mez_digest_t *leaf, mez_digest_t *out)
+{
+    unsigned char buf[33];
+    buf[0] = 0;
+    memcpy(buf + 1, leaf->bytes, 32);
+    mez_digest_sha256(buf, 33, out);
+}
+
+static void test_merkle_rfc9162_not_reference_padding(void)
+{
+    json_t *v = vector("tensor_commitment.json"), *m, *leaf;
+    mez_digest_t leaves[4], want, ours, ref, h[4], n01, n23;
+    size_t i, j;
+
+    /* The reference's vectors are reproduced by its own rule, and every leaf is one of our commitments. */
+    json_array_foreach(json_object_get(v, "merkle"), i, m) {
+        size_t n = json_array_size(json_object_get(m, "leaves"));
+        json_array_foreach(json_object_get(m, "leaves"), j, leaf)
+            hex_to_digest(json_string_value(leaf), &leaves[j]);
+        hex_to_digest(json_string_value(json_object_get(m, "expected_root")), &want);
+        reference_merkle(leaves, n, &ref);
+        CU_ASSERT_TRUE(mez_digest_equal(&ref, &want));
+        mez_tensor_merkle_root(leaves, n, &ours);
+        /* Deliberately different: RFC 9162 hashes even a single leaf (0x00 prefix), the reference returns it. */
+        CU_ASSERT_FALSE(mez_digest_equal(&ours, &want));
+        if (n == 1) {
+            leaf_hash(&leaves[0], &h[0]);
+            CU_ASSERT_TRUE(mez_digest_equal(&ours, &h[0]));
+        }
+    }
+
+    /* [a,b,c] and [a,b,c,c]: one root under the reference's padding, two under RFC 9162. */
+    json_array_foreach(json_object_get(json_array_get(json_object_get(v, "merkle"), 1), "leaves"), j, leaf)
+        hex_to_digest(json_string_value(leaf), &leaves[j]);
+    leaves[3] = leaves[2];
+    reference_merkle(leaves, 3, &ref);
+    reference_merkle(leaves, 4, &want);
+    CU_ASSERT_TRUE(mez_digest_equal(&ref, &want));
+    mez_tensor_merkle_root(leaves, 3, &ours);
+    mez_tensor_merkle_root(leaves, 4, &ref);
+    CU_ASSERT_FALSE(mez_digest_equal(&ours, &ref));
+
+    /* RFC 9162 by hand: MTH(a,b,c,d) = H(1||H(1||h(a)||h(b))||H(1||h(c)||h(d))), MTH(a,b,c) = H(1||n01||h(c)). */
+    for (i = 0; i < 4; i++)
+        leaf_hash(&leaves[i], &h[i]);
+    {
+        unsigned char buf[65];
+        buf[0] = 1;
+        memcpy(buf + 1, h[0].bytes, 32);
+        memcpy(buf + 33, h[1].bytes, 32);
+        mez_digest_sha256(buf, 65, &n01);
+        memcpy(buf + 1, h[2].bytes, 32);
+        memcpy(buf + 33, h[3].bytes, 32);
+        mez_digest_sha256(buf, 65, &n23);
+        memcpy(buf + 1, n01.bytes, 32);
+        memcpy(buf + 33, n23.bytes, 32);
+        mez_digest_sha256(buf, 65, &want);
+        CU_ASSERT_TRUE(mez_digest_equal(&ref, &want));
+        memcpy(buf + 33, h[2].bytes, 32);
+        mez_digest_sha256(buf, 65, &want);
+        CU_ASSERT_TRUE(mez_digest_equal(&ours, &want));
+    }
+    /* The empty tree is the hash of nothing (the reference has no root at all). */
+    mez_tensor_merkle_root(NULL, 0, &ours);
+    hex_to_digest("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", &want);
+    CU_ASSERT_TRUE(mez_digest_equal(&ours, &want));
+}
+
+/* ------------------------------------------------------------------ dates and decimals */
+
+static void test_dates(void)
+{
+    int32_t d;
+    CU_ASSERT_EQUAL(mez_tensor_date_parse("2025-07-01", &d), 0);
+    CU_ASSERT_EQUAL(d, 20250701);
+    CU_ASSERT_EQUAL(mez_tensor_date_parse("2024-02-29", &d), 0);
+    CU_ASSERT_EQUAL(mez_tensor_date_parse("2025-02-29", &d), -1);
+    CU_ASSERT_EQUAL(mez_tensor_date_parse("1900-02-29", &d), -1);
+    CU_ASSERT_EQUAL(mez_tensor_date_parse("2000-02-29", &d), 0);
+    CU_ASSERT_EQUAL(mez_tensor_date_parse("2025-13-01", &d), -1);
+    CU_ASSERT_EQUAL(mez_tensor_date_parse("2025-04-31", &d), -1);
+    CU_ASSERT_EQUAL(mez_tensor_date_parse("2025-7-01", &d), -1);
+    CU_ASSERT_EQUAL(mez_tensor_date_parse("2025-07-01T00:00:00Z", &d), -1);
+    CU_ASSERT_EQUAL(mez_tensor_date_parse("01/07/2025", &d), -1);
+    CU_ASSERT_EQUAL(mez_tensor_date_parse("", &d), -1);
+    CU_ASSERT_EQUAL(mez_tensor_date_parse(NULL, &d), -1);
+}
+
+static const char *pct(const char *amount, const char *rate)
+{
+    mez_tensor_decimal_t a, r;
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_decimal_parse(amount, &a), 0);
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_decimal_parse(rate, &r), 0);
+    return mez_tensor_decimal_percent_of(unit_pool(), &a, &r);
+}
+
+static int dcmp(const char *x, const char *y)
+{
+    mez_tensor_decimal_t a, b;
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_decimal_parse(x, &a), 0);
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_decimal_parse(y, &b), 0);
+    return mez_tensor_decimal_cmp(&a, &b);
+}
+
+static void test_decimals(void)
+{
+    static const char *const bad[] = { "", "01", "00", "1.", ".5", "-1", "+1", "1e3", "1 000", "1,000", "0x10",
+                                       "1.2.3", "1234567890123456789", "0.000000000000000001" };
+    mez_tensor_decimal_t d;
+    CU_ASSERT_EQUAL(mez_tensor_decimal_parse("0", &d), 0);
+    CU_ASSERT_EQUAL(mez_tensor_decimal_parse("0.5", &d), 0);
+    CU_ASSERT_EQUAL(d.coef, 5);
+    CU_ASSERT_EQUAL(d.scale, 1);
+    CU_ASSERT_EQUAL(mez_tensor_decimal_parse("2500.50", &d), 0);
+    CU_ASSERT_EQUAL(d.coef, 250050);
+    CU_ASSERT_EQUAL(d.scale, 2);
+    CU_ASSERT_EQUAL(mez_tensor_decimal_parse("999999999999999999", &d), 0);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CU_ASSERT_EQUAL(mez_tensor_decimal_parse(bad[i], &d), -1);
+
+    CU_ASSERT_EQUAL(dcmp("75000", "75000.00"), 0);
+    CU_ASSERT_EQUAL(dcmp("74999.99", "75000"), -1);
+    CU_ASSERT_EQUAL(dcmp("75000.01", "75000"), 1);
+    CU_ASSERT_EQUAL(dcmp("999999999999999999", "0.99999999999999999"), 1);
+
+    CU_ASSERT_STRING_EQUAL(pct("1000000", "4.5"), "45000");
+    CU_ASSERT_STRING_EQUAL(pct("1000000", "16"), "160000");
+    CU_ASSERT_STRING_EQUAL(pct("333.33", "4.5"), "14.99985");
+    CU_ASSERT_STRING_EQUAL(pct("50001", "0.6"), "300.006");
+    CU_ASSERT_STRING_EQUAL(pct("0.5", "1"), "0.005");
+    CU_ASSERT_STRING_EQUAL(pct("0", "15"), "0");
+    CU_ASSERT_STRING_EQUAL(pct("1000", "0"), "0");
+    CU_ASSERT_STRING_EQUAL(pct("200", "50"), "100");
+    /* The largest operands stay exact: 18 nines times 100 % is themselves. */
+    CU_ASSERT_STRING_EQUAL(pct("999999999999999999", "100"), "999999999999999999");
+    CU_ASSERT_STRING_EQUAL(pct("99999999999999999.9", "99.9999999999999999"),
+                           "99999999999999999.8000000000000000001");
+}
+
+/* ------------------------------------------------------------------ names and screening */
+
+static void test_name_normalise(void)
+{
+    apr_pool_t *p = unit_pool();
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "Lashkar-e-Taiba"), "lashkar e taiba");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "  MÜLLER,  Jürgen  "), "muller jurgen");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "Straße"), "strasse");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "Łódź"), "lodz");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "Œuvre Ægis Þór"), "oeuvre aegis thor");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "Jose\xcc\x81"), "jose");        /* decomposed acute */
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "Al\xe2\x80\x94Qaida"), "al qaida"); /* em dash */
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "\xef\xbc\xa1\xef\xbc\xa2\xef\xbc\xa3"), "abc"); /* ABC */
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "ИВАН Пётр"), "иван петр");
+    /* Arabic: harakat and tatweel dropped, alef with hamza unified. */
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "\xd8\xa3\xd9\x8e\xd8\xad\xd9\x92\xd9\x80\xd9\x85\xd8\xaf"),
+                           "\xd8\xa7\xd8\xad\xd9\x85\xd8\xaf");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "!!! ..."), "");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "\xff\xfe A"), "a");   /* malformed bytes read as spaces */
+}
+
+static void test_screen_index(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_tensor_screen_t *s = mez_tensor_screen_create(p);
+    mez_tensor_screen_hit_t *hits;
+    static const char e1[] = "entry-1", e2[] = "entry-2", e3[] = "entry-3";
+    size_t n;
+
+    mez_tensor_screen_add(s, "Lashkar-e-Taiba", 0, e1);
+    mez_tensor_screen_add(s, "LeT", 1, e1);
+    mez_tensor_screen_add(s, "Lashkar-i-Taiba", 1, e1);
+    mez_tensor_screen_add(s, "Daesh", 0, e2);
+    mez_tensor_screen_add(s, "Jaish-e-Mohammed", 0, e3);
+    mez_tensor_screen_add(s, "...", 0, e3);          /* normalises to nothing: ignored */
+    CU_ASSERT_EQUAL(mez_tensor_screen_size(s), 5);
+
+    n = mez_tensor_screen_match(s, p, "LASHKAR E TAIBA", &hits);
+    CU_ASSERT_EQUAL_FATAL(n, 1);
+    CU_ASSERT_PTR_EQUAL(hits[0].entry, e1);
+    CU_ASSERT_EQUAL(hits[0].how, MEZ_SCREEN_EXACT);
+    CU_ASSERT_FALSE(hits[0].alias);
+    CU_ASSERT_STRING_EQUAL(hits[0].matched_name, "Lashkar-e-Taiba");
+
+    n = mez_tensor_screen_match(s, p, "lashkar-i-taiba", &hits);
+    CU_ASSERT_EQUAL_FATAL(n, 1);
+    CU_ASSERT_TRUE(hits[0].alias);
+    CU_ASSERT_EQUAL(hits[0].how, MEZ_SCREEN_EXACT);
+
+    /* Every token of a listed name, in any order, with more around it. */
+    n = mez_tensor_screen_match(s, p, "Taiba Lashkar e Welfare Trust", &hits);
+    CU_ASSERT_EQUAL_FATAL(n, 1);
+    CU_ASSERT_EQUAL(hits[0].how, MEZ_SCREEN_ALL_TOKENS);
+    CU_ASSERT_STRING_EQUAL(hits[0].matched_name, "Lashkar-e-Taiba");
+
+    /* A one-word listed name matches only exactly: "Let" alone is the alias, "Let Holdings" is not. */
+    CU_ASSERT_EQUAL(mez_tensor_screen_match(s, p, "Let", &hits), 1);
+    CU_ASSERT_EQUAL(mez_tensor_screen_match(s, p, "Let Holdings Ltd", &hits), 0);
+    CU_ASSERT_EQUAL(mez_tensor_screen_match(s, p, "daesh", &hits), 1);
+    CU_ASSERT_PTR_EQUAL(hits[0].entry, e2);
+    /* Part of a listed name is not a hit. */
+    CU_ASSERT_EQUAL(mez_tensor_screen_match(s, p, "Taiba Textiles", &hits), 0);
+    CU_ASSERT_EQUAL(mez_tensor_screen_match(s, p, "Acme Trading", &hits), 0);
+    CU_ASSERT_EQUAL(mez_tensor_screen_match(s, p, "", &hits), 0);
+
+    /* Two entries at once come back in list order. */
+    n = mez_tensor_screen_match(s, p, "Jaish e Mohammed and Lashkar e Taiba", &hits);
+    CU_ASSERT_EQUAL_FATAL(n, 2);
+    CU_ASSERT_PTR_EQUAL(hits[0].entry, e1);
+    CU_ASSERT_PTR_EQUAL(hits[1].entry, e3);
+}
+
+/* ------------------------------------------------------------------ the action document */
+
+#define PAYMENT_ACTION "{'type':'payment','date':'2025-09-01','jurisdiction':'pk-sifc','payment_type':'services'," \
+                       "'amount':{'amount':'1000000','currency':'PKR'}}"
+#define SUBJECT "{'id':'ent-1','name':'Acme Industries (Pvt) Ltd','entity_class':'company','filer_status':'filer'}"
+#define PAYEE_NON_FILER "{'id':'ent-2','name':'Indus Consulting','entity_class':'company','filer_status':'non_filer'}"
+
+static void expect_action_problem(const char *doc, const char *code, const char *pointer)
+{
+    mez_tensor_action_t a;
+    mez_problem_t pb = { 0 };
+    mez_status_t rv = mez_tensor_action_parse(unit_pool(), J(doc), &a, &pb);
+    CU_ASSERT_NOT_EQUAL(rv, MEZ_OK);
+    if (rv == MEZ_OK)
+        return;
+    if (strcmp(pb.code, code) || strcmp(pb.pointer ? pb.pointer : "(null)", pointer))
+        fprintf(stderr, "\nwanted %s at %s, got %s at %s: %s\n", code, pointer, pb.code, pb.pointer, pb.detail);
+    CU_ASSERT_STRING_EQUAL(pb.code, code);
+    CU_ASSERT_STRING_EQUAL(pb.pointer ? pb.pointer : "(null)", pointer);
+}
+
+static void test_action_parse_valid(void)
+{
+    mez_tensor_action_t a;
+    mez_problem_t pb = { 0 };
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_action_parse(unit_pool(),
+        J("{'action':" PAYMENT_ACTION ",'subject':" SUBJECT ",'counterparty':" PAYEE_NON_FILER ","
+          "'evidence':{'kyc':{'state':'compliant','attestations':[{'id':'a1','issuer':'did:key:z6Mk',"
+          "'issued_at':'2025-01-01T00:00:00Z','expires_at':'2026-01-01T00:00:00Z'}]},'aml':{}}}"), &a, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(a.type, MEZ_ACTION_PAYMENT);
+    CU_ASSERT_EQUAL(a.day, 20250901);
+    CU_ASSERT_STRING_EQUAL(a.jurisdiction, "pk-sifc");
+    CU_ASSERT_STRING_EQUAL(a.payment_type, "services");
+    CU_ASSERT_TRUE(a.has_amount);
+    CU_ASSERT_EQUAL(a.amount.coef, 1000000);
+    CU_ASSERT_STRING_EQUAL(a.currency, "PKR");
+    CU_ASSERT_EQUAL(a.subject.entity_class, MEZ_ENTITY_CLASS_COMPANY);
+    CU_ASSERT_EQUAL(a.counterparty.filer_status, MEZ_FILER_STATUS_NON_FILER);
+    CU_ASSERT_TRUE(a.evidence[MEZ_DOMAIN_KYC].given);
+    CU_ASSERT_TRUE(a.evidence[MEZ_DOMAIN_KYC].has_state);
+    CU_ASSERT_EQUAL(a.evidence[MEZ_DOMAIN_KYC].n_attestations, 1);
+    CU_ASSERT_STRING_EQUAL(a.evidence[MEZ_DOMAIN_KYC].attestations[0].issuer, "did:key:z6Mk");
+    CU_ASSERT_TRUE(a.evidence[MEZ_DOMAIN_AML].given);
+    CU_ASSERT_FALSE(a.evidence[MEZ_DOMAIN_AML].has_state);
+    CU_ASSERT_FALSE(a.evidence[MEZ_DOMAIN_TAX].given);
+    /* Entity formation needs no amount. */
+    CU_ASSERT_EQUAL(mez_tensor_action_parse(unit_pool(),
+        J("{'action':{'type':'entity_formation','date':'2025-09-01','jurisdiction':'pk'},'subject':" SUBJECT "}"),
+        &a, &pb), MEZ_OK);
+    CU_ASSERT_FALSE(a.has_amount);
+}
+
+/* Builds {"action": ..., "subject": ..., extra} from the parts, so each bad input changes one thing. */
+static const char *doc_with(const char *action, const char *extra)
+{
+    return apr_pstrcat(unit_pool(), "{'action':", action, ",'subject':" SUBJECT, extra ? "," : "", extra ? extra : "",
+                       "}", NULL);
+}
+
+static void test_action_parse_bad_inputs(void)
+{
+    expect_action_problem("[1,2]", "tensor.invalid_document", "");
+    expect_action_problem("{'subject':" SUBJECT "}", "tensor.missing_field", "/action");
+    expect_action_problem("{'action':" PAYMENT_ACTION "}", "tensor.missing_field", "/subject");
+    expect_action_problem(doc_with(PAYMENT_ACTION, "'extra':1"), "tensor.unknown_field", "/extra");
+    expect_action_problem("{'action':" PAYMENT_ACTION ",'subject':{'id':'e','name':'n','filer_staus':'filer'}}",
+                          "tensor.unknown_field", "/subject/filer_staus");
+    expect_action_problem(doc_with("{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'x',"
+                                   "'amount':{'amount':'1','currency':'PKR'},'memo':'hi'}", NULL),
+                          "tensor.unknown_field", "/action/memo");
+    /* Unknown action type. */
+    expect_action_problem(doc_with("{'type':'teleport','date':'2025-09-01','jurisdiction':'pk'}", NULL),
+                          "tensor.unknown_action_type", "/action/type");
+    expect_action_problem(doc_with("{'type':'Payment','date':'2025-09-01','jurisdiction':'pk'}", NULL),
+                          "tensor.unknown_action_type", "/action/type");
+    /* Bad dates. */
+    expect_action_problem(doc_with("{'type':'entity_formation','date':'2025-02-30','jurisdiction':'pk'}", NULL),
+                          "tensor.invalid_date", "/action/date");
+    expect_action_problem(doc_with("{'type':'entity_formation','date':'2025-09-01T10:00:00Z','jurisdiction':'pk'}",
+                                   NULL), "tensor.invalid_date", "/action/date");
+    expect_action_problem(doc_with("{'type':'entity_formation','date':20250901,'jurisdiction':'pk'}", NULL),
+                          "tensor.invalid_field", "/action/date");
+    expect_action_problem(doc_with("{'type':'entity_formation','jurisdiction':'pk'}", NULL),
+                          "tensor.missing_field", "/action/date");
+    /* Amounts: floats and integers are refused, so are malformed decimals and currencies. */
+    expect_action_problem(doc_with("{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'goods',"
+                                   "'amount':{'amount':1000.5,'currency':'PKR'}}", NULL),
+                          "tensor.invalid_amount", "/action/amount/amount");
+    expect_action_problem(doc_with("{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'goods',"
+                                   "'amount':{'amount':1000,'currency':'PKR'}}", NULL),
+                          "tensor.invalid_amount", "/action/amount/amount");
+    expect_action_problem(doc_with("{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'goods',"
+                                   "'amount':{'amount':'-5','currency':'PKR'}}", NULL),
+                          "tensor.invalid_amount", "/action/amount/amount");
+    expect_action_problem(doc_with("{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'goods',"
+                                   "'amount':{'amount':'1e6','currency':'PKR'}}", NULL),
+                          "tensor.invalid_amount", "/action/amount/amount");
+    expect_action_problem(doc_with("{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'goods',"
+                                   "'amount':{'amount':'100','currency':'pkr'}}", NULL),
+                          "tensor.invalid_currency", "/action/amount/currency");
+    expect_action_problem(doc_with("{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'goods',"
+                                   "'amount':{'amount':'100','currency':'PKR','minor':1}}", NULL),
+                          "tensor.unknown_field", "/action/amount/minor");
+    /* What each action type takes. */
+    expect_action_problem(doc_with("{'type':'payment','date':'2025-09-01','jurisdiction':'pk',"
+                                   "'amount':{'amount':'100','currency':'PKR'}}", NULL),
+                          "tensor.missing_field", "/action/payment_type");
+    expect_action_problem(doc_with("{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'goods'}",
+                                   NULL), "tensor.missing_field", "/action/amount");
+    expect_action_problem(doc_with("{'type':'entity_formation','date':'2025-09-01','jurisdiction':'pk',"
+                                   "'payment_type':'goods'}", NULL), "tensor.unknown_field", "/action/payment_type");
+    expect_action_problem(doc_with("{'type':'entity_formation','date':'2025-09-01','jurisdiction':'pk',"
+                                   "'licence_type':'x'}", NULL), "tensor.unknown_field", "/action/licence_type");
+    expect_action_problem(doc_with("{'type':'cross_border_transfer','date':'2025-09-01','jurisdiction':'pk',"
+                                   "'amount':{'amount':'1','currency':'USD'},'withholding_rule':'r'}", NULL),
+                          "tensor.missing_field", "/action/payment_type");
+    /* Jurisdiction ids. */
+    expect_action_problem(doc_with("{'type':'entity_formation','date':'2025-09-01','jurisdiction':'pk sifc'}", NULL),
+                          "tensor.invalid_jurisdiction", "/action/jurisdiction");
+    expect_action_problem(doc_with("{'type':'entity_formation','date':'2025-09-01','jurisdiction':''}", NULL),
+                          "tensor.invalid_field", "/action/jurisdiction");
+    /* Parties. */
+    expect_action_problem("{'action':" PAYMENT_ACTION ",'subject':{'id':'e','name':'n','entity_class':'trust'}}",
+                          "tensor.invalid_value", "/subject/entity_class");
+    expect_action_problem("{'action':" PAYMENT_ACTION ",'subject':{'id':'e','name':'n','filer_status':'late'}}",
+                          "tensor.invalid_value", "/subject/filer_status");
+    expect_action_problem("{'action':" PAYMENT_ACTION ",'subject':{'id':'e'}}", "tensor.missing_field", "/subject/name");
+    expect_action_problem(doc_with(PAYMENT_ACTION, "'counterparty':{'name':'x'}"), "tensor.missing_field",
+                          "/counterparty/id");
+    /* Evidence: unknown domain, unknown state, unknown members, attestation shapes. */
+    expect_action_problem(doc_with(PAYMENT_ACTION, "'evidence':{'AML':{'state':'compliant'}}"),
+                          "tensor.unknown_domain", "/evidence/AML");
+    expect_action_problem(doc_with(PAYMENT_ACTION, "'evidence':{'anti_bribery':{}}"), "tensor.unknown_domain",
+                          "/evidence/anti_bribery");
+    expect_action_problem(doc_with(PAYMENT_ACTION, "'evidence':{'aml':{'state':'ok'}}"), "tensor.unknown_state",
+                          "/evidence/aml/state");
+    expect_action_problem(doc_with(PAYMENT_ACTION, "'evidence':{'aml':{'status':'compliant'}}"),
+                          "tensor.unknown_field", "/evidence/aml/status");
+    expect_action_problem(doc_with(PAYMENT_ACTION, "'evidence':{'aml':{'attestations':[{'id':'a'}]}}"),
+                          "tensor.missing_field", "/evidence/aml/attestations/0/issuer");
+    expect_action_problem(doc_with(PAYMENT_ACTION,
+                                   "'evidence':{'kyc':{'attestations':[{'id':'a','issuer':'i','expiry':'x'}]}}"),
+                          "tensor.unknown_field", "/evidence/kyc/attestations/0/expiry");
+    expect_action_problem(doc_with(PAYMENT_ACTION, "'evidence':{'aml':'compliant'}"), "tensor.invalid_field",
+                          "/evidence/aml");
+}
+
+static void test_evidence_rules(void)
+{
+    mez_tensor_attestation_t fresh = { "a1", "did:key:z", "2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z" };
+    mez_tensor_attestation_t stale = { "a2", "did:key:z", "2024-01-01T00:00:00Z", "2025-01-01T00:00:00Z" };
+    mez_tensor_attestation_t forever = { "a3", "did:key:z", NULL, NULL };
+    mez_tensor_attestation_t garbled = { "a4", "did:key:z", NULL, "next year" };
+    mez_tensor_attestation_t both[2];
+    mez_tensor_evidence_t ev = { 1, 0, MEZ_STATE_PENDING, NULL, 0 };
+    apr_time_t now, at_expiry;
+    const char *why;
+
+    CU_ASSERT_EQUAL_FATAL(mez_time_parse_rfc3339("2025-06-01T12:00:00Z", &now), 0);
+    CU_ASSERT_EQUAL(mez_tensor_evidence_state(&ev, now, &why), MEZ_STATE_PENDING);
+    CU_ASSERT_STRING_EQUAL(why, "no_attestation");
+    ev.attestations = &fresh;
+    ev.n_attestations = 1;
+    CU_ASSERT_EQUAL(mez_tensor_evidence_state(&ev, now, &why), MEZ_STATE_COMPLIANT);
+    CU_ASSERT_STRING_EQUAL(why, "attested");
+    ev.attestations = &stale;
+    CU_ASSERT_EQUAL(mez_tensor_evidence_state(&ev, now, &why), MEZ_STATE_NON_COMPLIANT);
+    CU_ASSERT_STRING_EQUAL(why, "attestation_expired");
+    ev.attestations = &forever;
+    CU_ASSERT_EQUAL(mez_tensor_evidence_state(&ev, now, &why), MEZ_STATE_COMPLIANT);
+    ev.attestations = &garbled;
+    CU_ASSERT_EQUAL(mez_tensor_evidence_state(&ev, now, &why), MEZ_STATE_NON_COMPLIANT);
+    both[0] = fresh;
+    both[1] = stale;
+    ev.attestations = both;
+    ev.n_attestations = 2;
+    CU_ASSERT_EQUAL(mez_tensor_evidence_state(&ev, now, &why), MEZ_STATE_NON_COMPLIANT);
+    /* A stated state: kept, unless it passes while an attestation has expired. */
+    ev.has_state = 1;
+    ev.state = MEZ_STATE_EXEMPT;
+    CU_ASSERT_EQUAL(mez_tensor_evidence_state(&ev, now, &why), MEZ_STATE_NON_COMPLIANT);
+    CU_ASSERT_STRING_EQUAL(why, "attestation_expired");
+    ev.state = MEZ_STATE_PENDING;
+    CU_ASSERT_EQUAL(mez_tensor_evidence_state(&ev, now, &why), MEZ_STATE_PENDING);
+    CU_ASSERT_STRING_EQUAL(why, "evidence_state");
+    ev.n_attestations = 1;
+    ev.state = MEZ_STATE_NOT_APPLICABLE;
+    CU_ASSERT_EQUAL(mez_tensor_evidence_state(&ev, now, &why), MEZ_STATE_NOT_APPLICABLE);
+    CU_ASSERT_STRING_EQUAL(why, "evidence_state");
+    /* Expired means strictly after expires_at, as the reference compares. */
+    CU_ASSERT_EQUAL_FATAL(mez_time_parse_rfc3339("2026-01-01T00:00:00Z", &at_expiry), 0);
+    CU_ASSERT_FALSE(mez_tensor_attestation_expired(&fresh, at_expiry));
+    CU_ASSERT_TRUE(mez_tensor_attestation_expired(&fresh, at_expiry + 1));
+}
+
+/* ------------------------------------------------------------------ evaluation over inline packs */
+
+/* A withholding regpack in the packs/README.md model: services rows for two tax years, goods sub-categories
+ * sharing a payment type, a slab row and a class-specific rent row. Rates are illustrative, not law. */
+#define PACK_WHT "{'format':'mez-regpack/1','id':'pk-wht-test','jurisdiction_id':'pk','domain':'tax'," \
+  "'title':'Withholding test rows','as_of_date':'2025-07-01'," \
+  "'sources':[{'id':'fa-2025','title':'Finance Act, 2025','url':'https://fbr.gov.pk/fa2025','date':'2025-06-29'," \
+  "'kind':'finance_act','publisher':'FBR'},{'id':'fa-2024','title':'Finance Act, 2024','date':'2024-06-29'}]," \
+  "'withholding_rates':[" \
+  "{'id':'s153-1-b-services-company','section':'153(1)(b)','law':{'lawpack':'pk-ito','eid':'sec_153__subsec_1__para_b'}," \
+  "'payment_type':'services','payee_class':'company','rates':{'filer':'8','non_filer':'16'}," \
+  "'threshold':{'amount':'30000','currency':'PKR','applies':'at_or_above'},'basis':'gross_amount'," \
+  "'valid_from':'2025-07-01','valid_to':'2026-07-01','source':'fa-2025','source_detail':'First Schedule, Part III, Div III'}," \
+  "{'id':'s153-1-b-services-company-ty2025','section':'153(1)(b)','payee_class':'company','payment_type':'services'," \
+  "'rates':{'filer':'10','non_filer':'20'},'valid_from':'2024-07-01','valid_to':'2025-07-01','source':'fa-2024'}," \
+  "{'id':'s153-1-b-services-individual','section':'153(1)(b)','payment_type':'services','payee_class':'individual'," \
+  "'rates':{'filer':'10','non_filer':'20'},'valid_from':'2025-07-01','source':'fa-2025'}," \
+  "{'id':'s153-1-a-goods-general','section':'153(1)(a)','payment_type':'goods','payee_class':'any'," \
+  "'rates':{'filer':'5','non_filer':'10'},'valid_from':'2025-07-01','source':'fa-2025'}," \
+  "{'id':'s153-1-a-goods-rice','section':'153(1)(a)','payment_type':'goods','payee_class':'any'," \
+  "'rates':{'filer':'1.5','non_filer':'3'},'valid_from':'2025-07-01','source':'fa-2025'}," \
+  "{'id':'s151-sukuk-up-to-1m','section':'151','payment_type':'sukuk','payee_class':'any'," \
+  "'rates':{'filer':'10','non_filer':'20'},'threshold':{'amount':'1000000','currency':'PKR','applies':'at_or_below'}," \
+  "'valid_from':'2025-07-01','source':'fa-2025'}," \
+  "{'id':'s151-sukuk-over-1m','section':'151','payment_type':'sukuk','payee_class':'any'," \
+  "'rates':{'filer':'12.5','non_filer':'25'},'threshold':{'amount':'1000000','currency':'PKR','applies':'above'}," \
+  "'valid_from':'2025-07-01','source':'fa-2025'}," \
+  "{'id':'s151-profit-on-debt','section':'151','payment_type':'profit_on_debt','payee_class':'any'," \
+  "'rates':{'filer':'15','non_filer':'30'},'basis':'gross_amount_less_zakat','valid_from':'2025-07-01','source':'fa-2025'}," \
+  "{'id':'s155-rent-company','section':'155','payment_type':'rent','payee_class':'company'," \
+  "'rates':{'filer':'15','non_filer':'30'},'basis':'gross_rent','valid_from':'2025-07-01','source':'fa-2025'}," \
+  "{'id':'s149-salary','section':'149','payment_type':'salary','payee_class':'individual'," \
+  "'slabs':{'currency':'PKR','bands':[{'over':'0','base':'0','rate':'0'}]},'valid_from':'2025-07-01','source':'fa-2025'}" \
+  "]}"
+
+#define PACK_LISTS "{'format':'mez-regpack/1','id':'pk-proscribed-test','jurisdiction_id':'pk','domain':'sanctions'," \
+  "'title':'Proscribed organisations','as_of_date':'2025-10-24'," \
+  "'sources':[{'id':'nacta','title':'NACTA proscribed organisations','url':'https://nacta.gov.pk/proscribed-organizations/'}," \
+  "{'id':'senate-2015','title':'Ministry of Interior list presented to the Senate','date':'2015-08-01'}]," \
+  "'lists':[{'id':'pk-proscribed-organisations','title':'First Schedule, Anti-Terrorism Act, 1997'," \
+  "'list_date':'2025-10-24','source':'nacta','entries':[" \
+  "{'id':'pk-fs-004','name':'Lashkar-e-Taiba','aliases':['LeT','Lashkar-i-Taiba'],'listed_on':'2002-01-14'," \
+  "'source':'senate-2015','source_detail':'S.No. 4'}," \
+  "{'id':'pk-fs-099','name':'Future Front','listed_on':'2030-01-01'}]}]}"
+
+#define PACK_AML "{'format':'mez-regpack/1','id':'pk-aml-test','jurisdiction_id':'pk','domain':'aml'," \
+  "'title':'AML thresholds','sources':[{'id':'fmu-01-2025','title':'FMU Circular 01 of 2025','date':'2025-03-21'}]," \
+  "'thresholds':[" \
+  "{'id':'ctr-cash-2m','obligation':'currency_transaction_report','amount':{'amount':'2000000','currency':'PKR'," \
+  "'applies':'at_or_above'},'valid_from':'2025-03-21','source':'fmu-01-2025','transaction_type':'cash'}," \
+  "{'id':'cdd-500k','obligation':'customer_due_diligence','amount':{'amount':'500000','currency':'PKR'," \
+  "'applies':'above'},'valid_from':'2021-01-27','source':'fmu-01-2025'}]," \
+  "'obligations':[{'id':'str-filing','description':'File an STR','valid_from':'2020-09-24','source':'fmu-01-2025'}]}"
+
+#define PACK_ADGM_LICENCES "{'format':'mez-licensepack/1','id':'adgm-fsra','jurisdiction_id':'ae-adgm'," \
+  "'domain':'licensing','title':'FSRA licences','sources':[],'licence_types':[]}"
+
+static mez_tensor_index_t *index_of(const char *const *packs, size_t n)
+{
+    const json_t **docs = apr_palloc(unit_pool(), n * sizeof(*docs));
+    mez_tensor_index_t *ix = NULL;
+    mez_problem_t pb = { 0 };
+    for (size_t i = 0; i < n; i++)
+        docs[i] = J(packs[i]);
+    if (mez_tensor_index_build(unit_pool(), docs, n, &ix, &pb) != MEZ_OK)
+        fprintf(stderr, "\nindex: %s at %s: %s\n", pb.code, pb.pointer, pb.detail);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ix);
+    return ix;
+}
+
+static mez_tensor_index_t *zone_index(void)
+{
+    static const char *const packs[] = { PACK_WHT, PACK_LISTS, PACK_AML, PACK_ADGM_LICENCES };
+    return index_of(packs, 4);
+}
+
+static json_t *evaluate(const mez_tensor_index_t *ix, const char *doc, mez_state_t *decision)
+{
+    json_t *out = NULL;
+    mez_problem_t pb = { 0 };
+    if (mez_tensor_evaluate(unit_pool(), ix, J(doc), NULL, &out, decision, &pb) != MEZ_OK)
+        fprintf(stderr, "\nevaluate: %s at %s: %s\n", pb.code, pb.pointer, pb.detail);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    return out;
+}
+
+static const char *dstate(const json_t *out, const char *domain)
+{
+    return json_string_value(json_object_get(json_object_get(json_object_get(out, "domains"), domain), "state"));
+}
+
+/* The first reason of a domain with this code, or NULL. */
+static const json_t *dreason(const json_t *out, const char *domain, const char *code)
+{
+    const json_t *reasons = json_object_get(json_object_get(json_object_get(out, "domains"), domain), "reasons"), *r;
+    size_t i;
+    json_array_foreach(reasons, i, r) {
+        if (!strcmp(json_string_value(json_object_get(r, "code")), code))
+            return r;
+    }
+    return NULL;
+}
+
+static const char *sget(const json_t *o, const char *path)
+{
+    char *copy = apr_pstrdup(unit_pool(), path), *last, *tok;
+    for (tok = apr_strtok(copy, "/", &last); tok && o; tok = apr_strtok(NULL, "/", &last))
+        o = json_object_get(o, tok);
+    return o ? json_string_value(o) : NULL;
+}
+
+#define PAY(date, ptype, amount, payee) \
+    "{'action':{'type':'payment','date':'" date "','jurisdiction':'pk-sifc','payment_type':'" ptype "'," \
+    "'amount':{'amount':'" amount "','currency':'PKR'}},'subject':" SUBJECT ",'counterparty':" payee
+
+static void test_eval_withholding_non_filer_and_filer(void)
+{
+    mez_tensor_index_t *ix = zone_index();
+    mez_state_t decision;
+    json_t *out = evaluate(ix, PAY("2025-09-01", "services", "1000000", PAYEE_NON_FILER) "}", &decision), *w;
+    const json_t *r;
+
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "compliant");
+    CU_ASSERT_EQUAL_FATAL(json_array_size(json_object_get(out, "withholding")), 1);
+    w = json_array_get(json_object_get(out, "withholding"), 0);
+    CU_ASSERT_STRING_EQUAL(sget(w, "section"), "153(1)(b)");
+    CU_ASSERT_STRING_EQUAL(sget(w, "rate"), "16");
+    CU_ASSERT_STRING_EQUAL(sget(w, "amount"), "160000");
+    CU_ASSERT_STRING_EQUAL(sget(w, "currency"), "PKR");
+    CU_ASSERT_STRING_EQUAL(sget(w, "filer_status"), "non_filer");
+    CU_ASSERT_STRING_EQUAL(sget(w, "payee"), "counterparty");
+    CU_ASSERT_STRING_EQUAL(sget(w, "rule"), "pk-wht-test/s153-1-b-services-company");
+    CU_ASSERT_STRING_EQUAL(sget(w, "valid_from"), "2025-07-01");
+    CU_ASSERT_STRING_EQUAL(sget(w, "source/id"), "fa-2025");
+    CU_ASSERT_STRING_EQUAL(sget(w, "source/title"), "Finance Act, 2025");
+    CU_ASSERT_STRING_EQUAL(sget(w, "source/url"), "https://fbr.gov.pk/fa2025");
+    CU_ASSERT_PTR_NULL(json_object_get(json_object_get(w, "source"), "publisher"));
+    CU_ASSERT_STRING_EQUAL(sget(w, "source_detail"), "First Schedule, Part III, Div III");
+    CU_ASSERT_STRING_EQUAL(sget(w, "law/eid"), "sec_153__subsec_1__para_b");
+    r = dreason(out, "tax", "withholding_applies");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "rule"), "pk-wht-test/s153-1-b-services-company");
+
+    /* aml and kyc have no evidence: pending, so the decision is pending (exit 1 in the CLI). */
+    CU_ASSERT_STRING_EQUAL(dstate(out, "aml"), "pending");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "kyc"), "pending");
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "kyc", "no_attestation"));
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(out, "decision")), "pending");
+    CU_ASSERT_EQUAL(decision, MEZ_STATE_PENDING);
+    /* Domains a payment is not evaluated in are not_applicable, never silently compliant. */
+    CU_ASSERT_STRING_EQUAL(dstate(out, "securities"), "not_applicable");
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "securities", "not_applicable_to_action"));
+    CU_ASSERT_EQUAL(json_object_size(json_object_get(out, "domains")), 20);
+    /* The zone pk-sifc is bound by the national pk packs; the ADGM pack is not listed. */
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(out, "packs")), 3);
+
+    /* The same payment to a filer: the lower rate. */
+    out = evaluate(ix, PAY("2025-09-01", "services", "1000000",
+                           "{'id':'ent-3','name':'Indus Filer Co','entity_class':'company','filer_status':'filer'}") "}",
+                   NULL);
+    w = json_array_get(json_object_get(out, "withholding"), 0);
+    CU_ASSERT_STRING_EQUAL(sget(w, "rate"), "8");
+    CU_ASSERT_STRING_EQUAL(sget(w, "amount"), "80000");
+}
+
+static void test_eval_rows_in_force_on_the_date(void)
+{
+    mez_tensor_index_t *ix = zone_index();
+    json_t *out = evaluate(ix, PAY("2025-03-01", "services", "1000000", PAYEE_NON_FILER) "}", NULL), *w;
+    w = json_array_get(json_object_get(out, "withholding"), 0);
+    CU_ASSERT_STRING_EQUAL(sget(w, "rule"), "pk-wht-test/s153-1-b-services-company-ty2025");
+    CU_ASSERT_STRING_EQUAL(sget(w, "valid_from"), "2024-07-01");
+    CU_ASSERT_STRING_EQUAL(sget(w, "valid_to"), "2025-07-01");
+    CU_ASSERT_STRING_EQUAL(sget(w, "rate"), "20");
+    CU_ASSERT_STRING_EQUAL(sget(w, "amount"), "200000");
+    /* valid_to is exclusive: on 2025-07-01 the new row applies. */
+    out = evaluate(ix, PAY("2025-07-01", "services", "1000000", PAYEE_NON_FILER) "}", NULL);
+    CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(out, "withholding"), 0), "rate"), "16");
+    /* Before any row: no rule decides tax, so it is pending. */
+    out = evaluate(ix, PAY("2020-01-01", "services", "1000000", PAYEE_NON_FILER) "}", NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "no_withholding_rate"));
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(out, "withholding")), 0);
+}
+
+static void test_eval_tax_pending_and_thresholds(void)
+{
+    mez_tensor_index_t *ix = zone_index();
+    json_t *out;
+    const json_t *r;
+    /* Unknown filer status: pending, naming the row that needs it. */
+    out = evaluate(ix, PAY("2025-09-01", "services", "1000000", "{'id':'x','name':'Some Co','entity_class':'company'}")
+                   "}", NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    r = dreason(out, "tax", "filer_status_unknown");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "rule"), "pk-wht-test/s153-1-b-services-company");
+    /* Unknown class where the rows differ by class. */
+    out = evaluate(ix, PAY("2025-09-01", "services", "1000000", "{'id':'x','name':'Some Co','filer_status':'filer'}")
+                   "}", NULL);
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "entity_class_unknown"));
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    /* Below the threshold (at_or_above 30000): no withholding, tax compliant. */
+    out = evaluate(ix, PAY("2025-09-01", "services", "29999.99", PAYEE_NON_FILER) "}", NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "compliant");
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "threshold_not_met"));
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(out, "withholding")), 0);
+    out = evaluate(ix, PAY("2025-09-01", "services", "30000", PAYEE_NON_FILER) "}", NULL);
+    CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(out, "withholding"), 0), "amount"), "4800");
+    /* The payer is the payee when there is no counterparty. */
+    out = evaluate(ix, "{'action':{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'services',"
+                       "'amount':{'amount':'100000','currency':'PKR'}},'subject':" SUBJECT "}", NULL);
+    CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(out, "withholding"), 0), "payee"), "subject");
+    CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(out, "withholding"), 0), "amount"), "8000");
+    /* Slabs are refused as a computation, not ignored. */
+    out = evaluate(ix, PAY("2025-09-01", "salary", "100000",
+                           "{'id':'emp','name':'A Person','entity_class':'individual','filer_status':'filer'}") "}", NULL);
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "slabs_not_supported"));
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    /* A rate on a figure other than the gross amount paid is not applied to the payment. */
+    out = evaluate(ix, PAY("2025-09-01", "profit_on_debt", "100000", PAYEE_NON_FILER) "}", NULL);
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "basis_not_supported"));
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    out = evaluate(ix, PAY("2025-09-01", "rent", "100000", PAYEE_NON_FILER) "}", NULL);
+    CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(out, "withholding"), 0), "basis"), "gross_rent");
+    CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(out, "withholding"), 0), "amount"), "30000");
+    /* Sukuk rows split on the amount: at_or_below and above the same limit. */
+    out = evaluate(ix, PAY("2025-09-01", "sukuk", "1000000", PAYEE_NON_FILER) "}", NULL);
+    CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(out, "withholding"), 0), "rule"),
+                           "pk-wht-test/s151-sukuk-up-to-1m");
+    out = evaluate(ix, PAY("2025-09-01", "sukuk", "1000000.01", PAYEE_NON_FILER) "}", NULL);
+    CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(out, "withholding"), 0), "rule"),
+                           "pk-wht-test/s151-sukuk-over-1m");
+    CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(out, "withholding"), 0), "amount"), "250000.0025");
+}
+
+static void test_eval_ambiguous_rows_and_selection(void)
+{
+    mez_tensor_index_t *ix = zone_index();
+    json_t *out = evaluate(ix, PAY("2025-09-01", "goods", "100000", PAYEE_NON_FILER) "}", NULL), *w;
+    const json_t *r = dreason(out, "tax", "ambiguous_rates");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(r, "rules")), 2);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    out = evaluate(ix, "{'action':{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'goods',"
+                       "'withholding_rule':'s153-1-a-goods-rice','amount':{'amount':'100000','currency':'PKR'}},"
+                       "'subject':" SUBJECT ",'counterparty':" PAYEE_NON_FILER "}", NULL);
+    w = json_array_get(json_object_get(out, "withholding"), 0);
+    CU_ASSERT_STRING_EQUAL(sget(w, "rule"), "pk-wht-test/s153-1-a-goods-rice");
+    CU_ASSERT_STRING_EQUAL(sget(w, "amount"), "3000");
+    CU_ASSERT_TRUE(json_is_true(json_object_get(w, "selected_by_action")));
+    out = evaluate(ix, "{'action':{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'goods',"
+                       "'withholding_rule':'s153-1-b-services-company','amount':{'amount':'100000','currency':'PKR'}},"
+                       "'subject':" SUBJECT ",'counterparty':" PAYEE_NON_FILER "}", NULL);
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "selected_rule_not_applicable"));
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+}
+
+#define ALL_EVIDENCE "'evidence':{'aml':{'state':'compliant','attestations':[{'id':'aml-1','issuer':'did:key:z6MkA'," \
+    "'expires_at':'2026-01-01T00:00:00Z'}]},'kyc':{'attestations':[{'id':'kyc-1','issuer':'did:key:z6MkA'}]}}"
+
+static void test_eval_sanctions_hard_block(void)
+{
+    mez_tensor_index_t *ix = zone_index();
+    mez_state_t decision;
+    json_t *out;
+    const json_t *r;
+
+    /* Clean parties and full evidence: everything evaluated passes. */
+    out = evaluate(ix, PAY("2025-09-01", "services", "1000000", PAYEE_NON_FILER) "," ALL_EVIDENCE "}", &decision);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "sanctions"), "compliant");
+    r = dreason(out, "sanctions", "sanctions_clear");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "list/id"), "pk-proscribed-organisations");
+    CU_ASSERT_STRING_EQUAL(sget(r, "list/list_date"), "2025-10-24");
+    CU_ASSERT_STRING_EQUAL(sget(r, "rule"), "pk-proscribed-test/pk-proscribed-organisations");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "aml"), "compliant");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "kyc"), "compliant");
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "kyc", "attested"));
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(out, "decision")), "compliant");
+    CU_ASSERT_EQUAL(decision, MEZ_STATE_COMPLIANT);
+
+    /* The same with a proscribed payee: sanctions and the decision are non_compliant whatever else holds. */
+    out = evaluate(ix, PAY("2025-09-01", "services", "1000000",
+                           "{'id':'bad','name':'LASHKAR E TAIBA','entity_class':'company','filer_status':'filer'}")
+                   "," ALL_EVIDENCE "}", &decision);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "sanctions"), "non_compliant");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(out, "decision")), "non_compliant");
+    CU_ASSERT_EQUAL(decision, MEZ_STATE_NON_COMPLIANT);
+    r = dreason(out, "sanctions", "sanctions_match");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_TRUE(json_is_true(json_object_get(r, "hard_block")));
+    CU_ASSERT_STRING_EQUAL(sget(r, "party"), "counterparty");
+    CU_ASSERT_STRING_EQUAL(sget(r, "list/id"), "pk-proscribed-organisations");
+    CU_ASSERT_STRING_EQUAL(sget(r, "entry/id"), "pk-fs-004");
+    CU_ASSERT_STRING_EQUAL(sget(r, "entry/listed_on"), "2002-01-14");
+    CU_ASSERT_STRING_EQUAL(sget(r, "match/how"), "exact");
+    CU_ASSERT_STRING_EQUAL(sget(r, "match/on"), "name");
+    CU_ASSERT_STRING_EQUAL(sget(r, "match/normalised"), "lashkar e taiba");
+    CU_ASSERT_STRING_EQUAL(sget(r, "rule"), "pk-proscribed-test/pk-fs-004");
+    /* The entry's own source is cited over the list's. */
+    CU_ASSERT_STRING_EQUAL(sget(r, "source/id"), "senate-2015");
+    CU_ASSERT_STRING_EQUAL(sget(r, "source_detail"), "S.No. 4");
+    /* Evidence that says compliant cannot lift the block. */
+    out = evaluate(ix, PAY("2025-09-01", "services", "1000000",
+                           "{'id':'bad','name':'Lashkar-i-Taiba','entity_class':'company','filer_status':'filer'}")
+                   ",'evidence':{'sanctions':{'state':'compliant'}}}", &decision);
+    CU_ASSERT_EQUAL(decision, MEZ_STATE_NON_COMPLIANT);
+    r = dreason(out, "sanctions", "sanctions_match");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "match/on"), "alias");
+    CU_ASSERT_STRING_EQUAL(sget(r, "match/listed_name"), "Lashkar-i-Taiba");
+    /* The subject is screened too, with all-tokens matching, on every action type. */
+    out = evaluate(ix, "{'action':{'type':'entity_formation','date':'2025-09-01','jurisdiction':'pk'},"
+                       "'subject':{'id':'s','name':'Taiba Lashkar e Welfare Trust'}}", &decision);
+    CU_ASSERT_EQUAL(decision, MEZ_STATE_NON_COMPLIANT);
+    r = dreason(out, "sanctions", "sanctions_match");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "party"), "subject");
+    CU_ASSERT_STRING_EQUAL(sget(r, "match/how"), "all_tokens");
+    /* An entry listed after the action's date does not apply to it. */
+    out = evaluate(ix, "{'action':{'type':'entity_formation','date':'2025-09-01','jurisdiction':'pk'},"
+                       "'subject':{'id':'s','name':'Future Front'}}", NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "sanctions"), "compliant");
+    out = evaluate(ix, "{'action':{'type':'entity_formation','date':'2030-01-02','jurisdiction':'pk'},"
+                       "'subject':{'id':'s','name':'Future Front'}}", NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "sanctions"), "non_compliant");
+    /* A name with nothing to compare cannot be cleared. */
+    out = evaluate(ix, "{'action':{'type':'entity_formation','date':'2025-09-01','jurisdiction':'pk'},"
+                       "'subject':{'id':'s','name':'***'}}", NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "sanctions"), "pending");
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "sanctions", "name_not_screenable"));
+}
+
+static void test_eval_aml_thresholds_and_evidence(void)
+{
+    mez_tensor_index_t *ix = zone_index();
+    json_t *out = evaluate(ix, PAY("2025-09-01", "services", "2000000", PAYEE_NON_FILER) "}", NULL);
+    const json_t *reasons = json_object_get(json_object_get(json_object_get(out, "domains"), "aml"), "reasons"), *r;
+    /* Both limits met (> 500,000 and >= 2,000,000), in amount order, then the open obligation. */
+    CU_ASSERT_EQUAL_FATAL(json_array_size(reasons), 3);
+    r = json_array_get(reasons, 0);
+    CU_ASSERT_STRING_EQUAL(sget(r, "code"), "threshold_met");
+    CU_ASSERT_STRING_EQUAL(sget(r, "obligation"), "customer_due_diligence");
+    r = json_array_get(reasons, 1);
+    CU_ASSERT_STRING_EQUAL(sget(r, "obligation"), "currency_transaction_report");
+    CU_ASSERT_STRING_EQUAL(sget(r, "rule"), "pk-aml-test/ctr-cash-2m");
+    CU_ASSERT_STRING_EQUAL(sget(r, "threshold/applies"), "at_or_above");
+    CU_ASSERT_STRING_EQUAL(sget(r, "unchecked_conditions/transaction_type"), "cash");
+    CU_ASSERT_STRING_EQUAL(sget(json_array_get(reasons, 2), "code"), "no_attestation");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "aml"), "pending");
+    /* 500,000 is not above 500,000. */
+    out = evaluate(ix, PAY("2025-09-01", "services", "500000", PAYEE_NON_FILER) "}", NULL);
+    CU_ASSERT_PTR_NULL(dreason(out, "aml", "threshold_met"));
+    /* Evidence discharges the obligation; an expired attestation on a passing state fails it. */
+    out = evaluate(ix, PAY("2025-09-01", "services", "2000000", PAYEE_NON_FILER) "," ALL_EVIDENCE "}", NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "aml"), "compliant");
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "aml", "threshold_met"));
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "aml", "evidence_state"));
+    out = evaluate(ix, PAY("2026-03-01", "services", "2000000", PAYEE_NON_FILER) "," ALL_EVIDENCE "}", NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "aml"), "non_compliant");
+    r = dreason(out, "aml", "attestation_expired");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(json_object_get(r, "expired"), 0)), "aml-1");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(out, "decision")), "non_compliant");
+    /* An attestation that ends during the action's day does not cover it. */
+    out = evaluate(ix, PAY("2025-12-31", "services", "2000000", PAYEE_NON_FILER) "," ALL_EVIDENCE "}", NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "aml"), "compliant");
+    out = evaluate(ix, PAY("2026-01-01", "services", "2000000", PAYEE_NON_FILER) "," ALL_EVIDENCE "}", NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "aml"), "non_compliant");
+    /* Evidence for a domain a payment is not evaluated in brings it in: pending there keeps the decision pending. */
+    out = evaluate(ix, PAY("2025-09-01", "services", "1000000", PAYEE_NON_FILER)
+                   ",'evidence':{'aml':{'state':'compliant'},'kyc':{'state':'compliant'},'ip':{'state':'pending'}}}",
+                   NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "ip"), "pending");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(out, "decision")), "pending");
+}
+
+static void test_eval_deterministic_and_committed(void)
+{
+    mez_tensor_index_t *ix = zone_index();
+    json_t *a = evaluate(ix, PAY("2025-09-01", "services", "2000000", PAYEE_NON_FILER) "," ALL_EVIDENCE "}", NULL);
+    /* Same content, members in another order: byte-identical canonical output. */
+    json_t *b = evaluate(ix, "{'evidence':{'kyc':{'attestations':[{'issuer':'did:key:z6MkA','id':'kyc-1'}]},"
+                             "'aml':{'attestations':[{'expires_at':'2026-01-01T00:00:00Z','issuer':'did:key:z6MkA',"
+                             "'id':'aml-1'}],'state':'compliant'}},'counterparty':" PAYEE_NON_FILER ",'subject':"
+                             SUBJECT ",'action':{'amount':{'currency':'PKR','amount':'2000000'},'payment_type':'services',"
+                             "'jurisdiction':'pk-sifc','date':'2025-09-01','type':'payment'}}", NULL);
+    mez_tensor_cells_t cells;
+    mez_digest_t d;
+    mez_problem_t pb = { 0 };
+    const char *key;
+    json_t *v;
+    CU_ASSERT_STRING_EQUAL(canon(a), canon(b));
+    /* The commitment is the reference's, over the 20 states of the result. */
+    mez_tensor_cells_clear(&cells);
+    json_object_foreach(json_object_get(a, "domains"), key, v) {
+        mez_domain_t dom;
+        mez_state_t st;
+        CU_ASSERT_EQUAL(mez_domain_parse(unit_pool(), key, NULL, &dom, &pb), MEZ_OK);
+        CU_ASSERT_EQUAL(mez_state_parse(unit_pool(), json_string_value(json_object_get(v, "state")), NULL, &st, &pb),
+                        MEZ_OK);
+        mez_tensor_cells_set(&cells, dom, st);
+    }
+    CU_ASSERT_EQUAL(cells.present, MEZ_DOMAIN_ALL);
+    CU_ASSERT_EQUAL(mez_tensor_commitment(unit_pool(), "pk-sifc", &cells, &d, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(a, "commitment")), mez_digest_format(unit_pool(), &d));
+}
+
+static void test_eval_jurisdictions_and_options(void)
+{
+    mez_tensor_index_t *ix = zone_index();
+    mez_tensor_eval_options_t opts = { MEZ_DOMAIN_BIT(MEZ_DOMAIN_KYC) };
+    mez_problem_t pb = { 0 };
+    json_t *out = NULL;
+    mez_state_t decision;
+
+    CU_ASSERT_EQUAL(mez_tensor_evaluate(unit_pool(), ix, J("{'action':{'type':'entity_formation','date':'2025-09-01',"
+                                                            "'jurisdiction':'kz-aifc'},'subject':" SUBJECT "}"),
+                                        NULL, &out, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "tensor.unknown_jurisdiction");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/action/jurisdiction");
+    CU_ASSERT_PTR_NULL(out);
+    /* "pkx" is not a zone of "pk". */
+    CU_ASSERT_EQUAL(mez_tensor_evaluate(unit_pool(), ix, J("{'action':{'type':'entity_formation','date':'2025-09-01',"
+                                                            "'jurisdiction':'pkx'},'subject':" SUBJECT "}"),
+                                        NULL, &out, NULL, &pb), MEZ_EINVAL);
+    /* An ADGM action sees only the ADGM licence pack: no lists, so sanctions cannot be cleared. */
+    out = evaluate(ix, "{'action':{'type':'licence_application','date':'2025-09-01','jurisdiction':'ae-adgm'},"
+                       "'subject':" SUBJECT "}", &decision);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "sanctions"), "pending");
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "sanctions", "no_sanctions_list"));
+    CU_ASSERT_STRING_EQUAL(dstate(out, "licensing"), "pending");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "not_applicable");
+    CU_ASSERT_EQUAL(decision, MEZ_STATE_PENDING);
+    /* A zone that evaluates only kyc still screens sanctions. */
+    CU_ASSERT_EQUAL(mez_tensor_evaluate(unit_pool(), ix, J(PAY("2025-09-01", "services", "1000000", PAYEE_NON_FILER)
+                                                           ",'evidence':{'kyc':{'state':'compliant'}}}"),
+                                        &opts, &out, &decision, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "not_applicable");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "sanctions"), "compliant");
+    CU_ASSERT_EQUAL(decision, MEZ_STATE_COMPLIANT);
+    /* Action problems pass through. */
+    CU_ASSERT_EQUAL(mez_tensor_evaluate(unit_pool(), ix, J("{'action':{'type':'payment'}}"), NULL, &out, NULL, &pb),
+                    MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "tensor.missing_field");
+}
+
+static void expect_pack_problem(const char *pack, const char *code, const char *pointer)
+{
+    const json_t *doc = J(pack);
+    mez_tensor_index_t *ix = NULL;
+    mez_problem_t pb = { 0 };
+    CU_ASSERT_EQUAL(mez_tensor_index_build(unit_pool(), &doc, 1, &ix, &pb), MEZ_EINVAL);
+    CU_ASSERT_PTR_NULL(ix);
+    if (!pb.code)
+        return;
+    if (strcmp(pb.code, code) || strcmp(pb.pointer ? pb.pointer : "(null)", pointer))
+        fprintf(stderr, "\nwanted %s at %s, got %s at %s: %s\n", code, pointer, pb.code, pb.pointer, pb.detail);
+    CU_ASSERT_STRING_EQUAL(pb.code, code);
+    CU_ASSERT_STRING_EQUAL(pb.pointer ? pb.pointer : "(null)", pointer);
+}
+
+#define HDR "'format':'mez-regpack/1','id':'p','jurisdiction_id':'pk','domain':'tax','sources':[{'id':'s'}]"
+#define ROW "'id':'r','section':'1','payment_type':'x','payee_class':'any','valid_from':'2025-07-01','source':'s'"
+
+static void test_index_bad_packs(void)
+{
+    const json_t *two[2];
+    mez_tensor_index_t *ix;
+    mez_problem_t pb = { 0 };
+    expect_pack_problem("[]", "tensor.pack.invalid", "");
+    expect_pack_problem("{'format':'mez-regpack/2','id':'p','jurisdiction_id':'pk','domain':'tax'}",
+                        "tensor.pack.unknown_format", "/format");
+    expect_pack_problem("{'format':'mez-regpack/1','id':'p','jurisdiction_id':'pk','domain':'Tax'}",
+                        "tensor.unknown_domain", "/domain");
+    expect_pack_problem("{'format':'mez-regpack/1','id':'p','domain':'tax'}", "tensor.pack.missing_field",
+                        "/jurisdiction_id");
+    expect_pack_problem("{" HDR ",'as_of_date':'2025-7-1'}", "tensor.pack.invalid_date", "/as_of_date");
+    expect_pack_problem("{" HDR ",'withholding_rates':[{" ROW ",'rates':{'filer':4.5}}]}", "tensor.pack.invalid_rate",
+                        "/withholding_rates/0/rates/filer");
+    expect_pack_problem("{" HDR ",'withholding_rates':[{" ROW ",'rates':{'filer':'150'}}]}",
+                        "tensor.pack.invalid_rate", "/withholding_rates/0/rates/filer");
+    expect_pack_problem("{" HDR ",'withholding_rates':[{" ROW "}]}", "tensor.pack.missing_field",
+                        "/withholding_rates/0/rates");
+    expect_pack_problem("{" HDR ",'withholding_rates':[{'id':'r','section':'1','payment_type':'x','payee_class':'any',"
+                        "'valid_from':'2025-07-01','source':'nope','rates':{'filer':'1'}}]}",
+                        "tensor.pack.unknown_source", "/withholding_rates/0/source");
+    expect_pack_problem("{" HDR ",'withholding_rates':[{'id':'r','section':'1','payment_type':'x','payee_class':'any',"
+                        "'source':'s','rates':{'filer':'1'}}]}", "tensor.pack.missing_field",
+                        "/withholding_rates/0/valid_from");
+    expect_pack_problem("{" HDR ",'withholding_rates':[{" ROW ",'valid_to':'2025-07-01','rates':{'filer':'1'}}]}",
+                        "tensor.pack.invalid_date", "/withholding_rates/0/valid_to");
+    expect_pack_problem("{" HDR ",'withholding_rates':[{" ROW ",'rates':{'filer':'1'}},{" ROW ",'rates':{'filer':'2'}}]}",
+                        "tensor.pack.duplicate_id", "/withholding_rates/1/id");
+    expect_pack_problem("{" HDR ",'withholding_rates':[{" ROW ",'rates':{'filer':'1'},'threshold':{'amount':'1',"
+                        "'currency':'PKR','applies':'over'}}]}", "tensor.pack.invalid_field",
+                        "/withholding_rates/0/threshold/applies");
+    expect_pack_problem("{" HDR ",'thresholds':[{'id':'t','obligation':'o','valid_from':'2025-01-01','source':'s',"
+                        "'amount':{'amount':2000000,'currency':'PKR','applies':'above'}}]}", "tensor.pack.invalid_amount",
+                        "/thresholds/0/amount/amount");
+    expect_pack_problem("{" HDR ",'lists':[{'id':'l','source':'s','entries':[{'id':'e1'}]}]}",
+                        "tensor.pack.missing_field", "/lists/0/entries/0/name");
+    expect_pack_problem("{" HDR ",'lists':[{'id':'l','source':'s','entries':[{'id':'e1','name':'n','aliases':[1]}]}]}",
+                        "tensor.pack.invalid_field", "/lists/0/entries/0/aliases/0");
+    /* Two packs with one id. */
+    two[0] = J("{" HDR "}");
+    two[1] = J("{" HDR "}");
+    CU_ASSERT_EQUAL(mez_tensor_index_build(unit_pool(), two, 2, &ix, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "tensor.pack.duplicate_id");
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "pack p"));
+}
+
+/* A pack of n rows of distinct payment types and n list entries: evaluation looks up only its own rows. */
+static void test_index_large_pack(void)
+{
+    enum { N = 20000 };
+    json_t *pack = J("{" HDR "}"), *rows = json_array(), *entries = json_array(), *list = json_object();
+    const json_t *doc = pack;
+    mez_tensor_index_t *ix;
+    mez_problem_t pb = { 0 };
+    json_t *out;
+    char buf[64];
+    for (int i = 0; i < N; i++) {
+        json_t *r = json_object(), *rates = json_object(), *e = json_object();
+        apr_snprintf(buf, sizeof(buf), "r%d", i);
+        json_object_set_new(r, "id", json_string(buf));
+        json_object_set_new(r, "section", json_string("153"));
+        apr_snprintf(buf, sizeof(buf), "type-%d", i);
+        json_object_set_new(r, "payment_type", json_string(buf));
+        json_object_set_new(r, "payee_class", json_string("any"));
+        apr_snprintf(buf, sizeof(buf), "%d.5", i % 50);
+        json_object_set_new(rates, "filer", json_string(buf));
+        json_object_set_new(r, "rates", rates);
+        json_object_set_new(r, "valid_from", json_string("2025-07-01"));
+        json_object_set_new(r, "source", json_string("s"));
+        json_array_append_new(rows, r);
+        apr_snprintf(buf, sizeof(buf), "e%d", i);
+        json_object_set_new(e, "id", json_string(buf));
+        apr_snprintf(buf, sizeof(buf), "Listed Organisation Number %d", i);
+        json_object_set_new(e, "name", json_string(buf));
+        json_array_append_new(entries, e);
+    }
+    json_object_set_new(list, "id", json_string("big-list"));
+    json_object_set_new(list, "source", json_string("s"));
+    json_object_set_new(list, "entries", entries);
+    json_object_set_new(pack, "withholding_rates", rows);
+    json_object_set_new(pack, "lists", json_pack("[o]", list));
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_index_build(unit_pool(), &doc, 1, &ix, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_tensor_index_size(ix), 2 * N);
+    out = evaluate(ix, "{'action':{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'type-12345',"
+                       "'amount':{'amount':'1000','currency':'PKR'}},'subject':{'id':'s','name':'Clean Trader',"
+                       "'filer_status':'filer'}}", NULL);
+    CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(out, "withholding"), 0), "rule"), "p/r12345");
+    CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(out, "withholding"), 0), "amount"), "455");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "sanctions"), "compliant");
+    out = evaluate(ix, "{'action':{'type':'entity_formation','date':'2025-09-01','jurisdiction':'pk'},"
+                       "'subject':{'id':'s','name':'listed organisation number 19999'}}", NULL);
+    CU_ASSERT_STRING_EQUAL(sget(dreason(out, "sanctions", "sanctions_match"), "entry/id"), "e19999");
+}
+
+/* The index is shared read-only by threads: concurrent evaluations give the single-threaded bytes. */
+typedef struct {
+    const mez_tensor_index_t *ix;
+    const json_t *doc;
+    const char *want;
+    apr_pool_t *pool;
+    int mismatches;
+} thread_job_t;
+
+static void *APR_THREAD_FUNC eval_thread(apr_thread_t *t, void *data)
+{
+    thread_job_t *job = data;
+    for (int i = 0; i < 50; i++) {
+        apr_pool_t *p;
+        json_t *out = NULL;
+        const char *c = NULL;
+        apr_pool_create(&p, job->pool);
+        if (mez_tensor_evaluate(p, job->ix, job->doc, NULL, &out, NULL, NULL) != MEZ_OK
+            || mez_json_canonicalize(p, out, &c, NULL, NULL) != MEZ_OK || strcmp(c, job->want))
+            job->mismatches++;
+        apr_pool_destroy(p);
+    }
+    /* Returning rather than apr_thread_exit(): pthread_exit's unwinding trips a known ASan false positive
+     * (stack-use-after-scope in sigaltstack at thread teardown). */
+    return NULL;
+}
+
+static void test_eval_threads_share_index(void)
+{
+    enum { T = 4 };
+    mez_tensor_index_t *ix = zone_index();
+    const char *doc_text = PAY("2025-09-01", "services", "2000000", PAYEE_NON_FILER) "," ALL_EVIDENCE "}";
+    thread_job_t jobs[T];
+    apr_thread_t *threads[T];
+    const char *want = canon(evaluate(ix, doc_text, NULL));
+    for (int i = 0; i < T; i++) {
+        jobs[i].ix = ix;
+        /* Each thread its own input document: jansson values are not shared across threads. */
+        jobs[i].doc = J(doc_text);
+        jobs[i].want = want;
+        jobs[i].mismatches = 0;
+        apr_pool_create_unmanaged(&jobs[i].pool);
+        CU_ASSERT_EQUAL_FATAL(apr_thread_create(&threads[i], NULL, eval_thread, &jobs[i], unit_pool()), APR_SUCCESS);
+    }
+    for (int i = 0; i < T; i++) {
+        apr_status_t rv;
+        apr_thread_join(&rv, threads[i]);
+        CU_ASSERT_EQUAL(jobs[i].mismatches, 0);
+        apr_pool_destroy(jobs[i].pool);
+    }
+}
+
+void unit_register_tensor(void)
+{
+    CU_pSuite s = unit_suite("tensor");
+    CU_add_test(s, "domains: order and spelling", test_domains_order_and_spelling);
+    CU_add_test(s, "domains: parsing is case-sensitive", test_domain_parse_is_case_sensitive);
+    CU_add_test(s, "states: lattice, fold, passing", test_state_lattice);
+    CU_add_test(s, "commitment: anchor vectors", test_commitment_vectors);
+    CU_add_test(s, "commitment: helpers and bad input", test_commitment_helpers);
+    CU_add_test(s, "commitment: MCF basic vector is JCS", test_mcf_basic_vector_is_jcs);
+    CU_add_test(s, "merkle: RFC 9162, not the reference padding", test_merkle_rfc9162_not_reference_padding);
+    CU_add_test(s, "values: dates", test_dates);
+    CU_add_test(s, "values: exact decimals", test_decimals);
+    CU_add_test(s, "screen: name normalisation", test_name_normalise);
+    CU_add_test(s, "screen: index and matches", test_screen_index);
+    CU_add_test(s, "action: valid documents", test_action_parse_valid);
+    CU_add_test(s, "action: bad inputs, codes and pointers", test_action_parse_bad_inputs);
+    CU_add_test(s, "evidence: the reference's attestation rules", test_evidence_rules);
+    CU_add_test(s, "eval: withholding for non-filer and filer", test_eval_withholding_non_filer_and_filer);
+    CU_add_test(s, "eval: rows in force on the date", test_eval_rows_in_force_on_the_date);
+    CU_add_test(s, "eval: tax pending and thresholds", test_eval_tax_pending_and_thresholds);
+    CU_add_test(s, "eval: ambiguous rows and selection", test_eval_ambiguous_rows_and_selection);
+    CU_add_test(s, "eval: sanctions hard block", test_eval_sanctions_hard_block);
+    CU_add_test(s, "eval: aml thresholds and evidence", test_eval_aml_thresholds_and_evidence);
+    CU_add_test(s, "eval: deterministic and committed", test_eval_deterministic_and_committed);
+    CU_add_test(s, "eval: jurisdictions and zone options", test_eval_jurisdictions_and_options);
+    CU_add_test(s, "index: bad packs", test_index_bad_packs);
+    CU_add_test(s, "index: large pack", test_index_large_pack);
+    CU_add_test(s, "eval: threads share one index", test_eval_threads_share_index);
+}
