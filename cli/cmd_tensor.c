@@ -6,12 +6,12 @@
 #include <apr_tables.h>
 #include "mez/digest.h"
 #include "mez/json.h"
+#include "mez/pack.h"
 #include "mez/tensor.h"
 #include "mez_cli.h"
 
-/* How a pack file becomes the JSON model the index reads, chosen by file name suffix.
- * TODO(lead): wire the YAML loader of the pack area here, e.g. { ".yaml", load_yaml_pack } with load_yaml_pack
- * calling mez_pack_load() and returning its ->model; until then YAML packs are refused with that message. */
+/* Packs are read in their JSON model: YAML pack files through the pack area's loader (validated, with
+ * file:line errors), or a JSON file holding the model as is (handy for generated or test packs). */
 typedef mez_status_t pack_loader_fn(apr_pool_t *p, const char *path, json_t **pack, mez_problem_t *pb);
 
 static mez_status_t load_json_pack(apr_pool_t *p, const char *path, json_t **pack, mez_problem_t *pb)
@@ -19,11 +19,23 @@ static mez_status_t load_json_pack(apr_pool_t *p, const char *path, json_t **pac
     return mez_json_parse_file(p, path, pack, pb);
 }
 
+static mez_status_t load_yaml_pack(apr_pool_t *p, const char *path, json_t **pack, mez_problem_t *pb)
+{
+    mez_pack_t *loaded;
+    mez_pack_options_t opts = { 0 };
+    mez_status_t rv = mez_pack_load(p, path, &opts, &loaded, pb);
+    if (rv == MEZ_OK)
+        *pack = loaded->model;
+    return rv;
+}
+
 static const struct {
     const char *suffix;
     pack_loader_fn *load;
 } pack_loaders[] = {
     { ".json", load_json_pack },
+    { ".yaml", load_yaml_pack },
+    { ".yml", load_yaml_pack },
 };
 
 static mez_status_t load_pack(apr_pool_t *p, const char *path, json_t **pack, mez_problem_t *pb)
@@ -35,13 +47,13 @@ static mez_status_t load_pack(apr_pool_t *p, const char *path, json_t **pack, me
             return pack_loaders[i].load(p, path, pack, pb);
     }
     return mez_problem(pb, p, MEZ_EIO, 400, "cli.pack_format", NULL,
-                       "%s: only JSON packs (*.json) can be read here yet; the YAML pack loader is not wired in", path);
+                       "%s: a pack is a .yaml file (packs/README.md) or a .json file holding its model", path);
 }
 
 static void usage_eval(FILE *out)
 {
     fprintf(out,
-        "usage: mez tensor eval --pack PACK.json [--pack PACK.json ...] [--pretty] ACTION.json|-\n"
+        "usage: mez tensor eval --pack PACK.yaml [--pack PACK.yaml ...] [--pretty] ACTION.json|-\n"
         "Evaluates an action document against the packs (their JSON model, see packs/README.md) and prints the\n"
         "result: the decision, a state and its reasons for each of the 20 domains, withholding, the packs used and\n"
         "the tensor commitment. Output is RFC 8785 canonical JSON unless --pretty.\n"
@@ -65,7 +77,7 @@ static void usage_commitment(FILE *out)
 static void usage_tensor(FILE *out)
 {
     fprintf(out,
-        "usage: mez tensor eval --pack PACK.json [--pack ...] [--pretty] ACTION.json|-\n"
+        "usage: mez tensor eval --pack PACK.yaml [--pack ...] [--pretty] ACTION.json|-\n"
         "       mez tensor commitment --jurisdiction J [--hex] STATES.json|-\n"
         "Run 'mez tensor eval --help' or 'mez tensor commitment --help' for details.\n");
 }
