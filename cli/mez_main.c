@@ -24,6 +24,8 @@ static void usage(FILE *out)
         "  pack build|verify|show|manifest|section ...   validate, digest and inspect law/reg/licence packs\n"
         "  cas put|get|has|verify --datadir D ...        the content-addressed store\n"
         "  bundle export|import --datadir D ...          witness bundles (a verified closure in one file)\n"
+        "  lock [--profile-dir D] [--akn-xsd X] ZONE.yaml   write the zone's stack.lock (every digest it runs on)\n"
+        "  zone check|show [--profile-dir D] ZONE.yaml      verify a zone against its stack.lock, or describe it\n"
         "  tensor eval --pack P.json ... ACTION.json|-   evaluate an action against packs (exit 0 if it passes)\n"
         "  tensor commitment --jurisdiction J STATES.json   the tensor commitment of domain states\n"
         "  manifold route --graph G.json --from A --to B --value-usd N   cheapest corridor route\n"
@@ -72,6 +74,8 @@ int main(int argc, const char *const *argv)
     else if (!strcmp(cmd, "pack")) rc = mez_cmd_pack(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "cas")) rc = mez_cmd_cas(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "bundle")) rc = mez_cmd_bundle(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "lock")) rc = mez_cmd_lock(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "zone")) rc = mez_cmd_zone(p, argc - 1, argv + 1);
     else {
         fprintf(stderr, "mez: unknown command '%s'\n", cmd);
         usage(stderr);

@@ -60,6 +60,13 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     /* httpd runs optional_fn_retrieve after the first post_config pass; look mod_dbd up here too. */
     if (!dbd_acquire)
         dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    /* Zones, profiles and packs are loaded and checked against stack.lock once, on the real pass only (the
+     * first, dry pass only reads the configuration); a mismatch stops httpd here. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
+        int rc = mez_packs_post_config(pconf, ptemp, s);
+        if (rc != OK)
+            return rc;
+    }
 
     for (v = s; v; v = v->next) {
         mez_srv_conf_t *sc = mez_srv_conf(v);
@@ -82,8 +89,12 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, v, "MezZone %s: cannot create a mutex", sc->zone_id);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG)
+        if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
+            int rc = mez_compliance_post_config(pconf, v, sc);
+            if (rc != OK)
+                return rc;
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, v, "zone %s is %s", sc->zone_id, sc->did);
+        }
     }
     return OK;
 }

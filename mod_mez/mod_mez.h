@@ -26,6 +26,13 @@ typedef struct mez_srv_conf_t {
     const char *data_dir;
     apr_off_t max_body;         /* -1: unset */
     mez_mode_t mode;
+    const struct mez_tensor_index_t *tensor_index; /* the zone's packs as the evaluator reads them */
+    uint32_t tensor_domains;    /* the zone's compliance domains (MEZ_DOMAIN_BIT); 0: per action type */
+    const char *zone_file;      /* MezZoneFile: zone.yaml, whose profile and packs the zone runs on */
+    const char *profile_dir;    /* MezProfileDir; NULL: the installed profiles */
+    const char *akn_schema_file; /* MezAknSchema: akomantoso30.xsd, lawpacks are validated with it at start-up */
+    const struct mez_zone_t *zone; /* loaded and checked against stack.lock in post_config; NULL without
+                                    * MezZoneFile. Read-only afterwards, shared by every thread */
     apr_thread_mutex_t *sqlite_writer; /* per process: queues SQLite write transactions (see mez_db_t) */
     const char *defn_name;      /* where the zone was configured, for start-up messages */
     unsigned defn_line;
@@ -50,6 +57,18 @@ mez_status_t mez_check_members(request_rec *r, const json_t *obj, const char *po
 
 /* openapi_doc.c (generated): openapi/mez.openapi.json, NUL-terminated */
 extern const char mez_openapi_doc[];
+
+/* mod_mez_compliance.c */
+/* Builds the zone's evaluation index from its loaded packs (after mez_packs_post_config). */
+int mez_compliance_post_config(apr_pool_t *pconf, server_rec *s, mez_srv_conf_t *sc);
+int mez_post_evaluate(request_rec *r, mez_srv_conf_t *sc);
+
+/* mod_mez_packs.c: the zone's packs, loaded and verified against stack.lock at start-up, then served
+ * read-only: GET /v1/packs, /v1/packs/{digest}, /v1/laws/{eId}. */
+int mez_packs_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
+int mez_get_packs(request_rec *r, mez_srv_conf_t *sc);
+int mez_get_pack(request_rec *r, mez_srv_conf_t *sc);
+int mez_get_law(request_rec *r, mez_srv_conf_t *sc);
 
 /* mod_mez_api.c: the mez-api handler */
 int mez_api_handler(request_rec *r);

@@ -264,6 +264,10 @@ static const route_t routes[] = {
     { "/v1/credentials/issue",     M_POST, post_issue },
     { "/v1/credentials/verify",    M_POST, post_verify },
     { "/v1/presentations/verify",  M_POST, post_vp_verify },
+    { "/v1/packs",                 M_GET,  mez_get_packs },
+    { "/v1/packs/",                M_GET,  mez_get_pack },   /* a path ending in '/' is a prefix */
+    { "/v1/laws/",                 M_GET,  mez_get_law },
+    { "/v1/compliance/evaluate",   M_POST, mez_post_evaluate },
     { NULL, 0, NULL }
 };
 
@@ -276,7 +280,9 @@ int mez_api_handler(request_rec *r)
     if (sc->zone_id)
         apr_table_setn(r->notes, "mez-zone", sc->zone_id);
     for (const route_t *rt = routes; rt->path; rt++) {
-        if (strcmp(r->uri, rt->path))
+        size_t n = strlen(rt->path);
+        /* "/v1/packs/" matches "/v1/packs/<name>": the handler reads the name from the rest of the URI. */
+        if (rt->path[n - 1] == '/' ? strncmp(r->uri, rt->path, n) || !r->uri[n] : strcmp(r->uri, rt->path) != 0)
             continue;
         if (r->method_number == rt->method)
             return rt->fn(r, sc);

@@ -41,6 +41,9 @@ void *mez_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->data_dir = add->data_dir ? add->data_dir : base->data_dir;
     sc->max_body = add->max_body >= 0 ? add->max_body : base->max_body;
     sc->mode = add->mode != MEZ_MODE_UNSET ? add->mode : base->mode;
+    sc->zone_file = add->zone_file ? add->zone_file : base->zone_file;
+    sc->profile_dir = add->profile_dir ? add->profile_dir : base->profile_dir;
+    sc->akn_schema_file = add->akn_schema_file ? add->akn_schema_file : base->akn_schema_file;
     return sc;
 }
 
@@ -140,6 +143,38 @@ static const char *set_mode(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* A path the parent must be able to read at start-up; checked now so httpd names the config line. */
+static const char *existing_path(cmd_parms *cmd, const char *directive, const char *arg, int want_dir,
+                                 const char **out)
+{
+    apr_finfo_t fi;
+    const char *path, *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    if (err)
+        return err;
+    path = ap_server_root_relative(cmd->pool, arg);
+    if (!path || apr_stat(&fi, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
+        || (want_dir ? fi.filetype != APR_DIR : fi.filetype != APR_REG))
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an existing %s", directive, arg,
+                            want_dir ? "directory" : "file");
+    *out = path;
+    return NULL;
+}
+
+static const char *set_zone_file(cmd_parms *cmd, void *dc, const char *arg)
+{
+    return existing_path(cmd, "MezZoneFile", arg, 0, &cmd_conf(cmd)->zone_file);
+}
+
+static const char *set_profile_dir(cmd_parms *cmd, void *dc, const char *arg)
+{
+    return existing_path(cmd, "MezProfileDir", arg, 1, &cmd_conf(cmd)->profile_dir);
+}
+
+static const char *set_akn_schema(cmd_parms *cmd, void *dc, const char *arg)
+{
+    return existing_path(cmd, "MezAknSchema", arg, 0, &cmd_conf(cmd)->akn_schema_file);
+}
+
 const command_rec mez_cmds[] = {
     AP_INIT_TAKE1("MezZone", set_zone, NULL, RSRC_CONF,
                   "the zone this server or virtual host serves (a-z, 0-9, '-')"),
@@ -151,5 +186,11 @@ const command_rec mez_cmds[] = {
                   "the largest request body the API reads, in bytes (default 1048576)"),
     AP_INIT_TAKE1("MezMode", set_mode, NULL, RSRC_CONF,
                   "development (default) or production (fail closed on anything not real)"),
+    AP_INIT_TAKE1("MezZoneFile", set_zone_file, NULL, RSRC_CONF,
+                  "the zone's zone.yaml: its profile and packs are loaded at start-up and must match stack.lock"),
+    AP_INIT_TAKE1("MezProfileDir", set_profile_dir, NULL, RSRC_CONF,
+                  "where deployment profiles (<id>.yaml) are (default: the installed profiles)"),
+    AP_INIT_TAKE1("MezAknSchema", set_akn_schema, NULL, RSRC_CONF,
+                  "the Akoma Ntoso 3.0 schema (akomantoso30.xsd) lawpacks are validated against at start-up"),
     { NULL }
 };

@@ -278,7 +278,8 @@ class Zone:
     """One mez zone: its key, its database, and one httpd instance serving it on 127.0.0.1:<port>."""
 
     def __init__(self, env, driver, pg=None, *, name=None, zone_id=None, migrate=True,
-                 max_body_size=DEFAULT_MAX_BODY, key_mode=None, extra_conf="", mez_directives=True):
+                 max_body_size=DEFAULT_MAX_BODY, key_mode=None, extra_conf="", mez_directives=True,
+                 zone_file=None, profile_dir=None, akn_schema=None):
         if driver not in ("sqlite3", "pgsql"):
             raise HarnessError("unknown driver %r" % driver)
         if driver == "pgsql" and pg is None:
@@ -293,6 +294,11 @@ class Zone:
         self.key_mode = key_mode
         self.extra_conf = extra_conf
         self.mez_directives = mez_directives
+        # zone_file: a zone.yaml for MezZoneFile (its packs are loaded and checked against its stack.lock at
+        # start-up); the profiles default to the source tree's, the AKN schema to ../shared's.
+        self.zone_file = zone_file
+        self.profile_dir = profile_dir or os.path.join(env.source_dir, "profiles")
+        self.akn_schema = akn_schema or env.shared("schemas", "akn", "akomantoso30.xsd")
         self.dir = env.new_dir(self.name)
         self.data_dir = os.path.join(self.dir, "data")
         self.run_dir = os.path.join(self.dir, "run")
@@ -385,6 +391,12 @@ class Zone:
                 "MezDataDir %s" % self.data_dir,
                 "MezMaxBodySize %s" % self.max_body_size,
             ]
+            if self.zone_file:
+                lines += [
+                    "MezZoneFile %s" % self.zone_file,
+                    "MezProfileDir %s" % self.profile_dir,
+                    "MezAknSchema %s" % self.akn_schema,
+                ]
         lines += [
             "<Location />",
             "  SetHandler mez-api",

@@ -99,11 +99,14 @@ static int line_of(const vctx_t *v, const char *pointer)
 
 typedef enum {
     T_STRING, T_DATE, T_DECIMAL, T_BOOL, T_UINT, T_POSINT, T_DAY_OF_MONTH, T_ROW_ID, T_PACK_ID, T_LICENCE_ID,
-    T_SLUG, T_JURISDICTION, T_DOMAIN, T_URL, T_PATH, T_CURRENCY, T_SOURCE, T_ENUM, T_STRLIST, T_OBJECT, T_ROWS
+    T_SLUG, T_JURISDICTION, T_DOMAIN, T_URL, T_PATH, T_CURRENCY, T_SOURCE, T_ENUM, T_STRLIST, T_OBJECT, T_ROWS,
+    T_PERCENT,  /* a decimal string from "0" to "100": rates are percent */
+    T_TRUE,     /* a flag that is either true or left out (without_delay: true) */
+    T_LIST      /* a list of distinct scalars, each checked as the field_t in arg (a list of slugs, of ids) */
 } vtype_t;
 
 #define F_REQ      1    /* must be present */
-#define F_NONEMPTY 2    /* T_ROWS / T_STRLIST: at least one item */
+#define F_NONEMPTY 2    /* T_ROWS / T_STRLIST / T_LIST: at least one item */
 
 typedef struct table_t table_t;
 
@@ -111,7 +114,8 @@ typedef struct field_t {
     const char *name;
     int flags;
     vtype_t type;
-    const void *arg;    /* T_ENUM: const char *const * (NULL-terminated); T_OBJECT, T_ROWS: const table_t * */
+    const void *arg;    /* T_ENUM: const char *const * (NULL-terminated); T_OBJECT, T_ROWS: const table_t *;
+                         * T_LIST: const field_t * describing one item */
 } field_t;
 
 typedef enum { IDS_NONE, IDS_PACK, IDS_LOCAL } id_scope_t;
@@ -233,6 +237,41 @@ static int is_decimal(const char *s)
     return *c == '\0';
 }
 
+/* A percentage: a decimal from 0 to 100, i.e. ^([0-9]{1,2}(\.[0-9]+)?|100(\.0+)?)$ (the JSON Schemas say the
+ * same). */
+static int is_percent(const char *s)
+{
+    size_t whole = strspn(s, "0123456789");
+    if (!is_decimal(s))
+        return 0;
+    if (whole <= 2)
+        return 1;
+    return whole == 3 && !strncmp(s, "100", 3) && (s[3] == '\0' || strspn(s + 4, "0") == strlen(s + 4));
+}
+
+/* Two decimal strings with the same value ("5" and "5.00", "05" and "5"). */
+static int decimal_equal(const char *a, const char *b)
+{
+    size_t la, lb, fa, fb;
+    while (*a == '0' && a[1] >= '0' && a[1] <= '9')
+        a++;
+    while (*b == '0' && b[1] >= '0' && b[1] <= '9')
+        b++;
+    la = strspn(a, "0123456789");
+    lb = strspn(b, "0123456789");
+    if (la != lb || strncmp(a, b, la))
+        return 0;
+    a += la + (a[la] == '.');
+    b += lb + (b[lb] == '.');
+    fa = strlen(a);
+    fb = strlen(b);
+    while (fa && a[fa - 1] == '0')
+        fa--;
+    while (fb && b[fb - 1] == '0')
+        fb--;
+    return fa == fb && !strncmp(a, b, fa);
+}
+
 static int is_url(const char *s)
 {
     if (strncmp(s, "https://", 8) && strncmp(s, "http://", 7))
@@ -279,9 +318,28 @@ static void check_value(vctx_t *v, const field_t *f, const json_t *val, const ch
                 "percent for rates, major units for amounts)", f->name, s);
         }
         break;
+    case T_PERCENT:
+        if (json_is_integer(val)) {
+            err(v, "pack.invalid_decimal", ptr, "%s must be a decimal string (percent); write it quoted: \"%"
+                JSON_INTEGER_FORMAT "\"", f->name, json_integer_value(val));
+        }
+        else if ((s = want_string(v, val, ptr, f->name, "a decimal string (percent)"))) {
+            if (!is_decimal(s))
+                err(v, "pack.invalid_decimal", ptr, "%s '%s' is not a decimal (digits, optionally '.' and digits; "
+                    "rates are percent: \"4.5\" is 4.5 %%)", f->name, s);
+            else if (!is_percent(s))
+                err(v, "pack.invalid_value", ptr, "%s '%s' is not a percentage from 0 to 100 (rates are percent: "
+                    "\"4.5\" is 4.5 %%)", f->name, s);
+        }
+        break;
     case T_BOOL:
         if (!json_is_boolean(val))
             err(v, "pack.invalid_type", ptr, "%s must be true or false, not %s", f->name, json_kind(val));
+        break;
+    case T_TRUE:
+        if (!json_is_true(val))
+            err(v, json_is_false(val) ? "pack.invalid_value" : "pack.invalid_type", ptr,
+                "%s is either true or left out, not %s", f->name, json_is_false(val) ? "false" : json_kind(val));
         break;
     case T_UINT:
     case T_POSINT:
@@ -364,6 +422,32 @@ static void check_value(vctx_t *v, const field_t *f, const json_t *val, const ch
             err(v, "pack.missing_field", ptr, "%s must not be empty", f->name);
         json_array_foreach(val, i, item)
             want_string(v, item, mez_pointer_index(v->p, ptr, i), f->name, "a list of strings");
+        break;
+    }
+    case T_LIST: {
+        field_t item = *(const field_t *)f->arg;   /* items are named by their list in messages */
+        apr_hash_t *seen = apr_hash_make(v->p);
+        size_t i;
+        const json_t *it;
+        if (!json_is_array(val)) {
+            err(v, "pack.invalid_type", ptr, "%s must be a list, not %s", f->name, json_kind(val));
+            break;
+        }
+        if ((f->flags & F_NONEMPTY) && json_array_size(val) == 0)
+            err(v, "pack.missing_field", ptr, "%s must not be empty (leave it out instead)", f->name);
+        json_array_foreach(val, i, it) {
+            const char *ip = mez_pointer_index(v->p, ptr, i);
+            item.name = f->name;
+            check_value(v, &item, it, ip);
+            if (json_is_string(it)) {
+                const char *other = apr_hash_get(seen, json_string_value(it), APR_HASH_KEY_STRING);
+                if (other)
+                    err(v, "pack.invalid_value", ip, "%s lists '%s' twice (also at %s)", f->name,
+                        json_string_value(it), other);
+                else
+                    apr_hash_set(seen, json_string_value(it), APR_HASH_KEY_STRING, ip);
+            }
+        }
         break;
     }
     case T_OBJECT:
@@ -507,14 +591,106 @@ static void after_rates(vctx_t *v, const json_t *obj, const char *ptr)
         err(v, "pack.missing_field", ptr, "rates needs 'filer', 'non_filer' or both");
 }
 
+/* The forms of a deadline: one key says which, and it comes with `from` (the event the time runs from) or, for
+ * the monthly form, `of` (which month). */
 static void after_deadline(vctx_t *v, const json_t *obj, const char *ptr)
 {
-    int days = json_object_get(obj, "days") || json_object_get(obj, "from");
-    int monthly = json_object_get(obj, "day_of_month") || json_object_get(obj, "of");
-    int days_ok = json_object_get(obj, "days") && json_object_get(obj, "from");
-    int monthly_ok = json_object_get(obj, "day_of_month") && json_object_get(obj, "of");
-    if (days == monthly || (days && !days_ok) || (monthly && !monthly_ok))
-        err(v, "pack.invalid_value", ptr, "a deadline is either {days, from} or {day_of_month, of}");
+    static const char *const forms[] = { "days", "business_days", "without_delay", "as_soon_as_practicable",
+                                         "day_of_month", NULL };
+    int n = 0, monthly = 0;
+    for (int i = 0; forms[i]; i++)
+        if (json_object_get(obj, forms[i])) {
+            n++;
+            monthly = !strcmp(forms[i], "day_of_month");
+        }
+    if (n != 1 || !json_object_get(obj, monthly ? "of" : "from") || json_object_get(obj, monthly ? "from" : "of"))
+        err(v, "pack.invalid_value", ptr, "a deadline is exactly one of {days, from}, {business_days, from}, "
+            "{without_delay: true, from}, {as_soon_as_practicable: true, from} or {day_of_month, of}");
+}
+
+static const char *limit_applies(const json_t *limit)
+{
+    return str_member(limit, "applies");
+}
+
+/* base_amount on a band row: the fixed tax on the part of the amount up to the band's lower limit, so the row
+ * computes base_amount + rate % of the amount exceeding threshold.amount. It needs that lower limit, in the same
+ * currency, and one rate (a base amount computed for filers is not the non-filers' one). */
+static void check_base_amount(vctx_t *v, const json_t *row, const char *ptr, const char *rate1, const char *rate2)
+{
+    const json_t *base = json_object_get(row, "base_amount"), *thr = json_object_get(row, "threshold");
+    const char *applies, *bc, *tc;
+    if (!json_is_object(base))
+        return;
+    if (!thr) {
+        err(v, "pack.missing_field", mez_pointer_join(v->p, ptr, "threshold"),
+            "a row with base_amount needs threshold: the band's lower limit (applies: above or at_or_above)");
+        return;
+    }
+    if (!json_is_object(thr))
+        return;
+    applies = limit_applies(thr);
+    if (applies && strcmp(applies, "above") && strcmp(applies, "at_or_above"))
+        err(v, "pack.invalid_value", mez_pointer_join(v->p, mez_pointer_join(v->p, ptr, "threshold"), "applies"),
+            "a row with base_amount is a band above its threshold: applies must be above or at_or_above, not %s",
+            applies);
+    bc = str_member(base, "currency");
+    tc = str_member(thr, "currency");
+    if (bc && tc && strcmp(bc, tc))
+        err(v, "pack.invalid_value", mez_pointer_join(v->p, mez_pointer_join(v->p, ptr, "base_amount"), "currency"),
+            "base_amount is in %s but the threshold is in %s", bc, tc);
+    if (rate1 && rate2 && is_decimal(rate1) && is_decimal(rate2) && !decimal_equal(rate1, rate2))
+        err(v, "pack.invalid_value", mez_pointer_join(v->p, ptr, "base_amount"),
+            "base_amount is the fixed part for one rate, but filer (%s) and non_filer (%s) differ: give each status "
+            "its own row (rates: {filer: ...} and rates: {non_filer: ...}) with its own base_amount", rate1, rate2);
+}
+
+static void after_withholding_rate(vctx_t *v, const json_t *row, const char *ptr)
+{
+    const json_t *rates = json_object_get(row, "rates");
+    after_dated(v, row, ptr);
+    check_base_amount(v, row, ptr, str_member(rates, "filer"), str_member(rates, "non_filer"));
+}
+
+static void after_tax_rate(vctx_t *v, const json_t *row, const char *ptr)
+{
+    int rate = json_object_get(row, "rate") != NULL, exempt = json_object_get(row, "exempt") != NULL;
+    after_dated(v, row, ptr);
+    if (rate == exempt)
+        err(v, rate ? "pack.invalid_value" : "pack.missing_field", mez_pointer_join(v->p, ptr, "rate"),
+            "a tax rate has exactly one of 'rate' (percent, decimal string) or 'exempt: true' (the law exempts "
+            "it: not the same as a 0 %% rate)");
+    if (rate && !exempt && !json_object_get(row, "basis"))
+        err(v, "pack.missing_field", mez_pointer_join(v->p, ptr, "basis"),
+            "a tax rate with 'rate' needs 'basis': what the rate is applied to");
+    if (exempt && !rate && json_object_get(row, "basis"))
+        err(v, "pack.invalid_value", mez_pointer_join(v->p, ptr, "basis"),
+            "an exemption has no rate, so no basis: leave basis out");
+    if (exempt && !rate && json_object_get(row, "base_amount"))
+        err(v, "pack.invalid_value", mez_pointer_join(v->p, ptr, "base_amount"),
+            "an exemption computes no tax, so no base_amount: leave it out");
+    else
+        check_base_amount(v, row, ptr, NULL, NULL);
+}
+
+static void after_threshold(vctx_t *v, const json_t *row, const char *ptr)
+{
+    int percent = json_object_get(row, "percent") != NULL, combine = json_object_get(row, "combine") != NULL;
+    after_dated(v, row, ptr);
+    if (percent && !combine)
+        err(v, "pack.missing_field", mez_pointer_join(v->p, ptr, "combine"),
+            "a threshold with both amount and percent needs combine: lower_of or higher_of");
+    else if (combine && !percent)
+        err(v, "pack.missing_field", mez_pointer_join(v->p, ptr, "percent"),
+            "combine says how amount and percent make one limit; this threshold has no percent");
+}
+
+static void after_requirement(vctx_t *v, const json_t *row, const char *ptr)
+{
+    after_dated(v, row, ptr);
+    if (json_object_get(row, "count") && json_object_get(row, "amount"))
+        err(v, "pack.invalid_value", mez_pointer_join(v->p, ptr, "amount"),
+            "a requirement sets one figure: 'count' or 'amount', not both (write two requirements)");
 }
 
 static void after_licence_type(vctx_t *v, const json_t *row, const char *ptr)
@@ -529,6 +705,60 @@ static void after_licence_type(vctx_t *v, const json_t *row, const char *ptr)
     if (id && strchr(id, ':') && (strncmp(id, reg, strlen(reg)) || id[strlen(reg)] != ':'))
         err(v, "pack.invalid_id", mez_pointer_join(v->p, ptr, "id"),
             "licence type id '%s' must start with its regulator '%s:'", id, reg);
+}
+
+/* Checks between sections, once every row is known: a regulator's parent_authority is another regulator of the
+ * pack and the chain of parents ends; a tax rate's conditions are obligations of the pack. */
+static void after_pack(vctx_t *v, const json_t *root, const char *ptr)
+{
+    const json_t *regs = json_object_get(root, "regulators"), *rows = json_object_get(root, "tax_rates");
+    const json_t *obls = json_object_get(root, "obligations"), *row, *c;
+    apr_hash_t *parents = apr_hash_make(v->p), *obligations = apr_hash_make(v->p);
+    size_t i, j, n = json_is_array(regs) ? json_array_size(regs) : 0;
+    (void)ptr;
+
+    json_array_foreach(regs, i, row) {
+        const char *id = str_member(row, "id"), *parent = str_member(row, "parent_authority");
+        if (id && parent)
+            apr_hash_set(parents, id, APR_HASH_KEY_STRING, parent);
+    }
+    json_array_foreach(regs, i, row) {
+        const char *id = str_member(row, "id"), *parent = str_member(row, "parent_authority"), *at = parent;
+        const char *pp = mez_pointer_join(v->p, mez_pointer_index(v->p, "/regulators", i), "parent_authority");
+        size_t steps = 0;
+        if (!id || !parent)
+            continue;
+        if (!apr_hash_get(v->regulators, parent, APR_HASH_KEY_STRING)) {
+            err(v, "pack.unknown_regulator", pp, "parent_authority '%s' is not an id in this pack's regulators "
+                "(add the parent authority as a regulator row with its source)", parent);
+            continue;
+        }
+        if (!strcmp(parent, id)) {
+            err(v, "pack.invalid_value", pp, "regulator '%s' cannot be its own parent_authority", id);
+            continue;
+        }
+        while (at && strcmp(at, id) && steps++ <= n)
+            at = apr_hash_get(parents, at, APR_HASH_KEY_STRING);
+        if (at)
+            err(v, "pack.invalid_value", pp, "parent_authority of '%s' leads back to '%s': the chain of parent "
+                "authorities must end", id, id);
+    }
+
+    json_array_foreach(obls, i, row) {
+        const char *id = str_member(row, "id");
+        if (id)
+            apr_hash_set(obligations, id, APR_HASH_KEY_STRING, "");
+    }
+    json_array_foreach(rows, i, row) {
+        const json_t *conds = json_object_get(row, "conditions");
+        json_array_foreach(conds, j, c) {
+            if (json_is_string(c) && !apr_hash_get(obligations, json_string_value(c), APR_HASH_KEY_STRING))
+                err(v, "pack.unknown_obligation",
+                    mez_pointer_index(v->p, mez_pointer_join(v->p, mez_pointer_index(v->p, "/tax_rates", i),
+                                                             "conditions"), j),
+                    "condition '%s' is not an id in this pack's obligations", json_string_value(c));
+        }
+    }
 }
 
 static void after_lawpack(vctx_t *v, const json_t *obj, const char *ptr)
@@ -554,7 +784,19 @@ static void after_lawpack(vctx_t *v, const json_t *obj, const char *ptr)
 static const char *const source_kinds[] = { "statute", "finance_act", "sro", "circular", "rate_card", "gazette",
                                             "list", "secondary", NULL };
 static const char *const payee_classes[] = { "company", "individual", "aop", "any", NULL };
-static const char *const applies_values[] = { "above", "at_or_above", NULL };
+/* Which side of a limit a rule applies on; the law says whether the limit itself is included, so no default. */
+static const char *const applies_values[] = { "above", "at_or_above", "below", "at_or_below", NULL };
+static const char *const taxes[] = { "cit", "vat", NULL };
+static const char *const transaction_types[] = { "occasional_transaction", "wire_transfer", "cash", "cash_carriage",
+                                                 "any", NULL };
+static const char *const directions[] = { "outbound", "inbound", "either", NULL };
+static const char *const combines[] = { "lower_of", "higher_of", NULL };
+static const char *const fee_types[] = { "application", "registration", "annual_supervision", "renewal", NULL };
+static const char *const filings[] = { "online", "paper", NULL };
+
+/* Items of T_LIST fields. */
+static const field_t slug_item = { "item", 0, T_SLUG, NULL };
+static const field_t id_item = { "item", 0, T_ROW_ID, NULL };
 
 static const field_t source_fields[] = {
     { "id", F_REQ, T_ROW_ID, NULL },
@@ -567,14 +809,41 @@ static const field_t source_fields[] = {
 };
 static const table_t source_table = { "source", source_fields, IDS_LOCAL, after_source };
 
-static const field_t amount_fields[] = {
-    { "amount", 0, T_DECIMAL, NULL },
-    { "amount_minor", 0, T_UINT, NULL },
-    { "currency", F_REQ, T_CURRENCY, NULL },
-    { "applies", 0, T_ENUM, applies_values },
+/* A sum of money: a fee, a capital requirement, a band's base amount. */
+#define MONEY_FIELDS \
+    { "amount", 0, T_DECIMAL, NULL }, \
+    { "amount_minor", 0, T_UINT, NULL }, \
+    { "currency", F_REQ, T_CURRENCY, NULL }
+
+static const field_t money_fields[] = {
+    MONEY_FIELDS,
     { NULL, 0, 0, NULL }
 };
-static const table_t amount_table = { "amount", amount_fields, IDS_NONE, after_amount };
+static const table_t money_table = { "amount", money_fields, IDS_NONE, after_amount };
+
+/* A limit: a sum of money and the side of it the rule applies on. */
+static const field_t limit_fields[] = {
+    MONEY_FIELDS,
+    { "applies", F_REQ, T_ENUM, applies_values },
+    { NULL, 0, 0, NULL }
+};
+static const table_t limit_table = { "amount", limit_fields, IDS_NONE, after_amount };
+
+/* A tax rate's limit also says what it is measured on (taxable_income, revenue, ...). */
+static const field_t tax_limit_fields[] = {
+    MONEY_FIELDS,
+    { "applies", F_REQ, T_ENUM, applies_values },
+    { "measure", F_REQ, T_SLUG, NULL },
+    { NULL, 0, 0, NULL }
+};
+static const table_t tax_limit_table = { "threshold", tax_limit_fields, IDS_NONE, after_amount };
+
+static const field_t percent_fields[] = {
+    { "rate", F_REQ, T_PERCENT, NULL },
+    { "of", F_REQ, T_SLUG, NULL },
+    { NULL, 0, 0, NULL }
+};
+static const table_t percent_table = { "percent", percent_fields, IDS_NONE, NULL };
 
 static const field_t law_fields[] = {
     { "lawpack", F_REQ, T_PACK_ID, NULL },
@@ -584,20 +853,30 @@ static const field_t law_fields[] = {
 static const table_t law_table = { "law reference", law_fields, IDS_NONE, NULL };
 
 static const field_t rates_fields[] = {
-    { "filer", 0, T_DECIMAL, NULL },
-    { "non_filer", 0, T_DECIMAL, NULL },
+    { "filer", 0, T_PERCENT, NULL },
+    { "non_filer", 0, T_PERCENT, NULL },
     { NULL, 0, 0, NULL }
 };
 static const table_t rates_table = { "rates mapping", rates_fields, IDS_NONE, after_rates };
 
 static const field_t deadline_fields[] = {
     { "days", 0, T_POSINT, NULL },
+    { "business_days", 0, T_POSINT, NULL },
+    { "without_delay", 0, T_TRUE, NULL },
+    { "as_soon_as_practicable", 0, T_TRUE, NULL },
     { "from", 0, T_SLUG, NULL },
     { "day_of_month", 0, T_DAY_OF_MONTH, NULL },
     { "of", 0, T_SLUG, NULL },
     { NULL, 0, 0, NULL }
 };
 static const table_t deadline_table = { "deadline", deadline_fields, IDS_NONE, after_deadline };
+
+static const field_t retention_fields[] = {
+    { "years", F_REQ, T_POSINT, NULL },
+    { "from", F_REQ, T_SLUG, NULL },
+    { NULL, 0, 0, NULL }
+};
+static const table_t retention_table = { "retention", retention_fields, IDS_NONE, NULL };
 
 /* Every row that states a rule carries these, so they are spelled once. */
 #define ROW_TAIL \
@@ -615,27 +894,54 @@ static const field_t rate_fields[] = {
     { "payment_type", F_REQ, T_SLUG, NULL },
     { "payee_class", F_REQ, T_ENUM, payee_classes },
     { "rates", F_REQ, T_OBJECT, &rates_table },
-    { "threshold", 0, T_OBJECT, &amount_table },
+    { "threshold", 0, T_OBJECT, &limit_table },
+    { "base_amount", 0, T_OBJECT, &money_table },
     { "basis", 0, T_SLUG, NULL },
     { "final_tax", 0, T_BOOL, NULL },
     { "description", 0, T_STRING, NULL },
     ROW_TAIL
 };
-static const table_t rate_table = { "withholding rate", rate_fields, IDS_PACK, after_dated };
+static const table_t rate_table = { "withholding rate", rate_fields, IDS_PACK, after_withholding_rate };
+
+static const field_t tax_rate_fields[] = {
+    { "id", F_REQ, T_ROW_ID, NULL },
+    { "tax", F_REQ, T_ENUM, taxes },
+    { "article", F_REQ, T_STRING, NULL },
+    { "taxpayer_class", F_REQ, T_SLUG, NULL },
+    { "income_class", F_REQ, T_SLUG, NULL },
+    { "rate", 0, T_PERCENT, NULL },
+    { "exempt", 0, T_TRUE, NULL },
+    { "threshold", 0, T_OBJECT, &tax_limit_table },
+    { "base_amount", 0, T_OBJECT, &money_table },
+    { "basis", 0, T_SLUG, NULL },
+    { "excludes", F_NONEMPTY, T_LIST, &slug_item },
+    { "conditions", F_NONEMPTY, T_LIST, &id_item },
+    { "description", 0, T_STRING, NULL },
+    ROW_TAIL
+};
+static const table_t tax_rate_table = { "tax rate", tax_rate_fields, IDS_PACK, after_tax_rate };
 
 static const field_t threshold_fields[] = {
     { "id", F_REQ, T_ROW_ID, NULL },
     { "obligation", F_REQ, T_SLUG, NULL },
-    { "amount", F_REQ, T_OBJECT, &amount_table },
+    { "amount", F_REQ, T_OBJECT, &limit_table },
+    { "percent", 0, T_OBJECT, &percent_table },
+    { "combine", 0, T_ENUM, combines },
+    { "transaction_type", 0, T_ENUM, transaction_types },
+    { "applies_to", F_NONEMPTY, T_LIST, &slug_item },
+    { "counterparty", 0, T_SLUG, NULL },
+    { "direction", 0, T_ENUM, directions },
     { "description", 0, T_STRING, NULL },
     ROW_TAIL
 };
-static const table_t threshold_table = { "threshold", threshold_fields, IDS_PACK, after_dated };
+static const table_t threshold_table = { "threshold", threshold_fields, IDS_PACK, after_threshold };
 
 static const field_t obligation_fields[] = {
     { "id", F_REQ, T_ROW_ID, NULL },
     { "description", F_REQ, T_STRING, NULL },
     { "deadline", 0, T_OBJECT, &deadline_table },
+    { "retention", 0, T_OBJECT, &retention_table },
+    { "channel", 0, T_STRING, NULL },
     { "regulator", 0, T_ROW_ID, NULL },
     ROW_TAIL
 };
@@ -664,11 +970,20 @@ static const field_t list_fields[] = {
 };
 static const table_t list_table = { "list", list_fields, IDS_PACK, NULL };
 
+static const field_t activity_fields[] = {
+    { "id", F_REQ, T_ROW_ID, NULL },
+    { "name", F_REQ, T_STRING, NULL },
+    { "description", 0, T_STRING, NULL },
+    ROW_TAIL
+};
+static const table_t activity_table = { "qualifying activity", activity_fields, IDS_PACK, after_dated };
+
 static const field_t regulator_fields[] = {
     { "id", F_REQ, T_ROW_ID, NULL },
     { "name", F_REQ, T_STRING, NULL },
     { "jurisdiction_id", F_REQ, T_JURISDICTION, NULL },
     { "url", 0, T_URL, NULL },
+    { "parent_authority", 0, T_ROW_ID, NULL },
     { "source", F_REQ, T_SOURCE, NULL },
     { "source_detail", 0, T_STRING, NULL },
     { NULL, 0, 0, NULL }
@@ -678,17 +993,23 @@ static const table_t regulator_table = { "regulator", regulator_fields, IDS_PACK
 static const field_t requirement_fields[] = {
     { "id", F_REQ, T_ROW_ID, NULL },
     { "description", F_REQ, T_STRING, NULL },
+    { "count", 0, T_POSINT, NULL },
+    { "amount", 0, T_OBJECT, &money_table },
     { "law", 0, T_OBJECT, &law_table },
+    { "valid_from", 0, T_DATE, NULL },
+    { "valid_to", 0, T_DATE, NULL },
     { "source", F_REQ, T_SOURCE, NULL },
     { "source_detail", 0, T_STRING, NULL },
     { "conflicts", 0, T_STRING, NULL },
     { NULL, 0, 0, NULL }
 };
-static const table_t requirement_table = { "requirement", requirement_fields, IDS_LOCAL, NULL };
+static const table_t requirement_table = { "requirement", requirement_fields, IDS_LOCAL, after_requirement };
 
 static const field_t fee_fields[] = {
     { "id", F_REQ, T_ROW_ID, NULL },
-    { "amount", F_REQ, T_OBJECT, &amount_table },
+    { "fee_type", 0, T_ENUM, fee_types },
+    { "filing", 0, T_ENUM, filings },
+    { "amount", F_REQ, T_OBJECT, &money_table },
     { "description", 0, T_STRING, NULL },
     { "source", F_REQ, T_SOURCE, NULL },
     { "source_detail", 0, T_STRING, NULL },
@@ -747,12 +1068,14 @@ static const field_t regpack_fields[] = {
     HEADER,
     { "regulators", 0, T_ROWS, &regulator_table },
     { "withholding_rates", 0, T_ROWS, &rate_table },
+    { "tax_rates", 0, T_ROWS, &tax_rate_table },
     { "thresholds", 0, T_ROWS, &threshold_table },
     { "obligations", 0, T_ROWS, &obligation_table },
     { "lists", 0, T_ROWS, &list_table },
+    { "qualifying_activities", 0, T_ROWS, &activity_table },
     { NULL, 0, 0, NULL }
 };
-static const table_t regpack_table = { "regpack", regpack_fields, IDS_NONE, NULL };
+static const table_t regpack_table = { "regpack", regpack_fields, IDS_NONE, after_pack };
 
 static const field_t licensepack_fields[] = {
     HEADER,
@@ -760,7 +1083,7 @@ static const field_t licensepack_fields[] = {
     { "licence_types", 0, T_ROWS, &licence_type_table },
     { NULL, 0, 0, NULL }
 };
-static const table_t licensepack_table = { "licensepack", licensepack_fields, IDS_NONE, NULL };
+static const table_t licensepack_table = { "licensepack", licensepack_fields, IDS_NONE, after_pack };
 
 /* ------------------------------------------------------------------ entry point */
 

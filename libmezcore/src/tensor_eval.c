@@ -1143,7 +1143,9 @@ mez_status_t mez_tensor_evaluate_action(apr_pool_t *p, const mez_tensor_index_t 
                                         mez_state_t *decision_out, mez_problem_t *pb)
 {
     eval_t ev;
-    uint32_t mask = opts && opts->domains ? opts->domains : mez_action_default_domains(a->type);
+    /* The action type says which domains are relevant to it; a zone can only narrow that down to the domains it
+     * enforces (evaluating, say, "trade" for every payment would leave every payment pending for no reason). */
+    uint32_t mask = mez_action_default_domains(a->type) & (opts && opts->domains ? opts->domains : ~UINT32_C(0));
     apr_time_t as_of = end_of_day(a->date);
     mez_state_t states[MEZ_DOMAIN_COUNT], decision;
     mez_tensor_cells_t cells;

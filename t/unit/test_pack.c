@@ -407,6 +407,364 @@ static void test_licensepack(void)
                  "sources: []\n"), "pack.missing_field", "/sources", 7);
 }
 
+/* ------------------------------------------------------------------ the fields the format grew */
+
+/* The 1-based line of the first occurrence of needle in text (the fixtures' expected lines). */
+static int line_at(const char *text, const char *needle)
+{
+    const char *at = strstr(text, needle);
+    int line = 1;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+    for (const char *c = text; c < at; c++)
+        line += *c == '\n';
+    return line;
+}
+
+/* invalid() with the line where needle is in the text. */
+static void invalid_at(const char *text, const char *code, const char *pointer, const char *needle)
+{
+    invalid(text, code, pointer, line_at(text, needle));
+}
+
+/* One regpack using every key added for ae-adgm, kz-aifc and pk: tax rates (a rate with a measured threshold,
+ * excludes, conditions and a band base amount; an exemption), qualifying activities, thresholds with transaction
+ * type, classes, counterparty, direction and a percent limit, every deadline form, retention, channel, and
+ * regulators with a parent authority. */
+static const char REGPACK_EXT[] =
+    "format: mez-regpack/1\n"
+    "id: t-ext\n"
+    "jurisdiction_id: ae-adgm\n"
+    "domain: tax\n"
+    "title: Test extensions\n"
+    "as_of_date: \"2025-07-01\"\n"
+    "sources:\n"
+    "  - {id: ct-law, title: Corporate Tax Law, kind: statute}\n"
+    "regulators:\n"
+    "  - {id: ae-cbuae, name: Central Bank, jurisdiction_id: ae, source: ct-law}\n"
+    "  - {id: ae-fiu, name: FIU, jurisdiction_id: ae, parent_authority: ae-cbuae, source: ct-law}\n"
+    "withholding_rates:\n"
+    "  - id: salary-band-3\n"
+    "    section: \"149(1)\"\n"
+    "    payment_type: salary\n"
+    "    payee_class: individual\n"
+    "    rates: {filer: \"11\", non_filer: \"11.0\"}\n"
+    "    threshold: {amount: \"1200000\", currency: PKR, applies: above}\n"
+    "    base_amount: {amount: \"6000\", currency: PKR}\n"
+    "    valid_from: \"2025-07-01\"\n"
+    "    source: ct-law\n"
+    "  - id: sukuk-small\n"
+    "    section: \"151(1A)\"\n"
+    "    payment_type: profit_on_debt\n"
+    "    payee_class: individual\n"
+    "    rates: {filer: \"10\"}\n"
+    "    threshold: {amount: \"1000000\", currency: PKR, applies: at_or_below}\n"
+    "    valid_from: \"2025-07-01\"\n"
+    "    source: ct-law\n"
+    "tax_rates:\n"
+    "  - id: ct-9-above\n"
+    "    tax: cit\n"
+    "    article: \"3(1)(b)\"\n"
+    "    taxpayer_class: taxable_person\n"
+    "    income_class: taxable_income\n"
+    "    rate: \"9\"\n"
+    "    threshold: {amount: \"375000\", currency: AED, applies: above, measure: taxable_income}\n"
+    "    base_amount: {amount: \"0\", currency: AED}\n"
+    "    excludes: [qualifying_free_zone_person, mne_group_member]\n"
+    "    conditions: [substance]\n"
+    "    basis: taxable_income_portion\n"
+    "    valid_from: \"2023-06-01\"\n"
+    "    source: ct-law\n"
+    "  - id: vat-exempt\n"
+    "    tax: vat\n"
+    "    article: \"6\"\n"
+    "    taxpayer_class: aifc_participant\n"
+    "    income_class: financial_services_turnover\n"
+    "    exempt: true\n"
+    "    valid_from: \"2015-12-07\"\n"
+    "    valid_to: \"2066-01-01\"\n"
+    "    source: ct-law\n"
+    "thresholds:\n"
+    "  - id: de-minimis\n"
+    "    obligation: qfzp_de_minimis\n"
+    "    amount: {amount: \"5000000\", currency: AED, applies: above}\n"
+    "    percent: {rate: \"5\", of: total_revenue}\n"
+    "    combine: lower_of\n"
+    "    valid_from: \"2023-06-01\"\n"
+    "    source: ct-law\n"
+    "  - id: offshore\n"
+    "    obligation: threshold_transaction_report\n"
+    "    transaction_type: wire_transfer\n"
+    "    applies_to: [financial_institution, dnfbp]\n"
+    "    counterparty: offshore_zone\n"
+    "    direction: either\n"
+    "    amount: {amount: \"5000000\", currency: KZT, applies: at_or_above}\n"
+    "    valid_from: \"2015-10-30\"\n"
+    "    source: ct-law\n"
+    "obligations:\n"
+    "  - id: substance\n"
+    "    description: Keep adequate substance\n"
+    "    valid_from: \"2023-06-01\"\n"
+    "    source: ct-law\n"
+    "  - id: str\n"
+    "    description: Report without delay\n"
+    "    deadline: {without_delay: true, from: suspicion}\n"
+    "    channel: goAML\n"
+    "    regulator: ae-fiu\n"
+    "    valid_from: \"2019-02-10\"\n"
+    "    source: ct-law\n"
+    "  - id: sar\n"
+    "    description: Report as soon as practicable\n"
+    "    deadline: {as_soon_as_practicable: true, from: internal_notification}\n"
+    "    valid_from: \"2015-10-21\"\n"
+    "    source: ct-law\n"
+    "  - id: ctr\n"
+    "    description: Report within seven working days\n"
+    "    deadline: {business_days: 7, from: transaction}\n"
+    "    valid_from: \"2024-11-21\"\n"
+    "    source: ct-law\n"
+    "  - id: records\n"
+    "    description: Keep records five years\n"
+    "    retention: {years: 5, from: end_of_relationship_or_transaction}\n"
+    "    valid_from: \"2019-02-10\"\n"
+    "    source: ct-law\n"
+    "  - id: aml-return\n"
+    "    description: Annual return\n"
+    "    deadline: {day_of_month: 30, of: april_following_year}\n"
+    "    valid_from: \"2020-02-01\"\n"
+    "    source: ct-law\n"
+    "qualifying_activities:\n"
+    "  - id: qa-logistics\n"
+    "    name: Logistics services\n"
+    "    valid_from: \"2023-06-01\"\n"
+    "    source: ct-law\n"
+    "    conflicts: \"MD 229/2025 changed the list\"\n";
+
+static void test_regpack_extensions_valid(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_pack_kind_t kind = 0;
+    mez_status_t rv = validate(REGPACK_EXT, &pb, NULL, &kind);
+    if (rv != MEZ_OK)
+        fprintf(stderr, "\nunexpected %s: %s\n", pb.code, pb.detail);
+    CU_ASSERT_EQUAL(rv, MEZ_OK);
+    CU_ASSERT_EQUAL(kind, MEZ_PACK_REG);
+    /* A rate of exactly 100 is a percentage; the other limit kinds are accepted on any limit. */
+    CU_ASSERT_EQUAL(validate(edit(REGPACK_EXT, "rate: \"9\"", "rate: \"100.00\""), &pb, NULL, NULL), MEZ_OK);
+    CU_ASSERT_EQUAL(validate(edit(REGPACK_EXT, "combine: lower_of", "combine: higher_of"), &pb, NULL, NULL), MEZ_OK);
+    CU_ASSERT_EQUAL(validate(edit(REGPACK_EXT, "applies: at_or_above}", "applies: below}"), &pb, NULL, NULL), MEZ_OK);
+    CU_ASSERT_EQUAL(validate(edit(REGPACK_EXT, "base_amount: {amount: \"6000\", currency: PKR}",
+                                  "base_amount: {amount_minor: 600000, currency: PKR}"), &pb, NULL, NULL), MEZ_OK);
+}
+
+static void test_regpack_extensions_errors(void)
+{
+    const char *t = REGPACK_EXT, *x;
+
+    /* withholding_rates: rates are percentages; base_amount needs a lower limit, its currency, one rate. */
+    invalid_at(edit(t, "filer: \"11\"", "filer: \"110\""), "pack.invalid_value", "/withholding_rates/0/rates/filer",
+               "filer: \"110\"");
+    invalid_at(edit(t, "filer: \"11\"", "filer: 11"), "pack.invalid_decimal", "/withholding_rates/0/rates/filer",
+               "filer: 11");
+    x = edit(t, "    threshold: {amount: \"1200000\", currency: PKR, applies: above}\n", "");
+    invalid_at(x, "pack.missing_field", "/withholding_rates/0/threshold", "  - id: salary-band-3");
+    x = edit(t, "currency: PKR, applies: above}", "currency: PKR, applies: below}");
+    invalid_at(x, "pack.invalid_value", "/withholding_rates/0/threshold/applies", "applies: below}");
+    x = edit(t, "base_amount: {amount: \"6000\", currency: PKR}", "base_amount: {amount: \"6000\", currency: AED}");
+    invalid_at(x, "pack.invalid_value", "/withholding_rates/0/base_amount/currency", "amount: \"6000\"");
+    x = edit(t, "non_filer: \"11.0\"", "non_filer: \"22\"");
+    invalid_at(x, "pack.invalid_value", "/withholding_rates/0/base_amount", "base_amount: {amount: \"6000\"");
+    x = edit(t, "base_amount: {amount: \"6000\", currency: PKR}", "base_amount: {amount: \"6000\", currency: PKR, "
+             "applies: above}");
+    invalid_at(x, "pack.unknown_key", "/withholding_rates/0/base_amount/applies", "applies: above}\n    valid");
+    x = edit(t, "currency: PKR, applies: at_or_below}", "currency: PKR}");
+    invalid_at(x, "pack.missing_field", "/withholding_rates/1/threshold/applies", "amount: \"1000000\"");
+    x = edit(t, "currency: PKR, applies: at_or_below}", "currency: PKR, applies: up_to}");
+    invalid_at(x, "pack.invalid_value", "/withholding_rates/1/threshold/applies", "applies: up_to");
+
+    /* tax_rates */
+    invalid_at(edit(t, "    tax: cit\n", ""), "pack.missing_field", "/tax_rates/0/tax", "  - id: ct-9-above");
+    invalid_at(edit(t, "tax: cit", "tax: income"), "pack.invalid_value", "/tax_rates/0/tax", "tax: income");
+    invalid_at(edit(t, "    article: \"3(1)(b)\"\n", "    article: 3\n"), "pack.invalid_type", "/tax_rates/0/article",
+               "article: 3");
+    invalid_at(edit(t, "rate: \"9\"", "rate: \"9%\""), "pack.invalid_decimal", "/tax_rates/0/rate", "rate: \"9%\"");
+    invalid_at(edit(t, "rate: \"9\"", "rate: \"100.5\""), "pack.invalid_value", "/tax_rates/0/rate",
+               "rate: \"100.5\"");
+    x = edit(t, "    rate: \"9\"\n", "");
+    invalid_at(x, "pack.missing_field", "/tax_rates/0/rate", "  - id: ct-9-above");
+    x = edit(t, "    exempt: true\n", "    exempt: true\n    rate: \"0\"\n");
+    invalid_at(x, "pack.invalid_value", "/tax_rates/1/rate", "rate: \"0\"");
+    invalid_at(edit(t, "exempt: true", "exempt: false"), "pack.invalid_value", "/tax_rates/1/exempt",
+               "exempt: false");
+    invalid_at(edit(t, "exempt: true", "exempt: \"yes\""), "pack.invalid_type", "/tax_rates/1/exempt",
+               "exempt: \"yes\"");
+    invalid_at(edit(t, "    basis: taxable_income_portion\n", ""), "pack.missing_field", "/tax_rates/0/basis",
+               "  - id: ct-9-above");
+    x = edit(t, "    exempt: true\n", "    exempt: true\n    basis: taxable_turnover\n");
+    invalid_at(x, "pack.invalid_value", "/tax_rates/1/basis", "basis: taxable_turnover");
+    x = edit(t, "    exempt: true\n", "    exempt: true\n    base_amount: {amount: \"1\", currency: KZT}\n");
+    invalid_at(x, "pack.invalid_value", "/tax_rates/1/base_amount", "base_amount: {amount: \"1\"");
+    invalid_at(edit(t, ", measure: taxable_income}", "}"), "pack.missing_field", "/tax_rates/0/threshold/measure",
+               "amount: \"375000\"");
+    invalid_at(edit(t, "measure: taxable_income", "measure: Taxable-Income"), "pack.invalid_value",
+               "/tax_rates/0/threshold/measure", "measure: Taxable");
+    invalid_at(edit(t, "base_amount: {amount: \"0\", currency: AED}", "base_amount: {amount: \"0\", currency: USD}"),
+               "pack.invalid_value", "/tax_rates/0/base_amount/currency", "amount: \"0\", currency: USD");
+    invalid_at(edit(t, "excludes: [qualifying_free_zone_person, mne_group_member]", "excludes: []"),
+               "pack.missing_field", "/tax_rates/0/excludes", "excludes: []");
+    invalid_at(edit(t, "excludes: [qualifying_free_zone_person, mne_group_member]",
+                    "excludes: [qualifying_free_zone_person, qualifying_free_zone_person]"),
+               "pack.invalid_value", "/tax_rates/0/excludes/1", "excludes:");
+    invalid_at(edit(t, "excludes: [qualifying_free_zone_person, mne_group_member]", "excludes: qualifying"),
+               "pack.invalid_type", "/tax_rates/0/excludes", "excludes: qualifying");
+    invalid_at(edit(t, "conditions: [substance]", "conditions: [substance-test]"), "pack.unknown_obligation",
+               "/tax_rates/0/conditions/0", "conditions:");
+    invalid_at(edit(t, "conditions: [substance]", "conditions: [Substance]"), "pack.invalid_id",
+               "/tax_rates/0/conditions/0", "conditions:");
+    invalid_at(edit(t, "    tax: vat\n", "    tax: vat\n    slabs: []\n"), "pack.unknown_key", "/tax_rates/1/slabs",
+               "slabs: []");
+
+    /* thresholds */
+    invalid_at(edit(t, "    combine: lower_of\n", ""), "pack.missing_field", "/thresholds/0/combine",
+               "  - id: de-minimis");
+    invalid_at(edit(t, "    percent: {rate: \"5\", of: total_revenue}\n", ""), "pack.missing_field",
+               "/thresholds/0/percent", "  - id: de-minimis");
+    invalid_at(edit(t, "combine: lower_of", "combine: min"), "pack.invalid_value", "/thresholds/0/combine",
+               "combine: min");
+    invalid_at(edit(t, "percent: {rate: \"5\", of: total_revenue}", "percent: {rate: \"5\"}"), "pack.missing_field",
+               "/thresholds/0/percent/of", "percent: {rate");
+    invalid_at(edit(t, "percent: {rate: \"5\", of: total_revenue}", "percent: {rate: \"500\", of: total_revenue}"),
+               "pack.invalid_value", "/thresholds/0/percent/rate", "percent: {rate");
+    invalid_at(edit(t, "percent: {rate: \"5\", of: total_revenue}", "percent: \"5\""), "pack.invalid_type",
+               "/thresholds/0/percent", "percent: \"5\"");
+    invalid_at(edit(t, "transaction_type: wire_transfer", "transaction_type: swift"), "pack.invalid_value",
+               "/thresholds/1/transaction_type", "transaction_type: swift");
+    invalid_at(edit(t, "applies_to: [financial_institution, dnfbp]", "applies_to: [financial_institution, DNFBP]"),
+               "pack.invalid_value", "/thresholds/1/applies_to/1", "applies_to:");
+    invalid_at(edit(t, "applies_to: [financial_institution, dnfbp]", "applies_to: financial_institution"),
+               "pack.invalid_type", "/thresholds/1/applies_to", "applies_to:");
+    invalid_at(edit(t, "counterparty: offshore_zone", "counterparty: [offshore_zone]"), "pack.invalid_type",
+               "/thresholds/1/counterparty", "counterparty:");
+    invalid_at(edit(t, "direction: either", "direction: both"), "pack.invalid_value", "/thresholds/1/direction",
+               "direction: both");
+
+    /* obligations: deadline forms, retention, channel */
+    x = edit(t, "{without_delay: true, from: suspicion}", "{without_delay: false, from: suspicion}");
+    invalid_at(x, "pack.invalid_value", "/obligations/1/deadline/without_delay", "without_delay: false");
+    x = edit(t, "{without_delay: true, from: suspicion}", "{without_delay: true}");
+    invalid_at(x, "pack.invalid_value", "/obligations/1/deadline", "deadline: {without_delay");
+    x = edit(t, "{without_delay: true, from: suspicion}", "{without_delay: true, days: 7, from: suspicion}");
+    invalid_at(x, "pack.invalid_value", "/obligations/1/deadline", "deadline: {without_delay");
+    x = edit(t, "{as_soon_as_practicable: true, from: internal_notification}",
+             "{as_soon_as_practicable: 1, from: internal_notification}");
+    invalid_at(x, "pack.invalid_type", "/obligations/2/deadline/as_soon_as_practicable", "as_soon_as_practicable: 1");
+    x = edit(t, "{business_days: 7, from: transaction}", "{business_days: 0, from: transaction}");
+    invalid_at(x, "pack.invalid_value", "/obligations/3/deadline/business_days", "business_days: 0");
+    x = edit(t, "{business_days: 7, from: transaction}", "{business_days: 7, of: following_month}");
+    invalid_at(x, "pack.invalid_value", "/obligations/3/deadline", "deadline: {business_days");
+    x = edit(t, "{business_days: 7, from: transaction}", "{working_days: 7, from: transaction}");
+    invalid_at(x, "pack.unknown_key", "/obligations/3/deadline/working_days", "working_days");
+    x = edit(t, "{day_of_month: 30, of: april_following_year}", "{day_of_month: 30, from: april_following_year}");
+    invalid_at(x, "pack.invalid_value", "/obligations/5/deadline", "deadline: {day_of_month");
+    x = edit(t, "retention: {years: 5, from: end_of_relationship_or_transaction}", "retention: {years: 5}");
+    invalid_at(x, "pack.missing_field", "/obligations/4/retention/from", "retention:");
+    x = edit(t, "retention: {years: 5, from: end_of_relationship_or_transaction}",
+             "retention: {years: \"5\", from: end_of_relationship_or_transaction}");
+    invalid_at(x, "pack.invalid_type", "/obligations/4/retention/years", "retention:");
+    x = edit(t, "retention: {years: 5, from: end_of_relationship_or_transaction}",
+             "retention: {months: 60, from: end_of_relationship_or_transaction}");
+    invalid_at(x, "pack.unknown_key", "/obligations/4/retention/months", "retention:");
+    invalid_at(edit(t, "channel: goAML", "channel: [goAML]"), "pack.invalid_type", "/obligations/1/channel",
+               "channel:");
+
+    /* qualifying_activities */
+    invalid_at(edit(t, "    name: Logistics services\n", ""), "pack.missing_field", "/qualifying_activities/0/name",
+               "  - id: qa-logistics");
+    invalid_at(edit(t, "    source: ct-law\n    conflicts: \"MD", "    conflicts: \"MD"), "pack.missing_source",
+               "/qualifying_activities/0/source", "  - id: qa-logistics");
+    invalid_at(edit(t, "  - id: qa-logistics", "  - id: str"), "pack.duplicate_id", "/qualifying_activities/0/id",
+               "  - id: str\n    name");
+
+    /* regulators: parent_authority names another regulator of the pack, without a loop */
+    x = edit(t, "parent_authority: ae-cbuae", "parent_authority: ae-mof");
+    invalid_at(x, "pack.unknown_regulator", "/regulators/1/parent_authority", "parent_authority: ae-mof");
+    x = edit(t, "parent_authority: ae-cbuae", "parent_authority: ae-fiu");
+    invalid_at(x, "pack.invalid_value", "/regulators/1/parent_authority", "parent_authority: ae-fiu");
+    x = edit(t, "jurisdiction_id: ae, source: ct-law}\n  - {id: ae-fiu",
+             "jurisdiction_id: ae, parent_authority: ae-fiu, source: ct-law}\n  - {id: ae-fiu");
+    invalid_at(x, "pack.invalid_value", "/regulators/0/parent_authority", "parent_authority: ae-fiu");
+}
+
+/* The licensepack keys added for ae-adgm and kz-aifc: requirement counts, amounts and dates; fee types and filing. */
+static const char LICENSEPACK_EXT[] =
+    "format: mez-licensepack/1\n"
+    "id: t-aifc\n"
+    "jurisdiction_id: kz-aifc\n"
+    "domain: licensing\n"
+    "title: Test licences\n"
+    "as_of_date: \"2025-07-01\"\n"
+    "sources:\n"
+    "  - {id: regs, title: Companies Regulations, kind: statute}\n"
+    "regulators:\n"
+    "  - {id: kz-afsa, name: AFSA, jurisdiction_id: kz-aifc, source: regs}\n"
+    "  - {id: kz-aifc-registrar, name: Registrar, jurisdiction_id: kz-aifc, parent_authority: kz-afsa, source: regs}\n"
+    "licence_types:\n"
+    "  - id: kz-aifc-registrar:public-company\n"
+    "    name: Public Company\n"
+    "    regulator: kz-aifc-registrar\n"
+    "    requirements:\n"
+    "      - {id: min-directors, description: At least two directors, count: 2, source: regs}\n"
+    "      - id: min-share-capital\n"
+    "        description: Minimum share capital\n"
+    "        amount: {amount: \"100000\", currency: USD}\n"
+    "        valid_to: \"2025-08-19\"\n"
+    "        source: regs\n"
+    "      - id: min-share-capital-2025\n"
+    "        description: Minimum share capital\n"
+    "        amount: {amount: \"50000\", currency: USD}\n"
+    "        valid_from: \"2025-08-19\"\n"
+    "        source: regs\n"
+    "    fees:\n"
+    "      - {id: registration-online, fee_type: registration, filing: online,\n"
+    "         amount: {amount: \"300\", currency: USD}, source: regs}\n"
+    "      - {id: annual, fee_type: annual_supervision, amount: {amount: \"1000\", currency: USD}, source: regs}\n"
+    "    valid_from: \"2018-01-01\"\n"
+    "    source: regs\n";
+
+static void test_licensepack_extensions(void)
+{
+    mez_problem_t pb = { 0 };
+    const char *t = LICENSEPACK_EXT, *x;
+    mez_status_t rv = validate(t, &pb, NULL, NULL);
+    if (rv != MEZ_OK)
+        fprintf(stderr, "\nunexpected %s: %s\n", pb.code, pb.detail);
+    CU_ASSERT_EQUAL(rv, MEZ_OK);
+
+    invalid_at(edit(t, "count: 2", "count: 0"), "pack.invalid_value", "/licence_types/0/requirements/0/count",
+               "count: 0");
+    invalid_at(edit(t, "count: 2", "count: \"2\""), "pack.invalid_type", "/licence_types/0/requirements/0/count",
+               "count: \"2\"");
+    invalid_at(edit(t, "count: 2", "count: 2, amount: {amount: \"1\", currency: USD}"), "pack.invalid_value",
+               "/licence_types/0/requirements/0/amount", "count: 2");
+    invalid_at(edit(t, "amount: {amount: \"100000\", currency: USD}", "amount: {amount: 100000, currency: USD}"),
+               "pack.invalid_decimal", "/licence_types/0/requirements/1/amount/amount", "amount: {amount: 100000");
+    invalid_at(edit(t, "amount: {amount: \"100000\", currency: USD}",
+                    "amount: {amount: \"100000\", currency: USD, applies: at_or_above}"),
+               "pack.unknown_key", "/licence_types/0/requirements/1/amount/applies", "applies: at_or_above");
+    invalid_at(edit(t, "valid_to: \"2025-08-19\"", "valid_to: \"2025-19-08\""), "pack.invalid_date",
+               "/licence_types/0/requirements/1/valid_to", "valid_to: \"2025-19-08\"");
+    x = edit(t, "        valid_from: \"2025-08-19\"\n",
+             "        valid_from: \"2025-08-19\"\n        valid_to: \"2024-01-01\"\n");
+    invalid_at(x, "pack.invalid_period", "/licence_types/0/requirements/2/valid_to", "valid_to: \"2024-01-01\"");
+    invalid_at(edit(t, "fee_type: registration,", "fee_type: registration_online,"), "pack.invalid_value",
+               "/licence_types/0/fees/0/fee_type", "fee_type: registration_online");
+    invalid_at(edit(t, "filing: online", "filing: portal"), "pack.invalid_value", "/licence_types/0/fees/0/filing",
+               "filing: portal");
+    invalid_at(edit(t, "amount: {amount: \"300\", currency: USD}", "amount: {amount: \"300\", currency: USD, "
+                    "applies: above}"), "pack.unknown_key", "/licence_types/0/fees/0/amount/applies", "applies: above");
+    invalid_at(edit(t, "parent_authority: kz-afsa", "parent_authority: kz-gov"), "pack.unknown_regulator",
+               "/regulators/1/parent_authority", "parent_authority: kz-gov");
+}
+
 /* ------------------------------------------------------------------ lawpack digest vectors */
 
 static void test_lawpack_digest_vectors(void)
@@ -785,6 +1143,12 @@ void unit_register_pack(void)
     CU_add_test(s, "regpack: each error with its code, pointer and line", test_regpack_errors);
     CU_add_test(s, "regpack: a float rate is pack.float_not_allowed", test_regpack_float_refused_on_load);
     CU_add_test(s, "licensepack: valid and its errors", test_licensepack);
+    CU_add_test(s, "regpack: tax rates, bands, thresholds, deadlines, retention, parents (valid)",
+                test_regpack_extensions_valid);
+    CU_add_test(s, "regpack: each invalid form of the added fields, with code, pointer and line",
+                test_regpack_extensions_errors);
+    CU_add_test(s, "licensepack: requirement counts, amounts and dates; fee types and filing",
+                test_licensepack_extensions);
     CU_add_test(s, "vector: lawpack digest v1 (anchor)", test_lawpack_digest_vectors);
     CU_add_test(s, "vector: MCF SHA-256 basic (anchor)", test_mcf_vector);
     CU_add_test(s, "lawpack: load, XSD, digest over canonical manifest and raw XML", test_lawpack_load_and_digest);

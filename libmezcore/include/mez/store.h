@@ -9,7 +9,7 @@
 #include "mez/problem.h"
 
 /* The schema version this build expects; /readyz answers 503 until the database has it. */
-#define MEZ_SCHEMA_VERSION 1
+#define MEZ_SCHEMA_VERSION 2
 
 typedef struct mez_db_t {
     const apr_dbd_driver_t *driver;
@@ -67,5 +67,11 @@ mez_status_t mez_db_migrate(apr_pool_t *p, mez_db_t *db, const char *sql_dir, in
 mez_status_t mez_store_credential_insert(apr_pool_t *p, mez_db_t *db, const char *credential_id,
                                          const char *issuer, const char *digest, const char *body,
                                          int *already_recorded, mez_problem_t *pb);
+
+/* Records a compliance evaluation (subject_id and attestation_digest may be NULL). */
+mez_status_t mez_store_evaluation_insert(apr_pool_t *p, mez_db_t *db, const char *action_type,
+                                         const char *jurisdiction, const char *subject_id, const char *decision,
+                                         const char *commitment, const char *digest,
+                                         const char *attestation_digest, const char *body, mez_problem_t *pb);
 
 #endif

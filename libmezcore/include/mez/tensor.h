@@ -319,7 +319,8 @@ mez_status_t mez_tensor_index_build(apr_pool_t *p, const json_t *const *packs, s
 size_t mez_tensor_index_size(const mez_tensor_index_t *ix);
 
 typedef struct mez_tensor_eval_options_t {
-    uint32_t domains;         /* the zone's domains (MEZ_DOMAIN_BIT set); 0: mez_action_default_domains().
+    uint32_t domains;         /* the zone's domains (MEZ_DOMAIN_BIT set), intersected with
+                               * mez_action_default_domains() of the action; 0: those defaults alone.
                                * sanctions is always evaluated: its hard block cannot be configured away */
 } mez_tensor_eval_options_t;
 

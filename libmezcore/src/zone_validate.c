@@ -1,0 +1,382 @@
+/* zone_validate.c: typed validation of zone.yaml and profile files with the rules of schemas/zone.schema.json
+ * and schemas/profile.schema.json, written out per field (no schema engine), each problem at its file and line. */
+#include <stdarg.h>
+#include <string.h>
+#include <apr_strings.h>
+#include "zone_int.h"
+
+/* ------------------------------------------------------------------ collecting problems */
+
+void mez_zone_vctx_init(mez_zone_vctx_t *c, apr_pool_t *p, const mez_yaml_doc_t *doc, const char *area,
+                        const mez_zone_options_t *opts)
+{
+    memset(c, 0, sizeof(*c));
+    c->p = p;
+    c->doc = doc;
+    c->area = area;
+    c->opts = opts;
+}
+
+void mez_zone_note(const mez_zone_options_t *opts, const mez_problem_t *pr)
+{
+    int max = opts && opts->max_problems > 0 ? opts->max_problems : 100;
+    if (opts && opts->problems && opts->problems->nelts < max)
+        *(mez_problem_t *)apr_array_push(opts->problems) = *pr;
+}
+
+void mez_zone_vfail(mez_zone_vctx_t *c, const char *what, const char *pointer, const char *fmt, ...)
+{
+    mez_problem_t pr = { 0 };
+    va_list ap;
+    const char *msg;
+    va_start(ap, fmt);
+    msg = apr_pvsprintf(c->p, fmt, ap);
+    va_end(ap);
+    mez_yaml_problem(&pr, c->p, c->doc, apr_pstrcat(c->p, c->area, ".", what, NULL), pointer, "%s", msg);
+    if (c->failures++ == 0)
+        c->first = pr;
+    mez_zone_note(c->opts, &pr);
+}
+
+mez_status_t mez_zone_vresult(const mez_zone_vctx_t *c, mez_problem_t *pb)
+{
+    if (!c->failures)
+        return MEZ_OK;
+    if (pb)
+        *pb = c->first;
+    return MEZ_EINVAL;
+}
+
+/* ------------------------------------------------------------------ field checks */
+
+/* Schemas' $defs/id: ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$ */
+int mez_zone_id_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return 0;
+    return 1;
+}
+
+static const char *type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "a mapping";
+    case JSON_ARRAY: return "a list";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER: return "an integer";
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    case JSON_NULL: return "null";
+    }
+    return "a value";
+}
+
+static int in_list(const char *const *list, const char *key)
+{
+    for (; list && *list; list++)
+        if (!strcmp(*list, key))
+            return 1;
+    return 0;
+}
+
+/* Refuses members not in allowed and reports each required one that is missing (at the object itself). */
+static void members(mez_zone_vctx_t *c, const json_t *obj, const char *ptr, const char *what,
+                    const char *const *allowed, const char *const *required)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)obj, key, v) {
+        if (!in_list(allowed, key))
+            mez_zone_vfail(c, "unknown_key", mez_pointer_join(c->p, ptr, key), "unknown key '%s' in %s", key, what);
+    }
+    for (; required && *required; required++)
+        if (!json_object_get(obj, *required))
+            mez_zone_vfail(c, "missing_field", ptr, "%s needs '%s'", what, *required);
+}
+
+/* A member that must be a string (non-empty when nonempty); NULL when absent or wrong (reported). */
+static const char *string_member(mez_zone_vctx_t *c, const json_t *obj, const char *ptr, const char *name,
+                                 int nonempty)
+{
+    const json_t *v = json_object_get(obj, name);
+    const char *mp = mez_pointer_join(c->p, ptr, name);
+    if (!v)
+        return NULL;
+    if (!json_is_string(v)) {
+        mez_zone_vfail(c, "invalid_type", mp, "'%s' must be a string, not %s", name, type_name(v));
+        return NULL;
+    }
+    if (nonempty && json_string_length(v) == 0) {
+        mez_zone_vfail(c, "invalid_value", mp, "'%s' must not be empty", name);
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+static const char *id_member(mez_zone_vctx_t *c, const json_t *obj, const char *ptr, const char *name)
+{
+    const char *s = string_member(c, obj, ptr, name, 0);
+    if (s && !mez_zone_id_ok(s)) {
+        mez_zone_vfail(c, "invalid_value", mez_pointer_join(c->p, ptr, name),
+                       "'%s' is not an id (a-z, 0-9 and '-', at most 63, not starting or ending with '-')", s);
+        return NULL;
+    }
+    return s;
+}
+
+static void format_member(mez_zone_vctx_t *c, const json_t *obj, const char *format)
+{
+    const char *s = string_member(c, obj, "", "format", 0);
+    if (s && strcmp(s, format))
+        mez_zone_vfail(c, "invalid_value", "/format", "format is '%s', expected '%s'", s, format);
+}
+
+typedef enum { ITEM_STRING, ITEM_ID, ITEM_DOMAIN, ITEM_MODULE, ITEM_PATH } item_kind_t;
+
+/* ^[a-z]+(\.[a-z]+)?$ : a module, or a module's part ("mass.treasury"). */
+static int module_ok(const char *s)
+{
+    int dots = 0, run = 0;
+    for (; *s; s++) {
+        if (*s == '.') {
+            if (!run || dots++)
+                return 0;
+            run = 0;
+        }
+        else if (*s >= 'a' && *s <= 'z') {
+            run++;
+        }
+        else {
+            return 0;
+        }
+    }
+    return run > 0;
+}
+
+/* A list member of unique strings of one kind; min_items 1 refuses an empty list. Returns the valid items
+ * (const char *), or NULL when the member is absent or not a list. */
+static apr_array_header_t *list_member(mez_zone_vctx_t *c, const json_t *obj, const char *ptr, const char *name,
+                                       item_kind_t kind, int min_items)
+{
+    const json_t *v = json_object_get(obj, name), *item;
+    const char *lp = mez_pointer_join(c->p, ptr, name);
+    apr_array_header_t *out;
+    size_t i;
+    if (!v)
+        return NULL;
+    if (!json_is_array(v)) {
+        mez_zone_vfail(c, "invalid_type", lp, "'%s' must be a list, not %s", name, type_name(v));
+        return NULL;
+    }
+    if (min_items && json_array_size(v) == 0)
+        mez_zone_vfail(c, "invalid_value", lp, "'%s' must not be empty", name);
+    out = apr_array_make(c->p, (int)json_array_size(v) + 1, sizeof(const char *));
+    json_array_foreach(v, i, item) {
+        const char *ip = mez_pointer_index(c->p, lp, i), *s;
+        int dup = 0;
+        if (!json_is_string(item)) {
+            mez_zone_vfail(c, "invalid_type", ip, "each entry of '%s' must be a string, not %s", name,
+                           type_name(item));
+            continue;
+        }
+        s = json_string_value(item);
+        for (size_t j = 0; j < i && !dup; j++) {
+            const json_t *o = json_array_get(v, j);
+            dup = json_is_string(o) && json_equal((json_t *)o, (json_t *)item);
+        }
+        if (dup) {
+            mez_zone_vfail(c, "duplicate_value", ip, "'%s' is listed twice in '%s'", s, name);
+            continue;
+        }
+        switch (kind) {
+        case ITEM_STRING:
+            if (!*s) {
+                mez_zone_vfail(c, "invalid_value", ip, "an entry of '%s' is empty", name);
+                continue;
+            }
+            break;
+        case ITEM_ID:
+            if (!mez_zone_id_ok(s)) {
+                mez_zone_vfail(c, "invalid_value", ip, "'%s' is not an id (a-z, 0-9 and '-')", s);
+                continue;
+            }
+            break;
+        case ITEM_DOMAIN:
+            if (!mez_pack_domain_known(s)) {
+                mez_zone_vfail(c, "unknown_domain", ip, "'%s' is not a compliance domain of the tensor", s);
+                continue;
+            }
+            break;
+        case ITEM_MODULE:
+            if (!module_ok(s)) {
+                mez_zone_vfail(c, "invalid_value", ip, "'%s' is not a module name (a-z, optionally '.part')", s);
+                continue;
+            }
+            break;
+        case ITEM_PATH:
+            /* Paths are joined under the zone directory: one that could leave it would let a zone file pull in
+             * anything on the machine. */
+            if (!mez_pack_path_ok(s)) {
+                mez_zone_vfail(c, "invalid_path", ip,
+                               "'%s' must be a relative path inside the zone directory (no '..', '.', '//' or '\\')",
+                               s);
+                continue;
+            }
+            break;
+        }
+        *(const char **)apr_array_push(out) = s;
+    }
+    return out;
+}
+
+static int object_member(mez_zone_vctx_t *c, const json_t *obj, const char *ptr, const char *name,
+                         const json_t **out)
+{
+    const json_t *v = json_object_get(obj, name);
+    *out = NULL;
+    if (!v)
+        return 0;
+    if (!json_is_object(v)) {
+        mez_zone_vfail(c, "invalid_type", mez_pointer_join(c->p, ptr, name), "'%s' must be a mapping, not %s", name,
+                       type_name(v));
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+static int root_is_object(mez_zone_vctx_t *c, const char *what)
+{
+    if (!json_is_object(c->doc->root)) {
+        mez_zone_vfail(c, "invalid_type", "", "%s must be a mapping, not %s", what, type_name(c->doc->root));
+        return 0;
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------------ zone.yaml */
+
+static const char *const zone_keys[] = { "format", "zone_id", "zone_name", "jurisdiction_id", "jurisdiction_stack",
+                                         "profile", "compliance_domains", "packs", "sanctions_imports", "lockfile",
+                                         NULL };
+static const char *const zone_required[] = { "format", "zone_id", "zone_name", "jurisdiction_id", "profile", "packs",
+                                             NULL };
+static const char *const pack_lists[] = { "lawpacks", "regpacks", "licensepacks", NULL };
+
+static void sanctions_imports(mez_zone_vctx_t *c, const json_t *root)
+{
+    static const char *const keys[] = { "list", "format", "description", NULL };
+    static const char *const required[] = { "list", "format", NULL };
+    const json_t *v = json_object_get(root, "sanctions_imports"), *item;
+    size_t i;
+    if (!v)
+        return;
+    if (!json_is_array(v)) {
+        mez_zone_vfail(c, "invalid_type", "/sanctions_imports", "'sanctions_imports' must be a list, not %s",
+                       type_name(v));
+        return;
+    }
+    json_array_foreach(v, i, item) {
+        const char *ip = mez_pointer_index(c->p, "/sanctions_imports", i), *format;
+        if (!json_is_object(item)) {
+            mez_zone_vfail(c, "invalid_type", ip, "a sanctions import must be a mapping, not %s", type_name(item));
+            continue;
+        }
+        members(c, item, ip, "a sanctions import", keys, required);
+        string_member(c, item, ip, "list", 0);
+        string_member(c, item, ip, "description", 0);
+        format = string_member(c, item, ip, "format", 0);
+        /* The only official list format mez imports so far; another needs its own importer first. */
+        if (format && strcmp(format, "un-consolidated-xml"))
+            mez_zone_vfail(c, "invalid_value", mez_pointer_join(c->p, ip, "format"),
+                           "'%s' is not a sanctions list format mez imports (un-consolidated-xml)", format);
+    }
+}
+
+mez_status_t mez_zone_validate(apr_pool_t *p, const mez_yaml_doc_t *doc, const mez_zone_options_t *opts,
+                               mez_problem_t *pb)
+{
+    mez_zone_vctx_t c;
+    const json_t *root = doc->root, *packs;
+    const char *jid, *lockfile;
+    apr_array_header_t *stack;
+
+    mez_zone_vctx_init(&c, p, doc, "zone", opts);
+    if (!root_is_object(&c, "a zone file"))
+        return mez_zone_vresult(&c, pb);
+    members(&c, root, "", "a zone", zone_keys, zone_required);
+    format_member(&c, root, MEZ_ZONE_FORMAT);
+    id_member(&c, root, "", "zone_id");
+    string_member(&c, root, "", "zone_name", 1);
+    jid = id_member(&c, root, "", "jurisdiction_id");
+    stack = list_member(&c, root, "", "jurisdiction_stack", ITEM_ID, 1);
+    id_member(&c, root, "", "profile");
+    list_member(&c, root, "", "compliance_domains", ITEM_DOMAIN, 1);
+    if (object_member(&c, root, "", "packs", &packs)) {
+        members(&c, packs, "/packs", "'packs'", pack_lists, NULL);
+        for (int i = 0; pack_lists[i]; i++)
+            list_member(&c, packs, "/packs", pack_lists[i], ITEM_PATH, 0);
+    }
+    sanctions_imports(&c, root);
+    lockfile = string_member(&c, root, "", "lockfile", 1);
+    if (lockfile && !mez_pack_path_ok(lockfile))
+        mez_zone_vfail(&c, "invalid_path", "/lockfile",
+                       "'%s' must be a relative path inside the zone directory (no '..', '.', '//' or '\\')",
+                       lockfile);
+    /* The stack names the layers of law the zone's packs come from; the zone's own jurisdiction is one. */
+    if (jid && stack && stack->nelts) {
+        int found = 0;
+        for (int i = 0; i < stack->nelts && !found; i++)
+            found = !strcmp(APR_ARRAY_IDX(stack, i, const char *), jid);
+        if (!found)
+            mez_zone_vfail(&c, "jurisdiction_not_in_stack", "/jurisdiction_stack",
+                           "the zone's jurisdiction '%s' is not in its jurisdiction_stack", jid);
+    }
+    return mez_zone_vresult(&c, pb);
+}
+
+/* ------------------------------------------------------------------ profiles */
+
+static const char *const profile_keys[] = { "format", "id", "name", "description", "compliance_domains",
+                                            "pack_domains", "modules", NULL };
+
+mez_status_t mez_profile_validate(apr_pool_t *p, const mez_yaml_doc_t *doc, const mez_zone_options_t *opts,
+                                  mez_problem_t *pb)
+{
+    mez_zone_vctx_t c;
+    const json_t *root = doc->root, *pd;
+
+    mez_zone_vctx_init(&c, p, doc, "profile", opts);
+    if (!root_is_object(&c, "a profile"))
+        return mez_zone_vresult(&c, pb);
+    /* Every member is required: a profile is small, and a missing selection would silently mean "none". */
+    members(&c, root, "", "a profile", profile_keys, profile_keys);
+    format_member(&c, root, MEZ_PROFILE_FORMAT);
+    id_member(&c, root, "", "id");
+    string_member(&c, root, "", "name", 1);
+    string_member(&c, root, "", "description", 1);
+    list_member(&c, root, "", "compliance_domains", ITEM_DOMAIN, 1);
+    if (object_member(&c, root, "", "pack_domains", &pd)) {
+        members(&c, pd, "/pack_domains", "'pack_domains'", pack_lists, pack_lists);
+        for (int i = 0; pack_lists[i]; i++)
+            list_member(&c, pd, "/pack_domains", pack_lists[i], ITEM_DOMAIN, 0);
+    }
+    list_member(&c, root, "", "modules", ITEM_MODULE, 0);
+    return mez_zone_vresult(&c, pb);
+}
+
+/* Reads a list the validation above has accepted (every item a string). */
+apr_array_header_t *mez_zone_strings(apr_pool_t *p, const json_t *list)
+{
+    apr_array_header_t *out = apr_array_make(p, (int)json_array_size(list) + 1, sizeof(const char *));
+    const json_t *item;
+    size_t i;
+    json_array_foreach(list, i, item)
+        *(const char **)apr_array_push(out) = json_string_value(item);
+    return out;
+}

@@ -1,0 +1,168 @@
+/* mod_mez_compliance.c: POST /v1/compliance/evaluate: the zone's tensor decides an action against the packs
+ * loaded at start-up, the evaluation (and, when asked, a signed ComplianceAttestation) is recorded, then answered. */
+#include <string.h>
+#include <apr_strings.h>
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "mez/digest.h"
+#include "mez/json.h"
+#include "mez/tensor.h"
+#include "mez/vc.h"
+#include "mez/zone.h"
+#include "mod_mez.h"
+
+APLOG_USE_MODULE(mez);
+
+/* The attestation says what was decided and commits to the full evaluation by its digest, so the credential
+ * stays small while the evaluation record it points at can be produced and checked later. */
+static json_t *attestation_subject(const json_t *req, const json_t *result, const char *evaluation_digest)
+{
+    const json_t *subject = json_object_get(req, "subject");
+    const json_t *subject_id = json_object_get(subject, "id");
+    json_t *states = json_object(), *domains = json_object_get(result, "domains");
+    const char *name;
+    json_t *d;
+    json_object_foreach(domains, name, d) {
+        const char *st = json_string_value(json_object_get(d, "state"));
+        if (st && strcmp(st, "not_applicable"))
+            json_object_set_new(states, name, json_string(st));
+    }
+    json_t *s = json_pack("{s:s,s:O,s:O,s:O,s:o,s:O,s:s}", "type", "ComplianceEvaluation",
+                          "action_type", json_object_get(result, "action_type"),
+                          "jurisdiction", json_object_get(result, "jurisdiction"),
+                          "date", json_object_get(result, "date"), "domains", states,
+                          "decision", json_object_get(result, "decision"), "evaluation", evaluation_digest);
+    json_object_set(s, "commitment", json_object_get(result, "commitment"));
+    if (json_is_string(subject_id))
+        json_object_set(s, "id", (json_t *)subject_id);
+    return s;
+}
+
+int mez_compliance_post_config(apr_pool_t *pconf, server_rec *s, mez_srv_conf_t *sc)
+{
+    const mez_zone_t *zone = sc->zone;
+    apr_array_header_t *models;
+    mez_tensor_index_t *ix;
+    mez_problem_t pb = { 0 };
+    uint32_t domains = 0;
+
+    if (!zone || sc->tensor_index)
+        return OK;
+    /* Built once from the packs that passed the lock check; the index is only read afterwards, by every
+     * thread of every child, so evaluation takes no lock and touches no file. */
+    models = apr_array_make(pconf, zone->packs->nelts, sizeof(const json_t *));
+    for (int i = 0; i < zone->packs->nelts; i++) {
+        const mez_zone_pack_t *zp = &APR_ARRAY_IDX(zone->packs, i, mez_zone_pack_t);
+        if (zp->pack && zp->pack->model)
+            APR_ARRAY_PUSH(models, const json_t *) = zp->pack->model;
+    }
+    if (mez_tensor_index_build(pconf, (const json_t *const *)models->elts, (size_t)models->nelts, &ix, &pb)
+            != MEZ_OK) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "zone %s: the packs cannot be indexed for evaluation: %s (%s%s%s)",
+                     sc->zone_id, pb.detail ? pb.detail : "", pb.code ? pb.code : "", pb.pointer ? " at " : "",
+                     pb.pointer ? pb.pointer : "");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    for (int i = 0; zone->compliance_domains && i < zone->compliance_domains->nelts; i++) {
+        mez_domain_t d;
+        if (mez_domain_parse(pconf, APR_ARRAY_IDX(zone->compliance_domains, i, const char *), NULL, &d, &pb) == MEZ_OK)
+            domains |= MEZ_DOMAIN_BIT(d);
+    }
+    sc->tensor_index = ix;
+    sc->tensor_domains = domains;
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "zone %s: %d packs indexed for evaluation (%lu rows and lists)",
+                 sc->zone_id, models->nelts, (unsigned long)mez_tensor_index_size(ix));
+    return OK;
+}
+
+int mez_post_evaluate(request_rec *r, mez_srv_conf_t *sc)
+{
+    mez_problem_t pb = { 0 };
+    mez_tensor_eval_options_t eo = { 0 };
+    json_t *body, *action_doc, *result, *attest, *vc = NULL, *answer;
+    mez_state_t decision;
+    const char *canon, *vc_canon = NULL, *subject_id = NULL, *evaluation_digest, *vc_digest = NULL;
+    mez_digest_t d;
+    mez_db_t *db;
+    mez_db_tx_t *tx;
+    int want_attestation = 0;
+
+    if (!sc->key || !sc->zone_id) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 503, "zone.not_configured", NULL,
+                    "this server has no MezZone/MezKeyFile configuration");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (!sc->tensor_index) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 503, "zone.no_packs", NULL,
+                    "this zone has no packs loaded (MezZoneFile): nothing to evaluate against");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (mez_read_json_body(r, &body, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (!json_is_object(body)) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 400, "request.not_an_object", "", "the body must be a JSON object");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    /* "attest" belongs to the request, not to the action the tensor reads. */
+    attest = json_object_get(body, "attest");
+    if (attest && !json_is_boolean(attest)) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "request.invalid_type", "/attest", "'attest' must be true or false");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    want_attestation = json_is_true(attest);
+    action_doc = mez_json_pool_own(r->pool, json_copy(body));
+    json_object_del(action_doc, "attest");
+
+    eo.domains = sc->tensor_domains;
+    if (mez_tensor_evaluate(r->pool, sc->tensor_index, action_doc, &eo, &result, &decision, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (mez_json_canonicalize(r->pool, result, &canon, NULL, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    mez_digest_sha256(canon, strlen(canon), &d);
+    evaluation_digest = mez_digest_format(r->pool, &d);
+    subject_id = json_string_value(json_object_get(json_object_get(body, "subject"), "id"));
+
+    if (want_attestation) {
+        mez_vc_proof_options_t po = { 0 };
+        json_t *cred = json_pack("{s:[s],s:[s,s],s:s,s:o}", "@context", MEZ_VC_CONTEXT_V2, "type",
+                                 "VerifiableCredential", "ComplianceAttestation", "validFrom",
+                                 mez_time_now_rfc3339(r->pool), "credentialSubject",
+                                 attestation_subject(body, result, evaluation_digest));
+        mez_json_pool_own(r->pool, cred);
+        po.verification_method = sc->verification_method;
+        if (mez_vc_issue(r->pool, cred, sc->key, sc->did, &po, &vc, &pb) != MEZ_OK
+            || mez_json_canonicalize(r->pool, vc, &vc_canon, NULL, &pb) != MEZ_OK)
+            return mez_send_problem(r, &pb, NULL);
+        mez_digest_sha256(vc_canon, strlen(vc_canon), &d);
+        vc_digest = mez_digest_format(r->pool, &d);
+    }
+
+    /* The evaluation and its attestation are kept in one transaction before anything is answered. */
+    if (!(db = mez_request_db(r))) {
+        mez_problem(&pb, r->pool, MEZ_EIO, 503, "db.unreachable", NULL, "no database connection available");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (mez_db_begin(r->pool, db, &tx, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (mez_store_evaluation_insert(r->pool, db, json_string_value(json_object_get(result, "action_type")),
+                                    json_string_value(json_object_get(result, "jurisdiction")), subject_id,
+                                    mez_state_name(decision), json_string_value(json_object_get(result, "commitment")),
+                                    evaluation_digest, vc_digest, canon, &pb) != MEZ_OK
+        || (vc && mez_store_credential_insert(r->pool, db, NULL, sc->did, vc_digest, vc_canon, NULL, &pb) != MEZ_OK)
+        || mez_db_commit(r->pool, tx, &pb) != MEZ_OK) {
+        mez_db_rollback(r->pool, tx);
+        return mez_send_problem(r, &pb, NULL);
+    }
+
+    apr_table_setn(r->notes, "mez-action", "compliance.evaluate");
+    apr_table_setn(r->notes, "mez-decision", mez_state_name(decision));
+    if (vc_digest)
+        apr_table_setn(r->notes, "mez-credential-digest", vc_digest);
+    answer = json_pack("{s:O,s:s}", "evaluation", result, "evaluation_digest", evaluation_digest);
+    if (vc)
+        json_object_set(answer, "attestation", vc);
+    /* A denial is an answer, not an error: 422 with the per-domain result (DESIGN §4). */
+    return mez_send_json(r, decision == MEZ_STATE_NON_COMPLIANT ? HTTP_UNPROCESSABLE_ENTITY : HTTP_OK, answer);
+}

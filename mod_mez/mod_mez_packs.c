@@ -1,0 +1,312 @@
+/* mod_mez_packs.c: the zone's packs: loaded once in post_config, refused when stack.lock does not match, stored in
+ * the zone's CAS, then served read-only (GET /v1/packs, /v1/packs/{digest}, /v1/laws/{eId}) without file I/O. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <apr_hash.h>
+#include <apr_strings.h>
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "unixd.h"
+#include "mez/cas.h"
+#include "mez/json.h"
+#include "mez/pack.h"
+#include "mez/zone.h"
+#include "mod_mez.h"
+
+APLOG_USE_MODULE(mez);
+
+#define PACKS_PREFIX "/v1/packs/"
+#define LAWS_PREFIX  "/v1/laws/"
+
+/* ---------------------------------------------------------------- start-up */
+
+/* Logs every problem collected (or the one in pb) at EMERG: what an operator reads when httpd will not start. */
+static void log_problems(server_rec *s, const char *what, const apr_array_header_t *problems, const mez_problem_t *pb)
+{
+    if (!problems || !problems->nelts) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "%s: %s: %s", what, pb->code ? pb->code : "error",
+                     pb->detail ? pb->detail : "");
+        return;
+    }
+    for (int i = 0; i < problems->nelts; i++) {
+        const mez_problem_t *pr = &APR_ARRAY_IDX(problems, i, mez_problem_t);
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "%s: %s: %s", what, pr->code, pr->detail);
+    }
+}
+
+/* The CAS is written by the parent, which runs as root; the children (the httpd User) must be able to read it
+ * and, for imports, to write it, so what start-up creates is handed to that user, as mod_md does with its store. */
+static void give_to_httpd_user(apr_pool_t *p, server_rec *s, const char *path)
+{
+    if (geteuid() != 0)
+        return;
+    if (chown(path, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, errno, s, "cannot hand %s to the httpd user", path);
+}
+
+/* Stores every pack of the zone in <datadir>/cas/<type>/<hex>, so a zone's content can be exported as witness
+ * bundles and checked by others with exactly the bytes the lock pins. */
+static int store_packs(apr_pool_t *ptemp, server_rec *s, mez_srv_conf_t *sc, const mez_zone_t *zone)
+{
+    mez_problem_t pb = { 0 };
+    mez_cas_t *cas;
+    const char *cas_dir = apr_pstrcat(ptemp, sc->data_dir, "/cas", NULL);
+
+    if (mez_cas_open(ptemp, sc->data_dir, 1, &cas, &pb) != MEZ_OK) {
+        log_problems(s, apr_psprintf(ptemp, "zone %s: MezDataDir %s", zone->zone_id, sc->data_dir), NULL, &pb);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    give_to_httpd_user(ptemp, s, cas_dir);
+    for (int i = 0; i < zone->packs->nelts; i++) {
+        const mez_pack_t *pack = APR_ARRAY_IDX(zone->packs, i, mez_zone_pack_t).pack;
+        const char *type = mez_pack_kind_name(pack->kind), *bytes;
+        size_t len;
+        if (mez_pack_artifact(ptemp, pack, &bytes, &len, &pb) != MEZ_OK
+            || mez_cas_put(ptemp, cas, type, bytes, len, &pack->digest, NULL, &pb) != MEZ_OK) {
+            log_problems(s, apr_psprintf(ptemp, "zone %s: cannot store %s %s in the CAS", zone->zone_id, type,
+                                         pack->id), NULL, &pb);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        give_to_httpd_user(ptemp, s, apr_pstrcat(ptemp, cas_dir, "/", type, NULL));
+        give_to_httpd_user(ptemp, s, apr_pstrcat(ptemp, cas_dir, "/", type, "/",
+                                                 mez_digest_hex(ptemp, &pack->digest), NULL));
+    }
+    return OK;
+}
+
+static int has_lawpacks(const mez_zone_t *zone)
+{
+    for (int i = 0; i < zone->packs->nelts; i++)
+        if (APR_ARRAY_IDX(zone->packs, i, mez_zone_pack_t).kind == MEZ_PACK_LAW)
+            return 1;
+    return 0;
+}
+
+/* Loads one zone: zone.yaml, profile, packs (validated, AKN against MezAknSchema), then stack.lock. */
+static int load_zone(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s, mez_srv_conf_t *sc, apr_hash_t *schemas,
+                     mez_zone_t **out)
+{
+    mez_zone_options_t opts = { 0 };
+    mez_problem_t pb = { 0 };
+    const char *what = apr_psprintf(ptemp, "MezZoneFile %s", sc->zone_file);
+    mez_zone_t *zone;
+    int rc;
+
+    opts.profile_dir = sc->profile_dir;
+    opts.problems = apr_array_make(ptemp, 8, sizeof(mez_problem_t));
+    opts.max_problems = 50;
+    if (sc->akn_schema_file) {
+        /* The compiled schema is only needed while lawpacks are validated, so it lives in ptemp. */
+        const mez_akn_schema_t *schema = apr_hash_get(schemas, sc->akn_schema_file, APR_HASH_KEY_STRING);
+        if (!schema) {
+            if (mez_akn_schema_load(ptemp, sc->akn_schema_file, &schema, &pb) != MEZ_OK) {
+                log_problems(s, apr_psprintf(ptemp, "MezAknSchema %s", sc->akn_schema_file), NULL, &pb);
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+            apr_hash_set(schemas, sc->akn_schema_file, APR_HASH_KEY_STRING, schema);
+        }
+        opts.akn_schema = schema;
+    }
+    if (mez_zone_load(pconf, sc->zone_file, &opts, &zone, &pb) != MEZ_OK) {
+        log_problems(s, what, opts.problems, &pb);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (strcmp(zone->zone_id, sc->zone_id)) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "%s is zone '%s', but MezZone (%s:%u) says '%s'", what,
+                     zone->zone_id, sc->defn_name, sc->defn_line, sc->zone_id);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (has_lawpacks(zone) && !opts.akn_schema) {
+        /* The lock guarantees the acts are the bytes `mez lock` validated; production still wants to see it. */
+        if (sc->mode == MEZ_MODE_PRODUCTION) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "%s: zone %s has lawpacks and MezMode production: set "
+                         "MezAknSchema to akomantoso30.xsd so they are validated at start-up", what, zone->zone_id);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "%s: no MezAknSchema: lawpacks are indexed but not validated "
+                     "against Akoma Ntoso (their digests are still checked against stack.lock)", what);
+    }
+    apr_array_clear(opts.problems);
+    if (mez_zone_verify_lock(ptemp, zone, &opts, &pb) != MEZ_OK) {
+        log_problems(s, apr_psprintf(ptemp, "zone %s refuses to start (%s)", zone->zone_id, zone->lock_path),
+                     opts.problems, &pb);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (sc->data_dir && (rc = store_packs(ptemp, s, sc, zone)) != OK)
+        return rc;
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "zone %s: profile %s, %d packs verified against %s (%s)%s",
+                 zone->zone_id, zone->profile->id, zone->packs->nelts, zone->lock_path,
+                 mez_digest_format(ptemp, &zone->lock_digest), sc->data_dir ? ", stored in the CAS" : "");
+    *out = zone;
+    return OK;
+}
+
+int mez_packs_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
+{
+    /* Virtual hosts that inherit one MezZoneFile share one loaded zone. */
+    apr_hash_t *loaded = apr_hash_make(ptemp), *schemas = apr_hash_make(ptemp);
+    server_rec *orphan = NULL;
+
+    /* libxml2's global set-up, before any child or thread exists (it is not thread-safe itself). */
+    mez_pack_global_init();
+    for (server_rec *v = s; v; v = v->next) {
+        mez_srv_conf_t *sc = mez_srv_conf(v);
+        const char *key;
+        mez_zone_t *zone;
+        int rc;
+
+        sc->zone = NULL;
+        if (!sc->zone_file)
+            continue;
+        /* A virtual host that serves no zone may inherit the main server's MezZoneFile: nothing to load there. */
+        if (!sc->zone_id) {
+            orphan = orphan ? orphan : v;
+            continue;
+        }
+        key = apr_pstrcat(ptemp, sc->zone_file, "\n", sc->profile_dir ? sc->profile_dir : "", "\n",
+                          sc->akn_schema_file ? sc->akn_schema_file : "", "\n", sc->zone_id, "\n",
+                          sc->data_dir ? sc->data_dir : "", NULL);
+        if ((zone = apr_hash_get(loaded, key, APR_HASH_KEY_STRING))) {
+            sc->zone = zone;
+            continue;
+        }
+        if ((rc = load_zone(pconf, ptemp, v, sc, schemas, &zone)) != OK)
+            return rc;
+        apr_hash_set(loaded, key, APR_HASH_KEY_STRING, zone);
+        sc->zone = zone;
+    }
+    if (orphan && !apr_hash_count(loaded)) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, orphan, "MezZoneFile %s is set but no server has MezZone (the "
+                     "zone's id)", mez_srv_conf(orphan)->zone_file);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+/* ---------------------------------------------------------------- answers */
+
+/* Sets a strong ETag and answers 304 when the client has it: packs are content-addressed, so it never goes stale
+ * while the server runs. Returns OK to go on with the answer. */
+static int etag(request_rec *r, const char *tag)
+{
+    apr_table_setn(r->headers_out, "ETag", apr_pstrcat(r->pool, "\"", tag, "\"", NULL));
+    return ap_meets_conditions(r);
+}
+
+static json_t *pack_summary(apr_pool_t *p, const mez_pack_t *pack)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "type", mez_pack_kind_name(pack->kind), "id", pack->id,
+                     "jurisdiction_id", pack->jurisdiction_id, "domain", pack->domain, "as_of_date", pack->as_of_date,
+                     "digest", mez_pack_digest_string(p, pack), "title", pack->title);
+}
+
+int mez_get_packs(request_rec *r, mez_srv_conf_t *sc)
+{
+    const mez_zone_t *zone = sc->zone;
+    json_t *list = json_array(), *body;
+    int rc;
+
+    if (!zone)
+        return mez_send_json(r, HTTP_OK, json_pack("{s:o}", "packs", list));
+    if ((rc = etag(r, mez_digest_format(r->pool, &zone->lock_digest))) != OK) {
+        json_decref(list);
+        return rc;
+    }
+    for (int i = 0; i < zone->packs->nelts; i++)
+        json_array_append_new(list, pack_summary(r->pool, APR_ARRAY_IDX(zone->packs, i, mez_zone_pack_t).pack));
+    body = json_pack("{s:s,s:s,s:o}", "zone_id", zone->zone_id, "stack_lock",
+                     mez_digest_format(r->pool, &zone->lock_digest), "packs", list);
+    return mez_send_json(r, HTTP_OK, body);
+}
+
+int mez_get_pack(request_rec *r, mez_srv_conf_t *sc)
+{
+    const char *name = r->uri + strlen(PACKS_PREFIX);
+    const mez_zone_pack_t *zp;
+    mez_problem_t pb = { 0 };
+    json_t *manifest;
+    int rc;
+
+    if (mez_zone_pack_by_digest(r->pool, sc->zone, name, &zp, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if ((rc = etag(r, mez_pack_digest_string(r->pool, zp->pack))) != OK)
+        return rc;
+    /* The manifest deep-copies what it takes from the shared model, so this request owns all of it. */
+    if (mez_pack_manifest(r->pool, zp->pack, &manifest, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    return mez_send_json(r, HTTP_OK, json_incref(manifest));
+}
+
+/* ?lawpack=<id> is the only parameter: it chooses among lawpacks that share an eId. */
+static mez_status_t law_args(request_rec *r, const char **lawpack, mez_problem_t *pb)
+{
+    char *args, *tok, *state = NULL;
+    *lawpack = NULL;
+    if (!r->args || !*r->args)
+        return MEZ_OK;
+    args = apr_pstrdup(r->pool, r->args);
+    for (tok = apr_strtok(args, "&", &state); tok; tok = apr_strtok(NULL, "&", &state)) {
+        char *eq = strchr(tok, '=');
+        if (eq)
+            *eq++ = '\0';
+        if (strcmp(tok, "lawpack") || !eq || !*eq || ap_unescape_url(eq) != OK)
+            return mez_problem(pb, r->pool, MEZ_EINVAL, 400, "request.invalid_parameter", NULL,
+                               "the only query parameter here is lawpack=<lawpack id>");
+        *lawpack = eq;
+    }
+    return MEZ_OK;
+}
+
+/* The lawpack document a section is in, as lawpack.yaml names it (documents[].path, relative to the lawpack: the
+ * server's own file names are nobody's business), and that document's FRBR work URI. */
+static const json_t *law_document(const mez_pack_t *law, const char *document)
+{
+    const json_t *docs = json_object_get(law->model, "documents"), *d;
+    size_t i, n = document ? strlen(document) : 0;
+    json_array_foreach(docs, i, d) {
+        const char *path = json_string_value(json_object_get(d, "path"));
+        size_t k = path ? strlen(path) : 0;
+        if (k && (!strcmp(path, document)
+                  || (n > k && document[n - k - 1] == '/' && !strcmp(document + n - k, path))))
+            return d;
+    }
+    return NULL;
+}
+
+static json_t *string_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+int mez_get_law(request_rec *r, mez_srv_conf_t *sc)
+{
+    const char *eid = r->uri + strlen(LAWS_PREFIX), *lawpack_id, *work = NULL, *document = NULL;
+    const json_t *doc;
+    const mez_pack_t *law;
+    const mez_akn_section_t *sec;
+    mez_problem_t pb = { 0 };
+    json_t *source, *body;
+    int rc;
+
+    if (law_args(r, &lawpack_id, &pb) != MEZ_OK
+        || mez_zone_law(r->pool, sc->zone, eid, lawpack_id, &law, &sec, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if ((rc = etag(r, apr_pstrcat(r->pool, mez_pack_digest_string(r->pool, law), "#", sec->eid, NULL))) != OK)
+        return rc;
+    if ((doc = law_document(law, sec->document))) {
+        document = json_string_value(json_object_get(doc, "path"));
+        work = json_string_value(json_object_get(doc, "frbr_work"));
+    }
+    source = json_pack("{s:s,s:i}", "document", document ? document : "", "line", sec->line);
+    if (work)
+        json_object_set_new(source, "frbr_work", json_string(work));
+    body = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:o}", "lawpack", law->id, "lawpack_digest",
+                     mez_pack_digest_string(r->pool, law), "eId", sec->eid, "element", sec->element,
+                     "num", string_or_null(sec->num), "heading", string_or_null(sec->heading), "text", sec->text,
+                     "source", source);
+    return mez_send_json(r, HTTP_OK, body);
+}

@@ -1,0 +1,110 @@
+# test_compliance.py: POST /v1/compliance/evaluate on the shipped pk-sifc zone (packs/pk with its stack.lock):
+# a payment to a proscribed organisation is denied (422, an answer not an error), a non-filer's payment carries
+# the higher withholding rate citing its section, domains without evidence stay pending, "attest": true issues a
+# ComplianceAttestation that verifies, every evaluation is recorded, and bad input changes nothing.
+import json
+import os
+import shutil
+
+import pytest
+import yaml
+
+from mez_harness import assert_problem
+
+ZONE_ID = "pk-sifc"
+
+
+@pytest.fixture(scope="module")
+def pk_zone(module_zones, driver, mez_env):
+    dest = os.path.join(mez_env.new_dir("pkc"), "pk")
+    shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), dest)
+    return module_zones(driver, zone_id=ZONE_ID, zone_file=os.path.join(dest, "zone.yaml"))
+
+
+def payment(payee, status, payment_type="services", amount="1000000"):
+    return {"action": {"type": "payment", "date": "2026-01-15", "jurisdiction": "pk-sifc",
+                       "payment_type": payment_type, "amount": {"amount": amount, "currency": "PKR"}},
+            "subject": {"id": "did:example:payer", "name": "Karachi Traders (Pvt) Ltd", "entity_class": "company",
+                        "filer_status": "filer"},
+            "counterparty": {"id": "did:example:payee", "name": payee, "entity_class": "company",
+                             "filer_status": status}}
+
+
+def proscribed_name(mez_env):
+    with open(os.path.join(mez_env.source_dir, "packs", "pk", "regpacks", "pk-proscribed.yaml")) as f:
+        entry = yaml.safe_load(f)["lists"][0]["entries"][0]
+    return entry["id"], entry["name"]
+
+
+def test_non_filer_gets_the_higher_rate(pk_zone):
+    f = pk_zone.post("/v1/compliance/evaluate", json=payment("Indus Consulting", "filer"))
+    n = pk_zone.post("/v1/compliance/evaluate", json=payment("Indus Consulting", "non_filer"))
+    assert f.status_code == 200 and n.status_code == 200, (f.text, n.text)
+    wf, wn = f.json()["evaluation"]["withholding"][0], n.json()["evaluation"]["withholding"][0]
+    assert wf["section"] == wn["section"] == "153(1)(b)"
+    assert float(wn["rate"]) > float(wf["rate"])
+    assert wn["law"]["eid"].startswith("sec_153") and wn["source"]["url"]
+    # The cited section is served by the same zone.
+    law = pk_zone.get("/v1/laws/" + wn["law"]["eid"])
+    assert law.status_code == 200 and law.json()["num"]
+
+
+def test_pending_without_evidence_and_compliant_with_it(pk_zone):
+    body = payment("Indus Consulting", "filer")
+    r = pk_zone.post("/v1/compliance/evaluate", json=body).json()["evaluation"]
+    assert r["domains"]["kyc"]["state"] == "pending" and r["decision"] == "pending"
+    body["evidence"] = {"kyc": {"state": "compliant"}, "aml": {"state": "compliant"}}
+    r = pk_zone.post("/v1/compliance/evaluate", json=body).json()["evaluation"]
+    assert r["domains"]["kyc"]["state"] == "compliant"
+
+
+def test_proscribed_payee_is_denied_with_an_attestation(pk_zone, mez_env, tmp_path):
+    entry_id, name = proscribed_name(mez_env)
+    before_e, before_c = pk_zone.count("mez_evaluation"), pk_zone.count("mez_credential")
+    body = payment(name, "filer")
+    body["attest"] = True
+    r = pk_zone.post("/v1/compliance/evaluate", json=body)
+    assert r.status_code == 422, r.text
+    assert r.headers["Content-Type"].startswith("application/json")
+    out = r.json()
+    assert out["evaluation"]["decision"] == "non_compliant"
+    assert entry_id in str(out["evaluation"]["domains"]["sanctions"]["reasons"])
+    vc = out["attestation"]
+    assert "ComplianceAttestation" in vc["type"] and vc["issuer"] == pk_zone.did
+    assert vc["credentialSubject"]["decision"] == "non_compliant"
+    assert vc["credentialSubject"]["evaluation"] == out["evaluation_digest"]
+    assert pk_zone.post("/v1/credentials/verify", json={"verifiableCredential": vc}).status_code == 200
+    assert pk_zone.count("mez_evaluation") == before_e + 1
+    assert pk_zone.count("mez_credential") == before_c + 1
+
+
+@pytest.mark.parametrize("mutate,status,code", [
+    (lambda b: b["action"].update(type="teleport"), 422, "tensor."),
+    (lambda b: b["action"]["amount"].update(amount=1000.5), 422, "tensor."),
+    (lambda b: b.update(attest="yes"), 422, "request.invalid_type"),
+    (lambda b: b["action"].update(jurisdiction="xx-nowhere"), 422, "tensor."),
+    (lambda b: b.update(surprise=1), 422, "tensor."),
+])
+def test_bad_input_changes_nothing(pk_zone, mutate, status, code):
+    before = pk_zone.count("mez_evaluation")
+    body = payment("Indus Consulting", "filer")
+    mutate(body)
+    r = pk_zone.post("/v1/compliance/evaluate", json=body)
+    problem = assert_problem(r, r.status_code)
+    assert 400 <= r.status_code < 500 and problem["code"].startswith(code), problem
+    assert pk_zone.count("mez_evaluation") == before
+
+
+def test_zone_without_packs_answers_503(zone):
+    r = zone.post("/v1/compliance/evaluate", json=payment("Indus Consulting", "filer"))
+    assert_problem(r, 503, "zone.no_packs")
+
+
+def test_answers_match_the_openapi_document(pk_zone, mez_env):
+    from test_openapi import check
+    with open(os.path.join(mez_env.source_dir, "openapi", "mez.openapi.json")) as f:
+        spec = json.load(f)
+    entry_id, name = proscribed_name(mez_env)
+    for body in (payment("Indus Consulting", "non_filer"), dict(payment(name, "filer"), attest=True),
+                 {"action": {"type": "teleport"}}):
+        check(spec, "post", "/v1/compliance/evaluate", pk_zone.post("/v1/compliance/evaluate", json=body))

@@ -1,0 +1,224 @@
+# test_packs.py: the shipped packs (packs/<jurisdiction>/) against the pack formats of packs/README.md: every pack
+# file validates against its JSON Schema in schemas/packs/, the built `mez pack build` accepts every jurisdiction
+# directory, and broken copies of real packs are refused by the CLI (exit 1, the stable code and FILE:LINE in stderr)
+# and, where a schema can say it, by the JSON Schema too, so the validator and the schemas keep agreeing.
+#
+# Environment as for the other t/ tests (see mez_harness.MezEnv): MEZ_BUILD_DIR (the build whose cli/mez runs),
+# MEZ_SHARED (../shared: the Akoma Ntoso schema).
+import glob
+import json
+import os
+import re
+import shutil
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PACKS = os.path.join(ROOT, "packs")
+JURISDICTIONS = sorted(d for d in os.listdir(PACKS) if os.path.isdir(os.path.join(PACKS, d)))
+PACK_FILES = sorted(glob.glob(os.path.join(PACKS, "*", "regpacks", "*.yaml"))
+                    + glob.glob(os.path.join(PACKS, "*", "licensepacks", "*.yaml"))
+                    + glob.glob(os.path.join(PACKS, "*", "lawpacks", "*", "lawpack.yaml")))
+
+
+# ------------------------------------------------------------------------------------------------ YAML as mez reads it
+
+class Yaml12Loader(yaml.SafeLoader):
+    """PyYAML reads YAML 1.1 (2025-07-01 is a date, `no` is false, 1_000 an integer); mez reads the YAML 1.2 core
+    schema (mez/yaml.h), where those are strings. This loader resolves plain scalars as mez does, so the schemas
+    see the model mez validates. (mez refuses floats outright; here they load as floats, which every schema
+    refuses since amounts and rates are strings.)"""
+
+
+Yaml12Loader.yaml_implicit_resolvers = {}
+for _tag, _regexp, _first in [
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
+    ("tag:yaml.org,2002:float",
+     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+     list("-+.0123456789")),
+]:
+    Yaml12Loader.add_implicit_resolver(_tag, re.compile(_regexp), _first)
+
+
+def _int12(loader, node):
+    text = loader.construct_scalar(node)
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    if text.startswith("0x"):
+        return int(text[2:], 16)
+    return int(text, 10)
+
+
+Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _int12)
+
+
+def load_yaml(text):
+    return yaml.load(text, Loader=Yaml12Loader)
+
+
+def schema_for(doc):
+    kind = {"mez-regpack/1": "regpack", "mez-licensepack/1": "licensepack", "mez-lawpack/1": "lawpack"}[doc["format"]]
+    with open(os.path.join(ROOT, "schemas", "packs", "mez-%s.schema.json" % kind)) as f:
+        return json.load(f)
+
+
+def schema_errors(doc):
+    return list(jsonschema.Draft202012Validator(schema_for(doc)).iter_errors(doc))
+
+
+def test_the_loader_reads_plain_scalars_as_mez_does():
+    doc = load_yaml("a: 2025-07-01\nb: no\nc: 0x1f\nd: \"5\"\ne: 4.5\nf: ~\ng: True\n")
+    assert doc == {"a": "2025-07-01", "b": "no", "c": 31, "d": "5", "e": 4.5, "f": None, "g": True}
+
+
+# ------------------------------------------------------------------------------------------------ the shipped packs
+
+def test_every_jurisdiction_ships_packs():
+    assert {"pk", "ae-adgm", "kz-aifc"} <= set(JURISDICTIONS)
+    for jur in JURISDICTIONS:
+        assert any(p.startswith(os.path.join(PACKS, jur) + os.sep) for p in PACK_FILES), jur
+
+
+@pytest.mark.parametrize("path", PACK_FILES, ids=lambda p: os.path.relpath(p, PACKS))
+def test_pack_validates_against_its_json_schema(path):
+    with open(path) as f:
+        doc = load_yaml(f.read())
+    errors = schema_errors(doc)
+    assert not errors, "\n".join("%s: %s" % ("/".join(map(str, e.absolute_path)), e.message) for e in errors[:10])
+
+
+def pack_build(mez_env, *paths):
+    return mez_env.mez("pack", "build", "--akn-xsd", mez_env.shared("schemas", "akn", "akomantoso30.xsd"), *paths)
+
+
+@pytest.mark.parametrize("jur", JURISDICTIONS)
+def test_cli_builds_every_jurisdiction(mez_env, jur):
+    cp = pack_build(mez_env, os.path.join(PACKS, jur))
+    assert cp.returncode == 0, cp.stderr
+    assert "INVALID" not in cp.stderr
+    # Every pack file of the jurisdiction was built and summarised.
+    for path in PACK_FILES:
+        if path.startswith(os.path.join(PACKS, jur) + os.sep):
+            assert path in cp.stdout, path
+
+
+# ------------------------------------------------------------------------------------------------ broken copies
+
+# (id, jurisdiction, file under it, text to find (its first occurrence is edited), replacement, expected code,
+#  where the problem is reported: None = the line of the edit, else a text whose first line is that line,
+#  whether the JSON Schema can see it too)
+BROKEN = [
+    ("float-rate", "pk", "regpacks/pk-wht-ty2026.yaml",
+     'rates: {filer: "11", non_filer: "11"}', "rates: {filer: 11.5, non_filer: \"11\"}",
+     "pack.float_not_allowed", None, True),
+    ("unknown-key", "pk", "regpacks/pk-wht-ty2026.yaml",
+     "  - id: s149-salary-band-3\n", "  - id: s149-salary-band-3\n    slabs: []\n",
+     "pack.unknown_key", "    slabs: []", True),
+    ("missing-source", "kz-aifc", "regpacks/kz-aml.yaml",
+     '    source: afsa-aml-mlro\n    source_detail: "AIFC AML 13.1.1-13.1.3. valid_from',
+     '    source_detail: "AIFC AML 13.1.1-13.1.3. valid_from',
+     "pack.missing_source", "  - id: aifc-mlro-resident", True),
+    ("up-to-renamed", "ae-adgm", "regpacks/ae-corporate-tax.yaml",
+     "applies: at_or_below, measure: taxable_income", "applies: up_to, measure: taxable_income",
+     "pack.invalid_value", None, True),
+    ("percent-without-combine", "ae-adgm", "regpacks/ae-corporate-tax.yaml",
+     "    combine: lower_of\n", "",
+     "pack.missing_field", "  - id: qfzp-de-minimis", True),
+    ("tax-rate-over-100", "ae-adgm", "regpacks/ae-corporate-tax.yaml",
+     'rate: "9"', 'rate: "900"', "pack.invalid_value", None, True),
+    ("without-delay-false", "ae-adgm", "regpacks/ae-aml-cft.yaml",
+     "deadline: {without_delay: true, from: suspicion}", "deadline: {without_delay: false, from: suspicion}",
+     "pack.invalid_value", None, True),
+    ("retention-in-months", "ae-adgm", "regpacks/ae-aml-cft.yaml",
+     "retention: {years: 5,", "retention: {months: 60,", "pack.unknown_key", None, True),
+    ("requirement-count-zero", "ae-adgm", "licensepacks/adgm-ra-fsra.yaml",
+     "count: 2", "count: 0", "pack.invalid_value", None, True),
+    ("business-days-without-event", "kz-aifc", "regpacks/kz-aml.yaml",
+     "deadline: {business_days: 1, from: transaction}", "deadline: {business_days: 1}",
+     "pack.invalid_value", None, True),
+    ("fee-type-with-filing-folded-in", "kz-aifc", "licensepacks/aifc-afsa.yaml",
+     "fee_type: registration, filing: online", "fee_type: registration_online",
+     "pack.invalid_value", None, True),
+    ("exemption-with-rate", "kz-aifc", "regpacks/kz-aifc-tax.yaml",
+     "    exempt: true\n", "    exempt: true\n    rate: \"0\"\n",
+     "pack.invalid_value", "    rate: \"0\"\n    conditions", True),
+    ("condition-not-an-obligation", "kz-aifc", "regpacks/kz-aifc-tax.yaml",
+     "conditions: [aifc-substantial-presence]", "conditions: [aifc-substance]",
+     "pack.unknown_obligation", None, False),
+    ("base-amount-other-currency", "pk", "regpacks/pk-wht-ty2026.yaml",
+     '    threshold: {amount: "1200000", currency: PKR, applies: above}\n',
+     '    threshold: {amount: "1200000", currency: PKR, applies: above}\n'
+     '    base_amount: {amount: "6000", currency: USD}\n',
+     "pack.invalid_value", '    base_amount: {amount: "6000"', False),
+    ("parent-authority-unknown", "pk", "regpacks/pk-aml-cft.yaml",
+     "  - id: pk-fmu\n", "  - id: pk-fmu\n    parent_authority: pk-finance-division\n",
+     "pack.unknown_regulator", "    parent_authority:", False),
+]
+
+
+def broken_copy(mez_env, jur, rel, old, new):
+    """A copy of packs/<jur> in a temporary directory with the first occurrence of old in rel replaced by new;
+    returns (the copy's directory, the edited file's path, its new text, the 1-based line of the edit)."""
+    src = os.path.join(PACKS, jur)
+    dst = os.path.join(mez_env.new_dir("packs"), jur)
+    shutil.copytree(src, dst)
+    path = os.path.join(dst, rel)
+    with open(path) as f:
+        text = f.read()
+    at = text.find(old)
+    assert at >= 0, "%r is no longer in %s: update the test" % (old, rel)
+    text = text[:at] + new + text[at + len(old):]
+    with open(path, "w") as f:
+        f.write(text)
+    return dst, path, text, text.count("\n", 0, at) + 1
+
+
+def line_of(text, needle):
+    at = text.find(needle)
+    assert at >= 0, needle
+    return text.count("\n", 0, at) + 1
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=lambda c: c[0])
+def test_cli_refuses_a_broken_copy_with_code_and_line(mez_env, case):
+    _, jur, rel, old, new, code, where, schema_sees_it = case
+    dst, path, text, edit_line = broken_copy(mez_env, jur, rel, old, new)
+    line = edit_line if where is None else line_of(text, where)
+
+    cp = pack_build(mez_env, dst)
+    assert cp.returncode == 1, (cp.returncode, cp.stderr)
+    assert "INVALID %s" % path in cp.stderr
+    # "CODE: FILE:LINE:COLUMN: message (at /pointer)" on one line.
+    assert re.search(r"^\s*%s: %s:%d:\d+: .*\(at /" % (re.escape(code), re.escape(path), line), cp.stderr, re.M), \
+        cp.stderr
+    # The other packs of the copy are still built and summarised.
+    assert cp.stdout.strip()
+
+    if schema_sees_it:
+        assert schema_errors(load_yaml(text)), "the JSON Schema accepts what mez refuses (%s)" % code
+
+
+def test_cli_accepts_a_band_base_amount_on_a_copy(mez_env):
+    """The format's answer to the Pakistan author's slabs: a band row with base_amount builds and validates."""
+    dst, path, text, _ = broken_copy(
+        mez_env, "pk", "regpacks/pk-wht-ty2026.yaml",
+        '    threshold: {amount: "1200000", currency: PKR, applies: above}\n',
+        '    threshold: {amount: "1200000", currency: PKR, applies: above}\n'
+        '    base_amount: {amount: "6000", currency: PKR}\n')
+    cp = pack_build(mez_env, dst)
+    assert cp.returncode == 0, cp.stderr
+    assert not schema_errors(load_yaml(text))
+
+
+def test_cli_exit_1_on_a_single_broken_file(mez_env):
+    """A file path (not a jurisdiction directory) is built alone: exit 1, and the float is named with its line."""
+    dst, path, text, line = broken_copy(mez_env, "kz-aifc", "licensepacks/aifc-afsa.yaml",
+                                        'amount: {amount: "8000", currency: USD}', "amount: {amount: 8000.0, "
+                                        "currency: USD}")
+    cp = pack_build(mez_env, path)
+    assert cp.returncode == 1
+    assert "pack.float_not_allowed: %s:%d:" % (path, line) in cp.stderr

@@ -1,0 +1,616 @@
+/* test_zone.c: CUnit suite for the zone area: zone.yaml and profile validation (each error at its line and
+ * pointer), loading a zone with its profile and packs, stack.lock written, read back, and refused when a pack,
+ * the profile or the zone file changed (naming the artifact, expected and actual digest), and the lookups. */
+#include <string.h>
+#include <apr_file_io.h>
+#include <apr_strings.h>
+#include "mez/digest.h"
+#include "mez/json.h"
+#include "mez/pack.h"
+#include "mez/yaml.h"
+#include "mez/zone.h"
+#include "unit.h"
+
+/* ------------------------------------------------------------------ fixtures */
+
+static const char PROFILE[] =
+    "# a test profile\n"
+    "format: mez-profile/1\n"
+    "id: t-profile\n"
+    "name: Test profile\n"
+    "description: A profile for the unit tests\n"          /* 5 */
+    "compliance_domains: [aml, tax, sanctions]\n"
+    "pack_domains:\n"
+    "  lawpacks: [tax]\n"
+    "  regpacks: [tax, aml]\n"
+    "  licensepacks: []\n"                                  /* 10 */
+    "modules: [credentials, mass.treasury]\n";
+
+static const char ZONE[] =
+    "# a test zone\n"
+    "format: mez-zone/1\n"
+    "zone_id: t-zone\n"
+    "zone_name: Test zone\n"
+    "jurisdiction_id: pk\n"                                 /* 5 */
+    "jurisdiction_stack: [pk]\n"
+    "profile: t-profile\n"
+    "packs:\n"
+    "  lawpacks: [lawpacks/t-act]\n"
+    "  regpacks: [regpacks/rates.yaml, regpacks/aml.yaml]\n" /* 10 */
+    "sanctions_imports:\n"
+    "  - {list: UN consolidated list, format: un-consolidated-xml}\n";
+
+static const char AKN[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<akomaNtoso xmlns=\"http://docs.oasis-open.org/legaldocml/ns/akn/3.0\">\n"
+    "  <act name=\"t\">\n"
+    "    <meta>\n"
+    "      <identification source=\"#mez\">\n"
+    "        <FRBRWork>\n"
+    "          <FRBRthis value=\"/akn/pk/act/2001/t/!main\"/>\n"
+    "          <FRBRuri value=\"/akn/pk/act/2001/t\"/>\n"
+    "          <FRBRdate date=\"2001-01-01\" name=\"enactment\"/>\n"
+    "          <FRBRauthor href=\"#parliament\"/>\n"
+    "          <FRBRcountry value=\"pk\"/>\n"
+    "        </FRBRWork>\n"
+    "        <FRBRExpression>\n"
+    "          <FRBRthis value=\"/akn/pk/act/2001/t/eng@2025-07-01/!main\"/>\n"
+    "          <FRBRuri value=\"/akn/pk/act/2001/t/eng@2025-07-01\"/>\n"
+    "          <FRBRdate date=\"2025-07-01\" name=\"amendment\"/>\n"
+    "          <FRBRauthor href=\"#parliament\"/>\n"
+    "          <FRBRlanguage language=\"eng\"/>\n"
+    "        </FRBRExpression>\n"
+    "        <FRBRManifestation>\n"
+    "          <FRBRthis value=\"/akn/pk/act/2001/t/eng@2025-07-01/!main.xml\"/>\n"
+    "          <FRBRuri value=\"/akn/pk/act/2001/t/eng@2025-07-01.xml\"/>\n"
+    "          <FRBRdate date=\"2025-07-01\" name=\"transform\"/>\n"
+    "          <FRBRauthor href=\"#mez\"/>\n"
+    "        </FRBRManifestation>\n"
+    "      </identification>\n"
+    "    </meta>\n"
+    "    <body>\n"
+    "      <section eId=\"sec_1\">\n"
+    "        <num>1.</num>\n"
+    "        <heading>Deduction at source</heading>\n"
+    "        <content><p>Every payer shall deduct tax.</p></content>\n"
+    "      </section>\n"
+    "    </body>\n"
+    "  </act>\n"
+    "</akomaNtoso>\n";
+
+static const char LAWPACK[] =
+    "format: mez-lawpack/1\n"
+    "id: t-act\n"
+    "jurisdiction_id: pk\n"
+    "domain: tax\n"
+    "title: Test act\n"
+    "as_of_date: \"2025-07-01\"\n"
+    "sources:\n"
+    "  - {id: act, title: Test Act, kind: statute}\n"
+    "documents:\n"
+    "  - path: akn/main.xml\n"
+    "    frbr_work: /akn/pk/act/2001/t\n";
+
+static const char RATES[] =
+    "format: mez-regpack/1\n"
+    "id: t-rates\n"
+    "jurisdiction_id: pk\n"
+    "domain: tax\n"
+    "title: Test rates\n"
+    "as_of_date: \"2025-07-01\"\n"
+    "sources:\n"
+    "  - {id: fa, title: Finance Act, kind: finance_act}\n"
+    "withholding_rates:\n"
+    "  - id: goods\n"
+    "    section: \"1\"\n"
+    "    law: {lawpack: t-act, eid: sec_1}\n"
+    "    payment_type: goods\n"
+    "    payee_class: company\n"
+    "    rates: {filer: \"5\", non_filer: \"10\"}\n"
+    "    valid_from: \"2025-07-01\"\n"
+    "    source: fa\n";
+
+static const char AML[] =
+    "format: mez-regpack/1\n"
+    "id: t-aml\n"
+    "jurisdiction_id: pk\n"
+    "domain: aml\n"
+    "title: Test AML\n"
+    "as_of_date: \"2025-07-01\"\n"
+    "sources:\n"
+    "  - {id: amla, title: AML Act, kind: statute}\n"
+    "thresholds:\n"
+    "  - id: ctr\n"
+    "    obligation: currency_transaction_report\n"
+    "    amount: {amount: \"2000000\", currency: PKR, applies: at_or_above}\n"
+    "    valid_from: \"2025-07-01\"\n"
+    "    source: amla\n";
+
+/* ------------------------------------------------------------------ helpers */
+
+static const char *edit(const char *text, const char *from, const char *to)
+{
+    const char *at = strstr(text, from);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+    return apr_pstrcat(unit_pool(), apr_pstrmemdup(unit_pool(), text, (apr_size_t)(at - text)), to,
+                       at + strlen(from), NULL);
+}
+
+static void write_file(const char *dir, const char *rel, const char *content)
+{
+    const char *path = apr_pstrcat(unit_pool(), dir, "/", rel, NULL);
+    const char *slash = strrchr(path, '/');
+    apr_file_t *f;
+    apr_size_t n = strlen(content);
+    apr_dir_make_recursive(apr_pstrmemdup(unit_pool(), path, (apr_size_t)(slash - path)), APR_OS_DEFAULT,
+                           unit_pool());
+    CU_ASSERT_EQUAL_FATAL(apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_TRUNCATE,
+                                        APR_OS_DEFAULT, unit_pool()), APR_SUCCESS);
+    CU_ASSERT_EQUAL(apr_file_write_full(f, content, n, &n), APR_SUCCESS);
+    apr_file_close(f);
+}
+
+/* A zone directory with the fixtures above and profiles/ beside it; returns the zone directory. */
+static const char *zone_dir(const char *zone_text)
+{
+    const char *root = unit_tmpdir(), *dir;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+    dir = apr_pstrcat(unit_pool(), root, "/zone", NULL);
+    write_file(root, "profiles/t-profile.yaml", PROFILE);
+    write_file(dir, "zone.yaml", zone_text);
+    write_file(dir, "lawpacks/t-act/lawpack.yaml", LAWPACK);
+    write_file(dir, "lawpacks/t-act/akn/main.xml", AKN);
+    write_file(dir, "regpacks/rates.yaml", RATES);
+    write_file(dir, "regpacks/aml.yaml", AML);
+    return dir;
+}
+
+static const char *profiles_of(const char *dir)
+{
+    return apr_pstrcat(unit_pool(), dir, "/../profiles", NULL);
+}
+
+static mez_zone_t *load_ok(const char *dir)
+{
+    mez_zone_options_t opts = { 0 };
+    mez_problem_t pb = { 0 };
+    mez_zone_t *zone = NULL;
+    mez_status_t rv;
+    opts.profile_dir = profiles_of(dir);
+    rv = mez_zone_load(unit_pool(), apr_pstrcat(unit_pool(), dir, "/zone.yaml", NULL), &opts, &zone, &pb);
+    if (rv != MEZ_OK)
+        fprintf(stderr, "\nunexpected zone problem %s: %s\n", pb.code, pb.detail);
+    CU_ASSERT_EQUAL_FATAL(rv, MEZ_OK);
+    return zone;
+}
+
+/* Loads the zone in dir expecting code; checks "NAME:LINE:" in the detail (line > 0) and the pointer. */
+static mez_problem_t load_refused(const char *dir, const char *code, const char *file, int line, const char *pointer)
+{
+    mez_zone_options_t opts = { 0 };
+    mez_problem_t pb = { 0 };
+    mez_zone_t *zone = NULL;
+    const char *where = line > 0 ? apr_psprintf(unit_pool(), "%s:%d:", file, line) : NULL;
+    opts.profile_dir = profiles_of(dir);
+    opts.problems = apr_array_make(unit_pool(), 4, sizeof(mez_problem_t));
+    CU_ASSERT_NOT_EQUAL(mez_zone_load(unit_pool(), apr_pstrcat(unit_pool(), dir, "/zone.yaml", NULL), &opts, &zone,
+                                      &pb), MEZ_OK);
+    CU_ASSERT_PTR_NULL(zone);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pb.code);
+    if (strcmp(pb.code, code) || (where && !strstr(pb.detail, where)))
+        fprintf(stderr, "\nexpected %s at %s, got %s: %s\n", code, where ? where : "-", pb.code, pb.detail);
+    CU_ASSERT_STRING_EQUAL(pb.code, code);
+    if (where)
+        CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, where));
+    if (pointer) {
+        CU_ASSERT_PTR_NOT_NULL_FATAL(pb.pointer);
+        CU_ASSERT_STRING_EQUAL(pb.pointer, pointer);
+    }
+    CU_ASSERT(opts.problems->nelts >= 1);
+    return pb;
+}
+
+/* Validates a zone (or profile) text expecting code at line and pointer. */
+static void invalid(int profile, const char *text, const char *code, int line, const char *pointer)
+{
+    mez_yaml_doc_t *doc = NULL;
+    mez_problem_t pb = { 0 };
+    mez_status_t rv;
+    CU_ASSERT_EQUAL_FATAL(mez_yaml_parse(unit_pool(), "t.yaml", text, strlen(text), &doc, &pb), MEZ_OK);
+    rv = profile ? mez_profile_validate(unit_pool(), doc, NULL, &pb) : mez_zone_validate(unit_pool(), doc, NULL, &pb);
+    CU_ASSERT_EQUAL(rv, MEZ_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pb.code);
+    if (strcmp(pb.code, code) || !strstr(pb.detail, apr_psprintf(unit_pool(), "t.yaml:%d:", line)))
+        fprintf(stderr, "\nexpected %s at line %d, got %s: %s\n", code, line, pb.code, pb.detail);
+    CU_ASSERT_STRING_EQUAL(pb.code, code);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, apr_psprintf(unit_pool(), "t.yaml:%d:", line)));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pb.pointer);
+    CU_ASSERT_STRING_EQUAL(pb.pointer, pointer);
+    CU_ASSERT_EQUAL(pb.status, 422);
+}
+
+static const char *read_text(const char *path)
+{
+    const char *t = unit_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    return t;
+}
+
+/* Verifies the lock of the zone now in dir; returns the problem (code NULL when it matches). */
+static mez_problem_t verify(const char *dir, apr_array_header_t *problems)
+{
+    mez_zone_options_t opts = { 0 };
+    mez_problem_t pb = { 0 };
+    mez_zone_t *zone = load_ok(dir);
+    opts.problems = problems;
+    if (mez_zone_verify_lock(unit_pool(), zone, &opts, &pb) == MEZ_OK) {
+        CU_ASSERT(zone->locked);
+        pb.code = NULL;
+    }
+    return pb;
+}
+
+/* ------------------------------------------------------------------ validation */
+
+static void test_zone_validation(void)
+{
+    mez_yaml_doc_t *doc = NULL;
+    mez_problem_t pb = { 0 };
+    CU_ASSERT_EQUAL_FATAL(mez_yaml_parse(unit_pool(), "t.yaml", ZONE, strlen(ZONE), &doc, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_zone_validate(unit_pool(), doc, NULL, &pb), MEZ_OK);
+
+    invalid(0, edit(ZONE, "zone_name: Test zone\n", "zone_name: Test zone\nzone_nmae: typo\n"), "zone.unknown_key", 5,
+            "/zone_nmae");
+    invalid(0, edit(ZONE, "profile: t-profile\n", ""), "zone.missing_field", 2, "");
+    invalid(0, edit(ZONE, "format: mez-zone/1", "format: mez-zone/2"), "zone.invalid_value", 2, "/format");
+    invalid(0, edit(ZONE, "zone_id: t-zone", "zone_id: T_Zone"), "zone.invalid_value", 3, "/zone_id");
+    invalid(0, edit(ZONE, "zone_name: Test zone", "zone_name: 42"), "zone.invalid_type", 4, "/zone_name");
+    invalid(0, edit(ZONE, "jurisdiction_stack: [pk]", "jurisdiction_stack: [ae]"), "zone.jurisdiction_not_in_stack",
+            6, "/jurisdiction_stack");
+    invalid(0, edit(ZONE, "profile: t-profile\n", "profile: t-profile\ncompliance_domains: [aml, anti_bribery]\n"),
+            "zone.unknown_domain", 8, "/compliance_domains/1");
+    invalid(0, edit(ZONE, "profile: t-profile\n", "profile: t-profile\ncompliance_domains: [aml, aml]\n"),
+            "zone.duplicate_value", 8, "/compliance_domains/1");
+    invalid(0, edit(ZONE, "profile: t-profile\n", "profile: t-profile\ncompliance_domains: []\n"),
+            "zone.invalid_value", 8, "/compliance_domains");
+    invalid(0, edit(ZONE, "[regpacks/rates.yaml, ", "[../rates.yaml, "), "zone.invalid_path", 10,
+            "/packs/regpacks/0");
+    invalid(0, edit(ZONE, "[regpacks/rates.yaml, ", "[/etc/passwd, "), "zone.invalid_path", 10, "/packs/regpacks/0");
+    invalid(0, edit(ZONE, "  lawpacks:", "  statutes: []\n  lawpacks:"), "zone.unknown_key", 9, "/packs/statutes");
+    invalid(0, edit(ZONE, "un-consolidated-xml", "ofac-sdn-csv"), "zone.invalid_value", 12,
+            "/sanctions_imports/0/format");
+    invalid(0, edit(ZONE, "packs:\n", "lockfile: ../stack.lock\npacks:\n"), "zone.invalid_path", 8, "/lockfile");
+}
+
+static void test_profile_validation(void)
+{
+    mez_yaml_doc_t *doc = NULL;
+    mez_problem_t pb = { 0 };
+    CU_ASSERT_EQUAL_FATAL(mez_yaml_parse(unit_pool(), "t.yaml", PROFILE, strlen(PROFILE), &doc, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_profile_validate(unit_pool(), doc, NULL, &pb), MEZ_OK);
+
+    invalid(1, edit(PROFILE, "[aml, tax, sanctions]", "[aml, tax, insurance]"), "profile.unknown_domain", 6,
+            "/compliance_domains/2");
+    invalid(1, edit(PROFILE, "  licensepacks: []\n", ""), "profile.missing_field", 7, "/pack_domains");
+    invalid(1, edit(PROFILE, "  regpacks: [tax, aml]", "  regpacks: [tax, sharia]"), "profile.unknown_domain", 9,
+            "/pack_domains/regpacks/1");
+    invalid(1, edit(PROFILE, "mass.treasury", "Mass.Treasury"), "profile.invalid_value", 11, "/modules/1");
+    invalid(1, edit(PROFILE, "modules:", "plugins: []\nmodules:"), "profile.unknown_key", 11, "/plugins");
+    invalid(1, edit(PROFILE, "description: A profile for the unit tests\n", ""), "profile.missing_field", 2, "");
+}
+
+/* ------------------------------------------------------------------ loading */
+
+static void test_zone_load(void)
+{
+    const char *dir = zone_dir(ZONE);
+    mez_zone_t *zone = load_ok(dir);
+    const mez_zone_pack_t *zp;
+    mez_problem_t pb = { 0 };
+
+    CU_ASSERT_STRING_EQUAL(zone->zone_id, "t-zone");
+    CU_ASSERT_STRING_EQUAL(zone->profile->id, "t-profile");
+    CU_ASSERT_EQUAL(zone->packs->nelts, 3);
+    /* No override: the profile's domains. */
+    CU_ASSERT_FALSE(zone->domains_from_zone);
+    CU_ASSERT_EQUAL_FATAL(zone->compliance_domains->nelts, 3);
+    CU_ASSERT_STRING_EQUAL(APR_ARRAY_IDX(zone->compliance_domains, 2, const char *), "sanctions");
+    CU_ASSERT_STRING_EQUAL(zone->lock_path, apr_pstrcat(unit_pool(), dir, "/stack.lock", NULL));
+    for (int i = 0; i < zone->packs->nelts; i++)
+        CU_ASSERT_PTR_NOT_NULL(APR_ARRAY_IDX(zone->packs, i, mez_zone_pack_t).pack);
+
+    /* Packs by digest, and the refusals the API answers with. */
+    zp = &APR_ARRAY_IDX(zone->packs, 1, mez_zone_pack_t);
+    CU_ASSERT_PTR_EQUAL(mez_zone_find_pack(zone, &zp->pack->digest), zp);
+    CU_ASSERT_EQUAL(mez_zone_pack_by_digest(unit_pool(), zone, mez_pack_digest_string(unit_pool(), zp->pack), &zp,
+                                            &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(zp->pack->id, "t-rates");
+    CU_ASSERT_EQUAL(mez_zone_pack_by_digest(unit_pool(), zone, "sha256:abc", &zp, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "digest.invalid");
+    CU_ASSERT_EQUAL(pb.status, 400);
+    CU_ASSERT_EQUAL(mez_zone_pack_by_digest(unit_pool(), zone, "sha256:0000000000000000000000000000000000000000000000"
+                                            "000000000000000000", &zp, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "pack.not_found");
+    CU_ASSERT_EQUAL(pb.status, 404);
+    CU_ASSERT_EQUAL(mez_zone_pack_by_digest(unit_pool(), NULL, "sha256:0000000000000000000000000000000000000000000000"
+                                            "000000000000000000", &zp, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "pack.not_found");
+
+    /* The zone's own domain selection wins over the profile's. */
+    zone = load_ok(zone_dir(edit(ZONE, "profile: t-profile\n", "profile: t-profile\ncompliance_domains: [kyc]\n")));
+    CU_ASSERT_TRUE(zone->domains_from_zone);
+    CU_ASSERT_EQUAL(zone->compliance_domains->nelts, 1);
+}
+
+static void test_zone_load_errors(void)
+{
+    const char *dir;
+    mez_problem_t pb;
+
+    /* Unknown key in zone.yaml: file, line and pointer. */
+    dir = zone_dir(edit(ZONE, "zone_name: Test zone\n", "zone_name: Test zone\nowner: nobody\n"));
+    load_refused(dir, "zone.unknown_key", "zone.yaml", 5, "/owner");
+
+    /* A profile that does not exist is reported at the zone's "profile" line. */
+    dir = zone_dir(edit(ZONE, "profile: t-profile", "profile: t-nonesuch"));
+    pb = load_refused(dir, "zone.unknown_profile", "zone.yaml", 7, "/profile");
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "t-nonesuch.yaml"));
+
+    /* A pack file that is not there, at its entry in the list. */
+    dir = zone_dir(edit(ZONE, "regpacks/aml.yaml]", "regpacks/missing.yaml]"));
+    pb = load_refused(dir, "zone.pack_not_found", "zone.yaml", 10, "/packs/regpacks/1");
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "regpacks/missing.yaml"));
+
+    /* An unknown domain in the zone's override. */
+    dir = zone_dir(edit(ZONE, "profile: t-profile\n", "profile: t-profile\ncompliance_domains: [tax, insurance]\n"));
+    load_refused(dir, "zone.unknown_domain", "zone.yaml", 8, "/compliance_domains/1");
+
+    /* A profile with an unknown domain: the profile file's own line. */
+    dir = zone_dir(ZONE);
+    write_file(profiles_of(dir), "t-profile.yaml", edit(PROFILE, "[aml, tax, sanctions]", "[aml, tax, sharia]"));
+    load_refused(dir, "profile.unknown_domain", "t-profile.yaml", 6, "/compliance_domains/2");
+
+    /* A profile whose id is not its file name. */
+    dir = zone_dir(ZONE);
+    write_file(profiles_of(dir), "t-profile.yaml", edit(PROFILE, "id: t-profile", "id: t-other"));
+    load_refused(dir, "profile.id_mismatch", "t-profile.yaml", 3, "/id");
+
+    /* A regpack listed among lawpacks. */
+    dir = zone_dir(edit(ZONE, "[lawpacks/t-act]", "[lawpacks/t-act, regpacks/aml.yaml]"));
+    load_refused(dir, "zone.pack_kind_mismatch", "zone.yaml", 9, "/packs/lawpacks/1");
+
+    /* A pack whose domain the profile does not select for its kind. */
+    dir = zone_dir(ZONE);
+    write_file(dir, "regpacks/aml.yaml", edit(AML, "domain: aml", "domain: sanctions"));
+    load_refused(dir, "zone.pack_domain", "zone.yaml", 10, "/packs/regpacks/1");
+
+    /* A pack of a jurisdiction outside the zone's stack. */
+    dir = zone_dir(ZONE);
+    write_file(dir, "regpacks/aml.yaml", edit(AML, "jurisdiction_id: pk", "jurisdiction_id: ae"));
+    load_refused(dir, "zone.pack_jurisdiction", "zone.yaml", 10, "/packs/regpacks/1");
+
+    /* Two packs with one id. */
+    dir = zone_dir(ZONE);
+    write_file(dir, "regpacks/aml.yaml", edit(edit(AML, "id: t-aml", "id: t-rates"), "domain: aml", "domain: tax"));
+    load_refused(dir, "zone.duplicate_pack", "zone.yaml", 10, "/packs/regpacks/1");
+
+    /* A rate citing a section the zone's lawpacks do not have: the regpack's own file and line. */
+    dir = zone_dir(ZONE);
+    write_file(dir, "regpacks/rates.yaml", edit(RATES, "eid: sec_1", "eid: sec_2"));
+    load_refused(dir, "pack.unknown_eid", "rates.yaml", 12, "/withholding_rates/0/law/eid");
+
+    /* ...or an act the zone does not load at all. */
+    dir = zone_dir(edit(ZONE, "  lawpacks: [lawpacks/t-act]\n", ""));
+    load_refused(dir, "pack.unknown_lawpack", "rates.yaml", 12, "/withholding_rates/0/law/lawpack");
+
+    /* An invalid pack: the pack's problem, at its file and line. */
+    dir = zone_dir(ZONE);
+    write_file(dir, "regpacks/aml.yaml", edit(AML, "    source: amla\n", "    source: amla\n    colour: red\n"));
+    load_refused(dir, "pack.unknown_key", "aml.yaml", 15, "/thresholds/0/colour");
+}
+
+/* ------------------------------------------------------------------ stack.lock */
+
+static void test_lock_round_trip(void)
+{
+    const char *dir = zone_dir(ZONE);
+    mez_zone_t *zone = load_ok(dir);
+    mez_problem_t pb = { 0 };
+    mez_digest_t written, file_digest;
+    mez_zone_lock_t *lock;
+    const char *text, *canon;
+    size_t len;
+    json_t *model;
+
+    CU_ASSERT_EQUAL_FATAL(mez_zone_lock_write(unit_pool(), zone, NULL, &written, &pb), MEZ_OK);
+    text = read_text(zone->lock_path);
+    /* The file is exactly its canonical form, and its SHA-256 is the lock's digest. */
+    mez_digest_sha256(text, strlen(text), &file_digest);
+    CU_ASSERT_TRUE(mez_digest_equal(&written, &file_digest));
+    CU_ASSERT_EQUAL_FATAL(mez_json_parse(unit_pool(), text, strlen(text), &model, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_json_canonicalize(unit_pool(), model, &canon, &len, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(canon, text);
+    CU_ASSERT_PTR_NULL(strstr(text, "0000000000000000"));
+
+    CU_ASSERT_EQUAL_FATAL(mez_zone_lock_parse(unit_pool(), "stack.lock", text, strlen(text), &lock, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(lock->zone_id, "t-zone");
+    CU_ASSERT_STRING_EQUAL(lock->profile_id, "t-profile");
+    CU_ASSERT_TRUE(mez_digest_equal(&lock->zone_manifest, &zone->manifest_digest));
+    CU_ASSERT_TRUE(mez_digest_equal(&lock->profile_digest, &zone->profile->digest));
+    /* Sorted by type, then path. */
+    CU_ASSERT_EQUAL_FATAL(lock->artifacts->nelts, 3);
+    CU_ASSERT_STRING_EQUAL(APR_ARRAY_IDX(lock->artifacts, 0, mez_lock_artifact_t).path, "lawpacks/t-act");
+    CU_ASSERT_STRING_EQUAL(APR_ARRAY_IDX(lock->artifacts, 1, mez_lock_artifact_t).path, "regpacks/aml.yaml");
+    CU_ASSERT_STRING_EQUAL(APR_ARRAY_IDX(lock->artifacts, 2, mez_lock_artifact_t).path, "regpacks/rates.yaml");
+    CU_ASSERT_STRING_EQUAL(APR_ARRAY_IDX(lock->artifacts, 2, mez_lock_artifact_t).type, "regpack");
+    CU_ASSERT_STRING_EQUAL(APR_ARRAY_IDX(lock->artifacts, 2, mez_lock_artifact_t).id, "t-rates");
+
+    /* A fresh load verifies; writing again gives the same bytes. */
+    CU_ASSERT_PTR_NULL(verify(dir, NULL).code);
+    CU_ASSERT_EQUAL_FATAL(mez_zone_lock_write(unit_pool(), load_ok(dir), NULL, NULL, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(read_text(zone->lock_path), text);
+
+    /* Comments and layout in zone.yaml are not part of the zone's manifest. */
+    write_file(dir, "zone.yaml", apr_pstrcat(unit_pool(), "# reviewed 2025-11-25\n", ZONE, NULL));
+    CU_ASSERT_PTR_NULL(verify(dir, NULL).code);
+}
+
+static void test_lock_detects_changes(void)
+{
+    const char *dir = zone_dir(ZONE);
+    mez_zone_t *zone = load_ok(dir);
+    mez_problem_t pb = { 0 };
+    apr_array_header_t *problems = apr_array_make(unit_pool(), 4, sizeof(mez_problem_t));
+    const char *locked, *expect;
+
+    CU_ASSERT_EQUAL_FATAL(mez_zone_lock_write(unit_pool(), zone, NULL, NULL, &pb), MEZ_OK);
+    locked = mez_pack_digest_string(unit_pool(), APR_ARRAY_IDX(zone->packs, 1, mez_zone_pack_t).pack);
+
+    /* One rate changed: only that pack, with the digest the lock expects and the one it has now. */
+    write_file(dir, "regpacks/rates.yaml", edit(RATES, "non_filer: \"10\"", "non_filer: \"12\""));
+    pb = verify(dir, problems);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pb.code);
+    CU_ASSERT_STRING_EQUAL(pb.code, "lock.digest_mismatch");
+    CU_ASSERT_EQUAL(problems->nelts, 1);
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/artifacts/2/digest");
+    expect = apr_psprintf(unit_pool(), "regpack t-rates (regpacks/rates.yaml) does not match the lock: expected %s, "
+                          "actual sha256:", locked);
+    if (!strstr(pb.detail, expect))
+        fprintf(stderr, "\nunexpected detail: %s\n", pb.detail);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, expect));
+    write_file(dir, "regpacks/rates.yaml", RATES);
+    CU_ASSERT_PTR_NULL(verify(dir, NULL).code);
+
+    /* The act's text changed. */
+    write_file(dir, "lawpacks/t-act/akn/main.xml", edit(AKN, "shall deduct tax", "may deduct tax"));
+    pb = verify(dir, NULL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "lock.digest_mismatch");
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "lawpack t-act (lawpacks/t-act)"));
+    write_file(dir, "lawpacks/t-act/akn/main.xml", AKN);
+
+    /* The profile changed. */
+    write_file(profiles_of(dir), "t-profile.yaml", edit(PROFILE, "name: Test profile", "name: Other profile"));
+    pb = verify(dir, NULL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "lock.digest_mismatch");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/profile/digest");
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "profile t-profile"));
+    write_file(profiles_of(dir), "t-profile.yaml", PROFILE);
+
+    /* The zone file changed. */
+    write_file(dir, "zone.yaml", edit(ZONE, "zone_name: Test zone", "zone_name: Renamed zone"));
+    pb = verify(dir, NULL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "lock.digest_mismatch");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/zone_manifest");
+
+    /* A pack dropped from the zone: the lock still pins it (and the zone file changed too). */
+    apr_array_clear(problems);
+    write_file(dir, "zone.yaml", edit(ZONE, "[regpacks/rates.yaml, regpacks/aml.yaml]", "[regpacks/rates.yaml]"));
+    pb = verify(dir, problems);
+    CU_ASSERT_STRING_EQUAL(pb.code, "lock.stale_artifact");
+    CU_ASSERT_EQUAL(problems->nelts, 2);
+
+    /* A pack added to the zone that the lock does not pin. */
+    write_file(dir, "regpacks/more.yaml", edit(AML, "id: t-aml", "id: t-more"));
+    write_file(dir, "zone.yaml", edit(ZONE, "regpacks/aml.yaml]", "regpacks/aml.yaml, regpacks/more.yaml]"));
+    pb = verify(dir, NULL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "lock.unlocked_artifact");
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "regpack t-more (regpacks/more.yaml)"));
+
+    /* No lock at all. */
+    write_file(dir, "zone.yaml", ZONE);
+    CU_ASSERT_EQUAL(apr_file_remove(apr_pstrcat(unit_pool(), dir, "/stack.lock", NULL), unit_pool()), APR_SUCCESS);
+    pb = verify(dir, NULL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "lock.missing");
+}
+
+static void lock_invalid(const char *text, const char *pointer)
+{
+    mez_zone_lock_t *lock = NULL;
+    mez_problem_t pb = { 0 };
+    CU_ASSERT_EQUAL(mez_zone_lock_parse(unit_pool(), "stack.lock", text, strlen(text), &lock, &pb), MEZ_EINVAL);
+    CU_ASSERT_PTR_NULL(lock);
+    CU_ASSERT_STRING_EQUAL(pb.code, "lock.invalid");
+    if (pointer) {
+        CU_ASSERT_PTR_NOT_NULL_FATAL(pb.pointer);
+        if (strcmp(pb.pointer, pointer))
+            fprintf(stderr, "\nexpected %s, got %s: %s\n", pointer, pb.pointer, pb.detail);
+        CU_ASSERT_STRING_EQUAL(pb.pointer, pointer);
+    }
+}
+
+static void test_lock_parse(void)
+{
+    const char *d = "sha256:8c844c6cdce235f979b161e7a690eda1d826d4028df4b8eb33afc80785b37833";
+    const char *good = apr_psprintf(unit_pool(),
+        "{\"format\": \"mez-stack-lock/1\", \"zone_id\": \"z\", \"zone_manifest\": \"%s\",\n"
+        " \"profile\": {\"id\": \"p\", \"digest\": \"%s\"},\n"
+        " \"artifacts\": [{\"type\": \"regpack\", \"id\": \"r\", \"path\": \"regpacks/r.yaml\", \"digest\": \"%s\"}]}",
+        d, d, d);
+    mez_zone_lock_t *lock;
+    mez_problem_t pb = { 0 };
+
+    /* Any JSON spelling of a lock is read (pretty-printed, members in any order). */
+    CU_ASSERT_EQUAL_FATAL(mez_zone_lock_parse(unit_pool(), "stack.lock", good, strlen(good), &lock, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(lock->artifacts->nelts, 1);
+
+    lock_invalid("[]", "");
+    lock_invalid("{\"format\": ", NULL);
+    lock_invalid(edit(good, "\"zone_id\"", "\"generated_at\": \"now\", \"zone_id\""), "/generated_at");
+    lock_invalid(edit(good, "mez-stack-lock/1", "mez-stack-lock/2"), "/format");
+    lock_invalid(edit(good, "\"zone_manifest\": \"sha256:8c", "\"zone_manifest\": \"sha256:8C"), "/zone_manifest");
+    lock_invalid(edit(good, "{\"id\": \"p\", ", "{"), "/profile");
+    lock_invalid(edit(good, "\"type\": \"regpack\"", "\"type\": \"module\""), "/artifacts/0/type");
+    lock_invalid(edit(good, "regpacks/r.yaml", "../r.yaml"), "/artifacts/0/path");
+    lock_invalid(edit(good, "\"digest\": \"sha256:8c844c6cdce235f979b161e7a690eda1d826d4028df4b8eb33afc80785b37833\"}]",
+                      "\"digest\": \"sha256:0\"}]"), "/artifacts/0/digest");
+    lock_invalid(edit(good, "}]}", "}, {\"type\": \"regpack\", \"id\": \"r2\", \"path\": \"regpacks/r.yaml\", "
+                      "\"digest\": \"sha256:8c844c6cdce235f979b161e7a690eda1d826d4028df4b8eb33afc80785b37833\"}]}"),
+                 "/artifacts/1");
+}
+
+/* ------------------------------------------------------------------ laws */
+
+static void test_laws(void)
+{
+    const char *dir = zone_dir(edit(ZONE, "[lawpacks/t-act]", "[lawpacks/t-act, lawpacks/t-act2]"));
+    const mez_pack_t *law;
+    const mez_akn_section_t *sec;
+    mez_problem_t pb = { 0 };
+    mez_zone_t *zone;
+
+    write_file(dir, "lawpacks/t-act2/lawpack.yaml", edit(LAWPACK, "id: t-act", "id: t-act2"));
+    write_file(dir, "lawpacks/t-act2/akn/main.xml", AKN);
+    zone = load_ok(dir);
+    /* Two acts with one eId: the caller must choose. */
+    CU_ASSERT_EQUAL(mez_zone_law(unit_pool(), zone, "sec_1", NULL, &law, &sec, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "law.ambiguous");
+    CU_ASSERT_EQUAL(pb.status, 409);
+    CU_ASSERT_EQUAL_FATAL(mez_zone_law(unit_pool(), zone, "sec_1", "t-act2", &law, &sec, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(law->id, "t-act2");
+    CU_ASSERT_STRING_EQUAL(sec->heading, "Deduction at source");
+    CU_ASSERT_STRING_EQUAL(sec->num, "1.");
+    CU_ASSERT_EQUAL(mez_zone_law(unit_pool(), zone, "sec_9", NULL, &law, &sec, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "law.not_found");
+    CU_ASSERT_EQUAL(pb.status, 404);
+    CU_ASSERT_EQUAL(mez_zone_law(unit_pool(), zone, "sec_1", "t-other", &law, &sec, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "law.not_found");
+    CU_ASSERT_EQUAL(mez_zone_law(unit_pool(), NULL, "sec_1", NULL, &law, &sec, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "law.not_found");
+
+    zone = load_ok(zone_dir(ZONE));
+    CU_ASSERT_EQUAL_FATAL(mez_zone_law(unit_pool(), zone, "sec_1", NULL, &law, &sec, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(law->id, "t-act");
+}
+
+void unit_register_zone(void)
+{
+    CU_pSuite s = unit_suite("zone");
+    CU_add_test(s, "zone.yaml validation (line, pointer)", test_zone_validation);
+    CU_add_test(s, "profile validation", test_profile_validation);
+    CU_add_test(s, "zone load: profile, packs, lookups", test_zone_load);
+    CU_add_test(s, "zone load errors", test_zone_load_errors);
+    CU_add_test(s, "stack.lock round trip", test_lock_round_trip);
+    CU_add_test(s, "stack.lock detects changes", test_lock_detects_changes);
+    CU_add_test(s, "stack.lock parsing", test_lock_parse);
+    CU_add_test(s, "laws by eId", test_laws);
+}
