@@ -33,6 +33,8 @@ typedef struct mez_srv_conf_t {
     const char *akn_schema_file; /* MezAknSchema: akomantoso30.xsd, lawpacks are validated with it at start-up */
     const struct mez_zone_t *zone; /* loaded and checked against stack.lock in post_config; NULL without
                                     * MezZoneFile. Read-only afterwards, shared by every thread */
+    const char *manifold_file;  /* MezManifoldFile */
+    const struct mez_manifold_t *manifold; /* parsed when the directive is read; only read afterwards */
     apr_thread_mutex_t *sqlite_writer; /* per process: queues SQLite write transactions (see mez_db_t) */
     const char *defn_name;      /* where the zone was configured, for start-up messages */
     unsigned defn_line;
@@ -69,6 +71,10 @@ int mez_packs_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
 int mez_get_packs(request_rec *r, mez_srv_conf_t *sc);
 int mez_get_pack(request_rec *r, mez_srv_conf_t *sc);
 int mez_get_law(request_rec *r, mez_srv_conf_t *sc);
+
+/* mod_mez_tensor.c */
+int mez_get_tensor_commitment(request_rec *r, mez_srv_conf_t *sc);
+int mez_post_manifold_route(request_rec *r, mez_srv_conf_t *sc);
 
 /* mod_mez_api.c: the mez-api handler */
 int mez_api_handler(request_rec *r);

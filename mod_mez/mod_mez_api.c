@@ -268,6 +268,8 @@ static const route_t routes[] = {
     { "/v1/packs/",                M_GET,  mez_get_pack },   /* a path ending in '/' is a prefix */
     { "/v1/laws/",                 M_GET,  mez_get_law },
     { "/v1/compliance/evaluate",   M_POST, mez_post_evaluate },
+    { "/v1/manifold/route",        M_POST, mez_post_manifold_route },
+    { "/v1/tensor/",               M_GET,  mez_get_tensor_commitment },
     { NULL, 0, NULL }
 };
 

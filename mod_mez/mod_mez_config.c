@@ -8,6 +8,8 @@
 #include "http_config.h"
 #include "mez/did.h"
 #include "mez/key.h"
+#include "mez/json.h"
+#include "mez/manifold.h"
 #include "mod_mez.h"
 
 void *mez_create_srv_conf(apr_pool_t *p, server_rec *s)
@@ -44,6 +46,8 @@ void *mez_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->zone_file = add->zone_file ? add->zone_file : base->zone_file;
     sc->profile_dir = add->profile_dir ? add->profile_dir : base->profile_dir;
     sc->akn_schema_file = add->akn_schema_file ? add->akn_schema_file : base->akn_schema_file;
+    sc->manifold_file = add->manifold ? add->manifold_file : base->manifold_file;
+    sc->manifold = add->manifold ? add->manifold : base->manifold;
     return sc;
 }
 
@@ -128,6 +132,27 @@ static const char *set_max_body(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+static const char *set_manifold_file(cmd_parms *cmd, void *dc, const char *arg)
+{
+    mez_srv_conf_t *sc = cmd_conf(cmd);
+    mez_problem_t pb = { 0 };
+    mez_manifold_t *m;
+    json_t *doc;
+    const char *path, *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    if (err)
+        return err;
+    path = ap_server_root_relative(cmd->pool, arg);
+    /* Parsed while the configuration is read: a bad graph stops httpd naming this directive's file and line. */
+    if (!path || mez_json_parse_file(cmd->pool, path, &doc, &pb) != MEZ_OK
+        || mez_manifold_parse(cmd->pool, doc, &m, &pb) != MEZ_OK)
+        return apr_psprintf(cmd->pool, "MezManifoldFile %s: %s (%s%s%s)", path ? path : arg,
+                            pb.detail ? pb.detail : "cannot be read", pb.code ? pb.code : "manifold.invalid",
+                            pb.pointer ? " at " : "", pb.pointer ? pb.pointer : "");
+    sc->manifold_file = path;
+    sc->manifold = m;
+    return NULL;
+}
+
 static const char *set_mode(cmd_parms *cmd, void *dc, const char *arg)
 {
     mez_srv_conf_t *sc = cmd_conf(cmd);
@@ -184,6 +209,8 @@ const command_rec mez_cmds[] = {
                   "the zone's data directory (content-addressed store, SQLite file)"),
     AP_INIT_TAKE1("MezMaxBodySize", set_max_body, NULL, RSRC_CONF,
                   "the largest request body the API reads, in bytes (default 1048576)"),
+    AP_INIT_TAKE1("MezManifoldFile", set_manifold_file, NULL, RSRC_CONF,
+                  "the corridor graph (JSON: jurisdictions and corridors with their fees) for /v1/manifold/route"),
     AP_INIT_TAKE1("MezMode", set_mode, NULL, RSRC_CONF,
                   "development (default) or production (fail closed on anything not real)"),
     AP_INIT_TAKE1("MezZoneFile", set_zone_file, NULL, RSRC_CONF,

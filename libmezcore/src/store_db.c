@@ -202,6 +202,41 @@ mez_status_t mez_db_query_value(apr_pool_t *p, mez_db_t *db, const char **out, c
     return MEZ_OK;
 }
 
+mez_status_t mez_db_query_row(apr_pool_t *p, mez_db_t *db, const char **cols, int ncols, int *found,
+                              const char *sql, mez_problem_t *pb, ...)
+{
+    const char *args[MEZ_DB_MAX_ARGS];
+    apr_dbd_prepared_t *stmt = NULL;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    va_list ap;
+    int n, rv;
+    mez_status_t st;
+
+    *found = 0;
+    for (int i = 0; i < ncols; i++)
+        cols[i] = NULL;
+    va_start(ap, pb);
+    st = prepare_args(p, db, sql, ap, &stmt, args, &n, pb);
+    va_end(ap);
+    if (st != MEZ_OK)
+        return st;
+    rv = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, 0, n, args);
+    if (rv)
+        return db_fail(p, db, rv, "query", pb);
+    /* Sequential results are drained to the end either way (see mez_db_query_value). */
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        if (*found)
+            continue;
+        *found = 1;
+        for (int i = 0; i < ncols; i++) {
+            const char *v = apr_dbd_get_entry(db->driver, row, i);
+            cols[i] = v ? apr_pstrdup(p, v) : NULL;
+        }
+    }
+    return MEZ_OK;
+}
+
 static apr_status_t tx_cleanup(void *data)
 {
     mez_db_tx_t *tx = data;

@@ -15,3 +15,24 @@ mez_status_t mez_store_evaluation_insert(apr_pool_t *p, mez_db_t *db, const char
                         digest, attestation_digest ? attestation_digest : MEZ_DB_NULL, body,
                         mez_time_now_rfc3339(p), NULL);
 }
+
+mez_status_t mez_store_evaluation_latest(apr_pool_t *p, mez_db_t *db, const char *jurisdiction,
+                                         const char *subject_id, mez_evaluation_record_t *out, int *found,
+                                         mez_problem_t *pb)
+{
+    const char *c[6];
+    mez_status_t rv = mez_db_query_row(p, db, c, 6, found,
+                                       "SELECT decision, commitment, digest, attestation_digest, evaluated_at, "
+                                       "action_type FROM mez_evaluation WHERE jurisdiction = %s AND subject_id = %s "
+                                       "ORDER BY seq DESC LIMIT 1",
+                                       pb, jurisdiction, subject_id, NULL);
+    if (rv == MEZ_OK && *found) {
+        out->decision = c[0];
+        out->commitment = c[1];
+        out->digest = c[2];
+        out->attestation_digest = c[3];
+        out->evaluated_at = c[4];
+        out->action_type = c[5];
+    }
+    return rv;
+}

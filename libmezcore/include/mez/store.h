@@ -46,6 +46,10 @@ mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *s
 mez_status_t mez_db_query_value(apr_pool_t *p, mez_db_t *db, const char **out, const char *sql,
                                 mez_problem_t *pb, ...);
 
+/* First row of a query: up to ncols columns copied into cols (NULL for SQL NULL); *found 0 when no row. */
+mez_status_t mez_db_query_row(apr_pool_t *p, mez_db_t *db, const char **cols, int ncols, int *found,
+                              const char *sql, mez_problem_t *pb, ...);
+
 /* Transactions: nothing is kept unless mez_db_commit() succeeds; clearing the pool first rolls back.
  * On SQLite the write lock is taken at BEGIN (BEGIN IMMEDIATE), so writers queue instead of deadlocking. */
 typedef struct mez_db_tx_t mez_db_tx_t;
@@ -73,5 +77,13 @@ mez_status_t mez_store_evaluation_insert(apr_pool_t *p, mez_db_t *db, const char
                                          const char *jurisdiction, const char *subject_id, const char *decision,
                                          const char *commitment, const char *digest,
                                          const char *attestation_digest, const char *body, mez_problem_t *pb);
+
+/* The latest evaluation recorded for a subject in a jurisdiction. */
+typedef struct mez_evaluation_record_t {
+    const char *decision, *commitment, *digest, *attestation_digest, *evaluated_at, *action_type;
+} mez_evaluation_record_t;
+mez_status_t mez_store_evaluation_latest(apr_pool_t *p, mez_db_t *db, const char *jurisdiction,
+                                         const char *subject_id, mez_evaluation_record_t *out, int *found,
+                                         mez_problem_t *pb);
 
 #endif
