@@ -81,7 +81,7 @@ int mez_post_evaluate(request_rec *r, mez_srv_conf_t *sc)
 {
     mez_problem_t pb = { 0 };
     mez_tensor_eval_options_t eo = { 0 };
-    json_t *body, *action_doc, *result, *attest, *vc = NULL, *answer;
+    json_t *body, *action_doc, *result, *attest, *preview, *vc = NULL, *answer;
     mez_state_t decision;
     const char *canon, *vc_canon = NULL, *subject_id = NULL, *evaluation_digest, *vc_digest = NULL;
     mez_digest_t d;
@@ -112,8 +112,21 @@ int mez_post_evaluate(request_rec *r, mez_srv_conf_t *sc)
         return mez_send_problem(r, &pb, NULL);
     }
     want_attestation = json_is_true(attest);
+    /* A preview answers "what would the zone decide" without recording or attesting anything: a client's
+     * pre-flight check. A decision that is acted on must be a recorded one. */
+    preview = json_object_get(body, "preview");
+    if (preview && !json_is_boolean(preview)) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "request.invalid_type", "/preview", "'preview' must be true or false");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (json_is_true(preview) && want_attestation) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "request.conflicting_options", "/preview",
+                    "a preview is not recorded, so it cannot be attested: drop 'preview' or 'attest'");
+        return mez_send_problem(r, &pb, NULL);
+    }
     action_doc = mez_json_pool_own(r->pool, json_copy(body));
     json_object_del(action_doc, "attest");
+    json_object_del(action_doc, "preview");
 
     eo.domains = sc->tensor_domains;
     if (mez_tensor_evaluate(r->pool, sc->tensor_index, action_doc, &eo, &result, &decision, &pb) != MEZ_OK)
@@ -139,6 +152,14 @@ int mez_post_evaluate(request_rec *r, mez_srv_conf_t *sc)
         vc_digest = mez_digest_format(r->pool, &d);
     }
 
+    if (json_is_true(preview)) {
+        apr_table_setn(r->notes, "mez-action", "compliance.preview");
+        apr_table_setn(r->notes, "mez-decision", mez_state_name(decision));
+        answer = json_pack("{s:O,s:s,s:b}", "evaluation", result, "evaluation_digest", evaluation_digest,
+                           "recorded", 0);
+        return mez_send_json(r, decision == MEZ_STATE_NON_COMPLIANT ? HTTP_UNPROCESSABLE_ENTITY : HTTP_OK, answer);
+    }
+
     /* The evaluation and its attestation are kept in one transaction before anything is answered. */
     if (!(db = mez_request_db(r))) {
         mez_problem(&pb, r->pool, MEZ_EIO, 503, "db.unreachable", NULL, "no database connection available");
@@ -160,7 +181,7 @@ int mez_post_evaluate(request_rec *r, mez_srv_conf_t *sc)
     apr_table_setn(r->notes, "mez-decision", mez_state_name(decision));
     if (vc_digest)
         apr_table_setn(r->notes, "mez-credential-digest", vc_digest);
-    answer = json_pack("{s:O,s:s}", "evaluation", result, "evaluation_digest", evaluation_digest);
+    answer = json_pack("{s:O,s:s,s:b}", "evaluation", result, "evaluation_digest", evaluation_digest, "recorded", 1);
     if (vc)
         json_object_set(answer, "attestation", vc);
     /* A denial is an answer, not an error: 422 with the per-domain result (DESIGN §4). */

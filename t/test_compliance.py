@@ -49,6 +49,20 @@ def test_non_filer_gets_the_higher_rate(pk_zone):
     assert law.status_code == 200 and law.json()["num"]
 
 
+def test_preview_records_nothing(pk_zone, mez_env):
+    before = pk_zone.count("mez_evaluation")
+    body = payment("Indus Consulting", "non_filer")
+    body["preview"] = True
+    r = pk_zone.post("/v1/compliance/evaluate", json=body)
+    assert r.status_code == 200 and r.json()["recorded"] is False
+    assert pk_zone.count("mez_evaluation") == before
+    body["attest"] = True
+    assert_problem(pk_zone.post("/v1/compliance/evaluate", json=body), 422, "request.conflicting_options")
+    del body["preview"], body["attest"]
+    r = pk_zone.post("/v1/compliance/evaluate", json=body)
+    assert r.json()["recorded"] is True and pk_zone.count("mez_evaluation") == before + 1
+
+
 def test_pending_without_evidence_and_compliant_with_it(pk_zone):
     body = payment("Indus Consulting", "filer")
     r = pk_zone.post("/v1/compliance/evaluate", json=body).json()["evaluation"]
