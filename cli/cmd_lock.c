@@ -1,5 +1,6 @@
 /* cmd_lock.c: `mez lock ZONE.yaml` writes stack.lock; `mez zone check|show ZONE.yaml` verifies and describes a
- * zone with the same loader mod_mez starts zones with, so a lock that passes here is one httpd will accept. */
+ * zone with the same loader mod_mez starts zones with, so a zone that passes `check` (lock matches, no
+ * unresolved conflict between its layers) is one httpd will accept. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,12 @@ int mez_cmd_lock(apr_pool_t *p, int argc, const char *const *argv)
                json_string_value(json_object_get(item, "id")), json_string_value(json_object_get(item, "digest")),
                json_string_value(json_object_get(item, "path")));
     printf("wrote %s (%s)\n", a.out ? a.out : zone->lock_path, mez_digest_format(p, &d));
+    /* The lock pins content, conflicts and all; but the operator should hear now, not at httpd's start, that
+     * this zone will not run until zone.yaml resolves them. */
+    if (mez_zone_unresolved_conflicts(zone))
+        fprintf(stderr, "warning: zone %s has %d unresolved conflict%s between its layers: `mez zone check` lists "
+                "them; httpd refuses to start the zone until zone.yaml's overrides resolve them\n", zone->zone_id,
+                mez_zone_unresolved_conflicts(zone), mez_zone_unresolved_conflicts(zone) > 1 ? "s" : "");
     return MEZ_EXIT_OK;
 }
 
@@ -168,12 +175,15 @@ static void usage_zone(FILE *out)
         "usage: mez zone check [--profile-dir D] [--akn-xsd XSD] ZONE.yaml\n"
         "       mez zone show [--profile-dir D] [--akn-xsd XSD] ZONE.yaml\n"
         "check: loads the zone as httpd does, recomputes every digest and compares it with the zone's stack.lock;\n"
-        "       each artifact that differs is named with the digest the lock expects and the actual one.\n"
-        "show:  prints the zone as loaded (profile, effective compliance domains, packs with digests, lock state)\n"
-        "       as JSON.\n"
+        "       each artifact that differs is named with the digest the lock expects and the actual one. Then\n"
+        "       composes the layers of the jurisdiction stack: every conflict between them that zone.yaml's\n"
+        "       overrides do not resolve is printed (both rules, their jurisdictions, the period) and fails.\n"
+        "show:  prints the zone as loaded (profile, effective compliance domains, packs with digests, lock state,\n"
+        "       conflicts between layers and the overrides that resolve them) as JSON.\n"
         "  --profile-dir D  where profiles/<id>.yaml are; default $" MEZ_PROFILE_DIR_ENV ", else %s\n"
         "  --akn-xsd XSD    Akoma Ntoso schema; default $" MEZ_AKN_XSD_ENV "; lawpacks need it\n"
-        "exit codes: 0 ok (check: the lock matches), 1 invalid or mismatch, 2 usage or I/O error.\n",
+        "exit codes: 0 ok (check: the lock matches, no unresolved conflict), 1 invalid, mismatch or conflict,\n"
+        "2 usage or I/O error.\n",
         mez_zone_default_profile_dir());
 }
 
@@ -184,7 +194,7 @@ static int cmd_check(apr_pool_t *p, int argc, const char *const *argv)
     mez_zone_t *zone;
     mez_problem_t pb = { 0 };
     mez_status_t rv;
-    int rc;
+    int rc, n;
 
     if (parse_args(argc, argv, 0, &a, "zone check")) {
         usage_zone(stderr);
@@ -196,10 +206,24 @@ static int cmd_check(apr_pool_t *p, int argc, const char *const *argv)
         fprintf(stderr, "MISMATCH %s: %s (%d problem%s)\n", zone->zone_id, zone->lock_path,
                 opts.problems->nelts ? opts.problems->nelts : 1, opts.problems->nelts > 1 ? "s" : "");
         print_problems(opts.problems, &pb);
-        return exit_for(rv);
+        rc = exit_for(rv);
     }
-    printf("ok zone %s: %s matches (%d artifacts, profile %s, lock %s)\n", zone->zone_id, zone->lock_path,
-           zone->packs->nelts, zone->profile->id, mez_digest_format(p, &zone->lock_digest));
+    /* Conflicts are reported whatever the lock says: both are things to fix before httpd will run the zone. */
+    apr_array_clear(opts.problems);
+    if ((rv = mez_zone_check_conflicts(p, zone, &opts, &pb)) != MEZ_OK) {
+        n = mez_zone_unresolved_conflicts(zone);
+        fprintf(stderr, "CONFLICT %s: %d unresolved conflict%s between the layers of %s\n", zone->zone_id, n,
+                n > 1 ? "s" : "", zone->path);
+        print_problems(opts.problems, &pb);
+        return rc != MEZ_EXIT_OK ? rc : exit_for(rv);
+    }
+    if (rc != MEZ_EXIT_OK)
+        return rc;
+    n = mez_zone_conflicts(zone)->nelts;
+    printf("ok zone %s: %s matches (%d artifacts, profile %s, lock %s); %s\n", zone->zone_id, zone->lock_path,
+           zone->packs->nelts, zone->profile->id, mez_digest_format(p, &zone->lock_digest),
+           n ? apr_psprintf(p, "%d conflict%s between layers, all resolved by overrides", n, n > 1 ? "s" : "")
+             : "no conflict between layers");
     return MEZ_EXIT_OK;
 }
 
@@ -248,6 +272,10 @@ static int cmd_show(apr_pool_t *p, int argc, const char *const *argv)
     /* The lock's state is part of what an operator needs to see, but a mismatch is not an error of `show`. */
     json_object_set_new(o, "lock_status", json_string(mez_zone_verify_lock(p, zone, NULL, &pb) == MEZ_OK
                                                           ? "matches" : pb.code));
+    /* Likewise conflicts: shown (resolved or not), so an author sees what overrides the zone needs. */
+    json_object_set_new(o, "conflicts", mez_zone_conflicts_json(p, zone));
+    json_object_set_new(o, "unresolved_conflicts", json_integer(mez_zone_unresolved_conflicts(zone)));
+    json_object_set_new(o, "overrides", mez_zone_overrides_json(zone));
     printf("%s\n", mez_json_dump(p, o, 1));
     return MEZ_EXIT_OK;
 }

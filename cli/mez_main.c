@@ -28,6 +28,7 @@ static void usage(FILE *out)
         "  zone check|show [--profile-dir D] ZONE.yaml      verify a zone against its stack.lock, or describe it\n"
         "  tensor eval --pack P.json ... ACTION.json|-   evaluate an action against packs (exit 0 if it passes)\n"
         "  tensor commitment --jurisdiction J STATES.json   the tensor commitment of domain states\n"
+        "  sanctions import-un --jurisdiction J --out F.yaml UN.xml   the UN consolidated list as a regpack\n"
         "  manifold route --graph G.json --from A --to B --value-usd N   cheapest corridor route\n"
         "  version                     print the version\n"
         "\n"
@@ -76,6 +77,7 @@ int main(int argc, const char *const *argv)
     else if (!strcmp(cmd, "bundle")) rc = mez_cmd_bundle(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "lock")) rc = mez_cmd_lock(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "zone")) rc = mez_cmd_zone(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "sanctions")) rc = mez_cmd_sanctions(p, argc - 1, argv + 1);
     else {
         fprintf(stderr, "mez: unknown command '%s'\n", cmd);
         usage(stderr);

@@ -50,13 +50,13 @@ int mez_compliance_post_config(apr_pool_t *pconf, server_rec *s, mez_srv_conf_t 
 
     if (!zone || sc->tensor_index)
         return OK;
-    /* Built once from the packs that passed the lock check; the index is only read afterwards, by every
-     * thread of every child, so evaluation takes no lock and touches no file. */
-    models = apr_array_make(pconf, zone->packs->nelts, sizeof(const json_t *));
-    for (int i = 0; i < zone->packs->nelts; i++) {
-        const mez_zone_pack_t *zp = &APR_ARRAY_IDX(zone->packs, i, mez_zone_pack_t);
-        if (zp->pack && zp->pack->model)
-            APR_ARRAY_PUSH(models, const json_t *) = zp->pack->model;
+    /* Built once from the packs that passed the lock check, as the zone applies them (a base rule its overlay
+     * overrides is cut out of the overlapping period); the index is only read afterwards, by every thread of
+     * every child, so evaluation takes no lock and touches no file. */
+    if (mez_zone_effective_models(pconf, zone, &models, &pb) != MEZ_OK) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "zone %s: the overrides cannot be applied: %s (%s)", sc->zone_id,
+                     pb.detail ? pb.detail : "", pb.code ? pb.code : "");
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     if (mez_tensor_index_build(pconf, (const json_t *const *)models->elts, (size_t)models->nelts, &ix, &pb)
             != MEZ_OK) {

@@ -1,5 +1,7 @@
-/* mod_mez_packs.c: the zone's packs: loaded once in post_config, refused when stack.lock does not match, stored in
- * the zone's CAS, then served read-only (GET /v1/packs, /v1/packs/{digest}, /v1/laws/{eId}) without file I/O. */
+/* mod_mez_packs.c: the zone's packs: loaded once in post_config, refused when stack.lock does not match or when
+ * its layers conflict without an override, their manifests signed with the zone key, packs and signed manifests
+ * stored in the zone's CAS, then served read-only (GET /v1/packs, /v1/packs/{digest}, /v1/laws/{eId}) without
+ * file I/O. */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -48,8 +50,23 @@ static void give_to_httpd_user(apr_pool_t *p, server_rec *s, const char *path)
         ap_log_error(APLOG_MARK, APLOG_WARNING, errno, s, "cannot hand %s to the httpd user", path);
 }
 
+/* Stores one artifact and hands its directory and file to the httpd user. */
+static int store_one(apr_pool_t *ptemp, server_rec *s, mez_cas_t *cas, const char *cas_dir, const mez_zone_t *zone,
+                     const char *type, const char *what, const void *bytes, size_t len, const mez_digest_t *digest)
+{
+    mez_problem_t pb = { 0 };
+    if (mez_cas_put(ptemp, cas, type, bytes, len, digest, NULL, &pb) != MEZ_OK) {
+        log_problems(s, apr_psprintf(ptemp, "zone %s: cannot store %s in the CAS", zone->zone_id, what), NULL, &pb);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    give_to_httpd_user(ptemp, s, apr_pstrcat(ptemp, cas_dir, "/", type, NULL));
+    give_to_httpd_user(ptemp, s, apr_pstrcat(ptemp, cas_dir, "/", type, "/", mez_digest_hex(ptemp, digest), NULL));
+    return OK;
+}
+
 /* Stores every pack of the zone in <datadir>/cas/<type>/<hex>, so a zone's content can be exported as witness
- * bundles and checked by others with exactly the bytes the lock pins. */
+ * bundles and checked by others with exactly the bytes the lock pins; then each signed manifest, which
+ * references its pack, so the closure of a manifest is the manifest and the pack it vouches for. */
 static int store_packs(apr_pool_t *ptemp, server_rec *s, mez_srv_conf_t *sc, const mez_zone_t *zone)
 {
     mez_problem_t pb = { 0 };
@@ -62,18 +79,25 @@ static int store_packs(apr_pool_t *ptemp, server_rec *s, mez_srv_conf_t *sc, con
     }
     give_to_httpd_user(ptemp, s, cas_dir);
     for (int i = 0; i < zone->packs->nelts; i++) {
-        const mez_pack_t *pack = APR_ARRAY_IDX(zone->packs, i, mez_zone_pack_t).pack;
+        const mez_zone_pack_t *zp = &APR_ARRAY_IDX(zone->packs, i, mez_zone_pack_t);
+        const mez_pack_t *pack = zp->pack;
         const char *type = mez_pack_kind_name(pack->kind), *bytes;
+        const char *what = apr_pstrcat(ptemp, type, " ", pack->id, NULL);
         size_t len;
-        if (mez_pack_artifact(ptemp, pack, &bytes, &len, &pb) != MEZ_OK
-            || mez_cas_put(ptemp, cas, type, bytes, len, &pack->digest, NULL, &pb) != MEZ_OK) {
-            log_problems(s, apr_psprintf(ptemp, "zone %s: cannot store %s %s in the CAS", zone->zone_id, type,
-                                         pack->id), NULL, &pb);
+        int rc;
+        if (mez_pack_artifact(ptemp, pack, &bytes, &len, &pb) != MEZ_OK) {
+            log_problems(s, apr_psprintf(ptemp, "zone %s: cannot store %s in the CAS", zone->zone_id, what), NULL,
+                         &pb);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        give_to_httpd_user(ptemp, s, apr_pstrcat(ptemp, cas_dir, "/", type, NULL));
-        give_to_httpd_user(ptemp, s, apr_pstrcat(ptemp, cas_dir, "/", type, "/",
-                                                 mez_digest_hex(ptemp, &pack->digest), NULL));
+        if ((rc = store_one(ptemp, s, cas, cas_dir, zone, type, what, bytes, len, &pack->digest)) != OK)
+            return rc;
+        /* After the pack: a manifest whose pack is missing would be stored but invalid. */
+        if (zp->manifest_bytes
+            && (rc = store_one(ptemp, s, cas, cas_dir, zone, MEZ_ZONE_MANIFEST_CAS_TYPE,
+                               apr_pstrcat(ptemp, "the signed manifest of ", what, NULL), zp->manifest_bytes,
+                               zp->manifest_len, &zp->manifest_digest)) != OK)
+            return rc;
     }
     return OK;
 }
@@ -86,9 +110,11 @@ static int has_lawpacks(const mez_zone_t *zone)
     return 0;
 }
 
-/* Loads one zone: zone.yaml, profile, packs (validated, AKN against MezAknSchema), then stack.lock. */
+/* Loads one zone: zone.yaml, profile, packs (validated, AKN against MezAknSchema), then stack.lock, then the
+ * conflicts between its layers; signs the packs' manifests with the zone key (created: started, the start-up
+ * time) and stores packs and manifests in the CAS. */
 static int load_zone(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s, mez_srv_conf_t *sc, apr_hash_t *schemas,
-                     mez_zone_t **out)
+                     const char *started, mez_zone_t **out)
 {
     mez_zone_options_t opts = { 0 };
     mez_problem_t pb = { 0 };
@@ -136,20 +162,45 @@ static int load_zone(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s, mez_sr
                      opts.problems, &pb);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    /* Two layers that both govern one thing, and zone.yaml says nothing of which applies: evaluating either
+     * would be a choice nobody made. Each conflict is logged naming both rules. */
+    apr_array_clear(opts.problems);
+    if (mez_zone_check_conflicts(ptemp, zone, &opts, &pb) != MEZ_OK) {
+        log_problems(s, apr_psprintf(ptemp, "zone %s refuses to start (%d unresolved conflict%s between the layers "
+                                     "of %s)", zone->zone_id, mez_zone_unresolved_conflicts(zone),
+                                     mez_zone_unresolved_conflicts(zone) > 1 ? "s" : "", zone->path),
+                     opts.problems, &pb);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    /* Without a key post_config refuses the zone right after this; there is nothing to sign with. */
+    if (sc->key) {
+        mez_vc_proof_options_t po = { 0 };
+        po.verification_method = sc->verification_method;
+        po.created = started;
+        /* pconf: the credentials are served for as long as the zone runs. */
+        if (mez_zone_sign_manifests(pconf, zone, sc->key, sc->did, &po, &pb) != MEZ_OK) {
+            log_problems(s, apr_psprintf(ptemp, "zone %s: cannot sign the pack manifests", zone->zone_id), NULL,
+                         &pb);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
     if (sc->data_dir && (rc = store_packs(ptemp, s, sc, zone)) != OK)
         return rc;
-    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "zone %s: profile %s, %d packs verified against %s (%s)%s",
-                 zone->zone_id, zone->profile->id, zone->packs->nelts, zone->lock_path,
-                 mez_digest_format(ptemp, &zone->lock_digest), sc->data_dir ? ", stored in the CAS" : "");
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "zone %s: profile %s, %d packs verified against %s (%s), %d "
+                 "conflicts between layers resolved by overrides%s", zone->zone_id, zone->profile->id,
+                 zone->packs->nelts, zone->lock_path, mez_digest_format(ptemp, &zone->lock_digest),
+                 mez_zone_conflicts(zone)->nelts, sc->data_dir ? ", stored in the CAS" : "");
     *out = zone;
     return OK;
 }
 
 int mez_packs_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
-    /* Virtual hosts that inherit one MezZoneFile share one loaded zone. */
+    /* Virtual hosts that inherit one MezZoneFile share one loaded zone (and its manifests, signed with one key). */
     apr_hash_t *loaded = apr_hash_make(ptemp), *schemas = apr_hash_make(ptemp);
     server_rec *orphan = NULL;
+    /* One signing time for every manifest of this start-up. */
+    const char *started = mez_time_now_rfc3339(ptemp);
 
     /* libxml2's global set-up, before any child or thread exists (it is not thread-safe itself). */
     mez_pack_global_init();
@@ -169,12 +220,12 @@ int mez_packs_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         }
         key = apr_pstrcat(ptemp, sc->zone_file, "\n", sc->profile_dir ? sc->profile_dir : "", "\n",
                           sc->akn_schema_file ? sc->akn_schema_file : "", "\n", sc->zone_id, "\n",
-                          sc->data_dir ? sc->data_dir : "", NULL);
+                          sc->data_dir ? sc->data_dir : "", "\n", sc->key_file ? sc->key_file : "", NULL);
         if ((zone = apr_hash_get(loaded, key, APR_HASH_KEY_STRING))) {
             sc->zone = zone;
             continue;
         }
-        if ((rc = load_zone(pconf, ptemp, v, sc, schemas, &zone)) != OK)
+        if ((rc = load_zone(pconf, ptemp, v, sc, schemas, started, &zone)) != OK)
             return rc;
         apr_hash_set(loaded, key, APR_HASH_KEY_STRING, zone);
         sc->zone = zone;
@@ -211,15 +262,17 @@ int mez_get_packs(request_rec *r, mez_srv_conf_t *sc)
     int rc;
 
     if (!zone)
-        return mez_send_json(r, HTTP_OK, json_pack("{s:o}", "packs", list));
+        return mez_send_json(r, HTTP_OK, json_pack("{s:o,s:[],s:[]}", "packs", list, "conflicts", "overrides"));
     if ((rc = etag(r, mez_digest_format(r->pool, &zone->lock_digest))) != OK) {
         json_decref(list);
         return rc;
     }
     for (int i = 0; i < zone->packs->nelts; i++)
         json_array_append_new(list, pack_summary(r->pool, APR_ARRAY_IDX(zone->packs, i, mez_zone_pack_t).pack));
-    body = json_pack("{s:s,s:s,s:o}", "zone_id", zone->zone_id, "stack_lock",
-                     mez_digest_format(r->pool, &zone->lock_digest), "packs", list);
+    /* The ETag still holds: conflicts and overrides follow from the packs and zone.yaml, which the lock pins. */
+    body = json_pack("{s:s,s:s,s:o,s:o,s:o}", "zone_id", zone->zone_id, "stack_lock",
+                     mez_digest_format(r->pool, &zone->lock_digest), "packs", list, "conflicts",
+                     mez_zone_conflicts_json(r->pool, zone), "overrides", mez_zone_overrides_json(zone));
     return mez_send_json(r, HTTP_OK, body);
 }
 
@@ -233,11 +286,20 @@ int mez_get_pack(request_rec *r, mez_srv_conf_t *sc)
 
     if (mez_zone_pack_by_digest(r->pool, sc->zone, name, &zp, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
-    if ((rc = etag(r, mez_pack_digest_string(r->pool, zp->pack))) != OK)
+    /* The signed manifest is made at start-up, so the answer changes with each start: its digest is the tag. */
+    if ((rc = etag(r, zp->credential ? mez_digest_format(r->pool, &zp->manifest_digest)
+                                     : mez_pack_digest_string(r->pool, zp->pack))) != OK)
         return rc;
     /* The manifest deep-copies what it takes from the shared model, so this request owns all of it. */
     if (mez_pack_manifest(r->pool, zp->pack, &manifest, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
+    if (zp->credential) {
+        /* A copy too: the credential is shared by every thread. */
+        json_object_set_new(manifest, "credential", json_deep_copy(zp->credential));
+        json_object_set_new(manifest, "manifest_artifact",
+                            json_pack("{s:s,s:s}", "type", MEZ_ZONE_MANIFEST_CAS_TYPE, "digest",
+                                      mez_digest_format(r->pool, &zp->manifest_digest)));
+    }
     return mez_send_json(r, HTTP_OK, json_incref(manifest));
 }
 

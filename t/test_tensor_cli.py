@@ -1,9 +1,12 @@
-# test_tensor_cli.py: `mez tensor eval` on the shipped pk-sifc packs reads known facts back through the evaluator:
+# test_tensor_cli.py: `mez tensor eval` on the shipped packs reads known facts back through the evaluator:
 # a payment to a proscribed organisation is denied (hard block), a non-filer's payment carries the higher
-# withholding rate with its section and source, and domains without evidence stay pending.
+# withholding rate with its section and source, domains without evidence stay pending, the s. 149 salary and
+# s. 155 rent tables give the tax of the band an annual figure falls in, and a tax assessment applies the UAE
+# and AIFC tax_rates rows (portions, qualifying free zone persons, conditions evidenced, exemptions).
 import json
 import os
 import subprocess
+from decimal import Decimal
 
 import pytest
 import yaml
@@ -11,6 +14,8 @@ import yaml
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PK = os.path.join(ROOT, "packs", "pk", "regpacks")
 PACKS = ["pk-wht-ty2026.yaml", "pk-aml-cft.yaml", "pk-proscribed.yaml"]
+AE_CT = os.path.join(ROOT, "packs", "ae-adgm", "regpacks", "ae-corporate-tax.yaml")
+KZ_TAX = os.path.join(ROOT, "packs", "kz-aifc", "regpacks", "kz-aifc-tax.yaml")
 
 
 def evaluate(mez_env, action):
@@ -94,3 +99,161 @@ def test_bad_actions_are_refused(mez_env, mutate, code):
     cp = mez_env.mez("tensor", "eval", *args, "-", input=json.dumps(act))
     assert cp.returncode in (1, 2)
     assert code in cp.stderr, cp.stderr
+
+
+# ---------------------------------------------------------------- progressive tables (pk-wht-ty2026)
+
+def pk_rows():
+    with open(os.path.join(PK, "pk-wht-ty2026.yaml")) as f:
+        return {r["id"]: r for r in yaml.safe_load(f)["withholding_rates"]}
+
+
+def annual(payment_type, amount, basis, payee_status="filer"):
+    act = payment("Ayesha Siddiqui", payee_status, payment_type=payment_type, amount=amount)
+    act["counterparty"]["entity_class"] = "individual"
+    if basis:
+        act["action"]["amount_basis"] = basis
+    return act
+
+
+def band_tax(row, amount):
+    """The band's tax from the pack's own figures, in exact decimals: base + rate % of the excess."""
+    rate = Decimal(row["rates"]["filer"])
+    if "base_amount" not in row:
+        return Decimal(amount) * rate / 100
+    return Decimal(row["base_amount"]["amount"]) + rate * (Decimal(amount) - Decimal(row["threshold"]["amount"])) / 100
+
+
+# Annual taxable salary -> (band, tax worked by hand from the card: Rs B + r % of the amount exceeding Rs L).
+SALARY = [
+    ("500000", "s149-salary-band-1", "0"),              # up to 600,000: nil
+    ("600000", "s149-salary-band-1", "0"),              # 600,000 is not "exceeding 600,000"
+    ("1000000", "s149-salary-band-2", "4000"),          # 0 + 1 % x 400,000
+    ("2000000", "s149-salary-band-3", "94000"),         # 6,000 + 11 % x 800,000
+    ("3000000", "s149-salary-band-4", "300000"),        # 116,000 + 23 % x 800,000
+    ("4100000", "s149-salary-band-5", "616000"),        # 346,000 + 30 % x 900,000 (= band 6's base)
+    ("5000000", "s149-salary-band-6", "931000"),        # 616,000 + 35 % x 900,000
+    ("7654321.50", "s149-salary-band-6", "1860012.525"),  # 616,000 + 35 % x 3,554,321.50 (1,244,012.525)
+]
+
+
+@pytest.mark.parametrize("amount,band,tax", SALARY)
+def test_salary_tax_is_the_band_the_annual_salary_falls_in(mez_env, amount, band, tax):
+    rc, out = evaluate(mez_env, annual("salary", amount, "estimated_annual_taxable_salary"))
+    assert out["domains"]["tax"]["state"] == "compliant", out["domains"]["tax"]
+    [w] = out["withholding"]
+    row = pk_rows()[band]
+    assert w["rule"] == "pk-wht-ty2026/" + band and w["section"] == "149(1)" and w["progressive"] is True
+    assert w["amount"] == tax
+    assert Decimal(tax) == band_tax(row, amount)      # the hand figure is the pack's own
+    assert w["rate"] == row["rates"]["filer"] and w["source"]["id"] == row["source"]
+    if "base_amount" in row:
+        assert w["band"]["base_amount"] == row["base_amount"]["amount"]
+
+
+def test_salary_bands_need_the_annual_figure(mez_env):
+    _, out = evaluate(mez_env, annual("salary", "250000", None))
+    codes = [r["code"] for r in out["domains"]["tax"]["reasons"]]
+    assert "amount_basis_required" in codes and out["domains"]["tax"]["state"] == "pending"
+    assert out["withholding"] == []
+
+
+# Annual gross rent of an individual (filer) -> (band, tax by hand from Division V, Part III).
+RENT = [
+    ("250000", "s155-rent-individual-band-1", "0"),       # up to 300,000: nil
+    ("450000", "s155-rent-individual-band-2", "7500"),    # 0 + 5 % x 150,000
+    ("1500000", "s155-rent-individual-band-3", "105000"),  # 15,000 + 10 % x 900,000
+    ("2500000", "s155-rent-individual-band-4", "280000"),  # 155,000 + 25 % x 500,000
+]
+
+
+@pytest.mark.parametrize("amount,band,tax", RENT)
+def test_rent_tax_is_the_band_the_annual_rent_falls_in(mez_env, amount, band, tax):
+    _, out = evaluate(mez_env, annual("rent", amount, "gross_rent"))
+    [w] = out["withholding"]
+    assert w["rule"] == "pk-wht-ty2026/" + band and w["section"] == "155(1)"
+    assert w["amount"] == tax and Decimal(tax) == band_tax(pk_rows()[band], amount)
+    assert out["domains"]["tax"]["state"] == "compliant"
+
+
+def test_rent_bands_have_no_non_filer_rate_to_guess(mez_env):
+    _, out = evaluate(mez_env, annual("rent", "1500000", "gross_rent", payee_status="non_filer"))
+    assert out["withholding"] == [] and out["domains"]["tax"]["state"] == "pending"
+    assert any(r["code"] == "rate_missing" for r in out["domains"]["tax"]["reasons"])
+
+
+# ---------------------------------------------------------------- tax assessments (tax_rates)
+
+def assess(mez_env, packs, action):
+    args = []
+    for p in packs:
+        args += ["--pack", p]
+    cp = mez_env.mez("tensor", "eval", *args, "-", input=json.dumps(action))
+    assert cp.returncode in (0, 1), cp.stderr
+    return json.loads(cp.stdout)
+
+
+def assessment(jurisdiction, income, classes, currency="AED", date="2025-12-31", **more):
+    act = {"action": {"type": "tax_assessment", "date": date, "jurisdiction": jurisdiction,
+                      "income": [{"income_class": c, "amount": a, "currency": currency} for c, a in income]},
+           "subject": {"id": "did:example:taxpayer", "name": "Falcon Trading FZ-LLC", "taxpayer_classes": classes}}
+    act["action"].update(more.pop("action", {}))
+    act.update(more)
+    return act
+
+
+def totals(out):
+    return {r["income_class"]: r["amount"] for r in out["domains"]["tax"]["reasons"]
+            if r["code"] == "income_tax_assessed"}
+
+
+def ct_rows():
+    with open(AE_CT) as f:
+        return {r["id"]: r for r in yaml.safe_load(f)["tax_rates"]}
+
+
+def test_uae_corporate_tax_is_nil_to_375k_then_nine_percent(mez_env):
+    rows = ct_rows()
+    limit = Decimal(rows["ct-9-above-375k"]["threshold"]["amount"])
+    assert limit == Decimal(rows["ct-0-up-to-375k"]["threshold"]["amount"]) == Decimal("375000")
+    for income, tax in (("300000", "0"), ("375000", "0"), ("1000000", "56250"), ("2375000", "180000")):
+        out = assess(mez_env, [AE_CT], assessment("ae-adgm", [("taxable_income", income)], ["taxable_person"]))
+        assert totals(out) == {"taxable_income": tax}, out["domains"]["tax"]
+        # 0 % of the part up to the limit, 9 % of the part above it
+        assert Decimal(tax) == max(Decimal(income) - limit, 0) * Decimal(rows["ct-9-above-375k"]["rate"]) / 100
+        assert out["domains"]["tax"]["state"] == "compliant"
+    nine = [e for e in out["income_tax"] if e["rule"] == "ae-corporate-tax/ct-9-above-375k"][0]
+    assert nine["article"] == "3(1)(b)" and nine["taxable_amount"] == "2000000" and nine["amount"] == "180000"
+    assert nine["law"]["eid"] == "art_3__para_1__point_b" and nine["source"]["id"] == "cd-116-2022"
+
+
+def test_uae_qualifying_free_zone_person(mez_env):
+    income = [("qualifying_income", "4000000"), ("non_qualifying_income", "100000")]
+    out = assess(mez_env, [AE_CT], assessment("ae-adgm", income, ["taxable_person", "qualifying_free_zone_person"]))
+    assert totals(out) == {"qualifying_income": "0", "non_qualifying_income": "9000"}
+    assert {e["rule"] for e in out["income_tax"]} == {"ae-corporate-tax/qfzp-0-qualifying-income",
+                                                      "ae-corporate-tax/qfzp-9-non-qualifying-income"}
+    # Without declaring it qualifies, no QFZP row applies: not taxed at 0 %, but left open.
+    out = assess(mez_env, [AE_CT], assessment("ae-adgm", income[:1], ["taxable_person"]))
+    assert out["income_tax"] == [] and out["domains"]["tax"]["state"] == "pending"
+
+
+def test_aifc_exemption_needs_its_condition_evidenced(mez_env):
+    income = [("income_from_listed_financial_services_in_aifc", "50000000")]
+    act = assessment("kz-aifc", income, ["aifc_participant"], currency="KZT", date="2026-06-30")
+    out = assess(mez_env, [KZ_TAX], act)
+    missing = [r for r in out["domains"]["tax"]["reasons"] if r["code"] == "condition_not_evidenced"]
+    assert missing and missing[0]["conditions"][0]["obligation"] == "aifc-substantial-presence"
+    assert out["domains"]["tax"]["state"] == "pending" and out["income_tax"] == []
+    act["evidence"] = {"tax": {"attestations": [{"id": "sp-2026", "issuer": "did:example:afsa",
+                                                 "obligations": ["aifc-substantial-presence"]}]}}
+    out = assess(mez_env, [KZ_TAX], act)
+    assert totals(out) == {"income_from_listed_financial_services_in_aifc": "0"}
+    assert out["domains"]["tax"]["state"] == "compliant"
+    # The VAT exemption on the same services is an exemption, not a 0 % rate.
+    act["action"]["tax"] = "vat"
+    act["action"]["income"][0]["income_class"] = "turnover_from_listed_financial_services_in_aifc"
+    out = assess(mez_env, [KZ_TAX], act)
+    [e] = out["income_tax"]
+    assert e["exempt"] is True and "rate" not in e and e["tax"] == "vat"
+    assert out["domains"]["tax"]["state"] == "exempt"

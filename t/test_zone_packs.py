@@ -1,6 +1,8 @@
 # test_zone_packs.py: a zone started with MezZoneFile (packs/pk, the shipped stack.lock) serves its packs and
-# laws read-only; a pack that no longer matches the lock, or a missing lock, stops httpd at start-up naming the
-# artifact with the expected and actual digest; `mez lock` / `mez zone check` agree with the server.
+# laws read-only, each pack's manifest signed with the zone key and stored in the CAS tied to its pack; a pack
+# that no longer matches the lock, or a missing lock, stops httpd at start-up naming the artifact with the
+# expected and actual digest; `mez lock` / `mez zone check` agree with the server. (Conflicts between the layers
+# of a zone: test_composition.py.)
 import json
 import os
 import re
@@ -168,6 +170,8 @@ def test_packs_list(pk_zone, pk_copy, built, spec):
         assert p["jurisdiction_id"] == "pk" and p["title"] and re.match(r"^\d{4}-\d{2}-\d{2}$", p["as_of_date"])
     assert {p["type"] for p in packs} == {"lawpack", "regpack", "licensepack"}
     assert len({p["digest"] for p in packs}) == 5
+    # One layer (pk): nothing to compose, nothing to override.
+    assert body["conflicts"] == [] and body["overrides"] == []
     # Reads carry an ETag (the lock's digest) and honour If-None-Match.
     assert r.headers["ETag"] == '"%s"' % body["stack_lock"]
     assert pk_zone.get("/v1/packs", headers={"If-None-Match": r.headers["ETag"]}).status_code == 304
@@ -182,8 +186,30 @@ def test_pack_manifest_by_digest(pk_zone, spec):
         assert m["digest"] == p["digest"] and m["pack_id"] == p["id"] and m["type"] == p["type"]
         assert m["id"] == "urn:mez:pack:" + p["digest"]
         assert m["sources"] and all(s["id"] and s["title"] for s in m["sources"]), m["sources"]
-        assert r.headers["ETag"] == '"%s"' % p["digest"]
+        # The signed manifest names its CAS artifact, whose digest tags the answer (it changes with each start).
+        assert m["manifest_artifact"]["type"] == "manifest" and DIGEST_RE.match(m["manifest_artifact"]["digest"])
+        assert r.headers["ETag"] == '"%s"' % m["manifest_artifact"]["digest"]
         assert pk_zone.get("/v1/packs/" + p["digest"], headers={"If-None-Match": r.headers["ETag"]}).status_code == 304
+
+
+def test_pack_manifest_is_signed_by_the_zone(pk_zone):
+    for p in pk_zone.get("/v1/packs").json()["packs"]:
+        m = pk_zone.get("/v1/packs/" + p["digest"]).json()
+        vc = m.pop("credential")
+        m.pop("manifest_artifact")
+        assert vc["type"] == ["VerifiableCredential", "PackManifestCredential"]
+        assert vc["issuer"] == pk_zone.did
+        assert vc["proof"]["verificationMethod"] == pk_zone.verification_method
+        # The credential says exactly what the manifest says.
+        assert vc["credentialSubject"] == m
+        r = pk_zone.post("/v1/credentials/verify", json={"verifiableCredential": vc})
+        assert r.status_code == 200, r.text
+        assert "signature" in r.json()["checks"]
+        # A manifest that claims another digest is not the zone's.
+        forged = json.loads(json.dumps(vc))
+        forged["credentialSubject"]["digest"] = ZERO
+        r = pk_zone.post("/v1/credentials/verify", json={"verifiableCredential": forged})
+        assert_problem(r, 422, code_prefix="vc.signature")
 
 
 def test_pack_unknown_or_malformed_digest(pk_zone, spec):
@@ -248,10 +274,26 @@ def test_packs_are_in_the_cas(pk_zone, mez_env):
         assert cp.returncode == 0, cp.stderr
 
 
+def test_signed_manifests_are_in_the_cas(pk_zone, mez_env):
+    """Each signed manifest is a CAS artifact whose closure is itself and its pack."""
+    for p in pk_zone.get("/v1/packs").json()["packs"]:
+        m = pk_zone.get("/v1/packs/" + p["digest"]).json()
+        digest = m["manifest_artifact"]["digest"]
+        path = os.path.join(pk_zone.data_dir, "cas", "manifest", digest[len("sha256:"):])
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o444
+        with open(path) as f:
+            artifact = json.load(f)
+        assert artifact == {"format": "mez-pack-manifest/1", "credential": m["credential"],
+                            "references": [{"type": p["type"], "digest": p["digest"]}]}
+        cp = mez_env.mez("cas", "verify", "--datadir", pk_zone.data_dir, "--type", "manifest", digest)
+        assert cp.returncode == 0, cp.stderr
+        assert "(closure of 2 artifacts)" in cp.stdout and "%s/%s" % (p["type"], p["digest"]) in cp.stdout
+
+
 def test_zone_without_zone_file_has_no_packs(zone):
     r = zone.get("/v1/packs")
     assert r.status_code == 200, r.text
-    assert r.json() == {"packs": []}
+    assert r.json() == {"packs": [], "conflicts": [], "overrides": []}
     assert_problem(zone.get("/v1/packs/" + ZERO), 404, "pack.not_found")
     assert_problem(zone.get("/v1/laws/sec_153"), 404, "law.not_found")
 

@@ -5,8 +5,9 @@
 #include "mez/tensor.h"
 
 #define ACT(t) (1u << (unsigned)(t))
-#define ALL_ACTIONS (ACT(MEZ_ACTION_PAYMENT) | ACT(MEZ_ACTION_ENTITY_FORMATION) \
-                     | ACT(MEZ_ACTION_LICENCE_APPLICATION) | ACT(MEZ_ACTION_CROSS_BORDER_TRANSFER))
+/* The actions that move money or set up who may: a tax assessment only states what is owed on income. */
+#define TRANSACTIONS (ACT(MEZ_ACTION_PAYMENT) | ACT(MEZ_ACTION_ENTITY_FORMATION) \
+                      | ACT(MEZ_ACTION_LICENCE_APPLICATION) | ACT(MEZ_ACTION_CROSS_BORDER_TRANSFER))
 
 typedef struct {
     const char *name;
@@ -16,14 +17,16 @@ typedef struct {
 
 /* Default applicability is deliberately narrow: every applicable domain without a rule or evidence is
  * pending, so listing a domain here means "an action of this type cannot pass without it". Money always
- * needs aml, kyc and sanctions; tax only where a withholding regime can apply to the action itself.
+ * needs aml, kyc and sanctions; tax only where a withholding regime can apply to the action itself, or the action
+ * is the assessment of a tax (whose taxpayer is still screened: sanctions is evaluated for every action).
  * A zone widens or narrows this through mez_tensor_eval_options_t (its profile's domains). */
 /* Designated initialisers tie each row to its enum value, so the table cannot drift out of order. */
 static const domain_row_t domains[MEZ_DOMAIN_COUNT] = {
-    [MEZ_DOMAIN_AML] = { "aml", 1, ALL_ACTIONS },
-    [MEZ_DOMAIN_KYC] = { "kyc", 1, ALL_ACTIONS },
-    [MEZ_DOMAIN_SANCTIONS] = { "sanctions", 1, ALL_ACTIONS },
-    [MEZ_DOMAIN_TAX] = { "tax", 1, ACT(MEZ_ACTION_PAYMENT) | ACT(MEZ_ACTION_CROSS_BORDER_TRANSFER) },
+    [MEZ_DOMAIN_AML] = { "aml", 1, TRANSACTIONS },
+    [MEZ_DOMAIN_KYC] = { "kyc", 1, TRANSACTIONS },
+    [MEZ_DOMAIN_SANCTIONS] = { "sanctions", 1, TRANSACTIONS | ACT(MEZ_ACTION_TAX_ASSESSMENT) },
+    [MEZ_DOMAIN_TAX] = { "tax", 1, ACT(MEZ_ACTION_PAYMENT) | ACT(MEZ_ACTION_CROSS_BORDER_TRANSFER)
+                                   | ACT(MEZ_ACTION_TAX_ASSESSMENT) },
     [MEZ_DOMAIN_SECURITIES] = { "securities", 1, 0 },
     [MEZ_DOMAIN_CORPORATE] = { "corporate", 1, ACT(MEZ_ACTION_ENTITY_FORMATION) | ACT(MEZ_ACTION_LICENCE_APPLICATION) },
     [MEZ_DOMAIN_CUSTODY] = { "custody", 1, 0 },
@@ -46,7 +49,7 @@ _Static_assert(sizeof(domains) / sizeof(domains[0]) == MEZ_DOMAIN_COUNT, "one ta
 _Static_assert(MEZ_DOMAIN_TRADE + 1 == MEZ_DOMAIN_COUNT, "MEZ_DOMAIN_COUNT follows the enum");
 _Static_assert(MEZ_DOMAIN_COUNT <= 32, "domain sets are 32-bit masks");
 _Static_assert(MEZ_STATE_COMPLIANT + 1 == MEZ_STATE_COUNT, "MEZ_STATE_COUNT follows the enum");
-_Static_assert(MEZ_ACTION_CROSS_BORDER_TRANSFER + 1 == MEZ_ACTION_TYPE_COUNT, "action count follows the enum");
+_Static_assert(MEZ_ACTION_TAX_ASSESSMENT + 1 == MEZ_ACTION_TYPE_COUNT, "action count follows the enum");
 
 const char *mez_domain_name(mez_domain_t d)
 {
@@ -91,6 +94,7 @@ const char *mez_action_type_name(mez_action_type_t t)
     case MEZ_ACTION_ENTITY_FORMATION: return "entity_formation";
     case MEZ_ACTION_LICENCE_APPLICATION: return "licence_application";
     case MEZ_ACTION_CROSS_BORDER_TRANSFER: return "cross_border_transfer";
+    case MEZ_ACTION_TAX_ASSESSMENT: return "tax_assessment";
     }
     return NULL;
 }
@@ -106,7 +110,7 @@ mez_status_t mez_action_type_parse(apr_pool_t *p, const char *name, const char *
     }
     return mez_problem(pb, p, MEZ_EINVAL, 422, "tensor.unknown_action_type", pointer,
                        "'%s' is not an action type (payment, entity_formation, licence_application, "
-                       "cross_border_transfer)", name ? name : "");
+                       "cross_border_transfer, tax_assessment)", name ? name : "");
 }
 
 const char *mez_entity_class_name(mez_entity_class_t c)

@@ -49,10 +49,40 @@ typedef struct {
     int has_rate[RATE_KINDS];
     mez_tensor_decimal_t rate[RATE_KINDS];
     const char *rate_text[RATE_KINDS];
-    int has_slabs;                       /* progressive bands on an annual figure: not computable per payment */
     int has_threshold;
     limit_t threshold;
+    int has_base;                        /* base_amount: the fixed tax up to the threshold, below */
+    mez_tensor_decimal_t base;
+    const char *base_text;
+    /* The rows of its progressive table when this row is a band of one: the rows of its pack with its section,
+     * payment type and payee class, when any of them has base_amount. NULL for a row that stands alone. */
+    const apr_array_header_t *table;
 } wht_row_t;
+
+/* The obligation a tax rate's condition names, resolved when the index is built so a trace can cite it. */
+typedef struct {
+    const char *id, *description;
+    const json_t *row, *source;
+} condition_t;
+
+typedef struct {
+    row_head_t h;
+    const char *tax, *article, *taxpayer_class, *income_class, *basis;
+    int exempt;
+    int has_rate;
+    mez_tensor_decimal_t rate;
+    const char *rate_text;
+    int has_threshold;
+    limit_t threshold;
+    const char *measure;                 /* what the threshold is measured on */
+    int has_base;
+    mez_tensor_decimal_t base;
+    const char *base_text;
+    const char **excludes;
+    size_t n_excludes;
+    const condition_t *conditions;
+    size_t n_conditions;
+} tax_row_t;
 
 typedef struct {
     row_head_t h;
@@ -78,6 +108,7 @@ struct mez_tensor_index_t {
     pack_t *packs;
     size_t npacks;
     apr_hash_t *wht;                                /* payment_type -> array of wht_row_t *, load order */
+    apr_hash_t *tax_rates;                          /* "<tax>/<income_class>" -> array of tax_row_t *, load order */
     /* Per domain, currency -> array of threshold_row_t *: limits met from below (above, at_or_above) sorted
      * up, limits met from above (below, at_or_below) sorted down, so a scan stops at the first one not met. */
     apr_hash_t *thresholds_up[MEZ_DOMAIN_COUNT];
@@ -172,6 +203,42 @@ static mez_status_t limit_field(build_t *b, const json_t *o, const char *ptr, li
         return bad(b, "tensor.pack.invalid_field", mez_pointer_join(b->p, ptr, "applies"),
                    "applies is above, at_or_above, below or at_or_below");
     l->kind = (limit_kind_t)k;
+    return MEZ_OK;
+}
+
+/* base_amount {amount, currency}: the fixed tax of a band, up to its lower limit (threshold). The evaluator
+ * adds it to a computed tax, so it must be in the threshold's currency and the limit must be a lower one. */
+static mez_status_t base_amount_field(build_t *b, const json_t *row, const char *ptr, int has_threshold,
+                                      const limit_t *threshold, int *has_base, mez_tensor_decimal_t *base,
+                                      const char **text)
+{
+    const json_t *o = json_object_get(row, "base_amount"), *v;
+    const char *bp = mez_pointer_join(b->p, ptr, "base_amount"), *currency;
+    mez_status_t rv;
+    *has_base = 0;
+    if (!o)
+        return MEZ_OK;
+    if (!json_is_object(o))
+        return bad(b, "tensor.pack.invalid_field", bp, "base_amount is {amount, currency}");
+    v = json_object_get(o, "amount");
+    /* amount_minor would need the currency's minor unit, which the packs do not state and is not guessed. */
+    if (!json_is_string(v) || mez_tensor_decimal_parse(json_string_value(v), base))
+        return bad(b, "tensor.pack.invalid_amount", mez_pointer_join(b->p, bp, "amount"),
+                   "base_amount.amount is a decimal string in the major unit (\"6000\")");
+    *text = json_string_value(v);
+    if ((rv = str_field(b, o, bp, "currency", 1, &currency)) != MEZ_OK)
+        return rv;
+    if (!has_threshold)
+        return bad(b, "tensor.pack.missing_field", mez_pointer_join(b->p, ptr, "threshold"),
+                   "a row with base_amount needs threshold: the band's lower limit");
+    if (threshold->kind != LIMIT_ABOVE && threshold->kind != LIMIT_AT_OR_ABOVE)
+        return bad(b, "tensor.pack.invalid_field",
+                   mez_pointer_join(b->p, mez_pointer_join(b->p, ptr, "threshold"), "applies"),
+                   "a band with base_amount lies above its threshold: applies is above or at_or_above");
+    if (strcmp(currency, threshold->currency))
+        return bad(b, "tensor.pack.invalid_field", mez_pointer_join(b->p, bp, "currency"),
+                   "base_amount is in %s but the threshold is in %s", currency, threshold->currency);
+    *has_base = 1;
     return MEZ_OK;
 }
 
@@ -283,6 +350,7 @@ static mez_status_t load_withholding(build_t *b)
 {
     mez_status_t rv;
     const json_t *rows = section(b, "withholding_rates", &rv), *row;
+    apr_hash_t *tables = apr_hash_make(b->p);   /* "<section>\x1f<payment type>\x1f<payee class>" -> rows */
     size_t i;
     if (rv != MEZ_OK || !rows)
         return rv;
@@ -302,17 +370,14 @@ static mez_status_t load_withholding(build_t *b)
                        "payee_class is company, individual, aop or any");
         rates = json_object_get(row, "rates");
         rp = mez_pointer_join(b->p, ptr, "rates");
-        /* Progressive slabs (salary, rent of individuals) are a pack format extension; the row is indexed so an
-         * evaluation can say it cannot compute it, instead of behaving as if no rule existed. */
-        r->has_slabs = json_object_get(row, "slabs") != NULL;
-        if (rates && !json_is_object(rates))
-            return bad(b, "tensor.pack.invalid_field", rp, "rates is {filer, non_filer}");
-        if (!rates && !r->has_slabs)
+        if (!rates)
             return bad(b, "tensor.pack.missing_field", rp, "rates {filer, non_filer} is required");
-        if (rates && ((rv = rate_field(b, rates, rp, "filer", r, RATE_FILER)) != MEZ_OK
-                      || (rv = rate_field(b, rates, rp, "non_filer", r, RATE_NON_FILER)) != MEZ_OK))
+        if (!json_is_object(rates))
+            return bad(b, "tensor.pack.invalid_field", rp, "rates is {filer, non_filer}");
+        if ((rv = rate_field(b, rates, rp, "filer", r, RATE_FILER)) != MEZ_OK
+            || (rv = rate_field(b, rates, rp, "non_filer", r, RATE_NON_FILER)) != MEZ_OK)
             return rv;
-        if (rates && !r->has_rate[RATE_FILER] && !r->has_rate[RATE_NON_FILER])
+        if (!r->has_rate[RATE_FILER] && !r->has_rate[RATE_NON_FILER])
             return bad(b, "tensor.pack.missing_field", rp, "rates needs filer, non_filer or both");
         if ((thr = json_object_get(row, "threshold")) != NULL) {
             if (!json_is_object(thr))
@@ -322,11 +387,33 @@ static mez_status_t load_withholding(build_t *b)
                 return rv;
             r->has_threshold = 1;
         }
+        if ((rv = base_amount_field(b, row, ptr, r->has_threshold, &r->threshold, &r->has_base, &r->base,
+                                    &r->base_text)) != MEZ_OK)
+            return rv;
+        /* The Tenth Schedule doubles the whole tax, base included: one base cannot serve two rates. */
+        if (r->has_base && r->has_rate[RATE_FILER] && r->has_rate[RATE_NON_FILER]
+            && mez_tensor_decimal_cmp(&r->rate[RATE_FILER], &r->rate[RATE_NON_FILER]))
+            return bad(b, "tensor.pack.invalid_field", mez_pointer_join(b->p, ptr, "base_amount"),
+                       "base_amount is the fixed part for one rate, but filer and non_filer differ: one row per "
+                       "status");
         if ((ft = json_object_get(row, "final_tax")) != NULL && !json_is_boolean(ft))
             return bad(b, "tensor.pack.invalid_field", mez_pointer_join(b->p, ptr, "final_tax"),
                        "final_tax is true or false");
         push(b->p, b->ix->wht, r->payment_type, r);
+        push(b->p, tables, apr_pstrcat(b->p, r->section, "\x1f", r->payment_type, "\x1f", r->payee_class, NULL), r);
         b->ix->rows++;
+    }
+    /* A progressive table is written one row per band (packs/README.md), so the rows of one section, payment
+     * type and payee class in which any row has base_amount are its bands, the lowest band included (it has no
+     * base: the tax below the first limit is the rate on the whole amount). Linking them here lets an
+     * evaluation pick one band instead of reporting the bands as rival rules. */
+    for (apr_hash_index_t *hi = apr_hash_first(b->p, tables); hi; hi = apr_hash_next(hi)) {
+        const apr_array_header_t *group = apr_hash_this_val(hi);
+        int banded = 0;
+        for (int k = 0; k < group->nelts; k++)
+            banded |= APR_ARRAY_IDX(group, k, const wht_row_t *)->has_base;
+        for (int k = 0; banded && k < group->nelts; k++)
+            APR_ARRAY_IDX(group, k, wht_row_t *)->table = group;
     }
     return MEZ_OK;
 }
@@ -355,6 +442,135 @@ static mez_status_t load_thresholds(build_t *b)
         push(b->p, r->limit.kind == LIMIT_ABOVE || r->limit.kind == LIMIT_AT_OR_ABOVE
                        ? b->ix->thresholds_up[b->pack->domain] : b->ix->thresholds_down[b->pack->domain],
              r->limit.currency, r);
+        b->ix->rows++;
+    }
+    return MEZ_OK;
+}
+
+/* A list of non-empty strings (excludes, conditions); *n 0 when absent. */
+static mez_status_t strings_field(build_t *b, const json_t *row, const char *ptr, const char *name,
+                                  const char ***out, size_t *n)
+{
+    const json_t *v = json_object_get(row, name), *item;
+    const char *lp = mez_pointer_join(b->p, ptr, name);
+    size_t i;
+    *out = NULL;
+    *n = 0;
+    if (!v)
+        return MEZ_OK;
+    if (!json_is_array(v))
+        return bad(b, "tensor.pack.invalid_field", lp, "%s is a list", name);
+    *out = apr_pcalloc(b->p, (json_array_size(v) + 1) * sizeof(**out));
+    json_array_foreach(v, i, item) {
+        if (!json_is_string(item) || json_string_length(item) == 0)
+            return bad(b, "tensor.pack.invalid_field", mez_pointer_index(b->p, lp, i), "an item is a non-empty string");
+        (*out)[i] = json_string_value(item);
+    }
+    *n = i;
+    return MEZ_OK;
+}
+
+/* The pack's obligations by id, for the conditions of its tax rates (a condition names an obligation of its
+ * own pack). Only what a citation needs is read; the pack area validates the rest. */
+static mez_status_t pack_obligations(build_t *b, apr_hash_t **out)
+{
+    mez_status_t rv;
+    const json_t *rows = section(b, "obligations", &rv), *row;
+    size_t i;
+    *out = apr_hash_make(b->p);
+    if (rv != MEZ_OK || !rows)
+        return rv;
+    json_array_foreach(rows, i, row) {
+        const char *ptr = mez_pointer_index(b->p, "/obligations", i);
+        condition_t *c = apr_pcalloc(b->p, sizeof(*c));
+        if (!json_is_object(row))
+            return bad(b, "tensor.pack.invalid_field", ptr, "an obligation is an object");
+        if ((rv = str_field(b, row, ptr, "id", 1, &c->id)) != MEZ_OK
+            || (rv = str_field(b, row, ptr, "description", 0, &c->description)) != MEZ_OK
+            || (rv = resolve_source(b, row, ptr, 0, &c->source)) != MEZ_OK)
+            return rv;
+        c->row = row;
+        apr_hash_set(*out, c->id, APR_HASH_KEY_STRING, c);
+    }
+    return MEZ_OK;
+}
+
+static mez_status_t load_tax_rates(build_t *b)
+{
+    static const mez_tensor_decimal_t hundred = { 100, 0 };
+    mez_status_t rv;
+    const json_t *rows = section(b, "tax_rates", &rv), *row;
+    apr_hash_t *obligations = NULL;
+    size_t i;
+    if (rv != MEZ_OK || !rows)
+        return rv;
+    json_array_foreach(rows, i, row) {
+        const char *ptr = mez_pointer_index(b->p, "/tax_rates", i), *rate;
+        tax_row_t *r = apr_pcalloc(b->p, sizeof(*r));
+        const json_t *exempt, *thr;
+        const char **ids;
+        condition_t *conds;
+        if ((rv = row_head(b, row, ptr, &r->h)) != MEZ_OK
+            || (rv = str_field(b, row, ptr, "tax", 1, &r->tax)) != MEZ_OK
+            || (rv = str_field(b, row, ptr, "article", 1, &r->article)) != MEZ_OK
+            || (rv = str_field(b, row, ptr, "taxpayer_class", 1, &r->taxpayer_class)) != MEZ_OK
+            || (rv = str_field(b, row, ptr, "income_class", 1, &r->income_class)) != MEZ_OK
+            || (rv = str_field(b, row, ptr, "basis", 0, &r->basis)) != MEZ_OK
+            || (rv = str_field(b, row, ptr, "rate", 0, &rate)) != MEZ_OK)
+            return rv;
+        if (strcmp(r->tax, "cit") && strcmp(r->tax, "vat"))
+            return bad(b, "tensor.pack.invalid_field", mez_pointer_join(b->p, ptr, "tax"), "tax is cit or vat");
+        /* An exemption is not a 0 % rate (an exempt supply is not a zero-rated one), so the two never mix. */
+        exempt = json_object_get(row, "exempt");
+        if (exempt && !json_is_true(exempt))
+            return bad(b, "tensor.pack.invalid_field", mez_pointer_join(b->p, ptr, "exempt"),
+                       "exempt is true or left out");
+        r->exempt = exempt != NULL;
+        if (r->exempt == (rate != NULL))
+            return bad(b, r->exempt ? "tensor.pack.invalid_field" : "tensor.pack.missing_field",
+                       mez_pointer_join(b->p, ptr, "rate"), "a tax rate has exactly one of rate and exempt: true");
+        if (rate) {
+            if (mez_tensor_decimal_parse(rate, &r->rate) || mez_tensor_decimal_cmp(&r->rate, &hundred) > 0)
+                return bad(b, "tensor.pack.invalid_rate", mez_pointer_join(b->p, ptr, "rate"),
+                           "a rate is a percentage as a decimal string between \"0\" and \"100\"");
+            r->has_rate = 1;
+            r->rate_text = rate;
+            if (!r->basis)
+                return bad(b, "tensor.pack.missing_field", mez_pointer_join(b->p, ptr, "basis"),
+                           "a rate needs the basis it is applied to");
+        }
+        if ((thr = json_object_get(row, "threshold")) != NULL) {
+            const char *tp = mez_pointer_join(b->p, ptr, "threshold");
+            if (!json_is_object(thr))
+                return bad(b, "tensor.pack.invalid_field", tp, "threshold is {amount, currency, applies, measure}");
+            if ((rv = limit_field(b, thr, tp, &r->threshold)) != MEZ_OK
+                || (rv = str_field(b, thr, tp, "measure", 1, &r->measure)) != MEZ_OK)
+                return rv;
+            r->has_threshold = 1;
+        }
+        if ((rv = base_amount_field(b, row, ptr, r->has_threshold, &r->threshold, &r->has_base, &r->base,
+                                    &r->base_text)) != MEZ_OK)
+            return rv;
+        if (r->has_base && r->exempt)
+            return bad(b, "tensor.pack.invalid_field", mez_pointer_join(b->p, ptr, "base_amount"),
+                       "an exemption computes no tax, so it has no base_amount");
+        if ((rv = strings_field(b, row, ptr, "excludes", &r->excludes, &r->n_excludes)) != MEZ_OK
+            || (rv = strings_field(b, row, ptr, "conditions", &ids, &r->n_conditions)) != MEZ_OK)
+            return rv;
+        if (r->n_conditions && !obligations && (rv = pack_obligations(b, &obligations)) != MEZ_OK)
+            return rv;
+        conds = apr_pcalloc(b->p, (r->n_conditions + 1) * sizeof(*conds));
+        for (size_t k = 0; k < r->n_conditions; k++) {
+            const condition_t *c = apr_hash_get(obligations, ids[k], APR_HASH_KEY_STRING);
+            /* A condition nobody can evidence would make the row silently unusable. */
+            if (!c)
+                return bad(b, "tensor.pack.unknown_obligation",
+                           mez_pointer_index(b->p, mez_pointer_join(b->p, ptr, "conditions"), k),
+                           "condition '%s' is not an obligation of this pack", ids[k]);
+            conds[k] = *c;
+        }
+        r->conditions = conds;
+        push(b->p, b->ix->tax_rates, apr_pstrcat(b->p, r->tax, "/", r->income_class, NULL), r);
         b->ix->rows++;
     }
     return MEZ_OK;
@@ -497,6 +713,7 @@ mez_status_t mez_tensor_index_build(apr_pool_t *p, const json_t *const *packs, s
     *out = NULL;
     ix->packs = apr_pcalloc(p, (n + 1) * sizeof(*ix->packs));
     ix->wht = apr_hash_make(p);
+    ix->tax_rates = apr_hash_make(p);
     for (unsigned d = 0; d < MEZ_DOMAIN_COUNT; d++) {
         ix->thresholds_up[d] = apr_hash_make(p);
         ix->thresholds_down[d] = apr_hash_make(p);
@@ -523,8 +740,8 @@ mez_status_t mez_tensor_index_build(apr_pool_t *p, const json_t *const *packs, s
         /* Licence and law packs make their jurisdiction known but carry no rows the evaluator applies. */
         if (strcmp(pk->format, "mez-regpack/1"))
             continue;
-        if ((rv = load_withholding(&b)) != MEZ_OK || (rv = load_thresholds(&b)) != MEZ_OK
-            || (rv = load_lists(&b)) != MEZ_OK)
+        if ((rv = load_withholding(&b)) != MEZ_OK || (rv = load_tax_rates(&b)) != MEZ_OK
+            || (rv = load_thresholds(&b)) != MEZ_OK || (rv = load_lists(&b)) != MEZ_OK)
             return rv;
     }
     /* Thresholds sorted by amount let an evaluation stop at the first limit its amount does not meet. */
@@ -559,6 +776,8 @@ typedef struct {
     const mez_tensor_action_t *a;
     cell_t cell[MEZ_DOMAIN_COUNT];
     json_t *withholding;
+    json_t *income_tax;
+    apr_time_t as_of;             /* the end of the action's date: attestations must cover it */
 } eval_t;
 
 /* A pack of jurisdiction "pk" applies to "pk" and to its zones "pk-sifc", "pk-rez": national law binds the
@@ -820,14 +1039,22 @@ static int withholding_candidates(eval_t *ev, const mez_tensor_party_t *payee, c
     const char *cls = mez_entity_class_name(payee->entity_class);
     const apr_array_header_t *rows = apr_hash_get(ev->ix->wht, a->payment_type, APR_HASH_KEY_STRING);
     const wht_row_t **cand = apr_palloc(ev->p, ((rows ? (size_t)rows->nelts : 0) + 1) * sizeof(*cand));
+    const apr_array_header_t *named_table = NULL;
     size_t k = 0, unknown_class = 0;
     int selected = 0;
 
+    /* Naming one band of a progressive table names the table: which band applies is the amount's to say, and a
+     * caller who named band 3 for an amount in band 4 must not get band 3's tax. */
+    for (int i = 0; a->withholding_rule && rows && i < rows->nelts; i++) {
+        const wht_row_t *r = APR_ARRAY_IDX(rows, i, const wht_row_t *);
+        if (r->table && !strcmp(a->withholding_rule, r->h.id) && pack_applies(r->h.pack, a->jurisdiction))
+            named_table = r->table;
+    }
     for (int i = 0; rows && i < rows->nelts; i++) {
         const wht_row_t *r = APR_ARRAY_IDX(rows, i, const wht_row_t *);
         if (!pack_applies(r->h.pack, a->jurisdiction) || !in_force(r->h.from, r->h.to, a->day))
             continue;
-        if (a->withholding_rule && strcmp(a->withholding_rule, r->h.id))
+        if (a->withholding_rule && strcmp(a->withholding_rule, r->h.id) && !(named_table && r->table == named_table))
             continue;
         selected = 1;
         if (!strcmp(r->payee_class, "any") || (cls && !strcmp(r->payee_class, cls)))
@@ -873,15 +1100,102 @@ static int basis_is_payment(const char *basis)
     return 0;
 }
 
+/* ------------------------------------------------------------------ progressive bands */
+
+/* Where a band starts, as an order: a band without a lower limit (no threshold, or only an upper one: "up to
+ * Rs 1 million") starts below every other, "at_or_above L" starts at L and "above L" just after L. */
+static int band_start_cmp(int has_x, const limit_t *x, int has_y, const limit_t *y)
+{
+    int lx = !has_x || x->kind == LIMIT_BELOW || x->kind == LIMIT_AT_OR_BELOW;
+    int ly = !has_y || y->kind == LIMIT_BELOW || y->kind == LIMIT_AT_OR_BELOW;
+    int c;
+    if (lx || ly)
+        return ly - lx;
+    if ((c = mez_tensor_decimal_cmp(&x->amount, &y->amount)) != 0)
+        return c;
+    return (x->kind == LIMIT_ABOVE) - (y->kind == LIMIT_ABOVE);
+}
+
+/* The band of a progressive table an amount falls in: of the table's rows in force whose limit the amount
+ * reaches, the one that starts highest. Its upper end is where the next band starts, and the amount does not
+ * reach that band, so this is the band whose limits contain the amount; the bands of a table partition the
+ * amounts, and no row order is relied on. Where the payee's status is known and the table gives its rate on
+ * some rows (one row per status when filer and non_filer differ, each with its own base), only those rows
+ * are bands for it. Rows sharing the highest start are all returned: two bands with one start are a fault
+ * of the table, reported as rival rules rather than settled by order; with the status unknown one is enough,
+ * since the status is asked for next. The rows go to out (room for ncand), their count to *n. */
+static void pick_band(const mez_tensor_action_t *a, const wht_row_t *const *cand, size_t ncand,
+                      const apr_array_header_t *table, int kind, const wht_row_t **out, size_t *n)
+{
+    const wht_row_t *best = NULL;
+    int has_kind = 0, c;
+    size_t i;
+    *n = 0;
+    for (i = 0; kind >= 0 && i < ncand; i++)
+        has_kind |= cand[i]->table == table && cand[i]->has_rate[kind];
+    for (i = 0; i < ncand; i++) {
+        const wht_row_t *r = cand[i];
+        if (r->table != table || (has_kind && !r->has_rate[kind]))
+            continue;
+        if (r->has_threshold && !limit_met(&a->amount, &r->threshold))
+            continue;
+        c = best ? band_start_cmp(r->has_threshold, &r->threshold, best->has_threshold, &best->threshold) : 1;
+        if (c > 0) {
+            best = r;
+            *n = 0;
+            out[(*n)++] = r;
+        }
+        else if (c == 0 && kind >= 0)
+            out[(*n)++] = r;
+    }
+}
+
+/* Whether the row's rate can be applied to action.amount; pending with the reason when not. */
+static int basis_applies(eval_t *ev, const wht_row_t *r)
+{
+    const mez_tensor_action_t *a = ev->a;
+    const char *basis = r->basis ? r->basis : "gross_amount";
+    json_t *o;
+    if (a->amount_basis) {
+        if (!strcmp(a->amount_basis, basis))
+            return 1;
+        o = tax_reason(ev, "basis_not_supported", r);
+        set_str(o, "basis", basis);
+        set_str(o, "amount_basis", a->amount_basis);
+        set_str(o, "detail", "the rate applies to another figure than the one action.amount is (amount_basis)");
+        decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
+        return 0;
+    }
+    if (r->table) {
+        /* Band limits are on the year's figure (annual salary, the year's rent): one payment's amount would
+         * fall in too low a band, so the caller must say that the amount is that figure. */
+        o = tax_reason(ev, "amount_basis_required", r);
+        set_str(o, "basis", basis);
+        set_str(o, "detail", "the bands of a progressive table are limits on a figure for the whole tax year: give "
+                             "that figure as action.amount with action.amount_basis naming the rows' basis");
+        decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
+        return 0;
+    }
+    if (!basis_is_payment(r->basis)) {
+        tax_pending(ev, "basis_not_supported", r,
+                    "the rate applies to a figure other than the gross amount paid (e.g. net of zakat, a customs "
+                    "value or a daily total), which the action does not give");
+        return 0;
+    }
+    return 1;
+}
+
 static void eval_withholding(eval_t *ev)
 {
     const mez_tensor_action_t *a = ev->a;
     const mez_tensor_party_t *payee = a->has_counterparty ? &a->counterparty : &a->subject;
     const char *role = a->has_counterparty ? "counterparty" : "subject";
     const wht_row_t **cand, **met, *r;
-    size_t ncand, nmet = 0, i;
+    size_t ncand, nmet = 0, nband, i, j;
     int kind, same_pack = 1;
+    mez_tensor_decimal_t excess, on_excess, tax;
     json_t *o, *w;
+    const char *amount;
 
     if (!a->payment_type || !a->has_amount)
         return;         /* a cross-border transfer without a payment type names no withholding head */
@@ -895,6 +1209,8 @@ static void eval_withholding(eval_t *ev)
         set_str(o, "detail", "no withholding row of this jurisdiction is in force for this payment type and payee");
         return;         /* no rule decides it: evidence or pending */
     }
+    kind = payee->filer_status == MEZ_FILER_STATUS_FILER ? RATE_FILER
+         : payee->filer_status == MEZ_FILER_STATUS_NON_FILER ? RATE_NON_FILER : -1;
     /* Thresholds first: a row whose threshold the amount does not reach does not apply at all, whatever the
      * payee's status, and sukuk rows split on the amount (up to / above Rs 1 million). */
     met = apr_palloc(ev->p, (ncand + 1) * sizeof(*met));
@@ -908,14 +1224,27 @@ static void eval_withholding(eval_t *ev)
             decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
             return;
         }
-        if (r->has_threshold && !limit_met(&a->amount, &r->threshold))
+        if (r->table || (r->has_threshold && !limit_met(&a->amount, &r->threshold)))
             continue;
         met[nmet++] = r;
+    }
+    /* The bands of a progressive table are not rival rules: each table contributes the one band the amount
+     * falls in. */
+    for (i = 0; i < ncand; i++) {
+        if (!cand[i]->table)
+            continue;
+        for (j = 0; j < i && cand[j]->table != cand[i]->table; j++)
+            ;
+        if (j < i)
+            continue;   /* its table is done */
+        pick_band(a, cand, ncand, cand[i]->table, kind, met + nmet, &nband);
+        nmet += nband;
     }
     if (nmet == 0) {
         for (i = 0; i < ncand; i++) {
             o = tax_reason(ev, "threshold_not_met", cand[i]);
-            json_object_set_new(o, "threshold", limit_json(&cand[i]->threshold));
+            if (cand[i]->has_threshold)
+                json_object_set_new(o, "threshold", limit_json(&cand[i]->threshold));
         }
         decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_COMPLIANT);
         return;
@@ -934,26 +1263,9 @@ static void eval_withholding(eval_t *ev)
         return;
     }
     r = met[0];
-    if (r->has_slabs && !r->has_rate[RATE_FILER] && !r->has_rate[RATE_NON_FILER]) {
-        tax_pending(ev, "slabs_not_supported", r,
-                    "the rate is a progressive slab on an annual figure, which one payment does not give");
+    if (!basis_applies(ev, r))
         return;
-    }
-    if (!basis_is_payment(r->basis)) {
-        tax_pending(ev, "basis_not_supported", r,
-                    "the rate applies to a figure other than the gross amount paid (e.g. net of zakat, a customs "
-                    "value or a daily total), which the action does not give");
-        return;
-    }
-    switch (payee->filer_status) {
-    case MEZ_FILER_STATUS_FILER:
-        kind = RATE_FILER;
-        break;
-    case MEZ_FILER_STATUS_NON_FILER:
-        kind = RATE_NON_FILER;
-        break;
-    case MEZ_FILER_STATUS_UNSTATED:
-    default:
+    if (kind < 0) {
         o = tax_reason(ev, "filer_status_unknown", r);
         set_str(o, "payee", role);
         set_str(o, "detail", "the payee's filer_status (Active Taxpayers List) decides the rate");
@@ -966,10 +1278,28 @@ static void eval_withholding(eval_t *ev)
         decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
         return;
     }
+    /* A band above a limit without its base would tax the whole amount at the marginal rate, far too much. */
+    if (r->table && r->has_threshold && !r->has_base
+        && (r->threshold.kind == LIMIT_ABOVE || r->threshold.kind == LIMIT_AT_OR_ABOVE)) {
+        tax_pending(ev, "base_amount_missing", r,
+                    "this band of a progressive table has a lower limit but no base_amount, so the tax on the "
+                    "amount up to the limit is not stated");
+        return;
+    }
+    if (!r->has_base)
+        amount = mez_tensor_decimal_percent_of(ev->p, &a->amount, &r->rate[kind]);
+    else if (mez_tensor_decimal_sub(&a->amount, &r->threshold.amount, &excess)
+             || mez_tensor_decimal_percent(&excess, &r->rate[kind], &on_excess)
+             || mez_tensor_decimal_add(&r->base, &on_excess, &tax)) {
+        tax_pending(ev, "amount_out_of_range", r, "the exact tax does not fit in 18 digits");
+        return;
+    }
+    else
+        amount = mez_tensor_decimal_format(ev->p, &tax);
     w = json_object();
     set_str(w, "section", r->section);
     set_str(w, "rate", r->rate_text[kind]);
-    set_str(w, "amount", mez_tensor_decimal_percent_of(ev->p, &a->amount, &r->rate[kind]));
+    set_str(w, "amount", amount);
     set_str(w, "currency", a->currency);
     set_str(w, "base_amount", a->amount_text);
     set_str(w, "basis", r->basis ? r->basis : "gross_amount");
@@ -982,6 +1312,18 @@ static void eval_withholding(eval_t *ev)
         json_object_set_new(w, "final_tax", json_boolean(json_is_true(json_object_get(r->h.row, "final_tax"))));
     if (r->has_threshold)
         json_object_set_new(w, "threshold", limit_json(&r->threshold));
+    if (r->table) {
+        /* base_amount above is the figure taxed (kept for callers of flat rates); the band's own fixed tax is
+         * band.base_amount, so the sum can be checked by hand: base_amount + rate % of excess. */
+        json_object_set_new(w, "progressive", json_true());
+        if (r->has_base) {
+            json_t *band = json_object();
+            set_str(band, "base_amount", r->base_text);
+            set_str(band, "excess", mez_tensor_decimal_format(ev->p, &excess));
+            set_str(band, "tax_on_excess", mez_tensor_decimal_format(ev->p, &on_excess));
+            json_object_set_new(w, "band", band);
+        }
+    }
     if (a->withholding_rule)
         json_object_set_new(w, "selected_by_action", json_true());
     cite(w, &r->h);
@@ -990,11 +1332,380 @@ static void eval_withholding(eval_t *ev)
     o = tax_reason(ev, "withholding_applies", r);
     set_str(o, "rate", r->rate_text[kind]);
     set_str(o, "filer_status", mez_filer_status_name(payee->filer_status));
-    set_str(o, "amount", json_string_value(json_object_get(w, "amount")));
+    set_str(o, "amount", amount);
     set_str(o, "currency", a->currency);
     if (a->withholding_rule)
         json_object_set_new(o, "selected_by_action", json_true());
     decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_COMPLIANT);
+}
+
+/* ------------------------------------------------------------------ income tax (tax_rates) */
+
+static json_t *income_reason(eval_t *ev, const char *code, const tax_row_t *r, const mez_tensor_money_t *item)
+{
+    json_t *o = reason(ev, MEZ_DOMAIN_TAX, code);
+    if (r) {
+        cite(o, &r->h);
+        set_str(o, "tax", r->tax);
+        set_str(o, "article", r->article);
+        set_str(o, "taxpayer_class", r->taxpayer_class);
+    }
+    if (item)
+        set_str(o, "income_class", item->name);
+    return o;
+}
+
+static int declared(const mez_tensor_party_t *s, const char *cls)
+{
+    for (size_t i = 0; i < s->n_taxpayer_classes; i++)
+        if (!strcmp(s->taxpayer_classes[i], cls))
+            return 1;
+    return 0;
+}
+
+/* A tax row governs a tax period that starts on or after its valid_from and ends before its valid_to (the UAE
+ * rule for corporate tax, and the plain one for a row in force on a date when the period is that date). */
+static int in_force_for_period(const row_head_t *h, const mez_tensor_action_t *a)
+{
+    return h->from <= a->period_from && (h->to == 0 || a->period_to < h->to);
+}
+
+/* Whether an attestation under the evidence of domain d names the obligation and has not expired at as_of. */
+static int evidenced(const mez_tensor_action_t *a, mez_domain_t d, const char *obligation, apr_time_t as_of)
+{
+    const mez_tensor_evidence_t *e = &a->evidence[d];
+    for (size_t i = 0; i < e->n_attestations; i++) {
+        const mez_tensor_attestation_t *att = &e->attestations[i];
+        if (mez_tensor_attestation_expired(att, as_of))
+            continue;
+        for (size_t j = 0; j < att->n_obligations; j++)
+            if (!strcmp(att->obligations[j], obligation))
+                return 1;
+    }
+    return 0;
+}
+
+/* A row's conditions are obligations the taxpayer must meet for the row to apply: a declared class is only a
+ * claim, so each must be evidenced. Lists those that are not, and returns 0 if any. */
+static int conditions_hold(eval_t *ev, const tax_row_t *r, const mez_tensor_money_t *item)
+{
+    json_t *missing = NULL;
+    for (size_t i = 0; i < r->n_conditions; i++) {
+        const condition_t *c = &r->conditions[i];
+        json_t *o;
+        char rule[512];
+        if (evidenced(ev->a, r->h.pack->domain, c->id, ev->as_of))
+            continue;
+        if (!missing)
+            missing = json_array();
+        o = json_object();
+        apr_snprintf(rule, sizeof(rule), "%s/%s", r->h.pack->id, c->id);
+        set_str(o, "obligation", c->id);
+        set_str(o, "rule", rule);
+        set_str(o, "description", c->description);
+        if (c->source)
+            json_object_set_new(o, "source", source_json(c->source));
+        json_array_append_new(missing, o);
+    }
+    if (missing) {
+        json_t *o = income_reason(ev, "condition_not_evidenced", r, item);
+        json_object_set_new(o, "conditions", missing);
+        set_str(o, "evidence_domain", r->h.pack->domain_name);
+        set_str(o, "detail", "the row applies only where these obligations hold: give an attestation naming each in "
+                             "its obligations, under the evidence of this domain");
+        return 0;
+    }
+    return 1;
+}
+
+/* The figure a threshold is measured on: an income item of that class, else a named figure. */
+static const mez_tensor_money_t *measured(const mez_tensor_action_t *a, const char *measure)
+{
+    for (size_t i = 0; i < a->n_income; i++)
+        if (!strcmp(a->income[i].name, measure))
+            return &a->income[i];
+    for (size_t i = 0; i < a->n_figures; i++)
+        if (!strcmp(a->figures[i].name, measure))
+            return &a->figures[i];
+    return NULL;
+}
+
+static int is_portion(const tax_row_t *r)
+{
+    return r->basis && !strcmp(r->basis, "taxable_income_portion");
+}
+
+/* The bases a rate is applied to that an income item states: the item itself, or the part of it on one side of
+ * the threshold. Any other is not computed from what the action gives. */
+static int known_tax_basis(const tax_row_t *r)
+{
+    return r->exempt || !strcmp(r->basis, "taxable_income") || !strcmp(r->basis, "gross_amount") || is_portion(r);
+}
+
+typedef struct {
+    const tax_row_t *row;
+    mez_tensor_decimal_t taxable;   /* what the rate multiplies: the income, its portion, or a band's excess */
+    mez_tensor_decimal_t tax;
+} applied_t;
+
+static json_t *tax_rules_json(const applied_t *ap, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_object();
+        cite(o, &ap[i].row->h);
+        set_str(o, "article", ap[i].row->article);
+        set_str(o, "taxpayer_class", ap[i].row->taxpayer_class);
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static json_t *tax_limit_json(const tax_row_t *r)
+{
+    json_t *t = limit_json(&r->threshold);
+    set_str(t, "measure", r->measure);
+    return t;
+}
+
+/* Pending for the item, naming the rows: the income is taxed, but not in a way this evaluation can settle. */
+static void income_pending(eval_t *ev, const char *code, const applied_t *ap, size_t n,
+                           const mez_tensor_money_t *item, const char *detail)
+{
+    json_t *o = income_reason(ev, code, NULL, item);
+    json_object_set_new(o, "rules", tax_rules_json(ap, n));
+    set_str(o, "detail", detail);
+    decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
+}
+
+/* Which rows of one scheme tax the item, and on what: a row on the portion of income on one side of a limit
+ * taxes that portion, and such rows together must cover the income exactly; otherwise the rows are bands (the
+ * one the income falls in applies, with its base and its rate on the excess) or a single rate on the whole
+ * income. Returns the number of rows that tax it (moved to the front of ap), 0 when pending. */
+static size_t settle_scheme(eval_t *ev, applied_t *ap, size_t n, const mez_tensor_money_t *item)
+{
+    size_t portions = 0, i, best = 0, ties = 0;
+    mez_tensor_decimal_t covered = { 0, 0 };
+    for (i = 0; i < n; i++)
+        portions += is_portion(ap[i].row);
+    if (portions && portions != n) {
+        income_pending(ev, "ambiguous_tax_rates", ap, n, item,
+                       "rows taxing a portion of the income and rows taxing all of it apply together");
+        return 0;
+    }
+    if (portions) {
+        for (i = 0; i < n; i++)
+            if (mez_tensor_decimal_add(&covered, &ap[i].taxable, &covered)) {
+                income_pending(ev, "amount_out_of_range", ap, n, item, "the exact tax does not fit in 18 digits");
+                return 0;
+            }
+        /* Portions that overlap or leave a gap would tax some income twice or not at all. */
+        if (mez_tensor_decimal_cmp(&covered, &item->amount)) {
+            income_pending(ev, "portions_do_not_cover", ap, n, item,
+                           "the portions of the rows in force do not add up to the income");
+            return 0;
+        }
+        return n;
+    }
+    for (i = 1; i < n; i++) {
+        int c = band_start_cmp(ap[i].row->has_threshold, &ap[i].row->threshold, ap[best].row->has_threshold,
+                               &ap[best].row->threshold);
+        if (c > 0) {
+            best = i;
+            ties = 0;
+        }
+        else if (c == 0)
+            ties++;
+    }
+    if (ties) {
+        income_pending(ev, "ambiguous_tax_rates", ap, n, item, "several rows apply to this income and none is a "
+                                                                "band above the others");
+        return 0;
+    }
+    ap[0] = ap[best];
+    if (ap[0].row->has_base && mez_tensor_decimal_sub(&item->amount, &ap[0].row->threshold.amount, &ap[0].taxable)) {
+        income_pending(ev, "amount_out_of_range", ap, 1, item, "the income is below the band's limit");
+        return 0;
+    }
+    return 1;
+}
+
+static void assess_income(eval_t *ev, const mez_tensor_money_t *item)
+{
+    const mez_tensor_action_t *a = ev->a;
+    const apr_array_header_t *rows = apr_hash_get(ev->ix->tax_rates, apr_pstrcat(ev->p, a->tax, "/", item->name, NULL),
+                                                  APR_HASH_KEY_STRING);
+    applied_t *ap = apr_pcalloc(ev->p, ((rows ? (size_t)rows->nelts : 0) + 1) * sizeof(*ap));
+    mez_tensor_decimal_t total = { 0, 0 };
+    size_t n = 0, blocked = 0, i, k;
+    int same_pack = 1, rival = 0, all_exempt = 1;
+    json_t *o, *rules;
+
+    for (int ri = 0; rows && ri < rows->nelts; ri++) {
+        const tax_row_t *r = APR_ARRAY_IDX(rows, ri, const tax_row_t *);
+        const mez_tensor_money_t *m;
+        const char *excluded = NULL;
+        if (!pack_applies(r->h.pack, a->jurisdiction) || !in_force_for_period(&r->h, a))
+            continue;
+        if (strcmp(r->taxpayer_class, "any") && !declared(&a->subject, r->taxpayer_class))
+            continue;   /* a row for another class of taxpayer */
+        for (k = 0; k < r->n_excludes && !excluded; k++)
+            if (declared(&a->subject, r->excludes[k]))
+                excluded = r->excludes[k];
+        if (excluded) {
+            o = income_reason(ev, "taxpayer_class_excluded", r, item);
+            set_str(o, "excluded_class", excluded);
+            continue;
+        }
+        if (!conditions_hold(ev, r, item)) {
+            blocked++;
+            continue;
+        }
+        if (!known_tax_basis(r)) {
+            o = income_reason(ev, "basis_not_supported", r, item);
+            set_str(o, "basis", r->basis);
+            set_str(o, "detail", "the rate applies to a figure the income item does not state");
+            blocked++;
+            continue;
+        }
+        ap[n].row = r;
+        ap[n].taxable = item->amount;
+        if (r->has_threshold) {
+            if (!(m = measured(a, r->measure))) {
+                o = income_reason(ev, "measure_not_given", r, item);
+                set_str(o, "measure", r->measure);
+                set_str(o, "detail", "the row's threshold is measured on a figure the action does not give (an "
+                                     "income class or action.figures)");
+                blocked++;
+                continue;
+            }
+            if (strcmp(m->currency, r->threshold.currency)) {
+                o = income_reason(ev, "currency_mismatch", r, item);
+                set_str(o, "threshold_currency", r->threshold.currency);
+                set_str(o, "currency", m->currency);
+                set_str(o, "detail", "the threshold is in another currency and no exchange rate is given");
+                blocked++;
+                continue;
+            }
+            /* A portion, or a band's excess, is of the income itself: a limit on another figure cannot cut it. */
+            if ((is_portion(r) || r->has_base) && m != item) {
+                o = income_reason(ev, "basis_not_supported", r, item);
+                set_str(o, "measure", r->measure);
+                set_str(o, "detail", "the row taxes part of the income by a limit measured on another figure");
+                blocked++;
+                continue;
+            }
+            if (is_portion(r)) {
+                if (r->threshold.kind == LIMIT_ABOVE || r->threshold.kind == LIMIT_AT_OR_ABOVE) {
+                    if (mez_tensor_decimal_sub(&item->amount, &r->threshold.amount, &ap[n].taxable))
+                        ap[n].taxable = (mez_tensor_decimal_t){ 0, 0 };
+                }
+                else if (mez_tensor_decimal_cmp(&item->amount, &r->threshold.amount) > 0)
+                    ap[n].taxable = r->threshold.amount;
+            }
+            else if (!limit_met(&m->amount, &r->threshold)) {
+                o = income_reason(ev, "threshold_not_met", r, item);
+                json_object_set_new(o, "threshold", tax_limit_json(r));
+                set_str(o, "measured", m->amount_text);
+                continue;
+            }
+        }
+        n++;
+    }
+    /* A row that may apply but cannot be settled leaves the whole item open: taxing it by the other rows alone
+     * could be the wrong tax. The reasons above say what is missing. */
+    if (blocked) {
+        decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
+        return;
+    }
+    if (n == 0) {
+        o = income_reason(ev, "no_tax_rate", NULL, item);
+        set_str(o, "tax", a->tax);
+        set_str(o, "detail", "no tax row of this jurisdiction in force for the period applies to this income and the "
+                             "classes the subject declares");
+        return;         /* no rule decides it: evidence or pending */
+    }
+    /* One scheme taxes an item: the rows of one pack for one taxpayer class. Rows of several (a small business
+     * relief elector who also declares taxable_person) are alternatives the pack does not rank. */
+    for (i = 1; i < n; i++) {
+        same_pack &= ap[i].row->h.pack == ap[0].row->h.pack;
+        rival |= ap[i].row->h.pack != ap[0].row->h.pack || strcmp(ap[i].row->taxpayer_class, ap[0].row->taxpayer_class);
+    }
+    if (rival) {
+        income_pending(ev, same_pack ? "ambiguous_tax_rates" : "conflicting_tax_rates", ap, n, item,
+                       same_pack ? "rows for several declared taxpayer classes apply to this income and the pack does "
+                                   "not say which prevails: declare only the classes that govern this assessment"
+                                 : "tax rows of different packs apply to this income");
+        return;
+    }
+    if ((n = settle_scheme(ev, ap, n, item)) == 0)
+        return;
+    for (i = 0; i < n; i++) {
+        const tax_row_t *r = ap[i].row;
+        if (r->exempt)
+            ap[i].tax = (mez_tensor_decimal_t){ 0, 0 };
+        else if (mez_tensor_decimal_percent(&ap[i].taxable, &r->rate, &ap[i].tax)
+                 || (r->has_base && mez_tensor_decimal_add(&r->base, &ap[i].tax, &ap[i].tax))
+                 || mez_tensor_decimal_add(&total, &ap[i].tax, &total)) {
+            income_pending(ev, "amount_out_of_range", ap, n, item, "the exact tax does not fit in 18 digits");
+            return;
+        }
+    }
+    rules = json_array();
+    for (i = 0; i < n; i++) {
+        const tax_row_t *r = ap[i].row;
+        json_t *e;
+        char rule[512];
+        /* Income that does not pass a portion row's lower limit leaves that row nothing to tax. */
+        if (is_portion(r) && ap[i].taxable.coef == 0 && r->has_threshold
+            && (r->threshold.kind == LIMIT_ABOVE || r->threshold.kind == LIMIT_AT_OR_ABOVE)) {
+            o = income_reason(ev, "threshold_not_met", r, item);
+            json_object_set_new(o, "threshold", tax_limit_json(r));
+            set_str(o, "measured", item->amount_text);
+            continue;
+        }
+        all_exempt &= r->exempt;
+        e = json_object();
+        set_str(e, "tax", r->tax);
+        set_str(e, "article", r->article);
+        set_str(e, "taxpayer_class", r->taxpayer_class);
+        set_str(e, "income_class", r->income_class);
+        if (r->exempt)
+            json_object_set_new(e, "exempt", json_true());
+        else {
+            set_str(e, "rate", r->rate_text);
+            set_str(e, "basis", r->basis);
+        }
+        set_str(e, "amount", mez_tensor_decimal_format(ev->p, &ap[i].tax));
+        set_str(e, "currency", item->currency);
+        set_str(e, "income", item->amount_text);
+        if (!r->exempt)
+            set_str(e, "taxable_amount", mez_tensor_decimal_format(ev->p, &ap[i].taxable));
+        if (r->has_base)
+            set_str(e, "base_amount", r->base_text);
+        if (r->has_threshold)
+            json_object_set_new(e, "threshold", tax_limit_json(r));
+        cite(e, &r->h);
+        json_array_append_new(ev->income_tax, e);
+        apr_snprintf(rule, sizeof(rule), "%s/%s", r->h.pack->id, r->h.id);
+        json_array_append_new(rules, json_string(rule));
+    }
+    o = income_reason(ev, "income_tax_assessed", NULL, item);
+    set_str(o, "tax", a->tax);
+    set_str(o, "income", item->amount_text);
+    set_str(o, "amount", mez_tensor_decimal_format(ev->p, &total));
+    set_str(o, "currency", item->currency);
+    json_object_set_new(o, "rules", rules);
+    /* An exemption is the law's, and the lattice has a state for it; a 0 % rate is not one. */
+    decide(ev, MEZ_DOMAIN_TAX, all_exempt ? MEZ_STATE_EXEMPT : MEZ_STATE_COMPLIANT);
+}
+
+static void eval_income_tax(eval_t *ev)
+{
+    if (ev->a->type != MEZ_ACTION_TAX_ASSESSMENT)
+        return;
+    for (size_t i = 0; i < ev->a->n_income; i++)
+        assess_income(ev, &ev->a->income[i]);
 }
 
 /* Members of a threshold row the evaluator reads; any other (transaction_type, applies_to, direction, ...:
@@ -1062,6 +1773,7 @@ static void eval_domain_rules(eval_t *ev, mez_domain_t d)
         break;
     case MEZ_DOMAIN_TAX:
         eval_withholding(ev);
+        eval_income_tax(ev);
         break;
     case MEZ_DOMAIN_AML:
     case MEZ_DOMAIN_KYC:
@@ -1181,6 +1893,8 @@ mez_status_t mez_tensor_evaluate_action(apr_pool_t *p, const mez_tensor_index_t 
     ev.ix = ix;
     ev.a = a;
     ev.withholding = json_array();
+    ev.income_tax = json_array();
+    ev.as_of = as_of;
     /* Evidence makes its domain count: it can only lower the meet, never hide a failing domain. */
     mask |= MEZ_DOMAIN_BIT(MEZ_DOMAIN_SANCTIONS);
     for (i = 0; i < MEZ_DOMAIN_COUNT; i++)
@@ -1221,6 +1935,11 @@ mez_status_t mez_tensor_evaluate_action(apr_pool_t *p, const mez_tensor_index_t 
     set_str(out, "reference", a->reference);
     json_object_set_new(out, "domains", domains);
     json_object_set_new(out, "withholding", ev.withholding);
+    /* Only a tax assessment has income: other results keep the members (and bytes) they always had. */
+    if (a->type == MEZ_ACTION_TAX_ASSESSMENT)
+        json_object_set_new(out, "income_tax", ev.income_tax);
+    else
+        json_decref(ev.income_tax);
     json_object_set_new(out, "packs", packs);
     if ((rv = mez_tensor_commitment(p, a->jurisdiction, &cells, &commitment, pb)) != MEZ_OK)
         return rv;

@@ -123,3 +123,56 @@ const char *mez_tensor_decimal_percent_of(apr_pool_t *p, const mez_tensor_decima
      * division, and below 10^36 for 18-digit operands. */
     return format_u128(p, (u128)amount->coef * (u128)percent->coef, amount->scale + percent->scale + 2);
 }
+
+/* Trailing fractional zeros dropped, then held to the limits of a parsed decimal (18 digits, scale 18): the
+ * band and portion arithmetic feeds its results back into more arithmetic, which relies on those limits to
+ * stay within 128 bits. */
+static int fit(u128 coef, unsigned scale, mez_tensor_decimal_t *out)
+{
+    static const u128 limit = (u128)1000000000000000000ULL;   /* 10^18 */
+    while (scale > 0 && coef % 10 == 0) {
+        coef /= 10;
+        scale--;
+    }
+    if (coef >= limit || scale > MEZ_TENSOR_DECIMAL_MAX_DIGITS)
+        return -1;
+    out->coef = (uint64_t)coef;
+    out->scale = scale;
+    return 0;
+}
+
+/* Both to the larger scale: coefficients below 10^18 times at most 10^18 stay below 10^36 < 2^128. */
+static unsigned align(const mez_tensor_decimal_t *a, const mez_tensor_decimal_t *b, u128 *x, u128 *y)
+{
+    unsigned scale = a->scale > b->scale ? a->scale : b->scale;
+    *x = (u128)a->coef * pow10_u128(scale - a->scale);
+    *y = (u128)b->coef * pow10_u128(scale - b->scale);
+    return scale;
+}
+
+int mez_tensor_decimal_add(const mez_tensor_decimal_t *a, const mez_tensor_decimal_t *b, mez_tensor_decimal_t *out)
+{
+    u128 x, y;
+    unsigned scale = align(a, b, &x, &y);
+    return fit(x + y, scale, out);
+}
+
+int mez_tensor_decimal_sub(const mez_tensor_decimal_t *a, const mez_tensor_decimal_t *b, mez_tensor_decimal_t *out)
+{
+    u128 x, y;
+    unsigned scale = align(a, b, &x, &y);
+    if (x < y)
+        return -1;      /* decimals are non-negative: a band's excess below its limit is a caller's error */
+    return fit(x - y, scale, out);
+}
+
+int mez_tensor_decimal_percent(const mez_tensor_decimal_t *amount, const mez_tensor_decimal_t *percent,
+                               mez_tensor_decimal_t *out)
+{
+    return fit((u128)amount->coef * (u128)percent->coef, amount->scale + percent->scale + 2, out);
+}
+
+const char *mez_tensor_decimal_format(apr_pool_t *p, const mez_tensor_decimal_t *d)
+{
+    return format_u128(p, (u128)d->coef, d->scale);
+}

@@ -162,6 +162,19 @@ mez_status_t mez_zone_parse(apr_pool_t *p, const char *path, const mez_zone_opti
     add_packs(p, zone, v, "lawpacks", MEZ_PACK_LAW);
     add_packs(p, zone, v, "regpacks", MEZ_PACK_REG);
     add_packs(p, zone, v, "licensepacks", MEZ_PACK_LICENSE);
+    zone->overrides = apr_array_make(p, 2, sizeof(mez_zone_override_t));
+    if ((v = json_object_get(root, "overrides"))) {
+        const json_t *item;
+        size_t i;
+        json_array_foreach(v, i, item) {
+            mez_zone_override_t *o = apr_array_push(zone->overrides);
+            o->rule = json_string_value(json_object_get(item, "rule"));
+            o->replaces = json_string_value(json_object_get(item, "replaces"));
+            o->reason = json_string_value(json_object_get(item, "reason"));
+            o->pointer = mez_pointer_index(p, "/overrides", i);
+        }
+    }
+    zone->conflicts = apr_array_make(p, 2, sizeof(mez_zone_conflict_t));
     v = json_object_get(root, "lockfile");
     zone->lockfile = v ? json_string_value(v) : MEZ_ZONE_LOCKFILE;
     zone->lock_path = apr_pstrcat(p, zone->dir, "/", zone->lockfile, NULL);
@@ -170,6 +183,468 @@ mez_status_t mez_zone_parse(apr_pool_t *p, const char *path, const mez_zone_opti
         return rv;
     *out = zone;
     return MEZ_OK;
+}
+
+/* ------------------------------------------------------------------ composition */
+
+/* The sections whose rows are rules compared across layers (see zone.h), with the kind of pack they are in. */
+typedef enum { SEC_WHT, SEC_TAX, SEC_THRESHOLD, SEC_OBLIGATION, SEC_LICENCE, SEC_COUNT } section_t;
+
+static const struct {
+    const char *name;
+    mez_pack_kind_t kind;
+} sections[SEC_COUNT] = {
+    [SEC_WHT] = { "withholding_rates", MEZ_PACK_REG },
+    [SEC_TAX] = { "tax_rates", MEZ_PACK_REG },
+    [SEC_THRESHOLD] = { "thresholds", MEZ_PACK_REG },
+    [SEC_OBLIGATION] = { "obligations", MEZ_PACK_REG },
+    [SEC_LICENCE] = { "licence_types", MEZ_PACK_LICENSE },
+};
+
+/* Marks a rule name two packs of different kinds share (a regpack and a licensepack may have one id). */
+static const mez_zone_rule_t ambiguous_rule;
+
+static const char *member(const json_t *row, const char *key)
+{
+    return json_string_value(json_object_get(row, key));
+}
+
+/* The part of a rule's key that must be equal: rows are bucketed by it, so only candidates are compared. */
+static const char *bucket_key(apr_pool_t *p, section_t sec, const json_t *row)
+{
+    switch (sec) {
+    case SEC_WHT:
+        return apr_pstrcat(p, member(row, "section"), "\n", member(row, "payment_type"), NULL);
+    case SEC_TAX:
+        return apr_pstrcat(p, member(row, "tax"), "\n", member(row, "income_class"), NULL);
+    case SEC_THRESHOLD:
+        return member(row, "obligation");
+    case SEC_OBLIGATION:
+    case SEC_LICENCE:
+    case SEC_COUNT:
+        break;
+    }
+    return member(row, "id");
+}
+
+/* A qualifier two rules share: equal, or absent on either, or the word that covers every value on either. */
+static int compatible(const char *a, const char *b, const char *every)
+{
+    if (!a || !b)
+        return 1;
+    if (every && (!strcmp(a, every) || !strcmp(b, every)))
+        return 1;
+    return !strcmp(a, b);
+}
+
+/* applies_to: absent on either (the source does not restrict it), or one class both name. */
+static int classes_meet(const json_t *a, const json_t *b)
+{
+    const json_t *x, *y;
+    size_t i, j;
+    if (!a || !b)
+        return 1;
+    json_array_foreach(a, i, x) {
+        json_array_foreach(b, j, y) {
+            if (json_equal((json_t *)x, (json_t *)y))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* 1 when two rules of one bucket could both decide one case. */
+static int same_ground(section_t sec, const json_t *a, const json_t *b)
+{
+    switch (sec) {
+    case SEC_WHT:
+        return compatible(member(a, "payee_class"), member(b, "payee_class"), "any");
+    case SEC_TAX:
+        return compatible(member(a, "taxpayer_class"), member(b, "taxpayer_class"), "any");
+    case SEC_THRESHOLD:
+        return compatible(member(a, "transaction_type"), member(b, "transaction_type"), "any")
+            && compatible(member(a, "direction"), member(b, "direction"), "either")
+            && compatible(member(a, "counterparty"), member(b, "counterparty"), NULL)
+            && classes_meet(json_object_get(a, "applies_to"), json_object_get(b, "applies_to"));
+    case SEC_OBLIGATION:
+    case SEC_LICENCE:
+    case SEC_COUNT:
+        break;
+    }
+    return 1;
+}
+
+/* "name value", or "name a / b" when the two rules say different things, or "" when neither says it. */
+static const char *qualifier(apr_pool_t *p, const char *sep, const char *name, const json_t *a, const json_t *b)
+{
+    const char *x = member(a, name), *y = member(b, name);
+    if (!x && !y)
+        return "";
+    if (x && y && strcmp(x, y))
+        return apr_pstrcat(p, sep, name, " ", x, " / ", y, NULL);
+    return apr_pstrcat(p, sep, name, " ", x ? x : y, NULL);
+}
+
+static const char *subject(apr_pool_t *p, section_t sec, const json_t *a, const json_t *b)
+{
+    switch (sec) {
+    case SEC_WHT:
+        return apr_pstrcat(p, "section ", member(a, "section"), ", payment_type ", member(a, "payment_type"),
+                           qualifier(p, ", ", "payee_class", a, b), NULL);
+    case SEC_TAX:
+        return apr_pstrcat(p, "tax ", member(a, "tax"), ", income_class ", member(a, "income_class"),
+                           qualifier(p, ", ", "taxpayer_class", a, b), NULL);
+    case SEC_THRESHOLD:
+        return apr_pstrcat(p, "obligation ", member(a, "obligation"),
+                           qualifier(p, ", ", "transaction_type", a, b), qualifier(p, ", ", "direction", a, b),
+                           qualifier(p, ", ", "counterparty", a, b), NULL);
+    case SEC_OBLIGATION:
+        return apr_pstrcat(p, "obligation ", member(a, "id"), NULL);
+    case SEC_LICENCE:
+    case SEC_COUNT:
+        break;
+    }
+    return apr_pstrcat(p, "licence type ", member(a, "id"), NULL);
+}
+
+/* Citations and prose say where a value comes from, not what it is: two layers citing different statutes for
+ * one rate state the same value. */
+static void strip_citations(json_t *v)
+{
+    static const char *const cites[] = { "source", "source_detail", "conflicts", "law", "description", NULL };
+    const char *key;
+    json_t *child;
+    size_t i;
+    if (json_is_object(v)) {
+        for (int k = 0; cites[k]; k++)
+            json_object_del(v, cites[k]);
+        json_object_foreach(v, key, child)
+            strip_citations(child);
+    }
+    else if (json_is_array(v)) {
+        json_array_foreach(v, i, child)
+            strip_citations(child);
+    }
+}
+
+static int values_differ(const json_t *a, const json_t *b)
+{
+    /* Identity, naming and dates are what make the two rules two; the rest is what each says. */
+    static const char *const own[] = { "id", "name", "article", "valid_from", "valid_to", NULL };
+    json_t *x = json_deep_copy(a), *y = json_deep_copy(b);
+    int differ;
+    for (int k = 0; own[k]; k++) {
+        json_object_del(x, own[k]);
+        json_object_del(y, own[k]);
+    }
+    strip_citations(x);
+    strip_citations(y);
+    differ = !json_equal(x, y);
+    json_decref(x);
+    json_decref(y);
+    return differ;
+}
+
+/* [from, to) of two periods together; 0 when they share no day. valid_to is exclusive, NULL open-ended. */
+static int overlap(const mez_zone_rule_t *a, const mez_zone_rule_t *b, const char **from, const char **to)
+{
+    *from = strcmp(a->valid_from, b->valid_from) >= 0 ? a->valid_from : b->valid_from;
+    if (!a->valid_to)
+        *to = b->valid_to;
+    else if (!b->valid_to)
+        *to = a->valid_to;
+    else
+        *to = strcmp(a->valid_to, b->valid_to) <= 0 ? a->valid_to : b->valid_to;
+    return !*to || strcmp(*from, *to) < 0;
+}
+
+/* Every rule of one section of one pack, appended to rules (mez_zone_rule_t *). */
+static void collect(apr_pool_t *p, const mez_zone_pack_t *zp, section_t sec, apr_array_header_t *rules,
+                    apr_hash_t *by_name)
+{
+    const json_t *list = json_object_get(zp->pack->model, sections[sec].name), *row;
+    size_t i;
+    json_array_foreach(list, i, row) {
+        mez_zone_rule_t *r = apr_pcalloc(p, sizeof(*r));
+        r->zp = zp;
+        r->section = sections[sec].name;
+        r->row = row;
+        r->row_id = member(row, "id");
+        r->name = apr_pstrcat(p, zp->pack->id, "/", r->row_id, NULL);
+        r->pointer = mez_pointer_index(p, mez_pointer_join(p, "", sections[sec].name), i);
+        /* Validation requires valid_from on every rule row; a missing one would only mean "from always". */
+        r->valid_from = member(row, "valid_from") ? member(row, "valid_from") : "0000-01-01";
+        r->valid_to = member(row, "valid_to");
+        *(mez_zone_rule_t **)apr_array_push(rules) = r;
+        apr_hash_set(by_name, r->name, APR_HASH_KEY_STRING,
+                     apr_hash_get(by_name, r->name, APR_HASH_KEY_STRING) ? &ambiguous_rule : r);
+    }
+}
+
+/* Finds every conflict of one section: rules are bucketed by their key and each is compared with the earlier
+ * rules of its bucket that are in another layer. */
+static void find_conflicts(apr_pool_t *p, mez_zone_t *zone, section_t sec, const apr_array_header_t *rules)
+{
+    apr_hash_t *buckets = apr_hash_make(p);
+    for (int i = 0; i < rules->nelts; i++) {
+        const mez_zone_rule_t *r = APR_ARRAY_IDX(rules, i, const mez_zone_rule_t *);
+        const char *key = bucket_key(p, sec, r->row);
+        apr_array_header_t *bucket;
+        if (!key)
+            continue;
+        if (!(bucket = apr_hash_get(buckets, key, APR_HASH_KEY_STRING))) {
+            bucket = apr_array_make(p, 2, sizeof(const mez_zone_rule_t *));
+            apr_hash_set(buckets, key, APR_HASH_KEY_STRING, bucket);
+        }
+        for (int j = 0; j < bucket->nelts; j++) {
+            const mez_zone_rule_t *o = APR_ARRAY_IDX(bucket, j, const mez_zone_rule_t *);
+            const char *from, *to;
+            mez_zone_conflict_t *k;
+            if (o->zp->layer == r->zp->layer || !same_ground(sec, o->row, r->row) || !overlap(o, r, &from, &to))
+                continue;
+            k = apr_array_push(zone->conflicts);
+            k->kind = sections[sec].name;
+            k->base = o->zp->layer < r->zp->layer ? o : r;
+            k->overlay = k->base == o ? r : o;
+            k->subject = subject(p, sec, k->base->row, k->overlay->row);
+            k->from = from;
+            k->to = to;
+            k->values_differ = values_differ(o->row, r->row);
+            k->override = NULL;
+        }
+        *(const mez_zone_rule_t **)apr_array_push(bucket) = r;
+    }
+}
+
+static const char *layer_name(const mez_zone_t *zone, const mez_zone_rule_t *r)
+{
+    return APR_ARRAY_IDX(zone->jurisdiction_stack, r->zp->layer, const char *);
+}
+
+/* An override's rule by name; reports an unknown or ambiguous one at its place in zone.yaml. */
+static const mez_zone_rule_t *override_rule(mez_zone_vctx_t *c, apr_hash_t *by_name, const mez_zone_override_t *o,
+                                            const char *member_name, const char *name)
+{
+    const mez_zone_rule_t *r = apr_hash_get(by_name, name, APR_HASH_KEY_STRING);
+    const char *ptr = mez_pointer_join(c->p, o->pointer, member_name);
+    if (!r) {
+        mez_zone_vfail(c, "unknown_rule", ptr,
+                       "no pack of this zone has a rule '%s' (a row of withholding_rates, tax_rates, thresholds, "
+                       "obligations or licence_types, named <pack id>/<row id>)", name);
+        return NULL;
+    }
+    if (r == &ambiguous_rule) {
+        mez_zone_vfail(c, "ambiguous_rule", ptr, "'%s' names a row of two packs of different kinds with one id",
+                       name);
+        return NULL;
+    }
+    return r;
+}
+
+/* Why two existing rules named by an override are not a conflict, in words. */
+static const char *not_a_conflict(apr_pool_t *p, const mez_zone_t *zone, const mez_zone_rule_t *a,
+                                  const mez_zone_rule_t *b)
+{
+    const char *from, *to;
+    if (strcmp(a->section, b->section))
+        return apr_psprintf(p, "one is in %s, the other in %s", a->section, b->section);
+    if (a->zp->layer == b->zp->layer)
+        return apr_psprintf(p, "both are law of '%s', one layer of the jurisdiction stack", layer_name(zone, a));
+    if (!overlap(a, b, &from, &to))
+        return "they are never in force on the same day";
+    return "they govern different things";
+}
+
+/* Finds the conflicts between the layers of a loaded zone and matches zone.yaml's overrides to them. */
+static void compose(mez_zone_vctx_t *c, mez_zone_t *zone)
+{
+    apr_pool_t *p = c->p;
+    apr_hash_t *by_name = apr_hash_make(p);
+    int layered = 0;
+
+    for (int i = 1; i < zone->packs->nelts && !layered; i++)
+        layered = APR_ARRAY_IDX(zone->packs, i, mez_zone_pack_t).layer != APR_ARRAY_IDX(zone->packs, 0,
+                                                                                       mez_zone_pack_t).layer;
+    for (int sec = 0; sec < SEC_COUNT; sec++) {
+        apr_array_header_t *rules = apr_array_make(p, 16, sizeof(const mez_zone_rule_t *));
+        for (int i = 0; i < zone->packs->nelts; i++) {
+            const mez_zone_pack_t *zp = &APR_ARRAY_IDX(zone->packs, i, mez_zone_pack_t);
+            if (zp->pack->kind == sections[sec].kind)
+                collect(p, zp, (section_t)sec, rules, by_name);
+        }
+        /* Packs of one layer cannot conflict: a single-layer zone costs one pass over its rows, however many. */
+        if (layered)
+            find_conflicts(p, zone, (section_t)sec, rules);
+    }
+
+    for (int i = 0; i < zone->overrides->nelts; i++) {
+        const mez_zone_override_t *o = &APR_ARRAY_IDX(zone->overrides, i, mez_zone_override_t);
+        const mez_zone_rule_t *rule = override_rule(c, by_name, o, "rule", o->rule);
+        const mez_zone_rule_t *replaces = override_rule(c, by_name, o, "replaces", o->replaces);
+        mez_zone_conflict_t *found = NULL, *reversed = NULL;
+        if (!rule || !replaces)
+            continue;
+        for (int k = 0; k < zone->conflicts->nelts; k++) {
+            mez_zone_conflict_t *x = &APR_ARRAY_IDX(zone->conflicts, k, mez_zone_conflict_t);
+            if (x->overlay == rule && x->base == replaces)
+                found = x;
+            else if (x->overlay == replaces && x->base == rule)
+                reversed = x;
+        }
+        if (found)
+            found->override = o;
+        else if (reversed)
+            /* The overlay is the layer that decides what departs from the base; the reverse would let national
+             * law silently undo the zone's own rule. */
+            mez_zone_vfail(c, "invalid_override", o->pointer,
+                           "'%s' is law of '%s', the base, and '%s' of '%s', the overlay: the overlay's rule is the "
+                           "one that applies (swap rule and replaces)", rule->name, layer_name(zone, rule),
+                           replaces->name, layer_name(zone, replaces));
+        else
+            mez_zone_vfail(c, "invalid_override", o->pointer,
+                           "'%s' and '%s' are not in conflict (%s): there is nothing to override", rule->name,
+                           replaces->name, not_a_conflict(p, zone, rule, replaces));
+    }
+}
+
+const apr_array_header_t *mez_zone_conflicts(const mez_zone_t *zone)
+{
+    static const apr_array_header_t none = { 0 };
+    return zone && zone->conflicts ? zone->conflicts : &none;
+}
+
+int mez_zone_unresolved_conflicts(const mez_zone_t *zone)
+{
+    const apr_array_header_t *all = mez_zone_conflicts(zone);
+    int n = 0;
+    for (int i = 0; i < all->nelts; i++)
+        n += !APR_ARRAY_IDX(all, i, mez_zone_conflict_t).override;
+    return n;
+}
+
+/* The pieces of row left outside [from, to) (to NULL: open-ended), appended to out. */
+static void clip(const json_t *row, const char *from, const char *to, json_t *out)
+{
+    const char *rf = member(row, "valid_from"), *rt = member(row, "valid_to");
+    if (rf && strcmp(rf, from) < 0) {
+        json_t *before = json_deep_copy(row);
+        json_object_set_new(before, "valid_to", json_string(from));
+        json_array_append_new(out, before);
+    }
+    if (to && (!rt || strcmp(to, rt) < 0)) {
+        json_t *after = json_deep_copy(row);
+        json_object_set_new(after, "valid_from", json_string(to));
+        json_array_append_new(out, after);
+    }
+}
+
+mez_status_t mez_zone_effective_models(apr_pool_t *p, const mez_zone_t *zone, apr_array_header_t **models,
+                                       mez_problem_t *pb)
+{
+    const apr_array_header_t *all = mez_zone_conflicts(zone);
+
+    *models = apr_array_make(p, zone->packs->nelts + 1, sizeof(const json_t *));
+    for (int i = 0; i < zone->packs->nelts; i++) {
+        const mez_zone_pack_t *zp = &APR_ARRAY_IDX(zone->packs, i, mez_zone_pack_t);
+        json_t *copy = NULL;
+        if (!zp->pack)
+            return mez_problem(pb, p, MEZ_EINTERNAL, 500, "zone.not_loaded", NULL, "zone %s: %s is not loaded",
+                               zone->zone_id, zp->path);
+        for (int k = 0; k < all->nelts; k++) {
+            const mez_zone_conflict_t *c = &APR_ARRAY_IDX(all, k, mez_zone_conflict_t);
+            json_t *rows, *kept, *row;
+            size_t j;
+            if (!c->override || c->base->zp != zp)
+                continue;
+            /* Copy on the first replaced rule only: the loaded model is shared and stays as published. */
+            if (!copy)
+                copy = mez_json_pool_own(p, json_deep_copy(zp->pack->model));
+            rows = json_object_get(copy, c->kind);
+            kept = json_array();
+            /* By id, not index: an earlier override may already have cut this row in two. */
+            json_array_foreach(rows, j, row) {
+                if (json_equal(json_object_get(row, "id"), json_object_get(c->base->row, "id")))
+                    clip(row, c->from, c->to, kept);
+                else
+                    json_array_append(kept, row);
+            }
+            json_object_set_new(copy, c->kind, kept);
+        }
+        *(const json_t **)apr_array_push(*models) = copy ? copy : zp->pack->model;
+    }
+    return MEZ_OK;
+}
+
+/* "regpacks/base.yaml:12" */
+static const char *where(apr_pool_t *p, const mez_zone_rule_t *r)
+{
+    return apr_psprintf(p, "%s:%d", r->zp->path, mez_yaml_position(r->zp->pack->yaml, r->pointer).line);
+}
+
+mez_status_t mez_zone_check_conflicts(apr_pool_t *p, const mez_zone_t *zone, const mez_zone_options_t *opts,
+                                      mez_problem_t *pb)
+{
+    const apr_array_header_t *all = mez_zone_conflicts(zone);
+    int failed = 0;
+    for (int i = 0; i < all->nelts; i++) {
+        const mez_zone_conflict_t *k = &APR_ARRAY_IDX(all, i, mez_zone_conflict_t);
+        mez_problem_t pr = { 0 };
+        if (k->override)
+            continue;
+        mez_problem(&pr, p, MEZ_EINVAL, 422, "zone.conflict", NULL,
+                    "%s: %s (%s, %s) and %s (%s, %s) both govern %s from %s %s%s%s, and their values %s; not merged: "
+                    "resolve it in %s with overrides: [{rule: %s, replaces: %s, reason: ...}]", k->kind,
+                    k->base->name, layer_name(zone, k->base), where(p, k->base), k->overlay->name,
+                    layer_name(zone, k->overlay), where(p, k->overlay), k->subject, k->from,
+                    k->to ? "until " : "", k->to ? k->to : "(open-ended)", k->to ? " (exclusive)" : "",
+                    k->values_differ ? "differ" : "are the same", zone->path, k->overlay->name, k->base->name);
+        if (!failed++ && pb)
+            *pb = pr;
+        mez_zone_note(opts, &pr);
+    }
+    return failed ? MEZ_EINVAL : MEZ_OK;
+}
+
+static json_t *rule_json(apr_pool_t *p, const mez_zone_t *zone, const mez_zone_rule_t *r)
+{
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "rule", r->name, "jurisdiction_id", layer_name(zone, r),
+                          "pack_digest", mez_pack_digest_string(p, r->zp->pack), "valid_from", r->valid_from);
+    if (r->valid_to)
+        json_object_set_new(o, "valid_to", json_string(r->valid_to));
+    return o;
+}
+
+static json_t *override_json(const mez_zone_override_t *o)
+{
+    return json_pack("{s:s,s:s,s:s}", "rule", o->rule, "replaces", o->replaces, "reason", o->reason);
+}
+
+json_t *mez_zone_conflicts_json(apr_pool_t *p, const mez_zone_t *zone)
+{
+    const apr_array_header_t *all = mez_zone_conflicts(zone);
+    json_t *list = json_array();
+    for (int i = 0; i < all->nelts; i++) {
+        const mez_zone_conflict_t *k = &APR_ARRAY_IDX(all, i, mez_zone_conflict_t);
+        json_t *period = json_pack("{s:s}", "from", k->from);
+        json_t *o;
+        if (k->to)
+            json_object_set_new(period, "to", json_string(k->to));
+        o = json_pack("{s:s,s:s,s:o,s:o,s:o,s:b,s:b}", "kind", k->kind, "subject", k->subject, "base",
+                      rule_json(p, zone, k->base), "overlay", rule_json(p, zone, k->overlay), "period", period,
+                      "values_differ", k->values_differ, "resolved", k->override != NULL);
+        if (k->override)
+            json_object_set_new(o, "override", override_json(k->override));
+        json_array_append_new(list, o);
+    }
+    return list;
+}
+
+json_t *mez_zone_overrides_json(const mez_zone_t *zone)
+{
+    json_t *list = json_array();
+    for (int i = 0; zone && zone->overrides && i < zone->overrides->nelts; i++)
+        json_array_append_new(list, override_json(&APR_ARRAY_IDX(zone->overrides, i, mez_zone_override_t)));
+    return list;
 }
 
 /* ------------------------------------------------------------------ the whole zone */
@@ -279,6 +754,10 @@ mez_status_t mez_zone_load(apr_pool_t *p, const char *path, const mez_zone_optio
             zp->pack = NULL;  /* not this zone's pack: later checks must not count it */
             continue;
         }
+        /* check_pack has made sure the pack's jurisdiction is in the stack. */
+        for (int j = 0; j < zone->jurisdiction_stack->nelts; j++)
+            if (!strcmp(APR_ARRAY_IDX(zone->jurisdiction_stack, j, const char *), zp->pack->jurisdiction_id))
+                zp->layer = j;
         if (zp->pack->kind == MEZ_PACK_LAW)
             *(mez_pack_t **)apr_array_push(laws) = zp->pack;
     }
@@ -290,6 +769,13 @@ mez_status_t mez_zone_load(apr_pool_t *p, const char *path, const mez_zone_optio
         if ((rv = mez_pack_check_law_refs(p, zp->pack, (mez_pack_t *const *)laws->elts, (size_t)laws->nelts, &popts,
                                           &pr)) != MEZ_OK)
             keep_first(&first, rv, &pr);
+    }
+    /* Composition needs every pack: with one missing, a conflict or an override's rule could be missed. */
+    if (first.rv == MEZ_OK) {
+        int before = c.failures;
+        compose(&c, zone);
+        if (c.failures > before)
+            keep_first(&first, MEZ_EINVAL, &c.first);
     }
     if (first.rv != MEZ_OK) {
         if (pb)

@@ -91,6 +91,42 @@ mez_status_t mez_zone_lock_write(apr_pool_t *p, const mez_zone_t *zone, const ch
     return MEZ_OK;
 }
 
+/* ------------------------------------------------------------------ signed manifests */
+
+/* The lock pins what the zone runs; the signed manifests are what it publishes about the same packs, so they sit
+ * here beside it and name exactly the digests the lock pins. */
+mez_status_t mez_zone_sign_manifests(apr_pool_t *p, mez_zone_t *zone, const mez_key_t *key, const char *issuer_id,
+                                     const mez_vc_proof_options_t *opts, mez_problem_t *pb)
+{
+    mez_status_t rv;
+
+    if ((rv = need_loaded(p, zone, pb)) != MEZ_OK)
+        return rv;
+    for (int i = 0; i < zone->packs->nelts; i++) {
+        mez_zone_pack_t *zp = &APR_ARRAY_IDX(zone->packs, i, mez_zone_pack_t);
+        json_t *vc, *artifact;
+        const char *bytes;
+        size_t len;
+        if ((rv = mez_pack_manifest_credential(p, zp->pack, key, issuer_id, opts, &vc, pb)) != MEZ_OK)
+            return rv;
+        /* The references tie the manifest to the pack in the CAS: its closure holds only when the pack is there
+         * and intact. */
+        artifact = json_pack("{s:s,s:O,s:[{s:s,s:s}]}", "format", MEZ_ZONE_MANIFEST_FORMAT, "credential", vc,
+                             "references", "type", mez_pack_kind_name(zp->pack->kind), "digest",
+                             mez_pack_digest_string(p, zp->pack));
+        if (!artifact)
+            return mez_problem(pb, p, MEZ_EINTERNAL, 500, "internal.memory", NULL, "cannot build a manifest");
+        mez_json_pool_own(p, artifact);
+        if ((rv = mez_json_canonicalize(p, artifact, &bytes, &len, pb)) != MEZ_OK)
+            return rv;
+        zp->credential = vc;
+        zp->manifest_bytes = bytes;
+        zp->manifest_len = len;
+        mez_digest_sha256(bytes, len, &zp->manifest_digest);
+    }
+    return MEZ_OK;
+}
+
 /* ------------------------------------------------------------------ reading */
 
 typedef struct lock_ctx_t {

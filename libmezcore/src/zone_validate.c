@@ -263,7 +263,7 @@ static int root_is_object(mez_zone_vctx_t *c, const char *what)
 
 static const char *const zone_keys[] = { "format", "zone_id", "zone_name", "jurisdiction_id", "jurisdiction_stack",
                                          "profile", "compliance_domains", "packs", "sanctions_imports", "lockfile",
-                                         NULL };
+                                         "overrides", NULL };
 static const char *const zone_required[] = { "format", "zone_id", "zone_name", "jurisdiction_id", "profile", "packs",
                                              NULL };
 static const char *const pack_lists[] = { "lawpacks", "regpacks", "licensepacks", NULL };
@@ -298,6 +298,81 @@ static void sanctions_imports(mez_zone_vctx_t *c, const json_t *root)
     }
 }
 
+/* "<pack id>/<row id>": a pack id ([a-z0-9][a-z0-9-]*), then a row id ([a-z0-9][a-z0-9._-]*, licence types
+ * "<regulator>:<slug>"), as packs/README.md defines them; neither can hold a '/', so the name splits once. */
+int mez_zone_rule_name_ok(const char *s)
+{
+    const char *slash = s ? strchr(s, '/') : NULL;
+    size_t n;
+    if (!slash || slash == s || slash - s > 128 || !slash[1] || strlen(slash + 1) > 257)
+        return 0;
+    for (const char *c = s; c < slash; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || (*c == '-' && c > s)))
+            return 0;
+    n = strlen(slash + 1);
+    for (size_t i = 0; i < n; i++) {
+        char ch = slash[1 + i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || (i > 0 && strchr("._-:", ch))))
+            return 0;
+    }
+    return 1;
+}
+
+/* overrides: [{rule, replaces, reason}]: the shape only; whether the rules exist and are in conflict is known
+ * once the packs are loaded (mez_zone_load). */
+static void overrides(mez_zone_vctx_t *c, const json_t *root)
+{
+    static const char *const keys[] = { "rule", "replaces", "reason", NULL };
+    const json_t *v = json_object_get(root, "overrides"), *item;
+    size_t i;
+    if (!v)
+        return;
+    if (!json_is_array(v)) {
+        mez_zone_vfail(c, "invalid_type", "/overrides", "'overrides' must be a list, not %s", type_name(v));
+        return;
+    }
+    /* An empty list resolves nothing and says nothing: leave the key out. */
+    if (json_array_size(v) == 0)
+        mez_zone_vfail(c, "invalid_value", "/overrides", "'overrides' must not be empty");
+    json_array_foreach(v, i, item) {
+        const char *ip = mez_pointer_index(c->p, "/overrides", i), *rule, *replaces;
+        if (!json_is_object(item)) {
+            mez_zone_vfail(c, "invalid_type", ip, "an override must be a mapping, not %s", type_name(item));
+            continue;
+        }
+        members(c, item, ip, "an override", keys, keys);
+        rule = string_member(c, item, ip, "rule", 1);
+        replaces = string_member(c, item, ip, "replaces", 1);
+        string_member(c, item, ip, "reason", 1);
+        if (rule && !mez_zone_rule_name_ok(rule)) {
+            mez_zone_vfail(c, "invalid_value", mez_pointer_join(c->p, ip, "rule"),
+                           "'%s' is not a rule name: <pack id>/<row id>", rule);
+            rule = NULL;
+        }
+        if (replaces && !mez_zone_rule_name_ok(replaces)) {
+            mez_zone_vfail(c, "invalid_value", mez_pointer_join(c->p, ip, "replaces"),
+                           "'%s' is not a rule name: <pack id>/<row id>", replaces);
+            replaces = NULL;
+        }
+        if (rule && replaces && !strcmp(rule, replaces)) {
+            mez_zone_vfail(c, "invalid_value", mez_pointer_join(c->p, ip, "replaces"),
+                           "a rule cannot replace itself ('%s')", rule);
+            continue;
+        }
+        /* One conflict, one override: a second entry for the same pair could only disagree on the reason. */
+        for (size_t j = 0; rule && replaces && j < i; j++) {
+            const json_t *o = json_array_get(v, j);
+            const char *orule = json_string_value(json_object_get(o, "rule"));
+            const char *orepl = json_string_value(json_object_get(o, "replaces"));
+            if (orule && orepl && !strcmp(orule, rule) && !strcmp(orepl, replaces)) {
+                mez_zone_vfail(c, "duplicate_value", ip, "the override of '%s' by '%s' is listed twice", replaces,
+                               rule);
+                break;
+            }
+        }
+    }
+}
+
 mez_status_t mez_zone_validate(apr_pool_t *p, const mez_yaml_doc_t *doc, const mez_zone_options_t *opts,
                                mez_problem_t *pb)
 {
@@ -323,6 +398,7 @@ mez_status_t mez_zone_validate(apr_pool_t *p, const mez_yaml_doc_t *doc, const m
             list_member(&c, packs, "/packs", pack_lists[i], ITEM_PATH, 0);
     }
     sanctions_imports(&c, root);
+    overrides(&c, root);
     lockfile = string_member(&c, root, "", "lockfile", 1);
     if (lockfile && !mez_pack_path_ok(lockfile))
         mez_zone_vfail(&c, "invalid_path", "/lockfile",

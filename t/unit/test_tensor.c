@@ -358,6 +358,38 @@ static void test_decimals(void)
                            "99999999999999999.8000000000000000001");
 }
 
+/* The band arithmetic: op is '+', '-' or '%'; NULL when the exact result does not fit. */
+static const char *arith(const char *x, char op, const char *y)
+{
+    mez_tensor_decimal_t a, b, r;
+    int rc;
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_decimal_parse(x, &a), 0);
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_decimal_parse(y, &b), 0);
+    rc = op == '+' ? mez_tensor_decimal_add(&a, &b, &r) : op == '-' ? mez_tensor_decimal_sub(&a, &b, &r)
+                                                               : mez_tensor_decimal_percent(&a, &b, &r);
+    return rc ? NULL : mez_tensor_decimal_format(unit_pool(), &r);
+}
+
+static void test_decimal_band_arithmetic(void)
+{
+    CU_ASSERT_STRING_EQUAL(arith("6000", '+', "88000"), "94000");
+    CU_ASSERT_STRING_EQUAL(arith("0.1", '+', "0.2"), "0.3");
+    CU_ASSERT_STRING_EQUAL(arith("2500.50", '+', "0.50"), "2501");              /* trailing zeros dropped */
+    CU_ASSERT_STRING_EQUAL(arith("2000000", '-', "1200000"), "800000");
+    CU_ASSERT_STRING_EQUAL(arith("600000.01", '-', "600000"), "0.01");
+    CU_ASSERT_STRING_EQUAL(arith("75000", '-', "75000.00"), "0");
+    CU_ASSERT_PTR_NULL(arith("1", '-', "1.5"));                                 /* never negative */
+    CU_ASSERT_STRING_EQUAL(arith("800000", '%', "11"), "88000");
+    CU_ASSERT_STRING_EQUAL(arith("0.01", '%', "1"), "0.0001");
+    CU_ASSERT_STRING_EQUAL(arith("8245678.90", '%', "35"), "2885987.615");
+    /* Exact or nothing: 19 digits do not fit, and are not rounded to fit. */
+    CU_ASSERT_PTR_NULL(arith("999999999999999999", '+', "1"));
+    CU_ASSERT_PTR_NULL(arith("999999999999999999", '-', "0.5"));
+    CU_ASSERT_STRING_EQUAL(arith("99999999999999999", '-', "0.5"), "99999999999999998.5");
+    CU_ASSERT_PTR_NULL(arith("123456789.123456789", '%', "1.5"));
+    CU_ASSERT_STRING_EQUAL(arith("999999999999999999", '%', "100"), "999999999999999999");
+}
+
 /* ------------------------------------------------------------------ names and screening */
 
 static void test_name_normalise(void)
@@ -475,12 +507,58 @@ static void test_action_parse_valid(void)
     CU_ASSERT_TRUE(a.evidence[MEZ_DOMAIN_AML].given);
     CU_ASSERT_FALSE(a.evidence[MEZ_DOMAIN_AML].has_state);
     CU_ASSERT_FALSE(a.evidence[MEZ_DOMAIN_TAX].given);
+    /* A tax assessment: income by class, the declared classes, evidence naming obligations. */
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_action_parse(unit_pool(),
+        J("{'action':{'type':'tax_assessment','date':'2025-12-31','jurisdiction':'ae-adgm','tax':'cit',"
+          "'income':[{'income_class':'qualifying_income','amount':'1000000','currency':'AED'},"
+          "{'income_class':'non_qualifying_income','amount':'200000.50','currency':'AED'}],"
+          "'tax_period':{'start':'2025-01-01','end':'2025-12-31'},"
+          "'figures':{'revenue':{'amount':'2500000','currency':'AED'}}},"
+          "'subject':{'id':'tp','name':'Falcon','taxpayer_classes':['taxable_person','qualifying_free_zone_person']},"
+          "'evidence':{'tax':{'attestations':[{'id':'a','issuer':'i','obligations':['qfzp-adequate-substance']}]}}}"),
+        &a, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(a.type, MEZ_ACTION_TAX_ASSESSMENT);
+    CU_ASSERT_STRING_EQUAL(a.tax, "cit");
+    CU_ASSERT_EQUAL_FATAL(a.n_income, 2);
+    CU_ASSERT_STRING_EQUAL(a.income[1].name, "non_qualifying_income");
+    CU_ASSERT_EQUAL(a.income[1].amount.coef, 20000050);
+    CU_ASSERT_STRING_EQUAL(a.income[1].currency, "AED");
+    CU_ASSERT_EQUAL(a.period_from, 20250101);
+    CU_ASSERT_EQUAL(a.period_to, 20251231);
+    CU_ASSERT_EQUAL_FATAL(a.n_figures, 1);
+    CU_ASSERT_STRING_EQUAL(a.figures[0].name, "revenue");
+    CU_ASSERT_EQUAL_FATAL(a.subject.n_taxpayer_classes, 2);
+    CU_ASSERT_STRING_EQUAL(a.subject.taxpayer_classes[1], "qualifying_free_zone_person");
+    CU_ASSERT_EQUAL_FATAL(a.evidence[MEZ_DOMAIN_TAX].attestations[0].n_obligations, 1);
+    CU_ASSERT_STRING_EQUAL(a.evidence[MEZ_DOMAIN_TAX].attestations[0].obligations[0], "qfzp-adequate-substance");
+    CU_ASSERT_FALSE(a.has_amount);
+    /* Without a tax period the rows in force on the date apply; the tax is income tax unless said. */
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_action_parse(unit_pool(),
+        J("{'action':{'type':'tax_assessment','date':'2025-12-31','jurisdiction':'ae',"
+          "'income':[{'income_class':'taxable_income','amount':'1','currency':'AED'}]},"
+          "'subject':{'id':'tp','name':'Falcon','taxpayer_classes':['taxable_person']}}"), &a, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(a.tax, "cit");
+    CU_ASSERT_EQUAL(a.period_from, 20251231);
+    CU_ASSERT_EQUAL(a.period_to, 20251231);
+    CU_ASSERT_PTR_NULL(a.period_start);
+    /* A payment may say what its amount is. */
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_action_parse(unit_pool(),
+        J("{'action':{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'salary',"
+          "'amount':{'amount':'3000000','currency':'PKR'},'amount_basis':'estimated_annual_taxable_salary'},"
+          "'subject':" SUBJECT "}"), &a, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(a.amount_basis, "estimated_annual_taxable_salary");
+    CU_ASSERT_PTR_NULL(a.tax);
     /* Entity formation needs no amount. */
     CU_ASSERT_EQUAL(mez_tensor_action_parse(unit_pool(),
         J("{'action':{'type':'entity_formation','date':'2025-09-01','jurisdiction':'pk'},'subject':" SUBJECT "}"),
         &a, &pb), MEZ_OK);
     CU_ASSERT_FALSE(a.has_amount);
 }
+
+#define TAX_ACTION(income, more) \
+    "{'type':'tax_assessment','date':'2025-12-31','jurisdiction':'ae-adgm','income':" income more "}"
+#define AED_INCOME(cls, amount) "{'income_class':'" cls "','amount':'" amount "','currency':'AED'}"
+#define TAXPAYER "{'id':'tp','name':'Falcon Trading','taxpayer_classes':['taxable_person']}"
 
 /* Builds {"action": ..., "subject": ..., extra} from the parts, so each bad input changes one thing. */
 static const char *doc_with(const char *action, const char *extra)
@@ -575,14 +653,63 @@ static void test_action_parse_bad_inputs(void)
                           "tensor.unknown_field", "/evidence/kyc/attestations/0/expiry");
     expect_action_problem(doc_with(PAYMENT_ACTION, "'evidence':{'aml':'compliant'}"), "tensor.invalid_field",
                           "/evidence/aml");
+    expect_action_problem(doc_with(PAYMENT_ACTION, "'evidence':{'tax':{'attestations':[{'id':'a','issuer':'i',"
+                                                   "'obligations':'qfzp-adequate-substance'}]}}"),
+                          "tensor.invalid_field", "/evidence/tax/attestations/0/obligations");
+    /* amount_basis: only with an amount, and spelt as a basis. */
+    expect_action_problem(doc_with("{'type':'entity_formation','date':'2025-09-01','jurisdiction':'pk',"
+                                   "'amount_basis':'gross_amount'}", NULL), "tensor.unknown_field", "/action/amount_basis");
+    expect_action_problem(doc_with("{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'salary',"
+                                   "'amount':{'amount':'1','currency':'PKR'},'amount_basis':'Annual Salary'}", NULL),
+                          "tensor.invalid_value", "/action/amount_basis");
+    /* Tax assessments: income and classes are required, and belong to no other action. */
+    expect_action_problem(doc_with(TAX_ACTION("[" AED_INCOME("taxable_income", "1") "]", ""), NULL),
+                          "tensor.missing_field", "/subject/taxpayer_classes");
+    expect_action_problem("{'action':{'type':'tax_assessment','date':'2025-12-31','jurisdiction':'ae'},"
+                          "'subject':" TAXPAYER "}", "tensor.missing_field", "/action/income");
+    expect_action_problem("{'action':" TAX_ACTION("[]", "") ",'subject':" TAXPAYER "}", "tensor.invalid_field",
+                          "/action/income");
+    expect_action_problem("{'action':" TAX_ACTION("[" AED_INCOME("taxable_income", "1") "," AED_INCOME("taxable_income",
+                          "2") "]", "") ",'subject':" TAXPAYER "}", "tensor.invalid_value", "/action/income/1/income_class");
+    expect_action_problem("{'action':" TAX_ACTION("[{'income_class':'taxable_income','amount':1000,'currency':'AED'}]",
+                          "") ",'subject':" TAXPAYER "}", "tensor.invalid_amount", "/action/income/0/amount");
+    expect_action_problem("{'action':" TAX_ACTION("[{'income_class':'taxable_income','amount':'1','currency':'AED',"
+                          "'note':'x'}]", "") ",'subject':" TAXPAYER "}", "tensor.unknown_field", "/action/income/0/note");
+    expect_action_problem("{'action':" TAX_ACTION("[" AED_INCOME("Taxable Income", "1") "]", "") ",'subject':" TAXPAYER
+                          "}", "tensor.invalid_value", "/action/income/0/income_class");
+    expect_action_problem("{'action':" TAX_ACTION("[" AED_INCOME("taxable_income", "1") "]", ",'tax':'gst'")
+                          ",'subject':" TAXPAYER "}", "tensor.invalid_value", "/action/tax");
+    expect_action_problem("{'action':" TAX_ACTION("[" AED_INCOME("taxable_income", "1") "]",
+                          ",'tax_period':{'start':'2025-12-31','end':'2025-01-01'}") ",'subject':" TAXPAYER "}",
+                          "tensor.invalid_value", "/action/tax_period/end");
+    expect_action_problem("{'action':" TAX_ACTION("[" AED_INCOME("taxable_income", "1") "]",
+                          ",'tax_period':{'start':'2025-01-01'}") ",'subject':" TAXPAYER "}",
+                          "tensor.missing_field", "/action/tax_period/end");
+    expect_action_problem("{'action':" TAX_ACTION("[" AED_INCOME("taxable_income", "1") "]",
+                          ",'figures':{'taxable_income':{'amount':'1','currency':'AED'}}") ",'subject':" TAXPAYER "}",
+                          "tensor.invalid_value", "/action/figures/taxable_income");
+    expect_action_problem("{'action':" TAX_ACTION("[" AED_INCOME("taxable_income", "1") "]", ",'amount':{'amount':'1',"
+                          "'currency':'AED'}") ",'subject':" TAXPAYER "}", "tensor.unknown_field", "/action/amount");
+    expect_action_problem("{'action':" TAX_ACTION("[" AED_INCOME("taxable_income", "1") "]", "") ",'subject':{'id':'t',"
+                          "'name':'n','taxpayer_classes':['taxable_person','taxable_person']}}", "tensor.invalid_value",
+                          "/subject/taxpayer_classes/1");
+    expect_action_problem("{'action':" TAX_ACTION("[" AED_INCOME("taxable_income", "1") "]", "") ",'subject':{'id':'t',"
+                          "'name':'n','taxpayer_classes':[]}}", "tensor.invalid_field", "/subject/taxpayer_classes");
+    expect_action_problem("{'action':" TAX_ACTION("[" AED_INCOME("taxable_income", "1") "]", "") ",'subject':" TAXPAYER
+                          ",'counterparty':" TAXPAYER "}", "tensor.unknown_field", "/counterparty/taxpayer_classes");
+    expect_action_problem(doc_with("{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'x',"
+                                   "'amount':{'amount':'1','currency':'PKR'},'income':[]}", NULL),
+                          "tensor.unknown_field", "/action/income");
+    expect_action_problem("{'action':" PAYMENT_ACTION ",'subject':" TAXPAYER "}", "tensor.unknown_field",
+                          "/subject/taxpayer_classes");
 }
 
 static void test_evidence_rules(void)
 {
-    mez_tensor_attestation_t fresh = { "a1", "did:key:z", "2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z" };
-    mez_tensor_attestation_t stale = { "a2", "did:key:z", "2024-01-01T00:00:00Z", "2025-01-01T00:00:00Z" };
-    mez_tensor_attestation_t forever = { "a3", "did:key:z", NULL, NULL };
-    mez_tensor_attestation_t garbled = { "a4", "did:key:z", NULL, "next year" };
+    mez_tensor_attestation_t fresh = { "a1", "did:key:z", "2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z", NULL, 0 };
+    mez_tensor_attestation_t stale = { "a2", "did:key:z", "2024-01-01T00:00:00Z", "2025-01-01T00:00:00Z", NULL, 0 };
+    mez_tensor_attestation_t forever = { "a3", "did:key:z", NULL, NULL, NULL, 0 };
+    mez_tensor_attestation_t garbled = { "a4", "did:key:z", NULL, "next year", NULL, 0 };
     mez_tensor_attestation_t both[2];
     mez_tensor_evidence_t ev = { 1, 0, MEZ_STATE_PENDING, NULL, 0 };
     apr_time_t now, at_expiry;
@@ -628,7 +755,40 @@ static void test_evidence_rules(void)
 /* ------------------------------------------------------------------ evaluation over inline packs */
 
 /* A withholding regpack in the packs/README.md model: services rows for two tax years, goods sub-categories
- * sharing a payment type, a slab row and a class-specific rent row. Rates are illustrative, not law. */
+ * sharing a payment type and a class-specific rent row (rates illustrative, not law); then progressive tables
+ * with the figures of packs/pk/regpacks/pk-wht-ty2026.yaml (s. 149 salary, s. 155 rent of individuals, one row
+ * per band with base_amount), and an illustrative table split by filer status as packs/README.md prescribes. */
+/* One band of a progressive table: section 149 salary or 155 rent of individuals, from 2025-07-01. */
+#define BAND(id, sec, ptype, rates, extra) \
+  "{'id':'" id "','section':'" sec "','payment_type':'" ptype "','payee_class':'individual','rates':" rates "," \
+  extra "'valid_from':'2025-07-01','valid_to':'2026-07-01','source':'fa-2025'}"
+#define ABOVE(amount) "'threshold':{'amount':'" amount "','currency':'PKR','applies':'above'},"
+#define BASE(amount) "'base_amount':{'amount':'" amount "','currency':'PKR'},"
+#define SAL "'basis':'estimated_annual_taxable_salary',"
+#define SALARY_BANDS \
+  BAND("s149-salary-band-1", "149(1)", "salary", "{'filer':'0','non_filer':'0'}", SAL) "," \
+  BAND("s149-salary-band-2", "149(1)", "salary", "{'filer':'1','non_filer':'1'}", ABOVE("600000") BASE("0") SAL) "," \
+  BAND("s149-salary-band-3", "149(1)", "salary", "{'filer':'11','non_filer':'11'}", ABOVE("1200000") BASE("6000") SAL) \
+  "," BAND("s149-salary-band-4", "149(1)", "salary", "{'filer':'23','non_filer':'23'}", ABOVE("2200000") \
+          BASE("116000") SAL) "," \
+  BAND("s149-salary-band-5", "149(1)", "salary", "{'filer':'30','non_filer':'30'}", ABOVE("3200000") BASE("346000") \
+       SAL) "," \
+  BAND("s149-salary-band-6", "149(1)", "salary", "{'filer':'35','non_filer':'35'}", ABOVE("4100000") BASE("616000") \
+       SAL)
+#define RENT "'basis':'gross_rent',"
+#define RENT_BANDS \
+  BAND("s155-rent-individual-band-1", "155(1)", "rent", "{'filer':'0'}", RENT) "," \
+  BAND("s155-rent-individual-band-2", "155(1)", "rent", "{'filer':'5'}", ABOVE("300000") BASE("0") RENT) "," \
+  BAND("s155-rent-individual-band-3", "155(1)", "rent", "{'filer':'10'}", ABOVE("600000") BASE("15000") RENT) "," \
+  BAND("s155-rent-individual-band-4", "155(1)", "rent", "{'filer':'25'}", ABOVE("2000000") BASE("155000") RENT)
+/* Filer and non-filer rates differ, so the upper band is a row per status, each with its own base (the
+ * Tenth Schedule doubles the whole tax); the lower band is bounded above only. Illustrative figures. */
+#define SPLIT_BANDS \
+  BAND("prize-up-to-100k", "156", "prize", "{'filer':'5','non_filer':'10'}", \
+       "'threshold':{'amount':'100000','currency':'PKR','applies':'at_or_below'},") "," \
+  BAND("prize-over-100k-filer", "156", "prize", "{'filer':'10'}", ABOVE("100000") BASE("5000")) "," \
+  BAND("prize-over-100k-non-filer", "156", "prize", "{'non_filer':'20'}", ABOVE("100000") BASE("10000"))
+
 #define PACK_WHT "{'format':'mez-regpack/1','id':'pk-wht-test','jurisdiction_id':'pk','domain':'tax'," \
   "'title':'Withholding test rows','as_of_date':'2025-07-01'," \
   "'sources':[{'id':'fa-2025','title':'Finance Act, 2025','url':'https://fbr.gov.pk/fa2025','date':'2025-06-29'," \
@@ -656,8 +816,7 @@ static void test_evidence_rules(void)
   "'rates':{'filer':'15','non_filer':'30'},'basis':'gross_amount_less_zakat','valid_from':'2025-07-01','source':'fa-2025'}," \
   "{'id':'s155-rent-company','section':'155','payment_type':'rent','payee_class':'company'," \
   "'rates':{'filer':'15','non_filer':'30'},'basis':'gross_rent','valid_from':'2025-07-01','source':'fa-2025'}," \
-  "{'id':'s149-salary','section':'149','payment_type':'salary','payee_class':'individual'," \
-  "'slabs':{'currency':'PKR','bands':[{'over':'0','base':'0','rate':'0'}]},'valid_from':'2025-07-01','source':'fa-2025'}" \
+  SALARY_BANDS "," RENT_BANDS "," SPLIT_BANDS \
   "]}"
 
 #define PACK_LISTS "{'format':'mez-regpack/1','id':'pk-proscribed-test','jurisdiction_id':'pk','domain':'sanctions'," \
@@ -839,10 +998,11 @@ static void test_eval_tax_pending_and_thresholds(void)
                        "'amount':{'amount':'100000','currency':'PKR'}},'subject':" SUBJECT "}", NULL);
     CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(out, "withholding"), 0), "payee"), "subject");
     CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(out, "withholding"), 0), "amount"), "8000");
-    /* Slabs are refused as a computation, not ignored. */
+    /* A progressive table is not applied to one payment's amount: its bands are limits on the year's figure. */
     out = evaluate(ix, PAY("2025-09-01", "salary", "100000",
                            "{'id':'emp','name':'A Person','entity_class':'individual','filer_status':'filer'}") "}", NULL);
-    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "slabs_not_supported"));
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "amount_basis_required"));
+    CU_ASSERT_PTR_NULL(dreason(out, "tax", "ambiguous_rates"));
     CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
     /* A rate on a figure other than the gross amount paid is not applied to the payment. */
     out = evaluate(ix, PAY("2025-09-01", "profit_on_debt", "100000", PAYEE_NON_FILER) "}", NULL);
@@ -881,6 +1041,465 @@ static void test_eval_ambiguous_rows_and_selection(void)
                        "'subject':" SUBJECT ",'counterparty':" PAYEE_NON_FILER "}", NULL);
     CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "selected_rule_not_applicable"));
     CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+}
+
+/* ------------------------------------------------------------------ progressive tables */
+
+#define EMPLOYEE(status) "{'id':'emp-1','name':'Ayesha Siddiqui','entity_class':'individual','filer_status':'" status "'}"
+#define PAY_BASIS(ptype, amount, basis, payee) \
+    "{'action':{'type':'payment','date':'2025-09-01','jurisdiction':'pk-sifc','payment_type':'" ptype "'," \
+    "'amount':{'amount':'" amount "','currency':'PKR'},'amount_basis':'" basis "'},'subject':" SUBJECT \
+    ",'counterparty':" payee "}"
+
+static const json_t *wht0(const json_t *out)
+{
+    return json_array_get(json_object_get(out, "withholding"), 0);
+}
+
+/* The tax of a band, and the band that gave it. */
+static void expect_band(const mez_tensor_index_t *ix, const char *doc, const char *rule, const char *tax)
+{
+    json_t *out = evaluate(ix, doc, NULL);
+    const json_t *w = wht0(out);
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(out, "withholding")), 1);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "compliant");
+    if (!w || strcmp(sget(w, "rule"), rule) || strcmp(sget(w, "amount"), tax))
+        fprintf(stderr, "\nwanted %s from %s, got %s from %s\n", tax, rule, w ? sget(w, "amount") : "nothing",
+                w ? sget(w, "rule") : "no row");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    CU_ASSERT_STRING_EQUAL(sget(w, "rule"), rule);
+    CU_ASSERT_STRING_EQUAL(sget(w, "amount"), tax);
+    CU_ASSERT_TRUE(json_is_true(json_object_get(w, "progressive")));
+}
+
+#define SALARY(amount) PAY_BASIS("salary", amount, "estimated_annual_taxable_salary", EMPLOYEE("filer"))
+
+/* Salary under s. 149 for a tax year, by hand from the table of pk-wht-ty2026 (Division I, Part I, First
+ * Schedule): tax = base + rate % of the salary above the band's lower limit. */
+static void test_eval_progressive_salary(void)
+{
+    mez_tensor_index_t *ix = zone_index();
+    json_t *out;
+    const json_t *w;
+
+    /* Band 1 (up to Rs 600,000): nil; 600,000 itself is in band 1 (band 2 is "exceeding" 600,000). */
+    expect_band(ix, SALARY("500000"), "pk-wht-test/s149-salary-band-1", "0");
+    expect_band(ix, SALARY("600000"), "pk-wht-test/s149-salary-band-1", "0");
+    /* Band 2: 0 + 1 % of the excess; a paisa above the limit is taxed exactly, 1 % of 0.01. */
+    expect_band(ix, SALARY("600000.01"), "pk-wht-test/s149-salary-band-2", "0.0001");
+    expect_band(ix, SALARY("1000000"), "pk-wht-test/s149-salary-band-2", "4000");          /* 1 % x 400,000 */
+    expect_band(ix, SALARY("1200000"), "pk-wht-test/s149-salary-band-2", "6000");          /* = band 3's base */
+    /* Band 3: 6,000 + 11 % x (2,000,000 - 1,200,000) = 6,000 + 88,000. */
+    expect_band(ix, SALARY("2000000"), "pk-wht-test/s149-salary-band-3", "94000");
+    /* Band 4: 116,000 + 23 % x 800,000 = 116,000 + 184,000. */
+    expect_band(ix, SALARY("3000000"), "pk-wht-test/s149-salary-band-4", "300000");
+    /* Band 5 at its top: 346,000 + 30 % x 900,000 = 616,000, band 6's base: the table is continuous. */
+    expect_band(ix, SALARY("4100000"), "pk-wht-test/s149-salary-band-5", "616000");
+    /* Band 6: 616,000 + 35 % x 8,245,678.90 = 616,000 + 2,885,987.615. */
+    expect_band(ix, SALARY("12345678.90"), "pk-wht-test/s149-salary-band-6", "3501987.615");
+
+    out = evaluate(ix, SALARY("3000000"), NULL);
+    w = wht0(out);
+    CU_ASSERT_STRING_EQUAL(sget(w, "section"), "149(1)");
+    CU_ASSERT_STRING_EQUAL(sget(w, "rate"), "23");
+    CU_ASSERT_STRING_EQUAL(sget(w, "base_amount"), "3000000");
+    CU_ASSERT_STRING_EQUAL(sget(w, "basis"), "estimated_annual_taxable_salary");
+    CU_ASSERT_STRING_EQUAL(sget(w, "band/base_amount"), "116000");
+    CU_ASSERT_STRING_EQUAL(sget(w, "band/excess"), "800000");
+    CU_ASSERT_STRING_EQUAL(sget(w, "band/tax_on_excess"), "184000");
+    CU_ASSERT_STRING_EQUAL(sget(w, "threshold/amount"), "2200000");
+    CU_ASSERT_STRING_EQUAL(sget(w, "threshold/applies"), "above");
+    CU_ASSERT_STRING_EQUAL(sget(w, "source/id"), "fa-2025");
+    CU_ASSERT_STRING_EQUAL(sget(dreason(out, "tax", "withholding_applies"), "amount"), "300000");
+    CU_ASSERT_PTR_NULL(dreason(out, "tax", "ambiguous_rates"));
+
+    /* Naming a band names its table: the amount still picks band 4, not the band 3 named. */
+    out = evaluate(ix, "{'action':{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'salary',"
+                       "'withholding_rule':'s149-salary-band-3','amount':{'amount':'3000000','currency':'PKR'},"
+                       "'amount_basis':'estimated_annual_taxable_salary'},'subject':" SUBJECT ",'counterparty':"
+                       EMPLOYEE("filer") "}", NULL);
+    CU_ASSERT_STRING_EQUAL(sget(wht0(out), "rule"), "pk-wht-test/s149-salary-band-4");
+    CU_ASSERT_STRING_EQUAL(sget(wht0(out), "amount"), "300000");
+    CU_ASSERT_TRUE(json_is_true(json_object_get(wht0(out), "selected_by_action")));
+    /* The amount must be declared as the figure the bands measure. */
+    out = evaluate(ix, PAY_BASIS("salary", "3000000", "gross_amount", EMPLOYEE("filer")), NULL);
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "basis_not_supported"));
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(out, "withholding")), 0);
+    out = evaluate(ix, PAY("2025-09-01", "salary", "3000000", EMPLOYEE("filer")) "}", NULL);
+    CU_ASSERT_STRING_EQUAL(sget(dreason(out, "tax", "amount_basis_required"), "rule"),
+                           "pk-wht-test/s149-salary-band-4");
+    /* Out of its tax year the table is not in force. */
+    out = evaluate(ix, "{'action':{'type':'payment','date':'2026-07-01','jurisdiction':'pk','payment_type':'salary',"
+                       "'amount':{'amount':'3000000','currency':'PKR'},'amount_basis':'estimated_annual_taxable_salary'},"
+                       "'subject':" SUBJECT ",'counterparty':" EMPLOYEE("filer") "}", NULL);
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "no_withholding_rate"));
+    /* The employee's status is still asked for. */
+    out = evaluate(ix, PAY_BASIS("salary", "3000000", "estimated_annual_taxable_salary",
+                                 "{'id':'emp-2','name':'Bilal Ahmed','entity_class':'individual'}"), NULL);
+    CU_ASSERT_STRING_EQUAL(sget(dreason(out, "tax", "filer_status_unknown"), "rule"), "pk-wht-test/s149-salary-band-4");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+}
+
+#define RENT_OF(amount, status) PAY_BASIS("rent", amount, "gross_rent", EMPLOYEE(status))
+
+/* Rent of an individual under s. 155 for a year, by hand from the table of pk-wht-ty2026 (Division V, Part III). */
+static void test_eval_progressive_rent(void)
+{
+    mez_tensor_index_t *ix = zone_index();
+    json_t *out;
+    expect_band(ix, RENT_OF("250000", "filer"), "pk-wht-test/s155-rent-individual-band-1", "0");
+    expect_band(ix, RENT_OF("300000", "filer"), "pk-wht-test/s155-rent-individual-band-1", "0");
+    /* 0 + 5 % x (450,000 - 300,000). */
+    expect_band(ix, RENT_OF("450000", "filer"), "pk-wht-test/s155-rent-individual-band-2", "7500");
+    /* 15,000 + 10 % x (1,500,000 - 600,000). */
+    expect_band(ix, RENT_OF("1500000", "filer"), "pk-wht-test/s155-rent-individual-band-3", "105000");
+    /* At the top of band 3: 15,000 + 10 % x 1,400,000 = 155,000, band 4's base. */
+    expect_band(ix, RENT_OF("2000000", "filer"), "pk-wht-test/s155-rent-individual-band-3", "155000");
+    /* 155,000 + 25 % x (2,500,000 - 2,000,000). */
+    expect_band(ix, RENT_OF("2500000", "filer"), "pk-wht-test/s155-rent-individual-band-4", "280000");
+    /* The pack gives no non-filer rates for these bands: pending, never the filer's rate. */
+    out = evaluate(ix, RENT_OF("1500000", "non_filer"), NULL);
+    CU_ASSERT_STRING_EQUAL(sget(dreason(out, "tax", "rate_missing"), "rule"), "pk-wht-test/s155-rent-individual-band-3");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    /* A company's rent stays the flat s. 155 row, with or without amount_basis. */
+    out = evaluate(ix, PAY_BASIS("rent", "1500000", "gross_rent", PAYEE_NON_FILER), NULL);
+    CU_ASSERT_STRING_EQUAL(sget(wht0(out), "rule"), "pk-wht-test/s155-rent-company");
+    CU_ASSERT_STRING_EQUAL(sget(wht0(out), "amount"), "450000");
+    CU_ASSERT_PTR_NULL(json_object_get(wht0(out), "progressive"));
+}
+
+/* A table whose upper band is one row per status: the payee's status picks the row, and so the base. */
+static void test_eval_progressive_split_by_status(void)
+{
+    mez_tensor_index_t *ix = zone_index();
+    json_t *out;
+    /* 5,000 + 10 % x 50,000 and 10,000 + 20 % x 50,000: the non-filer pays double, base included. */
+    expect_band(ix, PAY_BASIS("prize", "150000", "gross_amount", EMPLOYEE("filer")), "pk-wht-test/prize-over-100k-filer",
+                "10000");
+    expect_band(ix, PAY_BASIS("prize", "150000", "gross_amount", EMPLOYEE("non_filer")),
+                "pk-wht-test/prize-over-100k-non-filer", "20000");
+    /* The lower band is bounded above (at_or_below): 100,000 is in it. */
+    expect_band(ix, PAY_BASIS("prize", "100000", "gross_amount", EMPLOYEE("non_filer")), "pk-wht-test/prize-up-to-100k",
+                "10000");
+    /* Status unknown: asked for, not guessed (and the two status rows are not rival rules). */
+    out = evaluate(ix, PAY_BASIS("prize", "150000", "gross_amount",
+                                 "{'id':'w','name':'Bilal Ahmed','entity_class':'individual'}"), NULL);
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "filer_status_unknown"));
+    CU_ASSERT_PTR_NULL(dreason(out, "tax", "ambiguous_rates"));
+}
+
+/* Faults in a table are reported, never settled by row order. */
+static void test_eval_progressive_faults(void)
+{
+    static const char *const packs[] = {
+        "{'format':'mez-regpack/1','id':'t','jurisdiction_id':'pk','domain':'tax','sources':[{'id':'fa-2025'}],"
+        "'withholding_rates':["
+        BAND("a-low", "1", "x", "{'filer':'1'}", "") ","
+        BAND("a-mid", "1", "x", "{'filer':'2'}", ABOVE("100") BASE("1")) ","
+        BAND("a-mid-again", "1", "x", "{'filer':'3'}", ABOVE("100") BASE("1")) ","
+        BAND("b-low", "2", "y", "{'filer':'1'}", "") ","
+        BAND("b-high", "2", "y", "{'filer':'2'}", ABOVE("100") BASE("1")) ","
+        BAND("b-no-base", "2", "y", "{'filer':'3'}", ABOVE("200")) "]}",
+        PACK_LISTS
+    };
+    mez_tensor_index_t *ix = index_of(packs, 2);
+    json_t *out = evaluate(ix, PAY_BASIS("x", "150", "gross_amount", EMPLOYEE("filer")), NULL);
+    const json_t *r = dreason(out, "tax", "ambiguous_rates");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(r, "rules")), 2);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    /* Below the doubled band the table is sound. */
+    expect_band(ix, PAY_BASIS("x", "50", "gross_amount", EMPLOYEE("filer")), "t/a-low", "0.5");
+    /* A band above a limit without base_amount would tax everything at the marginal rate. */
+    out = evaluate(ix, PAY_BASIS("y", "300", "gross_amount", EMPLOYEE("filer")), NULL);
+    CU_ASSERT_STRING_EQUAL(sget(dreason(out, "tax", "base_amount_missing"), "rule"), "t/b-no-base");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    expect_band(ix, PAY_BASIS("y", "150", "gross_amount", EMPLOYEE("filer")), "t/b-high", "2");   /* 1 + 2 % x 50 */
+}
+
+/* ------------------------------------------------------------------ income tax (tax_rates) */
+
+/* The UAE Corporate Tax rows of packs/ae-adgm/regpacks/ae-corporate-tax.yaml, figures as the pack writes them:
+ * 0 % on taxable income up to AED 375,000 and 9 % above (not for a qualifying free zone person), 0 % / 9 % on
+ * a QFZP's qualifying / non-qualifying income, small business relief up to AED 3,000,000 of revenue, and the
+ * 0 % Art. 45 withholding on a non-resident's State Sourced Income. */
+#define CT_ROW(id, article, cls, income, more) \
+  "{'id':'" id "','tax':'cit','article':'" article "','taxpayer_class':'" cls "','income_class':'" income "'," \
+  more "'valid_from':'2023-06-01','source':'ct-law'}"
+#define AED_LIMIT(amount, applies, measure) \
+  "'threshold':{'amount':'" amount "','currency':'AED','applies':'" applies "','measure':'" measure "'},"
+#define CT_ROWS \
+  CT_ROW("ct-0-up-to-375k", "3(1)(a)", "taxable_person", "taxable_income", "'rate':'0'," \
+         AED_LIMIT("375000", "at_or_below", "taxable_income") "'excludes':['qualifying_free_zone_person']," \
+         "'basis':'taxable_income_portion','law':{'lawpack':'ae-ct-decree-law-47-2022','eid':'art_3__para_1__point_a'},") \
+  "," CT_ROW("ct-9-above-375k", "3(1)(b)", "taxable_person", "taxable_income", "'rate':'9'," \
+             AED_LIMIT("375000", "above", "taxable_income") "'excludes':['qualifying_free_zone_person']," \
+             "'basis':'taxable_income_portion',") \
+  "," CT_ROW("sbr-0-small-business-relief", "21(1)", "small_business_relief_elector", "taxable_income", "'rate':'0'," \
+             AED_LIMIT("3000000", "at_or_below", "revenue") \
+             "'excludes':['qualifying_free_zone_person','mne_group_member'],'basis':'taxable_income'," \
+             "'valid_to':'2027-01-01',") \
+  "," CT_ROW("wht-0-non-resident", "45(1)", "non_resident_person", "state_sourced_income", "'rate':'0'," \
+             "'basis':'gross_amount',")
+#define QFZP_ROWS(conditions) \
+  CT_ROW("qfzp-0-qualifying-income", "3(2)(a)", "qualifying_free_zone_person", "qualifying_income", "'rate':'0'," \
+         "'basis':'taxable_income'," conditions) \
+  "," CT_ROW("qfzp-9-non-qualifying-income", "3(2)(b)", "qualifying_free_zone_person", "non_qualifying_income", \
+             "'rate':'9','basis':'taxable_income'," conditions)
+#define CT_HEADER(id, jid) \
+  "{'format':'mez-regpack/1','id':'" id "','jurisdiction_id':'" jid "','domain':'tax'," \
+  "'sources':[{'id':'ct-law','title':'Federal Decree-Law No. 47 of 2022','date':'2022-10-03'}],"
+#define CT_OBLIGATIONS \
+  "'obligations':[{'id':'qfzp-adequate-substance','description':'Maintain adequate substance in the State'," \
+  "'valid_from':'2023-06-01','source':'ct-law','source_detail':'Art. 18(1)(a)'}," \
+  "{'id':'qfzp-transfer-pricing','description':'Comply with the arm length principle and TP documentation'," \
+  "'valid_from':'2023-06-01','source':'ct-law'}]"
+#define PACK_AE_CT CT_HEADER("ae-corporate-tax", "ae") "'tax_rates':[" CT_ROWS "," QFZP_ROWS("") "]," CT_OBLIGATIONS "}"
+/* The same QFZP rows where the pack makes the Art. 18(1) obligations conditions of the rows, plus an
+ * exemption (a VAT row modelled on the AIFC's, which is not a 0 % rate). */
+#define PACK_QFZ_CONDITIONS CT_HEADER("qfz-tax", "ae") "'tax_rates':[" \
+  QFZP_ROWS("'conditions':['qfzp-adequate-substance','qfzp-transfer-pricing'],") "," \
+  "{'id':'vat-exempt-services','tax':'vat','article':'6','taxpayer_class':'qualifying_free_zone_person'," \
+  "'income_class':'turnover_from_listed_services','exempt':true,'conditions':['qfzp-adequate-substance']," \
+  "'valid_from':'2023-06-01','source':'ct-law'}]," CT_OBLIGATIONS "}"
+
+#define INCOME(cls, amount) "{'income_class':'" cls "','amount':'" amount "','currency':'AED'}"
+#define ASSESS(income, classes, more) \
+  "{'action':{'type':'tax_assessment','date':'2025-12-31','jurisdiction':'ae-adgm','income':[" income "]" more "}," \
+  "'subject':{'id':'tp-1','name':'Falcon Trading FZ-LLC','taxpayer_classes':[" classes "]}"
+
+static mez_tensor_index_t *ae_index(void)
+{
+    static const char *const packs[] = { PACK_AE_CT, PACK_ADGM_LICENCES };
+    return index_of(packs, 2);
+}
+
+static const json_t *tax0(const json_t *out, size_t i)
+{
+    return json_array_get(json_object_get(out, "income_tax"), i);
+}
+
+/* The total assessed on one income class, from its income_tax_assessed reason. */
+static const char *assessed(const json_t *out, const char *income_class)
+{
+    const json_t *reasons = json_object_get(json_object_get(json_object_get(out, "domains"), "tax"), "reasons"), *r;
+    size_t i;
+    json_array_foreach(reasons, i, r) {
+        if (!strcmp(json_string_value(json_object_get(r, "code")), "income_tax_assessed")
+            && !strcmp(sget(r, "income_class"), income_class))
+            return sget(r, "amount");
+    }
+    return "(not assessed)";
+}
+
+static void test_eval_income_tax_uae(void)
+{
+    mez_tensor_index_t *ix = ae_index();
+    json_t *out;
+    const json_t *e;
+
+    /* AED 1,000,000: 0 % of the first 375,000, 9 % of the 625,000 above = 56,250. */
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "1000000"), "'taxable_person'", "") "}", NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "compliant");
+    CU_ASSERT_STRING_EQUAL(assessed(out, "taxable_income"), "56250");
+    CU_ASSERT_EQUAL_FATAL(json_array_size(json_object_get(out, "income_tax")), 2);
+    e = tax0(out, 0);
+    CU_ASSERT_STRING_EQUAL(sget(e, "rule"), "ae-corporate-tax/ct-0-up-to-375k");
+    CU_ASSERT_STRING_EQUAL(sget(e, "article"), "3(1)(a)");
+    CU_ASSERT_STRING_EQUAL(sget(e, "rate"), "0");
+    CU_ASSERT_STRING_EQUAL(sget(e, "taxable_amount"), "375000");
+    CU_ASSERT_STRING_EQUAL(sget(e, "amount"), "0");
+    CU_ASSERT_STRING_EQUAL(sget(e, "threshold/measure"), "taxable_income");
+    CU_ASSERT_STRING_EQUAL(sget(e, "law/eid"), "art_3__para_1__point_a");
+    CU_ASSERT_STRING_EQUAL(sget(e, "source/id"), "ct-law");
+    e = tax0(out, 1);
+    CU_ASSERT_STRING_EQUAL(sget(e, "rule"), "ae-corporate-tax/ct-9-above-375k");
+    CU_ASSERT_STRING_EQUAL(sget(e, "rate"), "9");
+    CU_ASSERT_STRING_EQUAL(sget(e, "taxable_amount"), "625000");
+    CU_ASSERT_STRING_EQUAL(sget(e, "amount"), "56250");
+    CU_ASSERT_STRING_EQUAL(sget(e, "currency"), "AED");
+    CU_ASSERT_STRING_EQUAL(sget(e, "income"), "1000000");
+    CU_ASSERT_STRING_EQUAL(sget(e, "tax"), "cit");
+    /* Not a payment: nothing withheld, and aml/kyc are not asked for; sanctions still is. */
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(out, "withholding")), 0);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "kyc"), "not_applicable");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "sanctions"), "pending");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(out, "action_type")), "tax_assessment");
+
+    /* At the limit the 9 % portion is empty; a fils above, it is taxed exactly. */
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "375000"), "'taxable_person'", "") "}", NULL);
+    CU_ASSERT_STRING_EQUAL(assessed(out, "taxable_income"), "0");
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(out, "income_tax")), 1);
+    CU_ASSERT_STRING_EQUAL(sget(dreason(out, "tax", "threshold_not_met"), "rule"), "ae-corporate-tax/ct-9-above-375k");
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "375000.01"), "'taxable_person'", "") "}", NULL);
+    CU_ASSERT_STRING_EQUAL(assessed(out, "taxable_income"), "0.0009");
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "100000"), "'taxable_person'", "") "}", NULL);
+    CU_ASSERT_STRING_EQUAL(assessed(out, "taxable_income"), "0");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "compliant");
+    /* 9 % x (12,345,678.90 - 375,000) = 9 % x 11,970,678.90. */
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "12345678.90"), "'taxable_person'", "") "}", NULL);
+    CU_ASSERT_STRING_EQUAL(assessed(out, "taxable_income"), "1077361.101");
+
+    /* A qualifying free zone person: 0 % on qualifying income, 9 % on the rest (no AED 375,000 band). */
+    out = evaluate(ix, ASSESS(INCOME("qualifying_income", "1000000") "," INCOME("non_qualifying_income", "200000"),
+                              "'taxable_person','qualifying_free_zone_person'", "") "}", NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "compliant");
+    CU_ASSERT_STRING_EQUAL(assessed(out, "qualifying_income"), "0");
+    CU_ASSERT_STRING_EQUAL(assessed(out, "non_qualifying_income"), "18000");
+    CU_ASSERT_STRING_EQUAL(sget(tax0(out, 0), "rule"), "ae-corporate-tax/qfzp-0-qualifying-income");
+    CU_ASSERT_STRING_EQUAL(sget(tax0(out, 0), "taxpayer_class"), "qualifying_free_zone_person");
+    CU_ASSERT_STRING_EQUAL(sget(tax0(out, 1), "amount"), "18000");
+    /* Its qualifying rows apply only to a person that declares it qualifies. */
+    out = evaluate(ix, ASSESS(INCOME("qualifying_income", "1000000"), "'taxable_person'", "") "}", NULL);
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "no_tax_rate"));
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(out, "income_tax")), 0);
+    /* ... and the 375,000 band excludes it. */
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "1000000"), "'taxable_person','qualifying_free_zone_person'", "")
+                   "}", NULL);
+    CU_ASSERT_STRING_EQUAL(sget(dreason(out, "tax", "taxpayer_class_excluded"), "excluded_class"),
+                           "qualifying_free_zone_person");
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "no_tax_rate"));
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(out, "income_tax")), 0);
+
+    /* A tax period that starts before the law's commencement is not governed by these rows. */
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "1000000"), "'taxable_person'",
+                              ",'tax_period':{'start':'2023-01-01','end':'2023-12-31'}") "}", NULL);
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "no_tax_rate"));
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "1000000"), "'taxable_person'",
+                              ",'tax_period':{'start':'2023-06-01','end':'2024-05-31'}") "}", NULL);
+    CU_ASSERT_STRING_EQUAL(assessed(out, "taxable_income"), "56250");
+
+    /* Small business relief: measured on revenue (a figure), not on the income it taxes. */
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "300000"), "'small_business_relief_elector'",
+                              ",'figures':{'revenue':{'amount':'3000000','currency':'AED'}}") "}", NULL);
+    CU_ASSERT_STRING_EQUAL(assessed(out, "taxable_income"), "0");
+    CU_ASSERT_STRING_EQUAL(sget(tax0(out, 0), "rule"), "ae-corporate-tax/sbr-0-small-business-relief");
+    CU_ASSERT_STRING_EQUAL(sget(tax0(out, 0), "threshold/measure"), "revenue");
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "300000"), "'small_business_relief_elector'",
+                              ",'figures':{'revenue':{'amount':'3000000.01','currency':'AED'}}") "}", NULL);
+    CU_ASSERT_STRING_EQUAL(sget(dreason(out, "tax", "threshold_not_met"), "measured"), "3000000.01");
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "no_tax_rate"));
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "300000"), "'small_business_relief_elector'", "") "}", NULL);
+    CU_ASSERT_STRING_EQUAL(sget(dreason(out, "tax", "measure_not_given"), "measure"), "revenue");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    /* Relief for tax periods ending on or before 31 December 2026 only (valid_to 2027-01-01). */
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "300000"), "'small_business_relief_elector'",
+                              ",'tax_period':{'start':'2026-06-01','end':'2027-05-31'},"
+                              "'figures':{'revenue':{'amount':'2000000','currency':'AED'}}") "}", NULL);
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "no_tax_rate"));
+    /* Relief and the general rows at once: the pack does not rank them, so neither is guessed. */
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "300000"), "'taxable_person','small_business_relief_elector'",
+                              ",'figures':{'revenue':{'amount':'2000000','currency':'AED'}}") "}", NULL);
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(dreason(out, "tax", "ambiguous_tax_rates"), "rules")), 3);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    /* Another currency than the limit's: no exchange rate is guessed. */
+    out = evaluate(ix, "{'action':{'type':'tax_assessment','date':'2025-12-31','jurisdiction':'ae-adgm','income':"
+                       "[{'income_class':'taxable_income','amount':'1000000','currency':'USD'}]},"
+                       "'subject':{'id':'tp','name':'Falcon','taxpayer_classes':['taxable_person']}}", NULL);
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "currency_mismatch"));
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    /* Art. 45: 0 % on a non-resident's State Sourced Income, gross. */
+    out = evaluate(ix, ASSESS(INCOME("state_sourced_income", "50000"), "'non_resident_person'", "") "}", NULL);
+    CU_ASSERT_STRING_EQUAL(assessed(out, "state_sourced_income"), "0");
+    CU_ASSERT_STRING_EQUAL(sget(tax0(out, 0), "basis"), "gross_amount");
+    /* Other actions keep their result shape: no income_tax member. */
+    CU_ASSERT_PTR_NULL(json_object_get(evaluate(zone_index(), PAY("2025-09-01", "services", "1000000", PAYEE_NON_FILER)
+                                                "}", NULL), "income_tax"));
+}
+
+#define QFZ_EVIDENCE(attestations) ",'evidence':{'tax':{'attestations':[" attestations "]}}"
+#define ATT(id, obligations, expires) \
+  "{'id':'" id "','issuer':'did:key:z6MkAuditor','obligations':[" obligations "]" expires "}"
+
+/* A row with conditions applies only when each obligation is evidenced by a fresh attestation of the domain. */
+static void test_eval_income_tax_conditions(void)
+{
+    static const char *const packs[] = { PACK_QFZ_CONDITIONS };
+    mez_tensor_index_t *ix = index_of(packs, 1);
+    json_t *out;
+    const json_t *r;
+    const char *qfzp = ASSESS(INCOME("qualifying_income", "1000000"), "'qualifying_free_zone_person'", "");
+
+    out = evaluate(ix, apr_pstrcat(unit_pool(), qfzp, "}", NULL), NULL);
+    r = dreason(out, "tax", "condition_not_evidenced");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "rule"), "qfz-tax/qfzp-0-qualifying-income");
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(r, "conditions")), 2);
+    CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(r, "conditions"), 0), "rule"),
+                           "qfz-tax/qfzp-adequate-substance");
+    CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(r, "conditions"), 0), "source/id"), "ct-law");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(out, "income_tax")), 0);
+    /* One of two evidenced: the other is still missing. */
+    out = evaluate(ix, apr_pstrcat(unit_pool(), qfzp, QFZ_EVIDENCE(ATT("sub-1", "'qfzp-adequate-substance'", "")), "}",
+                                   NULL), NULL);
+    r = dreason(out, "tax", "condition_not_evidenced");
+    CU_ASSERT_EQUAL_FATAL(json_array_size(json_object_get(r, "conditions")), 1);
+    CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(r, "conditions"), 0), "obligation"),
+                           "qfzp-transfer-pricing");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    /* An expired attestation evidences nothing (and makes the domain non_compliant, as any expired one). */
+    out = evaluate(ix, apr_pstrcat(unit_pool(), qfzp, QFZ_EVIDENCE(ATT("old", "'qfzp-adequate-substance',"
+                                                                        "'qfzp-transfer-pricing'",
+                                                                        ",'expires_at':'2025-06-30T00:00:00Z'")), "}",
+                                   NULL), NULL);
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "condition_not_evidenced"));
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "non_compliant");
+    /* Evidence under another domain is not evidence of a tax condition. */
+    out = evaluate(ix, apr_pstrcat(unit_pool(), qfzp, ",'evidence':{'kyc':{'attestations':["
+                                   ATT("k", "'qfzp-adequate-substance','qfzp-transfer-pricing'", "") "]}}}", NULL),
+                   NULL);
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "condition_not_evidenced"));
+    /* Both evidenced (by two attestations): the 0 % applies. */
+    out = evaluate(ix, apr_pstrcat(unit_pool(), qfzp, QFZ_EVIDENCE(ATT("sub-1", "'qfzp-adequate-substance'", "") ","
+                                                                    ATT("tp-1", "'qfzp-transfer-pricing'", "")),
+                                   "}", NULL), NULL);
+    CU_ASSERT_PTR_NULL(dreason(out, "tax", "condition_not_evidenced"));
+    CU_ASSERT_STRING_EQUAL(assessed(out, "qualifying_income"), "0");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "compliant");
+    /* An exemption is reported as one: no rate, and the domain is exempt rather than compliant. */
+    out = evaluate(ix, "{'action':{'type':'tax_assessment','tax':'vat','date':'2025-12-31','jurisdiction':'ae',"
+                       "'income':[" INCOME("turnover_from_listed_services", "800000") "]},'subject':{'id':'tp',"
+                       "'name':'Falcon','taxpayer_classes':['qualifying_free_zone_person']}"
+                       QFZ_EVIDENCE(ATT("sub-1", "'qfzp-adequate-substance'", "")) "}", NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "exempt");
+    CU_ASSERT_TRUE(json_is_true(json_object_get(tax0(out, 0), "exempt")));
+    CU_ASSERT_PTR_NULL(json_object_get(tax0(out, 0), "rate"));
+    CU_ASSERT_STRING_EQUAL(sget(tax0(out, 0), "amount"), "0");
+    CU_ASSERT_STRING_EQUAL(sget(tax0(out, 0), "tax"), "vat");
+    /* The VAT row is not an income tax row: a cit assessment of that turnover finds nothing. */
+    out = evaluate(ix, "{'action':{'type':'tax_assessment','date':'2025-12-31','jurisdiction':'ae','income':["
+                       INCOME("turnover_from_listed_services", "800000") "]},'subject':{'id':'tp','name':'Falcon',"
+                       "'taxpayer_classes':['qualifying_free_zone_person']}}", NULL);
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "no_tax_rate"));
+}
+
+/* Portion rows that do not add up to the income are a fault of the rows, not an answer. */
+static void test_eval_income_tax_portions_must_cover(void)
+{
+    static const char *const packs[] = {
+        CT_HEADER("gap", "ae") "'tax_rates':["
+        CT_ROW("low", "1", "taxable_person", "taxable_income", "'rate':'0'," AED_LIMIT("100", "at_or_below",
+               "taxable_income") "'basis':'taxable_income_portion',") ","
+        CT_ROW("high", "2", "taxable_person", "taxable_income", "'rate':'10'," AED_LIMIT("200", "above",
+               "taxable_income") "'basis':'taxable_income_portion',") "]}"
+    };
+    mez_tensor_index_t *ix = index_of(packs, 1);
+    json_t *out = evaluate(ix, "{'action':{'type':'tax_assessment','date':'2025-12-31','jurisdiction':'ae','income':["
+                               INCOME("taxable_income", "300") "]},'subject':{'id':'tp','name':'Falcon',"
+                               "'taxpayer_classes':['taxable_person']}}", NULL);
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "portions_do_not_cover"));
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(out, "income_tax")), 0);
+    /* Within the first portion alone the rows do cover it. */
+    out = evaluate(ix, "{'action':{'type':'tax_assessment','date':'2025-12-31','jurisdiction':'ae','income':["
+                       INCOME("taxable_income", "100") "]},'subject':{'id':'tp','name':'Falcon',"
+                       "'taxpayer_classes':['taxable_person']}}", NULL);
+    CU_ASSERT_PTR_NULL(dreason(out, "tax", "portions_do_not_cover"));
+    CU_ASSERT_STRING_EQUAL(assessed(out, "taxable_income"), "0");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "compliant");
 }
 
 #define ALL_EVIDENCE "'evidence':{'aml':{'state':'compliant','attestations':[{'id':'aml-1','issuer':'did:key:z6MkA'," \
@@ -1090,6 +1709,8 @@ static void expect_pack_problem(const char *pack, const char *code, const char *
 
 #define HDR "'format':'mez-regpack/1','id':'p','jurisdiction_id':'pk','domain':'tax','sources':[{'id':'s'}]"
 #define ROW "'id':'r','section':'1','payment_type':'x','payee_class':'any','valid_from':'2025-07-01','source':'s'"
+#define TAXROW "'id':'t','tax':'cit','article':'3','taxpayer_class':'taxable_person','income_class':'taxable_income'," \
+               "'valid_from':'2023-06-01','source':'s'"
 
 static void test_index_bad_packs(void)
 {
@@ -1130,6 +1751,43 @@ static void test_index_bad_packs(void)
                         "tensor.pack.missing_field", "/lists/0/entries/0/name");
     expect_pack_problem("{" HDR ",'lists':[{'id':'l','source':'s','entries':[{'id':'e1','name':'n','aliases':[1]}]}]}",
                         "tensor.pack.invalid_field", "/lists/0/entries/0/aliases/0");
+    /* base_amount: a band above a lower limit in its currency, for one rate. */
+    expect_pack_problem("{" HDR ",'withholding_rates':[{" ROW ",'rates':{'filer':'1'},'base_amount':{'amount':'6000',"
+                        "'currency':'PKR'}}]}", "tensor.pack.missing_field", "/withholding_rates/0/threshold");
+    expect_pack_problem("{" HDR ",'withholding_rates':[{" ROW ",'rates':{'filer':'1'},'threshold':{'amount':'1',"
+                        "'currency':'PKR','applies':'at_or_below'},'base_amount':{'amount':'6000','currency':'PKR'}}]}",
+                        "tensor.pack.invalid_field", "/withholding_rates/0/threshold/applies");
+    expect_pack_problem("{" HDR ",'withholding_rates':[{" ROW ",'rates':{'filer':'1'},'threshold':{'amount':'1',"
+                        "'currency':'PKR','applies':'above'},'base_amount':{'amount':'6000','currency':'USD'}}]}",
+                        "tensor.pack.invalid_field", "/withholding_rates/0/base_amount/currency");
+    expect_pack_problem("{" HDR ",'withholding_rates':[{" ROW ",'rates':{'filer':'1'},'threshold':{'amount':'1',"
+                        "'currency':'PKR','applies':'above'},'base_amount':{'amount_minor':600000,'currency':'PKR'}}]}",
+                        "tensor.pack.invalid_amount", "/withholding_rates/0/base_amount/amount");
+    expect_pack_problem("{" HDR ",'withholding_rates':[{" ROW ",'rates':{'filer':'10','non_filer':'20'},"
+                        "'threshold':{'amount':'1','currency':'PKR','applies':'above'},'base_amount':{'amount':'6000',"
+                        "'currency':'PKR'}}]}", "tensor.pack.invalid_field", "/withholding_rates/0/base_amount");
+    /* The slabs of an earlier draft are not a rate: a row needs rates. */
+    expect_pack_problem("{" HDR ",'withholding_rates':[{" ROW ",'slabs':{'currency':'PKR','bands':[]}}]}",
+                        "tensor.pack.missing_field", "/withholding_rates/0/rates");
+    /* tax_rates: exactly one of rate and exempt, a basis with a rate, a known tax, conditions that exist. */
+    expect_pack_problem("{" HDR ",'tax_rates':[{" TAXROW ",'rate':'9','exempt':true,'basis':'taxable_income'}]}",
+                        "tensor.pack.invalid_field", "/tax_rates/0/rate");
+    expect_pack_problem("{" HDR ",'tax_rates':[{" TAXROW "}]}", "tensor.pack.missing_field", "/tax_rates/0/rate");
+    expect_pack_problem("{" HDR ",'tax_rates':[{" TAXROW ",'exempt':false}]}", "tensor.pack.invalid_field",
+                        "/tax_rates/0/exempt");
+    expect_pack_problem("{" HDR ",'tax_rates':[{" TAXROW ",'rate':'9'}]}", "tensor.pack.missing_field",
+                        "/tax_rates/0/basis");
+    expect_pack_problem("{" HDR ",'tax_rates':[{" TAXROW ",'rate':'101','basis':'taxable_income'}]}",
+                        "tensor.pack.invalid_rate", "/tax_rates/0/rate");
+    expect_pack_problem("{" HDR ",'tax_rates':[{" TAXROW ",'rate':'9','basis':'taxable_income','threshold':{"
+                        "'amount':'375000','currency':'AED','applies':'above'}}]}", "tensor.pack.missing_field",
+                        "/tax_rates/0/threshold/measure");
+    expect_pack_problem("{" HDR ",'tax_rates':[{'id':'t','tax':'gst','article':'1','taxpayer_class':'a',"
+                        "'income_class':'b','rate':'1','basis':'x','valid_from':'2025-07-01','source':'s'}]}",
+                        "tensor.pack.invalid_field", "/tax_rates/0/tax");
+    expect_pack_problem("{" HDR ",'tax_rates':[{" TAXROW ",'exempt':true,'conditions':['nope']}],"
+                        "'obligations':[{'id':'other','description':'d','valid_from':'2025-01-01','source':'s'}]}",
+                        "tensor.pack.unknown_obligation", "/tax_rates/0/conditions/0");
     /* Two packs with one id. */
     two[0] = J("{" HDR "}");
     two[1] = J("{" HDR "}");
@@ -1138,11 +1796,13 @@ static void test_index_bad_packs(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "pack p"));
 }
 
-/* A pack of n rows of distinct payment types and n list entries: evaluation looks up only its own rows. */
+/* A pack of n rows of distinct payment types, n tax rates of distinct income classes and n list entries:
+ * evaluation looks up only its own rows. */
 static void test_index_large_pack(void)
 {
     enum { N = 20000 };
     json_t *pack = J("{" HDR "}"), *rows = json_array(), *entries = json_array(), *list = json_object();
+    json_t *tax_rows = json_array();
     const json_t *doc = pack;
     mez_tensor_index_t *ix;
     mez_problem_t pb = { 0 };
@@ -1162,6 +1822,12 @@ static void test_index_large_pack(void)
         json_object_set_new(r, "valid_from", json_string("2025-07-01"));
         json_object_set_new(r, "source", json_string("s"));
         json_array_append_new(rows, r);
+        r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", apr_psprintf(unit_pool(), "t%d", i),
+                      "tax", "cit", "article", "3", "taxpayer_class", "taxable_person",
+                      "income_class", apr_psprintf(unit_pool(), "class_%d", i), "basis", "taxable_income",
+                      "valid_from", "2025-07-01", "source", "s");
+        json_object_set_new(r, "rate", json_string(apr_psprintf(unit_pool(), "%d", i % 50)));
+        json_array_append_new(tax_rows, r);
         apr_snprintf(buf, sizeof(buf), "e%d", i);
         json_object_set_new(e, "id", json_string(buf));
         apr_snprintf(buf, sizeof(buf), "Listed Organisation Number %d", i);
@@ -1172,9 +1838,15 @@ static void test_index_large_pack(void)
     json_object_set_new(list, "source", json_string("s"));
     json_object_set_new(list, "entries", entries);
     json_object_set_new(pack, "withholding_rates", rows);
+    json_object_set_new(pack, "tax_rates", tax_rows);
     json_object_set_new(pack, "lists", json_pack("[o]", list));
     CU_ASSERT_EQUAL_FATAL(mez_tensor_index_build(unit_pool(), &doc, 1, &ix, &pb), MEZ_OK);
-    CU_ASSERT_EQUAL(mez_tensor_index_size(ix), 2 * N);
+    CU_ASSERT_EQUAL(mez_tensor_index_size(ix), 3 * N);
+    out = evaluate(ix, "{'action':{'type':'tax_assessment','date':'2025-09-01','jurisdiction':'pk','income':"
+                       "[{'income_class':'class_12345','amount':'1000','currency':'PKR'}]},"
+                       "'subject':{'id':'s','name':'Clean Trader','taxpayer_classes':['taxable_person']}}", NULL);
+    CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(out, "income_tax"), 0), "rule"), "p/t12345");
+    CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(out, "income_tax"), 0), "amount"), "450");
     out = evaluate(ix, "{'action':{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'type-12345',"
                        "'amount':{'amount':'1000','currency':'PKR'}},'subject':{'id':'s','name':'Clean Trader',"
                        "'filer_status':'filer'}}", NULL);
@@ -1250,6 +1922,7 @@ void unit_register_tensor(void)
     CU_add_test(s, "merkle: RFC 9162, not the reference padding", test_merkle_rfc9162_not_reference_padding);
     CU_add_test(s, "values: dates", test_dates);
     CU_add_test(s, "values: exact decimals", test_decimals);
+    CU_add_test(s, "values: band arithmetic, exact or refused", test_decimal_band_arithmetic);
     CU_add_test(s, "screen: name normalisation", test_name_normalise);
     CU_add_test(s, "screen: index and matches", test_screen_index);
     CU_add_test(s, "action: valid documents", test_action_parse_valid);
@@ -1259,6 +1932,13 @@ void unit_register_tensor(void)
     CU_add_test(s, "eval: rows in force on the date", test_eval_rows_in_force_on_the_date);
     CU_add_test(s, "eval: tax pending and thresholds", test_eval_tax_pending_and_thresholds);
     CU_add_test(s, "eval: ambiguous rows and selection", test_eval_ambiguous_rows_and_selection);
+    CU_add_test(s, "eval: progressive salary bands (s. 149)", test_eval_progressive_salary);
+    CU_add_test(s, "eval: progressive rent bands (s. 155)", test_eval_progressive_rent);
+    CU_add_test(s, "eval: progressive bands split by status", test_eval_progressive_split_by_status);
+    CU_add_test(s, "eval: progressive table faults", test_eval_progressive_faults);
+    CU_add_test(s, "eval: income tax, UAE corporate tax rows", test_eval_income_tax_uae);
+    CU_add_test(s, "eval: income tax, conditions and exemptions", test_eval_income_tax_conditions);
+    CU_add_test(s, "eval: income tax, portions must cover the income", test_eval_income_tax_portions_must_cover);
     CU_add_test(s, "eval: sanctions hard block", test_eval_sanctions_hard_block);
     CU_add_test(s, "eval: aml thresholds and evidence", test_eval_aml_thresholds_and_evidence);
     CU_add_test(s, "eval: deterministic and committed", test_eval_deterministic_and_committed);

@@ -1,9 +1,13 @@
 /* test_zone.c: CUnit suite for the zone area: zone.yaml and profile validation (each error at its line and
  * pointer), loading a zone with its profile and packs, stack.lock written, read back, and refused when a pack,
- * the profile or the zone file changed (naming the artifact, expected and actual digest), and the lookups. */
+ * the profile or the zone file changed (naming the artifact, expected and actual digest), the lookups, the
+ * composition of a two-layer zone (conflicts found, overrides matched to them) and the signed pack manifests
+ * stored in the CAS with a closure that ties them to their packs. */
 #include <string.h>
 #include <apr_file_io.h>
 #include <apr_strings.h>
+#include "mez/cas.h"
+#include "mez/did.h"
 #include "mez/digest.h"
 #include "mez/json.h"
 #include "mez/pack.h"
@@ -602,6 +606,404 @@ static void test_laws(void)
     CU_ASSERT_STRING_EQUAL(law->id, "t-act");
 }
 
+/* ------------------------------------------------------------------ composition */
+
+/* A two-layer zone: a national base (pk) and the zone's overlay (pk-sifc). Between them: one withholding rate
+ * both set differently, one obligation both state alike, and a services rate whose base row ended the day the
+ * overlay's began (no conflict). */
+static const char LAYER_PROFILE[] =
+    "format: mez-profile/1\n"
+    "id: t-layers\n"
+    "name: Layered test profile\n"
+    "description: A profile for the composition tests\n"
+    "compliance_domains: [aml, tax, licensing]\n"
+    "pack_domains:\n"
+    "  lawpacks: []\n"
+    "  regpacks: [tax, aml]\n"
+    "  licensepacks: [licensing]\n"
+    "modules: [compliance]\n";
+
+static const char LAYER_ZONE[] =
+    "format: mez-zone/1\n"
+    "zone_id: t-layers\n"
+    "zone_name: Layered zone\n"
+    "jurisdiction_id: pk-sifc\n"
+    "jurisdiction_stack: [pk, pk-sifc]\n"                    /* 5 */
+    "profile: t-layers\n"
+    "packs:\n"
+    "  regpacks: [regpacks/base.yaml, regpacks/overlay.yaml]\n";
+
+static const char BASE[] =
+    "format: mez-regpack/1\n"
+    "id: t-base\n"
+    "jurisdiction_id: pk\n"
+    "domain: tax\n"
+    "title: National rates\n"                                /* 5 */
+    "as_of_date: \"2025-07-01\"\n"
+    "sources:\n"
+    "  - {id: fa, title: Finance Act, kind: finance_act}\n"
+    "withholding_rates:\n"
+    "  - id: goods\n"                                        /* 10 */
+    "    section: \"153(1)(a)\"\n"
+    "    payment_type: goods\n"
+    "    payee_class: company\n"
+    "    rates: {filer: \"5\", non_filer: \"10\"}\n"
+    "    valid_from: \"2025-07-01\"\n"                       /* 15 */
+    "    source: fa\n"
+    "  - id: services-old\n"
+    "    section: \"153(1)(b)\"\n"
+    "    payment_type: services\n"
+    "    payee_class: any\n"                                 /* 20 */
+    "    rates: {filer: \"6\"}\n"
+    "    valid_from: \"2024-07-01\"\n"
+    "    valid_to: \"2025-07-01\"\n"
+    "    source: fa\n"
+    "obligations:\n"                                         /* 25 */
+    "  - id: str-filing\n"
+    "    description: File a suspicious transaction report\n"
+    "    deadline: {days: 7, from: suspicion}\n"
+    "    valid_from: \"2020-01-01\"\n"
+    "    source: fa\n";
+
+static const char OVERLAY[] =
+    "format: mez-regpack/1\n"
+    "id: t-zone-rates\n"
+    "jurisdiction_id: pk-sifc\n"
+    "domain: tax\n"
+    "title: Zone rates\n"
+    "as_of_date: \"2025-07-01\"\n"
+    "sources:\n"
+    "  - {id: sro, title: SRO 1/2025, kind: sro}\n"
+    "withholding_rates:\n"
+    "  - id: goods-sifc\n"                                   /* 10 */
+    "    section: \"153(1)(a)\"\n"
+    "    payment_type: goods\n"
+    "    payee_class: company\n"
+    "    rates: {filer: \"1\", non_filer: \"10\"}\n"
+    "    valid_from: \"2025-07-01\"\n"
+    "    source: sro\n"
+    "  - id: services-sifc\n"
+    "    section: \"153(1)(b)\"\n"
+    "    payment_type: services\n"
+    "    payee_class: company\n"                             /* 20 */
+    "    rates: {filer: \"3\"}\n"
+    "    valid_from: \"2025-07-01\"\n"
+    "    source: sro\n"
+    "obligations:\n"
+    "  - id: str-filing\n"                                   /* 25 */
+    "    description: The zone restates the national duty\n"
+    "    deadline: {days: 7, from: suspicion}\n"
+    "    valid_from: \"2024-01-01\"\n"
+    "    source: sro\n";
+
+static const char OVERRIDES[] =
+    "overrides:\n"                                           /* 9 */
+    "  - rule: t-zone-rates/goods-sifc\n"
+    "    replaces: t-base/goods\n"
+    "    reason: SRO 1/2025 sets a reduced rate for zone enterprises\n"
+    "  - rule: t-zone-rates/str-filing\n"
+    "    replaces: t-base/str-filing\n"
+    "    reason: the same duty, restated by the zone\n";
+
+static const char *layer_dir(const char *zone_text, const char *base, const char *overlay)
+{
+    const char *root = unit_tmpdir(), *dir;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+    dir = apr_pstrcat(unit_pool(), root, "/zone", NULL);
+    write_file(root, "profiles/t-layers.yaml", LAYER_PROFILE);
+    write_file(dir, "zone.yaml", zone_text);
+    write_file(dir, "regpacks/base.yaml", base);
+    write_file(dir, "regpacks/overlay.yaml", overlay);
+    return dir;
+}
+
+static const mez_zone_conflict_t *conflict_at(const mez_zone_t *zone, int i)
+{
+    const apr_array_header_t *all = mez_zone_conflicts(zone);
+    CU_ASSERT_FATAL(i < all->nelts);
+    return &APR_ARRAY_IDX(all, i, mez_zone_conflict_t);
+}
+
+static void test_conflicts_found(void)
+{
+    mez_zone_t *zone = load_ok(layer_dir(LAYER_ZONE, BASE, OVERLAY));
+    mez_zone_options_t opts = { 0 };
+    mez_problem_t pb = { 0 };
+    const mez_zone_conflict_t *k;
+    const mez_problem_t *pr;
+    json_t *j;
+
+    /* Two conflicts, in section order: the services rows never share a day, so they are not one. */
+    CU_ASSERT_EQUAL_FATAL(mez_zone_conflicts(zone)->nelts, 2);
+    CU_ASSERT_EQUAL(mez_zone_unresolved_conflicts(zone), 2);
+    CU_ASSERT_EQUAL(APR_ARRAY_IDX(zone->packs, 0, mez_zone_pack_t).layer, 0);
+    CU_ASSERT_EQUAL(APR_ARRAY_IDX(zone->packs, 1, mez_zone_pack_t).layer, 1);
+
+    /* Values differ: the filer rate. */
+    k = conflict_at(zone, 0);
+    CU_ASSERT_STRING_EQUAL(k->kind, "withholding_rates");
+    CU_ASSERT_STRING_EQUAL(k->base->name, "t-base/goods");
+    CU_ASSERT_STRING_EQUAL(k->overlay->name, "t-zone-rates/goods-sifc");
+    CU_ASSERT_STRING_EQUAL(k->base->zp->pack->jurisdiction_id, "pk");
+    CU_ASSERT_STRING_EQUAL(k->overlay->zp->pack->jurisdiction_id, "pk-sifc");
+    CU_ASSERT_STRING_EQUAL(k->from, "2025-07-01");
+    CU_ASSERT_PTR_NULL(k->to);
+    CU_ASSERT_TRUE(k->values_differ);
+    CU_ASSERT_PTR_NULL(k->override);
+    CU_ASSERT_STRING_EQUAL(k->subject, "section 153(1)(a), payment_type goods, payee_class company");
+
+    /* Values equal (descriptions and sources aside): still a conflict, which source governs is undecided. The
+     * period is the later start. */
+    k = conflict_at(zone, 1);
+    CU_ASSERT_STRING_EQUAL(k->kind, "obligations");
+    CU_ASSERT_STRING_EQUAL(k->base->name, "t-base/str-filing");
+    CU_ASSERT_STRING_EQUAL(k->overlay->name, "t-zone-rates/str-filing");
+    CU_ASSERT_STRING_EQUAL(k->from, "2024-01-01");
+    CU_ASSERT_FALSE(k->values_differ);
+
+    /* Checking reports each one, naming both rules with their files and lines. */
+    opts.problems = apr_array_make(unit_pool(), 4, sizeof(mez_problem_t));
+    CU_ASSERT_EQUAL(mez_zone_check_conflicts(unit_pool(), zone, &opts, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "zone.conflict");
+    CU_ASSERT_EQUAL(pb.status, 422);
+    CU_ASSERT_EQUAL_FATAL(opts.problems->nelts, 2);
+    pr = &APR_ARRAY_IDX(opts.problems, 0, mez_problem_t);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pr->detail, "t-base/goods (pk, regpacks/base.yaml:10)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(pr->detail, "t-zone-rates/goods-sifc (pk-sifc, regpacks/overlay.yaml:10)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(pr->detail, "from 2025-07-01 (open-ended)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(pr->detail, "values differ"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(APR_ARRAY_IDX(opts.problems, 1, mez_problem_t).detail, "are the same"));
+
+    j = mez_json_pool_own(unit_pool(), mez_zone_conflicts_json(unit_pool(), zone));
+    CU_ASSERT_EQUAL_FATAL(json_array_size(j), 2);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_object_get(json_array_get(j, 0), "overlay"),
+                                                             "jurisdiction_id")), "pk-sifc");
+    CU_ASSERT_TRUE(json_is_false(json_object_get(json_array_get(j, 0), "resolved")));
+    CU_ASSERT_PTR_NULL(json_object_get(json_object_get(json_array_get(j, 0), "period"), "to"));
+
+    /* "any" covers every payee class: moved back half a year, the overlay's services rate meets the base's
+     * until the base's ends (exclusive). */
+    zone = load_ok(layer_dir(LAYER_ZONE, BASE, edit(OVERLAY, "    valid_from: \"2025-07-01\"\n    source: sro\nobl",
+                                                     "    valid_from: \"2025-01-01\"\n    source: sro\nobl")));
+    CU_ASSERT_EQUAL_FATAL(mez_zone_conflicts(zone)->nelts, 3);
+    k = conflict_at(zone, 1);
+    CU_ASSERT_STRING_EQUAL(k->base->name, "t-base/services-old");
+    CU_ASSERT_STRING_EQUAL(k->from, "2025-01-01");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(k->to);
+    CU_ASSERT_STRING_EQUAL(k->to, "2025-07-01");
+    CU_ASSERT_STRING_EQUAL(k->subject, "section 153(1)(b), payment_type services, payee_class any / company");
+
+    /* Periods that do not overlap are not conflicts: the overlay's rate starts when the base's ends. */
+    zone = load_ok(layer_dir(LAYER_ZONE, edit(BASE, "    valid_from: \"2025-07-01\"\n    source: fa\n",
+                                              "    valid_from: \"2024-07-01\"\n    valid_to: \"2025-07-01\"\n"
+                                              "    source: fa\n"), OVERLAY));
+    CU_ASSERT_EQUAL_FATAL(mez_zone_conflicts(zone)->nelts, 1);
+    CU_ASSERT_STRING_EQUAL(conflict_at(zone, 0)->kind, "obligations");
+
+    /* Different payee classes govern different payments. */
+    zone = load_ok(layer_dir(LAYER_ZONE, BASE, edit(OVERLAY, "    payee_class: company\n    rates: {filer: \"1\"",
+                                                     "    payee_class: individual\n    rates: {filer: \"1\"")));
+    CU_ASSERT_EQUAL(mez_zone_conflicts(zone)->nelts, 1);
+
+    /* Both packs in one layer: not a composition conflict (nothing to compose). */
+    zone = load_ok(layer_dir(LAYER_ZONE, BASE, edit(OVERLAY, "jurisdiction_id: pk-sifc", "jurisdiction_id: pk")));
+    CU_ASSERT_EQUAL(mez_zone_conflicts(zone)->nelts, 0);
+    CU_ASSERT_EQUAL(mez_zone_check_conflicts(unit_pool(), zone, NULL, &pb), MEZ_OK);
+
+    /* A single-layer zone has none either. */
+    CU_ASSERT_EQUAL(mez_zone_conflicts(load_ok(zone_dir(ZONE)))->nelts, 0);
+    CU_ASSERT_EQUAL(mez_zone_conflicts(NULL)->nelts, 0);
+}
+
+static void test_overrides(void)
+{
+    const char *zone_text = apr_pstrcat(unit_pool(), LAYER_ZONE, OVERRIDES, NULL), *dir;
+    mez_zone_t *zone = load_ok(layer_dir(zone_text, BASE, OVERLAY));
+    mez_problem_t pb = { 0 };
+    json_t *j;
+
+    /* Each conflict resolved by its entry; the conflicts are still there to see. */
+    CU_ASSERT_EQUAL_FATAL(zone->overrides->nelts, 2);
+    CU_ASSERT_EQUAL(mez_zone_conflicts(zone)->nelts, 2);
+    CU_ASSERT_EQUAL(mez_zone_unresolved_conflicts(zone), 0);
+    CU_ASSERT_PTR_EQUAL(conflict_at(zone, 0)->override, &APR_ARRAY_IDX(zone->overrides, 0, mez_zone_override_t));
+    CU_ASSERT_PTR_EQUAL(conflict_at(zone, 1)->override, &APR_ARRAY_IDX(zone->overrides, 1, mez_zone_override_t));
+    CU_ASSERT_EQUAL(mez_zone_check_conflicts(unit_pool(), zone, NULL, &pb), MEZ_OK);
+    j = mez_json_pool_own(unit_pool(), mez_zone_conflicts_json(unit_pool(), zone));
+    CU_ASSERT_TRUE(json_is_true(json_object_get(json_array_get(j, 0), "resolved")));
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_object_get(json_array_get(j, 0), "override"),
+                                                             "replaces")), "t-base/goods");
+    j = mez_json_pool_own(unit_pool(), mez_zone_overrides_json(zone));
+    CU_ASSERT_EQUAL(json_array_size(j), 2);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(j, 1), "reason")),
+                           "the same duty, restated by the zone");
+
+    /* What an evaluator reads: the replaced base rows are gone where the overlay's apply, nothing else moved. */
+    {
+        apr_array_header_t *models;
+        const json_t *base, *overlay;
+        CU_ASSERT_EQUAL_FATAL(mez_zone_effective_models(unit_pool(), zone, &models, &pb), MEZ_OK);
+        CU_ASSERT_EQUAL_FATAL(models->nelts, 2);
+        base = APR_ARRAY_IDX(models, 0, const json_t *);
+        overlay = APR_ARRAY_IDX(models, 1, const json_t *);
+        CU_ASSERT_PTR_EQUAL(overlay, APR_ARRAY_IDX(zone->packs, 1, mez_zone_pack_t).pack->model);
+        CU_ASSERT_PTR_NOT_EQUAL(base, APR_ARRAY_IDX(zone->packs, 0, mez_zone_pack_t).pack->model);
+        /* goods (from 2025-07-01, like the overlay's) is gone; services-old untouched. */
+        CU_ASSERT_EQUAL_FATAL(json_array_size(json_object_get(base, "withholding_rates")), 1);
+        CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(json_object_get(base,
+                               "withholding_rates"), 0), "id")), "services-old");
+        /* str-filing (from 2020) stays for the years before the overlay's (from 2024), ending there. */
+        CU_ASSERT_EQUAL_FATAL(json_array_size(json_object_get(base, "obligations")), 1);
+        CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(json_object_get(base,
+                               "obligations"), 0), "valid_to")), "2024-01-01");
+        /* The published pack is as it was. */
+        CU_ASSERT_EQUAL(json_array_size(json_object_get(APR_ARRAY_IDX(zone->packs, 0, mez_zone_pack_t).pack->model,
+                                                        "withholding_rates")), 2);
+    }
+
+    /* A bounded overlay cuts the base in two: before it and after it. */
+    {
+        apr_array_header_t *models;
+        const json_t *rows;
+        zone = load_ok(layer_dir(zone_text, BASE, edit(OVERLAY, "    valid_from: \"2024-01-01\"\n",
+                                                        "    valid_from: \"2024-01-01\"\n"
+                                                        "    valid_to: \"2024-07-01\"\n")));
+        CU_ASSERT_EQUAL(mez_zone_unresolved_conflicts(zone), 0);
+        CU_ASSERT_EQUAL_FATAL(mez_zone_effective_models(unit_pool(), zone, &models, &pb), MEZ_OK);
+        rows = json_object_get(APR_ARRAY_IDX(models, 0, const json_t *), "obligations");
+        CU_ASSERT_EQUAL_FATAL(json_array_size(rows), 2);
+        CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(rows, 0), "valid_to")), "2024-01-01");
+        CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(rows, 1), "valid_from")),
+                               "2024-07-01");
+        CU_ASSERT_PTR_NULL(json_object_get(json_array_get(rows, 1), "valid_to"));
+    }
+
+    /* One override only: the other conflict stays unresolved. */
+    zone = load_ok(layer_dir(apr_pstrcat(unit_pool(), LAYER_ZONE, "overrides:\n  - rule: t-zone-rates/goods-sifc\n"
+                                         "    replaces: t-base/goods\n    reason: reduced rate\n", NULL), BASE,
+                             OVERLAY));
+    CU_ASSERT_EQUAL(mez_zone_unresolved_conflicts(zone), 1);
+    CU_ASSERT_EQUAL(mez_zone_check_conflicts(unit_pool(), zone, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "t-base/str-filing"));
+
+    /* An override naming a rule no pack has is an error at its line in zone.yaml. */
+    dir = layer_dir(edit(zone_text, "rule: t-zone-rates/goods-sifc", "rule: t-zone-rates/goods-zone"), BASE,
+                    OVERLAY);
+    pb = load_refused(dir, "zone.unknown_rule", "zone.yaml", 10, "/overrides/0/rule");
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "t-zone-rates/goods-zone"));
+    dir = layer_dir(edit(zone_text, "replaces: t-base/goods", "replaces: t-national/goods"), BASE, OVERLAY);
+    load_refused(dir, "zone.unknown_rule", "zone.yaml", 11, "/overrides/0/replaces");
+
+    /* The base's rule named as the one that applies. */
+    dir = layer_dir(edit(edit(zone_text, "rule: t-zone-rates/goods-sifc", "rule: t-base/goods"),
+                         "replaces: t-base/goods", "replaces: t-zone-rates/goods-sifc"), BASE, OVERLAY);
+    pb = load_refused(dir, "zone.invalid_override", "zone.yaml", 10, "/overrides/0");
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "swap"));
+
+    /* Two rules that exist but are not in conflict: nothing to override. */
+    dir = layer_dir(edit(edit(zone_text, "rule: t-zone-rates/goods-sifc", "rule: t-zone-rates/services-sifc"),
+                         "replaces: t-base/goods", "replaces: t-base/services-old"), BASE, OVERLAY);
+    pb = load_refused(dir, "zone.invalid_override", "zone.yaml", 10, "/overrides/0");
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "never in force on the same day"));
+
+    /* The shape, validated before any pack is read. */
+    invalid(0, apr_pstrcat(unit_pool(), ZONE, "overrides:\n  - {rule: a/b, replaces: c/d}\n", NULL),
+            "zone.missing_field", 14, "/overrides/0");
+    invalid(0, apr_pstrcat(unit_pool(), ZONE, "overrides:\n  - {rule: goods, replaces: c/d, reason: r}\n", NULL),
+            "zone.invalid_value", 14, "/overrides/0/rule");
+    invalid(0, apr_pstrcat(unit_pool(), ZONE, "overrides:\n  - {rule: a/b, replaces: a/b, reason: r}\n", NULL),
+            "zone.invalid_value", 14, "/overrides/0/replaces");
+    invalid(0, apr_pstrcat(unit_pool(), ZONE, "overrides:\n  - {rule: a/b, replaces: c/d, reason: r, by: me}\n",
+                           NULL), "zone.unknown_key", 14, "/overrides/0/by");
+    invalid(0, apr_pstrcat(unit_pool(), ZONE, "overrides:\n  - {rule: a/b, replaces: c/d, reason: r}\n"
+                           "  - {rule: a/b, replaces: c/d, reason: again}\n", NULL),
+            "zone.duplicate_value", 15, "/overrides/1");
+    invalid(0, apr_pstrcat(unit_pool(), ZONE, "overrides: []\n", NULL), "zone.invalid_value", 13, "/overrides");
+    invalid(0, apr_pstrcat(unit_pool(), ZONE, "overrides:\n  - {rule: a/b, replaces: c/d, reason: \"\"}\n", NULL),
+            "zone.invalid_value", 14, "/overrides/0/reason");
+}
+
+/* ------------------------------------------------------------------ signed manifests */
+
+static void test_signed_manifests(void)
+{
+    const char *dir = zone_dir(ZONE);
+    mez_zone_t *zone = load_ok(dir);
+    mez_vc_proof_options_t po = { 0 };
+    mez_vc_result_t res;
+    mez_problem_t pb = { 0 };
+    mez_key_t *key;
+    mez_cas_t *cas, *bare;
+    apr_array_header_t *closure, *refs;
+    const char *did;
+
+    CU_ASSERT_EQUAL_FATAL(mez_key_generate(unit_pool(), &key, &pb), MEZ_OK);
+    did = mez_did_key(unit_pool(), key);
+    po.created = "2025-11-25T10:00:00Z";
+    CU_ASSERT_EQUAL_FATAL(mez_zone_sign_manifests(unit_pool(), zone, key, did, &po, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_cas_open(unit_pool(), apr_pstrcat(unit_pool(), dir, "/data", NULL), 1, &cas, &pb),
+                          MEZ_OK);
+    for (int i = 0; i < zone->packs->nelts; i++) {
+        const mez_zone_pack_t *zp = &APR_ARRAY_IDX(zone->packs, i, mez_zone_pack_t);
+        const json_t *subject = json_object_get(zp->credential, "credentialSubject");
+        const char *bytes, *type = mez_pack_kind_name(zp->pack->kind);
+        size_t len;
+        mez_digest_t d;
+        json_t *artifact;
+
+        /* A credential of the zone about exactly this pack, that verifies. */
+        CU_ASSERT_PTR_NOT_NULL_FATAL(zp->credential);
+        CU_ASSERT_STRING_EQUAL(mez_vc_issuer_id(zp->credential), did);
+        CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(subject, "digest")),
+                               mez_pack_digest_string(unit_pool(), zp->pack));
+        CU_ASSERT_EQUAL_FATAL(mez_vc_verify(unit_pool(), zp->credential, NULL, &res), MEZ_OK);
+        CU_ASSERT_TRUE(res.verified);
+
+        /* The artifact: canonical, named by its SHA-256, referencing the pack. */
+        CU_ASSERT_EQUAL_FATAL(mez_json_parse(unit_pool(), zp->manifest_bytes, zp->manifest_len, &artifact, &pb),
+                              MEZ_OK);
+        CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(artifact, "format")), MEZ_ZONE_MANIFEST_FORMAT);
+        CU_ASSERT_TRUE(json_equal(json_object_get(artifact, "credential"), zp->credential));
+        mez_digest_sha256(zp->manifest_bytes, zp->manifest_len, &d);
+        CU_ASSERT_TRUE(mez_digest_equal(&d, &zp->manifest_digest));
+        CU_ASSERT_EQUAL_FATAL(mez_cas_references(unit_pool(), zp->manifest_bytes, zp->manifest_len, &refs, &pb),
+                              MEZ_OK);
+        CU_ASSERT_EQUAL_FATAL(refs->nelts, 1);
+        CU_ASSERT_STRING_EQUAL(APR_ARRAY_IDX(refs, 0, mez_cas_ref_t).type, type);
+        CU_ASSERT_TRUE(mez_digest_equal(&APR_ARRAY_IDX(refs, 0, mez_cas_ref_t).digest, &zp->pack->digest));
+
+        /* In the CAS with its pack, the manifest's closure is both. */
+        CU_ASSERT_EQUAL_FATAL(mez_pack_artifact(unit_pool(), zp->pack, &bytes, &len, &pb), MEZ_OK);
+        CU_ASSERT_EQUAL_FATAL(mez_cas_put(unit_pool(), cas, type, bytes, len, &zp->pack->digest, NULL, &pb), MEZ_OK);
+        CU_ASSERT_EQUAL_FATAL(mez_cas_put(unit_pool(), cas, MEZ_ZONE_MANIFEST_CAS_TYPE, zp->manifest_bytes,
+                                          zp->manifest_len, &zp->manifest_digest, NULL, &pb), MEZ_OK);
+        CU_ASSERT_EQUAL(mez_cas_verify_closure(unit_pool(), cas, MEZ_ZONE_MANIFEST_CAS_TYPE, &zp->manifest_digest,
+                                               &closure, &pb), MEZ_OK);
+        CU_ASSERT_EQUAL(closure->nelts, 2);
+    }
+
+    /* Without its pack a manifest does not verify: the closure names the missing pack. */
+    CU_ASSERT_EQUAL_FATAL(mez_cas_open(unit_pool(), apr_pstrcat(unit_pool(), dir, "/bare", NULL), 1, &bare, &pb),
+                          MEZ_OK);
+    {
+        const mez_zone_pack_t *zp = &APR_ARRAY_IDX(zone->packs, 1, mez_zone_pack_t);
+        CU_ASSERT_EQUAL_FATAL(mez_cas_put(unit_pool(), bare, MEZ_ZONE_MANIFEST_CAS_TYPE, zp->manifest_bytes,
+                                          zp->manifest_len, NULL, NULL, &pb), MEZ_OK);
+        CU_ASSERT_EQUAL(mez_cas_verify_closure(unit_pool(), bare, MEZ_ZONE_MANIFEST_CAS_TYPE, &zp->manifest_digest,
+                                               &closure, &pb), MEZ_EINVAL);
+        CU_ASSERT_STRING_EQUAL(pb.code, "cas.missing_reference");
+    }
+
+    /* Signing needs a loaded zone. */
+    {
+        mez_zone_t *parsed;
+        CU_ASSERT_EQUAL_FATAL(mez_zone_parse(unit_pool(), apr_pstrcat(unit_pool(), dir, "/zone.yaml", NULL), NULL,
+                                             &parsed, &pb), MEZ_OK);
+        CU_ASSERT_NOT_EQUAL(mez_zone_sign_manifests(unit_pool(), parsed, key, did, &po, &pb), MEZ_OK);
+        CU_ASSERT_STRING_EQUAL(pb.code, "zone.not_loaded");
+    }
+}
+
 void unit_register_zone(void)
 {
     CU_pSuite s = unit_suite("zone");
@@ -613,4 +1015,7 @@ void unit_register_zone(void)
     CU_add_test(s, "stack.lock detects changes", test_lock_detects_changes);
     CU_add_test(s, "stack.lock parsing", test_lock_parse);
     CU_add_test(s, "laws by eId", test_laws);
+    CU_add_test(s, "composition: conflicts between layers", test_conflicts_found);
+    CU_add_test(s, "composition: overrides", test_overrides);
+    CU_add_test(s, "signed pack manifests in the CAS", test_signed_manifests);
 }

@@ -137,6 +137,16 @@ int mez_tensor_decimal_cmp(const mez_tensor_decimal_t *a, const mez_tensor_decim
  * "14.99985"). Rounding to a currency's minor unit is not done here: the packs do not state the rule. */
 const char *mez_tensor_decimal_percent_of(apr_pool_t *p, const mez_tensor_decimal_t *amount,
                                           const mez_tensor_decimal_t *percent);
+/* The arithmetic of progressive bands and portions (base + rate % of the excess over a limit), exactly, into a
+ * decimal of the same limits as a parsed one (at most 18 digits, scale at most 18), with trailing fractional
+ * zeros dropped. Each returns 0, or -1 when the exact result does not fit (and, for sub, when a < b): a result
+ * is never rounded. */
+int mez_tensor_decimal_add(const mez_tensor_decimal_t *a, const mez_tensor_decimal_t *b, mez_tensor_decimal_t *out);
+int mez_tensor_decimal_sub(const mez_tensor_decimal_t *a, const mez_tensor_decimal_t *b, mez_tensor_decimal_t *out);
+int mez_tensor_decimal_percent(const mez_tensor_decimal_t *amount, const mez_tensor_decimal_t *percent,
+                               mez_tensor_decimal_t *out);
+/* The decimal as text ("6000", "0.005"), trailing fractional zeros dropped; allocated from p. */
+const char *mez_tensor_decimal_format(apr_pool_t *p, const mez_tensor_decimal_t *d);
 
 /* ------------------------------------------------------------------ the action document */
 
@@ -144,50 +154,90 @@ const char *mez_tensor_decimal_percent_of(apr_pool_t *p, const mez_tensor_decima
  *
  * {
  *   "action": {
- *     "type": "payment" | "entity_formation" | "licence_application" | "cross_border_transfer",  required
+ *     "type": "payment" | "entity_formation" | "licence_application" | "cross_border_transfer"
+ *             | "tax_assessment",       required
  *     "date": "YYYY-MM-DD",                 required; the rows in force on this date are applied
  *     "jurisdiction": "pk-sifc",            required; packs of this jurisdiction and its parents (pk) apply
  *     "payment_type": "services",           payment: required; cross_border_transfer: optional; else refused
  *     "withholding_rule": "<row id>",       optional with payment_type: names the withholding row when several
  *                                           are in force for the payment (sub-categories such as dividends
- *                                           of an IPP vs. others); the trace records the choice
+ *                                           of an IPP vs. others); the trace records the choice. Naming one
+ *                                           band of a progressive table names the table (the amount picks the
+ *                                           band)
  *     "amount": {"amount": "1000000", "currency": "PKR"},
  *                                           payment, cross_border_transfer: required; decimal string in the
  *                                           major unit, ISO 4217 code; JSON numbers are refused. The gross
  *                                           amount paid (sales tax included where charged): withholding rows
  *                                           on another basis (net of zakat, customs value, ...) stay pending
+ *     "amount_basis": "estimated_annual_taxable_salary",
+ *                                           optional where amount is: the figure amount is when it is not the
+ *                                           gross amount of this one payment, spelt as the rows spell their
+ *                                           basis. A row applies only when its basis is amount_basis (absent:
+ *                                           a gross-payment basis). Progressive tables (rows with base_amount)
+ *                                           need it: their band limits are on a figure for the whole tax year
+ *                                           (the year's taxable salary, the year's gross rent), which a payment
+ *                                           is not unless the caller says so
  *     "licence_type": "pk-secp:...",        licence_application only, optional
  *     "destination_jurisdiction": "ae-adgm", cross_border_transfer only, optional
+ *     "income": [ {"income_class": "taxable_income", "amount": "1000000", "currency": "AED"} ],
+ *                                           tax_assessment only, required, non-empty: the subject's income for
+ *                                           the tax period by income class (slugs as the tax_rates rows spell
+ *                                           income_class; each class once), decimal strings as for amount
+ *     "tax": "cit" | "vat",                 tax_assessment only, optional (default cit): the tax assessed
+ *     "tax_period": {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"},
+ *                                           tax_assessment only, optional: the rows applied are those for a
+ *                                           period starting on start and ending on end (valid_from <= start,
+ *                                           end < valid_to: a corporate tax row governs tax periods commencing
+ *                                           on or after its valid_from); absent, the rows in force on date
+ *     "figures": {"revenue": {"amount": "2500000", "currency": "AED"}},
+ *                                           tax_assessment only, optional: other figures a row's threshold may
+ *                                           be measured on (threshold.measure), by slug; a measure is looked up
+ *                                           among the income classes first, then here
  *     "reference": "..."                    optional, the caller's own id, echoed
  *   },
- *   "subject": {                            required; the actor (for a payment: the payer)
+ *   "subject": {                            required; the actor (for a payment: the payer; for a tax assessment:
+ *                                           the taxpayer)
  *     "id": "...", "name": "...",           required, name non-empty (it is screened)
  *     "entity_class": "company" | "individual" | "aop",     optional
- *     "filer_status": "filer" | "non_filer"                 optional (Active Taxpayers List status)
+ *     "filer_status": "filer" | "non_filer",                optional (Active Taxpayers List status)
+ *     "taxpayer_classes": ["taxable_person", "qualifying_free_zone_person"]
+ *                                           tax_assessment (subject only): required, non-empty, slugs, each
+ *                                           once: the classes the subject declares it belongs to. A tax_rates
+ *                                           row applies when its taxpayer_class is one of them (or "any") and
+ *                                           none is in its excludes; a declared class is a claim, so a row that
+ *                                           has conditions also needs their evidence (below)
  *   },
- *   "counterparty": { same shape },         optional; for a payment, the payee
+ *   "counterparty": { same shape },         optional; for a payment, the payee; never taxpayer_classes
  *   "evidence": {                           optional
  *     "<domain>": {
  *       "state": "<state>",                 optional
  *       "attestations": [ {"id": "...", "issuer": "...", "issued_at": "<RFC 3339>",
- *                          "expires_at": "<RFC 3339>"} ]   id and issuer required, times optional
+ *                          "expires_at": "<RFC 3339>",
+ *                          "obligations": ["<obligation id>", ...]} ]
+ *                                           id and issuer required, the rest optional; obligations names the
+ *                                           rows of a pack's obligations section the attestation evidences: a
+ *                                           tax_rates row's conditions hold when each is named by an attestation
+ *                                           under the evidence of the row's pack's domain that has not expired
+ *                                           at the end of the action's date
  *     }
  *   }
  * }
  *
  * Problems (422 unless noted, pointer to the member): tensor.invalid_document (400, not an object),
- * tensor.unknown_field, tensor.missing_field, tensor.invalid_field (wrong JSON type),
- * tensor.unknown_action_type, tensor.invalid_date, tensor.invalid_amount, tensor.invalid_currency,
- * tensor.invalid_jurisdiction, tensor.invalid_value (entity_class, filer_status), tensor.unknown_domain,
- * tensor.unknown_state. */
+ * tensor.unknown_field (also a member the action type does not take), tensor.missing_field,
+ * tensor.invalid_field (wrong JSON type), tensor.unknown_action_type, tensor.invalid_date,
+ * tensor.invalid_amount, tensor.invalid_currency, tensor.invalid_jurisdiction, tensor.invalid_value
+ * (entity_class, filer_status, tax, a slug, a class or income class given twice, a tax period ending before it
+ * starts), tensor.unknown_domain, tensor.unknown_state. */
 typedef enum mez_action_type_t {
     MEZ_ACTION_PAYMENT,
     MEZ_ACTION_ENTITY_FORMATION,
     MEZ_ACTION_LICENCE_APPLICATION,
-    MEZ_ACTION_CROSS_BORDER_TRANSFER
+    MEZ_ACTION_CROSS_BORDER_TRANSFER,
+    MEZ_ACTION_TAX_ASSESSMENT         /* the tax on a taxpayer's income for a period (tax_rates rows) */
 } mez_action_type_t;
 
-#define MEZ_ACTION_TYPE_COUNT 4
+#define MEZ_ACTION_TYPE_COUNT 5
 
 const char *mez_action_type_name(mez_action_type_t t);
 /* "tensor.unknown_action_type" at pointer. */
@@ -218,6 +268,8 @@ typedef struct mez_tensor_party_t {
     const char *name;
     mez_entity_class_t entity_class;
     mez_filer_status_t filer_status;
+    const char *const *taxpayer_classes;   /* declared classes (tax_assessment subject); NULL when absent */
+    size_t n_taxpayer_classes;
 } mez_tensor_party_t;
 
 typedef struct mez_tensor_attestation_t {
@@ -225,6 +277,8 @@ typedef struct mez_tensor_attestation_t {
     const char *issuer;
     const char *issued_at;    /* NULL when absent */
     const char *expires_at;   /* NULL: never expires */
+    const char *const *obligations;   /* obligation ids it evidences; NULL when absent */
+    size_t n_obligations;
 } mez_tensor_attestation_t;
 
 typedef struct mez_tensor_evidence_t {
@@ -234,6 +288,14 @@ typedef struct mez_tensor_evidence_t {
     const mez_tensor_attestation_t *attestations;
     size_t n_attestations;
 } mez_tensor_evidence_t;
+
+/* A sum of money the action states: an income item (with its class) or a named figure. */
+typedef struct mez_tensor_money_t {
+    const char *name;         /* income_class, or the figure's name */
+    const char *amount_text;  /* as written */
+    mez_tensor_decimal_t amount;
+    const char *currency;
+} mez_tensor_money_t;
 
 typedef struct mez_tensor_action_t {
     mez_action_type_t type;
@@ -246,7 +308,16 @@ typedef struct mez_tensor_action_t {
     const char *amount_text;  /* the decimal string as written */
     mez_tensor_decimal_t amount;
     const char *currency;
+    const char *amount_basis; /* NULL when absent: the gross amount of the payment */
     const char *licence_type, *destination_jurisdiction, *reference;   /* NULL when absent */
+    /* tax_assessment */
+    const char *tax;          /* "cit" or "vat"; NULL for other action types */
+    const char *period_start, *period_end;   /* as written; NULL when no tax_period */
+    int32_t period_from, period_to;          /* yyyymmdd; both = day when no tax_period */
+    const mez_tensor_money_t *income;
+    size_t n_income;
+    const mez_tensor_money_t *figures;
+    size_t n_figures;
     mez_tensor_party_t subject;
     int has_counterparty;
     mez_tensor_party_t counterparty;
@@ -303,7 +374,8 @@ size_t mez_tensor_screen_size(const mez_tensor_screen_t *s);
 
 /* The evaluator's read-only view of a zone's packs, built once (post_config / child_init, or CLI start)
  * and then shared by all threads without locks: evaluation only reads it. Rows are keyed by
- * (domain, payment type / currency) and lists by name token, so an evaluation costs what applies to it. */
+ * (domain, payment type / currency, tax / income class) and lists by name token, so an evaluation costs what
+ * applies to it. */
 typedef struct mez_tensor_index_t mez_tensor_index_t;
 
 /* Builds the index from n pack documents in the JSON model of packs/README.md (formats mez-regpack/1,
@@ -312,7 +384,21 @@ typedef struct mez_tensor_index_t mez_tensor_index_t;
  * pointer into the pack and name it in the detail: tensor.pack.invalid (400 when not an object),
  * tensor.pack.unknown_format, tensor.pack.missing_field, tensor.pack.invalid_field,
  * tensor.pack.duplicate_id, tensor.pack.unknown_source, tensor.pack.invalid_date, tensor.pack.invalid_amount,
- * tensor.pack.invalid_rate, tensor.unknown_domain. */
+ * tensor.pack.invalid_rate, tensor.pack.unknown_obligation (a tax rate's condition that is not an obligation of
+ * its pack), tensor.unknown_domain.
+ *
+ * Progressive tables. Withholding rows of one pack with the same section, payment type and payee class form a
+ * table when any of them has base_amount; each row is a band. The band for an amount is the row in force (and,
+ * when the payee's status is known and the table has rows with that status's rate, one of those) whose
+ * threshold the amount meets and whose lower limit is highest: a row without threshold, or with only an upper
+ * one (below, at_or_below), is the lowest band; "at_or_above L" starts at L and "above L" just after it. The
+ * next band up starts above the amount, so that band's limits contain it. Its tax is, exactly,
+ * base_amount + rate % of (amount - threshold.amount), or rate % of the amount for the lowest band; a band
+ * above a limit without base_amount is not computed (pending "base_amount_missing"), nor are two bands that
+ * start at one limit (pending "ambiguous_rates"). A table's limits are on a figure for the tax year, so the
+ * action must say action.amount is that figure (amount_basis equal to the rows' basis; pending
+ * "amount_basis_required" otherwise). The same band rule picks among tax_rates rows of one scheme that tax the
+ * whole income. */
 mez_status_t mez_tensor_index_build(apr_pool_t *p, const json_t *const *packs, size_t n,
                                     mez_tensor_index_t **out, mez_problem_t *pb);
 /* Rows and list names the index holds (for logs and benchmarks). */
@@ -330,9 +416,14 @@ typedef struct mez_tensor_eval_options_t {
  *   "decision": "<state>",                  meet of the evaluated domains; non_compliant on a sanctions hit
  *   "action_type": "payment", "jurisdiction": "pk-sifc", "date": "YYYY-MM-DD", "reference": "..." (if given),
  *   "domains": { every one of the 20: "<domain>": {"state": "<state>", "reasons": [ {"code": "...", ...} ]} },
- *   "withholding": [ {"section", "rate", "amount", "currency", "base_amount", "filer_status", "payee",
- *                     "payee_class", "payment_type", "rule", "valid_from", "law", "source", "source_detail",
- *                     ...} ],
+ *   "withholding": [ {"section", "rate", "amount", "currency", "base_amount" (the figure taxed: action.amount),
+ *                     "filer_status", "payee", "payee_class", "payment_type", "rule", "valid_from", "law",
+ *                     "source", "source_detail", ...; a band of a progressive table adds "progressive": true and,
+ *                     with a base, "band": {"base_amount", "excess", "tax_on_excess"}} ],
+ *   "income_tax": [ {"tax", "article", "taxpayer_class", "income_class", "rate" | "exempt": true, "basis",
+ *                    "amount" (the tax), "currency", "income", "taxable_amount", "base_amount", "threshold"
+ *                    {amount, currency, applies, measure}, "rule", "valid_from", "law", "source", ...} ]
+ *                                           tax_assessment only: the rows that tax each income item.
  *   "packs": [ {"id", "jurisdiction_id", "domain", "as_of_date"} ]   the packs that applied
  *   "commitment": "sha256:<hex>"            the reference's tensor commitment over the 20 states
  * }
@@ -340,7 +431,19 @@ typedef struct mez_tensor_eval_options_t {
  * A reason that comes from a pack row names it as "rule": "<pack id>/<row id>" with the row's valid_from
  * (and valid_to), "law" and "source" {id, title, url, date} and "source_detail". Domains the action is not
  * evaluated in are not_applicable ("not_applicable_to_action"); an evaluated domain that no rule decides and
- * no evidence supports is pending. The same input gives byte-identical canonical output. Problems: those of
+ * no evidence supports is pending. The same input gives byte-identical canonical output.
+ *
+ * A tax assessment taxes each income item by the tax_rates rows of action.tax and its income_class in force
+ * for the period whose taxpayer_class the subject declares (or "any") and none of whose excludes it declares.
+ * A row with conditions applies only when each is evidenced (pending "condition_not_evidenced" otherwise, as
+ * for a threshold measured on a figure not given, another currency, or an unknown basis: an item with such a
+ * row is not taxed by the others alone). A row's threshold on a whole-income basis is a condition of the row
+ * ("threshold_not_met" when not met); a taxable_income_portion row taxes the part of the income on its side of
+ * the limit, and the portions of the rows in force must add up to the income ("portions_do_not_cover"). Rows
+ * of more than one taxpayer class (or pack) for one item are not ranked ("ambiguous_tax_rates",
+ * "conflicting_tax_rates"). Each item taxed gives "income_tax_assessed" with its total; the tax domain is
+ * compliant, or exempt when every row is an exemption; an item no row applies to leaves it undecided.
+ * Problems: those of
  * mez_tensor_action_parse, and tensor.unknown_jurisdiction when no loaded pack covers the jurisdiction.
  * decision (optional) receives the decision. */
 mez_status_t mez_tensor_evaluate(apr_pool_t *p, const mez_tensor_index_t *ix, const json_t *action_doc,

@@ -8,6 +8,7 @@
 #include <apr_tables.h>
 #include <jansson.h>
 #include "mez/digest.h"
+#include "mez/key.h"
 #include "mez/pack.h"
 #include "mez/problem.h"
 #include "mez/yaml.h"
@@ -28,7 +29,13 @@
  *                  profiles/<id>.yaml), zone.pack_not_found, zone.pack_kind_mismatch (a regpack listed under
  *                  lawpacks...), zone.duplicate_pack (two packs of one kind with one id), zone.pack_jurisdiction (a
  *                  pack whose jurisdiction is not in the zone's jurisdiction stack), zone.pack_domain (a pack whose
- *                  domain the profile does not select for its kind), zone.jurisdiction_not_in_stack;
+ *                  domain the profile does not select for its kind), zone.jurisdiction_not_in_stack,
+ *                  zone.unknown_rule (an override naming a rule no pack of the zone has), zone.ambiguous_rule
+ *                  (two packs of different kinds share the pack id and row id an override names),
+ *                  zone.invalid_override (an override whose two rules are not in conflict, or that names the
+ *                  base's rule as the one that applies);
+ *   composition    zone.conflict: an unresolved conflict between layers (mez_zone_check_conflicts; no line: it
+ *                  is between two packs, whose files and lines the detail names);
  *   profile        profile.unknown_key, profile.missing_field, profile.invalid_type, profile.invalid_value,
  *                  profile.duplicate_value, profile.unknown_domain, profile.id_mismatch (id is not the file name);
  *   packs          whatever mez_pack_load and mez_pack_check_law_refs report (pack.*, yaml.*), naming the pack's
@@ -59,7 +66,22 @@ typedef struct mez_zone_pack_t {
     const char *path;           /* as written: relative to the zone file's directory */
     const char *pointer;        /* where in zone.yaml, e.g. "/packs/regpacks/1" */
     mez_pack_t *pack;           /* NULL until mez_zone_load has loaded it */
+    int layer;                  /* once loaded: the index of the pack's jurisdiction in jurisdiction_stack
+                                 * (0: the national base) */
+    /* Set by mez_zone_sign_manifests (NULL / zero before): */
+    json_t *credential;         /* the pack's manifest as a credential signed with the zone key */
+    const char *manifest_bytes; /* the CAS artifact (MEZ_ZONE_MANIFEST_FORMAT) holding it, RFC 8785 bytes */
+    size_t manifest_len;
+    mez_digest_t manifest_digest; /* SHA-256 of manifest_bytes: its name in the CAS (type "manifest") */
 } mez_zone_pack_t;
+
+/* An override: zone.yaml's explicit resolution of one conflict between layers (see "composition" below). */
+typedef struct mez_zone_override_t {
+    const char *rule;           /* the overlay's rule that applies: "<pack id>/<row id>" */
+    const char *replaces;       /* the base's rule it replaces where both are in force */
+    const char *reason;         /* why, for the reviewer (required) */
+    const char *pointer;        /* where in zone.yaml, e.g. "/overrides/0" */
+} mez_zone_override_t;
 
 /* A zone. After mez_zone_load everything here is immutable, so one loaded zone can serve every thread. */
 typedef struct mez_zone_t {
@@ -83,6 +105,9 @@ typedef struct mez_zone_t {
     mez_digest_t lock_digest;                /* SHA-256 of the RFC 8785 bytes of the lock that
                                               * mez_zone_verify_lock accepted */
     int locked;                              /* 1 once mez_zone_verify_lock has accepted the lock */
+    apr_array_header_t *overrides;           /* mez_zone_override_t, as in zone.yaml (empty when none) */
+    apr_array_header_t *conflicts;           /* mez_zone_conflict_t, found by mez_zone_load (empty when none);
+                                              * see mez_zone_conflicts */
 } mez_zone_t;
 
 typedef struct mez_zone_options_t {
@@ -144,6 +169,105 @@ mez_status_t mez_zone_pack_by_digest(apr_pool_t *p, const mez_zone_t *zone, cons
  * have it and lawpack_id does not choose; eIds are unique only within one act. */
 mez_status_t mez_zone_law(apr_pool_t *p, const mez_zone_t *zone, const char *eid, const char *lawpack_id,
                           const mez_pack_t **lawpack, const mez_akn_section_t **section, mez_problem_t *pb);
+
+/* ------------------------------------------------------------------ composition */
+
+/* A zone's packs compose by its jurisdiction_stack: each pack is a layer of the law of its jurisdiction, the
+ * national base first, then each overlay. Two rules (rows) of packs in different layers that govern the same
+ * thing while both are in force are a conflict, and a conflict is never merged silently: mez_zone_load finds
+ * every one, `mez zone check` fails and httpd refuses to start while one is unresolved. The overlay resolves a
+ * conflict explicitly in zone.yaml, one entry per conflict:
+ *
+ *   overrides:
+ *     - rule: <overlay pack id>/<row id>       # the rule that applies
+ *       replaces: <base pack id>/<row id>      # the rule it replaces where both are in force
+ *       reason: why (required)
+ *
+ * An override that names no rule of the zone (zone.unknown_rule), that names two rules not in conflict, or names
+ * the base's rule as the one that applies (zone.invalid_override), refuses the zone: a stale override would
+ * claim a resolution nobody reviewed.
+ *
+ * "The same thing", by section (rows are compared only within one section; "any" and an absent qualifier
+ * cover every value, so two rules that could both decide one case conflict):
+ *   withholding_rates  the same section and payment_type, and payee_class equal or either "any";
+ *   tax_rates          the same tax and income_class, and taxpayer_class equal or either "any";
+ *   thresholds         the same obligation, and transaction_type (absent, "any"), direction (absent, "either"),
+ *                      counterparty (absent) compatible, and applies_to absent on either or sharing a class;
+ *   obligations        the same id;
+ *   licence_types      the same id.
+ * Validity periods are [valid_from, valid_to), valid_to absent meaning still in force; rules whose periods do
+ * not overlap do not conflict (the law changed, nothing is ambiguous on any day). Lists, regulators and
+ * qualifying activities are not rules that decide a case the same way and are not compared. */
+
+/* One rule of a pack, named "<pack id>/<row id>". */
+typedef struct mez_zone_rule_t {
+    const char *name;                  /* "<pack id>/<row id>" */
+    const mez_zone_pack_t *zp;         /* the pack it is in */
+    const char *section;               /* "withholding_rates", "tax_rates", "thresholds", "obligations",
+                                        * "licence_types" */
+    const char *row_id;
+    const char *pointer;               /* into the pack's file, e.g. "/withholding_rates/3" */
+    const json_t *row;                 /* the row in the pack's model */
+    const char *valid_from, *valid_to; /* valid_to NULL: still in force */
+} mez_zone_rule_t;
+
+typedef struct mez_zone_conflict_t {
+    const char *kind;                      /* the section both rules are in */
+    const char *subject;                   /* what both govern, in words ("section 153(1)(a), payment_type
+                                            * goods, payee_class company") */
+    const mez_zone_rule_t *base, *overlay; /* base: the rule of the lower layer */
+    const char *from, *to;                 /* the period both are in force, [from, to); to NULL: open-ended */
+    int values_differ;                     /* 0: both state the same values (citations, sources, ids and
+                                            * descriptions aside); still a conflict: which source governs? */
+    const mez_zone_override_t *override;   /* the override that resolves it; NULL: unresolved */
+} mez_zone_conflict_t;
+
+/* The zone's conflicts (mez_zone_conflict_t, resolved ones included), in a stable order: by section, then by
+ * the order of the packs in zone.yaml and of the rows in them. Empty for a zone that is not loaded. */
+const apr_array_header_t *mez_zone_conflicts(const mez_zone_t *zone);
+
+/* How many conflicts no override resolves. */
+int mez_zone_unresolved_conflicts(const mez_zone_t *zone);
+
+/* MEZ_OK when every conflict is resolved; otherwise each unresolved one is a "zone.conflict" problem (422)
+ * naming both rules with their files and lines, their jurisdictions, the overlapping period, whether the values
+ * differ and the override that would resolve it; appended to opts->problems (when set), the first to pb. */
+mez_status_t mez_zone_check_conflicts(apr_pool_t *p, const mez_zone_t *zone, const mez_zone_options_t *opts,
+                                      mez_problem_t *pb);
+
+/* The pack models as an evaluator should read them: in zone order, each pack's model, except that a base rule
+ * an override replaces is cut out of the period it shares with the overlay's rule (the part before and the part
+ * after that period stay, as rows with the same id and the shorter validity). Packs without a replaced rule are
+ * their model itself; the others are copies owned by p. The packs, their digests and manifests are unchanged:
+ * the lock and the credentials are about the law as published, this is the law as the zone applies it. */
+mez_status_t mez_zone_effective_models(apr_pool_t *p, const mez_zone_t *zone, apr_array_header_t **models,
+                                       mez_problem_t *pb);
+
+/* JSON forms, for `mez zone show` and GET /v1/packs (new references the caller owns):
+ *   conflicts  [{kind, subject, base: RULE, overlay: RULE, period: {from, to?}, values_differ, resolved,
+ *                override?: {rule, replaces, reason}}], RULE = {rule, jurisdiction_id, pack_digest, valid_from,
+ *                valid_to?};
+ *   overrides  [{rule, replaces, reason}] as in zone.yaml. */
+json_t *mez_zone_conflicts_json(apr_pool_t *p, const mez_zone_t *zone);
+json_t *mez_zone_overrides_json(const mez_zone_t *zone);
+
+/* ------------------------------------------------------------------ signed manifests */
+
+/* What a zone publishes about each pack: the pack's manifest issued as a credential signed with the zone key
+ * (mez_pack_manifest_credential), stored in the CAS under type MEZ_ZONE_MANIFEST_CAS_TYPE as the RFC 8785 bytes of
+ *   {"format": "mez-pack-manifest/1", "credential": VC,
+ *    "references": [{"type": "lawpack"|"regpack"|"licensepack", "digest": pack digest}]}
+ * The wrapper carries the references rather than the credential: the CAS reads them from the top level of an
+ * artifact, and a VC 2.0 credential has no such member (an undefined top-level term would be signed but mean
+ * nothing to a verifier); the credential's subject names the same digest, so the two cannot disagree. */
+#define MEZ_ZONE_MANIFEST_FORMAT   "mez-pack-manifest/1"
+#define MEZ_ZONE_MANIFEST_CAS_TYPE "manifest"
+
+/* Signs every pack's manifest with key (issuer_id: the zone DID, NULL: the key's did:key; opts as for
+ * mez_vc_issue, e.g. created = the start-up time) and sets each pack's credential, manifest_bytes/len and
+ * manifest_digest. Everything is allocated from p (the zone's pool: the zone keeps pointing at it). */
+mez_status_t mez_zone_sign_manifests(apr_pool_t *p, mez_zone_t *zone, const mez_key_t *key, const char *issuer_id,
+                                     const mez_vc_proof_options_t *opts, mez_problem_t *pb);
 
 /* ------------------------------------------------------------------ stack.lock */
 

@@ -1,0 +1,135 @@
+# test_sanctions.py: `mez sanctions import-un` on the UN consolidated list in ../shared: the regpack it writes
+# loads as a pack (same digest as `mez pack verify` computes), and `mez tensor eval` with it denies a payment to a
+# listed name written differently, naming the entry and why it matched, while a clean payee is screened clear.
+import json
+import os
+
+import pytest
+import yaml
+
+UN_LIST = ("data", "sanctions", "un-consolidated.xml")
+
+
+def summary(stdout):
+    """The `key: value` lines import-un prints."""
+    out = {}
+    for line in stdout.splitlines():
+        key, _, value = line.partition(": ")
+        out.setdefault(key, value)
+    return out
+
+
+@pytest.fixture(scope="module")
+def imported(mez_env):
+    """The list imported for pk, once as YAML and once as JSON."""
+    d = mez_env.new_dir("sanctions")
+    xml = mez_env.shared(*UN_LIST)
+    if not os.path.exists(xml):
+        pytest.skip("%s is not there" % xml)
+    out = {}
+    for ext in ("yaml", "json"):
+        path = os.path.join(d, "un-consolidated." + ext)
+        cp = mez_env.mez("sanctions", "import-un", "--jurisdiction", "pk", "--out", path, xml)
+        assert cp.returncode == 0, cp.stderr
+        out[ext] = (path, summary(cp.stdout))
+    out["dir"] = d
+    return out
+
+
+def payment(payee):
+    return {"action": {"type": "payment", "date": "2026-03-02", "jurisdiction": "pk-sifc",
+                       "payment_type": "services", "amount": {"amount": "250000", "currency": "PKR"}},
+            "subject": {"id": "did:example:payer", "name": "Karachi Traders (Pvt) Ltd", "entity_class": "company"},
+            "counterparty": {"id": "did:example:payee", "name": payee, "entity_class": "company"}}
+
+
+def evaluate(mez_env, pack, payee):
+    cp = mez_env.mez("tensor", "eval", "--pack", pack, "-", input=json.dumps(payment(payee)))
+    assert cp.returncode in (0, 1), cp.stderr
+    return cp.returncode, json.loads(cp.stdout)
+
+
+def test_import_writes_a_regpack_with_the_lists_date(mez_env, imported):
+    path, s = imported["yaml"]
+    assert s["list_date"] == "2026-02-27"
+    assert int(s["individuals"]) == 730 and int(s["entities"]) == 273
+    assert int(s["aliases"]) > 2000 and int(s["aliases_in_original_script"]) > 0
+    assert s["pack"] == "un-consolidated-2026-02-27"
+    assert "ENTITY_ALIAS/NOTE" in s["not_in_schema"]
+    with open(path, encoding="utf-8") as f:
+        pack = yaml.safe_load(f)
+    assert pack["format"] == "mez-regpack/1" and pack["domain"] == "sanctions" and pack["jurisdiction_id"] == "pk"
+    assert pack["as_of_date"] == "2026-02-27"
+    assert pack["sources"][0]["publisher"] == "United Nations Security Council"
+    lst = pack["lists"][0]
+    assert lst["list_date"] == "2026-02-27" and lst["source"] == pack["sources"][0]["id"]
+    entries = {e["id"]: e for e in lst["entries"]}
+    assert len(entries) == 1003
+    e = entries["qde-157"]
+    assert e["name"] == "AL-KAWTHAR MONEY EXCHANGE" and e["listed_on"] == "2018-03-06"
+    assert {"Al Kawthar Co.", "Al-Kawthar Hawala", "شركة الكوثر"} <= set(e["aliases"])
+    # Every string is quoted, so no name or id is read back as a number, a date or a boolean.
+    assert all(isinstance(x["id"], str) and isinstance(x["name"], str) for x in lst["entries"])
+
+
+def test_yaml_and_json_are_the_same_pack(mez_env, imported):
+    ypath, ys = imported["yaml"]
+    jpath, js = imported["json"]
+    assert ys["digest"] == js["digest"] and ys["digest"].startswith("sha256:")
+    cp = mez_env.mez("pack", "verify", "--digest", ys["digest"], ypath)
+    assert cp.returncode == 0, cp.stderr
+    with open(jpath, encoding="utf-8") as f, open(ypath, encoding="utf-8") as g:
+        assert json.load(f) == yaml.safe_load(g)
+
+
+@pytest.mark.parametrize("ext", ["yaml", "json"])
+def test_payment_to_a_listed_alias_is_denied(mez_env, imported, ext):
+    rc, out = evaluate(mez_env, imported[ext][0], "al kawthar-HAWÁLA")
+    assert rc == 1
+    assert out["decision"] == "non_compliant"
+    sanctions = out["domains"]["sanctions"]
+    assert sanctions["state"] == "non_compliant"
+    hit = [r for r in sanctions["reasons"] if r["code"] == "sanctions_match"]
+    assert len(hit) == 1, sanctions
+    hit = hit[0]
+    assert hit["hard_block"] is True and hit["party"] == "counterparty"
+    assert hit["entry"]["id"] == "qde-157"
+    assert hit["match"] == {"on": "alias", "listed_name": "Al-Kawthar Hawala", "how": "exact",
+                            "normalised": "al kawthar hawala", "listed_normalised": "al kawthar hawala"}
+    assert hit["rule"] == "un-consolidated-2026-02-27/qde-157"
+    assert hit["source"]["id"] == "un-sc-consolidated" and hit["source_detail"] == "Al-Qaida QDe.157"
+
+
+def test_near_miss_and_clean_payee_are_screened_clear(mez_env, imported):
+    for payee in ("Al-Kawthar Hawalla", "Indus Consulting (Pvt) Ltd"):
+        _, out = evaluate(mez_env, imported["yaml"][0], payee)
+        sanctions = out["domains"]["sanctions"]
+        assert sanctions["state"] == "compliant", (payee, sanctions)
+        assert [r["code"] for r in sanctions["reasons"]] == ["sanctions_clear"]
+
+
+def test_errors_and_usage(mez_env, imported):
+    d = imported["dir"]
+    xml = mez_env.shared(*UN_LIST)
+    broken = os.path.join(d, "broken.xml")
+    with open(broken, "w") as f:
+        f.write('<?xml version="1.0"?>\n<CONSOLIDATED_LIST dateGenerated="2026-01-05T00:00:00Z">\n'
+                "<INDIVIDUALS>\n<INDIVIDUAL><FIRST_NAME>X</SECOND_NAME></INDIVIDUAL>\n")
+    out = os.path.join(d, "never.yaml")
+    cp = mez_env.mez("sanctions", "import-un", "--jurisdiction", "pk", "--out", out, broken)
+    assert cp.returncode == 1
+    assert "sanctions.invalid_xml" in cp.stderr and "broken.xml:4:" in cp.stderr
+    assert not os.path.exists(out)
+    cp = mez_env.mez("sanctions", "import-un", "--jurisdiction", "PK", "--out", out, xml)
+    assert cp.returncode == 1 and "pack.invalid_value" in cp.stderr
+    cp = mez_env.mez("sanctions", "import-un", "--out", out, xml)
+    assert cp.returncode == 2
+    cp = mez_env.mez("sanctions", "import-un", "--jurisdiction", "pk", "--out", os.path.join(d, "x.txt"), xml)
+    assert cp.returncode == 2
+    cp = mez_env.mez("sanctions", "import-un", "--jurisdiction", "pk", "--out", out, os.path.join(d, "missing.xml"))
+    assert cp.returncode == 2 and "io.open" in cp.stderr
+    assert not [n for n in os.listdir(d) if n.startswith("never.yaml")]
+    cp = mez_env.mez("sanctions", "import-un", "--help")
+    assert cp.returncode == 0 and "--jurisdiction" in cp.stdout
+    cp = mez_env.mez("sanctions")
+    assert cp.returncode == 2
