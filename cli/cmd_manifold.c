@@ -31,23 +31,6 @@ static void usage_manifold(FILE *out)
         "Run 'mez manifold route --help' for details.\n");
 }
 
-static int opt_value(int argc, const char *const *argv, int *i, const char *name, const char **value)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n))
-        return 0;
-    if (argv[*i][n] == '=') {
-        *value = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *value = argv[++*i];
-    return 1;
-}
-
 /* Digits only, at most max: strtoull would take signs, spaces and hex, none of which a fee is. */
 static int parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
@@ -84,18 +67,18 @@ static int cmd_route(apr_pool_t *p, int argc, const char *const *argv)
     mez_manifold_constraints_init(&c);
     for (int i = 1; i < argc; i++) {
         int k;
-        if ((k = opt_value(argc, argv, &i, "--graph", &graph_file)) || (k = opt_value(argc, argv, &i, "--from", &from))
-            || (k = opt_value(argc, argv, &i, "--to", &to)) || (k = opt_value(argc, argv, &i, "--value-usd", &value_s))
-            || (k = opt_value(argc, argv, &i, "--max-hops", &hops_s))
-            || (k = opt_value(argc, argv, &i, "--max-cost", &cost_s))
-            || (k = opt_value(argc, argv, &i, "--max-hop-cost", &hop_cost_s))
-            || (k = opt_value(argc, argv, &i, "--max-hours", &hours_s))) {
+        if ((k = mez_cli_option(argc, argv, &i, "--graph", &graph_file)) || (k = mez_cli_option(argc, argv, &i, "--from", &from))
+            || (k = mez_cli_option(argc, argv, &i, "--to", &to)) || (k = mez_cli_option(argc, argv, &i, "--value-usd", &value_s))
+            || (k = mez_cli_option(argc, argv, &i, "--max-hops", &hops_s))
+            || (k = mez_cli_option(argc, argv, &i, "--max-cost", &cost_s))
+            || (k = mez_cli_option(argc, argv, &i, "--max-hop-cost", &hop_cost_s))
+            || (k = mez_cli_option(argc, argv, &i, "--max-hours", &hours_s))) {
             if (k < 0) {
                 fprintf(stderr, "mez manifold route: %s needs a value\n", argv[i]);
                 return MEZ_EXIT_USAGE;
             }
         }
-        else if ((k = opt_value(argc, argv, &i, "--exclude", &v)) != 0) {
+        else if ((k = mez_cli_option(argc, argv, &i, "--exclude", &v)) != 0) {
             if (k < 0) {
                 fprintf(stderr, "mez manifold route: --exclude needs a jurisdiction\n");
                 return MEZ_EXIT_USAGE;

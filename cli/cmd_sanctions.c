@@ -38,24 +38,6 @@ static void usage_sanctions(FILE *out)
         "Run 'mez sanctions import-un --help' for details.\n");
 }
 
-/* "--name VALUE" or "--name=VALUE": 1 matched (i advanced past the value), -1 value missing, 0 not this one. */
-static int opt_value(int argc, const char *const *argv, int *i, const char *name, const char **value)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n))
-        return 0;
-    if (argv[*i][n] == '=') {
-        *value = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *value = argv[++*i];
-    return 1;
-}
-
 static int ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), k = strlen(suffix);
@@ -314,9 +296,9 @@ static int cmd_import_un(apr_pool_t *p, int argc, const char *const *argv)
     }
     for (int i = 1; i < argc; i++) {
         int m;
-        if ((m = opt_value(argc, argv, &i, "--jurisdiction", &opts.jurisdiction_id)) == 0
-            && (m = opt_value(argc, argv, &i, "--out", &out)) == 0)
-            m = opt_value(argc, argv, &i, "--source-url", &opts.source_url);
+        if ((m = mez_cli_option(argc, argv, &i, "--jurisdiction", &opts.jurisdiction_id)) == 0
+            && (m = mez_cli_option(argc, argv, &i, "--out", &out)) == 0)
+            m = mez_cli_option(argc, argv, &i, "--source-url", &opts.source_url);
         if (m < 0) {
             fprintf(stderr, "mez sanctions import-un: %s needs a value\n", argv[i]);
             return MEZ_EXIT_USAGE;

@@ -82,24 +82,6 @@ static void usage_tensor(FILE *out)
         "Run 'mez tensor eval --help' or 'mez tensor commitment --help' for details.\n");
 }
 
-/* "--name VALUE" or "--name=VALUE": 1 matched (i advanced past the value), -1 value missing, 0 not this one. */
-static int opt_value(int argc, const char *const *argv, int *i, const char *name, const char **value)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n))
-        return 0;
-    if (argv[*i][n] == '=') {
-        *value = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *value = argv[++*i];
-    return 1;
-}
-
 static int cmd_eval(apr_pool_t *p, int argc, const char *const *argv)
 {
     apr_array_header_t *paths = apr_array_make(p, 4, sizeof(const char *));
@@ -117,7 +99,7 @@ static int cmd_eval(apr_pool_t *p, int argc, const char *const *argv)
         return MEZ_EXIT_OK;
     }
     for (int i = 1; i < argc; i++) {
-        int m = opt_value(argc, argv, &i, "--pack", &v);
+        int m = mez_cli_option(argc, argv, &i, "--pack", &v);
         if (m < 0) {
             fprintf(stderr, "mez tensor eval: --pack needs a file\n");
             return MEZ_EXIT_USAGE;
@@ -190,7 +172,7 @@ static int cmd_commitment(apr_pool_t *p, int argc, const char *const *argv)
         return MEZ_EXIT_OK;
     }
     for (int i = 1; i < argc; i++) {
-        int m = opt_value(argc, argv, &i, "--jurisdiction", &jid);
+        int m = mez_cli_option(argc, argv, &i, "--jurisdiction", &jid);
         if (m < 0) {
             fprintf(stderr, "mez tensor commitment: --jurisdiction needs a value\n");
             return MEZ_EXIT_USAGE;

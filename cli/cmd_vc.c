@@ -39,25 +39,6 @@ static void usage_vc(FILE *out)
         "Run 'mez vc issue --help' or 'mez vc verify --help' for details.\n");
 }
 
-/* Matches "--name VALUE" and "--name=VALUE"; advances *i past what it consumed. Returns 1 on a match,
- * -1 when the value is missing, 0 when argv[*i] is another argument. */
-static int option(int argc, const char *const *argv, int *i, const char *name, const char **value)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n))
-        return 0;
-    if (argv[*i][n] == '=') {
-        *value = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *value = argv[++*i];
-    return 1;
-}
-
 static int cmd_issue(apr_pool_t *p, int argc, const char *const *argv)
 {
     const char *key_path = NULL, *issuer = NULL, *file = NULL;
@@ -73,8 +54,8 @@ static int cmd_issue(apr_pool_t *p, int argc, const char *const *argv)
     }
     for (int i = 1; i < argc; i++) {
         int m;
-        if ((m = option(argc, argv, &i, "--key", &key_path)) || (m = option(argc, argv, &i, "--issuer", &issuer))
-            || (m = option(argc, argv, &i, "--created", &opts.created))) {
+        if ((m = mez_cli_option(argc, argv, &i, "--key", &key_path)) || (m = mez_cli_option(argc, argv, &i, "--issuer", &issuer))
+            || (m = mez_cli_option(argc, argv, &i, "--created", &opts.created))) {
             if (m < 0) {
                 fprintf(stderr, "mez vc issue: %s needs a value\n", argv[i]);
                 usage_issue(stderr);
@@ -143,8 +124,8 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
     }
     for (int a = 1; a < argc; a++) {
         int m;
-        if ((m = option(argc, argv, &a, "--challenge", &opts.challenge))
-            || (m = option(argc, argv, &a, "--domain", &opts.domain))) {
+        if ((m = mez_cli_option(argc, argv, &a, "--challenge", &opts.challenge))
+            || (m = mez_cli_option(argc, argv, &a, "--domain", &opts.domain))) {
             if (m < 0) {
                 fprintf(stderr, "mez vc verify: %s needs a value\n", argv[a]);
                 usage_verify(stderr);

@@ -26,6 +26,10 @@ int mez_cmd_sanctions(apr_pool_t *p, int argc, const char *const *argv);
 
 /* Prints a problem to stderr and returns the exit code for its status. */
 int mez_cli_fail(const mez_problem_t *pb, mez_status_t rv);
+/* Matches "--name VALUE" and "--name=VALUE" at argv[*i], advancing *i past what it consumed: 1 on a match,
+ * -1 when the value is missing, 0 when argv[*i] is another argument. */
+int mez_cli_option(int argc, const char *const *argv, int *i, const char *name, const char **value);
+
 /* 1 if argv holds -h or --help. */
 int mez_cli_wants_help(int argc, const char *const *argv);
 

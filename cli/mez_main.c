@@ -102,3 +102,20 @@ int mez_cli_wants_help(int argc, const char *const *argv)
             return 1;
     return 0;
 }
+
+int mez_cli_option(int argc, const char *const *argv, int *i, const char *name, const char **value)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n))
+        return 0;
+    if (argv[*i][n] == '=') {
+        *value = argv[*i] + n + 1;
+        return 1;
+    }
+    if (argv[*i][n] != '\0')
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *value = argv[++*i];
+    return 1;
+}
