@@ -51,6 +51,8 @@ mez_srv_conf_t *mez_srv_conf(const server_rec *s);
 /* Reads the request body as JSON within the zone's size limit (413, 415, 400 problems otherwise). */
 mez_status_t mez_read_json_body(request_rec *r, json_t **out, mez_problem_t *pb);
 int mez_send_json(request_rec *r, int status, json_t *body);
+/* Sends JSON text the caller already has (e.g. canonical bytes it hashed), without a second serialisation. */
+int mez_send_json_text(request_rec *r, int status, const char *text, apr_size_t len);
 /* Sends pb as application/problem+json; extra (may be NULL) adds members such as "checks". */
 int mez_send_problem(request_rec *r, const mez_problem_t *pb, json_t *extra);
 /* Refuses members of obj not in the NULL-terminated allowed list ("request.unknown_field"). */

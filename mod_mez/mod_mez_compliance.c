@@ -40,6 +40,20 @@ static json_t *attestation_subject(const json_t *req, const json_t *result, cons
     return s;
 }
 
+/* The answer is written around the canonical bytes already made for the digest (and the attestation's), so the
+ * 5 KB evaluation is serialised once per request, not twice. A denial is an answer, not an error: 422 with the
+ * per-domain result (DESIGN §4). */
+static int send_evaluation(request_rec *r, mez_state_t decision, const char *canon, const char *digest,
+                           int recorded, const char *attestation_canon)
+{
+    const char *text = apr_pstrcat(r->pool, "{\"evaluation\":", canon, ",\"evaluation_digest\":\"", digest,
+                                   "\",\"recorded\":", recorded ? "true" : "false",
+                                   attestation_canon ? ",\"attestation\":" : "",
+                                   attestation_canon ? attestation_canon : "", "}\n", NULL);
+    return mez_send_json_text(r, decision == MEZ_STATE_NON_COMPLIANT ? HTTP_UNPROCESSABLE_ENTITY : HTTP_OK, text,
+                              strlen(text));
+}
+
 int mez_compliance_post_config(apr_pool_t *pconf, server_rec *s, mez_srv_conf_t *sc)
 {
     const mez_zone_t *zone = sc->zone;
@@ -81,7 +95,7 @@ int mez_post_evaluate(request_rec *r, mez_srv_conf_t *sc)
 {
     mez_problem_t pb = { 0 };
     mez_tensor_eval_options_t eo = { 0 };
-    json_t *body, *action_doc, *result, *attest, *preview, *vc = NULL, *answer;
+    json_t *body, *action_doc, *result, *attest, *preview, *vc = NULL;
     mez_state_t decision;
     const char *canon, *vc_canon = NULL, *subject_id = NULL, *evaluation_digest, *vc_digest = NULL;
     mez_digest_t d;
@@ -155,9 +169,7 @@ int mez_post_evaluate(request_rec *r, mez_srv_conf_t *sc)
     if (json_is_true(preview)) {
         apr_table_setn(r->notes, "mez-action", "compliance.preview");
         apr_table_setn(r->notes, "mez-decision", mez_state_name(decision));
-        answer = json_pack("{s:O,s:s,s:b}", "evaluation", result, "evaluation_digest", evaluation_digest,
-                           "recorded", 0);
-        return mez_send_json(r, decision == MEZ_STATE_NON_COMPLIANT ? HTTP_UNPROCESSABLE_ENTITY : HTTP_OK, answer);
+        return send_evaluation(r, decision, canon, evaluation_digest, 0, NULL);
     }
 
     /* The evaluation and its attestation are kept in one transaction before anything is answered. */
@@ -181,9 +193,5 @@ int mez_post_evaluate(request_rec *r, mez_srv_conf_t *sc)
     apr_table_setn(r->notes, "mez-decision", mez_state_name(decision));
     if (vc_digest)
         apr_table_setn(r->notes, "mez-credential-digest", vc_digest);
-    answer = json_pack("{s:O,s:s,s:b}", "evaluation", result, "evaluation_digest", evaluation_digest, "recorded", 1);
-    if (vc)
-        json_object_set(answer, "attestation", vc);
-    /* A denial is an answer, not an error: 422 with the per-domain result (DESIGN §4). */
-    return mez_send_json(r, decision == MEZ_STATE_NON_COMPLIANT ? HTTP_UNPROCESSABLE_ENTITY : HTTP_OK, answer);
+    return send_evaluation(r, decision, canon, evaluation_digest, 1, vc_canon);
 }

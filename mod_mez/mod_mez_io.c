@@ -73,16 +73,26 @@ mez_status_t mez_read_json_body(request_rec *r, json_t **out, mez_problem_t *pb)
     return mez_json_parse(r->pool, buf, (size_t)len, out, pb);
 }
 
+static int send_text(request_rec *r, int status, const char *type, const char *text, apr_size_t len)
+{
+    r->status = status;
+    ap_set_content_type(r, type);
+    ap_set_content_length(r, (apr_off_t)len);
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    if (!r->header_only)
+        ap_rwrite(text, (int)len, r);
+    return OK;
+}
+
 static int send_body(request_rec *r, int status, const char *type, json_t *body)
 {
     const char *text = apr_pstrcat(r->pool, mez_json_dump(r->pool, body, 0), "\n", NULL);
-    r->status = status;
-    ap_set_content_type(r, type);
-    ap_set_content_length(r, (apr_off_t)strlen(text));
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    if (!r->header_only)
-        ap_rputs(text, r);
-    return OK;
+    return send_text(r, status, type, text, strlen(text));
+}
+
+int mez_send_json_text(request_rec *r, int status, const char *text, apr_size_t len)
+{
+    return send_text(r, status, "application/json", text, len);
 }
 
 int mez_send_json(request_rec *r, int status, json_t *body)
