@@ -26,7 +26,7 @@ static void usage(FILE *out)
         "  bundle export|import --datadir D ...          witness bundles (a verified closure in one file)\n"
         "  lock [--profile-dir D] [--akn-xsd X] ZONE.yaml   write the zone's stack.lock (every digest it runs on)\n"
         "  zone check|show [--profile-dir D] ZONE.yaml      verify a zone against its stack.lock, or describe it\n"
-        "  tensor eval --pack P.json ... ACTION.json|-   evaluate an action against packs (exit 0 if it passes)\n"
+        "  tensor eval --pack P.yaml ... ACTION.json|-   evaluate an action against packs (exit 0 if it passes)\n"
         "  tensor commitment --jurisdiction J STATES.json   the tensor commitment of domain states\n"
         "  sanctions import-un --jurisdiction J --out F.yaml UN.xml   the UN consolidated list as a regpack\n"
         "  manifold route --graph G.json --from A --to B --value-usd N   cheapest corridor route\n"
