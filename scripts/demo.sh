@@ -5,7 +5,8 @@
 # Usage: sudo bash scripts/demo.sh [--daemon]
 #   (default)  httpd runs in the foreground; Ctrl-C stops it
 #   --daemon   httpd detaches (apache2 -k start); stop it with: apache2 -f <dir>/httpd.conf -k stop
-# Environment: MEZ_DEMO_DIR (default /var/lib/mez/demo), MEZ_DEMO_PORT (default 8080), MEZ_DEMO_ZONE (default demo).
+# Environment: MEZ_DEMO_DIR (default /var/lib/mez/demo), MEZ_DEMO_PORT (default 8080). The zone is pk-sifc on the
+# shipped packs/pk; with ../shared beside the checkout its lawpack is also validated against the Akoma Ntoso XSD.
 set -euo pipefail
 
 daemon=0
@@ -24,7 +25,7 @@ fi
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 demo=${MEZ_DEMO_DIR:-/var/lib/mez/demo}
 port=${MEZ_DEMO_PORT:-8080}
-zone=${MEZ_DEMO_ZONE:-demo}
+zone=pk-sifc   # the shipped Pakistan zone: packs/pk (its packs are checked against packs/pk/stack.lock)
 prefix=/usr/local
 httpd=/usr/sbin/apache2
 user=www-data
@@ -89,6 +90,10 @@ did=$(grep -o 'did:key:z[1-9A-HJ-NP-Za-km-z]*' "$demo/did.txt" 2>/dev/null | hea
 "$mez" db migrate --driver sqlite3 --params "$demo/data/mez.sqlite" --sql-dir "$sqldir"
 chown -R "$user:$user" "$demo/data"   # httpd children write the SQLite file and its journal here
 
+akn_line=""
+xsd="$(cd "$top/.." && pwd)/shared/schemas/akn/akomantoso30.xsd"
+[ -f "$xsd" ] && akn_line="MezAknSchema $xsd"
+
 audit_include=""
 [ -f "$confdir/mez.conf" ] && audit_include="Include $confdir/mez.conf
 CustomLog $demo/logs/audit.log mez_audit"
@@ -123,6 +128,9 @@ DBDriver sqlite3
 DBDParams "$demo/data/mez.sqlite"
 DBDMax 10
 MezZone $zone
+MezZoneFile $top/packs/pk/zone.yaml
+MezProfileDir $top/profiles
+$akn_line
 MezKeyFile $demo/zone-key.pem
 MezDataDir $demo/data
 MezMaxBodySize 1048576
@@ -154,7 +162,11 @@ mez demo zone '$zone'${did:+ ($did)}
   http://127.0.0.1:$port/v1/zone
   http://127.0.0.1:$port/healthz
   http://127.0.0.1:$port/readyz
-  try:  curl -s http://127.0.0.1:$port/v1/zone
+  try:  curl -s http://127.0.0.1:$port/v1/packs
+        curl -s http://127.0.0.1:$port/v1/laws/sec_153
+        curl -s -H 'Content-Type: application/json' http://127.0.0.1:$port/v1/compliance/evaluate \\
+             -d '{"action":{"type":"payment","date":"2026-01-15","jurisdiction":"pk-sifc","payment_type":"services","amount":{"amount":"1000000","currency":"PKR"}},"subject":{"id":"did:example:payer","name":"Karachi Traders","entity_class":"company","filer_status":"filer"},"counterparty":{"id":"did:example:payee","name":"Indus Consulting","entity_class":"company","filer_status":"non_filer"}}'
+        curl -s http://127.0.0.1:$port/v1/zone
         curl -s -H 'Content-Type: application/json' http://127.0.0.1:$port/v1/credentials/issue \\
              -d '{"credential":{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"credentialSubject":{"id":"did:example:alice"}},"options":{}}'
   logs: $demo/logs/error.log, $demo/logs/access.log
