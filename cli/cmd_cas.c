@@ -9,53 +9,6 @@
 #include "mez/yaml.h"
 #include "mez_cli.h"
 
-typedef struct opt_t {
-    const char *name;
-    const char **value;
-    int *flag;
-} opt_t;
-
-/* Options anywhere ("--name VALUE", "--name=VALUE", flags); the rest positional. 0, or -1 after a message. */
-static int parse_args(int argc, const char *const *argv, const opt_t *opts, const char **pos, int maxpos, int *npos,
-                      const char *cmd)
-{
-    *npos = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const opt_t *o = NULL;
-        size_t n = 0;
-        if (a[0] == '-' && a[1] != '\0') {
-            for (o = opts; o->name; o++) {
-                n = strlen(o->name);
-                if (!strncmp(a, o->name, n) && (a[n] == '\0' || a[n] == '='))
-                    break;
-            }
-            if (!o->name) {
-                fprintf(stderr, "mez %s: unknown option '%s'\n", cmd, a);
-                return -1;
-            }
-            if (o->flag)
-                *o->flag = 1;
-            else if (a[n] == '=')
-                *o->value = a + n + 1;
-            else if (i + 1 < argc)
-                *o->value = argv[++i];
-            else {
-                fprintf(stderr, "mez %s: %s needs a value\n", cmd, o->name);
-                return -1;
-            }
-        }
-        else if (*npos < maxpos) {
-            pos[(*npos)++] = a;
-        }
-        else {
-            fprintf(stderr, "mez %s: too many arguments ('%s')\n", cmd, a);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 static int open_store(apr_pool_t *p, const char *datadir, int create, mez_cas_t **cas)
 {
     mez_problem_t pb = { 0 };
@@ -170,7 +123,7 @@ static void usage_cas(FILE *out)
 static int cas_put(apr_pool_t *p, int argc, const char *const *argv)
 {
     const char *datadir = NULL, *type = NULL, *digest = NULL, *pos[1];
-    const opt_t opts[] = { { "--datadir", &datadir, NULL }, { "--type", &type, NULL }, { "--digest", &digest, NULL },
+    const mez_cli_opt_t opts[] = { { "--datadir", &datadir, NULL }, { "--type", &type, NULL }, { "--digest", &digest, NULL },
                            { NULL, NULL, NULL } };
     mez_digest_t want, got;
     mez_problem_t pb = { 0 };
@@ -180,7 +133,7 @@ static int cas_put(apr_pool_t *p, int argc, const char *const *argv)
     size_t len;
     int npos, rc;
 
-    if (parse_args(argc, argv, opts, pos, 1, &npos, "cas put") || npos != 1 || !datadir || !type) {
+    if (mez_cli_parse_args(argc, argv, opts, pos, 1, &npos, "cas put") || npos != 1 || !datadir || !type) {
         usage_cas(stderr);
         return MEZ_EXIT_USAGE;
     }
@@ -197,7 +150,7 @@ static int cas_read(apr_pool_t *p, int argc, const char *const *argv, const char
 {
     const char *datadir = NULL, *type = NULL, *out = NULL, *pos[1];
     int shallow = 0, npos, rc;
-    const opt_t opts[] = { { "--datadir", &datadir, NULL }, { "--type", &type, NULL }, { "--out", &out, NULL },
+    const mez_cli_opt_t opts[] = { { "--datadir", &datadir, NULL }, { "--type", &type, NULL }, { "--out", &out, NULL },
                            { "--shallow", NULL, &shallow }, { NULL, NULL, NULL } };
     const char *cmd = apr_pstrcat(p, "cas ", what, NULL);
     mez_problem_t pb = { 0 };
@@ -205,7 +158,7 @@ static int cas_read(apr_pool_t *p, int argc, const char *const *argv, const char
     mez_cas_t *cas;
     mez_status_t rv;
 
-    if (parse_args(argc, argv, opts, pos, 1, &npos, cmd) || npos != 1 || !datadir
+    if (mez_cli_parse_args(argc, argv, opts, pos, 1, &npos, cmd) || npos != 1 || !datadir
         || (out && strcmp(what, "get")) || (shallow && strcmp(what, "verify"))) {
         usage_cas(stderr);
         return MEZ_EXIT_USAGE;
@@ -290,7 +243,7 @@ static void usage_bundle(FILE *out)
 static int bundle_export(apr_pool_t *p, int argc, const char *const *argv)
 {
     const char *datadir = NULL, *root = NULL, *type = NULL, *out = NULL, *pos[1];
-    const opt_t opts[] = { { "--datadir", &datadir, NULL }, { "--root", &root, NULL }, { "--type", &type, NULL },
+    const mez_cli_opt_t opts[] = { { "--datadir", &datadir, NULL }, { "--root", &root, NULL }, { "--type", &type, NULL },
                            { "--out", &out, NULL }, { NULL, NULL, NULL } };
     mez_problem_t pb = { 0 };
     mez_digest_t d;
@@ -298,7 +251,7 @@ static int bundle_export(apr_pool_t *p, int argc, const char *const *argv)
     mez_status_t rv;
     int npos, rc;
 
-    if (parse_args(argc, argv, opts, pos, 0, &npos, "bundle export") || !datadir || !root || !out) {
+    if (mez_cli_parse_args(argc, argv, opts, pos, 0, &npos, "bundle export") || !datadir || !root || !out) {
         usage_bundle(stderr);
         return MEZ_EXIT_USAGE;
     }
@@ -314,14 +267,14 @@ static int bundle_export(apr_pool_t *p, int argc, const char *const *argv)
 static int bundle_import(apr_pool_t *p, int argc, const char *const *argv)
 {
     const char *datadir = NULL, *pos[1];
-    const opt_t opts[] = { { "--datadir", &datadir, NULL }, { NULL, NULL, NULL } };
+    const mez_cli_opt_t opts[] = { { "--datadir", &datadir, NULL }, { NULL, NULL, NULL } };
     mez_problem_t pb = { 0 };
     mez_cas_ref_t root;
     mez_cas_t *cas;
     mez_status_t rv;
     int npos, rc, count;
 
-    if (parse_args(argc, argv, opts, pos, 1, &npos, "bundle import") || npos != 1 || !datadir) {
+    if (mez_cli_parse_args(argc, argv, opts, pos, 1, &npos, "bundle import") || npos != 1 || !datadir) {
         usage_bundle(stderr);
         return MEZ_EXIT_USAGE;
     }

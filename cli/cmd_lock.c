@@ -61,23 +61,6 @@ static int parse_args(int argc, const char *const *argv, int with_out, zone_args
     return 0;
 }
 
-static void print_problems(const apr_array_header_t *problems, const mez_problem_t *first)
-{
-    if (!problems->nelts) {
-        fprintf(stderr, "  %s: %s\n", first->code ? first->code : "error", first->detail ? first->detail : "");
-        return;
-    }
-    for (int i = 0; i < problems->nelts; i++) {
-        const mez_problem_t *pr = &APR_ARRAY_IDX(problems, i, mez_problem_t);
-        fprintf(stderr, "  %s: %s\n", pr->code, pr->detail);
-    }
-}
-
-static int exit_for(mez_status_t rv)
-{
-    return rv == MEZ_EINVAL ? MEZ_EXIT_INVALID : MEZ_EXIT_USAGE;
-}
-
 /* Loads the zone, its profile and packs, printing every problem. A zone with lawpacks needs the AKN schema: a
  * lock must only ever pin acts that validated. */
 static int load(apr_pool_t *p, const zone_args_t *a, mez_zone_options_t *opts, mez_zone_t **zone)
@@ -97,8 +80,8 @@ static int load(apr_pool_t *p, const zone_args_t *a, mez_zone_options_t *opts, m
     if ((rv = mez_zone_load(p, a->zone, opts, zone, &pb)) != MEZ_OK) {
         fprintf(stderr, "INVALID %s (%d problem%s)\n", a->zone, opts->problems->nelts ? opts->problems->nelts : 1,
                 opts->problems->nelts > 1 ? "s" : "");
-        print_problems(opts->problems, &pb);
-        return exit_for(rv);
+        mez_cli_print_problems(opts->problems, &pb);
+        return mez_cli_exit_for(rv);
     }
     for (int i = 0; i < (*zone)->packs->nelts; i++)
         if (APR_ARRAY_IDX((*zone)->packs, i, mez_zone_pack_t).kind == MEZ_PACK_LAW && !opts->akn_schema) {
@@ -205,8 +188,8 @@ static int cmd_check(apr_pool_t *p, int argc, const char *const *argv)
     if ((rv = mez_zone_verify_lock(p, zone, &opts, &pb)) != MEZ_OK) {
         fprintf(stderr, "MISMATCH %s: %s (%d problem%s)\n", zone->zone_id, zone->lock_path,
                 opts.problems->nelts ? opts.problems->nelts : 1, opts.problems->nelts > 1 ? "s" : "");
-        print_problems(opts.problems, &pb);
-        rc = exit_for(rv);
+        mez_cli_print_problems(opts.problems, &pb);
+        rc = mez_cli_exit_for(rv);
     }
     /* Conflicts are reported whatever the lock says: both are things to fix before httpd will run the zone. */
     apr_array_clear(opts.problems);
@@ -214,8 +197,8 @@ static int cmd_check(apr_pool_t *p, int argc, const char *const *argv)
         n = mez_zone_unresolved_conflicts(zone);
         fprintf(stderr, "CONFLICT %s: %d unresolved conflict%s between the layers of %s\n", zone->zone_id, n,
                 n > 1 ? "s" : "", zone->path);
-        print_problems(opts.problems, &pb);
-        return rc != MEZ_EXIT_OK ? rc : exit_for(rv);
+        mez_cli_print_problems(opts.problems, &pb);
+        return rc != MEZ_EXIT_OK ? rc : mez_cli_exit_for(rv);
     }
     if (rc != MEZ_EXIT_OK)
         return rc;

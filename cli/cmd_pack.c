@@ -14,57 +14,6 @@
 
 /* ------------------------------------------------------------------ arguments */
 
-typedef struct opt_t {
-    const char *name;      /* "--digest" */
-    const char **value;    /* where the value goes */
-    int *flag;             /* or: set to 1 when present (no value) */
-} opt_t;
-
-/* Options ("--name VALUE", "--name=VALUE", flags) anywhere; the rest are positional. Returns 0, or prints the
- * problem and returns -1. */
-static int parse_args(int argc, const char *const *argv, const opt_t *opts, const char **pos, int maxpos, int *npos,
-                      const char *cmd)
-{
-    *npos = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const opt_t *o = NULL;
-        size_t n = 0;
-        if (a[0] == '-' && a[1] != '\0') {
-            for (o = opts; o && o->name; o++) {
-                n = strlen(o->name);
-                if (!strncmp(a, o->name, n) && (a[n] == '\0' || a[n] == '='))
-                    break;
-            }
-            if (!o || !o->name) {
-                fprintf(stderr, "mez %s: unknown option '%s'\n", cmd, a);
-                return -1;
-            }
-            if (o->flag) {
-                *o->flag = 1;
-            }
-            else if (a[n] == '=') {
-                *o->value = a + n + 1;
-            }
-            else if (i + 1 < argc) {
-                *o->value = argv[++i];
-            }
-            else {
-                fprintf(stderr, "mez %s: %s needs a value\n", cmd, o->name);
-                return -1;
-            }
-        }
-        else if (*npos < maxpos) {
-            pos[(*npos)++] = a;
-        }
-        else {
-            fprintf(stderr, "mez %s: too many arguments ('%s')\n", cmd, a);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* The AKN schema from --akn-xsd or MEZ_AKN_XSD. required: lawpacks cannot be built without it. */
 static int load_schema(apr_pool_t *p, const char *path, const mez_akn_schema_t **schema)
 {
@@ -80,23 +29,6 @@ static int load_schema(apr_pool_t *p, const char *path, const mez_akn_schema_t *
         return MEZ_EXIT_USAGE;
     }
     return MEZ_EXIT_OK;
-}
-
-static void print_problems(const apr_array_header_t *problems, const mez_problem_t *first)
-{
-    if (!problems->nelts) {
-        fprintf(stderr, "  %s: %s\n", first->code ? first->code : "error", first->detail ? first->detail : "");
-        return;
-    }
-    for (int i = 0; i < problems->nelts; i++) {
-        const mez_problem_t *pr = &APR_ARRAY_IDX(problems, i, mez_problem_t);
-        fprintf(stderr, "  %s: %s\n", pr->code, pr->detail);
-    }
-}
-
-static int exit_for(mez_status_t rv)
-{
-    return rv == MEZ_EINVAL ? MEZ_EXIT_INVALID : MEZ_EXIT_USAGE;
 }
 
 /* ------------------------------------------------------------------ build */
@@ -206,7 +138,7 @@ static int store(apr_pool_t *p, mez_cas_t *cas, const mez_pack_t *pack)
 static int cmd_build(apr_pool_t *p, int argc, const char *const *argv)
 {
     const char *xsd = NULL, *datadir = NULL, *pos[64];
-    const opt_t opts[] = { { "--akn-xsd", &xsd, NULL }, { "--datadir", &datadir, NULL }, { NULL, NULL, NULL } };
+    const mez_cli_opt_t opts[] = { { "--akn-xsd", &xsd, NULL }, { "--datadir", &datadir, NULL }, { NULL, NULL, NULL } };
     const mez_akn_schema_t *schema;
     apr_array_header_t *paths = apr_array_make(p, 16, sizeof(const char *));
     apr_array_header_t *loaded = apr_array_make(p, 16, sizeof(mez_pack_t *));
@@ -217,7 +149,7 @@ static int cmd_build(apr_pool_t *p, int argc, const char *const *argv)
         usage_build(stdout);
         return MEZ_EXIT_OK;
     }
-    if (parse_args(argc, argv, opts, pos, 64, &npos, "pack build") || npos == 0) {
+    if (mez_cli_parse_args(argc, argv, opts, pos, 64, &npos, "pack build") || npos == 0) {
         usage_build(stderr);
         return MEZ_EXIT_USAGE;
     }
@@ -263,9 +195,9 @@ static int cmd_build(apr_pool_t *p, int argc, const char *const *argv)
         if (rv != MEZ_OK) {
             fprintf(stderr, "INVALID %s (%d problem%s)\n", path, lo.problems->nelts ? lo.problems->nelts : 1,
                     lo.problems->nelts > 1 ? "s" : "");
-            print_problems(lo.problems, &pb);
+            mez_cli_print_problems(lo.problems, &pb);
             if (rc != MEZ_EXIT_USAGE)
-                rc = exit_for(rv);
+                rc = mez_cli_exit_for(rv);
             continue;
         }
         print_summary(p, pack);
@@ -284,7 +216,7 @@ static int cmd_build(apr_pool_t *p, int argc, const char *const *argv)
                 fflush(stdout);
                 fprintf(stderr, "INVALID %s (%d unresolved law citation%s)\n", all[i]->path, lo.problems->nelts,
                         lo.problems->nelts > 1 ? "s" : "");
-                print_problems(lo.problems, &pb);
+                mez_cli_print_problems(lo.problems, &pb);
                 if (rc == MEZ_EXIT_OK)
                     rc = MEZ_EXIT_INVALID;
                 all[i] = NULL;
@@ -315,8 +247,8 @@ static int load_one(apr_pool_t *p, const char *path, const mez_akn_schema_t *sch
     if (rv != MEZ_OK) {
         fflush(stdout);
         fprintf(stderr, "INVALID %s\n", path);
-        print_problems(lo.problems, &pb);
-        return exit_for(rv);
+        mez_cli_print_problems(lo.problems, &pb);
+        return mez_cli_exit_for(rv);
     }
     return MEZ_EXIT_OK;
 }
@@ -332,7 +264,7 @@ static void usage_verify(FILE *out)
 static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
 {
     const char *xsd = NULL, *digest = NULL, *pos[1];
-    const opt_t opts[] = { { "--akn-xsd", &xsd, NULL }, { "--digest", &digest, NULL }, { NULL, NULL, NULL } };
+    const mez_cli_opt_t opts[] = { { "--akn-xsd", &xsd, NULL }, { "--digest", &digest, NULL }, { NULL, NULL, NULL } };
     const mez_akn_schema_t *schema;
     mez_problem_t pb = { 0 };
     mez_digest_t want;
@@ -344,7 +276,7 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
         usage_verify(stdout);
         return MEZ_EXIT_OK;
     }
-    if (parse_args(argc, argv, opts, pos, 1, &npos, "pack verify") || npos != 1 || !digest) {
+    if (mez_cli_parse_args(argc, argv, opts, pos, 1, &npos, "pack verify") || npos != 1 || !digest) {
         usage_verify(stderr);
         return MEZ_EXIT_USAGE;
     }
@@ -379,7 +311,7 @@ static int cmd_show(apr_pool_t *p, int argc, const char *const *argv)
 {
     const char *xsd = NULL, *pos[1];
     int manifest = 0, npos, rc;
-    const opt_t opts[] = { { "--akn-xsd", &xsd, NULL }, { "--manifest", NULL, &manifest }, { NULL, NULL, NULL } };
+    const mez_cli_opt_t opts[] = { { "--akn-xsd", &xsd, NULL }, { "--manifest", NULL, &manifest }, { NULL, NULL, NULL } };
     const mez_akn_schema_t *schema;
     mez_pack_t *pack;
 
@@ -387,7 +319,7 @@ static int cmd_show(apr_pool_t *p, int argc, const char *const *argv)
         usage_show(stdout);
         return MEZ_EXIT_OK;
     }
-    if (parse_args(argc, argv, opts, pos, 1, &npos, "pack show") || npos != 1) {
+    if (mez_cli_parse_args(argc, argv, opts, pos, 1, &npos, "pack show") || npos != 1) {
         usage_show(stderr);
         return MEZ_EXIT_USAGE;
     }
@@ -420,7 +352,7 @@ static int cmd_manifest(apr_pool_t *p, int argc, const char *const *argv)
 {
     const char *xsd = NULL, *key_path = NULL, *issuer = NULL, *pos[1];
     mez_vc_proof_options_t vo = { 0 };
-    const opt_t opts[] = { { "--akn-xsd", &xsd, NULL }, { "--key", &key_path, NULL }, { "--issuer", &issuer, NULL },
+    const mez_cli_opt_t opts[] = { { "--akn-xsd", &xsd, NULL }, { "--key", &key_path, NULL }, { "--issuer", &issuer, NULL },
                            { "--created", &vo.created, NULL }, { NULL, NULL, NULL } };
     const mez_akn_schema_t *schema;
     mez_problem_t pb = { 0 };
@@ -434,7 +366,7 @@ static int cmd_manifest(apr_pool_t *p, int argc, const char *const *argv)
         usage_manifest(stdout);
         return MEZ_EXIT_OK;
     }
-    if (parse_args(argc, argv, opts, pos, 1, &npos, "pack manifest") || npos != 1 || !key_path) {
+    if (mez_cli_parse_args(argc, argv, opts, pos, 1, &npos, "pack manifest") || npos != 1 || !key_path) {
         usage_manifest(stderr);
         return MEZ_EXIT_USAGE;
     }
@@ -461,7 +393,7 @@ static void usage_section(FILE *out)
 static int cmd_section(apr_pool_t *p, int argc, const char *const *argv)
 {
     const char *xsd = NULL, *pos[2];
-    const opt_t opts[] = { { "--akn-xsd", &xsd, NULL }, { NULL, NULL, NULL } };
+    const mez_cli_opt_t opts[] = { { "--akn-xsd", &xsd, NULL }, { NULL, NULL, NULL } };
     const mez_akn_schema_t *schema;
     const mez_akn_section_t *s;
     mez_problem_t pb = { 0 };
@@ -474,7 +406,7 @@ static int cmd_section(apr_pool_t *p, int argc, const char *const *argv)
         usage_section(stdout);
         return MEZ_EXIT_OK;
     }
-    if (parse_args(argc, argv, opts, pos, 2, &npos, "pack section") || npos != 2) {
+    if (mez_cli_parse_args(argc, argv, opts, pos, 2, &npos, "pack section") || npos != 2) {
         usage_section(stderr);
         return MEZ_EXIT_USAGE;
     }

@@ -4,6 +4,7 @@
 #define MEZ_CLI_H
 
 #include <apr_pools.h>
+#include <apr_tables.h>
 #include "mez/problem.h"
 
 #define MEZ_EXIT_OK      0
@@ -29,6 +30,23 @@ int mez_cli_fail(const mez_problem_t *pb, mez_status_t rv);
 /* Matches "--name VALUE" and "--name=VALUE" at argv[*i], advancing *i past what it consumed: 1 on a match,
  * -1 when the value is missing, 0 when argv[*i] is another argument. */
 int mez_cli_option(int argc, const char *const *argv, int *i, const char *name, const char **value);
+
+/* A table of options for mez_cli_parse_args: "--name VALUE", "--name=VALUE", or a flag (no value). */
+typedef struct mez_cli_opt_t {
+    const char *name;      /* "--digest" */
+    const char **value;    /* where the value goes */
+    int *flag;             /* or: set to 1 when present */
+} mez_cli_opt_t;
+
+/* Options anywhere in argv[1..]; the rest are positional (at most maxpos). Returns 0, or prints the problem
+ * (naming cmd) and returns -1. */
+int mez_cli_parse_args(int argc, const char *const *argv, const mez_cli_opt_t *opts, const char **pos, int maxpos,
+                       int *npos, const char *cmd);
+
+/* Prints every problem collected (or the first, when none were collected), one per line, to stderr. */
+void mez_cli_print_problems(const apr_array_header_t *problems, const mez_problem_t *first);
+/* The exit code for a status: 1 for invalid input, 2 for everything else. */
+int mez_cli_exit_for(mez_status_t rv);
 
 /* 1 if argv holds -h or --help. */
 int mez_cli_wants_help(int argc, const char *const *argv);

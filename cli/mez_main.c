@@ -119,3 +119,59 @@ int mez_cli_option(int argc, const char *const *argv, int *i, const char *name, 
     *value = argv[++*i];
     return 1;
 }
+
+int mez_cli_parse_args(int argc, const char *const *argv, const mez_cli_opt_t *opts, const char **pos, int maxpos,
+                       int *npos, const char *cmd)
+{
+    *npos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const mez_cli_opt_t *o = NULL;
+        size_t n = 0;
+        if (a[0] == '-' && a[1] != '\0') {
+            for (o = opts; o && o->name; o++) {
+                n = strlen(o->name);
+                if (!strncmp(a, o->name, n) && (a[n] == '\0' || a[n] == '='))
+                    break;
+            }
+            if (!o || !o->name) {
+                fprintf(stderr, "mez %s: unknown option '%s'\n", cmd, a);
+                return -1;
+            }
+            if (o->flag)
+                *o->flag = 1;
+            else if (a[n] == '=')
+                *o->value = a + n + 1;
+            else if (i + 1 < argc)
+                *o->value = argv[++i];
+            else {
+                fprintf(stderr, "mez %s: %s needs a value\n", cmd, o->name);
+                return -1;
+            }
+        }
+        else if (*npos < maxpos)
+            pos[(*npos)++] = a;
+        else {
+            fprintf(stderr, "mez %s: too many arguments ('%s')\n", cmd, a);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void mez_cli_print_problems(const apr_array_header_t *problems, const mez_problem_t *first)
+{
+    if (!problems || !problems->nelts) {
+        fprintf(stderr, "  %s: %s\n", first->code ? first->code : "error", first->detail ? first->detail : "");
+        return;
+    }
+    for (int i = 0; i < problems->nelts; i++) {
+        const mez_problem_t *pr = &APR_ARRAY_IDX(problems, i, mez_problem_t);
+        fprintf(stderr, "  %s: %s\n", pr->code, pr->detail);
+    }
+}
+
+int mez_cli_exit_for(mez_status_t rv)
+{
+    return rv == MEZ_EINVAL ? MEZ_EXIT_INVALID : MEZ_EXIT_USAGE;
+}

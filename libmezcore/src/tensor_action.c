@@ -171,11 +171,14 @@ static mez_status_t string_list(apr_pool_t *p, const json_t *obj, const char *po
     return MEZ_OK;
 }
 
-/* classes: 2 when taxpayer_classes is required (a tax assessment's taxpayer), 0 when it is refused. */
-static mez_status_t parse_party(apr_pool_t *p, const json_t *obj, const char *pointer, int classes,
+/* classes: 2 when taxpayer_classes is required (a tax assessment's taxpayer), 0 when it is refused; capital: 1
+ * when the party may state its capital (a licence applicant), 0 when it is refused. */
+static mez_status_t parse_party(apr_pool_t *p, const json_t *obj, const char *pointer, int classes, int capital,
                                 mez_tensor_party_t *party, mez_problem_t *pb)
 {
-    static const char *const members[] = { "id", "name", "entity_class", "filer_status", "taxpayer_classes", NULL };
+    static const char *const members[] = { "id", "name", "entity_class", "filer_status", "taxpayer_classes",
+                                           "capital", NULL };
+    const json_t *cap;
     const char *s;
     mez_status_t rv;
 
@@ -196,6 +199,17 @@ static mez_status_t parse_party(apr_pool_t *p, const json_t *obj, const char *po
     if ((rv = string_list(p, obj, pointer, "taxpayer_classes", 1, &party->taxpayer_classes,
                           &party->n_taxpayer_classes, pb)) != MEZ_OK)
         return rv;
+    /* Only a licence's minimum capital is compared with it; anywhere else it would be ignored, so refused. */
+    if (!capital && json_object_get(obj, "capital"))
+        return fail(pb, p, "tensor.unknown_field", mez_pointer_join(p, pointer, "capital"),
+                    "capital is stated by the subject of a licence_application only");
+    if ((rv = object_member(p, obj, pointer, "capital", 0, &cap, pb)) != MEZ_OK)
+        return rv;
+    if (cap) {
+        if ((rv = parse_money(p, cap, mez_pointer_join(p, pointer, "capital"), NULL, &party->capital, pb)) != MEZ_OK)
+            return rv;
+        party->has_capital = 1;
+    }
     if ((rv = string_member(p, obj, pointer, "entity_class", 0, &s, pb)) != MEZ_OK)
         return rv;
     if (s) {
@@ -486,13 +500,13 @@ mez_status_t mez_tensor_action_parse(apr_pool_t *p, const json_t *doc, mez_tenso
         || (rv = object_member(p, doc, "", "action", 1, &action, pb)) != MEZ_OK
         || (rv = parse_action(p, action, out, pb)) != MEZ_OK
         || (rv = object_member(p, doc, "", "subject", 1, &subject, pb)) != MEZ_OK
-        || (rv = parse_party(p, subject, "/subject", out->type == MEZ_ACTION_TAX_ASSESSMENT ? 2 : 0, &out->subject,
-                             pb)) != MEZ_OK
+        || (rv = parse_party(p, subject, "/subject", out->type == MEZ_ACTION_TAX_ASSESSMENT ? 2 : 0,
+                             out->type == MEZ_ACTION_LICENCE_APPLICATION, &out->subject, pb)) != MEZ_OK
         || (rv = object_member(p, doc, "", "counterparty", 0, &counterparty, pb)) != MEZ_OK
         || (rv = object_member(p, doc, "", "evidence", 0, &evidence, pb)) != MEZ_OK)
         return rv;
     if (counterparty) {
-        if ((rv = parse_party(p, counterparty, "/counterparty", 0, &out->counterparty, pb)) != MEZ_OK)
+        if ((rv = parse_party(p, counterparty, "/counterparty", 0, 0, &out->counterparty, pb)) != MEZ_OK)
             return rv;
         out->has_counterparty = 1;
     }

@@ -1,5 +1,6 @@
-/* tensor_eval.c: evaluating an action against a zone's regpacks, through a read-only index built once from them.
- * Every reason names the pack row in force on the action's date, and its legal source, that produced it. */
+/* tensor_eval.c: evaluating an action against a zone's regpacks and licensepacks, through a read-only index built
+ * once from them. Every reason names the pack row in force on the action's date, and its legal source, that
+ * produced it. */
 #pragma GCC diagnostic error "-Wswitch-enum"
 #include <stdarg.h>
 #include <stdlib.h>
@@ -104,6 +105,41 @@ typedef struct {
     const json_t *source;                /* the entry's own source, else the list's */
 } entry_t;
 
+/* A sum a licensepack states: {amount: decimal, currency} or {amount_minor: integer, currency}. Only the first is
+ * compared with anything: the minor unit of a currency is not in the packs, and is not guessed. */
+typedef struct {
+    const json_t *json;
+    int has_decimal;
+    mez_tensor_decimal_t amount;
+    const char *currency;
+} pack_money_t;
+
+/* A requirement of a licence type, a row of its own: h.id is "<licence type id>/<requirement id>", so a trace
+ * cites "<pack>/<licence type>/<requirement id>", and its validity is the licence type's unless it has its own. */
+typedef struct {
+    row_head_t h;
+    const char *id, *description;
+    int has_count;
+    json_int_t count;
+    int has_amount;
+    pack_money_t amount;
+} requirement_t;
+
+typedef struct {
+    row_head_t h;                        /* h.id is "<licence type id>/<fee id>"; validity the licence type's */
+    const char *id;
+    pack_money_t amount;
+} fee_t;
+
+typedef struct {
+    row_head_t h;
+    const char *name, *regulator;
+    const requirement_t *reqs;
+    size_t n_reqs;
+    const fee_t *fees;
+    size_t n_fees;
+} licence_t;
+
 struct mez_tensor_index_t {
     pack_t *packs;
     size_t npacks;
@@ -115,6 +151,9 @@ struct mez_tensor_index_t {
     apr_hash_t *thresholds_down[MEZ_DOMAIN_COUNT];
     apr_array_header_t *lists;                      /* list_t * */
     mez_tensor_screen_t *screen;                    /* names and aliases -> entry_t * */
+    /* Licence type id -> array of licence_t *, load order: one id may be in several packs (a zone's layers),
+     * and which of them binds depends on the action's jurisdiction. */
+    apr_hash_t *licences;
     size_t rows;
 };
 
@@ -638,6 +677,148 @@ static mez_status_t load_lists(build_t *b)
     return MEZ_OK;
 }
 
+/* {amount | amount_minor, currency}: exactly one of the two figures (packs/README.md, money). */
+static mez_status_t pack_money_field(build_t *b, const json_t *row, const char *ptr, int required, int *has,
+                                     pack_money_t *m)
+{
+    const json_t *o = json_object_get(row, "amount"), *v, *minor;
+    const char *mp = mez_pointer_join(b->p, ptr, "amount");
+    mez_status_t rv;
+    *has = 0;
+    if (!o) {
+        if (required)
+            return bad(b, "tensor.pack.missing_field", mp, "amount is required");
+        return MEZ_OK;
+    }
+    if (!json_is_object(o))
+        return bad(b, "tensor.pack.invalid_field", mp, "amount is {amount | amount_minor, currency}");
+    v = json_object_get(o, "amount");
+    minor = json_object_get(o, "amount_minor");
+    if ((v != NULL) == (minor != NULL))
+        return bad(b, v ? "tensor.pack.invalid_field" : "tensor.pack.missing_field", mp,
+                   "a sum has exactly one of amount (a decimal string) and amount_minor (an integer)");
+    if (v && (!json_is_string(v) || mez_tensor_decimal_parse(json_string_value(v), &m->amount)))
+        return bad(b, "tensor.pack.invalid_amount", mez_pointer_join(b->p, mp, "amount"),
+                   "an amount is a decimal string (\"100000\"), never a YAML or JSON number");
+    if (minor && (!json_is_integer(minor) || json_integer_value(minor) < 0))
+        return bad(b, "tensor.pack.invalid_amount", mez_pointer_join(b->p, mp, "amount_minor"),
+                   "amount_minor is an integer of at least 0");
+    if ((rv = str_field(b, o, mp, "currency", 1, &m->currency)) != MEZ_OK)
+        return rv;
+    if (!is_currency(m->currency))
+        return bad(b, "tensor.pack.invalid_field", mez_pointer_join(b->p, mp, "currency"),
+                   "currency '%s' is not an ISO 4217 code", m->currency);
+    m->json = o;
+    m->has_decimal = v != NULL;
+    *has = 1;
+    return MEZ_OK;
+}
+
+/* The head of a requirement or fee: its own id (unique in the licence type, not the pack: two types may both
+ * have "min-directors"), and the type's validity and law unless it states its own. */
+static mez_status_t sub_row_head(build_t *b, const licence_t *l, const json_t *row, const char *ptr,
+                                 apr_hash_t *ids, const char **id, row_head_t *h)
+{
+    mez_status_t rv;
+    if (!json_is_object(row))
+        return bad(b, "tensor.pack.invalid_field", ptr, "a row is an object");
+    if ((rv = str_field(b, row, ptr, "id", 1, id)) != MEZ_OK)
+        return rv;
+    if (apr_hash_get(ids, *id, APR_HASH_KEY_STRING))
+        return bad(b, "tensor.pack.duplicate_id", mez_pointer_join(b->p, ptr, "id"),
+                   "id '%s' is used twice in licence type '%s'", *id, l->h.id);
+    apr_hash_set(ids, *id, APR_HASH_KEY_STRING, "");
+    h->pack = b->pack;
+    h->row = row;
+    h->seq = b->seq++;
+    h->id = apr_pstrcat(b->p, l->h.id, "/", *id, NULL);
+    if ((rv = date_field(b, row, ptr, "valid_from", 0, &h->valid_from, &h->from)) != MEZ_OK
+        || (rv = date_field(b, row, ptr, "valid_to", 0, &h->valid_to, &h->to)) != MEZ_OK
+        || (rv = resolve_source(b, row, ptr, 1, &h->source)) != MEZ_OK || (rv = check_optional(b, row, ptr)) != MEZ_OK)
+        return rv;
+    if (!h->valid_from) {
+        h->valid_from = l->h.valid_from;
+        h->from = l->h.from;
+    }
+    if (!h->valid_to) {
+        h->valid_to = l->h.valid_to;
+        h->to = l->h.to;
+    }
+    if (h->to && h->to <= h->from)
+        return bad(b, "tensor.pack.invalid_date", mez_pointer_join(b->p, ptr, "valid_to"),
+                   "valid_to (exclusive) must come after valid_from");
+    return MEZ_OK;
+}
+
+static mez_status_t load_licence_types(build_t *b)
+{
+    mez_status_t rv;
+    const json_t *rows = section(b, "licence_types", &rv), *row, *list, *item;
+    size_t i, k;
+    if (rv != MEZ_OK || !rows)
+        return rv;
+    json_array_foreach(rows, i, row) {
+        const char *ptr = mez_pointer_index(b->p, "/licence_types", i), *lp;
+        licence_t *l = apr_pcalloc(b->p, sizeof(*l));
+        requirement_t *reqs;
+        fee_t *fees;
+        apr_hash_t *ids = apr_hash_make(b->p);
+        const char *s;
+        if ((rv = row_head(b, row, ptr, &l->h)) != MEZ_OK
+            || (rv = str_field(b, row, ptr, "name", 0, &l->name)) != MEZ_OK
+            || (rv = str_field(b, row, ptr, "regulator", 0, &l->regulator)) != MEZ_OK)
+            return rv;
+
+        lp = mez_pointer_join(b->p, ptr, "requirements");
+        if ((list = json_object_get(row, "requirements")) != NULL && !json_is_array(list))
+            return bad(b, "tensor.pack.invalid_field", lp, "requirements is a list");
+        reqs = apr_pcalloc(b->p, (json_array_size(list) + 1) * sizeof(*reqs));
+        json_array_foreach(list, k, item) {
+            const char *rp = mez_pointer_index(b->p, lp, k);
+            requirement_t *r = &reqs[k];
+            const json_t *count;
+            if ((rv = sub_row_head(b, l, item, rp, ids, &r->id, &r->h)) != MEZ_OK
+                || (rv = str_field(b, item, rp, "description", 1, &r->description)) != MEZ_OK
+                || (rv = pack_money_field(b, item, rp, 0, &r->has_amount, &r->amount)) != MEZ_OK)
+                return rv;
+            if ((count = json_object_get(item, "count")) != NULL) {
+                if (!json_is_integer(count) || json_integer_value(count) < 1)
+                    return bad(b, "tensor.pack.invalid_field", mez_pointer_join(b->p, rp, "count"),
+                               "count is an integer of at least 1");
+                r->has_count = 1;
+                r->count = json_integer_value(count);
+            }
+            /* One figure per requirement, so that "the requirement is met" has one meaning. */
+            if (r->has_count && r->has_amount)
+                return bad(b, "tensor.pack.invalid_field", rp, "a requirement sets count or amount, not both");
+        }
+        l->reqs = reqs;
+        l->n_reqs = k;
+
+        lp = mez_pointer_join(b->p, ptr, "fees");
+        if ((list = json_object_get(row, "fees")) != NULL && !json_is_array(list))
+            return bad(b, "tensor.pack.invalid_field", lp, "fees is a list");
+        fees = apr_pcalloc(b->p, (json_array_size(list) + 1) * sizeof(*fees));
+        ids = apr_hash_make(b->p);
+        json_array_foreach(list, k, item) {
+            const char *fp = mez_pointer_index(b->p, lp, k);
+            fee_t *f = &fees[k];
+            int has;
+            if ((rv = sub_row_head(b, l, item, fp, ids, &f->id, &f->h)) != MEZ_OK
+                || (rv = pack_money_field(b, item, fp, 1, &has, &f->amount)) != MEZ_OK
+                || (rv = str_field(b, item, fp, "fee_type", 0, &s)) != MEZ_OK
+                || (rv = str_field(b, item, fp, "filing", 0, &s)) != MEZ_OK
+                || (rv = str_field(b, item, fp, "description", 0, &s)) != MEZ_OK)
+                return rv;
+        }
+        l->fees = fees;
+        l->n_fees = k;
+        push(b->p, b->ix->licences, l->h.id, l);
+        b->ix->rows++;
+    }
+    return MEZ_OK;
+}
+
 static mez_status_t load_header(build_t *b)
 {
     const json_t *doc = b->pack->doc, *sources, *sv;
@@ -720,6 +901,7 @@ mez_status_t mez_tensor_index_build(apr_pool_t *p, const json_t *const *packs, s
     }
     ix->lists = apr_array_make(p, 8, sizeof(list_t *));
     ix->screen = mez_tensor_screen_create(p);
+    ix->licences = apr_hash_make(p);
 
     for (size_t i = 0; i < n; i++) {
         pack_t *pk = &ix->packs[i];
@@ -737,7 +919,13 @@ mez_status_t mez_tensor_index_build(apr_pool_t *p, const json_t *const *packs, s
             return bad(&b, "tensor.pack.duplicate_id", "/id", "another loaded pack has the id '%s'", pk->id);
         apr_hash_set(pack_ids, pk->id, APR_HASH_KEY_STRING, pk);
         ix->npacks = i + 1;
-        /* Licence and law packs make their jurisdiction known but carry no rows the evaluator applies. */
+        /* Law packs make their jurisdiction known but carry no rows the evaluator applies; licensepacks carry
+         * the licence types a licence application is decided by. */
+        if (!strcmp(pk->format, "mez-licensepack/1")) {
+            if ((rv = load_licence_types(&b)) != MEZ_OK)
+                return rv;
+            continue;
+        }
         if (strcmp(pk->format, "mez-regpack/1"))
             continue;
         if ((rv = load_withholding(&b)) != MEZ_OK || (rv = load_tax_rates(&b)) != MEZ_OK
@@ -777,6 +965,8 @@ typedef struct {
     cell_t cell[MEZ_DOMAIN_COUNT];
     json_t *withholding;
     json_t *income_tax;
+    json_t *fees;                 /* licence application naming a licence type: the fees of that type */
+    const apr_array_header_t *licences;   /* licence_t * of action.licence_type binding the jurisdiction */
     apr_time_t as_of;             /* the end of the action's date: attestations must cover it */
 } eval_t;
 
@@ -1708,6 +1898,114 @@ static void eval_income_tax(eval_t *ev)
         assess_income(ev, &ev->a->income[i]);
 }
 
+/* ------------------------------------------------------------------ licensing */
+
+static json_t *money_json(const pack_money_t *m)
+{
+    return copy_value(m->json);
+}
+
+static json_t *licence_reason(eval_t *ev, const char *code, const licence_t *l, const row_head_t *h)
+{
+    json_t *o = reason(ev, MEZ_DOMAIN_LICENSING, code);
+    cite(o, h);
+    set_str(o, "licence_type", l->h.id);
+    return o;
+}
+
+/* Whether the capital the applicant states is below a requirement's minimum. Only a decimal minimum in the
+ * capital's own currency is compared: the packs carry no exchange rates and no currency's minor unit. */
+static int capital_below(const mez_tensor_action_t *a, const requirement_t *r)
+{
+    return r->has_amount && r->amount.has_decimal && a->subject.has_capital
+           && !strcmp(a->subject.capital.currency, r->amount.currency)
+           && mez_tensor_decimal_cmp(&a->subject.capital.amount, &r->amount.amount) < 0;
+}
+
+static void eval_requirement(eval_t *ev, const licence_t *l, const requirement_t *r)
+{
+    const mez_tensor_action_t *a = ev->a;
+    int below = capital_below(a, r);
+    int attested = evidenced(a, MEZ_DOMAIN_LICENSING, r->id, ev->as_of);
+    json_t *o = licence_reason(ev, below ? "requirement_not_met" : attested ? "requirement_evidenced"
+                                                                             : "requirement_unevidenced", l, &r->h);
+    set_str(o, "requirement", r->id);
+    set_str(o, "description", r->description);
+    if (r->has_count)
+        json_object_set_new(o, "count", json_integer(r->count));
+    if (r->has_amount)
+        json_object_set_new(o, "amount", money_json(&r->amount));
+    if (r->has_amount && a->subject.has_capital) {
+        json_t *cap = json_object();
+        set_str(cap, "amount", a->subject.capital.amount_text);
+        set_str(cap, "currency", a->subject.capital.currency);
+        json_object_set_new(o, "capital", cap);
+        if (!below && (!r->amount.has_decimal || strcmp(a->subject.capital.currency, r->amount.currency)))
+            set_str(o, "capital_not_compared", "the minimum is not a decimal amount in the capital's currency, and "
+                                               "the packs carry no exchange rate or minor unit to convert with");
+    }
+    if (below) {
+        set_str(o, "detail", "the capital the subject states is below this requirement's minimum");
+        decide(ev, MEZ_DOMAIN_LICENSING, MEZ_STATE_NON_COMPLIANT);
+    } else if (attested) {
+        decide(ev, MEZ_DOMAIN_LICENSING, MEZ_STATE_COMPLIANT);
+    } else {
+        set_str(o, "detail", "give an attestation naming this requirement id in its obligations, under the "
+                             "evidence of the licensing domain");
+        decide(ev, MEZ_DOMAIN_LICENSING, MEZ_STATE_PENDING);
+    }
+}
+
+static void licence_fees(eval_t *ev, const licence_t *l)
+{
+    for (size_t i = 0; i < l->n_fees; i++) {
+        const fee_t *f = &l->fees[i];
+        const json_t *v;
+        json_t *o = json_object();
+        cite(o, &f->h);
+        set_str(o, "licence_type", l->h.id);
+        set_str(o, "id", f->id);
+        json_object_set_new(o, "amount", money_json(&f->amount));
+        if ((v = json_object_get(f->h.row, "fee_type")) != NULL)
+            set_str(o, "fee_type", json_string_value(v));
+        if ((v = json_object_get(f->h.row, "filing")) != NULL)
+            set_str(o, "filing", json_string_value(v));
+        if ((v = json_object_get(f->h.row, "description")) != NULL)
+            set_str(o, "description", json_string_value(v));
+        json_array_append_new(ev->fees, o);
+    }
+}
+
+/* A licence application is decided by the requirements of the licence type applied for: each must be
+ * evidenced, since the applicant's word is not proof, and a minimum its own stated capital misses fails it. */
+static void eval_licensing(eval_t *ev)
+{
+    for (int i = 0; ev->licences && i < ev->licences->nelts; i++) {
+        const licence_t *l = APR_ARRAY_IDX(ev->licences, i, const licence_t *);
+        size_t in_force_reqs = 0;
+        json_t *o;
+        if (!in_force(l->h.from, l->h.to, ev->a->day)) {
+            o = licence_reason(ev, "licence_type_not_in_force", l, &l->h);
+            set_str(o, "detail", "the licence type was not available on the action's date");
+            decide(ev, MEZ_DOMAIN_LICENSING, MEZ_STATE_NON_COMPLIANT);
+            continue;
+        }
+        o = licence_reason(ev, "licence_type", l, &l->h);
+        set_str(o, "name", l->name);
+        set_str(o, "regulator", l->regulator);
+        for (size_t k = 0; k < l->n_reqs; k++) {
+            if (!in_force(l->reqs[k].h.from, l->reqs[k].h.to, ev->a->day))
+                continue;
+            eval_requirement(ev, l, &l->reqs[k]);
+            in_force_reqs++;
+        }
+        /* No requirement encoded is not "no requirement": the domain is left to the evidence, as before. */
+        if (!in_force_reqs)
+            set_str(o, "detail", "the pack states no requirement in force for this licence type on this date");
+        licence_fees(ev, l);
+    }
+}
+
 /* Members of a threshold row the evaluator reads; any other (transaction_type, applies_to, direction, ...:
  * conditions some packs add) is reported with the reason as not checked, since the action does not carry
  * the facts to check it and a possibly-owed obligation must not be dropped. */
@@ -1775,13 +2073,15 @@ static void eval_domain_rules(eval_t *ev, mez_domain_t d)
         eval_withholding(ev);
         eval_income_tax(ev);
         break;
+    case MEZ_DOMAIN_LICENSING:
+        eval_licensing(ev);
+        break;
     case MEZ_DOMAIN_AML:
     case MEZ_DOMAIN_KYC:
     case MEZ_DOMAIN_SECURITIES:
     case MEZ_DOMAIN_CORPORATE:
     case MEZ_DOMAIN_CUSTODY:
     case MEZ_DOMAIN_DATA_PRIVACY:
-    case MEZ_DOMAIN_LICENSING:
     case MEZ_DOMAIN_BANKING:
     case MEZ_DOMAIN_PAYMENTS:
     case MEZ_DOMAIN_CLEARING:
@@ -1863,6 +2163,7 @@ mez_status_t mez_tensor_evaluate_action(apr_pool_t *p, const mez_tensor_index_t 
     mez_tensor_cells_t cells;
     mez_digest_t commitment;
     json_t *out, *domains, *packs;
+    apr_array_header_t *licences = NULL;
     size_t n = 0, i;
     int known = 0, blocked = 0;
     mez_status_t rv;
@@ -1887,6 +2188,23 @@ mez_status_t mez_tensor_evaluate_action(apr_pool_t *p, const mez_tensor_index_t 
         return mez_problem(pb, p, MEZ_EINVAL, 422, "tensor.unknown_jurisdiction", "/action/jurisdiction",
                            "no loaded pack covers jurisdiction '%s'", a->jurisdiction);
     }
+    if (a->type == MEZ_ACTION_LICENCE_APPLICATION && a->licence_type) {
+        /* One hash lookup, then only the packs of that id: the cost does not grow with the licensepacks. */
+        const apr_array_header_t *all = apr_hash_get(ix->licences, a->licence_type, APR_HASH_KEY_STRING);
+        licences = apr_array_make(p, 2, sizeof(const licence_t *));
+        for (int k = 0; all && k < all->nelts; k++) {
+            const licence_t *l = APR_ARRAY_IDX(all, k, const licence_t *);
+            if (pack_applies(l->h.pack, a->jurisdiction))
+                APR_ARRAY_PUSH(licences, const licence_t *) = l;
+        }
+        /* A licence type that cannot be found is a mistake in the request, not a pending licence. */
+        if (licences->nelts == 0) {
+            json_decref(packs);
+            return mez_problem(pb, p, MEZ_EINVAL, 422, "tensor.unknown_licence_type", "/action/licence_type",
+                               "no loaded licensepack binding jurisdiction '%s' has licence type '%s'",
+                               a->jurisdiction, a->licence_type);
+        }
+    }
 
     memset(&ev, 0, sizeof(ev));
     ev.p = p;
@@ -1894,6 +2212,8 @@ mez_status_t mez_tensor_evaluate_action(apr_pool_t *p, const mez_tensor_index_t 
     ev.a = a;
     ev.withholding = json_array();
     ev.income_tax = json_array();
+    ev.fees = json_array();
+    ev.licences = licences;
     ev.as_of = as_of;
     /* Evidence makes its domain count: it can only lower the meet, never hide a failing domain. */
     mask |= MEZ_DOMAIN_BIT(MEZ_DOMAIN_SANCTIONS);
@@ -1940,6 +2260,11 @@ mez_status_t mez_tensor_evaluate_action(apr_pool_t *p, const mez_tensor_index_t 
         json_object_set_new(out, "income_tax", ev.income_tax);
     else
         json_decref(ev.income_tax);
+    /* Likewise fees: only a licence application that names a licence type has them. */
+    if (licences)
+        json_object_set_new(out, "fees", ev.fees);
+    else
+        json_decref(ev.fees);
     json_object_set_new(out, "packs", packs);
     if ((rv = mez_tensor_commitment(p, a->jurisdiction, &cells, &commitment, pb)) != MEZ_OK)
         return rv;

@@ -1692,6 +1692,211 @@ static void test_eval_jurisdictions_and_options(void)
     CU_ASSERT_STRING_EQUAL(pb.code, "tensor.missing_field");
 }
 
+/* ------------------------------------------------------------------ licence applications */
+
+#define PACK_LICENCES "{'format':'mez-licensepack/1','id':'pk-lic-test','jurisdiction_id':'pk','domain':'licensing'," \
+  "'title':'Test licences','as_of_date':'2025-07-01'," \
+  "'sources':[{'id':'regs','title':'Broker Regulations','url':'https://example.org/regs','date':'2018-01-01'}]," \
+  "'regulators':[{'id':'pk-test','name':'Test Commission','jurisdiction_id':'pk','source':'regs'}]," \
+  "'licence_types':[" \
+  "{'id':'pk-test:broker','name':'Broker','regulator':'pk-test','valid_from':'2025-01-01','source':'regs'," \
+  "'requirements':[" \
+  "{'id':'min-directors','description':'At least two directors','count':2,'source':'regs','source_detail':'reg. 5'}," \
+  "{'id':'min-capital','description':'Paid-up capital of Rs 35 million','amount':{'amount':'35000000'," \
+  "'currency':'PKR'},'source':'regs','source_detail':'reg. 6'}," \
+  "{'id':'later-rule','description':'Applies from 2026','valid_from':'2026-01-01','source':'regs'}]," \
+  "'fees':[{'id':'registration-online','fee_type':'registration','filing':'online','amount':{'amount':'5000'," \
+  "'currency':'PKR'},'source':'regs','source_detail':'Schedule 1'}]}," \
+  "{'id':'pk-test:old','name':'Old licence','regulator':'pk-test','valid_from':'2020-01-01','valid_to':'2024-01-01'," \
+  "'source':'regs','requirements':[{'id':'r','description':'x','source':'regs'}]}," \
+  "{'id':'pk-test:bare','name':'No requirements encoded','regulator':'pk-test','valid_from':'2020-01-01'," \
+  "'source':'regs'}]}"
+
+#define LICENCE_APP(type, subject, evidence) \
+    "{'action':{'type':'licence_application','date':'2025-09-01','jurisdiction':'pk-sifc','licence_type':'" type \
+    "'},'subject':" subject ",'evidence':{" evidence "}}"
+#define APPLICANT(capital) "{'id':'ent-1','name':'Acme Brokers (Pvt) Ltd','entity_class':'company'" capital "}"
+#define ATTEST(id, expires, obligations) \
+    "{'id':'" id "','issuer':'did:key:z','expires_at':'" expires "','obligations':[" obligations "]}"
+#define BOTH "'min-directors','min-capital'"
+
+static mez_tensor_index_t *licence_index(void)
+{
+    static const char *const packs[] = { PACK_LISTS, PACK_LICENCES };
+    return index_of(packs, 2);
+}
+
+/* The reason of a domain with this code and requirement, or NULL. */
+static const json_t *req_reason(const json_t *out, const char *code, const char *requirement)
+{
+    const json_t *reasons =
+        json_object_get(json_object_get(json_object_get(out, "domains"), "licensing"), "reasons"), *r;
+    size_t i;
+    json_array_foreach(reasons, i, r) {
+        if (!strcmp(sget(r, "code"), code) && sget(r, "requirement") && !strcmp(sget(r, "requirement"), requirement))
+            return r;
+    }
+    return NULL;
+}
+
+static void test_eval_licence_pending_without_evidence(void)
+{
+    mez_tensor_index_t *ix = licence_index();
+    mez_state_t decision;
+    json_t *out = evaluate(ix, LICENCE_APP("pk-test:broker", APPLICANT(""), ""), &decision);
+    const json_t *r, *fees;
+    CU_ASSERT_STRING_EQUAL(dstate(out, "licensing"), "pending");
+    CU_ASSERT_EQUAL(decision, MEZ_STATE_PENDING);
+    r = dreason(out, "licensing", "licence_type");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "rule"), "pk-lic-test/pk-test:broker");
+    CU_ASSERT_STRING_EQUAL(sget(r, "regulator"), "pk-test");
+    /* Every requirement in force is cited with its figure and source, and waits for its evidence. */
+    r = req_reason(out, "requirement_unevidenced", "min-directors");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "rule"), "pk-lic-test/pk-test:broker/min-directors");
+    CU_ASSERT_STRING_EQUAL(sget(r, "description"), "At least two directors");
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "count")), 2);
+    CU_ASSERT_STRING_EQUAL(sget(r, "source/id"), "regs");
+    CU_ASSERT_STRING_EQUAL(sget(r, "source_detail"), "reg. 5");
+    CU_ASSERT_STRING_EQUAL(sget(r, "valid_from"), "2025-01-01");
+    r = req_reason(out, "requirement_unevidenced", "min-capital");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "amount/amount"), "35000000");
+    CU_ASSERT_STRING_EQUAL(sget(r, "amount/currency"), "PKR");
+    CU_ASSERT_PTR_NULL(json_object_get(r, "count"));
+    /* Not yet in force on the date: not a requirement of this application. */
+    CU_ASSERT_PTR_NULL(req_reason(out, "requirement_unevidenced", "later-rule"));
+    fees = json_object_get(out, "fees");
+    CU_ASSERT_EQUAL_FATAL(json_array_size(fees), 1);
+    r = json_array_get(fees, 0);
+    CU_ASSERT_STRING_EQUAL(sget(r, "rule"), "pk-lic-test/pk-test:broker/registration-online");
+    CU_ASSERT_STRING_EQUAL(sget(r, "fee_type"), "registration");
+    CU_ASSERT_STRING_EQUAL(sget(r, "filing"), "online");
+    CU_ASSERT_STRING_EQUAL(sget(r, "amount/amount"), "5000");
+    CU_ASSERT_STRING_EQUAL(sget(r, "source/id"), "regs");
+    CU_ASSERT_STRING_EQUAL(sget(r, "source_detail"), "Schedule 1");
+    /* Other domains are as before. */
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "not_applicable");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "sanctions"), "compliant");
+    /* One requirement attested: the other is still pending. */
+    out = evaluate(ix, LICENCE_APP("pk-test:broker", APPLICANT(""),
+                                   "'licensing':{'attestations':[" ATTEST("a1", "2030-01-01T00:00:00Z", "'min-directors'")
+                                   "]}"), NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "licensing"), "pending");
+    CU_ASSERT_PTR_NOT_NULL(req_reason(out, "requirement_evidenced", "min-directors"));
+    CU_ASSERT_PTR_NOT_NULL(req_reason(out, "requirement_unevidenced", "min-capital"));
+    /* An attestation expired before the date evidences nothing, and fails the domain (the evidence rule). */
+    out = evaluate(ix, LICENCE_APP("pk-test:broker", APPLICANT(""),
+                                   "'licensing':{'attestations':[" ATTEST("a1", "2030-01-01T00:00:00Z", "'min-directors'")
+                                   "," ATTEST("a2", "2025-08-31T00:00:00Z", "'min-capital'") "]}"), NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "licensing"), "non_compliant");
+    CU_ASSERT_PTR_NOT_NULL(req_reason(out, "requirement_unevidenced", "min-capital"));
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "licensing", "attestation_expired"));
+    /* Evidence stated without attestations names no requirement. */
+    out = evaluate(ix, LICENCE_APP("pk-test:broker", APPLICANT(""), "'licensing':{'state':'compliant'}"), NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "licensing"), "pending");
+}
+
+static void test_eval_licence_compliant_and_capital(void)
+{
+    mez_tensor_index_t *ix = licence_index();
+    mez_state_t decision;
+    json_t *out;
+    const json_t *r;
+
+    out = evaluate(ix, LICENCE_APP("pk-test:broker", APPLICANT(",'capital':{'amount':'35000000','currency':'PKR'}"),
+                                   "'licensing':{'attestations':[" ATTEST("a1", "2030-01-01T00:00:00Z", BOTH) "]}"),
+                   &decision);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "licensing"), "compliant");
+    /* corporate, which no rule decides, still waits for its own evidence. */
+    CU_ASSERT_EQUAL(decision, MEZ_STATE_PENDING);
+    CU_ASSERT_PTR_NOT_NULL(req_reason(out, "requirement_evidenced", "min-directors"));
+    r = req_reason(out, "requirement_evidenced", "min-capital");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "capital/amount"), "35000000");
+    CU_ASSERT_PTR_NULL(json_object_get(r, "capital_not_compared"));
+
+    /* Below the minimum by the applicant's own figure: fails, whatever is attested. */
+    out = evaluate(ix, LICENCE_APP("pk-test:broker", APPLICANT(",'capital':{'amount':'34999999.99','currency':'PKR'}"),
+                                   "'licensing':{'attestations':[" ATTEST("a1", "2030-01-01T00:00:00Z", BOTH) "]}"),
+                   &decision);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "licensing"), "non_compliant");
+    CU_ASSERT_EQUAL(decision, MEZ_STATE_NON_COMPLIANT);
+    r = req_reason(out, "requirement_not_met", "min-capital");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "rule"), "pk-lic-test/pk-test:broker/min-capital");
+    CU_ASSERT_STRING_EQUAL(sget(r, "source_detail"), "reg. 6");
+    CU_ASSERT_PTR_NOT_NULL(req_reason(out, "requirement_evidenced", "min-directors"));
+
+    /* Another currency is not converted: not compared, so the attestation decides. */
+    out = evaluate(ix, LICENCE_APP("pk-test:broker", APPLICANT(",'capital':{'amount':'1','currency':'USD'}"),
+                                   "'licensing':{'attestations':[" ATTEST("a1", "2030-01-01T00:00:00Z", BOTH) "]}"),
+                   NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "licensing"), "compliant");
+    r = req_reason(out, "requirement_evidenced", "min-capital");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_PTR_NOT_NULL(json_object_get(r, "capital_not_compared"));
+}
+
+static void test_eval_licence_not_in_force_and_unknown(void)
+{
+    mez_tensor_index_t *ix = licence_index();
+    mez_problem_t pb = { 0 };
+    json_t *out = NULL;
+    const json_t *r;
+
+    out = evaluate(ix, LICENCE_APP("pk-test:old", APPLICANT(""),
+                                   "'licensing':{'attestations':[" ATTEST("a1", "2030-01-01T00:00:00Z", "'r'") "]}"),
+                   NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "licensing"), "non_compliant");
+    r = dreason(out, "licensing", "licence_type_not_in_force");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "valid_to"), "2024-01-01");
+    CU_ASSERT_PTR_NULL(dreason(out, "licensing", "requirement_evidenced"));
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(out, "fees")), 0);
+
+    /* No requirement encoded: the evidence decides, as for a domain no rule decides. */
+    out = evaluate(ix, LICENCE_APP("pk-test:bare", APPLICANT(""), ""), NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "licensing"), "pending");
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "licensing", "licence_type"));
+
+    CU_ASSERT_EQUAL(mez_tensor_evaluate(unit_pool(), ix, J(LICENCE_APP("pk-test:nope", APPLICANT(""), "")), NULL,
+                                        &out, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "tensor.unknown_licence_type");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/action/licence_type");
+    CU_ASSERT_PTR_NULL(out);
+    /* A Pakistani licence type is unknown in a jurisdiction its pack does not bind. */
+    pb = (mez_problem_t){ 0 };
+    CU_ASSERT_EQUAL(mez_tensor_evaluate(unit_pool(), ix,
+                                        J("{'action':{'type':'licence_application','date':'2025-09-01',"
+                                          "'jurisdiction':'pkx','licence_type':'pk-test:broker'},'subject':" SUBJECT "}"),
+                                        NULL, &out, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "tensor.unknown_jurisdiction");
+
+    /* No licence type named, or not a licence application: no fees member, as before. */
+    out = evaluate(ix, "{'action':{'type':'licence_application','date':'2025-09-01','jurisdiction':'pk'},"
+                       "'subject':" SUBJECT "}", NULL);
+    CU_ASSERT_PTR_NULL(json_object_get(out, "fees"));
+    CU_ASSERT_STRING_EQUAL(dstate(out, "licensing"), "pending");
+    CU_ASSERT_PTR_NULL(dreason(out, "licensing", "licence_type"));
+    out = evaluate(ix, "{'action':{'type':'entity_formation','date':'2025-09-01','jurisdiction':'pk'},"
+                       "'subject':" SUBJECT "}", NULL);
+    CU_ASSERT_PTR_NULL(json_object_get(out, "fees"));
+
+    /* capital is the applicant's alone. */
+    expect_action_problem("{'action':{'type':'entity_formation','date':'2025-09-01','jurisdiction':'pk'},"
+                          "'subject':" APPLICANT(",'capital':{'amount':'1','currency':'PKR'}") "}",
+                          "tensor.unknown_field", "/subject/capital");
+    expect_action_problem("{'action':{'type':'licence_application','date':'2025-09-01','jurisdiction':'pk'},"
+                          "'subject':" SUBJECT ",'counterparty':" APPLICANT(",'capital':{'amount':'1','currency':'PKR'}")
+                          "}", "tensor.unknown_field", "/counterparty/capital");
+    expect_action_problem(LICENCE_APP("pk-test:broker", APPLICANT(",'capital':{'amount':1,'currency':'PKR'}"), ""),
+                          "tensor.invalid_amount", "/subject/capital/amount");
+}
+
+static void expect_pack_problem(const char *pack, const char *code, const char *pointer);
+
 static void expect_pack_problem(const char *pack, const char *code, const char *pointer)
 {
     const json_t *doc = J(pack);
@@ -1712,12 +1917,35 @@ static void expect_pack_problem(const char *pack, const char *code, const char *
 #define TAXROW "'id':'t','tax':'cit','article':'3','taxpayer_class':'taxable_person','income_class':'taxable_income'," \
                "'valid_from':'2023-06-01','source':'s'"
 
+#define LHDR "'format':'mez-licensepack/1','id':'l','jurisdiction_id':'pk','domain':'licensing','sources':[{'id':'s'}]"
+#define LTYPE "'id':'pk-x:y','regulator':'pk-x','valid_from':'2025-01-01','source':'s'"
+
 static void test_index_bad_packs(void)
 {
     const json_t *two[2];
     mez_tensor_index_t *ix;
     mez_problem_t pb = { 0 };
     expect_pack_problem("[]", "tensor.pack.invalid", "");
+    /* Licence types: the requirements and fees the evaluator cites. */
+    expect_pack_problem("{" LHDR ",'licence_types':[{" LTYPE ",'requirements':[{'id':'r','description':'d','count':2,"
+                        "'amount':{'amount':'1','currency':'PKR'},'source':'s'}]}]}", "tensor.pack.invalid_field",
+                        "/licence_types/0/requirements/0");
+    expect_pack_problem("{" LHDR ",'licence_types':[{" LTYPE ",'requirements':[{'id':'r','description':'d','source':'s'},"
+                        "{'id':'r','description':'e','source':'s'}]}]}", "tensor.pack.duplicate_id",
+                        "/licence_types/0/requirements/1/id");
+    expect_pack_problem("{" LHDR ",'licence_types':[{" LTYPE ",'requirements':[{'id':'r','description':'d'}]}]}",
+                        "tensor.pack.missing_field", "/licence_types/0/requirements/0/source");
+    expect_pack_problem("{" LHDR ",'licence_types':[{" LTYPE ",'requirements':[{'id':'r','description':'d','count':0,"
+                        "'source':'s'}]}]}", "tensor.pack.invalid_field", "/licence_types/0/requirements/0/count");
+    expect_pack_problem("{" LHDR ",'licence_types':[{" LTYPE ",'requirements':[{'id':'r','description':'d',"
+                        "'amount':{'amount':100,'currency':'PKR'},'source':'s'}]}]}", "tensor.pack.invalid_amount",
+                        "/licence_types/0/requirements/0/amount/amount");
+    expect_pack_problem("{" LHDR ",'licence_types':[{" LTYPE ",'fees':[{'id':'f','source':'s'}]}]}",
+                        "tensor.pack.missing_field", "/licence_types/0/fees/0/amount");
+    expect_pack_problem("{" LHDR ",'licence_types':[{" LTYPE "},{" LTYPE "}]}", "tensor.pack.duplicate_id",
+                        "/licence_types/1/id");
+    expect_pack_problem("{" LHDR ",'licence_types':[{'id':'pk-x:y','source':'s'}]}", "tensor.pack.missing_field",
+                        "/licence_types/0/valid_from");
     expect_pack_problem("{'format':'mez-regpack/2','id':'p','jurisdiction_id':'pk','domain':'tax'}",
                         "tensor.pack.unknown_format", "/format");
     expect_pack_problem("{'format':'mez-regpack/1','id':'p','jurisdiction_id':'pk','domain':'Tax'}",
@@ -1943,6 +2171,9 @@ void unit_register_tensor(void)
     CU_add_test(s, "eval: aml thresholds and evidence", test_eval_aml_thresholds_and_evidence);
     CU_add_test(s, "eval: deterministic and committed", test_eval_deterministic_and_committed);
     CU_add_test(s, "eval: jurisdictions and zone options", test_eval_jurisdictions_and_options);
+    CU_add_test(s, "eval: licence application pending without evidence", test_eval_licence_pending_without_evidence);
+    CU_add_test(s, "eval: licence application compliant, capital", test_eval_licence_compliant_and_capital);
+    CU_add_test(s, "eval: licence type not in force or unknown", test_eval_licence_not_in_force_and_unknown);
     CU_add_test(s, "index: bad packs", test_index_bad_packs);
     CU_add_test(s, "index: large pack", test_index_large_pack);
     CU_add_test(s, "eval: threads share one index", test_eval_threads_share_index);

@@ -177,7 +177,9 @@ const char *mez_tensor_decimal_format(apr_pool_t *p, const mez_tensor_decimal_t 
  *                                           need it: their band limits are on a figure for the whole tax year
  *                                           (the year's taxable salary, the year's gross rent), which a payment
  *                                           is not unless the caller says so
- *     "licence_type": "pk-secp:...",        licence_application only, optional
+ *     "licence_type": "pk-secp:...",        licence_application only, optional: the id of a licence type of a
+ *                                           loaded licensepack ("<regulator>:<slug>"); the licensing domain is
+ *                                           then decided by its requirements (see mez_tensor_evaluate)
  *     "destination_jurisdiction": "ae-adgm", cross_border_transfer only, optional
  *     "income": [ {"income_class": "taxable_income", "amount": "1000000", "currency": "AED"} ],
  *                                           tax_assessment only, required, non-empty: the subject's income for
@@ -206,8 +208,13 @@ const char *mez_tensor_decimal_format(apr_pool_t *p, const mez_tensor_decimal_t 
  *                                           row applies when its taxpayer_class is one of them (or "any") and
  *                                           none is in its excludes; a declared class is a claim, so a row that
  *                                           has conditions also needs their evidence (below)
+ *     "capital": {"amount": "250000000", "currency": "PKR"}
+ *                                           licence_application (subject only): optional, the applicant's paid-up
+ *                                           capital as it states it, compared with the minimum amounts of the
+ *                                           licence type's requirements (a figure below one fails it)
  *   },
- *   "counterparty": { same shape },         optional; for a payment, the payee; never taxpayer_classes
+ *   "counterparty": { same shape },         optional; for a payment, the payee; never taxpayer_classes or
+ *                                           capital
  *   "evidence": {                           optional
  *     "<domain>": {
  *       "state": "<state>",                 optional
@@ -218,7 +225,8 @@ const char *mez_tensor_decimal_format(apr_pool_t *p, const mez_tensor_decimal_t 
  *                                           rows of a pack's obligations section the attestation evidences: a
  *                                           tax_rates row's conditions hold when each is named by an attestation
  *                                           under the evidence of the row's pack's domain that has not expired
- *                                           at the end of the action's date
+ *                                           at the end of the action's date; under licensing, they name
+ *                                           the requirement ids of the licence applied for (min-directors)
  *     }
  *   }
  * }
@@ -228,7 +236,8 @@ const char *mez_tensor_decimal_format(apr_pool_t *p, const mez_tensor_decimal_t 
  * tensor.invalid_field (wrong JSON type), tensor.unknown_action_type, tensor.invalid_date,
  * tensor.invalid_amount, tensor.invalid_currency, tensor.invalid_jurisdiction, tensor.invalid_value
  * (entity_class, filer_status, tax, a slug, a class or income class given twice, a tax period ending before it
- * starts), tensor.unknown_domain, tensor.unknown_state. */
+ * starts), tensor.unknown_domain, tensor.unknown_state. Whether licence_type names a loaded licence type is
+ * checked by the evaluation (it needs the index): tensor.unknown_licence_type. */
 typedef enum mez_action_type_t {
     MEZ_ACTION_PAYMENT,
     MEZ_ACTION_ENTITY_FORMATION,
@@ -263,6 +272,14 @@ typedef enum mez_filer_status_t {
 const char *mez_entity_class_name(mez_entity_class_t c);
 const char *mez_filer_status_name(mez_filer_status_t s);
 
+/* A sum of money the action states: an income item (with its class) or a named figure. */
+typedef struct mez_tensor_money_t {
+    const char *name;         /* income_class, or the figure's name */
+    const char *amount_text;  /* as written */
+    mez_tensor_decimal_t amount;
+    const char *currency;
+} mez_tensor_money_t;
+
 typedef struct mez_tensor_party_t {
     const char *id;
     const char *name;
@@ -270,6 +287,8 @@ typedef struct mez_tensor_party_t {
     mez_filer_status_t filer_status;
     const char *const *taxpayer_classes;   /* declared classes (tax_assessment subject); NULL when absent */
     size_t n_taxpayer_classes;
+    int has_capital;                       /* licence_application subject: capital was given */
+    mez_tensor_money_t capital;            /* name NULL */
 } mez_tensor_party_t;
 
 typedef struct mez_tensor_attestation_t {
@@ -288,14 +307,6 @@ typedef struct mez_tensor_evidence_t {
     const mez_tensor_attestation_t *attestations;
     size_t n_attestations;
 } mez_tensor_evidence_t;
-
-/* A sum of money the action states: an income item (with its class) or a named figure. */
-typedef struct mez_tensor_money_t {
-    const char *name;         /* income_class, or the figure's name */
-    const char *amount_text;  /* as written */
-    mez_tensor_decimal_t amount;
-    const char *currency;
-} mez_tensor_money_t;
 
 typedef struct mez_tensor_action_t {
     mez_action_type_t type;
@@ -385,7 +396,8 @@ typedef struct mez_tensor_index_t mez_tensor_index_t;
  * tensor.pack.unknown_format, tensor.pack.missing_field, tensor.pack.invalid_field,
  * tensor.pack.duplicate_id, tensor.pack.unknown_source, tensor.pack.invalid_date, tensor.pack.invalid_amount,
  * tensor.pack.invalid_rate, tensor.pack.unknown_obligation (a tax rate's condition that is not an obligation of
- * its pack), tensor.unknown_domain.
+ * its pack), tensor.unknown_domain. Licensepacks' licence_types are indexed by id (a requirement's id is unique
+ * in its licence type; the type's id in its pack).
  *
  * Progressive tables. Withholding rows of one pack with the same section, payment type and payee class form a
  * table when any of them has base_amount; each row is a band. The band for an amount is the row in force (and,
@@ -443,8 +455,23 @@ typedef struct mez_tensor_eval_options_t {
  * of more than one taxpayer class (or pack) for one item are not ranked ("ambiguous_tax_rates",
  * "conflicting_tax_rates"). Each item taxed gives "income_tax_assessed" with its total; the tax domain is
  * compliant, or exempt when every row is an exemption; an item no row applies to leaves it undecided.
- * Problems: those of
- * mez_tensor_action_parse, and tensor.unknown_jurisdiction when no loaded pack covers the jurisdiction.
+ *
+ * A licence application naming a licence_type is decided, in the licensing domain, by the licence types of that
+ * id in the loaded licensepacks that bind the jurisdiction (looked up by id, so the cost does not grow with the
+ * packs). Not in force on the date: non_compliant "licence_type_not_in_force". Otherwise "licence_type" cites
+ * it, and every requirement in force on the date is a reason citing "<pack>/<licence type>/<requirement id>"
+ * with its description, count or amount (a minimum), source and source_detail:
+ * "requirement_not_met" (non_compliant) when subject.capital is in the requirement's currency and below its
+ * amount; "requirement_evidenced" when an attestation under the licensing evidence, unexpired at the end of the
+ * date, names the requirement id in its obligations; "requirement_unevidenced" (pending) otherwise. Stated
+ * capital at or above a minimum is still only a claim, so it needs its attestation too. With every requirement
+ * evidenced the domain is compliant (the evidence rule above still applies: an expired attestation fails it); a
+ * type with no requirement in force is left to the evidence, as a domain no rule decides. The result then has "fees": [ {"licence_type", "id", "rule", "fee_type",
+ * "filing", "amount" {amount | amount_minor, currency}, "description", "source", "source_detail"} ] (empty when
+ * the type states none); other actions have no fees member.
+ * Problems: those of mez_tensor_action_parse, tensor.unknown_jurisdiction when no loaded pack covers the
+ * jurisdiction, and tensor.unknown_licence_type (at /action/licence_type) when no loaded licensepack binding the
+ * jurisdiction has the licence type.
  * decision (optional) receives the decision. */
 mez_status_t mez_tensor_evaluate(apr_pool_t *p, const mez_tensor_index_t *ix, const json_t *action_doc,
                                  const mez_tensor_eval_options_t *opts, json_t **result, mez_state_t *decision,
