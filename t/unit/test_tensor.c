@@ -156,6 +156,28 @@ static void test_commitment_vectors(void)
     CU_ASSERT_EQUAL(n, 4);
 }
 
+/* The commitment writes its canonical bytes directly; they must equal RFC 8785 of the payload for any cells. */
+static void test_commitment_direct_bytes_match_the_payload(void)
+{
+    mez_problem_t pb = { 0 };
+    unsigned seed = 12345;
+    for (int round = 0; round < 200; round++) {
+        mez_tensor_cells_t cells;
+        mez_digest_t direct, via_json;
+        mez_tensor_cells_clear(&cells);
+        for (unsigned d = 0; d < MEZ_DOMAIN_COUNT; d++) {
+            seed = seed * 1103515245u + 12345u;
+            if ((seed >> 16) % 3)
+                mez_tensor_cells_set(&cells, (mez_domain_t)d, (mez_state_t)((seed >> 8) % 5));
+        }
+        CU_ASSERT_EQUAL_FATAL(mez_tensor_commitment(unit_pool(), round % 2 ? "pk-sifc" : "AE.adgm_1", &cells, &direct,
+                                                    &pb), MEZ_OK);
+        CU_ASSERT_EQUAL_FATAL(mez_digest_json(unit_pool(), mez_tensor_commitment_payload(unit_pool(),
+                              round % 2 ? "pk-sifc" : "AE.adgm_1", &cells), &via_json, &pb), MEZ_OK);
+        CU_ASSERT_TRUE(mez_digest_equal(&direct, &via_json));
+    }
+}
+
 static void test_commitment_helpers(void)
 {
     mez_problem_t pb = { 0 };
@@ -2146,6 +2168,7 @@ void unit_register_tensor(void)
     CU_add_test(s, "states: lattice, fold, passing", test_state_lattice);
     CU_add_test(s, "commitment: anchor vectors", test_commitment_vectors);
     CU_add_test(s, "commitment: helpers and bad input", test_commitment_helpers);
+    CU_add_test(s, "commitment bytes written directly equal RFC 8785 of the payload", test_commitment_direct_bytes_match_the_payload);
     CU_add_test(s, "commitment: MCF basic vector is JCS", test_mcf_basic_vector_is_jcs);
     CU_add_test(s, "merkle: RFC 9162, not the reference padding", test_merkle_rfc9162_not_reference_padding);
     CU_add_test(s, "values: dates", test_dates);
