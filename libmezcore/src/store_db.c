@@ -172,59 +172,26 @@ mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *s
     return MEZ_OK;
 }
 
-mez_status_t mez_db_query_value(apr_pool_t *p, mez_db_t *db, const char **out, const char *sql,
-                                mez_problem_t *pb, ...)
+/* The first row's first ncols columns (copied into p; NULL for SQL NULL). Sequential results are read to the end
+ * either way: apr_dbd leaves the connection busy (pgsql) or a read lock held (sqlite3) otherwise. */
+static mez_status_t query_row_v(apr_pool_t *p, mez_db_t *db, const char **cols, int ncols, int *found,
+                                const char *sql, mez_problem_t *pb, va_list ap)
 {
     const char *args[MEZ_DB_MAX_ARGS];
     apr_dbd_prepared_t *stmt = NULL;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    va_list ap;
-    int n, rv;
-    mez_status_t st;
-
-    *out = NULL;
-    va_start(ap, pb);
-    st = prepare_args(p, db, sql, ap, &stmt, args, &n, pb);
-    va_end(ap);
-    if (st != MEZ_OK)
-        return st;
-    rv = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, 0, n, args);
-    if (rv)
-        return db_fail(p, db, rv, "query", pb);
-    /* Sequential results must be read to the end, or the connection stays busy. */
-    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-        if (!*out) {
-            const char *v = apr_dbd_get_entry(db->driver, row, 0);
-            *out = apr_pstrdup(p, v ? v : "");
-        }
-    }
-    return MEZ_OK;
-}
-
-mez_status_t mez_db_query_row(apr_pool_t *p, mez_db_t *db, const char **cols, int ncols, int *found,
-                              const char *sql, mez_problem_t *pb, ...)
-{
-    const char *args[MEZ_DB_MAX_ARGS];
-    apr_dbd_prepared_t *stmt = NULL;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    va_list ap;
     int n, rv;
     mez_status_t st;
 
     *found = 0;
     for (int i = 0; i < ncols; i++)
         cols[i] = NULL;
-    va_start(ap, pb);
-    st = prepare_args(p, db, sql, ap, &stmt, args, &n, pb);
-    va_end(ap);
-    if (st != MEZ_OK)
+    if ((st = prepare_args(p, db, sql, ap, &stmt, args, &n, pb)) != MEZ_OK)
         return st;
     rv = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, 0, n, args);
     if (rv)
         return db_fail(p, db, rv, "query", pb);
-    /* Sequential results are drained to the end either way (see mez_db_query_value). */
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
         if (*found)
             continue;
@@ -235,6 +202,32 @@ mez_status_t mez_db_query_row(apr_pool_t *p, mez_db_t *db, const char **cols, in
         }
     }
     return MEZ_OK;
+}
+
+mez_status_t mez_db_query_value(apr_pool_t *p, mez_db_t *db, const char **out, const char *sql,
+                                mez_problem_t *pb, ...)
+{
+    va_list ap;
+    int found;
+    mez_status_t st;
+    va_start(ap, pb);
+    st = query_row_v(p, db, out, 1, &found, sql, pb, ap);
+    va_end(ap);
+    /* A row whose value is SQL NULL reads as "", so callers can tell it from no row at all. */
+    if (st == MEZ_OK && found && !*out)
+        *out = "";
+    return st;
+}
+
+mez_status_t mez_db_query_row(apr_pool_t *p, mez_db_t *db, const char **cols, int ncols, int *found,
+                              const char *sql, mez_problem_t *pb, ...)
+{
+    va_list ap;
+    mez_status_t st;
+    va_start(ap, pb);
+    st = query_row_v(p, db, cols, ncols, found, sql, pb, ap);
+    va_end(ap);
+    return st;
 }
 
 static apr_status_t tx_cleanup(void *data)
