@@ -29,6 +29,7 @@ static void usage(FILE *out)
         "  tensor eval --pack P.yaml ... ACTION.json|-   evaluate an action against packs (exit 0 if it passes)\n"
         "  tensor commitment --jurisdiction J STATES.json   the tensor commitment of domain states\n"
         "  sanctions import-un --jurisdiction J --out F.yaml UN.xml   the UN consolidated list as a regpack\n"
+        "  token create|list|revoke --driver D --params P ...   bearer API tokens (printed once, stored hashed)\n"
         "  manifold route --graph G.json --from A --to B --value-usd N   cheapest corridor route\n"
         "  version                     print the version\n"
         "\n"
@@ -70,6 +71,7 @@ int main(int argc, const char *const *argv)
     else if (!strcmp(cmd, "digest")) rc = mez_cmd_digest(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "vc")) rc = mez_cmd_vc(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "db")) rc = mez_cmd_db(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "token")) rc = mez_cmd_token(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "tensor")) rc = mez_cmd_tensor(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "manifold")) rc = mez_cmd_manifold(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "pack")) rc = mez_cmd_pack(p, argc - 1, argv + 1);

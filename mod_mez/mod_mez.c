@@ -112,6 +112,7 @@ static void register_hooks(apr_pool_t *p)
     APR_OPTIONAL_HOOK(dbd, post_connect, dbd_post_connect, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(handler, NULL, NULL, APR_HOOK_MIDDLE);
+    mez_auth_register_hooks(p);
 }
 
 module AP_MODULE_DECLARE_DATA mez_module = {

@@ -81,6 +81,9 @@ int mez_post_manifold_route(request_rec *r, mez_srv_conf_t *sc);
 /* mod_mez_api.c: the mez-api handler */
 int mez_api_handler(request_rec *r);
 
+/* mod_mez_auth.c: AuthType mez, Require mez-role, and problem+json for their 401/403 answers. */
+void mez_auth_register_hooks(apr_pool_t *p);
+
 /* A database connection from mod_dbd's pool for this request (NULL when none can be had). */
 mez_db_t *mez_request_db(request_rec *r);
 

@@ -29,6 +29,7 @@ void unit_register_tensor(void);
 void unit_register_manifold(void);
 void unit_register_zone(void);
 void unit_register_sanctions(void);
+void unit_register_token(void);
 
 /* Adds a suite whose tests each get a fresh unit_pool(). */
 CU_pSuite unit_suite(const char *name);

@@ -123,6 +123,7 @@ int main(int argc, char **argv)
     unit_register_manifold();
     unit_register_zone();
     unit_register_sanctions();
+    unit_register_token();
 
     CU_basic_set_mode(argc > 1 && !strcmp(argv[1], "-v") ? CU_BRM_VERBOSE : CU_BRM_NORMAL);
     CU_basic_run_tests();

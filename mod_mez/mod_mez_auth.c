@@ -1,0 +1,188 @@
+/* mod_mez_auth.c: `AuthType mez` (bearer API tokens, checked in check_authn against the zone's database through
+ * mod_dbd) and the authz provider `Require mez-role ROLE...`, both usable in ordinary httpd configuration.
+ *
+ * Refusals are problem+json. httpd renders 401/403 itself (ap_die -> ap_send_error_response, HTML), and the
+ * 403 for a wrong role is not even ours to choose: mod_authz_core answers 401 to any denial after
+ * authentication. So the refusing code records its problem in the request's module config and returns the
+ * status; an error filter, added only to error responses of requests that carry such a problem, replaces
+ * httpd's HTML with the problem and its status. This needs no ErrorDocument in the operator's configuration
+ * and keeps the handler unaware of authentication. */
+#include <string.h>
+#include <strings.h>
+#include <apr_strings.h>
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_filter.h"
+#include "ap_provider.h"
+#include "mod_auth.h"
+#include "mez/json.h"
+#include "mez/token.h"
+#include "mod_mez.h"
+
+APLOG_USE_MODULE(mez);
+
+#define AUTH_TYPE "mez"
+#define PROBLEM_FILTER "MEZ_AUTH_PROBLEM"
+
+/* Remembers pb for the error filter and answers its status. */
+static int refuse(request_rec *r, const mez_problem_t *pb)
+{
+    mez_problem_t *keep = apr_pmemdup(r->pool, pb, sizeof(*pb));
+    ap_set_module_config(r->request_config, &mez_module, keep);
+    apr_table_setn(r->notes, "mez-problem", keep->code ? keep->code : "internal");
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "refused (%s): %s", keep->code, keep->detail);
+    if (keep->status == HTTP_UNAUTHORIZED) {
+        /* RFC 6750 §3: say which scheme is wanted and, for a presented token, why it was refused. */
+        const char *zone = mez_srv_conf(r->server)->zone_id;
+        const char *v = apr_psprintf(r->pool, "Bearer realm=\"%s\"%s", zone ? zone : "mez",
+                                     strcmp(keep->code, "auth.missing_token") ? ", error=\"invalid_token\"" : "");
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate", v);
+    }
+    return keep->status;
+}
+
+static int check_authn(request_rec *r)
+{
+    const char *type = ap_auth_type(r), *hdr, *token;
+    mez_srv_conf_t *sc;
+    mez_problem_t pb = { 0 };
+    mez_token_info_t *info;
+    mez_db_t *db;
+
+    if (!type || strcasecmp(type, AUTH_TYPE))
+        return DECLINED;
+    sc = mez_srv_conf(r->server);
+    if (!sc->zone_id) {
+        mez_problem(&pb, r->pool, MEZ_EINTERNAL, 500, "auth.no_zone", NULL,
+                    "AuthType mez is used where no MezZone is configured");
+        return refuse(r, &pb);
+    }
+    hdr = apr_table_get(r->headers_in, "Authorization");
+    if (!hdr || !*hdr) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 401, "auth.missing_token", NULL,
+                    "this route needs an Authorization: Bearer token");
+        return refuse(r, &pb);
+    }
+    if (strncasecmp(hdr, "Bearer ", 7)) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 401, "auth.invalid_token", NULL,
+                    "the Authorization header is not a Bearer token");
+        return refuse(r, &pb);
+    }
+    for (token = hdr + 7; *token == ' '; token++)
+        ;
+    if (!(db = mez_request_db(r))) {
+        mez_problem(&pb, r->pool, MEZ_EIO, 503, "db.unavailable", NULL, "no database connection to check the token");
+        return refuse(r, &pb);
+    }
+    if (mez_token_lookup(r->pool, db, sc->zone_id, token, &info, &pb) != MEZ_OK)
+        return refuse(r, &pb);
+    r->user = apr_pstrdup(r->pool, info->id);
+    r->ap_auth_type = (char *)AUTH_TYPE;
+    apr_table_setn(r->notes, "mez-role", info->role);
+    if (info->entity_id)
+        apr_table_setn(r->notes, "mez-entity", info->entity_id);
+    return OK;
+}
+
+/* authz_core also calls this when a Require denies an authenticated user; answer as RFC 6750 asks. */
+static int note_auth_failure(request_rec *r, const char *type)
+{
+    if (!type || strcasecmp(type, AUTH_TYPE))
+        return DECLINED;
+    if (!apr_table_get(r->err_headers_out, "WWW-Authenticate"))
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer");
+    return OK;
+}
+
+/* Role names are checked when the configuration is read, so a typo stops httpd instead of locking everyone out. */
+static const char *role_parse(cmd_parms *cmd, const char *args, const void **parsed)
+{
+    const char *line = args, *w;
+    int n = 0;
+    while (*(w = ap_getword_conf(cmd->temp_pool, &line))) {
+        if (!mez_token_role_valid(w))
+            return apr_psprintf(cmd->pool, "Require mez-role: '%s' is not one of operator, regulator, entity, "
+                                "watcher", w);
+        n++;
+    }
+    if (!n)
+        return "Require mez-role needs at least one role";
+    *parsed = apr_pstrdup(cmd->pool, args);
+    return NULL;
+}
+
+static authz_status role_check(request_rec *r, const char *require_args, const void *parsed)
+{
+    const char *line = parsed ? parsed : require_args, *role, *w;
+    mez_problem_t pb = { 0 };
+    if (!r->user)
+        return AUTHZ_DENIED_NO_USER;
+    /* Only a user that AuthType mez authenticated has a role; anyone else (Basic, ...) simply has none. */
+    if (!(role = apr_table_get(r->notes, "mez-role")))
+        return AUTHZ_DENIED;
+    while (*(w = ap_getword_conf(r->pool, &line)))
+        if (!strcmp(w, role))
+            return AUTHZ_GRANTED;
+    mez_problem(&pb, r->pool, MEZ_EINVAL, 403, "auth.forbidden_role", NULL,
+                "role %s may not use this route (allowed: %s)", role, parsed ? (const char *)parsed : require_args);
+    refuse(r, &pb);
+    return AUTHZ_DENIED;
+}
+
+static const authz_provider role_provider = { role_check, role_parse };
+
+static void insert_error_filter(request_rec *r)
+{
+    const mez_problem_t *pb = ap_get_module_config(r->request_config, &mez_module);
+    /* A 403 problem arrives as 401: authz_core's answer to any denial after authentication (see top). A problem
+     * whose status matches nothing here belongs to a refusal that did not decide the answer: leave it be. */
+    if (pb && (r->status == pb->status || (pb->status == HTTP_FORBIDDEN && r->status == HTTP_UNAUTHORIZED)))
+        ap_add_output_filter(PROBLEM_FILTER, (void *)pb, r, r->connection);
+}
+
+/* Replaces httpd's HTML error page by the problem. Status and headers are set on the first call, before anything
+ * reaches the HTTP header filter; httpd's body is dropped and the problem is put in front of EOS. */
+static apr_status_t problem_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    const mez_problem_t *pb = f->ctx;
+    apr_bucket *b, *next;
+
+    if (pb->status != r->status) {
+        r->status = pb->status;
+        r->status_line = NULL;
+        if (pb->status != HTTP_UNAUTHORIZED)
+            apr_table_unset(r->headers_out, "WWW-Authenticate");
+    }
+    ap_set_content_type(r, "application/problem+json");
+    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb); b = next) {
+        next = APR_BUCKET_NEXT(b);
+        if (APR_BUCKET_IS_EOS(b)) {
+            json_t *doc = mez_json_pool_own(r->pool, mez_problem_to_json(pb));
+            const char *text = apr_pstrcat(r->pool, mez_json_dump(r->pool, doc, 0), "\n", NULL);
+            APR_BUCKET_INSERT_BEFORE(b, apr_bucket_pool_create(text, strlen(text), r->pool,
+                                                                 f->c->bucket_alloc));
+            ap_remove_output_filter(f);
+            break;
+        }
+        if (!APR_BUCKET_IS_METADATA(b))
+            apr_bucket_delete(b);
+    }
+    if (APR_BRIGADE_EMPTY(bb))
+        return APR_SUCCESS;
+    return ap_pass_brigade(f->next, bb);
+}
+
+void mez_auth_register_hooks(apr_pool_t *p)
+{
+    ap_hook_check_authn(check_authn, NULL, NULL, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_note_auth_failure(note_auth_failure, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "mez-role", AUTHZ_PROVIDER_VERSION, &role_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_insert_error_filter(insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_register_output_filter(PROBLEM_FILTER, problem_filter, NULL, AP_FTYPE_CONTENT_SET);
+}

@@ -1,0 +1,156 @@
+/* test_token.c: CUnit suite for bearer API tokens: create, lookup (expiry, revocation, zone), list, and that
+ * only hashes reach the database. SQLite through apr_dbd; PostgreSQL is covered by t/test_auth.py. */
+#include <stdlib.h>
+#include <string.h>
+#include <apr_dbd.h>
+#include <apr_strings.h>
+#include "mez/store.h"
+#include "mez/token.h"
+#include "unit.h"
+
+static mez_db_t *fresh_db(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = NULL;
+    const char *dir = unit_tmpdir(), *sql = getenv("MEZ_SQL_SOURCE");
+    int from, to;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    CU_ASSERT_EQUAL_FATAL(mez_db_open(unit_pool(), "sqlite3", apr_pstrcat(unit_pool(), dir, "/t.sqlite", NULL),
+                                      &db, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_db_migrate(unit_pool(), db, sql && *sql ? sql : "sql", &from, &to, &pb), MEZ_OK);
+    return db;
+}
+
+static const char *make(mez_db_t *db, const char *zone, const char *role, const char *entity, const char *expires,
+                        mez_token_info_t **info)
+{
+    mez_problem_t pb = { 0 };
+    const char *secret = NULL;
+    CU_ASSERT_EQUAL_FATAL(mez_token_create(unit_pool(), db, zone, role, entity, expires, &secret, info, &pb), MEZ_OK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(secret);
+    return secret;
+}
+
+static const char *lookup_code(mez_db_t *db, const char *zone, const char *secret)
+{
+    mez_problem_t pb = { 0 };
+    mez_token_info_t *info = NULL;
+    if (mez_token_lookup(unit_pool(), db, zone, secret, &info, &pb) == MEZ_OK)
+        return "ok";
+    CU_ASSERT_EQUAL(pb.status, 401);
+    return pb.code;
+}
+
+static void test_create_and_lookup(void)
+{
+    mez_db_t *db = fresh_db();
+    mez_token_info_t *made = NULL, *got = NULL;
+    mez_problem_t pb = { 0 };
+    const char *secret = make(db, "z1", "operator", NULL, NULL, &made), *other;
+    /* mez_ + 43 base64url characters: 256 bits, no padding. */
+    CU_ASSERT_EQUAL(strlen(secret), 4 + 43);
+    CU_ASSERT_EQUAL(strncmp(secret, "mez_", 4), 0);
+    CU_ASSERT_EQUAL(strspn(secret + 4, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), 43);
+    CU_ASSERT_EQUAL(mez_token_lookup(unit_pool(), db, "z1", secret, &got, &pb), MEZ_OK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+    CU_ASSERT_STRING_EQUAL(got->id, made->id);
+    CU_ASSERT_STRING_EQUAL(got->role, "operator");
+    CU_ASSERT_PTR_NULL(got->entity_id);
+    other = make(db, "z1", "entity", "ent-1", NULL, &made);
+    CU_ASSERT_STRING_NOT_EQUAL(other, secret);
+    CU_ASSERT_EQUAL(mez_token_lookup(unit_pool(), db, "z1", other, &got, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(got->entity_id, "ent-1");
+}
+
+static void test_bad_tokens(void)
+{
+    mez_db_t *db = fresh_db();
+    const char *secret = make(db, "z1", "watcher", NULL, NULL, NULL);
+    char *flipped = apr_pstrdup(unit_pool(), secret);
+    flipped[10] = flipped[10] == 'A' ? 'B' : 'A';
+    CU_ASSERT_STRING_EQUAL(lookup_code(db, "z1", flipped), "auth.invalid_token");
+    CU_ASSERT_STRING_EQUAL(lookup_code(db, "z1", "Bearer"), "auth.invalid_token");
+    CU_ASSERT_STRING_EQUAL(lookup_code(db, "z1", ""), "auth.invalid_token");
+    /* Another zone's token reads as unknown. */
+    CU_ASSERT_STRING_EQUAL(lookup_code(db, "z2", secret), "auth.invalid_token");
+}
+
+static void test_expiry(void)
+{
+    mez_db_t *db = fresh_db();
+    CU_ASSERT_STRING_EQUAL(lookup_code(db, "z1", make(db, "z1", "operator", NULL, "2000-01-01T00:00:00Z", NULL)),
+                           "auth.expired_token");
+    CU_ASSERT_STRING_EQUAL(lookup_code(db, "z1", make(db, "z1", "operator", NULL, "2999-01-01T00:00:00Z", NULL)),
+                           "ok");
+}
+
+static void test_revoke_and_list(void)
+{
+    mez_db_t *db = fresh_db();
+    mez_problem_t pb = { 0 };
+    mez_token_info_t *info = NULL;
+    apr_array_header_t *a = NULL;
+    const char *secret = make(db, "z1", "regulator", NULL, NULL, &info);
+    make(db, "z2", "operator", NULL, "2000-01-01T00:00:00Z", NULL);
+    CU_ASSERT_EQUAL(mez_token_revoke(unit_pool(), db, info->id, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(lookup_code(db, "z1", secret), "auth.revoked_token");
+    CU_ASSERT_EQUAL(mez_token_revoke(unit_pool(), db, info->id, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_token_revoke(unit_pool(), db, "nope", &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "token.not_found");
+    CU_ASSERT_EQUAL(mez_token_list(unit_pool(), db, NULL, &a, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(a->nelts, 2);
+    CU_ASSERT_EQUAL(mez_token_list(unit_pool(), db, "z2", &a, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(a->nelts, 1);
+    CU_ASSERT_STRING_EQUAL(mez_token_status(unit_pool(), APR_ARRAY_IDX(a, 0, mez_token_info_t *)), "expired");
+    CU_ASSERT_EQUAL(mez_token_list(unit_pool(), db, "z1", &a, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(mez_token_status(unit_pool(), APR_ARRAY_IDX(a, 0, mez_token_info_t *)), "revoked");
+}
+
+static void test_create_refusals(void)
+{
+    mez_db_t *db = fresh_db();
+    mez_problem_t pb = { 0 };
+    const char *s = NULL;
+    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "admin", NULL, NULL, &s, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "token.invalid_role");
+    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "entity", NULL, NULL, &s, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "token.entity_scope");
+    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", "e", NULL, &s, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, "2030-01-01", &s, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "token.invalid_expiry");
+    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, "2030-13-01T00:00:00Z", &s, NULL, &pb),
+                    MEZ_EINVAL);
+    CU_ASSERT_PTR_NULL(s);
+}
+
+/* Every column of every row, as text: the secret (and its base64url body) must appear in none of them. */
+static void test_only_hashes_stored(void)
+{
+    mez_db_t *db = fresh_db();
+    const char *secret = make(db, "z1", "entity", "ent-9", "2999-01-01T00:00:00Z", NULL);
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int rows = 0, ncols;
+    CU_ASSERT_EQUAL_FATAL(apr_dbd_select(db->driver, unit_pool(), db->handle, &res, "SELECT * FROM mez_token", 0), 0);
+    ncols = apr_dbd_num_cols(db->driver, res);
+    CU_ASSERT(ncols >= 8);
+    while (apr_dbd_get_row(db->driver, unit_pool(), res, &row, -1) == 0) {
+        rows++;
+        for (int i = 0; i < ncols; i++) {
+            const char *v = apr_dbd_get_entry(db->driver, row, i);
+            CU_ASSERT(!v || (!strstr(v, secret) && !strstr(v, secret + 4)));
+        }
+    }
+    CU_ASSERT_EQUAL(rows, 1);
+}
+
+void unit_register_token(void)
+{
+    CU_pSuite s = unit_suite("token");
+    CU_add_test(s, "create and look up", test_create_and_lookup);
+    CU_add_test(s, "unknown, malformed and other-zone tokens", test_bad_tokens);
+    CU_add_test(s, "expiry", test_expiry);
+    CU_add_test(s, "revoke and list", test_revoke_and_list);
+    CU_add_test(s, "create refuses bad input", test_create_refusals);
+    CU_add_test(s, "only hashes are stored", test_only_hashes_stored);
+}
