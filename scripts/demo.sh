@@ -108,6 +108,7 @@ DefaultRuntimeDir $demo/run
 Mutex file:$demo/run default
 ErrorLog $demo/logs/error.log
 LoadModule mpm_event_module $moddir/mod_mpm_event.so
+LoadModule authn_core_module $moddir/mod_authn_core.so
 LoadModule authz_core_module $moddir/mod_authz_core.so
 LoadModule dbd_module $moddir/mod_dbd.so
 LoadModule mez_module $moddir/mod_mez.so
@@ -137,7 +138,19 @@ MezMaxBodySize 1048576
 <Location />
   SetHandler mez-api
 </Location>
+# Issuing a credential in the zone's name needs an operator's API token (mez token create --role operator).
+<Location /v1/credentials/issue>
+  AuthType mez
+  Require mez-role operator
+</Location>
 EOF
+
+# An operator token for the demo, made once and kept root-only; the CLI runs as the httpd user so SQLite's
+# side files stay writable by the children.
+if [ ! -s "$demo/operator-token" ]; then
+    ( umask 077; runuser -u "$user" -- "$mez" token create --driver sqlite3 --params "$demo/data/mez.sqlite" \
+          --zone "$zone" --role operator > "$demo/operator-token.new" ) && mv "$demo/operator-token.new" "$demo/operator-token"
+fi
 
 "$httpd" -t -d "$demo" -f "$conf"
 
@@ -167,8 +180,11 @@ mez demo zone '$zone'${did:+ ($did)}
         curl -s -H 'Content-Type: application/json' http://127.0.0.1:$port/v1/compliance/evaluate \\
              -d '{"action":{"type":"payment","date":"2026-01-15","jurisdiction":"pk-sifc","payment_type":"services","amount":{"amount":"1000000","currency":"PKR"}},"subject":{"id":"did:example:payer","name":"Karachi Traders","entity_class":"company","filer_status":"filer"},"counterparty":{"id":"did:example:payee","name":"Indus Consulting","entity_class":"company","filer_status":"non_filer"}}'
         curl -s http://127.0.0.1:$port/v1/zone
-        curl -s -H 'Content-Type: application/json' http://127.0.0.1:$port/v1/credentials/issue \\
+        curl -s -H 'Content-Type: application/json' -H "Authorization: Bearer \$(cat $demo/operator-token)" \\
+             http://127.0.0.1:$port/v1/credentials/issue \\
              -d '{"credential":{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"credentialSubject":{"id":"did:example:alice"}},"options":{}}'
+  operator token (issuing needs it): $demo/operator-token; make more with
+        runuser -u $user -- $mez token create --driver sqlite3 --params $demo/data/mez.sqlite --zone $zone --role operator
   logs: $demo/logs/error.log, $demo/logs/access.log
 EOF
 }
