@@ -15,31 +15,6 @@
 
 APLOG_USE_MODULE(mez);
 
-/* The attestation says what was decided and commits to the full evaluation by its digest, so the credential
- * stays small while the evaluation record it points at can be produced and checked later. */
-static json_t *attestation_subject(const json_t *req, const json_t *result, const char *evaluation_digest)
-{
-    const json_t *subject = json_object_get(req, "subject");
-    const json_t *subject_id = json_object_get(subject, "id");
-    json_t *states = json_object(), *domains = json_object_get(result, "domains");
-    const char *name;
-    json_t *d;
-    json_object_foreach(domains, name, d) {
-        const char *st = json_string_value(json_object_get(d, "state"));
-        if (st && strcmp(st, "not_applicable"))
-            json_object_set_new(states, name, json_string(st));
-    }
-    json_t *s = json_pack("{s:s,s:O,s:O,s:O,s:o,s:O,s:s}", "type", "ComplianceEvaluation",
-                          "action_type", json_object_get(result, "action_type"),
-                          "jurisdiction", json_object_get(result, "jurisdiction"),
-                          "date", json_object_get(result, "date"), "domains", states,
-                          "decision", json_object_get(result, "decision"), "evaluation", evaluation_digest);
-    json_object_set(s, "commitment", json_object_get(result, "commitment"));
-    if (json_is_string(subject_id))
-        json_object_set(s, "id", (json_t *)subject_id);
-    return s;
-}
-
 /* The answer is written around the canonical bytes already made for the digest (and the attestation's), so the
  * 5 KB evaluation is serialised once per request, not twice. A denial is an answer, not an error: 422 with the
  * per-domain result (DESIGN §4). */
@@ -153,11 +128,7 @@ int mez_post_evaluate(request_rec *r, mez_srv_conf_t *sc)
 
     if (want_attestation) {
         mez_vc_proof_options_t po = { 0 };
-        json_t *cred = json_pack("{s:[s],s:[s,s],s:s,s:o}", "@context", MEZ_VC_CONTEXT_V2, "type",
-                                 "VerifiableCredential", "ComplianceAttestation", "validFrom",
-                                 mez_time_now_rfc3339(r->pool), "credentialSubject",
-                                 attestation_subject(body, result, evaluation_digest));
-        mez_json_pool_own(r->pool, cred);
+        json_t *cred = mez_tensor_attestation(r->pool, body, result, evaluation_digest);
         po.verification_method = sc->verification_method;
         if (mez_vc_issue(r->pool, cred, sc->key, sc->did, &po, &vc, &pb) != MEZ_OK
             || mez_json_canonicalize(r->pool, vc, &vc_canon, NULL, &pb) != MEZ_OK)

@@ -129,21 +129,6 @@ struct table_t {
 
 static void check_object(vctx_t *v, const json_t *obj, const char *ptr, const table_t *t);
 
-static const char *json_kind(const json_t *j)
-{
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: return "a mapping";
-    case JSON_ARRAY: return "a list";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
-    }
-    return "a value";
-}
-
 static int matches(const char *s, const char *first, const char *rest, size_t max)
 {
     size_t n = strlen(s);
@@ -293,7 +278,7 @@ static const char *want_string(vctx_t *v, const json_t *val, const char *ptr, co
             json_integer_value(val));
     else
         err(v, "pack.invalid_type", ptr, "%s must be %s, not %s", name, what,
-            json_is_string(val) ? "an empty string" : json_kind(val));
+            json_is_string(val) ? "an empty string" : mez_json_kind(val));
     return NULL;
 }
 
@@ -334,19 +319,19 @@ static void check_value(vctx_t *v, const field_t *f, const json_t *val, const ch
         break;
     case T_BOOL:
         if (!json_is_boolean(val))
-            err(v, "pack.invalid_type", ptr, "%s must be true or false, not %s", f->name, json_kind(val));
+            err(v, "pack.invalid_type", ptr, "%s must be true or false, not %s", f->name, mez_json_kind(val));
         break;
     case T_TRUE:
         if (!json_is_true(val))
             err(v, json_is_false(val) ? "pack.invalid_value" : "pack.invalid_type", ptr,
-                "%s is either true or left out, not %s", f->name, json_is_false(val) ? "false" : json_kind(val));
+                "%s is either true or left out, not %s", f->name, json_is_false(val) ? "false" : mez_json_kind(val));
         break;
     case T_UINT:
     case T_POSINT:
     case T_DAY_OF_MONTH: {
         json_int_t lo = f->type == T_UINT ? 0 : 1, hi = f->type == T_DAY_OF_MONTH ? 31 : LLONG_MAX;
         if (!json_is_integer(val))
-            err(v, "pack.invalid_type", ptr, "%s must be an integer, not %s", f->name, json_kind(val));
+            err(v, "pack.invalid_type", ptr, "%s must be an integer, not %s", f->name, mez_json_kind(val));
         else if (json_integer_value(val) < lo || json_integer_value(val) > hi)
             err(v, "pack.invalid_value", ptr, "%s must be between %" JSON_INTEGER_FORMAT " and %" JSON_INTEGER_FORMAT,
                 f->name, lo, hi);
@@ -415,7 +400,7 @@ static void check_value(vctx_t *v, const field_t *f, const json_t *val, const ch
         size_t i;
         const json_t *item;
         if (!json_is_array(val)) {
-            err(v, "pack.invalid_type", ptr, "%s must be a list of strings, not %s", f->name, json_kind(val));
+            err(v, "pack.invalid_type", ptr, "%s must be a list of strings, not %s", f->name, mez_json_kind(val));
             break;
         }
         if ((f->flags & F_NONEMPTY) && json_array_size(val) == 0)
@@ -430,7 +415,7 @@ static void check_value(vctx_t *v, const field_t *f, const json_t *val, const ch
         size_t i;
         const json_t *it;
         if (!json_is_array(val)) {
-            err(v, "pack.invalid_type", ptr, "%s must be a list, not %s", f->name, json_kind(val));
+            err(v, "pack.invalid_type", ptr, "%s must be a list, not %s", f->name, mez_json_kind(val));
             break;
         }
         if ((f->flags & F_NONEMPTY) && json_array_size(val) == 0)
@@ -459,7 +444,7 @@ static void check_value(vctx_t *v, const field_t *f, const json_t *val, const ch
         size_t i;
         const json_t *row;
         if (!json_is_array(val)) {
-            err(v, "pack.invalid_type", ptr, "%s must be a list of %ss, not %s", f->name, t->what, json_kind(val));
+            err(v, "pack.invalid_type", ptr, "%s must be a list of %ss, not %s", f->name, t->what, mez_json_kind(val));
             break;
         }
         if ((f->flags & F_NONEMPTY) && json_array_size(val) == 0)
@@ -514,7 +499,7 @@ static void check_object(vctx_t *v, const json_t *obj, const char *ptr, const ta
     const char *key;
     const json_t *val;
     if (!json_is_object(obj)) {
-        err(v, "pack.invalid_type", ptr, "%s must be a mapping, not %s", a_an(v->p, t->what), json_kind(obj));
+        err(v, "pack.invalid_type", ptr, "%s must be a mapping, not %s", a_an(v->p, t->what), mez_json_kind(obj));
         return;
     }
     json_object_foreach((json_t *)obj, key, val) {
@@ -1104,7 +1089,7 @@ mez_status_t mez_pack_validate(apr_pool_t *p, const mez_yaml_doc_t *doc, const m
     *kind = 0;
 
     if (!json_is_object(root)) {
-        err(&v, "pack.invalid_type", "", "a pack is a mapping, not %s", json_kind(root));
+        err(&v, "pack.invalid_type", "", "a pack is a mapping, not %s", mez_json_kind(root));
     }
     else if (!json_is_string(format)) {
         err(&v, "pack.missing_field", "/format", "a pack starts with format: %s, %s or %s", MEZ_PACK_FORMAT_LAW,

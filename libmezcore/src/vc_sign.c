@@ -96,6 +96,20 @@ static mez_status_t add_proof(apr_pool_t *p, json_t *doc, const mez_key_t *key, 
     return MEZ_OK;
 }
 
+/* What is signed must be a JSON object without a proof: adding a second proof here would be a proof set, which
+ * issuing does not do. */
+static mez_status_t check_unsigned(apr_pool_t *p, const json_t *doc, const char *base, const char *what,
+                                   mez_problem_t *pb)
+{
+    if (!json_is_object(doc))
+        return mez_problem(pb, p, MEZ_EINVAL, 400, "vc.schema.not_object", base ? base : "",
+                           "a %s must be a JSON object", what);
+    if (json_object_get(doc, "proof"))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "vc.already_signed", ptr(p, base, "proof"),
+                           "the %s already carries a proof; only unsigned documents are signed", what);
+    return MEZ_OK;
+}
+
 mez_status_t mez_vc_sign(apr_pool_t *p, const json_t *document, const mez_key_t *key,
                          const mez_vc_proof_options_t *opts, json_t **secured, mez_problem_t *pb)
 {
@@ -104,12 +118,8 @@ mez_status_t mez_vc_sign(apr_pool_t *p, const json_t *document, const mez_key_t 
     mez_status_t rv;
 
     *secured = NULL;
-    if (!json_is_object(document))
-        return mez_problem(pb, p, MEZ_EINVAL, 400, "vc.schema.not_object", base ? base : "",
-                           "a document to sign must be a JSON object");
-    if (json_object_get(document, "proof"))
-        return mez_problem(pb, p, MEZ_EINVAL, 422, "vc.already_signed", ptr(p, base, "proof"),
-                           "the document already carries a proof");
+    if ((rv = check_unsigned(p, document, base, "document", pb)) != MEZ_OK)
+        return rv;
     doc = mez_json_pool_own(p, json_copy((json_t *)document));
     if ((rv = add_proof(p, doc, key, opts, pb)) != MEZ_OK)
         return rv;
@@ -126,13 +136,9 @@ mez_status_t mez_vc_issue(apr_pool_t *p, const json_t *credential, const mez_key
     mez_status_t rv;
 
     *vc = NULL;
-    if (!json_is_object(credential))
-        return mez_problem(pb, p, MEZ_EINVAL, 400, "vc.schema.not_object", base ? base : "",
-                           "a credential must be a JSON object");
     /* Checked before the shape: re-signing a signed credential is the likelier mistake, and says more. */
-    if (json_object_get(credential, "proof"))
-        return mez_problem(pb, p, MEZ_EINVAL, 422, "vc.already_signed", ptr(p, base, "proof"),
-                           "the credential already carries a proof; issuing signs unsigned credentials only");
+    if ((rv = check_unsigned(p, credential, base, "credential", pb)) != MEZ_OK)
+        return rv;
     if ((rv = mez_vc_check_credential(p, credential, base, 0, pb)) != MEZ_OK)
         return rv;
     if (!issuer_id)

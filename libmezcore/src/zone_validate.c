@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/json.h"
 #include "zone_int.h"
 
 /* ------------------------------------------------------------------ collecting problems */
@@ -61,21 +62,6 @@ int mez_zone_id_ok(const char *s)
     return 1;
 }
 
-static const char *type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "a mapping";
-    case JSON_ARRAY: return "a list";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
-    }
-    return "a value";
-}
-
 static int in_list(const char *const *list, const char *key)
 {
     for (; list && *list; list++)
@@ -108,7 +94,7 @@ static const char *string_member(mez_zone_vctx_t *c, const json_t *obj, const ch
     if (!v)
         return NULL;
     if (!json_is_string(v)) {
-        mez_zone_vfail(c, "invalid_type", mp, "'%s' must be a string, not %s", name, type_name(v));
+        mez_zone_vfail(c, "invalid_type", mp, "'%s' must be a string, not %s", name, mez_json_kind(v));
         return NULL;
     }
     if (nonempty && json_string_length(v) == 0) {
@@ -170,7 +156,7 @@ static apr_array_header_t *list_member(mez_zone_vctx_t *c, const json_t *obj, co
     if (!v)
         return NULL;
     if (!json_is_array(v)) {
-        mez_zone_vfail(c, "invalid_type", lp, "'%s' must be a list, not %s", name, type_name(v));
+        mez_zone_vfail(c, "invalid_type", lp, "'%s' must be a list, not %s", name, mez_json_kind(v));
         return NULL;
     }
     if (min_items && json_array_size(v) == 0)
@@ -181,7 +167,7 @@ static apr_array_header_t *list_member(mez_zone_vctx_t *c, const json_t *obj, co
         int dup = 0;
         if (!json_is_string(item)) {
             mez_zone_vfail(c, "invalid_type", ip, "each entry of '%s' must be a string, not %s", name,
-                           type_name(item));
+                           mez_json_kind(item));
             continue;
         }
         s = json_string_value(item);
@@ -243,7 +229,7 @@ static int object_member(mez_zone_vctx_t *c, const json_t *obj, const char *ptr,
         return 0;
     if (!json_is_object(v)) {
         mez_zone_vfail(c, "invalid_type", mez_pointer_join(c->p, ptr, name), "'%s' must be a mapping, not %s", name,
-                       type_name(v));
+                       mez_json_kind(v));
         return 0;
     }
     *out = v;
@@ -253,7 +239,7 @@ static int object_member(mez_zone_vctx_t *c, const json_t *obj, const char *ptr,
 static int root_is_object(mez_zone_vctx_t *c, const char *what)
 {
     if (!json_is_object(c->doc->root)) {
-        mez_zone_vfail(c, "invalid_type", "", "%s must be a mapping, not %s", what, type_name(c->doc->root));
+        mez_zone_vfail(c, "invalid_type", "", "%s must be a mapping, not %s", what, mez_json_kind(c->doc->root));
         return 0;
     }
     return 1;
@@ -278,13 +264,13 @@ static void sanctions_imports(mez_zone_vctx_t *c, const json_t *root)
         return;
     if (!json_is_array(v)) {
         mez_zone_vfail(c, "invalid_type", "/sanctions_imports", "'sanctions_imports' must be a list, not %s",
-                       type_name(v));
+                       mez_json_kind(v));
         return;
     }
     json_array_foreach(v, i, item) {
         const char *ip = mez_pointer_index(c->p, "/sanctions_imports", i), *format;
         if (!json_is_object(item)) {
-            mez_zone_vfail(c, "invalid_type", ip, "a sanctions import must be a mapping, not %s", type_name(item));
+            mez_zone_vfail(c, "invalid_type", ip, "a sanctions import must be a mapping, not %s", mez_json_kind(item));
             continue;
         }
         members(c, item, ip, "a sanctions import", keys, required);
@@ -328,7 +314,7 @@ static void overrides(mez_zone_vctx_t *c, const json_t *root)
     if (!v)
         return;
     if (!json_is_array(v)) {
-        mez_zone_vfail(c, "invalid_type", "/overrides", "'overrides' must be a list, not %s", type_name(v));
+        mez_zone_vfail(c, "invalid_type", "/overrides", "'overrides' must be a list, not %s", mez_json_kind(v));
         return;
     }
     /* An empty list resolves nothing and says nothing: leave the key out. */
@@ -337,7 +323,7 @@ static void overrides(mez_zone_vctx_t *c, const json_t *root)
     json_array_foreach(v, i, item) {
         const char *ip = mez_pointer_index(c->p, "/overrides", i), *rule, *replaces;
         if (!json_is_object(item)) {
-            mez_zone_vfail(c, "invalid_type", ip, "an override must be a mapping, not %s", type_name(item));
+            mez_zone_vfail(c, "invalid_type", ip, "an override must be a mapping, not %s", mez_json_kind(item));
             continue;
         }
         members(c, item, ip, "an override", keys, keys);

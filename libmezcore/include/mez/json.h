@@ -32,6 +32,9 @@ int mez_json_key_compare(const char *a, size_t alen, const char *b, size_t blen)
 /* Ties v's lifetime to pool p: json_decref(v) when p is cleared. Returns v. */
 json_t *mez_json_pool_own(apr_pool_t *p, json_t *v);
 
+/* What a value is, in words a YAML or JSON author reads in an error: "a mapping", "a list", "a string", ... */
+const char *mez_json_kind(const json_t *v);
+
 /* Pretty JSON text for humans (CLI output, HTTP bodies), allocated from p. */
 const char *mez_json_dump(apr_pool_t *p, const json_t *v, int pretty);
 

@@ -481,4 +481,10 @@ mez_status_t mez_tensor_evaluate_action(apr_pool_t *p, const mez_tensor_index_t 
                                         const mez_tensor_eval_options_t *opts, json_t **result,
                                         mez_state_t *decision, mez_problem_t *pb);
 
+/* An unsigned ComplianceAttestation credential (VC 2.0) for an evaluation: its subject is the action's subject id,
+ * the action type, jurisdiction and date, the state of every evaluated domain, the decision, the commitment and
+ * the digest of the full (canonical) evaluation it attests. Owned by p. Sign it with mez_vc_issue. */
+json_t *mez_tensor_attestation(apr_pool_t *p, const json_t *action_doc, const json_t *result,
+                               const char *evaluation_digest);
+
 #endif
