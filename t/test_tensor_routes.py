@@ -67,6 +67,8 @@ def test_commitment_problems(pk_zone):
     assert_problem(pk_zone.get("/v1/tensor/pk-sifc/commitment", params={"subject": "did:example:nobody"}),
                    404, "tensor.no_evaluation")
     assert_problem(pk_zone.get("/v1/tensor/pk-sifc/elsewhere"), 404, "request.not_found")
+    assert_problem(pk_zone.get("/v1/tensor/pk:sifc/commitment", params={"subject": "did:example:x"}),
+                   400, "tensor.invalid_jurisdiction")
 
 
 def test_routes_reproduce_the_reference_vectors(pk_zone, mez_env):
