@@ -53,6 +53,8 @@ mez_status_t mez_read_json_body(request_rec *r, json_t **out, mez_problem_t *pb)
 int mez_send_json(request_rec *r, int status, json_t *body);
 /* Sends JSON text the caller already has (e.g. canonical bytes it hashed), without a second serialisation. */
 int mez_send_json_text(request_rec *r, int status, const char *text, apr_size_t len);
+/* Sends body (borrowed: the caller keeps its reference) with the given media type. */
+int mez_send_json_typed(request_rec *r, int status, const char *type, json_t *body);
 /* Sends pb as application/problem+json; extra (may be NULL) adds members such as "checks". */
 int mez_send_problem(request_rec *r, const mez_problem_t *pb, json_t *extra);
 /* Refuses members of obj not in the NULL-terminated allowed list ("request.unknown_field"). */
@@ -77,6 +79,11 @@ int mez_get_law(request_rec *r, mez_srv_conf_t *sc);
 /* mod_mez_tensor.c */
 int mez_get_tensor_commitment(request_rec *r, mez_srv_conf_t *sc);
 int mez_post_manifold_route(request_rec *r, mez_srv_conf_t *sc);
+
+/* mod_mez_mass.c: the sovereign Mass store under /mass/v1/... */
+int mez_mass_serve(request_rec *r, mez_srv_conf_t *sc);
+/* The zone's jurisdiction (zone.yaml's jurisdiction_id; the zone id without a zone file). */
+const char *mez_zone_jurisdiction(const mez_srv_conf_t *sc);
 
 /* mod_mez_api.c: the mez-api handler */
 int mez_api_handler(request_rec *r);

@@ -14,11 +14,13 @@
 
 APLOG_USE_MODULE(mez);
 
+#define ANY_METHOD (-1)
+
 typedef int route_fn(request_rec *r, mez_srv_conf_t *sc);
 
 typedef struct {
     const char *path;
-    int method;          /* M_GET or M_POST */
+    int method;          /* M_GET or M_POST; ANY_METHOD: the handler checks the method itself */
     route_fn *fn;
 } route_t;
 
@@ -270,6 +272,7 @@ static const route_t routes[] = {
     { "/v1/compliance/evaluate",   M_POST, mez_post_evaluate },
     { "/v1/manifold/route",        M_POST, mez_post_manifold_route },
     { "/v1/tensor/",               M_GET,  mez_get_tensor_commitment },
+    { "/mass/v1/",                 ANY_METHOD, mez_mass_serve },
     { NULL, 0, NULL }
 };
 
@@ -286,7 +289,7 @@ int mez_api_handler(request_rec *r)
         /* "/v1/packs/" matches "/v1/packs/<name>": the handler reads the name from the rest of the URI. */
         if (rt->path[n - 1] == '/' ? strncmp(r->uri, rt->path, n) || !r->uri[n] : strcmp(r->uri, rt->path) != 0)
             continue;
-        if (r->method_number == rt->method)
+        if (rt->method == ANY_METHOD || r->method_number == rt->method)
             return rt->fn(r, sc);
         allow = rt->method == M_GET ? "GET, HEAD" : "POST";
     }

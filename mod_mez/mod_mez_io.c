@@ -101,6 +101,11 @@ int mez_send_json(request_rec *r, int status, json_t *body)
     return send_body(r, status, "application/json", body);
 }
 
+int mez_send_json_typed(request_rec *r, int status, const char *type, json_t *body)
+{
+    return send_body(r, status, type, body);
+}
+
 int mez_send_problem(request_rec *r, const mez_problem_t *pb, json_t *extra)
 {
     json_t *doc = mez_json_pool_own(r->pool, mez_problem_to_json(pb));

@@ -1,0 +1,7 @@
+/* mass_identity.c: the sovereign Mass store's identity primitive (being written; until then every path is a 404). */
+#include "mass_int.h"
+
+mez_status_t mez_mass_identity_handle(mez_mass_call_t *c)
+{
+    return mez_mass_no_route(c, 0);
+}

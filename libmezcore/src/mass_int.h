@@ -1,0 +1,85 @@
+/* mass_int.h: what the sovereign Mass store's files share (private to libmezcore).
+ *
+ * mass_store.c dispatches a request to the primitive its path belongs to; each primitive's file
+ * (mass_entities.c, mass_identity.c, mass_fiscal.c, mass_ownership.c, mass_consent.c) routes its own paths,
+ * validates the body, reads and writes its tables and fills the answer. Conventions every file follows:
+ *
+ *  - A refusal is an answer: fill it with mez_mass_refuse() and return MEZ_OK. Validators below return 1 when
+ *    the value is acceptable and 0 when they have already filled the refusal, so a handler reads
+ *    `if (!mez_mass_get_string(...)) return MEZ_OK;`.
+ *  - Return non-MEZ_OK only when the database fails (c->pb says how); the caller rolls back.
+ *  - The caller rolls back on any status >= 400, so a handler may refuse after writing.
+ *  - Every time written is c->ctx->now, as mez_mass_stamp() formats it; ids come from mez_mass_new_id().
+ *  - Money and share counts are integers in the database (minor units); on the wire they are the decimal
+ *    strings the contracts define. */
+#ifndef MEZ_MASS_INT_H
+#define MEZ_MASS_INT_H
+
+#include "mez/mass.h"
+
+typedef struct mez_mass_call_t {
+    apr_pool_t *p;
+    mez_db_t *db;
+    const mez_mass_store_ctx_t *ctx;
+    const mez_mass_request_t *req;
+    mez_mass_response_t *resp;
+    mez_problem_t *pb;             /* database failures only */
+} mez_mass_call_t;
+
+/* One handler per primitive; each answers every path of its primitive (404/405 problems for the rest). */
+mez_status_t mez_mass_entities_handle(mez_mass_call_t *c);
+mez_status_t mez_mass_ownership_handle(mez_mass_call_t *c);
+mez_status_t mez_mass_fiscal_handle(mez_mass_call_t *c);
+mez_status_t mez_mass_consent_handle(mez_mass_call_t *c);
+mez_status_t mez_mass_identity_handle(mez_mass_call_t *c);
+
+/* Answers status with body (the reference is taken over). Returns MEZ_OK. */
+mez_status_t mez_mass_answer(mez_mass_call_t *c, int status, json_t *body);
+/* Answers a problem: status, stable code, JSON pointer into the request body (or NULL). Returns MEZ_OK. */
+mez_status_t mez_mass_refuse(mez_mass_call_t *c, int status, const char *code, const char *pointer,
+                             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* 404 "mass.not_found" naming what was looked for. */
+mez_status_t mez_mass_not_found(mez_mass_call_t *c, const char *what, const char *id);
+/* 405 "request.method_not_allowed" (path known, method not) or 404 "request.not_found". */
+mez_status_t mez_mass_no_route(mez_mass_call_t *c, int path_known);
+
+/* prefix followed by 64 lowercase hex digits of fresh randomness ("ent_", "con_", "acc_", ...). */
+const char *mez_mass_new_id(apr_pool_t *p, const char *prefix);
+/* "YYYY-MM-DDTHH:MM:SSZ" (UTC), the one form every stored time has, so times compare as strings. */
+const char *mez_mass_stamp(apr_pool_t *p, apr_time_t t);
+
+/* Matches a path against a pattern whose '*' segments match one non-empty segment each; the matched
+ * segments are stored in caps (up to ncaps). 1 on a match. "/v1/entities/ * /status" style patterns. */
+int mez_mass_path_match(apr_pool_t *p, const char *path, const char *pattern, const char **caps, int ncaps);
+
+/* Body validation. Each returns 1 when acceptable, 0 after filling a 422 refusal whose pointer is
+ * base + "/" + name. A missing optional member leaves *out untouched (set a default first). */
+#define MEZ_MASS_REQUIRED 1
+#define MEZ_MASS_OPTIONAL 0
+/* The body must be an object ("request.not_an_object") whose members are all in allowed ("request.unknown_field"). */
+int mez_mass_check_object(mez_mass_call_t *c, const json_t *obj, const char *pointer, const char *const *allowed);
+/* A string of 1..maxlen characters (maxlen 0: no limit). */
+int mez_mass_get_string(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
+                        size_t maxlen, const char **out);
+/* One of values (NULL-terminated); "request.invalid_value" lists them. */
+int mez_mass_get_enum(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
+                      const char *const *values, const char **out);
+int mez_mass_get_bool(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
+                      int *out);
+/* An integer in [min, max]. */
+int mez_mass_get_int(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
+                     json_int_t min, json_int_t max, json_int_t *out);
+/* An object / an array (with minimum size); *out borrowed from obj. */
+int mez_mass_get_object(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
+                        const json_t **out);
+int mez_mass_get_array(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
+                       size_t min_items, const json_t **out);
+/* A date-time in RFC 3339 form; *out is its normalised stamp (mez_mass_stamp form). */
+int mez_mass_get_time(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
+                      const char **out);
+
+/* A JSON document stored in a TEXT column and read back (canonical JSON text). */
+const char *mez_mass_doc_text(mez_mass_call_t *c, const json_t *doc);
+json_t *mez_mass_doc_parse(mez_mass_call_t *c, const char *text);
+
+#endif

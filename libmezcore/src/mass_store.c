@@ -1,0 +1,417 @@
+/* mass_store.c: the sovereign Mass store's front door: finds the primitive a request belongs to, replays or
+ * refuses a reused Idempotency-Key, hands the request to the primitive, and records a successful write with its
+ * answer under its key (in the caller's transaction). Also the small helpers every primitive's file uses. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include <openssl/rand.h>
+#include "mez/digest.h"
+#include "mez/json.h"
+#include "mez/vc.h"
+#include "mass_int.h"
+
+static const char *const primitive_names[MEZ_MASS_PRIMITIVE_COUNT] = {
+    [MEZ_MASS_ENTITIES] = "entities", [MEZ_MASS_OWNERSHIP] = "ownership", [MEZ_MASS_FISCAL] = "fiscal",
+    [MEZ_MASS_CONSENT] = "consent", [MEZ_MASS_IDENTITY] = "identity",
+};
+
+typedef mez_status_t handler_fn(mez_mass_call_t *c);
+
+static handler_fn *const handlers[MEZ_MASS_PRIMITIVE_COUNT] = {
+    [MEZ_MASS_ENTITIES] = mez_mass_entities_handle, [MEZ_MASS_OWNERSHIP] = mez_mass_ownership_handle,
+    [MEZ_MASS_FISCAL] = mez_mass_fiscal_handle, [MEZ_MASS_CONSENT] = mez_mass_consent_handle,
+    [MEZ_MASS_IDENTITY] = mez_mass_identity_handle,
+};
+
+const char *mez_mass_primitive_name(mez_mass_primitive_t prim)
+{
+    return (unsigned)prim < MEZ_MASS_PRIMITIVE_COUNT ? primitive_names[prim] : "unknown";
+}
+
+mez_status_t mez_mass_primitive_parse(apr_pool_t *p, const char *name, mez_mass_primitive_t *out, mez_problem_t *pb)
+{
+    for (int i = 0; i < MEZ_MASS_PRIMITIVE_COUNT; i++)
+        if (name && !strcmp(name, primitive_names[i])) {
+            *out = (mez_mass_primitive_t)i;
+            return MEZ_OK;
+        }
+    return mez_problem(pb, p, MEZ_EINVAL, 400, "mass.unknown_primitive", NULL,
+                       "'%s' is not a Mass primitive (entities, ownership, fiscal, consent, identity)",
+                       name ? name : "");
+}
+
+/* The first path segment after /v1/ names the primitive, as in the contracts. */
+int mez_mass_primitive_of_path(const char *path)
+{
+    static const struct { const char *segment; mez_mass_primitive_t prim; } map[] = {
+        { "entities", MEZ_MASS_ENTITIES }, { "ownership", MEZ_MASS_OWNERSHIP }, { "fiscal", MEZ_MASS_FISCAL },
+        { "consent", MEZ_MASS_CONSENT },   { "identity", MEZ_MASS_IDENTITY },
+    };
+    if (!path || strncmp(path, "/v1/", 4))
+        return -1;
+    path += 4;
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        size_t n = strlen(map[i].segment);
+        if (!strncmp(path, map[i].segment, n) && (path[n] == '\0' || path[n] == '/'))
+            return (int)map[i].prim;
+    }
+    return -1;
+}
+
+/* ---------------------------------------------------------------- answers */
+
+mez_status_t mez_mass_answer(mez_mass_call_t *c, int status, json_t *body)
+{
+    if (c->resp->body)
+        json_decref(c->resp->body);
+    c->resp->status = status;
+    c->resp->body = body ? body : json_object();
+    return MEZ_OK;
+}
+
+mez_status_t mez_mass_refuse(mez_mass_call_t *c, int status, const char *code, const char *pointer,
+                             const char *fmt, ...)
+{
+    mez_problem_t pb = { 0 };
+    va_list ap;
+    va_start(ap, fmt);
+    pb.detail = apr_pvsprintf(c->p, fmt, ap);
+    va_end(ap);
+    pb.status = status;
+    pb.code = code;
+    pb.pointer = pointer;
+    return mez_mass_answer(c, status, mez_problem_to_json(&pb));
+}
+
+mez_status_t mez_mass_not_found(mez_mass_call_t *c, const char *what, const char *id)
+{
+    return mez_mass_refuse(c, 404, "mass.not_found", NULL, "there is no %s '%s' in this zone", what, id);
+}
+
+mez_status_t mez_mass_no_route(mez_mass_call_t *c, int path_known)
+{
+    if (path_known)
+        return mez_mass_refuse(c, 405, "request.method_not_allowed", NULL, "%s is not allowed on %s",
+                               c->req->method, c->req->path);
+    return mez_mass_refuse(c, 404, "request.not_found", NULL, "there is no Mass resource at %s", c->req->path);
+}
+
+/* ---------------------------------------------------------------- ids, times, paths */
+
+const char *mez_mass_new_id(apr_pool_t *p, const char *prefix)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char b[32];
+    size_t n = strlen(prefix);
+    char *s = apr_palloc(p, n + 65);
+    /* RAND_bytes fails only when the OS entropy source is unusable; an id must never be guessable, so stop. */
+    if (RAND_bytes(b, sizeof(b)) != 1)
+        abort();
+    memcpy(s, prefix, n);
+    for (size_t i = 0; i < sizeof(b); i++) {
+        s[n + 2 * i] = hex[b[i] >> 4];
+        s[n + 2 * i + 1] = hex[b[i] & 15];
+    }
+    s[n + 64] = '\0';
+    return s;
+}
+
+const char *mez_mass_stamp(apr_pool_t *p, apr_time_t t)
+{
+    apr_time_exp_t e;
+    apr_time_exp_gmt(&e, t);
+    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ", e.tm_year + 1900, e.tm_mon + 1, e.tm_mday, e.tm_hour,
+                        e.tm_min, e.tm_sec);
+}
+
+int mez_mass_path_match(apr_pool_t *p, const char *path, const char *pattern, const char **caps, int ncaps)
+{
+    int ncap = 0;
+    while (*pattern && *path) {
+        if (*pattern == '*') {
+            const char *end = strchr(path, '/');
+            size_t n = end ? (size_t)(end - path) : strlen(path);
+            if (n == 0)
+                return 0;
+            if (ncap < ncaps)
+                caps[ncap] = apr_pstrndup(p, path, n);
+            ncap++;
+            path += n;
+            pattern++;
+        } else if (*pattern++ != *path++) {
+            return 0;
+        }
+    }
+    return *pattern == '\0' && *path == '\0';
+}
+
+/* ---------------------------------------------------------------- validation */
+
+static const char *member_pointer(mez_mass_call_t *c, const char *base, const char *name)
+{
+    return mez_pointer_join(c->p, base ? base : "", name);
+}
+
+int mez_mass_check_object(mez_mass_call_t *c, const json_t *obj, const char *pointer, const char *const *allowed)
+{
+    const char *key;
+    json_t *v;
+    if (!json_is_object(obj)) {
+        mez_mass_refuse(c, 422, "request.not_an_object", pointer ? pointer : "", "%s must be a JSON object",
+                        pointer && *pointer ? pointer : "the body");
+        return 0;
+    }
+    json_object_foreach((json_t *)obj, key, v) {
+        int known = 0;
+        for (const char *const *a = allowed; a && *a && !known; a++)
+            known = !strcmp(*a, key);
+        if (!known) {
+            mez_mass_refuse(c, 422, "request.unknown_field", member_pointer(c, pointer, key),
+                            "'%s' is not a member this request accepts", key);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Looks up name; 1 with *v set when present, 1 with *v NULL when absent and optional, 0 after refusing. */
+static int member(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
+                  json_t **v)
+{
+    *v = json_object_get(obj, name);
+    if (!*v && required) {
+        mez_mass_refuse(c, 422, "request.missing_field", member_pointer(c, base, name), "'%s' is required", name);
+        return 0;
+    }
+    return 1;
+}
+
+static int wrong_type(mez_mass_call_t *c, const char *base, const char *name, const char *want, const json_t *v)
+{
+    mez_mass_refuse(c, 422, "request.invalid_type", member_pointer(c, base, name), "'%s' must be %s, not %s", name,
+                    want, mez_json_kind(v));
+    return 0;
+}
+
+int mez_mass_get_string(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
+                        size_t maxlen, const char **out)
+{
+    json_t *v;
+    size_t n;
+    if (!member(c, obj, base, name, required, &v))
+        return 0;
+    if (!v)
+        return 1;
+    if (!json_is_string(v))
+        return wrong_type(c, base, name, "a string", v);
+    n = json_string_length(v);
+    if (n == 0) {
+        mez_mass_refuse(c, 422, "request.empty_value", member_pointer(c, base, name), "'%s' must not be empty", name);
+        return 0;
+    }
+    if (maxlen && n > maxlen) {
+        mez_mass_refuse(c, 422, "request.too_long", member_pointer(c, base, name),
+                        "'%s' is %zu bytes long, at most %zu are allowed", name, n, maxlen);
+        return 0;
+    }
+    *out = apr_pstrmemdup(c->p, json_string_value(v), n);
+    return 1;
+}
+
+int mez_mass_get_enum(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
+                      const char *const *values, const char **out)
+{
+    const char *s = NULL, *list = "";
+    if (!mez_mass_get_string(c, obj, base, name, required, 0, &s))
+        return 0;
+    if (!s)
+        return 1;
+    for (const char *const *v = values; *v; v++) {
+        if (!strcmp(*v, s)) {
+            *out = *v;
+            return 1;
+        }
+        list = *list ? apr_pstrcat(c->p, list, ", ", *v, NULL) : *v;
+    }
+    mez_mass_refuse(c, 422, "request.invalid_value", member_pointer(c, base, name), "'%s' must be one of %s, not '%s'",
+                    name, list, s);
+    return 0;
+}
+
+int mez_mass_get_bool(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
+                      int *out)
+{
+    json_t *v;
+    if (!member(c, obj, base, name, required, &v))
+        return 0;
+    if (!v)
+        return 1;
+    if (!json_is_boolean(v))
+        return wrong_type(c, base, name, "true or false", v);
+    *out = json_is_true(v);
+    return 1;
+}
+
+int mez_mass_get_int(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
+                     json_int_t min, json_int_t max, json_int_t *out)
+{
+    json_t *v;
+    if (!member(c, obj, base, name, required, &v))
+        return 0;
+    if (!v)
+        return 1;
+    if (!json_is_integer(v))
+        return wrong_type(c, base, name, "an integer", v);
+    if (json_integer_value(v) < min || json_integer_value(v) > max) {
+        mez_mass_refuse(c, 422, "request.out_of_range", member_pointer(c, base, name),
+                        "'%s' must be between %" JSON_INTEGER_FORMAT " and %" JSON_INTEGER_FORMAT, name, min, max);
+        return 0;
+    }
+    *out = json_integer_value(v);
+    return 1;
+}
+
+int mez_mass_get_object(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
+                        const json_t **out)
+{
+    json_t *v;
+    if (!member(c, obj, base, name, required, &v))
+        return 0;
+    if (!v)
+        return 1;
+    if (!json_is_object(v))
+        return wrong_type(c, base, name, "an object", v);
+    *out = v;
+    return 1;
+}
+
+int mez_mass_get_array(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
+                       size_t min_items, const json_t **out)
+{
+    json_t *v;
+    if (!member(c, obj, base, name, required, &v))
+        return 0;
+    if (!v)
+        return 1;
+    if (!json_is_array(v))
+        return wrong_type(c, base, name, "an array", v);
+    if (json_array_size(v) < min_items) {
+        mez_mass_refuse(c, 422, "request.too_few_items", member_pointer(c, base, name),
+                        "'%s' must have at least %zu item(s)", name, min_items);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+int mez_mass_get_time(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
+                      const char **out)
+{
+    const char *s = NULL;
+    apr_time_t t;
+    if (!mez_mass_get_string(c, obj, base, name, required, 64, &s))
+        return 0;
+    if (!s)
+        return 1;
+    if (!mez_time_parse_rfc3339(s, &t)) {
+        mez_mass_refuse(c, 422, "request.invalid_time", member_pointer(c, base, name),
+                        "'%s' must be an RFC 3339 date-time such as 2026-07-01T00:00:00Z, not '%s'", name, s);
+        return 0;
+    }
+    *out = mez_mass_stamp(c->p, t);
+    return 1;
+}
+
+/* ---------------------------------------------------------------- stored documents */
+
+const char *mez_mass_doc_text(mez_mass_call_t *c, const json_t *doc)
+{
+    const char *text = NULL;
+    /* Documents built by the store are always canonicalisable; a failure would be a bug, answered as NULL. */
+    if (mez_json_canonicalize(c->p, doc, &text, NULL, NULL) != MEZ_OK)
+        return NULL;
+    return text;
+}
+
+json_t *mez_mass_doc_parse(mez_mass_call_t *c, const char *text)
+{
+    json_t *doc = NULL;
+    if (!text || mez_json_parse(c->p, text, strlen(text), &doc, NULL) != MEZ_OK)
+        return NULL;
+    return json_incref(doc);
+}
+
+/* ---------------------------------------------------------------- the front door */
+
+/* sha256 over method, path and the canonical body: what "the same request" means for a reused key. */
+static const char *request_digest(apr_pool_t *p, const mez_mass_request_t *req)
+{
+    const char *canon = "";
+    mez_digest_t d;
+    if (req->body && mez_json_canonicalize(p, req->body, &canon, NULL, NULL) != MEZ_OK)
+        canon = "";
+    canon = apr_pstrcat(p, req->method, "\n", req->path, "\n", req->query ? req->query : "", "\n", canon, NULL);
+    mez_digest_sha256(canon, strlen(canon), &d);
+    return mez_digest_format(p, &d);
+}
+
+mez_status_t mez_mass_store_handle(apr_pool_t *p, mez_db_t *db, const mez_mass_store_ctx_t *ctx,
+                                   const mez_mass_request_t *req, mez_mass_response_t *resp, mez_problem_t *pb)
+{
+    mez_mass_call_t c = { p, db, ctx, req, resp, pb };
+    int prim = mez_mass_primitive_of_path(req->path);
+    int write = strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0;
+    const char *digest = NULL, *cols[3];
+    int found = 0;
+    mez_status_t rv;
+
+    resp->status = 0;
+    resp->body = NULL;
+    if (prim < 0)
+        return mez_mass_no_route(&c, 0);
+    if (write && req->idempotency_key) {
+        digest = request_digest(p, req);
+        if ((rv = mez_db_query_row(p, db, cols, 3, &found,
+                                   "SELECT request_digest, status, response FROM mez_mass_idempotency "
+                                   "WHERE primitive = %s AND idempotency_key = %s",
+                                   pb, mez_mass_primitive_name(prim), req->idempotency_key, NULL)) != MEZ_OK)
+            return rv;
+        if (found && strcmp(cols[0], digest))
+            return mez_mass_refuse(&c, 422, "mass.idempotency_key_reused", NULL,
+                                   "the Idempotency-Key '%s' was used for a different request", req->idempotency_key);
+        if (found) {
+            json_t *body = mez_mass_doc_parse(&c, cols[2]);
+            if (!body)
+                return mez_problem(pb, p, MEZ_EINTERNAL, 500, "mass.idempotency_record_corrupt", NULL,
+                                   "the answer recorded for Idempotency-Key '%s' does not parse",
+                                   req->idempotency_key);
+            return mez_mass_answer(&c, atoi(cols[1]), body);
+        }
+    }
+    if ((rv = handlers[prim](&c)) != MEZ_OK) {
+        if (resp->body)
+            json_decref(resp->body);
+        resp->body = NULL;
+        return rv;
+    }
+    if (!resp->status)
+        mez_mass_no_route(&c, 0);
+    if (write && digest && resp->status < 400) {
+        const char *text = mez_mass_doc_text(&c, resp->body);
+        if (!text)
+            return mez_problem(pb, p, MEZ_EINTERNAL, 500, "mass.answer_not_json", NULL,
+                               "the store's answer could not be serialised");
+        rv = mez_db_execv(p, db, NULL,
+                          "INSERT INTO mez_mass_idempotency (primitive, idempotency_key, request_digest, status, "
+                          "response, created_at) VALUES (%s, %s, %s, %s, %s, %s)",
+                          pb, mez_mass_primitive_name(prim), req->idempotency_key, digest,
+                          apr_itoa(p, resp->status), text, mez_mass_stamp(p, ctx->now), NULL);
+        if (rv != MEZ_OK) {
+            json_decref(resp->body);
+            resp->body = NULL;
+            return rv;
+        }
+    }
+    return MEZ_OK;
+}

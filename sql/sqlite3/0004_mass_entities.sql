@@ -1,0 +1,3 @@
+-- 0004_mass_entities.sql (sqlite3): the sovereign Mass store's organizations (entities, officers, beneficial owners,
+-- status history, dissolution) and identity (persons, national identifiers, verifications, bindings).
+-- Statements end with ';' at the end of a line (mez db migrate splits on that).

@@ -1,0 +1,3 @@
+-- 0005_mass_fiscal_ownership.sql (sqlite3): the sovereign Mass store's treasury (accounts, double-entry ledger,
+-- payments, holds) and ownership (cap tables, share classes, holdings, transfers).
+-- Statements end with ';' at the end of a line (mez db migrate splits on that).

@@ -1,0 +1,3 @@
+-- 0006_consent_audit.sql (sqlite3): the sovereign Mass store's consents (requests, signatories, signatures), the
+-- append-only hash-chained audit table and the zone API's Idempotency-Key records.
+-- Statements end with ';' at the end of a line (mez db migrate splits on that).
