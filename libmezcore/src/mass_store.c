@@ -370,6 +370,12 @@ mez_status_t mez_mass_store_handle(apr_pool_t *p, mez_db_t *db, const mez_mass_s
     resp->body = NULL;
     if (prim < 0)
         return mez_mass_no_route(&c, 0);
+    /* GET /v1/<primitive>/status: the probe a Mass client's readiness check calls (identity answers its own,
+     * which its contract defines). */
+    if (prim != MEZ_MASS_IDENTITY && !strcmp(req->method, "GET")
+        && !strcmp(req->path + 4 + strlen(mez_mass_primitive_name(prim)), "/status"))
+        return mez_mass_answer(&c, 200, json_pack("{s:s,s:s,s:s,s:s}", "primitive", mez_mass_primitive_name(prim),
+                                                  "status", "ok", "store", "sovereign", "zone_id", ctx->zone_id));
     if (write && req->idempotency_key) {
         digest = request_digest(p, req);
         if ((rv = mez_db_query_row(p, db, cols, 3, &found,
