@@ -21,6 +21,7 @@
 #include <apr_tables.h>
 #include <jansson.h>
 
+#include "mez/digest.h"
 #include "mez/json.h"
 #include "mez/pack.h"
 #include "mez/tensor.h"
@@ -85,8 +86,8 @@ static long rss_now_kb(void)
  * allocator would hand it blocks other pools gave back, and the count would miss them). Debian's APR maps its
  * blocks with mmap, so they show in RSS as they are touched; an APR that mallocs them could reuse freed heap
  * and undercount. Returns the index; *bytes gets the growth. */
-static mez_tensor_index_t *index_build_measured(apr_pool_t *parent, json_t *const *models, size_t n, double *ms,
-                                                long long *bytes)
+static mez_tensor_index_t *index_build_measured(apr_pool_t *parent, json_t *const *models,
+                                                const char *const *digests, size_t n, double *ms, long long *bytes)
 {
     mez_problem_t pb = { 0 };
     apr_allocator_t *al;
@@ -99,7 +100,7 @@ static mez_tensor_index_t *index_build_measured(apr_pool_t *parent, json_t *cons
     apr_allocator_owner_set(al, ixp);
     rss0 = rss_now_kb();
     t0 = clock_s(CLOCK_MONOTONIC);
-    if (mez_tensor_index_build(ixp, (const json_t *const *)models, n, &ix, &pb) != MEZ_OK)
+    if (mez_tensor_index_build_with_digests(ixp, (const json_t *const *)models, digests, n, &ix, &pb) != MEZ_OK)
         die_problem("cannot build the index", &pb);
     *ms = (clock_s(CLOCK_MONOTONIC) - t0) * 1e3;
     *bytes = (long long)(rss_now_kb() - rss0) * 1024;
@@ -499,14 +500,14 @@ typedef struct timing_t {
 static double per_s(const timing_t *t) { return t->cpu_s > 0 ? (double)t->ops / t->cpu_s : 0; }
 static double us_op(const timing_t *t) { return t->ops ? t->cpu_s * 1e6 / (double)t->ops : 0; }
 
-static int evaluate_one(apr_pool_t *sub, const mez_tensor_index_t *ix, const json_t *doc, int canonical,
-                        size_t *out_len, mez_state_t *decision)
+static int evaluate_one(apr_pool_t *sub, const mez_tensor_index_t *ix, const json_t *doc, mez_tensor_detail_t detail,
+                        int canonical, size_t *out_len, mez_state_t *decision)
 {
     mez_problem_t pb = { 0 };
     json_t *result;
     const char *bytes;
     size_t len = 0;
-    if (mez_tensor_evaluate(sub, ix, doc, NULL, &result, decision, &pb) != MEZ_OK)
+    if (mez_tensor_evaluate_detail(sub, ix, doc, NULL, detail, &result, decision, &pb) != MEZ_OK)
         die_problem("an evaluation failed", &pb);
     if (canonical && mez_json_canonicalize(sub, result, &bytes, &len, &pb) != MEZ_OK)
         die_problem("a result does not canonicalise", &pb);
@@ -518,8 +519,8 @@ static int evaluate_one(apr_pool_t *sub, const mez_tensor_index_t *ix, const jso
 /* Evaluates the set's documents in turn for `seconds` of wall time, adding to *t. The subpool is cleared before
  * every evaluation, as a request's pool is, so memory stays flat and the clear is part of the cost. The zone's
  * default domains per action type apply (mez tensor eval's behaviour). */
-static void run_eval(apr_pool_t *parent, const mez_tensor_index_t *ix, const actions_t *set, int canonical,
-                     double seconds, timing_t *t)
+static void run_eval(apr_pool_t *parent, const mez_tensor_index_t *ix, const actions_t *set,
+                     mez_tensor_detail_t detail, int canonical, double seconds, timing_t *t)
 {
     apr_pool_t *sub;
     double w0, c0, deadline;
@@ -531,7 +532,7 @@ static void run_eval(apr_pool_t *parent, const mez_tensor_index_t *ix, const act
     /* Warm the caches, the allocator's free lists and jansson's hash seeds before timing. */
     for (int k = 0; k < 64; k++) {
         apr_pool_clear(sub);
-        evaluate_one(sub, ix, set->docs[i], canonical, NULL, NULL);
+        evaluate_one(sub, ix, set->docs[i], detail, canonical, NULL, NULL);
         i = (i + 1) % set->n;
     }
     rss0 = rss_now_kb();
@@ -542,7 +543,7 @@ static void run_eval(apr_pool_t *parent, const mez_tensor_index_t *ix, const act
         /* The clock is read every 16 evaluations: its cost disappears next to tens of microseconds each. */
         for (int k = 0; k < 16; k++) {
             apr_pool_clear(sub);
-            evaluate_one(sub, ix, set->docs[i], canonical, NULL, NULL);
+            evaluate_one(sub, ix, set->docs[i], detail, canonical, NULL, NULL);
             i = (i + 1) % set->n;
         }
         ops += 16;
@@ -558,8 +559,11 @@ static void run_eval(apr_pool_t *parent, const mez_tensor_index_t *ix, const act
 /* ------------------------------------------------------------------ what the mix actually exercised */
 
 typedef struct census_t {
-    unsigned long n, decision[MEZ_STATE_COUNT], sanctions_hits, payments, bytes;
+    unsigned long n, decision[MEZ_STATE_COUNT], sanctions_hits, payments, bytes, bytes_compact;
     apr_hash_t *tax_codes;      /* first tax reason code -> unsigned long *, payments only */
+    /* A chain over every result's canonical bytes, in set order: one line that a refactoring of the evaluator
+     * must leave unchanged (same seed, same packs, same bytes). */
+    mez_digest_t results;
 } census_t;
 
 static void census_take(apr_pool_t *p, const mez_tensor_index_t *ix, const actions_t *set, census_t *cs)
@@ -579,9 +583,30 @@ static void census_take(apr_pool_t *p, const mez_tensor_index_t *ix, const actio
             die_problem("an evaluation failed", &pb);
         if (mez_json_canonicalize(sub, res, &bytes, &len, &pb) != MEZ_OK)
             die_problem("a result does not canonicalise", &pb);
+        {
+            /* The compact form of the same result: its size, and its bytes in the digest chain below. */
+            const char *cbytes;
+            size_t clen;
+            json_t *cres;
+            unsigned char link[2 * MEZ_DIGEST_LEN];
+            if (mez_tensor_evaluate_detail(sub, ix, set->docs[i], NULL, MEZ_TENSOR_DETAIL_COMPACT, &cres, NULL, &pb)
+                    != MEZ_OK
+                || mez_json_canonicalize(sub, cres, &cbytes, &clen, &pb) != MEZ_OK)
+                die_problem("a compact evaluation failed", &pb);
+            cs->bytes_compact += clen;
+            memcpy(link, cs->results.bytes, MEZ_DIGEST_LEN);
+            mez_digest_sha256(cbytes, clen, (mez_digest_t *)(link + MEZ_DIGEST_LEN));
+            mez_digest_sha256(link, sizeof(link), &cs->results);
+        }
         cs->n++;
         cs->decision[d]++;
         cs->bytes += len;
+        {
+            unsigned char link[2 * MEZ_DIGEST_LEN];
+            memcpy(link, cs->results.bytes, MEZ_DIGEST_LEN);
+            mez_digest_sha256(bytes, len, (mez_digest_t *)(link + MEZ_DIGEST_LEN));
+            mez_digest_sha256(link, sizeof(link), &cs->results);
+        }
         domains = json_object_get(res, "domains");
         if (strstr(bytes, "\"code\":\"sanctions_match\""))
             cs->sanctions_hits++;
@@ -626,16 +651,16 @@ static void census_print(apr_pool_t *p, const census_t *cs, const char *first, c
     }
     qsort(codes->elts, (size_t)codes->nelts, sizeof(code_count_t), code_count_cmp);
     printf("%sdecision compliant %.1f %%, pending %.1f %%, non_compliant %.1f %%; sanctions hits %.2f %%; "
-           "result %.1f KB\n", first,
+           "result %.1f KB (compact %.1f KB)\n", first,
            100.0 * (double)cs->decision[MEZ_STATE_COMPLIANT] / n, 100.0 * (double)cs->decision[MEZ_STATE_PENDING] / n,
            100.0 * (double)cs->decision[MEZ_STATE_NON_COMPLIANT] / n, 100.0 * (double)cs->sanctions_hits / n,
-           (double)cs->bytes / n / 1024);
+           (double)cs->bytes / n / 1024, (double)cs->bytes_compact / n / 1024);
     printf("%stax (first reason, payments):", indent);
     for (int i = 0; i < codes->nelts; i++) {
         const code_count_t *cc = &APR_ARRAY_IDX(codes, i, code_count_t);
         printf("%s %s %.1f %%", i ? "," : "", cc->code, 100.0 * (double)cc->n / pay);
     }
-    printf("\n");
+    printf("\n%sresults digest %s\n", indent, mez_digest_format(p, &cs->results));
 }
 
 /* ------------------------------------------------------------------ (a) and (b): the real pk-sifc packs */
@@ -646,6 +671,7 @@ static const char *const PK_REGPACKS[] = { "pk-wht-ty2026.yaml", "pk-aml-cft.yam
 typedef struct real_t {
     json_t *models[PK_NPACKS];
     const char *ids[PK_NPACKS];
+    const char *digests[PK_NPACKS];
     size_t wht_rows, entries, names;
     mez_tensor_index_t *ix;
     double load_ms, build_ms;
@@ -667,6 +693,7 @@ static void real_load(apr_pool_t *p, const char *packs_dir, real_t *rp)
             die_problem(apr_psprintf(p, "cannot load %s (give the packs directory with --packs)", path), &pb);
         rp->models[i] = pack->model;
         rp->ids[i] = pack->id;
+        rp->digests[i] = mez_pack_digest_string(p, pack);
         rp->wht_rows += json_array_size(json_object_get(pack->model, "withholding_rates"));
         json_array_foreach(json_object_get(pack->model, "lists"), k, list)
             rp->entries += json_array_size(json_object_get(list, "entries"));
@@ -674,7 +701,7 @@ static void real_load(apr_pool_t *p, const char *packs_dir, real_t *rp)
     t1 = clock_s(CLOCK_MONOTONIC);
     rp->load_ms = (t1 - t0) * 1e3;
     /* Built once, as mod_mez does at start-up; every evaluation below only reads it. */
-    rp->ix = index_build_measured(p, rp->models, PK_NPACKS, &rp->build_ms, &rp->ix_bytes);
+    rp->ix = index_build_measured(p, rp->models, rp->digests, PK_NPACKS, &rp->build_ms, &rp->ix_bytes);
     catalogue_build(p, &rp->cat, ZONE_JURISDICTION, rp->models, PK_NPACKS);
     rp->names = (size_t)rp->cat.listed->nelts;
 }
@@ -682,6 +709,7 @@ static void real_load(apr_pool_t *p, const char *packs_dir, real_t *rp)
 typedef struct row_t {
     const char *label;
     kind_t kind;
+    mez_tensor_detail_t detail;
     int canonical;
     uint64_t seed;
     actions_t *set;             /* rows of the same kind and seed share their documents */
@@ -693,27 +721,36 @@ static void part_a(apr_pool_t *p, const real_t *rp, double seconds)
     enum { ROUNDS = 4 };
     actions_t mix, filer, non_filer, proscribed, formation;
     row_t rows[] = {
-        { "evaluate, realistic mix", KIND_MIX, 0, 1, &mix, { 0 } },
-        { "evaluate + canonical output, mix", KIND_MIX, 1, 1, &mix, { 0 } },
-        { "  payment, filer payee", KIND_PAY_FILER, 0, 2, &filer, { 0 } },
-        { "  payment, non-filer payee", KIND_PAY_NON_FILER, 0, 3, &non_filer, { 0 } },
-        { "  payment, payee named after a listed entry", KIND_PAY_PROSCRIBED, 0, 4, &proscribed, { 0 } },
-        { "  entity formation", KIND_FORMATION, 0, 5, &formation, { 0 } },
+        { "evaluate, realistic mix", KIND_MIX, MEZ_TENSOR_DETAIL_FULL, 0, 1, &mix, { 0 } },
+        { "evaluate + canonical output, mix", KIND_MIX, MEZ_TENSOR_DETAIL_FULL, 1, 1, &mix, { 0 } },
+        { "  payment, filer payee", KIND_PAY_FILER, MEZ_TENSOR_DETAIL_FULL, 0, 2, &filer, { 0 } },
+        { "  payment, non-filer payee", KIND_PAY_NON_FILER, MEZ_TENSOR_DETAIL_FULL, 0, 3, &non_filer, { 0 } },
+        { "  payment, payee named after a listed entry", KIND_PAY_PROSCRIBED, MEZ_TENSOR_DETAIL_FULL, 0, 4,
+          &proscribed, { 0 } },
+        { "  entity formation", KIND_FORMATION, MEZ_TENSOR_DETAIL_FULL, 0, 5, &formation, { 0 } },
+        /* What POST /v1/compliance/evaluate does by default. */
+        { "  evaluate, mix", KIND_MIX, MEZ_TENSOR_DETAIL_COMPACT, 0, 1, &mix, { 0 } },
+        { "  evaluate + canonical output, mix", KIND_MIX, MEZ_TENSOR_DETAIL_COMPACT, 1, 1, &mix, { 0 } },
     };
     const size_t nrows = sizeof(rows) / sizeof(rows[0]);
     apr_pool_t *setp;
     census_t cs;
 
     apr_pool_create(&setp, p);
+    memset(&mix, 0, sizeof(mix));
+    memset(&filer, 0, sizeof(filer));
+    memset(&non_filer, 0, sizeof(non_filer));
+    memset(&proscribed, 0, sizeof(proscribed));
+    memset(&formation, 0, sizeof(formation));
     for (size_t i = 0; i < nrows; i++)
-        if (!i || rows[i].set != rows[i - 1].set)
+        if (!rows[i].set->docs)
             actions_make(setp, &rp->cat, rows[i].kind, rows[i].seed, SET_SIZE, rows[i].set);
     census_take(setp, rp->ix, &mix, &cs);
     /* All rows in interleaved rounds: whichever row ran first on a fresh heap would otherwise be ~10 % faster
      * than the rest, which is the allocator's history, not the evaluator. */
     for (int round = 0; round < ROUNDS; round++)
         for (size_t i = 0; i < nrows; i++)
-            run_eval(p, rp->ix, rows[i].set, rows[i].canonical, seconds / ROUNDS, &rows[i].t);
+            run_eval(p, rp->ix, rows[i].set, rows[i].detail, rows[i].canonical, seconds / ROUNDS, &rows[i].t);
     apr_pool_destroy(setp);
 
     printf("\n(a) evaluations in process, one thread, %d distinct actions per row, %.1f s per row in %d interleaved\n"
@@ -726,10 +763,14 @@ static void part_a(apr_pool_t *p, const real_t *rp, double seconds)
     for (size_t i = 0; i < nrows; i++) {
         if (i == 2)
             printf("%s\n", "by kind (evaluate only):");
+        if (i == 6)
+            printf("%s\n", "compact form (reasons cite rules by pack digest, no notes: the HTTP API's default):");
         printf("%-46s %10.0f %10.2f\n", rows[i].label, per_s(&rows[i].t), us_op(&rows[i].t));
     }
     printf("%-46s %10.2f us (%.0f %% of an evaluation)\n", "canonical output of a result",
            us_op(&rows[1].t) - us_op(&rows[0].t), 100 * (us_op(&rows[1].t) - us_op(&rows[0].t)) / us_op(&rows[0].t));
+    printf("%-46s %10.2f us (%.0f %% of an evaluation)\n", "canonical output of a compact result",
+           us_op(&rows[7].t) - us_op(&rows[6].t), 100 * (us_op(&rows[7].t) - us_op(&rows[6].t)) / us_op(&rows[6].t));
 }
 
 /* The batch input: one canonical JSON action per entity in one buffer, as a JSONL upload would arrive. It is
@@ -1058,7 +1099,7 @@ static void synth_make(apr_pool_t *parent, size_t rows, synth_t *s)
     s->models[0] = synth_validated(s->pool, synth_wht_pack(s->pool, s->wht), "synth-wht");
     s->models[1] = synth_validated(s->pool, synth_list_pack(s->pool, s->entries), "synth-list");
     s->make_ms = (clock_s(CLOCK_MONOTONIC) - t0) * 1e3;
-    s->ix = index_build_measured(s->pool, s->models, 2, &s->build_ms, &s->ix_bytes);
+    s->ix = index_build_measured(s->pool, s->models, NULL, 2, &s->build_ms, &s->ix_bytes);
     s->ix_size = mez_tensor_index_size(s->ix);
     catalogue_build(s->pool, &s->cat, SYNTH_ZONE, s->models, 2);
     /* The same seed for every size: the same draws, so the sizes differ only in what the packs hold. */
@@ -1079,7 +1120,7 @@ static void part_c(apr_pool_t *p, double seconds)
      * alike instead of skewing the ratio. */
     for (int round = 0; round < ROUNDS; round++)
         for (int i = 0; i < NSIZES; i++)
-            run_eval(p, s[i].ix, &s[i].set, 0, seconds / ROUNDS, &s[i].t);
+            run_eval(p, s[i].ix, &s[i].set, MEZ_TENSOR_DETAIL_FULL, 0, seconds / ROUNDS, &s[i].t);
 
     printf("\n(c) cost per evaluation as the packs grow: synthetic regpacks (validated by the pack loader), the same\n"
            "    mix of %d actions drawn from each (6 withholding rows per payment type: 3 payee classes x 2 tax\n"

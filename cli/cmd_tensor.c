@@ -11,21 +11,28 @@
 #include "mez_cli.h"
 
 /* Packs are read in their JSON model: YAML pack files through the pack area's loader (validated, with
- * file:line errors), or a JSON file holding the model as is (handy for generated or test packs). */
-typedef mez_status_t pack_loader_fn(apr_pool_t *p, const char *path, json_t **pack, mez_problem_t *pb);
+ * file:line errors, and digested as published, so reasons cite them by digest), or a JSON file holding the model
+ * as is (handy for generated or test packs; it is not a published pack, so it has no digest to cite). */
+typedef mez_status_t pack_loader_fn(apr_pool_t *p, const char *path, json_t **pack, const char **digest,
+                                    mez_problem_t *pb);
 
-static mez_status_t load_json_pack(apr_pool_t *p, const char *path, json_t **pack, mez_problem_t *pb)
+static mez_status_t load_json_pack(apr_pool_t *p, const char *path, json_t **pack, const char **digest,
+                                   mez_problem_t *pb)
 {
+    *digest = NULL;
     return mez_json_parse_file(p, path, pack, pb);
 }
 
-static mez_status_t load_yaml_pack(apr_pool_t *p, const char *path, json_t **pack, mez_problem_t *pb)
+static mez_status_t load_yaml_pack(apr_pool_t *p, const char *path, json_t **pack, const char **digest,
+                                   mez_problem_t *pb)
 {
     mez_pack_t *loaded;
     mez_pack_options_t opts = { 0 };
     mez_status_t rv = mez_pack_load(p, path, &opts, &loaded, pb);
-    if (rv == MEZ_OK)
+    if (rv == MEZ_OK) {
         *pack = loaded->model;
+        *digest = mez_pack_digest_string(p, loaded);
+    }
     return rv;
 }
 
@@ -38,13 +45,14 @@ static const struct {
     { ".yml", load_yaml_pack },
 };
 
-static mez_status_t load_pack(apr_pool_t *p, const char *path, json_t **pack, mez_problem_t *pb)
+static mez_status_t load_pack(apr_pool_t *p, const char *path, json_t **pack, const char **digest,
+                              mez_problem_t *pb)
 {
     size_t n = strlen(path);
     for (size_t i = 0; i < sizeof(pack_loaders) / sizeof(pack_loaders[0]); i++) {
         size_t k = strlen(pack_loaders[i].suffix);
         if (n >= k && !strcmp(path + n - k, pack_loaders[i].suffix))
-            return pack_loaders[i].load(p, path, pack, pb);
+            return pack_loaders[i].load(p, path, pack, digest, pb);
     }
     return mez_problem(pb, p, MEZ_EIO, 400, "cli.pack_format", NULL,
                        "%s: a pack is a .yaml file (packs/README.md) or a .json file holding its model", path);
@@ -53,12 +61,16 @@ static mez_status_t load_pack(apr_pool_t *p, const char *path, json_t **pack, me
 static void usage_eval(FILE *out)
 {
     fprintf(out,
-        "usage: mez tensor eval --pack PACK.yaml [--pack PACK.yaml ...] [--pretty] ACTION.json|-\n"
+        "usage: mez tensor eval --pack PACK.yaml [--pack PACK.yaml ...] [--detail full|compact] [--pretty] "
+        "ACTION.json|-\n"
         "Evaluates an action document against the packs (their JSON model, see packs/README.md) and prints the\n"
         "result: the decision, a state and its reasons for each of the 20 domains, withholding, the packs used and\n"
         "the tensor commitment. Output is RFC 8785 canonical JSON unless --pretty.\n"
-        "  --pack FILE   a regpack, licensepack or lawpack manifest as JSON; repeat for each pack\n"
-        "  --pretty      indented output for people\n"
+        "  --pack FILE      a regpack, licensepack or lawpack manifest (YAML, or its model as JSON); repeat for each\n"
+        "  --detail FORM    full (default): every reason copies its rule's source_detail and conflicts notes;\n"
+        "                   compact: each reason cites its rule by id, pack digest, validity, law and source, and\n"
+        "                   keeps source_detail only where the rule has no law to cite\n"
+        "  --pretty         indented output for people\n"
         "exit codes: 0 the decision passes (compliant, exempt, not_applicable), 1 it does not (pending,\n"
         "non_compliant) or the action is invalid, 2 usage or I/O error.\n");
 }
@@ -77,7 +89,7 @@ static void usage_commitment(FILE *out)
 static void usage_tensor(FILE *out)
 {
     fprintf(out,
-        "usage: mez tensor eval --pack PACK.yaml [--pack ...] [--pretty] ACTION.json|-\n"
+        "usage: mez tensor eval --pack PACK.yaml [--pack ...] [--detail full|compact] [--pretty] ACTION.json|-\n"
         "       mez tensor commitment --jurisdiction J [--hex] STATES.json|-\n"
         "Run 'mez tensor eval --help' or 'mez tensor commitment --help' for details.\n");
 }
@@ -86,8 +98,10 @@ static int cmd_eval(apr_pool_t *p, int argc, const char *const *argv)
 {
     apr_array_header_t *paths = apr_array_make(p, 4, sizeof(const char *));
     const json_t **packs;
+    const char **digests;
     const char *file = NULL, *v;
     int pretty = 0;
+    mez_tensor_detail_t detail = MEZ_TENSOR_DETAIL_FULL;
     mez_tensor_index_t *ix;
     mez_problem_t pb = { 0 };
     mez_state_t decision;
@@ -104,8 +118,16 @@ static int cmd_eval(apr_pool_t *p, int argc, const char *const *argv)
             fprintf(stderr, "mez tensor eval: --pack needs a file\n");
             return MEZ_EXIT_USAGE;
         }
-        if (m > 0)
+        if (m > 0) {
             APR_ARRAY_PUSH(paths, const char *) = v;
+            continue;
+        }
+        if ((m = mez_cli_option(argc, argv, &i, "--detail", &v)) != 0) {
+            if (m < 0 || mez_tensor_detail_parse(p, v, NULL, &detail, &pb) != MEZ_OK) {
+                fprintf(stderr, "mez tensor eval: --detail is full or compact\n");
+                return MEZ_EXIT_USAGE;
+            }
+        }
         else if (!strcmp(argv[i], "--pretty"))
             pretty = 1;
         else if (argv[i][0] == '-' && argv[i][1] != '\0') {
@@ -125,23 +147,24 @@ static int cmd_eval(apr_pool_t *p, int argc, const char *const *argv)
         return MEZ_EXIT_USAGE;
     }
     packs = apr_palloc(p, (size_t)paths->nelts * sizeof(*packs));
+    digests = apr_palloc(p, (size_t)paths->nelts * sizeof(*digests));
     for (int i = 0; i < paths->nelts; i++) {
         json_t *pack;
         const char *path = APR_ARRAY_IDX(paths, i, const char *);
         /* A pack that cannot be read or is malformed is the operator's set-up, not an invalid action: exit 2. */
-        if ((rv = load_pack(p, path, &pack, &pb)) != MEZ_OK) {
+        if ((rv = load_pack(p, path, &pack, &digests[i], &pb)) != MEZ_OK) {
             mez_cli_fail(&pb, rv);
             return MEZ_EXIT_USAGE;
         }
         packs[i] = pack;
     }
-    if ((rv = mez_tensor_index_build(p, packs, (size_t)paths->nelts, &ix, &pb)) != MEZ_OK) {
+    if ((rv = mez_tensor_index_build_with_digests(p, packs, digests, (size_t)paths->nelts, &ix, &pb)) != MEZ_OK) {
         mez_cli_fail(&pb, rv);
         return MEZ_EXIT_USAGE;
     }
     if ((rv = mez_json_parse_file(p, file, &action, &pb)) != MEZ_OK)
         return mez_cli_fail(&pb, rv);
-    if ((rv = mez_tensor_evaluate(p, ix, action, NULL, &result, &decision, &pb)) != MEZ_OK)
+    if ((rv = mez_tensor_evaluate_detail(p, ix, action, NULL, detail, &result, &decision, &pb)) != MEZ_OK)
         return mez_cli_fail(&pb, rv);
     if (pretty) {
         printf("%s\n", mez_json_dump(p, result, 1));

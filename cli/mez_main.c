@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <apr_general.h>
+#include "mez/http.h"
 #include "mez/log.h"
 #include "mez/pack.h"
 #include "mez/version.h"
@@ -30,6 +31,8 @@ static void usage(FILE *out)
         "  tensor commitment --jurisdiction J STATES.json   the tensor commitment of domain states\n"
         "  sanctions import-un --jurisdiction J --out F.yaml UN.xml   the UN consolidated list as a regpack\n"
         "  token create|list|revoke --driver D --params P ...   bearer API tokens (printed once, stored hashed)\n"
+        "  audit verify|show --driver D --params P ...   check the hash-chained audit table, print its rows\n"
+        "  mass call|ping [--endpoint URL] ...   one request to a Mass endpoint, or probe all five primitives\n"
         "  manifold route --graph G.json --from A --to B --value-usd N   cheapest corridor route\n"
         "  version                     print the version\n"
         "\n"
@@ -52,6 +55,11 @@ int main(int argc, const char *const *argv)
     mez_log_set(log_to_stderr, NULL, MEZ_LOG_WARN);
     /* Process-wide library set-up happens here, once, before anything could run in parallel. */
     mez_pack_global_init();
+    /* libcurl's global set-up, once, before any request (mez mass). */
+    if (mez_http_global_init(p, NULL) != MEZ_OK) {
+        fprintf(stderr, "mez: libcurl could not be initialised\n");
+        return MEZ_EXIT_USAGE;
+    }
 
     if (argc < 2) {
         usage(stderr);
@@ -72,6 +80,8 @@ int main(int argc, const char *const *argv)
     else if (!strcmp(cmd, "vc")) rc = mez_cmd_vc(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "db")) rc = mez_cmd_db(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "token")) rc = mez_cmd_token(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "audit")) rc = mez_cmd_audit(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "mass")) rc = mez_cmd_mass(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "tensor")) rc = mez_cmd_tensor(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "manifold")) rc = mez_cmd_manifold(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "pack")) rc = mez_cmd_pack(p, argc - 1, argv + 1);

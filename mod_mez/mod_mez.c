@@ -113,6 +113,8 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(handler, NULL, NULL, APR_HOOK_MIDDLE);
     mez_auth_register_hooks(p);
+    mez_mass_client_register_hooks(p);
+    mez_metrics_register_hooks(p);
 }
 
 module AP_MODULE_DECLARE_DATA mez_module = {

@@ -8,6 +8,7 @@
 #include "http_config.h"
 #include "mod_dbd.h"
 #include "mez/key.h"
+#include "mez/mass.h"
 #include "mez/problem.h"
 #include "mez/store.h"
 
@@ -36,6 +37,13 @@ typedef struct mez_srv_conf_t {
     const char *manifold_file;  /* MezManifoldFile */
     const struct mez_manifold_t *manifold; /* parsed when the directive is read; only read afterwards */
     apr_thread_mutex_t *sqlite_writer; /* per process: queues SQLite write transactions (see mez_db_t) */
+    /* MezMassEndpoint, MezMassTokenFile, MezMassTimeout as read (unset: NULL / 0, inherited from the main
+     * server); mass is built from them in post_config and only read afterwards (NULL: all sovereign). */
+    const char *mass_url[MEZ_MASS_PRIMITIVE_COUNT]; /* "" for an explicit "sovereign" */
+    const char *mass_token_file;
+    const char *mass_token;     /* read when MezMassTokenFile is read, by the parent */
+    long mass_timeout_ms;
+    const mez_mass_t *mass;
     const char *defn_name;      /* where the zone was configured, for start-up messages */
     unsigned defn_line;
 } mez_srv_conf_t;
@@ -53,6 +61,8 @@ mez_status_t mez_read_json_body(request_rec *r, json_t **out, mez_problem_t *pb)
 int mez_send_json(request_rec *r, int status, json_t *body);
 /* Sends JSON text the caller already has (e.g. canonical bytes it hashed), without a second serialisation. */
 int mez_send_json_text(request_rec *r, int status, const char *text, apr_size_t len);
+/* Sends text as it is (e.g. an answer stored for an Idempotency-Key replay) with the given media type. */
+int mez_send_text_typed(request_rec *r, int status, const char *type, const char *text);
 /* Sends body (borrowed: the caller keeps its reference) with the given media type. */
 int mez_send_json_typed(request_rec *r, int status, const char *type, json_t *body);
 /* Sends pb as application/problem+json; extra (may be NULL) adds members such as "checks". */
@@ -85,8 +95,58 @@ int mez_mass_serve(request_rec *r, mez_srv_conf_t *sc);
 /* The zone's jurisdiction (zone.yaml's jurisdiction_id; the zone id without a zone file). */
 const char *mez_zone_jurisdiction(const mez_srv_conf_t *sc);
 
+/* mod_mez_audit.c: the audit row of a request (mez/audit.h), appended inside the handler's transaction just
+ * before it commits. The actor is the AuthType mez token id ("user:<name>" for other authentication,
+ * "anonymous" without); the request id is the note mez-request-id (UNIQUE_ID, or a fresh "req_<hex>").
+ * detail (may be NULL) is taken over. Notes mez-audit-seq. */
+const char *mez_request_actor(request_rec *r);
+const char *mez_request_id(request_rec *r);
+mez_status_t mez_request_audit(request_rec *r, mez_db_t *db, const char *action, const char *resource_type,
+                               const char *resource_id, const char *outcome, json_t *detail, mez_problem_t *pb);
+/* The audit row of a committed write of the sovereign store ("mass.<METHOD> <path>"). */
+mez_status_t mez_audit_mass_write(request_rec *r, mez_db_t *db, const mez_mass_request_t *req,
+                                  const mez_mass_response_t *resp, mez_problem_t *pb);
+
+/* mod_mez_orchestrate.c: the zone API's orchestrated writes (entities, ownership, fiscal, consent, identity)
+ * and the reads beside them */
+int mez_orch_serve(request_rec *r, mez_srv_conf_t *sc);
+
 /* mod_mez_api.c: the mez-api handler */
 int mez_api_handler(request_rec *r);
+/* The route table's path r->uri falls under ("/v1/packs/" for any pack), or "unmatched": a metrics label
+ * whose values are bounded by the table, never the raw URI. */
+const char *mez_api_route_label(const request_rec *r);
+
+/* mod_mez_mass_client.c: the zone's Mass gateway (MezMassEndpoint ...).
+ * mez_request_mass_call answers req from the primitive's configured endpoint (mez_mass_call): the sovereign
+ * store in the caller's transaction on db, or the remote endpoint. resp->body belongs to r->pool (do not
+ * json_decref it). Counts mez_mass_calls_total{primitive,outcome}; outcome "ok" (2xx), "refused" (4xx),
+ * "unavailable" (503 mass.unavailable), "upstream_error" (502), "error" (anything else). */
+mez_status_t mez_request_mass_call(request_rec *r, mez_db_t *db, const mez_mass_request_t *req,
+                                   mez_mass_response_t *resp, mez_problem_t *pb);
+/* /readyz's checks.mass: {"<primitive>": {"endpoint", "state", "detail"}}; *degraded set when one is
+ * unreachable. */
+json_t *mez_mass_readiness(request_rec *r, const mez_srv_conf_t *sc, int *degraded);
+void mez_mass_client_register_hooks(apr_pool_t *p);
+
+/* mod_mez_metrics.c: /metrics (Prometheus text 0.0.4) from counters in shared memory that every child adds
+ * to. Requests (mez_requests_total{zone,route,code}), tensor evaluations (requests that left the note
+ * mez-decision with a tensor state) and credentials issued (the note mez-credential-digest, set once committed) are
+ * counted by a log_transaction hook; other code counts its events with mez_metrics_count: e.g. the audit
+ * trail calls mez_metrics_count(r, MEZ_METRIC_AUDIT_ROWS, NULL) once per row it appends. Safe from any thread
+ * of any child; a no-op for a server without MezZone. */
+enum {
+    MEZ_METRIC_REQUESTS = 0,         /* labels: route, code (counted by the hook, not by callers) */
+    MEZ_METRIC_TENSOR_EVALUATIONS,   /* label: decision */
+    MEZ_METRIC_CREDENTIALS_ISSUED,   /* no label */
+    MEZ_METRIC_MASS_CALLS,           /* labels: primitive, outcome (mez_metrics_count2) */
+    MEZ_METRIC_AUDIT_ROWS,           /* no label */
+    MEZ_METRIC_COUNT
+};
+void mez_metrics_count(request_rec *r, int metric, const char *label);
+void mez_metrics_count2(request_rec *r, int metric, const char *label1, const char *label2);
+int mez_get_metrics(request_rec *r, mez_srv_conf_t *sc);
+void mez_metrics_register_hooks(apr_pool_t *p);
 
 /* mod_mez_auth.c: AuthType mez, Require mez-role, and problem+json for their 401/403 answers. */
 void mez_auth_register_hooks(apr_pool_t *p);

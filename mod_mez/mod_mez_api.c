@@ -7,6 +7,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "mez/digest.h"
+#include "mez/idempotency.h"
 #include "mez/json.h"
 #include "mez/vc.h"
 #include "mez/version.h"
@@ -56,7 +57,7 @@ static int get_readyz(request_rec *r, mez_srv_conf_t *sc)
 {
     mez_problem_t pb = { 0 };
     mez_db_t *db;
-    int version = 0;
+    int version = 0, degraded = 0;
     json_t *checks;
 
     if (!sc->key)
@@ -80,7 +81,12 @@ static int get_readyz(request_rec *r, mez_srv_conf_t *sc)
     }
     checks = json_pack("{s:s,s:s,s:i,s:s}", "database", "ok", "driver", db->driver_name, "schema_version", version,
                        "keys", "ok");
-    return mez_send_json(r, HTTP_OK, json_pack("{s:s,s:o}", "status", "ready", "checks", checks));
+    /* An unreachable Mass primitive degrades the zone but does not make it unready: only the routes that
+     * need that primitive answer 503 (mass.unavailable); the rest of the zone keeps serving, and a load
+     * balancer must not take the whole zone out of rotation for one primitive (the reference did: defect 16). */
+    json_object_set_new(checks, "mass", mez_mass_readiness(r, sc, &degraded));
+    return mez_send_json(r, HTTP_OK, json_pack("{s:s,s:o}", "status", degraded ? "degraded" : "ready",
+                                               "checks", checks));
 }
 
 /* ---------------------------------------------------------------- zone */
@@ -148,19 +154,57 @@ static mez_status_t read_envelope(request_rec *r, const char *member, const char
     return MEZ_OK;
 }
 
+#define ISSUE_ROUTE "POST /v1/credentials/issue"
+
+/* An Idempotency-Key retry is answered the first answer, byte for byte, and writes nothing (mez/idempotency.h).
+ * Returns DECLINED to go on, with tx open and the intent recorded in it; otherwise it has answered (and rolled
+ * back), and returns what the answer's sender returned. */
+static int issue_idempotency(request_rec *r, mez_srv_conf_t *sc, const char *key, const json_t *credential,
+                             const json_t *options, mez_db_t *db, mez_db_tx_t *tx, mez_idem_scope_t *scope)
+{
+    mez_problem_t pb = { 0 };
+    mez_idem_result_t res;
+    const char *digest;
+    json_t *body = mez_json_pool_own(r->pool, json_pack("{s:O}", "credential", credential));
+
+    if (options)
+        json_object_set(body, "options", (json_t *)options);
+    scope->zone_id = sc->zone_id;
+    scope->principal = mez_request_actor(r);
+    scope->route = ISSUE_ROUTE;
+    if (mez_idem_request_digest(r->pool, "POST", "/v1/credentials/issue", body, &digest, &pb) != MEZ_OK
+        || mez_idem_begin(r->pool, db, scope, key, digest, r->request_time, 0, &res, &pb) != MEZ_OK) {
+        mez_db_rollback(r->pool, tx);
+        return fail(r, &pb);
+    }
+    if (res.outcome == MEZ_IDEM_NEW)
+        return DECLINED;
+    mez_db_rollback(r->pool, tx);
+    if (res.outcome == MEZ_IDEM_REPLAY) {
+        apr_table_setn(r->notes, "mez-action", "credential.issue.replay");
+        return mez_send_json_text(r, res.status, res.body, res.body_len);
+    }
+    mez_idem_refusal(r->pool, &res, key, &pb);
+    return fail(r, &pb);
+}
+
 static int post_issue(request_rec *r, mez_srv_conf_t *sc)
 {
     mez_problem_t pb = { 0 };
     mez_vc_proof_options_t popts = { 0 };
+    mez_idem_scope_t scope = { 0 };
     json_t *credential, *options, *vc;
     mez_digest_t digest;
-    const char *canon, *id;
+    const char *canon, *id, *answer, *key = apr_table_get(r->headers_in, "Idempotency-Key");
     mez_db_t *db;
     mez_db_tx_t *tx;
     json_t *idv;
+    int rc;
 
     if (!sc->key || !sc->zone_id)
         return zone_not_configured(r);
+    if (key && mez_idem_key_check(r->pool, key, &pb) != MEZ_OK)
+        return fail(r, &pb);
     if (read_envelope(r, "credential", NULL, &credential, &options, &pb) != MEZ_OK)
         return fail(r, &pb);
     /* The verification method was derived once, when the key was loaded. */
@@ -174,6 +218,9 @@ static int post_issue(request_rec *r, mez_srv_conf_t *sc)
     mez_digest_sha256(canon, strlen(canon), &digest);
     idv = json_object_get(vc, "id");
     id = json_is_string(idv) ? json_string_value(idv) : NULL;
+    /* The answer's exact bytes: what is sent now and what a retry with the same Idempotency-Key gets. */
+    answer = apr_pstrcat(r->pool, mez_json_dump(r->pool, mez_json_pool_own(r->pool, json_pack("{s:O}",
+                         "verifiableCredential", vc)), 0), "\n", NULL);
 
     /* Nothing is answered until the record is committed; any failure rolls the transaction back. */
     if (!(db = mez_request_db(r))) {
@@ -182,8 +229,14 @@ static int post_issue(request_rec *r, mez_srv_conf_t *sc)
     }
     if (mez_db_begin(r->pool, db, &tx, &pb) != MEZ_OK)
         return fail(r, &pb);
+    if (key && (rc = issue_idempotency(r, sc, key, credential, options, db, tx, &scope)) != DECLINED)
+        return rc;
     if (mez_store_credential_insert(r->pool, db, id, sc->did, mez_digest_format(r->pool, &digest), canon, NULL,
                                     &pb) != MEZ_OK
+        || mez_request_audit(r, db, "credential.issue", "credential", id ? id : mez_digest_format(r->pool, &digest),
+                             "committed", json_pack("{s:s,s:s}", "digest", mez_digest_format(r->pool, &digest),
+                                                    "issuer", sc->did), &pb) != MEZ_OK
+        || (key && mez_idem_complete(r->pool, db, &scope, key, HTTP_CREATED, answer, r->request_time, &pb) != MEZ_OK)
         || mez_db_commit(r->pool, tx, &pb) != MEZ_OK) {
         mez_db_rollback(r->pool, tx);
         return fail(r, &pb);
@@ -192,7 +245,7 @@ static int post_issue(request_rec *r, mez_srv_conf_t *sc)
     apr_table_setn(r->notes, "mez-credential-digest", mez_digest_format(r->pool, &digest));
     if (id)
         apr_table_setn(r->notes, "mez-credential-id", id);
-    return mez_send_json(r, HTTP_CREATED, json_pack("{s:O}", "verifiableCredential", vc));
+    return mez_send_json_text(r, HTTP_CREATED, answer, strlen(answer));
 }
 
 /* Answers a verification: 200 with checks when valid, 422 problem naming the failed check otherwise. */
@@ -261,6 +314,7 @@ static int post_vp_verify(request_rec *r, mez_srv_conf_t *sc)
 static const route_t routes[] = {
     { "/healthz",                  M_GET,  get_healthz },
     { "/readyz",                   M_GET,  get_readyz },
+    { "/metrics",                  M_GET,  mez_get_metrics },
     { "/v1/zone",                  M_GET,  get_zone },
     { "/v1/openapi.json",          M_GET,  get_openapi },
     { "/v1/credentials/issue",     M_POST, post_issue },
@@ -273,8 +327,33 @@ static const route_t routes[] = {
     { "/v1/manifold/route",        M_POST, mez_post_manifold_route },
     { "/v1/tensor/",               M_GET,  mez_get_tensor_commitment },
     { "/mass/v1/",                 ANY_METHOD, mez_mass_serve },
+    { "/v1/entities",              ANY_METHOD, mez_orch_serve },   /* orchestrated writes and their reads */
+    { "/v1/entities/",             ANY_METHOD, mez_orch_serve },
+    { "/v1/ownership/",            ANY_METHOD, mez_orch_serve },
+    { "/v1/fiscal/",               ANY_METHOD, mez_orch_serve },
+    { "/v1/consent",               ANY_METHOD, mez_orch_serve },
+    { "/v1/consent/",              ANY_METHOD, mez_orch_serve },
+    { "/v1/identity/",             ANY_METHOD, mez_orch_serve },
+    { "/v1/licences",              ANY_METHOD, mez_orch_serve },
+    { "/v1/licences/",             ANY_METHOD, mez_orch_serve },
     { NULL, 0, NULL }
 };
+
+/* The routing rule of mez_api_handler, without the method. */
+static int route_matches(const route_t *rt, const char *uri)
+{
+    size_t n = strlen(rt->path);
+    /* "/v1/packs/" matches "/v1/packs/<name>": the handler reads the name from the rest of the URI. */
+    return rt->path[n - 1] == '/' ? !strncmp(uri, rt->path, n) && uri[n] : !strcmp(uri, rt->path);
+}
+
+const char *mez_api_route_label(const request_rec *r)
+{
+    for (const route_t *rt = routes; r->uri && rt->path; rt++)
+        if (route_matches(rt, r->uri))
+            return rt->path;
+    return "unmatched";
+}
 
 int mez_api_handler(request_rec *r)
 {

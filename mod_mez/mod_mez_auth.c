@@ -135,6 +135,51 @@ static authz_status role_check(request_rec *r, const char *require_args, const v
 
 static const authz_provider role_provider = { role_check, role_parse };
 
+/* The entity a path names: the segment after /v1/entities/ or /v1/ownership/ when it is an entity id. Other
+ * routes name their entity in the body (a payment's source account) or in the record (a licence): the zone API
+ * checks those itself against the same token scope (mod_mez_orchestrate.c, orchestrate.c). */
+static const char *path_entity(request_rec *r)
+{
+    static const char *const prefixes[] = { "/v1/entities/", "/v1/ownership/", NULL };
+    for (const char *const *p = prefixes; *p; p++) {
+        size_t n = strlen(*p);
+        if (!strncmp(r->uri, *p, n) && !strncmp(r->uri + n, "ent_", 4)) {
+            const char *end = strchr(r->uri + n, '/');
+            return end ? apr_pstrndup(r->pool, r->uri + n, (apr_size_t)(end - r->uri - n)) : r->uri + n;
+        }
+    }
+    return NULL;
+}
+
+/* Require mez-entity-owner: an entity token, acting on its own entity. */
+static authz_status owner_check(request_rec *r, const char *require_args, const void *parsed)
+{
+    const char *role = apr_table_get(r->notes, "mez-role"), *ent = apr_table_get(r->notes, "mez-entity"), *pe;
+    mez_problem_t pb = { 0 };
+    (void)require_args;
+    (void)parsed;
+    if (!r->user)
+        return AUTHZ_DENIED_NO_USER;
+    if (!role || strcmp(role, "entity") || !ent) {
+        /* Not an entity token: another Require in the same block (a role) may still grant. */
+        if (!ap_get_module_config(r->request_config, &mez_module)) {
+            mez_problem(&pb, r->pool, MEZ_EINVAL, 403, "auth.forbidden_role", NULL,
+                        "role %s may not use this route", role ? role : "(none)");
+            refuse(r, &pb);
+        }
+        return AUTHZ_DENIED;
+    }
+    if ((pe = path_entity(r)) && strcmp(pe, ent)) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 403, "auth.not_entity_owner", NULL,
+                    "this token acts for entity %s only, not %s", ent, pe);
+        refuse(r, &pb);
+        return AUTHZ_DENIED;
+    }
+    return AUTHZ_GRANTED;
+}
+
+static const authz_provider owner_provider = { owner_check, NULL };
+
 static void insert_error_filter(request_rec *r)
 {
     const mez_problem_t *pb = ap_get_module_config(r->request_config, &mez_module);
@@ -182,6 +227,8 @@ void mez_auth_register_hooks(apr_pool_t *p)
     ap_hook_check_authn(check_authn, NULL, NULL, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_note_auth_failure(note_auth_failure, NULL, NULL, APR_HOOK_MIDDLE);
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "mez-role", AUTHZ_PROVIDER_VERSION, &role_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "mez-entity-owner", AUTHZ_PROVIDER_VERSION, &owner_provider,
                               AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_insert_error_filter(insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_register_output_filter(PROBLEM_FILTER, problem_filter, NULL, AP_FTYPE_CONTENT_SET);

@@ -8,6 +8,7 @@
 #include "http_protocol.h"
 #include "mez/digest.h"
 #include "mez/json.h"
+#include "mez/pack.h"
 #include "mez/tensor.h"
 #include "mez/vc.h"
 #include "mez/zone.h"
@@ -33,6 +34,7 @@ int mez_compliance_post_config(apr_pool_t *pconf, server_rec *s, mez_srv_conf_t 
 {
     const mez_zone_t *zone = sc->zone;
     apr_array_header_t *models;
+    const char **digests;
     mez_tensor_index_t *ix;
     mez_problem_t pb = { 0 };
     uint32_t domains = 0;
@@ -47,8 +49,12 @@ int mez_compliance_post_config(apr_pool_t *pconf, server_rec *s, mez_srv_conf_t 
                      pb.detail ? pb.detail : "", pb.code ? pb.code : "");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (mez_tensor_index_build(pconf, (const json_t *const *)models->elts, (size_t)models->nelts, &ix, &pb)
-            != MEZ_OK) {
+    /* Reasons cite rules by the digest of the pack as published (the one GET /v1/packs/{digest} serves). */
+    digests = apr_pcalloc(pconf, ((size_t)models->nelts + 1) * sizeof(*digests));
+    for (int i = 0; i < models->nelts && i < zone->packs->nelts; i++)
+        digests[i] = mez_pack_digest_string(pconf, APR_ARRAY_IDX(zone->packs, i, mez_zone_pack_t).pack);
+    if (mez_tensor_index_build_with_digests(pconf, (const json_t *const *)models->elts, digests,
+                                            (size_t)models->nelts, &ix, &pb) != MEZ_OK) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "zone %s: the packs cannot be indexed for evaluation: %s (%s%s%s)",
                      sc->zone_id, pb.detail ? pb.detail : "", pb.code ? pb.code : "", pb.pointer ? " at " : "",
                      pb.pointer ? pb.pointer : "");
@@ -70,7 +76,8 @@ int mez_post_evaluate(request_rec *r, mez_srv_conf_t *sc)
 {
     mez_problem_t pb = { 0 };
     mez_tensor_eval_options_t eo = { 0 };
-    json_t *body, *action_doc, *result, *attest, *preview, *vc = NULL;
+    json_t *body, *action_doc, *result, *attest, *preview, *detail_v, *vc = NULL;
+    mez_tensor_detail_t detail = MEZ_TENSOR_DETAIL_COMPACT;
     mez_state_t decision;
     const char *canon, *vc_canon = NULL, *subject_id = NULL, *evaluation_digest, *vc_digest = NULL;
     mez_digest_t d;
@@ -113,12 +120,34 @@ int mez_post_evaluate(request_rec *r, mez_srv_conf_t *sc)
                     "a preview is not recorded, so it cannot be attested: drop 'preview' or 'attest'");
         return mez_send_problem(r, &pb, NULL);
     }
+    /* Compact by default: every reason still names its rule (with its pack digest and validity) and legal source,
+     * without copying the pack's long notes. An attestation is signed once and checked for years, after the
+     * zone may have moved to other packs, so the evaluation it commits to is the full one, readable alone. */
+    detail_v = json_object_get(body, "detail");
+    if (detail_v && !json_is_string(detail_v)) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "request.invalid_type", "/detail",
+                    "'detail' is \"full\" or \"compact\"");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (detail_v && mez_tensor_detail_parse(r->pool, json_string_value(detail_v), "/detail", &detail, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (want_attestation) {
+        if (detail_v && detail != MEZ_TENSOR_DETAIL_FULL) {
+            mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "request.conflicting_options", "/detail",
+                        "an attested evaluation is the full one, readable without the packs: drop 'detail' or "
+                        "'attest'");
+            return mez_send_problem(r, &pb, NULL);
+        }
+        detail = MEZ_TENSOR_DETAIL_FULL;
+    }
     action_doc = mez_json_pool_own(r->pool, json_copy(body));
     json_object_del(action_doc, "attest");
     json_object_del(action_doc, "preview");
+    json_object_del(action_doc, "detail");
 
     eo.domains = sc->tensor_domains;
-    if (mez_tensor_evaluate(r->pool, sc->tensor_index, action_doc, &eo, &result, &decision, &pb) != MEZ_OK)
+    if (mez_tensor_evaluate_detail(r->pool, sc->tensor_index, action_doc, &eo, detail, &result, &decision, &pb)
+            != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (mez_json_canonicalize(r->pool, result, &canon, NULL, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
@@ -155,6 +184,12 @@ int mez_post_evaluate(request_rec *r, mez_srv_conf_t *sc)
                                     mez_state_name(decision), json_string_value(json_object_get(result, "commitment")),
                                     evaluation_digest, vc_digest, canon, &pb) != MEZ_OK
         || (vc && mez_store_credential_insert(r->pool, db, NULL, sc->did, vc_digest, vc_canon, NULL, &pb) != MEZ_OK)
+        || mez_request_audit(r, db, "compliance.evaluate", "evaluation", evaluation_digest,
+                             decision == MEZ_STATE_NON_COMPLIANT ? "denied" : "committed",
+                             json_pack("{s:s,s:s*,s:s*,s:s*}", "decision", mez_state_name(decision), "subject_id",
+                                       subject_id, "action_type",
+                                       json_string_value(json_object_get(result, "action_type")),
+                                       "attestation_digest", vc_digest), &pb) != MEZ_OK
         || mez_db_commit(r->pool, tx, &pb) != MEZ_OK) {
         mez_db_rollback(r->pool, tx);
         return mez_send_problem(r, &pb, NULL);

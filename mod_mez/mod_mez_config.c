@@ -8,6 +8,7 @@
 #include "http_config.h"
 #include "mez/did.h"
 #include "mez/key.h"
+#include "mez/http.h"
 #include "mez/json.h"
 #include "mez/manifold.h"
 #include "mod_mez.h"
@@ -48,6 +49,11 @@ void *mez_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->akn_schema_file = add->akn_schema_file ? add->akn_schema_file : base->akn_schema_file;
     sc->manifold_file = add->manifold ? add->manifold_file : base->manifold_file;
     sc->manifold = add->manifold ? add->manifold : base->manifold;
+    for (int i = 0; i < MEZ_MASS_PRIMITIVE_COUNT; i++)
+        sc->mass_url[i] = add->mass_url[i] ? add->mass_url[i] : base->mass_url[i];
+    sc->mass_token_file = add->mass_token ? add->mass_token_file : base->mass_token_file;
+    sc->mass_token = add->mass_token ? add->mass_token : base->mass_token;
+    sc->mass_timeout_ms = add->mass_timeout_ms ? add->mass_timeout_ms : base->mass_timeout_ms;
     return sc;
 }
 
@@ -200,6 +206,59 @@ static const char *set_akn_schema(cmd_parms *cmd, void *dc, const char *arg)
     return existing_path(cmd, "MezAknSchema", arg, 0, &cmd_conf(cmd)->akn_schema_file);
 }
 
+/* MezMassEndpoint <primitive> sovereign|<url>: checked now, so a typo stops httpd at its line. */
+static const char *set_mass_endpoint(cmd_parms *cmd, void *dc, const char *prim, const char *url)
+{
+    mez_srv_conf_t *sc = cmd_conf(cmd);
+    mez_problem_t pb = { 0 };
+    mez_mass_primitive_t which;
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    if (err)
+        return err;
+    if (mez_mass_primitive_parse(cmd->pool, prim, &which, &pb) != MEZ_OK)
+        return apr_psprintf(cmd->pool, "MezMassEndpoint: %s", pb.detail);
+    if (!strcasecmp(url, "sovereign")) {
+        sc->mass_url[which] = "";
+        return NULL;
+    }
+    if (mez_http_base_check(cmd->pool, url, NULL, &pb) != MEZ_OK)
+        return apr_psprintf(cmd->pool, "MezMassEndpoint %s: %s (give 'sovereign' or an http:// or https:// base "
+                            "URL such as https://mass.example/mass)", prim, pb.detail);
+    sc->mass_url[which] = url;
+    return NULL;
+}
+
+static const char *set_mass_token_file(cmd_parms *cmd, void *dc, const char *arg)
+{
+    mez_srv_conf_t *sc = cmd_conf(cmd);
+    mez_problem_t pb = { 0 };
+    const char *path, *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    if (err)
+        return err;
+    path = ap_server_root_relative(cmd->pool, arg);
+    /* Read now by the parent, which can read a 0600 file the children's user cannot; kept in memory. */
+    if (!path || mez_mass_token_load(cmd->pool, path, &sc->mass_token, &pb) != MEZ_OK)
+        return apr_psprintf(cmd->pool, "MezMassTokenFile %s: %s (%s)", path ? path : arg,
+                            pb.detail ? pb.detail : "invalid path", pb.code ? pb.code : "mass.token_unreadable");
+    sc->mass_token_file = path;
+    return NULL;
+}
+
+static const char *set_mass_timeout(cmd_parms *cmd, void *dc, const char *arg)
+{
+    mez_srv_conf_t *sc = cmd_conf(cmd);
+    char *end = NULL;
+    apr_int64_t n;
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    if (err)
+        return err;
+    n = apr_strtoi64(arg, &end, 10);
+    if (!*arg || *end || n < 1 || n > 300)
+        return apr_psprintf(cmd->pool, "MezMassTimeout: '%s' is not a number of seconds between 1 and 300", arg);
+    sc->mass_timeout_ms = (long)n * 1000L;
+    return NULL;
+}
+
 const command_rec mez_cmds[] = {
     AP_INIT_TAKE1("MezZone", set_zone, NULL, RSRC_CONF,
                   "the zone this server or virtual host serves (a-z, 0-9, '-')"),
@@ -219,5 +278,12 @@ const command_rec mez_cmds[] = {
                   "where deployment profiles (<id>.yaml) are (default: the installed profiles)"),
     AP_INIT_TAKE1("MezAknSchema", set_akn_schema, NULL, RSRC_CONF,
                   "the Akoma Ntoso 3.0 schema (akomantoso30.xsd) lawpacks are validated against at start-up"),
+    AP_INIT_TAKE2("MezMassEndpoint", set_mass_endpoint, NULL, RSRC_CONF,
+                  "<primitive> sovereign|<url>: where a Mass primitive (entities, ownership, fiscal, consent, "
+                  "identity) is served (default: the zone's sovereign store)"),
+    AP_INIT_TAKE1("MezMassTokenFile", set_mass_token_file, NULL, RSRC_CONF,
+                  "the bearer token sent to remote Mass endpoints (a file of mode 0600)"),
+    AP_INIT_TAKE1("MezMassTimeout", set_mass_timeout, NULL, RSRC_CONF,
+                  "seconds one call to a remote Mass endpoint may take (1-300, default 10)"),
     { NULL }
 };

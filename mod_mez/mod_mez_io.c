@@ -101,6 +101,11 @@ int mez_send_json(request_rec *r, int status, json_t *body)
     return send_body(r, status, "application/json", body);
 }
 
+int mez_send_text_typed(request_rec *r, int status, const char *type, const char *text)
+{
+    return send_text(r, status, type, text, strlen(text));
+}
+
 int mez_send_json_typed(request_rec *r, int status, const char *type, json_t *body)
 {
     return send_body(r, status, type, body);

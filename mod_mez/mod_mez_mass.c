@@ -18,9 +18,11 @@ APLOG_USE_MODULE(mez);
 #define MASS_PREFIX "/mass"
 #define IDEMPOTENCY_KEY_MAX 255
 
+/* A zone is a jurisdiction of its own in the tensor's tree (pk-sifc under pk): its registry and its evaluations
+ * use the zone id, so an entity formed in pk-sifc is evaluated under pk-sifc's packs and pk's. */
 const char *mez_zone_jurisdiction(const mez_srv_conf_t *sc)
 {
-    return sc->zone && sc->zone->jurisdiction_id ? sc->zone->jurisdiction_id : sc->zone_id;
+    return sc->zone_id;
 }
 
 int mez_mass_serve(request_rec *r, mez_srv_conf_t *sc)
@@ -76,6 +78,11 @@ int mez_mass_serve(request_rec *r, mez_srv_conf_t *sc)
         apr_table_setn(r->notes, "mez-problem", json_is_string(code) ? json_string_value(code) : "mass.refused");
         json_object_set_new(resp.body, "instance", json_string(r->uri));
         return mez_send_json_typed(r, resp.status, "application/problem+json", resp.body);
+    }
+    /* A committed write leaves its audit row in the same transaction (reads write none). */
+    if (r->method_number != M_GET && mez_audit_mass_write(r, db, &req, &resp, &pb) != MEZ_OK) {
+        mez_db_rollback(r->pool, tx);
+        return mez_send_problem(r, &pb, NULL);
     }
     if (mez_db_commit(r->pool, tx, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);

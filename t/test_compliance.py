@@ -43,7 +43,7 @@ def test_non_filer_gets_the_higher_rate(pk_zone):
     wf, wn = f.json()["evaluation"]["withholding"][0], n.json()["evaluation"]["withholding"][0]
     assert wf["section"] == wn["section"] == "153(1)(b)"
     assert float(wn["rate"]) > float(wf["rate"])
-    assert wn["law"]["eid"].startswith("sec_153") and wn["source"]["url"]
+    assert wn["law"]["eid"].startswith("sec_153") and wn["source"]["title"]
     # The cited section is served by the same zone.
     law = pk_zone.get("/v1/laws/" + wn["law"]["eid"])
     assert law.status_code == 200 and law.json()["num"]
@@ -61,6 +61,70 @@ def test_preview_records_nothing(pk_zone, mez_env):
     del body["preview"], body["attest"]
     r = pk_zone.post("/v1/compliance/evaluate", json=body)
     assert r.json()["recorded"] is True and pk_zone.count("mez_evaluation") == before + 1
+
+
+def cited(evaluation):
+    """Every reason and withholding entry that cites a pack rule."""
+    out = [r for d in evaluation["domains"].values() for r in d["reasons"] if "rule" in r]
+    return out + [w for w in evaluation["withholding"]]
+
+
+def test_compact_reasons_cite_rules_by_reference(pk_zone):
+    body = payment("Indus Consulting", "non_filer")
+    body["preview"] = True
+    compact = pk_zone.post("/v1/compliance/evaluate", json=body)
+    body["detail"] = "full"
+    full = pk_zone.post("/v1/compliance/evaluate", json=body)
+    assert compact.status_code == full.status_code == 200, (compact.text, full.text)
+    c, f = compact.json()["evaluation"], full.json()["evaluation"]
+    assert c["detail"] == "compact" and f["detail"] == "full"
+    assert c["commitment"] == f["commitment"] and c["decision"] == f["decision"]
+    assert len(compact.content) < len(full.content)
+    packs = {p["id"]: p["digest"] for p in c["packs"]}
+    rules = cited(c)
+    assert rules
+    for r in rules:
+        # The rule by reference: its pack's digest (served by this zone) and the version applied.
+        assert r["pack_digest"] == packs[r["rule"].split("/")[0]] and r["source"]["id"]
+        assert r.get("valid_from") or r["code"].startswith("sanctions_"), r   # a list may leave its dates out
+        assert "conflicts" not in r
+        # The legal source stays: the statute section, or the pinpoint where the rule cites no law.
+        assert "law" in r or "source_detail" in r or r["code"] == "sanctions_clear", r
+        if "law" in r:
+            assert "source_detail" not in r
+    [wc], [wf] = c["withholding"], f["withholding"]
+    assert wc["section"] == wf["section"] == "153(1)(b)" and wc["law"] == wf["law"] and wc["rule"] == wf["rule"]
+    assert "source_detail" in wf and "conflicts" in wf and wf["source"]["url"] and "url" not in wc["source"]
+    # What the reference names is there: the pack by digest, and the rule in it.
+    digest = wc["pack_digest"]
+    manifest = pk_zone.get("/v1/packs/" + digest)
+    assert manifest.status_code == 200 and manifest.json()["digest"] == digest
+    assert manifest.json()["pack_id"] == wc["rule"].split("/")[0]
+
+
+@pytest.mark.parametrize("extra,status,code", [
+    ({"detail": "short"}, 422, "tensor.unknown_detail"),
+    ({"detail": 1}, 422, "request.invalid_type"),
+    ({"detail": "compact", "attest": True}, 422, "request.conflicting_options"),
+])
+def test_bad_detail_changes_nothing(pk_zone, extra, status, code):
+    before = pk_zone.count("mez_evaluation"), pk_zone.count("mez_credential")
+    body = dict(payment("Indus Consulting", "filer"), **extra)
+    problem = assert_problem(pk_zone.post("/v1/compliance/evaluate", json=body), status, code)
+    assert problem["pointer"] == "/detail"
+    assert (pk_zone.count("mez_evaluation"), pk_zone.count("mez_credential")) == before
+
+
+def test_attested_and_recorded_evaluations(pk_zone):
+    # An attestation commits to the full evaluation, whatever the default.
+    body = dict(payment("Indus Consulting", "filer"), attest=True)
+    r = pk_zone.post("/v1/compliance/evaluate", json=body)
+    assert r.status_code == 200, r.text
+    assert r.json()["evaluation"]["detail"] == "full"
+    assert any("conflicts" in w for w in r.json()["evaluation"]["withholding"])
+    # A recorded evaluation without attestation is compact unless asked otherwise.
+    r = pk_zone.post("/v1/compliance/evaluate", json=payment("Indus Consulting", "filer"))
+    assert r.json()["recorded"] is True and r.json()["evaluation"]["detail"] == "compact"
 
 
 def test_pending_without_evidence_and_compliant_with_it(pk_zone):

@@ -60,6 +60,29 @@ def test_non_filer_pays_the_higher_rate_with_its_section(mez_env):
     assert non_filer["domains"]["tax"]["state"] == "compliant"
 
 
+def test_compact_detail_cites_rules_by_pack_digest(mez_env):
+    args = []
+    for p in PACKS:
+        args += ["--pack", os.path.join(PK, p)]
+    act = json.dumps(payment("Indus Consulting", "non_filer"))
+    full = mez_env.mez("tensor", "eval", *args, "-", input=act)
+    compact = mez_env.mez("tensor", "eval", *args, "--detail", "compact", "-", input=act)
+    assert full.returncode == compact.returncode == 1, (full.stderr, compact.stderr)
+    f, c = json.loads(full.stdout), json.loads(compact.stdout)
+    assert f["detail"] == "full" and c["detail"] == "compact" and f["commitment"] == c["commitment"]
+    assert len(compact.stdout) < len(full.stdout) and '"conflicts"' not in compact.stdout
+    # The digest cited is the published pack's, as the zone's stack.lock pins it.
+    with open(os.path.join(ROOT, "packs", "pk", "stack.lock")) as fh:
+        locked = {a["id"]: a["digest"] for a in json.load(fh)["artifacts"]}
+    [w] = c["withholding"]
+    assert w["pack_digest"] == locked["pk-wht-ty2026"] == f["withholding"][0]["pack_digest"]
+    assert w["law"] == f["withholding"][0]["law"] and "source_detail" not in w
+    assert {p["id"]: p["digest"] for p in c["packs"]} == {k: locked[k] for k in ("pk-wht-ty2026", "pk-aml-cft",
+                                                                               "pk-proscribed")}
+    bad = mez_env.mez("tensor", "eval", *args, "--detail", "short", "-", input=act)
+    assert bad.returncode == 2 and "--detail is full or compact" in bad.stderr
+
+
 def test_payment_to_a_proscribed_organisation_is_denied(mez_env):
     with open(os.path.join(PK, "pk-proscribed.yaml")) as f:
         lst = yaml.safe_load(f)["lists"][0]

@@ -2,6 +2,7 @@
  * Object members are sorted by the UTF-16 code units of their names, numbers use ECMAScript form,
  * and strings get the minimal escaping of RFC 8785 section 3.2.2.2. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +36,10 @@ static void buf_put(canon_buf_t *b, const char *s, size_t n)
     b->len += n;
 }
 
-static void buf_putc(canon_buf_t *b, char c)
+static inline void buf_putc(canon_buf_t *b, char c)
 {
-    buf_reserve(b, 1);
+    if (b->len == b->cap)
+        buf_reserve(b, 1);
     b->data[b->len++] = c;
 }
 
@@ -47,38 +49,64 @@ static const unsigned char needs_escape[256] = {
     ['"'] = 1, ['\\'] = 1,
 };
 
+/* Non-zero (in the byte's top bit) where a byte of x equals c: the usual SWAR zero-byte test on x ^ c. */
+static inline uint64_t has_byte(uint64_t x, unsigned char c)
+{
+    uint64_t y = x ^ (0x0101010101010101ULL * c);
+    return (y - 0x0101010101010101ULL) & ~y & 0x8080808080808080ULL;
+}
+
+/* Room for the worst case (every byte a \u00XX escape) is made once, so the copy below checks nothing per byte:
+ * strings are most of a document's bytes, and per-byte bookkeeping was most of its cost. */
 static void put_string(canon_buf_t *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     size_t run = 0;
-    buf_reserve(b, n + 2);
-    buf_putc(b, '"');
+    char *w;
+    buf_reserve(b, 6 * n + 2);
+    w = b->data + b->len;
+    *w++ = '"';
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        const char *esc = NULL;
-        char u[6];
+        unsigned char c;
+        char e;
+        /* Eight bytes at a time while none of them needs an escape (a control character, '"' or '\\'). */
+        while (i + 8 <= n) {
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            if ((((x - 0x2020202020202020ULL) & ~x) | has_byte(x, 0x22) | has_byte(x, 0x5c)) & 0x8080808080808080ULL)
+                break;
+            i += 8;
+        }
+        if (i == n)
+            break;
+        c = (unsigned char)s[i];
         if (!needs_escape[c])
             continue;
-        buf_put(b, s + run, i - run);
+        memcpy(w, s + run, i - run);
+        w += i - run;
         run = i + 1;
         switch (c) {
-        case '"':  esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\b': esc = "\\b"; break;
-        case '\f': esc = "\\f"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        case '\t': esc = "\\t"; break;
+        case '"':  e = '"'; break;
+        case '\\': e = '\\'; break;
+        case '\b': e = 'b'; break;
+        case '\f': e = 'f'; break;
+        case '\n': e = 'n'; break;
+        case '\r': e = 'r'; break;
+        case '\t': e = 't'; break;
         default:
-            u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
-            u[4] = hex[c >> 4]; u[5] = hex[c & 0xf];
-            buf_put(b, u, 6);
+            w[0] = '\\'; w[1] = 'u'; w[2] = '0'; w[3] = '0';
+            w[4] = hex[c >> 4]; w[5] = hex[c & 0xf];
+            w += 6;
             continue;
         }
-        buf_put(b, esc, strlen(esc));
+        w[0] = '\\';
+        w[1] = e;
+        w += 2;
     }
-    buf_put(b, s + run, n - run);
-    buf_putc(b, '"');
+    memcpy(w, s + run, n - run);
+    w += n - run;
+    *w++ = '"';
+    b->len = (size_t)(w - b->data);
 }
 
 int mez_json_key_compare(const char *a, size_t alen, const char *b, size_t blen)
@@ -136,8 +164,8 @@ static size_t format_safe_integer(json_int_t x, char *out)
 static void put_object(canon_buf_t *b, const json_t *v)
 {
     size_t n = json_object_size(v), i = 0;
-    member_t small[16];
-    member_t *m = n <= 16 ? small : malloc(n * sizeof(*m));
+    member_t small[32];
+    member_t *m = n <= 32 ? small : malloc(n * sizeof(*m));
     void *it;
     if (!m)
         abort();
@@ -146,7 +174,22 @@ static void put_object(canon_buf_t *b, const json_t *v)
         m[i].len = json_object_iter_key_len(it);
         m[i].value = json_object_iter_value(it);
     }
-    qsort(m, n, sizeof(*m), member_cmp);
+    /* Most objects are small and many arrive in order already: insertion sort does them in a few compares, where
+     * qsort's general machinery (an indirect call per compare, element copies through a buffer) cost more than
+     * writing the object out. The result is the same order. */
+    if (n <= 32) {
+        for (i = 1; i < n; i++) {
+            member_t t = m[i];
+            size_t k = i;
+            while (k > 0 && mez_json_key_compare(m[k - 1].key, m[k - 1].len, t.key, t.len) > 0) {
+                m[k] = m[k - 1];
+                k--;
+            }
+            m[k] = t;
+        }
+    }
+    else
+        qsort(m, n, sizeof(*m), member_cmp);
     buf_putc(b, '{');
     for (i = 0; i < n; i++) {
         if (i)

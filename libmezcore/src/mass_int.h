@@ -43,14 +43,9 @@ mez_status_t mez_mass_not_found(mez_mass_call_t *c, const char *what, const char
 /* 405 "request.method_not_allowed" (path known, method not) or 404 "request.not_found". */
 mez_status_t mez_mass_no_route(mez_mass_call_t *c, int path_known);
 
-/* prefix followed by 64 lowercase hex digits of fresh randomness ("ent_", "con_", "acc_", ...). */
-const char *mez_mass_new_id(apr_pool_t *p, const char *prefix);
 /* "YYYY-MM-DDTHH:MM:SSZ" (UTC), the one form every stored time has, so times compare as strings. */
 const char *mez_mass_stamp(apr_pool_t *p, apr_time_t t);
 
-/* Matches a path against a pattern whose '*' segments match one non-empty segment each; the matched
- * segments are stored in caps (up to ncaps). 1 on a match. "/v1/entities/ * /status" style patterns. */
-int mez_mass_path_match(apr_pool_t *p, const char *path, const char *pattern, const char **caps, int ncaps);
 
 /* Body validation. Each returns 1 when acceptable, 0 after filling a 422 refusal whose pointer is
  * base + "/" + name. A missing optional member leaves *out untouched (set a default first). */

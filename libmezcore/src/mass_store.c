@@ -314,7 +314,7 @@ int mez_mass_get_time(mez_mass_call_t *c, const json_t *obj, const char *base, c
         return 0;
     if (!s)
         return 1;
-    if (!mez_time_parse_rfc3339(s, &t)) {
+    if (mez_time_parse_rfc3339(s, &t) != 0) {
         mez_mass_refuse(c, 422, "request.invalid_time", member_pointer(c, base, name),
                         "'%s' must be an RFC 3339 date-time such as 2026-07-01T00:00:00Z, not '%s'", name, s);
         return 0;

@@ -139,6 +139,16 @@ static void map_nulls(const char **args, int n)
 }
 
 /* Prepares sql (apr_dbd placeholders) and collects the NULL-terminated string arguments of ap. */
+/* Column i of row as a string copied into p, NULL for SQL NULL. apr_dbd_get_entry cannot be used for this: the
+ * pgsql driver reads NULL as "" through it; apr_dbd_datum_get answers APR_ENOENT for NULL on both drivers. */
+const char *mez_db_entry(apr_pool_t *p, const mez_db_t *db, apr_dbd_row_t *row, int i)
+{
+    char *v = NULL;
+    if (apr_dbd_datum_get(db->driver, row, i, APR_DBD_TYPE_STRING, &v) != APR_SUCCESS || !v)
+        return NULL;
+    return apr_pstrdup(p, v);
+}
+
 static mez_status_t prepare_args(apr_pool_t *p, mez_db_t *db, const char *sql, va_list ap,
                                  apr_dbd_prepared_t **stmt, const char **args, int *nargs, mez_problem_t *pb)
 {
@@ -196,10 +206,8 @@ static mez_status_t query_row_v(apr_pool_t *p, mez_db_t *db, const char **cols, 
         if (*found)
             continue;
         *found = 1;
-        for (int i = 0; i < ncols; i++) {
-            const char *v = apr_dbd_get_entry(db->driver, row, i);
-            cols[i] = v ? apr_pstrdup(p, v) : NULL;
-        }
+        for (int i = 0; i < ncols; i++)
+            cols[i] = mez_db_entry(p, db, row, i);
     }
     return MEZ_OK;
 }

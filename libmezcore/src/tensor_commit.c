@@ -85,6 +85,14 @@ json_t *mez_tensor_commitment_payload(apr_pool_t *p, const char *jurisdiction_id
     return o;
 }
 
+/* Appends s at w and returns the new end (the caller has sized the buffer). */
+static char *put(char *w, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(w, s, n);
+    return w + n;
+}
+
 mez_status_t mez_tensor_commitment(apr_pool_t *p, const char *jurisdiction_id, const mez_tensor_cells_t *c,
                                    mez_digest_t *out, mez_problem_t *pb)
 {
@@ -113,13 +121,19 @@ mez_status_t mez_tensor_commitment(apr_pool_t *p, const char *jurisdiction_id, c
         }
         order[k] = d;
     }
-    w += sprintf(w, "{\"cells\":{");
+    /* Plain copies, not sprintf: this runs for every evaluation, and printf's machinery was a visible share. */
+    w = put(w, "{\"cells\":{");
     for (unsigned i = 0; i < n; i++) {
-        w += sprintf(w, "%s\"%s\":\"%s\"", first ? "" : ",", mez_domain_name((mez_domain_t)order[i]),
-                     mez_state_name(c->state[order[i]]));
+        w = put(w, first ? "\"" : ",\"");
+        w = put(w, mez_domain_name((mez_domain_t)order[i]));
+        w = put(w, "\":\"");
+        w = put(w, mez_state_name(c->state[order[i]]));
+        w = put(w, "\"");
         first = 0;
     }
-    w += sprintf(w, "},\"jurisdiction_id\":\"%s\",\"schema_version\":1}", jurisdiction_id);
+    w = put(w, "},\"jurisdiction_id\":\"");
+    w = put(w, jurisdiction_id);
+    w = put(w, "\",\"schema_version\":1}");
     mez_digest_sha256(buf, (size_t)(w - buf), out);
     return MEZ_OK;
 }

@@ -7,6 +7,7 @@
 #include <apr_strings.h>
 #include <apr_tables.h>
 #include "mez/tensor.h"
+#include "tensor_int.h"
 
 /* Latin-1 Supplement and Latin Extended-A (U+00C0..U+017F) folded to their base letters, one character per
  * code point; upper-case markers stand for two letters: A ae, O oe, T th, S ss, J ij; a space is a symbol
@@ -206,16 +207,6 @@ static const char **tokenise(apr_pool_t *p, const char *norm, size_t *ntok)
     return toks;
 }
 
-static void push(apr_pool_t *p, apr_hash_t *h, const char *key, listed_t *l)
-{
-    apr_array_header_t *a = apr_hash_get(h, key, APR_HASH_KEY_STRING);
-    if (!a) {
-        a = apr_array_make(p, 1, sizeof(listed_t *));
-        apr_hash_set(h, key, APR_HASH_KEY_STRING, a);
-    }
-    APR_ARRAY_PUSH(a, listed_t *) = l;
-}
-
 void mez_tensor_screen_add(mez_tensor_screen_t *s, const char *name, int alias, const void *entry)
 {
     listed_t *l;
@@ -230,7 +221,7 @@ void mez_tensor_screen_add(mez_tensor_screen_t *s, const char *name, int alias, 
     l->entry = entry;
     l->seq = s->count++;
     l->tokens = tokenise(s->p, norm, &l->ntok);
-    push(s->p, s->exact, norm, l);
+    mez_tensor_push(s->p, s->exact, norm, l);
     if (l->ntok < 2)
         return;             /* one word ("Daesh") matches only exactly: a lone word inside a name says too little */
     /* A name whose every token is in the screened name has in particular its longest token there, so one
@@ -238,7 +229,7 @@ void mez_tensor_screen_add(mez_tensor_screen_t *s, const char *name, int alias, 
     for (size_t i = 1; i < l->ntok; i++)
         if (strlen(l->tokens[i]) > strlen(l->tokens[longest]))
             longest = i;
-    push(s->p, s->by_token, l->tokens[longest], l);
+    mez_tensor_push(s->p, s->by_token, l->tokens[longest], l);
 }
 
 size_t mez_tensor_screen_size(const mez_tensor_screen_t *s)
@@ -283,7 +274,12 @@ static int hit_cmp(const void *x, const void *y)
 size_t mez_tensor_screen_match(const mez_tensor_screen_t *s, apr_pool_t *p, const char *name,
                                mez_tensor_screen_hit_t **hits)
 {
-    const char *norm = mez_tensor_name_normalise(p, name);
+    return mez_tensor_screen_match_normalised(s, p, mez_tensor_name_normalise(p, name), hits);
+}
+
+size_t mez_tensor_screen_match_normalised(const mez_tensor_screen_t *s, apr_pool_t *p, const char *norm,
+                                          mez_tensor_screen_hit_t **hits)
+{
     apr_hash_t *have, *by_entry;
     apr_array_header_t *a;
     apr_hash_index_t *hi;

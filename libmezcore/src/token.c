@@ -168,10 +168,8 @@ mez_status_t mez_token_list(apr_pool_t *p, mez_db_t *db, const char *zone_id, ap
     /* Read to the end whatever the filter says: apr_dbd leaves the connection busy otherwise. */
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
         const char *c[7];
-        for (int i = 0; i < 7; i++) {
-            const char *v = apr_dbd_get_entry(db->driver, row, i);
-            c[i] = v ? apr_pstrdup(p, v) : NULL;
-        }
+        for (int i = 0; i < 7; i++)
+            c[i] = mez_db_entry(p, db, row, i);
         if (!zone_id || (c[2] && !strcmp(c[2], zone_id)))
             APR_ARRAY_PUSH(a, mez_token_info_t *) = info_from(p, c);
     }

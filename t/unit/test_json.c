@@ -127,6 +127,40 @@ static void test_string_escaping(void)
     expect_canon("\"\\u0001\\b\\t\\n\\f\\r\\u001f \\\" \\\\ \\/ \\u007f \\u00e9\"",
                  "\"\\u0001\\b\\t\\n\\f\\r\\u001f \\\" \\\\ / \x7f \xc3\xa9\"");
     expect_canon("\"a\\u0000b\"", "\"a\\u0000b\"");
+    /* Strings are scanned eight bytes at a time: an escape at every offset of a long string, and bytes of
+     * multi-byte characters (0x80 and up) beside it, come out the same as byte by byte. */
+    for (int k = 0; k < 24; k++) {
+        static const char *const forms[][2] = { { "\\\"", "\\\"" }, { "\\\\", "\\\\" }, { "\\n", "\\n" },
+                                                { "\\u001f", "\\u001f" }, { "\\u00e9", "\xc3\xa9" } };
+        for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+            char in[96], want[96];
+            snprintf(in, sizeof(in), "\"%.*s%s%.*s\"", k, "abcdefghijklmnopqrstuvwxyz", forms[f][0], 26 - k,
+                     "\xc3\xa9zyxwvutsrqponmlkjihgfedcba");
+            snprintf(want, sizeof(want), "\"%.*s%s%.*s\"", k, "abcdefghijklmnopqrstuvwxyz", forms[f][1], 26 - k,
+                     "\xc3\xa9zyxwvutsrqponmlkjihgfedcba");
+            expect_canon(in, want);
+        }
+    }
+}
+
+/* Small objects are sorted by insertion, larger ones by qsort: both give the same order. */
+static void test_key_order_sizes(void)
+{
+    for (int n = 1; n <= 40; n += 3) {
+        char in[1024], want[1024];
+        size_t a = 0, b = 0;
+        in[a++] = '{';
+        want[b++] = '{';
+        for (int i = 0; i < n; i++)   /* keys k00..k(n-1) written in reverse */
+            a += (size_t)snprintf(in + a, sizeof(in) - a, "%s\"k%02d\":%d", i ? "," : "", n - 1 - i, n - 1 - i);
+        for (int i = 0; i < n; i++)
+            b += (size_t)snprintf(want + b, sizeof(want) - b, "%s\"k%02d\":%d", i ? "," : "", i, i);
+        in[a++] = '}';
+        in[a] = '\0';
+        want[b++] = '}';
+        want[b] = '\0';
+        expect_canon(in, want);
+    }
 }
 
 static void test_parse_errors(void)
@@ -200,6 +234,7 @@ void unit_register_json(void)
     CU_add_test(s, "number forms, integers beyond 2^53 and 2^64", test_number_forms);
     CU_add_test(s, "object keys in UTF-16 code-unit order", test_key_order_utf16);
     CU_add_test(s, "minimal string escaping", test_string_escaping);
+    CU_add_test(s, "object keys sorted at every size", test_key_order_sizes);
     CU_add_test(s, "duplicate keys, lone surrogates, invalid JSON, trailing garbage, 1e400 refused",
                 test_parse_errors);
     CU_add_test(s, "NaN and Infinity have no canonical form", test_not_canonicalizable);

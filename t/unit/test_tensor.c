@@ -1527,6 +1527,104 @@ static void test_eval_income_tax_portions_must_cover(void)
 #define ALL_EVIDENCE "'evidence':{'aml':{'state':'compliant','attestations':[{'id':'aml-1','issuer':'did:key:z6MkA'," \
     "'expires_at':'2026-01-01T00:00:00Z'}]},'kyc':{'attestations':[{'id':'kyc-1','issuer':'did:key:z6MkA'}]}}"
 
+/* One row that cites a statute section (law) and one that does not, both with notes. */
+#define PACK_CITED "{'format':'mez-regpack/1','id':'pk-cited','jurisdiction_id':'pk','domain':'tax','title':'Cited rows'," \
+  "'sources':[{'id':'fa-2025','title':'Finance Act, 2025','url':'https://fbr.gov.pk/fa2025','date':'2025-06-29'}]," \
+  "'withholding_rates':[" \
+  "{'id':'services','section':'153(1)(b)','law':{'lawpack':'pk-ito','eid':'sec_153__subsec_1__para_b'}," \
+  "'payment_type':'services','payee_class':'any','rates':{'filer':'8','non_filer':'16'},'valid_from':'2025-07-01'," \
+  "'valid_to':'2026-07-01','source':'fa-2025','source_detail':'First Schedule, Part III, Div III, a long note'," \
+  "'conflicts':'An older card says 9 %; the Finance Act governs.'}," \
+  "{'id':'goods','section':'153(1)(a)','payment_type':'goods','payee_class':'any','rates':{'filer':'5'}," \
+  "'valid_from':'2025-07-01','source':'fa-2025','source_detail':'Division III, clause (a)'," \
+  "'conflicts':'Editors disagree on the clause number.'}]}"
+
+static json_t *evaluate_in(const mez_tensor_index_t *ix, const char *doc, mez_tensor_detail_t detail)
+{
+    json_t *out = NULL;
+    mez_problem_t pb = { 0 };
+    if (mez_tensor_evaluate_detail(unit_pool(), ix, J(doc), NULL, detail, &out, NULL, &pb) != MEZ_OK)
+        fprintf(stderr, "\nevaluate: %s at %s: %s\n", pb.code, pb.pointer, pb.detail);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    return out;
+}
+
+static void test_eval_compact_and_full_detail(void)
+{
+    static const char *const digests[] = {
+        "sha256:1111111111111111111111111111111111111111111111111111111111111111", NULL };
+    const json_t *docs[2] = { J(PACK_CITED), J(PACK_LISTS) };
+    mez_tensor_index_t *ix = NULL;
+    mez_problem_t pb = { 0 };
+    mez_tensor_detail_t d;
+    json_t *full, *compact, *w;
+    const json_t *r;
+    const char *fc, *cc;
+
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_index_build_with_digests(unit_pool(), docs, digests, 2, &ix, &pb), MEZ_OK);
+    full = evaluate_in(ix, PAY("2025-09-01", "services", "1000000", PAYEE_NON_FILER) "}", MEZ_TENSOR_DETAIL_FULL);
+    compact = evaluate_in(ix, PAY("2025-09-01", "services", "1000000", PAYEE_NON_FILER) "}",
+                          MEZ_TENSOR_DETAIL_COMPACT);
+    CU_ASSERT_STRING_EQUAL(sget(full, "detail"), "full");
+    CU_ASSERT_STRING_EQUAL(sget(compact, "detail"), "compact");
+    /* Only the citations differ: the same states, decision and commitment. */
+    CU_ASSERT_STRING_EQUAL(sget(full, "commitment"), sget(compact, "commitment"));
+    CU_ASSERT_STRING_EQUAL(sget(full, "decision"), sget(compact, "decision"));
+    CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(compact, "packs"), 0), "digest"), digests[0]);
+    CU_ASSERT_PTR_NULL(json_object_get(json_array_get(json_object_get(compact, "packs"), 1), "digest"));
+
+    /* Full: the notes are copied; compact: the rule by reference, its law and source, no notes. */
+    w = json_array_get(json_object_get(full, "withholding"), 0);
+    CU_ASSERT_STRING_EQUAL(sget(w, "pack_digest"), digests[0]);
+    CU_ASSERT_STRING_EQUAL(sget(w, "source_detail"), "First Schedule, Part III, Div III, a long note");
+    CU_ASSERT_STRING_EQUAL(sget(w, "conflicts"), "An older card says 9 %; the Finance Act governs.");
+    w = json_array_get(json_object_get(compact, "withholding"), 0);
+    r = dreason(compact, "tax", "withholding_applies");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    for (int k = 0; k < 2; k++) {
+        const json_t *o = k ? r : w;
+        CU_ASSERT_STRING_EQUAL(sget(o, "rule"), "pk-cited/services");
+        CU_ASSERT_STRING_EQUAL(sget(o, "pack_digest"), digests[0]);
+        CU_ASSERT_STRING_EQUAL(sget(o, "valid_from"), "2025-07-01");
+        CU_ASSERT_STRING_EQUAL(sget(o, "valid_to"), "2026-07-01");
+        CU_ASSERT_STRING_EQUAL(sget(o, "section"), "153(1)(b)");
+        CU_ASSERT_STRING_EQUAL(sget(o, "law/eid"), "sec_153__subsec_1__para_b");
+        CU_ASSERT_STRING_EQUAL(sget(o, "source/title"), "Finance Act, 2025");
+        CU_ASSERT_PTR_NULL(json_object_get(o, "source_detail"));
+        CU_ASSERT_PTR_NULL(json_object_get(o, "conflicts"));
+    }
+    CU_ASSERT_EQUAL(mez_json_canonicalize(unit_pool(), full, &fc, NULL, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_json_canonicalize(unit_pool(), compact, &cc, NULL, &pb), MEZ_OK);
+    CU_ASSERT(strlen(cc) < strlen(fc));
+    CU_ASSERT_PTR_NULL(strstr(cc, "conflicts"));
+
+    /* A rule without law keeps source_detail, its only pinpoint citation, even when compact. */
+    compact = evaluate_in(ix, PAY("2025-09-01", "goods", "1000",
+                                  "{'id':'ent-3','name':'Indus Traders','entity_class':'company','filer_status':'filer'}")
+                          "}", MEZ_TENSOR_DETAIL_COMPACT);
+    r = dreason(compact, "tax", "withholding_applies");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "source_detail"), "Division III, clause (a)");
+    CU_ASSERT_PTR_NULL(json_object_get(r, "conflicts"));
+    /* So does a sanctions list entry; its pack's digest was not given, so none is cited. */
+    compact = evaluate_in(ix, PAY("2025-09-01", "goods", "1000",
+                                  "{'id':'bad','name':'Lashkar-e-Taiba','entity_class':'company','filer_status':'filer'}")
+                          "}", MEZ_TENSOR_DETAIL_COMPACT);
+    r = dreason(compact, "sanctions", "sanctions_match");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "rule"), "pk-proscribed-test/pk-fs-004");
+    CU_ASSERT_STRING_EQUAL(sget(r, "source_detail"), "S.No. 4");
+    CU_ASSERT_PTR_NULL(json_object_get(r, "pack_digest"));
+
+    CU_ASSERT_EQUAL(mez_tensor_detail_parse(unit_pool(), "compact", "/detail", &d, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(d, MEZ_TENSOR_DETAIL_COMPACT);
+    CU_ASSERT_STRING_EQUAL(mez_tensor_detail_name(d), "compact");
+    CU_ASSERT_EQUAL(mez_tensor_detail_parse(unit_pool(), "short", "/detail", &d, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "tensor.unknown_detail");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/detail");
+}
+
 static void test_eval_sanctions_hard_block(void)
 {
     mez_tensor_index_t *ix = zone_index();
@@ -2190,6 +2288,7 @@ void unit_register_tensor(void)
     CU_add_test(s, "eval: income tax, UAE corporate tax rows", test_eval_income_tax_uae);
     CU_add_test(s, "eval: income tax, conditions and exemptions", test_eval_income_tax_conditions);
     CU_add_test(s, "eval: income tax, portions must cover the income", test_eval_income_tax_portions_must_cover);
+    CU_add_test(s, "eval: compact and full citations", test_eval_compact_and_full_detail);
     CU_add_test(s, "eval: sanctions hard block", test_eval_sanctions_hard_block);
     CU_add_test(s, "eval: aml thresholds and evidence", test_eval_aml_thresholds_and_evidence);
     CU_add_test(s, "eval: deterministic and committed", test_eval_deterministic_and_committed);

@@ -30,6 +30,14 @@ void unit_register_manifold(void);
 void unit_register_zone(void);
 void unit_register_sanctions(void);
 void unit_register_token(void);
+void unit_register_mass_fiscal(void);
+void unit_register_mass_ownership(void);
+void unit_register_lifecycle(void);
+void unit_register_mass_entities(void);
+void unit_register_http(void);
+void unit_register_audit(void);
+void unit_register_idempotency(void);
+void unit_register_consent(void);
 
 /* Adds a suite whose tests each get a fresh unit_pool(). */
 CU_pSuite unit_suite(const char *name);

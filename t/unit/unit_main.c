@@ -124,6 +124,14 @@ int main(int argc, char **argv)
     unit_register_zone();
     unit_register_sanctions();
     unit_register_token();
+    unit_register_mass_fiscal();
+    unit_register_mass_ownership();
+    unit_register_lifecycle();
+    unit_register_mass_entities();
+    unit_register_http();
+    unit_register_audit();
+    unit_register_idempotency();
+    unit_register_consent();
 
     CU_basic_set_mode(argc > 1 && !strcmp(argv[1], "-v") ? CU_BRM_VERBOSE : CU_BRM_NORMAL);
     CU_basic_run_tests();

@@ -37,6 +37,13 @@ mez_status_t mez_mass_primitive_parse(apr_pool_t *p, const char *name, mez_mass_
 /* The primitive a contract path belongs to ("/v1/entities/ent_..." -> MEZ_MASS_ENTITIES), -1 for none. */
 int mez_mass_primitive_of_path(const char *path);
 
+/* prefix followed by 64 lowercase hex digits of fresh randomness ("ent_", "con_", "acc_", "lic_", ...). */
+const char *mez_mass_new_id(apr_pool_t *p, const char *prefix);
+
+/* Matches a path against a pattern whose '*' segments match one non-empty segment each; the matched segments
+ * are stored in caps (up to ncaps). 1 on a match. Pattern example: "/v1/entities/" "*" "/status". */
+int mez_mass_path_match(apr_pool_t *p, const char *path, const char *pattern, const char **caps, int ncaps);
+
 /* One Mass request. */
 typedef struct mez_mass_request_t {
     const char *method;            /* "GET", "POST", "PUT" */
@@ -69,5 +76,61 @@ typedef struct mez_mass_store_ctx_t {
  * nothing written; the same key with another body is a 422 "mass.idempotency_key_reused". */
 mez_status_t mez_mass_store_handle(apr_pool_t *p, mez_db_t *db, const mez_mass_store_ctx_t *ctx,
                                    const mez_mass_request_t *req, mez_mass_response_t *resp, mez_problem_t *pb);
+
+/* ---------------------------------------------------------------- the Mass gateway (mass_client.c)
+ *
+ * mez_mass_call is the only way mez reaches a Mass primitive. Each primitive is configured on its own: the
+ * zone's sovereign store (the default), or a remote Mass endpoint reached over HTTP(S) through the one libcurl
+ * wrapper (mez/http.h). A remote request goes to <base_url><path>[?<query>] with
+ * "Authorization: Bearer <token>", "Accept: application/json", the body as JSON, and on writes an
+ * Idempotency-Key (the caller's, or a fresh one for this call so that a retry of it is recognised as such).
+ * Both ways give the same answers, so a caller never needs to know which one served it. */
+
+#define MEZ_MASS_DEFAULT_TIMEOUT_MS 10000L
+#define MEZ_MASS_PROBE_TIMEOUT_MS   3000L
+
+typedef struct mez_mass_endpoint_t {
+    const char *base_url;          /* NULL: the sovereign store; else e.g. "https://mass.example/mass" */
+    const char *token;             /* sent as "Authorization: Bearer <token>"; NULL: no Authorization */
+    long timeout_ms;               /* one attempt; 0: MEZ_MASS_DEFAULT_TIMEOUT_MS */
+    long probe_timeout_ms;         /* readiness probe; 0: the smaller of timeout and MEZ_MASS_PROBE_TIMEOUT_MS */
+    const char *ca_file;           /* CA bundle for https; NULL: the system store */
+    int max_retries;               /* for requests safe to repeat only (mez/http.h); 0: none */
+} mez_mass_endpoint_t;
+
+/* Where each primitive is served. A NULL mez_mass_t means "all sovereign". Read-only once configured. */
+typedef struct mez_mass_t {
+    mez_mass_endpoint_t endpoint[MEZ_MASS_PRIMITIVE_COUNT];
+} mez_mass_t;
+
+/* Reads a bearer token from a file (surrounding whitespace removed; 1..4096 visible ASCII characters). The
+ * file is refused, like a private key, when group or others may read or write it (MEZ_EIO
+ * "mass.token_insecure_permissions"); "mass.token_unreadable", "mass.token_invalid" otherwise. */
+mez_status_t mez_mass_token_load(apr_pool_t *p, const char *path, const char **token, mez_problem_t *pb);
+
+/* The URL a remote request goes to (mez_http_url_join rules; "http.invalid_url" otherwise). */
+mez_status_t mez_mass_request_url(apr_pool_t *p, const char *base_url, const mez_mass_request_t *req,
+                                  const char **url, mez_problem_t *pb);
+
+/* Answers one request from the primitive its path belongs to.
+ *  - sovereign: mez_mass_store_handle(p, db, ctx, ...) in the caller's transaction (db and ctx required);
+ *  - remote: the endpoint's answer, whatever its status, becomes *resp (a 4xx keeps the remote problem
+ *    document as it came, with its code and pointer). MEZ_OK.
+ * Returns non-MEZ_OK, resp->body NULL, when there is no answer to pass on:
+ *  - MEZ_EIO 503 "mass.unavailable" naming the primitive, the host and the transport error;
+ *  - MEZ_EIO 502 "mass.upstream_error" when the endpoint answered 5xx or something that is not a JSON object
+ *    or array; the detail keeps the upstream status and, when it sent a problem, its code and detail;
+ *  - MEZ_EINVAL 400 "http.invalid_url" for a path or query that cannot be sent;
+ *  - the store's failures (sovereign).
+ * A path that belongs to no primitive is answered 404 "request.not_found", as the store answers it. */
+mez_status_t mez_mass_call(apr_pool_t *p, const mez_mass_t *mass, mez_db_t *db, const mez_mass_store_ctx_t *ctx,
+                           const mez_mass_request_t *req, mez_mass_response_t *resp, mez_problem_t *pb);
+
+/* Readiness of one primitive: *state "ok" or "unreachable", *detail what was seen (never NULL).
+ * Sovereign is "ok" (the database is readiness's own check). Remote: GET <base>/v1/<primitive>/status with the
+ * probe timeout and no retries; only a 200 answer with a JSON object counts (a 500 is not "reachable").
+ * Returns MEZ_OK when ok, MEZ_EIO when unreachable. */
+mez_status_t mez_mass_probe(apr_pool_t *p, const mez_mass_t *mass, mez_mass_primitive_t prim, const char **state,
+                            const char **detail);
 
 #endif

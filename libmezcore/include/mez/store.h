@@ -46,6 +46,9 @@ mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *s
 mez_status_t mez_db_query_value(apr_pool_t *p, mez_db_t *db, const char **out, const char *sql,
                                 mez_problem_t *pb, ...);
 
+/* Column i of a result row, copied into p; NULL for SQL NULL on both drivers. */
+const char *mez_db_entry(apr_pool_t *p, const mez_db_t *db, apr_dbd_row_t *row, int i);
+
 /* First row of a query: up to ncols columns copied into cols (NULL for SQL NULL); *found 0 when no row. */
 mez_status_t mez_db_query_row(apr_pool_t *p, mez_db_t *db, const char **cols, int ncols, int *found,
                               const char *sql, mez_problem_t *pb, ...);

@@ -413,8 +413,34 @@ typedef struct mez_tensor_index_t mez_tensor_index_t;
  * whole income. */
 mez_status_t mez_tensor_index_build(apr_pool_t *p, const json_t *const *packs, size_t n,
                                     mez_tensor_index_t **out, mez_problem_t *pb);
+/* The same, knowing each pack's digest as published ("sha256:<hex>", as GET /v1/packs/{digest} and stack.lock name
+ * it; digests NULL, or an entry NULL, where it is not known): reasons then cite their rule's pack by it
+ * ("pack_digest") and the result's packs list it. A zone's effective models may be copies with overridden rows
+ * cut out; the digest is still the published pack's, and the cited validity says which period was applied. */
+mez_status_t mez_tensor_index_build_with_digests(apr_pool_t *p, const json_t *const *packs,
+                                                 const char *const *digests, size_t n, mez_tensor_index_t **out,
+                                                 mez_problem_t *pb);
 /* Rows and list names the index holds (for logs and benchmarks). */
 size_t mez_tensor_index_size(const mez_tensor_index_t *ix);
+
+/* How much of each rule's citation a result copies. Both forms name, in every reason that comes from a pack row,
+ * the rule ("<pack id>/<row id>"), its pack's digest where the index knows it, the validity of the row version
+ * applied (valid_from, valid_to), its legal source (source: its id and title) and its pinpoint citation: law
+ * {lawpack, eid} (the statute section) where the row has one. FULL also copies each source's url and date and
+ * every row's source_detail and conflicts notes, and repeats the action type in each domain not evaluated.
+ * COMPACT copies source_detail only where the row has no law (it is then the row's only pinpoint: a regulation
+ * number, a list entry's notification) and never conflicts (an editor's note on how the pack chose between
+ * sources): the pack keeps them, and its digest finds it (GET /v1/packs/{digest} lists its sources). */
+typedef enum mez_tensor_detail_t {
+    MEZ_TENSOR_DETAIL_FULL,
+    MEZ_TENSOR_DETAIL_COMPACT
+} mez_tensor_detail_t;
+
+/* "full" | "compact"; NULL outside the enum. */
+const char *mez_tensor_detail_name(mez_tensor_detail_t d);
+/* "tensor.unknown_detail" (422) at pointer for anything but "full" and "compact". */
+mez_status_t mez_tensor_detail_parse(apr_pool_t *p, const char *name, const char *pointer, mez_tensor_detail_t *out,
+                                     mez_problem_t *pb);
 
 typedef struct mez_tensor_eval_options_t {
     uint32_t domains;         /* the zone's domains (MEZ_DOMAIN_BIT set), intersected with
@@ -436,12 +462,16 @@ typedef struct mez_tensor_eval_options_t {
  *                    "amount" (the tax), "currency", "income", "taxable_amount", "base_amount", "threshold"
  *                    {amount, currency, applies, measure}, "rule", "valid_from", "law", "source", ...} ]
  *                                           tax_assessment only: the rows that tax each income item.
- *   "packs": [ {"id", "jurisdiction_id", "domain", "as_of_date"} ]   the packs that applied
+ *   "packs": [ {"id", "jurisdiction_id", "domain", "as_of_date", "digest" (where known)} ]   the packs that
+ *                                           applied
+ *   "detail": "full" | "compact"            how much of each citation the result copies (see mez_tensor_detail_t)
  *   "commitment": "sha256:<hex>"            the reference's tensor commitment over the 20 states
  * }
  *
- * A reason that comes from a pack row names it as "rule": "<pack id>/<row id>" with the row's valid_from
- * (and valid_to), "law" and "source" {id, title, url, date} and "source_detail". Domains the action is not
+ * A reason that comes from a pack row names it as "rule": "<pack id>/<row id>" with "pack_digest" (where known),
+ * the row's valid_from (and valid_to), "law" and "source" {id, title, url, date}, and "source_detail" and
+ * "conflicts" as the detail asks (see mez_tensor_detail_t); so do withholding, income_tax and fees entries,
+ * sanctions list entries ("<pack id>/<list or entry id>") and unevidenced conditions. Domains the action is not
  * evaluated in are not_applicable ("not_applicable_to_action"); an evaluated domain that no rule decides and
  * no evidence supports is pending. The same input gives byte-identical canonical output.
  *
@@ -472,7 +502,8 @@ typedef struct mez_tensor_eval_options_t {
  * Problems: those of mez_tensor_action_parse, tensor.unknown_jurisdiction when no loaded pack covers the
  * jurisdiction, and tensor.unknown_licence_type (at /action/licence_type) when no loaded licensepack binding the
  * jurisdiction has the licence type.
- * decision (optional) receives the decision. */
+ * decision (optional) receives the decision. The result is to be read, not changed: members may share one value
+ * (the domains the action is not evaluated in share theirs), so json_deep_copy() it first to edit it. */
 mez_status_t mez_tensor_evaluate(apr_pool_t *p, const mez_tensor_index_t *ix, const json_t *action_doc,
                                  const mez_tensor_eval_options_t *opts, json_t **result, mez_state_t *decision,
                                  mez_problem_t *pb);
@@ -480,6 +511,15 @@ mez_status_t mez_tensor_evaluate(apr_pool_t *p, const mez_tensor_index_t *ix, co
 mez_status_t mez_tensor_evaluate_action(apr_pool_t *p, const mez_tensor_index_t *ix, const mez_tensor_action_t *a,
                                         const mez_tensor_eval_options_t *opts, json_t **result,
                                         mez_state_t *decision, mez_problem_t *pb);
+/* Both of the above give the FULL form; these give the form asked for. (The detail is an argument rather than a
+ * member of the options so that callers initialising the options positionally keep compiling.) */
+mez_status_t mez_tensor_evaluate_detail(apr_pool_t *p, const mez_tensor_index_t *ix, const json_t *action_doc,
+                                        const mez_tensor_eval_options_t *opts, mez_tensor_detail_t detail,
+                                        json_t **result, mez_state_t *decision, mez_problem_t *pb);
+mez_status_t mez_tensor_evaluate_action_detail(apr_pool_t *p, const mez_tensor_index_t *ix,
+                                               const mez_tensor_action_t *a, const mez_tensor_eval_options_t *opts,
+                                               mez_tensor_detail_t detail, json_t **result, mez_state_t *decision,
+                                               mez_problem_t *pb);
 
 /* An unsigned ComplianceAttestation credential (VC 2.0) for an evaluation: its subject is the action's subject id,
  * the action type, jurisdiction and date, the state of every evaluated domain, the decision, the commitment and

@@ -1,0 +1,184 @@
+/* cmd_mass.c: `mez mass call` and `mez mass ping`, what an operator runs to check that a zone can reach its
+ * Mass endpoints (and what `mez deploy` runs after configuring them).
+ *
+ *   mez mass call [--endpoint URL] [--token-file F] [--idempotency-key K] METHOD PATH [BODY.json|-]
+ *       one request through the same gateway mod_mez uses (mez_mass_call). With --endpoint it goes to that
+ *       remote Mass base URL (a zone's sovereign store is <zone>/mass); with --driver/--params/--zone instead
+ *       it is answered by the sovereign store in that database, in one transaction committed only on success.
+ *       The answer's body goes to stdout as JSON, "HTTP <status> [<code>]" to stderr. Exit 0 for 2xx, 1 for a
+ *       refusal (4xx, passed on as the endpoint sent it), 2 when there is no answer to pass on (mass.unavailable,
+ *       mass.upstream_error) or for usage errors.
+ *   mez mass ping --endpoint URL [--token-file F]
+ *       probes GET <URL>/v1/<primitive>/status for all five primitives, one line each:
+ *       "<primitive>\t<ok|unreachable>\t<detail>". Exit 0 when all five are ok, 2 otherwise.
+ * The token file is refused when group or others may read it, as httpd refuses it (MezMassTokenFile). */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <apr_strings.h>
+#include "mez/json.h"
+#include "mez/mass.h"
+#include "mez/store.h"
+#include "mez_cli.h"
+
+static int usage(FILE *out)
+{
+    fprintf(out,
+        "usage: mez mass call --endpoint URL [--token-file F] [--idempotency-key K] [--timeout S] [--ca-file F]\n"
+        "                     METHOD PATH [BODY.json|-]\n"
+        "       mez mass call --driver D --params P --zone Z [--jurisdiction J] [--idempotency-key K]\n"
+        "                     METHOD PATH [BODY.json|-]\n"
+        "       mez mass ping --endpoint URL [--token-file F] [--timeout S] [--ca-file F]\n"
+        "\n"
+        "URL is a Mass base URL (a zone's own store: https://<zone>/mass); PATH a contract path such as\n"
+        "/v1/entities/ent_... (a query may follow '?'). call prints the answer on stdout and 'HTTP <status>' on\n"
+        "stderr; exit 0 for 2xx, 1 for 4xx, 2 when no answer came. ping probes all five primitives; exit 0 when\n"
+        "all are reachable.\n");
+    return out == stdout ? MEZ_EXIT_OK : MEZ_EXIT_USAGE;
+}
+
+typedef struct {
+    const char *endpoint, *token_file, *key, *timeout, *ca_file;
+    const char *driver, *params, *zone, *jurisdiction;
+} mass_args_t;
+
+/* Every primitive at one base URL, as `--endpoint` means. */
+static int remote_config(apr_pool_t *p, const mass_args_t *a, mez_mass_t *m)
+{
+    mez_problem_t pb = { 0 };
+    const char *token = NULL;
+    long timeout_ms = 0;
+    if (a->token_file && mez_mass_token_load(p, a->token_file, &token, &pb) != MEZ_OK)
+        return mez_cli_fail(&pb, MEZ_EIO);
+    if (a->timeout) {
+        char *end = NULL;
+        apr_int64_t n = apr_strtoi64(a->timeout, &end, 10);
+        if (!*a->timeout || *end || n < 1 || n > 300) {
+            fprintf(stderr, "mez mass: --timeout '%s' is not a number of seconds between 1 and 300\n", a->timeout);
+            return MEZ_EXIT_USAGE;
+        }
+        timeout_ms = (long)n * 1000L;
+    }
+    memset(m, 0, sizeof(*m));
+    for (int i = 0; i < MEZ_MASS_PRIMITIVE_COUNT; i++) {
+        m->endpoint[i].base_url = a->endpoint;
+        m->endpoint[i].token = token;
+        m->endpoint[i].timeout_ms = timeout_ms;
+        m->endpoint[i].ca_file = a->ca_file;
+        /* An operator's one-off call is not retried: they see the first failure and decide. */
+        m->endpoint[i].max_retries = 0;
+    }
+    return MEZ_EXIT_OK;
+}
+
+static int ping(apr_pool_t *p, const mass_args_t *a)
+{
+    mez_mass_t m;
+    int rc, all_ok = 1;
+    if (!a->endpoint)
+        return usage(stderr);
+    if ((rc = remote_config(p, a, &m)) != MEZ_EXIT_OK)
+        return rc;
+    for (int i = 0; i < MEZ_MASS_PRIMITIVE_COUNT; i++) {
+        const char *state, *detail;
+        if (mez_mass_probe(p, &m, (mez_mass_primitive_t)i, &state, &detail) != MEZ_OK)
+            all_ok = 0;
+        printf("%s\t%s\t%s\n", mez_mass_primitive_name((mez_mass_primitive_t)i), state, detail);
+    }
+    return all_ok ? MEZ_EXIT_OK : MEZ_EXIT_USAGE;
+}
+
+static int print_answer(apr_pool_t *p, const mez_mass_response_t *resp)
+{
+    json_t *code = json_is_object(resp->body) ? json_object_get(resp->body, "code") : NULL;
+    printf("%s\n", mez_json_dump(p, resp->body, 1));
+    fprintf(stderr, "HTTP %d%s%s\n", resp->status, json_is_string(code) ? " " : "",
+            json_is_string(code) ? json_string_value(code) : "");
+    return resp->status < 300 ? MEZ_EXIT_OK : resp->status < 500 ? MEZ_EXIT_INVALID : MEZ_EXIT_USAGE;
+}
+
+/* The sovereign store of a database, in one transaction committed only when the store answered success. */
+static int call_store(apr_pool_t *p, const mass_args_t *a, const mez_mass_request_t *req)
+{
+    mez_mass_store_ctx_t ctx = { a->zone, a->jurisdiction ? a->jurisdiction : a->zone, apr_time_now() };
+    mez_mass_response_t resp = { 0 };
+    mez_problem_t pb = { 0 };
+    mez_db_tx_t *tx;
+    mez_db_t *db;
+    int rc;
+    if (mez_db_open(p, a->driver, a->params, &db, &pb) != MEZ_OK || mez_db_begin(p, db, &tx, &pb) != MEZ_OK)
+        return mez_cli_fail(&pb, MEZ_EIO);
+    if (mez_mass_call(p, NULL, db, &ctx, req, &resp, &pb) != MEZ_OK) {
+        mez_db_rollback(p, tx);
+        return mez_cli_fail(&pb, MEZ_EIO);
+    }
+    mez_json_pool_own(p, resp.body);
+    if (resp.status >= 400)
+        mez_db_rollback(p, tx);
+    else if (mez_db_commit(p, tx, &pb) != MEZ_OK)
+        return mez_cli_fail(&pb, MEZ_EIO);
+    rc = print_answer(p, &resp);
+    return rc;
+}
+
+static int call(apr_pool_t *p, const mass_args_t *a, const char *const *pos, int npos)
+{
+    mez_mass_request_t req = { 0 };
+    mez_mass_response_t resp = { 0 };
+    mez_problem_t pb = { 0 };
+    json_t *body = NULL;
+    char *method, *path, *q;
+    mez_mass_t m;
+    int rc;
+
+    if (npos < 2 || npos > 3 || (!a->endpoint == !a->driver) || (a->driver && (!a->params || !a->zone)))
+        return usage(stderr);
+    method = apr_pstrdup(p, pos[0]);
+    for (char *c = method; *c; c++)
+        *c = (char)toupper((unsigned char)*c);
+    path = apr_pstrdup(p, pos[1]);
+    if ((q = strchr(path, '?')) != NULL)
+        *q++ = '\0';
+    if (npos == 3 && mez_json_parse_file(p, pos[2], &body, &pb) != MEZ_OK)
+        return mez_cli_fail(&pb, MEZ_EINVAL);
+    req.method = method;
+    req.path = path;
+    req.query = q;
+    req.body = body;
+    req.idempotency_key = a->key;
+    if (a->driver)
+        return call_store(p, a, &req);
+    if ((rc = remote_config(p, a, &m)) != MEZ_EXIT_OK)
+        return rc;
+    if (mez_mass_call(p, &m, NULL, NULL, &req, &resp, &pb) != MEZ_OK)
+        return mez_cli_fail(&pb, MEZ_EIO);
+    mez_json_pool_own(p, resp.body);
+    return print_answer(p, &resp);
+}
+
+int mez_cmd_mass(apr_pool_t *p, int argc, const char *const *argv)
+{
+    mass_args_t a = { 0 };
+    const char *pos[3] = { NULL };
+    const mez_cli_opt_t opts[] = {
+        { "--endpoint", &a.endpoint, NULL }, { "--token-file", &a.token_file, NULL },
+        { "--idempotency-key", &a.key, NULL }, { "--timeout", &a.timeout, NULL },
+        { "--ca-file", &a.ca_file, NULL }, { "--driver", &a.driver, NULL }, { "--params", &a.params, NULL },
+        { "--zone", &a.zone, NULL }, { "--jurisdiction", &a.jurisdiction, NULL },
+        { NULL, NULL, NULL },
+    };
+    int npos = 0;
+
+    if (mez_cli_wants_help(argc, argv))
+        return usage(stdout);
+    if (argc < 2)
+        return usage(stderr);
+    if (mez_cli_parse_args(argc - 1, argv + 1, opts, pos, 3, &npos, "mass") < 0)
+        return usage(stderr);
+    if (!strcmp(argv[1], "ping"))
+        return npos ? usage(stderr) : ping(p, &a);
+    if (!strcmp(argv[1], "call"))
+        return call(p, &a, pos, npos);
+    fprintf(stderr, "mez mass: unknown subcommand '%s'\n", argv[1]);
+    return usage(stderr);
+}

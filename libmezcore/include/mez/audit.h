@@ -1,0 +1,97 @@
+/* mez/audit.h: the zone's append-only, hash-chained audit trail in its database (DESIGN §8), and its verifier.
+ *
+ * One row per committed action: mez_audit_append() writes it inside the caller's transaction, so the row exists
+ * exactly when the action it records committed (a refused or rolled-back request leaves none). Rows carry
+ *   seq            1, 2, 3 ... with no gaps, across every httpd child and every node sharing the database
+ *   zone_id, at    which zone, when ("YYYY-MM-DDTHH:MM:SSZ")
+ *   actor          who: a bearer token's id, a DID, "cli:<user>", or "anonymous"
+ *   action         what: "credential.issue", "compliance.evaluate", "mass.POST /v1/fiscal/payments", ...
+ *   resource_type, resource_id   what it acted on (either may be NULL)
+ *   outcome        "committed", "denied", ...
+ *   request_id     the request it came from (may be NULL)
+ *   detail         a JSON object, stored as its RFC 8785 canonical text
+ *   prev_hash      the previous row's hash; for seq 1 "sha256:" and 64 zeros
+ *   hash           "sha256:<hex>" of the RFC 8785 canonical JSON object holding every other member above
+ *                  (seq as a number, detail as the object, NULL members as null).
+ *
+ * mez_audit_verify() recomputes the chain and says exactly what is wrong: a changed row (its hash no longer
+ * matches), a deleted row (a gap in seq), a broken link (prev_hash is not the previous row's hash), rows cut
+ * off the end (the chain head records a later seq than the last row). `mez audit verify` and `mez audit show`
+ * are its command-line face. */
+#ifndef MEZ_AUDIT_H
+#define MEZ_AUDIT_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <apr_time.h>
+#include <jansson.h>
+#include "mez/problem.h"
+#include "mez/store.h"
+
+#define MEZ_AUDIT_GENESIS "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+
+/* What happened, as the caller knows it. */
+typedef struct mez_audit_event_t {
+    const char *zone_id;          /* required */
+    apr_time_t at;                /* 0: now */
+    const char *actor;            /* required */
+    const char *action;           /* required */
+    const char *resource_type;    /* may be NULL */
+    const char *resource_id;      /* may be NULL */
+    const char *outcome;          /* required */
+    const char *request_id;       /* may be NULL */
+    const json_t *detail;         /* an object, or NULL for {} */
+} mez_audit_event_t;
+
+/* One stored row, as read back (or as just written). */
+typedef struct mez_audit_row_t {
+    apr_int64_t seq;
+    const char *zone_id, *at, *actor, *action, *resource_type, *resource_id, *outcome, *request_id;
+    const char *detail;           /* canonical JSON text of an object */
+    const char *prev_hash, *hash;
+} mez_audit_row_t;
+
+/* Appends the event as the chain's next row. Call it inside the transaction of the action it records (after
+ * mez_db_begin, before mez_db_commit), as late as possible: it locks the chain head until that transaction
+ * ends. out (may be NULL) receives the row written. Refuses an event lacking a required member or with a
+ * detail that is not an object ("audit.invalid_event", 500: a caller's bug, never a client's). */
+mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event_t *ev, mez_audit_row_t *out,
+                              mez_problem_t *pb);
+
+/* The hash a row must carry, from its other members ("audit.detail_invalid" when detail does not parse). */
+mez_status_t mez_audit_row_hash(apr_pool_t *p, const mez_audit_row_t *row, const char **hash, mez_problem_t *pb);
+
+/* The row as a JSON object (detail as an object when it parses, else as the stored string); new reference. */
+json_t *mez_audit_row_json(const mez_audit_row_t *row);
+
+/* Rows with seq >= from, oldest first, at most limit of them (limit <= 0: all), as mez_audit_row_t. */
+mez_status_t mez_audit_read(apr_pool_t *p, mez_db_t *db, apr_int64_t from, int limit, apr_array_header_t **rows,
+                            mez_problem_t *pb);
+
+/* One thing verification found wrong. */
+typedef enum {
+    MEZ_AUDIT_HASH_MISMATCH,      /* row seq was changed: its hash is not the hash of its members */
+    MEZ_AUDIT_GAP,                /* rows after seq (exclusive) up to next_seq (exclusive) are missing */
+    MEZ_AUDIT_BROKEN_LINK,        /* row seq's prev_hash is not the hash of the row before it */
+    MEZ_AUDIT_TRUNCATED,          /* the head records seq next_seq, the last row is seq */
+    MEZ_AUDIT_HEAD_MISMATCH       /* the head's hash is not the last row's */
+} mez_audit_fault_t;
+
+typedef struct mez_audit_finding_t {
+    mez_audit_fault_t fault;
+    apr_int64_t seq;
+    apr_int64_t next_seq;
+    const char *message;          /* one line: "seq 5: hash mismatch (the row was changed)" */
+} mez_audit_finding_t;
+
+typedef struct mez_audit_report_t {
+    apr_int64_t rows;             /* rows read */
+    apr_int64_t last_seq;         /* the last row's seq, 0 when empty */
+    apr_array_header_t *findings; /* mez_audit_finding_t; empty when the chain is intact */
+} mez_audit_report_t;
+
+/* Recomputes the whole chain, reading it in batches. Returns MEZ_OK when it could read the chain (then the
+ * report says whether it is intact); an error when the database or the table cannot be used. */
+mez_status_t mez_audit_verify(apr_pool_t *p, mez_db_t *db, mez_audit_report_t *rep, mez_problem_t *pb);
+
+#endif

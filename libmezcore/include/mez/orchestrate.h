@@ -1,0 +1,92 @@
+/* mez/orchestrate.h: the zone's write path, the product's value path (DESIGN §4):
+ *
+ *   validate -> compliance tensor on the zone's packs (+ sanctions screening of every named person; a hit is a
+ *   hard block) -> Mass call -> credential for what was done -> ComplianceAttestation for the decision that
+ *   allowed it -> evaluation record -> audit -> answer
+ *
+ * One function runs it for every orchestrated route (the operations below); mod_mez only authenticates, reads
+ * the body, and sends the answer.
+ *
+ * The request body of an orchestrated write is the Mass contract's request (what is forwarded to the primitive),
+ * plus one optional member the zone keeps for itself: "compliance": {"evidence": {...}, "subject": {...},
+ * "counterparty": {...}, "payment_type": "...", "withholding_rule": "...", "withholding_account_id": "...",
+ * "date": "YYYY-MM-DD"} — the evidence and party attributes (filer status, entity class, stated capital) the
+ * tensor reads (mez/tensor.h, "the action document"), the payer's account withheld tax goes to, and the day the
+ * action took effect when it is recorded later (today by default; never a future day). It is never sent to
+ * Mass. A party's id and name are never taken from it: they come from the registry the request names.
+ *
+ * Atomicity. With the sovereign store, the Mass write, the credential, the attestation, the evaluation record
+ * and the audit row are one database transaction: either all exist or none. With a remote Mass a transaction
+ * cannot span the network, so the write is a small saga (orchestrate.c, "remote Mass"): the intent is recorded
+ * and committed first, the call carries an idempotency key derived from the intent, and the completion is a
+ * second transaction; a retry of the same request finds the intent and repeats the call with the same key, so
+ * Mass applies it once and the completion is written once.
+ *
+ * Decisions. non_compliant (a sanctions hit among them, whatever else holds) denies: 422 problem
+ * "compliance.denied" (or "compliance.sanctions_hard_block") carrying the per-domain result with its cited
+ * sources, recorded as an evaluation and audited, with nothing else written. pending proceeds where the
+ * operation allows it and the credential says which domains are pending (a formation with pending domains
+ * stays PENDING_APPROVAL; with every domain passing it is approved at once). */
+#ifndef MEZ_ORCHESTRATE_H
+#define MEZ_ORCHESTRATE_H
+
+#include <apr_pools.h>
+#include <jansson.h>
+#include "mez/key.h"
+#include "mez/mass.h"
+#include "mez/problem.h"
+#include "mez/store.h"
+#include "mez/tensor.h"
+
+/* How the zone reaches a Mass primitive: the sovereign store in the caller's transaction, or a remote one. */
+typedef mez_status_t mez_orch_mass_fn(void *baton, apr_pool_t *p, mez_db_t *db, const mez_mass_request_t *req,
+                                      mez_mass_response_t *resp, mez_problem_t *pb);
+
+typedef struct mez_orch_zone_t {
+    const char *zone_id;
+    const char *did;
+    const char *verification_method;
+    const mez_key_t *key;
+    const mez_tensor_index_t *tensor_index;   /* NULL: the zone has no packs, writes are refused (503) */
+    uint32_t tensor_domains;
+    mez_orch_mass_fn *mass_call;              /* NULL: the sovereign store, in this transaction */
+    void *mass_baton;
+    int (*mass_is_remote)(void *baton, mez_mass_primitive_t prim);   /* NULL: all sovereign */
+} mez_orch_zone_t;
+
+typedef struct mez_orch_request_t {
+    const char *op;              /* an operation name (mez_orch_op_names) */
+    const char *path_id;         /* the id in the route's path ({entity_id}, {licence_id}, ...), or NULL */
+    const char *path_verb;       /* the verb in the route's path (licences: grant, suspend, ...), or NULL */
+    const json_t *body;
+    apr_time_t now;
+    const char *actor;           /* who asks: the token id, for the audit trail; NULL when anonymous */
+    const char *actor_entity;    /* an entity token's entity: it may act only on that entity */
+    const char *idempotency_key; /* the caller's Idempotency-Key, or NULL */
+    const char *path;            /* the request path (Idempotency-Key scope, "instance" of problems) */
+    const char *request_id;      /* for the audit row, or NULL */
+} mez_orch_request_t;
+
+typedef struct mez_orch_answer_t {
+    int status;                  /* 201 done, 200 done (a transition), 422 denied */
+    json_t *body;                /* the answer document (pool-owned); NULL for a replay */
+    const char *body_text;       /* the bytes to send: the document serialised, or a replay's stored bytes */
+    int replayed;                /* 1: the first answer to this Idempotency-Key, sent again */
+    const char *decision;        /* for the log notes */
+    const char *credential_digest;
+    const char *resource_id;
+} mez_orch_answer_t;
+
+/* Runs op for req. MEZ_OK with ans filled (a denial too); otherwise pb is the problem to answer (bad input
+ * 4xx with a pointer into the body, a refusal of the Mass primitive passed through, 503 mass.unavailable,
+ * database failures) and nothing was kept. */
+mez_status_t mez_orch_run(apr_pool_t *p, mez_db_t *db, const mez_orch_zone_t *z, const mez_orch_request_t *req,
+                          mez_orch_answer_t *ans, mez_problem_t *pb);
+
+/* The licence register's read: GET /v1/licences/{id} (404 "mass.not_found" when there is none). */
+mez_status_t mez_orch_licence_get(apr_pool_t *p, mez_db_t *db, const char *id, json_t **doc, mez_problem_t *pb);
+
+/* The operations, NULL-terminated (for the route table and the documentation). */
+extern const char *const mez_orch_op_names[];
+
+#endif

@@ -1,0 +1,270 @@
+/* audit.c: the append-only, hash-chained audit table: appending a row inside the caller's transaction, reading
+ * rows back, and verifying the chain (mez/audit.h describes the row and the hash).
+ *
+ * Why a head row: seq and prev_hash must follow the previous row exactly, even when several httpd children and
+ * several nodes append to one PostgreSQL at once. "SELECT MAX(seq)" would let two transactions read the same
+ * last row and fork the chain (the unique key would then fail one of them, but only at its INSERT, aborting the
+ * caller's whole action). So every append first locks the one row of mez_audit_head: SELECT ... FOR UPDATE on
+ * PostgreSQL makes the next appender wait until this transaction commits or rolls back, then read the head as
+ * it left it; on SQLite, mez_db_begin's BEGIN IMMEDIATE already holds the database's only write lock, so the
+ * read is as good as locked. Appends lock the head last in their transaction, so lock order is always
+ * "the action's own rows, then the head" and two appenders cannot deadlock on it. */
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include "mez/audit.h"
+#include "mez/digest.h"
+#include "mez/json.h"
+#include "store_rows.h"
+
+#define ROW_COLS "seq, zone_id, at, actor, action, resource_type, resource_id, outcome, request_id, detail, " \
+                 "prev_hash, hash"
+#define VERIFY_BATCH 500
+
+static const char *stamp(apr_pool_t *p, apr_time_t t)
+{
+    apr_time_exp_t e;
+    apr_time_exp_gmt(&e, t);
+    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ", e.tm_year + 1900, e.tm_mon + 1, e.tm_mday, e.tm_hour,
+                        e.tm_min, e.tm_sec);
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+mez_status_t mez_audit_row_hash(apr_pool_t *p, const mez_audit_row_t *row, const char **hash, mez_problem_t *pb)
+{
+    json_t *detail = NULL, *obj;
+    mez_digest_t d;
+    mez_status_t rv;
+
+    if (!row->detail || mez_json_parse(p, row->detail, strlen(row->detail), &detail, NULL) != MEZ_OK
+        || !json_is_object(detail))
+        return mez_problem(pb, p, MEZ_EINVAL, 500, "audit.detail_invalid", NULL,
+                           "the detail of audit row %" APR_INT64_T_FMT " is not a JSON object", row->seq);
+    obj = json_object();
+    json_object_set_new(obj, "seq", json_integer((json_int_t)row->seq));
+    json_object_set_new(obj, "zone_id", str_or_null(row->zone_id));
+    json_object_set_new(obj, "at", str_or_null(row->at));
+    json_object_set_new(obj, "actor", str_or_null(row->actor));
+    json_object_set_new(obj, "action", str_or_null(row->action));
+    json_object_set_new(obj, "resource_type", str_or_null(row->resource_type));
+    json_object_set_new(obj, "resource_id", str_or_null(row->resource_id));
+    json_object_set_new(obj, "outcome", str_or_null(row->outcome));
+    json_object_set_new(obj, "request_id", str_or_null(row->request_id));
+    json_object_set_new(obj, "detail", json_incref(detail));
+    json_object_set_new(obj, "prev_hash", str_or_null(row->prev_hash));
+    rv = mez_digest_json(p, obj, &d, pb);
+    json_decref(obj);
+    if (rv != MEZ_OK)
+        return rv;
+    *hash = mez_digest_format(p, &d);
+    return MEZ_OK;
+}
+
+json_t *mez_audit_row_json(const mez_audit_row_t *row)
+{
+    json_t *detail = row->detail ? json_loads(row->detail, JSON_DECODE_ANY, NULL) : NULL;
+    json_t *obj = json_object();
+    json_object_set_new(obj, "seq", json_integer((json_int_t)row->seq));
+    json_object_set_new(obj, "zone_id", str_or_null(row->zone_id));
+    json_object_set_new(obj, "at", str_or_null(row->at));
+    json_object_set_new(obj, "actor", str_or_null(row->actor));
+    json_object_set_new(obj, "action", str_or_null(row->action));
+    json_object_set_new(obj, "resource_type", str_or_null(row->resource_type));
+    json_object_set_new(obj, "resource_id", str_or_null(row->resource_id));
+    json_object_set_new(obj, "outcome", str_or_null(row->outcome));
+    json_object_set_new(obj, "request_id", str_or_null(row->request_id));
+    json_object_set_new(obj, "detail", json_is_object(detail) ? json_incref(detail) : str_or_null(row->detail));
+    json_object_set_new(obj, "prev_hash", str_or_null(row->prev_hash));
+    json_object_set_new(obj, "hash", str_or_null(row->hash));
+    if (detail)
+        json_decref(detail);
+    return obj;
+}
+
+mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event_t *ev, mez_audit_row_t *out,
+                              mez_problem_t *pb)
+{
+    mez_audit_row_t row = { 0 };
+    const char *head[2], *detail = "{}";
+    int found = 0;
+    mez_status_t rv;
+
+    if (!ev->zone_id || !ev->actor || !ev->action || !ev->outcome || (ev->detail && !json_is_object(ev->detail)))
+        return mez_problem(pb, p, MEZ_EINTERNAL, 500, "audit.invalid_event", NULL,
+                           "an audit event needs zone_id, actor, action and outcome, and an object as detail");
+    if (ev->detail && (rv = mez_json_canonicalize(p, ev->detail, &detail, NULL, pb)) != MEZ_OK)
+        return rv;
+    /* The lock (see the top of this file); the transaction keeps it until it ends. */
+    rv = mez_db_query_row(p, db, head, 2, &found,
+                          apr_pstrcat(p, "SELECT seq, hash FROM mez_audit_head WHERE id = 1", mez_db_for_update(db),
+                                      NULL), pb, NULL);
+    if (rv != MEZ_OK)
+        return rv;
+    if (!found || !head[0] || !head[1])
+        return mez_problem(pb, p, MEZ_EIO, 503, "audit.no_head", NULL,
+                           "the audit chain has no head row: run mez db migrate");
+    row.seq = apr_atoi64(head[0]) + 1;
+    row.zone_id = ev->zone_id;
+    row.at = stamp(p, ev->at ? ev->at : apr_time_now());
+    row.actor = ev->actor;
+    row.action = ev->action;
+    row.resource_type = ev->resource_type;
+    row.resource_id = ev->resource_id;
+    row.outcome = ev->outcome;
+    row.request_id = ev->request_id;
+    row.detail = detail;
+    row.prev_hash = head[1];
+    if ((rv = mez_audit_row_hash(p, &row, &row.hash, pb)) != MEZ_OK)
+        return rv;
+    rv = mez_db_execv(p, db, NULL,
+                      "INSERT INTO mez_audit (" ROW_COLS ") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                      pb, apr_psprintf(p, "%" APR_INT64_T_FMT, row.seq), row.zone_id, row.at, row.actor, row.action,
+                      row.resource_type ? row.resource_type : MEZ_DB_NULL,
+                      row.resource_id ? row.resource_id : MEZ_DB_NULL, row.outcome,
+                      row.request_id ? row.request_id : MEZ_DB_NULL, row.detail, row.prev_hash, row.hash, NULL);
+    if (rv == MEZ_OK)
+        rv = mez_db_execv(p, db, NULL, "UPDATE mez_audit_head SET seq = %s, hash = %s WHERE id = 1", pb,
+                          apr_psprintf(p, "%" APR_INT64_T_FMT, row.seq), row.hash, NULL);
+    if (rv != MEZ_OK)
+        return rv;
+    if (out)
+        *out = row;
+    return MEZ_OK;
+}
+
+static void row_from(const char **c, mez_audit_row_t *row)
+{
+    row->seq = c[0] ? apr_atoi64(c[0]) : 0;
+    row->zone_id = c[1];
+    row->at = c[2];
+    row->actor = c[3];
+    row->action = c[4];
+    row->resource_type = c[5];
+    row->resource_id = c[6];
+    row->outcome = c[7];
+    row->request_id = c[8];
+    row->detail = c[9];
+    row->prev_hash = c[10];
+    row->hash = c[11];
+}
+
+/* Rows with seq > after, at most limit (<= 0: all), oldest first. Numbers are ours, so they go in as literals. */
+static mez_status_t read_after(apr_pool_t *p, mez_db_t *db, apr_int64_t after, int limit, apr_array_header_t **out,
+                               mez_problem_t *pb)
+{
+    apr_array_header_t *rows;
+    const char *sql = apr_psprintf(p, "SELECT " ROW_COLS " FROM mez_audit WHERE seq > %" APR_INT64_T_FMT
+                                   " ORDER BY seq%s", after,
+                                   limit > 0 ? apr_psprintf(p, " LIMIT %d", limit) : "");
+    mez_status_t rv = mez_db_query_rows(p, db, 12, &rows, sql, pb, NULL);
+    if (rv != MEZ_OK)
+        return rv;
+    *out = apr_array_make(p, rows->nelts ? rows->nelts : 1, sizeof(mez_audit_row_t));
+    for (int i = 0; i < rows->nelts; i++)
+        row_from(APR_ARRAY_IDX(rows, i, const char **), &APR_ARRAY_PUSH(*out, mez_audit_row_t));
+    return MEZ_OK;
+}
+
+mez_status_t mez_audit_read(apr_pool_t *p, mez_db_t *db, apr_int64_t from, int limit, apr_array_header_t **rows,
+                            mez_problem_t *pb)
+{
+    return read_after(p, db, from > 0 ? from - 1 : 0, limit, rows, pb);
+}
+
+static void finding(mez_audit_report_t *rep, apr_pool_t *p, mez_audit_fault_t fault, apr_int64_t seq,
+                    apr_int64_t next_seq, const char *message)
+{
+    mez_audit_finding_t *f = &APR_ARRAY_PUSH(rep->findings, mez_audit_finding_t);
+    f->fault = fault;
+    f->seq = seq;
+    f->next_seq = next_seq;
+    f->message = apr_pstrdup(p, message);
+}
+
+static const char *gap_message(apr_pool_t *p, apr_int64_t after, apr_int64_t next)
+{
+    if (next == after + 2)
+        return apr_psprintf(p, "gap after seq %" APR_INT64_T_FMT ": seq %" APR_INT64_T_FMT " is missing (deleted)",
+                            after, after + 1);
+    return apr_psprintf(p, "gap after seq %" APR_INT64_T_FMT ": seq %" APR_INT64_T_FMT "..%" APR_INT64_T_FMT
+                        " are missing (deleted)", after, after + 1, next - 1);
+}
+
+mez_status_t mez_audit_verify(apr_pool_t *p, mez_db_t *db, mez_audit_report_t *rep, mez_problem_t *pb)
+{
+    const char *head[2], *prev_hash = MEZ_AUDIT_GENESIS, *last_hash = NULL;
+    apr_int64_t head_seq, prev_seq = 0;
+    int found = 0;
+    mez_status_t rv;
+
+    rep->rows = 0;
+    rep->last_seq = 0;
+    rep->findings = apr_array_make(p, 4, sizeof(mez_audit_finding_t));
+    /* The head first: every row up to its seq was committed with it, so rows appended while we read (past the
+     * head we saw) cannot be mistaken for damage; they are the next run's to check. */
+    if ((rv = mez_db_query_row(p, db, head, 2, &found, "SELECT seq, hash FROM mez_audit_head WHERE id = 1", pb,
+                               NULL)) != MEZ_OK)
+        return rv;
+    if (!found || !head[0] || !head[1])
+        return mez_problem(pb, p, MEZ_EIO, 503, "audit.no_head", NULL,
+                           "the audit chain has no head row: is this database migrated?");
+    head_seq = apr_atoi64(head[0]);
+
+    for (;;) {
+        apr_pool_t *batch;
+        apr_array_header_t *rows;
+        int done = 0;
+        apr_pool_create(&batch, p);
+        if ((rv = read_after(batch, db, prev_seq, VERIFY_BATCH, &rows, pb)) != MEZ_OK) {
+            if (pb && pb->detail)
+                pb->detail = apr_pstrdup(p, pb->detail);
+            apr_pool_destroy(batch);
+            return rv;
+        }
+        for (int i = 0; i < rows->nelts && !done; i++) {
+            const mez_audit_row_t *row = &APR_ARRAY_IDX(rows, i, mez_audit_row_t);
+            const char *want = NULL;
+            if (row->seq > head_seq) {
+                done = 1;
+                break;
+            }
+            rep->rows++;
+            if (row->seq != prev_seq + 1)
+                finding(rep, p, MEZ_AUDIT_GAP, prev_seq, row->seq, gap_message(batch, prev_seq, row->seq));
+            else if (!row->prev_hash || strcmp(row->prev_hash, prev_hash))
+                finding(rep, p, MEZ_AUDIT_BROKEN_LINK, row->seq, 0,
+                        apr_psprintf(batch, "seq %" APR_INT64_T_FMT ": broken link (prev_hash is not the hash of "
+                                     "seq %" APR_INT64_T_FMT ")", row->seq, prev_seq));
+            if (mez_audit_row_hash(batch, row, &want, NULL) != MEZ_OK || !row->hash || strcmp(want, row->hash))
+                finding(rep, p, MEZ_AUDIT_HASH_MISMATCH, row->seq, 0,
+                        apr_psprintf(batch, "seq %" APR_INT64_T_FMT ": hash mismatch (the row was changed)",
+                                     row->seq));
+            prev_seq = row->seq;
+            prev_hash = apr_pstrdup(p, row->hash ? row->hash : "");
+            last_hash = prev_hash;
+        }
+        if (rows->nelts < VERIFY_BATCH)
+            done = 1;
+        apr_pool_destroy(batch);
+        if (done)
+            break;
+    }
+    rep->last_seq = prev_seq;
+    if (prev_seq < head_seq)
+        finding(rep, p, MEZ_AUDIT_TRUNCATED, prev_seq, head_seq,
+                prev_seq + 1 == head_seq
+                    ? apr_psprintf(p, "gap after seq %" APR_INT64_T_FMT ": seq %" APR_INT64_T_FMT " is missing "
+                                   "(deleted from the end; the chain head records it)", prev_seq, head_seq)
+                    : apr_psprintf(p, "gap after seq %" APR_INT64_T_FMT ": seq %" APR_INT64_T_FMT "..%"
+                                   APR_INT64_T_FMT " are missing (deleted from the end; the chain head records them)",
+                                   prev_seq, prev_seq + 1, head_seq));
+    else if (head_seq > 0 && (!last_hash || strcmp(last_hash, head[1])))
+        finding(rep, p, MEZ_AUDIT_HEAD_MISMATCH, prev_seq, 0,
+                apr_psprintf(p, "seq %" APR_INT64_T_FMT ": the chain head records another hash for the last row",
+                             prev_seq));
+    return MEZ_OK;
+}

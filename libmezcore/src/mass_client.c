@@ -1,0 +1,270 @@
+/* mass_client.c: the Mass gateway (mez_mass_call, mez_mass_probe, mez_mass_token_load; see mez/mass.h).
+ *
+ * A primitive is answered by the sovereign store in the caller's transaction, or by a remote Mass endpoint
+ * over HTTP. What the remote says is passed on as it said it: a 4xx problem keeps its code and pointer, and
+ * an answer that cannot be passed on (5xx, not JSON) becomes a 502 that still names the upstream status and
+ * code; the reference collapsed all of that into "An upstream service error occurred" (api-and-mass.md §7
+ * defect 17). Readiness counts a primitive reachable only when its status probe answers 200 with JSON; the
+ * reference counted any HTTP answer, even a 500 (defect 16). */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <apr_strings.h>
+#include "mez/http.h"
+#include "mez/json.h"
+#include "mass_int.h"
+
+#define TOKEN_FILE_MAX 8192
+#define TOKEN_MAX 4096
+#define CONNECT_TIMEOUT_MAX_MS 5000L
+
+/* ---------------------------------------------------------------- token files */
+
+mez_status_t mez_mass_token_load(apr_pool_t *p, const char *path, const char **token, mez_problem_t *pb)
+{
+    struct stat st;
+    char *buf;
+    ssize_t n;
+    size_t start = 0, end;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return mez_problem(pb, p, MEZ_EIO, 500, "mass.token_unreadable", NULL, "cannot open token file %s: %s",
+                           path, strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > TOKEN_FILE_MAX) {
+        close(fd);
+        return mez_problem(pb, p, MEZ_EIO, 500, "mass.token_unreadable", NULL,
+                           "%s is not a token file (a regular file of at most %d bytes)", path, TOKEN_FILE_MAX);
+    }
+    /* A bearer token others can read is already disclosed: refused exactly as a private key would be. */
+    if (st.st_mode & 077) {
+        close(fd);
+        return mez_problem(pb, p, MEZ_EIO, 500, "mass.token_insecure_permissions", NULL,
+                           "token file %s has mode %04o and is readable or writable by group or others; "
+                           "restrict it with: chmod 600 %s", path, (unsigned)(st.st_mode & 07777), path);
+    }
+    buf = apr_palloc(p, TOKEN_FILE_MAX + 1);
+    n = read(fd, buf, TOKEN_FILE_MAX + 1);
+    close(fd);
+    if (n < 0 || n > TOKEN_FILE_MAX)
+        return mez_problem(pb, p, MEZ_EIO, 500, "mass.token_unreadable", NULL, "cannot read token file %s", path);
+    end = (size_t)n;
+    while (start < end && (buf[start] == ' ' || buf[start] == '\t' || buf[start] == '\n' || buf[start] == '\r'))
+        start++;
+    while (end > start && (buf[end - 1] == ' ' || buf[end - 1] == '\t' || buf[end - 1] == '\n'
+                           || buf[end - 1] == '\r'))
+        end--;
+    if (end == start || end - start > TOKEN_MAX)
+        return mez_problem(pb, p, MEZ_EINVAL, 400, "mass.token_invalid", NULL,
+                           "token file %s must hold one token of 1 to %d characters", path, TOKEN_MAX);
+    /* The token goes into an HTTP header: only visible ASCII, so it can never split or inject a header. */
+    for (size_t i = start; i < end; i++)
+        if ((unsigned char)buf[i] < 0x21 || (unsigned char)buf[i] > 0x7e)
+            return mez_problem(pb, p, MEZ_EINVAL, 400, "mass.token_invalid", NULL,
+                               "token file %s holds whitespace or non-ASCII characters inside the token", path);
+    *token = apr_pstrmemdup(p, buf + start, end - start);
+    return MEZ_OK;
+}
+
+/* ---------------------------------------------------------------- remote calls */
+
+mez_status_t mez_mass_request_url(apr_pool_t *p, const char *base_url, const mez_mass_request_t *req,
+                                  const char **url, mez_problem_t *pb)
+{
+    return mez_http_url_join(p, base_url, req->path, req->query, url, pb);
+}
+
+static long probe_timeout(const mez_mass_endpoint_t *ep)
+{
+    long t = ep->timeout_ms > 0 ? ep->timeout_ms : MEZ_MASS_DEFAULT_TIMEOUT_MS;
+    if (ep->probe_timeout_ms > 0)
+        return ep->probe_timeout_ms;
+    return t < MEZ_MASS_PROBE_TIMEOUT_MS ? t : MEZ_MASS_PROBE_TIMEOUT_MS;
+}
+
+static void http_options(const mez_mass_endpoint_t *ep, long timeout_ms, int retries, mez_http_opts_t *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->timeout_ms = timeout_ms;
+    o->connect_timeout_ms = timeout_ms < CONNECT_TIMEOUT_MAX_MS ? timeout_ms : CONNECT_TIMEOUT_MAX_MS;
+    o->ca_file = ep->ca_file;
+    o->max_retries = retries;
+}
+
+/* "Authorization: Bearer ...", "Accept: ...", then the extra lines; NULL-terminated. */
+static const char **base_headers(apr_pool_t *p, const mez_mass_endpoint_t *ep, int extra)
+{
+    const char **h = apr_pcalloc(p, sizeof(*h) * (size_t)(3 + extra));
+    int n = 0;
+    if (ep->token)
+        h[n++] = apr_pstrcat(p, "Authorization: Bearer ", ep->token, NULL);
+    h[n] = "Accept: application/json, application/problem+json";
+    return h;
+}
+
+static void append_header(const char **h, const char *line)
+{
+    while (*h)
+        h++;
+    *h = line;
+}
+
+/* The remote answer as JSON (an object or array), or NULL. A 204 has no body and reads as {}. */
+static json_t *answer_json(apr_pool_t *p, int status, const char *body, apr_size_t len)
+{
+    json_t *v = NULL;
+    if (len == 0)
+        return status == 204 ? json_object() : NULL;
+    if (mez_json_parse(p, body, len, &v, NULL) != MEZ_OK || !(json_is_object(v) || json_is_array(v)))
+        return NULL;
+    return json_incref(v);
+}
+
+/* What a remote problem document says, for a detail that keeps it: " (code: detail)" or "". */
+static const char *upstream_summary(apr_pool_t *p, const char *body, apr_size_t len)
+{
+    json_t *v = NULL, *code, *detail;
+    if (!len || mez_json_parse(p, body, len, &v, NULL) != MEZ_OK || !json_is_object(v))
+        return len ? " (not a JSON document)" : " (empty body)";
+    code = json_object_get(v, "code");
+    detail = json_object_get(v, "detail");
+    if (!json_is_string(code))
+        return "";
+    return apr_psprintf(p, " (%s%s%s)", json_string_value(code), json_is_string(detail) ? ": " : "",
+                        json_is_string(detail) ? json_string_value(detail) : "");
+}
+
+static mez_status_t upstream_error(apr_pool_t *p, mez_problem_t *pb, const char *prim, const char *method,
+                                   const char *url, const char *why, int status, const char *summary)
+{
+    mez_problem(pb, p, MEZ_EIO, 502, "mass.upstream_error", NULL,
+                "Mass %s answered %s %s with HTTP %d%s%s", prim, method, url, status, why, summary);
+    if (pb)
+        pb->title = "Bad Gateway";
+    return MEZ_EIO;
+}
+
+static mez_status_t remote_call(apr_pool_t *p, mez_mass_primitive_t prim, const mez_mass_endpoint_t *ep,
+                                const mez_mass_request_t *req, mez_mass_response_t *resp, mez_problem_t *pb)
+{
+    const char *name = mez_mass_primitive_name(prim);
+    int write = strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0;
+    const char *url, *body = NULL, *rbody = NULL, *key = req->idempotency_key;
+    const char **headers = base_headers(p, ep, 2);
+    apr_size_t rlen = 0;
+    mez_http_opts_t o;
+    int status = 0;
+    mez_status_t rv;
+    json_t *doc;
+
+    if ((rv = mez_mass_request_url(p, ep->base_url, req, &url, pb)) != MEZ_OK)
+        return rv;
+    /* A write always carries a key: the caller's, or one for this call alone, so that the endpoint recognises
+     * our own retry of it (mez/http.h retries a POST only when it has one). */
+    if (write && !key)
+        key = mez_mass_new_id(p, "mez-");
+    if (write && key)
+        append_header(headers, apr_pstrcat(p, "Idempotency-Key: ", key, NULL));
+    if (req->body) {
+        body = mez_json_dump(p, req->body, 0);
+        append_header(headers, "Content-Type: application/json");
+    }
+    http_options(ep, ep->timeout_ms > 0 ? ep->timeout_ms : MEZ_MASS_DEFAULT_TIMEOUT_MS, ep->max_retries, &o);
+    rv = mez_http_request(p, &o, req->method, url, headers, body, body ? strlen(body) : 0, &status, &rbody, &rlen,
+                          pb);
+    if (rv != MEZ_OK) {
+        if (pb && pb->code && !strcmp(pb->code, "http.unreachable"))
+            return mez_problem(pb, p, MEZ_EIO, 503, "mass.unavailable", NULL, "Mass %s is unavailable: %s", name,
+                               pb->detail);
+        if (pb && pb->code && !strcmp(pb->code, "http.response_too_large")) {
+            pb->code = "mass.upstream_error";
+            pb->detail = apr_psprintf(p, "Mass %s: %s", name, pb->detail);
+            pb->title = "Bad Gateway";
+        }
+        return rv;
+    }
+    if (status >= 500)
+        return upstream_error(p, pb, name, req->method, url, "", status, upstream_summary(p, rbody, rlen));
+    if (status < 200 || (status >= 300 && status < 400))
+        return upstream_error(p, pb, name, req->method, url, ", which is not an answer to pass on", status, "");
+    if (!(doc = answer_json(p, status, rbody, rlen)))
+        return upstream_error(p, pb, name, req->method, url, ", but not with a JSON object or array", status, "");
+    resp->status = status;
+    resp->body = doc;
+    return MEZ_OK;
+}
+
+/* ---------------------------------------------------------------- the gateway */
+
+mez_status_t mez_mass_call(apr_pool_t *p, const mez_mass_t *mass, mez_db_t *db, const mez_mass_store_ctx_t *ctx,
+                           const mez_mass_request_t *req, mez_mass_response_t *resp, mez_problem_t *pb)
+{
+    int prim;
+    const mez_mass_endpoint_t *ep;
+
+    resp->status = 0;
+    resp->body = NULL;
+    if (!req->method || !req->path)
+        return mez_problem(pb, p, MEZ_EINVAL, 400, "mass.invalid_request", NULL,
+                           "a Mass request needs a method and a path");
+    prim = mez_mass_primitive_of_path(req->path);
+    if (prim < 0) {
+        mez_problem_t nf = { 0 };
+        mez_problem(&nf, p, MEZ_EINVAL, 404, "request.not_found", NULL, "there is no Mass resource at %s",
+                    req->path);
+        resp->status = 404;
+        resp->body = mez_problem_to_json(&nf);
+        return MEZ_OK;
+    }
+    ep = mass ? &mass->endpoint[prim] : NULL;
+    if (ep && ep->base_url)
+        return remote_call(p, (mez_mass_primitive_t)prim, ep, req, resp, pb);
+    if (!db || !ctx)
+        return mez_problem(pb, p, MEZ_EINTERNAL, 500, "mass.no_store", NULL,
+                           "Mass %s is the zone's sovereign store, which needs the zone's database",
+                           mez_mass_primitive_name((mez_mass_primitive_t)prim));
+    return mez_mass_store_handle(p, db, ctx, req, resp, pb);
+}
+
+mez_status_t mez_mass_probe(apr_pool_t *p, const mez_mass_t *mass, mez_mass_primitive_t prim, const char **state,
+                            const char **detail)
+{
+    const mez_mass_endpoint_t *ep = mass && (unsigned)prim < MEZ_MASS_PRIMITIVE_COUNT ? &mass->endpoint[prim] : NULL;
+    const char *name = mez_mass_primitive_name(prim), *url, *body = NULL;
+    mez_problem_t pb = { 0 };
+    apr_size_t len = 0;
+    mez_http_opts_t o;
+    int status = 0;
+    json_t *doc = NULL;
+
+    *state = "unreachable";
+    if (!ep || !ep->base_url) {
+        *state = "ok";
+        *detail = "served by the zone's sovereign store";
+        return MEZ_OK;
+    }
+    if (mez_http_url_join(p, ep->base_url, apr_pstrcat(p, "/v1/", name, "/status", NULL), NULL, &url, &pb)
+        != MEZ_OK) {
+        *detail = pb.detail;
+        return MEZ_EIO;
+    }
+    /* One short attempt: readiness must answer quickly, and a retry would only hide a flapping endpoint. */
+    http_options(ep, probe_timeout(ep), 0, &o);
+    if (mez_http_request(p, &o, "GET", url, base_headers(p, ep, 0), NULL, 0, &status, &body, &len, &pb) != MEZ_OK) {
+        *detail = pb.detail;
+        return MEZ_EIO;
+    }
+    if (status != 200) {
+        *detail = apr_psprintf(p, "GET %s answered HTTP %d%s", url, status, upstream_summary(p, body, len));
+        return MEZ_EIO;
+    }
+    if (mez_json_parse(p, body, len, &doc, NULL) != MEZ_OK || !json_is_object(doc)) {
+        *detail = apr_psprintf(p, "GET %s answered HTTP 200 without a JSON object", url);
+        return MEZ_EIO;
+    }
+    *state = "ok";
+    *detail = apr_psprintf(p, "GET %s answered HTTP 200", url);
+    return MEZ_OK;
+}

@@ -1,0 +1,78 @@
+/* mass_fiscal_int.h: what the fiscal primitive's files share (private to libmezcore): accounts, the double-entry
+ * ledger that is the only way a balance changes, holds, and the invariant checks every write ends with. */
+#ifndef MEZ_MASS_FISCAL_INT_H
+#define MEZ_MASS_FISCAL_INT_H
+
+#include <stdint.h>
+#include "mass_int.h"
+#include "mass_values.h"
+
+/* Account kinds (mez_mass_account.kind). */
+#define MEZ_FISCAL_ENTITY   "entity"
+#define MEZ_FISCAL_CLEARING "external_clearing"    /* sys_clearing_<CUR>: the world outside the zone */
+#define MEZ_FISCAL_OUTBOUND "outbound_settlement"  /* sys_outbound_<CUR>: paid out, bank/corridor leg pending */
+
+typedef struct mez_fiscal_account_t {
+    const char *account_id, *kind, *entity_id, *account_type, *currency, *status, *doc, *created_at, *updated_at;
+    int64_t balance, held;
+    int exponent;
+} mez_fiscal_account_t;
+
+/* Reads an account (*found 0 when there is none). */
+mez_status_t mez_fiscal_account_load(mez_mass_call_t *c, const char *account_id, mez_fiscal_account_t *a,
+                                     int *found);
+/* The TreasuryAccount document of an entity account. */
+json_t *mez_fiscal_account_json(mez_mass_call_t *c, const mez_fiscal_account_t *a);
+/* The zone's clearing or outbound account for a currency, made on first use (race-free: fixed id, insert that
+ * ignores a conflict). */
+mez_status_t mez_fiscal_system_account(mez_mass_call_t *c, const char *kind, const char *currency,
+                                       const char **account_id);
+/* Ends the account's holds whose expires_at has passed (ctx->now) and takes them out of its held amount. */
+mez_status_t mez_fiscal_expire_holds(mez_mass_call_t *c, const char *account_id);
+
+/* One ledger line: a signed amount in minor units on one account. */
+typedef struct mez_ledger_line_t {
+    const char *account_id;
+    int64_t amount;
+} mez_ledger_line_t;
+
+/* Posts one ledger transaction whose lines sum to zero (all in currency). Accounts are changed in account_id
+ * order (so concurrent transactions on PostgreSQL never wait on each other in a cycle), each by one guarded
+ * UPDATE: a debit only while the account is active and its available amount covers it, a credit only while it
+ * is active and stays under MEZ_MASS_BALANCE_MAX; the clearing account alone may go below zero. When a guard
+ * stops a line, *failed is its index and nothing is answered yet (the caller says why; the caller's rollback
+ * undoes the lines already written); otherwise *failed is -1 and *txn_id names the transaction. */
+mez_status_t mez_fiscal_post(mez_mass_call_t *c, const char *kind, const char *payment_id, const char *reference,
+                             const char *currency, const mez_ledger_line_t *lines, int nlines, const char **txn_id,
+                             int *failed);
+
+/* Answers why a guarded line on account_id could not be posted: 409 fiscal.account_frozen / account_closed,
+ * 422 fiscal.insufficient_funds (with available and requested) for a debit, 422 fiscal.balance_limit for a credit.
+ * pointer names the request member that chose the account. */
+mez_status_t mez_fiscal_refuse_line(mez_mass_call_t *c, const char *account_id, int64_t amount,
+                                    const char *pointer);
+
+/* The store's invariants, in one place; a violation is a bug, answered 500 "fiscal.invariant_violated" (the
+ * caller rolls back). With txn_id: that transaction sums to zero per currency and each of its lines continues
+ * its account's chain (previous balance_after + amount = balance_after, and the last line's balance_after is the
+ * account's balance). With account_id: no balance below zero (clearing: above zero), held equals the account's
+ * active holds and does not exceed the balance. Either may be NULL. *ok is 0 when one fails (pb says which). */
+mez_status_t mez_fiscal_check(mez_mass_call_t *c, const char *txn_id, const char *account_id, int *ok);
+/* The same over the whole store (every transaction and every account): for tests and `mez` audits. */
+mez_status_t mez_fiscal_check_all(apr_pool_t *p, mez_db_t *db, int *ok, mez_problem_t *pb);
+
+/* Reads a wire amount member (decimal string) in a currency with the given exponent: > 0, <= MEZ_MASS_AMOUNT_MAX.
+ * 1 when acceptable, 0 after refusing (fiscal.invalid_amount, fiscal.amount_precision, fiscal.amount_too_large,
+ * fiscal.amount_not_positive). */
+int mez_fiscal_get_amount(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int exponent,
+                          int64_t *out);
+/* Reads a currency member: three capital letters the store knows (fiscal.unknown_currency otherwise). */
+int mez_fiscal_get_currency(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name,
+                            const char **code, int *exponent);
+
+/* Route handlers in mass_payment.c. */
+mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c);
+mez_status_t mez_fiscal_payment_get(mez_mass_call_t *c, const char *payment_id);
+mez_status_t mez_fiscal_deposit(mez_mass_call_t *c, const char *account_id);
+
+#endif

@@ -1,0 +1,361 @@
+/* mass_ledger.c: the fiscal primitive's double-entry ledger: accounts, guarded postings, holds expiry and the
+ * invariant checks. A balance changes only here, only inside a transaction whose lines sum to zero. */
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include "store_rows.h"
+#include "mass_fiscal_int.h"
+
+static const char *i64(apr_pool_t *p, int64_t v)
+{
+    return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
+}
+
+static int64_t to_i64(const char *s)
+{
+    return s ? (int64_t)apr_atoi64(s) : 0;
+}
+
+mez_status_t mez_fiscal_account_load(mez_mass_call_t *c, const char *account_id, mez_fiscal_account_t *a,
+                                     int *found)
+{
+    const char *col[11];
+    mez_status_t rv = mez_db_query_row(c->p, c->db, col, 11, found,
+                                       "SELECT account_id, kind, entity_id, account_type, currency, status, doc, "
+                                       "created_at, updated_at, balance, held FROM mez_mass_account "
+                                       "WHERE account_id = %s",
+                                       c->pb, account_id, NULL);
+    if (rv != MEZ_OK || !*found)
+        return rv;
+    a->account_id = col[0];
+    a->kind = col[1];
+    a->entity_id = mez_mass_nullable(col[2]);
+    a->account_type = col[3];
+    a->currency = col[4];
+    a->status = col[5];
+    a->doc = col[6];
+    a->created_at = col[7];
+    a->updated_at = col[8];
+    a->balance = to_i64(col[9]);
+    a->held = to_i64(col[10]);
+    a->exponent = mez_mass_currency_exponent(a->currency);
+    return MEZ_OK;
+}
+
+json_t *mez_fiscal_account_json(mez_mass_call_t *c, const mez_fiscal_account_t *a)
+{
+    json_t *doc = mez_mass_doc_parse(c, a->doc), *out;
+    /* The stored doc holds what the creator gave (ntn, bank_details, metadata); the rest is the row's. */
+    out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "account_id", a->account_id, "entity_id",
+                    a->entity_id ? a->entity_id : "", "account_type", a->account_type, "currency", a->currency,
+                    "balance", mez_mass_amount_format(c->p, a->balance, a->exponent), "status", a->status,
+                    "created_at", a->created_at, "updated_at", a->updated_at);
+    if (doc) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(doc, key, v)
+            if (!json_object_get(out, key))
+                json_object_set(out, key, v);
+        json_decref(doc);
+    }
+    return out;
+}
+
+mez_status_t mez_fiscal_system_account(mez_mass_call_t *c, const char *kind, const char *currency,
+                                       const char **account_id)
+{
+    const char *now = mez_mass_stamp(c->p, c->ctx->now);
+    int clearing = !strcmp(kind, MEZ_FISCAL_CLEARING);
+    *account_id = apr_pstrcat(c->p, clearing ? "sys_clearing_" : "sys_outbound_", currency, NULL);
+    return mez_db_execv(c->p, c->db, NULL,
+                        "INSERT INTO mez_mass_account (account_id, kind, entity_id, account_type, currency, status, "
+                        "balance, held, line_seq, doc, created_at, updated_at) "
+                        "VALUES (%s, %s, NULL, %s, %s, 'active', 0, 0, 0, '{}', %s, %s) "
+                        "ON CONFLICT (account_id) DO NOTHING",
+                        c->pb, *account_id, kind, clearing ? "clearing" : "settlement", currency, now, now, NULL);
+}
+
+mez_status_t mez_fiscal_expire_holds(mez_mass_call_t *c, const char *account_id)
+{
+    const char *now = mez_mass_stamp(c->p, c->ctx->now);
+    apr_array_header_t *rows;
+    mez_status_t rv = mez_db_query_rows(c->p, c->db, 2, &rows,
+                                        "SELECT hold_id, amount FROM mez_mass_hold WHERE account_id = %s AND "
+                                        "status = 'active' AND expires_at IS NOT NULL AND expires_at <= %s "
+                                        "ORDER BY hold_id",
+                                        c->pb, account_id, now, NULL);
+    for (int i = 0; rv == MEZ_OK && i < rows->nelts; i++) {
+        const char **h = APR_ARRAY_IDX(rows, i, const char **);
+        int n = 0;
+        /* Only the transaction that ends the hold takes it out of held: a concurrent one finds it ended. */
+        rv = mez_db_execv(c->p, c->db, &n,
+                          "UPDATE mez_mass_hold SET status = 'expired', ended_at = %s "
+                          "WHERE hold_id = %s AND status = 'active'",
+                          c->pb, now, h[0], NULL);
+        if (rv == MEZ_OK && n == 1)
+            rv = mez_db_execv(c->p, c->db, NULL,
+                              "UPDATE mez_mass_account SET held = held - CAST(%s AS BIGINT), updated_at = %s "
+                              "WHERE account_id = %s",
+                              c->pb, h[1], now, account_id, NULL);
+    }
+    return rv;
+}
+
+static int line_order(const void *a, const void *b)
+{
+    const mez_ledger_line_t *const *x = a, *const *y = b;
+    return strcmp((*x)->account_id, (*y)->account_id);
+}
+
+mez_status_t mez_fiscal_post(mez_mass_call_t *c, const char *kind, const char *payment_id, const char *reference,
+                             const char *currency, const mez_ledger_line_t *lines, int nlines, const char **txn_id,
+                             int *failed)
+{
+    const char *now = mez_mass_stamp(c->p, c->ctx->now);
+    const mez_ledger_line_t **order = apr_palloc(c->p, sizeof(*order) * (size_t)nlines);
+    int64_t sum = 0;
+    mez_status_t rv;
+
+    *failed = -1;
+    for (int i = 0; i < nlines; i++) {
+        sum += lines[i].amount;
+        order[i] = &lines[i];
+    }
+    if (sum != 0 || nlines < 2)
+        return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "fiscal.invariant_violated", NULL,
+                           "a ledger transaction of %d lines sums to %" APR_INT64_T_FMT ", not zero", nlines, sum);
+    *txn_id = mez_mass_new_id(c->p, "txn_");
+    if ((rv = mez_db_execv(c->p, c->db, NULL,
+                           "INSERT INTO mez_mass_ledger_txn (txn_id, kind, payment_id, reference, created_at) "
+                           "VALUES (%s, %s, %s, %s, %s)",
+                           c->pb, *txn_id, kind, payment_id ? payment_id : MEZ_DB_NULL,
+                           reference ? reference : MEZ_DB_NULL, now, NULL)) != MEZ_OK)
+        return rv;
+    qsort(order, (size_t)nlines, sizeof(*order), line_order);
+    for (int k = 0; k < nlines; k++) {
+        const mez_ledger_line_t *l = order[k];
+        const char *col[3], *amount = i64(c->p, l->amount);
+        int n = 0, found = 0;
+        if (l->amount < 0) {
+            const char *x = i64(c->p, -l->amount);
+            /* Holds that ran out stop counting before the guard reads held. */
+            if ((rv = mez_fiscal_expire_holds(c, l->account_id)) != MEZ_OK)
+                return rv;
+            rv = mez_db_execv(c->p, c->db, &n,
+                              "UPDATE mez_mass_account SET balance = balance - CAST(%s AS BIGINT), "
+                              "line_seq = line_seq + 1, updated_at = %s WHERE account_id = %s AND status = 'active' "
+                              "AND (balance - held >= CAST(%s AS BIGINT) OR (kind = 'external_clearing' AND "
+                              "balance - CAST(%s AS BIGINT) >= CAST(%s AS BIGINT)))",
+                              c->pb, x, now, l->account_id, x, x, i64(c->p, -MEZ_MASS_BALANCE_MAX), NULL);
+        } else {
+            rv = mez_db_execv(c->p, c->db, &n,
+                              "UPDATE mez_mass_account SET balance = balance + CAST(%s AS BIGINT), "
+                              "line_seq = line_seq + 1, updated_at = %s WHERE account_id = %s AND status = 'active' "
+                              "AND balance <= CAST(%s AS BIGINT)",
+                              c->pb, amount, now, l->account_id, i64(c->p, MEZ_MASS_BALANCE_MAX - l->amount), NULL);
+        }
+        if (rv != MEZ_OK)
+            return rv;
+        if (n != 1) {
+            *failed = (int)(l - lines);
+            return MEZ_OK;
+        }
+        /* The row is ours until commit (locked on PostgreSQL, the database on SQLite): what we read is ours. */
+        if ((rv = mez_db_query_row(c->p, c->db, col, 3, &found,
+                                   "SELECT balance, line_seq, currency FROM mez_mass_account WHERE account_id = %s",
+                                   c->pb, l->account_id, NULL)) != MEZ_OK)
+            return rv;
+        if (!found || strcmp(col[2], currency))
+            return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "fiscal.invariant_violated", NULL,
+                               "ledger line on account %s is not in %s", l->account_id, currency);
+        if ((rv = mez_db_execv(c->p, c->db, NULL,
+                               "INSERT INTO mez_mass_ledger_line (txn_id, line_no, account_id, currency, amount, "
+                               "account_seq, balance_after, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                               c->pb, *txn_id, apr_itoa(c->p, (int)(l - lines) + 1), l->account_id, currency,
+                               amount, col[1], col[0], now, NULL)) != MEZ_OK)
+            return rv;
+    }
+    return MEZ_OK;
+}
+
+mez_status_t mez_fiscal_refuse_line(mez_mass_call_t *c, const char *account_id, int64_t amount,
+                                    const char *pointer)
+{
+    mez_fiscal_account_t a;
+    int found = 0;
+    mez_status_t rv = mez_fiscal_account_load(c, account_id, &a, &found);
+    if (rv != MEZ_OK)
+        return rv;
+    if (!found)
+        return mez_mass_refuse(c, 422, "fiscal.account_unknown", pointer, "there is no account '%s'", account_id);
+    if (!strcmp(a.status, "frozen") || !strcmp(a.status, "closed"))
+        return mez_mass_refuse(c, 409, !strcmp(a.status, "frozen") ? "fiscal.account_frozen" : "fiscal.account_closed",
+                               pointer, "account %s is %s: no money moves in or out of it", account_id, a.status);
+    if (strcmp(a.status, "active"))
+        return mez_mass_refuse(c, 409, "fiscal.account_inactive", pointer, "account %s is %s", account_id, a.status);
+    if (amount < 0) {
+        const char *avail = mez_mass_amount_format(c->p, a.balance - a.held, a.exponent);
+        const char *req = mez_mass_amount_format(c->p, -amount, a.exponent);
+        mez_mass_refuse(c, 422, "fiscal.insufficient_funds", pointer,
+                        "account %s has %s %s available, %s %s were requested", account_id, avail, a.currency, req,
+                        a.currency);
+        json_object_set_new(c->resp->body, "available", json_string(avail));
+        json_object_set_new(c->resp->body, "requested", json_string(req));
+        json_object_set_new(c->resp->body, "currency", json_string(a.currency));
+        return MEZ_OK;
+    }
+    return mez_mass_refuse(c, 422, "fiscal.balance_limit", pointer,
+                           "account %s would exceed the largest balance the store keeps", account_id);
+}
+
+/* ---------------------------------------------------------------- invariants */
+
+static mez_status_t violated(mez_problem_t *pb, apr_pool_t *p, int *ok, const char *what)
+{
+    *ok = 0;
+    mez_problem(pb, p, MEZ_EINTERNAL, 500, "fiscal.invariant_violated", NULL, "ledger invariant violated: %s", what);
+    return MEZ_OK;
+}
+
+static mez_status_t check_txn(apr_pool_t *p, mez_db_t *db, const char *txn_id, int *ok, mez_problem_t *pb)
+{
+    apr_array_header_t *rows;
+    mez_status_t rv;
+    if ((rv = mez_db_query_rows(p, db, 2, &rows,
+                                "SELECT currency, SUM(amount) FROM mez_mass_ledger_line WHERE txn_id = %s "
+                                "GROUP BY currency",
+                                pb, txn_id, NULL)) != MEZ_OK)
+        return rv;
+    for (int i = 0; i < rows->nelts; i++) {
+        const char **r = APR_ARRAY_IDX(rows, i, const char **);
+        if (to_i64(r[1]) != 0)
+            return violated(pb, p, ok, apr_psprintf(p, "transaction %s sums to %s %s", txn_id, r[1], r[0]));
+    }
+    /* Each line continues its account's chain; the account's newest line carries the account's balance. */
+    if ((rv = mez_db_query_rows(p, db, 5, &rows,
+                                "SELECT l.account_id, l.amount, l.balance_after, "
+                                "(SELECT q.balance_after FROM mez_mass_ledger_line q WHERE q.account_id = l.account_id "
+                                " AND q.account_seq = l.account_seq - 1), "
+                                "CASE WHEN a.line_seq = l.account_seq THEN a.balance END "
+                                "FROM mez_mass_ledger_line l JOIN mez_mass_account a ON a.account_id = l.account_id "
+                                "WHERE l.txn_id = %s",
+                                pb, txn_id, NULL)) != MEZ_OK)
+        return rv;
+    for (int i = 0; i < rows->nelts; i++) {
+        const char **r = APR_ARRAY_IDX(rows, i, const char **);
+        if (to_i64(r[3]) + to_i64(r[1]) != to_i64(r[2]))
+            return violated(pb, p, ok, apr_psprintf(p, "line of %s on %s breaks the account's chain", txn_id, r[0]));
+        if (mez_mass_nullable(r[4]) && to_i64(r[4]) != to_i64(r[2]))
+            return violated(pb, p, ok, apr_psprintf(p, "account %s balance differs from its newest line", r[0]));
+    }
+    return MEZ_OK;
+}
+
+static mez_status_t check_account(apr_pool_t *p, mez_db_t *db, const char *account_id, int *ok, mez_problem_t *pb)
+{
+    const char *col[5];
+    int found = 0;
+    int64_t balance, held, holds;
+    mez_status_t rv = mez_db_query_row(p, db, col, 5, &found,
+                                       "SELECT kind, balance, held, (SELECT COALESCE(SUM(amount), 0) FROM "
+                                       "mez_mass_hold h WHERE h.account_id = a.account_id AND h.status = 'active'), "
+                                       "(SELECT COALESCE(SUM(amount), 0) FROM mez_mass_ledger_line l "
+                                       "WHERE l.account_id = a.account_id) "
+                                       "FROM mez_mass_account a WHERE account_id = %s",
+                                       pb, account_id, NULL);
+    if (rv != MEZ_OK || !found)
+        return rv;
+    balance = to_i64(col[1]);
+    held = to_i64(col[2]);
+    holds = to_i64(col[3]);
+    if (strcmp(col[0], MEZ_FISCAL_CLEARING) ? balance < 0 : balance > 0)
+        return violated(pb, p, ok, apr_psprintf(p, "account %s has balance %" APR_INT64_T_FMT, account_id, balance));
+    if (held != holds || held < 0 || (held > balance && strcmp(col[0], MEZ_FISCAL_CLEARING)))
+        return violated(pb, p, ok, apr_psprintf(p, "account %s holds %" APR_INT64_T_FMT " but its active holds sum "
+                                                "to %" APR_INT64_T_FMT, account_id, held, holds));
+    if (to_i64(col[4]) != balance)
+        return violated(pb, p, ok, apr_psprintf(p, "account %s balance is not the sum of its ledger lines",
+                                                account_id));
+    return MEZ_OK;
+}
+
+mez_status_t mez_fiscal_check(mez_mass_call_t *c, const char *txn_id, const char *account_id, int *ok)
+{
+    mez_status_t rv = MEZ_OK;
+    *ok = 1;
+    if (txn_id)
+        rv = check_txn(c->p, c->db, txn_id, ok, c->pb);
+    if (rv == MEZ_OK && *ok && account_id)
+        rv = check_account(c->p, c->db, account_id, ok, c->pb);
+    return rv;
+}
+
+mez_status_t mez_fiscal_check_all(apr_pool_t *p, mez_db_t *db, int *ok, mez_problem_t *pb)
+{
+    apr_array_header_t *rows;
+    mez_status_t rv;
+    *ok = 1;
+    if ((rv = mez_db_query_rows(p, db, 1, &rows, "SELECT txn_id FROM mez_mass_ledger_txn ORDER BY txn_id",
+                                pb, NULL)) != MEZ_OK)
+        return rv;
+    for (int i = 0; rv == MEZ_OK && *ok && i < rows->nelts; i++)
+        rv = check_txn(p, db, APR_ARRAY_IDX(rows, i, const char **)[0], ok, pb);
+    if (rv != MEZ_OK || !*ok)
+        return rv;
+    if ((rv = mez_db_query_rows(p, db, 1, &rows, "SELECT account_id FROM mez_mass_account ORDER BY account_id",
+                                pb, NULL)) != MEZ_OK)
+        return rv;
+    for (int i = 0; rv == MEZ_OK && *ok && i < rows->nelts; i++)
+        rv = check_account(p, db, APR_ARRAY_IDX(rows, i, const char **)[0], ok, pb);
+    return rv;
+}
+
+/* ---------------------------------------------------------------- wire values */
+
+int mez_fiscal_get_amount(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int exponent,
+                          int64_t *out)
+{
+    const char *s = NULL, *ptr = mez_pointer_join(c->p, base ? base : "", name);
+    int64_t v = 0;
+    if (!mez_mass_get_string(c, obj, base, name, MEZ_MASS_REQUIRED, 64, &s))
+        return 0;
+    /* The contracts' syntax: digits with at most four decimals, no sign, no exponent. */
+    switch (mez_mass_decimal_parse(s, 4, exponent, MEZ_MASS_AMOUNT_MAX, &v)) {
+    case MEZ_DECIMAL_OK:
+        break;
+    case MEZ_DECIMAL_SYNTAX:
+        mez_mass_refuse(c, 422, "fiscal.invalid_amount", ptr,
+                        "'%s' must be a decimal string such as \"1500.00\" (digits, at most 4 decimals), not '%s'",
+                        name, s);
+        return 0;
+    case MEZ_DECIMAL_PRECISION:
+        mez_mass_refuse(c, 422, "fiscal.amount_precision", ptr,
+                        "'%s' has more decimals than the currency's %d minor-unit digits: '%s'", name, exponent, s);
+        return 0;
+    case MEZ_DECIMAL_TOO_LARGE:
+        mez_mass_refuse(c, 422, "fiscal.amount_too_large", ptr, "'%s' is larger than the store accepts: '%s'",
+                        name, s);
+        return 0;
+    }
+    if (v <= 0) {
+        mez_mass_refuse(c, 422, "fiscal.amount_not_positive", ptr, "'%s' must be greater than zero", name);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+int mez_fiscal_get_currency(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name,
+                            const char **code, int *exponent)
+{
+    const char *s = NULL;
+    if (!mez_mass_get_string(c, obj, base, name, MEZ_MASS_REQUIRED, 3, &s))
+        return 0;
+    if ((*exponent = mez_mass_currency_exponent(s)) < 0) {
+        mez_mass_refuse(c, 422, "fiscal.unknown_currency", mez_pointer_join(c->p, base ? base : "", name),
+                        "'%s' is not an ISO 4217 currency this store keeps", s);
+        return 0;
+    }
+    *code = s;
+    return 1;
+}

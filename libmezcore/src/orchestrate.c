@@ -1,0 +1,630 @@
+/* orchestrate.c: the write pipeline every orchestrated route runs (see mez/orchestrate.h for the contract).
+ *
+ * Order, and why it is this order:
+ *  1. validate: the operation's prepare() refuses bad input before anything is looked up or written;
+ *  2. evaluate: the compliance tensor on the zone's packs, plus sanctions screening of every person the request
+ *     names besides the action's parties (directors, owners, holders): a decision must exist before any effect;
+ *  3. deny: a non_compliant decision (a sanctions hit is one, whatever else holds) is answered 422 and recorded
+ *     (evaluation + audit) with nothing else written: a refusal is itself a fact the regulator may ask about;
+ *  4. act: the Mass write; with the sovereign store it runs inside the same transaction as what follows, so the
+ *     credential, attestation, evaluation record and audit row exist exactly when the write does;
+ *  5. attest and certify: a ComplianceAttestation for the decision (citing the pack rules that decided it) and
+ *     a credential for what was done (EntityFormationCredential, LicenceGrantCredential, ...) that points at the
+ *     attestation, both signed with the zone key;
+ *  6. commit, answer.
+ *
+ * Remote Mass. A database transaction cannot span an HTTP call, and holding one open across it would hold
+ * SQLite's write lock for a network round trip. So with a remote primitive the write is made before the local
+ * transaction begins, under an idempotency key derived from the caller's Idempotency-Key (required for such
+ * writes: without it a retry could not be recognised), and the local records are the completion. If the
+ * completion fails, the caller's retry repeats the Mass call with the same key (Mass answers it without doing
+ * it twice) and completes. */
+#include <string.h>
+#include <apr_strings.h>
+#include "mez/digest.h"
+#include "mez/json.h"
+#include "mez/vc.h"
+#include "mez/audit.h"
+#include "mez/idempotency.h"
+#include "orch_int.h"
+
+const char *mez_orch_str(const json_t *obj, const char *name)
+{
+    const json_t *v = json_object_get(obj, name);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+void mez_orch_screen(orch_t *o, const char *name, const char *pointer)
+{
+    orch_screen_t *s;
+    if (!name || !*name)
+        return;
+    s = &APR_ARRAY_PUSH(o->screens, orch_screen_t);
+    s->name = name;
+    s->pointer = pointer;
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ": the request's time, as every credential of one request states it. */
+static const char *stamp(apr_pool_t *p, apr_time_t t)
+{
+    apr_time_exp_t e;
+    apr_time_exp_gmt(&e, t);
+    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ", e.tm_year + 1900, e.tm_mon + 1, e.tm_mday, e.tm_hour,
+                        e.tm_min, e.tm_sec);
+}
+
+/* ---------------------------------------------------------------- Mass */
+
+static int is_remote(const orch_t *o)
+{
+    return o->z->mass_is_remote && o->z->mass_is_remote(o->z->mass_baton, o->op->prim);
+}
+
+mez_status_t mez_orch_mass(orch_t *o, const char *method, const char *path, const json_t *body,
+                           const char *key_suffix, mez_mass_response_t *resp)
+{
+    mez_mass_request_t req = { method, path, NULL, body, NULL };
+    mez_status_t rv;
+
+    /* Mass's own idempotency key for this write: derived from the caller's, so a retried request repeats the
+     * very same Mass write (which Mass then answers without doing it twice). */
+    if (strcmp(method, "GET") && o->req->idempotency_key)
+        req.idempotency_key = apr_pstrcat(o->p, o->z->zone_id, ":", o->op->name, ":", o->req->idempotency_key,
+                                          key_suffix ? ":" : "", key_suffix ? key_suffix : "", NULL);
+    if (o->z->mass_call)
+        rv = o->z->mass_call(o->z->mass_baton, o->p, o->db, &req, resp, o->pb);
+    else
+        rv = mez_mass_store_handle(o->p, o->db, &o->store_ctx, &req, resp, o->pb);
+    if (rv != MEZ_OK)
+        return rv;
+    mez_json_pool_own(o->p, resp->body);
+    if (resp->status >= 400) {
+        /* The primitive's refusal is the answer: its status, code and pointer pass through unchanged. */
+        const char *code = mez_orch_str(resp->body, "code");
+        const char *detail = mez_orch_str(resp->body, "detail");
+        o->pb->status = resp->status;
+        o->pb->code = code ? code : "mass.refused";
+        o->pb->title = NULL;
+        o->pb->detail = apr_pstrcat(o->p, "Mass (", mez_mass_primitive_name(mez_mass_primitive_of_path(path) < 0
+                                                     ? o->op->prim
+                                                     : (mez_mass_primitive_t)mez_mass_primitive_of_path(path)),
+                                    ") refused ", method, " ", path, detail ? ": " : "", detail ? detail : "", NULL);
+        o->pb->pointer = mez_orch_str(resp->body, "pointer");
+        return MEZ_EINVAL;
+    }
+    return MEZ_OK;
+}
+
+mez_status_t mez_orch_mass_get(orch_t *o, const char *path, const char *what, const char *pointer, json_t **doc)
+{
+    mez_mass_response_t resp = { 0 };
+    mez_status_t rv = mez_orch_mass(o, "GET", path, NULL, NULL, &resp);
+    if (rv == MEZ_EINVAL && resp.status == 404)
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, apr_pstrcat(o->p, what, ".unknown", NULL), pointer,
+                           "%s names no %s in this zone", pointer, what);
+    if (rv != MEZ_OK)
+        return rv;
+    *doc = resp.body;
+    return MEZ_OK;
+}
+
+/* ---------------------------------------------------------------- evaluation */
+
+static mez_state_t domain_state(const json_t *result, const char *domain)
+{
+    mez_state_t s = MEZ_STATE_PENDING;
+    const char *name = mez_orch_str(json_object_get(json_object_get(result, "domains"), domain), "state");
+    if (!name || mez_state_parse(NULL, name, NULL, &s, NULL) != MEZ_OK)
+        return MEZ_STATE_PENDING;
+    return s;
+}
+
+/* The tensor's pointers are into the action document; the caller wrote those members under "compliance". */
+static mez_status_t reroot_tensor_problem(orch_t *o, mez_status_t rv)
+{
+    const char *ptr = o->pb->pointer;
+    if (ptr && !strcmp(ptr, "/action/licence_type"))
+        o->pb->pointer = "/licence_type";
+    else if (ptr && (!strncmp(ptr, "/evidence", 9) || !strncmp(ptr, "/subject", 8) || !strncmp(ptr, "/counterparty", 13)))
+        o->pb->pointer = apr_pstrcat(o->p, "/compliance", ptr, NULL);
+    else if (ptr)
+        o->pb->pointer = "/compliance";
+    return rv;
+}
+
+/* Screens one name: a sanctions-only evaluation of a party with that name, on the action's date. */
+static mez_status_t screen_one(orch_t *o, const orch_screen_t *s, size_t i)
+{
+    mez_tensor_eval_options_t eo = { MEZ_DOMAIN_BIT(MEZ_DOMAIN_SANCTIONS) };
+    json_t *doc, *result;
+    mez_state_t st;
+    mez_status_t rv;
+
+    doc = mez_json_pool_own(o->p, json_pack("{s:{s:s,s:s,s:s},s:{s:s,s:s}}", "action", "type", "entity_formation",
+                                            "date", o->date, "jurisdiction", o->z->zone_id, "subject", "id",
+                                            apr_psprintf(o->p, "urn:mez:screened:%zu", i), "name", s->name));
+    if ((rv = mez_tensor_evaluate(o->p, o->z->tensor_index, doc, &eo, &result, NULL, o->pb)) != MEZ_OK)
+        return rv;
+    st = domain_state(result, "sanctions");
+    json_array_append_new(o->screenings,
+                          json_pack("{s:s,s:s,s:s,s:O}", "name", s->name, "pointer", s->pointer, "state",
+                                    mez_state_name(st), "reasons",
+                                    json_object_get(json_object_get(json_object_get(result, "domains"), "sanctions"),
+                                                    "reasons")));
+    if (st == MEZ_STATE_NON_COMPLIANT) {
+        o->decision = MEZ_STATE_NON_COMPLIANT;
+        o->hard_block = 1;
+    }
+    return MEZ_OK;
+}
+
+/* The result of a screening-only operation, in the tensor's result shape: the sanctions domain decided by the
+ * screenings, every other domain not applicable, and the reference commitment over those cells. */
+static mez_status_t screening_result(orch_t *o)
+{
+    mez_tensor_cells_t cells;
+    mez_digest_t d;
+    mez_state_t st = o->hard_block ? MEZ_STATE_NON_COMPLIANT : MEZ_STATE_COMPLIANT;
+    mez_status_t rv;
+
+    mez_tensor_cells_fill(&cells, MEZ_STATE_NOT_APPLICABLE);
+    mez_tensor_cells_set(&cells, MEZ_DOMAIN_SANCTIONS, st);
+    if ((rv = mez_tensor_commitment(o->p, o->z->zone_id, &cells, &d, o->pb)) != MEZ_OK)
+        return rv;
+    o->decision = st;
+    o->result = mez_json_pool_own(o->p, json_pack("{s:s,s:s,s:s,s:s,s:{s:{s:s,s:[{s:s,s:I}]}},s:s}",
+                                                  "decision", mez_state_name(st), "action_type", o->op->name,
+                                                  "jurisdiction", o->z->zone_id, "date", o->date, "domains",
+                                                  "sanctions", "state", mez_state_name(st), "reasons", "code",
+                                                  "names_screened", "count",
+                                                  (json_int_t)json_array_size(o->screenings),
+                                                  "commitment", mez_digest_hex(o->p, &d)));
+    return MEZ_OK;
+}
+
+static mez_status_t evaluate(orch_t *o)
+{
+    mez_tensor_eval_options_t eo = { o->z->tensor_domains };
+    json_t *doc;
+    mez_digest_t d;
+    mez_status_t rv;
+
+    o->screenings = mez_json_pool_own(o->p, json_array());
+    o->decision = MEZ_STATE_COMPLIANT;
+    for (int i = 0; i < o->screens->nelts; i++)
+        if ((rv = screen_one(o, &APR_ARRAY_IDX(o->screens, i, orch_screen_t), (size_t)i)) != MEZ_OK)
+            return rv;
+    if (o->action_doc) {
+        mez_state_t decision;
+        if ((rv = mez_tensor_evaluate(o->p, o->z->tensor_index, o->action_doc, &eo, &o->result, &decision, o->pb))
+            != MEZ_OK)
+            return reroot_tensor_problem(o, rv);
+        if (domain_state(o->result, "sanctions") == MEZ_STATE_NON_COMPLIANT)
+            o->hard_block = 1;
+        o->decision = mez_state_meet(o->decision, decision);
+    } else if ((rv = screening_result(o)) != MEZ_OK) {
+        return rv;
+    }
+    doc = mez_json_pool_own(o->p, json_pack("{s:s,s:s,s:O,s:O}", "operation", o->op->name, "decision",
+                                            mez_state_name(o->decision), "evaluation", o->result, "screenings",
+                                            o->screenings));
+    if ((rv = mez_json_canonicalize(o->p, doc, &o->evaluation_canon, NULL, o->pb)) != MEZ_OK)
+        return rv;
+    mez_digest_sha256(o->evaluation_canon, strlen(o->evaluation_canon), &d);
+    o->evaluation_digest = mez_digest_format(o->p, &d);
+    return MEZ_OK;
+}
+
+/* Domains whose state does not pass (pending, non_compliant), by name. */
+static json_t *failing_domains(const orch_t *o, mez_state_t which)
+{
+    json_t *out = json_array(), *d;
+    const char *name;
+    json_object_foreach(json_object_get(o->result, "domains"), name, d) {
+        mez_state_t s;
+        if (mez_state_parse(NULL, mez_orch_str(d, "state"), NULL, &s, NULL) == MEZ_OK && s == which)
+            json_array_append_new(out, json_string(name));
+    }
+    return out;
+}
+
+/* Every pack rule a reason or a withholding line cites, once each, in the order they appear: what the
+ * attestation names so that an auditor can look each one up (GET /v1/packs/{digest}). */
+static json_t *cited_rules(const orch_t *o)
+{
+    json_t *out = json_array(), *seen = json_object(), *d, *r, *w;
+    const char *name;
+    size_t i;
+    json_object_foreach(json_object_get(o->result, "domains"), name, d) {
+        json_array_foreach(json_object_get(d, "reasons"), i, r) {
+            const char *rule = mez_orch_str(r, "rule");
+            if (!rule || json_object_get(seen, rule))
+                continue;
+            json_object_set_new(seen, rule, json_true());
+            json_t *c = json_pack("{s:s,s:s}", "domain", name, "rule", rule);
+            if (json_object_get(r, "source"))
+                json_object_set(c, "source", json_object_get(r, "source"));
+            json_array_append_new(out, c);
+        }
+    }
+    json_array_foreach(json_object_get(o->result, "withholding"), i, w) {
+        const char *rule = mez_orch_str(w, "rule");
+        if (!rule || json_object_get(seen, rule))
+            continue;
+        json_object_set_new(seen, rule, json_true());
+        json_t *c = json_pack("{s:s,s:s}", "domain", "tax", "rule", rule);
+        if (mez_orch_str(w, "section"))
+            json_object_set(c, "section", json_object_get(w, "section"));
+        if (json_object_get(w, "source"))
+            json_object_set(c, "source", json_object_get(w, "source"));
+        json_array_append_new(out, c);
+    }
+    json_decref(seen);
+    return out;
+}
+
+/* ---------------------------------------------------------------- records */
+
+static mez_status_t record_evaluation(orch_t *o, const char *attestation_digest)
+{
+    return mez_store_evaluation_insert(o->p, o->db, o->op->name, o->z->zone_id, o->subject_id,
+                                       mez_state_name(o->decision), mez_orch_str(o->result, "commitment"),
+                                       o->evaluation_digest, attestation_digest, o->evaluation_canon, o->pb);
+}
+
+static mez_status_t sign_and_store(orch_t *o, json_t *cred, json_t **vc, const char **digest)
+{
+    mez_vc_proof_options_t po = { 0 };
+    const char *canon;
+    mez_digest_t d;
+    mez_status_t rv;
+
+    po.verification_method = o->z->verification_method;
+    if ((rv = mez_vc_issue(o->p, cred, o->z->key, o->z->did, &po, vc, o->pb)) != MEZ_OK
+        || (rv = mez_json_canonicalize(o->p, *vc, &canon, NULL, o->pb)) != MEZ_OK)
+        return rv;
+    mez_digest_sha256(canon, strlen(canon), &d);
+    *digest = mez_digest_format(o->p, &d);
+    return mez_store_credential_insert(o->p, o->db, NULL, o->z->did, *digest, canon, NULL, o->pb);
+}
+
+/* The ComplianceAttestation: what the tensor decided (mez_tensor_attestation) plus what this pipeline adds:
+ * the operation, the rules cited, and the names screened with their outcome. */
+/* credentialSubject.id must be a URL: a zone's records are named "urn:mez:<zone>:<id>" (ids carry their kind as
+ * a prefix: ent_, lic_, ...); an id that already is a URI (a DID) is used as it is. */
+static const char *subject_uri(orch_t *o)
+{
+    if (strchr(o->subject_id, ':'))
+        return o->subject_id;
+    return apr_pstrcat(o->p, "urn:mez:", o->z->zone_id, ":", o->subject_id, NULL);
+}
+
+static json_t *attestation(orch_t *o)
+{
+    json_t *doc = o->action_doc ? json_deep_copy(o->action_doc) : json_object(), *cred, *cs;
+    json_object_set_new(doc, "subject", json_pack("{s:s}", "id", subject_uri(o)));
+    cred = mez_tensor_attestation(o->p, doc, o->result, o->evaluation_digest);
+    json_decref(doc);
+    cs = json_object_get(cred, "credentialSubject");
+    json_object_set_new(cs, "operation", json_string(o->op->name));
+    json_object_set_new(cs, "decision", json_string(mez_state_name(o->decision)));
+    json_object_set_new(cs, "rules", cited_rules(o));
+    if (json_array_size(o->screenings)) {
+        json_t *screened = json_array(), *s;
+        size_t i;
+        json_array_foreach(o->screenings, i, s)
+            json_array_append_new(screened, json_pack("{s:O,s:O}", "name", json_object_get(s, "name"), "state",
+                                                      json_object_get(s, "state")));
+        json_object_set_new(cs, "screened", screened);
+    }
+    return cred;
+}
+
+static json_t *certificate(orch_t *o, const char *attestation_digest)
+{
+    json_t *cs = o->claims ? json_deep_copy(o->claims) : json_object();
+    json_object_set_new(cs, "id", json_string(subject_uri(o)));
+    json_object_set_new(cs, "operation", json_string(o->op->name));
+    json_object_set_new(cs, "zone", json_string(o->z->zone_id));
+    json_object_set_new(cs, "compliance",
+                        json_pack("{s:s,s:s,s:s,s:o}", "decision", mez_state_name(o->decision), "evaluation",
+                                  o->evaluation_digest, "attestation", attestation_digest, "pending_domains",
+                                  failing_domains(o, MEZ_STATE_PENDING)));
+    return mez_json_pool_own(o->p, json_pack("{s:[s],s:[s,s],s:s,s:o}", "@context", MEZ_VC_CONTEXT_V2, "type",
+                                             "VerifiableCredential",
+                                             o->credential_type ? o->credential_type : o->op->credential_type,
+                                             "validFrom",
+                                             stamp(o->p, o->req->now), "credentialSubject", cs));
+}
+
+static json_t *compliance_summary(orch_t *o)
+{
+    return json_pack("{s:s,s:b,s:s,s:O,s:o,s:o,s:O,s:O}", "decision", mez_state_name(o->decision), "hard_block",
+                     o->hard_block, "evaluation_digest", o->evaluation_digest, "commitment",
+                     json_object_get(o->result, "commitment"), "pending_domains",
+                     failing_domains(o, MEZ_STATE_PENDING), "non_compliant_domains",
+                     failing_domains(o, MEZ_STATE_NON_COMPLIANT), "evaluation", o->result, "screenings",
+                     o->screenings);
+}
+
+/* ---------------------------------------------------------------- outcomes */
+
+/* The answer as the bytes that will be sent, so that an Idempotency-Key replay sends exactly them again. */
+static void finish_answer(orch_t *o, mez_orch_answer_t *ans, int status, json_t *body)
+{
+    ans->status = status;
+    ans->body = body;
+    ans->body_text = apr_pstrcat(o->p, mez_json_dump(o->p, body, 0), "\n", NULL);
+    ans->decision = mez_state_name(o->decision);
+}
+
+/* The audit row and the Idempotency-Key record of what this request did: the last writes of its transaction. */
+static mez_status_t close_records(orch_t *o, const char *outcome, const char *credential_digest,
+                                  const mez_orch_answer_t *ans)
+{
+    mez_audit_event_t ev = { 0 };
+    json_t *detail = mez_json_pool_own(o->p, json_pack("{s:s,s:s}", "decision", mez_state_name(o->decision),
+                                                       "evaluation", o->evaluation_digest));
+    mez_status_t rv;
+    if (credential_digest)
+        json_object_set_new(detail, "credential", json_string(credential_digest));
+    if (o->req->idempotency_key)
+        json_object_set_new(detail, "idempotency_key", json_string(o->req->idempotency_key));
+    ev.zone_id = o->z->zone_id;
+    ev.at = o->req->now;
+    ev.actor = o->req->actor ? o->req->actor : "anonymous";
+    ev.action = o->op->name;
+    ev.resource_type = mez_mass_primitive_name(o->op->prim);
+    ev.resource_id = o->resource_id && *o->resource_id ? o->resource_id : o->subject_id;
+    ev.outcome = outcome;
+    ev.request_id = o->req->request_id;
+    ev.detail = detail;
+    if ((rv = mez_audit_append(o->p, o->db, &ev, NULL, o->pb)) != MEZ_OK)
+        return rv;
+    if (o->req->idempotency_key)
+        return mez_idem_complete(o->p, o->db, &o->idem_scope, o->req->idempotency_key, ans->status, ans->body_text,
+                                 o->req->now, o->pb);
+    return MEZ_OK;
+}
+
+/* A denial: the evaluation is recorded and audited, nothing else is written, and the answer is a 422 problem
+ * carrying the per-domain result with its cited sources. Runs in o->tx. */
+static mez_status_t deny(orch_t *o, mez_orch_answer_t *ans)
+{
+    mez_problem_t pbx = { 0 };
+    json_t *problem;
+    mez_status_t rv;
+
+    if (!o->subject_id)
+        o->subject_id = o->owner_entity;
+    mez_problem(&pbx, o->p, MEZ_EINVAL, 422, o->hard_block ? "compliance.sanctions_hard_block" : "compliance.denied",
+                NULL, o->hard_block
+                          ? "%s is blocked: a party is on a sanctions or proscription list the zone enforces"
+                          : "%s is denied by the zone's compliance evaluation",
+                o->op->name);
+    problem = mez_json_pool_own(o->p, mez_problem_to_json(&pbx));
+    json_object_set_new(problem, "operation", json_string(o->op->name));
+    json_object_set_new(problem, "compliance", compliance_summary(o));
+    json_object_set_new(problem, "recorded", json_true());
+    if (o->req->path)
+        json_object_set_new(problem, "instance", json_string(o->req->path));
+    finish_answer(o, ans, 422, problem);
+    if ((rv = record_evaluation(o, NULL)) != MEZ_OK || (rv = close_records(o, "denied", NULL, ans)) != MEZ_OK)
+        return rv;
+    return mez_db_commit(o->p, o->tx, o->pb);
+}
+
+/* The action: the Mass write (or the zone's own register write), then its attestation, credential and records.
+ * With the sovereign store o->tx is already open and holds everything; with a remote primitive the write is
+ * made first and o->tx begins after it (the completion). */
+static mez_status_t act(orch_t *o, mez_orch_answer_t *ans)
+{
+    json_t *att_vc, *vc, *body;
+    const char *att_digest, *vc_digest;
+    mez_status_t rv;
+
+    if (o->op->write)
+        rv = o->op->write(o);
+    else
+        rv = mez_orch_mass(o, o->mass_req.method, o->mass_req.path, o->mass_req.body, NULL, &o->mass_resp);
+    if (rv != MEZ_OK)
+        return rv;
+    o->mass_done = 1;
+    if (!o->tx && (rv = mez_db_begin(o->p, o->db, &o->tx, o->pb)) != MEZ_OK)
+        return rv;
+    if (o->op->finish && (rv = o->op->finish(o)) != MEZ_OK)
+        return rv;
+    if (!o->resource_id)
+        o->resource_id = "";
+    if (!o->subject_id)
+        o->subject_id = *o->resource_id ? o->resource_id : o->owner_entity;
+    if ((rv = sign_and_store(o, attestation(o), &att_vc, &att_digest)) != MEZ_OK
+        || (rv = sign_and_store(o, certificate(o, att_digest), &vc, &vc_digest)) != MEZ_OK
+        || (rv = record_evaluation(o, att_digest)) != MEZ_OK)
+        return rv;
+    body = mez_json_pool_own(o->p, json_pack("{s:s,s:s,s:O,s:o,s:O,s:O}", "operation", o->op->name, "id",
+                                             o->resource_id, "resource", o->mass_resp.body, "compliance",
+                                             compliance_summary(o), "credential", vc, "attestation", att_vc));
+    finish_answer(o, ans, o->status ? o->status : o->op->created ? 201 : 200, body);
+    ans->credential_digest = vc_digest;
+    ans->resource_id = o->resource_id;
+    if ((rv = close_records(o, "committed", vc_digest, ans)) != MEZ_OK)
+        return rv;
+    return mez_db_commit(o->p, o->tx, o->pb);
+}
+
+/* ---------------------------------------------------------------- the entry point */
+
+static mez_status_t read_envelope(orch_t *o)
+{
+    static const char *const allowed[] = { "evidence", "subject", "counterparty", "payment_type",
+                                           "withholding_rule", "withholding_account_id", "date", NULL };
+    const char *key;
+    json_t *v;
+    if (!json_is_object(o->req->body))
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 400, "request.not_an_object", "", "the body must be a JSON object");
+    o->body = mez_json_pool_own(o->p, json_deep_copy(o->req->body));
+    o->compliance = json_object_get(o->req->body, "compliance");
+    json_object_del(o->body, "compliance");
+    if (!o->compliance)
+        return MEZ_OK;
+    if (!json_is_object(o->compliance))
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.invalid_type", "/compliance",
+                           "'compliance' must be an object");
+    json_object_foreach((json_t *)o->compliance, key, v) {
+        const char *const *a = allowed;
+        while (*a && strcmp(*a, key))
+            a++;
+        if (!*a)
+            return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.unknown_field",
+                               mez_pointer_join(o->p, "/compliance", key),
+                               "'%s' is not a member of compliance (evidence, subject, counterparty, payment_type, "
+                               "withholding_rule, withholding_account_id, date)", key);
+    }
+    /* The action's date is today unless the caller records something that took effect earlier (a payment made
+     * on its value date): then the law in force on that day applies. Never a future day: law not yet in force
+     * cannot be applied to what is done now. */
+    if (json_object_get(o->compliance, "date")) {
+        const char *d = mez_orch_str(o->compliance, "date");
+        int32_t day;
+        if (!d || mez_tensor_date_parse(d, &day) != 0)
+            return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.invalid_date", "/compliance/date",
+                               "compliance.date must be a date YYYY-MM-DD");
+        if (strcmp(d, o->date) > 0)
+            return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "compliance.future_date", "/compliance/date",
+                               "compliance.date %s is after today (%s)", d, o->date);
+        o->date = d;
+    }
+    return MEZ_OK;
+}
+
+/* The Idempotency-Key, first thing: a replay is answered before anything is evaluated or written again.
+ * Sovereign: the intent lives in the request's one transaction (lease 0: uncommitted, nobody else sees it).
+ * Remote: the intent is committed on its own first (lease: an intent older than that is presumed abandoned). */
+#define REMOTE_INTENT_LEASE apr_time_from_sec(120)
+
+static mez_status_t claim_key(orch_t *o, int remote, mez_orch_answer_t *ans, int *answered)
+{
+    mez_idem_result_t res = { 0 };
+    const char *digest;
+    mez_db_tx_t *tx1 = NULL;
+    mez_status_t rv;
+
+    *answered = 0;
+    o->idem_scope.zone_id = o->z->zone_id;
+    o->idem_scope.principal = o->req->actor ? o->req->actor : "anonymous";
+    o->idem_scope.route = apr_pstrcat(o->p, "POST ", o->req->path ? o->req->path : o->op->name, NULL);
+    if ((rv = mez_idem_key_check(o->p, o->req->idempotency_key, o->pb)) != MEZ_OK
+        || (rv = mez_idem_request_digest(o->p, "POST", o->idem_scope.route + 5, o->req->body, &digest, o->pb))
+               != MEZ_OK)
+        return rv;
+    if (remote && (rv = mez_db_begin(o->p, o->db, &tx1, o->pb)) != MEZ_OK)
+        return rv;
+    rv = mez_idem_begin(o->p, o->db, &o->idem_scope, o->req->idempotency_key, digest, o->req->now,
+                        remote ? REMOTE_INTENT_LEASE : 0, &res, o->pb);
+    if (rv == MEZ_OK && (res.outcome == MEZ_IDEM_CONFLICT || res.outcome == MEZ_IDEM_IN_PROGRESS))
+        rv = mez_idem_refusal(o->p, &res, o->req->idempotency_key, o->pb);
+    if (rv == MEZ_OK && res.outcome == MEZ_IDEM_REPLAY) {
+        ans->status = res.status;
+        ans->body_text = apr_pstrmemdup(o->p, res.body, res.body_len);
+        ans->replayed = 1;
+        *answered = 1;
+    }
+    if (tx1) {
+        if (rv == MEZ_OK && !*answered)
+            rv = mez_db_commit(o->p, tx1, o->pb);
+        else
+            mez_db_rollback(o->p, tx1);
+        if (rv == MEZ_OK && !*answered)
+            o->intent_committed = 1;
+    }
+    return rv;
+}
+
+/* After a failure with a remote primitive: an intent whose Mass write certainly did not happen is forgotten,
+ * so the key can be used again; one whose write happened stays, for the retry to complete (RESUME). */
+static void release_intent(orch_t *o)
+{
+    mez_db_tx_t *tx;
+    mez_problem_t pbx = { 0 };
+    if (!o->intent_committed || o->mass_done)
+        return;
+    if (mez_db_begin(o->p, o->db, &tx, &pbx) != MEZ_OK)
+        return;
+    if (mez_idem_abandon(o->p, o->db, &o->idem_scope, o->req->idempotency_key, &pbx) != MEZ_OK
+        || mez_db_commit(o->p, tx, &pbx) != MEZ_OK)
+        mez_db_rollback(o->p, tx);
+}
+
+mez_status_t mez_orch_run(apr_pool_t *p, mez_db_t *db, const mez_orch_zone_t *z, const mez_orch_request_t *req,
+                          mez_orch_answer_t *ans, mez_problem_t *pb)
+{
+    orch_t o = { 0 };
+    apr_time_exp_t e;
+    int remote, answered = 0;
+    mez_status_t rv;
+
+    memset(ans, 0, sizeof(*ans));
+    o.p = p;
+    o.db = db;
+    o.z = z;
+    o.req = req;
+    o.pb = pb;
+    if (!(o.op = mez_orch_op_find(req->op)))
+        return mez_problem(pb, p, MEZ_EINTERNAL, 500, "orchestrate.unknown_operation", NULL,
+                           "no operation '%s'", req->op);
+    if (!z->tensor_index || !z->key)
+        return mez_problem(pb, p, MEZ_EINVAL, 503, "zone.no_packs", NULL,
+                           "this zone has no packs loaded (MezZoneFile) or no key: it cannot decide writes");
+    apr_time_exp_gmt(&e, req->now);
+    o.date = apr_psprintf(p, "%04d-%02d-%02d", e.tm_year + 1900, e.tm_mon + 1, e.tm_mday);
+    o.store_ctx.zone_id = z->zone_id;
+    o.store_ctx.jurisdiction_id = z->zone_id;
+    o.store_ctx.now = req->now;
+    o.screens = apr_array_make(p, 4, sizeof(orch_screen_t));
+    remote = !o.op->write && is_remote(&o);
+    if (remote && !req->idempotency_key)
+        return mez_problem(pb, p, MEZ_EINVAL, 428, "request.idempotency_key_required", NULL,
+                           "this zone's %s primitive is a remote Mass: a write to it needs an Idempotency-Key "
+                           "header, so that a retry cannot apply it twice", mez_mass_primitive_name(o.op->prim));
+    if (!remote && (rv = mez_db_begin(p, db, &o.tx, pb)) != MEZ_OK)
+        return rv;
+    if (req->idempotency_key && ((rv = claim_key(&o, remote, ans, &answered)) != MEZ_OK || answered))
+        goto done;
+    if ((rv = read_envelope(&o)) != MEZ_OK || (rv = o.op->prepare(&o)) != MEZ_OK)
+        goto done;
+    /* An entity token acts for its entity only (Require mez-entity-owner checks ids in the path; this checks
+     * the entity the body's operation reaches, e.g. the owner of a payment's source account). */
+    if (req->actor_entity && (!o.owner_entity || strcmp(req->actor_entity, o.owner_entity))) {
+        rv = mez_problem(pb, p, MEZ_EINVAL, 403, "auth.not_entity_owner", NULL,
+                         "this token acts for entity %s only; %s reaches %s", req->actor_entity, o.op->name,
+                         o.owner_entity ? o.owner_entity : "no existing entity");
+        goto done;
+    }
+    if ((rv = evaluate(&o)) != MEZ_OK)
+        goto done;
+    if (o.decision == MEZ_STATE_NON_COMPLIANT) {
+        if (!o.tx && (rv = mez_db_begin(p, db, &o.tx, pb)) != MEZ_OK)
+            goto done;
+        rv = deny(&o, ans);
+        o.tx = rv == MEZ_OK ? NULL : o.tx;
+        goto done;
+    }
+    if (o.require_passing && !mez_state_is_passing(o.decision)) {
+        rv = mez_problem(pb, p, MEZ_EINVAL, 409, "compliance.incomplete", "/compliance/evidence",
+                         "%s needs every domain to pass; pending: %s", o.op->name,
+                         mez_json_dump(p, mez_json_pool_own(p, failing_domains(&o, MEZ_STATE_PENDING)), 0));
+        goto done;
+    }
+    if (o.op->amend && (rv = o.op->amend(&o)) != MEZ_OK)
+        goto done;
+    rv = act(&o, ans);
+    if (rv == MEZ_OK)
+        o.tx = NULL;
+done:
+    if (o.tx)                   /* not committed: nothing of this request is kept */
+        mez_db_rollback(p, o.tx);
+    if (rv != MEZ_OK && remote)
+        release_intent(&o);
+    return rv;
+}

@@ -1,0 +1,618 @@
+/* orchestrate_ops.c: the orchestrated operations: for each, what it validates, what the tensor evaluates, whom
+ * it screens, which Mass write it makes and what its credential says. The pipeline (orchestrate.c) does the rest.
+ *
+ * Parties are never taken from the caller's word: a payer's or an entity's name comes from the Mass registry
+ * (the entity the request names), so a caller cannot dodge screening by spelling a name differently. The
+ * "compliance" envelope may add attributes the tensor reads (filer status, entity class, stated capital) and
+ * evidence, never a party's id or name. */
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include "mez/digest.h"
+#include "mez/json.h"
+#include "orch_int.h"
+
+/* ---------------------------------------------------------------- helpers */
+
+static mez_status_t need_string(orch_t *o, const json_t *obj, const char *base, const char *name, const char **out)
+{
+    const json_t *v = json_object_get(obj, name);
+    const char *at = mez_pointer_join(o->p, base, name);
+    if (!v)
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.missing_field", at, "'%s' is required", name);
+    if (!json_is_string(v) || !json_string_length(v))
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.invalid_type", at, "'%s' must be a non-empty string",
+                           name);
+    *out = json_string_value(v);
+    return MEZ_OK;
+}
+
+/* An id that goes into a Mass path: refused unless it is a plain token, so no path can be smuggled in. */
+static mez_status_t path_safe(orch_t *o, const char *id, const char *pointer)
+{
+    for (const char *c = id; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_'
+              || *c == '-' || *c == '.'))
+            return mez_problem(o->pb, o->p, MEZ_EINVAL, pointer ? 422 : 404, "request.invalid_id", pointer,
+                               "'%s' is not an id (letters, digits, '_', '-', '.')", id);
+    return *id ? MEZ_OK
+               : mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.invalid_id", pointer, "an id must not be empty");
+}
+
+/* The entity id names, fetched from the Mass registry. In a path, an unknown id is a 404; in the body, a 422. */
+static mez_status_t entity(orch_t *o, const char *id, const char *pointer, json_t **doc)
+{
+    mez_status_t rv;
+    if ((rv = path_safe(o, id, pointer)) != MEZ_OK)
+        return rv;
+    rv = mez_orch_mass_get(o, apr_pstrcat(o->p, "/v1/entities/", id, NULL), "entity", pointer ? pointer : "", doc);
+    if (rv == MEZ_EINVAL && !pointer && o->pb->status == 422) {
+        o->pb->status = 404;
+        o->pb->code = "mass.not_found";
+        o->pb->pointer = NULL;
+        o->pb->detail = apr_psprintf(o->p, "there is no entity '%s' in this zone", id);
+    }
+    return rv;
+}
+
+static const char *entity_class_of(const char *entity_type)
+{
+    /* The tensor's classes are the tax law's: a company, an individual, an association of persons. */
+    if (!entity_type)
+        return NULL;
+    if (!strcmp(entity_type, "partnership") || !strcmp(entity_type, "trust"))
+        return "aop";
+    return "company";
+}
+
+/* A party for the tensor: id and name from the registry, other attributes from the envelope member. */
+static mez_status_t party(orch_t *o, const char *member, const char *id, const char *name, const char *entity_class,
+                          json_t **out)
+{
+    const json_t *extra = o->compliance ? json_object_get(o->compliance, member) : NULL;
+    const char *at = apr_pstrcat(o->p, "/compliance/", member, NULL);
+    json_t *p = json_pack("{s:s,s:s}", "id", id, "name", name);
+    if (entity_class)
+        json_object_set_new(p, "entity_class", json_string(entity_class));
+    if (extra) {
+        const char *key;
+        json_t *v;
+        if (!json_is_object(extra)) {
+            json_decref(p);
+            return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.invalid_type", at, "%s must be an object", at);
+        }
+        json_object_foreach((json_t *)extra, key, v) {
+            if (!strcmp(key, "id") || !strcmp(key, "name")) {
+                json_decref(p);
+                return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.not_allowed",
+                                   mez_pointer_join(o->p, at, key),
+                                   "a party's %s comes from the zone's registry, not from the request", key);
+            }
+            json_object_set(p, key, v);
+        }
+    }
+    *out = mez_json_pool_own(o->p, p);
+    return MEZ_OK;
+}
+
+static json_t *action(orch_t *o, const char *type)
+{
+    json_t *doc = json_pack("{s:{s:s,s:s,s:s}}", "action", "type", type, "date", o->date, "jurisdiction",
+                            o->z->zone_id);
+    if (o->compliance && json_object_get(o->compliance, "evidence"))
+        json_object_set(doc, "evidence", json_object_get(o->compliance, "evidence"));
+    return mez_json_pool_own(o->p, doc);
+}
+
+static void set_mass(orch_t *o, const char *method, const char *path)
+{
+    o->mass_req.method = method;
+    o->mass_req.path = path;
+    o->mass_req.body = o->body;
+}
+
+static void screen_array(orch_t *o, const char *member, const char *name_member)
+{
+    const json_t *arr = json_object_get(o->body, member), *item;
+    size_t i;
+    json_array_foreach(arr, i, item)
+        mez_orch_screen(o, mez_orch_str(item, name_member),
+                        mez_pointer_join(o->p, mez_pointer_index(o->p, apr_pstrcat(o->p, "/", member, NULL), i),
+                                         name_member));
+}
+
+static void claims_from(orch_t *o, const json_t *doc, const char *const *members)
+{
+    if (!o->claims)
+        o->claims = mez_json_pool_own(o->p, json_object());
+    for (; *members; members++)
+        if (json_object_get(doc, *members))
+            json_object_set(o->claims, *members, json_object_get(doc, *members));
+}
+
+/* ---------------------------------------------------------------- entities */
+
+static mez_status_t formation_prepare(orch_t *o)
+{
+    const char *name, *type = mez_orch_str(o->body, "entity_type");
+    json_t *subject;
+    mez_status_t rv;
+    mez_digest_t d;
+
+    const char *jid = mez_orch_str(o->body, "jurisdiction_id");
+    if ((rv = need_string(o, o->body, "", "legal_name", &name)) != MEZ_OK)
+        return rv;
+    /* A zone registers entities in its own jurisdiction, whichever Mass holds the register: the record says so
+     * explicitly, so a remote store does not put its own default there. */
+    if (jid && strcmp(jid, o->z->zone_id))
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "entity.foreign_jurisdiction", "/jurisdiction_id",
+                           "this zone forms entities in %s only, not %s", o->z->zone_id, jid);
+    json_object_set_new(o->body, "jurisdiction_id", json_string(o->z->zone_id));
+    o->action_doc = action(o, "entity_formation");
+    /* The entity has no id until Mass creates it: the application is evaluated under an id derived from the
+     * name applied for, and the attestation names the new entity. */
+    mez_digest_sha256(name, strlen(name), &d);
+    if ((rv = party(o, "subject", apr_pstrcat(o->p, "urn:mez:application:", mez_digest_hex(o->p, &d), NULL), name,
+                    entity_class_of(type), &subject)) != MEZ_OK)
+        return rv;
+    json_object_set(o->action_doc, "subject", subject);
+    screen_array(o, "directors", "name");
+    screen_array(o, "beneficial_owners", "name");
+    set_mass(o, "POST", "/v1/entities");
+    return MEZ_OK;
+}
+
+static mez_status_t formation_finish(orch_t *o)
+{
+    static const char *const members[] = { "entity_id", "legal_name", "entity_type", "jurisdiction_id", "status",
+                                           NULL };
+    const char *id = mez_orch_str(o->mass_resp.body, "entity_id");
+    mez_status_t rv;
+    if (!id)
+        return mez_problem(o->pb, o->p, MEZ_EIO, 502, "mass.upstream_error", NULL,
+                           "the entities primitive answered a formation without an entity_id");
+    o->resource_id = o->subject_id = id;
+    /* Every domain passing: the registrar's approval is the evaluation itself. Otherwise the entity waits in
+     * PENDING_APPROVAL for the evidence (POST /v1/entities/{id}/status with target ACTIVE re-evaluates). */
+    if (mez_state_is_passing(o->decision)) {
+        mez_mass_response_t r = { 0 };
+        json_t *b = mez_json_pool_own(o->p, json_pack("{s:s,s:s}", "target_status", "ACTIVE", "reason",
+                                                      apr_pstrcat(o->p, "compliance evaluation ",
+                                                                  o->evaluation_digest, " passed", NULL)));
+        if ((rv = mez_orch_mass(o, "PUT", apr_pstrcat(o->p, "/v1/entities/", id, "/status", NULL), b, "approve", &r))
+            != MEZ_OK)
+            return rv;
+        o->mass_resp = r;
+    }
+    claims_from(o, o->mass_resp.body, members);
+    return MEZ_OK;
+}
+
+static mez_status_t officer_prepare(orch_t *o)
+{
+    json_t *ent;
+    const char *name;
+    mez_status_t rv;
+    if ((rv = entity(o, o->req->path_id, NULL, &ent)) != MEZ_OK || (rv = need_string(o, o->body, "", "name", &name))
+        != MEZ_OK)
+        return rv;
+    o->owner_entity = o->subject_id = o->req->path_id;
+    mez_orch_screen(o, name, "/name");
+    set_mass(o, "POST", apr_pstrcat(o->p, "/v1/entities/", o->req->path_id, "/officers", NULL));
+    return MEZ_OK;
+}
+
+static mez_status_t officer_finish(orch_t *o)
+{
+    const char *id = mez_orch_str(o->mass_resp.body, "officer_id");
+    o->resource_id = id ? id : o->req->path_id;
+    o->claims = mez_json_pool_own(o->p, json_pack("{s:s,s:O}", "entity_id", o->req->path_id, "officer",
+                                                  o->mass_resp.body));
+    return MEZ_OK;
+}
+
+/* A status change re-screens the entity; making it ACTIVE (approval, reinstatement) re-evaluates its formation
+ * with the evidence now given, and needs every domain to pass. */
+static mez_status_t status_prepare(orch_t *o)
+{
+    json_t *ent, *subject;
+    const char *target;
+    mez_status_t rv;
+    if ((rv = entity(o, o->req->path_id, NULL, &ent)) != MEZ_OK
+        || (rv = need_string(o, o->body, "", "target_status", &target)) != MEZ_OK)
+        return rv;
+    o->owner_entity = o->subject_id = o->req->path_id;
+    if (!strcmp(target, "ACTIVE")) {
+        o->require_passing = 1;
+        o->action_doc = action(o, "entity_formation");
+        if ((rv = party(o, "subject", o->req->path_id, mez_orch_str(ent, "legal_name"),
+                        entity_class_of(mez_orch_str(ent, "entity_type")), &subject)) != MEZ_OK)
+            return rv;
+        json_object_set(o->action_doc, "subject", subject);
+    } else {
+        mez_orch_screen(o, mez_orch_str(ent, "legal_name"), "/legal_name");
+    }
+    set_mass(o, "PUT", apr_pstrcat(o->p, "/v1/entities/", o->req->path_id, "/status", NULL));
+    return MEZ_OK;
+}
+
+static mez_status_t status_finish(orch_t *o)
+{
+    static const char *const members[] = { "entity_id", "legal_name", "status", NULL };
+    o->resource_id = o->req->path_id;
+    claims_from(o, o->mass_resp.body, members);
+    return MEZ_OK;
+}
+
+static mez_status_t dissolution_prepare(orch_t *o)
+{
+    json_t *ent;
+    mez_status_t rv;
+    if ((rv = entity(o, o->req->path_id, NULL, &ent)) != MEZ_OK)
+        return rv;
+    o->owner_entity = o->subject_id = o->req->path_id;
+    mez_orch_screen(o, mez_orch_str(ent, "legal_name"), "/legal_name");
+    set_mass(o, "POST", apr_pstrcat(o->p, "/v1/entities/", o->req->path_id, "/dissolution/initiate", NULL));
+    return MEZ_OK;
+}
+
+static mez_status_t dissolution_finish(orch_t *o)
+{
+    o->resource_id = o->req->path_id;
+    o->status = 202;
+    o->claims = mez_json_pool_own(o->p, json_pack("{s:s,s:O}", "entity_id", o->req->path_id, "dissolution",
+                                                  o->mass_resp.body));
+    return MEZ_OK;
+}
+
+/* ---------------------------------------------------------------- ownership */
+
+static mez_status_t body_entity(orch_t *o, json_t **ent)
+{
+    const char *id;
+    mez_status_t rv;
+    if ((rv = need_string(o, o->body, "", "entity_id", &id)) != MEZ_OK || (rv = entity(o, id, "/entity_id", ent))
+        != MEZ_OK)
+        return rv;
+    o->owner_entity = o->subject_id = id;
+    return MEZ_OK;
+}
+
+static mez_status_t cap_table_prepare(orch_t *o)
+{
+    json_t *ent;
+    mez_status_t rv;
+    if ((rv = body_entity(o, &ent)) != MEZ_OK)
+        return rv;
+    screen_array(o, "initial_holders", "name");
+    set_mass(o, "POST", "/v1/ownership/cap-table");
+    return MEZ_OK;
+}
+
+static mez_status_t issuance_prepare(orch_t *o)
+{
+    json_t *ent;
+    mez_status_t rv;
+    if ((rv = entity(o, o->req->path_id, NULL, &ent)) != MEZ_OK)
+        return rv;
+    o->owner_entity = o->subject_id = o->req->path_id;
+    mez_orch_screen(o, mez_orch_str(o->body, "name"), "/name");
+    set_mass(o, "POST", apr_pstrcat(o->p, "/v1/ownership/", o->req->path_id, "/issuances", NULL));
+    return MEZ_OK;
+}
+
+static mez_status_t transfer_prepare(orch_t *o)
+{
+    json_t *ent;
+    mez_status_t rv;
+    if ((rv = body_entity(o, &ent)) != MEZ_OK)
+        return rv;
+    mez_orch_screen(o, mez_orch_str(o->body, "to_holder_name"), "/to_holder_name");
+    set_mass(o, "POST", "/v1/ownership/transfers");
+    return MEZ_OK;
+}
+
+static mez_status_t ownership_finish(orch_t *o)
+{
+    const char *id = mez_orch_str(o->mass_resp.body, "transfer_id");
+    if (!id)
+        id = mez_orch_str(o->mass_resp.body, "cap_table_id");
+    o->resource_id = id ? id : o->owner_entity;
+    o->claims = mez_json_pool_own(o->p, json_pack("{s:s,s:O}", "entity_id", o->owner_entity, "record",
+                                                  o->mass_resp.body));
+    return MEZ_OK;
+}
+
+/* ---------------------------------------------------------------- fiscal */
+
+static mez_status_t account_prepare(orch_t *o)
+{
+    json_t *ent;
+    mez_status_t rv;
+    if ((rv = body_entity(o, &ent)) != MEZ_OK)
+        return rv;
+    mez_orch_screen(o, mez_orch_str(ent, "legal_name"), "/entity_id");
+    set_mass(o, "POST", "/v1/fiscal/accounts");
+    return MEZ_OK;
+}
+
+/* The account id names, and the entity holding it. */
+static mez_status_t account_owner(orch_t *o, const char *account_id, const char *pointer, json_t **acc, json_t **ent)
+{
+    mez_status_t rv;
+    if ((rv = path_safe(o, account_id, pointer)) != MEZ_OK
+        || (rv = mez_orch_mass_get(o, apr_pstrcat(o->p, "/v1/fiscal/accounts/", account_id, NULL), "account", pointer,
+                                   acc)) != MEZ_OK)
+        return rv;
+    return entity(o, mez_orch_str(*acc, "entity_id") ? mez_orch_str(*acc, "entity_id") : "", pointer, ent);
+}
+
+/* The contract's payment types, as the withholding regime names what is paid for (packs/README.md); a caller
+ * whose payment is a finer category (services_it_ites) names it in compliance.payment_type. */
+static const char *pack_payment_type(const char *contract_type)
+{
+    static const char *const map[][2] = {
+        { "goods_payment", "goods" }, { "service_fee", "services" }, { "dividend", "dividend" },
+        { "royalty", "royalty_fee_non_resident" }, { "profit_on_debt", "profit_on_debt" }, { "rent", "rent" },
+        { "salary", "salary" }, { "commission", "services" }, { "contract_payment", "contracts" },
+    };
+    for (size_t i = 0; contract_type && i < sizeof(map) / sizeof(map[0]); i++)
+        if (!strcmp(map[i][0], contract_type))
+            return map[i][1];
+    return NULL;
+}
+
+static mez_status_t payment_prepare(orch_t *o)
+{
+    const char *source, *amount, *currency, *ptype, *dtype;
+    const json_t *dest = json_object_get(o->body, "destination");
+    json_t *acc, *payer, *subject, *counterparty = NULL, *act;
+    mez_status_t rv;
+
+    if ((rv = need_string(o, o->body, "", "source_account_id", &source)) != MEZ_OK
+        || (rv = need_string(o, o->body, "", "amount", &amount)) != MEZ_OK
+        || (rv = need_string(o, o->body, "", "currency", &currency)) != MEZ_OK
+        || (rv = need_string(o, o->body, "", "payment_type", &ptype)) != MEZ_OK)
+        return rv;
+    if (!json_is_object(dest))
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, dest ? "request.invalid_type" : "request.missing_field",
+                           "/destination", "'destination' is required, an object");
+    if ((rv = need_string(o, dest, "/destination", "type", &dtype)) != MEZ_OK
+        || (rv = account_owner(o, source, "/source_account_id", &acc, &payer)) != MEZ_OK)
+        return rv;
+    o->owner_entity = o->subject_id = mez_orch_str(payer, "entity_id");
+    if (!strcmp(dtype, "internal_account")) {
+        const char *to;
+        json_t *to_acc, *payee;
+        if ((rv = need_string(o, dest, "/destination", "account_id", &to)) != MEZ_OK
+            || (rv = account_owner(o, to, "/destination/account_id", &to_acc, &payee)) != MEZ_OK
+            || (rv = party(o, "counterparty", mez_orch_str(payee, "entity_id"), mez_orch_str(payee, "legal_name"),
+                           entity_class_of(mez_orch_str(payee, "entity_type")), &counterparty)) != MEZ_OK)
+            return rv;
+    } else {
+        const char *bn = mez_orch_str(json_object_get(dest, "bank_details"), "beneficiary_name");
+        if (!bn)
+            return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.missing_field",
+                               "/destination/bank_details/beneficiary_name",
+                               "a payment leaving the zone names its beneficiary, who is screened");
+        if ((rv = party(o, "counterparty", "urn:mez:beneficiary", bn, NULL, &counterparty)) != MEZ_OK)
+            return rv;
+    }
+    if ((rv = party(o, "subject", o->owner_entity, mez_orch_str(payer, "legal_name"),
+                    entity_class_of(mez_orch_str(payer, "entity_type")), &subject)) != MEZ_OK)
+        return rv;
+    o->action_doc = action(o, strcmp(dtype, "corridor_settlement") ? "payment" : "cross_border_transfer");
+    act = json_object_get(o->action_doc, "action");
+    if (o->compliance && mez_orch_str(o->compliance, "payment_type"))
+        json_object_set(act, "payment_type", json_object_get(o->compliance, "payment_type"));
+    else if (pack_payment_type(ptype))
+        json_object_set_new(act, "payment_type", json_string(pack_payment_type(ptype)));
+    else if (!strcmp(dtype, "corridor_settlement"))
+        ;
+    else
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "compliance.payment_type_needed", "/compliance/payment_type",
+                           "payment_type '%s' has no withholding category of its own: name the pack's payment "
+                           "type in compliance.payment_type", ptype);
+    if (o->compliance && mez_orch_str(o->compliance, "withholding_rule"))
+        json_object_set(act, "withholding_rule", json_object_get(o->compliance, "withholding_rule"));
+    json_object_set_new(act, "amount", json_pack("{s:s,s:s}", "amount", amount, "currency", currency));
+    if (mez_orch_str(dest, "destination_zone_id"))
+        json_object_set(act, "destination_jurisdiction", json_object_get(dest, "destination_zone_id"));
+    json_object_set(o->action_doc, "subject", subject);
+    json_object_set(o->action_doc, "counterparty", counterparty);
+    set_mass(o, "POST", "/v1/fiscal/payments");
+    return MEZ_OK;
+}
+
+/* A percentage as the packs write rates ("30", "4.5") as the fraction the treasury takes ("0.30", "0.045"). */
+static const char *percent_to_fraction(apr_pool_t *p, const char *pct)
+{
+    const char *dot = strchr(pct, '.');
+    size_t ip = dot ? (size_t)(dot - pct) : strlen(pct);
+    const char *frac = dot ? dot + 1 : "";
+    char *digits = apr_pstrcat(p, apr_pstrndup(p, pct, ip), frac, NULL), *out;
+    size_t n = strlen(digits), point = ip >= 2 ? ip - 2 : 0, lead = ip >= 2 ? 0 : 2 - ip;
+    out = apr_pstrcat(p, point ? apr_pstrndup(p, digits, point) : "0", ".",
+                      apr_pstrndup(p, "00", lead), digits + point, NULL);
+    (void)n;
+    return out;
+}
+
+/* The tax year a withholding row belongs to, named by the year its period ends in (Pakistan's tax year 2026
+ * runs from 1 July 2025 to 30 June 2026; a calendar-year regime ends in its own year): the year of the day
+ * before the row's exclusive valid_to, or the action's year when the row has no end. */
+static const char *tax_year_of(orch_t *o, const json_t *line)
+{
+    const char *to = mez_orch_str(line, "valid_to");
+    if (to && strlen(to) == 10) {
+        int y = atoi(to);
+        return apr_itoa(o->p, !strcmp(to + 4, "-01-01") ? y - 1 : y);
+    }
+    return apr_pstrndup(o->p, o->date, 4);
+}
+
+/* What the tensor decided to withhold goes to the treasury with the payment (metadata.withholding, the store's
+ * documented way in: mass_payment.c), so the payee receives the net and the tax sits in the payer's withholding
+ * account, in one ledger transaction. */
+static mez_status_t payment_amend(orch_t *o)
+{
+    const json_t *lines = json_object_get(o->result, "withholding"), *w;
+    const char *account = o->compliance ? mez_orch_str(o->compliance, "withholding_account_id") : NULL;
+    json_t *meta;
+    if (!json_array_size(lines))
+        return MEZ_OK;
+    if (json_array_size(lines) > 1)
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "compliance.withholding_unsupported", "/compliance",
+                           "%zu withholding rules apply to this payment; name the one that governs it in "
+                           "compliance.withholding_rule", json_array_size(lines));
+    w = json_array_get(lines, 0);
+    if (!account)
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "compliance.withholding_account_required",
+                           "/compliance/withholding_account_id",
+                           "tax is withheld from this payment (s. %s, %s %%): name the payer's withholding account "
+                           "it goes to", mez_orch_str(w, "section"), mez_orch_str(w, "rate"));
+    meta = json_object_get(o->body, "metadata");
+    if (!json_is_object(meta)) {
+        meta = json_object();
+        json_object_set_new(o->body, "metadata", meta);
+    }
+    json_object_set_new(meta, "withholding",
+                        json_pack("{s:O,s:s,s:O,s:s,s:s,s:O}", "amount", json_object_get(w, "amount"), "rate",
+                                  percent_to_fraction(o->p, mez_orch_str(w, "rate")), "section",
+                                  json_object_get(w, "section"), "account_id", account, "tax_year",
+                                  tax_year_of(o, w), "description", json_object_get(w, "rule")));
+    return MEZ_OK;
+}
+
+static mez_status_t fiscal_finish(orch_t *o)
+{
+    const char *id = mez_orch_str(o->mass_resp.body, "payment_id");
+    if (!id)
+        id = mez_orch_str(o->mass_resp.body, "account_id");
+    o->resource_id = id ? id : "";
+    o->claims = mez_json_pool_own(o->p, json_pack("{s:s,s:O}", "entity_id", o->owner_entity, "record",
+                                                  o->mass_resp.body));
+    if (json_object_get(o->result, "withholding"))
+        json_object_set(o->claims, "withholding", json_object_get(o->result, "withholding"));
+    return MEZ_OK;
+}
+
+/* ---------------------------------------------------------------- consent and identity */
+
+static mez_status_t consent_request_prepare(orch_t *o)
+{
+    /* Parties to a consent are DIDs, not names: nothing to screen; the record is still evaluated (sanctions
+     * clear by construction) so that its credential carries a decision like every other. */
+    set_mass(o, "POST", "/v1/consent/request");
+    o->owner_entity = mez_orch_str(json_object_get(o->body, "metadata"), "entity_id");
+    return MEZ_OK;
+}
+
+static mez_status_t consent_sign_prepare(orch_t *o)
+{
+    mez_status_t rv;
+    if ((rv = path_safe(o, o->req->path_id, NULL)) != MEZ_OK)
+        return rv;
+    o->subject_id = o->req->path_id;
+    set_mass(o, "POST", apr_pstrcat(o->p, "/v1/consent/", o->req->path_id, "/sign", NULL));
+    return MEZ_OK;
+}
+
+static mez_status_t consent_finish(orch_t *o)
+{
+    const char *id = mez_orch_str(o->mass_resp.body, "consent_id");
+    o->resource_id = o->subject_id = id ? id : o->req->path_id;
+    o->claims = mez_json_pool_own(o->p, json_pack("{s:O}", "consent", o->mass_resp.body));
+    return MEZ_OK;
+}
+
+static mez_status_t person_prepare(orch_t *o)
+{
+    const char *name;
+    mez_status_t rv;
+    if ((rv = need_string(o, o->body, "", "full_name", &name)) != MEZ_OK)
+        return rv;
+    mez_orch_screen(o, name, "/full_name");
+    set_mass(o, "POST", "/v1/identity/persons");
+    return MEZ_OK;
+}
+
+static mez_status_t verification_prepare(orch_t *o)
+{
+    json_t *person;
+    mez_status_t rv;
+    if ((rv = path_safe(o, o->req->path_id, NULL)) != MEZ_OK)
+        return rv;
+    rv = mez_orch_mass_get(o, apr_pstrcat(o->p, "/v1/identity/persons/", o->req->path_id, NULL), "person", "",
+                           &person);
+    if (rv == MEZ_EINVAL && o->pb->status == 422) {
+        o->pb->status = 404;
+        o->pb->code = "mass.not_found";
+        o->pb->pointer = NULL;
+    }
+    if (rv != MEZ_OK)
+        return rv;
+    o->subject_id = o->req->path_id;
+    mez_orch_screen(o, mez_orch_str(person, "full_name"), "/full_name");
+    set_mass(o, "POST", apr_pstrcat(o->p, "/v1/identity/persons/", o->req->path_id, "/verifications", NULL));
+    return MEZ_OK;
+}
+
+static mez_status_t identity_finish(orch_t *o)
+{
+    const char *id = mez_orch_str(o->mass_resp.body, "person_id");
+    o->resource_id = o->subject_id = id ? id : o->req->path_id;
+    o->claims = mez_json_pool_own(o->p, json_pack("{s:O}", "record", o->mass_resp.body));
+    return MEZ_OK;
+}
+
+/* ---------------------------------------------------------------- the table */
+
+static const orch_op_t ops[] = {
+    { .name = "entity.formation", .prim = MEZ_MASS_ENTITIES, .credential_type = "EntityFormationCredential",
+      .created = 1, .prepare = formation_prepare, .finish = formation_finish },
+    { .name = "entity.officer", .prim = MEZ_MASS_ENTITIES, .credential_type = "OfficerAppointmentCredential",
+      .created = 1, .prepare = officer_prepare, .finish = officer_finish },
+    { .name = "entity.status", .prim = MEZ_MASS_ENTITIES, .credential_type = "EntityStatusCredential",
+      .prepare = status_prepare, .finish = status_finish },
+    { .name = "entity.dissolution", .prim = MEZ_MASS_ENTITIES, .credential_type = "EntityDissolutionCredential",
+      .prepare = dissolution_prepare, .finish = dissolution_finish },
+    { .name = "ownership.cap_table", .prim = MEZ_MASS_OWNERSHIP, .credential_type = "CapTableCredential",
+      .created = 1, .prepare = cap_table_prepare, .finish = ownership_finish },
+    { .name = "ownership.issuance", .prim = MEZ_MASS_OWNERSHIP, .credential_type = "ShareIssuanceCredential",
+      .created = 1, .prepare = issuance_prepare, .finish = ownership_finish },
+    { .name = "ownership.transfer", .prim = MEZ_MASS_OWNERSHIP, .credential_type = "ShareTransferCredential",
+      .created = 1, .prepare = transfer_prepare, .finish = ownership_finish },
+    { .name = "fiscal.account", .prim = MEZ_MASS_FISCAL, .credential_type = "TreasuryAccountCredential",
+      .created = 1, .prepare = account_prepare, .finish = fiscal_finish },
+    { .name = "fiscal.payment", .prim = MEZ_MASS_FISCAL, .credential_type = "PaymentCredential", .created = 1,
+      .prepare = payment_prepare, .amend = payment_amend, .finish = fiscal_finish },
+    { .name = "consent.request", .prim = MEZ_MASS_CONSENT, .credential_type = "ConsentRequestCredential",
+      .created = 1, .prepare = consent_request_prepare, .finish = consent_finish },
+    { .name = "consent.sign", .prim = MEZ_MASS_CONSENT, .credential_type = "ConsentDecisionCredential",
+      .prepare = consent_sign_prepare, .finish = consent_finish },
+    { .name = "identity.person", .prim = MEZ_MASS_IDENTITY, .credential_type = "IdentityRecordCredential",
+      .created = 1, .prepare = person_prepare, .finish = identity_finish },
+    { .name = "identity.verification", .prim = MEZ_MASS_IDENTITY,
+      .credential_type = "IdentityVerificationCredential", .created = 1, .prepare = verification_prepare,
+      .finish = identity_finish },
+    /* The zone's own register: no Mass primitive is written (prim names the one whose records it reads). */
+    { .name = "licence.application", .prim = MEZ_MASS_ENTITIES, .credential_type = "LicenceApplicationCredential",
+      .created = 1, .prepare = mez_orch_licence_application_prepare, .write = mez_orch_licence_application_write },
+    { .name = "licence.transition", .prim = MEZ_MASS_ENTITIES, .credential_type = "LicenceStatusCredential",
+      .prepare = mez_orch_licence_transition_prepare, .write = mez_orch_licence_transition_write },
+};
+
+const char *const mez_orch_op_names[] = {
+    "entity.formation", "entity.officer", "entity.status", "entity.dissolution", "ownership.cap_table",
+    "ownership.issuance", "ownership.transfer", "fiscal.account", "fiscal.payment", "consent.request",
+    "consent.sign", "identity.person", "identity.verification", "licence.application", "licence.transition", NULL,
+};
+
+const orch_op_t *mez_orch_op_find(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof(ops) / sizeof(ops[0]); i++)
+        if (!strcmp(ops[i].name, name))
+            return &ops[i];
+    return NULL;
+}

@@ -1,0 +1,354 @@
+/* tensor_income.c: a tax assessment: each income item taxed by the tax_rates rows of its class that the subject's
+ * declared taxpayer classes select, their conditions evidenced, thresholds, portions and bands settled exactly. */
+#pragma GCC diagnostic error "-Wswitch-enum"
+#include <apr_strings.h>
+#include "tensor_int.h"
+
+static json_t *income_reason(eval_t *ev, const char *code, const tax_row_t *r, const mez_tensor_money_t *item)
+{
+    json_t *o = reason(ev, MEZ_DOMAIN_TAX, code);
+    if (r) {
+        mez_tensor_cite(ev, o, &r->h);
+        set_str(o, "tax", r->tax);
+        set_str(o, "article", r->article);
+        set_str(o, "taxpayer_class", r->taxpayer_class);
+    }
+    if (item)
+        set_str(o, "income_class", item->name);
+    return o;
+}
+
+static int declared(const mez_tensor_party_t *s, const char *cls)
+{
+    for (size_t i = 0; i < s->n_taxpayer_classes; i++)
+        if (!strcmp(s->taxpayer_classes[i], cls))
+            return 1;
+    return 0;
+}
+
+/* A tax row governs a tax period that starts on or after its valid_from and ends before its valid_to (the UAE
+ * rule for corporate tax, and the plain one for a row in force on a date when the period is that date). */
+static int in_force_for_period(const row_head_t *h, const mez_tensor_action_t *a)
+{
+    return h->from <= a->period_from && (h->to == 0 || a->period_to < h->to);
+}
+
+
+/* A row's conditions are obligations the taxpayer must meet for the row to apply: a declared class is only a
+ * claim, so each must be evidenced. Lists those that are not, and returns 0 if any. */
+static int conditions_hold(eval_t *ev, const tax_row_t *r, const mez_tensor_money_t *item)
+{
+    json_t *missing = NULL;
+    for (size_t i = 0; i < r->n_conditions; i++) {
+        const condition_t *c = &r->conditions[i];
+        json_t *o;
+        if (mez_tensor_evidenced(ev->a, r->h.pack->domain, c->id, ev->as_of))
+            continue;
+        if (!missing)
+            missing = json_array();
+        o = json_object();
+        set_str(o, "obligation", c->id);
+        mez_tensor_cite_rule(o, r->h.pack, c->rule);
+        set_str(o, "description", c->description);
+        if (c->source)
+            json_object_set_new(o, "source", mez_tensor_source_json(ev, c->source));
+        json_array_append_new(missing, o);
+    }
+    if (missing) {
+        json_t *o = income_reason(ev, "condition_not_evidenced", r, item);
+        json_object_set_new(o, "conditions", missing);
+        set_str(o, "evidence_domain", r->h.pack->domain_name);
+        set_str(o, "detail", "the row applies only where these obligations hold: give an attestation naming each in "
+                             "its obligations, under the evidence of this domain");
+        return 0;
+    }
+    return 1;
+}
+
+/* The figure a threshold is measured on: an income item of that class, else a named figure. */
+static const mez_tensor_money_t *measured(const mez_tensor_action_t *a, const char *measure)
+{
+    for (size_t i = 0; i < a->n_income; i++)
+        if (!strcmp(a->income[i].name, measure))
+            return &a->income[i];
+    for (size_t i = 0; i < a->n_figures; i++)
+        if (!strcmp(a->figures[i].name, measure))
+            return &a->figures[i];
+    return NULL;
+}
+
+static int is_portion(const tax_row_t *r)
+{
+    return r->basis && !strcmp(r->basis, "taxable_income_portion");
+}
+
+/* The bases a rate is applied to that an income item states: the item itself, or the part of it on one side of
+ * the threshold. Any other is not computed from what the action gives. */
+static int known_tax_basis(const tax_row_t *r)
+{
+    return r->exempt || !strcmp(r->basis, "taxable_income") || !strcmp(r->basis, "gross_amount") || is_portion(r);
+}
+
+typedef struct {
+    const tax_row_t *row;
+    mez_tensor_decimal_t taxable;   /* what the rate multiplies: the income, its portion, or a band's excess */
+    mez_tensor_decimal_t tax;
+} applied_t;
+
+static json_t *tax_rules_json(const eval_t *ev, const applied_t *ap, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_object();
+        mez_tensor_cite(ev, o, &ap[i].row->h);
+        set_str(o, "article", ap[i].row->article);
+        set_str(o, "taxpayer_class", ap[i].row->taxpayer_class);
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static json_t *tax_limit_json(const tax_row_t *r)
+{
+    json_t *t = mez_tensor_limit_json(&r->threshold);
+    set_str(t, "measure", r->measure);
+    return t;
+}
+
+/* Pending for the item, naming the rows: the income is taxed, but not in a way this evaluation can settle. */
+static void income_pending(eval_t *ev, const char *code, const applied_t *ap, size_t n,
+                           const mez_tensor_money_t *item, const char *detail)
+{
+    json_t *o = income_reason(ev, code, NULL, item);
+    json_object_set_new(o, "rules", tax_rules_json(ev, ap, n));
+    set_str(o, "detail", detail);
+    decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
+}
+
+/* Which rows of one scheme tax the item, and on what: a row on the portion of income on one side of a limit
+ * taxes that portion, and such rows together must cover the income exactly; otherwise the rows are bands (the
+ * one the income falls in applies, with its base and its rate on the excess) or a single rate on the whole
+ * income. Returns the number of rows that tax it (moved to the front of ap), 0 when pending. */
+static size_t settle_scheme(eval_t *ev, applied_t *ap, size_t n, const mez_tensor_money_t *item)
+{
+    size_t portions = 0, i, best = 0, ties = 0;
+    mez_tensor_decimal_t covered = { 0, 0 };
+    for (i = 0; i < n; i++)
+        portions += is_portion(ap[i].row);
+    if (portions && portions != n) {
+        income_pending(ev, "ambiguous_tax_rates", ap, n, item,
+                       "rows taxing a portion of the income and rows taxing all of it apply together");
+        return 0;
+    }
+    if (portions) {
+        for (i = 0; i < n; i++)
+            if (mez_tensor_decimal_add(&covered, &ap[i].taxable, &covered)) {
+                income_pending(ev, "amount_out_of_range", ap, n, item, "the exact tax does not fit in 18 digits");
+                return 0;
+            }
+        /* Portions that overlap or leave a gap would tax some income twice or not at all. */
+        if (mez_tensor_decimal_cmp(&covered, &item->amount)) {
+            income_pending(ev, "portions_do_not_cover", ap, n, item,
+                           "the portions of the rows in force do not add up to the income");
+            return 0;
+        }
+        return n;
+    }
+    for (i = 1; i < n; i++) {
+        int c = mez_tensor_band_start_cmp(ap[i].row->has_threshold, &ap[i].row->threshold, ap[best].row->has_threshold,
+                               &ap[best].row->threshold);
+        if (c > 0) {
+            best = i;
+            ties = 0;
+        }
+        else if (c == 0)
+            ties++;
+    }
+    if (ties) {
+        income_pending(ev, "ambiguous_tax_rates", ap, n, item, "several rows apply to this income and none is a "
+                                                                "band above the others");
+        return 0;
+    }
+    ap[0] = ap[best];
+    if (ap[0].row->has_base && mez_tensor_decimal_sub(&item->amount, &ap[0].row->threshold.amount, &ap[0].taxable)) {
+        income_pending(ev, "amount_out_of_range", ap, 1, item, "the income is below the band's limit");
+        return 0;
+    }
+    return 1;
+}
+
+static void assess_income(eval_t *ev, const mez_tensor_money_t *item)
+{
+    const mez_tensor_action_t *a = ev->a;
+    const apr_array_header_t *rows = apr_hash_get(ev->ix->tax_rates, apr_pstrcat(ev->p, a->tax, "/", item->name, NULL),
+                                                  APR_HASH_KEY_STRING);
+    applied_t *ap = apr_pcalloc(ev->p, ((rows ? (size_t)rows->nelts : 0) + 1) * sizeof(*ap));
+    mez_tensor_decimal_t total = { 0, 0 };
+    size_t n = 0, blocked = 0, i, k;
+    int same_pack = 1, rival = 0, all_exempt = 1;
+    json_t *o, *rules;
+
+    for (int ri = 0; rows && ri < rows->nelts; ri++) {
+        const tax_row_t *r = APR_ARRAY_IDX(rows, ri, const tax_row_t *);
+        const mez_tensor_money_t *m;
+        const char *excluded = NULL;
+        if (!pack_applies(r->h.pack, a->jurisdiction) || !in_force_for_period(&r->h, a))
+            continue;
+        if (strcmp(r->taxpayer_class, "any") && !declared(&a->subject, r->taxpayer_class))
+            continue;   /* a row for another class of taxpayer */
+        for (k = 0; k < r->n_excludes && !excluded; k++)
+            if (declared(&a->subject, r->excludes[k]))
+                excluded = r->excludes[k];
+        if (excluded) {
+            o = income_reason(ev, "taxpayer_class_excluded", r, item);
+            set_str(o, "excluded_class", excluded);
+            continue;
+        }
+        if (!conditions_hold(ev, r, item)) {
+            blocked++;
+            continue;
+        }
+        if (!known_tax_basis(r)) {
+            o = income_reason(ev, "basis_not_supported", r, item);
+            set_str(o, "basis", r->basis);
+            set_str(o, "detail", "the rate applies to a figure the income item does not state");
+            blocked++;
+            continue;
+        }
+        ap[n].row = r;
+        ap[n].taxable = item->amount;
+        if (r->has_threshold) {
+            if (!(m = measured(a, r->measure))) {
+                o = income_reason(ev, "measure_not_given", r, item);
+                set_str(o, "measure", r->measure);
+                set_str(o, "detail", "the row's threshold is measured on a figure the action does not give (an "
+                                     "income class or action.figures)");
+                blocked++;
+                continue;
+            }
+            if (strcmp(m->currency, r->threshold.currency)) {
+                o = income_reason(ev, "currency_mismatch", r, item);
+                set_str(o, "threshold_currency", r->threshold.currency);
+                set_str(o, "currency", m->currency);
+                set_str(o, "detail", "the threshold is in another currency and no exchange rate is given");
+                blocked++;
+                continue;
+            }
+            /* A portion, or a band's excess, is of the income itself: a limit on another figure cannot cut it. */
+            if ((is_portion(r) || r->has_base) && m != item) {
+                o = income_reason(ev, "basis_not_supported", r, item);
+                set_str(o, "measure", r->measure);
+                set_str(o, "detail", "the row taxes part of the income by a limit measured on another figure");
+                blocked++;
+                continue;
+            }
+            if (is_portion(r)) {
+                if (r->threshold.kind == LIMIT_ABOVE || r->threshold.kind == LIMIT_AT_OR_ABOVE) {
+                    if (mez_tensor_decimal_sub(&item->amount, &r->threshold.amount, &ap[n].taxable))
+                        ap[n].taxable = (mez_tensor_decimal_t){ 0, 0 };
+                }
+                else if (mez_tensor_decimal_cmp(&item->amount, &r->threshold.amount) > 0)
+                    ap[n].taxable = r->threshold.amount;
+            }
+            else if (!limit_met(&m->amount, &r->threshold)) {
+                o = income_reason(ev, "threshold_not_met", r, item);
+                json_object_set_new(o, "threshold", tax_limit_json(r));
+                set_str(o, "measured", m->amount_text);
+                continue;
+            }
+        }
+        n++;
+    }
+    /* A row that may apply but cannot be settled leaves the whole item open: taxing it by the other rows alone
+     * could be the wrong tax. The reasons above say what is missing. */
+    if (blocked) {
+        decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
+        return;
+    }
+    if (n == 0) {
+        o = income_reason(ev, "no_tax_rate", NULL, item);
+        set_str(o, "tax", a->tax);
+        set_str(o, "detail", "no tax row of this jurisdiction in force for the period applies to this income and the "
+                             "classes the subject declares");
+        return;         /* no rule decides it: evidence or pending */
+    }
+    /* One scheme taxes an item: the rows of one pack for one taxpayer class. Rows of several (a small business
+     * relief elector who also declares taxable_person) are alternatives the pack does not rank. */
+    for (i = 1; i < n; i++) {
+        same_pack &= ap[i].row->h.pack == ap[0].row->h.pack;
+        rival |= ap[i].row->h.pack != ap[0].row->h.pack || strcmp(ap[i].row->taxpayer_class, ap[0].row->taxpayer_class);
+    }
+    if (rival) {
+        income_pending(ev, same_pack ? "ambiguous_tax_rates" : "conflicting_tax_rates", ap, n, item,
+                       same_pack ? "rows for several declared taxpayer classes apply to this income and the pack does "
+                                   "not say which prevails: declare only the classes that govern this assessment"
+                                 : "tax rows of different packs apply to this income");
+        return;
+    }
+    if ((n = settle_scheme(ev, ap, n, item)) == 0)
+        return;
+    for (i = 0; i < n; i++) {
+        const tax_row_t *r = ap[i].row;
+        if (r->exempt)
+            ap[i].tax = (mez_tensor_decimal_t){ 0, 0 };
+        else if (mez_tensor_decimal_percent(&ap[i].taxable, &r->rate, &ap[i].tax)
+                 || (r->has_base && mez_tensor_decimal_add(&r->base, &ap[i].tax, &ap[i].tax))
+                 || mez_tensor_decimal_add(&total, &ap[i].tax, &total)) {
+            income_pending(ev, "amount_out_of_range", ap, n, item, "the exact tax does not fit in 18 digits");
+            return;
+        }
+    }
+    rules = json_array();
+    for (i = 0; i < n; i++) {
+        const tax_row_t *r = ap[i].row;
+        json_t *e;
+        /* Income that does not pass a portion row's lower limit leaves that row nothing to tax. */
+        if (is_portion(r) && ap[i].taxable.coef == 0 && r->has_threshold
+            && (r->threshold.kind == LIMIT_ABOVE || r->threshold.kind == LIMIT_AT_OR_ABOVE)) {
+            o = income_reason(ev, "threshold_not_met", r, item);
+            json_object_set_new(o, "threshold", tax_limit_json(r));
+            set_str(o, "measured", item->amount_text);
+            continue;
+        }
+        all_exempt &= r->exempt;
+        e = json_object();
+        set_str(e, "tax", r->tax);
+        set_str(e, "article", r->article);
+        set_str(e, "taxpayer_class", r->taxpayer_class);
+        set_str(e, "income_class", r->income_class);
+        if (r->exempt)
+            json_object_set_new(e, "exempt", json_true());
+        else {
+            set_str(e, "rate", r->rate_text);
+            set_str(e, "basis", r->basis);
+        }
+        set_str(e, "amount", mez_tensor_decimal_format(ev->p, &ap[i].tax));
+        set_str(e, "currency", item->currency);
+        set_str(e, "income", item->amount_text);
+        if (!r->exempt)
+            set_str(e, "taxable_amount", mez_tensor_decimal_format(ev->p, &ap[i].taxable));
+        if (r->has_base)
+            set_str(e, "base_amount", r->base_text);
+        if (r->has_threshold)
+            json_object_set_new(e, "threshold", tax_limit_json(r));
+        mez_tensor_cite(ev, e, &r->h);
+        json_array_append_new(ev->income_tax, e);
+        json_array_append_new(rules, json_string_nocheck(r->h.rule));
+    }
+    o = income_reason(ev, "income_tax_assessed", NULL, item);
+    set_str(o, "tax", a->tax);
+    set_str(o, "income", item->amount_text);
+    set_str(o, "amount", mez_tensor_decimal_format(ev->p, &total));
+    set_str(o, "currency", item->currency);
+    json_object_set_new(o, "rules", rules);
+    /* An exemption is the law's, and the lattice has a state for it; a 0 % rate is not one. */
+    decide(ev, MEZ_DOMAIN_TAX, all_exempt ? MEZ_STATE_EXEMPT : MEZ_STATE_COMPLIANT);
+}
+
+void mez_tensor_eval_income_tax(eval_t *ev)
+{
+    if (ev->a->type != MEZ_ACTION_TAX_ASSESSMENT)
+        return;
+    for (size_t i = 0; i < ev->a->n_income; i++)
+        assess_income(ev, &ev->a->income[i]);
+}

@@ -1,0 +1,110 @@
+/* tensor_licence.c: a licence application decided by the requirements of the licence type applied for (each
+ * evidenced, a stated capital below a minimum failing it), with the type's fees. */
+#pragma GCC diagnostic error "-Wswitch-enum"
+#include "tensor_int.h"
+
+static json_t *money_json(const pack_money_t *m)
+{
+    return mez_tensor_copy_value(m->json);
+}
+
+static json_t *licence_reason(eval_t *ev, const char *code, const licence_t *l, const row_head_t *h)
+{
+    json_t *o = reason(ev, MEZ_DOMAIN_LICENSING, code);
+    mez_tensor_cite(ev, o, h);
+    set_str(o, "licence_type", l->h.id);
+    return o;
+}
+
+/* Whether the capital the applicant states is below a requirement's minimum. Only a decimal minimum in the
+ * capital's own currency is compared: the packs carry no exchange rates and no currency's minor unit. */
+static int capital_below(const mez_tensor_action_t *a, const requirement_t *r)
+{
+    return r->has_amount && r->amount.has_decimal && a->subject.has_capital
+           && !strcmp(a->subject.capital.currency, r->amount.currency)
+           && mez_tensor_decimal_cmp(&a->subject.capital.amount, &r->amount.amount) < 0;
+}
+
+static void eval_requirement(eval_t *ev, const licence_t *l, const requirement_t *r)
+{
+    const mez_tensor_action_t *a = ev->a;
+    int below = capital_below(a, r);
+    int attested = mez_tensor_evidenced(a, MEZ_DOMAIN_LICENSING, r->id, ev->as_of);
+    json_t *o = licence_reason(ev, below ? "requirement_not_met" : attested ? "requirement_evidenced"
+                                                                             : "requirement_unevidenced", l, &r->h);
+    set_str(o, "requirement", r->id);
+    set_str(o, "description", r->description);
+    if (r->has_count)
+        json_object_set_new(o, "count", json_integer(r->count));
+    if (r->has_amount)
+        json_object_set_new(o, "amount", money_json(&r->amount));
+    if (r->has_amount && a->subject.has_capital) {
+        json_t *cap = json_object();
+        set_str(cap, "amount", a->subject.capital.amount_text);
+        set_str(cap, "currency", a->subject.capital.currency);
+        json_object_set_new(o, "capital", cap);
+        if (!below && (!r->amount.has_decimal || strcmp(a->subject.capital.currency, r->amount.currency)))
+            set_str(o, "capital_not_compared", "the minimum is not a decimal amount in the capital's currency, and "
+                                               "the packs carry no exchange rate or minor unit to convert with");
+    }
+    if (below) {
+        set_str(o, "detail", "the capital the subject states is below this requirement's minimum");
+        decide(ev, MEZ_DOMAIN_LICENSING, MEZ_STATE_NON_COMPLIANT);
+    } else if (attested) {
+        decide(ev, MEZ_DOMAIN_LICENSING, MEZ_STATE_COMPLIANT);
+    } else {
+        set_str(o, "detail", "give an attestation naming this requirement id in its obligations, under the "
+                             "evidence of the licensing domain");
+        decide(ev, MEZ_DOMAIN_LICENSING, MEZ_STATE_PENDING);
+    }
+}
+
+static void licence_fees(eval_t *ev, const licence_t *l)
+{
+    for (size_t i = 0; i < l->n_fees; i++) {
+        const fee_t *f = &l->fees[i];
+        const json_t *v;
+        json_t *o = json_object();
+        mez_tensor_cite(ev, o, &f->h);
+        set_str(o, "licence_type", l->h.id);
+        set_str(o, "id", f->id);
+        json_object_set_new(o, "amount", money_json(&f->amount));
+        if ((v = json_object_get(f->h.row, "fee_type")) != NULL)
+            set_str(o, "fee_type", json_string_value(v));
+        if ((v = json_object_get(f->h.row, "filing")) != NULL)
+            set_str(o, "filing", json_string_value(v));
+        if ((v = json_object_get(f->h.row, "description")) != NULL)
+            set_str(o, "description", json_string_value(v));
+        json_array_append_new(ev->fees, o);
+    }
+}
+
+/* A licence application is decided by the requirements of the licence type applied for: each must be
+ * evidenced, since the applicant's word is not proof, and a minimum its own stated capital misses fails it. */
+void mez_tensor_eval_licensing(eval_t *ev)
+{
+    for (int i = 0; ev->licences && i < ev->licences->nelts; i++) {
+        const licence_t *l = APR_ARRAY_IDX(ev->licences, i, const licence_t *);
+        size_t in_force_reqs = 0;
+        json_t *o;
+        if (!in_force(l->h.from, l->h.to, ev->a->day)) {
+            o = licence_reason(ev, "licence_type_not_in_force", l, &l->h);
+            set_str(o, "detail", "the licence type was not available on the action's date");
+            decide(ev, MEZ_DOMAIN_LICENSING, MEZ_STATE_NON_COMPLIANT);
+            continue;
+        }
+        o = licence_reason(ev, "licence_type", l, &l->h);
+        set_str(o, "name", l->name);
+        set_str(o, "regulator", l->regulator);
+        for (size_t k = 0; k < l->n_reqs; k++) {
+            if (!in_force(l->reqs[k].h.from, l->reqs[k].h.to, ev->a->day))
+                continue;
+            eval_requirement(ev, l, &l->reqs[k]);
+            in_force_reqs++;
+        }
+        /* No requirement encoded is not "no requirement": the domain is left to the evidence, as before. */
+        if (!in_force_reqs)
+            set_str(o, "detail", "the pack states no requirement in force for this licence type on this date");
+        licence_fees(ev, l);
+    }
+}

@@ -1,0 +1,349 @@
+/* tensor_withholding.c: the withholding a payment owes: the rows in force for its payment type and payee, their
+ * thresholds, the band of a progressive table its amount falls in, and the exact tax at the payee's rate. */
+#pragma GCC diagnostic error "-Wswitch-enum"
+#include <apr_strings.h>
+#include "tensor_int.h"
+
+static json_t *rules_json(const eval_t *ev, const wht_row_t *const *rows, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_object();
+        mez_tensor_cite(ev, o, &rows[i]->h);
+        set_str(o, "section", rows[i]->section);
+        set_str(o, "payee_class", rows[i]->payee_class);
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static json_t *tax_reason(eval_t *ev, const char *code, const wht_row_t *r)
+{
+    json_t *o = reason(ev, MEZ_DOMAIN_TAX, code);
+    if (r) {
+        mez_tensor_cite(ev, o, &r->h);
+        set_str(o, "section", r->section);
+        set_str(o, "payment_type", r->payment_type);
+        set_str(o, "payee_class", r->payee_class);
+    }
+    return o;
+}
+
+/* Pending with the reason given: the tax a payment owes cannot be settled from what is known. */
+static void tax_pending(eval_t *ev, const char *code, const wht_row_t *r, const char *detail)
+{
+    json_t *o = tax_reason(ev, code, r);
+    set_str(o, "detail", detail);
+    decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
+}
+
+/* The withholding rows in force for this payment and payee. Rows of payee class "any" and of the payee's own
+ * class are all candidates: a pack lists sub-categories (dividends of an IPP, rice and edible oil among goods)
+ * as rows of one payment type, and which one a payment falls under is a fact of the payment, not something to
+ * guess. Returns 0 when the evaluation is settled (pending) here. */
+static int withholding_candidates(eval_t *ev, const mez_tensor_party_t *payee, const wht_row_t ***out, size_t *n)
+{
+    const mez_tensor_action_t *a = ev->a;
+    const char *cls = mez_entity_class_name(payee->entity_class);
+    const apr_array_header_t *rows = apr_hash_get(ev->ix->wht, a->payment_type, APR_HASH_KEY_STRING);
+    const wht_row_t **cand = apr_palloc(ev->p, ((rows ? (size_t)rows->nelts : 0) + 1) * sizeof(*cand));
+    const apr_array_header_t *named_table = NULL;
+    size_t k = 0, unknown_class = 0;
+    int selected = 0;
+
+    /* Naming one band of a progressive table names the table: which band applies is the amount's to say, and a
+     * caller who named band 3 for an amount in band 4 must not get band 3's tax. */
+    for (int i = 0; a->withholding_rule && rows && i < rows->nelts; i++) {
+        const wht_row_t *r = APR_ARRAY_IDX(rows, i, const wht_row_t *);
+        if (r->table && !strcmp(a->withholding_rule, r->h.id) && pack_applies(r->h.pack, a->jurisdiction))
+            named_table = r->table;
+    }
+    for (int i = 0; rows && i < rows->nelts; i++) {
+        const wht_row_t *r = APR_ARRAY_IDX(rows, i, const wht_row_t *);
+        if (!pack_applies(r->h.pack, a->jurisdiction) || !in_force(r->h.from, r->h.to, a->day))
+            continue;
+        if (a->withholding_rule && strcmp(a->withholding_rule, r->h.id) && !(named_table && r->table == named_table))
+            continue;
+        selected = 1;
+        if (!strcmp(r->payee_class, "any") || (cls && !strcmp(r->payee_class, cls)))
+            cand[k++] = r;
+        else if (!cls)
+            unknown_class++;
+    }
+    if (a->withholding_rule && !selected) {
+        json_t *o = tax_reason(ev, "selected_rule_not_applicable", NULL);
+        set_str(o, "withholding_rule", a->withholding_rule);
+        set_str(o, "payment_type", a->payment_type);
+        set_str(o, "detail", "the withholding_rule named is not a row of this payment type in force on the date "
+                             "in this jurisdiction");
+        decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
+        return 0;
+    }
+    if (unknown_class) {
+        /* The rate depends on the payee's class and we do not know it: refusing to guess is the only safe
+         * answer, since the lower rate would under-withhold. */
+        json_t *o = tax_reason(ev, "entity_class_unknown", NULL);
+        set_str(o, "payee", a->has_counterparty ? "counterparty" : "subject");
+        set_str(o, "payment_type", a->payment_type);
+        set_str(o, "detail", "the payee's entity_class decides which withholding row applies");
+        decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
+        return 0;
+    }
+    *out = cand;
+    *n = k;
+    return 1;
+}
+
+/* Bases that are the gross amount of the payment itself, which is what action.amount states; a rate on any
+ * other figure cannot be applied to it without guessing. */
+static int basis_is_payment(const char *basis)
+{
+    static const char *const gross[] = { "gross_amount", "gross_amount_including_sales_tax", "gross_rent",
+                                         "gross_sale_value", "gross_export_proceeds", NULL };
+    if (!basis)
+        return 1;   /* the README's default basis is the gross amount */
+    for (const char *const *g = gross; *g; g++)
+        if (!strcmp(*g, basis))
+            return 1;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ progressive bands */
+
+/* Where a band starts, as an order: a band without a lower limit (no threshold, or only an upper one: "up to
+ * Rs 1 million") starts below every other, "at_or_above L" starts at L and "above L" just after L. */
+int mez_tensor_band_start_cmp(int has_x, const limit_t *x, int has_y, const limit_t *y)
+{
+    int lx = !has_x || x->kind == LIMIT_BELOW || x->kind == LIMIT_AT_OR_BELOW;
+    int ly = !has_y || y->kind == LIMIT_BELOW || y->kind == LIMIT_AT_OR_BELOW;
+    int c;
+    if (lx || ly)
+        return ly - lx;
+    if ((c = mez_tensor_decimal_cmp(&x->amount, &y->amount)) != 0)
+        return c;
+    return (x->kind == LIMIT_ABOVE) - (y->kind == LIMIT_ABOVE);
+}
+
+/* The band of a progressive table an amount falls in: of the table's rows in force whose limit the amount
+ * reaches, the one that starts highest. Its upper end is where the next band starts, and the amount does not
+ * reach that band, so this is the band whose limits contain the amount; the bands of a table partition the
+ * amounts, and no row order is relied on. Where the payee's status is known and the table gives its rate on
+ * some rows (one row per status when filer and non_filer differ, each with its own base), only those rows
+ * are bands for it. Rows sharing the highest start are all returned: two bands with one start are a fault
+ * of the table, reported as rival rules rather than settled by order; with the status unknown one is enough,
+ * since the status is asked for next. The rows go to out (room for ncand), their count to *n. */
+static void pick_band(const mez_tensor_action_t *a, const wht_row_t *const *cand, size_t ncand,
+                      const apr_array_header_t *table, int kind, const wht_row_t **out, size_t *n)
+{
+    const wht_row_t *best = NULL;
+    int has_kind = 0, c;
+    size_t i;
+    *n = 0;
+    for (i = 0; kind >= 0 && i < ncand; i++)
+        has_kind |= cand[i]->table == table && cand[i]->has_rate[kind];
+    for (i = 0; i < ncand; i++) {
+        const wht_row_t *r = cand[i];
+        if (r->table != table || (has_kind && !r->has_rate[kind]))
+            continue;
+        if (r->has_threshold && !limit_met(&a->amount, &r->threshold))
+            continue;
+        c = best ? mez_tensor_band_start_cmp(r->has_threshold, &r->threshold, best->has_threshold, &best->threshold)
+                 : 1;
+        if (c > 0) {
+            best = r;
+            *n = 0;
+            out[(*n)++] = r;
+        }
+        else if (c == 0 && kind >= 0)
+            out[(*n)++] = r;
+    }
+}
+
+/* Whether the row's rate can be applied to action.amount; pending with the reason when not. */
+static int basis_applies(eval_t *ev, const wht_row_t *r)
+{
+    const mez_tensor_action_t *a = ev->a;
+    const char *basis = r->basis ? r->basis : "gross_amount";
+    json_t *o;
+    if (a->amount_basis) {
+        if (!strcmp(a->amount_basis, basis))
+            return 1;
+        o = tax_reason(ev, "basis_not_supported", r);
+        set_str(o, "basis", basis);
+        set_str(o, "amount_basis", a->amount_basis);
+        set_str(o, "detail", "the rate applies to another figure than the one action.amount is (amount_basis)");
+        decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
+        return 0;
+    }
+    if (r->table) {
+        /* Band limits are on the year's figure (annual salary, the year's rent): one payment's amount would
+         * fall in too low a band, so the caller must say that the amount is that figure. */
+        o = tax_reason(ev, "amount_basis_required", r);
+        set_str(o, "basis", basis);
+        set_str(o, "detail", "the bands of a progressive table are limits on a figure for the whole tax year: give "
+                             "that figure as action.amount with action.amount_basis naming the rows' basis");
+        decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
+        return 0;
+    }
+    if (!basis_is_payment(r->basis)) {
+        tax_pending(ev, "basis_not_supported", r,
+                    "the rate applies to a figure other than the gross amount paid (e.g. net of zakat, a customs "
+                    "value or a daily total), which the action does not give");
+        return 0;
+    }
+    return 1;
+}
+
+void mez_tensor_eval_withholding(eval_t *ev)
+{
+    const mez_tensor_action_t *a = ev->a;
+    const mez_tensor_party_t *payee = a->has_counterparty ? &a->counterparty : &a->subject;
+    const char *role = a->has_counterparty ? "counterparty" : "subject";
+    const wht_row_t **cand, **met, *r;
+    size_t ncand, nmet = 0, nband, i, j;
+    int kind, same_pack = 1;
+    mez_tensor_decimal_t excess, on_excess, tax;
+    json_t *o, *w;
+    const char *amount;
+
+    if (!a->payment_type || !a->has_amount)
+        return;         /* a cross-border transfer without a payment type names no withholding head */
+    if (!withholding_candidates(ev, payee, &cand, &ncand))
+        return;
+    if (ncand == 0) {
+        o = tax_reason(ev, "no_withholding_rate", NULL);
+        set_str(o, "payment_type", a->payment_type);
+        set_str(o, "payee_class", mez_entity_class_name(payee->entity_class));
+        set_str(o, "date", a->date);
+        set_str(o, "detail", "no withholding row of this jurisdiction is in force for this payment type and payee");
+        return;         /* no rule decides it: evidence or pending */
+    }
+    kind = payee->filer_status == MEZ_FILER_STATUS_FILER ? RATE_FILER
+         : payee->filer_status == MEZ_FILER_STATUS_NON_FILER ? RATE_NON_FILER : -1;
+    /* Thresholds first: a row whose threshold the amount does not reach does not apply at all, whatever the
+     * payee's status, and sukuk rows split on the amount (up to / above Rs 1 million). */
+    met = apr_palloc(ev->p, (ncand + 1) * sizeof(*met));
+    for (i = 0; i < ncand; i++) {
+        r = cand[i];
+        if (r->has_threshold && strcmp(r->threshold.currency, a->currency)) {
+            o = tax_reason(ev, "currency_mismatch", r);
+            set_str(o, "threshold_currency", r->threshold.currency);
+            set_str(o, "currency", a->currency);
+            set_str(o, "detail", "the threshold is in another currency and no exchange rate is given");
+            decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
+            return;
+        }
+        if (r->table || (r->has_threshold && !limit_met(&a->amount, &r->threshold)))
+            continue;
+        met[nmet++] = r;
+    }
+    /* The bands of a progressive table are not rival rules: each table contributes the one band the amount
+     * falls in. */
+    for (i = 0; i < ncand; i++) {
+        if (!cand[i]->table)
+            continue;
+        for (j = 0; j < i && cand[j]->table != cand[i]->table; j++)
+            ;
+        if (j < i)
+            continue;   /* its table is done */
+        pick_band(a, cand, ncand, cand[i]->table, kind, met + nmet, &nband);
+        nmet += nband;
+    }
+    if (nmet == 0) {
+        for (i = 0; i < ncand; i++) {
+            o = tax_reason(ev, "threshold_not_met", cand[i]);
+            if (cand[i]->has_threshold)
+                json_object_set_new(o, "threshold", mez_tensor_limit_json(&cand[i]->threshold));
+        }
+        decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_COMPLIANT);
+        return;
+    }
+    if (nmet > 1) {
+        /* Rows of one pack are sub-categories the action must choose between (withholding_rule); rows of
+         * different packs (a base and an overlay) are a conflict in the law as loaded. Neither is guessed. */
+        for (i = 1; i < nmet; i++)
+            same_pack &= met[i]->h.pack == met[0]->h.pack;
+        o = tax_reason(ev, same_pack ? "ambiguous_rates" : "conflicting_rates", NULL);
+        json_object_set_new(o, "rules", rules_json(ev, met, nmet));
+        set_str(o, "detail", same_pack ? "several withholding rows apply to this payment; name one in "
+                                         "action.withholding_rule"
+                                       : "withholding rows of different packs apply to this payment");
+        decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
+        return;
+    }
+    r = met[0];
+    if (!basis_applies(ev, r))
+        return;
+    if (kind < 0) {
+        o = tax_reason(ev, "filer_status_unknown", r);
+        set_str(o, "payee", role);
+        set_str(o, "detail", "the payee's filer_status (Active Taxpayers List) decides the rate");
+        decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
+        return;
+    }
+    if (!r->has_rate[kind]) {
+        o = tax_reason(ev, "rate_missing", r);
+        set_str(o, "filer_status", mez_filer_status_name(payee->filer_status));
+        decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
+        return;
+    }
+    /* A band above a limit without its base would tax the whole amount at the marginal rate, far too much. */
+    if (r->table && r->has_threshold && !r->has_base
+        && (r->threshold.kind == LIMIT_ABOVE || r->threshold.kind == LIMIT_AT_OR_ABOVE)) {
+        tax_pending(ev, "base_amount_missing", r,
+                    "this band of a progressive table has a lower limit but no base_amount, so the tax on the "
+                    "amount up to the limit is not stated");
+        return;
+    }
+    if (!r->has_base)
+        amount = mez_tensor_decimal_percent_of(ev->p, &a->amount, &r->rate[kind]);
+    else if (mez_tensor_decimal_sub(&a->amount, &r->threshold.amount, &excess)
+             || mez_tensor_decimal_percent(&excess, &r->rate[kind], &on_excess)
+             || mez_tensor_decimal_add(&r->base, &on_excess, &tax)) {
+        tax_pending(ev, "amount_out_of_range", r, "the exact tax does not fit in 18 digits");
+        return;
+    }
+    else
+        amount = mez_tensor_decimal_format(ev->p, &tax);
+    w = json_object();
+    set_str(w, "section", r->section);
+    set_str(w, "rate", r->rate_text[kind]);
+    set_str(w, "amount", amount);
+    set_str(w, "currency", a->currency);
+    set_str(w, "base_amount", a->amount_text);
+    set_str(w, "basis", r->basis ? r->basis : "gross_amount");
+    set_str(w, "filer_status", mez_filer_status_name(payee->filer_status));
+    set_str(w, "payee", role);
+    set_str(w, "payee_id", payee->id);
+    set_str(w, "payee_class", r->payee_class);
+    set_str(w, "payment_type", r->payment_type);
+    if (r->final_tax >= 0)
+        json_object_set_new(w, "final_tax", json_boolean(r->final_tax));
+    if (r->has_threshold)
+        json_object_set_new(w, "threshold", mez_tensor_limit_json(&r->threshold));
+    if (r->table) {
+        /* base_amount above is the figure taxed (kept for callers of flat rates); the band's own fixed tax is
+         * band.base_amount, so the sum can be checked by hand: base_amount + rate % of excess. */
+        json_object_set_new(w, "progressive", json_true());
+        if (r->has_base) {
+            json_t *band = json_object();
+            set_str(band, "base_amount", r->base_text);
+            set_str(band, "excess", mez_tensor_decimal_format(ev->p, &excess));
+            set_str(band, "tax_on_excess", mez_tensor_decimal_format(ev->p, &on_excess));
+            json_object_set_new(w, "band", band);
+        }
+    }
+    if (a->withholding_rule)
+        json_object_set_new(w, "selected_by_action", json_true());
+    mez_tensor_cite(ev, w, &r->h);
+    json_array_append_new(ev->withholding, w);
+
+    o = tax_reason(ev, "withholding_applies", r);
+    set_str(o, "rate", r->rate_text[kind]);
+    set_str(o, "filer_status", mez_filer_status_name(payee->filer_status));
+    set_str(o, "amount", amount);
+    set_str(o, "currency", a->currency);
+    if (a->withholding_rule)
+        json_object_set_new(o, "selected_by_action", json_true());
+    decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_COMPLIANT);
+}

@@ -1,0 +1,124 @@
+/* mod_mez_audit.c: the audit row of a request (mez/audit.h): the handlers say what they did and call this inside
+ * their transaction, just before committing, so a row exists exactly when the action committed. This file adds
+ * who (the authenticated caller), which request (its id) and which zone, and notes the row's seq for CustomLog. */
+#include <string.h>
+#include <strings.h>
+#include <apr_strings.h>
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "mez/audit.h"
+#include "mez/json.h"
+#include "mez/mass.h"
+#include "mod_mez.h"
+
+APLOG_USE_MODULE(mez);
+
+const char *mez_request_actor(request_rec *r)
+{
+    /* AuthType mez leaves the token's id (never its secret) in r->user; another httpd authentication a name. */
+    if (r->user && r->ap_auth_type && !strcasecmp(r->ap_auth_type, "mez"))
+        return r->user;
+    if (r->user)
+        return apr_pstrcat(r->pool, "user:", r->user, NULL);
+    return "anonymous";
+}
+
+const char *mez_request_id(request_rec *r)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *id = apr_table_get(r->notes, "mez-request-id");
+    unsigned char b[16];
+    char *s;
+    if (id)
+        return id;
+    /* mod_unique_id's id, when it is loaded, ties the row to httpd's own logs. */
+    if ((id = apr_table_get(r->subprocess_env, "UNIQUE_ID")) == NULL) {
+        if (apr_generate_random_bytes(b, sizeof(b)) != APR_SUCCESS)
+            return NULL;
+        s = apr_palloc(r->pool, 4 + 2 * sizeof(b) + 1);
+        memcpy(s, "req_", 4);
+        for (size_t i = 0; i < sizeof(b); i++) {
+            s[4 + 2 * i] = hex[b[i] >> 4];
+            s[4 + 2 * i + 1] = hex[b[i] & 15];
+        }
+        s[4 + 2 * sizeof(b)] = '\0';
+        id = s;
+    }
+    apr_table_setn(r->notes, "mez-request-id", id);
+    return id;
+}
+
+mez_status_t mez_request_audit(request_rec *r, mez_db_t *db, const char *action, const char *resource_type,
+                               const char *resource_id, const char *outcome, json_t *detail, mez_problem_t *pb)
+{
+    mez_srv_conf_t *sc = mez_srv_conf(r->server);
+    mez_audit_event_t ev = { 0 };
+    mez_audit_row_t row;
+    mez_status_t rv;
+
+    if (detail)
+        mez_json_pool_own(r->pool, detail);
+    ev.zone_id = sc->zone_id;
+    ev.at = apr_time_now();
+    ev.actor = mez_request_actor(r);
+    ev.action = action;
+    ev.resource_type = resource_type;
+    ev.resource_id = resource_id;
+    ev.outcome = outcome;
+    ev.request_id = mez_request_id(r);
+    ev.detail = detail;
+    if ((rv = mez_audit_append(r->pool, db, &ev, &row, pb)) != MEZ_OK)
+        return rv;
+    apr_table_setn(r->notes, "mez-audit-seq", apr_psprintf(r->pool, "%" APR_INT64_T_FMT, row.seq));
+    /* Counted when appended: a commit that then fails (rare) leaves the counter one ahead of the table. */
+    mez_metrics_count(r, MEZ_METRIC_AUDIT_ROWS, NULL);
+    return MEZ_OK;
+}
+
+/* The store's ids are a lowercase prefix, '_' and 64 hex digits ("con_...", "ent_...": mez_mass_new_id). */
+static int is_store_id(const char *s)
+{
+    const char *u = s;
+    size_t n = 0;
+    while (*u >= 'a' && *u <= 'z')
+        u++;
+    if (u == s || *u++ != '_')
+        return 0;
+    for (; (u[n] >= '0' && u[n] <= '9') || (u[n] >= 'a' && u[n] <= 'f'); n++)
+        ;
+    return n == 64 && u[n] == '\0';
+}
+
+/* What a sovereign-store write acted on: the store id in its path ("/v1/consent/con_.../sign"), else the one its
+ * answer names first ("id", then any "..._id" member holding a store id). */
+static const char *mass_resource_id(request_rec *r, const mez_mass_request_t *req, const json_t *answer)
+{
+    char *path = apr_pstrdup(r->pool, req->path), *save = NULL, *seg;
+    const char *key;
+    json_t *v;
+    for (seg = apr_strtok(path, "/", &save); seg; seg = apr_strtok(NULL, "/", &save))
+        if (is_store_id(seg))
+            return seg;
+    v = json_object_get(answer, "id");
+    if (json_is_string(v) && is_store_id(json_string_value(v)))
+        return json_string_value(v);
+    json_object_foreach((json_t *)answer, key, v) {
+        size_t n = strlen(key);
+        if (n > 3 && !strcmp(key + n - 3, "_id") && json_is_string(v) && is_store_id(json_string_value(v)))
+            return json_string_value(v);
+    }
+    return NULL;
+}
+
+mez_status_t mez_audit_mass_write(request_rec *r, mez_db_t *db, const mez_mass_request_t *req,
+                                  const mez_mass_response_t *resp, mez_problem_t *pb)
+{
+    int prim = mez_mass_primitive_of_path(req->path);
+    json_t *detail = json_pack("{s:i}", "status", resp->status);
+    if (req->idempotency_key)
+        json_object_set_new(detail, "idempotency_key", json_string(req->idempotency_key));
+    return mez_request_audit(r, db, apr_pstrcat(r->pool, "mass.", req->method, " ", req->path, NULL),
+                             prim >= 0 ? mez_mass_primitive_name((mez_mass_primitive_t)prim) : "mass",
+                             mass_resource_id(r, req, resp->body), "committed", detail, pb);
+}

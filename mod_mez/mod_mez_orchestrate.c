@@ -1,0 +1,214 @@
+/* mod_mez_orchestrate.c: the zone API's orchestrated writes and the reads beside them (DESIGN §4).
+ * Writes go through mez_orch_run (libmezcore/src/orchestrate.c: tensor, screening, Mass, credentials, records);
+ * reads are passed to the Mass primitive that holds the record. This file only maps routes, reads the body and
+ * the caller, and answers. Who may call what is httpd configuration (conf/zones/example.conf): Require mez-role
+ * per <Location>, and an entity token reaches only its own entity (checked here on what the record says). */
+#include <string.h>
+#include <apr_strings.h>
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "mez/json.h"
+#include "mez/mass.h"
+#include "mez/orchestrate.h"
+#include "mod_mez.h"
+
+APLOG_USE_MODULE(mez);
+
+typedef struct {
+    const char *pattern;      /* '*' = one path segment: the id */
+    const char *op;           /* the operation (writes) */
+} write_route_t;
+
+static const write_route_t writes[] = {
+    { "/v1/entities",                        "entity.formation" },
+    { "/v1/entities/*/officers",             "entity.officer" },
+    { "/v1/entities/*/status",               "entity.status" },
+    { "/v1/entities/*/dissolution",          "entity.dissolution" },
+    { "/v1/ownership/cap-table",             "ownership.cap_table" },
+    { "/v1/ownership/*/issuances",           "ownership.issuance" },
+    { "/v1/ownership/transfers",             "ownership.transfer" },
+    { "/v1/fiscal/accounts",                 "fiscal.account" },
+    { "/v1/fiscal/payments",                 "fiscal.payment" },
+    { "/v1/consent",                         "consent.request" },
+    { "/v1/consent/*/sign",                  "consent.sign" },
+    { "/v1/identity/persons",                "identity.person" },
+    { "/v1/identity/persons/*/verifications", "identity.verification" },
+    { "/v1/licences",                        "licence.application" },
+    { "/v1/licences/*/*",                    "licence.transition" },
+    { NULL, NULL }
+};
+
+/* Reads answered by the primitive under the same path. */
+static const char *const reads[] = {
+    "/v1/entities/*", "/v1/entities/*/beneficial-owners", "/v1/entities/*/dissolution/status",
+    "/v1/ownership/*/cap-table", "/v1/ownership/*/share-classes", "/v1/fiscal/accounts/*",
+    "/v1/fiscal/accounts/*/ledger", "/v1/fiscal/payments/*", "/v1/consent/*", "/v1/consent/*/audit-trail",
+    "/v1/identity/persons/*", "/v1/identity/entity/*", "/v1/licences/*", NULL
+};
+
+/* The zone's Mass gateway (MezMassEndpoint): the sovereign store in this request's transaction, or a remote
+ * endpoint. The gateway ties the answer to r->pool; the pipeline expects a reference of its own, as the store
+ * gives, hence the incref. */
+static mez_status_t mass_call(void *baton, apr_pool_t *p, mez_db_t *db, const mez_mass_request_t *req,
+                              mez_mass_response_t *resp, mez_problem_t *pb)
+{
+    request_rec *r = baton;
+    mez_status_t rv;
+    (void)p;
+    rv = mez_request_mass_call(r, db, req, resp, pb);
+    if (rv == MEZ_OK && resp->body)
+        json_incref(resp->body);
+    return rv;
+}
+
+static int mass_is_remote(void *baton, mez_mass_primitive_t prim)
+{
+    const mez_srv_conf_t *sc = mez_srv_conf(((request_rec *)baton)->server);
+    return sc->mass && sc->mass->endpoint[prim].base_url != NULL;
+}
+
+static int send_mass_answer(request_rec *r, mez_mass_response_t *resp)
+{
+    mez_json_pool_own(r->pool, resp->body);
+    if (resp->status >= 400) {
+        const char *code = json_string_value(json_object_get(resp->body, "code"));
+        apr_table_setn(r->notes, "mez-problem", code ? code : "mass.refused");
+        json_object_set_new(resp->body, "instance", json_string(r->uri));
+        return mez_send_json_typed(r, resp->status, "application/problem+json", resp->body);
+    }
+    return mez_send_json_typed(r, resp->status, "application/json", resp->body);
+}
+
+/* A read: the record, unless an entity token asks for another entity's. */
+static int serve_read(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id)
+{
+    mez_problem_t pb = { 0 };
+    mez_mass_request_t req = { "GET", r->uri, r->args, NULL, NULL };
+    mez_mass_response_t resp = { 0 };
+    const char *scope = apr_table_get(r->notes, "mez-entity");
+    (void)sc;
+    if (mass_call(r, r->pool, db, &req, &resp, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (scope && resp.status < 400) {
+        const char *owner = json_string_value(json_object_get(resp.body, "entity_id"));
+        if (!owner && !strncmp(r->uri, "/v1/entities/", 13))
+            owner = id;
+        if (!owner || strcmp(owner, scope)) {
+            json_decref(resp.body);
+            mez_problem(&pb, r->pool, MEZ_EINVAL, 403, "auth.not_entity_owner", NULL,
+                        "this token acts for entity %s only", scope);
+            return mez_send_problem(r, &pb, NULL);
+        }
+    }
+    apr_table_setn(r->notes, "mez-action", apr_pstrcat(r->pool, "mass.GET ", r->uri, NULL));
+    return send_mass_answer(r, &resp);
+}
+
+static int serve_licence(request_rec *r, mez_db_t *db, const char *id)
+{
+    mez_problem_t pb = { 0 };
+    const char *scope = apr_table_get(r->notes, "mez-entity"), *owner;
+    json_t *doc;
+    if (mez_orch_licence_get(r->pool, db, id, &doc, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    owner = json_string_value(json_object_get(doc, "entity_id"));
+    if (scope && (!owner || strcmp(owner, scope))) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 403, "auth.not_entity_owner", NULL, "this token acts for entity %s only",
+                    scope);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    return mez_send_json_typed(r, HTTP_OK, "application/json", doc);
+}
+
+int mez_orch_serve(request_rec *r, mez_srv_conf_t *sc)
+{
+    mez_problem_t pb = { 0 };
+    mez_orch_zone_t z = { 0 };
+    mez_orch_request_t req = { 0 };
+    mez_orch_answer_t ans = { 0 };
+    const char *caps[2] = { NULL, NULL }, *allow = NULL;
+    const write_route_t *w = NULL;
+    json_t *body;
+    mez_db_t *db;
+    int is_read = 0;
+
+    for (const write_route_t *x = writes; x->pattern && !w; x++)
+        if (mez_mass_path_match(r->pool, r->uri, x->pattern, caps, 2))
+            w = x;
+    for (const char *const *x = reads; *x && !is_read; x++)
+        if (mez_mass_path_match(r->pool, r->uri, *x, caps, 1))
+            is_read = 1;
+    if (w && r->method_number != M_POST)
+        allow = is_read ? "GET, HEAD, POST" : "POST";
+    else if (!w && is_read && r->method_number != M_GET)
+        allow = "GET, HEAD";
+    if (allow) {
+        apr_table_setn(r->headers_out, "Allow", allow);
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 405, "request.method_not_allowed", NULL, "%s is not allowed on %s",
+                    r->method, r->uri);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (!w && !is_read) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 404, "request.not_found", NULL, "there is no resource at %s", r->uri);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (!sc->key || !sc->zone_id) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 503, "zone.not_configured", NULL,
+                    "this server has no MezZone/MezKeyFile configuration");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (!(db = mez_request_db(r))) {
+        mez_problem(&pb, r->pool, MEZ_EIO, 503, "db.unreachable", NULL, "no database connection available");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (r->method_number == M_GET && !strncmp(r->uri, "/v1/licences/", 13))
+        return serve_licence(r, db, caps[0]);
+    if (r->method_number == M_GET)
+        return serve_read(r, sc, db, caps[0]);
+
+    if (mez_read_json_body(r, &body, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    req.op = w->op;
+    req.path_id = caps[0];
+    req.path_verb = caps[1];
+    req.body = body;
+    req.now = r->request_time;
+    req.actor = r->user;
+    req.actor_entity = apr_table_get(r->notes, "mez-entity");
+    req.idempotency_key = apr_table_get(r->headers_in, "Idempotency-Key");
+    req.path = r->uri;
+    req.request_id = r->log_id;
+    z.zone_id = sc->zone_id;
+    z.did = sc->did;
+    z.verification_method = sc->verification_method;
+    z.key = sc->key;
+    z.tensor_index = sc->tensor_index;
+    z.tensor_domains = sc->tensor_domains;
+    z.mass_call = mass_call;
+    z.mass_is_remote = mass_is_remote;
+    z.mass_baton = r;
+    apr_table_setn(r->notes, "mez-action", w->op);
+    if (mez_orch_run(r->pool, db, &z, &req, &ans, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (ans.replayed)
+        apr_table_setn(r->headers_out, "Idempotent-Replayed", "true");
+    if (ans.decision)
+        apr_table_setn(r->notes, "mez-decision", ans.decision);
+    if (ans.credential_digest)
+        apr_table_setn(r->notes, "mez-credential-digest", ans.credential_digest);
+    if (ans.status >= 400) {
+        apr_table_setn(r->notes, "mez-problem", ans.replayed ? "idempotency.replayed_refusal" : "compliance.denied");
+        return mez_send_text_typed(r, ans.status, "application/problem+json", ans.body_text);
+    }
+    if (ans.resource_id && *ans.resource_id && ans.status == HTTP_CREATED) {
+        const char *loc = apr_pstrcat(r->pool, r->uri, "/", ans.resource_id, NULL);
+        for (const char *const *x = reads; *x; x++)
+            if (mez_mass_path_match(r->pool, loc, *x, caps, 1)) {
+                apr_table_setn(r->headers_out, "Location", loc);
+                break;
+            }
+    }
+    return mez_send_text_typed(r, ans.status, "application/json", ans.body_text);
+}

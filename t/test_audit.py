@@ -1,0 +1,241 @@
+# test_audit.py: the append-only, hash-chained audit table (DESIGN §8; the reference never wrote audit rows, defect
+# 7): one row per committed action (credential issue, sovereign-store writes), none for a refused request, the
+# authenticated token id as actor, a linear chain under concurrent appends, and `mez audit verify` naming a
+# changed row by its seq and a deleted one as a gap. Both drivers.
+import os
+import threading
+
+import pytest
+
+from audit_util import audit_rows, audit_verify, db_exec, drop_audit_guards, last_seq, mez_as_server
+from mez_harness import assert_problem, sample_credential
+
+ISSUE = "/v1/credentials/issue"
+
+
+def issue(zone, credential=None, headers=None):
+    return zone.post(ISSUE, json={"credential": credential or sample_credential()}, headers=headers)
+
+
+def test_issue_writes_one_audit_row(zone):
+    before = zone.count("mez_audit")
+    cred = sample_credential()
+    r = issue(zone, cred)
+    assert r.status_code == 201, r.text
+    assert zone.count("mez_audit") == before + 1
+    row = audit_rows(zone, start=last_seq(zone))[-1]
+    vc = r.json()["verifiableCredential"]
+    assert row["action"] == "credential.issue"
+    assert row["actor"] == "anonymous"
+    assert row["zone_id"] == zone.zone_id
+    assert row["resource_type"] == "credential" and row["resource_id"] == cred["id"]
+    assert row["outcome"] == "committed"
+    assert row["detail"]["issuer"] == zone.did and row["detail"]["digest"].startswith("sha256:")
+    assert row["request_id"].startswith("req_")
+    assert row["hash"].startswith("sha256:") and len(row["hash"]) == 71
+    cp = audit_verify(zone)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert "intact" in cp.stdout
+    # The same with the long option names.
+    cp = mez_as_server(zone, "audit", "verify", "--db-driver", zone.driver, "--db", zone.db.params)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+
+
+def test_refused_request_writes_no_row(zone):
+    before = (zone.count("mez_audit"), zone.count("mez_credential"))
+    r = issue(zone, sample_credential(issuer="did:key:z6MkNotUs"))
+    assert_problem(r, 422)
+    r = zone.post(ISSUE, json={"credentail": {}})
+    assert_problem(r, 422, "request.unknown_field")
+    assert (zone.count("mez_audit"), zone.count("mez_credential")) == before
+
+
+def test_sovereign_store_write_is_audited(zone):
+    before = zone.count("mez_audit")
+    # A refused store write (unknown primitive path, bad body) leaves nothing...
+    r = zone.post("/mass/v1/consent/request", json={"title": "x"})
+    assert_problem(r, 422)
+    assert zone.count("mez_audit") == before
+    # ...a read writes no row either.
+    assert zone.get("/mass/v1/consent/status").status_code == 200
+    assert zone.count("mez_audit") == before
+
+
+def test_rows_are_append_only_in_the_database(zone):
+    issue(zone)
+    n = zone.count("mez_audit")
+    with pytest.raises(Exception):
+        db_exec(zone, "UPDATE mez_audit SET actor = 'someone-else'")
+    with pytest.raises(Exception):
+        db_exec(zone, "DELETE FROM mez_audit")
+    assert zone.count("mez_audit") == n
+    assert audit_verify(zone).returncode == 0
+
+
+def test_concurrent_appends_chain_linearly(zone):
+    before = last_seq(zone)
+    answers = []
+
+    def worker():
+        answers.append(issue(zone).status_code)
+    threads = [threading.Thread(target=worker) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers == [201] * 16
+    rows = audit_rows(zone, start=before + 1)
+    assert [row["seq"] for row in rows] == list(range(before + 1, before + 17))
+    for prev, row in zip(rows, rows[1:]):
+        assert row["prev_hash"] == prev["hash"]
+    cp = audit_verify(zone)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+
+
+def test_two_nodes_on_one_database_chain_linearly(make_zone, driver):
+    """Two httpd instances (nodes) serving one zone from one database append to one linear chain."""
+    a = make_zone(driver)
+    b = make_zone(driver, start=False, zone_id=a.zone_id)
+    b.db, b.key_file = a.db, a.key_file
+    b.write_conf()
+    b.start()
+    before = last_seq(a)
+    answers = []
+
+    def worker(node):
+        for _ in range(5):
+            answers.append(issue(node).status_code)
+    threads = [threading.Thread(target=worker, args=(node,)) for node in (a, b, a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers == [201] * 20
+    assert [row["seq"] for row in audit_rows(a, start=before + 1)] == list(range(before + 1, before + 21))
+    cp = audit_verify(a)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+
+
+def test_show_pages(zone):
+    for _ in range(3):
+        issue(zone)
+    top = last_seq(zone)
+    rows = audit_rows(zone, start=top - 2, limit=2)
+    assert [r["seq"] for r in rows] == [top - 2, top - 1]
+    cp = mez_as_server(zone, "audit", "show", "--driver", zone.driver, "--params", zone.db.params, "--from", "0")
+    assert cp.returncode == 2
+
+
+@pytest.fixture
+def tamper_zone(make_zone, driver):
+    """A zone of its own with five audited issues, whose table the test may damage."""
+    z = make_zone(driver)
+    for _ in range(5):
+        assert issue(z).status_code == 201
+    assert audit_verify(z).returncode == 0
+    drop_audit_guards(z)
+    return z
+
+
+def test_verify_names_a_changed_row(tamper_zone):
+    db_exec(tamper_zone, "UPDATE mez_audit SET actor = 'someone-else' WHERE seq = 3")
+    cp = audit_verify(tamper_zone)
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    lines = cp.stdout.splitlines()
+    assert lines[0].startswith("seq 3: hash mismatch"), cp.stdout
+    assert len(lines) == 2 and "TAMPERED" in lines[1], cp.stdout   # exactly one fault, then the summary
+
+
+def test_verify_names_a_deleted_row(tamper_zone):
+    db_exec(tamper_zone, "DELETE FROM mez_audit WHERE seq = 2")
+    cp = audit_verify(tamper_zone)
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    assert "gap after seq 1: seq 2 is missing" in cp.stdout
+    assert "hash mismatch" not in cp.stdout and "broken link" not in cp.stdout
+
+
+def test_verify_names_a_deleted_last_row(tamper_zone):
+    db_exec(tamper_zone, "DELETE FROM mez_audit WHERE seq = 5")
+    cp = audit_verify(tamper_zone)
+    assert cp.returncode == 1
+    assert "gap after seq 4: seq 5 is missing" in cp.stdout
+
+
+def test_verify_names_a_broken_link(tamper_zone):
+    db_exec(tamper_zone, "UPDATE mez_audit SET prev_hash = 'sha256:%s' WHERE seq = 4" % ("0" * 64))
+    cp = audit_verify(tamper_zone)
+    assert cp.returncode == 1
+    assert "seq 4: broken link" in cp.stdout
+    assert "seq 4: hash mismatch" in cp.stdout   # prev_hash is hashed too
+
+
+def test_verify_unusable_database(mez_env, workdir):
+    cp = mez_env.mez("audit", "verify", "--driver", "sqlite3", "--params", os.path.join(workdir, "empty.sqlite"))
+    assert cp.returncode == 2, cp.stdout + cp.stderr
+    cp = mez_env.mez("audit", "verify", "--db-driver", "sqlite3")
+    assert cp.returncode == 2
+
+
+@pytest.fixture(scope="module")
+def authzone(module_zones, driver, mez_env):
+    return module_zones(driver, extra_conf="""
+        LoadModule authn_core_module %s
+        <Location /v1/credentials/issue>
+          AuthType mez
+          Require mez-role operator
+        </Location>
+    """ % os.path.join(mez_env.httpd_modules, "mod_authn_core.so"))
+
+
+def test_actor_is_the_token_id(authzone):
+    cp = mez_as_server(authzone, "token", "create", "--driver", authzone.driver, "--params", authzone.db.params,
+                       "--zone", authzone.zone_id, "--role", "operator", check=True)
+    secret = cp.stdout.strip()
+    listed = mez_as_server(authzone, "token", "list", "--driver", authzone.driver, "--params", authzone.db.params,
+                           check=True).stdout.split("\n")[0].split("\t")[0]
+    before = authzone.count("mez_audit")
+    r = issue(authzone, headers={"Authorization": "Bearer " + secret})
+    assert r.status_code == 201, r.text
+    row = audit_rows(authzone, start=last_seq(authzone))[-1]
+    assert row["actor"] == listed
+    # A request refused by authentication never reaches the handler: no row.
+    assert_problem(issue(authzone), 401, "auth.missing_token")
+    assert authzone.count("mez_audit") == before + 1
+
+
+@pytest.fixture(scope="module")
+def pk_zone(module_zones, driver, mez_env):
+    import shutil
+    dest = os.path.join(mez_env.new_dir("pka"), "pk")
+    shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), dest)
+    return module_zones(driver, zone_id="pk-sifc", zone_file=os.path.join(dest, "zone.yaml"))
+
+
+def test_recorded_evaluations_are_audited(pk_zone, mez_env):
+    import yaml
+    with open(os.path.join(mez_env.source_dir, "packs", "pk", "regpacks", "pk-proscribed.yaml")) as f:
+        proscribed = yaml.safe_load(f)["lists"][0]["entries"][0]["name"]
+
+    def payment(payee):
+        return {"action": {"type": "payment", "date": "2026-01-15", "jurisdiction": "pk-sifc",
+                           "payment_type": "services", "amount": {"amount": "1000000", "currency": "PKR"}},
+                "subject": {"id": "did:example:payer", "name": "Karachi Traders (Pvt) Ltd",
+                            "entity_class": "company", "filer_status": "filer"},
+                "counterparty": {"id": "did:example:payee", "name": payee, "entity_class": "company",
+                                 "filer_status": "filer"}}
+    before = pk_zone.count("mez_audit")
+    ok = pk_zone.post("/v1/compliance/evaluate", json=payment("Indus Consulting"))
+    assert ok.status_code == 200, ok.text
+    denied = pk_zone.post("/v1/compliance/evaluate", json=payment(proscribed))
+    assert denied.status_code == 422, denied.text
+    rows = audit_rows(pk_zone, start=last_seq(pk_zone) - 1)
+    assert [r["action"] for r in rows] == ["compliance.evaluate"] * 2
+    assert [r["outcome"] for r in rows] == ["committed", "denied"]
+    assert rows[0]["resource_id"] == ok.json()["evaluation_digest"]
+    assert rows[1]["detail"]["decision"] == "non_compliant"
+    # A preview is not recorded, and bad input changes nothing: no rows.
+    preview = dict(payment("Indus Consulting"), preview=True)
+    assert pk_zone.post("/v1/compliance/evaluate", json=preview).status_code == 200
+    assert_problem(pk_zone.post("/v1/compliance/evaluate", json={"attest": "yes"}), 422)
+    assert pk_zone.count("mez_audit") == before + 2
+    assert audit_verify(pk_zone).returncode == 0

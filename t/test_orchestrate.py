@@ -1,0 +1,293 @@
+# test_orchestrate.py: the zone API's write path on the shipped pk-sifc zone, with the sovereign Mass store:
+# request -> tensor on the real packs (+ screening of every named person) -> Mass write -> credential ->
+# ComplianceAttestation -> evaluation record, all in one transaction; denials answered 422 and recorded; bad input
+# refused with nothing written. Both database drivers.
+import json
+import os
+import shutil
+
+import pytest
+import yaml
+
+from mez_harness import assert_problem
+
+ZONE_ID = "pk-sifc"
+EVIDENCE = {"kyc": {"state": "compliant", "attestations": [{"id": "urn:kyc:1", "issuer": "did:example:nadra"}]},
+            "aml": {"state": "compliant"}, "corporate": {"state": "compliant"}}
+TABLES = ["mez_mass_entity", "mez_credential", "mez_evaluation"]
+
+
+@pytest.fixture(scope="module")
+def pk_zone(module_zones, driver, mez_env):
+    dest = os.path.join(mez_env.new_dir("pko"), "pk")
+    shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), dest)
+    return module_zones(driver, zone_id=ZONE_ID, zone_file=os.path.join(dest, "zone.yaml"))
+
+
+def proscribed(mez_env):
+    with open(os.path.join(mez_env.source_dir, "packs", "pk", "regpacks", "pk-proscribed.yaml")) as f:
+        return yaml.safe_load(f)["lists"][0]["entries"][0]["name"]
+
+
+def counts(zone, tables=TABLES):
+    return {t: zone.count(t) for t in tables}
+
+
+def formation(name, evidence=None, **extra):
+    body = {"entity_type": "corporation", "legal_name": name,
+            "directors": [{"name": "Ayesha Siddiqui", "role": "director"}]}
+    body.update(extra)
+    if evidence:
+        body["compliance"] = {"evidence": evidence}
+    return body
+
+
+def verify(zone, vc):
+    r = zone.post("/v1/credentials/verify", json={"verifiableCredential": vc})
+    assert r.status_code == 200, r.text
+
+
+def test_formation_with_pending_domains_waits_for_approval(pk_zone):
+    before = counts(pk_zone)
+    r = pk_zone.post("/v1/entities", json=formation("Karachi Looms (Pvt) Ltd"))
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["operation"] == "entity.formation"
+    assert body["resource"]["status"] == "PENDING_APPROVAL"
+    assert body["compliance"]["decision"] == "pending" and "kyc" in body["compliance"]["pending_domains"]
+    assert r.headers["Location"] == "/v1/entities/" + body["id"]
+    cred, att = body["credential"], body["attestation"]
+    assert "EntityFormationCredential" in cred["type"] and cred["credentialSubject"]["id"] == "urn:mez:pk-sifc:" + body["id"]
+    assert cred["credentialSubject"]["compliance"]["attestation"].startswith("sha256:")
+    assert "ComplianceAttestation" in att["type"] and att["credentialSubject"]["id"] == "urn:mez:pk-sifc:" + body["id"]
+    assert att["credentialSubject"]["screened"] == [{"name": "Ayesha Siddiqui", "state": "compliant"}]
+    verify(pk_zone, cred)
+    verify(pk_zone, att)
+    after = counts(pk_zone)
+    assert after["mez_mass_entity"] == before["mez_mass_entity"] + 1
+    assert after["mez_credential"] == before["mez_credential"] + 2
+    assert after["mez_evaluation"] == before["mez_evaluation"] + 1
+    # The record is read back through the zone API.
+    g = pk_zone.get("/v1/entities/" + body["id"])
+    assert g.status_code == 200 and g.json()["legal_name"] == "Karachi Looms (Pvt) Ltd"
+
+
+def test_formation_with_evidence_is_approved_and_later_approval_needs_evidence(pk_zone):
+    r = pk_zone.post("/v1/entities", json=formation("Thar Solar Works Ltd", EVIDENCE))
+    assert r.status_code == 201, r.text
+    assert r.json()["resource"]["status"] == "ACTIVE" and r.json()["compliance"]["decision"] == "compliant"
+    # A pending formation becomes ACTIVE only when the evaluation with the evidence passes.
+    p = pk_zone.post("/v1/entities", json=formation("Gwadar Nets Ltd")).json()
+    before = counts(pk_zone)
+    assert_problem(pk_zone.post("/v1/entities/%s/status" % p["id"], json={"target_status": "ACTIVE"}), 409,
+                   "compliance.incomplete")
+    assert counts(pk_zone) == before
+    a = pk_zone.post("/v1/entities/%s/status" % p["id"],
+                     json={"target_status": "ACTIVE", "compliance": {"evidence": EVIDENCE}})
+    assert a.status_code == 200, a.text
+    assert a.json()["resource"]["status"] == "ACTIVE"
+    assert "EntityStatusCredential" in a.json()["credential"]["type"]
+
+
+def test_proscribed_name_is_a_recorded_hard_block(pk_zone, mez_env):
+    before = counts(pk_zone)
+    r = pk_zone.post("/v1/entities", json=formation(proscribed(mez_env) + " Textiles", EVIDENCE))
+    body = assert_problem(r, 422, "compliance.sanctions_hard_block")
+    assert body["compliance"]["evaluation"]["domains"]["sanctions"]["state"] == "non_compliant"
+    assert body["recorded"] is True
+    after = counts(pk_zone)
+    assert after["mez_mass_entity"] == before["mez_mass_entity"]
+    assert after["mez_credential"] == before["mez_credential"]
+    assert after["mez_evaluation"] == before["mez_evaluation"] + 1
+
+
+def test_proscribed_director_blocks_the_formation(pk_zone, mez_env):
+    before = counts(pk_zone)
+    body = formation("Lyari Fabrics Ltd", EVIDENCE)
+    body["directors"].append({"name": proscribed(mez_env), "role": "director"})
+    p = assert_problem(pk_zone.post("/v1/entities", json=body), 422, "compliance.sanctions_hard_block")
+    hit = [s for s in p["compliance"]["screenings"] if s["state"] == "non_compliant"]
+    assert hit and hit[0]["pointer"] == "/directors/1/name"
+    assert counts(pk_zone)["mez_mass_entity"] == before["mez_mass_entity"]
+
+
+@pytest.mark.parametrize("body,status,code,pointer", [
+    ('{"legal_name": ', 400, None, None),
+    ({"entity_type": "corporation"}, 422, "request.missing_field", "/legal_name"),
+    ({"entity_type": "corporation", "legal_name": 7}, 422, "request.invalid_type", "/legal_name"),
+    ({"entity_type": "corporation", "legal_name": "X Ltd", "compliance": []}, 422, "request.invalid_type",
+     "/compliance"),
+    ({"entity_type": "corporation", "legal_name": "X Ltd", "compliance": {"bogus": 1}}, 422,
+     "request.unknown_field", "/compliance/bogus"),
+    ({"entity_type": "corporation", "legal_name": "X Ltd", "compliance": {"subject": {"name": "Other"}}}, 422,
+     "request.not_allowed", "/compliance/subject/name"),
+    ({"entity_type": "corporation", "legal_name": "X Ltd",
+      "compliance": {"evidence": {"kyc": {"state": "great"}}}}, 422, "tensor.unknown_state", None),
+    ({"entity_type": "spaceship", "legal_name": "X Ltd"}, 422, "request.invalid_value", "/entity_type"),
+])
+def test_bad_formations_change_nothing(pk_zone, body, status, code, pointer):
+    before = counts(pk_zone)
+    if isinstance(body, str):
+        r = pk_zone.post("/v1/entities", data=body, headers={"Content-Type": "application/json"})
+    else:
+        r = pk_zone.post("/v1/entities", json=body)
+    assert_problem(r, status, code, pointer=pointer)
+    assert counts(pk_zone) == before
+
+
+def test_same_name_twice_is_a_conflict(pk_zone):
+    assert pk_zone.post("/v1/entities", json=formation("Multan Mangoes Ltd")).status_code == 201
+    before = counts(pk_zone)
+    assert_problem(pk_zone.post("/v1/entities", json=formation("multan  MANGOES ltd")), 409, "entity.name_taken")
+    assert counts(pk_zone) == before
+
+
+def test_unknown_entity_and_methods(pk_zone):
+    assert_problem(pk_zone.get("/v1/entities/ent_" + "0" * 64), 404, "mass.not_found")
+    assert_problem(pk_zone.post("/v1/entities/ent_%s/status" % ("0" * 64), json={"target_status": "SUSPENDED"}),
+                   404, "mass.not_found")
+    r = pk_zone.request("DELETE", "/v1/entities")
+    assert_problem(r, 405, "request.method_not_allowed")
+
+
+def test_licence_lifecycle(pk_zone):
+    ent = pk_zone.post("/v1/entities", json=formation("Sialkot Sports Goods Ltd", EVIDENCE)).json()
+    before = counts(pk_zone, ["mez_licence"])
+    r = pk_zone.post("/v1/licences", json={"entity_id": ent["id"], "licence_type": "pk-secp:private-limited-company"})
+    assert r.status_code == 201, r.text
+    lic = r.json()["id"]
+    assert r.json()["resource"]["status"] == "APPLIED"
+    assert counts(pk_zone, ["mez_licence"])["mez_licence"] == before["mez_licence"] + 1
+    # A second application for the same type is refused while the first is live.
+    assert_problem(pk_zone.post("/v1/licences", json={"entity_id": ent["id"],
+                                                      "licence_type": "pk-secp:private-limited-company"}),
+                   409, "licence.already_held")
+    # grant from APPLIED is illegal: the lifecycle names the current state.
+    p = assert_problem(pk_zone.post("/v1/licences/%s/grant" % lic, json={}), 409, "lifecycle.illegal_transition")
+    assert "APPLIED" in p["detail"]
+    assert pk_zone.post("/v1/licences/%s/review" % lic, json={}).status_code == 200
+    # The licence type's requirements (packs/pk/licensepacks: min-members, max-members) are met when an
+    # attestation under licensing names them.
+    g = pk_zone.post("/v1/licences/%s/grant" % lic, json={"compliance": {"evidence": {
+        "licensing": {"attestations": [{"id": "urn:secp:form-1", "issuer": "did:example:secp",
+                                        "obligations": ["min-members", "max-members"]}]}, **EVIDENCE}}})
+    assert g.status_code == 200, g.text
+    assert "LicenceGrantCredential" in g.json()["credential"]["type"]
+    assert g.json()["resource"]["status"] == "ACTIVE" and g.json()["resource"]["valid_until"]
+    s = pk_zone.post("/v1/licences/%s/suspend" % lic, json={"reason": "late annual return"})
+    assert s.status_code == 200 and s.json()["resource"]["status"] == "SUSPENDED"
+    p = assert_problem(pk_zone.post("/v1/licences/%s/renew" % lic, json={"valid_until": "2099-01-01T00:00:00Z"}),
+                       409, "lifecycle.illegal_transition")
+    assert "SUSPENDED" in p["detail"]
+    assert_problem(pk_zone.post("/v1/licences/%s/fly" % lic, json={}), 404)
+    got = pk_zone.get("/v1/licences/" + lic).json()
+    assert [h["to"] for h in got["history"]] == ["APPLIED", "UNDER_REVIEW", "ACTIVE", "SUSPENDED"]
+
+
+def test_licence_for_an_unknown_type_or_entity(pk_zone):
+    ent = pk_zone.post("/v1/entities", json=formation("Hunza Apricots Ltd", EVIDENCE)).json()
+    before = counts(pk_zone, ["mez_licence", "mez_evaluation"])
+    assert_problem(pk_zone.post("/v1/licences", json={"entity_id": ent["id"], "licence_type": "pk-secp:nope"}),
+                   422, pointer="/licence_type")
+    assert_problem(pk_zone.post("/v1/licences", json={"entity_id": "ent_" + "1" * 64, "licence_type": "x"}),
+                   422, "entity.unknown", pointer="/entity_id")
+    assert counts(pk_zone, ["mez_licence", "mez_evaluation"]) == before
+
+
+def test_credentials_verify_offline_with_the_cli(pk_zone, mez_env, tmp_path):
+    r = pk_zone.post("/v1/entities", json=formation("Quetta Marble Works Ltd", EVIDENCE)).json()
+    for name in ("credential", "attestation"):
+        f = tmp_path / (name + ".json")
+        f.write_text(json.dumps(r[name]))
+        cp = mez_env.mez("vc", "verify", f)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+
+
+NTN = {"ntn_number": "1234567", "ntn_type": "company"}
+
+
+def zone_post(zone, path, body, status=201):
+    r = zone.post(path, json=body)
+    assert r.status_code == status, r.text
+    return r.json()
+
+
+def test_formation_licence_shares_payment_scenario(pk_zone, mez_env, tmp_path):
+    """pk-sifc end to end: the credentials verify offline and the payment's attestation cites the rule applied."""
+    payer = zone_post(pk_zone, "/v1/entities", formation("Karachi Traders (Pvt) Ltd", EVIDENCE))["id"]
+    payee = zone_post(pk_zone, "/v1/entities", formation("Indus Consulting (Pvt) Ltd", EVIDENCE))["id"]
+    lic = zone_post(pk_zone, "/v1/licences", {"entity_id": payer, "licence_type": "pk-secp:private-limited-company"})
+    zone_post(pk_zone, "/v1/licences/%s/review" % lic["id"], {}, 200)
+    grant = zone_post(pk_zone, "/v1/licences/%s/grant" % lic["id"], {"compliance": {"evidence": {
+        "licensing": {"attestations": [{"id": "urn:secp:form-1", "issuer": "did:example:secp",
+                                        "obligations": ["min-members", "max-members"]}]}, **EVIDENCE}}}, 200)
+    cap = zone_post(pk_zone, "/v1/ownership/cap-table", {
+        "entity_id": payer,
+        "share_classes": [{"name": "Ordinary", "authorized_shares": "1000", "par_value": "10", "currency": "PKR"}],
+        "initial_holders": [{"holder_id": "ayesha", "holder_type": "individual", "name": "Ayesha Siddiqui",
+                             "share_class_name": "Ordinary", "shares": "600"}]})
+    cls = cap["resource"]["share_classes"][0]["share_class_id"]
+    issue = zone_post(pk_zone, "/v1/ownership/%s/issuances" % payer,
+                      {"share_class_id": cls, "holder_id": "bilal", "holder_type": "individual",
+                       "name": "Bilal Ahmed", "shares": "100", "price_per_share": "10"})
+    assert "ShareIssuanceCredential" in issue["credential"]["type"]
+    src = zone_post(pk_zone, "/v1/fiscal/accounts", {"entity_id": payer, "account_type": "operating",
+                                                     "currency": "PKR", "ntn": NTN})["resource"]
+    wht = zone_post(pk_zone, "/v1/fiscal/accounts", {"entity_id": payer, "account_type": "withholding",
+                                                     "currency": "PKR", "ntn": NTN})["resource"]
+    dst = zone_post(pk_zone, "/v1/fiscal/accounts", {"entity_id": payee, "account_type": "operating",
+                                                     "currency": "PKR", "ntn": NTN})["resource"]
+    r = pk_zone.post("/mass/v1/fiscal/accounts/%s/deposits" % src["account_id"],
+                     json={"amount": "5000000", "currency": "PKR", "reference": "capital injection"})
+    assert r.status_code == 201, r.text
+    body = {"source_account_id": src["account_id"],
+            "destination": {"type": "internal_account", "account_id": dst["account_id"]},
+            "amount": "1000000", "currency": "PKR", "payment_type": "service_fee",
+            # The packs hold the tax year 2026 rate card (in force 2025-07-01 .. 2026-06-30): the payment is
+            # recorded on its value date in that year, so that year's law applies.
+            "compliance": {"date": "2026-01-15",
+                           "subject": {"filer_status": "filer"}, "counterparty": {"filer_status": "non_filer"},
+                           "evidence": EVIDENCE, "withholding_account_id": wht["account_id"]}}
+    pay = zone_post(pk_zone, "/v1/fiscal/payments", body)
+    assert pay["resource"]["status"] == "settled"
+    # The non-filer payee bears the higher s. 153(1)(b) rate: 30 % of Rs 1,000,000 is withheld.
+    assert pay["resource"]["withholding_amount"].startswith("300000")
+    assert pay["resource"]["net_amount"].startswith("700000")
+    rules = [c["rule"] for c in pay["attestation"]["credentialSubject"]["rules"]]
+    assert "pk-wht-ty2026/s153-1-b-other-services" in rules
+    bal = pk_zone.get("/v1/fiscal/accounts/" + wht["account_id"]).json()
+    assert bal["balance"].startswith("300000")
+    for i, vc in enumerate([grant["credential"], issue["credential"], pay["credential"], pay["attestation"]]):
+        f = tmp_path / ("vc%d.json" % i)
+        f.write_text(json.dumps(vc))
+        cp = mez_env.mez("vc", "verify", f)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+    # Withholding applies, so the payer's withholding account must be named; nothing moves without it.
+    before = counts(pk_zone, ["mez_credential", "mez_mass_ledger_line"])
+    del body["compliance"]["withholding_account_id"]
+    assert_problem(pk_zone.post("/v1/fiscal/payments", json=body), 422, "compliance.withholding_account_required",
+                   pointer="/compliance/withholding_account_id")
+    # More than the balance: the treasury's refusal passes through, and no credential is issued.
+    body["compliance"]["withholding_account_id"] = wht["account_id"]
+    body["amount"] = "90000000"
+    assert_problem(pk_zone.post("/v1/fiscal/payments", json=body), 422, "fiscal.insufficient_funds")
+    assert counts(pk_zone, ["mez_credential", "mez_mass_ledger_line"]) == before
+
+
+def test_payment_to_a_proscribed_beneficiary_is_blocked(pk_zone, mez_env):
+    payer = zone_post(pk_zone, "/v1/entities", formation("Faisalabad Yarns (Pvt) Ltd", EVIDENCE))["id"]
+    src = zone_post(pk_zone, "/v1/fiscal/accounts", {"entity_id": payer, "account_type": "operating",
+                                                     "currency": "PKR", "ntn": NTN})["resource"]
+    pk_zone.post("/mass/v1/fiscal/accounts/%s/deposits" % src["account_id"],
+                 json={"amount": "100000", "currency": "PKR", "reference": "seed"})
+    before = counts(pk_zone, ["mez_credential", "mez_mass_ledger_line", "mez_evaluation"])
+    body = {"source_account_id": src["account_id"],
+            "destination": {"type": "external_bank", "bank_details": {"iban": "PK36SCBL0000001123456702",
+                                                                     "beneficiary_name": proscribed(mez_env)}},
+            "amount": "50000", "currency": "PKR", "payment_type": "goods_payment"}
+    p = assert_problem(pk_zone.post("/v1/fiscal/payments", json=body), 422, "compliance.sanctions_hard_block")
+    assert p["compliance"]["evaluation"]["domains"]["sanctions"]["state"] == "non_compliant"
+    after = counts(pk_zone, ["mez_credential", "mez_mass_ledger_line", "mez_evaluation"])
+    assert after["mez_credential"] == before["mez_credential"]
+    assert after["mez_mass_ledger_line"] == before["mez_mass_ledger_line"]
+    assert after["mez_evaluation"] == before["mez_evaluation"] + 1

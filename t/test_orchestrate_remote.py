@@ -1,0 +1,92 @@
+# test_orchestrate_remote.py: the write pipeline with a REMOTE Mass: zone A (pk-sifc, its packs) keeps its
+# entities in zone B's sovereign store, reached over real HTTP (MezMassEndpoint entities http://B/mass). The
+# records of the decision (evaluation, credentials, audit) are A's; the entity is B's. A write to a remote
+# primitive needs an Idempotency-Key (the saga's retry handle); a retry is answered from A's record without a
+# second Mass write; with B stopped only the routes that need B answer 503 and nothing is kept on either side.
+import os
+import shutil
+import uuid
+
+import pytest
+
+from mez_harness import assert_problem
+from test_mass_client import operator_token, protected_store_conf, write_secret
+
+EVIDENCE = {"kyc": {"state": "compliant"}, "aml": {"state": "compliant"}, "corporate": {"state": "compliant"}}
+
+
+@pytest.fixture(scope="module")
+def zones(module_zones, driver, mez_env):
+    b = module_zones(driver, name="orchb", extra_conf=protected_store_conf(mez_env))
+    work = mez_env.new_dir("orcha")
+    token_file = write_secret(os.path.join(work, "mass.token"), operator_token(b))
+    pk = os.path.join(work, "pk")
+    shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), pk)
+    conf = "MezMassEndpoint entities %s\nMezMassTokenFile %s\nMezMassTimeout 5" % (b.url("/mass"), token_file)
+    a = module_zones(driver, name="orcha", zone_id="pk-sifc", zone_file=os.path.join(pk, "zone.yaml"),
+                     extra_conf=conf)
+    return a, b
+
+
+def formation(name):
+    return {"entity_type": "corporation", "legal_name": name, "compliance": {"evidence": EVIDENCE}}
+
+
+def state(a, b):
+    return (a.count("mez_credential"), a.count("mez_evaluation"), a.count("mez_audit"), a.count("mez_mass_entity"),
+            b.count("mez_mass_entity"))
+
+
+def test_remote_write_needs_an_idempotency_key(zones):
+    a, b = zones
+    before = state(a, b)
+    assert_problem(a.post("/v1/entities", json=formation("Chenab Rice Mills Ltd")), 428,
+                   "request.idempotency_key_required")
+    assert state(a, b) == before
+
+
+def test_formation_lands_in_b_and_is_certified_by_a(zones):
+    a, b = zones
+    before = state(a, b)
+    key = str(uuid.uuid4())
+    r = a.post("/v1/entities", json=formation("Ravi Textiles Ltd"), headers={"Idempotency-Key": key})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["resource"]["status"] == "ACTIVE" and body["resource"]["jurisdiction_id"] == "pk-sifc"
+    after = state(a, b)
+    # A: two credentials, one evaluation, one audit row; the entity itself lives only in B.
+    assert after == (before[0] + 2, before[1] + 1, before[2] + 1, before[3], before[4] + 1)
+    # B's record is what A's read returns (through the gateway).
+    g = a.get("/v1/entities/" + body["id"])
+    assert g.status_code == 200 and g.json()["status"] == "ACTIVE"
+    # The retry is the first answer, byte for byte, with nothing done again on either side.
+    again = a.post("/v1/entities", json=formation("Ravi Textiles Ltd"), headers={"Idempotency-Key": key})
+    assert again.status_code == 201 and again.content == r.content
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert state(a, b) == after
+    # The same key with another request is refused.
+    assert_problem(a.post("/v1/entities", json=formation("Ravi Silks Ltd"), headers={"Idempotency-Key": key}),
+                   422, "idempotency.key_reused")
+    assert state(a, b) == after
+
+
+def test_b_stopped_only_entity_writes_fail_and_nothing_is_kept(zones):
+    a, b = zones
+    before = state(a, b)
+    key = str(uuid.uuid4())
+    b.stop()
+    try:
+        assert_problem(a.post("/v1/entities", json=formation("Jhelum Boats Ltd"), headers={"Idempotency-Key": key}),
+                       503, "mass.unavailable")
+        assert (a.count("mez_credential"), a.count("mez_evaluation"), a.count("mez_audit")) == before[:3]
+        # What does not need B keeps working.
+        ev = a.post("/v1/compliance/evaluate", json={
+            "action": {"type": "entity_formation", "date": "2026-01-15", "jurisdiction": "pk-sifc"},
+            "subject": {"id": "did:example:x", "name": "Jhelum Boats Ltd"}, "preview": True})
+        assert ev.status_code == 200, ev.text
+    finally:
+        b.start()
+    # The refused intent was forgotten: the same key now does the write, once.
+    r = a.post("/v1/entities", json=formation("Jhelum Boats Ltd"), headers={"Idempotency-Key": key})
+    assert r.status_code == 201, r.text
+    assert b.count("mez_mass_entity") == before[4] + 1

@@ -1,0 +1,291 @@
+/* test_audit.c: CUnit suite for the hash-chained audit table (mez/audit.h) on a real SQLite file: appends chain,
+ * only committed appends exist, and verification names each kind of tampering (changed row, deleted row, broken
+ * link, rows cut off the end). PostgreSQL and the HTTP wiring are covered by t/test_audit.py. */
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include "mez/audit.h"
+#include "mez/digest.h"
+#include "mez/json.h"
+#include "mez/store.h"
+#include "unit.h"
+
+static mez_db_t *audit_db(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = NULL;
+    const char *dir = unit_tmpdir(), *sql = getenv("MEZ_SQL_SOURCE");
+    int from, to;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    CU_ASSERT_EQUAL_FATAL(mez_db_open(unit_pool(), "sqlite3", apr_pstrcat(unit_pool(), dir, "/a.sqlite", NULL), &db,
+                                      &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_db_migrate(unit_pool(), db, sql && *sql ? sql : "sql", &from, &to, &pb), MEZ_OK);
+    return db;
+}
+
+static void exec(mez_db_t *db, const char *sql)
+{
+    mez_problem_t pb = { 0 };
+    CU_ASSERT_EQUAL_FATAL(mez_db_exec(unit_pool(), db, sql, &pb), MEZ_OK);
+}
+
+static int rows(mez_db_t *db)
+{
+    mez_problem_t pb = { 0 };
+    const char *v = NULL;
+    CU_ASSERT_EQUAL(mez_db_query_value(unit_pool(), db, &v, "SELECT COUNT(*) FROM mez_audit", &pb, NULL), MEZ_OK);
+    return v ? atoi(v) : -1;
+}
+
+/* Appends one event in its own transaction, committed. */
+static mez_audit_row_t append(mez_db_t *db, const char *action, const char *resource_id)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_tx_t *tx;
+    mez_audit_row_t row = { 0 };
+    mez_audit_event_t ev = { "zone-a", 0, "tok_0123456789abcdef", action, "credential", resource_id, "committed",
+                             "req_1", NULL };
+    json_t *detail = mez_json_pool_own(unit_pool(), json_pack("{s:s,s:i}", "digest", "sha256:ab", "n", 7));
+    ev.detail = detail;
+    ev.at = apr_time_from_sec(1767225600); /* 2026-01-01T00:00:00Z */
+    CU_ASSERT_EQUAL_FATAL(mez_db_begin(unit_pool(), db, &tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_audit_append(unit_pool(), db, &ev, &row, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_db_commit(unit_pool(), tx, &pb), MEZ_OK);
+    return row;
+}
+
+static mez_audit_report_t verify(mez_db_t *db)
+{
+    mez_problem_t pb = { 0 };
+    mez_audit_report_t rep;
+    CU_ASSERT_EQUAL_FATAL(mez_audit_verify(unit_pool(), db, &rep, &pb), MEZ_OK);
+    return rep;
+}
+
+static const mez_audit_finding_t *only_finding(const mez_audit_report_t *rep)
+{
+    CU_ASSERT_EQUAL_FATAL(rep->findings->nelts, 1);
+    return &APR_ARRAY_IDX(rep->findings, 0, mez_audit_finding_t);
+}
+
+/* Whoever can drop the triggers can edit rows: exactly the tampering verify must catch. */
+static void drop_guards(mez_db_t *db)
+{
+    exec(db, "DROP TRIGGER mez_audit_no_update");
+    exec(db, "DROP TRIGGER mez_audit_no_delete");
+}
+
+static void test_append_chains(void)
+{
+    mez_db_t *db = audit_db();
+    mez_audit_row_t a = append(db, "credential.issue", "urn:uuid:1");
+    mez_audit_row_t b = append(db, "credential.issue", "urn:uuid:2");
+    mez_audit_row_t c = append(db, "compliance.evaluate", NULL);
+    mez_audit_report_t rep;
+    const char *want = NULL;
+    json_t *obj;
+    mez_digest_t d;
+
+    CU_ASSERT_EQUAL(a.seq, 1);
+    CU_ASSERT_EQUAL(b.seq, 2);
+    CU_ASSERT_EQUAL(c.seq, 3);
+    CU_ASSERT_STRING_EQUAL(a.prev_hash, MEZ_AUDIT_GENESIS);
+    CU_ASSERT_STRING_EQUAL(b.prev_hash, a.hash);
+    CU_ASSERT_STRING_EQUAL(c.prev_hash, b.hash);
+    CU_ASSERT_STRING_EQUAL(a.at, "2026-01-01T00:00:00Z");
+    CU_ASSERT_STRING_EQUAL(a.detail, "{\"digest\":\"sha256:ab\",\"n\":7}");
+    /* The hash is sha256 over the canonical object of every other member, written out here independently. */
+    obj = mez_json_pool_own(unit_pool(), json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:n,s:s,s:s,s:{s:s,s:i},s:s}",
+                                                   "seq", (json_int_t)3, "zone_id", "zone-a", "at",
+                                                   "2026-01-01T00:00:00Z", "actor", "tok_0123456789abcdef", "action",
+                                                   "compliance.evaluate", "resource_type", "credential",
+                                                   "resource_id", "outcome", "committed", "request_id", "req_1",
+                                                   "detail", "digest", "sha256:ab", "n", 7, "prev_hash", b.hash));
+    CU_ASSERT_EQUAL(mez_digest_json(unit_pool(), obj, &d, NULL), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(c.hash, mez_digest_format(unit_pool(), &d));
+    CU_ASSERT_EQUAL(mez_audit_row_hash(unit_pool(), &c, &want, NULL), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(want, c.hash);
+    rep = verify(db);
+    CU_ASSERT_EQUAL(rep.rows, 3);
+    CU_ASSERT_EQUAL(rep.last_seq, 3);
+    CU_ASSERT_EQUAL(rep.findings->nelts, 0);
+}
+
+static void test_rolled_back_append_leaves_nothing(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = audit_db();
+    mez_db_tx_t *tx;
+    mez_audit_event_t ev = { "zone-a", 0, "anonymous", "credential.issue", NULL, NULL, "committed", NULL, NULL };
+    mez_audit_row_t row;
+    append(db, "credential.issue", "urn:uuid:1");
+    CU_ASSERT_EQUAL_FATAL(mez_db_begin(unit_pool(), db, &tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_audit_append(unit_pool(), db, &ev, &row, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(row.seq, 2);
+    mez_db_rollback(unit_pool(), tx);
+    CU_ASSERT_EQUAL(rows(db), 1);
+    /* The head rolled back with the row: the next committed append is seq 2, and the chain is whole. */
+    CU_ASSERT_EQUAL(append(db, "credential.issue", "urn:uuid:3").seq, 2);
+    CU_ASSERT_EQUAL(verify(db).findings->nelts, 0);
+}
+
+static void test_invalid_event_refused(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = audit_db();
+    mez_audit_event_t ev = { "zone-a", 0, NULL, "credential.issue", NULL, NULL, "committed", NULL, NULL };
+    json_t *arr = mez_json_pool_own(unit_pool(), json_array());
+    CU_ASSERT_EQUAL(mez_audit_append(unit_pool(), db, &ev, NULL, &pb), MEZ_EINTERNAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "audit.invalid_event");
+    ev.actor = "anonymous";
+    ev.detail = arr;
+    CU_ASSERT_EQUAL(mez_audit_append(unit_pool(), db, &ev, NULL, &pb), MEZ_EINTERNAL);
+    CU_ASSERT_EQUAL(rows(db), 0);
+}
+
+static void test_rows_are_guarded(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = audit_db();
+    append(db, "credential.issue", "urn:uuid:1");
+    CU_ASSERT_NOT_EQUAL(mez_db_exec(unit_pool(), db, "UPDATE mez_audit SET actor = 'x'", &pb), MEZ_OK);
+    CU_ASSERT_NOT_EQUAL(mez_db_exec(unit_pool(), db, "DELETE FROM mez_audit", &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(rows(db), 1);
+    CU_ASSERT_EQUAL(verify(db).findings->nelts, 0);
+}
+
+static void test_changed_row_named(void)
+{
+    mez_db_t *db = audit_db();
+    const mez_audit_finding_t *f;
+    mez_audit_report_t rep;
+    for (int i = 0; i < 4; i++)
+        append(db, "credential.issue", "urn:uuid:x");
+    drop_guards(db);
+    exec(db, "UPDATE mez_audit SET outcome = 'denied' WHERE seq = 2");
+    rep = verify(db);
+    f = only_finding(&rep);
+    CU_ASSERT_EQUAL(f->fault, MEZ_AUDIT_HASH_MISMATCH);
+    CU_ASSERT_EQUAL(f->seq, 2);
+    CU_ASSERT_STRING_EQUAL(f->message, "seq 2: hash mismatch (the row was changed)");
+}
+
+static void test_changed_detail_named(void)
+{
+    mez_db_t *db = audit_db();
+    mez_audit_report_t rep;
+    for (int i = 0; i < 3; i++)
+        append(db, "credential.issue", "urn:uuid:x");
+    drop_guards(db);
+    exec(db, "UPDATE mez_audit SET detail = '{\"digest\":\"sha256:cd\",\"n\":7}' WHERE seq = 3");
+    rep = verify(db);
+    CU_ASSERT_EQUAL(only_finding(&rep)->fault, MEZ_AUDIT_HASH_MISMATCH);
+    CU_ASSERT_EQUAL(only_finding(&rep)->seq, 3);
+}
+
+static void test_deleted_row_named(void)
+{
+    mez_db_t *db = audit_db();
+    const mez_audit_finding_t *f;
+    mez_audit_report_t rep;
+    for (int i = 0; i < 5; i++)
+        append(db, "credential.issue", "urn:uuid:x");
+    drop_guards(db);
+    exec(db, "DELETE FROM mez_audit WHERE seq IN (2, 3)");
+    rep = verify(db);
+    f = only_finding(&rep);
+    CU_ASSERT_EQUAL(f->fault, MEZ_AUDIT_GAP);
+    CU_ASSERT_EQUAL(f->seq, 1);
+    CU_ASSERT_EQUAL(f->next_seq, 4);
+    CU_ASSERT_STRING_EQUAL(f->message, "gap after seq 1: seq 2..3 are missing (deleted)");
+}
+
+static void test_deleted_first_and_last_rows_named(void)
+{
+    mez_db_t *db = audit_db();
+    mez_audit_report_t rep;
+    const mez_audit_finding_t *f;
+    for (int i = 0; i < 4; i++)
+        append(db, "credential.issue", "urn:uuid:x");
+    drop_guards(db);
+    exec(db, "DELETE FROM mez_audit WHERE seq IN (1, 4)");
+    rep = verify(db);
+    CU_ASSERT_EQUAL_FATAL(rep.findings->nelts, 2);
+    f = &APR_ARRAY_IDX(rep.findings, 0, mez_audit_finding_t);
+    CU_ASSERT_EQUAL(f->fault, MEZ_AUDIT_GAP);
+    CU_ASSERT_STRING_EQUAL(f->message, "gap after seq 0: seq 1 is missing (deleted)");
+    f = &APR_ARRAY_IDX(rep.findings, 1, mez_audit_finding_t);
+    CU_ASSERT_EQUAL(f->fault, MEZ_AUDIT_TRUNCATED);
+    CU_ASSERT_EQUAL(f->seq, 3);
+    CU_ASSERT_EQUAL(f->next_seq, 4);
+}
+
+/* A forger who rewrites a row and recomputes its hash keeps that row consistent, but the next row's link breaks. */
+static void test_broken_link_named(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = audit_db();
+    mez_audit_row_t b;
+    const char *forged = NULL;
+    mez_audit_report_t rep;
+    const mez_audit_finding_t *f;
+    append(db, "credential.issue", "urn:uuid:1");
+    b = append(db, "credential.issue", "urn:uuid:2");
+    append(db, "credential.issue", "urn:uuid:3");
+    drop_guards(db);
+    b.actor = "someone-else";
+    CU_ASSERT_EQUAL_FATAL(mez_audit_row_hash(unit_pool(), &b, &forged, NULL), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_db_execv(unit_pool(), db, NULL, "UPDATE mez_audit SET actor = %s, hash = %s WHERE seq = 2",
+                                       &pb, b.actor, forged, NULL), MEZ_OK);
+    rep = verify(db);
+    f = only_finding(&rep);
+    CU_ASSERT_EQUAL(f->fault, MEZ_AUDIT_BROKEN_LINK);
+    CU_ASSERT_EQUAL(f->seq, 3);
+    CU_ASSERT_STRING_EQUAL(f->message, "seq 3: broken link (prev_hash is not the hash of seq 2)");
+}
+
+static void test_read_and_json(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = audit_db();
+    apr_array_header_t *list;
+    json_t *doc;
+    for (int i = 0; i < 5; i++)
+        append(db, "credential.issue", "urn:uuid:x");
+    CU_ASSERT_EQUAL_FATAL(mez_audit_read(unit_pool(), db, 2, 2, &list, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(list->nelts, 2);
+    CU_ASSERT_EQUAL(APR_ARRAY_IDX(list, 0, mez_audit_row_t).seq, 2);
+    CU_ASSERT_EQUAL(APR_ARRAY_IDX(list, 1, mez_audit_row_t).seq, 3);
+    doc = mez_json_pool_own(unit_pool(), mez_audit_row_json(&APR_ARRAY_IDX(list, 0, mez_audit_row_t)));
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(doc, "seq")), 2);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(doc, "detail"), "n")), 7);
+    CU_ASSERT_TRUE(json_is_string(json_object_get(doc, "hash")));
+    CU_ASSERT_EQUAL_FATAL(mez_audit_read(unit_pool(), db, 1, 0, &list, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(list->nelts, 5);
+}
+
+static void test_verify_needs_the_table(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = NULL;
+    mez_audit_report_t rep;
+    CU_ASSERT_EQUAL_FATAL(mez_db_open(unit_pool(), "sqlite3", apr_pstrcat(unit_pool(), unit_tmpdir(), "/e.sqlite",
+                                                                        NULL), &db, &pb), MEZ_OK);
+    CU_ASSERT_NOT_EQUAL(mez_audit_verify(unit_pool(), db, &rep, &pb), MEZ_OK);
+}
+
+void unit_register_audit(void)
+{
+    CU_pSuite s = unit_suite("audit");
+    CU_add_test(s, "appends chain by seq and hash", test_append_chains);
+    CU_add_test(s, "a rolled-back append leaves no row and no gap", test_rolled_back_append_leaves_nothing);
+    CU_add_test(s, "an incomplete event is refused", test_invalid_event_refused);
+    CU_add_test(s, "triggers refuse UPDATE and DELETE", test_rows_are_guarded);
+    CU_add_test(s, "a changed row is named by seq", test_changed_row_named);
+    CU_add_test(s, "a changed detail is named by seq", test_changed_detail_named);
+    CU_add_test(s, "deleted rows are named as a gap", test_deleted_row_named);
+    CU_add_test(s, "deleted first and last rows are named", test_deleted_first_and_last_rows_named);
+    CU_add_test(s, "a re-hashed forgery breaks the next link", test_broken_link_named);
+    CU_add_test(s, "rows read back, as JSON", test_read_and_json);
+    CU_add_test(s, "verify needs a migrated database", test_verify_needs_the_table);
+}

@@ -1,0 +1,368 @@
+/* test_mass_fiscal.c: CUnit suite for the sovereign Mass store's fiscal primitive: decimal money, the double-entry
+ * ledger (every transaction sums to zero, no balance below zero), holds, withholding and the invariant checks,
+ * through mez_mass_store_handle on a migrated SQLite database. */
+#include <string.h>
+#include <apr_strings.h>
+#include "mez/mass.h"
+#include "../../libmezcore/src/mass_fiscal_int.h"
+#include "mass_unit.h"
+#include "unit.h"
+
+#define T0 1780000000L /* 2026-05-28T20:26:40Z */
+
+static const char *ntn_json = "{\"ntn_number\":\"1234567\",\"ntn_type\":\"company\"}";
+
+static void test_decimal_parse(void)
+{
+    int64_t v = -1;
+    CU_ASSERT_EQUAL(mez_mass_decimal_parse("1500.25", 4, 2, MEZ_MASS_AMOUNT_MAX, &v), MEZ_DECIMAL_OK);
+    CU_ASSERT_EQUAL(v, 150025);
+    CU_ASSERT_EQUAL(mez_mass_decimal_parse("7", 4, 3, MEZ_MASS_AMOUNT_MAX, &v), MEZ_DECIMAL_OK);
+    CU_ASSERT_EQUAL(v, 7000);
+    CU_ASSERT_EQUAL(mez_mass_decimal_parse("1.5000", 4, 0, MEZ_MASS_AMOUNT_MAX, &v), MEZ_DECIMAL_PRECISION);
+    CU_ASSERT_EQUAL(mez_mass_decimal_parse("1.0000", 4, 0, MEZ_MASS_AMOUNT_MAX, &v), MEZ_DECIMAL_OK);
+    CU_ASSERT_EQUAL(v, 1);
+    CU_ASSERT_EQUAL(mez_mass_decimal_parse("1.234", 4, 2, MEZ_MASS_AMOUNT_MAX, &v), MEZ_DECIMAL_PRECISION);
+    CU_ASSERT_EQUAL(mez_mass_decimal_parse("1.23456", 4, 6, MEZ_MASS_AMOUNT_MAX, &v), MEZ_DECIMAL_SYNTAX);
+    CU_ASSERT_EQUAL(mez_mass_decimal_parse("-1", 4, 2, MEZ_MASS_AMOUNT_MAX, &v), MEZ_DECIMAL_SYNTAX);
+    CU_ASSERT_EQUAL(mez_mass_decimal_parse("1e3", 4, 2, MEZ_MASS_AMOUNT_MAX, &v), MEZ_DECIMAL_SYNTAX);
+    CU_ASSERT_EQUAL(mez_mass_decimal_parse(".5", 4, 2, MEZ_MASS_AMOUNT_MAX, &v), MEZ_DECIMAL_SYNTAX);
+    CU_ASSERT_EQUAL(mez_mass_decimal_parse("5.", 4, 2, MEZ_MASS_AMOUNT_MAX, &v), MEZ_DECIMAL_SYNTAX);
+    CU_ASSERT_EQUAL(mez_mass_decimal_parse("", 4, 2, MEZ_MASS_AMOUNT_MAX, &v), MEZ_DECIMAL_SYNTAX);
+    CU_ASSERT_EQUAL(mez_mass_decimal_parse("10", 0, 0, MEZ_MASS_SHARES_MAX, &v), MEZ_DECIMAL_OK);
+    CU_ASSERT_EQUAL(mez_mass_decimal_parse("10.0", 0, 0, MEZ_MASS_SHARES_MAX, &v), MEZ_DECIMAL_SYNTAX);
+    CU_ASSERT_EQUAL(mez_mass_decimal_parse("99999999999999999999", 4, 2, MEZ_MASS_AMOUNT_MAX, &v),
+                    MEZ_DECIMAL_TOO_LARGE);
+    CU_ASSERT_EQUAL(mez_mass_decimal_parse("10000000000000.01", 4, 2, MEZ_MASS_AMOUNT_MAX, &v), MEZ_DECIMAL_TOO_LARGE);
+    CU_ASSERT_EQUAL(mez_mass_decimal_parse("1.1234567", -1, 6, MEZ_MASS_PRICE_MAX, &v), MEZ_DECIMAL_PRECISION);
+    CU_ASSERT_EQUAL(mez_mass_decimal_parse("1.1234560", -1, 6, MEZ_MASS_PRICE_MAX, &v), MEZ_DECIMAL_OK);
+    CU_ASSERT_EQUAL(v, 1123456);
+}
+
+static void test_decimal_format_and_currencies(void)
+{
+    apr_pool_t *p = unit_pool();
+    long d1 = 0, d2 = 0;
+    CU_ASSERT_STRING_EQUAL(mez_mass_amount_format(p, 150025, 2), "1500.25");
+    CU_ASSERT_STRING_EQUAL(mez_mass_amount_format(p, 5, 3), "0.005");
+    CU_ASSERT_STRING_EQUAL(mez_mass_amount_format(p, -5, 2), "-0.05");
+    CU_ASSERT_STRING_EQUAL(mez_mass_amount_format(p, 0, 2), "0.00");
+    CU_ASSERT_STRING_EQUAL(mez_mass_amount_format(p, 42, 0), "42");
+    CU_ASSERT_STRING_EQUAL(mez_mass_decimal_format(p, 12500000, 6), "12.5");
+    CU_ASSERT_STRING_EQUAL(mez_mass_decimal_format(p, -3000000, 6), "-3");
+    CU_ASSERT_STRING_EQUAL(mez_mass_decimal_format(p, 0, 6), "0");
+    CU_ASSERT_EQUAL(mez_mass_currency_exponent("PKR"), 2);
+    CU_ASSERT_EQUAL(mez_mass_currency_exponent("JPY"), 0);
+    CU_ASSERT_EQUAL(mez_mass_currency_exponent("KWD"), 3);
+    CU_ASSERT_EQUAL(mez_mass_currency_exponent("XXX"), -1);
+    CU_ASSERT_TRUE(mez_mass_date_parse("2024-02-29", &d1));
+    CU_ASSERT_FALSE(mez_mass_date_parse("2023-02-29", NULL));
+    CU_ASSERT_FALSE(mez_mass_date_parse("2023-13-01", NULL));
+    CU_ASSERT_TRUE(mez_mass_date_parse("1970-01-01", &d2));
+    CU_ASSERT_EQUAL(d2, 0);
+    CU_ASSERT_EQUAL(d1, 19782);
+    CU_ASSERT_STRING_EQUAL(mez_mass_query_param(p, "a=1&cursor=x%3Ay&b", "cursor"), "x:y");
+    CU_ASSERT_STRING_EQUAL(mez_mass_query_param(p, "a=1&cursor=x%3Ay&b", "b"), "");
+    CU_ASSERT_PTR_NULL(mez_mass_query_param(p, "ab=1", "a"));
+}
+
+/* An account of entity for currency; returns its id. */
+static const char *account(mez_db_t *db, const char *entity, const char *type, const char *currency)
+{
+    int st = 0;
+    json_t *a = mass_unit_call(db, T0, "POST", "/v1/fiscal/accounts",
+                               apr_psprintf(unit_pool(), "{\"entity_id\":\"%s\",\"account_type\":\"%s\",\"currency\":"
+                                            "\"%s\",\"ntn\":%s}", entity, type, currency, ntn_json), NULL, &st);
+    CU_ASSERT_EQUAL_FATAL(st, 201);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(a, "balance"), strcmp(currency, "JPY") ? "0.00" : "0");
+    return apr_pstrdup(unit_pool(), mass_unit_str(a, "account_id"));
+}
+
+static void deposit(mez_db_t *db, const char *acc, const char *amount, const char *currency)
+{
+    int st = 0;
+    json_t *d = mass_unit_call(db, T0, "POST", apr_pstrcat(unit_pool(), "/v1/fiscal/accounts/", acc, "/deposits", NULL),
+                               apr_psprintf(unit_pool(), "{\"amount\":\"%s\",\"currency\":\"%s\",\"reference\":\"wire\"}",
+                                            amount, currency), NULL, &st);
+    CU_ASSERT_EQUAL_FATAL(st, 201);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(d, "clearing_account_id"), apr_pstrcat(unit_pool(), "sys_clearing_", currency,
+                                                                              NULL));
+}
+
+static const char *pay_body(const char *from, const char *to, const char *amount, const char *extra)
+{
+    return apr_psprintf(unit_pool(), "{\"source_account_id\":\"%s\",\"destination\":{\"type\":\"internal_account\","
+                        "\"account_id\":\"%s\"},\"amount\":\"%s\",\"currency\":\"PKR\",\"payment_type\":"
+                        "\"goods_payment\"%s}", from, to, amount, extra ? extra : "");
+}
+
+static const char *balance_of(mez_db_t *db, const char *acc)
+{
+    int st = 0;
+    json_t *a = mass_unit_call(db, T0, "GET", apr_pstrcat(unit_pool(), "/v1/fiscal/accounts/", acc, NULL), NULL, NULL,
+                               &st);
+    CU_ASSERT_EQUAL(st, 200);
+    return apr_pstrdup(unit_pool(), mass_unit_str(a, "balance"));
+}
+
+static void assert_ledger_sound(mez_db_t *db)
+{
+    mez_problem_t pb = { 0 };
+    int ok = 0;
+    CU_ASSERT_EQUAL(mez_fiscal_check_all(unit_pool(), db, &ok, &pb), MEZ_OK);
+    CU_ASSERT_TRUE(ok);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "SELECT COUNT(*) FROM (SELECT currency FROM mez_mass_ledger_line GROUP BY "
+                                        "currency HAVING SUM(amount) <> 0) x"), 0);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "SELECT COUNT(*) FROM mez_mass_account WHERE balance < 0 AND "
+                                        "kind <> 'external_clearing'"), 0);
+}
+
+static void test_accounts_and_deposit(void)
+{
+    mez_db_t *db = mass_unit_db();
+    int st = 0;
+    json_t *r;
+    const char *a;
+    mass_unit_entity(db, "ent_a", "ACTIVE");
+    mass_unit_entity(db, "ent_gone", "DISSOLVED");
+    a = account(db, "ent_a", "operating", "PKR");
+    deposit(db, a, "1000.50", "PKR");
+    CU_ASSERT_STRING_EQUAL(balance_of(db, a), "1000.50");
+    CU_ASSERT_EQUAL(mass_unit_count(db, "SELECT balance FROM mez_mass_account WHERE account_id = 'sys_clearing_PKR'"),
+                    -100050);
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/accounts",
+                       apr_psprintf(unit_pool(), "{\"entity_id\":\"ent_none\",\"account_type\":\"operating\","
+                                    "\"currency\":\"PKR\",\"ntn\":%s}", ntn_json), NULL, &st);
+    CU_ASSERT_EQUAL(st, 422);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "fiscal.entity_unknown");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "pointer"), "/entity_id");
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/accounts",
+                       apr_psprintf(unit_pool(), "{\"entity_id\":\"ent_gone\",\"account_type\":\"operating\","
+                                    "\"currency\":\"PKR\",\"ntn\":%s}", ntn_json), NULL, &st);
+    CU_ASSERT_EQUAL(st, 409);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "fiscal.entity_inactive");
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/accounts",
+                       apr_psprintf(unit_pool(), "{\"entity_id\":\"ent_a\",\"account_type\":\"operating\","
+                                    "\"currency\":\"XYZ\",\"ntn\":%s}", ntn_json), NULL, &st);
+    CU_ASSERT_EQUAL(st, 422);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "fiscal.unknown_currency");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "pointer"), "/currency");
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_mass_account"), 2); /* a and the clearing account */
+    assert_ledger_sound(db);
+}
+
+static void test_payment_and_insufficient_funds(void)
+{
+    mez_db_t *db = mass_unit_db();
+    const char *a, *b;
+    int st = 0;
+    long lines;
+    json_t *r;
+    mass_unit_entity(db, "ent_a", "ACTIVE");
+    mass_unit_entity(db, "ent_b", "ACTIVE");
+    a = account(db, "ent_a", "operating", "PKR");
+    b = account(db, "ent_b", "operating", "PKR");
+    deposit(db, a, "100", "PKR");
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments", pay_body(a, b, "60.25", NULL), NULL, &st);
+    CU_ASSERT_EQUAL(st, 201);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "status"), "settled");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "gross_amount"), "60.25");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "net_amount"), "60.25");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "withholding_amount"), "0.00");
+    CU_ASSERT_STRING_EQUAL(balance_of(db, a), "39.75");
+    CU_ASSERT_STRING_EQUAL(balance_of(db, b), "60.25");
+    lines = mass_unit_count(db, "mez_mass_ledger_line");
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments", pay_body(a, b, "39.76", NULL), NULL, &st);
+    CU_ASSERT_EQUAL(st, 422);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "fiscal.insufficient_funds");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "pointer"), "/source_account_id");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "available"), "39.75");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "requested"), "39.76");
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_mass_ledger_line"), lines);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_mass_payment"), 1);
+    CU_ASSERT_STRING_EQUAL(balance_of(db, a), "39.75");
+    /* Exactly the whole balance is fine; then nothing is left. */
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments", pay_body(a, b, "39.75", NULL), NULL, &st);
+    CU_ASSERT_EQUAL(st, 201);
+    CU_ASSERT_STRING_EQUAL(balance_of(db, a), "0.00");
+    /* The same Idempotency-Key and body answers the first answer and moves nothing. */
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments", pay_body(b, a, "1", NULL), "k1", &st);
+    CU_ASSERT_EQUAL(st, 201);
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments", pay_body(b, a, "1", NULL), "k1", &st);
+    CU_ASSERT_EQUAL(st, 201);
+    CU_ASSERT_STRING_EQUAL(balance_of(db, a), "1.00");
+    CU_ASSERT_STRING_EQUAL(balance_of(db, b), "99.00");
+    assert_ledger_sound(db);
+}
+
+static void test_bad_payments_change_nothing(void)
+{
+    static const struct { const char *amount, *extra, *code, *pointer; } cases[] = {
+        { "1.23456", NULL, "fiscal.invalid_amount", "/amount" },
+        { "-1", NULL, "fiscal.invalid_amount", "/amount" },
+        { "1e3", NULL, "fiscal.invalid_amount", "/amount" },
+        { "1.234", NULL, "fiscal.amount_precision", "/amount" },
+        { "0.00", NULL, "fiscal.amount_not_positive", "/amount" },
+        { "10", ",\"colour\":\"red\"", "request.unknown_field", "/colour" },
+        { "10", ",\"reference\":7", "request.invalid_type", "/reference" },
+        { "10", ",\"metadata\":{\"withholding\":{\"amount\":\"1.00\",\"rate\":\"0.2\",\"section\":\"153\","
+                "\"account_id\":\"nope\",\"tax_year\":\"2026\"}}", "fiscal.withholding_inconsistent",
+          "/metadata/withholding/amount" },
+    };
+    mez_db_t *db = mass_unit_db();
+    const char *a, *b, *usd;
+    int st = 0;
+    json_t *r;
+    mass_unit_entity(db, "ent_a", "ACTIVE");
+    a = account(db, "ent_a", "operating", "PKR");
+    b = account(db, "ent_a", "reserve", "PKR");
+    usd = account(db, "ent_a", "operating", "USD");
+    deposit(db, a, "100", "PKR");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments", pay_body(a, b, cases[i].amount, cases[i].extra),
+                           NULL, &st);
+        CU_ASSERT_EQUAL(st, 422);
+        CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), cases[i].code);
+        CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "pointer"), cases[i].pointer);
+    }
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments", pay_body(a, usd, "1", NULL), NULL, &st);
+    CU_ASSERT_EQUAL(st, 422);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "fiscal.currency_mismatch");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "pointer"), "/destination/account_id");
+    /* A frozen account neither pays nor receives. */
+    r = mass_unit_call(db, T0, "POST", apr_pstrcat(unit_pool(), "/v1/fiscal/accounts/", b, "/status", NULL),
+                       "{\"status\":\"frozen\",\"reason\":\"review\"}", NULL, &st);
+    CU_ASSERT_EQUAL(st, 200);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "status"), "frozen");
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments", pay_body(a, b, "1", NULL), NULL, &st);
+    CU_ASSERT_EQUAL(st, 409);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "fiscal.account_frozen");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "pointer"), "/destination/account_id");
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_mass_payment"), 0);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_mass_ledger_line"), 2);
+    CU_ASSERT_STRING_EQUAL(balance_of(db, a), "100.00");
+    assert_ledger_sound(db);
+}
+
+static void test_holds_and_expiry(void)
+{
+    mez_db_t *db = mass_unit_db();
+    const char *a, *b, *hold, *path;
+    int st = 0;
+    json_t *r;
+    mass_unit_entity(db, "ent_a", "ACTIVE");
+    a = account(db, "ent_a", "operating", "PKR");
+    b = account(db, "ent_a", "reserve", "PKR");
+    deposit(db, a, "100", "PKR");
+    path = apr_pstrcat(unit_pool(), "/v1/fiscal/accounts/", a, "/holds", NULL);
+    r = mass_unit_call(db, T0, "POST", path, "{\"amount\":\"70\",\"reason\":\"escrow\",\"expires_at\":"
+                       "\"2026-05-29T00:00:00Z\"}", NULL, &st);
+    CU_ASSERT_EQUAL_FATAL(st, 201);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "account_available"), "30.00");
+    hold = apr_pstrdup(unit_pool(), mass_unit_str(r, "hold_id"));
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments", pay_body(a, b, "30.01", NULL), NULL, &st);
+    CU_ASSERT_EQUAL(st, 422);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "available"), "30.00");
+    r = mass_unit_call(db, T0, "POST", path, "{\"amount\":\"30.01\",\"reason\":\"more\"}", NULL, &st);
+    CU_ASSERT_EQUAL(st, 422);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "fiscal.insufficient_funds");
+    /* A day later the hold has expired: the whole balance is available again. */
+    r = mass_unit_call(db, T0 + 86400, "POST", "/v1/fiscal/payments", pay_body(a, b, "100", NULL), NULL, &st);
+    CU_ASSERT_EQUAL(st, 201);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "SELECT COUNT(*) FROM mez_mass_hold WHERE status = 'expired'"), 1);
+    r = mass_unit_call(db, T0 + 86400, "POST", apr_pstrcat(unit_pool(), path, "/", hold, "/release", NULL), "{}", NULL,
+                       &st);
+    CU_ASSERT_EQUAL(st, 409);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "fiscal.hold_not_active");
+    /* A released hold stops counting at once. */
+    deposit(db, b, "0.01", "PKR");
+    path = apr_pstrcat(unit_pool(), "/v1/fiscal/accounts/", b, "/holds", NULL);
+    r = mass_unit_call(db, T0, "POST", path, "{\"amount\":\"100.01\",\"reason\":\"all\"}", NULL, &st);
+    CU_ASSERT_EQUAL_FATAL(st, 201);
+    hold = apr_pstrdup(unit_pool(), mass_unit_str(r, "hold_id"));
+    r = mass_unit_call(db, T0, "POST", apr_pstrcat(unit_pool(), path, "/", hold, "/release", NULL), "{}", NULL, &st);
+    CU_ASSERT_EQUAL(st, 200);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "status"), "released");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "account_available"), "100.01");
+    assert_ledger_sound(db);
+}
+
+static void test_withholding_and_external(void)
+{
+    mez_db_t *db = mass_unit_db();
+    const char *a, *b, *w;
+    int st = 0;
+    json_t *r;
+    mass_unit_entity(db, "ent_a", "ACTIVE");
+    mass_unit_entity(db, "ent_b", "ACTIVE");
+    a = account(db, "ent_a", "operating", "PKR");
+    b = account(db, "ent_b", "operating", "PKR");
+    w = account(db, "ent_a", "withholding", "PKR");
+    deposit(db, a, "1000", "PKR");
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments",
+                       pay_body(a, b, "200.00", apr_psprintf(unit_pool(), ",\"metadata\":{\"withholding\":{\"amount\":"
+                                "\"9.00\",\"rate\":\"0.045\",\"statute\":\"Income Tax Ordinance 2001\",\"section\":"
+                                "\"153(1)(a)\",\"account_id\":\"%s\",\"tax_year\":\"2026\"}}", w)), NULL, &st);
+    CU_ASSERT_EQUAL_FATAL(st, 201);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "withholding_amount"), "9.00");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "net_amount"), "191.00");
+    CU_ASSERT_PTR_NOT_NULL(json_object_get(r, "withholding_details"));
+    CU_ASSERT_STRING_EQUAL(balance_of(db, b), "191.00");
+    CU_ASSERT_STRING_EQUAL(balance_of(db, w), "9.00");
+    CU_ASSERT_STRING_EQUAL(balance_of(db, a), "800.00");
+    CU_ASSERT_EQUAL(mass_unit_count(db, "SELECT COUNT(*) FROM mez_mass_ledger_line WHERE txn_id = (SELECT txn_id FROM "
+                                        "mez_mass_ledger_txn WHERE kind = 'payment')"), 3);
+    r = mass_unit_call(db, T0, "GET", "/v1/fiscal/ent_a/tax-events", NULL, NULL, &st);
+    CU_ASSERT_EQUAL(st, 200);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "total_count")), 1);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(json_array_get(json_object_get(r, "events"), 0), "amount"), "9.00");
+    /* Bank payment: out of the account into the zone's outbound account, processing until the bank leg. */
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments",
+                       apr_psprintf(unit_pool(), "{\"source_account_id\":\"%s\",\"destination\":{\"type\":"
+                                    "\"external_bank\",\"bank_details\":{\"iban\":\"PK36SCBL0000001123456702\"}},"
+                                    "\"amount\":\"50\",\"currency\":\"PKR\",\"payment_type\":\"service_fee\"}", a),
+                       NULL, &st);
+    CU_ASSERT_EQUAL(st, 201);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "status"), "processing");
+    CU_ASSERT_PTR_NULL(json_object_get(r, "settled_at"));
+    CU_ASSERT_EQUAL(mass_unit_count(db, "SELECT balance FROM mez_mass_account WHERE account_id = 'sys_outbound_PKR'"),
+                    5000);
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/withholding/calculate", "{}", NULL, &st);
+    CU_ASSERT_EQUAL(st, 501);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "mass.not_in_store");
+    assert_ledger_sound(db);
+}
+
+static void test_invariant_check_catches_corruption(void)
+{
+    mez_db_t *db = mass_unit_db();
+    mez_problem_t pb = { 0 };
+    const char *a;
+    int ok = 1;
+    mass_unit_entity(db, "ent_a", "ACTIVE");
+    a = account(db, "ent_a", "operating", "PKR");
+    deposit(db, a, "10", "PKR");
+    assert_ledger_sound(db);
+    /* A balance changed outside the ledger is found. */
+    CU_ASSERT_EQUAL(mez_db_execv(unit_pool(), db, NULL, "UPDATE mez_mass_account SET balance = balance + 1 "
+                                 "WHERE account_id = %s", &pb, a, NULL), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_fiscal_check_all(unit_pool(), db, &ok, &pb), MEZ_OK);
+    CU_ASSERT_FALSE(ok);
+    CU_ASSERT_STRING_EQUAL(pb.code, "fiscal.invariant_violated");
+    /* And the CHECK constraint refuses a negative balance outright. */
+    CU_ASSERT_NOT_EQUAL(mez_db_execv(unit_pool(), db, NULL, "UPDATE mez_mass_account SET balance = -1 "
+                                     "WHERE account_id = %s", &pb, a, NULL), MEZ_OK);
+}
+
+void unit_register_mass_fiscal(void)
+{
+    CU_pSuite s = unit_suite("mass_fiscal");
+    CU_add_test(s, "decimal strings parse into minor units", test_decimal_parse);
+    CU_add_test(s, "formatting, currencies, dates, query parameters", test_decimal_format_and_currencies);
+    CU_add_test(s, "accounts and deposits", test_accounts_and_deposit);
+    CU_add_test(s, "payments and insufficient funds", test_payment_and_insufficient_funds);
+    CU_add_test(s, "bad payments change nothing", test_bad_payments_change_nothing);
+    CU_add_test(s, "holds reduce available and expire", test_holds_and_expiry);
+    CU_add_test(s, "withholding and bank payments", test_withholding_and_external);
+    CU_add_test(s, "invariant check catches corruption", test_invariant_check_catches_corruption);
+}
