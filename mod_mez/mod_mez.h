@@ -44,6 +44,8 @@ typedef struct mez_srv_conf_t {
     const char *mass_token;     /* read when MezMassTokenFile is read, by the parent */
     long mass_timeout_ms;
     const mez_mass_t *mass;
+    const char *mass_jurisdiction[MEZ_MASS_PRIMITIVE_COUNT]; /* MezMassEndpointJurisdiction: where an endpoint is */
+    struct mez_residency_t *residency;  /* MezDataResidency; NULL: no category restricted */
     const char *defn_name;      /* where the zone was configured, for start-up messages */
     unsigned defn_line;
 } mez_srv_conf_t;

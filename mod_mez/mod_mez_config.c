@@ -11,6 +11,8 @@
 #include "mez/http.h"
 #include "mez/json.h"
 #include "mez/manifold.h"
+#include "mez/residency.h"
+#include "mez/tensor.h"
 #include "mod_mez.h"
 
 void *mez_create_srv_conf(apr_pool_t *p, server_rec *s)
@@ -51,6 +53,9 @@ void *mez_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->manifold = add->manifold ? add->manifold : base->manifold;
     for (int i = 0; i < MEZ_MASS_PRIMITIVE_COUNT; i++)
         sc->mass_url[i] = add->mass_url[i] ? add->mass_url[i] : base->mass_url[i];
+    for (int i = 0; i < MEZ_MASS_PRIMITIVE_COUNT; i++)
+        sc->mass_jurisdiction[i] = add->mass_jurisdiction[i] ? add->mass_jurisdiction[i] : base->mass_jurisdiction[i];
+    sc->residency = add->residency ? add->residency : base->residency;
     sc->mass_token_file = add->mass_token ? add->mass_token_file : base->mass_token_file;
     sc->mass_token = add->mass_token ? add->mass_token : base->mass_token;
     sc->mass_timeout_ms = add->mass_timeout_ms ? add->mass_timeout_ms : base->mass_timeout_ms;
@@ -259,6 +264,55 @@ static const char *set_mass_timeout(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* MezMassEndpointJurisdiction <primitive> <jurisdiction>: where a remote endpoint keeps what it is sent. */
+static const char *set_mass_jurisdiction(cmd_parms *cmd, void *dc, const char *prim, const char *jurisdiction)
+{
+    mez_srv_conf_t *sc = cmd_conf(cmd);
+    mez_problem_t pb = { 0 };
+    mez_mass_primitive_t which;
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    if (err)
+        return err;
+    if (mez_mass_primitive_parse(cmd->pool, prim, &which, &pb) != MEZ_OK
+        || mez_tensor_check_jurisdiction_id(cmd->pool, jurisdiction, NULL, &pb) != MEZ_OK)
+        return apr_psprintf(cmd->pool, "MezMassEndpointJurisdiction: %s", pb.detail);
+    sc->mass_jurisdiction[which] = jurisdiction;
+    return NULL;
+}
+
+/* MezDataResidency <category> <jurisdiction>...: the only jurisdictions that category of data may be sent to. */
+static const char *set_data_residency(cmd_parms *cmd, void *dc, int argc, char *const argv[])
+{
+    mez_srv_conf_t *sc = cmd_conf(cmd);
+    mez_problem_t pb = { 0 };
+    mez_data_category_t cat;
+    apr_array_header_t *list;
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    if (err)
+        return err;
+    if (argc < 2)
+        return "MezDataResidency needs a category and at least one jurisdiction";
+    if (mez_data_category_parse(cmd->pool, argv[0], &cat, &pb) != MEZ_OK)
+        return apr_psprintf(cmd->pool, "MezDataResidency: %s", pb.detail);
+    if (!sc->residency)
+        sc->residency = apr_pcalloc(cmd->pool, sizeof(*sc->residency));
+    if (sc->residency->allowed[cat]) {
+        const char *line = argv[0];
+        for (int i = 1; i < argc; i++)
+            line = apr_pstrcat(cmd->pool, line, " ", argv[i], NULL);
+        return apr_psprintf(cmd->pool, "MezDataResidency %s: %s is given twice (one line per category, listing "
+                            "every jurisdiction it may go to)", line, argv[0]);
+    }
+    list = apr_array_make(cmd->pool, argc - 1, sizeof(const char *));
+    for (int i = 1; i < argc; i++) {
+        if (mez_tensor_check_jurisdiction_id(cmd->pool, argv[i], NULL, &pb) != MEZ_OK)
+            return apr_psprintf(cmd->pool, "MezDataResidency %s: %s", argv[0], pb.detail);
+        APR_ARRAY_PUSH(list, const char *) = apr_pstrdup(cmd->pool, argv[i]);
+    }
+    sc->residency->allowed[cat] = list;
+    return NULL;
+}
+
 const command_rec mez_cmds[] = {
     AP_INIT_TAKE1("MezZone", set_zone, NULL, RSRC_CONF,
                   "the zone this server or virtual host serves (a-z, 0-9, '-')"),
@@ -283,6 +337,11 @@ const command_rec mez_cmds[] = {
                   "identity) is served (default: the zone's sovereign store)"),
     AP_INIT_TAKE1("MezMassTokenFile", set_mass_token_file, NULL, RSRC_CONF,
                   "the bearer token sent to remote Mass endpoints (a file of mode 0600)"),
+    AP_INIT_TAKE2("MezMassEndpointJurisdiction", set_mass_jurisdiction, NULL, RSRC_CONF,
+                  "<primitive> <jurisdiction>: where a remote Mass endpoint keeps what it is sent (data residency)"),
+    AP_INIT_TAKE_ARGV("MezDataResidency", set_data_residency, NULL, RSRC_CONF,
+                      "<personal|financial|corporate> <jurisdiction>...: where that category of data may be sent; "
+                      "calls to a Mass endpoint elsewhere are refused"),
     AP_INIT_TAKE1("MezMassTimeout", set_mass_timeout, NULL, RSRC_CONF,
                   "seconds one call to a remote Mass endpoint may take (1-300, default 10)"),
     { NULL }

@@ -20,6 +20,7 @@
 #include "http_log.h"
 #include "mez/http.h"
 #include "mez/json.h"
+#include "mez/residency.h"
 #include "mod_mez.h"
 
 APLOG_USE_MODULE(mez);
@@ -110,6 +111,26 @@ mez_status_t mez_request_mass_call(request_rec *r, mez_db_t *db, const mez_mass_
     const char *outcome;
     mez_status_t rv;
 
+    /* Data sovereignty: a remote call that would carry a category of data where the zone does not let it go is
+     * refused before it is made; the caller audits the refusal once its own transaction has ended
+     * (note "mez-residency-refusal"). */
+    if (prim >= 0 && sc->mass && sc->mass->endpoint[prim].base_url) {
+        mez_data_category_t cat;
+        if (mez_residency_check(r->pool, sc->residency, (mez_mass_primitive_t)prim, sc->mass_jurisdiction[prim],
+                                &cat, pb) != MEZ_OK) {
+            resp->status = 0;
+            resp->body = NULL;
+            apr_table_setn(r->notes, "mez-residency-refusal",
+                           apr_psprintf(r->pool, "%s %s %s", mez_mass_primitive_name((mez_mass_primitive_t)prim),
+                                        mez_data_category_name(cat),
+                                        sc->mass_jurisdiction[prim] ? sc->mass_jurisdiction[prim] : "undeclared"));
+            mez_metrics_count2(r, MEZ_METRIC_MASS_CALLS, mez_mass_primitive_name((mez_mass_primitive_t)prim),
+                               "refused_residency");
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "Mass %s %s not sent: %s", req->method, req->path,
+                          pb->detail);
+            return MEZ_EINVAL;
+        }
+    }
     rv = mez_mass_call(r->pool, sc->mass, db, &ctx, req, resp, pb);
     if (resp->body)
         mez_json_pool_own(r->pool, resp->body);

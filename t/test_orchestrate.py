@@ -5,6 +5,7 @@
 import json
 import os
 import shutil
+import time
 
 import pytest
 import yaml
@@ -291,3 +292,48 @@ def test_payment_to_a_proscribed_beneficiary_is_blocked(pk_zone, mez_env):
     assert after["mez_credential"] == before["mez_credential"]
     assert after["mez_mass_ledger_line"] == before["mez_mass_ledger_line"]
     assert after["mez_evaluation"] == before["mez_evaluation"] + 1
+
+
+def test_transfer_needing_board_approval_needs_an_approved_consent(pk_zone, mez_env):
+    from test_mass_consent import Party, stamp
+    keydir = mez_env.new_dir("orch-consent")
+    requester, d1, d2 = (Party(mez_env, keydir, n) for n in ("req", "d1", "d2"))
+    eid = zone_post(pk_zone, "/v1/entities", formation("Mardan Marble (Pvt) Ltd", EVIDENCE))["id"]
+    cap = zone_post(pk_zone, "/v1/ownership/cap-table", {
+        "entity_id": eid,
+        "share_classes": [{"name": "Ordinary", "authorized_shares": "1000", "currency": "PKR",
+                           "transfer_restrictions": {"board_approval_required": True}}],
+        "initial_holders": [{"holder_id": "founder", "holder_type": "individual", "name": "Nadia Hussain",
+                             "share_class_name": "Ordinary", "shares": "500", "cost_basis_per_share": "10"}]})
+    cls = cap["resource"]["share_classes"][0]["share_class_id"]
+    transfer = {"entity_id": eid, "share_class_id": cls, "from_holder_id": "founder", "to_holder_id": "buyer",
+                "to_holder_type": "individual", "to_holder_name": "Omar Farooq", "shares": "100",
+                "transfer_price_per_share": "15", "currency": "PKR",
+                "transfer_date": time.strftime("%Y-%m-%d", time.gmtime())}
+    tables = ["mez_credential", "mez_mass_share_transfer"]
+    # No resolution named: the share register refuses.
+    assert_problem(pk_zone.post("/v1/ownership/transfers", json=transfer), 422, "ownership.board_resolution_required",
+                   pointer="/board_resolution_ref")
+    consent = zone_post(pk_zone, "/v1/consent", {
+        "action_type": "share_transfer", "title": "Approve the transfer of 100 shares to Omar Farooq",
+        "requester_id": requester.did, "zone_id": "pk-sifc",
+        "signatories": [{"signatory_id": d.did, "role": "board_director"} for d in (d1, d2)],
+        "threshold": {"type": "unanimous"}, "metadata": {"entity_id": eid}})
+    record = consent["resource"]
+    assert "ConsentRequestCredential" in consent["credential"]["type"]
+    before = counts(pk_zone, tables)
+    # A pending resolution is not an approval.
+    transfer["board_resolution_ref"] = record["consent_id"]
+    assert_problem(pk_zone.post("/v1/ownership/transfers", json=transfer), 409, "consent.not_approved",
+                   pointer="/board_resolution_ref")
+    assert counts(pk_zone, tables) == before
+    for d in (d1, d2):
+        at = stamp()
+        r = pk_zone.post("/v1/consent/%s/sign" % record["consent_id"],
+                         json={"signatory_id": d.did, "decision": "approve", "signed_at": at,
+                               "proof": d.sign(record, "approve", at)})
+        assert r.status_code == 200, r.text
+    assert r.json()["resource"]["status"] == "approved"
+    done = zone_post(pk_zone, "/v1/ownership/transfers", transfer)
+    assert "ShareTransferCredential" in done["credential"]["type"]
+    assert done["resource"]["board_resolution_ref"] == record["consent_id"]

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from mez_harness import assert_problem
-from test_mass_client import operator_token, protected_store_conf, write_secret
+from test_mass_client import assert_config_error, operator_token, protected_store_conf, write_secret
 
 EVIDENCE = {"kyc": {"state": "compliant"}, "aml": {"state": "compliant"}, "corporate": {"state": "compliant"}}
 
@@ -90,3 +90,45 @@ def test_b_stopped_only_entity_writes_fail_and_nothing_is_kept(zones):
     r = a.post("/v1/entities", json=formation("Jhelum Boats Ltd"), headers={"Idempotency-Key": key})
     assert r.status_code == 201, r.text
     assert b.count("mez_mass_entity") == before[4] + 1
+
+
+@pytest.fixture(scope="module")
+def resident(module_zones, driver, mez_env, zones):
+    """Zone C keeps personal and corporate data in Pakistan, but its entities endpoint (B) is declared in the UAE."""
+    a, b = zones
+    work = mez_env.new_dir("orchc")
+    token_file = write_secret(os.path.join(work, "mass.token"), operator_token(b))
+    pk = os.path.join(work, "pk")
+    shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), pk)
+    conf = "\n".join(["MezMassEndpoint entities %s" % b.url("/mass"), "MezMassTokenFile %s" % token_file,
+                      "MezMassEndpointJurisdiction entities ae-adgm", "MezDataResidency personal pk",
+                      "MezDataResidency corporate pk"])
+    return module_zones(driver, name="orchc", zone_id="pk-sifc", zone_file=os.path.join(pk, "zone.yaml"),
+                        extra_conf=conf)
+
+
+def test_data_residency_refuses_before_the_call_and_audits(zones, resident):
+    a, b = zones
+    before_b, before_c = b.count("mez_mass_entity"), (resident.count("mez_credential"), resident.count("mez_audit"))
+    r = resident.post("/v1/entities", json=formation("Swat Emeralds Ltd"), headers={"Idempotency-Key": "res-1"})
+    p = assert_problem(r, 403, "data.residency_violation")
+    assert "ae-adgm" in p["detail"] and "pk" in p["detail"]
+    assert b.count("mez_mass_entity") == before_b
+    assert resident.count("mez_credential") == before_c[0]
+    assert resident.count("mez_audit") == before_c[1] + 1
+    last = resident.db.query_value("SELECT action FROM mez_audit ORDER BY seq DESC LIMIT 1")
+    assert last == "mass.outbound_refused"
+    # Reads are data leaving the zone's control too: refused the same way.
+    assert_problem(resident.get("/v1/entities/ent_" + "0" * 64), 403, "data.residency_violation")
+
+
+@pytest.mark.parametrize("conf,directive,says", [
+    ("MezDataResidency secret pk", "MezDataResidency", "not a data category"),
+    ("MezDataResidency personal", "MezDataResidency", "at least one jurisdiction"),
+    ("MezDataResidency personal pk\nMezDataResidency personal ae", "MezDataResidency personal ae", "given twice"),
+    ("MezMassEndpointJurisdiction bank pk", "MezMassEndpointJurisdiction", "not a Mass primitive"),
+])
+def test_bad_residency_directives_stop_httpd(make_zone, driver, conf, directive, says):
+    z = make_zone(driver, start=False, extra_conf=conf)
+    out = assert_config_error(z, directive)
+    assert says in out, out

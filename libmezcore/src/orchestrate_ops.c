@@ -301,11 +301,38 @@ static mez_status_t issuance_prepare(orch_t *o)
     return MEZ_OK;
 }
 
+/* A board resolution a transfer cites must be a consent of this zone that was approved, for this entity: the
+ * treasury of shares only checks that one is named, the zone checks that it holds. */
+static mez_status_t approved_resolution(orch_t *o, const char *ref)
+{
+    json_t *consent;
+    const char *status, *eid;
+    mez_status_t rv;
+    if ((rv = path_safe(o, ref, "/board_resolution_ref")) != MEZ_OK)
+        return rv;
+    rv = mez_orch_mass_get(o, apr_pstrcat(o->p, "/v1/consent/", ref, NULL), "consent", "/board_resolution_ref",
+                           &consent);
+    if (rv != MEZ_OK)
+        return rv;
+    status = mez_orch_str(consent, "status");
+    if (!status || strcmp(status, "approved"))
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 409, "consent.not_approved", "/board_resolution_ref",
+                           "the board resolution %s is %s, not approved", ref, status ? status : "of no status");
+    eid = mez_orch_str(json_object_get(consent, "metadata"), "entity_id");
+    if (eid && strcmp(eid, o->owner_entity))
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 409, "consent.other_entity", "/board_resolution_ref",
+                           "the board resolution %s is about entity %s, not %s", ref, eid, o->owner_entity);
+    return MEZ_OK;
+}
+
 static mez_status_t transfer_prepare(orch_t *o)
 {
     json_t *ent;
+    const char *ref;
     mez_status_t rv;
     if ((rv = body_entity(o, &ent)) != MEZ_OK)
+        return rv;
+    if ((ref = mez_orch_str(o->body, "board_resolution_ref")) && (rv = approved_resolution(o, ref)) != MEZ_OK)
         return rv;
     mez_orch_screen(o, mez_orch_str(o->body, "to_holder_name"), "/to_holder_name");
     set_mass(o, "POST", "/v1/ownership/transfers");
