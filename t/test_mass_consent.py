@@ -286,7 +286,7 @@ def test_did_msez_is_not_accepted(zone, parties):
                    pointer="/signatories/1/signatory_id")
     body = consent_request(zone, parties)
     body["zone_id"] = "zone:pk-sez-01"
-    assert_problem(zone.post(BASE + "/request", json=body), 422, "consent.zone_mismatch", pointer="/zone_id")
+    assert_problem(zone.post(BASE + "/request", json=body), 422, "consent.invalid_zone_id", pointer="/zone_id")
     assert counts(zone) == before
 
 

@@ -1,11 +1,13 @@
-# test_orchestrate.py: the zone API's write path on the shipped pk-sifc zone, with the sovereign Mass store:
-# request -> tensor on the real packs (+ screening of every named person) -> Mass write -> credential ->
-# ComplianceAttestation -> evaluation record, all in one transaction; denials answered 422 and recorded; bad input
-# refused with nothing written. Both database drivers.
+# test_orchestrate.py: the zone API's write path on the shipped pk-sifc zone: request -> tensor on the real packs
+# (+ screening of every named person) -> Mass write -> credential -> ComplianceAttestation -> evaluation record;
+# denials answered 422 and recorded; bad input refused with nothing written. Every test runs twice per database
+# driver: with the zone's own sovereign Mass store (one transaction), and with all five primitives in another
+# zone's store reached over HTTP through the Mass client (the saga keyed by Idempotency-Key).
 import json
 import os
 import shutil
 import time
+import uuid
 
 import pytest
 import yaml
@@ -18,11 +20,53 @@ EVIDENCE = {"kyc": {"state": "compliant", "attestations": [{"id": "urn:kyc:1", "
 TABLES = ["mez_mass_entity", "mez_credential", "mez_evaluation"]
 
 
-@pytest.fixture(scope="module")
-def pk_zone(module_zones, driver, mez_env):
-    dest = os.path.join(mez_env.new_dir("pko"), "pk")
+class ApiOverRemoteMass:
+    """Zone A's API with its five Mass primitives in zone B's sovereign store, behind a real HTTP hop. Requests go
+    to A (writes with a fresh Idempotency-Key, which a remote Mass requires), /mass/... to B with an operator token
+    of B; counts of the Mass tables (mez_mass_*) come from B's database, the rest from A's."""
+
+    def __init__(self, a, b, token):
+        self.a, self.b, self.token = a, b, token
+
+    def __getattr__(self, name):
+        return getattr(self.a, name)
+
+    def request(self, method, path, headers=None, **kw):
+        h = dict(headers or {})
+        if path.startswith("/mass"):
+            h["Authorization"] = "Bearer " + self.token
+            return self.b.request(method, path, headers=h, **kw)
+        if method.upper() in ("POST", "PUT"):
+            h.setdefault("Idempotency-Key", str(uuid.uuid4()))
+        return self.a.request(method, path, headers=h, **kw)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, json=None, data=None, headers=None, **kw):
+        return self.request("POST", path, json=json, data=data, headers=headers, **kw)
+
+    def count(self, table):
+        return (self.b if table.startswith("mez_mass_") else self.a).count(table)
+
+
+@pytest.fixture(scope="module", params=["sovereign", "remote"])
+def pk_zone(request, module_zones, driver, mez_env):
+    from test_mass_client import operator_token, protected_store_conf, write_secret
+    work = mez_env.new_dir("pko")
+    dest = os.path.join(work, "pk")
     shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), dest)
-    return module_zones(driver, zone_id=ZONE_ID, zone_file=os.path.join(dest, "zone.yaml"))
+    if request.param == "sovereign":
+        return module_zones(driver, zone_id=ZONE_ID, zone_file=os.path.join(dest, "zone.yaml"))
+    store = module_zones(driver, name="pkstore", extra_conf=protected_store_conf(mez_env))
+    token = operator_token(store)
+    token_file = write_secret(os.path.join(work, "mass.token"), token)
+    conf = "\n".join(["MezMassEndpoint %s %s" % (p, store.url("/mass"))
+                      for p in ("entities", "ownership", "fiscal", "consent", "identity")]
+                     + ["MezMassTokenFile %s" % token_file])
+    api = module_zones(driver, name="pkapi", zone_id=ZONE_ID, zone_file=os.path.join(dest, "zone.yaml"),
+                       extra_conf=conf)
+    return ApiOverRemoteMass(api, store, token)
 
 
 def proscribed(mez_env):

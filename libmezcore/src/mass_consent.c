@@ -38,7 +38,7 @@
  * approvals (the contract's definition).
  *
  * Refusals: 404 mass.not_found; 403 consent.not_a_signatory / consent.not_the_requester; 422
- * consent.bad_signature (and request.* shape problems, consent.invalid_did, consent.zone_mismatch, ...); 409
+ * consent.bad_signature (and request.* shape problems, consent.invalid_did, consent.invalid_zone_id, ...); 409
  * consent.already_signed (a second, different decision by one signatory; the identical submission again is
  * answered 200 with the record, as the contract says), consent.expired, consent.closed (approved, rejected or
  * revoked: the problem's "consent_status" names which), consent.exists.
@@ -56,6 +56,7 @@
 #include "mez/json.h"
 #include "mez/key.h"
 #include "mez/vc.h"
+#include "mez/tensor.h"
 #include "mass_int.h"
 #include "store_rows.h"
 
@@ -249,9 +250,8 @@ static mez_status_t load_consent(mez_mass_call_t *c, const char *id, int lock, c
     if (rv != MEZ_OK || rows->nelts == 0)
         return rv;
     col = APR_ARRAY_IDX(rows, 0, const char **);
-    /* Consents are zone-scoped: another zone's, sharing the database, is not there for this one. */
-    if (!col[1] || strcmp(col[1], c->ctx->zone_id))
-        return MEZ_OK;
+    /* Not filtered by the store's own zone: a store may keep the consents of the zones that use it as their Mass
+     * (zone_id says whose each is), and an id names one consent whichever zone it belongs to. */
     con = apr_pcalloc(c->p, sizeof(*con));
     con->id = col[0];
     con->zone_id = col[1];
@@ -585,9 +585,11 @@ static mez_status_t post_request(mez_mass_call_t *c)
         || !get_stamp(c, body, "", "deadline", MEZ_MASS_OPTIONAL, &deadline, &deadline_t)
         || !mez_mass_get_object(c, body, "", "metadata", MEZ_MASS_OPTIONAL, &meta))
         return MEZ_OK;
-    if (strcmp(zone, c->ctx->zone_id))
-        return mez_mass_refuse(c, 422, "consent.zone_mismatch", "/zone_id",
-                               "this store serves zone '%s', not '%s'", c->ctx->zone_id, zone);
+    /* A store may keep the consents of several zones (a central Mass, or a peer's sovereign store that a zone
+     * points its consent primitive at): zone_id names the zone the consent belongs to, and must be one. */
+    if (mez_tensor_check_jurisdiction_id(c->p, zone, "/zone_id", c->pb) != MEZ_OK)
+        return mez_mass_refuse(c, 422, "consent.invalid_zone_id", "/zone_id",
+                               "'%s' is not a zone id (1..64 of letters, digits, '.', '_', '-')", zone);
     if (deadline && deadline_t <= c->ctx->now)
         return mez_mass_refuse(c, 422, "consent.deadline_passed", "/deadline", "the deadline %s has already passed",
                                deadline);
