@@ -27,6 +27,8 @@ static const write_route_t writes[] = {
     { "/v1/entities/*/officers",             "entity.officer" },
     { "/v1/entities/*/status",               "entity.status" },
     { "/v1/entities/*/dissolution",          "entity.dissolution" },
+    { "/v1/entities/*/dissolution/advance",  "entity.dissolution_advance" },
+    { "/v1/entities/*/officers/*/resign",    "entity.officer_resignation" },
     { "/v1/ownership/cap-table",             "ownership.cap_table" },
     { "/v1/ownership/*/issuances",           "ownership.issuance" },
     { "/v1/ownership/transfers",             "ownership.transfer" },

@@ -381,3 +381,77 @@ def test_transfer_needing_board_approval_needs_an_approved_consent(pk_zone, mez_
     done = zone_post(pk_zone, "/v1/ownership/transfers", transfer)
     assert "ShareTransferCredential" in done["credential"]["type"]
     assert done["resource"]["board_resolution_ref"] == record["consent_id"]
+
+
+def test_officers_and_dissolution_through_the_zone_api(pk_zone, mez_env):
+    ent = zone_post(pk_zone, "/v1/entities", formation("Abbottabad Pines (Pvt) Ltd", EVIDENCE))
+    eid = ent["id"]
+    off = zone_post(pk_zone, "/v1/entities/%s/officers" % eid, {"name": "Hamza Qureshi", "role": "secretary"})
+    assert "OfficerAppointmentCredential" in off["credential"]["type"]
+    # A proscribed name cannot be appointed.
+    before = counts(pk_zone)
+    assert_problem(pk_zone.post("/v1/entities/%s/officers" % eid, json={"name": proscribed(mez_env),
+                                                                        "role": "director"}),
+                   422, "compliance.sanctions_hard_block")
+    assert counts(pk_zone)["mez_credential"] == before["mez_credential"]
+    res = zone_post(pk_zone, "/v1/entities/%s/officers/%s/resign" % (eid, off["id"]), {"reason": "moved abroad"}, 200)
+    assert "OfficerResignationCredential" in res["credential"]["type"]
+    now = ent["resource"]["created_at"]
+    d = zone_post(pk_zone, "/v1/entities/%s/dissolution" % eid, {
+        "dissolution_type": "voluntary", "reason": "members resolved to wind up",
+        "liquidator": {"name": "Insolvency Partners", "identity_ref": "did:example:liq"},
+        "solvency_declaration": {"declared_solvent": True,
+                                 "directors_signing": [{"identity_ref": "did:example:d1", "signed_at": now}],
+                                 "statement_of_assets": {"total_assets": "500000", "total_liabilities": "150000",
+                                                         "currency": "PKR"}}}, 202)
+    assert "EntityDissolutionCredential" in d["credential"]["type"]
+    a = zone_post(pk_zone, "/v1/entities/%s/dissolution/advance" % eid, {}, 200)
+    assert d["resource"]["current_stage"] == "board_resolution" and d["resource"]["stage_sequence"] == 1
+    assert a["resource"]["current_stage"] == "shareholder_resolution" and a["resource"]["stage_sequence"] == 2
+    assert pk_zone.get("/v1/entities/" + eid).json()["status"] == "DISSOLVING"
+    # A dissolving entity cannot be made ACTIVE by a status change: the lifecycle names its state.
+    p = assert_problem(pk_zone.post("/v1/entities/%s/status" % eid, json={"target_status": "SUSPENDED"}), 409,
+                       "lifecycle.illegal_transition")
+    assert "DISSOLVING" in p["detail"]
+
+
+def test_licence_suspended_reinstated_and_renewed(pk_zone):
+    eid = zone_post(pk_zone, "/v1/entities", formation("Chitral Walnuts (Pvt) Ltd", EVIDENCE))["id"]
+    evidence = {"compliance": {"evidence": {
+        "licensing": {"attestations": [{"id": "urn:secp:form-1", "issuer": "did:example:secp",
+                                        "obligations": ["min-members", "max-members"]}]}, **EVIDENCE}}}
+    lic = zone_post(pk_zone, "/v1/licences", {"entity_id": eid, "licence_type": "pk-secp:private-limited-company"})["id"]
+    zone_post(pk_zone, "/v1/licences/%s/review" % lic, {}, 200)
+    g = zone_post(pk_zone, "/v1/licences/%s/grant" % lic, dict(evidence, valid_until="2027-06-30T00:00:00Z"), 200)
+    assert g["resource"]["valid_until"] == "2027-06-30T00:00:00Z"
+    zone_post(pk_zone, "/v1/licences/%s/suspend" % lic, {"reason": "late return"}, 200)
+    # Reinstating re-evaluates: without the evidence the licensing domain is pending, and nothing changes.
+    assert_problem(pk_zone.post("/v1/licences/%s/reinstate" % lic, json={}), 409, "compliance.incomplete")
+    assert pk_zone.get("/v1/licences/" + lic).json()["status"] == "SUSPENDED"
+    zone_post(pk_zone, "/v1/licences/%s/reinstate" % lic, evidence, 200)
+    # A renewal extends a live licence; an earlier date is refused.
+    assert_problem(pk_zone.post("/v1/licences/%s/renew" % lic, json=dict(evidence, valid_until="2027-01-01T00:00:00Z")),
+                   422, "request.invalid_time", pointer="/valid_until")
+    r = zone_post(pk_zone, "/v1/licences/%s/renew" % lic, dict(evidence, valid_until="2028-06-30T00:00:00Z"), 200)
+    assert "LicenceRenewalCredential" in r["credential"]["type"]
+    assert r["resource"]["status"] == "ACTIVE" and r["resource"]["valid_until"] == "2028-06-30T00:00:00Z"
+
+
+def test_oversize_body_changes_nothing(pk_zone):
+    before = counts(pk_zone)
+    big = formation("Big Body Ltd", metadata={"padding": "x" * (1024 * 1024 + 10)})
+    assert_problem(pk_zone.post("/v1/entities", json=big), 413, "request.too_large")
+    assert counts(pk_zone) == before
+
+
+def test_every_write_is_in_the_audit_chain(pk_zone, mez_env):
+    before = pk_zone.count("mez_audit")
+    zone_post(pk_zone, "/v1/entities", formation("Audited Dates (Pvt) Ltd", EVIDENCE))
+    assert_problem(pk_zone.post("/v1/entities", json=formation(proscribed(mez_env) + " Dates", EVIDENCE)), 422)
+    rows = pk_zone.count("mez_audit")
+    assert rows == before + 2
+    actions = pk_zone.db.query_value("SELECT action || ':' || outcome FROM mez_audit WHERE seq = %d" % rows)
+    assert actions == "entity.formation:denied"
+    z = pk_zone.a if hasattr(pk_zone, "a") else pk_zone
+    cp = mez_env.mez("audit", "verify", "--driver", z.driver, "--params", z.db.params)
+    assert cp.returncode == 0, cp.stdout + cp.stderr

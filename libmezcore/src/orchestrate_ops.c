@@ -265,6 +265,44 @@ static mez_status_t dissolution_finish(orch_t *o)
     return MEZ_OK;
 }
 
+static mez_status_t resign_prepare(orch_t *o)
+{
+    json_t *ent;
+    mez_status_t rv;
+    if ((rv = entity(o, o->req->path_id, NULL, &ent)) != MEZ_OK || (rv = path_safe(o, o->req->path_verb, NULL)) != MEZ_OK)
+        return rv;
+    o->owner_entity = o->subject_id = o->req->path_id;
+    mez_orch_screen(o, mez_orch_str(ent, "legal_name"), "");
+    set_mass(o, "POST", apr_pstrcat(o->p, "/v1/entities/", o->req->path_id, "/officers/", o->req->path_verb,
+                                    "/resign", NULL));
+    return MEZ_OK;
+}
+
+static mez_status_t resign_finish(orch_t *o)
+{
+    o->resource_id = o->req->path_verb;
+    o->claims = mez_json_pool_own(o->p, json_pack("{s:s,s:O}", "entity_id", o->req->path_id, "officer",
+                                                  o->mass_resp.body));
+    return MEZ_OK;
+}
+
+/* Each stage of a dissolution the register advances is a step the zone certifies (the last one, DISSOLVED, ends
+ * the entity). */
+static mez_status_t advance_prepare(orch_t *o)
+{
+    mez_status_t rv = dissolution_prepare(o);
+    if (rv == MEZ_OK)
+        set_mass(o, "POST", apr_pstrcat(o->p, "/v1/entities/", o->req->path_id, "/dissolution/advance", NULL));
+    return rv;
+}
+
+static mez_status_t advance_finish(orch_t *o)
+{
+    mez_status_t rv = dissolution_finish(o);
+    o->status = 200;
+    return rv;
+}
+
 /* ---------------------------------------------------------------- ownership */
 
 static mez_status_t body_entity(orch_t *o, json_t **ent)
@@ -604,6 +642,10 @@ static const orch_op_t ops[] = {
       .prepare = status_prepare, .finish = status_finish },
     { .name = "entity.dissolution", .prim = MEZ_MASS_ENTITIES, .credential_type = "EntityDissolutionCredential",
       .prepare = dissolution_prepare, .finish = dissolution_finish },
+    { .name = "entity.officer_resignation", .prim = MEZ_MASS_ENTITIES,
+      .credential_type = "OfficerResignationCredential", .prepare = resign_prepare, .finish = resign_finish },
+    { .name = "entity.dissolution_advance", .prim = MEZ_MASS_ENTITIES,
+      .credential_type = "EntityDissolutionCredential", .prepare = advance_prepare, .finish = advance_finish },
     { .name = "ownership.cap_table", .prim = MEZ_MASS_OWNERSHIP, .credential_type = "CapTableCredential",
       .created = 1, .prepare = cap_table_prepare, .finish = ownership_finish },
     { .name = "ownership.issuance", .prim = MEZ_MASS_OWNERSHIP, .credential_type = "ShareIssuanceCredential",
@@ -631,7 +673,8 @@ static const orch_op_t ops[] = {
 };
 
 const char *const mez_orch_op_names[] = {
-    "entity.formation", "entity.officer", "entity.status", "entity.dissolution", "ownership.cap_table",
+    "entity.formation", "entity.officer", "entity.status", "entity.dissolution", "entity.officer_resignation",
+    "entity.dissolution_advance", "ownership.cap_table",
     "ownership.issuance", "ownership.transfer", "fiscal.account", "fiscal.payment", "consent.request",
     "consent.sign", "identity.person", "identity.verification", "licence.application", "licence.transition", NULL,
 };
