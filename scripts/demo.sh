@@ -138,11 +138,9 @@ MezMaxBodySize 1048576
 <Location />
   SetHandler mez-api
 </Location>
-# Issuing a credential in the zone's name needs an operator's API token (mez token create --role operator).
-<Location /v1/credentials/issue>
-  AuthType mez
-  Require mez-role operator
-</Location>
+# Who may call what (conf/mez-policy.conf): writes in the zone's name and its registers need an API token
+# (mez token create --role operator|regulator|entity); the law, the health probes and verification stay public.
+Include $top/conf/mez-policy.conf
 EOF
 
 # An operator token for the demo, made once and kept root-only; the CLI runs as the httpd user so SQLite's
@@ -181,9 +179,12 @@ mez demo zone '$zone'${did:+ ($did)}
              -d '{"action":{"type":"payment","date":"2026-01-15","jurisdiction":"pk-sifc","payment_type":"services","amount":{"amount":"1000000","currency":"PKR"}},"subject":{"id":"did:example:payer","name":"Karachi Traders","entity_class":"company","filer_status":"filer"},"counterparty":{"id":"did:example:payee","name":"Indus Consulting","entity_class":"company","filer_status":"non_filer"}}'
         curl -s http://127.0.0.1:$port/v1/zone
         curl -s -H 'Content-Type: application/json' -H "Authorization: Bearer \$(cat $demo/operator-token)" \\
+             http://127.0.0.1:$port/v1/entities \\
+             -d '{"entity_type":"corporation","legal_name":"Karachi Looms (Pvt) Ltd","compliance":{"evidence":{"kyc":{"state":"compliant"},"aml":{"state":"compliant"},"corporate":{"state":"compliant"}}}}'
+        curl -s -H 'Content-Type: application/json' -H "Authorization: Bearer \$(cat $demo/operator-token)" \\
              http://127.0.0.1:$port/v1/credentials/issue \\
              -d '{"credential":{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"credentialSubject":{"id":"did:example:alice"}},"options":{}}'
-  operator token (issuing needs it): $demo/operator-token; make more with
+  operator token (writes need it): $demo/operator-token; make more with
         runuser -u $user -- $mez token create --driver sqlite3 --params $demo/data/mez.sqlite --zone $zone --role operator
   logs: $demo/logs/error.log, $demo/logs/access.log
 EOF
