@@ -15,19 +15,12 @@
 #include "mez/audit.h"
 #include "mez/digest.h"
 #include "mez/json.h"
+#include "mez/vc.h"
 #include "store_rows.h"
 
 #define ROW_COLS "seq, zone_id, at, actor, action, resource_type, resource_id, outcome, request_id, detail, " \
                  "prev_hash, hash"
 #define VERIFY_BATCH 500
-
-static const char *stamp(apr_pool_t *p, apr_time_t t)
-{
-    apr_time_exp_t e;
-    apr_time_exp_gmt(&e, t);
-    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ", e.tm_year + 1900, e.tm_mon + 1, e.tm_mday, e.tm_hour,
-                        e.tm_min, e.tm_sec);
-}
 
 static json_t *str_or_null(const char *s)
 {
@@ -109,7 +102,7 @@ mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event
                            "the audit chain has no head row: run mez db migrate");
     row.seq = apr_atoi64(head[0]) + 1;
     row.zone_id = ev->zone_id;
-    row.at = stamp(p, ev->at ? ev->at : apr_time_now());
+    row.at = mez_time_stamp(p, ev->at ? ev->at : apr_time_now());
     row.actor = ev->actor;
     row.action = ev->action;
     row.resource_type = ev->resource_type;

@@ -22,16 +22,9 @@
 #include "mez/digest.h"
 #include "mez/idempotency.h"
 #include "mez/json.h"
+#include "mez/vc.h"
 
 #define PK_WHERE "zone_id = %s AND principal = %s AND route = %s AND idempotency_key = %s"
-
-static const char *stamp(apr_pool_t *p, apr_time_t t)
-{
-    apr_time_exp_t e;
-    apr_time_exp_gmt(&e, t);
-    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ", e.tm_year + 1900, e.tm_mon + 1, e.tm_mday, e.tm_hour,
-                        e.tm_min, e.tm_sec);
-}
 
 mez_status_t mez_idem_key_check(apr_pool_t *p, const char *key, mez_problem_t *pb)
 {
@@ -93,11 +86,11 @@ static mez_status_t judge_existing(apr_pool_t *p, mez_db_t *db, const mez_idem_s
     res->outcome = MEZ_IDEM_IN_PROGRESS;
     /* Times are second stamps that order as strings: an intent last touched at or before now - lease is
      * abandoned. Taking it over changes updated_at, so of several retries only the first UPDATE matches. */
-    if (lease > 0 && c[4] && strcmp(c[4], stamp(p, now - lease)) <= 0) {
+    if (lease > 0 && c[4] && strcmp(c[4], mez_time_stamp(p, now - lease)) <= 0) {
         if ((rv = mez_db_execv(p, db, &n,
                                "UPDATE mez_idempotency SET updated_at = %s WHERE " PK_WHERE
                                " AND state = 'in_progress' AND updated_at = %s",
-                               pb, stamp(p, now), s->zone_id, s->principal, s->route, key, c[4], NULL)) != MEZ_OK)
+                               pb, mez_time_stamp(p, now), s->zone_id, s->principal, s->route, key, c[4], NULL)) != MEZ_OK)
             return rv;
         if (n == 1)
             res->outcome = MEZ_IDEM_RESUME;
@@ -109,7 +102,7 @@ mez_status_t mez_idem_begin(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t 
                             const char *request_digest, apr_time_t now, apr_interval_time_t lease,
                             mez_idem_result_t *res, mez_problem_t *pb)
 {
-    const char *at = stamp(p, now);
+    const char *at = mez_time_stamp(p, now);
     mez_status_t rv;
 
     memset(res, 0, sizeof(*res));
@@ -149,7 +142,7 @@ mez_status_t mez_idem_complete(apr_pool_t *p, mez_db_t *db, const mez_idem_scope
     mez_status_t rv = mez_db_execv(p, db, &n,
                                    "UPDATE mez_idempotency SET state = 'completed', status = %s, response = %s, "
                                    "updated_at = %s WHERE " PK_WHERE " AND state = 'in_progress'",
-                                   pb, apr_itoa(p, status), body ? body : "", stamp(p, now), scope->zone_id,
+                                   pb, apr_itoa(p, status), body ? body : "", mez_time_stamp(p, now), scope->zone_id,
                                    scope->principal, scope->route, key, NULL);
     if (rv != MEZ_OK)
         return rv;

@@ -18,7 +18,7 @@ mez_status_t mez_own_lock(mez_mass_call_t *c, const char *entity_id, const char 
     mez_status_t rv = mez_db_execv(c->p, c->db, &n,
                                    "UPDATE mez_mass_cap_table SET version = version + 1, updated_at = %s "
                                    "WHERE entity_id = %s AND status = 'active'",
-                                   c->pb, mez_mass_stamp(c->p, c->ctx->now), entity_id, NULL);
+                                   c->pb, mez_time_stamp(c->p, c->ctx->now), entity_id, NULL);
     *version = -1;
     if (rv != MEZ_OK)
         return rv;
@@ -119,7 +119,7 @@ mez_status_t mez_own_credit(mez_mass_call_t *c, const char *entity_id, const cha
                             const char *holder_id, const char *holder_type, const char *name, const char *ntn,
                             int64_t shares, int64_t price_micro, const char *date)
 {
-    const char *r[2], *now = mez_mass_stamp(c->p, c->ctx->now), *basis;
+    const char *r[2], *now = mez_time_stamp(c->p, c->ctx->now), *basis;
     int found = 0, n = 0;
     mez_status_t rv = mez_db_query_row(c->p, c->db, r, 2, &found,
                                        "SELECT shares, cost_basis_micro FROM mez_mass_holding "
@@ -170,7 +170,7 @@ mez_status_t mez_own_debit(mez_mass_call_t *c, const char *share_class_id, const
     mez_status_t rv = mez_db_execv(c->p, c->db, &n,
                                    "UPDATE mez_mass_holding SET shares = shares - CAST(%s AS BIGINT), updated_at = %s "
                                    "WHERE share_class_id = %s AND holder_id = %s AND shares >= CAST(%s AS BIGINT)",
-                                   c->pb, x, mez_mass_stamp(c->p, c->ctx->now), share_class_id, holder_id, x, NULL);
+                                   c->pb, x, mez_time_stamp(c->p, c->ctx->now), share_class_id, holder_id, x, NULL);
     *ok = n == 1;
     return rv;
 }

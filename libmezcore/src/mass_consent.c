@@ -89,7 +89,7 @@ static json_t *own(mez_mass_call_t *c, json_t *v)
 
 static const char *now_stamp(mez_mass_call_t *c)
 {
-    return mez_mass_stamp(c->p, c->ctx->now);
+    return mez_time_stamp(c->p, c->ctx->now);
 }
 
 static int is_hex64(const char *s)
@@ -118,7 +118,7 @@ static int get_stamp(mez_mass_call_t *c, const json_t *obj, const char *base, co
         return 0;
     if (!s)
         return 1;
-    if (mez_time_parse_rfc3339(s, &v) != 0 || strcmp(mez_mass_stamp(c->p, v), s)) {
+    if (mez_time_parse_rfc3339(s, &v) != 0 || strcmp(mez_time_stamp(c->p, v), s)) {
         mez_mass_refuse(c, 422, "request.invalid_time", mez_pointer_join(c->p, base, name),
                         "'%s' must be a UTC date-time of the form 2026-07-01T00:00:00Z, not '%s'", name, s);
         return 0;

@@ -52,7 +52,7 @@ static const char *stamp_plus_days(mez_mass_call_t *c, const char *stamp, long d
 {
     apr_time_t t = 0;
     mez_time_parse_rfc3339(stamp, &t);
-    return mez_mass_stamp(c->p, t + apr_time_from_sec((apr_time_t)days * 86400));
+    return mez_time_stamp(c->p, t + apr_time_from_sec((apr_time_t)days * 86400));
 }
 
 /* ---------------------------------------------------------------- the request */
@@ -76,7 +76,7 @@ static int get_solvency(mez_mass_call_t *c, const json_t *body, const char *type
                                            "validity_period_days", NULL };
     static const char *const signer_allowed[] = { "identity_ref", "signed_at", NULL };
     static const char *const assets_allowed[] = { "total_assets", "total_liabilities", "currency", NULL };
-    const char *B = "/solvency_declaration", *now = mez_mass_stamp(c->p, c->ctx->now), *cur = NULL;
+    const char *B = "/solvency_declaration", *now = mez_time_stamp(c->p, c->ctx->now), *cur = NULL;
     const json_t *sd = NULL, *signers = NULL, *soa = NULL;
     json_int_t validity = SOLVENCY_VALIDITY_DEFAULT_DAYS;
     int solvent = 0;
@@ -104,7 +104,7 @@ static int get_solvency(mez_mass_call_t *c, const json_t *body, const char *type
                    *signed_at = NULL;
         if (!mez_mass_check_object(c, s, at, signer_allowed)
             || !mez_mass_get_text(c, s, at, "identity_ref", MEZ_MASS_REQUIRED, 500, &ref)
-            || !mez_mass_get_datetime(c, s, at, "signed_at", MEZ_MASS_REQUIRED, &signed_at))
+            || !mez_mass_get_time(c, s, at, "signed_at", MEZ_MASS_REQUIRED, &signed_at))
             return 0;
         if (strcmp(signed_at, now) > 0 || strcmp(stamp_plus_days(c, signed_at, (long)validity), now) < 0) {
             mez_mass_refuse(c, 422, "entity.solvency_declaration_stale", mez_pointer_join(c->p, at, "signed_at"),
@@ -143,7 +143,7 @@ static int get_liquidator(mez_mass_call_t *c, const json_t *body, json_t *doc)
     if (!mez_mass_check_object(c, l, B, allowed) || !mez_mass_get_text(c, l, B, "name", MEZ_MASS_REQUIRED, 300, &name)
         || !mez_mass_get_text(c, l, B, "identity_ref", MEZ_MASS_REQUIRED, 500, &ref)
         || !mez_mass_get_text(c, l, B, "license_number", MEZ_MASS_OPTIONAL, 100, &lic)
-        || !mez_mass_get_datetime(c, l, B, "appointed_at", MEZ_MASS_OPTIONAL, &at))
+        || !mez_mass_get_time(c, l, B, "appointed_at", MEZ_MASS_OPTIONAL, &at))
         return 0;
     out = json_pack("{s:s,s:s}", "name", name, "identity_ref", ref);
     if (lic)
@@ -242,7 +242,7 @@ static mez_status_t initiate(mez_mass_call_t *c, const char *entity_id)
     static const char *const allowed[] = { "dissolution_type", "reason", "solvency_declaration", "liquidator",
                                            "parameters", NULL };
     const json_t *body = c->req->body;
-    const char *type = NULL, *reason = NULL, *now = mez_mass_stamp(c->p, c->ctx->now), *effect;
+    const char *type = NULL, *reason = NULL, *now = mez_time_stamp(c->p, c->ctx->now), *effect;
     mez_mass_entity_row_t e;
     mez_problem_t lpb = { 0 };
     saga_t s = { 0 };
@@ -311,7 +311,7 @@ static mez_status_t advance(mez_mass_call_t *c, const char *entity_id)
 {
     static const char *const allowed[] = { "outputs", "reason", NULL };
     const json_t *body = c->req->body, *outputs = NULL;
-    const char *now = mez_mass_stamp(c->p, c->ctx->now), *reason = NULL;
+    const char *now = mez_time_stamp(c->p, c->ctx->now), *reason = NULL;
     const mez_dissolution_stage_t *st;
     mez_mass_entity_row_t e;
     mez_problem_t lpb = { 0 };

@@ -58,7 +58,7 @@ static json_t *own(mez_mass_call_t *c, json_t *v)
 
 static const char *now_stamp(mez_mass_call_t *c)
 {
-    return mez_mass_stamp(c->p, c->ctx->now);
+    return mez_time_stamp(c->p, c->ctx->now);
 }
 
 /* ---------------------------------------------------------------- loading and saving */
@@ -548,7 +548,7 @@ static mez_status_t put_status(mez_mass_call_t *c, const char *entity_id)
     if (!mez_mass_check_object(c, body, "", allowed)
         || !mez_mass_get_string(c, body, "", "target_status", MEZ_MASS_REQUIRED, 40, &target)
         || !mez_mass_get_text(c, body, "", "reason", MEZ_MASS_OPTIONAL, REASON_MAX, &reason)
-        || !mez_mass_get_datetime(c, body, "", "effective_at", MEZ_MASS_OPTIONAL, &at) || !get_evidence(c, body, &refs))
+        || !mez_mass_get_time(c, body, "", "effective_at", MEZ_MASS_OPTIONAL, &at) || !get_evidence(c, body, &refs))
         return MEZ_OK;
     if (mez_lifecycle_state_parse(c->p, MEZ_LIFECYCLE_ENTITY, target, &to, NULL) != MEZ_OK)
         return mez_mass_refuse(c, 422, "lifecycle.unknown_state", "/target_status",

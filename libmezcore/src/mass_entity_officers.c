@@ -36,7 +36,7 @@ mez_status_t mez_mass_officer_input(mez_mass_call_t *c, const json_t *v, const c
     if (!mez_mass_check_object(c, v, base, allowed) || !mez_mass_get_text(c, v, base, "name", MEZ_MASS_REQUIRED, 300, &name)
         || !mez_mass_get_text(c, v, base, "identity_ref", MEZ_MASS_OPTIONAL, 500, &ref)
         || !mez_mass_get_enum(c, v, base, "role", MEZ_MASS_REQUIRED, roles, &role)
-        || !mez_mass_get_datetime(c, v, base, "appointed_at", MEZ_MASS_OPTIONAL, &at)
+        || !mez_mass_get_time(c, v, base, "appointed_at", MEZ_MASS_OPTIONAL, &at)
         || !mez_mass_get_code(c, v, base, "nationality", MEZ_MASS_OPTIONAL, 2, &nat)
         || !mez_mass_get_bool(c, v, base, "is_resident", MEZ_MASS_OPTIONAL, &resident))
         return MEZ_OK;
@@ -44,7 +44,7 @@ mez_status_t mez_mass_officer_input(mez_mass_call_t *c, const json_t *v, const c
                                             &ref_ok)) != MEZ_OK || !ref_ok))
         return rv;
     o = mez_json_pool_own(c->p, json_pack("{s:s,s:s,s:s}", "name", name, "role", role, "appointed_at",
-                                          at ? at : mez_mass_stamp(c->p, c->ctx->now)));
+                                          at ? at : mez_time_stamp(c->p, c->ctx->now)));
     if (ref)
         json_object_set_new(o, "identity_ref", json_string(ref));
     if (nat)
@@ -201,7 +201,7 @@ static mez_status_t resign(mez_mass_call_t *c, const char *entity_id, const char
         return rv;
     if (!mez_mass_check_object(c, c->req->body, "", allowed)
         || !mez_mass_get_text(c, c->req->body, "", "reason", MEZ_MASS_OPTIONAL, 2000, &reason)
-        || !mez_mass_get_datetime(c, c->req->body, "", "resigned_at", MEZ_MASS_OPTIONAL, &at))
+        || !mez_mass_get_time(c, c->req->body, "", "resigned_at", MEZ_MASS_OPTIONAL, &at))
         return MEZ_OK;
     if ((rv = mez_db_query_row(c->p, c->db, cols, 6, &found,
                                "SELECT " OFFICER_COLS " FROM mez_mass_entity_officer WHERE officer_id = %s AND "
@@ -213,8 +213,8 @@ static mez_status_t resign(mez_mass_call_t *c, const char *entity_id, const char
         return mez_mass_refuse(c, 409, "entity.officer_resigned", NULL, "officer %s resigned at %s", officer_id,
                                cols[4]);
     if (!at)
-        at = mez_mass_stamp(c->p, c->ctx->now);
-    else if (strcmp(at, mez_mass_stamp(c->p, c->ctx->now)) > 0)
+        at = mez_time_stamp(c->p, c->ctx->now);
+    else if (strcmp(at, mez_time_stamp(c->p, c->ctx->now)) > 0)
         return mez_mass_refuse(c, 422, "request.invalid_time", "/resigned_at", "resigned_at must not be in the future");
     if ((rv = mez_db_execv(c->p, c->db, NULL,
                            "UPDATE mez_mass_entity_officer SET resigned_at = %s, resignation_reason = %s "

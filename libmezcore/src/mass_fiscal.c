@@ -121,7 +121,7 @@ static mez_status_t account_create(mez_mass_call_t *c)
     text = mez_mass_doc_text(c, doc);
     json_decref(doc);
     id = mez_mass_new_id(c->p, "acc_");
-    now = mez_mass_stamp(c->p, c->ctx->now);
+    now = mez_time_stamp(c->p, c->ctx->now);
     if ((rv = mez_db_execv(c->p, c->db, NULL,
                            "INSERT INTO mez_mass_account (account_id, kind, entity_id, account_type, currency, status, "
                            "balance, held, line_seq, doc, created_at, updated_at) "
@@ -167,14 +167,14 @@ static mez_status_t account_balance(mez_mass_call_t *c, const char *id)
     if ((rv = mez_db_query_value(c->p, c->db, &held,
                                  "SELECT COALESCE(SUM(amount), 0) FROM mez_mass_hold WHERE account_id = %s AND "
                                  "status = 'active' AND (expires_at IS NULL OR expires_at > %s)",
-                                 c->pb, id, mez_mass_stamp(c->p, c->ctx->now), NULL)) != MEZ_OK)
+                                 c->pb, id, mez_time_stamp(c->p, c->ctx->now), NULL)) != MEZ_OK)
         return rv;
     h = held ? (int64_t)apr_atoi64(held) : 0;
     return mez_mass_answer(c, 200, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "account_id", a.account_id, "currency",
                                              a.currency, "balance", mez_mass_amount_format(c->p, a.balance, a.exponent),
                                              "held", mez_mass_amount_format(c->p, h, a.exponent), "available",
                                              mez_mass_amount_format(c->p, a.balance - h, a.exponent), "status",
-                                             a.status, "as_of", mez_mass_stamp(c->p, c->ctx->now)));
+                                             a.status, "as_of", mez_time_stamp(c->p, c->ctx->now)));
 }
 
 static mez_status_t account_status(mez_mass_call_t *c, const char *id)
@@ -200,7 +200,7 @@ static mez_status_t account_status(mez_mass_call_t *c, const char *id)
     if ((rv = mez_db_execv(c->p, c->db, &n,
                            "UPDATE mez_mass_account SET status = %s, updated_at = %s WHERE account_id = %s AND "
                            "status <> 'closed' AND (%s <> 'closed' OR (balance = 0 AND held = 0))",
-                           c->pb, status, mez_mass_stamp(c->p, c->ctx->now), id, status, NULL)) != MEZ_OK)
+                           c->pb, status, mez_time_stamp(c->p, c->ctx->now), id, status, NULL)) != MEZ_OK)
         return rv;
     if (n != 1)
         return mez_mass_refuse(c, 409, "fiscal.account_not_empty", "/status",
@@ -250,7 +250,7 @@ static mez_status_t hold_place(mez_mass_call_t *c, const char *id)
 {
     static const char *const allowed[] = { "amount", "reason", "expires_at", NULL };
     const json_t *b = c->req->body;
-    const char *reason = NULL, *expires = NULL, *now = mez_mass_stamp(c->p, c->ctx->now), *hold_id, *x;
+    const char *reason = NULL, *expires = NULL, *now = mez_time_stamp(c->p, c->ctx->now), *hold_id, *x;
     mez_fiscal_account_t a;
     int found = 0, n = 0;
     int64_t amount = 0;
@@ -290,7 +290,7 @@ static mez_status_t hold_place(mez_mass_call_t *c, const char *id)
 static mez_status_t hold_release(mez_mass_call_t *c, const char *id, const char *hold_id)
 {
     static const char *const allowed[] = { "reason", NULL };
-    const char *reason = NULL, *col[2], *now = mez_mass_stamp(c->p, c->ctx->now);
+    const char *reason = NULL, *col[2], *now = mez_time_stamp(c->p, c->ctx->now);
     mez_fiscal_account_t a;
     int found = 0, n = 0;
     mez_status_t rv;

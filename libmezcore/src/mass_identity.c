@@ -54,7 +54,7 @@ static json_t *own(mez_mass_call_t *c, json_t *v)
 
 static const char *now_stamp(mez_mass_call_t *c)
 {
-    return mez_mass_stamp(c->p, c->ctx->now);
+    return mez_time_stamp(c->p, c->ctx->now);
 }
 
 /* ---------------------------------------------------------------- identifier schemes */

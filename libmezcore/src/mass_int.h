@@ -9,13 +9,14 @@
  *    `if (!mez_mass_get_string(...)) return MEZ_OK;`.
  *  - Return non-MEZ_OK only when the database fails (c->pb says how); the caller rolls back.
  *  - The caller rolls back on any status >= 400, so a handler may refuse after writing.
- *  - Every time written is c->ctx->now, as mez_mass_stamp() formats it; ids come from mez_mass_new_id().
+ *  - Every time written is c->ctx->now, as mez_time_stamp() formats it; ids come from mez_mass_new_id().
  *  - Money and share counts are integers in the database (minor units); on the wire they are the decimal
  *    strings the contracts define. */
 #ifndef MEZ_MASS_INT_H
 #define MEZ_MASS_INT_H
 
 #include "mez/mass.h"
+#include "mez/vc.h"
 
 typedef struct mez_mass_call_t {
     apr_pool_t *p;
@@ -43,8 +44,6 @@ mez_status_t mez_mass_not_found(mez_mass_call_t *c, const char *what, const char
 /* 405 "request.method_not_allowed" (path known, method not) or 404 "request.not_found". */
 mez_status_t mez_mass_no_route(mez_mass_call_t *c, int path_known);
 
-/* "YYYY-MM-DDTHH:MM:SSZ" (UTC), the one form every stored time has, so times compare as strings. */
-const char *mez_mass_stamp(apr_pool_t *p, apr_time_t t);
 
 
 /* Body validation. Each returns 1 when acceptable, 0 after filling a 422 refusal whose pointer is
@@ -69,7 +68,7 @@ int mez_mass_get_object(mez_mass_call_t *c, const json_t *obj, const char *base,
                         const json_t **out);
 int mez_mass_get_array(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
                        size_t min_items, const json_t **out);
-/* A date-time in RFC 3339 form; *out is its normalised stamp (mez_mass_stamp form). */
+/* A date-time in RFC 3339 form; *out is its normalised stamp (mez_time_stamp form). */
 int mez_mass_get_time(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
                       const char **out);
 

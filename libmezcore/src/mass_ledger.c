@@ -64,7 +64,7 @@ json_t *mez_fiscal_account_json(mez_mass_call_t *c, const mez_fiscal_account_t *
 mez_status_t mez_fiscal_system_account(mez_mass_call_t *c, const char *kind, const char *currency,
                                        const char **account_id)
 {
-    const char *now = mez_mass_stamp(c->p, c->ctx->now);
+    const char *now = mez_time_stamp(c->p, c->ctx->now);
     int clearing = !strcmp(kind, MEZ_FISCAL_CLEARING);
     *account_id = apr_pstrcat(c->p, clearing ? "sys_clearing_" : "sys_outbound_", currency, NULL);
     return mez_db_execv(c->p, c->db, NULL,
@@ -77,7 +77,7 @@ mez_status_t mez_fiscal_system_account(mez_mass_call_t *c, const char *kind, con
 
 mez_status_t mez_fiscal_expire_holds(mez_mass_call_t *c, const char *account_id)
 {
-    const char *now = mez_mass_stamp(c->p, c->ctx->now);
+    const char *now = mez_time_stamp(c->p, c->ctx->now);
     apr_array_header_t *rows;
     mez_status_t rv = mez_db_query_rows(c->p, c->db, 2, &rows,
                                         "SELECT hold_id, amount FROM mez_mass_hold WHERE account_id = %s AND "
@@ -111,7 +111,7 @@ mez_status_t mez_fiscal_post(mez_mass_call_t *c, const char *kind, const char *p
                              const char *currency, const mez_ledger_line_t *lines, int nlines, const char **txn_id,
                              int *failed)
 {
-    const char *now = mez_mass_stamp(c->p, c->ctx->now);
+    const char *now = mez_time_stamp(c->p, c->ctx->now);
     const mez_ledger_line_t **order = apr_palloc(c->p, sizeof(*order) * (size_t)nlines);
     int64_t sum = 0;
     mez_status_t rv;

@@ -186,7 +186,7 @@ static mez_status_t cap_table_create(mez_mass_call_t *c)
     static const char *const hallowed[] = { "holder_id", "holder_type", "name", "share_class_name", "shares",
                                             "cost_basis_per_share", "ntn", NULL };
     const json_t *b = c->req->body, *classes = NULL, *holders = NULL;
-    const char *entity_id = NULL, *status = NULL, *now = mez_mass_stamp(c->p, c->ctx->now), *today;
+    const char *entity_id = NULL, *status = NULL, *now = mez_time_stamp(c->p, c->ctx->now), *today;
     apr_hash_t *by_name = apr_hash_make(c->p), *seen = apr_hash_make(c->p);
     int track = 1, n = 0;
     size_t nc, nh;
@@ -413,7 +413,7 @@ static mez_status_t transfer(mez_mass_call_t *c)
     const json_t *b = c->req->body;
     const char *entity_id = NULL, *class_id = NULL, *from = NULL, *to = NULL, *to_type = NULL, *to_name = NULL;
     const char *currency = NULL, *date = NULL, *ttype = "sale", *board_ref = NULL, *nonce = NULL, *notes = NULL;
-    const char *ntn_from = NULL, *ntn_to = NULL, *now = mez_mass_stamp(c->p, c->ctx->now), *r[4], *x, *text;
+    const char *ntn_from = NULL, *ntn_to = NULL, *now = mez_time_stamp(c->p, c->ctx->now), *r[4], *x, *text;
     const char *transfer_id, *long_from;
     int64_t shares = 0, price = 0, version = 0, basis = -1;
     share_class_t sc;
@@ -574,7 +574,7 @@ static mez_status_t issuance(mez_mass_call_t *c, const char *entity_id)
                                            "price_per_share", NULL };
     const json_t *b = c->req->body;
     const char *class_id = NULL, *holder = NULL, *htype = NULL, *name = NULL, *ntn = NULL, *existing = NULL, *r[2];
-    const char *now = mez_mass_stamp(c->p, c->ctx->now), *id, *text;
+    const char *now = mez_time_stamp(c->p, c->ctx->now), *id, *text;
     int64_t shares = 0, price = -1, version = 0;
     share_class_t sc;
     int found = 0, n = 0;

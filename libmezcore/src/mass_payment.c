@@ -191,7 +191,7 @@ static mez_status_t record_tax_event(mez_mass_call_t *c, const mez_fiscal_accoun
                                      int exponent)
 {
     json_t *payer_doc = mez_mass_doc_parse(c, payer->doc), *e;
-    const char *now = mez_mass_stamp(c->p, c->ctx->now), *text;
+    const char *now = mez_time_stamp(c->p, c->ctx->now), *text;
     mez_digest_t d;
     e = json_pack("{s:s,s:s,s:O,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s}}", "tax_event_id", tax_event_id, "entity_id",
                   payer->entity_id, "ntn", json_object_get(payer_doc, "ntn"), "event_type", "withholding_deduction",
@@ -225,7 +225,7 @@ mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c)
     const json_t *b = c->req->body, *dest = NULL, *override = NULL, *meta = NULL;
     const char *source_id = NULL, *currency = NULL, *ptype = NULL, *reference = NULL, *narration = NULL;
     const char *key = NULL, *dtype = NULL, *dest_id = NULL, *payment_id, *tax_event_id = NULL, *txn_id, *digest;
-    const char *now = mez_mass_stamp(c->p, c->ctx->now), *text, *credit_id, *credit_ptr;
+    const char *now = mez_time_stamp(c->p, c->ctx->now), *text, *credit_id, *credit_ptr;
     mez_fiscal_account_t src, dst, wacc;
     withholding_t w = { 0 };
     mez_ledger_line_t lines[3];
@@ -429,7 +429,7 @@ mez_status_t mez_fiscal_deposit(mez_mass_call_t *c, const char *account_id)
     out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "deposit_id", txn_id, "account_id", account_id, "amount",
                     mez_mass_amount_format(c->p, amount, exponent), "currency", currency, "reference", reference,
                     "clearing_account_id", clearing, "balance", mez_mass_amount_format(c->p, a.balance, exponent),
-                    "created_at", mez_mass_stamp(c->p, c->ctx->now));
+                    "created_at", mez_time_stamp(c->p, c->ctx->now));
     if (source)
         json_object_set(out, "source", (json_t *)source);
     return mez_mass_answer(c, 201, out);

@@ -109,24 +109,6 @@ int mez_mass_get_date(mez_mass_call_t *c, const json_t *obj, const char *base, c
     return 1;
 }
 
-int mez_mass_get_datetime(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
-                          const char **out)
-{
-    const char *s = NULL;
-    apr_time_t t = 0;
-    if (!mez_mass_get_string(c, obj, base, name, required, 64, &s))
-        return 0;
-    if (!s)
-        return 1;
-    if (mez_time_parse_rfc3339(s, &t) != 0) {
-        mez_mass_refuse(c, 422, "request.invalid_time", mez_pointer_join(c->p, base, name),
-                        "'%s' must be an RFC 3339 date-time such as 2026-07-01T00:00:00Z, not '%s'", name, s);
-        return 0;
-    }
-    *out = mez_mass_stamp(c->p, t);
-    return 1;
-}
-
 int mez_mass_get_artifact_ref(mez_mass_call_t *c, const json_t *v, const char *pointer, json_t **out)
 {
     static const char *const allowed[] = { "digest_sha256", "artifact_type", "uri", NULL };

@@ -24,11 +24,6 @@ int mez_mass_get_code(mez_mass_call_t *c, const json_t *obj, const char *base, c
 /* A calendar date member YYYY-MM-DD ("request.invalid_date"). */
 int mez_mass_get_date(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
                       const char **out);
-/* An RFC 3339 date-time member; *out its normalised stamp (mez_mass_stamp form), "request.invalid_time"
- * otherwise. (mass_store.c's mez_mass_get_time reads mez_time_parse_rfc3339's 0-on-success the wrong way
- * round; until that is mended the registry uses this one.) */
-int mez_mass_get_datetime(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
-                          const char **out);
 /* An ArtifactRef object (digest_sha256: 64 lowercase hex, artifact_type?, uri?) at pointer; *out is a clean
  * copy (pool-owned). */
 int mez_mass_get_artifact_ref(mez_mass_call_t *c, const json_t *v, const char *pointer, json_t **out);

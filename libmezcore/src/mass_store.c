@@ -117,14 +117,6 @@ const char *mez_mass_new_id(apr_pool_t *p, const char *prefix)
     return s;
 }
 
-const char *mez_mass_stamp(apr_pool_t *p, apr_time_t t)
-{
-    apr_time_exp_t e;
-    apr_time_exp_gmt(&e, t);
-    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ", e.tm_year + 1900, e.tm_mon + 1, e.tm_mday, e.tm_hour,
-                        e.tm_min, e.tm_sec);
-}
-
 int mez_mass_path_match(apr_pool_t *p, const char *path, const char *pattern, const char **caps, int ncaps)
 {
     int ncap = 0;
@@ -319,7 +311,7 @@ int mez_mass_get_time(mez_mass_call_t *c, const json_t *obj, const char *base, c
                         "'%s' must be an RFC 3339 date-time such as 2026-07-01T00:00:00Z, not '%s'", name, s);
         return 0;
     }
-    *out = mez_mass_stamp(c->p, t);
+    *out = mez_time_stamp(c->p, t);
     return 1;
 }
 
@@ -412,7 +404,7 @@ mez_status_t mez_mass_store_handle(apr_pool_t *p, mez_db_t *db, const mez_mass_s
                           "INSERT INTO mez_mass_idempotency (primitive, idempotency_key, request_digest, status, "
                           "response, created_at) VALUES (%s, %s, %s, %s, %s, %s)",
                           pb, mez_mass_primitive_name(prim), req->idempotency_key, digest,
-                          apr_itoa(p, resp->status), text, mez_mass_stamp(p, ctx->now), NULL);
+                          apr_itoa(p, resp->status), text, mez_time_stamp(p, ctx->now), NULL);
         if (rv != MEZ_OK) {
             json_decref(resp->body);
             resp->body = NULL;

@@ -44,15 +44,6 @@ void mez_orch_screen(orch_t *o, const char *name, const char *pointer)
     s->pointer = pointer;
 }
 
-/* "YYYY-MM-DDTHH:MM:SSZ": the request's time, as every credential of one request states it. */
-static const char *stamp(apr_pool_t *p, apr_time_t t)
-{
-    apr_time_exp_t e;
-    apr_time_exp_gmt(&e, t);
-    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ", e.tm_year + 1900, e.tm_mon + 1, e.tm_mday, e.tm_hour,
-                        e.tm_min, e.tm_sec);
-}
-
 /* ---------------------------------------------------------------- Mass */
 
 static int is_remote(const orch_t *o)
@@ -178,7 +169,7 @@ static mez_status_t screening_result(orch_t *o)
                                                   "sanctions", "state", mez_state_name(st), "reasons", "code",
                                                   "names_screened", "count",
                                                   (json_int_t)json_array_size(o->screenings),
-                                                  "commitment", mez_digest_hex(o->p, &d)));
+                                                  "commitment", mez_digest_format(o->p, &d)));
     return MEZ_OK;
 }
 
@@ -334,7 +325,7 @@ static json_t *certificate(orch_t *o, const char *attestation_digest)
                                              "VerifiableCredential",
                                              o->credential_type ? o->credential_type : o->op->credential_type,
                                              "validFrom",
-                                             stamp(o->p, o->req->now), "credentialSubject", cs));
+                                             mez_time_stamp(o->p, o->req->now), "credentialSubject", cs));
 }
 
 static json_t *compliance_summary(orch_t *o)

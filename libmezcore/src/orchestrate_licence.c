@@ -16,14 +16,6 @@
 #include "mez/vc.h"
 #include "orch_int.h"
 
-static const char *stamp(apr_pool_t *p, apr_time_t t)
-{
-    apr_time_exp_t e;
-    apr_time_exp_gmt(&e, t);
-    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ", e.tm_year + 1900, e.tm_mon + 1, e.tm_mday, e.tm_hour,
-                        e.tm_min, e.tm_sec);
-}
-
 static mez_status_t only(orch_t *o, const char *const *allowed)
 {
     const char *key;
@@ -87,7 +79,7 @@ mez_status_t mez_orch_licence_application_prepare(orch_t *o)
 
 mez_status_t mez_orch_licence_application_write(orch_t *o)
 {
-    const char *id = mez_mass_new_id(o->p, "lic_"), *now = stamp(o->p, o->req->now);
+    const char *id = mez_mass_new_id(o->p, "lic_"), *now = mez_time_stamp(o->p, o->req->now);
     const char *type = mez_orch_str(o->body, "licence_type");
     json_t *doc = mez_json_pool_own(o->p, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:[{s:n,s:s,s:s,s:s}]}", "licence_id",
                                                     id, "entity_id", o->owner_entity, "licence_type", type, "status",
@@ -181,10 +173,10 @@ mez_status_t mez_orch_licence_transition_prepare(orch_t *o)
         if (!vu || mez_time_parse_rfc3339(vu, &t) != 0 || t <= o->req->now)
             return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.invalid_time", "/valid_until",
                                "valid_until must be an RFC 3339 date-time in the future");
-        vu = stamp(o->p, t);
+        vu = mez_time_stamp(o->p, t);
     }
     if (!strcmp(verb, "renew")) {
-        if (row->valid_until && strcmp(row->valid_until, stamp(o->p, o->req->now)) < 0)
+        if (row->valid_until && strcmp(row->valid_until, mez_time_stamp(o->p, o->req->now)) < 0)
             return mez_problem(o->pb, o->p, MEZ_EINVAL, 409, "licence.lapsed", NULL,
                                "licence %s lapsed at %s: apply again", o->req->path_id, row->valid_until);
         if (!vu)
@@ -195,7 +187,7 @@ mez_status_t mez_orch_licence_transition_prepare(orch_t *o)
                                "a renewal extends the licence: valid_until must be after %s", row->valid_until);
     }
     if (!strcmp(verb, "grant") && !vu)
-        vu = stamp(o->p, o->req->now + apr_time_from_sec(365 * 86400));
+        vu = mez_time_stamp(o->p, o->req->now + apr_time_from_sec(365 * 86400));
     row->to = to;
     row->valid_until = vu ? vu : row->valid_until;
     o->owner_entity = o->subject_id = mez_orch_str(row->doc, "entity_id");
@@ -215,7 +207,7 @@ mez_status_t mez_orch_licence_transition_prepare(orch_t *o)
 mez_status_t mez_orch_licence_transition_write(orch_t *o)
 {
     licence_row_t *row = o->op_state;
-    const char *now = stamp(o->p, o->req->now), *text;
+    const char *now = mez_time_stamp(o->p, o->req->now), *text;
     json_t *doc = row->doc, *entry;
     int n = 0;
     mez_status_t rv;

@@ -6,11 +6,16 @@
 
 const char *mez_time_now_rfc3339(apr_pool_t *p)
 {
+    return mez_time_stamp(p, apr_time_now());
+}
+
+const char *mez_time_stamp(apr_pool_t *p, apr_time_t when)
+{
     apr_time_exp_t t;
     char *s = apr_palloc(p, 21), *w = s;
     int year;
     /* Written digit by digit: it is stamped on every proof, and printf costs more than the rest of it. */
-    apr_time_exp_gmt(&t, apr_time_now());
+    apr_time_exp_gmt(&t, when);
     year = t.tm_year + 1900;
     *w++ = (char)('0' + year / 1000 % 10); *w++ = (char)('0' + year / 100 % 10);
     *w++ = (char)('0' + year / 10 % 10);   *w++ = (char)('0' + year % 10);

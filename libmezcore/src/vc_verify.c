@@ -275,14 +275,6 @@ static int stage_signature(verify_t *v)
     return 1;
 }
 
-static const char *stamp(apr_pool_t *p, apr_time_t t)
-{
-    apr_time_exp_t e;
-    apr_time_exp_gmt(&e, t);
-    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ", e.tm_year + 1900, e.tm_mon + 1, e.tm_mday, e.tm_hour,
-                        e.tm_min, e.tm_sec);
-}
-
 static int stage_expiry(verify_t *v, int is_vp)
 {
     apr_time_t t;
@@ -293,13 +285,13 @@ static int stage_expiry(verify_t *v, int is_vp)
         s = json_string_value(json_object_get(v->doc, "validFrom"));
         if (s && !mez_time_parse_rfc3339(s, &t) && t > v->now) {
             failed(v, MEZ_VC_CHECK_EXPIRY, "vc.expiry.not_yet_valid", at(v->p, v->base, "validFrom"),
-                   "the credential is valid only from %s (now is %s)", s, stamp(v->p, v->now));
+                   "the credential is valid only from %s (now is %s)", s, mez_time_stamp(v->p, v->now));
             return 0;
         }
         s = json_string_value(json_object_get(v->doc, "validUntil"));
         if (s && !mez_time_parse_rfc3339(s, &t) && t < v->now) {
             failed(v, MEZ_VC_CHECK_EXPIRY, "vc.expiry.expired", at(v->p, v->base, "validUntil"),
-                   "the credential expired at %s (now is %s)", s, stamp(v->p, v->now));
+                   "the credential expired at %s (now is %s)", s, mez_time_stamp(v->p, v->now));
             return 0;
         }
     }
@@ -307,7 +299,7 @@ static int stage_expiry(verify_t *v, int is_vp)
         s = json_string_value(json_object_get(v->proofs[i].proof, "expires"));
         if (s && !mez_time_parse_rfc3339(s, &t) && t < v->now) {
             failed(v, MEZ_VC_CHECK_EXPIRY, "vc.expiry.proof_expired", at(v->p, v->proofs[i].ptr, "expires"),
-                   "the proof expired at %s (now is %s)", s, stamp(v->p, v->now));
+                   "the proof expired at %s (now is %s)", s, mez_time_stamp(v->p, v->now));
             return 0;
         }
     }

@@ -89,6 +89,9 @@ mez_status_t mez_vc_hash_data(apr_pool_t *p, const json_t *proof_config, const j
 
 /* Current time as "YYYY-MM-DDTHH:MM:SSZ". */
 const char *mez_time_now_rfc3339(apr_pool_t *p);
+/* t as "YYYY-MM-DDTHH:MM:SSZ" (UTC, whole seconds): the one form mez stores and signs times in, so that stored
+ * times compare correctly as strings. */
+const char *mez_time_stamp(apr_pool_t *p, apr_time_t t);
 /* Parses an XML Schema dateTimeStamp / RFC 3339 date-time with offset (four-digit year, upper-case T and Z,
  * optional fractional seconds kept to the microsecond); 0 on success, -1 on error. */
 int mez_time_parse_rfc3339(const char *s, apr_time_t *out);
