@@ -516,6 +516,7 @@ typedef struct http_conf_t {
     size_t body_len;
     long vary_off;               /* offset of the marker in the body, -1: send the body as it is */
     size_t vary_len;
+    const char *headers;         /* extra header lines (--header), each ending in CRLF; "" for none */
     int expect, concurrency;
     double deadline;
 } http_conf_t;
@@ -524,6 +525,7 @@ typedef struct http_worker_t {
     const http_conf_t *c;
     apr_pool_t *pool;
     int index;
+    unsigned long quota;         /* requests this connection sends (--requests), 0: until the deadline */
     unsigned long requests, unexpected, errors, connects;
     double lat_sum, lat_max;
     char first_bad[240];         /* the first unexpected answer or error, for the report */
@@ -611,9 +613,10 @@ static void *APR_THREAD_FUNC http_worker(apr_thread_t *t, void *data)
     unsigned long n = 0;
 
     /* Header and body go out in one send, so no request waits on a delayed ACK between two segments. */
-    head = c->body ? apr_psprintf(w->pool, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-                                  "Content-Length: %" APR_SIZE_T_FMT "\r\n\r\n", c->path, c->host, c->body_len)
-                   : apr_psprintf(w->pool, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", c->path, c->host);
+    head = c->body ? apr_psprintf(w->pool, "POST %s HTTP/1.1\r\nHost: %s\r\n%sContent-Type: application/json\r\n"
+                                  "Content-Length: %" APR_SIZE_T_FMT "\r\n\r\n", c->path, c->host, c->headers,
+                                  c->body_len)
+                   : apr_psprintf(w->pool, "GET %s HTTP/1.1\r\nHost: %s\r\n%s\r\n", c->path, c->host, c->headers);
     head_len = strlen(head);
     req_len = head_len + (c->body ? c->body_len : 0);
     req = apr_palloc(w->pool, req_len + 1);
@@ -625,7 +628,7 @@ static void *APR_THREAD_FUNC http_worker(apr_thread_t *t, void *data)
     /* Sockets live in a pool cleared at every reconnection (httpd closes a keep-alive connection after
      * MaxKeepAliveRequests), so a long run does not grow. */
     apr_pool_create(&conn_pool, w->pool);
-    while (resp && clock_s(CLOCK_MONOTONIC) < c->deadline) {
+    while (resp && clock_s(CLOCK_MONOTONIC) < c->deadline && (!w->quota || n < w->quota)) {
         apr_size_t left = req_len, sent = 0;
         int status, close_after;
         double t0;
@@ -707,8 +710,8 @@ static char *read_file(apr_pool_t *p, const char *path, size_t *len)
     return buf;
 }
 
-static int http_load(apr_pool_t *pool, const char *url, const char *body_file, const char *vary, int concurrency,
-                     int expect, double seconds, int json)
+static int http_load(apr_pool_t *pool, const char *url, const char *body_file, const char *vary,
+                     const char *headers, unsigned long total, int concurrency, int expect, double seconds, int json)
 {
     http_conf_t c;
     http_worker_t *w;
@@ -747,6 +750,7 @@ static int http_load(apr_pool_t *pool, const char *url, const char *body_file, c
             c.vary_len = strlen(vary);
         }
     }
+    c.headers = headers ? headers : "";
     c.expect = expect;
     c.concurrency = concurrency;
 
@@ -757,6 +761,11 @@ static int http_load(apr_pool_t *pool, const char *url, const char *body_file, c
     for (int i = 0; i < concurrency; i++) {
         w[i].c = &c;
         w[i].index = i;
+        /* --requests N: the connections share N between them as evenly as it divides. */
+        w[i].quota = total ? total / (unsigned long)concurrency + ((unsigned long)i < total % (unsigned long)concurrency)
+                           : 0;
+        if (total && !w[i].quota)
+            continue;
         /* Each thread allocates only from its own pool, created here because creation is not thread-safe. */
         apr_pool_create(&w[i].pool, pool);
         if (apr_thread_create(&threads[i], NULL, http_worker, &w[i], pool) != APR_SUCCESS)
@@ -764,6 +773,8 @@ static int http_load(apr_pool_t *pool, const char *url, const char *body_file, c
     }
     for (int i = 0; i < concurrency; i++) {
         apr_status_t trv;
+        if (!threads[i])
+            continue;
         apr_thread_join(&trv, threads[i]);
         requests += w[i].requests;
         unexpected += w[i].unexpected;
@@ -811,8 +822,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: mez-bench [--seconds S] [--json] [--json-out FILE] [--only NAME[,NAME...]]\n"
             "       mez-bench --emit-credential\n"
-            "       mez-bench --http URL [--body FILE [--vary MARKER]] [--concurrency N] [--expect STATUS]\n"
-            "                 [--seconds S] [--json]\n"
+            "       mez-bench --http URL [--body FILE [--vary MARKER]] [--header 'Name: value']...\n"
+            "                 [--concurrency N] [--expect STATUS] [--seconds S] [--requests N] [--json]\n"
             "Times, on one thread, canonical JSON + SHA-256 of a ~1 KB VC 2.0 credential, Ed25519 sign/verify\n"
             "(mez and raw OpenSSL EVP), and mez_vc_issue / mez_vc_verify of that credential.\n"
             "  --seconds S        time per operation (default 1.0)\n"
@@ -824,8 +835,10 @@ static void usage(FILE *f)
             "  --emit-credential  print the unsigned benchmark credential (no id, no issuer) and exit\n"
             "HTTP load mode (--http): N keep-alive connections, one thread each, for S seconds; GET, or POST of\n"
             "FILE as application/json with MARKER overwritten by a per-request counter of the same length (so\n"
-            "each issue request carries a distinct credential). Exit status 1 on any status other than\n"
-            "--expect (default 200) or any broken response.\n");
+            "each issue request carries a distinct credential). --header adds a request header (repeatable;\n"
+            "e.g. an Authorization bearer token). --requests N stops after N requests in all, or at --seconds,\n"
+            "whichever comes first. Exit status 1 on any status other than --expect (default 200) or any\n"
+            "broken response.\n");
 }
 
 int main(int argc, char **argv)
@@ -836,7 +849,9 @@ int main(int argc, char **argv)
     double seconds = 1.0;
     int json = 0, emit = 0;
     const char *json_out = NULL, *only = NULL;
-    const char *http = NULL, *body = NULL, *vary = NULL;
+    const char *http = NULL, *body = NULL, *vary = NULL, *headers = NULL;
+    unsigned long total = 0;
+    char header_buf[2048] = "";
     int concurrency = 2, expect = 200;
     /* The small pieces of an issue run for half the time: they are cheap and only explain the big rows. */
     result_t r[R_COUNT] = {
@@ -874,6 +889,29 @@ int main(int argc, char **argv)
             body = argv[++i];
         else if (!strcmp(argv[i], "--vary") && i + 1 < argc)
             vary = argv[++i];
+        else if (!strcmp(argv[i], "--requests") && i + 1 < argc) {
+            char *end;
+            const char *v = argv[++i];
+            total = strtoul(v, &end, 10);
+            if (!*v || *end || v[0] == '-' || total == 0) {
+                fprintf(stderr, "mez-bench: --requests wants a positive integer\n");
+                return 2;
+            }
+        }
+        else if (!strcmp(argv[i], "--header") && i + 1 < argc) {
+            const char *h = argv[++i];
+            if (!strchr(h, ':') || strpbrk(h, "\r\n")) {
+                fprintf(stderr, "mez-bench: --header wants one 'Name: value' line\n");
+                return 2;
+            }
+            size_t have = strlen(header_buf);
+            if (have + strlen(h) + 3 > sizeof(header_buf)) {
+                fprintf(stderr, "mez-bench: too many or too long --header lines\n");
+                return 2;
+            }
+            snprintf(header_buf + have, sizeof(header_buf) - have, "%s\r\n", h);
+            headers = header_buf;
+        }
         else if (!strcmp(argv[i], "--concurrency") && i + 1 < argc) {
             concurrency = atoi(argv[++i]);
             if (concurrency < 1 || concurrency > 256) {
@@ -900,7 +938,7 @@ int main(int argc, char **argv)
     atexit(apr_terminate);
 
     if (http)
-        return http_load(pool, http, body, vary, concurrency, expect, seconds, json);
+        return http_load(pool, http, body, vary, headers, total, concurrency, expect, seconds, json);
 
     if (emit) {
         mez_problem_t pb = { 0 };

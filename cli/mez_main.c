@@ -31,6 +31,7 @@ static void usage(FILE *out)
         "  tensor commitment --jurisdiction J STATES.json   the tensor commitment of domain states\n"
         "  sanctions import-un --jurisdiction J --out F.yaml UN.xml   the UN consolidated list as a regpack\n"
         "  token create|list|revoke --driver D --params P ...   bearer API tokens (printed once, stored hashed)\n"
+        "  cert map|list|revoke --driver D --params P ...   client certificates (mTLS) mapped to principals\n"
         "  audit verify|show --driver D --params P ...   check the hash-chained audit table, print its rows\n"
         "  mass call|ping [--endpoint URL] ...   one request to a Mass endpoint, or probe all five primitives\n"
         "  manifold route --graph G.json --from A --to B --value-usd N   cheapest corridor route\n"
@@ -80,6 +81,7 @@ int main(int argc, const char *const *argv)
     else if (!strcmp(cmd, "vc")) rc = mez_cmd_vc(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "db")) rc = mez_cmd_db(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "token")) rc = mez_cmd_token(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "cert")) rc = mez_cmd_cert(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "audit")) rc = mez_cmd_audit(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "mass")) rc = mez_cmd_mass(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "tensor")) rc = mez_cmd_tensor(p, argc - 1, argv + 1);

@@ -46,6 +46,8 @@ typedef struct mez_srv_conf_t {
     const mez_mass_t *mass;
     const char *mass_jurisdiction[MEZ_MASS_PRIMITIVE_COUNT]; /* MezMassEndpointJurisdiction: where an endpoint is */
     struct mez_residency_t *residency;  /* MezDataResidency; NULL: no category restricted */
+    int client_cert_auth;       /* MezClientCertAuth: -1 unset, 0 off (default), 1 on (mod_mez_clientcert.c) */
+    const char *client_cert_defn; /* "file:line" of that directive, for start-up messages */
     const char *defn_name;      /* where the zone was configured, for start-up messages */
     unsigned defn_line;
 } mez_srv_conf_t;
@@ -152,6 +154,16 @@ void mez_metrics_register_hooks(apr_pool_t *p);
 
 /* mod_mez_auth.c: AuthType mez, Require mez-role, and problem+json for their 401/403 answers. */
 void mez_auth_register_hooks(apr_pool_t *p);
+
+/* mod_mez_clientcert.c: MezClientCertAuth, client certificates mod_ssl verified as AuthType mez principals.
+ * mez_request_client_cert: the mapping (mez/clientcert.h) of the certificate presented on r's connection, or
+ * a 401 problem (auth.missing_token without one, auth.unverified_certificate, auth.unknown_certificate,
+ * auth.revoked_certificate, auth.expired_certificate) or 503 db.unavailable. Notes mez-client-cert. */
+const char *mez_set_client_cert_auth(cmd_parms *cmd, void *dc, int on);
+struct mez_cert_map_t;
+mez_status_t mez_request_client_cert(request_rec *r, const mez_srv_conf_t *sc, const struct mez_cert_map_t **out,
+                                     mez_problem_t *pb);
+void mez_clientcert_register_hooks(apr_pool_t *p);
 
 /* A database connection from mod_dbd's pool for this request (NULL when none can be had). */
 mez_db_t *mez_request_db(request_rec *r);

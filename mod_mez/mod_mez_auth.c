@@ -1,5 +1,9 @@
 /* mod_mez_auth.c: `AuthType mez` (bearer API tokens, checked in check_authn against the zone's database through
  * mod_dbd) and the authz provider `Require mez-role ROLE...`, both usable in ordinary httpd configuration.
+ * With `MezClientCertAuth on`, a request without an Authorization header may instead present a client
+ * certificate that mod_ssl verified and `mez cert map` mapped (mod_mez_clientcert.c); either way the principal
+ * ends up the same: r->user (token id or certificate mapping id), notes mez-role, mez-entity and mez-auth
+ * ("token" or "certificate"), so every Require works unchanged.
  *
  * Refusals are problem+json. httpd renders 401/403 itself (ap_die -> ap_send_error_response, HTML), and the
  * 403 for a wrong role is not even ours to choose: mod_authz_core answers 401 to any denial after
@@ -19,6 +23,7 @@
 #include "util_filter.h"
 #include "ap_provider.h"
 #include "mod_auth.h"
+#include "mez/clientcert.h"
 #include "mez/json.h"
 #include "mez/token.h"
 #include "mod_mez.h"
@@ -36,13 +41,27 @@ static int refuse(request_rec *r, const mez_problem_t *pb)
     apr_table_setn(r->notes, "mez-problem", keep->code ? keep->code : "internal");
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "refused (%s): %s", keep->code, keep->detail);
     if (keep->status == HTTP_UNAUTHORIZED) {
-        /* RFC 6750 §3: say which scheme is wanted and, for a presented token, why it was refused. */
+        /* RFC 6750 §3: say which scheme is wanted and, for a presented token, why it was refused. A refused
+         * client certificate is no invalid token: the client is only told that a token would do. */
         const char *zone = mez_srv_conf(r->server)->zone_id;
+        int token_refused = strcmp(keep->code, "auth.missing_token") && !strstr(keep->code, "certificate");
         const char *v = apr_psprintf(r->pool, "Bearer realm=\"%s\"%s", zone ? zone : "mez",
-                                     strcmp(keep->code, "auth.missing_token") ? ", error=\"invalid_token\"" : "");
+                                     token_refused ? ", error=\"invalid_token\"" : "");
         apr_table_setn(r->err_headers_out, "WWW-Authenticate", v);
     }
     return keep->status;
+}
+
+/* The principal a token or a certificate mapping names, where Require and the zone API look for it. */
+static int admit(request_rec *r, const char *id, const char *role, const char *entity_id, const char *how)
+{
+    r->user = apr_pstrdup(r->pool, id);
+    r->ap_auth_type = (char *)AUTH_TYPE;
+    apr_table_setn(r->notes, "mez-role", role);
+    if (entity_id)
+        apr_table_setn(r->notes, "mez-entity", entity_id);
+    apr_table_setn(r->notes, "mez-auth", how);
+    return OK;
 }
 
 static int check_authn(request_rec *r)
@@ -62,6 +81,16 @@ static int check_authn(request_rec *r)
         return refuse(r, &pb);
     }
     hdr = apr_table_get(r->headers_in, "Authorization");
+    /* A bearer token, when present, decides alone, even on a connection with a valid client certificate: the
+     * token is what the client chose to present for this request (a gateway holding a machine certificate
+     * relays an entity's token to act with that entity's narrower scope), and a refused token must stay
+     * refused rather than fall back silently to the connection's principal. */
+    if ((!hdr || !*hdr) && sc->client_cert_auth == 1) {
+        const mez_cert_map_t *m;
+        if (mez_request_client_cert(r, sc, &m, &pb) != MEZ_OK)
+            return refuse(r, &pb);
+        return admit(r, m->id, m->role, m->entity_id, "certificate");
+    }
     if (!hdr || !*hdr) {
         mez_problem(&pb, r->pool, MEZ_EINVAL, 401, "auth.missing_token", NULL,
                     "this route needs an Authorization: Bearer token");
@@ -80,12 +109,7 @@ static int check_authn(request_rec *r)
     }
     if (mez_token_lookup(r->pool, db, sc->zone_id, token, &info, &pb) != MEZ_OK)
         return refuse(r, &pb);
-    r->user = apr_pstrdup(r->pool, info->id);
-    r->ap_auth_type = (char *)AUTH_TYPE;
-    apr_table_setn(r->notes, "mez-role", info->role);
-    if (info->entity_id)
-        apr_table_setn(r->notes, "mez-entity", info->entity_id);
-    return OK;
+    return admit(r, info->id, info->role, info->entity_id, "token");
 }
 
 /* authz_core also calls this when a Require denies an authenticated user; answer as RFC 6750 asks. */
@@ -232,4 +256,5 @@ void mez_auth_register_hooks(apr_pool_t *p)
                               AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_insert_error_filter(insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_register_output_filter(PROBLEM_FILTER, problem_filter, NULL, AP_FTYPE_CONTENT_SET);
+    mez_clientcert_register_hooks(p);
 }

@@ -20,6 +20,7 @@ void *mez_create_srv_conf(apr_pool_t *p, server_rec *s)
     mez_srv_conf_t *sc = apr_pcalloc(p, sizeof(*sc));
     sc->max_body = -1;
     sc->mode = MEZ_MODE_UNSET;
+    sc->client_cert_auth = -1;
     return sc;
 }
 
@@ -59,6 +60,8 @@ void *mez_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->mass_token_file = add->mass_token ? add->mass_token_file : base->mass_token_file;
     sc->mass_token = add->mass_token ? add->mass_token : base->mass_token;
     sc->mass_timeout_ms = add->mass_timeout_ms ? add->mass_timeout_ms : base->mass_timeout_ms;
+    sc->client_cert_auth = add->client_cert_auth != -1 ? add->client_cert_auth : base->client_cert_auth;
+    sc->client_cert_defn = add->client_cert_auth != -1 ? add->client_cert_defn : base->client_cert_defn;
     return sc;
 }
 
@@ -344,5 +347,8 @@ const command_rec mez_cmds[] = {
                       "calls to a Mass endpoint elsewhere are refused"),
     AP_INIT_TAKE1("MezMassTimeout", set_mass_timeout, NULL, RSRC_CONF,
                   "seconds one call to a remote Mass endpoint may take (1-300, default 10)"),
+    AP_INIT_FLAG("MezClientCertAuth", mez_set_client_cert_auth, NULL, RSRC_CONF,
+                 "on: AuthType mez also accepts a client certificate mod_ssl verified and `mez cert map` mapped "
+                 "(needs mod_ssl; default off)"),
     { NULL }
 };

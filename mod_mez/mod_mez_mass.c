@@ -47,7 +47,7 @@ int mez_mass_serve(request_rec *r, mez_srv_conf_t *sc)
         return mez_send_problem(r, &pb, NULL);
     }
     if (key && (!*key || strlen(key) > IDEMPOTENCY_KEY_MAX)) {
-        mez_problem(&pb, r->pool, MEZ_EINVAL, 400, "request.invalid_idempotency_key", NULL,
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 400, "idempotency.invalid_key", NULL,
                     "the Idempotency-Key header must have 1 to %d characters", IDEMPOTENCY_KEY_MAX);
         return mez_send_problem(r, &pb, NULL);
     }

@@ -154,7 +154,7 @@ def test_idempotency_key_replay(zone):
     assert counts(zone, TABLES) == before
     other = copy.deepcopy(body)
     other["legal_name"] = unique("Idem Other")
-    refused(zone, "POST", "/v1/entities", other, 422, "mass.idempotency_key_reused", headers={"Idempotency-Key": key})
+    refused(zone, "POST", "/v1/entities", other, 422, "idempotency.key_reused", headers={"Idempotency-Key": key})
 
 
 @pytest.mark.parametrize("body,code,pointer", [

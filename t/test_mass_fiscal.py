@@ -324,7 +324,7 @@ def test_idempotent_payments(zone):
     again = pay(zone, payment(a, b, "3.00"), headers=key)
     assert again.status_code == 201 and again.json() == first.json()
     assert zone.count("mez_mass_ledger_line") == lines and balance(zone, a)["balance"] == "7.00"
-    assert_problem(pay(zone, payment(a, b, "4.00"), headers=key), 422, "mass.idempotency_key_reused")
+    assert_problem(pay(zone, payment(a, b, "4.00"), headers=key), 422, "idempotency.key_reused")
     # the contract's own body key, unique per source account
     body = payment(a, b, "2.00", idempotency_key=str(uuid.uuid4()))
     first = pay(zone, body)
@@ -332,7 +332,7 @@ def test_idempotent_payments(zone):
     again = pay(zone, body)
     assert again.status_code == 201 and again.json() == first.json()
     assert balance(zone, a)["balance"] == "5.00"
-    assert_problem(pay(zone, dict(body, amount="1.00")), 409, "fiscal.idempotency_key_reused",
+    assert_problem(pay(zone, dict(body, amount="1.00")), 422, "fiscal.idempotency_key_reused",
                    pointer="/idempotency_key")
     assert balance(zone, a)["balance"] == "5.00"
 

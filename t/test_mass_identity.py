@@ -358,4 +358,4 @@ def test_status_and_idempotent_person(zone):
     assert r2.status_code == 201 and r2.json() == r1.json()
     assert counts(zone, TABLES) == before
     refused(zone, "POST", "/v1/identity/persons", dict(body, full_name="Someone Else"), 422,
-            "mass.idempotency_key_reused", headers={"Idempotency-Key": key})
+            "idempotency.key_reused", headers={"Idempotency-Key": key})

@@ -13,6 +13,7 @@ typedef struct {
     char *data;
     size_t len, cap;
     int failed;
+    unsigned flags;   /* MEZ_JSON_SORT_UTF8 / MEZ_JSON_EXACT_INTEGERS: the reference's variant (mez_json_serialize) */
 } canon_buf_t;
 
 static void buf_reserve(canon_buf_t *b, size_t extra)
@@ -142,6 +143,19 @@ static int member_cmp(const void *x, const void *y)
     return mez_json_key_compare(a->key, a->len, b->key, b->len);
 }
 
+/* Plain byte order, as serde_json's BTreeMap (the reference's serialiser) sorts keys. */
+static int byte_compare(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    return c ? c : (alen == blen ? 0 : (alen < blen ? -1 : 1));
+}
+
+static int member_cmp_bytes(const void *x, const void *y)
+{
+    const member_t *a = x, *b = y;
+    return byte_compare(a->key, a->len, b->key, b->len);
+}
+
 static void put_value(canon_buf_t *b, const json_t *v);
 
 /* Decimal text of |x| <= 2^53 (amounts in minor units are the common case, so no printf). */
@@ -166,6 +180,8 @@ static void put_object(canon_buf_t *b, const json_t *v)
     size_t n = json_object_size(v), i = 0;
     member_t small[32];
     member_t *m = n <= 32 ? small : malloc(n * sizeof(*m));
+    int (*cmp)(const char *, size_t, const char *, size_t) =
+        (b->flags & MEZ_JSON_SORT_UTF8) ? byte_compare : mez_json_key_compare;
     void *it;
     if (!m)
         abort();
@@ -181,7 +197,7 @@ static void put_object(canon_buf_t *b, const json_t *v)
         for (i = 1; i < n; i++) {
             member_t t = m[i];
             size_t k = i;
-            while (k > 0 && mez_json_key_compare(m[k - 1].key, m[k - 1].len, t.key, t.len) > 0) {
+            while (k > 0 && cmp(m[k - 1].key, m[k - 1].len, t.key, t.len) > 0) {
                 m[k] = m[k - 1];
                 k--;
             }
@@ -189,7 +205,7 @@ static void put_object(canon_buf_t *b, const json_t *v)
         }
     }
     else
-        qsort(m, n, sizeof(*m), member_cmp);
+        qsort(m, n, sizeof(*m), (b->flags & MEZ_JSON_SORT_UTF8) ? member_cmp_bytes : member_cmp);
     buf_putc(b, '{');
     for (i = 0; i < n; i++) {
         if (i)
@@ -227,7 +243,7 @@ static void put_value(canon_buf_t *b, const json_t *v)
     case JSON_INTEGER: {
         json_int_t x = json_integer_value(v);
         /* Beyond 2^53 an ECMAScript reader sees the nearest double, so print that. */
-        if (x > 9007199254740992LL || x < -9007199254740992LL)
+        if (!(b->flags & MEZ_JSON_EXACT_INTEGERS) && (x > 9007199254740992LL || x < -9007199254740992LL))
             n = mez_json_format_number((double)x, num);
         else
             n = format_safe_integer(x, num);
@@ -259,7 +275,13 @@ static void put_value(canon_buf_t *b, const json_t *v)
 mez_status_t mez_json_canonicalize(apr_pool_t *p, const json_t *v, const char **out, size_t *outlen,
                                    mez_problem_t *pb)
 {
-    canon_buf_t b = { NULL, 0, 0, 0 };
+    return mez_json_serialize(p, v, 0, out, outlen, pb);
+}
+
+mez_status_t mez_json_serialize(apr_pool_t *p, const json_t *v, unsigned flags, const char **out, size_t *outlen,
+                                mez_problem_t *pb)
+{
+    canon_buf_t b = { NULL, 0, 0, 0, flags };
     if (!v)
         return mez_problem(pb, p, MEZ_EINVAL, 422, "json.not_canonicalizable", "", "no JSON value");
     put_value(&b, v);

@@ -19,7 +19,7 @@
  *    withholding_details when the statute is named), and records a "withholding_deduction" TaxEvent for the payer's
  *    entity (GET /v1/fiscal/{entity_id}/tax-events). Without it nothing is withheld (withholding_amount "0...").
  *  - The body's idempotency_key (a UUID, unique per source account) returns the first payment again for the same
- *    request (409 fiscal.idempotency_key_reused for another); the Idempotency-Key header works as for every write.
+ *    request (422 fiscal.idempotency_key_reused for another, as a reused Idempotency-Key header is); the Idempotency-Key header works as for every write.
  * POST /v1/fiscal/accounts/{id}/deposits (extension) {amount, currency, reference, source?} -> 201
  *    {deposit_id, account_id, amount, currency, reference, source?, clearing_account_id, balance, created_at}:
  *    money entering the zone from outside; the other leg is sys_clearing_<CUR>, whose balance is therefore minus
@@ -338,7 +338,7 @@ mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c)
                                    c->pb, source_id, key ? key : "", NULL)) != MEZ_OK)
             return rv;
         if (!found || strcmp(col[0], digest))
-            return mez_mass_refuse(c, 409, "fiscal.idempotency_key_reused", "/idempotency_key",
+            return mez_mass_refuse(c, 422, "fiscal.idempotency_key_reused", "/idempotency_key",
                                    "idempotency_key %s was already used for another payment from %s", key ? key : "",
                                    source_id);
         return mez_mass_answer(c, 201, mez_mass_doc_parse(c, col[1]));

@@ -376,7 +376,7 @@ mez_status_t mez_mass_store_handle(apr_pool_t *p, mez_db_t *db, const mez_mass_s
                                    pb, mez_mass_primitive_name(prim), req->idempotency_key, NULL)) != MEZ_OK)
             return rv;
         if (found && strcmp(cols[0], digest))
-            return mez_mass_refuse(&c, 422, "mass.idempotency_key_reused", NULL,
+            return mez_mass_refuse(&c, 422, "idempotency.key_reused", NULL,
                                    "the Idempotency-Key '%s' was used for a different request", req->idempotency_key);
         if (found) {
             json_t *body = mez_mass_doc_parse(&c, cols[2]);

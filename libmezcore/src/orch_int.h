@@ -88,6 +88,10 @@ mez_status_t mez_orch_mass(orch_t *o, const char *method, const char *path, cons
 /* GET path and return its document (pool-owned); a 404 becomes a 422 "<what>.unknown" at pointer. */
 mez_status_t mez_orch_mass_get(orch_t *o, const char *path, const char *what, const char *pointer,
                                json_t **doc);
+/* The entity id names, fetched from the Mass registry (doc pool-owned). pointer NULL: the id is in the path, an
+ * unknown one is a 404; otherwise it is in the body at pointer, an unknown one is a 422 "entity.unknown". A
+ * malformed id is "request.invalid_id" either way. */
+mez_status_t mez_orch_entity(orch_t *o, const char *id, const char *pointer, json_t **doc);
 /* Adds a name to screen (skips NULL/empty). */
 void mez_orch_screen(orch_t *o, const char *name, const char *pointer);
 /* A string member of the body (borrowed), or NULL. */

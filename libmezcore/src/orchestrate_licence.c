@@ -31,14 +31,6 @@ static mez_status_t only(orch_t *o, const char *const *allowed)
     return MEZ_OK;
 }
 
-static mez_status_t entity_doc(orch_t *o, const char *id, const char *pointer, json_t **ent)
-{
-    for (const char *c = id; *c; c++)
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
-            return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "entity.unknown", pointer, "'%s' is not an entity id", id);
-    return mez_orch_mass_get(o, apr_pstrcat(o->p, "/v1/entities/", id, NULL), "entity", pointer, ent);
-}
-
 /* The tensor's licence_application for the entity and type, with the caller's evidence and stated capital. */
 static void evaluate_application(orch_t *o, const json_t *ent, const char *licence_type)
 {
@@ -66,7 +58,7 @@ mez_status_t mez_orch_licence_application_prepare(orch_t *o)
     if (!eid || !type)
         return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.missing_field", eid ? "/licence_type" : "/entity_id",
                            "'%s' is required, a string", eid ? "licence_type" : "entity_id");
-    if ((rv = entity_doc(o, eid, "/entity_id", &ent)) != MEZ_OK)
+    if ((rv = mez_orch_entity(o, eid, "/entity_id", &ent)) != MEZ_OK)
         return rv;
     if (strcmp(mez_orch_str(ent, "status") ? mez_orch_str(ent, "status") : "", "ACTIVE"))
         return mez_problem(o->pb, o->p, MEZ_EINVAL, 409, "licence.entity_not_active", "/entity_id",
@@ -191,7 +183,7 @@ mez_status_t mez_orch_licence_transition_prepare(orch_t *o)
     row->to = to;
     row->valid_until = vu ? vu : row->valid_until;
     o->owner_entity = o->subject_id = mez_orch_str(row->doc, "entity_id");
-    if ((rv = entity_doc(o, o->owner_entity, "", &ent)) != MEZ_OK)
+    if ((rv = mez_orch_entity(o, o->owner_entity, "", &ent)) != MEZ_OK)
         return rv;
     if (!strcmp(verb, "grant") || !strcmp(verb, "renew") || !strcmp(verb, "reinstate")) {
         o->require_passing = 1;

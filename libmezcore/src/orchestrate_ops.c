@@ -39,8 +39,7 @@ static mez_status_t path_safe(orch_t *o, const char *id, const char *pointer)
                : mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.invalid_id", pointer, "an id must not be empty");
 }
 
-/* The entity id names, fetched from the Mass registry. In a path, an unknown id is a 404; in the body, a 422. */
-static mez_status_t entity(orch_t *o, const char *id, const char *pointer, json_t **doc)
+mez_status_t mez_orch_entity(orch_t *o, const char *id, const char *pointer, json_t **doc)
 {
     mez_status_t rv;
     if ((rv = path_safe(o, id, pointer)) != MEZ_OK)
@@ -193,7 +192,7 @@ static mez_status_t officer_prepare(orch_t *o)
     json_t *ent;
     const char *name;
     mez_status_t rv;
-    if ((rv = entity(o, o->req->path_id, NULL, &ent)) != MEZ_OK || (rv = need_string(o, o->body, "", "name", &name))
+    if ((rv = mez_orch_entity(o, o->req->path_id, NULL, &ent)) != MEZ_OK || (rv = need_string(o, o->body, "", "name", &name))
         != MEZ_OK)
         return rv;
     o->owner_entity = o->subject_id = o->req->path_id;
@@ -218,7 +217,7 @@ static mez_status_t status_prepare(orch_t *o)
     json_t *ent, *subject;
     const char *target;
     mez_status_t rv;
-    if ((rv = entity(o, o->req->path_id, NULL, &ent)) != MEZ_OK
+    if ((rv = mez_orch_entity(o, o->req->path_id, NULL, &ent)) != MEZ_OK
         || (rv = need_string(o, o->body, "", "target_status", &target)) != MEZ_OK)
         return rv;
     o->owner_entity = o->subject_id = o->req->path_id;
@@ -248,7 +247,7 @@ static mez_status_t dissolution_prepare(orch_t *o)
 {
     json_t *ent;
     mez_status_t rv;
-    if ((rv = entity(o, o->req->path_id, NULL, &ent)) != MEZ_OK)
+    if ((rv = mez_orch_entity(o, o->req->path_id, NULL, &ent)) != MEZ_OK)
         return rv;
     o->owner_entity = o->subject_id = o->req->path_id;
     mez_orch_screen(o, mez_orch_str(ent, "legal_name"), "/legal_name");
@@ -269,7 +268,7 @@ static mez_status_t resign_prepare(orch_t *o)
 {
     json_t *ent;
     mez_status_t rv;
-    if ((rv = entity(o, o->req->path_id, NULL, &ent)) != MEZ_OK || (rv = path_safe(o, o->req->path_verb, NULL)) != MEZ_OK)
+    if ((rv = mez_orch_entity(o, o->req->path_id, NULL, &ent)) != MEZ_OK || (rv = path_safe(o, o->req->path_verb, NULL)) != MEZ_OK)
         return rv;
     o->owner_entity = o->subject_id = o->req->path_id;
     mez_orch_screen(o, mez_orch_str(ent, "legal_name"), "");
@@ -309,7 +308,7 @@ static mez_status_t body_entity(orch_t *o, json_t **ent)
 {
     const char *id;
     mez_status_t rv;
-    if ((rv = need_string(o, o->body, "", "entity_id", &id)) != MEZ_OK || (rv = entity(o, id, "/entity_id", ent))
+    if ((rv = need_string(o, o->body, "", "entity_id", &id)) != MEZ_OK || (rv = mez_orch_entity(o, id, "/entity_id", ent))
         != MEZ_OK)
         return rv;
     o->owner_entity = o->subject_id = id;
@@ -331,7 +330,7 @@ static mez_status_t issuance_prepare(orch_t *o)
 {
     json_t *ent;
     mez_status_t rv;
-    if ((rv = entity(o, o->req->path_id, NULL, &ent)) != MEZ_OK)
+    if ((rv = mez_orch_entity(o, o->req->path_id, NULL, &ent)) != MEZ_OK)
         return rv;
     o->owner_entity = o->subject_id = o->req->path_id;
     mez_orch_screen(o, mez_orch_str(o->body, "name"), "/name");
@@ -409,7 +408,7 @@ static mez_status_t account_owner(orch_t *o, const char *account_id, const char 
         || (rv = mez_orch_mass_get(o, apr_pstrcat(o->p, "/v1/fiscal/accounts/", account_id, NULL), "account", pointer,
                                    acc)) != MEZ_OK)
         return rv;
-    return entity(o, mez_orch_str(*acc, "entity_id") ? mez_orch_str(*acc, "entity_id") : "", pointer, ent);
+    return mez_orch_entity(o, mez_orch_str(*acc, "entity_id") ? mez_orch_str(*acc, "entity_id") : "", pointer, ent);
 }
 
 /* The contract's payment types, as the withholding regime names what is paid for (packs/README.md); a caller

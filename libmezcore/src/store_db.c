@@ -4,6 +4,7 @@
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/store.h"
+#include "store_rows.h"
 
 #define MEZ_DB_MAX_ARGS 16
 
@@ -199,7 +200,7 @@ static mez_status_t query_row_v(apr_pool_t *p, mez_db_t *db, const char **cols, 
         cols[i] = NULL;
     if ((st = prepare_args(p, db, sql, ap, &stmt, args, &n, pb)) != MEZ_OK)
         return st;
-    rv = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, 0, n, args);
+    rv = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, MEZ_DB_RANDOM_ACCESS, n, args);
     if (rv)
         return db_fail(p, db, rv, "query", pb);
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {

@@ -24,7 +24,7 @@ mez_status_t mez_db_query_rows(apr_pool_t *p, mez_db_t *db, int ncols, apr_array
         args[n++] = a == MEZ_DB_NULL ? NULL : a;
     va_end(ap);
     if ((rv = apr_dbd_prepare(db->driver, p, db->handle, sql, NULL, &stmt)) != 0
-        || (rv = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, 0, n, args)) != 0) {
+        || (rv = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, MEZ_DB_RANDOM_ACCESS, n, args)) != 0) {
         const char *msg = apr_dbd_error(db->driver, db->handle, rv);
         return mez_problem(pb, p, MEZ_EIO, 503, "db.error", NULL, "query failed on %s: %s", db->driver_name,
                            msg ? msg : "unknown error");

@@ -61,6 +61,11 @@ static int utc_stamp_valid(const char *s)
     return mez_time_parse_rfc3339(s, &t) == 0;
 }
 
+int mez_token_expiry_valid(const char *s)
+{
+    return s && utc_stamp_valid(s);
+}
+
 /* apr_dbd's pgsql driver reads SQL NULL as "", sqlite3's as NULL; no stored column is ever legitimately empty,
  * so both are taken as absent. */
 static const char *col(const char *v)

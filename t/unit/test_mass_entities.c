@@ -410,7 +410,7 @@ static void test_idempotency(void)
     c = mass_unit_call(db, T0, "POST", "/v1/entities", "{\"entity_type\":\"llc\",\"legal_name\":\"Other Co\"}",
                        "key-1", &st3);
     CU_ASSERT_EQUAL(st3, 422);
-    CU_ASSERT_STRING_EQUAL(S(c, "code"), "mass.idempotency_key_reused");
+    CU_ASSERT_STRING_EQUAL(S(c, "code"), "idempotency.key_reused");
     CU_ASSERT_EQUAL(mass_unit_count(db, "mez_mass_entity"), 1);
 }
 

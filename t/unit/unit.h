@@ -30,6 +30,7 @@ void unit_register_manifold(void);
 void unit_register_zone(void);
 void unit_register_sanctions(void);
 void unit_register_token(void);
+void unit_register_clientcert(void);
 void unit_register_mass_fiscal(void);
 void unit_register_mass_ownership(void);
 void unit_register_lifecycle(void);

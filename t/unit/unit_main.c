@@ -124,6 +124,7 @@ int main(int argc, char **argv)
     unit_register_zone();
     unit_register_sanctions();
     unit_register_token();
+    unit_register_clientcert();
     unit_register_mass_fiscal();
     unit_register_mass_ownership();
     unit_register_lifecycle();

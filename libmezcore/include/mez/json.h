@@ -23,6 +23,15 @@ mez_status_t mez_json_parse_file(apr_pool_t *p, const char *path, json_t **out, 
 mez_status_t mez_json_canonicalize(apr_pool_t *p, const json_t *v, const char **out, size_t *outlen,
                                    mez_problem_t *pb);
 
+/* Variants of the RFC 8785 serialiser for the reference system's canonical form (mez/receipt.h, "MCF"):
+ * MEZ_JSON_SORT_UTF8 sorts object keys by UTF-8 bytes instead of UTF-16 code units; MEZ_JSON_EXACT_INTEGERS
+ * writes every integer in full instead of as the nearest double beyond 2^53. Escaping is the same in both.
+ * flags 0 is exactly mez_json_canonicalize. */
+#define MEZ_JSON_SORT_UTF8      0x1u
+#define MEZ_JSON_EXACT_INTEGERS 0x2u
+mez_status_t mez_json_serialize(apr_pool_t *p, const json_t *v, unsigned flags, const char **out, size_t *outlen,
+                                mez_problem_t *pb);
+
 /* ECMAScript Number::toString of a finite double into buf (at least 32 bytes); returns length. */
 size_t mez_json_format_number(double d, char *buf);
 

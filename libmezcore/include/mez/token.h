@@ -14,6 +14,10 @@
 /* 1 when role is one of operator, regulator, entity, watcher. */
 int mez_token_role_valid(const char *role);
 
+/* 1 when s is exactly "YYYY-MM-DDTHH:MM:SSZ" and a real time: the form expiries are stored in, so that they
+ * compare correctly as strings (also used for client-certificate mappings, mez/clientcert.h). */
+int mez_token_expiry_valid(const char *s);
+
 typedef struct mez_token_info_t {
     const char *id;          /* public handle: 16 hex characters of the hash, safe to print and log */
     const char *role, *zone_id, *entity_id; /* entity_id NULL unless scoped */
