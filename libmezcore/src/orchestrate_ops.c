@@ -379,6 +379,8 @@ static mez_status_t transfer_prepare(orch_t *o)
 static mez_status_t ownership_finish(orch_t *o)
 {
     const char *id = mez_orch_str(o->mass_resp.body, "transfer_id");
+    if (id)
+        o->subject_id = id;     /* a transfer is a fact of its own; the entity is in the claims */
     if (!id)
         id = mez_orch_str(o->mass_resp.body, "cap_table_id");
     o->resource_id = id ? id : o->owner_entity;
@@ -554,6 +556,10 @@ static mez_status_t fiscal_finish(orch_t *o)
     if (!id)
         id = mez_orch_str(o->mass_resp.body, "account_id");
     o->resource_id = id ? id : "";
+    /* The credentials are about the payment (or account) itself, so that two identical payments in one second
+     * are two attested facts, not one; the payer is in the claims. */
+    if (id)
+        o->subject_id = id;
     o->claims = mez_json_pool_own(o->p, json_pack("{s:s,s:O}", "entity_id", o->owner_entity, "record",
                                                   o->mass_resp.body));
     if (json_object_get(o->result, "withholding"))
