@@ -16,7 +16,6 @@
 #include "mez/digest.h"
 #include "mez/json.h"
 #include "mez/vc.h"
-#include "store_rows.h"
 
 #define ROW_COLS "seq, zone_id, at, actor, action, resource_type, resource_id, outcome, request_id, detail, " \
                  "prev_hash, hash"

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include <apr_strings.h>
+#include "mez/store.h"
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -15,7 +16,6 @@
 #include "mez/digest.h"
 #include "mez/token.h"
 #include "mez/vc.h"
-#include "store_rows.h"
 
 #define CERT_COLS "cert_id, fingerprint, subject, role, zone_id, entity_id, created_at, expires_at, revoked_at"
 #define CERT_NCOLS 9

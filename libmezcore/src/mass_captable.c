@@ -2,8 +2,8 @@
  * guarded statements only, and the invariant check (issued = sum of positions <= authorized, none negative). */
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/store.h"
 #include "mez/digest.h"
-#include "store_rows.h"
 #include "mass_ownership_int.h"
 
 static const char *i64(apr_pool_t *p, int64_t v)

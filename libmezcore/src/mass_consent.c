@@ -58,7 +58,6 @@
 #include "mez/vc.h"
 #include "mez/tensor.h"
 #include "mass_int.h"
-#include "store_rows.h"
 
 #define MAX_SIGNATORIES 100
 #define MAX_REFERENCE_DOCUMENTS 100

@@ -31,12 +31,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/store.h"
 #include "mez/digest.h"
 #include "mez/json.h"
 #include "mez/lifecycle.h"
 #include "mass_registry.h"
 #include "mass_values.h"
-#include "store_rows.h"
 
 #define LEGAL_NAME_MAX 500
 #define JURISDICTION_MAX 64

@@ -11,10 +11,10 @@
  * The Entity's directors array lists the officers in office (Officer documents), rewritten on every change. */
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/store.h"
 #include "mez/json.h"
 #include "mez/lifecycle.h"
 #include "mass_registry.h"
-#include "store_rows.h"
 
 static const char *const roles[] = { "director", "secretary", "treasurer", "president", "vice_president",
                                      "registered_agent", NULL };

@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
-#include "store_rows.h"
+#include "mez/store.h"
 #include "mass_fiscal_int.h"
 
 static const char *const account_types[] = { "operating", "escrow", "withholding", "settlement", "reserve", NULL };

@@ -32,10 +32,10 @@
  *   GET  /v1/identity/status                 IdentityServiceStatus: this zone's own registry, available. */
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/store.h"
 #include "mez/json.h"
 #include "mez/lifecycle.h"
 #include "mass_registry.h"
-#include "store_rows.h"
 
 #define SOURCE "mez_identity_registry"
 #define NAME_MAX_CHARS 300

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
-#include "store_rows.h"
+#include "mez/store.h"
 #include "mass_fiscal_int.h"
 
 static const char *i64(apr_pool_t *p, int64_t v)

@@ -31,9 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/store.h"
 #include <apr_hash.h>
 #include "mez/digest.h"
-#include "store_rows.h"
 #include "mass_ownership_int.h"
 
 static const char *const holder_types[] = { "individual", "entity", "trust", "fund", "nominee", NULL };

@@ -4,9 +4,15 @@
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/store.h"
-#include "store_rows.h"
 
 #define MEZ_DB_MAX_ARGS 16
+
+/* The access mode every SELECT asks apr_dbd for: random (1), not sequential (0). Both drivers hold the whole
+ * result either way (mez reads every row), but apr_dbd's pgsql driver, in sequential mode, meets an EMPTY result by
+ * sleeping 100 ms (apr_sleep) and asking libpq again: every lookup that finds nothing (an account with no
+ * expiring hold, an unknown id) cost 0.1 s of wall time per request on PostgreSQL. Random mode reads the result
+ * with one PQexecPrepared/PQexecParams and answers "no row" at once; on sqlite3 the two modes are the same. */
+#define MEZ_DB_RANDOM_ACCESS 1
 
 const char mez_db_null_marker[] = "(null)";
 
@@ -139,7 +145,6 @@ static void map_nulls(const char **args, int n)
             args[i] = NULL;
 }
 
-/* Prepares sql (apr_dbd placeholders) and collects the NULL-terminated string arguments of ap. */
 /* Column i of row as a string copied into p, NULL for SQL NULL. apr_dbd_get_entry cannot be used for this: the
  * pgsql driver reads NULL as "" through it; apr_dbd_datum_get answers APR_ENOENT for NULL on both drivers. */
 const char *mez_db_entry(apr_pool_t *p, const mez_db_t *db, apr_dbd_row_t *row, int i)
@@ -150,6 +155,7 @@ const char *mez_db_entry(apr_pool_t *p, const mez_db_t *db, apr_dbd_row_t *row, 
     return apr_pstrdup(p, v);
 }
 
+/* Prepares sql (apr_dbd placeholders) and collects the NULL-terminated string arguments of ap. */
 static mez_status_t prepare_args(apr_pool_t *p, mez_db_t *db, const char *sql, va_list ap,
                                  apr_dbd_prepared_t **stmt, const char **args, int *nargs, mez_problem_t *pb)
 {
@@ -211,6 +217,40 @@ static mez_status_t query_row_v(apr_pool_t *p, mez_db_t *db, const char **cols, 
             cols[i] = mez_db_entry(p, db, row, i);
     }
     return MEZ_OK;
+}
+
+mez_status_t mez_db_query_rows(apr_pool_t *p, mez_db_t *db, int ncols, apr_array_header_t **rows, const char *sql,
+                               mez_problem_t *pb, ...)
+{
+    const char *args[MEZ_DB_MAX_ARGS];
+    apr_dbd_prepared_t *stmt = NULL;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    va_list ap;
+    int n, rv;
+    mez_status_t st;
+
+    *rows = apr_array_make(p, 16, sizeof(const char **));
+    va_start(ap, pb);
+    st = prepare_args(p, db, sql, ap, &stmt, args, &n, pb);
+    va_end(ap);
+    if (st != MEZ_OK)
+        return st;
+    if ((rv = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, MEZ_DB_RANDOM_ACCESS, n, args)) != 0)
+        return db_fail(p, db, rv, "query", pb);
+    /* Read to the end: apr_dbd leaves a pgsql connection busy, or an sqlite3 read open, otherwise. */
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        const char **cols = apr_pcalloc(p, sizeof(const char *) * (size_t)(ncols > 0 ? ncols : 1));
+        for (int i = 0; i < ncols; i++)
+            cols[i] = mez_db_entry(p, db, row, i);
+        APR_ARRAY_PUSH(*rows, const char **) = cols;
+    }
+    return MEZ_OK;
+}
+
+const char *mez_db_for_update(const mez_db_t *db)
+{
+    return strcmp(db->driver_name, "pgsql") ? "" : " FOR UPDATE";
 }
 
 mez_status_t mez_db_query_value(apr_pool_t *p, mez_db_t *db, const char **out, const char *sql,

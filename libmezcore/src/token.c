@@ -161,20 +161,15 @@ mez_status_t mez_token_lookup(apr_pool_t *p, mez_db_t *db, const char *zone_id, 
 mez_status_t mez_token_list(apr_pool_t *p, mez_db_t *db, const char *zone_id, apr_array_header_t **out,
                             mez_problem_t *pb)
 {
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    apr_array_header_t *a = apr_array_make(p, 8, sizeof(mez_token_info_t *));
-    int rv = apr_dbd_select(db->driver, p, db->handle, &res,
-                            "SELECT " TOKEN_COLS " FROM mez_token ORDER BY created_at, token_id", 0);
+    apr_array_header_t *rows, *a = apr_array_make(p, 8, sizeof(mez_token_info_t *));
+    mez_status_t rv = mez_db_query_rows(p, db, 7, &rows,
+                                        "SELECT " TOKEN_COLS " FROM mez_token ORDER BY created_at, token_id", pb,
+                                        NULL);
     *out = NULL;
-    if (rv)
-        return mez_problem(pb, p, MEZ_EIO, 503, "db.error", NULL, "listing tokens failed: %s",
-                           apr_dbd_error(db->driver, db->handle, rv));
-    /* Read to the end whatever the filter says: apr_dbd leaves the connection busy otherwise. */
-    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-        const char *c[7];
-        for (int i = 0; i < 7; i++)
-            c[i] = mez_db_entry(p, db, row, i);
+    if (rv != MEZ_OK)
+        return rv;
+    for (int i = 0; i < rows->nelts; i++) {
+        const char **c = APR_ARRAY_IDX(rows, i, const char **);
         if (!zone_id || (c[2] && !strcmp(c[2], zone_id)))
             APR_ARRAY_PUSH(a, mez_token_info_t *) = info_from(p, c);
     }

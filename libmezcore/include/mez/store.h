@@ -5,6 +5,7 @@
 
 #include <apr_pools.h>
 #include <apr_dbd.h>
+#include <apr_tables.h>
 #include <apr_thread_mutex.h>
 #include "mez/problem.h"
 
@@ -52,6 +53,14 @@ const char *mez_db_entry(apr_pool_t *p, const mez_db_t *db, apr_dbd_row_t *row, 
 /* First row of a query: up to ncols columns copied into cols (NULL for SQL NULL); *found 0 when no row. */
 mez_status_t mez_db_query_row(apr_pool_t *p, mez_db_t *db, const char **cols, int ncols, int *found,
                               const char *sql, mez_problem_t *pb, ...);
+
+/* Every row of a query, as `const char **` of ncols strings copied into p (NULL for SQL NULL). */
+mez_status_t mez_db_query_rows(apr_pool_t *p, mez_db_t *db, int ncols, apr_array_header_t **rows, const char *sql,
+                               mez_problem_t *pb, ...);
+
+/* " FOR UPDATE" on PostgreSQL, "" on SQLite (whose BEGIN IMMEDIATE already holds the database's write lock):
+ * appended to a SELECT that reads a row the transaction is about to change on the strength of what it read. */
+const char *mez_db_for_update(const mez_db_t *db);
 
 /* Transactions: nothing is kept unless mez_db_commit() succeeds; clearing the pool first rolls back.
  * On SQLite the write lock is taken at BEGIN (BEGIN IMMEDIATE), so writers queue instead of deadlocking. */
