@@ -136,6 +136,30 @@ static mez_status_t digest_set(apr_pool_t *p, const json_t *set, const char *ptr
 
 /* ------------------------------------------------------------------ receipts */
 
+/* A receipt proof object as the reference types it: exactly these five string members. Anything else would
+ * be dropped by its deserialiser and so left out of its content digest; mez refuses it instead. */
+static mez_status_t proof_object(apr_pool_t *p, const json_t *o, const char *ptr, mez_problem_t *pb)
+{
+    static const char *const members[] = { "type", "created", "verificationMethod", "proofPurpose", "jws", NULL };
+    const char *key;
+    json_t *v;
+    if (!json_is_object(o))
+        return bad(p, pb, "receipt.invalid_field", ptr, "a proof is an object");
+    json_object_foreach((json_t *)o, key, v) {
+        int known = 0;
+        for (size_t i = 0; members[i]; i++)
+            known |= !strcmp(key, members[i]);
+        if (!known)
+            return bad(p, pb, "receipt.unknown_field", mez_pointer_join(p, ptr, key),
+                       "a receipt proof has only type, created, verificationMethod, proofPurpose and jws");
+    }
+    for (size_t i = 0; members[i]; i++)
+        if (!json_is_string(json_object_get(o, members[i])))
+            return bad(p, pb, "receipt.invalid_field", mez_pointer_join(p, ptr, members[i]),
+                       "every member of a receipt proof is a string");
+    return MEZ_OK;
+}
+
 static const char *const receipt_members[] = {
     "type", "corridor_id", "sequence", "timestamp", "prev_root", "next_root", "lawpack_digest_set",
     "ruleset_digest_set", "proof", "transition", "transition_type_registry_digest_sha256", "zk", "anchor", NULL
@@ -186,8 +210,15 @@ static mez_status_t build(apr_pool_t *p, const json_t *r, int with_seal, json_t 
         return bad(p, pb, "receipt.invalid_digest", "/transition_type_registry_digest_sha256",
                    "transition_type_registry_digest_sha256 is 64 lower-case hex characters");
     v = json_object_get(r, "proof");
-    if (v && !json_is_object(v) && !json_is_array(v))
-        return bad(p, pb, "receipt.invalid_field", "/proof", "proof is an object or an array of objects");
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x)
+            if ((rv = proof_object(p, x, mez_pointer_index(p, "/proof", i), pb)) != MEZ_OK)
+                return rv;
+    }
+    else if (v && (rv = proof_object(p, v, "/proof", pb)) != MEZ_OK)
+        return rv;
     if ((rv = mez_mcf_check_portable(p, r, "", pb)) != MEZ_OK)
         return rv;
 
@@ -307,8 +338,8 @@ mez_status_t mez_receipt_chain_append(apr_pool_t *p, mez_receipt_chain_t *c, con
     seq = json_integer_value(json_object_get(receipt, "sequence"));
     if ((uint64_t)seq != c->mmr.size)
         return mez_problem(pb, p, MEZ_EINVAL, 409, "receipt.sequence_mismatch", "/sequence",
-                           "sequence %lld is not the chain height %llu", (long long)seq,
-                           (unsigned long long)c->mmr.size);
+                           "sequence %" APR_INT64_T_FMT " is not the chain height %" APR_UINT64_T_FMT, (apr_int64_t)seq,
+                           (apr_uint64_t)c->mmr.size);
     mez_receipt_hex_digest(p, json_string_value(json_object_get(receipt, "prev_root")), "/prev_root", &prev, pb);
     if (!mez_digest_equal(&prev, &c->head))
         return mez_problem(pb, p, MEZ_EINVAL, 409, "receipt.prev_root_mismatch", "/prev_root",

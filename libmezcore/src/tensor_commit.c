@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "mez/json.h"
+#include "mez/mmr.h"
 #include "mez/tensor.h"
 
 void mez_tensor_cells_fill(mez_tensor_cells_t *c, mez_state_t s)
@@ -138,50 +139,13 @@ mez_status_t mez_tensor_commitment(apr_pool_t *p, const char *jurisdiction_id, c
     return MEZ_OK;
 }
 
-static void hash_leaf(const mez_digest_t *leaf, mez_digest_t *out)
-{
-    unsigned char buf[1 + MEZ_DIGEST_LEN];
-    buf[0] = 0x00;
-    memcpy(buf + 1, leaf->bytes, MEZ_DIGEST_LEN);
-    mez_digest_sha256(buf, sizeof(buf), out);
-}
-
-static void hash_node(const mez_digest_t *l, const mez_digest_t *r, mez_digest_t *out)
-{
-    unsigned char buf[1 + 2 * MEZ_DIGEST_LEN];
-    buf[0] = 0x01;
-    memcpy(buf + 1, l->bytes, MEZ_DIGEST_LEN);
-    memcpy(buf + 1 + MEZ_DIGEST_LEN, r->bytes, MEZ_DIGEST_LEN);
-    mez_digest_sha256(buf, sizeof(buf), out);
-}
-
-/* MTH(D[n]) of RFC 9162 section 2.1.1, recursing on the split at the largest power of two below n.
- * The depth is log2(n), so recursion is safe for any list that fits in memory. */
-static void mth(const mez_digest_t *leaves, size_t n, mez_digest_t *out)
-{
-    size_t k = 1;
-    mez_digest_t l, r;
-    if (n == 1) {
-        hash_leaf(&leaves[0], out);
-        return;
-    }
-    while (k << 1 < n)
-        k <<= 1;
-    mth(leaves, k, &l);
-    mth(leaves + k, n - k, &r);
-    hash_node(&l, &r, out);
-}
-
 void mez_tensor_merkle_root(const mez_digest_t *leaves, size_t n, mez_digest_t *root)
 {
     /* Why not the reference's rule: it pads to a power of two by repeating the last leaf and hashes
      * SHA-256(l||r) with no domain separation, so [a,b,c] and [a,b,c,c] get the same root and a leaf can
      * pass for a node. RFC 9162 prefixes leaves with 0x00 and nodes with 0x01 and splits unbalanced trees
      * instead of padding; it is the tree hash receipt chains use (DESIGN section 3), so one verifier serves
-     * both. The reference's single-leaf root is the leaf itself; here it is SHA-256(0x00||leaf). */
-    if (n == 0) {
-        mez_digest_sha256("", 0, root);
-        return;
-    }
-    mth(leaves, n, root);
+     * both, and the hashing lives in one place (mmr.c). The reference's single-leaf root is the leaf itself;
+     * here it is SHA-256(0x00||leaf). */
+    mez_mmr_tree_root(leaves, n, root);
 }

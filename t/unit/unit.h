@@ -18,6 +18,9 @@ char *unit_read_file(const char *path, size_t *len);
 const char *unit_tmpdir(void);
 
 void unit_register_json(void);
+void unit_register_mmr(void);
+void unit_register_receipt(void);
+void unit_register_checkpoint(void);
 void unit_register_digest(void);
 void unit_register_key(void);
 void unit_register_did(void);

@@ -112,6 +112,9 @@ int main(int argc, char **argv)
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 2;
     unit_register_json();
+    unit_register_mmr();
+    unit_register_receipt();
+    unit_register_checkpoint();
     unit_register_digest();
     unit_register_key();
     unit_register_did();
