@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/vc.h"
 #include "mass_values.h"
 
 /* ISO 4217 minor units of the currencies zones settle in. A code missing here is refused rather than guessed,
@@ -117,21 +118,8 @@ const char *mez_mass_decimal_format(apr_pool_t *p, __int128 v, int scale)
     return format_scaled(p, v, scale, 1);
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian), after Howard Hinnant's civil-from-days reasoning. */
-static long days_from_civil(long y, long m, long d)
-{
-    long era, yoe, doy, doe;
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int mez_mass_date_parse(const char *s, long *days)
 {
-    static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
     long y, m, d;
     if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
         return 0;
@@ -141,12 +129,10 @@ int mez_mass_date_parse(const char *s, long *days)
     y = strtol(s, NULL, 10);
     m = (s[5] - '0') * 10 + (s[6] - '0');
     d = (s[8] - '0') * 10 + (s[9] - '0');
-    if (m < 1 || m > 12 || d < 1)
-        return 0;
-    if (d > mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)))
+    if (d < 1 || d > mez_days_in_month(y, (int)m))
         return 0;
     if (days)
-        *days = days_from_civil(y, m, d);
+        *days = (long)mez_days_from_civil(y, (int)m, (int)d);
     return 1;
 }
 

@@ -7,6 +7,7 @@
 #include <apr_strings.h>
 #include "mez/json.h"
 #include "mez/pack.h"
+#include "mez/vc.h"
 
 const char *const mez_pack_domains[MEZ_PACK_DOMAIN_COUNT] = {
     "aml", "kyc", "sanctions", "tax", "securities", "corporate", "custody", "data_privacy", "licensing", "banking",
@@ -182,14 +183,8 @@ static int is_jurisdiction(const char *s)
     return 1;
 }
 
-static int is_leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 int mez_pack_date_ok(const char *s)
 {
-    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
     int y, m, d;
     if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
         return 0;
@@ -201,7 +196,7 @@ int mez_pack_date_ok(const char *s)
     d = atoi(s + 8);
     if (m < 1 || m > 12 || d < 1)
         return 0;
-    return d <= days[m - 1] + (m == 2 && is_leap(y));
+    return d <= mez_days_in_month(y, m);
 }
 
 static int is_decimal(const char *s)

@@ -5,6 +5,7 @@
 #include <apr_strings.h>
 #include "mez/json.h"
 #include "mez/receipt.h"
+#include "mez/vc.h"
 
 /* ------------------------------------------------------------------ RFC 3339 date-times */
 
@@ -18,43 +19,6 @@ static int digits(const char *s, size_t n, int *out)
     }
     *out = v;
     return 1;
-}
-
-static int leap(long y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int month_days(long y, int m)
-{
-    static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    return m == 2 && leap(y) ? 29 : d[m - 1];
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (the usual era-based conversion). */
-static long days_from_civil(long y, int m, int d)
-{
-    long era, yoe, doy, doe;
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long z, long *y, int *m, int *d)
-{
-    long era, doe, yoe, doy, mp;
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
 }
 
 int mez_mcf_datetime(const char *s, size_t len, char out[21])
@@ -72,7 +36,7 @@ int mez_mcf_datetime(const char *s, size_t len, char out[21])
     if (!digits(s, 4, &Y) || !digits(s + 5, 2, &M) || !digits(s + 8, 2, &D) || !digits(s + 11, 2, &h)
         || !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &sec))
         return 0;
-    if (M < 1 || M > 12 || D < 1 || D > month_days(Y, M) || h > 23 || mi > 59 || sec > 60)
+    if (M < 1 || M > 12 || D < 1 || D > mez_days_in_month(Y, M) || h > 23 || mi > 59 || sec > 60)
         return 0;
     if (s[i] == '.') {
         size_t f = ++i;
@@ -99,10 +63,14 @@ int mez_mcf_datetime(const char *s, size_t len, char out[21])
     leap_second = sec == 60;
     if (leap_second)
         sec = 59;
-    secs = days_from_civil(Y, M, D) * 86400L + h * 3600L + mi * 60L + sec - sign * (oh * 3600L + om * 60L);
+    secs = mez_days_from_civil(Y, M, D) * 86400L + h * 3600L + mi * 60L + sec - sign * (oh * 3600L + om * 60L);
     days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
     secs -= days * 86400;
-    civil_from_days(days, &y, &M, &D);
+    {
+        int64_t yy;
+        mez_civil_from_days(days, &yy, &M, &D);
+        y = (long)yy;
+    }
     if (y < 0 || y > 9999)
         return 0;   /* the reference would print a signed or 5-digit year; such strings are left as they are */
     apr_snprintf(out, 21, "%04ld-%02d-%02dT%02ld:%02ld:%02ldZ", y, M, D, secs / 3600, secs / 60 % 60,

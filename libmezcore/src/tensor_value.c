@@ -4,17 +4,12 @@
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/tensor.h"
+#include "mez/vc.h"
 
 typedef unsigned __int128 u128;   /* 18 x 18 digits need 120 bits: products and scaled compares stay exact */
 
-static int is_leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 int mez_tensor_date_parse(const char *s, int32_t *out)
 {
-    static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
     int v[8];
     /* Exactly ten characters: the fixed width is what lets dates compare as integers and strings alike. */
     if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
@@ -27,7 +22,7 @@ int mez_tensor_date_parse(const char *s, int32_t *out)
         v[k++] = s[i] - '0';
     }
     int y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3], m = v[4] * 10 + v[5], d = v[6] * 10 + v[7];
-    if (y < 1 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 && is_leap(y)))
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > mez_days_in_month(y, m))
         return -1;
     *out = (int32_t)(y * 10000 + m * 100 + d);
     return 0;

@@ -51,14 +51,17 @@ static int take_char(const char **s, char c)
     return 0;
 }
 
-static int is_leap(int y)
+int mez_days_in_month(int64_t y, int m)
 {
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (m < 1 || m > 12)
+        return 0;
+    return mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
 }
 
-/* Days since 1970-01-01 in the proleptic Gregorian calendar; computed here rather than with timegm(),
- * which depends on the C library and cannot go below 1970 everywhere. */
-static int64_t days_from_civil(int64_t y, int m, int d)
+/* Era-based conversions (400-year eras of 146097 days): exact for every proleptic Gregorian date, and computed
+ * here rather than with timegm(), which depends on the C library and cannot go below 1970 everywhere. */
+int64_t mez_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -68,9 +71,22 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
+void mez_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+    int64_t era, doe, yoe, doy, mp;
+    z += 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = z - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
 int mez_time_parse_rfc3339(const char *s, apr_time_t *out)
 {
-    static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
     int year, mon, day, hour, min, sec, usec = 0, off = 0;
 
     if (!s)
@@ -112,13 +128,13 @@ int mez_time_parse_rfc3339(const char *s, apr_time_t *out)
         return -1;
     if (mon < 1 || mon > 12 || day < 1)
         return -1;
-    if (day > mdays[mon - 1] + (mon == 2 && is_leap(year)))
+    if (day > mez_days_in_month(year, mon))
         return -1;
     /* 24:00:00 and leap second 60 are refused: mez never writes them, and rejecting beats guessing. */
     if (hour > 23 || min > 59 || sec > 59)
         return -1;
 
-    int64_t secs = days_from_civil(year, mon, day) * 86400 + hour * 3600 + min * 60 + sec - (int64_t)off * 60;
+    int64_t secs = mez_days_from_civil(year, mon, day) * 86400 + hour * 3600 + min * 60 + sec - (int64_t)off * 60;
     *out = (apr_time_t)secs * APR_USEC_PER_SEC + usec;
     return 0;
 }

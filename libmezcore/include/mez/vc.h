@@ -3,6 +3,7 @@
 #ifndef MEZ_VC_H
 #define MEZ_VC_H
 
+#include <stdint.h>
 #include <apr_pools.h>
 #include <apr_time.h>
 #include <jansson.h>
@@ -92,6 +93,12 @@ const char *mez_time_now_rfc3339(apr_pool_t *p);
 /* t as "YYYY-MM-DDTHH:MM:SSZ" (UTC, whole seconds): the one form mez stores and signs times in, so that stored
  * times compare correctly as strings. */
 const char *mez_time_stamp(apr_pool_t *p, apr_time_t t);
+
+/* The proleptic Gregorian calendar, once for every area that reads dates: days in month m (1..12) of year y
+ * (0 for another m), days since 1970-01-01 of y-m-d, and back. */
+int mez_days_in_month(int64_t y, int m);
+int64_t mez_days_from_civil(int64_t y, int m, int d);
+void mez_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
 /* Parses an XML Schema dateTimeStamp / RFC 3339 date-time with offset (four-digit year, upper-case T and Z,
  * optional fractional seconds kept to the microsecond); 0 on success, -1 on error. */
 int mez_time_parse_rfc3339(const char *s, apr_time_t *out);
