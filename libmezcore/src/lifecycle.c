@@ -1,8 +1,12 @@
-/* lifecycle.c: the entity, licence, migration and watcher state machines as transition tables, and the
- * refusals that name what is allowed instead (behaviour and deliberate differences: mez/lifecycle.h). */
+/* lifecycle.c: the entity, licence, migration, watcher and corridor state machines as transition tables, the
+ * refusals that name what is allowed instead, and the evidence each corridor move demands (behaviour and
+ * deliberate differences: mez/lifecycle.h). */
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/digest.h"
+#include "mez/json.h"
 #include "mez/lifecycle.h"
+#include "mez/vc.h"
 
 /* Every switch over an enum here must name each value, so a state or event added later cannot be silently
  * missed; the project's flags do not include -Wswitch-enum, this file asks for it. */
@@ -151,6 +155,31 @@ static const edge_t watcher_edges[] = {
     { MEZ_WATCHER_UNBONDING, MEZ_WATCHER_EV_COMPLETE_UNBOND, MEZ_WATCHER_DEACTIVATED, "return_stake" },
 };
 
+/* ---------------------------------------------------------------- corridor */
+
+static const char *const corridor_states[MEZ_CORRIDOR_STATE_COUNT] = {
+    [MEZ_CORRIDOR_DRAFT] = "DRAFT", [MEZ_CORRIDOR_PENDING] = "PENDING", [MEZ_CORRIDOR_ACTIVE] = "ACTIVE",
+    [MEZ_CORRIDOR_HALTED] = "HALTED", [MEZ_CORRIDOR_SUSPENDED] = "SUSPENDED",
+    [MEZ_CORRIDOR_DEPRECATED] = "DEPRECATED",
+};
+static const char *const corridor_events[MEZ_CORRIDOR_EVENT_COUNT] = {
+    [MEZ_CORRIDOR_EV_SUBMIT] = "submit", [MEZ_CORRIDOR_EV_ACTIVATE] = "activate", [MEZ_CORRIDOR_EV_HALT] = "halt",
+    [MEZ_CORRIDOR_EV_SUSPEND] = "suspend", [MEZ_CORRIDOR_EV_RESUME] = "resume",
+    [MEZ_CORRIDOR_EV_DEPRECATE] = "deprecate",
+};
+/* No HALTED -> ACTIVE and no way out of DRAFT but submit, as in the reference; mez/lifecycle.h says why a fork
+ * resolution does not reactivate a halted corridor. */
+static const edge_t corridor_edges[] = {
+    { MEZ_CORRIDOR_DRAFT, MEZ_CORRIDOR_EV_SUBMIT, MEZ_CORRIDOR_PENDING, NULL },
+    { MEZ_CORRIDOR_PENDING, MEZ_CORRIDOR_EV_ACTIVATE, MEZ_CORRIDOR_ACTIVE, NULL },
+    { MEZ_CORRIDOR_ACTIVE, MEZ_CORRIDOR_EV_HALT, MEZ_CORRIDOR_HALTED, NULL },
+    /* Not in the reference: a fork found during a suspension must not wait for a resume to be halted. */
+    { MEZ_CORRIDOR_SUSPENDED, MEZ_CORRIDOR_EV_HALT, MEZ_CORRIDOR_HALTED, NULL },
+    { MEZ_CORRIDOR_ACTIVE, MEZ_CORRIDOR_EV_SUSPEND, MEZ_CORRIDOR_SUSPENDED, NULL },
+    { MEZ_CORRIDOR_SUSPENDED, MEZ_CORRIDOR_EV_RESUME, MEZ_CORRIDOR_ACTIVE, NULL },
+    { MEZ_CORRIDOR_HALTED, MEZ_CORRIDOR_EV_DEPRECATE, MEZ_CORRIDOR_DEPRECATED, NULL },
+};
+
 static const machine_t entity_machine = {
     "entity", entity_states, MEZ_ENTITY_STATE_COUNT, entity_events, MEZ_ENTITY_EVENT_COUNT,
     entity_edges, COUNT(entity_edges), MEZ_ENTITY_DRAFT,
@@ -167,6 +196,10 @@ static const machine_t watcher_machine = {
     "watcher", watcher_states, MEZ_WATCHER_STATE_COUNT, watcher_events, MEZ_WATCHER_EVENT_COUNT,
     watcher_edges, COUNT(watcher_edges), MEZ_WATCHER_REGISTERED,
 };
+static const machine_t corridor_machine = {
+    "corridor", corridor_states, MEZ_CORRIDOR_STATE_COUNT, corridor_events, MEZ_CORRIDOR_EVENT_COUNT,
+    corridor_edges, COUNT(corridor_edges), MEZ_CORRIDOR_DRAFT,
+};
 
 static const machine_t *machine(mez_lifecycle_machine_t m)
 {
@@ -175,6 +208,7 @@ static const machine_t *machine(mez_lifecycle_machine_t m)
     case MEZ_LIFECYCLE_LICENCE:   return &licence_machine;
     case MEZ_LIFECYCLE_MIGRATION: return &migration_machine;
     case MEZ_LIFECYCLE_WATCHER:   return &watcher_machine;
+    case MEZ_LIFECYCLE_CORRIDOR:  return &corridor_machine;
     case MEZ_LIFECYCLE_MACHINE_COUNT: break;
     }
     return NULL;
@@ -197,7 +231,7 @@ mez_status_t mez_lifecycle_machine_parse(apr_pool_t *p, const char *name, mez_li
             return MEZ_OK;
         }
     return mez_problem(pb, p, MEZ_EINVAL, 422, "lifecycle.unknown_machine", NULL,
-                       "'%s' is not a lifecycle (entity, licence, migration, watcher)", name ? name : "");
+                       "'%s' is not a lifecycle (entity, licence, migration, watcher, corridor)", name ? name : "");
 }
 
 int mez_lifecycle_state_count(mez_lifecycle_machine_t m)
@@ -487,5 +521,214 @@ mez_status_t mez_lifecycle_watcher_slash(apr_pool_t *p, int from, mez_slash_reas
     bps = mez_lifecycle_slash_bps(reason);
     /* available * bps / 10000 without overflow: split available at 10000 so no product exceeds 64 bits. */
     *slashed = (available / 10000) * bps + (available % 10000) * bps / 10000;
+    return MEZ_OK;
+}
+
+/* ---------------------------------------------------------------- corridor evidence */
+
+/* What corridors.md §2 says each move keeps, as data; the checks below read nothing else. */
+static const mez_corridor_evidence_t ev_submit[] = {
+    { "bilateral_agreement_digest", MEZ_EVIDENCE_DIGEST, 1 },
+    { "pack_trilogy_digest", MEZ_EVIDENCE_DIGEST, 1 },
+    { NULL, MEZ_EVIDENCE_DIGEST, 0 },
+};
+static const mez_corridor_evidence_t ev_activate[] = {
+    { "regulatory_approval_a", MEZ_EVIDENCE_DIGEST, 1 },
+    { "regulatory_approval_b", MEZ_EVIDENCE_DIGEST, 1 },
+    { NULL, MEZ_EVIDENCE_DIGEST, 0 },
+};
+static const mez_corridor_evidence_t ev_halt[] = {
+    { "reason", MEZ_EVIDENCE_TEXT, 1 },
+    { "authority", MEZ_EVIDENCE_AUTHORITY, 1 },
+    { "evidence_digest", MEZ_EVIDENCE_DIGEST, 1 },
+    { NULL, MEZ_EVIDENCE_DIGEST, 0 },
+};
+static const mez_corridor_evidence_t ev_suspend[] = {
+    { "reason", MEZ_EVIDENCE_TEXT, 1 },
+    { "expected_resume", MEZ_EVIDENCE_TIMESTAMP, 0 },
+    { NULL, MEZ_EVIDENCE_DIGEST, 0 },
+};
+static const mez_corridor_evidence_t ev_resume[] = {
+    { "resolution_attestation_digest", MEZ_EVIDENCE_DIGEST, 1 },
+    { NULL, MEZ_EVIDENCE_DIGEST, 0 },
+};
+static const mez_corridor_evidence_t ev_deprecate[] = {
+    { "deprecation_decision_digest", MEZ_EVIDENCE_DIGEST, 1 },
+    { "reason", MEZ_EVIDENCE_TEXT, 1 },
+    { NULL, MEZ_EVIDENCE_DIGEST, 0 },
+};
+
+/* The member whose digest a transition record keeps (NULL: none, or activation's combined digest). */
+static const char *const log_member[MEZ_CORRIDOR_EVENT_COUNT] = {
+    [MEZ_CORRIDOR_EV_SUBMIT] = "bilateral_agreement_digest", [MEZ_CORRIDOR_EV_ACTIVATE] = NULL,
+    [MEZ_CORRIDOR_EV_HALT] = "evidence_digest", [MEZ_CORRIDOR_EV_SUSPEND] = NULL,
+    [MEZ_CORRIDOR_EV_RESUME] = "resolution_attestation_digest",
+    [MEZ_CORRIDOR_EV_DEPRECATE] = "deprecation_decision_digest",
+};
+
+const mez_corridor_evidence_t *mez_lifecycle_corridor_evidence(int event)
+{
+    if (event < 0 || event >= MEZ_CORRIDOR_EVENT_COUNT)
+        return NULL;
+    switch ((mez_corridor_event_t)event) {
+    case MEZ_CORRIDOR_EV_SUBMIT:    return ev_submit;
+    case MEZ_CORRIDOR_EV_ACTIVATE:  return ev_activate;
+    case MEZ_CORRIDOR_EV_HALT:      return ev_halt;
+    case MEZ_CORRIDOR_EV_SUSPEND:   return ev_suspend;
+    case MEZ_CORRIDOR_EV_RESUME:    return ev_resume;
+    case MEZ_CORRIDOR_EV_DEPRECATE: return ev_deprecate;
+    case MEZ_CORRIDOR_EVENT_COUNT:  break;
+    }
+    return NULL;
+}
+
+#define EVIDENCE_TEXT_MAX 1024
+#define AUTHORITY_MAX 128
+
+static mez_status_t bad_evidence(apr_pool_t *p, const char *event, const char *name, const char *why,
+                                 mez_problem_t *pb)
+{
+    return mez_problem(pb, p, MEZ_EINVAL, 422, "lifecycle.evidence_invalid", mez_pointer_join(p, "", name),
+                       "corridor '%s' evidence '%s' %s", event, name, why);
+}
+
+/* One member against its kind: MEZ_OK or the 422 pointing at it. */
+static mez_status_t check_member(apr_pool_t *p, const char *event, const mez_corridor_evidence_t *spec,
+                                 const json_t *v, mez_problem_t *pb)
+{
+    const char *s;
+    size_t len;
+    if (!json_is_string(v))
+        return bad_evidence(p, event, spec->name, apr_psprintf(p, "must be a string, not %s", mez_json_kind(v)),
+                            pb);
+    s = json_string_value(v);
+    len = json_string_length(v);
+    if (strlen(s) != len)
+        return bad_evidence(p, event, spec->name, "contains a NUL character", pb);
+    switch (spec->kind) {
+    case MEZ_EVIDENCE_DIGEST: {
+        static const mez_digest_t zero;
+        mez_digest_t d;
+        if (mez_digest_parse(p, s, &d, NULL) != MEZ_OK)
+            return bad_evidence(p, event, spec->name, "must be a digest written sha256:<64 lowercase hex digits>",
+                                pb);
+        /* All zeros is what a placeholder looks like; no SHA-256 of a real document is. */
+        if (mez_digest_equal(&d, &zero))
+            return bad_evidence(p, event, spec->name, "is all zeros: a placeholder, not a document's digest", pb);
+        return MEZ_OK;
+    }
+    case MEZ_EVIDENCE_TEXT:
+        if (len == 0 || len > EVIDENCE_TEXT_MAX)
+            return bad_evidence(p, event, spec->name,
+                                apr_psprintf(p, "must be 1 to %d bytes long", EVIDENCE_TEXT_MAX), pb);
+        for (size_t i = 0; i < len; i++)
+            if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+                return bad_evidence(p, event, spec->name, "must not contain control characters", pb);
+        return MEZ_OK;
+    case MEZ_EVIDENCE_AUTHORITY:
+        if (len == 0 || len > AUTHORITY_MAX || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                         "0123456789._-") != len)
+            return bad_evidence(p, event, spec->name,
+                                apr_psprintf(p, "must be a jurisdiction id: 1 to %d of A-Z a-z 0-9 . _ -",
+                                             AUTHORITY_MAX), pb);
+        return MEZ_OK;
+    case MEZ_EVIDENCE_TIMESTAMP: {
+        apr_time_t t;
+        /* Only the one stored form: nothing to rewrite, so nothing is lost (the reference rewrote any string
+         * that looked like a date, dropping fractions: corridors.md §9 item 1). */
+        if (mez_time_parse_rfc3339(s, &t) != 0 || strcmp(mez_time_stamp(p, t), s))
+            return bad_evidence(p, event, spec->name,
+                                "must be a UTC date-time of the form 2026-07-01T00:00:00Z", pb);
+        return MEZ_OK;
+    }
+    case MEZ_EVIDENCE_KIND_COUNT:
+        break;
+    }
+    return bad_evidence(p, event, spec->name, "has no known kind", pb);
+}
+
+mez_status_t mez_lifecycle_corridor_check_evidence(apr_pool_t *p, int event, const json_t *evidence,
+                                                   mez_problem_t *pb)
+{
+    const mez_corridor_evidence_t *specs = mez_lifecycle_corridor_evidence(event), *spec;
+    const char *ev, *key;
+    json_t *v;
+    mez_status_t rv;
+    if (!specs)
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "lifecycle.unknown_event", NULL,
+                           "event %d is not an event of the corridor lifecycle", event);
+    ev = corridor_events[event];
+    if (!json_is_object(evidence))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "lifecycle.evidence_invalid", "",
+                           "corridor '%s' evidence must be an object, not %s", ev,
+                           evidence ? mez_json_kind(evidence) : "nothing");
+    /* Members in the table's order, so the first problem reported does not depend on the object's order. */
+    for (spec = specs; spec->name; spec++) {
+        v = json_object_get(evidence, spec->name);
+        if (!v || json_is_null(v)) {
+            if (!spec->required) {
+                if (v)
+                    return bad_evidence(p, ev, spec->name, "may be left out but not null", pb);
+                continue;
+            }
+            return mez_problem(pb, p, MEZ_EINVAL, 422, "lifecycle.evidence_missing",
+                               mez_pointer_join(p, "", spec->name), "corridor '%s' needs evidence '%s'", ev,
+                               spec->name);
+        }
+        if ((rv = check_member(p, ev, spec, v, pb)) != MEZ_OK)
+            return rv;
+    }
+    json_object_foreach((json_t *)evidence, key, v) {
+        for (spec = specs; spec->name && strcmp(spec->name, key); spec++)
+            ;
+        if (!spec->name)
+            return mez_problem(pb, p, MEZ_EINVAL, 422, "lifecycle.evidence_unknown", mez_pointer_join(p, "", key),
+                               "corridor '%s' takes no evidence '%s'", ev, key);
+    }
+    /* Two zones approve an activation: one approval counted twice is not two. */
+    if (event == MEZ_CORRIDOR_EV_ACTIVATE
+        && !strcmp(json_string_value(json_object_get(evidence, "regulatory_approval_a")),
+                   json_string_value(json_object_get(evidence, "regulatory_approval_b"))))
+        return bad_evidence(p, ev, "regulatory_approval_b",
+                            "is the same document as regulatory_approval_a: each zone approves separately", pb);
+    return MEZ_OK;
+}
+
+#define ACTIVATION_TAG "mez.corridor.activation.v1"
+
+mez_status_t mez_lifecycle_corridor_log_digest(apr_pool_t *p, int event, const json_t *evidence, const char **out,
+                                               mez_problem_t *pb)
+{
+    mez_status_t rv;
+    if ((rv = mez_lifecycle_corridor_check_evidence(p, event, evidence, pb)) != MEZ_OK)
+        return rv;
+    if (event == MEZ_CORRIDOR_EV_ACTIVATE) {
+        unsigned char buf[sizeof ACTIVATION_TAG + 2 * MEZ_DIGEST_LEN];   /* the tag's NUL separates it */
+        mez_digest_t a, b, d;
+        mez_digest_parse(p, json_string_value(json_object_get(evidence, "regulatory_approval_a")), &a, NULL);
+        mez_digest_parse(p, json_string_value(json_object_get(evidence, "regulatory_approval_b")), &b, NULL);
+        memcpy(buf, ACTIVATION_TAG, sizeof ACTIVATION_TAG);
+        memcpy(buf + sizeof ACTIVATION_TAG, a.bytes, MEZ_DIGEST_LEN);
+        memcpy(buf + sizeof ACTIVATION_TAG + MEZ_DIGEST_LEN, b.bytes, MEZ_DIGEST_LEN);
+        mez_digest_sha256(buf, sizeof buf, &d);
+        *out = mez_digest_format(p, &d);
+        return MEZ_OK;
+    }
+    *out = log_member[event] ? json_string_value(json_object_get(evidence, log_member[event])) : NULL;
+    return MEZ_OK;
+}
+
+mez_status_t mez_lifecycle_corridor_step(apr_pool_t *p, int from, int event, const json_t *evidence, int *to,
+                                         const char **log_digest, mez_problem_t *pb)
+{
+    int next;
+    const char *digest;
+    mez_status_t rv;
+    if ((rv = mez_lifecycle_step(p, MEZ_LIFECYCLE_CORRIDOR, from, event, &next, NULL, pb)) != MEZ_OK
+        || (rv = mez_lifecycle_corridor_log_digest(p, event, evidence, &digest, pb)) != MEZ_OK)
+        return rv;
+    *to = next;
+    if (log_digest)
+        *log_digest = digest;
     return MEZ_OK;
 }

@@ -1,10 +1,13 @@
 /* test_lifecycle.c: CUnit suite for the lifecycle state machines: every legal transition of every machine (by
  * wire name, against a table written here from the specification, not read from the code), every other
  * (state, event) pair refused with a 409 naming the state and what is allowed, unknown names, terminal states,
- * dissolution stages, the migration deadline and watcher slashing arithmetic. */
+ * dissolution stages, the migration deadline, watcher slashing arithmetic, and the evidence each corridor move
+ * demands. */
 #include <stdint.h>
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/digest.h"
+#include "mez/json.h"
 #include "mez/lifecycle.h"
 #include "unit.h"
 
@@ -76,10 +79,23 @@ static const spec_edge_t watcher_spec[] = {
     { NULL, NULL, NULL },
 };
 
+/* corridors.md §2, plus SUSPENDED -> HALTED (a fork found during a suspension); no HALTED -> ACTIVE. */
+static const spec_edge_t corridor_spec[] = {
+    { "DRAFT", "submit", "PENDING" },
+    { "PENDING", "activate", "ACTIVE" },
+    { "ACTIVE", "halt", "HALTED" },
+    { "SUSPENDED", "halt", "HALTED" },
+    { "ACTIVE", "suspend", "SUSPENDED" },
+    { "SUSPENDED", "resume", "ACTIVE" },
+    { "HALTED", "deprecate", "DEPRECATED" },
+    { NULL, NULL, NULL },
+};
+
 static const char *const entity_terminal[] = { "DISSOLVED", "STRUCK_OFF", "REJECTED", NULL };
 static const char *const licence_terminal[] = { "REVOKED", "EXPIRED", "SURRENDERED", "REJECTED", NULL };
 static const char *const migration_terminal[] = { "COMPLETED", "CANCELLED", "COMPENSATED", "TIMED_OUT", NULL };
 static const char *const watcher_terminal[] = { "DEACTIVATED", "BANNED", NULL };
+static const char *const corridor_terminal[] = { "DEPRECATED", NULL };
 
 static int in_list(const char *const *list, const char *s)
 {
@@ -378,6 +394,300 @@ static void test_watcher_slash(void)
     CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.unknown_slash_reason");
 }
 
+static void test_corridor_transitions(void)
+{
+    CU_ASSERT_EQUAL(check_machine(MEZ_LIFECYCLE_CORRIDOR, corridor_spec, corridor_terminal), 7);
+    CU_ASSERT_EQUAL(mez_lifecycle_initial_state(MEZ_LIFECYCLE_CORRIDOR), MEZ_CORRIDOR_DRAFT);
+    CU_ASSERT_EQUAL(mez_lifecycle_state_count(MEZ_LIFECYCLE_CORRIDOR), 6);
+    CU_ASSERT_EQUAL(mez_lifecycle_event_count(MEZ_LIFECYCLE_CORRIDOR), 6);
+}
+
+/* The refusals a corridor operator meets most, each spelled out. */
+static void test_corridor_refusals(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    const char *to = NULL;
+    mez_lifecycle_machine_t m;
+    int s;
+    /* A fork resolution does not reactivate a halted corridor: only deprecate leaves HALTED. */
+    CU_ASSERT_EQUAL(mez_lifecycle_transition(p, MEZ_LIFECYCLE_CORRIDOR, "HALTED", "resume", &to, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(pb.status, 409);
+    CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.illegal_transition");
+    CU_ASSERT_STRING_EQUAL(pb.detail, "corridor lifecycle: 'resume' is not allowed from HALTED; allowed from "
+                                      "HALTED: deprecate (-> DEPRECATED)");
+    CU_ASSERT_EQUAL(mez_lifecycle_transition(p, MEZ_LIFECYCLE_CORRIDOR, "HALTED", "activate", &to, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(pb.status, 409);
+    CU_ASSERT_EQUAL(mez_lifecycle_event_between(MEZ_LIFECYCLE_CORRIDOR, MEZ_CORRIDOR_HALTED, MEZ_CORRIDOR_ACTIVE),
+                    -1);
+    /* No skipping the agreement, no deprecating a live corridor without halting it first. */
+    CU_ASSERT_EQUAL(mez_lifecycle_transition(p, MEZ_LIFECYCLE_CORRIDOR, "DRAFT", "activate", &to, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.detail, "corridor lifecycle: 'activate' is not allowed from DRAFT; allowed from "
+                                      "DRAFT: submit (-> PENDING)");
+    CU_ASSERT_EQUAL(mez_lifecycle_transition(p, MEZ_LIFECYCLE_CORRIDOR, "ACTIVE", "deprecate", &to, &pb),
+                    MEZ_EINVAL);
+    CU_ASSERT_EQUAL(pb.status, 409);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "halt (-> HALTED), suspend (-> SUSPENDED)"));
+    CU_ASSERT_EQUAL(mez_lifecycle_transition(p, MEZ_LIFECYCLE_CORRIDOR, "PENDING", "halt", &to, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(pb.status, 409);
+    CU_ASSERT_EQUAL(mez_lifecycle_transition(p, MEZ_LIFECYCLE_CORRIDOR, "SUSPENDED", "suspend", &to, &pb),
+                    MEZ_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "halt (-> HALTED), resume (-> ACTIVE)"));
+    CU_ASSERT_EQUAL(mez_lifecycle_transition(p, MEZ_LIFECYCLE_CORRIDOR, "DEPRECATED", "submit", &to, &pb),
+                    MEZ_EINVAL);
+    CU_ASSERT_EQUAL(pb.status, 409);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "DEPRECATED, which is terminal"));
+    /* The reference's legacy names are refused as unknown states, both as the current state and by parse. */
+    CU_ASSERT_EQUAL(mez_lifecycle_transition(p, MEZ_LIFECYCLE_CORRIDOR, "PROPOSED", "submit", &to, &pb),
+                    MEZ_EINVAL);
+    CU_ASSERT_EQUAL(pb.status, 422);
+    CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.unknown_state");
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "DRAFT, PENDING, ACTIVE, HALTED, SUSPENDED, DEPRECATED"));
+    CU_ASSERT_EQUAL(mez_lifecycle_state_parse(p, MEZ_LIFECYCLE_CORRIDOR, "OPERATIONAL", &s, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(pb.status, 422);
+    CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.unknown_state");
+    CU_ASSERT_EQUAL(mez_lifecycle_state_parse(p, MEZ_LIFECYCLE_CORRIDOR, "halted", &s, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_lifecycle_transition(p, MEZ_LIFECYCLE_CORRIDOR, "ACTIVE", "dispute", &to, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.unknown_event");
+    CU_ASSERT_EQUAL(mez_lifecycle_machine_parse(p, "corridor", &m, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(m, MEZ_LIFECYCLE_CORRIDOR);
+    CU_ASSERT_STRING_EQUAL(mez_lifecycle_machine_name(MEZ_LIFECYCLE_CORRIDOR), "corridor");
+}
+
+/* "sha256:<hex>" of a short text: evidence digests in these tests are real hashes of named documents. */
+static const char *digest_of(apr_pool_t *p, const char *text)
+{
+    mez_digest_t d;
+    mez_digest_sha256(text, strlen(text), &d);
+    return mez_digest_format(p, &d);
+}
+
+static json_t *evidence(apr_pool_t *p, const char *json)
+{
+    json_error_t err;
+    json_t *v = json_loads(json, JSON_ALLOW_NUL, &err);   /* so a NUL inside a string reaches the check */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    return mez_json_pool_own(p, v);
+}
+
+/* Valid evidence for each event, built from digests of named documents. */
+static json_t *valid_evidence(apr_pool_t *p, int event)
+{
+    switch ((mez_corridor_event_t)event) {
+    case MEZ_CORRIDOR_EV_SUBMIT:
+        return evidence(p, apr_psprintf(p, "{\"bilateral_agreement_digest\":\"%s\",\"pack_trilogy_digest\":\"%s\"}",
+                                        digest_of(p, "agreement pk-sifc ae-adgm"), digest_of(p, "packs")));
+    case MEZ_CORRIDOR_EV_ACTIVATE:
+        return evidence(p, apr_psprintf(p, "{\"regulatory_approval_a\":\"%s\",\"regulatory_approval_b\":\"%s\"}",
+                                        digest_of(p, "approval pk-sifc"), digest_of(p, "approval ae-adgm")));
+    case MEZ_CORRIDOR_EV_HALT:
+        return evidence(p, apr_psprintf(p, "{\"reason\":\"fork at sequence 17\",\"authority\":\"pk-sifc\","
+                                           "\"evidence_digest\":\"%s\"}", digest_of(p, "fork evidence")));
+    case MEZ_CORRIDOR_EV_SUSPEND:
+        return evidence(p, "{\"reason\":\"scheduled maintenance\",\"expected_resume\":\"2026-12-01T00:00:00Z\"}");
+    case MEZ_CORRIDOR_EV_RESUME:
+        return evidence(p, apr_psprintf(p, "{\"resolution_attestation_digest\":\"%s\"}",
+                                        digest_of(p, "maintenance done")));
+    case MEZ_CORRIDOR_EV_DEPRECATE:
+        return evidence(p, apr_psprintf(p, "{\"deprecation_decision_digest\":\"%s\",\"reason\":\"fork resolved; "
+                                           "successor corridor\"}", digest_of(p, "decision")));
+    case MEZ_CORRIDOR_EVENT_COUNT:
+        break;
+    }
+    return NULL;
+}
+
+/* One refused evidence object: the status, code and pointer, and nothing is answered as the log digest. */
+static void refused(apr_pool_t *p, int event, const char *json, const char *code, const char *pointer)
+{
+    mez_problem_t pb = { 0 };
+    const char *log = "untouched";
+    CU_ASSERT_EQUAL(mez_lifecycle_corridor_check_evidence(p, event, evidence(p, json), &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(pb.status, 422);
+    CU_ASSERT_STRING_EQUAL(pb.code, code);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pb.pointer);
+    CU_ASSERT_STRING_EQUAL(pb.pointer, pointer);
+    CU_ASSERT_EQUAL(mez_lifecycle_corridor_log_digest(p, event, evidence(p, json), &log, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(log, "untouched");
+}
+
+static void test_corridor_evidence(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    const char *good = digest_of(p, "a document"), *log = NULL;
+    const int S = MEZ_CORRIDOR_EV_SUBMIT, A = MEZ_CORRIDOR_EV_ACTIVATE, H = MEZ_CORRIDOR_EV_HALT,
+              U = MEZ_CORRIDOR_EV_SUSPEND, R = MEZ_CORRIDOR_EV_RESUME, D = MEZ_CORRIDOR_EV_DEPRECATE;
+    /* The table: every event lists what corridors.md §2 says it keeps. */
+    CU_ASSERT_STRING_EQUAL(mez_lifecycle_corridor_evidence(S)[0].name, "bilateral_agreement_digest");
+    CU_ASSERT_STRING_EQUAL(mez_lifecycle_corridor_evidence(S)[1].name, "pack_trilogy_digest");
+    CU_ASSERT_PTR_NULL(mez_lifecycle_corridor_evidence(S)[2].name);
+    CU_ASSERT_EQUAL(mez_lifecycle_corridor_evidence(U)[1].kind, MEZ_EVIDENCE_TIMESTAMP);
+    CU_ASSERT_EQUAL(mez_lifecycle_corridor_evidence(U)[1].required, 0);
+    CU_ASSERT_EQUAL(mez_lifecycle_corridor_evidence(H)[1].kind, MEZ_EVIDENCE_AUTHORITY);
+    CU_ASSERT_PTR_NULL(mez_lifecycle_corridor_evidence(MEZ_CORRIDOR_EVENT_COUNT));
+    CU_ASSERT_PTR_NULL(mez_lifecycle_corridor_evidence(-1));
+    for (int ev = 0; ev < MEZ_CORRIDOR_EVENT_COUNT; ev++)
+        CU_ASSERT_EQUAL(mez_lifecycle_corridor_check_evidence(p, ev, valid_evidence(p, ev), &pb), MEZ_OK);
+    /* The optional member may be left out. */
+    CU_ASSERT_EQUAL(mez_lifecycle_corridor_check_evidence(p, U, evidence(p, "{\"reason\":\"audit\"}"), &pb), MEZ_OK);
+
+    /* Missing: each required member of each event, in turn. */
+    for (int ev = 0; ev < MEZ_CORRIDOR_EVENT_COUNT; ev++)
+        for (const mez_corridor_evidence_t *e = mez_lifecycle_corridor_evidence(ev); e->name; e++) {
+            json_t *v = json_deep_copy(valid_evidence(p, ev));
+            mez_json_pool_own(p, v);
+            json_object_del(v, e->name);
+            CU_ASSERT_EQUAL(mez_lifecycle_corridor_check_evidence(p, ev, v, &pb), e->required ? MEZ_EINVAL : MEZ_OK);
+            if (e->required) {
+                CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.evidence_missing");
+                CU_ASSERT_STRING_EQUAL(pb.pointer, apr_pstrcat(p, "/", e->name, NULL));
+                CU_ASSERT_EQUAL(pb.status, 422);
+            }
+        }
+    refused(p, R, "{\"resolution_attestation_digest\":null}", "lifecycle.evidence_missing",
+            "/resolution_attestation_digest");
+    refused(p, S, "{}", "lifecycle.evidence_missing", "/bilateral_agreement_digest");
+
+    /* Malformed digests. */
+    refused(p, R, apr_psprintf(p, "{\"resolution_attestation_digest\":\"%s\"}", good + 7),
+            "lifecycle.evidence_invalid", "/resolution_attestation_digest");   /* no sha256: prefix */
+    refused(p, R, apr_psprintf(p, "{\"resolution_attestation_digest\":\"%.70s\"}", good),
+            "lifecycle.evidence_invalid", "/resolution_attestation_digest");   /* 63 hex digits */
+    refused(p, R, apr_psprintf(p, "{\"resolution_attestation_digest\":\"%s0\"}", good),
+            "lifecycle.evidence_invalid", "/resolution_attestation_digest");   /* 65 hex digits */
+    refused(p, R, "{\"resolution_attestation_digest\":\"sha256:ABCDEF0123456789abcdef0123456789abcdef0123456789"
+                  "abcdef0123456789\"}", "lifecycle.evidence_invalid", "/resolution_attestation_digest");
+    refused(p, R, "{\"resolution_attestation_digest\":\"sha512:0123456789abcdef0123456789abcdef0123456789abcdef"
+                  "0123456789abcdef\"}", "lifecycle.evidence_invalid", "/resolution_attestation_digest");
+    refused(p, R, "{\"resolution_attestation_digest\":\"sha256:000000000000000000000000000000000000000000000000000"
+                  "0000000000000\"}", "lifecycle.evidence_invalid", "/resolution_attestation_digest");
+    refused(p, R, "{\"resolution_attestation_digest\":42}", "lifecycle.evidence_invalid",
+            "/resolution_attestation_digest");
+    refused(p, S, apr_psprintf(p, "{\"bilateral_agreement_digest\":\"%s\",\"pack_trilogy_digest\":\"sha256:xyz\"}",
+                               good), "lifecycle.evidence_invalid", "/pack_trilogy_digest");
+    refused(p, D, apr_psprintf(p, "{\"deprecation_decision_digest\":{\"algorithm\":\"Sha256\"},\"reason\":\"x\"}"),
+            "lifecycle.evidence_invalid", "/deprecation_decision_digest");
+    /* One approval is not two. */
+    refused(p, A, apr_psprintf(p, "{\"regulatory_approval_a\":\"%s\",\"regulatory_approval_b\":\"%s\"}", good, good),
+            "lifecycle.evidence_invalid", "/regulatory_approval_b");
+    /* Texts, authorities, times. */
+    refused(p, D, apr_psprintf(p, "{\"deprecation_decision_digest\":\"%s\",\"reason\":\"\"}", good),
+            "lifecycle.evidence_invalid", "/reason");
+    refused(p, U, "{\"reason\":\"line\\nbreak\"}", "lifecycle.evidence_invalid", "/reason");
+    refused(p, U, "{\"reason\":\"a\\u0000b\"}", "lifecycle.evidence_invalid", "/reason");
+    refused(p, U, apr_psprintf(p, "{\"reason\":\"%s\"}", apr_pstrcat(p, good, good, good, good, good, good, good, good,
+                                                                     good, good, good, good, good, good, good,
+                                                                     NULL)),
+            "lifecycle.evidence_invalid", "/reason");   /* 15 x 71 = 1065 bytes, over 1024 */
+    CU_ASSERT_EQUAL(mez_lifecycle_corridor_check_evidence(p, U, evidence(p, apr_psprintf(p, "{\"reason\":\"%s\"}",
+                        apr_pstrcat(p, good, good, good, good, good, good, good, good, good, good, good, good, good,
+                                    good, NULL))), &pb), MEZ_OK);   /* 14 x 71 = 994 bytes is allowed */
+    refused(p, H, apr_psprintf(p, "{\"reason\":\"fork\",\"authority\":\"pk sifc\",\"evidence_digest\":\"%s\"}", good),
+            "lifecycle.evidence_invalid", "/authority");
+    refused(p, H, apr_psprintf(p, "{\"reason\":\"fork\",\"authority\":\"\",\"evidence_digest\":\"%s\"}", good),
+            "lifecycle.evidence_invalid", "/authority");
+    refused(p, U, "{\"reason\":\"audit\",\"expected_resume\":\"2026-12-01T00:00:00.5Z\"}",
+            "lifecycle.evidence_invalid", "/expected_resume");
+    refused(p, U, "{\"reason\":\"audit\",\"expected_resume\":\"2026-12-01T05:00:00+05:00\"}",
+            "lifecycle.evidence_invalid", "/expected_resume");
+    refused(p, U, "{\"reason\":\"audit\",\"expected_resume\":\"next week\"}", "lifecycle.evidence_invalid",
+            "/expected_resume");
+    refused(p, U, "{\"reason\":\"audit\",\"expected_resume\":null}", "lifecycle.evidence_invalid", "/expected_resume");
+    /* A suspension carries no digest; a member an event does not take is refused, not silently kept. */
+    refused(p, U, apr_psprintf(p, "{\"reason\":\"audit\",\"evidence_digest\":\"%s\"}", good),
+            "lifecycle.evidence_unknown", "/evidence_digest");
+    refused(p, H, apr_psprintf(p, "{\"reason\":\"fork\",\"authority\":\"pk-sifc\",\"evidence_digest\":\"%s\","
+                                  "\"a/b\":1}", good), "lifecycle.evidence_unknown", "/a~1b");
+    /* Not an object at all: the pointer is the evidence itself. */
+    CU_ASSERT_EQUAL(mez_lifecycle_corridor_check_evidence(p, R, evidence(p, "[]"), &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.evidence_invalid");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "");
+    CU_ASSERT_EQUAL(mez_lifecycle_corridor_check_evidence(p, R, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(pb.status, 422);
+    CU_ASSERT_EQUAL(mez_lifecycle_corridor_check_evidence(p, MEZ_CORRIDOR_EVENT_COUNT, evidence(p, "{}"), &pb),
+                    MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.unknown_event");
+
+    /* What the transition record keeps. */
+    CU_ASSERT_EQUAL(mez_lifecycle_corridor_log_digest(p, S, valid_evidence(p, S), &log, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(log, digest_of(p, "agreement pk-sifc ae-adgm"));
+    CU_ASSERT_EQUAL(mez_lifecycle_corridor_log_digest(p, H, valid_evidence(p, H), &log, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(log, digest_of(p, "fork evidence"));
+    CU_ASSERT_EQUAL(mez_lifecycle_corridor_log_digest(p, R, valid_evidence(p, R), &log, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(log, digest_of(p, "maintenance done"));
+    CU_ASSERT_EQUAL(mez_lifecycle_corridor_log_digest(p, D, valid_evidence(p, D), &log, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(log, digest_of(p, "decision"));
+    CU_ASSERT_EQUAL(mez_lifecycle_corridor_log_digest(p, U, valid_evidence(p, U), &log, &pb), MEZ_OK);
+    CU_ASSERT_PTR_NULL(log);
+    /* Activation: SHA-256 over the tag, a NUL, and both approvals' raw bytes; not the reference's bare a || b. */
+    {
+        static const char tag[] = "mez.corridor.activation.v1";
+        unsigned char buf[sizeof tag + 64];
+        mez_digest_t a, b, want, bare;
+        CU_ASSERT_EQUAL_FATAL(mez_digest_parse(p, digest_of(p, "approval pk-sifc"), &a, NULL), MEZ_OK);
+        CU_ASSERT_EQUAL_FATAL(mez_digest_parse(p, digest_of(p, "approval ae-adgm"), &b, NULL), MEZ_OK);
+        memcpy(buf, tag, sizeof tag);
+        memcpy(buf + sizeof tag, a.bytes, 32);
+        memcpy(buf + sizeof tag + 32, b.bytes, 32);
+        mez_digest_sha256(buf, sizeof buf, &want);
+        mez_digest_sha256(buf + sizeof tag, 64, &bare);
+        CU_ASSERT_EQUAL(mez_lifecycle_corridor_log_digest(p, A, valid_evidence(p, A), &log, &pb), MEZ_OK);
+        CU_ASSERT_STRING_EQUAL(log, mez_digest_format(p, &want));
+        CU_ASSERT_STRING_NOT_EQUAL(log, mez_digest_format(p, &bare));
+    }
+}
+
+/* Whole corridors through mez_lifecycle_corridor_step: the 409 comes before the evidence, good evidence does
+ * not make an illegal move legal, and bad evidence stops a legal one. */
+static void test_corridor_step(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    const char *log = NULL;
+    int state = mez_lifecycle_initial_state(MEZ_LIFECYCLE_CORRIDOR), to = -1;
+    /* DRAFT -> PENDING -> ACTIVE -> SUSPENDED -> ACTIVE -> SUSPENDED -> HALTED -> DEPRECATED */
+    static const int walk[] = { MEZ_CORRIDOR_EV_SUBMIT, MEZ_CORRIDOR_EV_ACTIVATE, MEZ_CORRIDOR_EV_SUSPEND,
+                                MEZ_CORRIDOR_EV_RESUME, MEZ_CORRIDOR_EV_SUSPEND, MEZ_CORRIDOR_EV_HALT,
+                                MEZ_CORRIDOR_EV_DEPRECATE };
+    static const int states[] = { MEZ_CORRIDOR_PENDING, MEZ_CORRIDOR_ACTIVE, MEZ_CORRIDOR_SUSPENDED,
+                                  MEZ_CORRIDOR_ACTIVE, MEZ_CORRIDOR_SUSPENDED, MEZ_CORRIDOR_HALTED,
+                                  MEZ_CORRIDOR_DEPRECATED };
+    for (size_t i = 0; i < sizeof walk / sizeof walk[0]; i++) {
+        CU_ASSERT_EQUAL_FATAL(mez_lifecycle_corridor_step(p, state, walk[i], valid_evidence(p, walk[i]), &to, &log,
+                                                          &pb), MEZ_OK);
+        CU_ASSERT_EQUAL(to, states[i]);
+        CU_ASSERT_EQUAL(log == NULL, walk[i] == MEZ_CORRIDOR_EV_SUSPEND);
+        state = to;
+    }
+    CU_ASSERT_EQUAL(mez_lifecycle_is_terminal(MEZ_LIFECYCLE_CORRIDOR, state), 1);
+    /* Illegal move with perfect evidence: 409, and *to untouched. */
+    to = -1;
+    CU_ASSERT_EQUAL(mez_lifecycle_corridor_step(p, MEZ_CORRIDOR_HALTED, MEZ_CORRIDOR_EV_RESUME,
+                                                valid_evidence(p, MEZ_CORRIDOR_EV_RESUME), &to, &log, &pb),
+                    MEZ_EINVAL);
+    CU_ASSERT_EQUAL(pb.status, 409);
+    CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.illegal_transition");
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "HALTED"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "deprecate (-> DEPRECATED)"));
+    CU_ASSERT_EQUAL(to, -1);
+    /* Illegal move with bad evidence: still the 409, the state is what is wrong first. */
+    CU_ASSERT_EQUAL(mez_lifecycle_corridor_step(p, MEZ_CORRIDOR_DRAFT, MEZ_CORRIDOR_EV_ACTIVATE, evidence(p, "{}"),
+                                                &to, &log, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(pb.status, 409);
+    /* Legal move with bad evidence: the 422 with its pointer, and *to untouched. */
+    CU_ASSERT_EQUAL(mez_lifecycle_corridor_step(p, MEZ_CORRIDOR_ACTIVE, MEZ_CORRIDOR_EV_HALT,
+                                                evidence(p, "{\"reason\":\"fork\",\"authority\":\"pk-sifc\"}"), &to,
+                                                &log, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(pb.status, 422);
+    CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.evidence_missing");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/evidence_digest");
+    CU_ASSERT_EQUAL(to, -1);
+    CU_ASSERT_EQUAL(mez_lifecycle_corridor_step(p, MEZ_CORRIDOR_STATE_COUNT, MEZ_CORRIDOR_EV_HALT,
+                                                valid_evidence(p, MEZ_CORRIDOR_EV_HALT), &to, &log, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.unknown_state");
+}
+
 void unit_register_lifecycle(void)
 {
     CU_pSuite s = unit_suite("lifecycle");
@@ -391,4 +701,8 @@ void unit_register_lifecycle(void)
     CU_add_test(s, "dissolution stages", test_dissolution_stages);
     CU_add_test(s, "migration deadline", test_migration_deadline);
     CU_add_test(s, "watcher slashing", test_watcher_slash);
+    CU_add_test(s, "corridor: every transition", test_corridor_transitions);
+    CU_add_test(s, "corridor: refusals and legacy names", test_corridor_refusals);
+    CU_add_test(s, "corridor: evidence", test_corridor_evidence);
+    CU_add_test(s, "corridor: steps with evidence", test_corridor_step);
 }

@@ -1,4 +1,5 @@
-/* mez/lifecycle.h: the state machines of the things a zone registers: entities, licences, migrations, watchers.
+/* mez/lifecycle.h: the state machines of the things a zone registers: entities, licences, migrations, watchers,
+ * and the corridors between zones.
  *
  * Each machine is a table of (from state, event) -> to state, so what is allowed is data one can read and
  * test edge by edge; nothing else decides. States and events have wire names (the Mass contracts' spellings:
@@ -29,6 +30,13 @@
  *   watcher   a SLASHED watcher may exit (unbond) rather than only rebond, and an UNBONDING watcher can still be
  *             slashed or banned for what it did while bonded (that is what the unbonding period is for);
  *             slashing is integer basis points only.
+ *   corridor  every state and edge of the reference's corridor machine (corridors.md §2), plus SUSPENDED ->
+ *             HALTED: a fork found while a corridor is suspended (a watcher's conflicting checkpoints, a late
+ *             receipt) halts it at once, instead of forcing a resume of trade over a forked chain first. The
+ *             evidence each event demands is data (mez_lifecycle_corridor_evidence) and is checked, not merely
+ *             logged; the activation log digest is domain-separated (defect 3). HALTED is left only by
+ *             deprecate, as in the reference: why a fork resolution never reactivates is explained at the
+ *             corridor enums below.
  *
  * An effect is a short name the caller must carry out together with the move (NULL when none):
  *   "dissolution_stage_1", "dissolution_next_stage", "unlock_source", "compensate", "slash_stake",
@@ -39,6 +47,7 @@
 #include <stdint.h>
 #include <apr_pools.h>
 #include <apr_time.h>
+#include <jansson.h>
 #include "mez/problem.h"
 
 typedef enum {
@@ -46,6 +55,7 @@ typedef enum {
     MEZ_LIFECYCLE_LICENCE,      /* "licence" */
     MEZ_LIFECYCLE_MIGRATION,    /* "migration" */
     MEZ_LIFECYCLE_WATCHER,      /* "watcher" */
+    MEZ_LIFECYCLE_CORRIDOR,     /* "corridor" */
     MEZ_LIFECYCLE_MACHINE_COUNT
 } mez_lifecycle_machine_t;
 
@@ -119,6 +129,40 @@ typedef enum {
     MEZ_WATCHER_EVENT_COUNT
 } mez_watcher_event_t;
 
+/* Corridor (wire: the reference's spellings; its legacy PROPOSED / OPERATIONAL are not states and are refused
+ * like any unknown name). Terminal: DEPRECATED.
+ *
+ * Forks and disputes. Two receipts for one sequence number, or a checkpoint inconsistent with an earlier one,
+ * halt the corridor (ACTIVE | SUSPENDED -> HALTED, "halt" with the fork evidence's digest). The reference's
+ * fork resolver (corridors.md §4) then picks a winning branch, but its machine has no HALTED -> ACTIVE: the
+ * only way out of HALTED is "deprecate", with the decision's digest. mez keeps that rule on purpose and a fork
+ * resolution never reactivates the forked corridor:
+ *   - a fork means two conflicting histories were signed for one corridor; once checkpoints of both exist
+ *     under the corridor's log origin, a transparency-log verifier or witness rightly refuses that origin
+ *     for ever, and whoever holds the losing branch can never reconcile it by appending to either;
+ *   - the reference's resolver is not fit to restart trade on its own: its first rule trusts the branches'
+ *     self-declared timestamps, an equivocating watcher aborts it, and attested parent roots are never
+ *     checked (corridors.md §9 item 7);
+ *   - the reference keeps a reversible stop (SUSPENDED: a reason, an expected resume, and resume demands a
+ *     resolution attestation) apart from the emergency one, and gives only the former a way back.
+ * So a dispute is resolved by a deprecation decision that names the winning branch (its digest is the
+ * deprecate evidence), and trade continues, if the zones agree, on a new corridor (new id and genesis)
+ * whose definition references the deprecated one. */
+typedef enum {
+    MEZ_CORRIDOR_DRAFT = 0, MEZ_CORRIDOR_PENDING, MEZ_CORRIDOR_ACTIVE, MEZ_CORRIDOR_HALTED,
+    MEZ_CORRIDOR_SUSPENDED, MEZ_CORRIDOR_DEPRECATED,
+    MEZ_CORRIDOR_STATE_COUNT
+} mez_corridor_state_t;
+typedef enum {
+    MEZ_CORRIDOR_EV_SUBMIT = 0,   /* "submit"    DRAFT -> PENDING */
+    MEZ_CORRIDOR_EV_ACTIVATE,     /* "activate"  PENDING -> ACTIVE */
+    MEZ_CORRIDOR_EV_HALT,         /* "halt"      ACTIVE | SUSPENDED -> HALTED */
+    MEZ_CORRIDOR_EV_SUSPEND,      /* "suspend"   ACTIVE -> SUSPENDED */
+    MEZ_CORRIDOR_EV_RESUME,       /* "resume"    SUSPENDED -> ACTIVE */
+    MEZ_CORRIDOR_EV_DEPRECATE,    /* "deprecate" HALTED -> DEPRECATED */
+    MEZ_CORRIDOR_EVENT_COUNT
+} mez_corridor_event_t;
+
 /* ---------------------------------------------------------------- names */
 
 const char *mez_lifecycle_machine_name(mez_lifecycle_machine_t m);   /* "entity", ...; "unknown" */
@@ -136,7 +180,8 @@ mez_status_t mez_lifecycle_event_parse(apr_pool_t *p, mez_lifecycle_machine_t m,
                                        mez_problem_t *pb);
 /* 1 when no event leaves state (0 for out-of-range states). */
 int mez_lifecycle_is_terminal(mez_lifecycle_machine_t m, int state);
-/* The state a new instance starts in (entity DRAFT, licence APPLIED, migration INITIATED, watcher REGISTERED). */
+/* The state a new instance starts in (entity DRAFT, licence APPLIED, migration INITIATED, watcher REGISTERED,
+ * corridor DRAFT). */
 int mez_lifecycle_initial_state(mez_lifecycle_machine_t m);
 
 /* ---------------------------------------------------------------- transitions */
@@ -204,5 +249,56 @@ unsigned mez_lifecycle_slash_bps(mez_slash_reason_t r);
  * allows no slashing. */
 mez_status_t mez_lifecycle_watcher_slash(apr_pool_t *p, int from, mez_slash_reason_t reason, uint64_t available,
                                          uint64_t *slashed, int *to, mez_problem_t *pb);
+
+/* ---------------------------------------------------------------- corridor evidence */
+
+typedef enum {
+    MEZ_EVIDENCE_DIGEST = 0,   /* "sha256:<64 lowercase hex>", not all zeros (a placeholder, never a hash) */
+    MEZ_EVIDENCE_TEXT,         /* a non-empty string of at most 1024 bytes with no control characters */
+    MEZ_EVIDENCE_AUTHORITY,    /* a jurisdiction id: 1..128 of A-Z a-z 0-9 . _ - (as the manifold's) */
+    MEZ_EVIDENCE_TIMESTAMP,    /* a UTC date-time in mez's one stored form, 2026-07-01T00:00:00Z */
+    MEZ_EVIDENCE_KIND_COUNT
+} mez_evidence_kind_t;
+
+typedef struct mez_corridor_evidence_t {
+    const char *name;          /* the member of the evidence object */
+    mez_evidence_kind_t kind;
+    int required;              /* 0: may be absent (never null) */
+} mez_corridor_evidence_t;
+
+/* What each corridor event demands (corridors.md §2), NULL-name terminated:
+ *   submit     bilateral_agreement_digest, pack_trilogy_digest (lawpack + regpack + licensepack)
+ *   activate   regulatory_approval_a, regulatory_approval_b (digests, one per zone; they must differ)
+ *   halt       reason, authority, evidence_digest (e.g. the digest of the fork evidence kept)
+ *   suspend    reason, optional expected_resume (no digest: a suspension is an operator's call)
+ *   resume     resolution_attestation_digest
+ *   deprecate  deprecation_decision_digest, reason
+ * Names are the reference's where corridors.md spells them; where it only describes a digest ("evidence
+ * digest", "resolution_attestation digest") the member is that name with "_digest". NULL for an event out of
+ * range. */
+const mez_corridor_evidence_t *mez_lifecycle_corridor_evidence(int event);
+
+/* Checks an event's evidence object. 422 problems, pointers relative to the evidence object (a caller that
+ * holds it at "/evidence" prefixes that):
+ *   "lifecycle.unknown_event"           event out of range;
+ *   "lifecycle.evidence_invalid"        evidence is not an object (pointer ""), or a member has the wrong
+ *                                       type or form (a malformed or all-zero digest, an empty reason, two
+ *                                       identical regulatory approvals, ...);
+ *   "lifecycle.evidence_missing"        a required member is absent or null;
+ *   "lifecycle.evidence_unknown"        a member the event does not take: it would be kept but never checked. */
+mez_status_t mez_lifecycle_corridor_check_evidence(apr_pool_t *p, int event, const json_t *evidence,
+                                                   mez_problem_t *pb);
+
+/* The digest a transition record keeps as its evidence_digest, after the evidence was checked: submit the
+ * bilateral agreement's, halt the evidence's, resume the resolution attestation's, deprecate the decision's;
+ * activate SHA-256("mez.corridor.activation.v1" NUL a b) over the two approvals' 32 raw bytes (the reference
+ * hashed a || b with no domain tag); *out = NULL for suspend, which has none. */
+mez_status_t mez_lifecycle_corridor_log_digest(apr_pool_t *p, int event, const json_t *evidence, const char **out,
+                                               mez_problem_t *pb);
+
+/* One corridor move with its evidence: the 409 (or unknown state/event 422) first, as mez_lifecycle_step,
+ * then the evidence check; on MEZ_OK *to and *log_digest (may be NULL for suspend) are set. */
+mez_status_t mez_lifecycle_corridor_step(apr_pool_t *p, int from, int event, const json_t *evidence, int *to,
+                                         const char **log_digest, mez_problem_t *pb);
 
 #endif
