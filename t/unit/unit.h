@@ -23,6 +23,7 @@ void unit_register_receipt(void);
 void unit_register_checkpoint(void);
 void unit_register_digest(void);
 void unit_register_key(void);
+void unit_register_httpsig(void);
 void unit_register_did(void);
 void unit_register_vc(void);
 void unit_register_store(void);

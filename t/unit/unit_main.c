@@ -117,6 +117,7 @@ int main(int argc, char **argv)
     unit_register_checkpoint();
     unit_register_digest();
     unit_register_key();
+    unit_register_httpsig();
     unit_register_did();
     unit_register_vc();
     unit_register_store();
