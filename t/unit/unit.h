@@ -21,6 +21,7 @@ void unit_register_json(void);
 void unit_register_mmr(void);
 void unit_register_receipt(void);
 void unit_register_checkpoint(void);
+void unit_register_corridor_store(void);
 void unit_register_digest(void);
 void unit_register_key(void);
 void unit_register_httpsig(void);

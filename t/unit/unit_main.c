@@ -115,6 +115,7 @@ int main(int argc, char **argv)
     unit_register_mmr();
     unit_register_receipt();
     unit_register_checkpoint();
+    unit_register_corridor_store();
     unit_register_digest();
     unit_register_key();
     unit_register_httpsig();

@@ -1,0 +1,125 @@
+/* mez/corridor.h: the corridor store: corridors between zones, their lifecycle moves, their receipt chains with
+ * the chain's RFC 9162 tree kept node by node, signed checkpoints, and the replay cache of peers' signatures.
+ * No HTTP here; mod_mez and the CLI call these.
+ *
+ * Transactions. Every function that writes (but the nonce ones) runs its own transaction (do not call it inside another one): an
+ * append takes the corridor's row lock (SELECT ... FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite,
+ * DESIGN section 5), so two writers, threads or nodes, can never write one sequence number. A fork refusal
+ * commits its evidence and nothing else, which a caller's own transaction would roll back with the 409.
+ *
+ * The tree. Leaves are the receipts' next_roots (mez/receipt.h); every complete subtree's hash is stored at
+ * (level, index) as the append that completes it runs, so the root of any size up to the current one and
+ * inclusion and consistency proofs between any sizes are read from O(log n) stored nodes, never the leaves.
+ *
+ * Problems (besides the receipt, lifecycle and checkpoint areas' own, passed through):
+ *   404 "corridor.not_found"      no such corridor;
+ *   409 "corridor.exists"         create with an id already taken;
+ *   409 "corridor.not_active"     a new receipt while the corridor is not ACTIVE (repeats and forks are still
+ *                                 recognised in every state: a fork found late must be kept);
+ *   409 "corridor.fork"           a different receipt for a sequence number already taken (pointer
+ *                                 "/sequence"); its evidence is kept, see mez_corridor_append_t;
+ *   422 "corridor.invalid_size"   a proof or checkpoint size outside the chain (pointer names the parameter);
+ *   401 "httpsig.replay"          a (keyid, nonce) already seen within the window;
+ *   422 "corridor.invalid_field"  an empty or malformed argument of create / nonce (pointer names it).
+ */
+#ifndef MEZ_CORRIDOR_H
+#define MEZ_CORRIDOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <apr_pools.h>
+#include <apr_time.h>
+#include <jansson.h>
+#include "mez/digest.h"
+#include "mez/key.h"
+#include "mez/problem.h"
+#include "mez/store.h"
+
+/* A corridor's row. */
+typedef struct mez_corridor_t {
+    const char *corridor_id, *peer_zone_id, *peer_did;
+    int state;                       /* MEZ_CORRIDOR_* (mez/lifecycle.h) */
+    const char *definition_digest;   /* 64 lower-case hex, as the genesis root's inputs */
+    const char *agreement_digest;
+    mez_digest_t genesis_root;
+    mez_digest_t head;               /* last next_root, the genesis root while empty */
+    uint64_t size;                   /* number of receipts: the next sequence number */
+    mez_digest_t root;               /* RFC 9162 root of the next_roots (SHA-256("") while empty) */
+    const char *created_at, *updated_at;
+} mez_corridor_t;
+
+/* Creates a corridor in DRAFT with an empty chain. corridor_id is a lower-case UUID (receipts carry it so);
+ * genesis_root: mez_receipt_genesis_root of the corridor's definition. Digests are 64 lower-case hex. */
+mez_status_t mez_corridor_create(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const char *peer_zone_id,
+                                 const char *peer_did, const char *definition_digest, const char *agreement_digest,
+                                 const mez_digest_t *genesis_root, apr_time_t now, mez_problem_t *pb);
+
+/* Reads a corridor (404 when absent). */
+mez_status_t mez_corridor_get(apr_pool_t *p, mez_db_t *db, const char *corridor_id, mez_corridor_t *out,
+                              mez_problem_t *pb);
+
+/* One lifecycle move by wire event name with its evidence (mez_lifecycle_corridor_step: 409 for an illegal
+ * move, 422 for bad evidence, pointers prefixed with "/evidence"), recorded in the transition log with the
+ * evidence's canonical text and log digest. *to_state (may be NULL) gets the new state's wire name. */
+mez_status_t mez_corridor_transition(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const char *event,
+                                     const json_t *evidence, apr_time_t now, const char **to_state,
+                                     mez_problem_t *pb);
+
+/* What an append answered. */
+typedef struct mez_corridor_append_t {
+    int repeated;                    /* 1: this very receipt was already stored (nothing written) */
+    uint64_t seq;                    /* the receipt's sequence number */
+    mez_digest_t next_root;          /* its next_root */
+    uint64_t size;                   /* the chain's size and root after the append (current ones on a repeat) */
+    mez_digest_t root;
+    /* On "corridor.fork" only: the stored and offered receipts' content digests (64 hex) and the digest of the
+     * kept evidence ("sha256:<hex>", fit for the halt event's evidence_digest). */
+    const char *stored_digest, *conflicting_digest, *evidence_digest;
+} mez_corridor_append_t;
+
+/* Appends a receipt (mez/receipt.h rules against the stored head) in one transaction under the corridor's row
+ * lock: the receipt row, its leaf and every subtree it completes, and the new head. A receipt whose sequence
+ * number is taken is a repeat when its content digest equals the stored one (MEZ_OK, out->repeated = 1) and a
+ * fork otherwise (409 "corridor.fork", evidence committed, out's fork members set: the caller halts). */
+mez_status_t mez_corridor_append(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
+                                 apr_time_t now, mez_corridor_append_t *out, mez_problem_t *pb);
+
+/* The stored receipt with a sequence number (canonical text, *found 0 when absent). */
+mez_status_t mez_corridor_receipt(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t seq,
+                                  const char **text, int *found, mez_problem_t *pb);
+
+/* Root of the chain's first size receipts (0 < size <= current size; size 0 answers SHA-256("")). */
+mez_status_t mez_corridor_root_at(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t size,
+                                  mez_digest_t *root, mez_problem_t *pb);
+/* RFC 9162 inclusion proof of receipt seq in the tree of the first size receipts (seq < size <= current):
+ * *leaf gets its next_root (the leaf value mez_mmr_verify_inclusion takes), *path *len hashes from p. */
+mez_status_t mez_corridor_inclusion_proof(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t seq,
+                                          uint64_t size, mez_digest_t *leaf, mez_digest_t **path, size_t *len,
+                                          mez_problem_t *pb);
+/* RFC 9162 consistency proof between sizes from and to (0 < from <= to <= current). */
+mez_status_t mez_corridor_consistency_proof(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t from,
+                                            uint64_t to, mez_digest_t **path, size_t *len, mez_problem_t *pb);
+
+/* Signs and records a checkpoint of the chain's current size (origin "<zone_id>/corridors/<corridor_id>") only
+ * through mez_checkpoint_sign_next against the last one recorded, with a consistency proof from the stored
+ * nodes: a tree that does not extend the last signed one is refused ("checkpoint.inconsistent" 409) and
+ * nothing is recorded. When the last checkpoint already has the current size, it is answered again. An empty
+ * chain has no checkpoint ("corridor.invalid_size"). *note gets the signed note. */
+mez_status_t mez_corridor_checkpoint(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const char *zone_id,
+                                     const char *key_name, const mez_key_t *key, apr_time_t now, const char **note,
+                                     mez_problem_t *pb);
+/* The last recorded checkpoint's note (*note NULL when there is none). */
+mez_status_t mez_corridor_last_checkpoint(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const char **note,
+                                          mez_problem_t *pb);
+
+/* The replay cache of RFC 9421 signatures (these two open no transaction of their own, so a request's
+ * transaction may hold them): prunes entries seen before now - window, then records (keyid, nonce)
+ * (INSERT ... ON CONFLICT DO NOTHING, so concurrent receivers agree on who saw it first): MEZ_OK the first time,
+ * 401 "httpsig.replay" when it is already there. A signature older than the window must be refused by the
+ * caller's `created` check before coming here: a pruned nonce is forgotten. */
+mez_status_t mez_peer_nonce_check(apr_pool_t *p, mez_db_t *db, const char *keyid, const char *nonce, apr_time_t now,
+                                  apr_interval_time_t window, mez_problem_t *pb);
+/* Deletes entries seen before `before`; *deleted (may be NULL) gets how many. */
+mez_status_t mez_peer_nonce_prune(apr_pool_t *p, mez_db_t *db, apr_time_t before, int *deleted, mez_problem_t *pb);
+
+#endif

@@ -1,0 +1,334 @@
+/* corridor_store.c: corridors' rows, lifecycle moves and receipt appends (mez/corridor.h). Each write is one
+ * transaction that first reads the corridor row under its lock, so what it checks is what it changes. */
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include "mez/json.h"
+#include "mez/lifecycle.h"
+#include "mez/receipt.h"
+#include "corridor_int.h"
+
+const char *mez_corridor_u64(apr_pool_t *p, uint64_t v)
+{
+    return apr_psprintf(p, "%" APR_UINT64_T_FMT, v);
+}
+
+const char *mez_corridor_time(apr_pool_t *p, apr_time_t t)
+{
+    apr_time_exp_t x;
+    apr_time_exp_gmt(&x, t);
+    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ", x.tm_year + 1900, x.tm_mon + 1, x.tm_mday, x.tm_hour,
+                        x.tm_min, x.tm_sec);
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!s || !*s)
+        return 0;
+    *out = (uint64_t)apr_strtoi64(s, &end, 10);
+    return !*end;
+}
+
+mez_status_t mez_corridor_read(apr_pool_t *p, mez_db_t *db, const char *corridor_id, int lock, mez_corridor_t *out,
+                               mez_problem_t *pb)
+{
+    const char *c[12];
+    int found = 0;
+    mez_status_t st = mez_db_query_row(p, db, c, 12, &found,
+                                       apr_pstrcat(p, "SELECT corridor_id, peer_zone_id, peer_did, state, "
+                                                   "definition_digest, agreement_digest, genesis_root, head, "
+                                                   "tree_size, tree_root, created_at, updated_at FROM mez_corridor "
+                                                   "WHERE corridor_id = %s", lock ? mez_db_for_update(db) : "", NULL),
+                                       pb, corridor_id, NULL);
+    if (st != MEZ_OK)
+        return st;
+    if (!found)
+        return mez_problem(pb, p, MEZ_EINVAL, 404, "corridor.not_found", NULL, "no corridor %s", corridor_id);
+    memset(out, 0, sizeof(*out));
+    out->corridor_id = c[0];
+    out->peer_zone_id = c[1];
+    out->peer_did = c[2];
+    out->definition_digest = c[4];
+    out->agreement_digest = c[5];
+    out->created_at = c[10];
+    out->updated_at = c[11];
+    if (mez_lifecycle_state_parse(p, MEZ_LIFECYCLE_CORRIDOR, c[3], &out->state, pb) != MEZ_OK
+        || mez_receipt_hex_digest(p, c[6], "", &out->genesis_root, pb) != MEZ_OK
+        || mez_receipt_hex_digest(p, c[7], "", &out->head, pb) != MEZ_OK
+        || !parse_u64(c[8], &out->size)
+        || mez_receipt_hex_digest(p, c[9], "", &out->root, pb) != MEZ_OK)
+        return mez_problem(pb, p, MEZ_EINTERNAL, 500, "corridor.row_damaged", NULL,
+                           "corridor %s: stored row is malformed", corridor_id);
+    return MEZ_OK;
+}
+
+mez_status_t mez_corridor_get(apr_pool_t *p, mez_db_t *db, const char *corridor_id, mez_corridor_t *out,
+                              mez_problem_t *pb)
+{
+    return mez_corridor_read(p, db, corridor_id, 0, out, pb);
+}
+
+static mez_status_t need_text(apr_pool_t *p, const char *v, const char *name, mez_problem_t *pb)
+{
+    if (!v || !*v || strlen(v) > 512 || strpbrk(v, " \t\r\n"))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "corridor.invalid_field", apr_pstrcat(p, "/", name, NULL),
+                           "%s must be 1..512 characters without whitespace", name);
+    return MEZ_OK;
+}
+
+/* Receipts carry the corridor id as a lower-case UUID (mez/receipt.h), so a corridor with any other id could
+ * never accept one: refuse it at creation. */
+static int is_uuid(const char *s)
+{
+    if (!s || strlen(s) != 36)
+        return 0;
+    for (int i = 0; i < 36; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    }
+    return 1;
+}
+
+mez_status_t mez_corridor_create(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const char *peer_zone_id,
+                                 const char *peer_did, const char *definition_digest, const char *agreement_digest,
+                                 const mez_digest_t *genesis_root, apr_time_t now, mez_problem_t *pb)
+{
+    mez_digest_t d, empty;
+    mez_db_tx_t *tx;
+    const char *exists = NULL, *at = mez_corridor_time(p, now), *g;
+    mez_status_t st;
+
+    if (!is_uuid(corridor_id))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "corridor.invalid_field", "/corridor_id",
+                           "corridor_id is a lower-case UUID");
+    if ((st = need_text(p, peer_zone_id, "peer_zone_id", pb)) != MEZ_OK
+        || (st = need_text(p, peer_did, "peer_did", pb)) != MEZ_OK
+        || (st = mez_receipt_hex_digest(p, definition_digest, "/definition_digest", &d, pb)) != MEZ_OK
+        || (st = mez_receipt_hex_digest(p, agreement_digest, "/agreement_digest", &d, pb)) != MEZ_OK)
+        return st;
+    mez_digest_sha256("", 0, &empty);
+    g = mez_digest_hex(p, genesis_root);
+    if ((st = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
+        return st;
+    st = mez_db_query_value(p, db, &exists, "SELECT corridor_id FROM mez_corridor WHERE corridor_id = %s", pb,
+                            corridor_id, NULL);
+    if (st == MEZ_OK && exists)
+        st = mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.exists", "/corridor_id", "corridor %s exists",
+                         corridor_id);
+    if (st == MEZ_OK)
+        st = mez_db_execv(p, db, NULL,
+                          "INSERT INTO mez_corridor (corridor_id, peer_zone_id, peer_did, state, definition_digest, "
+                          "agreement_digest, genesis_root, head, tree_size, tree_root, created_at, updated_at) "
+                          "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s)", pb, corridor_id, peer_zone_id,
+                          peer_did, mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR,
+                                                             mez_lifecycle_initial_state(MEZ_LIFECYCLE_CORRIDOR)),
+                          definition_digest, agreement_digest, g, g, mez_digest_hex(p, &empty), at, at, NULL);
+    if (st == MEZ_OK)
+        return mez_db_commit(p, tx, pb);
+    mez_db_rollback(p, tx);
+    return st;
+}
+
+static void prefix_pointer(apr_pool_t *p, mez_problem_t *pb, const char *prefix)
+{
+    if (pb && pb->pointer)
+        pb->pointer = apr_pstrcat(p, prefix, pb->pointer, NULL);
+}
+
+mez_status_t mez_corridor_transition(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const char *event,
+                                     const json_t *evidence, apr_time_t now, const char **to_state,
+                                     mez_problem_t *pb)
+{
+    mez_corridor_t c;
+    mez_db_tx_t *tx;
+    int ev, to;
+    const char *log_digest = NULL, *steps = NULL, *text = "null", *at = mez_corridor_time(p, now), *to_name;
+    mez_status_t st;
+
+    if ((st = mez_lifecycle_event_parse(p, MEZ_LIFECYCLE_CORRIDOR, event, &ev, pb)) != MEZ_OK) {
+        prefix_pointer(p, pb, "/event");
+        return st;
+    }
+    if ((st = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
+        return st;
+    if ((st = mez_corridor_read(p, db, corridor_id, 1, &c, pb)) != MEZ_OK)
+        goto done;
+    if ((st = mez_lifecycle_corridor_step(p, c.state, ev, evidence, &to, &log_digest, pb)) != MEZ_OK) {
+        if (pb && pb->status == 422)
+            prefix_pointer(p, pb, "/evidence");
+        goto done;
+    }
+    if (evidence && (st = mez_json_canonicalize(p, evidence, &text, NULL, pb)) != MEZ_OK)
+        goto done;
+    to_name = mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, to);
+    if ((st = mez_db_query_value(p, db, &steps, "SELECT COUNT(*) FROM mez_corridor_transition WHERE corridor_id = %s",
+                                 pb, corridor_id, NULL)) != MEZ_OK
+        || (st = mez_db_execv(p, db, NULL,
+                              "INSERT INTO mez_corridor_transition (corridor_id, step, from_state, to_state, event, "
+                              "evidence, evidence_digest, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", pb,
+                              corridor_id, apr_psprintf(p, "%d", (steps ? atoi(steps) : 0) + 1),
+                              mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c.state), to_name,
+                              mez_lifecycle_event_name(MEZ_LIFECYCLE_CORRIDOR, ev), text,
+                              log_digest ? log_digest : MEZ_DB_NULL, at, NULL)) != MEZ_OK
+        || (st = mez_db_execv(p, db, NULL, "UPDATE mez_corridor SET state = %s, updated_at = %s WHERE corridor_id = %s",
+                              pb, to_name, at, corridor_id, NULL)) != MEZ_OK)
+        goto done;
+    if ((st = mez_db_commit(p, tx, pb)) == MEZ_OK && to_state)
+        *to_state = to_name;
+    return st;
+done:
+    mez_db_rollback(p, tx);
+    return st;
+}
+
+mez_status_t mez_corridor_receipt(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t seq,
+                                  const char **text, int *found, mez_problem_t *pb)
+{
+    mez_status_t st = mez_db_query_value(p, db, text, "SELECT receipt FROM mez_corridor_receipt WHERE corridor_id = %s "
+                                         "AND seq = %s", pb, corridor_id, mez_corridor_u64(p, seq), NULL);
+    if (st == MEZ_OK)
+        *found = *text != NULL;
+    return st;
+}
+
+/* A sequence number already taken: the same receipt again is answered, a different one is a fork whose
+ * evidence is kept. The offered receipt must be well formed and sealed (its next_root matches its content),
+ * so the evidence is a receipt somebody could have sent, not noise. */
+static mez_status_t taken(apr_pool_t *p, mez_db_t *db, const mez_corridor_t *c, uint64_t seq, const char *text,
+                          const mez_digest_t *digest, const mez_digest_t *next_root, apr_time_t now,
+                          mez_corridor_append_t *out, int *keep, mez_problem_t *pb)
+{
+    const char *row[2], *hex = mez_digest_hex(p, digest), *ev_text;
+    int found = 0;
+    mez_digest_t stored_next, ev;
+    json_t *evidence;
+    mez_status_t st = mez_db_query_row(p, db, row, 2, &found,
+                                       "SELECT receipt_digest, next_root FROM mez_corridor_receipt "
+                                       "WHERE corridor_id = %s AND seq = %s", pb, c->corridor_id,
+                                       mez_corridor_u64(p, seq), NULL);
+    if (st != MEZ_OK)
+        return st;
+    if (!found || mez_receipt_hex_digest(p, row[1], "", &stored_next, pb) != MEZ_OK)
+        return mez_problem(pb, p, MEZ_EINTERNAL, 500, "corridor.row_damaged", NULL,
+                           "corridor %s: receipt %" APR_UINT64_T_FMT " is missing", c->corridor_id, seq);
+    out->seq = seq;
+    out->size = c->size;
+    out->root = c->root;
+    if (!strcmp(row[0], hex)) {
+        out->repeated = 1;
+        out->next_root = stored_next;
+        return MEZ_OK;
+    }
+    out->next_root = *next_root;
+    evidence = json_pack("{s:s, s:s, s:I, s:s, s:s}", "type", "mez.corridor.fork.v1", "corridor_id", c->corridor_id,
+                         "sequence", (json_int_t)seq, "stored_receipt_digest", row[0], "conflicting_receipt_digest", hex);
+    mez_json_pool_own(p, evidence);
+    if ((st = mez_json_canonicalize(p, evidence, &ev_text, NULL, pb)) != MEZ_OK)
+        return st;
+    mez_digest_sha256(ev_text, strlen(ev_text), &ev);
+    out->stored_digest = row[0];
+    out->conflicting_digest = hex;
+    out->evidence_digest = mez_digest_format(p, &ev);
+    /* The same fork offered twice keeps one row. */
+    st = mez_db_execv(p, db, NULL,
+                      "INSERT INTO mez_corridor_fork (corridor_id, seq, stored_digest, conflicting_digest, "
+                      "conflicting_receipt, evidence_digest, detected_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                      "ON CONFLICT DO NOTHING", pb, c->corridor_id, mez_corridor_u64(p, seq), row[0], hex, text,
+                      out->evidence_digest, mez_corridor_time(p, now), NULL);
+    if (st != MEZ_OK)
+        return st;
+    *keep = 1;
+    return mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.fork", "/sequence",
+                       "corridor %s already holds a different receipt %" APR_UINT64_T_FMT " (%s, offered %s); "
+                       "evidence %s kept: halt the corridor", c->corridor_id, seq, row[0], hex,
+                       out->evidence_digest);
+}
+
+mez_status_t mez_corridor_append(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
+                                 apr_time_t now, mez_corridor_append_t *out, mez_problem_t *pb)
+{
+    mez_corridor_t c;
+    mez_receipt_chain_t chain;
+    mez_digest_t digest, next_root, claimed, leaf;
+    mez_db_tx_t *tx;
+    const char *text, *seq_s;
+    json_t *seq_v = json_object_get(receipt, "sequence");
+    uint64_t seq;
+    int keep = 0;
+    mez_status_t st;
+
+    memset(out, 0, sizeof(*out));
+    /* Everything that needs no database first: the receipt's form, its sealing and its digests. */
+    if ((st = mez_receipt_next_root(p, receipt, &next_root, pb)) != MEZ_OK
+        || (st = mez_receipt_content_digest(p, receipt, &digest, pb)) != MEZ_OK
+        || (st = mez_json_canonicalize(p, receipt, &text, NULL, pb)) != MEZ_OK)
+        return st;
+    if (!json_is_integer(seq_v) || json_integer_value(seq_v) < 0)
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "receipt.invalid_field", "/sequence",
+                           "sequence must be a non-negative integer");
+    seq = (uint64_t)json_integer_value(seq_v);
+    if ((st = mez_receipt_hex_digest(p, json_string_value(json_object_get(receipt, "next_root")), "/next_root",
+                                     &claimed, pb)) != MEZ_OK)
+        return st;
+    if (!mez_digest_equal(&claimed, &next_root))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "receipt.next_root_mismatch", "/next_root",
+                           "next_root is not the digest of the receipt's content");
+    if (strcmp(json_string_value(json_object_get(receipt, "corridor_id")), corridor_id))
+        return mez_problem(pb, p, MEZ_EINVAL, 409, "receipt.corridor_mismatch", "/corridor_id",
+                           "the receipt is for another corridor");
+
+    if ((st = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
+        return st;
+    if ((st = mez_corridor_read(p, db, corridor_id, 1, &c, pb)) != MEZ_OK)
+        goto done;
+    if (seq < c.size) {
+        st = taken(p, db, &c, seq, text, &digest, &next_root, now, out, &keep, pb);
+        goto done;
+    }
+    if (c.state != MEZ_CORRIDOR_ACTIVE) {
+        st = mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.not_active", NULL, "corridor %s is %s, not ACTIVE",
+                         corridor_id, mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c.state));
+        goto done;
+    }
+    /* The chain as stored (head and peaks), then receipt.h's own checks and append. */
+    mez_receipt_chain_init(&chain, c.corridor_id, &c.genesis_root);
+    chain.head = c.head;
+    if ((st = mez_corridor_peaks(p, db, corridor_id, c.size, &chain.mmr, pb)) != MEZ_OK
+        || (st = mez_receipt_chain_append(p, &chain, receipt, NULL, pb)) != MEZ_OK)
+        goto done;
+    mez_mmr_leaf_hash(&next_root, &leaf);
+    mez_mmr_root(&chain.mmr, &out->root);
+    out->seq = seq;
+    out->next_root = next_root;
+    out->size = chain.mmr.size;
+    seq_s = mez_corridor_u64(p, seq);
+    if ((st = mez_db_execv(p, db, NULL,
+                           "INSERT INTO mez_corridor_receipt (corridor_id, seq, receipt, receipt_digest, prev_root, "
+                           "next_root, leaf_hash, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", pb,
+                           corridor_id, seq_s, text, mez_digest_hex(p, &digest),
+                           json_string_value(json_object_get(receipt, "prev_root")), mez_digest_hex(p, &next_root),
+                           mez_digest_hex(p, &leaf), mez_corridor_time(p, now), NULL)) != MEZ_OK
+        || (st = mez_corridor_nodes_append(p, db, corridor_id, seq, &leaf, pb)) != MEZ_OK
+        || (st = mez_db_execv(p, db, NULL,
+                              "UPDATE mez_corridor SET head = %s, tree_size = %s, tree_root = %s, updated_at = %s "
+                              "WHERE corridor_id = %s", pb, mez_digest_hex(p, &next_root),
+                              mez_corridor_u64(p, out->size), mez_digest_hex(p, &out->root),
+                              mez_corridor_time(p, now), corridor_id, NULL)) != MEZ_OK)
+        goto done;
+    return mez_db_commit(p, tx, pb);
+done:
+    if (keep) {
+        /* The fork's refusal keeps its evidence: commit that row, then answer the 409. */
+        mez_problem_t cpb = { 0 };
+        if (mez_db_commit(p, tx, &cpb) != MEZ_OK) {
+            if (pb)
+                *pb = cpb;
+            return MEZ_EIO;
+        }
+        return st;
+    }
+    mez_db_rollback(p, tx);
+    return st;
+}
