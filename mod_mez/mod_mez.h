@@ -48,6 +48,7 @@ typedef struct mez_srv_conf_t {
     struct mez_residency_t *residency;  /* MezDataResidency; NULL: no category restricted */
     int client_cert_auth;       /* MezClientCertAuth: -1 unset, 0 off (default), 1 on (mod_mez_clientcert.c) */
     const char *client_cert_defn; /* "file:line" of that directive, for start-up messages */
+    apr_array_header_t *peers;  /* MezPeer: of mez_peer_t (mod_mez_peer.c); NULL: none */
     const char *defn_name;      /* where the zone was configured, for start-up messages */
     unsigned defn_line;
 } mez_srv_conf_t;
@@ -167,5 +168,24 @@ void mez_clientcert_register_hooks(apr_pool_t *p);
 
 /* A database connection from mod_dbd's pool for this request (NULL when none can be had). */
 mez_db_t *mez_request_db(request_rec *r);
+
+/* mod_mez_peer.c: the zone's peers (MezPeer <zone-id> <url> <did:key>) and RFC 9421 signed zone-to-zone
+ * requests as AuthType mez principals. */
+typedef struct mez_peer_t {
+    const char *zone_id;
+    const char *url;
+    const char *did;                  /* "did:key:z6Mk..." */
+    const char *verification_method;  /* "did:key:z6Mk...#z6Mk..." */
+    mez_key_t *key;                   /* the public key the DID names, decoded when the directive is read */
+} mez_peer_t;
+const char *mez_set_peer(cmd_parms *cmd, void *dc, const char *zone_id, const char *url, const char *did);
+/* Whether r carries a Signature-Input or Signature header (then AuthType mez checks it instead of a token). */
+int mez_peer_signed(const request_rec *r);
+/* Verifies r's signature against the zone's peers and records its nonce; *out gets the peer. 401 problems
+ * httpsig.* / digest.* (mez/httpsig.h) plus httpsig.unknown_key, httpsig.nonce_missing, httpsig.replay;
+ * 413 request.too_large; 503 db.unavailable. */
+mez_status_t mez_peer_authenticate(request_rec *r, const mez_srv_conf_t *sc, const mez_peer_t **out,
+                                   mez_problem_t *pb);
+void mez_peer_register_hooks(apr_pool_t *p);
 
 #endif

@@ -3,7 +3,9 @@
  * With `MezClientCertAuth on`, a request without an Authorization header may instead present a client
  * certificate that mod_ssl verified and `mez cert map` mapped (mod_mez_clientcert.c); either way the principal
  * ends up the same: r->user (token id or certificate mapping id), notes mez-role, mez-entity and mez-auth
- * ("token" or "certificate"), so every Require works unchanged.
+ * ("token" or "certificate"), so every Require works unchanged. A request without an Authorization header that
+ * carries RFC 9421 Signature-Input/Signature is a zone-to-zone request of a MezPeer (mod_mez_peer.c): r->user
+ * "peer:<zone-id>", notes mez-role "peer", mez-peer, mez-auth "signature"; `Require mez-peer [zone-id...]`.
  *
  * Refusals are problem+json. httpd renders 401/403 itself (ap_die -> ap_send_error_response, HTML), and the
  * 403 for a wrong role is not even ours to choose: mod_authz_core answers 401 to any denial after
@@ -44,7 +46,8 @@ static int refuse(request_rec *r, const mez_problem_t *pb)
         /* RFC 6750 §3: say which scheme is wanted and, for a presented token, why it was refused. A refused
          * client certificate is no invalid token: the client is only told that a token would do. */
         const char *zone = mez_srv_conf(r->server)->zone_id;
-        int token_refused = strcmp(keep->code, "auth.missing_token") && !strstr(keep->code, "certificate");
+        int token_refused = strcmp(keep->code, "auth.missing_token") && !strstr(keep->code, "certificate") &&
+                            strncmp(keep->code, "httpsig.", 8) && strncmp(keep->code, "digest.", 7);
         const char *v = apr_psprintf(r->pool, "Bearer realm=\"%s\"%s", zone ? zone : "mez",
                                      token_refused ? ", error=\"invalid_token\"" : "");
         apr_table_setn(r->err_headers_out, "WWW-Authenticate", v);
@@ -85,6 +88,14 @@ static int check_authn(request_rec *r)
      * token is what the client chose to present for this request (a gateway holding a machine certificate
      * relays an entity's token to act with that entity's narrower scope), and a refused token must stay
      * refused rather than fall back silently to the connection's principal. */
+    /* A zone-to-zone request signed per RFC 9421 by a MezPeer (mod_mez_peer.c); a bearer token still wins. */
+    if ((!hdr || !*hdr) && mez_peer_signed(r)) {
+        const mez_peer_t *peer;
+        if (mez_peer_authenticate(r, sc, &peer, &pb) != MEZ_OK)
+            return refuse(r, &pb);
+        apr_table_setn(r->notes, "mez-peer", peer->zone_id);
+        return admit(r, apr_pstrcat(r->pool, "peer:", peer->zone_id, NULL), "peer", NULL, "signature");
+    }
     if ((!hdr || !*hdr) && sc->client_cert_auth == 1) {
         const mez_cert_map_t *m;
         if (mez_request_client_cert(r, sc, &m, &pb) != MEZ_OK)
@@ -204,6 +215,39 @@ static authz_status owner_check(request_rec *r, const char *require_args, const 
 
 static const authz_provider owner_provider = { owner_check, NULL };
 
+/* Require mez-peer [zone-id...]: a request a MezPeer signed (mod_mez_peer.c); with zone ids, one of those peers. */
+static authz_status peer_check(request_rec *r, const char *require_args, const void *parsed)
+{
+    const char *peer = apr_table_get(r->notes, "mez-peer"), *line = require_args, *w;
+    mez_problem_t pb = { 0 };
+    int named = 0;
+    (void)parsed;
+    if (!r->user)
+        return AUTHZ_DENIED_NO_USER;
+    if (!peer) {
+        /* Not a peer: another Require in the same block may still grant. */
+        if (!ap_get_module_config(r->request_config, &mez_module)) {
+            mez_problem(&pb, r->pool, MEZ_EINVAL, 403, "auth.not_peer", NULL,
+                        "this route is for the zone's peers (an RFC 9421 signed request)");
+            refuse(r, &pb);
+        }
+        return AUTHZ_DENIED;
+    }
+    while (*(w = ap_getword_conf(r->pool, &line))) {
+        named = 1;
+        if (!strcmp(w, peer))
+            return AUTHZ_GRANTED;
+    }
+    if (!named)
+        return AUTHZ_GRANTED;
+    mez_problem(&pb, r->pool, MEZ_EINVAL, 403, "auth.forbidden_peer", NULL,
+                "peer %s may not use this route (allowed: %s)", peer, require_args);
+    refuse(r, &pb);
+    return AUTHZ_DENIED;
+}
+
+static const authz_provider peer_provider = { peer_check, NULL };
+
 static void insert_error_filter(request_rec *r)
 {
     const mez_problem_t *pb = ap_get_module_config(r->request_config, &mez_module);
@@ -254,7 +298,10 @@ void mez_auth_register_hooks(apr_pool_t *p)
                               AP_AUTH_INTERNAL_PER_CONF);
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "mez-entity-owner", AUTHZ_PROVIDER_VERSION, &owner_provider,
                               AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "mez-peer", AUTHZ_PROVIDER_VERSION, &peer_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_insert_error_filter(insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_register_output_filter(PROBLEM_FILTER, problem_filter, NULL, AP_FTYPE_CONTENT_SET);
     mez_clientcert_register_hooks(p);
+    mez_peer_register_hooks(p);
 }

@@ -62,6 +62,7 @@ void *mez_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->mass_timeout_ms = add->mass_timeout_ms ? add->mass_timeout_ms : base->mass_timeout_ms;
     sc->client_cert_auth = add->client_cert_auth != -1 ? add->client_cert_auth : base->client_cert_auth;
     sc->client_cert_defn = add->client_cert_auth != -1 ? add->client_cert_defn : base->client_cert_defn;
+    sc->peers = add->peers ? add->peers : base->peers;
     return sc;
 }
 
@@ -350,5 +351,8 @@ const command_rec mez_cmds[] = {
     AP_INIT_FLAG("MezClientCertAuth", mez_set_client_cert_auth, NULL, RSRC_CONF,
                  "on: AuthType mez also accepts a client certificate mod_ssl verified and `mez cert map` mapped "
                  "(needs mod_ssl; default off)"),
+    AP_INIT_TAKE3("MezPeer", mez_set_peer, NULL, RSRC_CONF,
+                  "<zone-id> <url> <did:key>: a zone whose RFC 9421 signed requests AuthType mez accepts "
+                  "(Require mez-peer)"),
     { NULL }
 };

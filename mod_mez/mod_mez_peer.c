@@ -1,0 +1,278 @@
+/* mod_mez_peer.c: the zone's peers and their RFC 9421 signed requests as AuthType mez principals.
+ *
+ * `MezPeer <zone-id> <url> <did:key>` names a zone this one talks to. The DID is decoded when the directive is
+ * read, so a peer whose DID names no Ed25519 key (or a zone id given twice) stops httpd.
+ *
+ * The keyid a peer signs with is its did:key verification method ("did:key:z6Mk...#z6Mk...", what
+ * mez_did_key_verification_method gives and what the zone's own key signs credentials with); the bare DID is
+ * accepted as well. Whichever form is sent, the replay cache keys the nonce by the peer's DID, so one nonce
+ * cannot be spent twice by switching forms.
+ *
+ * The body. A covered content-digest must match the body, and mez_httpsig_verify checks that itself, so the body
+ * is read here, in check_authn, within the zone's MezMaxBodySize, and handed back to the handler through the
+ * input filter MEZ_PEER_KEPT_BODY: the handler (mez_read_json_body or anything else) reads it exactly as if it
+ * came from the client and needs to know nothing about signatures. Verifying the digest later, in the handler,
+ * would let a signed request with a wrong body through authentication and leave every handler responsible.
+ *
+ * Order of checks: the signature first (parse, components, window, Ed25519, digest), then the nonce: a refused
+ * signature never writes the replay table. The window is MEZ_PEER_SKEW seconds either side of now; a nonce is
+ * remembered for twice that, the longest a `created` can stay acceptable after it was first seen. */
+#include <string.h>
+#include <apr_strings.h>
+#include <apr_lib.h>
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_filter.h"
+#include "mez/corridor.h"
+#include "mez/did.h"
+#include "mez/httpsig.h"
+#include "mod_mez.h"
+
+APLOG_USE_MODULE(mez);
+
+#define MEZ_PEER_SKEW 300
+#define KEPT_BODY_FILTER "MEZ_PEER_KEPT_BODY"
+
+static int zone_id_valid(const char *s)
+{
+    if (!*s || strlen(s) > 128)
+        return 0;
+    for (; *s; s++)
+        if (!apr_isalnum(*s) && *s != '-' && *s != '_' && *s != '.')
+            return 0;
+    return 1;
+}
+
+const char *mez_set_peer(cmd_parms *cmd, void *dc, const char *zone_id, const char *url, const char *did)
+{
+    mez_srv_conf_t *sc = mez_srv_conf(cmd->server);
+    mez_problem_t pb = { 0 };
+    mez_key_t *key;
+    mez_peer_t *peer;
+    (void)dc;
+
+    if (!zone_id_valid(zone_id))
+        return apr_psprintf(cmd->pool, "MezPeer: '%s' is not a zone id (letters, digits, '-', '_', '.')", zone_id);
+    if (strncmp(url, "https://", 8) && strncmp(url, "http://", 7))
+        return apr_psprintf(cmd->pool, "MezPeer %s: '%s' is not an http(s) URL", zone_id, url);
+    if (strncmp(did, "did:key:", 8) || strchr(did, '#'))
+        return apr_psprintf(cmd->pool, "MezPeer %s: '%s' is not a did:key DID", zone_id, did);
+    if (mez_did_key_resolve(cmd->pool, did, &key, &pb) != MEZ_OK)
+        return apr_psprintf(cmd->pool, "MezPeer %s: %s (%s)", zone_id, pb.detail ? pb.detail : "bad DID", pb.code);
+    if (!sc->peers)
+        sc->peers = apr_array_make(cmd->pool, 4, sizeof(mez_peer_t));
+    for (int i = 0; i < sc->peers->nelts; i++)
+        if (!strcmp(APR_ARRAY_IDX(sc->peers, i, mez_peer_t).zone_id, zone_id))
+            return apr_psprintf(cmd->pool, "MezPeer %s is given twice", zone_id);
+    peer = apr_array_push(sc->peers);
+    peer->zone_id = apr_pstrdup(cmd->pool, zone_id);
+    peer->url = apr_pstrdup(cmd->pool, url);
+    peer->did = apr_pstrdup(cmd->pool, did);
+    peer->verification_method = mez_did_key_verification_method(cmd->pool, key);
+    peer->key = key;
+    return NULL;
+}
+
+int mez_peer_signed(const request_rec *r)
+{
+    return apr_table_get(r->headers_in, "Signature-Input") || apr_table_get(r->headers_in, "Signature");
+}
+
+/* ------------------------------------------------------------------ the body, read once and kept */
+
+typedef struct kept_body_t {
+    const char *buf;
+    apr_size_t len, off;
+} kept_body_t;
+
+/* Serves the kept body to whoever reads the request after authentication, then EOS. The bytes live in r->pool,
+ * which outlives every reader of the request, hence immortal buckets. */
+static apr_status_t kept_body_in(ap_filter_t *f, apr_bucket_brigade *bb, ap_input_mode_t mode,
+                                 apr_read_type_e block, apr_off_t readbytes)
+{
+    kept_body_t *k = f->ctx;
+    apr_size_t n;
+    (void)block;
+    if (mode != AP_MODE_READBYTES && mode != AP_MODE_SPECULATIVE)
+        return ap_get_brigade(f->next, bb, mode, block, readbytes);
+    if (k->off >= k->len) {
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
+        return APR_SUCCESS;
+    }
+    n = k->len - k->off;
+    if (readbytes > 0 && (apr_off_t)n > readbytes)
+        n = (apr_size_t)readbytes;
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_immortal_create(k->buf + k->off, n, f->c->bucket_alloc));
+    if (mode == AP_MODE_READBYTES)
+        k->off += n;
+    return APR_SUCCESS;
+}
+
+static int has_body(const request_rec *r)
+{
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    if (apr_table_get(r->headers_in, "Transfer-Encoding"))
+        return 1;
+    return cl && apr_atoi64(cl) > 0;
+}
+
+/* Reads the whole body (at most the zone's limit) and arranges for the handler to read it again. */
+static mez_status_t keep_body(request_rec *r, const mez_srv_conf_t *sc, kept_body_t **out, mez_problem_t *pb)
+{
+    apr_off_t limit = sc->max_body > 0 ? sc->max_body : MEZ_DEFAULT_MAX_BODY, len;
+    apr_bucket_brigade *bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    apr_bucket_brigade *keep = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    kept_body_t *k = apr_pcalloc(r->pool, sizeof(*k));
+    char *flat;
+    int eos = 0;
+
+    while (!eos) {
+        apr_bucket *b, *next;
+        if (ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES, APR_BLOCK_READ, 8192) != APR_SUCCESS)
+            return mez_problem(pb, r->pool, MEZ_EINVAL, 400, "request.unreadable", NULL,
+                               "the body could not be read completely");
+        if (APR_BRIGADE_EMPTY(bb))
+            break;
+        for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb); b = next) {
+            next = APR_BUCKET_NEXT(b);
+            if (APR_BUCKET_IS_EOS(b)) {
+                eos = 1;
+                break;
+            }
+            if (APR_BUCKET_IS_METADATA(b))
+                continue;
+            APR_BUCKET_REMOVE(b);
+            if (apr_bucket_setaside(b, r->pool) != APR_SUCCESS)
+                return mez_problem(pb, r->pool, MEZ_EIO, 500, "request.unreadable", NULL, "the body cannot be kept");
+            APR_BRIGADE_INSERT_TAIL(keep, b);
+        }
+        apr_brigade_cleanup(bb);
+        apr_brigade_length(keep, 1, &len);
+        if (len > limit)
+            return mez_problem(pb, r->pool, MEZ_EINVAL, 413, "request.too_large", NULL,
+                               "the body is larger than this zone's limit of %" APR_OFF_T_FMT " bytes", limit);
+    }
+    if (apr_brigade_pflatten(keep, &flat, &k->len, r->pool) != APR_SUCCESS)
+        return mez_problem(pb, r->pool, MEZ_EIO, 500, "request.unreadable", NULL, "the body cannot be kept");
+    apr_brigade_cleanup(keep);
+    k->buf = flat;
+    ap_add_input_filter(KEPT_BODY_FILTER, k, r, r->connection);
+    *out = k;
+    return MEZ_OK;
+}
+
+/* ------------------------------------------------------------------ verification */
+
+typedef struct fields_t {
+    apr_array_header_t *arr;
+    apr_pool_t *p;
+} fields_t;
+
+static int add_field(void *ctx, const char *key, const char *value)
+{
+    fields_t *f = ctx;
+    mez_httpsig_field_t *fl = apr_array_push(f->arr);
+    char *name = apr_pstrdup(f->p, key);
+    ap_str_tolower(name);
+    fl->name = name;
+    fl->value = value;
+    return 1;
+}
+
+/* The keyid parameter of Signature-Input, only to choose which peer's key to verify with: mez_httpsig_verify
+ * parses the field strictly and the keyid it returns is checked against that same peer afterwards. */
+static const char *claimed_keyid(apr_pool_t *p, const char *input)
+{
+    const char *s = input ? strstr(input, "keyid=\"") : NULL, *e;
+    if (!s)
+        return NULL;
+    s += 7;
+    if (!(e = strchr(s, '"')))
+        return NULL;
+    return apr_pstrndup(p, s, (apr_size_t)(e - s));
+}
+
+static const mez_peer_t *peer_by_keyid(const mez_srv_conf_t *sc, const char *keyid)
+{
+    if (!keyid || !sc->peers)
+        return NULL;
+    for (int i = 0; i < sc->peers->nelts; i++) {
+        const mez_peer_t *peer = &APR_ARRAY_IDX(sc->peers, i, mez_peer_t);
+        if (!strcmp(keyid, peer->did) || !strcmp(keyid, peer->verification_method))
+            return peer;
+    }
+    return NULL;
+}
+
+mez_status_t mez_peer_authenticate(request_rec *r, const mez_srv_conf_t *sc, const mez_peer_t **out,
+                                   mez_problem_t *pb)
+{
+    const char *host = apr_table_get(r->headers_in, "Host"), *scheme = ap_http_scheme(r), *keyid;
+    const mez_peer_t *peer;
+    mez_httpsig_request_t req = { 0 };
+    mez_httpsig_policy_t policy = { 0 };
+    mez_httpsig_verified_t v = { 0 };
+    fields_t fields;
+    kept_body_t *body = NULL;
+    mez_db_t *db;
+    mez_status_t st;
+
+    if (!apr_table_get(r->headers_in, "Signature-Input") || !apr_table_get(r->headers_in, "Signature"))
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 401, "httpsig.missing",
+                           apr_table_get(r->headers_in, "Signature") ? "/headers/signature-input"
+                                                                     : "/headers/signature",
+                           "a signed request needs both Signature-Input and Signature");
+    keyid = claimed_keyid(r->pool, apr_table_get(r->headers_in, "Signature-Input"));
+    if (!(peer = peer_by_keyid(sc, keyid)))
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 401, "httpsig.unknown_key", "/headers/signature-input",
+                           "keyid %s is not the verification method of any MezPeer of this zone",
+                           keyid ? keyid : "(none)");
+    if (has_body(r) && (st = keep_body(r, sc, &body, pb)) != MEZ_OK)
+        return st;
+
+    fields.p = r->pool;
+    fields.arr = apr_array_make(r->pool, 16, sizeof(mez_httpsig_field_t));
+    apr_table_do(add_field, &fields, r->headers_in, NULL);
+    req.method = r->method;
+    req.scheme = scheme;
+    req.authority = host;
+    req.path = r->parsed_uri.path ? r->parsed_uri.path : "/";
+    req.query = r->parsed_uri.query ? apr_pstrcat(r->pool, "?", r->parsed_uri.query, NULL) : NULL;
+    req.target_uri = host ? apr_pstrcat(r->pool, scheme, "://", host, r->unparsed_uri, NULL) : NULL;
+    req.fields = (const mez_httpsig_field_t *)fields.arr->elts;
+    req.nfields = (size_t)fields.arr->nelts;
+
+    policy.now = (long long)apr_time_sec(apr_time_now());
+    policy.skew = MEZ_PEER_SKEW;
+    if (body) {
+        policy.has_body = 1;
+        policy.body = body->buf;
+        policy.body_len = body->len;
+    }
+    if ((st = mez_httpsig_verify(r->pool, peer->key, &req, &policy, &v, pb)) != MEZ_OK)
+        return st;
+    if (!v.keyid || peer_by_keyid(sc, v.keyid) != peer)
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 401, "httpsig.unknown_key", "/headers/signature-input",
+                           "the signature's keyid is not the verification method of MezPeer %s", peer->zone_id);
+    if (!v.nonce || !*v.nonce)
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 401, "httpsig.nonce_missing", "/headers/signature-input",
+                           "a peer's signature must carry a nonce (replay protection)");
+    if (!(db = mez_request_db(r)))
+        return mez_problem(pb, r->pool, MEZ_EIO, 503, "db.unavailable", NULL,
+                           "no database connection to check the signature's nonce");
+    if ((st = mez_peer_nonce_check(r->pool, db, peer->did, v.nonce, apr_time_now(),
+                                   apr_time_from_sec(2 * MEZ_PEER_SKEW), pb)) != MEZ_OK)
+        return st;
+    *out = peer;
+    return MEZ_OK;
+}
+
+void mez_peer_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_register_input_filter(KEPT_BODY_FILTER, kept_body_in, NULL, AP_FTYPE_RESOURCE);
+}
