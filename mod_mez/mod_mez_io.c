@@ -133,19 +133,5 @@ int mez_send_problem(request_rec *r, const mez_problem_t *pb, json_t *extra)
 mez_status_t mez_check_members(request_rec *r, const json_t *obj, const char *pointer,
                                const char *const *allowed, mez_problem_t *pb)
 {
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)obj, key, v) {
-        int ok = 0;
-        for (const char *const *a = allowed; *a; a++)
-            if (!strcmp(*a, key)) {
-                ok = 1;
-                break;
-            }
-        if (!ok)
-            return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.unknown_field",
-                               mez_pointer_join(r->pool, pointer, key), "'%s' is not a member this request takes",
-                               key);
-    }
-    return MEZ_OK;
+    return mez_json_only_members(r->pool, obj, pointer, allowed, "request.unknown_field", pb);
 }

@@ -117,3 +117,21 @@ const char *mez_json_kind(const json_t *v)
     }
     return "a value";
 }
+
+mez_status_t mez_json_only_members(apr_pool_t *p, const json_t *obj, const char *pointer,
+                                   const char *const *allowed, const char *code, mez_problem_t *pb)
+{
+    const char *key;
+    json_t *v;
+    pointer = pointer ? pointer : "";
+    json_object_foreach((json_t *)obj, key, v) {
+        const char *const *a = allowed;
+        /* The first letter rules out most names without a call: every action document is checked this way. */
+        while (*a && (**a != *key || strcmp(*a, key)))
+            a++;
+        if (!*a)
+            return mez_problem(pb, p, MEZ_EINVAL, 422, code, mez_pointer_join(p, pointer, key),
+                               "'%s' is not a member of %s", key, *pointer ? pointer : "the document");
+    }
+    return MEZ_OK;
+}

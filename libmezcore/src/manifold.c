@@ -53,22 +53,6 @@ static mez_status_t fail(mez_problem_t *pb, apr_pool_t *p, const char *code, con
     return mez_problem(pb, p, MEZ_EINVAL, 422, code, ptr, "%s", msg);
 }
 
-static mez_status_t only_members(apr_pool_t *p, const json_t *o, const char *ptr, const char *const *allowed,
-                                 mez_problem_t *pb)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)o, key, v) {
-        const char *const *a = allowed;
-        while (*a && strcmp(*a, key))
-            a++;
-        if (!*a)
-            return fail(pb, p, "manifold.unknown_field", mez_pointer_join(p, ptr, key), "'%s' is not a member here",
-                        key);
-    }
-    return MEZ_OK;
-}
-
 static int is_id(const char *s)
 {
     size_t n = strlen(s);
@@ -168,7 +152,7 @@ static mez_status_t parse_node(apr_pool_t *p, mez_manifold_t *m, const json_t *o
     mez_status_t rv;
     if (!json_is_object(o))
         return fail(pb, p, "manifold.invalid_field", ptr, "a jurisdiction is an object");
-    if ((rv = only_members(p, o, ptr, members, pb)) != MEZ_OK
+    if ((rv = mez_json_only_members(p, o, ptr, members, "manifold.unknown_field", pb)) != MEZ_OK
         || (rv = id_member(p, o, ptr, "jurisdiction_id", &n->id, pb)) != MEZ_OK
         || (rv = uint_member(p, o, ptr, "entry_fee_usd", 1, SAFE_INT_MAX, &n->entry_fee, NULL, pb)) != MEZ_OK
         || (rv = uint_member(p, o, ptr, "annual_fee_usd", 0, SAFE_INT_MAX, &annual, NULL, pb)) != MEZ_OK
@@ -212,7 +196,7 @@ static mez_status_t parse_edge(apr_pool_t *p, const mez_manifold_t *m, apr_hash_
     mez_status_t rv;
     if (!json_is_object(o))
         return fail(pb, p, "manifold.invalid_field", ptr, "a corridor is an object");
-    if ((rv = only_members(p, o, ptr, members, pb)) != MEZ_OK
+    if ((rv = mez_json_only_members(p, o, ptr, members, "manifold.unknown_field", pb)) != MEZ_OK
         || (rv = id_member(p, o, ptr, "corridor_id", &e->id, pb)) != MEZ_OK
         || (rv = end_member(p, m, o, ptr, "source_jurisdiction", &e->src, pb)) != MEZ_OK
         || (rv = end_member(p, m, o, ptr, "target_jurisdiction", &e->dst, pb)) != MEZ_OK
@@ -247,7 +231,7 @@ mez_status_t mez_manifold_parse(apr_pool_t *p, const json_t *doc, mez_manifold_t
     if (!json_is_object(doc))
         return mez_problem(pb, p, MEZ_EINVAL, 400, "manifold.invalid_document", "",
                            "a manifold is a JSON object with jurisdictions and corridors");
-    if ((rv = only_members(p, doc, "", members, pb)) != MEZ_OK)
+    if ((rv = mez_json_only_members(p, doc, "", members, "manifold.unknown_field", pb)) != MEZ_OK)
         return rv;
     nodes = json_object_get(doc, "jurisdictions");
     edges = json_object_get(doc, "corridors");
@@ -691,7 +675,7 @@ mez_status_t mez_manifold_request_parse(apr_pool_t *p, const json_t *req, mez_ma
     if (!json_is_object(req))
         return mez_problem(pb, p, MEZ_EINVAL, 400, "manifold.invalid_document", "",
                            "a route request is a JSON object");
-    if ((rv = only_members(p, req, "", members, pb)) != MEZ_OK
+    if ((rv = mez_json_only_members(p, req, "", members, "manifold.unknown_field", pb)) != MEZ_OK
         || (rv = id_member(p, req, "", "source", &out->source, pb)) != MEZ_OK
         || (rv = id_member(p, req, "", "target", &out->target, pb)) != MEZ_OK
         || (rv = uint_member(p, req, "", "asset_value_usd", 1, SAFE_INT_MAX, &out->asset_value_usd, NULL, pb))

@@ -450,8 +450,7 @@ static mez_status_t read_envelope(orch_t *o)
 {
     static const char *const allowed[] = { "evidence", "subject", "counterparty", "payment_type",
                                            "withholding_rule", "withholding_account_id", "date", NULL };
-    const char *key;
-    json_t *v;
+    mez_status_t rv;
     if (!json_is_object(o->req->body))
         return mez_problem(o->pb, o->p, MEZ_EINVAL, 400, "request.not_an_object", "", "the body must be a JSON object");
     o->body = mez_json_pool_own(o->p, json_deep_copy(o->req->body));
@@ -462,16 +461,9 @@ static mez_status_t read_envelope(orch_t *o)
     if (!json_is_object(o->compliance))
         return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.invalid_type", "/compliance",
                            "'compliance' must be an object");
-    json_object_foreach((json_t *)o->compliance, key, v) {
-        const char *const *a = allowed;
-        while (*a && strcmp(*a, key))
-            a++;
-        if (!*a)
-            return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.unknown_field",
-                               mez_pointer_join(o->p, "/compliance", key),
-                               "'%s' is not a member of compliance (evidence, subject, counterparty, payment_type, "
-                               "withholding_rule, withholding_account_id, date)", key);
-    }
+    if ((rv = mez_json_only_members(o->p, o->compliance, "/compliance", allowed, "request.unknown_field", o->pb))
+        != MEZ_OK)
+        return rv;
     /* The action's date is today unless the caller records something that took effect earlier (a payment made
      * on its value date): then the law in force on that day applies. Never a future day: law not yet in force
      * cannot be applied to what is done now. */

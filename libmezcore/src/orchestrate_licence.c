@@ -16,21 +16,6 @@
 #include "mez/vc.h"
 #include "orch_int.h"
 
-static mez_status_t only(orch_t *o, const char *const *allowed)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(o->body, key, v) {
-        const char *const *a = allowed;
-        while (*a && strcmp(*a, key))
-            a++;
-        if (!*a)
-            return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.unknown_field", mez_pointer_join(o->p, "", key),
-                               "'%s' is not a member this request accepts", key);
-    }
-    return MEZ_OK;
-}
-
 /* The tensor's licence_application for the entity and type, with the caller's evidence and stated capital. */
 static void evaluate_application(orch_t *o, const json_t *ent, const char *licence_type)
 {
@@ -53,7 +38,7 @@ mez_status_t mez_orch_licence_application_prepare(orch_t *o)
     const char *eid = mez_orch_str(o->body, "entity_id"), *type = mez_orch_str(o->body, "licence_type");
     json_t *ent;
     mez_status_t rv;
-    if ((rv = only(o, allowed)) != MEZ_OK)
+    if ((rv = mez_json_only_members(o->p, o->body, "", allowed, "request.unknown_field", o->pb)) != MEZ_OK)
         return rv;
     if (!eid || !type)
         return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.missing_field", eid ? "/licence_type" : "/entity_id",
@@ -150,7 +135,7 @@ mez_status_t mez_orch_licence_transition_prepare(orch_t *o)
     mez_status_t rv;
     apr_time_t t;
 
-    if ((rv = only(o, allowed)) != MEZ_OK || (rv = load(o, row)) != MEZ_OK)
+    if ((rv = mez_json_only_members(o->p, o->body, "", allowed, "request.unknown_field", o->pb)) != MEZ_OK || (rv = load(o, row)) != MEZ_OK)
         return rv;
     if ((rv = mez_lifecycle_transition(o->p, MEZ_LIFECYCLE_LICENCE, row->status, verb, &to, o->pb)) != MEZ_OK) {
         if (o->pb->status == 422)       /* an unknown verb is an unknown path, not a bad body */

@@ -3,30 +3,12 @@
 #pragma GCC diagnostic error "-Wswitch-enum"
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/json.h"
 #include "mez/tensor.h"
 
 static mez_status_t fail(mez_problem_t *pb, apr_pool_t *p, const char *code, const char *pointer, const char *detail)
 {
     return mez_problem(pb, p, MEZ_EINVAL, 422, code, pointer, "%s", detail);
-}
-
-/* Refuses any member not in allowed (NULL-terminated): a misspelt optional field must not be silently
- * ignored, or "filer_staus" would quietly make a payee a non-filer. */
-static mez_status_t only_members(apr_pool_t *p, const json_t *obj, const char *pointer, const char *const *allowed,
-                                 mez_problem_t *pb)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)obj, key, v) {
-        const char *const *a = allowed;
-        /* The first letter rules out most names without a call: every document is checked this way. */
-        while (*a && (**a != *key || strcmp(*a, key)))
-            a++;
-        if (!*a)
-            return mez_problem(pb, p, MEZ_EINVAL, 422, "tensor.unknown_field", mez_pointer_join(p, pointer, key),
-                               "'%s' is not a member of %s", key, *pointer ? pointer : "the action document");
-    }
-    return MEZ_OK;
 }
 
 /* A string member: *out NULL when absent and optional. Empty strings are refused: they are never meant. */
@@ -105,7 +87,7 @@ static mez_status_t parse_money(apr_pool_t *p, const json_t *obj, const char *po
     for (; extra && *extra && k < sizeof(members) / sizeof(members[0]) - 1; extra++)
         members[k++] = *extra;
     members[k] = NULL;
-    if ((rv = only_members(p, obj, pointer, members, pb)) != MEZ_OK)
+    if ((rv = mez_json_only_members(p, obj, pointer, members, "tensor.unknown_field", pb)) != MEZ_OK)
         return rv;
     if (!v)
         return fail(pb, p, "tensor.missing_field", at, "the amount is required, as a decimal string");
@@ -187,7 +169,7 @@ static mez_status_t parse_party(apr_pool_t *p, const json_t *obj, const char *po
     mez_status_t rv;
 
     memset(party, 0, sizeof(*party));
-    if ((rv = only_members(p, obj, pointer, members, pb)) != MEZ_OK
+    if ((rv = mez_json_only_members(p, obj, pointer, members, "tensor.unknown_field", pb)) != MEZ_OK
         || (rv = string_member(p, obj, pointer, "id", 1, &party->id, pb)) != MEZ_OK
         || (rv = string_member(p, obj, pointer, "name", 1, &party->name, pb)) != MEZ_OK)
         return rv;
@@ -262,7 +244,7 @@ static mez_status_t parse_evidence(apr_pool_t *p, const json_t *obj, const char 
             return rv;
         if (!json_is_object(ev))
             return fail(pb, p, "tensor.invalid_field", at, "evidence for a domain is an object");
-        if ((rv = only_members(p, ev, at, ev_members, pb)) != MEZ_OK)
+        if ((rv = mez_json_only_members(p, ev, at, ev_members, "tensor.unknown_field", pb)) != MEZ_OK)
             return rv;
         e = &a->evidence[d];
         e->given = 1;
@@ -285,7 +267,7 @@ static mez_status_t parse_evidence(apr_pool_t *p, const json_t *obj, const char 
             const char *ap = mez_pointer_index(p, mez_pointer_join(p, at, "attestations"), i);
             if (!json_is_object(att))
                 return fail(pb, p, "tensor.invalid_field", ap, "an attestation is an object");
-            if ((rv = only_members(p, att, ap, att_members, pb)) != MEZ_OK
+            if ((rv = mez_json_only_members(p, att, ap, att_members, "tensor.unknown_field", pb)) != MEZ_OK
                 || (rv = string_member(p, att, ap, "id", 1, &list[i].id, pb)) != MEZ_OK
                 || (rv = string_member(p, att, ap, "issuer", 1, &list[i].issuer, pb)) != MEZ_OK
                 || (rv = string_member(p, att, ap, "issued_at", 0, &list[i].issued_at, pb)) != MEZ_OK
@@ -355,7 +337,7 @@ static mez_status_t parse_tax_period(apr_pool_t *p, const json_t *action, mez_te
 
     if ((rv = object_member(p, action, "/action", "tax_period", 0, &period, pb)) != MEZ_OK || !period)
         return rv;
-    if ((rv = only_members(p, period, "/action/tax_period", members, pb)) != MEZ_OK
+    if ((rv = mez_json_only_members(p, period, "/action/tax_period", members, "tensor.unknown_field", pb)) != MEZ_OK
         || (rv = string_member(p, period, "/action/tax_period", "start", 1, &a->period_start, pb)) != MEZ_OK
         || (rv = string_member(p, period, "/action/tax_period", "end", 1, &a->period_end, pb)) != MEZ_OK)
         return rv;
@@ -431,7 +413,7 @@ static mez_status_t parse_action(apr_pool_t *p, const json_t *action, mez_tensor
     action_shape_t shape;
     mez_status_t rv;
 
-    if ((rv = only_members(p, action, "/action", members, pb)) != MEZ_OK
+    if ((rv = mez_json_only_members(p, action, "/action", members, "tensor.unknown_field", pb)) != MEZ_OK
         || (rv = string_member(p, action, "/action", "type", 1, &type, pb)) != MEZ_OK
         || (rv = mez_action_type_parse(p, type, "/action/type", &a->type, pb)) != MEZ_OK)
         return rv;
@@ -499,7 +481,7 @@ mez_status_t mez_tensor_action_parse(apr_pool_t *p, const json_t *doc, mez_tenso
     if (!json_is_object(doc))
         return mez_problem(pb, p, MEZ_EINVAL, 400, "tensor.invalid_document", "",
                            "an action document is a JSON object with action, subject, counterparty and evidence");
-    if ((rv = only_members(p, doc, "", members, pb)) != MEZ_OK
+    if ((rv = mez_json_only_members(p, doc, "", members, "tensor.unknown_field", pb)) != MEZ_OK
         || (rv = object_member(p, doc, "", "action", 1, &action, pb)) != MEZ_OK
         || (rv = parse_action(p, action, out, pb)) != MEZ_OK
         || (rv = object_member(p, doc, "", "subject", 1, &subject, pb)) != MEZ_OK

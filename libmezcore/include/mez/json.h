@@ -44,6 +44,12 @@ json_t *mez_json_pool_own(apr_pool_t *p, json_t *v);
 /* What a value is, in words a YAML or JSON author reads in an error: "a mapping", "a list", "a string", ... */
 const char *mez_json_kind(const json_t *v);
 
+/* Refuses any member of obj not in allowed (NULL-terminated): 422 with the caller's code (e.g.
+ * "request.unknown_field", "tensor.unknown_field") and a pointer to the member. A misspelt optional field must never
+ * be silently ignored ("filer_staus" would quietly make a payee a non-filer). */
+mez_status_t mez_json_only_members(apr_pool_t *p, const json_t *obj, const char *pointer,
+                                   const char *const *allowed, const char *code, mez_problem_t *pb);
+
 /* Pretty JSON text for humans (CLI output, HTTP bodies), allocated from p. */
 const char *mez_json_dump(apr_pool_t *p, const json_t *v, int pretty);
 
