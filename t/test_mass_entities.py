@@ -15,7 +15,7 @@ from mass_fixtures import counts, mass
 from mez_harness import assert_problem
 
 TABLES = ["mez_mass_entity", "mez_mass_entity_officer", "mez_mass_entity_owner", "mez_mass_entity_history",
-          "mez_mass_entity_dissolution", "mez_mass_idempotency"]
+          "mez_mass_entity_dissolution", "mez_idempotency"]
 ID_RE = re.compile(r"^ent_[0-9a-f]{64}$")
 DIGEST = "a1b2c3d4e5f60718293a4b5c6d7e8f901234567890abcdef1234567890abcdef"
 

@@ -14,7 +14,7 @@ from mass_fixtures import counts, mass
 from mez_harness import assert_problem
 
 TABLES = ["mez_mass_person", "mez_mass_person_identifier", "mez_mass_person_verification",
-          "mez_mass_identity_binding", "mez_mass_entity", "mez_mass_idempotency"]
+          "mez_mass_identity_binding", "mez_mass_entity", "mez_idempotency"]
 EVIDENCE = {"type": "nadra_verisys_extract",
             "digest": "sha256:a1b2c3d4e5f60718293a4b5c6d7e8f901234567890abcdef1234567890abcdef",
             "issuer": "NADRA"}

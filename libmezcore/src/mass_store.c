@@ -1,12 +1,14 @@
 /* mass_store.c: the sovereign Mass store's front door: finds the primitive a request belongs to, replays or
- * refuses a reused Idempotency-Key, hands the request to the primitive, and records a successful write with its
- * answer under its key (in the caller's transaction). Also the small helpers every primitive's file uses. */
+ * refuses a reused Idempotency-Key (through the zone's one idempotency store, mez/idempotency.h), hands the
+ * request to the primitive, and records a successful write with its answer under its key (in the caller's
+ * transaction). Also the small helpers every primitive's file uses. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
 #include <openssl/rand.h>
 #include "mez/digest.h"
+#include "mez/idempotency.h"
 #include "mez/json.h"
 #include "mez/vc.h"
 #include "mass_int.h"
@@ -147,22 +149,15 @@ static const char *member_pointer(mez_mass_call_t *c, const char *base, const ch
 
 int mez_mass_check_object(mez_mass_call_t *c, const json_t *obj, const char *pointer, const char *const *allowed)
 {
-    const char *key;
-    json_t *v;
+    mez_problem_t pb = { 0 };
     if (!json_is_object(obj)) {
         mez_mass_refuse(c, 422, "request.not_an_object", pointer ? pointer : "", "%s must be a JSON object",
                         pointer && *pointer ? pointer : "the body");
         return 0;
     }
-    json_object_foreach((json_t *)obj, key, v) {
-        int known = 0;
-        for (const char *const *a = allowed; a && *a && !known; a++)
-            known = !strcmp(*a, key);
-        if (!known) {
-            mez_mass_refuse(c, 422, "request.unknown_field", member_pointer(c, pointer, key),
-                            "'%s' is not a member this request accepts", key);
-            return 0;
-        }
+    if (mez_json_only_members(c->p, obj, pointer, allowed, "request.unknown_field", &pb) != MEZ_OK) {
+        mez_mass_refuse(c, pb.status, pb.code, pb.pointer, "%s", pb.detail);
+        return 0;
     }
     return 1;
 }
@@ -336,26 +331,15 @@ json_t *mez_mass_doc_parse(mez_mass_call_t *c, const char *text)
 
 /* ---------------------------------------------------------------- the front door */
 
-/* sha256 over method, path and the canonical body: what "the same request" means for a reused key. */
-static const char *request_digest(apr_pool_t *p, const mez_mass_request_t *req)
-{
-    const char *canon = "";
-    mez_digest_t d;
-    if (req->body && mez_json_canonicalize(p, req->body, &canon, NULL, NULL) != MEZ_OK)
-        canon = "";
-    canon = apr_pstrcat(p, req->method, "\n", req->path, "\n", req->query ? req->query : "", "\n", canon, NULL);
-    mez_digest_sha256(canon, strlen(canon), &d);
-    return mez_digest_format(p, &d);
-}
-
 mez_status_t mez_mass_store_handle(apr_pool_t *p, mez_db_t *db, const mez_mass_store_ctx_t *ctx,
                                    const mez_mass_request_t *req, mez_mass_response_t *resp, mez_problem_t *pb)
 {
     mez_mass_call_t c = { p, db, ctx, req, resp, pb };
     int prim = mez_mass_primitive_of_path(req->path);
     int write = strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0;
-    const char *digest = NULL, *cols[3];
-    int found = 0;
+    mez_idem_scope_t scope = { 0 };
+    mez_idem_result_t res = { 0 };
+    int keyed = 0;
     mez_status_t rv;
 
     resp->status = 0;
@@ -368,24 +352,35 @@ mez_status_t mez_mass_store_handle(apr_pool_t *p, mez_db_t *db, const mez_mass_s
         && !strcmp(req->path + 4 + strlen(mez_mass_primitive_name(prim)), "/status"))
         return mez_mass_answer(&c, 200, json_pack("{s:s,s:s,s:s,s:s}", "primitive", mez_mass_primitive_name(prim),
                                                   "status", "ok", "store", "sovereign", "zone_id", ctx->zone_id));
+    /* A write with an Idempotency-Key uses the zone's one idempotency store (mez/idempotency.h), in the caller's
+     * transaction (lease 0: an uncommitted intent is invisible to everyone else). Scope: the store's zone, the
+     * Mass store as principal, the primitive as route. */
     if (write && req->idempotency_key) {
-        digest = request_digest(p, req);
-        if ((rv = mez_db_query_row(p, db, cols, 3, &found,
-                                   "SELECT request_digest, status, response FROM mez_mass_idempotency "
-                                   "WHERE primitive = %s AND idempotency_key = %s",
-                                   pb, mez_mass_primitive_name(prim), req->idempotency_key, NULL)) != MEZ_OK)
+        const char *digest;
+        scope.zone_id = ctx->zone_id;
+        scope.principal = "mass-store";
+        scope.route = apr_pstrcat(p, "mass:", mez_mass_primitive_name(prim), NULL);
+        if ((rv = mez_idem_key_check(p, req->idempotency_key, pb)) != MEZ_OK
+            || (rv = mez_idem_request_digest(p, req->method,
+                                             req->query ? apr_pstrcat(p, req->path, "?", req->query, NULL)
+                                                        : req->path,
+                                             req->body, &digest, pb)) != MEZ_OK)
+            return rv == MEZ_EINVAL ? mez_mass_refuse(&c, pb->status, pb->code, pb->pointer, "%s", pb->detail) : rv;
+        if ((rv = mez_idem_begin(p, db, &scope, req->idempotency_key, digest, ctx->now, 0, &res, pb)) != MEZ_OK)
             return rv;
-        if (found && strcmp(cols[0], digest))
-            return mez_mass_refuse(&c, 422, "idempotency.key_reused", NULL,
-                                   "the Idempotency-Key '%s' was used for a different request", req->idempotency_key);
-        if (found) {
-            json_t *body = mez_mass_doc_parse(&c, cols[2]);
+        if (res.outcome == MEZ_IDEM_CONFLICT || res.outcome == MEZ_IDEM_IN_PROGRESS) {
+            mez_idem_refusal(p, &res, req->idempotency_key, pb);
+            return mez_mass_refuse(&c, pb->status, pb->code, pb->pointer, "%s", pb->detail);
+        }
+        if (res.outcome == MEZ_IDEM_REPLAY) {
+            json_t *body = mez_mass_doc_parse(&c, apr_pstrmemdup(p, res.body, res.body_len));
             if (!body)
                 return mez_problem(pb, p, MEZ_EINTERNAL, 500, "mass.idempotency_record_corrupt", NULL,
                                    "the answer recorded for Idempotency-Key '%s' does not parse",
                                    req->idempotency_key);
-            return mez_mass_answer(&c, atoi(cols[1]), body);
+            return mez_mass_answer(&c, res.status, body);
         }
+        keyed = 1;
     }
     if ((rv = handlers[prim](&c)) != MEZ_OK) {
         if (resp->body)
@@ -395,17 +390,13 @@ mez_status_t mez_mass_store_handle(apr_pool_t *p, mez_db_t *db, const mez_mass_s
     }
     if (!resp->status)
         mez_mass_no_route(&c, 0);
-    if (write && digest && resp->status < 400) {
+    if (keyed && resp->status < 400) {
         const char *text = mez_mass_doc_text(&c, resp->body);
         if (!text)
             return mez_problem(pb, p, MEZ_EINTERNAL, 500, "mass.answer_not_json", NULL,
                                "the store's answer could not be serialised");
-        rv = mez_db_execv(p, db, NULL,
-                          "INSERT INTO mez_mass_idempotency (primitive, idempotency_key, request_digest, status, "
-                          "response, created_at) VALUES (%s, %s, %s, %s, %s, %s)",
-                          pb, mez_mass_primitive_name(prim), req->idempotency_key, digest,
-                          apr_itoa(p, resp->status), text, mez_time_stamp(p, ctx->now), NULL);
-        if (rv != MEZ_OK) {
+        if ((rv = mez_idem_complete(p, db, &scope, req->idempotency_key, resp->status, text, ctx->now, pb))
+            != MEZ_OK) {
             json_decref(resp->body);
             resp->body = NULL;
             return rv;

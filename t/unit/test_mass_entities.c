@@ -24,7 +24,7 @@ static const char *counts(mez_db_t *db)
                                           "mez_mass_entity_history", "mez_mass_entity_dissolution",
                                           "mez_mass_person", "mez_mass_person_identifier",
                                           "mez_mass_person_verification", "mez_mass_identity_binding",
-                                          "mez_mass_idempotency", NULL };
+                                          "mez_idempotency", NULL };
     const char *s = "";
     for (const char *const *t = tables; *t; t++)
         s = apr_psprintf(unit_pool(), "%s%ld ", s, mass_unit_count(db, *t));

@@ -72,8 +72,8 @@ typedef struct mez_mass_store_ctx_t {
  * resp->status >= 400: a refused request may have written part of its work before it found the fault.
  * A refusal is an answer (MEZ_OK, status 4xx, problem body); a non-MEZ_OK return means the database failed
  * (pb says how) and the caller rolls back too. Writes with an idempotency key are recorded with their answer
- * in the same transaction (mez_mass_idempotency): the same key and body again answers the first answer with
- * nothing written; the same key with another body is a 422 "idempotency.key_reused". */
+ * in the same transaction (mez/idempotency.h, scope "mass:<primitive>"): the same key and body again answers the
+ * first answer with nothing written; the same key with another body is a 422 "idempotency.key_reused". */
 mez_status_t mez_mass_store_handle(apr_pool_t *p, mez_db_t *db, const mez_mass_store_ctx_t *ctx,
                                    const mez_mass_request_t *req, mez_mass_response_t *resp, mez_problem_t *pb);
 
