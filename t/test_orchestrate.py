@@ -169,6 +169,12 @@ def test_proscribed_director_blocks_the_formation(pk_zone, mez_env):
     ({"entity_type": "corporation", "legal_name": "X Ltd",
       "compliance": {"evidence": {"kyc": {"state": "great"}}}}, 422, "tensor.unknown_state", None),
     ({"entity_type": "spaceship", "legal_name": "X Ltd"}, 422, "request.invalid_value", "/entity_type"),
+    ({"entity_type": "corporation", "legal_name": "X Ltd", "compliance": {"date": "2026-02-30"}}, 422,
+     "request.invalid_date", "/compliance/date"),
+    ({"entity_type": "corporation", "legal_name": "X Ltd", "compliance": {"date": "2999-01-01"}}, 422,
+     "compliance.future_date", "/compliance/date"),
+    ({"entity_type": "corporation", "legal_name": "X Ltd", "jurisdiction_id": "ae-adgm"}, 422,
+     "entity.foreign_jurisdiction", "/jurisdiction_id"),
 ])
 def test_bad_formations_change_nothing(pk_zone, body, status, code, pointer):
     before = counts(pk_zone)
@@ -316,6 +322,11 @@ def test_formation_licence_shares_payment_scenario(pk_zone, mez_env, tmp_path):
     body["compliance"]["withholding_account_id"] = wht["account_id"]
     body["amount"] = "90000000"
     assert_problem(pk_zone.post("/v1/fiscal/payments", json=body), 422, "fiscal.insufficient_funds")
+    assert counts(pk_zone, ["mez_credential", "mez_mass_ledger_line"]) == before
+    # A contract payment type with no withholding category of its own must be named in the pack's terms.
+    body["amount"], body["payment_type"] = "1000", "other"
+    assert_problem(pk_zone.post("/v1/fiscal/payments", json=body), 422, "compliance.payment_type_needed",
+                   pointer="/compliance/payment_type")
     assert counts(pk_zone, ["mez_credential", "mez_mass_ledger_line"]) == before
 
 
