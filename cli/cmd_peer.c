@@ -9,8 +9,6 @@
 #include <apr_strings.h>
 #include <apr_time.h>
 #include <apr_uri.h>
-#include <openssl/rand.h>
-#include "mez/did.h"
 #include "mez/httpsig.h"
 #include "mez/key.h"
 #include "mez_cli.h"
@@ -25,21 +23,6 @@ static int usage(FILE *out)
     return out == stdout ? MEZ_EXIT_OK : MEZ_EXIT_USAGE;
 }
 
-static const char *fresh_nonce(apr_pool_t *p)
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char b[16];
-    char *s = apr_palloc(p, sizeof(b) * 2 + 1);
-    if (RAND_bytes(b, sizeof(b)) != 1)
-        return NULL;
-    for (size_t i = 0; i < sizeof(b); i++) {
-        s[2 * i] = hex[b[i] >> 4];
-        s[2 * i + 1] = hex[b[i] & 15];
-    }
-    s[sizeof(b) * 2] = '\0';
-    return s;
-}
-
 int mez_cmd_peer(apr_pool_t *p, int argc, const char *const *argv)
 {
     const char *key_file = NULL, *url = NULL, *method = "GET", *body_file = NULL, *pos[1];
@@ -47,10 +30,7 @@ int mez_cmd_peer(apr_pool_t *p, int argc, const char *const *argv)
         { "--key", &key_file, NULL }, { "--url", &url, NULL }, { "--method", &method, NULL },
         { "--body", &body_file, NULL }, { NULL, NULL, NULL },
     };
-    const char *components[5], *sig_input, *sig, *digest = NULL, *body = NULL;
-    mez_httpsig_field_t field;
-    mez_httpsig_request_t req = { 0 };
-    mez_httpsig_params_t params = { 0 };
+    const char *body = NULL, **headers;
     mez_problem_t pb = { 0 };
     apr_size_t body_len = 0;
     apr_uri_t u;
@@ -87,40 +67,12 @@ int mez_cmd_peer(apr_pool_t *p, int argc, const char *const *argv)
             return MEZ_EXIT_USAGE;
         }
         body = buf;
-        digest = mez_content_digest(p, body, body_len);
     }
 
-    req.method = method;
-    req.target_uri = url;
-    req.scheme = u.scheme;
-    req.authority = u.hostinfo;
-    req.path = u.path && *u.path ? u.path : "/";
-    req.query = u.query ? apr_pstrcat(p, "?", u.query, NULL) : NULL;
-    components[params.ncomponents++] = "@method";
-    components[params.ncomponents++] = "@authority";
-    components[params.ncomponents++] = "@path";
-    if (req.query)
-        components[params.ncomponents++] = "@query";
-    if (digest) {
-        field.name = "content-digest";
-        field.value = digest;
-        req.fields = &field;
-        req.nfields = 1;
-        components[params.ncomponents++] = "content-digest";
-    }
-    params.components = components;
-    params.has_created = 1;
-    params.created = (long long)apr_time_sec(apr_time_now());
-    if (!(params.nonce = fresh_nonce(p))) {
-        fprintf(stderr, "mez peer sign: no randomness for a nonce\n");
-        return MEZ_EXIT_USAGE;
-    }
-    params.alg = MEZ_HTTPSIG_ALG;
-    params.keyid = mez_did_key_verification_method(p, key);
-    if ((rv = mez_httpsig_sign(p, key, "mez", &req, &params, &sig_input, &sig, &pb)) != MEZ_OK)
+    if ((rv = mez_httpsig_sign_request(p, key, method, url, body, body_len, apr_time_now(), &headers, &pb))
+        != MEZ_OK)
         return mez_cli_fail(&pb, rv);
-    if (digest)
-        printf("Content-Digest: %s\n", digest);
-    printf("Signature-Input: %s\nSignature: %s\n", sig_input, sig);
+    for (int i = 0; headers[i]; i++)
+        printf("%s\n", headers[i]);
     return MEZ_EXIT_OK;
 }

@@ -27,6 +27,7 @@ int mez_cmd_sanctions(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_token(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_cert(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_audit(apr_pool_t *p, int argc, const char *const *argv);
+int mez_cmd_corridor(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_mass(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_peer(apr_pool_t *p, int argc, const char *const *argv);
 

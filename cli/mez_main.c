@@ -33,6 +33,7 @@ static void usage(FILE *out)
         "  token create|list|revoke --driver D --params P ...   bearer API tokens (printed once, stored hashed)\n"
         "  cert map|list|revoke --driver D --params P ...   client certificates (mTLS) mapped to principals\n"
         "  audit verify|show --driver D --params P ...   check the hash-chained audit table, print its rows\n"
+        "  corridor export|verify ...   a corridor's record as one JSON file; verify one offline\n"
         "  mass call|ping [--endpoint URL] ...   one request to a Mass endpoint, or probe all five primitives\n"
         "  peer sign --key K --url U [--body F]  RFC 9421 signature headers for a request to a peer zone\n"
         "  manifold route --graph G.json --from A --to B --value-usd N   cheapest corridor route\n"
@@ -84,6 +85,7 @@ int main(int argc, const char *const *argv)
     else if (!strcmp(cmd, "token")) rc = mez_cmd_token(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "cert")) rc = mez_cmd_cert(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "audit")) rc = mez_cmd_audit(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "corridor")) rc = mez_cmd_corridor(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "mass")) rc = mez_cmd_mass(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "peer")) rc = mez_cmd_peer(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "tensor")) rc = mez_cmd_tensor(p, argc - 1, argv + 1);

@@ -49,6 +49,7 @@ typedef struct mez_srv_conf_t {
     int client_cert_auth;       /* MezClientCertAuth: -1 unset, 0 off (default), 1 on (mod_mez_clientcert.c) */
     const char *client_cert_defn; /* "file:line" of that directive, for start-up messages */
     apr_array_header_t *peers;  /* MezPeer: of mez_peer_t (mod_mez_peer.c); NULL: none */
+    const char *peer_ca_file;   /* MezPeerCAFile: CAs that sign peers' TLS certificates; NULL: the system store */
     const char *defn_name;      /* where the zone was configured, for start-up messages */
     unsigned defn_line;
 } mez_srv_conf_t;
@@ -115,6 +116,13 @@ mez_status_t mez_audit_mass_write(request_rec *r, mez_db_t *db, const mez_mass_r
 /* mod_mez_orchestrate.c: the zone API's orchestrated writes (entities, ownership, fiscal, consent, identity)
  * and the reads beside them */
 int mez_orch_serve(request_rec *r, mez_srv_conf_t *sc);
+struct mez_orch_zone_t;
+/* The zone as the write pipeline sees it (mez/orchestrate.h): key, packs, and its Mass gateway for r. */
+void mez_orch_zone_of(request_rec *r, const mez_srv_conf_t *sc, struct mez_orch_zone_t *z);
+
+/* mod_mez_corridor.c: the corridor protocol: operators' corridor routes, peers' signed routes, public proofs and
+ * checkpoints (/v1/corridors...). */
+int mez_corridor_serve(request_rec *r, mez_srv_conf_t *sc);
 
 /* mod_mez_api.c: the mez-api handler */
 int mez_api_handler(request_rec *r);

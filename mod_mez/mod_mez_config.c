@@ -63,6 +63,7 @@ void *mez_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->client_cert_auth = add->client_cert_auth != -1 ? add->client_cert_auth : base->client_cert_auth;
     sc->client_cert_defn = add->client_cert_auth != -1 ? add->client_cert_defn : base->client_cert_defn;
     sc->peers = add->peers ? add->peers : base->peers;
+    sc->peer_ca_file = add->peer_ca_file ? add->peer_ca_file : base->peer_ca_file;
     return sc;
 }
 
@@ -317,6 +318,19 @@ static const char *set_data_residency(cmd_parms *cmd, void *dc, int argc, char *
     return NULL;
 }
 
+/* Read when the directive is, so a missing file stops httpd instead of failing every call to a peer later. */
+static const char *set_peer_ca_file(cmd_parms *cmd, void *dc, const char *arg)
+{
+    mez_srv_conf_t *sc = mez_srv_conf(cmd->server);
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    apr_finfo_t fi;
+    (void)dc;
+    if (!path || apr_stat(&fi, path, APR_FINFO_TYPE, cmd->pool) != APR_SUCCESS || fi.filetype != APR_REG)
+        return apr_psprintf(cmd->pool, "MezPeerCAFile: '%s' is not a readable file", arg);
+    sc->peer_ca_file = path;
+    return NULL;
+}
+
 const command_rec mez_cmds[] = {
     AP_INIT_TAKE1("MezZone", set_zone, NULL, RSRC_CONF,
                   "the zone this server or virtual host serves (a-z, 0-9, '-')"),
@@ -351,6 +365,8 @@ const command_rec mez_cmds[] = {
     AP_INIT_FLAG("MezClientCertAuth", mez_set_client_cert_auth, NULL, RSRC_CONF,
                  "on: AuthType mez also accepts a client certificate mod_ssl verified and `mez cert map` mapped "
                  "(needs mod_ssl; default off)"),
+    AP_INIT_TAKE1("MezPeerCAFile", set_peer_ca_file, NULL, RSRC_CONF,
+                  "PEM file of the CAs that sign peer zones' TLS certificates (default: the system store)"),
     AP_INIT_TAKE3("MezPeer", mez_set_peer, NULL, RSRC_CONF,
                   "<zone-id> <url> <did:key>: a zone whose RFC 9421 signed requests AuthType mez accepts "
                   "(Require mez-peer)"),

@@ -160,6 +160,20 @@ fail:
     return answer;
 }
 
+void mez_orch_zone_of(request_rec *r, const mez_srv_conf_t *sc, mez_orch_zone_t *z)
+{
+    memset(z, 0, sizeof(*z));
+    z->zone_id = sc->zone_id;
+    z->did = sc->did;
+    z->verification_method = sc->verification_method;
+    z->key = sc->key;
+    z->tensor_index = sc->tensor_index;
+    z->tensor_domains = sc->tensor_domains;
+    z->mass_call = mass_call;
+    z->mass_is_remote = mass_is_remote;
+    z->mass_baton = r;
+}
+
 int mez_orch_serve(request_rec *r, mez_srv_conf_t *sc)
 {
     mez_problem_t pb = { 0 };
@@ -218,15 +232,7 @@ int mez_orch_serve(request_rec *r, mez_srv_conf_t *sc)
     req.idempotency_key = apr_table_get(r->headers_in, "Idempotency-Key");
     req.path = r->uri;
     req.request_id = r->log_id;
-    z.zone_id = sc->zone_id;
-    z.did = sc->did;
-    z.verification_method = sc->verification_method;
-    z.key = sc->key;
-    z.tensor_index = sc->tensor_index;
-    z.tensor_domains = sc->tensor_domains;
-    z.mass_call = mass_call;
-    z.mass_is_remote = mass_is_remote;
-    z.mass_baton = r;
+    mez_orch_zone_of(r, sc, &z);
     apr_table_setn(r->notes, "mez-action", w->op);
     if (mez_orch_run(r->pool, db, &z, &req, &ans, &pb) != MEZ_OK)
         return audit_residency_refusal(r, sc, db, mez_send_problem(r, &pb, NULL));

@@ -257,6 +257,15 @@ class SqliteDb:
                  cwd=os.path.dirname(self.path), check=True)
         return cp.stdout.strip()
 
+    def execute(self, sql):
+        """Runs one statement and commits it (tests that must put a database in a state no API reaches)."""
+        script = ("import sqlite3, sys\n"
+                  "c = sqlite3.connect(sys.argv[1], timeout=10)\n"
+                  "c.execute(sys.argv[2])\n"
+                  "c.commit()\n")
+        run([sys.executable, "-c", script, self.path, sql], user=self.env.server_user,
+            cwd=os.path.dirname(self.path), check=True)
+
     def describe(self):
         return "sqlite3:%s" % self.path
 
@@ -271,6 +280,9 @@ class PgDb:
 
     def query_value(self, sql):
         return self.server.psql(self.name, sql)
+
+    def execute(self, sql):
+        self.server.psql(self.name, sql)
 
     def describe(self):
         return "pgsql:%s" % self.params

@@ -15,6 +15,21 @@ const char *mez_corridor_time(apr_pool_t *p, apr_time_t t);
 mez_status_t mez_corridor_read(apr_pool_t *p, mez_db_t *db, const char *corridor_id, int lock, mez_corridor_t *out,
                                mez_problem_t *pb);
 
+/* Fills a corridor from the 14 columns mez_corridor_read selects. */
+mez_status_t mez_corridor_row(apr_pool_t *p, const char *const *cols, mez_corridor_t *out, mez_problem_t *pb);
+/* One lifecycle move of a corridor read under its lock, in the caller's transaction: the step with its evidence
+ * (pointers under "/evidence"), the transition log row and the new state. */
+mez_status_t mez_corridor_move(apr_pool_t *p, mez_db_t *db, const mez_corridor_t *c, int ev,
+                               const json_t *evidence, const char *at, int *to, mez_problem_t *pb);
+
+/* Keeps evidence of a fork in mez_corridor_fork, in the caller's transaction: at seq (a receipt's sequence or a
+ * checkpoint's tree size) the stored and conflicting digests, the conflicting document as received, and the
+ * digest of the canonical evidence object (*evidence_digest, "sha256:<hex>", what a halt cites). */
+mez_status_t mez_corridor_keep_evidence(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t seq,
+                                        const char *stored, const char *conflicting, const char *document,
+                                        const json_t *evidence, apr_time_t now, const char **evidence_digest,
+                                        mez_problem_t *pb);
+
 /* The stored hash of the complete subtree (level, index). */
 mez_status_t mez_corridor_node_get(apr_pool_t *p, mez_db_t *db, const char *corridor_id, unsigned level,
                                    uint64_t index, mez_digest_t *out, mez_problem_t *pb);

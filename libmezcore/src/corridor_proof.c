@@ -4,6 +4,7 @@
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/checkpoint.h"
+#include "mez/json.h"
 #include "mez/receipt.h"
 #include "corridor_int.h"
 
@@ -118,6 +119,75 @@ mez_status_t mez_corridor_checkpoint(apr_pool_t *p, mez_db_t *db, const char *co
         goto done;
     return mez_db_commit(p, tx, pb);
 done:
+    mez_db_rollback(p, tx);
+    return st;
+}
+
+mez_status_t mez_corridor_checkpoint_take(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const char *origin,
+                                          const char *key_name, const mez_key_t *key, const char *note,
+                                          apr_time_t now, const char **evidence_digest, mez_problem_t *pb)
+{
+    mez_corridor_t c;
+    mez_checkpoint_t cp;
+    mez_digest_t ours;
+    mez_db_tx_t *tx;
+    const char *at = mez_corridor_time(p, now), *ours_hex, *theirs_hex;
+    json_t *evidence;
+    int keep = 0;
+    mez_status_t st;
+
+    *evidence_digest = NULL;
+    if ((st = mez_checkpoint_open(p, note, strlen(note), key_name, key, &cp, pb)) != MEZ_OK)
+        return st;
+    if (strcmp(cp.origin, origin))
+        return mez_problem(pb, p, MEZ_EINVAL, 409, "checkpoint.origin_mismatch", NULL,
+                           "the checkpoint is of log %s, not %s", cp.origin, origin);
+    if ((st = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
+        return st;
+    if ((st = mez_corridor_read(p, db, corridor_id, 1, &c, pb)) != MEZ_OK)
+        goto done;
+    if (!cp.size || cp.size > c.size) {
+        st = mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.behind", NULL,
+                         "the checkpoint is of %" APR_UINT64_T_FMT " receipts; this copy holds %" APR_UINT64_T_FMT,
+                         cp.size, c.size);
+        goto done;
+    }
+    if ((st = mez_corridor_root_at(p, db, corridor_id, cp.size, &ours, pb)) != MEZ_OK)
+        goto done;
+    ours_hex = mez_digest_hex(p, &ours);
+    theirs_hex = mez_digest_hex(p, &cp.root);
+    if (!mez_digest_equal(&ours, &cp.root)) {
+        /* Signed by the sequencer, contradicting the receipts it signed: keep the proof of it. */
+        evidence = mez_json_pool_own(p, json_pack("{s:s, s:s, s:I, s:s, s:s}", "type",
+                                                  "mez.corridor.checkpoint_fork.v1", "corridor_id", corridor_id,
+                                                  "tree_size", (json_int_t)cp.size, "chain_root", ours_hex,
+                                                  "checkpoint_root", theirs_hex));
+        if ((st = mez_corridor_keep_evidence(p, db, corridor_id, cp.size, ours_hex, theirs_hex, note, evidence, now,
+                                             evidence_digest, pb)) != MEZ_OK)
+            goto done;
+        keep = 1;
+        st = mez_problem(pb, p, MEZ_EINVAL, 409, "checkpoint.inconsistent", NULL,
+                         "the sequencer's checkpoint of %" APR_UINT64_T_FMT " receipts has root %s, but the receipts "
+                         "it sent give %s; evidence %s kept: halt the corridor", cp.size, theirs_hex, ours_hex,
+                         *evidence_digest);
+        goto done;
+    }
+    if ((st = mez_db_execv(p, db, NULL,
+                           "INSERT INTO mez_corridor_checkpoint (corridor_id, tree_size, root, note, created_at) "
+                           "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", pb, corridor_id,
+                           mez_corridor_u64(p, cp.size), theirs_hex, note, at, NULL)) != MEZ_OK)
+        goto done;
+    return mez_db_commit(p, tx, pb);
+done:
+    if (keep) {
+        mez_problem_t cpb = { 0 };
+        if (mez_db_commit(p, tx, &cpb) != MEZ_OK) {
+            if (pb)
+                *pb = cpb;
+            return MEZ_EIO;
+        }
+        return st;
+    }
     mez_db_rollback(p, tx);
     return st;
 }

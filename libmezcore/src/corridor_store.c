@@ -33,18 +33,25 @@ static int parse_u64(const char *s, uint64_t *out)
 mez_status_t mez_corridor_read(apr_pool_t *p, mez_db_t *db, const char *corridor_id, int lock, mez_corridor_t *out,
                                mez_problem_t *pb)
 {
-    const char *c[12];
+    const char *c[14];
     int found = 0;
-    mez_status_t st = mez_db_query_row(p, db, c, 12, &found,
+    mez_status_t st = mez_db_query_row(p, db, c, 14, &found,
                                        apr_pstrcat(p, "SELECT corridor_id, peer_zone_id, peer_did, state, "
                                                    "definition_digest, agreement_digest, genesis_root, head, "
-                                                   "tree_size, tree_root, created_at, updated_at FROM mez_corridor "
-                                                   "WHERE corridor_id = %s", lock ? mez_db_for_update(db) : "", NULL),
+                                                   "tree_size, tree_root, created_at, updated_at, role, acked_size "
+                                                   "FROM mez_corridor WHERE corridor_id = %s",
+                                                   lock ? mez_db_for_update(db) : "", NULL),
                                        pb, corridor_id, NULL);
     if (st != MEZ_OK)
         return st;
     if (!found)
         return mez_problem(pb, p, MEZ_EINVAL, 404, "corridor.not_found", NULL, "no corridor %s", corridor_id);
+    return mez_corridor_row(p, c, out, pb);
+}
+
+/* The 14 columns above into a corridor (also used by the list). */
+mez_status_t mez_corridor_row(apr_pool_t *p, const char *const *c, mez_corridor_t *out, mez_problem_t *pb)
+{
     memset(out, 0, sizeof(*out));
     out->corridor_id = c[0];
     out->peer_zone_id = c[1];
@@ -53,13 +60,19 @@ mez_status_t mez_corridor_read(apr_pool_t *p, mez_db_t *db, const char *corridor
     out->agreement_digest = c[5];
     out->created_at = c[10];
     out->updated_at = c[11];
+    out->role = c[12] && !strcmp(c[12], "responder") ? MEZ_CORRIDOR_RESPONDER : MEZ_CORRIDOR_PROPOSER;
+    /* A proposed corridor has no agreement, genesis or head yet: all three or none. */
+    out->established = c[5] != NULL;
     if (mez_lifecycle_state_parse(p, MEZ_LIFECYCLE_CORRIDOR, c[3], &out->state, pb) != MEZ_OK
-        || mez_receipt_hex_digest(p, c[6], "", &out->genesis_root, pb) != MEZ_OK
-        || mez_receipt_hex_digest(p, c[7], "", &out->head, pb) != MEZ_OK
+        || (out->established && (!c[6] || !c[7]
+                                 || mez_receipt_hex_digest(p, c[6], "", &out->genesis_root, pb) != MEZ_OK
+                                 || mez_receipt_hex_digest(p, c[7], "", &out->head, pb) != MEZ_OK))
+        || (!out->established && (c[6] || c[7]))
         || !parse_u64(c[8], &out->size)
+        || !parse_u64(c[13], &out->acked_size)
         || mez_receipt_hex_digest(p, c[9], "", &out->root, pb) != MEZ_OK)
         return mez_problem(pb, p, MEZ_EINTERNAL, 500, "corridor.row_damaged", NULL,
-                           "corridor %s: stored row is malformed", corridor_id);
+                           "corridor %s: stored row is malformed", c[0]);
     return MEZ_OK;
 }
 
@@ -137,6 +150,34 @@ static void prefix_pointer(apr_pool_t *p, mez_problem_t *pb, const char *prefix)
         pb->pointer = apr_pstrcat(p, prefix, pb->pointer, NULL);
 }
 
+mez_status_t mez_corridor_move(apr_pool_t *p, mez_db_t *db, const mez_corridor_t *c, int ev,
+                               const json_t *evidence, const char *at, int *to, mez_problem_t *pb)
+{
+    const char *log_digest = NULL, *steps = NULL, *text = "null", *to_name;
+    mez_status_t st;
+
+    if ((st = mez_lifecycle_corridor_step(p, c->state, ev, evidence, to, &log_digest, pb)) != MEZ_OK) {
+        if (pb && pb->status == 422)
+            prefix_pointer(p, pb, "/evidence");
+        return st;
+    }
+    if (evidence && (st = mez_json_canonicalize(p, evidence, &text, NULL, pb)) != MEZ_OK)
+        return st;
+    to_name = mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, *to);
+    if ((st = mez_db_query_value(p, db, &steps, "SELECT COUNT(*) FROM mez_corridor_transition WHERE corridor_id = %s",
+                                 pb, c->corridor_id, NULL)) != MEZ_OK
+        || (st = mez_db_execv(p, db, NULL,
+                              "INSERT INTO mez_corridor_transition (corridor_id, step, from_state, to_state, event, "
+                              "evidence, evidence_digest, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", pb,
+                              c->corridor_id, apr_psprintf(p, "%d", (steps ? atoi(steps) : 0) + 1),
+                              mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c->state), to_name,
+                              mez_lifecycle_event_name(MEZ_LIFECYCLE_CORRIDOR, ev), text,
+                              log_digest ? log_digest : MEZ_DB_NULL, at, NULL)) != MEZ_OK)
+        return st;
+    return mez_db_execv(p, db, NULL, "UPDATE mez_corridor SET state = %s, updated_at = %s WHERE corridor_id = %s",
+                        pb, to_name, at, c->corridor_id, NULL);
+}
+
 mez_status_t mez_corridor_transition(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const char *event,
                                      const json_t *evidence, apr_time_t now, const char **to_state,
                                      mez_problem_t *pb)
@@ -144,7 +185,6 @@ mez_status_t mez_corridor_transition(apr_pool_t *p, mez_db_t *db, const char *co
     mez_corridor_t c;
     mez_db_tx_t *tx;
     int ev, to;
-    const char *log_digest = NULL, *steps = NULL, *text = "null", *at = mez_corridor_time(p, now), *to_name;
     mez_status_t st;
 
     if ((st = mez_lifecycle_event_parse(p, MEZ_LIFECYCLE_CORRIDOR, event, &ev, pb)) != MEZ_OK) {
@@ -155,28 +195,17 @@ mez_status_t mez_corridor_transition(apr_pool_t *p, mez_db_t *db, const char *co
         return st;
     if ((st = mez_corridor_read(p, db, corridor_id, 1, &c, pb)) != MEZ_OK)
         goto done;
-    if ((st = mez_lifecycle_corridor_step(p, c.state, ev, evidence, &to, &log_digest, pb)) != MEZ_OK) {
-        if (pb && pb->status == 422)
-            prefix_pointer(p, pb, "/evidence");
+    /* Submitting needs the agreement set and genesis root, which only mez_corridor_establish sets with it. */
+    if (ev == MEZ_CORRIDOR_EV_SUBMIT && !c.established) {
+        st = mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.not_agreed", "/event",
+                         "corridor %s has no agreement yet: it is submitted when both zones' agreements are held",
+                         corridor_id);
         goto done;
     }
-    if (evidence && (st = mez_json_canonicalize(p, evidence, &text, NULL, pb)) != MEZ_OK)
-        goto done;
-    to_name = mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, to);
-    if ((st = mez_db_query_value(p, db, &steps, "SELECT COUNT(*) FROM mez_corridor_transition WHERE corridor_id = %s",
-                                 pb, corridor_id, NULL)) != MEZ_OK
-        || (st = mez_db_execv(p, db, NULL,
-                              "INSERT INTO mez_corridor_transition (corridor_id, step, from_state, to_state, event, "
-                              "evidence, evidence_digest, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", pb,
-                              corridor_id, apr_psprintf(p, "%d", (steps ? atoi(steps) : 0) + 1),
-                              mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c.state), to_name,
-                              mez_lifecycle_event_name(MEZ_LIFECYCLE_CORRIDOR, ev), text,
-                              log_digest ? log_digest : MEZ_DB_NULL, at, NULL)) != MEZ_OK
-        || (st = mez_db_execv(p, db, NULL, "UPDATE mez_corridor SET state = %s, updated_at = %s WHERE corridor_id = %s",
-                              pb, to_name, at, corridor_id, NULL)) != MEZ_OK)
+    if ((st = mez_corridor_move(p, db, &c, ev, evidence, mez_corridor_time(p, now), &to, pb)) != MEZ_OK)
         goto done;
     if ((st = mez_db_commit(p, tx, pb)) == MEZ_OK && to_state)
-        *to_state = to_name;
+        *to_state = mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, to);
     return st;
 done:
     mez_db_rollback(p, tx);
@@ -193,6 +222,26 @@ mez_status_t mez_corridor_receipt(apr_pool_t *p, mez_db_t *db, const char *corri
     return st;
 }
 
+mez_status_t mez_corridor_keep_evidence(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t seq,
+                                        const char *stored, const char *conflicting, const char *document,
+                                        const json_t *evidence, apr_time_t now, const char **evidence_digest,
+                                        mez_problem_t *pb)
+{
+    const char *text;
+    mez_digest_t ev;
+    mez_status_t st;
+    if ((st = mez_json_canonicalize(p, evidence, &text, NULL, pb)) != MEZ_OK)
+        return st;
+    mez_digest_sha256(text, strlen(text), &ev);
+    *evidence_digest = mez_digest_format(p, &ev);
+    /* The same evidence offered twice keeps one row. */
+    return mez_db_execv(p, db, NULL,
+                        "INSERT INTO mez_corridor_fork (corridor_id, seq, stored_digest, conflicting_digest, "
+                        "conflicting_receipt, evidence_digest, detected_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                        "ON CONFLICT DO NOTHING", pb, corridor_id, mez_corridor_u64(p, seq), stored, conflicting,
+                        document, *evidence_digest, mez_corridor_time(p, now), NULL);
+}
+
 /* A sequence number already taken: the same receipt again is answered, a different one is a fork whose
  * evidence is kept. The offered receipt must be well formed and sealed (its next_root matches its content),
  * so the evidence is a receipt somebody could have sent, not noise. */
@@ -200,9 +249,9 @@ static mez_status_t taken(apr_pool_t *p, mez_db_t *db, const mez_corridor_t *c, 
                           const mez_digest_t *digest, const mez_digest_t *next_root, apr_time_t now,
                           mez_corridor_append_t *out, int *keep, mez_problem_t *pb)
 {
-    const char *row[2], *hex = mez_digest_hex(p, digest), *ev_text;
+    const char *row[2], *hex = mez_digest_hex(p, digest);
     int found = 0;
-    mez_digest_t stored_next, ev;
+    mez_digest_t stored_next;
     json_t *evidence;
     mez_status_t st = mez_db_query_row(p, db, row, 2, &found,
                                        "SELECT receipt_digest, next_root FROM mez_corridor_receipt "
@@ -222,22 +271,13 @@ static mez_status_t taken(apr_pool_t *p, mez_db_t *db, const mez_corridor_t *c, 
         return MEZ_OK;
     }
     out->next_root = *next_root;
-    evidence = json_pack("{s:s, s:s, s:I, s:s, s:s}", "type", "mez.corridor.fork.v1", "corridor_id", c->corridor_id,
-                         "sequence", (json_int_t)seq, "stored_receipt_digest", row[0], "conflicting_receipt_digest", hex);
-    mez_json_pool_own(p, evidence);
-    if ((st = mez_json_canonicalize(p, evidence, &ev_text, NULL, pb)) != MEZ_OK)
-        return st;
-    mez_digest_sha256(ev_text, strlen(ev_text), &ev);
+    evidence = mez_json_pool_own(p, json_pack("{s:s, s:s, s:I, s:s, s:s}", "type", "mez.corridor.fork.v1",
+                                              "corridor_id", c->corridor_id, "sequence", (json_int_t)seq,
+                                              "stored_receipt_digest", row[0], "conflicting_receipt_digest", hex));
     out->stored_digest = row[0];
     out->conflicting_digest = hex;
-    out->evidence_digest = mez_digest_format(p, &ev);
-    /* The same fork offered twice keeps one row. */
-    st = mez_db_execv(p, db, NULL,
-                      "INSERT INTO mez_corridor_fork (corridor_id, seq, stored_digest, conflicting_digest, "
-                      "conflicting_receipt, evidence_digest, detected_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
-                      "ON CONFLICT DO NOTHING", pb, c->corridor_id, mez_corridor_u64(p, seq), row[0], hex, text,
-                      out->evidence_digest, mez_corridor_time(p, now), NULL);
-    if (st != MEZ_OK)
+    if ((st = mez_corridor_keep_evidence(p, db, c->corridor_id, seq, row[0], hex, text, evidence, now,
+                                         &out->evidence_digest, pb)) != MEZ_OK)
         return st;
     *keep = 1;
     return mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.fork", "/sequence",

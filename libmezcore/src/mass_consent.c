@@ -161,13 +161,13 @@ static int check_threshold(mez_mass_call_t *c, const json_t *th, size_t n)
         return 0;
     if (!strcmp(type, "qualified_majority") && min > den) {
         mez_mass_refuse(c, 422, "consent.invalid_threshold", "/threshold/minimum_count",
-                        "a qualified majority of %" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT " is more than all",
-                        min, den);
+                        "a qualified majority of %" APR_INT64_T_FMT "/%" APR_INT64_T_FMT " is more than all",
+                        (apr_int64_t)min, (apr_int64_t)den);
         return 0;
     }
     if (strcmp(type, "qualified_majority") && min > (json_int_t)n) {
         mez_mass_refuse(c, 422, "consent.threshold_unreachable", "/threshold/minimum_count",
-                        "%" JSON_INTEGER_FORMAT " approvals can never come from %zu signatories", min, n);
+                        "%" APR_INT64_T_FMT " approvals can never come from %zu signatories", (apr_int64_t)min, n);
         return 0;
     }
     return 1;

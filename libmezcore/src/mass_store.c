@@ -252,7 +252,8 @@ int mez_mass_get_int(mez_mass_call_t *c, const json_t *obj, const char *base, co
         return wrong_type(c, base, name, "an integer", v);
     if (json_integer_value(v) < min || json_integer_value(v) > max) {
         mez_mass_refuse(c, 422, "request.out_of_range", member_pointer(c, base, name),
-                        "'%s' must be between %" JSON_INTEGER_FORMAT " and %" JSON_INTEGER_FORMAT, name, min, max);
+                        "'%s' must be between %" APR_INT64_T_FMT " and %" APR_INT64_T_FMT, name, (apr_int64_t)min,
+                        (apr_int64_t)max);
         return 0;
     }
     *out = json_integer_value(v);

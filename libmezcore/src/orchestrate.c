@@ -566,7 +566,7 @@ mez_status_t mez_orch_run(apr_pool_t *p, mez_db_t *db, const mez_orch_zone_t *z,
     o.store_ctx.now = req->now;
     o.screens = apr_array_make(p, 4, sizeof(orch_screen_t));
     remote = !o.op->write && is_remote(&o);
-    if (remote && !req->idempotency_key)
+    if (remote && !req->idempotency_key && !req->preview)
         return mez_problem(pb, p, MEZ_EINVAL, 428, "request.idempotency_key_required", NULL,
                            "this zone's %s primitive is a remote Mass: a write to it needs an Idempotency-Key "
                            "header, so that a retry cannot apply it twice", mez_mass_primitive_name(o.op->prim));
@@ -591,6 +591,12 @@ mez_status_t mez_orch_run(apr_pool_t *p, mez_db_t *db, const mez_orch_zone_t *z,
             goto done;
         rv = deny(&o, ans);
         o.tx = rv == MEZ_OK ? NULL : o.tx;
+        goto done;
+    }
+    if (req->preview) {         /* o.tx stays open: rolled back below, so nothing of the preview is kept */
+        finish_answer(&o, ans, 200, mez_json_pool_own(p, json_pack("{s:s, s:s, s:o}", "operation", o.op->name,
+                                                                   "decision", mez_state_name(o.decision),
+                                                                   "compliance", compliance_summary(&o))));
         goto done;
     }
     if (o.require_passing && !mez_state_is_passing(o.decision)) {

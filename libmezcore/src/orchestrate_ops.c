@@ -567,6 +567,61 @@ static mez_status_t fiscal_finish(orch_t *o)
     return MEZ_OK;
 }
 
+/* An inbound cross-border transfer (mod_mez_corridor.c): money a peer zone sent over a corridor reaches an
+ * account here. The payee, the account's holder, is the subject; the payer, as the sending zone names it, is the
+ * counterparty, screened against this zone's own lists; the action is a cross_border_transfer on this zone's
+ * packs (the sending zone evaluated its outbound side on its own). The Mass write is a deposit whose other leg is
+ * the zone's clearing account. Body: {account_id, amount, currency, reference, source: {zone_id, payer_name,
+ * ...}} plus the compliance envelope; source is kept on the deposit as given. */
+static mez_status_t inbound_prepare(orch_t *o)
+{
+    const char *account, *amount, *currency, *reference, *zone, *payer;
+    const json_t *source = json_object_get(o->body, "source");
+    json_t *acc, *payee, *subject, *counterparty, *act, *mass_body;
+    mez_status_t rv;
+
+    if ((rv = need_string(o, o->body, "", "account_id", &account)) != MEZ_OK
+        || (rv = need_string(o, o->body, "", "amount", &amount)) != MEZ_OK
+        || (rv = need_string(o, o->body, "", "currency", &currency)) != MEZ_OK
+        || (rv = need_string(o, o->body, "", "reference", &reference)) != MEZ_OK)
+        return rv;
+    if (!json_is_object(source))
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, source ? "request.invalid_type" : "request.missing_field",
+                           "/source", "'source' is required, an object naming the sending zone and the payer");
+    if ((rv = need_string(o, source, "/source", "zone_id", &zone)) != MEZ_OK
+        || (rv = need_string(o, source, "/source", "payer_name", &payer)) != MEZ_OK
+        || (rv = account_owner(o, account, "/account_id", &acc, &payee)) != MEZ_OK)
+        return rv;
+    o->owner_entity = o->subject_id = mez_orch_str(payee, "entity_id");
+    if ((rv = party(o, "subject", o->owner_entity, mez_orch_str(payee, "legal_name"),
+                    entity_class_of(mez_orch_str(payee, "entity_type")), &subject)) != MEZ_OK
+        || (rv = party(o, "counterparty", mez_orch_str(source, "payer_entity_id") ? mez_orch_str(source,
+                       "payer_entity_id") : "urn:mez:payer", payer, NULL, &counterparty)) != MEZ_OK)
+        return rv;
+    o->action_doc = action(o, "cross_border_transfer");
+    act = json_object_get(o->action_doc, "action");
+    if (o->compliance && mez_orch_str(o->compliance, "payment_type"))
+        json_object_set(act, "payment_type", json_object_get(o->compliance, "payment_type"));
+    json_object_set_new(act, "amount", json_pack("{s:s,s:s}", "amount", amount, "currency", currency));
+    json_object_set(o->action_doc, "subject", subject);
+    json_object_set(o->action_doc, "counterparty", counterparty);
+    mass_body = mez_json_pool_own(o->p, json_pack("{s:s, s:s, s:s, s:O}", "amount", amount, "currency", currency,
+                                                  "reference", reference, "source", source));
+    o->mass_req.method = "POST";
+    o->mass_req.path = apr_pstrcat(o->p, "/v1/fiscal/accounts/", account, "/deposits", NULL);
+    o->mass_req.body = mass_body;
+    return MEZ_OK;
+}
+
+static mez_status_t inbound_finish(orch_t *o)
+{
+    const char *id = mez_orch_str(o->mass_resp.body, "deposit_id");
+    o->resource_id = o->subject_id = id ? id : "";
+    o->claims = mez_json_pool_own(o->p, json_pack("{s:s,s:O}", "entity_id", o->owner_entity, "record",
+                                                  o->mass_resp.body));
+    return MEZ_OK;
+}
+
 /* ---------------------------------------------------------------- consent and identity */
 
 static mez_status_t consent_request_prepare(orch_t *o)
@@ -661,6 +716,8 @@ static const orch_op_t ops[] = {
       .created = 1, .prepare = account_prepare, .finish = fiscal_finish },
     { .name = "fiscal.payment", .prim = MEZ_MASS_FISCAL, .credential_type = "PaymentCredential", .created = 1,
       .prepare = payment_prepare, .amend = payment_amend, .finish = fiscal_finish },
+    { .name = "fiscal.inbound_transfer", .prim = MEZ_MASS_FISCAL, .credential_type = "InboundTransferCredential",
+      .created = 1, .prepare = inbound_prepare, .finish = inbound_finish },
     { .name = "consent.request", .prim = MEZ_MASS_CONSENT, .credential_type = "ConsentRequestCredential",
       .created = 1, .prepare = consent_request_prepare, .finish = consent_finish },
     { .name = "consent.sign", .prim = MEZ_MASS_CONSENT, .credential_type = "ConsentDecisionCredential",
@@ -680,7 +737,8 @@ static const orch_op_t ops[] = {
 const char *const mez_orch_op_names[] = {
     "entity.formation", "entity.officer", "entity.status", "entity.dissolution", "entity.officer_resignation",
     "entity.dissolution_advance", "ownership.cap_table",
-    "ownership.issuance", "ownership.transfer", "fiscal.account", "fiscal.payment", "consent.request",
+    "ownership.issuance", "ownership.transfer", "fiscal.account", "fiscal.payment", "fiscal.inbound_transfer",
+    "consent.request",
     "consent.sign", "identity.person", "identity.verification", "licence.application", "licence.transition", NULL,
 };
 

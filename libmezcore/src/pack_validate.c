@@ -269,8 +269,8 @@ static const char *want_string(vctx_t *v, const json_t *val, const char *ptr, co
     if (json_is_string(val) && json_string_length(val) > 0)
         return json_string_value(val);
     if (json_is_integer(val))
-        err(v, "pack.invalid_type", ptr, "%s must be %s; write it quoted: \"%" JSON_INTEGER_FORMAT "\"", name, what,
-            json_integer_value(val));
+        err(v, "pack.invalid_type", ptr, "%s must be %s; write it quoted: \"%" APR_INT64_T_FMT "\"", name, what,
+            (apr_int64_t)json_integer_value(val));
     else
         err(v, "pack.invalid_type", ptr, "%s must be %s, not %s", name, what,
             json_is_string(val) ? "an empty string" : mez_json_kind(val));
@@ -290,8 +290,8 @@ static void check_value(vctx_t *v, const field_t *f, const json_t *val, const ch
         break;
     case T_DECIMAL:
         if (json_is_integer(val)) {
-            err(v, "pack.invalid_decimal", ptr, "%s must be a decimal string; write it quoted: \"%" JSON_INTEGER_FORMAT
-                "\"", f->name, json_integer_value(val));
+            err(v, "pack.invalid_decimal", ptr, "%s must be a decimal string; write it quoted: \"%" APR_INT64_T_FMT
+                "\"", f->name, (apr_int64_t)json_integer_value(val));
         }
         else if ((s = want_string(v, val, ptr, f->name, "a decimal string")) && !is_decimal(s)) {
             err(v, "pack.invalid_decimal", ptr, "%s '%s' is not a decimal (digits, optionally '.' and digits; "
@@ -301,7 +301,7 @@ static void check_value(vctx_t *v, const field_t *f, const json_t *val, const ch
     case T_PERCENT:
         if (json_is_integer(val)) {
             err(v, "pack.invalid_decimal", ptr, "%s must be a decimal string (percent); write it quoted: \"%"
-                JSON_INTEGER_FORMAT "\"", f->name, json_integer_value(val));
+                APR_INT64_T_FMT "\"", f->name, (apr_int64_t)json_integer_value(val));
         }
         else if ((s = want_string(v, val, ptr, f->name, "a decimal string (percent)"))) {
             if (!is_decimal(s))
@@ -328,8 +328,8 @@ static void check_value(vctx_t *v, const field_t *f, const json_t *val, const ch
         if (!json_is_integer(val))
             err(v, "pack.invalid_type", ptr, "%s must be an integer, not %s", f->name, mez_json_kind(val));
         else if (json_integer_value(val) < lo || json_integer_value(val) > hi)
-            err(v, "pack.invalid_value", ptr, "%s must be between %" JSON_INTEGER_FORMAT " and %" JSON_INTEGER_FORMAT,
-                f->name, lo, hi);
+            err(v, "pack.invalid_value", ptr, "%s must be between %" APR_INT64_T_FMT " and %" APR_INT64_T_FMT,
+                f->name, (apr_int64_t)lo, (apr_int64_t)hi);
         break;
     }
     case T_ROW_ID:

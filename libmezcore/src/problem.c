@@ -17,6 +17,8 @@ static const char *title_for(int status)
     case 413: return "Content Too Large";
     case 415: return "Unsupported Media Type";
     case 422: return "Unprocessable Content";
+    case 428: return "Precondition Required";
+    case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
     default:  return status >= 500 ? "Internal Server Error" : "Error";
     }

@@ -5,19 +5,36 @@
 -- level 0 holding leaf hashes. A node never changes once written, so any earlier tree's root and proofs are read
 -- from O(log n) rows. Digests are 64 lower-case hex (as receipts write them); times "YYYY-MM-DDTHH:MM:SSZ".
 -- Statements end with ';' at the end of a line (mez db migrate splits on that); the same schema on both drivers.
+-- A corridor is proposed (DRAFT) before its agreement exists: agreement_digest, genesis_root and head stay NULL
+-- until both zones' CorridorAgreements are held and the corridor is submitted (they are set together, once).
+-- role: 'proposer' writes the chain (the sequencer), 'responder' keeps a verified copy (mez/corridor_proto.h).
+-- acked_size: how many receipts the peer has confirmed holding (the sequencer pushes from there).
 CREATE TABLE mez_corridor (
     corridor_id           TEXT PRIMARY KEY,
     peer_zone_id          TEXT NOT NULL,
     peer_did              TEXT NOT NULL,
     state                 TEXT NOT NULL,
     definition_digest     TEXT NOT NULL,
-    agreement_digest      TEXT NOT NULL,
-    genesis_root          TEXT NOT NULL,
-    head                  TEXT NOT NULL,
+    agreement_digest      TEXT,
+    genesis_root          TEXT,
+    head                  TEXT,
+    role                  TEXT NOT NULL DEFAULT 'proposer' CHECK (role IN ('proposer', 'responder')),
+    acked_size            BIGINT NOT NULL DEFAULT 0 CHECK (acked_size >= 0),
     tree_size             BIGINT NOT NULL DEFAULT 0 CHECK (tree_size >= 0),
     tree_root             TEXT NOT NULL,
     created_at            TEXT NOT NULL,
     updated_at            TEXT NOT NULL
+);
+-- The signed documents that made the corridor: its CorridorDefinition and each zone's CorridorAgreement, as
+-- the canonical text of the credential; payload_digest = SHA-256(MCF(credential without proof)), 64 hex.
+CREATE TABLE mez_corridor_document (
+    corridor_id           TEXT NOT NULL REFERENCES mez_corridor (corridor_id),
+    kind                  TEXT NOT NULL CHECK (kind IN ('definition', 'agreement')),
+    issuer                TEXT NOT NULL,
+    payload_digest        TEXT NOT NULL,
+    document              TEXT NOT NULL,
+    created_at            TEXT NOT NULL,
+    PRIMARY KEY (corridor_id, kind, issuer)
 );
 -- The transition log: every lifecycle move with its checked evidence and the digest the lifecycle keeps for it.
 CREATE TABLE mez_corridor_transition (

@@ -116,6 +116,8 @@ int main(int argc, char **argv)
     unit_register_receipt();
     unit_register_checkpoint();
     unit_register_corridor_store();
+    unit_register_corridor_proto();
+    unit_register_corridor_export();
     unit_register_digest();
     unit_register_key();
     unit_register_httpsig();

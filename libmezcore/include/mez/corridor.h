@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <apr_pools.h>
+#include <apr_tables.h>
 #include <apr_time.h>
 #include <jansson.h>
 #include "mez/digest.h"
@@ -35,14 +36,21 @@
 #include "mez/problem.h"
 #include "mez/store.h"
 
+/* Which side of the corridor this zone is: the proposer writes the one chain (the sequencer), the responder keeps
+ * a verified copy (mez/corridor_proto.h says why). */
+typedef enum { MEZ_CORRIDOR_PROPOSER = 0, MEZ_CORRIDOR_RESPONDER = 1 } mez_corridor_role_t;
+
 /* A corridor's row. */
 typedef struct mez_corridor_t {
     const char *corridor_id, *peer_zone_id, *peer_did;
     int state;                       /* MEZ_CORRIDOR_* (mez/lifecycle.h) */
+    int role;                        /* mez_corridor_role_t */
+    int established;                 /* 1 once the agreement set and genesis root are held (submitted) */
     const char *definition_digest;   /* 64 lower-case hex, as the genesis root's inputs */
-    const char *agreement_digest;
-    mez_digest_t genesis_root;
+    const char *agreement_digest;    /* NULL until established */
+    mez_digest_t genesis_root;       /* all zero until established */
     mez_digest_t head;               /* last next_root, the genesis root while empty */
+    uint64_t acked_size;             /* receipts the peer confirmed holding */
     uint64_t size;                   /* number of receipts: the next sequence number */
     mez_digest_t root;               /* RFC 9162 root of the next_roots (SHA-256("") while empty) */
     const char *created_at, *updated_at;
@@ -53,6 +61,50 @@ typedef struct mez_corridor_t {
 mez_status_t mez_corridor_create(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const char *peer_zone_id,
                                  const char *peer_did, const char *definition_digest, const char *agreement_digest,
                                  const mez_digest_t *genesis_root, apr_time_t now, mez_problem_t *pb);
+
+/* A signed document of the corridor (its CorridorDefinition, each zone's CorridorAgreement). */
+typedef struct mez_corridor_doc_t {
+    const char *kind;                /* "definition" | "agreement" */
+    const char *issuer;              /* the issuer's DID */
+    const char *payload_digest;      /* SHA-256(MCF(credential without proof)), 64 hex */
+    const char *text;                /* the credential's canonical text */
+} mez_corridor_doc_t;
+
+/* Creates a proposed corridor: DRAFT with an empty chain, no agreement and no genesis root yet, with its
+ * definition document (kind "definition") in the same transaction. The same corridor proposed again with the
+ * same definition digest answers MEZ_OK with *repeated = 1 (may be NULL) and writes nothing; with another
+ * definition it is 409 "corridor.exists". */
+mez_status_t mez_corridor_create_proposed(apr_pool_t *p, mez_db_t *db, const char *corridor_id,
+                                          const char *peer_zone_id, const char *peer_did, mez_corridor_role_t role,
+                                          const mez_corridor_doc_t *definition, apr_time_t now, int *repeated,
+                                          mez_problem_t *pb);
+
+/* Establishes a proposed corridor in one transaction under its row lock: keeps the n agreement documents, sets
+ * the agreement digest (agreement_set_hex), the genesis root and the head, and moves it DRAFT -> PENDING
+ * ("submit" with submit_evidence) -> ACTIVE ("activate" with activate_evidence), each move in the transition
+ * log. Done again with the same agreement set when already established it answers MEZ_OK, *repeated = 1 (may
+ * be NULL), and writes nothing; with another set, 409 "corridor.agreement_mismatch". */
+mez_status_t mez_corridor_establish(apr_pool_t *p, mez_db_t *db, const char *corridor_id,
+                                    const mez_corridor_doc_t *agreements, size_t n, const char *agreement_set_hex,
+                                    const mez_digest_t *genesis_root, const json_t *submit_evidence,
+                                    const json_t *activate_evidence, apr_time_t now, int *repeated,
+                                    mez_problem_t *pb);
+
+/* The corridor's documents, definition first (array of mez_corridor_doc_t). */
+mez_status_t mez_corridor_documents(apr_pool_t *p, mez_db_t *db, const char *corridor_id,
+                                    apr_array_header_t **docs, mez_problem_t *pb);
+
+/* Records that the peer holds the first size receipts (never lowers what was recorded; size beyond the chain is
+ * "corridor.invalid_size"). */
+mez_status_t mez_corridor_ack(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t size,
+                              mez_problem_t *pb);
+
+/* Every corridor, oldest first (array of mez_corridor_t). */
+mez_status_t mez_corridor_list(apr_pool_t *p, mez_db_t *db, apr_array_header_t **out, mez_problem_t *pb);
+
+/* The canonical texts of receipts from, from + 1, ... (at most limit, in order; fewer at the chain's end). */
+mez_status_t mez_corridor_receipts_from(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t from,
+                                        int limit, apr_array_header_t **texts, mez_problem_t *pb);
 
 /* Reads a corridor (404 when absent). */
 mez_status_t mez_corridor_get(apr_pool_t *p, mez_db_t *db, const char *corridor_id, mez_corridor_t *out,
@@ -108,6 +160,17 @@ mez_status_t mez_corridor_consistency_proof(apr_pool_t *p, mez_db_t *db, const c
 mez_status_t mez_corridor_checkpoint(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const char *zone_id,
                                      const char *key_name, const mez_key_t *key, apr_time_t now, const char **note,
                                      mez_problem_t *pb);
+/* Keeps a checkpoint the corridor's sequencer signed, in the responder's copy: the note must open with
+ * (key_name, key) under origin, its size must lie within this copy of the chain and its root be this chain's root
+ * at that size; it is then recorded (again: a repeat, nothing written). A size beyond this copy is 409
+ * "corridor.behind" (fetch the receipts first). A root that contradicts this chain at its size is 409
+ * "checkpoint.inconsistent": the sequencer signed a history other than the one it sent. Its evidence is kept in
+ * mez_corridor_fork (the note as the conflicting document, the two roots as the digests) and *evidence_digest
+ * (fit for the halt event) is set; the caller halts. */
+mez_status_t mez_corridor_checkpoint_take(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const char *origin,
+                                          const char *key_name, const mez_key_t *key, const char *note,
+                                          apr_time_t now, const char **evidence_digest, mez_problem_t *pb);
+
 /* The last recorded checkpoint's note (*note NULL when there is none). */
 mez_status_t mez_corridor_last_checkpoint(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const char **note,
                                           mez_problem_t *pb);

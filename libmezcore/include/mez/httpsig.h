@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <apr_pools.h>
+#include <apr_time.h>
 #include "mez/problem.h"
 #include "mez/key.h"
 
@@ -118,5 +119,24 @@ typedef struct mez_httpsig_verified_t {
 mez_status_t mez_httpsig_verify(apr_pool_t *p, const mez_key_t *peer, const mez_httpsig_request_t *req,
                                 const mez_httpsig_policy_t *policy, mez_httpsig_verified_t *out,
                                 mez_problem_t *pb);
+
+/* ------------------------------------------------------------------ requests to peers */
+
+/* Signs a request as a receiving zone requires (mod_mez_peer.c): covered @method, @authority, @path (and @query
+ * when the URL has one) and content-digest when body is not NULL; created = now, a fresh random nonce, alg
+ * ed25519, keyid = the key's did:key verification method, label "mez". *headers gets the NULL-terminated header
+ * lines to send ("Content-Digest: ..." when there is a body, "Signature-Input: ...", "Signature: ..."). */
+mez_status_t mez_httpsig_sign_request(apr_pool_t *p, const mez_key_t *key, const char *method, const char *url,
+                                      const void *body, size_t len, apr_time_t now, const char ***headers,
+                                      mez_problem_t *pb);
+
+struct mez_http_opts_t;
+/* Sends a signed request with a JSON body (json_body NULL: none) through mez_http_request. Retries (up to
+ * opts->max_retries) only transient failures, and signs every attempt afresh so the peer's replay cache never
+ * refuses a retry; the caller must only retry what is safe to repeat (every zone-to-zone write is: receivers
+ * answer a repeat as a repeat). Results and problems as mez_http_request. */
+mez_status_t mez_httpsig_call(apr_pool_t *p, const struct mez_http_opts_t *opts, const mez_key_t *key,
+                              const char *method, const char *url, const char *json_body, int *status,
+                              const char **resp_body, apr_size_t *resp_len, mez_problem_t *pb);
 
 #endif

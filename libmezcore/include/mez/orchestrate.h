@@ -65,6 +65,10 @@ typedef struct mez_orch_request_t {
     const char *idempotency_key; /* the caller's Idempotency-Key, or NULL */
     const char *path;            /* the request path (Idempotency-Key scope, "instance" of problems) */
     const char *request_id;      /* for the audit row, or NULL */
+    int preview;                 /* 1: validate, screen and evaluate only. A decision that does not deny is
+                                  * answered 200 {operation, decision, compliance} and nothing is written; a
+                                  * denial is answered, recorded and audited as always (a zone keeps its
+                                  * refusals). A corridor asks its peer this before money moves. */
 } mez_orch_request_t;
 
 typedef struct mez_orch_answer_t {

@@ -1,0 +1,1660 @@
+/* mod_mez_corridor.c: the corridor protocol over HTTP (DESIGN section 6): an operator's routes that open, write,
+ * sync and move a corridor, the peer routes another zone calls with RFC 9421 signed requests (AuthType mez admits
+ * them as "peer" principals, mod_mez_peer.c), and the public proofs and checkpoints a watcher or a standard
+ * transparency-log verifier reads. What is decided lives in libmezcore (mez/corridor_proto.h: documents and
+ * signed receipts; mez/corridor.h: the store); this file carries it between zones.
+ *
+ *   operator   POST /v1/corridors                      propose to a MezPeer (CorridorDefinition sent)
+ *              POST /v1/corridors/{id}/propose         send the definition again (after a failed delivery)
+ *              POST /v1/corridors/{id}/accept          the responder agrees; both zones establish -> ACTIVE
+ *              POST /v1/corridors/{id}/receipts        append a transition (the responder asks the sequencer)
+ *              POST /v1/corridors/{id}/sync            the sequencer pushes what its peer lacks; the responder pulls
+ *              POST /v1/corridors/{id}/checkpoints     sign a checkpoint of the current chain
+ *              POST /v1/corridors/{id}/transition      halt, suspend, resume, deprecate
+ *              POST /v1/corridors/{id}/transfers       a cross-border transfer, both zones deciding (below)
+ *              POST /v1/corridors/{id}/settle          ask the destination again to settle a transfer
+ *   readers    GET  /v1/corridors, /v1/corridors/{id}, .../documents, .../receipts[?from=&limit=],
+ *              .../receipts/{seq}
+ *   public     GET  .../proofs/inclusion?seq=[&size=], .../proofs/consistency?from=&to=, .../checkpoint
+ *   peers      POST /v1/corridors/peers/propose|accept|receipts|transitions|transfers/evaluate|transfers/settle
+ *
+ * Delivery never loses a receipt: the sequencer's append commits before it pushes, the push sends everything
+ * from what the peer last acknowledged, and the receiver answers a receipt it already holds as a repeat. A push
+ * that fails leaves the corridor's acked_size behind; the next append or sync sends the rest. */
+#include <string.h>
+#include <apr_strings.h>
+#include <openssl/rand.h>
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "mez/checkpoint.h"
+#include "mez/corridor.h"
+#include "mez/corridor_proto.h"
+#include "mez/did.h"
+#include "mez/http.h"
+#include "mez/httpsig.h"
+#include "mez/json.h"
+#include "mez/lifecycle.h"
+#include "mez/receipt.h"
+#include "mez/mass.h"
+#include "mez/orchestrate.h"
+#include "mez/vc.h"
+#include "mod_mez.h"
+
+APLOG_USE_MODULE(mez);
+
+#define PUSH_BATCH 100        /* receipts per push or pull request */
+#define APPEND_ATTEMPTS 5     /* a local append that lost the race for a sequence number is built again */
+
+/* ------------------------------------------------------------------ small helpers */
+
+static const mez_peer_t *peer_by_zone(const mez_srv_conf_t *sc, const char *zone_id)
+{
+    for (int i = 0; zone_id && sc->peers && i < sc->peers->nelts; i++)
+        if (!strcmp(APR_ARRAY_IDX(sc->peers, i, mez_peer_t).zone_id, zone_id))
+            return &APR_ARRAY_IDX(sc->peers, i, mez_peer_t);
+    return NULL;
+}
+
+static const char *new_uuid(apr_pool_t *p)
+{
+    unsigned char b[16];
+    if (RAND_bytes(b, sizeof(b)) != 1)
+        return NULL;
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);   /* version 4 */
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);   /* RFC 9562 variant */
+    return apr_psprintf(p, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
+                        b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+static const char *origin_of(apr_pool_t *p, const mez_srv_conf_t *sc, const char *corridor_id)
+{
+    const char *origin = NULL;
+    mez_problem_t pb = { 0 };
+    return mez_checkpoint_origin(p, sc->zone_id, corridor_id, &origin, &pb) == MEZ_OK ? origin : NULL;
+}
+
+static json_t *corridor_json(request_rec *r, const mez_srv_conf_t *sc, const mez_corridor_t *c)
+{
+    apr_pool_t *p = r->pool;
+    const char *origin = origin_of(p, sc, c->corridor_id);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:s, s:s}", "corridor_id", c->corridor_id,
+                          "peer_zone_id", c->peer_zone_id, "peer_did", c->peer_did, "role",
+                          c->role == MEZ_CORRIDOR_RESPONDER ? "responder" : "proposer", "state",
+                          mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c->state), "definition_digest",
+                          c->definition_digest, "size", (json_int_t)c->size, "root", mez_digest_hex(p, &c->root),
+                          "peer_acknowledged_size", (json_int_t)c->acked_size, "created_at", c->created_at,
+                          "updated_at", c->updated_at);
+    json_object_set_new(o, "agreement_digest", c->established ? json_string(c->agreement_digest) : json_null());
+    json_object_set_new(o, "genesis_root", c->established ? json_string(mez_digest_hex(p, &c->genesis_root))
+                                                          : json_null());
+    json_object_set_new(o, "head", c->established ? json_string(mez_digest_hex(p, &c->head)) : json_null());
+    /* The sequencer's log: its checkpoints are signed under this origin with this verifier key. */
+    if (c->role == MEZ_CORRIDOR_PROPOSER && origin) {
+        json_object_set_new(o, "checkpoint_origin", json_string(origin));
+        json_object_set_new(o, "checkpoint_vkey", json_string(mez_checkpoint_vkey(p, origin, sc->key)));
+    }
+    return o;
+}
+
+static int send_corridor(request_rec *r, const mez_srv_conf_t *sc, mez_db_t *db, const char *id, int status,
+                         json_t *extra)
+{
+    mez_corridor_t c;
+    mez_problem_t pb = { 0 };
+    json_t *o;
+    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, extra);
+    o = corridor_json(r, sc, &c);
+    if (extra) {
+        json_object_update(o, extra);
+        json_decref(extra);
+    }
+    return mez_send_json(r, status, o);
+}
+
+static int need_db(request_rec *r, mez_db_t **db, mez_problem_t *pb)
+{
+    if ((*db = mez_request_db(r)))
+        return 1;
+    mez_problem(pb, r->pool, MEZ_EIO, 503, "db.unavailable", NULL, "no database connection");
+    return 0;
+}
+
+/* The peer a signed request came from (AuthType mez set it); peer routes answer nobody else, whatever the
+ * configuration's Require lines say. */
+static const mez_peer_t *calling_peer(request_rec *r, const mez_srv_conf_t *sc, mez_problem_t *pb)
+{
+    const mez_peer_t *peer = peer_by_zone(sc, apr_table_get(r->notes, "mez-peer"));
+    if (!peer)
+        mez_problem(pb, r->pool, MEZ_EINVAL, 403, "corridor.peer_only", NULL,
+                    "this route answers only a peer zone's signed request (MezPeer, RFC 9421)");
+    return peer;
+}
+
+static mez_status_t own_corridor_of_peer(request_rec *r, mez_db_t *db, const char *id, const mez_peer_t *peer,
+                                         mez_corridor_t *c, mez_problem_t *pb)
+{
+    mez_status_t st;
+    if (!id || !*id)
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.missing_field", "/corridor_id",
+                           "corridor_id is required");
+    if ((st = mez_corridor_get(r->pool, db, id, c, pb)) != MEZ_OK)
+        return st;
+    /* The reference never checked that the sender belongs to the corridor (corridors.md section 9 item 6). */
+    if (strcmp(c->peer_zone_id, peer->zone_id) || strcmp(c->peer_did, peer->did))
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 403, "corridor.not_party", "/corridor_id",
+                           "corridor %s is not between this zone and %s", id, peer->zone_id);
+    return MEZ_OK;
+}
+
+static mez_status_t body_object(request_rec *r, const char *const *allowed, json_t **body, mez_problem_t *pb)
+{
+    mez_status_t st;
+    if ((st = mez_read_json_body(r, body, pb)) != MEZ_OK)
+        return st;
+    if (!json_is_object(*body))
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.invalid_field", "", "the body is a JSON object");
+    return mez_check_members(r, *body, "", allowed, pb);
+}
+
+/* ------------------------------------------------------------------ calling the peer */
+
+typedef struct peer_answer_t {
+    int status;
+    json_t *body;             /* parsed answer (NULL when not JSON) */
+    const char *text;         /* the answer as received */
+} peer_answer_t;
+
+/* One signed call to the peer. A transport failure is 503 "corridor.peer_unreachable"; an answer that is not
+ * 2xx is 502 "corridor.peer_refused" naming the peer's own problem code and detail (kept in *ans). */
+static mez_status_t call_peer(request_rec *r, const mez_srv_conf_t *sc, const mez_peer_t *peer, const char *method,
+                              const char *path, const char *query, json_t *body, peer_answer_t *ans,
+                              mez_problem_t *pb)
+{
+    mez_http_opts_t opts = { 0 };
+    const char *url, *text = NULL, *resp = NULL;
+    apr_size_t len = 0;
+    mez_problem_t tpb = { 0 };
+    mez_status_t st;
+
+    memset(ans, 0, sizeof(*ans));
+    if (body)
+        mez_json_pool_own(r->pool, body);   /* callers pass a new reference */
+    if ((st = mez_http_url_join(r->pool, peer->url, path, query, &url, pb)) != MEZ_OK)
+        return st;
+    if (body && (st = mez_json_canonicalize(r->pool, body, &text, NULL, pb)) != MEZ_OK)
+        return st;
+    opts.ca_file = sc->peer_ca_file;
+    opts.max_retries = 2;
+    opts.timeout_ms = 20000;
+    if (mez_httpsig_call(r->pool, &opts, sc->key, method, url, text, &ans->status, &resp, &len, &tpb) != MEZ_OK)
+        return mez_problem(pb, r->pool, MEZ_EIO, 503, "corridor.peer_unreachable", NULL, "peer %s (%s): %s",
+                           peer->zone_id, peer->url, tpb.detail ? tpb.detail : tpb.code ? tpb.code : "no answer");
+    ans->text = resp;
+    if (len && mez_json_parse(r->pool, resp, len, &ans->body, &tpb) != MEZ_OK)
+        ans->body = NULL;
+    if (ans->status >= 200 && ans->status < 300 && json_is_object(ans->body))
+        return MEZ_OK;
+    return mez_problem(pb, r->pool, MEZ_EIO, 502, "corridor.peer_refused", NULL, "peer %s answered %d %s: %s",
+                       peer->zone_id, ans->status,
+                       json_string_value(json_object_get(ans->body, "code")) ? json_string_value(json_object_get(ans->body, "code")) : "",
+                       json_string_value(json_object_get(ans->body, "detail")) ? json_string_value(json_object_get(ans->body, "detail")) : "(no problem document)");
+}
+
+/* The peer's problem, when it gave one, travels with ours so an operator sees both sides. */
+static json_t *peer_extra(const peer_answer_t *ans)
+{
+    return ans->body && json_object_get(ans->body, "code")
+               ? json_pack("{s:O}", "peer_problem", ans->body) : NULL;
+}
+
+/* ------------------------------------------------------------------ establishment */
+
+static mez_status_t definition_of(request_rec *r, mez_db_t *db, const char *id, json_t **vc,
+                                  mez_corridor_terms_t *terms, mez_problem_t *pb)
+{
+    apr_array_header_t *docs;
+    mez_status_t st;
+    if ((st = mez_corridor_documents(r->pool, db, id, &docs, pb)) != MEZ_OK)
+        return st;
+    for (int i = 0; i < docs->nelts; i++) {
+        const mez_corridor_doc_t *d = &APR_ARRAY_IDX(docs, i, mez_corridor_doc_t);
+        if (strcmp(d->kind, "definition"))
+            continue;
+        if ((st = mez_json_parse(r->pool, d->text, strlen(d->text), vc, pb)) != MEZ_OK)
+            return st;
+        return mez_corridor_terms_from_text(r->pool, d->text, terms, pb);
+    }
+    return mez_problem(pb, r->pool, MEZ_EINTERNAL, 500, "corridor.row_damaged", NULL,
+                       "corridor %s has no definition", id);
+}
+
+static mez_status_t deliver_definition(request_rec *r, const mez_srv_conf_t *sc, const mez_peer_t *peer,
+                                       json_t *definition, peer_answer_t *ans, mez_problem_t *pb)
+{
+    return call_peer(r, sc, peer, "POST", "/v1/corridors/peers/propose", NULL,
+                     json_pack("{s:O}", "definition", definition), ans, pb);
+}
+
+static json_t *delivery_json(mez_status_t st, const mez_problem_t *pb, const peer_answer_t *ans)
+{
+    json_t *d = json_pack("{s:b}", "delivered", st == MEZ_OK);
+    if (st != MEZ_OK) {
+        json_object_set_new(d, "code", json_string(pb->code ? pb->code : "internal"));
+        json_object_set_new(d, "detail", json_string(pb->detail ? pb->detail : ""));
+        if (ans->body && json_object_get(ans->body, "code"))
+            json_object_set(d, "peer_problem", ans->body);
+    }
+    return d;
+}
+
+/* POST /v1/corridors {peer_zone_id, corridor_id?, lawpack_digest_set?, ruleset_digest_set?} */
+static int post_corridor(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
+{
+    static const char *const allowed[] = { "peer_zone_id", "corridor_id", "lawpack_digest_set",
+                                           "ruleset_digest_set", NULL };
+    mez_problem_t pb = { 0 }, dpb = { 0 };
+    mez_corridor_terms_t terms;
+    mez_corridor_doc_t doc;
+    peer_answer_t ans;
+    const mez_peer_t *peer;
+    const char *id;
+    json_t *body, *vc;
+    mez_status_t st;
+
+    if (body_object(r, allowed, &body, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (!(peer = peer_by_zone(sc, json_string_value(json_object_get(body, "peer_zone_id"))))) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "corridor.unknown_peer", "/peer_zone_id",
+                    "peer_zone_id names no MezPeer of this zone");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    id = json_string_value(json_object_get(body, "corridor_id"));
+    if (json_object_get(body, "corridor_id") && !id) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "corridor.invalid_field", "/corridor_id",
+                    "corridor_id is a lower-case UUID");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (!id && !(id = new_uuid(r->pool))) {
+        mez_problem(&pb, r->pool, MEZ_EINTERNAL, 500, "corridor.no_randomness", NULL, "no randomness for an id");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (mez_corridor_definition_issue(r->pool, sc->key, sc->zone_id, id, peer->zone_id, peer->did,
+                                      json_object_get(body, "lawpack_digest_set"),
+                                      json_object_get(body, "ruleset_digest_set"), apr_time_now(), &vc, &terms,
+                                      &pb) != MEZ_OK) {
+        /* The definition's own pointers are under /credentialSubject; the caller gave the body's members. */
+        if (pb.pointer && !strncmp(pb.pointer, "/credentialSubject", 18))
+            pb.pointer = pb.pointer + 18;
+        if (pb.code && !strcmp(pb.code, "corridor.definition_invalid"))
+            pb.code = "corridor.invalid_field";
+        return mez_send_problem(r, &pb, NULL);
+    }
+    doc.kind = "definition";
+    doc.issuer = sc->did;
+    doc.payload_digest = terms.definition_digest;
+    if (mez_json_canonicalize(r->pool, vc, &doc.text, NULL, &pb) != MEZ_OK
+        || mez_corridor_create_proposed(r->pool, db, id, peer->zone_id, peer->did, MEZ_CORRIDOR_PROPOSER, &doc,
+                                        apr_time_now(), NULL, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, "/v1/corridors/", id, NULL));
+    st = deliver_definition(r, sc, peer, vc, &ans, &dpb);
+    return send_corridor(r, sc, db, id, 201, json_pack("{s:o}", "delivery", delivery_json(st, &dpb, &ans)));
+}
+
+/* POST /v1/corridors/{id}/propose: the stored definition again, for a peer that did not get it. */
+static int post_repropose(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id)
+{
+    mez_problem_t pb = { 0 };
+    mez_corridor_t c;
+    mez_corridor_terms_t terms;
+    peer_answer_t ans;
+    json_t *vc;
+
+    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || definition_of(r, db, id, &vc, &terms, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (c.role != MEZ_CORRIDOR_PROPOSER) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 409, "corridor.not_proposer", NULL,
+                    "corridor %s was proposed by %s: only the proposer sends its definition", id, c.peer_zone_id);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (!peer_by_zone(sc, c.peer_zone_id)) {
+        mez_problem(&pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
+                    c.peer_zone_id);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (deliver_definition(r, sc, peer_by_zone(sc, c.peer_zone_id), vc, &ans, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, peer_extra(&ans));
+    return send_corridor(r, sc, db, id, 200, json_pack("{s:{s:b}}", "delivery", "delivered", 1));
+}
+
+/* POST /v1/corridors/peers/propose {definition} */
+static int peer_propose(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
+{
+    static const char *const allowed[] = { "definition", NULL };
+    mez_problem_t pb = { 0 };
+    mez_corridor_terms_t terms;
+    mez_corridor_doc_t doc;
+    const mez_peer_t *peer;
+    json_t *body;
+    int repeated = 0;
+
+    if (!(peer = calling_peer(r, sc, &pb)) || body_object(r, allowed, &body, &pb) != MEZ_OK
+        || mez_corridor_definition_check(r->pool, json_object_get(body, "definition"), peer->did, sc->zone_id,
+                                         sc->did, "/definition", &terms, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (strcmp(terms.proposer_zone_id, peer->zone_id)) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 403, "corridor.not_party", "/definition/credentialSubject/participants",
+                    "the definition's proposer is zone %s, but %s sent it", terms.proposer_zone_id, peer->zone_id);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    doc.kind = "definition";
+    doc.issuer = peer->did;
+    doc.payload_digest = terms.definition_digest;
+    if (mez_json_canonicalize(r->pool, json_object_get(body, "definition"), &doc.text, NULL, &pb) != MEZ_OK
+        || mez_corridor_create_proposed(r->pool, db, terms.corridor_id, peer->zone_id, peer->did,
+                                        MEZ_CORRIDOR_RESPONDER, &doc, apr_time_now(), &repeated, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    return send_corridor(r, sc, db, terms.corridor_id, repeated ? 200 : 201, NULL);
+}
+
+static mez_status_t doc_of(request_rec *r, const json_t *vc, const char *issuer, const char *digest,
+                           mez_corridor_doc_t *d, mez_problem_t *pb)
+{
+    d->kind = "agreement";
+    d->issuer = issuer;
+    d->payload_digest = digest;
+    return mez_json_canonicalize(r->pool, vc, &d->text, NULL, pb);
+}
+
+/* Both agreements checked: keep them, compute the genesis and move DRAFT -> PENDING -> ACTIVE. */
+static mez_status_t establish(request_rec *r, mez_db_t *db, const mez_corridor_terms_t *terms, const json_t *pa,
+                              const char *pa_digest, const json_t *ra, const char *ra_digest, mez_problem_t *pb)
+{
+    mez_corridor_doc_t docs[2];
+    const char *set;
+    mez_digest_t genesis;
+    json_t *submit, *activate;
+    mez_status_t st;
+    if ((st = doc_of(r, pa, terms->proposer_did, pa_digest, &docs[0], pb)) != MEZ_OK
+        || (st = doc_of(r, ra, terms->responder_did, ra_digest, &docs[1], pb)) != MEZ_OK
+        || (st = mez_corridor_genesis(r->pool, terms, pa_digest, ra_digest, &set, &genesis, pb)) != MEZ_OK
+        || (st = mez_corridor_establish_evidence(r->pool, terms, set, pa_digest, ra_digest, &submit, &activate, pb))
+               != MEZ_OK)
+        return st;
+    return mez_corridor_establish(r->pool, db, terms->corridor_id, docs, 2, set, &genesis, submit, activate,
+                                  apr_time_now(), NULL, pb);
+}
+
+static json_t *agreements_json(request_rec *r, mez_db_t *db, const char *id, mez_problem_t *pb)
+{
+    apr_array_header_t *docs;
+    json_t *arr;
+    if (mez_corridor_documents(r->pool, db, id, &docs, pb) != MEZ_OK)
+        return NULL;
+    arr = json_array();
+    for (int i = 0; i < docs->nelts; i++) {
+        const mez_corridor_doc_t *d = &APR_ARRAY_IDX(docs, i, mez_corridor_doc_t);
+        json_t *vc;
+        if (strcmp(d->kind, "agreement"))
+            continue;
+        if (mez_json_parse(r->pool, d->text, strlen(d->text), &vc, pb) != MEZ_OK) {
+            json_decref(arr);
+            return NULL;
+        }
+        json_array_append(arr, vc);
+    }
+    return arr;
+}
+
+/* POST /v1/corridors/peers/accept {corridor_id, agreement}: the proposer's side of acceptance. */
+static int peer_accept(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
+{
+    static const char *const allowed[] = { "corridor_id", "agreement", NULL };
+    mez_problem_t pb = { 0 };
+    mez_corridor_t c;
+    mez_corridor_terms_t terms;
+    const mez_peer_t *peer;
+    const char *ra_digest, *pa_digest;
+    json_t *body, *vc, *pa, *agreements;
+
+    if (!(peer = calling_peer(r, sc, &pb)) || body_object(r, allowed, &body, &pb) != MEZ_OK
+        || own_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
+               != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (c.role != MEZ_CORRIDOR_PROPOSER) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 409, "corridor.not_proposer", "/corridor_id",
+                    "this zone did not propose corridor %s: its proposer accepts agreements", c.corridor_id);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (!c.established) {
+        if (definition_of(r, db, c.corridor_id, &vc, &terms, &pb) != MEZ_OK
+            || mez_corridor_agreement_check(r->pool, json_object_get(body, "agreement"), &terms, peer->did,
+                                            "/agreement", &ra_digest, &pb) != MEZ_OK
+            || mez_corridor_agreement_issue(r->pool, sc->key, sc->zone_id, &terms, apr_time_now(), &pa, &pb)
+                   != MEZ_OK
+            || mez_corridor_payload_digest(r->pool, pa, &pa_digest, &pb) != MEZ_OK
+            || establish(r, db, &terms, pa, pa_digest, json_object_get(body, "agreement"), ra_digest, &pb) != MEZ_OK)
+            return mez_send_problem(r, &pb, NULL);
+    }
+    /* Established (now or by an earlier delivery whose answer was lost): both agreements as kept. */
+    if (!(agreements = agreements_json(r, db, c.corridor_id, &pb)))
+        return mez_send_problem(r, &pb, NULL);
+    return send_corridor(r, sc, db, c.corridor_id, 200, json_pack("{s:o}", "agreements", agreements));
+}
+
+/* POST /v1/corridors/{id}/accept: the responder agrees, the proposer counter-signs, both establish. */
+static int post_accept(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id)
+{
+    mez_problem_t pb = { 0 };
+    mez_corridor_t c;
+    mez_corridor_terms_t terms;
+    peer_answer_t ans;
+    const mez_peer_t *peer;
+    const char *pa_digest = NULL, *ra_digest = NULL;
+    const json_t *pa = NULL, *ra = NULL, *agreements, *x;
+    json_t *vc, *mine;
+    size_t i;
+
+    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (c.role != MEZ_CORRIDOR_RESPONDER) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 409, "corridor.not_responder", NULL,
+                    "this zone proposed corridor %s: its peer %s accepts it", id, c.peer_zone_id);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (c.established)
+        return send_corridor(r, sc, db, id, 200, NULL);
+    if (!(peer = peer_by_zone(sc, c.peer_zone_id))) {
+        mez_problem(&pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
+                    c.peer_zone_id);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (definition_of(r, db, id, &vc, &terms, &pb) != MEZ_OK
+        || mez_corridor_agreement_issue(r->pool, sc->key, sc->zone_id, &terms, apr_time_now(), &mine, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (call_peer(r, sc, peer, "POST", "/v1/corridors/peers/accept", NULL,
+                  json_pack("{s:s, s:O}", "corridor_id", id, "agreement", mine), &ans, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, peer_extra(&ans));
+    /* The proposer answers with both agreements it holds. Ours may be one sent earlier whose answer was lost:
+     * whichever it kept is the one the corridor is established on, and it must still be ours. */
+    agreements = json_object_get(ans.body, "agreements");
+    json_array_foreach(agreements, i, x) {
+        const char *issuer = mez_vc_issuer_id(x);
+        if (issuer && !strcmp(issuer, terms.proposer_did) && !pa)
+            pa = x;
+        else if (issuer && !strcmp(issuer, terms.responder_did) && !ra)
+            ra = x;
+    }
+    if (!pa || !ra
+        || mez_corridor_agreement_check(r->pool, pa, &terms, terms.proposer_did, "/agreements", &pa_digest, &pb)
+               != MEZ_OK
+        || mez_corridor_agreement_check(r->pool, ra, &terms, terms.responder_did, "/agreements", &ra_digest, &pb)
+               != MEZ_OK) {
+        if (!pa || !ra)
+            mez_problem(&pb, r->pool, MEZ_EIO, 502, "corridor.peer_invalid_answer", NULL,
+                        "peer %s did not answer with both agreements", peer->zone_id);
+        else {
+            pb.status = 502;
+            pb.code = apr_pstrcat(r->pool, "corridor.peer_invalid_answer", NULL);
+        }
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (establish(r, db, &terms, pa, pa_digest, ra, ra_digest, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    return send_corridor(r, sc, db, id, 200, NULL);
+}
+
+/* ------------------------------------------------------------------ receipts between zones */
+
+static mez_status_t peer_key(request_rec *r, const mez_corridor_t *c, mez_key_t **key, mez_problem_t *pb)
+{
+    return mez_did_key_resolve(r->pool, c->peer_did, key, pb);
+}
+
+static void halt_for_fork(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id, const char *reason,
+                          const char *evidence_digest)
+{
+    mez_problem_t hpb = { 0 };
+    json_t *ev = mez_json_pool_own(r->pool, json_pack("{s:s, s:s, s:s}", "reason", reason, "authority", sc->zone_id,
+                                                      "evidence_digest", evidence_digest));
+    if (mez_corridor_transition(r->pool, db, id, "halt", ev, apr_time_now(), NULL, &hpb) != MEZ_OK)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "corridor %s: fork evidence kept but not halted: %s", id,
+                      hpb.detail ? hpb.detail : hpb.code);
+}
+
+/* Appends receipts the sequencer signed (pushed or pulled), in order. A fork halts the corridor with its
+ * evidence (the refusal is answered); *appended and *repeated count what happened before any refusal. */
+static mez_status_t take_receipts(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const mez_corridor_t *c,
+                                  const json_t *receipts, const char *base, int *appended, int *repeated,
+                                  mez_problem_t *pb)
+{
+    mez_key_t *sequencer;
+    const json_t *x;
+    size_t i;
+    mez_status_t st;
+
+    *appended = *repeated = 0;
+    if ((st = peer_key(r, c, &sequencer, pb)) != MEZ_OK)
+        return st;
+    json_array_foreach(receipts, i, x) {
+        const char *ptr = mez_pointer_index(r->pool, base, i);
+        mez_corridor_append_t out;
+        if ((st = mez_corridor_receipt_check_signature(r->pool, x, sequencer, ptr, pb)) != MEZ_OK)
+            return st;
+        st = mez_corridor_append(r->pool, db, c->corridor_id, x, apr_time_now(), &out, pb);
+        if (st != MEZ_OK) {
+            /* Two signed receipts for one sequence number: the sequencer equivocated. Halt, citing the evidence
+             * the store kept; the 409 still answers the push. */
+            if (pb && pb->code && !strcmp(pb->code, "corridor.fork"))
+                halt_for_fork(r, sc, db, c->corridor_id,
+                              apr_psprintf(r->pool, "fork at sequence %" APR_UINT64_T_FMT, out.seq),
+                              out.evidence_digest);
+            if (pb && pb->pointer)
+                pb->pointer = apr_pstrcat(r->pool, ptr, pb->pointer, NULL);
+            return st;
+        }
+        if (out.repeated)
+            (*repeated)++;
+        else
+            (*appended)++;
+    }
+    return MEZ_OK;
+}
+
+static mez_status_t receipts_array(request_rec *r, const json_t *v, const char *ptr, mez_problem_t *pb)
+{
+    if (!json_is_array(v) || json_array_size(v) > PUSH_BATCH)
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.invalid_field", ptr,
+                           "receipts is an array of at most %d receipts", PUSH_BATCH);
+    return MEZ_OK;
+}
+
+/* POST /v1/corridors/peers/receipts {corridor_id, receipts}: the sequencer's push. */
+static int peer_receipts(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
+{
+    static const char *const allowed[] = { "corridor_id", "receipts", NULL };
+    mez_problem_t pb = { 0 };
+    mez_corridor_t c;
+    const mez_peer_t *peer;
+    json_t *body;
+    int appended, repeated;
+
+    if (!(peer = calling_peer(r, sc, &pb)) || body_object(r, allowed, &body, &pb) != MEZ_OK
+        || own_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
+               != MEZ_OK
+        || receipts_array(r, json_object_get(body, "receipts"), "/receipts", &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (c.role != MEZ_CORRIDOR_RESPONDER) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 403, "corridor.peer_not_sequencer", "/corridor_id",
+                    "this zone writes corridor %s's chain: %s cannot push receipts to it", c.corridor_id,
+                    peer->zone_id);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (take_receipts(r, sc, db, &c, json_object_get(body, "receipts"), "/receipts", &appended, &repeated, &pb)
+        != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    return send_corridor(r, sc, db, c.corridor_id, 200,
+                         json_pack("{s:i, s:i}", "appended", appended, "repeated", repeated));
+}
+
+/* The sequencer pushes every receipt from what the peer acknowledged; the peer's answer (its size and root, which
+ * must be this chain's at that size) raises the acknowledgement. */
+static mez_status_t push(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id, json_t **peer_problem,
+                         mez_problem_t *pb)
+{
+    mez_corridor_t c;
+    const mez_peer_t *peer;
+    mez_status_t st;
+
+    *peer_problem = NULL;
+    for (;;) {
+        apr_array_header_t *texts;
+        peer_answer_t ans;
+        mez_digest_t ours, theirs;
+        json_t *arr;
+        json_int_t size;
+        if ((st = mez_corridor_get(r->pool, db, id, &c, pb)) != MEZ_OK)
+            return st;
+        if (c.acked_size >= c.size)
+            return MEZ_OK;
+        if (!(peer = peer_by_zone(sc, c.peer_zone_id)))
+            return mez_problem(pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
+                               c.peer_zone_id);
+        if ((st = mez_corridor_receipts_from(r->pool, db, id, c.acked_size, PUSH_BATCH, &texts, pb)) != MEZ_OK)
+            return st;
+        arr = json_array();
+        for (int i = 0; i < texts->nelts; i++) {
+            json_t *x;
+            const char *t = APR_ARRAY_IDX(texts, i, const char *);
+            if ((st = mez_json_parse(r->pool, t, strlen(t), &x, pb)) != MEZ_OK) {
+                json_decref(arr);
+                return st;
+            }
+            json_array_append(arr, x);
+        }
+        if ((st = call_peer(r, sc, peer, "POST", "/v1/corridors/peers/receipts", NULL,
+                            json_pack("{s:s, s:o}", "corridor_id", id, "receipts", arr), &ans, pb)) != MEZ_OK) {
+            *peer_problem = peer_extra(&ans);
+            return st;
+        }
+        size = json_integer_value(json_object_get(ans.body, "size"));
+        if (size <= (json_int_t)c.acked_size || size > (json_int_t)c.size
+            || mez_receipt_hex_digest(r->pool, json_string_value(json_object_get(ans.body, "root")), "/root",
+                                      &theirs, pb) != MEZ_OK
+            || mez_corridor_root_at(r->pool, db, id, (uint64_t)size, &ours, pb) != MEZ_OK
+            || !mez_digest_equal(&ours, &theirs))
+            return mez_problem(pb, r->pool, MEZ_EIO, 502, "corridor.peer_diverged", NULL,
+                               "peer %s answered a chain of %" APR_INT64_T_FMT " receipts that is not a prefix "
+                               "of this one", peer->zone_id, (apr_int64_t)size);
+        if ((st = mez_corridor_ack(r->pool, db, id, (uint64_t)size, pb)) != MEZ_OK)
+            return st;
+    }
+}
+
+/* The responder keeps the sequencer's latest checkpoint once its own copy has caught up, after checking it
+ * against that copy: a checkpoint that contradicts the receipts the same sequencer signed halts the corridor
+ * with the evidence kept. */
+static mez_status_t take_checkpoint(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const mez_corridor_t *c,
+                                    const mez_peer_t *peer, mez_problem_t *pb)
+{
+    mez_http_opts_t opts = { 0 };
+    mez_problem_t tpb = { 0 };
+    const char *url, *origin, *text = NULL, *evidence = NULL;
+    apr_size_t len = 0;
+    int status = 0;
+    mez_status_t st;
+
+    if ((st = mez_checkpoint_origin(r->pool, peer->zone_id, c->corridor_id, &origin, pb)) != MEZ_OK
+        || (st = mez_http_url_join(r->pool, peer->url,
+                                   apr_pstrcat(r->pool, "/v1/corridors/", c->corridor_id, "/checkpoint", NULL), NULL,
+                                   &url, pb)) != MEZ_OK)
+        return st;
+    opts.ca_file = sc->peer_ca_file;
+    opts.max_retries = 2;
+    if (mez_httpsig_call(r->pool, &opts, sc->key, "GET", url, NULL, &status, &text, &len, &tpb) != MEZ_OK)
+        return mez_problem(pb, r->pool, MEZ_EIO, 503, "corridor.peer_unreachable", NULL, "peer %s (%s): %s",
+                           peer->zone_id, peer->url, tpb.detail ? tpb.detail : "no answer");
+    if (status == 404)
+        return MEZ_OK;      /* no checkpoint signed yet */
+    if (status != 200)
+        return mez_problem(pb, r->pool, MEZ_EIO, 502, "corridor.peer_refused", NULL,
+                           "peer %s answered %d to GET its checkpoint", peer->zone_id, status);
+    st = mez_corridor_checkpoint_take(r->pool, db, c->corridor_id, origin, origin, peer->key, text, apr_time_now(),
+                                      &evidence, pb);
+    if (st != MEZ_OK && pb && pb->code && !strcmp(pb->code, "corridor.behind"))
+        return MEZ_OK;      /* signed after the receipts this copy fetched: the next sync takes it */
+    if (st != MEZ_OK && evidence)
+        halt_for_fork(r, sc, db, c->corridor_id, "checkpoint contradicts the chain", evidence);
+    return st;
+}
+
+/* The responder fetches what the sequencer has beyond its own copy. */
+static mez_status_t pull(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id, json_t **peer_problem,
+                         mez_problem_t *pb)
+{
+    mez_corridor_t c;
+    const mez_peer_t *peer;
+    mez_status_t st;
+
+    *peer_problem = NULL;
+    for (;;) {
+        peer_answer_t ans;
+        const json_t *arr;
+        int appended, repeated;
+        if ((st = mez_corridor_get(r->pool, db, id, &c, pb)) != MEZ_OK)
+            return st;
+        if (!(peer = peer_by_zone(sc, c.peer_zone_id)))
+            return mez_problem(pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
+                               c.peer_zone_id);
+        if ((st = call_peer(r, sc, peer, "GET", apr_pstrcat(r->pool, "/v1/corridors/", id, "/receipts", NULL),
+                            apr_psprintf(r->pool, "from=%" APR_UINT64_T_FMT "&limit=%d", c.size, PUSH_BATCH), NULL,
+                            &ans, pb)) != MEZ_OK) {
+            *peer_problem = peer_extra(&ans);
+            return st;
+        }
+        arr = json_object_get(ans.body, "receipts");
+        if (!json_is_array(arr) || !json_array_size(arr))
+            break;
+        if ((st = take_receipts(r, sc, db, &c, arr, "/receipts", &appended, &repeated, pb)) != MEZ_OK)
+            return st;
+        if (!appended)
+            break;
+    }
+    return take_checkpoint(r, sc, db, &c, peer, pb);
+}
+
+static int need_transition(request_rec *r, const json_t *t, mez_problem_t *pb)
+{
+    if (!json_is_object(t) || !json_is_string(json_object_get(t, "kind"))
+        || !json_string_length(json_object_get(t, "kind"))) {
+        mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.invalid_field", "/transition",
+                    "transition is an object with a non-empty kind (MSEZTransitionEnvelope)");
+        return 0;
+    }
+    return 1;
+}
+
+/* The sequencer appends a transition: built on the head it reads and appended under the row lock; a concurrent
+ * append that took the sequence number first makes it build again on the new head. */
+static mez_status_t sequence(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
+                             const json_t *transition, json_t **receipt, mez_corridor_append_t *out,
+                             mez_problem_t *pb)
+{
+    mez_corridor_t c;
+    mez_corridor_terms_t terms;
+    json_t *vc;
+    mez_status_t st;
+
+    if ((st = definition_of(r, db, id, &vc, &terms, pb)) != MEZ_OK)
+        return st;
+    for (int attempt = 0;; attempt++) {
+        if ((st = mez_corridor_get(r->pool, db, id, &c, pb)) != MEZ_OK)
+            return st;
+        if (c.role != MEZ_CORRIDOR_PROPOSER)
+            return mez_problem(pb, r->pool, MEZ_EINVAL, 409, "corridor.not_sequencer", NULL,
+                               "zone %s writes corridor %s's chain", c.peer_zone_id, id);
+        if (c.state != MEZ_CORRIDOR_ACTIVE)
+            return mez_problem(pb, r->pool, MEZ_EINVAL, 409, "corridor.not_active", NULL,
+                               "corridor %s is %s, not ACTIVE", id,
+                               mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c.state));
+        if ((st = mez_corridor_receipt_make(r->pool, sc->key, &terms, c.size, &c.head, transition, apr_time_now(),
+                                            receipt, pb)) != MEZ_OK)
+            return st;
+        st = mez_corridor_append(r->pool, db, id, *receipt, apr_time_now(), out, pb);
+        if (st == MEZ_OK && out->repeated)
+            st = mez_problem(pb, r->pool, MEZ_EINVAL, 409, "receipt.sequence_mismatch", NULL, "raced");
+        if (st == MEZ_OK || attempt + 1 >= APPEND_ATTEMPTS || !pb || !pb->code
+            || (strcmp(pb->code, "receipt.sequence_mismatch") && strcmp(pb->code, "receipt.prev_root_mismatch")
+                && strcmp(pb->code, "corridor.fork")))
+            return st;
+    }
+}
+
+/* POST /v1/corridors/peers/transitions {corridor_id, transition}: the responder asks the sequencer to append. */
+static int peer_transitions(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
+{
+    static const char *const allowed[] = { "corridor_id", "transition", NULL };
+    mez_problem_t pb = { 0 };
+    mez_corridor_t c;
+    mez_corridor_append_t out;
+    const mez_peer_t *peer;
+    json_t *body, *receipt;
+
+    if (!(peer = calling_peer(r, sc, &pb)) || body_object(r, allowed, &body, &pb) != MEZ_OK
+        || own_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
+               != MEZ_OK
+        || !need_transition(r, json_object_get(body, "transition"), &pb)
+        || sequence(r, sc, db, c.corridor_id, json_object_get(body, "transition"), &receipt, &out, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    return mez_send_json(r, 201, json_pack("{s:s, s:I, s:I, s:s, s:O}", "corridor_id", c.corridor_id, "sequence",
+                                           (json_int_t)out.seq, "size", (json_int_t)out.size, "root",
+                                           mez_digest_hex(r->pool, &out.root), "receipt", receipt));
+}
+
+/* Records a transition on the corridor from either side: the sequencer appends and pushes; the responder asks
+ * the sequencer, then takes the signed receipt into its own copy (after whatever it lacked). *delivery says
+ * whether the peer holds it (the sequencer's push); the receipt is recorded either way. */
+static mez_status_t record_transition(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
+                                      const json_t *transition, json_t **receipt, uint64_t *seq, json_t **delivery,
+                                      mez_problem_t *pb)
+{
+    mez_problem_t dpb = { 0 };
+    mez_corridor_t c;
+    mez_corridor_append_t out;
+    json_t *pp = NULL;
+    mez_status_t st;
+
+    if ((st = mez_corridor_get(r->pool, db, id, &c, pb)) != MEZ_OK)
+        return st;
+    if (c.role == MEZ_CORRIDOR_PROPOSER) {
+        if ((st = sequence(r, sc, db, id, transition, receipt, &out, pb)) != MEZ_OK)
+            return st;
+        *seq = out.seq;
+        st = push(r, sc, db, id, &pp, &dpb);
+    }
+    else {
+        peer_answer_t ans;
+        const mez_peer_t *peer = peer_by_zone(sc, c.peer_zone_id);
+        json_t *one;
+        int appended, repeated;
+        if (!peer)
+            return mez_problem(pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
+                               c.peer_zone_id);
+        if ((st = call_peer(r, sc, peer, "POST", "/v1/corridors/peers/transitions", NULL,
+                            json_pack("{s:s, s:O}", "corridor_id", id, "transition", transition), &ans, pb))
+            != MEZ_OK)
+            return st;     /* pb names the peer's own problem code and detail */
+        *receipt = json_object_get(ans.body, "receipt");
+        if ((st = pull(r, sc, db, id, &pp, pb)) != MEZ_OK) {
+            if (pp)
+                json_decref(pp);
+            return st;
+        }
+        one = mez_json_pool_own(r->pool, json_pack("[O]", *receipt));
+        if ((st = mez_corridor_get(r->pool, db, id, &c, pb)) != MEZ_OK
+            || (st = take_receipts(r, sc, db, &c, one, "/receipt", &appended, &repeated, pb)) != MEZ_OK)
+            return st;
+        *seq = (uint64_t)json_integer_value(json_object_get(*receipt, "sequence"));
+        st = MEZ_OK;
+    }
+    *delivery = json_pack("{s:b}", "delivered", st == MEZ_OK);
+    if (st != MEZ_OK) {
+        json_object_set_new(*delivery, "code", json_string(dpb.code ? dpb.code : "internal"));
+        json_object_set_new(*delivery, "detail", json_string(dpb.detail ? dpb.detail : ""));
+        if (pp)
+            json_object_update(*delivery, pp);
+    }
+    if (pp)
+        json_decref(pp);
+    mez_json_pool_own(r->pool, *delivery);
+    return MEZ_OK;
+}
+
+/* POST /v1/corridors/{id}/receipts {transition} */
+static int post_receipt(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id)
+{
+    static const char *const allowed[] = { "transition", NULL };
+    mez_problem_t pb = { 0 };
+    json_t *body, *receipt = NULL, *delivery = NULL;
+    uint64_t seq = 0;
+
+    if (body_object(r, allowed, &body, &pb) != MEZ_OK || !need_transition(r, json_object_get(body, "transition"), &pb)
+        || record_transition(r, sc, db, id, json_object_get(body, "transition"), &receipt, &seq, &delivery, &pb)
+               != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    apr_table_setn(r->headers_out, "Location",
+                   apr_psprintf(r->pool, "/v1/corridors/%s/receipts/%" APR_UINT64_T_FMT, id, seq));
+    return send_corridor(r, sc, db, id, 201, json_pack("{s:O, s:I, s:O}", "receipt", receipt, "sequence",
+                                                       (json_int_t)seq, "delivery", delivery));
+}
+
+/* ------------------------------------------------------------------ cross-border transfers
+ *
+ * An entity here pays an entity in the peer zone (POST /v1/corridors/{id}/transfers):
+ *   1. the destination zone evaluates the inbound side on its own packs and lists (peers/transfers/evaluate: a
+ *      preview of its fiscal.inbound_transfer; its refusal is recorded there and ends the transfer here with
+ *      nothing written);
+ *   2. this zone runs its own write pipeline for the outbound payment (fiscal.payment to a corridor_settlement
+ *      destination: its tensor, screening, the debit into its outbound settlement account, PaymentCredential and
+ *      ComplianceAttestation); its refusal is answered as any payment's;
+ *   3. the corridor receipt records the transfer with both zones' decisions;
+ *   4. the destination settles (peers/transfers/settle): it reads the transfer from its own verified copy of the
+ *      chain, runs its pipeline for real (deposit, InboundTransferCredential, attestation), exactly once per
+ *      receipt (its Idempotency-Key is the receipt's place in the chain), and answers; a settlement that did not
+ *      reach the peer is retried with POST /v1/corridors/{id}/settle {sequence}. */
+
+static mez_status_t orch(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *op, const json_t *body,
+                         const char *actor, const char *idem_key, int preview, mez_orch_answer_t *ans,
+                         mez_problem_t *pb)
+{
+    mez_orch_zone_t z;
+    mez_orch_request_t req = { 0 };
+    mez_orch_zone_of(r, sc, &z);
+    req.op = op;
+    req.body = body;
+    req.now = r->request_time;
+    req.actor = actor;
+    req.actor_entity = apr_table_get(r->notes, "mez-entity");
+    req.idempotency_key = idem_key;
+    req.path = r->uri;
+    req.request_id = r->log_id;
+    req.preview = preview;
+    return mez_orch_run(r->pool, db, &z, &req, ans, pb);
+}
+
+static int send_orch_answer(request_rec *r, const mez_orch_answer_t *ans)
+{
+    if (ans->replayed)
+        apr_table_setn(r->headers_out, "Idempotent-Replayed", "true");
+    if (ans->decision)
+        apr_table_setn(r->notes, "mez-decision", ans->decision);
+    return mez_send_text_typed(r, ans->status, ans->status >= 400 ? "application/problem+json" : "application/json",
+                               ans->body_text);
+}
+
+/* A record of this zone's Mass, through its gateway. */
+static mez_status_t mass_get(request_rec *r, mez_db_t *db, const char *path, const char *pointer, json_t **doc,
+                             mez_problem_t *pb)
+{
+    mez_mass_request_t req = { "GET", path, NULL, NULL, NULL };
+    mez_mass_response_t resp = { 0 };
+    mez_status_t st;
+    if ((st = mez_request_mass_call(r, db, &req, &resp, pb)) != MEZ_OK)
+        return st;
+    if (resp.status == 404)
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "mass.not_found", pointer, "%s names no record", pointer);
+    if (resp.status != 200 || !json_is_object(resp.body))
+        return mez_problem(pb, r->pool, MEZ_EIO, 502, "mass.unexpected_answer", pointer,
+                           "Mass answered %d to GET %s", resp.status, path);
+    *doc = resp.body;
+    return MEZ_OK;
+}
+
+static mez_status_t corridor_active(request_rec *r, mez_db_t *db, const char *id, mez_corridor_t *c,
+                                    mez_problem_t *pb)
+{
+    mez_status_t st = mez_corridor_get(r->pool, db, id, c, pb);
+    if (st == MEZ_OK && c->state != MEZ_CORRIDOR_ACTIVE)
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 409, "corridor.not_active", NULL, "corridor %s is %s, not ACTIVE",
+                           id, mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c->state));
+    return st;
+}
+
+/* Asks the destination to settle the transfer at seq; *settlement says what happened either way. */
+static void settle_at_peer(request_rec *r, mez_srv_conf_t *sc, const mez_peer_t *peer, const char *id, uint64_t seq,
+                           json_t **settlement)
+{
+    mez_problem_t pb = { 0 };
+    peer_answer_t ans;
+    if (call_peer(r, sc, peer, "POST", "/v1/corridors/peers/transfers/settle", NULL,
+                  json_pack("{s:s, s:I}", "corridor_id", id, "sequence", (json_int_t)seq), &ans, &pb) == MEZ_OK) {
+        *settlement = json_pack("{s:b, s:O}", "settled", 1, "answer", ans.body);
+        return;
+    }
+    *settlement = json_pack("{s:b, s:s, s:s}", "settled", 0, "code", pb.code ? pb.code : "internal", "detail",
+                            pb.detail ? pb.detail : "");
+    if (ans.body && json_object_get(ans.body, "code"))
+        json_object_set(*settlement, "peer_problem", ans.body);
+}
+
+/* POST /v1/corridors/{id}/transfers {source_account_id, amount, currency, payment_type?,
+ *   destination: {account_id, compliance?}, compliance?} */
+static int post_transfer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id)
+{
+    static const char *const allowed[] = { "source_account_id", "amount", "currency", "payment_type", "destination",
+                                           "compliance", NULL };
+    static const char *const dest_allowed[] = { "account_id", "compliance", NULL };
+    mez_problem_t pb = { 0 };
+    mez_corridor_t c;
+    mez_orch_answer_t out;
+    peer_answer_t ans;
+    const mez_peer_t *peer;
+    const json_t *dest;
+    const char *src, *amount, *currency, *dest_account, *transfer_id, *ptype, *payee_name;
+    json_t *body, *account, *payer, *inbound, *payment, *transition, *receipt = NULL, *delivery = NULL, *settlement;
+    uint64_t seq = 0;
+
+    if (body_object(r, allowed, &body, &pb) != MEZ_OK || corridor_active(r, db, id, &c, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    dest = json_object_get(body, "destination");
+    src = json_string_value(json_object_get(body, "source_account_id"));
+    amount = json_string_value(json_object_get(body, "amount"));
+    currency = json_string_value(json_object_get(body, "currency"));
+    ptype = json_string_value(json_object_get(body, "payment_type"));
+    dest_account = json_string_value(json_object_get(dest, "account_id"));
+    if (!src || !amount || !currency || !json_is_object(dest) || !dest_account) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "request.missing_field",
+                    !src ? "/source_account_id" : !amount ? "/amount" : !currency ? "/currency"
+                    : !json_is_object(dest) ? "/destination" : "/destination/account_id",
+                    "a transfer names its source account, amount, currency and the destination account in the peer "
+                    "zone");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (mez_check_members(r, dest, "/destination", dest_allowed, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (!(peer = peer_by_zone(sc, c.peer_zone_id))) {
+        mez_problem(&pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
+                    c.peer_zone_id);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (mass_get(r, db, apr_pstrcat(r->pool, "/v1/fiscal/accounts/", src, NULL), "/source_account_id", &account, &pb)
+            != MEZ_OK
+        || mass_get(r, db, apr_pstrcat(r->pool, "/v1/entities/",
+                                       json_string_value(json_object_get(account, "entity_id"))
+                                           ? json_string_value(json_object_get(account, "entity_id")) : "-", NULL),
+                    "/source_account_id", &payer, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    transfer_id = mez_mass_new_id(r->pool, "xfr_");
+
+    /* 1. the destination's inbound decision, before any money moves */
+    inbound = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s}}", "account_id", dest_account,
+                        "amount", amount, "currency", currency, "reference", transfer_id, "source", "zone_id",
+                        sc->zone_id, "corridor_id", id, "transfer_id", transfer_id, "payer_name",
+                        json_string_value(json_object_get(payer, "legal_name"))
+                            ? json_string_value(json_object_get(payer, "legal_name")) : "",
+                        "payer_entity_id", json_string_value(json_object_get(account, "entity_id")),
+                        "source_account_id", src);
+    mez_json_pool_own(r->pool, inbound);
+    if (json_object_get(dest, "compliance"))
+        json_object_set(inbound, "compliance", json_object_get(dest, "compliance"));
+    if (call_peer(r, sc, peer, "POST", "/v1/corridors/peers/transfers/evaluate", NULL,
+                  json_pack("{s:s, s:O}", "corridor_id", id, "transfer", inbound), &ans, &pb) != MEZ_OK) {
+        if (ans.status == 422 || ans.status == 409) {
+            mez_problem(&pb, r->pool, MEZ_EINVAL, ans.status, "transfer.refused_by_destination", "/destination",
+                        "zone %s refuses the inbound side: %s", peer->zone_id,
+                        json_string_value(json_object_get(ans.body, "detail"))
+                            ? json_string_value(json_object_get(ans.body, "detail")) : "(no detail)");
+        }
+        return mez_send_problem(r, &pb, peer_extra(&ans));
+    }
+
+    /* 2. this zone's outbound payment, through its own pipeline */
+    payee_name = json_string_value(json_object_get(json_object_get(ans.body, "payee"), "legal_name"));
+    if (!payee_name) {
+        mez_problem(&pb, r->pool, MEZ_EIO, 502, "corridor.peer_invalid_answer", NULL,
+                    "zone %s did not name the payee", peer->zone_id);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    payment = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:{s:s, s:s, s:s}}}", "source_account_id", src,
+                        "amount", amount, "currency", currency, "payment_type", ptype ? ptype : "goods_payment",
+                        "destination", "type", "corridor_settlement", "corridor_id", id, "destination_zone_id",
+                        peer->zone_id, "bank_details", "beneficiary_name", payee_name, "beneficiary_zone_id",
+                        peer->zone_id, "beneficiary_account_id", dest_account);
+    mez_json_pool_own(r->pool, payment);
+    if (json_object_get(body, "compliance"))
+        json_object_set(payment, "compliance", json_object_get(body, "compliance"));
+    /* Keyed by the transfer: a remote Mass needs a key, and the payment is made at most once for it. */
+    if (orch(r, sc, db, "fiscal.payment", payment, r->user, apr_pstrcat(r->pool, "transfer:", transfer_id, NULL), 0,
+             &out, &pb) != MEZ_OK) {
+        /* pointers into the payment are pointers into this body but for destination */
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (out.status >= 400)
+        return send_orch_answer(r, &out);
+
+    /* 3. the receipt: both zones' decisions */
+    transition = json_pack("{s:s, s:{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s, s:O, s:s}, "
+                           "s:{s:s, s:O, s:O}}}",
+                           "kind", "cross_border_transfer", "payload", "transfer_id", transfer_id, "amount", amount,
+                           "currency", currency, "source", "zone_id", sc->zone_id, "account_id", src, "entity_id",
+                           json_string_value(json_object_get(account, "entity_id")), "payer_name",
+                           json_string_value(json_object_get(inbound, "source") ? json_object_get(
+                               json_object_get(inbound, "source"), "payer_name") : NULL),
+                           "destination", "zone_id", peer->zone_id, "account_id", dest_account,
+                           "outbound", "zone_id", sc->zone_id, "decision", out.decision ? out.decision : "",
+                           "evaluation_digest", json_object_get(json_object_get(out.body, "compliance"),
+                                                                "evaluation_digest"),
+                           "credential_digest", out.credential_digest ? out.credential_digest : "",
+                           "inbound", "zone_id", peer->zone_id, "decision",
+                           json_object_get(json_object_get(ans.body, "compliance"), "decision"),
+                           "evaluation_digest", json_object_get(json_object_get(ans.body, "compliance"),
+                                                                "evaluation_digest"));
+    if (!transition) {
+        mez_problem(&pb, r->pool, MEZ_EINTERNAL, 502, "transfer.incomplete_decisions", NULL,
+                    "the zones' decisions could not be put on the receipt");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    mez_json_pool_own(r->pool, transition);
+    if (json_object_get(dest, "compliance"))
+        json_object_set(json_object_get(json_object_get(transition, "payload"), "destination"), "compliance",
+                        json_object_get(dest, "compliance"));
+    if (record_transition(r, sc, db, id, transition, &receipt, &seq, &delivery, &pb) != MEZ_OK) {
+        /* The payment is made and attested here; only its record on the corridor failed. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "transfer %s paid (%s) but not recorded on corridor %s: %s",
+                      transfer_id, out.resource_id ? out.resource_id : "", id, pb.detail ? pb.detail : pb.code);
+        return mez_send_problem(r, &pb, json_pack("{s:s, s:O}", "transfer_id", transfer_id, "payment", out.body));
+    }
+
+    /* 4. the destination settles from its own copy of the chain */
+    settle_at_peer(r, sc, peer, id, seq, &settlement);
+    apr_table_setn(r->notes, "mez-decision", out.decision ? out.decision : "");
+    return mez_send_json(r, 201, json_pack("{s:s, s:s, s:I, s:O, s:O, s:O, s:o, s:O}", "transfer_id", transfer_id,
+                                           "corridor_id", id, "sequence", (json_int_t)seq, "receipt", receipt,
+                                           "outbound", out.body, "inbound", ans.body, "settlement", settlement,
+                                           "delivery", delivery));
+}
+
+/* POST /v1/corridors/peers/transfers/evaluate {corridor_id, transfer}: the inbound preview. */
+static int peer_transfer_evaluate(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
+{
+    static const char *const allowed[] = { "corridor_id", "transfer", NULL };
+    mez_problem_t pb = { 0 };
+    mez_corridor_t c;
+    mez_orch_answer_t out;
+    const mez_peer_t *peer;
+    const json_t *source;
+    json_t *body;
+
+    if (!(peer = calling_peer(r, sc, &pb)) || body_object(r, allowed, &body, &pb) != MEZ_OK
+        || own_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
+               != MEZ_OK
+        || corridor_active(r, db, c.corridor_id, &c, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    source = json_object_get(json_object_get(body, "transfer"), "source");
+    if (!json_is_string(json_object_get(source, "zone_id"))
+        || strcmp(json_string_value(json_object_get(source, "zone_id")), peer->zone_id)) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 403, "corridor.not_party", "/transfer/source/zone_id",
+                    "zone %s may only ask about transfers from itself", peer->zone_id);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (orch(r, sc, db, "fiscal.inbound_transfer", json_object_get(body, "transfer"),
+             apr_pstrcat(r->pool, "peer:", peer->zone_id, NULL), NULL, 1, &out, &pb) != MEZ_OK) {
+        if (pb.pointer)
+            pb.pointer = apr_pstrcat(r->pool, "/transfer", pb.pointer, NULL);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (out.status == 200 && out.body) {
+        /* The payee as this zone's registry names it: the sending zone screens the beneficiary on its own
+         * lists too, and its payment record names who was paid. */
+        json_t *acc, *ent;
+        const char *eid;
+        if (mass_get(r, db, apr_pstrcat(r->pool, "/v1/fiscal/accounts/", json_string_value(json_object_get(
+                         json_object_get(body, "transfer"), "account_id")), NULL), "/transfer/account_id", &acc, &pb)
+                != MEZ_OK
+            || !(eid = json_string_value(json_object_get(acc, "entity_id")))
+            || mass_get(r, db, apr_pstrcat(r->pool, "/v1/entities/", eid, NULL), "/transfer/account_id", &ent, &pb)
+                   != MEZ_OK)
+            return mez_send_problem(r, &pb, NULL);
+        json_object_set_new(out.body, "payee", json_pack("{s:s, s:O}", "entity_id", eid, "legal_name",
+                                                          json_object_get(ent, "legal_name")));
+        return mez_send_json_typed(r, 200, "application/json", out.body);
+    }
+    return send_orch_answer(r, &out);
+}
+
+/* The transfer a receipt of this corridor records, as the destination's inbound request. */
+static mez_status_t transfer_of_receipt(request_rec *r, mez_srv_conf_t *sc, const mez_peer_t *peer,
+                                        const char *id, uint64_t seq, const char *text, json_t **inbound,
+                                        mez_problem_t *pb)
+{
+    json_t *receipt, *t, *payload, *source, *dest;
+    mez_status_t st;
+    if ((st = mez_json_parse(r->pool, text, strlen(text), &receipt, pb)) != MEZ_OK)
+        return st;
+    t = json_object_get(receipt, "transition");
+    payload = json_object_get(t, "payload");
+    source = json_object_get(payload, "source");
+    dest = json_object_get(payload, "destination");
+    if (!json_is_string(json_object_get(t, "kind"))
+        || strcmp(json_string_value(json_object_get(t, "kind")), "cross_border_transfer")
+        || !json_is_string(json_object_get(dest, "zone_id"))
+        || strcmp(json_string_value(json_object_get(dest, "zone_id")), sc->zone_id)
+        || !json_is_string(json_object_get(source, "zone_id"))
+        || strcmp(json_string_value(json_object_get(source, "zone_id")), peer->zone_id))
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "transfer.not_inbound", "/sequence",
+                           "receipt %" APR_UINT64_T_FMT " of corridor %s is not a transfer from %s to this zone", seq,
+                           id, peer->zone_id);
+    *inbound = json_pack("{s:O, s:O, s:O, s:O, s:{s:O, s:s, s:I, s:O, s:O, s:O, s:O}}", "account_id",
+                         json_object_get(dest, "account_id"), "amount", json_object_get(payload, "amount"),
+                         "currency", json_object_get(payload, "currency"), "reference",
+                         json_object_get(payload, "transfer_id"), "source", "zone_id",
+                         json_object_get(source, "zone_id"), "corridor_id", id, "sequence", (json_int_t)seq,
+                         "transfer_id", json_object_get(payload, "transfer_id"), "payer_name",
+                         json_object_get(source, "payer_name"), "payer_entity_id", json_object_get(source, "entity_id"),
+                         "source_account_id", json_object_get(source, "account_id"));
+    if (!*inbound)
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "transfer.not_inbound", "/sequence",
+                           "receipt %" APR_UINT64_T_FMT " lacks a member of a transfer", seq);
+    mez_json_pool_own(r->pool, *inbound);
+    if (json_object_get(dest, "compliance"))
+        json_object_set(*inbound, "compliance", json_object_get(dest, "compliance"));
+    return MEZ_OK;
+}
+
+/* POST /v1/corridors/peers/transfers/settle {corridor_id, sequence}: the destination's deposit, once. */
+static int peer_transfer_settle(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
+{
+    static const char *const allowed[] = { "corridor_id", "sequence", NULL };
+    mez_problem_t pb = { 0 };
+    mez_corridor_t c;
+    mez_orch_answer_t out;
+    const mez_peer_t *peer;
+    const char *text = NULL;
+    json_t *body, *inbound, *pp = NULL;
+    json_int_t seq;
+    int found = 0;
+
+    if (!(peer = calling_peer(r, sc, &pb)) || body_object(r, allowed, &body, &pb) != MEZ_OK
+        || own_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
+               != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    seq = json_integer_value(json_object_get(body, "sequence"));
+    if (!json_is_integer(json_object_get(body, "sequence")) || seq < 0) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "request.invalid_field", "/sequence",
+                    "sequence is the receipt's sequence number");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    /* Only what this zone holds in its own verified copy is settled: fetch what it lacks first. */
+    if (mez_corridor_receipt(r->pool, db, c.corridor_id, (uint64_t)seq, &text, &found, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (!found && c.role == MEZ_CORRIDOR_RESPONDER) {
+        if (pull(r, sc, db, c.corridor_id, &pp, &pb) != MEZ_OK)
+            return mez_send_problem(r, &pb, pp);
+        if (mez_corridor_receipt(r->pool, db, c.corridor_id, (uint64_t)seq, &text, &found, &pb) != MEZ_OK)
+            return mez_send_problem(r, &pb, NULL);
+    }
+    if (!found) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 409, "corridor.receipt_missing", "/sequence",
+                    "this zone holds no receipt %" APR_INT64_T_FMT " of corridor %s", (apr_int64_t)seq,
+                    c.corridor_id);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (transfer_of_receipt(r, sc, peer, c.corridor_id, (uint64_t)seq, text, &inbound, &pb) != MEZ_OK
+        || orch(r, sc, db, "fiscal.inbound_transfer", inbound, apr_pstrcat(r->pool, "peer:", peer->zone_id, NULL),
+                apr_psprintf(r->pool, "corridor:%s:%" APR_INT64_T_FMT, c.corridor_id, (apr_int64_t)seq), 0, &out, &pb)
+               != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    return send_orch_answer(r, &out);
+}
+
+/* POST /v1/corridors/{id}/settle {sequence}: asks the destination again to settle a transfer this zone sent. */
+static int post_settle(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id)
+{
+    static const char *const allowed[] = { "sequence", NULL };
+    mez_problem_t pb = { 0 };
+    mez_corridor_t c;
+    const mez_peer_t *peer;
+    json_t *body, *settlement;
+    if (body_object(r, allowed, &body, &pb) != MEZ_OK || mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (!json_is_integer(json_object_get(body, "sequence")) || json_integer_value(json_object_get(body, "sequence")) < 0
+        || (uint64_t)json_integer_value(json_object_get(body, "sequence")) >= c.size) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "request.invalid_field", "/sequence",
+                    "sequence names a receipt of this corridor (0..%" APR_UINT64_T_FMT ")", c.size ? c.size - 1 : 0);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (!(peer = peer_by_zone(sc, c.peer_zone_id))) {
+        mez_problem(&pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
+                    c.peer_zone_id);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    settle_at_peer(r, sc, peer, id, (uint64_t)json_integer_value(json_object_get(body, "sequence")), &settlement);
+    return mez_send_json(r, 200, json_pack("{s:s, s:I, s:o}", "corridor_id", id, "sequence",
+                                           json_integer_value(json_object_get(body, "sequence")), "settlement",
+                                           settlement));
+}
+
+/* POST /v1/corridors/{id}/sync */
+static int post_sync(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id)
+{
+    mez_problem_t pb = { 0 };
+    mez_corridor_t c;
+    json_t *pp = NULL;
+    mez_status_t st;
+    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    st = c.role == MEZ_CORRIDOR_PROPOSER ? push(r, sc, db, id, &pp, &pb) : pull(r, sc, db, id, &pp, &pb);
+    if (st != MEZ_OK)
+        return mez_send_problem(r, &pb, pp);
+    return send_corridor(r, sc, db, id, 200, NULL);
+}
+
+/* ------------------------------------------------------------------ reads, proofs, checkpoints */
+
+static int query_u64(request_rec *r, const char *name, int required, uint64_t dflt, uint64_t *out,
+                     mez_problem_t *pb)
+{
+    char *args = r->args ? apr_pstrdup(r->pool, r->args) : NULL, *tok, *last;
+    const char *value = NULL;
+    for (tok = args ? apr_strtok(args, "&", &last) : NULL; tok; tok = apr_strtok(NULL, "&", &last)) {
+        size_t n = strlen(name);
+        if (!strncmp(tok, name, n) && tok[n] == '=')
+            value = tok + n + 1;
+    }
+    if (!value) {
+        if (required) {
+            mez_problem(pb, r->pool, MEZ_EINVAL, 400, "request.missing_parameter", apr_pstrcat(r->pool, "/", name, NULL),
+                        "the query parameter %s is required", name);
+            return 0;
+        }
+        *out = dflt;
+        return 1;
+    }
+    {
+        char *end;
+        apr_int64_t v = apr_strtoi64(value, &end, 10);
+        if (!*value || *end || v < 0 || value[0] == '+' || value[0] == '-' || (value[0] == '0' && value[1])) {
+            mez_problem(pb, r->pool, MEZ_EINVAL, 400, "request.invalid_parameter", apr_pstrcat(r->pool, "/", name, NULL),
+                        "the query parameter %s is a non-negative decimal integer", name);
+            return 0;
+        }
+        *out = (uint64_t)v;
+    }
+    return 1;
+}
+
+static json_t *path_json(apr_pool_t *p, const mez_digest_t *path, size_t len)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < len; i++)
+        json_array_append_new(arr, json_string(mez_digest_hex(p, &path[i])));
+    return arr;
+}
+
+static int get_inclusion(request_rec *r, mez_db_t *db, const char *id)
+{
+    mez_problem_t pb = { 0 };
+    mez_corridor_t c;
+    mez_digest_t leaf, root, *path;
+    size_t len;
+    uint64_t seq, size;
+    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || !query_u64(r, "seq", 1, 0, &seq, &pb)
+        || !query_u64(r, "size", 0, c.size, &size, &pb)
+        || mez_corridor_inclusion_proof(r->pool, db, id, seq, size, &leaf, &path, &len, &pb) != MEZ_OK
+        || mez_corridor_root_at(r->pool, db, id, size, &root, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    return mez_send_json(r, 200, json_pack("{s:s, s:I, s:I, s:s, s:o, s:s}", "corridor_id", id, "seq",
+                                           (json_int_t)seq, "size", (json_int_t)size, "leaf",
+                                           mez_digest_hex(r->pool, &leaf), "path", path_json(r->pool, path, len),
+                                           "root", mez_digest_hex(r->pool, &root)));
+}
+
+static int get_consistency(request_rec *r, mez_db_t *db, const char *id)
+{
+    mez_problem_t pb = { 0 };
+    mez_corridor_t c;
+    mez_digest_t r1, r2, *path;
+    size_t len;
+    uint64_t from, to;
+    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || !query_u64(r, "from", 1, 0, &from, &pb)
+        || !query_u64(r, "to", 0, c.size, &to, &pb)
+        || mez_corridor_consistency_proof(r->pool, db, id, from, to, &path, &len, &pb) != MEZ_OK
+        || mez_corridor_root_at(r->pool, db, id, from, &r1, &pb) != MEZ_OK
+        || mez_corridor_root_at(r->pool, db, id, to, &r2, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    return mez_send_json(r, 200, json_pack("{s:s, s:I, s:I, s:s, s:s, s:o}", "corridor_id", id, "from",
+                                           (json_int_t)from, "to", (json_int_t)to, "from_root",
+                                           mez_digest_hex(r->pool, &r1), "to_root", mez_digest_hex(r->pool, &r2),
+                                           "path", path_json(r->pool, path, len)));
+}
+
+/* GET .../checkpoint: the last signed note as text/plain, what transparency-log witnesses fetch. */
+static int get_checkpoint(request_rec *r, mez_db_t *db, const char *id)
+{
+    mez_problem_t pb = { 0 };
+    mez_corridor_t c;
+    const char *note = NULL;
+    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK
+        || mez_corridor_last_checkpoint(r->pool, db, id, &note, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (!note) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 404, "corridor.no_checkpoint", NULL,
+                    "corridor %s has no signed checkpoint yet", id);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    return mez_send_text_typed(r, 200, "text/plain; charset=utf-8", note);
+}
+
+/* The checkpoint as a ReceiptCheckpoint credential (DESIGN section 3): for verifiers of credentials rather than
+ * of transparency logs. It carries the signed note itself, so both forms say the same thing by construction. */
+static json_t *receipt_checkpoint_credential(request_rec *r, const mez_srv_conf_t *sc, const char *id,
+                                             const char *origin, const mez_checkpoint_t *cp, const char *note,
+                                             mez_problem_t *pb)
+{
+    mez_vc_proof_options_t opts = { 0 };
+    mez_digest_t d;
+    json_t *cred, *vc;
+    mez_digest_sha256(note, strlen(note), &d);
+    cred = json_pack("{s:[s], s:[s,s], s:s, s:{s:s, s:s, s:s, s:I, s:s, s:s, s:s}}", "@context", MEZ_VC_CONTEXT_V2,
+                     "type", "VerifiableCredential", "ReceiptCheckpoint", "validFrom", mez_time_now_rfc3339(r->pool),
+                     "credentialSubject", "id", apr_pstrcat(r->pool, "urn:mez:corridor:", id, NULL), "corridor_id",
+                     id, "origin", origin, "tree_size", (json_int_t)cp->size, "root_hash",
+                     mez_digest_hex(r->pool, &cp->root), "note_sha256", mez_digest_hex(r->pool, &d),
+                     "checkpoint_note", note);
+    mez_json_pool_own(r->pool, cred);
+    return mez_vc_issue(r->pool, cred, sc->key, NULL, &opts, &vc, pb) == MEZ_OK ? vc : NULL;
+}
+
+static int post_checkpoint(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id)
+{
+    mez_problem_t pb = { 0 };
+    mez_corridor_t c;
+    mez_checkpoint_t cp;
+    const char *note, *origin;
+    json_t *vc;
+    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (c.role != MEZ_CORRIDOR_PROPOSER) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 409, "corridor.not_sequencer", NULL,
+                    "zone %s writes corridor %s's chain and signs its checkpoints", c.peer_zone_id, id);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    origin = origin_of(r->pool, sc, id);
+    if (mez_corridor_checkpoint(r->pool, db, id, sc->zone_id, origin, sc->key, apr_time_now(), &note, &pb) != MEZ_OK
+        || mez_checkpoint_open(r->pool, note, strlen(note), origin, sc->key, &cp, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (!(vc = receipt_checkpoint_credential(r, sc, id, origin, &cp, note, &pb)))
+        return mez_send_problem(r, &pb, NULL);
+    return mez_send_json(r, 201, json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:O}", "corridor_id", id, "origin",
+                                           origin, "size", (json_int_t)cp.size, "root",
+                                           mez_digest_hex(r->pool, &cp.root), "note", note, "vkey",
+                                           mez_checkpoint_vkey(r->pool, origin, sc->key), "credential", vc));
+}
+
+static int get_receipts(request_rec *r, mez_db_t *db, const char *id)
+{
+    mez_problem_t pb = { 0 };
+    mez_corridor_t c;
+    apr_array_header_t *texts;
+    uint64_t from, limit;
+    json_t *arr;
+    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || !query_u64(r, "from", 0, 0, &from, &pb)
+        || !query_u64(r, "limit", 0, PUSH_BATCH, &limit, &pb))
+        return mez_send_problem(r, &pb, NULL);
+    if (!limit || limit > PUSH_BATCH) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 400, "request.invalid_parameter", "/limit",
+                    "limit is 1..%d", PUSH_BATCH);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (mez_corridor_receipts_from(r->pool, db, id, from, (int)limit, &texts, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    arr = json_array();
+    for (int i = 0; i < texts->nelts; i++) {
+        const char *t = APR_ARRAY_IDX(texts, i, const char *);
+        json_t *x;
+        if (mez_json_parse(r->pool, t, strlen(t), &x, &pb) != MEZ_OK) {
+            json_decref(arr);
+            return mez_send_problem(r, &pb, NULL);
+        }
+        json_array_append(arr, x);
+    }
+    return mez_send_json(r, 200, json_pack("{s:s, s:I, s:I, s:o}", "corridor_id", id, "from", (json_int_t)from,
+                                           "size", (json_int_t)c.size, "receipts", arr));
+}
+
+static int get_receipt(request_rec *r, mez_db_t *db, const char *id, const char *seq_s)
+{
+    mez_problem_t pb = { 0 };
+    mez_corridor_t c;
+    const char *text = NULL;
+    char *end;
+    apr_int64_t seq = apr_strtoi64(seq_s, &end, 10);
+    int found = 0;
+    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (*end || seq < 0 || (seq_s[0] == '0' && seq_s[1]) || seq_s[0] == '+' || seq_s[0] == '-') {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 404, "corridor.receipt_not_found", NULL, "no receipt %s", seq_s);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (mez_corridor_receipt(r->pool, db, id, (uint64_t)seq, &text, &found, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (!found) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 404, "corridor.receipt_not_found", NULL,
+                    "corridor %s has %" APR_UINT64_T_FMT " receipts", id, c.size);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    return mez_send_json_text(r, 200, text, strlen(text));
+}
+
+static int get_documents(request_rec *r, mez_db_t *db, const char *id)
+{
+    mez_problem_t pb = { 0 };
+    mez_corridor_t c;
+    mez_corridor_terms_t terms;
+    json_t *definition, *agreements;
+    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || definition_of(r, db, id, &definition, &terms, &pb)
+        != MEZ_OK || !(agreements = agreements_json(r, db, id, &pb)))
+        return mez_send_problem(r, &pb, NULL);
+    return mez_send_json(r, 200, json_pack("{s:s, s:O, s:o}", "corridor_id", id, "definition", definition,
+                                           "agreements", agreements));
+}
+
+static int get_list(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
+{
+    mez_problem_t pb = { 0 };
+    apr_array_header_t *all;
+    json_t *arr;
+    if (mez_corridor_list(r->pool, db, &all, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    arr = json_array();
+    for (int i = 0; i < all->nelts; i++) {
+        const mez_corridor_t *c = &APR_ARRAY_IDX(all, i, mez_corridor_t);
+        const char *peer = apr_table_get(r->notes, "mez-peer");
+        if (!peer || !strcmp(peer, c->peer_zone_id))     /* a peer sees its own corridors only */
+            json_array_append_new(arr, corridor_json(r, sc, c));
+    }
+    return mez_send_json(r, 200, json_pack("{s:o}", "corridors", arr));
+}
+
+/* POST /v1/corridors/{id}/transition {event, evidence}: the moves an operator or regulator decides. Submitting
+ * and activating are the protocol's (accept); they are refused here so that no corridor is activated without
+ * both zones' agreements. */
+static int post_transition(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id)
+{
+    static const char *const allowed[] = { "event", "evidence", NULL };
+    mez_problem_t pb = { 0 };
+    const char *event;
+    json_t *body;
+    if (body_object(r, allowed, &body, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    event = json_string_value(json_object_get(body, "event"));
+    if (!event) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "request.missing_field", "/event",
+                    "event is one of halt, suspend, resume, deprecate");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (!strcmp(event, "submit") || !strcmp(event, "activate")) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 409, "corridor.establish_by_protocol", "/event",
+                    "a corridor is submitted and activated when both zones' agreements are held "
+                    "(POST /v1/corridors/%s/accept), not by hand", id);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (mez_corridor_transition(r->pool, db, id, event, json_object_get(body, "evidence"), apr_time_now(), NULL, &pb)
+        != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    return send_corridor(r, sc, db, id, 200, NULL);
+}
+
+/* ------------------------------------------------------------------ routing */
+
+static int not_allowed(request_rec *r, const char *allow)
+{
+    mez_problem_t pb = { 0 };
+    apr_table_setn(r->err_headers_out, "Allow", allow);
+    mez_problem(&pb, r->pool, MEZ_EINVAL, 405, "request.method_not_allowed", NULL, "%s is not allowed on %s (%s)",
+                r->method, r->uri, allow);
+    return mez_send_problem(r, &pb, NULL);
+}
+
+#define ONLY(m, allow) do { if (r->method_number != (m)) return not_allowed(r, allow); } while (0)
+
+/* A peer zone's signed read reaches only corridors between it and this zone: the answer is the same 404 as for
+ * a corridor that does not exist, so a peer learns nothing of this zone's other corridors. */
+static int peer_may_read(request_rec *r, const mez_srv_conf_t *sc, mez_db_t *db, const char *id, mez_problem_t *pb)
+{
+    const char *zone = apr_table_get(r->notes, "mez-peer");
+    mez_corridor_t c;
+    (void)sc;
+    if (!zone)
+        return 1;
+    if (mez_corridor_get(r->pool, db, id, &c, pb) != MEZ_OK)
+        return 0;
+    if (!strcmp(c.peer_zone_id, zone))
+        return 1;
+    mez_problem(pb, r->pool, MEZ_EINVAL, 404, "corridor.not_found", NULL, "no corridor %s", id);
+    return 0;
+}
+
+int mez_corridor_serve(request_rec *r, mez_srv_conf_t *sc)
+{
+    mez_problem_t pb = { 0 };
+    const char *cap[2];
+    mez_db_t *db;
+
+    if (!sc->zone_id || !sc->key) {
+        mez_problem(&pb, r->pool, MEZ_EINTERNAL, 503, "corridor.no_zone", NULL,
+                    "corridors need MezZone and MezKeyFile");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (!need_db(r, &db, &pb))
+        return mez_send_problem(r, &pb, NULL);
+    apr_table_setn(r->notes, "mez-action", apr_pstrcat(r->pool, "corridor.", r->method, NULL));
+    if (!strcmp(r->uri, "/v1/corridors")) {
+        if (r->method_number == M_GET)
+            return get_list(r, sc, db);
+        ONLY(M_POST, "GET, POST");
+        return post_corridor(r, sc, db);
+    }
+    if (!strncmp(r->uri, "/v1/corridors/peers/", 20)) {
+        const char *what = r->uri + 20;
+        if (!strcmp(what, "transfers/evaluate") || !strcmp(what, "transfers/settle")) {
+            ONLY(M_POST, "POST");
+            return !strcmp(what, "transfers/evaluate") ? peer_transfer_evaluate(r, sc, db)
+                                                         : peer_transfer_settle(r, sc, db);
+        }
+        if (strcmp(what, "propose") && strcmp(what, "accept") && strcmp(what, "receipts")
+            && strcmp(what, "transitions")) {
+            mez_problem(&pb, r->pool, MEZ_EINVAL, 404, "request.not_found", NULL, "there is no resource at %s",
+                        r->uri);
+            return mez_send_problem(r, &pb, NULL);
+        }
+        ONLY(M_POST, "POST");
+        return !strcmp(what, "propose") ? peer_propose(r, sc, db)
+             : !strcmp(what, "accept")  ? peer_accept(r, sc, db)
+             : !strcmp(what, "receipts") ? peer_receipts(r, sc, db)
+             : peer_transitions(r, sc, db);
+    }
+    if (mez_mass_path_match(r->pool, r->uri, "/v1/corridors/*", cap, 1)
+        || mez_mass_path_match(r->pool, r->uri, "/v1/corridors/*/*", cap, 1)
+        || mez_mass_path_match(r->pool, r->uri, "/v1/corridors/*/*/*", cap, 1))
+        if (!peer_may_read(r, sc, db, cap[0], &pb))
+            return mez_send_problem(r, &pb, NULL);
+    if (mez_mass_path_match(r->pool, r->uri, "/v1/corridors/*", cap, 1)) {
+        ONLY(M_GET, "GET");
+        return send_corridor(r, sc, db, cap[0], 200, NULL);
+    }
+    if (mez_mass_path_match(r->pool, r->uri, "/v1/corridors/*/receipts/*", cap, 2)) {
+        ONLY(M_GET, "GET");
+        return get_receipt(r, db, cap[0], cap[1]);
+    }
+    if (mez_mass_path_match(r->pool, r->uri, "/v1/corridors/*/proofs/inclusion", cap, 1)) {
+        ONLY(M_GET, "GET");
+        return get_inclusion(r, db, cap[0]);
+    }
+    if (mez_mass_path_match(r->pool, r->uri, "/v1/corridors/*/proofs/consistency", cap, 1)) {
+        ONLY(M_GET, "GET");
+        return get_consistency(r, db, cap[0]);
+    }
+    if (mez_mass_path_match(r->pool, r->uri, "/v1/corridors/*/*", cap, 2)) {
+        const char *id = cap[0], *what = cap[1];
+        if (!strcmp(what, "receipts")) {
+            if (r->method_number == M_GET)
+                return get_receipts(r, db, id);
+            ONLY(M_POST, "GET, POST");
+            return post_receipt(r, sc, db, id);
+        }
+        if (!strcmp(what, "documents")) {
+            ONLY(M_GET, "GET");
+            return get_documents(r, db, id);
+        }
+        if (!strcmp(what, "checkpoint")) {
+            ONLY(M_GET, "GET");
+            return get_checkpoint(r, db, id);
+        }
+        if (!strcmp(what, "checkpoints")) {
+            ONLY(M_POST, "POST");
+            return post_checkpoint(r, sc, db, id);
+        }
+        if (!strcmp(what, "transfers")) {
+            ONLY(M_POST, "POST");
+            return post_transfer(r, sc, db, id);
+        }
+        if (!strcmp(what, "settle")) {
+            ONLY(M_POST, "POST");
+            return post_settle(r, sc, db, id);
+        }
+        if (!strcmp(what, "propose") || !strcmp(what, "accept") || !strcmp(what, "sync")
+            || !strcmp(what, "transition")) {
+            ONLY(M_POST, "POST");
+            return !strcmp(what, "propose") ? post_repropose(r, sc, db, id)
+                 : !strcmp(what, "accept")  ? post_accept(r, sc, db, id)
+                 : !strcmp(what, "sync")    ? post_sync(r, sc, db, id)
+                 : post_transition(r, sc, db, id);
+        }
+    }
+    mez_problem(&pb, r->pool, MEZ_EINVAL, 404, "request.not_found", NULL, "there is no resource at %s", r->uri);
+    return mez_send_problem(r, &pb, NULL);
+}
