@@ -641,7 +641,12 @@ static mez_status_t push(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
             return st;
         }
         size = json_integer_value(json_object_get(ans.body, "size"));
-        if (size <= (json_int_t)c.acked_size || size > (json_int_t)c.size
+        /* Another request's push may have taken the peer beyond what this one read: compare with the chain as
+         * it is now, not as it was before the call. */
+        uint64_t sent_from = c.acked_size;
+        if ((st = mez_corridor_get(r->pool, db, id, &c, pb)) != MEZ_OK)
+            return st;
+        if (size <= (json_int_t)sent_from || size > (json_int_t)c.size
             || mez_receipt_hex_digest(r->pool, json_string_value(json_object_get(ans.body, "root")), "/root",
                                       &theirs, pb) != MEZ_OK
             || mez_corridor_root_at(r->pool, db, id, (uint64_t)size, &ours, pb) != MEZ_OK

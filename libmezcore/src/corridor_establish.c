@@ -153,17 +153,26 @@ mez_status_t mez_corridor_ack(apr_pool_t *p, mez_db_t *db, const char *corridor_
                               mez_problem_t *pb)
 {
     mez_corridor_t c;
+    mez_db_tx_t *tx;
     mez_status_t st;
-    if ((st = mez_corridor_read(p, db, corridor_id, 0, &c, pb)) != MEZ_OK)
+    if ((st = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
         return st;
-    if (size > c.size)
-        return mez_problem(pb, p, MEZ_EINVAL, 422, "corridor.invalid_size", "/size",
-                           "the peer cannot hold %" APR_UINT64_T_FMT " receipts of a chain of %" APR_UINT64_T_FMT,
-                           size, c.size);
+    if ((st = mez_corridor_read(p, db, corridor_id, 1, &c, pb)) != MEZ_OK)
+        goto done;
+    if (size > c.size) {
+        st = mez_problem(pb, p, MEZ_EINVAL, 422, "corridor.invalid_size", "/size",
+                         "the peer cannot hold %" APR_UINT64_T_FMT " receipts of a chain of %" APR_UINT64_T_FMT,
+                         size, c.size);
+        goto done;
+    }
     /* Only ever raised: an answer that arrives late must not forget a later acknowledgement. */
-    return mez_db_execv(p, db, NULL,
-                        "UPDATE mez_corridor SET acked_size = %s WHERE corridor_id = %s AND acked_size < %s", pb,
-                        mez_corridor_u64(p, size), corridor_id, mez_corridor_u64(p, size), NULL);
+    if ((st = mez_db_execv(p, db, NULL,
+                           "UPDATE mez_corridor SET acked_size = %s WHERE corridor_id = %s AND acked_size < %s", pb,
+                           mez_corridor_u64(p, size), corridor_id, mez_corridor_u64(p, size), NULL)) == MEZ_OK)
+        return mez_db_commit(p, tx, pb);
+done:
+    mez_db_rollback(p, tx);
+    return st;
 }
 
 mez_status_t mez_corridor_list(apr_pool_t *p, mez_db_t *db, apr_array_header_t **out, mez_problem_t *pb)

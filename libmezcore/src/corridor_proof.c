@@ -216,6 +216,7 @@ static int nonce_text_ok(const char *s)
 mez_status_t mez_peer_nonce_check(apr_pool_t *p, mez_db_t *db, const char *keyid, const char *nonce, apr_time_t now,
                                   apr_interval_time_t window, mez_problem_t *pb)
 {
+    mez_db_tx_t *tx;
     int n = 0;
     mez_status_t st;
     if (!nonce_text_ok(keyid))
@@ -224,12 +225,19 @@ mez_status_t mez_peer_nonce_check(apr_pool_t *p, mez_db_t *db, const char *keyid
     if (!nonce_text_ok(nonce))
         return mez_problem(pb, p, MEZ_EINVAL, 422, "corridor.invalid_field", "/nonce",
                            "nonce must be 1..256 printable ASCII characters");
-    if ((st = mez_peer_nonce_prune(p, db, now - window, NULL, pb)) != MEZ_OK)
+    /* Its own transaction, for SQLite's sake: mez_db_begin queues this process's writers (mez/store.h); an
+     * autocommit INSERT would wait for the write lock inside apr_dbd's per-statement mutex, blocking the very
+     * sibling whose commit it waits for, until the busy timeout. */
+    if ((st = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
         return st;
-    if ((st = mez_db_execv(p, db, &n, "INSERT INTO mez_peer_nonce (keyid, nonce, seen_at) VALUES (%s, %s, %s) "
-                           "ON CONFLICT DO NOTHING", pb, keyid, nonce,
-                           apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)apr_time_sec(now)), NULL)) != MEZ_OK)
+    if ((st = mez_peer_nonce_prune(p, db, now - window, NULL, pb)) != MEZ_OK
+        || (st = mez_db_execv(p, db, &n, "INSERT INTO mez_peer_nonce (keyid, nonce, seen_at) VALUES (%s, %s, %s) "
+                              "ON CONFLICT DO NOTHING", pb, keyid, nonce,
+                              apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)apr_time_sec(now)), NULL)) != MEZ_OK
+        || (st = mez_db_commit(p, tx, pb)) != MEZ_OK) {
+        mez_db_rollback(p, tx);
         return st;
+    }
     if (!n)
         return mez_problem(pb, p, MEZ_EINVAL, 401, "httpsig.replay", NULL,
                            "nonce already seen for key %s within the replay window", keyid);

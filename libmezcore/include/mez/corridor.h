@@ -175,8 +175,7 @@ mez_status_t mez_corridor_checkpoint_take(apr_pool_t *p, mez_db_t *db, const cha
 mez_status_t mez_corridor_last_checkpoint(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const char **note,
                                           mez_problem_t *pb);
 
-/* The replay cache of RFC 9421 signatures (these two open no transaction of their own, so a request's
- * transaction may hold them): prunes entries seen before now - window, then records (keyid, nonce)
+/* The replay cache of RFC 9421 signatures (the check runs its own transaction: call it outside any other): prunes entries seen before now - window, then records (keyid, nonce)
  * (INSERT ... ON CONFLICT DO NOTHING, so concurrent receivers agree on who saw it first): MEZ_OK the first time,
  * 401 "httpsig.replay" when it is already there. A signature older than the window must be refused by the
  * caller's `created` check before coming here: a pruned nonce is forgotten. */
