@@ -34,6 +34,7 @@
 #include "mez/did.h"
 #include "mez/http.h"
 #include "mez/httpsig.h"
+#include "mez/idempotency.h"
 #include "mez/json.h"
 #include "mez/lifecycle.h"
 #include "mez/receipt.h"
@@ -888,7 +889,8 @@ static int post_receipt(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const 
  *   3. the corridor receipt records the transfer with both zones' decisions;
  *   4. the destination settles (peers/transfers/settle): it reads the transfer from its own verified copy of the
  *      chain, runs its pipeline for real (deposit, InboundTransferCredential, attestation), exactly once per
- *      receipt (its Idempotency-Key is the receipt's place in the chain), and answers; a settlement that did not
+ *      transfer (its Idempotency-Key is the transfer id, so even a transfer recorded twice on the chain is paid in
+ *      once), and answers; a settlement that did not
  *      reach the peer is retried with POST /v1/corridors/{id}/settle {sequence}. */
 
 static mez_status_t orch(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *op, const json_t *body,
@@ -965,9 +967,56 @@ static void settle_at_peer(request_rec *r, mez_srv_conf_t *sc, const mez_peer_t 
         json_object_set(*settlement, "peer_problem", ans.body);
 }
 
+/* What a transfer answers, kept as bytes so that an Idempotency-Key retry gets exactly them. */
+typedef struct xfer_answer_t {
+    int status;
+    const char *text;
+    int money_moved;          /* this zone's payment is made: the intent must not be forgotten */
+} xfer_answer_t;
+
+static int xfail(request_rec *r, xfer_answer_t *xa, const mez_problem_t *pb, json_t *extra)
+{
+    json_t *doc = mez_json_pool_own(r->pool, mez_problem_to_json(pb));
+    if (extra) {
+        json_object_update_missing(doc, extra);
+        json_decref(extra);
+    }
+    json_object_set_new(doc, "instance", json_string(r->uri));
+    apr_table_setn(r->notes, "mez-problem", pb->code ? pb->code : "internal");
+    xa->status = pb->status >= 400 && pb->status < 600 ? pb->status : 500;
+    xa->text = apr_pstrcat(r->pool, mez_json_dump(r->pool, doc, 0), "\n", NULL);
+    return 0;
+}
+
+/* The receipt this zone's copy of the chain holds for a transfer, if any (*receipt NULL when none). Only a
+ * resumed transfer looks: its receipts are canonical text, in which the transfer id appears exactly so. */
+static mez_status_t find_transfer_receipt(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const mez_corridor_t *c,
+                                          const char *transfer_id, json_t **receipt, uint64_t *seq, mez_problem_t *pb)
+{
+    const char *row[2];
+    json_t *pp = NULL;
+    int found = 0;
+    mez_status_t st;
+    *receipt = NULL;
+    if (c->role == MEZ_CORRIDOR_RESPONDER && (st = pull(r, sc, db, c->corridor_id, &pp, pb)) != MEZ_OK) {
+        if (pp)
+            json_decref(pp);
+        return st;
+    }
+    if ((st = mez_db_query_row(r->pool, db, row, 2, &found,
+                               "SELECT seq, receipt FROM mez_corridor_receipt WHERE corridor_id = %s AND receipt LIKE %s "
+                               "ORDER BY seq LIMIT 1", pb, c->corridor_id,
+                               apr_pstrcat(r->pool, "%\"transfer_id\":\"", transfer_id, "\"%", NULL), NULL)) != MEZ_OK
+        || !found)
+        return st;
+    *seq = (uint64_t)apr_atoi64(row[0]);
+    return mez_json_parse(r->pool, row[1], strlen(row[1]), receipt, pb);
+}
+
 /* POST /v1/corridors/{id}/transfers {source_account_id, amount, currency, payment_type?,
  *   destination: {account_id, compliance?}, compliance?} */
-static int post_transfer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id)
+static int run_transfer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id, json_t *body,
+                        const char *transfer_id, int resuming, xfer_answer_t *xa)
 {
     static const char *const allowed[] = { "source_account_id", "amount", "currency", "payment_type", "destination",
                                            "compliance", NULL };
@@ -978,12 +1027,12 @@ static int post_transfer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
     peer_answer_t ans;
     const mez_peer_t *peer;
     const json_t *dest;
-    const char *src, *amount, *currency, *dest_account, *transfer_id, *ptype, *payee_name;
-    json_t *body, *account, *payer, *inbound, *payment, *transition, *receipt = NULL, *delivery = NULL, *settlement;
+    const char *src, *amount, *currency, *dest_account, *ptype, *payee_name;
+    json_t *account, *payer, *inbound, *payment, *transition, *receipt = NULL, *delivery = NULL, *settlement;
     uint64_t seq = 0;
 
-    if (body_object(r, allowed, &body, &pb) != MEZ_OK || corridor_active(r, db, id, &c, &pb) != MEZ_OK)
-        return mez_send_problem(r, &pb, NULL);
+    if (mez_check_members(r, body, "", allowed, &pb) != MEZ_OK || corridor_active(r, db, id, &c, &pb) != MEZ_OK)
+        return xfail(r, xa, &pb, NULL);
     dest = json_object_get(body, "destination");
     src = json_string_value(json_object_get(body, "source_account_id"));
     amount = json_string_value(json_object_get(body, "amount"));
@@ -996,14 +1045,14 @@ static int post_transfer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
                     : !json_is_object(dest) ? "/destination" : "/destination/account_id",
                     "a transfer names its source account, amount, currency and the destination account in the peer "
                     "zone");
-        return mez_send_problem(r, &pb, NULL);
+        return xfail(r, xa, &pb, NULL);
     }
     if (mez_check_members(r, dest, "/destination", dest_allowed, &pb) != MEZ_OK)
-        return mez_send_problem(r, &pb, NULL);
+        return xfail(r, xa, &pb, NULL);
     if (!(peer = peer_by_zone(sc, c.peer_zone_id))) {
         mez_problem(&pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
                     c.peer_zone_id);
-        return mez_send_problem(r, &pb, NULL);
+        return xfail(r, xa, &pb, NULL);
     }
     if (mass_get(r, db, apr_pstrcat(r->pool, "/v1/fiscal/accounts/", src, NULL), "/source_account_id", &account, &pb)
             != MEZ_OK
@@ -1011,8 +1060,7 @@ static int post_transfer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
                                        json_string_value(json_object_get(account, "entity_id"))
                                            ? json_string_value(json_object_get(account, "entity_id")) : "-", NULL),
                     "/source_account_id", &payer, &pb) != MEZ_OK)
-        return mez_send_problem(r, &pb, NULL);
-    transfer_id = mez_mass_new_id(r->pool, "xfr_");
+        return xfail(r, xa, &pb, NULL);
 
     /* 1. the destination's inbound decision, before any money moves */
     inbound = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s}}", "account_id", dest_account,
@@ -1033,7 +1081,7 @@ static int post_transfer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
                         json_string_value(json_object_get(ans.body, "detail"))
                             ? json_string_value(json_object_get(ans.body, "detail")) : "(no detail)");
         }
-        return mez_send_problem(r, &pb, peer_extra(&ans));
+        return xfail(r, xa, &pb, peer_extra(&ans));
     }
 
     /* 2. this zone's outbound payment, through its own pipeline */
@@ -1041,7 +1089,7 @@ static int post_transfer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
     if (!payee_name) {
         mez_problem(&pb, r->pool, MEZ_EIO, 502, "corridor.peer_invalid_answer", NULL,
                     "zone %s did not name the payee", peer->zone_id);
-        return mez_send_problem(r, &pb, NULL);
+        return xfail(r, xa, &pb, NULL);
     }
     payment = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:{s:s, s:s, s:s}}}", "source_account_id", src,
                         "amount", amount, "currency", currency, "payment_type", ptype ? ptype : "goods_payment",
@@ -1055,10 +1103,14 @@ static int post_transfer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
     if (orch(r, sc, db, "fiscal.payment", payment, r->user, apr_pstrcat(r->pool, "transfer:", transfer_id, NULL), 0,
              &out, &pb) != MEZ_OK) {
         /* pointers into the payment are pointers into this body but for destination */
-        return mez_send_problem(r, &pb, NULL);
+        return xfail(r, xa, &pb, NULL);
     }
-    if (out.status >= 400)
-        return send_orch_answer(r, &out);
+    if (out.status >= 400) {
+        xa->status = out.status;
+        xa->text = out.body_text;
+        return 0;
+    }
+    xa->money_moved = 1;
 
     /* 3. the receipt: both zones' decisions */
     transition = json_pack("{s:s, s:{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s, s:O, s:s}, "
@@ -1080,26 +1132,112 @@ static int post_transfer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
     if (!transition) {
         mez_problem(&pb, r->pool, MEZ_EINTERNAL, 502, "transfer.incomplete_decisions", NULL,
                     "the zones' decisions could not be put on the receipt");
-        return mez_send_problem(r, &pb, NULL);
+        return xfail(r, xa, &pb, NULL);
     }
     mez_json_pool_own(r->pool, transition);
     if (json_object_get(dest, "compliance"))
         json_object_set(json_object_get(json_object_get(transition, "payload"), "destination"), "compliance",
                         json_object_get(dest, "compliance"));
-    if (record_transition(r, sc, db, id, transition, &receipt, &seq, &delivery, &pb) != MEZ_OK) {
+    /* A resumed transfer may already be on the chain: the attempt that died recorded it before answering. */
+    if (resuming && find_transfer_receipt(r, sc, db, &c, transfer_id, &receipt, &seq, &pb) != MEZ_OK)
+        return xfail(r, xa, &pb, NULL);
+    if (receipt)
+        delivery = mez_json_pool_own(r->pool, json_pack("{s:b}", "delivered", 1));
+    else if (record_transition(r, sc, db, id, transition, &receipt, &seq, &delivery, &pb) != MEZ_OK) {
         /* The payment is made and attested here; only its record on the corridor failed. */
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "transfer %s paid (%s) but not recorded on corridor %s: %s",
                       transfer_id, out.resource_id ? out.resource_id : "", id, pb.detail ? pb.detail : pb.code);
-        return mez_send_problem(r, &pb, json_pack("{s:s, s:O}", "transfer_id", transfer_id, "payment", out.body));
+        return xfail(r, xa, &pb, json_pack("{s:s, s:O}", "transfer_id", transfer_id, "payment", out.body));
     }
 
     /* 4. the destination settles from its own copy of the chain */
     settle_at_peer(r, sc, peer, id, seq, &settlement);
     apr_table_setn(r->notes, "mez-decision", out.decision ? out.decision : "");
-    return mez_send_json(r, 201, json_pack("{s:s, s:s, s:I, s:O, s:O, s:O, s:o, s:O}", "transfer_id", transfer_id,
-                                           "corridor_id", id, "sequence", (json_int_t)seq, "receipt", receipt,
-                                           "outbound", out.body, "inbound", ans.body, "settlement", settlement,
-                                           "delivery", delivery));
+    xa->status = 201;
+    xa->text = apr_pstrcat(r->pool, mez_json_dump(r->pool, mez_json_pool_own(r->pool, json_pack(
+                               "{s:s, s:s, s:I, s:O, s:O, s:O, s:o, s:O}", "transfer_id", transfer_id, "corridor_id",
+                               id, "sequence", (json_int_t)seq, "receipt", receipt, "outbound", out.body, "inbound",
+                               ans.body, "settlement", settlement, "delivery", delivery)), 0), "\n", NULL);
+    return 0;
+}
+
+
+#define TRANSFER_LEASE apr_time_from_sec(120)   /* an unfinished transfer's intent is resumed after this */
+
+/* POST /v1/corridors/{id}/transfers, with an optional Idempotency-Key (mez/idempotency.h, the remote-call
+ * pattern: the intent is committed first, the steps run, the answer is recorded). The transfer id is derived from
+ * the key, and every step is idempotent by it: the destination's preview writes nothing, this zone's payment is
+ * keyed "transfer:<id>", the receipt is looked up before it is appended again, and the destination settles once
+ * per transfer. So a retry after a lost answer is answered the first answer, and a retry after this server died
+ * mid-way (RESUME, once the lease has passed) finishes the same transfer instead of making a second one. */
+static int post_transfer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id)
+{
+    mez_problem_t pb = { 0 };
+    xfer_answer_t xa = { 0 };
+    mez_idem_scope_t scope = { 0 };
+    mez_idem_result_t res = { 0 };
+    mez_db_tx_t *tx;
+    const char *key = apr_table_get(r->headers_in, "Idempotency-Key"), *digest, *transfer_id;
+    json_t *body;
+    int resuming = 0;
+
+    if (mez_read_json_body(r, &body, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (!json_is_object(body)) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "request.invalid_field", "", "the body is a JSON object");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    transfer_id = mez_mass_new_id(r->pool, "xfr_");
+    if (key) {
+        mez_digest_t d;
+        const char *seed;
+        scope.zone_id = sc->zone_id;
+        scope.principal = mez_request_actor(r);
+        scope.route = apr_pstrcat(r->pool, "POST ", r->uri, NULL);
+        if (mez_idem_key_check(r->pool, key, &pb) != MEZ_OK
+            || mez_idem_request_digest(r->pool, "POST", r->uri, body, &digest, &pb) != MEZ_OK
+            || mez_db_begin(r->pool, db, &tx, &pb) != MEZ_OK)
+            return mez_send_problem(r, &pb, NULL);
+        if (mez_idem_begin(r->pool, db, &scope, key, digest, r->request_time, TRANSFER_LEASE, &res, &pb) != MEZ_OK) {
+            mez_db_rollback(r->pool, tx);
+            return mez_send_problem(r, &pb, NULL);
+        }
+        if (res.outcome == MEZ_IDEM_REPLAY) {
+            mez_db_rollback(r->pool, tx);
+            apr_table_setn(r->headers_out, "Idempotent-Replayed", "true");
+            return mez_send_text_typed(r, res.status, res.status >= 400 ? "application/problem+json"
+                                                                          : "application/json", res.body);
+        }
+        if (res.outcome == MEZ_IDEM_CONFLICT || res.outcome == MEZ_IDEM_IN_PROGRESS) {
+            mez_db_rollback(r->pool, tx);
+            mez_idem_refusal(r->pool, &res, key, &pb);
+            return mez_send_problem(r, &pb, NULL);
+        }
+        if (mez_db_commit(r->pool, tx, &pb) != MEZ_OK)
+            return mez_send_problem(r, &pb, NULL);
+        resuming = res.outcome == MEZ_IDEM_RESUME;
+        seed = apr_pstrcat(r->pool, sc->zone_id, "\n", scope.principal, "\n", id, "\n", key, NULL);
+        mez_digest_sha256(seed, strlen(seed), &d);
+        transfer_id = apr_pstrcat(r->pool, "xfr_", mez_digest_hex(r->pool, &d), NULL);
+    }
+    run_transfer(r, sc, db, id, body, transfer_id, resuming, &xa);
+    /* A success is recorded as the key's answer. A refusal before any money moved is forgotten: nothing was
+     * done, and the same key may try again. What failed after this zone's payment (the corridor or the peer
+     * unreachable) stays in progress, so that a retry after the lease resumes and finishes the same transfer. */
+    if (key && (xa.status == 201 || !xa.money_moved)) {
+        mez_problem_t kpb = { 0 };
+        if (mez_db_begin(r->pool, db, &tx, &kpb) == MEZ_OK
+            && ((xa.status == 201 ? mez_idem_complete(r->pool, db, &scope, key, xa.status, xa.text, r->request_time,
+                                                      &kpb)
+                                  : mez_idem_abandon(r->pool, db, &scope, key, &kpb)) != MEZ_OK
+                || mez_db_commit(r->pool, tx, &kpb) != MEZ_OK))
+            mez_db_rollback(r->pool, tx);
+        if (kpb.code)
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "transfer %s: its Idempotency-Key record: %s", transfer_id,
+                          kpb.detail ? kpb.detail : kpb.code);
+    }
+    return mez_send_text_typed(r, xa.status, xa.status >= 400 ? "application/problem+json" : "application/json",
+                               xa.text);
 }
 
 /* POST /v1/corridors/peers/transfers/evaluate {corridor_id, transfer}: the inbound preview. */
@@ -1229,7 +1367,7 @@ static int peer_transfer_settle(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db
     }
     if (transfer_of_receipt(r, sc, peer, c.corridor_id, (uint64_t)seq, text, &inbound, &pb) != MEZ_OK
         || orch(r, sc, db, "fiscal.inbound_transfer", inbound, apr_pstrcat(r->pool, "peer:", peer->zone_id, NULL),
-                apr_psprintf(r->pool, "corridor:%s:%" APR_INT64_T_FMT, c.corridor_id, (apr_int64_t)seq), 0, &out, &pb)
+                apr_pstrcat(r->pool, "transfer:", json_string_value(json_object_get(inbound, "reference")), NULL), 0, &out, &pb)
                != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     return send_orch_answer(r, &out);

@@ -844,3 +844,49 @@ def test_a_checkpoint_contradicting_the_receipts_halts_the_responder(pair):
     kept = b.db.query_value("SELECT conflicting_receipt FROM mez_corridor_fork WHERE corridor_id = '%s' AND seq = 6"
                             % cid)
     assert kept == bad.strip()
+
+
+def test_transfers_with_an_idempotency_key_happen_once(pair, trade):
+    a, b = pair.a, pair.b
+    cid, (payer, src), (payee, dst) = trade
+    path = "/v1/corridors/%s/transfers" % cid
+    headers = dict(pair.ops[a], **{"Idempotency-Key": "order-7781"})
+    body = transfer_body(src, dst, "42.00")
+    r1 = a.post(path, json=body, headers=headers)
+    assert r1.status_code == 201 and r1.json()["settlement"]["settled"] is True, r1.text
+    before = money(a), money(b), balance(pair, a, src), balance(pair, b, dst)
+    # the answer was lost: the retry is answered the first answer, and nothing moves again
+    r2 = a.post(path, json=body, headers=headers)
+    assert r2.status_code == 201 and r2.headers.get("Idempotent-Replayed") == "true"
+    assert r2.json() == r1.json()
+    assert (money(a), money(b), balance(pair, a, src), balance(pair, b, dst)) == before
+    # the same key for another transfer is refused
+    other = transfer_body(src, dst, "43.00")
+    assert_problem(a.post(path, json=other, headers=headers), 422, "idempotency.key_reused")
+    # this zone died after the payment, before it recorded its answer: once the lease has passed the retry resumes
+    # the same transfer (the payment is replayed, the receipt found on the chain, the settlement replayed)
+    a.db.execute("UPDATE mez_idempotency SET state = 'in_progress', status = NULL, response = NULL, "
+                 "created_at = '2000-01-01T00:00:00Z', updated_at = '2000-01-01T00:00:00Z' "
+                 "WHERE idempotency_key = 'order-7781'")
+    r3 = a.post(path, json=body, headers=headers)
+    assert r3.status_code == 201, r3.text
+    t1, t3 = r1.json(), r3.json()
+    assert (t3["transfer_id"], t3["sequence"], t3["receipt"]) == (t1["transfer_id"], t1["sequence"], t1["receipt"])
+    assert t3["outbound"]["resource"]["payment_id"] == t1["outbound"]["resource"]["payment_id"]
+    assert t3["settlement"]["answer"]["resource"] == t1["settlement"]["answer"]["resource"]
+    assert (money(a), money(b), balance(pair, a, src), balance(pair, b, dst)) == before
+
+
+def test_a_transfer_refused_before_money_moves_frees_its_key(pair, trade):
+    a, b = pair.a, pair.b
+    cid, (payer, src), (payee, dst) = trade
+    path = "/v1/corridors/%s/transfers" % cid
+    headers = dict(pair.ops[a], **{"Idempotency-Key": "order-9001"})
+    b.stop()
+    try:
+        assert_problem(a.post(path, json=transfer_body(src, dst, "5.00"), headers=headers), 503,
+                       "corridor.peer_unreachable")
+    finally:
+        b.start()
+    r = a.post(path, json=transfer_body(src, dst, "5.00"), headers=headers)
+    assert r.status_code == 201 and "Idempotent-Replayed" not in r.headers, r.text

@@ -481,6 +481,27 @@ static mez_status_t read_envelope(orch_t *o)
     return MEZ_OK;
 }
 
+/* A replay's answer as a first answer's is read: its document, decision, credential digest and resource id,
+ * recovered from the stored bytes (a caller that builds on the answer, such as a corridor transfer resuming after a
+ * crash, needs them as much as the first time). Nothing here can fail the replay: what cannot be read stays NULL. */
+static void replayed_facts(orch_t *o, mez_orch_answer_t *ans)
+{
+    mez_problem_t pb = { 0 };
+    const json_t *vc;
+    const char *canon;
+    json_t *doc;
+    if (mez_json_parse(o->p, ans->body_text, strlen(ans->body_text), &doc, &pb) != MEZ_OK || !json_is_object(doc))
+        return;
+    ans->body = doc;
+    ans->decision = json_string_value(json_object_get(json_object_get(doc, "compliance"), "decision"));
+    ans->resource_id = json_string_value(json_object_get(doc, "id"));
+    if ((vc = json_object_get(doc, "credential")) && mez_json_canonicalize(o->p, vc, &canon, NULL, &pb) == MEZ_OK) {
+        mez_digest_t d;
+        mez_digest_sha256(canon, strlen(canon), &d);
+        ans->credential_digest = mez_digest_format(o->p, &d);
+    }
+}
+
 /* The Idempotency-Key, first thing: a replay is answered before anything is evaluated or written again.
  * Sovereign: the intent lives in the request's one transaction (lease 0: uncommitted, nobody else sees it).
  * Remote: the intent is committed on its own first (lease: an intent older than that is presumed abandoned). */
@@ -512,6 +533,7 @@ static mez_status_t claim_key(orch_t *o, int remote, mez_orch_answer_t *ans, int
         ans->body_text = apr_pstrmemdup(o->p, res.body, res.body_len);
         ans->replayed = 1;
         *answered = 1;
+        replayed_facts(o, ans);
     }
     if (tx1) {
         if (rv == MEZ_OK && !*answered)

@@ -73,7 +73,7 @@ typedef struct mez_orch_request_t {
 
 typedef struct mez_orch_answer_t {
     int status;                  /* 201 done, 200 done (a transition), 422 denied */
-    json_t *body;                /* the answer document (pool-owned); NULL for a replay */
+    json_t *body;                /* the answer document (pool-owned; a replay's is parsed from its stored bytes) */
     const char *body_text;       /* the bytes to send: the document serialised, or a replay's stored bytes */
     int replayed;                /* 1: the first answer to this Idempotency-Key, sent again */
     const char *decision;        /* for the log notes */
