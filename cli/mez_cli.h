@@ -30,6 +30,7 @@ int mez_cmd_audit(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_corridor(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_mass(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_peer(apr_pool_t *p, int argc, const char *const *argv);
+int mez_cmd_watcher(apr_pool_t *p, int argc, const char *const *argv);
 
 /* Prints a problem to stderr and returns the exit code for its status. */
 int mez_cli_fail(const mez_problem_t *pb, mez_status_t rv);

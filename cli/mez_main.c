@@ -36,6 +36,7 @@ static void usage(FILE *out)
         "  corridor export|verify ...   a corridor's record as one JSON file; verify one offline\n"
         "  mass call|ping [--endpoint URL] ...   one request to a Mass endpoint, or probe all five primitives\n"
         "  peer sign --key K --url U [--body F]  RFC 9421 signature headers for a request to a peer zone\n"
+        "  watcher attest --key K --corridor ID --zone URL...   check and attest a corridor's checkpoints\n"
         "  manifold route --graph G.json --from A --to B --value-usd N   cheapest corridor route\n"
         "  version                     print the version\n"
         "\n"
@@ -88,6 +89,7 @@ int main(int argc, const char *const *argv)
     else if (!strcmp(cmd, "corridor")) rc = mez_cmd_corridor(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "mass")) rc = mez_cmd_mass(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "peer")) rc = mez_cmd_peer(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "watcher")) rc = mez_cmd_watcher(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "tensor")) rc = mez_cmd_tensor(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "manifold")) rc = mez_cmd_manifold(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "pack")) rc = mez_cmd_pack(p, argc - 1, argv + 1);

@@ -123,6 +123,18 @@ void mez_orch_zone_of(request_rec *r, const mez_srv_conf_t *sc, struct mez_orch_
 /* mod_mez_corridor.c: the corridor protocol: operators' corridor routes, peers' signed routes, public proofs and
  * checkpoints (/v1/corridors...). */
 int mez_corridor_serve(request_rec *r, mez_srv_conf_t *sc);
+/* A transition recorded on corridor id from either side (the sequencer appends and pushes; the responder asks
+ * the sequencer and takes the signed receipt): *receipt, *seq, and *delivery {delivered, code?, detail?}. */
+mez_status_t mez_corridor_record(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
+                                 const json_t *transition, json_t **receipt, uint64_t *seq, json_t **delivery,
+                                 mez_problem_t *pb);
+/* The responder fetches the receipts it lacks from the sequencer (and its latest checkpoint). */
+mez_status_t mez_corridor_pull(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id, mez_problem_t *pb);
+
+/* mod_mez_watcher.c: corridor watchers (/v1/watchers...), and the attestations of a corridor, which
+ * mez_corridor_serve hands over for /v1/corridors/{id}/attestations with its database connection. */
+int mez_watcher_serve(request_rec *r, mez_srv_conf_t *sc);
+int mez_watcher_corridor_serve(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *corridor_id);
 
 /* mod_mez_api.c: the mez-api handler */
 int mez_api_handler(request_rec *r);

@@ -338,6 +338,8 @@ static const route_t routes[] = {
     { "/v1/licences/",             ANY_METHOD, mez_orch_serve },
     { "/v1/corridors",             ANY_METHOD, mez_corridor_serve },
     { "/v1/corridors/",            ANY_METHOD, mez_corridor_serve },
+    { "/v1/watchers",              ANY_METHOD, mez_watcher_serve },
+    { "/v1/watchers/",             ANY_METHOD, mez_watcher_serve },
     { NULL, 0, NULL }
 };
 

@@ -331,6 +331,74 @@ static int post_repropose(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, cons
     return send_corridor(r, sc, db, id, 200, json_pack("{s:{s:b}}", "delivery", "delivered", 1));
 }
 
+/* The member of a request body a problem's pointer leads into: for "/receipts/3/proof/jws" the receipt
+ * "/receipts/3", for "/definition/issuer" the definition. NULL when the pointer names nothing in it. */
+static const json_t *refused_document(const json_t *body, const char *pointer)
+{
+    const json_t *v = body;
+    char name[128];
+    for (int depth = 0; v && pointer && *pointer == '/' && depth < 2; depth++) {
+        size_t n = strcspn(pointer + 1, "/");
+        if (n >= sizeof(name))
+            return NULL;
+        memcpy(name, pointer + 1, n);
+        name[n] = '\0';
+        pointer += n + 1;
+        if (json_is_array(v)) {
+            char *end;
+            long i = strtol(name, &end, 10);
+            v = *end || i < 0 ? NULL : json_array_get(v, (size_t)i);
+        }
+        else
+            v = json_object_get(v, name);
+        if (depth == 0 && !json_is_array(v))
+            break;
+    }
+    return v;
+}
+
+/* Evidence of what a peer sent and this zone refused, in the zone's hash-chained audit log: the problem, the
+ * peer's signature headers (the signature covers the Content-Digest of the body it sent) and the refused
+ * document itself (the receipt, definition or agreement the pointer leads into). Kept even though the request
+ * changed nothing else: a peer that sends tampered or misplaced receipts is a fact an operator and a regulator
+ * must be able to show. */
+static void keep_peer_refusal(request_rec *r, mez_db_t *db, const char *corridor_id, const json_t *body,
+                              const mez_problem_t *pb)
+{
+    mez_problem_t apb = { 0 };
+    mez_db_tx_t *tx;
+    const json_t *doc = refused_document(body, pb->pointer);
+    json_t *detail = json_pack("{s:s, s:s, s:i}", "code", pb->code ? pb->code : "internal", "peer",
+                               apr_table_get(r->notes, "mez-peer") ? apr_table_get(r->notes, "mez-peer") : "",
+                               "status", pb->status);
+    const char *h;
+    if (pb->pointer)
+        json_object_set_new(detail, "pointer", json_string(pb->pointer));
+    if (pb->detail)
+        json_object_set_new(detail, "detail", json_string(pb->detail));
+    if ((h = apr_table_get(r->headers_in, "Content-Digest")))
+        json_object_set_new(detail, "content_digest", json_string(h));
+    if ((h = apr_table_get(r->headers_in, "Signature-Input")))
+        json_object_set_new(detail, "signature_input", json_string(h));
+    if ((h = apr_table_get(r->headers_in, "Signature")))
+        json_object_set_new(detail, "signature", json_string(h));
+    if (doc && doc != body)
+        json_object_set(detail, "document", (json_t *)doc);
+    if (mez_db_begin(r->pool, db, &tx, &apb) != MEZ_OK) {
+        json_decref(detail);    /* mez_request_audit would have taken it */
+        goto fail;
+    }
+    if (mez_request_audit(r, db, "corridor.peer_refused", "corridor", corridor_id ? corridor_id : "", "refused",
+                          detail, &apb) != MEZ_OK || mez_db_commit(r->pool, tx, &apb) != MEZ_OK) {
+        mez_db_rollback(r->pool, tx);
+        goto fail;
+    }
+    return;
+fail:
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "evidence of a refused peer request not kept: %s",
+                  apb.detail ? apb.detail : apb.code);
+}
+
 /* POST /v1/corridors/peers/propose {definition} */
 static int peer_propose(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
 {
@@ -342,10 +410,14 @@ static int peer_propose(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     json_t *body;
     int repeated = 0;
 
-    if (!(peer = calling_peer(r, sc, &pb)) || body_object(r, allowed, &body, &pb) != MEZ_OK
-        || mez_corridor_definition_check(r->pool, json_object_get(body, "definition"), peer->did, sc->zone_id,
-                                         sc->did, "/definition", &terms, &pb) != MEZ_OK)
+    if (!(peer = calling_peer(r, sc, &pb)) || body_object(r, allowed, &body, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
+    if (mez_corridor_definition_check(r->pool, json_object_get(body, "definition"), peer->did, sc->zone_id, sc->did,
+                                      "/definition", &terms, &pb) != MEZ_OK) {
+        if (pb.status < 500)
+            keep_peer_refusal(r, db, NULL, body, &pb);
+        return mez_send_problem(r, &pb, NULL);
+    }
     if (strcmp(terms.proposer_zone_id, peer->zone_id)) {
         mez_problem(&pb, r->pool, MEZ_EINVAL, 403, "corridor.not_party", "/definition/credentialSubject/participants",
                     "the definition's proposer is zone %s, but %s sent it", terms.proposer_zone_id, peer->zone_id);
@@ -431,10 +503,15 @@ static int peer_accept(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
         return mez_send_problem(r, &pb, NULL);
     }
     if (!c.established) {
-        if (definition_of(r, db, c.corridor_id, &vc, &terms, &pb) != MEZ_OK
-            || mez_corridor_agreement_check(r->pool, json_object_get(body, "agreement"), &terms, peer->did,
-                                            "/agreement", &ra_digest, &pb) != MEZ_OK
-            || mez_corridor_agreement_issue(r->pool, sc->key, sc->zone_id, &terms, apr_time_now(), &pa, &pb)
+        if (definition_of(r, db, c.corridor_id, &vc, &terms, &pb) != MEZ_OK)
+            return mez_send_problem(r, &pb, NULL);
+        if (mez_corridor_agreement_check(r->pool, json_object_get(body, "agreement"), &terms, peer->did,
+                                         "/agreement", &ra_digest, &pb) != MEZ_OK) {
+            if (pb.status < 500)
+                keep_peer_refusal(r, db, c.corridor_id, body, &pb);
+            return mez_send_problem(r, &pb, NULL);
+        }
+        if (mez_corridor_agreement_issue(r->pool, sc->key, sc->zone_id, &terms, apr_time_now(), &pa, &pb)
                    != MEZ_OK
             || mez_corridor_payload_digest(r->pool, pa, &pa_digest, &pb) != MEZ_OK
             || establish(r, db, &terms, pa, pa_digest, json_object_get(body, "agreement"), ra_digest, &pb) != MEZ_OK)
@@ -595,8 +672,11 @@ static int peer_receipts(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
         return mez_send_problem(r, &pb, NULL);
     }
     if (take_receipts(r, sc, db, &c, json_object_get(body, "receipts"), "/receipts", &appended, &repeated, &pb)
-        != MEZ_OK)
+        != MEZ_OK) {
+        if (pb.status < 500)
+            keep_peer_refusal(r, db, c.corridor_id, body, &pb);
         return mez_send_problem(r, &pb, NULL);
+    }
     return send_corridor(r, sc, db, c.corridor_id, 200,
                          json_pack("{s:i, s:i}", "appended", appended, "repeated", repeated));
 }
@@ -1671,6 +1751,23 @@ static int post_transition(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, con
     return send_corridor(r, sc, db, id, 200, NULL);
 }
 
+/* Entity migrations (mod_mez_migration.c) record and fetch receipts the way transfers do. */
+mez_status_t mez_corridor_record(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
+                                 const json_t *transition, json_t **receipt, uint64_t *seq, json_t **delivery,
+                                 mez_problem_t *pb)
+{
+    return record_transition(r, sc, db, id, transition, receipt, seq, delivery, pb);
+}
+
+mez_status_t mez_corridor_pull(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id, mez_problem_t *pb)
+{
+    json_t *pp = NULL;
+    mez_status_t st = pull(r, sc, db, id, &pp, pb);
+    if (pp)
+        json_decref(pp);
+    return st;
+}
+
 /* ------------------------------------------------------------------ routing */
 
 static int not_allowed(request_rec *r, const char *allow)
@@ -1798,6 +1895,8 @@ int mez_corridor_serve(request_rec *r, mez_srv_conf_t *sc)
                  : post_transition(r, sc, db, id);
         }
     }
+    if (mez_mass_path_match(r->pool, r->uri, "/v1/corridors/*/attestations", cap, 1))   /* mod_mez_watcher.c */
+        return mez_watcher_corridor_serve(r, sc, db, cap[0]);
     mez_problem(&pb, r->pool, MEZ_EINVAL, 404, "request.not_found", NULL, "there is no resource at %s", r->uri);
     return mez_send_problem(r, &pb, NULL);
 }

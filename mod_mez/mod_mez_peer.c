@@ -208,6 +208,37 @@ static const mez_peer_t *peer_by_keyid(const mez_srv_conf_t *sc, const char *key
     return NULL;
 }
 
+/* A replayed request carries a signature that verified: the peer's own signed request, sent again (by whoever
+ * captured it). That is evidence worth keeping, in the zone's audit log: who signed, which nonce, which request. A
+ * signature that does not verify is kept nowhere: anyone can send one, and writing for them would let them fill
+ * the log. */
+static void keep_replay(request_rec *r, mez_db_t *db, const mez_peer_t *peer, const mez_httpsig_verified_t *v)
+{
+    mez_problem_t apb = { 0 };
+    mez_db_tx_t *tx;
+    json_t *detail = json_pack("{s:s, s:s, s:s, s:s, s:I}", "peer", peer->zone_id, "keyid", v->keyid, "nonce",
+                               v->nonce, "request", apr_pstrcat(r->pool, r->method, " ", r->uri, NULL), "created",
+                               (json_int_t)v->created);
+    const char *h = apr_table_get(r->headers_in, "Signature-Input");
+    if (h)
+        json_object_set_new(detail, "signature_input", json_string(h));
+    if ((h = apr_table_get(r->headers_in, "Content-Digest")))
+        json_object_set_new(detail, "content_digest", json_string(h));
+    if (mez_db_begin(r->pool, db, &tx, &apb) != MEZ_OK) {
+        json_decref(detail);    /* mez_request_audit would have taken it */
+        goto fail;
+    }
+    if (mez_request_audit(r, db, "peer.replay_refused", "peer", peer->zone_id, "refused", detail, &apb) != MEZ_OK
+        || mez_db_commit(r->pool, tx, &apb) != MEZ_OK) {
+        mez_db_rollback(r->pool, tx);
+        goto fail;
+    }
+    return;
+fail:
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "evidence of a replayed request from %s not kept: %s", peer->zone_id,
+                  apb.detail ? apb.detail : apb.code);
+}
+
 mez_status_t mez_peer_authenticate(request_rec *r, const mez_srv_conf_t *sc, const mez_peer_t **out,
                                    mez_problem_t *pb)
 {
@@ -265,8 +296,11 @@ mez_status_t mez_peer_authenticate(request_rec *r, const mez_srv_conf_t *sc, con
         return mez_problem(pb, r->pool, MEZ_EIO, 503, "db.unavailable", NULL,
                            "no database connection to check the signature's nonce");
     if ((st = mez_peer_nonce_check(r->pool, db, peer->did, v.nonce, apr_time_now(),
-                                   apr_time_from_sec(2 * MEZ_PEER_SKEW), pb)) != MEZ_OK)
+                                   apr_time_from_sec(2 * MEZ_PEER_SKEW), pb)) != MEZ_OK) {
+        if (pb && pb->code && !strcmp(pb->code, "httpsig.replay"))
+            keep_replay(r, db, peer, &v);
         return st;
+    }
     *out = peer;
     return MEZ_OK;
 }

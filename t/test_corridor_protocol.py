@@ -440,6 +440,10 @@ def test_peer_routes_refuse_anyone_but_a_signed_peer(pair):
     assert_problem(b.post("/v1/corridors/peers/receipts", data=body, headers=headers, validate=False), 401,
                    "httpsig.replay")
     assert b.count("mez_peer_nonce") == nonces
+    ev = json.loads(b.db.query_value("SELECT detail FROM mez_audit WHERE action = 'peer.replay_refused' "
+                                     "ORDER BY seq DESC LIMIT 1"))
+    assert ev["peer"] == "pk-sifc" and ev["request"] == "POST /v1/corridors/peers/receipts"
+    assert ev["signature_input"] == headers["Signature-Input"]
     # a zone that proposed a corridor is its sequencer: its peer cannot push receipts to it
     r = signed_post(a, b.key_file, "/v1/corridors/peers/receipts", {"corridor_id": cid, "receipts": []})
     assert_problem(r, 403, "corridor.peer_not_sequencer")
@@ -490,6 +494,11 @@ def test_tampered_or_foreign_receipts_change_nothing(pair):
     bad["next_root"] = next_root(bad)
     r = signed_post(b, a.key_file, "/v1/corridors/peers/receipts", {"corridor_id": cid, "receipts": [bad]})
     assert_problem(r, 401, "receipt.signature_invalid", pointer="/receipts/0/proof/jws")
+    # refused, and kept as evidence in the zone's audit chain: the peer's signature headers and the receipt itself
+    ev = json.loads(b.db.query_value("SELECT detail FROM mez_audit WHERE action = 'corridor.peer_refused' AND "
+                                     "resource_id = '%s' ORDER BY seq DESC LIMIT 1" % cid))
+    assert ev["code"] == "receipt.signature_invalid" and ev["peer"] == "pk-sifc"
+    assert ev["document"] == bad and ev["content_digest"].startswith("sha-256=:") and "signature" in ev
     # signed by another key than the sequencer's
     stranger = os.path.join(a.dir, "stranger2.pem")
     sdid = a.env.keygen(stranger)
@@ -501,6 +510,8 @@ def test_tampered_or_foreign_receipts_change_nothing(pair):
                     {"corridor_id": cid, "receipts": [forged_receipt(pair, cid, 2, "ab" * 32, a.key_file, a.did,
                                                                       {})]})
     assert_problem(r, 409, "receipt.prev_root_mismatch")
+    assert json.loads(b.db.query_value("SELECT detail FROM mez_audit WHERE action = 'corridor.peer_refused' "
+                                       "ORDER BY seq DESC LIMIT 1"))["code"] == "receipt.prev_root_mismatch"
     assert counts(b) == before
     # a well-formed receipt the sequencer signed is taken (the push route is idempotent: twice is once)
     for _ in range(2):

@@ -1,0 +1,257 @@
+# test_watchers.py: corridor watchers between two zones (test_corridor_protocol's pair: pk-sifc the sequencer,
+# ae-adgm the responder, over TLS with MezPeer both ways). A watcher is enrolled on both with a stake, runs
+# `mez watcher attest` against both zones (checkpoints fetched, notes verified, zones compared, attestations
+# posted), and is slashed 50 % for a false root and 100 % for equivocating, with the evidence kept. Unregistered
+# and tampered credentials are refused, and every refusal leaves the watcher tables as they were.
+import copy
+import json
+import os
+
+import pytest
+
+from mez_harness import assert_problem, run
+from test_corridor_protocol import append, open_corridor, pair, signed_note, token  # noqa: F401 (pair: fixture)
+
+TABLES = ["mez_watcher", "mez_watcher_event", "mez_watcher_attestation"]
+
+
+def counts(zone):
+    return {t: zone.count(t) for t in TABLES}
+
+
+@pytest.fixture(scope="module")
+def world(pair):
+    """A corridor of six receipts checkpointed by the sequencer and synced by the responder, with watcher and
+    regulator tokens on both zones."""
+    a, b = pair.a, pair.b
+    cid = open_corridor(pair)
+    append(pair, a, cid, 6)
+    assert pair.op(a, "POST", "/v1/corridors/%s/checkpoints" % cid).status_code == 201
+    assert pair.op(b, "POST", "/v1/corridors/%s/sync" % cid).status_code == 200
+    assert a.get("/v1/corridors/%s/checkpoint" % cid).text == b.get("/v1/corridors/%s/checkpoint" % cid).text
+    w = {z: token(z, "watcher") for z in (a, b)}
+    reg = {z: token(z, "regulator") for z in (a, b)}
+    return {"cid": cid, "watcher": w, "regulator": reg}
+
+
+def new_watcher(zone, name):
+    path = os.path.join(zone.env.new_dir("watcher-" + name), "watcher.pem")
+    return path, zone.env.keygen(path)
+
+
+def enrol(pair, zone, did, amount):
+    r = pair.op(zone, "POST", "/v1/watchers", {"did": did, "stake": {"amount_minor": amount, "currency": "USD"}})
+    assert r.status_code == 201, r.text
+    w = r.json()
+    assert w["state"] == "ACTIVE" and w["stake"] == {"amount_minor": amount, "currency": "USD"}
+    assert r.headers["Location"] == "/v1/watchers/" + w["watcher_id"]
+    return w
+
+
+def sign(zone, key_file, cid, size, root, origin=None):
+    """A WatcherAttestation signed by key_file with `mez vc issue`."""
+    cred = {"@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential", "WatcherAttestation"],
+            "validFrom": "2026-01-01T00:00:00Z",
+            "credentialSubject": {"id": "urn:mez:corridor:" + cid, "corridor_id": cid,
+                                  "origin": origin or "pk-sifc/corridors/" + cid, "tree_size": size,
+                                  "root_hash": root}}
+    path = os.path.join(zone.dir, "attestation-%d.json" % os.getpid())
+    with open(path, "w") as f:
+        json.dump(cred, f)
+    cp = run([zone.env.mez_bin, "vc", "issue", "--key", key_file, path], env=zone.env.env(), check=True)
+    os.unlink(path)
+    return json.loads(cp.stdout)
+
+
+def post(zone, headers, cid, vc):
+    return zone.post("/v1/corridors/%s/attestations" % cid, json={"attestation": vc}, headers=headers)
+
+
+def attest_cli(pair, world, key_file, tokens):
+    a, b = pair.a, pair.b
+    files = []
+    for z in (a, b):
+        path = os.path.join(z.dir, "watcher-token")
+        with open(path, "w") as f:
+            f.write(tokens[z]["Authorization"].split(" ", 1)[1] + "\n")
+        files += ["--token-file", path]
+    return run([a.env.mez_bin, "watcher", "attest", "--key", key_file, "--corridor", world["cid"],
+                "--zone", a.url(""), "--zone", b.url(""), "--ca", a.tls.ca_file] + files, env=a.env.env())
+
+
+def test_operators_enrol_watchers_and_refusals_change_nothing(pair, world):
+    a = pair.a
+    key, did = new_watcher(a, "enrol")
+    w = enrol(pair, a, did, 250000)
+    before = counts(a)
+    assert_problem(pair.op(a, "POST", "/v1/watchers", {"did": did, "stake": {"amount_minor": 1, "currency": "USD"}}),
+                   409, "watcher.exists", pointer="/did")
+    _, other = new_watcher(a, "enrol-other")
+    for body, code, ptr in (({"did": other, "stake": {"amount_minor": 0, "currency": "USD"}}, "watcher.invalid_stake",
+                             "/stake/amount_minor"),
+                            ({"did": other, "stake": {"amount_minor": 5, "currency": "usd"}},
+                             "watcher.invalid_currency", "/stake/currency"),
+                            ({"did": "did:web:example.org", "stake": {"amount_minor": 5, "currency": "USD"}},
+                             "watcher.invalid_did", "/did"),
+                            ({"did": other}, "request.missing_field", "/stake"),
+                            ({"did": other, "stake": {"amount_minor": 5, "currency": "USD"}, "x": 1},
+                             "request.unknown_field", "/x")):
+        assert_problem(pair.op(a, "POST", "/v1/watchers", body), 422, code, pointer=ptr)
+    # only operators enrol
+    assert_problem(a.post("/v1/watchers", json={"did": other, "stake": {"amount_minor": 5, "currency": "USD"}},
+                          headers=world["regulator"][a]), 403)
+    assert_problem(a.post("/v1/watchers", json={"did": other, "stake": {"amount_minor": 5, "currency": "USD"}},
+                          headers=world["watcher"][a]), 403)
+    assert counts(a) == before
+    # regulators read them, with the event log
+    r = a.get("/v1/watchers/" + w["watcher_id"], headers=world["regulator"][a])
+    assert r.status_code == 200, r.text
+    assert [e["event"] for e in r.json()["events"]] == ["register", "bond", "activate"]
+    assert r.json()["events"][1]["amount_minor"] == 250000
+    assert w["watcher_id"] in [x["watcher_id"] for x in a.get("/v1/watchers", headers=world["regulator"][a]).json()
+                               ["watchers"]]
+    assert_problem(pair.op(a, "GET", "/v1/watchers/wat_" + "0" * 32), 404, "watcher.not_found")
+    # unbond: ACTIVE -> UNBONDING, then no second unbond
+    r = pair.op(a, "POST", "/v1/watchers/%s/unbond" % w["watcher_id"])
+    assert r.status_code == 200 and r.json()["state"] == "UNBONDING"
+    before = counts(a)
+    assert_problem(pair.op(a, "POST", "/v1/watchers/%s/unbond" % w["watcher_id"]), 409,
+                   "lifecycle.illegal_transition")
+    assert counts(a) == before
+
+
+def test_mez_watcher_attest_against_both_zones_then_equivocation(pair, world):
+    a, b = pair.a, pair.b
+    cid = world["cid"]
+    key, did = new_watcher(a, "cli")
+    wa, wb = enrol(pair, a, did, 1000000), enrol(pair, b, did, 1000000)
+    before = {a: counts(a), b: counts(b)}
+    cp = attest_cli(pair, world, key, world["watcher"])
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert "consistent: " in cp.stdout and cp.stdout.count("attested ") == 2 and "(recorded)" in cp.stdout
+    root = pair.op(a, "GET", "/v1/corridors/" + cid).json()["root"]
+    for z in (a, b):
+        assert z.count("mez_watcher_attestation") == before[z]["mez_watcher_attestation"] + 1
+        got = z.get("/v1/corridors/%s/attestations" % cid, headers=world["regulator"][z]).json()["attestations"]
+        mine = [x for x in got if x["did"] == did]
+        assert len(mine) == 1 and (mine[0]["tree_size"], mine[0]["root_hash"]) == (6, root)
+        assert mine[0]["credential"]["issuer"] == did
+        assert mine[0]["credential"]["credentialSubject"]["checkpoint_note"] == a.get(
+            "/v1/corridors/%s/checkpoint" % cid).text
+    # again: the zones answer repeats and nothing is written
+    before = {a: counts(a), b: counts(b)}
+    cp = attest_cli(pair, world, key, world["watcher"])
+    assert cp.returncode == 0 and cp.stdout.count("already recorded") == 2, cp.stdout + cp.stderr
+    assert {a: counts(a), b: counts(b)} == before
+
+    # Equivocation: the same watcher signs another root for size 6 and gives it to the responder.
+    other = "ab" * 32
+    r = post(b, world["watcher"][b], cid, sign(b, key, cid, 6, other))
+    assert_problem(r, 409, "watcher.equivocation", pointer="/attestation/credentialSubject/root_hash")
+    slash = r.json()["slash"]
+    assert (slash["reason"], slash["amount_minor"], slash["stake_minor"], slash["state"]) == \
+        ("equivocation", 1000000, 0, "SLASHED")
+    assert b.count("mez_watcher_attestation") == before[b]["mez_watcher_attestation"]
+    assert b.count("mez_watcher_event") == before[b]["mez_watcher_event"] + 1
+    ev = pair.op(b, "GET", "/v1/watchers/" + wb["watcher_id"]).json()
+    assert (ev["state"], ev["stake"]["amount_minor"], ev["slashed_minor"]) == ("SLASHED", 0, 1000000)
+    last = ev["events"][-1]
+    assert (last["event"], last["reason"], last["amount_minor"]) == ("slash", "equivocation", 1000000)
+    assert last["evidence_digest"] == slash["evidence_digest"]
+    roots = [c["credentialSubject"]["root_hash"] for c in last["evidence"]["credentials"]]
+    assert roots == [root, other]
+    # the sequencer's zone knew nothing of it: its watcher is untouched
+    assert pair.op(a, "GET", "/v1/watchers/" + wa["watcher_id"]).json()["state"] == "ACTIVE"
+    # a slashed watcher attests nothing, and (unlike the reference) may exit with what is left
+    before_b = counts(b)
+    assert_problem(post(b, world["watcher"][b], cid, sign(b, key, cid, 6, root)), 409, "watcher.not_active")
+    assert counts(b) == before_b
+    r = pair.op(b, "POST", "/v1/watchers/%s/unbond" % wb["watcher_id"])
+    assert r.status_code == 200 and r.json()["state"] == "UNBONDING"
+
+
+def test_a_false_attestation_is_slashed_half_with_its_evidence(pair, world):
+    a = pair.a
+    cid = world["cid"]
+    key, did = new_watcher(a, "false")
+    w = enrol(pair, a, did, 1000001)
+    before = counts(a)
+    wrong = "cd" * 32
+    vc = sign(a, key, cid, 3, wrong)
+    r = post(a, world["watcher"][a], cid, vc)
+    assert_problem(r, 409, "watcher.false_attestation", pointer="/attestation/credentialSubject/root_hash")
+    slash = r.json()["slash"]
+    assert (slash["reason"], slash["amount_minor"], slash["stake_minor"]) == ("false_attestation", 500000, 500001)
+    after = counts(a)
+    assert after["mez_watcher_attestation"] == before["mez_watcher_attestation"]
+    assert after["mez_watcher_event"] == before["mez_watcher_event"] + 1
+    assert after["mez_watcher"] == before["mez_watcher"]
+    ev = pair.op(a, "GET", "/v1/watchers/" + w["watcher_id"]).json()
+    last = ev["events"][-1]
+    assert (ev["state"], last["reason"], last["from_state"], last["to_state"]) == \
+        ("SLASHED", "false_attestation", "ACTIVE", "SLASHED")
+    assert last["evidence"]["credential"] == vc
+    assert last["evidence"]["attested_root"] == wrong
+    proof = a.get("/v1/corridors/%s/proofs/inclusion?seq=0&size=3" % cid).json()
+    assert last["evidence"]["chain_root"] == proof["root"]
+
+
+def test_unregistered_tampered_and_premature_attestations_change_nothing(pair, world):
+    a, b = pair.a, pair.b
+    cid = world["cid"]
+    root3 = a.get("/v1/corridors/%s/proofs/inclusion?seq=0&size=3" % cid).json()["root"]
+    key, did = new_watcher(a, "refusals")
+    stranger, _ = new_watcher(a, "stranger")
+    enrol(pair, a, did, 1000)
+    before = counts(a)
+    # an unregistered DID
+    assert_problem(post(a, world["watcher"][a], cid, sign(a, stranger, cid, 3, root3)), 403,
+                   "watcher.not_registered", pointer="/attestation/issuer")
+    # tampered after signing
+    vc = sign(a, key, cid, 3, root3)
+    bad = copy.deepcopy(vc)
+    bad["credentialSubject"]["tree_size"] = 4
+    r = post(a, world["watcher"][a], cid, bad)
+    assert r.status_code == 422 and r.json()["code"].startswith("vc.signature"), r.text
+    # beyond this zone's chain: nothing happens
+    assert_problem(post(a, world["watcher"][a], cid, sign(a, key, cid, 60, root3)), 409, "corridor.behind",
+                   pointer="/attestation/credentialSubject/tree_size")
+    # under another origin, another corridor's path, or not a WatcherAttestation at all
+    assert_problem(post(a, world["watcher"][a], cid, sign(a, key, cid, 3, root3, origin="ae-adgm/corridors/" + cid)),
+                   422, "watcher.origin_mismatch")
+    assert_problem(post(a, world["watcher"][a], "00000000-0000-4000-8000-000000000000", vc), 422,
+                   "watcher.corridor_mismatch")
+    assert_problem(a.post("/v1/corridors/%s/attestations" % cid, json={"credential": vc},
+                          headers=world["watcher"][a]), 422, "request.unknown_field")
+    # regulators read attestations but post none
+    assert_problem(post(a, world["regulator"][a], cid, vc), 403)
+    assert counts(a) == before
+    # the true one is taken
+    r = post(a, world["watcher"][a], cid, vc)
+    assert r.status_code == 201 and r.json()["repeated"] is False, r.text
+    r = post(a, world["watcher"][a], cid, vc)
+    assert r.status_code == 200 and r.json()["repeated"] is True
+
+
+def test_the_watcher_names_the_zone_that_disagrees(pair, world):
+    """The responder serves a checkpoint the sequencer's key signed over a history its chain does not have: the
+    watcher finds no consistency proof from the other zone's checkpoint, names the zone and attests nothing."""
+    a, b = pair.a, pair.b
+    cid = world["cid"]
+    key, did = new_watcher(a, "conflict")
+    enrol(pair, a, did, 1000)
+    enrol(pair, b, did, 1000)
+    origin = "pk-sifc/corridors/" + cid
+    forged = signed_note(a.key_file, origin, 7, b"\x42" * 32, b.dir)
+    b.db.execute("INSERT INTO mez_corridor_checkpoint (corridor_id, tree_size, root, note, created_at) VALUES "
+                 "('%s', 7, '%s', '%s', '2026-11-25T00:00:00Z')" % (cid, "42" * 32, forged))
+    try:
+        before = {a: counts(a), b: counts(b)}
+        cp = attest_cli(pair, world, key, world["watcher"])
+        assert cp.returncode == 1, cp.stdout + cp.stderr
+        assert "CONFLICT %s disagrees with %s" % (b.url(""), a.url("")) in cp.stdout, cp.stdout
+        assert "nothing attested" in cp.stderr
+        assert {a: counts(a), b: counts(b)} == before
+    finally:
+        b.db.execute("DELETE FROM mez_corridor_checkpoint WHERE corridor_id = '%s' AND tree_size = 7" % cid)
