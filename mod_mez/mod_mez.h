@@ -201,6 +201,11 @@ typedef struct mez_peer_t {
 const char *mez_set_peer(cmd_parms *cmd, void *dc, const char *zone_id, const char *url, const char *did);
 /* Whether r carries a Signature-Input or Signature header (then AuthType mez checks it instead of a token). */
 int mez_peer_signed(const request_rec *r);
+/* The peer zone with this id: a MezPeer of the configuration, else one an operator registered and has not revoked
+ * (mez_peer_register); NULL when neither. Registered peers are read from the database for each request. */
+const mez_peer_t *mez_peer_find(request_rec *r, const mez_srv_conf_t *sc, const char *zone_id);
+/* GET /v1/peers, POST /v1/peers, POST /v1/peers/{zone_id}/revoke. */
+int mez_peers_serve(request_rec *r, mez_srv_conf_t *sc);
 /* Verifies r's signature against the zone's peers and records its nonce; *out gets the peer. 401 problems
  * httpsig.* / digest.* (mez/httpsig.h) plus httpsig.unknown_key, httpsig.nonce_missing, httpsig.replay;
  * 413 request.too_large; 503 db.unavailable. */

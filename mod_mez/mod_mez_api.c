@@ -336,6 +336,8 @@ static const route_t routes[] = {
     { "/v1/identity/",             ANY_METHOD, mez_orch_serve },
     { "/v1/licences",              ANY_METHOD, mez_orch_serve },
     { "/v1/licences/",             ANY_METHOD, mez_orch_serve },
+    { "/v1/peers",                 ANY_METHOD, mez_peers_serve },
+    { "/v1/peers/",                ANY_METHOD, mez_peers_serve },
     { "/v1/corridors",             ANY_METHOD, mez_corridor_serve },
     { "/v1/corridors/",            ANY_METHOD, mez_corridor_serve },
     { "/v1/watchers",              ANY_METHOD, mez_watcher_serve },

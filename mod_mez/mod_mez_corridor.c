@@ -50,14 +50,6 @@ APLOG_USE_MODULE(mez);
 
 /* ------------------------------------------------------------------ small helpers */
 
-static const mez_peer_t *peer_by_zone(const mez_srv_conf_t *sc, const char *zone_id)
-{
-    for (int i = 0; zone_id && sc->peers && i < sc->peers->nelts; i++)
-        if (!strcmp(APR_ARRAY_IDX(sc->peers, i, mez_peer_t).zone_id, zone_id))
-            return &APR_ARRAY_IDX(sc->peers, i, mez_peer_t);
-    return NULL;
-}
-
 static const char *new_uuid(apr_pool_t *p)
 {
     unsigned char b[16];
@@ -127,7 +119,7 @@ static int need_db(request_rec *r, mez_db_t **db, mez_problem_t *pb)
  * configuration's Require lines say. */
 static const mez_peer_t *calling_peer(request_rec *r, const mez_srv_conf_t *sc, mez_problem_t *pb)
 {
-    const mez_peer_t *peer = peer_by_zone(sc, apr_table_get(r->notes, "mez-peer"));
+    const mez_peer_t *peer = mez_peer_find(r, sc, apr_table_get(r->notes, "mez-peer"));
     if (!peer)
         mez_problem(pb, r->pool, MEZ_EINVAL, 403, "corridor.peer_only", NULL,
                     "this route answers only a peer zone's signed request (MezPeer, RFC 9421)");
@@ -267,7 +259,7 @@ static int post_corridor(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
 
     if (body_object(r, allowed, &body, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
-    if (!(peer = peer_by_zone(sc, json_string_value(json_object_get(body, "peer_zone_id"))))) {
+    if (!(peer = mez_peer_find(r, sc, json_string_value(json_object_get(body, "peer_zone_id"))))) {
         mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "corridor.unknown_peer", "/peer_zone_id",
                     "peer_zone_id names no MezPeer of this zone");
         return mez_send_problem(r, &pb, NULL);
@@ -321,12 +313,12 @@ static int post_repropose(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, cons
                     "corridor %s was proposed by %s: only the proposer sends its definition", id, c.peer_zone_id);
         return mez_send_problem(r, &pb, NULL);
     }
-    if (!peer_by_zone(sc, c.peer_zone_id)) {
+    if (!mez_peer_find(r, sc, c.peer_zone_id)) {
         mez_problem(&pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
                     c.peer_zone_id);
         return mez_send_problem(r, &pb, NULL);
     }
-    if (deliver_definition(r, sc, peer_by_zone(sc, c.peer_zone_id), vc, &ans, &pb) != MEZ_OK)
+    if (deliver_definition(r, sc, mez_peer_find(r, sc, c.peer_zone_id), vc, &ans, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, peer_extra(&ans));
     return send_corridor(r, sc, db, id, 200, json_pack("{s:{s:b}}", "delivery", "delivered", 1));
 }
@@ -545,7 +537,7 @@ static int post_accept(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const c
     }
     if (c.established)
         return send_corridor(r, sc, db, id, 200, NULL);
-    if (!(peer = peer_by_zone(sc, c.peer_zone_id))) {
+    if (!(peer = mez_peer_find(r, sc, c.peer_zone_id))) {
         mez_problem(&pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
                     c.peer_zone_id);
         return mez_send_problem(r, &pb, NULL);
@@ -701,7 +693,7 @@ static mez_status_t push(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
             return st;
         if (c.acked_size >= c.size)
             return MEZ_OK;
-        if (!(peer = peer_by_zone(sc, c.peer_zone_id)))
+        if (!(peer = mez_peer_find(r, sc, c.peer_zone_id)))
             return mez_problem(pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
                                c.peer_zone_id);
         if ((st = mez_corridor_receipts_from(r->pool, db, id, c.acked_size, PUSH_BATCH, &texts, pb)) != MEZ_OK)
@@ -792,7 +784,7 @@ static mez_status_t pull(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
         int appended, repeated;
         if ((st = mez_corridor_get(r->pool, db, id, &c, pb)) != MEZ_OK)
             return st;
-        if (!(peer = peer_by_zone(sc, c.peer_zone_id)))
+        if (!(peer = mez_peer_find(r, sc, c.peer_zone_id)))
             return mez_problem(pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
                                c.peer_zone_id);
         if ((st = call_peer(r, sc, peer, "GET", apr_pstrcat(r->pool, "/v1/corridors/", id, "/receipts", NULL),
@@ -903,7 +895,7 @@ static mez_status_t record_transition(request_rec *r, mez_srv_conf_t *sc, mez_db
     }
     else {
         peer_answer_t ans;
-        const mez_peer_t *peer = peer_by_zone(sc, c.peer_zone_id);
+        const mez_peer_t *peer = mez_peer_find(r, sc, c.peer_zone_id);
         json_t *one;
         int appended, repeated;
         if (!peer)
@@ -1129,7 +1121,7 @@ static int run_transfer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const 
     }
     if (mez_check_members(r, dest, "/destination", dest_allowed, &pb) != MEZ_OK)
         return xfail(r, xa, &pb, NULL);
-    if (!(peer = peer_by_zone(sc, c.peer_zone_id))) {
+    if (!(peer = mez_peer_find(r, sc, c.peer_zone_id))) {
         mez_problem(&pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
                     c.peer_zone_id);
         return xfail(r, xa, &pb, NULL);
@@ -1469,7 +1461,7 @@ static int post_settle(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const c
                     "sequence names a receipt of this corridor (0..%" APR_UINT64_T_FMT ")", c.size ? c.size - 1 : 0);
         return mez_send_problem(r, &pb, NULL);
     }
-    if (!(peer = peer_by_zone(sc, c.peer_zone_id))) {
+    if (!(peer = mez_peer_find(r, sc, c.peer_zone_id))) {
         mez_problem(&pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
                     c.peer_zone_id);
         return mez_send_problem(r, &pb, NULL);

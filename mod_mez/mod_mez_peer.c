@@ -196,16 +196,72 @@ static const char *claimed_keyid(apr_pool_t *p, const char *input)
     return apr_pstrndup(p, s, (apr_size_t)(e - s));
 }
 
-static const mez_peer_t *peer_by_keyid(const mez_srv_conf_t *sc, const char *keyid)
+/* A peer registered at runtime (mez_peer_register), as the configuration's peers are: its key decoded from the
+ * DID, in r's pool. NULL when the row's DID no longer decodes (it did when it was registered). */
+static const mez_peer_t *registered_peer(request_rec *r, const mez_peer_row_t *row)
 {
-    if (!keyid || !sc->peers)
+    mez_problem_t pb = { 0 };
+    mez_peer_t *peer = apr_pcalloc(r->pool, sizeof(*peer));
+    if (mez_did_key_resolve(r->pool, row->did, &peer->key, &pb) != MEZ_OK)
         return NULL;
-    for (int i = 0; i < sc->peers->nelts; i++) {
+    peer->zone_id = row->zone_id;
+    peer->url = row->url;
+    peer->did = row->did;
+    peer->verification_method = mez_did_key_verification_method(r->pool, peer->key);
+    return peer;
+}
+
+static const mez_peer_t *configured_peer(const mez_srv_conf_t *sc, const char *zone_id)
+{
+    for (int i = 0; zone_id && sc->peers && i < sc->peers->nelts; i++)
+        if (!strcmp(APR_ARRAY_IDX(sc->peers, i, mez_peer_t).zone_id, zone_id))
+            return &APR_ARRAY_IDX(sc->peers, i, mez_peer_t);
+    return NULL;
+}
+
+const mez_peer_t *mez_peer_find(request_rec *r, const mez_srv_conf_t *sc, const char *zone_id)
+{
+    const mez_peer_t *peer = configured_peer(sc, zone_id);
+    mez_peer_row_t row;
+    mez_problem_t pb = { 0 };
+    mez_db_t *db;
+    int found = 0;
+    if (peer || !zone_id || !(db = mez_request_db(r)))
+        return peer;
+    if (mez_peer_get(r->pool, db, zone_id, &row, &found, &pb) != MEZ_OK || !found || row.revoked_at)
+        return NULL;
+    return registered_peer(r, &row);
+}
+
+/* The peer whose did:key (or its verification method, "did#fragment") a signature names: a configured one, else
+ * an active registered one. */
+static const mez_peer_t *peer_by_keyid(request_rec *r, const mez_srv_conf_t *sc, const char *keyid)
+{
+    mez_peer_row_t row;
+    mez_problem_t pb = { 0 };
+    mez_db_t *db;
+    const char *hash;
+    int found = 0;
+    if (!keyid)
+        return NULL;
+    for (int i = 0; sc->peers && i < sc->peers->nelts; i++) {
         const mez_peer_t *peer = &APR_ARRAY_IDX(sc->peers, i, mez_peer_t);
         if (!strcmp(keyid, peer->did) || !strcmp(keyid, peer->verification_method))
             return peer;
     }
-    return NULL;
+    if (strncmp(keyid, "did:key:", 8) || !(db = mez_request_db(r)))
+        return NULL;
+    hash = strchr(keyid, '#');
+    if (mez_peer_by_did(r->pool, db, hash ? apr_pstrndup(r->pool, keyid, (apr_size_t)(hash - keyid)) : keyid, &row,
+                        &found, &pb) != MEZ_OK || !found)
+        return NULL;
+    /* A registered peer is known by its zone id first: a zone id the configuration holds is the configuration's. */
+    if (configured_peer(sc, row.zone_id))
+        return NULL;
+    {
+        const mez_peer_t *peer = registered_peer(r, &row);
+        return peer && (!hash || !strcmp(keyid, peer->verification_method)) ? peer : NULL;
+    }
 }
 
 /* A replayed request carries a signature that verified: the peer's own signed request, sent again (by whoever
@@ -243,7 +299,7 @@ mez_status_t mez_peer_authenticate(request_rec *r, const mez_srv_conf_t *sc, con
                                    mez_problem_t *pb)
 {
     const char *host = apr_table_get(r->headers_in, "Host"), *scheme = ap_http_scheme(r), *keyid;
-    const mez_peer_t *peer;
+    const mez_peer_t *peer, *named;
     mez_httpsig_request_t req = { 0 };
     mez_httpsig_policy_t policy = { 0 };
     mez_httpsig_verified_t v = { 0 };
@@ -258,7 +314,7 @@ mez_status_t mez_peer_authenticate(request_rec *r, const mez_srv_conf_t *sc, con
                                                                      : "/headers/signature",
                            "a signed request needs both Signature-Input and Signature");
     keyid = claimed_keyid(r->pool, apr_table_get(r->headers_in, "Signature-Input"));
-    if (!(peer = peer_by_keyid(sc, keyid)))
+    if (!(peer = peer_by_keyid(r, sc, keyid)))
         return mez_problem(pb, r->pool, MEZ_EINVAL, 401, "httpsig.unknown_key", "/headers/signature-input",
                            "keyid %s is not the verification method of any MezPeer of this zone",
                            keyid ? keyid : "(none)");
@@ -286,7 +342,7 @@ mez_status_t mez_peer_authenticate(request_rec *r, const mez_srv_conf_t *sc, con
     }
     if ((st = mez_httpsig_verify(r->pool, peer->key, &req, &policy, &v, pb)) != MEZ_OK)
         return st;
-    if (!v.keyid || peer_by_keyid(sc, v.keyid) != peer)
+    if (!v.keyid || !(named = peer_by_keyid(r, sc, v.keyid)) || strcmp(named->zone_id, peer->zone_id))
         return mez_problem(pb, r->pool, MEZ_EINVAL, 401, "httpsig.unknown_key", "/headers/signature-input",
                            "the signature's keyid is not the verification method of MezPeer %s", peer->zone_id);
     if (!v.nonce || !*v.nonce)
@@ -309,4 +365,119 @@ void mez_peer_register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_register_input_filter(KEPT_BODY_FILTER, kept_body_in, NULL, AP_FTYPE_RESOURCE);
+}
+
+/* ------------------------------------------------------------------ the peers routes */
+
+static json_t *peer_json(const char *zone_id, const char *url, const char *did, const char *source,
+                         const char *created_at, const char *revoked_at)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "zone_id", zone_id, "url", url, "did", did, "source", source);
+    json_object_set_new(o, "registered_at", created_at ? json_string(created_at) : json_null());
+    json_object_set_new(o, "revoked_at", revoked_at ? json_string(revoked_at) : json_null());
+    return o;
+}
+
+static int peers_list(request_rec *r, const mez_srv_conf_t *sc, mez_db_t *db)
+{
+    mez_problem_t pb = { 0 };
+    apr_array_header_t *rows;
+    json_t *arr = json_array();
+    if (mez_peer_list(r->pool, db, &rows, &pb) != MEZ_OK) {
+        json_decref(arr);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    for (int i = 0; sc->peers && i < sc->peers->nelts; i++) {
+        const mez_peer_t *p = &APR_ARRAY_IDX(sc->peers, i, mez_peer_t);
+        json_array_append_new(arr, peer_json(p->zone_id, p->url, p->did, "configuration", NULL, NULL));
+    }
+    for (int i = 0; i < rows->nelts; i++) {
+        const mez_peer_row_t *p = &APR_ARRAY_IDX(rows, i, mez_peer_row_t);
+        json_array_append_new(arr, peer_json(p->zone_id, p->url, p->did, "registered", p->created_at,
+                                             p->revoked_at));
+    }
+    return mez_send_json(r, 200, json_pack("{s:o}", "peers", arr));
+}
+
+static int peers_register(request_rec *r, const mez_srv_conf_t *sc, mez_db_t *db)
+{
+    static const char *const allowed[] = { "zone_id", "url", "did", NULL };
+    mez_problem_t pb = { 0 };
+    mez_peer_row_t row;
+    const char *zone_id;
+    json_t *body;
+    int repeated = 0, found = 0;
+
+    if (mez_read_json_body(r, &body, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (!json_is_object(body)) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "request.invalid_field", "", "the body is a JSON object");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (mez_check_members(r, body, "", allowed, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    zone_id = json_string_value(json_object_get(body, "zone_id"));
+    if (zone_id && (configured_peer(sc, zone_id) || (sc->zone_id && !strcmp(zone_id, sc->zone_id)))) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 409, "peer.configured", "/zone_id",
+                    "%s is %s: it cannot be registered", zone_id,
+                    configured_peer(sc, zone_id) ? "a MezPeer of this zone's configuration" : "this zone itself");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (mez_peer_register(r->pool, db, zone_id, json_string_value(json_object_get(body, "url")),
+                          json_string_value(json_object_get(body, "did")), mez_request_actor(r), apr_time_now(),
+                          &repeated, &pb) != MEZ_OK
+        || mez_peer_get(r->pool, db, zone_id, &row, &found, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (!repeated)
+        apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, "/v1/peers/", zone_id, NULL));
+    return mez_send_json(r, repeated ? 200 : 201, peer_json(row.zone_id, row.url, row.did, "registered",
+                                                            row.created_at, row.revoked_at));
+}
+
+static int peers_revoke(request_rec *r, const mez_srv_conf_t *sc, mez_db_t *db, const char *zone_id)
+{
+    mez_problem_t pb = { 0 };
+    mez_peer_row_t row;
+    int found = 0;
+    if (configured_peer(sc, zone_id)) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 409, "peer.configured", NULL,
+                    "%s is a MezPeer of this zone's configuration: remove the directive and reload httpd", zone_id);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (mez_peer_revoke(r->pool, db, zone_id, apr_time_now(), &pb) != MEZ_OK
+        || mez_peer_get(r->pool, db, zone_id, &row, &found, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    return mez_send_json(r, 200, peer_json(row.zone_id, row.url, row.did, "registered", row.created_at,
+                                           row.revoked_at));
+}
+
+int mez_peers_serve(request_rec *r, mez_srv_conf_t *sc)
+{
+    mez_problem_t pb = { 0 };
+    const char *cap[1];
+    mez_db_t *db;
+    if (!(db = mez_request_db(r))) {
+        mez_problem(&pb, r->pool, MEZ_EIO, 503, "db.unavailable", NULL, "no database connection");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (!strcmp(r->uri, "/v1/peers")) {
+        if (r->method_number == M_GET)
+            return peers_list(r, sc, db);
+        if (r->method_number == M_POST)
+            return peers_register(r, sc, db);
+        apr_table_setn(r->err_headers_out, "Allow", "GET, POST");
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 405, "request.method_not_allowed", NULL, "%s is not allowed on %s",
+                    r->method, r->uri);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (mez_mass_path_match(r->pool, r->uri, "/v1/peers/*/revoke", cap, 1)) {
+        if (r->method_number == M_POST)
+            return peers_revoke(r, sc, db, cap[0]);
+        apr_table_setn(r->err_headers_out, "Allow", "POST");
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 405, "request.method_not_allowed", NULL, "%s is not allowed on %s",
+                    r->method, r->uri);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    mez_problem(&pb, r->pool, MEZ_EINVAL, 404, "request.not_found", NULL, "there is no resource at %s", r->uri);
+    return mez_send_problem(r, &pb, NULL);
 }

@@ -86,6 +86,18 @@ CREATE TABLE mez_corridor_checkpoint (
     created_at            TEXT NOT NULL,
     PRIMARY KEY (corridor_id, tree_size)
 );
+-- Peers an operator registered at runtime (POST /v1/peers), beside the MezPeer directives of the configuration
+-- (which win: a zone id configured there cannot be registered here). A revoked peer keeps its row, with revoked_at,
+-- so that its corridors still name who it was; it can no longer sign requests to this zone nor be called.
+CREATE TABLE mez_peer (
+    zone_id               TEXT PRIMARY KEY,
+    url                   TEXT NOT NULL,
+    did                   TEXT NOT NULL,
+    registered_by         TEXT NOT NULL,
+    created_at            TEXT NOT NULL,
+    revoked_at            TEXT
+);
+CREATE INDEX mez_peer_did ON mez_peer (did);
 -- RFC 9421 replay cache of peers' signatures: a (keyid, nonce) seen within the window is a replay.
 -- seen_at is Unix seconds, so pruning is one range delete.
 CREATE TABLE mez_peer_nonce (

@@ -175,6 +175,30 @@ mez_status_t mez_corridor_checkpoint_take(apr_pool_t *p, mez_db_t *db, const cha
 mez_status_t mez_corridor_last_checkpoint(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const char **note,
                                           mez_problem_t *pb);
 
+/* Peers an operator registers at runtime (the configuration's MezPeer directives are mod_mez's, not here). */
+typedef struct mez_peer_row_t {
+    const char *zone_id, *url, *did, *registered_by, *created_at;
+    const char *revoked_at;          /* NULL while the peer is active */
+} mez_peer_row_t;
+
+/* Registers a peer zone: zone_id 1..128 of A-Z a-z 0-9 - _ . ("peer.invalid_field" /zone_id), url an absolute
+ * http(s) base URL (/url), did a did:key naming an Ed25519 key (/did), all 422. The same active registration again
+ * is a repeat (*repeated = 1, may be NULL; nothing written); another url or DID for an active zone id is 409
+ * "peer.exists" (revoke it first); a DID an active peer of another zone id holds is 409 "peer.did_taken" (a key
+ * speaks for one zone). A revoked zone id may be registered again. */
+mez_status_t mez_peer_register(apr_pool_t *p, mez_db_t *db, const char *zone_id, const char *url, const char *did,
+                               const char *actor, apr_time_t now, int *repeated, mez_problem_t *pb);
+/* Revokes an active peer (404 "peer.not_found" when there is none active). */
+mez_status_t mez_peer_revoke(apr_pool_t *p, mez_db_t *db, const char *zone_id, apr_time_t now, mez_problem_t *pb);
+/* A registered peer by zone id, active or revoked (*found 0 when none). */
+mez_status_t mez_peer_get(apr_pool_t *p, mez_db_t *db, const char *zone_id, mez_peer_row_t *out, int *found,
+                          mez_problem_t *pb);
+/* The active peer holding a DID (*found 0 when none). */
+mez_status_t mez_peer_by_did(apr_pool_t *p, mez_db_t *db, const char *did, mez_peer_row_t *out, int *found,
+                             mez_problem_t *pb);
+/* Every registered peer, active and revoked, by zone id (array of mez_peer_row_t). */
+mez_status_t mez_peer_list(apr_pool_t *p, mez_db_t *db, apr_array_header_t **out, mez_problem_t *pb);
+
 /* The replay cache of RFC 9421 signatures (the check runs its own transaction: call it outside any other): prunes entries seen before now - window, then records (keyid, nonce)
  * (INSERT ... ON CONFLICT DO NOTHING, so concurrent receivers agree on who saw it first): MEZ_OK the first time,
  * 401 "httpsig.replay" when it is already there. A signature older than the window must be refused by the
