@@ -584,6 +584,9 @@ static mez_status_t peer_key(request_rec *r, const mez_corridor_t *c, mez_key_t 
     return mez_did_key_resolve(r->pool, c->peer_did, key, pb);
 }
 
+static json_t *tell_peer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id, const char *event,
+                         const json_t *evidence);
+
 static void halt_for_fork(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id, const char *reason,
                           const char *evidence_digest)
 {
@@ -593,6 +596,8 @@ static void halt_for_fork(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, cons
     if (mez_corridor_transition(r->pool, db, id, "halt", ev, apr_time_now(), NULL, &hpb) != MEZ_OK)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "corridor %s: fork evidence kept but not halted: %s", id,
                       hpb.detail ? hpb.detail : hpb.code);
+    else
+        json_decref(tell_peer(r, sc, db, id, "halt", ev));
 }
 
 /* Appends receipts the sequencer signed (pushed or pulled), in order. A fork halts the corridor with its
@@ -1714,6 +1719,32 @@ static int get_list(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     return mez_send_json(r, 200, json_pack("{s:o}", "corridors", arr));
 }
 
+/* After this zone halted or suspended its copy, the peer is told (best effort: its answer is reported, a failure
+ * changes nothing here), so that the other side stops too instead of learning it from refused pushes. Resuming
+ * and deprecating are not sent: each zone decides those for its own copy. */
+static json_t *tell_peer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id, const char *event,
+                         const json_t *evidence)
+{
+    mez_problem_t pb = { 0 };
+    mez_corridor_t c;
+    peer_answer_t ans;
+    const mez_peer_t *peer;
+    json_t *out;
+    if (strcmp(event, "halt") && strcmp(event, "suspend"))
+        return json_pack("{s:b}", "notified", 0);
+    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || !(peer = mez_peer_find(r, sc, c.peer_zone_id)))
+        return json_pack("{s:b, s:s}", "notified", 0, "code", pb.code ? pb.code : "corridor.unknown_peer");
+    if (call_peer(r, sc, peer, "POST", "/v1/corridors/peers/transition", NULL,
+                  json_pack("{s:s, s:s, s:O}", "corridor_id", id, "event", event, "evidence",
+                            evidence ? evidence : json_null()), &ans, &pb) == MEZ_OK)
+        return json_pack("{s:b, s:O}", "notified", 1, "state", json_object_get(ans.body, "state"));
+    out = json_pack("{s:b, s:s, s:s}", "notified", 0, "code", pb.code ? pb.code : "internal", "detail",
+                    pb.detail ? pb.detail : "");
+    if (ans.body && json_object_get(ans.body, "code"))
+        json_object_set(out, "peer_problem", ans.body);
+    return out;
+}
+
 /* POST /v1/corridors/{id}/transition {event, evidence}: the moves an operator or regulator decides. Submitting
  * and activating are the protocol's (accept); they are refused here so that no corridor is activated without
  * both zones' agreements. */
@@ -1740,7 +1771,45 @@ static int post_transition(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, con
     if (mez_corridor_transition(r->pool, db, id, event, json_object_get(body, "evidence"), apr_time_now(), NULL, &pb)
         != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
-    return send_corridor(r, sc, db, id, 200, NULL);
+    return send_corridor(r, sc, db, id, 200,
+                         json_pack("{s:o}", "peer", tell_peer(r, sc, db, id, event, json_object_get(body, "evidence"))));
+}
+
+/* POST /v1/corridors/peers/transition {corridor_id, event, evidence}: the other zone halted or suspended its copy
+ * of the corridor; this copy follows, with the same evidence in its own transition log. Only the moves that stop a
+ * corridor travel: resuming or deprecating is each zone's own decision (its regulator's), never taken on a peer's
+ * word. A copy already in the state the move leads to answers as it is (a notification sent twice). */
+static int peer_transition(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
+{
+    static const char *const allowed[] = { "corridor_id", "event", "evidence", NULL };
+    mez_problem_t pb = { 0 };
+    mez_corridor_t c;
+    const mez_peer_t *peer;
+    const char *event;
+    json_t *body;
+    int to_state;
+
+    if (!(peer = calling_peer(r, sc, &pb)) || body_object(r, allowed, &body, &pb) != MEZ_OK
+        || own_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
+               != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    event = json_string_value(json_object_get(body, "event"));
+    if (!event || (strcmp(event, "halt") && strcmp(event, "suspend"))) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 409, "corridor.local_decision", "/event",
+                    "a peer may tell this zone that it halted or suspended the corridor; other moves are this "
+                    "zone's own decision");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    to_state = !strcmp(event, "halt") ? MEZ_CORRIDOR_HALTED : MEZ_CORRIDOR_SUSPENDED;
+    if (c.state == to_state || (to_state == MEZ_CORRIDOR_SUSPENDED && c.state == MEZ_CORRIDOR_HALTED))
+        return send_corridor(r, sc, db, c.corridor_id, 200, NULL);
+    if (mez_corridor_transition(r->pool, db, c.corridor_id, event, json_object_get(body, "evidence"), apr_time_now(),
+                                NULL, &pb) != MEZ_OK) {
+        if (pb.status < 500)
+            keep_peer_refusal(r, db, c.corridor_id, body, &pb);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    return send_corridor(r, sc, db, c.corridor_id, 200, NULL);
 }
 
 /* Entity migrations (mod_mez_migration.c) record and fetch receipts the way transfers do. */
@@ -1816,6 +1885,10 @@ int mez_corridor_serve(request_rec *r, mez_srv_conf_t *sc)
             ONLY(M_POST, "POST");
             return !strcmp(what, "transfers/evaluate") ? peer_transfer_evaluate(r, sc, db)
                                                          : peer_transfer_settle(r, sc, db);
+        }
+        if (!strcmp(what, "transition")) {
+            ONLY(M_POST, "POST");
+            return peer_transition(r, sc, db);
         }
         if (strcmp(what, "propose") && strcmp(what, "accept") && strcmp(what, "receipts")
             && strcmp(what, "transitions")) {

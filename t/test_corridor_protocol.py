@@ -534,6 +534,10 @@ def test_a_second_signed_receipt_for_a_sequence_number_halts_the_corridor(pair):
     ev = json.loads(b.db.query_value("SELECT evidence FROM mez_corridor_transition WHERE corridor_id = '%s' "
                                      "AND event = 'halt'" % cid))
     assert ev["authority"] == "ae-adgm" and ev["evidence_digest"].startswith("sha256:")
+    # the sequencer was told, and halted its own copy with the same evidence
+    assert pair.op(a, "GET", "/v1/corridors/" + cid).json()["state"] == "HALTED"
+    assert json.loads(a.db.query_value("SELECT evidence FROM mez_corridor_transition WHERE corridor_id = '%s' "
+                                       "AND event = 'halt'" % cid)) == ev
 
 
 def test_a_failed_push_is_delivered_later(pair):
@@ -568,6 +572,30 @@ def test_halt_and_illegal_moves(pair):
     r = pair.op(a, "POST", "/v1/corridors/%s/transition" % cid,
                 {"event": "suspend", "evidence": {"reason": "maintenance window"}})
     assert r.status_code == 200 and r.json()["state"] == "SUSPENDED"
+    # the peer was told and suspended its copy too
+    assert r.json()["peer"] == {"notified": True, "state": "SUSPENDED"}
+    assert pair.op(pair.b, "GET", "/v1/corridors/" + cid).json()["state"] == "SUSPENDED"
+    # but resuming is each zone's own decision: a peer cannot resume this zone's copy
+    r = signed_post(a, pair.b.key_file, "/v1/corridors/peers/transition",
+                    {"corridor_id": cid, "event": "resume",
+                     "evidence": {"resolution_attestation_digest": "sha256:" + "2" * 64}})
+    assert_problem(r, 409, "corridor.local_decision", pointer="/event")
+    r = pair.op(a, "POST", "/v1/corridors/%s/transition" % cid,
+                {"event": "resume", "evidence": {"resolution_attestation_digest": "sha256:" + "2" * 64}})
+    assert r.status_code == 200 and r.json()["state"] == "ACTIVE" and r.json()["peer"] == {"notified": False}
+    assert pair.op(pair.b, "GET", "/v1/corridors/" + cid).json()["state"] == "SUSPENDED"
+    # the sequencer writes again; the suspended responder refuses the push until its own operator resumes
+    r = pair.op(a, "POST", "/v1/corridors/%s/receipts" % cid, {"transition": {"kind": "payment"}})
+    assert r.status_code == 201 and r.json()["delivery"]["peer_problem"]["code"] == "corridor.not_active"
+    r = pair.op(pair.b, "POST", "/v1/corridors/%s/transition" % cid,
+                {"event": "resume", "evidence": {"resolution_attestation_digest": "sha256:" + "3" * 64}})
+    assert r.status_code == 200 and r.json()["state"] == "ACTIVE"
+    assert pair.op(a, "POST", "/v1/corridors/%s/sync" % cid).json()["peer_acknowledged_size"] == 1
+    # halted for good on one side: the other is told and halts too; nothing is written any more
+    r = pair.op(a, "POST", "/v1/corridors/%s/transition" % cid,
+                {"event": "halt", "evidence": {"reason": "regulator order", "authority": "pk-sifc",
+                                               "evidence_digest": "sha256:" + "4" * 64}})
+    assert r.status_code == 200 and r.json()["peer"] == {"notified": True, "state": "HALTED"}
     assert_problem(pair.op(a, "POST", "/v1/corridors/%s/receipts" % cid, {"transition": {"kind": "payment"}}),
                    409, "corridor.not_active")
 
@@ -852,6 +880,7 @@ def test_a_checkpoint_contradicting_the_receipts_halts_the_responder(pair):
     assert_problem(r, 409, "checkpoint.inconsistent")
     c = pair.op(b, "GET", "/v1/corridors/" + cid).json()
     assert c["state"] == "HALTED" and c["size"] == 6
+    assert pair.op(a, "GET", "/v1/corridors/" + cid).json()["state"] == "HALTED"   # told by the responder
     kept = b.db.query_value("SELECT conflicting_receipt FROM mez_corridor_fork WHERE corridor_id = '%s' AND seq = 6"
                             % cid)
     assert kept == bad.strip()
