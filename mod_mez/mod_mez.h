@@ -73,6 +73,8 @@ int mez_send_text_typed(request_rec *r, int status, const char *type, const char
 int mez_send_json_typed(request_rec *r, int status, const char *type, json_t *body);
 /* Sends pb as application/problem+json; extra (may be NULL) adds members such as "checks". */
 int mez_send_problem(request_rec *r, const mez_problem_t *pb, json_t *extra);
+/* 405 "request.method_not_allowed" with the Allow header ("GET, POST"). */
+int mez_send_method_not_allowed(request_rec *r, const char *allow);
 /* Refuses members of obj not in the NULL-terminated allowed list ("request.unknown_field"). */
 mez_status_t mez_check_members(request_rec *r, const json_t *obj, const char *pointer,
                                const char *const *allowed, mez_problem_t *pb);

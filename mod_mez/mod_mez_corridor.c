@@ -1831,16 +1831,9 @@ mez_status_t mez_corridor_pull(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db,
 
 /* ------------------------------------------------------------------ routing */
 
-static int not_allowed(request_rec *r, const char *allow)
-{
-    mez_problem_t pb = { 0 };
-    apr_table_setn(r->err_headers_out, "Allow", allow);
-    mez_problem(&pb, r->pool, MEZ_EINVAL, 405, "request.method_not_allowed", NULL, "%s is not allowed on %s (%s)",
-                r->method, r->uri, allow);
-    return mez_send_problem(r, &pb, NULL);
-}
 
-#define ONLY(m, allow) do { if (r->method_number != (m)) return not_allowed(r, allow); } while (0)
+#define ONLY(m, allow) \
+    do { if (r->method_number != (m)) return mez_send_method_not_allowed(r, allow); } while (0)
 
 /* A peer zone's signed read reaches only corridors between it and this zone: the answer is the same 404 as for
  * a corridor that does not exist, so a peer learns nothing of this zone's other corridors. */

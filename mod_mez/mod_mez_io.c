@@ -130,6 +130,15 @@ int mez_send_problem(request_rec *r, const mez_problem_t *pb, json_t *extra)
     return send_body(r, status, "application/problem+json", doc);
 }
 
+int mez_send_method_not_allowed(request_rec *r, const char *allow)
+{
+    mez_problem_t pb = { 0 };
+    apr_table_setn(r->err_headers_out, "Allow", allow);
+    mez_problem(&pb, r->pool, MEZ_EINVAL, 405, "request.method_not_allowed", NULL, "%s is not allowed on %s (%s)",
+                r->method, r->uri, allow);
+    return mez_send_problem(r, &pb, NULL);
+}
+
 mez_status_t mez_check_members(request_rec *r, const json_t *obj, const char *pointer,
                                const char *const *allowed, mez_problem_t *pb)
 {

@@ -465,18 +465,12 @@ int mez_peers_serve(request_rec *r, mez_srv_conf_t *sc)
             return peers_list(r, sc, db);
         if (r->method_number == M_POST)
             return peers_register(r, sc, db);
-        apr_table_setn(r->err_headers_out, "Allow", "GET, POST");
-        mez_problem(&pb, r->pool, MEZ_EINVAL, 405, "request.method_not_allowed", NULL, "%s is not allowed on %s",
-                    r->method, r->uri);
-        return mez_send_problem(r, &pb, NULL);
+        return mez_send_method_not_allowed(r, "GET, POST");
     }
     if (mez_mass_path_match(r->pool, r->uri, "/v1/peers/*/revoke", cap, 1)) {
         if (r->method_number == M_POST)
             return peers_revoke(r, sc, db, cap[0]);
-        apr_table_setn(r->err_headers_out, "Allow", "POST");
-        mez_problem(&pb, r->pool, MEZ_EINVAL, 405, "request.method_not_allowed", NULL, "%s is not allowed on %s",
-                    r->method, r->uri);
-        return mez_send_problem(r, &pb, NULL);
+        return mez_send_method_not_allowed(r, "POST");
     }
     mez_problem(&pb, r->pool, MEZ_EINVAL, 404, "request.not_found", NULL, "there is no resource at %s", r->uri);
     return mez_send_problem(r, &pb, NULL);

@@ -62,14 +62,6 @@ static json_t *attestation_json(apr_pool_t *p, const mez_watcher_attestation_t *
     return o;
 }
 
-static int not_allowed(request_rec *r, const char *allow)
-{
-    mez_problem_t pb = { 0 };
-    apr_table_setn(r->err_headers_out, "Allow", allow);
-    mez_problem(&pb, r->pool, MEZ_EINVAL, 405, "request.method_not_allowed", NULL, "%s is not allowed on %s (%s)",
-                r->method, r->uri, allow);
-    return mez_send_problem(r, &pb, NULL);
-}
 
 static mez_status_t body_object(request_rec *r, const char *const *allowed, json_t **body, mez_problem_t *pb)
 {
@@ -172,17 +164,17 @@ int mez_watcher_serve(request_rec *r, mez_srv_conf_t *sc)
         if (r->method_number == M_GET)
             return get_watchers(r, db);
         if (r->method_number != M_POST)
-            return not_allowed(r, "GET, POST");
+            return mez_send_method_not_allowed(r, "GET, POST");
         return post_watcher(r, db);
     }
     if (mez_mass_path_match(r->pool, r->uri, "/v1/watchers/*", cap, 1)) {
         if (r->method_number != M_GET)
-            return not_allowed(r, "GET");
+            return mez_send_method_not_allowed(r, "GET");
         return get_watcher(r, db, cap[0]);
     }
     if (mez_mass_path_match(r->pool, r->uri, "/v1/watchers/*/unbond", cap, 1)) {
         if (r->method_number != M_POST)
-            return not_allowed(r, "POST");
+            return mez_send_method_not_allowed(r, "POST");
         return post_unbond(r, db, cap[0]);
     }
     mez_problem(&pb, r->pool, MEZ_EINVAL, 404, "request.not_found", NULL, "there is no resource at %s", r->uri);
@@ -250,6 +242,6 @@ int mez_watcher_corridor_serve(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db,
     if (r->method_number == M_GET)
         return get_attestations(r, db, corridor_id);
     if (r->method_number != M_POST)
-        return not_allowed(r, "GET, POST");
+        return mez_send_method_not_allowed(r, "GET, POST");
     return post_attestation(r, sc, db, corridor_id);
 }

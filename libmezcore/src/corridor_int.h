@@ -30,6 +30,10 @@ mez_status_t mez_corridor_keep_evidence(apr_pool_t *p, mez_db_t *db, const char 
                                         const json_t *evidence, apr_time_t now, const char **evidence_digest,
                                         mez_problem_t *pb);
 
+/* Ends a write refused after it kept evidence (a fork): commits the evidence and answers the refusal st (its
+ * problem in pb), or the commit's failure. */
+mez_status_t mez_corridor_commit_evidence(apr_pool_t *p, mez_db_tx_t *tx, mez_status_t st, mez_problem_t *pb);
+
 /* The stored hash of the complete subtree (level, index). */
 mez_status_t mez_corridor_node_get(apr_pool_t *p, mez_db_t *db, const char *corridor_id, unsigned level,
                                    uint64_t index, mez_digest_t *out, mez_problem_t *pb);

@@ -179,15 +179,8 @@ mez_status_t mez_corridor_checkpoint_take(apr_pool_t *p, mez_db_t *db, const cha
         goto done;
     return mez_db_commit(p, tx, pb);
 done:
-    if (keep) {
-        mez_problem_t cpb = { 0 };
-        if (mez_db_commit(p, tx, &cpb) != MEZ_OK) {
-            if (pb)
-                *pb = cpb;
-            return MEZ_EIO;
-        }
-        return st;
-    }
+    if (keep)
+        return mez_corridor_commit_evidence(p, tx, st, pb);
     mez_db_rollback(p, tx);
     return st;
 }

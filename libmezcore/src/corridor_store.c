@@ -222,6 +222,17 @@ mez_status_t mez_corridor_receipt(apr_pool_t *p, mez_db_t *db, const char *corri
     return st;
 }
 
+mez_status_t mez_corridor_commit_evidence(apr_pool_t *p, mez_db_tx_t *tx, mez_status_t st, mez_problem_t *pb)
+{
+    mez_problem_t cpb = { 0 };
+    if (mez_db_commit(p, tx, &cpb) != MEZ_OK) {
+        if (pb)
+            *pb = cpb;
+        return MEZ_EIO;
+    }
+    return st;
+}
+
 mez_status_t mez_corridor_keep_evidence(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t seq,
                                         const char *stored, const char *conflicting, const char *document,
                                         const json_t *evidence, apr_time_t now, const char **evidence_digest,
@@ -359,16 +370,8 @@ mez_status_t mez_corridor_append(apr_pool_t *p, mez_db_t *db, const char *corrid
         goto done;
     return mez_db_commit(p, tx, pb);
 done:
-    if (keep) {
-        /* The fork's refusal keeps its evidence: commit that row, then answer the 409. */
-        mez_problem_t cpb = { 0 };
-        if (mez_db_commit(p, tx, &cpb) != MEZ_OK) {
-            if (pb)
-                *pb = cpb;
-            return MEZ_EIO;
-        }
-        return st;
-    }
+    if (keep)      /* the fork's refusal keeps its evidence: commit that row, then answer the 409 */
+        return mez_corridor_commit_evidence(p, tx, st, pb);
     mez_db_rollback(p, tx);
     return st;
 }
