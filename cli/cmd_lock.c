@@ -157,6 +157,7 @@ static void usage_zone(FILE *out)
     fprintf(out,
         "usage: mez zone check [--profile-dir D] [--akn-xsd XSD] ZONE.yaml\n"
         "       mez zone show [--profile-dir D] [--akn-xsd XSD] ZONE.yaml\n"
+        "       mez zone list|status|destroy ...   zones made by `mez deploy` (mez zone list --help)\n"
         "check: loads the zone as httpd does, recomputes every digest and compares it with the zone's stack.lock;\n"
         "       each artifact that differs is named with the digest the lock expects and the actual one. Then\n"
         "       composes the layers of the jurisdiction stack: every conflict between them that zone.yaml's\n"
@@ -266,6 +267,9 @@ static int cmd_show(apr_pool_t *p, int argc, const char *const *argv)
 int mez_cmd_zone(apr_pool_t *p, int argc, const char *const *argv)
 {
     const char *sub = argc > 1 ? argv[1] : "";
+    /* The lifecycle of zones `mez deploy` made (cmd_zone_life.c, with its own --help). */
+    if (!strcmp(sub, "list") || !strcmp(sub, "status") || !strcmp(sub, "destroy"))
+        return mez_cmd_zone_life(p, argc, argv);
     if (mez_cli_wants_help(argc, argv)) {
         usage_zone(stdout);
         return MEZ_EXIT_OK;

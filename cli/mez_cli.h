@@ -23,10 +23,14 @@ int mez_cmd_cas(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_bundle(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_lock(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_zone(apr_pool_t *p, int argc, const char *const *argv);
+/* mez zone list|status|destroy (cmd_zone_life.c), dispatched from mez_cmd_zone. */
+int mez_cmd_zone_life(apr_pool_t *p, int argc, const char *const *argv);
+int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_sanctions(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_token(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_cert(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_audit(apr_pool_t *p, int argc, const char *const *argv);
+int mez_cmd_usage(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_corridor(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_mass(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_peer(apr_pool_t *p, int argc, const char *const *argv);

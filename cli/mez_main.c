@@ -33,10 +33,13 @@ static void usage(FILE *out)
         "  token create|list|revoke --driver D --params P ...   bearer API tokens (printed once, stored hashed)\n"
         "  cert map|list|revoke --driver D --params P ...   client certificates (mTLS) mapped to principals\n"
         "  audit verify|show --driver D --params P ...   check the hash-chained audit table, print its rows\n"
+        "  usage --zone Z --from D1 --to D2 [--format csv|json] --driver D --params P   billing figures per day\n"
         "  corridor export|verify ...   a corridor's record as one JSON file; verify one offline\n"
         "  mass call|ping [--endpoint URL] ...   one request to a Mass endpoint, or probe all five primitives\n"
         "  peer sign --key K --url U [--body F]  RFC 9421 signature headers for a request to a peer zone\n"
         "  watcher attest --key K --corridor ID --zone URL...   check and attest a corridor's checkpoints\n"
+        "  deploy --profile P --jurisdiction Z [...]   a zone from one command: key, packs, database, httpd\n"
+        "  zone list|status|destroy [ZONE]   the zones `mez deploy` made\n"
         "  manifold route --graph G.json --from A --to B --value-usd N   cheapest corridor route\n"
         "  version                     print the version\n"
         "\n"
@@ -86,6 +89,7 @@ int main(int argc, const char *const *argv)
     else if (!strcmp(cmd, "token")) rc = mez_cmd_token(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "cert")) rc = mez_cmd_cert(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "audit")) rc = mez_cmd_audit(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "usage")) rc = mez_cmd_usage(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "corridor")) rc = mez_cmd_corridor(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "mass")) rc = mez_cmd_mass(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "peer")) rc = mez_cmd_peer(p, argc - 1, argv + 1);
@@ -97,6 +101,7 @@ int main(int argc, const char *const *argv)
     else if (!strcmp(cmd, "bundle")) rc = mez_cmd_bundle(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "lock")) rc = mez_cmd_lock(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "zone")) rc = mez_cmd_zone(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "deploy")) rc = mez_cmd_deploy(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "sanctions")) rc = mez_cmd_sanctions(p, argc - 1, argv + 1);
     else {
         fprintf(stderr, "mez: unknown command '%s'\n", cmd);

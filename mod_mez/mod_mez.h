@@ -125,6 +125,29 @@ void mez_orch_zone_of(request_rec *r, const mez_srv_conf_t *sc, struct mez_orch_
 /* mod_mez_corridor.c: the corridor protocol: operators' corridor routes, peers' signed routes, public proofs and
  * checkpoints (/v1/corridors...). */
 int mez_corridor_serve(request_rec *r, mez_srv_conf_t *sc);
+/* What the corridor glue files (corridor, migration, watcher) share. The peer a signed request came from (403
+ * "corridor.peer_only" when none: peer routes answer nobody else, whatever the Require lines say); the corridor
+ * a peer names, which must be between it and this zone (422 request.missing_field, 404, 403 "corridor.not_party");
+ * a JSON object body with only the allowed members (optional: an absent body is an empty object). */
+struct mez_peer_t;
+struct mez_corridor_t;
+const struct mez_peer_t *mez_corridor_calling_peer(request_rec *r, const mez_srv_conf_t *sc, mez_problem_t *pb);
+mez_status_t mez_corridor_of_peer(request_rec *r, mez_db_t *db, const char *id, const struct mez_peer_t *peer,
+                                  struct mez_corridor_t *c, mez_problem_t *pb);
+mez_status_t mez_corridor_body(request_rec *r, const char *const *allowed, int optional, json_t **body,
+                               mez_problem_t *pb);
+/* One signed call to a peer zone (RFC 9421, the zone key; MezPeerCAFile for TLS; retried, re-signed, on transient
+ * failures): MEZ_OK for a 2xx JSON object; otherwise 503 "corridor.peer_unreachable" (no answer), 503
+ * "corridor.peer_unavailable" (a 5xx) or 502 "corridor.peer_refused" (a 4xx), the answer kept in *ans. body (a new
+ * reference, taken) may be NULL. */
+typedef struct mez_peer_answer_t {
+    int status;
+    json_t *body;             /* the parsed answer, NULL when it is not JSON */
+    const char *text;         /* the answer as received */
+} mez_peer_answer_t;
+mez_status_t mez_corridor_call_peer(request_rec *r, const mez_srv_conf_t *sc, const struct mez_peer_t *peer,
+                                    const char *method, const char *path, const char *query, json_t *body,
+                                    mez_peer_answer_t *ans, mez_problem_t *pb);
 /* A transition recorded on corridor id from either side (the sequencer appends and pushes; the responder asks
  * the sequencer and takes the signed receipt): *receipt, *seq, and *delivery {delivered, code?, detail?}. */
 mez_status_t mez_corridor_record(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
@@ -132,6 +155,11 @@ mez_status_t mez_corridor_record(request_rec *r, mez_srv_conf_t *sc, mez_db_t *d
                                  mez_problem_t *pb);
 /* The responder fetches the receipts it lacks from the sequencer (and its latest checkpoint). */
 mez_status_t mez_corridor_pull(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id, mez_problem_t *pb);
+
+/* mod_mez_migration.c: entity migrations over a corridor (/v1/corridors/{id}/migrations..., and the peer routes
+ * /v1/corridors/peers/migrations/...). mez_migration_route: 1 when r->uri is one of them. */
+int mez_migration_route(const request_rec *r);
+int mez_migration_serve(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db);
 
 /* mod_mez_watcher.c: corridor watchers (/v1/watchers...), and the attestations of a corridor, which
  * mez_corridor_serve hands over for /v1/corridors/{id}/attestations with its database connection. */
@@ -151,6 +179,11 @@ const char *mez_api_route_label(const request_rec *r);
  * "unavailable" (503 mass.unavailable), "upstream_error" (502), "error" (anything else). */
 mez_status_t mez_request_mass_call(request_rec *r, mez_db_t *db, const mez_mass_request_t *req,
                                    mez_mass_response_t *resp, mez_problem_t *pb);
+/* A record read through the gateway (GET path?query): 422 "mass.not_found" at pointer (the request member that
+ * named it) when there is none, 502 "mass.unexpected_answer" for anything but a 200 JSON object. *doc belongs to
+ * r->pool. */
+mez_status_t mez_request_mass_get(request_rec *r, mez_db_t *db, const char *path, const char *query,
+                                  const char *pointer, json_t **doc, mez_problem_t *pb);
 /* /readyz's checks.mass: {"<primitive>": {"endpoint", "state", "detail"}}; *degraded set when one is
  * unreachable. */
 json_t *mez_mass_readiness(request_rec *r, const mez_srv_conf_t *sc, int *degraded);
@@ -168,10 +201,25 @@ enum {
     MEZ_METRIC_CREDENTIALS_ISSUED,   /* no label */
     MEZ_METRIC_MASS_CALLS,           /* labels: primitive, outcome (mez_metrics_count2) */
     MEZ_METRIC_AUDIT_ROWS,           /* no label */
-    MEZ_METRIC_COUNT
+    MEZ_METRIC_CORRIDOR_RECEIPTS,    /* labels: corridor, outcome: "appended" (committed to this zone's copy of the
+                                      * chain, either role), "pushed" (acknowledged by the peer after a push),
+                                      * "failed" (a push batch the peer did not acknowledge, or a pushed or pulled
+                                      * receipt this zone refused) */
+    MEZ_METRIC_PEER_CALLS,           /* labels: peer, outcome (mez_metrics_peer_call, not directly) */
+    MEZ_METRIC_TENSOR_DOMAIN_DECISIONS, /* labels: domain, decision (the hook, from mez_metrics_note_domains) */
+    MEZ_METRIC_COUNT                 /* new metrics go here, at the end; the shm keys them by name */
 };
 void mez_metrics_count(request_rec *r, int metric, const char *label);
 void mez_metrics_count2(request_rec *r, int metric, const char *label1, const char *label2);
+void mez_metrics_add(request_rec *r, int metric, const char *label1, const char *label2, uint64_t n);
+/* A signed call to a peer zone was made: http_status is its answer's status, 0 when none came (transport
+ * failure). Counts mez_peer_calls_total and records mez_peer_up / mez_peer_last_call_timestamp_seconds. */
+void mez_metrics_peer_call(request_rec *r, const char *peer_zone_id, int http_status);
+/* The outcome of a call or readiness probe of a remote Mass primitive (mez_mass_primitive_up). */
+void mez_metrics_mass_health(request_rec *r, int primitive, int up);
+/* Notes an evaluation result's per-domain states ("domains": {"<domain>": {"state": ...}}) for
+ * mez_tensor_domain_decisions_total; counted with the request's mez-decision. */
+void mez_metrics_note_domains(request_rec *r, const json_t *result);
 int mez_get_metrics(request_rec *r, mez_srv_conf_t *sc);
 void mez_metrics_register_hooks(apr_pool_t *p);
 

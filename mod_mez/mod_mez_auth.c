@@ -206,7 +206,7 @@ static authz_status owner_check(request_rec *r, const char *require_args, const 
     }
     if ((pe = path_entity(r)) && strcmp(pe, ent)) {
         mez_problem(&pb, r->pool, MEZ_EINVAL, 403, "auth.not_entity_owner", NULL,
-                    "this token acts for entity %s only, not %s", ent, pe);
+                    "this caller (its token or certificate) acts for entity %s only, not %s", ent, pe);
         refuse(r, &pb);
         return AUTHZ_DENIED;
     }

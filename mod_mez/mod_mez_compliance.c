@@ -151,6 +151,7 @@ int mez_post_evaluate(request_rec *r, mez_srv_conf_t *sc)
         return mez_send_problem(r, &pb, NULL);
     if (mez_json_canonicalize(r->pool, result, &canon, NULL, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
+    mez_metrics_note_domains(r, result);    /* counted only once mez-decision is set below */
     mez_digest_sha256(canon, strlen(canon), &d);
     evaluation_digest = mez_digest_format(r->pool, &d);
     subject_id = json_string_value(json_object_get(json_object_get(body, "subject"), "id"));

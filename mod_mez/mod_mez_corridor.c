@@ -117,7 +117,7 @@ static int need_db(request_rec *r, mez_db_t **db, mez_problem_t *pb)
 
 /* The peer a signed request came from (AuthType mez set it); peer routes answer nobody else, whatever the
  * configuration's Require lines say. */
-static const mez_peer_t *calling_peer(request_rec *r, const mez_srv_conf_t *sc, mez_problem_t *pb)
+const mez_peer_t *mez_corridor_calling_peer(request_rec *r, const mez_srv_conf_t *sc, mez_problem_t *pb)
 {
     const mez_peer_t *peer = mez_peer_find(r, sc, apr_table_get(r->notes, "mez-peer"));
     if (!peer)
@@ -126,8 +126,8 @@ static const mez_peer_t *calling_peer(request_rec *r, const mez_srv_conf_t *sc, 
     return peer;
 }
 
-static mez_status_t own_corridor_of_peer(request_rec *r, mez_db_t *db, const char *id, const mez_peer_t *peer,
-                                         mez_corridor_t *c, mez_problem_t *pb)
+mez_status_t mez_corridor_of_peer(request_rec *r, mez_db_t *db, const char *id, const mez_peer_t *peer,
+                                  mez_corridor_t *c, mez_problem_t *pb)
 {
     mez_status_t st;
     if (!id || !*id)
@@ -142,9 +142,15 @@ static mez_status_t own_corridor_of_peer(request_rec *r, mez_db_t *db, const cha
     return MEZ_OK;
 }
 
-static mez_status_t body_object(request_rec *r, const char *const *allowed, json_t **body, mez_problem_t *pb)
+mez_status_t mez_corridor_body(request_rec *r, const char *const *allowed, int optional, json_t **body,
+                               mez_problem_t *pb)
 {
+    const char *len = apr_table_get(r->headers_in, "Content-Length");
     mez_status_t st;
+    if (optional && (!len || !strcmp(len, "0")) && !apr_table_get(r->headers_in, "Transfer-Encoding")) {
+        *body = mez_json_pool_own(r->pool, json_object());
+        return MEZ_OK;
+    }
     if ((st = mez_read_json_body(r, body, pb)) != MEZ_OK)
         return st;
     if (!json_is_object(*body))
@@ -154,17 +160,9 @@ static mez_status_t body_object(request_rec *r, const char *const *allowed, json
 
 /* ------------------------------------------------------------------ calling the peer */
 
-typedef struct peer_answer_t {
-    int status;
-    json_t *body;             /* parsed answer (NULL when not JSON) */
-    const char *text;         /* the answer as received */
-} peer_answer_t;
-
-/* One signed call to the peer. A transport failure is 503 "corridor.peer_unreachable"; an answer that is not
- * 2xx is 502 "corridor.peer_refused" naming the peer's own problem code and detail (kept in *ans). */
-static mez_status_t call_peer(request_rec *r, const mez_srv_conf_t *sc, const mez_peer_t *peer, const char *method,
-                              const char *path, const char *query, json_t *body, peer_answer_t *ans,
-                              mez_problem_t *pb)
+mez_status_t mez_corridor_call_peer(request_rec *r, const mez_srv_conf_t *sc, const mez_peer_t *peer,
+                                    const char *method, const char *path, const char *query, json_t *body,
+                                    mez_peer_answer_t *ans, mez_problem_t *pb)
 {
     mez_http_opts_t opts = { 0 };
     const char *url, *text = NULL, *resp = NULL;
@@ -182,22 +180,30 @@ static mez_status_t call_peer(request_rec *r, const mez_srv_conf_t *sc, const me
     opts.ca_file = sc->peer_ca_file;
     opts.max_retries = 2;
     opts.timeout_ms = 20000;
-    if (mez_httpsig_call(r->pool, &opts, sc->key, method, url, text, &ans->status, &resp, &len, &tpb) != MEZ_OK)
+    if (mez_httpsig_call(r->pool, &opts, sc->key, method, url, text, &ans->status, &resp, &len, &tpb) != MEZ_OK) {
+        mez_metrics_peer_call(r, peer->zone_id, 0);
         return mez_problem(pb, r->pool, MEZ_EIO, 503, "corridor.peer_unreachable", NULL, "peer %s (%s): %s",
                            peer->zone_id, peer->url, tpb.detail ? tpb.detail : tpb.code ? tpb.code : "no answer");
+    }
+    mez_metrics_peer_call(r, peer->zone_id, ans->status);
     ans->text = resp;
     if (len && mez_json_parse(r->pool, resp, len, &ans->body, &tpb) != MEZ_OK)
         ans->body = NULL;
     if (ans->status >= 200 && ans->status < 300 && json_is_object(ans->body))
         return MEZ_OK;
-    return mez_problem(pb, r->pool, MEZ_EIO, 502, "corridor.peer_refused", NULL, "peer %s answered %d %s: %s",
-                       peer->zone_id, ans->status,
-                       json_string_value(json_object_get(ans->body, "code")) ? json_string_value(json_object_get(ans->body, "code")) : "",
-                       json_string_value(json_object_get(ans->body, "detail")) ? json_string_value(json_object_get(ans->body, "detail")) : "(no problem document)");
+    {
+        const char *code = json_string_value(json_object_get(ans->body, "code"));
+        const char *detail = json_string_value(json_object_get(ans->body, "detail"));
+        /* A peer that fails (5xx) is unavailable, as one that does not answer; one that refuses (4xx) refused. */
+        return mez_problem(pb, r->pool, MEZ_EIO, ans->status >= 500 ? 503 : 502,
+                           ans->status >= 500 ? "corridor.peer_unavailable" : "corridor.peer_refused", NULL,
+                           "peer %s answered %d %s: %s", peer->zone_id, ans->status, code ? code : "",
+                           detail ? detail : "(no problem document)");
+    }
 }
 
 /* The peer's problem, when it gave one, travels with ours so an operator sees both sides. */
-static json_t *peer_extra(const peer_answer_t *ans)
+static json_t *peer_extra(const mez_peer_answer_t *ans)
 {
     return ans->body && json_object_get(ans->body, "code")
                ? json_pack("{s:O}", "peer_problem", ans->body) : NULL;
@@ -225,13 +231,13 @@ static mez_status_t definition_of(request_rec *r, mez_db_t *db, const char *id, 
 }
 
 static mez_status_t deliver_definition(request_rec *r, const mez_srv_conf_t *sc, const mez_peer_t *peer,
-                                       json_t *definition, peer_answer_t *ans, mez_problem_t *pb)
+                                       json_t *definition, mez_peer_answer_t *ans, mez_problem_t *pb)
 {
-    return call_peer(r, sc, peer, "POST", "/v1/corridors/peers/propose", NULL,
+    return mez_corridor_call_peer(r, sc, peer, "POST", "/v1/corridors/peers/propose", NULL,
                      json_pack("{s:O}", "definition", definition), ans, pb);
 }
 
-static json_t *delivery_json(mez_status_t st, const mez_problem_t *pb, const peer_answer_t *ans)
+static json_t *delivery_json(mez_status_t st, const mez_problem_t *pb, const mez_peer_answer_t *ans)
 {
     json_t *d = json_pack("{s:b}", "delivered", st == MEZ_OK);
     if (st != MEZ_OK) {
@@ -251,13 +257,13 @@ static int post_corridor(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     mez_problem_t pb = { 0 }, dpb = { 0 };
     mez_corridor_terms_t terms;
     mez_corridor_doc_t doc;
-    peer_answer_t ans;
+    mez_peer_answer_t ans;
     const mez_peer_t *peer;
     const char *id;
     json_t *body, *vc;
     mez_status_t st;
 
-    if (body_object(r, allowed, &body, &pb) != MEZ_OK)
+    if (mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (!(peer = mez_peer_find(r, sc, json_string_value(json_object_get(body, "peer_zone_id"))))) {
         mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "corridor.unknown_peer", "/peer_zone_id",
@@ -303,7 +309,7 @@ static int post_repropose(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, cons
     mez_problem_t pb = { 0 };
     mez_corridor_t c;
     mez_corridor_terms_t terms;
-    peer_answer_t ans;
+    mez_peer_answer_t ans;
     json_t *vc;
 
     if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || definition_of(r, db, id, &vc, &terms, &pb) != MEZ_OK)
@@ -402,7 +408,7 @@ static int peer_propose(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     json_t *body;
     int repeated = 0;
 
-    if (!(peer = calling_peer(r, sc, &pb)) || body_object(r, allowed, &body, &pb) != MEZ_OK)
+    if (!(peer = mez_corridor_calling_peer(r, sc, &pb)) || mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (mez_corridor_definition_check(r->pool, json_object_get(body, "definition"), peer->did, sc->zone_id, sc->did,
                                       "/definition", &terms, &pb) != MEZ_OK) {
@@ -485,8 +491,8 @@ static int peer_accept(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     const char *ra_digest, *pa_digest;
     json_t *body, *vc, *pa, *agreements;
 
-    if (!(peer = calling_peer(r, sc, &pb)) || body_object(r, allowed, &body, &pb) != MEZ_OK
-        || own_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
+    if (!(peer = mez_corridor_calling_peer(r, sc, &pb)) || mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
+        || mez_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
                != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (c.role != MEZ_CORRIDOR_PROPOSER) {
@@ -521,7 +527,7 @@ static int post_accept(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const c
     mez_problem_t pb = { 0 };
     mez_corridor_t c;
     mez_corridor_terms_t terms;
-    peer_answer_t ans;
+    mez_peer_answer_t ans;
     const mez_peer_t *peer;
     const char *pa_digest = NULL, *ra_digest = NULL;
     const json_t *pa = NULL, *ra = NULL, *agreements, *x;
@@ -545,7 +551,7 @@ static int post_accept(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const c
     if (definition_of(r, db, id, &vc, &terms, &pb) != MEZ_OK
         || mez_corridor_agreement_issue(r->pool, sc->key, sc->zone_id, &terms, apr_time_now(), &mine, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
-    if (call_peer(r, sc, peer, "POST", "/v1/corridors/peers/accept", NULL,
+    if (mez_corridor_call_peer(r, sc, peer, "POST", "/v1/corridors/peers/accept", NULL,
                   json_pack("{s:s, s:O}", "corridor_id", id, "agreement", mine), &ans, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, peer_extra(&ans));
     /* The proposer answers with both agreements it holds. Ours may be one sent earlier whose answer was lost:
@@ -617,10 +623,13 @@ static mez_status_t take_receipts(request_rec *r, mez_srv_conf_t *sc, mez_db_t *
     json_array_foreach(receipts, i, x) {
         const char *ptr = mez_pointer_index(r->pool, base, i);
         mez_corridor_append_t out;
-        if ((st = mez_corridor_receipt_check_signature(r->pool, x, sequencer, ptr, pb)) != MEZ_OK)
+        if ((st = mez_corridor_receipt_check_signature(r->pool, x, sequencer, ptr, pb)) != MEZ_OK) {
+            mez_metrics_count2(r, MEZ_METRIC_CORRIDOR_RECEIPTS, c->corridor_id, "failed");
             return st;
+        }
         st = mez_corridor_append(r->pool, db, c->corridor_id, x, apr_time_now(), &out, pb);
         if (st != MEZ_OK) {
+            mez_metrics_count2(r, MEZ_METRIC_CORRIDOR_RECEIPTS, c->corridor_id, "failed");
             /* Two signed receipts for one sequence number: the sequencer equivocated. Halt, citing the evidence
              * the store kept; the 409 still answers the push. */
             if (pb && pb->code && !strcmp(pb->code, "corridor.fork"))
@@ -633,8 +642,10 @@ static mez_status_t take_receipts(request_rec *r, mez_srv_conf_t *sc, mez_db_t *
         }
         if (out.repeated)
             (*repeated)++;
-        else
+        else {
             (*appended)++;
+            mez_metrics_count2(r, MEZ_METRIC_CORRIDOR_RECEIPTS, c->corridor_id, "appended");
+        }
     }
     return MEZ_OK;
 }
@@ -657,8 +668,8 @@ static int peer_receipts(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     json_t *body;
     int appended, repeated;
 
-    if (!(peer = calling_peer(r, sc, &pb)) || body_object(r, allowed, &body, &pb) != MEZ_OK
-        || own_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
+    if (!(peer = mez_corridor_calling_peer(r, sc, &pb)) || mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
+        || mez_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
                != MEZ_OK
         || receipts_array(r, json_object_get(body, "receipts"), "/receipts", &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
@@ -690,7 +701,7 @@ static mez_status_t push(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
     *peer_problem = NULL;
     for (;;) {
         apr_array_header_t *texts;
-        peer_answer_t ans;
+        mez_peer_answer_t ans;
         mez_digest_t ours, theirs;
         json_t *arr;
         json_int_t size;
@@ -713,9 +724,10 @@ static mez_status_t push(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
             }
             json_array_append(arr, x);
         }
-        if ((st = call_peer(r, sc, peer, "POST", "/v1/corridors/peers/receipts", NULL,
+        if ((st = mez_corridor_call_peer(r, sc, peer, "POST", "/v1/corridors/peers/receipts", NULL,
                             json_pack("{s:s, s:o}", "corridor_id", id, "receipts", arr), &ans, pb)) != MEZ_OK) {
             *peer_problem = peer_extra(&ans);
+            mez_metrics_add(r, MEZ_METRIC_CORRIDOR_RECEIPTS, id, "failed", (uint64_t)texts->nelts);
             return st;
         }
         size = json_integer_value(json_object_get(ans.body, "size"));
@@ -728,12 +740,17 @@ static mez_status_t push(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
             || mez_receipt_hex_digest(r->pool, json_string_value(json_object_get(ans.body, "root")), "/root",
                                       &theirs, pb) != MEZ_OK
             || mez_corridor_root_at(r->pool, db, id, (uint64_t)size, &ours, pb) != MEZ_OK
-            || !mez_digest_equal(&ours, &theirs))
+            || !mez_digest_equal(&ours, &theirs)) {
+            mez_metrics_add(r, MEZ_METRIC_CORRIDOR_RECEIPTS, id, "failed", (uint64_t)texts->nelts);
             return mez_problem(pb, r->pool, MEZ_EIO, 502, "corridor.peer_diverged", NULL,
                                "peer %s answered a chain of %" APR_INT64_T_FMT " receipts that is not a prefix "
                                "of this one", peer->zone_id, (apr_int64_t)size);
+        }
         if ((st = mez_corridor_ack(r->pool, db, id, (uint64_t)size, pb)) != MEZ_OK)
             return st;
+        /* What this push took the peer past, not what a concurrent push already counted. */
+        if ((uint64_t)size > c.acked_size)
+            mez_metrics_add(r, MEZ_METRIC_CORRIDOR_RECEIPTS, id, "pushed", (uint64_t)size - c.acked_size);
     }
 }
 
@@ -757,9 +774,12 @@ static mez_status_t take_checkpoint(request_rec *r, mez_srv_conf_t *sc, mez_db_t
         return st;
     opts.ca_file = sc->peer_ca_file;
     opts.max_retries = 2;
-    if (mez_httpsig_call(r->pool, &opts, sc->key, "GET", url, NULL, &status, &text, &len, &tpb) != MEZ_OK)
+    if (mez_httpsig_call(r->pool, &opts, sc->key, "GET", url, NULL, &status, &text, &len, &tpb) != MEZ_OK) {
+        mez_metrics_peer_call(r, peer->zone_id, 0);
         return mez_problem(pb, r->pool, MEZ_EIO, 503, "corridor.peer_unreachable", NULL, "peer %s (%s): %s",
                            peer->zone_id, peer->url, tpb.detail ? tpb.detail : "no answer");
+    }
+    mez_metrics_peer_call(r, peer->zone_id, status == 404 ? 200 : status);   /* 404: no checkpoint yet */
     if (status == 404)
         return MEZ_OK;      /* no checkpoint signed yet */
     if (status != 200)
@@ -784,7 +804,7 @@ static mez_status_t pull(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
 
     *peer_problem = NULL;
     for (;;) {
-        peer_answer_t ans;
+        mez_peer_answer_t ans;
         const json_t *arr;
         int appended, repeated;
         if ((st = mez_corridor_get(r->pool, db, id, &c, pb)) != MEZ_OK)
@@ -792,7 +812,7 @@ static mez_status_t pull(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
         if (!(peer = mez_peer_find(r, sc, c.peer_zone_id)))
             return mez_problem(pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
                                c.peer_zone_id);
-        if ((st = call_peer(r, sc, peer, "GET", apr_pstrcat(r->pool, "/v1/corridors/", id, "/receipts", NULL),
+        if ((st = mez_corridor_call_peer(r, sc, peer, "GET", apr_pstrcat(r->pool, "/v1/corridors/", id, "/receipts", NULL),
                             apr_psprintf(r->pool, "from=%" APR_UINT64_T_FMT "&limit=%d", c.size, PUSH_BATCH), NULL,
                             &ans, pb)) != MEZ_OK) {
             *peer_problem = peer_extra(&ans);
@@ -849,6 +869,8 @@ static mez_status_t sequence(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, c
         st = mez_corridor_append(r->pool, db, id, *receipt, apr_time_now(), out, pb);
         if (st == MEZ_OK && out->repeated)
             st = mez_problem(pb, r->pool, MEZ_EINVAL, 409, "receipt.sequence_mismatch", NULL, "raced");
+        else if (st == MEZ_OK)      /* committed by the append itself */
+            mez_metrics_count2(r, MEZ_METRIC_CORRIDOR_RECEIPTS, id, "appended");
         if (st == MEZ_OK || attempt + 1 >= APPEND_ATTEMPTS || !pb || !pb->code
             || (strcmp(pb->code, "receipt.sequence_mismatch") && strcmp(pb->code, "receipt.prev_root_mismatch")
                 && strcmp(pb->code, "corridor.fork")))
@@ -866,8 +888,8 @@ static int peer_transitions(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     const mez_peer_t *peer;
     json_t *body, *receipt;
 
-    if (!(peer = calling_peer(r, sc, &pb)) || body_object(r, allowed, &body, &pb) != MEZ_OK
-        || own_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
+    if (!(peer = mez_corridor_calling_peer(r, sc, &pb)) || mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
+        || mez_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
                != MEZ_OK
         || !need_transition(r, json_object_get(body, "transition"), &pb)
         || sequence(r, sc, db, c.corridor_id, json_object_get(body, "transition"), &receipt, &out, &pb) != MEZ_OK)
@@ -899,14 +921,14 @@ static mez_status_t record_transition(request_rec *r, mez_srv_conf_t *sc, mez_db
         st = push(r, sc, db, id, &pp, &dpb);
     }
     else {
-        peer_answer_t ans;
+        mez_peer_answer_t ans;
         const mez_peer_t *peer = mez_peer_find(r, sc, c.peer_zone_id);
         json_t *one;
         int appended, repeated;
         if (!peer)
             return mez_problem(pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
                                c.peer_zone_id);
-        if ((st = call_peer(r, sc, peer, "POST", "/v1/corridors/peers/transitions", NULL,
+        if ((st = mez_corridor_call_peer(r, sc, peer, "POST", "/v1/corridors/peers/transitions", NULL,
                             json_pack("{s:s, s:O}", "corridor_id", id, "transition", transition), &ans, pb))
             != MEZ_OK)
             return st;     /* pb names the peer's own problem code and detail */
@@ -944,7 +966,8 @@ static int post_receipt(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const 
     json_t *body, *receipt = NULL, *delivery = NULL;
     uint64_t seq = 0;
 
-    if (body_object(r, allowed, &body, &pb) != MEZ_OK || !need_transition(r, json_object_get(body, "transition"), &pb)
+    if (mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
+        || !need_transition(r, json_object_get(body, "transition"), &pb)
         || record_transition(r, sc, db, id, json_object_get(body, "transition"), &receipt, &seq, &delivery, &pb)
                != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
@@ -999,24 +1022,6 @@ static int send_orch_answer(request_rec *r, const mez_orch_answer_t *ans)
                                ans->body_text);
 }
 
-/* A record of this zone's Mass, through its gateway. */
-static mez_status_t mass_get(request_rec *r, mez_db_t *db, const char *path, const char *pointer, json_t **doc,
-                             mez_problem_t *pb)
-{
-    mez_mass_request_t req = { "GET", path, NULL, NULL, NULL };
-    mez_mass_response_t resp = { 0 };
-    mez_status_t st;
-    if ((st = mez_request_mass_call(r, db, &req, &resp, pb)) != MEZ_OK)
-        return st;
-    if (resp.status == 404)
-        return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "mass.not_found", pointer, "%s names no record", pointer);
-    if (resp.status != 200 || !json_is_object(resp.body))
-        return mez_problem(pb, r->pool, MEZ_EIO, 502, "mass.unexpected_answer", pointer,
-                           "Mass answered %d to GET %s", resp.status, path);
-    *doc = resp.body;
-    return MEZ_OK;
-}
-
 static mez_status_t corridor_active(request_rec *r, mez_db_t *db, const char *id, mez_corridor_t *c,
                                     mez_problem_t *pb)
 {
@@ -1032,8 +1037,8 @@ static void settle_at_peer(request_rec *r, mez_srv_conf_t *sc, const mez_peer_t 
                            json_t **settlement)
 {
     mez_problem_t pb = { 0 };
-    peer_answer_t ans;
-    if (call_peer(r, sc, peer, "POST", "/v1/corridors/peers/transfers/settle", NULL,
+    mez_peer_answer_t ans;
+    if (mez_corridor_call_peer(r, sc, peer, "POST", "/v1/corridors/peers/transfers/settle", NULL,
                   json_pack("{s:s, s:I}", "corridor_id", id, "sequence", (json_int_t)seq), &ans, &pb) == MEZ_OK) {
         *settlement = json_pack("{s:b, s:O}", "settled", 1, "answer", ans.body);
         return;
@@ -1101,7 +1106,7 @@ static int run_transfer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const 
     mez_problem_t pb = { 0 };
     mez_corridor_t c;
     mez_orch_answer_t out;
-    peer_answer_t ans;
+    mez_peer_answer_t ans;
     const mez_peer_t *peer;
     const json_t *dest;
     const char *src, *amount, *currency, *dest_account, *ptype, *payee_name;
@@ -1131,12 +1136,13 @@ static int run_transfer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const 
                     c.peer_zone_id);
         return xfail(r, xa, &pb, NULL);
     }
-    if (mass_get(r, db, apr_pstrcat(r->pool, "/v1/fiscal/accounts/", src, NULL), "/source_account_id", &account, &pb)
-            != MEZ_OK
-        || mass_get(r, db, apr_pstrcat(r->pool, "/v1/entities/",
-                                       json_string_value(json_object_get(account, "entity_id"))
-                                           ? json_string_value(json_object_get(account, "entity_id")) : "-", NULL),
-                    "/source_account_id", &payer, &pb) != MEZ_OK)
+    if (mez_request_mass_get(r, db, apr_pstrcat(r->pool, "/v1/fiscal/accounts/", src, NULL), NULL,
+                             "/source_account_id", &account, &pb) != MEZ_OK
+        || mez_request_mass_get(r, db, apr_pstrcat(r->pool, "/v1/entities/",
+                                                   json_string_value(json_object_get(account, "entity_id"))
+                                                       ? json_string_value(json_object_get(account, "entity_id"))
+                                                       : "-", NULL),
+                                NULL, "/source_account_id", &payer, &pb) != MEZ_OK)
         return xfail(r, xa, &pb, NULL);
 
     /* 1. the destination's inbound decision, before any money moves */
@@ -1150,7 +1156,7 @@ static int run_transfer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const 
     mez_json_pool_own(r->pool, inbound);
     if (json_object_get(dest, "compliance"))
         json_object_set(inbound, "compliance", json_object_get(dest, "compliance"));
-    if (call_peer(r, sc, peer, "POST", "/v1/corridors/peers/transfers/evaluate", NULL,
+    if (mez_corridor_call_peer(r, sc, peer, "POST", "/v1/corridors/peers/transfers/evaluate", NULL,
                   json_pack("{s:s, s:O}", "corridor_id", id, "transfer", inbound), &ans, &pb) != MEZ_OK) {
         if (ans.status == 422 || ans.status == 409) {
             mez_problem(&pb, r->pool, MEZ_EINVAL, ans.status, "transfer.refused_by_destination", "/destination",
@@ -1328,8 +1334,8 @@ static int peer_transfer_evaluate(request_rec *r, mez_srv_conf_t *sc, mez_db_t *
     const json_t *source;
     json_t *body;
 
-    if (!(peer = calling_peer(r, sc, &pb)) || body_object(r, allowed, &body, &pb) != MEZ_OK
-        || own_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
+    if (!(peer = mez_corridor_calling_peer(r, sc, &pb)) || mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
+        || mez_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
                != MEZ_OK
         || corridor_active(r, db, c.corridor_id, &c, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
@@ -1351,12 +1357,12 @@ static int peer_transfer_evaluate(request_rec *r, mez_srv_conf_t *sc, mez_db_t *
          * lists too, and its payment record names who was paid. */
         json_t *acc, *ent;
         const char *eid;
-        if (mass_get(r, db, apr_pstrcat(r->pool, "/v1/fiscal/accounts/", json_string_value(json_object_get(
-                         json_object_get(body, "transfer"), "account_id")), NULL), "/transfer/account_id", &acc, &pb)
-                != MEZ_OK
+        const char *acc_id = json_string_value(json_object_get(json_object_get(body, "transfer"), "account_id"));
+        if (mez_request_mass_get(r, db, apr_pstrcat(r->pool, "/v1/fiscal/accounts/", acc_id, NULL), NULL,
+                                 "/transfer/account_id", &acc, &pb) != MEZ_OK
             || !(eid = json_string_value(json_object_get(acc, "entity_id")))
-            || mass_get(r, db, apr_pstrcat(r->pool, "/v1/entities/", eid, NULL), "/transfer/account_id", &ent, &pb)
-                   != MEZ_OK)
+            || mez_request_mass_get(r, db, apr_pstrcat(r->pool, "/v1/entities/", eid, NULL), NULL,
+                                    "/transfer/account_id", &ent, &pb) != MEZ_OK)
             return mez_send_problem(r, &pb, NULL);
         json_object_set_new(out.body, "payee", json_pack("{s:s, s:O}", "entity_id", eid, "legal_name",
                                                           json_object_get(ent, "legal_name")));
@@ -1417,8 +1423,8 @@ static int peer_transfer_settle(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db
     json_int_t seq;
     int found = 0;
 
-    if (!(peer = calling_peer(r, sc, &pb)) || body_object(r, allowed, &body, &pb) != MEZ_OK
-        || own_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
+    if (!(peer = mez_corridor_calling_peer(r, sc, &pb)) || mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
+        || mez_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
                != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     seq = json_integer_value(json_object_get(body, "sequence"));
@@ -1444,7 +1450,8 @@ static int peer_transfer_settle(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db
     }
     if (transfer_of_receipt(r, sc, peer, c.corridor_id, (uint64_t)seq, text, &inbound, &pb) != MEZ_OK
         || orch(r, sc, db, "fiscal.inbound_transfer", inbound, apr_pstrcat(r->pool, "peer:", peer->zone_id, NULL),
-                apr_pstrcat(r->pool, "transfer:", json_string_value(json_object_get(inbound, "reference")), NULL), 0, &out, &pb)
+                apr_pstrcat(r->pool, "transfer:", json_string_value(json_object_get(inbound, "reference")), NULL), 0,
+                &out, &pb)
                != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     return send_orch_answer(r, &out);
@@ -1458,7 +1465,7 @@ static int post_settle(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const c
     mez_corridor_t c;
     const mez_peer_t *peer;
     json_t *body, *settlement;
-    if (body_object(r, allowed, &body, &pb) != MEZ_OK || mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK)
+    if (mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK || mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (!json_is_integer(json_object_get(body, "sequence")) || json_integer_value(json_object_get(body, "sequence")) < 0
         || (uint64_t)json_integer_value(json_object_get(body, "sequence")) >= c.size) {
@@ -1727,14 +1734,14 @@ static json_t *tell_peer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
 {
     mez_problem_t pb = { 0 };
     mez_corridor_t c;
-    peer_answer_t ans;
+    mez_peer_answer_t ans;
     const mez_peer_t *peer;
     json_t *out;
     if (strcmp(event, "halt") && strcmp(event, "suspend"))
         return json_pack("{s:b}", "notified", 0);
     if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || !(peer = mez_peer_find(r, sc, c.peer_zone_id)))
         return json_pack("{s:b, s:s}", "notified", 0, "code", pb.code ? pb.code : "corridor.unknown_peer");
-    if (call_peer(r, sc, peer, "POST", "/v1/corridors/peers/transition", NULL,
+    if (mez_corridor_call_peer(r, sc, peer, "POST", "/v1/corridors/peers/transition", NULL,
                   json_pack("{s:s, s:s, s:O}", "corridor_id", id, "event", event, "evidence",
                             evidence ? evidence : json_null()), &ans, &pb) == MEZ_OK)
         return json_pack("{s:b, s:O}", "notified", 1, "state", json_object_get(ans.body, "state"));
@@ -1754,7 +1761,7 @@ static int post_transition(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, con
     mez_problem_t pb = { 0 };
     const char *event;
     json_t *body;
-    if (body_object(r, allowed, &body, &pb) != MEZ_OK)
+    if (mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     event = json_string_value(json_object_get(body, "event"));
     if (!event) {
@@ -1789,8 +1796,8 @@ static int peer_transition(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     json_t *body;
     int to_state;
 
-    if (!(peer = calling_peer(r, sc, &pb)) || body_object(r, allowed, &body, &pb) != MEZ_OK
-        || own_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
+    if (!(peer = mez_corridor_calling_peer(r, sc, &pb)) || mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
+        || mez_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
                != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     event = json_string_value(json_object_get(body, "event"));
@@ -1866,6 +1873,8 @@ int mez_corridor_serve(request_rec *r, mez_srv_conf_t *sc)
     if (!need_db(r, &db, &pb))
         return mez_send_problem(r, &pb, NULL);
     apr_table_setn(r->notes, "mez-action", apr_pstrcat(r->pool, "corridor.", r->method, NULL));
+    if (mez_migration_route(r))     /* entity migrations (mod_mez_migration.c) */
+        return mez_migration_serve(r, sc, db);
     if (!strcmp(r->uri, "/v1/corridors")) {
         if (r->method_number == M_GET)
             return get_list(r, sc, db);

@@ -137,6 +137,8 @@ mez_status_t mez_request_mass_call(request_rec *r, mez_db_t *db, const mez_mass_
     outcome = outcome_of(rv, resp, pb);
     mez_metrics_count2(r, MEZ_METRIC_MASS_CALLS,
                        prim >= 0 ? mez_mass_primitive_name((mez_mass_primitive_t)prim) : "none", outcome);
+    if (prim >= 0 && sc->mass && sc->mass->endpoint[prim].base_url)   /* a remote endpoint answered, or not */
+        mez_metrics_mass_health(r, prim, !strcmp(outcome, "ok") || !strcmp(outcome, "refused"));
     if (rv != MEZ_OK)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "Mass %s %s: %s: %s", req->method, req->path,
                       pb->code ? pb->code : "error", pb->detail ? pb->detail : "");
@@ -153,7 +155,10 @@ json_t *mez_mass_readiness(request_rec *r, const mez_srv_conf_t *sc, int *degrad
         mez_mass_primitive_t prim = (mez_mass_primitive_t)i;
         const mez_mass_endpoint_t *ep = sc->mass ? &sc->mass->endpoint[i] : NULL;
         const char *state = NULL, *detail = NULL;
-        if (mez_mass_probe(r->pool, sc->mass, prim, &state, &detail) != MEZ_OK) {
+        int ok = mez_mass_probe(r->pool, sc->mass, prim, &state, &detail) == MEZ_OK;
+        if (ep && ep->base_url)
+            mez_metrics_mass_health(r, i, ok);
+        if (!ok) {
             *degraded = 1;
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "readiness: Mass %s is unreachable: %s",
                           mez_mass_primitive_name(prim), detail);
@@ -168,4 +173,22 @@ json_t *mez_mass_readiness(request_rec *r, const mez_srv_conf_t *sc, int *degrad
 void mez_mass_client_register_hooks(apr_pool_t *p)
 {
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+mez_status_t mez_request_mass_get(request_rec *r, mez_db_t *db, const char *path, const char *query,
+                                  const char *pointer, json_t **doc, mez_problem_t *pb)
+{
+    mez_mass_request_t req = { "GET", path, query, NULL, NULL };
+    mez_mass_response_t resp = { 0 };
+    mez_status_t st;
+    if ((st = mez_request_mass_call(r, db, &req, &resp, pb)) != MEZ_OK)
+        return st;
+    if (resp.status == 404)
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "mass.not_found", pointer, "%s names no record here",
+                           pointer);
+    if (resp.status != 200 || !json_is_object(resp.body))
+        return mez_problem(pb, r->pool, MEZ_EIO, 502, "mass.unexpected_answer", pointer,
+                           "Mass answered %d to GET %s", resp.status, path);
+    *doc = resp.body;
+    return MEZ_OK;
 }

@@ -1,25 +1,49 @@
 /* mod_mez_metrics.c: GET /metrics, Prometheus text exposition format 0.0.4, for the zone that is asked.
  *
- * Series (every one labelled zone="<MezZone>"):
+ * Counters (every one labelled zone="<MezZone>"):
  *   mez_requests_total{route,code}            every request to a zone's server, by the route table's path
  *                                             (never the raw URI, so ids cannot explode the label set) and
  *                                             final HTTP status; problems and auth refusals included
  *   mez_tensor_evaluations_total{decision}    requests that evaluated the tensor (note mez-decision holding a
  *                                             tensor state: compliant, non_compliant, pending, ...)
+ *   mez_tensor_domain_decisions_total{domain,decision}
+ *                                             the per-domain states of those evaluations that report them (note
+ *                                             mez-domain-states, set by mez_metrics_note_domains)
  *   mez_credentials_issued_total              credentials issued and committed (the note mez-credential-digest,
  *                                             which handlers set only after the commit; an attestation of a
  *                                             denial, answered 422, is a credential issued too)
  *   mez_mass_calls_total{primitive,outcome}   Mass gateway calls (mez_request_mass_call)
  *   mez_audit_rows_total                      audit rows appended (mez_metrics_count(r, MEZ_METRIC_AUDIT_ROWS))
+ *   mez_corridor_receipts_total{corridor,outcome}
+ *                                             receipts appended to this zone's copy of a chain, pushed to (and
+ *                                             acknowledged by) the peer, or failed (see mod_mez.h)
+ *   mez_peer_calls_total{peer,outcome}        signed calls to peer zones: ok, refused (an answer that is not
+ *                                             2xx), unreachable (no answer)
+ * Gauges:
+ *   mez_peer_up{peer}, mez_peer_last_call_timestamp_seconds{peer}
+ *                                             the outcome of the last call to each peer, recorded when calls are
+ *                                             made (a scrape never calls a peer)
+ *   mez_mass_primitive_up{primitive,endpoint} sovereign: the zone's database answered this scrape; remote: the
+ *                                             outcome of the last call or readiness probe (absent before one)
+ *   mez_database_up                           the zone's database answered this scrape
+ *   mez_corridor_info{corridor,peer,role,state}, mez_corridor_chain_length{corridor},
+ *   mez_corridor_peer_acked_length{corridor}, mez_corridor_checkpoint_age_seconds{corridor}
+ *                                             read from the zone's database at scrape time
  * and, without a zone, mez_metrics_dropped_total: events not recorded because the table below was full.
  *
  * The counters live in one anonymous shared-memory segment created by the parent in post_config, before the
  * children fork, and kept in the process pool so that a graceful restart does not reset them. Every child
  * adds to the same counters with atomic operations, so one scrape of any child sees the sum of all of them.
- * The segment is a fixed open-addressing table of (metric, zone, labels) -> count; a slot is claimed with a
- * compare-and-swap and never freed, which is what lets readers and writers in different processes go without
- * a lock. Label values are bounded (routes, status codes, states, primitives), so the table does not fill in
- * practice; when it does, the event is counted in mez_metrics_dropped_total rather than lost silently.
+ * The segment is a fixed open-addressing table of (metric name, zone, labels) -> value; a slot is claimed with
+ * a compare-and-swap and never freed, which is what lets readers and writers in different processes go without
+ * a lock. Label values are bounded (routes, status codes, states, domains, primitives, the zone's own corridors
+ * and peers), so the table does not fill in practice; when it does, the event is counted in
+ * mez_metrics_dropped_total rather than lost silently.
+ *
+ * Graceful restarts: the segment is found again by a userdata key that names its layout (LAYOUT and the size
+ * of the table), and slots are keyed by metric *name*, not by enum position. A reloaded module with the same
+ * layout therefore reads the same counters with the same meaning, whatever metrics it added; one with a
+ * different layout gets a fresh segment under its own key instead of reading a table of another shape.
  *
  * A zone's /metrics shows only that zone's series: zones sharing one httpd stay private to each other.
  * Protect it like any other operator resource if the numbers are not for everyone (<Location /metrics>). */
@@ -33,6 +57,8 @@
 #include "http_config.h"
 #include "http_log.h"
 #include "http_protocol.h"
+#include "mez/json.h"
+#include "mez/mass.h"
 #include "mez/tensor.h"
 #include "mod_mez.h"
 
@@ -41,8 +67,10 @@ APLOG_USE_MODULE(mez);
 #define SLOTS 4096u                 /* a power of two */
 #define KEY_MAX 240
 #define SEP '\x1f'                  /* between the parts of a key; never in a label value we record */
-#define SHM_USERDATA "mez-metrics-shm"
+#define LAYOUT 2                    /* 1: keys by enum position; 2: keys by metric name */
 #define CLAIM_SPINS 1000
+#define PEER_LAST "peer_last"       /* keys of the last-outcome gauges (not exposed under these names) */
+#define MASS_LAST "mass_last"
 
 enum { SLOT_FREE = 0, SLOT_WRITING = 1, SLOT_READY = 2 };
 
@@ -50,7 +78,7 @@ typedef struct {
     uint32_t state;
     uint32_t hash;
     uint64_t value;
-    char key[KEY_MAX];              /* "<metric><SEP><zone><SEP><label1><SEP><label2>" */
+    char key[KEY_MAX];              /* "<metric name><SEP><zone><SEP><label1><SEP><label2>" */
 } slot_t;
 
 typedef struct {
@@ -73,6 +101,15 @@ static const struct {
     [MEZ_METRIC_MASS_CALLS] = { "mez_mass_calls_total", "Calls to Mass primitives, by primitive and outcome.",
                                 "primitive", "outcome" },
     [MEZ_METRIC_AUDIT_ROWS] = { "mez_audit_rows_total", "Rows appended to the audit trail.", NULL, NULL },
+    [MEZ_METRIC_CORRIDOR_RECEIPTS] = { "mez_corridor_receipts_total",
+                                       "Corridor receipts appended to this zone's chain copy, pushed to the peer "
+                                       "(acknowledged), or failed to reach the other chain.", "corridor",
+                                       "outcome" },
+    [MEZ_METRIC_PEER_CALLS] = { "mez_peer_calls_total", "Signed calls to peer zones, by peer and outcome.", "peer",
+                                "outcome" },
+    [MEZ_METRIC_TENSOR_DOMAIN_DECISIONS] = { "mez_tensor_domain_decisions_total",
+                                             "Compliance tensor decisions per domain, by domain and state.",
+                                             "domain", "decision" },
 };
 
 /* ---------------------------------------------------------------- recording */
@@ -85,30 +122,23 @@ static uint32_t fnv1a(const char *s)
     return h;
 }
 
-static int make_key(char *key, int metric, const char *zone, const char *l1, const char *l2)
+static int make_key(char *key, const char *name, const char *zone, const char *l1, const char *l2)
 {
-    int n = snprintf(key, KEY_MAX, "%d%c%s%c%s%c%s", metric, SEP, zone, SEP, l1 ? l1 : "", SEP, l2 ? l2 : "");
+    int n = snprintf(key, KEY_MAX, "%s%c%s%c%s%c%s", name, SEP, zone, SEP, l1 ? l1 : "", SEP, l2 ? l2 : "");
     if (n < 0 || n >= KEY_MAX)
         return 0;
     /* A separator or line break inside a value would corrupt the key or the exposition; such values are not
-     * ours to record (every caller passes table-bound constants). */
+     * ours to record (every caller passes table-bound constants or ids the zone's database holds). */
     for (int i = 0, seps = 0; i < n; i++)
         if (key[i] == '\n' || (key[i] == SEP && ++seps > 3))
             return 0;
     return 1;
 }
 
-static void add(int metric, const char *zone, const char *l1, const char *l2)
+/* The slot of key, claimed (value 0) when it is new; NULL when the table is full. */
+static slot_t *slot_of(const char *key)
 {
-    char key[KEY_MAX];
-    uint32_t h;
-    if (!table || !zone || metric < 0 || metric >= MEZ_METRIC_COUNT)
-        return;
-    if (!make_key(key, metric, zone, l1, l2)) {
-        __atomic_add_fetch(&table->dropped, 1, __ATOMIC_RELAXED);
-        return;
-    }
-    h = fnv1a(key);
+    uint32_t h = fnv1a(key);
     for (uint32_t probe = 0; probe < SLOTS; probe++) {
         slot_t *s = &table->slot[(h + probe) & (SLOTS - 1)];
         uint32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
@@ -116,11 +146,11 @@ static void add(int metric, const char *zone, const char *l1, const char *l2)
             uint32_t expect = SLOT_FREE;
             if (__atomic_compare_exchange_n(&s->state, &expect, SLOT_WRITING, 0, __ATOMIC_ACQ_REL,
                                             __ATOMIC_ACQUIRE)) {
-                memcpy(s->key, key, sizeof(key));
+                memcpy(s->key, key, KEY_MAX);
                 s->hash = h;
-                s->value = 1;
+                s->value = 0;
                 __atomic_store_n(&s->state, SLOT_READY, __ATOMIC_RELEASE);
-                return;
+                return s;
             }
             st = expect;
         }
@@ -130,12 +160,47 @@ static void add(int metric, const char *zone, const char *l1, const char *l2)
             sched_yield();
             st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
         }
-        if (st == SLOT_READY && s->hash == h && !strcmp(s->key, key)) {
-            __atomic_add_fetch(&s->value, 1, __ATOMIC_RELAXED);
-            return;
-        }
+        if (st == SLOT_READY && s->hash == h && !strcmp(s->key, key))
+            return s;
     }
-    __atomic_add_fetch(&table->dropped, 1, __ATOMIC_RELAXED);
+    return NULL;
+}
+
+static slot_t *find(const char *name, const char *zone, const char *l1, const char *l2)
+{
+    char key[KEY_MAX];
+    slot_t *s;
+    if (!table || !zone)
+        return NULL;
+    if (!make_key(key, name, zone, l1, l2) || !(s = slot_of(key))) {
+        __atomic_add_fetch(&table->dropped, 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    return s;
+}
+
+static void add(int metric, const char *zone, const char *l1, const char *l2, uint64_t n)
+{
+    slot_t *s;
+    if (metric < 0 || metric >= MEZ_METRIC_COUNT || !n)
+        return;
+    if ((s = find(metric_info[metric].name, zone, l1, l2)))
+        __atomic_add_fetch(&s->value, n, __ATOMIC_RELAXED);
+}
+
+/* A last-outcome gauge: (milliseconds since the epoch << 1) | up, kept only when newer than what is there, so
+ * that children racing to record leave the latest call's outcome. */
+static void record_last(const char *name, const char *zone, const char *label, int up)
+{
+    slot_t *s = find(name, zone, label, NULL);
+    uint64_t now = (uint64_t)(apr_time_now() / 1000), v, old;
+    if (!s)
+        return;
+    v = (now << 1) | (up ? 1u : 0u);
+    old = __atomic_load_n(&s->value, __ATOMIC_RELAXED);
+    while ((old >> 1) <= now
+           && !__atomic_compare_exchange_n(&s->value, &old, v, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
 }
 
 static const char *zone_of(const request_rec *r)
@@ -145,12 +210,34 @@ static const char *zone_of(const request_rec *r)
 
 void mez_metrics_count2(request_rec *r, int metric, const char *label1, const char *label2)
 {
-    add(metric, zone_of(r), label1, label2);
+    add(metric, zone_of(r), label1, label2, 1);
 }
 
 void mez_metrics_count(request_rec *r, int metric, const char *label)
 {
-    add(metric, zone_of(r), label, NULL);
+    add(metric, zone_of(r), label, NULL, 1);
+}
+
+void mez_metrics_add(request_rec *r, int metric, const char *label1, const char *label2, uint64_t n)
+{
+    add(metric, zone_of(r), label1, label2, n);
+}
+
+void mez_metrics_peer_call(request_rec *r, const char *peer_zone_id, int http_status)
+{
+    const char *zone = zone_of(r);
+    if (!peer_zone_id)
+        return;
+    add(MEZ_METRIC_PEER_CALLS, zone, peer_zone_id,
+        !http_status ? "unreachable" : http_status >= 200 && http_status < 300 ? "ok" : "refused", 1);
+    record_last(PEER_LAST, zone, peer_zone_id, http_status != 0);
+}
+
+void mez_metrics_mass_health(request_rec *r, int primitive, int up)
+{
+    if (primitive < 0 || primitive >= MEZ_MASS_PRIMITIVE_COUNT)
+        return;
+    record_last(MASS_LAST, zone_of(r), mez_mass_primitive_name((mez_mass_primitive_t)primitive), up);
 }
 
 static int is_tensor_state(const char *s)
@@ -161,22 +248,61 @@ static int is_tensor_state(const char *s)
     return 0;
 }
 
+static int is_domain(const char *s)
+{
+    for (int i = 0; i < MEZ_DOMAIN_COUNT; i++)
+        if (!strcmp(s, mez_domain_name((mez_domain_t)i)))
+            return 1;
+    return 0;
+}
+
+void mez_metrics_note_domains(request_rec *r, const json_t *result)
+{
+    const json_t *domains = json_object_get(result, "domains"), *v;
+    const char *name, *note = NULL;
+    json_object_foreach((json_t *)domains, name, v) {
+        const char *state = json_string_value(json_object_get(v, "state"));
+        /* Only the zone's own vocabulary becomes a label value: 20 domains times 5 states at most. */
+        if (!state || !is_domain(name) || !is_tensor_state(state))
+            continue;
+        note = apr_pstrcat(r->pool, note ? note : "", note ? "," : "", name, "=", state, NULL);
+    }
+    if (note)
+        apr_table_setn(r->notes, "mez-domain-states", note);
+}
+
+static void count_domains(const char *zone, apr_pool_t *p, const char *note)
+{
+    char *copy = apr_pstrdup(p, note), *save = NULL;
+    for (char *tok = apr_strtok(copy, ",", &save); tok; tok = apr_strtok(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq)
+            continue;
+        *eq++ = '\0';
+        if (is_domain(tok) && is_tensor_state(eq))
+            add(MEZ_METRIC_TENSOR_DOMAIN_DECISIONS, zone, tok, eq, 1);
+    }
+}
+
 /* Runs once per request after the answer went out, whatever answered it (a handler, a problem, auth). */
 static int log_transaction(request_rec *r)
 {
     const request_rec *last = r;
-    const char *zone = zone_of(r), *decision;
+    const char *zone = zone_of(r), *decision, *domains;
     if (!table || !zone)
         return DECLINED;
     /* After an internal redirect the final request holds the status sent and the handler's notes. */
     while (last->next)
         last = last->next;
-    add(MEZ_METRIC_REQUESTS, zone, mez_api_route_label(last), apr_itoa(r->pool, last->status));
+    add(MEZ_METRIC_REQUESTS, zone, mez_api_route_label(last), apr_itoa(r->pool, last->status), 1);
     decision = apr_table_get(last->notes, "mez-decision");
-    if (decision && is_tensor_state(decision))
-        add(MEZ_METRIC_TENSOR_EVALUATIONS, zone, decision, NULL);
+    if (decision && is_tensor_state(decision)) {
+        add(MEZ_METRIC_TENSOR_EVALUATIONS, zone, decision, NULL, 1);
+        if ((domains = apr_table_get(last->notes, "mez-domain-states")))
+            count_domains(zone, r->pool, domains);
+    }
     if (apr_table_get(last->notes, "mez-credential-digest") && last->status < 500)
-        add(MEZ_METRIC_CREDENTIALS_ISSUED, zone, NULL, NULL);
+        add(MEZ_METRIC_CREDENTIALS_ISSUED, zone, NULL, NULL, 1);
     return DECLINED;
 }
 
@@ -188,10 +314,13 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     apr_shm_t *shm = NULL;
     apr_status_t rv;
     void *data = NULL;
+    /* The layout in the key: a module of another layout, loaded by a graceful restart, never reads this one. */
+    const char *userdata = apr_psprintf(pproc, "mez-metrics-shm/%d/%" APR_SIZE_T_FMT, LAYOUT,
+                                        (apr_size_t)sizeof(table_t));
 
     /* Kept in the process pool: created once, inherited by every generation of children, so the counters
      * survive a graceful restart (the module itself is reloaded then, which is why it is looked up here). */
-    apr_pool_userdata_get(&data, SHM_USERDATA, pproc);
+    apr_pool_userdata_get(&data, userdata, pproc);
     if (data) {
         table = apr_shm_baseaddr_get(data);
         return OK;
@@ -203,7 +332,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     }
     table = apr_shm_baseaddr_get(shm);
     memset(table, 0, sizeof(*table));
-    apr_pool_userdata_set(shm, SHM_USERDATA, apr_pool_cleanup_null, pproc);
+    apr_pool_userdata_set(shm, userdata, apr_pool_cleanup_null, pproc);
     return OK;
 }
 
@@ -237,22 +366,153 @@ static const char *escape(apr_pool_t *p, const char *v)
     return out;
 }
 
-static void write_sample(request_rec *r, int metric, const char *zone, const char *l1, const char *l2,
-                         uint64_t value)
+static void family(request_rec *r, const char *name, const char *type, const char *help)
 {
-    const char *name = metric_info[metric].name, *labels = apr_psprintf(r->pool, "zone=\"%s\"", escape(r->pool, zone));
-    if (metric_info[metric].label1)
-        labels = apr_psprintf(r->pool, "%s,%s=\"%s\"", labels, metric_info[metric].label1, escape(r->pool, l1));
-    if (metric_info[metric].label2)
-        labels = apr_psprintf(r->pool, "%s,%s=\"%s\"", labels, metric_info[metric].label2, escape(r->pool, l2));
-    ap_rprintf(r, "%s{%s} %" APR_UINT64_T_FMT "\n", name, labels, (apr_uint64_t)value);
+    ap_rprintf(r, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* One sample: zone first, then the NULL-terminated name/value label pairs (NULL: none). */
+static void sample(request_rec *r, const char *name, const char *zone, const char *const *pairs, apr_int64_t value)
+{
+    const char *labels = apr_psprintf(r->pool, "zone=\"%s\"", escape(r->pool, zone));
+    for (; pairs && pairs[0]; pairs += 2)
+        labels = apr_psprintf(r->pool, "%s,%s=\"%s\"", labels, pairs[0], escape(r->pool, pairs[1] ? pairs[1] : ""));
+    ap_rprintf(r, "%s{%s} %" APR_INT64_T_FMT "\n", name, labels, value);
+}
+
+#define LABELS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+/* The samples of one key prefix ("<name><SEP><zone><SEP>"), split into their two label values. */
+typedef void (*each_fn)(request_rec *r, const char *l1, const char *l2, uint64_t value, void *baton);
+
+static int each(request_rec *r, const apr_array_header_t *samples, const char *name, const char *zone, each_fn fn,
+                void *baton)
+{
+    char prefix[KEY_MAX];
+    int n = snprintf(prefix, sizeof(prefix), "%s%c%s%c", name, SEP, zone, SEP), shown = 0;
+    for (int i = 0; n > 0 && n < (int)sizeof(prefix) && i < samples->nelts; i++) {
+        const sample_t *x = &APR_ARRAY_IDX(samples, i, sample_t);
+        char *rest, *l2;
+        if (strncmp(x->key, prefix, (size_t)n))
+            continue;
+        rest = apr_pstrdup(r->pool, x->key + n);
+        l2 = strchr(rest, SEP);
+        if (l2)
+            *l2++ = '\0';
+        fn(r, rest, l2 ? l2 : "", x->value, baton);
+        shown++;
+    }
+    return shown;
+}
+
+typedef struct {
+    int metric;
+    const char *zone;
+} counter_baton_t;
+
+static void write_counter(request_rec *r, const char *l1, const char *l2, uint64_t value, void *baton)
+{
+    const counter_baton_t *b = baton;
+    const char *pairs[] = { metric_info[b->metric].label1, l1, metric_info[b->metric].label2, l2, NULL };
+    sample(r, metric_info[b->metric].name, b->zone, pairs, (apr_int64_t)value);
+}
+
+typedef struct {
+    const char *zone, *metric, *label;
+    int timestamp;            /* 1: the call's time in seconds; 0: up */
+} last_baton_t;
+
+static void write_last(request_rec *r, const char *l1, const char *l2, uint64_t value, void *baton)
+{
+    const last_baton_t *b = baton;
+    (void)l2;
+    if (!value)
+        return;     /* claimed by a child that has not stored its outcome yet */
+    sample(r, b->metric, b->zone, LABELS(b->label, l1),
+           b->timestamp ? (apr_int64_t)((value >> 1) / 1000) : (apr_int64_t)(value & 1));
+}
+
+static void find_last(request_rec *r, const char *l1, const char *l2, uint64_t value, void *baton)
+{
+    (void)r;
+    (void)l2;
+    if (value && !strcmp(l1, ((const char **)baton)[0]))
+        ((const char **)baton)[1] = (value & 1) ? "1" : "0";
+}
+
+/* "YYYY-MM-DDTHH:MM:SS..." (UTC, as the corridor store writes times) to seconds since the epoch; -1 if not. */
+static apr_int64_t parse_utc(const char *s)
+{
+    apr_time_exp_t t = { 0 };
+    apr_time_t out;
+    int y, mo, d, h, mi, se;
+    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &se) != 6)
+        return -1;
+    t.tm_year = y - 1900;
+    t.tm_mon = mo - 1;
+    t.tm_mday = d;
+    t.tm_hour = h;
+    t.tm_min = mi;
+    t.tm_sec = se;
+    if (apr_time_exp_gmt_get(&out, &t) != APR_SUCCESS)
+        return -1;
+    return (apr_int64_t)apr_time_sec(out);
+}
+
+/* The corridor gauges, read from the zone's database now. 1 when the database answered. */
+static int corridor_gauges(request_rec *r, const char *zone, mez_db_t *db)
+{
+    apr_array_header_t *rows = NULL, *cps = NULL;
+    mez_problem_t pb = { 0 };
+    apr_int64_t now = (apr_int64_t)apr_time_sec(apr_time_now());
+    static const char *const families[][3] = {
+        { "mez_corridor_info", "gauge", "The zone's corridors (1 each), with their peer, role and state." },
+        { "mez_corridor_chain_length", "gauge", "Receipts in this zone's copy of the corridor's chain." },
+        { "mez_corridor_peer_acked_length", "gauge",
+          "Receipts the peer has acknowledged holding (corridors this zone sequences)." },
+        { "mez_corridor_checkpoint_age_seconds", "gauge",
+          "Seconds since the corridor's latest checkpoint (absent before the first)." },
+    };
+
+    if (db && (mez_db_query_rows(r->pool, db, 6, &rows,
+                                 "SELECT corridor_id, peer_zone_id, role, state, tree_size, acked_size "
+                                 "FROM mez_corridor ORDER BY corridor_id", &pb, NULL) != MEZ_OK
+               || mez_db_query_rows(r->pool, db, 2, &cps,
+                                    "SELECT corridor_id, MAX(created_at) FROM mez_corridor_checkpoint "
+                                    "GROUP BY corridor_id", &pb, NULL) != MEZ_OK)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "/metrics: corridors not read: %s",
+                      pb.detail ? pb.detail : "database error");
+        rows = cps = NULL;
+    }
+    for (int f = 0; f < 4; f++) {
+        family(r, families[f][0], families[f][1], families[f][2]);
+        for (int i = 0; rows && i < rows->nelts; i++) {
+            const char **c = APR_ARRAY_IDX(rows, i, const char **);
+            if (f == 0)
+                sample(r, families[f][0], zone, LABELS("corridor", c[0], "peer", c[1], "role", c[2], "state", c[3]), 1);
+            else if (f == 1)
+                sample(r, families[f][0], zone, LABELS("corridor", c[0]), apr_atoi64(c[4]));
+            else if (f == 2 && c[2] && !strcmp(c[2], "proposer"))
+                sample(r, families[f][0], zone, LABELS("corridor", c[0]), apr_atoi64(c[5]));
+            else if (f == 3)
+                for (int j = 0; cps && j < cps->nelts; j++) {
+                    const char **k = APR_ARRAY_IDX(cps, j, const char **);
+                    apr_int64_t at = parse_utc(k[1]);
+                    if (strcmp(k[0], c[0]) || at < 0)
+                        continue;
+                    sample(r, families[f][0], zone, LABELS("corridor", c[0]), now > at ? now - at : 0);
+                }
+        }
+    }
+    return rows != NULL;
 }
 
 int mez_get_metrics(request_rec *r, mez_srv_conf_t *sc)
 {
     apr_array_header_t *samples;
     mez_problem_t pb = { 0 };
-    char prefix[KEY_MAX];
+    mez_db_t *db;
+    int db_up;
 
     if (!table || !sc->zone_id) {
         mez_problem(&pb, r->pool, MEZ_EINVAL, 503, "metrics.unavailable", NULL,
@@ -275,25 +535,43 @@ int mez_get_metrics(request_rec *r, mez_srv_conf_t *sc)
     if (r->header_only)
         return OK;
     for (int m = 0; m < MEZ_METRIC_COUNT; m++) {
-        int n = snprintf(prefix, sizeof(prefix), "%d%c%s%c", m, SEP, sc->zone_id, SEP), shown = 0;
-        ap_rprintf(r, "# HELP %s %s\n# TYPE %s counter\n", metric_info[m].name, metric_info[m].help,
-                   metric_info[m].name);
-        for (int i = 0; n > 0 && n < (int)sizeof(prefix) && i < samples->nelts; i++) {
-            const sample_t *x = &APR_ARRAY_IDX(samples, i, sample_t);
-            char *rest, *l2;
-            if (strncmp(x->key, prefix, (size_t)n))
-                continue;
-            rest = apr_pstrdup(r->pool, x->key + n);
-            l2 = strchr(rest, SEP);
-            if (l2)
-                *l2++ = '\0';
-            write_sample(r, m, sc->zone_id, rest, l2 ? l2 : "", x->value);
-            shown++;
-        }
+        counter_baton_t b = { m, sc->zone_id };
+        family(r, metric_info[m].name, "counter", metric_info[m].help);
         /* A counter without labels exists from the start: a scraper sees 0, not an absent series. */
-        if (!shown && !metric_info[m].label1)
-            write_sample(r, m, sc->zone_id, "", "", 0);
+        if (!each(r, samples, metric_info[m].name, sc->zone_id, write_counter, &b) && !metric_info[m].label1)
+            sample(r, metric_info[m].name, sc->zone_id, NULL, 0);
     }
+
+    {
+        last_baton_t up = { sc->zone_id, "mez_peer_up", "peer", 0 },
+                     at = { sc->zone_id, "mez_peer_last_call_timestamp_seconds", "peer", 1 };
+        family(r, up.metric, "gauge", "1 when the last call to the peer got an answer, 0 when it got none.");
+        each(r, samples, PEER_LAST, sc->zone_id, write_last, &up);
+        family(r, at.metric, "gauge", "When the last call to the peer was made (Unix seconds).");
+        each(r, samples, PEER_LAST, sc->zone_id, write_last, &at);
+    }
+
+    /* The database is asked only here, by the scrape itself: one connection, two reads. */
+    db = mez_request_db(r);
+    db_up = corridor_gauges(r, sc->zone_id, db);
+    family(r, "mez_database_up", "gauge", "1 when the zone's database answered this scrape.");
+    sample(r, "mez_database_up", sc->zone_id, NULL, db_up);
+
+    family(r, "mez_mass_primitive_up", "gauge",
+           "Mass primitive health: sovereign, the zone's database answers; remote, the last call or readiness "
+           "probe succeeded.");
+    for (int i = 0; i < MEZ_MASS_PRIMITIVE_COUNT; i++) {
+        const char *name = mez_mass_primitive_name((mez_mass_primitive_t)i);
+        int remote = sc->mass && sc->mass->endpoint[i].base_url;
+        const char *found[2] = { name, NULL };
+        if (remote)
+            each(r, samples, MASS_LAST, sc->zone_id, find_last, (void *)found);
+        if (!remote || found[1])
+            sample(r, "mez_mass_primitive_up", sc->zone_id,
+                   LABELS("primitive", name, "endpoint", remote ? "remote" : "sovereign"),
+                   remote ? found[1][0] == '1' : db_up);
+    }
+
     ap_rprintf(r, "# HELP mez_metrics_dropped_total Events not counted because the metrics table was full.\n"
                   "# TYPE mez_metrics_dropped_total counter\nmez_metrics_dropped_total %" APR_UINT64_T_FMT "\n",
                (apr_uint64_t)__atomic_load_n(&table->dropped, __ATOMIC_RELAXED));

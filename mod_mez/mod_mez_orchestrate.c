@@ -101,7 +101,7 @@ static int serve_read(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const ch
         if (!owner || strcmp(owner, scope)) {
             json_decref(resp.body);
             mez_problem(&pb, r->pool, MEZ_EINVAL, 403, "auth.not_entity_owner", NULL,
-                        "this token acts for entity %s only", scope);
+                        "this caller (its token or certificate) acts for entity %s only", scope);
             return mez_send_problem(r, &pb, NULL);
         }
     }
@@ -118,7 +118,8 @@ static int serve_licence(request_rec *r, mez_db_t *db, const char *id)
         return mez_send_problem(r, &pb, NULL);
     owner = json_string_value(json_object_get(doc, "entity_id"));
     if (scope && (!owner || strcmp(owner, scope))) {
-        mez_problem(&pb, r->pool, MEZ_EINVAL, 403, "auth.not_entity_owner", NULL, "this token acts for entity %s only",
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 403, "auth.not_entity_owner", NULL,
+                    "this caller (its token or certificate) acts for entity %s only",
                     scope);
         return mez_send_problem(r, &pb, NULL);
     }

@@ -5,15 +5,18 @@
 # Usage: sudo bash scripts/demo.sh [--daemon]
 #   (default)  httpd runs in the foreground; Ctrl-C stops it
 #   --daemon   httpd detaches (apache2 -k start); stop it with: apache2 -f <dir>/httpd.conf -k stop
+#   --install-only   packages, build and install, then stop (README: then `mez deploy` brings a zone up)
 # Environment: MEZ_DEMO_DIR (default /var/lib/mez/demo), MEZ_DEMO_PORT (default 8080). The zone is pk-sifc on the
 # shipped packs/pk; with ../shared beside the checkout its lawpack is also validated against the Akoma Ntoso XSD.
 set -euo pipefail
 
 daemon=0
+install_only=0
 for a in "$@"; do
     case "$a" in
         --daemon|-d) daemon=1 ;;
-        -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --install-only) install_only=1 ;;
+        -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "demo.sh: unknown argument '$a' (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -62,6 +65,10 @@ mez="$prefix/bin/mez"
 sqldir="$prefix/share/mez/sql"
 confdir="$prefix/share/mez/conf"
 "$mez" version
+if [ "$install_only" = 1 ]; then
+    echo "installed; bring a zone up with: mez deploy --profile sovereign-govos --jurisdiction pk-sifc --packs-dir $top/packs ..."
+    exit 0
+fi
 
 # ------------------------------------------------------------------------------------------------ the zone
 say "demo zone '$zone' in $demo"

@@ -5,7 +5,8 @@
 #
 # Usage: sudo bash scripts/test.sh        (root only to install packages and to run httpd/PostgreSQL as
 #                                          www-data/postgres; without root it runs when everything is installed)
-# Environment: MEZ_SKIP_ASAN=1 skips the sanitizer build; MEZ_TEST_DRIVERS=sqlite3 limits pytest to one driver;
+# Environment: MEZ_SKIP_ASAN=1 skips the sanitizer build; MEZ_SKIP_DEB=1 skips the Debian packaging check;
+#              MEZ_TEST_DRIVERS=sqlite3 limits pytest to one driver;
 #              PYTEST_ADDOPTS passes options to pytest (e.g. "-x -k credentials").
 set -u
 set -o pipefail
@@ -151,6 +152,29 @@ EOF
     fi
 else
     stage_end "skipped (no build)"; fail_stage "integration"
+fi
+
+# ------------------------------------------------------------------------------------------------ 5. packages
+# The Debian packages built from the tree, installed with apt-get in a throw-away root and used as an admin would:
+# a2enmod mez, apache2ctl -t, a2ensite of a zone, /readyz (scripts/check-deb; root only). MEZ_SKIP_DEB=1 skips it.
+if [ -z "${MEZ_SKIP_DEB:-}" ]; then
+    stage_begin "deb"
+    if [ "$(id -u)" -eq 0 ]; then
+        deb_log=$(mktemp)
+        bash scripts/check-deb "$top/build-deb" 2>&1 | tee "$deb_log" || status=1
+        read -r dp dfl < <(awk '/^deb: [0-9]+ passed, [0-9]+ failed$/ { print $2, $4 }' "$deb_log" | tail -1)
+        rm -f "$deb_log"
+        if [ -n "${dp:-}" ]; then
+            passed=$((passed + dp)); failed=$((failed + dfl))
+            breakdown+=("deb: $dp/$((dp + dfl))")
+            stage_end "$dp passed, $dfl failed"
+        else
+            stage_end "FAILED (no summary)"; fail_stage "deb"
+        fi
+    else
+        breakdown+=("deb: skipped (needs root)")
+        stage_end "skipped (needs root)"
+    fi
 fi
 
 # ------------------------------------------------------------------------------------------------ summary

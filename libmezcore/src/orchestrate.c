@@ -602,7 +602,8 @@ mez_status_t mez_orch_run(apr_pool_t *p, mez_db_t *db, const mez_orch_zone_t *z,
      * the entity the body's operation reaches, e.g. the owner of a payment's source account). */
     if (req->actor_entity && (!o.owner_entity || strcmp(req->actor_entity, o.owner_entity))) {
         rv = mez_problem(pb, p, MEZ_EINVAL, 403, "auth.not_entity_owner", NULL,
-                         "this token acts for entity %s only; %s reaches %s", req->actor_entity, o.op->name,
+                         "this caller (its token or certificate) acts for entity %s only; %s reaches %s",
+                         req->actor_entity, o.op->name,
                          o.owner_entity ? o.owner_entity : "no existing entity");
         goto done;
     }

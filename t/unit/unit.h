@@ -25,6 +25,7 @@ void unit_register_corridor_store(void);
 void unit_register_corridor_proto(void);
 void unit_register_corridor_export(void);
 void unit_register_watcher(void);
+void unit_register_migration(void);
 void unit_register_digest(void);
 void unit_register_key(void);
 void unit_register_httpsig(void);

@@ -119,6 +119,7 @@ int main(int argc, char **argv)
     unit_register_corridor_proto();
     unit_register_corridor_export();
     unit_register_watcher();
+    unit_register_migration();
     unit_register_digest();
     unit_register_key();
     unit_register_httpsig();

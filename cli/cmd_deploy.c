@@ -1,0 +1,1043 @@
+/* cmd_deploy.c: `mez deploy`, a zone from one command. Everything that can be checked without writing is
+ * checked first (profile, jurisdiction, packs against their lock, corridor peers, key, port, database, Mass);
+ * then seven steps run, each journaling what it creates, and a failure undoes the journal in reverse order, so
+ * a failed deploy leaves the data dir, the conf dir and httpd as they were. Every step compares what it would
+ * write with what is there, so a second run with the same arguments changes nothing. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <apr_file_io.h>
+#include <apr_strings.h>
+#include <apr_time.h>
+#include "mez/did.h"
+#include "mez/http.h"
+#include "mez/json.h"
+#include "mez/key.h"
+#include "mez/mass.h"
+#include "mez/pack.h"
+#include "mez/store.h"
+#include "mez/token.h"
+#include "mez/zone.h"
+#include "deploy.h"
+#include "mez_cli.h"
+
+#define NSTEPS 7
+
+typedef struct peer_t {
+    const char *zone_id, *url, *did;
+} peer_t;
+
+typedef struct deploy_t {
+    apr_pool_t *p;
+    /* arguments */
+    const char *profile, *zone_id, *packs_dir, *data_dir, *conf_dir, *listen, *server_name, *user;
+    const char *database, *db_password_file, *mass_api, *mass_token_file, *corridors, *peers_file, *peer_ca;
+    const char *httpd_root, *profile_dir, *sql_dir, *akn_xsd, *policy_conf, *key_file;
+    int dry_run, no_start;
+    /* derived */
+    deploy_httpd_t httpd;
+    uid_t uid;
+    gid_t gid;
+    const char *zone_dir, *key_path, *packs_path, *db_dir, *log_dir, *token_path, *conf_path, *src_dir;
+    const char *url, *driver, *params, *cli_params, *admin_params, *pg_dbname, *pg_password, *pg_passline;
+    const char *db_desc, *mass_token, *did;
+    mez_akn_schema_t *akn;
+    mez_zone_t *zone;
+    apr_array_header_t *peers;     /* peer_t: the corridors' peers */
+    apr_array_header_t *undo;
+    apr_array_header_t *cleanup;   /* const char *: removed once the deploy succeeded (packs moved aside) */
+    int fresh;                     /* the zone dir did not exist */
+    const char *token;
+} deploy_t;
+
+static const char *share_dir(apr_pool_t *p)
+{
+    /* MEZ_SQL_DIR is $(pkgdatadir)/sql: the installed content (profiles, conf, packs) sits beside it. */
+    const char *sql = MEZ_SQL_DIR, *slash = strrchr(sql, '/');
+    return slash ? apr_pstrndup(p, sql, (apr_size_t)(slash - sql)) : ".";
+}
+
+static const char *env_or(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : dflt;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "usage: mez deploy --profile PROFILE --jurisdiction ZONE_ID [options]\n"
+        "Brings a zone up from the shipped packs in seven steps, reporting each:\n"
+        "  [1/7] key        the zone's Ed25519 key, <data-dir>/<zone>/zone-key.pem (0600, owned by the httpd user);\n"
+        "                   an existing key is kept (and never printed)\n"
+        "  [2/7] packs      the jurisdiction's packs copied to <data-dir>/<zone>/packs and verified against their\n"
+        "                   stack.lock (a mismatch names the artifact); zone.yaml's profile must be PROFILE\n"
+        "  [3/7] tensor     the compliance domains the profile and zone file select (tensor.json)\n"
+        "  [4/7] database   created and migrated (SQLite in <zone>/data, or PostgreSQL), an operator token made\n"
+        "                   once (<zone>/operator-token, 0600), <conf-dir>/<zone>.conf written (one <VirtualHost>),\n"
+        "                   httpd's config test, httpd started or gracefully reloaded\n"
+        "  [5/7] mass       every Mass primitive reachable (GET <url>/v1/<primitive>/status), or the sovereign\n"
+        "                   store ready (/readyz)\n"
+        "  [6/7] corridors  POST /v1/corridors to each --corridors peer (from --peers); the peer's operator accepts\n"
+        "  [7/7] ready      /readyz is 200; the zone's endpoints and DID are printed\n"
+        "Re-running with the same arguments changes nothing (each step says 'unchanged'). A failure at any step\n"
+        "says which, and what this run created is removed again, in reverse order (files and directories it made,\n"
+        "files it replaced restored, a database it created dropped, httpd stopped or reloaded back): the zone is\n"
+        "either deployed or as it was before the run. Bad arguments are refused before anything is written.\n"
+        "options:\n"
+        "  --packs-dir DIR          where the jurisdictions' packs are (default $MEZ_PACKS_DIR, else %s/packs)\n"
+        "  --data-dir DIR           default /var/lib/mez; the zone lives in DIR/<zone>\n"
+        "  --conf-dir DIR           the zones' httpd confs (default <httpd-root>/zones, or /etc/apache2/mez-zones)\n"
+        "  --httpd-root DIR         a self-contained httpd: DIR/httpd.conf is written (modules, Listen, the zones)\n"
+        "                           and run as apache2 -d DIR -f DIR/httpd.conf; without it the system apache2\n"
+        "                           (conf-available/mez-zones.conf, apache2ctl; needs a2enmod mez dbd)\n"
+        "  --listen HOST:PORT       default 127.0.0.1:8080; zones on one address are name-based virtual hosts\n"
+        "  --server-name NAME       default <zone>.localhost\n"
+        "  --user USER              the httpd user (default www-data)\n"
+        "  --database sqlite|postgresql://USER@HOST:PORT/DBNAME   default sqlite; the password comes from\n"
+        "                           --database-password-file FILE or $PGPASSWORD, never the command line; it is\n"
+        "                           kept only in <zone>/pgpass (0600, owned by the httpd user), which the\n"
+        "                           generated DBDParams name with passfile= (libpq's PGPASSFILE)\n"
+        "  --mass-api sovereign|URL  default sovereign (the zone's own store); URL: a remote Mass for all five\n"
+        "  --mass-token-file FILE   its bearer token (copied to <zone>/mass.token, 0600)\n"
+        "  --corridors Z1,Z2        peers to propose corridors to; each must be in --peers\n"
+        "  --peers FILE             peers registry, JSON: {\"<zone_id>\": {\"url\": ..., \"did\": \"did:key:...\"}}\n"
+        "  --peer-ca FILE           CA bundle for the peers' https (MezPeerCAFile)\n"
+        "  --key-file FILE          use this Ed25519 key (PEM) instead of generating one\n"
+        "  --profile-dir DIR, --sql-dir DIR, --akn-xsd FILE, --policy-conf FILE   content (defaults: $MEZ_PROFILE_DIR,\n"
+        "                           $MEZ_SQL_DIR, $MEZ_AKN_XSD, $MEZ_POLICY_CONF, else under %s)\n"
+        "  --dry-run                print the plan; write nothing\n"
+        "  --no-start               everything but starting or reloading httpd (steps 5-7 skipped)\n"
+        "environment: MEZ_HTTPD (apache2), MEZ_HTTPD_MODULES (/usr/lib/apache2/modules), MEZ_MODULE (mod_mez.so).\n"
+        "exit codes: 0 deployed (or unchanged), 1 an argument is invalid, 2 a step failed (undone).\n",
+        MEZ_SQL_DIR "/..", MEZ_SQL_DIR "/..");
+}
+
+/* ------------------------------------------------------------------ pre-flight: nothing is written */
+
+static int refuse(const char *code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int refuse(const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "mez deploy: %s: ", code);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nnothing was written\n");
+    return MEZ_EXIT_INVALID;
+}
+
+static int id_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (!n || n > 63 || s[0] == '-')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return 0;
+    return 1;
+}
+
+/* The ids of the zone.yaml files one level under packs_dir, and the directory of the one with zone_id. */
+static const char *find_jurisdiction(apr_pool_t *p, const char *packs_dir, const char *zone_id, const char **known)
+{
+    apr_dir_t *d;
+    apr_finfo_t fi;
+    const char *found = NULL;
+    *known = "";
+    if (apr_dir_open(&d, packs_dir, p) != APR_SUCCESS)
+        return NULL;
+    while (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE, d) == APR_SUCCESS) {
+        const char *dir = apr_pstrcat(p, packs_dir, "/", fi.name, NULL), *yaml;
+        mez_zone_t *z;
+        mez_problem_t pb = { 0 };
+        if (fi.name[0] == '.' || !dep_is_dir(p, dir))
+            continue;
+        yaml = apr_pstrcat(p, dir, "/zone.yaml", NULL);
+        if (!dep_exists(p, yaml) || mez_zone_parse(p, yaml, NULL, &z, &pb) != MEZ_OK)
+            continue;
+        *known = **known ? apr_pstrcat(p, *known, ", ", z->zone_id, NULL) : z->zone_id;
+        if (!strcmp(z->zone_id, zone_id))
+            found = dir;
+    }
+    apr_dir_close(d);
+    return found;
+}
+
+/* The profiles in profile_dir, for the message that names an unknown one. */
+static const char *known_profiles(apr_pool_t *p, const char *dir)
+{
+    apr_dir_t *d;
+    apr_finfo_t fi;
+    const char *s = "";
+    if (apr_dir_open(&d, dir, p) != APR_SUCCESS)
+        return "none";
+    while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
+        size_t n = strlen(fi.name);
+        if (n > 5 && !strcmp(fi.name + n - 5, ".yaml"))
+            s = apr_psprintf(p, "%s%s%.*s", s, *s ? ", " : "", (int)(n - 5), fi.name);
+    }
+    apr_dir_close(d);
+    return s;
+}
+
+/* Loads zone.yaml under dir with its profile and packs, and checks the lock and the layers' conflicts. */
+static int load_verified(deploy_t *d, const char *dir, mez_zone_t **zone, const char **why)
+{
+    apr_pool_t *p = d->p;
+    mez_zone_options_t opts = { 0 };
+    mez_problem_t pb = { 0 };
+    opts.profile_dir = d->profile_dir;
+    opts.akn_schema = d->akn;
+    opts.problems = apr_array_make(p, 4, sizeof(mez_problem_t));
+    if (mez_zone_load(p, apr_pstrcat(p, dir, "/zone.yaml", NULL), &opts, zone, &pb) != MEZ_OK
+        || mez_zone_verify_lock(p, *zone, &opts, &pb) != MEZ_OK
+        || mez_zone_check_conflicts(p, *zone, &opts, &pb) != MEZ_OK) {
+        const char *all = "";
+        for (int i = 0; i < opts.problems->nelts; i++) {
+            const mez_problem_t *x = &APR_ARRAY_IDX(opts.problems, i, mez_problem_t);
+            all = apr_psprintf(p, "%s\n  %s: %s", all, x->code, x->detail);
+        }
+        *why = opts.problems->nelts ? all : apr_psprintf(p, "\n  %s: %s", pb.code, pb.detail);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *pg_quote(apr_pool_t *p, const char *s)
+{
+    char *out = apr_palloc(p, strlen(s) * 2 + 3), *o = out;
+    *o++ = '\'';
+    for (; *s; s++) {
+        if (*s == '\'' || *s == '\\')
+            *o++ = '\\';
+        *o++ = *s;
+    }
+    *o++ = '\'';
+    *o = '\0';
+    return out;
+}
+
+static const char *pgpass_escape(apr_pool_t *p, const char *s)
+{
+    char *out = apr_palloc(p, strlen(s) * 2 + 1), *o = out;
+    for (; *s; s++) {
+        if (*s == ':' || *s == '\\')
+            *o++ = '\\';
+        *o++ = *s;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* postgresql://USER@HOST:PORT/DBNAME: conninfo for httpd (passfile, no password) and for this run. */
+static int parse_database(deploy_t *d)
+{
+    apr_pool_t *p = d->p;
+    const char *rest, *at, *slash, *colon, *user, *host, *port = "5432", *base;
+    if (!d->database || !strcmp(d->database, "sqlite") || !strcmp(d->database, "sqlite3")) {
+        d->driver = "sqlite3";
+        d->params = apr_pstrcat(p, d->db_dir, "/mez.sqlite", NULL);
+        d->cli_params = d->params;
+        d->db_desc = apr_pstrcat(p, "sqlite3 ", d->params, NULL);
+        return 0;
+    }
+    if (strncmp(d->database, "postgresql://", 13) && strncmp(d->database, "postgres://", 11))
+        return refuse("deploy.invalid_database", "--database '%s' is neither sqlite nor postgresql://USER@HOST:PORT/"
+                      "DBNAME", d->database);
+    rest = strstr(d->database, "://") + 3;
+    if (!(at = strchr(rest, '@')) || !(slash = strchr(at, '/')) || !slash[1])
+        return refuse("deploy.invalid_database", "--database '%s' must be postgresql://USER@HOST[:PORT]/DBNAME",
+                      d->database);
+    user = apr_pstrndup(p, rest, (apr_size_t)(at - rest));
+    if (strchr(user, ':'))
+        return refuse("deploy.password_on_command_line", "--database carries a password: give it in "
+                      "--database-password-file FILE or $PGPASSWORD, never on the command line");
+    host = apr_pstrndup(p, at + 1, (apr_size_t)(slash - at - 1));
+    if ((colon = strrchr(host, ':'))) {
+        port = colon + 1;
+        host = apr_pstrndup(p, host, (apr_size_t)(colon - host));
+    }
+    d->pg_dbname = slash + 1;
+    for (const char *c = d->pg_dbname; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
+            return refuse("deploy.invalid_database", "database name '%s': use lower-case letters, digits and _",
+                          d->pg_dbname);
+    if (!*user || !*host || atoi(port) <= 0)
+        return refuse("deploy.invalid_database", "--database '%s' must be postgresql://USER@HOST[:PORT]/DBNAME",
+                      d->database);
+    if (d->db_password_file) {
+        const char *text = dep_read(p, d->db_password_file, NULL);
+        char *nl;
+        if (!text)
+            return refuse("deploy.unreadable_password_file", "cannot read --database-password-file %s",
+                          d->db_password_file);
+        d->pg_password = apr_pstrdup(p, text);
+        if ((nl = strchr((char *)d->pg_password, '\n')))
+            *nl = '\0';
+    }
+    else if (getenv("PGPASSWORD") && *getenv("PGPASSWORD"))
+        d->pg_password = getenv("PGPASSWORD");
+    d->driver = "pgsql";
+    base = apr_psprintf(p, "host=%s port=%s user=%s", host, port, user);
+    d->params = apr_psprintf(p, "%s dbname=%s", base, d->pg_dbname);
+    if (d->pg_password) {
+        d->params = apr_psprintf(p, "%s passfile=%s/" DEPLOY_PGPASS, d->params, d->zone_dir);
+        d->pg_passline = apr_psprintf(p, "%s:%s:*:%s:%s\n", pgpass_escape(p, host), port, pgpass_escape(p, user),
+                                      pgpass_escape(p, d->pg_password));
+        base = apr_psprintf(p, "%s password=%s", base, pg_quote(p, d->pg_password));
+    }
+    /* This run's own connections carry the password in memory only; and ignore any stray PGPASSFILE. */
+    d->cli_params = apr_psprintf(p, "%s dbname=%s", base, d->pg_dbname);
+    d->admin_params = apr_psprintf(p, "%s dbname=postgres", base);
+    d->db_desc = apr_psprintf(p, "postgresql://%s@%s:%s/%s", user, host, port, d->pg_dbname);
+    return 0;
+}
+
+static int parse_peers(deploy_t *d)
+{
+    apr_pool_t *p = d->p;
+    json_t *reg = NULL;
+    json_error_t je;
+    char *list, *tok, *save = NULL;
+    d->peers = apr_array_make(p, 4, sizeof(peer_t));
+    if (!d->corridors || !*d->corridors)
+        return 0;
+    if (!d->peers_file)
+        return refuse("deploy.unknown_peer", "--corridors %s needs --peers FILE naming each peer's url and did",
+                      d->corridors);
+    if (!(reg = json_load_file(d->peers_file, 0, &je)) || !json_is_object(reg))
+        return refuse("deploy.invalid_peers", "%s: %s", d->peers_file, reg ? "not a JSON object" : je.text);
+    mez_json_pool_own(p, reg);
+    list = apr_pstrdup(p, d->corridors);
+    for (tok = apr_strtok(list, ",", &save); tok; tok = apr_strtok(NULL, ",", &save)) {
+        json_t *e = json_object_get(reg, tok);
+        peer_t *pe;
+        mez_key_t *k;
+        mez_problem_t pb = { 0 };
+        const char *host;
+        if (!strcmp(tok, d->zone_id))
+            return refuse("deploy.unknown_peer", "a zone has no corridor with itself ('%s' in --corridors)", tok);
+        if (!json_is_object(e))
+            return refuse("deploy.unknown_peer", "unknown corridor peer '%s': not in the peers file %s", tok,
+                          d->peers_file);
+        pe = apr_array_push(d->peers);
+        pe->zone_id = tok;
+        pe->url = json_string_value(json_object_get(e, "url"));
+        pe->did = json_string_value(json_object_get(e, "did"));
+        if (!pe->url || mez_http_base_check(p, pe->url, &host, &pb) != MEZ_OK)
+            return refuse("deploy.invalid_peers", "peer '%s' in %s: url is not an http(s) base URL", tok,
+                          d->peers_file);
+        if (!pe->did || strncmp(pe->did, "did:key:", 8) || mez_did_key_resolve(p, pe->did, &k, &pb) != MEZ_OK)
+            return refuse("deploy.invalid_peers", "peer '%s' in %s: did is not an Ed25519 did:key", tok,
+                          d->peers_file);
+    }
+    return 0;
+}
+
+/* The listen address must be free, or already ours (this zone's, or shared with another zone of this httpd). */
+static int check_listen(deploy_t *d)
+{
+    apr_pool_t *p = d->p;
+    apr_array_header_t *others, *mine;
+    const char *colon = strrchr(d->listen, ':');
+    const char *host = colon ? apr_pstrndup(p, d->listen, (apr_size_t)(colon - d->listen)) : "";
+    int port = colon ? atoi(colon + 1) : 0, running = dep_httpd_running(p, &d->httpd);
+    if (!colon || port <= 0 || port > 65535 || !*host)
+        return refuse("deploy.invalid_listen", "--listen '%s' is not HOST:PORT", d->listen);
+    dep_httpd_zones(p, &d->httpd, d->zone_id, &others, NULL);
+    dep_httpd_zones(p, &d->httpd, NULL, &mine, NULL);
+    if (running)
+        for (int i = 0; i < mine->nelts; i++)
+            if (!strcmp(APR_ARRAY_IDX(mine, i, const char *), d->listen))
+                return 0;   /* our httpd listens there already */
+    if (!dep_port_free(p, host, port))
+        return refuse("deploy.port_in_use", "the listen address %s is in use by another program%s", d->listen,
+                      running ? "" : " (the zones' httpd is not running)");
+    (void)others;
+    return 0;
+}
+
+/* Every Mass primitive at --mass-api answers its status probe; *why names the first that does not. */
+static int probe_mass(deploy_t *d, const char **why)
+{
+    mez_mass_t m;
+    memset(&m, 0, sizeof(m));
+    for (int i = 0; i < MEZ_MASS_PRIMITIVE_COUNT; i++) {
+        const char *state, *detail;
+        m.endpoint[i].base_url = d->mass_api;
+        m.endpoint[i].token = d->mass_token;
+        m.endpoint[i].timeout_ms = 5000;
+        if (mez_mass_probe(d->p, &m, (mez_mass_primitive_t)i, &state, &detail) != MEZ_OK) {
+            *why = apr_psprintf(d->p, "Mass %s at %s is %s: %s", mez_mass_primitive_name((mez_mass_primitive_t)i),
+                                d->mass_api, state, detail);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int check_mass(deploy_t *d)
+{
+    apr_pool_t *p = d->p;
+    mez_problem_t pb = { 0 };
+    const char *host, *why;
+    if (!d->mass_api || !strcmp(d->mass_api, "sovereign"))
+        return 0;
+    if (mez_http_base_check(p, d->mass_api, &host, &pb) != MEZ_OK)
+        return refuse("deploy.invalid_mass", "--mass-api '%s': %s", d->mass_api, pb.detail);
+    if (d->mass_token_file && mez_mass_token_load(p, d->mass_token_file, &d->mass_token, &pb) != MEZ_OK)
+        return refuse("deploy.unreadable_mass_token", "--mass-token-file %s: %s", d->mass_token_file, pb.detail);
+    if (probe_mass(d, &why))
+        return refuse("deploy.mass_unreachable", "%s", why);
+    return 0;
+}
+
+static int preflight(deploy_t *d)
+{
+    apr_pool_t *p = d->p;
+    mez_problem_t pb = { 0 };
+    mez_profile_t *prof;
+    mez_zone_t *src;
+    mez_key_t *k;
+    const char *known, *why;
+    int rc;
+
+    if (!id_ok(d->zone_id))
+        return refuse("deploy.invalid_zone", "--jurisdiction '%s' is not a zone id", d->zone_id);
+    if (geteuid() == 0 && dep_user(d->user, &d->uid, &d->gid))
+        return refuse("deploy.unknown_user", "--user %s: no such user", d->user);
+    dep_user(d->user, &d->uid, &d->gid);
+    if (mez_profile_load(p, d->profile_dir, d->profile, NULL, &prof, &pb) != MEZ_OK)
+        return refuse("deploy.unknown_profile", "unknown profile '%s' (profiles in %s: %s)", d->profile,
+                      d->profile_dir, known_profiles(p, d->profile_dir));
+    if (!(d->src_dir = find_jurisdiction(p, d->packs_dir, d->zone_id, &known)))
+        return refuse("deploy.unknown_jurisdiction", "unknown jurisdiction '%s': no zone.yaml under %s has it "
+                      "(there: %s)", d->zone_id, d->packs_dir, *known ? known : "none");
+    if (!d->akn_xsd || !dep_exists(p, d->akn_xsd))
+        return refuse("deploy.no_akn_schema", "the Akoma Ntoso schema %s is missing (--akn-xsd or $MEZ_AKN_XSD): "
+                      "lawpacks are validated against it", d->akn_xsd ? d->akn_xsd : "");
+    if (mez_akn_schema_load(p, d->akn_xsd, (const mez_akn_schema_t **)&d->akn, &pb) != MEZ_OK)
+        return refuse("deploy.no_akn_schema", "%s: %s", d->akn_xsd, pb.detail);
+    if (load_verified(d, d->src_dir, &src, &why))
+        return refuse("deploy.packs_invalid", "the packs of %s in %s do not verify:%s", d->zone_id, d->src_dir,
+                      why);
+    if (strcmp(src->profile_id, d->profile))
+        return refuse("deploy.profile_mismatch", "zone %s runs profile '%s' (its zone.yaml), not '%s'", d->zone_id,
+                      src->profile_id, d->profile);
+    if (!dep_exists(p, d->policy_conf))
+        return refuse("deploy.no_policy", "%s is missing (--policy-conf)", d->policy_conf);
+    if (!dep_is_dir(p, d->sql_dir))
+        return refuse("deploy.no_sql", "the SQL migrations directory %s is missing (--sql-dir)", d->sql_dir);
+    if (!d->no_start && (access(d->httpd.bin, X_OK) != 0 || (d->httpd.root && !dep_exists(p, d->httpd.mez_module))))
+        return refuse("deploy.no_httpd", "httpd (%s) or mod_mez (%s) not found: set MEZ_HTTPD / MEZ_MODULE",
+                      d->httpd.bin, d->httpd.mez_module);
+    if ((rc = parse_peers(d)) != 0)
+        return rc;
+    if (d->peer_ca && !dep_read(p, d->peer_ca, NULL))
+        return refuse("deploy.unreadable_peer_ca", "cannot read --peer-ca %s", d->peer_ca);
+    if (d->key_file && mez_key_load_private(p, d->key_file, &k, &pb) != MEZ_OK)
+        return refuse("deploy.unreadable_key", "--key-file %s: %s", d->key_file, pb.detail);
+    if (dep_exists(p, d->key_path) && mez_key_load_private(p, d->key_path, &k, &pb) != MEZ_OK)
+        return refuse("deploy.unreadable_key", "the zone's key %s: %s", d->key_path, pb.detail);
+    if (dep_exists(p, d->key_path) && d->key_file) {
+        mez_key_t *given;
+        mez_key_load_private(p, d->key_file, &given, &pb);
+        if (strcmp(mez_did_key(p, k), mez_did_key(p, given)))
+            return refuse("deploy.key_mismatch", "zone %s already has a different key (%s): a zone's key is not "
+                          "replaced by a deploy", d->zone_id, d->key_path);
+    }
+    if ((rc = parse_database(d)) != 0 || (rc = check_listen(d)) != 0)
+        return rc;
+    if (!strcmp(d->driver, "pgsql")) {
+        mez_db_t *db;
+        apr_pool_t *sub;
+        apr_pool_create(&sub, p);
+        if (mez_db_open(sub, "pgsql", d->admin_params, &db, &pb) != MEZ_OK) {
+            apr_pool_destroy(sub);
+            return refuse("deploy.database_refused", "the database server refused the connection (%s): %s",
+                          d->db_desc, pb.detail);
+        }
+        apr_pool_destroy(sub);
+    }
+    return check_mass(d);
+}
+
+/* ------------------------------------------------------------------ the steps */
+
+typedef int (*step_fn)(deploy_t *d, const char **result);
+
+static int fail(deploy_t *d, const char **result, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(deploy_t *d, const char **result, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    *result = apr_pvsprintf(d->p, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int step_key(deploy_t *d, const char **result)
+{
+    apr_pool_t *p = d->p;
+    mez_problem_t pb = { 0 };
+    mez_key_t *key;
+    const char *err;
+    undo_t *u;
+
+    if (dep_mkdir(p, d->undo, d->data_dir, 0755, &err) || dep_mkdir(p, d->undo, d->zone_dir, 0755, &err))
+        return fail(d, result, "%s", err);
+    if (dep_exists(p, d->key_path)) {
+        if (mez_key_load_private(p, d->key_path, &key, &pb) != MEZ_OK)
+            return fail(d, result, "%s: %s", d->key_path, pb.detail);
+        d->did = mez_did_key(p, key);
+        chmod(d->key_path, 0600);
+        dep_chown(d->key_path, d->uid, d->gid, 0);
+        *result = apr_psprintf(p, "unchanged (%s)", d->did);
+        return 0;
+    }
+    if (d->key_file) {
+        if (mez_key_load_private(p, d->key_file, &key, &pb) != MEZ_OK)
+            return fail(d, result, "--key-file %s: %s", d->key_file, pb.detail);
+    }
+    else if (mez_key_generate(p, &key, &pb) != MEZ_OK)
+        return fail(d, result, "%s", pb.detail);
+    if (mez_key_save_private(p, key, d->key_path, &pb) != MEZ_OK)
+        return fail(d, result, "%s", pb.detail);
+    u = apr_array_push(d->undo);
+    memset(u, 0, sizeof(*u));
+    u->kind = UNDO_REMOVE;
+    u->path = d->key_path;
+    chmod(d->key_path, 0600);
+    if (dep_chown(d->key_path, d->uid, d->gid, 0))
+        return fail(d, result, "cannot give %s to %s", d->key_path, d->user);
+    d->did = mez_did_key(p, key);
+    *result = apr_psprintf(p, "ok (%s %s, 0600, owner %s)", d->key_file ? "imported" : "created", d->did, d->user);
+    return 0;
+}
+
+static int step_packs(deploy_t *d, const char **result)
+{
+    apr_pool_t *p = d->p;
+    const char *tmp = apr_pstrcat(p, d->packs_path, ".new", NULL), *err, *why;
+    undo_t *u;
+    dep_remove_tree(p, tmp);
+    if (dep_copy_tree(p, d->src_dir, tmp, &err)) {
+        dep_remove_tree(p, tmp);
+        return fail(d, result, "%s", err);
+    }
+    /* The copy is what httpd will load: verify it, not only the source. */
+    if (load_verified(d, tmp, &d->zone, &why)) {
+        dep_remove_tree(p, tmp);
+        return fail(d, result, "the copied packs do not verify against their stack.lock:%s", why);
+    }
+    if (dep_is_dir(p, d->packs_path) && dep_trees_equal(p, tmp, d->packs_path)) {
+        dep_remove_tree(p, tmp);
+        /* Load what stays, so the paths the zone reports are the served ones. */
+        if (load_verified(d, d->packs_path, &d->zone, &why))
+            return fail(d, result, "%s:%s", d->packs_path, why);
+        *result = apr_psprintf(p, "unchanged (%d artifacts, lock %s)", d->zone->packs->nelts,
+                               mez_digest_format(p, &d->zone->lock_digest));
+        return 0;
+    }
+    u = apr_array_push(d->undo);
+    memset(u, 0, sizeof(*u));
+    if (dep_is_dir(p, d->packs_path)) {
+        const char *aside = apr_psprintf(p, "%s.old.%ld", d->packs_path, (long)getpid());
+        if (rename(d->packs_path, aside) != 0)
+            return fail(d, result, "cannot move %s aside", d->packs_path);
+        u->kind = UNDO_RENAME_BACK;
+        u->aside = aside;
+        APR_ARRAY_PUSH(d->cleanup, const char *) = aside;
+    }
+    else
+        u->kind = UNDO_REMOVE;
+    u->path = d->packs_path;
+    if (rename(tmp, d->packs_path) != 0)
+        return fail(d, result, "cannot rename %s", tmp);
+    if (load_verified(d, d->packs_path, &d->zone, &why))
+        return fail(d, result, "%s:%s", d->packs_path, why);
+    *result = apr_psprintf(p, "ok (%d artifacts from %s verified against stack.lock %s)", d->zone->packs->nelts,
+                           d->src_dir, mez_digest_format(p, &d->zone->lock_digest));
+    return 0;
+}
+
+static int step_tensor(deploy_t *d, const char **result)
+{
+    apr_pool_t *p = d->p;
+    json_t *o = json_object(), *domains = json_array(), *packs = json_array();
+    const char *text, *err, *list = "";
+    mez_problem_t pb = { 0 };
+    int changed;
+    for (int i = 0; i < d->zone->compliance_domains->nelts; i++) {
+        const char *dom = APR_ARRAY_IDX(d->zone->compliance_domains, i, const char *);
+        json_array_append_new(domains, json_string(dom));
+        list = apr_psprintf(p, "%s%s%s", list, *list ? "," : "", dom);
+    }
+    for (int i = 0; i < d->zone->packs->nelts; i++) {
+        const mez_zone_pack_t *zp = &APR_ARRAY_IDX(d->zone->packs, i, mez_zone_pack_t);
+        json_array_append_new(packs, json_pack("{s:s,s:s,s:s,s:s}", "type", mez_pack_kind_name(zp->kind), "id",
+                                               zp->pack->id, "domain", zp->pack->domain, "digest",
+                                               mez_pack_digest_string(p, zp->pack)));
+    }
+    json_object_set_new(o, "zone_id", json_string(d->zone->zone_id));
+    json_object_set_new(o, "profile", json_pack("{s:s,s:s}", "id", d->zone->profile->id, "digest",
+                                                mez_digest_format(p, &d->zone->profile->digest)));
+    json_object_set_new(o, "compliance_domains", domains);
+    json_object_set_new(o, "domains_from", json_string(d->zone->domains_from_zone ? "zone" : "profile"));
+    json_object_set_new(o, "packs", packs);
+    json_object_set_new(o, "stack_lock", json_string(mez_digest_format(p, &d->zone->lock_digest)));
+    mez_json_pool_own(p, o);
+    if (mez_json_canonicalize(p, o, &text, NULL, &pb) != MEZ_OK)
+        return fail(d, result, "%s", pb.detail);
+    text = apr_pstrcat(p, text, "\n", NULL);
+    if (dep_write_journaled(p, d->undo, apr_pstrcat(p, d->zone_dir, "/" DEPLOY_TENSOR, NULL), text, strlen(text),
+                            0644, &changed, &err))
+        return fail(d, result, "%s", err);
+    *result = apr_psprintf(p, "%s (%d domains: %s; profile %s)", changed ? "ok" : "unchanged",
+                           d->zone->compliance_domains->nelts, list, d->zone->profile->id);
+    return 0;
+}
+
+static const char *conf_text(deploy_t *d)
+{
+    apr_pool_t *p = d->p;
+    const char *t = apr_psprintf(p,
+        DEPLOY_LISTEN_MARK "%s\n"
+        "# %s.conf: zone %s (profile %s), written by `mez deploy` (rewritten by a re-deploy, removed by\n"
+        "# `mez zone destroy`). Its files are in %s.\n"
+        "<VirtualHost %s>\n"
+        "    ServerName %s\n"
+        "    ErrorLog %s/error.log\n"
+        "    CustomLog %s/access.log \"%%h %%l %%u %%t \\\"%%r\\\" %%>s %%b %%D\"\n"
+        "    MezZone %s\n"
+        "    MezKeyFile %s\n"
+        "    MezDataDir %s\n"
+        "    MezZoneFile %s/zone.yaml\n"
+        "    MezProfileDir %s\n"
+        "    MezAknSchema %s\n"
+        "    MezMaxBodySize 1048576\n",
+        d->listen, d->zone_id, d->zone_id, d->profile, d->zone_dir, d->listen, d->server_name, d->log_dir,
+        d->log_dir, d->zone_id, d->key_path, d->db_dir, d->packs_path, d->profile_dir, d->akn_xsd);
+    if (d->mass_api && strcmp(d->mass_api, "sovereign")) {
+        for (int i = 0; i < MEZ_MASS_PRIMITIVE_COUNT; i++)
+            t = apr_psprintf(p, "%s    MezMassEndpoint %s %s\n", t, mez_mass_primitive_name((mez_mass_primitive_t)i),
+                             d->mass_api);
+        if (d->mass_token)
+            t = apr_psprintf(p, "%s    MezMassTokenFile %s/" DEPLOY_MASSTOKEN "\n", t, d->zone_dir);
+    }
+    for (int i = 0; i < d->peers->nelts; i++) {
+        const peer_t *pe = &APR_ARRAY_IDX(d->peers, i, peer_t);
+        t = apr_psprintf(p, "%s    MezPeer %s %s %s\n", t, pe->zone_id, pe->url, pe->did);
+    }
+    if (d->peer_ca)
+        t = apr_psprintf(p, "%s    MezPeerCAFile %s\n", t, d->peer_ca);
+    /* The password is not here: libpq reads it from passfile (0600, the httpd user's). */
+    return apr_psprintf(p,
+        "%s    DBDriver %s\n"
+        "    DBDParams \"%s\"\n"
+        "    DBDMin 0\n    DBDKeep 2\n    DBDMax 10\n"
+        "    <Location />\n        SetHandler mez-api\n    </Location>\n"
+        "    Include %s\n"
+        "</VirtualHost>\n", t, d->driver, d->params, d->policy_conf);
+}
+
+/* Creates (PostgreSQL: when missing) and migrates the database, and makes the operator token once. */
+static int database(deploy_t *d, const char **what)
+{
+    apr_pool_t *sub, *p = d->p;
+    mez_problem_t pb = { 0 };
+    mez_db_t *db;
+    const char *err, *created = "";
+    int from, to, changed;
+    undo_t *u;
+
+    apr_pool_create(&sub, p);
+    if (!strcmp(d->driver, "pgsql")) {
+        const char *exists = NULL;
+        if (d->pg_passline && dep_write_journaled(p, d->undo, apr_pstrcat(p, d->zone_dir, "/" DEPLOY_PGPASS, NULL),
+                                                  d->pg_passline, strlen(d->pg_passline), 0600, &changed, &err))
+            goto fail_err;
+        if (d->pg_passline)
+            dep_chown(apr_pstrcat(p, d->zone_dir, "/" DEPLOY_PGPASS, NULL), d->uid, d->gid, 0);
+        if (mez_db_open(sub, "pgsql", d->admin_params, &db, &pb) != MEZ_OK
+            || mez_db_query_value(sub, db, &exists, "SELECT datname FROM pg_database WHERE datname = %s", &pb,
+                                  d->pg_dbname, NULL) != MEZ_OK)
+            goto fail_pb;
+        if (!exists) {
+            if (mez_db_exec(sub, db, apr_psprintf(sub, "CREATE DATABASE \"%s\"", d->pg_dbname), &pb) != MEZ_OK)
+                goto fail_pb;
+            u = apr_array_push(d->undo);
+            memset(u, 0, sizeof(*u));
+            u->kind = UNDO_DROP_DB;
+            u->admin_params = d->admin_params;
+            u->dbname = d->pg_dbname;
+            created = "created, ";
+        }
+    }
+    else if (!dep_exists(p, d->params)) {
+        /* The data dir may have existed (an earlier deploy's); the database files are this run's. */
+        const char *side[] = { "", "-wal", "-shm", "-journal" };
+        for (int i = 0; i < 4; i++) {
+            u = apr_array_push(d->undo);
+            memset(u, 0, sizeof(*u));
+            u->kind = UNDO_REMOVE;
+            u->path = apr_pstrcat(p, d->params, side[i], NULL);
+        }
+        created = "created, ";
+    }
+    if (mez_db_open(sub, d->driver, d->cli_params, &db, &pb) != MEZ_OK
+        || mez_db_migrate(sub, db, d->sql_dir, &from, &to, &pb) != MEZ_OK)
+        goto fail_pb;
+    if (!dep_exists(p, d->token_path)) {
+        const char *secret;
+        mez_token_info_t *info;
+        if (mez_token_create(sub, db, d->zone_id, "operator", NULL, NULL, &secret, &info, &pb) != MEZ_OK)
+            goto fail_pb;
+        d->token = apr_pstrdup(p, secret);
+        if (dep_write_journaled(p, d->undo, d->token_path, apr_pstrcat(p, secret, "\n", NULL), strlen(secret) + 1,
+                                0600, &changed, &err))
+            goto fail_err;
+        created = apr_pstrcat(p, created, "operator token made, ", NULL);
+    }
+    apr_pool_destroy(sub);   /* closes the connection before the files are given to the httpd user */
+    if (!d->token) {
+        const char *t = dep_read(p, d->token_path, NULL);
+        char *nl;
+        d->token = t ? apr_pstrdup(p, t) : "";
+        if ((nl = strchr((char *)d->token, '\n')))
+            *nl = '\0';
+    }
+    dep_chown(d->db_dir, d->uid, d->gid, 1);
+    *what = from == to && !*created ? apr_psprintf(p, "%s at schema %d", d->db_desc, to)
+                                    : apr_psprintf(p, "%s %sschema %d -> %d", d->db_desc, created, from, to);
+    return from == to && !*created ? 0 : 1;
+fail_pb:
+    err = apr_psprintf(p, "%s: %s", d->db_desc, pb.detail ? pb.detail : pb.code);
+fail_err:
+    apr_pool_destroy(sub);
+    *what = err;
+    return -1;
+}
+
+static int step_database(deploy_t *d, const char **result)
+{
+    apr_pool_t *p = d->p;
+    const char *err, *dbwhat, *text, *httpd = "not started (--no-start)";
+    int dbchanged, changed = 0, mchanged = 0;
+
+    if (dep_mkdir(p, d->undo, d->db_dir, 0755, &err) || dep_mkdir(p, d->undo, d->log_dir, 0755, &err))
+        return fail(d, result, "%s", err);
+    dep_chown(d->db_dir, d->uid, d->gid, 0);
+    dep_chown(d->log_dir, d->uid, d->gid, 0);
+    if ((dbchanged = database(d, &dbwhat)) < 0)
+        return fail(d, result, "the database: %s", dbwhat);
+    if (d->mass_token) {
+        const char *t = apr_pstrcat(p, d->mass_token, "\n", NULL);
+        if (dep_write_journaled(p, d->undo, apr_pstrcat(p, d->zone_dir, "/" DEPLOY_MASSTOKEN, NULL), t, strlen(t),
+                                0600, &mchanged, &err))
+            return fail(d, result, "%s", err);
+    }
+    if (d->httpd.root && (dep_mkdir(p, d->undo, d->httpd.root, 0755, &err)
+                          || dep_mkdir(p, d->undo, apr_pstrcat(p, d->httpd.root, "/run", NULL), 0755, &err)
+                          || dep_mkdir(p, d->undo, apr_pstrcat(p, d->httpd.root, "/logs", NULL), 0755, &err)))
+        return fail(d, result, "%s", err);
+    if (dep_mkdir(p, d->undo, d->httpd.conf_dir, 0755, &err))
+        return fail(d, result, "%s", err);
+    text = conf_text(d);
+    if (dep_write_journaled(p, d->undo, d->conf_path, text, strlen(text), 0644, &changed, &err))
+        return fail(d, result, "%s", err);
+    if (!d->no_start && dep_httpd_apply(p, &d->httpd, d->undo, changed || mchanged, &httpd, &err))
+        return fail(d, result, "%s", err);
+    *result = apr_psprintf(p, "%s (%s; %s %s; httpd %s)",
+                           dbchanged || changed || mchanged || strcmp(httpd, "unchanged") ? "ok" : "unchanged",
+                           dbwhat, d->conf_path, changed ? "written" : "unchanged", httpd);
+    return 0;
+}
+
+/* The zone answers on its virtual host as itself (not another zone's default host, not an old generation). */
+static int wait_zone(deploy_t *d, int timeout_s, const char **why)
+{
+    apr_pool_t *p = d->p;
+    apr_time_t deadline = apr_time_now() + apr_time_from_sec(timeout_s);
+    int status = 0;
+    json_t *j = NULL;
+    const char *err = "no answer";
+    do {
+        if (dep_http(p, "GET", apr_pstrcat(p, d->url, "/v1/zone", NULL), d->server_name, NULL, NULL, &status, &j,
+                     &err) == 0 && status == 200 && j
+            && !strcmp(json_string_value(json_object_get(j, "zone_id")) ? json_string_value(json_object_get(j,
+                       "zone_id")) : "", d->zone_id)
+            && d->did && json_string_value(json_object_get(j, "did"))
+            && !strcmp(json_string_value(json_object_get(j, "did")), d->did))
+            return 0;
+        apr_sleep(apr_time_from_msec(100));
+    } while (apr_time_now() < deadline);
+    *why = status ? apr_psprintf(p, "GET /v1/zone answered %d without zone %s (%s)", status, d->zone_id, d->did)
+                  : apr_psprintf(p, "no answer from %s: %s", d->url, err);
+    return -1;
+}
+
+static int step_mass(deploy_t *d, const char **result)
+{
+    apr_pool_t *p = d->p;
+    json_t *j = NULL, *mass;
+    const char *why, *k;
+    json_t *v;
+    if (d->mass_api && strcmp(d->mass_api, "sovereign")) {
+        if (probe_mass(d, &why))
+            return fail(d, result, "%s", why);
+        *result = apr_psprintf(p, "%s (all %d primitives reachable at %s)", d->undo->nelts ? "ok" : "unchanged",
+                               MEZ_MASS_PRIMITIVE_COUNT, d->mass_api);
+        return 0;
+    }
+    if (d->no_start) {
+        *result = "skipped (--no-start; sovereign)";
+        return 0;
+    }
+    if (wait_zone(d, 30, &why))
+        return fail(d, result, "%s", why);
+    if (dep_wait_ready(p, apr_pstrcat(p, d->url, "/readyz", NULL), d->server_name, 30, &j) != 200)
+        return fail(d, result, "the zone's /readyz is not 200");
+    mass = json_object_get(json_object_get(j, "checks"), "mass");
+    json_object_foreach(mass, k, v) {
+        const char *state = json_string_value(json_object_get(v, "state"));
+        if (state && strcmp(state, "ok") && strcmp(state, "ready"))
+            return fail(d, result, "sovereign Mass %s is %s", k, state);
+    }
+    /* A check writes nothing: "unchanged" when nothing before it changed either. */
+    *result = apr_psprintf(p, "%s (sovereign: the zone's own store, %d primitives ready)",
+                           d->undo->nelts ? "ok" : "unchanged",
+                           json_is_object(mass) ? (int)json_object_size(mass) : MEZ_MASS_PRIMITIVE_COUNT);
+    return 0;
+}
+
+static int step_corridors(deploy_t *d, const char **result)
+{
+    apr_pool_t *p = d->p;
+    const char *out = "", *err;
+    json_t *list = NULL;
+    int status;
+    if (!d->peers->nelts) {
+        *result = "unchanged (none asked for)";
+        return 0;
+    }
+    if (d->no_start) {
+        *result = "skipped (--no-start)";
+        return 0;
+    }
+    if (dep_http(p, "GET", apr_pstrcat(p, d->url, "/v1/corridors", NULL), d->server_name, d->token, NULL, &status,
+                 &list, &err) || status != 200)
+        return fail(d, result, "GET /v1/corridors: %s", status ? apr_itoa(p, status) : err);
+    for (int i = 0; i < d->peers->nelts; i++) {
+        const peer_t *pe = &APR_ARRAY_IDX(d->peers, i, peer_t);
+        json_t *c, *found = NULL, *ans = NULL;
+        size_t k;
+        const char *state, *verb = "unchanged";
+        json_array_foreach(json_object_get(list, "corridors"), k, c) {
+            const char *st = json_string_value(json_object_get(c, "state"));
+            if (!strcmp(json_string_value(json_object_get(c, "peer_zone_id")) ? json_string_value(
+                            json_object_get(c, "peer_zone_id")) : "", pe->zone_id)
+                && st && strcasecmp(st, "DEPRECATED") && strcasecmp(st, "HALTED"))
+                found = c;
+        }
+        if (!found) {
+            const char *body = apr_psprintf(p, "{\"peer_zone_id\":\"%s\"}", pe->zone_id);
+            if (dep_http(p, "POST", apr_pstrcat(p, d->url, "/v1/corridors", NULL), d->server_name, d->token, body,
+                         &status, &ans, &err))
+                return fail(d, result, "POST /v1/corridors for %s: %s", pe->zone_id, err);
+            if (status != 201)
+                return fail(d, result, "POST /v1/corridors for %s answered %d: %s", pe->zone_id, status,
+                            ans ? mez_json_dump(p, ans, 0) : "");
+            found = ans;
+            verb = "proposed";
+        }
+        state = json_string_value(json_object_get(found, "state"));
+        out = apr_psprintf(p, "%s%s%s %s (%s)", out, *out ? "; " : "", pe->zone_id,
+                           state && !strcasecmp(state, "ACTIVE") ? "active"
+                               : apr_pstrcat(p, "proposed, awaiting ", pe->zone_id, NULL),
+                           json_string_value(json_object_get(found, "corridor_id")));
+        if (strcmp(verb, "unchanged"))
+            *result = "ok";
+    }
+    *result = apr_psprintf(p, "%s (%s)", *result && !strcmp(*result, "ok") ? "ok" : "unchanged", out);
+    return 0;
+}
+
+static json_t *record(deploy_t *d)
+{
+    apr_pool_t *p = d->p;
+    json_t *peers = json_array();
+    for (int i = 0; i < d->peers->nelts; i++)
+        json_array_append_new(peers, json_string(APR_ARRAY_IDX(d->peers, i, peer_t).zone_id));
+    return mez_json_pool_own(p, json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:s,s:s?,s:s,s:o,s:s,s:s}",
+        "format", "mez-deploy/1", "zone_id", d->zone_id, "profile", d->profile, "packs_source", d->src_dir,
+        "listen", d->listen, "server_name", d->server_name, "url", d->url, "did", d->did,
+        "database", "driver", d->driver, "target", d->db_desc, "conf_file", d->conf_path,
+        "conf_dir", d->httpd.conf_dir, "httpd_root", d->httpd.root, "mass_api", d->mass_api ? d->mass_api
+                                                                                          : "sovereign",
+        "corridors", peers, "operator_token_file", d->token_path, "key_file", d->key_path));
+}
+
+static int step_ready(deploy_t *d, const char **result)
+{
+    apr_pool_t *p = d->p;
+    const char *text, *err, *why;
+    mez_problem_t pb = { 0 };
+    int changed;
+    if (!d->no_start) {
+        if (wait_zone(d, 30, &why))
+            return fail(d, result, "%s", why);
+        if (dep_wait_ready(p, apr_pstrcat(p, d->url, "/readyz", NULL), d->server_name, 30, NULL) != 200)
+            return fail(d, result, "/readyz did not become 200 within 30 s");
+    }
+    if (mez_json_canonicalize(p, record(d), &text, NULL, &pb) != MEZ_OK)
+        return fail(d, result, "%s", pb.detail);
+    text = apr_pstrcat(p, text, "\n", NULL);
+    if (dep_write_journaled(p, d->undo, apr_pstrcat(p, d->zone_dir, "/" DEPLOY_RECORD, NULL), text, strlen(text),
+                            0644, &changed, &err))
+        return fail(d, result, "%s", err);
+    *result = d->no_start ? "skipped (--no-start)" : changed ? "ok (/readyz 200)" : "unchanged (/readyz 200)";
+    return 0;
+}
+
+/* ------------------------------------------------------------------ the command */
+
+static void print_plan(deploy_t *d)
+{
+    apr_pool_t *p = d->p;
+    int key = dep_exists(p, d->key_path);
+    printf("plan for zone %s (profile %s) -- dry run: nothing is written\n", d->zone_id, d->profile);
+    printf("[1/7] key: %s %s\n", key ? "keep the existing" : d->key_file ? "import --key-file as" : "create",
+           d->key_path);
+    printf("[2/7] packs: copy %s to %s and verify it against its stack.lock%s\n", d->src_dir, d->packs_path,
+           dep_is_dir(p, d->packs_path) ? " (replaced only if it differs)" : "");
+    printf("[3/7] tensor: the compliance domains of profile %s and %s/zone.yaml -> %s/" DEPLOY_TENSOR "\n",
+           d->profile, d->src_dir, d->zone_dir);
+    printf("[4/7] database: %s (create if missing, migrate from %s); conf %s; httpd %s%s\n", d->db_desc,
+           d->sql_dir, d->conf_path, d->no_start ? "not started (--no-start)"
+           : dep_httpd_running(p, &d->httpd) ? "config test, graceful reload" : "config test, start",
+           d->httpd.root ? apr_pstrcat(p, " (", d->httpd.main_conf, ")", NULL) : "");
+    printf("[5/7] mass: %s\n", d->mass_api && strcmp(d->mass_api, "sovereign")
+           ? apr_pstrcat(p, d->mass_api, " (all five primitives reachable now)", NULL) : "sovereign (/readyz)");
+    printf("[6/7] corridors: %s\n", d->corridors && *d->corridors ? d->corridors : "none");
+    printf("[7/7] ready: wait for %s/readyz (Host %s)\n", d->url, d->server_name);
+}
+
+int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
+{
+    deploy_t d;
+    const char *pos[1];
+    int npos = 0, rc;
+    apr_time_t t0 = apr_time_now();
+    static const char *const names[NSTEPS] = { "key", "packs", "tensor", "database", "mass", "corridors",
+                                               "ready" };
+    const step_fn steps[NSTEPS] = { step_key, step_packs, step_tensor, step_database, step_mass, step_corridors,
+                                    step_ready };
+    memset(&d, 0, sizeof(d));
+    d.p = p;
+    {
+        const mez_cli_opt_t opts[] = {
+            { "--profile", &d.profile, NULL }, { "--jurisdiction", &d.zone_id, NULL },
+            { "--packs-dir", &d.packs_dir, NULL }, { "--data-dir", &d.data_dir, NULL },
+            { "--conf-dir", &d.conf_dir, NULL }, { "--listen", &d.listen, NULL },
+            { "--server-name", &d.server_name, NULL }, { "--user", &d.user, NULL },
+            { "--database-password-file", &d.db_password_file, NULL }, { "--database", &d.database, NULL },
+            { "--mass-api", &d.mass_api, NULL }, { "--mass-token-file", &d.mass_token_file, NULL },
+            { "--corridors", &d.corridors, NULL }, { "--peers", &d.peers_file, NULL },
+            { "--peer-ca", &d.peer_ca, NULL }, { "--httpd-root", &d.httpd_root, NULL },
+            { "--profile-dir", &d.profile_dir, NULL }, { "--sql-dir", &d.sql_dir, NULL },
+            { "--akn-xsd", &d.akn_xsd, NULL }, { "--policy-conf", &d.policy_conf, NULL },
+            { "--key-file", &d.key_file, NULL }, { "--dry-run", NULL, &d.dry_run },
+            { "--no-start", NULL, &d.no_start }, { NULL, NULL, NULL },
+        };
+        if (mez_cli_wants_help(argc, argv)) {
+            usage(stdout);
+            return MEZ_EXIT_OK;
+        }
+        if (mez_cli_parse_args(argc, argv, opts, pos, 0, &npos, "deploy") < 0)
+            return MEZ_EXIT_USAGE;
+    }
+    if (!d.profile || !d.zone_id) {
+        fprintf(stderr, "mez deploy: --profile and --jurisdiction are required (mez deploy --help)\n");
+        return MEZ_EXIT_USAGE;
+    }
+    d.packs_dir = d.packs_dir ? d.packs_dir : env_or("MEZ_PACKS_DIR", apr_pstrcat(p, share_dir(p), "/packs", NULL));
+    d.profile_dir = d.profile_dir ? d.profile_dir : env_or(MEZ_PROFILE_DIR_ENV, mez_zone_default_profile_dir());
+    d.sql_dir = d.sql_dir ? d.sql_dir : env_or("MEZ_SQL_DIR", MEZ_SQL_DIR);
+    d.akn_xsd = d.akn_xsd ? d.akn_xsd : env_or(MEZ_AKN_XSD_ENV, apr_pstrcat(p, share_dir(p),
+                                                                        "/schemas/akn/akomantoso30.xsd", NULL));
+    d.policy_conf = d.policy_conf ? d.policy_conf
+                                  : env_or("MEZ_POLICY_CONF", apr_pstrcat(p, share_dir(p), "/conf/mez-policy.conf",
+                                                                          NULL));
+    d.data_dir = d.data_dir ? d.data_dir : "/var/lib/mez";
+    d.listen = d.listen ? d.listen : "127.0.0.1:8080";
+    d.user = d.user ? d.user : "www-data";
+    d.server_name = d.server_name ? d.server_name : apr_pstrcat(p, d.zone_id, ".localhost", NULL);
+    /* Paths in the generated confs must not depend on the directory deploy ran in. */
+    {
+        const char **abs[] = { &d.packs_dir, &d.profile_dir, &d.sql_dir, &d.akn_xsd, &d.policy_conf, &d.data_dir,
+                               &d.conf_dir, &d.httpd_root, &d.peer_ca };
+        for (size_t i = 0; i < sizeof(abs) / sizeof(abs[0]); i++) {
+            char *full;
+            if (*abs[i] && **abs[i] != '/'
+                && apr_filepath_merge(&full, NULL, *abs[i], APR_FILEPATH_NOTRELATIVE, p) == APR_SUCCESS)
+                *abs[i] = full;
+        }
+    }
+    dep_httpd_init(p, &d.httpd, d.httpd_root, d.conf_dir, d.user);
+    d.zone_dir = apr_pstrcat(p, d.data_dir, "/", d.zone_id, NULL);
+    d.key_path = apr_pstrcat(p, d.zone_dir, "/" DEPLOY_KEY, NULL);
+    d.packs_path = apr_pstrcat(p, d.zone_dir, "/packs", NULL);
+    d.db_dir = apr_pstrcat(p, d.zone_dir, "/data", NULL);
+    d.log_dir = apr_pstrcat(p, d.zone_dir, "/logs", NULL);
+    d.token_path = apr_pstrcat(p, d.zone_dir, "/" DEPLOY_TOKEN, NULL);
+    d.conf_path = apr_pstrcat(p, d.httpd.conf_dir, "/", d.zone_id, ".conf", NULL);
+    d.url = dep_listen_url(p, d.listen);
+    d.undo = apr_array_make(p, 16, sizeof(undo_t));
+    d.cleanup = apr_array_make(p, 2, sizeof(const char *));
+
+    if ((rc = preflight(&d)) != 0)
+        return rc;
+    if (d.dry_run) {
+        print_plan(&d);
+        return MEZ_EXIT_OK;
+    }
+    printf("deploying zone %s (profile %s) into %s\n", d.zone_id, d.profile, d.zone_dir);
+    for (int i = 0; i < NSTEPS; i++) {
+        const char *result = NULL;
+        printf("[%d/%d] %s ... ", i + 1, NSTEPS, names[i]);
+        fflush(stdout);
+        if (steps[i](&d, &result)) {
+            printf("FAILED\n");
+            fprintf(stderr, "mez deploy: step %d/%d (%s) failed: %s\n", i + 1, NSTEPS, names[i], result);
+            fflush(stderr);
+            if (d.undo->nelts)
+                printf("undoing what this run created:\n");
+            dep_undo(p, d.undo, &d.httpd);
+            printf("zone %s: step %d (%s) failed; what this run created was removed\n", d.zone_id, i + 1,
+                   names[i]);
+            return MEZ_EXIT_USAGE;
+        }
+        printf("%s\n", result);
+    }
+    for (int i = 0; i < d.cleanup->nelts; i++)
+        dep_remove_tree(p, APR_ARRAY_IDX(d.cleanup, i, const char *));
+    printf("zone %s is %s in %.1f s\n", d.zone_id, d.no_start ? "configured (httpd not started)" : "serving",
+           (double)(apr_time_now() - t0) / APR_USEC_PER_SEC);
+    printf("  did:            %s\n", d.did);
+    printf("  zone:           %s/v1/zone\n", d.url);
+    printf("  health:         %s/healthz, %s/readyz\n", d.url, d.url);
+    printf("  api:            %s/v1/  (openapi: %s/v1/openapi.json)\n", d.url, d.url);
+    printf("  mass:           %s\n", d.mass_api && strcmp(d.mass_api, "sovereign") ? d.mass_api
+                                                                                : apr_pstrcat(p, d.url, "/mass/v1/",
+                                                                                              NULL));
+    printf("  virtual host:   %s (ServerName %s), %s\n", d.listen, d.server_name, d.conf_path);
+    printf("  operator token: %s (0600; not shown)\n", d.token_path);
+    return MEZ_EXIT_OK;
+}

@@ -1,0 +1,413 @@
+# test_deploy.py: `mez deploy` and `mez zone list|status|destroy` driven as a new operator would drive them: the
+# real CLI, a clean data dir, a self-contained httpd (--httpd-root) with the build's mod_mez, the shipped packs.
+# Zones share one httpd (one Listen each here); a PostgreSQL zone gets its password from a file on a server that
+# demands one (scram-sha-256). Every refused deploy is checked to have left the data dir, the conf dir and the
+# httpd root exactly as they were.
+import hashlib
+import json
+import os
+import re
+import socket
+import stat
+import subprocess
+import time
+
+import pytest
+import requests
+
+from mez_harness import PgServer, free_port, run, sample_credential
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+class Estate:
+    """One data dir + one self-contained httpd, as an operator's machine."""
+
+    def __init__(self, env, base):
+        self.env = env
+        self.base = base
+        self.data = os.path.join(base, "data")
+        self.root = os.path.join(base, "httpd")
+        self.conf_dir = os.path.join(self.root, "zones")
+
+    def cli_env(self):
+        e = self.env.env()
+        src = self.env.source_dir
+        e.update({
+            "MEZ_HTTPD": self.env.apache2,
+            "MEZ_HTTPD_MODULES": self.env.httpd_modules,
+            "MEZ_MODULE": self.env.mod_so,
+            "MEZ_SQL_DIR": self.env.sql_dir,
+            "MEZ_PROFILE_DIR": os.path.join(src, "profiles"),
+            "MEZ_AKN_XSD": self.env.shared("schemas", "akn", "akomantoso30.xsd"),
+            "MEZ_POLICY_CONF": os.path.join(src, "conf", "mez-policy.conf"),
+            "MEZ_PACKS_DIR": os.path.join(src, "packs"),
+        })
+        e.pop("PGPASSWORD", None)
+        return e
+
+    def mez(self, *args, env=None, timeout=180):
+        return run([self.env.mez_bin] + [str(a) for a in args], env=env or self.cli_env(), timeout=timeout)
+
+    def deploy(self, profile, zone, port, *extra, env=None):
+        return self.mez("deploy", "--profile", profile, "--jurisdiction", zone, "--data-dir", self.data,
+                        "--httpd-root", self.root, "--listen", "127.0.0.1:%d" % port, *extra, env=env)
+
+    def stop(self):
+        conf = os.path.join(self.root, "httpd.conf")
+        if os.path.exists(conf):
+            run([self.env.apache2, "-d", self.root, "-f", conf, "-k", "stop"], env=self.env.env())
+            pidfile = os.path.join(self.root, "run", "httpd.pid")
+            for _ in range(100):
+                if not os.path.exists(pidfile):
+                    break
+                time.sleep(0.1)
+
+    def snapshot(self):
+        """Every path under the estate; the content of each except logs and SQLite files (which a serving
+        httpd's own reads and writes may touch)."""
+        snap = {}
+        for top in (self.data, self.root):
+            for dirpath, dirnames, filenames in os.walk(top):
+                snap[dirpath] = "dir"
+                for f in filenames:
+                    path = os.path.join(dirpath, f)
+                    if re.search(r"(\.log|\.sqlite(-wal|-shm|-journal)?|\.pid)$", f):
+                        snap[path] = "volatile"
+                    else:
+                        with open(path, "rb") as fh:
+                            snap[path] = hashlib.sha256(fh.read()).hexdigest()
+        return snap
+
+
+def get(port, path, host=None, token=None, timeout=10):
+    headers = {}
+    if host:
+        headers["Host"] = host
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    return requests.get("http://127.0.0.1:%d%s" % (port, path), headers=headers, timeout=timeout)
+
+
+def token_of(estate, zone):
+    with open(os.path.join(estate.data, zone, "operator-token")) as f:
+        return f.read().strip()
+
+
+def assert_refused(cp, estate, before, *needles):
+    assert cp.returncode != 0, cp.stdout + cp.stderr
+    text = cp.stdout + cp.stderr
+    for n in needles:
+        assert n in text, text
+    assert estate.snapshot() == before, "the refused deploy changed the estate:\n" + text
+
+
+@pytest.fixture(scope="module")
+def estate(mez_env):
+    e = Estate(mez_env, mez_env.new_dir("deploy"))
+    yield e
+    e.stop()
+
+
+@pytest.fixture(scope="module")
+def pk(estate):
+    """pk-sifc deployed on SQLite, once for the module."""
+    port = free_port()
+    t0 = time.monotonic()
+    cp = estate.deploy("sovereign-govos", "pk-sifc", port)
+    elapsed = time.monotonic() - t0
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    print("deploy of pk-sifc: %.2f s" % elapsed)
+    return {"port": port, "out": cp.stdout, "elapsed": elapsed}
+
+
+# ------------------------------------------------------------------------------------------------ deploy
+
+def test_deploy_pk_sifc_serves(estate, pk):
+    out = pk["out"]
+    for n in range(1, 8):
+        assert re.search(r"^\[%d/7\] \w+ \.\.\. ok" % n, out, re.M) or \
+            re.search(r"^\[%d/7\] corridors \.\.\. unchanged \(none" % n, out, re.M), out
+    port = pk["port"]
+    r = get(port, "/readyz")
+    assert r.status_code == 200 and r.json()["status"] == "ready", r.text
+    zone = get(port, "/v1/zone").json()
+    assert zone["zone_id"] == "pk-sifc"
+    assert zone["did"] in out                      # the DID printed is the one served
+    zdir = os.path.join(estate.data, "pk-sifc")
+    key = os.stat(os.path.join(zdir, "zone-key.pem"))
+    assert stat.S_IMODE(key.st_mode) == 0o600
+    if estate.env.server_user:
+        import pwd
+        assert pwd.getpwuid(key.st_uid).pw_name == estate.env.server_user
+    tok = os.path.join(zdir, "operator-token")
+    assert stat.S_IMODE(os.stat(tok).st_mode) == 0o600
+    secret = token_of(estate, "pk-sifc")
+    assert secret not in out                       # the token is never printed, only its path
+    assert tok in out
+    with open(os.path.join(zdir, "zone-key.pem")) as f:
+        assert f.read() not in out
+    # the operator token works: a write that needs the operator role
+    r = requests.post("http://127.0.0.1:%d/v1/credentials/issue" % port,
+                      json={"credential": sample_credential(), "options": {}},
+                      headers={"Authorization": "Bearer " + secret}, timeout=30)
+    assert r.status_code == 201, r.text
+    assert r.json()["verifiableCredential"]["issuer"] == zone["did"]
+    # and without it the same write is refused
+    r = requests.post("http://127.0.0.1:%d/v1/credentials/issue" % port,
+                      json={"credential": sample_credential(), "options": {}}, timeout=30)
+    assert r.status_code == 401
+    # the packs it serves are the verified copies of packs/pk
+    packs = get(port, "/v1/packs").json()
+    assert len(json.dumps(packs)) > 100
+    with open(os.path.join(zdir, "tensor.json")) as f:
+        tensor = json.load(f)
+    assert tensor["profile"]["id"] == "sovereign-govos" and "sanctions" in tensor["compliance_domains"]
+
+
+def test_redeploy_changes_nothing(estate, pk):
+    before = estate.snapshot()
+    cp = estate.deploy("sovereign-govos", "pk-sifc", pk["port"])
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    steps = re.findall(r"^\[(\d)/7\] (\w+) \.\.\. (\w+)", cp.stdout, re.M)
+    assert len(steps) == 7 and all(s[2] == "unchanged" for s in steps), cp.stdout
+    assert estate.snapshot() == before
+    assert get(pk["port"], "/readyz").status_code == 200
+
+
+def test_dry_run_writes_nothing(estate, pk):
+    before = estate.snapshot()
+    cp = estate.deploy("digital-financial-center", "ae-adgm", free_port(), "--dry-run")
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert "dry run" in cp.stdout and "[4/7] database" in cp.stdout
+    assert estate.snapshot() == before
+    assert not os.path.exists(os.path.join(estate.data, "ae-adgm"))
+
+
+def test_second_zone_same_httpd_and_isolation(estate, pk):
+    port = free_port()
+    cp = estate.deploy("digital-financial-center", "ae-adgm", port)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert "httpd reloaded" in cp.stdout        # the same httpd, gracefully reloaded
+    a, b = get(pk["port"], "/v1/zone").json(), get(port, "/v1/zone").json()
+    assert a["zone_id"] == "pk-sifc" and b["zone_id"] == "ae-adgm" and a["did"] != b["did"]
+    assert get(pk["port"], "/readyz").status_code == 200 and get(port, "/readyz").status_code == 200
+    # a token of one zone is refused by the other, and accepted by its own
+    ta, tb = token_of(estate, "pk-sifc"), token_of(estate, "ae-adgm")
+    assert get(port, "/v1/corridors", token=ta).status_code == 401
+    assert get(pk["port"], "/v1/corridors", token=tb).status_code == 401
+    assert get(port, "/v1/corridors", token=tb).status_code == 200
+    assert get(pk["port"], "/v1/corridors", token=ta).status_code == 200
+    # list and status
+    cp = estate.mez("zone", "list", "--data-dir", estate.data)
+    assert cp.returncode == 0
+    lines = dict(l.split("\t")[:2] for l in cp.stdout.splitlines())
+    assert lines == {"pk-sifc": "ready", "ae-adgm": "ready"}, cp.stdout
+    cp = estate.mez("zone", "status", "ae-adgm", "--data-dir", estate.data)
+    assert cp.returncode == 0, cp.stderr
+    st = json.loads(cp.stdout)
+    assert st["did"] == b["did"] and st["state"] == "ready" and st["corridors"] == []
+    assert st["database"]["driver"] == "sqlite3"
+
+
+def test_corridor_proposed_then_active(estate, pk, mez_env):
+    """kz-aifc proposes a corridor to pk-sifc through --corridors; pk-sifc's operator registered kz-aifc as a
+    peer (with the key kz-aifc will be deployed with) and accepts; a re-deploy reports it active."""
+    port = free_port()
+    work = mez_env.new_dir("deploy-keys")
+    key = os.path.join(work, "kz.pem")
+    kz_did = mez_env.keygen(key)
+    pk_did = get(pk["port"], "/v1/zone").json()["did"]
+    ta = token_of(estate, "pk-sifc")
+    r = requests.post("http://127.0.0.1:%d/v1/peers" % pk["port"], headers={"Authorization": "Bearer " + ta},
+                      json={"zone_id": "kz-aifc", "url": "http://127.0.0.1:%d" % port, "did": kz_did}, timeout=30)
+    assert r.status_code in (200, 201), r.text
+    peers = os.path.join(work, "peers.json")
+    with open(peers, "w") as f:
+        json.dump({"pk-sifc": {"url": "http://127.0.0.1:%d" % pk["port"], "did": pk_did}}, f)
+    cp = estate.deploy("digital-financial-center", "kz-aifc", port, "--corridors", "pk-sifc", "--peers", peers,
+                       "--key-file", key)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert "proposed, awaiting pk-sifc" in cp.stdout, cp.stdout
+    cid = re.search(r"awaiting pk-sifc \(([0-9a-f-]{36})\)", cp.stdout).group(1)
+    r = requests.post("http://127.0.0.1:%d/v1/corridors/%s/accept" % (pk["port"], cid),
+                      headers={"Authorization": "Bearer " + ta}, json={}, timeout=30)
+    assert r.status_code in (200, 201), r.text
+    cp = estate.deploy("digital-financial-center", "kz-aifc", port, "--corridors", "pk-sifc", "--peers", peers,
+                       "--key-file", key)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert re.search(r"\[6/7\] corridors \.\.\. unchanged \(pk-sifc active", cp.stdout), cp.stdout
+
+
+# ------------------------------------------------------------------------------------------------ refusals
+
+def test_bad_arguments_change_nothing(estate, pk, mez_env):
+    work = mez_env.new_dir("deploy-bad")
+    before = estate.snapshot()
+    port = free_port()
+    cases = [
+        (["digital-financial-center", "ae-adgm-x", port], ["deploy.unknown_jurisdiction", "ae-adgm-x"]),
+        (["no-such-profile", "hn-prospera", port], ["deploy.unknown_profile", "no-such-profile"]),
+        (["sovereign-govos", "hn-prospera", port], ["deploy.profile_mismatch", "charter-city"]),
+        (["charter-city", "hn-prospera", port, "--corridors", "xx-nowhere"], ["deploy.unknown_peer"]),
+        (["charter-city", "hn-prospera", port, "--mass-api", "http://127.0.0.1:%d/mass" % free_port()],
+         ["deploy.mass_unreachable"]),
+        (["charter-city", "hn-prospera", port, "--key-file", os.path.join(work, "missing.pem")],
+         ["deploy.unreadable_key"]),
+        (["charter-city", "hn-prospera", port, "--database", "postgresql://u:pw@127.0.0.1:1/db"],
+         ["deploy.password_on_command_line"]),
+        (["charter-city", "hn-prospera", port, "--database",
+          "postgresql://postgres@127.0.0.1:%d/mezdb" % free_port()], ["deploy.database_refused"]),
+    ]
+    peers = os.path.join(work, "peers.json")
+    with open(peers, "w") as f:
+        json.dump({"kz-aifc": {"url": "http://127.0.0.1:1", "did": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnn"
+                                                                  "EGta2doK"}}, f)
+    cases.append((["charter-city", "hn-prospera", port, "--corridors", "xx-nowhere", "--peers", peers],
+                  ["deploy.unknown_peer", "xx-nowhere"]))
+    garbage = os.path.join(work, "garbage.pem")
+    with open(garbage, "w") as f:
+        f.write("not a key\n")
+    cases.append((["charter-city", "hn-prospera", port, "--key-file", garbage], ["deploy.unreadable_key"]))
+    for (profile, zone, p, *extra), needles in cases:
+        cp = estate.deploy(profile, zone, p, *extra)
+        assert_refused(cp, estate, before, *needles)
+        assert "nothing was written" in cp.stderr
+
+    # an occupied port (somebody else listens there)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(1)
+        busy = s.getsockname()[1]
+        cp = estate.deploy("charter-city", "hn-prospera", busy)
+        assert_refused(cp, estate, before, "deploy.port_in_use", "127.0.0.1:%d" % busy)
+    assert get(pk["port"], "/readyz").status_code == 200
+
+
+def test_failure_mid_deploy_is_undone(estate, pk, mez_env):
+    """A failure after files, a database and a conf were made (httpd's config test refuses the policy file):
+    everything this run made is removed, the shared httpd is back on its previous configuration."""
+    work = mez_env.new_dir("deploy-mid")
+    policy = os.path.join(work, "bad-policy.conf")
+    with open(policy, "w") as f:
+        f.write("<Location /v1>\n  ThisIsNotADirective on\n</Location>\n")
+    before = estate.snapshot()
+    cp = estate.deploy("charter-city", "hn-prospera", free_port(), "--policy-conf", policy)
+    assert cp.returncode == 2, cp.stdout + cp.stderr
+    assert "step 4/7 (database) failed" in cp.stderr and "config test" in cp.stderr, cp.stderr
+    assert "undo: removing" in cp.stdout
+    assert estate.snapshot() == before
+    assert get(pk["port"], "/readyz").status_code == 200
+
+
+def test_destroy(estate, pk, mez_env):
+    """ae-adgm (from the isolation test) is destroyed; pk-sifc keeps serving."""
+    zdir = os.path.join(estate.data, "ae-adgm")
+    if not os.path.isdir(zdir):
+        pytest.skip("ae-adgm was not deployed")
+    port = json.load(open(os.path.join(zdir, "deploy.json")))["listen"].rsplit(":", 1)[1]
+    cp = estate.mez("zone", "destroy", "ae-adgm", "--data-dir", estate.data)
+    assert cp.returncode != 0 and "--yes" in cp.stderr
+    assert os.path.isdir(zdir)
+    cp = estate.mez("zone", "destroy", "ae-adgm", "--data-dir", estate.data, "--yes")
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    archives = os.listdir(os.path.join(estate.data, "archive"))
+    arch = [a for a in archives if a.startswith("ae-adgm-") and a.endswith(".tar.gz")]
+    assert len(arch) == 1, archives
+    listing = subprocess.run(["tar", "-tzf", os.path.join(estate.data, "archive", arch[0])],
+                             capture_output=True, text=True, check=True).stdout.split()
+    for member in ("ae-adgm/zone-key.pem", "ae-adgm/data/mez.sqlite", "ae-adgm/deploy.json",
+                   "ae-adgm/packs/stack.lock"):
+        assert member in listing, listing
+    assert not os.path.exists(zdir)
+    assert not os.path.exists(os.path.join(estate.conf_dir, "ae-adgm.conf"))
+    with pytest.raises(requests.RequestException):
+        get(int(port), "/readyz", timeout=3)
+    assert get(pk["port"], "/readyz").status_code == 200
+    cp = estate.mez("zone", "list", "--data-dir", estate.data)
+    assert "ae-adgm" not in cp.stdout and "pk-sifc\tready" in cp.stdout
+
+
+# ------------------------------------------------------------------------------------------------ PostgreSQL
+
+@pytest.fixture(scope="module")
+def pg_password_server(mez_env):
+    """A private PostgreSQL that demands a password over TCP for the deploy role (the superuser keeps trust,
+    for the test's own look-ups)."""
+    if "pgsql" not in mez_env.drivers:
+        pytest.skip("pgsql not in MEZ_TEST_DRIVERS")
+    pg = PgServer(mez_env).start()
+    pg.psql("postgres", "CREATE ROLE mezdeploy LOGIN CREATEDB PASSWORD 'correct horse battery'")
+    hba = os.path.join(pg.data, "pg_hba.conf")
+    with open(hba, "w") as f:
+        f.write("local all all trust\nhost all postgres 127.0.0.1/32 trust\n"
+                "host all all 127.0.0.1/32 scram-sha-256\n")
+    if pg.user:
+        subprocess.run(["chown", pg.user, hba], check=True)
+    pg._as_owner([pg._bin("pg_ctl"), "-D", pg.data, "reload"], check=True)
+    time.sleep(0.5)
+    yield pg
+    pg.stop()
+
+
+def test_postgresql_zone_password_from_file(estate, pk, pg_password_server, mez_env):
+    pg = pg_password_server
+    work = mez_env.new_dir("deploy-pg")
+    wrong = os.path.join(work, "wrong")
+    with open(wrong, "w") as f:
+        f.write("not the password\n")
+    url = "postgresql://mezdeploy@127.0.0.1:%d/mez_sc" % pg.port
+    with open(os.path.join(mez_env.source_dir, "packs", "sc", "zone.yaml")) as f:
+        text = f.read()
+    zone_id = re.search(r"^zone_id: (\S+)", text, re.M).group(1)
+    profile = re.search(r"^profile: (\S+)", text, re.M).group(1)
+    before = estate.snapshot()
+    cp = estate.deploy(profile, zone_id, free_port(), "--database", url, "--database-password-file", wrong)
+    assert_refused(cp, estate, before, "deploy.database_refused")
+    assert pg.psql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'mez_sc'") == "0"
+
+    right = os.path.join(work, "pw")
+    with open(right, "w") as f:
+        f.write("correct horse battery\n")
+    os.chmod(right, 0o600)
+    port = free_port()
+    cp = estate.deploy(profile, zone_id, port, "--database", url, "--database-password-file", right)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert "correct horse battery" not in cp.stdout + cp.stderr
+    r = get(port, "/readyz")
+    assert r.status_code == 200 and r.json()["checks"]["driver"] == "pgsql", r.text
+    assert get(port, "/v1/zone").json()["zone_id"] == zone_id
+    assert pg.psql("mez_sc", "SELECT count(*) FROM mez_token") == "1"
+    # the password is in the pgpass file only (0600, the httpd user's), never in a generated conf
+    zdir = os.path.join(estate.data, zone_id)
+    pgpass = os.path.join(zdir, "pgpass")
+    assert stat.S_IMODE(os.stat(pgpass).st_mode) == 0o600
+    if estate.env.server_user:
+        import pwd
+        assert pwd.getpwuid(os.stat(pgpass).st_uid).pw_name == estate.env.server_user
+    for top in (estate.root, zdir):
+        for dirpath, _, files in os.walk(top):
+            for f in files:
+                path = os.path.join(dirpath, f)
+                if path == pgpass or f.endswith(".log"):
+                    continue
+                with open(path, "rb") as fh:
+                    assert b"correct horse battery" not in fh.read(), path
+    conf = open(os.path.join(estate.conf_dir, zone_id + ".conf")).read()
+    assert "passfile=%s" % pgpass in conf and "password" not in conf.replace("passfile", "")
+    # its operator token works there and not on pk-sifc
+    t = token_of(estate, zone_id)
+    assert get(port, "/v1/corridors", token=t).status_code == 200
+    assert get(pk["port"], "/v1/corridors", token=t).status_code == 401
+    # re-deploy: unchanged
+    cp = estate.deploy(profile, zone_id, port, "--database", url, "--database-password-file", right)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert all(s == "unchanged" for s in re.findall(r"^\[\d/7\] \w+ \.\.\. (\w+)", cp.stdout, re.M)), cp.stdout
+    # destroy keeps a dump of the database in the archive
+    cp = estate.mez("zone", "destroy", zone_id, "--data-dir", estate.data, "--yes")
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    arch = [a for a in os.listdir(os.path.join(estate.data, "archive")) if a.startswith(zone_id + "-")]
+    listing = subprocess.run(["tar", "-tzf", os.path.join(estate.data, "archive", arch[0])],
+                             capture_output=True, text=True, check=True).stdout.split()
+    assert "%s/database.sql" % zone_id in listing, listing
+    assert get(pk["port"], "/readyz").status_code == 200
