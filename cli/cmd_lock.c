@@ -270,6 +270,8 @@ int mez_cmd_zone(apr_pool_t *p, int argc, const char *const *argv)
     /* The lifecycle of zones `mez deploy` made (cmd_zone_life.c, with its own --help). */
     if (!strcmp(sub, "list") || !strcmp(sub, "status") || !strcmp(sub, "destroy"))
         return mez_cmd_zone_life(p, argc, argv);
+    if (!strcmp(sub, "backup") || !strcmp(sub, "restore"))
+        return mez_cmd_zone_backup(p, argc, argv);
     if (mez_cli_wants_help(argc, argv)) {
         usage_zone(stdout);
         return MEZ_EXIT_OK;

@@ -1,6 +1,7 @@
 /* cmd_zone_life.c: `mez zone list|status|destroy`, the rest of a deployed zone's life (see cmd_deploy.c and
  * deploy.h for what a deployed zone is). destroy keeps an archive of everything the zone was (its key, its
- * database or a dump of it, its chains and audit rows with it, its packs and logs) before anything is removed. */
+ * database or a dump of it, its chains and audit rows with it, its packs and logs) before anything is removed:
+ * the archive of `mez zone backup` (cmd_zone_backup.c), which `mez zone restore` brings back. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +29,9 @@ static void usage(FILE *out)
         "         down), one per line: zone, state, url, profile, database\n"
         "status:  one zone as JSON: /readyz, its endpoints, DID, database, corridors (with its operator token)\n"
         "destroy: stops serving the zone (removes its conf, reloads httpd; stops it when no zone is left), keeps\n"
-        "         DIR/archive/<zone>-<UTC time>.tar.gz (key, SQLite database or a pg_dump of the PostgreSQL one,\n"
-        "         packs, logs, tokens, deploy record), then removes DIR/<zone>. Refuses without --yes. The\n"
+        "         DIR/archive/<zone>-<UTC time>.tar.gz (the archive of `mez zone backup`, with the logs: key, SQLite\n"
+        "         database or a pg_dump of the PostgreSQL one, packs, tokens, deploy record, MANIFEST.json), then\n"
+        "         removes DIR/<zone>. Refuses without --yes. `mez zone restore ARCHIVE` brings the zone back. The\n"
         "         PostgreSQL database itself is kept (drop it when the archive is safe).\n"
         "exit codes: 0 ok, 1 no such zone (or status: not ready), 2 usage or I/O error.\n");
 }
@@ -154,43 +156,11 @@ static int cmd_status(apr_pool_t *p, int argc, const char *const *argv)
     return strcmp(state, "ready") && strcmp(state, "degraded") ? MEZ_EXIT_INVALID : MEZ_EXIT_OK;
 }
 
-/* pg_dump on PATH or in the newest /usr/lib/postgresql/N/bin. */
-static const char *find_pg_dump(apr_pool_t *p, const char *given)
-{
-    apr_dir_t *d;
-    apr_finfo_t fi;
-    int best = -1;
-    const char *found = NULL;
-    if (given)
-        return given;
-    if (apr_dir_open(&d, "/usr/lib/postgresql", p) == APR_SUCCESS) {
-        while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
-            const char *c = apr_pstrcat(p, "/usr/lib/postgresql/", fi.name, "/bin/pg_dump", NULL);
-            if (atoi(fi.name) > best && access(c, X_OK) == 0) {
-                best = atoi(fi.name);
-                found = c;
-            }
-        }
-        apr_dir_close(d);
-    }
-    if (!found && access("/usr/bin/pg_dump", X_OK) == 0)
-        found = "/usr/bin/pg_dump";
-    return found;
-}
-
-/* The DBDParams of the zone's conf (PostgreSQL: conninfo with passfile=, which pg_dump reads too). */
-static const char *dbd_params(apr_pool_t *p, const char *conf)
-{
-    const char *text = dep_read(p, conf, NULL), *s = text ? strstr(text, "DBDParams \"") : NULL;
-    const char *e = s ? strchr(s + 11, '"') : NULL;
-    return e ? apr_pstrndup(p, s + 11, (apr_size_t)(e - s - 11)) : NULL;
-}
-
 static int cmd_destroy(apr_pool_t *p, int argc, const char *const *argv)
 {
     life_t a = { 0 };
     deploy_httpd_t h;
-    const char *zone, *zone_dir, *conf, *archive_dir, *archive, *out = NULL, *err, *what, *old, *driver;
+    const char *zone, *zone_dir, *conf, *archive_dir, *archive, *err, *what, *old, *driver;
     apr_size_t oldlen = 0;
     apr_time_exp_t tm;
     json_t *rec;
@@ -229,31 +199,8 @@ static int cmd_destroy(apr_pool_t *p, int argc, const char *const *argv)
         }
         printf("zone %s: %s removed, httpd %s\n", zone, conf, what);
     }
-    /* 2. The archive. A PostgreSQL zone's database (its chains, audit rows, registers) is dumped into the zone
-     * dir first, so that one archive holds the whole zone. */
-    if (driver && !strcmp(driver, "pgsql")) {
-        const char *params, *dump = find_pg_dump(p, a.pg_dump);
-        char *pp = NULL;
-        if (old) {
-            const char *s = strstr(old, "DBDParams \""), *e = s ? strchr(s + 11, '"') : NULL;
-            if (e)
-                pp = apr_pstrndup(p, s + 11, (apr_size_t)(e - s - 11));
-        }
-        params = pp ? pp : conf ? dbd_params(p, conf) : NULL;
-        if (!dump || !params) {
-            fprintf(stderr, "mez zone destroy: cannot dump the PostgreSQL database (%s): nothing removed\n",
-                    !dump ? "pg_dump not found: --pg-dump PATH" : "no DBDParams");
-            goto restore;
-        }
-        {
-            const char *argv_dump[] = { dump, "--no-owner", "-f", apr_pstrcat(p, zone_dir, "/database.sql", NULL),
-                                        "-d", params, NULL };
-            if (dep_run(p, argv_dump, &out) != 0) {
-                fprintf(stderr, "mez zone destroy: pg_dump failed: %s\nnothing removed\n", out);
-                goto restore;
-            }
-        }
-    }
+    /* 2. The archive: the same as `mez zone backup` writes (so `mez zone restore` brings the zone back), with
+     * its logs too. A PostgreSQL zone's database (its chains, audit rows, registers) is dumped into it. */
     archive_dir = apr_pstrcat(p, a.data_dir, "/archive", NULL);
     if (dep_mkdir(p, NULL, archive_dir, 0700, &err)) {
         fprintf(stderr, "mez zone destroy: %s\nnothing removed\n", err);
@@ -262,15 +209,10 @@ static int cmd_destroy(apr_pool_t *p, int argc, const char *const *argv)
     apr_time_exp_gmt(&tm, apr_time_now());
     apr_strftime(stamp, &sl, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
     archive = apr_psprintf(p, "%s/%s-%s.tar.gz", archive_dir, zone, stamp);
-    {
-        const char *argv_tar[] = { "/bin/tar", "-czf", archive, "-C", a.data_dir, zone, NULL };
-        if (dep_run(p, argv_tar, &out) != 0) {
-            fprintf(stderr, "mez zone destroy: tar failed: %s\nnothing removed\n", out);
-            unlink(archive);
-            goto restore;
-        }
+    if (dep_backup(p, a.data_dir, zone, rec, old, a.pg_dump, 1, archive, &err)) {
+        fprintf(stderr, "mez zone destroy: %s\nnothing removed\n", err);
+        goto restore;
     }
-    chmod(archive, 0600);
     printf("zone %s: archived to %s\n", zone, archive);
     /* 3. Only now the zone's files. */
     if (dep_remove_tree(p, zone_dir) != 0) {

@@ -119,6 +119,17 @@ int dep_pg_drop(apr_pool_t *p, const char *admin_params, const char *dbname);
 /* Undoes the journal in reverse order, printing each step. */
 void dep_undo(apr_pool_t *p, apr_array_header_t *undo, const deploy_httpd_t *h);
 
+/* ---- backups (cmd_zone_backup.c): the archive `mez zone backup` writes and `mez zone destroy` keeps */
+/* Writes the archive of zone (record rec, <VirtualHost> text conf_text, NULL when gone) to out: its files,
+ * its database (SQLite: VACUUM INTO; PostgreSQL: pg_dump, the given binary or one found), logs/ when with_logs,
+ * and MANIFEST.json (SHA-256 of every member). 0, or -1 with *err (no archive written). */
+int dep_backup(apr_pool_t *p, const char *data_dir, const char *zone, json_t *rec, const char *conf_text,
+               const char *pg_dump, int with_logs, const char *out, const char **err);
+/* A PostgreSQL client program (pg_dump, psql) in the newest /usr/lib/postgresql/N/bin or /usr/bin, or NULL. */
+const char *dep_pg_tool(apr_pool_t *p, const char *name);
+/* The value of a directive at the start of a line of an httpd conf text (unquoted), or NULL. */
+const char *dep_conf_value(apr_pool_t *p, const char *conf_text, const char *directive);
+
 /* ---- records */
 /* The record <data-dir>/<zone>/deploy.json, or NULL. */
 json_t *dep_record_read(apr_pool_t *p, const char *zone_dir);

@@ -180,9 +180,10 @@ int dep_httpd_apply(apr_pool_t *p, const deploy_httpd_t *h, apr_array_header_t *
     undo_t *u;
 
     if (!text) {
-        /* No zone left: nothing to serve (httpd would refuse to start without a Listen). */
-        unlink(h->main_conf);
+        /* No zone left: nothing to serve (httpd would refuse to start without a Listen). The self-contained
+         * httpd is stopped with the configuration it runs on, which is removed only once it is gone. */
         if (!h->root) {
+            unlink(h->main_conf);
             unlink("/etc/apache2/conf-enabled/mez-zones.conf");
             if (running && dep_httpd_ctl(p, h, "graceful", &out)) {
                 *err = apr_psprintf(p, "apache2ctl graceful failed: %s", out);
@@ -195,6 +196,7 @@ int dep_httpd_apply(apr_pool_t *p, const deploy_httpd_t *h, apr_array_header_t *
             *err = apr_psprintf(p, "httpd -k stop failed: %s", out);
             return -1;
         }
+        unlink(h->main_conf);
         *what = running ? "stopped" : "unchanged";
         return 0;
     }

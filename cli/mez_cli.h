@@ -25,6 +25,8 @@ int mez_cmd_lock(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_zone(apr_pool_t *p, int argc, const char *const *argv);
 /* mez zone list|status|destroy (cmd_zone_life.c), dispatched from mez_cmd_zone. */
 int mez_cmd_zone_life(apr_pool_t *p, int argc, const char *const *argv);
+/* mez zone backup|restore (cmd_zone_backup.c), dispatched from mez_cmd_zone. */
+int mez_cmd_zone_backup(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_sanctions(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_token(apr_pool_t *p, int argc, const char *const *argv);

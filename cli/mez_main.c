@@ -40,6 +40,7 @@ static void usage(FILE *out)
         "  watcher attest --key K --corridor ID --zone URL...   check and attest a corridor's checkpoints\n"
         "  deploy --profile P --jurisdiction Z [...]   a zone from one command: key, packs, database, httpd\n"
         "  zone list|status|destroy [ZONE]   the zones `mez deploy` made\n"
+        "  zone backup ZONE [--out F] | zone restore ARCHIVE   a zone's consistent archive, and back from it\n"
         "  manifold route --graph G.json --from A --to B --value-usd N   cheapest corridor route\n"
         "  version                     print the version\n"
         "\n"

@@ -843,8 +843,8 @@ static int need_transition(request_rec *r, const json_t *t, mez_problem_t *pb)
 /* The sequencer appends a transition: built on the head it reads and appended under the row lock; a concurrent
  * append that took the sequence number first makes it build again on the new head. */
 static mez_status_t sequence(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
-                             const json_t *transition, json_t **receipt, mez_corridor_append_t *out,
-                             mez_problem_t *pb)
+                             const json_t *transition, const char *ref, json_t **receipt,
+                             mez_corridor_append_t *out, mez_problem_t *pb)
 {
     mez_corridor_t c;
     mez_corridor_terms_t terms;
@@ -863,17 +863,33 @@ static mez_status_t sequence(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, c
             return mez_problem(pb, r->pool, MEZ_EINVAL, 409, "corridor.not_active", NULL,
                                "corridor %s is %s, not ACTIVE", id,
                                mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c.state));
+        if (ref) {
+            /* The request appended its receipt already (a retry after a lost answer or a crash): that one. */
+            const char *text;
+            uint64_t seq;
+            int found = 0;
+            if ((st = mez_corridor_receipt_by_ref(r->pool, db, id, ref, &text, &seq, &found, pb)) != MEZ_OK)
+                return st;
+            if (found) {
+                memset(out, 0, sizeof(*out));
+                out->repeated = 1;
+                out->seq = seq;
+                out->size = c.size;
+                out->root = c.root;
+                return mez_json_parse(r->pool, text, strlen(text), receipt, pb);
+            }
+        }
         if ((st = mez_corridor_receipt_make(r->pool, sc->key, &terms, c.size, &c.head, transition, apr_time_now(),
                                             receipt, pb)) != MEZ_OK)
             return st;
-        st = mez_corridor_append(r->pool, db, id, *receipt, apr_time_now(), out, pb);
+        st = mez_corridor_append_ref(r->pool, db, id, *receipt, ref, apr_time_now(), out, pb);
         if (st == MEZ_OK && out->repeated)
             st = mez_problem(pb, r->pool, MEZ_EINVAL, 409, "receipt.sequence_mismatch", NULL, "raced");
         else if (st == MEZ_OK)      /* committed by the append itself */
             mez_metrics_count2(r, MEZ_METRIC_CORRIDOR_RECEIPTS, id, "appended");
         if (st == MEZ_OK || attempt + 1 >= APPEND_ATTEMPTS || !pb || !pb->code
             || (strcmp(pb->code, "receipt.sequence_mismatch") && strcmp(pb->code, "receipt.prev_root_mismatch")
-                && strcmp(pb->code, "corridor.fork")))
+                && strcmp(pb->code, "corridor.fork") && strcmp(pb->code, "corridor.request_repeated")))
             return st;
     }
 }
@@ -881,18 +897,29 @@ static mez_status_t sequence(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, c
 /* POST /v1/corridors/peers/transitions {corridor_id, transition}: the responder asks the sequencer to append. */
 static int peer_transitions(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
 {
-    static const char *const allowed[] = { "corridor_id", "transition", NULL };
+    static const char *const allowed[] = { "corridor_id", "transition", "request_ref", NULL };
     mez_problem_t pb = { 0 };
     mez_corridor_t c;
     mez_corridor_append_t out;
     const mez_peer_t *peer;
+    const char *ref;
     json_t *body, *receipt;
 
     if (!(peer = mez_corridor_calling_peer(r, sc, &pb)) || mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
         || mez_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
                != MEZ_OK
-        || !need_transition(r, json_object_get(body, "transition"), &pb)
-        || sequence(r, sc, db, c.corridor_id, json_object_get(body, "transition"), &receipt, &out, &pb) != MEZ_OK)
+        || !need_transition(r, json_object_get(body, "transition"), &pb))
+        return mez_send_problem(r, &pb, NULL);
+    /* The responder's own reference for its request, kept apart from this zone's references. */
+    ref = json_string_value(json_object_get(body, "request_ref"));
+    if (json_object_get(body, "request_ref") && (!ref || !*ref || strlen(ref) > 200)) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "request.invalid_field", "/request_ref",
+                    "request_ref is 1..200 characters");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (ref)
+        ref = apr_pstrcat(r->pool, "peer:", peer->zone_id, ":", ref, NULL);
+    if (sequence(r, sc, db, c.corridor_id, json_object_get(body, "transition"), ref, &receipt, &out, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     return mez_send_json(r, 201, json_pack("{s:s, s:I, s:I, s:s, s:O}", "corridor_id", c.corridor_id, "sequence",
                                            (json_int_t)out.seq, "size", (json_int_t)out.size, "root",
@@ -903,8 +930,8 @@ static int peer_transitions(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
  * the sequencer, then takes the signed receipt into its own copy (after whatever it lacked). *delivery says
  * whether the peer holds it (the sequencer's push); the receipt is recorded either way. */
 static mez_status_t record_transition(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
-                                      const json_t *transition, json_t **receipt, uint64_t *seq, json_t **delivery,
-                                      mez_problem_t *pb)
+                                      const json_t *transition, const char *ref, json_t **receipt, uint64_t *seq,
+                                      json_t **delivery, mez_problem_t *pb)
 {
     mez_problem_t dpb = { 0 };
     mez_corridor_t c;
@@ -915,7 +942,7 @@ static mez_status_t record_transition(request_rec *r, mez_srv_conf_t *sc, mez_db
     if ((st = mez_corridor_get(r->pool, db, id, &c, pb)) != MEZ_OK)
         return st;
     if (c.role == MEZ_CORRIDOR_PROPOSER) {
-        if ((st = sequence(r, sc, db, id, transition, receipt, &out, pb)) != MEZ_OK)
+        if ((st = sequence(r, sc, db, id, transition, ref, receipt, &out, pb)) != MEZ_OK)
             return st;
         *seq = out.seq;
         st = push(r, sc, db, id, &pp, &dpb);
@@ -928,9 +955,11 @@ static mez_status_t record_transition(request_rec *r, mez_srv_conf_t *sc, mez_db
         if (!peer)
             return mez_problem(pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
                                c.peer_zone_id);
-        if ((st = mez_corridor_call_peer(r, sc, peer, "POST", "/v1/corridors/peers/transitions", NULL,
-                            json_pack("{s:s, s:O}", "corridor_id", id, "transition", transition), &ans, pb))
-            != MEZ_OK)
+        json_t *ask = json_pack("{s:s, s:O}", "corridor_id", id, "transition", transition);
+        if (ref)
+            json_object_set_new(ask, "request_ref", json_string(ref));
+        if ((st = mez_corridor_call_peer(r, sc, peer, "POST", "/v1/corridors/peers/transitions", NULL, ask, &ans,
+                                         pb)) != MEZ_OK)
             return st;     /* pb names the peer's own problem code and detail */
         *receipt = json_object_get(ans.body, "receipt");
         if ((st = pull(r, sc, db, id, &pp, pb)) != MEZ_OK) {
@@ -958,23 +987,107 @@ static mez_status_t record_transition(request_rec *r, mez_srv_conf_t *sc, mez_db
     return MEZ_OK;
 }
 
-/* POST /v1/corridors/{id}/receipts {transition} */
+/* The Idempotency-Key of a corridor write that cannot share one transaction with its work (mez/idempotency.h, the
+ * remote-call pattern): the intent is committed first. Returns 1 to go on, *ref then the request's own reference
+ * (a digest of zone, caller, corridor and key: the same for every retry of it); 0 when it has answered (the first
+ * answer again, or a refusal). */
+static int idem_open(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id, const char *key,
+                     const json_t *body, apr_interval_time_t lease, mez_idem_scope_t *scope, const char **ref,
+                     int *rc)
+{
+    mez_problem_t pb = { 0 };
+    mez_idem_result_t res = { 0 };
+    mez_db_tx_t *tx;
+    mez_digest_t d;
+    const char *digest, *seed;
+
+    scope->zone_id = sc->zone_id;
+    scope->principal = mez_request_actor(r);
+    scope->route = apr_pstrcat(r->pool, "POST ", r->uri, NULL);
+    if (mez_idem_key_check(r->pool, key, &pb) != MEZ_OK
+        || mez_idem_request_digest(r->pool, "POST", r->uri, body, &digest, &pb) != MEZ_OK
+        || mez_db_begin(r->pool, db, &tx, &pb) != MEZ_OK) {
+        *rc = mez_send_problem(r, &pb, NULL);
+        return 0;
+    }
+    if (mez_idem_begin(r->pool, db, scope, key, digest, r->request_time, lease, &res, &pb) != MEZ_OK
+        || res.outcome == MEZ_IDEM_REPLAY || res.outcome == MEZ_IDEM_CONFLICT
+        || res.outcome == MEZ_IDEM_IN_PROGRESS) {
+        mez_db_rollback(r->pool, tx);
+        if (pb.code)
+            *rc = mez_send_problem(r, &pb, NULL);
+        else if (res.outcome == MEZ_IDEM_REPLAY) {
+            apr_table_setn(r->headers_out, "Idempotent-Replayed", "true");
+            *rc = mez_send_text_typed(r, res.status, res.status >= 400 ? "application/problem+json"
+                                                                         : "application/json", res.body);
+        }
+        else {
+            mez_idem_refusal(r->pool, &res, key, &pb);
+            *rc = mez_send_problem(r, &pb, NULL);
+        }
+        return 0;
+    }
+    if (mez_db_commit(r->pool, tx, &pb) != MEZ_OK) {
+        *rc = mez_send_problem(r, &pb, NULL);
+        return 0;
+    }
+    seed = apr_pstrcat(r->pool, sc->zone_id, "\n", scope->principal, "\n", id, "\n", key, NULL);
+    mez_digest_sha256(seed, strlen(seed), &d);
+    *ref = mez_digest_hex(r->pool, &d);
+    return 1;
+}
+
+#define RECEIPT_LEASE apr_time_from_sec(60)   /* an unfinished append's Idempotency-Key intent, then retried */
+
+/* POST /v1/corridors/{id}/receipts {transition}, with an optional Idempotency-Key: the receipt is recorded under a
+ * reference derived from the key (mez_corridor_append_ref), so a retry, whatever happened to the first attempt,
+ * finds the receipt the first one appended instead of appending another; a completed one is answered its first
+ * answer. */
 static int post_receipt(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id)
 {
     static const char *const allowed[] = { "transition", NULL };
-    mez_problem_t pb = { 0 };
-    json_t *body, *receipt = NULL, *delivery = NULL;
+    mez_problem_t pb = { 0 }, kpb = { 0 };
+    mez_idem_scope_t scope = { 0 };
+    mez_corridor_t c;
+    mez_db_tx_t *tx;
+    const char *key = apr_table_get(r->headers_in, "Idempotency-Key"), *ref = NULL, *text;
+    json_t *body, *receipt = NULL, *delivery = NULL, *answer;
     uint64_t seq = 0;
 
     if (mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
-        || !need_transition(r, json_object_get(body, "transition"), &pb)
-        || record_transition(r, sc, db, id, json_object_get(body, "transition"), &receipt, &seq, &delivery, &pb)
-               != MEZ_OK)
+        || !need_transition(r, json_object_get(body, "transition"), &pb))
         return mez_send_problem(r, &pb, NULL);
+    if (key) {
+        int rc;
+        if (!idem_open(r, sc, db, id, key, body, RECEIPT_LEASE, &scope, &ref, &rc))
+            return rc;
+        ref = apr_pstrcat(r->pool, "key:", ref, NULL);
+    }
+    if (record_transition(r, sc, db, id, json_object_get(body, "transition"), ref, &receipt, &seq, &delivery, &pb)
+            != MEZ_OK
+        || mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK) {
+        /* Nothing is kept for the key: a retry looks its receipt up by the same reference anyway. */
+        if (key && mez_db_begin(r->pool, db, &tx, &kpb) == MEZ_OK
+            && (mez_idem_abandon(r->pool, db, &scope, key, &kpb) != MEZ_OK
+                || mez_db_commit(r->pool, tx, &kpb) != MEZ_OK))
+            mez_db_rollback(r->pool, tx);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    answer = corridor_json(r, sc, &c);
+    json_object_set(answer, "receipt", receipt);
+    json_object_set_new(answer, "sequence", json_integer((json_int_t)seq));
+    json_object_set(answer, "delivery", delivery);
+    text = apr_pstrcat(r->pool, mez_json_dump(r->pool, mez_json_pool_own(r->pool, answer), 0), "\n", NULL);
+    if (key && mez_db_begin(r->pool, db, &tx, &kpb) == MEZ_OK
+        && (mez_idem_complete(r->pool, db, &scope, key, 201, text, r->request_time, &kpb) != MEZ_OK
+            || mez_db_commit(r->pool, tx, &kpb) != MEZ_OK))
+        mez_db_rollback(r->pool, tx);
+    if (kpb.code)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "receipt %" APR_UINT64_T_FMT " of %s: its Idempotency-Key "
+                      "record: %s", seq, id, kpb.detail ? kpb.detail : kpb.code);
     apr_table_setn(r->headers_out, "Location",
                    apr_psprintf(r->pool, "/v1/corridors/%s/receipts/%" APR_UINT64_T_FMT, id, seq));
-    return send_corridor(r, sc, db, id, 201, json_pack("{s:O, s:I, s:O}", "receipt", receipt, "sequence",
-                                                       (json_int_t)seq, "delivery", delivery));
+    return mez_send_text_typed(r, 201, "application/json", text);
 }
 
 /* ------------------------------------------------------------------ cross-border transfers
@@ -1070,35 +1183,10 @@ static int xfail(request_rec *r, xfer_answer_t *xa, const mez_problem_t *pb, jso
     return 0;
 }
 
-/* The receipt this zone's copy of the chain holds for a transfer, if any (*receipt NULL when none). Only a
- * resumed transfer looks: its receipts are canonical text, in which the transfer id appears exactly so. */
-static mez_status_t find_transfer_receipt(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const mez_corridor_t *c,
-                                          const char *transfer_id, json_t **receipt, uint64_t *seq, mez_problem_t *pb)
-{
-    const char *row[2];
-    json_t *pp = NULL;
-    int found = 0;
-    mez_status_t st;
-    *receipt = NULL;
-    if (c->role == MEZ_CORRIDOR_RESPONDER && (st = pull(r, sc, db, c->corridor_id, &pp, pb)) != MEZ_OK) {
-        if (pp)
-            json_decref(pp);
-        return st;
-    }
-    if ((st = mez_db_query_row(r->pool, db, row, 2, &found,
-                               "SELECT seq, receipt FROM mez_corridor_receipt WHERE corridor_id = %s AND receipt LIKE %s "
-                               "ORDER BY seq LIMIT 1", pb, c->corridor_id,
-                               apr_pstrcat(r->pool, "%\"transfer_id\":\"", transfer_id, "\"%", NULL), NULL)) != MEZ_OK
-        || !found)
-        return st;
-    *seq = (uint64_t)apr_atoi64(row[0]);
-    return mez_json_parse(r->pool, row[1], strlen(row[1]), receipt, pb);
-}
-
 /* POST /v1/corridors/{id}/transfers {source_account_id, amount, currency, payment_type?,
  *   destination: {account_id, compliance?}, compliance?} */
 static int run_transfer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id, json_t *body,
-                        const char *transfer_id, int resuming, xfer_answer_t *xa)
+                        const char *transfer_id, xfer_answer_t *xa)
 {
     static const char *const allowed[] = { "source_account_id", "amount", "currency", "payment_type", "destination",
                                            "compliance", NULL };
@@ -1221,12 +1309,8 @@ static int run_transfer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const 
     if (json_object_get(dest, "compliance"))
         json_object_set(json_object_get(json_object_get(transition, "payload"), "destination"), "compliance",
                         json_object_get(dest, "compliance"));
-    /* A resumed transfer may already be on the chain: the attempt that died recorded it before answering. */
-    if (resuming && find_transfer_receipt(r, sc, db, &c, transfer_id, &receipt, &seq, &pb) != MEZ_OK)
-        return xfail(r, xa, &pb, NULL);
-    if (receipt)
-        delivery = mez_json_pool_own(r->pool, json_pack("{s:b}", "delivered", 1));
-    else if (record_transition(r, sc, db, id, transition, &receipt, &seq, &delivery, &pb) != MEZ_OK) {
+    /* Recorded under the transfer's id: a resumed transfer whose receipt is on the chain already gets that one. */
+    if (record_transition(r, sc, db, id, transition, transfer_id, &receipt, &seq, &delivery, &pb) != MEZ_OK) {
         /* The payment is made and attested here; only its record on the corridor failed. */
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "transfer %s paid (%s) but not recorded on corridor %s: %s",
                       transfer_id, out.resource_id ? out.resource_id : "", id, pb.detail ? pb.detail : pb.code);
@@ -1258,11 +1342,9 @@ static int post_transfer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
     mez_problem_t pb = { 0 };
     xfer_answer_t xa = { 0 };
     mez_idem_scope_t scope = { 0 };
-    mez_idem_result_t res = { 0 };
     mez_db_tx_t *tx;
-    const char *key = apr_table_get(r->headers_in, "Idempotency-Key"), *digest, *transfer_id;
+    const char *key = apr_table_get(r->headers_in, "Idempotency-Key"), *transfer_id;
     json_t *body;
-    int resuming = 0;
 
     if (mez_read_json_body(r, &body, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
@@ -1272,38 +1354,12 @@ static int post_transfer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
     }
     transfer_id = mez_mass_new_id(r->pool, "xfr_");
     if (key) {
-        mez_digest_t d;
-        const char *seed;
-        scope.zone_id = sc->zone_id;
-        scope.principal = mez_request_actor(r);
-        scope.route = apr_pstrcat(r->pool, "POST ", r->uri, NULL);
-        if (mez_idem_key_check(r->pool, key, &pb) != MEZ_OK
-            || mez_idem_request_digest(r->pool, "POST", r->uri, body, &digest, &pb) != MEZ_OK
-            || mez_db_begin(r->pool, db, &tx, &pb) != MEZ_OK)
-            return mez_send_problem(r, &pb, NULL);
-        if (mez_idem_begin(r->pool, db, &scope, key, digest, r->request_time, TRANSFER_LEASE, &res, &pb) != MEZ_OK) {
-            mez_db_rollback(r->pool, tx);
-            return mez_send_problem(r, &pb, NULL);
-        }
-        if (res.outcome == MEZ_IDEM_REPLAY) {
-            mez_db_rollback(r->pool, tx);
-            apr_table_setn(r->headers_out, "Idempotent-Replayed", "true");
-            return mez_send_text_typed(r, res.status, res.status >= 400 ? "application/problem+json"
-                                                                          : "application/json", res.body);
-        }
-        if (res.outcome == MEZ_IDEM_CONFLICT || res.outcome == MEZ_IDEM_IN_PROGRESS) {
-            mez_db_rollback(r->pool, tx);
-            mez_idem_refusal(r->pool, &res, key, &pb);
-            return mez_send_problem(r, &pb, NULL);
-        }
-        if (mez_db_commit(r->pool, tx, &pb) != MEZ_OK)
-            return mez_send_problem(r, &pb, NULL);
-        resuming = res.outcome == MEZ_IDEM_RESUME;
-        seed = apr_pstrcat(r->pool, sc->zone_id, "\n", scope.principal, "\n", id, "\n", key, NULL);
-        mez_digest_sha256(seed, strlen(seed), &d);
-        transfer_id = apr_pstrcat(r->pool, "xfr_", mez_digest_hex(r->pool, &d), NULL);
+        int rc;
+        if (!idem_open(r, sc, db, id, key, body, TRANSFER_LEASE, &scope, &transfer_id, &rc))
+            return rc;
+        transfer_id = apr_pstrcat(r->pool, "xfr_", transfer_id, NULL);
     }
-    run_transfer(r, sc, db, id, body, transfer_id, resuming, &xa);
+    run_transfer(r, sc, db, id, body, transfer_id, &xa);
     /* A success is recorded as the key's answer. A refusal before any money moved is forgotten: nothing was
      * done, and the same key may try again. What failed after this zone's payment (the corridor or the peer
      * unreachable) stays in progress, so that a retry after the lease resumes and finishes the same transfer. */
@@ -1824,7 +1880,7 @@ mez_status_t mez_corridor_record(request_rec *r, mez_srv_conf_t *sc, mez_db_t *d
                                  const json_t *transition, json_t **receipt, uint64_t *seq, json_t **delivery,
                                  mez_problem_t *pb)
 {
-    return record_transition(r, sc, db, id, transition, receipt, seq, delivery, pb);
+    return record_transition(r, sc, db, id, transition, NULL, receipt, seq, delivery, pb);
 }
 
 mez_status_t mez_corridor_pull(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id, mez_problem_t *pb)

@@ -930,3 +930,28 @@ def test_a_transfer_refused_before_money_moves_frees_its_key(pair, trade):
         b.start()
     r = a.post(path, json=transfer_body(src, dst, "5.00"), headers=headers)
     assert r.status_code == 201 and "Idempotent-Replayed" not in r.headers, r.text
+
+
+def test_receipts_with_an_idempotency_key_are_appended_once(pair):
+    a, b = pair.a, pair.b
+    cid = open_corridor(pair)
+    for zone, key in ((a, "append-0001"), (b, "append-0002")):     # the sequencer's and the responder's own
+        body = {"transition": {"kind": "notice", "payload": {"key": key}}}
+        headers = dict(pair.ops[zone], **{"Idempotency-Key": key})
+        r1 = zone.post("/v1/corridors/%s/receipts" % cid, json=body, headers=headers)
+        assert r1.status_code == 201, r1.text
+        size = pair.op(a, "GET", "/v1/corridors/" + cid).json()["size"]
+        r2 = zone.post("/v1/corridors/%s/receipts" % cid, json=body, headers=headers)
+        assert r2.status_code == 201 and r2.headers.get("Idempotent-Replayed") == "true"
+        assert r2.json()["receipt"] == r1.json()["receipt"]
+        # the zone died before it recorded its answer: the retry finds the receipt the first attempt appended
+        zone.db.execute("UPDATE mez_idempotency SET state = 'in_progress', status = NULL, response = NULL, "
+                        "created_at = '2000-01-01T00:00:00Z', updated_at = '2000-01-01T00:00:00Z' "
+                        "WHERE idempotency_key = '%s'" % key)
+        r3 = zone.post("/v1/corridors/%s/receipts" % cid, json=body, headers=headers)
+        assert r3.status_code == 201 and "Idempotent-Replayed" not in r3.headers, r3.text
+        assert (r3.json()["receipt"], r3.json()["sequence"]) == (r1.json()["receipt"], r1.json()["sequence"])
+        assert pair.op(a, "GET", "/v1/corridors/" + cid).json()["size"] == size
+        assert_problem(zone.post("/v1/corridors/%s/receipts" % cid, json={"transition": {"kind": "other"}},
+                                 headers=headers), 422, "idempotency.key_reused")
+    assert chain(pair, a, cid) == chain(pair, b, cid)

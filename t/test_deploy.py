@@ -411,3 +411,23 @@ def test_postgresql_zone_password_from_file(estate, pk, pg_password_server, mez_
                              capture_output=True, text=True, check=True).stdout.split()
     assert "%s/database.sql" % zone_id in listing, listing
     assert get(pk["port"], "/readyz").status_code == 200
+
+
+def test_destroying_the_last_zone_stops_its_httpd(mez_env):
+    """A self-contained httpd with one zone: destroying it stops httpd (with the configuration it runs on, removed
+    only afterwards) instead of failing to stop it and putting the zone back."""
+    lone = Estate(mez_env, mez_env.new_dir("deploy-lone"))
+    port = free_port()
+    try:
+        cp = lone.deploy("digital-financial-center", "ae-adgm", port)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        assert get(port, "/readyz").status_code == 200
+        cp = lone.mez("zone", "destroy", "ae-adgm", "--data-dir", lone.data, "--yes")
+        assert cp.returncode == 0 and "httpd stopped" in cp.stdout, cp.stdout + cp.stderr
+        with pytest.raises(requests.RequestException):
+            get(port, "/readyz", timeout=3)
+        assert not os.path.exists(os.path.join(lone.root, "httpd.conf"))
+        assert not os.path.exists(os.path.join(lone.data, "ae-adgm"))
+        assert len(os.listdir(os.path.join(lone.data, "archive"))) == 1
+    finally:
+        lone.stop()

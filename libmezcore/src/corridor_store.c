@@ -300,6 +300,28 @@ static mez_status_t taken(apr_pool_t *p, mez_db_t *db, const mez_corridor_t *c, 
 mez_status_t mez_corridor_append(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
                                  apr_time_t now, mez_corridor_append_t *out, mez_problem_t *pb)
 {
+    return mez_corridor_append_ref(p, db, corridor_id, receipt, NULL, now, out, pb);
+}
+
+mez_status_t mez_corridor_receipt_by_ref(apr_pool_t *p, mez_db_t *db, const char *corridor_id,
+                                         const char *request_ref, const char **text, uint64_t *seq, int *found,
+                                         mez_problem_t *pb)
+{
+    const char *row[2];
+    mez_status_t st = mez_db_query_row(p, db, row, 2, found, "SELECT seq, receipt FROM mez_corridor_receipt "
+                                       "WHERE corridor_id = %s AND request_ref = %s", pb, corridor_id, request_ref,
+                                       NULL);
+    if (st == MEZ_OK && *found) {
+        *seq = (uint64_t)apr_atoi64(row[0]);
+        *text = row[1];
+    }
+    return st;
+}
+
+mez_status_t mez_corridor_append_ref(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
+                                     const char *request_ref, apr_time_t now, mez_corridor_append_t *out,
+                                     mez_problem_t *pb)
+{
     mez_corridor_t c;
     mez_receipt_chain_t chain;
     mez_digest_t digest, next_root, claimed, leaf;
@@ -311,6 +333,9 @@ mez_status_t mez_corridor_append(apr_pool_t *p, mez_db_t *db, const char *corrid
     mez_status_t st;
 
     memset(out, 0, sizeof(*out));
+    if (request_ref && (!*request_ref || strlen(request_ref) > 256))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "corridor.invalid_field", "/request_ref",
+                           "a request reference is 1..256 bytes");
     /* Everything that needs no database first: the receipt's form, its sealing and its digests. */
     if ((st = mez_receipt_next_root(p, receipt, &next_root, pb)) != MEZ_OK
         || (st = mez_receipt_content_digest(p, receipt, &digest, pb)) != MEZ_OK
@@ -338,6 +363,17 @@ mez_status_t mez_corridor_append(apr_pool_t *p, mez_db_t *db, const char *corrid
         st = taken(p, db, &c, seq, text, &digest, &next_root, now, out, &keep, pb);
         goto done;
     }
+    if (request_ref) {
+        const char *had = NULL;
+        if ((st = mez_db_query_value(p, db, &had, "SELECT seq FROM mez_corridor_receipt WHERE corridor_id = %s AND "
+                                     "request_ref = %s", pb, corridor_id, request_ref, NULL)) != MEZ_OK)
+            goto done;
+        if (had) {
+            st = mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.request_repeated", NULL,
+                             "receipt %s of corridor %s was appended by this request already", had, corridor_id);
+            goto done;
+        }
+    }
     if (c.state != MEZ_CORRIDOR_ACTIVE) {
         st = mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.not_active", NULL, "corridor %s is %s, not ACTIVE",
                          corridor_id, mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c.state));
@@ -357,10 +393,11 @@ mez_status_t mez_corridor_append(apr_pool_t *p, mez_db_t *db, const char *corrid
     seq_s = mez_corridor_u64(p, seq);
     if ((st = mez_db_execv(p, db, NULL,
                            "INSERT INTO mez_corridor_receipt (corridor_id, seq, receipt, receipt_digest, prev_root, "
-                           "next_root, leaf_hash, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", pb,
-                           corridor_id, seq_s, text, mez_digest_hex(p, &digest),
+                           "next_root, leaf_hash, created_at, request_ref) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, "
+                           "%s)", pb, corridor_id, seq_s, text, mez_digest_hex(p, &digest),
                            json_string_value(json_object_get(receipt, "prev_root")), mez_digest_hex(p, &next_root),
-                           mez_digest_hex(p, &leaf), mez_corridor_time(p, now), NULL)) != MEZ_OK
+                           mez_digest_hex(p, &leaf), mez_corridor_time(p, now),
+                           request_ref ? request_ref : MEZ_DB_NULL, NULL)) != MEZ_OK
         || (st = mez_corridor_nodes_append(p, db, corridor_id, seq, &leaf, pb)) != MEZ_OK
         || (st = mez_db_execv(p, db, NULL,
                               "UPDATE mez_corridor SET head = %s, tree_size = %s, tree_root = %s, updated_at = %s "

@@ -536,6 +536,38 @@ static void test_nonces(void)
     CU_ASSERT_EQUAL(mass_unit_count(db, "mez_peer_nonce"), 0);
 }
 
+/* A receipt recorded under a request's reference is found by it, and no second receipt takes the reference. */
+static void test_request_ref(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    mez_corridor_append_t a;
+    mez_db_t *db = active_corridor();
+    mez_digest_t head, nr1, nr2;
+    const char *text = NULL;
+    uint64_t seq = 99;
+    int found = 1;
+
+    genesis(&head);
+    CU_ASSERT_EQUAL(mez_corridor_receipt_by_ref(p, db, CID, "key:1", &text, &seq, &found, &pb), MEZ_OK);
+    CU_ASSERT_FALSE(found);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_append_ref(p, db, CID, receipt(0, &head, 10, &nr1), "key:1", NOW, &a, &pb),
+                          MEZ_OK);
+    CU_ASSERT_EQUAL(mez_corridor_receipt_by_ref(p, db, CID, "key:1", &text, &seq, &found, &pb), MEZ_OK);
+    CU_ASSERT_TRUE(found);
+    CU_ASSERT_EQUAL(seq, 0);
+    CU_ASSERT_PTR_NOT_NULL(text);
+    /* the same reference on a next receipt is refused, and nothing is written */
+    CU_ASSERT_EQUAL(mez_corridor_append_ref(p, db, CID, receipt(1, &nr1, 11, &nr2), "key:1", NOW, &a, &pb),
+                    MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "corridor.request_repeated");
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_corridor_receipt"), 1);
+    /* another reference, or none, appends */
+    CU_ASSERT_EQUAL(mez_corridor_append_ref(p, db, CID, receipt(1, &nr1, 11, &nr2), "key:2", NOW, &a, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_corridor_append_ref(p, db, CID, receipt(2, &nr2, 12, &head), "", NOW, &a, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "corridor.invalid_field");
+}
+
 void unit_register_corridor_store(void)
 {
     CU_pSuite s = unit_suite("corridor_store");
@@ -544,4 +576,5 @@ void unit_register_corridor_store(void)
     CU_add_test(s, "lifecycle moves, illegal moves and the transition log", test_lifecycle);
     CU_add_test(s, "checkpoints signed only when consistent", test_checkpoints);
     CU_add_test(s, "nonce replay cache", test_nonces);
+    CU_add_test(s, "a request reference appends once", test_request_ref);
 }

@@ -136,6 +136,18 @@ typedef struct mez_corridor_append_t {
 mez_status_t mez_corridor_append(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
                                  apr_time_t now, mez_corridor_append_t *out, mez_problem_t *pb);
 
+/* mez_corridor_append, recording which request appended the receipt (request_ref, 1..256 bytes; NULL: none): a
+ * second receipt with the same reference on the corridor is refused (409 "corridor.request_repeated"), so a
+ * caller that looks the reference up first (mez_corridor_receipt_by_ref) and appends only when it is absent
+ * appends at most once per request, whatever crashes and retries come between. */
+mez_status_t mez_corridor_append_ref(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
+                                     const char *request_ref, apr_time_t now, mez_corridor_append_t *out,
+                                     mez_problem_t *pb);
+/* The receipt a request appended (canonical text and sequence; *found 0 when none). */
+mez_status_t mez_corridor_receipt_by_ref(apr_pool_t *p, mez_db_t *db, const char *corridor_id,
+                                         const char *request_ref, const char **text, uint64_t *seq, int *found,
+                                         mez_problem_t *pb);
+
 /* The stored receipt with a sequence number (canonical text, *found 0 when absent). */
 mez_status_t mez_corridor_receipt(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t seq,
                                   const char **text, int *found, mez_problem_t *pb);
