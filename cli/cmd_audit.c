@@ -49,7 +49,11 @@ static int verify(apr_pool_t *p, mez_db_t *db)
         printf("audit chain TAMPERED: %d fault(s) in %" APR_INT64_T_FMT " rows\n", rep.findings->nelts, rep.rows);
         return MEZ_EXIT_INVALID;
     }
-    printf("audit chain intact: %" APR_INT64_T_FMT " rows, seq 1..%" APR_INT64_T_FMT "\n", rep.rows, rep.last_seq);
+    if (rep.rows)
+        printf("audit chain intact: %" APR_INT64_T_FMT " rows, seq 1..%" APR_INT64_T_FMT "\n", rep.rows,
+               rep.last_seq);
+    else
+        printf("audit chain intact: empty (no row written yet)\n");
     return MEZ_EXIT_OK;
 }
 

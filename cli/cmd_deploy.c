@@ -37,6 +37,7 @@ typedef struct deploy_t {
     const char *profile, *zone_id, *packs_dir, *data_dir, *conf_dir, *listen, *server_name, *user;
     const char *database, *db_password_file, *mass_api, *mass_token_file, *corridors, *peers_file, *peer_ca;
     const char *httpd_root, *profile_dir, *sql_dir, *akn_xsd, *policy_conf, *key_file;
+    const char *mode;            /* MezMode: development (default) or production */
     int dry_run, no_start;
     /* derived */
     deploy_httpd_t httpd;
@@ -110,6 +111,10 @@ static void usage(FILE *out)
         "  --key-file FILE          use this Ed25519 key (PEM) instead of generating one\n"
         "  --profile-dir DIR, --sql-dir DIR, --akn-xsd FILE, --policy-conf FILE   content (defaults: $MEZ_PROFILE_DIR,\n"
         "                           $MEZ_SQL_DIR, $MEZ_AKN_XSD, $MEZ_POLICY_CONF, else under %s)\n"
+        "  --mode development|production   MezMode (default development; production refuses a remote Mass\n"
+        "                           without a token or over plain http, and lawpacks without the AKN schema)\n"
+        "                           --policy-conf and --mode are remembered in deploy.json: a re-deploy or a\n"
+        "                           restore without them keeps what the zone ran on\n"
         "  --dry-run                print the plan; write nothing\n"
         "  --no-start               everything but starting or reloading httpd (steps 5-7 skipped)\n"
         "environment: MEZ_HTTPD (apache2), MEZ_HTTPD_MODULES (/usr/lib/apache2/modules), MEZ_MODULE (mod_mez.so).\n"
@@ -620,9 +625,10 @@ static const char *conf_text(deploy_t *d)
         "    MezZoneFile %s/zone.yaml\n"
         "    MezProfileDir %s\n"
         "    MezAknSchema %s\n"
+        "    MezMode %s\n"
         "    MezMaxBodySize 1048576\n",
         d->listen, d->zone_id, d->zone_id, d->profile, d->zone_dir, d->listen, d->server_name, d->log_dir,
-        d->log_dir, d->zone_id, d->key_path, d->db_dir, d->packs_path, d->profile_dir, d->akn_xsd);
+        d->log_dir, d->zone_id, d->key_path, d->db_dir, d->packs_path, d->profile_dir, d->akn_xsd, d->mode);
     if (d->mass_api && strcmp(d->mass_api, "sovereign")) {
         for (int i = 0; i < MEZ_MASS_PRIMITIVE_COUNT; i++)
             t = apr_psprintf(p, "%s    MezMassEndpoint %s %s\n", t, mez_mass_primitive_name((mez_mass_primitive_t)i),
@@ -868,6 +874,22 @@ static int step_corridors(deploy_t *d, const char **result)
     return 0;
 }
 
+/* What an earlier deploy of this zone was told and a re-deploy (or a restore) was not: the policy file and the
+ * mode, so running again without them keeps what the zone runs on instead of falling back to the defaults. */
+static void remembered(deploy_t *d)
+{
+    mez_problem_t pb = { 0 };
+    const char *path = apr_pstrcat(d->p, d->data_dir ? d->data_dir : "/var/lib/mez", "/", d->zone_id, "/"
+                                   DEPLOY_RECORD, NULL), *text;
+    json_t *rec;
+    if (!(text = dep_read(d->p, path, NULL)) || mez_json_parse(d->p, text, strlen(text), &rec, &pb) != MEZ_OK)
+        return;
+    if (!d->policy_conf && json_is_string(json_object_get(rec, "policy_conf")))
+        d->policy_conf = json_string_value(json_object_get(rec, "policy_conf"));
+    if (!d->mode && json_is_string(json_object_get(rec, "mode")))
+        d->mode = json_string_value(json_object_get(rec, "mode"));
+}
+
 static json_t *record(deploy_t *d)
 {
     apr_pool_t *p = d->p;
@@ -875,13 +897,14 @@ static json_t *record(deploy_t *d)
     for (int i = 0; i < d->peers->nelts; i++)
         json_array_append_new(peers, json_string(APR_ARRAY_IDX(d->peers, i, peer_t).zone_id));
     return mez_json_pool_own(p, json_pack(
-        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:s,s:s?,s:s,s:o,s:s,s:s}",
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:s,s:s?,s:s,s:o,s:s,s:s,s:s,s:s}",
         "format", "mez-deploy/1", "zone_id", d->zone_id, "profile", d->profile, "packs_source", d->src_dir,
         "listen", d->listen, "server_name", d->server_name, "url", d->url, "did", d->did,
         "database", "driver", d->driver, "target", d->db_desc, "conf_file", d->conf_path,
         "conf_dir", d->httpd.conf_dir, "httpd_root", d->httpd.root, "mass_api", d->mass_api ? d->mass_api
                                                                                           : "sovereign",
-        "corridors", peers, "operator_token_file", d->token_path, "key_file", d->key_path));
+        "corridors", peers, "operator_token_file", d->token_path, "key_file", d->key_path, "mode", d->mode,
+        "policy_conf", d->policy_conf));
 }
 
 static int step_ready(deploy_t *d, const char **result)
@@ -953,7 +976,7 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
             { "--peer-ca", &d.peer_ca, NULL }, { "--httpd-root", &d.httpd_root, NULL },
             { "--profile-dir", &d.profile_dir, NULL }, { "--sql-dir", &d.sql_dir, NULL },
             { "--akn-xsd", &d.akn_xsd, NULL }, { "--policy-conf", &d.policy_conf, NULL },
-            { "--key-file", &d.key_file, NULL }, { "--dry-run", NULL, &d.dry_run },
+            { "--key-file", &d.key_file, NULL }, { "--mode", &d.mode, NULL }, { "--dry-run", NULL, &d.dry_run },
             { "--no-start", NULL, &d.no_start }, { NULL, NULL, NULL },
         };
         if (mez_cli_wants_help(argc, argv)) {
@@ -972,6 +995,12 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
     d.sql_dir = d.sql_dir ? d.sql_dir : env_or("MEZ_SQL_DIR", MEZ_SQL_DIR);
     d.akn_xsd = d.akn_xsd ? d.akn_xsd : env_or(MEZ_AKN_XSD_ENV, apr_pstrcat(p, share_dir(p),
                                                                         "/schemas/akn/akomantoso30.xsd", NULL));
+    remembered(&d);
+    if (d.mode && strcmp(d.mode, "development") && strcmp(d.mode, "production")) {
+        fprintf(stderr, "mez deploy: --mode is development or production, not '%s'\n", d.mode);
+        return MEZ_EXIT_USAGE;
+    }
+    d.mode = d.mode ? d.mode : "development";
     d.policy_conf = d.policy_conf ? d.policy_conf
                                   : env_or("MEZ_POLICY_CONF", apr_pstrcat(p, share_dir(p), "/conf/mez-policy.conf",
                                                                           NULL));

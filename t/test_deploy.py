@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import socket
 import stat
 import subprocess
@@ -431,3 +432,30 @@ def test_destroying_the_last_zone_stops_its_httpd(mez_env):
         assert len(os.listdir(os.path.join(lone.data, "archive"))) == 1
     finally:
         lone.stop()
+
+
+def test_mode_and_policy_are_remembered(mez_env):
+    """--mode production and a non-default policy file land in the zone's conf and deploy.json; a re-deploy given
+    neither keeps them (unchanged), and a bad mode is refused before anything is written."""
+    e = Estate(mez_env, mez_env.new_dir("deploy-mode"))
+    port = free_port()
+    policy = os.path.join(e.base, "policy.conf")
+    shutil.copy(os.path.join(mez_env.source_dir, "conf", "mez-policy.conf"), policy)
+    try:
+        before = e.snapshot()
+        cp = e.deploy("digital-financial-center", "ae-adgm", port, "--mode", "staging")
+        assert cp.returncode == 2 and "--mode is development or production" in cp.stderr, cp.stdout + cp.stderr
+        assert e.snapshot() == before
+        cp = e.deploy("digital-financial-center", "ae-adgm", port, "--mode", "production", "--policy-conf", policy)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        assert get(port, "/v1/zone").json()["mode"] == "production"
+        rec = json.load(open(os.path.join(e.data, "ae-adgm", "deploy.json")))
+        assert (rec["mode"], rec["policy_conf"]) == ("production", policy)
+        with open(os.path.join(e.conf_dir, "ae-adgm.conf")) as f:
+            conf = f.read()
+        assert "MezMode production" in conf and "Include %s" % policy in conf
+        cp = e.deploy("digital-financial-center", "ae-adgm", port)
+        assert cp.returncode == 0 and cp.stdout.count("unchanged") >= 7, cp.stdout + cp.stderr
+        assert get(port, "/v1/zone").json()["mode"] == "production"
+    finally:
+        e.stop()
