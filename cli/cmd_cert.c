@@ -98,8 +98,17 @@ int mez_cmd_cert(apr_pool_t *p, int argc, const char *const *argv)
 
     if (!strcmp(sub, "map")) {
         mez_cert_map_t *m;
-        if ((rv = mez_cert_map(p, db, zone, fp, subject, role, entity, expires, &m, &pb)) != MEZ_OK)
+        mez_db_tx_t *tx;
+        if ((rv = mez_db_begin(p, db, &tx, &pb)) != MEZ_OK)
             return mez_cli_fail(&pb, rv);
+        if ((rv = mez_cert_map(p, db, zone, fp, subject, role, entity, expires, &m, &pb)) != MEZ_OK
+            || (rv = mez_cli_audit_row(p, db, zone, "cert.map", "client_certificate", m->id,
+                                       json_pack("{s:s, s:s, s:s?, s:s?}", "fingerprint", m->fingerprint, "role",
+                                                 role, "entity_id", entity, "expires_at", expires), &pb)) != MEZ_OK
+            || (rv = mez_db_commit(p, tx, &pb)) != MEZ_OK) {
+            mez_db_rollback(p, tx);
+            return mez_cli_fail(&pb, rv);
+        }
         /* The id alone on stdout, so scripts can capture it for revoke. */
         printf("%s\n", m->id);
         fprintf(stderr, "certificate %s mapped as %s (%s%s%s, zone %s)\n", m->fingerprint, m->id, role,
@@ -117,8 +126,21 @@ int mez_cmd_cert(apr_pool_t *p, int argc, const char *const *argv)
         }
         return MEZ_EXIT_OK;
     }
-    if ((rv = mez_cert_revoke(p, db, pos[0], &pb)) != MEZ_OK)
-        return mez_cli_fail(&pb, rv);
+    {
+        const char *cert_zone = NULL;
+        mez_db_tx_t *tx;
+        if ((rv = mez_db_begin(p, db, &tx, &pb)) != MEZ_OK)
+            return mez_cli_fail(&pb, rv);
+        if ((rv = mez_db_query_value(p, db, &cert_zone, "SELECT zone_id FROM mez_client_cert WHERE cert_id = %s",
+                                     &pb, pos[0], NULL)) != MEZ_OK
+            || (rv = mez_cert_revoke(p, db, pos[0], &pb)) != MEZ_OK
+            || (rv = mez_cli_audit_row(p, db, cert_zone ? cert_zone : "-", "cert.revoke", "client_certificate",
+                                       pos[0], NULL, &pb)) != MEZ_OK
+            || (rv = mez_db_commit(p, tx, &pb)) != MEZ_OK) {
+            mez_db_rollback(p, tx);
+            return mez_cli_fail(&pb, rv);
+        }
+    }
     printf("certificate mapping %s revoked\n", pos[0]);
     return MEZ_EXIT_OK;
 }

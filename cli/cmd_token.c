@@ -55,8 +55,18 @@ int mez_cmd_token(apr_pool_t *p, int argc, const char *const *argv)
     if (!strcmp(sub, "create")) {
         const char *secret;
         mez_token_info_t *info;
-        if ((rv = mez_token_create(p, db, zone, role, entity, expires, &secret, &info, &pb)) != MEZ_OK)
+        mez_db_tx_t *tx;
+        /* The token and the audit row that says who made it: both or neither. */
+        if ((rv = mez_db_begin(p, db, &tx, &pb)) != MEZ_OK)
             return mez_cli_fail(&pb, rv);
+        if ((rv = mez_token_create(p, db, zone, role, entity, expires, &secret, &info, &pb)) != MEZ_OK
+            || (rv = mez_cli_audit_row(p, db, zone, "token.create", "token", info->id,
+                                       json_pack("{s:s, s:s?, s:s?}", "role", role, "entity_id", entity,
+                                                 "expires_at", expires), &pb)) != MEZ_OK
+            || (rv = mez_db_commit(p, tx, &pb)) != MEZ_OK) {
+            mez_db_rollback(p, tx);
+            return mez_cli_fail(&pb, rv);
+        }
         /* The token alone on stdout, so scripts can capture it; the id (for revoke) goes to stderr. */
         printf("%s\n", secret);
         fprintf(stderr, "token %s (%s, zone %s) created; this is the only time it is shown\n", info->id, role, zone);
@@ -73,8 +83,21 @@ int mez_cmd_token(apr_pool_t *p, int argc, const char *const *argv)
         }
         return MEZ_EXIT_OK;
     }
-    if ((rv = mez_token_revoke(p, db, pos[0], &pb)) != MEZ_OK)
-        return mez_cli_fail(&pb, rv);
+    {
+        const char *token_zone = NULL;
+        mez_db_tx_t *tx;
+        if ((rv = mez_db_begin(p, db, &tx, &pb)) != MEZ_OK)
+            return mez_cli_fail(&pb, rv);
+        if ((rv = mez_db_query_value(p, db, &token_zone, "SELECT zone_id FROM mez_token WHERE token_id = %s", &pb,
+                                     pos[0], NULL)) != MEZ_OK
+            || (rv = mez_token_revoke(p, db, pos[0], &pb)) != MEZ_OK
+            || (rv = mez_cli_audit_row(p, db, token_zone ? token_zone : "-", "token.revoke", "token", pos[0], NULL,
+                                       &pb)) != MEZ_OK
+            || (rv = mez_db_commit(p, tx, &pb)) != MEZ_OK) {
+            mez_db_rollback(p, tx);
+            return mez_cli_fail(&pb, rv);
+        }
+    }
     printf("token %s revoked\n", pos[0]);
     return MEZ_EXIT_OK;
 }

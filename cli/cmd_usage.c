@@ -2,7 +2,8 @@
  *
  * Billing reads only what the database keeps durably, never /metrics (whose counters live in shared memory and
  * start again at zero when httpd stops):
- *   requests     API requests the zone recorded: one per request id in its audit trail (mez_audit, zone_id Z),
+ *   requests     API requests the zone recorded: one per request id in its audit trail (mez_audit, zone_id Z;
+ *                not the operators' own changes made with the mez command, actor "cli:..."),
  *                i.e. every committed write and every recorded refusal. Reads change nothing and are not
  *                billed (they are counted in mez_requests_total for monitoring).
  *   evaluations  compliance evaluations recorded (mez_evaluation; previews are not recorded)
@@ -185,7 +186,8 @@ int mez_cmd_usage(apr_pool_t *p, int argc, const char *const *argv)
         prims = apr_pstrcat(p, prims, i ? ", '" : "'", mez_mass_primitive_name((mez_mass_primitive_t)i), "'", NULL);
     if (tally(p, db, days, 0,
               "SELECT substr(at, 1, 10), COUNT(DISTINCT COALESCE(request_id, 'seq:' || CAST(seq AS TEXT))) "
-              "FROM mez_audit WHERE zone_id = %s AND at >= %s AND at < %s GROUP BY substr(at, 1, 10)",
+              "FROM mez_audit WHERE zone_id = %s AND at >= %s AND at < %s AND actor NOT LIKE 'cli:%%' "
+              "GROUP BY substr(at, 1, 10)",
               zone, lo, hi, &pb) != MEZ_OK
         || tally(p, db, days, 1,
                  "SELECT substr(evaluated_at, 1, 10), COUNT(*) FROM mez_evaluation "

@@ -5,6 +5,7 @@
 
 #include <apr_pools.h>
 #include <apr_tables.h>
+#include <jansson.h>
 #include "mez/problem.h"
 
 #define MEZ_EXIT_OK      0
@@ -63,5 +64,13 @@ int mez_cli_exit_for(mez_status_t rv);
 
 /* 1 if argv holds -h or --help. */
 int mez_cli_wants_help(int argc, const char *const *argv);
+
+/* cmd_audit.c: the audit row of an administrative change made with the CLI (tokens, certificate mappings), in the
+ * caller's transaction (after mez_db_begin, before mez_db_commit): actor "cli:<login>" ($SUDO_USER, else $USER),
+ * outcome "committed"; detail (a new reference, may be NULL) is taken. */
+struct mez_db_t;
+mez_status_t mez_cli_audit_row(apr_pool_t *p, struct mez_db_t *db, const char *zone_id, const char *action,
+                               const char *resource_type, const char *resource_id, json_t *detail,
+                               mez_problem_t *pb);
 
 #endif

@@ -239,3 +239,35 @@ def test_recorded_evaluations_are_audited(pk_zone, mez_env):
     assert_problem(pk_zone.post("/v1/compliance/evaluate", json={"attest": "yes"}), 422)
     assert pk_zone.count("mez_audit") == before + 2
     assert audit_verify(pk_zone).returncode == 0
+
+
+def test_token_and_certificate_changes_are_audited(zone, mez_env, workdir):
+    """Who may act on the zone is part of its record: `mez token create|revoke` and `mez cert map|revoke` write
+    their audit rows in the same transaction as the change, and the chain still verifies."""
+    from mez_tls import TestCA
+    before = zone.count("mez_audit")
+    cp = mez_as_server(zone, "token", "create", "--zone", zone.zone_id, "--role", "regulator",
+                       "--driver", zone.driver, "--params", zone.db.params)
+    assert cp.returncode == 0, cp.stderr
+    token_id = cp.stderr.split()[1]
+    cp = mez_as_server(zone, "token", "revoke", token_id, "--driver", zone.driver, "--params", zone.db.params)
+    assert cp.returncode == 0, cp.stderr
+    ca = TestCA(os.path.join(workdir, "ca"), "audit test CA")
+    cert = ca.client("Audit Clerk")
+    cp = mez_as_server(zone, "cert", "map", "--zone", zone.zone_id, "--role", "operator", "--cert", cert.cert,
+                       "--driver", zone.driver, "--params", zone.db.params)
+    assert cp.returncode == 0, cp.stderr
+    cert_id = cp.stdout.strip()
+    cp = mez_as_server(zone, "cert", "revoke", cert_id, "--driver", zone.driver, "--params", zone.db.params)
+    assert cp.returncode == 0, cp.stderr
+    rows = audit_rows(zone, start=before + 1)
+    assert [(r["action"], r["resource_id"], r["zone_id"]) for r in rows] == [
+        ("token.create", token_id, zone.zone_id), ("token.revoke", token_id, zone.zone_id),
+        ("cert.map", cert_id, zone.zone_id), ("cert.revoke", cert_id, zone.zone_id)]
+    assert all(r["actor"].startswith("cli:") for r in rows)
+    assert rows[0]["detail"]["role"] == "regulator" and rows[2]["detail"]["role"] == "operator"
+    # a refused change writes no row: revoking an unknown token
+    cp = mez_as_server(zone, "token", "revoke", "tok_nothing", "--driver", zone.driver, "--params", zone.db.params)
+    assert cp.returncode != 0
+    assert zone.count("mez_audit") == before + 4
+    assert audit_verify(zone).returncode == 0

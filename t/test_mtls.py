@@ -138,10 +138,10 @@ def test_entity_certificate_acts_only_for_its_own_entity(world):
     r = zone.get("/v1/entities/" + own, cert=cert)
     assert r.status_code == 200, r.text
     assert r.json()["legal_name"] == world["own_name"]
-    before = counts(zone)
     # Refused exactly as an entity token of the same entity is (same status, same problem): the policy's Require
-    # lines see the same principal whichever way it was presented.
+    # lines see the same principal whichever way it was presented. (Making the token is audited: counted before.)
     tok = bearer(token(zone, "entity", own))
+    before = counts(zone)
     for method, path, body in [
             ("GET", "/v1/entities/" + foreign, None),
             ("POST", "/v1/entities/%s/officers" % foreign, {"name": "Sana Mir", "role": "secretary"}),
@@ -240,10 +240,10 @@ def test_token_takes_precedence_over_the_certificate(world):
     assert int(zone.db.query_value("SELECT COUNT(*) FROM mez_audit WHERE actor = '%s' AND resource_id = '%s'"
                                    % (world["ids"]["entity"], r.json()["id"]))) == 0
     # An operator's certificate with an entity token: the token's narrower scope applies.
+    entity_token = bearer(token(zone, "entity", own))   # making it is audited: counted before
     before = counts(zone)
     assert_problem(zone.post("/v1/credentials/issue", json={"credential": sample_credential()},
-                             headers=bearer(token(zone, "entity", own)), cert=certs["operator"].pair), 403,
-                   "auth.forbidden_role")
+                             headers=entity_token, cert=certs["operator"].pair), 403, "auth.forbidden_role")
     # A bad token is refused, without falling back to the operator certificate on the same connection.
     r = zone.post("/v1/entities", json=formation(unique("Mtls Bad Token")), headers=bearer("mez_" + "A" * 43),
                   cert=certs["operator"].pair)
