@@ -109,6 +109,12 @@ const char *mez_zone_jurisdiction(const mez_srv_conf_t *sc);
  * detail (may be NULL) is taken over. Notes mez-audit-seq. */
 const char *mez_request_actor(request_rec *r);
 const char *mez_request_id(request_rec *r);
+struct mez_audit_event_t;
+/* The audit event of r's action, for a libmezcore write that appends it inside its own transaction (detail, a new
+ * reference, is taken). */
+void mez_request_audit_event(request_rec *r, const char *action, const char *resource_type,
+                             const char *resource_id, const char *outcome, json_t *detail,
+                             struct mez_audit_event_t *ev);
 mez_status_t mez_request_audit(request_rec *r, mez_db_t *db, const char *action, const char *resource_type,
                                const char *resource_id, const char *outcome, json_t *detail, mez_problem_t *pb);
 /* The audit row of a committed write of the sovereign store ("mass.<METHOD> <path>"). */

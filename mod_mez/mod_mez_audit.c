@@ -49,6 +49,21 @@ const char *mez_request_id(request_rec *r)
     return id;
 }
 
+void mez_request_audit_event(request_rec *r, const char *action, const char *resource_type,
+                             const char *resource_id, const char *outcome, json_t *detail, mez_audit_event_t *ev)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->zone_id = mez_srv_conf(r->server)->zone_id;
+    ev->at = apr_time_now();
+    ev->actor = mez_request_actor(r);
+    ev->action = action;
+    ev->resource_type = resource_type;
+    ev->resource_id = resource_id;
+    ev->outcome = outcome;
+    ev->request_id = mez_request_id(r);
+    ev->detail = detail ? mez_json_pool_own(r->pool, detail) : NULL;
+}
+
 mez_status_t mez_request_audit(request_rec *r, mez_db_t *db, const char *action, const char *resource_type,
                                const char *resource_id, const char *outcome, json_t *detail, mez_problem_t *pb)
 {

@@ -28,6 +28,7 @@
 #include "http_config.h"
 #include "http_log.h"
 #include "http_protocol.h"
+#include "mez/audit.h"
 #include "mez/checkpoint.h"
 #include "mez/corridor.h"
 #include "mez/corridor_proto.h"
@@ -599,7 +600,10 @@ static void halt_for_fork(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, cons
     mez_problem_t hpb = { 0 };
     json_t *ev = mez_json_pool_own(r->pool, json_pack("{s:s, s:s, s:s}", "reason", reason, "authority", sc->zone_id,
                                                       "evidence_digest", evidence_digest));
-    if (mez_corridor_transition(r->pool, db, id, "halt", ev, apr_time_now(), NULL, &hpb) != MEZ_OK)
+    mez_audit_event_t aev;
+    mez_request_audit_event(r, "corridor.halt", "corridor", id, "committed", json_pack("{s:s}", "cause", reason),
+                            &aev);
+    if (mez_corridor_transition_audited(r->pool, db, id, "halt", ev, apr_time_now(), &aev, NULL, &hpb) != MEZ_OK)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "corridor %s: fork evidence kept but not halted: %s", id,
                       hpb.detail ? hpb.detail : hpb.code);
     else
@@ -1813,6 +1817,7 @@ static json_t *tell_peer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
  * both zones' agreements. */
 static int post_transition(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id)
 {
+    mez_audit_event_t aev;
     static const char *const allowed[] = { "event", "evidence", NULL };
     mez_problem_t pb = { 0 };
     const char *event;
@@ -1831,8 +1836,10 @@ static int post_transition(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, con
                     "(POST /v1/corridors/%s/accept), not by hand", id);
         return mez_send_problem(r, &pb, NULL);
     }
-    if (mez_corridor_transition(r->pool, db, id, event, json_object_get(body, "evidence"), apr_time_now(), NULL, &pb)
-        != MEZ_OK)
+    mez_request_audit_event(r, apr_pstrcat(r->pool, "corridor.", event, NULL), "corridor", id, "committed", NULL,
+                            &aev);
+    if (mez_corridor_transition_audited(r->pool, db, id, event, json_object_get(body, "evidence"), apr_time_now(),
+                                        &aev, NULL, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     return send_corridor(r, sc, db, id, 200,
                          json_pack("{s:o}", "peer", tell_peer(r, sc, db, id, event, json_object_get(body, "evidence"))));
@@ -1844,6 +1851,7 @@ static int post_transition(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, con
  * word. A copy already in the state the move leads to answers as it is (a notification sent twice). */
 static int peer_transition(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
 {
+    mez_audit_event_t aev;
     static const char *const allowed[] = { "corridor_id", "event", "evidence", NULL };
     mez_problem_t pb = { 0 };
     mez_corridor_t c;
@@ -1866,8 +1874,10 @@ static int peer_transition(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     to_state = !strcmp(event, "halt") ? MEZ_CORRIDOR_HALTED : MEZ_CORRIDOR_SUSPENDED;
     if (c.state == to_state || (to_state == MEZ_CORRIDOR_SUSPENDED && c.state == MEZ_CORRIDOR_HALTED))
         return send_corridor(r, sc, db, c.corridor_id, 200, NULL);
-    if (mez_corridor_transition(r->pool, db, c.corridor_id, event, json_object_get(body, "evidence"), apr_time_now(),
-                                NULL, &pb) != MEZ_OK) {
+    mez_request_audit_event(r, apr_pstrcat(r->pool, "corridor.", event, NULL), "corridor", c.corridor_id,
+                            "committed", json_pack("{s:s}", "told_by", peer->zone_id), &aev);
+    if (mez_corridor_transition_audited(r->pool, db, c.corridor_id, event, json_object_get(body, "evidence"),
+                                        apr_time_now(), &aev, NULL, &pb) != MEZ_OK) {
         if (pb.status < 500)
             keep_peer_refusal(r, db, c.corridor_id, body, &pb);
         return mez_send_problem(r, &pb, NULL);

@@ -27,6 +27,7 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "util_filter.h"
+#include "mez/audit.h"
 #include "mez/corridor.h"
 #include "mez/did.h"
 #include "mez/httpsig.h"
@@ -404,6 +405,7 @@ static int peers_register(request_rec *r, const mez_srv_conf_t *sc, mez_db_t *db
     static const char *const allowed[] = { "zone_id", "url", "did", NULL };
     mez_problem_t pb = { 0 };
     mez_peer_row_t row;
+    mez_audit_event_t ev;
     const char *zone_id;
     json_t *body;
     int repeated = 0, found = 0;
@@ -423,9 +425,14 @@ static int peers_register(request_rec *r, const mez_srv_conf_t *sc, mez_db_t *db
                     configured_peer(sc, zone_id) ? "a MezPeer of this zone's configuration" : "this zone itself");
         return mez_send_problem(r, &pb, NULL);
     }
-    if (mez_peer_register(r->pool, db, zone_id, json_string_value(json_object_get(body, "url")),
-                          json_string_value(json_object_get(body, "did")), mez_request_actor(r), apr_time_now(),
-                          &repeated, &pb) != MEZ_OK
+    mez_request_audit_event(r, "peer.register", "peer", zone_id ? zone_id : "", "committed",
+                            json_pack("{s:O, s:O}", "url", json_object_get(body, "url") ? json_object_get(body, "url")
+                                                                                          : json_null(),
+                                      "did", json_object_get(body, "did") ? json_object_get(body, "did")
+                                                                          : json_null()), &ev);
+    if (mez_peer_register_audited(r->pool, db, zone_id, json_string_value(json_object_get(body, "url")),
+                                  json_string_value(json_object_get(body, "did")), mez_request_actor(r),
+                                  apr_time_now(), &ev, &repeated, &pb) != MEZ_OK
         || mez_peer_get(r->pool, db, zone_id, &row, &found, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (!repeated)
@@ -436,6 +443,7 @@ static int peers_register(request_rec *r, const mez_srv_conf_t *sc, mez_db_t *db
 
 static int peers_revoke(request_rec *r, const mez_srv_conf_t *sc, mez_db_t *db, const char *zone_id)
 {
+    mez_audit_event_t ev;
     mez_problem_t pb = { 0 };
     mez_peer_row_t row;
     int found = 0;
@@ -444,7 +452,8 @@ static int peers_revoke(request_rec *r, const mez_srv_conf_t *sc, mez_db_t *db, 
                     "%s is a MezPeer of this zone's configuration: remove the directive and reload httpd", zone_id);
         return mez_send_problem(r, &pb, NULL);
     }
-    if (mez_peer_revoke(r->pool, db, zone_id, apr_time_now(), &pb) != MEZ_OK
+    mez_request_audit_event(r, "peer.revoke", "peer", zone_id, "committed", NULL, &ev);
+    if (mez_peer_revoke_audited(r->pool, db, zone_id, apr_time_now(), &ev, &pb) != MEZ_OK
         || mez_peer_get(r->pool, db, zone_id, &row, &found, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     return mez_send_json(r, 200, peer_json(row.zone_id, row.url, row.did, "registered", row.created_at,

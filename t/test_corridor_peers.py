@@ -59,6 +59,12 @@ def test_peers_registered_at_runtime_open_and_write_a_corridor(runtime_pair):
     r = pair.op(a, "POST", "/v1/corridors/%s/receipts" % cid, {"transition": {"kind": "transfer"}})
     assert r.status_code == 201 and r.json()["delivery"]["delivered"] is False
     assert r.json()["delivery"]["code"] == "corridor.unknown_peer"
+    # both changes are in the zone's audit chain, with who made them
+    actions = a.db.query_value(
+        ("SELECT group_concat(action, ',') FROM (SELECT action FROM mez_audit WHERE resource_id = 'rt-b' ORDER BY seq)"
+         if a.driver == "sqlite3" else
+         "SELECT string_agg(action, ',' ORDER BY seq) FROM mez_audit WHERE resource_id = 'rt-b'"))
+    assert actions == "peer.register,peer.revoke", actions
     # registered again, it catches up
     assert register(pair, a, b).status_code == 201
     assert pair.op(a, "POST", "/v1/corridors/%s/sync" % cid).json()["peer_acknowledged_size"] == 4

@@ -574,6 +574,11 @@ def test_halt_and_illegal_moves(pair):
     assert r.status_code == 200 and r.json()["state"] == "SUSPENDED"
     # the peer was told and suspended its copy too
     assert r.json()["peer"] == {"notified": True, "state": "SUSPENDED"}
+    # and both zones' audit chains record the move: this zone's by its operator, the peer's as told by this zone
+    for z, told in ((a, None), (pair.b, "pk-sifc")):
+        d = json.loads(z.db.query_value("SELECT detail FROM mez_audit WHERE action = 'corridor.suspend' AND "
+                                        "resource_id = '%s'" % cid))
+        assert (d["from_state"], d["to_state"], d.get("told_by")) == ("ACTIVE", "SUSPENDED", told)
     assert pair.op(pair.b, "GET", "/v1/corridors/" + cid).json()["state"] == "SUSPENDED"
     # but resuming is each zone's own decision: a peer cannot resume this zone's copy
     r = signed_post(a, pair.b.key_file, "/v1/corridors/peers/transition",

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/audit.h"
 #include "mez/json.h"
 #include "mez/lifecycle.h"
 #include "mez/receipt.h"
@@ -182,6 +183,14 @@ mez_status_t mez_corridor_transition(apr_pool_t *p, mez_db_t *db, const char *co
                                      const json_t *evidence, apr_time_t now, const char **to_state,
                                      mez_problem_t *pb)
 {
+    return mez_corridor_transition_audited(p, db, corridor_id, event, evidence, now, NULL, to_state, pb);
+}
+
+mez_status_t mez_corridor_transition_audited(apr_pool_t *p, mez_db_t *db, const char *corridor_id,
+                                             const char *event, const json_t *evidence, apr_time_t now,
+                                             const mez_audit_event_t *audit, const char **to_state,
+                                             mez_problem_t *pb)
+{
     mez_corridor_t c;
     mez_db_tx_t *tx;
     int ev, to;
@@ -204,6 +213,19 @@ mez_status_t mez_corridor_transition(apr_pool_t *p, mez_db_t *db, const char *co
     }
     if ((st = mez_corridor_move(p, db, &c, ev, evidence, mez_corridor_time(p, now), &to, pb)) != MEZ_OK)
         goto done;
+    if (audit) {
+        mez_audit_event_t a = *audit;
+        json_t *detail = mez_json_pool_own(p, audit->detail ? json_deep_copy(audit->detail) : json_object());
+        json_object_set_new(detail, "from_state",
+                            json_string(mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c.state)));
+        json_object_set_new(detail, "to_state", json_string(mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, to)));
+        json_object_set_new(detail, "event", json_string(event));
+        if (evidence)
+            json_object_set(detail, "evidence", (json_t *)evidence);
+        a.detail = detail;
+        if ((st = mez_audit_append(p, db, &a, NULL, pb)) != MEZ_OK)
+            goto done;
+    }
     if ((st = mez_db_commit(p, tx, pb)) == MEZ_OK && to_state)
         *to_state = mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, to);
     return st;

@@ -116,6 +116,13 @@ mez_status_t mez_corridor_get(apr_pool_t *p, mez_db_t *db, const char *corridor_
 mez_status_t mez_corridor_transition(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const char *event,
                                      const json_t *evidence, apr_time_t now, const char **to_state,
                                      mez_problem_t *pb);
+struct mez_audit_event_t;
+/* The same, with the zone's audit row of the move (audit: the event; its detail gets the move's from/to states and
+ * evidence digest) appended in the same transaction: the move and its record, both or neither. */
+mez_status_t mez_corridor_transition_audited(apr_pool_t *p, mez_db_t *db, const char *corridor_id,
+                                             const char *event, const json_t *evidence, apr_time_t now,
+                                             const struct mez_audit_event_t *audit, const char **to_state,
+                                             mez_problem_t *pb);
 
 /* What an append answered. */
 typedef struct mez_corridor_append_t {
@@ -200,6 +207,13 @@ typedef struct mez_peer_row_t {
  * speaks for one zone). A revoked zone id may be registered again. */
 mez_status_t mez_peer_register(apr_pool_t *p, mez_db_t *db, const char *zone_id, const char *url, const char *did,
                                const char *actor, apr_time_t now, int *repeated, mez_problem_t *pb);
+/* Register and revoke with the zone's audit row of the change (audit, may be NULL) in the same transaction; a
+ * repeat writes no row. */
+mez_status_t mez_peer_register_audited(apr_pool_t *p, mez_db_t *db, const char *zone_id, const char *url,
+                                       const char *did, const char *actor, apr_time_t now,
+                                       const struct mez_audit_event_t *audit, int *repeated, mez_problem_t *pb);
+mez_status_t mez_peer_revoke_audited(apr_pool_t *p, mez_db_t *db, const char *zone_id, apr_time_t now,
+                                     const struct mez_audit_event_t *audit, mez_problem_t *pb);
 /* Revokes an active peer (404 "peer.not_found" when there is none active). */
 mez_status_t mez_peer_revoke(apr_pool_t *p, mez_db_t *db, const char *zone_id, apr_time_t now, mez_problem_t *pb);
 /* A registered peer by zone id, active or revoked (*found 0 when none). */
