@@ -702,8 +702,17 @@ static int database(deploy_t *d, const char **what)
     if (!dep_exists(p, d->token_path)) {
         const char *secret;
         mez_token_info_t *info;
-        if (mez_token_create(sub, db, d->zone_id, "operator", NULL, NULL, &secret, &info, &pb) != MEZ_OK)
+        mez_db_tx_t *tx;
+        /* The zone's first operator token, and the audit row that says deploy made it: both or neither. */
+        if (mez_db_begin(sub, db, &tx, &pb) != MEZ_OK)
             goto fail_pb;
+        if (mez_token_create(sub, db, d->zone_id, "operator", NULL, NULL, &secret, &info, &pb) != MEZ_OK
+            || mez_cli_audit_row(sub, db, d->zone_id, "token.create", "token", info->id,
+                                 json_pack("{s:s, s:s}", "role", "operator", "by", "mez deploy"), &pb) != MEZ_OK
+            || mez_db_commit(sub, tx, &pb) != MEZ_OK) {
+            mez_db_rollback(sub, tx);
+            goto fail_pb;
+        }
         d->token = apr_pstrdup(p, secret);
         if (dep_write_journaled(p, d->undo, d->token_path, apr_pstrcat(p, secret, "\n", NULL), strlen(secret) + 1,
                                 0600, &changed, &err))

@@ -459,3 +459,13 @@ def test_mode_and_policy_are_remembered(mez_env):
         assert get(port, "/v1/zone").json()["mode"] == "production"
     finally:
         e.stop()
+
+
+def test_the_operator_token_deploy_made_is_audited(estate, pk):
+    db = os.path.join(estate.data, "pk-sifc", "data", "mez.sqlite")
+    cp = estate.mez("audit", "show", "--driver", "sqlite3", "--params", db)
+    assert cp.returncode == 0, cp.stderr
+    rows = [json.loads(line) for line in cp.stdout.splitlines() if line.strip()]
+    made = [r for r in rows if r["action"] == "token.create"]
+    assert len(made) == 1 and made[0]["detail"]["by"] == "mez deploy", rows
+    assert estate.mez("audit", "verify", "--driver", "sqlite3", "--params", db).returncode == 0
