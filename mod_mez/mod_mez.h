@@ -156,11 +156,30 @@ mez_status_t mez_corridor_call_peer(request_rec *r, const mez_srv_conf_t *sc, co
                                     mez_peer_answer_t *ans, mez_problem_t *pb);
 /* A transition recorded on corridor id from either side (the sequencer appends and pushes; the responder asks
  * the sequencer and takes the signed receipt): *receipt, *seq, and *delivery {delivered, code?, detail?}. */
+/* ref (may be NULL): the request's own reference; a second record under it gets the receipt the first appended. */
 mez_status_t mez_corridor_record(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
-                                 const json_t *transition, json_t **receipt, uint64_t *seq, json_t **delivery,
-                                 mez_problem_t *pb);
-/* The responder fetches the receipts it lacks from the sequencer (and its latest checkpoint). */
-mez_status_t mez_corridor_pull(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id, mez_problem_t *pb);
+                                 const json_t *transition, const char *ref, json_t **receipt, uint64_t *seq,
+                                 json_t **delivery, mez_problem_t *pb);
+/* The responder fetches the receipts it lacks from the sequencer (and its latest checkpoint); *peer_problem (may
+ * be NULL) gets the peer's own problem on a refusal, for the answer's peer_problem member. */
+mez_status_t mez_corridor_pull(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
+                               json_t **peer_problem, mez_problem_t *pb);
+/* {"peer_problem": the peer's problem document} when it answered one (a new reference), else NULL. */
+json_t *mez_corridor_peer_problem(const mez_peer_answer_t *ans);
+struct mez_idem_scope_t;
+/* The Idempotency-Key of a corridor write that cannot share one transaction with its work (the remote-call pattern
+ * of mez/idempotency.h): the intent is committed first. 1: go on, *ref the request's own reference (the same for
+ * every retry); 0: answered already (the first answer again, or a refusal), *rc what the handler returns. */
+int mez_corridor_idem_open(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id, const char *key,
+                           const json_t *body, apr_interval_time_t lease, struct mez_idem_scope_t *scope,
+                           const char **ref, int *rc);
+
+/* mod_mez_transfer.c: cross-border transfers over a corridor (POST /v1/corridors/{id}/transfers and /settle, the
+ * peer routes /v1/corridors/peers/transfers/evaluate|settle). */
+int mez_transfer_post(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id);
+int mez_transfer_post_settle(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id);
+int mez_transfer_peer_evaluate(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db);
+int mez_transfer_peer_settle(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db);
 
 /* mod_mez_migration.c: entity migrations over a corridor (/v1/corridors/{id}/migrations..., and the peer routes
  * /v1/corridors/peers/migrations/...). mez_migration_route: 1 when r->uri is one of them. */

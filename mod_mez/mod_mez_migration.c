@@ -347,7 +347,7 @@ static mez_status_t release(saga_t *s, int event, const char *why, const json_t 
             /* Only a responder's append can fail for want of its peer (the sequencer). The destination acts only
              * when this zone asks it to complete, and never past the deadline, so the notice is a second guard:
              * the entity is not kept locked for it, and the evidence says it is missing. */
-            if (mez_corridor_record(s->r, s->sc, s->db, s->m.corridor_id, t, &receipt, &seq, &delivery, &rpb)
+            if (mez_corridor_record(s->r, s->sc, s->db, s->m.corridor_id, t, NULL, &receipt, &seq, &delivery, &rpb)
                 != MEZ_OK) {
                 json_object_set_new(evidence, "compensation_receipt", json_pack("{s:b, s:s, s:s}", "recorded", 0,
                                     "code", rpb.code ? rpb.code : "internal", "detail", rpb.detail ? rpb.detail : ""));
@@ -467,7 +467,7 @@ static mez_status_t step_receipt(saga_t *s, mez_problem_t *pb)
         if (!t)
             return mez_problem(pb, s->r->pool, MEZ_EINTERNAL, 500, "migration.incomplete_evidence", NULL,
                                "migration %s lacks what its receipt records", s->m.migration_id);
-        if ((st = mez_corridor_record(s->r, s->sc, s->db, s->m.corridor_id, t, &receipt, &seq, &delivery, pb))
+        if ((st = mez_corridor_record(s->r, s->sc, s->db, s->m.corridor_id, t, NULL, &receipt, &seq, &delivery, pb))
             != MEZ_OK)
             return st;
     }
@@ -958,7 +958,7 @@ static int peer_complete(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
         return mez_send_problem(r, &pb, NULL);
     }
     /* What the sequencer holds beyond this copy first: the receipt, and any compensation after it. */
-    if (c.role == MEZ_CORRIDOR_RESPONDER && mez_corridor_pull(r, sc, db, c.corridor_id, &pb) != MEZ_OK)
+    if (c.role == MEZ_CORRIDOR_RESPONDER && mez_corridor_pull(r, sc, db, c.corridor_id, NULL, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (mez_corridor_receipt(r->pool, db, c.corridor_id, (uint64_t)seq, &text, &found, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);

@@ -621,6 +621,25 @@ PROBLEM_SCHEMA = {
 }
 
 
+def peer_policy(env, peers, ca_file=None):
+    """httpd lines for a zone of a corridor test: the shipped policy (conf/mez-policy.conf), its MezPeer lines
+    (zone id, url, did) and, for TLS between zones, the peers' CA (MezPeerCAFile)."""
+    lines = ["LoadModule authn_core_module %s" % os.path.join(env.httpd_modules, "mod_authn_core.so"),
+             "Include %s" % os.path.join(env.source_dir, "conf", "mez-policy.conf")]
+    if ca_file:
+        lines.append("MezPeerCAFile %s" % ca_file)
+    lines += ["MezPeer %s %s %s" % p for p in peers]
+    return "\n".join(lines)
+
+
+def token_headers(zone, role):
+    """An Authorization header with a new token of role for zone (`mez token create`, as the httpd user)."""
+    e = zone.env
+    cp = run([e.mez_bin, "token", "create", "--zone", zone.zone_id, "--role", role, "--driver", zone.driver,
+              "--params", zone.db.params], env=e.env(), user=e.server_user, check=True)
+    return {"Authorization": "Bearer " + cp.stdout.strip()}
+
+
 def assert_problem(resp, status, code=None, code_prefix=None, pointer=None):
     """Checks an RFC 9457 problem answer; returns its body."""
     import jsonschema

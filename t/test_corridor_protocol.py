@@ -21,26 +21,16 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from mez_harness import assert_problem, b58decode, free_port, jcs, openssl_sign, run
+from mez_harness import (assert_problem, b58decode, free_port, jcs, openssl_sign, peer_policy, run,
+                         token_headers)
 from mez_tls import ServerTLS, TestCA
 
 CORRIDOR_TABLES = ["mez_corridor", "mez_corridor_document", "mez_corridor_receipt", "mez_corridor_transition",
                    "mez_corridor_fork"]
 
 
-def policy(env, peers, ca_file):
-    lines = ["LoadModule authn_core_module %s" % os.path.join(env.httpd_modules, "mod_authn_core.so"),
-             "Include %s" % os.path.join(env.source_dir, "conf", "mez-policy.conf"),
-             "MezPeerCAFile %s" % ca_file]
-    lines += ["MezPeer %s %s %s" % p for p in peers]
-    return "\n".join(lines)
-
-
-def token(zone, role):
-    e = zone.env
-    cp = run([e.mez_bin, "token", "create", "--zone", zone.zone_id, "--role", role, "--driver", zone.driver,
-              "--params", zone.db.params], env=e.env(), user=e.server_user, check=True)
-    return {"Authorization": "Bearer " + cp.stdout.strip()}
+policy = peer_policy      # (env, peers[, ca_file]): the zone's httpd lines
+token = token_headers     # (zone, role): an Authorization header
 
 
 class Pair:

@@ -13,24 +13,14 @@ import shutil
 
 import pytest
 
-from mez_harness import run, sample_credential
+from mez_harness import run, sample_credential, peer_policy, token_headers
 
 FIGURES = ["requests", "evaluations", "credentials", "receipts", "mass_calls"]
 TABLES = ["mez_audit", "mez_evaluation", "mez_credential", "mez_corridor_receipt"]
 
 
-def policy(env, peers):
-    lines = ["LoadModule authn_core_module %s" % os.path.join(env.httpd_modules, "mod_authn_core.so"),
-             "Include %s" % os.path.join(env.source_dir, "conf", "mez-policy.conf")]
-    lines += ["MezPeer %s %s %s" % p for p in peers]
-    return "\n".join(lines)
-
-
-def token(zone, role):
-    e = zone.env
-    cp = run([e.mez_bin, "token", "create", "--zone", zone.zone_id, "--role", role, "--driver", zone.driver,
-              "--params", zone.db.params], env=e.env(), user=e.server_user, check=True)
-    return {"Authorization": "Bearer " + cp.stdout.strip()}
+policy = peer_policy      # (env, peers[, ca_file]): the zone's httpd lines
+token = token_headers     # (zone, role): an Authorization header
 
 
 @pytest.fixture(scope="module")
