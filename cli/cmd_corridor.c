@@ -72,6 +72,9 @@ static void print_report(const mez_corridor_verify_report_t *r, apr_pool_t *p)
         return;
     printf("corridor: %s\n", r->corridor_id);
     printf("sequencer: %s\n", r->sequencer_did);
+    if (r->key_rotations)
+        printf("key rotations: %zu followed; the sequencer signs with %s now\n", r->key_rotations,
+               r->sequencer_did_now);
     printf("origin: %s\n", r->origin);
     printf("definition: ok\n");
     if (r->agreements)

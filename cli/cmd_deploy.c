@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <apr_file_io.h>
@@ -19,6 +21,7 @@
 #include "mez/key.h"
 #include "mez/mass.h"
 #include "mez/pack.h"
+#include "mez/provision.h"
 #include "mez/store.h"
 #include "mez/token.h"
 #include "mez/zone.h"
@@ -27,9 +30,8 @@
 
 #define NSTEPS 7
 
-typedef struct peer_t {
-    const char *zone_id, *url, *did;
-} peer_t;
+/* The corridors' peers as the shared request checks resolved them (mez/provision.h). */
+typedef mez_provision_peer_t peer_t;
 
 typedef struct deploy_t {
     apr_pool_t *p;
@@ -38,7 +40,11 @@ typedef struct deploy_t {
     const char *database, *db_password_file, *mass_api, *mass_token_file, *corridors, *peers_file, *peer_ca;
     const char *httpd_root, *profile_dir, *sql_dir, *akn_xsd, *policy_conf, *key_file;
     const char *mode;            /* MezMode: development (default) or production */
+    const char *progress_file;   /* --progress-file: the run's status document, rewritten after each step */
     int dry_run, no_start;
+    mez_provision_t prov;        /* the request as mez_provision_check read it */
+    const char *err_code, *err_detail, *err_pointer; /* the pre-flight refusal, for the progress file */
+    json_t *progress;            /* the status document --progress-file gets */
     /* derived */
     deploy_httpd_t httpd;
     uid_t uid;
@@ -115,6 +121,8 @@ static void usage(FILE *out)
         "                           without a token or over plain http, and lawpacks without the AKN schema)\n"
         "                           --policy-conf and --mode are remembered in deploy.json: a re-deploy or a\n"
         "                           restore without them keeps what the zone ran on\n"
+        "  --progress-file FILE     rewrite FILE (JSON: state, steps, did, endpoints, error) as the run goes; what\n"
+        "                           `mez provision` leaves for GET /admin/zones/{id}\n"
         "  --dry-run                print the plan; write nothing\n"
         "  --no-start               everything but starting or reloading httpd (steps 5-7 skipped)\n"
         "environment: MEZ_HTTPD (apache2), MEZ_HTTPD_MODULES (/usr/lib/apache2/modules), MEZ_MODULE (mod_mez.so).\n"
@@ -124,70 +132,53 @@ static void usage(FILE *out)
 
 /* ------------------------------------------------------------------ pre-flight: nothing is written */
 
-static int refuse(const char *code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int refuse(const char *code, const char *fmt, ...)
+static int refuse(deploy_t *d, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(deploy_t *d, const char *code, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "mez deploy: %s: ", code);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    d->err_detail = apr_pvsprintf(d->p, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nnothing was written\n");
+    d->err_code = code;
+    fprintf(stderr, "mez deploy: %s: %s\nnothing was written\n", code, d->err_detail);
     return MEZ_EXIT_INVALID;
 }
 
-static int id_ok(const char *s)
+/* A refusal of the shared request checks (mez/provision.h), under the deploy.* code deploy has always printed
+ * for it; the progress file keeps the provision.* code and pointer the admin API answers with. */
+static int refuse_provision(deploy_t *d, const mez_problem_t *pb)
 {
-    size_t n = strlen(s);
-    if (!n || n > 63 || s[0] == '-')
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-            return 0;
-    return 1;
-}
-
-/* The ids of the zone.yaml files one level under packs_dir, and the directory of the one with zone_id. */
-static const char *find_jurisdiction(apr_pool_t *p, const char *packs_dir, const char *zone_id, const char **known)
-{
-    apr_dir_t *d;
-    apr_finfo_t fi;
-    const char *found = NULL;
-    *known = "";
-    if (apr_dir_open(&d, packs_dir, p) != APR_SUCCESS)
-        return NULL;
-    while (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE, d) == APR_SUCCESS) {
-        const char *dir = apr_pstrcat(p, packs_dir, "/", fi.name, NULL), *yaml;
-        mez_zone_t *z;
-        mez_problem_t pb = { 0 };
-        if (fi.name[0] == '.' || !dep_is_dir(p, dir))
-            continue;
-        yaml = apr_pstrcat(p, dir, "/zone.yaml", NULL);
-        if (!dep_exists(p, yaml) || mez_zone_parse(p, yaml, NULL, &z, &pb) != MEZ_OK)
-            continue;
-        *known = **known ? apr_pstrcat(p, *known, ", ", z->zone_id, NULL) : z->zone_id;
-        if (!strcmp(z->zone_id, zone_id))
-            found = dir;
+    static const char *const names[][3] = {    /* provision code, pointer prefix, deploy code */
+        { "provision.invalid_field", "/jurisdiction", "deploy.invalid_zone" },
+        { "provision.invalid_field", "/database", "deploy.invalid_database" },
+        { "provision.invalid_field", "/listen", "deploy.invalid_listen" },
+        { "provision.invalid_field", "/mass_api", "deploy.invalid_mass" },
+        { "provision.invalid_field", "/server_name", "deploy.invalid_server_name" },
+        { "provision.invalid_field", "/corridors", "deploy.unknown_peer" },
+        { "provision.unknown_corridor", "", "deploy.unknown_peer" },
+        { "provision.database_password", "", "deploy.password_on_command_line" },
+        { NULL, NULL, NULL },
+    };
+    const char *code = apr_pstrcat(d->p, "deploy.", strchr(pb->code, '.') ? strchr(pb->code, '.') + 1 : pb->code,
+                                   NULL), *ptr = pb->pointer ? pb->pointer : "";
+    if (!strcmp(pb->code, "provision.invalid_field") && !strcmp(ptr, "/mode")) {
+        /* A bad --mode is a usage error, as it always was. */
+        fprintf(stderr, "mez deploy: %s\n", pb->detail);
+        d->err_code = pb->code;
+        d->err_detail = pb->detail;
+        d->err_pointer = pb->pointer;
+        return MEZ_EXIT_USAGE;
     }
-    apr_dir_close(d);
-    return found;
-}
-
-/* The profiles in profile_dir, for the message that names an unknown one. */
-static const char *known_profiles(apr_pool_t *p, const char *dir)
-{
-    apr_dir_t *d;
-    apr_finfo_t fi;
-    const char *s = "";
-    if (apr_dir_open(&d, dir, p) != APR_SUCCESS)
-        return "none";
-    while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
-        size_t n = strlen(fi.name);
-        if (n > 5 && !strcmp(fi.name + n - 5, ".yaml"))
-            s = apr_psprintf(p, "%s%s%.*s", s, *s ? ", " : "", (int)(n - 5), fi.name);
-    }
-    apr_dir_close(d);
-    return s;
+    for (int i = 0; names[i][0]; i++)
+        if (!strcmp(pb->code, names[i][0]) && !strncmp(ptr, names[i][1], strlen(names[i][1]))) {
+            code = names[i][2];
+            break;
+        }
+    refuse(d, code, "%s (%s%s%s)", pb->detail, pb->code, *ptr ? " at " : "", ptr);
+    d->err_detail = pb->detail;
+    d->err_code = pb->code;
+    d->err_pointer = pb->pointer;
+    return MEZ_EXIT_INVALID;
 }
 
 /* Loads zone.yaml under dir with its profile and packs, and checks the lock and the layers' conflicts. */
@@ -240,46 +231,25 @@ static const char *pgpass_escape(apr_pool_t *p, const char *s)
 }
 
 /* postgresql://USER@HOST:PORT/DBNAME: conninfo for httpd (passfile, no password) and for this run. */
+/* The database mez_provision_check read (sqlite, or postgresql://USER@HOST[:PORT]/DBNAME): conninfo for httpd
+ * (passfile, no password) and for this run. */
 static int parse_database(deploy_t *d)
 {
     apr_pool_t *p = d->p;
-    const char *rest, *at, *slash, *colon, *user, *host, *port = "5432", *base;
-    if (!d->database || !strcmp(d->database, "sqlite") || !strcmp(d->database, "sqlite3")) {
+    const char *user = d->prov.db_user, *host = d->prov.db_host, *port = d->prov.db_port, *base;
+    if (!strcmp(d->prov.db_driver, "sqlite3")) {
         d->driver = "sqlite3";
         d->params = apr_pstrcat(p, d->db_dir, "/mez.sqlite", NULL);
         d->cli_params = d->params;
         d->db_desc = apr_pstrcat(p, "sqlite3 ", d->params, NULL);
         return 0;
     }
-    if (strncmp(d->database, "postgresql://", 13) && strncmp(d->database, "postgres://", 11))
-        return refuse("deploy.invalid_database", "--database '%s' is neither sqlite nor postgresql://USER@HOST:PORT/"
-                      "DBNAME", d->database);
-    rest = strstr(d->database, "://") + 3;
-    if (!(at = strchr(rest, '@')) || !(slash = strchr(at, '/')) || !slash[1])
-        return refuse("deploy.invalid_database", "--database '%s' must be postgresql://USER@HOST[:PORT]/DBNAME",
-                      d->database);
-    user = apr_pstrndup(p, rest, (apr_size_t)(at - rest));
-    if (strchr(user, ':'))
-        return refuse("deploy.password_on_command_line", "--database carries a password: give it in "
-                      "--database-password-file FILE or $PGPASSWORD, never on the command line");
-    host = apr_pstrndup(p, at + 1, (apr_size_t)(slash - at - 1));
-    if ((colon = strrchr(host, ':'))) {
-        port = colon + 1;
-        host = apr_pstrndup(p, host, (apr_size_t)(colon - host));
-    }
-    d->pg_dbname = slash + 1;
-    for (const char *c = d->pg_dbname; *c; c++)
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
-            return refuse("deploy.invalid_database", "database name '%s': use lower-case letters, digits and _",
-                          d->pg_dbname);
-    if (!*user || !*host || atoi(port) <= 0)
-        return refuse("deploy.invalid_database", "--database '%s' must be postgresql://USER@HOST[:PORT]/DBNAME",
-                      d->database);
+    d->pg_dbname = d->prov.db_name;
     if (d->db_password_file) {
         const char *text = dep_read(p, d->db_password_file, NULL);
         char *nl;
         if (!text)
-            return refuse("deploy.unreadable_password_file", "cannot read --database-password-file %s",
+            return refuse(d, "deploy.unreadable_password_file", "cannot read --database-password-file %s",
                           d->db_password_file);
         d->pg_password = apr_pstrdup(p, text);
         if ((nl = strchr((char *)d->pg_password, '\n')))
@@ -303,57 +273,13 @@ static int parse_database(deploy_t *d)
     return 0;
 }
 
-static int parse_peers(deploy_t *d)
-{
-    apr_pool_t *p = d->p;
-    json_t *reg = NULL;
-    json_error_t je;
-    char *list, *tok, *save = NULL;
-    d->peers = apr_array_make(p, 4, sizeof(peer_t));
-    if (!d->corridors || !*d->corridors)
-        return 0;
-    if (!d->peers_file)
-        return refuse("deploy.unknown_peer", "--corridors %s needs --peers FILE naming each peer's url and did",
-                      d->corridors);
-    if (!(reg = json_load_file(d->peers_file, 0, &je)) || !json_is_object(reg))
-        return refuse("deploy.invalid_peers", "%s: %s", d->peers_file, reg ? "not a JSON object" : je.text);
-    mez_json_pool_own(p, reg);
-    list = apr_pstrdup(p, d->corridors);
-    for (tok = apr_strtok(list, ",", &save); tok; tok = apr_strtok(NULL, ",", &save)) {
-        json_t *e = json_object_get(reg, tok);
-        peer_t *pe;
-        mez_key_t *k;
-        mez_problem_t pb = { 0 };
-        const char *host;
-        if (!strcmp(tok, d->zone_id))
-            return refuse("deploy.unknown_peer", "a zone has no corridor with itself ('%s' in --corridors)", tok);
-        if (!json_is_object(e))
-            return refuse("deploy.unknown_peer", "unknown corridor peer '%s': not in the peers file %s", tok,
-                          d->peers_file);
-        pe = apr_array_push(d->peers);
-        pe->zone_id = tok;
-        pe->url = json_string_value(json_object_get(e, "url"));
-        pe->did = json_string_value(json_object_get(e, "did"));
-        if (!pe->url || mez_http_base_check(p, pe->url, &host, &pb) != MEZ_OK)
-            return refuse("deploy.invalid_peers", "peer '%s' in %s: url is not an http(s) base URL", tok,
-                          d->peers_file);
-        if (!pe->did || strncmp(pe->did, "did:key:", 8) || mez_did_key_resolve(p, pe->did, &k, &pb) != MEZ_OK)
-            return refuse("deploy.invalid_peers", "peer '%s' in %s: did is not an Ed25519 did:key", tok,
-                          d->peers_file);
-    }
-    return 0;
-}
-
 /* The listen address must be free, or already ours (this zone's, or shared with another zone of this httpd). */
 static int check_listen(deploy_t *d)
 {
     apr_pool_t *p = d->p;
     apr_array_header_t *others, *mine;
-    const char *colon = strrchr(d->listen, ':');
-    const char *host = colon ? apr_pstrndup(p, d->listen, (apr_size_t)(colon - d->listen)) : "";
-    int port = colon ? atoi(colon + 1) : 0, running = dep_httpd_running(p, &d->httpd);
-    if (!colon || port <= 0 || port > 65535 || !*host)
-        return refuse("deploy.invalid_listen", "--listen '%s' is not HOST:PORT", d->listen);
+    const char *host = d->prov.listen_host;   /* the syntax is mez_provision_check's */
+    int port = d->prov.listen_port, running = dep_httpd_running(p, &d->httpd);
     dep_httpd_zones(p, &d->httpd, d->zone_id, &others, NULL);
     dep_httpd_zones(p, &d->httpd, NULL, &mine, NULL);
     if (running)
@@ -361,7 +287,7 @@ static int check_listen(deploy_t *d)
             if (!strcmp(APR_ARRAY_IDX(mine, i, const char *), d->listen))
                 return 0;   /* our httpd listens there already */
     if (!dep_port_free(p, host, port))
-        return refuse("deploy.port_in_use", "the listen address %s is in use by another program%s", d->listen,
+        return refuse(d, "deploy.port_in_use", "the listen address %s is in use by another program%s", d->listen,
                       running ? "" : " (the zones' httpd is not running)");
     (void)others;
     return 0;
@@ -390,70 +316,85 @@ static int check_mass(deploy_t *d)
 {
     apr_pool_t *p = d->p;
     mez_problem_t pb = { 0 };
-    const char *host, *why;
+    const char *why;
     if (!d->mass_api || !strcmp(d->mass_api, "sovereign"))
         return 0;
-    if (mez_http_base_check(p, d->mass_api, &host, &pb) != MEZ_OK)
-        return refuse("deploy.invalid_mass", "--mass-api '%s': %s", d->mass_api, pb.detail);
+    /* Its syntax was mez_provision_check's: here it must answer. */
     if (d->mass_token_file && mez_mass_token_load(p, d->mass_token_file, &d->mass_token, &pb) != MEZ_OK)
-        return refuse("deploy.unreadable_mass_token", "--mass-token-file %s: %s", d->mass_token_file, pb.detail);
+        return refuse(d, "deploy.unreadable_mass_token", "--mass-token-file %s: %s", d->mass_token_file, pb.detail);
     if (probe_mass(d, &why))
-        return refuse("deploy.mass_unreachable", "%s", why);
+        return refuse(d, "deploy.mass_unreachable", "%s", why);
     return 0;
+}
+
+/* The options as the admin API's request document (mez/provision.h), for the checks both share. */
+static json_t *request_of(deploy_t *d)
+{
+    json_t *req = json_pack("{s:s,s:s,s:s,s:s,s:s}", "jurisdiction", d->zone_id, "profile", d->profile, "listen",
+                            d->listen, "server_name", d->server_name, "mode", d->mode);
+    if (d->mass_api)
+        json_object_set_new(req, "mass_api", json_string(d->mass_api));
+    if (d->database)
+        json_object_set_new(req, "database", json_string(d->database));
+    if (d->corridors && *d->corridors) {
+        json_t *list = json_array();
+        char *copy = apr_pstrdup(d->p, d->corridors), *save = NULL;
+        for (char *t = apr_strtok(copy, ",", &save); t; t = apr_strtok(NULL, ",", &save))
+            json_array_append_new(list, json_string(t));
+        json_object_set_new(req, "corridors", list);
+    }
+    return mez_json_pool_own(d->p, req);
 }
 
 static int preflight(deploy_t *d)
 {
     apr_pool_t *p = d->p;
     mez_problem_t pb = { 0 };
-    mez_profile_t *prof;
+    mez_provision_env_t env = { 0 };
     mez_zone_t *src;
     mez_key_t *k;
-    const char *known, *why;
+    const char *why;
     int rc;
 
-    if (!id_ok(d->zone_id))
-        return refuse("deploy.invalid_zone", "--jurisdiction '%s' is not a zone id", d->zone_id);
+    /* First what the admin API checks too, with the same codes and words. */
+    env.profile_dir = d->profile_dir;
+    env.packs_dir = d->packs_dir;
+    env.peers_file = d->peers_file;
+    env.cli = 1;
+    if (mez_provision_check(p, request_of(d), &env, &d->prov, &pb) != MEZ_OK)
+        return refuse_provision(d, &pb);
+    d->src_dir = d->prov.src_dir;
+    d->peers = d->prov.corridors;
+    d->mass_api = d->prov.mass_api;
     if (geteuid() == 0 && dep_user(d->user, &d->uid, &d->gid))
-        return refuse("deploy.unknown_user", "--user %s: no such user", d->user);
+        return refuse(d, "deploy.unknown_user", "--user %s: no such user", d->user);
     dep_user(d->user, &d->uid, &d->gid);
-    if (mez_profile_load(p, d->profile_dir, d->profile, NULL, &prof, &pb) != MEZ_OK)
-        return refuse("deploy.unknown_profile", "unknown profile '%s' (profiles in %s: %s)", d->profile,
-                      d->profile_dir, known_profiles(p, d->profile_dir));
-    if (!(d->src_dir = find_jurisdiction(p, d->packs_dir, d->zone_id, &known)))
-        return refuse("deploy.unknown_jurisdiction", "unknown jurisdiction '%s': no zone.yaml under %s has it "
-                      "(there: %s)", d->zone_id, d->packs_dir, *known ? known : "none");
     if (!d->akn_xsd || !dep_exists(p, d->akn_xsd))
-        return refuse("deploy.no_akn_schema", "the Akoma Ntoso schema %s is missing (--akn-xsd or $MEZ_AKN_XSD): "
+        return refuse(d, "deploy.no_akn_schema", "the Akoma Ntoso schema %s is missing (--akn-xsd or $MEZ_AKN_XSD): "
                       "lawpacks are validated against it", d->akn_xsd ? d->akn_xsd : "");
     if (mez_akn_schema_load(p, d->akn_xsd, (const mez_akn_schema_t **)&d->akn, &pb) != MEZ_OK)
-        return refuse("deploy.no_akn_schema", "%s: %s", d->akn_xsd, pb.detail);
+        return refuse(d, "deploy.no_akn_schema", "%s: %s", d->akn_xsd, pb.detail);
     if (load_verified(d, d->src_dir, &src, &why))
-        return refuse("deploy.packs_invalid", "the packs of %s in %s do not verify:%s", d->zone_id, d->src_dir,
+        return refuse(d, "deploy.packs_invalid", "the packs of %s in %s do not verify:%s", d->zone_id, d->src_dir,
                       why);
-    if (strcmp(src->profile_id, d->profile))
-        return refuse("deploy.profile_mismatch", "zone %s runs profile '%s' (its zone.yaml), not '%s'", d->zone_id,
-                      src->profile_id, d->profile);
     if (!dep_exists(p, d->policy_conf))
-        return refuse("deploy.no_policy", "%s is missing (--policy-conf)", d->policy_conf);
+        return refuse(d, "deploy.no_policy", "%s is missing (--policy-conf)", d->policy_conf);
     if (!dep_is_dir(p, d->sql_dir))
-        return refuse("deploy.no_sql", "the SQL migrations directory %s is missing (--sql-dir)", d->sql_dir);
+        return refuse(d, "deploy.no_sql", "the SQL migrations directory %s is missing (--sql-dir)", d->sql_dir);
     if (!d->no_start && (access(d->httpd.bin, X_OK) != 0 || (d->httpd.root && !dep_exists(p, d->httpd.mez_module))))
-        return refuse("deploy.no_httpd", "httpd (%s) or mod_mez (%s) not found: set MEZ_HTTPD / MEZ_MODULE",
+        return refuse(d, "deploy.no_httpd", "httpd (%s) or mod_mez (%s) not found: set MEZ_HTTPD / MEZ_MODULE",
                       d->httpd.bin, d->httpd.mez_module);
-    if ((rc = parse_peers(d)) != 0)
-        return rc;
     if (d->peer_ca && !dep_read(p, d->peer_ca, NULL))
-        return refuse("deploy.unreadable_peer_ca", "cannot read --peer-ca %s", d->peer_ca);
+        return refuse(d, "deploy.unreadable_peer_ca", "cannot read --peer-ca %s", d->peer_ca);
     if (d->key_file && mez_key_load_private(p, d->key_file, &k, &pb) != MEZ_OK)
-        return refuse("deploy.unreadable_key", "--key-file %s: %s", d->key_file, pb.detail);
+        return refuse(d, "deploy.unreadable_key", "--key-file %s: %s", d->key_file, pb.detail);
     if (dep_exists(p, d->key_path) && mez_key_load_private(p, d->key_path, &k, &pb) != MEZ_OK)
-        return refuse("deploy.unreadable_key", "the zone's key %s: %s", d->key_path, pb.detail);
+        return refuse(d, "deploy.unreadable_key", "the zone's key %s: %s", d->key_path, pb.detail);
     if (dep_exists(p, d->key_path) && d->key_file) {
         mez_key_t *given;
         mez_key_load_private(p, d->key_file, &given, &pb);
         if (strcmp(mez_did_key(p, k), mez_did_key(p, given)))
-            return refuse("deploy.key_mismatch", "zone %s already has a different key (%s): a zone's key is not "
+            return refuse(d, "deploy.key_mismatch", "zone %s already has a different key (%s): a zone's key is not "
                           "replaced by a deploy", d->zone_id, d->key_path);
     }
     if ((rc = parse_database(d)) != 0 || (rc = check_listen(d)) != 0)
@@ -464,7 +405,7 @@ static int preflight(deploy_t *d)
         apr_pool_create(&sub, p);
         if (mez_db_open(sub, "pgsql", d->admin_params, &db, &pb) != MEZ_OK) {
             apr_pool_destroy(sub);
-            return refuse("deploy.database_refused", "the database server refused the connection (%s): %s",
+            return refuse(d, "deploy.database_refused", "the database server refused the connection (%s): %s",
                           d->db_desc, pb.detail);
         }
         apr_pool_destroy(sub);
@@ -938,6 +879,125 @@ static int step_ready(deploy_t *d, const char **result)
     return 0;
 }
 
+/* ------------------------------------------------------------------ --progress-file */
+
+/* The status document (openapi: ZoneProvisionStatus) is rewritten whole after every change: a reader (the admin
+ * API, as the httpd user) sees the previous or the next version, never half of one. The directory may be
+ * writable by that less privileged user, so the temporary file is created exclusively and never followed
+ * through a symbolic link someone left there. */
+static void progress_write(deploy_t *d)
+{
+    apr_pool_t *p = d->p;
+    const char *text, *tmp;
+    mez_problem_t pb = { 0 };
+    int fd = -1;
+    size_t off = 0, len;
+    if (!d->progress_file || !d->progress)
+        return;
+    json_object_set_new(d->progress, "updated_at", json_string(mez_provision_now(p)));
+    if (mez_json_canonicalize(p, d->progress, &text, &len, &pb) != MEZ_OK)
+        return;
+    tmp = apr_psprintf(p, "%s.tmp.%ld", d->progress_file, (long)getpid());
+    for (int attempt = 0; attempt < 2 && fd < 0; attempt++) {
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0 && errno == EEXIST)
+            unlink(tmp);   /* a leftover of a killed run (or a trap): removed, not written through */
+    }
+    if (fd < 0) {
+        fprintf(stderr, "mez deploy: cannot write %s: %s\n", tmp, strerror(errno));
+        return;
+    }
+    fchmod(fd, 0644);
+    while (off < len) {
+        ssize_t w = write(fd, text + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    if (off < len || fsync(fd) != 0 || close(fd) != 0 || rename(tmp, d->progress_file) != 0) {
+        fprintf(stderr, "mez deploy: cannot write %s: %s\n", d->progress_file, strerror(errno));
+        unlink(tmp);
+    }
+}
+
+static void progress_start(deploy_t *d, const char *const *names)
+{
+    json_t *steps;
+    if (!d->progress_file || d->dry_run)
+        return;
+    steps = json_array();
+    for (int i = 0; i < NSTEPS; i++)
+        json_array_append_new(steps, json_pack("{s:s,s:s}", "name", names[i], "state", "pending"));
+    d->progress = mez_json_pool_own(d->p, json_pack("{s:s,s:s,s:s,s:o}", "zone_id", d->zone_id, "profile",
+                                                    d->profile, "state", "running", "steps", steps));
+    json_object_set_new(d->progress, "started_at", json_string(mez_provision_now(d->p)));
+    progress_write(d);
+}
+
+/* state "running" (result NULL), or the result's first word ("ok", "unchanged", "skipped") once it is done. */
+static void progress_step(deploy_t *d, int i, const char *state, const char *result)
+{
+    json_t *step;
+    if (!d->progress)
+        return;
+    step = json_array_get(json_object_get(d->progress, "steps"), (size_t)i);
+    if (result) {
+        size_t n = strcspn(result, " ");
+        state = apr_pstrndup(d->p, result, n);
+        json_object_set_new(step, "result", json_string(result));
+    }
+    json_object_set_new(step, "state", json_string(state));
+    progress_write(d);
+}
+
+static void progress_refused(deploy_t *d)
+{
+    json_t *err;
+    if (!d->progress)
+        return;
+    json_object_set_new(d->progress, "state", json_string("failed"));
+    err = json_pack("{s:s,s:s,s:s}", "step", "preflight", "code", d->err_code ? d->err_code : "deploy.refused",
+                    "detail", d->err_detail ? d->err_detail : "the request was refused");
+    if (d->err_pointer)
+        json_object_set_new(err, "pointer", json_string(d->err_pointer));
+    json_object_set_new(err, "nothing_written", json_true());
+    json_object_set_new(d->progress, "error", err);
+    progress_write(d);
+}
+
+static void progress_failed(deploy_t *d, int i, const char *name, const char *result)
+{
+    json_t *step;
+    if (!d->progress)
+        return;
+    step = json_array_get(json_object_get(d->progress, "steps"), (size_t)i);
+    json_object_set_new(step, "state", json_string("failed"));
+    json_object_set_new(step, "result", json_string(result));
+    json_object_set_new(d->progress, "state", json_string("failed"));
+    json_object_set_new(d->progress, "error", json_pack("{s:s,s:s,s:s,s:b}", "step", name, "code",
+                                                        "deploy.step_failed", "detail", result, "undone", 1));
+    progress_write(d);
+}
+
+static void progress_succeeded(deploy_t *d)
+{
+    apr_pool_t *p = d->p;
+    if (!d->progress)
+        return;
+    json_object_set_new(d->progress, "state", json_string("succeeded"));
+    json_object_set_new(d->progress, "did", json_string(d->did));
+    json_object_set_new(d->progress, "endpoints", json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "url", d->url, "zone", apr_pstrcat(p, d->url, "/v1/zone", NULL),
+        "health", apr_pstrcat(p, d->url, "/readyz", NULL), "api", apr_pstrcat(p, d->url, "/v1/", NULL),
+        "mass", d->mass_api && strcmp(d->mass_api, "sovereign") ? d->mass_api
+                                                                  : apr_pstrcat(p, d->url, "/mass/v1/", NULL),
+        "listen", d->listen, "server_name", d->server_name));
+    json_object_set_new(d->progress, "operator_token_file", json_string(d->token_path));
+    progress_write(d);
+}
+
 /* ------------------------------------------------------------------ the command */
 
 static void print_plan(deploy_t *d)
@@ -986,7 +1046,8 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
             { "--profile-dir", &d.profile_dir, NULL }, { "--sql-dir", &d.sql_dir, NULL },
             { "--akn-xsd", &d.akn_xsd, NULL }, { "--policy-conf", &d.policy_conf, NULL },
             { "--key-file", &d.key_file, NULL }, { "--mode", &d.mode, NULL }, { "--dry-run", NULL, &d.dry_run },
-            { "--no-start", NULL, &d.no_start }, { NULL, NULL, NULL },
+            { "--no-start", NULL, &d.no_start }, { "--progress-file", &d.progress_file, NULL },
+            { NULL, NULL, NULL },
         };
         if (mez_cli_wants_help(argc, argv)) {
             usage(stdout);
@@ -1005,11 +1066,7 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
     d.akn_xsd = d.akn_xsd ? d.akn_xsd : env_or(MEZ_AKN_XSD_ENV, apr_pstrcat(p, share_dir(p),
                                                                         "/schemas/akn/akomantoso30.xsd", NULL));
     remembered(&d);
-    if (d.mode && strcmp(d.mode, "development") && strcmp(d.mode, "production")) {
-        fprintf(stderr, "mez deploy: --mode is development or production, not '%s'\n", d.mode);
-        return MEZ_EXIT_USAGE;
-    }
-    d.mode = d.mode ? d.mode : "development";
+    d.mode = d.mode ? d.mode : "development";   /* checked with the rest by mez_provision_check */
     d.policy_conf = d.policy_conf ? d.policy_conf
                                   : env_or("MEZ_POLICY_CONF", apr_pstrcat(p, share_dir(p), "/conf/mez-policy.conf",
                                                                           NULL));
@@ -1040,8 +1097,11 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
     d.undo = apr_array_make(p, 16, sizeof(undo_t));
     d.cleanup = apr_array_make(p, 2, sizeof(const char *));
 
-    if ((rc = preflight(&d)) != 0)
+    progress_start(&d, names);
+    if ((rc = preflight(&d)) != 0) {
+        progress_refused(&d);
         return rc;
+    }
     if (d.dry_run) {
         print_plan(&d);
         return MEZ_EXIT_OK;
@@ -1051,6 +1111,7 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
         const char *result = NULL;
         printf("[%d/%d] %s ... ", i + 1, NSTEPS, names[i]);
         fflush(stdout);
+        progress_step(&d, i, "running", NULL);
         if (steps[i](&d, &result)) {
             printf("FAILED\n");
             fprintf(stderr, "mez deploy: step %d/%d (%s) failed: %s\n", i + 1, NSTEPS, names[i], result);
@@ -1060,12 +1121,15 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
             dep_undo(p, d.undo, &d.httpd);
             printf("zone %s: step %d (%s) failed; what this run created was removed\n", d.zone_id, i + 1,
                    names[i]);
+            progress_failed(&d, i, names[i], result);
             return MEZ_EXIT_USAGE;
         }
         printf("%s\n", result);
+        progress_step(&d, i, NULL, result);
     }
     for (int i = 0; i < d.cleanup->nelts; i++)
         dep_remove_tree(p, APR_ARRAY_IDX(d.cleanup, i, const char *));
+    progress_succeeded(&d);
     printf("zone %s is %s in %.1f s\n", d.zone_id, d.no_start ? "configured (httpd not started)" : "serving",
            (double)(apr_time_now() - t0) / APR_USEC_PER_SEC);
     printf("  did:            %s\n", d.did);

@@ -13,6 +13,8 @@
 #define MEZ_EXIT_USAGE   2
 
 int mez_cmd_keygen(apr_pool_t *p, int argc, const char *const *argv);
+/* mez key rotate|notify: a zone's key replaced, recorded and announced (cmd_key.c). */
+int mez_cmd_key(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_canon(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_digest(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_vc(apr_pool_t *p, int argc, const char *const *argv);
@@ -29,6 +31,8 @@ int mez_cmd_zone_life(apr_pool_t *p, int argc, const char *const *argv);
 /* mez zone backup|restore (cmd_zone_backup.c), dispatched from mez_cmd_zone. */
 int mez_cmd_zone_backup(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv);
+/* mez provision --spool DIR: runs the zone requests the admin API queued, with deploy's code (cmd_provision.c). */
+int mez_cmd_provision(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_sanctions(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_token(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_cert(apr_pool_t *p, int argc, const char *const *argv);

@@ -16,6 +16,7 @@ static void usage(FILE *out)
         "\n"
         "commands:\n"
         "  keygen --out KEY.pem        create an Ed25519 key (file mode 0600) and print its did:key\n"
+        "  key rotate --zone Z [...]   replace a zone's key: recorded, on the corridors' chains, peers told\n"
         "  canon FILE|-                print the RFC 8785 canonical bytes of a JSON document\n"
         "  digest FILE|-               print sha256:<hex> of the canonical bytes\n"
         "  vc issue --key KEY.pem FILE|-   sign a credential (eddsa-jcs-2022) and print it\n"
@@ -39,6 +40,7 @@ static void usage(FILE *out)
         "  peer sign --key K --url U [--body F]  RFC 9421 signature headers for a request to a peer zone\n"
         "  watcher attest --key K --corridor ID --zone URL...   check and attest a corridor's checkpoints\n"
         "  deploy --profile P --jurisdiction Z [...]   a zone from one command: key, packs, database, httpd\n"
+        "  provision --spool DIR [--once] [...]   run the zones POST /admin/zones queued, with deploy's code\n"
         "  zone list|status|destroy [ZONE]   the zones `mez deploy` made\n"
         "  zone backup ZONE [--out F] | zone restore ARCHIVE   a zone's consistent archive, and back from it\n"
         "  manifold route --graph G.json --from A --to B --value-usd N   cheapest corridor route\n"
@@ -83,6 +85,7 @@ int main(int argc, const char *const *argv)
         return MEZ_EXIT_OK;
     }
     if (!strcmp(cmd, "keygen")) rc = mez_cmd_keygen(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "key")) rc = mez_cmd_key(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "canon")) rc = mez_cmd_canon(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "digest")) rc = mez_cmd_digest(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "vc")) rc = mez_cmd_vc(p, argc - 1, argv + 1);
@@ -103,6 +106,7 @@ int main(int argc, const char *const *argv)
     else if (!strcmp(cmd, "lock")) rc = mez_cmd_lock(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "zone")) rc = mez_cmd_zone(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "deploy")) rc = mez_cmd_deploy(p, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "provision")) rc = mez_cmd_provision(p, argc - 1, argv + 1);
     else if (!strcmp(cmd, "sanctions")) rc = mez_cmd_sanctions(p, argc - 1, argv + 1);
     else {
         fprintf(stderr, "mez: unknown command '%s'\n", cmd);

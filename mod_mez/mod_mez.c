@@ -68,6 +68,8 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
             return rc;
     }
 
+    if (mez_admin_post_config(pconf, s) != OK)
+        return HTTP_INTERNAL_SERVER_ERROR;
     for (v = s; v; v = v->next) {
         mez_srv_conf_t *sc = mez_srv_conf(v);
         if (!sc->zone_id)

@@ -52,6 +52,10 @@ typedef struct mez_srv_conf_t {
     const char *peer_ca_file;   /* MezPeerCAFile: CAs that sign peers' TLS certificates; NULL: the system store */
     const char *defn_name;      /* where the zone was configured, for start-up messages */
     unsigned defn_line;
+    /* The admin API (mod_mez_admin.c), on a virtual host that is no zone: MezAdminId names its tokens and audit
+     * chain, MezAdminSpool is where requests are queued, MezAdminPacksDir and MezAdminPeersFile are what requests
+     * are checked against (with MezProfileDir). NULL: not an admin host. */
+    const char *admin_id, *admin_spool, *admin_packs_dir, *admin_peers_file;
 } mez_srv_conf_t;
 
 extern module AP_MODULE_DECLARE_DATA mez_module;
@@ -60,6 +64,10 @@ extern const command_rec mez_cmds[];
 void *mez_create_srv_conf(apr_pool_t *p, server_rec *s);
 void *mez_merge_srv_conf(apr_pool_t *p, void *basev, void *addv);
 mez_srv_conf_t *mez_srv_conf(const server_rec *s);
+/* A directive's path (server-root relative) that must exist now as a directory (want_dir) or a regular file, so
+ * httpd names the config line of a bad one at start-up; NULL and *out set, or the error text. */
+const char *mez_conf_existing_path(cmd_parms *cmd, const char *directive, const char *arg, int want_dir,
+                                   const char **out);
 
 /* mod_mez_io.c: JSON in and out */
 /* Reads the request body as JSON within the zone's size limit (413, 415, 400 problems otherwise). */
@@ -128,6 +136,11 @@ struct mez_orch_zone_t;
 /* The zone as the write pipeline sees it (mez/orchestrate.h): key, packs, and its Mass gateway for r. */
 void mez_orch_zone_of(request_rec *r, const mez_srv_conf_t *sc, struct mez_orch_zone_t *z);
 
+/* mod_mez_keys.c: zone key rotation over HTTP: GET /v1/zone/keys (public) and the peers' signed notice
+ * POST /v1/corridors/peers/key-rotation (routed by mez_corridor_serve). */
+int mez_keys_get(request_rec *r, mez_srv_conf_t *sc);
+int mez_keys_peer_notice(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db);
+
 /* mod_mez_corridor.c: the corridor protocol: operators' corridor routes, peers' signed routes, public proofs and
  * checkpoints (/v1/corridors...). */
 int mez_corridor_serve(request_rec *r, mez_srv_conf_t *sc);
@@ -164,6 +177,9 @@ mez_status_t mez_corridor_record(request_rec *r, mez_srv_conf_t *sc, mez_db_t *d
  * be NULL) gets the peer's own problem on a refusal, for the answer's peer_problem member. */
 mez_status_t mez_corridor_pull(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
                                json_t **peer_problem, mez_problem_t *pb);
+/* The sequencer pushes what the peer has not acknowledged (the peer's problem in *peer_problem, may be NULL). */
+mez_status_t mez_corridor_push(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
+                               json_t **peer_problem, mez_problem_t *pb);
 /* {"peer_problem": the peer's problem document} when it answered one (a new reference), else NULL. */
 json_t *mez_corridor_peer_problem(const mez_peer_answer_t *ans);
 struct mez_idem_scope_t;
@@ -190,6 +206,15 @@ int mez_migration_serve(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db);
  * mez_corridor_serve hands over for /v1/corridors/{id}/attestations with its database connection. */
 int mez_watcher_serve(request_rec *r, mez_srv_conf_t *sc);
 int mez_watcher_corridor_serve(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *corridor_id);
+
+/* mod_mez_admin.c: POST /admin/zones, GET /admin/zones[/{id}] on the admin host (MezAdminSpool ...) */
+const char *mez_set_admin_id(cmd_parms *cmd, void *dc, const char *arg);
+const char *mez_set_admin_spool(cmd_parms *cmd, void *dc, const char *arg);
+const char *mez_set_admin_packs_dir(cmd_parms *cmd, void *dc, const char *arg);
+const char *mez_set_admin_peers_file(cmd_parms *cmd, void *dc, const char *arg);
+/* Refuses an admin host that is also a zone or lacks one of its directives. */
+int mez_admin_post_config(apr_pool_t *pconf, server_rec *s);
+int mez_admin_serve(request_rec *r, mez_srv_conf_t *sc);
 
 /* mod_mez_api.c: the mez-api handler */
 int mez_api_handler(request_rec *r);

@@ -316,6 +316,7 @@ static const route_t routes[] = {
     { "/readyz",                   M_GET,  get_readyz },
     { "/metrics",                  M_GET,  mez_get_metrics },
     { "/v1/zone",                  M_GET,  get_zone },
+    { "/v1/zone/keys",             M_GET,  mez_keys_get },
     { "/v1/openapi.json",          M_GET,  get_openapi },
     { "/v1/credentials/issue",     M_POST, post_issue },
     { "/v1/credentials/verify",    M_POST, post_verify },
@@ -342,6 +343,8 @@ static const route_t routes[] = {
     { "/v1/corridors/",            ANY_METHOD, mez_corridor_serve },
     { "/v1/watchers",              ANY_METHOD, mez_watcher_serve },
     { "/v1/watchers/",             ANY_METHOD, mez_watcher_serve },
+    { "/admin/zones",              ANY_METHOD, mez_admin_serve },  /* the admin host only (MezAdminSpool) */
+    { "/admin/zones/",             ANY_METHOD, mez_admin_serve },
     { NULL, 0, NULL }
 };
 

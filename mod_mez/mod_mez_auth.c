@@ -45,7 +45,8 @@ static int refuse(request_rec *r, const mez_problem_t *pb)
     if (keep->status == HTTP_UNAUTHORIZED) {
         /* RFC 6750 §3: say which scheme is wanted and, for a presented token, why it was refused. A refused
          * client certificate is no invalid token: the client is only told that a token would do. */
-        const char *zone = mez_srv_conf(r->server)->zone_id;
+        const char *zone = mez_srv_conf(r->server)->zone_id ? mez_srv_conf(r->server)->zone_id
+                                                             : mez_srv_conf(r->server)->admin_id;
         int token_refused = strcmp(keep->code, "auth.missing_token") && !strstr(keep->code, "certificate") &&
                             strncmp(keep->code, "httpsig.", 8) && strncmp(keep->code, "digest.", 7);
         const char *v = apr_psprintf(r->pool, "Bearer realm=\"%s\"%s", zone ? zone : "mez",
@@ -69,7 +70,7 @@ static int admit(request_rec *r, const char *id, const char *role, const char *e
 
 static int check_authn(request_rec *r)
 {
-    const char *type = ap_auth_type(r), *hdr, *token;
+    const char *type = ap_auth_type(r), *hdr, *token, *realm;
     mez_srv_conf_t *sc;
     mez_problem_t pb = { 0 };
     mez_token_info_t *info;
@@ -78,9 +79,11 @@ static int check_authn(request_rec *r)
     if (!type || strcasecmp(type, AUTH_TYPE))
         return DECLINED;
     sc = mez_srv_conf(r->server);
-    if (!sc->zone_id) {
+    /* Tokens belong to a zone, or to the admin host (MezAdminId, mod_mez_admin.c), which is no zone. */
+    realm = sc->zone_id ? sc->zone_id : sc->admin_id;
+    if (!realm) {
         mez_problem(&pb, r->pool, MEZ_EINTERNAL, 500, "auth.no_zone", NULL,
-                    "AuthType mez is used where no MezZone is configured");
+                    "AuthType mez is used where no MezZone (or MezAdminId) is configured");
         return refuse(r, &pb);
     }
     hdr = apr_table_get(r->headers_in, "Authorization");
@@ -89,14 +92,15 @@ static int check_authn(request_rec *r)
      * relays an entity's token to act with that entity's narrower scope), and a refused token must stay
      * refused rather than fall back silently to the connection's principal. */
     /* A zone-to-zone request signed per RFC 9421 by a MezPeer (mod_mez_peer.c); a bearer token still wins. */
-    if ((!hdr || !*hdr) && mez_peer_signed(r)) {
+    /* Peers and certificate mappings belong to zones: the admin host (no MezZone) takes tokens only. */
+    if ((!hdr || !*hdr) && sc->zone_id && mez_peer_signed(r)) {
         const mez_peer_t *peer;
         if (mez_peer_authenticate(r, sc, &peer, &pb) != MEZ_OK)
             return refuse(r, &pb);
         apr_table_setn(r->notes, "mez-peer", peer->zone_id);
         return admit(r, apr_pstrcat(r->pool, "peer:", peer->zone_id, NULL), "peer", NULL, "signature");
     }
-    if ((!hdr || !*hdr) && sc->client_cert_auth == 1) {
+    if ((!hdr || !*hdr) && sc->zone_id && sc->client_cert_auth == 1) {
         const mez_cert_map_t *m;
         if (mez_request_client_cert(r, sc, &m, &pb) != MEZ_OK)
             return refuse(r, &pb);
@@ -118,7 +122,7 @@ static int check_authn(request_rec *r)
         mez_problem(&pb, r->pool, MEZ_EIO, 503, "db.unavailable", NULL, "no database connection to check the token");
         return refuse(r, &pb);
     }
-    if (mez_token_lookup(r->pool, db, sc->zone_id, token, &info, &pb) != MEZ_OK)
+    if (mez_token_lookup(r->pool, db, realm, token, &info, &pb) != MEZ_OK)
         return refuse(r, &pb);
     return admit(r, info->id, info->role, info->entity_id, "token");
 }

@@ -64,6 +64,10 @@ void *mez_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->client_cert_defn = add->client_cert_auth != -1 ? add->client_cert_defn : base->client_cert_defn;
     sc->peers = add->peers ? add->peers : base->peers;
     sc->peer_ca_file = add->peer_ca_file ? add->peer_ca_file : base->peer_ca_file;
+    sc->admin_id = add->admin_id ? add->admin_id : base->admin_id;
+    sc->admin_spool = add->admin_spool ? add->admin_spool : base->admin_spool;
+    sc->admin_packs_dir = add->admin_packs_dir ? add->admin_packs_dir : base->admin_packs_dir;
+    sc->admin_peers_file = add->admin_peers_file ? add->admin_peers_file : base->admin_peers_file;
     return sc;
 }
 
@@ -185,8 +189,8 @@ static const char *set_mode(cmd_parms *cmd, void *dc, const char *arg)
 }
 
 /* A path the parent must be able to read at start-up; checked now so httpd names the config line. */
-static const char *existing_path(cmd_parms *cmd, const char *directive, const char *arg, int want_dir,
-                                 const char **out)
+const char *mez_conf_existing_path(cmd_parms *cmd, const char *directive, const char *arg, int want_dir,
+                                   const char **out)
 {
     apr_finfo_t fi;
     const char *path, *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
@@ -203,17 +207,17 @@ static const char *existing_path(cmd_parms *cmd, const char *directive, const ch
 
 static const char *set_zone_file(cmd_parms *cmd, void *dc, const char *arg)
 {
-    return existing_path(cmd, "MezZoneFile", arg, 0, &cmd_conf(cmd)->zone_file);
+    return mez_conf_existing_path(cmd, "MezZoneFile", arg, 0, &cmd_conf(cmd)->zone_file);
 }
 
 static const char *set_profile_dir(cmd_parms *cmd, void *dc, const char *arg)
 {
-    return existing_path(cmd, "MezProfileDir", arg, 1, &cmd_conf(cmd)->profile_dir);
+    return mez_conf_existing_path(cmd, "MezProfileDir", arg, 1, &cmd_conf(cmd)->profile_dir);
 }
 
 static const char *set_akn_schema(cmd_parms *cmd, void *dc, const char *arg)
 {
-    return existing_path(cmd, "MezAknSchema", arg, 0, &cmd_conf(cmd)->akn_schema_file);
+    return mez_conf_existing_path(cmd, "MezAknSchema", arg, 0, &cmd_conf(cmd)->akn_schema_file);
 }
 
 /* MezMassEndpoint <primitive> sovereign|<url>: checked now, so a typo stops httpd at its line. */
@@ -370,5 +374,16 @@ const command_rec mez_cmds[] = {
     AP_INIT_TAKE3("MezPeer", mez_set_peer, NULL, RSRC_CONF,
                   "<zone-id> <url> <did:key>: a zone whose RFC 9421 signed requests AuthType mez accepts "
                   "(Require mez-peer)"),
+    AP_INIT_TAKE1("MezAdminId", mez_set_admin_id, NULL, RSRC_CONF,
+                  "the admin API's name on a virtual host that is no zone: its tokens (mez token create --zone ID) "
+                  "and audit chain"),
+    AP_INIT_TAKE1("MezAdminSpool", mez_set_admin_spool, NULL, RSRC_CONF,
+                  "a directory the httpd user writes: enables POST /admin/zones, which queues requests there for "
+                  "`mez provision`"),
+    AP_INIT_TAKE1("MezAdminPacksDir", mez_set_admin_packs_dir, NULL, RSRC_CONF,
+                  "the jurisdictions' packs POST /admin/zones checks a jurisdiction against (as mez deploy's "
+                  "--packs-dir)"),
+    AP_INIT_TAKE1("MezAdminPeersFile", mez_set_admin_peers_file, NULL, RSRC_CONF,
+                  "the peers registry POST /admin/zones resolves corridors in (as mez deploy's --peers)"),
     { NULL }
 };

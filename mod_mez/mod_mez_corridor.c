@@ -34,6 +34,7 @@
 #include "mez/corridor.h"
 #include "mez/corridor_proto.h"
 #include "mez/did.h"
+#include "mez/key_rotation.h"
 #include "mez/http.h"
 #include "mez/httpsig.h"
 #include "mez/idempotency.h"
@@ -85,6 +86,9 @@ static json_t *corridor_json(request_rec *r, const mez_srv_conf_t *sc, const mez
     json_object_set_new(o, "genesis_root", c->established ? json_string(mez_digest_hex(p, &c->genesis_root))
                                                           : json_null());
     json_object_set_new(o, "head", c->established ? json_string(mez_digest_hex(p, &c->head)) : json_null());
+    /* Who signs the next receipt: the chain's sequencer key after every zone.key_rotation it records. */
+    json_object_set_new(o, "sequencer_did", json_string(c->signer_did ? c->signer_did
+                                                        : c->role == MEZ_CORRIDOR_RESPONDER ? c->peer_did : sc->did));
     /* The sequencer's log: its checkpoints are signed under this origin with this verifier key. */
     if (c->role == MEZ_CORRIDOR_PROPOSER && origin) {
         json_object_set_new(o, "checkpoint_origin", json_string(origin));
@@ -587,9 +591,23 @@ static int post_accept(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const c
 
 /* ------------------------------------------------------------------ receipts between zones */
 
-static mez_status_t peer_key(request_rec *r, const mez_corridor_t *c, mez_key_t **key, mez_problem_t *pb)
+/* The key that signs the corridor's next receipt on a responder's copy: the sequencer's DID as the chain has it
+ * (zone.key_rotation receipts move it), not the peer's DID of the moment, which a rotation notice may have moved
+ * before the chain's own record of it arrived. */
+static mez_status_t signer_key(request_rec *r, const mez_corridor_t *c, mez_key_t **key, mez_problem_t *pb)
 {
-    return mez_did_key_resolve(r->pool, c->peer_did, key, pb);
+    return mez_did_key_resolve(r->pool, c->signer_did ? c->signer_did : c->peer_did, key, pb);
+}
+
+/* On the sequencer: 503 while the chain says another key signs (this zone's key was rotated and httpd has not
+ * been reloaded with the new one yet). Signing with the retired key would make receipts nobody accepts. */
+static mez_status_t may_sign(request_rec *r, const mez_srv_conf_t *sc, const mez_corridor_t *c, mez_problem_t *pb)
+{
+    if (c->role == MEZ_CORRIDOR_PROPOSER && c->signer_did && strcmp(c->signer_did, sc->did))
+        return mez_problem(pb, r->pool, MEZ_EIO, 503, "corridor.key_rotating", NULL,
+                           "corridor %s is signed by %s from now on, but this server still holds %s: reload httpd "
+                           "with the zone's new key", c->corridor_id, c->signer_did, sc->did);
+    return MEZ_OK;
 }
 
 static json_t *tell_peer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id, const char *event,
@@ -623,14 +641,31 @@ static mez_status_t take_receipts(request_rec *r, mez_srv_conf_t *sc, mez_db_t *
     mez_status_t st;
 
     *appended = *repeated = 0;
-    if ((st = peer_key(r, c, &sequencer, pb)) != MEZ_OK)
+    if ((st = signer_key(r, c, &sequencer, pb)) != MEZ_OK)
         return st;
     json_array_foreach(receipts, i, x) {
         const char *ptr = mez_pointer_index(r->pool, base, i);
+        const json_t *rotation_vc;
+        mez_key_rotation_t rot;
         mez_corridor_append_t out;
+        int rotation = mez_key_rotation_of_receipt(x, &rotation_vc);
         if ((st = mez_corridor_receipt_check_signature(r->pool, x, sequencer, ptr, pb)) != MEZ_OK) {
             mez_metrics_count2(r, MEZ_METRIC_CORRIDOR_RECEIPTS, c->corridor_id, "failed");
             return st;
+        }
+        /* A recorded rotation must carry a credential both keys signed; when it is the sequencer's own, it must
+         * rotate the key that signed everything so far, and the next receipts are checked with the new key. */
+        if (rotation) {
+            const json_t *payload = json_object_get(json_object_get(x, "transition"), "payload");
+            const char *zone = json_string_value(json_object_get(payload, "zone_id"));
+            int by_sequencer = zone && !strcmp(zone, c->peer_zone_id);
+            if ((st = mez_key_rotation_check(r->pool, rotation_vc, zone ? zone : "",
+                                             by_sequencer ? mez_did_key(r->pool, sequencer) : NULL,
+                                             apr_pstrcat(r->pool, ptr, "/transition/payload/credential", NULL), &rot,
+                                             pb)) != MEZ_OK)
+                return st;
+            if (by_sequencer)
+                sequencer = rot.new_key;
         }
         st = mez_corridor_append(r->pool, db, c->corridor_id, x, apr_time_now(), &out, pb);
         if (st != MEZ_OK) {
@@ -759,6 +794,12 @@ static mez_status_t push(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
     }
 }
 
+mez_status_t mez_corridor_push(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
+                               json_t **peer_problem, mez_problem_t *pb)
+{
+    return push(r, sc, db, id, peer_problem, pb);
+}
+
 /* The responder keeps the sequencer's latest checkpoint once its own copy has caught up, after checking it
  * against that copy: a checkpoint that contradicts the receipts the same sequencer signed halts the corridor
  * with the evidence kept. */
@@ -790,8 +831,18 @@ static mez_status_t take_checkpoint(request_rec *r, mez_srv_conf_t *sc, mez_db_t
     if (status != 200)
         return mez_problem(pb, r->pool, MEZ_EIO, 502, "corridor.peer_refused", NULL,
                            "peer %s answered %d to GET its checkpoint", peer->zone_id, status);
-    st = mez_corridor_checkpoint_take(r->pool, db, c->corridor_id, origin, origin, peer->key, text, apr_time_now(),
-                                      &evidence, pb);
+    {
+        /* Checked with the key that signed at the note's size (the chain's rotations say which): the size is
+         * read before the signature is checked only to choose that key; opening the note verifies it. */
+        const char *line2 = strchr(text, '\n'), *did;
+        mez_key_t *signer;
+        if ((st = mez_corridor_signer_at(r->pool, db, c->corridor_id,
+                                         line2 ? (uint64_t)apr_atoi64(line2 + 1) : 0, &did, pb)) != MEZ_OK
+            || (st = mez_did_key_resolve(r->pool, did, &signer, pb)) != MEZ_OK)
+            return st;
+        st = mez_corridor_checkpoint_take(r->pool, db, c->corridor_id, origin, origin, signer, text, apr_time_now(),
+                                          &evidence, pb);
+    }
     if (st != MEZ_OK && pb && pb->code && !strcmp(pb->code, "corridor.behind"))
         return MEZ_OK;      /* signed after the receipts this copy fetched: the next sync takes it */
     if (st != MEZ_OK && evidence)
@@ -842,6 +893,13 @@ static int need_transition(request_rec *r, const json_t *t, mez_problem_t *pb)
                     "transition is an object with a non-empty kind (MSEZTransitionEnvelope)");
         return 0;
     }
+    /* Key rotations change who signs the chain: only the rotation itself records them (mez key rotate, the
+     * peers' key-rotation notice), never a caller's transition. */
+    if (!strcmp(json_string_value(json_object_get(t, "kind")), MEZ_KEY_ROTATION_KIND)) {
+        mez_problem(pb, r->pool, MEZ_EINVAL, 422, "corridor.reserved_kind", "/transition/kind",
+                    "%s transitions are recorded by a key rotation, not requested", MEZ_KEY_ROTATION_KIND);
+        return 0;
+    }
     return 1;
 }
 
@@ -868,6 +926,8 @@ static mez_status_t sequence(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, c
             return mez_problem(pb, r->pool, MEZ_EINVAL, 409, "corridor.not_active", NULL,
                                "corridor %s is %s, not ACTIVE", id,
                                mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c.state));
+        if ((st = may_sign(r, sc, &c, pb)) != MEZ_OK)
+            return st;
         if (ref) {
             /* The request appended its receipt already (a retry after a lost answer or a crash): that one. */
             const char *text;
@@ -1241,7 +1301,8 @@ static int post_checkpoint(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, con
         return mez_send_problem(r, &pb, NULL);
     }
     origin = origin_of(r->pool, sc, id);
-    if (mez_corridor_checkpoint(r->pool, db, id, sc->zone_id, origin, sc->key, apr_time_now(), &note, &pb) != MEZ_OK
+    if (may_sign(r, sc, &c, &pb) != MEZ_OK
+        || mez_corridor_checkpoint(r->pool, db, id, sc->zone_id, origin, sc->key, apr_time_now(), &note, &pb) != MEZ_OK
         || mez_checkpoint_open(r->pool, note, strlen(note), origin, sc->key, &cp, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (!(vc = receipt_checkpoint_credential(r, sc, id, origin, &cp, note, &pb)))
@@ -1511,6 +1572,10 @@ int mez_corridor_serve(request_rec *r, mez_srv_conf_t *sc)
         if (!strcmp(what, "transition")) {
             ONLY(M_POST, "POST");
             return peer_transition(r, sc, db);
+        }
+        if (!strcmp(what, "key-rotation")) {
+            ONLY(M_POST, "POST");
+            return mez_keys_peer_notice(r, sc, db);
         }
         if (strcmp(what, "propose") && strcmp(what, "accept") && strcmp(what, "receipts")
             && strcmp(what, "transitions")) {

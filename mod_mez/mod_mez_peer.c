@@ -31,6 +31,7 @@
 #include "mez/corridor.h"
 #include "mez/did.h"
 #include "mez/httpsig.h"
+#include "mez/key_rotation.h"
 #include "mod_mez.h"
 
 APLOG_USE_MODULE(mez);
@@ -220,49 +221,79 @@ static const mez_peer_t *configured_peer(const mez_srv_conf_t *sc, const char *z
     return NULL;
 }
 
+/* The peer as it is known now: the DID the configuration or registration gives, followed through the key
+ * rotations the peer announced and this zone verified (mez_peer_key_record). NULL when the database cannot say:
+ * a peer whose current key is unknown must not be trusted with its first one. */
+static const mez_peer_t *current_key(request_rec *r, mez_db_t *db, const mez_peer_t *peer)
+{
+    mez_problem_t pb = { 0 };
+    const char *did;
+    mez_peer_t *now;
+    if (!db)
+        return peer;
+    if (mez_peer_key_current(r->pool, db, peer->zone_id, peer->did, &did, &pb) != MEZ_OK)
+        return NULL;
+    if (!strcmp(did, peer->did))
+        return peer;
+    now = apr_pmemdup(r->pool, peer, sizeof(*now));
+    if (mez_did_key_resolve(r->pool, did, &now->key, &pb) != MEZ_OK)
+        return NULL;
+    now->did = did;
+    now->verification_method = mez_did_key_verification_method(r->pool, now->key);
+    return now;
+}
+
 const mez_peer_t *mez_peer_find(request_rec *r, const mez_srv_conf_t *sc, const char *zone_id)
 {
     const mez_peer_t *peer = configured_peer(sc, zone_id);
     mez_peer_row_t row;
     mez_problem_t pb = { 0 };
-    mez_db_t *db;
+    mez_db_t *db = zone_id ? mez_request_db(r) : NULL;
     int found = 0;
-    if (peer || !zone_id || !(db = mez_request_db(r)))
-        return peer;
+    if (peer || !db)
+        return peer ? current_key(r, db, peer) : NULL;
     if (mez_peer_get(r->pool, db, zone_id, &row, &found, &pb) != MEZ_OK || !found || row.revoked_at)
         return NULL;
-    return registered_peer(r, &row);
+    peer = registered_peer(r, &row);
+    return peer ? current_key(r, db, peer) : NULL;
 }
 
 /* The peer whose did:key (or its verification method, "did#fragment") a signature names: a configured one, else
- * an active registered one. */
+ * an active registered one, else the one a verified rotation gave this DID; and only while it is that peer's
+ * current key. A key the peer rotated away from is refused like an unknown one: it may be why it rotated. */
 static const mez_peer_t *peer_by_keyid(request_rec *r, const mez_srv_conf_t *sc, const char *keyid)
 {
     mez_peer_row_t row;
     mez_problem_t pb = { 0 };
     mez_db_t *db;
-    const char *hash;
+    const mez_peer_t *peer;
+    const char *hash, *did, *zone = NULL;
     int found = 0;
-    if (!keyid)
-        return NULL;
-    for (int i = 0; sc->peers && i < sc->peers->nelts; i++) {
-        const mez_peer_t *peer = &APR_ARRAY_IDX(sc->peers, i, mez_peer_t);
-        if (!strcmp(keyid, peer->did) || !strcmp(keyid, peer->verification_method))
-            return peer;
-    }
-    if (strncmp(keyid, "did:key:", 8) || !(db = mez_request_db(r)))
+    if (!keyid || strncmp(keyid, "did:key:", 8))
         return NULL;
     hash = strchr(keyid, '#');
-    if (mez_peer_by_did(r->pool, db, hash ? apr_pstrndup(r->pool, keyid, (apr_size_t)(hash - keyid)) : keyid, &row,
-                        &found, &pb) != MEZ_OK || !found)
-        return NULL;
-    /* A registered peer is known by its zone id first: a zone id the configuration holds is the configuration's. */
-    if (configured_peer(sc, row.zone_id))
-        return NULL;
-    {
-        const mez_peer_t *peer = registered_peer(r, &row);
-        return peer && (!hash || !strcmp(keyid, peer->verification_method)) ? peer : NULL;
+    did = hash ? apr_pstrndup(r->pool, keyid, (apr_size_t)(hash - keyid)) : keyid;
+    for (int i = 0; sc->peers && i < sc->peers->nelts; i++) {
+        const mez_peer_t *p = &APR_ARRAY_IDX(sc->peers, i, mez_peer_t);
+        if (!strcmp(did, p->did))
+            zone = p->zone_id;
     }
+    db = mez_request_db(r);
+    if (!zone && db && mez_peer_key_zone(r->pool, db, did, &zone, &found, &pb) != MEZ_OK)
+        return NULL;
+    if (!zone && db) {
+        if (mez_peer_by_did(r->pool, db, did, &row, &found, &pb) != MEZ_OK || !found)
+            return NULL;
+        /* A registered peer is known by its zone id first: a zone id the configuration holds is the
+         * configuration's. */
+        if (configured_peer(sc, row.zone_id))
+            return NULL;
+        zone = row.zone_id;
+    }
+    if (!zone || !(peer = mez_peer_find(r, sc, zone)) || strcmp(peer->did, did)
+        || (hash && strcmp(keyid, peer->verification_method)))
+        return NULL;
+    return peer;
 }
 
 /* A replayed request carries a signature that verified: the peer's own signed request, sent again (by whoever

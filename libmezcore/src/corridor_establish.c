@@ -60,11 +60,13 @@ mez_status_t mez_corridor_create_proposed(apr_pool_t *p, mez_db_t *db, const cha
     if (st == MEZ_OK)
         st = mez_db_execv(p, db, NULL,
                           "INSERT INTO mez_corridor (corridor_id, peer_zone_id, peer_did, state, definition_digest, "
-                          "tree_size, tree_root, created_at, updated_at, role, acked_size) "
-                          "VALUES (%s, %s, %s, %s, %s, 0, %s, %s, %s, %s, 0)", pb, corridor_id, peer_zone_id,
+                          "tree_size, tree_root, created_at, updated_at, role, acked_size, signer_did) "
+                          "VALUES (%s, %s, %s, %s, %s, 0, %s, %s, %s, %s, 0, %s)", pb, corridor_id, peer_zone_id,
                           peer_did, mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR,
                                                              mez_lifecycle_initial_state(MEZ_LIFECYCLE_CORRIDOR)),
-                          definition->payload_digest, mez_digest_hex(p, &empty), at, at, role_name(role), NULL);
+                          definition->payload_digest, mez_digest_hex(p, &empty), at, at, role_name(role),
+                          /* the responder's copy is signed by its peer, the sequencer */
+                          role == MEZ_CORRIDOR_RESPONDER ? peer_did : MEZ_DB_NULL, NULL);
     if (st == MEZ_OK)
         st = put_document(p, db, corridor_id, definition, at, pb);
     if (st == MEZ_OK)
@@ -178,10 +180,10 @@ done:
 mez_status_t mez_corridor_list(apr_pool_t *p, mez_db_t *db, apr_array_header_t **out, mez_problem_t *pb)
 {
     apr_array_header_t *rows;
-    mez_status_t st = mez_db_query_rows(p, db, 14, &rows,
+    mez_status_t st = mez_db_query_rows(p, db, 15, &rows,
                                         "SELECT corridor_id, peer_zone_id, peer_did, state, definition_digest, "
                                         "agreement_digest, genesis_root, head, tree_size, tree_root, created_at, "
-                                        "updated_at, role, acked_size FROM mez_corridor "
+                                        "updated_at, role, acked_size, signer_did FROM mez_corridor "
                                         "ORDER BY created_at, corridor_id", pb, NULL);
     if (st != MEZ_OK)
         return st;

@@ -8,6 +8,7 @@
 #include "mez/corridor_export.h"
 #include "mez/corridor_proto.h"
 #include "mez/did.h"
+#include "mez/key_rotation.h"
 #include "mez/json.h"
 #include "mez/mmr.h"
 #include "mez/receipt.h"
@@ -293,11 +294,29 @@ static mez_status_t check_agreements(apr_pool_t *p, const json_t *doc, const mez
     return MEZ_OK;
 }
 
-/* Step 5: every receipt chained and signed; leaves[] gets their next_roots. */
+/* The sequencer's key changes along the chain: from size `from` on, `key` signs (receipts and checkpoints). */
+typedef struct signer_span_t {
+    uint64_t from;
+    const mez_key_t *key;
+} signer_span_t;
+
+/* The key that signed a checkpoint of size n: the one in use after the first n receipts. */
+static const mez_key_t *signer_at(const apr_array_header_t *spans, uint64_t n)
+{
+    const mez_key_t *key = APR_ARRAY_IDX(spans, 0, signer_span_t).key;
+    for (int i = 1; i < spans->nelts; i++)
+        if (APR_ARRAY_IDX(spans, i, signer_span_t).from <= n)
+            key = APR_ARRAY_IDX(spans, i, signer_span_t).key;
+    return key;
+}
+
+/* Step 5: every receipt chained and signed; leaves[] gets their next_roots; spans gets the sequencer's keys. */
 static mez_status_t check_receipts(apr_pool_t *p, const json_t *doc, const mez_corridor_terms_t *terms,
-                                   const mez_key_t *sequencer, mez_corridor_verify_report_t *rep,
+                                   apr_array_header_t *spans, mez_corridor_verify_report_t *rep,
                                    mez_digest_t *leaves, mez_problem_t *pb)
 {
+    const mez_key_t *sequencer = APR_ARRAY_IDX(spans, 0, signer_span_t).key;
+    mez_chain_keys_t keys;
     const json_t *receipts = json_object_get(doc, "receipts");
     mez_receipt_chain_t chain;
     apr_pool_t *scratch;
@@ -307,6 +326,11 @@ static mez_status_t check_receipts(apr_pool_t *p, const json_t *doc, const mez_c
 
     if (json_array_size(receipts) && !rep->established)
         return invalid(p, pb, "/receipts", "a corridor that is not established has no receipts");
+    keys.proposer_zone_id = terms->proposer_zone_id;
+    keys.responder_zone_id = terms->responder_zone_id;
+    keys.proposer_did = terms->proposer_did;
+    keys.responder_did = terms->responder_did;
+    rep->sequencer_did_now = terms->proposer_did;
     mez_receipt_chain_init(&chain, terms->corridor_id, &rep->genesis_root);
     /* Receipts are checked in a scratch pool cleared each time: a long chain must not grow memory per receipt. */
     apr_pool_create(&scratch, p);
@@ -330,6 +354,27 @@ static mez_status_t check_receipts(apr_pool_t *p, const json_t *doc, const mez_c
             st = rebase(p, pb, st, &lp, "");
             break;
         }
+        {
+            /* A rotation (rare): followed in p, since what it yields outlives this receipt's scratch pool. */
+            const json_t *vc;
+            const char *before = keys.proposer_did;
+            int rotated = 0;
+            if (mez_key_rotation_of_receipt(r, &vc)) {
+                if ((st = mez_key_rotation_follow(p, &keys, r, mez_pointer_index(p, "/receipts", i), &rotated, pb))
+                    != MEZ_OK)
+                    break;
+                rep->key_rotations += rotated;
+            }
+            if (strcmp(before, keys.proposer_did)) {
+                signer_span_t *span = apr_array_push(spans);
+                mez_key_t *next;
+                if ((st = mez_did_key_resolve(p, keys.proposer_did, &next, pb)) != MEZ_OK)
+                    break;
+                span->from = (uint64_t)i + 1;
+                span->key = sequencer = next;
+                rep->sequencer_did_now = keys.proposer_did;
+            }
+        }
         rep->receipts++;
     }
     apr_pool_destroy(scratch);
@@ -351,7 +396,7 @@ static mez_status_t check_receipts(apr_pool_t *p, const json_t *doc, const mez_c
 
 /* Step 6: the checkpoints, each against the tree and against the one before it. */
 static mez_status_t check_checkpoints(apr_pool_t *p, const json_t *doc, const char *origin,
-                                      const mez_key_t *sequencer, const mez_digest_t *leaves,
+                                      const apr_array_header_t *spans, const mez_digest_t *leaves,
                                       mez_corridor_verify_report_t *rep, mez_problem_t *pb)
 {
     const json_t *notes = json_object_get(doc, "checkpoints");
@@ -374,10 +419,17 @@ static mez_status_t check_checkpoints(apr_pool_t *p, const json_t *doc, const ch
             st = invalid(p, pb, ptr, "a checkpoint is a signed note's text");
             break;
         }
-        /* The key name is the origin, as the sequencer signs (mez_corridor_checkpoint). */
-        if ((st = mez_checkpoint_open(scratch, note, strlen(note), origin, sequencer, &cp, &lp)) != MEZ_OK) {
-            st = rebase(p, pb, st, &lp, ptr);
-            break;
+        /* The key name is the origin, as the sequencer signs (mez_corridor_checkpoint). The note says its size
+         * only inside the signed text, so the size is read first without trusting it, to choose the key that
+         * must have signed at that size; the note is then opened (verified) with that key. */
+        {
+            const char *line2 = strchr(note, '\n');
+            uint64_t claimed = line2 ? (uint64_t)apr_atoi64(line2 + 1) : 0;
+            if ((st = mez_checkpoint_open(scratch, note, strlen(note), origin, signer_at(spans, claimed), &cp, &lp))
+                != MEZ_OK) {
+                st = rebase(p, pb, st, &lp, ptr);
+                break;
+            }
         }
         if (strcmp(cp.origin, origin)) {
             st = mez_problem(pb, p, MEZ_EINVAL, 422, "checkpoint.origin_mismatch", ptr,
@@ -429,6 +481,8 @@ mez_status_t mez_corridor_verify_export(apr_pool_t *p, const json_t *doc, mez_co
     mez_corridor_terms_t terms;
     mez_key_t *sequencer = NULL;
     mez_digest_t *leaves;
+    apr_array_header_t *spans;
+    signer_span_t *first;
     mez_status_t st;
 
     memset(rep, 0, sizeof(*rep));
@@ -439,7 +493,11 @@ mez_status_t mez_corridor_verify_export(apr_pool_t *p, const json_t *doc, mez_co
         return st;
     /* One next_root per receipt: the leaves the checkpoints' roots and proofs are computed from. */
     leaves = apr_palloc(p, (json_array_size(json_object_get(doc, "receipts")) + 1) * sizeof(*leaves));
-    if ((st = check_receipts(p, doc, &terms, sequencer, rep, leaves, pb)) != MEZ_OK)
+    spans = apr_array_make(p, 2, sizeof(signer_span_t));
+    first = apr_array_push(spans);
+    first->from = 0;
+    first->key = sequencer;
+    if ((st = check_receipts(p, doc, &terms, spans, rep, leaves, pb)) != MEZ_OK)
         return st;
-    return check_checkpoints(p, doc, rep->origin, sequencer, leaves, rep, pb);
+    return check_checkpoints(p, doc, rep->origin, spans, leaves, rep, pb);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/checkpoint.h"
+#include "mez/did.h"
 #include "mez/json.h"
 #include "mez/receipt.h"
 #include "corridor_int.h"
@@ -99,6 +100,16 @@ mez_status_t mez_corridor_checkpoint(apr_pool_t *p, mez_db_t *db, const char *co
         goto done;
     cp.size = c.size;
     cp.root = c.root;
+    if (prev_note) {
+        /* After a key rotation the last note is the previous key's: this key has signed nothing yet, so there
+         * is nothing of its own to stay consistent with (the tree itself is, whoever signs it). */
+        const char *line2 = strchr(prev_note, '\n'), *signer = NULL;
+        mez_problem_t spb = { 0 };
+        if (mez_corridor_signer_at(p, db, corridor_id, line2 ? (uint64_t)apr_atoi64(line2 + 1) : 0, &signer, &spb)
+                == MEZ_OK
+            && strcmp(signer, mez_did_key(p, key)))
+            prev_note = NULL;
+    }
     if (prev_note) {
         /* The proof is from the size the last note claims; sign_next verifies the note and the proof. */
         if ((st = mez_checkpoint_open(p, prev_note, strlen(prev_note), key_name, key, &prev, pb)) != MEZ_OK)

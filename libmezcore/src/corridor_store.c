@@ -5,6 +5,7 @@
 #include <apr_strings.h>
 #include "mez/audit.h"
 #include "mez/json.h"
+#include "mez/key_rotation.h"
 #include "mez/lifecycle.h"
 #include "mez/receipt.h"
 #include "corridor_int.h"
@@ -34,13 +35,13 @@ static int parse_u64(const char *s, uint64_t *out)
 mez_status_t mez_corridor_read(apr_pool_t *p, mez_db_t *db, const char *corridor_id, int lock, mez_corridor_t *out,
                                mez_problem_t *pb)
 {
-    const char *c[14];
+    const char *c[15];
     int found = 0;
-    mez_status_t st = mez_db_query_row(p, db, c, 14, &found,
+    mez_status_t st = mez_db_query_row(p, db, c, 15, &found,
                                        apr_pstrcat(p, "SELECT corridor_id, peer_zone_id, peer_did, state, "
                                                    "definition_digest, agreement_digest, genesis_root, head, "
-                                                   "tree_size, tree_root, created_at, updated_at, role, acked_size "
-                                                   "FROM mez_corridor WHERE corridor_id = %s",
+                                                   "tree_size, tree_root, created_at, updated_at, role, acked_size, "
+                                                   "signer_did FROM mez_corridor WHERE corridor_id = %s",
                                                    lock ? mez_db_for_update(db) : "", NULL),
                                        pb, corridor_id, NULL);
     if (st != MEZ_OK)
@@ -50,7 +51,7 @@ mez_status_t mez_corridor_read(apr_pool_t *p, mez_db_t *db, const char *corridor
     return mez_corridor_row(p, c, out, pb);
 }
 
-/* The 14 columns above into a corridor (also used by the list). */
+/* The 15 columns above into a corridor (also used by the list). */
 mez_status_t mez_corridor_row(apr_pool_t *p, const char *const *c, mez_corridor_t *out, mez_problem_t *pb)
 {
     memset(out, 0, sizeof(*out));
@@ -62,6 +63,7 @@ mez_status_t mez_corridor_row(apr_pool_t *p, const char *const *c, mez_corridor_
     out->created_at = c[10];
     out->updated_at = c[11];
     out->role = c[12] && !strcmp(c[12], "responder") ? MEZ_CORRIDOR_RESPONDER : MEZ_CORRIDOR_PROPOSER;
+    out->signer_did = c[14];
     /* A proposed corridor has no agreement, genesis or head yet: all three or none. */
     out->established = c[5] != NULL;
     if (mez_lifecycle_state_parse(p, MEZ_LIFECYCLE_CORRIDOR, c[3], &out->state, pb) != MEZ_OK
@@ -340,97 +342,162 @@ mez_status_t mez_corridor_receipt_by_ref(apr_pool_t *p, mez_db_t *db, const char
     return st;
 }
 
-mez_status_t mez_corridor_append_ref(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
-                                     const char *request_ref, apr_time_t now, mez_corridor_append_t *out,
-                                     mez_problem_t *pb)
+/* What needs no database: the receipt's form, its sealing and its digests. */
+static mez_status_t append_prepare(apr_pool_t *p, const char *corridor_id, const json_t *receipt,
+                                   const char *request_ref, const char **text, mez_digest_t *digest,
+                                   mez_digest_t *next_root, uint64_t *seq, mez_problem_t *pb)
 {
-    mez_corridor_t c;
-    mez_receipt_chain_t chain;
-    mez_digest_t digest, next_root, claimed, leaf;
-    mez_db_tx_t *tx;
-    const char *text, *seq_s;
     json_t *seq_v = json_object_get(receipt, "sequence");
-    uint64_t seq;
-    int keep = 0;
+    mez_digest_t claimed;
     mez_status_t st;
-
-    memset(out, 0, sizeof(*out));
     if (request_ref && (!*request_ref || strlen(request_ref) > 256))
         return mez_problem(pb, p, MEZ_EINVAL, 422, "corridor.invalid_field", "/request_ref",
                            "a request reference is 1..256 bytes");
-    /* Everything that needs no database first: the receipt's form, its sealing and its digests. */
-    if ((st = mez_receipt_next_root(p, receipt, &next_root, pb)) != MEZ_OK
-        || (st = mez_receipt_content_digest(p, receipt, &digest, pb)) != MEZ_OK
-        || (st = mez_json_canonicalize(p, receipt, &text, NULL, pb)) != MEZ_OK)
+    if ((st = mez_receipt_next_root(p, receipt, next_root, pb)) != MEZ_OK
+        || (st = mez_receipt_content_digest(p, receipt, digest, pb)) != MEZ_OK
+        || (st = mez_json_canonicalize(p, receipt, text, NULL, pb)) != MEZ_OK)
         return st;
     if (!json_is_integer(seq_v) || json_integer_value(seq_v) < 0)
         return mez_problem(pb, p, MEZ_EINVAL, 422, "receipt.invalid_field", "/sequence",
                            "sequence must be a non-negative integer");
-    seq = (uint64_t)json_integer_value(seq_v);
+    *seq = (uint64_t)json_integer_value(seq_v);
     if ((st = mez_receipt_hex_digest(p, json_string_value(json_object_get(receipt, "next_root")), "/next_root",
                                      &claimed, pb)) != MEZ_OK)
         return st;
-    if (!mez_digest_equal(&claimed, &next_root))
+    if (!mez_digest_equal(&claimed, next_root))
         return mez_problem(pb, p, MEZ_EINVAL, 422, "receipt.next_root_mismatch", "/next_root",
                            "next_root is not the digest of the receipt's content");
     if (strcmp(json_string_value(json_object_get(receipt, "corridor_id")), corridor_id))
         return mez_problem(pb, p, MEZ_EINVAL, 409, "receipt.corridor_mismatch", "/corridor_id",
                            "the receipt is for another corridor");
+    return MEZ_OK;
+}
 
-    if ((st = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
+/* A receipt recording a key rotation moves the corridor's view of the parties: the peer's DID when the peer
+ * rotated, the signer of the next receipts when the sequencer did (the peer on a responder's copy, this zone on
+ * the proposer's). The credential was checked by the protocol before the append, as the signature was. */
+static mez_status_t follow_rotation(apr_pool_t *p, mez_db_t *db, const mez_corridor_t *c, const json_t *receipt,
+                                    mez_problem_t *pb)
+{
+    const json_t *vc, *payload = json_object_get(json_object_get(receipt, "transition"), "payload");
+    const char *zone = json_string_value(json_object_get(payload, "zone_id"));
+    const char *did = json_string_value(json_object_get(payload, "new_did"));
+    int peer, sequencer;
+    mez_status_t st;
+    if (!mez_key_rotation_of_receipt(receipt, &vc))
+        return MEZ_OK;
+    if (!zone || !did)
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "key_rotation.invalid", "/transition/payload",
+                           "a key rotation names the zone and its new DID");
+    peer = !strcmp(zone, c->peer_zone_id);
+    sequencer = c->role == MEZ_CORRIDOR_RESPONDER ? peer : !peer;
+    if (peer && (st = mez_db_execv(p, db, NULL, "UPDATE mez_corridor SET peer_did = %s WHERE corridor_id = %s", pb,
+                                   did, c->corridor_id, NULL)) != MEZ_OK)
         return st;
+    if (sequencer && (st = mez_db_execv(p, db, NULL, "UPDATE mez_corridor SET signer_did = %s WHERE corridor_id = %s",
+                                        pb, did, c->corridor_id, NULL)) != MEZ_OK)
+        return st;
+    return MEZ_OK;
+}
+
+/* The append itself, inside the caller's transaction. *keep: a fork's evidence row was written (commit it). */
+static mez_status_t append_locked(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
+                                  const char *text, const mez_digest_t *digest, const mez_digest_t *next_root,
+                                  uint64_t seq, const char *request_ref, apr_time_t now, mez_corridor_append_t *out,
+                                  int *keep, mez_problem_t *pb)
+{
+    mez_corridor_t c;
+    mez_receipt_chain_t chain;
+    mez_digest_t leaf;
+    const json_t *rotation_vc;
+    const char *seq_s;
+    mez_status_t st;
+
     if ((st = mez_corridor_read(p, db, corridor_id, 1, &c, pb)) != MEZ_OK)
-        goto done;
-    if (seq < c.size) {
-        st = taken(p, db, &c, seq, text, &digest, &next_root, now, out, &keep, pb);
-        goto done;
-    }
+        return st;
+    if (seq < c.size)
+        return taken(p, db, &c, seq, text, digest, next_root, now, out, keep, pb);
     if (request_ref) {
         const char *had = NULL;
         if ((st = mez_db_query_value(p, db, &had, "SELECT seq FROM mez_corridor_receipt WHERE corridor_id = %s AND "
                                      "request_ref = %s", pb, corridor_id, request_ref, NULL)) != MEZ_OK)
-            goto done;
-        if (had) {
-            st = mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.request_repeated", NULL,
-                             "receipt %s of corridor %s was appended by this request already", had, corridor_id);
-            goto done;
-        }
+            return st;
+        if (had)
+            return mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.request_repeated", NULL,
+                               "receipt %s of corridor %s was appended by this request already", had, corridor_id);
     }
-    if (c.state != MEZ_CORRIDOR_ACTIVE) {
-        st = mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.not_active", NULL, "corridor %s is %s, not ACTIVE",
-                         corridor_id, mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c.state));
-        goto done;
-    }
+    /* A key rotation is recorded whatever the corridor's state short of its end: a halted corridor resumed later
+     * must still know who signs its next receipt. */
+    if (c.state != MEZ_CORRIDOR_ACTIVE
+        && !(mez_key_rotation_of_receipt(receipt, &rotation_vc) && c.established
+             && c.state != MEZ_CORRIDOR_DEPRECATED))
+        return mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.not_active", NULL, "corridor %s is %s, not ACTIVE",
+                           corridor_id, mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c.state));
     /* The chain as stored (head and peaks), then receipt.h's own checks and append. */
     mez_receipt_chain_init(&chain, c.corridor_id, &c.genesis_root);
     chain.head = c.head;
     if ((st = mez_corridor_peaks(p, db, corridor_id, c.size, &chain.mmr, pb)) != MEZ_OK
         || (st = mez_receipt_chain_append(p, &chain, receipt, NULL, pb)) != MEZ_OK)
-        goto done;
-    mez_mmr_leaf_hash(&next_root, &leaf);
+        return st;
+    mez_mmr_leaf_hash(next_root, &leaf);
     mez_mmr_root(&chain.mmr, &out->root);
     out->seq = seq;
-    out->next_root = next_root;
+    out->next_root = *next_root;
     out->size = chain.mmr.size;
     seq_s = mez_corridor_u64(p, seq);
     if ((st = mez_db_execv(p, db, NULL,
                            "INSERT INTO mez_corridor_receipt (corridor_id, seq, receipt, receipt_digest, prev_root, "
                            "next_root, leaf_hash, created_at, request_ref) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, "
-                           "%s)", pb, corridor_id, seq_s, text, mez_digest_hex(p, &digest),
-                           json_string_value(json_object_get(receipt, "prev_root")), mez_digest_hex(p, &next_root),
+                           "%s)", pb, corridor_id, seq_s, text, mez_digest_hex(p, digest),
+                           json_string_value(json_object_get(receipt, "prev_root")), mez_digest_hex(p, next_root),
                            mez_digest_hex(p, &leaf), mez_corridor_time(p, now),
                            request_ref ? request_ref : MEZ_DB_NULL, NULL)) != MEZ_OK
         || (st = mez_corridor_nodes_append(p, db, corridor_id, seq, &leaf, pb)) != MEZ_OK
         || (st = mez_db_execv(p, db, NULL,
                               "UPDATE mez_corridor SET head = %s, tree_size = %s, tree_root = %s, updated_at = %s "
-                              "WHERE corridor_id = %s", pb, mez_digest_hex(p, &next_root),
+                              "WHERE corridor_id = %s", pb, mez_digest_hex(p, next_root),
                               mez_corridor_u64(p, out->size), mez_digest_hex(p, &out->root),
                               mez_corridor_time(p, now), corridor_id, NULL)) != MEZ_OK)
-        goto done;
-    return mez_db_commit(p, tx, pb);
-done:
+        return st;
+    return follow_rotation(p, db, &c, receipt, pb);
+}
+
+mez_status_t mez_corridor_append_ref(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
+                                     const char *request_ref, apr_time_t now, mez_corridor_append_t *out,
+                                     mez_problem_t *pb)
+{
+    mez_digest_t digest, next_root;
+    mez_db_tx_t *tx;
+    const char *text;
+    uint64_t seq;
+    int keep = 0;
+    mez_status_t st;
+
+    memset(out, 0, sizeof(*out));
+    if ((st = append_prepare(p, corridor_id, receipt, request_ref, &text, &digest, &next_root, &seq, pb)) != MEZ_OK)
+        return st;
+    if ((st = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
+        return st;
+    st = append_locked(p, db, corridor_id, receipt, text, &digest, &next_root, seq, request_ref, now, out, &keep, pb);
+    if (st == MEZ_OK)
+        return mez_db_commit(p, tx, pb);
     if (keep)      /* the fork's refusal keeps its evidence: commit that row, then answer the 409 */
         return mez_corridor_commit_evidence(p, tx, st, pb);
     mez_db_rollback(p, tx);
     return st;
+}
+
+mez_status_t mez_corridor_append_in_tx(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
+                                       apr_time_t now, mez_corridor_append_t *out, mez_problem_t *pb)
+{
+    mez_digest_t digest, next_root;
+    const char *text;
+    uint64_t seq;
+    int keep = 0;
+    mez_status_t st;
+
+    memset(out, 0, sizeof(*out));
+    if ((st = append_prepare(p, corridor_id, receipt, NULL, &text, &digest, &next_root, &seq, pb)) != MEZ_OK)
+        return st;
+    return append_locked(p, db, corridor_id, receipt, text, &digest, &next_root, seq, NULL, now, out, &keep, pb);
 }

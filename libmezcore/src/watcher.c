@@ -620,8 +620,17 @@ mez_status_t mez_watcher_attest(apr_pool_t *p, mez_db_t *db, const mez_watcher_z
         const mez_key_t *seq_key = zone->key;
         mez_key_t *peer_key = NULL;
         mez_checkpoint_t cp;
-        if (c.role == MEZ_CORRIDOR_RESPONDER) {
-            if ((st = mez_did_key_resolve(p, c.peer_did, &peer_key, pb)) != MEZ_OK)
+        const char *signer_did = NULL;
+        mez_problem_t spb = { 0 };
+        /* The key that signed at the note's size: the chain's zone.key_rotation receipts say which. A corridor
+         * made without the protocol's documents has no such history: its sequencer's key is the one it has. */
+        if (mez_corridor_signer_at(p, db, c.corridor_id, cl.tree_size, &signer_did, &spb) == MEZ_OK) {
+            if ((st = mez_did_key_resolve(p, signer_did, &peer_key, pb)) != MEZ_OK)
+                goto fail;
+            seq_key = peer_key;
+        }
+        else if (c.role == MEZ_CORRIDOR_RESPONDER) {
+            if ((st = mez_did_key_resolve(p, c.signer_did ? c.signer_did : c.peer_did, &peer_key, pb)) != MEZ_OK)
                 goto fail;
             seq_key = peer_key;
         }

@@ -23,6 +23,7 @@ void unit_register_receipt(void);
 void unit_register_checkpoint(void);
 void unit_register_corridor_store(void);
 void unit_register_corridor_proto(void);
+void unit_register_key_rotation(void);
 void unit_register_corridor_export(void);
 void unit_register_watcher(void);
 void unit_register_migration(void);
@@ -48,6 +49,7 @@ void unit_register_http(void);
 void unit_register_audit(void);
 void unit_register_idempotency(void);
 void unit_register_consent(void);
+void unit_register_provision(void);
 
 /* Adds a suite whose tests each get a fresh unit_pool(). */
 CU_pSuite unit_suite(const char *name);

@@ -117,6 +117,7 @@ int main(int argc, char **argv)
     unit_register_checkpoint();
     unit_register_corridor_store();
     unit_register_corridor_proto();
+    unit_register_key_rotation();
     unit_register_corridor_export();
     unit_register_watcher();
     unit_register_migration();
@@ -142,6 +143,7 @@ int main(int argc, char **argv)
     unit_register_audit();
     unit_register_idempotency();
     unit_register_consent();
+    unit_register_provision();
 
     CU_basic_set_mode(argc > 1 && !strcmp(argv[1], "-v") ? CU_BRM_VERBOSE : CU_BRM_NORMAL);
     CU_basic_run_tests();

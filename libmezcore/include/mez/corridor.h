@@ -43,6 +43,8 @@ typedef enum { MEZ_CORRIDOR_PROPOSER = 0, MEZ_CORRIDOR_RESPONDER = 1 } mez_corri
 /* A corridor's row. */
 typedef struct mez_corridor_t {
     const char *corridor_id, *peer_zone_id, *peer_did;
+    const char *signer_did;          /* the sequencer's current DID (zone.key_rotation receipts move it); NULL
+                                      * on a proposer's row while this zone's key has not changed */
     int state;                       /* MEZ_CORRIDOR_* (mez/lifecycle.h) */
     int role;                        /* mez_corridor_role_t */
     int established;                 /* 1 once the agreement set and genesis root are held (submitted) */
@@ -150,6 +152,22 @@ mez_status_t mez_corridor_append(apr_pool_t *p, mez_db_t *db, const char *corrid
 mez_status_t mez_corridor_append_ref(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
                                      const char *request_ref, apr_time_t now, mez_corridor_append_t *out,
                                      mez_problem_t *pb);
+/* mez_corridor_append inside the caller's open transaction (the caller commits or rolls back everything). A fork
+ * is refused as "corridor.fork" without keeping its evidence: the caller appends receipts it made itself. */
+mez_status_t mez_corridor_append_in_tx(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
+                                       apr_time_t now, mez_corridor_append_t *out, mez_problem_t *pb);
+struct mez_key_rotation_t;
+/* Records a key rotation (its credential vc, checked) on the chain of every established, not deprecated corridor
+ * this zone sequences (with peer_zone_id only, when given: a peer rotated), each receipt signed by signer (the
+ * sequencer's key in use until this rotation), inside the caller's transaction. *recorded: the corridor ids. */
+mez_status_t mez_corridor_record_rotation(apr_pool_t *p, mez_db_t *db, const mez_key_t *signer, const json_t *vc,
+                                          const struct mez_key_rotation_t *rot, const char *peer_zone_id,
+                                          apr_time_t now, apr_array_header_t **recorded, mez_problem_t *pb);
+/* The DID that signs a corridor's checkpoint of the given size: the definition's proposer, followed through the
+ * proposer's zone.key_rotation receipts among the first size receipts (read from the stored chain, already
+ * verified when it was appended). */
+mez_status_t mez_corridor_signer_at(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t size,
+                                    const char **did, mez_problem_t *pb);
 /* The receipt a request appended (canonical text and sequence; *found 0 when none). */
 mez_status_t mez_corridor_receipt_by_ref(apr_pool_t *p, mez_db_t *db, const char *corridor_id,
                                          const char *request_ref, const char **text, uint64_t *seq, int *found,

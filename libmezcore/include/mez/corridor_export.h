@@ -19,8 +19,12 @@
  *      (mez_corridor_agreement_check), so a stranger's agreement is 403 "corridor.not_party";
  *   4. the genesis root recomputed from the definition and both agreements equals genesis_root;
  *   5. every receipt chains from the genesis root (mez_receipt_chain_append: sequence, prev_root, next_root) and
- *      is signed by the sequencer (mez_corridor_receipt_check_signature); size and root equal the recomputed tree;
- *   6. every checkpoint is a signed note by the sequencer's key under the origin, its size is in the chain, its
+ *      is signed by the sequencer (mez_corridor_receipt_check_signature); size and root equal the recomputed tree.
+ *      The sequencer's key is the definition's proposer DID, followed through the chain's zone.key_rotation
+ *      receipts (mez_key_rotation_follow: a credential both keys signed, rotating a party's current DID; a
+ *      rotation receipt is the last its previous key signs);
+ *   6. every checkpoint is a signed note by the sequencer's key at its size (the key after the receipts it
+ *      covers) under the origin, its size is in the chain, its
  *      root is the tree's root at that size, and it is consistent with the previous checkpoint: an RFC 9162
  *      consistency proof computed from the leaves verifies between the two notes' own roots (what a standard
  *      transparency-log verifier or witness does with two checkpoints).
@@ -78,6 +82,8 @@ typedef struct mez_corridor_verify_report_t {
     mez_digest_t root;
     size_t checkpoints;              /* checkpoints verified (signature, root, consistency) */
     uint64_t checkpoint_size;        /* the largest verified checkpoint's size, 0 for none */
+    size_t key_rotations;            /* zone.key_rotation receipts followed (either party's) */
+    const char *sequencer_did_now;   /* the key that signs the chain's next receipt (sequencer_did if none) */
 } mez_corridor_verify_report_t;
 
 /* Verifies an export offline (see above). MEZ_OK when everything verified; otherwise the first failure in pb

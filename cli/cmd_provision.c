@@ -1,0 +1,305 @@
+/* cmd_provision.c: `mez provision --spool DIR`, the privileged half of POST /admin/zones. The admin API (running
+ * as the httpd user) only queues <id>.request.json in the spool; this command, run with the privileges `mez
+ * deploy` needs (root, from the systemd path unit in conf/systemd, or cron), takes each request and runs deploy's
+ * own code in-process (mez_cmd_deploy, with --progress-file <id>.status.json), so a zone made through the API is
+ * made exactly as `mez deploy` makes it, refused for the same reasons, and undone the same way when a step
+ * fails.
+ *
+ * The spool is writable by the httpd user, so nothing in it is trusted beyond what the API could have written:
+ * only the request's eight members become deploy options (as --name=value, so no value can pass for another
+ * option), deploy checks them again (mez_provision_check), paths such as the data and conf dirs come from this
+ * command's own options, and files are never opened through symbolic links. A request is claimed by creating its
+ * status file exclusively: two provisioners never run the same request, and a request with a status (whatever
+ * its state) is not run again; delete both files to ask again. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <apr_file_io.h>
+#include <apr_strings.h>
+#include <apr_time.h>
+#include "mez/json.h"
+#include "mez/provision.h"
+#include "mez_cli.h"
+
+#define REQUEST_SUFFIX ".request.json"
+#define STATUS_SUFFIX ".status.json"
+#define MAX_REQUEST (1024 * 1024)
+
+/* deploy's options an estate sets once for every zone it provisions; passed through as given. */
+static const char *const passed[] = {
+    "--data-dir", "--conf-dir", "--httpd-root", "--packs-dir", "--profile-dir", "--sql-dir", "--akn-xsd",
+    "--policy-conf", "--peers", "--peer-ca", "--user", "--database-password-file", "--mass-token-file", NULL,
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "usage: mez provision --spool DIR [--once] [deploy options]\n"
+        "Runs the zone requests POST /admin/zones queued in DIR (<zone>.request.json), one after another, with\n"
+        "the code of `mez deploy`; each leaves <zone>.status.json (state running, then succeeded or failed, its\n"
+        "steps, the zone's DID and endpoints, or the error and the step that failed), which GET /admin/zones/{id}\n"
+        "serves. A request that already has a status is not run again. Without --once it keeps polling the spool\n"
+        "every --interval seconds (default 2); conf/systemd/mez-provision.path runs it on each new request.\n"
+        "options:\n"
+        "  --spool DIR              the admin host's MezAdminSpool\n"
+        "  --once                   run what is queued now, then exit (1 when one of them failed)\n"
+        "  --interval N             seconds between polls (1-3600)\n"
+        "deploy options applied to every zone (see mez deploy --help): --data-dir --conf-dir --httpd-root\n"
+        "  --packs-dir --profile-dir --sql-dir --akn-xsd --policy-conf --peers --peer-ca --user\n"
+        "  --database-password-file --mass-token-file, and the flag --no-start\n"
+        "The request gives --jurisdiction, --profile, --corridors, --mass-api, --listen, --server-name, --database\n"
+        "and --mode; nothing else comes from the spool.\n");
+}
+
+/* A spool file, read without following a symbolic link; NULL when absent or not a small regular file. */
+static const char *read_nofollow(apr_pool_t *p, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    char *buf;
+    ssize_t n, off = 0;
+    if (fd < 0)
+        return NULL;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_REQUEST) {
+        close(fd);
+        return NULL;
+    }
+    buf = apr_palloc(p, (apr_size_t)st.st_size + 1);
+    while (off < st.st_size && (n = read(fd, buf + off, (size_t)(st.st_size - off))) > 0)
+        off += n;
+    close(fd);
+    buf[off] = '\0';
+    return buf;
+}
+
+/* Writes a whole status document to path, replacing it (temporary file, exclusively created, then renamed). */
+static void write_status(apr_pool_t *p, const char *path, json_t *doc)
+{
+    const char *text, *tmp = apr_psprintf(p, "%s.tmp.%ld", path, (long)getpid());
+    mez_problem_t pb = { 0 };
+    size_t len, off = 0;
+    int fd;
+    json_object_set_new(doc, "updated_at", json_string(mez_provision_now(p)));
+    if (mez_json_canonicalize(p, doc, &text, &len, &pb) != MEZ_OK)
+        return;
+    unlink(tmp);
+    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
+        return;
+    fchmod(fd, 0644);
+    while (off < len) {
+        ssize_t w = write(fd, text + off, len - off);
+        if (w <= 0 && errno != EINTR)
+            break;
+        if (w > 0)
+            off += (size_t)w;
+    }
+    if (close(fd) != 0 || off < len || rename(tmp, path) != 0)
+        unlink(tmp);
+}
+
+/* Claims the request by creating its status file (state running); 0 claimed, 1 somebody else's, -1 error. */
+static int claim(apr_pool_t *p, const char *path, const char *id)
+{
+    json_t *doc;
+    const char *text;
+    mez_problem_t pb = { 0 };
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return errno == EEXIST ? 1 : -1;
+    fchmod(fd, 0644);
+    doc = mez_json_pool_own(p, json_pack("{s:s,s:s,s:[],s:s,s:s}", "zone_id", id, "state", "running", "steps",
+                                         "started_at", mez_provision_now(p), "updated_at", mez_provision_now(p)));
+    if (mez_json_canonicalize(p, doc, &text, NULL, &pb) == MEZ_OK && write(fd, text, strlen(text)) < 0)
+        fprintf(stderr, "mez provision: %s: %s\n", path, strerror(errno));
+    close(fd);
+    return 0;
+}
+
+/* The deploy command line for a request: its members as --name=value, then the estate's options. */
+static int deploy_argv(apr_pool_t *p, const json_t *req, const apr_array_header_t *extra, const char *status,
+                       apr_array_header_t **argv)
+{
+    static const char *const members[][2] = {
+        { "jurisdiction", "--jurisdiction" }, { "profile", "--profile" }, { "mass_api", "--mass-api" },
+        { "listen", "--listen" }, { "server_name", "--server-name" }, { "database", "--database" },
+        { "mode", "--mode" }, { NULL, NULL },
+    };
+    const json_t *cor = json_object_get(req, "corridors"), *v;
+    size_t i;
+    *argv = apr_array_make(p, 32, sizeof(const char *));
+    APR_ARRAY_PUSH(*argv, const char *) = "deploy";
+    for (int m = 0; members[m][0]; m++) {
+        const json_t *x = json_object_get(req, members[m][0]);
+        if (!x)
+            continue;
+        if (!json_is_string(x))
+            return -1;
+        APR_ARRAY_PUSH(*argv, const char *) = apr_pstrcat(p, members[m][1], "=", json_string_value(x), NULL);
+    }
+    if (json_is_array(cor) && json_array_size(cor)) {
+        const char *list = "";
+        json_array_foreach(cor, i, v) {
+            if (!json_is_string(v) || strchr(json_string_value(v), ','))
+                return -1;
+            list = apr_pstrcat(p, list, *list ? "," : "", json_string_value(v), NULL);
+        }
+        APR_ARRAY_PUSH(*argv, const char *) = apr_pstrcat(p, "--corridors=", list, NULL);
+    }
+    for (int k = 0; k < extra->nelts; k++)
+        APR_ARRAY_PUSH(*argv, const char *) = APR_ARRAY_IDX(extra, k, const char *);
+    APR_ARRAY_PUSH(*argv, const char *) = apr_pstrcat(p, "--progress-file=", status, NULL);
+    APR_ARRAY_PUSH(*argv, const char *) = NULL;
+    return 0;
+}
+
+/* Marks a claimed request failed when deploy stopped before writing a status of its own (a usage error). */
+static void ensure_final(apr_pool_t *p, const char *path, const char *id, const char *code, const char *detail)
+{
+    const char *text = read_nofollow(p, path);
+    json_t *doc = NULL;
+    mez_problem_t pb = { 0 };
+    const char *state;
+    if (text && mez_json_parse(p, text, strlen(text), &doc, &pb) == MEZ_OK && json_is_object(doc)
+        && (state = json_string_value(json_object_get(doc, "state"))) && strcmp(state, "running"))
+        return;
+    doc = mez_json_pool_own(p, json_pack("{s:s,s:s,s:[],s:{s:s,s:s,s:s,s:b}}", "zone_id", id, "state", "failed",
+                                         "steps", "error", "step", "preflight", "code", code, "detail", detail,
+                                         "nothing_written", 1));
+    write_status(p, path, doc);
+}
+
+/* Runs one request: 0 succeeded, 1 failed, -1 not run (claimed elsewhere, or not a request). */
+static int run_one(apr_pool_t *p, const char *spool, const char *id, const apr_array_header_t *extra)
+{
+    const char *rpath = apr_pstrcat(p, spool, "/", id, REQUEST_SUFFIX, NULL);
+    const char *spath = apr_pstrcat(p, spool, "/", id, STATUS_SUFFIX, NULL), *text, *jur;
+    apr_array_header_t *argv;
+    mez_problem_t pb = { 0 };
+    json_t *doc, *req;
+    int rc;
+
+    if (claim(p, spath, id) != 0)
+        return -1;
+    printf("mez provision: zone %s\n", id);
+    fflush(stdout);
+    if (!(text = read_nofollow(p, rpath)) || mez_json_parse(p, text, strlen(text), &doc, &pb) != MEZ_OK
+        || !json_is_object(req = json_object_get(doc, "request"))) {
+        ensure_final(p, spath, id, "provision.invalid_request", "the spooled request is not a request document");
+        return 1;
+    }
+    jur = json_string_value(json_object_get(req, "jurisdiction"));
+    if (!jur || strcmp(jur, id)) {
+        ensure_final(p, spath, id, "provision.invalid_request", "the spooled request is for another zone");
+        return 1;
+    }
+    if (deploy_argv(p, req, extra, spath, &argv) != 0) {
+        ensure_final(p, spath, id, "provision.invalid_request", "a member of the spooled request is not a string");
+        return 1;
+    }
+    rc = mez_cmd_deploy(p, argv->nelts - 1, (const char *const *)argv->elts);
+    fflush(stdout);
+    fflush(stderr);
+    ensure_final(p, spath, id, "deploy.refused", "mez deploy refused the request (see the provisioner's log)");
+    printf("mez provision: zone %s %s\n", id, rc == MEZ_EXIT_OK ? "succeeded" : "failed");
+    fflush(stdout);
+    return rc == MEZ_EXIT_OK ? 0 : 1;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* One pass over the spool, oldest name first; the number of requests that failed, or -1 when it is unreadable. */
+static int pass(apr_pool_t *parent, const char *spool, const apr_array_header_t *extra)
+{
+    apr_pool_t *p;
+    apr_dir_t *d;
+    apr_finfo_t fi;
+    apr_array_header_t *ids;
+    size_t sl = strlen(REQUEST_SUFFIX);
+    int failed = 0;
+    apr_pool_create(&p, parent);
+    ids = apr_array_make(p, 8, sizeof(const char *));
+    if (apr_dir_open(&d, spool, p) != APR_SUCCESS) {
+        apr_pool_destroy(p);
+        return -1;
+    }
+    while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
+        size_t n = strlen(fi.name);
+        const char *id;
+        if (n <= sl || strcmp(fi.name + n - sl, REQUEST_SUFFIX))
+            continue;
+        id = apr_pstrndup(p, fi.name, n - sl);
+        if (mez_provision_zone_id_ok(id))
+            APR_ARRAY_PUSH(ids, const char *) = id;
+    }
+    apr_dir_close(d);
+    qsort(ids->elts, (size_t)ids->nelts, sizeof(const char *), cmp_names);
+    for (int i = 0; i < ids->nelts; i++) {
+        apr_pool_t *one;
+        apr_pool_create(&one, p);   /* each deploy in its own pool: a long-running provisioner does not grow */
+        if (run_one(one, spool, APR_ARRAY_IDX(ids, i, const char *), extra) == 1)
+            failed++;
+        apr_pool_destroy(one);
+    }
+    apr_pool_destroy(p);
+    return failed;
+}
+
+int mez_cmd_provision(apr_pool_t *p, int argc, const char *const *argv)
+{
+    const char *spool = NULL, *interval_s = NULL, *v;
+    apr_array_header_t *extra = apr_array_make(p, 16, sizeof(const char *));
+    int once = 0, interval = 2, failed;
+
+    if (mez_cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return MEZ_EXIT_OK;
+    }
+    for (int i = 1; i < argc; i++) {
+        int m = 0;
+        if (!strcmp(argv[i], "--once")) {
+            once = 1;
+            continue;
+        }
+        if (!strcmp(argv[i], "--no-start")) {   /* deploy's flag: configure zones, leave httpd alone */
+            APR_ARRAY_PUSH(extra, const char *) = "--no-start";
+            continue;
+        }
+        if ((m = mez_cli_option(argc, argv, &i, "--spool", &spool)) == 0
+            && (m = mez_cli_option(argc, argv, &i, "--interval", &interval_s)) == 0)
+            for (const char *const *o = passed; *o && m == 0; o++)
+                if ((m = mez_cli_option(argc, argv, &i, *o, &v)) == 1)
+                    APR_ARRAY_PUSH(extra, const char *) = apr_pstrcat(p, *o, "=", v, NULL);
+        if (m < 0) {
+            fprintf(stderr, "mez provision: %s needs a value\n", argv[i]);
+            return MEZ_EXIT_USAGE;
+        }
+        if (m == 0) {
+            fprintf(stderr, "mez provision: unknown argument '%s' (mez provision --help)\n", argv[i]);
+            return MEZ_EXIT_USAGE;
+        }
+    }
+    if (!spool) {
+        fprintf(stderr, "mez provision: --spool DIR is required (mez provision --help)\n");
+        return MEZ_EXIT_USAGE;
+    }
+    if (interval_s && ((interval = atoi(interval_s)) < 1 || interval > 3600)) {
+        fprintf(stderr, "mez provision: --interval is a number of seconds from 1 to 3600\n");
+        return MEZ_EXIT_USAGE;
+    }
+    for (;;) {
+        if ((failed = pass(p, spool, extra)) < 0) {
+            fprintf(stderr, "mez provision: cannot read the spool %s\n", spool);
+            return MEZ_EXIT_USAGE;
+        }
+        if (once)
+            return failed ? MEZ_EXIT_INVALID : MEZ_EXIT_OK;
+        apr_sleep(apr_time_from_sec(interval));
+    }
+}

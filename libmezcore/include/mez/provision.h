@@ -1,0 +1,64 @@
+/* mez/provision.h: the checks a zone provisioning request passes before anything is written, shared by
+ * `mez deploy` (its pre-flight) and the admin API (POST /admin/zones), so both refuse the same things with the
+ * same codes and words. Only what needs no privilege is checked here (syntax, the profile and jurisdiction
+ * directories, the peers registry); what needs the zone's files, a database connection or the network (keys,
+ * the packs' stack.lock, a free port, a reachable Mass) stays with deploy, which runs with those privileges.
+ *
+ * The request is the admin API's document; deploy builds the same document from its options:
+ *   {"jurisdiction": "<zone id>",                   required; a zone.yaml under packs_dir has that zone_id
+ *    "profile": "<profile id>",                     required; <profile_dir>/<id>.yaml, and zone.yaml's profile
+ *    "corridors": ["<peer zone id>", ...],          each in the peers registry (JSON {"<id>": {url, did}})
+ *    "mass_api": "sovereign" | "<http(s) URL>",     default sovereign
+ *    "listen": "HOST:PORT",                         default 127.0.0.1:8080
+ *    "server_name": "<DNS name>",                   default <zone>.localhost
+ *    "database": "sqlite" | "postgresql://USER@HOST[:PORT]/DBNAME"   default sqlite; never a password
+ *    "mode": "development" | "production"}         default development
+ * Problems (status 422 unless said): provision.missing_field, provision.invalid_field, provision.unknown_profile,
+ * provision.unknown_jurisdiction, provision.profile_mismatch, provision.unknown_corridor,
+ * provision.database_password, and provision.invalid_peers (500: the registry itself is broken), each with a
+ * JSON pointer to the request member (/profile, /jurisdiction, /corridors/1, ...). */
+#ifndef MEZ_PROVISION_H
+#define MEZ_PROVISION_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <jansson.h>
+#include "mez/problem.h"
+
+typedef struct mez_provision_env_t {
+    const char *profile_dir;   /* NULL: mez_zone_default_profile_dir() */
+    const char *packs_dir;     /* the jurisdictions' packs, one directory with a zone.yaml each */
+    const char *peers_file;    /* the peers registry; NULL: no corridor can be named */
+    int cli;                   /* 1: name fields as deploy's options (--jurisdiction) in the details */
+} mez_provision_env_t;
+
+typedef struct mez_provision_peer_t {
+    const char *zone_id, *url, *did;
+} mez_provision_peer_t;
+
+typedef struct mez_provision_t {
+    const char *zone_id, *profile, *mass_api, *listen, *server_name, *database, *mode;
+    const char *src_dir;                  /* the jurisdiction's pack directory under packs_dir */
+    apr_array_header_t *corridors;        /* mez_provision_peer_t, in the request's order */
+    /* database: driver "sqlite3" or "pgsql"; for pgsql the parts of the URL (port "5432" when absent) */
+    const char *db_driver, *db_user, *db_host, *db_port, *db_name;
+    const char *listen_host;
+    int listen_port;
+} mez_provision_t;
+
+/* 1 when s is a zone id (1-63 of a-z, 0-9, '-', not starting with '-'). */
+int mez_provision_zone_id_ok(const char *s);
+
+/* Checks request (a JSON object; unknown members are the caller's business) and fills out with it and the
+ * defaults. MEZ_OK, or MEZ_EINVAL with pb (code, pointer, detail). */
+mez_status_t mez_provision_check(apr_pool_t *p, const json_t *request, const mez_provision_env_t *env,
+                                 mez_provision_t *out, mez_problem_t *pb);
+
+/* The request document of out, with its defaults filled in (a new reference): what the admin API keeps in its
+ * spool, and what two requests are compared by. */
+json_t *mez_provision_request_json(const mez_provision_t *out);
+
+/* Now as RFC 3339 UTC with seconds ("2026-11-25T22:41:43Z"), for the status documents. */
+const char *mez_provision_now(apr_pool_t *p);
+
+#endif

@@ -1,0 +1,254 @@
+# test_admin_zones.py: self-service zone provisioning (mod_mez_admin.c, cli/cmd_provision.c). An admin host is an
+# httpd with MezAdminId/MezAdminSpool/MezAdminPacksDir/MezAdminPeersFile and the shipped policy, its own token
+# database (either driver: the `driver` fixture) and no zone. POST /admin/zones checks a request with deploy's own
+# checks and queues it; `mez provision --spool --once` (as root, with deploy's options, like t/test_deploy.py's
+# self-contained httpd) deploys it; GET /admin/zones/{id} follows it; the zone it made answers as itself.
+# Every refusal is checked to have left the spool and the admin host's audit chain exactly as they were.
+import json
+import os
+import socket
+
+import pytest
+import requests
+
+from mez_harness import assert_problem, chown_tree, free_port, token_headers
+from test_deploy import Estate, get
+
+PACKS = ("ae-adgm", "digital-financial-center")        # the zone the happy path provisions
+OTHER = ("hn-prospera", "charter-city")                # the zone whose provisioning fails
+
+
+class Admin:
+    def __init__(self, env, host, spool, estate):
+        self.env = env
+        self.host = host
+        self.spool = spool
+        self.estate = estate
+        self.operator = token_headers(host, "operator")
+        self.regulator = token_headers(host, "regulator")
+
+    def post(self, body, headers=None, **kw):
+        return self.host.post("/admin/zones", json=body, headers=headers or self.operator, **kw)
+
+    def status(self, zone_id, headers=None):
+        return self.host.get("/admin/zones/" + zone_id, headers=headers or self.operator)
+
+    def spool_state(self):
+        """The spool's files and their bytes."""
+        out = {}
+        for name in sorted(os.listdir(self.spool)):
+            with open(os.path.join(self.spool, name), "rb") as f:
+                out[name] = f.read()
+        return out
+
+    def provision(self, *extra):
+        e = self.estate
+        return e.mez("provision", "--spool", self.spool, "--once", "--data-dir", e.data, "--httpd-root", e.root,
+                     *extra, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def admin(module_zones, driver, mez_env):
+    spool = mez_env.new_dir("spool")
+    chown_tree(spool, mez_env.server_user or "root")
+    kz_did = mez_env.keygen(os.path.join(mez_env.new_dir("admin-keys"), "kz.pem"))
+    peers = os.path.join(mez_env.new_dir("admin-peers"), "peers.json")
+    with open(peers, "w") as f:
+        json.dump({"kz-aifc": {"url": "http://127.0.0.1:1", "did": kz_did}}, f)
+    src = mez_env.source_dir
+    admin_id = "admin-%s" % driver
+    conf = "\n".join([
+        "LoadModule authn_core_module %s" % os.path.join(mez_env.httpd_modules, "mod_authn_core.so"),
+        "MezAdminId %s" % admin_id,
+        "MezAdminSpool %s" % spool,
+        "MezAdminPacksDir %s" % os.path.join(src, "packs"),
+        "MezAdminPeersFile %s" % peers,
+        "MezProfileDir %s" % os.path.join(src, "profiles"),
+        "Include %s" % os.path.join(src, "conf", "mez-policy.conf"),
+    ])
+    host = module_zones(driver, zone_id=admin_id, mez_directives=False, extra_conf=conf)
+    estate = Estate(mez_env, mez_env.new_dir("admin-estate"))
+    yield Admin(mez_env, host, spool, estate)
+    estate.stop()
+
+
+def audit_rows(admin):
+    return admin.host.count("mez_audit")
+
+
+# ------------------------------------------------------------------------------------------------ refusals
+
+def test_bad_requests_are_refused_and_write_nothing(admin):
+    zone, profile = PACKS
+    ok = {"jurisdiction": zone, "profile": profile, "listen": "127.0.0.1:%d" % free_port()}
+    cases = [
+        (dict(ok, profile="no-such-profile"), 422, "provision.unknown_profile", "/profile"),
+        (dict(ok, profile="../../etc/passwd"), 422, "provision.unknown_profile", "/profile"),
+        (dict(ok, jurisdiction="xx-nowhere"), 422, "provision.unknown_jurisdiction", "/jurisdiction"),
+        (dict(ok, jurisdiction="Not_A_Zone"), 422, "provision.invalid_field", "/jurisdiction"),
+        (dict(ok, profile="charter-city"), 422, "provision.profile_mismatch", "/profile"),
+        (dict(ok, corridors=["kz-aifc", "xx-nowhere"]), 422, "provision.unknown_corridor", "/corridors/1"),
+        (dict(ok, corridors=[zone]), 422, "provision.unknown_corridor", "/corridors/0"),
+        (dict(ok, corridors="kz-aifc"), 422, "provision.invalid_field", "/corridors"),
+        (dict(ok, listen="no-port"), 422, "provision.invalid_field", "/listen"),
+        (dict(ok, listen="127.0.0.1:99999"), 422, "provision.invalid_field", "/listen"),
+        (dict(ok, mode="staging"), 422, "provision.invalid_field", "/mode"),
+        (dict(ok, mass_api="ftp://mass.example"), 422, "provision.invalid_field", "/mass_api"),
+        (dict(ok, server_name="bad name"), 422, "provision.invalid_field", "/server_name"),
+        (dict(ok, database="mysql://x@y/z"), 422, "provision.invalid_field", "/database"),
+        (dict(ok, database="postgresql://u:secret@127.0.0.1/mez_x"), 422, "provision.database_password",
+         "/database"),
+        (dict(ok, listen=8080), 422, "provision.invalid_field", "/listen"),
+        ({"profile": profile}, 422, "provision.missing_field", "/jurisdiction"),
+        (dict(ok, key_file="/etc/shadow"), 422, "request.unknown_field", "/key_file"),
+    ]
+    before, rows = admin.spool_state(), audit_rows(admin)
+    for body, status, code, pointer in cases:
+        r = admin.post(body)
+        p = assert_problem(r, status, code, pointer=pointer)
+        assert "Location" not in r.headers, body
+        assert admin.spool_state() == before, (body, p)
+    r = admin.host.post("/admin/zones", data=b"[1]", headers=dict(admin.operator, **{"Content-Type":
+                                                                                      "application/json"}))
+    assert_problem(r, 400, "request.not_an_object")
+    assert admin.spool_state() == before and audit_rows(admin) == rows
+    # the words are deploy's: the same refusal through `mez deploy` names the same thing
+    cp = admin.estate.deploy("no-such-profile", zone, free_port())
+    assert cp.returncode == 1 and "deploy.unknown_profile" in cp.stderr and "provision.unknown_profile" in cp.stderr
+    detail = admin.post(dict(ok, profile="no-such-profile")).json()["detail"]
+    assert detail in cp.stderr, (detail, cp.stderr)
+
+
+def test_auth(admin):
+    body = {"jurisdiction": PACKS[0], "profile": PACKS[1]}
+    before, rows = admin.spool_state(), audit_rows(admin)
+    r = admin.host.post("/admin/zones", json=body)
+    assert_problem(r, 401, "auth.missing_token")
+    assert r.headers["WWW-Authenticate"].startswith("Bearer")
+    assert_problem(admin.post(body, headers=admin.regulator), 403, "auth.forbidden_role")
+    assert_problem(admin.host.get("/admin/zones", headers=admin.regulator), 403, "auth.forbidden_role")
+    assert_problem(admin.host.get("/admin/zones"), 401, "auth.missing_token")
+    assert_problem(admin.post(body, headers={"Authorization": "Bearer mez_notatoken"}), 401)
+    # a signed request is no way in: peers belong to zones, the admin host takes operator tokens only
+    signed = {"Signature-Input": 'sig1=("@method");keyid="did:key:z6MkX#z6MkX";nonce="n1"', "Signature": "sig1=:AA==:"}
+    assert_problem(admin.post(body, headers=signed), 401, "auth.missing_token")
+    assert admin.spool_state() == before and audit_rows(admin) == rows
+    # the admin host is no zone
+    assert_problem(admin.host.get("/v1/zone"), 503, "zone.not_configured")
+    # unknown ids
+    assert_problem(admin.status("kz-aifc"), 404, "provision.not_found")
+    assert_problem(admin.status("Not_An_Id"), 404, "request.not_found")
+    r = admin.host.request("DELETE", "/admin/zones/kz-aifc", headers=admin.operator)
+    assert_problem(r, 405, "request.method_not_allowed")
+
+
+def test_admin_routes_do_not_exist_on_a_zone(make_zone, mez_env):
+    z = make_zone("sqlite3")
+    assert_problem(z.post("/admin/zones", json={"jurisdiction": PACKS[0], "profile": PACKS[1]}), 404,
+                   "request.not_found")
+
+
+# ------------------------------------------------------------------------------------------------ end to end
+
+@pytest.fixture(scope="module")
+def provisioned(admin):
+    zone, profile = PACKS
+    port = free_port()
+    body = {"jurisdiction": zone, "profile": profile, "listen": "127.0.0.1:%d" % port}
+    rows = audit_rows(admin)
+    r = admin.post(body)
+    assert r.status_code == 202, r.text
+    assert r.headers["Location"] == "/admin/zones/" + zone
+    st = r.json()
+    assert st["state"] == "queued" and st["zone_id"] == zone and st["request"]["jurisdiction"] == zone
+    assert st["request"]["server_name"] == zone + ".localhost" and st["request"]["database"] == "sqlite"
+    assert audit_rows(admin) == rows + 1
+    action = admin.host.db.query_value("SELECT action FROM mez_audit ORDER BY seq DESC LIMIT 1")
+    assert action == "zone.provision.request"
+    assert os.path.exists(os.path.join(admin.spool, zone + ".request.json"))
+    assert admin.status(zone).json()["state"] == "queued"
+    listed = admin.host.get("/admin/zones", headers=admin.operator).json()["zones"]
+    assert [z["zone_id"] for z in listed] == [zone]
+    cp = admin.provision()
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    return {"zone": zone, "port": port, "body": body, "out": cp.stdout}
+
+
+def test_provisioned_zone_serves(admin, provisioned):
+    zone, port = provisioned["zone"], provisioned["port"]
+    st = admin.status(zone).json()
+    assert st["state"] == "succeeded", st
+    assert [s["name"] for s in st["steps"]] == ["key", "packs", "tensor", "database", "mass", "corridors", "ready"]
+    assert all(s["state"] in ("ok", "unchanged") for s in st["steps"]), st["steps"]
+    assert st["did"].startswith("did:key:z6Mk") and "error" not in st
+    served = get(port, "/v1/zone").json()
+    assert served["zone_id"] == zone and served["did"] == st["did"]
+    assert st["endpoints"]["zone"] == "http://127.0.0.1:%d/v1/zone" % port
+    assert get(port, "/readyz").status_code == 200
+    # the zone was made by deploy's code: its record and operator token are deploy's
+    rec = json.load(open(os.path.join(admin.estate.data, zone, "deploy.json")))
+    assert rec["did"] == st["did"] and rec["format"] == "mez-deploy/1"
+    with open(os.path.join(admin.estate.data, zone, "operator-token")) as f:
+        secret = f.read().strip()
+    assert secret.startswith("mez_") and secret not in json.dumps(st)   # the path is reported, never the token
+    assert get(port, "/v1/corridors", token=secret).status_code == 200
+    # a second pass has nothing left to do
+    cp = admin.provision()
+    assert cp.returncode == 0 and "zone " + zone not in cp.stdout, cp.stdout
+
+
+def test_same_request_again_answers_the_first_answer_other_one_conflicts(admin, provisioned):
+    zone = provisioned["zone"]
+    before, rows = admin.spool_state(), audit_rows(admin)
+    r = admin.post(provisioned["body"])
+    assert r.status_code == 202 and r.headers["Location"] == "/admin/zones/" + zone, r.text
+    assert r.json()["state"] == "succeeded"
+    other = dict(provisioned["body"], listen="127.0.0.1:%d" % free_port())
+    assert_problem(admin.post(other), 409, "provision.exists", pointer="/jurisdiction")
+    assert admin.spool_state() == before and audit_rows(admin) == rows
+
+
+def test_a_refused_provisioning_is_failed_and_writes_nothing(admin, provisioned):
+    """The port is taken when the provisioner gets to it: deploy refuses before writing anything."""
+    zone, profile = OTHER
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(1)
+        busy = s.getsockname()[1]
+        r = admin.post({"jurisdiction": zone, "profile": profile, "listen": "127.0.0.1:%d" % busy})
+        assert r.status_code == 202, r.text
+        before = admin.estate.snapshot()
+        cp = admin.provision()
+        assert cp.returncode == 1, cp.stdout + cp.stderr
+    st = admin.status(zone).json()
+    assert st["state"] == "failed", st
+    assert st["error"]["step"] == "preflight" and st["error"]["code"] == "deploy.port_in_use", st
+    assert "127.0.0.1:%d" % busy in st["error"]["detail"]
+    assert admin.estate.snapshot() == before
+    assert get(provisioned["port"], "/readyz").status_code == 200
+
+
+def test_a_step_that_fails_is_named_and_undone(admin, provisioned, mez_env):
+    """httpd's config test refuses the policy file at step 4: what the run made is removed again, the estate's
+    httpd keeps serving the zone it had."""
+    zone, profile = "kz-aifc", "digital-financial-center"
+    work = mez_env.new_dir("admin-bad-policy")
+    policy = os.path.join(work, "bad-policy.conf")
+    with open(policy, "w") as f:
+        f.write("<Location /v1>\n  ThisIsNotADirective on\n</Location>\n")
+    r = admin.post({"jurisdiction": zone, "profile": profile, "listen": "127.0.0.1:%d" % free_port()})
+    assert r.status_code == 202, r.text
+    before = admin.estate.snapshot()
+    cp = admin.provision("--policy-conf", policy)
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    st = admin.status(zone).json()
+    assert st["state"] == "failed" and st["error"]["step"] == "database" and st["error"]["undone"] is True, st
+    states = {s["name"]: s["state"] for s in st["steps"]}
+    assert states["database"] == "failed" and states["key"] in ("ok", "unchanged") and states["ready"] == "pending"
+    assert "config test" in st["error"]["detail"]
+    assert admin.estate.snapshot() == before
+    assert not os.path.exists(os.path.join(admin.estate.data, zone))
+    assert get(provisioned["port"], "/readyz").status_code == 200
+    listed = admin.host.get("/admin/zones", headers=admin.operator).json()["zones"]
+    assert {z["zone_id"]: z["state"] for z in listed} == {PACKS[0]: "succeeded", OTHER[0]: "failed",
+                                                         zone: "failed"}

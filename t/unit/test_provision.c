@@ -1,0 +1,200 @@
+/* test_provision.c: CUnit suite for mez_provision_check (mez/provision.h), the checks `mez deploy` and
+ * POST /admin/zones share: each refusal's code and pointer, the details named for the API or for deploy's
+ * options, the defaults, and the request document two requests are compared by. It reads the source tree's
+ * profiles/ and packs/ (beside MEZ_SQL_SOURCE), the content a deploy provisions from. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include "mez/did.h"
+#include "mez/json.h"
+#include "mez/key.h"
+#include "mez/provision.h"
+#include "unit.h"
+
+/* The source tree: MEZ_SQL_SOURCE is <src>/sql. */
+static const char *src_path(const char *rel)
+{
+    const char *sql = getenv("MEZ_SQL_SOURCE");
+    return apr_pstrcat(unit_pool(), sql && *sql ? sql : "sql", "/../", rel, NULL);
+}
+
+static mez_provision_env_t env_of(int cli)
+{
+    mez_provision_env_t env = { 0 };
+    env.profile_dir = src_path("profiles");
+    env.packs_dir = src_path("packs");
+    env.cli = cli;
+    return env;
+}
+
+static json_t *req(const char *text)
+{
+    mez_problem_t pb = { 0 };
+    json_t *doc = NULL;
+    CU_ASSERT_EQUAL_FATAL(mez_json_parse(unit_pool(), text, strlen(text), &doc, &pb), MEZ_OK);
+    return doc;
+}
+
+/* Expects a refusal with code and pointer; returns its detail. */
+static const char *refused(const char *text, const mez_provision_env_t *env, const char *code, const char *pointer)
+{
+    mez_problem_t pb = { 0 };
+    mez_provision_t out;
+    mez_status_t rv = mez_provision_check(unit_pool(), req(text), env, &out, &pb);
+    CU_ASSERT_EQUAL(rv, MEZ_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pb.code);
+    if (strcmp(pb.code, code) || strcmp(pb.pointer ? pb.pointer : "", pointer))
+        fprintf(stderr, "\n%s: got %s at %s (%s), expected %s at %s\n", text, pb.code, pb.pointer, pb.detail, code,
+                pointer);
+    CU_ASSERT_STRING_EQUAL(pb.code, code);
+    CU_ASSERT_STRING_EQUAL(pb.pointer ? pb.pointer : "", pointer);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pb.detail);
+    return pb.detail;
+}
+
+static void test_accepts_with_defaults(void)
+{
+    mez_provision_env_t env = env_of(0);
+    mez_problem_t pb = { 0 };
+    mez_provision_t out;
+    const char *canon;
+    CU_ASSERT_EQUAL_FATAL(mez_provision_check(unit_pool(), req("{\"jurisdiction\":\"ae-adgm\","
+                                                                "\"profile\":\"digital-financial-center\"}"),
+                                              &env, &out, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(out.zone_id, "ae-adgm");
+    CU_ASSERT_STRING_EQUAL(out.mass_api, "sovereign");
+    CU_ASSERT_STRING_EQUAL(out.listen, "127.0.0.1:8080");
+    CU_ASSERT_STRING_EQUAL(out.listen_host, "127.0.0.1");
+    CU_ASSERT_EQUAL(out.listen_port, 8080);
+    CU_ASSERT_STRING_EQUAL(out.server_name, "ae-adgm.localhost");
+    CU_ASSERT_STRING_EQUAL(out.db_driver, "sqlite3");
+    CU_ASSERT_STRING_EQUAL(out.mode, "development");
+    CU_ASSERT_PTR_NOT_NULL(strstr(out.src_dir, "/packs/"));
+    CU_ASSERT_EQUAL(out.corridors->nelts, 0);
+    /* The request document carries every default: the same request, spelled out or not, compares equal. */
+    CU_ASSERT_EQUAL_FATAL(mez_json_canonicalize(unit_pool(), mez_json_pool_own(unit_pool(),
+                                                mez_provision_request_json(&out)), &canon, NULL, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(canon, "{\"corridors\":[],\"database\":\"sqlite\",\"jurisdiction\":\"ae-adgm\","
+                                  "\"listen\":\"127.0.0.1:8080\",\"mass_api\":\"sovereign\",\"mode\":\"development\","
+                                  "\"profile\":\"digital-financial-center\",\"server_name\":\"ae-adgm.localhost\"}");
+    CU_ASSERT_EQUAL_FATAL(mez_provision_check(unit_pool(), req("{\"jurisdiction\":\"ae-adgm\",\"profile\":"
+        "\"digital-financial-center\",\"database\":\"postgresql://mez@db.example:6432/mez_ae\",\"mass_api\":"
+        "\"https://mass.example/mass\",\"mode\":\"production\",\"listen\":\"0.0.0.0:443\"}"), &env, &out, &pb),
+        MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(out.db_driver, "pgsql");
+    CU_ASSERT_STRING_EQUAL(out.db_user, "mez");
+    CU_ASSERT_STRING_EQUAL(out.db_host, "db.example");
+    CU_ASSERT_STRING_EQUAL(out.db_port, "6432");
+    CU_ASSERT_STRING_EQUAL(out.db_name, "mez_ae");
+}
+
+static void test_refusals(void)
+{
+    mez_provision_env_t env = env_of(0);
+    const char *d;
+#define OK_ "\"jurisdiction\":\"ae-adgm\",\"profile\":\"digital-financial-center\""
+    refused("{\"profile\":\"digital-financial-center\"}", &env, "provision.missing_field", "/jurisdiction");
+    refused("{\"jurisdiction\":\"ae-adgm\"}", &env, "provision.missing_field", "/profile");
+    refused("{\"jurisdiction\":\"AE\",\"profile\":\"digital-financial-center\"}", &env, "provision.invalid_field",
+            "/jurisdiction");
+    refused("{\"jurisdiction\":7,\"profile\":\"x\"}", &env, "provision.invalid_field", "/jurisdiction");
+    d = refused("{\"jurisdiction\":\"ae-adgm\",\"profile\":\"no-such\"}", &env, "provision.unknown_profile",
+                "/profile");
+    CU_ASSERT_PTR_NOT_NULL(strstr(d, "digital-financial-center"));   /* names the profiles there are */
+    refused("{\"jurisdiction\":\"ae-adgm\",\"profile\":\"../profiles/charter-city\"}", &env,
+            "provision.unknown_profile", "/profile");
+    d = refused("{\"jurisdiction\":\"xx-none\",\"profile\":\"charter-city\"}", &env,
+                "provision.unknown_jurisdiction", "/jurisdiction");
+    CU_ASSERT_PTR_NOT_NULL(strstr(d, "pk-sifc"));                    /* and the jurisdictions */
+    refused("{\"jurisdiction\":\"ae-adgm\",\"profile\":\"charter-city\"}", &env, "provision.profile_mismatch",
+            "/profile");
+    refused("{" OK_ ",\"mode\":\"staging\"}", &env, "provision.invalid_field", "/mode");
+    refused("{" OK_ ",\"mass_api\":\"mass.example\"}", &env, "provision.invalid_field", "/mass_api");
+    refused("{" OK_ ",\"mass_api\":\"https://u:p@mass.example\"}", &env, "provision.invalid_field", "/mass_api");
+    refused("{" OK_ ",\"listen\":\"8080\"}", &env, "provision.invalid_field", "/listen");
+    refused("{" OK_ ",\"listen\":\":8080\"}", &env, "provision.invalid_field", "/listen");
+    refused("{" OK_ ",\"listen\":\"127.0.0.1:0\"}", &env, "provision.invalid_field", "/listen");
+    refused("{" OK_ ",\"listen\":\"127.0.0.1:80x\"}", &env, "provision.invalid_field", "/listen");
+    refused("{" OK_ ",\"listen\":\"a b:80\"}", &env, "provision.invalid_field", "/listen");
+    refused("{" OK_ ",\"server_name\":\"-x.example\"}", &env, "provision.invalid_field", "/server_name");
+    refused("{" OK_ ",\"server_name\":\"x..example\"}", &env, "provision.invalid_field", "/server_name");
+    refused("{" OK_ ",\"server_name\":\"\"}", &env, "provision.invalid_field", "/server_name");
+    refused("{" OK_ ",\"database\":\"mysql://a@b/c\"}", &env, "provision.invalid_field", "/database");
+    refused("{" OK_ ",\"database\":\"postgresql://a@b/\"}", &env, "provision.invalid_field", "/database");
+    refused("{" OK_ ",\"database\":\"postgresql://a@b/Bad-Name\"}", &env, "provision.invalid_field", "/database");
+    refused("{" OK_ ",\"database\":\"postgresql://a@b:x/c\"}", &env, "provision.invalid_field", "/database");
+    refused("{" OK_ ",\"database\":\"postgresql://a b@h/c\"}", &env, "provision.invalid_field", "/database");
+    d = refused("{" OK_ ",\"database\":\"postgresql://a:pw@b/c\"}", &env, "provision.database_password",
+                "/database");
+    CU_ASSERT_PTR_NULL(strstr(d, "pw@"));                             /* the password is not repeated */
+    refused("{" OK_ ",\"corridors\":\"pk-sifc\"}", &env, "provision.invalid_field", "/corridors");
+    refused("{" OK_ ",\"corridors\":[\"pk-sifc\",3]}", &env, "provision.invalid_field", "/corridors/1");
+    refused("{" OK_ ",\"corridors\":[\"pk-sifc\"]}", &env, "provision.unknown_corridor", "/corridors/0");
+}
+
+static void test_corridors_and_cli_words(void)
+{
+    mez_provision_env_t env = env_of(0), cli = env_of(1);
+    mez_problem_t pb = { 0 };
+    mez_provision_t out;
+    mez_key_t *k;
+    const char *dir = unit_tmpdir(), *d;
+    char *peers, *broken;
+    FILE *f;
+    CU_ASSERT_EQUAL_FATAL(mez_key_generate(unit_pool(), &k, &pb), MEZ_OK);
+    peers = apr_pstrcat(unit_pool(), dir, "/peers.json", NULL);
+    broken = apr_pstrcat(unit_pool(), dir, "/broken.json", NULL);
+    f = fopen(peers, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fprintf(f, "{\"pk-sifc\":{\"url\":\"https://pk.example\",\"did\":\"%s\"},"
+               "\"kz-aifc\":{\"url\":\"not a url\",\"did\":\"%s\"}}", mez_did_key(unit_pool(), k),
+            mez_did_key(unit_pool(), k));
+    fclose(f);
+    f = fopen(broken, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("[1,2", f);
+    fclose(f);
+    env.peers_file = cli.peers_file = peers;
+    CU_ASSERT_EQUAL_FATAL(mez_provision_check(unit_pool(), req("{" OK_ ",\"corridors\":[\"pk-sifc\"]}"), &env, &out,
+                                              &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(out.corridors->nelts, 1);
+    CU_ASSERT_STRING_EQUAL(APR_ARRAY_IDX(out.corridors, 0, mez_provision_peer_t).url, "https://pk.example");
+    CU_ASSERT_STRING_EQUAL(APR_ARRAY_IDX(out.corridors, 0, mez_provision_peer_t).did, mez_did_key(unit_pool(), k));
+    refused("{" OK_ ",\"corridors\":[\"pk-sifc\",\"xx-none\"]}", &env, "provision.unknown_corridor", "/corridors/1");
+    refused("{" OK_ ",\"corridors\":[\"pk-sifc\",\"pk-sifc\"]}", &env, "provision.invalid_field", "/corridors/1");
+    refused("{" OK_ ",\"corridors\":[\"ae-adgm\"]}", &env, "provision.unknown_corridor", "/corridors/0");
+    refused("{" OK_ ",\"corridors\":[\"kz-aifc\"]}", &env, "provision.invalid_peers", "/corridors/0");
+    env.peers_file = broken;
+    refused("{" OK_ ",\"corridors\":[\"pk-sifc\"]}", &env, "provision.invalid_peers", "/corridors/0");
+    /* The same refusal, worded for deploy's command line and for the API. */
+    d = refused("{\"jurisdiction\":\"AE\",\"profile\":\"x\"}", &cli, "provision.invalid_field", "/jurisdiction");
+    CU_ASSERT_STRING_EQUAL(d, "--jurisdiction 'AE' is not a zone id");
+    d = refused("{\"jurisdiction\":\"AE\",\"profile\":\"x\"}", &env, "provision.invalid_field", "/jurisdiction");
+    CU_ASSERT_STRING_EQUAL(d, "jurisdiction 'AE' is not a zone id");
+    d = refused("{" OK_ ",\"mode\":\"staging\"}", &cli, "provision.invalid_field", "/mode");
+    CU_ASSERT_STRING_EQUAL(d, "--mode is development or production, not 'staging'");
+#undef OK_
+}
+
+static void test_zone_ids(void)
+{
+    CU_ASSERT_TRUE(mez_provision_zone_id_ok("pk-sifc"));
+    CU_ASSERT_TRUE(mez_provision_zone_id_ok("a"));
+    CU_ASSERT_FALSE(mez_provision_zone_id_ok(""));
+    CU_ASSERT_FALSE(mez_provision_zone_id_ok(NULL));
+    CU_ASSERT_FALSE(mez_provision_zone_id_ok("-a"));
+    CU_ASSERT_FALSE(mez_provision_zone_id_ok("a/b"));
+    CU_ASSERT_FALSE(mez_provision_zone_id_ok("a.b"));
+    CU_ASSERT_FALSE(mez_provision_zone_id_ok("Ab"));
+    CU_ASSERT_FALSE(mez_provision_zone_id_ok("0123456789012345678901234567890123456789012345678901234567890123"));
+}
+
+void unit_register_provision(void)
+{
+    CU_pSuite s = unit_suite("provision");
+    CU_add_test(s, "accepts, with the defaults filled in", test_accepts_with_defaults);
+    CU_add_test(s, "each refusal's code and pointer", test_refusals);
+    CU_add_test(s, "corridors from the peers registry; the words for the CLI and the API", test_corridors_and_cli_words);
+    CU_add_test(s, "zone ids", test_zone_ids);
+}
