@@ -336,6 +336,23 @@ static int notify(rot_t *k, const mez_key_t *prev, const mez_key_t *current, con
     return MEZ_EXIT_OK;
 }
 
+/* deploy.json names the zone's DID (mez zone list|status, backups): it follows the key, as a re-deploy would. */
+static void remember(rot_t *k, const char *did)
+{
+    mez_problem_t pb = { 0 };
+    const char *zone_dir = apr_pstrcat(k->p, k->data_dir ? k->data_dir : "/var/lib/mez", "/", k->zone_id, NULL);
+    const char *text, *err = NULL;
+    json_t *rec = dep_record_read(k->p, zone_dir);
+    if (!rec)
+        return;
+    json_object_set_new(rec, "did", json_string(did));
+    if (mez_json_canonicalize(k->p, rec, &text, NULL, &pb) != MEZ_OK)
+        return;
+    text = apr_pstrcat(k->p, text, "\n", NULL);
+    if (dep_write(k->p, apr_pstrcat(k->p, zone_dir, "/" DEPLOY_RECORD, NULL), text, strlen(text), 0644, &err))
+        fprintf(stderr, "mez key: %s/%s still names the previous DID: %s\n", zone_dir, DEPLOY_RECORD, err);
+}
+
 static int setup(rot_t *k, int argc, const char *const *argv)
 {
     const char *pos[1];
@@ -394,6 +411,8 @@ static int rotate(rot_t *k)
         return rc;
     if ((rc = reload(k, rot.new_did)) != MEZ_EXIT_OK)
         return rc;
+    if (k->deployed)
+        remember(k, rot.new_did);
     if ((rc = notify(k, prev, NULL, vc)) != MEZ_EXIT_OK)
         return rc;
     printf("zone %s signs with %s from now on (was %s)\n", k->zone_id, rot.new_did, rot.previous_did);

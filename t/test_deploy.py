@@ -240,6 +240,31 @@ def test_corridor_proposed_then_active(estate, pk, mez_env):
     assert re.search(r"\[6/7\] corridors \.\.\. unchanged \(pk-sifc active", cp.stdout), cp.stdout
 
 
+def test_key_rotation_of_a_deployed_zone(estate, pk):
+    """mez key rotate on a zone deploy made: the record finds the key, database and httpd; httpd is reloaded with
+    the new key; its peer (which registered it at runtime) is told and the corridor keeps working."""
+    kz = json.load(open(os.path.join(estate.data, "kz-aifc", "deploy.json")))
+    port = int(kz["listen"].rsplit(":", 1)[1])
+    old = get(port, "/v1/zone").json()["did"]
+    cp = estate.mez("key", "rotate", "--zone", "kz-aifc", "--data-dir", estate.data, "--reason", "annual")
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    new = get(port, "/v1/zone").json()["did"]
+    assert new != old and "[4/5] reload: http://127.0.0.1:%d answers %s" % (port, new) in cp.stdout, cp.stdout
+    assert "peer pk-sifc: knows %s now" % new in cp.stdout, cp.stdout
+    assert os.stat(kz["key_file"]).st_mode & 0o777 == 0o600
+    assert json.load(open(os.path.join(estate.data, "kz-aifc", "deploy.json")))["did"] == new
+    keys = get(port, "/v1/zone/keys").json()
+    assert [k["did"] for k in keys["keys"]] == [old, new] and len(keys["rotations"]) == 1
+    tk, ta = token_of(estate, "kz-aifc"), token_of(estate, "pk-sifc")
+    cid = get(port, "/v1/corridors", token=tk).json()["corridors"][0]["corridor_id"]
+    r = requests.post("http://127.0.0.1:%d/v1/corridors/%s/receipts" % (port, cid),
+                      headers={"Authorization": "Bearer " + tk},
+                      json={"transition": {"kind": "payment", "payload": {"amount_minor": 1}}}, timeout=30)
+    assert r.status_code == 201 and r.json()["delivery"] == {"delivered": True}, r.text
+    theirs = get(pk["port"], "/v1/corridors/" + cid, token=ta).json()
+    assert theirs["peer_did"] == new and theirs["sequencer_did"] == new and theirs["size"] == r.json()["size"]
+
+
 # ------------------------------------------------------------------------------------------------ refusals
 
 def test_bad_arguments_change_nothing(estate, pk, mez_env):
