@@ -9,14 +9,17 @@
  * only the request's eight members become deploy options (as --name=value, so no value can pass for another
  * option), deploy checks them again (mez_provision_check), paths such as the data and conf dirs come from this
  * command's own options, and files are never opened through symbolic links. A request is claimed by creating its
- * status file exclusively: two provisioners never run the same request, and a request with a status (whatever
- * its state) is not run again; delete both files to ask again. */
+ * status file exclusively under the request's lock: two provisioners never run the same request, a finished
+ * request (succeeded or failed) is not run again (delete both files to ask again), and one a killed provisioner
+ * left "running" is run again by the next. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdint.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <apr_file_io.h>
 #include <apr_strings.h>
@@ -27,6 +30,7 @@
 
 #define REQUEST_SUFFIX ".request.json"
 #define STATUS_SUFFIX ".status.json"
+#define LOCK_SUFFIX ".lock"
 #define MAX_REQUEST (1024 * 1024)
 
 /* deploy's options an estate sets once for every zone it provisions; passed through as given. */
@@ -101,13 +105,30 @@ static void write_status(apr_pool_t *p, const char *path, json_t *doc)
         unlink(tmp);
 }
 
-/* Claims the request by creating its status file (state running); 0 claimed, 1 somebody else's, -1 error. */
+/* Whether a status file says "running": left by a provisioner that died mid-deploy when nobody holds the lock. */
+static int says_running(apr_pool_t *p, const char *path)
+{
+    const char *text = read_nofollow(p, path), *state;
+    json_t *doc = NULL;
+    mez_problem_t pb = { 0 };
+    return text && mez_json_parse(p, text, strlen(text), &doc, &pb) == MEZ_OK && json_is_object(doc)
+           && (state = json_string_value(json_object_get(doc, "state"))) && !strcmp(state, "running");
+}
+
+/* Claims the request by creating its status file (state running); 0 claimed, 1 somebody else's or done, -1
+ * error. The caller holds the request's lock (<id>.lock, flock): a status that says "running" while the lock is
+ * free was left by a provisioner killed mid-deploy, and the request is run again: deploy with the same options
+ * finishes what a run started (it is idempotent), or fails and undoes what it made itself. */
 static int claim(apr_pool_t *p, const char *path, const char *id)
 {
     json_t *doc;
     const char *text;
     mez_problem_t pb = { 0 };
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == EEXIST && says_running(p, path) && unlink(path) == 0) {
+        printf("mez provision: zone %s: resuming a provisioning interrupted mid-deploy\n", id);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    }
     if (fd < 0)
         return errno == EEXIST ? 1 : -1;
     fchmod(fd, 0644);
@@ -172,6 +193,12 @@ static void ensure_final(apr_pool_t *p, const char *path, const char *id, const 
     write_status(p, path, doc);
 }
 
+static apr_status_t close_lock(void *fd)
+{
+    close((int)(intptr_t)fd);
+    return APR_SUCCESS;
+}
+
 /* Runs one request: 0 succeeded, 1 failed, -1 not run (claimed elsewhere, or not a request). */
 static int run_one(apr_pool_t *p, const char *spool, const char *id, const apr_array_header_t *extra)
 {
@@ -180,8 +207,17 @@ static int run_one(apr_pool_t *p, const char *spool, const char *id, const apr_a
     apr_array_header_t *argv;
     mez_problem_t pb = { 0 };
     json_t *doc, *req;
-    int rc;
+    int rc, lock_fd;
 
+    /* One provisioner per request at a time; the lock goes with the process, however it ends. */
+    lock_fd = open(apr_pstrcat(p, spool, "/", id, LOCK_SUFFIX, NULL), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+                   0600);
+    if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        if (lock_fd >= 0)
+            close(lock_fd);
+        return -1;
+    }
+    apr_pool_cleanup_register(p, (void *)(intptr_t)lock_fd, close_lock, apr_pool_cleanup_null);
     if (claim(p, spath, id) != 0)
         return -1;
     printf("mez provision: zone %s\n", id);

@@ -252,3 +252,29 @@ def test_a_step_that_fails_is_named_and_undone(admin, provisioned, mez_env):
     listed = admin.host.get("/admin/zones", headers=admin.operator).json()["zones"]
     assert {z["zone_id"]: z["state"] for z in listed} == {PACKS[0]: "succeeded", OTHER[0]: "failed",
                                                          zone: "failed"}
+
+
+def test_a_provisioning_interrupted_mid_deploy_is_resumed(admin, provisioned):
+    """A provisioner killed mid-deploy leaves the status "running" with nobody holding the request's lock: the next
+    provisioner runs the request again (deploy finishes what was started). While another provisioner holds the
+    lock, the request is left to it."""
+    import fcntl
+    zone, profile = "pk-sifc", "sovereign-govos"
+    port = free_port()
+    r = admin.post({"jurisdiction": zone, "profile": profile, "listen": "127.0.0.1:%d" % port})
+    assert r.status_code == 202, r.text
+    status = os.path.join(admin.spool, zone + ".status.json")
+    with open(status, "w") as f:          # what a provisioner killed after its claim leaves
+        json.dump({"zone_id": zone, "state": "running", "steps": []}, f)
+    assert admin.status(zone).json()["state"] == "running"
+    with open(os.path.join(admin.spool, zone + ".lock"), "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)       # a provisioner still at work on it
+        cp = admin.provision()
+        assert "zone " + zone not in cp.stdout, cp.stdout
+        assert admin.status(zone).json()["state"] == "running"
+    cp = admin.provision()
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert "resuming a provisioning interrupted mid-deploy" in cp.stdout, cp.stdout
+    st = admin.status(zone).json()
+    assert st["state"] == "succeeded", st
+    assert get(port, "/v1/zone").json()["did"] == st["did"]
