@@ -115,8 +115,8 @@ static int says_running(apr_pool_t *p, const char *path)
            && (state = json_string_value(json_object_get(doc, "state"))) && !strcmp(state, "running");
 }
 
-/* Claims the request by creating its status file (state running); 0 claimed, 1 somebody else's or done, -1
- * error. The caller holds the request's lock (<id>.lock, flock): a status that says "running" while the lock is
+/* Claims the request by creating its status file (state running); 0 claimed, 2 claimed again after an
+ * interrupted run, 1 somebody else's or done, -1 error. The caller holds the request's lock (<id>.lock, flock): a status that says "running" while the lock is
  * free was left by a provisioner killed mid-deploy, and the request is run again: deploy with the same options
  * finishes what a run started (it is idempotent), or fails and undoes what it made itself. */
 static int claim(apr_pool_t *p, const char *path, const char *id)
@@ -125,9 +125,11 @@ static int claim(apr_pool_t *p, const char *path, const char *id)
     const char *text;
     mez_problem_t pb = { 0 };
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int resumed = 0;
     if (fd < 0 && errno == EEXIST && says_running(p, path) && unlink(path) == 0) {
         printf("mez provision: zone %s: resuming a provisioning interrupted mid-deploy\n", id);
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        resumed = 1;
     }
     if (fd < 0)
         return errno == EEXIST ? 1 : -1;
@@ -137,7 +139,7 @@ static int claim(apr_pool_t *p, const char *path, const char *id)
     if (mez_json_canonicalize(p, doc, &text, NULL, &pb) == MEZ_OK && write(fd, text, strlen(text)) < 0)
         fprintf(stderr, "mez provision: %s: %s\n", path, strerror(errno));
     close(fd);
-    return 0;
+    return resumed ? 2 : 0;
 }
 
 /* The deploy command line for a request: its members as --name=value, then the estate's options. */
@@ -207,7 +209,7 @@ static int run_one(apr_pool_t *p, const char *spool, const char *id, const apr_a
     apr_array_header_t *argv;
     mez_problem_t pb = { 0 };
     json_t *doc, *req;
-    int rc, lock_fd;
+    int rc, lock_fd, claimed;
 
     /* One provisioner per request at a time; the lock goes with the process, however it ends. */
     lock_fd = open(apr_pstrcat(p, spool, "/", id, LOCK_SUFFIX, NULL), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
@@ -218,7 +220,7 @@ static int run_one(apr_pool_t *p, const char *spool, const char *id, const apr_a
         return -1;
     }
     apr_pool_cleanup_register(p, (void *)(intptr_t)lock_fd, close_lock, apr_pool_cleanup_null);
-    if (claim(p, spath, id) != 0)
+    if ((claimed = claim(p, spath, id)) != 0 && claimed != 2)
         return -1;
     printf("mez provision: zone %s\n", id);
     fflush(stdout);
@@ -231,6 +233,21 @@ static int run_one(apr_pool_t *p, const char *spool, const char *id, const apr_a
     if (!jur || strcmp(jur, id)) {
         ensure_final(p, spath, id, "provision.invalid_request", "the spooled request is for another zone");
         return 1;
+    }
+    /* The API makes zones; it does not change one an operator deployed by hand (with other options, deploy would
+     * reconfigure it). A run resumed after an interruption may find the zone its first attempt made. */
+    if (claimed != 2) {
+        const char *data_dir = "/var/lib/mez";
+        for (int i = 0; i < extra->nelts; i++)
+            if (!strncmp(APR_ARRAY_IDX(extra, i, const char *), "--data-dir=", 11))
+                data_dir = APR_ARRAY_IDX(extra, i, const char *) + 11;
+        if (access(apr_pstrcat(p, data_dir, "/", id, "/deploy.json", NULL), F_OK) == 0) {
+            ensure_final(p, spath, id, "provision.zone_exists",
+                         apr_psprintf(p, "zone %s is already deployed in %s, not through the admin API: it is "
+                                      "changed with mez deploy, not by a request", id, data_dir));
+            printf("mez provision: zone %s failed: it is deployed already\n", id);
+            return 1;
+        }
     }
     if (deploy_argv(p, req, extra, spath, &argv) != 0) {
         ensure_final(p, spath, id, "provision.invalid_request", "a member of the spooled request is not a string");

@@ -278,3 +278,27 @@ def test_a_provisioning_interrupted_mid_deploy_is_resumed(admin, provisioned):
     st = admin.status(zone).json()
     assert st["state"] == "succeeded", st
     assert get(port, "/v1/zone").json()["did"] == st["did"]
+
+
+def test_a_zone_deployed_by_hand_is_not_changed_by_a_request(admin, provisioned):
+    """sc-fsa is deployed with `mez deploy` into the estate; a request for it (with another listen address) fails
+    at preflight with provision.zone_exists, and the zone, its record and its configuration are as they were."""
+    zone, profile = "sc-fsa", "digital-financial-center"
+    port = free_port()
+    cp = admin.estate.deploy(profile, zone, port)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    record = os.path.join(admin.estate.data, zone, "deploy.json")
+    with open(record, "rb") as f:
+        before = f.read()
+    r = admin.post({"jurisdiction": zone, "profile": profile, "listen": "127.0.0.1:%d" % free_port()})
+    assert r.status_code == 202, r.text
+    snap = admin.estate.snapshot()
+    cp = admin.provision()
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    st = admin.status(zone).json()
+    assert st["state"] == "failed" and st["error"]["code"] == "provision.zone_exists", st
+    assert st["error"]["step"] == "preflight"
+    with open(record, "rb") as f:
+        assert f.read() == before
+    assert admin.estate.snapshot() == snap
+    assert get(port, "/v1/zone").json()["zone_id"] == zone
