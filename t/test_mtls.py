@@ -353,3 +353,26 @@ def test_cert_cli_map_list_revoke(world):
               mez(zone, "cert", "list", "--zone", zone.zone_id).stdout.splitlines()}
     assert listed[cid][5] == "revoked"
     assert rows() == n
+
+
+def test_concurrent_mappings_of_one_certificate_make_one(world):
+    """Eight `mez cert map` of one certificate at once: one mapping, seven cert.already_mapped refusals (409, exit
+    1), none a database error, whatever the interleaving of the check and the insert."""
+    import threading
+    zone = world["zone"]
+    fp = "sha256:" + os.urandom(32).hex()
+    rows = zone.count("mez_client_cert")
+    results = []
+
+    def one():
+        results.append(mez(zone, "cert", "map", "--zone", zone.zone_id, "--role", "regulator", "--fingerprint", fp,
+                           check=False))
+    threads = [threading.Thread(target=one) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    codes = sorted(cp.returncode for cp in results)
+    assert codes == [0] + [1] * 7, [(cp.returncode, cp.stderr) for cp in results]
+    assert all("cert.already_mapped" in cp.stderr for cp in results if cp.returncode == 1)
+    assert zone.count("mez_client_cert") == rows + 1

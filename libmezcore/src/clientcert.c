@@ -164,6 +164,7 @@ mez_status_t mez_cert_map(apr_pool_t *p, mez_db_t *db, const char *zone_id, cons
     unsigned char raw[ID_BYTES];
     char id[sizeof(MEZ_CERT_ID_PREFIX) + 2 * ID_BYTES];
     const char *c[CERT_NCOLS], *active = NULL;
+    int inserted = 0;
     mez_status_t rv;
 
     if (info)
@@ -206,13 +207,19 @@ mez_status_t mez_cert_map(apr_pool_t *p, mez_db_t *db, const char *zone_id, cons
     c[0] = apr_pstrdup(p, id); c[1] = fingerprint; c[2] = subject && *subject ? subject : NULL; c[3] = role;
     c[4] = zone_id; c[5] = entity_id && *entity_id ? entity_id : NULL; c[6] = mez_time_now_rfc3339(p);
     c[7] = expires_at; c[8] = NULL;
-    rv = mez_db_execv(p, db, NULL,
+    /* A concurrent mapping of the same certificate may commit between the check above and this insert: the
+     * partial unique index refuses the second, which is then the same 409, not a database error. */
+    rv = mez_db_execv(p, db, &inserted,
                       "INSERT INTO mez_client_cert (cert_id, fingerprint, subject, role, zone_id, entity_id, "
-                      "created_at, expires_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", pb,
+                      "created_at, expires_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", pb,
                       c[0], c[1], c[2] ? c[2] : MEZ_DB_NULL, c[3], c[4], c[5] ? c[5] : MEZ_DB_NULL, c[6],
                       c[7] ? c[7] : MEZ_DB_NULL, NULL);
     if (rv != MEZ_OK)
         return rv;
+    if (inserted != 1)
+        return mez_problem(pb, p, MEZ_EINVAL, 409, "cert.already_mapped", NULL,
+                           "this certificate was mapped in zone %s at the same moment: revoke that mapping first",
+                           zone_id);
     if (info)
         *info = map_from(p, c);
     return MEZ_OK;
