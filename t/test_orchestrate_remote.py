@@ -132,3 +132,121 @@ def test_bad_residency_directives_stop_httpd(make_zone, driver, conf, directive,
     z = make_zone(driver, start=False, extra_conf=conf)
     out = assert_config_error(z, directive)
     assert says in out, out
+
+
+# ------------------------------------------------------------------ the saga's RESUME branch
+
+class CuttingProxy:
+    """A forwarding HTTP proxy between zone A and B's store. Armed, it forwards A's POST of a new entity to B,
+    lets B answer (the Mass write happened), then SIGKILLs A's httpd before A hears the answer: A's intent is
+    committed, its Mass write done, its completion never recorded."""
+
+    def __init__(self, target, victim):
+        import http.server
+        import threading
+        import requests
+        from mez_harness import free_port
+        self.target, self.victim, self.armed, self.cut = target.rstrip("/"), victim, False, 0
+        self.killed = threading.Event()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                self.forward()
+
+            def do_POST(self):
+                self.forward()
+
+            def do_PUT(self):
+                self.forward()
+
+            def do_PATCH(self):
+                self.forward()
+
+            def forward(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                r = requests.request(self.command, proxy.target + self.path, data=body or None, headers=headers,
+                                     timeout=20)
+                if proxy.armed and self.command == "POST" and self.path.endswith("/entities"):
+                    proxy.armed = False
+                    proxy.cut += 1
+                    from test_corridor_protocol import kill9
+                    kill9(proxy.victim)          # A dies between B's answer and its own completion
+                    proxy.killed.set()
+                    self.close_connection = True
+                    return
+                self.send_response(r.status_code)
+                for k, v in r.headers.items():
+                    if k.lower() not in ("transfer-encoding", "connection", "content-length", "content-encoding"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(r.content)))
+                self.end_headers()
+                self.wfile.write(r.content)
+
+        self.port = free_port()
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_request_cut_after_its_mass_write_is_resumed_once(zones, module_zones, driver, mez_env):
+    """RESUME: A is killed after B created the entity and before A recorded anything of the completion. Within
+    the lease a retry is refused as in progress (the first attempt may still be at work); once the intent is older
+    than the lease, the retry repeats the Mass write with the same Mass idempotency key (B answers its first
+    answer: one entity), and completes: credentials, evaluation and audit recorded once, then replayed."""
+    _, b = zones
+    work = mez_env.new_dir("orch-resume")
+    token_file = write_secret(os.path.join(work, "mass.token"), operator_token(b))
+    pk = os.path.join(work, "pk")
+    shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), pk)
+    a = module_zones(driver, name="orchr", zone_id="pk-sifc", zone_file=os.path.join(pk, "zone.yaml"),
+                     start=False)
+    proxy = CuttingProxy(b.url("/mass"), a)
+    try:
+        a.extra_conf = "MezMassEndpoint entities http://127.0.0.1:%d\nMezMassTokenFile %s\nMezMassTimeout 5" % (
+            proxy.port, token_file)
+        a.write_conf()
+        a.start()
+        name = "Indus Resume Traders Ltd"
+        before = state(a, b)
+        key = str(uuid.uuid4())
+        proxy.armed = True
+        import requests
+        with pytest.raises(requests.RequestException):
+            a.post("/v1/entities", json=formation(name), headers={"Idempotency-Key": key}, validate=False)
+        assert proxy.killed.wait(30) and proxy.cut == 1
+        a.start()
+        # B holds the entity; A holds only its committed intent.
+        assert b.count("mez_mass_entity") == before[4] + 1
+        assert state(a, b)[:3] == before[:3]
+        assert a.db.query_value("SELECT state FROM mez_idempotency WHERE idempotency_key = '%s'" % key) \
+            == "in_progress"
+        # Within the lease: refused, nothing done.
+        assert_problem(a.post("/v1/entities", json=formation(name), headers={"Idempotency-Key": key}), 409,
+                       "idempotency.in_progress")
+        assert state(a, b) == before[:4] + (before[4] + 1,)
+        # The lease passes (the intent's clock is set back rather than the test waiting 120 s).
+        a.db.execute("UPDATE mez_idempotency SET updated_at = '2000-01-01T00:00:00Z' WHERE idempotency_key = '%s'"
+                     % key)
+        r = a.post("/v1/entities", json=formation(name), headers={"Idempotency-Key": key})
+        assert r.status_code == 201, r.text
+        after = state(a, b)
+        assert after == (before[0] + 2, before[1] + 1, before[2] + 1, before[3], before[4] + 1)
+        ids = b.db.query_value("SELECT COUNT(*) FROM mez_mass_entity WHERE legal_name = '%s'" % name)
+        assert int(ids) == 1
+        assert b.db.query_value("SELECT entity_id FROM mez_mass_entity WHERE legal_name = '%s'" % name) \
+            == r.json()["id"]
+        again = a.post("/v1/entities", json=formation(name), headers={"Idempotency-Key": key})
+        assert again.status_code == 201 and again.content == r.content
+        assert again.headers.get("Idempotent-Replayed") == "true"
+        assert state(a, b) == after
+    finally:
+        proxy.close()
