@@ -359,3 +359,19 @@ def test_status_and_idempotent_person(zone):
     assert counts(zone, TABLES) == before
     refused(zone, "POST", "/v1/identity/persons", dict(body, full_name="Someone Else"), 422,
             "idempotency.key_reused", headers={"Idempotency-Key": key})
+
+
+def test_published_iin_is_accepted_and_its_altered_forms_refused(zone):
+    """The IIN check digit (weights 1..11, then 3..11,1,2 when the first sum gives 10: Resolution of the Government
+    of the Republic of Kazakhstan No. 565 of 11 June 2003) against a published example rather than this file's own
+    iin_complete: 061211600012, the value the kz-iin-validator library's documentation validates (its first sum
+    gives 10, so it exercises the second weights). Every other final digit is refused."""
+    if zone.db.query_value("SELECT COUNT(*) FROM mez_mass_person_identifier WHERE value = '061211600012'") \
+            not in (0, "0"):
+        pytest.skip("the published IIN is already registered in this zone")
+    p = person(zone, "Published Example", [{"scheme": "iin", "value": "061211600012"}])
+    assert p["identifiers"][0]["value"] == "061211600012"
+    for d in "013456789":
+        refused(zone, "POST", "/v1/identity/persons",
+                {"full_name": "X Y", "identifiers": [{"scheme": "iin", "value": "06121160001" + d}]}, 422,
+                "identity.invalid_identifier", "/identifiers/0/value")

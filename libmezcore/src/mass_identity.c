@@ -8,8 +8,13 @@
  *          cnic         Pakistan, 13 digits (dashes 5-7-1 allowed), stored as 13 digits
  *          ntn          Pakistan, 7 digits with an optional "-d" check digit; the 7 digits identify
  *          passport     5-20 letters/digits (upper-cased), issuing_country required: a number is unique per issuer
- *          emirates_id  UAE, 784-YYYY-NNNNNNN-C (dashes optional), C the Luhn check digit
- *          iin          Kazakhstan, 12 digits: YYMMDD, century/sex digit, serial, mod-11 check digit
+ *          emirates_id  UAE, 784-YYYY-NNNNNNN-C (dashes optional), C the Luhn check digit over all 15 digits
+ *                       (784 the ISO 3166 numeric code of the UAE; the layout and Luhn as the ICP's card
+ *                       documents and the public identifier references describe them)
+ *          iin          Kazakhstan, 12 digits: YYMMDD, century/sex digit, serial, mod-11 check digit as fixed by
+ *                       Resolution of the Government of the Republic of Kazakhstan No. 565 of 11 June 2003 (also
+ *                       the OECD's "Kazakhstan - Information on Tax Identification Numbers"); checked in the tests
+ *                       against the published example 061211600012, which needs the second weights
  *        National schemes imply their issuing_country (a different one is 422 "identity.issuing_country_mismatch").
  *        A malformed value is 422 "identity.invalid_identifier". An identifier belongs to one person: a second
  *        claim is 409 "identity.identifier_taken" (the identifier table's primary key decides, on any node).
