@@ -37,6 +37,7 @@ typedef struct mez_srv_conf_t {
     const char *manifold_file;  /* MezManifoldFile */
     const struct mez_manifold_t *manifold; /* parsed when the directive is read; only read afterwards */
     apr_thread_mutex_t *sqlite_writer; /* per process: queues SQLite write transactions (see mez_db_t) */
+    void *metric_cache;         /* mod_mez_metrics.c: this child's slots of the per-domain decision counters */
     /* MezMassEndpoint, MezMassTokenFile, MezMassTimeout as read (unset: NULL / 0, inherited from the main
      * server); mass is built from them in post_config and only read afterwards (NULL: all sovereign). */
     const char *mass_url[MEZ_MASS_PRIMITIVE_COUNT]; /* "" for an explicit "sovereign" */
