@@ -59,21 +59,19 @@ mez_status_t mez_mass_officer_input(mez_mass_call_t *c, const json_t *v, const c
 mez_status_t mez_mass_officer_insert(mez_mass_call_t *c, const char *entity_id, const json_t *officer,
                                      const char *person_id, const char **officer_id)
 {
-    const char *id = mez_mass_new_id(c->p, "off_"), *seq = NULL, *ref;
-    mez_status_t rv = mez_db_query_value(c->p, c->db, &seq,
-                                         "SELECT COALESCE(MAX(seq), 0) + 1 FROM mez_mass_entity_officer "
-                                         "WHERE entity_id = %s", c->pb, entity_id, NULL);
-    if (rv != MEZ_OK)
-        return rv;
+    const char *id = mez_mass_new_id(c->p, "off_"), *ref;
+    mez_status_t rv;
     ref = json_string_value(json_object_get(officer, "identity_ref"));
+    /* The next sequence number in the insert itself (the entity row is locked): one round trip, not two. */
     if ((rv = mez_db_execv(c->p, c->db, NULL,
                            "INSERT INTO mez_mass_entity_officer (officer_id, entity_id, seq, name, role, identity_ref, "
-                           "person_id, doc, appointed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                           c->pb, id, entity_id, seq && *seq ? seq : "1",
+                           "person_id, doc, appointed_at) SELECT %s, %s, COALESCE(MAX(seq), 0) + 1, %s, %s, %s, %s, "
+                           "%s, %s FROM mez_mass_entity_officer WHERE entity_id = %s",
+                           c->pb, id, entity_id,
                            json_string_value(json_object_get(officer, "name")),
                            json_string_value(json_object_get(officer, "role")), ref ? ref : MEZ_DB_NULL,
                            person_id ? person_id : MEZ_DB_NULL, mez_mass_doc_text(c, officer),
-                           json_string_value(json_object_get(officer, "appointed_at")), NULL)) != MEZ_OK)
+                           json_string_value(json_object_get(officer, "appointed_at")), entity_id, NULL)) != MEZ_OK)
         return rv;
     *officer_id = id;
     return MEZ_OK;

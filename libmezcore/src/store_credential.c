@@ -10,10 +10,20 @@ mez_status_t mez_store_credential_insert(apr_pool_t *p, mez_db_t *db, const char
                                          int *already_recorded, mez_problem_t *pb)
 {
     const char *found = NULL;
+    int inserted = 0;
     mez_status_t rv;
 
     if (already_recorded)
         *already_recorded = 0;
+    /* One statement in the usual case (a new credential): the unique digest and id decide, and only when the row
+     * was not inserted is it worth asking which of the two it was. */
+    rv = mez_db_execv(p, db, &inserted,
+                      "INSERT INTO mez_credential (credential_id, issuer, digest, body, issued_at) "
+                      "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                      pb, credential_id ? credential_id : MEZ_DB_NULL, issuer, digest, body, mez_time_now_rfc3339(p),
+                      NULL);
+    if (rv != MEZ_OK || inserted == 1)
+        return rv;
     rv = mez_db_query_value(p, db, &found, "SELECT COUNT(*) FROM mez_credential WHERE digest = %s", pb, digest,
                             NULL);
     if (rv != MEZ_OK)
@@ -23,18 +33,6 @@ mez_status_t mez_store_credential_insert(apr_pool_t *p, mez_db_t *db, const char
             *already_recorded = 1;
         return MEZ_OK;
     }
-    if (credential_id) {
-        rv = mez_db_query_value(p, db, &found, "SELECT COUNT(*) FROM mez_credential WHERE credential_id = %s",
-                                pb, credential_id, NULL);
-        if (rv != MEZ_OK)
-            return rv;
-        if (found && apr_atoi64(found) > 0)
-            return mez_problem(pb, p, MEZ_EINVAL, 409, "credential.duplicate_id", "/credential/id",
-                               "a credential with id %s was already issued", credential_id);
-    }
-    return mez_db_execv(p, db, NULL,
-                        "INSERT INTO mez_credential (credential_id, issuer, digest, body, issued_at) "
-                        "VALUES (%s, %s, %s, %s, %s)",
-                        pb, credential_id ? credential_id : MEZ_DB_NULL, issuer, digest, body,
-                        mez_time_now_rfc3339(p), NULL);
+    return mez_problem(pb, p, MEZ_EINVAL, 409, "credential.duplicate_id", "/credential/id",
+                       "a credential with id %s was already issued", credential_id ? credential_id : "");
 }
