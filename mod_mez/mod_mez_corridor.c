@@ -264,6 +264,7 @@ static int post_corridor(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     mez_corridor_terms_t terms;
     mez_corridor_doc_t doc;
     mez_peer_answer_t ans;
+    mez_audit_event_t aev;
     const mez_peer_t *peer;
     const char *id;
     json_t *body, *vc;
@@ -300,9 +301,12 @@ static int post_corridor(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     doc.kind = "definition";
     doc.issuer = sc->did;
     doc.payload_digest = terms.definition_digest;
+    mez_request_audit_event(r, "corridor.propose", "corridor", id, "committed",
+                            json_pack("{s:s, s:s, s:s}", "peer_zone_id", peer->zone_id, "peer_did", peer->did,
+                                      "definition_digest", terms.definition_digest), &aev);
     if (mez_json_canonicalize(r->pool, vc, &doc.text, NULL, &pb) != MEZ_OK
         || mez_corridor_create_proposed(r->pool, db, id, peer->zone_id, peer->did, MEZ_CORRIDOR_PROPOSER, &doc,
-                                        apr_time_now(), NULL, &pb) != MEZ_OK)
+                                        apr_time_now(), &aev, NULL, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, "/v1/corridors/", id, NULL));
     st = deliver_definition(r, sc, peer, vc, &ans, &dpb);
@@ -410,6 +414,7 @@ static int peer_propose(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     mez_problem_t pb = { 0 };
     mez_corridor_terms_t terms;
     mez_corridor_doc_t doc;
+    mez_audit_event_t aev;
     const mez_peer_t *peer;
     json_t *body;
     int repeated = 0;
@@ -430,9 +435,12 @@ static int peer_propose(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     doc.kind = "definition";
     doc.issuer = peer->did;
     doc.payload_digest = terms.definition_digest;
+    mez_request_audit_event(r, "corridor.proposed_by_peer", "corridor", terms.corridor_id, "committed",
+                            json_pack("{s:s, s:s, s:s}", "peer_zone_id", peer->zone_id, "peer_did", peer->did,
+                                      "definition_digest", terms.definition_digest), &aev);
     if (mez_json_canonicalize(r->pool, json_object_get(body, "definition"), &doc.text, NULL, &pb) != MEZ_OK
         || mez_corridor_create_proposed(r->pool, db, terms.corridor_id, peer->zone_id, peer->did,
-                                        MEZ_CORRIDOR_RESPONDER, &doc, apr_time_now(), &repeated, &pb) != MEZ_OK)
+                                        MEZ_CORRIDOR_RESPONDER, &doc, apr_time_now(), &aev, &repeated, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     return send_corridor(r, sc, db, terms.corridor_id, repeated ? 200 : 201, NULL);
 }
@@ -453,6 +461,7 @@ static mez_status_t establish(request_rec *r, mez_db_t *db, const mez_corridor_t
     mez_corridor_doc_t docs[2];
     const char *set;
     mez_digest_t genesis;
+    mez_audit_event_t aev;
     json_t *submit, *activate;
     mez_status_t st;
     if ((st = doc_of(r, pa, terms->proposer_did, pa_digest, &docs[0], pb)) != MEZ_OK
@@ -461,8 +470,13 @@ static mez_status_t establish(request_rec *r, mez_db_t *db, const mez_corridor_t
         || (st = mez_corridor_establish_evidence(r->pool, terms, set, pa_digest, ra_digest, &submit, &activate, pb))
                != MEZ_OK)
         return st;
+    /* The zone's audit chain says when its corridor came into force and on which agreements. */
+    mez_request_audit_event(r, "corridor.establish", "corridor", terms->corridor_id, "committed",
+                            json_pack("{s:s, s:s, s:s, s:s}", "proposer_zone_id", terms->proposer_zone_id,
+                                      "responder_zone_id", terms->responder_zone_id, "agreement_set_digest", set,
+                                      "genesis_root", mez_digest_hex(r->pool, &genesis)), &aev);
     return mez_corridor_establish(r->pool, db, terms->corridor_id, docs, 2, set, &genesis, submit, activate,
-                                  apr_time_now(), NULL, pb);
+                                  apr_time_now(), &aev, NULL, pb);
 }
 
 static json_t *agreements_json(request_rec *r, mez_db_t *db, const char *id, mez_problem_t *pb)

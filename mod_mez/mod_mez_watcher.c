@@ -15,6 +15,7 @@
 #include <apr_strings.h>
 #include "httpd.h"
 #include "http_protocol.h"
+#include "mez/audit.h"
 #include "mez/json.h"
 #include "mez/mass.h"
 #include "mez/watcher.h"
@@ -80,6 +81,7 @@ static int post_watcher(request_rec *r, mez_db_t *db)
     static const char *const allowed[] = { "did", "stake", NULL };
     static const char *const stake_allowed[] = { "amount_minor", "currency", NULL };
     mez_problem_t pb = { 0 };
+    mez_audit_event_t aev;
     mez_watcher_t w;
     json_t *body, *stake, *amount;
     const char *did, *currency;
@@ -106,8 +108,9 @@ static int post_watcher(request_rec *r, mez_db_t *db)
         return mez_send_problem(r, &pb, NULL);
     }
     currency = json_string_value(json_object_get(stake, "currency"));
-    if (mez_watcher_enrol(r->pool, db, did, (uint64_t)json_integer_value(amount), currency ? currency : "",
-                          apr_time_now(), &w, &pb) != MEZ_OK)
+    mez_request_audit_event(r, "watcher.enrol", "watcher", NULL, "committed", NULL, &aev);
+    if (mez_watcher_enrol_audited(r->pool, db, did, (uint64_t)json_integer_value(amount), currency ? currency : "",
+                                  apr_time_now(), &aev, &w, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, "/v1/watchers/", w.watcher_id, NULL));
     return mez_send_json(r, 201, watcher_json(r->pool, &w));
@@ -143,8 +146,10 @@ static int get_watcher(request_rec *r, mez_db_t *db, const char *id)
 static int post_unbond(request_rec *r, mez_db_t *db, const char *id)
 {
     mez_problem_t pb = { 0 };
+    mez_audit_event_t aev;
     mez_watcher_t w;
-    if (mez_watcher_unbond(r->pool, db, id, apr_time_now(), &w, &pb) != MEZ_OK)
+    mez_request_audit_event(r, "watcher.unbond", "watcher", id, "committed", NULL, &aev);
+    if (mez_watcher_unbond_audited(r->pool, db, id, apr_time_now(), &aev, &w, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     return mez_send_json(r, 200, watcher_json(r->pool, &w));
 }
@@ -186,7 +191,8 @@ int mez_watcher_serve(request_rec *r, mez_srv_conf_t *sc)
 static int post_attestation(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *corridor_id)
 {
     static const char *const allowed[] = { "attestation", NULL };
-    mez_watcher_zone_t zone = { sc->zone_id, sc->key, "/attestation" };
+    mez_audit_event_t aev;
+    mez_watcher_zone_t zone = { sc->zone_id, sc->key, "/attestation", &aev };
     mez_problem_t pb = { 0 };
     mez_watcher_attest_t out;
     json_t *body, *vc, *o;
@@ -207,6 +213,7 @@ static int post_attestation(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, co
                     subject_corridor, corridor_id);
         return mez_send_problem(r, &pb, NULL);
     }
+    mez_request_audit_event(r, "watcher.attest", "watcher", NULL, "committed", NULL, &aev);
     if (mez_watcher_attest(r->pool, db, &zone, vc, apr_time_now(), &out, &pb) != MEZ_OK) {
         json_t *extra = NULL;
         if (out.slash_reason)

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -950,3 +951,28 @@ def test_receipts_with_an_idempotency_key_are_appended_once(pair):
         assert_problem(zone.post("/v1/corridors/%s/receipts" % cid, json={"transition": {"kind": "other"}},
                                  headers=headers), 422, "idempotency.key_reused")
     assert chain(pair, a, cid) == chain(pair, b, cid)
+
+
+def test_establishment_is_in_both_zones_audit_chains(pair):
+    """The proposal and the establishment are audited where they happen, in the same transaction as the corridor
+    rows: corridor.propose (the operator) and corridor.establish on the proposer, corridor.proposed_by_peer (the
+    peer) and corridor.establish on the responder."""
+    a, b = pair.a, pair.b
+    cid = open_corridor(pair)
+
+    def actions(zone):
+        rows = zone.db.query_value(
+            "SELECT string_agg(action || ' ' || actor, ',' ORDER BY seq) FROM mez_audit WHERE resource_id = '%s'"
+            % cid if zone.driver == "pgsql" else
+            "SELECT group_concat(action || ' ' || actor, ',') FROM (SELECT action, actor FROM mez_audit "
+            "WHERE resource_id = '%s' ORDER BY seq)" % cid)
+        return [tuple(x.split(" ", 1)) for x in rows.split(",")]
+    pa, pb = actions(a), actions(b)
+    assert [x[0] for x in pa] == ["corridor.propose", "corridor.establish"], pa
+    assert re.fullmatch(r"[0-9a-f]{16}", pa[0][1]) and pa[1][1] == "peer:ae-adgm", pa   # operator's token id
+    assert [x[0] for x in pb] == ["corridor.proposed_by_peer", "corridor.establish"], pb
+    assert pb[0][1] == "peer:pk-sifc" and re.fullmatch(r"[0-9a-f]{16}", pb[1][1]), pb
+    e = a.env
+    for z in (a, b):
+        cp = run([e.mez_bin, "audit", "verify", "--driver", z.driver, "--params", z.db.params], env=e.env())
+        assert cp.returncode == 0, cp.stdout + cp.stderr

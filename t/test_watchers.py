@@ -34,6 +34,15 @@ def world(pair):
     return {"cid": cid, "watcher": w, "regulator": reg}
 
 
+def audit_rows(zone, watcher_id):
+    """(action, outcome, detail) of the zone's audit rows about a watcher, oldest first."""
+    inner = ("SELECT action || '|' || outcome || '|' || detail AS x FROM mez_audit WHERE resource_type = 'watcher' "
+             "AND resource_id = '%s' ORDER BY seq" % watcher_id)
+    agg = "string_agg(x, E'\\n')" if zone.driver == "pgsql" else "group_concat(x, char(10))"
+    text = zone.db.query_value("SELECT %s FROM (%s) q" % (agg, inner))
+    return [tuple(line.split("|", 2)) for line in (text or "").split("\n") if line]
+
+
 def new_watcher(zone, name):
     path = os.path.join(zone.env.new_dir("watcher-" + name), "watcher.pem")
     return path, zone.env.keygen(path)
@@ -195,6 +204,13 @@ def test_a_false_attestation_is_slashed_half_with_its_evidence(pair, world):
     assert last["evidence"]["attested_root"] == wrong
     proof = a.get("/v1/corridors/%s/proofs/inclusion?seq=0&size=3" % cid).json()
     assert last["evidence"]["chain_root"] == proof["root"]
+    # The zone's audit chain has the enrolment and the slash, each with what was decided.
+    rows = audit_rows(a, w["watcher_id"])
+    assert [(x[0], x[1]) for x in rows] == [("watcher.enrol", "committed"), ("watcher.attest", "denied")], rows
+    detail = json.loads(rows[1][2])
+    assert (detail["outcome"], detail["slash_reason"], detail["slashed_minor"], detail["tree_size"]) == \
+        ("slashed", "false_attestation", 500000, 3)
+    assert detail["evidence_digest"].startswith("sha256:")
 
 
 def test_unregistered_tampered_and_premature_attestations_change_nothing(pair, world):

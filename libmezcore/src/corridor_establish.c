@@ -4,6 +4,7 @@
  * by mez/corridor_proto.h before they come here; this file keeps them and moves the lifecycle. */
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/audit.h"
 #include "mez/json.h"
 #include "mez/lifecycle.h"
 #include "mez/receipt.h"
@@ -25,8 +26,8 @@ static mez_status_t put_document(apr_pool_t *p, mez_db_t *db, const char *corrid
 
 mez_status_t mez_corridor_create_proposed(apr_pool_t *p, mez_db_t *db, const char *corridor_id,
                                           const char *peer_zone_id, const char *peer_did, mez_corridor_role_t role,
-                                          const mez_corridor_doc_t *definition, apr_time_t now, int *repeated,
-                                          mez_problem_t *pb)
+                                          const mez_corridor_doc_t *definition, apr_time_t now,
+                                          const mez_audit_event_t *audit, int *repeated, mez_problem_t *pb)
 {
     mez_digest_t d, empty;
     mez_db_tx_t *tx;
@@ -69,6 +70,8 @@ mez_status_t mez_corridor_create_proposed(apr_pool_t *p, mez_db_t *db, const cha
                           role == MEZ_CORRIDOR_RESPONDER ? peer_did : MEZ_DB_NULL, NULL);
     if (st == MEZ_OK)
         st = put_document(p, db, corridor_id, definition, at, pb);
+    if (st == MEZ_OK && audit)
+        st = mez_audit_append(p, db, audit, NULL, pb);
     if (st == MEZ_OK)
         return mez_db_commit(p, tx, pb);
     mez_db_rollback(p, tx);
@@ -78,8 +81,8 @@ mez_status_t mez_corridor_create_proposed(apr_pool_t *p, mez_db_t *db, const cha
 mez_status_t mez_corridor_establish(apr_pool_t *p, mez_db_t *db, const char *corridor_id,
                                     const mez_corridor_doc_t *agreements, size_t n, const char *agreement_set_hex,
                                     const mez_digest_t *genesis_root, const json_t *submit_evidence,
-                                    const json_t *activate_evidence, apr_time_t now, int *repeated,
-                                    mez_problem_t *pb)
+                                    const json_t *activate_evidence, apr_time_t now,
+                                    const mez_audit_event_t *audit, int *repeated, mez_problem_t *pb)
 {
     mez_corridor_t c;
     mez_db_tx_t *tx;
@@ -122,6 +125,8 @@ mez_status_t mez_corridor_establish(apr_pool_t *p, mez_db_t *db, const char *cor
         goto done;
     c.state = to;
     if ((st = mez_corridor_move(p, db, &c, MEZ_CORRIDOR_EV_ACTIVATE, activate_evidence, at, &to, pb)) != MEZ_OK)
+        goto done;
+    if (audit && (st = mez_audit_append(p, db, audit, NULL, pb)) != MEZ_OK)
         goto done;
     return mez_db_commit(p, tx, pb);
 done:

@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 #include "mez/checkpoint.h"
 #include "mez/corridor.h"
+#include "mez/audit.h"
 #include "mez/did.h"
 #include "mez/digest.h"
 #include "mez/json.h"
@@ -302,8 +303,24 @@ static mez_status_t slash_in(apr_pool_t *p, mez_db_t *db, mez_watcher_t *w, mez_
 typedef enum { OP_BOND, OP_ACTIVATE, OP_UNBOND, OP_COMPLETE } op_t;
 
 /* One move of an existing watcher in its own transaction; *out gets the watcher afterwards. */
+static mez_status_t audit_move(apr_pool_t *p, mez_db_t *db, const mez_audit_event_t *audit, const mez_watcher_t *w,
+                               mez_problem_t *pb)
+{
+    mez_audit_event_t ev;
+    if (!audit)
+        return MEZ_OK;
+    ev = *audit;
+    ev.resource_type = "watcher";
+    ev.resource_id = w->watcher_id;
+    ev.detail = mez_json_pool_own(p, json_pack("{s:s, s:s, s:I, s:s*}", "did", w->did, "state",
+                                               state_name(w->state), "stake_minor", (json_int_t)w->stake_minor,
+                                               "currency", w->currency));
+    return mez_audit_append(p, db, &ev, NULL, pb);
+}
+
 static mez_status_t run(apr_pool_t *p, mez_db_t *db, const char *watcher_id, op_t op, uint64_t amount,
-                        const char *currency, apr_time_t now, mez_watcher_t *out, mez_problem_t *pb)
+                        const char *currency, apr_time_t now, const mez_audit_event_t *audit, mez_watcher_t *out,
+                        mez_problem_t *pb)
 {
     const char *at = mez_time_stamp(p, now);
     mez_watcher_t w;
@@ -319,6 +336,8 @@ static mez_status_t run(apr_pool_t *p, mez_db_t *db, const char *watcher_id, op_
         case OP_COMPLETE: st = complete_in(p, db, &w, at, pb); break;
         }
     }
+    if (st == MEZ_OK)
+        st = audit_move(p, db, audit, &w, pb);
     if (st != MEZ_OK) {
         mez_db_rollback(p, tx);
         return st;
@@ -348,29 +367,42 @@ mez_status_t mez_watcher_register(apr_pool_t *p, mez_db_t *db, const char *did, 
 mez_status_t mez_watcher_bond(apr_pool_t *p, mez_db_t *db, const char *watcher_id, uint64_t amount_minor,
                               const char *currency, apr_time_t now, mez_watcher_t *out, mez_problem_t *pb)
 {
-    return run(p, db, watcher_id, OP_BOND, amount_minor, currency, now, out, pb);
+    return run(p, db, watcher_id, OP_BOND, amount_minor, currency, now, NULL, out, pb);
 }
 
 mez_status_t mez_watcher_activate(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
                                   mez_watcher_t *out, mez_problem_t *pb)
 {
-    return run(p, db, watcher_id, OP_ACTIVATE, 0, NULL, now, out, pb);
+    return run(p, db, watcher_id, OP_ACTIVATE, 0, NULL, now, NULL, out, pb);
 }
 
 mez_status_t mez_watcher_unbond(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
                                 mez_watcher_t *out, mez_problem_t *pb)
 {
-    return run(p, db, watcher_id, OP_UNBOND, 0, NULL, now, out, pb);
+    return run(p, db, watcher_id, OP_UNBOND, 0, NULL, now, NULL, out, pb);
+}
+
+mez_status_t mez_watcher_unbond_audited(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
+                                        const mez_audit_event_t *audit, mez_watcher_t *out, mez_problem_t *pb)
+{
+    return run(p, db, watcher_id, OP_UNBOND, 0, NULL, now, audit, out, pb);
 }
 
 mez_status_t mez_watcher_complete_unbond(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
                                          mez_watcher_t *out, mez_problem_t *pb)
 {
-    return run(p, db, watcher_id, OP_COMPLETE, 0, NULL, now, out, pb);
+    return run(p, db, watcher_id, OP_COMPLETE, 0, NULL, now, NULL, out, pb);
 }
 
 mez_status_t mez_watcher_enrol(apr_pool_t *p, mez_db_t *db, const char *did, uint64_t amount_minor,
                                const char *currency, apr_time_t now, mez_watcher_t *out, mez_problem_t *pb)
+{
+    return mez_watcher_enrol_audited(p, db, did, amount_minor, currency, now, NULL, out, pb);
+}
+
+mez_status_t mez_watcher_enrol_audited(apr_pool_t *p, mez_db_t *db, const char *did, uint64_t amount_minor,
+                                       const char *currency, apr_time_t now, const mez_audit_event_t *audit,
+                                       mez_watcher_t *out, mez_problem_t *pb)
 {
     const char *at = mez_time_stamp(p, now);
     mez_watcher_t w;
@@ -380,7 +412,8 @@ mez_status_t mez_watcher_enrol(apr_pool_t *p, mez_db_t *db, const char *did, uin
         return st;
     if ((st = register_in(p, db, did, at, &w, pb)) != MEZ_OK
         || (st = bond_in(p, db, &w, amount_minor, currency, at, pb)) != MEZ_OK
-        || (st = step_in(p, db, &w, MEZ_WATCHER_EV_ACTIVATE, at, pb)) != MEZ_OK) {
+        || (st = step_in(p, db, &w, MEZ_WATCHER_EV_ACTIVATE, at, pb)) != MEZ_OK
+        || (st = audit_move(p, db, audit, &w, pb)) != MEZ_OK) {
         mez_db_rollback(p, tx);
         return st;
     }
@@ -725,6 +758,25 @@ mez_status_t mez_watcher_attest(apr_pool_t *p, mez_db_t *db, const mez_watcher_z
     }
     if (st != MEZ_OK)
         goto fail;
+    /* The zone's audit row of what it decided about the attestation, with the decision's rows. */
+    if (zone->audit) {
+        mez_audit_event_t ev = *zone->audit;
+        json_t *detail = mez_json_pool_own(p, json_pack("{s:s, s:s, s:I, s:s, s:s}", "watcher_id", w.watcher_id,
+                                                        "corridor_id", c.corridor_id, "tree_size",
+                                                        (json_int_t)cl.tree_size, "root", cl.root_hex, "outcome",
+                                                        slash ? "slashed" : "recorded"));
+        if (slash) {
+            json_object_set_new(detail, "slash_reason", json_string(out->slash_reason));
+            json_object_set_new(detail, "slashed_minor", json_integer((json_int_t)out->slashed_minor));
+            json_object_set_new(detail, "evidence_digest", json_string(out->evidence_digest));
+        }
+        ev.resource_type = "watcher";
+        ev.resource_id = w.watcher_id;
+        ev.outcome = slash ? "denied" : "committed";
+        ev.detail = detail;
+        if ((st = mez_audit_append(p, db, &ev, NULL, pb)) != MEZ_OK)
+            goto fail;
+    }
     if ((st = mez_db_commit(p, tx, pb)) != MEZ_OK)
         return st;
     if (!slash)

@@ -76,21 +76,24 @@ typedef struct mez_corridor_doc_t {
  * definition document (kind "definition") in the same transaction. The same corridor proposed again with the
  * same definition digest answers MEZ_OK with *repeated = 1 (may be NULL) and writes nothing; with another
  * definition it is 409 "corridor.exists". */
+struct mez_audit_event_t;
+/* audit (may be NULL): the zone's audit row of the proposal, appended in the same transaction (not on a repeat). */
 mez_status_t mez_corridor_create_proposed(apr_pool_t *p, mez_db_t *db, const char *corridor_id,
                                           const char *peer_zone_id, const char *peer_did, mez_corridor_role_t role,
-                                          const mez_corridor_doc_t *definition, apr_time_t now, int *repeated,
-                                          mez_problem_t *pb);
+                                          const mez_corridor_doc_t *definition, apr_time_t now,
+                                          const struct mez_audit_event_t *audit, int *repeated, mez_problem_t *pb);
 
 /* Establishes a proposed corridor in one transaction under its row lock: keeps the n agreement documents, sets
  * the agreement digest (agreement_set_hex), the genesis root and the head, and moves it DRAFT -> PENDING
  * ("submit" with submit_evidence) -> ACTIVE ("activate" with activate_evidence), each move in the transition
- * log. Done again with the same agreement set when already established it answers MEZ_OK, *repeated = 1 (may
- * be NULL), and writes nothing; with another set, 409 "corridor.agreement_mismatch". */
+ * log, and the audit row (may be NULL) of the establishment. Done again with the same agreement set when already
+ * established it answers MEZ_OK, *repeated = 1 (may be NULL), and writes nothing; with another set, 409
+ * "corridor.agreement_mismatch". */
 mez_status_t mez_corridor_establish(apr_pool_t *p, mez_db_t *db, const char *corridor_id,
                                     const mez_corridor_doc_t *agreements, size_t n, const char *agreement_set_hex,
                                     const mez_digest_t *genesis_root, const json_t *submit_evidence,
-                                    const json_t *activate_evidence, apr_time_t now, int *repeated,
-                                    mez_problem_t *pb);
+                                    const json_t *activate_evidence, apr_time_t now,
+                                    const struct mez_audit_event_t *audit, int *repeated, mez_problem_t *pb);
 
 /* The corridor's documents, definition first (array of mez_corridor_doc_t). */
 mez_status_t mez_corridor_documents(apr_pool_t *p, mez_db_t *db, const char *corridor_id,

@@ -99,6 +99,15 @@ mez_status_t mez_watcher_activate(apr_pool_t *p, mez_db_t *db, const char *watch
 /* register, bond and activate in one transaction (an operator enrolling a watcher): all three or nothing. */
 mez_status_t mez_watcher_enrol(apr_pool_t *p, mez_db_t *db, const char *did, uint64_t amount_minor,
                                const char *currency, apr_time_t now, mez_watcher_t *out, mez_problem_t *pb);
+struct mez_audit_event_t;
+/* mez_watcher_enrol and mez_watcher_unbond with the zone's audit row of the move (audit: the event; its resource
+ * and detail, the watcher's DID, state and stake, are set here), in the same transaction. */
+mez_status_t mez_watcher_enrol_audited(apr_pool_t *p, mez_db_t *db, const char *did, uint64_t amount_minor,
+                                       const char *currency, apr_time_t now, const struct mez_audit_event_t *audit,
+                                       mez_watcher_t *out, mez_problem_t *pb);
+mez_status_t mez_watcher_unbond_audited(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
+                                        const struct mez_audit_event_t *audit, mez_watcher_t *out,
+                                        mez_problem_t *pb);
 /* ACTIVE | SLASHED -> UNBONDING. */
 mez_status_t mez_watcher_unbond(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
                                 mez_watcher_t *out, mez_problem_t *pb);
@@ -137,6 +146,8 @@ typedef struct mez_watcher_zone_t {
     const char *zone_id;           /* this zone's id: the origin's zone when it is the corridor's proposer */
     const mez_key_t *key;          /* this zone's key (the sequencer's key when it is the proposer) */
     const char *pointer_base;      /* prefix of problem pointers into the credential ("/attestation"); NULL: "" */
+    const struct mez_audit_event_t *audit;  /* may be NULL: the zone's audit row of the decision (recorded or
+                                             * slashed), appended in its transaction; its detail is set here */
 } mez_watcher_zone_t;
 
 /* What attest did. */
