@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
+#include <apr_file_io.h>
 #include "mez/audit.h"
+#include "mez/did.h"
 #include "mez/json.h"
 #include "mez/store.h"
 #include "mez_cli.h"
@@ -12,13 +14,16 @@
 static int usage(FILE *out)
 {
     fprintf(out,
-        "usage: mez audit verify --driver D --params P\n"
+        "usage: mez audit verify --driver D --params P [--anchor FILE [--did DID]]\n"
         "       mez audit show   --driver D --params P [--from N] [--limit K]\n"
         "\n"
         "D is sqlite3 or pgsql, P a file name or a libpq conninfo (--db-driver and --db are the same options).\n"
         "verify recomputes the audit chain and prints one line per fault: 'seq N: hash mismatch' (a changed row),\n"
         "'gap after seq N' (deleted rows), 'seq N: broken link' (a row whose prev_hash is not its predecessor's\n"
         "hash); exit 0 when intact, 1 when tampered, 2 when the database cannot be used.\n"
+        "--anchor FILE: an anchor kept from GET /v1/audit/anchor (its JSON answer, or the bare signed note with\n"
+        "--did, the zone's did:key when it was signed): the chain must still hold the row it signed with the hash it\n"
+        "signed, which catches the newest rows removed and the head set back (the chain alone cannot).\n"
         "show prints rows from seq N (default 1), at most K of them (default all), one JSON object a line.\n");
     return out == stdout ? MEZ_EXIT_OK : MEZ_EXIT_USAGE;
 }
@@ -49,19 +54,67 @@ static apr_int64_t number(const char *s)
     return *end || v < 0 ? -1 : v;
 }
 
-static int verify(apr_pool_t *p, mez_db_t *db)
+/* The anchor file: the JSON answer of GET /v1/audit/anchor (note and did), or a bare note (did from --did). */
+static int check_anchor(apr_pool_t *p, mez_db_t *db, const char *file, const char *did)
+{
+    mez_problem_t pb = { 0 };
+    mez_audit_anchor_t a;
+    mez_key_t *key;
+    char *text = NULL;
+    apr_size_t len = 0;
+    const char *note;
+    json_t *doc = NULL;
+    apr_file_t *f;
+    apr_finfo_t fi;
+    if (apr_file_open(&f, file, APR_READ | APR_BINARY, 0, p) != APR_SUCCESS
+        || apr_file_info_get(&fi, APR_FINFO_SIZE, f) != APR_SUCCESS || fi.size > 65536) {
+        fprintf(stderr, "mez audit verify: the anchor %s is not readable\n", file);
+        return MEZ_EXIT_USAGE;
+    }
+    len = (apr_size_t)fi.size;
+    text = apr_palloc(p, len + 1);
+    if (apr_file_read_full(f, text, len, &len) != APR_SUCCESS && len != (apr_size_t)fi.size) {
+        fprintf(stderr, "mez audit verify: the anchor %s is not readable\n", file);
+        return MEZ_EXIT_USAGE;
+    }
+    text[len] = '\0';
+    note = text;
+    if (text[0] == '{' && mez_json_parse(p, text, len, &doc, &pb) == MEZ_OK && json_is_object(doc)) {
+        note = json_string_value(json_object_get(doc, "note"));
+        did = did ? did : json_string_value(json_object_get(doc, "did"));
+    }
+    if (!note || !did) {
+        fprintf(stderr, "mez audit verify: the anchor needs its note and the zone's DID (--did)\n");
+        return MEZ_EXIT_USAGE;
+    }
+    if (mez_did_key_resolve(p, did, &key, &pb) != MEZ_OK)
+        return mez_cli_fail(&pb, MEZ_EINVAL);
+    if (mez_audit_anchor_check(p, db, note, key, &a, &pb) != MEZ_OK) {
+        printf("anchor %s: %s%s%s\n", file, pb.code ? pb.code : "refused", pb.detail ? ": " : "",
+               pb.detail ? pb.detail : "");
+        return MEZ_EXIT_INVALID;
+    }
+    printf("anchor %s: row %" APR_INT64_T_FMT " (%s), signed by %s, is in the chain\n", file, a.seq, a.hash, did);
+    return MEZ_EXIT_OK;
+}
+
+static int verify(apr_pool_t *p, mez_db_t *db, const char *anchor, const char *did)
 {
     mez_problem_t pb = { 0 };
     mez_audit_report_t rep;
     mez_status_t rv = mez_audit_verify(p, db, &rep, &pb);
+    int arc = MEZ_EXIT_OK;
     if (rv != MEZ_OK) {
         mez_cli_fail(&pb, MEZ_EIO);
         return MEZ_EXIT_USAGE;
     }
+    if (anchor && (arc = check_anchor(p, db, anchor, did)) == MEZ_EXIT_USAGE)
+        return arc;
     for (int i = 0; i < rep.findings->nelts; i++)
         printf("%s\n", APR_ARRAY_IDX(rep.findings, i, mez_audit_finding_t).message);
-    if (rep.findings->nelts) {
-        printf("audit chain TAMPERED: %d fault(s) in %" APR_INT64_T_FMT " rows\n", rep.findings->nelts, rep.rows);
+    if (rep.findings->nelts || arc != MEZ_EXIT_OK) {
+        printf("audit chain TAMPERED: %d fault(s) in %" APR_INT64_T_FMT " rows%s\n", rep.findings->nelts, rep.rows,
+               arc != MEZ_EXIT_OK ? ", and the anchor does not hold" : "");
         return MEZ_EXIT_INVALID;
     }
     if (rep.rows)
@@ -107,11 +160,12 @@ static int show(apr_pool_t *p, mez_db_t *db, apr_int64_t from, apr_int64_t limit
 int mez_cmd_audit(apr_pool_t *p, int argc, const char *const *argv)
 {
     const char *driver = NULL, *params = NULL, *db_driver = NULL, *db_params = NULL, *from_s = NULL,
-               *limit_s = NULL, *sub;
+               *limit_s = NULL, *anchor = NULL, *did = NULL, *sub;
     const char *pos[1] = { NULL };
     const mez_cli_opt_t opts[] = {
         { "--driver", &driver, NULL }, { "--params", &params, NULL }, { "--db-driver", &db_driver, NULL },
         { "--db", &db_params, NULL }, { "--from", &from_s, NULL }, { "--limit", &limit_s, NULL },
+        { "--anchor", &anchor, NULL }, { "--did", &did, NULL },
         { NULL, NULL, NULL },
     };
     apr_int64_t from = 1, limit = 0;
@@ -134,6 +188,10 @@ int mez_cmd_audit(apr_pool_t *p, int argc, const char *const *argv)
         fprintf(stderr, "mez audit: unknown subcommand '%s'\n", sub);
         return usage(stderr);
     }
+    if ((anchor || did) && strcmp(sub, "verify")) {
+        fprintf(stderr, "mez audit show: --anchor and --did belong to verify\n");
+        return usage(stderr);
+    }
     if ((from_s || limit_s) && strcmp(sub, "show")) {
         fprintf(stderr, "mez audit verify: --from and --limit belong to show\n");
         return usage(stderr);
@@ -144,5 +202,5 @@ int mez_cmd_audit(apr_pool_t *p, int argc, const char *const *argv)
     }
     if (mez_db_open(p, driver, params, &db, &pb) != MEZ_OK)
         return mez_cli_fail(&pb, MEZ_EIO);
-    return !strcmp(sub, "verify") ? verify(p, db) : show(p, db, from, limit);
+    return !strcmp(sub, "verify") ? verify(p, db, anchor, did) : show(p, db, from, limit);
 }

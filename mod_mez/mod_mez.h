@@ -124,6 +124,8 @@ struct mez_audit_event_t;
 void mez_request_audit_event(request_rec *r, const char *action, const char *resource_type,
                              const char *resource_id, const char *outcome, json_t *detail,
                              struct mez_audit_event_t *ev);
+/* GET /v1/audit/anchor: the audit chain's head signed with the zone key. */
+int mez_audit_anchor_get(request_rec *r, mez_srv_conf_t *sc);
 mez_status_t mez_request_audit(request_rec *r, mez_db_t *db, const char *action, const char *resource_type,
                                const char *resource_id, const char *outcome, json_t *detail, mez_problem_t *pb);
 /* The audit row of a committed write of the sovereign store ("mass.<METHOD> <path>"). */

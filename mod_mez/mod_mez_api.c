@@ -317,6 +317,7 @@ static const route_t routes[] = {
     { "/metrics",                  M_GET,  mez_get_metrics },
     { "/v1/zone",                  M_GET,  get_zone },
     { "/v1/zone/keys",             M_GET,  mez_keys_get },
+    { "/v1/audit/anchor",          M_GET,  mez_audit_anchor_get },
     { "/v1/openapi.json",          M_GET,  get_openapi },
     { "/v1/credentials/issue",     M_POST, post_issue },
     { "/v1/credentials/verify",    M_POST, post_verify },

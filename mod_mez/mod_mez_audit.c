@@ -137,3 +137,28 @@ mez_status_t mez_audit_mass_write(request_rec *r, mez_db_t *db, const mez_mass_r
                              prim >= 0 ? mez_mass_primitive_name((mez_mass_primitive_t)prim) : "mass",
                              mass_resource_id(r, req, resp->body), "committed", detail, pb);
 }
+
+/* GET /v1/audit/anchor: the chain's head signed with the zone key (mez_audit_anchor_sign), for auditors and
+ * regulators to keep outside the zone; `mez audit verify --anchor FILE` later checks that the chain still holds
+ * what was signed. */
+int mez_audit_anchor_get(request_rec *r, mez_srv_conf_t *sc)
+{
+    mez_problem_t pb = { 0 };
+    mez_audit_anchor_t a;
+    mez_db_t *db;
+    if (!sc->key || !sc->zone_id) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 503, "zone.not_configured", NULL,
+                    "this server has no MezZone/MezKeyFile configuration");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (!(db = mez_request_db(r))) {
+        mez_problem(&pb, r->pool, MEZ_EIO, 503, "db.unavailable", NULL, "no database connection");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (mez_audit_anchor_sign(r->pool, db, sc->zone_id, sc->key, &a, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    return mez_send_json(r, 200, json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s}", "zone_id", sc->zone_id, "origin",
+                                           a.origin, "seq", (json_int_t)a.seq, "hash", a.hash, "note", a.note,
+                                           "did", sc->did, "vkey", a.vkey));
+}

@@ -2,6 +2,7 @@
 # 7): one row per committed action (credential issue, sovereign-store writes), none for a refused request, the
 # authenticated token id as actor, a linear chain under concurrent appends, and `mez audit verify` naming a
 # changed row by its seq and a deleted one as a gap. Both drivers.
+import json
 import os
 import threading
 
@@ -271,3 +272,74 @@ def test_token_and_certificate_changes_are_audited(zone, mez_env, workdir):
     assert cp.returncode != 0
     assert zone.count("mez_audit") == before + 4
     assert audit_verify(zone).returncode == 0
+
+
+# ------------------------------------------------------------------ signed anchors of the chain
+
+def save_anchor(zone, doc, name="anchor.json"):
+    path = os.path.join(zone.dir, name)
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    os.chmod(path, 0o644)
+    return path
+
+
+def test_an_anchor_catches_the_newest_rows_removed(tamper_zone, mez_env):
+    """The chain alone cannot tell that its newest rows were removed and its head set back; an anchor kept from
+    GET /v1/audit/anchor can."""
+    z = tamper_zone
+    r = z.get("/v1/audit/anchor")
+    assert r.status_code == 200, r.text
+    a = r.json()
+    assert a["seq"] == last_seq(z) and a["origin"] == z.zone_id + "/audit" and a["did"] == z.did
+    assert a["note"].startswith(z.zone_id + "/audit\n%d\n" % a["seq"])
+    path = save_anchor(z, a)
+    assert issue(z).status_code == 201                  # the chain grows past the anchor: still held
+    args = ["audit", "verify", "--driver", z.driver, "--params", z.db.params, "--anchor", path]
+    cp = mez_as_server(z, *args)
+    assert cp.returncode == 0 and "is in the chain" in cp.stdout, cp.stdout + cp.stderr
+    # Someone with the database removes the anchored row and what follows, and sets the head back.
+    keep = a["seq"] - 1
+    prev_hash = z.db.query_value("SELECT hash FROM mez_audit WHERE seq = %d" % keep)
+    db_exec(z, "DELETE FROM mez_audit WHERE seq > %d; UPDATE mez_audit_head SET seq = %d, hash = '%s' WHERE id = 1"
+            % (keep, keep, prev_hash))
+    assert audit_verify(z).returncode == 0              # what the chain alone can say
+    cp = mez_as_server(z, *args)
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    assert "audit.anchor_missing" in cp.stdout and "TAMPERED" in cp.stdout, cp.stdout
+    # An anchor is believed only under the zone's key.
+    stranger = mez_env.keygen(os.path.join(z.dir, "stranger.pem"))
+    cp = mez_as_server(z, *(args + ["--did", stranger]))
+    assert cp.returncode == 1 and "checkpoint." in cp.stdout, cp.stdout + cp.stderr
+    # A bare note needs the DID it was signed under.
+    bare = os.path.join(z.dir, "anchor.note")
+    with open(bare, "w") as f:
+        f.write(a["note"])
+    os.chmod(bare, 0o644)
+    cp = mez_as_server(z, "audit", "verify", "--driver", z.driver, "--params", z.db.params, "--anchor", bare)
+    assert cp.returncode == 2 and "--did" in cp.stderr, cp.stderr
+
+
+def test_anchor_is_for_operators_and_regulators(make_zone, driver, mez_env):
+    from mez_harness import peer_policy, token_headers
+    z = make_zone(driver, extra_conf=peer_policy(mez_env, []))
+    assert_problem(z.get("/v1/audit/anchor"), 401)
+    assert z.get("/v1/audit/anchor", headers=token_headers(z, "regulator")).status_code == 200
+    assert z.get("/v1/audit/anchor", headers=token_headers(z, "operator")).status_code == 200
+    assert_problem(z.get("/v1/audit/anchor", headers=token_headers(z, "watcher")), 403)
+
+
+def test_a_schema_change_by_another_connection_does_not_fail_requests(make_zone, driver):
+    """httpd's connections were opened before someone else changed the schema (a migration while httpd runs, a
+    dropped trigger): SQLite answers "database schema has changed" to their next statement, which mez prepares
+    and runs again instead of answering 503."""
+    z = make_zone(driver)
+    assert issue(z).status_code == 201                  # the connection exists and has run statements
+    db_exec(z, "CREATE TABLE mez_test_schema_bump (x INTEGER)")
+    for _ in range(3):
+        r = issue(z)
+        assert r.status_code == 201, r.text
+    assert z.get("/v1/audit/anchor").status_code == 200
+    db_exec(z, "DROP TABLE mez_test_schema_bump")
+    assert issue(z).status_code == 201
+    assert audit_verify(z).returncode == 0

@@ -155,6 +155,23 @@ const char *mez_db_entry(apr_pool_t *p, const mez_db_t *db, apr_dbd_row_t *row, 
     return apr_pstrdup(p, v);
 }
 
+/* SQLite answers SQLITE_SCHEMA (17, "database schema has changed") to a statement on a connection opened before
+ * another connection changed the schema (`mez db migrate` while httpd runs, a trigger dropped): apr_dbd prepares
+ * with the legacy sqlite3_prepare, which leaves recovering to the caller. Nothing was executed, inside a
+ * transaction or not, so the statement is prepared again and run once more. */
+#define SQLITE_SCHEMA_CHANGED 17
+
+static int schema_changed(const mez_db_t *db, int rv)
+{
+    const char *msg;
+    if (strcmp(db->driver_name, "sqlite3"))
+        return 0;
+    if (rv == SQLITE_SCHEMA_CHANGED)
+        return 1;
+    msg = db->handle ? apr_dbd_error(db->driver, db->handle, rv) : NULL;
+    return msg && strstr(msg, "schema has changed") != NULL;
+}
+
 /* Prepares sql (apr_dbd placeholders) and collects the NULL-terminated string arguments of ap. */
 static mez_status_t prepare_args(apr_pool_t *p, mez_db_t *db, const char *sql, va_list ap,
                                  apr_dbd_prepared_t **stmt, const char **args, int *nargs, mez_problem_t *pb)
@@ -182,6 +199,8 @@ mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *s
     if (st != MEZ_OK)
         return st;
     rv = apr_dbd_pquery(db->driver, p, db->handle, &rows, stmt, n, args);
+    if (rv && schema_changed(db, rv) && apr_dbd_prepare(db->driver, p, db->handle, sql, NULL, &stmt) == 0)
+        rv = apr_dbd_pquery(db->driver, p, db->handle, &rows, stmt, n, args);
     if (rv)
         return db_fail(p, db, rv, "statement", pb);
     if (nrows)
@@ -207,6 +226,8 @@ static mez_status_t query_row_v(apr_pool_t *p, mez_db_t *db, const char **cols, 
     if ((st = prepare_args(p, db, sql, ap, &stmt, args, &n, pb)) != MEZ_OK)
         return st;
     rv = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, MEZ_DB_RANDOM_ACCESS, n, args);
+    if (rv && schema_changed(db, rv) && apr_dbd_prepare(db->driver, p, db->handle, sql, NULL, &stmt) == 0)
+        rv = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, MEZ_DB_RANDOM_ACCESS, n, args);
     if (rv)
         return db_fail(p, db, rv, "query", pb);
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
@@ -236,7 +257,10 @@ mez_status_t mez_db_query_rows(apr_pool_t *p, mez_db_t *db, int ncols, apr_array
     va_end(ap);
     if (st != MEZ_OK)
         return st;
-    if ((rv = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, MEZ_DB_RANDOM_ACCESS, n, args)) != 0)
+    rv = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, MEZ_DB_RANDOM_ACCESS, n, args);
+    if (rv && schema_changed(db, rv) && apr_dbd_prepare(db->driver, p, db->handle, sql, NULL, &stmt) == 0)
+        rv = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, MEZ_DB_RANDOM_ACCESS, n, args);
+    if (rv)
         return db_fail(p, db, rv, "query", pb);
     /* Read to the end: apr_dbd leaves a pgsql connection busy, or an sqlite3 read open, otherwise. */
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {

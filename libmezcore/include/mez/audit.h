@@ -94,4 +94,26 @@ typedef struct mez_audit_report_t {
  * report says whether it is intact); an error when the database or the table cannot be used. */
 mez_status_t mez_audit_verify(apr_pool_t *p, mez_db_t *db, mez_audit_report_t *rep, mez_problem_t *pb);
 
+/* ------------------------------------------------------------------ signed anchors (audit_anchor.c) */
+
+/* A signed anchor of the chain's head: a C2SP signed note (origin "<zone id>/audit", key name the origin, size
+ * the head's seq, the root line its hash), kept outside the zone by auditors so that removing the newest rows
+ * cannot go unnoticed. */
+typedef struct mez_audit_anchor_t {
+    const char *origin;
+    apr_int64_t seq;              /* the head's seq when signed (0: the empty chain) */
+    const char *hash;             /* "sha256:" + 64 hex */
+    const char *note;             /* the signed note */
+    const char *vkey;             /* the verifier key text (sign only) */
+} mez_audit_anchor_t;
+
+struct mez_key_t;
+/* Signs the chain's head as it is with the zone key. */
+mez_status_t mez_audit_anchor_sign(apr_pool_t *p, mez_db_t *db, const char *zone_id, const struct mez_key_t *key,
+                                   mez_audit_anchor_t *out, mez_problem_t *pb);
+/* Checks an anchor: its signature by key (checkpoint.* problems), that it is an audit chain's, and that the chain
+ * still holds its row with its hash: 409 "audit.anchor_missing" (rows removed) or "audit.anchor_mismatch". */
+mez_status_t mez_audit_anchor_check(apr_pool_t *p, mez_db_t *db, const char *note, const struct mez_key_t *key,
+                                    mez_audit_anchor_t *out, mez_problem_t *pb);
+
 #endif
