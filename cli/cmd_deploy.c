@@ -1132,14 +1132,22 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
     progress_succeeded(&d);
     printf("zone %s is %s in %.1f s\n", d.zone_id, d.no_start ? "configured (httpd not started)" : "serving",
            (double)(apr_time_now() - t0) / APR_USEC_PER_SEC);
-    printf("  did:            %s\n", d.did);
-    printf("  zone:           %s/v1/zone\n", d.url);
-    printf("  health:         %s/healthz, %s/readyz\n", d.url, d.url);
-    printf("  api:            %s/v1/  (openapi: %s/v1/openapi.json)\n", d.url, d.url);
-    printf("  mass:           %s\n", d.mass_api && strcmp(d.mass_api, "sovereign") ? d.mass_api
-                                                                                : apr_pstrcat(p, d.url, "/mass/v1/",
-                                                                                              NULL));
-    printf("  virtual host:   %s (ServerName %s), %s\n", d.listen, d.server_name, d.conf_path);
+    {
+        /* The zone is a name-based virtual host: its endpoints are under its ServerName; the listen address
+         * answers for it only with that Host header (several zones may share the address). */
+        const char *port = strrchr(d.listen, ':');
+        const char *base = apr_pstrcat(p, d.url[4] == 's' ? "https://" : "http://", d.server_name, port ? port : "",
+                                       NULL);
+        printf("  did:            %s\n", d.did);
+        printf("  zone:           %s/v1/zone\n", base);
+        printf("  health:         %s/healthz, %s/readyz\n", base, base);
+        printf("  api:            %s/v1/  (openapi: %s/v1/openapi.json)\n", base, base);
+        printf("  mass:           %s\n", d.mass_api && strcmp(d.mass_api, "sovereign") ? d.mass_api
+                                                                                    : apr_pstrcat(p, base, "/mass/v1/",
+                                                                                                  NULL));
+        printf("  virtual host:   %s (ServerName %s), %s\n", d.listen, d.server_name, d.conf_path);
+        printf("  by address:     curl -H 'Host: %s' %s/v1/zone\n", d.server_name, d.url);
+    }
     printf("  operator token: %s (0600; not shown)\n", d.token_path);
     return MEZ_EXIT_OK;
 }

@@ -135,6 +135,11 @@ def test_deploy_pk_sifc_serves(estate, pk):
     zone = get(port, "/v1/zone").json()
     assert zone["zone_id"] == "pk-sifc"
     assert zone["did"] in out                      # the DID printed is the one served
+    # the endpoints printed are the virtual host's (name-based), and the address form printed reaches it
+    assert "  zone:           http://pk-sifc.localhost:%d/v1/zone" % port in out, out
+    m = re.search(r"^  by address:     curl -H 'Host: ([^']+)' (http://[0-9.:]+)/v1/zone$", out, re.M)
+    assert m and m.group(1) == "pk-sifc.localhost", out
+    assert requests.get(m.group(2) + "/v1/zone", headers={"Host": m.group(1)}, timeout=10).json()["did"] == zone["did"]
     zdir = os.path.join(estate.data, "pk-sifc")
     key = os.stat(os.path.join(zdir, "zone-key.pem"))
     assert stat.S_IMODE(key.st_mode) == 0o600
