@@ -106,9 +106,14 @@ static int verify_cmd(apr_pool_t *p, const char *path, const char *sequencer)
     if (rv == MEZ_OK && rep.tree_ok && !rep.checkpoints)
         printf("checkpoints: none\n");
     fflush(stdout);
-    if (rv == MEZ_OK && sequencer && strcmp(sequencer, rep.sequencer_did)) {
+    /* The DID the reader trusts may be the sequencer's first or, after key rotations the chain itself links, the
+     * one it signs with now. */
+    if (rv == MEZ_OK && sequencer && strcmp(sequencer, rep.sequencer_did)
+        && (!rep.sequencer_did_now || strcmp(sequencer, rep.sequencer_did_now))) {
         rv = mez_problem(&pb, p, MEZ_EINVAL, 422, "corridor_export.unexpected_sequencer", "/sequencer_did",
-                         "the corridor's sequencer is %s, not %s", rep.sequencer_did, sequencer);
+                         "the corridor's sequencer is %s%s%s, not %s", rep.sequencer_did,
+                         rep.key_rotations ? ", now " : "", rep.key_rotations ? rep.sequencer_did_now : "",
+                         sequencer);
     }
     if (rv != MEZ_OK) {
         fprintf(stderr, "FAIL %s: %s (%s)\n", pb.pointer && *pb.pointer ? pb.pointer : "/",

@@ -208,6 +208,12 @@ def test_a_rotation_is_recorded_told_and_followed_by_both_corridors(pair):
     assert cp.returncode == 0, cp.stdout + cp.stderr
     assert "key rotations: 1 followed; the sequencer signs with %s now" % new_a in cp.stdout, cp.stdout
     assert "checkpoints: 2" in cp.stdout or "checkpoints: 2 ok" in cp.stdout, cp.stdout
+    # A reader may pin either the sequencer's first DID or the one the chain's rotations lead to; no other.
+    out = os.path.join(a.dir, "export-%s.json" % c1)
+    e = a.env
+    for did, code in ((old_a, 0), (new_a, 0), (b.did, 1)):
+        cp = run([e.mez_bin, "corridor", "verify", "--sequencer", did, out], env=e.env())
+        assert cp.returncode == code, (did, cp.stdout + cp.stderr)
 
     # The peer no longer accepts the old key.
     archive = os.path.join(os.path.dirname(a.key_file), "retired-keys", old_a[-16:] + ".pem")
