@@ -195,7 +195,7 @@ static void test_attest(void)
     mez_digest_t roots[5];
     mez_db_t *db = corridor(roots);
     mez_key_t *zk = key(1), *wk = key(2), *stranger = key(3);
-    mez_watcher_zone_t zone = { ZONE, zk, "/attestation" };
+    mez_watcher_zone_t zone = { ZONE, zk, "/attestation", NULL };
     mez_watcher_attest_t out;
     mez_watcher_t w;
     apr_array_header_t *list, *events;
@@ -334,7 +334,7 @@ static void test_slash_arithmetic(void)
     mez_digest_t roots[5];
     mez_db_t *db = corridor(roots);
     mez_key_t *wk = key(4);
-    mez_watcher_zone_t zone = { ZONE, key(1), NULL };
+    mez_watcher_zone_t zone = { ZONE, key(1), NULL, NULL };
     mez_watcher_attest_t out;
     mez_watcher_t w;
     CU_ASSERT_EQUAL_FATAL(mez_watcher_enrol(p, db, mez_did_key(p, wk), (uint64_t)INT64_MAX, "USD", NOW, &w, &pb),
