@@ -17,6 +17,7 @@
 #include <apr_time.h>
 #include "mez/did.h"
 #include "mez/http.h"
+#include "mez/file.h"
 #include "mez/json.h"
 #include "mez/key.h"
 #include "mez/mass.h"
@@ -890,33 +891,15 @@ static void progress_write(deploy_t *d)
     apr_pool_t *p = d->p;
     const char *text, *tmp;
     mez_problem_t pb = { 0 };
-    int fd = -1;
-    size_t off = 0, len;
+    size_t len;
     if (!d->progress_file || !d->progress)
         return;
     json_object_set_new(d->progress, "updated_at", json_string(mez_provision_now(p)));
     if (mez_json_canonicalize(p, d->progress, &text, &len, &pb) != MEZ_OK)
         return;
     tmp = apr_psprintf(p, "%s.tmp.%ld", d->progress_file, (long)getpid());
-    for (int attempt = 0; attempt < 2 && fd < 0; attempt++) {
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0 && errno == EEXIST)
-            unlink(tmp);   /* a leftover of a killed run (or a trap): removed, not written through */
-    }
-    if (fd < 0) {
-        fprintf(stderr, "mez deploy: cannot write %s: %s\n", tmp, strerror(errno));
-        return;
-    }
-    fchmod(fd, 0644);
-    while (off < len) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        off += (size_t)w;
-    }
-    if (off < len || fsync(fd) != 0 || close(fd) != 0 || rename(tmp, d->progress_file) != 0) {
+    unlink(tmp);   /* a leftover of a killed run (or a trap): removed, never written through */
+    if (mez_file_create_durable(tmp, text, len, 0644) != 0 || rename(tmp, d->progress_file) != 0) {
         fprintf(stderr, "mez deploy: cannot write %s: %s\n", d->progress_file, strerror(errno));
         unlink(tmp);
     }

@@ -24,6 +24,7 @@
 #include <apr_file_io.h>
 #include <apr_strings.h>
 #include <apr_time.h>
+#include "mez/file.h"
 #include "mez/json.h"
 #include "mez/provision.h"
 #include "mez_cli.h"
@@ -85,24 +86,15 @@ static void write_status(apr_pool_t *p, const char *path, json_t *doc)
 {
     const char *text, *tmp = apr_psprintf(p, "%s.tmp.%ld", path, (long)getpid());
     mez_problem_t pb = { 0 };
-    size_t len, off = 0;
-    int fd;
+    size_t len;
     json_object_set_new(doc, "updated_at", json_string(mez_provision_now(p)));
     if (mez_json_canonicalize(p, doc, &text, &len, &pb) != MEZ_OK)
         return;
     unlink(tmp);
-    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
-        return;
-    fchmod(fd, 0644);
-    while (off < len) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w <= 0 && errno != EINTR)
-            break;
-        if (w > 0)
-            off += (size_t)w;
-    }
-    if (close(fd) != 0 || off < len || rename(tmp, path) != 0)
+    if (mez_file_create_durable(tmp, text, len, 0644) != 0 || rename(tmp, path) != 0) {
+        fprintf(stderr, "mez provision: cannot write %s: %s\n", path, strerror(errno));
         unlink(tmp);
+    }
 }
 
 /* Whether a status file says "running": left by a provisioner that died mid-deploy when nobody holds the lock. */

@@ -27,6 +27,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "mez/audit.h"
+#include "mez/file.h"
 #include "mez/json.h"
 #include "mez/provision.h"
 #include "mod_mez.h"
@@ -136,27 +137,9 @@ static int create_exclusive(request_rec *r, const char *path, const char *text)
 {
     const char *tmp = apr_psprintf(r->pool, "%s.%" APR_PID_T_FMT ".%" APR_TIME_T_FMT ".tmp", path, getpid(),
                                    apr_time_now());
-    size_t len = strlen(text), off = 0;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644), rc, saved;
-    if (fd < 0)
+    int rc, saved;
+    if (mez_file_create_durable(tmp, text, strlen(text), 0644) != 0)
         return -1;
-    fchmod(fd, 0644);
-    while (off < len) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        off += (size_t)w;
-    }
-    if (off < len || fsync(fd) != 0) {
-        saved = errno;
-        close(fd);
-        unlink(tmp);
-        errno = saved;
-        return -1;
-    }
-    close(fd);
     rc = link(tmp, path);
     saved = errno;
     unlink(tmp);

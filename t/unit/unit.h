@@ -24,6 +24,7 @@ void unit_register_checkpoint(void);
 void unit_register_corridor_store(void);
 void unit_register_corridor_proto(void);
 void unit_register_key_rotation(void);
+void unit_register_file(void);
 void unit_register_corridor_export(void);
 void unit_register_watcher(void);
 void unit_register_migration(void);

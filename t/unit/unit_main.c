@@ -118,6 +118,7 @@ int main(int argc, char **argv)
     unit_register_corridor_store();
     unit_register_corridor_proto();
     unit_register_key_rotation();
+    unit_register_file();
     unit_register_corridor_export();
     unit_register_watcher();
     unit_register_migration();
