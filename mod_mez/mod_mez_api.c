@@ -79,6 +79,20 @@ static int get_readyz(request_rec *r, mez_srv_conf_t *sc)
         return mez_send_problem(r, &pb, json_pack("{s:i,s:i}", "schema_version", version,
                                                   "schema_version_expected", MEZ_SCHEMA_VERSION));
     }
+    {
+        /* A node still holding a key the zone has rotated away from (httpd not reloaded after `mez key rotate`)
+         * would sign with a retired key: out of a balancer's rotation until it is reloaded. */
+        const char *retired = NULL;
+        if (mez_db_query_value(r->pool, db, &retired, "SELECT retired_at FROM mez_zone_key WHERE did = %s AND retired_at IS NOT NULL", &pb,
+                               sc->did, NULL) != MEZ_OK)
+            return fail(r, &pb);
+        if (retired) {
+            mez_problem(&pb, r->pool, MEZ_EINVAL, 503, "ready.key_retired", NULL,
+                        "this server signs with %s, which zone %s retired at %s: reload httpd with the zone's "
+                        "current key", sc->did, sc->zone_id, retired);
+            return mez_send_problem(r, &pb, json_pack("{s:s,s:s}", "did", sc->did, "retired_at", retired));
+        }
+    }
     checks = json_pack("{s:s,s:s,s:i,s:s}", "database", "ok", "driver", db->driver_name, "schema_version", version,
                        "keys", "ok");
     /* An unreachable Mass primitive degrades the zone but does not make it unready: only the routes that

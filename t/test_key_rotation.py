@@ -159,9 +159,14 @@ def test_a_rotation_is_recorded_told_and_followed_by_both_corridors(pair):
     r = pair.op(a, "POST", "/v1/corridors/%s/receipts" % c1, {"transition": {"kind": "payment", "payload": {}}})
     assert_problem(r, 503, "corridor.key_rotating")
     assert_problem(pair.op(a, "POST", "/v1/corridors/%s/checkpoints" % c1), 503, "corridor.key_rotating")
+    # ... and says so to load balancers: not ready until reloaded.
+    r = assert_problem(a.get("/readyz"), 503, "ready.key_retired")
+    assert r["did"] == old_a
 
     new_a = restart(a)
     assert new_a != old_a
+    r = a.get("/readyz")
+    assert r.status_code == 200, r.text
     keys = a.get("/v1/zone/keys").json()
     assert [k["did"] for k in keys["keys"]] == [old_a, new_a]
     assert keys["keys"][0]["retired_at"] and "retired_at" not in keys["keys"][1]
