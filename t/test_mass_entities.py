@@ -4,6 +4,7 @@
 # formations of one name, Idempotency-Key replay, and bad inputs (each: its problem code and pointer, and no row
 # changed). Both drivers.
 import copy
+import json
 import re
 import threading
 import uuid
@@ -254,6 +255,15 @@ def test_status_lifecycle(zone):
     assert [(h["from_status"], h["to_status"]) for h in s["history"]] == [
         ("DRAFT", "PENDING_APPROVAL"), ("PENDING_APPROVAL", "ACTIVE"), ("ACTIVE", "SUSPENDED"),
         ("SUSPENDED", "ACTIVE"), ("ACTIVE", "STRUCK_OFF")]
+    # The document's history is the history table's, record for record (moves append in memory, not re-read).
+    rows = zone.db.query_value(
+        ("SELECT string_agg(doc, E'\\n' ORDER BY seq) FROM mez_mass_entity_history WHERE entity_id = '%s'"
+         if zone.driver == "pgsql" else
+         "SELECT group_concat(doc, char(10)) FROM (SELECT doc FROM mez_mass_entity_history WHERE entity_id = '%s' "
+         "ORDER BY seq)") % eid)
+    assert [json.loads(x) for x in rows.split("\n")] == s["history"]
+    stored = json.loads(zone.db.query_value("SELECT doc FROM mez_mass_entity WHERE entity_id = '%s'" % eid))
+    assert stored["history"] == s["history"] and stored["directors"] == s["directors"]
     p = refused(zone, "PUT", "/v1/entities/%s/status" % eid, {"target_status": "ACTIVE"}, 409,
                 "lifecycle.illegal_transition")
     assert "STRUCK_OFF" in p["detail"] and "terminal" in p["detail"]

@@ -122,16 +122,20 @@ static mez_status_t history_docs(mez_mass_call_t *c, const char *entity_id, json
     return MEZ_OK;
 }
 
-mez_status_t mez_mass_entity_save(mez_mass_call_t *c, mez_mass_entity_row_t *e)
+/* Writes the entity's row; with reread, its directors and history are read back from their tables first (after
+ * officers changed, or for a document that does not hold them yet). */
+static mez_status_t save_with(mez_mass_call_t *c, mez_mass_entity_row_t *e, int reread)
 {
     json_t *directors = NULL, *history = NULL;
     const char *text, *now = now_stamp(c);
     mez_status_t rv;
-    if ((rv = mez_mass_officers_current(c, e->entity_id, &directors)) != MEZ_OK
-        || (rv = history_docs(c, e->entity_id, &history)) != MEZ_OK)
-        return rv;
-    json_object_set(e->doc, "directors", directors);
-    json_object_set(e->doc, "history", history);
+    if (reread) {
+        if ((rv = mez_mass_officers_current(c, e->entity_id, &directors)) != MEZ_OK
+            || (rv = history_docs(c, e->entity_id, &history)) != MEZ_OK)
+            return rv;
+        json_object_set(e->doc, "directors", directors);
+        json_object_set(e->doc, "history", history);
+    }
     json_object_set_new(e->doc, "status", json_string(e->status));
     json_object_set_new(e->doc, "updated_at", json_string(now));
     if (!(text = mez_mass_doc_text(c, e->doc)))
@@ -144,8 +148,14 @@ mez_status_t mez_mass_entity_save(mez_mass_call_t *c, mez_mass_entity_row_t *e)
                         c->pb, e->status, e->name_key, text, now, e->entity_id, NULL);
 }
 
+mez_status_t mez_mass_entity_save(mez_mass_call_t *c, mez_mass_entity_row_t *e)
+{
+    return save_with(c, e, 1);
+}
+
 static mez_status_t insert_history(mez_mass_call_t *c, const char *entity_id, const char *event, const char *from,
-                                   const char *to, const char *reason, json_t *evidence_refs, const char *at)
+                                   const char *to, const char *reason, json_t *evidence_refs, const char *at,
+                                   json_t **record)
 {
     const char *id = mez_mass_new_id(c->p, "trn_"), *text;
     json_t *rec = own(c, json_pack("{s:s,s:s,s:s,s:s}", "transition_id", id, "from_status", from, "to_status", to,
@@ -155,6 +165,7 @@ static mez_status_t insert_history(mez_mass_call_t *c, const char *entity_id, co
     if (evidence_refs && json_array_size(evidence_refs))
         json_object_set(rec, "evidence_refs", evidence_refs);
     text = mez_mass_doc_text(c, rec);
+    *record = rec;
     /* The next sequence number in the insert itself (the entity row is locked): one round trip, not two. */
     return mez_db_execv(c->p, c->db, NULL,
                         "INSERT INTO mez_mass_entity_history (transition_id, entity_id, seq, event, from_status, "
@@ -167,10 +178,18 @@ mez_status_t mez_mass_entity_move(mez_mass_call_t *c, mez_mass_entity_row_t *e, 
                                   const char *reason, json_t *evidence_refs, const char *at)
 {
     const char *to = mez_lifecycle_state_name(MEZ_LIFECYCLE_ENTITY, to_state);
+    json_t *record = NULL, *history = json_object_get(e->doc, "history");
+    int reread;
     mez_status_t rv;
     if ((rv = insert_history(c, e->entity_id, mez_lifecycle_event_name(MEZ_LIFECYCLE_ENTITY, event), e->status, to,
-                             reason, evidence_refs, at)) != MEZ_OK)
+                             reason, evidence_refs, at, &record)) != MEZ_OK)
         return rv;
+    /* A move changes the history only: a document read from the locked row already holds the directors and the
+     * history as of its last save (every change of either is saved), so the new record is appended here instead
+     * of reading both tables back. A document that does not hold them yet (a formation's first save) is read. */
+    reread = !json_is_array(history) || !json_is_array(json_object_get(e->doc, "directors"));
+    if (!reread)
+        json_array_append(history, record);
     /* A registry holds a name for live entities only: a terminal entity keeps its legal_name, but its name_key
      * becomes unique to it, so the (jurisdiction_id, name_key) index lets a new formation take the name. */
     if (mez_lifecycle_is_terminal(MEZ_LIFECYCLE_ENTITY, to_state) && !strchr(e->name_key, '#'))
@@ -179,7 +198,7 @@ mez_status_t mez_mass_entity_move(mez_mass_call_t *c, mez_mass_entity_row_t *e, 
         json_object_set_new(e->doc, "formation_date", json_stringn(at, 10));
     e->status = to;
     e->state = to_state;
-    return mez_mass_entity_save(c, e);
+    return save_with(c, e, reread);
 }
 
 /* ---------------------------------------------------------------- formation */
