@@ -15,9 +15,8 @@ typedef struct doc_source_t {
 
 static void note(const mez_pack_options_t *opts, const mez_problem_t *pb)
 {
-    int max = opts && opts->max_problems > 0 ? opts->max_problems : 100;
-    if (opts && opts->problems && pb && pb->code && opts->problems->nelts < max)
-        *(mez_problem_t *)apr_array_push(opts->problems) = *pb;
+    if (opts)
+        mez_problem_keep(opts->problems, opts->max_problems, pb);
 }
 
 static const char *member(const json_t *model, const char *name)
@@ -254,18 +253,14 @@ typedef struct refs_ctx_t {
     const mez_pack_t *pack;
     mez_pack_t *const *lawpacks;
     size_t n;
-    const mez_pack_options_t *opts;
-    int failures;
-    mez_problem_t first;
+    mez_problem_list_t problems;
 } refs_ctx_t;
 
 static void refs_fail(refs_ctx_t *c, const char *code, const char *ptr, const char *msg)
 {
     mez_problem_t pr = { 0 };
     mez_yaml_problem(&pr, c->p, c->pack->yaml, code, ptr, "%s", msg);
-    if (c->failures++ == 0)
-        c->first = pr;
-    note(c->opts, &pr);
+    mez_problem_list_add(&c->problems, &pr);
 }
 
 /* Validation allows `law` only where a rule cites a section, so every `law` member found is such a citation. */
@@ -304,14 +299,10 @@ static void walk_refs(refs_ctx_t *c, const json_t *v, const char *ptr)
 mez_status_t mez_pack_check_law_refs(apr_pool_t *p, const mez_pack_t *pack, mez_pack_t *const *lawpacks,
                                      size_t nlawpacks, const mez_pack_options_t *opts, mez_problem_t *pb)
 {
-    refs_ctx_t c = { p, pack, lawpacks, nlawpacks, opts, 0, { 0 } };
+    refs_ctx_t c = { p, pack, lawpacks, nlawpacks, { 0 } };
+    mez_problem_list_init(&c.problems, opts ? opts->problems : NULL, opts ? opts->max_problems : 0);
     walk_refs(&c, pack->model, "");
-    if (c.failures) {
-        if (pb)
-            *pb = c.first;
-        return MEZ_EINVAL;
-    }
-    return MEZ_OK;
+    return mez_problem_list_result(&c.problems, pb);
 }
 
 mez_status_t mez_pack_law_section(apr_pool_t *p, const mez_pack_t *law, const char *eid,

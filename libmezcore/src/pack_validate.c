@@ -64,9 +64,7 @@ int mez_pack_path_ok(const char *path)
 typedef struct vctx_t {
     apr_pool_t *p;
     const mez_yaml_doc_t *doc;
-    apr_array_header_t *problems;   /* caller's list, may be NULL */
-    int max, count;
-    mez_problem_t first;
+    mez_problem_list_t problems;    /* every problem, into the caller's list when it keeps one */
     apr_hash_t *sources;            /* source id -> pointer */
     apr_hash_t *ids;                /* row ids unique in the pack -> pointer */
     apr_hash_t *regulators;         /* regulator id -> pointer */
@@ -84,11 +82,7 @@ static void err(vctx_t *v, const char *code, const char *pointer, const char *fm
     msg = apr_pvsprintf(v->p, fmt, ap);
     va_end(ap);
     mez_yaml_problem(&pr, v->p, v->doc, code, pointer, "%s", msg);
-    if (v->count == 0)
-        v->first = pr;
-    if (v->problems && v->count < v->max)
-        *(mez_problem_t *)apr_array_push(v->problems) = pr;
-    v->count++;
+    mez_problem_list_add(&v->problems, &pr);
 }
 
 static int line_of(const vctx_t *v, const char *pointer)
@@ -1076,8 +1070,7 @@ mez_status_t mez_pack_validate(apr_pool_t *p, const mez_yaml_doc_t *doc, const m
 
     v.p = p;
     v.doc = doc;
-    v.problems = opts ? opts->problems : NULL;
-    v.max = opts && opts->max_problems > 0 ? opts->max_problems : 100;
+    mez_problem_list_init(&v.problems, opts ? opts->problems : NULL, opts ? opts->max_problems : 0);
     v.sources = apr_hash_make(p);
     v.ids = apr_hash_make(p);
     v.regulators = apr_hash_make(p);
@@ -1112,10 +1105,5 @@ mez_status_t mez_pack_validate(apr_pool_t *p, const mez_yaml_doc_t *doc, const m
         if (t)
             check_object(&v, root, "", t);
     }
-    if (v.count) {
-        if (pb)
-            *pb = v.first;
-        return MEZ_EINVAL;
-    }
-    return MEZ_OK;
+    return mez_problem_list_result(&v.problems, pb);
 }

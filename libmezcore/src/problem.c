@@ -89,3 +89,32 @@ const char *mez_pointer_index(apr_pool_t *p, const char *base, size_t index)
 {
     return apr_psprintf(p, "%s/%" APR_SIZE_T_FMT, base ? base : "", index);
 }
+
+void mez_problem_list_init(mez_problem_list_t *l, apr_array_header_t *keep, int max)
+{
+    memset(l, 0, sizeof(*l));
+    l->keep = keep;
+    l->max = max > 0 ? max : 100;
+}
+
+void mez_problem_keep(apr_array_header_t *keep, int max, const mez_problem_t *pr)
+{
+    if (keep && pr && pr->code && keep->nelts < (max > 0 ? max : 100))
+        *(mez_problem_t *)apr_array_push(keep) = *pr;
+}
+
+void mez_problem_list_add(mez_problem_list_t *l, const mez_problem_t *pr)
+{
+    if (l->count++ == 0)
+        l->first = *pr;
+    mez_problem_keep(l->keep, l->max, pr);
+}
+
+mez_status_t mez_problem_list_result(const mez_problem_list_t *l, mez_problem_t *pb)
+{
+    if (!l->count)
+        return MEZ_OK;
+    if (pb)
+        *pb = l->first;
+    return MEZ_EINVAL;
+}

@@ -14,8 +14,7 @@ typedef struct mez_zone_vctx_t {
     const mez_yaml_doc_t *doc;
     const char *area;                 /* problem code prefix: "zone", "profile" */
     const mez_zone_options_t *opts;
-    int failures;
-    mez_problem_t first;
+    mez_problem_list_t problems;      /* every problem (count, first), into opts->problems when kept */
 } mez_zone_vctx_t;
 
 void mez_zone_vctx_init(mez_zone_vctx_t *c, apr_pool_t *p, const mez_yaml_doc_t *doc, const char *area,

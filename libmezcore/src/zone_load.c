@@ -720,7 +720,7 @@ mez_status_t mez_zone_load(apr_pool_t *p, const char *path, const mez_zone_optio
     if (rv != MEZ_OK) {
         if (pr.code && !strcmp(pr.code, "profile.not_found")) {
             mez_zone_vfail(&c, "unknown_profile", "/profile", "%s", pr.detail);
-            pr = c.first;
+            pr = c.problems.first;
         }
         if (pb)
             *pb = pr;
@@ -736,11 +736,11 @@ mez_status_t mez_zone_load(apr_pool_t *p, const char *path, const mez_zone_optio
     for (int i = 0; i < zone->packs->nelts; i++) {
         mez_zone_pack_t *zp = &APR_ARRAY_IDX(zone->packs, i, mez_zone_pack_t);
         const char *full = apr_pstrcat(p, zone->dir, "/", zp->path, NULL);
-        int before = c.failures;
+        int before = c.problems.count;
         if (!exists(p, full)) {
             mez_zone_vfail(&c, "pack_not_found", zp->pointer, "%s %s does not exist (%s)",
                            mez_pack_kind_name(zp->kind), zp->path, full);
-            keep_first(&first, MEZ_EINVAL, &c.first);
+            keep_first(&first, MEZ_EINVAL, &c.problems.first);
             continue;
         }
         /* Pack problems name the pack's own file and line; mez_pack_load collects them in the same list. */
@@ -749,8 +749,8 @@ mez_status_t mez_zone_load(apr_pool_t *p, const char *path, const mez_zone_optio
             continue;
         }
         check_pack(&c, zone, zp, i);
-        if (c.failures > before) {
-            keep_first(&first, MEZ_EINVAL, &c.first);
+        if (c.problems.count > before) {
+            keep_first(&first, MEZ_EINVAL, &c.problems.first);
             zp->pack = NULL;  /* not this zone's pack: later checks must not count it */
             continue;
         }
@@ -772,10 +772,10 @@ mez_status_t mez_zone_load(apr_pool_t *p, const char *path, const mez_zone_optio
     }
     /* Composition needs every pack: with one missing, a conflict or an override's rule could be missed. */
     if (first.rv == MEZ_OK) {
-        int before = c.failures;
+        int before = c.problems.count;
         compose(&c, zone);
-        if (c.failures > before)
-            keep_first(&first, MEZ_EINVAL, &c.first);
+        if (c.problems.count > before)
+            keep_first(&first, MEZ_EINVAL, &c.problems.first);
     }
     if (first.rv != MEZ_OK) {
         if (pb)

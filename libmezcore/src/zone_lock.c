@@ -275,8 +275,7 @@ typedef struct cmp_ctx_t {
     apr_pool_t *p;
     const mez_zone_options_t *opts;
     const mez_zone_lock_t *lock;
-    int failed;
-    mez_problem_t first;
+    mez_problem_list_t problems;
 } cmp_ctx_t;
 
 static void differs(cmp_ctx_t *c, const char *code, const char *ptr, const char *fmt, ...)
@@ -291,9 +290,7 @@ static void differs(cmp_ctx_t *c, const char *code, const char *ptr, const char 
     msg = apr_pvsprintf(c->p, fmt, ap);
     va_end(ap);
     mez_problem(&pr, c->p, MEZ_EINVAL, 422, code, ptr, "%s: %s", c->lock->name, msg);
-    if (c->failed++ == 0)
-        c->first = pr;
-    mez_zone_note(c->opts, &pr);
+    mez_problem_list_add(&c->problems, &pr);
 }
 
 static void digest_differs(cmp_ctx_t *c, const char *ptr, const char *what, const mez_digest_t *expected,
@@ -306,11 +303,12 @@ static void digest_differs(cmp_ctx_t *c, const char *ptr, const char *what, cons
 mez_status_t mez_zone_lock_compare(apr_pool_t *p, const mez_zone_t *zone, const mez_zone_lock_t *lock,
                                    const mez_zone_options_t *opts, mez_problem_t *pb)
 {
-    cmp_ctx_t c = { p, opts, lock, 0, { 0 } };
+    cmp_ctx_t c = { p, opts, lock, { 0 } };
     int n = lock->artifacts->nelts;
     char *matched = apr_pcalloc(p, (size_t)n + 1);
     mez_status_t rv;
 
+    mez_problem_list_init(&c.problems, opts ? opts->problems : NULL, opts ? opts->max_problems : 0);
     if ((rv = need_loaded(p, zone, pb)) != MEZ_OK)
         return rv;
     if (strcmp(lock->zone_id, zone->zone_id))
@@ -357,12 +355,7 @@ mez_status_t mez_zone_lock_compare(apr_pool_t *p, const mez_zone_t *zone, const 
     if (!mez_digest_equal(&lock->zone_manifest, &zone->manifest_digest))
         digest_differs(&c, "/zone_manifest", apr_psprintf(p, "zone manifest %s", zone->path), &lock->zone_manifest,
                        &zone->manifest_digest);
-    if (c.failed) {
-        if (pb)
-            *pb = c.first;
-        return MEZ_EINVAL;
-    }
-    return MEZ_OK;
+    return mez_problem_list_result(&c.problems, pb);
 }
 
 mez_status_t mez_zone_verify_lock(apr_pool_t *p, mez_zone_t *zone, const mez_zone_options_t *opts, mez_problem_t *pb)

@@ -16,13 +16,13 @@ void mez_zone_vctx_init(mez_zone_vctx_t *c, apr_pool_t *p, const mez_yaml_doc_t 
     c->doc = doc;
     c->area = area;
     c->opts = opts;
+    mez_problem_list_init(&c->problems, opts ? opts->problems : NULL, opts ? opts->max_problems : 0);
 }
 
 void mez_zone_note(const mez_zone_options_t *opts, const mez_problem_t *pr)
 {
-    int max = opts && opts->max_problems > 0 ? opts->max_problems : 100;
-    if (opts && opts->problems && opts->problems->nelts < max)
-        *(mez_problem_t *)apr_array_push(opts->problems) = *pr;
+    if (opts)
+        mez_problem_keep(opts->problems, opts->max_problems, pr);
 }
 
 void mez_zone_vfail(mez_zone_vctx_t *c, const char *what, const char *pointer, const char *fmt, ...)
@@ -34,18 +34,12 @@ void mez_zone_vfail(mez_zone_vctx_t *c, const char *what, const char *pointer, c
     msg = apr_pvsprintf(c->p, fmt, ap);
     va_end(ap);
     mez_yaml_problem(&pr, c->p, c->doc, apr_pstrcat(c->p, c->area, ".", what, NULL), pointer, "%s", msg);
-    if (c->failures++ == 0)
-        c->first = pr;
-    mez_zone_note(c->opts, &pr);
+    mez_problem_list_add(&c->problems, &pr);
 }
 
 mez_status_t mez_zone_vresult(const mez_zone_vctx_t *c, mez_problem_t *pb)
 {
-    if (!c->failures)
-        return MEZ_OK;
-    if (pb)
-        *pb = c->first;
-    return MEZ_EINVAL;
+    return mez_problem_list_result(&c->problems, pb);
 }
 
 /* ------------------------------------------------------------------ field checks */

@@ -36,4 +36,21 @@ const char *mez_problem_type(apr_pool_t *p, const char *code);
 const char *mez_pointer_join(apr_pool_t *p, const char *base, const char *token);
 const char *mez_pointer_index(apr_pool_t *p, const char *base, size_t index);
 
+/* Collecting every problem of an input rather than stopping at the first, so an author sees them all at once: the
+ * first is kept for the caller's single answer, and each is appended to the caller's list (when it keeps one)
+ * while the list holds fewer than max. Several collectors may share one caller's list. */
+#include <apr_tables.h>
+typedef struct mez_problem_list_t {
+    apr_array_header_t *keep;      /* the caller's array of mez_problem_t, may be NULL */
+    int max;                       /* the most the caller's array is given (<= 0: 100) */
+    int count;                     /* problems noted */
+    mez_problem_t first;
+} mez_problem_list_t;
+void mez_problem_list_init(mez_problem_list_t *l, apr_array_header_t *keep, int max);
+void mez_problem_list_add(mez_problem_list_t *l, const mez_problem_t *pr);
+/* Appends pr to keep (may be NULL) while it holds fewer than max (<= 0: 100): a single problem from elsewhere. */
+void mez_problem_keep(apr_array_header_t *keep, int max, const mez_problem_t *pr);
+/* MEZ_OK when nothing was noted, else MEZ_EINVAL with the first problem in pb (may be NULL). */
+mez_status_t mez_problem_list_result(const mez_problem_list_t *l, mez_problem_t *pb);
+
 #endif
