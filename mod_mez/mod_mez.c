@@ -34,6 +34,19 @@ mez_db_t *mez_request_db(request_rec *r)
     return db;
 }
 
+mez_db_t *mez_zone_db(request_rec *r, const mez_srv_conf_t *sc, mez_problem_t *pb)
+{
+    mez_db_t *db;
+    if (!sc->key || !sc->zone_id) {
+        mez_problem(pb, r->pool, MEZ_EINVAL, 503, "zone.not_configured", NULL,
+                    "this server has no MezZone/MezKeyFile configuration");
+        return NULL;
+    }
+    if (!(db = mez_request_db(r)))
+        mez_problem(pb, r->pool, MEZ_EIO, 503, "db.unavailable", NULL, "no database connection could be had");
+    return db;
+}
+
 /* Every new pooled connection gets the same session settings as the CLI's. */
 static apr_status_t dbd_post_connect(apr_pool_t *p, dbd_cfg_t *cfg, ap_dbd_t *dbd)
 {

@@ -291,6 +291,9 @@ void mez_clientcert_register_hooks(apr_pool_t *p);
 
 /* A database connection from mod_dbd's pool for this request (NULL when none can be had). */
 mez_db_t *mez_request_db(request_rec *r);
+/* The same for a route that acts as the zone: NULL with 503 "zone.not_configured" (no MezZone/MezKeyFile) or 503
+ * "db.unavailable" in pb. */
+mez_db_t *mez_zone_db(request_rec *r, const mez_srv_conf_t *sc, mez_problem_t *pb);
 
 /* mod_mez_peer.c: the zone's peers (MezPeer <zone-id> <url> <did:key>) and RFC 9421 signed zone-to-zone
  * requests as AuthType mez principals. */

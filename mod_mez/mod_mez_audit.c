@@ -146,15 +146,8 @@ int mez_audit_anchor_get(request_rec *r, mez_srv_conf_t *sc)
     mez_problem_t pb = { 0 };
     mez_audit_anchor_t a;
     mez_db_t *db;
-    if (!sc->key || !sc->zone_id) {
-        mez_problem(&pb, r->pool, MEZ_EINVAL, 503, "zone.not_configured", NULL,
-                    "this server has no MezZone/MezKeyFile configuration");
+    if (!(db = mez_zone_db(r, sc, &pb)))
         return mez_send_problem(r, &pb, NULL);
-    }
-    if (!(db = mez_request_db(r))) {
-        mez_problem(&pb, r->pool, MEZ_EIO, 503, "db.unavailable", NULL, "no database connection");
-        return mez_send_problem(r, &pb, NULL);
-    }
     if (mez_audit_anchor_sign(r->pool, db, sc->zone_id, sc->key, &a, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");

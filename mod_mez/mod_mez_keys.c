@@ -34,15 +34,8 @@ int mez_keys_get(request_rec *r, mez_srv_conf_t *sc)
     mez_db_t *db;
     json_t *keys, *rotations;
 
-    if (!sc->key || !sc->zone_id) {
-        mez_problem(&pb, r->pool, MEZ_EINVAL, 503, "zone.not_configured", NULL,
-                    "this server has no MezZone/MezKeyFile configuration");
+    if (!(db = mez_zone_db(r, sc, &pb)))
         return mez_send_problem(r, &pb, NULL);
-    }
-    if (!(db = mez_request_db(r))) {
-        mez_problem(&pb, r->pool, MEZ_EIO, 503, "db.unavailable", NULL, "no database connection");
-        return mez_send_problem(r, &pb, NULL);
-    }
     if (mez_zone_key_list(r->pool, db, sc->zone_id, &rows, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     keys = json_array();
