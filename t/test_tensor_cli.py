@@ -355,6 +355,28 @@ def test_sbp_exchange_company_licence_requirements(mez_env):
     assert {r["requirement"] for r in licensing(out, "requirement_evidenced")} == {r["id"] for r in reqs}
 
 
+def test_secp_company_registration_fees_are_the_sourced_schedule(mez_env):
+    """The private limited company's fees are read back through the evaluator as the pack cites them: the
+    Seventh Schedule figures of S.R.O. 1806(I)/2024 (Rs 5,500 online and Rs 10,000 on paper to register a company
+    with nominal capital up to Rs 100,000; Rs 1,000 and Rs 2,000 to reserve its name)."""
+    pack, types = licence_types(LICENCES_PK)
+    lt = types["pk-secp:private-limited-company"]
+    cp = apply_for(mez_env, [LICENCES_PK, PROSCRIBED], "pk", lt["id"])
+    assert cp.returncode in (0, 1), cp.stderr
+    out = json.loads(cp.stdout)
+    got = {(f["fee_type"], f["filing"]): f for f in out["fees"]}
+    assert {k: v["amount"] for k, v in got.items()} == {
+        ("registration", "online"): {"amount": "5500", "currency": "PKR"},
+        ("registration", "paper"): {"amount": "10000", "currency": "PKR"},
+        ("application", "online"): {"amount": "1000", "currency": "PKR"},
+        ("application", "paper"): {"amount": "2000", "currency": "PKR"}}
+    for f in out["fees"]:
+        assert f["licence_type"] == lt["id"] and f["rule"] == "%s/%s/%s" % (pack["id"], lt["id"], f["id"])
+        assert f["source"]["id"] == "lex-sro-1806-2024" and "1806(I)/2024" in f["source_detail"]
+    # The other SECP and SBP types still carry no fee the pack could source.
+    assert "fees" not in types["pk-secp:public-listed-company"] and "fees" not in types["pk-sbp:commercial-bank"]
+
+
 def test_unknown_licence_type_is_refused(mez_env):
     cp = apply_for(mez_env, [LICENCES_PK, PROSCRIBED], "pk", "pk-sbp:no-such-licence")
     assert cp.returncode != 0 and "decision" not in cp.stdout
