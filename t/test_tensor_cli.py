@@ -301,8 +301,8 @@ def in_force(row, date=LICENCE_DATE):
     return str(row.get("valid_from", "0000-00-00")) <= date < str(row.get("valid_to", "9999-12-31"))
 
 
-def apply_for(mez_env, packs, jurisdiction, licence_type, obligations=None, capital=None):
-    act = {"action": {"type": "licence_application", "date": LICENCE_DATE, "jurisdiction": jurisdiction,
+def apply_for(mez_env, packs, jurisdiction, licence_type, obligations=None, capital=None, date=LICENCE_DATE):
+    act = {"action": {"type": "licence_application", "date": date, "jurisdiction": jurisdiction,
                       "licence_type": licence_type},
            "subject": {"id": "did:example:applicant", "name": "Indus Exchange (Pvt) Ltd", "entity_class": "company"}}
     if capital:
@@ -373,6 +373,13 @@ def test_secp_company_registration_fees_are_the_sourced_schedule(mez_env):
     for f in out["fees"]:
         assert f["licence_type"] == lt["id"] and f["rule"] == "%s/%s/%s" % (pack["id"], lt["id"], f["id"])
         assert f["source"]["id"] == "lex-sro-1806-2024" and "1806(I)/2024" in f["source_detail"]
+    # The schedule as it stood on earlier dates: S.R.O. 500(I)/2023, then its 10 % a year later; no name-reservation
+    # fee is sourced for those dates, so none is reported.
+    for date, online, paper in (("2023-06-01", "2200", "5000"), ("2024-06-01", "2420", "5500")):
+        out = json.loads(apply_for(mez_env, [LICENCES_PK, PROSCRIBED], "pk", lt["id"], date=date).stdout)
+        assert {(f["fee_type"], f["filing"]): f["amount"]["amount"] for f in out["fees"]} == {
+            ("registration", "online"): online, ("registration", "paper"): paper}, (date, out["fees"])
+        assert all(f["source"]["id"] == "seventh-schedule-2023" for f in out["fees"])
     # The other SECP and SBP types still carry no fee the pack could source.
     assert "fees" not in types["pk-secp:public-listed-company"] and "fees" not in types["pk-sbp:commercial-bank"]
 

@@ -985,6 +985,8 @@ static const field_t fee_fields[] = {
     { "filing", 0, T_ENUM, filings },
     { "amount", F_REQ, T_OBJECT, &money_table },
     { "description", 0, T_STRING, NULL },
+    { "valid_from", 0, T_DATE, NULL },
+    { "valid_to", 0, T_DATE, NULL },
     { "source", F_REQ, T_SOURCE, NULL },
     { "source_detail", 0, T_STRING, NULL },
     { "conflicts", 0, T_STRING, NULL },

@@ -64,7 +64,11 @@ static void licence_fees(eval_t *ev, const licence_t *l)
     for (size_t i = 0; i < l->n_fees; i++) {
         const fee_t *f = &l->fees[i];
         const json_t *v;
-        json_t *o = json_object();
+        json_t *o;
+        /* A fee is the one in force on the action's date: schedules change, as rates do. */
+        if (!in_force(f->h.from, f->h.to, ev->a->day))
+            continue;
+        o = json_object();
         mez_tensor_cite(ev, o, &f->h);
         set_str(o, "licence_type", l->h.id);
         set_str(o, "id", f->id);
