@@ -5,7 +5,12 @@
  * answer a few bytes of JSON. Loaded in the same httpd as mod_mez, it shares the connection pool, the MPM, the
  * keep-alive and the client, so the ratio zone-API rate / this rate is what mez's own work costs.
  *
- * It reads the request body, if any, and throws it away, so a POST with a body is served as well as a GET. */
+ * It reads the request body, if any, and throws it away, so a POST with a body is served as well as a GET.
+ *
+ * `SetHandler bench-dbd-write` is the floor for a write: one durable transaction (BEGIN; one INSERT of one small
+ * row into bench_write, which bench/zone-api creates; COMMIT, which waits for the WAL flush as the zone API's
+ * commits do). A formation is several such writes in one transaction plus mez's own work, so formation / this is
+ * what the zone API costs over the least a durable write costs. */
 #include <string.h>
 #include <apr_dbd.h>
 #include <apr_optional.h>
@@ -75,11 +80,47 @@ static int bench_dbd_handler(request_rec *r)
     return OK;
 }
 
+static int run(request_rec *r, ap_dbd_t *dbd, const char *sql)
+{
+    int nrows = 0, rv = apr_dbd_query(dbd->driver, dbd->handle, &nrows, sql);
+    if (rv)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "bench-dbd-write: %s failed: %s", sql,
+                      apr_dbd_error(dbd->driver, dbd->handle, rv));
+    return rv;
+}
+
+static int bench_dbd_write_handler(request_rec *r)
+{
+    ap_dbd_t *dbd;
+    int rv;
+
+    if (!r->handler || strcmp(r->handler, "bench-dbd-write"))
+        return DECLINED;
+    if ((rv = discard_body(r)) != OK)
+        return rv;
+    if (!dbd_acquire || !(dbd = dbd_acquire(r))) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "bench-dbd-write: no database connection");
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    if (run(r, dbd, "BEGIN")
+        || run(r, dbd, "INSERT INTO bench_write (body) VALUES ('a durable row')")) {
+        run(r, dbd, "ROLLBACK");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (run(r, dbd, "COMMIT"))
+        return HTTP_INTERNAL_SERVER_ERROR;
+    ap_set_content_type(r, "application/json");
+    ap_set_content_length(r, 12);
+    ap_rputs("{\"wrote\":1}\n", r);
+    return OK;
+}
+
 static void register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_optional_fn_retrieve(retrieve_optional_fns, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(bench_dbd_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(bench_dbd_write_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 module AP_MODULE_DECLARE_DATA bench_dbd_module = {
