@@ -375,3 +375,19 @@ def test_published_iin_is_accepted_and_its_altered_forms_refused(zone):
         refused(zone, "POST", "/v1/identity/persons",
                 {"full_name": "X Y", "identifiers": [{"scheme": "iin", "value": "06121160001" + d}]}, 422,
                 "identity.invalid_identifier", "/identifiers/0/value")
+
+
+def test_published_emirates_ids_are_accepted_and_a_wrong_check_digit_refused(zone):
+    """Emirates ID check digits against numbers published elsewhere rather than this file's own Luhn: the specimen
+    number 784-1968-6570305-0 and the test vectors 784-1979-1234567-1 and 784-1952-0464048-6 valid, 784-1981-
+    1234567-9 invalid (the test vectors the open-source national-id libraries share, e.g. identique's)."""
+    for value in ("784-1968-6570305-0", "784-1979-1234567-1", "784-1952-0464048-6"):
+        digits = value.replace("-", "")
+        if zone.db.query_value("SELECT COUNT(*) FROM mez_mass_person_identifier WHERE value IN ('%s', '%s')"
+                               % (value, digits)) not in (0, "0"):
+            continue
+        p = person(zone, "Published Example %s" % value[-1], [{"scheme": "emirates_id", "value": value}])
+        assert p["identifiers"][0]["value"].replace("-", "") == digits
+    refused(zone, "POST", "/v1/identity/persons",
+            {"full_name": "X Y", "identifiers": [{"scheme": "emirates_id", "value": "784-1981-1234567-9"}]}, 422,
+            "identity.invalid_identifier", "/identifiers/0/value")

@@ -10,7 +10,8 @@
  *          passport     5-20 letters/digits (upper-cased), issuing_country required: a number is unique per issuer
  *          emirates_id  UAE, 784-YYYY-NNNNNNN-C (dashes optional), C the Luhn check digit over all 15 digits
  *                       (784 the ISO 3166 numeric code of the UAE; the layout and Luhn as the ICP's card
- *                       documents and the public identifier references describe them)
+ *                       documents and the public identifier references describe them; checked in the tests
+ *                       against the specimen number 784-1968-6570305-0 and published test vectors)
  *          iin          Kazakhstan, 12 digits: YYMMDD, century/sex digit, serial, mod-11 check digit as fixed by
  *                       Resolution of the Government of the Republic of Kazakhstan No. 565 of 11 June 2003 (also
  *                       the OECD's "Kazakhstan - Information on Tax Identification Numbers"); checked in the tests
