@@ -28,18 +28,25 @@ static int usage(FILE *out)
     return out == stdout ? MEZ_EXIT_OK : MEZ_EXIT_USAGE;
 }
 
+void mez_cli_audit_event(apr_pool_t *p, const char *zone_id, const char *action, const char *resource_type,
+                         const char *resource_id, json_t *detail, mez_audit_event_t *ev)
+{
+    const char *who = getenv("SUDO_USER") && *getenv("SUDO_USER") ? getenv("SUDO_USER") : getenv("USER");
+    memset(ev, 0, sizeof(*ev));
+    ev->zone_id = zone_id;
+    ev->actor = apr_pstrcat(p, "cli:", who && *who ? who : "unknown", NULL);
+    ev->action = action;
+    ev->resource_type = resource_type;
+    ev->resource_id = resource_id;
+    ev->outcome = "committed";
+    ev->detail = detail ? mez_json_pool_own(p, detail) : NULL;
+}
+
 mez_status_t mez_cli_audit_row(apr_pool_t *p, mez_db_t *db, const char *zone_id, const char *action,
                                const char *resource_type, const char *resource_id, json_t *detail, mez_problem_t *pb)
 {
-    mez_audit_event_t ev = { 0 };
-    const char *who = getenv("SUDO_USER") && *getenv("SUDO_USER") ? getenv("SUDO_USER") : getenv("USER");
-    ev.zone_id = zone_id;
-    ev.actor = apr_pstrcat(p, "cli:", who && *who ? who : "unknown", NULL);
-    ev.action = action;
-    ev.resource_type = resource_type;
-    ev.resource_id = resource_id;
-    ev.outcome = "committed";
-    ev.detail = detail ? mez_json_pool_own(p, detail) : NULL;
+    mez_audit_event_t ev;
+    mez_cli_audit_event(p, zone_id, action, resource_type, resource_id, detail, &ev);
     return mez_audit_append(p, db, &ev, NULL, pb);
 }
 

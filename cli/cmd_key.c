@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <apr_file_io.h>
 #include <apr_strings.h>
+#include "mez/audit.h"
 #include "mez/corridor.h"
 #include "mez/did.h"
 #include "mez/http.h"
@@ -163,8 +164,7 @@ static int record(rot_t *k, const mez_key_t *prev, const struct stat *owner, mez
     mez_problem_t pb = { 0 };
     const char *next_path = apr_pstrcat(p, k->key_file, ".next", NULL), *in_use = NULL;
     apr_array_header_t *history, *recorded;
-    mez_db_tx_t *tx;
-    json_t *ids;
+    mez_audit_event_t ev;
     mez_status_t st;
     int rc;
 
@@ -206,26 +206,9 @@ static int record(rot_t *k, const mez_key_t *prev, const struct stat *owner, mez
     }
     if ((st = mez_key_rotation_issue(p, prev, *next, k->zone_id, k->reason, apr_time_now(), vc, rot, &pb)) != MEZ_OK)
         return mez_cli_fail(&pb, st);
-    if ((st = mez_db_begin(p, k->db, &tx, &pb)) != MEZ_OK)
+    mez_cli_audit_event(p, k->zone_id, "key.rotate", "zone", k->zone_id, NULL, &ev);
+    if ((st = mez_zone_key_rotate(p, k->db, prev, *vc, rot, apr_time_now(), &ev, &recorded, &pb)) != MEZ_OK)
         return mez_cli_fail(&pb, st);
-    ids = json_array();
-    if ((st = mez_zone_key_record(p, k->db, *vc, rot, apr_time_now(), &pb)) != MEZ_OK
-        || (st = mez_corridor_record_rotation(p, k->db, prev, *vc, rot, NULL, apr_time_now(), &recorded, &pb))
-               != MEZ_OK) {
-        json_decref(ids);
-        mez_db_rollback(p, tx);
-        return mez_cli_fail(&pb, st);
-    }
-    for (int i = 0; i < recorded->nelts; i++)
-        json_array_append_new(ids, json_string(APR_ARRAY_IDX(recorded, i, const char *)));
-    if ((st = mez_cli_audit_row(p, k->db, k->zone_id, "key.rotate", "zone", k->zone_id,
-                                json_pack("{s:s, s:s, s:s, s:o}", "previous_did", rot->previous_did, "new_did",
-                                          rot->new_did, "credential_digest", rot->digest, "corridors", ids), &pb))
-            != MEZ_OK
-        || (st = mez_db_commit(p, tx, &pb)) != MEZ_OK) {
-        mez_db_rollback(p, tx);
-        return mez_cli_fail(&pb, st);
-    }
     printf("[2/5] recorded: credential %s; %d corridor chain(s) record the change\n", rot->digest, recorded->nelts);
     for (int i = 0; i < recorded->nelts; i++)
         printf("        corridor %s\n", APR_ARRAY_IDX(recorded, i, const char *));

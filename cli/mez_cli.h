@@ -73,6 +73,10 @@ int mez_cli_wants_help(int argc, const char *const *argv);
  * caller's transaction (after mez_db_begin, before mez_db_commit): actor "cli:<login>" ($SUDO_USER, else $USER),
  * outcome "committed"; detail (a new reference, may be NULL) is taken. */
 struct mez_db_t;
+struct mez_audit_event_t;
+/* The same event without appending it, for a libmezcore write that appends it in its own transaction. */
+void mez_cli_audit_event(apr_pool_t *p, const char *zone_id, const char *action, const char *resource_type,
+                         const char *resource_id, json_t *detail, struct mez_audit_event_t *ev);
 mez_status_t mez_cli_audit_row(apr_pool_t *p, struct mez_db_t *db, const char *zone_id, const char *action,
                                const char *resource_type, const char *resource_id, json_t *detail,
                                mez_problem_t *pb);

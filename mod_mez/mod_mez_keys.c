@@ -9,10 +9,10 @@
  * The rotation itself is `mez key rotate` (cli/cmd_key.c): the new key must reach the key file and httpd must be
  * reloaded, neither of which a child running as the httpd user may do.
  *
- * Accepting a peer's rotation happens in one transaction: the rotation kept (mez_peer_key_record: from now on the
- * peer is known by the new DID and its old key is refused), a zone.key_rotation receipt on every corridor with
- * that peer which this zone sequences, and the audit row. The receipts are then pushed to the peer; a push that
- * fails is caught up by the next sync, as any other. */
+ * Accepting a peer's rotation is mez_peer_key_accept's one transaction (from then on the peer is known by the new
+ * DID and its old key is refused; a zone.key_rotation receipt on every corridor with that peer which this zone
+ * sequences; the audit row). The receipts are then pushed to the peer; a push that fails is caught up by the next
+ * sync, as any other. */
 #include <string.h>
 #include <apr_strings.h>
 #include "httpd.h"
@@ -66,46 +66,18 @@ int mez_keys_peer_notice(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     const mez_peer_t *peer;
     mez_key_rotation_t rot;
     mez_audit_event_t ev;
-    mez_db_tx_t *tx;
     apr_array_header_t *recorded = NULL;
-    json_t *body, *vc, *ids, *delivery;
+    json_t *body, *vc, *delivery;
     int repeated = 0;
-    apr_time_t now = apr_time_now();
 
     if (!(peer = mez_corridor_calling_peer(r, sc, &pb)) || mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     vc = json_object_get(body, "credential");
-    /* For that peer, rotating exactly the key this zone knows it by; or, told again after the change (signed with
-     * the new key then, the old one being refused), the rotation that made the key it is known by. */
-    if (mez_key_rotation_check(r->pool, vc, peer->zone_id, NULL, "/credential", &rot, &pb) != MEZ_OK)
+    mez_request_audit_event(r, "peer.key_rotated", "peer", peer->zone_id, "committed", NULL, &ev);
+    if (mez_key_rotation_check(r->pool, vc, peer->zone_id, NULL, "/credential", &rot, &pb) != MEZ_OK
+        || mez_peer_key_accept(r->pool, db, sc->key, peer->did, vc, &rot, apr_time_now(), &ev, &repeated, &recorded,
+                               &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
-    if (strcmp(rot.previous_did, peer->did) && strcmp(rot.new_did, peer->did)) {
-        mez_problem(&pb, r->pool, MEZ_EINVAL, 409, "key_rotation.not_current", "/credential/credentialSubject/previous_did",
-                    "zone %s is known by %s, not by %s", peer->zone_id, peer->did, rot.previous_did);
-        return mez_send_problem(r, &pb, NULL);
-    }
-    if (mez_db_begin(r->pool, db, &tx, &pb) != MEZ_OK)
-        return mez_send_problem(r, &pb, NULL);
-    ids = json_array();
-    if (mez_peer_key_record(r->pool, db, &rot, now, &repeated, &pb) != MEZ_OK
-        || (!repeated
-            && mez_corridor_record_rotation(r->pool, db, sc->key, vc, &rot, peer->zone_id, now, &recorded, &pb)
-                   != MEZ_OK))
-        goto fail;
-    for (int i = 0; recorded && i < recorded->nelts; i++)
-        json_array_append_new(ids, json_string(APR_ARRAY_IDX(recorded, i, const char *)));
-    if (!repeated) {
-        mez_request_audit_event(r, "peer.key_rotated", "peer", peer->zone_id, "committed",
-                                json_pack("{s:s, s:s, s:s, s:O}", "previous_did", rot.previous_did, "new_did",
-                                          rot.new_did, "credential_digest", rot.digest, "corridors", ids),
-                                &ev);
-        if (mez_audit_append(r->pool, db, &ev, NULL, &pb) != MEZ_OK)
-            goto fail;
-    }
-    if (mez_db_commit(r->pool, tx, &pb) != MEZ_OK) {
-        json_decref(ids);
-        return mez_send_problem(r, &pb, NULL);
-    }
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "peer %s rotated its key from %s to %s (%s)%s", peer->zone_id,
                   rot.previous_did, rot.new_did, rot.digest, repeated ? ", told again" : "");
     /* The chain's record of the rotation goes to the peer now when it can; otherwise with the next sync. */
@@ -119,13 +91,8 @@ int mez_keys_peer_notice(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
         json_array_append_new(delivery, json_pack("{s:s, s:b, s:s*}", "corridor_id", id, "delivered", ok, "code",
                                                   ok ? NULL : dpb.code));
     }
-    json_decref(ids);
     return mez_send_json(r, HTTP_OK, json_pack("{s:s, s:s, s:s, s:s, s:b, s:o}", "zone_id", peer->zone_id,
                                                "previous_did", rot.previous_did, "new_did", rot.new_did,
                                                "credential_digest", rot.digest, "repeated", repeated, "corridors",
                                                delivery));
-fail:
-    mez_db_rollback(r->pool, tx);
-    json_decref(ids);
-    return mez_send_problem(r, &pb, NULL);
 }

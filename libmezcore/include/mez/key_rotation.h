@@ -94,6 +94,25 @@ mez_status_t mez_zone_key_list(apr_pool_t *p, mez_db_t *db, const char *zone_id,
 mez_status_t mez_zone_key_record(apr_pool_t *p, mez_db_t *db, const json_t *vc, const mez_key_rotation_t *rot,
                                  apr_time_t now, mez_problem_t *pb);
 
+/* ------------------------------------------------------------------ the rotation kept (key_rotate.c) */
+
+struct mez_audit_event_t;
+/* This zone's rotation in one transaction: mez_zone_key_record, a zone.key_rotation receipt signed by previous on
+ * every corridor the zone sequences (mez_corridor_record_rotation) and the audit row (audit: the event, may be
+ * NULL; its detail, the DIDs, the credential's digest and the corridors, is set here). *recorded: corridor ids. */
+mez_status_t mez_zone_key_rotate(apr_pool_t *p, mez_db_t *db, const mez_key_t *previous, const json_t *vc,
+                                 const mez_key_rotation_t *rot, apr_time_t now,
+                                 const struct mez_audit_event_t *audit, apr_array_header_t **recorded,
+                                 mez_problem_t *pb);
+/* A peer's rotation (its credential checked by the caller, mez_key_rotation_check) accepted in one transaction:
+ * it must rotate known_did, the DID this zone knows the peer by (or have made it: a repeat), else 409
+ * "key_rotation.not_current"; then mez_peer_key_record and, unless it is a repeat (*repeated, nothing written), a
+ * receipt signed by own on every corridor with that peer this zone sequences and the audit row (as above). */
+mez_status_t mez_peer_key_accept(apr_pool_t *p, mez_db_t *db, const mez_key_t *own, const char *known_did,
+                                 const json_t *vc, const mez_key_rotation_t *rot, apr_time_t now,
+                                 const struct mez_audit_event_t *audit, int *repeated,
+                                 apr_array_header_t **recorded, mez_problem_t *pb);
+
 /* ------------------------------------------------------------------ peers' keys (peer_key.c) */
 
 /* Records a verified rotation of peer zone rot->zone_id inside the caller's transaction, and moves the corridors
