@@ -53,7 +53,6 @@
 
 APLOG_USE_MODULE(mez);
 
-#define RECEIPT_SCAN 100      /* receipts read per batch when looking for this migration's receipts */
 #define ENTITY_PAGE 1000      /* entities read per page when the destination checks a name */
 
 /* ------------------------------------------------------------------ small helpers */
@@ -286,31 +285,9 @@ static mez_status_t move(saga_t *s, int event, json_t *evidence, const mez_migra
 static mez_status_t find_receipt(saga_t *s, const char *kind, int64_t from, json_t **receipt, int *found,
                                  mez_problem_t *pb)
 {
-    *found = 0;
-    for (uint64_t at = from < 0 ? 0 : (uint64_t)from;;) {
-        apr_array_header_t *texts;
-        mez_status_t st;
-        if ((st = mez_corridor_receipts_from(s->r->pool, s->db, s->m.corridor_id, at, RECEIPT_SCAN, &texts, pb))
-            != MEZ_OK)
-            return st;
-        if (!texts->nelts)
-            return MEZ_OK;
-        for (int i = 0; i < texts->nelts; i++) {
-            const char *t = APR_ARRAY_IDX(texts, i, const char *);
-            json_t *x, *tr;
-            if (mez_json_parse(s->r->pool, t, strlen(t), &x, pb) != MEZ_OK)
-                continue;
-            tr = json_object_get(x, "transition");
-            if (str(tr, "kind") && !strcmp(str(tr, "kind"), kind)
-                && str(json_object_get(tr, "payload"), "migration_id")
-                && !strcmp(str(json_object_get(tr, "payload"), "migration_id"), s->m.migration_id)) {
-                *receipt = x;
-                *found = 1;
-                return MEZ_OK;
-            }
-        }
-        at += (uint64_t)texts->nelts;
-    }
+    uint64_t seq;
+    return mez_corridor_find_transition(s->r->pool, s->db, s->m.corridor_id, from < 0 ? 0 : (uint64_t)from, kind,
+                                        "migration_id", s->m.migration_id, receipt, &seq, found, pb);
 }
 
 /* Releases what the migration holds, then records the move that ends it (cancel, compensate, timeout): a
@@ -909,27 +886,10 @@ static mez_status_t migration_of_receipt(request_rec *r, mez_srv_conf_t *sc, con
 static mez_status_t compensated(request_rec *r, mez_db_t *db, const char *cid, uint64_t seq, const char *mid,
                                 int *found, mez_problem_t *pb)
 {
-    *found = 0;
-    for (uint64_t at = seq + 1;;) {
-        apr_array_header_t *texts;
-        mez_status_t st;
-        if ((st = mez_corridor_receipts_from(r->pool, db, cid, at, RECEIPT_SCAN, &texts, pb)) != MEZ_OK)
-            return st;
-        if (!texts->nelts)
-            return MEZ_OK;
-        for (int i = 0; i < texts->nelts; i++) {
-            const char *t = APR_ARRAY_IDX(texts, i, const char *);
-            json_t *x, *tr;
-            if (mez_json_parse(r->pool, t, strlen(t), &x, pb) != MEZ_OK)
-                continue;
-            tr = json_object_get(x, "transition");
-            if (str(tr, "kind") && !strcmp(str(tr, "kind"), "entity_migration_compensation")
-                && str(json_object_get(tr, "payload"), "migration_id")
-                && !strcmp(str(json_object_get(tr, "payload"), "migration_id"), mid))
-                *found = 1;
-        }
-        at += (uint64_t)texts->nelts;
-    }
+    json_t *receipt;
+    uint64_t at;
+    return mez_corridor_find_transition(r->pool, db, cid, seq + 1, "entity_migration_compensation", "migration_id",
+                                        mid, &receipt, &at, found, pb);
 }
 
 /* POST /v1/corridors/peers/migrations/complete {corridor_id, sequence}: the formation, once per receipt, from

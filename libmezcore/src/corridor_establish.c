@@ -200,6 +200,59 @@ mez_status_t mez_corridor_list(apr_pool_t *p, mez_db_t *db, apr_array_header_t *
     return MEZ_OK;
 }
 
+/* A LIKE pattern matching the canonical text `"name":"value"` anywhere (RFC 8785 writes no spaces), with the
+ * pattern's own characters escaped. */
+static const char *member_pattern(apr_pool_t *p, const char *name, const char *value)
+{
+    const char *text = apr_pstrcat(p, "\"", name, "\":\"", value, "\"", NULL);
+    char *out = apr_palloc(p, 2 * strlen(text) + 3), *o = out;
+    *o++ = '%';
+    for (const char *c = text; *c; c++) {
+        if (*c == '%' || *c == '_' || *c == '!')
+            *o++ = '!';
+        *o++ = *c;
+    }
+    *o++ = '%';
+    *o = '\0';
+    return out;
+}
+
+mez_status_t mez_corridor_find_transition(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t from,
+                                          const char *kind, const char *member, const char *value,
+                                          json_t **receipt, uint64_t *seq, int *found, mez_problem_t *pb)
+{
+    apr_array_header_t *rows;
+    mez_status_t st;
+
+    *found = 0;
+    /* The text match narrows the rows read to the few that can match (a corridor's chain is long); the parse
+     * decides. */
+    if ((st = mez_db_query_rows(p, db, 2, &rows,
+                                "SELECT seq, receipt FROM mez_corridor_receipt WHERE corridor_id = %s AND seq >= %s "
+                                "AND receipt LIKE %s ESCAPE '!' AND receipt LIKE %s ESCAPE '!' ORDER BY seq", pb,
+                                corridor_id, mez_corridor_u64(p, from), member_pattern(p, "kind", kind),
+                                member ? member_pattern(p, member, value) : "%", NULL)) != MEZ_OK)
+        return st;
+    for (int i = 0; i < rows->nelts; i++) {
+        const char *const *row = APR_ARRAY_IDX(rows, i, const char *const *);
+        const json_t *t, *v;
+        json_t *x;
+        if (mez_json_parse(p, row[1], strlen(row[1]), &x, NULL) != MEZ_OK)
+            continue;
+        t = json_object_get(x, "transition");
+        if (!json_is_string(json_object_get(t, "kind")) || strcmp(json_string_value(json_object_get(t, "kind")), kind))
+            continue;
+        v = member ? json_object_get(json_object_get(t, "payload"), member) : NULL;
+        if (member && (!json_is_string(v) || strcmp(json_string_value(v), value)))
+            continue;
+        *receipt = x;
+        *seq = (uint64_t)apr_atoi64(row[0]);
+        *found = 1;
+        return MEZ_OK;
+    }
+    return MEZ_OK;
+}
+
 mez_status_t mez_corridor_receipts_from(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t from,
                                         int limit, apr_array_header_t **texts, mez_problem_t *pb)
 {

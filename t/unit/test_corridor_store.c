@@ -568,6 +568,42 @@ static void test_request_ref(void)
     CU_ASSERT_STRING_EQUAL(pb.code, "corridor.invalid_field");
 }
 
+static void test_find_transition(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = active_corridor();
+    mez_digest_t head, leaves[4];
+    json_t *r = NULL;
+    uint64_t seq = 99;
+    int found = 0;
+
+    genesis(&head);
+    append_n(db, 0, 4, &head, leaves);
+    CU_ASSERT_EQUAL(mez_corridor_find_transition(p, db, CID, 2, "transfer", NULL, NULL, &r, &seq, &found, &pb),
+                    MEZ_OK);
+    CU_ASSERT_TRUE(found);
+    CU_ASSERT_EQUAL(seq, 2);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "sequence")), 2);
+    CU_ASSERT_EQUAL(mez_corridor_find_transition(p, db, CID, 0, "transfer", "currency", "PKR", &r, &seq, &found, &pb),
+                    MEZ_OK);
+    CU_ASSERT_TRUE(found);
+    CU_ASSERT_EQUAL(seq, 0);
+    /* another kind, another payload value, or past the chain's end: none */
+    CU_ASSERT_EQUAL(mez_corridor_find_transition(p, db, CID, 0, "refund", NULL, NULL, &r, &seq, &found, &pb), MEZ_OK);
+    CU_ASSERT_FALSE(found);
+    CU_ASSERT_EQUAL(mez_corridor_find_transition(p, db, CID, 0, "transfer", "currency", "USD", &r, &seq, &found, &pb),
+                    MEZ_OK);
+    CU_ASSERT_FALSE(found);
+    CU_ASSERT_EQUAL(mez_corridor_find_transition(p, db, CID, 4, "transfer", NULL, NULL, &r, &seq, &found, &pb),
+                    MEZ_OK);
+    CU_ASSERT_FALSE(found);
+    /* LIKE's wildcards in a value are taken literally */
+    CU_ASSERT_EQUAL(mez_corridor_find_transition(p, db, CID, 0, "transfer", "currency", "P_R", &r, &seq, &found, &pb),
+                    MEZ_OK);
+    CU_ASSERT_FALSE(found);
+}
+
 void unit_register_corridor_store(void)
 {
     CU_pSuite s = unit_suite("corridor_store");
@@ -577,4 +613,5 @@ void unit_register_corridor_store(void)
     CU_add_test(s, "checkpoints signed only when consistent", test_checkpoints);
     CU_add_test(s, "nonce replay cache", test_nonces);
     CU_add_test(s, "a request reference appends once", test_request_ref);
+    CU_add_test(s, "the first receipt of a transition kind and payload member", test_find_transition);
 }

@@ -107,6 +107,11 @@ mez_status_t mez_corridor_ack(apr_pool_t *p, mez_db_t *db, const char *corridor_
 /* Every corridor, oldest first (array of mez_corridor_t). */
 mez_status_t mez_corridor_list(apr_pool_t *p, mez_db_t *db, apr_array_header_t **out, mez_problem_t *pb);
 
+/* The first receipt at or after sequence from whose transition is of kind and, when member is not NULL, whose
+ * payload's member is the string value: parsed into *receipt (owned by p) with its *seq; *found 0 when none. */
+mez_status_t mez_corridor_find_transition(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t from,
+                                          const char *kind, const char *member, const char *value,
+                                          json_t **receipt, uint64_t *seq, int *found, mez_problem_t *pb);
 /* The canonical texts of receipts from, from + 1, ... (at most limit, in order; fewer at the chain's end). */
 mez_status_t mez_corridor_receipts_from(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t from,
                                         int limit, apr_array_header_t **texts, mez_problem_t *pb);
