@@ -66,29 +66,27 @@ mez_status_t mez_corridor_signer_at(apr_pool_t *p, mez_db_t *db, const char *cor
                                     const char **did, mez_problem_t *pb)
 {
     mez_corridor_terms_t terms;
-    apr_array_header_t *rows;
     mez_status_t st;
 
     if ((st = terms_of(p, db, corridor_id, &terms, pb)) != MEZ_OK)
         return st;
     *did = terms.proposer_did;
-    /* Rotations are rare: the text match finds the few receipts that may record one, the parse decides. */
-    if ((st = mez_db_query_rows(p, db, 1, &rows, "SELECT receipt FROM mez_corridor_receipt WHERE corridor_id = %s "
-                                "AND seq < %s AND receipt LIKE %s ORDER BY seq", pb, corridor_id,
-                                mez_corridor_u64(p, size), "%\"" MEZ_KEY_ROTATION_KIND "\"%", NULL)) != MEZ_OK)
-        return st;
-    for (int i = 0; i < rows->nelts; i++) {
-        const char *text = APR_ARRAY_IDX(rows, i, const char *const *)[0];
-        const json_t *vc, *payload;
+    /* The proposer's rotations among the first size receipts, in order: each names the key that signs after it. */
+    for (uint64_t from = 0;;) {
         json_t *receipt;
-        if ((st = mez_json_parse(p, text, strlen(text), &receipt, pb)) != MEZ_OK)
+        uint64_t seq;
+        int found = 0;
+        const char *next;
+        if ((st = mez_corridor_find_transition(p, db, corridor_id, from, MEZ_KEY_ROTATION_KIND, "zone_id",
+                                               terms.proposer_zone_id, &receipt, &seq, &found, pb)) != MEZ_OK)
             return st;
-        if (!mez_key_rotation_of_receipt(receipt, &vc))
-            continue;
-        payload = json_object_get(json_object_get(receipt, "transition"), "payload");
-        if (json_is_string(json_object_get(payload, "zone_id")) && json_is_string(json_object_get(payload, "new_did"))
-            && !strcmp(json_string_value(json_object_get(payload, "zone_id")), terms.proposer_zone_id))
-            *did = json_string_value(json_object_get(payload, "new_did"));
+        if (!found || seq >= size)
+            break;
+        next = json_string_value(json_object_get(json_object_get(json_object_get(receipt, "transition"), "payload"),
+                                                 "new_did"));
+        if (next)
+            *did = next;
+        from = seq + 1;
     }
     return MEZ_OK;
 }
