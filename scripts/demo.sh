@@ -38,7 +38,7 @@ say() { printf '\n== %s\n' "$*"; }
 # ------------------------------------------------------------------------------------------------ packages
 PACKAGES=(build-essential autoconf automake libtool pkg-config apache2 apache2-dev libapr1-dev libaprutil1-dev
           libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql libssl-dev libjansson-dev libyaml-dev libxml2-dev
-          libcurl4-openssl-dev libcunit1-dev sqlite3)
+          libcurl4-openssl-dev libpq-dev libcunit1-dev sqlite3)
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,9 +1,10 @@
 /* store_db.c: a thin layer over apr_dbd so every area runs the same SQL on sqlite3 and pgsql.
- * Statements are prepared per call with apr_dbd placeholders (%s), never built with printf. */
+ * Statements take apr_dbd placeholders (%s), never values built in with printf. On sqlite3 they are prepared per
+ * call through apr_dbd; on PostgreSQL, once per connection (store_pg.c). */
 #include <stdarg.h>
 #include <string.h>
 #include <apr_strings.h>
-#include "mez/store.h"
+#include "store_int.h"
 
 #define MEZ_DB_MAX_ARGS 16
 
@@ -97,6 +98,7 @@ mez_status_t mez_db_open(apr_pool_t *p, const char *driver_name, const char *par
         return mez_problem(pb, p, MEZ_EIO, 503, "db.unreachable", NULL, "cannot open %s database '%s': %s",
                            driver_name, params, err ? err : "unknown error");
     db = mez_db_wrap(p, driver, handle);
+    db->session_pool = p;
     apr_pool_cleanup_register(p, db, db_close, apr_pool_cleanup_null);
     if (!strcmp(driver_name, "sqlite3")) {
         /* WAL lets readers (httpd children) go on while one writer commits; the mode sticks to the file,
@@ -172,14 +174,11 @@ static int schema_changed(const mez_db_t *db, int rv)
     return msg && strstr(msg, "schema has changed") != NULL;
 }
 
-/* Prepares sql (apr_dbd placeholders) and collects the NULL-terminated string arguments of ap. */
-static mez_status_t prepare_args(apr_pool_t *p, mez_db_t *db, const char *sql, va_list ap,
-                                 apr_dbd_prepared_t **stmt, const char **args, int *nargs, mez_problem_t *pb)
+/* Prepares sql (apr_dbd placeholders) for one call through apr_dbd. */
+static mez_status_t prepare_stmt(apr_pool_t *p, mez_db_t *db, const char *sql, apr_dbd_prepared_t **stmt,
+                                 mez_problem_t *pb)
 {
-    int rv;
-    *nargs = collect_args(ap, args);
-    map_nulls(args, *nargs);
-    rv = apr_dbd_prepare(db->driver, p, db->handle, sql, NULL, stmt);
+    int rv = apr_dbd_prepare(db->driver, p, db->handle, sql, NULL, stmt);
     if (rv)
         return db_fail(p, db, rv, "prepare", pb);
     return MEZ_OK;
@@ -190,13 +189,19 @@ mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *s
     const char *args[MEZ_DB_MAX_ARGS];
     apr_dbd_prepared_t *stmt = NULL;
     va_list ap;
-    int n, rv, rows = 0;
+    int n, rv, rows = 0, handled;
     mez_status_t st;
 
     va_start(ap, pb);
-    st = prepare_args(p, db, sql, ap, &stmt, args, &n, pb);
+    n = collect_args(ap, args);
     va_end(ap);
-    if (st != MEZ_OK)
+    map_nulls(args, n);
+    if ((st = mez_pg_run(p, db, sql, args, n, 0, 0, NULL, &rows, &handled, pb)) != MEZ_OK || handled) {
+        if (st == MEZ_OK && nrows)
+            *nrows = rows;
+        return st;
+    }
+    if ((st = prepare_stmt(p, db, sql, &stmt, pb)) != MEZ_OK)
         return st;
     rv = apr_dbd_pquery(db->driver, p, db->handle, &rows, stmt, n, args);
     if (rv && schema_changed(db, rv) && apr_dbd_prepare(db->driver, p, db->handle, sql, NULL, &stmt) == 0)
@@ -217,13 +222,23 @@ static mez_status_t query_row_v(apr_pool_t *p, mez_db_t *db, const char **cols, 
     apr_dbd_prepared_t *stmt = NULL;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    int n, rv;
+    apr_array_header_t *rows;
+    int n, rv, handled;
     mez_status_t st;
 
     *found = 0;
     for (int i = 0; i < ncols; i++)
         cols[i] = NULL;
-    if ((st = prepare_args(p, db, sql, ap, &stmt, args, &n, pb)) != MEZ_OK)
+    n = collect_args(ap, args);
+    map_nulls(args, n);
+    if ((st = mez_pg_run(p, db, sql, args, n, ncols, 1, &rows, NULL, &handled, pb)) != MEZ_OK || handled) {
+        if (st == MEZ_OK && rows->nelts) {
+            *found = 1;
+            memcpy(cols, APR_ARRAY_IDX(rows, 0, const char **), sizeof(const char *) * (size_t)ncols);
+        }
+        return st;
+    }
+    if ((st = prepare_stmt(p, db, sql, &stmt, pb)) != MEZ_OK)
         return st;
     rv = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, MEZ_DB_RANDOM_ACCESS, n, args);
     if (rv && schema_changed(db, rv) && apr_dbd_prepare(db->driver, p, db->handle, sql, NULL, &stmt) == 0)
@@ -248,14 +263,17 @@ mez_status_t mez_db_query_rows(apr_pool_t *p, mez_db_t *db, int ncols, apr_array
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     va_list ap;
-    int n, rv;
+    int n, rv, handled;
     mez_status_t st;
 
-    *rows = apr_array_make(p, 16, sizeof(const char **));
     va_start(ap, pb);
-    st = prepare_args(p, db, sql, ap, &stmt, args, &n, pb);
+    n = collect_args(ap, args);
     va_end(ap);
-    if (st != MEZ_OK)
+    map_nulls(args, n);
+    *rows = apr_array_make(p, 16, sizeof(const char **));
+    if ((st = mez_pg_run(p, db, sql, args, n, ncols, 0, rows, NULL, &handled, pb)) != MEZ_OK || handled)
+        return st;
+    if ((st = prepare_stmt(p, db, sql, &stmt, pb)) != MEZ_OK)
         return st;
     rv = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, MEZ_DB_RANDOM_ACCESS, n, args);
     if (rv && schema_changed(db, rv) && apr_dbd_prepare(db->driver, p, db->handle, sql, NULL, &stmt) == 0)

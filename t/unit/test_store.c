@@ -5,6 +5,7 @@
 #include <apr_file_io.h>
 #include <apr_strings.h>
 #include "mez/store.h"
+#include "../../libmezcore/src/store_int.h"
 #include "unit.h"
 
 static const char *sql_dir(void)
@@ -35,6 +36,44 @@ static int count(mez_db_t *db, const char *table)
     CU_ASSERT_EQUAL(mez_db_query_value(unit_pool(), db, &v, apr_pstrcat(unit_pool(), "SELECT COUNT(*) FROM ",
                                                                        table, NULL), &pb, NULL), MEZ_OK);
     return v ? atoi(v) : -1;
+}
+
+/* apr_dbd's %s become $1..$n in order, %% one %, and any other apr_dbd format is left to apr_dbd (NULL). */
+static void test_pg_placeholders(void)
+{
+    apr_pool_t *p = unit_pool();
+    int n = -1;
+    char *t = mez_pg_placeholders(p, "SELECT a FROM t WHERE b = %s AND c > %s LIMIT 5", &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_STRING_EQUAL(t, "SELECT a FROM t WHERE b = $1 AND c > $2 LIMIT 5");
+    CU_ASSERT_EQUAL(n, 2);
+    t = mez_pg_placeholders(p, "SELECT %s, '100%%', 5 % 3", &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_STRING_EQUAL(t, "SELECT $1, '100%', 5 % 3");
+    CU_ASSERT_EQUAL(n, 1);
+    /* Eleven parameters: the tenth and eleventh are two digits. */
+    t = mez_pg_placeholders(p, "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)", &n);
+    CU_ASSERT_STRING_EQUAL(t, "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)");
+    CU_ASSERT_EQUAL(n, 11);
+    t = mez_pg_placeholders(p, "SELECT 1", &n);
+    CU_ASSERT_STRING_EQUAL(t, "SELECT 1");
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_PTR_NULL(mez_pg_placeholders(p, "SELECT a FROM t WHERE b = %d", &n));
+    CU_ASSERT_PTR_NULL(mez_pg_placeholders(p, "SELECT a FROM t WHERE b = %s AND c = %pDt", &n));
+}
+
+/* On SQLite (and on any connection without a session pool) mez_pg_run declines and sends nothing. */
+static void test_pg_run_not_pgsql(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = fresh_db(0);
+    const char *args[1] = { "x" };
+    apr_array_header_t *rows = NULL;
+    int handled = -1;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db->session_pool);
+    CU_ASSERT_EQUAL(mez_pg_run(unit_pool(), db, "SELECT %s", args, 1, 1, 0, &rows, NULL, &handled, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(handled, 0);
+    CU_ASSERT_PTR_NULL(rows);
 }
 
 static void test_migrate_from_empty_and_again(void)
@@ -168,6 +207,8 @@ void unit_register_store(void)
 {
     CU_pSuite s = unit_suite("store");
     CU_add_test(s, "migrate from empty, then again", test_migrate_from_empty_and_again);
+    CU_add_test(s, "PostgreSQL placeholders from apr_dbd's", test_pg_placeholders);
+    CU_add_test(s, "statements of a connection without PostgreSQL run through apr_dbd", test_pg_run_not_pgsql);
     CU_add_test(s, "migrations directory missing", test_migrate_missing_dir);
     CU_add_test(s, "a failing migration leaves no trace", test_broken_migration_rolls_back);
     CU_add_test(s, "credential insert and duplicate id", test_credential_insert_and_duplicate);

@@ -21,6 +21,10 @@ typedef struct mez_db_t {
      * write lock would block the very sibling that must commit to release it. Queuing writers here first
      * leaves the busy handler to wait only for other processes. Owned by whoever owns the connections. */
     apr_thread_mutex_t *writer;
+    /* Optional: a pool that lives exactly as long as the connection (mod_dbd's ap_dbd_t pool; the pool that
+     * mez_db_open's connection closes with). On PostgreSQL, statements are then prepared once per connection
+     * and remembered there, rather than planned again on every call. */
+    apr_pool_t *session_pool;
 } mez_db_t;
 
 /* Opens a connection for the CLI (driver "sqlite3" with a file name, or "pgsql" with a libpq conninfo).
