@@ -38,14 +38,21 @@ mez_db_t *mez_request_db(request_rec *r)
 
 mez_db_t *mez_zone_db(request_rec *r, const mez_srv_conf_t *sc, mez_problem_t *pb)
 {
-    mez_db_t *db;
     if (!sc->key || !sc->zone_id) {
         mez_problem(pb, r->pool, MEZ_EINVAL, 503, "zone.not_configured", NULL,
                     "this server has no MezZone/MezKeyFile configuration");
         return NULL;
     }
-    if (!(db = mez_request_db(r)))
-        mez_problem(pb, r->pool, MEZ_EIO, 503, "db.unavailable", NULL, "no database connection could be had");
+    return mez_request_db_or_problem(r, NULL, pb);
+}
+
+mez_db_t *mez_request_db_or_problem(request_rec *r, const char *needed_for, mez_problem_t *pb)
+{
+    mez_db_t *db = mez_request_db(r);
+    if (!db)
+        mez_problem(pb, r->pool, MEZ_EIO, 503, "db.unavailable", NULL,
+                    "no database connection could be had%s%s (mod_dbd: see the error log)", needed_for ? " " : "",
+                    needed_for ? needed_for : "");
     return db;
 }
 

@@ -291,6 +291,9 @@ void mez_clientcert_register_hooks(apr_pool_t *p);
 
 /* A database connection from mod_dbd's pool for this request (NULL when none can be had). */
 mez_db_t *mez_request_db(request_rec *r);
+/* The same, or NULL with 503 "db.unavailable" in pb (every route answers that one code when mod_dbd has no
+ * connection for it); needed_for, if not NULL, says what for ("to check the token"). */
+mez_db_t *mez_request_db_or_problem(request_rec *r, const char *needed_for, mez_problem_t *pb);
 /* The same for a route that acts as the zone: NULL with 503 "zone.not_configured" (no MezZone/MezKeyFile) or 503
  * "db.unavailable" in pb. */
 mez_db_t *mez_zone_db(request_rec *r, const mez_srv_conf_t *sc, mez_problem_t *pb);

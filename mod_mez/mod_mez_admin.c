@@ -224,10 +224,8 @@ static int post_zone(request_rec *r, mez_srv_conf_t *sc)
     location = apr_pstrcat(r->pool, ADMIN_ZONES "/", prov.zone_id, NULL);
 
     /* The audit row and the spool file: both or neither (the file is removed again if the commit fails). */
-    if (!(db = mez_request_db(r))) {
-        mez_problem(&pb, r->pool, MEZ_EIO, 503, "db.unavailable", NULL, "no database connection for the audit row");
+    if (!(db = mez_request_db_or_problem(r, "for the audit row", &pb)))
         return mez_send_problem(r, &pb, NULL);
-    }
     if (mez_db_begin(r->pool, db, &tx, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     rc = create_exclusive(r, path, text);

@@ -237,10 +237,8 @@ static int post_issue(request_rec *r, mez_srv_conf_t *sc)
                          "verifiableCredential", vc)), 0), "\n", NULL);
 
     /* Nothing is answered until the record is committed; any failure rolls the transaction back. */
-    if (!(db = mez_request_db(r))) {
-        mez_problem(&pb, r->pool, MEZ_EIO, 503, "db.unreachable", NULL, "no database connection available");
+    if (!(db = mez_request_db_or_problem(r, "to record the credential", &pb)))
         return fail(r, &pb);
-    }
     if (mez_db_begin(r->pool, db, &tx, &pb) != MEZ_OK)
         return fail(r, &pb);
     if (key && (rc = issue_idempotency(r, sc, key, credential, options, db, tx, &scope)) != DECLINED)

@@ -118,10 +118,8 @@ static int check_authn(request_rec *r)
     }
     for (token = hdr + 7; *token == ' '; token++)
         ;
-    if (!(db = mez_request_db(r))) {
-        mez_problem(&pb, r->pool, MEZ_EIO, 503, "db.unavailable", NULL, "no database connection to check the token");
+    if (!(db = mez_request_db_or_problem(r, "to check the token", &pb)))
         return refuse(r, &pb);
-    }
     if (mez_token_lookup(r->pool, db, realm, token, &info, &pb) != MEZ_OK)
         return refuse(r, &pb);
     return admit(r, info->id, info->role, info->entity_id, "token");

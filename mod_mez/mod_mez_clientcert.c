@@ -80,9 +80,8 @@ mez_status_t mez_request_client_cert(request_rec *r, const mez_srv_conf_t *sc, c
                            "mod_ssl verified a client certificate but did not hand it over");
     /* For the access log and the error log: which certificate was presented, mapped or not. */
     apr_table_setn(r->notes, "mez-client-cert", fp);
-    if (!(db = mez_request_db(r)))
-        return mez_problem(pb, r->pool, MEZ_EIO, 503, "db.unavailable", NULL,
-                           "no database connection to check the client certificate");
+    if (!(db = mez_request_db_or_problem(r, "to check the client certificate", pb)))
+        return MEZ_EIO;
     if ((rv = mez_cert_lookup(r->pool, db, sc->zone_id, fp, &m, pb)) != MEZ_OK)
         return rv;
     *out = m;

@@ -174,10 +174,8 @@ int mez_post_evaluate(request_rec *r, mez_srv_conf_t *sc)
     }
 
     /* The evaluation and its attestation are kept in one transaction before anything is answered. */
-    if (!(db = mez_request_db(r))) {
-        mez_problem(&pb, r->pool, MEZ_EIO, 503, "db.unreachable", NULL, "no database connection available");
+    if (!(db = mez_request_db_or_problem(r, "to record the evaluation", &pb)))
         return mez_send_problem(r, &pb, NULL);
-    }
     if (mez_db_begin(r->pool, db, &tx, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (mez_store_evaluation_insert(r->pool, db, json_string_value(json_object_get(result, "action_type")),

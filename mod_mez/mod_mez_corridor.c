@@ -115,10 +115,7 @@ static int send_corridor(request_rec *r, const mez_srv_conf_t *sc, mez_db_t *db,
 
 static int need_db(request_rec *r, mez_db_t **db, mez_problem_t *pb)
 {
-    if ((*db = mez_request_db(r)))
-        return 1;
-    mez_problem(pb, r->pool, MEZ_EIO, 503, "db.unavailable", NULL, "no database connection");
-    return 0;
+    return (*db = mez_request_db_or_problem(r, NULL, pb)) != NULL;
 }
 
 /* The peer a signed request came from (AuthType mez set it); peer routes answer nobody else, whatever the

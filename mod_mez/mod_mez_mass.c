@@ -61,10 +61,8 @@ int mez_mass_serve(request_rec *r, mez_srv_conf_t *sc)
     req.idempotency_key = key;
     apr_table_setn(r->notes, "mez-action", apr_pstrcat(r->pool, "mass.", req.method, " ", req.path, NULL));
 
-    if (!(db = mez_request_db(r))) {
-        mez_problem(&pb, r->pool, MEZ_EIO, 503, "db.unreachable", NULL, "no database connection available");
+    if (!(db = mez_request_db_or_problem(r, NULL, &pb)))
         return mez_send_problem(r, &pb, NULL);
-    }
     if (mez_db_begin(r->pool, db, &tx, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (mez_mass_store_handle(r->pool, db, &ctx, &req, &resp, &pb) != MEZ_OK) {

@@ -212,10 +212,8 @@ int mez_orch_serve(request_rec *r, mez_srv_conf_t *sc)
                     "this server has no MezZone/MezKeyFile configuration");
         return mez_send_problem(r, &pb, NULL);
     }
-    if (!(db = mez_request_db(r))) {
-        mez_problem(&pb, r->pool, MEZ_EIO, 503, "db.unreachable", NULL, "no database connection available");
+    if (!(db = mez_request_db_or_problem(r, NULL, &pb)))
         return mez_send_problem(r, &pb, NULL);
-    }
     if (r->method_number == M_GET && !strncmp(r->uri, "/v1/licences/", 13))
         return serve_licence(r, db, caps[0]);
     if (r->method_number == M_GET)

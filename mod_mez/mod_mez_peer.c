@@ -380,9 +380,8 @@ mez_status_t mez_peer_authenticate(request_rec *r, const mez_srv_conf_t *sc, con
     if (!v.nonce || !*v.nonce)
         return mez_problem(pb, r->pool, MEZ_EINVAL, 401, "httpsig.nonce_missing", "/headers/signature-input",
                            "a peer's signature must carry a nonce (replay protection)");
-    if (!(db = mez_request_db(r)))
-        return mez_problem(pb, r->pool, MEZ_EIO, 503, "db.unavailable", NULL,
-                           "no database connection to check the signature's nonce");
+    if (!(db = mez_request_db_or_problem(r, "to check the signature's nonce", pb)))
+        return MEZ_EIO;
     if ((st = mez_peer_nonce_check(r->pool, db, peer->did, v.nonce, apr_time_now(),
                                    apr_time_from_sec(2 * MEZ_PEER_SKEW), pb)) != MEZ_OK) {
         if (pb && pb->code && !strcmp(pb->code, "httpsig.replay"))
@@ -496,10 +495,8 @@ int mez_peers_serve(request_rec *r, mez_srv_conf_t *sc)
     mez_problem_t pb = { 0 };
     const char *cap[1];
     mez_db_t *db;
-    if (!(db = mez_request_db(r))) {
-        mez_problem(&pb, r->pool, MEZ_EIO, 503, "db.unavailable", NULL, "no database connection");
+    if (!(db = mez_request_db_or_problem(r, NULL, &pb)))
         return mez_send_problem(r, &pb, NULL);
-    }
     if (!strcmp(r->uri, "/v1/peers")) {
         if (r->method_number == M_GET)
             return peers_list(r, sc, db);

@@ -44,10 +44,8 @@ int mez_get_tensor_commitment(request_rec *r, mez_srv_conf_t *sc)
                     "name the subject whose committed state you want: ?subject=<id>");
         return mez_send_problem(r, &pb, NULL);
     }
-    if (!(db = mez_request_db(r))) {
-        mez_problem(&pb, r->pool, MEZ_EIO, 503, "db.unreachable", NULL, "no database connection available");
+    if (!(db = mez_request_db_or_problem(r, NULL, &pb)))
         return mez_send_problem(r, &pb, NULL);
-    }
     if (mez_store_evaluation_latest(r->pool, db, jurisdiction, subject, &rec, &found, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (!found) {

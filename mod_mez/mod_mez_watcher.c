@@ -160,10 +160,8 @@ int mez_watcher_serve(request_rec *r, mez_srv_conf_t *sc)
     const char *cap[1];
     mez_db_t *db;
     (void)sc;
-    if (!(db = mez_request_db(r))) {
-        mez_problem(&pb, r->pool, MEZ_EIO, 503, "db.unavailable", NULL, "no database connection");
+    if (!(db = mez_request_db_or_problem(r, NULL, &pb)))
         return mez_send_problem(r, &pb, NULL);
-    }
     apr_table_setn(r->notes, "mez-action", apr_pstrcat(r->pool, "watcher.", r->method, NULL));
     if (!strcmp(r->uri, "/v1/watchers")) {
         if (r->method_number == M_GET)

@@ -37,3 +37,37 @@ def test_survives_postgresql_restart(pg_zone, pg_server):
     assert statuses[-10:] == [201] * 10, "did not recover after the restart: %s" % statuses
     assert z.count("mez_credential") == before + created, statuses
     assert z.get("/readyz").status_code == 200
+
+
+def test_no_database_is_503_db_unavailable_on_every_path(make_zone, mez_env):
+    """A zone whose PostgreSQL cannot be reached at all (nothing listens on its port): every path that needs the
+    database answers the one stable code, 503 db.unavailable, with a problem body, from the token check to the
+    Mass store; routes that need no database keep answering."""
+    import os
+    from mez_harness import free_port
+    if "pgsql" not in mez_env.drivers:
+        pytest.skip("pgsql not in MEZ_TEST_DRIVERS")
+    z = make_zone("pgsql", start=False, extra_conf="""
+        LoadModule authn_core_module %s
+        <Location /v1/credentials/issue>
+          AuthType mez
+          Require mez-role operator
+        </Location>
+    """ % os.path.join(mez_env.httpd_modules, "mod_authn_core.so"))
+    z.db.params = "host=127.0.0.1 port=%d dbname=gone user=postgres connect_timeout=2" % free_port()
+    z.write_conf()
+    z.start()
+    answers = {
+        "token check": z.post("/v1/credentials/issue", json={"credential": sample_credential(), "options": {}},
+                              headers={"Authorization": "Bearer " + "a" * 43}),
+        "Mass store": z.post("/mass/v1/entities", json={"legal_name": "Lahore Looms (Pvt) Ltd"}),
+        "corridors": z.get("/v1/corridors"),
+        "watchers": z.get("/v1/watchers"),
+    }
+    for what, r in answers.items():
+        p = assert_problem(r, 503, "db.unavailable")
+        assert "no database connection could be had" in p["detail"], (what, p)
+    assert "to check the token" in answers["token check"].json()["detail"]
+    assert z.get("/readyz").status_code == 503
+    assert z.get("/healthz").status_code == 200
+    assert z.get("/v1/zone").status_code == 200
