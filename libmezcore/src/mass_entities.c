@@ -471,6 +471,15 @@ static mez_status_t create_entity(mez_mass_call_t *c)
                                o->control_type, mez_mass_doc_text(c, o->doc), now, NULL)) != MEZ_OK)
             return rv;
     }
+    /* The document's directors are the officers just inserted, in their order, and its history is empty so far:
+     * both are known here, so the submission below appends its record instead of reading both tables back. */
+    {
+        json_t *current = own(c, json_array());
+        for (int i = 0; i < officers->nelts; i++)
+            json_array_append(current, APR_ARRAY_IDX(officers, i, json_t *));
+        json_object_set(doc, "directors", current);
+        json_object_set_new(doc, "history", json_array());
+    }
     /* Formation is the applicant's submission of its draft: DRAFT -> PENDING_APPROVAL, on the record. */
     memset(&e, 0, sizeof(e));
     e.entity_id = id;
@@ -569,9 +578,10 @@ static mez_status_t put_status(mez_mass_call_t *c, const char *entity_id)
                                "%s is reached through POST /v1/entities/%s/dissolution/%s, which keeps the "
                                "dissolution's stages", target, entity_id,
                                event == MEZ_ENTITY_EV_INITIATE_DISSOLUTION ? "initiate" : "advance");
-    if ((rv = mez_db_query_value(c->p, c->db, &last,
-                                 "SELECT MAX(transitioned_at) FROM mez_mass_entity_history WHERE entity_id = %s",
-                                 c->pb, entity_id, NULL)) != MEZ_OK)
+    /* Only a transition dated by the caller needs the last one's date (to stay in order). */
+    if (at && (rv = mez_db_query_value(c->p, c->db, &last,
+                                       "SELECT MAX(transitioned_at) FROM mez_mass_entity_history WHERE entity_id = %s",
+                                       c->pb, entity_id, NULL)) != MEZ_OK)
         return rv;
     if (at && (strcmp(at, now_stamp(c)) > 0 || (last && *last && strcmp(at, last) < 0)))
         return mez_mass_refuse(c, 422, "entity.effective_at_out_of_order", "/effective_at",
