@@ -186,3 +186,25 @@ def test_answers_match_the_openapi_document(pk_zone, mez_env):
     for body in (payment("Indus Consulting", "non_filer"), dict(payment(name, "filer"), attest=True),
                  {"action": {"type": "teleport"}}):
         check(spec, "post", "/v1/compliance/evaluate", pk_zone.post("/v1/compliance/evaluate", json=body))
+
+
+def test_a_licence_fee_that_grows_with_capital_over_http(pk_zone, mez_env):
+    """POST /v1/compliance/evaluate reports the SECP registration fee computed for the stated capital (S.R.O.
+    500(I)/2023: Rs 2,200 + Rs 700 for each further Rs 100,000 or part), and the answer matches the OpenAPI
+    document."""
+    from test_openapi import check
+    with open(os.path.join(mez_env.source_dir, "openapi", "mez.openapi.json")) as f:
+        spec = json.load(f)
+    body = {"action": {"type": "licence_application", "date": "2023-06-01", "jurisdiction": ZONE_ID,
+                       "licence_type": "pk-secp:private-limited-company"},
+            "subject": {"id": "did:example:applicant", "name": "Karachi Looms (Pvt) Ltd", "entity_class": "company",
+                        "capital": {"amount": "1000000", "currency": "PKR"}},
+            "preview": True}
+    r = pk_zone.post("/v1/compliance/evaluate", json=body)
+    check(spec, "post", "/v1/compliance/evaluate", r)
+    fees = {(f["fee_type"], f["filing"]): f for f in r.json()["evaluation"]["fees"]}
+    online = fees[("registration", "online")]
+    assert online["amount"] == {"amount": "8500", "currency": "PKR"}            # 2,200 + 9 x 700
+    assert online["base_amount"] == {"amount": "2200", "currency": "PKR"}
+    assert online["scale"]["computed"] is True and online["scale"]["bands"][0]["units"] == 9
+    assert fees[("registration", "paper")]["amount"]["amount"] == "11300"      # 5,000 + 9 x 700

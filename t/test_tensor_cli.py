@@ -384,6 +384,60 @@ def test_secp_company_registration_fees_are_the_sourced_schedule(mez_env):
     assert "fees" not in types["pk-secp:public-listed-company"] and "fees" not in types["pk-sbp:commercial-bank"]
 
 
+def test_secp_registration_fee_grows_with_the_stated_capital(mez_env):
+    """S.R.O. 500(I)/2023's registration fee read back through the evaluator: Rs 2,200 online (Rs 5,000 on paper)
+    for nominal capital up to Rs 100,000, Rs 700 for every further Rs 100,000 or part up to Rs 5 billion and Rs 165
+    beyond, the fee capped at Rs 40 million online (Rs 50 million on paper); the expected sums are worked out here
+    from the cited figures, independently of the evaluator."""
+    import math
+    pack, types = licence_types(LICENCES_PK)
+    lt = types["pk-secp:private-limited-company"]
+    fees = {f["filing"]: f for f in lt["fees"] if f["id"].startswith("registration-") and f["id"].endswith("-2023")}
+    # The pack states the cited figures.
+    for filing, base, cap in (("online", "2200", "40000000"), ("paper", "5000", "50000000")):
+        sc = fees[filing]["scale"]
+        assert fees[filing]["amount"]["amount"] == base and sc["max"]["amount"] == cap
+        assert (sc["included"]["amount"], sc["per"]["amount"]) == ("100000", "100000")
+        assert [(b.get("up_to", {}).get("amount"), b["amount"]["amount"]) for b in sc["bands"]] == \
+            [("5000000000", "700"), (None, "165")]
+
+    def expected(filing, capital):
+        base, cap = {"online": (2200, 40000000), "paper": (5000, 50000000)}[filing]
+        extra = max(capital - 100000, 0)
+        first = min(extra, 5000000000 - 100000)
+        beyond = extra - first
+        fee = base + 700 * math.ceil(first / 100000) + 165 * math.ceil(beyond / 100000)
+        return min(fee, cap), fee > cap
+
+    date = "2023-06-01"
+    for capital in (100000, 100001, 1000000, 2500050, 5000000000, 5000100000, 5000100001, 20000000000):
+        out = json.loads(apply_for(mez_env, [LICENCES_PK, PROSCRIBED], "pk", lt["id"], date=date,
+                                   capital={"amount": str(capital), "currency": "PKR"}).stdout)
+        got = {f["filing"]: f for f in out["fees"] if f["fee_type"] == "registration"}
+        for filing in ("online", "paper"):
+            f = got[filing]
+            want, capped = expected(filing, capital)
+            assert f["amount"] == {"amount": str(want), "currency": "PKR"}, (capital, filing, f)
+            assert f["base_amount"] == fees[filing]["amount"] and f["scale"]["computed"] is True
+            assert f["scale"]["capped"] is capped and f["scale"]["capital"] == str(capital)
+            if not capped:
+                assert sum(int(b["subtotal"]) for b in f["scale"]["bands"]) == want - int(fees[filing]["amount"]["amount"])
+            assert f["rule"] == "%s/%s/%s" % (pack["id"], lt["id"], fees[filing]["id"])
+            assert f["source"]["id"] == "seventh-schedule-2023"
+    # Without a capital, or in another currency, the base is reported and the scale says why it is only that.
+    for capital, why in ((None, "state the subject's capital"), ({"amount": "1000000", "currency": "USD"},
+                                                                 "exchange rate")):
+        out = json.loads(apply_for(mez_env, [LICENCES_PK, PROSCRIBED], "pk", lt["id"], date=date,
+                                   capital=capital).stdout)
+        [f] = [f for f in out["fees"] if f["fee_type"] == "registration" and f["filing"] == "online"]
+        assert f["amount"] == {"amount": "2200", "currency": "PKR"} and f["scale"]["computed"] is False
+        assert why in f["scale"]["detail"], f
+    # The later fees carry no scale (their per-unit amounts are not sourced): a flat amount, as before.
+    out = json.loads(apply_for(mez_env, [LICENCES_PK, PROSCRIBED], "pk", lt["id"],
+                               capital={"amount": "1000000", "currency": "PKR"}).stdout)
+    assert all("scale" not in f for f in out["fees"]), out["fees"]
+
+
 def test_unknown_licence_type_is_refused(mez_env):
     cp = apply_for(mez_env, [LICENCES_PK, PROSCRIBED], "pk", "pk-sbp:no-such-licence")
     assert cp.returncode != 0 and "decision" not in cp.stdout

@@ -7,6 +7,7 @@
 #include <apr_strings.h>
 #include "mez/json.h"
 #include "mez/pack.h"
+#include "mez/tensor.h"
 #include "mez/vc.h"
 
 const char *const mez_pack_domains[MEZ_PACK_DOMAIN_COUNT] = {
@@ -667,6 +668,76 @@ static void after_requirement(vctx_t *v, const json_t *row, const char *ptr)
             "a requirement sets one figure: 'count' or 'amount', not both (write two requirements)");
 }
 
+/* The decimal `amount` of a money object in the given currency, or 0 (with an error at ptr) when it has none. */
+static int scale_money(vctx_t *v, const json_t *m, const char *ptr, const char *currency, mez_tensor_decimal_t *out)
+{
+    const char *amount = str_member(m, "amount"), *cur = str_member(m, "currency");
+    if (!json_is_object(m))
+        return 0;   /* the field check has said what is wrong */
+    if (!amount || mez_tensor_decimal_parse(amount, out) != 0) {
+        err(v, "pack.invalid_value", ptr, "a scaled fee is computed: its sums are decimal 'amount's, not 'amount_minor'");
+        return 0;
+    }
+    if (currency && cur && strcmp(cur, currency)) {
+        err(v, "pack.invalid_value", mez_pointer_join(v->p, ptr, "currency"),
+            "every sum of a scaled fee is in the fee's currency (%s), not %s", currency, cur);
+        return 0;
+    }
+    return 1;
+}
+
+/* A fee that grows with the applicant's capital: the base amount covers `included`, every further `per` (a part
+ * counting as a whole) costs its band's amount, bands ascend by `up_to` and the last is open, and `max` caps the
+ * whole fee. Each sum is a decimal in the fee's own currency, so the evaluator can compute it exactly. */
+static void after_fee(vctx_t *v, const json_t *row, const char *ptr)
+{
+    const json_t *scale = json_object_get(row, "scale"), *bands, *band;
+    const char *sp = mez_pointer_join(v->p, ptr, "scale"), *currency = str_member(json_object_get(row, "amount"),
+                                                                                 "currency");
+    mez_tensor_decimal_t base, included, per, max, last, d;
+    size_t i, n;
+    after_dated(v, row, ptr);
+    if (!json_is_object(scale))
+        return;
+    if (!scale_money(v, json_object_get(row, "amount"), mez_pointer_join(v->p, ptr, "amount"), NULL, &base)
+        || !scale_money(v, json_object_get(scale, "included"), mez_pointer_join(v->p, sp, "included"), currency,
+                        &included)
+        || !scale_money(v, json_object_get(scale, "per"), mez_pointer_join(v->p, sp, "per"), currency, &per))
+        return;
+    if (per.coef == 0)
+        err(v, "pack.invalid_value", mez_pointer_join(v->p, sp, "per/amount"), "per is a sum above zero");
+    last = included;
+    bands = json_object_get(scale, "bands");
+    n = json_is_array(bands) ? json_array_size(bands) : 0;
+    json_array_foreach(bands, i, band) {
+        const char *bp = mez_pointer_index(v->p, mez_pointer_join(v->p, sp, "bands"), i);
+        const json_t *up_to = json_object_get(band, "up_to");
+        if (!scale_money(v, json_object_get(band, "amount"), mez_pointer_join(v->p, bp, "amount"), currency, &d))
+            continue;
+        if (!up_to) {
+            if (i + 1 != n)
+                err(v, "pack.missing_field", mez_pointer_join(v->p, bp, "up_to"),
+                    "only the last band is open (no up_to): the bands ascend by up_to");
+            continue;
+        }
+        if (!scale_money(v, up_to, mez_pointer_join(v->p, bp, "up_to"), currency, &d))
+            continue;
+        if (i + 1 == n)
+            err(v, "pack.invalid_value", mez_pointer_join(v->p, bp, "up_to"),
+                "the last band is open (no up_to): it prices every unit beyond the bands before it");
+        else if (mez_tensor_decimal_cmp(&d, &last) <= 0)
+            err(v, "pack.invalid_value", mez_pointer_join(v->p, bp, "up_to/amount"),
+                "the bands ascend: up_to %s is not above %s", str_member(up_to, "amount"),
+                i ? "the band before it" : "the capital the base amount covers (included)");
+        last = d;
+    }
+    if (json_object_get(scale, "max")
+        && scale_money(v, json_object_get(scale, "max"), mez_pointer_join(v->p, sp, "max"), currency, &max)
+        && mez_tensor_decimal_cmp(&max, &base) < 0)
+        err(v, "pack.invalid_value", mez_pointer_join(v->p, sp, "max/amount"),
+            "max (the cap on the whole fee) is below the fee's base amount");
+}
+
 static void after_licence_type(vctx_t *v, const json_t *row, const char *ptr)
 {
     const char *id = str_member(row, "id"), *reg = str_member(row, "regulator");
@@ -767,6 +838,8 @@ static const char *const directions[] = { "outbound", "inbound", "either", NULL 
 static const char *const combines[] = { "lower_of", "higher_of", NULL };
 static const char *const fee_types[] = { "application", "registration", "annual_supervision", "renewal", NULL };
 static const char *const filings[] = { "online", "paper", NULL };
+/* What a scaled fee grows with: the capital the applicant states (the subject's `capital`). */
+static const char *const scale_bases[] = { "capital", NULL };
 
 /* Items of T_LIST fields. */
 static const field_t slug_item = { "item", 0, T_SLUG, NULL };
@@ -979,11 +1052,30 @@ static const field_t requirement_fields[] = {
 };
 static const table_t requirement_table = { "requirement", requirement_fields, IDS_LOCAL, after_requirement };
 
+/* A fee's growth with the applicant's capital (after_fee checks the sums). */
+static const field_t fee_band_fields[] = {
+    { "up_to", 0, T_OBJECT, &money_table },
+    { "amount", F_REQ, T_OBJECT, &money_table },
+    { NULL, 0, 0, NULL }
+};
+static const table_t fee_band_table = { "band", fee_band_fields, IDS_NONE, NULL };
+
+static const field_t fee_scale_fields[] = {
+    { "basis", F_REQ, T_ENUM, scale_bases },
+    { "included", F_REQ, T_OBJECT, &money_table },
+    { "per", F_REQ, T_OBJECT, &money_table },
+    { "bands", F_REQ | F_NONEMPTY, T_ROWS, &fee_band_table },
+    { "max", 0, T_OBJECT, &money_table },
+    { NULL, 0, 0, NULL }
+};
+static const table_t fee_scale_table = { "scale", fee_scale_fields, IDS_NONE, NULL };
+
 static const field_t fee_fields[] = {
     { "id", F_REQ, T_ROW_ID, NULL },
     { "fee_type", 0, T_ENUM, fee_types },
     { "filing", 0, T_ENUM, filings },
     { "amount", F_REQ, T_OBJECT, &money_table },
+    { "scale", 0, T_OBJECT, &fee_scale_table },
     { "description", 0, T_STRING, NULL },
     { "valid_from", 0, T_DATE, NULL },
     { "valid_to", 0, T_DATE, NULL },
@@ -992,7 +1084,7 @@ static const field_t fee_fields[] = {
     { "conflicts", 0, T_STRING, NULL },
     { NULL, 0, 0, NULL }
 };
-static const table_t fee_table = { "fee", fee_fields, IDS_LOCAL, NULL };
+static const table_t fee_table = { "fee", fee_fields, IDS_LOCAL, after_fee };
 
 static const field_t renewal_fields[] = {
     { "lead_days", F_REQ, T_UINT, NULL },

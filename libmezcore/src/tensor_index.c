@@ -592,6 +592,66 @@ static mez_status_t pack_money_field(build_t *b, const json_t *row, const char *
     return MEZ_OK;
 }
 
+/* A decimal sum {amount, currency} in the given currency, at obj[name]. */
+static mez_status_t scale_sum(build_t *b, const json_t *obj, const char *ptr, const char *name, const char *currency,
+                              mez_tensor_decimal_t *out)
+{
+    const json_t *m = json_object_get(obj, name);
+    const char *mp = mez_pointer_join(b->p, ptr, name), *a = json_string_value(json_object_get(m, "amount"));
+    const char *c = json_string_value(json_object_get(m, "currency"));
+    if (!json_is_object(m) || !a || mez_tensor_decimal_parse(a, out) || !c || strcmp(c, currency))
+        return bad(b, "tensor.pack.invalid_amount", mp,
+                   "%s is a decimal {amount, currency} in the fee's currency (%s)", name, currency);
+    return MEZ_OK;
+}
+
+/* A fee's scale (see fee_scale_t); NULL when the fee is flat. */
+static mez_status_t fee_scale(build_t *b, const json_t *fee, const char *ptr, const pack_money_t *base,
+                              const fee_scale_t **out)
+{
+    const json_t *s = json_object_get(fee, "scale"), *bands, *band;
+    const char *sp = mez_pointer_join(b->p, ptr, "scale"), *bp;
+    fee_scale_t *sc;
+    fee_band_t *bs;
+    size_t i;
+    mez_status_t rv;
+    *out = NULL;
+    if (!s)
+        return MEZ_OK;
+    bands = json_object_get(s, "bands");
+    if (!json_is_object(s) || !base->has_decimal || !json_is_array(bands) || !json_array_size(bands))
+        return bad(b, "tensor.pack.invalid_field", sp,
+                   "scale is {basis: capital, included, per, bands, max} on a fee with a decimal amount");
+    sc = apr_pcalloc(b->p, sizeof(*sc));
+    bs = apr_pcalloc(b->p, json_array_size(bands) * sizeof(*bs));
+    if ((rv = scale_sum(b, s, sp, "included", base->currency, &sc->included)) != MEZ_OK
+        || (rv = scale_sum(b, s, sp, "per", base->currency, &sc->per)) != MEZ_OK)
+        return rv;
+    if (sc->per.coef == 0)
+        return bad(b, "tensor.pack.invalid_amount", mez_pointer_join(b->p, sp, "per"), "per is above zero");
+    if (json_object_get(s, "max")) {
+        if ((rv = scale_sum(b, s, sp, "max", base->currency, &sc->max)) != MEZ_OK)
+            return rv;
+        sc->has_max = 1;
+    }
+    json_array_foreach(bands, i, band) {
+        bp = mez_pointer_index(b->p, mez_pointer_join(b->p, sp, "bands"), i);
+        if ((rv = scale_sum(b, band, bp, "amount", base->currency, &bs[i].amount)) != MEZ_OK)
+            return rv;
+        bs[i].open = json_object_get(band, "up_to") == NULL;
+        if (bs[i].open != (i + 1 == json_array_size(bands)))
+            return bad(b, "tensor.pack.invalid_field", bp, "the bands ascend by up_to and only the last is open");
+        if (!bs[i].open && ((rv = scale_sum(b, band, bp, "up_to", base->currency, &bs[i].up_to)) != MEZ_OK))
+            return rv;
+        if (!bs[i].open && mez_tensor_decimal_cmp(&bs[i].up_to, i ? &bs[i - 1].up_to : &sc->included) <= 0)
+            return bad(b, "tensor.pack.invalid_field", mez_pointer_join(b->p, bp, "up_to"), "the bands ascend by up_to");
+    }
+    sc->bands = bs;
+    sc->n_bands = json_array_size(bands);
+    *out = sc;
+    return MEZ_OK;
+}
+
 /* The head of a requirement or fee: its own id (unique in the licence type, not the pack: two types may both
  * have "min-directors"), and the type's validity and law unless it states its own. */
 static mez_status_t sub_row_head(build_t *b, const licence_t *l, const json_t *row, const char *ptr,
@@ -686,6 +746,7 @@ static mez_status_t load_licence_types(build_t *b)
             int has;
             if ((rv = sub_row_head(b, l, item, fp, ids, &f->id, &f->h)) != MEZ_OK
                 || (rv = pack_money_field(b, item, fp, 1, &has, &f->amount)) != MEZ_OK
+                || (rv = fee_scale(b, item, fp, &f->amount, &f->scale)) != MEZ_OK
                 || (rv = str_field(b, item, fp, "fee_type", 0, &s)) != MEZ_OK
                 || (rv = str_field(b, item, fp, "filing", 0, &s)) != MEZ_OK
                 || (rv = str_field(b, item, fp, "description", 0, &s)) != MEZ_OK)

@@ -142,10 +142,27 @@ typedef struct {
     pack_money_t amount;
 } requirement_t;
 
+/* A band of a scaled fee: the amount of each unit up to up_to (inclusive; the last band is open). */
+typedef struct {
+    int open;
+    mez_tensor_decimal_t up_to, amount;
+} fee_band_t;
+
+/* A fee that grows with the applicant's capital: the base amount covers `included`, each further `per` (a part
+ * counting as a whole) costs its band's amount, and `max` (if has_max) caps the whole fee. Every sum is a decimal
+ * in the fee amount's currency (the pack validator's after_fee). */
+typedef struct {
+    mez_tensor_decimal_t included, per, max;
+    int has_max;
+    const fee_band_t *bands;
+    size_t n_bands;
+} fee_scale_t;
+
 typedef struct {
     row_head_t h;                        /* h.id is "<licence type id>/<fee id>"; validity the licence type's */
     const char *id;
     pack_money_t amount;
+    const fee_scale_t *scale;            /* NULL: a flat fee */
 } fee_t;
 
 typedef struct {

@@ -59,6 +59,86 @@ static void eval_requirement(eval_t *ev, const licence_t *l, const requirement_t
     }
 }
 
+static json_t *sum_json(apr_pool_t *p, const mez_tensor_decimal_t *d, const char *currency)
+{
+    json_t *o = json_object();
+    set_str(o, "amount", mez_tensor_decimal_format(p, d));
+    set_str(o, "currency", currency);
+    return o;
+}
+
+/* A scaled fee for the stated capital, exactly: the base amount, plus for each band the units of `per` (a part
+ * counting as a whole, counted within the band) between the band's lower end and the lesser of the capital and
+ * its up_to, at the band's amount; then the cap. 0, or -1 when a figure does not fit the decimal arithmetic. */
+static int scaled_fee(apr_pool_t *p, const fee_t *f, const mez_tensor_decimal_t *capital, mez_tensor_decimal_t *total,
+                      json_t *parts, int *capped)
+{
+    const fee_scale_t *sc = f->scale;
+    mez_tensor_decimal_t lo = sc->included, hi, span, part;
+    *total = f->amount.amount;
+    *capped = 0;
+    for (size_t i = 0; i < sc->n_bands && mez_tensor_decimal_cmp(capital, &lo) > 0; i++) {
+        const fee_band_t *band = &sc->bands[i];
+        uint64_t units;
+        json_t *o;
+        hi = band->open || mez_tensor_decimal_cmp(capital, &band->up_to) < 0 ? *capital : band->up_to;
+        if (mez_tensor_decimal_sub(&hi, &lo, &span) || mez_tensor_decimal_units(&span, &sc->per, &units)
+            || mez_tensor_decimal_times(&band->amount, units, &part) || mez_tensor_decimal_add(total, &part, total))
+            return -1;
+        o = json_object();
+        set_str(o, "from", mez_tensor_decimal_format(p, &lo));
+        set_str(o, "to", mez_tensor_decimal_format(p, &hi));
+        json_object_set_new(o, "units", json_integer((json_int_t)units));
+        set_str(o, "per_unit", mez_tensor_decimal_format(p, &band->amount));
+        set_str(o, "subtotal", mez_tensor_decimal_format(p, &part));
+        json_array_append_new(parts, o);
+        if (band->open)
+            break;
+        lo = band->up_to;
+    }
+    if (sc->has_max && mez_tensor_decimal_cmp(total, &sc->max) > 0) {
+        *total = sc->max;
+        *capped = 1;
+    }
+    return 0;
+}
+
+/* The amount of a fee that grows with the capital, into o: computed for the subject's stated capital where it can
+ * be, else the base amount with the reason it is only that. */
+static void scaled_fee_json(eval_t *ev, const fee_t *f, json_t *o)
+{
+    const mez_tensor_party_t *s = &ev->a->subject;
+    json_t *sc = json_object(), *parts = json_array();
+    mez_tensor_decimal_t total;
+    int capped;
+    set_str(sc, "basis", "capital");
+    set_str(sc, "included", mez_tensor_decimal_format(ev->p, &f->scale->included));
+    set_str(sc, "per", mez_tensor_decimal_format(ev->p, &f->scale->per));
+    json_object_set_new(o, "base_amount", money_json(&f->amount));
+    if (!s->has_capital || strcmp(s->capital.currency, f->amount.currency)
+        || scaled_fee(ev->p, f, &s->capital.amount, &total, parts, &capped)) {
+        json_decref(parts);
+        json_object_set_new(o, "amount", money_json(&f->amount));
+        json_object_set_new(sc, "computed", json_false());
+        set_str(sc, "detail", !s->has_capital
+                ? "the fee grows with the capital: the amount is the base, for capital up to 'included'; state the "
+                  "subject's capital to have it computed"
+                : strcmp(s->capital.currency, f->amount.currency)
+                ? "the capital is stated in another currency than the fee's, and the packs carry no exchange rate"
+                : "the capital is beyond what the fee arithmetic can compute exactly");
+        json_object_set_new(o, "scale", sc);
+        return;
+    }
+    json_object_set_new(o, "amount", sum_json(ev->p, &total, f->amount.currency));
+    json_object_set_new(sc, "computed", json_true());
+    set_str(sc, "capital", s->capital.amount_text);
+    json_object_set_new(sc, "bands", parts);
+    if (f->scale->has_max)
+        set_str(sc, "max", mez_tensor_decimal_format(ev->p, &f->scale->max));
+    json_object_set_new(sc, "capped", json_boolean(capped));
+    json_object_set_new(o, "scale", sc);
+}
+
 static void licence_fees(eval_t *ev, const licence_t *l)
 {
     for (size_t i = 0; i < l->n_fees; i++) {
@@ -72,7 +152,10 @@ static void licence_fees(eval_t *ev, const licence_t *l)
         mez_tensor_cite(ev, o, &f->h);
         set_str(o, "licence_type", l->h.id);
         set_str(o, "id", f->id);
-        json_object_set_new(o, "amount", money_json(&f->amount));
+        if (f->scale)
+            scaled_fee_json(ev, f, o);
+        else
+            json_object_set_new(o, "amount", money_json(&f->amount));
         if ((v = json_object_get(f->h.row, "fee_type")) != NULL)
             set_str(o, "fee_type", json_string_value(v));
         if ((v = json_object_get(f->h.row, "filing")) != NULL)

@@ -167,6 +167,25 @@ int mez_tensor_decimal_percent(const mez_tensor_decimal_t *amount, const mez_ten
     return fit((u128)amount->coef * (u128)percent->coef, amount->scale + percent->scale + 2, out);
 }
 
+int mez_tensor_decimal_units(const mez_tensor_decimal_t *amount, const mez_tensor_decimal_t *unit, uint64_t *units)
+{
+    u128 x, y, q;
+    align(amount, unit, &x, &y);
+    if (y == 0)
+        return -1;
+    q = x / y + (x % y != 0);
+    if (q > UINT64_MAX)
+        return -1;
+    *units = (uint64_t)q;
+    return 0;
+}
+
+int mez_tensor_decimal_times(const mez_tensor_decimal_t *amount, uint64_t n, mez_tensor_decimal_t *out)
+{
+    /* amount->coef < 10^18 and n < 2^64 (< 1.9 * 10^19): the product stays below 2^128. */
+    return fit((u128)amount->coef * (u128)n, amount->scale, out);
+}
+
 const char *mez_tensor_decimal_format(apr_pool_t *p, const mez_tensor_decimal_t *d)
 {
     return format_u128(p, (u128)d->coef, d->scale);

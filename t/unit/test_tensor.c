@@ -412,6 +412,39 @@ static void test_decimal_band_arithmetic(void)
     CU_ASSERT_STRING_EQUAL(arith("999999999999999999", '%', "100"), "999999999999999999");
 }
 
+/* "For every Rs 100,000 or part thereof": whole units with a part counting as one, and a unit amount times a count,
+ * exact or refused. */
+static void test_decimal_units_and_times(void)
+{
+    mez_tensor_decimal_t a, u, r;
+    uint64_t n = 0;
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_decimal_parse("100000", &u), 0);
+    CU_ASSERT_EQUAL(mez_tensor_decimal_parse("900000", &a), 0);
+    CU_ASSERT_EQUAL(mez_tensor_decimal_units(&a, &u, &n), 0);
+    CU_ASSERT_EQUAL(n, 9);
+    CU_ASSERT_EQUAL(mez_tensor_decimal_parse("900000.01", &a), 0);
+    CU_ASSERT_EQUAL(mez_tensor_decimal_units(&a, &u, &n), 0);
+    CU_ASSERT_EQUAL(n, 10);                                       /* a part of a unit counts as a whole */
+    CU_ASSERT_EQUAL(mez_tensor_decimal_parse("0", &a), 0);
+    CU_ASSERT_EQUAL(mez_tensor_decimal_units(&a, &u, &n), 0);
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_EQUAL(mez_tensor_decimal_parse("0.5", &u), 0);
+    CU_ASSERT_EQUAL(mez_tensor_decimal_parse("3", &a), 0);
+    CU_ASSERT_EQUAL(mez_tensor_decimal_units(&a, &u, &n), 0);
+    CU_ASSERT_EQUAL(n, 6);
+    CU_ASSERT_EQUAL(mez_tensor_decimal_parse("0", &u), 0);
+    CU_ASSERT_EQUAL(mez_tensor_decimal_units(&a, &u, &n), -1);     /* no unit of nothing */
+    CU_ASSERT_EQUAL(mez_tensor_decimal_parse("181.5", &a), 0);
+    CU_ASSERT_EQUAL(mez_tensor_decimal_times(&a, 3, &r), 0);
+    CU_ASSERT_STRING_EQUAL(mez_tensor_decimal_format(unit_pool(), &r), "544.5");
+    CU_ASSERT_EQUAL(mez_tensor_decimal_times(&a, 0, &r), 0);
+    CU_ASSERT_STRING_EQUAL(mez_tensor_decimal_format(unit_pool(), &r), "0");
+    CU_ASSERT_EQUAL(mez_tensor_decimal_parse("700", &a), 0);
+    CU_ASSERT_EQUAL(mez_tensor_decimal_times(&a, 49999, &r), 0);
+    CU_ASSERT_STRING_EQUAL(mez_tensor_decimal_format(unit_pool(), &r), "34999300");
+    CU_ASSERT_EQUAL(mez_tensor_decimal_times(&a, UINT64_MAX, &r), -1);   /* beyond 18 digits: refused */
+}
+
 /* ------------------------------------------------------------------ names and screening */
 
 static void test_name_normalise(void)
@@ -2272,6 +2305,7 @@ void unit_register_tensor(void)
     CU_add_test(s, "values: dates", test_dates);
     CU_add_test(s, "values: exact decimals", test_decimals);
     CU_add_test(s, "values: band arithmetic, exact or refused", test_decimal_band_arithmetic);
+    CU_add_test(s, "decimal units and multiples (scaled fees)", test_decimal_units_and_times);
     CU_add_test(s, "screen: name normalisation", test_name_normalise);
     CU_add_test(s, "screen: index and matches", test_screen_index);
     CU_add_test(s, "action: valid documents", test_action_parse_valid);

@@ -145,6 +145,11 @@ int mez_tensor_decimal_add(const mez_tensor_decimal_t *a, const mez_tensor_decim
 int mez_tensor_decimal_sub(const mez_tensor_decimal_t *a, const mez_tensor_decimal_t *b, mez_tensor_decimal_t *out);
 int mez_tensor_decimal_percent(const mez_tensor_decimal_t *amount, const mez_tensor_decimal_t *percent,
                                mez_tensor_decimal_t *out);
+/* How many units make up amount, a part of a unit counting as a whole (ceil(amount / unit)): "Rs 700 for every
+ * Rs 100,000 or part thereof". 0, or -1 when unit is zero or the count does not fit 64 bits. */
+int mez_tensor_decimal_units(const mez_tensor_decimal_t *amount, const mez_tensor_decimal_t *unit, uint64_t *units);
+/* amount * n, exactly; 0, or -1 when the result does not fit (as the arithmetic above). */
+int mez_tensor_decimal_times(const mez_tensor_decimal_t *amount, uint64_t n, mez_tensor_decimal_t *out);
 /* The decimal as text ("6000", "0.005"), trailing fractional zeros dropped; allocated from p. */
 const char *mez_tensor_decimal_format(apr_pool_t *p, const mez_tensor_decimal_t *d);
 
