@@ -26,6 +26,11 @@ mez_status_t mez_json_parse(apr_pool_t *p, const char *buf, size_t len, json_t *
     json_t *v;
 
     *out = NULL;
+    /* Well-formed input is read by json_fast.c; anything it declines is jansson's to read or refuse. */
+    if ((v = mez_json_fast_parse(buf, len)) != NULL) {
+        *out = mez_json_pool_own(p, v);
+        return MEZ_OK;
+    }
     v = json_loadb(buf, len, flags, &err);
     if (!v && json_error_code(&err) == json_error_numeric_overflow) {
         /* "too big integer": beyond 64 bits is still a JSON number; read it as ECMAScript would, a double.

@@ -226,6 +226,148 @@ static void test_pool_ownership(void)
     json_decref(v);
 }
 
+/* ------------------------------------------------------------------ json_fast.c against jansson */
+
+#define JANSSON_FLAGS (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL)
+
+/* The reader's contract: whatever it accepts, jansson accepts with an equal value (same types: an integer is not a
+ * real). Returns 1 when the fast reader accepted. */
+static int agrees(const char *text, size_t len)
+{
+    json_error_t err;
+    json_t *fast = mez_json_fast_parse(text, len), *slow = json_loadb(text, len, JANSSON_FLAGS, &err);
+    int accepted = fast != NULL;
+    if (fast) {
+        CU_ASSERT_PTR_NOT_NULL(slow);
+        if (slow && !json_equal(fast, slow)) {
+            CU_FAIL("the fast reader and jansson read different values");
+            fprintf(stderr, "\n  differ on: %.*s\n", (int)(len > 200 ? 200 : len), text);
+        }
+        if (!slow)
+            fprintf(stderr, "\n  fast accepts what jansson refuses (%s): %.*s\n", err.text,
+                    (int)(len > 200 ? 200 : len), text);
+    }
+    json_decref(fast);
+    json_decref(slow);
+    return accepted;
+}
+
+static void test_fast_reader_cases(void)
+{
+    static const char *const valid[] = {
+        "{}", "[]", " \t\r\n{ \"a\" : [ 1 , -2 , 3.5 , -0 , 0 , 1e3 , 1E-3 , 2.5e+2 , true , false , null ] } \n",
+        "\"plain\"", "\"esc \\\" \\\\ \\/ \\b \\f \\n \\r \\t\"", "\"\\u00e9\\u4e2d\\ud83d\\ude00\"", "\"caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80\"",
+        "\"nul \\u0000 inside\"", "{\"k\\u00e9y\":1,\"k\xc3\xa9y2\":{\"\":[{}]}}", "9223372036854775807", "-9223372036854775808",
+        "1e-400", "0.1", "123456789012345678", "[[[[[]]]]]", "{\"a\":\"\\\\u0041\"}", "{\"esc\\\"key\":\"v\\\"w\"}",
+        "17", "true", "null", "-1.0",
+    };
+    /* Each must be declined (jansson then refuses it, or reads it where this reader does not go). */
+    static const char *const declined[] = {
+        "", " ", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "[01]", "[1.]", "[.5]", "[-]", "[1e]", "[1e+]",
+        "[+1]", "[0x10]", "[NaN]", "[Infinity]", "[tru]", "[nul]", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"",
+        "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"tab\there\"", "\"\xc3\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"",
+        "\"\xf4\x90\x80\x80\"", "\"\xe0\x80\xaf\"", "{\"a\":1,\"a\":2}", "{\"a\\u0000b\":1}", "[1] [2]", "{} x",
+        "[1e400]", "[-1e400]", "99999999999999999999", "\xef\xbb\xbf{}", "'a'", "[1,,2]", "{\"a\":}",
+    };
+    char *deep;
+    size_t i;
+    for (i = 0; i < sizeof(valid) / sizeof(*valid); i++) {
+        if (!agrees(valid[i], strlen(valid[i])))
+            fprintf(stderr, "\n  declined valid JSON: %s\n", valid[i]);
+        {
+            json_t *v = mez_json_fast_parse(valid[i], strlen(valid[i]));
+            CU_ASSERT_PTR_NOT_NULL(v);
+            json_decref(v);
+        }
+    }
+    /* An embedded NUL inside a string is a control character; with an escape it is a value. */
+    CU_ASSERT_EQUAL(agrees("\"a\0b\"", 5), 0);
+    for (i = 0; i < sizeof(declined) / sizeof(*declined); i++) {
+        json_t *v = mez_json_fast_parse(declined[i], strlen(declined[i]));
+        if (v)
+            fprintf(stderr, "\n  accepted: %s\n", declined[i]);
+        CU_ASSERT_PTR_NULL(v);
+        json_decref(v);
+        agrees(declined[i], strlen(declined[i]));
+    }
+    /* Nesting: 2048 levels are read, 2049 are left to jansson (which refuses them). */
+    deep = malloc(2 * 2049 + 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(deep);
+    for (int depth = 2048; depth <= 2049; depth++) {
+        memset(deep, '[', (size_t)depth);
+        memset(deep + depth, ']', (size_t)depth);
+        CU_ASSERT_EQUAL(agrees(deep, 2 * (size_t)depth), depth == 2048);
+    }
+    free(deep);
+}
+
+/* A deterministic generator, so a failure is repeated by running the suite again. */
+static uint64_t fast_rng = 0x9e3779b97f4a7c15ULL;
+static uint64_t next_rand(void)
+{
+    fast_rng ^= fast_rng << 13;
+    fast_rng ^= fast_rng >> 7;
+    fast_rng ^= fast_rng << 17;
+    return fast_rng;
+}
+
+static void test_fast_reader_differential(void)
+{
+    static const char *const files[] = {
+        "vectors/corridor/mmr.json", "vectors/corridor/canonical.json", "vectors/anchor/lawpack_digest.json",
+        "vectors/anchor/tensor_commitment.json", "vectors/anchor/manifold_paths.json",
+        "vectors/anchor/mcf_sha256_basic.json", "vectors/vc-di-eddsa/unsigned.json",
+        "vectors/vc-di-eddsa/eddsa-jcs-2022/proofConfigJCS.json", "vectors/vc-di-eddsa/eddsa-jcs-2022/signedJCS.json",
+        "vectors/vc-di-eddsa/keyPair.json", "vectors/jcs/input/weird.json", "vectors/jcs/input/unicode.json",
+        "vectors/jcs/input/values.json", "vectors/jcs/input/structures.json", "vectors/jcs/input/arrays.json",
+        "vectors/jcs/input/french.json", "schemas/mass/templating-engine.openapi.json",
+        "schemas/mass/investment-info.openapi.json", "schemas/mass/treasury-info.openapi.json",
+        "schemas/mass/organization-info.openapi.json", "schemas/mass/consent-info.openapi.json",
+    };
+    /* Bytes a mutation inserts or substitutes: the ones JSON's grammar and UTF-8 turn on. */
+    static const char alphabet[] = "{}[],:\"\\/ \t\n0123456789-+.eEtrufalsn\x00\x01\x1f\x7f\x80\xbf\xc0\xc3\xe2\xed\xf0\xf4\xff"
+                                   "ubfDd";
+    size_t nfiles = sizeof(files) / sizeof(*files), accepted_mutants = 0, mutants = 0;
+    for (size_t f = 0; f < nfiles; f++) {
+        size_t len = 0;
+        char *text = unit_read_file(unit_shared(files[f]), &len), *m;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+        /* Every document of the corpus is valid JSON, and the fast reader reads it (none has a 20-digit number). */
+        CU_ASSERT_EQUAL(agrees(text, len), 1);
+        m = malloc(len + 8);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+        for (int k = 0; k < 200000 / (int)nfiles; k++) {
+            size_t n = len, at = (size_t)(next_rand() % (len ? len : 1));
+            char c = alphabet[next_rand() % (sizeof(alphabet) - 1)];
+            memcpy(m, text, len);
+            switch (next_rand() % 4) {
+            case 0:                                     /* substitute */
+                m[at] = c;
+                break;
+            case 1:                                     /* insert */
+                memmove(m + at + 1, m + at, len - at);
+                m[at] = c;
+                n = len + 1;
+                break;
+            case 2:                                     /* delete */
+                memmove(m + at, m + at + 1, len - at - 1);
+                n = len - 1;
+                break;
+            default:                                    /* truncate */
+                n = at;
+                break;
+            }
+            mutants++;
+            accepted_mutants += (size_t)agrees(m, n);
+        }
+        free(m);
+    }
+    /* Some mutants are still JSON (a digit for a digit, a space added): the comparison covered accepted ones too. */
+    CU_ASSERT(accepted_mutants > 100);
+    fprintf(stderr, "(%zu mutants, %zu read by both) ", mutants, accepted_mutants);
+}
+
+
 void unit_register_json(void)
 {
     CU_pSuite s = unit_suite("json");
@@ -238,6 +380,8 @@ void unit_register_json(void)
     CU_add_test(s, "duplicate keys, lone surrogates, invalid JSON, trailing garbage, 1e400 refused",
                 test_parse_errors);
     CU_add_test(s, "NaN and Infinity have no canonical form", test_not_canonicalizable);
+    CU_add_test(s, "the fast reader agrees with jansson (cases)", test_fast_reader_cases);
+    CU_add_test(s, "the fast reader agrees with jansson (corpus and 200,000 mutations)", test_fast_reader_differential);
     CU_add_test(s, "JSON pointer escaping (~0 ~1)", test_pointer_join);
     CU_add_test(s, "pool-owned values are released with the pool", test_pool_ownership);
 }
