@@ -336,7 +336,8 @@ static void test_fast_reader_differential(void)
         CU_ASSERT_EQUAL(agrees(text, len), 1);
         m = malloc(len + 8);
         CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-        for (int k = 0; k < 200000 / (int)nfiles; k++) {
+        /* Mutants of the small documents mostly (the grammar is the same in a large one, only slower to read). */
+        for (int k = 0, n_mut = len < 8192 ? 6000 : 100; k < n_mut; k++) {
             size_t n = len, at = (size_t)(next_rand() % (len ? len : 1));
             char c = alphabet[next_rand() % (sizeof(alphabet) - 1)];
             memcpy(m, text, len);
@@ -381,7 +382,7 @@ void unit_register_json(void)
                 test_parse_errors);
     CU_add_test(s, "NaN and Infinity have no canonical form", test_not_canonicalizable);
     CU_add_test(s, "the fast reader agrees with jansson (cases)", test_fast_reader_cases);
-    CU_add_test(s, "the fast reader agrees with jansson (corpus and 200,000 mutations)", test_fast_reader_differential);
+    CU_add_test(s, "the fast reader agrees with jansson (corpus and ~100,000 mutations)", test_fast_reader_differential);
     CU_add_test(s, "JSON pointer escaping (~0 ~1)", test_pointer_join);
     CU_add_test(s, "pool-owned values are released with the pool", test_pool_ownership);
 }
