@@ -31,8 +31,10 @@ mez_db_t *mez_request_db(request_rec *r)
         return NULL;
     db = mez_db_wrap(r->pool, dbd->driver, dbd->handle);
     db->writer = mez_srv_conf(r->server)->sqlite_writer;
-    /* mod_dbd's pool for this connection lives as long as the connection: its prepared statements stay there. */
-    db->session_pool = dbd->pool;
+    /* mod_dbd's pool for this connection lives as long as the connection: its prepared statements stay there
+     * (unless MezDBPrepare off: a pooler in front of PostgreSQL may not keep them). */
+    if (mez_srv_conf(r->server)->db_prepare != 0)
+        db->session_pool = dbd->pool;
     return db;
 }
 

@@ -48,6 +48,8 @@ typedef struct mez_srv_conf_t {
     const char *mass_jurisdiction[MEZ_MASS_PRIMITIVE_COUNT]; /* MezMassEndpointJurisdiction: where an endpoint is */
     struct mez_residency_t *residency;  /* MezDataResidency; NULL: no category restricted */
     int client_cert_auth;       /* MezClientCertAuth: -1 unset, 0 off (default), 1 on (mod_mez_clientcert.c) */
+    int db_prepare;             /* MezDBPrepare: -1 unset, 0 off, 1 on (default): PostgreSQL statements prepared
+                                 * once per mod_dbd connection (libmezcore/src/store_pg.c) */
     const char *client_cert_defn; /* "file:line" of that directive, for start-up messages */
     apr_array_header_t *peers;  /* MezPeer: of mez_peer_t (mod_mez_peer.c); NULL: none */
     const char *peer_ca_file;   /* MezPeerCAFile: CAs that sign peers' TLS certificates; NULL: the system store */

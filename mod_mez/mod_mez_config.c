@@ -21,6 +21,7 @@ void *mez_create_srv_conf(apr_pool_t *p, server_rec *s)
     sc->max_body = -1;
     sc->mode = MEZ_MODE_UNSET;
     sc->client_cert_auth = -1;
+    sc->db_prepare = -1;
     return sc;
 }
 
@@ -61,6 +62,7 @@ void *mez_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->mass_token = add->mass_token ? add->mass_token : base->mass_token;
     sc->mass_timeout_ms = add->mass_timeout_ms ? add->mass_timeout_ms : base->mass_timeout_ms;
     sc->client_cert_auth = add->client_cert_auth != -1 ? add->client_cert_auth : base->client_cert_auth;
+    sc->db_prepare = add->db_prepare != -1 ? add->db_prepare : base->db_prepare;
     sc->client_cert_defn = add->client_cert_auth != -1 ? add->client_cert_defn : base->client_cert_defn;
     sc->peers = add->peers ? add->peers : base->peers;
     sc->peer_ca_file = add->peer_ca_file ? add->peer_ca_file : base->peer_ca_file;
@@ -335,6 +337,16 @@ static const char *set_peer_ca_file(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+static const char *set_db_prepare(cmd_parms *cmd, void *dc, int on)
+{
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    (void)dc;
+    if (err)
+        return err;
+    mez_srv_conf(cmd->server)->db_prepare = on ? 1 : 0;
+    return NULL;
+}
+
 const command_rec mez_cmds[] = {
     AP_INIT_TAKE1("MezZone", set_zone, NULL, RSRC_CONF,
                   "the zone this server or virtual host serves (a-z, 0-9, '-')"),
@@ -366,6 +378,10 @@ const command_rec mez_cmds[] = {
                       "calls to a Mass endpoint elsewhere are refused"),
     AP_INIT_TAKE1("MezMassTimeout", set_mass_timeout, NULL, RSRC_CONF,
                   "seconds one call to a remote Mass endpoint may take (1-300, default 10)"),
+    AP_INIT_FLAG("MezDBPrepare", set_db_prepare, NULL, RSRC_CONF,
+                 "on (default): on PostgreSQL, each statement is prepared once per mod_dbd connection; off for a "
+                 "pooler that does not keep a session's prepared statements (PgBouncer in transaction mode before "
+                 "1.21, or without max_prepared_statements)"),
     AP_INIT_FLAG("MezClientCertAuth", mez_set_client_cert_auth, NULL, RSRC_CONF,
                  "on: AuthType mez also accepts a client certificate mod_ssl verified and `mez cert map` mapped "
                  "(needs mod_ssl; default off)"),

@@ -71,3 +71,18 @@ def test_no_database_is_503_db_unavailable_on_every_path(make_zone, mez_env):
     assert z.get("/readyz").status_code == 503
     assert z.get("/healthz").status_code == 200
     assert z.get("/v1/zone").status_code == 200
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler(make_zone, mez_env):
+    """MezDBPrepare off (PgBouncer in transaction mode does not keep a session's prepared statements): the zone runs
+    every statement unprepared and serves as before; a value that is not on/off is refused at start-up."""
+    if "pgsql" not in mez_env.drivers:
+        pytest.skip("pgsql not in MEZ_TEST_DRIVERS")
+    z = make_zone("pgsql", extra_conf="MezDBPrepare off")
+    for _ in range(3):
+        assert issue(z).status_code == 201
+    assert z.count("mez_credential") == 3
+    assert z.get("/readyz").status_code == 200
+    bad = make_zone("pgsql", start=False, extra_conf="MezDBPrepare sometimes")
+    cp = bad.config_test()
+    assert cp.returncode != 0 and "MezDBPrepare" in (cp.stdout + cp.stderr)
