@@ -936,6 +936,8 @@ int main(int argc, char **argv)
     if (apr_initialize() != APR_SUCCESS || apr_pool_create(&pool, NULL) != APR_SUCCESS)
         die("cannot initialise APR", NULL);
     atexit(apr_terminate);
+    /* SHA-256 fetched once, as mod_mez and the CLI do. */
+    mez_digest_global_init(pool);
 
     if (http)
         return http_load(pool, http, body, vary, headers, total, concurrency, expect, seconds, json);

@@ -1210,6 +1210,8 @@ int main(int argc, char **argv)
     atexit(apr_terminate);
     /* libxml2 is initialised before anything could use it, as the pack area asks of every program. */
     mez_pack_global_init();
+    /* SHA-256 fetched once, as mod_mez and the CLI do. */
+    mez_digest_global_init(pool);
 
     memset(&rp, 0, sizeof(rp));
     /* opts NULL: each action type's default domains, as `mez tensor eval`; pk-sifc's compliance_domains, which

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <apr_general.h>
+#include "mez/digest.h"
 #include "mez/http.h"
 #include "mez/log.h"
 #include "mez/pack.h"
@@ -65,6 +66,7 @@ int main(int argc, const char *const *argv)
     mez_log_set(log_to_stderr, NULL, MEZ_LOG_WARN);
     /* Process-wide library set-up happens here, once, before anything could run in parallel. */
     mez_pack_global_init();
+    mez_digest_global_init(p);
     /* libcurl's global set-up, once, before any request (mez mass). */
     if (mez_http_global_init(p, NULL) != MEZ_OK) {
         fprintf(stderr, "mez: libcurl could not be initialised\n");

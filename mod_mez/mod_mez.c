@@ -5,6 +5,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_core.h"
+#include "mez/digest.h"
 #include "mez/log.h"
 #include "mod_mez.h"
 
@@ -81,6 +82,8 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     /* The core only logs through this callback; it is set here, before any child or thread exists. */
     log_server = s;
     mez_log_set(log_bridge, NULL, MEZ_LOG_DEBUG);
+    /* SHA-256 fetched once for every digest of the children's requests (freed with pconf). */
+    mez_digest_global_init(pconf);
     /* httpd runs optional_fn_retrieve after the first post_config pass; look mod_dbd up here too. */
     if (!dbd_acquire)
         dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);

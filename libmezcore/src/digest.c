@@ -9,10 +9,30 @@
 #define PREFIX "sha256:"
 #define PREFIX_LEN 7
 
+/* Set at start-up (mez_digest_global_init), before any thread exists, and only read afterwards; a fetched
+ * algorithm may be used by any number of threads at once. NULL: OpenSSL's implicit fetch on every call. */
+static EVP_MD *sha256_fetched;
+
+static apr_status_t sha256_release(void *unused)
+{
+    (void)unused;
+    EVP_MD_free(sha256_fetched);
+    sha256_fetched = NULL;
+    return APR_SUCCESS;
+}
+
+void mez_digest_global_init(apr_pool_t *pool)
+{
+    if (sha256_fetched || !(sha256_fetched = EVP_MD_fetch(NULL, "SHA2-256", NULL)))
+        return;
+    if (pool)
+        apr_pool_cleanup_register(pool, NULL, sha256_release, apr_pool_cleanup_null);
+}
+
 void mez_digest_sha256(const void *data, size_t len, mez_digest_t *out)
 {
     unsigned int n = MEZ_DIGEST_LEN;
-    EVP_Digest(data, len, out->bytes, &n, EVP_sha256(), NULL);
+    EVP_Digest(data, len, out->bytes, &n, sha256_fetched ? sha256_fetched : EVP_sha256(), NULL);
 }
 
 mez_status_t mez_digest_json(apr_pool_t *p, const json_t *v, mez_digest_t *out, mez_problem_t *pb)

@@ -116,6 +116,24 @@ static void test_digest_json_refuses_nan(void)
     CU_ASSERT_STRING_EQUAL(pb.code, "json.not_canonicalizable");
 }
 
+/* FIPS 180-2's "abc" before, with and after the once-fetched algorithm (released with its pool). */
+static void test_digest_global_init(void)
+{
+    static const char abc[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    apr_pool_t *p;
+    mez_digest_t d;
+    mez_digest_sha256("abc", 3, &d);
+    CU_ASSERT_STRING_EQUAL(mez_digest_hex(unit_pool(), &d), abc);
+    CU_ASSERT_EQUAL_FATAL(apr_pool_create(&p, unit_pool()), APR_SUCCESS);
+    mez_digest_global_init(p);
+    mez_digest_global_init(p);        /* again: nothing more is fetched or registered */
+    mez_digest_sha256("abc", 3, &d);
+    CU_ASSERT_STRING_EQUAL(mez_digest_hex(unit_pool(), &d), abc);
+    apr_pool_destroy(p);
+    mez_digest_sha256("abc", 3, &d);
+    CU_ASSERT_STRING_EQUAL(mez_digest_hex(unit_pool(), &d), abc);
+}
+
 void unit_register_digest(void)
 {
     CU_pSuite s = unit_suite("digest");
@@ -125,4 +143,6 @@ void unit_register_digest(void)
     CU_add_test(s, "equality sees a difference in any byte", test_equal);
     CU_add_test(s, "vc-di-eddsa unsigned.json hash equals docHashJCS.txt", test_vc_di_eddsa_doc_hash);
     CU_add_test(s, "no digest for a value without canonical form", test_digest_json_refuses_nan);
+    CU_add_test(s, "SHA-256 fetched once gives the same digests, and falls back when released",
+                test_digest_global_init);
 }

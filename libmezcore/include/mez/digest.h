@@ -15,6 +15,13 @@ typedef struct mez_digest_t {
 
 void mez_digest_sha256(const void *data, size_t len, mez_digest_t *out);
 
+/* Fetches OpenSSL's SHA-256 once, for mez_digest_sha256 to use from then on: without it, every call looks the
+ * algorithm up in the provider store again (under its lock), which for the small inputs most digests are (tree
+ * nodes, commitments) cost as much as the hashing. Call it at start-up, before any thread exists (mod_mez's
+ * post_config, the CLI's main); the fetched algorithm is freed when pool is cleared. Without it, mez_digest_sha256
+ * still works, only slower. */
+void mez_digest_global_init(apr_pool_t *pool);
+
 /* SHA-256 of the RFC 8785 canonical bytes of v. */
 mez_status_t mez_digest_json(apr_pool_t *p, const json_t *v, mez_digest_t *out, mez_problem_t *pb);
 
