@@ -147,6 +147,7 @@ class CuttingProxy:
         import requests
         from mez_harness import free_port
         self.target, self.victim, self.armed, self.cut = target.rstrip("/"), victim, False, 0
+        self.cut_answer = None   # what B answered the cut request, and the headers A sent (for a failure message)
         self.killed = threading.Event()
         proxy = self
 
@@ -174,6 +175,9 @@ class CuttingProxy:
                 if proxy.armed and self.command == "POST" and self.path.endswith("/entities"):
                     proxy.armed = False
                     proxy.cut += 1
+                    proxy.cut_answer = (r.status_code, r.text[:500],
+                                        sorted(k for k in self.headers.keys() if k.lower() != "authorization"),
+                                        "authorization" in (k.lower() for k in self.headers.keys()))
                     from test_corridor_protocol import kill9
                     kill9(proxy.victim)          # A dies between B's answer and its own completion
                     proxy.killed.set()
@@ -225,6 +229,10 @@ def test_a_request_cut_after_its_mass_write_is_resumed_once(zones, module_zones,
         assert proxy.killed.wait(30) and proxy.cut == 1
         a.start()
         # B holds the entity; A holds only its committed intent.
+        status, text, header_names, had_authorization = proxy.cut_answer
+        assert status == 201 and had_authorization, \
+            "B answered the cut request %s %s (A sent headers %s, Authorization: %s)" % (status, text, header_names,
+                                                                                   had_authorization)
         assert b.count("mez_mass_entity") == before[4] + 1
         assert state(a, b)[:3] == before[:3]
         assert a.db.query_value("SELECT state FROM mez_idempotency WHERE idempotency_key = '%s'" % key) \
