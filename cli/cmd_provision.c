@@ -29,8 +29,6 @@
 #include "mez/provision.h"
 #include "mez_cli.h"
 
-#define REQUEST_SUFFIX ".request.json"
-#define STATUS_SUFFIX ".status.json"
 #define LOCK_SUFFIX ".lock"
 #define MAX_REQUEST (1024 * 1024)
 
@@ -196,8 +194,8 @@ static apr_status_t close_lock(void *fd)
 /* Runs one request: 0 succeeded, 1 failed, -1 not run (claimed elsewhere, or not a request). */
 static int run_one(apr_pool_t *p, const char *spool, const char *id, const apr_array_header_t *extra)
 {
-    const char *rpath = apr_pstrcat(p, spool, "/", id, REQUEST_SUFFIX, NULL);
-    const char *spath = apr_pstrcat(p, spool, "/", id, STATUS_SUFFIX, NULL), *text, *jur;
+    const char *rpath = apr_pstrcat(p, spool, "/", id, MEZ_PROVISION_REQUEST_SUFFIX, NULL);
+    const char *spath = apr_pstrcat(p, spool, "/", id, MEZ_PROVISION_STATUS_SUFFIX, NULL), *text, *jur;
     apr_array_header_t *argv;
     mez_problem_t pb = { 0 };
     json_t *doc, *req;
@@ -254,37 +252,18 @@ static int run_one(apr_pool_t *p, const char *spool, const char *id, const apr_a
     return rc == MEZ_EXIT_OK ? 0 : 1;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* One pass over the spool, oldest name first; the number of requests that failed, or -1 when it is unreadable. */
+/* One pass over the spool, in name order; the number of requests that failed, or -1 when it is unreadable. */
 static int pass(apr_pool_t *parent, const char *spool, const apr_array_header_t *extra)
 {
     apr_pool_t *p;
-    apr_dir_t *d;
-    apr_finfo_t fi;
     apr_array_header_t *ids;
-    size_t sl = strlen(REQUEST_SUFFIX);
+    mez_problem_t pb = { 0 };
     int failed = 0;
     apr_pool_create(&p, parent);
-    ids = apr_array_make(p, 8, sizeof(const char *));
-    if (apr_dir_open(&d, spool, p) != APR_SUCCESS) {
+    if (mez_provision_spool_requests(p, spool, &ids, &pb) != MEZ_OK) {
         apr_pool_destroy(p);
         return -1;
     }
-    while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
-        size_t n = strlen(fi.name);
-        const char *id;
-        if (n <= sl || strcmp(fi.name + n - sl, REQUEST_SUFFIX))
-            continue;
-        id = apr_pstrndup(p, fi.name, n - sl);
-        if (mez_provision_zone_id_ok(id))
-            APR_ARRAY_PUSH(ids, const char *) = id;
-    }
-    apr_dir_close(d);
-    qsort(ids->elts, (size_t)ids->nelts, sizeof(const char *), cmp_names);
     for (int i = 0; i < ids->nelts; i++) {
         apr_pool_t *one;
         apr_pool_create(&one, p);   /* each deploy in its own pool: a long-running provisioner does not grow */

@@ -35,8 +35,6 @@
 APLOG_USE_MODULE(mez);
 
 #define ADMIN_ZONES "/admin/zones"
-#define REQUEST_SUFFIX ".request.json"
-#define STATUS_SUFFIX ".status.json"
 #define MAX_SPOOL_FILE (1024 * 1024)
 
 /* ---------------------------------------------------------------- directives */
@@ -154,11 +152,11 @@ static mez_status_t status_of(request_rec *r, const mez_srv_conf_t *sc, const ch
 {
     json_t *req, *st = NULL;
     int missing;
-    if (read_spool(r, spool_path(r, sc, id, REQUEST_SUFFIX), &req, &missing, pb) != MEZ_OK)
+    if (read_spool(r, spool_path(r, sc, id, MEZ_PROVISION_REQUEST_SUFFIX), &req, &missing, pb) != MEZ_OK)
         return missing ? mez_problem(pb, r->pool, MEZ_EINVAL, 404, "provision.not_found", NULL,
                                      "no zone %s was asked for here", id)
                        : MEZ_EIO;
-    if (read_spool(r, spool_path(r, sc, id, STATUS_SUFFIX), &st, &missing, pb) != MEZ_OK) {
+    if (read_spool(r, spool_path(r, sc, id, MEZ_PROVISION_STATUS_SUFFIX), &st, &missing, pb) != MEZ_OK) {
         if (!missing)
             return MEZ_EIO;
         st = mez_json_pool_own(r->pool, json_pack("{s:s,s:s,s:[]}", "zone_id", id, "state", "queued", "steps"));
@@ -220,7 +218,7 @@ static int post_zone(request_rec *r, mez_srv_conf_t *sc)
     if (mez_json_canonicalize(r->pool, doc, &text, NULL, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     text = apr_pstrcat(r->pool, text, "\n", NULL);
-    path = spool_path(r, sc, prov.zone_id, REQUEST_SUFFIX);
+    path = spool_path(r, sc, prov.zone_id, MEZ_PROVISION_REQUEST_SUFFIX);
     location = apr_pstrcat(r->pool, ADMIN_ZONES "/", prov.zone_id, NULL);
 
     /* The audit row and the spool file: both or neither (the file is removed again if the commit fails). */
@@ -272,35 +270,14 @@ static int post_zone(request_rec *r, mez_srv_conf_t *sc)
     return mez_send_json(r, HTTP_ACCEPTED, json_incref(status));
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static int list_zones(request_rec *r, mez_srv_conf_t *sc)
 {
-    apr_array_header_t *ids = apr_array_make(r->pool, 16, sizeof(const char *));
-    apr_dir_t *d;
-    apr_finfo_t fi;
+    apr_array_header_t *ids;
     mez_problem_t pb = { 0 };
     json_t *list = json_array(), *out = json_pack("{s:o}", "zones", list);
-    size_t sl = strlen(REQUEST_SUFFIX);
     mez_json_pool_own(r->pool, out);
-    if (apr_dir_open(&d, sc->admin_spool, r->pool) != APR_SUCCESS) {
-        mez_problem(&pb, r->pool, MEZ_EIO, 500, "provision.spool_unreadable", NULL, "the spool cannot be read");
+    if (mez_provision_spool_requests(r->pool, sc->admin_spool, &ids, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
-    }
-    while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
-        size_t n = strlen(fi.name);
-        const char *id;
-        if (n <= sl || strcmp(fi.name + n - sl, REQUEST_SUFFIX))
-            continue;
-        id = apr_pstrndup(r->pool, fi.name, n - sl);
-        if (mez_provision_zone_id_ok(id))
-            APR_ARRAY_PUSH(ids, const char *) = id;
-    }
-    apr_dir_close(d);
-    qsort(ids->elts, (size_t)ids->nelts, sizeof(const char *), cmp_names);
     for (int i = 0; i < ids->nelts; i++) {
         json_t *st;
         if (status_of(r, sc, APR_ARRAY_IDX(ids, i, const char *), &st, &pb) == MEZ_OK)

@@ -213,31 +213,25 @@ mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *s
     return MEZ_OK;
 }
 
-/* The first row's first ncols columns (copied into p; NULL for SQL NULL). Sequential results are read to the end
- * either way: apr_dbd leaves the connection busy (pgsql) or a read lock held (sqlite3) otherwise. */
-static mez_status_t query_row_v(apr_pool_t *p, mez_db_t *db, const char **cols, int ncols, int *found,
+/* A SELECT's rows (at most max_rows when above 0) as `const char **` of ncols strings copied into p, NULL for SQL
+ * NULL: on PostgreSQL a statement prepared once per connection (store_pg.c), else through apr_dbd. The apr_dbd
+ * result is read to the end either way: apr_dbd leaves a pgsql connection busy, or an sqlite3 read open,
+ * otherwise. */
+static mez_status_t select_rows(apr_pool_t *p, mez_db_t *db, int ncols, int max_rows, apr_array_header_t **rows,
                                 const char *sql, mez_problem_t *pb, va_list ap)
 {
     const char *args[MEZ_DB_MAX_ARGS];
     apr_dbd_prepared_t *stmt = NULL;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    apr_array_header_t *rows;
     int n, rv, handled;
     mez_status_t st;
 
-    *found = 0;
-    for (int i = 0; i < ncols; i++)
-        cols[i] = NULL;
     n = collect_args(ap, args);
     map_nulls(args, n);
-    if ((st = mez_pg_run(p, db, sql, args, n, ncols, 1, &rows, NULL, &handled, pb)) != MEZ_OK || handled) {
-        if (st == MEZ_OK && rows->nelts) {
-            *found = 1;
-            memcpy(cols, APR_ARRAY_IDX(rows, 0, const char **), sizeof(const char *) * (size_t)ncols);
-        }
+    *rows = apr_array_make(p, max_rows > 0 ? max_rows : 16, sizeof(const char **));
+    if ((st = mez_pg_run(p, db, sql, args, n, ncols, max_rows, rows, NULL, &handled, pb)) != MEZ_OK || handled)
         return st;
-    }
     if ((st = prepare_stmt(p, db, sql, &stmt, pb)) != MEZ_OK)
         return st;
     rv = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, MEZ_DB_RANDOM_ACCESS, n, args);
@@ -246,48 +240,38 @@ static mez_status_t query_row_v(apr_pool_t *p, mez_db_t *db, const char **cols, 
     if (rv)
         return db_fail(p, db, rv, "query", pb);
     while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-        if (*found)
+        const char **cols;
+        if (max_rows > 0 && (*rows)->nelts >= max_rows)
             continue;
-        *found = 1;
-        for (int i = 0; i < ncols; i++)
-            cols[i] = mez_db_entry(p, db, row, i);
-    }
-    return MEZ_OK;
-}
-
-mez_status_t mez_db_query_rows(apr_pool_t *p, mez_db_t *db, int ncols, apr_array_header_t **rows, const char *sql,
-                               mez_problem_t *pb, ...)
-{
-    const char *args[MEZ_DB_MAX_ARGS];
-    apr_dbd_prepared_t *stmt = NULL;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    va_list ap;
-    int n, rv, handled;
-    mez_status_t st;
-
-    va_start(ap, pb);
-    n = collect_args(ap, args);
-    va_end(ap);
-    map_nulls(args, n);
-    *rows = apr_array_make(p, 16, sizeof(const char **));
-    if ((st = mez_pg_run(p, db, sql, args, n, ncols, 0, rows, NULL, &handled, pb)) != MEZ_OK || handled)
-        return st;
-    if ((st = prepare_stmt(p, db, sql, &stmt, pb)) != MEZ_OK)
-        return st;
-    rv = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, MEZ_DB_RANDOM_ACCESS, n, args);
-    if (rv && schema_changed(db, rv) && apr_dbd_prepare(db->driver, p, db->handle, sql, NULL, &stmt) == 0)
-        rv = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, MEZ_DB_RANDOM_ACCESS, n, args);
-    if (rv)
-        return db_fail(p, db, rv, "query", pb);
-    /* Read to the end: apr_dbd leaves a pgsql connection busy, or an sqlite3 read open, otherwise. */
-    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-        const char **cols = apr_pcalloc(p, sizeof(const char *) * (size_t)(ncols > 0 ? ncols : 1));
+        cols = apr_pcalloc(p, sizeof(const char *) * (size_t)(ncols > 0 ? ncols : 1));
         for (int i = 0; i < ncols; i++)
             cols[i] = mez_db_entry(p, db, row, i);
         APR_ARRAY_PUSH(*rows, const char **) = cols;
     }
     return MEZ_OK;
+}
+
+/* The first row's first ncols columns (NULL for SQL NULL); *found 0 when there is none. */
+static mez_status_t query_row_v(apr_pool_t *p, mez_db_t *db, const char **cols, int ncols, int *found,
+                                const char *sql, mez_problem_t *pb, va_list ap)
+{
+    apr_array_header_t *rows;
+    mez_status_t st = select_rows(p, db, ncols, 1, &rows, sql, pb, ap);
+    *found = st == MEZ_OK && rows->nelts > 0;
+    for (int i = 0; i < ncols; i++)
+        cols[i] = *found ? APR_ARRAY_IDX(rows, 0, const char **)[i] : NULL;
+    return st;
+}
+
+mez_status_t mez_db_query_rows(apr_pool_t *p, mez_db_t *db, int ncols, apr_array_header_t **rows, const char *sql,
+                               mez_problem_t *pb, ...)
+{
+    va_list ap;
+    mez_status_t st;
+    va_start(ap, pb);
+    st = select_rows(p, db, ncols, 0, rows, sql, pb, ap);
+    va_end(ap);
+    return st;
 }
 
 const char *mez_db_for_update(const mez_db_t *db)

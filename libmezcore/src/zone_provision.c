@@ -80,6 +80,35 @@ static int server_name_ok(const char *s)
     return s[n - 1] != '-';
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+mez_status_t mez_provision_spool_requests(apr_pool_t *p, const char *spool, apr_array_header_t **ids,
+                                          mez_problem_t *pb)
+{
+    const size_t sl = strlen(MEZ_PROVISION_REQUEST_SUFFIX);
+    apr_dir_t *d;
+    apr_finfo_t fi;
+    *ids = apr_array_make(p, 8, sizeof(const char *));
+    if (!spool || apr_dir_open(&d, spool, p) != APR_SUCCESS)
+        return mez_problem(pb, p, MEZ_EIO, 500, "provision.spool_unreadable", NULL, "the spool %s cannot be read",
+                           spool ? spool : "(none)");
+    while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
+        size_t n = strlen(fi.name);
+        const char *id;
+        if (n <= sl || strcmp(fi.name + n - sl, MEZ_PROVISION_REQUEST_SUFFIX))
+            continue;
+        id = apr_pstrndup(p, fi.name, n - sl);
+        if (mez_provision_zone_id_ok(id))
+            APR_ARRAY_PUSH(*ids, const char *) = id;
+    }
+    apr_dir_close(d);
+    qsort((*ids)->elts, (size_t)(*ids)->nelts, sizeof(const char *), cmp_names);
+    return MEZ_OK;
+}
+
 /* The profiles in dir, for the detail that names an unknown one. */
 static const char *known_profiles(apr_pool_t *p, const char *dir)
 {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <apr_file_io.h>
 #include <apr_strings.h>
 #include "mez/did.h"
 #include "mez/json.h"
@@ -190,6 +191,30 @@ static void test_zone_ids(void)
     CU_ASSERT_FALSE(mez_provision_zone_id_ok("0123456789012345678901234567890123456789012345678901234567890123"));
 }
 
+/* Only "<zone id>.request.json" names count; status files, other names and ids that are not zone ids do not. */
+static void test_spool_requests(void)
+{
+    static const char *const names[] = { "tk-zone.request.json", "tk-zone.status.json", "ae-adgm.request.json",
+                                         "Bad_Zone.request.json", ".request.json", "notes.txt", "kz.lock" };
+    apr_pool_t *p = unit_pool();
+    const char *dir = apr_pstrcat(p, unit_tmpdir(), "/spool", NULL);
+    apr_array_header_t *ids = NULL;
+    mez_problem_t pb = { 0 };
+    CU_ASSERT_EQUAL_FATAL(apr_dir_make(dir, APR_OS_DEFAULT, p), APR_SUCCESS);
+    for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+        FILE *f = fopen(apr_pstrcat(p, dir, "/", names[i], NULL), "w");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        fclose(f);
+    }
+    CU_ASSERT_EQUAL_FATAL(mez_provision_spool_requests(p, dir, &ids, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(ids->nelts, 2);
+    CU_ASSERT_STRING_EQUAL(APR_ARRAY_IDX(ids, 0, const char *), "ae-adgm");
+    CU_ASSERT_STRING_EQUAL(APR_ARRAY_IDX(ids, 1, const char *), "tk-zone");
+    CU_ASSERT_EQUAL(mez_provision_spool_requests(p, apr_pstrcat(p, dir, "/missing", NULL), &ids, &pb), MEZ_EIO);
+    CU_ASSERT_STRING_EQUAL(pb.code, "provision.spool_unreadable");
+    CU_ASSERT_EQUAL(pb.status, 500);
+}
+
 void unit_register_provision(void)
 {
     CU_pSuite s = unit_suite("provision");
@@ -197,4 +222,5 @@ void unit_register_provision(void)
     CU_add_test(s, "each refusal's code and pointer", test_refusals);
     CU_add_test(s, "corridors from the peers registry; the words for the CLI and the API", test_corridors_and_cli_words);
     CU_add_test(s, "zone ids", test_zone_ids);
+    CU_add_test(s, "the spool's queued zone ids, in name order", test_spool_requests);
 }

@@ -58,6 +58,16 @@ mez_status_t mez_provision_check(apr_pool_t *p, const json_t *request, const mez
  * spool, and what two requests are compared by. */
 json_t *mez_provision_request_json(const mez_provision_t *out);
 
+/* The spool the admin API queues requests in and `mez provision` takes them from: <spool>/<zone id> plus one of
+ * these suffixes (the provisioner also keeps <zone id>.lock there while it runs one). */
+#define MEZ_PROVISION_REQUEST_SUFFIX ".request.json"
+#define MEZ_PROVISION_STATUS_SUFFIX ".status.json"
+
+/* The zone ids with a request in spool, in name order; names that are not "<zone id>.request.json" are ignored.
+ * MEZ_EIO with 500 "provision.spool_unreadable" when the directory cannot be read. */
+mez_status_t mez_provision_spool_requests(apr_pool_t *p, const char *spool, apr_array_header_t **ids,
+                                          mez_problem_t *pb);
+
 /* Now as RFC 3339 UTC with seconds ("2026-11-25T22:41:43Z"), for the status documents. */
 const char *mez_provision_now(apr_pool_t *p);
 
