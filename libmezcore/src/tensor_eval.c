@@ -8,12 +8,12 @@
 #include "mez/vc.h"
 #include "tensor_int.h"
 
-static json_t *list_json(const list_t *l)
+static json_t *list_json(const eval_t *ev, const list_t *l)
 {
     json_t *o = json_object();
-    set_str(o, "id", l->id);
-    set_str(o, "title", l->title);
-    set_str(o, "list_date", l->list_date);
+    set_str(ev->ix, o, "id", l->id);
+    set_str(ev->ix, o, "title", l->title);
+    set_str(ev->ix, o, "list_date", l->list_date);
     return o;
 }
 
@@ -26,9 +26,9 @@ static void screen_party(eval_t *ev, const mez_tensor_party_t *party, const char
 
     if (!*norm) {
         json_t *r = reason(ev, MEZ_DOMAIN_SANCTIONS, "name_not_screenable");
-        set_str(r, "party", role);
-        set_str(r, "party_id", party->id);
-        set_str(r, "detail", "the name has no letters or digits left to compare");
+        set_str(ev->ix, r, "party", role);
+        set_str(ev->ix, r, "party_id", party->id);
+        set_str(ev->ix, r, "detail", "the name has no letters or digits left to compare");
         (*unscreenable)++;
         return;
     }
@@ -43,25 +43,25 @@ static void screen_party(eval_t *ev, const mez_tensor_party_t *party, const char
             continue;
         r = reason(ev, MEZ_DOMAIN_SANCTIONS, "sanctions_match");
         json_object_set_new(r, "hard_block", json_true());
-        set_str(r, "party", role);
-        set_str(r, "party_id", party->id);
-        set_str(r, "screened_name", party->name);
-        json_object_set_new(r, "list", list_json(l));
+        set_str(ev->ix, r, "party", role);
+        set_str(ev->ix, r, "party_id", party->id);
+        set_str(ev->ix, r, "screened_name", party->name);
+        json_object_set_new(r, "list", list_json(ev, l));
         entry = json_object();
-        set_str(entry, "id", e->id);
-        set_str(entry, "name", e->name);
-        set_str(entry, "listed_on", e->listed_on);
+        set_str(ev->ix, entry, "id", e->id);
+        set_str(ev->ix, entry, "name", e->name);
+        set_str(ev->ix, entry, "listed_on", e->listed_on);
         json_object_set_new(r, "entry", entry);
         match = json_object();
-        set_str(match, "on", hits[i].alias ? "alias" : "name");
-        set_str(match, "listed_name", hits[i].matched_name);
-        set_str(match, "how", hits[i].how == MEZ_SCREEN_EXACT ? "exact" : "all_tokens");
-        set_str(match, "normalised", norm);
-        set_str(match, "listed_normalised", mez_tensor_name_normalise(ev->p, hits[i].matched_name));
+        set_str(ev->ix, match, "on", hits[i].alias ? "alias" : "name");
+        set_str(ev->ix, match, "listed_name", hits[i].matched_name);
+        set_str(ev->ix, match, "how", hits[i].how == MEZ_SCREEN_EXACT ? "exact" : "all_tokens");
+        set_str(ev->ix, match, "normalised", norm);
+        set_str(ev->ix, match, "listed_normalised", mez_tensor_name_normalise(ev->p, hits[i].matched_name));
         json_object_set_new(r, "match", match);
-        mez_tensor_cite_rule(r, l->pack, e->rule);
+        mez_tensor_cite_rule(ev->ix, r, l->pack, e->rule);
         json_object_set_new(r, "source", mez_tensor_source_json(ev, e->source));
-        set_str(r, "source_detail", e->source_detail);
+        set_str(ev->ix, r, "source_detail", e->source_detail);
         (*hits_total)++;
     }
 }
@@ -79,7 +79,8 @@ static void eval_sanctions(eval_t *ev)
     }
     if (in_force_lists->nelts == 0) {
         json_t *r = reason(ev, MEZ_DOMAIN_SANCTIONS, "no_sanctions_list");
-        set_str(r, "detail", "no sanctions or proscription list of this jurisdiction is loaded; nothing was screened");
+        set_str(ev->ix, r, "detail",
+                "no sanctions or proscription list of this jurisdiction is loaded; nothing was screened");
         return;
     }
     screen_party(ev, &a->subject, "subject", &hits, &unscreenable);
@@ -102,8 +103,8 @@ static void eval_sanctions(eval_t *ev)
         if (a->has_counterparty)
             json_array_append_new(parties, json_string("counterparty"));
         json_object_set_new(r, "parties", parties);
-        json_object_set_new(r, "list", list_json(l));
-        mez_tensor_cite_rule(r, l->pack, l->rule);
+        json_object_set_new(r, "list", list_json(ev, l));
+        mez_tensor_cite_rule(ev->ix, r, l->pack, l->rule);
         json_object_set_new(r, "source", mez_tensor_source_json(ev, l->source));
     }
     decide(ev, MEZ_DOMAIN_SANCTIONS, MEZ_STATE_COMPLIANT);
@@ -140,11 +141,11 @@ static void threshold_reasons(eval_t *ev, mez_domain_t d, const apr_array_header
         if (!pack_applies(r->h.pack, a->jurisdiction) || !in_force(r->h.from, r->h.to, a->day))
             continue;
         o = reason(ev, d, "threshold_met");
-        set_str(o, "obligation", r->obligation);
-        json_object_set_new(o, "threshold", mez_tensor_limit_json(&r->limit));
+        set_str(ev->ix, o, "obligation", r->obligation);
+        json_object_set_new(o, "threshold", mez_tensor_limit_json(ev->ix, &r->limit));
         mez_tensor_cite(ev, o, &r->h);
         if (r->unchecked)
-            json_object_set_new(o, "unchecked_conditions", mez_tensor_copy_value(r->unchecked));
+            json_object_set_new(o, "unchecked_conditions", mez_tensor_copy_value(ev->ix, r->unchecked));
         ev->cell[d].obligations++;
     }
 }
@@ -210,7 +211,7 @@ static void combine(eval_t *ev, mez_domain_t d, apr_time_t as_of)
         es = mez_tensor_evidence_state(e, as_of, &ereason);
         r = reason(ev, d, ereason);
         if (e->has_state)
-            set_str(r, "state_given", mez_state_name(e->state));
+            set_str(ev->ix, r, "state_given", mez_state_name(e->state));
         for (size_t i = 0; i < e->n_attestations; i++) {
             json_array_append_new(ids, json_string(e->attestations[i].id));
             if (mez_tensor_attestation_expired(&e->attestations[i], as_of))
@@ -226,7 +227,7 @@ static void combine(eval_t *ev, mez_domain_t d, apr_time_t as_of)
     if (c->obligations || !c->has_rule_state) {
         if (!e->given) {
             json_t *r = reason(ev, d, "no_attestation");
-            set_str(r, "detail", c->obligations ? "an obligation above is open until evidence of it is given"
+            set_str(ev->ix, r, "detail", c->obligations ? "an obligation above is open until evidence of it is given"
                                                 : "no rule decides this domain and no evidence was given");
         }
         c->state = e->given ? es : MEZ_STATE_PENDING;
@@ -282,11 +283,11 @@ mez_status_t mez_tensor_evaluate_action_detail(apr_pool_t *p, const mez_tensor_i
             continue;
         known = 1;
         o = json_object();
-        set_str(o, "id", pk->id);
-        set_str(o, "jurisdiction_id", pk->jurisdiction_id);
-        set_str(o, "domain", pk->domain_name);
-        set_str(o, "as_of_date", pk->as_of_date);
-        set_str(o, "digest", pk->digest);
+        set_str(ix, o, "id", pk->id);
+        set_str(ix, o, "jurisdiction_id", pk->jurisdiction_id);
+        set_str(ix, o, "domain", pk->domain_name);
+        set_str(ix, o, "as_of_date", pk->as_of_date);
+        set_str(ix, o, "digest", pk->digest);
         json_array_append_new(packs, o);
     }
     if (!known) {
@@ -355,29 +356,29 @@ mez_status_t mez_tensor_evaluate_action_detail(apr_pool_t *p, const mez_tensor_i
              * all (the result is only read, never changed, once made): for a payment, some 200 allocations fewer. */
             if (!not_applicable) {
                 json_t *r = json_object(), *reasons = json_array();
-                set_str(r, "code", "not_applicable_to_action");
+                set_str(ix, r, "code", "not_applicable_to_action");
                 /* The result names the action type once at its top; the full form repeats it in each domain. */
                 if (ev.detail == MEZ_TENSOR_DETAIL_FULL)
-                    set_str(r, "action_type", mez_action_type_name(a->type));
+                    set_str(ix, r, "action_type", mez_action_type_name(a->type));
                 json_array_append_new(reasons, r);
                 not_applicable = json_object();
-                set_str(not_applicable, "state", mez_state_name(MEZ_STATE_NOT_APPLICABLE));
+                set_str(ix, not_applicable, "state", mez_state_name(MEZ_STATE_NOT_APPLICABLE));
                 json_object_set_new_nocheck(not_applicable, "reasons", reasons);
             }
             json_object_set_nocheck(domains, name, not_applicable);
             continue;
         }
         o = json_object();
-        set_str(o, "state", mez_state_name(ev.cell[i].state));
+        set_str(ix, o, "state", mez_state_name(ev.cell[i].state));
         json_object_set_new_nocheck(o, "reasons", ev.cell[i].reasons);
         json_object_set_new_nocheck(domains, name, o);
     }
     json_decref(not_applicable);
-    json_object_set_new(out, "decision", json_string(mez_state_name(decision)));
-    set_str(out, "action_type", mez_action_type_name(a->type));
-    set_str(out, "jurisdiction", a->jurisdiction);
-    set_str(out, "date", a->date);
-    set_str(out, "reference", a->reference);
+    set_str(ix, out, "decision", mez_state_name(decision));
+    set_str(ix, out, "action_type", mez_action_type_name(a->type));
+    set_str(ix, out, "jurisdiction", a->jurisdiction);
+    set_str(ix, out, "date", a->date);
+    set_str(ix, out, "reference", a->reference);
     json_object_set_new(out, "domains", domains);
     json_object_set_new(out, "withholding", ev.withholding);
     /* Only a tax assessment has income: other results keep the members (and bytes) they always had. */
@@ -391,10 +392,10 @@ mez_status_t mez_tensor_evaluate_action_detail(apr_pool_t *p, const mez_tensor_i
     else
         json_decref(ev.fees);
     json_object_set_new(out, "packs", packs);
-    set_str(out, "detail", mez_tensor_detail_name(ev.detail));
+    set_str(ix, out, "detail", mez_tensor_detail_name(ev.detail));
     if ((rv = mez_tensor_commitment(p, a->jurisdiction, &cells, &commitment, pb)) != MEZ_OK)
         return rv;
-    set_str(out, "commitment", mez_digest_format(p, &commitment));
+    set_str(ix, out, "commitment", mez_digest_format(p, &commitment));
     *result = out;
     if (decision_out)
         *decision_out = decision;

@@ -9,12 +9,12 @@ static json_t *income_reason(eval_t *ev, const char *code, const tax_row_t *r, c
     json_t *o = reason(ev, MEZ_DOMAIN_TAX, code);
     if (r) {
         mez_tensor_cite(ev, o, &r->h);
-        set_str(o, "tax", r->tax);
-        set_str(o, "article", r->article);
-        set_str(o, "taxpayer_class", r->taxpayer_class);
+        set_str(ev->ix, o, "tax", r->tax);
+        set_str(ev->ix, o, "article", r->article);
+        set_str(ev->ix, o, "taxpayer_class", r->taxpayer_class);
     }
     if (item)
-        set_str(o, "income_class", item->name);
+        set_str(ev->ix, o, "income_class", item->name);
     return o;
 }
 
@@ -47,9 +47,9 @@ static int conditions_hold(eval_t *ev, const tax_row_t *r, const mez_tensor_mone
         if (!missing)
             missing = json_array();
         o = json_object();
-        set_str(o, "obligation", c->id);
-        mez_tensor_cite_rule(o, r->h.pack, c->rule);
-        set_str(o, "description", c->description);
+        set_str(ev->ix, o, "obligation", c->id);
+        mez_tensor_cite_rule(ev->ix, o, r->h.pack, c->rule);
+        set_str(ev->ix, o, "description", c->description);
         if (c->source)
             json_object_set_new(o, "source", mez_tensor_source_json(ev, c->source));
         json_array_append_new(missing, o);
@@ -57,9 +57,10 @@ static int conditions_hold(eval_t *ev, const tax_row_t *r, const mez_tensor_mone
     if (missing) {
         json_t *o = income_reason(ev, "condition_not_evidenced", r, item);
         json_object_set_new(o, "conditions", missing);
-        set_str(o, "evidence_domain", r->h.pack->domain_name);
-        set_str(o, "detail", "the row applies only where these obligations hold: give an attestation naming each in "
-                             "its obligations, under the evidence of this domain");
+        set_str(ev->ix, o, "evidence_domain", r->h.pack->domain_name);
+        set_str(ev->ix, o, "detail",
+                "the row applies only where these obligations hold: give an attestation naming each in "
+                "its obligations, under the evidence of this domain");
         return 0;
     }
     return 1;
@@ -101,17 +102,17 @@ static json_t *tax_rules_json(const eval_t *ev, const applied_t *ap, size_t n)
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_object();
         mez_tensor_cite(ev, o, &ap[i].row->h);
-        set_str(o, "article", ap[i].row->article);
-        set_str(o, "taxpayer_class", ap[i].row->taxpayer_class);
+        set_str(ev->ix, o, "article", ap[i].row->article);
+        set_str(ev->ix, o, "taxpayer_class", ap[i].row->taxpayer_class);
         json_array_append_new(arr, o);
     }
     return arr;
 }
 
-static json_t *tax_limit_json(const tax_row_t *r)
+static json_t *tax_limit_json(const eval_t *ev, const tax_row_t *r)
 {
-    json_t *t = mez_tensor_limit_json(&r->threshold);
-    set_str(t, "measure", r->measure);
+    json_t *t = mez_tensor_limit_json(ev->ix, &r->threshold);
+    set_str(ev->ix, t, "measure", r->measure);
     return t;
 }
 
@@ -121,7 +122,7 @@ static void income_pending(eval_t *ev, const char *code, const applied_t *ap, si
 {
     json_t *o = income_reason(ev, code, NULL, item);
     json_object_set_new(o, "rules", tax_rules_json(ev, ap, n));
-    set_str(o, "detail", detail);
+    set_str(ev->ix, o, "detail", detail);
     decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
 }
 
@@ -201,7 +202,7 @@ static void assess_income(eval_t *ev, const mez_tensor_money_t *item)
                 excluded = r->excludes[k];
         if (excluded) {
             o = income_reason(ev, "taxpayer_class_excluded", r, item);
-            set_str(o, "excluded_class", excluded);
+            set_str(ev->ix, o, "excluded_class", excluded);
             continue;
         }
         if (!conditions_hold(ev, r, item)) {
@@ -210,8 +211,8 @@ static void assess_income(eval_t *ev, const mez_tensor_money_t *item)
         }
         if (!known_tax_basis(r)) {
             o = income_reason(ev, "basis_not_supported", r, item);
-            set_str(o, "basis", r->basis);
-            set_str(o, "detail", "the rate applies to a figure the income item does not state");
+            set_str(ev->ix, o, "basis", r->basis);
+            set_str(ev->ix, o, "detail", "the rate applies to a figure the income item does not state");
             blocked++;
             continue;
         }
@@ -220,25 +221,25 @@ static void assess_income(eval_t *ev, const mez_tensor_money_t *item)
         if (r->has_threshold) {
             if (!(m = measured(a, r->measure))) {
                 o = income_reason(ev, "measure_not_given", r, item);
-                set_str(o, "measure", r->measure);
-                set_str(o, "detail", "the row's threshold is measured on a figure the action does not give (an "
-                                     "income class or action.figures)");
+                set_str(ev->ix, o, "measure", r->measure);
+                set_str(ev->ix, o, "detail", "the row's threshold is measured on a figure the action does not give (an "
+                                             "income class or action.figures)");
                 blocked++;
                 continue;
             }
             if (strcmp(m->currency, r->threshold.currency)) {
                 o = income_reason(ev, "currency_mismatch", r, item);
-                set_str(o, "threshold_currency", r->threshold.currency);
-                set_str(o, "currency", m->currency);
-                set_str(o, "detail", "the threshold is in another currency and no exchange rate is given");
+                set_str(ev->ix, o, "threshold_currency", r->threshold.currency);
+                set_str(ev->ix, o, "currency", m->currency);
+                set_str(ev->ix, o, "detail", "the threshold is in another currency and no exchange rate is given");
                 blocked++;
                 continue;
             }
             /* A portion, or a band's excess, is of the income itself: a limit on another figure cannot cut it. */
             if ((is_portion(r) || r->has_base) && m != item) {
                 o = income_reason(ev, "basis_not_supported", r, item);
-                set_str(o, "measure", r->measure);
-                set_str(o, "detail", "the row taxes part of the income by a limit measured on another figure");
+                set_str(ev->ix, o, "measure", r->measure);
+                set_str(ev->ix, o, "detail", "the row taxes part of the income by a limit measured on another figure");
                 blocked++;
                 continue;
             }
@@ -252,8 +253,8 @@ static void assess_income(eval_t *ev, const mez_tensor_money_t *item)
             }
             else if (!limit_met(&m->amount, &r->threshold)) {
                 o = income_reason(ev, "threshold_not_met", r, item);
-                json_object_set_new(o, "threshold", tax_limit_json(r));
-                set_str(o, "measured", m->amount_text);
+                json_object_set_new(o, "threshold", tax_limit_json(ev, r));
+                set_str(ev->ix, o, "measured", m->amount_text);
                 continue;
             }
         }
@@ -267,9 +268,10 @@ static void assess_income(eval_t *ev, const mez_tensor_money_t *item)
     }
     if (n == 0) {
         o = income_reason(ev, "no_tax_rate", NULL, item);
-        set_str(o, "tax", a->tax);
-        set_str(o, "detail", "no tax row of this jurisdiction in force for the period applies to this income and the "
-                             "classes the subject declares");
+        set_str(ev->ix, o, "tax", a->tax);
+        set_str(ev->ix, o, "detail",
+                "no tax row of this jurisdiction in force for the period applies to this income and the "
+                "classes the subject declares");
         return;         /* no rule decides it: evidence or pending */
     }
     /* One scheme taxes an item: the rows of one pack for one taxpayer class. Rows of several (a small business
@@ -306,40 +308,40 @@ static void assess_income(eval_t *ev, const mez_tensor_money_t *item)
         if (is_portion(r) && ap[i].taxable.coef == 0 && r->has_threshold
             && (r->threshold.kind == LIMIT_ABOVE || r->threshold.kind == LIMIT_AT_OR_ABOVE)) {
             o = income_reason(ev, "threshold_not_met", r, item);
-            json_object_set_new(o, "threshold", tax_limit_json(r));
-            set_str(o, "measured", item->amount_text);
+            json_object_set_new(o, "threshold", tax_limit_json(ev, r));
+            set_str(ev->ix, o, "measured", item->amount_text);
             continue;
         }
         all_exempt &= r->exempt;
         e = json_object();
-        set_str(e, "tax", r->tax);
-        set_str(e, "article", r->article);
-        set_str(e, "taxpayer_class", r->taxpayer_class);
-        set_str(e, "income_class", r->income_class);
+        set_str(ev->ix, e, "tax", r->tax);
+        set_str(ev->ix, e, "article", r->article);
+        set_str(ev->ix, e, "taxpayer_class", r->taxpayer_class);
+        set_str(ev->ix, e, "income_class", r->income_class);
         if (r->exempt)
             json_object_set_new(e, "exempt", json_true());
         else {
-            set_str(e, "rate", r->rate_text);
-            set_str(e, "basis", r->basis);
+            set_str(ev->ix, e, "rate", r->rate_text);
+            set_str(ev->ix, e, "basis", r->basis);
         }
-        set_str(e, "amount", mez_tensor_decimal_format(ev->p, &ap[i].tax));
-        set_str(e, "currency", item->currency);
-        set_str(e, "income", item->amount_text);
+        set_str(ev->ix, e, "amount", mez_tensor_decimal_format(ev->p, &ap[i].tax));
+        set_str(ev->ix, e, "currency", item->currency);
+        set_str(ev->ix, e, "income", item->amount_text);
         if (!r->exempt)
-            set_str(e, "taxable_amount", mez_tensor_decimal_format(ev->p, &ap[i].taxable));
+            set_str(ev->ix, e, "taxable_amount", mez_tensor_decimal_format(ev->p, &ap[i].taxable));
         if (r->has_base)
-            set_str(e, "base_amount", r->base_text);
+            set_str(ev->ix, e, "base_amount", r->base_text);
         if (r->has_threshold)
-            json_object_set_new(e, "threshold", tax_limit_json(r));
+            json_object_set_new(e, "threshold", tax_limit_json(ev, r));
         mez_tensor_cite(ev, e, &r->h);
         json_array_append_new(ev->income_tax, e);
-        json_array_append_new(rules, json_string_nocheck(r->h.rule));
+        append_str(ev->ix, rules, r->h.rule);
     }
     o = income_reason(ev, "income_tax_assessed", NULL, item);
-    set_str(o, "tax", a->tax);
-    set_str(o, "income", item->amount_text);
-    set_str(o, "amount", mez_tensor_decimal_format(ev->p, &total));
-    set_str(o, "currency", item->currency);
+    set_str(ev->ix, o, "tax", a->tax);
+    set_str(ev->ix, o, "income", item->amount_text);
+    set_str(ev->ix, o, "amount", mez_tensor_decimal_format(ev->p, &total));
+    set_str(ev->ix, o, "currency", item->currency);
     json_object_set_new(o, "rules", rules);
     /* An exemption is the law's, and the lattice has a state for it; a 0 % rate is not one. */
     decide(ev, MEZ_DOMAIN_TAX, all_exempt ? MEZ_STATE_EXEMPT : MEZ_STATE_COMPLIANT);

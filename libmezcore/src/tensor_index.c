@@ -47,7 +47,7 @@ static mez_status_t str_field(build_t *b, const json_t *o, const char *ptr, cons
     if (!json_is_string(v) || json_string_length(v) == 0 || strlen(json_string_value(v)) != json_string_length(v))
         return bad(b, "tensor.pack.invalid_field", mez_pointer_join(b->p, ptr, name), "%s must be a non-empty string",
                    name);
-    *out = json_string_value(v);
+    *out = mez_tensor_intern(b->ix->frozen, json_string_value(v));
     return MEZ_OK;
 }
 
@@ -78,7 +78,7 @@ static mez_status_t limit_field(build_t *b, const json_t *o, const char *ptr, li
     if (!json_is_string(v) || mez_tensor_decimal_parse(json_string_value(v), &l->amount))
         return bad(b, "tensor.pack.invalid_amount", mez_pointer_join(b->p, ptr, "amount"),
                    "an amount is a decimal string (\"75000\"), never a YAML or JSON number");
-    l->text = json_string_value(v);
+    l->text = mez_tensor_intern(b->ix->frozen, json_string_value(v));
     if ((rv = str_field(b, o, ptr, "currency", 1, &l->currency)) != MEZ_OK)
         return rv;
     if (!is_currency(l->currency))
@@ -115,7 +115,7 @@ static mez_status_t base_amount_field(build_t *b, const json_t *row, const char 
     if (!json_is_string(v) || mez_tensor_decimal_parse(json_string_value(v), base))
         return bad(b, "tensor.pack.invalid_amount", mez_pointer_join(b->p, bp, "amount"),
                    "base_amount.amount is a decimal string in the major unit (\"6000\")");
-    *text = json_string_value(v);
+    *text = mez_tensor_intern(b->ix->frozen, json_string_value(v));
     if ((rv = str_field(b, o, bp, "currency", 1, &currency)) != MEZ_OK)
         return rv;
     if (!has_threshold)
@@ -171,11 +171,11 @@ static mez_status_t check_optional(build_t *b, const json_t *row, const char *pt
 }
 
 /* The parts of a row's citation besides its source, already checked by check_optional(). */
-static void cite_fields(const json_t *row, row_head_t *h)
+static void cite_fields(build_t *b, const json_t *row, row_head_t *h)
 {
     h->law = json_object_get(row, "law");
-    h->source_detail = json_string_value(json_object_get(row, "source_detail"));
-    h->conflicts = json_string_value(json_object_get(row, "conflicts"));
+    h->source_detail = mez_tensor_intern(b->ix->frozen, json_string_value(json_object_get(row, "source_detail")));
+    h->conflicts = mez_tensor_intern(b->ix->frozen, json_string_value(json_object_get(row, "conflicts")));
 }
 
 static mez_status_t row_head(build_t *b, const json_t *row, const char *ptr, row_head_t *h)
@@ -194,8 +194,8 @@ static mez_status_t row_head(build_t *b, const json_t *row, const char *ptr, row
     if (h->to && h->to <= h->from)
         return bad(b, "tensor.pack.invalid_date", mez_pointer_join(b->p, ptr, "valid_to"),
                    "valid_to (exclusive) must come after valid_from");
-    h->rule = apr_pstrcat(b->p, b->pack->id, "/", h->id, NULL);
-    cite_fields(row, h);
+    h->rule = mez_tensor_intern(b->ix->frozen, apr_pstrcat(b->p, b->pack->id, "/", h->id, NULL));
+    cite_fields(b, row, h);
     return MEZ_OK;
 }
 
@@ -232,7 +232,7 @@ static mez_status_t rate_field(build_t *b, const json_t *rates, const char *ptr,
         return bad(b, "tensor.pack.invalid_rate", mez_pointer_join(b->p, ptr, name),
                    "a rate is a percentage as a decimal string between \"0\" and \"100\" (\"4.5\" is 4.5 %%)");
     r->has_rate[kind] = 1;
-    r->rate_text[kind] = json_string_value(v);
+    r->rate_text[kind] = mez_tensor_intern(b->ix->frozen, json_string_value(v));
     return MEZ_OK;
 }
 
@@ -378,7 +378,7 @@ static mez_status_t strings_field(build_t *b, const json_t *row, const char *ptr
     json_array_foreach(v, i, item) {
         if (!json_is_string(item) || json_string_length(item) == 0)
             return bad(b, "tensor.pack.invalid_field", mez_pointer_index(b->p, lp, i), "an item is a non-empty string");
-        (*out)[i] = json_string_value(item);
+        (*out)[i] = mez_tensor_intern(b->ix->frozen, json_string_value(item));
     }
     *n = i;
     return MEZ_OK;
@@ -404,7 +404,7 @@ static mez_status_t pack_obligations(build_t *b, apr_hash_t **out)
             || (rv = resolve_source(b, row, ptr, 0, &c->source)) != MEZ_OK)
             return rv;
         c->row = row;
-        c->rule = apr_pstrcat(b->p, b->pack->id, "/", c->id, NULL);
+        c->rule = mez_tensor_intern(b->ix->frozen, apr_pstrcat(b->p, b->pack->id, "/", c->id, NULL));
         apr_hash_set(*out, c->id, APR_HASH_KEY_STRING, c);
     }
     return MEZ_OK;
@@ -513,7 +513,7 @@ static mez_status_t load_lists(build_t *b)
             || (rv = date_field(b, lv, ptr, "valid_to", 0, &l->valid_to, &l->to)) != MEZ_OK
             || (rv = resolve_source(b, lv, ptr, 1, &l->source)) != MEZ_OK)
             return rv;
-        l->rule = apr_pstrcat(b->p, b->pack->id, "/", l->id, NULL);
+        l->rule = mez_tensor_intern(b->ix->frozen, apr_pstrcat(b->p, b->pack->id, "/", l->id, NULL));
         entries = json_object_get(lv, "entries");
         eptr = mez_pointer_join(b->p, ptr, "entries");
         if (!json_is_array(entries))
@@ -534,7 +534,7 @@ static mez_status_t load_lists(build_t *b)
                 || (rv = str_field(b, ev, ep, "source_detail", 0, &e->source_detail)) != MEZ_OK
                 || (rv = resolve_source(b, ev, ep, 0, &e->source)) != MEZ_OK)
                 return rv;
-            e->rule = apr_pstrcat(b->p, b->pack->id, "/", e->id, NULL);
+            e->rule = mez_tensor_intern(b->ix->frozen, apr_pstrcat(b->p, b->pack->id, "/", e->id, NULL));
             if (!e->source)
                 e->source = l->source;
             mez_tensor_screen_add(b->ix->screen, e->name, 0, e);
@@ -670,8 +670,8 @@ static mez_status_t sub_row_head(build_t *b, const licence_t *l, const json_t *r
     h->row = row;
     h->seq = b->seq++;
     h->id = apr_pstrcat(b->p, l->h.id, "/", *id, NULL);
-    h->rule = apr_pstrcat(b->p, b->pack->id, "/", h->id, NULL);
-    cite_fields(row, h);
+    h->rule = mez_tensor_intern(b->ix->frozen, apr_pstrcat(b->p, b->pack->id, "/", h->id, NULL));
+    cite_fields(b, row, h);
     if ((rv = date_field(b, row, ptr, "valid_from", 0, &h->valid_from, &h->from)) != MEZ_OK
         || (rv = date_field(b, row, ptr, "valid_to", 0, &h->valid_to, &h->to)) != MEZ_OK
         || (rv = resolve_source(b, row, ptr, 1, &h->source)) != MEZ_OK || (rv = check_optional(b, row, ptr)) != MEZ_OK)
@@ -796,10 +796,10 @@ static mez_status_t load_header(build_t *b)
             return bad(b, "tensor.pack.duplicate_id", mez_pointer_join(b->p, ptr, "id"), "source '%s' is listed twice", s);
         src = apr_pcalloc(b->p, sizeof(*src));
         /* What a citation shows of it; a member that is not a string is left out, as it always was. */
-        src->id = json_string_value(json_object_get(sv, "id"));
-        src->title = json_string_value(json_object_get(sv, "title"));
-        src->url = json_string_value(json_object_get(sv, "url"));
-        src->date = json_string_value(json_object_get(sv, "date"));
+        src->id = mez_tensor_intern_shared(b->ix->frozen, json_string_value(json_object_get(sv, "id")));
+        src->title = mez_tensor_intern_shared(b->ix->frozen, json_string_value(json_object_get(sv, "title")));
+        src->url = mez_tensor_intern_shared(b->ix->frozen, json_string_value(json_object_get(sv, "url")));
+        src->date = mez_tensor_intern_shared(b->ix->frozen, json_string_value(json_object_get(sv, "date")));
         apr_hash_set(b->pack->sources, s, APR_HASH_KEY_STRING, src);
     }
     return MEZ_OK;
@@ -831,6 +831,17 @@ static void sort_thresholds(apr_pool_t *p, apr_hash_t *h, int (*cmp)(const void 
     }
 }
 
+/* Reason codes and other words of results that no pack holds (see mez_tensor_frozen_finish()). */
+static const char *const result_words[] = {
+    "not_applicable_to_action", "evidence_state", "threshold_met", "threshold_not_met", "sanctions_clear",
+    "sanctions_match", "no_sanctions_list", "name_not_screenable", "withholding_applies", "no_withholding_rate",
+    "rate_missing", "ambiguous_rates", "filer_status_unknown", "entity_class_unknown", "currency_mismatch",
+    "basis_not_supported", "amount_basis_required", "selected_rule_not_applicable", "no_attestation",
+    "condition_not_evidenced", "requirement_not_met", "licence_type", "licence_type_not_in_force",
+    "income_tax_assessed", "no_tax_rate", "measure_not_given", "taxpayer_class_excluded",
+    "subject", "counterparty", "name", "alias", "exact", "all_tokens",
+};
+
 mez_status_t mez_tensor_index_build(apr_pool_t *p, const json_t *const *packs, size_t n,
                                     mez_tensor_index_t **out, mez_problem_t *pb)
 {
@@ -857,7 +868,17 @@ mez_status_t mez_tensor_index_build_with_digests(apr_pool_t *p, const json_t *co
     ix->lists = apr_array_make(p, 8, sizeof(list_t *));
     ix->screen = mez_tensor_screen_create(p);
     ix->licences = apr_hash_make(p);
-
+    ix->frozen = mez_tensor_frozen_create(p);
+    /* The words a result spells with the library's own strings: every result has several. A word missing here
+     * is only copied. */
+    for (int s = 0; s < MEZ_STATE_COUNT; s++)
+        mez_tensor_frozen_word(ix->frozen, mez_state_name((mez_state_t)s));
+    for (int t = 0; t < MEZ_ACTION_TYPE_COUNT; t++)
+        mez_tensor_frozen_word(ix->frozen, mez_action_type_name((mez_action_type_t)t));
+    mez_tensor_frozen_word(ix->frozen, mez_tensor_detail_name(MEZ_TENSOR_DETAIL_FULL));
+    mez_tensor_frozen_word(ix->frozen, mez_tensor_detail_name(MEZ_TENSOR_DETAIL_COMPACT));
+    for (size_t k = 0; k < sizeof(result_words) / sizeof(result_words[0]); k++)
+        mez_tensor_frozen_word(ix->frozen, result_words[k]);
     for (size_t i = 0; i < n; i++) {
         pack_t *pk = &ix->packs[i];
         pk->ordinal = i;
@@ -871,6 +892,12 @@ mez_status_t mez_tensor_index_build_with_digests(apr_pool_t *p, const json_t *co
         pk->doc = mez_json_pool_own(p, json_incref((json_t *)packs[i]));
         if ((rv = load_header(&b)) != MEZ_OK)
             return rv;
+        /* What every reason citing the pack, and every result listing it, repeats. */
+        pk->digest = mez_tensor_intern_shared(ix->frozen, pk->digest);
+        pk->id = mez_tensor_intern_shared(ix->frozen, pk->id);
+        pk->jurisdiction_id = mez_tensor_intern_shared(ix->frozen, pk->jurisdiction_id);
+        pk->domain_name = mez_tensor_intern_shared(ix->frozen, pk->domain_name);
+        pk->as_of_date = mez_tensor_intern_shared(ix->frozen, pk->as_of_date);
         if (apr_hash_get(pack_ids, pk->id, APR_HASH_KEY_STRING))
             return bad(&b, "tensor.pack.duplicate_id", "/id", "another loaded pack has the id '%s'", pk->id);
         apr_hash_set(pack_ids, pk->id, APR_HASH_KEY_STRING, pk);
@@ -888,6 +915,7 @@ mez_status_t mez_tensor_index_build_with_digests(apr_pool_t *p, const json_t *co
             || (rv = load_thresholds(&b)) != MEZ_OK || (rv = load_lists(&b)) != MEZ_OK)
             return rv;
     }
+    mez_tensor_frozen_finish(ix->frozen, p);
     /* Thresholds sorted by amount let an evaluation stop at the first limit its amount does not meet. */
     for (unsigned d = 0; d < MEZ_DOMAIN_COUNT; d++) {
         sort_thresholds(p, ix->thresholds_up[d], threshold_cmp);

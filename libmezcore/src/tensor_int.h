@@ -174,6 +174,8 @@ typedef struct {
     size_t n_fees;
 } licence_t;
 
+typedef struct mez_tensor_frozen_t mez_tensor_frozen_t;
+
 struct mez_tensor_index_t {
     pack_t *packs;
     size_t npacks;
@@ -189,6 +191,7 @@ struct mez_tensor_index_t {
      * and which of them binds depends on the action's jurisdiction. */
     apr_hash_t *licences;
     size_t rows;
+    mez_tensor_frozen_t *frozen;                    /* the strings above as shared JSON values */
 };
 
 /* Appends item to the array under key in h, making the array on first use (index building only). */
@@ -249,18 +252,59 @@ static inline int limit_met(const mez_tensor_decimal_t *amount, const limit_t *l
     return 0;
 }
 
-/* Unchecked: keys are literals, and values are strings of parsed (so valid UTF-8) packs and action documents or
+/* The texts results repeat most as shared immortal JSON values (tensor_frozen.c): a result takes the shared
+ * value instead of copying the text. Made while the index is built, read-only afterwards. */
+mez_tensor_frozen_t *mez_tensor_frozen_create(apr_pool_t *p);
+/* While building: the one pointer for text's content (the first seen; NULL for NULL), counted once more. Every
+ * text the index keeps goes through here, so that equal texts are one pointer. */
+const char *mez_tensor_intern(mez_tensor_frozen_t *fz, const char *text);
+/* The same for a text every row of its pack may cite (the pack's id and digest, a source): counted as repeated. */
+const char *mez_tensor_intern_shared(mez_tensor_frozen_t *fz, const char *text);
+/* A word of the library's own (a reason code, a state name): always given a value, found by text or pointer. */
+void mez_tensor_frozen_word(mez_tensor_frozen_t *fz, const char *word);
+/* Makes the values of the interned texts that repeat, most counted first, in p (the index's pool); interning
+ * ends. */
+void mez_tensor_frozen_finish(mez_tensor_frozen_t *fz, apr_pool_t *p);
+/* The shared value of an interned pointer (or a word's pointer); NULL for any other pointer. */
+json_t *mez_tensor_frozen_get(const mez_tensor_frozen_t *fz, const char *text);
+/* The shared value of a word, by its text; NULL for any other text. */
+json_t *mez_tensor_frozen_get_word(const mez_tensor_frozen_t *fz, const char *word);
+size_t mez_tensor_frozen_count(const mez_tensor_frozen_t *fz);
+
+/* A string member of a result: the index's shared value when value is one of the index's strings, else a copy
+ * (always a copy with ix NULL, for strings made during the evaluation).
+ * Unchecked: keys are literals, and values are strings of parsed (so valid UTF-8) packs and action documents or
  * ASCII made from them; jansson's UTF-8 scan of every value was a visible part of an evaluation's cost. */
-static inline void set_str(json_t *o, const char *key, const char *value)
+static inline void set_str(const mez_tensor_index_t *ix, json_t *o, const char *key, const char *value)
 {
-    if (value)
+    json_t *shared;
+    if (!value)
+        return;
+    if ((shared = mez_tensor_frozen_get(ix ? ix->frozen : NULL, value)) != NULL)
+        json_object_set_nocheck(o, key, shared);   /* immortal: no reference is counted */
+    else
         json_object_set_new_nocheck(o, key, json_string_nocheck(value));
+}
+
+/* The same for an array element. */
+static inline void append_str(const mez_tensor_index_t *ix, json_t *a, const char *value)
+{
+    json_t *shared = mez_tensor_frozen_get(ix->frozen, value);
+    if (shared)
+        json_array_append(a, shared);
+    else
+        json_array_append_new(a, json_string_nocheck(value));
 }
 
 static inline json_t *reason(eval_t *ev, mez_domain_t d, const char *code)
 {
     json_t *r = json_object();
-    json_object_set_new_nocheck(r, "code", json_string_nocheck(code));
+    json_t *shared = mez_tensor_frozen_get_word(ev->ix->frozen, code);
+    /* Codes are literals written at many call sites, so they are found by text (tensor_frozen.c). */
+    if (shared)
+        json_object_set_nocheck(r, "code", shared);
+    else
+        json_object_set_new_nocheck(r, "code", json_string_nocheck(code));
     json_array_append_new(ev->cell[d].reasons, r);
     return r;
 }
@@ -274,14 +318,14 @@ static inline void decide(eval_t *ev, mez_domain_t d, mez_state_t s)
 }
 
 /* Result building (tensor_cite.c). */
-json_t *mez_tensor_copy_value(const json_t *v);
+json_t *mez_tensor_copy_value(const mez_tensor_index_t *ix, const json_t *v);
 json_t *mez_tensor_source_json(const eval_t *ev, const source_t *src);
 /* "rule" (the "<pack id>/<id>" made at index time) and, where the index knows it, "pack_digest": the reference
  * an auditor looks up. */
-void mez_tensor_cite_rule(json_t *o, const pack_t *pk, const char *rule);
+void mez_tensor_cite_rule(const mez_tensor_index_t *ix, json_t *o, const pack_t *pk, const char *rule);
 /* The full citation of a row, as much of it as ev->detail asks for (see mez_tensor_detail_t). */
 void mez_tensor_cite(const eval_t *ev, json_t *o, const row_head_t *h);
-json_t *mez_tensor_limit_json(const limit_t *l);
+json_t *mez_tensor_limit_json(const mez_tensor_index_t *ix, const limit_t *l);
 
 /* Whether an attestation under the evidence of domain d names the obligation and has not expired at as_of
  * (tensor_eval.c). */

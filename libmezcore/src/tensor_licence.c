@@ -3,16 +3,16 @@
 #pragma GCC diagnostic error "-Wswitch-enum"
 #include "tensor_int.h"
 
-static json_t *money_json(const pack_money_t *m)
+static json_t *money_json(const eval_t *ev, const pack_money_t *m)
 {
-    return mez_tensor_copy_value(m->json);
+    return mez_tensor_copy_value(ev->ix, m->json);
 }
 
 static json_t *licence_reason(eval_t *ev, const char *code, const licence_t *l, const row_head_t *h)
 {
     json_t *o = reason(ev, MEZ_DOMAIN_LICENSING, code);
     mez_tensor_cite(ev, o, h);
-    set_str(o, "licence_type", l->h.id);
+    set_str(ev->ix, o, "licence_type", l->h.id);
     return o;
 }
 
@@ -32,29 +32,30 @@ static void eval_requirement(eval_t *ev, const licence_t *l, const requirement_t
     int attested = mez_tensor_evidenced(a, MEZ_DOMAIN_LICENSING, r->id, ev->as_of);
     json_t *o = licence_reason(ev, below ? "requirement_not_met" : attested ? "requirement_evidenced"
                                                                              : "requirement_unevidenced", l, &r->h);
-    set_str(o, "requirement", r->id);
-    set_str(o, "description", r->description);
+    set_str(ev->ix, o, "requirement", r->id);
+    set_str(ev->ix, o, "description", r->description);
     if (r->has_count)
         json_object_set_new(o, "count", json_integer(r->count));
     if (r->has_amount)
-        json_object_set_new(o, "amount", money_json(&r->amount));
+        json_object_set_new(o, "amount", money_json(ev, &r->amount));
     if (r->has_amount && a->subject.has_capital) {
         json_t *cap = json_object();
-        set_str(cap, "amount", a->subject.capital.amount_text);
-        set_str(cap, "currency", a->subject.capital.currency);
+        set_str(ev->ix, cap, "amount", a->subject.capital.amount_text);
+        set_str(ev->ix, cap, "currency", a->subject.capital.currency);
         json_object_set_new(o, "capital", cap);
         if (!below && (!r->amount.has_decimal || strcmp(a->subject.capital.currency, r->amount.currency)))
-            set_str(o, "capital_not_compared", "the minimum is not a decimal amount in the capital's currency, and "
-                                               "the packs carry no exchange rate or minor unit to convert with");
+            set_str(ev->ix, o, "capital_not_compared",
+                    "the minimum is not a decimal amount in the capital's currency, and "
+                    "the packs carry no exchange rate or minor unit to convert with");
     }
     if (below) {
-        set_str(o, "detail", "the capital the subject states is below this requirement's minimum");
+        set_str(ev->ix, o, "detail", "the capital the subject states is below this requirement's minimum");
         decide(ev, MEZ_DOMAIN_LICENSING, MEZ_STATE_NON_COMPLIANT);
     } else if (attested) {
         decide(ev, MEZ_DOMAIN_LICENSING, MEZ_STATE_COMPLIANT);
     } else {
-        set_str(o, "detail", "give an attestation naming this requirement id in its obligations, under the "
-                             "evidence of the licensing domain");
+        set_str(ev->ix, o, "detail", "give an attestation naming this requirement id in its obligations, under the "
+                                     "evidence of the licensing domain");
         decide(ev, MEZ_DOMAIN_LICENSING, MEZ_STATE_PENDING);
     }
 }
@@ -62,8 +63,8 @@ static void eval_requirement(eval_t *ev, const licence_t *l, const requirement_t
 static json_t *sum_json(apr_pool_t *p, const mez_tensor_decimal_t *d, const char *currency)
 {
     json_t *o = json_object();
-    set_str(o, "amount", mez_tensor_decimal_format(p, d));
-    set_str(o, "currency", currency);
+    set_str(NULL, o, "amount", mez_tensor_decimal_format(p, d));
+    set_str(NULL, o, "currency", currency);
     return o;
 }
 
@@ -86,11 +87,11 @@ static int scaled_fee(apr_pool_t *p, const fee_t *f, const mez_tensor_decimal_t 
             || mez_tensor_decimal_times(&band->amount, units, &part) || mez_tensor_decimal_add(total, &part, total))
             return -1;
         o = json_object();
-        set_str(o, "from", mez_tensor_decimal_format(p, &lo));
-        set_str(o, "to", mez_tensor_decimal_format(p, &hi));
+        set_str(NULL, o, "from", mez_tensor_decimal_format(p, &lo));
+        set_str(NULL, o, "to", mez_tensor_decimal_format(p, &hi));
         json_object_set_new(o, "units", json_integer((json_int_t)units));
-        set_str(o, "per_unit", mez_tensor_decimal_format(p, &band->amount));
-        set_str(o, "subtotal", mez_tensor_decimal_format(p, &part));
+        set_str(NULL, o, "per_unit", mez_tensor_decimal_format(p, &band->amount));
+        set_str(NULL, o, "subtotal", mez_tensor_decimal_format(p, &part));
         json_array_append_new(parts, o);
         if (band->open)
             break;
@@ -111,16 +112,16 @@ static void scaled_fee_json(eval_t *ev, const fee_t *f, json_t *o)
     json_t *sc = json_object(), *parts = json_array();
     mez_tensor_decimal_t total;
     int capped;
-    set_str(sc, "basis", "capital");
-    set_str(sc, "included", mez_tensor_decimal_format(ev->p, &f->scale->included));
-    set_str(sc, "per", mez_tensor_decimal_format(ev->p, &f->scale->per));
-    json_object_set_new(o, "base_amount", money_json(&f->amount));
+    set_str(ev->ix, sc, "basis", "capital");
+    set_str(ev->ix, sc, "included", mez_tensor_decimal_format(ev->p, &f->scale->included));
+    set_str(ev->ix, sc, "per", mez_tensor_decimal_format(ev->p, &f->scale->per));
+    json_object_set_new(o, "base_amount", money_json(ev, &f->amount));
     if (!s->has_capital || strcmp(s->capital.currency, f->amount.currency)
         || scaled_fee(ev->p, f, &s->capital.amount, &total, parts, &capped)) {
         json_decref(parts);
-        json_object_set_new(o, "amount", money_json(&f->amount));
+        json_object_set_new(o, "amount", money_json(ev, &f->amount));
         json_object_set_new(sc, "computed", json_false());
-        set_str(sc, "detail", !s->has_capital
+        set_str(ev->ix, sc, "detail", !s->has_capital
                 ? "the fee grows with the capital: the amount is the base, for capital up to 'included'; state the "
                   "subject's capital to have it computed"
                 : strcmp(s->capital.currency, f->amount.currency)
@@ -131,10 +132,10 @@ static void scaled_fee_json(eval_t *ev, const fee_t *f, json_t *o)
     }
     json_object_set_new(o, "amount", sum_json(ev->p, &total, f->amount.currency));
     json_object_set_new(sc, "computed", json_true());
-    set_str(sc, "capital", s->capital.amount_text);
+    set_str(ev->ix, sc, "capital", s->capital.amount_text);
     json_object_set_new(sc, "bands", parts);
     if (f->scale->has_max)
-        set_str(sc, "max", mez_tensor_decimal_format(ev->p, &f->scale->max));
+        set_str(ev->ix, sc, "max", mez_tensor_decimal_format(ev->p, &f->scale->max));
     json_object_set_new(sc, "capped", json_boolean(capped));
     json_object_set_new(o, "scale", sc);
 }
@@ -150,18 +151,18 @@ static void licence_fees(eval_t *ev, const licence_t *l)
             continue;
         o = json_object();
         mez_tensor_cite(ev, o, &f->h);
-        set_str(o, "licence_type", l->h.id);
-        set_str(o, "id", f->id);
+        set_str(ev->ix, o, "licence_type", l->h.id);
+        set_str(ev->ix, o, "id", f->id);
         if (f->scale)
             scaled_fee_json(ev, f, o);
         else
-            json_object_set_new(o, "amount", money_json(&f->amount));
+            json_object_set_new(o, "amount", money_json(ev, &f->amount));
         if ((v = json_object_get(f->h.row, "fee_type")) != NULL)
-            set_str(o, "fee_type", json_string_value(v));
+            set_str(ev->ix, o, "fee_type", json_string_value(v));
         if ((v = json_object_get(f->h.row, "filing")) != NULL)
-            set_str(o, "filing", json_string_value(v));
+            set_str(ev->ix, o, "filing", json_string_value(v));
         if ((v = json_object_get(f->h.row, "description")) != NULL)
-            set_str(o, "description", json_string_value(v));
+            set_str(ev->ix, o, "description", json_string_value(v));
         json_array_append_new(ev->fees, o);
     }
 }
@@ -176,13 +177,13 @@ void mez_tensor_eval_licensing(eval_t *ev)
         json_t *o;
         if (!in_force(l->h.from, l->h.to, ev->a->day)) {
             o = licence_reason(ev, "licence_type_not_in_force", l, &l->h);
-            set_str(o, "detail", "the licence type was not available on the action's date");
+            set_str(ev->ix, o, "detail", "the licence type was not available on the action's date");
             decide(ev, MEZ_DOMAIN_LICENSING, MEZ_STATE_NON_COMPLIANT);
             continue;
         }
         o = licence_reason(ev, "licence_type", l, &l->h);
-        set_str(o, "name", l->name);
-        set_str(o, "regulator", l->regulator);
+        set_str(ev->ix, o, "name", l->name);
+        set_str(ev->ix, o, "regulator", l->regulator);
         for (size_t k = 0; k < l->n_reqs; k++) {
             if (!in_force(l->reqs[k].h.from, l->reqs[k].h.to, ev->a->day))
                 continue;
@@ -191,7 +192,7 @@ void mez_tensor_eval_licensing(eval_t *ev)
         }
         /* No requirement encoded is not "no requirement": the domain is left to the evidence, as before. */
         if (!in_force_reqs)
-            set_str(o, "detail", "the pack states no requirement in force for this licence type on this date");
+            set_str(ev->ix, o, "detail", "the pack states no requirement in force for this licence type on this date");
         licence_fees(ev, l);
     }
 }

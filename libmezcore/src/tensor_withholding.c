@@ -10,8 +10,8 @@ static json_t *rules_json(const eval_t *ev, const wht_row_t *const *rows, size_t
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_object();
         mez_tensor_cite(ev, o, &rows[i]->h);
-        set_str(o, "section", rows[i]->section);
-        set_str(o, "payee_class", rows[i]->payee_class);
+        set_str(ev->ix, o, "section", rows[i]->section);
+        set_str(ev->ix, o, "payee_class", rows[i]->payee_class);
         json_array_append_new(arr, o);
     }
     return arr;
@@ -22,9 +22,9 @@ static json_t *tax_reason(eval_t *ev, const char *code, const wht_row_t *r)
     json_t *o = reason(ev, MEZ_DOMAIN_TAX, code);
     if (r) {
         mez_tensor_cite(ev, o, &r->h);
-        set_str(o, "section", r->section);
-        set_str(o, "payment_type", r->payment_type);
-        set_str(o, "payee_class", r->payee_class);
+        set_str(ev->ix, o, "section", r->section);
+        set_str(ev->ix, o, "payment_type", r->payment_type);
+        set_str(ev->ix, o, "payee_class", r->payee_class);
     }
     return o;
 }
@@ -33,7 +33,7 @@ static json_t *tax_reason(eval_t *ev, const char *code, const wht_row_t *r)
 static void tax_pending(eval_t *ev, const char *code, const wht_row_t *r, const char *detail)
 {
     json_t *o = tax_reason(ev, code, r);
-    set_str(o, "detail", detail);
+    set_str(ev->ix, o, "detail", detail);
     decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
 }
 
@@ -72,10 +72,11 @@ static int withholding_candidates(eval_t *ev, const mez_tensor_party_t *payee, c
     }
     if (a->withholding_rule && !selected) {
         json_t *o = tax_reason(ev, "selected_rule_not_applicable", NULL);
-        set_str(o, "withholding_rule", a->withholding_rule);
-        set_str(o, "payment_type", a->payment_type);
-        set_str(o, "detail", "the withholding_rule named is not a row of this payment type in force on the date "
-                             "in this jurisdiction");
+        set_str(ev->ix, o, "withholding_rule", a->withholding_rule);
+        set_str(ev->ix, o, "payment_type", a->payment_type);
+        set_str(ev->ix, o, "detail",
+                "the withholding_rule named is not a row of this payment type in force on the date "
+                "in this jurisdiction");
         decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
         return 0;
     }
@@ -83,9 +84,9 @@ static int withholding_candidates(eval_t *ev, const mez_tensor_party_t *payee, c
         /* The rate depends on the payee's class and we do not know it: refusing to guess is the only safe
          * answer, since the lower rate would under-withhold. */
         json_t *o = tax_reason(ev, "entity_class_unknown", NULL);
-        set_str(o, "payee", a->has_counterparty ? "counterparty" : "subject");
-        set_str(o, "payment_type", a->payment_type);
-        set_str(o, "detail", "the payee's entity_class decides which withholding row applies");
+        set_str(ev->ix, o, "payee", a->has_counterparty ? "counterparty" : "subject");
+        set_str(ev->ix, o, "payment_type", a->payment_type);
+        set_str(ev->ix, o, "detail", "the payee's entity_class decides which withholding row applies");
         decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
         return 0;
     }
@@ -169,9 +170,9 @@ static int basis_applies(eval_t *ev, const wht_row_t *r)
         if (!strcmp(a->amount_basis, basis))
             return 1;
         o = tax_reason(ev, "basis_not_supported", r);
-        set_str(o, "basis", basis);
-        set_str(o, "amount_basis", a->amount_basis);
-        set_str(o, "detail", "the rate applies to another figure than the one action.amount is (amount_basis)");
+        set_str(ev->ix, o, "basis", basis);
+        set_str(ev->ix, o, "amount_basis", a->amount_basis);
+        set_str(ev->ix, o, "detail", "the rate applies to another figure than the one action.amount is (amount_basis)");
         decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
         return 0;
     }
@@ -179,9 +180,10 @@ static int basis_applies(eval_t *ev, const wht_row_t *r)
         /* Band limits are on the year's figure (annual salary, the year's rent): one payment's amount would
          * fall in too low a band, so the caller must say that the amount is that figure. */
         o = tax_reason(ev, "amount_basis_required", r);
-        set_str(o, "basis", basis);
-        set_str(o, "detail", "the bands of a progressive table are limits on a figure for the whole tax year: give "
-                             "that figure as action.amount with action.amount_basis naming the rows' basis");
+        set_str(ev->ix, o, "basis", basis);
+        set_str(ev->ix, o, "detail",
+                "the bands of a progressive table are limits on a figure for the whole tax year: give "
+                "that figure as action.amount with action.amount_basis naming the rows' basis");
         decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
         return 0;
     }
@@ -212,10 +214,11 @@ void mez_tensor_eval_withholding(eval_t *ev)
         return;
     if (ncand == 0) {
         o = tax_reason(ev, "no_withholding_rate", NULL);
-        set_str(o, "payment_type", a->payment_type);
-        set_str(o, "payee_class", mez_entity_class_name(payee->entity_class));
-        set_str(o, "date", a->date);
-        set_str(o, "detail", "no withholding row of this jurisdiction is in force for this payment type and payee");
+        set_str(ev->ix, o, "payment_type", a->payment_type);
+        set_str(ev->ix, o, "payee_class", mez_entity_class_name(payee->entity_class));
+        set_str(ev->ix, o, "date", a->date);
+        set_str(ev->ix, o, "detail",
+                "no withholding row of this jurisdiction is in force for this payment type and payee");
         return;         /* no rule decides it: evidence or pending */
     }
     kind = payee->filer_status == MEZ_FILER_STATUS_FILER ? RATE_FILER
@@ -227,9 +230,9 @@ void mez_tensor_eval_withholding(eval_t *ev)
         r = cand[i];
         if (r->has_threshold && strcmp(r->threshold.currency, a->currency)) {
             o = tax_reason(ev, "currency_mismatch", r);
-            set_str(o, "threshold_currency", r->threshold.currency);
-            set_str(o, "currency", a->currency);
-            set_str(o, "detail", "the threshold is in another currency and no exchange rate is given");
+            set_str(ev->ix, o, "threshold_currency", r->threshold.currency);
+            set_str(ev->ix, o, "currency", a->currency);
+            set_str(ev->ix, o, "detail", "the threshold is in another currency and no exchange rate is given");
             decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
             return;
         }
@@ -253,7 +256,7 @@ void mez_tensor_eval_withholding(eval_t *ev)
         for (i = 0; i < ncand; i++) {
             o = tax_reason(ev, "threshold_not_met", cand[i]);
             if (cand[i]->has_threshold)
-                json_object_set_new(o, "threshold", mez_tensor_limit_json(&cand[i]->threshold));
+                json_object_set_new(o, "threshold", mez_tensor_limit_json(ev->ix, &cand[i]->threshold));
         }
         decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_COMPLIANT);
         return;
@@ -265,7 +268,7 @@ void mez_tensor_eval_withholding(eval_t *ev)
             same_pack &= met[i]->h.pack == met[0]->h.pack;
         o = tax_reason(ev, same_pack ? "ambiguous_rates" : "conflicting_rates", NULL);
         json_object_set_new(o, "rules", rules_json(ev, met, nmet));
-        set_str(o, "detail", same_pack ? "several withholding rows apply to this payment; name one in "
+        set_str(ev->ix, o, "detail", same_pack ? "several withholding rows apply to this payment; name one in "
                                          "action.withholding_rule"
                                        : "withholding rows of different packs apply to this payment");
         decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
@@ -276,14 +279,14 @@ void mez_tensor_eval_withholding(eval_t *ev)
         return;
     if (kind < 0) {
         o = tax_reason(ev, "filer_status_unknown", r);
-        set_str(o, "payee", role);
-        set_str(o, "detail", "the payee's filer_status (Active Taxpayers List) decides the rate");
+        set_str(ev->ix, o, "payee", role);
+        set_str(ev->ix, o, "detail", "the payee's filer_status (Active Taxpayers List) decides the rate");
         decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
         return;
     }
     if (!r->has_rate[kind]) {
         o = tax_reason(ev, "rate_missing", r);
-        set_str(o, "filer_status", mez_filer_status_name(payee->filer_status));
+        set_str(ev->ix, o, "filer_status", mez_filer_status_name(payee->filer_status));
         decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
         return;
     }
@@ -306,30 +309,30 @@ void mez_tensor_eval_withholding(eval_t *ev)
     else
         amount = mez_tensor_decimal_format(ev->p, &tax);
     w = json_object();
-    set_str(w, "section", r->section);
-    set_str(w, "rate", r->rate_text[kind]);
-    set_str(w, "amount", amount);
-    set_str(w, "currency", a->currency);
-    set_str(w, "base_amount", a->amount_text);
-    set_str(w, "basis", r->basis ? r->basis : "gross_amount");
-    set_str(w, "filer_status", mez_filer_status_name(payee->filer_status));
-    set_str(w, "payee", role);
-    set_str(w, "payee_id", payee->id);
-    set_str(w, "payee_class", r->payee_class);
-    set_str(w, "payment_type", r->payment_type);
+    set_str(ev->ix, w, "section", r->section);
+    set_str(ev->ix, w, "rate", r->rate_text[kind]);
+    set_str(ev->ix, w, "amount", amount);
+    set_str(ev->ix, w, "currency", a->currency);
+    set_str(ev->ix, w, "base_amount", a->amount_text);
+    set_str(ev->ix, w, "basis", r->basis ? r->basis : "gross_amount");
+    set_str(ev->ix, w, "filer_status", mez_filer_status_name(payee->filer_status));
+    set_str(ev->ix, w, "payee", role);
+    set_str(ev->ix, w, "payee_id", payee->id);
+    set_str(ev->ix, w, "payee_class", r->payee_class);
+    set_str(ev->ix, w, "payment_type", r->payment_type);
     if (r->final_tax >= 0)
         json_object_set_new(w, "final_tax", json_boolean(r->final_tax));
     if (r->has_threshold)
-        json_object_set_new(w, "threshold", mez_tensor_limit_json(&r->threshold));
+        json_object_set_new(w, "threshold", mez_tensor_limit_json(ev->ix, &r->threshold));
     if (r->table) {
         /* base_amount above is the figure taxed (kept for callers of flat rates); the band's own fixed tax is
          * band.base_amount, so the sum can be checked by hand: base_amount + rate % of excess. */
         json_object_set_new(w, "progressive", json_true());
         if (r->has_base) {
             json_t *band = json_object();
-            set_str(band, "base_amount", r->base_text);
-            set_str(band, "excess", mez_tensor_decimal_format(ev->p, &excess));
-            set_str(band, "tax_on_excess", mez_tensor_decimal_format(ev->p, &on_excess));
+            set_str(ev->ix, band, "base_amount", r->base_text);
+            set_str(ev->ix, band, "excess", mez_tensor_decimal_format(ev->p, &excess));
+            set_str(ev->ix, band, "tax_on_excess", mez_tensor_decimal_format(ev->p, &on_excess));
             json_object_set_new(w, "band", band);
         }
     }
@@ -339,10 +342,10 @@ void mez_tensor_eval_withholding(eval_t *ev)
     json_array_append_new(ev->withholding, w);
 
     o = tax_reason(ev, "withholding_applies", r);
-    set_str(o, "rate", r->rate_text[kind]);
-    set_str(o, "filer_status", mez_filer_status_name(payee->filer_status));
-    set_str(o, "amount", amount);
-    set_str(o, "currency", a->currency);
+    set_str(ev->ix, o, "rate", r->rate_text[kind]);
+    set_str(ev->ix, o, "filer_status", mez_filer_status_name(payee->filer_status));
+    set_str(ev->ix, o, "amount", amount);
+    set_str(ev->ix, o, "currency", a->currency);
     if (a->withholding_rule)
         json_object_set_new(o, "selected_by_action", json_true());
     decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_COMPLIANT);

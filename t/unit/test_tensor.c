@@ -9,6 +9,7 @@
 #include "mez/tensor.h"
 #include "mez/vc.h"
 #include "unit.h"
+#include "../../libmezcore/src/tensor_int.h"
 
 /* JSON written with single quotes, so fixtures read as JSON rather than as C escapes. No fixture text
  * contains an apostrophe. */
@@ -2291,6 +2292,138 @@ static void test_eval_threads_share_index(void)
     }
 }
 
+/* ------------------------------------------------------------------ shared texts (tensor_frozen.c) */
+
+static int immortal(const json_t *v)
+{
+    return v && v->refcount == (size_t)-1;
+}
+
+static void test_frozen_interning_and_choice(void)
+{
+    apr_pool_t *p;
+    mez_tensor_frozen_t *fz;
+    char *a1, *a2, *once, *shared, *other;
+    json_t *v;
+    apr_pool_create(&p, unit_pool());
+    fz = mez_tensor_frozen_create(p);
+    a1 = apr_pstrdup(p, "2025-07-01");
+    a2 = apr_pstrdup(p, "2025-07-01");
+    once = apr_pstrdup(p, "pk-wht/s153-services-company");
+    shared = apr_pstrdup(p, "Finance Act 2025");
+    other = apr_pstrdup(p, "Finance Act 2025");
+    /* Equal texts become the first pointer seen, so the table needs one entry per text, not per row. */
+    CU_ASSERT_PTR_EQUAL(mez_tensor_intern(fz, a1), a1);
+    CU_ASSERT_PTR_EQUAL(mez_tensor_intern(fz, a2), a1);
+    CU_ASSERT_PTR_EQUAL(mez_tensor_intern(fz, once), once);
+    CU_ASSERT_PTR_EQUAL(mez_tensor_intern_shared(fz, shared), shared);
+    CU_ASSERT_PTR_NULL(mez_tensor_intern(fz, NULL));
+    mez_tensor_frozen_word(fz, "threshold_met");
+    CU_ASSERT_PTR_NULL(mez_tensor_frozen_get(fz, a1));     /* nothing is chosen before finishing */
+    mez_tensor_frozen_finish(fz, p);
+
+    /* Repeated and shared texts have an immortal value; a text of one row has none. */
+    v = mez_tensor_frozen_get(fz, a1);
+    CU_ASSERT_TRUE(immortal(v));
+    CU_ASSERT_STRING_EQUAL(json_string_value(v), "2025-07-01");
+    CU_ASSERT_TRUE(immortal(mez_tensor_frozen_get(fz, shared)));
+    CU_ASSERT_PTR_NULL(mez_tensor_frozen_get(fz, once));
+    /* By address only: an equal text elsewhere (an action's string) is not the index's, and is copied. */
+    CU_ASSERT_PTR_NULL(mez_tensor_frozen_get(fz, a2));
+    CU_ASSERT_PTR_NULL(mez_tensor_frozen_get(fz, other));
+    CU_ASSERT_PTR_NULL(mez_tensor_frozen_get(fz, NULL));
+    /* Words are found by text, wherever the literal is. */
+    v = mez_tensor_frozen_get_word(fz, apr_pstrdup(p, "threshold_met"));
+    CU_ASSERT_TRUE(immortal(v));
+    CU_ASSERT_STRING_EQUAL(json_string_value(v), "threshold_met");
+    CU_ASSERT_PTR_NULL(mez_tensor_frozen_get_word(fz, "threshold_unknown"));
+    CU_ASSERT_EQUAL(mez_tensor_frozen_count(fz), 3);
+    /* Interning ended with the choice: later texts are returned unchanged and get nothing. */
+    CU_ASSERT_PTR_EQUAL(mez_tensor_intern(fz, a2), a2);
+    /* Counting references leaves an immortal value alone: nothing is written, nothing is freed. */
+    v = mez_tensor_frozen_get(fz, a1);
+    json_incref(v);
+    json_decref(v);
+    json_decref(v);
+    CU_ASSERT_TRUE(immortal(v));
+    apr_pool_destroy(p);   /* frees the values (ASan's leak check would say otherwise) */
+}
+
+/* Walks a result: every string value, shared or not, with its member name. */
+static void count_strings(const json_t *v, size_t *shared, size_t *copied, const json_t **state_value)
+{
+    const char *key;
+    json_t *item;
+    size_t i;
+    if (json_is_object(v)) {
+        json_object_foreach((json_t *)v, key, item) {
+            if (!strcmp(key, "state") && json_is_string(item) && !*state_value)
+                *state_value = item;
+            count_strings(item, shared, copied, state_value);
+        }
+    }
+    else if (json_is_array(v)) {
+        json_array_foreach(v, i, item)
+            count_strings(item, shared, copied, state_value);
+    }
+    else if (json_is_string(v))
+        (*(immortal(v) ? shared : copied))++;
+}
+
+static void test_frozen_results_share_and_outlive_nothing(void)
+{
+    static const char *const packs[] = { PACK_WHT, PACK_LISTS, PACK_AML, PACK_ADGM_LICENCES };
+    const char *doc_text = PAY("2025-09-01", "services", "2000000", PAYEE_NON_FILER) "," ALL_EVIDENCE "}";
+    apr_pool_t *ip, *rp;
+    const json_t **docs = apr_palloc(unit_pool(), 4 * sizeof(*docs));
+    mez_tensor_index_t *ix = NULL;
+    mez_problem_t pb = { 0 };
+    json_t *r1 = NULL, *r2 = NULL;
+    const json_t *s1 = NULL, *s2 = NULL;
+    size_t shared = 0, copied = 0, shared2 = 0, copied2 = 0;
+    const char *c1;
+
+    apr_pool_create(&ip, unit_pool());
+    apr_pool_create(&rp, unit_pool());
+    for (size_t i = 0; i < 4; i++)
+        docs[i] = J(packs[i]);
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_index_build(ip, docs, 4, &ix, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_evaluate(rp, ix, J(doc_text), NULL, &r1, NULL, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_evaluate(rp, ix, J(doc_text), NULL, &r2, NULL, &pb), MEZ_OK);
+    count_strings(r1, &shared, &copied, &s1);
+    count_strings(r2, &shared2, &copied2, &s2);
+    /* Most of a result's strings are the index's (codes, states, dates, sources, digests); the action's own
+     * (the parties' names and ids) are copies. */
+    CU_ASSERT_TRUE(shared > copied);
+    CU_ASSERT_TRUE(copied > 0);
+    CU_ASSERT_EQUAL(shared, shared2);
+    /* Two results hold the very same value for a state, not two copies of it. */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s1);
+    CU_ASSERT_PTR_EQUAL(s1, s2);
+    CU_ASSERT_TRUE(immortal(s1));
+    /* The action's date and jurisdiction are the action's strings, and the commitment is made per result: copies. */
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r1, "date")), "2025-09-01");
+    CU_ASSERT_FALSE(immortal(json_object_get(r1, "date")));
+    CU_ASSERT_FALSE(immortal(json_object_get(r1, "jurisdiction")));
+    CU_ASSERT_FALSE(immortal(json_object_get(r1, "commitment")));
+    /* The decision and the action type are the library's words; each reason's code too. */
+    CU_ASSERT_TRUE(immortal(json_object_get(r1, "decision")));
+    CU_ASSERT_TRUE(immortal(json_object_get(r1, "action_type")));
+    c1 = apr_pstrdup(unit_pool(), canon(r1));
+    CU_ASSERT_STRING_EQUAL(c1, canon(r2));
+    /* A copy of a result is a result of its own: changing it changes no shared value. */
+    {
+        json_t *copy = json_deep_copy(r1);
+        json_object_set_new(json_object_get(json_object_get(copy, "domains"), "aml"), "state", json_string("x"));
+        CU_ASSERT_STRING_EQUAL(canon(r1), c1);
+        json_decref(copy);
+    }
+    /* Results go with their request pools, the shared values with the index's pool: in that order, nothing
+     * dangles (ASan), and the first result's bytes did not depend on the second's. */
+    apr_pool_destroy(rp);
+    apr_pool_destroy(ip);
+}
+
 void unit_register_tensor(void)
 {
     CU_pSuite s = unit_suite("tensor");
@@ -2333,4 +2466,6 @@ void unit_register_tensor(void)
     CU_add_test(s, "index: bad packs", test_index_bad_packs);
     CU_add_test(s, "index: large pack", test_index_large_pack);
     CU_add_test(s, "eval: threads share one index", test_eval_threads_share_index);
+    CU_add_test(s, "frozen: interning and which texts are shared", test_frozen_interning_and_choice);
+    CU_add_test(s, "frozen: results share the index's texts, outlive nothing", test_frozen_results_share_and_outlive_nothing);
 }
