@@ -1,6 +1,9 @@
 # test_pg_restart.py: a PostgreSQL restart under a running zone (apache-craft.md section 2): pooled mod_dbd
 # connections die with the server; mod_mez may answer 503 while they are replaced, never a bare 500, never a
 # half-done write, and it recovers by itself (including its prepared statements on the new sessions).
+import os
+import re
+
 import pytest
 
 from mez_harness import assert_problem, sample_credential
@@ -73,15 +76,71 @@ def test_no_database_is_503_db_unavailable_on_every_path(make_zone, mez_env):
     assert z.get("/v1/zone").status_code == 200
 
 
-def test_prepared_statements_can_be_turned_off_for_a_pooler(make_zone, mez_env):
-    """MezDBPrepare off (PgBouncer in transaction mode does not keep a session's prepared statements): the zone runs
-    every statement unprepared and serves as before; a value that is not on/off is refused at start-up."""
+# PostgreSQL's own account of each statement a session ran, from its log with log_min_duration_statement = 0:
+# "[pid] LOG:  duration: 0.050 ms  parse mez_3: INSERT ..." (and bind, execute); an unprepared statement is
+# "<unnamed>". The suite's server logs with the default log_line_prefix, '%m [%p] '.
+_STATEMENT_LOG = re.compile(r"\[(\d+)\] LOG:  duration: [0-9.]+ ms  (parse|bind|execute) ([^:]+): (.*)")
+
+
+def logged_statements(pg_server, make_zone, requests, extra_conf=""):
+    """A PostgreSQL zone whose database logs every statement; runs requests(zone) and returns the zone and the
+    (pid, phase, statement name, SQL) of every statement its sessions ran meanwhile."""
+    z = make_zone("pgsql", start=False, extra_conf=extra_conf)
+    pg_server.psql(z.db.name, "ALTER DATABASE %s SET log_min_duration_statement = 0" % z.db.name)
+    start = os.path.getsize(pg_server.log)
+    z.start()
+    requests(z)
+    with open(pg_server.log, errors="replace") as f:
+        f.seek(start)
+        text = f.read()
+    return z, [m.groups() for m in map(_STATEMENT_LOG.search, text.splitlines()) if m]
+
+
+def issue_twenty(z):
+    for _ in range(20):
+        assert issue(z).status_code == 201
+
+
+def test_statements_are_prepared_once_per_session(make_zone, mez_env, pg_server):
+    """The point of store_pg.c, proved from PostgreSQL's side (not only by the benchmark): each SQL text is parsed
+    and planned once per session, under a name, and every later run is an execute of that name. A regression to
+    unprepared statements (an unnamed parse, bind and execute per call) fails here."""
     if "pgsql" not in mez_env.drivers:
         pytest.skip("pgsql not in MEZ_TEST_DRIVERS")
-    z = make_zone("pgsql", extra_conf="MezDBPrepare off")
-    for _ in range(3):
-        assert issue(z).status_code == 201
+    z, log = logged_statements(pg_server, make_zone, issue_twenty)
+    assert z.count("mez_credential") == 20
+    executes = [(pid, name, sql) for pid, phase, name, sql in log if phase == "execute"]
+    inserts = [e for e in executes if "INSERT INTO mez_credential" in e[2]]
+    assert len(inserts) == 20, "the credential INSERT ran %d times, not 20" % len(inserts)
+    unnamed = [sql for _, name, sql in executes if name == "<unnamed>"]
+    assert not unnamed, "statements ran unprepared: %s" % unnamed[:3]
+    assert all(name.startswith("mez_") for _, name, _ in executes)
+    parses = {}
+    for pid, phase, name, sql in log:
+        if phase == "parse":
+            parses[(pid, sql)] = parses.get((pid, sql), 0) + 1
+    assert parses, "no statement was prepared"
+    assert max(parses.values()) == 1, "a session prepared the same SQL twice: %s" % [
+        k for k, v in parses.items() if v > 1][:3]
+    # More runs than preparations: the sessions reused what they had prepared.
+    sessions = {pid for pid, _, _ in inserts}
+    assert len([1 for pid, sql in parses if "INSERT INTO mez_credential" in sql]) == len(sessions) < 20
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler(make_zone, mez_env, pg_server):
+    """MezDBPrepare off (PgBouncer in transaction mode does not keep a session's prepared statements): the zone runs
+    every statement unprepared (PostgreSQL logs only unnamed ones) and serves as before; a value that is not on/off
+    is refused at start-up."""
+    if "pgsql" not in mez_env.drivers:
+        pytest.skip("pgsql not in MEZ_TEST_DRIVERS")
+
+    def three(z):
+        for _ in range(3):
+            assert issue(z).status_code == 201
+    z, log = logged_statements(pg_server, make_zone, three, extra_conf="MezDBPrepare off")
     assert z.count("mez_credential") == 3
+    executes = [name for _, phase, name, _ in log if phase == "execute"]
+    assert executes and set(executes) == {"<unnamed>"}, sorted(set(executes))[:5]
     assert z.get("/readyz").status_code == 200
     bad = make_zone("pgsql", start=False, extra_conf="MezDBPrepare sometimes")
     cp = bad.config_test()
