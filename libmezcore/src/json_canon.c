@@ -57,17 +57,12 @@ static inline uint64_t has_byte(uint64_t x, unsigned char c)
     return (y - 0x0101010101010101ULL) & ~y & 0x8080808080808080ULL;
 }
 
-/* Room for the worst case (every byte a \u00XX escape) is made once, so the copy below checks nothing per byte:
- * strings are most of a document's bytes, and per-byte bookkeeping was most of its cost. */
-static void put_string(canon_buf_t *b, const char *s, size_t n)
+/* The escaping copy, from the first byte that may need an escape: s[0..start) is plain and already written. */
+static char *put_escaped(char *w, const char *s, size_t start, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t run = 0;
-    char *w;
-    buf_reserve(b, 6 * n + 2);
-    w = b->data + b->len;
-    *w++ = '"';
-    for (size_t i = 0; i < n; i++) {
+    size_t run = start;
+    for (size_t i = start; i < n; i++) {
         unsigned char c;
         char e;
         /* Eight bytes at a time while none of them needs an escape (a control character, '"' or '\\'). */
@@ -105,7 +100,32 @@ static void put_string(canon_buf_t *b, const char *s, size_t n)
         w += 2;
     }
     memcpy(w, s + run, n - run);
-    w += n - run;
+    return w + (n - run);
+}
+
+/* Room for the worst case (every byte a \u00XX escape) is made once, so the copy below checks nothing per byte:
+ * strings are most of a document's bytes, and per-byte bookkeeping was most of their cost. Nearly every string
+ * (member names, codes, dates, digests) needs no escape at all: one scan finds that, and one copy writes it. */
+static void put_string(canon_buf_t *b, const char *s, size_t n)
+{
+    size_t i = 0;
+    char *w;
+    buf_reserve(b, 6 * n + 2);
+    w = b->data + b->len;
+    *w++ = '"';
+    while (i + 8 <= n) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        if ((((x - 0x2020202020202020ULL) & ~x) | has_byte(x, 0x22) | has_byte(x, 0x5c)) & 0x8080808080808080ULL)
+            break;
+        i += 8;
+    }
+    while (i < n && !needs_escape[(unsigned char)s[i]])
+        i++;
+    memcpy(w, s, i);
+    w += i;
+    if (i < n)
+        w = put_escaped(w, s, i, n);
     *w++ = '"';
     b->len = (size_t)(w - b->data);
 }
@@ -156,6 +176,12 @@ static int member_cmp_bytes(const void *x, const void *y)
     return byte_compare(a->key, a->len, b->key, b->len);
 }
 
+/* Called directly, not through a pointer, so the compiler can inline the compare into the sort. */
+static inline int key_order(int bytes, const member_t *a, const member_t *b)
+{
+    return bytes ? byte_compare(a->key, a->len, b->key, b->len) : mez_json_key_compare(a->key, a->len, b->key, b->len);
+}
+
 static void put_value(canon_buf_t *b, const json_t *v);
 
 /* Decimal text of |x| <= 2^53 (amounts in minor units are the common case, so no printf). */
@@ -180,8 +206,7 @@ static void put_object(canon_buf_t *b, const json_t *v)
     size_t n = json_object_size(v), i = 0;
     member_t small[32];
     member_t *m = n <= 32 ? small : malloc(n * sizeof(*m));
-    int (*cmp)(const char *, size_t, const char *, size_t) =
-        (b->flags & MEZ_JSON_SORT_UTF8) ? byte_compare : mez_json_key_compare;
+    int bytes = (b->flags & MEZ_JSON_SORT_UTF8) != 0;
     void *it;
     if (!m)
         abort();
@@ -197,7 +222,7 @@ static void put_object(canon_buf_t *b, const json_t *v)
         for (i = 1; i < n; i++) {
             member_t t = m[i];
             size_t k = i;
-            while (k > 0 && cmp(m[k - 1].key, m[k - 1].len, t.key, t.len) > 0) {
+            while (k > 0 && key_order(bytes, &m[k - 1], &t) > 0) {
                 m[k] = m[k - 1];
                 k--;
             }
