@@ -57,6 +57,20 @@ static inline uint64_t has_byte(uint64_t x, unsigned char c)
     return (y - 0x0101010101010101ULL) & ~y & 0x8080808080808080ULL;
 }
 
+/* From s[i], eight bytes at a time while none of them needs an escape (a control character, '"' or '\\'): the
+ * index of the first word that may hold one, or of the last few bytes. */
+static inline size_t skip_plain_words(const char *s, size_t i, size_t n)
+{
+    while (i + 8 <= n) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        if ((((x - 0x2020202020202020ULL) & ~x) | has_byte(x, 0x22) | has_byte(x, 0x5c)) & 0x8080808080808080ULL)
+            break;
+        i += 8;
+    }
+    return i;
+}
+
 /* The escaping copy, from the first byte that may need an escape: s[0..start) is plain and already written. */
 static char *put_escaped(char *w, const char *s, size_t start, size_t n)
 {
@@ -65,14 +79,7 @@ static char *put_escaped(char *w, const char *s, size_t start, size_t n)
     for (size_t i = start; i < n; i++) {
         unsigned char c;
         char e;
-        /* Eight bytes at a time while none of them needs an escape (a control character, '"' or '\\'). */
-        while (i + 8 <= n) {
-            uint64_t x;
-            memcpy(&x, s + i, 8);
-            if ((((x - 0x2020202020202020ULL) & ~x) | has_byte(x, 0x22) | has_byte(x, 0x5c)) & 0x8080808080808080ULL)
-                break;
-            i += 8;
-        }
+        i = skip_plain_words(s, i, n);
         if (i == n)
             break;
         c = (unsigned char)s[i];
@@ -108,18 +115,12 @@ static char *put_escaped(char *w, const char *s, size_t start, size_t n)
  * (member names, codes, dates, digests) needs no escape at all: one scan finds that, and one copy writes it. */
 static void put_string(canon_buf_t *b, const char *s, size_t n)
 {
-    size_t i = 0;
+    size_t i;
     char *w;
     buf_reserve(b, 6 * n + 2);
     w = b->data + b->len;
     *w++ = '"';
-    while (i + 8 <= n) {
-        uint64_t x;
-        memcpy(&x, s + i, 8);
-        if ((((x - 0x2020202020202020ULL) & ~x) | has_byte(x, 0x22) | has_byte(x, 0x5c)) & 0x8080808080808080ULL)
-            break;
-        i += 8;
-    }
+    i = skip_plain_words(s, 0, n);
     while (i < n && !needs_escape[(unsigned char)s[i]])
         i++;
     memcpy(w, s, i);
