@@ -101,6 +101,16 @@ def issue_twenty(z):
         assert issue(z).status_code == 201
 
 
+def a_payment(z):
+    """Rs 60.50 between two accounts of the zone's sovereign treasury; returns the balances after."""
+    from test_mass_fiscal import balance, deposit, new_account, pay, payment
+    a, b = new_account(z), new_account(z)
+    deposit(z, a, "100.00")
+    r = pay(z, payment(a, b, "60.50", reference="INV-PG"))
+    assert r.status_code == 201, r.text
+    return balance(z, a)["balance"], balance(z, b)["balance"]
+
+
 def test_statements_are_prepared_once_per_session(make_zone, mez_env, pg_server):
     """The point of store_pg.c, proved from PostgreSQL's side (not only by the benchmark): each SQL text is parsed
     and planned once per session, under a name, and every later run is an execute of that name. A regression to
@@ -127,6 +137,21 @@ def test_statements_are_prepared_once_per_session(make_zone, mez_env, pg_server)
     assert len([1 for pid, sql in parses if "INSERT INTO mez_credential" in sql]) == len(sessions) < 20
 
 
+def test_a_payment_reads_balances_back_in_its_updates(make_zone, mez_env, pg_server):
+    """On PostgreSQL each balance UPDATE of a ledger post answers the new balance itself (RETURNING): no separate
+    read-back per account, one round trip fewer for each of a payment's moves, and the balances are right."""
+    if "pgsql" not in mez_env.drivers:
+        pytest.skip("pgsql not in MEZ_TEST_DRIVERS")
+    got = {}
+    z, log = logged_statements(pg_server, make_zone, lambda z: got.update(balances=a_payment(z)))
+    assert got["balances"] == ("39.50", "60.50")
+    executes = [sql for _, phase, _, sql in log if phase == "execute"]
+    moves = [sql for sql in executes if sql.startswith("UPDATE mez_mass_account SET balance")]
+    assert len(moves) == 4, moves   # the deposit's two lines and the payment's two
+    assert all(sql.endswith("RETURNING balance, line_seq, currency") for sql in moves), moves
+    assert not [sql for sql in executes if sql.startswith("SELECT balance, line_seq, currency")]
+
+
 def test_prepared_statements_can_be_turned_off_for_a_pooler(make_zone, mez_env, pg_server):
     """MezDBPrepare off (PgBouncer in transaction mode does not keep a session's prepared statements): the zone runs
     every statement unprepared (PostgreSQL logs only unnamed ones) and serves as before; a value that is not on/off
@@ -134,11 +159,15 @@ def test_prepared_statements_can_be_turned_off_for_a_pooler(make_zone, mez_env, 
     if "pgsql" not in mez_env.drivers:
         pytest.skip("pgsql not in MEZ_TEST_DRIVERS")
 
-    def three(z):
+    got = {}
+
+    def three_and_a_payment(z):
         for _ in range(3):
             assert issue(z).status_code == 201
-    z, log = logged_statements(pg_server, make_zone, three, extra_conf="MezDBPrepare off")
+        got["balances"] = a_payment(z)   # UPDATE ... RETURNING through apr_dbd's own query path
+    z, log = logged_statements(pg_server, make_zone, three_and_a_payment, extra_conf="MezDBPrepare off")
     assert z.count("mez_credential") == 3
+    assert got["balances"] == ("39.50", "60.50")
     executes = [name for _, phase, name, _ in log if phase == "execute"]
     assert executes and set(executes) == {"<unnamed>"}, sorted(set(executes))[:5]
     assert z.get("/readyz").status_code == 200

@@ -134,36 +134,43 @@ mez_status_t mez_fiscal_post(mez_mass_call_t *c, const char *kind, const char *p
     qsort(order, (size_t)nlines, sizeof(*order), line_order);
     for (int k = 0; k < nlines; k++) {
         const mez_ledger_line_t *l = order[k];
-        const char *col[3], *amount = i64(c->p, l->amount);
+        const char *col[3], *amount = i64(c->p, l->amount), *sql, *a[7] = { NULL };
         int n = 0, found = 0;
         if (l->amount < 0) {
             const char *x = i64(c->p, -l->amount);
             /* Holds that ran out stop counting before the guard reads held. */
             if ((rv = mez_fiscal_expire_holds(c, l->account_id)) != MEZ_OK)
                 return rv;
-            rv = mez_db_execv(c->p, c->db, &n,
-                              "UPDATE mez_mass_account SET balance = balance - CAST(%s AS BIGINT), "
-                              "line_seq = line_seq + 1, updated_at = %s WHERE account_id = %s AND status = 'active' "
-                              "AND (balance - held >= CAST(%s AS BIGINT) OR (kind = 'external_clearing' AND "
-                              "balance - CAST(%s AS BIGINT) >= CAST(%s AS BIGINT)))",
-                              c->pb, x, now, l->account_id, x, x, i64(c->p, -MEZ_MASS_BALANCE_MAX), NULL);
+            sql = "UPDATE mez_mass_account SET balance = balance - CAST(%s AS BIGINT), line_seq = line_seq + 1, "
+                  "updated_at = %s WHERE account_id = %s AND status = 'active' AND (balance - held >= CAST(%s AS "
+                  "BIGINT) OR (kind = 'external_clearing' AND balance - CAST(%s AS BIGINT) >= CAST(%s AS BIGINT)))";
+            a[0] = x, a[1] = now, a[2] = l->account_id, a[3] = x, a[4] = x;
+            a[5] = i64(c->p, -MEZ_MASS_BALANCE_MAX);
         } else {
-            rv = mez_db_execv(c->p, c->db, &n,
-                              "UPDATE mez_mass_account SET balance = balance + CAST(%s AS BIGINT), "
-                              "line_seq = line_seq + 1, updated_at = %s WHERE account_id = %s AND status = 'active' "
-                              "AND balance <= CAST(%s AS BIGINT)",
-                              c->pb, amount, now, l->account_id, i64(c->p, MEZ_MASS_BALANCE_MAX - l->amount), NULL);
+            sql = "UPDATE mez_mass_account SET balance = balance + CAST(%s AS BIGINT), line_seq = line_seq + 1, "
+                  "updated_at = %s WHERE account_id = %s AND status = 'active' AND balance <= CAST(%s AS BIGINT)";
+            a[0] = amount, a[1] = now, a[2] = l->account_id, a[3] = i64(c->p, MEZ_MASS_BALANCE_MAX - l->amount);
         }
-        if (rv != MEZ_OK)
+        /* The row is ours until commit (locked on PostgreSQL, the database on SQLite): what is read back is what
+         * this transaction wrote. With RETURNING (PostgreSQL) the UPDATE answers it in the same round trip; a
+         * payment moves three balances. An UPDATE the guard held back (funds, limit, status) changes no row. */
+        if (mez_db_has_returning(c->db)) {
+            if ((rv = mez_db_query_row(c->p, c->db, col, 3, &found,
+                                       apr_pstrcat(c->p, sql, " RETURNING balance, line_seq, currency", NULL), c->pb,
+                                       a[0], a[1], a[2], a[3], a[4], a[5], a[6])) != MEZ_OK)
+                return rv;
+            n = found;
+        }
+        else if ((rv = mez_db_execv(c->p, c->db, &n, sql, c->pb, a[0], a[1], a[2], a[3], a[4], a[5], a[6])) != MEZ_OK)
             return rv;
         if (n != 1) {
             *failed = (int)(l - lines);
             return MEZ_OK;
         }
-        /* The row is ours until commit (locked on PostgreSQL, the database on SQLite): what we read is ours. */
-        if ((rv = mez_db_query_row(c->p, c->db, col, 3, &found,
-                                   "SELECT balance, line_seq, currency FROM mez_mass_account WHERE account_id = %s",
-                                   c->pb, l->account_id, NULL)) != MEZ_OK)
+        if (!mez_db_has_returning(c->db)
+            && (rv = mez_db_query_row(c->p, c->db, col, 3, &found,
+                                      "SELECT balance, line_seq, currency FROM mez_mass_account WHERE account_id = %s",
+                                      c->pb, l->account_id, NULL)) != MEZ_OK)
             return rv;
         if (!found || strcmp(col[2], currency))
             return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "fiscal.invariant_violated", NULL,

@@ -66,6 +66,11 @@ mez_status_t mez_db_query_rows(apr_pool_t *p, mez_db_t *db, int ncols, apr_array
  * appended to a SELECT that reads a row the transaction is about to change on the strength of what it read. */
 const char *mez_db_for_update(const mez_db_t *db);
 
+/* Whether an INSERT, UPDATE or DELETE may end in "RETURNING ..." and be run as a query (mez_db_query_row): on
+ * PostgreSQL, which saves the round trip of reading back what was just written. SQLite gained RETURNING only in
+ * 3.35, and some supported systems ship an older one (RHEL 9: 3.34), so there the caller reads back. */
+int mez_db_has_returning(const mez_db_t *db);
+
 /* Transactions: nothing is kept unless mez_db_commit() succeeds; clearing the pool first rolls back.
  * On SQLite the write lock is taken at BEGIN (BEGIN IMMEDIATE), so writers queue instead of deadlocking. */
 typedef struct mez_db_tx_t mez_db_tx_t;
