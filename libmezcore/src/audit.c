@@ -19,6 +19,7 @@
 
 #define ROW_COLS "seq, zone_id, at, actor, action, resource_type, resource_id, outcome, request_id, detail, " \
                  "prev_hash, hash"
+#define APPEND_ROW "INSERT INTO mez_audit (" ROW_COLS ") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 #define VERIFY_BATCH 500
 
 static json_t *str_or_null(const char *s)
@@ -81,8 +82,8 @@ mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event
                               mez_problem_t *pb)
 {
     mez_audit_row_t row = { 0 };
-    const char *head[2], *detail = "{}";
-    int found = 0;
+    const char *head[2], *detail = "{}", *seq;
+    int found = 0, cte;
     mez_status_t rv;
 
     if (!ev->zone_id || !ev->actor || !ev->action || !ev->outcome || (ev->detail && !json_is_object(ev->detail)))
@@ -112,15 +113,21 @@ mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event
     row.prev_hash = head[1];
     if ((rv = mez_audit_row_hash(p, &row, &row.hash, pb)) != MEZ_OK)
         return rv;
+    seq = apr_psprintf(p, "%" APR_INT64_T_FMT, row.seq);
+    /* The row, then the head that now names it. On PostgreSQL one statement does both (the INSERT in a WITH, the
+     * head UPDATE taking the new row's seq and hash from it): one round trip fewer on every audited write. */
+    cte = mez_db_has_writable_cte(db);
     rv = mez_db_execv(p, db, NULL,
-                      "INSERT INTO mez_audit (" ROW_COLS ") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                      pb, apr_psprintf(p, "%" APR_INT64_T_FMT, row.seq), row.zone_id, row.at, row.actor, row.action,
+                      cte ? "WITH appended AS (" APPEND_ROW " RETURNING seq, hash) UPDATE mez_audit_head SET "
+                            "seq = appended.seq, hash = appended.hash FROM appended WHERE mez_audit_head.id = 1"
+                          : APPEND_ROW,
+                      pb, seq, row.zone_id, row.at, row.actor, row.action,
                       row.resource_type ? row.resource_type : MEZ_DB_NULL,
                       row.resource_id ? row.resource_id : MEZ_DB_NULL, row.outcome,
                       row.request_id ? row.request_id : MEZ_DB_NULL, row.detail, row.prev_hash, row.hash, NULL);
-    if (rv == MEZ_OK)
-        rv = mez_db_execv(p, db, NULL, "UPDATE mez_audit_head SET seq = %s, hash = %s WHERE id = 1", pb,
-                          apr_psprintf(p, "%" APR_INT64_T_FMT, row.seq), row.hash, NULL);
+    if (rv == MEZ_OK && !cte)
+        rv = mez_db_execv(p, db, NULL, "UPDATE mez_audit_head SET seq = %s, hash = %s WHERE id = 1", pb, seq,
+                          row.hash, NULL);
     if (rv != MEZ_OK)
         return rv;
     if (out)

@@ -122,12 +122,15 @@ static mez_status_t history_docs(mez_mass_call_t *c, const char *entity_id, json
     return MEZ_OK;
 }
 
-/* Writes the entity's row; with reread, its directors and history are read back from their tables first (after
- * officers changed, or for a document that does not hold them yet). */
-static mez_status_t save_with(mez_mass_call_t *c, mez_mass_entity_row_t *e, int reread)
+#define ENTITY_UPDATE "UPDATE mez_mass_entity SET status = %s, name_key = %s, doc = %s, updated_at = %s " \
+                      "WHERE entity_id = %s"
+
+/* The document as the row will hold it: with reread, its directors and history are read back from their tables
+ * first (after officers changed, or for a document that does not hold them yet). */
+static mez_status_t entity_text(mez_mass_call_t *c, mez_mass_entity_row_t *e, int reread, const char **text)
 {
     json_t *directors = NULL, *history = NULL;
-    const char *text, *now = now_stamp(c);
+    const char *now = now_stamp(c);
     mez_status_t rv;
     if (reread) {
         if ((rv = mez_mass_officers_current(c, e->entity_id, &directors)) != MEZ_OK
@@ -138,14 +141,22 @@ static mez_status_t save_with(mez_mass_call_t *c, mez_mass_entity_row_t *e, int 
     }
     json_object_set_new(e->doc, "status", json_string(e->status));
     json_object_set_new(e->doc, "updated_at", json_string(now));
-    if (!(text = mez_mass_doc_text(c, e->doc)))
+    if (!(*text = mez_mass_doc_text(c, e->doc)))
         return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "mass.answer_not_json", NULL,
                            "entity %s could not be serialised", e->entity_id);
     e->updated_at = now;
-    return mez_db_execv(c->p, c->db, NULL,
-                        "UPDATE mez_mass_entity SET status = %s, name_key = %s, doc = %s, updated_at = %s "
-                        "WHERE entity_id = %s",
-                        c->pb, e->status, e->name_key, text, now, e->entity_id, NULL);
+    return MEZ_OK;
+}
+
+/* Writes the entity's row (see entity_text for reread). */
+static mez_status_t save_with(mez_mass_call_t *c, mez_mass_entity_row_t *e, int reread)
+{
+    const char *text;
+    mez_status_t rv = entity_text(c, e, reread, &text);
+    if (rv != MEZ_OK)
+        return rv;
+    return mez_db_execv(c->p, c->db, NULL, ENTITY_UPDATE, c->pb, e->status, e->name_key, text, e->updated_at,
+                        e->entity_id, NULL);
 }
 
 mez_status_t mez_mass_entity_save(mez_mass_call_t *c, mez_mass_entity_row_t *e)
@@ -153,40 +164,39 @@ mez_status_t mez_mass_entity_save(mez_mass_call_t *c, mez_mass_entity_row_t *e)
     return save_with(c, e, 1);
 }
 
-static mez_status_t insert_history(mez_mass_call_t *c, const char *entity_id, const char *event, const char *from,
-                                   const char *to, const char *reason, json_t *evidence_refs, const char *at,
-                                   json_t **record)
+/* The next sequence number in the insert itself (the entity row is locked): one round trip, not two. */
+#define HISTORY_INSERT "INSERT INTO mez_mass_entity_history (transition_id, entity_id, seq, event, from_status, " \
+                       "to_status, doc, transitioned_at) SELECT %s, %s, COALESCE(MAX(seq), 0) + 1, %s, %s, %s, %s, " \
+                       "%s FROM mez_mass_entity_history WHERE entity_id = %s"
+
+static json_t *history_record(mez_mass_call_t *c, const char *id, const char *from, const char *to,
+                              const char *reason, json_t *evidence_refs, const char *at)
 {
-    const char *id = mez_mass_new_id(c->p, "trn_"), *text;
     json_t *rec = own(c, json_pack("{s:s,s:s,s:s,s:s}", "transition_id", id, "from_status", from, "to_status", to,
                                    "transitioned_at", at));
     if (reason)
         json_object_set_new(rec, "reason", json_string(reason));
     if (evidence_refs && json_array_size(evidence_refs))
         json_object_set(rec, "evidence_refs", evidence_refs);
-    text = mez_mass_doc_text(c, rec);
-    *record = rec;
-    /* The next sequence number in the insert itself (the entity row is locked): one round trip, not two. */
-    return mez_db_execv(c->p, c->db, NULL,
-                        "INSERT INTO mez_mass_entity_history (transition_id, entity_id, seq, event, from_status, "
-                        "to_status, doc, transitioned_at) SELECT %s, %s, COALESCE(MAX(seq), 0) + 1, %s, %s, %s, %s, "
-                        "%s FROM mez_mass_entity_history WHERE entity_id = %s",
-                        c->pb, id, entity_id, event, from, to, text, at, entity_id, NULL);
+    return rec;
 }
 
 mez_status_t mez_mass_entity_move(mez_mass_call_t *c, mez_mass_entity_row_t *e, int event, int to_state,
                                   const char *reason, json_t *evidence_refs, const char *at)
 {
     const char *to = mez_lifecycle_state_name(MEZ_LIFECYCLE_ENTITY, to_state);
-    json_t *record = NULL, *history = json_object_get(e->doc, "history");
+    const char *event_name = mez_lifecycle_event_name(MEZ_LIFECYCLE_ENTITY, event), *from = e->status;
+    const char *id = mez_mass_new_id(c->p, "trn_"), *record_text, *text;
+    json_t *record = history_record(c, id, from, to, reason, evidence_refs, at);
+    json_t *history = json_object_get(e->doc, "history");
     int reread;
     mez_status_t rv;
-    if ((rv = insert_history(c, e->entity_id, mez_lifecycle_event_name(MEZ_LIFECYCLE_ENTITY, event), e->status, to,
-                             reason, evidence_refs, at, &record)) != MEZ_OK)
-        return rv;
+
+    record_text = mez_mass_doc_text(c, record);
     /* A move changes the history only: a document read from the locked row already holds the directors and the
      * history as of its last save (every change of either is saved), so the new record is appended here instead
-     * of reading both tables back. A document that does not hold them yet (a formation's first save) is read. */
+     * of reading both tables back. A document that does not hold them yet (a formation's first save) is read,
+     * after the record is in its table. */
     reread = !json_is_array(history) || !json_is_array(json_object_get(e->doc, "directors"));
     if (!reread)
         json_array_append(history, record);
@@ -198,7 +208,19 @@ mez_status_t mez_mass_entity_move(mez_mass_call_t *c, mez_mass_entity_row_t *e, 
         json_object_set_new(e->doc, "formation_date", json_stringn(at, 10));
     e->status = to;
     e->state = to_state;
-    return save_with(c, e, reread);
+    if (reread || !mez_db_has_writable_cte(c->db)) {
+        if ((rv = mez_db_execv(c->p, c->db, NULL, HISTORY_INSERT, c->pb, id, e->entity_id, event_name, from, to,
+                               record_text, at, e->entity_id, NULL)) != MEZ_OK)
+            return rv;
+        return save_with(c, e, reread);
+    }
+    /* On PostgreSQL the history record and the entity's row go in one statement: the INSERT in a WITH (run once,
+     * whether or not the UPDATE reads it), then the UPDATE. A formation moves twice. */
+    if ((rv = entity_text(c, e, 0, &text)) != MEZ_OK)
+        return rv;
+    return mez_db_execv(c->p, c->db, NULL, "WITH recorded AS (" HISTORY_INSERT ") " ENTITY_UPDATE, c->pb, id,
+                        e->entity_id, event_name, from, to, record_text, at, e->entity_id, e->status, e->name_key,
+                        text, e->updated_at, e->entity_id, NULL);
 }
 
 /* ---------------------------------------------------------------- formation */

@@ -284,6 +284,11 @@ int mez_db_has_returning(const mez_db_t *db)
     return !strcmp(db->driver_name, "pgsql");
 }
 
+int mez_db_has_writable_cte(const mez_db_t *db)
+{
+    return !strcmp(db->driver_name, "pgsql");
+}
+
 mez_status_t mez_db_query_value(apr_pool_t *p, mez_db_t *db, const char **out, const char *sql,
                                 mez_problem_t *pb, ...)
 {

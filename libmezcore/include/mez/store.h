@@ -71,6 +71,10 @@ const char *mez_db_for_update(const mez_db_t *db);
  * 3.35, and some supported systems ship an older one (RHEL 9: 3.34), so there the caller reads back. */
 int mez_db_has_returning(const mez_db_t *db);
 
+/* Whether a WITH clause may hold an INSERT whose rows the main statement (an UPDATE) uses, so that two writes go to
+ * the server as one statement: on PostgreSQL. SQLite has no data-modifying WITH; there the caller runs two. */
+int mez_db_has_writable_cte(const mez_db_t *db);
+
 /* Transactions: nothing is kept unless mez_db_commit() succeeds; clearing the pool first rolls back.
  * On SQLite the write lock is taken at BEGIN (BEGIN IMMEDIATE), so writers queue instead of deadlocking. */
 typedef struct mez_db_tx_t mez_db_tx_t;
