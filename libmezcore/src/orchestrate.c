@@ -263,20 +263,20 @@ static mez_status_t record_evaluation(orch_t *o, const char *attestation_digest)
                                        o->evaluation_digest, attestation_digest, o->evaluation_canon, o->pb);
 }
 
-static mez_status_t sign_and_store(orch_t *o, json_t *cred, json_t **vc, const char **digest)
+/* Signs cred with the zone key: the credential, its canonical bytes and their digest, to be stored. */
+static mez_status_t sign(orch_t *o, json_t *cred, json_t **vc, const char **canon, const char **digest)
 {
     mez_vc_proof_options_t po = { 0 };
-    const char *canon;
     mez_digest_t d;
     mez_status_t rv;
 
     po.verification_method = o->z->verification_method;
     if ((rv = mez_vc_issue(o->p, cred, o->z->key, o->z->did, &po, vc, o->pb)) != MEZ_OK
-        || (rv = mez_json_canonicalize(o->p, *vc, &canon, NULL, o->pb)) != MEZ_OK)
+        || (rv = mez_json_canonicalize(o->p, *vc, canon, NULL, o->pb)) != MEZ_OK)
         return rv;
-    mez_digest_sha256(canon, strlen(canon), &d);
+    mez_digest_sha256(*canon, strlen(*canon), &d);
     *digest = mez_digest_format(o->p, &d);
-    return mez_store_credential_insert(o->p, o->db, NULL, o->z->did, *digest, canon, NULL, o->pb);
+    return MEZ_OK;
 }
 
 /* The ComplianceAttestation: what the tensor decided (mez_tensor_attestation) plus what this pipeline adds:
@@ -411,7 +411,7 @@ static mez_status_t deny(orch_t *o, mez_orch_answer_t *ans)
 static mez_status_t act(orch_t *o, mez_orch_answer_t *ans)
 {
     json_t *att_vc, *vc, *body;
-    const char *att_digest, *vc_digest;
+    const char *att_digest, *vc_digest, *att_canon, *vc_canon;
     mez_status_t rv;
 
     if (o->op->write)
@@ -429,8 +429,12 @@ static mez_status_t act(orch_t *o, mez_orch_answer_t *ans)
         o->resource_id = "";
     if (!o->subject_id)
         o->subject_id = *o->resource_id ? o->resource_id : o->owner_entity;
-    if ((rv = sign_and_store(o, attestation(o), &att_vc, &att_digest)) != MEZ_OK
-        || (rv = sign_and_store(o, certificate(o, att_digest), &vc, &vc_digest)) != MEZ_OK
+    /* The certificate names its attestation's digest, so the attestation is signed first; both are stored in
+     * one statement. */
+    if ((rv = sign(o, attestation(o), &att_vc, &att_canon, &att_digest)) != MEZ_OK
+        || (rv = sign(o, certificate(o, att_digest), &vc, &vc_canon, &vc_digest)) != MEZ_OK
+        || (rv = mez_store_credential_insert_pair(o->p, o->db, o->z->did, att_digest, att_canon, vc_digest, vc_canon,
+                                                  o->pb)) != MEZ_OK
         || (rv = record_evaluation(o, att_digest)) != MEZ_OK)
         return rv;
     body = mez_json_pool_own(o->p, json_pack("{s:s,s:s,s:O,s:o,s:O,s:O}", "operation", o->op->name, "id",

@@ -36,3 +36,21 @@ mez_status_t mez_store_credential_insert(apr_pool_t *p, mez_db_t *db, const char
     return mez_problem(pb, p, MEZ_EINVAL, 409, "credential.duplicate_id", "/credential/id",
                        "a credential with id %s was already issued", credential_id ? credential_id : "");
 }
+
+mez_status_t mez_store_credential_insert_pair(apr_pool_t *p, mez_db_t *db, const char *issuer,
+                                              const char *digest_a, const char *body_a, const char *digest_b,
+                                              const char *body_b, mez_problem_t *pb)
+{
+    const char *now = mez_time_now_rfc3339(p);
+    int inserted = 0;
+    mez_status_t rv = mez_db_execv(p, db, &inserted,
+                                   "INSERT INTO mez_credential (credential_id, issuer, digest, body, issued_at) "
+                                   "VALUES (NULL, %s, %s, %s, %s), (NULL, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                                   pb, issuer, digest_a, body_a, now, issuer, digest_b, body_b, now, NULL);
+    if (rv != MEZ_OK || inserted == 2)
+        return rv;
+    /* One or both were there already (the same request repeated within a second): each on its own, as always. */
+    if ((rv = mez_store_credential_insert(p, db, NULL, issuer, digest_a, body_a, NULL, pb)) != MEZ_OK)
+        return rv;
+    return mez_store_credential_insert(p, db, NULL, issuer, digest_b, body_b, NULL, pb);
+}

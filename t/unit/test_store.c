@@ -203,6 +203,31 @@ static void test_identical_credential_recorded_once(void)
     CU_ASSERT_EQUAL(count(db, "mez_credential"), 1);
 }
 
+/* Two credentials issued together go in one statement; a pair of which one or both are there already (the same
+ * request within a second) is recorded as each would be alone: nothing twice, nothing refused. */
+static void test_credential_pair(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = fresh_db(1);
+    const char *v = NULL;
+    CU_ASSERT_EQUAL(mez_store_credential_insert_pair(unit_pool(), db, "did:key:z6Mkx", "sha256:a1", "{\"a\":1}",
+                                                     "sha256:b1", "{\"b\":1}", &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(count(db, "mez_credential"), 2);
+    CU_ASSERT_EQUAL(mez_db_query_value(unit_pool(), db, &v, "SELECT body FROM mez_credential WHERE digest = %s", &pb,
+                                       "sha256:b1", NULL), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(v, "{\"b\":1}");
+    /* Both again, then one old and one new. */
+    CU_ASSERT_EQUAL(mez_store_credential_insert_pair(unit_pool(), db, "did:key:z6Mkx", "sha256:a1", "{\"a\":1}",
+                                                     "sha256:b1", "{\"b\":1}", &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(count(db, "mez_credential"), 2);
+    CU_ASSERT_EQUAL(mez_store_credential_insert_pair(unit_pool(), db, "did:key:z6Mkx", "sha256:a1", "{\"a\":1}",
+                                                     "sha256:c1", "{\"c\":1}", &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(count(db, "mez_credential"), 3);
+    CU_ASSERT_EQUAL(mez_db_query_value(unit_pool(), db, &v, "SELECT COUNT(*) FROM mez_credential WHERE digest = %s",
+                                       &pb, "sha256:c1", NULL), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(v, "1");
+}
+
 void unit_register_store(void)
 {
     CU_pSuite s = unit_suite("store");
@@ -215,4 +240,5 @@ void unit_register_store(void)
     CU_add_test(s, "transactions roll back unless committed", test_transaction_rollback_and_commit);
     CU_add_test(s, "open errors", test_open_errors);
     CU_add_test(s, "an identical credential is recorded once", test_identical_credential_recorded_once);
+    CU_add_test(s, "two credentials in one statement, or each alone", test_credential_pair);
 }

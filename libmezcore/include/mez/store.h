@@ -97,6 +97,12 @@ mez_status_t mez_store_credential_insert(apr_pool_t *p, mez_db_t *db, const char
                                          const char *issuer, const char *digest, const char *body,
                                          int *already_recorded, mez_problem_t *pb);
 
+/* Records two credentials issued together without ids (an action's ComplianceAttestation and its certificate)
+ * in one statement: what mez_store_credential_insert() does for each, in one round trip when both are new. */
+mez_status_t mez_store_credential_insert_pair(apr_pool_t *p, mez_db_t *db, const char *issuer,
+                                              const char *digest_a, const char *body_a, const char *digest_b,
+                                              const char *body_b, mez_problem_t *pb);
+
 /* Records a compliance evaluation (subject_id and attestation_digest may be NULL). */
 mez_status_t mez_store_evaluation_insert(apr_pool_t *p, mez_db_t *db, const char *action_type,
                                          const char *jurisdiction, const char *subject_id, const char *decision,
