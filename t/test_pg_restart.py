@@ -150,6 +150,10 @@ def test_a_payment_reads_balances_back_in_its_updates(make_zone, mez_env, pg_ser
     assert len(moves) == 4, moves   # the deposit's two lines and the payment's two
     assert all(sql.endswith("RETURNING balance, line_seq, currency") for sql in moves), moves
     assert not [sql for sql in executes if sql.startswith("SELECT balance, line_seq, currency")]
+    # Each posting writes its lines in one INSERT: the deposit's and the payment's.
+    inserts = [sql for sql in executes if sql.startswith("INSERT INTO mez_mass_ledger_line")]
+    assert len(inserts) == 2 and all(sql.count("), (") >= 1 for sql in inserts), inserts
+    assert z.db.query_value("SELECT COUNT(*) FROM mez_mass_ledger_line") == "4"
 
 
 def test_a_formation_and_its_moves_write_history_and_row_in_one_statement(make_zone, mez_env, pg_server):

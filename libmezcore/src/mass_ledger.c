@@ -101,6 +101,8 @@ mez_status_t mez_fiscal_expire_holds(mez_mass_call_t *c, const char *account_id)
     return rv;
 }
 
+#define LINE_VALUES 8   /* the columns of a mez_mass_ledger_line row as mez_fiscal_post writes it */
+
 static int line_order(const void *a, const void *b)
 {
     const mez_ledger_line_t *const *x = a, *const *y = b;
@@ -113,6 +115,8 @@ mez_status_t mez_fiscal_post(mez_mass_call_t *c, const char *kind, const char *p
 {
     const char *now = mez_time_stamp(c->p, c->ctx->now);
     const mez_ledger_line_t **order = apr_palloc(c->p, sizeof(*order) * (size_t)nlines);
+    const char **values = apr_palloc(c->p, sizeof(*values) * LINE_VALUES * (size_t)(nlines > 0 ? nlines : 1));
+    const char *tuples = "";
     int64_t sum = 0;
     mez_status_t rv;
 
@@ -175,14 +179,19 @@ mez_status_t mez_fiscal_post(mez_mass_call_t *c, const char *kind, const char *p
         if (!found || strcmp(col[2], currency))
             return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "fiscal.invariant_violated", NULL,
                                "ledger line on account %s is not in %s", l->account_id, currency);
-        if ((rv = mez_db_execv(c->p, c->db, NULL,
-                               "INSERT INTO mez_mass_ledger_line (txn_id, line_no, account_id, currency, amount, "
-                               "account_seq, balance_after, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                               c->pb, *txn_id, apr_itoa(c->p, (int)(l - lines) + 1), l->account_id, currency,
-                               amount, col[1], col[0], now, NULL)) != MEZ_OK)
-            return rv;
+        /* The line, with the account's sequence number and balance after it; all lines go in one INSERT below. */
+        {
+            const char **v = &values[k * LINE_VALUES];
+            v[0] = *txn_id, v[1] = apr_itoa(c->p, (int)(l - lines) + 1), v[2] = l->account_id, v[3] = currency;
+            v[4] = amount, v[5] = col[1], v[6] = col[0], v[7] = now;
+        }
+        tuples = apr_pstrcat(c->p, tuples, k ? ", " : "", "(%s, %s, %s, %s, %s, %s, %s, %s)", NULL);
     }
-    return MEZ_OK;
+    return mez_db_exec_array(c->p, c->db, NULL,
+                             apr_pstrcat(c->p, "INSERT INTO mez_mass_ledger_line (txn_id, line_no, account_id, "
+                                         "currency, amount, account_seq, balance_after, created_at) VALUES ",
+                                         tuples, NULL),
+                             nlines * LINE_VALUES, values, c->pb);
 }
 
 mez_status_t mez_fiscal_refuse_line(mez_mass_call_t *c, const char *account_id, int64_t amount,

@@ -184,18 +184,14 @@ static mez_status_t prepare_stmt(apr_pool_t *p, mez_db_t *db, const char *sql, a
     return MEZ_OK;
 }
 
-mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *sql, mez_problem_t *pb, ...)
+/* Runs sql with args (n of them, SQL NULLs already NULL). */
+static mez_status_t exec_args(apr_pool_t *p, mez_db_t *db, int *nrows, const char *sql, int n, const char **args,
+                              mez_problem_t *pb)
 {
-    const char *args[MEZ_DB_MAX_ARGS];
     apr_dbd_prepared_t *stmt = NULL;
-    va_list ap;
-    int n, rv, rows = 0, handled;
+    int rv, rows = 0, handled;
     mez_status_t st;
 
-    va_start(ap, pb);
-    n = collect_args(ap, args);
-    va_end(ap);
-    map_nulls(args, n);
     if ((st = mez_pg_run(p, db, sql, args, n, 0, 0, NULL, &rows, &handled, pb)) != MEZ_OK || handled) {
         if (st == MEZ_OK && nrows)
             *nrows = rows;
@@ -211,6 +207,27 @@ mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *s
     if (nrows)
         *nrows = rows;
     return MEZ_OK;
+}
+
+mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *sql, mez_problem_t *pb, ...)
+{
+    const char *args[MEZ_DB_MAX_ARGS];
+    va_list ap;
+    int n;
+
+    va_start(ap, pb);
+    n = collect_args(ap, args);
+    va_end(ap);
+    map_nulls(args, n);
+    return exec_args(p, db, nrows, sql, n, args, pb);
+}
+
+mez_status_t mez_db_exec_array(apr_pool_t *p, mez_db_t *db, int *nrows, const char *sql, int nargs,
+                               const char *const *args, mez_problem_t *pb)
+{
+    const char **copy = apr_pmemdup(p, args, sizeof(*args) * (size_t)(nargs > 0 ? nargs : 1));
+    map_nulls(copy, nargs);
+    return exec_args(p, db, nrows, sql, nargs, copy, pb);
 }
 
 /* A SELECT's rows (at most max_rows when above 0) as `const char **` of ncols strings copied into p, NULL for SQL

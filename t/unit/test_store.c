@@ -228,6 +228,35 @@ static void test_credential_pair(void)
     CU_ASSERT_STRING_EQUAL(v, "1");
 }
 
+/* A statement whose values are counted at run time: three rows of eight values in one INSERT (more than the
+ * variadic form takes), SQL NULL by marker, a wrong count refused by the database, nothing half written. */
+static void test_exec_array_multi_row(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = fresh_db(0);
+    const char *args[24], *v = NULL;
+    int n = 0;
+    CU_ASSERT_EQUAL_FATAL(mez_db_exec(unit_pool(), db, "CREATE TABLE t (a, b, c, d, e, f, g, h)", &pb), MEZ_OK);
+    for (int i = 0; i < 24; i++)
+        args[i] = i == 13 ? MEZ_DB_NULL : apr_itoa(unit_pool(), i);
+    CU_ASSERT_EQUAL(mez_db_exec_array(unit_pool(), db, &n,
+                                      "INSERT INTO t VALUES (%s, %s, %s, %s, %s, %s, %s, %s), "
+                                      "(%s, %s, %s, %s, %s, %s, %s, %s), (%s, %s, %s, %s, %s, %s, %s, %s)",
+                                      24, args, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(n, 3);
+    CU_ASSERT_EQUAL(count(db, "t"), 3);
+    CU_ASSERT_EQUAL(mez_db_query_value(unit_pool(), db, &v, "SELECT COUNT(*) FROM t WHERE f IS NULL", &pb, NULL),
+                    MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(v, "1");
+    CU_ASSERT_EQUAL(mez_db_query_value(unit_pool(), db, &v, "SELECT h FROM t WHERE a = '16'", &pb, NULL), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(v, "23");
+    /* The caller's array is left as it was (the NULL marker is mapped in a copy). */
+    CU_ASSERT_PTR_EQUAL(args[13], MEZ_DB_NULL);
+    CU_ASSERT_NOT_EQUAL(mez_db_exec_array(unit_pool(), db, NULL, "INSERT INTO t VALUES (%s, %s)", 2, args, &pb),
+                        MEZ_OK);
+    CU_ASSERT_EQUAL(count(db, "t"), 3);
+}
+
 void unit_register_store(void)
 {
     CU_pSuite s = unit_suite("store");
@@ -241,4 +270,5 @@ void unit_register_store(void)
     CU_add_test(s, "open errors", test_open_errors);
     CU_add_test(s, "an identical credential is recorded once", test_identical_credential_recorded_once);
     CU_add_test(s, "two credentials in one statement, or each alone", test_credential_pair);
+    CU_add_test(s, "a statement of values counted at run time", test_exec_array_multi_row);
 }

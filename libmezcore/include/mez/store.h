@@ -47,6 +47,10 @@ extern const char mez_db_null_marker[];
 
 /* Runs a statement with apr_dbd placeholders (%s) bound to the NULL-terminated string arguments. */
 mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *sql, mez_problem_t *pb, ...);
+/* The same with the arguments in an array (nargs of them, MEZ_DB_NULL for SQL NULL), for a statement whose number
+ * of values is known only when it runs (a multi-row INSERT). */
+mez_status_t mez_db_exec_array(apr_pool_t *p, mez_db_t *db, int *nrows, const char *sql, int nargs,
+                               const char *const *args, mez_problem_t *pb);
 /* First column of the first row as a string (*out NULL when there is no row). */
 mez_status_t mez_db_query_value(apr_pool_t *p, mez_db_t *db, const char **out, const char *sql,
                                 mez_problem_t *pb, ...);
