@@ -58,6 +58,9 @@ mez_status_t mez_fiscal_refuse_line(mez_mass_call_t *c, const char *account_id, 
  * account's balance). With account_id: no balance below zero (clearing: above zero), held equals the account's
  * active holds and does not exceed the balance. Either may be NULL. *ok is 0 when one fails (pb says which). */
 mez_status_t mez_fiscal_check(mez_mass_call_t *c, const char *txn_id, const char *account_id, int *ok);
+/* mez_fiscal_check() of a transaction and the n accounts its posting touched, the accounts in one query. */
+mez_status_t mez_fiscal_check_accounts(mez_mass_call_t *c, const char *txn_id, const char *const *account_ids,
+                                       int n, int *ok);
 /* The same over the whole store (every transaction and every account): for tests and `mez` audits. */
 mez_status_t mez_fiscal_check_all(apr_pool_t *p, mez_db_t *db, int *ok, mez_problem_t *pb);
 

@@ -267,32 +267,17 @@ static mez_status_t check_txn(apr_pool_t *p, mez_db_t *db, const char *txn_id, i
     return MEZ_OK;
 }
 
-/* full: also re-add every ledger line of the account (the audit, mez_fiscal_check_all). After a single posting
- * that sum is not needed: check_txn has checked that each new line continues its account's chain and that the
- * newest line carries the account's balance, which by induction is the sum; re-adding the whole history on
- * every payment made payments slower as an account aged (O(lines) per posting). */
-static mez_status_t check_account(apr_pool_t *p, mez_db_t *db, const char *account_id, int full, int *ok,
-                                  mez_problem_t *pb)
+/* The checks of one account's row: kind, balance, held, the sum of its active holds, and the sum of its lines
+ * (full) or its balance again (after a posting: check_txn has checked that each new line continues its
+ * account's chain and that the newest line carries the account's balance, which by induction is the sum;
+ * re-adding the whole history on every payment made payments slower as an account aged, O(lines) per posting). */
+#define ACCOUNT_CHECK_COLS "kind, balance, held, (SELECT COALESCE(SUM(amount), 0) FROM mez_mass_hold h " \
+                           "WHERE h.account_id = a.account_id AND h.status = 'active')"
+
+static mez_status_t account_row_ok(apr_pool_t *p, const char *account_id, const char **col, int *ok,
+                                   mez_problem_t *pb)
 {
-    const char *col[5];
-    int found = 0;
-    int64_t balance, held, holds;
-    mez_status_t rv = mez_db_query_row(p, db, col, 5, &found,
-                                       full ? "SELECT kind, balance, held, (SELECT COALESCE(SUM(amount), 0) FROM "
-                                              "mez_mass_hold h WHERE h.account_id = a.account_id AND "
-                                              "h.status = 'active'), (SELECT COALESCE(SUM(amount), 0) FROM "
-                                              "mez_mass_ledger_line l WHERE l.account_id = a.account_id) "
-                                              "FROM mez_mass_account a WHERE account_id = %s"
-                                            : "SELECT kind, balance, held, (SELECT COALESCE(SUM(amount), 0) FROM "
-                                              "mez_mass_hold h WHERE h.account_id = a.account_id AND "
-                                              "h.status = 'active'), balance "
-                                              "FROM mez_mass_account a WHERE account_id = %s",
-                                       pb, account_id, NULL);
-    if (rv != MEZ_OK || !found)
-        return rv;
-    balance = to_i64(col[1]);
-    held = to_i64(col[2]);
-    holds = to_i64(col[3]);
+    int64_t balance = to_i64(col[1]), held = to_i64(col[2]), holds = to_i64(col[3]);
     if (strcmp(col[0], MEZ_FISCAL_CLEARING) ? balance < 0 : balance > 0)
         return violated(pb, p, ok, apr_psprintf(p, "account %s has balance %" APR_INT64_T_FMT, account_id, balance));
     if (held != holds || held < 0 || (held > balance && strcmp(col[0], MEZ_FISCAL_CLEARING)))
@@ -304,15 +289,51 @@ static mez_status_t check_account(apr_pool_t *p, mez_db_t *db, const char *accou
     return MEZ_OK;
 }
 
-mez_status_t mez_fiscal_check(mez_mass_call_t *c, const char *txn_id, const char *account_id, int *ok)
+/* One account, with the sum of all its lines (the audit, mez_fiscal_check_all). */
+static mez_status_t check_account_full(apr_pool_t *p, mez_db_t *db, const char *account_id, int *ok,
+                                       mez_problem_t *pb)
 {
+    const char *col[5];
+    int found = 0;
+    mez_status_t rv = mez_db_query_row(p, db, col, 5, &found,
+                                       "SELECT " ACCOUNT_CHECK_COLS ", (SELECT COALESCE(SUM(amount), 0) FROM "
+                                       "mez_mass_ledger_line l WHERE l.account_id = a.account_id) "
+                                       "FROM mez_mass_account a WHERE account_id = %s",
+                                       pb, account_id, NULL);
+    if (rv != MEZ_OK || !found)
+        return rv;
+    return account_row_ok(p, account_id, col, ok, pb);
+}
+
+mez_status_t mez_fiscal_check_accounts(mez_mass_call_t *c, const char *txn_id, const char *const *account_ids,
+                                       int n, int *ok)
+{
+    apr_array_header_t *rows;
+    const char *in = "";
     mez_status_t rv = MEZ_OK;
     *ok = 1;
-    if (txn_id)
-        rv = check_txn(c->p, c->db, txn_id, ok, c->pb);
-    if (rv == MEZ_OK && *ok && account_id)
-        rv = check_account(c->p, c->db, account_id, 0, ok, c->pb);
+    if (txn_id && ((rv = check_txn(c->p, c->db, txn_id, ok, c->pb)) != MEZ_OK || !*ok))
+        return rv;
+    if (n <= 0)
+        return MEZ_OK;
+    /* The accounts a posting touched, in one query: a payment's three, a deposit's two. */
+    for (int i = 0; i < n; i++)
+        in = apr_pstrcat(c->p, in, i ? ", %s" : "%s", NULL);
+    if ((rv = mez_db_query_rows_array(c->p, c->db, 6, &rows,
+                                      apr_pstrcat(c->p, "SELECT " ACCOUNT_CHECK_COLS ", balance, account_id FROM "
+                                                  "mez_mass_account a WHERE account_id IN (", in, ")", NULL),
+                                      n, account_ids, c->pb)) != MEZ_OK)
+        return rv;
+    for (int i = 0; rv == MEZ_OK && *ok && i < rows->nelts; i++) {
+        const char **col = APR_ARRAY_IDX(rows, i, const char **);
+        rv = account_row_ok(c->p, col[5], col, ok, c->pb);
+    }
     return rv;
+}
+
+mez_status_t mez_fiscal_check(mez_mass_call_t *c, const char *txn_id, const char *account_id, int *ok)
+{
+    return mez_fiscal_check_accounts(c, txn_id, &account_id, account_id ? 1 : 0, ok);
 }
 
 mez_status_t mez_fiscal_check_all(apr_pool_t *p, mez_db_t *db, int *ok, mez_problem_t *pb)
@@ -331,7 +352,7 @@ mez_status_t mez_fiscal_check_all(apr_pool_t *p, mez_db_t *db, int *ok, mez_prob
                                 pb, NULL)) != MEZ_OK)
         return rv;
     for (int i = 0; rv == MEZ_OK && *ok && i < rows->nelts; i++)
-        rv = check_account(p, db, APR_ARRAY_IDX(rows, i, const char **)[0], 1, ok, pb);
+        rv = check_account_full(p, db, APR_ARRAY_IDX(rows, i, const char **)[0], ok, pb);
     return rv;
 }
 

@@ -365,9 +365,13 @@ mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c)
         json_decref(doc);
         return rv;
     }
-    for (int i = 0; rv == MEZ_OK && i < nlines; i++)
-        if ((rv = mez_fiscal_check(c, i ? NULL : txn_id, lines[i].account_id, &ok)) == MEZ_OK && !ok)
+    {
+        const char *ids[sizeof(lines) / sizeof(lines[0])];
+        for (int i = 0; i < nlines; i++)
+            ids[i] = lines[i].account_id;
+        if ((rv = mez_fiscal_check_accounts(c, txn_id, ids, nlines, &ok)) == MEZ_OK && !ok)
             rv = MEZ_EINTERNAL;
+    }
     if (rv != MEZ_OK) {
         json_decref(doc);
         return rv;
@@ -420,10 +424,11 @@ mez_status_t mez_fiscal_deposit(mez_mass_call_t *c, const char *account_id)
         return rv;
     if (failed >= 0)
         return mez_fiscal_refuse_line(c, lines[failed].account_id, lines[failed].amount, failed ? "/amount" : NULL);
-    if ((rv = mez_fiscal_check(c, txn_id, account_id, &ok)) != MEZ_OK)
-        return rv;
-    if (!ok || (rv = mez_fiscal_check(c, NULL, clearing, &ok)) != MEZ_OK || !ok)
-        return rv != MEZ_OK ? rv : MEZ_EINTERNAL;
+    {
+        const char *ids[2] = { account_id, clearing };
+        if ((rv = mez_fiscal_check_accounts(c, txn_id, ids, 2, &ok)) != MEZ_OK || !ok)
+            return rv != MEZ_OK ? rv : MEZ_EINTERNAL;
+    }
     if ((rv = mez_fiscal_account_load(c, account_id, &a, &found)) != MEZ_OK)
         return rv;
     out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "deposit_id", txn_id, "account_id", account_id, "amount",

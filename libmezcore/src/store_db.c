@@ -234,18 +234,16 @@ mez_status_t mez_db_exec_array(apr_pool_t *p, mez_db_t *db, int *nrows, const ch
  * NULL: on PostgreSQL a statement prepared once per connection (store_pg.c), else through apr_dbd. The apr_dbd
  * result is read to the end either way: apr_dbd leaves a pgsql connection busy, or an sqlite3 read open,
  * otherwise. */
-static mez_status_t select_rows(apr_pool_t *p, mez_db_t *db, int ncols, int max_rows, apr_array_header_t **rows,
-                                const char *sql, mez_problem_t *pb, va_list ap)
+static mez_status_t select_rows_args(apr_pool_t *p, mez_db_t *db, int ncols, int max_rows,
+                                     apr_array_header_t **rows, const char *sql, int n, const char **args,
+                                     mez_problem_t *pb)
 {
-    const char *args[MEZ_DB_MAX_ARGS];
     apr_dbd_prepared_t *stmt = NULL;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    int n, rv, handled;
+    int rv, handled;
     mez_status_t st;
 
-    n = collect_args(ap, args);
-    map_nulls(args, n);
     *rows = apr_array_make(p, max_rows > 0 ? max_rows : 16, sizeof(const char **));
     if ((st = mez_pg_run(p, db, sql, args, n, ncols, max_rows, rows, NULL, &handled, pb)) != MEZ_OK || handled)
         return st;
@@ -266,6 +264,23 @@ static mez_status_t select_rows(apr_pool_t *p, mez_db_t *db, int ncols, int max_
         APR_ARRAY_PUSH(*rows, const char **) = cols;
     }
     return MEZ_OK;
+}
+
+static mez_status_t select_rows(apr_pool_t *p, mez_db_t *db, int ncols, int max_rows, apr_array_header_t **rows,
+                                const char *sql, mez_problem_t *pb, va_list ap)
+{
+    const char *args[MEZ_DB_MAX_ARGS];
+    int n = collect_args(ap, args);
+    map_nulls(args, n);
+    return select_rows_args(p, db, ncols, max_rows, rows, sql, n, args, pb);
+}
+
+mez_status_t mez_db_query_rows_array(apr_pool_t *p, mez_db_t *db, int ncols, apr_array_header_t **rows,
+                                     const char *sql, int nargs, const char *const *args, mez_problem_t *pb)
+{
+    const char **copy = apr_pmemdup(p, args, sizeof(*args) * (size_t)(nargs > 0 ? nargs : 1));
+    map_nulls(copy, nargs);
+    return select_rows_args(p, db, ncols, 0, rows, sql, nargs, copy, pb);
 }
 
 /* The first row's first ncols columns (NULL for SQL NULL); *found 0 when there is none. */

@@ -349,6 +349,24 @@ static void test_invariant_check_catches_corruption(void)
     CU_ASSERT_EQUAL(mez_fiscal_check_all(unit_pool(), db, &ok, &pb), MEZ_OK);
     CU_ASSERT_FALSE(ok);
     CU_ASSERT_STRING_EQUAL(pb.code, "fiscal.invariant_violated");
+    /* The check after a posting reads every account it touched (in one query): a payment into an account whose
+     * held no longer matches its holds (the second of its accounts, not the first) is refused 500 and writes
+     * nothing. */
+    {
+        const char *b = account(db, "ent_a", "reserve", "PKR");
+        int payments = mass_unit_count(db, "SELECT COUNT(*) FROM mez_mass_payment"), st = 0;
+        json_t *r;
+        CU_ASSERT_EQUAL(mez_db_execv(unit_pool(), db, NULL, "UPDATE mez_mass_account SET balance = balance - 1 "
+                                     "WHERE account_id = %s", &pb, a, NULL), MEZ_OK);
+        deposit(db, b, "5", "PKR");
+        CU_ASSERT_EQUAL(mez_db_execv(unit_pool(), db, NULL, "UPDATE mez_mass_account SET held = 1 "
+                                     "WHERE account_id = %s", &pb, b, NULL), MEZ_OK);
+        r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments", pay_body(a, b, "2.00", ""), NULL, &st);
+        CU_ASSERT_EQUAL(st, 500);
+        CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "fiscal.invariant_violated");
+        CU_ASSERT_EQUAL(mass_unit_count(db, "SELECT COUNT(*) FROM mez_mass_payment"), payments);
+        CU_ASSERT_STRING_EQUAL(balance_of(db, a), "10.00");
+    }
     /* And the CHECK constraint refuses a negative balance outright. */
     CU_ASSERT_NOT_EQUAL(mez_db_execv(unit_pool(), db, NULL, "UPDATE mez_mass_account SET balance = -1 "
                                      "WHERE account_id = %s", &pb, a, NULL), MEZ_OK);

@@ -65,6 +65,10 @@ mez_status_t mez_db_query_row(apr_pool_t *p, mez_db_t *db, const char **cols, in
 /* Every row of a query, as `const char **` of ncols strings copied into p (NULL for SQL NULL). */
 mez_status_t mez_db_query_rows(apr_pool_t *p, mez_db_t *db, int ncols, apr_array_header_t **rows, const char *sql,
                                mez_problem_t *pb, ...);
+/* The same with the arguments in an array (as mez_db_exec_array), for a query whose number of values is known
+ * only when it runs (an IN list). */
+mez_status_t mez_db_query_rows_array(apr_pool_t *p, mez_db_t *db, int ncols, apr_array_header_t **rows,
+                                     const char *sql, int nargs, const char *const *args, mez_problem_t *pb);
 
 /* " FOR UPDATE" on PostgreSQL, "" on SQLite (whose BEGIN IMMEDIATE already holds the database's write lock):
  * appended to a SELECT that reads a row the transaction is about to change on the strength of what it read. */
