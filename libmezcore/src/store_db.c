@@ -130,13 +130,25 @@ mez_status_t mez_db_exec(apr_pool_t *p, mez_db_t *db, const char *sql, mez_probl
     return MEZ_OK;
 }
 
+/* The NULL-terminated arguments into args: their number, or -1 when there are more than MEZ_DB_MAX_ARGS (a
+ * caller's mistake, refused rather than run with the rest cut off; the _array forms take any number). */
 static int collect_args(va_list ap, const char **args)
 {
     int n = 0;
     const char *a;
-    while ((a = va_arg(ap, const char *)) != NULL && n < MEZ_DB_MAX_ARGS)
+    while ((a = va_arg(ap, const char *)) != NULL) {
+        if (n == MEZ_DB_MAX_ARGS)
+            return -1;
         args[n++] = a;
+    }
     return n;
+}
+
+static mez_status_t too_many_args(apr_pool_t *p, const char *sql, mez_problem_t *pb)
+{
+    return mez_problem(pb, p, MEZ_EINTERNAL, 500, "db.too_many_arguments", NULL,
+                       "a statement was given more than %d arguments (use the _array form): %.60s", MEZ_DB_MAX_ARGS,
+                       sql);
 }
 
 /* apr_dbd counts NULL-terminated varargs, so SQL NULL values are passed as this marker. */
@@ -218,6 +230,8 @@ mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *s
     va_start(ap, pb);
     n = collect_args(ap, args);
     va_end(ap);
+    if (n < 0)
+        return too_many_args(p, sql, pb);
     map_nulls(args, n);
     return exec_args(p, db, nrows, sql, n, args, pb);
 }
@@ -271,6 +285,10 @@ static mez_status_t select_rows(apr_pool_t *p, mez_db_t *db, int ncols, int max_
 {
     const char *args[MEZ_DB_MAX_ARGS];
     int n = collect_args(ap, args);
+    if (n < 0) {
+        *rows = apr_array_make(p, 1, sizeof(const char **));
+        return too_many_args(p, sql, pb);
+    }
     map_nulls(args, n);
     return select_rows_args(p, db, ncols, max_rows, rows, sql, n, args, pb);
 }

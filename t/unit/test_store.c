@@ -255,6 +255,15 @@ static void test_exec_array_multi_row(void)
     CU_ASSERT_NOT_EQUAL(mez_db_exec_array(unit_pool(), db, NULL, "INSERT INTO t VALUES (%s, %s)", 2, args, &pb),
                         MEZ_OK);
     CU_ASSERT_EQUAL(count(db, "t"), 3);
+    /* The variadic form takes at most 16: more is refused with a code, not run with the rest cut off. */
+    memset(&pb, 0, sizeof(pb));
+    CU_ASSERT_EQUAL(mez_db_execv(unit_pool(), db, NULL, "INSERT INTO t VALUES (%s, %s, %s, %s, %s, %s, %s, %s), "
+                                 "(%s, %s, %s, %s, %s, %s, %s, %s), (%s, %s, %s, %s, %s, %s, %s, %s)", &pb,
+                                 args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8],
+                                 args[9], args[10], args[11], args[12], args[14], args[15], args[16], args[17],
+                                 NULL), MEZ_EINTERNAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "db.too_many_arguments");
+    CU_ASSERT_EQUAL(count(db, "t"), 3);
 }
 
 void unit_register_store(void)
