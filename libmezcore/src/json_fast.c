@@ -247,27 +247,43 @@ static json_t *read_number(reader_t *r)
 
 static json_t *read_value(reader_t *r);
 
+/* Past the opening bracket: 1 when the list is empty (its `close` consumed), else 0 at its first item. */
+static int list_open(reader_t *r, char close)
+{
+    r->p++;
+    skip_ws(r);
+    if (r->p < r->end && *r->p == close) {
+        r->p++;
+        return 1;
+    }
+    return 0;
+}
+
+/* After a member or element: 1 when `close` ends the list (and is consumed), 0 after a ',' (more follow), -1 on
+ * anything else (the caller declines). */
+static int list_next(reader_t *r, char close)
+{
+    skip_ws(r);
+    if (r->p >= r->end)
+        return -1;
+    if (*r->p == close) {
+        r->p++;
+        return 1;
+    }
+    return *r->p++ == ',' ? 0 : -1;
+}
+
 static json_t *read_array(reader_t *r)
 {
     json_t *a = json_array(), *v;
-    r->p++;
-    skip_ws(r);
-    if (r->p < r->end && *r->p == ']') {
-        r->p++;
+    if (list_open(r, ']'))
         return a;
-    }
     for (;;) {
-        if (!(v = read_value(r)) || json_array_append_new(a, v))
+        int next;
+        if (!(v = read_value(r)) || json_array_append_new(a, v) || (next = list_next(r, ']')) < 0)
             break;
-        skip_ws(r);
-        if (r->p >= r->end)
-            break;
-        if (*r->p == ']') {
-            r->p++;
+        if (next)
             return a;
-        }
-        if (*r->p++ != ',')
-            break;
     }
     json_decref(a);
     return NULL;
@@ -278,14 +294,11 @@ static json_t *read_object(reader_t *r)
     json_t *o = json_object(), *v;
     const char *key;
     size_t klen;
-    r->p++;
-    skip_ws(r);
-    if (r->p < r->end && *r->p == '}') {
-        r->p++;
+    if (list_open(r, '}'))
         return o;
-    }
     for (;;) {
         char *kcopy = NULL;
+        int next;
         if (r->p >= r->end || *r->p != '"' || read_string(r, &key, &klen))
             break;
         /* jansson refuses a key with NUL in it, and a duplicate: decline, so that it says so. */
@@ -309,15 +322,10 @@ static json_t *read_object(reader_t *r)
             break;
         }
         free(kcopy);
-        skip_ws(r);
-        if (r->p >= r->end)
+        if ((next = list_next(r, '}')) < 0)
             break;
-        if (*r->p == '}') {
-            r->p++;
+        if (next)
             return o;
-        }
-        if (*r->p++ != ',')
-            break;
         skip_ws(r);
     }
     json_decref(o);

@@ -101,6 +101,35 @@ mez_status_t mez_fiscal_expire_holds(mez_mass_call_t *c, const char *account_id)
     return rv;
 }
 
+/* One guarded balance UPDATE (sql, with its nargs arguments; account_id is the third) and what it left: *moved 0
+ * when the guard held it back (funds, limit, status: no row changed), else *col = balance, line_seq, currency
+ * (NULL if the row vanished, an invariant broken). The row is ours until commit (locked on PostgreSQL, the
+ * database on SQLite), so what is read is what this transaction wrote. With RETURNING (PostgreSQL) the UPDATE
+ * answers it in the same round trip; a payment moves three balances. */
+static mez_status_t move_balance(mez_mass_call_t *c, const char *sql, int nargs, const char *const *args,
+                                 int *moved, const char ***col)
+{
+    apr_array_header_t *rows;
+    mez_status_t rv;
+    *col = NULL;
+    if (mez_db_has_returning(c->db)) {
+        rv = mez_db_query_rows_array(c->p, c->db, 3, &rows,
+                                     apr_pstrcat(c->p, sql, " RETURNING balance, line_seq, currency", NULL), nargs,
+                                     args, c->pb);
+        if (rv == MEZ_OK && (*moved = rows->nelts > 0))
+            *col = APR_ARRAY_IDX(rows, 0, const char **);
+        return rv;
+    }
+    if ((rv = mez_db_exec_array(c->p, c->db, moved, sql, nargs, args, c->pb)) != MEZ_OK || !*moved)
+        return rv;
+    rv = mez_db_query_rows_array(c->p, c->db, 3, &rows,
+                                 "SELECT balance, line_seq, currency FROM mez_mass_account WHERE account_id = %s", 1,
+                                 &args[2], c->pb);
+    if (rv == MEZ_OK && rows->nelts > 0)
+        *col = APR_ARRAY_IDX(rows, 0, const char **);
+    return rv;
+}
+
 #define LINE_VALUES 8   /* the columns of a mez_mass_ledger_line row as mez_fiscal_post writes it */
 
 static int line_order(const void *a, const void *b)
@@ -138,8 +167,8 @@ mez_status_t mez_fiscal_post(mez_mass_call_t *c, const char *kind, const char *p
     qsort(order, (size_t)nlines, sizeof(*order), line_order);
     for (int k = 0; k < nlines; k++) {
         const mez_ledger_line_t *l = order[k];
-        const char *col[3], *amount = i64(c->p, l->amount), *sql, *a[7] = { NULL };
-        int n = 0, found = 0;
+        const char *amount = i64(c->p, l->amount), *sql, *a[6], **col;
+        int na, moved = 0;
         if (l->amount < 0) {
             const char *x = i64(c->p, -l->amount);
             /* Holds that ran out stop counting before the guard reads held. */
@@ -148,35 +177,21 @@ mez_status_t mez_fiscal_post(mez_mass_call_t *c, const char *kind, const char *p
             sql = "UPDATE mez_mass_account SET balance = balance - CAST(%s AS BIGINT), line_seq = line_seq + 1, "
                   "updated_at = %s WHERE account_id = %s AND status = 'active' AND (balance - held >= CAST(%s AS "
                   "BIGINT) OR (kind = 'external_clearing' AND balance - CAST(%s AS BIGINT) >= CAST(%s AS BIGINT)))";
-            a[0] = x, a[1] = now, a[2] = l->account_id, a[3] = x, a[4] = x;
-            a[5] = i64(c->p, -MEZ_MASS_BALANCE_MAX);
+            a[0] = x, a[1] = now, a[2] = l->account_id, a[3] = x, a[4] = x, a[5] = i64(c->p, -MEZ_MASS_BALANCE_MAX);
+            na = 6;
         } else {
             sql = "UPDATE mez_mass_account SET balance = balance + CAST(%s AS BIGINT), line_seq = line_seq + 1, "
                   "updated_at = %s WHERE account_id = %s AND status = 'active' AND balance <= CAST(%s AS BIGINT)";
             a[0] = amount, a[1] = now, a[2] = l->account_id, a[3] = i64(c->p, MEZ_MASS_BALANCE_MAX - l->amount);
+            na = 4;
         }
-        /* The row is ours until commit (locked on PostgreSQL, the database on SQLite): what is read back is what
-         * this transaction wrote. With RETURNING (PostgreSQL) the UPDATE answers it in the same round trip; a
-         * payment moves three balances. An UPDATE the guard held back (funds, limit, status) changes no row. */
-        if (mez_db_has_returning(c->db)) {
-            if ((rv = mez_db_query_row(c->p, c->db, col, 3, &found,
-                                       apr_pstrcat(c->p, sql, " RETURNING balance, line_seq, currency", NULL), c->pb,
-                                       a[0], a[1], a[2], a[3], a[4], a[5], a[6])) != MEZ_OK)
-                return rv;
-            n = found;
-        }
-        else if ((rv = mez_db_execv(c->p, c->db, &n, sql, c->pb, a[0], a[1], a[2], a[3], a[4], a[5], a[6])) != MEZ_OK)
+        if ((rv = move_balance(c, sql, na, a, &moved, &col)) != MEZ_OK)
             return rv;
-        if (n != 1) {
+        if (!moved) {
             *failed = (int)(l - lines);
             return MEZ_OK;
         }
-        if (!mez_db_has_returning(c->db)
-            && (rv = mez_db_query_row(c->p, c->db, col, 3, &found,
-                                      "SELECT balance, line_seq, currency FROM mez_mass_account WHERE account_id = %s",
-                                      c->pb, l->account_id, NULL)) != MEZ_OK)
-            return rv;
-        if (!found || strcmp(col[2], currency))
+        if (!col || strcmp(col[2], currency))
             return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "fiscal.invariant_violated", NULL,
                                "ledger line on account %s is not in %s", l->account_id, currency);
         /* The line, with the account's sequence number and balance after it; all lines go in one INSERT below. */

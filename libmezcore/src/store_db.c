@@ -236,12 +236,18 @@ mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *s
     return exec_args(p, db, nrows, sql, n, args, pb);
 }
 
-mez_status_t mez_db_exec_array(apr_pool_t *p, mez_db_t *db, int *nrows, const char *sql, int nargs,
-                               const char *const *args, mez_problem_t *pb)
+/* A caller's argument array as apr_dbd takes it: a copy with SQL NULLs as NULL (the caller's stays as it was). */
+static const char **array_args(apr_pool_t *p, const char *const *args, int nargs)
 {
     const char **copy = apr_pmemdup(p, args, sizeof(*args) * (size_t)(nargs > 0 ? nargs : 1));
     map_nulls(copy, nargs);
-    return exec_args(p, db, nrows, sql, nargs, copy, pb);
+    return copy;
+}
+
+mez_status_t mez_db_exec_array(apr_pool_t *p, mez_db_t *db, int *nrows, const char *sql, int nargs,
+                               const char *const *args, mez_problem_t *pb)
+{
+    return exec_args(p, db, nrows, sql, nargs, array_args(p, args, nargs), pb);
 }
 
 /* A SELECT's rows (at most max_rows when above 0) as `const char **` of ncols strings copied into p, NULL for SQL
@@ -296,9 +302,7 @@ static mez_status_t select_rows(apr_pool_t *p, mez_db_t *db, int ncols, int max_
 mez_status_t mez_db_query_rows_array(apr_pool_t *p, mez_db_t *db, int ncols, apr_array_header_t **rows,
                                      const char *sql, int nargs, const char *const *args, mez_problem_t *pb)
 {
-    const char **copy = apr_pmemdup(p, args, sizeof(*args) * (size_t)(nargs > 0 ? nargs : 1));
-    map_nulls(copy, nargs);
-    return select_rows_args(p, db, ncols, 0, rows, sql, nargs, copy, pb);
+    return select_rows_args(p, db, ncols, 0, rows, sql, nargs, array_args(p, args, nargs), pb);
 }
 
 /* The first row's first ncols columns (NULL for SQL NULL); *found 0 when there is none. */

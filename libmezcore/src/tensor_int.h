@@ -271,40 +271,34 @@ json_t *mez_tensor_frozen_get(const mez_tensor_frozen_t *fz, const char *text);
 json_t *mez_tensor_frozen_get_word(const mez_tensor_frozen_t *fz, const char *word);
 size_t mez_tensor_frozen_count(const mez_tensor_frozen_t *fz);
 
-/* A string member of a result: the index's shared value when value is one of the index's strings, else a copy
- * (always a copy with ix NULL, for strings made during the evaluation).
- * Unchecked: keys are literals, and values are strings of parsed (so valid UTF-8) packs and action documents or
- * ASCII made from them; jansson's UTF-8 scan of every value was a visible part of an evaluation's cost. */
+/* The value of a result's string: the index's shared value when it has one (immortal: putting it into a result
+ * counts no reference), else a new copy. Unchecked: values are strings of parsed (so valid UTF-8) packs and action
+ * documents or ASCII made from them; jansson's UTF-8 scan of every value was a visible part of an evaluation. */
+static inline json_t *result_text(json_t *shared, const char *text)
+{
+    return shared ? shared : json_string_nocheck(text);
+}
+
+/* A string member of a result; the index's strings are found by address (always a copy with ix NULL, for
+ * strings made during the evaluation). Keys are literals, so unchecked too. */
 static inline void set_str(const mez_tensor_index_t *ix, json_t *o, const char *key, const char *value)
 {
-    json_t *shared;
-    if (!value)
-        return;
-    if ((shared = mez_tensor_frozen_get(ix ? ix->frozen : NULL, value)) != NULL)
-        json_object_set_nocheck(o, key, shared);   /* immortal: no reference is counted */
-    else
-        json_object_set_new_nocheck(o, key, json_string_nocheck(value));
+    if (value)
+        json_object_set_new_nocheck(o, key, result_text(mez_tensor_frozen_get(ix ? ix->frozen : NULL, value), value));
 }
 
 /* The same for an array element. */
 static inline void append_str(const mez_tensor_index_t *ix, json_t *a, const char *value)
 {
-    json_t *shared = mez_tensor_frozen_get(ix->frozen, value);
-    if (shared)
-        json_array_append(a, shared);
-    else
-        json_array_append_new(a, json_string_nocheck(value));
+    json_array_append_new(a, result_text(mez_tensor_frozen_get(ix->frozen, value), value));
 }
 
+/* A reason of domain d with its code. Codes are literals written at many call sites, so they are found by text
+ * (tensor_frozen.c). */
 static inline json_t *reason(eval_t *ev, mez_domain_t d, const char *code)
 {
     json_t *r = json_object();
-    json_t *shared = mez_tensor_frozen_get_word(ev->ix->frozen, code);
-    /* Codes are literals written at many call sites, so they are found by text (tensor_frozen.c). */
-    if (shared)
-        json_object_set_nocheck(r, "code", shared);
-    else
-        json_object_set_new_nocheck(r, "code", json_string_nocheck(code));
+    json_object_set_new_nocheck(r, "code", result_text(mez_tensor_frozen_get_word(ev->ix->frozen, code), code));
     json_array_append_new(ev->cell[d].reasons, r);
     return r;
 }
