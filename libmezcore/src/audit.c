@@ -117,14 +117,14 @@ mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event
     /* The row, then the head that now names it. On PostgreSQL one statement does both (the INSERT in a WITH, the
      * head UPDATE taking the new row's seq and hash from it): one round trip fewer on every audited write. */
     cte = mez_db_has_writable_cte(db);
-    rv = mez_db_execv(p, db, NULL,
-                      cte ? "WITH appended AS (" APPEND_ROW " RETURNING seq, hash) UPDATE mez_audit_head SET "
-                            "seq = appended.seq, hash = appended.hash FROM appended WHERE mez_audit_head.id = 1"
-                          : APPEND_ROW,
-                      pb, seq, row.zone_id, row.at, row.actor, row.action,
-                      row.resource_type ? row.resource_type : MEZ_DB_NULL,
-                      row.resource_id ? row.resource_id : MEZ_DB_NULL, row.outcome,
-                      row.request_id ? row.request_id : MEZ_DB_NULL, row.detail, row.prev_hash, row.hash, NULL);
+    rv = mez_db_send(p, db,
+                     cte ? "WITH appended AS (" APPEND_ROW " RETURNING seq, hash) UPDATE mez_audit_head SET "
+                           "seq = appended.seq, hash = appended.hash FROM appended WHERE mez_audit_head.id = 1"
+                         : APPEND_ROW,
+                     pb, seq, row.zone_id, row.at, row.actor, row.action,
+                     row.resource_type ? row.resource_type : MEZ_DB_NULL,
+                     row.resource_id ? row.resource_id : MEZ_DB_NULL, row.outcome,
+                     row.request_id ? row.request_id : MEZ_DB_NULL, row.detail, row.prev_hash, row.hash, NULL);
     if (rv == MEZ_OK && !cte)
         rv = mez_db_execv(p, db, NULL, "UPDATE mez_audit_head SET seq = %s, hash = %s WHERE id = 1", pb, seq,
                           row.hash, NULL);

@@ -209,8 +209,8 @@ mez_status_t mez_mass_entity_move(mez_mass_call_t *c, mez_mass_entity_row_t *e, 
     e->status = to;
     e->state = to_state;
     if (reread || !mez_db_has_writable_cte(c->db)) {
-        if ((rv = mez_db_execv(c->p, c->db, NULL, HISTORY_INSERT, c->pb, id, e->entity_id, event_name, from, to,
-                               record_text, at, e->entity_id, NULL)) != MEZ_OK)
+        if ((rv = mez_db_send(c->p, c->db, HISTORY_INSERT, c->pb, id, e->entity_id, event_name, from, to,
+                              record_text, at, e->entity_id, NULL)) != MEZ_OK)
             return rv;
         return save_with(c, e, reread);
     }
@@ -218,9 +218,9 @@ mez_status_t mez_mass_entity_move(mez_mass_call_t *c, mez_mass_entity_row_t *e, 
      * whether or not the UPDATE reads it), then the UPDATE. A formation moves twice. */
     if ((rv = entity_text(c, e, 0, &text)) != MEZ_OK)
         return rv;
-    return mez_db_execv(c->p, c->db, NULL, "WITH recorded AS (" HISTORY_INSERT ") " ENTITY_UPDATE, c->pb, id,
-                        e->entity_id, event_name, from, to, record_text, at, e->entity_id, e->status, e->name_key,
-                        text, e->updated_at, e->entity_id, NULL);
+    return mez_db_send(c->p, c->db, "WITH recorded AS (" HISTORY_INSERT ") " ENTITY_UPDATE, c->pb, id,
+                       e->entity_id, event_name, from, to, record_text, at, e->entity_id, e->status, e->name_key,
+                       text, e->updated_at, e->entity_id, NULL);
 }
 
 /* ---------------------------------------------------------------- formation */
@@ -483,14 +483,14 @@ static mez_status_t create_entity(mez_mass_call_t *c)
         owner_in_t *o = &APR_ARRAY_IDX(owners, i, owner_in_t);
         const char *uid = mez_mass_new_id(c->p, "ubo_");
         json_object_set_new(o->doc, "beneficial_owner_id", json_string(uid));
-        if ((rv = mez_db_execv(c->p, c->db, NULL,
-                               "INSERT INTO mez_mass_entity_owner (beneficial_owner_id, entity_id, seq, name, "
-                               "identity_ref, person_id, ownership_ppm, control_type, doc, created_at) "
-                               "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                               c->pb, uid, id, apr_itoa(c->p, i + 1), o->name,
-                               o->identity_ref ? o->identity_ref : MEZ_DB_NULL,
-                               o->person_id ? o->person_id : MEZ_DB_NULL, apr_ltoa(c->p, (long)o->ppm),
-                               o->control_type, mez_mass_doc_text(c, o->doc), now, NULL)) != MEZ_OK)
+        if ((rv = mez_db_send(c->p, c->db,
+                              "INSERT INTO mez_mass_entity_owner (beneficial_owner_id, entity_id, seq, name, "
+                              "identity_ref, person_id, ownership_ppm, control_type, doc, created_at) "
+                              "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                              c->pb, uid, id, apr_itoa(c->p, i + 1), o->name,
+                              o->identity_ref ? o->identity_ref : MEZ_DB_NULL,
+                              o->person_id ? o->person_id : MEZ_DB_NULL, apr_ltoa(c->p, (long)o->ppm),
+                              o->control_type, mez_mass_doc_text(c, o->doc), now, NULL)) != MEZ_OK)
             return rv;
     }
     /* The document's directors are the officers just inserted, in their order, and its history is empty so far:

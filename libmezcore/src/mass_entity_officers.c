@@ -62,16 +62,17 @@ mez_status_t mez_mass_officer_insert(mez_mass_call_t *c, const char *entity_id, 
     const char *id = mez_mass_new_id(c->p, "off_"), *ref;
     mez_status_t rv;
     ref = json_string_value(json_object_get(officer, "identity_ref"));
-    /* The next sequence number in the insert itself (the entity row is locked): one round trip, not two. */
-    if ((rv = mez_db_execv(c->p, c->db, NULL,
-                           "INSERT INTO mez_mass_entity_officer (officer_id, entity_id, seq, name, role, identity_ref, "
-                           "person_id, doc, appointed_at) SELECT %s, %s, COALESCE(MAX(seq), 0) + 1, %s, %s, %s, %s, "
-                           "%s, %s FROM mez_mass_entity_officer WHERE entity_id = %s",
-                           c->pb, id, entity_id,
-                           json_string_value(json_object_get(officer, "name")),
-                           json_string_value(json_object_get(officer, "role")), ref ? ref : MEZ_DB_NULL,
-                           person_id ? person_id : MEZ_DB_NULL, mez_mass_doc_text(c, officer),
-                           json_string_value(json_object_get(officer, "appointed_at")), entity_id, NULL)) != MEZ_OK)
+    /* The next sequence number in the insert itself (the entity row is locked), and nothing read back: sent with
+     * the transaction's next statement on PostgreSQL (mez_db_send). */
+    if ((rv = mez_db_send(c->p, c->db,
+                          "INSERT INTO mez_mass_entity_officer (officer_id, entity_id, seq, name, role, identity_ref, "
+                          "person_id, doc, appointed_at) SELECT %s, %s, COALESCE(MAX(seq), 0) + 1, %s, %s, %s, %s, "
+                          "%s, %s FROM mez_mass_entity_officer WHERE entity_id = %s",
+                          c->pb, id, entity_id,
+                          json_string_value(json_object_get(officer, "name")),
+                          json_string_value(json_object_get(officer, "role")), ref ? ref : MEZ_DB_NULL,
+                          person_id ? person_id : MEZ_DB_NULL, mez_mass_doc_text(c, officer),
+                          json_string_value(json_object_get(officer, "appointed_at")), entity_id, NULL)) != MEZ_OK)
         return rv;
     *officer_id = id;
     return MEZ_OK;

@@ -158,11 +158,11 @@ mez_status_t mez_fiscal_post(mez_mass_call_t *c, const char *kind, const char *p
         return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "fiscal.invariant_violated", NULL,
                            "a ledger transaction of %d lines sums to %" APR_INT64_T_FMT ", not zero", nlines, sum);
     *txn_id = mez_mass_new_id(c->p, "txn_");
-    if ((rv = mez_db_execv(c->p, c->db, NULL,
-                           "INSERT INTO mez_mass_ledger_txn (txn_id, kind, payment_id, reference, created_at) "
-                           "VALUES (%s, %s, %s, %s, %s)",
-                           c->pb, *txn_id, kind, payment_id ? payment_id : MEZ_DB_NULL,
-                           reference ? reference : MEZ_DB_NULL, now, NULL)) != MEZ_OK)
+    if ((rv = mez_db_send(c->p, c->db,
+                          "INSERT INTO mez_mass_ledger_txn (txn_id, kind, payment_id, reference, created_at) "
+                          "VALUES (%s, %s, %s, %s, %s)",
+                          c->pb, *txn_id, kind, payment_id ? payment_id : MEZ_DB_NULL,
+                          reference ? reference : MEZ_DB_NULL, now, NULL)) != MEZ_OK)
         return rv;
     qsort(order, (size_t)nlines, sizeof(*order), line_order);
     for (int k = 0; k < nlines; k++) {
@@ -202,7 +202,7 @@ mez_status_t mez_fiscal_post(mez_mass_call_t *c, const char *kind, const char *p
         }
         tuples = apr_pstrcat(c->p, tuples, k ? ", " : "", "(%s, %s, %s, %s, %s, %s, %s, %s)", NULL);
     }
-    return mez_db_exec_array(c->p, c->db, NULL,
+    return mez_db_send_array(c->p, c->db,
                              apr_pstrcat(c->p, "INSERT INTO mez_mass_ledger_line (txn_id, line_no, account_id, "
                                          "currency, amount, account_seq, balance_after, created_at) VALUES ",
                                          tuples, NULL),

@@ -211,10 +211,10 @@ static mez_status_t record_tax_event(mez_mass_call_t *c, const mez_fiscal_accoun
     json_object_set_new(e, "digest", json_string(mez_digest_hex(c->p, &d)));
     text = mez_mass_doc_text(c, e);
     json_decref(e);
-    return mez_db_execv(c->p, c->db, NULL,
-                        "INSERT INTO mez_mass_tax_event (tax_event_id, entity_id, event_type, tax_year, payment_id, "
-                        "occurred_at, doc) VALUES (%s, %s, 'withholding_deduction', %s, %s, %s, %s)",
-                        c->pb, tax_event_id, payer->entity_id, w->tax_year, payment_id, now, text, NULL);
+    return mez_db_send(c->p, c->db,
+                       "INSERT INTO mez_mass_tax_event (tax_event_id, entity_id, event_type, tax_year, payment_id, "
+                       "occurred_at, doc) VALUES (%s, %s, 'withholding_deduction', %s, %s, %s, %s)",
+                       c->pb, tax_event_id, payer->entity_id, w->tax_year, payment_id, now, text, NULL);
 }
 
 mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c)

@@ -123,8 +123,11 @@ mez_status_t mez_db_session_setup(apr_pool_t *p, mez_db_t *db, mez_problem_t *pb
 
 mez_status_t mez_db_exec(apr_pool_t *p, mez_db_t *db, const char *sql, mez_problem_t *pb)
 {
-    int nrows = 0;
-    int rv = apr_dbd_query(db->driver, db->handle, &nrows, sql);
+    int nrows = 0, rv;
+    mez_status_t st = mez_pg_settle(p, db, pb);
+    if (st != MEZ_OK)
+        return st;
+    rv = apr_dbd_query(db->driver, db->handle, &nrows, sql);
     if (rv)
         return db_fail(p, db, rv, "statement", pb);
     return MEZ_OK;
@@ -250,6 +253,38 @@ mez_status_t mez_db_exec_array(apr_pool_t *p, mez_db_t *db, int *nrows, const ch
     return exec_args(p, db, nrows, sql, nargs, array_args(p, args, nargs), pb);
 }
 
+/* Sent now, or on PostgreSQL inside a transaction with the next statement that answers (store_pg.c). */
+static mez_status_t send_args(apr_pool_t *p, mez_db_t *db, const char *sql, int n, const char **args,
+                              mez_problem_t *pb)
+{
+    int handled;
+    mez_status_t st = mez_pg_send(p, db, sql, args, n, &handled, pb);
+    if (st != MEZ_OK || handled)
+        return st;
+    return exec_args(p, db, NULL, sql, n, args, pb);
+}
+
+mez_status_t mez_db_send(apr_pool_t *p, mez_db_t *db, const char *sql, mez_problem_t *pb, ...)
+{
+    const char *args[MEZ_DB_MAX_ARGS];
+    va_list ap;
+    int n;
+
+    va_start(ap, pb);
+    n = collect_args(ap, args);
+    va_end(ap);
+    if (n < 0)
+        return too_many_args(p, sql, pb);
+    map_nulls(args, n);
+    return send_args(p, db, sql, n, args, pb);
+}
+
+mez_status_t mez_db_send_array(apr_pool_t *p, mez_db_t *db, const char *sql, int nargs, const char *const *args,
+                               mez_problem_t *pb)
+{
+    return send_args(p, db, sql, nargs, array_args(p, args, nargs), pb);
+}
+
 /* A SELECT's rows (at most max_rows when above 0) as `const char **` of ncols strings copied into p, NULL for SQL
  * NULL: on PostgreSQL a statement prepared once per connection (store_pg.c), else through apr_dbd. The apr_dbd
  * result is read to the end either way: apr_dbd leaves a pgsql connection busy, or an sqlite3 read open,
@@ -372,9 +407,11 @@ mez_status_t mez_db_query_row(apr_pool_t *p, mez_db_t *db, const char **cols, in
 static apr_status_t tx_cleanup(void *data)
 {
     mez_db_tx_t *tx = data;
-    int nrows;
-    if (tx->open && tx->db->handle)
+    int nrows, handled;
+    if (tx->open && tx->db->handle) {
+        mez_pg_end(tx->pool, tx->db, 0, &handled, NULL);
         apr_dbd_query(tx->db->driver, tx->db->handle, &nrows, "ROLLBACK");
+    }
     tx->open = 0;
     release_writer(tx);
     return APR_SUCCESS;
@@ -383,14 +420,17 @@ static apr_status_t tx_cleanup(void *data)
 mez_status_t mez_db_begin(apr_pool_t *p, mez_db_t *db, mez_db_tx_t **tx, mez_problem_t *pb)
 {
     mez_db_tx_t *t = apr_pcalloc(p, sizeof(*t));
-    int sqlite = !strcmp(db->driver_name, "sqlite3"), nrows, rv;
+    int sqlite = !strcmp(db->driver_name, "sqlite3"), nrows, rv, handled;
+    mez_status_t st;
     t->db = db;
     if (sqlite && db->writer) {
         apr_thread_mutex_lock(db->writer);
         t->holds_writer = 1;
     }
-    rv = apr_dbd_query(db->driver, db->handle, &nrows, sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
-    if (rv) {
+    /* On PostgreSQL, BEGIN goes out with the transaction's first statement (store_pg.c). */
+    if ((st = mez_pg_begin(p, db, &handled, pb)) != MEZ_OK)
+        return st;
+    if (!handled && (rv = apr_dbd_query(db->driver, db->handle, &nrows, sqlite ? "BEGIN IMMEDIATE" : "BEGIN"))) {
         release_writer(t);
         return db_fail(p, db, rv, "BEGIN", pb);
     }
@@ -403,12 +443,15 @@ mez_status_t mez_db_begin(apr_pool_t *p, mez_db_t *db, mez_db_tx_t **tx, mez_pro
 
 mez_status_t mez_db_commit(apr_pool_t *p, mez_db_tx_t *tx, mez_problem_t *pb)
 {
-    int nrows, rv;
+    int nrows, rv, handled;
+    mez_status_t st;
     if (!tx->open)
         return mez_problem(pb, p, MEZ_EINTERNAL, 500, "db.no_transaction", NULL, "no open transaction");
-    rv = apr_dbd_query(tx->db->driver, tx->db->handle, &nrows, "COMMIT");
-    if (rv) {
-        mez_status_t st = db_fail(p, tx->db, rv, "COMMIT", pb);
+    /* Statements still on PostgreSQL's pipeline go with the COMMIT, and the first error among them fails it. */
+    st = mez_pg_end(p, tx->db, 1, &handled, pb);
+    if (st == MEZ_OK && !handled && (rv = apr_dbd_query(tx->db->driver, tx->db->handle, &nrows, "COMMIT")))
+        st = db_fail(p, tx->db, rv, "COMMIT", pb);
+    if (st != MEZ_OK) {
         mez_db_rollback(p, tx);
         return st;
     }

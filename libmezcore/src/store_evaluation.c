@@ -8,12 +8,12 @@ mez_status_t mez_store_evaluation_insert(apr_pool_t *p, mez_db_t *db, const char
                                          const char *commitment, const char *digest,
                                          const char *attestation_digest, const char *body, mez_problem_t *pb)
 {
-    return mez_db_execv(p, db, NULL,
-                        "INSERT INTO mez_evaluation (action_type, jurisdiction, subject_id, decision, commitment, "
-                        "digest, attestation_digest, body, evaluated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                        pb, action_type, jurisdiction, subject_id ? subject_id : MEZ_DB_NULL, decision, commitment,
-                        digest, attestation_digest ? attestation_digest : MEZ_DB_NULL, body,
-                        mez_time_now_rfc3339(p), NULL);
+    return mez_db_send(p, db,
+                       "INSERT INTO mez_evaluation (action_type, jurisdiction, subject_id, decision, commitment, "
+                       "digest, attestation_digest, body, evaluated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                       pb, action_type, jurisdiction, subject_id ? subject_id : MEZ_DB_NULL, decision, commitment,
+                       digest, attestation_digest ? attestation_digest : MEZ_DB_NULL, body,
+                       mez_time_now_rfc3339(p), NULL);
 }
 
 mez_status_t mez_store_evaluation_latest(apr_pool_t *p, mez_db_t *db, const char *jurisdiction,

@@ -12,6 +12,24 @@
 mez_status_t mez_pg_run(apr_pool_t *p, mez_db_t *db, const char *sql, const char *const *args, int n, int ncols,
                         int max_rows, apr_array_header_t **rows, int *affected, int *handled, mez_problem_t *pb);
 
+/* Inside a transaction mez_pg_begin opened: queues sql on the connection's pipeline, to go out with the next
+ * statement that answers (or the COMMIT), which then reports its error if it meets one. *handled is 0, and nothing
+ * was sent, outside such a transaction or when mez_pg_run would not take sql: the caller runs it now. */
+mez_status_t mez_pg_send(apr_pool_t *p, mez_db_t *db, const char *sql, const char *const *args, int n, int *handled,
+                         mez_problem_t *pb);
+
+/* Sends BEGIN on the pipeline (*handled 1), so the transaction's first statement carries it; *handled is 0 where
+ * store_pg.c does not run the connection, and the caller sends BEGIN through apr_dbd. */
+mez_status_t mez_pg_begin(apr_pool_t *p, mez_db_t *db, int *handled, mez_problem_t *pb);
+
+/* Ends what mez_pg_begin opened. With commit, and statements still waiting on the pipeline, sends COMMIT with them
+ * and reports the first error (*handled 1); otherwise (*handled 0) the caller sends COMMIT or ROLLBACK through
+ * apr_dbd, after whatever the pipeline held has been read (and, for a rollback, dropped). */
+mez_status_t mez_pg_end(apr_pool_t *p, mez_db_t *db, int commit, int *handled, mez_problem_t *pb);
+
+/* Reads whatever the pipeline holds, before the connection is used through apr_dbd; the first error it met. */
+mez_status_t mez_pg_settle(apr_pool_t *p, mez_db_t *db, mez_problem_t *pb);
+
 /* sql with apr_dbd's %s placeholders as libpq's $1..$n (and %% as %, as apr_dbd reads it); NULL when it has any
  * other apr_dbd format (%d, %pDt, ...), which apr_dbd would type and bind differently: those run through apr_dbd. */
 char *mez_pg_placeholders(apr_pool_t *p, const char *sql, int *nparams);

@@ -13,7 +13,17 @@
  * Which texts a connection has prepared is remembered in the pool that lives exactly as long as the connection
  * (mez_db_t.session_pool: mod_dbd's ap_dbd_t pool, or the CLI's), so nothing is shared between threads: mod_dbd
  * hands a connection to one request at a time. A connection libpq re-established (mod_dbd's check, PQreset) is a
- * new server session without those statements: the backend's process id tells, and the memory starts over. */
+ * new server session without those statements: the backend's process id tells, and the memory starts over.
+ *
+ * Inside a transaction, a write whose outcome the caller does not read (mez_db_send) is not waited for: the
+ * connection enters libpq's pipeline mode and the statement goes out with the next one that answers something
+ * (or with the COMMIT): a formation's twelve statements waited for the server eleven times and now wait four
+ * (t/test_pg_pipeline.py counts them on the wire). BEGIN is sent the same way. Every result is still read and checked, in order, when the pipeline is synced: the first error,
+ * whichever statement met it, is what the statement that synced reports, and the server has by then skipped the
+ * rest and left the transaction failed, so nothing that followed it is committed. The pipeline holds only what
+ * one request sent since its last answer (a few kilobytes: far below what would fill the socket in either
+ * direction, the case libpq's documentation warns about for blocking connections), and it is always synced and
+ * left before the connection is used any other way: by apr_dbd (mez_pg_settle), at COMMIT or at ROLLBACK. */
 #include <stdlib.h>
 #include <string.h>
 #include <libpq-fe.h>
@@ -26,11 +36,29 @@
  * text runs unprepared, as it did before. */
 #define MEZ_PG_MAX_PREPARED 512
 
+/* A statement this session has prepared: its server-side name and the SQL text as mez wrote it, both kept with
+ * the session, so a result read later (from the pipeline) can still name the statement it belongs to. */
+typedef struct {
+    const char *name;
+    const char *sql;
+} pg_stmt_t;
+
+/* A result the pipeline still owes, in the order the server sends them: a PREPARE, a statement whose outcome
+ * nobody reads (BEGIN, mez_db_send), or the one statement whose answer the syncing caller is waiting for. */
+typedef enum { PG_OWED_PREPARE, PG_OWED_SENT, PG_OWED_ANSWER } pg_owed_kind_t;
+
+typedef struct {
+    pg_owed_kind_t kind;
+    const char *sql;   /* for the message and to forget a failed statement: the session's copy, a literal or NULL */
+} pg_owed_t;
+
 typedef struct {
     apr_pool_t *pool;
-    apr_hash_t *names;   /* SQL text as mez wrote it -> server-side statement name */
-    int backend_pid;     /* the server session they were prepared in */
+    apr_hash_t *names;       /* SQL text as mez wrote it -> pg_stmt_t */
+    int backend_pid;         /* the server session they were prepared in */
     unsigned next;
+    int in_tx;               /* mez_pg_begin sent BEGIN and no COMMIT or ROLLBACK has followed */
+    apr_array_header_t *owed; /* pg_owed_t, oldest first; not empty exactly while the connection is in pipeline mode */
 } pg_session_t;
 
 static const char session_key[] = "mez:pg-prepared";
@@ -45,15 +73,26 @@ static pg_session_t *pg_session(mez_db_t *db, PGconn *conn)
         s = apr_pcalloc(db->session_pool, sizeof(*s));
         s->pool = db->session_pool;
         s->names = apr_hash_make(s->pool);
+        s->owed = apr_array_make(s->pool, 16, sizeof(pg_owed_t));
         apr_pool_userdata_setn(s, session_key, NULL, db->session_pool);
     }
     if (s->backend_pid != PQbackendPID(conn)) {
-        /* A new session (or the first): whatever was prepared before is gone with the old one. The names keep
-         * counting up, so a forgotten one is never reused. */
+        /* A new session (or the first): whatever was prepared before is gone with the old one, and so is any
+         * transaction or pipeline. The names keep counting up, so a forgotten one is never reused. */
         apr_hash_clear(s->names);
+        apr_array_clear(s->owed);
+        s->in_tx = 0;
         s->backend_pid = PQbackendPID(conn);
     }
     return s;
+}
+
+/* The connection's libpq handle when statements can run here (PostgreSQL, with a session pool), else NULL. */
+static PGconn *pg_conn(mez_db_t *db)
+{
+    if (!db->session_pool || strcmp(db->driver_name, "pgsql"))
+        return NULL;
+    return apr_dbd_native_handle(db->driver, db->handle);
 }
 
 char *mez_pg_placeholders(apr_pool_t *p, const char *sql, int *nparams)
@@ -100,27 +139,195 @@ static int pg_stale(const PGresult *res)
     return state && (!strcmp(state, "26000") || !strcmp(state, "0A000"));
 }
 
+static void forget(pg_session_t *s, const char *sql)
+{
+    if (sql)
+        apr_hash_set(s->names, sql, APR_HASH_KEY_STRING, NULL);
+}
+
+/* This session's prepared statement for sql, or NULL when it has none and may not prepare more. *fresh is 1 when
+ * the statement is new: the caller prepares it before using it, and forgets it if that fails. */
+static pg_stmt_t *pg_stmt(pg_session_t *s, const char *sql, int *fresh)
+{
+    pg_stmt_t *stmt = apr_hash_get(s->names, sql, APR_HASH_KEY_STRING);
+    *fresh = 0;
+    if (stmt || apr_hash_count(s->names) >= MEZ_PG_MAX_PREPARED)
+        return stmt;
+    stmt = apr_palloc(s->pool, sizeof(*stmt));
+    stmt->name = apr_psprintf(s->pool, "mez_%u", s->next++);
+    stmt->sql = apr_pstrdup(s->pool, sql);
+    apr_hash_set(s->names, stmt->sql, APR_HASH_KEY_STRING, stmt);
+    *fresh = 1;
+    return stmt;
+}
+
 /* Runs sql (whose libpq form is text) as this session's prepared statement, preparing it first if need be.
  * *failed_step names the step a failing result comes from. */
 static PGresult *pg_execute(pg_session_t *s, PGconn *conn, const char *sql, const char *text, int n,
                             const char *const *args, const char **failed_step)
 {
-    const char *name = apr_hash_get(s->names, sql, APR_HASH_KEY_STRING);
+    int fresh;
+    pg_stmt_t *stmt = pg_stmt(s, sql, &fresh);
     PGresult *res;
     *failed_step = "statement";
-    if (!name) {
-        if (apr_hash_count(s->names) >= MEZ_PG_MAX_PREPARED)
-            return PQexecParams(conn, text, n, NULL, args, NULL, NULL, 0);
-        name = apr_psprintf(s->pool, "mez_%u", s->next++);
-        res = PQprepare(conn, name, text, n, NULL);
+    if (!stmt)
+        return PQexecParams(conn, text, n, NULL, args, NULL, NULL, 0);
+    if (fresh) {
+        res = PQprepare(conn, stmt->name, text, n, NULL);
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
             *failed_step = "prepare";
+            forget(s, sql);
             return res;
         }
         PQclear(res);
-        apr_hash_set(s->names, apr_pstrdup(s->pool, sql), APR_HASH_KEY_STRING, name);
     }
-    return PQexecPrepared(conn, name, n, args, NULL, NULL, 0);
+    return PQexecPrepared(conn, stmt->name, n, args, NULL, NULL, 0);
+}
+
+static void owe(pg_session_t *s, pg_owed_kind_t kind, const char *sql)
+{
+    pg_owed_t *o = apr_array_push(s->owed);
+    o->kind = kind;
+    o->sql = sql;
+}
+
+/* Queues sql on the pipeline (preparing it first when new), owing a result of the given kind. 0 when libpq
+ * refused to queue it (a broken connection: PQerrorMessage says why); what was queued before stays owed. */
+static int pg_queue(pg_session_t *s, PGconn *conn, const char *sql, const char *text, int n,
+                    const char *const *args, pg_owed_kind_t kind)
+{
+    int fresh;
+    pg_stmt_t *stmt;
+    if (!s->owed->nelts && !PQenterPipelineMode(conn))
+        return 0;
+    if (!(stmt = pg_stmt(s, sql, &fresh))) {
+        if (!PQsendQueryParams(conn, text, n, NULL, args, NULL, NULL, 0))
+            return 0;
+        owe(s, kind, NULL);
+        return 1;
+    }
+    if (fresh) {
+        if (!PQsendPrepare(conn, stmt->name, text, n, NULL)) {
+            forget(s, sql);
+            return 0;
+        }
+        owe(s, PG_OWED_PREPARE, stmt->sql);
+    }
+    if (!PQsendQueryPrepared(conn, stmt->name, n, args, NULL, NULL, 0))
+        return 0;
+    owe(s, kind, stmt->sql);
+    return 1;
+}
+
+/* Syncs the pipeline and reads every result it owes, in order, then leaves pipeline mode. The first error is the
+ * answer, whichever statement met it (the server skipped everything after it up to the sync, and the transaction
+ * is failed); otherwise *answer (when asked for) is the result owed as PG_OWED_ANSWER, for the caller to clear. */
+static mez_status_t pg_sync(apr_pool_t *p, const mez_db_t *db, pg_session_t *s, PGconn *conn, PGresult **answer,
+                            mez_problem_t *pb)
+{
+    const char *msg = NULL, *what = NULL;
+    PGresult *res;
+    int i;
+
+    if (answer)
+        *answer = NULL;
+    if (!PQpipelineSync(conn))
+        msg = apr_pstrdup(p, PQerrorMessage(conn)), what = "sync";
+    for (i = 0; !what && i < s->owed->nelts; i++) {
+        const pg_owed_t *o = &APR_ARRAY_IDX(s->owed, i, pg_owed_t);
+        ExecStatusType status;
+        if (!(res = PQgetResult(conn))) {
+            /* Each queued statement answers with at least one result; none means the connection is gone. */
+            msg = apr_pstrdup(p, PQerrorMessage(conn));
+            what = "statement";
+            break;
+        }
+        status = PQresultStatus(res);
+        if (status == PGRES_FATAL_ERROR && !msg) {
+            msg = apr_pstrdup(p, PQresultErrorMessage(res));
+            what = o->kind == PG_OWED_PREPARE ? "prepare"
+                   : o->sql && !strcmp(o->sql, "COMMIT") ? "COMMIT"
+                   : o->kind == PG_OWED_ANSWER || !o->sql ? "statement"
+                   : apr_psprintf(p, "an earlier statement of this transaction (%.60s)", o->sql);
+            if (pg_stale(res))   /* the server no longer has it: the next transaction prepares it again */
+                forget(s, o->sql);
+        }
+        /* A PREPARE that failed, or that the server skipped after an earlier error, left no statement. */
+        if (o->kind == PG_OWED_PREPARE && status != PGRES_COMMAND_OK)
+            forget(s, o->sql);
+        if (o->kind == PG_OWED_ANSWER && answer && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)) {
+            *answer = res;
+            res = NULL;
+        }
+        PQclear(res);
+        while ((res = PQgetResult(conn)) != NULL)   /* the NULL that ends this statement's results */
+            PQclear(res);
+    }
+    if (i == s->owed->nelts && (res = PQgetResult(conn)) != NULL) {
+        if (PQresultStatus(res) != PGRES_PIPELINE_SYNC && !msg)
+            msg = apr_pstrdup(p, PQresultErrorMessage(res)), what = "sync";
+        PQclear(res);
+    }
+    apr_array_clear(s->owed);
+    if (!PQexitPipelineMode(conn)) {
+        /* Results are owed that will never come (the connection broke part way, or the sync could not be sent):
+         * libpq cannot leave pipeline mode then, and in it the connection is of no use to apr_dbd or anyone. A
+         * new session mends it, as mod_dbd's own check does for a connection that says it is broken; whatever
+         * the transaction had done was lost with the old one, and the error below says so. */
+        if (!msg)
+            msg = apr_pstrdup(p, PQerrorMessage(conn)), what = "pipeline";
+        PQreset(conn);
+    }
+    if (!msg)
+        return MEZ_OK;
+    if (answer && *answer) {
+        PQclear(*answer);
+        *answer = NULL;
+    }
+    return mez_problem(pb, p, MEZ_EIO, 503, "db.error", NULL, "%s failed on %s: %s", what, db->driver_name,
+                       *msg ? msg : "unknown error");
+}
+
+/* A result's rows and changed-row count, copied into p (mez_pg_run says how). */
+static void pg_take(apr_pool_t *p, PGresult *res, int ncols, int max_rows, apr_array_header_t **rows, int *affected)
+{
+    int ntuples, nfields;
+    if (affected)
+        *affected = atoi(PQcmdTuples(res));
+    if (!rows)
+        return;
+    ntuples = PQntuples(res);
+    nfields = PQnfields(res);
+    *rows = apr_array_make(p, ntuples > 0 ? ntuples : 1, sizeof(const char **));
+    for (int r = 0; r < ntuples && (max_rows <= 0 || r < max_rows); r++) {
+        const char **cols = apr_pcalloc(p, sizeof(const char *) * (size_t)(ncols > 0 ? ncols : 1));
+        for (int i = 0; i < ncols && i < nfields; i++)
+            if (!PQgetisnull(res, r, i))
+                cols[i] = apr_pstrmemdup(p, PQgetvalue(res, r, i), (apr_size_t)PQgetlength(res, r, i));
+        APR_ARRAY_PUSH(*rows, const char **) = cols;
+    }
+}
+
+static mez_status_t queue_failed(apr_pool_t *p, const mez_db_t *db, pg_session_t *s, PGconn *conn,
+                                 mez_problem_t *pb)
+{
+    const char *msg = apr_pstrdup(p, PQerrorMessage(conn));
+    if (s->owed->nelts)
+        pg_sync(p, db, s, conn, NULL, NULL);
+    else if (PQpipelineStatus(conn) != PQ_PIPELINE_OFF)
+        PQexitPipelineMode(conn);
+    return mez_problem(pb, p, MEZ_EIO, 503, "db.error", NULL, "statement failed on %s: %s", db->driver_name,
+                       *msg ? msg : "unknown error");
+}
+
+mez_status_t mez_pg_settle(apr_pool_t *p, mez_db_t *db, mez_problem_t *pb)
+{
+    PGconn *conn = pg_conn(db);
+    pg_session_t *s;
+    if (!conn)
+        return MEZ_OK;
+    s = pg_session(db, conn);
+    return s->owed->nelts ? pg_sync(p, db, s, conn, NULL, pb) : MEZ_OK;
 }
 
 mez_status_t mez_pg_run(apr_pool_t *p, mez_db_t *db, const char *sql, const char *const *args, int n, int ncols,
@@ -131,21 +338,33 @@ mez_status_t mez_pg_run(apr_pool_t *p, mez_db_t *db, const char *sql, const char
     PGresult *res;
     ExecStatusType status;
     const char *text, *step;
-    int nparams = 0, ntuples, nfields;
+    int nparams = 0;
+    mez_status_t st;
 
     *handled = 0;
-    if (!db->session_pool || strcmp(db->driver_name, "pgsql") || !(conn = apr_dbd_native_handle(db->driver, db->handle)))
+    if (!(conn = pg_conn(db)))
         return MEZ_OK;
-    if (!(text = mez_pg_placeholders(p, sql, &nparams)) || nparams != n)
-        return MEZ_OK;
-    *handled = 1;
     s = pg_session(db, conn);
+    if (!(text = mez_pg_placeholders(p, sql, &nparams)) || nparams != n)
+        /* apr_dbd runs it: whatever the pipeline holds goes first. */
+        return s->owed->nelts ? pg_sync(p, db, s, conn, NULL, pb) : MEZ_OK;
+    *handled = 1;
+    if (s->owed->nelts) {
+        /* Statements sent earlier are waiting: this one joins them, and one round trip answers all. */
+        if (!pg_queue(s, conn, sql, text, n, args, PG_OWED_ANSWER))
+            return queue_failed(p, db, s, conn, pb);
+        if ((st = pg_sync(p, db, s, conn, &res, pb)) != MEZ_OK)
+            return st;
+        pg_take(p, res, ncols, max_rows, rows, affected);
+        PQclear(res);
+        return MEZ_OK;
+    }
     res = pg_execute(s, conn, sql, text, n, args, &step);
     status = PQresultStatus(res);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && pg_stale(res)) {
         /* Forget it either way; outside a transaction nothing was lost, so prepare it again and run it now.
          * Inside one the transaction is already aborted: the caller's error stands, and its retry prepares. */
-        apr_hash_set(s->names, sql, APR_HASH_KEY_STRING, NULL);
+        forget(s, sql);
         if (PQtransactionStatus(conn) == PQTRANS_IDLE) {
             PQclear(res);
             res = pg_execute(s, conn, sql, text, n, args, &step);
@@ -153,24 +372,75 @@ mez_status_t mez_pg_run(apr_pool_t *p, mez_db_t *db, const char *sql, const char
         }
     }
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-        mez_status_t st = pg_fail(p, db, res, conn, step, pb);
+        st = pg_fail(p, db, res, conn, step, pb);
         PQclear(res);
         return st;
     }
-    if (affected)
-        *affected = atoi(PQcmdTuples(res));
-    if (rows) {
-        ntuples = PQntuples(res);
-        nfields = PQnfields(res);
-        *rows = apr_array_make(p, ntuples > 0 ? ntuples : 1, sizeof(const char **));
-        for (int r = 0; r < ntuples && (max_rows <= 0 || r < max_rows); r++) {
-            const char **cols = apr_pcalloc(p, sizeof(const char *) * (size_t)(ncols > 0 ? ncols : 1));
-            for (int i = 0; i < ncols && i < nfields; i++)
-                if (!PQgetisnull(res, r, i))
-                    cols[i] = apr_pstrmemdup(p, PQgetvalue(res, r, i), (apr_size_t)PQgetlength(res, r, i));
-            APR_ARRAY_PUSH(*rows, const char **) = cols;
-        }
-    }
+    pg_take(p, res, ncols, max_rows, rows, affected);
     PQclear(res);
     return MEZ_OK;
+}
+
+mez_status_t mez_pg_send(apr_pool_t *p, mez_db_t *db, const char *sql, const char *const *args, int n, int *handled,
+                         mez_problem_t *pb)
+{
+    PGconn *conn;
+    pg_session_t *s;
+    const char *text;
+    int nparams = 0;
+
+    *handled = 0;
+    if (!(conn = pg_conn(db)))
+        return MEZ_OK;
+    s = pg_session(db, conn);
+    if (!s->in_tx || !(text = mez_pg_placeholders(p, sql, &nparams)) || nparams != n)
+        return MEZ_OK;
+    *handled = 1;
+    if (!pg_queue(s, conn, sql, text, n, args, PG_OWED_SENT))
+        return queue_failed(p, db, s, conn, pb);
+    return MEZ_OK;
+}
+
+mez_status_t mez_pg_begin(apr_pool_t *p, mez_db_t *db, int *handled, mez_problem_t *pb)
+{
+    PGconn *conn;
+    pg_session_t *s;
+    mez_status_t st;
+
+    *handled = 0;
+    if (!(conn = pg_conn(db)))
+        return MEZ_OK;
+    s = pg_session(db, conn);
+    if (s->owed->nelts && (st = pg_sync(p, db, s, conn, NULL, pb)) != MEZ_OK)
+        return st;
+    if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+        return MEZ_OK;   /* not where a BEGIN belongs: apr_dbd sends it, and the server says what it thinks */
+    if (!pg_queue(s, conn, "BEGIN", "BEGIN", 0, NULL, PG_OWED_SENT))
+        return queue_failed(p, db, s, conn, pb);
+    s->in_tx = 1;
+    *handled = 1;
+    return MEZ_OK;
+}
+
+mez_status_t mez_pg_end(apr_pool_t *p, mez_db_t *db, int commit, int *handled, mez_problem_t *pb)
+{
+    PGconn *conn;
+    pg_session_t *s;
+
+    *handled = 0;
+    if (!(conn = pg_conn(db)))
+        return MEZ_OK;
+    s = pg_session(db, conn);
+    s->in_tx = 0;
+    if (!s->owed->nelts)
+        return MEZ_OK;
+    if (!commit) {
+        /* Whatever the pipeline held is read and dropped; the caller's ROLLBACK follows through apr_dbd. */
+        pg_sync(p, db, s, conn, NULL, NULL);
+        return MEZ_OK;
+    }
+    *handled = 1;
+    if (!pg_queue(s, conn, "COMMIT", "COMMIT", 0, NULL, PG_OWED_ANSWER))
+        return queue_failed(p, db, s, conn, pb);
+    return pg_sync(p, db, s, conn, NULL, pb);
 }

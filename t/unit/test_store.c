@@ -266,6 +266,33 @@ static void test_exec_array_multi_row(void)
     CU_ASSERT_EQUAL(count(db, "t"), 3);
 }
 
+/* mez_db_send where there is no pipeline (SQLite, as PostgreSQL outside a transaction): the statement runs at
+ * once, its error is the call's own, and inside a transaction it is rolled back with the rest. */
+static void test_send_runs_at_once_without_a_pipeline(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = fresh_db(0);
+    mez_db_tx_t *tx = NULL;
+    const char *args[4] = { "1", "2", "3", MEZ_DB_NULL };
+    CU_ASSERT_EQUAL_FATAL(mez_db_exec(unit_pool(), db, "CREATE TABLE t (a UNIQUE, b)", &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_db_send(unit_pool(), db, "INSERT INTO t VALUES (%s, %s)", &pb, "0", "x", NULL), MEZ_OK);
+    CU_ASSERT_EQUAL(count(db, "t"), 1);
+    CU_ASSERT_EQUAL(mez_db_send(unit_pool(), db, "INSERT INTO t VALUES (%s, %s)", &pb, "0", "y", NULL), MEZ_EIO);
+    CU_ASSERT_STRING_EQUAL(pb.code, "db.error");
+    CU_ASSERT_EQUAL_FATAL(mez_db_begin(unit_pool(), db, &tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_db_send_array(unit_pool(), db, "INSERT INTO t VALUES (%s, %s), (%s, %s)", 4, args, &pb),
+                    MEZ_OK);
+    CU_ASSERT_EQUAL(count(db, "t"), 3);
+    mez_db_rollback(unit_pool(), tx);
+    CU_ASSERT_EQUAL(count(db, "t"), 1);
+    /* More than 16 values through the variadic form is refused, as for mez_db_execv. */
+    memset(&pb, 0, sizeof(pb));
+    CU_ASSERT_EQUAL(mez_db_send(unit_pool(), db, "INSERT INTO t VALUES (%s, %s)", &pb, "a", "b", "c", "d", "e",
+                                "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", NULL), MEZ_EINTERNAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "db.too_many_arguments");
+    CU_ASSERT_EQUAL(count(db, "t"), 1);
+}
+
 void unit_register_store(void)
 {
     CU_pSuite s = unit_suite("store");
@@ -280,4 +307,5 @@ void unit_register_store(void)
     CU_add_test(s, "an identical credential is recorded once", test_identical_credential_recorded_once);
     CU_add_test(s, "two credentials in one statement, or each alone", test_credential_pair);
     CU_add_test(s, "a statement of values counted at run time", test_exec_array_multi_row);
+    CU_add_test(s, "a write sent without a pipeline runs at once", test_send_runs_at_once_without_a_pipeline);
 }

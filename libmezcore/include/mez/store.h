@@ -51,6 +51,13 @@ mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *s
  * of values is known only when it runs (a multi-row INSERT). */
 mez_status_t mez_db_exec_array(apr_pool_t *p, mez_db_t *db, int *nrows, const char *sql, int nargs,
                                const char *const *args, mez_problem_t *pb);
+/* Runs a write whose outcome the caller does not read (no row count, no error of its own to map: a row the caller
+ * made up, whose failure can only mean the transaction fails). Inside a transaction on PostgreSQL it is not
+ * waited for: it goes out with the next statement that answers, or with the COMMIT, and an error it meets is
+ * reported there (as db.error, naming it), the transaction then being failed. Elsewhere it runs at once. */
+mez_status_t mez_db_send(apr_pool_t *p, mez_db_t *db, const char *sql, mez_problem_t *pb, ...);
+mez_status_t mez_db_send_array(apr_pool_t *p, mez_db_t *db, const char *sql, int nargs, const char *const *args,
+                               mez_problem_t *pb);
 /* First column of the first row as a string (*out NULL when there is no row). */
 mez_status_t mez_db_query_value(apr_pool_t *p, mez_db_t *db, const char **out, const char *sql,
                                 mez_problem_t *pb, ...);
@@ -106,7 +113,8 @@ mez_status_t mez_store_credential_insert(apr_pool_t *p, mez_db_t *db, const char
                                          int *already_recorded, mez_problem_t *pb);
 
 /* Records two credentials issued together without ids (an action's ComplianceAttestation and its certificate)
- * in one statement: what mez_store_credential_insert() does for each, in one round trip when both are new. */
+ * in one statement: what mez_store_credential_insert() does for each (a digest recorded already stays as it
+ * is), sent as mez_db_send() sends. */
 mez_status_t mez_store_credential_insert_pair(apr_pool_t *p, mez_db_t *db, const char *issuer,
                                               const char *digest_a, const char *body_a, const char *digest_b,
                                               const char *body_b, mez_problem_t *pb);

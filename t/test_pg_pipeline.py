@@ -1,0 +1,198 @@
+# test_pg_pipeline.py: on PostgreSQL, the writes a request does not read back (mez_db_send) go out with its next
+# statement that answers, on libpq's pipeline (store_pg.c). Counted here on the wire, between httpd and a real
+# PostgreSQL: what a formation and a payment cost in round trips; and that a write which fails where nobody waited
+# for it still fails its request whole (503, no row of it anywhere) and leaves the connection fit for the next.
+import os
+import shutil
+import socket
+import struct
+import threading
+
+import pytest
+
+from audit_util import audit_verify
+from mez_harness import assert_problem
+
+ZONE_ID = "pk-sifc"
+# The frontend's untyped first messages: SSLRequest, GSSENCRequest (answered 'N' by a server without them), then
+# the startup packet of protocol 3.0, after which every message is a type byte and a length.
+_UNTYPED_REQUESTS = (80877103, 80877104)
+
+
+class WireCounter:
+    """A TCP relay in front of PostgreSQL that counts what each client asks the server to answer: a Sync (the end
+    of an extended-protocol exchange: libpq's PQexecPrepared, or the end of a pipeline) or a simple Query. Each
+    is one round trip the client waits for."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self.lock = threading.Lock()
+        self.waits = 0
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.closing = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.closing:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.target))
+            threading.Thread(target=self._frontend, args=(client, server), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
+
+    @staticmethod
+    def _pump(src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _frontend(self, client, server):
+        """Relays client -> server, reading the message boundaries on the way."""
+        buf = b""
+        typed = False
+        try:
+            while True:
+                data = client.recv(65536)
+                if not data:
+                    break
+                server.sendall(data)
+                buf += data
+                while True:
+                    if not typed:
+                        if len(buf) < 8:
+                            break
+                        length, code = struct.unpack("!II", buf[:8])
+                        if len(buf) < length:
+                            break
+                        buf = buf[length:]
+                        typed = code not in _UNTYPED_REQUESTS
+                        continue
+                    if len(buf) < 5:
+                        break
+                    kind, length = buf[:1], struct.unpack("!I", buf[1:5])[0]
+                    if len(buf) < 1 + length:
+                        break
+                    buf = buf[1 + length:]
+                    if kind in (b"S", b"Q"):
+                        with self.lock:
+                            self.waits += 1
+        except OSError:
+            pass
+        self._pump(client, server)   # closes both
+
+    def count(self):
+        with self.lock:
+            return self.waits
+
+    def close(self):
+        self.closing = True
+        self.listener.close()
+
+
+@pytest.fixture
+def counted_zone(make_zone, mez_env, pg_server):
+    """The shipped pk-sifc zone on PostgreSQL, its connections relayed through a WireCounter."""
+    if "pgsql" not in mez_env.drivers:
+        pytest.skip("pgsql not in MEZ_TEST_DRIVERS")
+    dest = os.path.join(mez_env.new_dir("pkp"), "pk")
+    shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), dest)
+    z = make_zone("pgsql", start=False, zone_id=ZONE_ID, zone_file=os.path.join(dest, "zone.yaml"))
+    wire = WireCounter(pg_server.port)
+    z.db.params = z.db.params.replace("port=%d" % pg_server.port, "port=%d" % wire.port)
+    z.write_conf()
+    z.start()
+    yield z, wire
+    wire.close()
+
+
+def formation(name):
+    """A formation with its KYC evidence: approved at once, as bench/zone-api forms them."""
+    from test_orchestrate import EVIDENCE
+    return {"entity_type": "corporation", "legal_name": name,
+            "directors": [{"name": "Ayesha Siddiqui", "role": "director"}], "compliance": {"evidence": EVIDENCE}}
+
+
+def waits_for(wire, request):
+    before = wire.count()
+    r = request()
+    return r, wire.count() - before
+
+
+def test_a_formation_waits_for_the_server_four_times(counted_zone):
+    """A formation is 12 statements (bench/zone-api PG_STATEMENTS=1), and waited for them one by one (11 times:
+    the COMMIT went alone). Sent as mez_db_send sends them, the writes nobody reads go with the next statement
+    that answers: BEGIN with the entity's INSERT (whose row count says whether the name was free); the officer
+    and the submission with the read of the entity for approval; the approval, the evaluation and the two
+    credentials with the audit head; the audit row with the COMMIT. (A route behind AuthType mez adds its token
+    read.)"""
+    z, wire = counted_zone
+    z.post("/v1/entities", json=formation("Warm Up Traders (Pvt) Ltd"))   # every statement prepared once
+    r, waits = waits_for(wire, lambda: z.post("/v1/entities", json=formation("Pipeline Looms (Pvt) Ltd")))
+    assert r.status_code == 201, r.text
+    assert 0 < waits <= 4, "a formation waited for PostgreSQL %d times" % waits
+    assert r.json()["resource"]["status"] == "ACTIVE"
+    # The entity, its officer, its history and its credentials are all there, in order.
+    eid = r.json()["id"]
+    assert z.db.query_value("SELECT COUNT(*) FROM mez_mass_entity_officer WHERE entity_id = '%s'" % eid) == "1"
+    assert z.db.query_value("SELECT COUNT(*) FROM mez_mass_entity_history WHERE entity_id = '%s'" % eid) in ("1", "2")
+    assert z.db.query_value("SELECT seq FROM mez_audit_head") == z.db.query_value("SELECT MAX(seq) FROM mez_audit")
+
+
+def test_a_failing_write_nobody_waited_for_fails_the_whole_request(counted_zone):
+    """A write sent without waiting (the evaluation record) that the server refuses: the request answers 503
+    db.error naming that statement, and nothing of the formation is kept (no entity, officer, credential,
+    evaluation or audit row); the same connections then serve the next formation, whole."""
+    z, wire = counted_zone
+    tables = ["mez_mass_entity", "mez_mass_entity_officer", "mez_mass_entity_history", "mez_credential",
+              "mez_evaluation", "mez_audit"]
+    assert z.post("/v1/entities", json=formation("Before Refusal (Pvt) Ltd")).status_code == 201
+    before = {t: z.count(t) for t in tables}
+    z.db.execute("CREATE FUNCTION mez_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                 "RAISE EXCEPTION 'evaluations refused for this test'; END $$")
+    z.db.execute("CREATE TRIGGER mez_test_refuse BEFORE INSERT ON mez_evaluation "
+                 "FOR EACH ROW EXECUTE FUNCTION mez_test_refuse()")
+    for i in range(4):   # more than one pooled connection meets it
+        r = z.post("/v1/entities", json=formation("Refused Traders %d (Pvt) Ltd" % i))
+        p = assert_problem(r, 503, "db.error")
+        assert "evaluations refused for this test" in p["detail"], p
+        assert "INSERT INTO mez_evaluation" in p["detail"], p
+    assert {t: z.count(t) for t in tables} == before
+    z.db.execute("DROP TRIGGER mez_test_refuse ON mez_evaluation")
+    for i in range(4):
+        r = z.post("/v1/entities", json=formation("After Refusal %d (Pvt) Ltd" % i))
+        assert r.status_code == 201, r.text
+    assert z.count("mez_mass_entity") == before["mez_mass_entity"] + 4
+    cp = audit_verify(z)   # the chain has no gap where the refused formations were
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+
+
+def test_a_payment_waits_less_than_it_has_statements(counted_zone):
+    """A payment of the sovereign treasury waited 15 times; it no longer waits for its ledger transaction, its
+    lines, its tax event or its audit row (the reads of its accounts and each balance's guarded UPDATE, whose
+    answer decides what follows, still do)."""
+    from test_mass_fiscal import balance, deposit, new_account, pay, payment
+    z, wire = counted_zone
+    a, b = new_account(z), new_account(z)
+    deposit(z, a, "100.00")
+    pay(z, payment(a, b, "1.00", reference="WARM"))
+    r, waits = waits_for(wire, lambda: pay(z, payment(a, b, "60.50", reference="INV-PIPE")))
+    assert r.status_code == 201, r.text
+    assert 0 < waits <= 11, "a payment waited for PostgreSQL %d times" % waits
+    assert (balance(z, a)["balance"], balance(z, b)["balance"]) == ("38.50", "61.50")
+    assert z.db.query_value("SELECT COUNT(*) FROM mez_mass_ledger_line") == "6"
