@@ -2,6 +2,7 @@
  * invariant checks. A balance changes only here, only inside a transaction whose lines sum to zero. */
 #include <stdlib.h>
 #include <string.h>
+#include <apr_hash.h>
 #include <apr_strings.h>
 #include "mez/store.h"
 #include "mass_fiscal_int.h"
@@ -79,11 +80,23 @@ mez_status_t mez_fiscal_expire_holds(mez_mass_call_t *c, const char *account_id)
 {
     const char *now = mez_time_stamp(c->p, c->ctx->now);
     apr_array_header_t *rows;
-    mez_status_t rv = mez_db_query_rows(c->p, c->db, 2, &rows,
-                                        "SELECT hold_id, amount FROM mez_mass_hold WHERE account_id = %s AND "
-                                        "status = 'active' AND expires_at IS NOT NULL AND expires_at <= %s "
-                                        "ORDER BY hold_id",
-                                        c->pb, account_id, now, NULL);
+    mez_status_t rv;
+    /* On PostgreSQL one statement ends the holds and takes them out of held, and nothing in it needs reading
+     * back, so it goes with the posting's next statement (mez_db_send): no round trip of its own. The UPDATE
+     * ends only holds still active when it gets to them (a concurrent transaction that ended one first is waited
+     * for, and its hold then no longer matches), so each hold leaves held once, as below. */
+    if (mez_db_has_writable_cte(c->db))
+        return mez_db_send(c->p, c->db,
+                           "WITH ended AS (UPDATE mez_mass_hold SET status = 'expired', ended_at = %s "
+                           "WHERE account_id = %s AND status = 'active' AND expires_at IS NOT NULL AND "
+                           "expires_at <= %s RETURNING amount) "
+                           "UPDATE mez_mass_account SET held = held - (SELECT SUM(amount) FROM ended), updated_at = %s "
+                           "WHERE account_id = %s AND EXISTS (SELECT 1 FROM ended)",
+                           c->pb, now, account_id, now, now, account_id, NULL);
+    rv = mez_db_query_rows(c->p, c->db, 2, &rows,
+                           "SELECT hold_id, amount FROM mez_mass_hold WHERE account_id = %s AND "
+                           "status = 'active' AND expires_at IS NOT NULL AND expires_at <= %s ORDER BY hold_id",
+                           c->pb, account_id, now, NULL);
     for (int i = 0; rv == MEZ_OK && i < rows->nelts; i++) {
         const char **h = APR_ARRAY_IDX(rows, i, const char **);
         int n = 0;
@@ -101,33 +114,48 @@ mez_status_t mez_fiscal_expire_holds(mez_mass_call_t *c, const char *account_id)
     return rv;
 }
 
-/* One guarded balance UPDATE (sql, with its nargs arguments; account_id is the third) and what it left: *moved 0
- * when the guard held it back (funds, limit, status: no row changed), else *col = balance, line_seq, currency
- * (NULL if the row vanished, an invariant broken). The row is ours until commit (locked on PostgreSQL, the
- * database on SQLite), so what is read is what this transaction wrote. With RETURNING (PostgreSQL) the UPDATE
- * answers it in the same round trip; a payment moves three balances. */
-static mez_status_t move_balance(mez_mass_call_t *c, const char *sql, int nargs, const char *const *args,
-                                 int *moved, const char ***col)
+/* A posting's guarded balance UPDATEs (q[k]: sql with its arguments; account_id is the third) and what each left:
+ * col[k] = balance, line_seq, currency, or NULL when the guard held the line back (funds, limit, status: no row
+ * changed). The rows are ours until commit (locked on PostgreSQL, the database on SQLite), so what is read is
+ * what this transaction wrote. */
+static mez_status_t move_balances(mez_mass_call_t *c, int n, mez_db_query_t *q, const char ***col)
 {
-    apr_array_header_t *rows;
     mez_status_t rv;
-    *col = NULL;
+    for (int k = 0; k < n; k++)
+        col[k] = NULL;
+    /* With RETURNING each UPDATE answers the new balance itself, and as no line's UPDATE depends on another's
+     * answer, they all go together: one round trip for the posting on PostgreSQL. */
     if (mez_db_has_returning(c->db)) {
-        rv = mez_db_query_rows_array(c->p, c->db, 3, &rows,
-                                     apr_pstrcat(c->p, sql, " RETURNING balance, line_seq, currency", NULL), nargs,
-                                     args, c->pb);
-        if (rv == MEZ_OK && (*moved = rows->nelts > 0))
-            *col = APR_ARRAY_IDX(rows, 0, const char **);
-        return rv;
+        for (int k = 0; k < n; k++) {
+            q[k].sql = apr_pstrcat(c->p, q[k].sql, " RETURNING balance, line_seq, currency", NULL);
+            q[k].ncols = 3;
+        }
+        if ((rv = mez_db_query_all(c->p, c->db, q, n, c->pb)) != MEZ_OK)
+            return rv;
+        for (int k = 0; k < n; k++)
+            if (q[k].rows->nelts > 0)
+                col[k] = APR_ARRAY_IDX(q[k].rows, 0, const char **);
+        return MEZ_OK;
     }
-    if ((rv = mez_db_exec_array(c->p, c->db, moved, sql, nargs, args, c->pb)) != MEZ_OK || !*moved)
-        return rv;
-    rv = mez_db_query_rows_array(c->p, c->db, 3, &rows,
-                                 "SELECT balance, line_seq, currency FROM mez_mass_account WHERE account_id = %s", 1,
-                                 &args[2], c->pb);
-    if (rv == MEZ_OK && rows->nelts > 0)
-        *col = APR_ARRAY_IDX(rows, 0, const char **);
-    return rv;
+    /* Otherwise each UPDATE, then its row read back, until one moves nothing. */
+    for (int k = 0; k < n; k++) {
+        apr_array_header_t *rows;
+        int moved = 0;
+        if ((rv = mez_db_exec_array(c->p, c->db, &moved, q[k].sql, q[k].nargs, q[k].args, c->pb)) != MEZ_OK)
+            return rv;
+        if (!moved)
+            return MEZ_OK;
+        rv = mez_db_query_rows_array(c->p, c->db, 3, &rows,
+                                     "SELECT balance, line_seq, currency FROM mez_mass_account WHERE account_id = %s",
+                                     1, &q[k].args[2], c->pb);
+        if (rv != MEZ_OK)
+            return rv;
+        if (rows->nelts == 0)
+            return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "fiscal.invariant_violated", NULL,
+                               "account %s vanished while this transaction held it", q[k].args[2]);
+        col[k] = APR_ARRAY_IDX(rows, 0, const char **);
+    }
+    return MEZ_OK;
 }
 
 #define LINE_VALUES 8   /* the columns of a mez_mass_ledger_line row as mez_fiscal_post writes it */
@@ -145,7 +173,8 @@ mez_status_t mez_fiscal_post(mez_mass_call_t *c, const char *kind, const char *p
     const char *now = mez_time_stamp(c->p, c->ctx->now);
     const mez_ledger_line_t **order = apr_palloc(c->p, sizeof(*order) * (size_t)nlines);
     const char **values = apr_palloc(c->p, sizeof(*values) * LINE_VALUES * (size_t)(nlines > 0 ? nlines : 1));
-    const char *tuples = "";
+    const char *tuples = "", ***cols = apr_palloc(c->p, sizeof(*cols) * (size_t)(nlines > 0 ? nlines : 1));
+    mez_db_query_t *moves = apr_pcalloc(c->p, sizeof(*moves) * (size_t)(nlines > 0 ? nlines : 1));
     int64_t sum = 0;
     mez_status_t rv;
 
@@ -165,10 +194,12 @@ mez_status_t mez_fiscal_post(mez_mass_call_t *c, const char *kind, const char *p
                           reference ? reference : MEZ_DB_NULL, now, NULL)) != MEZ_OK)
         return rv;
     qsort(order, (size_t)nlines, sizeof(*order), line_order);
+    /* Every line's guarded balance UPDATE, in the lines' order (so concurrent postings lock accounts in one
+     * order), then what each moved. */
     for (int k = 0; k < nlines; k++) {
         const mez_ledger_line_t *l = order[k];
-        const char *amount = i64(c->p, l->amount), *sql, *a[6], **col;
-        int na, moved = 0;
+        const char *amount = i64(c->p, l->amount), *sql, **a = apr_palloc(c->p, sizeof(*a) * 6);
+        int na;
         if (l->amount < 0) {
             const char *x = i64(c->p, -l->amount);
             /* Holds that ran out stop counting before the guard reads held. */
@@ -185,13 +216,20 @@ mez_status_t mez_fiscal_post(mez_mass_call_t *c, const char *kind, const char *p
             a[0] = amount, a[1] = now, a[2] = l->account_id, a[3] = i64(c->p, MEZ_MASS_BALANCE_MAX - l->amount);
             na = 4;
         }
-        if ((rv = move_balance(c, sql, na, a, &moved, &col)) != MEZ_OK)
-            return rv;
-        if (!moved) {
+        moves[k].sql = sql;
+        moves[k].nargs = na;
+        moves[k].args = a;
+    }
+    if ((rv = move_balances(c, nlines, moves, cols)) != MEZ_OK)
+        return rv;
+    for (int k = 0; k < nlines; k++) {
+        const mez_ledger_line_t *l = order[k];
+        const char *amount = i64(c->p, l->amount), **col = cols[k];
+        if (!col) {   /* the guard held: not enough available, or the account is not active */
             *failed = (int)(l - lines);
             return MEZ_OK;
         }
-        if (!col || strcmp(col[2], currency))
+        if (strcmp(col[2], currency))
             return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "fiscal.invariant_violated", NULL,
                                "ledger line on account %s is not in %s", l->account_id, currency);
         /* The line, with the account's sequence number and balance after it; all lines go in one INSERT below. */
@@ -248,30 +286,40 @@ static mez_status_t violated(mez_problem_t *pb, apr_pool_t *p, int *ok, const ch
     return MEZ_OK;
 }
 
-static mez_status_t check_txn(apr_pool_t *p, mez_db_t *db, const char *txn_id, int *ok, mez_problem_t *pb)
+/* Every line of a transaction with what it must agree with: the line before it on its account, and the account's
+ * balance when it is the account's newest line; the transaction's sums per currency are added up from the same
+ * rows (txn_rows_ok). */
+#define TXN_LINES_SQL                                                                                               \
+    "SELECT l.account_id, l.amount, l.balance_after, (SELECT q.balance_after FROM mez_mass_ledger_line q "         \
+    "WHERE q.account_id = l.account_id AND q.account_seq = l.account_seq - 1), "                                   \
+    "CASE WHEN a.line_seq = l.account_seq THEN a.balance END, l.currency "                                         \
+    "FROM mez_mass_ledger_line l JOIN mez_mass_account a ON a.account_id = l.account_id WHERE l.txn_id = %s"
+#define TXN_LINES_COLS 6
+
+static mez_status_t txn_rows_ok(apr_pool_t *p, const char *txn_id, const apr_array_header_t *rows, int *ok,
+                                mez_problem_t *pb)
 {
-    apr_array_header_t *rows;
-    mez_status_t rv;
-    if ((rv = mez_db_query_rows(p, db, 2, &rows,
-                                "SELECT currency, SUM(amount) FROM mez_mass_ledger_line WHERE txn_id = %s "
-                                "GROUP BY currency",
-                                pb, txn_id, NULL)) != MEZ_OK)
-        return rv;
+    apr_hash_t *sums = apr_hash_make(p);
+    apr_hash_index_t *hi;
     for (int i = 0; i < rows->nelts; i++) {
         const char **r = APR_ARRAY_IDX(rows, i, const char **);
-        if (to_i64(r[1]) != 0)
-            return violated(pb, p, ok, apr_psprintf(p, "transaction %s sums to %s %s", txn_id, r[1], r[0]));
+        int64_t *sum = apr_hash_get(sums, r[5], APR_HASH_KEY_STRING);
+        if (!sum) {
+            sum = apr_pcalloc(p, sizeof(*sum));
+            apr_hash_set(sums, r[5], APR_HASH_KEY_STRING, sum);
+        }
+        if (__builtin_add_overflow(*sum, to_i64(r[1]), sum))
+            return violated(pb, p, ok, apr_psprintf(p, "transaction %s overflows in %s", txn_id, r[5]));
+    }
+    for (hi = apr_hash_first(p, sums); hi; hi = apr_hash_next(hi)) {
+        const void *currency;
+        void *sum;
+        apr_hash_this(hi, &currency, NULL, &sum);
+        if (*(int64_t *)sum != 0)
+            return violated(pb, p, ok, apr_psprintf(p, "transaction %s sums to %" APR_INT64_T_FMT " %s", txn_id,
+                                                    *(int64_t *)sum, (const char *)currency));
     }
     /* Each line continues its account's chain; the account's newest line carries the account's balance. */
-    if ((rv = mez_db_query_rows(p, db, 5, &rows,
-                                "SELECT l.account_id, l.amount, l.balance_after, "
-                                "(SELECT q.balance_after FROM mez_mass_ledger_line q WHERE q.account_id = l.account_id "
-                                " AND q.account_seq = l.account_seq - 1), "
-                                "CASE WHEN a.line_seq = l.account_seq THEN a.balance END "
-                                "FROM mez_mass_ledger_line l JOIN mez_mass_account a ON a.account_id = l.account_id "
-                                "WHERE l.txn_id = %s",
-                                pb, txn_id, NULL)) != MEZ_OK)
-        return rv;
     for (int i = 0; i < rows->nelts; i++) {
         const char **r = APR_ARRAY_IDX(rows, i, const char **);
         if (to_i64(r[3]) + to_i64(r[1]) != to_i64(r[2]))
@@ -280,6 +328,13 @@ static mez_status_t check_txn(apr_pool_t *p, mez_db_t *db, const char *txn_id, i
             return violated(pb, p, ok, apr_psprintf(p, "account %s balance differs from its newest line", r[0]));
     }
     return MEZ_OK;
+}
+
+static mez_status_t check_txn(apr_pool_t *p, mez_db_t *db, const char *txn_id, int *ok, mez_problem_t *pb)
+{
+    apr_array_header_t *rows;
+    mez_status_t rv = mez_db_query_rows(p, db, TXN_LINES_COLS, &rows, TXN_LINES_SQL, pb, txn_id, NULL);
+    return rv != MEZ_OK ? rv : txn_rows_ok(p, txn_id, rows, ok, pb);
 }
 
 /* The checks of one account's row: kind, balance, held, the sum of its active holds, and the sum of its lines
@@ -323,24 +378,25 @@ static mez_status_t check_account_full(apr_pool_t *p, mez_db_t *db, const char *
 mez_status_t mez_fiscal_check_accounts(mez_mass_call_t *c, const char *txn_id, const char *const *account_ids,
                                        int n, int *ok)
 {
-    apr_array_header_t *rows;
+    mez_db_query_t q[2] = { { TXN_LINES_SQL, 1, &txn_id, TXN_LINES_COLS, NULL }, { NULL, n, account_ids, 6, NULL } };
     const char *in = "";
     mez_status_t rv = MEZ_OK;
+
     *ok = 1;
-    if (txn_id && ((rv = check_txn(c->p, c->db, txn_id, ok, c->pb)) != MEZ_OK || !*ok))
-        return rv;
     if (n <= 0)
-        return MEZ_OK;
-    /* The accounts a posting touched, in one query: a payment's three, a deposit's two. */
+        return txn_id ? check_txn(c->p, c->db, txn_id, ok, c->pb) : MEZ_OK;
+    /* The accounts a posting touched, in one query (a payment's three, a deposit's two), sent together with the
+     * transaction's lines (one round trip on PostgreSQL); the transaction is judged first. */
     for (int i = 0; i < n; i++)
         in = apr_pstrcat(c->p, in, i ? ", %s" : "%s", NULL);
-    if ((rv = mez_db_query_rows_array(c->p, c->db, 6, &rows,
-                                      apr_pstrcat(c->p, "SELECT " ACCOUNT_CHECK_COLS ", balance, account_id FROM "
-                                                  "mez_mass_account a WHERE account_id IN (", in, ")", NULL),
-                                      n, account_ids, c->pb)) != MEZ_OK)
+    q[1].sql = apr_pstrcat(c->p, "SELECT " ACCOUNT_CHECK_COLS ", balance, account_id FROM mez_mass_account a "
+                           "WHERE account_id IN (", in, ")", NULL);
+    if ((rv = mez_db_query_all(c->p, c->db, txn_id ? q : q + 1, txn_id ? 2 : 1, c->pb)) != MEZ_OK)
         return rv;
-    for (int i = 0; rv == MEZ_OK && *ok && i < rows->nelts; i++) {
-        const char **col = APR_ARRAY_IDX(rows, i, const char **);
+    if (txn_id && ((rv = txn_rows_ok(c->p, txn_id, q[0].rows, ok, c->pb)) != MEZ_OK || !*ok))
+        return rv;
+    for (int i = 0; rv == MEZ_OK && *ok && i < q[1].rows->nelts; i++) {
+        const char **col = APR_ARRAY_IDX(q[1].rows, i, const char **);
         rv = account_row_ok(c->p, col[5], col, ok, c->pb);
     }
     return rv;

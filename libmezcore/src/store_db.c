@@ -224,19 +224,37 @@ static mez_status_t exec_args(apr_pool_t *p, mez_db_t *db, int *nrows, const cha
     return MEZ_OK;
 }
 
-mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *sql, mez_problem_t *pb, ...)
+/* Sent now, or on PostgreSQL inside a transaction with the next statement that answers (store_pg.c). */
+static mez_status_t send_args(apr_pool_t *p, mez_db_t *db, const char *sql, int n, const char **args,
+                              mez_problem_t *pb)
+{
+    int handled;
+    mez_status_t st = mez_pg_send(p, db, sql, args, n, &handled, pb);
+    if (st != MEZ_OK || handled)
+        return st;
+    return exec_args(p, db, NULL, sql, n, args, pb);
+}
+
+/* A statement with NULL-terminated arguments, run now (exec_args) or sent (send_args). */
+static mez_status_t run_varargs(apr_pool_t *p, mez_db_t *db, int *nrows, int send, const char *sql,
+                                mez_problem_t *pb, va_list ap)
 {
     const char *args[MEZ_DB_MAX_ARGS];
-    va_list ap;
-    int n;
-
-    va_start(ap, pb);
-    n = collect_args(ap, args);
-    va_end(ap);
+    int n = collect_args(ap, args);
     if (n < 0)
         return too_many_args(p, sql, pb);
     map_nulls(args, n);
-    return exec_args(p, db, nrows, sql, n, args, pb);
+    return send ? send_args(p, db, sql, n, args, pb) : exec_args(p, db, nrows, sql, n, args, pb);
+}
+
+mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *sql, mez_problem_t *pb, ...)
+{
+    va_list ap;
+    mez_status_t st;
+    va_start(ap, pb);
+    st = run_varargs(p, db, nrows, 0, sql, pb, ap);
+    va_end(ap);
+    return st;
 }
 
 /* A caller's argument array as apr_dbd takes it: a copy with SQL NULLs as NULL (the caller's stays as it was). */
@@ -253,30 +271,14 @@ mez_status_t mez_db_exec_array(apr_pool_t *p, mez_db_t *db, int *nrows, const ch
     return exec_args(p, db, nrows, sql, nargs, array_args(p, args, nargs), pb);
 }
 
-/* Sent now, or on PostgreSQL inside a transaction with the next statement that answers (store_pg.c). */
-static mez_status_t send_args(apr_pool_t *p, mez_db_t *db, const char *sql, int n, const char **args,
-                              mez_problem_t *pb)
-{
-    int handled;
-    mez_status_t st = mez_pg_send(p, db, sql, args, n, &handled, pb);
-    if (st != MEZ_OK || handled)
-        return st;
-    return exec_args(p, db, NULL, sql, n, args, pb);
-}
-
 mez_status_t mez_db_send(apr_pool_t *p, mez_db_t *db, const char *sql, mez_problem_t *pb, ...)
 {
-    const char *args[MEZ_DB_MAX_ARGS];
     va_list ap;
-    int n;
-
+    mez_status_t st;
     va_start(ap, pb);
-    n = collect_args(ap, args);
+    st = run_varargs(p, db, NULL, 1, sql, pb, ap);
     va_end(ap);
-    if (n < 0)
-        return too_many_args(p, sql, pb);
-    map_nulls(args, n);
-    return send_args(p, db, sql, n, args, pb);
+    return st;
 }
 
 mez_status_t mez_db_send_array(apr_pool_t *p, mez_db_t *db, const char *sql, int nargs, const char *const *args,
@@ -338,6 +340,23 @@ mez_status_t mez_db_query_rows_array(apr_pool_t *p, mez_db_t *db, int ncols, apr
                                      const char *sql, int nargs, const char *const *args, mez_problem_t *pb)
 {
     return select_rows_args(p, db, ncols, 0, rows, sql, nargs, array_args(p, args, nargs), pb);
+}
+
+mez_status_t mez_db_query_all(apr_pool_t *p, mez_db_t *db, mez_db_query_t *q, int n, mez_problem_t *pb)
+{
+    int handled;
+    mez_status_t st;
+    mez_db_query_t *mapped = apr_pmemdup(p, q, sizeof(*q) * (size_t)(n > 0 ? n : 1));
+    const char ***args = apr_palloc(p, sizeof(*args) * (size_t)(n > 0 ? n : 1));
+    for (int i = 0; i < n; i++)
+        mapped[i].args = args[i] = array_args(p, q[i].args, q[i].nargs);
+    if ((st = mez_pg_run_all(p, db, mapped, n, &handled, pb)) == MEZ_OK && !handled)
+        for (int i = 0; i < n && st == MEZ_OK; i++)
+            st = select_rows_args(p, db, mapped[i].ncols, 0, &mapped[i].rows, mapped[i].sql, mapped[i].nargs,
+                                  args[i], pb);
+    for (int i = 0; i < n; i++)
+        q[i].rows = st == MEZ_OK ? mapped[i].rows : apr_array_make(p, 1, sizeof(const char **));
+    return st;
 }
 
 /* The first row's first ncols columns (NULL for SQL NULL); *found 0 when there is none. */

@@ -18,6 +18,11 @@ mez_status_t mez_pg_run(apr_pool_t *p, mez_db_t *db, const char *sql, const char
 mez_status_t mez_pg_send(apr_pool_t *p, mez_db_t *db, const char *sql, const char *const *args, int n, int *handled,
                          mez_problem_t *pb);
 
+/* Inside a transaction mez_pg_begin opened: every query of q (args already with SQL NULLs as NULL) on the
+ * pipeline, one sync, then each one's rows into q[i].rows. *handled is 0, and nothing was sent, elsewhere. */
+mez_status_t mez_pg_run_all(apr_pool_t *p, mez_db_t *db, mez_db_query_t *q, int n, int *handled,
+                            mez_problem_t *pb);
+
 /* Sends BEGIN on the pipeline (*handled 1), so the transaction's first statement carries it; *handled is 0 where
  * store_pg.c does not run the connection, and the caller sends BEGIN through apr_dbd. */
 mez_status_t mez_pg_begin(apr_pool_t *p, mez_db_t *db, int *handled, mez_problem_t *pb);

@@ -221,16 +221,17 @@ static int pg_queue(pg_session_t *s, PGconn *conn, const char *sql, const char *
 
 /* Syncs the pipeline and reads every result it owes, in order, then leaves pipeline mode. The first error is the
  * answer, whichever statement met it (the server skipped everything after it up to the sync, and the transaction
- * is failed); otherwise *answer (when asked for) is the result owed as PG_OWED_ANSWER, for the caller to clear. */
-static mez_status_t pg_sync(apr_pool_t *p, const mez_db_t *db, pg_session_t *s, PGconn *conn, PGresult **answer,
-                            mez_problem_t *pb)
+ * is failed); otherwise answers[k] (k < nanswers) is the result of the k-th statement owed as PG_OWED_ANSWER, for
+ * the caller to clear. */
+static mez_status_t pg_sync(apr_pool_t *p, const mez_db_t *db, pg_session_t *s, PGconn *conn, PGresult **answers,
+                            int nanswers, mez_problem_t *pb)
 {
     const char *msg = NULL, *what = NULL;
     PGresult *res;
-    int i;
+    int i, k = 0;
 
-    if (answer)
-        *answer = NULL;
+    for (int j = 0; j < nanswers; j++)
+        answers[j] = NULL;
     if (!PQpipelineSync(conn))
         msg = apr_pstrdup(p, PQerrorMessage(conn)), what = "sync";
     for (i = 0; !what && i < s->owed->nelts; i++) {
@@ -255,9 +256,12 @@ static mez_status_t pg_sync(apr_pool_t *p, const mez_db_t *db, pg_session_t *s, 
         /* A PREPARE that failed, or that the server skipped after an earlier error, left no statement. */
         if (o->kind == PG_OWED_PREPARE && status != PGRES_COMMAND_OK)
             forget(s, o->sql);
-        if (o->kind == PG_OWED_ANSWER && answer && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)) {
-            *answer = res;
-            res = NULL;
+        if (o->kind == PG_OWED_ANSWER && k < nanswers) {
+            if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+                answers[k] = res;
+                res = NULL;
+            }
+            k++;
         }
         PQclear(res);
         while ((res = PQgetResult(conn)) != NULL)   /* the NULL that ends this statement's results */
@@ -280,9 +284,9 @@ static mez_status_t pg_sync(apr_pool_t *p, const mez_db_t *db, pg_session_t *s, 
     }
     if (!msg)
         return MEZ_OK;
-    if (answer && *answer) {
-        PQclear(*answer);
-        *answer = NULL;
+    for (int j = 0; j < nanswers; j++) {
+        PQclear(answers[j]);
+        answers[j] = NULL;
     }
     return mez_problem(pb, p, MEZ_EIO, 503, "db.error", NULL, "%s failed on %s: %s", what, db->driver_name,
                        *msg ? msg : "unknown error");
@@ -313,7 +317,7 @@ static mez_status_t queue_failed(apr_pool_t *p, const mez_db_t *db, pg_session_t
 {
     const char *msg = apr_pstrdup(p, PQerrorMessage(conn));
     if (s->owed->nelts)
-        pg_sync(p, db, s, conn, NULL, NULL);
+        pg_sync(p, db, s, conn, NULL, 0, NULL);
     else if (PQpipelineStatus(conn) != PQ_PIPELINE_OFF)
         PQexitPipelineMode(conn);
     return mez_problem(pb, p, MEZ_EIO, 503, "db.error", NULL, "statement failed on %s: %s", db->driver_name,
@@ -327,7 +331,7 @@ mez_status_t mez_pg_settle(apr_pool_t *p, mez_db_t *db, mez_problem_t *pb)
     if (!conn)
         return MEZ_OK;
     s = pg_session(db, conn);
-    return s->owed->nelts ? pg_sync(p, db, s, conn, NULL, pb) : MEZ_OK;
+    return s->owed->nelts ? pg_sync(p, db, s, conn, NULL, 0, pb) : MEZ_OK;
 }
 
 mez_status_t mez_pg_run(apr_pool_t *p, mez_db_t *db, const char *sql, const char *const *args, int n, int ncols,
@@ -347,13 +351,13 @@ mez_status_t mez_pg_run(apr_pool_t *p, mez_db_t *db, const char *sql, const char
     s = pg_session(db, conn);
     if (!(text = mez_pg_placeholders(p, sql, &nparams)) || nparams != n)
         /* apr_dbd runs it: whatever the pipeline holds goes first. */
-        return s->owed->nelts ? pg_sync(p, db, s, conn, NULL, pb) : MEZ_OK;
+        return s->owed->nelts ? pg_sync(p, db, s, conn, NULL, 0, pb) : MEZ_OK;
     *handled = 1;
     if (s->owed->nelts) {
         /* Statements sent earlier are waiting: this one joins them, and one round trip answers all. */
         if (!pg_queue(s, conn, sql, text, n, args, PG_OWED_ANSWER))
             return queue_failed(p, db, s, conn, pb);
-        if ((st = pg_sync(p, db, s, conn, &res, pb)) != MEZ_OK)
+        if ((st = pg_sync(p, db, s, conn, &res, 1, pb)) != MEZ_OK)
             return st;
         pg_take(p, res, ncols, max_rows, rows, affected);
         PQclear(res);
@@ -378,6 +382,37 @@ mez_status_t mez_pg_run(apr_pool_t *p, mez_db_t *db, const char *sql, const char
     }
     pg_take(p, res, ncols, max_rows, rows, affected);
     PQclear(res);
+    return MEZ_OK;
+}
+
+mez_status_t mez_pg_run_all(apr_pool_t *p, mez_db_t *db, mez_db_query_t *q, int n, int *handled,
+                            mez_problem_t *pb)
+{
+    PGconn *conn;
+    pg_session_t *s;
+    PGresult **res;
+    const char **texts;
+    mez_status_t st;
+    int nparams;
+
+    *handled = 0;
+    if (!(conn = pg_conn(db)) || !(s = pg_session(db, conn))->in_tx)
+        return MEZ_OK;
+    texts = apr_palloc(p, sizeof(*texts) * (size_t)(n > 0 ? n : 1));
+    for (int i = 0; i < n; i++)
+        if (!(texts[i] = mez_pg_placeholders(p, q[i].sql, &nparams)) || nparams != q[i].nargs)
+            return MEZ_OK;
+    *handled = 1;
+    for (int i = 0; i < n; i++)
+        if (!pg_queue(s, conn, q[i].sql, texts[i], q[i].nargs, q[i].args, PG_OWED_ANSWER))
+            return queue_failed(p, db, s, conn, pb);
+    res = apr_pcalloc(p, sizeof(*res) * (size_t)(n > 0 ? n : 1));
+    if ((st = pg_sync(p, db, s, conn, res, n, pb)) != MEZ_OK)
+        return st;
+    for (int i = 0; i < n; i++) {
+        pg_take(p, res[i], q[i].ncols, 0, &q[i].rows, NULL);
+        PQclear(res[i]);
+    }
     return MEZ_OK;
 }
 
@@ -411,7 +446,7 @@ mez_status_t mez_pg_begin(apr_pool_t *p, mez_db_t *db, int *handled, mez_problem
     if (!(conn = pg_conn(db)))
         return MEZ_OK;
     s = pg_session(db, conn);
-    if (s->owed->nelts && (st = pg_sync(p, db, s, conn, NULL, pb)) != MEZ_OK)
+    if (s->owed->nelts && (st = pg_sync(p, db, s, conn, NULL, 0, pb)) != MEZ_OK)
         return st;
     if (PQtransactionStatus(conn) != PQTRANS_IDLE)
         return MEZ_OK;   /* not where a BEGIN belongs: apr_dbd sends it, and the server says what it thinks */
@@ -436,11 +471,11 @@ mez_status_t mez_pg_end(apr_pool_t *p, mez_db_t *db, int commit, int *handled, m
         return MEZ_OK;
     if (!commit) {
         /* Whatever the pipeline held is read and dropped; the caller's ROLLBACK follows through apr_dbd. */
-        pg_sync(p, db, s, conn, NULL, NULL);
+        pg_sync(p, db, s, conn, NULL, 0, NULL);
         return MEZ_OK;
     }
     *handled = 1;
     if (!pg_queue(s, conn, "COMMIT", "COMMIT", 0, NULL, PG_OWED_ANSWER))
         return queue_failed(p, db, s, conn, pb);
-    return pg_sync(p, db, s, conn, NULL, pb);
+    return pg_sync(p, db, s, conn, NULL, 0, pb);
 }

@@ -372,6 +372,26 @@ static void test_invariant_check_catches_corruption(void)
                                      "WHERE account_id = %s", &pb, a, NULL), MEZ_OK);
 }
 
+/* A transaction whose lines no longer sum to zero is named as such: the sums are added up from the rows the chain
+ * check reads (one query), and checked first. */
+static void test_invariant_check_names_an_unbalanced_transaction(void)
+{
+    mez_db_t *db = mass_unit_db();
+    mez_problem_t pb = { 0 };
+    const char *a;
+    int ok = 1;
+    mass_unit_entity(db, "ent_u", "ACTIVE");
+    a = account(db, "ent_u", "operating", "PKR");
+    deposit(db, a, "10", "PKR");
+    assert_ledger_sound(db);
+    CU_ASSERT_EQUAL(mez_db_execv(unit_pool(), db, NULL, "UPDATE mez_mass_ledger_line SET amount = amount + 1 "
+                                 "WHERE account_id = %s", &pb, a, NULL), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_fiscal_check_all(unit_pool(), db, &ok, &pb), MEZ_OK);
+    CU_ASSERT_FALSE(ok);
+    CU_ASSERT_STRING_EQUAL(pb.code, "fiscal.invariant_violated");
+    CU_ASSERT_PTR_NOT_NULL(pb.detail ? strstr(pb.detail, "sums to 1 PKR") : NULL);
+}
+
 void unit_register_mass_fiscal(void)
 {
     CU_pSuite s = unit_suite("mass_fiscal");
@@ -383,4 +403,6 @@ void unit_register_mass_fiscal(void)
     CU_add_test(s, "holds reduce available and expire", test_holds_and_expiry);
     CU_add_test(s, "withholding and bank payments", test_withholding_and_external);
     CU_add_test(s, "invariant check catches corruption", test_invariant_check_catches_corruption);
+    CU_add_test(s, "invariant check names an unbalanced transaction",
+                test_invariant_check_names_an_unbalanced_transaction);
 }

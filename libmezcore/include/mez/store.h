@@ -77,6 +77,21 @@ mez_status_t mez_db_query_rows(apr_pool_t *p, mez_db_t *db, int ncols, apr_array
 mez_status_t mez_db_query_rows_array(apr_pool_t *p, mez_db_t *db, int ncols, apr_array_header_t **rows,
                                      const char *sql, int nargs, const char *const *args, mez_problem_t *pb);
 
+/* One of several queries run together by mez_db_query_all(). */
+typedef struct {
+    const char *sql;
+    int nargs;
+    const char *const *args;   /* MEZ_DB_NULL for SQL NULL */
+    int ncols;
+    apr_array_header_t *rows;  /* out: as mez_db_query_rows() gives them */
+} mez_db_query_t;
+
+/* Runs n queries that each answer rows, in order, for statements that do not depend on each other's answers (a
+ * posting's guarded balance UPDATEs, each with RETURNING). Inside a transaction on PostgreSQL all of them go in
+ * one round trip (with whatever mez_db_send() left waiting); elsewhere one after another. The first error is the
+ * call's, and the transaction is then failed: the caller does not go on with the rest. */
+mez_status_t mez_db_query_all(apr_pool_t *p, mez_db_t *db, mez_db_query_t *q, int n, mez_problem_t *pb);
+
 /* " FOR UPDATE" on PostgreSQL, "" on SQLite (whose BEGIN IMMEDIATE already holds the database's write lock):
  * appended to a SELECT that reads a row the transaction is about to change on the strength of what it read. */
 const char *mez_db_for_update(const mez_db_t *db);
