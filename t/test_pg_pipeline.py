@@ -154,6 +154,21 @@ def test_a_formation_waits_for_the_server_four_times(counted_zone):
     assert z.db.query_value("SELECT seq FROM mez_audit_head") == z.db.query_value("SELECT MAX(seq) FROM mez_audit")
 
 
+def test_without_prepared_statements_nothing_is_pipelined(counted_zone):
+    """MezDBPrepare off (a pooler that cannot keep them): every statement goes through apr_dbd, each waited for,
+    and the formation is the same."""
+    z, wire = counted_zone
+    z.stop()
+    z.extra_conf = "MezDBPrepare off"
+    z.write_conf()
+    z.start()
+    z.post("/v1/entities", json=formation("Unprepared Warm Up (Pvt) Ltd"))
+    r, waits = waits_for(wire, lambda: z.post("/v1/entities", json=formation("Unprepared Looms (Pvt) Ltd")))
+    assert r.status_code == 201, r.text
+    assert r.json()["resource"]["status"] == "ACTIVE"
+    assert waits >= 11, "a formation without prepared statements waited only %d times" % waits
+
+
 def test_a_failing_write_nobody_waited_for_fails_the_whole_request(counted_zone):
     """A write sent without waiting (the evaluation record) that the server refuses: the request answers 503
     db.error naming that statement, and nothing of the formation is kept (no entity, officer, credential,
@@ -179,6 +194,44 @@ def test_a_failing_write_nobody_waited_for_fails_the_whole_request(counted_zone)
         assert r.status_code == 201, r.text
     assert z.count("mez_mass_entity") == before["mez_mass_entity"] + 4
     cp = audit_verify(z)   # the chain has no gap where the refused formations were
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+
+
+def test_a_connection_lost_mid_pipeline_keeps_nothing_and_recovers(counted_zone):
+    """The server session dies while a formation's pipeline is being answered (its backend terminated while a
+    trigger holds the evaluation INSERT): the formation answers 503 db.error with nothing of it kept, the broken
+    connection is replaced (libpq cannot leave pipeline mode with results owed that will never come), and the
+    next formations are served whole."""
+    import time
+    z, wire = counted_zone
+    tables = ["mez_mass_entity", "mez_mass_entity_officer", "mez_credential", "mez_evaluation", "mez_audit"]
+    assert z.post("/v1/entities", json=formation("Before The Cut (Pvt) Ltd")).status_code == 201
+    before = {t: z.count(t) for t in tables}
+    z.db.execute("CREATE FUNCTION mez_test_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                 "PERFORM pg_sleep(3); RETURN NEW; END $$")
+    z.db.execute("CREATE TRIGGER mez_test_slow BEFORE INSERT ON mez_evaluation "
+                 "FOR EACH ROW EXECUTE FUNCTION mez_test_slow()")
+    answer = {}
+    t = threading.Thread(target=lambda: answer.update(
+        r=z.post("/v1/entities", json=formation("Cut Short Traders (Pvt) Ltd"))))
+    t.start()
+    deadline = time.time() + 10
+    while time.time() < deadline:   # wait until the INSERT sleeps in the trigger, then end that session
+        killed = z.db.query_value("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                  "WHERE datname = current_database() AND wait_event = 'PgSleep'")
+        if killed != "0":
+            break
+        time.sleep(0.1)
+    t.join(30)
+    assert killed != "0", "the formation never reached the trigger"
+    p = assert_problem(answer["r"], 503, "db.error")
+    assert "terminating connection" in p["detail"] or "closed the connection" in p["detail"], p
+    z.db.execute("DROP TRIGGER mez_test_slow ON mez_evaluation")
+    assert {t: z.count(t) for t in tables} == before
+    for i in range(4):
+        r = z.post("/v1/entities", json=formation("After The Cut %d (Pvt) Ltd" % i))
+        assert r.status_code == 201, r.text
+    cp = audit_verify(z)
     assert cp.returncode == 0, cp.stdout + cp.stderr
 
 

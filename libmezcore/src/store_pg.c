@@ -24,6 +24,7 @@
  * one request sent since its last answer (a few kilobytes: far below what would fill the socket in either
  * direction, the case libpq's documentation warns about for blocking connections), and it is always synced and
  * left before the connection is used any other way: by apr_dbd (mez_pg_settle), at COMMIT or at ROLLBACK. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libpq-fe.h>
@@ -58,29 +59,34 @@ typedef struct {
     int backend_pid;         /* the server session they were prepared in */
     unsigned next;
     int in_tx;               /* mez_pg_begin sent BEGIN and no COMMIT or ROLLBACK has followed */
+    int lost_tx;             /* that transaction's session was replaced (PQreset after a broken pipeline) */
     apr_array_header_t *owed; /* pg_owed_t, oldest first; not empty exactly while the connection is in pipeline mode */
 } pg_session_t;
 
-static const char session_key[] = "mez:pg-prepared";
-
+/* The session's state hangs on the connection's pool under a key naming the connection itself: a pool holding two
+ * connections (the CLI's deploy opens the server's admin database, then the zone's, in one pool) keeps two. */
 static pg_session_t *pg_session(mez_db_t *db, PGconn *conn)
 {
     void *v = NULL;
     pg_session_t *s;
-    apr_pool_userdata_get(&v, session_key, db->session_pool);
+    char key[48];
+    snprintf(key, sizeof(key), "mez:pg-session:%p", (void *)conn);
+    apr_pool_userdata_get(&v, key, db->session_pool);
     s = v;
     if (!s) {
         s = apr_pcalloc(db->session_pool, sizeof(*s));
         s->pool = db->session_pool;
         s->names = apr_hash_make(s->pool);
         s->owed = apr_array_make(s->pool, 16, sizeof(pg_owed_t));
-        apr_pool_userdata_setn(s, session_key, NULL, db->session_pool);
+        apr_pool_userdata_set(s, key, NULL, db->session_pool);
     }
     if (s->backend_pid != PQbackendPID(conn)) {
         /* A new session (or the first): whatever was prepared before is gone with the old one, and so is any
          * transaction or pipeline. The names keep counting up, so a forgotten one is never reused. */
         apr_hash_clear(s->names);
         apr_array_clear(s->owed);
+        if (s->in_tx)
+            s->lost_tx = 1;
         s->in_tx = 0;
         s->backend_pid = PQbackendPID(conn);
     }
@@ -277,7 +283,8 @@ static mez_status_t pg_sync(apr_pool_t *p, const mez_db_t *db, pg_session_t *s, 
         /* Results are owed that will never come (the connection broke part way, or the sync could not be sent):
          * libpq cannot leave pipeline mode then, and in it the connection is of no use to apr_dbd or anyone. A
          * new session mends it, as mod_dbd's own check does for a connection that says it is broken; whatever
-         * the transaction had done was lost with the old one, and the error below says so. */
+         * the transaction had done was lost with the old one, and the error below says so. Until the caller
+         * ends that transaction, its statements are refused (lost_tx), not run on the new session. */
         if (!msg)
             msg = apr_pstrdup(p, PQerrorMessage(conn)), what = "pipeline";
         PQreset(conn);
@@ -324,6 +331,15 @@ static mez_status_t queue_failed(apr_pool_t *p, const mez_db_t *db, pg_session_t
                        *msg ? msg : "unknown error");
 }
 
+/* A statement or COMMIT of a transaction whose session is gone: refused until the transaction is ended, so that
+ * nothing a caller sends after the error runs on the new session outside it (and no COMMIT there "succeeds"). */
+static mez_status_t lost(apr_pool_t *p, const mez_db_t *db, mez_problem_t *pb)
+{
+    return mez_problem(pb, p, MEZ_EIO, 503, "db.error", NULL,
+                       "the connection to %s broke during this transaction, and nothing of it was kept",
+                       db->driver_name);
+}
+
 mez_status_t mez_pg_settle(apr_pool_t *p, mez_db_t *db, mez_problem_t *pb)
 {
     PGconn *conn = pg_conn(db);
@@ -331,6 +347,8 @@ mez_status_t mez_pg_settle(apr_pool_t *p, mez_db_t *db, mez_problem_t *pb)
     if (!conn)
         return MEZ_OK;
     s = pg_session(db, conn);
+    if (s->lost_tx)
+        return lost(p, db, pb);
     return s->owed->nelts ? pg_sync(p, db, s, conn, NULL, 0, pb) : MEZ_OK;
 }
 
@@ -349,6 +367,10 @@ mez_status_t mez_pg_run(apr_pool_t *p, mez_db_t *db, const char *sql, const char
     if (!(conn = pg_conn(db)))
         return MEZ_OK;
     s = pg_session(db, conn);
+    if (s->lost_tx) {
+        *handled = 1;
+        return lost(p, db, pb);
+    }
     if (!(text = mez_pg_placeholders(p, sql, &nparams)) || nparams != n)
         /* apr_dbd runs it: whatever the pipeline holds goes first. */
         return s->owed->nelts ? pg_sync(p, db, s, conn, NULL, 0, pb) : MEZ_OK;
@@ -396,7 +418,14 @@ mez_status_t mez_pg_run_all(apr_pool_t *p, mez_db_t *db, mez_db_query_t *q, int 
     int nparams;
 
     *handled = 0;
-    if (!(conn = pg_conn(db)) || !(s = pg_session(db, conn))->in_tx)
+    if (!(conn = pg_conn(db)))
+        return MEZ_OK;
+    s = pg_session(db, conn);
+    if (s->lost_tx) {
+        *handled = 1;
+        return lost(p, db, pb);
+    }
+    if (!s->in_tx)
         return MEZ_OK;
     texts = apr_palloc(p, sizeof(*texts) * (size_t)(n > 0 ? n : 1));
     for (int i = 0; i < n; i++)
@@ -428,6 +457,10 @@ mez_status_t mez_pg_send(apr_pool_t *p, mez_db_t *db, const char *sql, const cha
     if (!(conn = pg_conn(db)))
         return MEZ_OK;
     s = pg_session(db, conn);
+    if (s->lost_tx) {
+        *handled = 1;
+        return lost(p, db, pb);
+    }
     if (!s->in_tx || !(text = mez_pg_placeholders(p, sql, &nparams)) || nparams != n)
         return MEZ_OK;
     *handled = 1;
@@ -446,6 +479,7 @@ mez_status_t mez_pg_begin(apr_pool_t *p, mez_db_t *db, int *handled, mez_problem
     if (!(conn = pg_conn(db)))
         return MEZ_OK;
     s = pg_session(db, conn);
+    s->lost_tx = 0;   /* a new transaction: whatever was lost before was reported then */
     if (s->owed->nelts && (st = pg_sync(p, db, s, conn, NULL, 0, pb)) != MEZ_OK)
         return st;
     if (PQtransactionStatus(conn) != PQTRANS_IDLE)
@@ -467,6 +501,11 @@ mez_status_t mez_pg_end(apr_pool_t *p, mez_db_t *db, int commit, int *handled, m
         return MEZ_OK;
     s = pg_session(db, conn);
     s->in_tx = 0;
+    if (s->lost_tx) {
+        s->lost_tx = 0;
+        *handled = commit;   /* no COMMIT on the new session; a ROLLBACK there is harmless */
+        return commit ? lost(p, db, pb) : MEZ_OK;
+    }
     if (!s->owed->nelts)
         return MEZ_OK;
     if (!commit) {
