@@ -27,6 +27,25 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
+/* A row's members as its hash covers them (every column but the hash itself), with detail (a reference the object
+ * takes) as given. */
+static json_t *row_object(const mez_audit_row_t *row, json_t *detail)
+{
+    json_t *obj = json_object();
+    json_object_set_new(obj, "seq", json_integer((json_int_t)row->seq));
+    json_object_set_new(obj, "zone_id", str_or_null(row->zone_id));
+    json_object_set_new(obj, "at", str_or_null(row->at));
+    json_object_set_new(obj, "actor", str_or_null(row->actor));
+    json_object_set_new(obj, "action", str_or_null(row->action));
+    json_object_set_new(obj, "resource_type", str_or_null(row->resource_type));
+    json_object_set_new(obj, "resource_id", str_or_null(row->resource_id));
+    json_object_set_new(obj, "outcome", str_or_null(row->outcome));
+    json_object_set_new(obj, "request_id", str_or_null(row->request_id));
+    json_object_set_new(obj, "detail", detail);
+    json_object_set_new(obj, "prev_hash", str_or_null(row->prev_hash));
+    return obj;
+}
+
 mez_status_t mez_audit_row_hash(apr_pool_t *p, const mez_audit_row_t *row, const char **hash, mez_problem_t *pb)
 {
     json_t *detail = NULL, *obj;
@@ -37,18 +56,7 @@ mez_status_t mez_audit_row_hash(apr_pool_t *p, const mez_audit_row_t *row, const
         || !json_is_object(detail))
         return mez_problem(pb, p, MEZ_EINVAL, 500, "audit.detail_invalid", NULL,
                            "the detail of audit row %" APR_INT64_T_FMT " is not a JSON object", row->seq);
-    obj = json_object();
-    json_object_set_new(obj, "seq", json_integer((json_int_t)row->seq));
-    json_object_set_new(obj, "zone_id", str_or_null(row->zone_id));
-    json_object_set_new(obj, "at", str_or_null(row->at));
-    json_object_set_new(obj, "actor", str_or_null(row->actor));
-    json_object_set_new(obj, "action", str_or_null(row->action));
-    json_object_set_new(obj, "resource_type", str_or_null(row->resource_type));
-    json_object_set_new(obj, "resource_id", str_or_null(row->resource_id));
-    json_object_set_new(obj, "outcome", str_or_null(row->outcome));
-    json_object_set_new(obj, "request_id", str_or_null(row->request_id));
-    json_object_set_new(obj, "detail", json_incref(detail));
-    json_object_set_new(obj, "prev_hash", str_or_null(row->prev_hash));
+    obj = row_object(row, json_incref(detail));
     rv = mez_digest_json(p, obj, &d, pb);
     json_decref(obj);
     if (rv != MEZ_OK)
@@ -60,18 +68,7 @@ mez_status_t mez_audit_row_hash(apr_pool_t *p, const mez_audit_row_t *row, const
 json_t *mez_audit_row_json(const mez_audit_row_t *row)
 {
     json_t *detail = row->detail ? json_loads(row->detail, JSON_DECODE_ANY, NULL) : NULL;
-    json_t *obj = json_object();
-    json_object_set_new(obj, "seq", json_integer((json_int_t)row->seq));
-    json_object_set_new(obj, "zone_id", str_or_null(row->zone_id));
-    json_object_set_new(obj, "at", str_or_null(row->at));
-    json_object_set_new(obj, "actor", str_or_null(row->actor));
-    json_object_set_new(obj, "action", str_or_null(row->action));
-    json_object_set_new(obj, "resource_type", str_or_null(row->resource_type));
-    json_object_set_new(obj, "resource_id", str_or_null(row->resource_id));
-    json_object_set_new(obj, "outcome", str_or_null(row->outcome));
-    json_object_set_new(obj, "request_id", str_or_null(row->request_id));
-    json_object_set_new(obj, "detail", json_is_object(detail) ? json_incref(detail) : str_or_null(row->detail));
-    json_object_set_new(obj, "prev_hash", str_or_null(row->prev_hash));
+    json_t *obj = row_object(row, json_is_object(detail) ? json_incref(detail) : str_or_null(row->detail));
     json_object_set_new(obj, "hash", str_or_null(row->hash));
     if (detail)
         json_decref(detail);

@@ -584,44 +584,36 @@ static json_t *verify_answer(const char *member, const char *value, const lookup
     return o;
 }
 
-static mez_status_t verify_cnic(mez_mass_call_t *c)
+/* POST /v1/identity/{cnic,ntn}/verify: the identifier (its member named as its kind), an optional name to match
+ * (name_member), an optional entity_id. */
+static mez_status_t verify_identifier(mez_mass_call_t *c, const char *kind, const char *name_member)
 {
-    static const char *const allowed[] = { "cnic", "entity_id", "name", NULL };
+    const char *const allowed[] = { kind, "entity_id", name_member, NULL };
     const json_t *body = c->req->body;
-    ident_t id = { "cnic", "PK", NULL, NULL };
+    ident_t id = { kind, "PK", NULL, NULL };
     const char *name = NULL, *why;
     lookup_t l;
     mez_status_t rv;
     if (!mez_mass_check_object(c, body, "", allowed)
-        || !mez_mass_get_string(c, body, "", "cnic", MEZ_MASS_REQUIRED, 40, &id.value)
-        || !mez_mass_get_text(c, body, "", "name", MEZ_MASS_OPTIONAL, NAME_MAX_CHARS, &name))
+        || !mez_mass_get_string(c, body, "", kind, MEZ_MASS_REQUIRED, 40, &id.value)
+        || !mez_mass_get_text(c, body, "", name_member, MEZ_MASS_OPTIONAL, NAME_MAX_CHARS, &name))
         return MEZ_OK;
     if (!normalise(c->p, &id, &why))
-        return mez_mass_refuse(c, 422, "identity.invalid_identifier", "/cnic", "'%s' is not a valid cnic: %s",
-                               id.value, why);
-    if (!check_entity_member(c, body, &rv) || (rv = lookup(c, "cnic", id.match_key, name, &l)) != MEZ_OK)
+        return mez_mass_refuse(c, 422, "identity.invalid_identifier", apr_pstrcat(c->p, "/", kind, NULL),
+                               "'%s' is not a valid %s: %s", id.value, kind, why);
+    if (!check_entity_member(c, body, &rv) || (rv = lookup(c, kind, id.match_key, name, &l)) != MEZ_OK)
         return rv;
-    return mez_mass_answer(c, 200, verify_answer("cnic", id.value, &l, 1));
+    return mez_mass_answer(c, 200, verify_answer(kind, id.value, &l, 1));
+}
+
+static mez_status_t verify_cnic(mez_mass_call_t *c)
+{
+    return verify_identifier(c, "cnic", "name");
 }
 
 static mez_status_t verify_ntn(mez_mass_call_t *c)
 {
-    static const char *const allowed[] = { "ntn", "entity_id", "entity_name", NULL };
-    const json_t *body = c->req->body;
-    ident_t id = { "ntn", "PK", NULL, NULL };
-    const char *name = NULL, *why;
-    lookup_t l;
-    mez_status_t rv;
-    if (!mez_mass_check_object(c, body, "", allowed)
-        || !mez_mass_get_string(c, body, "", "ntn", MEZ_MASS_REQUIRED, 40, &id.value)
-        || !mez_mass_get_text(c, body, "", "entity_name", MEZ_MASS_OPTIONAL, NAME_MAX_CHARS, &name))
-        return MEZ_OK;
-    if (!normalise(c->p, &id, &why))
-        return mez_mass_refuse(c, 422, "identity.invalid_identifier", "/ntn", "'%s' is not a valid ntn: %s",
-                               id.value, why);
-    if (!check_entity_member(c, body, &rv) || (rv = lookup(c, "ntn", id.match_key, name, &l)) != MEZ_OK)
-        return rv;
-    return mez_mass_answer(c, 200, verify_answer("ntn", id.value, &l, 1));
+    return verify_identifier(c, "ntn", "entity_name");
 }
 
 static mez_status_t entity_identity(mez_mass_call_t *c, const char *entity_id)
