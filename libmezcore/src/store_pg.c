@@ -16,14 +16,16 @@
  * new server session without those statements: the backend's process id tells, and the memory starts over.
  *
  * Inside a transaction, a write whose outcome the caller does not read (mez_db_send) is not waited for: the
- * connection enters libpq's pipeline mode and the statement goes out with the next one that answers something
- * (or with the COMMIT): a formation's twelve statements waited for the server eleven times and now wait four
- * (t/test_pg_pipeline.py counts them on the wire). BEGIN is sent the same way. Every result is still read and checked, in order, when the pipeline is synced: the first error,
- * whichever statement met it, is what the statement that synced reports, and the server has by then skipped the
- * rest and left the transaction failed, so nothing that followed it is committed. The pipeline holds only what
- * one request sent since its last answer (a few kilobytes: far below what would fill the socket in either
- * direction, the case libpq's documentation warns about for blocking connections), and it is always synced and
- * left before the connection is used any other way: by apr_dbd (mez_pg_settle), at COMMIT or at ROLLBACK. */
+ * connection enters libpq's pipeline mode and the statement goes out with the next one that answers something (or
+ * with the COMMIT), and queries that do not depend on each other's answers (mez_db_query_all) go out together. A
+ * formation's twelve statements waited for the server eleven times and now wait four, a sovereign payment's
+ * fifteen waits are seven (t/test_pg_pipeline.py counts them on the wire). BEGIN is sent the same way. Every
+ * result is still read and checked, in order, when the pipeline is synced: the first error, whichever statement
+ * met it, is what the statement that synced reports, and the server has by then skipped the rest and left the
+ * transaction failed, so nothing that followed it is committed. The pipeline holds only what one request sent
+ * since its last answer (a few kilobytes: far below what would fill the socket in either direction, the case
+ * libpq's documentation warns about for blocking connections), and it is always synced and left before the
+ * connection is used any other way: by apr_dbd (mez_pg_settle), at COMMIT or at ROLLBACK. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
