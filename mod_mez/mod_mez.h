@@ -262,6 +262,7 @@ enum {
                                       * receipt this zone refused) */
     MEZ_METRIC_PEER_CALLS,           /* labels: peer, outcome (mez_metrics_peer_call, not directly) */
     MEZ_METRIC_TENSOR_DOMAIN_DECISIONS, /* labels: domain, decision (the hook, from mez_metrics_note_domains) */
+    MEZ_METRIC_PROBLEMS,             /* label: code (the hook, from the note mez-problem) */
     MEZ_METRIC_COUNT                 /* new metrics go here, at the end; the shm keys them by name */
 };
 void mez_metrics_count(request_rec *r, int metric, const char *label);

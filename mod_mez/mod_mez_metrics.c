@@ -19,6 +19,12 @@
  *                                             acknowledged by) the peer, or failed (see mod_mez.h)
  *   mez_peer_calls_total{peer,outcome}        signed calls to peer zones: ok, refused (an answer that is not
  *                                             2xx), unreachable (no answer)
+ *   mez_problems_total{code}                  requests answered with a problem, by its code (the note
+ *                                             mez-problem): db.error, mass.unavailable, auth.* ... A code passed
+ *                                             through from a remote Mass is that server's words, so a code is a
+ *                                             label only when it has a code's shape (mez_problem_code_ok) and
+ *                                             while fewer than PROBLEM_CODES_MAX have been labelled; the rest
+ *                                             count as code="other"
  * Gauges:
  *   mez_peer_up{peer}, mez_peer_last_call_timestamp_seconds{peer}
  *                                             the outcome of the last call to each peer, recorded when calls are
@@ -59,6 +65,7 @@
 #include "http_protocol.h"
 #include "mez/json.h"
 #include "mez/mass.h"
+#include "mez/problem.h"
 #include "mez/tensor.h"
 #include "mod_mez.h"
 
@@ -67,7 +74,8 @@ APLOG_USE_MODULE(mez);
 #define SLOTS 4096u                 /* a power of two */
 #define KEY_MAX 240
 #define SEP '\x1f'                  /* between the parts of a key; never in a label value we record */
-#define LAYOUT 2                    /* 1: keys by enum position; 2: keys by metric name */
+#define LAYOUT 3                    /* 1: keys by enum position; 2: keys by metric name; 3: + problem_codes */
+#define PROBLEM_CODES_MAX 256u      /* distinct problem codes labelled, over all zones of this httpd */
 #define CLAIM_SPINS 1000
 #define PEER_LAST "peer_last"       /* keys of the last-outcome gauges (not exposed under these names) */
 #define MASS_LAST "mass_last"
@@ -83,6 +91,7 @@ typedef struct {
 
 typedef struct {
     uint64_t dropped;
+    uint32_t problem_codes;         /* problem codes given a slot of their own so far */
     slot_t slot[SLOTS];
 } table_t;
 
@@ -110,6 +119,8 @@ static const struct {
     [MEZ_METRIC_TENSOR_DOMAIN_DECISIONS] = { "mez_tensor_domain_decisions_total",
                                              "Compliance tensor decisions per domain, by domain and state.",
                                              "domain", "decision" },
+    [MEZ_METRIC_PROBLEMS] = { "mez_problems_total", "Requests answered with a problem, by its code.", "code",
+                              NULL },
 };
 
 /* ---------------------------------------------------------------- recording */
@@ -190,6 +201,25 @@ static slot_t *slot_of(const char *key)
             sched_yield();
             st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
         }
+        if (st == SLOT_READY && s->hash == h && !strcmp(s->key, key))
+            return s;
+    }
+    return NULL;
+}
+
+/* The slot of key when it has one already; NULL otherwise (nothing is claimed). */
+static slot_t *slot_existing(const char *key)
+{
+    uint32_t h = fnv1a(key);
+    for (uint32_t probe = 0; probe < SLOTS; probe++) {
+        slot_t *s = &table->slot[(h + probe) & (SLOTS - 1)];
+        uint32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+        for (int spin = 0; st == SLOT_WRITING && spin < CLAIM_SPINS; spin++) {
+            sched_yield();
+            st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+        }
+        if (st == SLOT_FREE)
+            return NULL;
         if (st == SLOT_READY && s->hash == h && !strcmp(s->key, key))
             return s;
     }
@@ -334,11 +364,28 @@ static void child_init(apr_pool_t *pchild, server_rec *s)
     }
 }
 
+/* The label a problem code is counted under: the code itself when it has a code's shape and either has its slot
+ * already or fewer than PROBLEM_CODES_MAX codes have been given one; else "other". The count of codes labelled is
+ * shared by every child, so the table cannot be filled with codes (a remote Mass's refusals pass through with
+ * whatever code its answer says) and crowd out the other metrics. Two children meeting one new code at once may
+ * both count it: the cap is then reached a little early, never passed. */
+static const char *problem_label(const char *zone, const char *code)
+{
+    char key[KEY_MAX];
+    if (!mez_problem_code_ok(code) || !make_key(key, metric_info[MEZ_METRIC_PROBLEMS].name, zone, code, NULL))
+        return "other";
+    if (slot_existing(key))
+        return code;
+    if (__atomic_fetch_add(&table->problem_codes, 1, __ATOMIC_RELAXED) >= PROBLEM_CODES_MAX)
+        return "other";
+    return code;
+}
+
 /* Runs once per request after the answer went out, whatever answered it (a handler, a problem, auth). */
 static int log_transaction(request_rec *r)
 {
     const request_rec *last = r;
-    const char *zone = zone_of(r), *decision;
+    const char *zone = zone_of(r), *decision, *problem;
     if (!table || !zone)
         return DECLINED;
     /* After an internal redirect the final request holds the status sent and the handler's notes. */
@@ -354,6 +401,8 @@ static int log_transaction(request_rec *r)
     }
     if (apr_table_get(last->notes, "mez-credential-digest") && last->status < 500)
         add(MEZ_METRIC_CREDENTIALS_ISSUED, zone, NULL, NULL, 1);
+    if ((problem = apr_table_get(last->notes, "mez-problem")))
+        add(MEZ_METRIC_PROBLEMS, zone, problem_label(zone, problem), NULL, 1);
     return DECLINED;
 }
 

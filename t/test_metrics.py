@@ -24,7 +24,8 @@ LABELS_RE = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\.)*)"')
 HELP_RE = re.compile(r'^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.+)$')
 COUNTERS = ("mez_requests_total", "mez_tensor_evaluations_total", "mez_credentials_issued_total",
             "mez_mass_calls_total", "mez_audit_rows_total", "mez_metrics_dropped_total",
-            "mez_corridor_receipts_total", "mez_peer_calls_total", "mez_tensor_domain_decisions_total")
+            "mez_corridor_receipts_total", "mez_peer_calls_total", "mez_tensor_domain_decisions_total",
+            "mez_problems_total")
 GAUGES = ("mez_peer_up", "mez_peer_last_call_timestamp_seconds", "mez_mass_primitive_up", "mez_database_up",
           "mez_corridor_info", "mez_corridor_chain_length", "mez_corridor_peer_acked_length",
           "mez_corridor_checkpoint_age_seconds")
@@ -222,6 +223,27 @@ def test_evaluations_and_credentials(mzone):
     # the attestation and the issued credential; not the refusal
     assert value(s1, "mez_credentials_issued_total", zone=ZONE_ID) == \
         value(s0, "mez_credentials_issued_total", zone=ZONE_ID) + 2
+
+
+def test_problems_by_code(mzone):
+    """Every problem answered is counted under its code: a malformed body, an unknown route, a missing entity."""
+    s0 = scrape(mzone)
+    answers = [mzone.post("/v1/compliance/evaluate", data=b"{not json", headers={"Content-Type": "application/json"}),
+               mzone.get("/v1/no-such-route"),
+               mzone.get("/v1/entities/ent_nope")]
+    codes = [r.json()["code"] for r in answers]
+    assert all(r.status_code >= 400 and r.headers["Content-Type"].startswith("application/problem+json")
+               for r in answers), [(r.status_code, r.text) for r in answers]
+    for c in set(codes):
+        wait_for(mzone, "mez_problems_total", value(s0, "mez_problems_total", zone=ZONE_ID, code=c) + codes.count(c),
+                 zone=ZONE_ID, code=c)
+    s1 = scrape(mzone)
+    for c in set(codes):
+        assert value(s1, "mez_problems_total", zone=ZONE_ID, code=c) == \
+            value(s0, "mez_problems_total", zone=ZONE_ID, code=c) + codes.count(c), c
+    assert value(s1, "mez_problems_total", zone=ZONE_ID, code="other") == \
+        value(s0, "mez_problems_total", zone=ZONE_ID, code="other")
+    assert value(s1, "mez_metrics_dropped_total") == 0
 
 
 def test_metrics_only_get(mzone):

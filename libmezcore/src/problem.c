@@ -40,6 +40,28 @@ mez_status_t mez_problem(mez_problem_t *pb, apr_pool_t *p, mez_status_t rv, int 
     return rv;
 }
 
+int mez_problem_code_ok(const char *code)
+{
+    size_t n = 0, words = 1, word_len = 0;
+    if (!code)
+        return 0;
+    for (const char *c = code; *c; c++, n++) {
+        if (n >= 64)
+            return 0;
+        if (*c == '.') {
+            if (!word_len)
+                return 0;
+            words++;
+            word_len = 0;
+        }
+        else if ((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9' && word_len) || (*c == '_' && word_len))
+            word_len++;
+        else
+            return 0;
+    }
+    return words >= 2 && word_len > 0;
+}
+
 const char *mez_problem_type(apr_pool_t *p, const char *code)
 {
     return apr_pstrcat(p, "urn:mez:problem:", code ? code : "internal", NULL);

@@ -201,6 +201,19 @@ static void test_not_canonicalizable(void)
     json_decref(inf);
 }
 
+/* What may be a metrics label: mez's own codes, not whatever a remote server answered. */
+static void test_problem_code_shape(void)
+{
+    const char *good[] = { "db.error", "fiscal.insufficient_funds", "auth.not_entity_owner", "a.b.c", "x1.y_2", NULL };
+    const char *bad[] = { NULL, "", "db", "db.", ".error", "db..error", "DB.error", "db.error!", "db error",
+                          "db.\x1f" "error", "_db.error", "db._e", "1db.error",
+                          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" };
+    for (int i = 0; good[i]; i++)
+        CU_ASSERT_TRUE(mez_problem_code_ok(good[i]));
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CU_ASSERT_FALSE(mez_problem_code_ok(bad[i]));
+}
+
 static void test_pointer_join(void)
 {
     apr_pool_t *p = unit_pool();
@@ -384,5 +397,6 @@ void unit_register_json(void)
     CU_add_test(s, "the fast reader agrees with jansson (cases)", test_fast_reader_cases);
     CU_add_test(s, "the fast reader agrees with jansson (corpus and ~100,000 mutations)", test_fast_reader_differential);
     CU_add_test(s, "JSON pointer escaping (~0 ~1)", test_pointer_join);
+    CU_add_test(s, "the shape of a problem code", test_problem_code_shape);
     CU_add_test(s, "pool-owned values are released with the pool", test_pool_ownership);
 }

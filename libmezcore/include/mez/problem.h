@@ -29,6 +29,11 @@ mez_status_t mez_problem(mez_problem_t *pb, apr_pool_t *p, mez_status_t rv, int 
 /* The problem as an RFC 9457 JSON object (new reference). */
 json_t *mez_problem_to_json(const mez_problem_t *pb);
 
+/* 1 when code has the shape of a problem code: lower-case words of letters, digits and '_', joined by '.', at
+ * least two of them ("db.error", "fiscal.insufficient_funds"), at most 64 characters in all. A code from elsewhere
+ * (a remote Mass's answer passed through) may be anything; this is how a caller tells one it can use as a label. */
+int mez_problem_code_ok(const char *code);
+
 /* "urn:mez:problem:<code>": the problem type URI for a code. */
 const char *mez_problem_type(apr_pool_t *p, const char *code);
 
