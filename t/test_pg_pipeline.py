@@ -47,12 +47,17 @@ class WireCounter:
             threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
 
     @staticmethod
-    def _pump(src, dst):
+    def _pump(src, dst, seen=None):
+        """Relays src -> dst until either side closes, showing seen() what passes first (so a message is counted
+        before the server can answer it, and a request's count is complete when its answer arrives); then closes
+        both."""
         try:
             while True:
                 data = src.recv(65536)
                 if not data:
                     break
+                if seen:
+                    seen(data)
                 dst.sendall(data)
         except OSError:
             pass
@@ -64,37 +69,32 @@ class WireCounter:
 
     def _frontend(self, client, server):
         """Relays client -> server, reading the message boundaries on the way."""
-        buf = b""
-        typed = False
-        try:
+        state = {"buf": b"", "typed": False}
+
+        def seen(data):
+            buf = state["buf"] + data
             while True:
-                data = client.recv(65536)
-                if not data:
+                if not state["typed"]:
+                    if len(buf) < 8:
+                        break
+                    length, code = struct.unpack("!II", buf[:8])
+                    if len(buf) < length:
+                        break
+                    buf = buf[length:]
+                    state["typed"] = code not in _UNTYPED_REQUESTS
+                    continue
+                if len(buf) < 5:
                     break
-                server.sendall(data)
-                buf += data
-                while True:
-                    if not typed:
-                        if len(buf) < 8:
-                            break
-                        length, code = struct.unpack("!II", buf[:8])
-                        if len(buf) < length:
-                            break
-                        buf = buf[length:]
-                        typed = code not in _UNTYPED_REQUESTS
-                        continue
-                    if len(buf) < 5:
-                        break
-                    kind, length = buf[:1], struct.unpack("!I", buf[1:5])[0]
-                    if len(buf) < 1 + length:
-                        break
-                    buf = buf[1 + length:]
-                    if kind in (b"S", b"Q"):
-                        with self.lock:
-                            self.waits += 1
-        except OSError:
-            pass
-        self._pump(client, server)   # closes both
+                kind, length = buf[:1], struct.unpack("!I", buf[1:5])[0]
+                if len(buf) < 1 + length:
+                    break
+                buf = buf[1 + length:]
+                if kind in (b"S", b"Q"):
+                    with self.lock:
+                        self.waits += 1
+            state["buf"] = buf
+
+        self._pump(client, server, seen)
 
     def count(self):
         with self.lock:
