@@ -176,13 +176,16 @@ static int make_key(char *key, const char *name, const char *zone, const char *l
     return 1;
 }
 
-/* The slot of key, claimed (value 0) when it is new; NULL when the table is full. */
-static slot_t *slot_of(const char *key)
+/* The slot of key; when it has none, one claimed for it (value 0) if claim, else NULL. NULL when the table is
+ * full. */
+static slot_t *slot_of(const char *key, int claim)
 {
     uint32_t h = fnv1a(key);
     for (uint32_t probe = 0; probe < SLOTS; probe++) {
         slot_t *s = &table->slot[(h + probe) & (SLOTS - 1)];
         uint32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+        if (st == SLOT_FREE && !claim)
+            return NULL;
         if (st == SLOT_FREE) {
             uint32_t expect = SLOT_FREE;
             if (__atomic_compare_exchange_n(&s->state, &expect, SLOT_WRITING, 0, __ATOMIC_ACQ_REL,
@@ -207,32 +210,13 @@ static slot_t *slot_of(const char *key)
     return NULL;
 }
 
-/* The slot of key when it has one already; NULL otherwise (nothing is claimed). */
-static slot_t *slot_existing(const char *key)
-{
-    uint32_t h = fnv1a(key);
-    for (uint32_t probe = 0; probe < SLOTS; probe++) {
-        slot_t *s = &table->slot[(h + probe) & (SLOTS - 1)];
-        uint32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
-        for (int spin = 0; st == SLOT_WRITING && spin < CLAIM_SPINS; spin++) {
-            sched_yield();
-            st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
-        }
-        if (st == SLOT_FREE)
-            return NULL;
-        if (st == SLOT_READY && s->hash == h && !strcmp(s->key, key))
-            return s;
-    }
-    return NULL;
-}
-
 static slot_t *find(const char *name, const char *zone, const char *l1, const char *l2)
 {
     char key[KEY_MAX];
     slot_t *s;
     if (!table || !zone)
         return NULL;
-    if (!make_key(key, name, zone, l1, l2) || !(s = slot_of(key))) {
+    if (!make_key(key, name, zone, l1, l2) || !(s = slot_of(key, 1))) {
         __atomic_add_fetch(&table->dropped, 1, __ATOMIC_RELAXED);
         return NULL;
     }
@@ -374,7 +358,7 @@ static const char *problem_label(const char *zone, const char *code)
     char key[KEY_MAX];
     if (!mez_problem_code_ok(code) || !make_key(key, metric_info[MEZ_METRIC_PROBLEMS].name, zone, code, NULL))
         return "other";
-    if (slot_existing(key))
+    if (slot_of(key, 0))
         return code;
     if (__atomic_fetch_add(&table->problem_codes, 1, __ATOMIC_RELAXED) >= PROBLEM_CODES_MAX)
         return "other";

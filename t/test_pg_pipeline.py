@@ -7,6 +7,7 @@ import shutil
 import socket
 import struct
 import threading
+import time
 
 import pytest
 
@@ -121,6 +122,15 @@ def counted_zone(make_zone, mez_env, pg_server):
     wire.close()
 
 
+def evaluation_trigger(zone, name, body):
+    """A BEFORE INSERT trigger on mez_evaluation running the PL/pgSQL body: the write of a formation that nobody
+    waits for, made to fail or to hang. Returns what drops it."""
+    zone.db.execute("CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN %s END $$" % (name, body))
+    zone.db.execute("CREATE TRIGGER %s BEFORE INSERT ON mez_evaluation FOR EACH ROW EXECUTE FUNCTION %s()"
+                    % (name, name))
+    return lambda: zone.db.execute("DROP TRIGGER %s ON mez_evaluation" % name)
+
+
 def formation(name):
     """A formation with its KYC evidence: approved at once, as bench/zone-api forms them."""
     from test_orchestrate import EVIDENCE
@@ -178,17 +188,14 @@ def test_a_failing_write_nobody_waited_for_fails_the_whole_request(counted_zone)
               "mez_evaluation", "mez_audit"]
     assert z.post("/v1/entities", json=formation("Before Refusal (Pvt) Ltd")).status_code == 201
     before = {t: z.count(t) for t in tables}
-    z.db.execute("CREATE FUNCTION mez_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                 "RAISE EXCEPTION 'evaluations refused for this test'; END $$")
-    z.db.execute("CREATE TRIGGER mez_test_refuse BEFORE INSERT ON mez_evaluation "
-                 "FOR EACH ROW EXECUTE FUNCTION mez_test_refuse()")
+    drop = evaluation_trigger(z, "mez_test_refuse", "RAISE EXCEPTION 'evaluations refused for this test';")
     for i in range(4):   # more than one pooled connection meets it
         r = z.post("/v1/entities", json=formation("Refused Traders %d (Pvt) Ltd" % i))
         p = assert_problem(r, 503, "db.error")
         assert "evaluations refused for this test" in p["detail"], p
         assert "INSERT INTO mez_evaluation" in p["detail"], p
     assert {t: z.count(t) for t in tables} == before
-    z.db.execute("DROP TRIGGER mez_test_refuse ON mez_evaluation")
+    drop()
     for i in range(4):
         r = z.post("/v1/entities", json=formation("After Refusal %d (Pvt) Ltd" % i))
         assert r.status_code == 201, r.text
@@ -202,15 +209,11 @@ def test_a_connection_lost_mid_pipeline_keeps_nothing_and_recovers(counted_zone)
     trigger holds the evaluation INSERT): the formation answers 503 db.error with nothing of it kept, the broken
     connection is replaced (libpq cannot leave pipeline mode with results owed that will never come), and the
     next formations are served whole."""
-    import time
     z, wire = counted_zone
     tables = ["mez_mass_entity", "mez_mass_entity_officer", "mez_credential", "mez_evaluation", "mez_audit"]
     assert z.post("/v1/entities", json=formation("Before The Cut (Pvt) Ltd")).status_code == 201
     before = {t: z.count(t) for t in tables}
-    z.db.execute("CREATE FUNCTION mez_test_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                 "PERFORM pg_sleep(3); RETURN NEW; END $$")
-    z.db.execute("CREATE TRIGGER mez_test_slow BEFORE INSERT ON mez_evaluation "
-                 "FOR EACH ROW EXECUTE FUNCTION mez_test_slow()")
+    drop = evaluation_trigger(z, "mez_test_slow", "PERFORM pg_sleep(3); RETURN NEW;")
     answer = {}
     t = threading.Thread(target=lambda: answer.update(
         r=z.post("/v1/entities", json=formation("Cut Short Traders (Pvt) Ltd"))))
@@ -226,7 +229,7 @@ def test_a_connection_lost_mid_pipeline_keeps_nothing_and_recovers(counted_zone)
     assert killed != "0", "the formation never reached the trigger"
     p = assert_problem(answer["r"], 503, "db.error")
     assert "terminating connection" in p["detail"] or "closed the connection" in p["detail"], p
-    z.db.execute("DROP TRIGGER mez_test_slow ON mez_evaluation")
+    drop()
     assert {t: z.count(t) for t in tables} == before
     for i in range(4):
         r = z.post("/v1/entities", json=formation("After The Cut %d (Pvt) Ltd" % i))

@@ -2,7 +2,6 @@
  * invariant checks. A balance changes only here, only inside a transaction whose lines sum to zero. */
 #include <stdlib.h>
 #include <string.h>
-#include <apr_hash.h>
 #include <apr_strings.h>
 #include "mez/store.h"
 #include "mass_fiscal_int.h"
@@ -299,25 +298,22 @@ static mez_status_t violated(mez_problem_t *pb, apr_pool_t *p, int *ok, const ch
 static mez_status_t txn_rows_ok(apr_pool_t *p, const char *txn_id, const apr_array_header_t *rows, int *ok,
                                 mez_problem_t *pb)
 {
-    apr_hash_t *sums = apr_hash_make(p);
-    apr_hash_index_t *hi;
+    /* The transaction sums to zero in each of its currencies: for each line whose currency no earlier line has,
+     * the sum of that currency's lines (a transaction has a handful). */
     for (int i = 0; i < rows->nelts; i++) {
-        const char **r = APR_ARRAY_IDX(rows, i, const char **);
-        int64_t *sum = apr_hash_get(sums, r[5], APR_HASH_KEY_STRING);
-        if (!sum) {
-            sum = apr_pcalloc(p, sizeof(*sum));
-            apr_hash_set(sums, r[5], APR_HASH_KEY_STRING, sum);
+        const char *currency = APR_ARRAY_IDX(rows, i, const char **)[5];
+        int64_t sum = 0;
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++)
+            seen = !strcmp(APR_ARRAY_IDX(rows, j, const char **)[5], currency);
+        for (int j = i; j < rows->nelts && !seen; j++) {
+            const char **r = APR_ARRAY_IDX(rows, j, const char **);
+            if (!strcmp(r[5], currency) && __builtin_add_overflow(sum, to_i64(r[1]), &sum))
+                return violated(pb, p, ok, apr_psprintf(p, "transaction %s overflows in %s", txn_id, currency));
         }
-        if (__builtin_add_overflow(*sum, to_i64(r[1]), sum))
-            return violated(pb, p, ok, apr_psprintf(p, "transaction %s overflows in %s", txn_id, r[5]));
-    }
-    for (hi = apr_hash_first(p, sums); hi; hi = apr_hash_next(hi)) {
-        const void *currency;
-        void *sum;
-        apr_hash_this(hi, &currency, NULL, &sum);
-        if (*(int64_t *)sum != 0)
-            return violated(pb, p, ok, apr_psprintf(p, "transaction %s sums to %" APR_INT64_T_FMT " %s", txn_id,
-                                                    *(int64_t *)sum, (const char *)currency));
+        if (!seen && sum != 0)
+            return violated(pb, p, ok, apr_psprintf(p, "transaction %s sums to %" APR_INT64_T_FMT " %s", txn_id, sum,
+                                                    currency));
     }
     /* Each line continues its account's chain; the account's newest line carries the account's balance. */
     for (int i = 0; i < rows->nelts; i++) {
@@ -343,6 +339,10 @@ static mez_status_t check_txn(apr_pool_t *p, mez_db_t *db, const char *txn_id, i
  * re-adding the whole history on every payment made payments slower as an account aged, O(lines) per posting). */
 #define ACCOUNT_CHECK_COLS "kind, balance, held, (SELECT COALESCE(SUM(amount), 0) FROM mez_mass_hold h " \
                            "WHERE h.account_id = a.account_id AND h.status = 'active')"
+/* After a posting: ACCOUNT_CHECK_COLS, the balance again (account_row_ok's fifth) and the account's id. */
+#define POSTED_ACCOUNTS_SQL "SELECT " ACCOUNT_CHECK_COLS ", balance, account_id FROM mez_mass_account a " \
+                            "WHERE account_id IN ("
+#define POSTED_ACCOUNTS_COLS 6
 
 static mez_status_t account_row_ok(apr_pool_t *p, const char *account_id, const char **col, int *ok,
                                    mez_problem_t *pb)
@@ -378,7 +378,8 @@ static mez_status_t check_account_full(apr_pool_t *p, mez_db_t *db, const char *
 mez_status_t mez_fiscal_check_accounts(mez_mass_call_t *c, const char *txn_id, const char *const *account_ids,
                                        int n, int *ok)
 {
-    mez_db_query_t q[2] = { { TXN_LINES_SQL, 1, &txn_id, TXN_LINES_COLS, NULL }, { NULL, n, account_ids, 6, NULL } };
+    mez_db_query_t q[2] = { { TXN_LINES_SQL, 1, &txn_id, TXN_LINES_COLS, NULL },
+                            { NULL, n, account_ids, POSTED_ACCOUNTS_COLS, NULL } };
     const char *in = "";
     mez_status_t rv = MEZ_OK;
 
@@ -389,8 +390,7 @@ mez_status_t mez_fiscal_check_accounts(mez_mass_call_t *c, const char *txn_id, c
      * transaction's lines (one round trip on PostgreSQL); the transaction is judged first. */
     for (int i = 0; i < n; i++)
         in = apr_pstrcat(c->p, in, i ? ", %s" : "%s", NULL);
-    q[1].sql = apr_pstrcat(c->p, "SELECT " ACCOUNT_CHECK_COLS ", balance, account_id FROM mez_mass_account a "
-                           "WHERE account_id IN (", in, ")", NULL);
+    q[1].sql = apr_pstrcat(c->p, POSTED_ACCOUNTS_SQL, in, ")", NULL);
     if ((rv = mez_db_query_all(c->p, c->db, txn_id ? q : q + 1, txn_id ? 2 : 1, c->pb)) != MEZ_OK)
         return rv;
     if (txn_id && ((rv = txn_rows_ok(c->p, txn_id, q[0].rows, ok, c->pb)) != MEZ_OK || !*ok))

@@ -342,15 +342,34 @@ static mez_status_t lost(apr_pool_t *p, const mez_db_t *db, mez_problem_t *pb)
                        db->driver_name);
 }
 
+/* Where every statement entry point starts: the connection and its session, or NULL with *st MEZ_OK where
+ * store_pg.c does not run this connection (*handled 0: the caller uses apr_dbd), or NULL with *st the problem
+ * (*handled 1) when the session's transaction was lost. */
+static pg_session_t *enter(apr_pool_t *p, mez_db_t *db, PGconn **conn, int *handled, mez_status_t *st,
+                           mez_problem_t *pb)
+{
+    pg_session_t *s;
+    *handled = 0;
+    *st = MEZ_OK;
+    if (!(*conn = pg_conn(db)))
+        return NULL;
+    s = pg_session(db, *conn);
+    if (s->lost_tx) {
+        *handled = 1;
+        *st = lost(p, db, pb);
+        return NULL;
+    }
+    return s;
+}
+
 mez_status_t mez_pg_settle(apr_pool_t *p, mez_db_t *db, mez_problem_t *pb)
 {
-    PGconn *conn = pg_conn(db);
+    PGconn *conn;
     pg_session_t *s;
-    if (!conn)
-        return MEZ_OK;
-    s = pg_session(db, conn);
-    if (s->lost_tx)
-        return lost(p, db, pb);
+    mez_status_t st;
+    int handled;
+    if (!(s = enter(p, db, &conn, &handled, &st, pb)))
+        return st;
     return s->owed->nelts ? pg_sync(p, db, s, conn, NULL, 0, pb) : MEZ_OK;
 }
 
@@ -365,14 +384,8 @@ mez_status_t mez_pg_run(apr_pool_t *p, mez_db_t *db, const char *sql, const char
     int nparams = 0;
     mez_status_t st;
 
-    *handled = 0;
-    if (!(conn = pg_conn(db)))
-        return MEZ_OK;
-    s = pg_session(db, conn);
-    if (s->lost_tx) {
-        *handled = 1;
-        return lost(p, db, pb);
-    }
+    if (!(s = enter(p, db, &conn, handled, &st, pb)))
+        return st;
     if (!(text = mez_pg_placeholders(p, sql, &nparams)) || nparams != n)
         /* apr_dbd runs it: whatever the pipeline holds goes first. */
         return s->owed->nelts ? pg_sync(p, db, s, conn, NULL, 0, pb) : MEZ_OK;
@@ -419,16 +432,8 @@ mez_status_t mez_pg_run_all(apr_pool_t *p, mez_db_t *db, mez_db_query_t *q, int 
     mez_status_t st;
     int nparams;
 
-    *handled = 0;
-    if (!(conn = pg_conn(db)))
-        return MEZ_OK;
-    s = pg_session(db, conn);
-    if (s->lost_tx) {
-        *handled = 1;
-        return lost(p, db, pb);
-    }
-    if (!s->in_tx)
-        return MEZ_OK;
+    if (!(s = enter(p, db, &conn, handled, &st, pb)) || !s->in_tx)
+        return st;
     texts = apr_palloc(p, sizeof(*texts) * (size_t)(n > 0 ? n : 1));
     for (int i = 0; i < n; i++)
         if (!(texts[i] = mez_pg_placeholders(p, q[i].sql, &nparams)) || nparams != q[i].nargs)
@@ -454,15 +459,10 @@ mez_status_t mez_pg_send(apr_pool_t *p, mez_db_t *db, const char *sql, const cha
     pg_session_t *s;
     const char *text;
     int nparams = 0;
+    mez_status_t st;
 
-    *handled = 0;
-    if (!(conn = pg_conn(db)))
-        return MEZ_OK;
-    s = pg_session(db, conn);
-    if (s->lost_tx) {
-        *handled = 1;
-        return lost(p, db, pb);
-    }
+    if (!(s = enter(p, db, &conn, handled, &st, pb)))
+        return st;
     if (!s->in_tx || !(text = mez_pg_placeholders(p, sql, &nparams)) || nparams != n)
         return MEZ_OK;
     *handled = 1;

@@ -333,16 +333,23 @@ static void test_withholding_and_external(void)
     assert_ledger_sound(db);
 }
 
+/* A new entity's operating account with Rs 10 deposited, the ledger sound: what the invariant tests corrupt. */
+static const char *funded_account(mez_db_t *db, const char *entity_id)
+{
+    const char *a;
+    mass_unit_entity(db, entity_id, "ACTIVE");
+    a = account(db, entity_id, "operating", "PKR");
+    deposit(db, a, "10", "PKR");
+    assert_ledger_sound(db);
+    return a;
+}
+
 static void test_invariant_check_catches_corruption(void)
 {
     mez_db_t *db = mass_unit_db();
     mez_problem_t pb = { 0 };
-    const char *a;
+    const char *a = funded_account(db, "ent_a");
     int ok = 1;
-    mass_unit_entity(db, "ent_a", "ACTIVE");
-    a = account(db, "ent_a", "operating", "PKR");
-    deposit(db, a, "10", "PKR");
-    assert_ledger_sound(db);
     /* A balance changed outside the ledger is found. */
     CU_ASSERT_EQUAL(mez_db_execv(unit_pool(), db, NULL, "UPDATE mez_mass_account SET balance = balance + 1 "
                                  "WHERE account_id = %s", &pb, a, NULL), MEZ_OK);
@@ -378,18 +385,25 @@ static void test_invariant_check_names_an_unbalanced_transaction(void)
 {
     mez_db_t *db = mass_unit_db();
     mez_problem_t pb = { 0 };
-    const char *a;
+    const char *a = funded_account(db, "ent_u");
     int ok = 1;
-    mass_unit_entity(db, "ent_u", "ACTIVE");
-    a = account(db, "ent_u", "operating", "PKR");
-    deposit(db, a, "10", "PKR");
-    assert_ledger_sound(db);
     CU_ASSERT_EQUAL(mez_db_execv(unit_pool(), db, NULL, "UPDATE mez_mass_ledger_line SET amount = amount + 1 "
                                  "WHERE account_id = %s", &pb, a, NULL), MEZ_OK);
     CU_ASSERT_EQUAL(mez_fiscal_check_all(unit_pool(), db, &ok, &pb), MEZ_OK);
     CU_ASSERT_FALSE(ok);
     CU_ASSERT_STRING_EQUAL(pb.code, "fiscal.invariant_violated");
     CU_ASSERT_PTR_NOT_NULL(pb.detail ? strstr(pb.detail, "sums to 1 PKR") : NULL);
+    /* Balanced again, then one line moved into another currency: each currency is summed on its own. */
+    CU_ASSERT_EQUAL(mez_db_execv(unit_pool(), db, NULL, "UPDATE mez_mass_ledger_line SET amount = amount - 1 "
+                                 "WHERE account_id = %s", &pb, a, NULL), MEZ_OK);
+    assert_ledger_sound(db);
+    CU_ASSERT_EQUAL(mez_db_execv(unit_pool(), db, NULL, "UPDATE mez_mass_ledger_line SET currency = 'USD' "
+                                 "WHERE account_id = %s", &pb, a, NULL), MEZ_OK);
+    memset(&pb, 0, sizeof(pb));
+    ok = 1;
+    CU_ASSERT_EQUAL(mez_fiscal_check_all(unit_pool(), db, &ok, &pb), MEZ_OK);
+    CU_ASSERT_FALSE(ok);
+    CU_ASSERT_PTR_NOT_NULL(pb.detail ? strstr(pb.detail, "sums to") : NULL);
 }
 
 void unit_register_mass_fiscal(void)

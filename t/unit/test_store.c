@@ -305,7 +305,7 @@ void unit_register_store(void)
     CU_add_test(s, "transactions roll back unless committed", test_transaction_rollback_and_commit);
     CU_add_test(s, "open errors", test_open_errors);
     CU_add_test(s, "an identical credential is recorded once", test_identical_credential_recorded_once);
-    CU_add_test(s, "two credentials in one statement, or each alone", test_credential_pair);
+    CU_add_test(s, "two credentials in one statement; a recorded digest stays as it is", test_credential_pair);
     CU_add_test(s, "a statement of values counted at run time", test_exec_array_multi_row);
     CU_add_test(s, "a write sent without a pipeline runs at once", test_send_runs_at_once_without_a_pipeline);
 }
