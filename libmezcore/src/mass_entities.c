@@ -195,8 +195,8 @@ mez_status_t mez_mass_entity_move(mez_mass_call_t *c, mez_mass_entity_row_t *e, 
     record_text = mez_mass_doc_text(c, record);
     /* A move changes the history only: a document read from the locked row already holds the directors and the
      * history as of its last save (every change of either is saved), so the new record is appended here instead
-     * of reading both tables back. A document that does not hold them yet (a formation's first save) is read,
-     * after the record is in its table. */
+     * of reading both tables back. A document that does not hold them (none does since formation writes them;
+     * kept for a row of any other origin) is read, after the record is in its table. */
     reread = !json_is_array(history) || !json_is_array(json_object_get(e->doc, "directors"));
     if (!reread)
         json_array_append(history, record);
@@ -215,7 +215,7 @@ mez_status_t mez_mass_entity_move(mez_mass_call_t *c, mez_mass_entity_row_t *e, 
         return save_with(c, e, reread);
     }
     /* On PostgreSQL the history record and the entity's row go in one statement: the INSERT in a WITH (run once,
-     * whether or not the UPDATE reads it), then the UPDATE. A formation moves twice. */
+     * whether or not the UPDATE reads it), then the UPDATE. */
     if ((rv = entity_text(c, e, 0, &text)) != MEZ_OK)
         return rv;
     return mez_db_send(c->p, c->db, "WITH recorded AS (" HISTORY_INSERT ") " ENTITY_UPDATE, c->pb, id,
@@ -419,8 +419,7 @@ static mez_status_t create_entity(mez_mass_call_t *c)
     apr_array_header_t *officers = apr_array_make(c->p, 4, sizeof(json_t *));
     apr_array_header_t *officer_people = apr_array_make(c->p, 4, sizeof(const char *));
     apr_array_header_t *owners;
-    mez_mass_entity_row_t e;
-    json_t *doc;
+    json_t *doc, *submission;
     int ok, n = 0;
     mez_status_t rv;
 
@@ -459,6 +458,19 @@ static mez_status_t create_entity(mez_mass_call_t *c)
     if (metadata)
         json_object_set(doc, "metadata", (json_t *)metadata);
 
+    /* Formation is the applicant's submission of its draft: DRAFT -> PENDING_APPROVAL, on the record. The draft is
+     * never seen outside this transaction, so the row is written once, already submitted, with its directors
+     * (the officers inserted below, in their order) and the submission as the first record of its history: one
+     * write of the document instead of an INSERT and an UPDATE (each storing and compressing it again). */
+    {
+        json_t *current = own(c, json_array());
+        for (int i = 0; i < officers->nelts; i++)
+            json_array_append(current, APR_ARRAY_IDX(officers, i, json_t *));
+        json_object_set(doc, "directors", current);
+        submission = history_record(c, mez_mass_new_id(c->p, "trn_"), "DRAFT", "PENDING_APPROVAL",
+                                    "formation submitted", NULL, now);
+        json_object_set_new(doc, "history", json_pack("[O]", submission));
+    }
     if (!(text = mez_mass_doc_text(c, doc)))
         return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "mass.answer_not_json", NULL,
                            "the entity could not be serialised");
@@ -468,7 +480,7 @@ static mez_status_t create_entity(mez_mass_call_t *c)
                            "INSERT INTO mez_mass_entity (entity_id, entity_type, legal_name, name_key, "
                            "jurisdiction_id, status, doc, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, "
                            "%s, %s, %s) ON CONFLICT DO NOTHING",
-                           c->pb, id, type, name, key, jur, "DRAFT", text, now, now, NULL)) != MEZ_OK)
+                           c->pb, id, type, name, key, jur, "PENDING_APPROVAL", text, now, now, NULL)) != MEZ_OK)
         return rv;
     if (n == 0)
         return mez_mass_refuse(c, 409, "entity.name_taken", "/legal_name",
@@ -493,28 +505,14 @@ static mez_status_t create_entity(mez_mass_call_t *c)
                               o->control_type, mez_mass_doc_text(c, o->doc), now, NULL)) != MEZ_OK)
             return rv;
     }
-    /* The document's directors are the officers just inserted, in their order, and its history is empty so far:
-     * both are known here, so the submission below appends its record instead of reading both tables back. */
-    {
-        json_t *current = own(c, json_array());
-        for (int i = 0; i < officers->nelts; i++)
-            json_array_append(current, APR_ARRAY_IDX(officers, i, json_t *));
-        json_object_set(doc, "directors", current);
-        json_object_set_new(doc, "history", json_array());
-    }
-    /* Formation is the applicant's submission of its draft: DRAFT -> PENDING_APPROVAL, on the record. */
-    memset(&e, 0, sizeof(e));
-    e.entity_id = id;
-    e.status = "DRAFT";
-    e.state = MEZ_ENTITY_DRAFT;
-    e.name_key = key;
-    e.legal_name = name;
-    e.jurisdiction_id = jur;
-    e.doc = doc;
-    if ((rv = mez_mass_entity_move(c, &e, MEZ_ENTITY_EV_SUBMIT, MEZ_ENTITY_PENDING_APPROVAL, "formation submitted",
-                                   NULL, now)) != MEZ_OK)
+    if ((rv = mez_db_send(c->p, c->db,
+                          "INSERT INTO mez_mass_entity_history (transition_id, entity_id, seq, event, from_status, "
+                          "to_status, doc, transitioned_at) VALUES (%s, %s, 1, %s, %s, %s, %s, %s)",
+                          c->pb, json_string_value(json_object_get(submission, "transition_id")), id,
+                          mez_lifecycle_event_name(MEZ_LIFECYCLE_ENTITY, MEZ_ENTITY_EV_SUBMIT), "DRAFT",
+                          "PENDING_APPROVAL", mez_mass_doc_text(c, submission), now, NULL)) != MEZ_OK)
         return rv;
-    return mez_mass_answer(c, 201, json_incref(e.doc));
+    return mez_mass_answer(c, 201, json_incref(doc));
 }
 
 /* ---------------------------------------------------------------- status */
