@@ -63,16 +63,37 @@ static const char *now_stamp(mez_mass_call_t *c)
 
 /* ---------------------------------------------------------------- loading and saving */
 
+/* The entity row's columns as load reads them, and the key under which this transaction remembers the rows it
+ * wrote (mez_db_tx_remember): every write of mez_mass_entity is in this file (the INSERT in create_entity, the
+ * UPDATEs in save_with and mez_mass_entity_move), and each remembers the row it wrote, so a later load in the
+ * same transaction (the approval that follows a formation) takes it without a round trip. The transaction holds
+ * the row's lock from its write on (an INSERT is invisible to others, an UPDATE locks against every other writer
+ * and FOR UPDATE reader), which is what load's FOR UPDATE is for. */
+#define ENTITY_COLS 7
+
+static const char *entity_key(mez_mass_call_t *c, const char *entity_id)
+{
+    return apr_pstrcat(c->p, "mez_mass_entity/", entity_id, NULL);
+}
+
+static void remember_entity(mez_mass_call_t *c, const mez_mass_entity_row_t *e, const char *text)
+{
+    const char *cols[ENTITY_COLS] = { e->entity_id, e->status, e->legal_name, e->name_key, e->jurisdiction_id,
+                                      e->updated_at, text };
+    mez_db_tx_remember(c->db, entity_key(c, e->entity_id), ENTITY_COLS, cols);
+}
+
 mez_status_t mez_mass_entity_load(mez_mass_call_t *c, const char *entity_id, int lock, mez_mass_entity_row_t *e,
                                   int *found)
 {
-    const char *cols[7];
-    mez_status_t rv = mez_db_query_row(c->p, c->db, cols, 7, found,
-                                       apr_pstrcat(c->p, "SELECT entity_id, status, legal_name, name_key, "
-                                                   "jurisdiction_id, updated_at, doc FROM mez_mass_entity "
-                                                   "WHERE entity_id = %s", lock ? mez_db_for_update(c->db) : "",
-                                                   NULL),
-                                       c->pb, entity_id, NULL);
+    const char *cols[ENTITY_COLS];
+    mez_status_t rv = MEZ_OK;
+    if ((*found = mez_db_tx_recall(c->db, entity_key(c, entity_id), ENTITY_COLS, cols)) == 0)
+        rv = mez_db_query_row(c->p, c->db, cols, ENTITY_COLS, found,
+                              apr_pstrcat(c->p, "SELECT entity_id, status, legal_name, name_key, jurisdiction_id, "
+                                          "updated_at, doc FROM mez_mass_entity WHERE entity_id = %s",
+                                          lock ? mez_db_for_update(c->db) : "", NULL),
+                              c->pb, entity_id, NULL);
     if (rv != MEZ_OK || !*found)
         return rv;
     memset(e, 0, sizeof(*e));
@@ -153,10 +174,12 @@ static mez_status_t save_with(mez_mass_call_t *c, mez_mass_entity_row_t *e, int 
 {
     const char *text;
     mez_status_t rv = entity_text(c, e, reread, &text);
-    if (rv != MEZ_OK)
-        return rv;
-    return mez_db_execv(c->p, c->db, NULL, ENTITY_UPDATE, c->pb, e->status, e->name_key, text, e->updated_at,
-                        e->entity_id, NULL);
+    if (rv == MEZ_OK)
+        rv = mez_db_execv(c->p, c->db, NULL, ENTITY_UPDATE, c->pb, e->status, e->name_key, text, e->updated_at,
+                          e->entity_id, NULL);
+    if (rv == MEZ_OK)
+        remember_entity(c, e, text);
+    return rv;
 }
 
 mez_status_t mez_mass_entity_save(mez_mass_call_t *c, mez_mass_entity_row_t *e)
@@ -216,11 +239,13 @@ mez_status_t mez_mass_entity_move(mez_mass_call_t *c, mez_mass_entity_row_t *e, 
     }
     /* On PostgreSQL the history record and the entity's row go in one statement: the INSERT in a WITH (run once,
      * whether or not the UPDATE reads it), then the UPDATE. */
-    if ((rv = entity_text(c, e, 0, &text)) != MEZ_OK)
+    if ((rv = entity_text(c, e, 0, &text)) != MEZ_OK
+        || (rv = mez_db_send(c->p, c->db, "WITH recorded AS (" HISTORY_INSERT ") " ENTITY_UPDATE, c->pb, id,
+                             e->entity_id, event_name, from, to, record_text, at, e->entity_id, e->status,
+                             e->name_key, text, e->updated_at, e->entity_id, NULL)) != MEZ_OK)
         return rv;
-    return mez_db_send(c->p, c->db, "WITH recorded AS (" HISTORY_INSERT ") " ENTITY_UPDATE, c->pb, id,
-                       e->entity_id, event_name, from, to, record_text, at, e->entity_id, e->status, e->name_key,
-                       text, e->updated_at, e->entity_id, NULL);
+    remember_entity(c, e, text);
+    return MEZ_OK;
 }
 
 /* ---------------------------------------------------------------- formation */
@@ -485,6 +510,11 @@ static mez_status_t create_entity(mez_mass_call_t *c)
     if (n == 0)
         return mez_mass_refuse(c, 409, "entity.name_taken", "/legal_name",
                                "an entity named '%s' is already registered in jurisdiction %s", name, jur);
+    {
+        const mez_mass_entity_row_t e = { .entity_id = id, .status = "PENDING_APPROVAL", .legal_name = name,
+                                          .name_key = key, .jurisdiction_id = jur, .updated_at = now };
+        remember_entity(c, &e, text);
+    }
     for (int i = 0; i < officers->nelts; i++) {
         const char *oid;
         if ((rv = mez_mass_officer_insert(c, id, APR_ARRAY_IDX(officers, i, json_t *),

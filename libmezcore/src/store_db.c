@@ -3,6 +3,7 @@
  * call through apr_dbd; on PostgreSQL, once per connection (store_pg.c). */
 #include <stdarg.h>
 #include <string.h>
+#include <apr_hash.h>
 #include <apr_strings.h>
 #include "store_int.h"
 
@@ -27,7 +28,13 @@ struct mez_db_tx_t {
     apr_pool_t *pool;
     int open;
     int holds_writer;
+    apr_hash_t *rows;          /* mez_db_tx_remember: key -> remembered_row_t, made on first use */
 };
+
+typedef struct {
+    int ncols;
+    const char **cols;
+} remembered_row_t;
 
 static void release_writer(mez_db_tx_t *tx)
 {
@@ -423,6 +430,16 @@ mez_status_t mez_db_query_row(apr_pool_t *p, mez_db_t *db, const char **cols, in
     return st;
 }
 
+/* The transaction has ended (committed or rolled back): what it remembered goes with it. */
+static void tx_closed(mez_db_tx_t *tx)
+{
+    tx->open = 0;
+    tx->rows = NULL;
+    if (tx->db->tx == tx)
+        tx->db->tx = NULL;
+    release_writer(tx);
+}
+
 static apr_status_t tx_cleanup(void *data)
 {
     mez_db_tx_t *tx = data;
@@ -431,8 +448,7 @@ static apr_status_t tx_cleanup(void *data)
         mez_pg_end(tx->pool, tx->db, 0, &handled, NULL);
         apr_dbd_query(tx->db->driver, tx->db->handle, &nrows, "ROLLBACK");
     }
-    tx->open = 0;
-    release_writer(tx);
+    tx_closed(tx);
     return APR_SUCCESS;
 }
 
@@ -455,9 +471,38 @@ mez_status_t mez_db_begin(apr_pool_t *p, mez_db_t *db, mez_db_tx_t **tx, mez_pro
     }
     t->pool = p;
     t->open = 1;
+    db->tx = t;
     apr_pool_cleanup_register(p, t, tx_cleanup, apr_pool_cleanup_null);
     *tx = t;
     return MEZ_OK;
+}
+
+void mez_db_tx_remember(mez_db_t *db, const char *key, int ncols, const char *const *cols)
+{
+    mez_db_tx_t *tx = db->tx;
+    remembered_row_t *row;
+    if (!tx || !tx->open || ncols <= 0)
+        return;
+    if (!tx->rows)
+        tx->rows = apr_hash_make(tx->pool);
+    row = apr_palloc(tx->pool, sizeof(*row));
+    row->ncols = ncols;
+    row->cols = apr_palloc(tx->pool, sizeof(*row->cols) * (size_t)ncols);
+    for (int i = 0; i < ncols; i++)
+        row->cols[i] = cols[i] ? apr_pstrdup(tx->pool, cols[i]) : NULL;
+    apr_hash_set(tx->rows, apr_pstrdup(tx->pool, key), APR_HASH_KEY_STRING, row);
+}
+
+int mez_db_tx_recall(mez_db_t *db, const char *key, int ncols, const char **cols)
+{
+    mez_db_tx_t *tx = db->tx;
+    const remembered_row_t *row = tx && tx->open && tx->rows ? apr_hash_get(tx->rows, key, APR_HASH_KEY_STRING)
+                                                              : NULL;
+    if (!row || row->ncols != ncols)
+        return 0;
+    for (int i = 0; i < ncols; i++)
+        cols[i] = row->cols[i];
+    return 1;
 }
 
 mez_status_t mez_db_commit(apr_pool_t *p, mez_db_tx_t *tx, mez_problem_t *pb)
@@ -474,8 +519,7 @@ mez_status_t mez_db_commit(apr_pool_t *p, mez_db_tx_t *tx, mez_problem_t *pb)
         mez_db_rollback(p, tx);
         return st;
     }
-    tx->open = 0;
-    release_writer(tx);
+    tx_closed(tx);
     apr_pool_cleanup_kill(tx->pool, tx, tx_cleanup);
     return MEZ_OK;
 }

@@ -293,6 +293,45 @@ static void test_send_runs_at_once_without_a_pipeline(void)
     CU_ASSERT_EQUAL(count(db, "t"), 1);
 }
 
+/* What a transaction remembers of the rows it wrote is its own: nothing outside a transaction, a copy of the
+ * columns inside (the caller's strings may change after), the last remembered row per key, nothing under a key with
+ * another column count, and nothing once it has ended, committed or rolled back. */
+static void test_transaction_remembers_its_rows(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = fresh_db(0);
+    mez_db_tx_t *tx = NULL;
+    char status[16] = "DRAFT";
+    const char *cols[3] = { "ent_1", status, NULL }, *got[3] = { 0 };
+
+    mez_db_tx_remember(db, "row/ent_1", 3, cols);
+    CU_ASSERT_EQUAL(mez_db_tx_recall(db, "row/ent_1", 3, got), 0);
+    CU_ASSERT_EQUAL_FATAL(mez_db_begin(unit_pool(), db, &tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_db_tx_recall(db, "row/ent_1", 3, got), 0);
+    mez_db_tx_remember(db, "row/ent_1", 3, cols);
+    strcpy(status, "CHANGED");
+    CU_ASSERT_EQUAL_FATAL(mez_db_tx_recall(db, "row/ent_1", 3, got), 1);
+    CU_ASSERT_STRING_EQUAL(got[0], "ent_1");
+    CU_ASSERT_STRING_EQUAL(got[1], "DRAFT");
+    CU_ASSERT_PTR_NULL(got[2]);
+    CU_ASSERT_EQUAL(mez_db_tx_recall(db, "row/ent_1", 2, got), 0);
+    CU_ASSERT_EQUAL(mez_db_tx_recall(db, "row/ent_2", 3, got), 0);
+    cols[1] = "ACTIVE";
+    mez_db_tx_remember(db, "row/ent_1", 3, cols);
+    CU_ASSERT_EQUAL(mez_db_tx_recall(db, "row/ent_1", 3, got), 1);
+    CU_ASSERT_STRING_EQUAL(got[1], "ACTIVE");
+    CU_ASSERT_EQUAL(mez_db_commit(unit_pool(), tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_db_tx_recall(db, "row/ent_1", 3, got), 0);
+    /* The next transaction starts with nothing, and a rolled-back one forgets what it remembered. */
+    CU_ASSERT_EQUAL_FATAL(mez_db_begin(unit_pool(), db, &tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_db_tx_recall(db, "row/ent_1", 3, got), 0);
+    mez_db_tx_remember(db, "row/ent_1", 3, cols);
+    CU_ASSERT_EQUAL(mez_db_tx_recall(db, "row/ent_1", 3, got), 1);
+    mez_db_rollback(unit_pool(), tx);
+    CU_ASSERT_EQUAL(mez_db_tx_recall(db, "row/ent_1", 3, got), 0);
+    CU_ASSERT_PTR_NULL(db->tx);
+}
+
 void unit_register_store(void)
 {
     CU_pSuite s = unit_suite("store");
@@ -308,4 +347,5 @@ void unit_register_store(void)
     CU_add_test(s, "two credentials in one statement; a recorded digest stays as it is", test_credential_pair);
     CU_add_test(s, "a statement of values counted at run time", test_exec_array_multi_row);
     CU_add_test(s, "a write sent without a pipeline runs at once", test_send_runs_at_once_without_a_pipeline);
+    CU_add_test(s, "a transaction remembers the rows it wrote, until it ends", test_transaction_remembers_its_rows);
 }

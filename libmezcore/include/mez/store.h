@@ -25,6 +25,8 @@ typedef struct mez_db_t {
      * mez_db_open's connection closes with). On PostgreSQL, statements are then prepared once per connection
      * and remembered there, rather than planned again on every call. */
     apr_pool_t *session_pool;
+    /* The transaction open on this connection, if any (mez_db_begin sets it, its end clears it). */
+    struct mez_db_tx_t *tx;
 } mez_db_t;
 
 /* Opens a connection for the CLI (driver "sqlite3" with a file name, or "pgsql" with a libpq conninfo).
@@ -111,6 +113,18 @@ typedef struct mez_db_tx_t mez_db_tx_t;
 mez_status_t mez_db_begin(apr_pool_t *p, mez_db_t *db, mez_db_tx_t **tx, mez_problem_t *pb);
 mez_status_t mez_db_commit(apr_pool_t *p, mez_db_tx_t *tx, mez_problem_t *pb);
 void mez_db_rollback(apr_pool_t *p, mez_db_tx_t *tx);
+
+/* Rows the open transaction wrote, kept by a key their writer chooses (e.g. "mez_mass_entity/ent_..."), so that a
+ * later read in the same transaction can take its row from here instead of waiting for the database (the approval
+ * that follows a formation, one round trip). Sound because a row a transaction inserted or updated is locked by it
+ * until it ends: nobody else can change it meanwhile, so the copy is what the database would answer, provided
+ * every statement of the transaction that writes the row also remembers it (the key's owner sees to that; the
+ * entity store keeps all its writes in one file for this reason). The columns are copied. Forgotten when the
+ * transaction ends, committed or not; with no transaction open, remember keeps nothing and recall finds nothing.
+ * recall returns 1 and fills cols[0..ncols-1] (in the transaction's pool) when the key is known with as many
+ * columns. */
+void mez_db_tx_remember(mez_db_t *db, const char *key, int ncols, const char *const *cols);
+int mez_db_tx_recall(mez_db_t *db, const char *key, int ncols, const char **cols);
 
 /* Schema version recorded in the database, 0 when the schema-version table does not exist. */
 mez_status_t mez_db_schema_version(apr_pool_t *p, mez_db_t *db, int *version, mez_problem_t *pb);
