@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import struct
+import subprocess
 import threading
 import time
 
@@ -248,6 +249,31 @@ def test_a_connection_lost_mid_pipeline_keeps_nothing_and_recovers(counted_zone)
         assert r.status_code == 201, r.text
     cp = audit_verify(z)
     assert cp.returncode == 0, cp.stdout + cp.stderr
+
+
+def test_a_lost_transaction_is_refused_until_it_ends(mez_env, pg_server):
+    """store_pg.c's guard, driven through libmezcore directly (t/pg-lost-tx): a transaction whose session is lost
+    mid-pipeline is replaced by a new session (PQreset). The request paths all return that error up to their
+    rollback, so none of them can show what the guard is for: a caller that went on anyway must not run the rest
+    of its transaction, or its COMMIT, on the new session, where they would be kept without what came before."""
+    if "pgsql" not in mez_env.drivers:
+        pytest.skip("pgsql not in MEZ_TEST_DRIVERS")
+    helper = os.path.join(mez_env.build_dir, "t", "pg-lost-tx")
+    if not os.path.exists(helper):
+        pytest.skip("%s is missing: run make check in the build first" % helper)
+    name = pg_server.createdb("lost_tx")
+    cp = subprocess.run([helper, pg_server.conninfo(name), "lost_tx_probe"], capture_output=True, text=True,
+                        timeout=60)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    steps = dict(line.split(" ", 1) for line in cp.stdout.splitlines() if " " in line)
+    assert steps["terminate"].startswith("503 db.error") and "terminat" in steps["terminate"], steps
+    for step in ("after", "read", "commit"):
+        assert steps[step] == "503 db.error the connection to pgsql broke during this transaction, and nothing " \
+                              "of it was kept", steps
+    assert steps["commit-again"].startswith("0 "), steps
+    # Only the next transaction's row is there: neither the row sent before the loss nor the refused one.
+    assert steps["rows"] == "next", steps
+    assert pg_server.psql(name, "SELECT string_agg(v, ',') FROM lost_tx_probe") == "next"
 
 
 def test_a_payment_waits_for_the_server_seven_times(counted_zone):

@@ -480,6 +480,12 @@ mez_status_t mez_pg_begin(apr_pool_t *p, mez_db_t *db, int *handled, mez_problem
     *handled = 0;
     if (!(conn = pg_conn(db)))
         return MEZ_OK;
+    /* A connection that broke in an earlier transaction (its server session ended while the pipeline was being
+     * answered, and libpq could leave pipeline mode all the same) is re-established before a new one begins, as
+     * mod_dbd's check does when it hands a connection out; a caller holding one connection for several
+     * transactions (the CLI, a test) gets the same. */
+    if (PQstatus(conn) == CONNECTION_BAD)
+        PQreset(conn);
     s = pg_session(db, conn);
     s->lost_tx = 0;   /* a new transaction: whatever was lost before was reported then */
     if (s->owed->nelts && (st = pg_sync(p, db, s, conn, NULL, 0, pb)) != MEZ_OK)
