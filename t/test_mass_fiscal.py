@@ -296,6 +296,41 @@ def test_bad_payments_change_nothing(zone, patch, status, code, pointer):
     assert balance(zone, a)["balance"] == "50.00" and balance(zone, b)["balance"] == "0.00"
 
 
+def test_a_payment_checks_its_accounts_in_order(zone):
+    """The accounts a payment names are read together (one round trip on PostgreSQL) but checked in the order a
+    caller reads the request: the source, then the destination, then the withholding account; the first that
+    fails is the answer, and nothing moves."""
+    eid = entity(zone)
+    a, b, usd = new_account(zone, eid), new_account(zone), new_account(zone, currency="USD")
+    wh = new_account(zone, eid, account_type="withholding")
+    deposit(zone, a, "100.00")
+    nowhere = {"type": "internal_account", "account_id": "acc_nope"}
+    withholding = {"amount": "4.50", "rate": "0.045", "section": "153(1)(a)", "tax_year": "2026"}
+    cases = [
+        (payment(a, a, "1.00"), "fiscal.same_account", "/destination/account_id"),
+        (payment(a, b, "1.00", destination=nowhere), "fiscal.account_unknown", "/destination/account_id"),
+        (payment(a, usd, "1.00"), "fiscal.currency_mismatch", "/destination/account_id"),
+        # The source's problem comes first, whatever is wrong with the destination.
+        (payment(a, b, "1.00", source_account_id="acc_nope", destination=nowhere), "fiscal.account_unknown",
+         "/source_account_id"),
+        (payment(a, b, "100.00", metadata={"withholding": dict(withholding, account_id="acc_nope")}),
+         "fiscal.account_unknown", "/metadata/withholding/account_id"),
+        (payment(a, b, "100.00", metadata={"withholding": dict(withholding, account_id=b["account_id"])}),
+         "fiscal.withholding_account_invalid", "/metadata/withholding/account_id"),
+        (payment(a, b, "100.00", destination=nowhere,
+                 metadata={"withholding": dict(withholding, account_id="acc_nope")}),
+         "fiscal.account_unknown", "/destination/account_id"),
+    ]
+    before = counts(zone, MONEY_TABLES)
+    for body, code, pointer in cases:
+        assert_problem(pay(zone, body), 422, code, pointer=pointer)
+    assert counts(zone, MONEY_TABLES) == before
+    # And with every account right, the same withholding is taken.
+    r = pay(zone, payment(a, b, "100.00", metadata={"withholding": dict(withholding, account_id=wh["account_id"])}))
+    assert r.status_code == 201, r.text
+    assert [balance(zone, x)["balance"] for x in (a, b, wh)] == ["0.00", "95.50", "4.50"]
+
+
 def test_frozen_accounts_refuse_and_malformed_json(zone):
     a, b = new_account(zone), new_account(zone)
     deposit(zone, a, "50.00")

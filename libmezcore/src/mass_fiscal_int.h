@@ -21,6 +21,10 @@ typedef struct mez_fiscal_account_t {
 /* Reads an account (*found 0 when there is none). */
 mez_status_t mez_fiscal_account_load(mez_mass_call_t *c, const char *account_id, mez_fiscal_account_t *a,
                                      int *found);
+/* Reads n accounts at once (one round trip inside a transaction on PostgreSQL: mez_db_query_all): a[i] and
+ * found[i] as mez_fiscal_account_load gives them for ids[i]. */
+mez_status_t mez_fiscal_accounts_load(mez_mass_call_t *c, int n, const char *const *ids, mez_fiscal_account_t *a,
+                                      int *found);
 /* The TreasuryAccount document of an entity account. */
 json_t *mez_fiscal_account_json(mez_mass_call_t *c, const mez_fiscal_account_t *a);
 /* The zone's clearing or outbound account for a currency, made on first use (race-free: fixed id, insert that

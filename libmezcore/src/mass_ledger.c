@@ -16,17 +16,12 @@ static int64_t to_i64(const char *s)
     return s ? (int64_t)apr_atoi64(s) : 0;
 }
 
-mez_status_t mez_fiscal_account_load(mez_mass_call_t *c, const char *account_id, mez_fiscal_account_t *a,
-                                     int *found)
+#define ACCOUNT_SELECT "SELECT account_id, kind, entity_id, account_type, currency, status, doc, created_at, " \
+                       "updated_at, balance, held FROM mez_mass_account WHERE account_id = %s"
+#define ACCOUNT_COLS 11
+
+static void account_from(const char **col, mez_fiscal_account_t *a)
 {
-    const char *col[11];
-    mez_status_t rv = mez_db_query_row(c->p, c->db, col, 11, found,
-                                       "SELECT account_id, kind, entity_id, account_type, currency, status, doc, "
-                                       "created_at, updated_at, balance, held FROM mez_mass_account "
-                                       "WHERE account_id = %s",
-                                       c->pb, account_id, NULL);
-    if (rv != MEZ_OK || !*found)
-        return rv;
     a->account_id = col[0];
     a->kind = col[1];
     a->entity_id = mez_mass_nullable(col[2]);
@@ -39,6 +34,35 @@ mez_status_t mez_fiscal_account_load(mez_mass_call_t *c, const char *account_id,
     a->balance = to_i64(col[9]);
     a->held = to_i64(col[10]);
     a->exponent = mez_mass_currency_exponent(a->currency);
+}
+
+mez_status_t mez_fiscal_account_load(mez_mass_call_t *c, const char *account_id, mez_fiscal_account_t *a,
+                                     int *found)
+{
+    const char *col[ACCOUNT_COLS];
+    mez_status_t rv = mez_db_query_row(c->p, c->db, col, ACCOUNT_COLS, found, ACCOUNT_SELECT, c->pb, account_id,
+                                       NULL);
+    if (rv == MEZ_OK && *found)
+        account_from(col, a);
+    return rv;
+}
+
+mez_status_t mez_fiscal_accounts_load(mez_mass_call_t *c, int n, const char *const *ids, mez_fiscal_account_t *a,
+                                      int *found)
+{
+    mez_db_query_t *q = apr_pcalloc(c->p, sizeof(*q) * (size_t)(n > 0 ? n : 1));
+    mez_status_t rv;
+    for (int i = 0; i < n; i++) {
+        q[i].sql = ACCOUNT_SELECT;
+        q[i].nargs = 1;
+        q[i].args = &ids[i];
+        q[i].ncols = ACCOUNT_COLS;
+    }
+    if ((rv = mez_db_query_all(c->p, c->db, q, n, c->pb)) != MEZ_OK)
+        return rv;
+    for (int i = 0; i < n; i++)
+        if ((found[i] = q[i].rows->nelts > 0))
+            account_from(APR_ARRAY_IDX(q[i].rows, 0, const char **), &a[i]);
     return MEZ_OK;
 }
 
