@@ -13,7 +13,8 @@ typedef struct {
     char *data;
     size_t len, cap;
     int failed;
-    unsigned flags;   /* MEZ_JSON_SORT_UTF8 / MEZ_JSON_EXACT_INTEGERS: the reference's variant (mez_json_serialize) */
+    unsigned flags;   /* MEZ_JSON_SORT_UTF8 / MEZ_JSON_EXACT_INTEGERS: the reference's variant; MEZ_JSON_ANSWER:
+                       * answers (mez_json_serialize) */
 } canon_buf_t;
 
 static void buf_reserve(canon_buf_t *b, size_t extra)
@@ -219,7 +220,9 @@ static void put_object(canon_buf_t *b, const json_t *v)
     /* Most objects are small and many arrive in order already: insertion sort does them in a few compares, where
      * qsort's general machinery (an indirect call per compare, element copies through a buffer) cost more than
      * writing the object out. The result is the same order. */
-    if (n <= 32) {
+    if (b->flags & MEZ_JSON_ANSWER)
+        ;
+    else if (n <= 32) {
         for (i = 1; i < n; i++) {
             member_t t = m[i];
             size_t k = i;
@@ -283,6 +286,10 @@ static void put_value(canon_buf_t *b, const json_t *v)
             return;
         }
         n = mez_json_format_number(d, num);
+        if ((b->flags & MEZ_JSON_ANSWER) && !memchr(num, '.', n) && !memchr(num, 'e', n)) {
+            num[n++] = '.';
+            num[n++] = '0';
+        }
         buf_put(b, num, n);
         break;
     }

@@ -98,9 +98,12 @@ mez_status_t mez_json_parse_file(apr_pool_t *p, const char *path, json_t **out, 
 
 const char *mez_json_dump(apr_pool_t *p, const json_t *v, int pretty)
 {
-    size_t flags = JSON_ENCODE_ANY | (pretty ? JSON_INDENT(2) : JSON_COMPACT);
-    char *s = json_dumps(v, flags);
+    char *s;
     const char *r;
+    if (!pretty && v && mez_json_serialize(p, v, MEZ_JSON_ANSWER | MEZ_JSON_EXACT_INTEGERS, &r, NULL, NULL)
+                            == MEZ_OK)
+        return r;
+    s = json_dumps(v, JSON_ENCODE_ANY | (pretty ? JSON_INDENT(2) : JSON_COMPACT));
     if (!s)
         return "null";
     r = apr_pstrdup(p, s);

@@ -324,23 +324,26 @@ static uint64_t next_rand(void)
     return fast_rng;
 }
 
+/* Valid JSON documents from ../shared, every shape the product reads and writes. */
+static const char *const corpus[] = {
+    "vectors/corridor/mmr.json", "vectors/corridor/canonical.json", "vectors/anchor/lawpack_digest.json",
+    "vectors/anchor/tensor_commitment.json", "vectors/anchor/manifold_paths.json",
+    "vectors/anchor/mcf_sha256_basic.json", "vectors/vc-di-eddsa/unsigned.json",
+    "vectors/vc-di-eddsa/eddsa-jcs-2022/proofConfigJCS.json", "vectors/vc-di-eddsa/eddsa-jcs-2022/signedJCS.json",
+    "vectors/vc-di-eddsa/keyPair.json", "vectors/jcs/input/weird.json", "vectors/jcs/input/unicode.json",
+    "vectors/jcs/input/values.json", "vectors/jcs/input/structures.json", "vectors/jcs/input/arrays.json",
+    "vectors/jcs/input/french.json", "schemas/mass/templating-engine.openapi.json",
+    "schemas/mass/investment-info.openapi.json", "schemas/mass/treasury-info.openapi.json",
+    "schemas/mass/organization-info.openapi.json", "schemas/mass/consent-info.openapi.json",
+};
+
 static void test_fast_reader_differential(void)
 {
-    static const char *const files[] = {
-        "vectors/corridor/mmr.json", "vectors/corridor/canonical.json", "vectors/anchor/lawpack_digest.json",
-        "vectors/anchor/tensor_commitment.json", "vectors/anchor/manifold_paths.json",
-        "vectors/anchor/mcf_sha256_basic.json", "vectors/vc-di-eddsa/unsigned.json",
-        "vectors/vc-di-eddsa/eddsa-jcs-2022/proofConfigJCS.json", "vectors/vc-di-eddsa/eddsa-jcs-2022/signedJCS.json",
-        "vectors/vc-di-eddsa/keyPair.json", "vectors/jcs/input/weird.json", "vectors/jcs/input/unicode.json",
-        "vectors/jcs/input/values.json", "vectors/jcs/input/structures.json", "vectors/jcs/input/arrays.json",
-        "vectors/jcs/input/french.json", "schemas/mass/templating-engine.openapi.json",
-        "schemas/mass/investment-info.openapi.json", "schemas/mass/treasury-info.openapi.json",
-        "schemas/mass/organization-info.openapi.json", "schemas/mass/consent-info.openapi.json",
-    };
+    static const char *const *files = corpus;
     /* Bytes a mutation inserts or substitutes: the ones JSON's grammar and UTF-8 turn on. */
     static const char alphabet[] = "{}[],:\"\\/ \t\n0123456789-+.eEtrufalsn\x00\x01\x1f\x7f\x80\xbf\xc0\xc3\xe2\xed\xf0\xf4\xff"
                                    "ubfDd";
-    size_t nfiles = sizeof(files) / sizeof(*files), accepted_mutants = 0, mutants = 0;
+    size_t nfiles = sizeof(corpus) / sizeof(*corpus), accepted_mutants = 0, mutants = 0;
     for (size_t f = 0; f < nfiles; f++) {
         size_t len = 0;
         char *text = unit_read_file(unit_shared(files[f]), &len), *m;
@@ -381,6 +384,59 @@ static void test_fast_reader_differential(void)
     fprintf(stderr, "(%zu mutants, %zu read by both) ", mutants, accepted_mutants);
 }
 
+static int has_real(const json_t *v)
+{
+    const char *k;
+    const json_t *x;
+    size_t i;
+    if (json_is_real(v))
+        return 1;
+    json_object_foreach((json_t *)v, k, x)
+        if (has_real(x))
+            return 1;
+    json_array_foreach(v, i, x)
+        if (has_real(x))
+            return 1;
+    return 0;
+}
+
+/* An answer's compact text (mez_json_dump, mez's writer): the members in their order, integers exact, reals in
+ * their shortest form and still reals, the same values read back, and otherwise byte for byte what jansson's json_dumps wrote (control characters aside, which
+ * jansson escapes in upper-case hex), on every document of the corpus. */
+static void test_dump_compact(void)
+{
+    apr_pool_t *p = unit_pool();
+    json_t *v = json_loads("{\"b\":1,\"a\":[0.045,-0.0,5.0,1e21,9007199254740993,-9223372036854775808],\"\":"
+                           "\"line\\nbreak \\\"q\\\" caf\u00e9\",\"t\":true,\"n\":null,\"o\":{\"z\":{},\"y\":[]}}", 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    CU_ASSERT_STRING_EQUAL(mez_json_dump(p, v, 0),
+                           "{\"b\":1,\"a\":[0.045,0.0,5.0,1e+21,9007199254740993,-9223372036854775808],\"\":"
+                           "\"line\\nbreak \\\"q\\\" caf\xc3\xa9\",\"t\":true,\"n\":null,\"o\":{\"z\":{},\"y\":[]}}");
+    json_decref(v);
+    v = json_string("x");
+    CU_ASSERT_STRING_EQUAL(mez_json_dump(p, v, 0), "\"x\"");
+    json_decref(v);
+    for (size_t f = 0; f < sizeof(corpus) / sizeof(*corpus); f++) {
+        size_t len = 0;
+        char *text = unit_read_file(unit_shared(corpus[f]), &len), *theirs;
+        json_t *doc, *back;
+        const char *ours;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+        doc = json_loadb(text, len, JANSSON_FLAGS, NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+        ours = mez_json_dump(p, doc, 0);
+        theirs = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
+        back = json_loads(ours, JSON_DECODE_ANY, NULL);
+        CU_ASSERT(back && json_equal(back, doc));
+        if (!has_real(doc) && !strstr(theirs, "\\u00") && strcmp(ours, theirs)) {
+            CU_FAIL("mez_json_dump and json_dumps differ");
+            fprintf(stderr, "\n  on %s\n", corpus[f]);
+        }
+        free(theirs);
+        json_decref(back);
+        json_decref(doc);
+    }
+}
 
 void unit_register_json(void)
 {
@@ -399,4 +455,5 @@ void unit_register_json(void)
     CU_add_test(s, "JSON pointer escaping (~0 ~1)", test_pointer_join);
     CU_add_test(s, "the shape of a problem code", test_problem_code_shape);
     CU_add_test(s, "pool-owned values are released with the pool", test_pool_ownership);
+    CU_add_test(s, "an answer's compact text keeps member order, as jansson's did", test_dump_compact);
 }
