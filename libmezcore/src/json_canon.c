@@ -186,12 +186,14 @@ static inline int key_order(int bytes, const member_t *a, const member_t *b)
 
 static void put_value(canon_buf_t *b, const json_t *v);
 
-/* Decimal text of |x| <= 2^53 (amounts in minor units are the common case, so no printf). */
-static size_t format_safe_integer(json_int_t x, char *out)
+/* Decimal text of x (amounts in minor units are the common case, so no printf). */
+static size_t format_integer(json_int_t x, char *out)
 {
     char tmp[24];
     size_t n = 0, k = 0;
-    unsigned long long u = x < 0 ? (unsigned long long)(-x) : (unsigned long long)x;
+    /* Negated as unsigned: -x itself overflows for the most negative integer (written whole with
+     * MEZ_JSON_EXACT_INTEGERS). */
+    unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
     do {
         tmp[n++] = (char)('0' + u % 10);
         u /= 10;
@@ -275,7 +277,7 @@ static void put_value(canon_buf_t *b, const json_t *v)
         if (!(b->flags & MEZ_JSON_EXACT_INTEGERS) && (x > 9007199254740992LL || x < -9007199254740992LL))
             n = mez_json_format_number((double)x, num);
         else
-            n = format_safe_integer(x, num);
+            n = format_integer(x, num);
         buf_put(b, num, n);
         break;
     }
