@@ -445,7 +445,8 @@ static mez_status_t create_entity(mez_mass_call_t *c)
     apr_array_header_t *officer_people = apr_array_make(c->p, 4, sizeof(const char *));
     apr_array_header_t *owners;
     json_t *doc, *submission;
-    int ok, n = 0;
+    mez_db_conflict_t conflict;
+    int ok, taken = 0;
     mez_status_t rv;
 
     if (!mez_mass_check_object(c, body, "", allowed)
@@ -500,16 +501,21 @@ static mez_status_t create_entity(mez_mass_call_t *c)
         return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "mass.answer_not_json", NULL,
                            "the entity could not be serialised");
     /* The unique (jurisdiction_id, name_key) index decides between concurrent formations: the loser inserts
-     * nothing (on PostgreSQL it waits for the winner's commit first), and is told so. */
-    if ((rv = mez_db_execv(c->p, c->db, &n,
-                           "INSERT INTO mez_mass_entity (entity_id, entity_type, legal_name, name_key, "
-                           "jurisdiction_id, status, doc, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, "
-                           "%s, %s, %s) ON CONFLICT DO NOTHING",
-                           c->pb, id, type, name, key, jur, "PENDING_APPROVAL", text, now, now, NULL)) != MEZ_OK)
+     * nothing (on PostgreSQL it waits for the winner's commit first), and is told so. On PostgreSQL's pipeline
+     * nobody waits for the INSERT: the refusal surfaces at the transaction's next read or its COMMIT, as this
+     * same 409, and nothing of the request is kept (mez_db_send_insert); elsewhere it is known at once. */
+    conflict.status = 409;
+    conflict.code = "entity.name_taken";
+    conflict.pointer = "/legal_name";
+    conflict.detail = apr_psprintf(c->p, "an entity named '%s' is already registered in jurisdiction %s", name, jur);
+    if ((rv = mez_db_send_insert(c->p, c->db, &conflict, &taken,
+                                 "INSERT INTO mez_mass_entity (entity_id, entity_type, legal_name, name_key, "
+                                 "jurisdiction_id, status, doc, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, "
+                                 "%s, %s, %s, %s)",
+                                 c->pb, id, type, name, key, jur, "PENDING_APPROVAL", text, now, now, NULL)) != MEZ_OK)
         return rv;
-    if (n == 0)
-        return mez_mass_refuse(c, 409, "entity.name_taken", "/legal_name",
-                               "an entity named '%s' is already registered in jurisdiction %s", name, jur);
+    if (taken)
+        return mez_mass_refuse(c, 409, conflict.code, conflict.pointer, "%s", conflict.detail);
     {
         const mez_mass_entity_row_t e = { .entity_id = id, .status = "PENDING_APPROVAL", .legal_name = name,
                                           .name_key = key, .jurisdiction_id = jur, .updated_at = now };

@@ -236,7 +236,7 @@ static mez_status_t send_args(apr_pool_t *p, mez_db_t *db, const char *sql, int 
                               mez_problem_t *pb)
 {
     int handled;
-    mez_status_t st = mez_pg_send(p, db, sql, args, n, &handled, pb);
+    mez_status_t st = mez_pg_send(p, db, sql, args, n, NULL, &handled, pb);
     if (st != MEZ_OK || handled)
         return st;
     return exec_args(p, db, NULL, sql, n, args, pb);
@@ -292,6 +292,34 @@ mez_status_t mez_db_send_array(apr_pool_t *p, mez_db_t *db, const char *sql, int
                                mez_problem_t *pb)
 {
     return send_args(p, db, sql, nargs, array_args(p, args, nargs), pb);
+}
+
+mez_status_t mez_db_send_insert(apr_pool_t *p, mez_db_t *db, const mez_db_conflict_t *conflict, int *taken,
+                                const char *sql, mez_problem_t *pb, ...)
+{
+    const char *args[MEZ_DB_MAX_ARGS];
+    mez_db_conflict_t *copy = apr_pmemdup(p, conflict, sizeof(*conflict));
+    int n, handled, rows = 0;
+    va_list ap;
+    mez_status_t st;
+
+    *taken = 0;
+    va_start(ap, pb);
+    n = collect_args(ap, args);
+    va_end(ap);
+    if (n < 0)
+        return too_many_args(p, sql, pb);
+    map_nulls(args, n);
+    /* The conflict is read when the pipeline is, later in the request: it lives in the request's pool. */
+    copy->code = apr_pstrdup(p, conflict->code);
+    copy->pointer = conflict->pointer ? apr_pstrdup(p, conflict->pointer) : NULL;
+    copy->detail = apr_pstrdup(p, conflict->detail);
+    if ((st = mez_pg_send(p, db, sql, args, n, copy, &handled, pb)) != MEZ_OK || handled)
+        return st;
+    if ((st = exec_args(p, db, &rows, apr_pstrcat(p, sql, " ON CONFLICT DO NOTHING", NULL), n, args, pb)) != MEZ_OK)
+        return st;
+    *taken = rows == 0;
+    return MEZ_OK;
 }
 
 /* A SELECT's rows (at most max_rows when above 0) as `const char **` of ncols strings copied into p, NULL for SQL

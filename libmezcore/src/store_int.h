@@ -13,10 +13,11 @@ mez_status_t mez_pg_run(apr_pool_t *p, mez_db_t *db, const char *sql, const char
                         int max_rows, apr_array_header_t **rows, int *affected, int *handled, mez_problem_t *pb);
 
 /* Inside a transaction mez_pg_begin opened: queues sql on the connection's pipeline, to go out with the next
- * statement that answers (or the COMMIT), which then reports its error if it meets one. *handled is 0, and nothing
- * was sent, outside such a transaction or when mez_pg_run would not take sql: the caller runs it now. */
-mez_status_t mez_pg_send(apr_pool_t *p, mez_db_t *db, const char *sql, const char *const *args, int n, int *handled,
-                         mez_problem_t *pb);
+ * statement that answers (or the COMMIT), which then reports its error if it meets one (with conflict, not NULL:
+ * a unique violation of this statement is reported as *conflict). *handled is 0, and nothing was sent, outside
+ * such a transaction or when mez_pg_run would not take sql: the caller runs it now. */
+mez_status_t mez_pg_send(apr_pool_t *p, mez_db_t *db, const char *sql, const char *const *args, int n,
+                         const mez_db_conflict_t *conflict, int *handled, mez_problem_t *pb);
 
 /* Inside a transaction mez_pg_begin opened: every query of q (args already with SQL NULLs as NULL) on the
  * pipeline, one sync, then each one's rows into q[i].rows. *handled is 0, and nothing was sent, elsewhere. */

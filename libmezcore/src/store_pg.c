@@ -53,6 +53,7 @@ typedef enum { PG_OWED_PREPARE, PG_OWED_SENT, PG_OWED_ANSWER } pg_owed_kind_t;
 typedef struct {
     pg_owed_kind_t kind;
     const char *sql;   /* for the message and to forget a failed statement: the session's copy, a literal or NULL */
+    const mez_db_conflict_t *conflict;   /* mez_db_send_insert: what its unique violation means (request pool) */
 } pg_owed_t;
 
 typedef struct {
@@ -139,12 +140,19 @@ static mez_status_t pg_fail(apr_pool_t *p, const mez_db_t *db, const PGresult *r
                        msg && *msg ? msg : "unknown error");
 }
 
+/* A failed result's SQLSTATE, "" when it has none. */
+static const char *pg_sqlstate(const PGresult *res)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    return state ? state : "";
+}
+
 /* A prepared statement the server no longer has (26000) or whose result columns a migration changed since it was
  * prepared (0A000, "cached plan must not change result type"): preparing again mends either. */
 static int pg_stale(const PGresult *res)
 {
-    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    return state && (!strcmp(state, "26000") || !strcmp(state, "0A000"));
+    const char *state = pg_sqlstate(res);
+    return !strcmp(state, "26000") || !strcmp(state, "0A000");
 }
 
 static void forget(pg_session_t *s, const char *sql)
@@ -197,6 +205,7 @@ static void owe(pg_session_t *s, pg_owed_kind_t kind, const char *sql)
     pg_owed_t *o = apr_array_push(s->owed);
     o->kind = kind;
     o->sql = sql;
+    o->conflict = NULL;
 }
 
 /* Queues sql on the pipeline (preparing it first when new), owing a result of the given kind. 0 when libpq
@@ -235,6 +244,7 @@ static mez_status_t pg_sync(apr_pool_t *p, const mez_db_t *db, pg_session_t *s, 
                             int nanswers, mez_problem_t *pb)
 {
     const char *msg = NULL, *what = NULL;
+    const mez_db_conflict_t *conflict = NULL;
     PGresult *res;
     int i, k = 0;
 
@@ -260,6 +270,9 @@ static mez_status_t pg_sync(apr_pool_t *p, const mez_db_t *db, pg_session_t *s, 
                    : apr_psprintf(p, "an earlier statement of this transaction (%.60s)", o->sql);
             if (pg_stale(res))   /* the server no longer has it: the next transaction prepares it again */
                 forget(s, o->sql);
+            /* An INSERT sent with what its unique index refusing it means (mez_db_send_insert): that, then. */
+            if (o->conflict && !strcmp(pg_sqlstate(res), "23505"))
+                conflict = o->conflict;
         }
         /* A PREPARE that failed, or that the server skipped after an earlier error, left no statement. */
         if (o->kind == PG_OWED_PREPARE && status != PGRES_COMMAND_OK)
@@ -297,6 +310,9 @@ static mez_status_t pg_sync(apr_pool_t *p, const mez_db_t *db, pg_session_t *s, 
         PQclear(answers[j]);
         answers[j] = NULL;
     }
+    if (conflict)
+        return mez_problem(pb, p, MEZ_EINVAL, conflict->status, conflict->code, conflict->pointer, "%s",
+                           conflict->detail);
     return mez_problem(pb, p, MEZ_EIO, 503, "db.error", NULL, "%s failed on %s: %s", what, db->driver_name,
                        *msg ? msg : "unknown error");
 }
@@ -452,8 +468,8 @@ mez_status_t mez_pg_run_all(apr_pool_t *p, mez_db_t *db, mez_db_query_t *q, int 
     return MEZ_OK;
 }
 
-mez_status_t mez_pg_send(apr_pool_t *p, mez_db_t *db, const char *sql, const char *const *args, int n, int *handled,
-                         mez_problem_t *pb)
+mez_status_t mez_pg_send(apr_pool_t *p, mez_db_t *db, const char *sql, const char *const *args, int n,
+                         const mez_db_conflict_t *conflict, int *handled, mez_problem_t *pb)
 {
     PGconn *conn;
     pg_session_t *s;
@@ -468,6 +484,7 @@ mez_status_t mez_pg_send(apr_pool_t *p, mez_db_t *db, const char *sql, const cha
     *handled = 1;
     if (!pg_queue(s, conn, sql, text, n, args, PG_OWED_SENT))
         return queue_failed(p, db, s, conn, pb);
+    APR_ARRAY_IDX(s->owed, s->owed->nelts - 1, pg_owed_t).conflict = conflict;
     return MEZ_OK;
 }
 

@@ -60,6 +60,22 @@ mez_status_t mez_db_exec_array(apr_pool_t *p, mez_db_t *db, int *nrows, const ch
 mez_status_t mez_db_send(apr_pool_t *p, mez_db_t *db, const char *sql, mez_problem_t *pb, ...);
 mez_status_t mez_db_send_array(apr_pool_t *p, mez_db_t *db, const char *sql, int nargs, const char *const *args,
                                mez_problem_t *pb);
+
+/* What a unique index refusing an INSERT means to the caller (a name taken): the problem to report. */
+typedef struct {
+    int status;
+    const char *code, *pointer, *detail;
+} mez_db_conflict_t;
+
+/* An INSERT whose one expected refusal is a unique index saying such a row exists already, sent as mez_db_send
+ * sends; sql is the INSERT without an ON CONFLICT clause. Where it is pipelined (PostgreSQL, in a transaction),
+ * nobody waits for it: a refusal surfaces when the pipeline is next read (the transaction's next statement that
+ * answers, or its COMMIT), which then reports *conflict (copied) instead of db.error, and the transaction is
+ * failed as for any error there. Elsewhere it runs at once as "... ON CONFLICT DO NOTHING", and *taken is 1 when
+ * it inserted nothing (the caller answers that itself); *taken is 0 otherwise. Concurrent inserts of one key
+ * wait for each other either way: one is kept. */
+mez_status_t mez_db_send_insert(apr_pool_t *p, mez_db_t *db, const mez_db_conflict_t *conflict, int *taken,
+                                const char *sql, mez_problem_t *pb, ...);
 /* First column of the first row as a string (*out NULL when there is no row). */
 mez_status_t mez_db_query_value(apr_pool_t *p, mez_db_t *db, const char **out, const char *sql,
                                 mez_problem_t *pb, ...);
