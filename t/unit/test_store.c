@@ -293,6 +293,37 @@ static void test_send_runs_at_once_without_a_pipeline(void)
     CU_ASSERT_EQUAL(count(db, "t"), 1);
 }
 
+/* Without a pipeline (SQLite here) an INSERT sent with its conflict runs at once as ON CONFLICT DO NOTHING: a
+ * row the unique index refuses is reported as taken (the caller answers it), not as an error, and inside a
+ * transaction that goes on; the conflict's problem is PostgreSQL's pipeline's to report (t/test_pg_pipeline.py). */
+static void test_send_insert_without_a_pipeline(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = fresh_db(0);
+    mez_db_tx_t *tx = NULL;
+    const mez_db_conflict_t conflict = { 409, "thing.taken", "/name", "the name is taken" };
+    int taken = -1;
+    CU_ASSERT_EQUAL_FATAL(mez_db_exec(unit_pool(), db, "CREATE TABLE u (name TEXT UNIQUE, v TEXT)", &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_db_begin(unit_pool(), db, &tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_db_send_insert(unit_pool(), db, &conflict, &taken, "INSERT INTO u VALUES (%s, %s)", &pb,
+                                       "a", "1", NULL), MEZ_OK);
+    CU_ASSERT_EQUAL(taken, 0);
+    CU_ASSERT_EQUAL(mez_db_send_insert(unit_pool(), db, &conflict, &taken, "INSERT INTO u VALUES (%s, %s)", &pb,
+                                       "a", "2", NULL), MEZ_OK);
+    CU_ASSERT_EQUAL(taken, 1);
+    CU_ASSERT_PTR_NULL(pb.code);
+    CU_ASSERT_EQUAL(mez_db_send_insert(unit_pool(), db, &conflict, &taken, "INSERT INTO u VALUES (%s, %s)", &pb,
+                                       "b", MEZ_DB_NULL, NULL), MEZ_OK);
+    CU_ASSERT_EQUAL(taken, 0);
+    CU_ASSERT_EQUAL(mez_db_commit(unit_pool(), tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(count(db, "u"), 2);
+    CU_ASSERT_EQUAL(count(db, "u WHERE v IS NULL"), 1);
+    CU_ASSERT_EQUAL(mez_db_send_insert(unit_pool(), db, &conflict, &taken, "INSERT INTO u VALUES (%s, %s)", &pb,
+                                       "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p",
+                                       "q", NULL), MEZ_EINTERNAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "db.too_many_arguments");
+}
+
 /* What a transaction remembers of the rows it wrote is its own: nothing outside a transaction, a copy of the
  * columns inside (the caller's strings may change after), the last remembered row per key, nothing under a key with
  * another column count, and nothing once it has ended, committed or rolled back. */
@@ -348,4 +379,6 @@ void unit_register_store(void)
     CU_add_test(s, "a statement of values counted at run time", test_exec_array_multi_row);
     CU_add_test(s, "a write sent without a pipeline runs at once", test_send_runs_at_once_without_a_pipeline);
     CU_add_test(s, "a transaction remembers the rows it wrote, until it ends", test_transaction_remembers_its_rows);
+    CU_add_test(s, "an INSERT sent with its conflict, without a pipeline: taken, not an error",
+                test_send_insert_without_a_pipeline);
 }
