@@ -244,7 +244,10 @@ class Upstream:
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(out)))
                 self.end_headers()
-                self.wfile.write(out)
+                try:
+                    self.wfile.write(out)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass    # the client stopped reading an oversized answer at its limit, as it should
             do_GET = do_POST = do_PUT = _answer
 
             def log_message(self, *args):
