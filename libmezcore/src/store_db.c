@@ -231,19 +231,33 @@ static mez_status_t exec_args(apr_pool_t *p, mez_db_t *db, int *nrows, const cha
     return MEZ_OK;
 }
 
-/* Sent now, or on PostgreSQL inside a transaction with the next statement that answers (store_pg.c). */
+/* How a write is sent: plainly (mez_db_send), or with what its unique index refusing it means and where to say
+ * that it did when that is known at once (mez_db_send_insert). */
+typedef struct {
+    const mez_db_conflict_t *conflict;
+    int *taken;
+} send_how_t;
+
+static const send_how_t send_plain = { NULL, NULL };
+
+/* Sent now, or on PostgreSQL inside a transaction with the next statement that answers (store_pg.c). Sent now, an
+ * INSERT with a conflict runs as ON CONFLICT DO NOTHING and a row not inserted is *taken. */
 static mez_status_t send_args(apr_pool_t *p, mez_db_t *db, const char *sql, int n, const char **args,
-                              mez_problem_t *pb)
+                              const send_how_t *how, mez_problem_t *pb)
 {
-    int handled;
-    mez_status_t st = mez_pg_send(p, db, sql, args, n, NULL, &handled, pb);
+    int handled, rows = 0;
+    mez_status_t st = mez_pg_send(p, db, sql, args, n, how->conflict, &handled, pb);
     if (st != MEZ_OK || handled)
         return st;
-    return exec_args(p, db, NULL, sql, n, args, pb);
+    if (!how->conflict)
+        return exec_args(p, db, NULL, sql, n, args, pb);
+    if ((st = exec_args(p, db, &rows, apr_pstrcat(p, sql, " ON CONFLICT DO NOTHING", NULL), n, args, pb)) == MEZ_OK)
+        *how->taken = rows == 0;
+    return st;
 }
 
-/* A statement with NULL-terminated arguments, run now (exec_args) or sent (send_args). */
-static mez_status_t run_varargs(apr_pool_t *p, mez_db_t *db, int *nrows, int send, const char *sql,
+/* A statement with NULL-terminated arguments, run now (how NULL: exec_args) or sent (send_args). */
+static mez_status_t run_varargs(apr_pool_t *p, mez_db_t *db, int *nrows, const send_how_t *how, const char *sql,
                                 mez_problem_t *pb, va_list ap)
 {
     const char *args[MEZ_DB_MAX_ARGS];
@@ -251,7 +265,7 @@ static mez_status_t run_varargs(apr_pool_t *p, mez_db_t *db, int *nrows, int sen
     if (n < 0)
         return too_many_args(p, sql, pb);
     map_nulls(args, n);
-    return send ? send_args(p, db, sql, n, args, pb) : exec_args(p, db, nrows, sql, n, args, pb);
+    return how ? send_args(p, db, sql, n, args, how, pb) : exec_args(p, db, nrows, sql, n, args, pb);
 }
 
 mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *sql, mez_problem_t *pb, ...)
@@ -259,7 +273,7 @@ mez_status_t mez_db_execv(apr_pool_t *p, mez_db_t *db, int *nrows, const char *s
     va_list ap;
     mez_status_t st;
     va_start(ap, pb);
-    st = run_varargs(p, db, nrows, 0, sql, pb, ap);
+    st = run_varargs(p, db, nrows, NULL, sql, pb, ap);
     va_end(ap);
     return st;
 }
@@ -283,7 +297,7 @@ mez_status_t mez_db_send(apr_pool_t *p, mez_db_t *db, const char *sql, mez_probl
     va_list ap;
     mez_status_t st;
     va_start(ap, pb);
-    st = run_varargs(p, db, NULL, 1, sql, pb, ap);
+    st = run_varargs(p, db, NULL, &send_plain, sql, pb, ap);
     va_end(ap);
     return st;
 }
@@ -291,35 +305,26 @@ mez_status_t mez_db_send(apr_pool_t *p, mez_db_t *db, const char *sql, mez_probl
 mez_status_t mez_db_send_array(apr_pool_t *p, mez_db_t *db, const char *sql, int nargs, const char *const *args,
                                mez_problem_t *pb)
 {
-    return send_args(p, db, sql, nargs, array_args(p, args, nargs), pb);
+    return send_args(p, db, sql, nargs, array_args(p, args, nargs), &send_plain, pb);
 }
 
 mez_status_t mez_db_send_insert(apr_pool_t *p, mez_db_t *db, const mez_db_conflict_t *conflict, int *taken,
                                 const char *sql, mez_problem_t *pb, ...)
 {
-    const char *args[MEZ_DB_MAX_ARGS];
+    /* The conflict is read when the pipeline is, later in the request: a copy in the request's pool. */
     mez_db_conflict_t *copy = apr_pmemdup(p, conflict, sizeof(*conflict));
-    int n, handled, rows = 0;
+    const send_how_t how = { copy, taken };
     va_list ap;
     mez_status_t st;
 
-    *taken = 0;
-    va_start(ap, pb);
-    n = collect_args(ap, args);
-    va_end(ap);
-    if (n < 0)
-        return too_many_args(p, sql, pb);
-    map_nulls(args, n);
-    /* The conflict is read when the pipeline is, later in the request: it lives in the request's pool. */
     copy->code = apr_pstrdup(p, conflict->code);
     copy->pointer = conflict->pointer ? apr_pstrdup(p, conflict->pointer) : NULL;
     copy->detail = apr_pstrdup(p, conflict->detail);
-    if ((st = mez_pg_send(p, db, sql, args, n, copy, &handled, pb)) != MEZ_OK || handled)
-        return st;
-    if ((st = exec_args(p, db, &rows, apr_pstrcat(p, sql, " ON CONFLICT DO NOTHING", NULL), n, args, pb)) != MEZ_OK)
-        return st;
-    *taken = rows == 0;
-    return MEZ_OK;
+    *taken = 0;
+    va_start(ap, pb);
+    st = run_varargs(p, db, NULL, &how, sql, pb, ap);
+    va_end(ap);
+    return st;
 }
 
 /* A SELECT's rows (at most max_rows when above 0) as `const char **` of ncols strings copied into p, NULL for SQL
