@@ -441,6 +441,9 @@ static mez_status_t create_entity(mez_mass_call_t *c)
     const json_t *body = c->req->body, *directors = NULL, *metadata = NULL;
     const char *type = NULL, *name = NULL, *trading = NULL, *jur = c->ctx->jurisdiction_id, *key, *text;
     const char *id = mez_mass_new_id(c->p, "ent_"), *now = now_stamp(c);
+    /* Formation submits a draft: the two states' names as the entity lifecycle spells them. */
+    const char *draft = mez_lifecycle_state_name(MEZ_LIFECYCLE_ENTITY, MEZ_ENTITY_DRAFT);
+    const char *submitted = mez_lifecycle_state_name(MEZ_LIFECYCLE_ENTITY, MEZ_ENTITY_PENDING_APPROVAL);
     apr_array_header_t *officers = apr_array_make(c->p, 4, sizeof(json_t *));
     apr_array_header_t *officer_people = apr_array_make(c->p, 4, sizeof(const char *));
     apr_array_header_t *owners;
@@ -462,7 +465,7 @@ static mez_status_t create_entity(mez_mass_call_t *c)
         return mez_mass_refuse(c, 422, "request.invalid_value", "/jurisdiction_id",
                                "jurisdiction_id must be letters, digits and '-', '_', '.', ':'");
     doc = own(c, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "entity_id", id, "entity_type", type, "legal_name", name,
-                           "status", "PENDING_APPROVAL", "jurisdiction_id", jur, "created_at", now, "updated_at",
+                           "status", submitted, "jurisdiction_id", jur, "created_at", now, "updated_at",
                            now));
     if (trading)
         json_object_set_new(doc, "trading_name", json_string(trading));
@@ -493,7 +496,7 @@ static mez_status_t create_entity(mez_mass_call_t *c)
         for (int i = 0; i < officers->nelts; i++)
             json_array_append(current, APR_ARRAY_IDX(officers, i, json_t *));
         json_object_set(doc, "directors", current);
-        submission = history_record(c, mez_mass_new_id(c->p, "trn_"), "DRAFT", "PENDING_APPROVAL",
+        submission = history_record(c, mez_mass_new_id(c->p, "trn_"), draft, submitted,
                                     "formation submitted", NULL, now);
         json_object_set_new(doc, "history", json_pack("[O]", submission));
     }
@@ -512,12 +515,12 @@ static mez_status_t create_entity(mez_mass_call_t *c)
                                  "INSERT INTO mez_mass_entity (entity_id, entity_type, legal_name, name_key, "
                                  "jurisdiction_id, status, doc, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, "
                                  "%s, %s, %s, %s)",
-                                 c->pb, id, type, name, key, jur, "PENDING_APPROVAL", text, now, now, NULL)) != MEZ_OK)
+                                 c->pb, id, type, name, key, jur, submitted, text, now, now, NULL)) != MEZ_OK)
         return rv;
     if (taken)
         return mez_mass_refuse(c, 409, conflict.code, conflict.pointer, "%s", conflict.detail);
     {
-        const mez_mass_entity_row_t e = { .entity_id = id, .status = "PENDING_APPROVAL", .legal_name = name,
+        const mez_mass_entity_row_t e = { .entity_id = id, .status = submitted, .legal_name = name,
                                           .name_key = key, .jurisdiction_id = jur, .updated_at = now };
         remember_entity(c, &e, text);
     }
@@ -545,8 +548,8 @@ static mez_status_t create_entity(mez_mass_call_t *c)
                           "INSERT INTO mez_mass_entity_history (transition_id, entity_id, seq, event, from_status, "
                           "to_status, doc, transitioned_at) VALUES (%s, %s, 1, %s, %s, %s, %s, %s)",
                           c->pb, json_string_value(json_object_get(submission, "transition_id")), id,
-                          mez_lifecycle_event_name(MEZ_LIFECYCLE_ENTITY, MEZ_ENTITY_EV_SUBMIT), "DRAFT",
-                          "PENDING_APPROVAL", mez_mass_doc_text(c, submission), now, NULL)) != MEZ_OK)
+                          mez_lifecycle_event_name(MEZ_LIFECYCLE_ENTITY, MEZ_ENTITY_EV_SUBMIT), draft, submitted,
+                          mez_mass_doc_text(c, submission), now, NULL)) != MEZ_OK)
         return rv;
     return mez_mass_answer(c, 201, json_incref(doc));
 }
