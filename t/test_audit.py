@@ -2,6 +2,7 @@
 # 7): one row per committed action (credential issue, sovereign-store writes), none for a refused request, the
 # authenticated token id as actor, a linear chain under concurrent appends, and `mez audit verify` naming a
 # changed row by its seq and a deleted one as a gap. Both drivers.
+import hashlib
 import json
 import os
 import threading
@@ -9,7 +10,7 @@ import threading
 import pytest
 
 from audit_util import audit_rows, audit_verify, db_exec, drop_audit_guards, last_seq, mez_as_server
-from mez_harness import assert_problem, sample_credential
+from mez_harness import assert_problem, chown_tree, jcs, sample_credential
 
 ISSUE = "/v1/credentials/issue"
 
@@ -40,6 +41,78 @@ def test_issue_writes_one_audit_row(zone):
     # The same with the long option names.
     cp = mez_as_server(zone, "audit", "verify", "--db-driver", zone.driver, "--db", zone.db.params)
     assert cp.returncode == 0, cp.stdout + cp.stderr
+
+
+def link_hash(row):
+    """Hash scheme 2 as docs/07-audit-log.md tells an auditor to recompute it, without mez: the content is the
+    row without seq, prev_hash, hash and hash_scheme, canonicalised and hashed; the link hashes prev_hash, seq
+    and that content, one per line."""
+    content = {k: v for k, v in row.items() if k not in ("seq", "prev_hash", "hash", "hash_scheme")}
+    digest = "sha256:" + hashlib.sha256(jcs(content)).hexdigest()
+    text = "%s\n%d\n%s" % (row["prev_hash"], row["seq"], digest)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_rows_link_as_the_operator_guide_recomputes_them(zone):
+    """Every row is written in hash scheme 2, whichever side computed its link (PostgreSQL in SQL, SQLite in the
+    zone), and an outsider's recomputation of each link from `mez audit show` agrees, row after row."""
+    for _ in range(3):
+        assert issue(zone).status_code == 201
+    assert zone.post("/mass/v1/consent/request", json={"title": "x"}).status_code == 422   # refused: no row
+    rows = audit_rows(zone)
+    assert len(rows) >= 3
+    prev = "sha256:" + "0" * 64
+    for row in rows:
+        assert row["hash_scheme"] == 2, row
+        assert row["prev_hash"] == prev
+        assert row["hash"] == link_hash(row), row
+        prev = row["hash"]
+    assert zone.db.query_value("SELECT hash FROM mez_audit_head WHERE id = 1") == prev
+
+
+def test_rows_written_before_schema_14_verify_after_the_upgrade(make_zone, driver, mez_env, workdir):
+    """A zone whose chain was written in hash scheme 1 (schema 13 and before: the canonical JSON of the whole
+    row, seq and prev_hash included) is migrated to schema 14: its old rows keep their scheme and verify, the
+    first new row links to the last old one in scheme 2, and a changed old row is still named."""
+    import shutil
+    old_sql = os.path.join(workdir, "sql-13")
+    for d in ("sqlite3", "pgsql"):
+        os.makedirs(os.path.join(old_sql, d))
+        for f in sorted(os.listdir(os.path.join(mez_env.sql_dir, d))):
+            if f < "0014":
+                shutil.copy(os.path.join(mez_env.sql_dir, d, f), os.path.join(old_sql, d))
+    z = make_zone(driver, migrate=False, start=False)
+    z.env.mez("db", "migrate", "--driver", z.driver, "--params", z.db.params, "--sql-dir", old_sql, check=True)
+    if z.env.server_user:
+        chown_tree(z.data_dir, z.env.server_user)
+    prev = "sha256:" + "0" * 64
+    for seq in (1, 2):
+        row = {"seq": seq, "zone_id": z.zone_id, "at": "2026-11-01T09:00:0%dZ" % seq, "actor": "cli:root",
+               "action": "token.create", "resource_type": "token", "resource_id": "tok_%d" % seq,
+               "outcome": "committed", "request_id": None, "detail": {"role": "operator"}, "prev_hash": prev}
+        h = "sha256:" + hashlib.sha256(jcs(row)).hexdigest()
+        db_exec(z, "INSERT INTO mez_audit (seq, zone_id, at, actor, action, resource_type, resource_id, outcome, "
+                   "detail, prev_hash, hash) VALUES (%d, '%s', '%s', 'cli:root', 'token.create', 'token', 'tok_%d', "
+                   "'committed', '{\"role\":\"operator\"}', '%s', '%s'); UPDATE mez_audit_head SET seq = %d, "
+                   "hash = '%s' WHERE id = 1;" % (seq, z.zone_id, row["at"], seq, prev, h, seq, h))
+        prev = h
+    mez_as_server(z, "db", "migrate", "--driver", z.driver, "--params", z.db.params, "--sql-dir", mez_env.sql_dir,
+                  check=True)
+    z.start()
+    for _ in range(2):
+        assert issue(z).status_code == 201
+    cp = audit_verify(z)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    rows = audit_rows(z)
+    assert [r["seq"] for r in rows] == [1, 2, 3, 4]
+    assert [r["hash_scheme"] for r in rows] == [1, 1, 2, 2]
+    assert rows[1]["hash"] == prev and rows[2]["prev_hash"] == prev
+    assert rows[2]["hash"] == link_hash(rows[2]) and rows[3]["hash"] == link_hash(rows[3])
+    drop_audit_guards(z)
+    db_exec(z, "UPDATE mez_audit SET actor = 'cli:mallory' WHERE seq = 1")
+    cp = audit_verify(z)
+    assert cp.returncode != 0
+    assert "seq 1: hash mismatch" in cp.stdout, cp.stdout
 
 
 def test_refused_request_writes_no_row(zone):

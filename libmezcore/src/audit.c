@@ -1,14 +1,23 @@
 /* audit.c: the append-only, hash-chained audit table: appending a row inside the caller's transaction, reading
- * rows back, and verifying the chain (mez/audit.h describes the row and the hash).
+ * rows back, and verifying the chain (mez/audit.h describes the row and its two hash schemes).
  *
  * Why a head row: seq and prev_hash must follow the previous row exactly, even when several httpd children and
  * several nodes append to one PostgreSQL at once. "SELECT MAX(seq)" would let two transactions read the same
  * last row and fork the chain (the unique key would then fail one of them, but only at its INSERT, aborting the
- * caller's whole action). So every append first locks the one row of mez_audit_head: SELECT ... FOR UPDATE on
- * PostgreSQL makes the next appender wait until this transaction commits or rolls back, then read the head as
- * it left it; on SQLite, mez_db_begin's BEGIN IMMEDIATE already holds the database's only write lock, so the
- * read is as good as locked. Appends lock the head last in their transaction, so lock order is always
- * "the action's own rows, then the head" and two appenders cannot deadlock on it. */
+ * caller's whole action). So every append moves the one row of mez_audit_head, which PostgreSQL keeps locked
+ * until the appending transaction ends: the next appender waits there, then moves the head as this one left it.
+ * On SQLite, mez_db_begin's BEGIN IMMEDIATE already holds the database's only write lock. Appends touch the head
+ * last in their transaction, so lock order is always "the action's own rows, then the head" and two appenders
+ * cannot deadlock on it.
+ *
+ * Why two hash schemes: the head is the zone's one serial point, held from the moment an append takes it until
+ * its transaction's commit is durable, so every write of the zone queues behind the time it is held. Scheme 1
+ * hashed a whole row, seq and prev_hash included: the appender had to read and lock the head, come back to the
+ * zone to hash, and then write, holding the head across a round trip and the zone's own work as well as the
+ * commit. Scheme 2 (every row written since schema 14) splits the hash: the row's content is hashed in the zone
+ * before anything is locked, and PostgreSQL links it to the chain in the statement that moves the head, with its
+ * own sha256() (the head keeps the hash it replaced, for the row). The head is then held for that statement and
+ * the commit only, and the append is not waited for at all: it goes out with the COMMIT (mez_db_send). */
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
@@ -18,8 +27,20 @@
 #include "mez/vc.h"
 
 #define ROW_COLS "seq, zone_id, at, actor, action, resource_type, resource_id, outcome, request_id, detail, " \
-                 "prev_hash, hash"
-#define APPEND_ROW "INSERT INTO mez_audit (" ROW_COLS ") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                 "prev_hash, hash, hash_scheme"
+#define ROW_NCOLS 13
+/* Where the zone links a row itself (SQLite: no sha256() in SQL; the head was read under the write lock). */
+#define APPEND_ROW "INSERT INTO mez_audit (" ROW_COLS ") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 2)"
+/* PostgreSQL links it: the head moves (its SET expressions read the row as it was, so prev_hash takes the hash
+ * being replaced) and the row takes seq, prev_hash and hash from that move. Scalar subqueries rather than
+ * INSERT ... SELECT so that a missing head fails the statement (seq NOT NULL) instead of inserting nothing. The
+ * link hash is audit_link_hash() below, in SQL: the text prev_hash "\n" seq "\n" content, as UTF-8. */
+#define LINK_IN_SQL "'sha256:' || encode(sha256(convert_to(hash || chr(10) || CAST(seq + 1 AS TEXT) || chr(10) " \
+                    "|| CAST(%s AS TEXT), 'UTF8')), 'hex')"
+#define APPEND_LINKED "WITH head AS (UPDATE mez_audit_head SET seq = seq + 1, prev_hash = hash, hash = " LINK_IN_SQL \
+                      " WHERE id = 1 RETURNING seq, prev_hash, hash) INSERT INTO mez_audit (" ROW_COLS ") VALUES (" \
+                      "(SELECT seq FROM head), %s, %s, %s, %s, %s, %s, %s, %s, %s, (SELECT prev_hash FROM head), " \
+                      "(SELECT hash FROM head), 2)"
 #define VERIFY_BATCH 500
 
 static json_t *str_or_null(const char *s)
@@ -27,12 +48,11 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
-/* A row's members as its hash covers them (every column but the hash itself), with detail (a reference the object
- * takes) as given. */
-static json_t *row_object(const mez_audit_row_t *row, json_t *detail)
+/* A row's content: every member but the chain's own (seq, prev_hash, hash, hash_scheme), with detail (a reference
+ * the object takes) as given. Scheme 1 hashed this plus seq and prev_hash. */
+static json_t *content_object(const mez_audit_row_t *row, json_t *detail)
 {
     json_t *obj = json_object();
-    json_object_set_new(obj, "seq", json_integer((json_int_t)row->seq));
     json_object_set_new(obj, "zone_id", str_or_null(row->zone_id));
     json_object_set_new(obj, "at", str_or_null(row->at));
     json_object_set_new(obj, "actor", str_or_null(row->actor));
@@ -42,16 +62,65 @@ static json_t *row_object(const mez_audit_row_t *row, json_t *detail)
     json_object_set_new(obj, "outcome", str_or_null(row->outcome));
     json_object_set_new(obj, "request_id", str_or_null(row->request_id));
     json_object_set_new(obj, "detail", detail);
+    return obj;
+}
+
+/* The row as mez audit show prints it and scheme 1 hashed it (without hash and hash_scheme). */
+static json_t *row_object(const mez_audit_row_t *row, json_t *detail)
+{
+    json_t *obj = content_object(row, detail);
+    json_object_set_new(obj, "seq", json_integer((json_int_t)row->seq));
     json_object_set_new(obj, "prev_hash", str_or_null(row->prev_hash));
     return obj;
 }
 
-mez_status_t mez_audit_row_hash(apr_pool_t *p, const mez_audit_row_t *row, const char **hash, mez_problem_t *pb)
+/* The digest of a row's content ("sha256:<hex>"), from detail as canonical text. */
+static mez_status_t content_digest(apr_pool_t *p, const mez_audit_row_t *row, const char **out, mez_problem_t *pb)
 {
     json_t *detail = NULL, *obj;
     mez_digest_t d;
     mez_status_t rv;
+    if (!row->detail || mez_json_parse(p, row->detail, strlen(row->detail), &detail, NULL) != MEZ_OK
+        || !json_is_object(detail))
+        return mez_problem(pb, p, MEZ_EINVAL, 500, "audit.detail_invalid", NULL,
+                           "the detail of audit row %" APR_INT64_T_FMT " is not a JSON object", row->seq);
+    obj = content_object(row, json_incref(detail));
+    rv = mez_digest_json(p, obj, &d, pb);
+    json_decref(obj);
+    if (rv == MEZ_OK)
+        *out = mez_digest_format(p, &d);
+    return rv;
+}
 
+/* Scheme 2's link: "sha256:" + hex(SHA-256(prev_hash "\n" seq "\n" content)), as LINK_IN_SQL computes it. */
+static const char *link_hash(apr_pool_t *p, const char *prev_hash, apr_int64_t seq, const char *content)
+{
+    const char *text = apr_psprintf(p, "%s\n%" APR_INT64_T_FMT "\n%s", prev_hash, seq, content);
+    mez_digest_t d;
+    mez_digest_sha256(text, strlen(text), &d);
+    return mez_digest_format(p, &d);
+}
+
+mez_status_t mez_audit_row_hash(apr_pool_t *p, const mez_audit_row_t *row, const char **hash, mez_problem_t *pb)
+{
+    const char *content;
+    json_t *detail = NULL, *obj;
+    mez_digest_t d;
+    mez_status_t rv;
+
+    if (row->hash_scheme == MEZ_AUDIT_SCHEME) {
+        if (!row->prev_hash)
+            return mez_problem(pb, p, MEZ_EINVAL, 500, "audit.detail_invalid", NULL,
+                               "audit row %" APR_INT64_T_FMT " has no prev_hash", row->seq);
+        if ((rv = content_digest(p, row, &content, pb)) != MEZ_OK)
+            return rv;
+        *hash = link_hash(p, row->prev_hash, row->seq, content);
+        return MEZ_OK;
+    }
+    if (row->hash_scheme != 1)
+        return mez_problem(pb, p, MEZ_EINVAL, 500, "audit.scheme_unknown", NULL,
+                           "audit row %" APR_INT64_T_FMT " names hash scheme %d, which this build does not know",
+                           row->seq, row->hash_scheme);
     if (!row->detail || mez_json_parse(p, row->detail, strlen(row->detail), &detail, NULL) != MEZ_OK
         || !json_is_object(detail))
         return mez_problem(pb, p, MEZ_EINVAL, 500, "audit.detail_invalid", NULL,
@@ -70,17 +139,39 @@ json_t *mez_audit_row_json(const mez_audit_row_t *row)
     json_t *detail = row->detail ? json_loads(row->detail, JSON_DECODE_ANY, NULL) : NULL;
     json_t *obj = row_object(row, json_is_object(detail) ? json_incref(detail) : str_or_null(row->detail));
     json_object_set_new(obj, "hash", str_or_null(row->hash));
+    json_object_set_new(obj, "hash_scheme", json_integer(row->hash_scheme));
     if (detail)
         json_decref(detail);
     return obj;
+}
+
+/* The seq, prev_hash and hash PostgreSQL gave the row (when the caller asked for the row). */
+static mez_status_t append_linked_row(apr_pool_t *p, mez_db_t *db, mez_audit_row_t *row, const char *content,
+                                      mez_problem_t *pb)
+{
+    const char *got[3];
+    int found = 0;
+    mez_status_t rv = mez_db_query_row(p, db, got, 3, &found, APPEND_LINKED " RETURNING seq, prev_hash, hash", pb,
+                                       content, row->zone_id, row->at, row->actor, row->action,
+                                       row->resource_type ? row->resource_type : MEZ_DB_NULL,
+                                       row->resource_id ? row->resource_id : MEZ_DB_NULL, row->outcome,
+                                       row->request_id ? row->request_id : MEZ_DB_NULL, row->detail, NULL);
+    if (rv != MEZ_OK)
+        return rv;
+    if (!found || !got[0] || !got[1] || !got[2])
+        return mez_problem(pb, p, MEZ_EIO, 503, "audit.no_head", NULL, "the audit chain has no head row: run mez db migrate");
+    row->seq = apr_atoi64(got[0]);
+    row->prev_hash = got[1];
+    row->hash = got[2];
+    return MEZ_OK;
 }
 
 mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event_t *ev, mez_audit_row_t *out,
                               mez_problem_t *pb)
 {
     mez_audit_row_t row = { 0 };
-    const char *head[2], *detail = "{}", *seq;
-    int found = 0, cte;
+    const char *head[2], *detail = "{}", *content, *seq;
+    int found = 0;
     mez_status_t rv;
 
     if (!ev->zone_id || !ev->actor || !ev->action || !ev->outcome || (ev->detail && !json_is_object(ev->detail)))
@@ -88,16 +179,6 @@ mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event
                            "an audit event needs zone_id, actor, action and outcome, and an object as detail");
     if (ev->detail && (rv = mez_json_canonicalize(p, ev->detail, &detail, NULL, pb)) != MEZ_OK)
         return rv;
-    /* The lock (see the top of this file); the transaction keeps it until it ends. */
-    rv = mez_db_query_row(p, db, head, 2, &found,
-                          apr_pstrcat(p, "SELECT seq, hash FROM mez_audit_head WHERE id = 1", mez_db_for_update(db),
-                                      NULL), pb, NULL);
-    if (rv != MEZ_OK)
-        return rv;
-    if (!found || !head[0] || !head[1])
-        return mez_problem(pb, p, MEZ_EIO, 503, "audit.no_head", NULL,
-                           "the audit chain has no head row: run mez db migrate");
-    row.seq = apr_atoi64(head[0]) + 1;
     row.zone_id = ev->zone_id;
     row.at = mez_time_stamp(p, ev->at ? ev->at : apr_time_now());
     row.actor = ev->actor;
@@ -107,24 +188,46 @@ mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event
     row.outcome = ev->outcome;
     row.request_id = ev->request_id;
     row.detail = detail;
-    row.prev_hash = head[1];
-    if ((rv = mez_audit_row_hash(p, &row, &row.hash, pb)) != MEZ_OK)
+    row.hash_scheme = MEZ_AUDIT_SCHEME;
+    /* Everything of the row but its place in the chain is hashed before the head is touched. */
+    if ((rv = content_digest(p, &row, &content, pb)) != MEZ_OK)
         return rv;
+
+    if (mez_db_has_writable_cte(db)) {
+        /* One statement links and writes the row. A caller who wants the row waits for it; the others send it,
+         * and it goes out with their COMMIT (where an error it meets fails the transaction). */
+        if (out) {
+            if ((rv = append_linked_row(p, db, &row, content, pb)) != MEZ_OK)
+                return rv;
+            *out = row;
+            return MEZ_OK;
+        }
+        return mez_db_send(p, db, APPEND_LINKED, pb, content, row.zone_id, row.at, row.actor, row.action,
+                           row.resource_type ? row.resource_type : MEZ_DB_NULL,
+                           row.resource_id ? row.resource_id : MEZ_DB_NULL, row.outcome,
+                           row.request_id ? row.request_id : MEZ_DB_NULL, row.detail, NULL);
+    }
+
+    /* Here the zone links it: the head is read under the transaction's write lock (see the top of this file). */
+    rv = mez_db_query_row(p, db, head, 2, &found,
+                          apr_pstrcat(p, "SELECT seq, hash FROM mez_audit_head WHERE id = 1", mez_db_for_update(db),
+                                      NULL), pb, NULL);
+    if (rv != MEZ_OK)
+        return rv;
+    if (!found || !head[0] || !head[1])
+        return mez_problem(pb, p, MEZ_EIO, 503, "audit.no_head", NULL,
+                           "the audit chain has no head row: run mez db migrate");
+    row.seq = apr_atoi64(head[0]) + 1;
+    row.prev_hash = head[1];
+    row.hash = link_hash(p, row.prev_hash, row.seq, content);
     seq = apr_psprintf(p, "%" APR_INT64_T_FMT, row.seq);
-    /* The row, then the head that now names it. On PostgreSQL one statement does both (the INSERT in a WITH, the
-     * head UPDATE taking the new row's seq and hash from it): one round trip fewer on every audited write. */
-    cte = mez_db_has_writable_cte(db);
-    rv = mez_db_send(p, db,
-                     cte ? "WITH appended AS (" APPEND_ROW " RETURNING seq, hash) UPDATE mez_audit_head SET "
-                           "seq = appended.seq, hash = appended.hash FROM appended WHERE mez_audit_head.id = 1"
-                         : APPEND_ROW,
-                     pb, seq, row.zone_id, row.at, row.actor, row.action,
+    rv = mez_db_send(p, db, APPEND_ROW, pb, seq, row.zone_id, row.at, row.actor, row.action,
                      row.resource_type ? row.resource_type : MEZ_DB_NULL,
                      row.resource_id ? row.resource_id : MEZ_DB_NULL, row.outcome,
                      row.request_id ? row.request_id : MEZ_DB_NULL, row.detail, row.prev_hash, row.hash, NULL);
-    if (rv == MEZ_OK && !cte)
-        rv = mez_db_execv(p, db, NULL, "UPDATE mez_audit_head SET seq = %s, hash = %s WHERE id = 1", pb, seq,
-                          row.hash, NULL);
+    if (rv == MEZ_OK)
+        rv = mez_db_execv(p, db, NULL, "UPDATE mez_audit_head SET seq = %s, prev_hash = %s, hash = %s WHERE id = 1",
+                          pb, seq, row.prev_hash, row.hash, NULL);
     if (rv != MEZ_OK)
         return rv;
     if (out)
@@ -146,6 +249,7 @@ static void row_from(const char **c, mez_audit_row_t *row)
     row->detail = c[9];
     row->prev_hash = c[10];
     row->hash = c[11];
+    row->hash_scheme = c[12] ? atoi(c[12]) : 0;
 }
 
 /* Rows with seq > after, at most limit (<= 0: all), oldest first. Numbers are ours, so they go in as literals. */
@@ -156,7 +260,7 @@ static mez_status_t read_after(apr_pool_t *p, mez_db_t *db, apr_int64_t after, i
     const char *sql = apr_psprintf(p, "SELECT " ROW_COLS " FROM mez_audit WHERE seq > %" APR_INT64_T_FMT
                                    " ORDER BY seq%s", after,
                                    limit > 0 ? apr_psprintf(p, " LIMIT %d", limit) : "");
-    mez_status_t rv = mez_db_query_rows(p, db, 12, &rows, sql, pb, NULL);
+    mez_status_t rv = mez_db_query_rows(p, db, ROW_NCOLS, &rows, sql, pb, NULL);
     if (rv != MEZ_OK)
         return rv;
     *out = apr_array_make(p, rows->nelts ? rows->nelts : 1, sizeof(mez_audit_row_t));
@@ -194,7 +298,7 @@ mez_status_t mez_audit_verify(apr_pool_t *p, mez_db_t *db, mez_audit_report_t *r
 {
     const char *head[2], *prev_hash = MEZ_AUDIT_GENESIS, *last_hash = NULL;
     apr_int64_t head_seq, prev_seq = 0;
-    int found = 0;
+    int found = 0, newest_scheme = 0;
     mez_status_t rv;
 
     rep->rows = 0;
@@ -235,10 +339,17 @@ mez_status_t mez_audit_verify(apr_pool_t *p, mez_db_t *db, mez_audit_report_t *r
                 finding(rep, p, MEZ_AUDIT_BROKEN_LINK, row->seq, 0,
                         apr_psprintf(batch, "seq %" APR_INT64_T_FMT ": broken link (prev_hash is not the hash of "
                                      "seq %" APR_INT64_T_FMT ")", row->seq, prev_seq));
-            if (mez_audit_row_hash(batch, row, &want, NULL) != MEZ_OK || !row->hash || strcmp(want, row->hash))
+            /* Schemes only ever go forward: an old-scheme row after a new one was written by someone else. */
+            if (row->hash_scheme < newest_scheme)
+                finding(rep, p, MEZ_AUDIT_HASH_MISMATCH, row->seq, 0,
+                        apr_psprintf(batch, "seq %" APR_INT64_T_FMT ": hash scheme %d after scheme %d rows (the row "
+                                     "was rewritten)", row->seq, row->hash_scheme, newest_scheme));
+            else if (mez_audit_row_hash(batch, row, &want, NULL) != MEZ_OK || !row->hash || strcmp(want, row->hash))
                 finding(rep, p, MEZ_AUDIT_HASH_MISMATCH, row->seq, 0,
                         apr_psprintf(batch, "seq %" APR_INT64_T_FMT ": hash mismatch (the row was changed)",
                                      row->seq));
+            if (row->hash_scheme > newest_scheme)
+                newest_scheme = row->hash_scheme;
             prev_seq = row->seq;
             prev_hash = apr_pstrdup(p, row->hash ? row->hash : "");
             last_hash = prev_hash;

@@ -82,7 +82,7 @@ static void test_append_chains(void)
     mez_audit_row_t b = append(db, "credential.issue", "urn:uuid:2");
     mez_audit_row_t c = append(db, "compliance.evaluate", NULL);
     mez_audit_report_t rep;
-    const char *want = NULL;
+    const char *want = NULL, *text;
     json_t *obj;
     mez_digest_t d;
 
@@ -94,14 +94,18 @@ static void test_append_chains(void)
     CU_ASSERT_STRING_EQUAL(c.prev_hash, b.hash);
     CU_ASSERT_STRING_EQUAL(a.at, "2026-01-01T00:00:00Z");
     CU_ASSERT_STRING_EQUAL(a.detail, "{\"digest\":\"sha256:ab\",\"n\":7}");
-    /* The hash is sha256 over the canonical object of every other member, written out here independently. */
-    obj = mez_json_pool_own(unit_pool(), json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:n,s:s,s:s,s:{s:s,s:i},s:s}",
-                                                   "seq", (json_int_t)3, "zone_id", "zone-a", "at",
-                                                   "2026-01-01T00:00:00Z", "actor", "tok_0123456789abcdef", "action",
-                                                   "compliance.evaluate", "resource_type", "credential",
-                                                   "resource_id", "outcome", "committed", "request_id", "req_1",
-                                                   "detail", "digest", "sha256:ab", "n", 7, "prev_hash", b.hash));
+    /* Scheme 2, written out here independently: the content is sha256 over the canonical object of the row's
+     * members but seq, prev_hash, hash and hash_scheme; the hash is sha256 of prev_hash "\n" seq "\n" content. */
+    CU_ASSERT_EQUAL(c.hash_scheme, 2);
+    obj = mez_json_pool_own(unit_pool(), json_pack("{s:s,s:s,s:s,s:s,s:s,s:n,s:s,s:s,s:{s:s,s:i}}",
+                                                   "zone_id", "zone-a", "at", "2026-01-01T00:00:00Z", "actor",
+                                                   "tok_0123456789abcdef", "action", "compliance.evaluate",
+                                                   "resource_type", "credential", "resource_id", "outcome",
+                                                   "committed", "request_id", "req_1", "detail", "digest",
+                                                   "sha256:ab", "n", 7));
     CU_ASSERT_EQUAL(mez_digest_json(unit_pool(), obj, &d, NULL), MEZ_OK);
+    text = apr_pstrcat(unit_pool(), b.hash, "\n3\n", mez_digest_format(unit_pool(), &d), NULL);
+    mez_digest_sha256(text, strlen(text), &d);
     CU_ASSERT_STRING_EQUAL(c.hash, mez_digest_format(unit_pool(), &d));
     CU_ASSERT_EQUAL(mez_audit_row_hash(unit_pool(), &c, &want, NULL), MEZ_OK);
     CU_ASSERT_STRING_EQUAL(want, c.hash);
@@ -244,6 +248,96 @@ static void test_broken_link_named(void)
     CU_ASSERT_STRING_EQUAL(f->message, "seq 3: broken link (prev_hash is not the hash of seq 2)");
 }
 
+/* Rows written before schema 14 (hash scheme 1: the whole row, seq and prev_hash included, hashed in one) as the
+ * chain's first rows, each linked by the scheme-1 hash computed here independently. */
+static void legacy_rows(mez_db_t *db, int n)
+{
+    mez_problem_t pb = { 0 };
+    const char *prev = MEZ_AUDIT_GENESIS;
+    for (int i = 1; i <= n; i++) {
+        json_t *obj = mez_json_pool_own(unit_pool(), json_pack("{s:i,s:s,s:s,s:s,s:s,s:n,s:n,s:s,s:n,s:{},s:s}",
+                                                               "seq", i, "zone_id", "zone-a", "at",
+                                                               "2025-12-31T23:59:59Z", "actor", "cli:root", "action",
+                                                               "token.create", "resource_type", "resource_id",
+                                                               "outcome", "committed", "request_id", "detail",
+                                                               "prev_hash", prev));
+        mez_digest_t d;
+        const char *hash, *seq = apr_itoa(unit_pool(), i);
+        CU_ASSERT_EQUAL_FATAL(mez_digest_json(unit_pool(), obj, &d, NULL), MEZ_OK);
+        hash = mez_digest_format(unit_pool(), &d);
+        CU_ASSERT_EQUAL_FATAL(mez_db_execv(unit_pool(), db, NULL, "INSERT INTO mez_audit (seq, zone_id, at, actor, "
+                                           "action, outcome, detail, prev_hash, hash, hash_scheme) VALUES (%s, "
+                                           "'zone-a', '2025-12-31T23:59:59Z', 'cli:root', 'token.create', "
+                                           "'committed', '{}', %s, %s, 1)", &pb, seq, prev, hash, NULL), MEZ_OK);
+        CU_ASSERT_EQUAL_FATAL(mez_db_execv(unit_pool(), db, NULL, "UPDATE mez_audit_head SET seq = %s, hash = %s",
+                                           &pb, seq, hash, NULL), MEZ_OK);
+        prev = hash;
+    }
+}
+
+static void test_scheme_one_rows_still_verify(void)
+{
+    mez_db_t *db = audit_db();
+    mez_audit_row_t r;
+    mez_audit_report_t rep;
+    apr_array_header_t *list;
+    mez_problem_t pb = { 0 };
+    legacy_rows(db, 2);
+    CU_ASSERT_EQUAL(verify(db).findings->nelts, 0);
+    /* The first new row links to the last old one. */
+    r = append(db, "credential.issue", "urn:uuid:1");
+    CU_ASSERT_EQUAL(r.seq, 3);
+    CU_ASSERT_EQUAL(r.hash_scheme, 2);
+    append(db, "credential.issue", "urn:uuid:2");
+    rep = verify(db);
+    CU_ASSERT_EQUAL(rep.rows, 4);
+    CU_ASSERT_EQUAL(rep.findings->nelts, 0);
+    CU_ASSERT_EQUAL_FATAL(mez_audit_read(unit_pool(), db, 2, 2, &list, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(APR_ARRAY_IDX(list, 1, mez_audit_row_t).prev_hash,
+                           APR_ARRAY_IDX(list, 0, mez_audit_row_t).hash);
+    CU_ASSERT_EQUAL(APR_ARRAY_IDX(list, 0, mez_audit_row_t).hash_scheme, 1);
+    CU_ASSERT_EQUAL(APR_ARRAY_IDX(list, 1, mez_audit_row_t).hash_scheme, 2);
+    /* A changed old row is still found. */
+    drop_guards(db);
+    exec(db, "UPDATE mez_audit SET actor = 'cli:mallory' WHERE seq = 1");
+    rep = verify(db);
+    CU_ASSERT_EQUAL(only_finding(&rep)->fault, MEZ_AUDIT_HASH_MISMATCH);
+    CU_ASSERT_EQUAL(only_finding(&rep)->seq, 1);
+}
+
+/* A new row rewritten in the old scheme, hash recomputed, is named for its scheme (and breaks the next link). */
+static void test_scheme_going_back_named(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = audit_db();
+    mez_audit_row_t b;
+    const char *forged = NULL;
+    mez_audit_report_t rep;
+    const mez_audit_finding_t *f;
+    append(db, "credential.issue", "urn:uuid:1");
+    b = append(db, "credential.issue", "urn:uuid:2");
+    append(db, "credential.issue", "urn:uuid:3");
+    drop_guards(db);
+    b.actor = "someone-else";
+    b.hash_scheme = 1;
+    CU_ASSERT_EQUAL_FATAL(mez_audit_row_hash(unit_pool(), &b, &forged, NULL), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_db_execv(unit_pool(), db, NULL, "UPDATE mez_audit SET actor = %s, hash = %s, "
+                                       "hash_scheme = 1 WHERE seq = 2", &pb, b.actor, forged, NULL), MEZ_OK);
+    rep = verify(db);
+    CU_ASSERT_EQUAL_FATAL(rep.findings->nelts, 2);
+    f = &APR_ARRAY_IDX(rep.findings, 0, mez_audit_finding_t);
+    CU_ASSERT_EQUAL(f->fault, MEZ_AUDIT_HASH_MISMATCH);
+    CU_ASSERT_EQUAL(f->seq, 2);
+    CU_ASSERT_STRING_EQUAL(f->message, "seq 2: hash scheme 1 after scheme 2 rows (the row was rewritten)");
+    f = &APR_ARRAY_IDX(rep.findings, 1, mez_audit_finding_t);
+    CU_ASSERT_EQUAL(f->fault, MEZ_AUDIT_BROKEN_LINK);
+    CU_ASSERT_EQUAL(f->seq, 3);
+    /* A scheme this build does not know is not a hash it can check. */
+    b.hash_scheme = 3;
+    CU_ASSERT_NOT_EQUAL(mez_audit_row_hash(unit_pool(), &b, &forged, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(pb.code, "audit.scheme_unknown");
+}
+
 static void test_read_and_json(void)
 {
     mez_problem_t pb = { 0 };
@@ -260,6 +354,7 @@ static void test_read_and_json(void)
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(doc, "seq")), 2);
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(doc, "detail"), "n")), 7);
     CU_ASSERT_TRUE(json_is_string(json_object_get(doc, "hash")));
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(doc, "hash_scheme")), 2);
     CU_ASSERT_EQUAL_FATAL(mez_audit_read(unit_pool(), db, 1, 0, &list, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(list->nelts, 5);
 }
@@ -286,6 +381,8 @@ void unit_register_audit(void)
     CU_add_test(s, "deleted rows are named as a gap", test_deleted_row_named);
     CU_add_test(s, "deleted first and last rows are named", test_deleted_first_and_last_rows_named);
     CU_add_test(s, "a re-hashed forgery breaks the next link", test_broken_link_named);
+    CU_add_test(s, "rows of hash scheme 1 still verify, and chain on in scheme 2", test_scheme_one_rows_still_verify);
+    CU_add_test(s, "a row rewritten in an older scheme is named", test_scheme_going_back_named);
     CU_add_test(s, "rows read back, as JSON", test_read_and_json);
     CU_add_test(s, "verify needs a migrated database", test_verify_needs_the_table);
 }

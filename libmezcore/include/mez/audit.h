@@ -11,8 +11,14 @@
  *   request_id     the request it came from (may be NULL)
  *   detail         a JSON object, stored as its RFC 8785 canonical text
  *   prev_hash      the previous row's hash; for seq 1 "sha256:" and 64 zeros
- *   hash           "sha256:<hex>" of the RFC 8785 canonical JSON object holding every other member above
- *                  (seq as a number, detail as the object, NULL members as null).
+ *   hash           the row's link in the chain, by its hash_scheme:
+ *   hash_scheme    2 (every row written since schema 14): hash is "sha256:" + hex(SHA-256 of the UTF-8 text
+ *                    prev_hash "\n" seq "\n" content), content being "sha256:<hex>" of the RFC 8785 canonical
+ *                    JSON object of zone_id, at, actor, action, resource_type, resource_id, outcome, request_id
+ *                    and detail (detail as the object, NULL members as null). The zone hashes the content, the
+ *                    database links it (audit.c says why).
+ *                  1 (rows written before): "sha256:<hex>" of the RFC 8785 canonical JSON object holding every
+ *                    member above but hash and hash_scheme (seq as a number).
  *
  * mez_audit_verify() recomputes the chain and says exactly what is wrong: a changed row (its hash no longer
  * matches), a deleted row (a gap in seq), a broken link (prev_hash is not the previous row's hash), rows cut
@@ -29,6 +35,7 @@
 #include "mez/store.h"
 
 #define MEZ_AUDIT_GENESIS "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+#define MEZ_AUDIT_SCHEME 2       /* the hash scheme appends write */
 
 /* What happened, as the caller knows it. */
 typedef struct mez_audit_event_t {
@@ -49,16 +56,20 @@ typedef struct mez_audit_row_t {
     const char *zone_id, *at, *actor, *action, *resource_type, *resource_id, *outcome, *request_id;
     const char *detail;           /* canonical JSON text of an object */
     const char *prev_hash, *hash;
+    int hash_scheme;              /* 1 or 2 (above) */
 } mez_audit_row_t;
 
 /* Appends the event as the chain's next row. Call it inside the transaction of the action it records (after
  * mez_db_begin, before mez_db_commit), as late as possible: it locks the chain head until that transaction
- * ends. out (may be NULL) receives the row written. Refuses an event lacking a required member or with a
+ * ends. out (may be NULL) receives the row written; without it, on PostgreSQL, the append is sent as
+ * mez_db_send() sends (not waited for: it goes with the COMMIT, where an error of its own fails the
+ * transaction). Refuses an event lacking a required member or with a
  * detail that is not an object ("audit.invalid_event", 500: a caller's bug, never a client's). */
 mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event_t *ev, mez_audit_row_t *out,
                               mez_problem_t *pb);
 
-/* The hash a row must carry, from its other members ("audit.detail_invalid" when detail does not parse). */
+/* The hash a row must carry, from its other members by its hash_scheme ("audit.detail_invalid" when detail does
+ * not parse, "audit.scheme_unknown" for a scheme other than 1 and 2). */
 mez_status_t mez_audit_row_hash(apr_pool_t *p, const mez_audit_row_t *row, const char **hash, mez_problem_t *pb);
 
 /* The row as a JSON object (detail as an object when it parses, else as the stored string); new reference. */
