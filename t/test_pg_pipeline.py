@@ -288,19 +288,67 @@ def test_a_connection_lost_mid_pipeline_keeps_nothing_and_recovers(counted_zone)
     assert cp.returncode == 0, cp.stdout + cp.stderr
 
 
+def probe_helper(mez_env):
+    if "pgsql" not in mez_env.drivers:
+        pytest.skip("pgsql not in MEZ_TEST_DRIVERS")
+    helper = os.path.join(mez_env.build_dir, "t", "pg-pipeline-probe")
+    if not os.path.exists(helper):
+        pytest.skip("%s is missing: run make check in the build first" % helper)
+    return helper
+
+
+def sent_row_seen_by_server(mez_env, pg_server, mode):
+    """Runs the probe's flush or hold: a row sent in a transaction, then (flush) handed to the server. Returns
+    whether the server had begun that transaction's write while the probe waited (its backend holds a
+    transaction id), and what the COMMIT answered."""
+    helper = probe_helper(mez_env)
+    name = pg_server.createdb("flush")
+    proc = subprocess.Popen([helper, mode, pg_server.conninfo(name), "flush_probe"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        steps = []
+        while not (steps and steps[-1].startswith("sent ")):
+            line = proc.stdout.readline()
+            # A step that failed ends the probe; "sent <pid>" is the last line before it waits.
+            assert line.startswith("sent ") or line.split(" ")[1:2] == ["0"], "".join(steps) + line
+            steps.append(line)
+        pid = int(steps[-1].split()[1])
+        seen, deadline = False, time.time() + (10 if mode == "flush" else 1)
+        while not seen and time.time() < deadline:
+            seen = pg_server.psql(name, "SELECT backend_xid IS NOT NULL FROM pg_stat_activity WHERE pid = %d"
+                                  % pid) == "t"
+            time.sleep(0.05)
+        out, err = proc.communicate("go\n", timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out + err
+    assert pg_server.psql(name, "SELECT string_agg(v, ',') FROM flush_probe") == "early"
+    return seen, out
+
+
+def test_a_flush_hands_the_pipeline_to_the_server_before_the_commit(mez_env, pg_server):
+    """mez_db_flush (an action's writes, sent before its credentials are signed): the row sent on the pipeline is
+    being written by the server while the caller still computes, before any Sync; the COMMIT then reads its
+    result as before. Held back (no flush), libpq keeps the pipeline in its buffer until the COMMIT's Sync, which
+    is why the flush exists: the server has not even begun the transaction."""
+    seen, out = sent_row_seen_by_server(mez_env, pg_server, "flush")
+    assert seen, "the server had not begun the flushed write"
+    assert out.strip().endswith("commit 0 -"), out
+    seen, out = sent_row_seen_by_server(mez_env, pg_server, "hold")
+    assert not seen, "the server began a write nobody flushed (libpq sent its pipeline early)"
+    assert out.strip().endswith("commit 0 -"), out
+
+
 def test_a_lost_transaction_is_refused_until_it_ends(mez_env, pg_server):
-    """store_pg.c's guard, driven through libmezcore directly (t/pg-lost-tx): a transaction whose session is lost
+    """store_pg.c's guard, driven through libmezcore directly (t/pg-pipeline-probe): a transaction whose session is lost
     mid-pipeline is replaced by a new session (PQreset). The request paths all return that error up to their
     rollback, so none of them can show what the guard is for: a caller that went on anyway must not run the rest
     of its transaction, or its COMMIT, on the new session, where they would be kept without what came before."""
-    if "pgsql" not in mez_env.drivers:
-        pytest.skip("pgsql not in MEZ_TEST_DRIVERS")
-    helper = os.path.join(mez_env.build_dir, "t", "pg-lost-tx")
-    if not os.path.exists(helper):
-        pytest.skip("%s is missing: run make check in the build first" % helper)
+    helper = probe_helper(mez_env)
     name = pg_server.createdb("lost_tx")
-    cp = subprocess.run([helper, pg_server.conninfo(name), "lost_tx_probe"], capture_output=True, text=True,
-                        timeout=60)
+    cp = subprocess.run([helper, "lost-tx", pg_server.conninfo(name), "lost_tx_probe"], capture_output=True,
+                        text=True, timeout=60)
     assert cp.returncode == 0, cp.stdout + cp.stderr
     steps = dict(line.split(" ", 1) for line in cp.stdout.splitlines() if " " in line)
     assert steps["terminate"].startswith("503 db.error") and "terminat" in steps["terminate"], steps

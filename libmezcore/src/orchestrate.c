@@ -429,6 +429,8 @@ static mez_status_t act(orch_t *o, mez_orch_answer_t *ans)
         o->resource_id = "";
     if (!o->subject_id)
         o->subject_id = *o->resource_id ? o->resource_id : o->owner_entity;
+    /* The action's writes go to the server now, to run there while the two credentials are signed here. */
+    mez_db_flush(o->db);
     /* The certificate names its attestation's digest, so the attestation is signed first; both are stored in
      * one statement. */
     if ((rv = sign(o, attestation(o), &att_vc, &att_canon, &att_digest)) != MEZ_OK

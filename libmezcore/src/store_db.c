@@ -308,6 +308,11 @@ mez_status_t mez_db_send_array(apr_pool_t *p, mez_db_t *db, const char *sql, int
     return send_args(p, db, sql, nargs, array_args(p, args, nargs), &send_plain, pb);
 }
 
+void mez_db_flush(mez_db_t *db)
+{
+    mez_pg_flush(db);
+}
+
 mez_status_t mez_db_send_insert(apr_pool_t *p, mez_db_t *db, const mez_db_conflict_t *conflict, int *taken,
                                 const char *sql, mez_problem_t *pb, ...)
 {

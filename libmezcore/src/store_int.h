@@ -33,6 +33,9 @@ mez_status_t mez_pg_begin(apr_pool_t *p, mez_db_t *db, int *handled, mez_problem
  * apr_dbd, after whatever the pipeline held has been read (and, for a rollback, dropped). */
 mez_status_t mez_pg_end(apr_pool_t *p, mez_db_t *db, int commit, int *handled, mez_problem_t *pb);
 
+/* Sends what the pipeline holds (mez_db_flush), reading nothing. */
+void mez_pg_flush(mez_db_t *db);
+
 /* Reads whatever the pipeline holds, before the connection is used through apr_dbd; the first error it met. */
 mez_status_t mez_pg_settle(apr_pool_t *p, mez_db_t *db, mez_problem_t *pb);
 

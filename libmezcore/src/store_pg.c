@@ -18,8 +18,10 @@
  * Inside a transaction, a write whose outcome the caller does not read (mez_db_send) is not waited for: the
  * connection enters libpq's pipeline mode and the statement goes out with the next one that answers something (or
  * with the COMMIT), and queries that do not depend on each other's answers (mez_db_query_all) go out together. A
- * formation's twelve statements waited for the server eleven times and now wait four, a sovereign payment's
- * fifteen waits are seven (t/test_pg_pipeline.py counts them on the wire). BEGIN is sent the same way. Every
+ * formation's twelve statements waited for the server eleven times and now wait once (its COMMIT), a sovereign
+ * payment's fifteen waits are six (t/test_pg_pipeline.py counts them on the wire). BEGIN is sent the same way.
+ * libpq keeps what a pipeline queues until the sync; mez_db_flush hands it over earlier, so that the server
+ * works on an action's writes while httpd signs its credentials. Every
  * result is still read and checked, in order, when the pipeline is synced: the first error, whichever statement
  * met it, is what the statement that synced reports, and the server has by then skipped the rest and left the
  * transaction failed, so nothing that followed it is committed. The pipeline holds only what one request sent
@@ -387,6 +389,20 @@ mez_status_t mez_pg_settle(apr_pool_t *p, mez_db_t *db, mez_problem_t *pb)
     if (!(s = enter(p, db, &conn, &handled, &st, pb)))
         return st;
     return s->owed->nelts ? pg_sync(p, db, s, conn, NULL, 0, pb) : MEZ_OK;
+}
+
+/* libpq keeps what a pipeline queues in its output buffer until a sync (or 64 KiB), so the server would start on an
+ * action's writes only when the action commits. Sent now, they run on the server while the caller works. A flush
+ * that fails (a broken connection) is left for the sync, which reads the error. */
+void mez_pg_flush(mez_db_t *db)
+{
+    PGconn *conn = pg_conn(db);
+    pg_session_t *s;
+    if (!conn)
+        return;
+    s = pg_session(db, conn);
+    if (s->owed->nelts && !s->lost_tx)
+        (void)PQflush(conn);
 }
 
 mez_status_t mez_pg_run(apr_pool_t *p, mez_db_t *db, const char *sql, const char *const *args, int n, int ncols,

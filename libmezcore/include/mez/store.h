@@ -60,6 +60,11 @@ mez_status_t mez_db_exec_array(apr_pool_t *p, mez_db_t *db, int *nrows, const ch
 mez_status_t mez_db_send(apr_pool_t *p, mez_db_t *db, const char *sql, mez_problem_t *pb, ...);
 mez_status_t mez_db_send_array(apr_pool_t *p, mez_db_t *db, const char *sql, int nargs, const char *const *args,
                                mez_problem_t *pb);
+/* Hands the server what mez_db_send() has queued so far without waiting for anything, so that it works on those
+ * statements while the caller computes (an action's writes while its credentials are signed). Nothing is read:
+ * an error among them is still reported by the next statement that answers, as before. Without a pipeline (SQLite,
+ * outside a transaction, MezDBPrepare off) everything ran already and this does nothing. */
+void mez_db_flush(mez_db_t *db);
 
 /* What a unique index refusing an INSERT means to the caller (a name taken): the problem to report. */
 typedef struct {
