@@ -166,12 +166,12 @@ static int show(apr_pool_t *p, mez_db_t *db, apr_int64_t from, apr_int64_t limit
 
 int mez_cmd_audit(apr_pool_t *p, int argc, const char *const *argv)
 {
-    const char *driver = NULL, *params = NULL, *db_driver = NULL, *db_params = NULL, *from_s = NULL,
+    const char *driver = NULL, *params = NULL, *from_s = NULL,
                *limit_s = NULL, *anchor = NULL, *did = NULL, *sub;
     const char *pos[1] = { NULL };
     const mez_cli_opt_t opts[] = {
-        { "--driver", &driver, NULL }, { "--params", &params, NULL }, { "--db-driver", &db_driver, NULL },
-        { "--db", &db_params, NULL }, { "--from", &from_s, NULL }, { "--limit", &limit_s, NULL },
+        { "--driver", &driver, NULL }, { "--params", &params, NULL }, { "--db-driver", &driver, NULL },
+        { "--db", &params, NULL }, { "--from", &from_s, NULL }, { "--limit", &limit_s, NULL },
         { "--anchor", &anchor, NULL }, { "--did", &did, NULL },
         { NULL, NULL, NULL },
     };
@@ -187,8 +187,6 @@ int mez_cmd_audit(apr_pool_t *p, int argc, const char *const *argv)
     sub = argv[1];
     if (mez_cli_parse_args(argc - 1, argv + 1, opts, pos, 0, &npos, "audit") < 0)
         return usage(stderr);
-    driver = driver ? driver : db_driver;
-    params = params ? params : db_params;
     if (!driver || !params)
         return usage(stderr);
     if (strcmp(sub, "verify") && strcmp(sub, "show")) {

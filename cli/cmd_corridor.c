@@ -126,13 +126,13 @@ static int verify_cmd(apr_pool_t *p, const char *path, const char *sequencer)
 
 int mez_cmd_corridor(apr_pool_t *p, int argc, const char *const *argv)
 {
-    const char *driver = NULL, *params = NULL, *db_driver = NULL, *db_params = NULL, *corridor = NULL, *out = NULL,
+    const char *driver = NULL, *params = NULL, *corridor = NULL, *out = NULL,
                *sequencer = NULL, *sub;
     const char *pos[1] = { NULL };
     int canonical = 0, npos = 0;
     const mez_cli_opt_t opts[] = {
-        { "--driver", &driver, NULL }, { "--params", &params, NULL }, { "--db-driver", &db_driver, NULL },
-        { "--db", &db_params, NULL }, { "--corridor", &corridor, NULL }, { "--out", &out, NULL },
+        { "--driver", &driver, NULL }, { "--params", &params, NULL }, { "--db-driver", &driver, NULL },
+        { "--db", &params, NULL }, { "--corridor", &corridor, NULL }, { "--out", &out, NULL },
         { "--canonical", NULL, &canonical }, { "--sequencer", &sequencer, NULL }, { NULL, NULL, NULL },
     };
     mez_problem_t pb = { 0 };
@@ -145,8 +145,6 @@ int mez_cmd_corridor(apr_pool_t *p, int argc, const char *const *argv)
     sub = argv[1];
     if (mez_cli_parse_args(argc - 1, argv + 1, opts, pos, 1, &npos, "corridor") < 0)
         return usage(stderr);
-    driver = driver ? driver : db_driver;
-    params = params ? params : db_params;
     if (!strcmp(sub, "verify")) {
         if (npos != 1 || driver || params || corridor || out || canonical) {
             fprintf(stderr, "mez corridor verify: takes one FILE (or -) and no database\n");

@@ -112,12 +112,12 @@ static mez_status_t tally(apr_pool_t *p, mez_db_t *db, apr_hash_t *days, int f, 
 
 int mez_cmd_usage(apr_pool_t *p, int argc, const char *const *argv)
 {
-    const char *driver = NULL, *params = NULL, *db_driver = NULL, *db_params = NULL, *zone = NULL,
+    const char *driver = NULL, *params = NULL, *zone = NULL,
                *from_s = NULL, *to_s = NULL, *format = NULL, *lo, *hi, *found = NULL, *prims = "";
     const char *pos[1] = { NULL };
     const mez_cli_opt_t opts[] = {
-        { "--driver", &driver, NULL }, { "--params", &params, NULL }, { "--db-driver", &db_driver, NULL },
-        { "--db", &db_params, NULL }, { "--zone", &zone, NULL }, { "--from", &from_s, NULL },
+        { "--driver", &driver, NULL }, { "--params", &params, NULL }, { "--db-driver", &driver, NULL },
+        { "--db", &params, NULL }, { "--zone", &zone, NULL }, { "--from", &from_s, NULL },
         { "--to", &to_s, NULL }, { "--format", &format, NULL }, { NULL, NULL, NULL },
     };
     apr_time_t from, to;
@@ -133,8 +133,6 @@ int mez_cmd_usage(apr_pool_t *p, int argc, const char *const *argv)
         return usage(stdout);
     if (mez_cli_parse_args(argc, argv, opts, pos, 0, &npos, "usage") < 0)
         return usage(stderr);
-    driver = driver ? driver : db_driver;
-    params = params ? params : db_params;
     if (!driver || !params || !zone || !from_s || !to_s)
         return usage(stderr);
 

@@ -158,6 +158,12 @@ def test_known_numbers_per_day_csv_and_json(pair):
             assert r[2:] == [str(want_a[f]) for f in FIGURES]
     doc = json_doc(a, frm.isoformat(), to.isoformat())
     assert len(doc["days"]) == 4 and doc["totals"] == want_a
+    # The long option names every database command also takes (--db-driver, --db) read the same database.
+    e = a.env
+    cp = run([e.mez_bin, "usage", "--zone", a.zone_id, "--db-driver", a.driver, "--db", a.db.params, "--from",
+              frm.isoformat(), "--to", to.isoformat()], env=e.env(), user=e.server_user)
+    assert cp.returncode == 0, cp.stderr
+    assert list(csv.reader(io.StringIO(cp.stdout)))[1:] == rows
 
 
 def test_day_boundaries_and_period_ends(pair):
