@@ -74,8 +74,10 @@ static json_t *row_object(const mez_audit_row_t *row, json_t *detail)
     return obj;
 }
 
-/* The digest of a row's content ("sha256:<hex>"), from detail as canonical text. */
-static mez_status_t content_digest(apr_pool_t *p, const mez_audit_row_t *row, const char **out, mez_problem_t *pb)
+/* "sha256:<hex>" of the row's members as an object, detail parsed from its canonical text: its content alone
+ * (scheme 2's content digest), or with seq and prev_hash too (scheme 1's hash). */
+static mez_status_t digest_members(apr_pool_t *p, const mez_audit_row_t *row, int with_chain, const char **out,
+                                   mez_problem_t *pb)
 {
     json_t *detail = NULL, *obj;
     mez_digest_t d;
@@ -84,7 +86,7 @@ static mez_status_t content_digest(apr_pool_t *p, const mez_audit_row_t *row, co
         || !json_is_object(detail))
         return mez_problem(pb, p, MEZ_EINVAL, 500, "audit.detail_invalid", NULL,
                            "the detail of audit row %" APR_INT64_T_FMT " is not a JSON object", row->seq);
-    obj = content_object(row, json_incref(detail));
+    obj = with_chain ? row_object(row, json_incref(detail)) : content_object(row, json_incref(detail));
     rv = mez_digest_json(p, obj, &d, pb);
     json_decref(obj);
     if (rv == MEZ_OK)
@@ -104,33 +106,20 @@ static const char *link_hash(apr_pool_t *p, const char *prev_hash, apr_int64_t s
 mez_status_t mez_audit_row_hash(apr_pool_t *p, const mez_audit_row_t *row, const char **hash, mez_problem_t *pb)
 {
     const char *content;
-    json_t *detail = NULL, *obj;
-    mez_digest_t d;
     mez_status_t rv;
 
-    if (row->hash_scheme == MEZ_AUDIT_SCHEME) {
-        if (!row->prev_hash)
-            return mez_problem(pb, p, MEZ_EINVAL, 500, "audit.detail_invalid", NULL,
-                               "audit row %" APR_INT64_T_FMT " has no prev_hash", row->seq);
-        if ((rv = content_digest(p, row, &content, pb)) != MEZ_OK)
-            return rv;
-        *hash = link_hash(p, row->prev_hash, row->seq, content);
-        return MEZ_OK;
-    }
-    if (row->hash_scheme != 1)
+    if (row->hash_scheme == 1)
+        return digest_members(p, row, 1, hash, pb);
+    if (row->hash_scheme != MEZ_AUDIT_SCHEME)
         return mez_problem(pb, p, MEZ_EINVAL, 500, "audit.scheme_unknown", NULL,
                            "audit row %" APR_INT64_T_FMT " names hash scheme %d, which this build does not know",
                            row->seq, row->hash_scheme);
-    if (!row->detail || mez_json_parse(p, row->detail, strlen(row->detail), &detail, NULL) != MEZ_OK
-        || !json_is_object(detail))
+    if (!row->prev_hash)
         return mez_problem(pb, p, MEZ_EINVAL, 500, "audit.detail_invalid", NULL,
-                           "the detail of audit row %" APR_INT64_T_FMT " is not a JSON object", row->seq);
-    obj = row_object(row, json_incref(detail));
-    rv = mez_digest_json(p, obj, &d, pb);
-    json_decref(obj);
-    if (rv != MEZ_OK)
+                           "audit row %" APR_INT64_T_FMT " has no prev_hash", row->seq);
+    if ((rv = digest_members(p, row, 0, &content, pb)) != MEZ_OK)
         return rv;
-    *hash = mez_digest_format(p, &d);
+    *hash = link_hash(p, row->prev_hash, row->seq, content);
     return MEZ_OK;
 }
 
@@ -190,7 +179,7 @@ mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event
     row.detail = detail;
     row.hash_scheme = MEZ_AUDIT_SCHEME;
     /* Everything of the row but its place in the chain is hashed before the head is touched. */
-    if ((rv = content_digest(p, &row, &content, pb)) != MEZ_OK)
+    if ((rv = digest_members(p, &row, 0, &content, pb)) != MEZ_OK)
         return rv;
 
     if (mez_db_has_writable_cte(db)) {
