@@ -70,10 +70,25 @@ def test_rows_link_as_the_operator_guide_recomputes_them(zone):
     assert zone.db.query_value("SELECT hash FROM mez_audit_head WHERE id = 1") == prev
 
 
+def append_as_schema_13(z, seq, prev):
+    """Appends row seq after prev as a build from before schema 14 does: hash scheme 1, the canonical JSON of the
+    whole row (seq and prev_hash included), the hash_scheme column left to its default. Returns its hash."""
+    row = {"seq": seq, "zone_id": z.zone_id, "at": "2026-11-01T09:00:0%dZ" % seq, "actor": "cli:root",
+           "action": "token.create", "resource_type": "token", "resource_id": "tok_%d" % seq,
+           "outcome": "committed", "request_id": None, "detail": {"role": "operator"}, "prev_hash": prev}
+    h = "sha256:" + hashlib.sha256(jcs(row)).hexdigest()
+    db_exec(z, "INSERT INTO mez_audit (seq, zone_id, at, actor, action, resource_type, resource_id, outcome, "
+               "detail, prev_hash, hash) VALUES (%d, '%s', '%s', 'cli:root', 'token.create', 'token', 'tok_%d', "
+               "'committed', '{\"role\":\"operator\"}', '%s', '%s'); UPDATE mez_audit_head SET seq = %d, "
+               "hash = '%s' WHERE id = 1;" % (seq, z.zone_id, row["at"], seq, prev, h, seq, h))
+    return h
+
+
 def test_rows_written_before_schema_14_verify_after_the_upgrade(make_zone, driver, mez_env, workdir):
     """A zone whose chain was written in hash scheme 1 (schema 13 and before: the canonical JSON of the whole
     row, seq and prev_hash included) is migrated to schema 14: its old rows keep their scheme and verify, the
-    first new row links to the last old one in scheme 2, and a changed old row is still named."""
+    first new row links to the last old one in scheme 2, an old node's row among new ones verifies, and a changed
+    old row is still named."""
     import shutil
     old_sql = os.path.join(workdir, "sql-13")
     for d in ("sqlite3", "pgsql"):
@@ -87,15 +102,7 @@ def test_rows_written_before_schema_14_verify_after_the_upgrade(make_zone, drive
         chown_tree(z.data_dir, z.env.server_user)
     prev = "sha256:" + "0" * 64
     for seq in (1, 2):
-        row = {"seq": seq, "zone_id": z.zone_id, "at": "2026-11-01T09:00:0%dZ" % seq, "actor": "cli:root",
-               "action": "token.create", "resource_type": "token", "resource_id": "tok_%d" % seq,
-               "outcome": "committed", "request_id": None, "detail": {"role": "operator"}, "prev_hash": prev}
-        h = "sha256:" + hashlib.sha256(jcs(row)).hexdigest()
-        db_exec(z, "INSERT INTO mez_audit (seq, zone_id, at, actor, action, resource_type, resource_id, outcome, "
-                   "detail, prev_hash, hash) VALUES (%d, '%s', '%s', 'cli:root', 'token.create', 'token', 'tok_%d', "
-                   "'committed', '{\"role\":\"operator\"}', '%s', '%s'); UPDATE mez_audit_head SET seq = %d, "
-                   "hash = '%s' WHERE id = 1;" % (seq, z.zone_id, row["at"], seq, prev, h, seq, h))
-        prev = h
+        prev = append_as_schema_13(z, seq, prev)
     mez_as_server(z, "db", "migrate", "--driver", z.driver, "--params", z.db.params, "--sql-dir", mez_env.sql_dir,
                   check=True)
     z.start()
@@ -108,6 +115,14 @@ def test_rows_written_before_schema_14_verify_after_the_upgrade(make_zone, drive
     assert [r["hash_scheme"] for r in rows] == [1, 1, 2, 2]
     assert rows[1]["hash"] == prev and rows[2]["prev_hash"] == prev
     assert rows[2]["hash"] == link_hash(rows[2]) and rows[3]["hash"] == link_hash(rows[3])
+    # A node of the older build still running beside this one appends in scheme 1 among scheme 2 rows: each row
+    # verifies by its own scheme.
+    append_as_schema_13(z, 5, rows[3]["hash"])
+    assert issue(z).status_code == 201
+    cp = audit_verify(z)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    rows = audit_rows(z)
+    assert [r["hash_scheme"] for r in rows] == [1, 1, 2, 2, 1, 2] and rows[5]["prev_hash"] == rows[4]["hash"]
     drop_audit_guards(z)
     db_exec(z, "UPDATE mez_audit SET actor = 'cli:mallory' WHERE seq = 1")
     cp = audit_verify(z)

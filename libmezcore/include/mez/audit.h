@@ -17,8 +17,10 @@
  *                    JSON object of zone_id, at, actor, action, resource_type, resource_id, outcome, request_id
  *                    and detail (detail as the object, NULL members as null). The zone hashes the content, the
  *                    database links it (audit.c says why).
- *                  1 (rows written before): "sha256:<hex>" of the RFC 8785 canonical JSON object holding every
- *                    member above but hash and hash_scheme (seq as a number).
+ *                  1 (rows written before, and by a build from before schema 14 still running beside a newer
+ *                    one): "sha256:<hex>" of the RFC 8785 canonical JSON object holding every member above but
+ *                    hash and hash_scheme (seq as a number). Both bind seq, prev_hash and the content, and a
+ *                    chain may hold both in any order: each row verifies by its own.
  *
  * mez_audit_verify() recomputes the chain and says exactly what is wrong: a changed row (its hash no longer
  * matches), a deleted row (a gap in seq), a broken link (prev_hash is not the previous row's hash), rows cut
