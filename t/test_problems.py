@@ -112,6 +112,15 @@ def test_unknown_field(zone, unchanged):
     assert_problem(zone.post("/v1/credentials/issue", json=body), 422, "request.unknown_field", pointer="/credentail")
 
 
+@pytest.mark.parametrize("path,member", [("/v1/credentials/verify", "verifiableCredential"),
+                                         ("/v1/presentations/verify", "verifiablePresentation")])
+def test_verify_without_a_usable_document(zone, unchanged, path, member):
+    """Bad input to a verifier is a plain problem with a pointer, not a failed check, and the OpenAPI document
+    says so (every answer here is validated against it)."""
+    assert_problem(zone.post(path, json={}), 422, "request.missing_field", pointer="/" + member)
+    assert_problem(zone.post(path, json={member: {}, "amount": 1}), 422, "request.unknown_field", pointer="/amount")
+
+
 def test_missing_credential(zone, unchanged):
     assert_problem(zone.post("/v1/credentials/issue", json={"options": {}}), 422, "request.missing_field",
                    pointer="/credential")
