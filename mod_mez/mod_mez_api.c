@@ -385,6 +385,13 @@ int mez_api_handler(request_rec *r)
 
     if (sc->zone_id)
         apr_table_setn(r->notes, "mez-zone", sc->zone_id);
+    /* Every id mez stores is text: a path whose escapes decode to something else (%ff) names nothing, and
+     * must not reach a database that would refuse it as a server error. */
+    if (!mez_utf8_valid(r->uri, strlen(r->uri))) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 404, "request.not_found", NULL,
+                    "there is no resource at %s: the path is not UTF-8 text", ap_escape_uri(r->pool, r->uri));
+        return fail(r, &pb);
+    }
     for (const route_t *rt = routes; rt->path; rt++) {
         size_t n = strlen(rt->path);
         /* "/v1/packs/" matches "/v1/packs/<name>": the handler reads the name from the rest of the URI. */

@@ -119,7 +119,9 @@ int mez_send_problem(request_rec *r, const mez_problem_t *pb, json_t *extra)
         json_object_update_missing(doc, extra);
         json_decref(extra);
     }
-    json_object_set_new(doc, "instance", json_string(r->uri));
+    /* A path that does not decode to text is given escaped again: a problem is JSON, UTF-8. */
+    json_object_set_new(doc, "instance", json_string(mez_utf8_valid(r->uri, strlen(r->uri))
+                                                         ? r->uri : ap_escape_uri(r->pool, r->uri)));
     apr_table_setn(r->notes, "mez-problem", pb->code ? pb->code : "internal");
     if (status >= 500)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s: %s", pb->code ? pb->code : "internal",

@@ -8,6 +8,7 @@
 #include "http_config.h"
 #include "http_log.h"
 #include "http_protocol.h"
+#include "mez/idempotency.h"
 #include "mez/json.h"
 #include "mez/mass.h"
 #include "mez/zone.h"
@@ -16,7 +17,6 @@
 APLOG_USE_MODULE(mez);
 
 #define MASS_PREFIX "/mass"
-#define IDEMPOTENCY_KEY_MAX 255
 
 /* A zone is a jurisdiction of its own in the tensor's tree (pk-sifc under pk): its registry and its evaluations
  * use the zone id, so an entity formed in pk-sifc is evaluated under pk-sifc's packs and pk's. */
@@ -46,11 +46,8 @@ int mez_mass_serve(request_rec *r, mez_srv_conf_t *sc)
                     "%s is not allowed on %s", r->method, r->uri);
         return mez_send_problem(r, &pb, NULL);
     }
-    if (key && (!*key || strlen(key) > IDEMPOTENCY_KEY_MAX)) {
-        mez_problem(&pb, r->pool, MEZ_EINVAL, 400, "idempotency.invalid_key", NULL,
-                    "the Idempotency-Key header must have 1 to %d characters", IDEMPOTENCY_KEY_MAX);
+    if (key && mez_idem_key_check(r->pool, key, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
-    }
     if (r->method_number != M_GET && mez_read_json_body(r, &body, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
 

@@ -7,6 +7,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "util_script.h"
+#include "mez/json.h"
 #include "mez/manifold.h"
 #include "mez/store.h"
 #include "mez/tensor.h"
@@ -42,6 +43,10 @@ int mez_get_tensor_commitment(request_rec *r, mez_srv_conf_t *sc)
     if (!subject || !*subject) {
         mez_problem(&pb, r->pool, MEZ_EINVAL, 400, "request.missing_parameter", NULL,
                     "name the subject whose committed state you want: ?subject=<id>");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (!mez_utf8_valid(subject, strlen(subject))) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 400, "request.invalid_query", NULL, "subject is not UTF-8 text");
         return mez_send_problem(r, &pb, NULL);
     }
     if (!(db = mez_request_db_or_problem(r, NULL, &pb)))

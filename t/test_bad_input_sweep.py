@@ -1,7 +1,8 @@
 # test_bad_input_sweep.py: a sweep of bad input over the zone API, beside the route-by-route tests: every write
 # route of the OpenAPI document given raw bodies that are not what it takes (empty, scalars, truncated, deeply
 # nested, invalid UTF-8, a NUL, a lone surrogate, duplicate members, huge numbers, oversized strings), and the
-# main write bodies with each member in turn replaced by a value of the wrong kind. Every answer must be a
+# main write bodies with each member in turn replaced by a value of the wrong kind, and every read route given
+# ids and query values that do not decode to text (%ff, an overlong form, a surrogate). Every answer must be a
 # problem the OpenAPI document describes (the harness validates each one), never a 5xx, and the zone must go on:
 # healthy, its audit chain intact. On the shipped pk-sifc zone with its own Mass store, both drivers.
 import copy
@@ -27,6 +28,10 @@ RAW_BODIES = [
 WRONG_VALUES = [None, 0, -1, 1.5, 1e308, True, [], {}, "", "x" * 70000, "a\u0000b", "\ud800", "../../x", "%00",
                 [[[[[[[[[[]]]]]]]]]], {"a": {"b": {"c": {}}}}, "-1", "0", "99999999999999999999999", "1e3", " 10",
                 "2026-13-01", "PKR\u202e"]
+# Ids and query values: escapes that decode to bytes that are not UTF-8 (a single 0xff, an overlong '/', a
+# surrogate), a right-to-left override, a long id. PostgreSQL refuses the first three as text: they must be
+# answered as the client's mistake before they get there, not as 503 db.error.
+PATH_VALUES = ["%ff", "%c0%af", "%ed%a0%80", "%E2%80%AE", "A" * 5000]
 # Answers that are not about the body: this zone has no corridor graph.
 NOT_ABOUT_THE_BODY = {"manifold.not_configured"}
 
@@ -66,6 +71,36 @@ def test_raw_bodies_on_every_write_route(pk_zone):
     assert z.get("/healthz").status_code == 200
     cp = audit_verify(z)
     assert cp.returncode == 0, cp.stdout + cp.stderr
+
+
+@SOVEREIGN
+def test_ids_and_queries_that_are_not_text(pk_zone):
+    z, refused = pk_zone, []
+    with open(os.path.join(z.env.source_dir, "openapi", "mez.openapi.json")) as f:
+        doc = json.load(f)
+    for path, ops in doc["paths"].items():
+        if "get" not in ops:
+            continue
+        queries = [q["name"] for q in ops["get"].get("parameters", []) if isinstance(q, dict) and q.get("in") == "query"]
+        for value in PATH_VALUES:
+            concrete = re.sub(r"\{[^}]+\}", value, path)
+            if concrete != path:
+                check(z.get(concrete), "GET " + concrete[:120], refused)
+            for q in queries:
+                check(z.get("%s?%s=%s" % (re.sub(r"\{[^}]+\}", "x", path), q, value)),
+                      "GET %s?%s=%s" % (path, q, value[:20]), refused)
+    assert not refused, "\n".join(refused[:20])
+    # What such an answer says: no resource there, the path as sent (the problem is JSON, so UTF-8).
+    r = z.get("/v1/fiscal/accounts/%ff")
+    body = r.json()
+    assert r.status_code == 404 and body["code"] == "request.not_found", r.text
+    assert body["instance"] == "/v1/fiscal/accounts/%ff"
+    r = z.get("/v1/tensor/pk-sifc/commitment?subject=%ed%a0%80")
+    assert r.status_code == 400 and r.json()["code"] == "request.invalid_query", r.text
+    r = z.post("/mass/v1/entities", json={"entity_type": "llc", "legal_name": "Keyed Looms"},
+               headers={"Idempotency-Key": b"\xff"})
+    assert r.status_code == 400 and r.json()["code"] == "idempotency.invalid_key", r.text
+    assert z.get("/healthz").status_code == 200
 
 
 def members(v, at=()):

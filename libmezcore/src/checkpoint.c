@@ -4,6 +4,7 @@
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/checkpoint.h"
+#include "mez/json.h"
 #include "mez/mmr.h"
 #include "mez/pack.h"
 
@@ -17,38 +18,6 @@ static int bad_name_char(char c)
            || (unsigned char)c < 0x20;
 }
 
-/* Well-formed UTF-8 (no overlong forms, surrogates or code points above U+10FFFF): signed-note requires
- * it of the whole note, and a verifier that accepted other bytes could disagree with others on the text. */
-static int valid_utf8(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i], need, cp, min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf)
-            need = 1, cp = c & 0x1f, min = 0x80;
-        else if (c >= 0xe0 && c <= 0xef)
-            need = 2, cp = c & 0x0f, min = 0x800;
-        else if (c >= 0xf0 && c <= 0xf4)
-            need = 3, cp = c & 0x07, min = 0x10000;
-        else
-            return 0;
-        if (n - i <= need)
-            return 0;
-        for (unsigned k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return 0;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        i += need + 1;
-    }
-    return 1;
-}
 
 static int valid_key_name(const char *s, size_t n)
 {
@@ -145,7 +114,7 @@ mez_status_t mez_note_sign(apr_pool_t *p, const char *text, const char *key_name
     if (!key_name || !valid_key_name(key_name, strlen(key_name)))
         return mez_problem(pb, p, MEZ_EINVAL, 422, "checkpoint.invalid_key_name", NULL,
                            "a note key name is non-empty, without whitespace or '+'");
-    if (n == 0 || text[n - 1] != '\n' || strstr(text, "\n\n") || !valid_utf8((const unsigned char *)text, n))
+    if (n == 0 || text[n - 1] != '\n' || strstr(text, "\n\n") || !mez_utf8_valid(text, n))
         return mez_problem(pb, p, MEZ_EINVAL, 422, "checkpoint.malformed", NULL,
                            "a note text is non-empty lines, each ending in a newline");
     for (size_t i = 0; i < n; i++)
@@ -228,7 +197,9 @@ mez_status_t mez_note_open(apr_pool_t *p, const char *note, size_t len, const ch
         }
     if (split == 0 || len == 0 || note[len - 1] != '\n')
         return malformed(p, pb, "checkpoint.malformed", "a signed note is text, a blank line and signature lines");
-    if (!valid_utf8((const unsigned char *)note, len))
+    /* signed-note requires well-formed UTF-8 of the whole note: a verifier that accepted other bytes could
+     * disagree with others on the text. */
+    if (!mez_utf8_valid(note, len))
         return malformed(p, pb, "checkpoint.malformed", "a signed note is UTF-8");
     textlen = split;   /* up to and including the newline before the blank line */
     for (size_t i = 0; i < textlen; i++)

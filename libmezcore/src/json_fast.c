@@ -59,6 +59,18 @@ static size_t utf8_seq(const unsigned char *s, const unsigned char *end)
     return 0;
 }
 
+int mez_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s, *end = u + n;
+    while (u < end) {
+        size_t k = *u < 0x80 ? 1 : utf8_seq(u, end);
+        if (!k)
+            return 0;
+        u += k;
+    }
+    return 1;
+}
+
 static int hex4(const unsigned char *s, unsigned *out)
 {
     unsigned v = 0;

@@ -438,6 +438,23 @@ static void test_dump_compact(void)
     }
 }
 
+/* The UTF-8 check paths, queries and signed notes go through: RFC 3629's well-formed sequences only. */
+static void test_utf8_valid(void)
+{
+    static const struct { const char *s; size_t n; int ok; } cases[] = {
+        { "", 0, 1 }, { "plain ascii", 11, 1 }, { "caf\xc3\xa9", 5, 1 }, { "\xe2\x80\xae", 3, 1 },
+        { "\xf0\x9f\x98\x80", 4, 1 }, { "\xf4\x8f\xbf\xbf", 4, 1 },          /* U+10FFFF, the last */
+        { "\xff", 1, 0 }, { "\x80", 1, 0 },                                      /* no lead byte */
+        { "\xc0\xaf", 2, 0 }, { "\xe0\x80\xaf", 3, 0 },                       /* overlong '/' */
+        { "\xed\xa0\x80", 3, 0 },                                             /* a surrogate */
+        { "\xf4\x90\x80\x80", 4, 0 },                                         /* above U+10FFFF */
+        { "caf\xc3", 4, 0 }, { "\xe2\x80", 2, 0 },                               /* cut short */
+        { "a\xc3\x28", 3, 0 },                                                 /* a bad continuation */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        CU_ASSERT_EQUAL(mez_utf8_valid(cases[i].s, cases[i].n), cases[i].ok);
+}
+
 void unit_register_json(void)
 {
     CU_pSuite s = unit_suite("json");
@@ -456,4 +473,5 @@ void unit_register_json(void)
     CU_add_test(s, "the shape of a problem code", test_problem_code_shape);
     CU_add_test(s, "pool-owned values are released with the pool", test_pool_ownership);
     CU_add_test(s, "an answer's compact text keeps member order, as jansson's did", test_dump_compact);
+    CU_add_test(s, "well-formed UTF-8 only (paths, queries, notes)", test_utf8_valid);
 }

@@ -43,6 +43,11 @@ mez_status_t mez_json_serialize(apr_pool_t *p, const json_t *v, unsigned flags, 
 /* ECMAScript Number::toString of a finite double into buf (at least 32 bytes); returns length. */
 size_t mez_json_format_number(double d, char *buf);
 
+/* Whether s[0..n) is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
+ * For text that reaches mez other than as JSON (a path, a query, a signed note), which the JSON parser would
+ * otherwise have checked. */
+int mez_utf8_valid(const char *s, size_t n);
+
 /* Compares two UTF-8 strings by their UTF-16 code units, as RFC 8785 orders object keys. */
 int mez_json_key_compare(const char *a, size_t alen, const char *b, size_t blen);
 
