@@ -117,7 +117,7 @@ const char *mez_zone_jurisdiction(const mez_srv_conf_t *sc);
 /* mod_mez_audit.c: the audit row of a request (mez/audit.h), appended inside the handler's transaction just
  * before it commits. The actor is the AuthType mez token id ("user:<name>" for other authentication,
  * "anonymous" without); the request id is the note mez-request-id (UNIQUE_ID, or a fresh "req_<hex>").
- * detail (may be NULL) is taken over. Notes mez-audit-seq. */
+ * detail (may be NULL) is taken over. */
 const char *mez_request_actor(request_rec *r);
 const char *mez_request_id(request_rec *r);
 struct mez_audit_event_t;

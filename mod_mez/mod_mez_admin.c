@@ -190,7 +190,6 @@ static int post_zone(request_rec *r, mez_srv_conf_t *sc)
     mez_provision_env_t env = { 0 };
     mez_provision_t prov;
     mez_audit_event_t ev;
-    mez_audit_row_t row;
     json_t *body, *request, *doc, *existing, *status;
     const char *text, *path, *mine, *theirs, *location;
     mez_db_t *db;
@@ -257,12 +256,11 @@ static int post_zone(request_rec *r, mez_srv_conf_t *sc)
     mez_request_audit_event(r, "zone.provision.request", "zone", prov.zone_id, "committed",
                             json_pack("{s:O}", "request", request), &ev);
     ev.zone_id = sc->admin_id;   /* the admin host's own chain */
-    if (mez_audit_append(r->pool, db, &ev, &row, &pb) != MEZ_OK || mez_db_commit(r->pool, tx, &pb) != MEZ_OK) {
+    if (mez_audit_append(r->pool, db, &ev, NULL, &pb) != MEZ_OK || mez_db_commit(r->pool, tx, &pb) != MEZ_OK) {
         mez_db_rollback(r->pool, tx);
         unlink(path);
         return mez_send_problem(r, &pb, NULL);
     }
-    apr_table_setn(r->notes, "mez-audit-seq", apr_psprintf(r->pool, "%" APR_INT64_T_FMT, row.seq));
     apr_table_setn(r->notes, "mez-action", "zone.provision.request");
     if (status_of(r, sc, prov.zone_id, &status, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);

@@ -69,7 +69,6 @@ mez_status_t mez_request_audit(request_rec *r, mez_db_t *db, const char *action,
 {
     mez_srv_conf_t *sc = mez_srv_conf(r->server);
     mez_audit_event_t ev = { 0 };
-    mez_audit_row_t row;
     mez_status_t rv;
 
     if (detail)
@@ -83,9 +82,10 @@ mez_status_t mez_request_audit(request_rec *r, mez_db_t *db, const char *action,
     ev.outcome = outcome;
     ev.request_id = mez_request_id(r);
     ev.detail = detail;
-    if ((rv = mez_audit_append(r->pool, db, &ev, &row, pb)) != MEZ_OK)
+    /* The row is not asked back: on PostgreSQL it then goes with the COMMIT, not waited for on its own. The
+     * row names the request (request_id), which is what ties it to httpd's logs. */
+    if ((rv = mez_audit_append(r->pool, db, &ev, NULL, pb)) != MEZ_OK)
         return rv;
-    apr_table_setn(r->notes, "mez-audit-seq", apr_psprintf(r->pool, "%" APR_INT64_T_FMT, row.seq));
     /* Counted when appended: a commit that then fails (rare) leaves the counter one ahead of the table. */
     mez_metrics_count(r, MEZ_METRIC_AUDIT_ROWS, NULL);
     return MEZ_OK;

@@ -19,7 +19,7 @@
  * connection enters libpq's pipeline mode and the statement goes out with the next one that answers something (or
  * with the COMMIT), and queries that do not depend on each other's answers (mez_db_query_all) go out together. A
  * formation's twelve statements waited for the server eleven times and now wait once (its COMMIT), a sovereign
- * payment's fifteen waits are six (t/test_pg_pipeline.py counts them on the wire). BEGIN is sent the same way.
+ * payment's fifteen waits are five (t/test_pg_pipeline.py counts them on the wire). BEGIN is sent the same way.
  * libpq keeps what a pipeline queues until the sync; mez_db_flush hands it over earlier, so that the server
  * works on an action's writes while httpd signs its credentials. Every
  * result is still read and checked, in order, when the pipeline is synced: the first error, whichever statement
