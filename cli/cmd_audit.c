@@ -47,7 +47,7 @@ mez_status_t mez_cli_audit_row(apr_pool_t *p, mez_db_t *db, const char *zone_id,
 {
     mez_audit_event_t ev;
     mez_cli_audit_event(p, zone_id, action, resource_type, resource_id, detail, &ev);
-    return mez_audit_append(p, db, &ev, NULL, pb);
+    return mez_audit_append(p, db, &ev, pb);
 }
 
 /* A whole non-negative number, or -1. */

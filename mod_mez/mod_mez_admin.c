@@ -256,7 +256,7 @@ static int post_zone(request_rec *r, mez_srv_conf_t *sc)
     mez_request_audit_event(r, "zone.provision.request", "zone", prov.zone_id, "committed",
                             json_pack("{s:O}", "request", request), &ev);
     ev.zone_id = sc->admin_id;   /* the admin host's own chain */
-    if (mez_audit_append(r->pool, db, &ev, NULL, &pb) != MEZ_OK || mez_db_commit(r->pool, tx, &pb) != MEZ_OK) {
+    if (mez_audit_append(r->pool, db, &ev, &pb) != MEZ_OK || mez_db_commit(r->pool, tx, &pb) != MEZ_OK) {
         mez_db_rollback(r->pool, tx);
         unlink(path);
         return mez_send_problem(r, &pb, NULL);

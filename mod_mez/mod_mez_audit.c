@@ -84,7 +84,7 @@ mez_status_t mez_request_audit(request_rec *r, mez_db_t *db, const char *action,
     ev.detail = detail;
     /* The row is not asked back: on PostgreSQL it then goes with the COMMIT, not waited for on its own. The
      * row names the request (request_id), which is what ties it to httpd's logs. */
-    if ((rv = mez_audit_append(r->pool, db, &ev, NULL, pb)) != MEZ_OK)
+    if ((rv = mez_audit_append(r->pool, db, &ev, pb)) != MEZ_OK)
         return rv;
     /* Counted when appended: a commit that then fails (rare) leaves the counter one ahead of the table. */
     mez_metrics_count(r, MEZ_METRIC_AUDIT_ROWS, NULL);

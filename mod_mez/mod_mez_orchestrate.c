@@ -151,7 +151,7 @@ static int audit_residency_refusal(request_rec *r, mez_srv_conf_t *sc, mez_db_t 
                                                      "destination", dest, "method", r->method, "path", r->uri));
     if (mez_db_begin(r->pool, db, &tx, &pb) != MEZ_OK)
         goto fail;
-    if (mez_audit_append(r->pool, db, &ev, NULL, &pb) != MEZ_OK || mez_db_commit(r->pool, tx, &pb) != MEZ_OK) {
+    if (mez_audit_append(r->pool, db, &ev, &pb) != MEZ_OK || mez_db_commit(r->pool, tx, &pb) != MEZ_OK) {
         mez_db_rollback(r->pool, tx);
         goto fail;
     }

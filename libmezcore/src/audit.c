@@ -34,7 +34,7 @@
 /* PostgreSQL links it: the head moves (its SET expressions read the row as it was, so prev_hash takes the hash
  * being replaced) and the row takes seq, prev_hash and hash from that move. Scalar subqueries rather than
  * INSERT ... SELECT so that a missing head fails the statement (seq NOT NULL) instead of inserting nothing. The
- * link hash is audit_link_hash() below, in SQL: the text prev_hash "\n" seq "\n" content, as UTF-8. */
+ * link hash is link_hash() below, in SQL: the text prev_hash "\n" seq "\n" content, as UTF-8. */
 #define LINK_IN_SQL "'sha256:' || encode(sha256(convert_to(hash || chr(10) || CAST(seq + 1 AS TEXT) || chr(10) " \
                     "|| CAST(%s AS TEXT), 'UTF8')), 'hex')"
 #define APPEND_LINKED "WITH head AS (UPDATE mez_audit_head SET seq = seq + 1, prev_hash = hash, hash = " LINK_IN_SQL \
@@ -134,29 +134,7 @@ json_t *mez_audit_row_json(const mez_audit_row_t *row)
     return obj;
 }
 
-/* The seq, prev_hash and hash PostgreSQL gave the row (when the caller asked for the row). */
-static mez_status_t append_linked_row(apr_pool_t *p, mez_db_t *db, mez_audit_row_t *row, const char *content,
-                                      mez_problem_t *pb)
-{
-    const char *got[3];
-    int found = 0;
-    mez_status_t rv = mez_db_query_row(p, db, got, 3, &found, APPEND_LINKED " RETURNING seq, prev_hash, hash", pb,
-                                       content, row->zone_id, row->at, row->actor, row->action,
-                                       row->resource_type ? row->resource_type : MEZ_DB_NULL,
-                                       row->resource_id ? row->resource_id : MEZ_DB_NULL, row->outcome,
-                                       row->request_id ? row->request_id : MEZ_DB_NULL, row->detail, NULL);
-    if (rv != MEZ_OK)
-        return rv;
-    if (!found || !got[0] || !got[1] || !got[2])
-        return mez_problem(pb, p, MEZ_EIO, 503, "audit.no_head", NULL, "the audit chain has no head row: run mez db migrate");
-    row->seq = apr_atoi64(got[0]);
-    row->prev_hash = got[1];
-    row->hash = got[2];
-    return MEZ_OK;
-}
-
-mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event_t *ev, mez_audit_row_t *out,
-                              mez_problem_t *pb)
+mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event_t *ev, mez_problem_t *pb)
 {
     mez_audit_row_t row = { 0 };
     const char *head[2], *detail = "{}", *content, *seq;
@@ -182,20 +160,13 @@ mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event
     if ((rv = digest_members(p, &row, 0, &content, pb)) != MEZ_OK)
         return rv;
 
-    if (mez_db_has_writable_cte(db)) {
-        /* One statement links and writes the row. A caller who wants the row waits for it; the others send it,
-         * and it goes out with their COMMIT (where an error it meets fails the transaction). */
-        if (out) {
-            if ((rv = append_linked_row(p, db, &row, content, pb)) != MEZ_OK)
-                return rv;
-            *out = row;
-            return MEZ_OK;
-        }
+    if (mez_db_has_writable_cte(db))
+        /* One statement links and writes the row, sent: it goes out with the COMMIT (where an error it meets
+         * fails the transaction). */
         return mez_db_send(p, db, APPEND_LINKED, pb, content, row.zone_id, row.at, row.actor, row.action,
                            row.resource_type ? row.resource_type : MEZ_DB_NULL,
                            row.resource_id ? row.resource_id : MEZ_DB_NULL, row.outcome,
                            row.request_id ? row.request_id : MEZ_DB_NULL, row.detail, NULL);
-    }
 
     /* Here the zone links it: the head is read under the transaction's write lock (see the top of this file). */
     rv = mez_db_query_row(p, db, head, 2, &found,
@@ -217,11 +188,7 @@ mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event
     if (rv == MEZ_OK)
         rv = mez_db_execv(p, db, NULL, "UPDATE mez_audit_head SET seq = %s, prev_hash = %s, hash = %s WHERE id = 1",
                           pb, seq, row.prev_hash, row.hash, NULL);
-    if (rv != MEZ_OK)
-        return rv;
-    if (out)
-        *out = row;
-    return MEZ_OK;
+    return rv;
 }
 
 static void row_from(const char **c, mez_audit_row_t *row)

@@ -71,7 +71,7 @@ mez_status_t mez_corridor_create_proposed(apr_pool_t *p, mez_db_t *db, const cha
     if (st == MEZ_OK)
         st = put_document(p, db, corridor_id, definition, at, pb);
     if (st == MEZ_OK && audit)
-        st = mez_audit_append(p, db, audit, NULL, pb);
+        st = mez_audit_append(p, db, audit, pb);
     if (st == MEZ_OK)
         return mez_db_commit(p, tx, pb);
     mez_db_rollback(p, tx);
@@ -126,7 +126,7 @@ mez_status_t mez_corridor_establish(apr_pool_t *p, mez_db_t *db, const char *cor
     c.state = to;
     if ((st = mez_corridor_move(p, db, &c, MEZ_CORRIDOR_EV_ACTIVATE, activate_evidence, at, &to, pb)) != MEZ_OK)
         goto done;
-    if (audit && (st = mez_audit_append(p, db, audit, NULL, pb)) != MEZ_OK)
+    if (audit && (st = mez_audit_append(p, db, audit, pb)) != MEZ_OK)
         goto done;
     return mez_db_commit(p, tx, pb);
 done:

@@ -225,7 +225,7 @@ mez_status_t mez_corridor_transition_audited(apr_pool_t *p, mez_db_t *db, const 
         if (evidence)
             json_object_set(detail, "evidence", (json_t *)evidence);
         a.detail = detail;
-        if ((st = mez_audit_append(p, db, &a, NULL, pb)) != MEZ_OK)
+        if ((st = mez_audit_append(p, db, &a, pb)) != MEZ_OK)
             goto done;
     }
     if ((st = mez_db_commit(p, tx, pb)) == MEZ_OK && to_state)

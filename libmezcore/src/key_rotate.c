@@ -28,7 +28,7 @@ static mez_status_t audit_rotation(apr_pool_t *p, mez_db_t *db, const mez_audit_
     ev.detail = mez_json_pool_own(p, json_pack("{s:s, s:s, s:s, s:o}", "previous_did", rot->previous_did, "new_did",
                                                rot->new_did, "credential_digest", rot->digest, "corridors",
                                                ids_json(recorded)));
-    return mez_audit_append(p, db, &ev, NULL, pb);
+    return mez_audit_append(p, db, &ev, pb);
 }
 
 static mez_status_t finish(apr_pool_t *p, mez_db_tx_t *tx, mez_status_t st, mez_problem_t *pb)

@@ -370,7 +370,7 @@ static mez_status_t close_records(orch_t *o, const char *outcome, const char *cr
     ev.outcome = outcome;
     ev.request_id = o->req->request_id;
     ev.detail = detail;
-    if ((rv = mez_audit_append(o->p, o->db, &ev, NULL, o->pb)) != MEZ_OK)
+    if ((rv = mez_audit_append(o->p, o->db, &ev, o->pb)) != MEZ_OK)
         return rv;
     if (o->req->idempotency_key)
         return mez_idem_complete(o->p, o->db, &o->idem_scope, o->req->idempotency_key, ans->status, ans->body_text,

@@ -121,7 +121,7 @@ mez_status_t mez_peer_register_audited(apr_pool_t *p, mez_db_t *db, const char *
                : mez_db_execv(p, db, NULL, "INSERT INTO mez_peer (zone_id, url, did, registered_by, created_at) "
                               "VALUES (%s, %s, %s, %s, %s)", pb, zone_id, url, did, actor, at, NULL);
     if (st == MEZ_OK && audit)
-        st = mez_audit_append(p, db, audit, NULL, pb);
+        st = mez_audit_append(p, db, audit, pb);
     if (st == MEZ_OK)
         return mez_db_commit(p, tx, pb);
 done:
@@ -146,7 +146,7 @@ mez_status_t mez_peer_revoke_audited(apr_pool_t *p, mez_db_t *db, const char *zo
                            pb, mez_corridor_time(p, now), zone_id, NULL)) == MEZ_OK && !n)
         st = mez_problem(pb, p, MEZ_EINVAL, 404, "peer.not_found", NULL, "no active registered peer %s", zone_id);
     if (st == MEZ_OK && audit)
-        st = mez_audit_append(p, db, audit, NULL, pb);
+        st = mez_audit_append(p, db, audit, pb);
     if (st == MEZ_OK)
         return mez_db_commit(p, tx, pb);
     mez_db_rollback(p, tx);

@@ -315,7 +315,7 @@ static mez_status_t audit_move(apr_pool_t *p, mez_db_t *db, const mez_audit_even
     ev.detail = mez_json_pool_own(p, json_pack("{s:s, s:s, s:I, s:s*}", "did", w->did, "state",
                                                state_name(w->state), "stake_minor", (json_int_t)w->stake_minor,
                                                "currency", w->currency));
-    return mez_audit_append(p, db, &ev, NULL, pb);
+    return mez_audit_append(p, db, &ev, pb);
 }
 
 static mez_status_t run(apr_pool_t *p, mez_db_t *db, const char *watcher_id, op_t op, uint64_t amount,
@@ -774,7 +774,7 @@ mez_status_t mez_watcher_attest(apr_pool_t *p, mez_db_t *db, const mez_watcher_z
         ev.resource_id = w.watcher_id;
         ev.outcome = slash ? "denied" : "committed";
         ev.detail = detail;
-        if ((st = mez_audit_append(p, db, &ev, NULL, pb)) != MEZ_OK)
+        if ((st = mez_audit_append(p, db, &ev, pb)) != MEZ_OK)
             goto fail;
     }
     if ((st = mez_db_commit(p, tx, pb)) != MEZ_OK)

@@ -37,21 +37,34 @@ static int rows(mez_db_t *db)
     return v ? atoi(v) : -1;
 }
 
-/* Appends one event in its own transaction, committed. */
+/* The chain's last row, as read back. */
+static mez_audit_row_t last_row(mez_db_t *db)
+{
+    mez_problem_t pb = { 0 };
+    apr_array_header_t *list;
+    const char *seq = NULL;
+    CU_ASSERT_EQUAL_FATAL(mez_db_query_value(unit_pool(), db, &seq, "SELECT MAX(seq) FROM mez_audit", &pb, NULL),
+                          MEZ_OK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(seq);
+    CU_ASSERT_EQUAL_FATAL(mez_audit_read(unit_pool(), db, apr_atoi64(seq), 1, &list, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(list->nelts, 1);
+    return APR_ARRAY_IDX(list, 0, mez_audit_row_t);
+}
+
+/* Appends one event in its own transaction, committed; the row as read back. */
 static mez_audit_row_t append(mez_db_t *db, const char *action, const char *resource_id)
 {
     mez_problem_t pb = { 0 };
     mez_db_tx_t *tx;
-    mez_audit_row_t row = { 0 };
     mez_audit_event_t ev = { "zone-a", 0, "tok_0123456789abcdef", action, "credential", resource_id, "committed",
                              "req_1", NULL };
     json_t *detail = mez_json_pool_own(unit_pool(), json_pack("{s:s,s:i}", "digest", "sha256:ab", "n", 7));
     ev.detail = detail;
     ev.at = apr_time_from_sec(1767225600); /* 2026-01-01T00:00:00Z */
     CU_ASSERT_EQUAL_FATAL(mez_db_begin(unit_pool(), db, &tx, &pb), MEZ_OK);
-    CU_ASSERT_EQUAL_FATAL(mez_audit_append(unit_pool(), db, &ev, &row, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_audit_append(unit_pool(), db, &ev, &pb), MEZ_OK);
     CU_ASSERT_EQUAL_FATAL(mez_db_commit(unit_pool(), tx, &pb), MEZ_OK);
-    return row;
+    return last_row(db);
 }
 
 static mez_audit_report_t verify(mez_db_t *db)
@@ -121,11 +134,10 @@ static void test_rolled_back_append_leaves_nothing(void)
     mez_db_t *db = audit_db();
     mez_db_tx_t *tx;
     mez_audit_event_t ev = { "zone-a", 0, "anonymous", "credential.issue", NULL, NULL, "committed", NULL, NULL };
-    mez_audit_row_t row;
     append(db, "credential.issue", "urn:uuid:1");
     CU_ASSERT_EQUAL_FATAL(mez_db_begin(unit_pool(), db, &tx, &pb), MEZ_OK);
-    CU_ASSERT_EQUAL(mez_audit_append(unit_pool(), db, &ev, &row, &pb), MEZ_OK);
-    CU_ASSERT_EQUAL(row.seq, 2);
+    CU_ASSERT_EQUAL(mez_audit_append(unit_pool(), db, &ev, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(last_row(db).seq, 2);   /* inside the transaction */
     mez_db_rollback(unit_pool(), tx);
     CU_ASSERT_EQUAL(rows(db), 1);
     /* The head rolled back with the row: the next committed append is seq 2, and the chain is whole. */
@@ -139,11 +151,11 @@ static void test_invalid_event_refused(void)
     mez_db_t *db = audit_db();
     mez_audit_event_t ev = { "zone-a", 0, NULL, "credential.issue", NULL, NULL, "committed", NULL, NULL };
     json_t *arr = mez_json_pool_own(unit_pool(), json_array());
-    CU_ASSERT_EQUAL(mez_audit_append(unit_pool(), db, &ev, NULL, &pb), MEZ_EINTERNAL);
+    CU_ASSERT_EQUAL(mez_audit_append(unit_pool(), db, &ev, &pb), MEZ_EINTERNAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "audit.invalid_event");
     ev.actor = "anonymous";
     ev.detail = arr;
-    CU_ASSERT_EQUAL(mez_audit_append(unit_pool(), db, &ev, NULL, &pb), MEZ_EINTERNAL);
+    CU_ASSERT_EQUAL(mez_audit_append(unit_pool(), db, &ev, &pb), MEZ_EINTERNAL);
     CU_ASSERT_EQUAL(rows(db), 0);
 }
 

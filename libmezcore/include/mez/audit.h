@@ -63,12 +63,11 @@ typedef struct mez_audit_row_t {
 
 /* Appends the event as the chain's next row. Call it inside the transaction of the action it records (after
  * mez_db_begin, before mez_db_commit), as late as possible: it locks the chain head until that transaction
- * ends. out (may be NULL) receives the row written; without it, on PostgreSQL, the append is sent as
- * mez_db_send() sends (not waited for: it goes with the COMMIT, where an error of its own fails the
- * transaction). Refuses an event lacking a required member or with a
- * detail that is not an object ("audit.invalid_event", 500: a caller's bug, never a client's). */
-mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event_t *ev, mez_audit_row_t *out,
-                              mez_problem_t *pb);
+ * ends. On PostgreSQL the append is sent as mez_db_send() sends (not waited for: it goes with the COMMIT, where an
+ * error of its own fails the transaction); mez_audit_read() gives the row back. Refuses an event lacking a
+ * required member or with a detail that is not an object ("audit.invalid_event", 500: a caller's bug, never a
+ * client's). */
+mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event_t *ev, mez_problem_t *pb);
 
 /* The hash a row must carry, from its other members by its hash_scheme ("audit.detail_invalid" when detail does
  * not parse, "audit.scheme_unknown" for a scheme other than 1 and 2). */
