@@ -9,6 +9,7 @@ import copy
 import json
 import os
 import re
+import time
 
 import pytest
 
@@ -142,8 +143,40 @@ def test_each_member_of_the_wrong_kind(pk_zone):
                "compliance": {"date": "2026-01-15", "subject": {"filer_status": "filer"},
                               "counterparty": {"filer_status": "non_filer"}, "withholding_account_id": wht,
                               "evidence": EVIDENCE}}
+    cap = zone_post(z, "/v1/ownership/cap-table", {
+        "entity_id": payer,
+        "share_classes": [{"name": "Ordinary", "authorized_shares": "1000", "par_value": "10", "currency": "PKR"}],
+        "initial_holders": [{"holder_id": "founder", "holder_type": "individual", "name": "Nadia Hussain",
+                             "share_class_name": "Ordinary", "shares": "500"}]})
+    share_class = cap["resource"]["share_classes"][0]["share_class_id"]
+    licence = zone_post(z, "/v1/licences", {"entity_id": payee, "licence_type": "pk-secp:private-limited-company"})
+    person = zone_post(z, "/v1/identity/persons", {"full_name": "Zara Khan",
+                                                   "identifiers": [{"scheme": "cnic", "value": "3520212345671"}]})
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     cases = [
         ("/v1/entities", formation("Sweep Mills %d (Pvt) Ltd", EVIDENCE)),
+        ("/v1/ownership/%s/issuances" % payer, {"share_class_id": share_class, "holder_id": "bilal",
+                                                "holder_type": "individual", "name": "Bilal Ahmed", "shares": "1",
+                                                "price_per_share": "10"}),
+        ("/v1/ownership/transfers", {"entity_id": payer, "share_class_id": share_class, "from_holder_id": "founder",
+                                     "to_holder_id": "buyer", "to_holder_type": "individual",
+                                     "to_holder_name": "Omar Farooq", "shares": "1", "transfer_price_per_share": "15",
+                                     "currency": "PKR", "transfer_date": now[:10]}),
+        ("/v1/consent", {"action_type": "share_transfer", "title": "Approve a transfer",
+                         "requester_id": "did:example:req", "zone_id": "pk-sifc",
+                         "signatories": [{"signatory_id": "did:example:d1", "role": "board_director"}],
+                         "threshold": {"type": "unanimous"}, "metadata": {"entity_id": payer}}),
+        ("/v1/identity/persons", {"full_name": "Sana Mir", "identifiers": [{"scheme": "cnic",
+                                                                              "value": "3520298765431"}]}),
+        ("/v1/identity/persons/%s/verifications" % person["id"], {"scheme": "cnic", "value": "3520212345671"}),
+        ("/v1/licences/%s/review" % licence["id"], {"compliance": {"evidence": EVIDENCE}}),
+        ("/v1/entities/%s/dissolution" % payee, {
+            "dissolution_type": "voluntary", "reason": "members resolved to wind up",
+            "liquidator": {"name": "Insolvency Partners", "identity_ref": "did:example:liq"},
+            "solvency_declaration": {"declared_solvent": True,
+                                     "directors_signing": [{"identity_ref": "did:example:d1", "signed_at": now}],
+                                     "statement_of_assets": {"total_assets": "500000", "total_liabilities": "150000",
+                                                             "currency": "PKR"}}}),
         ("/v1/fiscal/payments", payment),
         ("/v1/fiscal/accounts", acct),
         ("/v1/licences", {"entity_id": payer, "licence_type": "pk-secp:private-limited-company"}),
