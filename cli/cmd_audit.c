@@ -124,7 +124,10 @@ static int verify(apr_pool_t *p, mez_db_t *db, const char *anchor, const char *d
                arc != MEZ_EXIT_OK ? ", and the anchor does not hold" : "");
         return MEZ_EXIT_INVALID;
     }
-    if (rep.rows)
+    if (rep.rows && rep.old_scheme_rows)
+        printf("audit chain intact: %" APR_INT64_T_FMT " rows, seq 1..%" APR_INT64_T_FMT " (%" APR_INT64_T_FMT
+               " in hash scheme 1, from before schema 14)\n", rep.rows, rep.last_seq, rep.old_scheme_rows);
+    else if (rep.rows)
         printf("audit chain intact: %" APR_INT64_T_FMT " rows, seq 1..%" APR_INT64_T_FMT "\n", rep.rows,
                rep.last_seq);
     else

@@ -121,6 +121,7 @@ def test_rows_written_before_schema_14_verify_after_the_upgrade(make_zone, drive
     assert issue(z).status_code == 201
     cp = audit_verify(z)
     assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert "6 rows, seq 1..6 (3 in hash scheme 1, from before schema 14)" in cp.stdout, cp.stdout
     rows = audit_rows(z)
     assert [r["hash_scheme"] for r in rows] == [1, 1, 2, 2, 1, 2] and rows[5]["prev_hash"] == rows[4]["hash"]
     drop_audit_guards(z)

@@ -258,6 +258,7 @@ mez_status_t mez_audit_verify(apr_pool_t *p, mez_db_t *db, mez_audit_report_t *r
     mez_status_t rv;
 
     rep->rows = 0;
+    rep->old_scheme_rows = 0;
     rep->last_seq = 0;
     rep->findings = apr_array_make(p, 4, sizeof(mez_audit_finding_t));
     /* The head first: every row up to its seq was committed with it, so rows appended while we read (past the
@@ -289,6 +290,7 @@ mez_status_t mez_audit_verify(apr_pool_t *p, mez_db_t *db, mez_audit_report_t *r
                 break;
             }
             rep->rows++;
+            rep->old_scheme_rows += row->hash_scheme == 1;
             if (row->seq != prev_seq + 1)
                 finding(rep, p, MEZ_AUDIT_GAP, prev_seq, row->seq, gap_message(batch, prev_seq, row->seq));
             else if (!row->prev_hash || strcmp(row->prev_hash, prev_hash))

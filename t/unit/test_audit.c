@@ -326,6 +326,7 @@ static void test_scheme_one_rows_still_verify(void)
 static void test_schemes_interleaved_verify(void)
 {
     mez_problem_t pb = { 0 };
+    mez_audit_report_t rep;
     mez_db_t *db = audit_db();
     mez_audit_row_t r = { 0 };
     const char *hash = NULL;
@@ -339,7 +340,10 @@ static void test_schemes_interleaved_verify(void)
     CU_ASSERT_EQUAL_FATAL(list->nelts, 6);
     for (int i = 0; i < 6; i++)
         CU_ASSERT_EQUAL(APR_ARRAY_IDX(list, i, mez_audit_row_t).hash_scheme, (i == 1 || i == 3 || i == 4) ? 1 : 2);
-    CU_ASSERT_EQUAL(verify(db).findings->nelts, 0);
+    rep = verify(db);
+    CU_ASSERT_EQUAL(rep.findings->nelts, 0);
+    CU_ASSERT_EQUAL(rep.rows, 6);
+    CU_ASSERT_EQUAL(rep.old_scheme_rows, 3);
     /* A scheme this build does not know is not a hash it can check. */
     r.hash_scheme = 3;
     r.detail = "{}";

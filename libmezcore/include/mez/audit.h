@@ -98,6 +98,7 @@ typedef struct mez_audit_finding_t {
 
 typedef struct mez_audit_report_t {
     apr_int64_t rows;             /* rows read */
+    apr_int64_t old_scheme_rows;  /* of them, rows in hash scheme 1 (written before schema 14, or beside it) */
     apr_int64_t last_seq;         /* the last row's seq, 0 when empty */
     apr_array_header_t *findings; /* mez_audit_finding_t; empty when the chain is intact */
 } mez_audit_report_t;
