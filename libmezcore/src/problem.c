@@ -1,8 +1,10 @@
 /* problem.c: filling and rendering RFC 9457 problem details.
  * The code is the stable contract; title and detail are for people and may change. */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/json.h"
 #include "mez/problem.h"
 
 static const char *title_for(int status)
@@ -67,6 +69,39 @@ const char *mez_problem_type(apr_pool_t *p, const char *code)
     return apr_pstrcat(p, "urn:mez:problem:", code ? code : "internal", NULL);
 }
 
+/* A problem's detail as a JSON string. It may carry bytes from outside that are not UTF-8 (a database's message in
+ * another encoding, a name echoed back), and jansson refuses such a string outright, which would drop the detail
+ * from the answer: each byte that begins no well-formed sequence becomes U+FFFD instead. */
+static json_t *problem_text(const char *s)
+{
+    size_t n = strlen(s), i = 0;
+    char *buf, *w;
+    json_t *v;
+    if (mez_utf8_valid(s, n))
+        return json_string(s);
+    if (!(w = buf = malloc(n * 3 + 1)))
+        return json_string("(detail not shown: not UTF-8 text)");
+    while (i < n) {
+        size_t k = (unsigned char)s[i] < 0x80 ? 1 : 0;
+        for (size_t len = 2; !k && len <= 4 && i + len <= n; len++)
+            if (mez_utf8_valid(s + i, len))
+                k = len;
+        if (k) {
+            memcpy(w, s + i, k);
+            w += k;
+            i += k;
+        } else {
+            memcpy(w, "\xef\xbf\xbd", 3);
+            w += 3;
+            i++;
+        }
+    }
+    *w = '\0';
+    v = json_string(buf);
+    free(buf);
+    return v;
+}
+
 json_t *mez_problem_to_json(const mez_problem_t *pb)
 {
     const char *code = pb->code ? pb->code : "internal";
@@ -78,7 +113,7 @@ json_t *mez_problem_to_json(const mez_problem_t *pb)
     json_object_set_new(o, "status", json_integer(pb->status ? pb->status : 500));
     json_object_set_new(o, "code", json_string(code));
     if (pb->detail)
-        json_object_set_new(o, "detail", json_string(pb->detail));
+        json_object_set_new(o, "detail", problem_text(pb->detail));
     if (pb->pointer)
         json_object_set_new(o, "pointer", json_string(pb->pointer));
     return o;

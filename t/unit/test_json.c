@@ -214,6 +214,21 @@ static void test_problem_code_shape(void)
         CU_ASSERT_FALSE(mez_problem_code_ok(bad[i]));
 }
 
+/* A detail that is not UTF-8 (a message from outside) is kept, its stray bytes shown as U+FFFD. */
+static void test_problem_detail_not_utf8(void)
+{
+    mez_problem_t pb = { 0 };
+    json_t *doc;
+    mez_problem(&pb, unit_pool(), MEZ_EIO, 503, "db.error", NULL, "caf\xc3\xa9 \xff\xfe \xc3(%s)", "\xe2\x80\xae");
+    doc = mez_json_pool_own(unit_pool(), mez_problem_to_json(&pb));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(json_object_get(doc, "detail"));
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(doc, "detail")),
+                           "caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd(\xe2\x80\xae)");
+    mez_problem(&pb, unit_pool(), MEZ_EIO, 503, "db.error", NULL, "plain");
+    doc = mez_json_pool_own(unit_pool(), mez_problem_to_json(&pb));
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(doc, "detail")), "plain");
+}
+
 static void test_pointer_join(void)
 {
     apr_pool_t *p = unit_pool();
@@ -471,6 +486,7 @@ void unit_register_json(void)
     CU_add_test(s, "the fast reader agrees with jansson (corpus and ~100,000 mutations)", test_fast_reader_differential);
     CU_add_test(s, "JSON pointer escaping (~0 ~1)", test_pointer_join);
     CU_add_test(s, "the shape of a problem code", test_problem_code_shape);
+    CU_add_test(s, "a problem's detail that is not UTF-8 is kept, as U+FFFD", test_problem_detail_not_utf8);
     CU_add_test(s, "pool-owned values are released with the pool", test_pool_ownership);
     CU_add_test(s, "an answer's compact text keeps member order, as jansson's did", test_dump_compact);
     CU_add_test(s, "well-formed UTF-8 only (paths, queries, notes)", test_utf8_valid);
