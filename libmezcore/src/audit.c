@@ -29,6 +29,8 @@
 #define ROW_COLS "seq, zone_id, at, actor, action, resource_type, resource_id, outcome, request_id, detail, " \
                  "prev_hash, hash, hash_scheme"
 #define ROW_NCOLS 13
+/* The statements below write the scheme appends use as the literal 2. */
+_Static_assert(MEZ_AUDIT_SCHEME == 2, "APPEND_ROW and APPEND_LINKED write hash_scheme 2");
 /* Where the zone links a row itself (SQLite: no sha256() in SQL; the head was read under the write lock). */
 #define APPEND_ROW "INSERT INTO mez_audit (" ROW_COLS ") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 2)"
 /* PostgreSQL links it: the head moves (its SET expressions read the row as it was, so prev_hash takes the hash

@@ -205,6 +205,26 @@ static size_t format_integer(json_int_t x, char *out)
     return k;
 }
 
+/* Most objects are small and many arrive in order already: insertion sort does them in a few compares, where
+ * qsort's general machinery (an indirect call per compare, element copies through a buffer) cost more than
+ * writing the object out. The result is the same order. */
+static void sort_members(member_t *m, size_t n, int bytes)
+{
+    if (n > 32) {
+        qsort(m, n, sizeof(*m), bytes ? member_cmp_bytes : member_cmp);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        member_t t = m[i];
+        size_t k = i;
+        while (k > 0 && key_order(bytes, &m[k - 1], &t) > 0) {
+            m[k] = m[k - 1];
+            k--;
+        }
+        m[k] = t;
+    }
+}
+
 static void put_object(canon_buf_t *b, const json_t *v)
 {
     size_t n = json_object_size(v), i = 0;
@@ -219,24 +239,9 @@ static void put_object(canon_buf_t *b, const json_t *v)
         m[i].len = json_object_iter_key_len(it);
         m[i].value = json_object_iter_value(it);
     }
-    /* Most objects are small and many arrive in order already: insertion sort does them in a few compares, where
-     * qsort's general machinery (an indirect call per compare, element copies through a buffer) cost more than
-     * writing the object out. The result is the same order. */
-    if (b->flags & MEZ_JSON_ANSWER)
-        ;
-    else if (n <= 32) {
-        for (i = 1; i < n; i++) {
-            member_t t = m[i];
-            size_t k = i;
-            while (k > 0 && key_order(bytes, &m[k - 1], &t) > 0) {
-                m[k] = m[k - 1];
-                k--;
-            }
-            m[k] = t;
-        }
-    }
-    else
-        qsort(m, n, sizeof(*m), (b->flags & MEZ_JSON_SORT_UTF8) ? member_cmp_bytes : member_cmp);
+    /* An answer keeps its members in the order they were set; everything else is in RFC 8785 key order. */
+    if (!(b->flags & MEZ_JSON_ANSWER))
+        sort_members(m, n, bytes);
     buf_putc(b, '{');
     for (i = 0; i < n; i++) {
         if (i)
