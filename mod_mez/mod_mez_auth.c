@@ -35,13 +35,15 @@ APLOG_USE_MODULE(mez);
 #define AUTH_TYPE "mez"
 #define PROBLEM_FILTER "MEZ_AUTH_PROBLEM"
 
-/* Remembers pb for the error filter and answers its status. */
+/* Remembers pb for the error filter and answers its status. A Require's refusal is only a candidate: in a
+ * <RequireAny> a later provider may still grant (an entity token refused by `Require mez-role operator` and
+ * admitted by `Require mez-entity-owner`). So nothing is logged or noted here; insert_error_filter() does both when
+ * the refusal is what the client gets, and fixups() forgets a refusal that authorisation overruled. Otherwise a
+ * granted request would show in the audit log and in mez_problems_total as refused. */
 static int refuse(request_rec *r, const mez_problem_t *pb)
 {
     mez_problem_t *keep = apr_pmemdup(r->pool, pb, sizeof(*pb));
     ap_set_module_config(r->request_config, &mez_module, keep);
-    apr_table_setn(r->notes, "mez-problem", keep->code ? keep->code : "internal");
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "refused (%s): %s", keep->code, keep->detail);
     if (keep->status == HTTP_UNAUTHORIZED) {
         /* RFC 6750 §3: say which scheme is wanted and, for a presented token, why it was refused. A refused
          * client certificate is no invalid token: the client is only told that a token would do. */
@@ -250,13 +252,24 @@ static authz_status peer_check(request_rec *r, const char *require_args, const v
 
 static const authz_provider peer_provider = { peer_check, NULL };
 
+/* Authentication and authorisation passed: a refusal recorded on the way was overruled by another Require. */
+static int forget_overruled_refusal(request_rec *r)
+{
+    ap_set_module_config(r->request_config, &mez_module, NULL);
+    return DECLINED;
+}
+
 static void insert_error_filter(request_rec *r)
 {
     const mez_problem_t *pb = ap_get_module_config(r->request_config, &mez_module);
     /* A 403 problem arrives as 401: authz_core's answer to any denial after authentication (see top). A problem
      * whose status matches nothing here belongs to a refusal that did not decide the answer: leave it be. */
-    if (pb && (r->status == pb->status || (pb->status == HTTP_FORBIDDEN && r->status == HTTP_UNAUTHORIZED)))
+    if (pb && (r->status == pb->status || (pb->status == HTTP_FORBIDDEN && r->status == HTTP_UNAUTHORIZED))) {
+        /* The refusal is the answer: now it is the request's problem (mez_audit log format, mez_problems_total). */
+        apr_table_setn(r->notes, "mez-problem", pb->code ? pb->code : "internal");
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "refused (%s): %s", pb->code, pb->detail);
         ap_add_output_filter(PROBLEM_FILTER, (void *)pb, r, r->connection);
+    }
 }
 
 /* Replaces httpd's HTML error page by the problem. Status and headers are set on the first call, before anything
@@ -302,6 +315,7 @@ void mez_auth_register_hooks(apr_pool_t *p)
                               AP_AUTH_INTERNAL_PER_CONF);
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "mez-peer", AUTHZ_PROVIDER_VERSION, &peer_provider,
                               AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_fixups(forget_overruled_refusal, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_insert_error_filter(insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_register_output_filter(PROBLEM_FILTER, problem_filter, NULL, AP_FTYPE_CONTENT_SET);
     mez_clientcert_register_hooks(p);

@@ -72,6 +72,27 @@ int mez_compliance_post_config(apr_pool_t *pconf, server_rec *s, mez_srv_conf_t 
     return OK;
 }
 
+/* An entity's token acts for its own entity only (conf/mez-policy.conf). The evaluation route takes its subject
+ * from the body, not from the registry as the orchestrated routes do, so an entity recording an evaluation, and
+ * above all having the zone sign a ComplianceAttestation, must name itself as the subject: otherwise it could
+ * file evaluations against, and obtain the zone's signed word about, another entity. A preview records and
+ * signs nothing, so any action may be previewed. Returns 1 (pb filled) when the request is refused. */
+static int refuse_other_subject(request_rec *r, const mez_srv_conf_t *sc, const json_t *body, mez_problem_t *pb)
+{
+    const char *role = apr_table_get(r->notes, "mez-role"), *own = apr_table_get(r->notes, "mez-entity"), *id;
+    if (!role || strcmp(role, "entity"))
+        return 0;
+    id = json_string_value(json_object_get(json_object_get(body, "subject"), "id"));
+    if (own && id
+        && (!strcmp(id, own) || !strcmp(id, apr_pstrcat(r->pool, "urn:mez:", sc->zone_id, ":", own, NULL))))
+        return 0;
+    mez_problem(pb, r->pool, MEZ_EINVAL, 403, "auth.not_entity_owner", "/subject/id",
+                "this caller acts for entity %s only: a recorded or attested evaluation names it as subject.id "
+                "(%s or urn:mez:%s:%s); a preview may name any subject", own ? own : "(none)",
+                own ? own : "(none)", sc->zone_id, own ? own : "(none)");
+    return 1;
+}
+
 int mez_post_evaluate(request_rec *r, mez_srv_conf_t *sc)
 {
     mez_problem_t pb = { 0 };
@@ -120,6 +141,8 @@ int mez_post_evaluate(request_rec *r, mez_srv_conf_t *sc)
                     "a preview is not recorded, so it cannot be attested: drop 'preview' or 'attest'");
         return mez_send_problem(r, &pb, NULL);
     }
+    if (!json_is_true(preview) && refuse_other_subject(r, sc, body, &pb))
+        return mez_send_problem(r, &pb, NULL);
     /* Compact by default: every reason still names its rule (with its pack digest and validity) and legal source,
      * without copying the pack's long notes. An attestation is signed once and checked for years, after the
      * zone may have moved to other packs, so the evaluation it commits to is the full one, readable alone. */

@@ -147,3 +147,126 @@ def test_entity_token_cannot_reach_another_entity_through_the_body(world):
     r = zone.post("/v1/entities", json={"entity_type": "llc", "legal_name": "Sneaky Ltd"},
                   headers={"Authorization": "Bearer " + tok})
     assert_problem(r, 403, "auth.not_entity_owner")
+
+
+def bearer(world, caller):
+    return {"Authorization": "Bearer " + world["tokens"][caller]}
+
+
+def stranger(world):
+    """An entity token for a third entity, which neither pays nor is paid below."""
+    if "stranger" not in world:
+        zone = world["zone"]
+        r = zone.post("/v1/entities", json={"entity_type": "corporation", "legal_name": "Matrix Third Traders Ltd",
+                                             "compliance": {"evidence": EVIDENCE}}, headers=bearer(world, "operator"))
+        assert r.status_code == 201, r.text
+        world["stranger"] = {"Authorization": "Bearer " + token(zone, "entity", r.json()["id"])}
+    return world["stranger"]
+
+
+def test_entity_records_and_attests_evaluations_of_itself_only(world):
+    """POST /v1/compliance/evaluate takes its subject from the body: an entity token may have the zone record an
+    evaluation (and sign an attestation) naming itself only; a preview, which records and signs nothing, may name
+    anyone."""
+    zone, own, foreign = world["zone"], world["own"], world["foreign"]
+    h = bearer(world, "entity_own")
+
+    def evaluate(subject_id, **options):
+        body = {"action": {"type": "entity_formation", "date": "2026-01-15", "jurisdiction": "pk-sifc"},
+                "subject": {"id": subject_id, "name": "Matrix Own Traders Ltd"}, "evidence": EVIDENCE}
+        if subject_id is None:
+            del body["subject"]["id"]
+        body.update(options)
+        return zone.post("/v1/compliance/evaluate", json=body, headers=h)
+
+    before = zone.count("mez_evaluation"), zone.count("mez_credential"), zone.count("mez_audit")
+    for subject_id in ("urn:mez:pk-sifc:" + foreign, foreign, "urn:mez:other-zone:" + own, None):
+        for options in ({"attest": True}, {}):
+            assert_problem(evaluate(subject_id, **options), 403, "auth.not_entity_owner", pointer="/subject/id")
+    assert (zone.count("mez_evaluation"), zone.count("mez_credential"), zone.count("mez_audit")) == before
+    r = evaluate("urn:mez:pk-sifc:" + foreign, preview=True)
+    assert r.status_code in (200, 422) and r.json()["recorded"] is False, r.text
+    assert (zone.count("mez_evaluation"), zone.count("mez_credential"), zone.count("mez_audit")) == before
+    # Its own id, as the registry's URN (which an attestation needs: a credential subject is a URL) or bare.
+    for subject_id, attest in (("urn:mez:pk-sifc:" + own, True), (own, False)):
+        r = evaluate(subject_id, attest=attest)
+        assert r.status_code in (200, 422) and "recorded" in r.json(), r.text
+        assert r.json()["recorded"] is True
+        if attest:
+            assert r.json()["attestation"]["credentialSubject"]["id"] == subject_id
+    # Operators and regulators evaluate for anyone.
+    r = zone.post("/v1/compliance/evaluate", headers=bearer(world, "regulator"),
+                  json={"action": {"type": "entity_formation", "date": "2026-01-15", "jurisdiction": "pk-sifc"},
+                        "subject": {"id": "urn:mez:pk-sifc:" + foreign, "name": "Matrix Other Traders Ltd"},
+                        "evidence": EVIDENCE, "attest": True})
+    assert r.status_code in (200, 422) and r.json()["recorded"] is True, r.text
+
+
+def test_entity_reads_its_payments_ledger_and_consents(world, mez_env):
+    """A payment, a ledger and a consent name their entity indirectly (accounts, metadata): the entity they belong
+    to reads them, the payee reads a payment made to it, and nobody else."""
+    zone, own, foreign, acc = world["zone"], world["own"], world["foreign"], world["acc"]
+    op, mine, payee, third = bearer(world, "operator"), bearer(world, "entity_own"), bearer(world, "entity_other"), \
+        stranger(world)
+    wht = zone.post("/v1/fiscal/accounts", headers=op, json={"entity_id": own, "account_type": "withholding",
+                                                              "currency": "PKR", "ntn": NTN}).json()["id"]
+    dst = zone.post("/v1/fiscal/accounts", headers=op, json={"entity_id": foreign, "account_type": "operating",
+                                                              "currency": "PKR", "ntn": NTN}).json()["id"]
+    r = zone.post("/mass/v1/fiscal/accounts/%s/deposits" % acc, headers=op,
+                  json={"amount": "5000000", "currency": "PKR", "reference": "capital injection"})
+    assert r.status_code == 201, r.text
+    r = zone.post("/v1/fiscal/payments", headers=mine, json={
+        "source_account_id": acc, "destination": {"type": "internal_account", "account_id": dst},
+        "amount": "100000", "currency": "PKR", "payment_type": "service_fee",
+        "compliance": {"date": "2026-01-15", "subject": {"filer_status": "filer"},
+                       "counterparty": {"filer_status": "filer"}, "evidence": EVIDENCE,
+                       "withholding_account_id": wht}})
+    assert r.status_code == 201, r.text
+    payment = "/v1/fiscal/payments/" + r.json()["id"]
+    keys = mez_env.new_dir("authm-keys")
+    requester, director = (mez_env.keygen(os.path.join(keys, n + ".pem")) for n in ("req", "d1"))
+    r = zone.post("/v1/consent", headers=op, json={
+        "action_type": "share_transfer", "title": "Approve a transfer", "requester_id": requester,
+        "zone_id": "pk-sifc", "signatories": [{"signatory_id": director, "role": "board_director"}],
+        "threshold": {"type": "unanimous"}, "metadata": {"entity_id": own}})
+    assert r.status_code == 201, r.text
+    consent = "/v1/consent/" + r.json()["id"]
+
+    for path, readers in ((payment, (mine, payee)), ("/v1/fiscal/accounts/%s/ledger" % acc, (mine,)),
+                          ("/v1/fiscal/accounts/%s/ledger" % dst, (payee,)), (consent, (mine,)),
+                          (consent + "/audit-trail", (mine,))):
+        for h in (mine, payee, third):
+            r = zone.get(path, headers=h)
+            if h in readers:
+                assert r.status_code == 200, (path, r.text)
+            else:
+                assert_problem(r, 403, "auth.not_entity_owner")
+        assert zone.get(path, headers=bearer(world, "regulator")).status_code == 200, path
+
+
+def test_a_granted_request_is_not_logged_as_refused(world):
+    """In a <RequireAny>, `Require mez-role operator` refuses an entity token before `Require mez-entity-owner`
+    admits it: that passing refusal must not reach the audit log's problem= field, mez_problems_total or the
+    error log, which would show granted requests as refused."""
+    zone = world["zone"]
+
+    def forbidden_count():
+        for line in zone.get("/metrics").text.splitlines():
+            if line.startswith("mez_problems_total{") and 'code="auth.forbidden_role"' in line:
+                return int(float(line.rsplit(" ", 1)[1]))
+        return 0
+
+    def logged():
+        return zone.error_log().count("refused (auth.forbidden_role)")
+
+    before, logged_before = forbidden_count(), logged()
+    for caller in ("entity_own", "regulator"):
+        r = zone.get("/v1/entities/" + world["own"], headers=bearer(world, caller))
+        assert r.status_code == 200, r.text
+    assert forbidden_count() == before
+    assert logged() == logged_before
+    # A refusal that decides the answer is still counted and logged.
+    assert_problem(zone.get("/v1/entities/" + world["own"], headers=bearer(world, "watcher")), 403,
+                   "auth.forbidden_role")
+    assert forbidden_count() == before + 1
+    assert logged() == logged_before + 1
