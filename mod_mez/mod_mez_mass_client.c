@@ -150,12 +150,14 @@ mez_status_t mez_request_mass_call(request_rec *r, mez_db_t *db, const mez_mass_
 json_t *mez_mass_readiness(request_rec *r, const mez_srv_conf_t *sc, int *degraded)
 {
     json_t *out = json_object();
+    const char *states[MEZ_MASS_PRIMITIVE_COUNT], *details[MEZ_MASS_PRIMITIVE_COUNT];
     *degraded = 0;
+    mez_mass_probe_all(r->pool, sc->mass, states, details);
     for (int i = 0; i < MEZ_MASS_PRIMITIVE_COUNT; i++) {
         mez_mass_primitive_t prim = (mez_mass_primitive_t)i;
         const mez_mass_endpoint_t *ep = sc->mass ? &sc->mass->endpoint[i] : NULL;
-        const char *state = NULL, *detail = NULL;
-        int ok = mez_mass_probe(r->pool, sc->mass, prim, &state, &detail) == MEZ_OK;
+        const char *state = states[i], *detail = details[i];
+        int ok = !strcmp(state, "ok");
         if (ep && ep->base_url)
             mez_metrics_mass_health(r, i, ok);
         if (!ok) {

@@ -9,8 +9,10 @@ import json
 import os
 import re
 import shutil
+import socket
 import stat
 import threading
+import time
 
 import jsonschema
 import pytest
@@ -426,3 +428,27 @@ def test_production_refuses_clear_text_token(make_zone, driver, mez_env):
         z.start(timeout=15)
     assert not z.running
     assert "only over https" in z.error_log() + z.stderr_text()
+
+
+def test_readyz_is_bounded_when_mass_hangs(make_zone, driver, mez_env, workdir):
+    """A Mass that takes connections and never answers: /readyz still answers "degraded" within one probe timeout
+    (3 s), not one per primitive, so a load balancer keeps the zone in rotation instead of timing it out."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    try:
+        token_file = write_secret(os.path.join(workdir, "mass.token"), "t0ken")
+        base = "http://127.0.0.1:%d/mass" % silent.getsockname()[1]
+        a = make_zone(driver, name="masshang", extra_conf=mass_conf(base, token_file, timeout=10))
+        t0 = time.monotonic()
+        r = a.get("/readyz", timeout=30)
+        took = time.monotonic() - t0
+        assert r.status_code == 200, r.text
+        body = r.json()
+        jsonschema.validate(body, readyz_schema(a), cls=jsonschema.Draft202012Validator)
+        assert body["status"] == "degraded", body
+        assert all(body["checks"]["mass"][p]["state"] == "unreachable" for p in REMOTE), body
+        assert body["checks"]["mass"]["identity"]["state"] == "ok", body
+        assert took < 6, "readyz took %.1f s" % took
+    finally:
+        silent.close()

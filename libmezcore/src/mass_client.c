@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <apr_strings.h>
+#include <apr_time.h>
 #include "mez/http.h"
 #include "mez/json.h"
 #include "mass_int.h"
@@ -228,10 +229,11 @@ mez_status_t mez_mass_call(apr_pool_t *p, const mez_mass_t *mass, mez_db_t *db, 
     return mez_mass_store_handle(p, db, ctx, req, resp, pb);
 }
 
-mez_status_t mez_mass_probe(apr_pool_t *p, const mez_mass_t *mass, mez_mass_primitive_t prim, const char **state,
-                            const char **detail)
+/* One probe of a remote primitive within timeout_ms; *no_answer is set when nothing answered at all (no
+ * connection, or none within the time), which says the same of every primitive behind that base URL. */
+static mez_status_t probe_remote(apr_pool_t *p, const mez_mass_endpoint_t *ep, mez_mass_primitive_t prim,
+                                 long timeout_ms, const char **state, const char **detail, int *no_answer)
 {
-    const mez_mass_endpoint_t *ep = mass && (unsigned)prim < MEZ_MASS_PRIMITIVE_COUNT ? &mass->endpoint[prim] : NULL;
     const char *name = mez_mass_primitive_name(prim), *url, *body = NULL;
     mez_problem_t pb = { 0 };
     apr_size_t len = 0;
@@ -240,20 +242,17 @@ mez_status_t mez_mass_probe(apr_pool_t *p, const mez_mass_t *mass, mez_mass_prim
     json_t *doc = NULL;
 
     *state = "unreachable";
-    if (!ep || !ep->base_url) {
-        *state = "ok";
-        *detail = "served by the zone's sovereign store";
-        return MEZ_OK;
-    }
+    *no_answer = 0;
     if (mez_http_url_join(p, ep->base_url, apr_pstrcat(p, "/v1/", name, "/status", NULL), NULL, &url, &pb)
         != MEZ_OK) {
         *detail = pb.detail;
         return MEZ_EIO;
     }
     /* One short attempt: readiness must answer quickly, and a retry would only hide a flapping endpoint. */
-    http_options(ep, probe_timeout(ep), 0, &o);
+    http_options(ep, timeout_ms, 0, &o);
     if (mez_http_request(p, &o, "GET", url, base_headers(p, ep, 0), NULL, 0, &status, &body, &len, &pb) != MEZ_OK) {
         *detail = pb.detail;
+        *no_answer = 1;
         return MEZ_EIO;
     }
     if (status != 200) {
@@ -267,4 +266,68 @@ mez_status_t mez_mass_probe(apr_pool_t *p, const mez_mass_t *mass, mez_mass_prim
     *state = "ok";
     *detail = apr_psprintf(p, "GET %s answered HTTP 200", url);
     return MEZ_OK;
+}
+
+mez_status_t mez_mass_probe(apr_pool_t *p, const mez_mass_t *mass, mez_mass_primitive_t prim, const char **state,
+                            const char **detail)
+{
+    const mez_mass_endpoint_t *ep = mass && (unsigned)prim < MEZ_MASS_PRIMITIVE_COUNT ? &mass->endpoint[prim] : NULL;
+    int no_answer;
+    if (!ep || !ep->base_url) {
+        *state = "ok";
+        *detail = "served by the zone's sovereign store";
+        return MEZ_OK;
+    }
+    return probe_remote(p, ep, prim, probe_timeout(ep), state, detail, &no_answer);
+}
+
+/* All five within one probe timeout (the largest of the endpoints'), not five: a load balancer's health check
+ * gives up after a few seconds, and a zone whose one Mass accepts connections but never answers must read
+ * "degraded" (still in rotation), not time out as if the zone were down. So each probe gets what is left of the
+ * budget, and a base URL where nothing answered is not asked again for its other primitives (they share its
+ * server); what the budget no longer covers is reported unreachable, saying so. */
+int mez_mass_probe_all(apr_pool_t *p, const mez_mass_t *mass, const char **state, const char **detail)
+{
+    long budget = 0;
+    apr_time_t deadline;
+    int ok = 0;
+
+    for (int i = 0; mass && i < MEZ_MASS_PRIMITIVE_COUNT; i++)
+        if (mass->endpoint[i].base_url && probe_timeout(&mass->endpoint[i]) > budget)
+            budget = probe_timeout(&mass->endpoint[i]);
+    deadline = apr_time_now() + apr_time_from_msec(budget);
+    for (int i = 0; i < MEZ_MASS_PRIMITIVE_COUNT; i++) {
+        const mez_mass_endpoint_t *ep = mass ? &mass->endpoint[i] : NULL;
+        long left = (long)apr_time_as_msec(deadline - apr_time_now()), t;
+        int j, no_answer = 0;
+        if (!ep || !ep->base_url) {
+            ok += mez_mass_probe(p, mass, (mez_mass_primitive_t)i, &state[i], &detail[i]) == MEZ_OK;
+            continue;
+        }
+        for (j = 0; j < i; j++)
+            if (mass->endpoint[j].base_url && !strcmp(mass->endpoint[j].base_url, ep->base_url)
+                && !strcmp(state[j], "no_answer"))
+                break;
+        if (j < i) {
+            state[i] = "unreachable";
+            detail[i] = apr_psprintf(p, "not probed: %s, behind the same endpoint, did not answer (%s)",
+                                     mez_mass_primitive_name((mez_mass_primitive_t)j), detail[j]);
+            continue;
+        }
+        if (left <= 0) {
+            state[i] = "unreachable";
+            detail[i] = apr_psprintf(p, "not probed: the readiness probes' %ld ms were spent on the primitives "
+                                     "before it", budget);
+            continue;
+        }
+        t = probe_timeout(ep) < left ? probe_timeout(ep) : left;
+        if (probe_remote(p, ep, (mez_mass_primitive_t)i, t, &state[i], &detail[i], &no_answer) == MEZ_OK)
+            ok++;
+        else if (no_answer)
+            state[i] = "no_answer";     /* marked for the loop above; reported as unreachable below */
+    }
+    for (int i = 0; i < MEZ_MASS_PRIMITIVE_COUNT; i++)
+        if (!strcmp(state[i], "no_answer"))
+            state[i] = "unreachable";
+    return ok;
 }

@@ -276,6 +276,64 @@ static void test_refused_connection(void)
     json_decref(doc);
 }
 
+/* A loopback port that takes connections (the kernel completes them from the backlog) and never answers: a
+ * Mass that hangs. The caller closes fd. */
+static int silent_port(int *fd)
+{
+    struct sockaddr_in a = { 0 };
+    socklen_t n = sizeof(a);
+    *fd = socket(AF_INET, SOCK_STREAM, 0);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CU_ASSERT_FATAL(*fd >= 0 && bind(*fd, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(*fd, 16) == 0);
+    CU_ASSERT_FATAL(getsockname(*fd, (struct sockaddr *)&a, &n) == 0);
+    return ntohs(a.sin_port);
+}
+
+/* Readiness of five primitives behind Mass endpoints that never answer takes one probe timeout, not five: one
+ * endpoint is asked once, and distinct ones share what is left of the time. */
+static void test_probe_all_is_bounded(void)
+{
+    const char *state[MEZ_MASS_PRIMITIVE_COUNT], *detail[MEZ_MASS_PRIMITIVE_COUNT];
+    mez_problem_t pb = { 0 };
+    int fds[MEZ_MASS_PRIMITIVE_COUNT];
+    mez_mass_t *m;
+    apr_time_t t0;
+
+    CU_ASSERT_EQUAL_FATAL(mez_http_global_init(unit_pool(), &pb), MEZ_OK);
+    m = all_remote(apr_psprintf(unit_pool(), "http://127.0.0.1:%d/mass", silent_port(&fds[0])));
+    for (int i = 0; i < MEZ_MASS_PRIMITIVE_COUNT; i++)
+        m->endpoint[i].probe_timeout_ms = 400;
+    m->endpoint[MEZ_MASS_CONSENT].base_url = NULL;                    /* one sovereign primitive */
+    t0 = apr_time_now();
+    CU_ASSERT_EQUAL(mez_mass_probe_all(unit_pool(), m, state, detail), 1);
+    CU_ASSERT_TRUE(apr_time_as_msec(apr_time_now() - t0) < 1000);
+    CU_ASSERT_STRING_EQUAL(state[MEZ_MASS_CONSENT], "ok");
+    CU_ASSERT_STRING_EQUAL(state[MEZ_MASS_ENTITIES], "unreachable");
+    for (int i = 0; i < MEZ_MASS_PRIMITIVE_COUNT; i++)
+        if (i != MEZ_MASS_CONSENT && i != MEZ_MASS_ENTITIES) {
+            CU_ASSERT_STRING_EQUAL(state[i], "unreachable");
+            CU_ASSERT_PTR_NOT_NULL(strstr(detail[i], "did not answer"));
+        }
+    close(fds[0]);
+
+    /* five endpoints, each silent: the first takes the time, the others are not probed past it */
+    for (int i = 0; i < MEZ_MASS_PRIMITIVE_COUNT; i++) {
+        m->endpoint[i].base_url = apr_psprintf(unit_pool(), "http://127.0.0.1:%d/mass", silent_port(&fds[i]));
+        m->endpoint[i].probe_timeout_ms = 300;
+    }
+    t0 = apr_time_now();
+    CU_ASSERT_EQUAL(mez_mass_probe_all(unit_pool(), m, state, detail), 0);
+    CU_ASSERT_TRUE(apr_time_as_msec(apr_time_now() - t0) < 900);
+    CU_ASSERT_PTR_NOT_NULL(strstr(detail[MEZ_MASS_PRIMITIVE_COUNT - 1], "not probed"));
+    for (int i = 0; i < MEZ_MASS_PRIMITIVE_COUNT; i++) {
+        CU_ASSERT_STRING_EQUAL(state[i], "unreachable");
+        close(fds[i]);
+    }
+    /* all sovereign: ready at once */
+    CU_ASSERT_EQUAL(mez_mass_probe_all(unit_pool(), NULL, state, detail), MEZ_MASS_PRIMITIVE_COUNT);
+}
+
 void unit_register_http(void)
 {
     CU_pSuite s = unit_suite("http client and Mass gateway");
@@ -288,4 +346,5 @@ void unit_register_http(void)
     CU_add_test(s, "token files", test_token_files);
     CU_add_test(s, "gateway answers without sending", test_gateway_without_sending);
     CU_add_test(s, "refused connection", test_refused_connection);
+    CU_add_test(s, "readiness of all primitives is bounded", test_probe_all_is_bounded);
 }

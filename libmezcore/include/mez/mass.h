@@ -133,4 +133,10 @@ mez_status_t mez_mass_call(apr_pool_t *p, const mez_mass_t *mass, mez_db_t *db, 
 mez_status_t mez_mass_probe(apr_pool_t *p, const mez_mass_t *mass, mez_mass_primitive_t prim, const char **state,
                             const char **detail);
 
+/* Readiness of all five primitives (state[i], detail[i] as mez_mass_probe gives them, indexed by primitive), in at
+ * most the largest probe timeout of the remote endpoints altogether: each probe gets what is left, a base URL
+ * where nothing answered is not asked again for its other primitives, and a primitive the time no longer covers
+ * is "unreachable" with a detail saying it was not probed. Returns how many are "ok". */
+int mez_mass_probe_all(apr_pool_t *p, const mez_mass_t *mass, const char **state, const char **detail);
+
 #endif
