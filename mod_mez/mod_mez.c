@@ -135,12 +135,23 @@ static int handler(request_rec *r)
     return mez_api_handler(r);
 }
 
+/* The zone every request of a zone's virtual host belongs to, for the mez_audit log format, noted before
+ * anything can refuse the request (a 401 is logged with its zone too). */
+static int note_zone(request_rec *r)
+{
+    const mez_srv_conf_t *sc = mez_srv_conf(r->server);
+    if (sc->zone_id)
+        apr_table_setn(r->notes, "mez-zone", sc->zone_id);
+    return DECLINED;
+}
+
 static void register_hooks(apr_pool_t *p)
 {
     ap_hook_optional_fn_retrieve(optional_fn_retrieve, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(dbd, post_connect, dbd_post_connect, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_read_request(note_zone, NULL, NULL, APR_HOOK_MIDDLE);
     mez_auth_register_hooks(p);
     mez_mass_client_register_hooks(p);
     mez_metrics_register_hooks(p);

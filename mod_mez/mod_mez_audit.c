@@ -49,6 +49,13 @@ const char *mez_request_id(request_rec *r)
     return id;
 }
 
+/* The mez_audit log format's action= for a route whose handler named none: the audit row's action. */
+static void note_action(request_rec *r, const char *action)
+{
+    if (action && !apr_table_get(r->notes, "mez-action"))
+        apr_table_setn(r->notes, "mez-action", action);
+}
+
 void mez_request_audit_event(request_rec *r, const char *action, const char *resource_type,
                              const char *resource_id, const char *outcome, json_t *detail, mez_audit_event_t *ev)
 {
@@ -62,6 +69,7 @@ void mez_request_audit_event(request_rec *r, const char *action, const char *res
     ev->outcome = outcome;
     ev->request_id = mez_request_id(r);
     ev->detail = detail ? mez_json_pool_own(r->pool, detail) : NULL;
+    note_action(r, action);
 }
 
 mez_status_t mez_request_audit(request_rec *r, mez_db_t *db, const char *action, const char *resource_type,
@@ -82,6 +90,7 @@ mez_status_t mez_request_audit(request_rec *r, mez_db_t *db, const char *action,
     ev.outcome = outcome;
     ev.request_id = mez_request_id(r);
     ev.detail = detail;
+    note_action(r, action);
     /* The row is not asked back: on PostgreSQL it then goes with the COMMIT, not waited for on its own. The
      * row names the request (request_id), which is what ties it to httpd's logs. */
     if ((rv = mez_audit_append(r->pool, db, &ev, pb)) != MEZ_OK)
@@ -151,6 +160,7 @@ int mez_audit_anchor_get(request_rec *r, mez_srv_conf_t *sc)
     if (mez_audit_anchor_sign(r->pool, db, sc->zone_id, sc->key, &a, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->notes, "mez-action", "audit.anchor");
     return mez_send_json(r, 200, json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s}", "zone_id", sc->zone_id, "origin",
                                            a.origin, "seq", (json_int_t)a.seq, "hash", a.hash, "note", a.note,
                                            "did", sc->did, "vkey", a.vkey));

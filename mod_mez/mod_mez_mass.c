@@ -56,7 +56,8 @@ int mez_mass_serve(request_rec *r, mez_srv_conf_t *sc)
     req.query = r->args;
     req.body = body;
     req.idempotency_key = key;
-    apr_table_setn(r->notes, "mez-action", apr_pstrcat(r->pool, "mass.", req.method, " ", req.path, NULL));
+    /* No path here: %r already has it, and a space would split the log line's action= field. */
+    apr_table_setn(r->notes, "mez-action", apr_pstrcat(r->pool, "mass.", req.method, NULL));
 
     if (!(db = mez_request_db_or_problem(r, NULL, &pb)))
         return mez_send_problem(r, &pb, NULL);

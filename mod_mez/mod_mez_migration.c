@@ -140,7 +140,7 @@ static mez_status_t run_op(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, con
     req.actor = c->actor;
     req.idempotency_key = c->idem_key;
     req.path = c->path;
-    req.request_id = r->log_id;
+    req.request_id = mez_request_id(r);
     req.preview = c->preview;
     if ((st = mez_orch_run(r->pool, db, &z, &req, ans, pb)) != MEZ_OK)
         return st;

@@ -160,7 +160,7 @@ static int serve_read(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const ch
                     "this caller (its token or certificate) acts for entity %s only", scope);
         return mez_send_problem(r, &pb, NULL);
     }
-    apr_table_setn(r->notes, "mez-action", apr_pstrcat(r->pool, "mass.GET ", r->uri, NULL));
+    apr_table_setn(r->notes, "mez-action", "mass.GET");     /* the path is in the log line's %r */
     return send_mass_answer(r, &resp);
 }
 
@@ -201,7 +201,7 @@ static int audit_residency_refusal(request_rec *r, mez_srv_conf_t *sc, mez_db_t 
     ev.action = "mass.outbound_refused";
     ev.resource_type = prim;
     ev.outcome = "refused";
-    ev.request_id = r->log_id;
+    ev.request_id = mez_request_id(r);
     ev.detail = mez_json_pool_own(r->pool, json_pack("{s:s,s:s,s:s,s:s,s:s}", "primitive", prim, "category", cat,
                                                      "destination", dest, "method", r->method, "path", r->uri));
     if (mez_db_begin(r->pool, db, &tx, &pb) != MEZ_OK)
@@ -285,7 +285,7 @@ int mez_orch_serve(request_rec *r, mez_srv_conf_t *sc)
     req.actor_entity = apr_table_get(r->notes, "mez-entity");
     req.idempotency_key = apr_table_get(r->headers_in, "Idempotency-Key");
     req.path = r->uri;
-    req.request_id = r->log_id;
+    req.request_id = mez_request_id(r);
     mez_orch_zone_of(r, sc, &z);
     apr_table_setn(r->notes, "mez-action", w->op);
     if (mez_orch_run(r->pool, db, &z, &req, &ans, &pb) != MEZ_OK)

@@ -45,7 +45,7 @@ static mez_status_t orch(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
     req.actor_entity = apr_table_get(r->notes, "mez-entity");
     req.idempotency_key = idem_key;
     req.path = r->uri;
-    req.request_id = r->log_id;
+    req.request_id = mez_request_id(r);
     req.preview = preview;
     return mez_orch_run(r->pool, db, &z, &req, ans, pb);
 }

@@ -432,3 +432,36 @@ def test_a_schema_change_by_another_connection_does_not_fail_requests(make_zone,
     db_exec(z, "DROP TABLE mez_test_schema_bump")
     assert issue(z).status_code == 201
     assert audit_verify(z).returncode == 0
+
+
+def test_the_audit_log_format_names_zone_action_and_request(make_zone, driver, mez_env, workdir):
+    """conf/mez.conf's mez_audit CustomLog line: the zone even on a refusal before any handler, the action of every
+    route that wrote an audit row, and request= the request_id of its rows (what ties the table to the log)."""
+    log = os.path.join(workdir, "mez-audit.log")
+    z = make_zone(driver, name="auditlog", extra_conf="""
+        LoadModule authn_core_module %s
+        Include %s
+        Include %s
+        CustomLog %s mez_audit
+    """ % (os.path.join(mez_env.httpd_modules, "mod_authn_core.so"),
+           os.path.join(mez_env.source_dir, "conf", "mez.conf"),
+           os.path.join(mez_env.source_dir, "conf", "mez-policy.conf"), log))
+    cp = mez_as_server(z, "token", "create", "--driver", z.driver, "--params", z.db.params, "--zone", z.zone_id,
+                       "--role", "operator", check=True)
+    op = {"Authorization": "Bearer " + cp.stdout.strip()}
+    assert_problem(issue(z), 401, "auth.missing_token")
+    assert issue(z, headers=op).status_code == 201
+    issued = audit_rows(z, start=last_seq(z))[-1]
+    assert z.get("/v1/audit/anchor", headers=op).status_code == 200
+    peer = z.post("/v1/peers", json={"zone_id": "z9", "url": "https://z9.example", "did": z.did}, headers=op)
+    assert peer.status_code in (200, 201), peer.text
+    registered = audit_rows(z, start=last_seq(z))[-1]
+    assert registered["action"] == "peer.register"
+    z.stop()        # the log is written when each request ends; stopping flushes it
+    with open(log) as f:
+        lines = [dict(kv.split("=", 1) for kv in l.split() if "=" in kv) for l in f.read().splitlines()]
+    refused, ok, anchor, reg = lines[-4:]
+    assert refused["zone"] == z.zone_id and refused["problem"] == "auth.missing_token", refused
+    assert ok["action"] == "credential.issue" and ok["request"] == issued["request_id"], ok
+    assert anchor["action"] == "audit.anchor", anchor
+    assert reg["action"] == "peer.register" and reg["request"] == registered["request_id"], reg
