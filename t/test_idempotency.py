@@ -66,10 +66,12 @@ def test_key_reused_for_another_body(zone):
 def test_invalid_keys(zone):
     before = counts(zone)
     body = {"credential": sample_credential()}
-    assert_problem(issue(zone, body, "k" * 256), 400, "idempotency.invalid_key")
-    assert_problem(zone.post(ISSUE, data=json.dumps(body).encode(), headers={
+    p = assert_problem(issue(zone, body, "k" * 256), 400, "idempotency.invalid_key")
+    assert "not 256" in p["detail"], p
+    p = assert_problem(zone.post(ISSUE, data=json.dumps(body).encode(), headers={
         "Content-Type": "application/json", "Idempotency-Key": "caf\xe9".encode("latin-1")}),
         400, "idempotency.invalid_key")
+    assert "(byte 3 is 0xe9)" in p["detail"], p
     assert counts(zone) == before
     assert issue(zone, body, "k" * 255).status_code == 201
 

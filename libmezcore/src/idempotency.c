@@ -31,12 +31,13 @@ mez_status_t mez_idem_key_check(apr_pool_t *p, const char *key, mez_problem_t *p
     size_t n = key ? strlen(key) : 0;
     if (n == 0 || n > MEZ_IDEM_KEY_MAX)
         return mez_problem(pb, p, MEZ_EINVAL, 400, "idempotency.invalid_key", NULL,
-                           "the Idempotency-Key header must have 1 to %d characters, not %zu", MEZ_IDEM_KEY_MAX, n);
+                           "the Idempotency-Key header must have 1 to %d characters, not %" APR_SIZE_T_FMT "", MEZ_IDEM_KEY_MAX,
+                           (apr_size_t)n);
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)key[i] < 0x20 || (unsigned char)key[i] > 0x7e)
             return mez_problem(pb, p, MEZ_EINVAL, 400, "idempotency.invalid_key", NULL,
                                "the Idempotency-Key header may hold only visible ASCII characters and spaces "
-                               "(byte %zu is 0x%02x)", i, (unsigned char)key[i]);
+                               "(byte %" APR_SIZE_T_FMT " is 0x%02x)", (apr_size_t)i, (unsigned)(unsigned char)key[i]);
     return MEZ_OK;
 }
 

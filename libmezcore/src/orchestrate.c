@@ -133,7 +133,7 @@ static mez_status_t screen_one(orch_t *o, const orch_screen_t *s, size_t i)
 
     doc = mez_json_pool_own(o->p, json_pack("{s:{s:s,s:s,s:s},s:{s:s,s:s}}", "action", "type", "entity_formation",
                                             "date", o->date, "jurisdiction", o->z->zone_id, "subject", "id",
-                                            apr_psprintf(o->p, "urn:mez:screened:%zu", i), "name", s->name));
+                                            apr_psprintf(o->p, "urn:mez:screened:%" APR_SIZE_T_FMT "", (apr_size_t)i), "name", s->name));
     if ((rv = mez_tensor_evaluate(o->p, o->z->tensor_index, doc, &eo, &result, NULL, o->pb)) != MEZ_OK)
         return rv;
     st = domain_state(result, "sanctions");

@@ -529,8 +529,8 @@ static mez_status_t payment_amend(orch_t *o)
         return MEZ_OK;
     if (json_array_size(lines) > 1)
         return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "compliance.withholding_unsupported", "/compliance",
-                           "%zu withholding rules apply to this payment; name the one that governs it in "
-                           "compliance.withholding_rule", json_array_size(lines));
+                           "%" APR_SIZE_T_FMT " withholding rules apply to this payment; name the one that governs it in "
+                           "compliance.withholding_rule", (apr_size_t)json_array_size(lines));
     w = json_array_get(lines, 0);
     if (!account)
         return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "compliance.withholding_account_required",

@@ -75,8 +75,13 @@ static void test_key_check(void)
     longkey[255] = 'k';
     longkey[256] = '\0';
     CU_ASSERT_EQUAL(mez_idem_key_check(unit_pool(), longkey, &pb), MEZ_EINVAL);
+    /* The details name the length and the byte (APR's formatter has no %zu: it printed "%zu" and misread the
+     * next argument). */
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "not 256"));
     CU_ASSERT_EQUAL(mez_idem_key_check(unit_pool(), "tab\there", &pb), MEZ_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "(byte 3 is 0x09)"));
     CU_ASSERT_EQUAL(mez_idem_key_check(unit_pool(), "caf\xc3\xa9", &pb), MEZ_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "(byte 3 is 0xc3)"));
 }
 
 static void test_digest_is_canonical(void)
