@@ -16,6 +16,8 @@ typedef struct orch_op_t {
     mez_mass_primitive_t prim;           /* the primitive it writes */
     const char *credential_type;         /* the credential it issues: "EntityFormationCredential", ... */
     int created;                         /* 1: answers 201 (a new resource), 0: 200 */
+    const char *id_member;               /* created: the member of the Mass answer naming the new record; an
+                                          * answer without it is refused (502), never certified */
     mez_status_t (*prepare)(orch_t *o);
     mez_status_t (*finish)(orch_t *o);   /* may be NULL: the Mass answer is the whole result */
     mez_status_t (*amend)(orch_t *o);    /* may be NULL: after the decision, before the write: puts what the zone

@@ -405,6 +405,26 @@ static mez_status_t deny(orch_t *o, mez_orch_answer_t *ans)
     return mez_db_commit(o->p, o->tx, o->pb);
 }
 
+/* A new record's Mass answer must name it: a 2xx without its id (a misbehaving or foreign Mass) cannot be
+ * certified, since the credential would be about nothing (or, worse, about the path's or the owner's id). The
+ * write did happen, so the intent stays for the retry; the answer is the gateway's for an unusable answer. */
+static mez_status_t answer_names_record(orch_t *o)
+{
+    const char *id;
+    if (o->op->write || !o->op->id_member)
+        return MEZ_OK;
+    id = mez_orch_str(o->mass_resp.body, o->op->id_member);
+    if (id && *id)
+        return MEZ_OK;
+    mez_problem(o->pb, o->p, MEZ_EIO, 502, "mass.upstream_error", NULL,
+                "Mass %s answered %s %s with HTTP %d but without its %s: nothing was certified; a retry with the "
+                "same Idempotency-Key completes it once Mass answers it properly",
+                mez_mass_primitive_name(o->op->prim), o->mass_req.method, o->mass_req.path, o->mass_resp.status,
+                o->op->id_member);
+    o->pb->title = "Bad Gateway";
+    return MEZ_EIO;
+}
+
 /* The action: the Mass write (or the zone's own register write), then its attestation, credential and records.
  * With the sovereign store o->tx is already open and holds everything; with a remote primitive the write is
  * made first and o->tx begins after it (the completion). */
@@ -421,6 +441,8 @@ static mez_status_t act(orch_t *o, mez_orch_answer_t *ans)
     if (rv != MEZ_OK)
         return rv;
     o->mass_done = 1;
+    if ((rv = answer_names_record(o)) != MEZ_OK)
+        return rv;
     if (!o->tx && (rv = mez_db_begin(o->p, o->db, &o->tx, o->pb)) != MEZ_OK)
         return rv;
     if (o->op->finish && (rv = o->op->finish(o)) != MEZ_OK)
@@ -429,6 +451,11 @@ static mez_status_t act(orch_t *o, mez_orch_answer_t *ans)
         o->resource_id = "";
     if (!o->subject_id)
         o->subject_id = *o->resource_id ? o->resource_id : o->owner_entity;
+    /* Defence in depth: every operation names what its credential is about; one that does not is a bug here,
+     * answered as such, never a credential about nothing. */
+    if (!o->subject_id || !*o->subject_id)
+        return mez_problem(o->pb, o->p, MEZ_EINTERNAL, 500, "orchestrate.no_subject", NULL,
+                           "%s has no subject to certify", o->op->name);
     /* The action's writes go to the server now, to run there while the two credentials are signed here. */
     mez_db_flush(o->db);
     /* The certificate names its attestation's digest, so the attestation is signed first; both are stored in
