@@ -3,6 +3,8 @@
 # rewrite, drop or delay B's answers. What A must never do whatever Mass answers: crash, certify a record Mass did
 # not name, write a second credential for one Mass write, or forget an intent whose Mass write did or may have
 # happened (a retry with the same Idempotency-Key must complete it, once).
+import hashlib
+import json
 import os
 import shutil
 import uuid
@@ -26,7 +28,8 @@ def env(module_zones, driver, mez_env):
     b = module_zones(driver, name="upb", extra_conf=protected_store_conf(mez_env))
     proxy = MassProxy(b.url("/mass"))
     work = mez_env.new_dir("upa")
-    token_file = write_secret(os.path.join(work, "mass.token"), operator_token(b))
+    b.test_token = operator_token(b)
+    token_file = write_secret(os.path.join(work, "mass.token"), b.test_token)
     pk = os.path.join(work, "pk")
     shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), pk)
     conf = "\n".join(["MezMassEndpoint %s %s" % (p, proxy.url()) for p in REMOTE]
@@ -112,3 +115,50 @@ def test_a_new_record_without_its_id_is_refused_not_certified(zones, op):
     assert state(a, b) == before
     assert intent(a, key) == "in_progress"
     assert a.get("/healthz").status_code == 200
+
+
+# ------------------------------------------------------------------ the Mass idempotency key
+
+def test_the_mass_key_is_fixed_length_for_any_client_key(zones):
+    """The key A sends B is derived, not spliced: a valid 255-character Idempotency-Key makes one B write (B
+    refused the old 'zone:op:key' splice beyond 255 characters)."""
+    a, b, proxy = zones
+    for n in (230, 255):
+        before = state(a, b)
+        r = post(a, "/v1/entities", formation("Long Key %d Traders Ltd" % n), "k" * (n - 5) + str(uuid.uuid4())[:5])
+        assert r.status_code == 201, r.text
+        assert state(a, b)["b_entities"] == before["b_entities"] + 1
+    keys = {k for _, _, k, _ in proxy.writes()}
+    assert keys and all(len(k) == 36 for k in keys), keys
+
+
+def canonical(v):
+    """RFC 8785 for the plain ASCII documents these tests send."""
+    return json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_an_intent_of_the_previous_build_resumes_with_its_mass_key(zones):
+    """Upgrade: an intent the previous build committed (without a note: its Mass keys were "zone:op:key[:suffix]"),
+    whose formation B already made under that key before the build died, is resumed by this build with the same
+    key: B answers its first answer (one entity), and A completes it. Derived anew, the key would have asked B for
+    a second entity (409 entity.name_taken, the intent never completed)."""
+    a, b, proxy = zones
+    key, name = str(uuid.uuid4()), "Upgrade Resume %s Ltd" % uuid.uuid4().hex[:8]
+    body = formation(name)
+    old_key = "pk-sifc:entity.formation:" + key
+    first = b.post("/mass/v1/entities", json={"entity_type": "corporation", "legal_name": name,
+                                              "jurisdiction_id": "pk-sifc"},
+                   headers={"Authorization": "Bearer " + b.test_token, "Idempotency-Key": old_key})
+    assert first.status_code == 201, first.text
+    digest = "sha256:" + hashlib.sha256(("POST\n/v1/entities\n" + canonical(body)).encode()).hexdigest()
+    a.db.execute("INSERT INTO mez_idempotency (zone_id, principal, route, idempotency_key, request_digest, state, "
+                 "created_at, updated_at) VALUES ('pk-sifc', 'anonymous', 'POST /v1/entities', '%s', '%s', "
+                 "'in_progress', '2000-01-01T00:00:00Z', '2000-01-01T00:00:00Z')" % (key, digest))
+    before = state(a, b)
+    r = post(a, "/v1/entities", body, key)
+    assert r.status_code == 201, r.text
+    assert r.json()["id"] == first.json()["entity_id"] and r.json()["resource"]["status"] == "ACTIVE"
+    assert [(m, k) for m, _, k, _ in proxy.writes()] == [("POST", old_key), ("PUT", old_key + ":approve")]
+    assert state(a, b) == dict(before, credentials=before["credentials"] + 2, evaluations=before["evaluations"] + 1,
+                               audit=before["audit"] + 1)
+    assert intent(a, key) == "completed"

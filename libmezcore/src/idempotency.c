@@ -85,6 +85,7 @@ static mez_status_t judge_existing(apr_pool_t *p, mez_db_t *db, const mez_idem_s
         return MEZ_OK;
     }
     res->outcome = MEZ_IDEM_IN_PROGRESS;
+    res->note = c[3];
     /* Times are second stamps that order as strings: an intent last touched at or before now - lease is
      * abandoned. Taking it over changes updated_at, so of several retries only the first UPDATE matches. */
     if (lease > 0 && c[4] && strcmp(c[4], mez_time_stamp(p, now - lease)) <= 0) {
@@ -102,6 +103,13 @@ static mez_status_t judge_existing(apr_pool_t *p, mez_db_t *db, const mez_idem_s
 mez_status_t mez_idem_begin(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
                             const char *request_digest, apr_time_t now, apr_interval_time_t lease,
                             mez_idem_result_t *res, mez_problem_t *pb)
+{
+    return mez_idem_begin_noted(p, db, scope, key, request_digest, now, lease, NULL, res, pb);
+}
+
+mez_status_t mez_idem_begin_noted(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
+                                  const char *request_digest, apr_time_t now, apr_interval_time_t lease,
+                                  const char *note, mez_idem_result_t *res, mez_problem_t *pb)
 {
     const char *at = mez_time_stamp(p, now);
     mez_status_t rv;
@@ -121,7 +129,7 @@ mez_status_t mez_idem_begin(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t 
                                "request_digest, state, status, response, created_at, updated_at) "
                                "VALUES (%s, %s, %s, %s, %s, 'in_progress', %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                                pb, scope->zone_id, scope->principal, scope->route, key, request_digest, MEZ_DB_NULL,
-                               MEZ_DB_NULL, at, at, NULL)) != MEZ_OK)
+                               note ? note : MEZ_DB_NULL, at, at, NULL)) != MEZ_OK)
             return rv;
         if (n == 1) {
             res->outcome = MEZ_IDEM_NEW;

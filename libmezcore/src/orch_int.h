@@ -71,6 +71,8 @@ struct orch_t {
     mez_db_tx_t *tx;                     /* the request's transaction (the completion's, with a remote Mass) */
     mez_idem_scope_t idem_scope;
     int intent_committed;                /* remote: the Idempotency-Key intent is committed on its own */
+    int intent_resumed;                  /* remote: the intent was an earlier attempt's, taken over (RESUME) */
+    int mass_key_scheme;                 /* how Mass idempotency keys are derived (orchestrate.c, mass_key) */
     int mass_done;                       /* the Mass write happened: never forget its intent after this */
 };
 

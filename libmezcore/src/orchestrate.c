@@ -51,17 +51,51 @@ static int is_remote(const orch_t *o)
     return o->z->mass_is_remote && o->z->mass_is_remote(o->z->mass_baton, o->op->prim);
 }
 
+/* Mass's own idempotency key for one write of this request: derived from the caller's Idempotency-Key, so that a
+ * retried request repeats the very same Mass write (which Mass then answers without doing it twice), and from
+ * everything that scopes the caller's key here: the zone, the principal and the route (with its path), as the
+ * zone's own record is scoped. Mass scopes keys by primitive only, so a key spliced from the zone, operation and
+ * caller's key alone (scheme 1, "zone:op:key[:suffix]") made two principals' or two paths' requests one Mass
+ * write (a replay certified a second time, or a false key_reused), and grew past the 255 characters a key may
+ * have. Scheme 2 is a digest of those members, written as a UUID (RFC 9562 version 8): fixed length, visible
+ * ASCII, and the shape the Mass contracts give Idempotency-Key (format uuid).
+ *
+ * Upgrade: an intent committed by a build that derived scheme 1 keys and resumed by this one must send the keys
+ * that build sent, or Mass would do the write a second time. Intents record their scheme as their note
+ * (MASS_KEY_NOTE); one without a note predates scheme 2 and keeps scheme 1 (claim_key). */
+#define MASS_KEY_NOTE "mass-key:2"
+
+static const char *mass_key(orch_t *o, const char *suffix)
+{
+    json_t *members;
+    const char *canon;
+    mez_digest_t d;
+    const unsigned char *b;
+
+    if (o->mass_key_scheme == 1)
+        return apr_pstrcat(o->p, o->z->zone_id, ":", o->op->name, ":", o->req->idempotency_key, suffix ? ":" : "",
+                           suffix ? suffix : "", NULL);
+    members = mez_json_pool_own(o->p, json_pack("[s,s,s,s,s,s,s]", MASS_KEY_NOTE, o->z->zone_id,
+                                                o->idem_scope.principal, o->idem_scope.route, o->op->name,
+                                                o->req->idempotency_key, suffix ? suffix : ""));
+    if (!members || mez_json_canonicalize(o->p, members, &canon, NULL, NULL) != MEZ_OK)
+        return NULL;
+    mez_digest_sha256(canon, strlen(canon), &d);
+    b = d.bytes;
+    return apr_psprintf(o->p, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                        b[2], b[3], b[4], b[5], (b[6] & 0x0f) | 0x80, b[7], (b[8] & 0x3f) | 0x80, b[9], b[10],
+                        b[11], b[12], b[13], b[14], b[15]);
+}
+
 mez_status_t mez_orch_mass(orch_t *o, const char *method, const char *path, const json_t *body,
                            const char *key_suffix, mez_mass_response_t *resp)
 {
     mez_mass_request_t req = { method, path, NULL, body, NULL };
     mez_status_t rv;
 
-    /* Mass's own idempotency key for this write: derived from the caller's, so a retried request repeats the
-     * very same Mass write (which Mass then answers without doing it twice). */
-    if (strcmp(method, "GET") && o->req->idempotency_key)
-        req.idempotency_key = apr_pstrcat(o->p, o->z->zone_id, ":", o->op->name, ":", o->req->idempotency_key,
-                                          key_suffix ? ":" : "", key_suffix ? key_suffix : "", NULL);
+    if (strcmp(method, "GET") && o->req->idempotency_key && !(req.idempotency_key = mass_key(o, key_suffix)))
+        return mez_problem(o->pb, o->p, MEZ_EINTERNAL, 500, "orchestrate.mass_key", NULL,
+                           "the Mass idempotency key for %s %s could not be derived", method, path);
     if (o->z->mass_call)
         rv = o->z->mass_call(o->z->mass_baton, o->p, o->db, &req, resp, o->pb);
     else
@@ -557,8 +591,13 @@ static mez_status_t claim_key(orch_t *o, int remote, mez_orch_answer_t *ans, int
         return rv;
     if (remote && (rv = mez_db_begin(o->p, o->db, &tx1, o->pb)) != MEZ_OK)
         return rv;
-    rv = mez_idem_begin(o->p, o->db, &o->idem_scope, o->req->idempotency_key, digest, o->req->now,
-                        remote ? REMOTE_INTENT_LEASE : 0, &res, o->pb);
+    rv = mez_idem_begin_noted(o->p, o->db, &o->idem_scope, o->req->idempotency_key, digest, o->req->now,
+                              remote ? REMOTE_INTENT_LEASE : 0, remote ? MASS_KEY_NOTE : NULL, &res, o->pb);
+    /* A resumed intent keeps the Mass keys its first attempt sent (mass_key, "Upgrade"). */
+    if (rv == MEZ_OK && res.outcome == MEZ_IDEM_RESUME) {
+        o->intent_resumed = 1;
+        o->mass_key_scheme = res.note && !strcmp(res.note, MASS_KEY_NOTE) ? 2 : 1;
+    }
     if (rv == MEZ_OK && (res.outcome == MEZ_IDEM_CONFLICT || res.outcome == MEZ_IDEM_IN_PROGRESS))
         rv = mez_idem_refusal(o->p, &res, o->req->idempotency_key, o->pb);
     if (rv == MEZ_OK && res.outcome == MEZ_IDEM_REPLAY) {
@@ -619,6 +658,7 @@ mez_status_t mez_orch_run(apr_pool_t *p, mez_db_t *db, const mez_orch_zone_t *z,
     o.store_ctx.zone_id = z->zone_id;
     o.store_ctx.jurisdiction_id = z->zone_id;
     o.store_ctx.now = req->now;
+    o.mass_key_scheme = 2;
     o.screens = apr_array_make(p, 4, sizeof(orch_screen_t));
     remote = !o.op->write && is_remote(&o);
     if (remote && !req->idempotency_key && !req->preview)
