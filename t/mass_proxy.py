@@ -8,6 +8,7 @@
 #
 # Actions (the request reaches the target first unless the name says otherwise):
 #   replace(status, body)   the target's answer is replaced (body: a dict as JSON, or bytes as text/html)
+#   answer(status, body)    that answer, and nothing is forwarded (the target never sees the request)
 #   DROP                    the target's answer is dropped: the connection closes without one
 #   REFUSE                  nothing is forwarded: the connection closes without an answer
 #   delay(seconds)          the target's answer, that much later
@@ -30,6 +31,10 @@ class MassProxy:
         if isinstance(body, (dict, list)):
             return ("replace", status, json.dumps(body).encode(), "application/json")
         return ("replace", status, body, "text/html")
+
+    @staticmethod
+    def answer(status, body):
+        return ("answer",) + MassProxy.replace(status, body)[1:]
 
     @staticmethod
     def delay(seconds):
@@ -66,6 +71,8 @@ class MassProxy:
                 if act == MassProxy.REFUSE:
                     self.close_connection = True
                     return
+                if act and act[0] == "answer":
+                    return self.answer(act[1], act[2], act[3])
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
                 r = requests.request(self.command, proxy.target + self.path, data=body or None, headers=headers,
                                      timeout=30)

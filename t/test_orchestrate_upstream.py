@@ -162,3 +162,97 @@ def test_an_intent_of_the_previous_build_resumes_with_its_mass_key(zones):
     assert state(a, b) == dict(before, credentials=before["credentials"] + 2, evaluations=before["evaluations"] + 1,
                                audit=before["audit"] + 1)
     assert intent(a, key) == "completed"
+
+
+# ------------------------------------------------------------------ which failures forget an intent
+
+def test_garbage_after_the_write_keeps_the_intent_and_the_retry_completes_once(zones):
+    """B makes the formation and its answer is replaced with an HTML page: A cannot know whether the write was
+    made, so it answers 502, keeps the intent (before, it forgot it: the key was free for another request while
+    B held an entity under it) and hands it over: the retry at once repeats the call under the same Mass key (B
+    answers its first answer) and completes: one entity, one credential pair."""
+    a, b, proxy = zones
+    key, name = str(uuid.uuid4()), "Garbage Answer %s Ltd" % uuid.uuid4().hex[:8]
+    before = state(a, b)
+    proxy.rule("POST", "/v1/entities", MassProxy.replace(201, b"<html>ok</html>"))
+    p = assert_problem(post(a, "/v1/entities", formation(name), key), 502, "mass.upstream_error")
+    assert "retry with the same Idempotency-Key" in p["detail"], p
+    assert state(a, b) == dict(before, b_entities=before["b_entities"] + 1)
+    assert intent(a, key) == "in_progress"
+    # The key is not free for another request: a write under it may exist.
+    assert_problem(post(a, "/v1/entities", formation(name + " Other"), key), 422, "idempotency.key_reused")
+    r = post(a, "/v1/entities", formation(name), key)
+    assert r.status_code == 201, r.text
+    assert state(a, b) == dict(before, credentials=before["credentials"] + 2, evaluations=before["evaluations"] + 1,
+                               audit=before["audit"] + 1, b_entities=before["b_entities"] + 1)
+    posts = [k for m, path, k, _ in proxy.writes() if m == "POST"]
+    assert len(posts) == 2 and posts[0] == posts[1]
+    assert intent(a, key) == "completed"
+
+
+def test_no_answer_to_any_attempt_keeps_the_intent(zones):
+    """B makes the formation, and no attempt's answer comes back (the connection closes): the outcome is unknown,
+    503 mass.unavailable, the intent is kept; the retry completes it with B's first entity."""
+    a, b, proxy = zones
+    key, name = str(uuid.uuid4()), "Dropped Answer %s Ltd" % uuid.uuid4().hex[:8]
+    before = state(a, b)
+    proxy.rule("POST", "/v1/entities", MassProxy.DROP, times=-1)
+    p = assert_problem(post(a, "/v1/entities", formation(name), key), 503, "mass.unavailable")
+    assert "retry with the same Idempotency-Key" in p["detail"], p
+    assert intent(a, key) == "in_progress"
+    assert state(a, b)["b_entities"] == before["b_entities"] + 1
+    assert state(a, b)["credentials"] == before["credentials"]
+    proxy.clear()
+    r = post(a, "/v1/entities", formation(name), key)
+    assert r.status_code == 201, r.text
+    assert int(b.db.query_value("SELECT COUNT(*) FROM mez_mass_entity WHERE legal_name = '%s'" % name)) == 1
+    assert state(a, b)["credentials"] == before["credentials"] + 2
+
+
+def test_a_refused_connection_or_a_4xx_refusal_frees_the_key(zones):
+    """Where the write certainly was not made, the intent is forgotten and the key may carry a corrected request:
+    no connection (nothing was sent), or Mass refusing the request itself (4xx)."""
+    a, b, proxy = zones
+    key, name = str(uuid.uuid4()), "Refused Then Fine %s Ltd" % uuid.uuid4().hex[:8]
+    before = state(a, b)
+    proxy.rule("POST", "/v1/entities", MassProxy.answer(422, {"type": "about:blank", "title": "Unprocessable",
+                                                                "status": 422, "code": "entity.invalid_name",
+                                                                "detail": "no"}))
+    assert_problem(post(a, "/v1/entities", formation(name), key), 422, "entity.invalid_name")
+    assert not intent(a, key) and state(a, b) == before
+    assert post(a, "/v1/entities", formation(name + " Corrected"), key).status_code == 201
+
+
+def test_an_idempotency_refusal_of_mass_keeps_the_intent(zones):
+    """A 409 idempotency.in_progress from Mass says a write under this key exists: not a refusal of the write."""
+    a, b, proxy = zones
+    key, name = str(uuid.uuid4()), "Mass Busy %s Ltd" % uuid.uuid4().hex[:8]
+    proxy.rule("POST", "/v1/entities", MassProxy.answer(409, {"type": "about:blank", "title": "Conflict",
+                                                                "status": 409, "code": "idempotency.in_progress",
+                                                                "detail": "busy"}))
+    assert_problem(post(a, "/v1/entities", formation(name), key), 409, "idempotency.in_progress")
+    assert intent(a, key) == "in_progress"
+    assert post(a, "/v1/entities", formation(name), key).status_code == 201
+
+
+def test_a_resumed_attempt_that_fails_never_forgets_the_intent(zones):
+    """An earlier attempt made the formation (and the approval failed); the resumed attempt is refused outright (a
+    4xx, which alone would free the key). Whatever this attempt saw, the earlier one's write exists: the intent
+    stays, and the next retry completes it with B's one entity (before, the resumed attempt forgot it and the key
+    was free for another request)."""
+    a, b, proxy = zones
+    key, name = str(uuid.uuid4()), "Resume Kept %s Ltd" % uuid.uuid4().hex[:8]
+    proxy.rule("PUT", "/status", MassProxy.replace(500, {"code": "internal", "detail": "boom"}))
+    assert_problem(post(a, "/v1/entities", formation(name), key), 502, "mass.upstream_error")
+    assert intent(a, key) == "in_progress"
+    proxy.rule("POST", "/v1/entities", MassProxy.answer(429, {"type": "about:blank", "title": "Too Many Requests",
+                                                                "status": 429, "code": "rate.limited",
+                                                                "detail": "later"}))
+    assert_problem(post(a, "/v1/entities", formation(name), key), 429, "rate.limited")
+    assert intent(a, key) == "in_progress"
+    assert_problem(post(a, "/v1/entities", formation(name + " Other"), key), 422, "idempotency.key_reused")
+    proxy.clear()
+    r = post(a, "/v1/entities", formation(name), key)
+    assert r.status_code == 201, r.text
+    assert r.json()["resource"]["status"] == "ACTIVE"
+    assert int(b.db.query_value("SELECT COUNT(*) FROM mez_mass_entity WHERE legal_name = '%s'" % name)) == 1

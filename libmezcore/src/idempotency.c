@@ -168,6 +168,15 @@ mez_status_t mez_idem_abandon(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_
                         scope->zone_id, scope->principal, scope->route, key, NULL);
 }
 
+mez_status_t mez_idem_hand_over(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
+                                mez_problem_t *pb)
+{
+    /* The earliest stamp there is: whatever the lease, the intent is older than it. */
+    return mez_db_execv(p, db, NULL, "UPDATE mez_idempotency SET updated_at = %s WHERE " PK_WHERE
+                        " AND state = 'in_progress'", pb, mez_time_stamp(p, 0), scope->zone_id, scope->principal,
+                        scope->route, key, NULL);
+}
+
 mez_status_t mez_idem_refusal(apr_pool_t *p, const mez_idem_result_t *res, const char *key, mez_problem_t *pb)
 {
     if (res->outcome == MEZ_IDEM_CONFLICT)

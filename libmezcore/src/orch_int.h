@@ -73,7 +73,7 @@ struct orch_t {
     int intent_committed;                /* remote: the Idempotency-Key intent is committed on its own */
     int intent_resumed;                  /* remote: the intent was an earlier attempt's, taken over (RESUME) */
     int mass_key_scheme;                 /* how Mass idempotency keys are derived (orchestrate.c, mass_key) */
-    int mass_done;                       /* the Mass write happened: never forget its intent after this */
+    int mass_done;                       /* a Mass write happened, or may have: never forget its intent after this */
 };
 
 /* orchestrate_licence.c: the zone's licence register */

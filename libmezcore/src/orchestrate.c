@@ -87,6 +87,22 @@ static const char *mass_key(orch_t *o, const char *suffix)
                         b[11], b[12], b[13], b[14], b[15]);
 }
 
+/* 1 when a write's outcome says Mass certainly did not make it: the request never reached Mass (no connection,
+ * or refused here before it was sent), or Mass refused it with a 4xx about the request itself. Not a 408 (Mass
+ * gave up waiting, its work may go on) and not an idempotency refusal (in progress, or the key already used: a
+ * write under this key exists). Anything else, a 5xx, garbage, no answer after the request went out, may follow
+ * the write having been made. */
+static int certainly_not_written(mez_status_t rv, const mez_mass_response_t *resp)
+{
+    const char *code;
+    if (rv != MEZ_OK)
+        return resp->not_sent;
+    if (resp->status < 400 || resp->status >= 500 || resp->status == 408)
+        return 0;
+    code = mez_orch_str(resp->body, "code");
+    return !code || strncmp(code, "idempotency.", 12);
+}
+
 mez_status_t mez_orch_mass(orch_t *o, const char *method, const char *path, const json_t *body,
                            const char *key_suffix, mez_mass_response_t *resp)
 {
@@ -96,10 +112,13 @@ mez_status_t mez_orch_mass(orch_t *o, const char *method, const char *path, cons
     if (strcmp(method, "GET") && o->req->idempotency_key && !(req.idempotency_key = mass_key(o, key_suffix)))
         return mez_problem(o->pb, o->p, MEZ_EINTERNAL, 500, "orchestrate.mass_key", NULL,
                            "the Mass idempotency key for %s %s could not be derived", method, path);
+    resp->not_sent = 0;
     if (o->z->mass_call)
         rv = o->z->mass_call(o->z->mass_baton, o->p, o->db, &req, resp, o->pb);
     else
         rv = mez_mass_store_handle(o->p, o->db, &o->store_ctx, &req, resp, o->pb);
+    if (strcmp(method, "GET") && !certainly_not_written(rv, resp))
+        o->mass_done = 1;
     if (rv != MEZ_OK)
         return rv;
     mez_json_pool_own(o->p, resp->body);
@@ -618,17 +637,27 @@ static mez_status_t claim_key(orch_t *o, int remote, mez_orch_answer_t *ans, int
     return rv;
 }
 
-/* After a failure with a remote primitive: an intent whose Mass write certainly did not happen is forgotten,
- * so the key can be used again; one whose write happened stays, for the retry to complete (RESUME). */
+/* After a failure with a remote primitive. An intent whose Mass write certainly did not happen is forgotten, so
+ * the key can be used again (for a corrected request too). Any other stays: its write happened or may have
+ * (mez_orch_mass, certainly_not_written), and only a retry with the same key can find out and complete it; nor is
+ * a resumed intent ever forgotten, whatever this attempt saw, since an earlier attempt may have made the write.
+ * An intent that stays is handed over: this attempt has given up on it, so the next retry takes it over at once
+ * rather than after the lease (the lease is for a process that died without saying so). */
 static void release_intent(orch_t *o)
 {
     mez_db_tx_t *tx;
     mez_problem_t pbx = { 0 };
-    if (!o->intent_committed || o->mass_done)
+    int keep = o->mass_done || o->intent_resumed;
+    if (!o->intent_committed)
         return;
+    if (keep)
+        o->pb->detail = apr_pstrcat(o->p, o->pb->detail ? o->pb->detail : "", o->pb->detail ? "; " : "",
+                                    "the write may have been made at Mass: a retry with the same Idempotency-Key "
+                                    "completes it, once", NULL);
     if (mez_db_begin(o->p, o->db, &tx, &pbx) != MEZ_OK)
         return;
-    if (mez_idem_abandon(o->p, o->db, &o->idem_scope, o->req->idempotency_key, &pbx) != MEZ_OK
+    if ((keep ? mez_idem_hand_over(o->p, o->db, &o->idem_scope, o->req->idempotency_key, &pbx)
+              : mez_idem_abandon(o->p, o->db, &o->idem_scope, o->req->idempotency_key, &pbx)) != MEZ_OK
         || mez_db_commit(o->p, tx, &pbx) != MEZ_OK)
         mez_db_rollback(o->p, tx);
 }

@@ -87,6 +87,12 @@ mez_status_t mez_idem_complete(apr_pool_t *p, mez_db_t *db, const mez_idem_scope
 mez_status_t mez_idem_abandon(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
                               mez_problem_t *pb);
 
+/* Gives up an in_progress intent whose work may have been done but could not be finished (its remote call
+ * failed without saying whether it did the work): the next mez_idem_begin with a lease takes it over at once
+ * (RESUME) instead of waiting out the lease, and repeats the remote call to find out. */
+mez_status_t mez_idem_hand_over(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
+                                mez_problem_t *pb);
+
 /* The problem to answer for CONFLICT (422 "idempotency.key_reused", pointer NULL: the header is at fault) or
  * IN_PROGRESS (409 "idempotency.in_progress"). Returns MEZ_EINVAL. */
 mez_status_t mez_idem_refusal(apr_pool_t *p, const mez_idem_result_t *res, const char *key, mez_problem_t *pb);
