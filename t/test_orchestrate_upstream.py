@@ -7,12 +7,14 @@ import hashlib
 import json
 import os
 import shutil
+import threading
+import time
 import uuid
 
 import pytest
 
 from mass_proxy import MassProxy
-from mez_harness import assert_problem
+from mez_harness import assert_problem, sample_credential
 from test_mass_client import operator_token, protected_store_conf, write_secret
 
 EVIDENCE = {"kyc": {"state": "compliant"}, "aml": {"state": "compliant"}, "corporate": {"state": "compliant"}}
@@ -256,3 +258,33 @@ def test_a_resumed_attempt_that_fails_never_forgets_the_intent(zones):
     assert r.status_code == 201, r.text
     assert r.json()["resource"]["status"] == "ACTIVE"
     assert int(b.db.query_value("SELECT COUNT(*) FROM mez_mass_entity WHERE legal_name = '%s'" % name)) == 1
+
+
+# ------------------------------------------------------------------ no transaction open across the network
+
+def test_a_slow_approval_does_not_hold_the_zone_write_lock(zones):
+    """A formation's approval (a second Mass write, PUT .../status) is made before A's completion transaction
+    begins: while B takes 2.5 s to answer it, another write of A (a credential issued from A's own store) is done
+    at once. Before, the approval was made inside the transaction (BEGIN IMMEDIATE on SQLite): every other write
+    of the zone waited for it, up to three MezMassTimeouts."""
+    a, b, proxy = zones
+    proxy.rule("PUT", "/status", MassProxy.delay(2.5))
+    first = {}
+
+    def formation_slowly():
+        first["answer"] = post(a, "/v1/entities", formation("Slow Approval %s Ltd" % uuid.uuid4().hex[:8]),
+                               str(uuid.uuid4()))
+    th = threading.Thread(target=formation_slowly)
+    th.start()
+    deadline = time.monotonic() + 10
+    while not any(m == "PUT" for m, _, _, _ in proxy.writes()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any(m == "PUT" for m, _, _, _ in proxy.writes()), "the approval never reached B"
+    started = time.monotonic()
+    r = a.post("/v1/credentials/issue", json={"credential": sample_credential()})
+    took = time.monotonic() - started
+    th.join()
+    assert r.status_code == 201, r.text
+    assert took < 1.5, "the other write waited %.2f s for the approval" % took
+    assert first["answer"].status_code == 201, first["answer"].text
+    assert first["answer"].json()["resource"]["status"] == "ACTIVE"

@@ -479,8 +479,8 @@ static mez_status_t answer_names_record(orch_t *o)
 }
 
 /* The action: the Mass write (or the zone's own register write), then its attestation, credential and records.
- * With the sovereign store o->tx is already open and holds everything; with a remote primitive the write is
- * made first and o->tx begins after it (the completion). */
+ * With the sovereign store o->tx is already open and holds everything; with a remote primitive the writes are
+ * made first and o->tx begins after the last of them (the completion). */
 static mez_status_t act(orch_t *o, mez_orch_answer_t *ans)
 {
     json_t *att_vc, *vc, *body;
@@ -496,9 +496,12 @@ static mez_status_t act(orch_t *o, mez_orch_answer_t *ans)
     o->mass_done = 1;
     if ((rv = answer_names_record(o)) != MEZ_OK)
         return rv;
-    if (!o->tx && (rv = mez_db_begin(o->p, o->db, &o->tx, o->pb)) != MEZ_OK)
-        return rv;
+    /* finish() may make follow-up Mass writes (a formation's approval). With the sovereign store o->tx is open
+     * and they are part of it; with a remote primitive they are made before the completion's transaction begins,
+     * which would otherwise hold the zone's write lock (SQLite's, for every other write) across the network. */
     if (o->op->finish && (rv = o->op->finish(o)) != MEZ_OK)
+        return rv;
+    if (!o->tx && (rv = mez_db_begin(o->p, o->db, &o->tx, o->pb)) != MEZ_OK)
         return rv;
     if (!o->resource_id)
         o->resource_id = "";
