@@ -439,7 +439,7 @@ static int verify_manifest(apr_pool_t *p, const char *dir, const char *zone, jso
         const char *want = json_string_value(json_object_get(m, "sha256")), *got;
         apr_size_t len = 0;
         if (!path || !want || strstr(path, "..") || path[0] == '/') {
-            *err = apr_psprintf(p, "manifest member %zu is malformed", i);
+            *err = apr_psprintf(p, "manifest member %" APR_SIZE_T_FMT " is malformed", (apr_size_t)i);
             return -1;
         }
         got = sha256_of(p, apr_pstrcat(p, dir, "/", path, NULL), &len);

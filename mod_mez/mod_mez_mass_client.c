@@ -120,6 +120,7 @@ mez_status_t mez_request_mass_call(request_rec *r, mez_db_t *db, const mez_mass_
                                 &cat, pb) != MEZ_OK) {
             resp->status = 0;
             resp->body = NULL;
+            resp->not_sent = 1;
             apr_table_setn(r->notes, "mez-residency-refusal",
                            apr_psprintf(r->pool, "%s %s %s", mez_mass_primitive_name((mez_mass_primitive_t)prim),
                                         mez_data_category_name(cat),

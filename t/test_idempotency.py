@@ -1,15 +1,19 @@
 # test_idempotency.py: the Idempotency-Key header on POST /v1/credentials/issue (the reference retried
 # non-idempotent POSTs and could pay twice: defect 9). A retry gets the first answer byte for byte and writes no
 # second row; the key with another body is refused; a refused first request leaves the key free; concurrent
-# retries of one key make one credential. Both drivers.
+# retries of one key make one credential. Orchestrated writes: a key is the caller's on one route, in the key the
+# zone derives for its Mass write too (two principals, or two paths, under one key are two requests). Both drivers.
 import json
 import os
+import shutil
 import threading
 import uuid
 
 import jsonschema
+import pytest
 
-from mez_harness import assert_problem, sample_credential
+from mez_harness import assert_problem, sample_credential, token_headers
+from test_mass_client import authn_module
 
 ISSUE = "/v1/credentials/issue"
 TABLES = ("mez_credential", "mez_audit", "mez_idempotency")
@@ -66,10 +70,12 @@ def test_key_reused_for_another_body(zone):
 def test_invalid_keys(zone):
     before = counts(zone)
     body = {"credential": sample_credential()}
-    assert_problem(issue(zone, body, "k" * 256), 400, "idempotency.invalid_key")
-    assert_problem(zone.post(ISSUE, data=json.dumps(body).encode(), headers={
+    p = assert_problem(issue(zone, body, "k" * 256), 400, "idempotency.invalid_key")
+    assert "not 256" in p["detail"], p
+    p = assert_problem(zone.post(ISSUE, data=json.dumps(body).encode(), headers={
         "Content-Type": "application/json", "Idempotency-Key": "caf\xe9".encode("latin-1")}),
         400, "idempotency.invalid_key")
+    assert "(byte 3 is 0xe9)" in p["detail"], p
     assert counts(zone) == before
     assert issue(zone, body, "k" * 255).status_code == 201
 
@@ -127,3 +133,71 @@ def test_documented_in_openapi(zone):
         ctype = r.headers["Content-Type"].split(";")[0].strip()
         schema = dict(answer["content"][ctype]["schema"], components=spec["components"])
         jsonschema.validate(r.json(), schema, cls=jsonschema.Draft202012Validator)
+
+
+# ------------------------------------------------------------------ orchestrated writes: the Mass key's scope
+
+EVIDENCE = {"kyc": {"state": "compliant"}, "aml": {"state": "compliant"}, "corporate": {"state": "compliant"}}
+
+
+def formation(name):
+    return {"entity_type": "corporation", "legal_name": name, "compliance": {"evidence": EVIDENCE}}
+
+
+@pytest.fixture(scope="module")
+def pk_auth(module_zones, driver, mez_env):
+    """The pk zone (its packs, the sovereign store), operators authenticated by token."""
+    pk = os.path.join(mez_env.new_dir("idem-pk"), "pk")
+    shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), pk)
+    conf = "%s\n<Location /v1>\n AuthType mez\n Require mez-role operator\n</Location>" % authn_module(mez_env)
+    return module_zones(driver, name="idempk", zone_id="pk-sifc", zone_file=os.path.join(pk, "zone.yaml"),
+                        extra_conf=conf)
+
+
+def orch_counts(zone):
+    return tuple(zone.count(t) for t in ("mez_credential", "mez_evaluation", "mez_audit", "mez_mass_entity"))
+
+
+def keyed(token, key):
+    return dict(token, **{"Idempotency-Key": key})
+
+
+def test_one_key_of_two_principals_is_two_requests(pk_auth):
+    """Keys are scoped by principal: the zone's record is, and so is the key it derives for Mass. Before, the
+    second operator's formation under the first's key was answered by the store's replay of the first entity and
+    certified a second time (a second credential pair, evaluation and audit row for one write), and any other
+    request of theirs under that key was refused 422 idempotency.key_reused."""
+    z = pk_auth
+    t1, t2 = token_headers(z, "operator"), token_headers(z, "operator")
+    key, name = "order-" + str(uuid.uuid4()), "Collide Textiles %s Ltd" % uuid.uuid4().hex[:8]
+    r1 = z.post("/v1/entities", json=formation(name), headers=keyed(t1, key))
+    assert r1.status_code == 201, r1.text
+    after = orch_counts(z)
+    # The same formation by another principal is a new request: the name is taken, nothing is written.
+    assert_problem(z.post("/v1/entities", json=formation(name), headers=keyed(t2, key)), 409, "entity.name_taken")
+    assert orch_counts(z) == after
+    # Another request of theirs under the same key is theirs to make.
+    r2 = z.post("/v1/entities", json=formation(name + " Two"), headers=keyed(t2, key))
+    assert r2.status_code == 201, r2.text
+    assert r2.json()["id"] != r1.json()["id"]
+    assert orch_counts(z) == (after[0] + 2, after[1] + 1, after[2] + 1, after[3] + 1)
+    # Each principal's retry is its own first answer.
+    assert z.post("/v1/entities", json=formation(name), headers=keyed(t1, key)).content == r1.content
+    assert z.post("/v1/entities", json=formation(name + " Two"), headers=keyed(t2, key)).content == r2.content
+    assert orch_counts(z) == (after[0] + 2, after[1] + 1, after[2] + 1, after[3] + 1)
+
+
+def test_one_key_on_two_routes_is_two_requests(pk_auth):
+    """Keys are scoped by route, path included: one officer appointment per entity under one key (before, the
+    second was refused 422 idempotency.key_reused: the Mass key ignored the path)."""
+    z = pk_auth
+    t1 = token_headers(z, "operator")
+    e1 = z.post("/v1/entities", json=formation("Route One %s Ltd" % uuid.uuid4().hex[:8]), headers=t1).json()["id"]
+    e2 = z.post("/v1/entities", json=formation("Route Two %s Ltd" % uuid.uuid4().hex[:8]), headers=t1).json()["id"]
+    key, body = "officer-" + str(uuid.uuid4()), {"name": "Sana Mir", "role": "director"}
+    before = z.count("mez_credential")
+    for eid in (e1, e2):
+        r = z.post("/v1/entities/%s/officers" % eid, json=body, headers=keyed(t1, key))
+        assert r.status_code == 201, r.text
+        assert r.json()["resource"]["entity_id"] == eid
+    assert z.count("mez_credential") == before + 4

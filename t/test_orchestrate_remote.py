@@ -3,6 +3,7 @@
 # records of the decision (evaluation, credentials, audit) are A's; the entity is B's. A write to a remote
 # primitive needs an Idempotency-Key (the saga's retry handle); a retry is answered from A's record without a
 # second Mass write; with B stopped only the routes that need B answer 503 and nothing is kept on either side.
+# (A Mass that misbehaves, and which failures keep an intent: test_orchestrate_upstream.py.)
 import os
 import shutil
 import uuid

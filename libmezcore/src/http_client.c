@@ -198,6 +198,13 @@ static mez_http_outcome_t classify(CURLcode rc)
     }
 }
 
+/* 1 when an attempt that ended with rc cannot have delivered any of the request: no connection was made. A
+ * caller whose request changes something (a POST) needs this: only then does it know the change was not made. */
+static int never_sent(CURLcode rc)
+{
+    return rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY || rc == CURLE_COULDNT_CONNECT;
+}
+
 static struct curl_slist *header_list(const char *const *headers, int has_body)
 {
     struct curl_slist *l = NULL, *t;
@@ -258,7 +265,7 @@ mez_status_t mez_http_request(apr_pool_t *p, const mez_http_opts_t *opts, const 
     CURLcode rc = CURLE_OK;
     CURL *h;
     long code = 0;
-    int attempt;
+    int attempt, maybe_sent = 0;
 
     *status = 0;
     *resp_body = NULL;
@@ -308,6 +315,7 @@ mez_status_t mez_http_request(apr_pool_t *p, const mez_http_opts_t *opts, const 
         code = 0;
         rc = curl_easy_perform(h);
         outcome = classify(rc);
+        maybe_sent |= !never_sent(rc);
         if (rc == CURLE_OK)
             curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
         if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED)
@@ -324,7 +332,8 @@ mez_status_t mez_http_request(apr_pool_t *p, const mez_http_opts_t *opts, const 
                          "%s answered %s %s with more than %" APR_SIZE_T_FMT " bytes", host, method, url,
                          (apr_size_t)sink.max);
     else if (rc != CURLE_OK)
-        rv = mez_problem(pb, p, MEZ_EIO, 503, "http.unreachable", NULL, "no answer from %s to %s %s: %s%s", host,
+        rv = mez_problem(pb, p, MEZ_EIO, 503, maybe_sent ? "http.unreachable" : "http.not_connected", NULL,
+                         "no answer from %s to %s %s: %s%s", host,
                          method, url, errbuf[0] ? errbuf : curl_easy_strerror(rc),
                          attempt > 1 ? apr_psprintf(p, " (after %d attempts)", attempt) : "");
     else {

@@ -31,12 +31,13 @@ mez_status_t mez_idem_key_check(apr_pool_t *p, const char *key, mez_problem_t *p
     size_t n = key ? strlen(key) : 0;
     if (n == 0 || n > MEZ_IDEM_KEY_MAX)
         return mez_problem(pb, p, MEZ_EINVAL, 400, "idempotency.invalid_key", NULL,
-                           "the Idempotency-Key header must have 1 to %d characters, not %zu", MEZ_IDEM_KEY_MAX, n);
+                           "the Idempotency-Key header must have 1 to %d characters, not %" APR_SIZE_T_FMT "", MEZ_IDEM_KEY_MAX,
+                           (apr_size_t)n);
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)key[i] < 0x20 || (unsigned char)key[i] > 0x7e)
             return mez_problem(pb, p, MEZ_EINVAL, 400, "idempotency.invalid_key", NULL,
                                "the Idempotency-Key header may hold only visible ASCII characters and spaces "
-                               "(byte %zu is 0x%02x)", i, (unsigned char)key[i]);
+                               "(byte %" APR_SIZE_T_FMT " is 0x%02x)", (apr_size_t)i, (unsigned)(unsigned char)key[i]);
     return MEZ_OK;
 }
 
@@ -84,6 +85,7 @@ static mez_status_t judge_existing(apr_pool_t *p, mez_db_t *db, const mez_idem_s
         return MEZ_OK;
     }
     res->outcome = MEZ_IDEM_IN_PROGRESS;
+    res->note = c[3];
     /* Times are second stamps that order as strings: an intent last touched at or before now - lease is
      * abandoned. Taking it over changes updated_at, so of several retries only the first UPDATE matches. */
     if (lease > 0 && c[4] && strcmp(c[4], mez_time_stamp(p, now - lease)) <= 0) {
@@ -101,6 +103,13 @@ static mez_status_t judge_existing(apr_pool_t *p, mez_db_t *db, const mez_idem_s
 mez_status_t mez_idem_begin(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
                             const char *request_digest, apr_time_t now, apr_interval_time_t lease,
                             mez_idem_result_t *res, mez_problem_t *pb)
+{
+    return mez_idem_begin_noted(p, db, scope, key, request_digest, now, lease, NULL, res, pb);
+}
+
+mez_status_t mez_idem_begin_noted(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
+                                  const char *request_digest, apr_time_t now, apr_interval_time_t lease,
+                                  const char *note, mez_idem_result_t *res, mez_problem_t *pb)
 {
     const char *at = mez_time_stamp(p, now);
     mez_status_t rv;
@@ -120,7 +129,7 @@ mez_status_t mez_idem_begin(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t 
                                "request_digest, state, status, response, created_at, updated_at) "
                                "VALUES (%s, %s, %s, %s, %s, 'in_progress', %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                                pb, scope->zone_id, scope->principal, scope->route, key, request_digest, MEZ_DB_NULL,
-                               MEZ_DB_NULL, at, at, NULL)) != MEZ_OK)
+                               note ? note : MEZ_DB_NULL, at, at, NULL)) != MEZ_OK)
             return rv;
         if (n == 1) {
             res->outcome = MEZ_IDEM_NEW;
@@ -157,6 +166,15 @@ mez_status_t mez_idem_abandon(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_
 {
     return mez_db_execv(p, db, NULL, "DELETE FROM mez_idempotency WHERE " PK_WHERE " AND state = 'in_progress'", pb,
                         scope->zone_id, scope->principal, scope->route, key, NULL);
+}
+
+mez_status_t mez_idem_hand_over(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
+                                mez_problem_t *pb)
+{
+    /* The earliest stamp there is: whatever the lease, the intent is older than it. */
+    return mez_db_execv(p, db, NULL, "UPDATE mez_idempotency SET updated_at = %s WHERE " PK_WHERE
+                        " AND state = 'in_progress'", pb, mez_time_stamp(p, 0), scope->zone_id, scope->principal,
+                        scope->route, key, NULL);
 }
 
 mez_status_t mez_idem_refusal(apr_pool_t *p, const mez_idem_result_t *res, const char *key, mez_problem_t *pb)

@@ -176,7 +176,8 @@ static mez_status_t remote_call(apr_pool_t *p, mez_mass_primitive_t prim, const 
     rv = mez_http_request(p, &o, req->method, url, headers, body, body ? strlen(body) : 0, &status, &rbody, &rlen,
                           pb);
     if (rv != MEZ_OK) {
-        if (pb && pb->code && !strcmp(pb->code, "http.unreachable"))
+        resp->not_sent = pb && pb->code && !strcmp(pb->code, "http.not_connected");
+        if (pb && pb->code && (resp->not_sent || !strcmp(pb->code, "http.unreachable")))
             return mez_problem(pb, p, MEZ_EIO, 503, "mass.unavailable", NULL, "Mass %s is unavailable: %s", name,
                                pb->detail);
         if (pb && pb->code && !strcmp(pb->code, "http.response_too_large")) {
@@ -207,6 +208,7 @@ mez_status_t mez_mass_call(apr_pool_t *p, const mez_mass_t *mass, mez_db_t *db, 
 
     resp->status = 0;
     resp->body = NULL;
+    resp->not_sent = 0;
     if (!req->method || !req->path)
         return mez_problem(pb, p, MEZ_EINVAL, 400, "mass.invalid_request", NULL,
                            "a Mass request needs a method and a path");

@@ -167,7 +167,8 @@ static int check_threshold(mez_mass_call_t *c, const json_t *th, size_t n)
     }
     if (strcmp(type, "qualified_majority") && min > (json_int_t)n) {
         mez_mass_refuse(c, 422, "consent.threshold_unreachable", "/threshold/minimum_count",
-                        "%" APR_INT64_T_FMT " approvals can never come from %zu signatories", (apr_int64_t)min, n);
+                        "%" APR_INT64_T_FMT " approvals can never come from %" APR_SIZE_T_FMT " signatories", (apr_int64_t)min,
+                        (apr_size_t)n);
         return 0;
     }
     return 1;

@@ -403,8 +403,8 @@ static mez_status_t get_owners(mez_mass_call_t *c, const json_t *body, apr_array
         if (total > PPM_WHOLE) {
             mez_mass_refuse(c, 422, "entity.ownership_exceeds_total", mez_pointer_join(c->p, at,
                                                                                       "ownership_percentage"),
-                            "the beneficial owners' percentages add up to more than 100 (%s at owner %zu)",
-                            mez_mass_decimal_format(c->p, total, 4), i);
+                            "the beneficial owners' percentages add up to more than 100 (%s at owner %" APR_SIZE_T_FMT ")",
+                            mez_mass_decimal_format(c->p, total, 4), (apr_size_t)i);
             return MEZ_OK;
         }
         if (o->identity_ref && ((rv = mez_mass_identity_ref(c, o->identity_ref, mez_pointer_join(c->p, at,

@@ -377,7 +377,8 @@ static mez_status_t create_person(mez_mass_call_t *c)
             if (!strcmp(ids[i].scheme, ids[j].scheme) && !strcmp(ids[i].country, ids[j].country)
                 && !strcmp(ids[i].match_key, ids[j].match_key))
                 return mez_mass_refuse(c, 422, "identity.duplicate_identifier", mez_pointer_join(c->p, at, "value"),
-                                       "this identifier is already listed at /identifiers/%zu", j);
+                                       "this identifier is already listed at /identifiers/%" APR_SIZE_T_FMT "",
+                                       (apr_size_t)j);
     }
     doc = own(c, json_pack("{s:s}", "full_name", name));
     if (dob)

@@ -64,7 +64,8 @@ int mez_mass_get_text(mez_mass_call_t *c, const json_t *obj, const char *base, c
     }
     if (max_chars && chars > max_chars) {
         mez_mass_refuse(c, 422, "request.too_long", mez_pointer_join(c->p, base, name),
-                        "'%s' is %zu characters long, at most %zu are allowed", name, chars, max_chars);
+                        "'%s' is %" APR_SIZE_T_FMT " characters long, at most %" APR_SIZE_T_FMT " are allowed", name,
+                        (apr_size_t)chars, (apr_size_t)max_chars);
         return 0;
     }
     *out = s;

@@ -202,7 +202,8 @@ int mez_mass_get_string(mez_mass_call_t *c, const json_t *obj, const char *base,
     }
     if (maxlen && n > maxlen) {
         mez_mass_refuse(c, 422, "request.too_long", member_pointer(c, base, name),
-                        "'%s' is %zu bytes long, at most %zu are allowed", name, n, maxlen);
+                        "'%s' is %" APR_SIZE_T_FMT " bytes long, at most %" APR_SIZE_T_FMT " are allowed", name, (apr_size_t)n,
+                        (apr_size_t)maxlen);
         return 0;
     }
     *out = apr_pstrmemdup(c->p, json_string_value(v), n);
@@ -289,7 +290,7 @@ int mez_mass_get_array(mez_mass_call_t *c, const json_t *obj, const char *base, 
         return wrong_type(c, base, name, "an array", v);
     if (json_array_size(v) < min_items) {
         mez_mass_refuse(c, 422, "request.too_few_items", member_pointer(c, base, name),
-                        "'%s' must have at least %zu item(s)", name, min_items);
+                        "'%s' must have at least %" APR_SIZE_T_FMT " item(s)", name, (apr_size_t)min_items);
         return 0;
     }
     *out = v;

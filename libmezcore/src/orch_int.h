@@ -16,6 +16,8 @@ typedef struct orch_op_t {
     mez_mass_primitive_t prim;           /* the primitive it writes */
     const char *credential_type;         /* the credential it issues: "EntityFormationCredential", ... */
     int created;                         /* 1: answers 201 (a new resource), 0: 200 */
+    const char *id_member;               /* created: the member of the Mass answer naming the new record; an
+                                          * answer without it is refused (502), never certified */
     mez_status_t (*prepare)(orch_t *o);
     mez_status_t (*finish)(orch_t *o);   /* may be NULL: the Mass answer is the whole result */
     mez_status_t (*amend)(orch_t *o);    /* may be NULL: after the decision, before the write: puts what the zone
@@ -69,7 +71,9 @@ struct orch_t {
     mez_db_tx_t *tx;                     /* the request's transaction (the completion's, with a remote Mass) */
     mez_idem_scope_t idem_scope;
     int intent_committed;                /* remote: the Idempotency-Key intent is committed on its own */
-    int mass_done;                       /* the Mass write happened: never forget its intent after this */
+    int intent_resumed;                  /* remote: the intent was an earlier attempt's, taken over (RESUME) */
+    int mass_key_scheme;                 /* how Mass idempotency keys are derived (orchestrate.c, mass_key) */
+    int mass_done;                       /* a Mass write happened, or may have: never forget its intent after this */
 };
 
 /* orchestrate_licence.c: the zone's licence register */

@@ -51,21 +51,74 @@ static int is_remote(const orch_t *o)
     return o->z->mass_is_remote && o->z->mass_is_remote(o->z->mass_baton, o->op->prim);
 }
 
+/* Mass's own idempotency key for one write of this request: derived from the caller's Idempotency-Key, so that a
+ * retried request repeats the very same Mass write (which Mass then answers without doing it twice), and from
+ * everything that scopes the caller's key here: the zone, the principal and the route (with its path), as the
+ * zone's own record is scoped. Mass scopes keys by primitive only, so a key spliced from the zone, operation and
+ * caller's key alone (scheme 1, "zone:op:key[:suffix]") made two principals' or two paths' requests one Mass
+ * write (a replay certified a second time, or a false key_reused), and grew past the 255 characters a key may
+ * have. Scheme 2 is a digest of those members, written as a UUID (RFC 9562 version 8): fixed length, visible
+ * ASCII, and the shape the Mass contracts give Idempotency-Key (format uuid).
+ *
+ * Upgrade: an intent committed by a build that derived scheme 1 keys and resumed by this one must send the keys
+ * that build sent, or Mass would do the write a second time. Intents record their scheme as their note
+ * (MASS_KEY_NOTE); one without a note predates scheme 2 and keeps scheme 1 (claim_key). */
+#define MASS_KEY_NOTE "mass-key:2"
+
+static const char *mass_key(orch_t *o, const char *suffix)
+{
+    json_t *members;
+    const char *canon;
+    mez_digest_t d;
+    const unsigned char *b;
+
+    if (o->mass_key_scheme == 1)
+        return apr_pstrcat(o->p, o->z->zone_id, ":", o->op->name, ":", o->req->idempotency_key, suffix ? ":" : "",
+                           suffix ? suffix : "", NULL);
+    members = mez_json_pool_own(o->p, json_pack("[s,s,s,s,s,s,s]", MASS_KEY_NOTE, o->z->zone_id,
+                                                o->idem_scope.principal, o->idem_scope.route, o->op->name,
+                                                o->req->idempotency_key, suffix ? suffix : ""));
+    if (!members || mez_json_canonicalize(o->p, members, &canon, NULL, NULL) != MEZ_OK)
+        return NULL;
+    mez_digest_sha256(canon, strlen(canon), &d);
+    b = d.bytes;
+    return apr_psprintf(o->p, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                        b[2], b[3], b[4], b[5], (b[6] & 0x0f) | 0x80, b[7], (b[8] & 0x3f) | 0x80, b[9], b[10],
+                        b[11], b[12], b[13], b[14], b[15]);
+}
+
+/* 1 when a write's outcome says Mass certainly did not make it: the request never reached Mass (no connection,
+ * or refused here before it was sent), or Mass refused it with a 4xx about the request itself. Not a 408 (Mass
+ * gave up waiting, its work may go on) and not an idempotency refusal (in progress, or the key already used: a
+ * write under this key exists). Anything else, a 5xx, garbage, no answer after the request went out, may follow
+ * the write having been made. */
+static int certainly_not_written(mez_status_t rv, const mez_mass_response_t *resp)
+{
+    const char *code;
+    if (rv != MEZ_OK)
+        return resp->not_sent;
+    if (resp->status < 400 || resp->status >= 500 || resp->status == 408)
+        return 0;
+    code = mez_orch_str(resp->body, "code");
+    return !code || strncmp(code, "idempotency.", 12);
+}
+
 mez_status_t mez_orch_mass(orch_t *o, const char *method, const char *path, const json_t *body,
                            const char *key_suffix, mez_mass_response_t *resp)
 {
     mez_mass_request_t req = { method, path, NULL, body, NULL };
     mez_status_t rv;
 
-    /* Mass's own idempotency key for this write: derived from the caller's, so a retried request repeats the
-     * very same Mass write (which Mass then answers without doing it twice). */
-    if (strcmp(method, "GET") && o->req->idempotency_key)
-        req.idempotency_key = apr_pstrcat(o->p, o->z->zone_id, ":", o->op->name, ":", o->req->idempotency_key,
-                                          key_suffix ? ":" : "", key_suffix ? key_suffix : "", NULL);
+    if (strcmp(method, "GET") && o->req->idempotency_key && !(req.idempotency_key = mass_key(o, key_suffix)))
+        return mez_problem(o->pb, o->p, MEZ_EINTERNAL, 500, "orchestrate.mass_key", NULL,
+                           "the Mass idempotency key for %s %s could not be derived", method, path);
+    resp->not_sent = 0;
     if (o->z->mass_call)
         rv = o->z->mass_call(o->z->mass_baton, o->p, o->db, &req, resp, o->pb);
     else
         rv = mez_mass_store_handle(o->p, o->db, &o->store_ctx, &req, resp, o->pb);
+    if (strcmp(method, "GET") && !certainly_not_written(rv, resp))
+        o->mass_done = 1;
     if (rv != MEZ_OK)
         return rv;
     mez_json_pool_own(o->p, resp->body);
@@ -133,7 +186,7 @@ static mez_status_t screen_one(orch_t *o, const orch_screen_t *s, size_t i)
 
     doc = mez_json_pool_own(o->p, json_pack("{s:{s:s,s:s,s:s},s:{s:s,s:s}}", "action", "type", "entity_formation",
                                             "date", o->date, "jurisdiction", o->z->zone_id, "subject", "id",
-                                            apr_psprintf(o->p, "urn:mez:screened:%zu", i), "name", s->name));
+                                            apr_psprintf(o->p, "urn:mez:screened:%" APR_SIZE_T_FMT "", (apr_size_t)i), "name", s->name));
     if ((rv = mez_tensor_evaluate(o->p, o->z->tensor_index, doc, &eo, &result, NULL, o->pb)) != MEZ_OK)
         return rv;
     st = domain_state(result, "sanctions");
@@ -405,9 +458,29 @@ static mez_status_t deny(orch_t *o, mez_orch_answer_t *ans)
     return mez_db_commit(o->p, o->tx, o->pb);
 }
 
+/* A new record's Mass answer must name it: a 2xx without its id (a misbehaving or foreign Mass) cannot be
+ * certified, since the credential would be about nothing (or, worse, about the path's or the owner's id). The
+ * write did happen, so the intent stays for the retry; the answer is the gateway's for an unusable answer. */
+static mez_status_t answer_names_record(orch_t *o)
+{
+    const char *id;
+    if (o->op->write || !o->op->id_member)
+        return MEZ_OK;
+    id = mez_orch_str(o->mass_resp.body, o->op->id_member);
+    if (id && *id)
+        return MEZ_OK;
+    mez_problem(o->pb, o->p, MEZ_EIO, 502, "mass.upstream_error", NULL,
+                "Mass %s answered %s %s with HTTP %d but without its %s: nothing was certified; a retry with the "
+                "same Idempotency-Key completes it once Mass answers it properly",
+                mez_mass_primitive_name(o->op->prim), o->mass_req.method, o->mass_req.path, o->mass_resp.status,
+                o->op->id_member);
+    o->pb->title = "Bad Gateway";
+    return MEZ_EIO;
+}
+
 /* The action: the Mass write (or the zone's own register write), then its attestation, credential and records.
- * With the sovereign store o->tx is already open and holds everything; with a remote primitive the write is
- * made first and o->tx begins after it (the completion). */
+ * With the sovereign store o->tx is already open and holds everything; with a remote primitive the writes are
+ * made first and o->tx begins after the last of them (the completion). */
 static mez_status_t act(orch_t *o, mez_orch_answer_t *ans)
 {
     json_t *att_vc, *vc, *body;
@@ -421,14 +494,24 @@ static mez_status_t act(orch_t *o, mez_orch_answer_t *ans)
     if (rv != MEZ_OK)
         return rv;
     o->mass_done = 1;
-    if (!o->tx && (rv = mez_db_begin(o->p, o->db, &o->tx, o->pb)) != MEZ_OK)
+    if ((rv = answer_names_record(o)) != MEZ_OK)
         return rv;
+    /* finish() may make follow-up Mass writes (a formation's approval). With the sovereign store o->tx is open
+     * and they are part of it; with a remote primitive they are made before the completion's transaction begins,
+     * which would otherwise hold the zone's write lock (SQLite's, for every other write) across the network. */
     if (o->op->finish && (rv = o->op->finish(o)) != MEZ_OK)
+        return rv;
+    if (!o->tx && (rv = mez_db_begin(o->p, o->db, &o->tx, o->pb)) != MEZ_OK)
         return rv;
     if (!o->resource_id)
         o->resource_id = "";
     if (!o->subject_id)
         o->subject_id = *o->resource_id ? o->resource_id : o->owner_entity;
+    /* Defence in depth: every operation names what its credential is about; one that does not is a bug here,
+     * answered as such, never a credential about nothing. */
+    if (!o->subject_id || !*o->subject_id)
+        return mez_problem(o->pb, o->p, MEZ_EINTERNAL, 500, "orchestrate.no_subject", NULL,
+                           "%s has no subject to certify", o->op->name);
     /* The action's writes go to the server now, to run there while the two credentials are signed here. */
     mez_db_flush(o->db);
     /* The certificate names its attestation's digest, so the attestation is signed first; both are stored in
@@ -530,8 +613,13 @@ static mez_status_t claim_key(orch_t *o, int remote, mez_orch_answer_t *ans, int
         return rv;
     if (remote && (rv = mez_db_begin(o->p, o->db, &tx1, o->pb)) != MEZ_OK)
         return rv;
-    rv = mez_idem_begin(o->p, o->db, &o->idem_scope, o->req->idempotency_key, digest, o->req->now,
-                        remote ? REMOTE_INTENT_LEASE : 0, &res, o->pb);
+    rv = mez_idem_begin_noted(o->p, o->db, &o->idem_scope, o->req->idempotency_key, digest, o->req->now,
+                              remote ? REMOTE_INTENT_LEASE : 0, remote ? MASS_KEY_NOTE : NULL, &res, o->pb);
+    /* A resumed intent keeps the Mass keys its first attempt sent (mass_key, "Upgrade"). */
+    if (rv == MEZ_OK && res.outcome == MEZ_IDEM_RESUME) {
+        o->intent_resumed = 1;
+        o->mass_key_scheme = res.note && !strcmp(res.note, MASS_KEY_NOTE) ? 2 : 1;
+    }
     if (rv == MEZ_OK && (res.outcome == MEZ_IDEM_CONFLICT || res.outcome == MEZ_IDEM_IN_PROGRESS))
         rv = mez_idem_refusal(o->p, &res, o->req->idempotency_key, o->pb);
     if (rv == MEZ_OK && res.outcome == MEZ_IDEM_REPLAY) {
@@ -552,17 +640,27 @@ static mez_status_t claim_key(orch_t *o, int remote, mez_orch_answer_t *ans, int
     return rv;
 }
 
-/* After a failure with a remote primitive: an intent whose Mass write certainly did not happen is forgotten,
- * so the key can be used again; one whose write happened stays, for the retry to complete (RESUME). */
+/* After a failure with a remote primitive. An intent whose Mass write certainly did not happen is forgotten, so
+ * the key can be used again (for a corrected request too). Any other stays: its write happened or may have
+ * (mez_orch_mass, certainly_not_written), and only a retry with the same key can find out and complete it; nor is
+ * a resumed intent ever forgotten, whatever this attempt saw, since an earlier attempt may have made the write.
+ * An intent that stays is handed over: this attempt has given up on it, so the next retry takes it over at once
+ * rather than after the lease (the lease is for a process that died without saying so). */
 static void release_intent(orch_t *o)
 {
     mez_db_tx_t *tx;
     mez_problem_t pbx = { 0 };
-    if (!o->intent_committed || o->mass_done)
+    int keep = o->mass_done || o->intent_resumed;
+    if (!o->intent_committed)
         return;
+    if (keep)
+        o->pb->detail = apr_pstrcat(o->p, o->pb->detail ? o->pb->detail : "", o->pb->detail ? "; " : "",
+                                    "the write may have been made at Mass: a retry with the same Idempotency-Key "
+                                    "completes it, once", NULL);
     if (mez_db_begin(o->p, o->db, &tx, &pbx) != MEZ_OK)
         return;
-    if (mez_idem_abandon(o->p, o->db, &o->idem_scope, o->req->idempotency_key, &pbx) != MEZ_OK
+    if ((keep ? mez_idem_hand_over(o->p, o->db, &o->idem_scope, o->req->idempotency_key, &pbx)
+              : mez_idem_abandon(o->p, o->db, &o->idem_scope, o->req->idempotency_key, &pbx)) != MEZ_OK
         || mez_db_commit(o->p, tx, &pbx) != MEZ_OK)
         mez_db_rollback(o->p, tx);
 }
@@ -592,6 +690,7 @@ mez_status_t mez_orch_run(apr_pool_t *p, mez_db_t *db, const mez_orch_zone_t *z,
     o.store_ctx.zone_id = z->zone_id;
     o.store_ctx.jurisdiction_id = z->zone_id;
     o.store_ctx.now = req->now;
+    o.mass_key_scheme = 2;
     o.screens = apr_array_make(p, 4, sizeof(orch_screen_t));
     remote = !o.op->write && is_remote(&o);
     if (remote && !req->idempotency_key && !req->preview)

@@ -167,9 +167,6 @@ static mez_status_t formation_finish(orch_t *o)
                                            NULL };
     const char *id = mez_orch_str(o->mass_resp.body, "entity_id");
     mez_status_t rv;
-    if (!id)
-        return mez_problem(o->pb, o->p, MEZ_EIO, 502, "mass.upstream_error", NULL,
-                           "the entities primitive answered a formation without an entity_id");
     o->resource_id = o->subject_id = id;
     /* Every domain passing: the registrar's approval is the evaluation itself. Otherwise the entity waits in
      * PENDING_APPROVAL for the evidence (POST /v1/entities/{id}/status with target ACTIVE re-evaluates). */
@@ -203,8 +200,7 @@ static mez_status_t officer_prepare(orch_t *o)
 
 static mez_status_t officer_finish(orch_t *o)
 {
-    const char *id = mez_orch_str(o->mass_resp.body, "officer_id");
-    o->resource_id = id ? id : o->req->path_id;
+    o->resource_id = mez_orch_str(o->mass_resp.body, "officer_id");
     o->claims = mez_json_pool_own(o->p, json_pack("{s:s,s:O}", "entity_id", o->req->path_id, "officer",
                                                   o->mass_resp.body));
     return MEZ_OK;
@@ -529,8 +525,8 @@ static mez_status_t payment_amend(orch_t *o)
         return MEZ_OK;
     if (json_array_size(lines) > 1)
         return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "compliance.withholding_unsupported", "/compliance",
-                           "%zu withholding rules apply to this payment; name the one that governs it in "
-                           "compliance.withholding_rule", json_array_size(lines));
+                           "%" APR_SIZE_T_FMT " withholding rules apply to this payment; name the one that governs "
+                           "it in compliance.withholding_rule", (apr_size_t)json_array_size(lines));
     w = json_array_get(lines, 0);
     if (!account)
         return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "compliance.withholding_account_required",
@@ -552,14 +548,9 @@ static mez_status_t payment_amend(orch_t *o)
 
 static mez_status_t fiscal_finish(orch_t *o)
 {
-    const char *id = mez_orch_str(o->mass_resp.body, "payment_id");
-    if (!id)
-        id = mez_orch_str(o->mass_resp.body, "account_id");
-    o->resource_id = id ? id : "";
     /* The credentials are about the payment (or account) itself, so that two identical payments in one second
      * are two attested facts, not one; the payer is in the claims. */
-    if (id)
-        o->subject_id = id;
+    o->resource_id = o->subject_id = mez_orch_str(o->mass_resp.body, o->op->id_member);
     o->claims = mez_json_pool_own(o->p, json_pack("{s:s,s:O}", "entity_id", o->owner_entity, "record",
                                                   o->mass_resp.body));
     if (json_object_get(o->result, "withholding"))
@@ -615,8 +606,7 @@ static mez_status_t inbound_prepare(orch_t *o)
 
 static mez_status_t inbound_finish(orch_t *o)
 {
-    const char *id = mez_orch_str(o->mass_resp.body, "deposit_id");
-    o->resource_id = o->subject_id = id ? id : "";
+    o->resource_id = o->subject_id = mez_orch_str(o->mass_resp.body, "deposit_id");
     o->claims = mez_json_pool_own(o->p, json_pack("{s:s,s:O}", "entity_id", o->owner_entity, "record",
                                                   o->mass_resp.body));
     return MEZ_OK;
@@ -695,9 +685,9 @@ static mez_status_t identity_finish(orch_t *o)
 
 static const orch_op_t ops[] = {
     { .name = "entity.formation", .prim = MEZ_MASS_ENTITIES, .credential_type = "EntityFormationCredential",
-      .created = 1, .prepare = formation_prepare, .finish = formation_finish },
+      .created = 1, .id_member = "entity_id", .prepare = formation_prepare, .finish = formation_finish },
     { .name = "entity.officer", .prim = MEZ_MASS_ENTITIES, .credential_type = "OfficerAppointmentCredential",
-      .created = 1, .prepare = officer_prepare, .finish = officer_finish },
+      .created = 1, .id_member = "officer_id", .prepare = officer_prepare, .finish = officer_finish },
     { .name = "entity.status", .prim = MEZ_MASS_ENTITIES, .credential_type = "EntityStatusCredential",
       .prepare = status_prepare, .finish = status_finish },
     { .name = "entity.dissolution", .prim = MEZ_MASS_ENTITIES, .credential_type = "EntityDissolutionCredential",
@@ -707,26 +697,26 @@ static const orch_op_t ops[] = {
     { .name = "entity.dissolution_advance", .prim = MEZ_MASS_ENTITIES,
       .credential_type = "EntityDissolutionCredential", .prepare = advance_prepare, .finish = advance_finish },
     { .name = "ownership.cap_table", .prim = MEZ_MASS_OWNERSHIP, .credential_type = "CapTableCredential",
-      .created = 1, .prepare = cap_table_prepare, .finish = ownership_finish },
+      .created = 1, .id_member = "cap_table_id", .prepare = cap_table_prepare, .finish = ownership_finish },
     { .name = "ownership.issuance", .prim = MEZ_MASS_OWNERSHIP, .credential_type = "ShareIssuanceCredential",
-      .created = 1, .prepare = issuance_prepare, .finish = ownership_finish },
+      .created = 1, .id_member = "issuance_id", .prepare = issuance_prepare, .finish = ownership_finish },
     { .name = "ownership.transfer", .prim = MEZ_MASS_OWNERSHIP, .credential_type = "ShareTransferCredential",
-      .created = 1, .prepare = transfer_prepare, .finish = ownership_finish },
+      .created = 1, .id_member = "transfer_id", .prepare = transfer_prepare, .finish = ownership_finish },
     { .name = "fiscal.account", .prim = MEZ_MASS_FISCAL, .credential_type = "TreasuryAccountCredential",
-      .created = 1, .prepare = account_prepare, .finish = fiscal_finish },
+      .created = 1, .id_member = "account_id", .prepare = account_prepare, .finish = fiscal_finish },
     { .name = "fiscal.payment", .prim = MEZ_MASS_FISCAL, .credential_type = "PaymentCredential", .created = 1,
-      .prepare = payment_prepare, .amend = payment_amend, .finish = fiscal_finish },
+      .id_member = "payment_id", .prepare = payment_prepare, .amend = payment_amend, .finish = fiscal_finish },
     { .name = "fiscal.inbound_transfer", .prim = MEZ_MASS_FISCAL, .credential_type = "InboundTransferCredential",
-      .created = 1, .prepare = inbound_prepare, .finish = inbound_finish },
+      .created = 1, .id_member = "deposit_id", .prepare = inbound_prepare, .finish = inbound_finish },
     { .name = "consent.request", .prim = MEZ_MASS_CONSENT, .credential_type = "ConsentRequestCredential",
-      .created = 1, .prepare = consent_request_prepare, .finish = consent_finish },
+      .created = 1, .id_member = "consent_id", .prepare = consent_request_prepare, .finish = consent_finish },
     { .name = "consent.sign", .prim = MEZ_MASS_CONSENT, .credential_type = "ConsentDecisionCredential",
       .prepare = consent_sign_prepare, .finish = consent_finish },
     { .name = "identity.person", .prim = MEZ_MASS_IDENTITY, .credential_type = "IdentityRecordCredential",
-      .created = 1, .prepare = person_prepare, .finish = identity_finish },
+      .created = 1, .id_member = "person_id", .prepare = person_prepare, .finish = identity_finish },
     { .name = "identity.verification", .prim = MEZ_MASS_IDENTITY,
-      .credential_type = "IdentityVerificationCredential", .created = 1, .prepare = verification_prepare,
-      .finish = identity_finish },
+      .credential_type = "IdentityVerificationCredential", .created = 1, .id_member = "verification_id",
+      .prepare = verification_prepare, .finish = identity_finish },
     /* The zone's own register: no Mass primitive is written (prim names the one whose records it reads). */
     { .name = "licence.application", .prim = MEZ_MASS_ENTITIES, .credential_type = "LicenceApplicationCredential",
       .created = 1, .prepare = mez_orch_licence_application_prepare, .write = mez_orch_licence_application_write },

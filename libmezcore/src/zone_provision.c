@@ -191,7 +191,8 @@ static mez_status_t check_corridors(apr_pool_t *p, const json_t *req, const mez_
         const char *id = json_string_value(v);
         if (!json_is_string(v) || !mez_provision_zone_id_ok(id))
             return mez_problem(pb, p, MEZ_EINVAL, 422, "provision.invalid_field",
-                               mez_pointer_index(p, "/corridors", i), "corridor %zu is not a zone id", i + 1);
+                               mez_pointer_index(p, "/corridors", i), "corridor %" APR_SIZE_T_FMT " is not a zone id",
+                               (apr_size_t)(i + 1));
         for (size_t j = 0; j < i; j++)
             if (!strcmp(json_string_value(json_array_get(list, j)), id))
                 return mez_problem(pb, p, MEZ_EINVAL, 422, "provision.invalid_field",

@@ -251,7 +251,7 @@ static void test_refused_connection(void)
     CU_ASSERT_EQUAL(mez_http_request(unit_pool(), &o, "GET", apr_pstrcat(unit_pool(), base, "/v1/x", NULL), NULL,
                                      NULL, 0, &status, &body, &len, &pb), MEZ_EIO);
     CU_ASSERT_EQUAL(pb.status, 503);
-    CU_ASSERT_STRING_EQUAL(pb.code, "http.unreachable");
+    CU_ASSERT_STRING_EQUAL(pb.code, "http.not_connected");     /* refused: nothing of the request was sent */
     CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "127.0.0.1:"));
     CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "after 2 attempts"));   /* one retry allowed for a GET */
     CU_ASSERT_EQUAL(status, 0);
@@ -270,6 +270,7 @@ static void test_refused_connection(void)
     CU_ASSERT_STRING_EQUAL(pb.code, "mass.unavailable");
     CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "fiscal"));
     CU_ASSERT_PTR_NULL(resp.body);
+    CU_ASSERT_EQUAL(resp.not_sent, 1);      /* the caller knows its write was not made */
     CU_ASSERT_EQUAL(mez_mass_probe(unit_pool(), all_remote(base), MEZ_MASS_ENTITIES, &state, &detail), MEZ_EIO);
     CU_ASSERT_STRING_EQUAL(state, "unreachable");
     CU_ASSERT_PTR_NOT_NULL(strstr(detail, "127.0.0.1:"));
@@ -334,6 +335,32 @@ static void test_probe_all_is_bounded(void)
     CU_ASSERT_EQUAL(mez_mass_probe_all(unit_pool(), NULL, state, detail), MEZ_MASS_PRIMITIVE_COUNT);
 }
 
+/* A listener that never answers: the connection is made (the kernel accepts it into the backlog) and the request
+ * sent, then the attempt times out. The request may have reached the server, so this is not "not connected". */
+static void test_silent_server_may_have_the_request(void)
+{
+    mez_problem_t pb = { 0 };
+    int fd, status = 0;
+    mez_http_opts_t o = { 1000, 300, NULL, 0, 0, 10 };
+    mez_mass_request_t req = { "POST", "/v1/fiscal/payments", NULL, NULL, "k-1" };
+    mez_mass_response_t resp = { 0 };
+    const char *body = NULL, *base;
+    apr_size_t len = 0;
+    base = apr_psprintf(unit_pool(), "http://127.0.0.1:%d/mass", silent_port(&fd));
+    CU_ASSERT_EQUAL(mez_http_request(unit_pool(), &o, "POST", apr_pstrcat(unit_pool(), base, "/v1/x", NULL), NULL,
+                                     "{}", 2, &status, &body, &len, &pb), MEZ_EIO);
+    CU_ASSERT_STRING_EQUAL(pb.code, "http.unreachable");
+    {
+        mez_mass_t m = { 0 };
+        m.endpoint[MEZ_MASS_FISCAL].base_url = base;
+        m.endpoint[MEZ_MASS_FISCAL].timeout_ms = 300;
+        CU_ASSERT_EQUAL(mez_mass_call(unit_pool(), &m, NULL, NULL, &req, &resp, &pb), MEZ_EIO);
+        CU_ASSERT_STRING_EQUAL(pb.code, "mass.unavailable");
+        CU_ASSERT_EQUAL(resp.not_sent, 0);
+    }
+    close(fd);
+}
+
 void unit_register_http(void)
 {
     CU_pSuite s = unit_suite("http client and Mass gateway");
@@ -347,4 +374,5 @@ void unit_register_http(void)
     CU_add_test(s, "gateway answers without sending", test_gateway_without_sending);
     CU_add_test(s, "refused connection", test_refused_connection);
     CU_add_test(s, "readiness of all primitives is bounded", test_probe_all_is_bounded);
+    CU_add_test(s, "a silent server may have the request", test_silent_server_may_have_the_request);
 }

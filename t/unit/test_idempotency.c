@@ -75,8 +75,13 @@ static void test_key_check(void)
     longkey[255] = 'k';
     longkey[256] = '\0';
     CU_ASSERT_EQUAL(mez_idem_key_check(unit_pool(), longkey, &pb), MEZ_EINVAL);
+    /* The details name the length and the byte (APR's formatter has no %zu: it printed "%zu" and misread the
+     * next argument). */
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "not 256"));
     CU_ASSERT_EQUAL(mez_idem_key_check(unit_pool(), "tab\there", &pb), MEZ_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "(byte 3 is 0x09)"));
     CU_ASSERT_EQUAL(mez_idem_key_check(unit_pool(), "caf\xc3\xa9", &pb), MEZ_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "(byte 3 is 0xc3)"));
 }
 
 static void test_digest_is_canonical(void)
@@ -204,6 +209,35 @@ static void test_complete_needs_an_intent(void)
     CU_ASSERT_EQUAL(records(db), 0);
 }
 
+/* A note begun with an intent comes back to whoever finds it in progress or resumes it, until it completes. */
+static void test_note_comes_back_while_in_progress(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = idem_db();
+    const char *d = digest_of("{\"credential\":{}}");
+    mez_idem_result_t r;
+    mez_db_tx_t *tx;
+    CU_ASSERT_EQUAL_FATAL(mez_db_begin(unit_pool(), db, &tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_idem_begin_noted(unit_pool(), db, &scope_a, "k1", d, apr_time_from_sec(1000),
+                                         apr_time_from_sec(30), "mass-key:2", &r, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(r.outcome, MEZ_IDEM_NEW);
+    CU_ASSERT_EQUAL_FATAL(mez_db_commit(unit_pool(), tx, &pb), MEZ_OK);
+    r = begin(db, &scope_a, "k1", d, apr_time_from_sec(1010), apr_time_from_sec(30), NULL);
+    CU_ASSERT_EQUAL(r.outcome, MEZ_IDEM_IN_PROGRESS);
+    CU_ASSERT_STRING_EQUAL(r.note, "mass-key:2");
+    r = begin(db, &scope_a, "k1", d, apr_time_from_sec(1040), apr_time_from_sec(30), "{\"ok\":true}");
+    CU_ASSERT_EQUAL(r.outcome, MEZ_IDEM_RESUME);
+    CU_ASSERT_STRING_EQUAL(r.note, "mass-key:2");
+    r = begin(db, &scope_a, "k1", d, apr_time_from_sec(1041), apr_time_from_sec(30), NULL);
+    CU_ASSERT_EQUAL(r.outcome, MEZ_IDEM_REPLAY);
+    CU_ASSERT_STRING_EQUAL(r.body, "{\"ok\":true}");
+    /* Without a note (mez_idem_begin, or a record from before notes existed) there is none to give back. */
+    CU_ASSERT_EQUAL(begin(db, &scope_a, "k2", d, apr_time_from_sec(1000), 0, NULL).outcome, MEZ_IDEM_NEW);
+    r = begin(db, &scope_a, "k2", d, apr_time_from_sec(1040), apr_time_from_sec(30), NULL);
+    CU_ASSERT_EQUAL(r.outcome, MEZ_IDEM_RESUME);
+    CU_ASSERT_PTR_NULL(r.note);
+}
+
 void unit_register_idempotency(void)
 {
     CU_pSuite s = unit_suite("idempotency");
@@ -215,4 +249,5 @@ void unit_register_idempotency(void)
     CU_add_test(s, "rollback and abandon free the key", test_rollback_and_abandon_free_the_key);
     CU_add_test(s, "zone, caller and route scope a key", test_scopes_apart);
     CU_add_test(s, "complete without an intent is a bug", test_complete_needs_an_intent);
+    CU_add_test(s, "an intent's note comes back while it is in progress", test_note_comes_back_while_in_progress);
 }

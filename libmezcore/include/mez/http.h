@@ -43,7 +43,8 @@ mez_status_t mez_http_global_init(apr_pool_t *pconf, mez_problem_t *pb);
  * for none). On MEZ_OK the server answered: *status is its HTTP status (any, including 4xx/5xx) and
  * *resp_body its body in p, NUL-terminated (*resp_len bytes without the NUL).
  * Failures: MEZ_EINVAL 400 "http.invalid_url" (not an absolute http(s) URL); MEZ_EIO 503 "http.unreachable"
- * naming the host and curl's error (no answer at all, after the retries allowed); MEZ_EIO 502
+ * naming the host and curl's error (no answer at all, after the retries allowed: the request may have reached
+ * the server), or 503 "http.not_connected" when no attempt got a connection (nothing of it was sent); MEZ_EIO 502
  * "http.response_too_large". */
 mez_status_t mez_http_request(apr_pool_t *p, const mez_http_opts_t *opts, const char *method, const char *url,
                               const char *const *headers, const char *body, apr_size_t len, int *status,

@@ -54,6 +54,7 @@ typedef struct mez_idem_result_t {
     int status;                   /* REPLAY: the stored HTTP status */
     const char *body;             /* REPLAY: the stored body, exactly as first sent */
     apr_size_t body_len;
+    const char *note;             /* IN_PROGRESS, RESUME: the note the intent was begun with, or NULL */
 } mez_idem_result_t;
 
 /* 1..MEZ_IDEM_KEY_MAX characters 0x20..0x7e; otherwise 400 "idempotency.invalid_key". */
@@ -70,6 +71,13 @@ mez_status_t mez_idem_begin(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t 
                             const char *request_digest, apr_time_t now, apr_interval_time_t lease,
                             mez_idem_result_t *res, mez_problem_t *pb);
 
+/* mez_idem_begin, with a note kept on the intent while it is in progress (in the record's response column,
+ * which only a completion fills): what a process resuming it must know about how it was begun, e.g. which
+ * scheme derived the remote call's idempotency key. A RESUME hands it back in res->note. */
+mez_status_t mez_idem_begin_noted(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
+                                  const char *request_digest, apr_time_t now, apr_interval_time_t lease,
+                                  const char *note, mez_idem_result_t *res, mez_problem_t *pb);
+
 /* Records the answer (status, exact body bytes) of the intent begun for key. */
 mez_status_t mez_idem_complete(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
                                int status, const char *body, apr_time_t now, mez_problem_t *pb);
@@ -78,6 +86,12 @@ mez_status_t mez_idem_complete(apr_pool_t *p, mez_db_t *db, const mez_idem_scope
  * can be used again. A completed record is kept. */
 mez_status_t mez_idem_abandon(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
                               mez_problem_t *pb);
+
+/* Gives up an in_progress intent whose work may have been done but could not be finished (its remote call
+ * failed without saying whether it did the work): the next mez_idem_begin with a lease takes it over at once
+ * (RESUME) instead of waiting out the lease, and repeats the remote call to find out. */
+mez_status_t mez_idem_hand_over(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
+                                mez_problem_t *pb);
 
 /* The problem to answer for CONFLICT (422 "idempotency.key_reused", pointer NULL: the header is at fault) or
  * IN_PROGRESS (409 "idempotency.in_progress"). Returns MEZ_EINVAL. */

@@ -58,6 +58,8 @@ typedef struct mez_mass_request_t {
 typedef struct mez_mass_response_t {
     int status;
     json_t *body;                  /* new reference, owned by the caller; never NULL after a call returns */
+    int not_sent;                  /* a failed remote call: 1 when the request certainly never reached the
+                                    * endpoint (no connection, or refused before sending: data residency) */
 } mez_mass_response_t;
 
 /* What the sovereign store knows about the zone it serves. */
