@@ -6,6 +6,7 @@
 #include "http_config.h"
 #include "http_log.h"
 #include "http_protocol.h"
+#include "mez/audit.h"
 #include "mez/digest.h"
 #include "mez/idempotency.h"
 #include "mez/json.h"
@@ -377,6 +378,46 @@ const char *mez_api_route_label(const request_rec *r)
     return "unmatched";
 }
 
+/* A Mass call refused for data residency (mod_mez_mass_client.c notes it) is audited here, once the route has
+ * answered, in a transaction of its own: the request's own has ended by then (rolled back, since the request
+ * failed). One place for every route that can call Mass: the zone API's writes and reads, corridor transfers
+ * and settlements, entity migrations and their peer steps. */
+static int audit_residency_refusal(request_rec *r, mez_srv_conf_t *sc, int answer)
+{
+    const char *what = apr_table_get(r->notes, "mez-residency-refusal");
+    mez_audit_event_t ev = { 0 };
+    mez_problem_t pb = { 0 };
+    mez_db_tx_t *tx;
+    char *prim, *cat, *dest, *last;
+    mez_db_t *db;
+    if (!what)
+        return answer;
+    if (!(db = mez_request_db_or_problem(r, "to audit a residency refusal", &pb)))
+        goto fail;
+    prim = apr_strtok(apr_pstrdup(r->pool, what), " ", &last);
+    cat = apr_strtok(NULL, " ", &last);
+    dest = apr_strtok(NULL, " ", &last);
+    ev.zone_id = sc->zone_id;
+    ev.at = r->request_time;
+    ev.actor = r->user ? r->user : "anonymous";
+    ev.action = "mass.outbound_refused";
+    ev.resource_type = prim;
+    ev.outcome = "refused";
+    ev.request_id = mez_request_id(r);
+    ev.detail = mez_json_pool_own(r->pool, json_pack("{s:s,s:s,s:s,s:s,s:s}", "primitive", prim, "category", cat,
+                                                     "destination", dest, "method", r->method, "path", r->uri));
+    if (mez_db_begin(r->pool, db, &tx, &pb) != MEZ_OK)
+        goto fail;
+    if (mez_audit_append(r->pool, db, &ev, &pb) != MEZ_OK || mez_db_commit(r->pool, tx, &pb) != MEZ_OK) {
+        mez_db_rollback(r->pool, tx);
+        goto fail;
+    }
+    return answer;
+fail:
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "the residency refusal could not be audited: %s", pb.detail);
+    return answer;
+}
+
 int mez_api_handler(request_rec *r)
 {
     mez_srv_conf_t *sc = mez_srv_conf(r->server);
@@ -398,7 +439,7 @@ int mez_api_handler(request_rec *r)
         if (rt->path[n - 1] == '/' ? strncmp(r->uri, rt->path, n) || !r->uri[n] : strcmp(r->uri, rt->path) != 0)
             continue;
         if (rt->method == ANY_METHOD || r->method_number == rt->method)
-            return rt->fn(r, sc);
+            return audit_residency_refusal(r, sc, rt->fn(r, sc));
         allow = rt->method == M_GET ? "GET, HEAD" : "POST";
     }
     if (allow) {

@@ -181,41 +181,6 @@ static int serve_licence(request_rec *r, mez_db_t *db, const char *id)
     return mez_send_json_typed(r, HTTP_OK, "application/json", doc);
 }
 
-/* A Mass call refused for data residency (mod_mez_mass_client.c) is audited here, in a transaction of its own,
- * once the request's own transaction has ended (rolled back, since the request failed). */
-static int audit_residency_refusal(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, int answer)
-{
-    const char *what = apr_table_get(r->notes, "mez-residency-refusal");
-    mez_audit_event_t ev = { 0 };
-    mez_problem_t pb = { 0 };
-    mez_db_tx_t *tx;
-    char *prim, *cat, *dest, *last;
-    if (!what)
-        return answer;
-    prim = apr_strtok(apr_pstrdup(r->pool, what), " ", &last);
-    cat = apr_strtok(NULL, " ", &last);
-    dest = apr_strtok(NULL, " ", &last);
-    ev.zone_id = sc->zone_id;
-    ev.at = r->request_time;
-    ev.actor = r->user ? r->user : "anonymous";
-    ev.action = "mass.outbound_refused";
-    ev.resource_type = prim;
-    ev.outcome = "refused";
-    ev.request_id = mez_request_id(r);
-    ev.detail = mez_json_pool_own(r->pool, json_pack("{s:s,s:s,s:s,s:s,s:s}", "primitive", prim, "category", cat,
-                                                     "destination", dest, "method", r->method, "path", r->uri));
-    if (mez_db_begin(r->pool, db, &tx, &pb) != MEZ_OK)
-        goto fail;
-    if (mez_audit_append(r->pool, db, &ev, &pb) != MEZ_OK || mez_db_commit(r->pool, tx, &pb) != MEZ_OK) {
-        mez_db_rollback(r->pool, tx);
-        goto fail;
-    }
-    return answer;
-fail:
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "the residency refusal could not be audited: %s", pb.detail);
-    return answer;
-}
-
 void mez_orch_zone_of(request_rec *r, const mez_srv_conf_t *sc, mez_orch_zone_t *z)
 {
     memset(z, 0, sizeof(*z));
@@ -272,7 +237,7 @@ int mez_orch_serve(request_rec *r, mez_srv_conf_t *sc)
     if (r->method_number == M_GET && !strncmp(r->uri, "/v1/licences/", 13))
         return serve_licence(r, db, caps[0]);
     if (r->method_number == M_GET)
-        return audit_residency_refusal(r, sc, db, serve_read(r, sc, db, caps[0]));
+        return serve_read(r, sc, db, caps[0]);
 
     if (mez_read_json_body(r, &body, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
@@ -289,7 +254,7 @@ int mez_orch_serve(request_rec *r, mez_srv_conf_t *sc)
     mez_orch_zone_of(r, sc, &z);
     apr_table_setn(r->notes, "mez-action", w->op);
     if (mez_orch_run(r->pool, db, &z, &req, &ans, &pb) != MEZ_OK)
-        return audit_residency_refusal(r, sc, db, mez_send_problem(r, &pb, NULL));
+        return mez_send_problem(r, &pb, NULL);
     if (ans.replayed)
         apr_table_setn(r->headers_out, "Idempotent-Replayed", "true");
     if (ans.decision)
