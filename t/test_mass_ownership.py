@@ -4,12 +4,13 @@
 # bad inputs that change nothing.
 import hashlib
 import threading
+import time
 import uuid
 
 import pytest
 
 import mass_contract
-from mass_fixtures import counts, entity, mass, value
+from mass_fixtures import counts, entity, mass, sql_exec, value
 from mez_harness import assert_problem, jcs
 
 TABLES = ["mez_mass_cap_table", "mez_mass_share_class", "mez_mass_holding", "mez_mass_share_transfer",
@@ -91,9 +92,14 @@ def position(cap, holder, cls):
     return 0
 
 
+def day(offset=0):
+    """The UTC calendar date offset days from today."""
+    return time.strftime("%Y-%m-%d", time.gmtime(time.time() + offset * 86400))
+
+
 def transfer_body(eid, cls, frm, to, shares, price="12.5", **extra):
     body = {"entity_id": eid, "share_class_id": cls, "from_holder_id": frm, "to_holder_id": to, "shares": shares,
-            "transfer_price_per_share": price, "transfer_date": "2028-06-01"}
+            "transfer_price_per_share": price, "transfer_date": day()}
     body.update(extra)
     return body
 
@@ -170,6 +176,9 @@ def test_cap_table_for_dissolved_entity_and_bad_json(zone):
 
 def test_transfer(zone):
     eid, cap, cls = new_cap_table(zone)
+    # the positions were taken two years ago, so today's sales are long term
+    sql_exec(zone, "UPDATE mez_mass_holding SET acquisition_date = '%s' WHERE entity_id = '%s'" % (day(-730), eid))
+    cap = get_cap(zone, eid)
     body = transfer_body(eid, cls["Ordinary"], "alice", "carol", "200", to_holder_type="individual",
                          to_holder_name="Carol", nonce="n-1", ntn_to="7654321-0", notes="sale")
     check(zone, "OwnershipTransferRequest", body)
@@ -226,6 +235,31 @@ def test_bad_transfers_change_nothing(zone, patch, status, code, pointer):
     assert counts(zone, TABLES) == before
     after = get_cap(zone, eid)
     assert after["state_digest_sha256"] == cap["state_digest_sha256"]
+
+
+@pytest.mark.parametrize("lock_up,date,code", [
+    (None, day(2), "ownership.transfer_in_future"),
+    ("2099-01-01", "2099-01-02", "ownership.transfer_in_future"),
+    ("2099-01-01", day(), "ownership.locked_up"),
+    (day(-10), day(-20), "ownership.locked_up"),
+])
+def test_transfer_dates_change_nothing(zone, lock_up, date, code):
+    """A date still to come neither gets round a lock-up nor buys a holding period; a date inside a lock-up that has
+    since ended is refused too (the shares changed hands while locked up)."""
+    body = init_body(entity(zone))
+    body["share_classes"][0]["transfer_restrictions"] = {"lock_up_expiry": lock_up} if lock_up else {}
+    r = mass(zone, "POST", "/v1/ownership/cap-table", body)
+    assert r.status_code == 201, r.text
+    eid, cap = body["entity_id"], r.json()
+    cls = {c["name"]: c["share_class_id"] for c in cap["share_classes"]}
+    sql_exec(zone, "UPDATE mez_mass_holding SET acquisition_date = '%s' WHERE entity_id = '%s'" % (day(-730), eid))
+    cap = get_cap(zone, eid)
+    before = counts(zone, TABLES)
+    assert_problem(mass(zone, "POST", "/v1/ownership/transfers",
+                        transfer_body(eid, cls["Ordinary"], "alice", "bob", "10", transfer_date=date)),
+                   422, code, pointer="/transfer_date")
+    assert counts(zone, TABLES) == before
+    assert get_cap(zone, eid)["state_digest_sha256"] == cap["state_digest_sha256"]
 
 
 def test_board_approval_and_nonce(zone):

@@ -14,8 +14,10 @@
  *   GET  /v1/ownership/{entity_id}/share-classes   {entity_id, share_classes} (status=active|retired|all).
  *   POST /v1/ownership/transfers              OwnershipTransferRequest -> 201 OwnershipTransferResponse. The seller
  *        must hold the shares (422 ownership.insufficient_shares with held and requested); issued totals do not
- *        change; a new acquirer gets a position (to_holder_type then required). Lock-ups and board approval from
- *        the class's transfer_restrictions are enforced; a sender's nonce is accepted once.
+ *        change; a new acquirer gets a position (to_holder_type then required). transfer_date is no later than
+ *        today anywhere (the store's clock at UTC+14; 422 ownership.transfer_in_future). Lock-ups (held while the
+ *        transfer date or the store's own day is before the expiry) and board approval from the class's
+ *        transfer_restrictions are enforced; a sender's nonce is accepted once.
  *        tax_event: proceeds, and when the seller's cost basis is known its basis and gain_or_loss =
  *        (price - basis) x shares with event_type capital_gain_* / capital_loss_*. An unknown basis is not invented:
  *        cost_basis_per_share, total_cost_basis, gain_or_loss and event_type are then left out for the zone's tax
@@ -395,6 +397,23 @@ static mez_status_t load_class(mez_mass_call_t *c, const char *entity_id, const 
     return MEZ_OK;
 }
 
+/* The calendar date at the store's clock in the time zone furthest ahead (UTC+14): a transfer dated by its
+ * parties' own local day is never refused as being in the future (a Karachi signing at 02:00 PKT is still the day
+ * before in UTC), while any later date is; the store's own day (UTC) may be one behind it. */
+static const char *latest_today(mez_mass_call_t *c)
+{
+    return apr_pstrndup(c->p, mez_time_stamp(c->p, c->ctx->now + apr_time_from_sec(14 * 3600)), 10);
+}
+
+/* A lock-up holds while either the transfer's date or the store's own day is before its expiry: the date says when
+ * the shares changed hands (a transfer dated inside the lock-up breached it, however late it is recorded), the
+ * store's day that the lock-up has in fact ended (so no date the caller picks can get round it). */
+static int locked_up(mez_mass_call_t *c, const share_class_t *sc, const char *date)
+{
+    const char *today = apr_pstrndup(c->p, mez_time_stamp(c->p, c->ctx->now), 10);
+    return sc->lock_up && (strcmp(date, sc->lock_up) < 0 || strcmp(today, sc->lock_up) < 0);
+}
+
 static const char *content_id(mez_mass_call_t *c, const char *prefix, const json_t *doc)
 {
     mez_digest_t d;
@@ -444,6 +463,11 @@ static mez_status_t transfer(mez_mass_call_t *c)
     if (!strcmp(from, to))
         return mez_mass_refuse(c, 422, "ownership.same_holder", "/to_holder_id",
                                "a transfer needs two different holders");
+    /* A transfer records shares that have changed hands: a date still to come would be judged against lock-ups
+     * and priced as a holding period that have not yet run. */
+    if (strcmp(date, latest_today(c)) > 0)
+        return mez_mass_refuse(c, 422, "ownership.transfer_in_future", "/transfer_date",
+                               "transfer_date %s is later than today (%s)", date, latest_today(c));
     if ((rv = mez_own_lock(c, entity_id, "/entity_id", &version)) != MEZ_OK || version < 0)
         return rv;
     if ((rv = load_class(c, entity_id, class_id, &sc, &found)) != MEZ_OK)
@@ -457,7 +481,7 @@ static mez_status_t transfer(mez_mass_call_t *c)
     if (!currency && !(currency = sc.currency))
         return mez_mass_refuse(c, 422, "ownership.currency_required", "/currency",
                                "the share class names no currency, so the transfer price needs one");
-    if (sc.lock_up && strcmp(date, sc.lock_up) < 0)
+    if (locked_up(c, &sc, date))
         return mez_mass_refuse(c, 422, "ownership.locked_up", "/transfer_date",
                                "shares of this class are locked up until %s", sc.lock_up);
     if (sc.board && !board_ref)
