@@ -156,6 +156,10 @@ def test_one_cap_table_per_entity(zone):
     (lambda b: b["share_classes"][0]["voting_rights"].update(veto=True), 422, "request.unknown_field",
      "/share_classes/0/voting_rights/veto"),
     (lambda b: b.update(share_classes=[]), 422, "request.too_few_items", "/share_classes"),
+    # 9,300 classes of 10^15 shares summed past int64 into a negative total; 101 are refused before any sum
+    (lambda b: b.update(share_classes=[{"name": "c%d" % i, "authorized_shares": "1000000000000000"}
+                                       for i in range(101)], initial_holders=[]), 422, "request.too_many_items",
+     "/share_classes"),
 ])
 def test_bad_cap_tables_change_nothing(zone, mutate, status, code, pointer):
     body = init_body(entity(zone))

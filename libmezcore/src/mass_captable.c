@@ -81,8 +81,13 @@ mez_status_t mez_own_cap_table(mez_mass_call_t *c, const char *entity_id, int fu
         if (mez_mass_nullable(r[4]))
             json_object_set_new(o, "currency", json_string(r[4]));
         json_array_append_new(jc, o);
-        authorized += (int64_t)apr_atoi64(r[2]);
-        issued += (int64_t)apr_atoi64(r[3]);
+        /* Checked: a cap table stored before its classes were bounded could in principle sum past int64. */
+        if (__builtin_add_overflow(authorized, (int64_t)apr_atoi64(r[2]), &authorized)
+            || __builtin_add_overflow(issued, (int64_t)apr_atoi64(r[3]), &issued)) {
+            json_decref(jc);
+            return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "ownership.invariant_violated", NULL,
+                               "the share totals of %s do not fit in a 64-bit count", entity_id);
+        }
     }
     jh = json_array();
     for (int i = 0; i < holders->nelts; i++) {

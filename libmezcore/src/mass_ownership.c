@@ -5,7 +5,8 @@
  *   POST /v1/ownership/cap-table              CapTableInitRequest -> 201 CapTable. One per entity (409
  *        ownership.cap_table_exists); the entity must exist (422 ownership.entity_unknown) and not be DISSOLVED,
  *        STRUCK_OFF or REJECTED (409 ownership.entity_inactive); initial holders' shares per class <= authorized
- *        (422 ownership.exceeds_authorized).
+ *        (422 ownership.exceeds_authorized); at most MEZ_MASS_SHARE_CLASSES_MAX (100) share classes and
+ *        MEZ_MASS_INITIAL_HOLDERS_MAX (10,000) initial holders (422 request.too_many_items).
  *        cap_table_id names the cap table across its changes (a snapshot is named by state_digest_sha256), so
  *        integrators holding an id keep a valid one; the contract's "content-addressed" wording fits the digest.
  *   GET  /v1/ownership/{entity_id}/cap-table  CapTable (include_fully_diluted=false leaves fully_diluted_shares
@@ -205,6 +206,12 @@ static mez_status_t cap_table_create(mez_mass_call_t *c)
         return MEZ_OK;
     nc = json_array_size(classes);
     nh = holders ? json_array_size(holders) : 0;
+    if (nc > MEZ_MASS_SHARE_CLASSES_MAX)
+        return mez_mass_refuse(c, 422, "request.too_many_items", "/share_classes",
+                               "at most %d share classes are accepted, not %zu", MEZ_MASS_SHARE_CLASSES_MAX, nc);
+    if (nh > MEZ_MASS_INITIAL_HOLDERS_MAX)
+        return mez_mass_refuse(c, 422, "request.too_many_items", "/initial_holders",
+                               "at most %d initial holders are accepted, not %zu", MEZ_MASS_INITIAL_HOLDERS_MAX, nh);
     class_ids = apr_pcalloc(c->p, sizeof(*class_ids) * nc);
     issued = apr_pcalloc(c->p, sizeof(*issued) * nc);
     for (size_t i = 0; i < nc; i++) {
@@ -242,7 +249,10 @@ static mez_status_t cap_table_create(mez_mass_call_t *c)
             return mez_mass_refuse(c, 422, "ownership.duplicate_holder", mez_pointer_join(c->p, base, "holder_id"),
                                    "holder appears twice in share class '%s'", s);
         apr_hash_set(seen, key, APR_HASH_KEY_STRING, "");
-        issued[k - 1] += shares;
+        /* Cannot overflow (each addend at most MEZ_MASS_SHARES_MAX, the sum refused once past authorized), but
+         * checked all the same: a share total is never summed unchecked. */
+        if (__builtin_add_overflow(issued[k - 1], shares, &issued[k - 1]))
+            issued[k - 1] = INT64_MAX;
         {
             int64_t authorized = 0;
             mez_decimal_rc_t rc = mez_mass_decimal_parse(

@@ -236,6 +236,40 @@ static void test_transfer_dates(void)
     assert_sound(db);
 }
 
+/* Share classes are bounded so totals fit in int64; a stored table past int64 is a 500, never a negative total. */
+static void test_share_totals_bounded(void)
+{
+    mez_db_t *db = mass_unit_db();
+    apr_pool_t *p = unit_pool();
+    const char *classes = "";
+    mez_problem_t pb = { 0 };
+    json_t *r;
+    int st = 0;
+    mass_unit_entity(db, "ent_a", "ACTIVE");
+    for (int i = 0; i <= MEZ_MASS_SHARE_CLASSES_MAX; i++)
+        classes = apr_psprintf(p, "%s%s{\"name\":\"c%d\",\"authorized_shares\":\"1000000000000000\"}", classes,
+                               i ? "," : "", i);
+    r = mass_unit_call(db, T0, "POST", "/v1/ownership/cap-table",
+                       apr_psprintf(p, "{\"entity_id\":\"ent_a\",\"share_classes\":[%s]}", classes), NULL, &st);
+    CU_ASSERT_EQUAL(st, 422);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "request.too_many_items");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "pointer"), "/share_classes");
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_mass_cap_table"), 0);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_mass_share_class"), 0);
+    /* Ten classes of 10^18 written behind the store's back sum past INT64_MAX. */
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_mass_cap_table"), 0);
+    r = mass_unit_call(db, T0, "POST", "/v1/ownership/cap-table", cap_body, NULL, &st);
+    CU_ASSERT_EQUAL_FATAL(st, 201);
+    for (int i = 0; i < 10; i++)
+        CU_ASSERT_EQUAL(mez_db_execv(p, db, NULL, apr_psprintf(p, "INSERT INTO mez_mass_share_class (share_class_id, "
+                                     "entity_id, name, authorized_shares, issued_shares, status, doc, created_at, "
+                                     "updated_at) VALUES ('shc_big%d', 'ent_a', 'big%d', 1000000000000000000, 0, "
+                                     "'active', '{}', 'x', 'x')", i, i), &pb, NULL), MEZ_OK);
+    r = mass_unit_call(db, T0, "GET", "/v1/ownership/ent_a/cap-table", NULL, NULL, &st);
+    CU_ASSERT_EQUAL(st, 500);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "ownership.invariant_violated");
+}
+
 static void test_issuance_and_invariants(void)
 {
     mez_db_t *db = mass_unit_db();
@@ -276,5 +310,6 @@ void unit_register_mass_ownership(void)
     CU_add_test(s, "transfers and capital gains facts", test_transfer);
     CU_add_test(s, "bad transfers change nothing", test_bad_transfers_change_nothing);
     CU_add_test(s, "no future transfer dates, lock-ups held", test_transfer_dates);
+    CU_add_test(s, "share totals bounded and checked", test_share_totals_bounded);
     CU_add_test(s, "issuance within authorized, invariant check", test_issuance_and_invariants);
 }
