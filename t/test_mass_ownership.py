@@ -309,6 +309,59 @@ def test_issuances(zone):
     assert counts(zone, TABLES) == before
 
 
+def formed_cap_table(zone):
+    """A cap table of an entity formed and activated through the entities primitive."""
+    r = mass(zone, "POST", "/v1/entities", {"entity_type": "llc", "legal_name": "Co %s LLC" % uuid.uuid4().hex[:10],
+                                             "directors": [{"name": "Jane Director", "role": "director"}]})
+    assert r.status_code == 201, r.text
+    eid = r.json()["entity_id"]
+    assert mass(zone, "PUT", "/v1/entities/%s/status" % eid, {"target_status": "ACTIVE"}).status_code == 200
+    body = init_body(eid)
+    r = mass(zone, "POST", "/v1/ownership/cap-table", body)
+    assert r.status_code == 201, r.text
+    return eid, r.json(), {c["name"]: c["share_class_id"] for c in r.json()["share_classes"]}
+
+
+def assert_shares_stay(zone, eid, cls, status):
+    """Neither an issuance nor a transfer of eid's shares is taken: 409 ownership.entity_inactive naming status."""
+    cap = get_cap(zone, eid)
+    before = counts(zone, TABLES)
+    problem = assert_problem(mass(zone, "POST", "/v1/ownership/%s/issuances" % eid,
+                                  {"share_class_id": cls["Ordinary"], "holder_id": "mallory",
+                                   "holder_type": "individual", "shares": "300"}), 409, "ownership.entity_inactive")
+    assert "pointer" not in problem and status in problem["detail"]
+    problem = assert_problem(mass(zone, "POST", "/v1/ownership/transfers",
+                                  transfer_body(eid, cls["Ordinary"], "alice", "bob", "10")),
+                             409, "ownership.entity_inactive", pointer="/entity_id")
+    assert status in problem["detail"]
+    assert counts(zone, TABLES) == before
+    assert get_cap(zone, eid)["state_digest_sha256"] == cap["state_digest_sha256"]
+
+
+def test_struck_off_entity_moves_no_shares(zone):
+    eid, cap, cls = formed_cap_table(zone)
+    r = mass(zone, "PUT", "/v1/entities/%s/status" % eid, {"target_status": "STRUCK_OFF", "reason": "gone"})
+    assert r.status_code == 200 and r.json()["status"] == "STRUCK_OFF", r.text
+    assert_shares_stay(zone, eid, cls, "STRUCK_OFF")
+
+
+@pytest.mark.parametrize("status", ["DISSOLVING", "DISSOLVED", "REJECTED"])
+def test_ended_or_winding_up_entity_moves_no_shares(zone, status):
+    eid, cap, cls = new_cap_table(zone)
+    sql_exec(zone, "UPDATE mez_mass_entity SET status = '%s' WHERE entity_id = '%s'" % (status, eid))
+    assert_shares_stay(zone, eid, cls, status)
+
+
+def test_suspended_entity_still_moves_shares(zone):
+    eid, cap, cls = new_cap_table(zone)
+    sql_exec(zone, "UPDATE mez_mass_entity SET status = 'SUSPENDED' WHERE entity_id = '%s'" % eid)
+    r = mass(zone, "POST", "/v1/ownership/transfers", transfer_body(eid, cls["Ordinary"], "alice", "bob", "10"))
+    assert r.status_code == 201, r.text
+    r = mass(zone, "POST", "/v1/ownership/%s/issuances" % eid,
+             {"share_class_id": cls["Ordinary"], "holder_id": "erin", "holder_type": "fund", "shares": "5"})
+    assert r.status_code == 201, r.text
+
+
 def test_concurrent_transfers_never_oversell(zone):
     eid, cap, cls = new_cap_table(zone)
     results = []

@@ -24,7 +24,10 @@
  *   GET  /v1/fiscal/accounts/{id}/ledger      {account_id, currency, lines[], has_more, next_cursor?}: the account's
  *        ledger lines oldest first (limit 1..1000, default 100; cursor from the previous page).
  *   POST /v1/fiscal/accounts/{id}/status      {status: active|frozen|closed, reason?} -> 200 TreasuryAccount. Frozen
- *        and closed accounts neither pay nor receive; only an empty account (no balance, no hold) closes, for good. */
+ *        and closed accounts neither pay nor receive; only an empty account (no balance, no hold) closes, for good.
+ * An account of an entity that is DISSOLVED, STRUCK_OFF or REJECTED neither pays nor receives either (409
+ * fiscal.entity_inactive naming the entity's status; mez_mass_entity_live); holds and status changes stay open
+ * on it, so what it still holds can be reserved, frozen or closed. */
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
@@ -33,11 +36,6 @@
 
 static const char *const account_types[] = { "operating", "escrow", "withholding", "settlement", "reserve", NULL };
 
-/* Entity states after which an entity may not open accounts (the corporate lifecycle's ends). */
-static int entity_terminal(const char *status)
-{
-    return !strcmp(status, "DISSOLVED") || !strcmp(status, "STRUCK_OFF") || !strcmp(status, "REJECTED");
-}
 
 static int all_digits(const char *s, size_t n)
 {
@@ -110,7 +108,7 @@ static mez_status_t account_create(mez_mass_call_t *c)
     if (!status)
         return mez_mass_refuse(c, 422, "fiscal.entity_unknown", "/entity_id", "there is no entity '%s' in this zone",
                                entity_id);
-    if (entity_terminal(status))
+    if (!mez_mass_entity_live(status))
         return mez_mass_refuse(c, 409, "fiscal.entity_inactive", "/entity_id",
                                "entity %s is %s and cannot open accounts", entity_id, status);
     doc = json_pack("{s:O}", "ntn", json_object_get(b, "ntn"));

@@ -72,6 +72,13 @@ int mez_mass_get_array(mez_mass_call_t *c, const json_t *obj, const char *base, 
 int mez_mass_get_time(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
                       const char **out);
 
+/* What an entity's lifecycle state (its status text; NULL for no entity, as for the zone's own accounts) still lets
+ * the store record for it. mez_mass_entity_live: accounts, cap tables and money in or out, refused (409
+ * *.entity_inactive) once it is DISSOLVED, STRUCK_OFF or REJECTED. mez_mass_entity_shares_move: issuances and
+ * transfers, refused from the start of a winding up (DISSOLVING) as well. See mass_store.c for why. */
+int mez_mass_entity_live(const char *status);
+int mez_mass_entity_shares_move(const char *status);
+
 /* A JSON document stored in a TEXT column and read back (canonical JSON text). */
 const char *mez_mass_doc_text(mez_mass_call_t *c, const json_t *doc);
 json_t *mez_mass_doc_parse(mez_mass_call_t *c, const char *text);

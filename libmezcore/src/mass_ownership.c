@@ -30,7 +30,9 @@
  *   POST /v1/ownership/{entity_id}/issuances  {share_class_id, holder_id, holder_type, name?, ntn?, shares,
  *        price_per_share?} -> 201 {issuance_id, entity_id, share_class_id, holder_id, shares, price_per_share?,
  *        authorized_shares, issued_shares, state_digest_sha256, recorded_at}; issued + new <= authorized, else 422
- *        ownership.exceeds_authorized. */
+ *        ownership.exceeds_authorized.
+ * Issuances and transfers are refused (409 ownership.entity_inactive, naming the entity's status) once the entity
+ * is DISSOLVING, DISSOLVED, STRUCK_OFF or REJECTED (mez_mass_entity_shares_move says why). */
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
@@ -44,11 +46,6 @@ static const char *const holder_types[] = { "individual", "entity", "trust", "fu
 static const char *i64(apr_pool_t *p, int64_t v)
 {
     return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
-}
-
-static int entity_terminal(const char *status)
-{
-    return !strcmp(status, "DISSOLVED") || !strcmp(status, "STRUCK_OFF") || !strcmp(status, "REJECTED");
 }
 
 /* "^[0-9]{7}-[0-9]$", the contract's NTN form for holders. */
@@ -269,7 +266,7 @@ static mez_status_t cap_table_create(mez_mass_call_t *c)
     if (!status)
         return mez_mass_refuse(c, 422, "ownership.entity_unknown", "/entity_id", "there is no entity '%s' in this zone",
                                entity_id);
-    if (entity_terminal(status))
+    if (!mez_mass_entity_live(status))
         return mez_mass_refuse(c, 409, "ownership.entity_inactive", "/entity_id",
                                "entity %s is %s and cannot take a cap table", entity_id, status);
     cap_id = mez_mass_new_id(c->p, "cap_");

@@ -9,7 +9,8 @@
  *  - 422 fiscal.insufficient_funds (with available, requested, currency) when the source's available amount
  *    (balance - active holds) is short; the decision is the guarded UPDATE in mass_ledger.c, so concurrent payments
  *    on several nodes can never overdraw. 422 fiscal.currency_mismatch when the request's currency is not both
- *    accounts'; 409 fiscal.account_frozen / fiscal.account_closed for such an account on either side.
+ *    accounts'; 409 fiscal.account_frozen / fiscal.account_closed for such an account on either side, 409
+ *    fiscal.entity_inactive when its entity is DISSOLVED, STRUCK_OFF or REJECTED (mez_mass_entity_live).
  *  - Withholding: the store records tax, it does not decide it. Which rate and statute apply depends on the zone's
  *    law (its packs, evaluated by the compliance tensor), so the zone passes what it decided in
  *    metadata.withholding {amount, rate, statute?, section, description?, account_id, tax_year} (metadata is the
@@ -23,7 +24,7 @@
  * POST /v1/fiscal/accounts/{id}/deposits (extension) {amount, currency, reference, source?} -> 201
  *    {deposit_id, account_id, amount, currency, reference, source?, clearing_account_id, balance, created_at}:
  *    money entering the zone from outside; the other leg is sys_clearing_<CUR>, whose balance is therefore minus
- *    everything that ever came in. */
+ *    everything that ever came in. 409 fiscal.entity_inactive as for a payment. */
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/digest.h"
@@ -51,8 +52,22 @@ static int is_uuid(const char *s)
     return 1;
 }
 
+/* 409 fiscal.entity_inactive when the account's entity can no longer pay or be paid (mez_mass_entity_live). Read
+ * with the account, not locked: a strike-off committing while a payment runs orders after it, as if the payment had
+ * come first, which it did. */
+static int entity_live(mez_mass_call_t *c, const mez_fiscal_account_t *a, const char *pointer)
+{
+    if (mez_mass_entity_live(a->entity_status))
+        return 1;
+    mez_mass_refuse(c, 409, "fiscal.entity_inactive", pointer, "account %s belongs to entity %s, which is %s",
+                    a->account_id, a->entity_id ? a->entity_id : "", a->entity_status);
+    return 0;
+}
+
 /* An entity account named by a request member (as read: found, a): 422 fiscal.account_unknown when there is
- * none. */
+ * none, 409 when its entity is no longer live or it is not active. Every entity account a payment touches goes
+ * through here (source, destination and withholding alike: no money reaches an entity that no longer exists);
+ * the zone's own accounts (clearing, outbound) belong to no entity. */
 static int member_account(mez_mass_call_t *c, const char *id, const char *pointer, const mez_fiscal_account_t *a,
                           int found)
 {
@@ -60,6 +75,8 @@ static int member_account(mez_mass_call_t *c, const char *id, const char *pointe
         mez_mass_refuse(c, 422, "fiscal.account_unknown", pointer, "there is no treasury account '%s'", id);
         return 0;
     }
+    if (!entity_live(c, a, pointer))
+        return 0;
     if (strcmp(a->status, "active")) {
         mez_fiscal_refuse_line(c, id, 0, pointer);
         return 0;
@@ -424,6 +441,8 @@ mez_status_t mez_fiscal_deposit(mez_mass_call_t *c, const char *account_id)
         return rv;
     if (!found || strcmp(a.kind, MEZ_FISCAL_ENTITY))
         return mez_mass_not_found(c, "treasury account", account_id);
+    if (!entity_live(c, &a, NULL))
+        return MEZ_OK;
     if (strcmp(a.currency, currency))
         return mez_mass_refuse(c, 422, "fiscal.currency_mismatch", "/currency",
                                "the deposit is in %s but account %s is in %s", currency, account_id, a.currency);

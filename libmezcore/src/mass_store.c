@@ -314,6 +314,28 @@ int mez_mass_get_time(mez_mass_call_t *c, const json_t *obj, const char *base, c
     return 1;
 }
 
+/* ---------------------------------------------------------------- entity states */
+
+/* A DISSOLVED or STRUCK_OFF company no longer exists in law (whatever it still held vests in the state, as bona
+ * vacantia) and a REJECTED one never did: nothing can be paid by or to it, and it has no members whose shares could
+ * move. DRAFT and PENDING_APPROVAL are live (a company in formation opens its account and takes its subscribers'
+ * money); so is SUSPENDED, which is undone by reinstatement and does not end what the entity owes: a regulator
+ * stops its money by freezing the account (POST /v1/fiscal/accounts/{id}/status), which every posting obeys. */
+int mez_mass_entity_live(const char *status)
+{
+    return !status
+           || (strcmp(status, "DISSOLVED") && strcmp(status, "STRUCK_OFF") && strcmp(status, "REJECTED"));
+}
+
+/* From the start of a winding up (DISSOLVING) the liquidator still collects and pays, so money moves until the
+ * entity is DISSOLVED; but a company being wound up raises no capital, and a transfer of its shares after the
+ * commencement of the winding up is void unless the liquidator sanctions it (e.g. UK Insolvency Act 1986 s. 88),
+ * which this store has no record of: no issuance and no transfer. */
+int mez_mass_entity_shares_move(const char *status)
+{
+    return mez_mass_entity_live(status) && !(status && !strcmp(status, "DISSOLVING"));
+}
+
 /* ---------------------------------------------------------------- stored documents */
 
 const char *mez_mass_doc_text(mez_mass_call_t *c, const json_t *doc)
