@@ -140,6 +140,21 @@ def test_create_follows_the_contract(zone, parties):
     assert counts(zone) == (before[0] + 1, before[1], before[2] + 1, before[3] + 1)
 
 
+@pytest.mark.parametrize("patch,pointer", [
+    (lambda b: b.update(title="Dividend\u0000 (hidden terms)"), "/title"),
+    (lambda b: b.update(description="Pay\u001b[8m hidden"), "/description"),
+    (lambda b: b["signatories"][0].update(role="director\n"), "/signatories/0/role"),
+    (lambda b: b["reference_documents"][0].update(title="T\u0000"), "/reference_documents/0/title"),
+])
+def test_consent_text_has_no_control_characters(zone, parties, patch, pointer):
+    """A NUL was stored cut short; a control character prints as something other than what was signed for."""
+    body = consent_request(zone, parties)
+    patch(body)
+    before = counts(zone)
+    assert_problem(zone.post(BASE + "/request", json=body), 422, "request.invalid_characters", pointer=pointer)
+    assert counts(zone) == before
+
+
 def test_majority_with_required_signatory_is_approved(zone, parties):
     rec = create(zone, parties)
     r, _ = sign(zone, rec, parties[2], justification="Reviewed and accepted.")

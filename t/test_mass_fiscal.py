@@ -158,6 +158,10 @@ def test_deposit_balance_and_ledger(zone):
     ({"amount": "1", "currency": "USD", "reference": "r"}, "fiscal.currency_mismatch", "/currency"),
     ({"amount": "1", "currency": "PKR"}, "request.missing_field", "/reference"),
     ({"amount": 1, "currency": "PKR", "reference": "r"}, "request.invalid_type", "/amount"),
+    # a NUL was stored cut short ("INV-1"); a control character prints as something else
+    ({"amount": "5.00", "currency": "PKR", "reference": "INV-1\u0000; hidden"}, "request.invalid_characters",
+     "/reference"),
+    ({"amount": "5.00", "currency": "PKR", "reference": "INV-1\u001b[2K"}, "request.invalid_characters", "/reference"),
 ])
 def test_bad_deposits_change_nothing(zone, body, code, pointer):
     acc = new_account(zone)
@@ -282,6 +286,11 @@ def test_bad_withholding_changes_nothing(zone):
     ({"idempotency_key": "not-a-uuid"}, 422, "fiscal.invalid_idempotency_key", "/idempotency_key"),
     ({"source_account_id": "acc_nope"}, 422, "fiscal.account_unknown", "/source_account_id"),
     ({"amount": "50.01"}, 422, "fiscal.insufficient_funds", "/source_account_id"),
+    ({"reference": "PAY\u0000X"}, 422, "request.invalid_characters", "/reference"),
+    ({"narration": "line1\nline2\u001b[31m"}, 422, "request.invalid_characters", "/narration"),
+    ({"withholding_override": {"dta_reference": "DTA\u0000"}}, 422, "request.invalid_characters",
+     "/withholding_override/dta_reference"),
+    ({"source_account_id": "acc\u0000x"}, 422, "request.invalid_characters", "/source_account_id"),
 ])
 def test_bad_payments_change_nothing(zone, patch, status, code, pointer):
     a, b = new_account(zone), new_account(zone)
@@ -415,6 +424,17 @@ def test_idempotent_payments(zone):
 
 
 # ------------------------------------------------------------------------------------------------ holds
+
+@pytest.mark.parametrize("reason", ["court\u0000order", "court\norder", "court\u007forder"])
+def test_hold_reason_is_text(zone, reason):
+    acc = new_account(zone)
+    deposit(zone, acc, "10.00")
+    before = counts(zone, MONEY_TABLES)
+    assert_problem(mass(zone, "POST", "/v1/fiscal/accounts/%s/holds" % acc["account_id"],
+                        {"amount": "1.00", "reason": reason}), 422, "request.invalid_characters", pointer="/reason")
+    assert counts(zone, MONEY_TABLES) == before
+    assert balance(zone, acc)["available"] == "10.00"
+
 
 def test_holds(zone):
     a, b = new_account(zone), new_account(zone)

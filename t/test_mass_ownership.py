@@ -156,6 +156,10 @@ def test_one_cap_table_per_entity(zone):
     (lambda b: b["share_classes"][0]["voting_rights"].update(veto=True), 422, "request.unknown_field",
      "/share_classes/0/voting_rights/veto"),
     (lambda b: b.update(share_classes=[]), 422, "request.too_few_items", "/share_classes"),
+    (lambda b: b["initial_holders"][0].update(name="Alice\u0000Smith"), 422, "request.invalid_characters",
+     "/initial_holders/0/name"),
+    (lambda b: b["share_classes"][0].update(name="Ordinary\r"), 422, "request.invalid_characters",
+     "/share_classes/0/name"),
     # 9,300 classes of 10^15 shares summed past int64 into a negative total; 101 are refused before any sum
     (lambda b: b.update(share_classes=[{"name": "c%d" % i, "authorized_shares": "1000000000000000"}
                                        for i in range(101)], initial_holders=[]), 422, "request.too_many_items",
@@ -227,6 +231,10 @@ def test_transfer(zone):
     ({"share_class_id": "shc_nope"}, 404, "ownership.share_class_not_found", "/share_class_id"),
     ({"entity_id": "ent_nope"}, 404, "ownership.cap_table_not_found", "/entity_id"),
     ({"extra": 1}, 422, "request.unknown_field", "/extra"),
+    ({"to_holder_name": "Bob\u0000 Evil", "to_holder_id": "zed", "to_holder_type": "individual"}, 422,
+     "request.invalid_characters", "/to_holder_name"),
+    ({"notes": "ok\u001b]0;pwned\u0007"}, 422, "request.invalid_characters", "/notes"),
+    ({"from_holder_id": "alice\u0000"}, 422, "request.invalid_characters", "/from_holder_id"),
 ])
 def test_bad_transfers_change_nothing(zone, patch, status, code, pointer):
     eid, cap, cls = new_cap_table(zone)
@@ -303,6 +311,9 @@ def test_issuances(zone):
     assert_problem(mass(zone, "POST", "/v1/ownership/%s/issuances" % eid,
                         {"share_class_id": cls["Ordinary"], "holder_id": "erin", "shares": "1"}), 422,
                    "request.missing_field", pointer="/holder_type")
+    assert_problem(mass(zone, "POST", "/v1/ownership/%s/issuances" % eid,
+                        {"share_class_id": cls["Ordinary"], "holder_id": "mallory", "holder_type": "fund",
+                         "name": "M\u0000", "shares": "1"}), 422, "request.invalid_characters", pointer="/name")
     assert_problem(mass(zone, "POST", "/v1/ownership/ent_nope/issuances",
                         {"share_class_id": cls["Ordinary"], "holder_id": "erin", "holder_type": "fund",
                          "shares": "1"}), 404, "ownership.cap_table_not_found")

@@ -188,7 +188,7 @@ static int check_signatories(mez_mass_call_t *c, const json_t *list)
         const char *base = mez_pointer_index(c->p, "/signatories", i), *id = NULL, *role = NULL;
         int flag = 0;
         if (!mez_mass_check_object(c, s, base, members) || !get_did(c, s, base, "signatory_id", &id)
-            || !mez_mass_get_string(c, s, base, "role", MEZ_MASS_REQUIRED, 200, &role)
+            || !mez_mass_get_text(c, s, base, "role", MEZ_MASS_REQUIRED, 200, &role)
             || !mez_mass_get_bool(c, s, base, "required", MEZ_MASS_OPTIONAL, &flag)
             || !mez_mass_get_bool(c, s, base, "delegation_allowed", MEZ_MASS_OPTIONAL, &flag))
             return 0;
@@ -215,7 +215,7 @@ static int check_reference_documents(mez_mass_call_t *c, const json_t *list)
     json_array_foreach(list, i, d) {
         const char *base = mez_pointer_index(c->p, "/reference_documents", i), *s = NULL;
         if (!mez_mass_check_object(c, d, base, members)
-            || !mez_mass_get_string(c, d, base, "document_type", MEZ_MASS_REQUIRED, 200, &s)
+            || !mez_mass_get_text(c, d, base, "document_type", MEZ_MASS_REQUIRED, 200, &s)
             || !mez_mass_get_string(c, d, base, "digest_sha256", MEZ_MASS_REQUIRED, 64, &s))
             return 0;
         if (!is_hex64(s)) {
@@ -223,8 +223,8 @@ static int check_reference_documents(mez_mass_call_t *c, const json_t *list)
                             "'digest_sha256' must be 64 lowercase hex digits");
             return 0;
         }
-        if (!mez_mass_get_string(c, d, base, "uri", MEZ_MASS_OPTIONAL, 2000, &s)
-            || !mez_mass_get_string(c, d, base, "title", MEZ_MASS_OPTIONAL, 500, &s))
+        if (!mez_mass_get_text(c, d, base, "uri", MEZ_MASS_OPTIONAL, 2000, &s)
+            || !mez_mass_get_text(c, d, base, "title", MEZ_MASS_OPTIONAL, 500, &s))
             return 0;
     }
     return 1;
@@ -570,9 +570,9 @@ static mez_status_t post_request(mez_mass_call_t *c)
     mez_status_t rv;
 
     if (!mez_mass_check_object(c, body, "", members)
-        || !mez_mass_get_string(c, body, "", "action_type", MEZ_MASS_REQUIRED, 200, &s)
-        || !mez_mass_get_string(c, body, "", "title", MEZ_MASS_REQUIRED, 500, &s)
-        || !mez_mass_get_string(c, body, "", "description", MEZ_MASS_OPTIONAL, 5000, &s)
+        || !mez_mass_get_text(c, body, "", "action_type", MEZ_MASS_REQUIRED, 200, &s)
+        || !mez_mass_get_text(c, body, "", "title", MEZ_MASS_REQUIRED, 500, &s)
+        || !mez_mass_get_text(c, body, "", "description", MEZ_MASS_OPTIONAL, 5000, &s)
         || !get_did(c, body, "", "requester_id", &requester)
         || !mez_mass_get_string(c, body, "", "zone_id", MEZ_MASS_REQUIRED, 200, &zone)
         || !mez_mass_get_array(c, body, "", "signatories", MEZ_MASS_REQUIRED, 1, &sigs)
@@ -665,7 +665,7 @@ static mez_status_t post_sign(mez_mass_call_t *c, const char *id)
 
     if (!mez_mass_check_object(c, body, "", members) || !get_did(c, body, "", "signatory_id", &signer)
         || !mez_mass_get_enum(c, body, "", "decision", MEZ_MASS_REQUIRED, decisions, &decision)
-        || !mez_mass_get_string(c, body, "", "justification", MEZ_MASS_OPTIONAL, 5000, &why)
+        || !mez_mass_get_text(c, body, "", "justification", MEZ_MASS_OPTIONAL, 5000, &why)
         || !get_stamp(c, body, "", "signed_at", MEZ_MASS_REQUIRED, &signed_at, &signed_t)
         || !mez_mass_get_object(c, body, "", "proof", MEZ_MASS_REQUIRED, &proof))
         return MEZ_OK;
@@ -742,7 +742,7 @@ static mez_status_t post_revoke(mez_mass_call_t *c, const char *id)
     mez_status_t rv;
 
     if (!mez_mass_check_object(c, body, "", members) || !get_did(c, body, "", "requester_id", &requester)
-        || !mez_mass_get_string(c, body, "", "reason", MEZ_MASS_OPTIONAL, 5000, &reason)
+        || !mez_mass_get_text(c, body, "", "reason", MEZ_MASS_OPTIONAL, 5000, &reason)
         || !get_stamp(c, body, "", "signed_at", MEZ_MASS_REQUIRED, &signed_at, &signed_t)
         || !mez_mass_get_object(c, body, "", "proof", MEZ_MASS_REQUIRED, &proof))
         return MEZ_OK;

@@ -186,7 +186,7 @@ static mez_status_t account_status(mez_mass_call_t *c, const char *id)
 
     if (!mez_mass_check_object(c, c->req->body, "", allowed)
         || !mez_mass_get_enum(c, c->req->body, "", "status", MEZ_MASS_REQUIRED, statuses, &status)
-        || !mez_mass_get_string(c, c->req->body, "", "reason", MEZ_MASS_OPTIONAL, 1024, &reason))
+        || !mez_mass_get_text(c, c->req->body, "", "reason", MEZ_MASS_OPTIONAL, 1024, &reason))
         return MEZ_OK;
     if ((rv = path_account(c, id, 1, &a, &found)) != MEZ_OK || !found)
         return rv;
@@ -259,7 +259,7 @@ static mez_status_t hold_place(mez_mass_call_t *c, const char *id)
     if ((rv = path_account(c, id, 1, &a, &found)) != MEZ_OK || !found)
         return rv;
     if (!mez_fiscal_get_amount(c, b, "", "amount", a.exponent, &amount)
-        || !mez_mass_get_string(c, b, "", "reason", MEZ_MASS_REQUIRED, 1024, &reason)
+        || !mez_mass_get_text(c, b, "", "reason", MEZ_MASS_REQUIRED, 1024, &reason)
         || !mez_mass_get_time(c, b, "", "expires_at", MEZ_MASS_OPTIONAL, &expires))
         return MEZ_OK;
     if (expires && strcmp(expires, now) <= 0)
@@ -294,7 +294,7 @@ static mez_status_t hold_release(mez_mass_call_t *c, const char *id, const char 
     mez_status_t rv;
 
     if (!mez_mass_check_object(c, c->req->body, "", allowed)
-        || !mez_mass_get_string(c, c->req->body, "", "reason", MEZ_MASS_OPTIONAL, 1024, &reason))
+        || !mez_mass_get_text(c, c->req->body, "", "reason", MEZ_MASS_OPTIONAL, 1024, &reason))
         return MEZ_OK;
     if ((rv = path_account(c, id, 1, &a, &found)) != MEZ_OK || !found)
         return rv;

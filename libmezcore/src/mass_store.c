@@ -200,12 +200,45 @@ int mez_mass_get_string(mez_mass_call_t *c, const json_t *obj, const char *base,
         mez_mass_refuse(c, 422, "request.empty_value", member_pointer(c, base, name), "'%s' must not be empty", name);
         return 0;
     }
+    /* jansson admits U+0000 inside a string; every column would keep it cut short at the NUL (a reference
+     * "INV-1\u0000; hidden" stored as "INV-1"), so no member may carry one, whatever it is. */
+    if (memchr(json_string_value(v), '\0', n)) {
+        mez_mass_refuse(c, 422, "request.invalid_characters", member_pointer(c, base, name),
+                        "'%s' must not contain control characters", name);
+        return 0;
+    }
     if (maxlen && n > maxlen) {
         mez_mass_refuse(c, 422, "request.too_long", member_pointer(c, base, name),
                         "'%s' is %zu bytes long, at most %zu are allowed", name, n, maxlen);
         return 0;
     }
     *out = apr_pstrmemdup(c->p, json_string_value(v), n);
+    return 1;
+}
+
+int mez_mass_get_text(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
+                      size_t max_chars, const char **out)
+{
+    const char *s = NULL;
+    size_t chars = 0;
+    if (!mez_mass_get_string(c, obj, base, name, required, 0, &s))
+        return 0;
+    if (!s)
+        return 1;
+    for (const unsigned char *u = (const unsigned char *)s; *u; u++) {
+        if (*u < 0x20 || *u == 0x7f) {
+            mez_mass_refuse(c, 422, "request.invalid_characters", member_pointer(c, base, name),
+                            "'%s' must not contain control characters", name);
+            return 0;
+        }
+        chars += (*u & 0xc0) != 0x80;
+    }
+    if (max_chars && chars > max_chars) {
+        mez_mass_refuse(c, 422, "request.too_long", member_pointer(c, base, name),
+                        "'%s' is %zu characters long, at most %zu are allowed", name, chars, max_chars);
+        return 0;
+    }
+    *out = s;
     return 1;
 }
 
