@@ -255,6 +255,21 @@ def test_thresholds(zone, parties):
     assert counts(zone) == before
 
 
+def test_no_decision_dated_after_the_deadline(zone, parties):
+    """The 5-minute skew lets a signature dated a little ahead of the zone's clock in; dated after the deadline, it
+    came too late: 409 consent.expired at /signed_at, nothing recorded, the consent still open."""
+    now = time.time()
+    rec = create(zone, parties, threshold={"type": "count", "minimum_count": 1}, deadline=stamp(now + 60),
+                 required=())
+    before = counts(zone)
+    r, _ = sign(zone, rec, parties[1], signed_at=stamp(now + 120))
+    assert_problem(r, 409, "consent.expired", pointer="/signed_at")
+    assert counts(zone) == before
+    assert zone.get("%s/%s" % (BASE, rec["consent_id"])).json()["status"] == "pending"
+    r, _ = sign(zone, rec, parties[1], signed_at=stamp(now))
+    assert r.status_code == 200 and r.json()["status"] == "approved", r.text
+
+
 def test_deadline_expires_the_consent(zone, parties):
     rec = create(zone, parties, deadline=stamp(time.time() + 2))
     time.sleep(3.5)

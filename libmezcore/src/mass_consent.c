@@ -535,12 +535,20 @@ static int refuse_closed(mez_mass_call_t *c, const consent_t *con)
     return 1;
 }
 
-/* signed_at may be neither in the future (beyond the contract's 5-minute skew) nor before the consent. */
+/* signed_at may be neither in the future (beyond the contract's 5-minute skew), nor after the deadline, nor before
+ * the consent. */
 static int check_signed_at(mez_mass_call_t *c, const consent_t *con, const char *signed_at, apr_time_t t)
 {
     if (t > c->ctx->now + SIGN_SKEW) {
         mez_mass_refuse(c, 422, "consent.signed_in_future", "/signed_at",
                         "signed_at %s is more than 5 minutes after the zone's clock (%s)", signed_at, now_stamp(c));
+        return 0;
+    }
+    /* A decision dated after the deadline came too late, even while the skew allowed for clocks lets it in before
+     * the store's own clock reaches the deadline. */
+    if (con->deadline && strcmp(signed_at, con->deadline) > 0) {
+        mez_mass_refuse(c, 409, "consent.expired", "/signed_at", "signed_at %s is after the deadline %s of consent %s",
+                        signed_at, con->deadline, con->id);
         return 0;
     }
     if (strcmp(signed_at, con->created_at) < 0) {
