@@ -277,13 +277,22 @@ def test_deadline_expires_the_consent(zone, parties):
     r, _ = sign(zone, rec, parties[1])
     assert_problem(r, 409, "consent.expired")
     assert counts(zone) == before
+    seq = last_seq(zone)
     got = zone.get("%s/%s" % (BASE, rec["consent_id"]))
     assert got.status_code == 200 and got.json()["status"] == "expired"
     contract(zone, "ConsentRecord", got.json())
+    # The read that wrote the expiry down (status and trail entry) committed it with its audit row.
+    assert zone.db.query_value("SELECT status FROM mez_mass_consent WHERE consent_id = '%s'"
+                               % rec["consent_id"]) == "expired"
+    rows = audit_rows(zone, start=seq + 1)
+    assert [(r["action"], r["resource_id"], r["outcome"], r["detail"]["wrote"]) for r in rows] == \
+        [("mass.GET /v1/consent/" + rec["consent_id"], rec["consent_id"], "committed", "consent_expired")]
     events = [e["event_type"] for e in trail(zone, rec)["entries"]]
     assert events == ["consent_created", "consent_expired"]
+    # Reads that find it already written down write nothing and leave no row.
     zone.get("%s/%s" % (BASE, rec["consent_id"]))
     assert [e["event_type"] for e in trail(zone, rec)["entries"]] == events
+    assert last_seq(zone) == seq + 1
 
 
 def test_requester_revokes(zone, parties):

@@ -45,7 +45,10 @@
  *
  * Expiry is a fact of time, not of a write: an open consent past its deadline reads as expired everywhere at
  * once. A refusal cannot persist it (the caller rolls back every answer >= 400), so the first successful read
- * writes it down, with its consent_expired trail entry, guarded by "WHERE status = 'pending'" so it happens once. */
+ * writes it down, with its consent_expired trail entry, guarded by "WHERE status = 'pending'" so it happens once,
+ * and says so (resp->wrote): the caller commits that read with an audit row, so the zone's audit chain has a row
+ * for every change kept, this one included. (Not writing it at all would leave the row 'pending' for good and the
+ * trail without its end: a read would have to invent both every time.) */
 #include <stdlib.h>
 #include <string.h>
 #include <apr_hash.h>
@@ -449,6 +452,8 @@ static mez_status_t settle_expiry(mez_mass_call_t *c, consent_t *con)
     if (n != 1)                      /* somebody else wrote it down meanwhile */
         return MEZ_OK;
     con->updated_at = now_stamp(c);
+    /* Said to the caller: a read that wrote is committed with an audit row like any write (mez_mass_response_t). */
+    c->resp->wrote = "consent_expired";
     return trail_append(c, con->id, "consent_expired", c->ctx->zone_id,
                         json_pack("{s:s}", "deadline", con->deadline), "expired");
 }

@@ -61,6 +61,11 @@ int mez_mass_primitive_of_path(const char *path)
     return -1;
 }
 
+int mez_mass_read_may_write(const char *path)
+{
+    return mez_mass_primitive_of_path(path) == MEZ_MASS_CONSENT;
+}
+
 /* ---------------------------------------------------------------- answers */
 
 mez_status_t mez_mass_answer(mez_mass_call_t *c, int status, json_t *body)
@@ -403,6 +408,7 @@ mez_status_t mez_mass_store_handle(apr_pool_t *p, mez_db_t *db, const mez_mass_s
 
     resp->status = 0;
     resp->body = NULL;
+    resp->wrote = NULL;
     if (prim < 0)
         return mez_mass_no_route(&c, 0);
     /* GET /v1/<primitive>/status: the probe a Mass client's readiness check calls (identity answers its own,
