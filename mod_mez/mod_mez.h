@@ -130,7 +130,8 @@ void mez_request_audit_event(request_rec *r, const char *action, const char *res
 int mez_audit_anchor_get(request_rec *r, mez_srv_conf_t *sc);
 mez_status_t mez_request_audit(request_rec *r, mez_db_t *db, const char *action, const char *resource_type,
                                const char *resource_id, const char *outcome, json_t *detail, mez_problem_t *pb);
-/* The audit row of a committed write of the sovereign store ("mass.<METHOD> <path>"). */
+/* The audit row of a committed write of the sovereign store ("mass.<METHOD> <path>"), or of a read that wrote
+ * (resp->wrote, named in the row's detail). */
 mez_status_t mez_audit_mass_write(request_rec *r, mez_db_t *db, const mez_mass_request_t *req,
                                   const mez_mass_response_t *resp, mez_problem_t *pb);
 

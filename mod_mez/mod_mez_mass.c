@@ -75,8 +75,9 @@ int mez_mass_serve(request_rec *r, mez_srv_conf_t *sc)
         json_object_set_new(resp.body, "instance", json_string(r->uri));
         return mez_send_json_typed(r, resp.status, "application/problem+json", resp.body);
     }
-    /* A committed write leaves its audit row in the same transaction (reads write none). */
-    if (r->method_number != M_GET && mez_audit_mass_write(r, db, &req, &resp, &pb) != MEZ_OK) {
+    /* A committed write leaves its audit row in the same transaction, and so does a read that wrote (resp.wrote:
+     * a consent's expiry written down); other reads write nothing. */
+    if ((r->method_number != M_GET || resp.wrote) && mez_audit_mass_write(r, db, &req, &resp, &pb) != MEZ_OK) {
         mez_db_rollback(r->pool, tx);
         return mez_send_problem(r, &pb, NULL);
     }

@@ -144,6 +144,33 @@ static int entity_may_read(request_rec *r, mez_db_t *db, const char *scope, cons
     return 0;
 }
 
+/* A read that may write (mez_mass_read_may_write: a consent's expiry written down) runs in a transaction of its
+ * own, committed with the audit row of what it wrote, so the change is kept whole and audited or not at all; the
+ * other reads write nothing and need none. The answer is the store's either way. */
+static mez_status_t read_mass(request_rec *r, mez_db_t *db, const mez_mass_request_t *req, mez_mass_response_t *resp,
+                              mez_problem_t *pb)
+{
+    mez_db_tx_t *tx;
+    mez_status_t rv;
+    if (!mez_mass_read_may_write(req->path))
+        return mass_call(r, r->pool, db, req, resp, pb);
+    if ((rv = mez_db_begin(r->pool, db, &tx, pb)) != MEZ_OK)
+        return rv;
+    if ((rv = mass_call(r, r->pool, db, req, resp, pb)) != MEZ_OK || resp->status >= 400 || !resp->wrote) {
+        mez_db_rollback(r->pool, tx);
+        return rv;
+    }
+    if ((rv = mez_audit_mass_write(r, db, req, resp, pb)) != MEZ_OK)
+        mez_db_rollback(r->pool, tx);
+    else
+        rv = mez_db_commit(r->pool, tx, pb);
+    if (rv != MEZ_OK) {
+        json_decref(resp->body);
+        resp->body = NULL;
+    }
+    return rv;
+}
+
 /* A read: the record, unless an entity token asks for another entity's. */
 static int serve_read(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id)
 {
@@ -152,7 +179,7 @@ static int serve_read(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const ch
     mez_mass_response_t resp = { 0 };
     const char *scope = apr_table_get(r->notes, "mez-entity");
     (void)sc;
-    if (mass_call(r, r->pool, db, &req, &resp, &pb) != MEZ_OK)
+    if (read_mass(r, db, &req, &resp, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (scope && resp.status < 400 && !entity_may_read(r, db, scope, id, resp.body)) {
         json_decref(resp.body);

@@ -140,6 +140,21 @@ def test_create_follows_the_contract(zone, parties):
     assert counts(zone) == (before[0] + 1, before[1], before[2] + 1, before[3] + 1)
 
 
+@pytest.mark.parametrize("patch,pointer", [
+    (lambda b: b.update(title="Dividend\u0000 (hidden terms)"), "/title"),
+    (lambda b: b.update(description="Pay\u001b[8m hidden"), "/description"),
+    (lambda b: b["signatories"][0].update(role="director\n"), "/signatories/0/role"),
+    (lambda b: b["reference_documents"][0].update(title="T\u0000"), "/reference_documents/0/title"),
+])
+def test_consent_text_has_no_control_characters(zone, parties, patch, pointer):
+    """A NUL was stored cut short; a control character prints as something other than what was signed for."""
+    body = consent_request(zone, parties)
+    patch(body)
+    before = counts(zone)
+    assert_problem(zone.post(BASE + "/request", json=body), 422, "request.invalid_characters", pointer=pointer)
+    assert counts(zone) == before
+
+
 def test_majority_with_required_signatory_is_approved(zone, parties):
     rec = create(zone, parties)
     r, _ = sign(zone, rec, parties[2], justification="Reviewed and accepted.")
@@ -240,6 +255,21 @@ def test_thresholds(zone, parties):
     assert counts(zone) == before
 
 
+def test_no_decision_dated_after_the_deadline(zone, parties):
+    """The 5-minute skew lets a signature dated a little ahead of the zone's clock in; dated after the deadline, it
+    came too late: 409 consent.expired at /signed_at, nothing recorded, the consent still open."""
+    now = time.time()
+    rec = create(zone, parties, threshold={"type": "count", "minimum_count": 1}, deadline=stamp(now + 60),
+                 required=())
+    before = counts(zone)
+    r, _ = sign(zone, rec, parties[1], signed_at=stamp(now + 120))
+    assert_problem(r, 409, "consent.expired", pointer="/signed_at")
+    assert counts(zone) == before
+    assert zone.get("%s/%s" % (BASE, rec["consent_id"])).json()["status"] == "pending"
+    r, _ = sign(zone, rec, parties[1], signed_at=stamp(now))
+    assert r.status_code == 200 and r.json()["status"] == "approved", r.text
+
+
 def test_deadline_expires_the_consent(zone, parties):
     rec = create(zone, parties, deadline=stamp(time.time() + 2))
     time.sleep(3.5)
@@ -247,13 +277,22 @@ def test_deadline_expires_the_consent(zone, parties):
     r, _ = sign(zone, rec, parties[1])
     assert_problem(r, 409, "consent.expired")
     assert counts(zone) == before
+    seq = last_seq(zone)
     got = zone.get("%s/%s" % (BASE, rec["consent_id"]))
     assert got.status_code == 200 and got.json()["status"] == "expired"
     contract(zone, "ConsentRecord", got.json())
+    # The read that wrote the expiry down (status and trail entry) committed it with its audit row.
+    assert zone.db.query_value("SELECT status FROM mez_mass_consent WHERE consent_id = '%s'"
+                               % rec["consent_id"]) == "expired"
+    rows = audit_rows(zone, start=seq + 1)
+    assert [(r["action"], r["resource_id"], r["outcome"], r["detail"]["wrote"]) for r in rows] == \
+        [("mass.GET /v1/consent/" + rec["consent_id"], rec["consent_id"], "committed", "consent_expired")]
     events = [e["event_type"] for e in trail(zone, rec)["entries"]]
     assert events == ["consent_created", "consent_expired"]
+    # Reads that find it already written down write nothing and leave no row.
     zone.get("%s/%s" % (BASE, rec["consent_id"]))
     assert [e["event_type"] for e in trail(zone, rec)["entries"]] == events
+    assert last_seq(zone) == seq + 1
 
 
 def test_requester_revokes(zone, parties):

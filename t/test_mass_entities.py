@@ -7,6 +7,7 @@ import copy
 import json
 import re
 import threading
+import time
 import uuid
 
 import pytest
@@ -314,6 +315,32 @@ def test_officers(zone):
     refused(zone, "POST", base, {"name": "X", "role": "emperor"}, 422, "request.invalid_value", "/role")
     refused(zone, "POST", base, {"name": "X", "role": "director", "identity_ref": "per_" + "f" * 64}, 422,
             "identity.unknown_person", "/identity_ref")
+
+
+def test_officer_times_are_consistent(zone):
+    """An appointment still to come is not an officer in office, and nobody resigns before being appointed: 422
+    request.invalid_time at the member, the officer rows and the entity's directors unchanged."""
+    eid = form(zone)["entity_id"]
+    base = "/v1/entities/%s/officers" % eid
+    future = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 86400))
+    refused(zone, "POST", base, {"name": "Bob Later", "role": "director", "appointed_at": future}, 422,
+            "request.invalid_time", "/appointed_at")
+    refused(zone, "POST", "/v1/entities", formation(directors=[{"name": "Jane", "role": "director",
+                                                                "appointed_at": future}]),
+            422, "request.invalid_time", "/directors/0/appointed_at")
+    r = mass(zone, "POST", base, {"name": "Omar Treasurer", "role": "treasurer",
+                                  "appointed_at": "2026-01-15T09:00:00Z"})
+    assert r.status_code == 201, r.text
+    oid = r.json()["officer_id"]
+    directors = mass(zone, "GET", "/v1/entities/" + eid).json()["directors"]
+    refused(zone, "POST", "%s/%s/resign" % (base, oid), {"resigned_at": "2001-01-01T00:00:00Z"}, 422,
+            "request.invalid_time", "/resigned_at")
+    refused(zone, "POST", "%s/%s/resign" % (base, oid), {"resigned_at": future}, 422, "request.invalid_time",
+            "/resigned_at")
+    assert mass(zone, "GET", "%s" % base).json()["officers"][-1]["active"] is True
+    assert mass(zone, "GET", "/v1/entities/" + eid).json()["directors"] == directors
+    r = mass(zone, "POST", "%s/%s/resign" % (base, oid), {"resigned_at": "2026-01-15T09:00:00Z"})
+    assert r.status_code == 200 and r.json()["active"] is False, r.text
 
 
 # ------------------------------------------------------------------------------------------------ dissolution

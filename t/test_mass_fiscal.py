@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 import mass_contract
-from mass_fixtures import counts, entity, mass, value
+from mass_fixtures import counts, entity, mass, sql_exec, value
 from mez_harness import assert_problem
 
 NTN = {"ntn_number": "1234567", "ntn_type": "company", "filer_status": "filer"}
@@ -158,6 +158,10 @@ def test_deposit_balance_and_ledger(zone):
     ({"amount": "1", "currency": "USD", "reference": "r"}, "fiscal.currency_mismatch", "/currency"),
     ({"amount": "1", "currency": "PKR"}, "request.missing_field", "/reference"),
     ({"amount": 1, "currency": "PKR", "reference": "r"}, "request.invalid_type", "/amount"),
+    # a NUL was stored cut short ("INV-1"); a control character prints as something else
+    ({"amount": "5.00", "currency": "PKR", "reference": "INV-1\u0000; hidden"}, "request.invalid_characters",
+     "/reference"),
+    ({"amount": "5.00", "currency": "PKR", "reference": "INV-1\u001b[2K"}, "request.invalid_characters", "/reference"),
 ])
 def test_bad_deposits_change_nothing(zone, body, code, pointer):
     acc = new_account(zone)
@@ -282,6 +286,11 @@ def test_bad_withholding_changes_nothing(zone):
     ({"idempotency_key": "not-a-uuid"}, 422, "fiscal.invalid_idempotency_key", "/idempotency_key"),
     ({"source_account_id": "acc_nope"}, 422, "fiscal.account_unknown", "/source_account_id"),
     ({"amount": "50.01"}, 422, "fiscal.insufficient_funds", "/source_account_id"),
+    ({"reference": "PAY\u0000X"}, 422, "request.invalid_characters", "/reference"),
+    ({"narration": "line1\nline2\u001b[31m"}, 422, "request.invalid_characters", "/narration"),
+    ({"withholding_override": {"dta_reference": "DTA\u0000"}}, 422, "request.invalid_characters",
+     "/withholding_override/dta_reference"),
+    ({"source_account_id": "acc\u0000x"}, 422, "request.invalid_characters", "/source_account_id"),
 ])
 def test_bad_payments_change_nothing(zone, patch, status, code, pointer):
     a, b = new_account(zone), new_account(zone)
@@ -331,6 +340,48 @@ def test_a_payment_checks_its_accounts_in_order(zone):
     assert [balance(zone, x)["balance"] for x in (a, b, wh)] == ["0.00", "95.50", "4.50"]
 
 
+@pytest.mark.parametrize("status", ["STRUCK_OFF", "DISSOLVED", "REJECTED"])
+def test_accounts_of_ended_entities_move_no_money(zone, status):
+    """An entity that no longer exists neither pays nor is paid, by payment (source, destination or withholding
+    account) or deposit: 409 fiscal.entity_inactive naming its status, and no money moves."""
+    eid = entity(zone)
+    a, wh = new_account(zone, eid), new_account(zone, eid, account_type="withholding")
+    b, c = new_account(zone), new_account(zone)
+    deposit(zone, a, "100.00")
+    deposit(zone, b, "100.00")
+    sql_exec(zone, "UPDATE mez_mass_entity SET status = '%s' WHERE entity_id = '%s'" % (status, eid))
+    withholding = {"amount": "4.50", "rate": "0.045", "section": "153(1)(a)", "tax_year": "2026",
+                   "account_id": wh["account_id"]}
+    before = counts(zone, MONEY_TABLES)
+    for body, pointer in [(payment(a, b, "10.00"), "/source_account_id"),
+                          (payment(b, a, "10.00"), "/destination/account_id"),
+                          (payment(a, b, "10.00", destination={"type": "external_bank", "bank_details": {"iban": "PK00"}}),
+                           "/source_account_id"),
+                          (payment(b, c, "100.00", metadata={"withholding": withholding}),
+                           "/metadata/withholding/account_id")]:
+        problem = assert_problem(pay(zone, body), 409, "fiscal.entity_inactive", pointer=pointer)
+        assert status in problem["detail"], problem
+    problem = assert_problem(mass(zone, "POST", "/v1/fiscal/accounts/%s/deposits" % a["account_id"],
+                                  {"amount": "5.00", "currency": "PKR", "reference": "late wire"}),
+                             409, "fiscal.entity_inactive")
+    assert "pointer" not in problem and status in problem["detail"]
+    assert counts(zone, MONEY_TABLES) == before
+    assert [balance(zone, x)["balance"] for x in (a, wh, b, c)] == ["100.00", "0.00", "100.00", "0.00"]
+
+
+@pytest.mark.parametrize("status", ["SUSPENDED", "DISSOLVING", "PENDING_APPROVAL"])
+def test_live_entities_keep_moving_money(zone, status):
+    """A suspended entity's money is stopped by freezing its account, not by its status; a liquidator pays and is
+    paid until the entity is dissolved."""
+    eid = entity(zone)
+    a, b = new_account(zone, eid), new_account(zone)
+    sql_exec(zone, "UPDATE mez_mass_entity SET status = '%s' WHERE entity_id = '%s'" % (status, eid))
+    deposit(zone, a, "100.00")
+    assert pay(zone, payment(a, b, "10.00")).status_code == 201
+    assert pay(zone, payment(b, a, "1.00")).status_code == 201
+    assert [balance(zone, x)["balance"] for x in (a, b)] == ["91.00", "9.00"]
+
+
 def test_frozen_accounts_refuse_and_malformed_json(zone):
     a, b = new_account(zone), new_account(zone)
     deposit(zone, a, "50.00")
@@ -373,6 +424,17 @@ def test_idempotent_payments(zone):
 
 
 # ------------------------------------------------------------------------------------------------ holds
+
+@pytest.mark.parametrize("reason", ["court\u0000order", "court\norder", "court\u007forder"])
+def test_hold_reason_is_text(zone, reason):
+    acc = new_account(zone)
+    deposit(zone, acc, "10.00")
+    before = counts(zone, MONEY_TABLES)
+    assert_problem(mass(zone, "POST", "/v1/fiscal/accounts/%s/holds" % acc["account_id"],
+                        {"amount": "1.00", "reason": reason}), 422, "request.invalid_characters", pointer="/reason")
+    assert counts(zone, MONEY_TABLES) == before
+    assert balance(zone, acc)["available"] == "10.00"
+
 
 def test_holds(zone):
     a, b = new_account(zone), new_account(zone)

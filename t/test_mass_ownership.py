@@ -4,12 +4,13 @@
 # bad inputs that change nothing.
 import hashlib
 import threading
+import time
 import uuid
 
 import pytest
 
 import mass_contract
-from mass_fixtures import counts, entity, mass, value
+from mass_fixtures import counts, entity, mass, sql_exec, value
 from mez_harness import assert_problem, jcs
 
 TABLES = ["mez_mass_cap_table", "mez_mass_share_class", "mez_mass_holding", "mez_mass_share_transfer",
@@ -91,9 +92,14 @@ def position(cap, holder, cls):
     return 0
 
 
+def day(offset=0):
+    """The UTC calendar date offset days from today."""
+    return time.strftime("%Y-%m-%d", time.gmtime(time.time() + offset * 86400))
+
+
 def transfer_body(eid, cls, frm, to, shares, price="12.5", **extra):
     body = {"entity_id": eid, "share_class_id": cls, "from_holder_id": frm, "to_holder_id": to, "shares": shares,
-            "transfer_price_per_share": price, "transfer_date": "2028-06-01"}
+            "transfer_price_per_share": price, "transfer_date": day()}
     body.update(extra)
     return body
 
@@ -150,6 +156,14 @@ def test_one_cap_table_per_entity(zone):
     (lambda b: b["share_classes"][0]["voting_rights"].update(veto=True), 422, "request.unknown_field",
      "/share_classes/0/voting_rights/veto"),
     (lambda b: b.update(share_classes=[]), 422, "request.too_few_items", "/share_classes"),
+    (lambda b: b["initial_holders"][0].update(name="Alice\u0000Smith"), 422, "request.invalid_characters",
+     "/initial_holders/0/name"),
+    (lambda b: b["share_classes"][0].update(name="Ordinary\r"), 422, "request.invalid_characters",
+     "/share_classes/0/name"),
+    # 9,300 classes of 10^15 shares summed past int64 into a negative total; 101 are refused before any sum
+    (lambda b: b.update(share_classes=[{"name": "c%d" % i, "authorized_shares": "1000000000000000"}
+                                       for i in range(101)], initial_holders=[]), 422, "request.too_many_items",
+     "/share_classes"),
 ])
 def test_bad_cap_tables_change_nothing(zone, mutate, status, code, pointer):
     body = init_body(entity(zone))
@@ -170,6 +184,9 @@ def test_cap_table_for_dissolved_entity_and_bad_json(zone):
 
 def test_transfer(zone):
     eid, cap, cls = new_cap_table(zone)
+    # the positions were taken two years ago, so today's sales are long term
+    sql_exec(zone, "UPDATE mez_mass_holding SET acquisition_date = '%s' WHERE entity_id = '%s'" % (day(-730), eid))
+    cap = get_cap(zone, eid)
     body = transfer_body(eid, cls["Ordinary"], "alice", "carol", "200", to_holder_type="individual",
                          to_holder_name="Carol", nonce="n-1", ntn_to="7654321-0", notes="sale")
     check(zone, "OwnershipTransferRequest", body)
@@ -214,6 +231,10 @@ def test_transfer(zone):
     ({"share_class_id": "shc_nope"}, 404, "ownership.share_class_not_found", "/share_class_id"),
     ({"entity_id": "ent_nope"}, 404, "ownership.cap_table_not_found", "/entity_id"),
     ({"extra": 1}, 422, "request.unknown_field", "/extra"),
+    ({"to_holder_name": "Bob\u0000 Evil", "to_holder_id": "zed", "to_holder_type": "individual"}, 422,
+     "request.invalid_characters", "/to_holder_name"),
+    ({"notes": "ok\u001b]0;pwned\u0007"}, 422, "request.invalid_characters", "/notes"),
+    ({"from_holder_id": "alice\u0000"}, 422, "request.invalid_characters", "/from_holder_id"),
 ])
 def test_bad_transfers_change_nothing(zone, patch, status, code, pointer):
     eid, cap, cls = new_cap_table(zone)
@@ -226,6 +247,31 @@ def test_bad_transfers_change_nothing(zone, patch, status, code, pointer):
     assert counts(zone, TABLES) == before
     after = get_cap(zone, eid)
     assert after["state_digest_sha256"] == cap["state_digest_sha256"]
+
+
+@pytest.mark.parametrize("lock_up,date,code", [
+    (None, day(2), "ownership.transfer_in_future"),
+    ("2099-01-01", "2099-01-02", "ownership.transfer_in_future"),
+    ("2099-01-01", day(), "ownership.locked_up"),
+    (day(-10), day(-20), "ownership.locked_up"),
+])
+def test_transfer_dates_change_nothing(zone, lock_up, date, code):
+    """A date still to come neither gets round a lock-up nor buys a holding period; a date inside a lock-up that has
+    since ended is refused too (the shares changed hands while locked up)."""
+    body = init_body(entity(zone))
+    body["share_classes"][0]["transfer_restrictions"] = {"lock_up_expiry": lock_up} if lock_up else {}
+    r = mass(zone, "POST", "/v1/ownership/cap-table", body)
+    assert r.status_code == 201, r.text
+    eid, cap = body["entity_id"], r.json()
+    cls = {c["name"]: c["share_class_id"] for c in cap["share_classes"]}
+    sql_exec(zone, "UPDATE mez_mass_holding SET acquisition_date = '%s' WHERE entity_id = '%s'" % (day(-730), eid))
+    cap = get_cap(zone, eid)
+    before = counts(zone, TABLES)
+    assert_problem(mass(zone, "POST", "/v1/ownership/transfers",
+                        transfer_body(eid, cls["Ordinary"], "alice", "bob", "10", transfer_date=date)),
+                   422, code, pointer="/transfer_date")
+    assert counts(zone, TABLES) == before
+    assert get_cap(zone, eid)["state_digest_sha256"] == cap["state_digest_sha256"]
 
 
 def test_board_approval_and_nonce(zone):
@@ -265,10 +311,66 @@ def test_issuances(zone):
     assert_problem(mass(zone, "POST", "/v1/ownership/%s/issuances" % eid,
                         {"share_class_id": cls["Ordinary"], "holder_id": "erin", "shares": "1"}), 422,
                    "request.missing_field", pointer="/holder_type")
+    assert_problem(mass(zone, "POST", "/v1/ownership/%s/issuances" % eid,
+                        {"share_class_id": cls["Ordinary"], "holder_id": "mallory", "holder_type": "fund",
+                         "name": "M\u0000", "shares": "1"}), 422, "request.invalid_characters", pointer="/name")
     assert_problem(mass(zone, "POST", "/v1/ownership/ent_nope/issuances",
                         {"share_class_id": cls["Ordinary"], "holder_id": "erin", "holder_type": "fund",
                          "shares": "1"}), 404, "ownership.cap_table_not_found")
     assert counts(zone, TABLES) == before
+
+
+def formed_cap_table(zone):
+    """A cap table of an entity formed and activated through the entities primitive."""
+    r = mass(zone, "POST", "/v1/entities", {"entity_type": "llc", "legal_name": "Co %s LLC" % uuid.uuid4().hex[:10],
+                                             "directors": [{"name": "Jane Director", "role": "director"}]})
+    assert r.status_code == 201, r.text
+    eid = r.json()["entity_id"]
+    assert mass(zone, "PUT", "/v1/entities/%s/status" % eid, {"target_status": "ACTIVE"}).status_code == 200
+    body = init_body(eid)
+    r = mass(zone, "POST", "/v1/ownership/cap-table", body)
+    assert r.status_code == 201, r.text
+    return eid, r.json(), {c["name"]: c["share_class_id"] for c in r.json()["share_classes"]}
+
+
+def assert_shares_stay(zone, eid, cls, status):
+    """Neither an issuance nor a transfer of eid's shares is taken: 409 ownership.entity_inactive naming status."""
+    cap = get_cap(zone, eid)
+    before = counts(zone, TABLES)
+    problem = assert_problem(mass(zone, "POST", "/v1/ownership/%s/issuances" % eid,
+                                  {"share_class_id": cls["Ordinary"], "holder_id": "mallory",
+                                   "holder_type": "individual", "shares": "300"}), 409, "ownership.entity_inactive")
+    assert "pointer" not in problem and status in problem["detail"]
+    problem = assert_problem(mass(zone, "POST", "/v1/ownership/transfers",
+                                  transfer_body(eid, cls["Ordinary"], "alice", "bob", "10")),
+                             409, "ownership.entity_inactive", pointer="/entity_id")
+    assert status in problem["detail"]
+    assert counts(zone, TABLES) == before
+    assert get_cap(zone, eid)["state_digest_sha256"] == cap["state_digest_sha256"]
+
+
+def test_struck_off_entity_moves_no_shares(zone):
+    eid, cap, cls = formed_cap_table(zone)
+    r = mass(zone, "PUT", "/v1/entities/%s/status" % eid, {"target_status": "STRUCK_OFF", "reason": "gone"})
+    assert r.status_code == 200 and r.json()["status"] == "STRUCK_OFF", r.text
+    assert_shares_stay(zone, eid, cls, "STRUCK_OFF")
+
+
+@pytest.mark.parametrize("status", ["DISSOLVING", "DISSOLVED", "REJECTED"])
+def test_ended_or_winding_up_entity_moves_no_shares(zone, status):
+    eid, cap, cls = new_cap_table(zone)
+    sql_exec(zone, "UPDATE mez_mass_entity SET status = '%s' WHERE entity_id = '%s'" % (status, eid))
+    assert_shares_stay(zone, eid, cls, status)
+
+
+def test_suspended_entity_still_moves_shares(zone):
+    eid, cap, cls = new_cap_table(zone)
+    sql_exec(zone, "UPDATE mez_mass_entity SET status = 'SUSPENDED' WHERE entity_id = '%s'" % eid)
+    r = mass(zone, "POST", "/v1/ownership/transfers", transfer_body(eid, cls["Ordinary"], "alice", "bob", "10"))
+    assert r.status_code == 201, r.text
+    r = mass(zone, "POST", "/v1/ownership/%s/issuances" % eid,
+             {"share_class_id": cls["Ordinary"], "holder_id": "erin", "holder_type": "fund", "shares": "5"})
+    assert r.status_code == 201, r.text
 
 
 def test_concurrent_transfers_never_oversell(zone):

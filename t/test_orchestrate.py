@@ -394,6 +394,34 @@ def test_transfer_needing_board_approval_needs_an_approved_consent(pk_zone, mez_
     assert done["resource"]["board_resolution_ref"] == record["consent_id"]
 
 
+@pytest.mark.parametrize("pk_zone", ["sovereign"], indirect=True)
+def test_a_read_that_expires_a_consent_is_audited(pk_zone, mez_env):
+    """GET /v1/consent/{id} after the deadline writes the expiry down (status and trail entry) in a transaction of
+    its own, committed with its audit row; the next read writes nothing."""
+    from audit_util import audit_rows, audit_verify, last_seq
+    from test_mass_consent import Party, stamp
+    keydir = mez_env.new_dir("orch-expiry")
+    requester, d1 = (Party(mez_env, keydir, n) for n in ("req", "d1"))
+    record = zone_post(pk_zone, "/v1/consent", {
+        "action_type": "corporate_resolution", "title": "Expiring " + uuid.uuid4().hex, "requester_id": requester.did,
+        "zone_id": "pk-sifc", "signatories": [{"signatory_id": d1.did, "role": "board_director"}],
+        "threshold": {"type": "unanimous"}, "deadline": stamp(time.time() + 2)})["resource"]
+    cid = record["consent_id"]
+    time.sleep(3.2)
+    seq = last_seq(pk_zone)
+    r = pk_zone.get("/v1/consent/" + cid)
+    assert r.status_code == 200 and r.json()["status"] == "expired", r.text
+    assert pk_zone.db.query_value("SELECT status FROM mez_mass_consent WHERE consent_id = '%s'" % cid) == "expired"
+    assert pk_zone.db.query_value("SELECT COUNT(*) FROM mez_mass_consent_event WHERE consent_id = '%s'" % cid) == "2"
+    rows = audit_rows(pk_zone, start=seq + 1)
+    assert [(x["action"], x["resource_id"], x["detail"]["wrote"]) for x in rows] == \
+        [("mass.GET /v1/consent/" + cid, cid, "consent_expired")]
+    assert pk_zone.get("/v1/consent/%s/audit-trail" % cid).status_code == 200
+    assert last_seq(pk_zone) == seq + 1
+    cp = audit_verify(pk_zone)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+
+
 def test_officers_and_dissolution_through_the_zone_api(pk_zone, mez_env):
     ent = zone_post(pk_zone, "/v1/entities", formation("Abbottabad Pines (Pvt) Ltd", EVIDENCE))
     eid = ent["id"]

@@ -13,8 +13,8 @@ static const char *i64(apr_pool_t *p, int64_t v)
 
 mez_status_t mez_own_lock(mez_mass_call_t *c, const char *entity_id, const char *pointer, int64_t *version)
 {
-    const char *v = NULL;
-    int n = 0;
+    const char *r[3];
+    int n = 0, found = 0;
     mez_status_t rv = mez_db_execv(c->p, c->db, &n,
                                    "UPDATE mez_mass_cap_table SET version = version + 1, updated_at = %s "
                                    "WHERE entity_id = %s AND status = 'active'",
@@ -22,19 +22,23 @@ mez_status_t mez_own_lock(mez_mass_call_t *c, const char *entity_id, const char 
     *version = -1;
     if (rv != MEZ_OK)
         return rv;
-    if ((rv = mez_db_query_value(c->p, c->db, &v, "SELECT status FROM mez_mass_cap_table WHERE entity_id = %s",
-                                 c->pb, entity_id, NULL)) != MEZ_OK)
+    /* The cap table's state and its entity's in one read. The entity is not locked: a strike-off or winding up
+     * committing while this runs orders after it, as if the shares had moved first, which they did. */
+    if ((rv = mez_db_query_row(c->p, c->db, r, 3, &found,
+                               "SELECT t.status, t.version, (SELECT e.status FROM mez_mass_entity e "
+                               "WHERE e.entity_id = t.entity_id) FROM mez_mass_cap_table t WHERE t.entity_id = %s",
+                               c->pb, entity_id, NULL)) != MEZ_OK)
         return rv;
-    if (!v)
+    if (!found)
         return mez_mass_refuse(c, 404, "ownership.cap_table_not_found", pointer,
                                "entity '%s' has no cap table in this zone", entity_id);
     if (n != 1)
         return mez_mass_refuse(c, 409, "ownership.cap_table_frozen", pointer, "the cap table of %s is %s", entity_id,
-                               v);
-    if ((rv = mez_db_query_value(c->p, c->db, &v, "SELECT version FROM mez_mass_cap_table WHERE entity_id = %s",
-                                 c->pb, entity_id, NULL)) != MEZ_OK)
-        return rv;
-    *version = (int64_t)apr_atoi64(v);
+                               r[0]);
+    if (!mez_mass_entity_shares_move(mez_mass_nullable(r[2])))
+        return mez_mass_refuse(c, 409, "ownership.entity_inactive", pointer,
+                               "entity %s is %s: its shares can no longer be issued or transferred", entity_id, r[2]);
+    *version = (int64_t)apr_atoi64(r[1]);
     return MEZ_OK;
 }
 
@@ -81,8 +85,13 @@ mez_status_t mez_own_cap_table(mez_mass_call_t *c, const char *entity_id, int fu
         if (mez_mass_nullable(r[4]))
             json_object_set_new(o, "currency", json_string(r[4]));
         json_array_append_new(jc, o);
-        authorized += (int64_t)apr_atoi64(r[2]);
-        issued += (int64_t)apr_atoi64(r[3]);
+        /* Checked: a cap table stored before its classes were bounded could in principle sum past int64. */
+        if (__builtin_add_overflow(authorized, (int64_t)apr_atoi64(r[2]), &authorized)
+            || __builtin_add_overflow(issued, (int64_t)apr_atoi64(r[3]), &issued)) {
+            json_decref(jc);
+            return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "ownership.invariant_violated", NULL,
+                               "the share totals of %s do not fit in a 64-bit count", entity_id);
+        }
     }
     jh = json_array();
     for (int i = 0; i < holders->nelts; i++) {

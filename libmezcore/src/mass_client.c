@@ -209,6 +209,7 @@ mez_status_t mez_mass_call(apr_pool_t *p, const mez_mass_t *mass, mez_db_t *db, 
     resp->status = 0;
     resp->body = NULL;
     resp->not_sent = 0;
+    resp->wrote = NULL;            /* a remote store audits its own writes */
     if (!req->method || !req->path)
         return mez_problem(pb, p, MEZ_EINVAL, 400, "mass.invalid_request", NULL,
                            "a Mass request needs a method and a path");

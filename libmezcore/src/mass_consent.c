@@ -45,7 +45,10 @@
  *
  * Expiry is a fact of time, not of a write: an open consent past its deadline reads as expired everywhere at
  * once. A refusal cannot persist it (the caller rolls back every answer >= 400), so the first successful read
- * writes it down, with its consent_expired trail entry, guarded by "WHERE status = 'pending'" so it happens once. */
+ * writes it down, with its consent_expired trail entry, guarded by "WHERE status = 'pending'" so it happens once,
+ * and says so (resp->wrote): the caller commits that read with an audit row, so the zone's audit chain has a row
+ * for every change kept, this one included. (Not writing it at all would leave the row 'pending' for good and the
+ * trail without its end: a read would have to invent both every time.) */
 #include <stdlib.h>
 #include <string.h>
 #include <apr_hash.h>
@@ -189,7 +192,7 @@ static int check_signatories(mez_mass_call_t *c, const json_t *list)
         const char *base = mez_pointer_index(c->p, "/signatories", i), *id = NULL, *role = NULL;
         int flag = 0;
         if (!mez_mass_check_object(c, s, base, members) || !get_did(c, s, base, "signatory_id", &id)
-            || !mez_mass_get_string(c, s, base, "role", MEZ_MASS_REQUIRED, 200, &role)
+            || !mez_mass_get_text(c, s, base, "role", MEZ_MASS_REQUIRED, 200, &role)
             || !mez_mass_get_bool(c, s, base, "required", MEZ_MASS_OPTIONAL, &flag)
             || !mez_mass_get_bool(c, s, base, "delegation_allowed", MEZ_MASS_OPTIONAL, &flag))
             return 0;
@@ -216,7 +219,7 @@ static int check_reference_documents(mez_mass_call_t *c, const json_t *list)
     json_array_foreach(list, i, d) {
         const char *base = mez_pointer_index(c->p, "/reference_documents", i), *s = NULL;
         if (!mez_mass_check_object(c, d, base, members)
-            || !mez_mass_get_string(c, d, base, "document_type", MEZ_MASS_REQUIRED, 200, &s)
+            || !mez_mass_get_text(c, d, base, "document_type", MEZ_MASS_REQUIRED, 200, &s)
             || !mez_mass_get_string(c, d, base, "digest_sha256", MEZ_MASS_REQUIRED, 64, &s))
             return 0;
         if (!is_hex64(s)) {
@@ -224,8 +227,8 @@ static int check_reference_documents(mez_mass_call_t *c, const json_t *list)
                             "'digest_sha256' must be 64 lowercase hex digits");
             return 0;
         }
-        if (!mez_mass_get_string(c, d, base, "uri", MEZ_MASS_OPTIONAL, 2000, &s)
-            || !mez_mass_get_string(c, d, base, "title", MEZ_MASS_OPTIONAL, 500, &s))
+        if (!mez_mass_get_text(c, d, base, "uri", MEZ_MASS_OPTIONAL, 2000, &s)
+            || !mez_mass_get_text(c, d, base, "title", MEZ_MASS_OPTIONAL, 500, &s))
             return 0;
     }
     return 1;
@@ -450,6 +453,8 @@ static mez_status_t settle_expiry(mez_mass_call_t *c, consent_t *con)
     if (n != 1)                      /* somebody else wrote it down meanwhile */
         return MEZ_OK;
     con->updated_at = now_stamp(c);
+    /* Said to the caller: a read that wrote is committed with an audit row like any write (mez_mass_response_t). */
+    c->resp->wrote = "consent_expired";
     return trail_append(c, con->id, "consent_expired", c->ctx->zone_id,
                         json_pack("{s:s}", "deadline", con->deadline), "expired");
 }
@@ -536,12 +541,20 @@ static int refuse_closed(mez_mass_call_t *c, const consent_t *con)
     return 1;
 }
 
-/* signed_at may be neither in the future (beyond the contract's 5-minute skew) nor before the consent. */
+/* signed_at may be neither in the future (beyond the contract's 5-minute skew), nor after the deadline, nor before
+ * the consent. */
 static int check_signed_at(mez_mass_call_t *c, const consent_t *con, const char *signed_at, apr_time_t t)
 {
     if (t > c->ctx->now + SIGN_SKEW) {
         mez_mass_refuse(c, 422, "consent.signed_in_future", "/signed_at",
                         "signed_at %s is more than 5 minutes after the zone's clock (%s)", signed_at, now_stamp(c));
+        return 0;
+    }
+    /* A decision dated after the deadline came too late, even while the skew allowed for clocks lets it in before
+     * the store's own clock reaches the deadline. */
+    if (con->deadline && strcmp(signed_at, con->deadline) > 0) {
+        mez_mass_refuse(c, 409, "consent.expired", "/signed_at", "signed_at %s is after the deadline %s of consent %s",
+                        signed_at, con->deadline, con->id);
         return 0;
     }
     if (strcmp(signed_at, con->created_at) < 0) {
@@ -571,9 +584,9 @@ static mez_status_t post_request(mez_mass_call_t *c)
     mez_status_t rv;
 
     if (!mez_mass_check_object(c, body, "", members)
-        || !mez_mass_get_string(c, body, "", "action_type", MEZ_MASS_REQUIRED, 200, &s)
-        || !mez_mass_get_string(c, body, "", "title", MEZ_MASS_REQUIRED, 500, &s)
-        || !mez_mass_get_string(c, body, "", "description", MEZ_MASS_OPTIONAL, 5000, &s)
+        || !mez_mass_get_text(c, body, "", "action_type", MEZ_MASS_REQUIRED, 200, &s)
+        || !mez_mass_get_text(c, body, "", "title", MEZ_MASS_REQUIRED, 500, &s)
+        || !mez_mass_get_text(c, body, "", "description", MEZ_MASS_OPTIONAL, 5000, &s)
         || !get_did(c, body, "", "requester_id", &requester)
         || !mez_mass_get_string(c, body, "", "zone_id", MEZ_MASS_REQUIRED, 200, &zone)
         || !mez_mass_get_array(c, body, "", "signatories", MEZ_MASS_REQUIRED, 1, &sigs)
@@ -666,7 +679,7 @@ static mez_status_t post_sign(mez_mass_call_t *c, const char *id)
 
     if (!mez_mass_check_object(c, body, "", members) || !get_did(c, body, "", "signatory_id", &signer)
         || !mez_mass_get_enum(c, body, "", "decision", MEZ_MASS_REQUIRED, decisions, &decision)
-        || !mez_mass_get_string(c, body, "", "justification", MEZ_MASS_OPTIONAL, 5000, &why)
+        || !mez_mass_get_text(c, body, "", "justification", MEZ_MASS_OPTIONAL, 5000, &why)
         || !get_stamp(c, body, "", "signed_at", MEZ_MASS_REQUIRED, &signed_at, &signed_t)
         || !mez_mass_get_object(c, body, "", "proof", MEZ_MASS_REQUIRED, &proof))
         return MEZ_OK;
@@ -743,7 +756,7 @@ static mez_status_t post_revoke(mez_mass_call_t *c, const char *id)
     mez_status_t rv;
 
     if (!mez_mass_check_object(c, body, "", members) || !get_did(c, body, "", "requester_id", &requester)
-        || !mez_mass_get_string(c, body, "", "reason", MEZ_MASS_OPTIONAL, 5000, &reason)
+        || !mez_mass_get_text(c, body, "", "reason", MEZ_MASS_OPTIONAL, 5000, &reason)
         || !get_stamp(c, body, "", "signed_at", MEZ_MASS_REQUIRED, &signed_at, &signed_t)
         || !mez_mass_get_object(c, body, "", "proof", MEZ_MASS_REQUIRED, &proof))
         return MEZ_OK;

@@ -7,6 +7,8 @@
  *   GET  /v1/entities/{id}/officers          {entity_id, officers[]}: every officer record, resigned ones too.
  *   POST /v1/entities/{id}/officers/{officer_id}/resign   {reason?, resigned_at?} -> 200 officer record with
  *        resigned_at; a second resignation is 409 "entity.officer_resigned".
+ * appointed_at and resigned_at are no later than the store's clock, and a resignation no earlier than its
+ * appointment (422 "request.invalid_time" at the member).
  *
  * The Entity's directors array lists the officers in office (Officer documents), rewritten on every change. */
 #include <string.h>
@@ -40,6 +42,12 @@ mez_status_t mez_mass_officer_input(mez_mass_call_t *c, const json_t *v, const c
         || !mez_mass_get_code(c, v, base, "nationality", MEZ_MASS_OPTIONAL, 2, &nat)
         || !mez_mass_get_bool(c, v, base, "is_resident", MEZ_MASS_OPTIONAL, &resident))
         return MEZ_OK;
+    /* The store lists the officers in office now: one appointed at a time still to come is not yet in office. */
+    if (at && strcmp(at, mez_time_stamp(c->p, c->ctx->now)) > 0) {
+        mez_mass_refuse(c, 422, "request.invalid_time", mez_pointer_join(c->p, base, "appointed_at"),
+                        "appointed_at must not be in the future");
+        return MEZ_OK;
+    }
     if (ref && ((rv = mez_mass_identity_ref(c, ref, mez_pointer_join(c->p, base, "identity_ref"), person_id,
                                             &ref_ok)) != MEZ_OK || !ref_ok))
         return rv;
@@ -189,6 +197,21 @@ static mez_status_t list(mez_mass_call_t *c, const char *entity_id)
     return mez_mass_answer(c, 200, json_pack("{s:s,s:O}", "entity_id", entity_id, "officers", a));
 }
 
+/* An officer resigns from an office held: resigned_at before the stored appointment (both in mez_time_stamp form,
+ * so they compare as text) is a 422 request.invalid_time at /resigned_at. 1 when acceptable, 0 after refusing; a
+ * document that does not parse is left for answer_officer to report. */
+static int resigns_after_appointment(mez_mass_call_t *c, const char *doc_text, const char *at)
+{
+    json_t *doc = parse_doc(c, doc_text);
+    const char *appointed = doc ? json_string_value(json_object_get(doc, "appointed_at")) : NULL;
+    if (appointed && strcmp(at, appointed) < 0) {
+        mez_mass_refuse(c, 422, "request.invalid_time", "/resigned_at",
+                        "resigned_at %s is before the officer's appointment at %s", at, appointed);
+        return 0;
+    }
+    return 1;
+}
+
 static mez_status_t resign(mez_mass_call_t *c, const char *entity_id, const char *officer_id)
 {
     static const char *const allowed[] = { "reason", "resigned_at", NULL };
@@ -215,6 +238,8 @@ static mez_status_t resign(mez_mass_call_t *c, const char *entity_id, const char
         at = mez_time_stamp(c->p, c->ctx->now);
     else if (strcmp(at, mez_time_stamp(c->p, c->ctx->now)) > 0)
         return mez_mass_refuse(c, 422, "request.invalid_time", "/resigned_at", "resigned_at must not be in the future");
+    if (!resigns_after_appointment(c, cols[2], at))
+        return MEZ_OK;
     if ((rv = mez_db_execv(c->p, c->db, NULL,
                            "UPDATE mez_mass_entity_officer SET resigned_at = %s, resignation_reason = %s "
                            "WHERE officer_id = %s", c->pb, at, reason ? reason : MEZ_DB_NULL, officer_id, NULL))

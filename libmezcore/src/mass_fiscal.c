@@ -24,7 +24,10 @@
  *   GET  /v1/fiscal/accounts/{id}/ledger      {account_id, currency, lines[], has_more, next_cursor?}: the account's
  *        ledger lines oldest first (limit 1..1000, default 100; cursor from the previous page).
  *   POST /v1/fiscal/accounts/{id}/status      {status: active|frozen|closed, reason?} -> 200 TreasuryAccount. Frozen
- *        and closed accounts neither pay nor receive; only an empty account (no balance, no hold) closes, for good. */
+ *        and closed accounts neither pay nor receive; only an empty account (no balance, no hold) closes, for good.
+ * An account of an entity that is DISSOLVED, STRUCK_OFF or REJECTED neither pays nor receives either (409
+ * fiscal.entity_inactive naming the entity's status; mez_mass_entity_live); holds and status changes stay open
+ * on it, so what it still holds can be reserved, frozen or closed. */
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
@@ -33,11 +36,6 @@
 
 static const char *const account_types[] = { "operating", "escrow", "withholding", "settlement", "reserve", NULL };
 
-/* Entity states after which an entity may not open accounts (the corporate lifecycle's ends). */
-static int entity_terminal(const char *status)
-{
-    return !strcmp(status, "DISSOLVED") || !strcmp(status, "STRUCK_OFF") || !strcmp(status, "REJECTED");
-}
 
 static int all_digits(const char *s, size_t n)
 {
@@ -110,7 +108,7 @@ static mez_status_t account_create(mez_mass_call_t *c)
     if (!status)
         return mez_mass_refuse(c, 422, "fiscal.entity_unknown", "/entity_id", "there is no entity '%s' in this zone",
                                entity_id);
-    if (entity_terminal(status))
+    if (!mez_mass_entity_live(status))
         return mez_mass_refuse(c, 409, "fiscal.entity_inactive", "/entity_id",
                                "entity %s is %s and cannot open accounts", entity_id, status);
     doc = json_pack("{s:O}", "ntn", json_object_get(b, "ntn"));
@@ -188,7 +186,7 @@ static mez_status_t account_status(mez_mass_call_t *c, const char *id)
 
     if (!mez_mass_check_object(c, c->req->body, "", allowed)
         || !mez_mass_get_enum(c, c->req->body, "", "status", MEZ_MASS_REQUIRED, statuses, &status)
-        || !mez_mass_get_string(c, c->req->body, "", "reason", MEZ_MASS_OPTIONAL, 1024, &reason))
+        || !mez_mass_get_text(c, c->req->body, "", "reason", MEZ_MASS_OPTIONAL, 1024, &reason))
         return MEZ_OK;
     if ((rv = path_account(c, id, 1, &a, &found)) != MEZ_OK || !found)
         return rv;
@@ -261,7 +259,7 @@ static mez_status_t hold_place(mez_mass_call_t *c, const char *id)
     if ((rv = path_account(c, id, 1, &a, &found)) != MEZ_OK || !found)
         return rv;
     if (!mez_fiscal_get_amount(c, b, "", "amount", a.exponent, &amount)
-        || !mez_mass_get_string(c, b, "", "reason", MEZ_MASS_REQUIRED, 1024, &reason)
+        || !mez_mass_get_text(c, b, "", "reason", MEZ_MASS_REQUIRED, 1024, &reason)
         || !mez_mass_get_time(c, b, "", "expires_at", MEZ_MASS_OPTIONAL, &expires))
         return MEZ_OK;
     if (expires && strcmp(expires, now) <= 0)
@@ -296,7 +294,7 @@ static mez_status_t hold_release(mez_mass_call_t *c, const char *id, const char 
     mez_status_t rv;
 
     if (!mez_mass_check_object(c, c->req->body, "", allowed)
-        || !mez_mass_get_string(c, c->req->body, "", "reason", MEZ_MASS_OPTIONAL, 1024, &reason))
+        || !mez_mass_get_text(c, c->req->body, "", "reason", MEZ_MASS_OPTIONAL, 1024, &reason))
         return MEZ_OK;
     if ((rv = path_account(c, id, 1, &a, &found)) != MEZ_OK || !found)
         return rv;

@@ -14,11 +14,12 @@
 
 typedef struct mez_fiscal_account_t {
     const char *account_id, *kind, *entity_id, *account_type, *currency, *status, *doc, *created_at, *updated_at;
+    const char *entity_status;   /* the owning entity's lifecycle status; NULL for the zone's own accounts */
     int64_t balance, held;
     int exponent;
 } mez_fiscal_account_t;
 
-/* Reads an account (*found 0 when there is none). */
+/* Reads an account (*found 0 when there is none), with its entity's status in the same statement. */
 mez_status_t mez_fiscal_account_load(mez_mass_call_t *c, const char *account_id, mez_fiscal_account_t *a,
                                      int *found);
 /* Reads n accounts at once (one round trip inside a transaction on PostgreSQL: mez_db_query_all): a[i] and

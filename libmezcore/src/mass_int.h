@@ -52,9 +52,14 @@ mez_status_t mez_mass_no_route(mez_mass_call_t *c, int path_known);
 #define MEZ_MASS_OPTIONAL 0
 /* The body must be an object ("request.not_an_object") whose members are all in allowed ("request.unknown_field"). */
 int mez_mass_check_object(mez_mass_call_t *c, const json_t *obj, const char *pointer, const char *const *allowed);
-/* A string of 1..maxlen characters (maxlen 0: no limit). */
+/* A string of 1..maxlen bytes (maxlen 0: no limit) with no NUL in it ("request.invalid_characters"). */
 int mez_mass_get_string(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
                         size_t maxlen, const char **out);
+/* A free-text member (names, titles, descriptions, references, reasons, narrations): a string of 1..max_chars
+ * Unicode characters (0: no limit) with no control characters ("request.invalid_characters": no NUL, no line
+ * break, no terminal escape), so what is stored prints and compares as what it looks like. */
+int mez_mass_get_text(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
+                      size_t max_chars, const char **out);
 /* One of values (NULL-terminated); "request.invalid_value" lists them. */
 int mez_mass_get_enum(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
                       const char *const *values, const char **out);
@@ -71,6 +76,13 @@ int mez_mass_get_array(mez_mass_call_t *c, const json_t *obj, const char *base, 
 /* A date-time in RFC 3339 form; *out is its normalised stamp (mez_time_stamp form). */
 int mez_mass_get_time(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
                       const char **out);
+
+/* What an entity's lifecycle state (its status text; NULL for no entity, as for the zone's own accounts) still lets
+ * the store record for it. mez_mass_entity_live: accounts, cap tables and money in or out, refused (409
+ * *.entity_inactive) once it is DISSOLVED, STRUCK_OFF or REJECTED. mez_mass_entity_shares_move: issuances and
+ * transfers, refused from the start of a winding up (DISSOLVING) as well. See mass_store.c for why. */
+int mez_mass_entity_live(const char *status);
+int mez_mass_entity_shares_move(const char *status);
 
 /* A JSON document stored in a TEXT column and read back (canonical JSON text). */
 const char *mez_mass_doc_text(mez_mass_call_t *c, const json_t *doc);

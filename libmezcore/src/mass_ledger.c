@@ -16,9 +16,12 @@ static int64_t to_i64(const char *s)
     return s ? (int64_t)apr_atoi64(s) : 0;
 }
 
-#define ACCOUNT_SELECT "SELECT account_id, kind, entity_id, account_type, currency, status, doc, created_at, " \
-                       "updated_at, balance, held FROM mez_mass_account WHERE account_id = %s"
-#define ACCOUNT_COLS 11
+/* The owning entity's status comes with the account (a subselect on its primary key), so a payment learns whether
+ * its entities are still live in the round trip that reads its accounts (payments are a hot path). */
+#define ACCOUNT_SELECT "SELECT a.account_id, a.kind, a.entity_id, a.account_type, a.currency, a.status, a.doc, " \
+                       "a.created_at, a.updated_at, a.balance, a.held, (SELECT e.status FROM mez_mass_entity e " \
+                       "WHERE e.entity_id = a.entity_id) FROM mez_mass_account a WHERE a.account_id = %s"
+#define ACCOUNT_COLS 12
 
 static void account_from(const char **col, mez_fiscal_account_t *a)
 {
@@ -33,6 +36,7 @@ static void account_from(const char **col, mez_fiscal_account_t *a)
     a->updated_at = col[8];
     a->balance = to_i64(col[9]);
     a->held = to_i64(col[10]);
+    a->entity_status = mez_mass_nullable(col[11]);
     a->exponent = mez_mass_currency_exponent(a->currency);
 }
 

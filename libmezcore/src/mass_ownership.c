@@ -5,7 +5,8 @@
  *   POST /v1/ownership/cap-table              CapTableInitRequest -> 201 CapTable. One per entity (409
  *        ownership.cap_table_exists); the entity must exist (422 ownership.entity_unknown) and not be DISSOLVED,
  *        STRUCK_OFF or REJECTED (409 ownership.entity_inactive); initial holders' shares per class <= authorized
- *        (422 ownership.exceeds_authorized).
+ *        (422 ownership.exceeds_authorized); at most MEZ_MASS_SHARE_CLASSES_MAX (100) share classes and
+ *        MEZ_MASS_INITIAL_HOLDERS_MAX (10,000) initial holders (422 request.too_many_items).
  *        cap_table_id names the cap table across its changes (a snapshot is named by state_digest_sha256), so
  *        integrators holding an id keep a valid one; the contract's "content-addressed" wording fits the digest.
  *   GET  /v1/ownership/{entity_id}/cap-table  CapTable (include_fully_diluted=false leaves fully_diluted_shares
@@ -14,8 +15,10 @@
  *   GET  /v1/ownership/{entity_id}/share-classes   {entity_id, share_classes} (status=active|retired|all).
  *   POST /v1/ownership/transfers              OwnershipTransferRequest -> 201 OwnershipTransferResponse. The seller
  *        must hold the shares (422 ownership.insufficient_shares with held and requested); issued totals do not
- *        change; a new acquirer gets a position (to_holder_type then required). Lock-ups and board approval from
- *        the class's transfer_restrictions are enforced; a sender's nonce is accepted once.
+ *        change; a new acquirer gets a position (to_holder_type then required). transfer_date is no later than
+ *        today anywhere (the store's clock at UTC+14; 422 ownership.transfer_in_future). Lock-ups (held while the
+ *        transfer date or the store's own day is before the expiry) and board approval from the class's
+ *        transfer_restrictions are enforced; a sender's nonce is accepted once.
  *        tax_event: proceeds, and when the seller's cost basis is known its basis and gain_or_loss =
  *        (price - basis) x shares with event_type capital_gain_* / capital_loss_*. An unknown basis is not invented:
  *        cost_basis_per_share, total_cost_basis, gain_or_loss and event_type are then left out for the zone's tax
@@ -27,7 +30,9 @@
  *   POST /v1/ownership/{entity_id}/issuances  {share_class_id, holder_id, holder_type, name?, ntn?, shares,
  *        price_per_share?} -> 201 {issuance_id, entity_id, share_class_id, holder_id, shares, price_per_share?,
  *        authorized_shares, issued_shares, state_digest_sha256, recorded_at}; issued + new <= authorized, else 422
- *        ownership.exceeds_authorized. */
+ *        ownership.exceeds_authorized.
+ * Issuances and transfers are refused (409 ownership.entity_inactive, naming the entity's status) once the entity
+ * is DISSOLVING, DISSOLVED, STRUCK_OFF or REJECTED (mez_mass_entity_shares_move says why). */
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
@@ -41,11 +46,6 @@ static const char *const holder_types[] = { "individual", "entity", "trust", "fu
 static const char *i64(apr_pool_t *p, int64_t v)
 {
     return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
-}
-
-static int entity_terminal(const char *status)
-{
-    return !strcmp(status, "DISSOLVED") || !strcmp(status, "STRUCK_OFF") || !strcmp(status, "REJECTED");
 }
 
 /* "^[0-9]{7}-[0-9]$", the contract's NTN form for holders. */
@@ -103,7 +103,7 @@ static int check_share_class(mez_mass_call_t *c, const json_t *sc, const char *b
     int flag;
 
     if (!mez_mass_check_object(c, sc, base, allowed)
-        || !mez_mass_get_string(c, sc, base, "name", MEZ_MASS_REQUIRED, 256, name)
+        || !mez_mass_get_text(c, sc, base, "name", MEZ_MASS_REQUIRED, 256, name)
         || !mez_own_get_shares(c, sc, base, "authorized_shares", MEZ_MASS_REQUIRED, 0, authorized)
         || !get_decimal(c, sc, base, "par_value")
         || !mez_mass_get_string(c, sc, base, "currency", MEZ_MASS_OPTIONAL, 3, currency))
@@ -203,6 +203,14 @@ static mez_status_t cap_table_create(mez_mass_call_t *c)
         return MEZ_OK;
     nc = json_array_size(classes);
     nh = holders ? json_array_size(holders) : 0;
+    if (nc > MEZ_MASS_SHARE_CLASSES_MAX)
+        return mez_mass_refuse(c, 422, "request.too_many_items", "/share_classes",
+                               "at most %d share classes are accepted, not %" APR_SIZE_T_FMT, MEZ_MASS_SHARE_CLASSES_MAX,
+                               (apr_size_t)nc);
+    if (nh > MEZ_MASS_INITIAL_HOLDERS_MAX)
+        return mez_mass_refuse(c, 422, "request.too_many_items", "/initial_holders",
+                               "at most %d initial holders are accepted, not %" APR_SIZE_T_FMT,
+                               MEZ_MASS_INITIAL_HOLDERS_MAX, (apr_size_t)nh);
     class_ids = apr_pcalloc(c->p, sizeof(*class_ids) * nc);
     issued = apr_pcalloc(c->p, sizeof(*issued) * nc);
     for (size_t i = 0; i < nc; i++) {
@@ -224,8 +232,8 @@ static mez_status_t cap_table_create(mez_mass_call_t *c)
         if (!mez_mass_check_object(c, h, base, hallowed)
             || !mez_mass_get_string(c, h, base, "holder_id", 1, 255, &s)
             || !mez_mass_get_enum(c, h, base, "holder_type", 1, holder_types, &s)
-            || !mez_mass_get_string(c, h, base, "name", 0, 512, &s)
-            || !mez_mass_get_string(c, h, base, "share_class_name", 1, 256, &s)
+            || !mez_mass_get_text(c, h, base, "name", 0, 512, &s)
+            || !mez_mass_get_text(c, h, base, "share_class_name", 1, 256, &s)
             || !mez_own_get_shares(c, h, base, "shares", 1, 1, &shares)
             || !mez_own_get_price(c, h, base, "cost_basis_per_share", 0, &price) || !get_ntn(c, h, base, "ntn", &s))
             return MEZ_OK;
@@ -240,7 +248,10 @@ static mez_status_t cap_table_create(mez_mass_call_t *c)
             return mez_mass_refuse(c, 422, "ownership.duplicate_holder", mez_pointer_join(c->p, base, "holder_id"),
                                    "holder appears twice in share class '%s'", s);
         apr_hash_set(seen, key, APR_HASH_KEY_STRING, "");
-        issued[k - 1] += shares;
+        /* Cannot overflow (each addend at most MEZ_MASS_SHARES_MAX, the sum refused once past authorized), but
+         * checked all the same: a share total is never summed unchecked. */
+        if (__builtin_add_overflow(issued[k - 1], shares, &issued[k - 1]))
+            issued[k - 1] = INT64_MAX;
         {
             int64_t authorized = 0;
             mez_decimal_rc_t rc = mez_mass_decimal_parse(
@@ -257,7 +268,7 @@ static mez_status_t cap_table_create(mez_mass_call_t *c)
     if (!status)
         return mez_mass_refuse(c, 422, "ownership.entity_unknown", "/entity_id", "there is no entity '%s' in this zone",
                                entity_id);
-    if (entity_terminal(status))
+    if (!mez_mass_entity_live(status))
         return mez_mass_refuse(c, 409, "ownership.entity_inactive", "/entity_id",
                                "entity %s is %s and cannot take a cap table", entity_id, status);
     cap_id = mez_mass_new_id(c->p, "cap_");
@@ -395,6 +406,23 @@ static mez_status_t load_class(mez_mass_call_t *c, const char *entity_id, const 
     return MEZ_OK;
 }
 
+/* The calendar date at the store's clock in the time zone furthest ahead (UTC+14): a transfer dated by its
+ * parties' own local day is never refused as being in the future (a Karachi signing at 02:00 PKT is still the day
+ * before in UTC), while any later date is; the store's own day (UTC) may be one behind it. */
+static const char *latest_today(mez_mass_call_t *c)
+{
+    return apr_pstrndup(c->p, mez_time_stamp(c->p, c->ctx->now + apr_time_from_sec(14 * 3600)), 10);
+}
+
+/* A lock-up holds while either the transfer's date or the store's own day is before its expiry: the date says when
+ * the shares changed hands (a transfer dated inside the lock-up breached it, however late it is recorded), the
+ * store's day that the lock-up has in fact ended (so no date the caller picks can get round it). */
+static int locked_up(mez_mass_call_t *c, const share_class_t *sc, const char *date)
+{
+    const char *today = apr_pstrndup(c->p, mez_time_stamp(c->p, c->ctx->now), 10);
+    return sc->lock_up && (strcmp(date, sc->lock_up) < 0 || strcmp(today, sc->lock_up) < 0);
+}
+
 static const char *content_id(mez_mass_call_t *c, const char *prefix, const json_t *doc)
 {
     mez_digest_t d;
@@ -427,15 +455,15 @@ static mez_status_t transfer(mez_mass_call_t *c)
         || !mez_mass_get_string(c, b, "", "from_holder_id", 1, 255, &from)
         || !mez_mass_get_string(c, b, "", "to_holder_id", 1, 255, &to)
         || !mez_mass_get_enum(c, b, "", "to_holder_type", 0, holder_types, &to_type)
-        || !mez_mass_get_string(c, b, "", "to_holder_name", 0, 512, &to_name)
+        || !mez_mass_get_text(c, b, "", "to_holder_name", 0, 512, &to_name)
         || !mez_own_get_shares(c, b, "", "shares", 1, 1, &shares)
         || !mez_own_get_price(c, b, "", "transfer_price_per_share", 1, &price)
         || !mez_mass_get_string(c, b, "", "currency", 0, 3, &currency)
         || !get_date(c, b, "", "transfer_date", 1, &date)
         || !mez_mass_get_enum(c, b, "", "transfer_type", 0, ttypes, &ttype)
-        || !mez_mass_get_string(c, b, "", "board_resolution_ref", 0, 512, &board_ref)
+        || !mez_mass_get_text(c, b, "", "board_resolution_ref", 0, 512, &board_ref)
         || !mez_mass_get_string(c, b, "", "nonce", 0, 255, &nonce)
-        || !mez_mass_get_string(c, b, "", "notes", 0, 4096, &notes) || !get_ntn(c, b, "", "ntn_from", &ntn_from)
+        || !mez_mass_get_text(c, b, "", "notes", 0, 4096, &notes) || !get_ntn(c, b, "", "ntn_from", &ntn_from)
         || !get_ntn(c, b, "", "ntn_to", &ntn_to))
         return MEZ_OK;
     if (currency && (strlen(currency) != 3 || strspn(currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3))
@@ -444,6 +472,11 @@ static mez_status_t transfer(mez_mass_call_t *c)
     if (!strcmp(from, to))
         return mez_mass_refuse(c, 422, "ownership.same_holder", "/to_holder_id",
                                "a transfer needs two different holders");
+    /* A transfer records shares that have changed hands: a date still to come would be judged against lock-ups
+     * and priced as a holding period that have not yet run. */
+    if (strcmp(date, latest_today(c)) > 0)
+        return mez_mass_refuse(c, 422, "ownership.transfer_in_future", "/transfer_date",
+                               "transfer_date %s is later than today (%s)", date, latest_today(c));
     if ((rv = mez_own_lock(c, entity_id, "/entity_id", &version)) != MEZ_OK || version < 0)
         return rv;
     if ((rv = load_class(c, entity_id, class_id, &sc, &found)) != MEZ_OK)
@@ -457,7 +490,7 @@ static mez_status_t transfer(mez_mass_call_t *c)
     if (!currency && !(currency = sc.currency))
         return mez_mass_refuse(c, 422, "ownership.currency_required", "/currency",
                                "the share class names no currency, so the transfer price needs one");
-    if (sc.lock_up && strcmp(date, sc.lock_up) < 0)
+    if (locked_up(c, &sc, date))
         return mez_mass_refuse(c, 422, "ownership.locked_up", "/transfer_date",
                                "shares of this class are locked up until %s", sc.lock_up);
     if (sc.board && !board_ref)
@@ -585,7 +618,7 @@ static mez_status_t issuance(mez_mass_call_t *c, const char *entity_id)
         || !mez_mass_get_string(c, b, "", "share_class_id", 1, 255, &class_id)
         || !mez_mass_get_string(c, b, "", "holder_id", 1, 255, &holder)
         || !mez_mass_get_enum(c, b, "", "holder_type", 1, holder_types, &htype)
-        || !mez_mass_get_string(c, b, "", "name", 0, 512, &name) || !get_ntn(c, b, "", "ntn", &ntn)
+        || !mez_mass_get_text(c, b, "", "name", 0, 512, &name) || !get_ntn(c, b, "", "ntn", &ntn)
         || !mez_own_get_shares(c, b, "", "shares", 1, 1, &shares)
         || !mez_own_get_price(c, b, "", "price_per_share", 0, &price))
         return MEZ_OK;

@@ -8,9 +8,18 @@
 #include "mass_int.h"
 #include "mass_values.h"
 
+/* At most this many share classes in a cap table and initial holders in its request: a real cap table has a
+ * handful of classes, and the bound keeps every total of authorized or issued shares (each class at most
+ * MEZ_MASS_SHARES_MAX) inside int64 with room to spare; the holders' bound keeps one request's writes bounded. */
+#define MEZ_MASS_SHARE_CLASSES_MAX 100
+#define MEZ_MASS_INITIAL_HOLDERS_MAX 10000
+_Static_assert(MEZ_MASS_SHARES_MAX <= INT64_MAX / MEZ_MASS_SHARE_CLASSES_MAX,
+               "a cap table's share totals must fit in int64");
+
 /* Takes the cap table's row lock for this mutation (every mutation of one cap table queues here, so the digest it
  * answers is of the state it left) and counts the mutation. *version is the new count; answers 404
- * ownership.cap_table_not_found (pointer) or 409 ownership.cap_table_frozen and sets *version to -1. */
+ * ownership.cap_table_not_found (pointer), 409 ownership.cap_table_frozen or 409 ownership.entity_inactive (the
+ * entity's shares can no longer move: mez_mass_entity_shares_move) and sets *version to -1. */
 mez_status_t mez_own_lock(mez_mass_call_t *c, const char *entity_id, const char *pointer, int64_t *version);
 
 /* The CapTable document of an entity (*doc NULL when it has none), with state_digest_sha256 filled in:

@@ -9,7 +9,8 @@
  *  - 422 fiscal.insufficient_funds (with available, requested, currency) when the source's available amount
  *    (balance - active holds) is short; the decision is the guarded UPDATE in mass_ledger.c, so concurrent payments
  *    on several nodes can never overdraw. 422 fiscal.currency_mismatch when the request's currency is not both
- *    accounts'; 409 fiscal.account_frozen / fiscal.account_closed for such an account on either side.
+ *    accounts'; 409 fiscal.account_frozen / fiscal.account_closed for such an account on either side, 409
+ *    fiscal.entity_inactive when its entity is DISSOLVED, STRUCK_OFF or REJECTED (mez_mass_entity_live).
  *  - Withholding: the store records tax, it does not decide it. Which rate and statute apply depends on the zone's
  *    law (its packs, evaluated by the compliance tensor), so the zone passes what it decided in
  *    metadata.withholding {amount, rate, statute?, section, description?, account_id, tax_year} (metadata is the
@@ -23,7 +24,7 @@
  * POST /v1/fiscal/accounts/{id}/deposits (extension) {amount, currency, reference, source?} -> 201
  *    {deposit_id, account_id, amount, currency, reference, source?, clearing_account_id, balance, created_at}:
  *    money entering the zone from outside; the other leg is sys_clearing_<CUR>, whose balance is therefore minus
- *    everything that ever came in. */
+ *    everything that ever came in. 409 fiscal.entity_inactive as for a payment. */
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/digest.h"
@@ -51,8 +52,22 @@ static int is_uuid(const char *s)
     return 1;
 }
 
+/* 409 fiscal.entity_inactive when the account's entity can no longer pay or be paid (mez_mass_entity_live). Read
+ * with the account, not locked: a strike-off committing while a payment runs orders after it, as if the payment had
+ * come first, which it did. */
+static int entity_live(mez_mass_call_t *c, const mez_fiscal_account_t *a, const char *pointer)
+{
+    if (mez_mass_entity_live(a->entity_status))
+        return 1;
+    mez_mass_refuse(c, 409, "fiscal.entity_inactive", pointer, "account %s belongs to entity %s, which is %s",
+                    a->account_id, a->entity_id ? a->entity_id : "", a->entity_status);
+    return 0;
+}
+
 /* An entity account named by a request member (as read: found, a): 422 fiscal.account_unknown when there is
- * none. */
+ * none, 409 when its entity is no longer live or it is not active. Every entity account a payment touches goes
+ * through here (source, destination and withholding alike: no money reaches an entity that no longer exists);
+ * the zone's own accounts (clearing, outbound) belong to no entity. */
 static int member_account(mez_mass_call_t *c, const char *id, const char *pointer, const mez_fiscal_account_t *a,
                           int found)
 {
@@ -60,6 +75,8 @@ static int member_account(mez_mass_call_t *c, const char *id, const char *pointe
         mez_mass_refuse(c, 422, "fiscal.account_unknown", pointer, "there is no treasury account '%s'", id);
         return 0;
     }
+    if (!entity_live(c, a, pointer))
+        return 0;
     if (strcmp(a->status, "active")) {
         mez_fiscal_refuse_line(c, id, 0, pointer);
         return 0;
@@ -89,9 +106,9 @@ static int get_withholding(mez_mass_call_t *c, const json_t *meta, int64_t gross
         || !mez_mass_check_object(c, o, base, allowed)
         || !mez_fiscal_get_amount(c, o, base, "amount", exponent, &w->amount)
         || !mez_mass_get_string(c, o, base, "rate", MEZ_MASS_REQUIRED, 16, &w->rate)
-        || !mez_mass_get_string(c, o, base, "statute", MEZ_MASS_OPTIONAL, 256, &w->statute)
-        || !mez_mass_get_string(c, o, base, "section", MEZ_MASS_REQUIRED, 128, &w->section)
-        || !mez_mass_get_string(c, o, base, "description", MEZ_MASS_OPTIONAL, 1024, &w->description)
+        || !mez_mass_get_text(c, o, base, "statute", MEZ_MASS_OPTIONAL, 256, &w->statute)
+        || !mez_mass_get_text(c, o, base, "section", MEZ_MASS_REQUIRED, 128, &w->section)
+        || !mez_mass_get_text(c, o, base, "description", MEZ_MASS_OPTIONAL, 1024, &w->description)
         || !mez_mass_get_string(c, o, base, "account_id", MEZ_MASS_REQUIRED, 255, &w->account_id)
         || !mez_mass_get_string(c, o, base, "tax_year", MEZ_MASS_REQUIRED, 4, &w->tax_year))
         return 0;
@@ -137,9 +154,9 @@ static int check_override(mez_mass_call_t *c, const json_t *o)
     int exempt = 0;
     int64_t v;
     if (!mez_mass_check_object(c, o, base, allowed) || !mez_mass_get_bool(c, o, base, "exempt", 0, &exempt)
-        || !mez_mass_get_string(c, o, base, "exemption_certificate_ref", 0, 512, &cert)
+        || !mez_mass_get_text(c, o, base, "exemption_certificate_ref", 0, 512, &cert)
         || !mez_mass_get_string(c, o, base, "reduced_rate", 0, 16, &rate)
-        || !mez_mass_get_string(c, o, base, "dta_reference", 0, 512, &dta))
+        || !mez_mass_get_text(c, o, base, "dta_reference", 0, 512, &dta))
         return 0;
     if (exempt && !cert) {
         mez_mass_refuse(c, 422, "fiscal.exemption_certificate_required", "/withholding_override/exemption_certificate_ref",
@@ -240,8 +257,8 @@ mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c)
         || !mez_fiscal_get_currency(c, b, "", "currency", &currency, &exponent)
         || !mez_fiscal_get_amount(c, b, "", "amount", exponent, &gross)
         || !mez_mass_get_enum(c, b, "", "payment_type", 1, payment_types, &ptype)
-        || !mez_mass_get_string(c, b, "", "reference", 0, 256, &reference)
-        || !mez_mass_get_string(c, b, "", "narration", 0, 1024, &narration)
+        || !mez_mass_get_text(c, b, "", "reference", 0, 256, &reference)
+        || !mez_mass_get_text(c, b, "", "narration", 0, 1024, &narration)
         || !mez_mass_get_object(c, b, "", "withholding_override", 0, &override)
         || (override && !check_override(c, override))
         || !mez_mass_get_string(c, b, "", "idempotency_key", 0, 36, &key)
@@ -417,13 +434,15 @@ mez_status_t mez_fiscal_deposit(mez_mass_call_t *c, const char *account_id)
     if (!mez_mass_check_object(c, b, "", allowed)
         || !mez_fiscal_get_currency(c, b, "", "currency", &currency, &exponent)
         || !mez_fiscal_get_amount(c, b, "", "amount", exponent, &amount)
-        || !mez_mass_get_string(c, b, "", "reference", 1, 256, &reference)
+        || !mez_mass_get_text(c, b, "", "reference", 1, 256, &reference)
         || !mez_mass_get_object(c, b, "", "source", 0, &source))
         return MEZ_OK;
     if ((rv = mez_fiscal_account_load(c, account_id, &a, &found)) != MEZ_OK)
         return rv;
     if (!found || strcmp(a.kind, MEZ_FISCAL_ENTITY))
         return mez_mass_not_found(c, "treasury account", account_id);
+    if (!entity_live(c, &a, NULL))
+        return MEZ_OK;
     if (strcmp(a.currency, currency))
         return mez_mass_refuse(c, 422, "fiscal.currency_mismatch", "/currency",
                                "the deposit is in %s but account %s is in %s", currency, account_id, a.currency);

@@ -1,5 +1,5 @@
-/* mass_registry.c: value checks the registry primitives (entities, identity) share: folded names, ids, text
- * without control characters counted in characters, ISO codes, dates and artifact references. */
+/* mass_registry.c: value checks the registry primitives (entities, identity) share: folded names, ids, ISO codes,
+ * dates and artifact references (text members: mez_mass_get_text in mass_store.c, shared by every primitive). */
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/json.h"
@@ -35,40 +35,6 @@ int mez_mass_is_id(const char *s, const char *prefix)
     for (s += n; *s; s++)
         if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
             return 0;
-    return 1;
-}
-
-int mez_mass_get_text(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
-                      size_t max_chars, const char **out)
-{
-    const char *s = NULL;
-    json_t *v = json_object_get(obj, name);
-    size_t chars = 0;
-    if (!mez_mass_get_string(c, obj, base, name, required, 0, &s))
-        return 0;
-    if (!s)
-        return 1;
-    /* jansson admits NUL inside strings; such a value would be cut short when stored, so it is refused too. */
-    if (strlen(s) != json_string_length(v)) {
-        mez_mass_refuse(c, 422, "request.invalid_characters", mez_pointer_join(c->p, base, name),
-                        "'%s' must not contain control characters", name);
-        return 0;
-    }
-    for (const unsigned char *u = (const unsigned char *)s; *u; u++) {
-        if (*u < 0x20 || *u == 0x7f) {
-            mez_mass_refuse(c, 422, "request.invalid_characters", mez_pointer_join(c->p, base, name),
-                            "'%s' must not contain control characters", name);
-            return 0;
-        }
-        chars += (*u & 0xc0) != 0x80;
-    }
-    if (max_chars && chars > max_chars) {
-        mez_mass_refuse(c, 422, "request.too_long", mez_pointer_join(c->p, base, name),
-                        "'%s' is %" APR_SIZE_T_FMT " characters long, at most %" APR_SIZE_T_FMT " are allowed", name,
-                        (apr_size_t)chars, (apr_size_t)max_chars);
-        return 0;
-    }
-    *out = s;
     return 1;
 }
 

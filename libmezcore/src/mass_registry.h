@@ -14,10 +14,6 @@
 const char *mez_mass_name_key(apr_pool_t *p, const char *name);
 /* 1 when s is prefix followed by exactly 64 lowercase hex digits (the form mez_mass_new_id makes). */
 int mez_mass_is_id(const char *s, const char *prefix);
-/* A text member: a string of 1..max_chars Unicode characters (0: no limit) with no control characters
- * ("request.invalid_characters"), so names and reasons print and compare as what they look like. */
-int mez_mass_get_text(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
-                      size_t max_chars, const char **out);
 /* An ISO code member of n upper-case letters (country 2, currency 3): "request.invalid_value" otherwise. */
 int mez_mass_get_code(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
                       int n, const char **out);

@@ -61,6 +61,11 @@ int mez_mass_primitive_of_path(const char *path)
     return -1;
 }
 
+int mez_mass_read_may_write(const char *path)
+{
+    return mez_mass_primitive_of_path(path) == MEZ_MASS_CONSENT;
+}
+
 /* ---------------------------------------------------------------- answers */
 
 mez_status_t mez_mass_answer(mez_mass_call_t *c, int status, json_t *body)
@@ -200,6 +205,13 @@ int mez_mass_get_string(mez_mass_call_t *c, const json_t *obj, const char *base,
         mez_mass_refuse(c, 422, "request.empty_value", member_pointer(c, base, name), "'%s' must not be empty", name);
         return 0;
     }
+    /* jansson admits U+0000 inside a string; every column would keep it cut short at the NUL (a reference
+     * "INV-1\u0000; hidden" stored as "INV-1"), so no member may carry one, whatever it is. */
+    if (memchr(json_string_value(v), '\0', n)) {
+        mez_mass_refuse(c, 422, "request.invalid_characters", member_pointer(c, base, name),
+                        "'%s' must not contain control characters", name);
+        return 0;
+    }
     if (maxlen && n > maxlen) {
         mez_mass_refuse(c, 422, "request.too_long", member_pointer(c, base, name),
                         "'%s' is %" APR_SIZE_T_FMT " bytes long, at most %" APR_SIZE_T_FMT " are allowed", name, (apr_size_t)n,
@@ -207,6 +219,33 @@ int mez_mass_get_string(mez_mass_call_t *c, const json_t *obj, const char *base,
         return 0;
     }
     *out = apr_pstrmemdup(c->p, json_string_value(v), n);
+    return 1;
+}
+
+int mez_mass_get_text(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
+                      size_t max_chars, const char **out)
+{
+    const char *s = NULL;
+    size_t chars = 0;
+    if (!mez_mass_get_string(c, obj, base, name, required, 0, &s))
+        return 0;
+    if (!s)
+        return 1;
+    for (const unsigned char *u = (const unsigned char *)s; *u; u++) {
+        if (*u < 0x20 || *u == 0x7f) {
+            mez_mass_refuse(c, 422, "request.invalid_characters", member_pointer(c, base, name),
+                            "'%s' must not contain control characters", name);
+            return 0;
+        }
+        chars += (*u & 0xc0) != 0x80;
+    }
+    if (max_chars && chars > max_chars) {
+        mez_mass_refuse(c, 422, "request.too_long", member_pointer(c, base, name),
+                        "'%s' is %" APR_SIZE_T_FMT " characters long, at most %" APR_SIZE_T_FMT " are allowed", name,
+                        (apr_size_t)chars, (apr_size_t)max_chars);
+        return 0;
+    }
+    *out = s;
     return 1;
 }
 
@@ -315,6 +354,28 @@ int mez_mass_get_time(mez_mass_call_t *c, const json_t *obj, const char *base, c
     return 1;
 }
 
+/* ---------------------------------------------------------------- entity states */
+
+/* A DISSOLVED or STRUCK_OFF company no longer exists in law (whatever it still held vests in the state, as bona
+ * vacantia) and a REJECTED one never did: nothing can be paid by or to it, and it has no members whose shares could
+ * move. DRAFT and PENDING_APPROVAL are live (a company in formation opens its account and takes its subscribers'
+ * money); so is SUSPENDED, which is undone by reinstatement and does not end what the entity owes: a regulator
+ * stops its money by freezing the account (POST /v1/fiscal/accounts/{id}/status), which every posting obeys. */
+int mez_mass_entity_live(const char *status)
+{
+    return !status
+           || (strcmp(status, "DISSOLVED") && strcmp(status, "STRUCK_OFF") && strcmp(status, "REJECTED"));
+}
+
+/* From the start of a winding up (DISSOLVING) the liquidator still collects and pays, so money moves until the
+ * entity is DISSOLVED; but a company being wound up raises no capital, and a transfer of its shares after the
+ * commencement of the winding up is void unless the liquidator sanctions it (e.g. UK Insolvency Act 1986 s. 88),
+ * which this store has no record of: no issuance and no transfer. */
+int mez_mass_entity_shares_move(const char *status)
+{
+    return mez_mass_entity_live(status) && !(status && !strcmp(status, "DISSOLVING"));
+}
+
 /* ---------------------------------------------------------------- stored documents */
 
 const char *mez_mass_doc_text(mez_mass_call_t *c, const json_t *doc)
@@ -349,6 +410,7 @@ mez_status_t mez_mass_store_handle(apr_pool_t *p, mez_db_t *db, const mez_mass_s
 
     resp->status = 0;
     resp->body = NULL;
+    resp->wrote = NULL;
     if (prim < 0)
         return mez_mass_no_route(&c, 0);
     /* GET /v1/<primitive>/status: the probe a Mass client's readiness check calls (identity answers its own,

@@ -9,7 +9,8 @@
 #include "mass_unit.h"
 #include "unit.h"
 
-#define T0 1780000000L /* 2026-05-28 */
+#define T0 1780000000L                /* 2026-05-28T20:26:40Z: the cap tables are made */
+#define T1 (T0 + 370L * 86400)        /* 2027-06-02T20:26:40Z: transfers dated 2027-06-01 are past */
 
 static const char *cap_body =
     "{\"entity_id\":\"ent_a\",\"share_classes\":[{\"name\":\"Ordinary\",\"authorized_shares\":\"1000\","
@@ -113,7 +114,7 @@ static void test_transfer(void)
     json_t *cap = make_cap_table(db), *r, *te;
     const char *ord = class_id(cap, "Ordinary");
     int st = 0;
-    r = mass_unit_call(db, T0, "POST", "/v1/ownership/transfers",
+    r = mass_unit_call(db, T1, "POST", "/v1/ownership/transfers",
                        transfer_body(ord, "alice", "carol", "200", "12.5", ",\"to_holder_type\":\"individual\""),
                        NULL, &st);
     CU_ASSERT_EQUAL_FATAL(st, 201);
@@ -128,7 +129,7 @@ static void test_transfer(void)
     CU_ASSERT_EQUAL(shares_of(db, "carol"), 200);
     CU_ASSERT_EQUAL(mass_unit_count(db, "SELECT SUM(issued_shares) FROM mez_mass_share_class"), 700);
     /* Bob's basis is unknown: no gain is invented. */
-    r = mass_unit_call(db, T0, "POST", "/v1/ownership/transfers", transfer_body(ord, "bob", "carol", "100", "9", NULL),
+    r = mass_unit_call(db, T1, "POST", "/v1/ownership/transfers", transfer_body(ord, "bob", "carol", "100", "9", NULL),
                        NULL, &st);
     CU_ASSERT_EQUAL_FATAL(st, 201);
     te = json_object_get(r, "tax_event");
@@ -147,24 +148,24 @@ static void test_bad_transfers_change_nothing(void)
     const char *ord = class_id(cap, "Ordinary"), *pref = class_id(cap, "Preferred");
     long transfers;
     int st = 0;
-    r = mass_unit_call(db, T0, "POST", "/v1/ownership/transfers", transfer_body(ord, "bob", "alice", "101", "1", NULL),
+    r = mass_unit_call(db, T1, "POST", "/v1/ownership/transfers", transfer_body(ord, "bob", "alice", "101", "1", NULL),
                        NULL, &st);
     CU_ASSERT_EQUAL(st, 422);
     CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "ownership.insufficient_shares");
     CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "held"), "100");
-    r = mass_unit_call(db, T0, "POST", "/v1/ownership/transfers", transfer_body(ord, "nobody", "alice", "1", "1", NULL),
+    r = mass_unit_call(db, T1, "POST", "/v1/ownership/transfers", transfer_body(ord, "nobody", "alice", "1", "1", NULL),
                        NULL, &st);
     CU_ASSERT_EQUAL(st, 422);
     CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "held"), "0");
-    r = mass_unit_call(db, T0, "POST", "/v1/ownership/transfers", transfer_body(ord, "bob", "dave", "1", "1", NULL),
+    r = mass_unit_call(db, T1, "POST", "/v1/ownership/transfers", transfer_body(ord, "bob", "dave", "1", "1", NULL),
                        NULL, &st);
     CU_ASSERT_EQUAL(st, 422);
     CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "pointer"), "/to_holder_type");
-    r = mass_unit_call(db, T0, "POST", "/v1/ownership/transfers", transfer_body(ord, "bob", "alice", "-1", "1", NULL),
+    r = mass_unit_call(db, T1, "POST", "/v1/ownership/transfers", transfer_body(ord, "bob", "alice", "-1", "1", NULL),
                        NULL, &st);
     CU_ASSERT_EQUAL(st, 422);
     CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "ownership.invalid_shares");
-    r = mass_unit_call(db, T0, "POST", "/v1/ownership/transfers", transfer_body(pref, "bob", "alice", "1", "1", NULL),
+    r = mass_unit_call(db, T1, "POST", "/v1/ownership/transfers", transfer_body(pref, "bob", "alice", "1", "1", NULL),
                        NULL, &st);
     CU_ASSERT_EQUAL(st, 422);
     CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "ownership.currency_required");
@@ -173,6 +174,100 @@ static void test_bad_transfers_change_nothing(void)
     CU_ASSERT_EQUAL(shares_of(db, "bob"), 100);
     CU_ASSERT_EQUAL(shares_of(db, "alice"), 600);
     assert_sound(db);
+}
+
+/* A class locked up until 2026-06-01, its only holder alice since T0 (2026-05-28). */
+static const char *lockup_class(mez_db_t *db)
+{
+    int st = 0;
+    json_t *cap;
+    mass_unit_entity(db, "ent_a", "ACTIVE");
+    cap = mass_unit_call(db, T0, "POST", "/v1/ownership/cap-table",
+                         "{\"entity_id\":\"ent_a\",\"share_classes\":[{\"name\":\"L\",\"authorized_shares\":"
+                         "\"100\",\"currency\":\"PKR\",\"transfer_restrictions\":{\"lock_up_expiry\":"
+                         "\"2026-06-01\"}}],\"initial_holders\":[{\"holder_id\":\"alice\",\"holder_type\":"
+                         "\"individual\",\"share_class_name\":\"L\",\"shares\":\"100\",\"cost_basis_per_share\":"
+                         "\"1\"}]}", NULL, &st);
+    CU_ASSERT_EQUAL_FATAL(st, 201);
+    return class_id(cap, "L");
+}
+
+static const char *dated(const char *cls, const char *shares, const char *date)
+{
+    return apr_psprintf(unit_pool(), "{\"entity_id\":\"ent_a\",\"share_class_id\":\"%s\",\"from_holder_id\":"
+                        "\"alice\",\"to_holder_id\":\"bob\",\"to_holder_type\":\"individual\",\"shares\":\"%s\","
+                        "\"transfer_price_per_share\":\"2\",\"transfer_date\":\"%s\"}", cls, shares, date);
+}
+
+/* Refuses the transfer at now with status, code and pointer, changing nothing. */
+static void refused(mez_db_t *db, long now, const char *body, int status, const char *code, const char *pointer)
+{
+    int st = 0;
+    json_t *r = mass_unit_call(db, now, "POST", "/v1/ownership/transfers", body, NULL, &st);
+    CU_ASSERT_EQUAL(st, status);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), code);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "pointer"), pointer);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_mass_share_transfer"), 0);
+    CU_ASSERT_EQUAL(shares_of(db, "alice"), 100);
+}
+
+/* A date still to come neither gets round a lock-up nor buys a long holding period; a date inside the lock-up is
+ * refused however late it is recorded. */
+static void test_transfer_dates(void)
+{
+    mez_db_t *db = mass_unit_db();
+    const char *cls = lockup_class(db);
+    json_t *r;
+    int st = 0;
+    refused(db, T0, dated(cls, "1", "2099-01-02"), 422, "ownership.transfer_in_future", "/transfer_date");
+    refused(db, T0, dated(cls, "1", "2026-05-30"), 422, "ownership.transfer_in_future", "/transfer_date");
+    /* 2026-05-29 is already today at UTC+14 (T0 + 14 h), but the lock-up has not ended on either day. */
+    refused(db, T0, dated(cls, "1", "2026-05-29"), 422, "ownership.locked_up", "/transfer_date");
+    refused(db, T1, dated(cls, "1", "2026-05-31"), 422, "ownership.locked_up", "/transfer_date");
+    refused(db, T1, dated(cls, "1", "2027-06-04"), 422, "ownership.transfer_in_future", "/transfer_date");
+    /* Acquired 2026-05-28: long term from 2027-05-28, judged on the transfer's date. */
+    r = mass_unit_call(db, T1, "POST", "/v1/ownership/transfers", dated(cls, "1", "2027-05-27"), NULL, &st);
+    CU_ASSERT_EQUAL_FATAL(st, 201);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(json_object_get(r, "tax_event"), "holding_period"), "short_term");
+    r = mass_unit_call(db, T1, "POST", "/v1/ownership/transfers", dated(cls, "1", "2027-05-28"), NULL, &st);
+    CU_ASSERT_EQUAL_FATAL(st, 201);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(json_object_get(r, "tax_event"), "event_type"), "capital_gain_long_term");
+    CU_ASSERT_EQUAL(shares_of(db, "alice"), 98);
+    assert_sound(db);
+}
+
+/* Share classes are bounded so totals fit in int64; a stored table past int64 is a 500, never a negative total. */
+static void test_share_totals_bounded(void)
+{
+    mez_db_t *db = mass_unit_db();
+    apr_pool_t *p = unit_pool();
+    const char *classes = "";
+    mez_problem_t pb = { 0 };
+    json_t *r;
+    int st = 0;
+    mass_unit_entity(db, "ent_a", "ACTIVE");
+    for (int i = 0; i <= MEZ_MASS_SHARE_CLASSES_MAX; i++)
+        classes = apr_psprintf(p, "%s%s{\"name\":\"c%d\",\"authorized_shares\":\"1000000000000000\"}", classes,
+                               i ? "," : "", i);
+    r = mass_unit_call(db, T0, "POST", "/v1/ownership/cap-table",
+                       apr_psprintf(p, "{\"entity_id\":\"ent_a\",\"share_classes\":[%s]}", classes), NULL, &st);
+    CU_ASSERT_EQUAL(st, 422);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "request.too_many_items");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "pointer"), "/share_classes");
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_mass_cap_table"), 0);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_mass_share_class"), 0);
+    /* Ten classes of 10^18 written behind the store's back sum past INT64_MAX. */
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_mass_cap_table"), 0);
+    r = mass_unit_call(db, T0, "POST", "/v1/ownership/cap-table", cap_body, NULL, &st);
+    CU_ASSERT_EQUAL_FATAL(st, 201);
+    for (int i = 0; i < 10; i++)
+        CU_ASSERT_EQUAL(mez_db_execv(p, db, NULL, apr_psprintf(p, "INSERT INTO mez_mass_share_class (share_class_id, "
+                                     "entity_id, name, authorized_shares, issued_shares, status, doc, created_at, "
+                                     "updated_at) VALUES ('shc_big%d', 'ent_a', 'big%d', 1000000000000000000, 0, "
+                                     "'active', '{}', 'x', 'x')", i, i), &pb, NULL), MEZ_OK);
+    r = mass_unit_call(db, T0, "GET", "/v1/ownership/ent_a/cap-table", NULL, NULL, &st);
+    CU_ASSERT_EQUAL(st, 500);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "ownership.invariant_violated");
 }
 
 static void test_issuance_and_invariants(void)
@@ -214,5 +309,7 @@ void unit_register_mass_ownership(void)
     CU_add_test(s, "initial holders within authorized", test_cap_table_over_authorized);
     CU_add_test(s, "transfers and capital gains facts", test_transfer);
     CU_add_test(s, "bad transfers change nothing", test_bad_transfers_change_nothing);
+    CU_add_test(s, "no future transfer dates, lock-ups held", test_transfer_dates);
+    CU_add_test(s, "share totals bounded and checked", test_share_totals_bounded);
     CU_add_test(s, "issuance within authorized, invariant check", test_issuance_and_invariants);
 }

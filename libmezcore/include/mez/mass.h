@@ -60,6 +60,9 @@ typedef struct mez_mass_response_t {
     json_t *body;                  /* new reference, owned by the caller; never NULL after a call returns */
     int not_sent;                  /* a failed remote call: 1 when the request certainly never reached the
                                     * endpoint (no connection, or refused before sending: data residency) */
+    const char *wrote;             /* a read that wrote down what time had decided: what (the consent trail's
+                                    * "consent_expired"), else NULL. Such a read's changes are committed with an
+                                    * audit row, as a write's are (every persisted change has one). */
 } mez_mass_response_t;
 
 /* What the sovereign store knows about the zone it serves. */
@@ -78,6 +81,11 @@ typedef struct mez_mass_store_ctx_t {
  * first answer with nothing written; the same key with another body is a 422 "idempotency.key_reused". */
 mez_status_t mez_mass_store_handle(apr_pool_t *p, mez_db_t *db, const mez_mass_store_ctx_t *ctx,
                                    const mez_mass_request_t *req, mez_mass_response_t *resp, mez_problem_t *pb);
+
+/* 1 when a read of this path may write (resp->wrote): a consent's (status and trail), the first read after its
+ * deadline writing down that it expired. Such a read needs a transaction and, when it wrote, an audit row; other
+ * reads write nothing. */
+int mez_mass_read_may_write(const char *path);
 
 /* ---------------------------------------------------------------- the Mass gateway (mass_client.c)
  *
