@@ -252,10 +252,14 @@ def test_bad_withholding_changes_nothing(zone):
     eid = entity(zone)
     a, b = new_account(zone, eid), new_account(zone)
     op = new_account(zone, eid)
+    others = new_account(zone, entity(zone), account_type="withholding")
     deposit(zone, a, "100.00")
     base = {"amount": "4.50", "rate": "0.045", "section": "153(1)(a)", "tax_year": "2026"}
     cases = [
         (dict(base, account_id=op["account_id"]), "fiscal.withholding_account_invalid",
+         "/metadata/withholding/account_id"),
+        # another entity's withholding account: the payer withholds into its own
+        (dict(base, account_id=others["account_id"]), "fiscal.withholding_account_invalid",
          "/metadata/withholding/account_id"),
         (dict(base, amount="5.00", account_id=op["account_id"]), "fiscal.withholding_inconsistent",
          "/metadata/withholding/amount"),

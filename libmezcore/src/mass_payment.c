@@ -304,6 +304,13 @@ mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c)
             || !strcmp(w.account_id, source_id) || (internal && !strcmp(w.account_id, dest_id)))
             return mez_mass_refuse(c, 422, "fiscal.withholding_account_invalid", "/metadata/withholding/account_id",
                                    "account %s is not a separate %s withholding account", w.account_id, currency);
+        /* The payer withholds: the tax sits in its own withholding account until it is paid over. Another
+         * entity's would be credited with money that is not its own, and its tax records with a deduction it
+         * never made. */
+        if (!wacc.entity_id || !src.entity_id || strcmp(wacc.entity_id, src.entity_id))
+            return mez_mass_refuse(c, 422, "fiscal.withholding_account_invalid", "/metadata/withholding/account_id",
+                                   "account %s is not a withholding account of the payer %s", w.account_id,
+                                   src.entity_id ? src.entity_id : "(none)");
     }
 
     /* The payment document, complete before any money moves. */
