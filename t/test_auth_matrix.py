@@ -270,3 +270,29 @@ def test_a_granted_request_is_not_logged_as_refused(world):
                    "auth.forbidden_role")
     assert forbidden_count() == before + 1
     assert logged() == logged_before + 1
+
+
+def test_entity_relays_signatures_on_its_own_consents_only(world, mez_env):
+    """POST /v1/consent/{id}/sign with an entity token: the signatory's signature decides, the token only says
+    whose consents it reaches, the consent's metadata.entity_id."""
+    from test_mass_consent import Party, stamp
+    zone = world["zone"]
+    keys = mez_env.new_dir("authm-sign")
+    requester, director = (Party(mez_env, keys, n) for n in ("req", "d1"))
+    r = zone.post("/v1/consent", headers=bearer(world, "operator"), json={
+        "action_type": "corporate_resolution", "title": "Relay " + uuid.uuid4().hex, "requester_id": requester.did,
+        "zone_id": "pk-sifc", "signatories": [{"signatory_id": director.did, "role": "board_director"}],
+        "threshold": {"type": "unanimous"}, "metadata": {"entity_id": world["own"]}})
+    assert r.status_code == 201, r.text
+    record = r.json()["resource"]
+    at = stamp()
+    body = {"signatory_id": director.did, "decision": "approve", "signed_at": at,
+            "proof": director.sign(record, "approve", at)}
+    others = (bearer(world, "entity_other"), stranger(world))
+    before = zone.count("mez_credential")
+    for h in others:
+        assert_problem(zone.post("/v1/consent/%s/sign" % record["consent_id"], json=body, headers=h), 403,
+                       "auth.not_entity_owner")
+    assert zone.count("mez_credential") == before
+    r = zone.post("/v1/consent/%s/sign" % record["consent_id"], json=body, headers=bearer(world, "entity_own"))
+    assert r.status_code == 200 and r.json()["resource"]["status"] == "approved", r.text

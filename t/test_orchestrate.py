@@ -389,6 +389,22 @@ def test_transfer_needing_board_approval_needs_an_approved_consent(pk_zone, mez_
                                "proof": d.sign(record, "approve", at)})
         assert r.status_code == 200, r.text
     assert r.json()["resource"]["status"] == "approved"
+    # An approved consent that names no entity resolves nothing about this one.
+    loose = zone_post(pk_zone, "/v1/consent", {
+        "action_type": "share_transfer", "title": "Approve transfers " + uuid.uuid4().hex,
+        "requester_id": requester.did, "zone_id": "pk-sifc",
+        "signatories": [{"signatory_id": d1.did, "role": "board_director"}],
+        "threshold": {"type": "unanimous"}})["resource"]
+    at = stamp()
+    r = pk_zone.post("/v1/consent/%s/sign" % loose["consent_id"],
+                     json={"signatory_id": d1.did, "decision": "approve", "signed_at": at,
+                           "proof": d1.sign(loose, "approve", at)})
+    assert r.status_code == 200 and r.json()["resource"]["status"] == "approved", r.text
+    before = counts(pk_zone, tables)
+    p = assert_problem(pk_zone.post("/v1/ownership/transfers", json=dict(transfer, board_resolution_ref=loose[
+        "consent_id"])), 409, "consent.other_entity", pointer="/board_resolution_ref")
+    assert "no entity" in p["detail"]
+    assert counts(pk_zone, tables) == before
     done = zone_post(pk_zone, "/v1/ownership/transfers", transfer)
     assert "ShareTransferCredential" in done["credential"]["type"]
     assert done["resource"]["board_resolution_ref"] == record["consent_id"]

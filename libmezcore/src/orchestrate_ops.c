@@ -351,10 +351,13 @@ static mez_status_t approved_resolution(orch_t *o, const char *ref)
     if (!status || strcmp(status, "approved"))
         return mez_problem(o->pb, o->p, MEZ_EINVAL, 409, "consent.not_approved", "/board_resolution_ref",
                            "the board resolution %s is %s, not approved", ref, status ? status : "of no status");
+    /* A consent that names no entity (metadata.entity_id) resolves nothing about this one: accepting it would
+     * let one approval stand for every entity's transfers. */
     eid = mez_orch_str(json_object_get(consent, "metadata"), "entity_id");
-    if (eid && strcmp(eid, o->owner_entity))
+    if (!eid || strcmp(eid, o->owner_entity))
         return mez_problem(o->pb, o->p, MEZ_EINVAL, 409, "consent.other_entity", "/board_resolution_ref",
-                           "the board resolution %s is about entity %s, not %s", ref, eid, o->owner_entity);
+                           "the board resolution %s is about %s%s, not %s", ref, eid ? "entity " : "no entity",
+                           eid ? eid : " (its metadata.entity_id)", o->owner_entity);
     return MEZ_OK;
 }
 
@@ -626,8 +629,18 @@ static mez_status_t consent_request_prepare(orch_t *o)
 static mez_status_t consent_sign_prepare(orch_t *o)
 {
     mez_status_t rv;
+    json_t *consent;
     if ((rv = path_safe(o, o->req->path_id, NULL)) != MEZ_OK)
         return rv;
+    /* An entity's system may relay its signatories' decisions on the entity's own consents (metadata.entity_id,
+     * as board resolutions are checked); the signatures decide, the token only says whose consents it reaches.
+     * Operators reach any, so only an entity token costs the read. */
+    if (o->req->actor_entity) {
+        if ((rv = mez_orch_mass_get(o, apr_pstrcat(o->p, "/v1/consent/", o->req->path_id, NULL), "consent", "",
+                                    &consent)) != MEZ_OK)
+            return rv;
+        o->owner_entity = mez_orch_str(json_object_get(consent, "metadata"), "entity_id");
+    }
     o->subject_id = o->req->path_id;
     set_mass(o, "POST", apr_pstrcat(o->p, "/v1/consent/", o->req->path_id, "/sign", NULL));
     return MEZ_OK;
