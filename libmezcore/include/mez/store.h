@@ -132,6 +132,12 @@ int mez_db_has_writable_cte(const mez_db_t *db);
  * On SQLite the write lock is taken at BEGIN (BEGIN IMMEDIATE), so writers queue instead of deadlocking. */
 typedef struct mez_db_tx_t mez_db_tx_t;
 mez_status_t mez_db_begin(apr_pool_t *p, mez_db_t *db, mez_db_tx_t **tx, mez_problem_t *pb);
+/* A read-only transaction over one snapshot of the database, for a reader whose statements must agree with each
+ * other (the audit verifier reads the chain head, then every row in batches: a row a writer commits meanwhile must
+ * be seen with the head that covers it or not at all). SQLite: BEGIN DEFERRED, whose first read fixes the snapshot
+ * in WAL mode without holding writers up; PostgreSQL: REPEATABLE READ, READ ONLY. It keeps old row versions alive
+ * while it lasts (WAL frames, dead tuples): for readers that finish. End it with mez_db_rollback. */
+mez_status_t mez_db_begin_read(apr_pool_t *p, mez_db_t *db, mez_db_tx_t **tx, mez_problem_t *pb);
 mez_status_t mez_db_commit(apr_pool_t *p, mez_db_tx_t *tx, mez_problem_t *pb);
 void mez_db_rollback(apr_pool_t *p, mez_db_tx_t *tx);
 
