@@ -162,13 +162,17 @@ mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event
     if ((rv = digest_members(p, &row, 0, &content, pb)) != MEZ_OK)
         return rv;
 
-    if (mez_db_has_writable_cte(db))
+    if (mez_db_has_writable_cte(db)) {
         /* One statement links and writes the row, sent: it goes out with the COMMIT (where an error it meets
-         * fails the transaction). */
-        return mez_db_send(p, db, APPEND_LINKED, pb, content, row.zone_id, row.at, row.actor, row.action,
-                           row.resource_type ? row.resource_type : MEZ_DB_NULL,
-                           row.resource_id ? row.resource_id : MEZ_DB_NULL, row.outcome,
-                           row.request_id ? row.request_id : MEZ_DB_NULL, row.detail, NULL);
+         * fails the transaction, and the row is then not counted either). */
+        rv = mez_db_send(p, db, APPEND_LINKED, pb, content, row.zone_id, row.at, row.actor, row.action,
+                         row.resource_type ? row.resource_type : MEZ_DB_NULL,
+                         row.resource_id ? row.resource_id : MEZ_DB_NULL, row.outcome,
+                         row.request_id ? row.request_id : MEZ_DB_NULL, row.detail, NULL);
+        if (rv == MEZ_OK)
+            mez_db_count_audit_row(db);
+        return rv;
+    }
 
     /* Here the zone links it: the head is read under the transaction's write lock (see the top of this file). */
     rv = mez_db_query_row(p, db, head, 2, &found,
@@ -190,6 +194,8 @@ mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event
     if (rv == MEZ_OK)
         rv = mez_db_execv(p, db, NULL, "UPDATE mez_audit_head SET seq = %s, prev_hash = %s, hash = %s WHERE id = 1",
                           pb, seq, row.prev_hash, row.hash, NULL);
+    if (rv == MEZ_OK)
+        mez_db_count_audit_row(db);
     return rv;
 }
 

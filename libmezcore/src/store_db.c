@@ -28,6 +28,7 @@ struct mez_db_tx_t {
     apr_pool_t *pool;
     int open;
     int holds_writer;
+    apr_uint64_t audit_rows;   /* mez_db_count_audit_row: appended in this transaction, counted at its commit */
     apr_hash_t *rows;          /* mez_db_tx_remember: key -> remembered_row_t, made on first use */
 };
 
@@ -575,9 +576,18 @@ mez_status_t mez_db_commit(apr_pool_t *p, mez_db_tx_t *tx, mez_problem_t *pb)
         mez_db_rollback(p, tx);
         return st;
     }
+    tx->db->audit_rows += tx->audit_rows;
     tx_closed(tx);
     apr_pool_cleanup_kill(tx->pool, tx, tx_cleanup);
     return MEZ_OK;
+}
+
+void mez_db_count_audit_row(mez_db_t *db)
+{
+    if (db->tx && db->tx->open)
+        db->tx->audit_rows++;
+    else
+        db->audit_rows++;
 }
 
 void mez_db_rollback(apr_pool_t *p, mez_db_tx_t *tx)

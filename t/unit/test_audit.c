@@ -551,6 +551,32 @@ static void test_anchor_refused_under_another_key(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(pb.code, "checkpoint."));
 }
 
+/* The handle counts the audit rows its committed transactions appended (mod_mez's mez_audit_rows_total): a row
+ * appended in a transaction rolled back is not counted. */
+static void test_committed_rows_counted(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = audit_db();
+    mez_db_tx_t *tx;
+    mez_audit_event_t ev = { "zone-a", 0, "anonymous", "credential.issue", NULL, NULL, "committed", NULL, NULL };
+    CU_ASSERT_EQUAL(db->audit_rows, 0);
+    append(db, "credential.issue", "urn:uuid:1");
+    append(db, "credential.issue", "urn:uuid:2");
+    CU_ASSERT_EQUAL(db->audit_rows, 2);
+    CU_ASSERT_EQUAL_FATAL(mez_db_begin(unit_pool(), db, &tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_audit_append(unit_pool(), db, &ev, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_audit_append(unit_pool(), db, &ev, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(db->audit_rows, 2);     /* not before the commit */
+    mez_db_rollback(unit_pool(), tx);
+    CU_ASSERT_EQUAL(db->audit_rows, 2);
+    CU_ASSERT_EQUAL_FATAL(mez_db_begin(unit_pool(), db, &tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_audit_append(unit_pool(), db, &ev, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_audit_append(unit_pool(), db, &ev, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_db_commit(unit_pool(), tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(db->audit_rows, 4);
+    CU_ASSERT_EQUAL(rows(db), 4);
+}
+
 static void test_verify_needs_the_table(void)
 {
     mez_problem_t pb = { 0 };
@@ -578,6 +604,7 @@ void unit_register_audit(void)
                 test_schemes_interleaved_verify);
     CU_add_test(s, "rows read back, as JSON", test_read_and_json);
     CU_add_test(s, "verify needs a migrated database", test_verify_needs_the_table);
+    CU_add_test(s, "the handle counts the audit rows of committed transactions", test_committed_rows_counted);
     CU_add_test(s, "rows past the chain head are named (head set back)", test_rows_beyond_the_head_named);
     CU_add_test(s, "a row forged past the chain head is named", test_forged_row_past_the_head_named);
     CU_add_test(s, "a deleted head over rows is named; over none the chain is empty", test_deleted_head_named);
