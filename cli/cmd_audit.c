@@ -85,7 +85,7 @@ static int open_anchor(apr_pool_t *p, const char *file, const char **did, mez_au
     }
     len = (apr_size_t)fi.size;
     text = apr_palloc(p, len + 1);
-    if (apr_file_read_full(f, text, len, &len) != APR_SUCCESS && len != (apr_size_t)fi.size) {
+    if (apr_file_read_full(f, text, len, &len) != APR_SUCCESS || len != (apr_size_t)fi.size) {
         fprintf(stderr, "mez audit verify: the anchor %s is not readable\n", file);
         return MEZ_EXIT_USAGE;
     }
