@@ -151,6 +151,32 @@ def test_sovereign_store_write_is_audited(zone):
     assert zone.count("mez_audit") == before
 
 
+def test_sovereign_store_write_from_the_cli_is_audited(zone, workdir):
+    """`mez mass call --driver ... --zone` writes the sovereign store as /mass/v1 does, and writes its row as httpd
+    does (mass.<METHOD> <path>), the operator as actor, in the write's transaction; a read or a refusal none."""
+    body = os.path.join(workdir, "formation.json")
+    with open(body, "w") as f:
+        json.dump({"entity_type": "llc", "legal_name": "Gwadar Nets Ltd",
+                   "directors": [{"name": "Jane Director", "role": "director"}]}, f)
+    os.chmod(body, 0o644)
+
+    def call(*args):
+        return mez_as_server(zone, "mass", "call", "--driver", zone.driver, "--params", zone.db.params, "--zone",
+                             zone.zone_id, *args)
+    before = zone.count("mez_audit")
+    assert call("GET", "/v1/entities/status").returncode == 0
+    assert call("POST", "/v1/consent/request", body).returncode == 1         # refused: not a consent request
+    assert zone.count("mez_audit") == before
+    cp = call("POST", "/v1/entities", body)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    eid = json.loads(cp.stdout)["entity_id"]
+    assert zone.count("mez_audit") == before + 1
+    row = audit_rows(zone, start=last_seq(zone))[-1]
+    assert (row["action"], row["resource_type"], row["resource_id"]) == ("mass.POST /v1/entities", "entities", eid)
+    assert row["actor"].startswith("cli:") and row["detail"]["status"] == 201
+    assert audit_verify(zone).returncode == 0
+
+
 def test_rows_are_append_only_in_the_database(zone):
     issue(zone)
     n = zone.count("mez_audit")
