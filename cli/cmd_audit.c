@@ -20,11 +20,15 @@ static int usage(FILE *out)
         "D is sqlite3 or pgsql, P a file name or a libpq conninfo (--db-driver and --db are the same options).\n"
         "verify recomputes the audit chain and prints one line per fault: 'seq N: hash mismatch' (a changed row),\n"
         "'gap after seq N' (deleted rows), 'seq N: broken link' (a row whose prev_hash is not its predecessor's\n"
-        "hash); exit 0 when intact, 1 when tampered, 2 when the database cannot be used.\n"
+        "hash), 'rows beyond the head' (rows past the chain head: forged, or the head set back), a missing head;\n"
+        "exit 0 when intact, 1 when tampered, 2 when the database cannot be used.\n"
         "--anchor FILE: an anchor kept from GET /v1/audit/anchor (its JSON answer, or the bare signed note with\n"
         "--did, the zone's did:key when it was signed): the chain must still hold the row it signed with the hash it\n"
-        "signed, which catches the newest rows removed and the head set back (the chain alone cannot).\n"
-        "show prints rows from seq N (default 1), at most K of them (default all), one JSON object a line.\n");
+        "signed (its hash recomputed from the row, within the chain the head closes), which catches the newest rows\n"
+        "removed and the head set back (the chain alone cannot).\n"
+        "show prints rows from seq N (default 1), at most K of them (default all), one JSON object a line: the log\n"
+        "the chain head closes. Rows past the head (or every row, when the head is missing) are not shown as the\n"
+        "log: show says so on stderr and exits 1.\n");
     return out == stdout ? MEZ_EXIT_OK : MEZ_EXIT_USAGE;
 }
 
@@ -61,11 +65,12 @@ static apr_int64_t number(const char *s)
     return *end || v < 0 ? -1 : v;
 }
 
-/* The anchor file: the JSON answer of GET /v1/audit/anchor (note and did), or a bare note (did from --did). */
-static int check_anchor(apr_pool_t *p, mez_db_t *db, const char *file, const char *did)
+/* The anchor file: the JSON answer of GET /v1/audit/anchor (note and did), or a bare note (did from --did), opened
+ * (its signature checked) into *a. MEZ_EXIT_OK when it opened; MEZ_EXIT_INVALID when its signature or origin is
+ * refused (said on stdout: the chain is still verified); MEZ_EXIT_USAGE when it cannot be read at all. */
+static int open_anchor(apr_pool_t *p, const char *file, const char **did, mez_audit_anchor_t *a)
 {
     mez_problem_t pb = { 0 };
-    mez_audit_anchor_t a;
     mez_key_t *key;
     char *text = NULL;
     apr_size_t len = 0;
@@ -80,7 +85,7 @@ static int check_anchor(apr_pool_t *p, mez_db_t *db, const char *file, const cha
     }
     len = (apr_size_t)fi.size;
     text = apr_palloc(p, len + 1);
-    if (apr_file_read_full(f, text, len, &len) != APR_SUCCESS && len != (apr_size_t)fi.size) {
+    if (apr_file_read_full(f, text, len, &len) != APR_SUCCESS || len != (apr_size_t)fi.size) {
         fprintf(stderr, "mez audit verify: the anchor %s is not readable\n", file);
         return MEZ_EXIT_USAGE;
     }
@@ -88,20 +93,19 @@ static int check_anchor(apr_pool_t *p, mez_db_t *db, const char *file, const cha
     note = text;
     if (text[0] == '{' && mez_json_parse(p, text, len, &doc, &pb) == MEZ_OK && json_is_object(doc)) {
         note = json_string_value(json_object_get(doc, "note"));
-        did = did ? did : json_string_value(json_object_get(doc, "did"));
+        *did = *did ? *did : json_string_value(json_object_get(doc, "did"));
     }
-    if (!note || !did) {
+    if (!note || !*did) {
         fprintf(stderr, "mez audit verify: the anchor needs its note and the zone's DID (--did)\n");
         return MEZ_EXIT_USAGE;
     }
-    if (mez_did_key_resolve(p, did, &key, &pb) != MEZ_OK)
+    if (mez_did_key_resolve(p, *did, &key, &pb) != MEZ_OK)
         return mez_cli_fail(&pb, MEZ_EINVAL);
-    if (mez_audit_anchor_check(p, db, note, key, &a, &pb) != MEZ_OK) {
+    if (mez_audit_anchor_open(p, note, key, a, &pb) != MEZ_OK) {
         printf("anchor %s: %s%s%s\n", file, pb.code ? pb.code : "refused", pb.detail ? ": " : "",
                pb.detail ? pb.detail : "");
         return MEZ_EXIT_INVALID;
     }
-    printf("anchor %s: row %" APR_INT64_T_FMT " (%s), signed by %s, is in the chain\n", file, a.seq, a.hash, did);
     return MEZ_EXIT_OK;
 }
 
@@ -109,19 +113,25 @@ static int verify(apr_pool_t *p, mez_db_t *db, const char *anchor, const char *d
 {
     mez_problem_t pb = { 0 };
     mez_audit_report_t rep;
-    mez_status_t rv = mez_audit_verify(p, db, &rep, &pb);
-    int arc = MEZ_EXIT_OK;
-    if (rv != MEZ_OK) {
+    mez_audit_anchor_t a;
+    int arc = MEZ_EXIT_OK, anchor_held;
+    if (anchor && (arc = open_anchor(p, anchor, &did, &a)) == MEZ_EXIT_USAGE)
+        return arc;
+    if (mez_audit_verify_anchored(p, db, anchor && arc == MEZ_EXIT_OK ? &a : NULL, &rep, &pb) != MEZ_OK) {
         mez_cli_fail(&pb, MEZ_EIO);
         return MEZ_EXIT_USAGE;
     }
-    if (anchor && (arc = check_anchor(p, db, anchor, did)) == MEZ_EXIT_USAGE)
-        return arc;
+    anchor_held = anchor && arc == MEZ_EXIT_OK && !rep.anchor_code;
+    if (anchor_held)
+        printf("anchor %s: row %" APR_INT64_T_FMT " (%s), signed by %s, is in the chain\n", anchor, a.seq, a.hash,
+               did);
+    else if (anchor && arc == MEZ_EXIT_OK)
+        printf("anchor %s: %s: %s\n", anchor, rep.anchor_code, rep.anchor_detail);
     for (int i = 0; i < rep.findings->nelts; i++)
         printf("%s\n", APR_ARRAY_IDX(rep.findings, i, mez_audit_finding_t).message);
-    if (rep.findings->nelts || arc != MEZ_EXIT_OK) {
+    if (rep.findings->nelts || (anchor && !anchor_held)) {
         printf("audit chain TAMPERED: %d fault(s) in %" APR_INT64_T_FMT " rows%s\n", rep.findings->nelts, rep.rows,
-               arc != MEZ_EXIT_OK ? ", and the anchor does not hold" : "");
+               anchor && !anchor_held ? ", and the anchor does not hold" : "");
         return MEZ_EXIT_INVALID;
     }
     if (rep.rows && rep.old_scheme_rows)
@@ -135,17 +145,37 @@ static int verify(apr_pool_t *p, mez_db_t *db, const char *anchor, const char *d
     return MEZ_EXIT_OK;
 }
 
+/* The log, rows from..: what the chain head closes, read with the head in one snapshot (as verify reads). Rows past
+ * the head are not the log (a forged row, or the head set back over real ones): they are not printed as if they
+ * were, and are told on stderr with exit 1, as a missing head is. The rows themselves are still in the table for
+ * whoever investigates. */
 static int show(apr_pool_t *p, mez_db_t *db, apr_int64_t from, apr_int64_t limit)
 {
     mez_problem_t pb = { 0 };
-    apr_int64_t shown = 0, next = from;
+    apr_int64_t shown = 0, next = from, head_seq, beyond = 0, first = 0, last = 0;
+    const char *head_hash;
+    mez_db_tx_t *tx;
+    int have_head = 0;
+    if (mez_db_begin_read(p, db, &tx, &pb) != MEZ_OK
+        || mez_audit_head(p, db, &head_seq, &head_hash, &have_head, &pb) != MEZ_OK
+        || mez_audit_beyond(p, db, have_head ? head_seq : 0, &beyond, &first, &last, &pb) != MEZ_OK) {
+        mez_cli_fail(&pb, MEZ_EIO);
+        return MEZ_EXIT_USAGE;
+    }
+    if (!have_head && beyond) {
+        fprintf(stderr, "mez audit show: the chain head (mez_audit_head) is missing while %" APR_INT64_T_FMT
+                " rows exist: the log's end cannot be known, no row is shown as the log (run mez audit verify)\n",
+                beyond);
+        mez_db_rollback(p, tx);
+        return MEZ_EXIT_INVALID;
+    }
     /* In pages, so a long trail never sits in memory whole. */
     for (;;) {
         apr_pool_t *page;
         apr_array_header_t *rows;
         int want = limit > 0 && limit - shown < 500 ? (int)(limit - shown) : 500;
         apr_pool_create(&page, p);
-        if (mez_audit_read(page, db, next, want, &rows, &pb) != MEZ_OK) {
+        if (mez_audit_read_upto(page, db, next, head_seq, want, &rows, &pb) != MEZ_OK) {
             mez_cli_fail(&pb, MEZ_EIO);
             apr_pool_destroy(page);
             return MEZ_EXIT_USAGE;
@@ -163,6 +193,13 @@ static int show(apr_pool_t *p, mez_db_t *db, apr_int64_t from, apr_int64_t limit
         apr_pool_destroy(page);
         if (rows->nelts < want || (limit > 0 && shown >= limit))
             break;
+    }
+    mez_db_rollback(p, tx);
+    if (beyond) {
+        fprintf(stderr, "mez audit show: %" APR_INT64_T_FMT " row(s), seq %" APR_INT64_T_FMT "..%" APR_INT64_T_FMT
+                ", lie past the chain head (seq %" APR_INT64_T_FMT ") and are not the log: not shown (rows added "
+                "outside the chain, or the head set back; run mez audit verify)\n", beyond, first, last, head_seq);
+        return MEZ_EXIT_INVALID;
     }
     return MEZ_EXIT_OK;
 }

@@ -4,7 +4,8 @@
  *   mez mass call [--endpoint URL] [--token-file F] [--idempotency-key K] METHOD PATH [BODY.json|-]
  *       one request through the same gateway mod_mez uses (mez_mass_call). With --endpoint it goes to that
  *       remote Mass base URL (a zone's sovereign store is <zone>/mass); with --driver/--params/--zone instead
- *       it is answered by the sovereign store in that database, in one transaction committed only on success.
+ *       it is answered by the sovereign store in that database, in one transaction committed only on success
+ *       (a write with its audit row, mass.<METHOD> <path> as httpd writes it, actor cli:<login>).
  *       The answer's body goes to stdout as JSON, "HTTP <status> [<code>]" to stderr. Exit 0 for 2xx, 1 for a
  *       refusal (4xx, passed on as the endpoint sent it), 2 when there is no answer to pass on (mass.unavailable,
  *       mass.upstream_error) or for usage errors.
@@ -97,7 +98,48 @@ static int print_answer(apr_pool_t *p, const mez_mass_response_t *resp)
     return resp->status < 300 ? MEZ_EXIT_OK : resp->status < 500 ? MEZ_EXIT_INVALID : MEZ_EXIT_USAGE;
 }
 
-/* The sovereign store of a database, in one transaction committed only when the store answered success. */
+/* A store id ("ent_" and 64 hex digits: mez_mass_new_id). */
+static int is_store_id(const char *s)
+{
+    const char *u = s;
+    size_t n = 0;
+    while (u && *u >= 'a' && *u <= 'z')
+        u++;
+    if (!u || u == s || *u++ != '_')
+        return 0;
+    while ((u[n] >= '0' && u[n] <= '9') || (u[n] >= 'a' && u[n] <= 'f'))
+        n++;
+    return n == 64 && !u[n];
+}
+
+/* The audit row of a write the store committed, as httpd writes one for the same write through /mass/v1
+ * (mass.<METHOD> <path>), with the operator as actor: a store written from here is no less the zone's record. The
+ * resource is the store id in the path, else the one the answer names first ("id", then a "..._id"), as httpd's. */
+static mez_status_t audit_store_write(apr_pool_t *p, mez_db_t *db, const mass_args_t *a, const mez_mass_request_t *req,
+                                      const mez_mass_response_t *resp, mez_problem_t *pb)
+{
+    int prim = mez_mass_primitive_of_path(req->path);
+    char *path = apr_pstrdup(p, req->path), *save = NULL, *seg;
+    const char *id = NULL, *key, *v = json_string_value(json_object_get(resp->body, "id"));
+    json_t *detail = json_pack("{s:i}", "status", resp->status), *m;
+    for (seg = apr_strtok(path, "/", &save); seg && !id; seg = apr_strtok(NULL, "/", &save))
+        if (is_store_id(seg))
+            id = seg;
+    if (!id && v && is_store_id(v))
+        id = v;
+    json_object_foreach(resp->body, key, m) {
+        size_t n = strlen(key);
+        if (!id && n > 3 && !strcmp(key + n - 3, "_id") && (v = json_string_value(m)) && is_store_id(v))
+            id = v;
+    }
+    if (req->idempotency_key)
+        json_object_set_new(detail, "idempotency_key", json_string(req->idempotency_key));
+    return mez_cli_audit_row(p, db, a->zone, apr_pstrcat(p, "mass.", req->method, " ", req->path, NULL),
+                             prim >= 0 ? mez_mass_primitive_name((mez_mass_primitive_t)prim) : "mass", id, detail, pb);
+}
+
+/* The sovereign store of a database, in one transaction committed only when the store answered success (a write
+ * with its audit row). */
 static int call_store(apr_pool_t *p, const mass_args_t *a, const mez_mass_request_t *req)
 {
     mez_mass_store_ctx_t ctx = { a->zone, a->jurisdiction ? a->jurisdiction : a->zone, apr_time_now() };
@@ -115,8 +157,12 @@ static int call_store(apr_pool_t *p, const mass_args_t *a, const mez_mass_reques
     mez_json_pool_own(p, resp.body);
     if (resp.status >= 400)
         mez_db_rollback(p, tx);
-    else if (mez_db_commit(p, tx, &pb) != MEZ_OK)
+    else if ((strcmp(req->method, "GET") && strcmp(req->method, "HEAD")
+              && audit_store_write(p, db, a, req, &resp, &pb) != MEZ_OK)
+             || mez_db_commit(p, tx, &pb) != MEZ_OK) {
+        mez_db_rollback(p, tx);
         return mez_cli_fail(&pb, MEZ_EIO);
+    }
     rc = print_answer(p, &resp);
     return rc;
 }

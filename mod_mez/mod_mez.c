@@ -21,6 +21,34 @@ static void log_bridge(void *baton, mez_log_level_t level, const char *file, int
     ap_log_error(file, line, APLOG_MODULE_INDEX, (int)level, 0, log_server, "%s", msg);
 }
 
+/* Every handle a request was given, so that its committed audit rows can be counted once it is over, whatever
+ * wrote them (the handlers, the orchestrator, the corridor, peer, watcher and key stores append directly). The
+ * list hangs on the request's pool, which an internal redirect shares. */
+#define REQUEST_DBS_KEY "mez-request-dbs"
+
+static void remember_db(request_rec *r, mez_db_t *db)
+{
+    void *v = NULL;
+    apr_array_header_t *dbs;
+    apr_pool_userdata_get(&v, REQUEST_DBS_KEY, r->pool);
+    if (!(dbs = v)) {
+        dbs = apr_array_make(r->pool, 2, sizeof(mez_db_t *));
+        apr_pool_userdata_setn(dbs, REQUEST_DBS_KEY, NULL, r->pool);
+    }
+    APR_ARRAY_PUSH(dbs, mez_db_t *) = db;
+}
+
+apr_uint64_t mez_request_audit_rows(request_rec *r)
+{
+    void *v = NULL;
+    const apr_array_header_t *dbs;
+    apr_uint64_t n = 0;
+    apr_pool_userdata_get(&v, REQUEST_DBS_KEY, r->pool);
+    for (int i = 0; (dbs = v) && i < dbs->nelts; i++)
+        n += APR_ARRAY_IDX(dbs, i, const mez_db_t *)->audit_rows;
+    return n;
+}
+
 mez_db_t *mez_request_db(request_rec *r)
 {
     ap_dbd_t *dbd;
@@ -31,6 +59,7 @@ mez_db_t *mez_request_db(request_rec *r)
     if (!dbd)
         return NULL;
     db = mez_db_wrap(r->pool, dbd->driver, dbd->handle);
+    remember_db(r, db);
     db->writer = mez_srv_conf(r->server)->sqlite_writer;
     /* mod_dbd's pool for this connection lives as long as the connection: its prepared statements stay there
      * (unless MezDBPrepare off: a pooler in front of PostgreSQL may not keep them). */

@@ -248,15 +248,15 @@ void mez_mass_client_register_hooks(apr_pool_t *p);
 /* mod_mez_metrics.c: /metrics (Prometheus text 0.0.4) from counters in shared memory that every child adds
  * to. Requests (mez_requests_total{zone,route,code}), tensor evaluations (requests that left the note
  * mez-decision with a tensor state) and credentials issued (the note mez-credential-digest, set once committed) are
- * counted by a log_transaction hook; other code counts its events with mez_metrics_count: e.g. the audit
- * trail calls mez_metrics_count(r, MEZ_METRIC_AUDIT_ROWS, NULL) once per row it appends. Safe from any thread
+ * counted by a log_transaction hook, and so are the audit rows the request committed (mez_request_audit_rows);
+ * other code counts its events with mez_metrics_count (peer calls, Mass calls, receipts). Safe from any thread
  * of any child; a no-op for a server without MezZone. */
 enum {
     MEZ_METRIC_REQUESTS = 0,         /* labels: route, code (counted by the hook, not by callers) */
     MEZ_METRIC_TENSOR_EVALUATIONS,   /* label: decision */
     MEZ_METRIC_CREDENTIALS_ISSUED,   /* no label */
     MEZ_METRIC_MASS_CALLS,           /* labels: primitive, outcome (mez_metrics_count2) */
-    MEZ_METRIC_AUDIT_ROWS,           /* no label */
+    MEZ_METRIC_AUDIT_ROWS,           /* no label (counted by the hook, not by callers) */
     MEZ_METRIC_CORRIDOR_RECEIPTS,    /* labels: corridor, outcome: "appended" (committed to this zone's copy of the
                                       * chain, either role), "pushed" (acknowledged by the peer after a push),
                                       * "failed" (a push batch the peer did not acknowledge, or a pushed or pulled
@@ -293,6 +293,8 @@ mez_status_t mez_request_client_cert(request_rec *r, const mez_srv_conf_t *sc, c
                                      mez_problem_t *pb);
 void mez_clientcert_register_hooks(apr_pool_t *p);
 
+/* Audit rows committed through the handles mez_request_db gave this request (mez_db_t.audit_rows). */
+apr_uint64_t mez_request_audit_rows(request_rec *r);
 /* A database connection from mod_dbd's pool for this request (NULL when none can be had). */
 mez_db_t *mez_request_db(request_rec *r);
 /* The same, or NULL with 503 "db.unavailable" in pb (every route answers that one code when mod_dbd has no

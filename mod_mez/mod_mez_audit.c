@@ -77,7 +77,6 @@ mez_status_t mez_request_audit(request_rec *r, mez_db_t *db, const char *action,
 {
     mez_srv_conf_t *sc = mez_srv_conf(r->server);
     mez_audit_event_t ev = { 0 };
-    mez_status_t rv;
 
     if (detail)
         mez_json_pool_own(r->pool, detail);
@@ -93,11 +92,8 @@ mez_status_t mez_request_audit(request_rec *r, mez_db_t *db, const char *action,
     note_action(r, action);
     /* The row is not asked back: on PostgreSQL it then goes with the COMMIT, not waited for on its own. The
      * row names the request (request_id), which is what ties it to httpd's logs. */
-    if ((rv = mez_audit_append(r->pool, db, &ev, pb)) != MEZ_OK)
-        return rv;
-    /* Counted when appended: a commit that then fails (rare) leaves the counter one ahead of the table. */
-    mez_metrics_count(r, MEZ_METRIC_AUDIT_ROWS, NULL);
-    return MEZ_OK;
+    /* Counted when its transaction commits, with every other audit row of the request (mez_request_audit_rows). */
+    return mez_audit_append(r->pool, db, &ev, pb);
 }
 
 /* The store's ids are a lowercase prefix, '_' and 64 hex digits ("con_...", "ent_...": mez_mass_new_id). */

@@ -13,7 +13,9 @@
  *                                             which handlers set only after the commit; an attestation of a
  *                                             denial, answered 422, is a credential issued too)
  *   mez_mass_calls_total{primitive,outcome}   Mass gateway calls (mez_request_mass_call)
- *   mez_audit_rows_total                      audit rows appended (mez_metrics_count(r, MEZ_METRIC_AUDIT_ROWS))
+ *   mez_audit_rows_total                      audit rows committed by the zone's requests, whatever appended them
+ *                                             (the hook, from mez_request_audit_rows: rows of a transaction that
+ *                                             rolled back or failed its COMMIT are not counted)
  *   mez_corridor_receipts_total{corridor,outcome}
  *                                             receipts appended to this zone's copy of a chain, pushed to (and
  *                                             acknowledged by) the peer, or failed (see mod_mez.h)
@@ -109,7 +111,7 @@ static const struct {
                                         NULL },
     [MEZ_METRIC_MASS_CALLS] = { "mez_mass_calls_total", "Calls to Mass primitives, by primitive and outcome.",
                                 "primitive", "outcome" },
-    [MEZ_METRIC_AUDIT_ROWS] = { "mez_audit_rows_total", "Rows appended to the audit trail.", NULL, NULL },
+    [MEZ_METRIC_AUDIT_ROWS] = { "mez_audit_rows_total", "Rows committed to the audit trail.", NULL, NULL },
     [MEZ_METRIC_CORRIDOR_RECEIPTS] = { "mez_corridor_receipts_total",
                                        "Corridor receipts appended to this zone's chain copy, pushed to the peer "
                                        "(acknowledged), or failed to reach the other chain.", "corridor",
@@ -385,6 +387,7 @@ static int log_transaction(request_rec *r)
     }
     if (apr_table_get(last->notes, "mez-credential-digest") && last->status < 500)
         add(MEZ_METRIC_CREDENTIALS_ISSUED, zone, NULL, NULL, 1);
+    add(MEZ_METRIC_AUDIT_ROWS, zone, NULL, NULL, mez_request_audit_rows(r));
     if ((problem = apr_table_get(last->notes, "mez-problem")))
         add(MEZ_METRIC_PROBLEMS, zone, problem_label(zone, problem), NULL, 1);
     return DECLINED;

@@ -39,6 +39,7 @@
 #include "http_config.h"
 #include "http_log.h"
 #include "http_protocol.h"
+#include "mez/audit.h"
 #include "mez/corridor.h"
 #include "mez/digest.h"
 #include "mez/http.h"
@@ -276,9 +277,18 @@ static const json_t *evidence_at(saga_t *s, const char *state)
     return found;
 }
 
+/* Every step is the zone's action on behalf of the request that drives the saga: its audit row (the store names
+ * the step) carries that request's caller and id. */
+static void step_audit(saga_t *s, mez_audit_event_t *ev)
+{
+    mez_request_audit_event(s->r, "migration", "migration", s->m.migration_id, "committed", NULL, ev);
+}
+
 static mez_status_t move(saga_t *s, int event, json_t *evidence, const mez_migration_update_t *u, mez_problem_t *pb)
 {
-    return mez_migration_move(s->r->pool, s->db, &s->m, event, apr_time_now(), own(s->r, evidence), u, NULL, pb);
+    mez_audit_event_t ev;
+    step_audit(s, &ev);
+    return mez_migration_move(s->r->pool, s->db, &s->m, event, apr_time_now(), own(s->r, evidence), u, &ev, NULL, pb);
 }
 
 /* The first receipt of kind for this migration in the corridor from `from` on (*found 0 when none). */
@@ -649,6 +659,7 @@ static int post_migration(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, cons
     mez_problem_t pb = { 0 }, spb = { 0 };
     mez_corridor_t c;
     saga_t s = { r, sc, db, NULL, { 0 } };
+    mez_audit_event_t aev;
     const char *eid, *mid = mez_mass_new_id(r->pool, "mig_");
     json_t *body, *ent, *formation = NULL, *request;
     int hold, stalled;
@@ -697,10 +708,11 @@ static int post_migration(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, cons
     s.m.corridor_id = cid;
     s.m.entity_id = eid;
     s.m.request = request;
+    step_audit(&s, &aev);
     if (mez_migration_create(r->pool, db, &s.m, own(r, json_pack("{s:s, s:s, s:s}", "requested_by",
                                                                  mez_request_actor(r), "entity_record_digest",
                                                                  str(request, "entity_record_digest"), "deadline",
-                                                                 str(body, "deadline"))), apr_time_now(), &pb)
+                                                                 str(body, "deadline"))), apr_time_now(), &aev, &pb)
         != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     apr_table_setn(r->headers_out, "Location", saga_path(&s));

@@ -151,6 +151,32 @@ def test_sovereign_store_write_is_audited(zone):
     assert zone.count("mez_audit") == before
 
 
+def test_sovereign_store_write_from_the_cli_is_audited(zone, workdir):
+    """`mez mass call --driver ... --zone` writes the sovereign store as /mass/v1 does, and writes its row as httpd
+    does (mass.<METHOD> <path>), the operator as actor, in the write's transaction; a read or a refusal none."""
+    body = os.path.join(workdir, "formation.json")
+    with open(body, "w") as f:
+        json.dump({"entity_type": "llc", "legal_name": "Gwadar Nets Ltd",
+                   "directors": [{"name": "Jane Director", "role": "director"}]}, f)
+    os.chmod(body, 0o644)
+
+    def call(*args):
+        return mez_as_server(zone, "mass", "call", "--driver", zone.driver, "--params", zone.db.params, "--zone",
+                             zone.zone_id, *args)
+    before = zone.count("mez_audit")
+    assert call("GET", "/v1/entities/status").returncode == 0
+    assert call("POST", "/v1/consent/request", body).returncode == 1         # refused: not a consent request
+    assert zone.count("mez_audit") == before
+    cp = call("POST", "/v1/entities", body)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    eid = json.loads(cp.stdout)["entity_id"]
+    assert zone.count("mez_audit") == before + 1
+    row = audit_rows(zone, start=last_seq(zone))[-1]
+    assert (row["action"], row["resource_type"], row["resource_id"]) == ("mass.POST /v1/entities", "entities", eid)
+    assert row["actor"].startswith("cli:") and row["detail"]["status"] == 201
+    assert audit_verify(zone).returncode == 0
+
+
 def test_rows_are_append_only_in_the_database(zone):
     issue(zone)
     n = zone.count("mez_audit")
@@ -363,6 +389,82 @@ def test_token_and_certificate_changes_are_audited(zone, mez_env, workdir):
     assert audit_verify(zone).returncode == 0
 
 
+def show(zone, *args):
+    return mez_as_server(zone, "audit", "show", "--driver", zone.driver, "--params", zone.db.params, *args)
+
+
+def test_rows_beyond_the_head_are_tampering(tamper_zone):
+    """The head closes the chain: set back over real rows (to a row's own seq and hash, so everything up to it
+    links), or with a row added past it, the rows beyond are tampering, and show does not present them as the log."""
+    z = tamper_zone
+    h2 = z.db.query_value("SELECT hash FROM mez_audit WHERE seq = 2")
+    head = z.db.query_value("SELECT hash FROM mez_audit_head WHERE id = 1")
+    db_exec(z, "UPDATE mez_audit_head SET seq = 2, hash = '%s' WHERE id = 1" % h2)
+    cp = audit_verify(z)
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    assert "rows beyond the head: 3 rows, seq 3..5, lie past the chain head (seq 2)" in cp.stdout, cp.stdout
+    assert "TAMPERED: 1 fault(s) in 5 rows" in cp.stdout, cp.stdout
+    cp = show(z)
+    assert cp.returncode == 1 and "seq 3..5" in cp.stderr and "not the log" in cp.stderr, cp.stdout + cp.stderr
+    assert [json.loads(line)["seq"] for line in cp.stdout.splitlines()] == [1, 2]
+    db_exec(z, "UPDATE mez_audit_head SET seq = 0, hash = 'sha256:%s' WHERE id = 1" % ("0" * 64))
+    cp = audit_verify(z)
+    assert cp.returncode == 1 and "5 rows, seq 1..5, lie past the chain head (seq 0)" in cp.stdout, cp.stdout
+    assert "empty" not in cp.stdout
+    # The head put back: intact again. Then a row forged past it (inserts are not guarded: appends are inserts).
+    db_exec(z, "UPDATE mez_audit_head SET seq = 5, hash = '%s' WHERE id = 1" % head)
+    assert audit_verify(z).returncode == 0
+    db_exec(z, "INSERT INTO mez_audit (seq, zone_id, at, actor, action, resource_type, resource_id, outcome, "
+               "request_id, detail, prev_hash, hash, hash_scheme) SELECT 99, zone_id, at, 'forger', action, "
+               "resource_type, resource_id, outcome, request_id, detail, prev_hash, 'sha256:%s', hash_scheme "
+               "FROM mez_audit WHERE seq = 5" % ("9" * 64))
+    cp = audit_verify(z)
+    assert cp.returncode == 1 and "seq 99 lies past the chain head (seq 5)" in cp.stdout, cp.stdout
+    cp = show(z)
+    assert cp.returncode == 1 and "seq 99..99" in cp.stderr, cp.stderr
+    assert "forger" not in cp.stdout and len(cp.stdout.splitlines()) == 5
+
+
+def test_a_deleted_head_is_tampering(tamper_zone, make_zone, driver):
+    """Nothing guards the head row against DELETE: its absence over rows is tampering (exit 1), not an unmigrated
+    database (exit 2); a zone with no row yet and no head is still the empty chain."""
+    db_exec(tamper_zone, "DELETE FROM mez_audit_head")
+    cp = audit_verify(tamper_zone)
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    assert "the chain head (mez_audit_head) is missing" in cp.stdout and "TAMPERED" in cp.stdout, cp.stdout
+    cp = show(tamper_zone)
+    assert cp.returncode == 1 and "missing" in cp.stderr and not cp.stdout, cp.stdout + cp.stderr
+    empty = make_zone(driver)
+    db_exec(empty, "DELETE FROM mez_audit_head")
+    cp = audit_verify(empty)
+    assert cp.returncode == 0 and "empty" in cp.stdout, cp.stdout + cp.stderr
+
+
+def test_verify_while_the_zone_appends(zone):
+    """verify reads the head and the rows in one snapshot: rows committed while it reads are neither mistaken for
+    rows past the head nor for a head without its rows."""
+    stop = threading.Event()
+    answers = []
+
+    def writer():
+        while not stop.is_set():
+            answers.append(issue(zone).status_code)
+    threads = [threading.Thread(target=writer) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        results = [audit_verify(zone) for _ in range(6)]
+        shown = [show(zone) for _ in range(2)]
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert answers and set(answers) == {201}
+    for cp in results + shown:
+        assert cp.returncode == 0, cp.stdout[-2000:] + cp.stderr
+    assert audit_verify(zone).returncode == 0
+
+
 # ------------------------------------------------------------------ signed anchors of the chain
 
 def save_anchor(zone, doc, name="anchor.json"):
@@ -465,3 +567,23 @@ def test_the_audit_log_format_names_zone_action_and_request(make_zone, driver, m
     assert ok["action"] == "credential.issue" and ok["request"] == issued["request_id"], ok
     assert anchor["action"] == "audit.anchor", anchor
     assert reg["action"] == "peer.register" and reg["request"] == registered["request_id"], reg
+
+
+def test_an_anchor_is_judged_by_its_row_recomputed(tamper_zone):
+    """The anchored row's hash is recomputed from its members within the chain the head closes: a row rewritten
+    with its hash column kept does not hold the anchor, nor does one left beyond a head set back below it."""
+    z = tamper_zone
+    a = z.get("/v1/audit/anchor").json()
+    path = save_anchor(z, a)
+    seq = a["seq"]
+    args = ["audit", "verify", "--driver", z.driver, "--params", z.db.params, "--anchor", path]
+    db_exec(z, "UPDATE mez_audit SET actor = 'forged', action = 'forged.action' WHERE seq = %d" % seq)
+    cp = mez_as_server(z, *args)
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    assert "audit.anchor_mismatch" in cp.stdout and "is in the chain" not in cp.stdout, cp.stdout
+    prev = z.db.query_value("SELECT hash FROM mez_audit WHERE seq = %d" % (seq - 1))
+    db_exec(z, "UPDATE mez_audit_head SET seq = %d, hash = '%s' WHERE id = 1" % (seq - 1, prev))
+    cp = mez_as_server(z, *args)
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    assert "audit.anchor_missing" in cp.stdout and "past the chain head (seq %d)" % (seq - 1) in cp.stdout, cp.stdout
+    assert "rows beyond the head" in cp.stdout and "is in the chain" not in cp.stdout, cp.stdout

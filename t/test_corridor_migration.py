@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from audit_util import audit_rows, audit_verify
 from mez_harness import assert_problem
 from test_corridor_protocol import (EVIDENCE, append, check_receipt_signature, open_corridor, pair,  # noqa: F401
                                     signed_post, zpost)
@@ -394,3 +395,37 @@ def test_the_responder_zone_migrates_through_the_sequencer(pair, cid):
     dst = registered(pair, a, m["destination_entity_id"])
     assert dst["status"] == "ACTIVE" and dst["jurisdiction_id"] == "pk-sifc"
     assert a.post("/v1/credentials/verify", json={"verifiableCredential": m["credential"]}).json()["errors"] == []
+
+
+def migration_audit(zone, mid):
+    return [r for r in audit_rows(zone) if r["resource_type"] == "migration" and r["resource_id"] == mid]
+
+
+def test_every_step_has_its_audit_row(pair, cid):
+    """Every step of the saga is an action of the source zone, written with its audit row in the step's own
+    transaction: migration.<event>, the operator's token as actor, the request that drove it, the states."""
+    a = pair.a
+    eid = entity(pair, a, "Quetta Carpet Weavers Ltd")
+    m = migrate(pair, cid, eid, hold_at="INITIATED")
+    rows = migration_audit(a, m["migration_id"])
+    assert [(r["action"], r["outcome"]) for r in rows] == [("migration.initiate", "committed")], rows
+    first = rows[0]
+    assert first["actor"] not in ("anonymous", None) and first["request_id"].startswith("req_")
+    assert (first["detail"]["entity_id"], first["detail"]["corridor_id"]) == (eid, cid)
+    assert (first["detail"]["from_state"], first["detail"]["to_state"]) == (None, "INITIATED")
+    assert first["detail"]["evidence_digest"] == m["steps"][0]["evidence_digest"]
+    r = pair.op(a, "POST", mpath(cid, m, "/cancel"), {"reason": "not this year"})
+    assert r.status_code == 200 and r.json()["state"] == "CANCELLED", r.text
+    rows = migration_audit(a, m["migration_id"])
+    assert [r["action"] for r in rows] == ["migration.initiate", "migration.cancel"]
+    assert (rows[1]["detail"]["from_state"], rows[1]["detail"]["to_state"]) == ("INITIATED", "CANCELLED")
+    assert rows[1]["actor"] == first["actor"] and rows[1]["request_id"] != first["request_id"]
+    # a whole migration in one request: one row per step, in order, all of that request
+    eid = entity(pair, a, "Multan Cotton Ginners Ltd")
+    m = migrate(pair, cid, eid)
+    assert m["state"] == "COMPLETED", m["steps"][-1]
+    rows = migration_audit(a, m["migration_id"])
+    assert [r["action"] for r in rows] == ["migration." + s["event"] for s in m["steps"]]
+    assert [r["detail"]["to_state"] for r in rows] == PATH
+    assert len({r["request_id"] for r in rows}) == 1
+    assert audit_verify(a).returncode == 0

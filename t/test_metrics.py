@@ -225,6 +225,28 @@ def test_evaluations_and_credentials(mzone):
         value(s0, "mez_credentials_issued_total", zone=ZONE_ID) + 2
 
 
+def test_audit_rows_counts_every_committed_row(mzone):
+    """mez_audit_rows_total counts every audit row a request committed, whatever appended it: an orchestrated write
+    (entity.formation), a credential issue, a recorded evaluation; a refused request commits none. (It counted only
+    the rows of mez_request_audit: a formation and an issue made two rows and counted one.)"""
+    s0 = scrape(mzone)
+    t0 = mzone.count("mez_audit")
+    r = mzone.post("/v1/entities", json={"entity_type": "corporation", "legal_name": "Karachi Looms (Pvt) Ltd",
+                                         "directors": [{"name": "Ayesha Siddiqui", "role": "director"}]})
+    assert r.status_code in (200, 201, 202, 422), r.text
+    assert mzone.post("/v1/credentials/issue", json={"credential": sample_credential()}).status_code == 201
+    r = mzone.post("/v1/compliance/evaluate", json=dict(payment("filer"), attest=True))
+    assert r.status_code in (200, 422), r.text
+    refused = mzone.post("/v1/credentials/issue", json={"credential": sample_credential(issuer="did:key:z6MkNotUs")})
+    assert refused.status_code >= 400
+    t1 = mzone.count("mez_audit")
+    assert t1 >= t0 + 3, (t0, t1)
+    want = value(s0, "mez_audit_rows_total", zone=ZONE_ID) + (t1 - t0)
+    assert wait_for(mzone, "mez_audit_rows_total", want, zone=ZONE_ID) == want
+    time.sleep(0.3)                    # nothing more arrives late
+    assert value(scrape(mzone), "mez_audit_rows_total", zone=ZONE_ID) == want
+
+
 def test_problems_by_code(mzone):
     """Every problem answered is counted under its code: a malformed body, an unknown route, a missing entity."""
     s0 = scrape(mzone)

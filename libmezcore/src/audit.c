@@ -162,13 +162,17 @@ mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event
     if ((rv = digest_members(p, &row, 0, &content, pb)) != MEZ_OK)
         return rv;
 
-    if (mez_db_has_writable_cte(db))
+    if (mez_db_has_writable_cte(db)) {
         /* One statement links and writes the row, sent: it goes out with the COMMIT (where an error it meets
-         * fails the transaction). */
-        return mez_db_send(p, db, APPEND_LINKED, pb, content, row.zone_id, row.at, row.actor, row.action,
-                           row.resource_type ? row.resource_type : MEZ_DB_NULL,
-                           row.resource_id ? row.resource_id : MEZ_DB_NULL, row.outcome,
-                           row.request_id ? row.request_id : MEZ_DB_NULL, row.detail, NULL);
+         * fails the transaction, and the row is then not counted either). */
+        rv = mez_db_send(p, db, APPEND_LINKED, pb, content, row.zone_id, row.at, row.actor, row.action,
+                         row.resource_type ? row.resource_type : MEZ_DB_NULL,
+                         row.resource_id ? row.resource_id : MEZ_DB_NULL, row.outcome,
+                         row.request_id ? row.request_id : MEZ_DB_NULL, row.detail, NULL);
+        if (rv == MEZ_OK)
+            mez_db_count_audit_row(db);
+        return rv;
+    }
 
     /* Here the zone links it: the head is read under the transaction's write lock (see the top of this file). */
     rv = mez_db_query_row(p, db, head, 2, &found,
@@ -190,6 +194,8 @@ mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event
     if (rv == MEZ_OK)
         rv = mez_db_execv(p, db, NULL, "UPDATE mez_audit_head SET seq = %s, prev_hash = %s, hash = %s WHERE id = 1",
                           pb, seq, row.prev_hash, row.hash, NULL);
+    if (rv == MEZ_OK)
+        mez_db_count_audit_row(db);
     return rv;
 }
 
@@ -210,13 +216,15 @@ static void row_from(const char **c, mez_audit_row_t *row)
     row->hash_scheme = c[12] ? atoi(c[12]) : 0;
 }
 
-/* Rows with seq > after, at most limit (<= 0: all), oldest first. Numbers are ours, so they go in as literals. */
-static mez_status_t read_after(apr_pool_t *p, mez_db_t *db, apr_int64_t after, int limit, apr_array_header_t **out,
-                               mez_problem_t *pb)
+/* Rows with after < seq <= upto (upto < 0: no bound), at most limit (<= 0: all), oldest first. Numbers are ours, so
+ * they go in as literals. */
+static mez_status_t read_after(apr_pool_t *p, mez_db_t *db, apr_int64_t after, apr_int64_t upto, int limit,
+                               apr_array_header_t **out, mez_problem_t *pb)
 {
     apr_array_header_t *rows;
-    const char *sql = apr_psprintf(p, "SELECT " ROW_COLS " FROM mez_audit WHERE seq > %" APR_INT64_T_FMT
+    const char *sql = apr_psprintf(p, "SELECT " ROW_COLS " FROM mez_audit WHERE seq > %" APR_INT64_T_FMT "%s"
                                    " ORDER BY seq%s", after,
+                                   upto >= 0 ? apr_psprintf(p, " AND seq <= %" APR_INT64_T_FMT, upto) : "",
                                    limit > 0 ? apr_psprintf(p, " LIMIT %d", limit) : "");
     mez_status_t rv = mez_db_query_rows(p, db, ROW_NCOLS, &rows, sql, pb, NULL);
     if (rv != MEZ_OK)
@@ -230,7 +238,44 @@ static mez_status_t read_after(apr_pool_t *p, mez_db_t *db, apr_int64_t after, i
 mez_status_t mez_audit_read(apr_pool_t *p, mez_db_t *db, apr_int64_t from, int limit, apr_array_header_t **rows,
                             mez_problem_t *pb)
 {
-    return read_after(p, db, from > 0 ? from - 1 : 0, limit, rows, pb);
+    return read_after(p, db, from > 0 ? from - 1 : 0, -1, limit, rows, pb);
+}
+
+mez_status_t mez_audit_read_upto(apr_pool_t *p, mez_db_t *db, apr_int64_t from, apr_int64_t upto, int limit,
+                                 apr_array_header_t **rows, mez_problem_t *pb)
+{
+    return read_after(p, db, from > 0 ? from - 1 : 0, upto, limit, rows, pb);
+}
+
+mez_status_t mez_audit_head(apr_pool_t *p, mez_db_t *db, apr_int64_t *seq, const char **hash, int *found,
+                            mez_problem_t *pb)
+{
+    const char *head[2];
+    mez_status_t rv = mez_db_query_row(p, db, head, 2, found, "SELECT seq, hash FROM mez_audit_head WHERE id = 1", pb,
+                                       NULL);
+    if (rv != MEZ_OK)
+        return rv;
+    /* Both columns are NOT NULL; a row without them is no head either. */
+    *found = *found && head[0] && head[1];
+    *seq = *found ? apr_atoi64(head[0]) : -1;
+    *hash = *found ? head[1] : NULL;
+    return MEZ_OK;
+}
+
+mez_status_t mez_audit_beyond(apr_pool_t *p, mez_db_t *db, apr_int64_t after, apr_int64_t *count, apr_int64_t *first,
+                              apr_int64_t *last, mez_problem_t *pb)
+{
+    const char *c[3];
+    int found = 0;
+    const char *sql = apr_psprintf(p, "SELECT COUNT(*), MIN(seq), MAX(seq) FROM mez_audit WHERE seq > %"
+                                   APR_INT64_T_FMT, after);
+    mez_status_t rv = mez_db_query_row(p, db, c, 3, &found, sql, pb, NULL);
+    if (rv != MEZ_OK)
+        return rv;
+    *count = found && c[0] ? apr_atoi64(c[0]) : 0;
+    *first = *count && c[1] ? apr_atoi64(c[1]) : 0;
+    *last = *count && c[2] ? apr_atoi64(c[2]) : 0;
+    return MEZ_OK;
 }
 
 static void finding(mez_audit_report_t *rep, apr_pool_t *p, mez_audit_fault_t fault, apr_int64_t seq,
@@ -252,45 +297,53 @@ static const char *gap_message(apr_pool_t *p, apr_int64_t after, apr_int64_t nex
                         " are missing (deleted)", after, after + 1, next - 1);
 }
 
-mez_status_t mez_audit_verify(apr_pool_t *p, mez_db_t *db, mez_audit_report_t *rep, mez_problem_t *pb)
+/* Whether the chain holds the anchor's row: judged from the row's recomputed hash (want, NULL when it could not be
+ * recomputed), never from its stored hash column, which whoever rewrites the row leaves as it was. */
+static void judge_anchor(apr_pool_t *p, mez_audit_report_t *rep, const mez_audit_anchor_t *anchor,
+                         const mez_audit_row_t *row, const char *want)
 {
-    const char *head[2], *prev_hash = MEZ_AUDIT_GENESIS, *last_hash = NULL;
-    apr_int64_t head_seq, prev_seq = 0;
-    int found = 0;
+    if (!want || strcmp(want, anchor->hash)) {
+        rep->anchor_code = "audit.anchor_mismatch";
+        rep->anchor_detail = apr_psprintf(p, "the anchor signed row %" APR_INT64_T_FMT " as %s; the chain's row %"
+                                          APR_INT64_T_FMT " hashes to %s: the chain up to it was replaced",
+                                          anchor->seq, anchor->hash, row->seq, want ? want : "nothing (unreadable)");
+    }
+}
+
+/* Verifies inside the read snapshot the caller opened (mez_audit_verify_anchored). */
+static mez_status_t verify_snapshot(apr_pool_t *p, mez_db_t *db, const mez_audit_anchor_t *anchor,
+                                    mez_audit_report_t *rep, mez_problem_t *pb)
+{
+    const char *head_hash = NULL, *prev_hash = MEZ_AUDIT_GENESIS, *last_hash = NULL;
+    apr_int64_t head_seq, prev_seq = 0, chain_end;
+    int have_head = 0, anchor_seen = 0;
     mez_status_t rv;
 
-    rep->rows = 0;
-    rep->old_scheme_rows = 0;
-    rep->last_seq = 0;
-    rep->findings = apr_array_make(p, 4, sizeof(mez_audit_finding_t));
-    /* The head first: every row up to its seq was committed with it, so rows appended while we read (past the
-     * head we saw) cannot be mistaken for damage; they are the next run's to check. */
-    if ((rv = mez_db_query_row(p, db, head, 2, &found, "SELECT seq, hash FROM mez_audit_head WHERE id = 1", pb,
-                               NULL)) != MEZ_OK)
+    /* The head and the rows come from one snapshot: every row up to the head's seq was committed with it, and a row
+     * committed after the snapshot is not seen at all, so a row past the head can only be tampering. */
+    if ((rv = mez_audit_head(p, db, &head_seq, &head_hash, &have_head, pb)) != MEZ_OK)
         return rv;
-    if (!found || !head[0] || !head[1])
-        return mez_problem(pb, p, MEZ_EIO, 503, "audit.no_head", NULL,
-                           "the audit chain has no head row: is this database migrated?");
-    head_seq = apr_atoi64(head[0]);
+    rep->head_seq = head_seq;
+    /* Without a head nothing closes the chain: every row is read as the chain, and the missing head is reported
+     * below (when there are rows: a migrated, never written table may lack nothing else). */
+    chain_end = have_head ? head_seq : APR_INT64_MAX;
 
     for (;;) {
         apr_pool_t *batch;
         apr_array_header_t *rows;
         int done = 0;
         apr_pool_create(&batch, p);
-        if ((rv = read_after(batch, db, prev_seq, VERIFY_BATCH, &rows, pb)) != MEZ_OK) {
+        if ((rv = read_after(batch, db, prev_seq, chain_end == APR_INT64_MAX ? -1 : chain_end, VERIFY_BATCH, &rows,
+                             pb)) != MEZ_OK) {
             if (pb && pb->detail)
                 pb->detail = apr_pstrdup(p, pb->detail);
             apr_pool_destroy(batch);
             return rv;
         }
-        for (int i = 0; i < rows->nelts && !done; i++) {
+        for (int i = 0; i < rows->nelts; i++) {
             const mez_audit_row_t *row = &APR_ARRAY_IDX(rows, i, mez_audit_row_t);
             const char *want = NULL;
-            if (row->seq > head_seq) {
-                done = 1;
-                break;
-            }
+            int computed;
             rep->rows++;
             rep->old_scheme_rows += row->hash_scheme == 1;
             if (row->seq != prev_seq + 1)
@@ -301,10 +354,15 @@ mez_status_t mez_audit_verify(apr_pool_t *p, mez_db_t *db, mez_audit_report_t *r
                                      "seq %" APR_INT64_T_FMT ")", row->seq, prev_seq));
             /* Each row by its own scheme: a build from before schema 14 (a node not yet upgraded, a child
              * finishing its request during a graceful reload) still appends scheme 1 rows, as valid as any. */
-            if (mez_audit_row_hash(batch, row, &want, NULL) != MEZ_OK || !row->hash || strcmp(want, row->hash))
+            computed = mez_audit_row_hash(batch, row, &want, NULL) == MEZ_OK;
+            if (!computed || !row->hash || strcmp(want, row->hash))
                 finding(rep, p, MEZ_AUDIT_HASH_MISMATCH, row->seq, 0,
                         apr_psprintf(batch, "seq %" APR_INT64_T_FMT ": hash mismatch (the row was changed)",
                                      row->seq));
+            if (anchor && row->seq == anchor->seq) {
+                anchor_seen = 1;
+                judge_anchor(p, rep, anchor, row, computed ? want : NULL);
+            }
             prev_seq = row->seq;
             prev_hash = apr_pstrdup(p, row->hash ? row->hash : "");
             last_hash = prev_hash;
@@ -316,7 +374,13 @@ mez_status_t mez_audit_verify(apr_pool_t *p, mez_db_t *db, mez_audit_report_t *r
             break;
     }
     rep->last_seq = prev_seq;
-    if (prev_seq < head_seq)
+    if (!have_head) {
+        if (rep->rows)
+            finding(rep, p, MEZ_AUDIT_NO_HEAD, prev_seq, 0,
+                    "the chain head (mez_audit_head) is missing: it was deleted, and rows cut off the end can no "
+                    "longer be told");
+    }
+    else if (prev_seq < head_seq)
         finding(rep, p, MEZ_AUDIT_TRUNCATED, prev_seq, head_seq,
                 prev_seq + 1 == head_seq
                     ? apr_psprintf(p, "gap after seq %" APR_INT64_T_FMT ": seq %" APR_INT64_T_FMT " is missing "
@@ -324,9 +388,57 @@ mez_status_t mez_audit_verify(apr_pool_t *p, mez_db_t *db, mez_audit_report_t *r
                     : apr_psprintf(p, "gap after seq %" APR_INT64_T_FMT ": seq %" APR_INT64_T_FMT "..%"
                                    APR_INT64_T_FMT " are missing (deleted from the end; the chain head records them)",
                                    prev_seq, prev_seq + 1, head_seq));
-    else if (head_seq > 0 && (!last_hash || strcmp(last_hash, head[1])))
+    else if (head_seq > 0 && (!last_hash || strcmp(last_hash, head_hash)))
         finding(rep, p, MEZ_AUDIT_HEAD_MISMATCH, prev_seq, 0,
                 apr_psprintf(p, "seq %" APR_INT64_T_FMT ": the chain head records another hash for the last row",
                              prev_seq));
+    if (have_head) {
+        apr_int64_t first, last;
+        if ((rv = mez_audit_beyond(p, db, head_seq, &rep->beyond_head, &first, &last, pb)) != MEZ_OK)
+            return rv;
+        rep->rows += rep->beyond_head;
+        if (rep->beyond_head)
+            finding(rep, p, MEZ_AUDIT_BEYOND_HEAD, first, last,
+                    rep->beyond_head == 1
+                        ? apr_psprintf(p, "rows beyond the head: seq %" APR_INT64_T_FMT " lies past the chain head "
+                                       "(seq %" APR_INT64_T_FMT "): a row added outside the chain, or the head set "
+                                       "back", first, head_seq)
+                        : apr_psprintf(p, "rows beyond the head: %" APR_INT64_T_FMT " rows, seq %" APR_INT64_T_FMT
+                                       "..%" APR_INT64_T_FMT ", lie past the chain head (seq %" APR_INT64_T_FMT "): "
+                                       "rows added outside the chain, or the head set back", rep->beyond_head, first,
+                                       last, head_seq));
+    }
+    if (anchor && anchor->seq > 0 && !anchor_seen) {
+        rep->anchor_code = "audit.anchor_missing";
+        rep->anchor_detail =
+            have_head && anchor->seq > head_seq
+                ? apr_psprintf(p, "the anchor signed row %" APR_INT64_T_FMT " (%s), past the chain head (seq %"
+                               APR_INT64_T_FMT "): rows were removed, or the head set back", anchor->seq,
+                               anchor->hash, head_seq)
+                : apr_psprintf(p, "the anchor signed row %" APR_INT64_T_FMT " (%s), which the chain no longer holds: "
+                               "rows were removed", anchor->seq, anchor->hash);
+    }
     return MEZ_OK;
+}
+
+mez_status_t mez_audit_verify_anchored(apr_pool_t *p, mez_db_t *db, const mez_audit_anchor_t *anchor,
+                                       mez_audit_report_t *rep, mez_problem_t *pb)
+{
+    mez_db_tx_t *tx;
+    mez_status_t rv;
+
+    memset(rep, 0, sizeof(*rep));
+    rep->head_seq = -1;
+    rep->findings = apr_array_make(p, 4, sizeof(mez_audit_finding_t));
+    if ((rv = mez_db_begin_read(p, db, &tx, pb)) != MEZ_OK)
+        return rv;
+    rv = verify_snapshot(p, db, anchor, rep, pb);
+    /* Nothing was written: the snapshot is let go either way. */
+    mez_db_rollback(p, tx);
+    return rv;
+}
+
+mez_status_t mez_audit_verify(apr_pool_t *p, mez_db_t *db, mez_audit_report_t *rep, mez_problem_t *pb)
+{
+    return mez_audit_verify_anchored(p, db, NULL, rep, pb);
 }

@@ -3,6 +3,7 @@
  * a compare-and-set on the state read, so the log never records two moves from one state. */
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/audit.h"
 #include "mez/digest.h"
 #include "mez/json.h"
 #include "mez/lifecycle.h"
@@ -105,16 +106,43 @@ static mez_status_t canon(apr_pool_t *p, const json_t *v, const char **text, con
     return MEZ_OK;
 }
 
+/* The zone's audit row of a step, in the step's transaction: who and which request (zone_id, actor, request_id,
+ * outcome) from the caller's event, the rest from the step. Required: a migration's move is an action of the zone
+ * like any other, and a step without its row would be one the audit log does not know. */
+static mez_status_t audit_step(apr_pool_t *p, mez_db_t *db, const mez_audit_event_t *audit, const mez_migration_t *m,
+                               const char *event, const char *from, const char *to, const char *effect,
+                               const char *evidence_digest, mez_problem_t *pb)
+{
+    mez_audit_event_t ev;
+    if (!audit)
+        return mez_problem(pb, p, MEZ_EINTERNAL, 500, "audit.invalid_event", NULL,
+                           "migration %s: a step needs the audit event of who moves it", m->migration_id);
+    ev = *audit;
+    ev.action = apr_pstrcat(p, "migration.", event, NULL);
+    ev.resource_type = "migration";
+    ev.resource_id = m->migration_id;
+    ev.detail = mez_json_pool_own(p, json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s}", "corridor_id", m->corridor_id,
+                                               "entity_id", m->entity_id, "destination_zone_id",
+                                               m->destination_zone_id, "from_state", from, "to_state", to, "effect",
+                                               effect, "evidence_digest", evidence_digest));
+    return mez_audit_append(p, db, &ev, pb);
+}
+
+/* Writes the step; *digest (may be NULL) the digest of its evidence. */
 static mez_status_t insert_step(apr_pool_t *p, mez_db_t *db, const char *id, const char *event, const char *from,
                                 const char *to, const char *effect, const json_t *evidence, const char *at,
-                                mez_problem_t *pb)
+                                const char **evidence_digest, mez_problem_t *pb)
 {
     const char *text, *digest, *n;
     mez_status_t st;
+    if (evidence_digest)
+        *evidence_digest = NULL;
     if ((st = canon(p, evidence, &text, &digest, pb)) != MEZ_OK
         || (st = mez_db_query_value(p, db, &n, "SELECT COUNT(*) FROM mez_migration_step WHERE migration_id = %s", pb,
                                     id, NULL)) != MEZ_OK)
         return st;
+    if (evidence_digest)
+        *evidence_digest = digest;
     return mez_db_execv(p, db, NULL,
                         "INSERT INTO mez_migration_step (migration_id, step, event, from_state, to_state, effect, "
                         "evidence, evidence_digest, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", pb, id,
@@ -123,9 +151,9 @@ static mez_status_t insert_step(apr_pool_t *p, mez_db_t *db, const char *id, con
 }
 
 mez_status_t mez_migration_create(apr_pool_t *p, mez_db_t *db, mez_migration_t *m, const json_t *evidence,
-                                  apr_time_t now, mez_problem_t *pb)
+                                  apr_time_t now, const mez_audit_event_t *audit, mez_problem_t *pb)
 {
-    const char *req_text, *at = mez_time_stamp(p, now), *busy = NULL;
+    const char *req_text, *at = mez_time_stamp(p, now), *busy = NULL, *digest = NULL;
     mez_db_tx_t *tx;
     int n = 0;
     mez_status_t st;
@@ -149,7 +177,9 @@ mez_status_t mez_migration_create(apr_pool_t *p, mez_db_t *db, mez_migration_t *
                          "entity %s is already being migrated (%s)", m->entity_id, busy ? busy : "another migration");
     }
     if (st == MEZ_OK)
-        st = insert_step(p, db, m->migration_id, "initiate", NULL, "INITIATED", NULL, evidence, at, pb);
+        st = insert_step(p, db, m->migration_id, "initiate", NULL, "INITIATED", NULL, evidence, at, &digest, pb);
+    if (st == MEZ_OK)
+        st = audit_step(p, db, audit, m, "initiate", NULL, "INITIATED", NULL, digest, pb);
     if (st == MEZ_OK)
         st = mez_db_commit(p, tx, pb);
     else
@@ -228,10 +258,10 @@ static mez_status_t apply_update(apr_pool_t *p, mez_db_t *db, const mez_migratio
 }
 
 mez_status_t mez_migration_move(apr_pool_t *p, mez_db_t *db, mez_migration_t *m, int event, apr_time_t now,
-                                const json_t *evidence, const mez_migration_update_t *u, const char **effect,
-                                mez_problem_t *pb)
+                                const json_t *evidence, const mez_migration_update_t *u,
+                                const mez_audit_event_t *audit, const char **effect, mez_problem_t *pb)
 {
-    const char *at = mez_time_stamp(p, now), *to_name, *eff = NULL;
+    const char *at = mez_time_stamp(p, now), *to_name, *eff = NULL, *event_name, *digest = NULL;
     mez_db_tx_t *tx;
     int to, n = 0;
     mez_status_t st;
@@ -241,6 +271,7 @@ mez_status_t mez_migration_move(apr_pool_t *p, mez_db_t *db, mez_migration_t *m,
     if ((st = mez_lifecycle_migration_step(p, m->state, event, now, m->deadline, &to, &eff, pb)) != MEZ_OK)
         return st;
     to_name = mez_lifecycle_state_name(MEZ_LIFECYCLE_MIGRATION, to);
+    event_name = mez_lifecycle_event_name(MEZ_LIFECYCLE_MIGRATION, event);
     if ((st = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
         return st;
     st = mez_db_execv(p, db, &n, "UPDATE mez_migration SET state = %s, live = %s, updated_at = %s WHERE "
@@ -254,8 +285,9 @@ mez_status_t mez_migration_move(apr_pool_t *p, mez_db_t *db, mez_migration_t *m,
     if (st == MEZ_OK)
         st = apply_update(p, db, m, u, at, pb);
     if (st == MEZ_OK)
-        st = insert_step(p, db, m->migration_id, mez_lifecycle_event_name(MEZ_LIFECYCLE_MIGRATION, event),
-                         m->state_name, to_name, eff, evidence, at, pb);
+        st = insert_step(p, db, m->migration_id, event_name, m->state_name, to_name, eff, evidence, at, &digest, pb);
+    if (st == MEZ_OK)
+        st = audit_step(p, db, audit, m, event_name, m->state_name, to_name, eff, digest, pb);
     if (st == MEZ_OK)
         st = mez_db_commit(p, tx, pb);
     else

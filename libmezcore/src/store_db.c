@@ -28,6 +28,7 @@ struct mez_db_tx_t {
     apr_pool_t *pool;
     int open;
     int holds_writer;
+    apr_uint64_t audit_rows;   /* mez_db_count_audit_row: appended in this transaction, counted at its commit */
     apr_hash_t *rows;          /* mez_db_tx_remember: key -> remembered_row_t, made on first use */
 };
 
@@ -490,20 +491,25 @@ static apr_status_t tx_cleanup(void *data)
     return APR_SUCCESS;
 }
 
-mez_status_t mez_db_begin(apr_pool_t *p, mez_db_t *db, mez_db_tx_t **tx, mez_problem_t *pb)
+/* Opens a transaction with the BEGIN statement of the connection's driver. A writer (for_write) queues behind this
+ * process's other writers first on SQLite (mez_db_t.writer says why); a reader takes no lock of ours. */
+static mez_status_t begin_with(apr_pool_t *p, mez_db_t *db, int for_write, const char *sqlite_begin,
+                               const char *pg_begin, mez_db_tx_t **tx, mez_problem_t *pb)
 {
     mez_db_tx_t *t = apr_pcalloc(p, sizeof(*t));
     int sqlite = !strcmp(db->driver_name, "sqlite3"), nrows, rv, handled;
     mez_status_t st;
     t->db = db;
-    if (sqlite && db->writer) {
+    if (sqlite && for_write && db->writer) {
         apr_thread_mutex_lock(db->writer);
         t->holds_writer = 1;
     }
     /* On PostgreSQL, BEGIN goes out with the transaction's first statement (store_pg.c). */
-    if ((st = mez_pg_begin(p, db, &handled, pb)) != MEZ_OK)
+    if ((st = mez_pg_begin(p, db, pg_begin, &handled, pb)) != MEZ_OK) {
+        release_writer(t);
         return st;
-    if (!handled && (rv = apr_dbd_query(db->driver, db->handle, &nrows, sqlite ? "BEGIN IMMEDIATE" : "BEGIN"))) {
+    }
+    if (!handled && (rv = apr_dbd_query(db->driver, db->handle, &nrows, sqlite ? sqlite_begin : pg_begin))) {
         release_writer(t);
         return db_fail(p, db, rv, "BEGIN", pb);
     }
@@ -513,6 +519,19 @@ mez_status_t mez_db_begin(apr_pool_t *p, mez_db_t *db, mez_db_tx_t **tx, mez_pro
     apr_pool_cleanup_register(p, t, tx_cleanup, apr_pool_cleanup_null);
     *tx = t;
     return MEZ_OK;
+}
+
+mez_status_t mez_db_begin(apr_pool_t *p, mez_db_t *db, mez_db_tx_t **tx, mez_problem_t *pb)
+{
+    return begin_with(p, db, 1, "BEGIN IMMEDIATE", "BEGIN", tx, pb);
+}
+
+mez_status_t mez_db_begin_read(apr_pool_t *p, mez_db_t *db, mez_db_tx_t **tx, mez_problem_t *pb)
+{
+    /* SQLite: a deferred BEGIN takes no lock; its first read fixes the snapshot (in WAL mode, the mode mez_db_open
+     * sets) until the transaction ends, and writers go on meanwhile. PostgreSQL: REPEATABLE READ keeps the snapshot
+     * of the first statement for every statement after it (READ COMMITTED would take a new one per statement). */
+    return begin_with(p, db, 0, "BEGIN DEFERRED", "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", tx, pb);
 }
 
 void mez_db_tx_remember(mez_db_t *db, const char *key, int ncols, const char *const *cols)
@@ -557,9 +576,18 @@ mez_status_t mez_db_commit(apr_pool_t *p, mez_db_tx_t *tx, mez_problem_t *pb)
         mez_db_rollback(p, tx);
         return st;
     }
+    tx->db->audit_rows += tx->audit_rows;
     tx_closed(tx);
     apr_pool_cleanup_kill(tx->pool, tx, tx_cleanup);
     return MEZ_OK;
+}
+
+void mez_db_count_audit_row(mez_db_t *db)
+{
+    if (db->tx && db->tx->open)
+        db->tx->audit_rows++;
+    else
+        db->audit_rows++;
 }
 
 void mez_db_rollback(apr_pool_t *p, mez_db_tx_t *tx)

@@ -24,9 +24,10 @@ mez_status_t mez_pg_send(apr_pool_t *p, mez_db_t *db, const char *sql, const cha
 mez_status_t mez_pg_run_all(apr_pool_t *p, mez_db_t *db, mez_db_query_t *q, int n, int *handled,
                             mez_problem_t *pb);
 
-/* Sends BEGIN on the pipeline (*handled 1), so the transaction's first statement carries it; *handled is 0 where
- * store_pg.c does not run the connection, and the caller sends BEGIN through apr_dbd. */
-mez_status_t mez_pg_begin(apr_pool_t *p, mez_db_t *db, int *handled, mez_problem_t *pb);
+/* Sends begin (the BEGIN statement: "BEGIN", or one naming an isolation level) on the pipeline (*handled 1), so the
+ * transaction's first statement carries it; *handled is 0 where store_pg.c does not run the connection, and the
+ * caller sends it through apr_dbd. */
+mez_status_t mez_pg_begin(apr_pool_t *p, mez_db_t *db, const char *begin, int *handled, mez_problem_t *pb);
 
 /* Ends what mez_pg_begin opened. With commit, and statements still waiting on the pipeline, sends COMMIT with them
  * and reports the first error (*handled 1); otherwise (*handled 0) the caller sends COMMIT or ROLLBACK through

@@ -504,7 +504,7 @@ mez_status_t mez_pg_send(apr_pool_t *p, mez_db_t *db, const char *sql, const cha
     return MEZ_OK;
 }
 
-mez_status_t mez_pg_begin(apr_pool_t *p, mez_db_t *db, int *handled, mez_problem_t *pb)
+mez_status_t mez_pg_begin(apr_pool_t *p, mez_db_t *db, const char *begin, int *handled, mez_problem_t *pb)
 {
     PGconn *conn;
     pg_session_t *s;
@@ -525,7 +525,7 @@ mez_status_t mez_pg_begin(apr_pool_t *p, mez_db_t *db, int *handled, mez_problem
         return st;
     if (PQtransactionStatus(conn) != PQTRANS_IDLE)
         return MEZ_OK;   /* not where a BEGIN belongs: apr_dbd sends it, and the server says what it thinks */
-    if (!pg_queue(s, conn, "BEGIN", "BEGIN", 0, NULL, PG_OWED_SENT))
+    if (!pg_queue(s, conn, begin, begin, 0, NULL, PG_OWED_SENT))
         return queue_failed(p, db, s, conn, pb);
     s->in_tx = 1;
     *handled = 1;

@@ -7,20 +7,29 @@
 #include "mez/audit.h"
 #include "mez/digest.h"
 #include "mez/json.h"
+#include "mez/key.h"
 #include "mez/store.h"
 #include "unit.h"
 
-static mez_db_t *audit_db(void)
+/* A migrated database in a file of its own; *file (may be NULL) its name, for a second connection. */
+static mez_db_t *audit_db_file(const char **file)
 {
     mez_problem_t pb = { 0 };
     mez_db_t *db = NULL;
-    const char *dir = unit_tmpdir(), *sql = getenv("MEZ_SQL_SOURCE");
+    const char *dir = unit_tmpdir(), *sql = getenv("MEZ_SQL_SOURCE"), *name;
     int from, to;
     CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-    CU_ASSERT_EQUAL_FATAL(mez_db_open(unit_pool(), "sqlite3", apr_pstrcat(unit_pool(), dir, "/a.sqlite", NULL), &db,
-                                      &pb), MEZ_OK);
+    name = apr_pstrcat(unit_pool(), dir, "/a.sqlite", NULL);
+    CU_ASSERT_EQUAL_FATAL(mez_db_open(unit_pool(), "sqlite3", name, &db, &pb), MEZ_OK);
     CU_ASSERT_EQUAL_FATAL(mez_db_migrate(unit_pool(), db, sql && *sql ? sql : "sql", &from, &to, &pb), MEZ_OK);
+    if (file)
+        *file = name;
     return db;
+}
+
+static mez_db_t *audit_db(void)
+{
+    return audit_db_file(NULL);
 }
 
 static void exec(mez_db_t *db, const char *sql)
@@ -373,6 +382,201 @@ static void test_read_and_json(void)
     CU_ASSERT_EQUAL(list->nelts, 5);
 }
 
+/* The head closes the chain: rows past it are tampering, whether the head was set back over real rows (to a row's
+ * own seq and hash, so everything up to it verifies) or a row was added past it. */
+static void test_rows_beyond_the_head_named(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = audit_db();
+    mez_audit_row_t r2;
+    mez_audit_report_t rep;
+    const mez_audit_finding_t *f;
+    append(db, "credential.issue", "urn:uuid:1");
+    r2 = append(db, "credential.issue", "urn:uuid:2");
+    for (int i = 0; i < 3; i++)
+        append(db, "credential.issue", "urn:uuid:x");
+    CU_ASSERT_EQUAL_FATAL(mez_db_execv(unit_pool(), db, NULL, "UPDATE mez_audit_head SET seq = 2, hash = %s", &pb,
+                                       r2.hash, NULL), MEZ_OK);
+    rep = verify(db);
+    f = only_finding(&rep);
+    CU_ASSERT_EQUAL(f->fault, MEZ_AUDIT_BEYOND_HEAD);
+    CU_ASSERT_EQUAL(f->seq, 3);
+    CU_ASSERT_EQUAL(f->next_seq, 5);
+    CU_ASSERT_STRING_EQUAL(f->message, "rows beyond the head: 3 rows, seq 3..5, lie past the chain head (seq 2): rows "
+                                       "added outside the chain, or the head set back");
+    CU_ASSERT_EQUAL(rep.rows, 5);
+    CU_ASSERT_EQUAL(rep.beyond_head, 3);
+    CU_ASSERT_EQUAL(rep.head_seq, 2);
+    /* The head set back to nothing: every row lies past it. */
+    exec(db, "UPDATE mez_audit_head SET seq = 0, hash = '" MEZ_AUDIT_GENESIS "'");
+    rep = verify(db);
+    CU_ASSERT_EQUAL(only_finding(&rep)->fault, MEZ_AUDIT_BEYOND_HEAD);
+    CU_ASSERT_EQUAL(rep.beyond_head, 5);
+}
+
+static void test_forged_row_past_the_head_named(void)
+{
+    mez_db_t *db = audit_db();
+    mez_audit_row_t last = { 0 };
+    mez_audit_report_t rep;
+    const mez_audit_finding_t *f;
+    for (int i = 0; i < 5; i++)
+        last = append(db, "credential.issue", "urn:uuid:x");
+    /* Inserts are not guarded (appends are inserts): a copy of the last row as seq 99. */
+    exec(db, apr_psprintf(unit_pool(), "INSERT INTO mez_audit (seq, zone_id, at, actor, action, resource_type, "
+                          "resource_id, outcome, request_id, detail, prev_hash, hash, hash_scheme) SELECT 99, zone_id, "
+                          "at, 'forger', action, resource_type, resource_id, outcome, request_id, detail, prev_hash, "
+                          "'sha256:%064d', hash_scheme FROM mez_audit WHERE seq = %" APR_INT64_T_FMT, 9, last.seq));
+    rep = verify(db);
+    f = only_finding(&rep);
+    CU_ASSERT_EQUAL(f->fault, MEZ_AUDIT_BEYOND_HEAD);
+    CU_ASSERT_STRING_EQUAL(f->message, "rows beyond the head: seq 99 lies past the chain head (seq 5): a row added "
+                                       "outside the chain, or the head set back");
+}
+
+static void test_deleted_head_named(void)
+{
+    mez_db_t *db = audit_db();
+    mez_audit_report_t rep;
+    exec(db, "DELETE FROM mez_audit_head");
+    rep = verify(db);                          /* no rows: still the empty chain */
+    CU_ASSERT_EQUAL(rep.findings->nelts, 0);
+    CU_ASSERT_EQUAL(rep.head_seq, -1);
+    exec(db, "INSERT INTO mez_audit_head (id, seq, hash) VALUES (1, 0, '" MEZ_AUDIT_GENESIS "')");
+    for (int i = 0; i < 3; i++)
+        append(db, "credential.issue", "urn:uuid:x");
+    exec(db, "DELETE FROM mez_audit_head");
+    rep = verify(db);
+    CU_ASSERT_EQUAL(only_finding(&rep)->fault, MEZ_AUDIT_NO_HEAD);
+    CU_ASSERT_EQUAL(rep.rows, 3);
+}
+
+/* A row committed by another connection after a read snapshot began is not seen by it, head or row: what lets
+ * verify call a row past the head tampering while the zone appends. */
+static void test_read_snapshot_sees_head_and_rows_together(void)
+{
+    mez_problem_t pb = { 0 };
+    const char *file;
+    mez_db_t *db = audit_db_file(&file), *other = NULL;
+    mez_db_tx_t *tx;
+    apr_int64_t seq;
+    const char *hash;
+    int found;
+    apr_array_header_t *list;
+    append(db, "credential.issue", "urn:uuid:1");
+    CU_ASSERT_EQUAL_FATAL(mez_db_open(unit_pool(), "sqlite3", file, &other, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_db_begin_read(unit_pool(), db, &tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_audit_head(unit_pool(), db, &seq, &hash, &found, &pb), MEZ_OK);
+    CU_ASSERT_TRUE(found);
+    CU_ASSERT_EQUAL(seq, 1);
+    append(other, "credential.issue", "urn:uuid:2");     /* committed meanwhile, through the other connection */
+    CU_ASSERT_EQUAL_FATAL(mez_audit_read(unit_pool(), db, 1, 0, &list, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(list->nelts, 1);
+    mez_db_rollback(unit_pool(), tx);
+    CU_ASSERT_EQUAL_FATAL(mez_audit_read(unit_pool(), db, 1, 0, &list, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(list->nelts, 2);
+    CU_ASSERT_EQUAL(verify(db).findings->nelts, 0);
+}
+
+static mez_audit_anchor_t anchor_of(mez_db_t *db, const mez_key_t *key)
+{
+    mez_problem_t pb = { 0 };
+    mez_audit_anchor_t signed_, opened;
+    CU_ASSERT_EQUAL_FATAL(mez_audit_anchor_sign(unit_pool(), db, "zone-a", key, &signed_, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_audit_anchor_open(unit_pool(), signed_.note, key, &opened, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(opened.seq, signed_.seq);
+    CU_ASSERT_STRING_EQUAL(opened.hash, signed_.hash);
+    return opened;
+}
+
+static mez_audit_report_t verify_anchor(mez_db_t *db, const mez_audit_anchor_t *a)
+{
+    mez_problem_t pb = { 0 };
+    mez_audit_report_t rep;
+    CU_ASSERT_EQUAL_FATAL(mez_audit_verify_anchored(unit_pool(), db, a, &rep, &pb), MEZ_OK);
+    return rep;
+}
+
+/* The anchored row is judged by its hash recomputed from its members, within the chain the head closes: rewriting
+ * the row while keeping its hash column, and setting the head back below it, does not pass for holding it. */
+static void test_anchor_judged_by_the_recomputed_row(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = audit_db();
+    mez_key_t *key;
+    mez_audit_row_t r4;
+    mez_audit_anchor_t a;
+    mez_audit_report_t rep;
+    CU_ASSERT_EQUAL_FATAL(mez_key_generate(unit_pool(), &key, &pb), MEZ_OK);
+    for (int i = 0; i < 3; i++)
+        append(db, "credential.issue", "urn:uuid:x");
+    r4 = append(db, "credential.issue", "urn:uuid:4");
+    append(db, "credential.issue", "urn:uuid:5");
+    a = anchor_of(db, key);
+    CU_ASSERT_EQUAL(a.seq, 5);
+    append(db, "credential.issue", "urn:uuid:6");
+    rep = verify_anchor(db, &a);
+    CU_ASSERT_PTR_NULL(rep.anchor_code);
+    CU_ASSERT_EQUAL(rep.findings->nelts, 0);
+    drop_guards(db);
+    /* Row 5 rewritten, its hash column kept: the stored column still says what the anchor signed. */
+    exec(db, "UPDATE mez_audit SET actor = 'forged' WHERE seq = 5");
+    rep = verify_anchor(db, &a);
+    CU_ASSERT_STRING_EQUAL(rep.anchor_code, "audit.anchor_mismatch");
+    /* ... and the head set back to row 4 (rows 5 and 6 deleted would be the same): row 5 is no longer in the chain. */
+    CU_ASSERT_EQUAL_FATAL(mez_db_execv(unit_pool(), db, NULL, "UPDATE mez_audit_head SET seq = 4, hash = %s", &pb,
+                                       r4.hash, NULL), MEZ_OK);
+    rep = verify_anchor(db, &a);
+    CU_ASSERT_STRING_EQUAL(rep.anchor_code, "audit.anchor_missing");
+    CU_ASSERT_PTR_NOT_NULL(strstr(rep.anchor_detail, "past the chain head (seq 4)"));
+    CU_ASSERT_EQUAL(only_finding(&rep)->fault, MEZ_AUDIT_BEYOND_HEAD);
+    /* Removed outright: missing. */
+    exec(db, "DELETE FROM mez_audit WHERE seq > 4");
+    rep = verify_anchor(db, &a);
+    CU_ASSERT_STRING_EQUAL(rep.anchor_code, "audit.anchor_missing");
+    CU_ASSERT_EQUAL(rep.findings->nelts, 0);   /* what the chain alone can say */
+}
+
+static void test_anchor_refused_under_another_key(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = audit_db();
+    mez_key_t *key, *other;
+    mez_audit_anchor_t a, b;
+    CU_ASSERT_EQUAL_FATAL(mez_key_generate(unit_pool(), &key, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_key_generate(unit_pool(), &other, &pb), MEZ_OK);
+    append(db, "credential.issue", "urn:uuid:1");
+    CU_ASSERT_EQUAL_FATAL(mez_audit_anchor_sign(unit_pool(), db, "zone-a", key, &a, &pb), MEZ_OK);
+    CU_ASSERT_NOT_EQUAL(mez_audit_anchor_open(unit_pool(), a.note, other, &b, &pb), MEZ_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.code, "checkpoint."));
+}
+
+/* The handle counts the audit rows its committed transactions appended (mod_mez's mez_audit_rows_total): a row
+ * appended in a transaction rolled back is not counted. */
+static void test_committed_rows_counted(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = audit_db();
+    mez_db_tx_t *tx;
+    mez_audit_event_t ev = { "zone-a", 0, "anonymous", "credential.issue", NULL, NULL, "committed", NULL, NULL };
+    CU_ASSERT_EQUAL(db->audit_rows, 0);
+    append(db, "credential.issue", "urn:uuid:1");
+    append(db, "credential.issue", "urn:uuid:2");
+    CU_ASSERT_EQUAL(db->audit_rows, 2);
+    CU_ASSERT_EQUAL_FATAL(mez_db_begin(unit_pool(), db, &tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_audit_append(unit_pool(), db, &ev, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_audit_append(unit_pool(), db, &ev, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(db->audit_rows, 2);     /* not before the commit */
+    mez_db_rollback(unit_pool(), tx);
+    CU_ASSERT_EQUAL(db->audit_rows, 2);
+    CU_ASSERT_EQUAL_FATAL(mez_db_begin(unit_pool(), db, &tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_audit_append(unit_pool(), db, &ev, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_audit_append(unit_pool(), db, &ev, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_db_commit(unit_pool(), tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(db->audit_rows, 4);
+    CU_ASSERT_EQUAL(rows(db), 4);
+}
+
 static void test_verify_needs_the_table(void)
 {
     mez_problem_t pb = { 0 };
@@ -400,4 +604,13 @@ void unit_register_audit(void)
                 test_schemes_interleaved_verify);
     CU_add_test(s, "rows read back, as JSON", test_read_and_json);
     CU_add_test(s, "verify needs a migrated database", test_verify_needs_the_table);
+    CU_add_test(s, "the handle counts the audit rows of committed transactions", test_committed_rows_counted);
+    CU_add_test(s, "rows past the chain head are named (head set back)", test_rows_beyond_the_head_named);
+    CU_add_test(s, "a row forged past the chain head is named", test_forged_row_past_the_head_named);
+    CU_add_test(s, "a deleted head over rows is named; over none the chain is empty", test_deleted_head_named);
+    CU_add_test(s, "a read snapshot sees the head and the rows of one moment",
+                test_read_snapshot_sees_head_and_rows_together);
+    CU_add_test(s, "an anchor is judged by its row recomputed, within the chain",
+                test_anchor_judged_by_the_recomputed_row);
+    CU_add_test(s, "an anchor under another key is refused", test_anchor_refused_under_another_key);
 }

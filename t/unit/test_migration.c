@@ -4,6 +4,7 @@
  * digests recomputed here, and refusals that leave the rows unchanged. */
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/audit.h"
 #include "mez/corridor.h"
 #include "mez/digest.h"
 #include "mez/json.h"
@@ -42,9 +43,21 @@ static mez_db_t *store(void)
     return db;
 }
 
+/* Who moves the migrations here: the caller's part of each step's audit row. */
+static const mez_audit_event_t WHO = { "pk-sifc", 0, "tok_0123456789abcdef", "migration", NULL, NULL, "committed",
+                                       "req_1", NULL };
+
 static long rows(mez_db_t *db)
 {
-    return mass_unit_count(db, "mez_migration") * 1000 + mass_unit_count(db, "mez_migration_step");
+    return mass_unit_count(db, "mez_migration") * 1000000 + mass_unit_count(db, "mez_migration_step") * 1000
+           + mass_unit_count(db, "mez_audit");
+}
+
+static mez_status_t move(apr_pool_t *p, mez_db_t *db, mez_migration_t *m, int event, apr_time_t now,
+                         const json_t *evidence, const mez_migration_update_t *u, const char **effect,
+                         mez_problem_t *pb)
+{
+    return mez_migration_move(p, db, m, event, now, evidence, u, &WHO, effect, pb);
 }
 
 static mez_status_t initiate(mez_db_t *db, const char *id, const char *entity, mez_migration_t *m,
@@ -57,7 +70,7 @@ static mez_status_t initiate(mez_db_t *db, const char *id, const char *entity, m
     m->destination_zone_id = "ae-adgm";
     m->deadline = DEADLINE;
     m->request = parse("{\"formation\":{\"legal_name\":\"Indus Looms Ltd\"},\"formation_digest\":\"x\"}");
-    return mez_migration_create(unit_pool(), db, m, parse("{\"requested_by\":\"tok_1\"}"), NOW, pb);
+    return mez_migration_create(unit_pool(), db, m, parse("{\"requested_by\":\"tok_1\"}"), NOW, &WHO, pb);
 }
 
 static void test_deadline(void)
@@ -123,7 +136,7 @@ static void test_initiate_once_per_entity(void)
     CU_ASSERT_STRING_EQUAL(pb.code, "migration.not_found");
     /* once it ends, the entity may migrate again */
     memset(&pb, 0, sizeof(pb));
-    CU_ASSERT_EQUAL(mez_migration_move(p, db, &m, MEZ_MIGRATION_EV_CANCEL, NOW, parse("{}"), NULL, NULL, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(move(p, db, &m, MEZ_MIGRATION_EV_CANCEL, NOW, parse("{}"), NULL, NULL, &pb), MEZ_OK);
     CU_ASSERT_FALSE(m.live);
     CU_ASSERT_EQUAL(initiate(db, MID2, "ent_1", &m2, &pb), MEZ_OK);
 }
@@ -146,7 +159,7 @@ static void test_moves_follow_the_machine(void)
             u.locked = 1;
             u.receipt_from = 7;
         }
-        CU_ASSERT_EQUAL_FATAL(mez_migration_move(p, db, &m, MEZ_MIGRATION_EV_ADVANCE, NOW,
+        CU_ASSERT_EQUAL_FATAL(move(p, db, &m, MEZ_MIGRATION_EV_ADVANCE, NOW,
                                                  parse(apr_psprintf(p, "{\"i\":%d}", i)), &u, &effect, &pb), MEZ_OK);
         CU_ASSERT_PTR_NULL(effect);
     }
@@ -156,25 +169,25 @@ static void test_moves_follow_the_machine(void)
     stale = m;
     mez_migration_update_init(&u);
     u.receipt_seq = 9;
-    CU_ASSERT_EQUAL(mez_migration_move(p, db, &m, MEZ_MIGRATION_EV_ADVANCE, NOW, parse("{}"), &u, NULL, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(move(p, db, &m, MEZ_MIGRATION_EV_ADVANCE, NOW, parse("{}"), &u, NULL, &pb), MEZ_OK);
     CU_ASSERT_STRING_EQUAL(m.state_name, "IN_TRANSIT");
     CU_ASSERT_EQUAL(m.receipt_seq, 9);
 
     before = rows(db);
     /* a request that read SOURCE_LOCKED before the advance committed cannot record a second move from it */
     memset(&pb, 0, sizeof(pb));
-    CU_ASSERT_EQUAL(mez_migration_move(p, db, &stale, MEZ_MIGRATION_EV_CANCEL, NOW, parse("{}"), NULL, NULL, &pb),
+    CU_ASSERT_EQUAL(move(p, db, &stale, MEZ_MIGRATION_EV_CANCEL, NOW, parse("{}"), NULL, NULL, &pb),
                     MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "migration.concurrent_move");
     /* cancel is not allowed once in transit: the machine's 409 */
     memset(&pb, 0, sizeof(pb));
-    CU_ASSERT_EQUAL(mez_migration_move(p, db, &m, MEZ_MIGRATION_EV_CANCEL, NOW, parse("{}"), NULL, NULL, &pb),
+    CU_ASSERT_EQUAL(move(p, db, &m, MEZ_MIGRATION_EV_CANCEL, NOW, parse("{}"), NULL, NULL, &pb),
                     MEZ_EINVAL);
     CU_ASSERT_EQUAL(pb.status, 409);
     CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.illegal_transition");
     /* past the deadline compensation is refused too (the reference skipped the check): only timeout */
     memset(&pb, 0, sizeof(pb));
-    CU_ASSERT_EQUAL(mez_migration_move(p, db, &m, MEZ_MIGRATION_EV_COMPENSATE, DEADLINE + 1, parse("{}"), NULL, NULL,
+    CU_ASSERT_EQUAL(move(p, db, &m, MEZ_MIGRATION_EV_COMPENSATE, DEADLINE + 1, parse("{}"), NULL, NULL,
                                        &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.deadline_passed");
     CU_ASSERT_EQUAL(rows(db), before);
@@ -184,7 +197,7 @@ static void test_moves_follow_the_machine(void)
     mez_migration_update_init(&u);
     u.locked = 0;
     u.problem = parse("{\"code\":\"corridor.peer_unreachable\"}");
-    CU_ASSERT_EQUAL(mez_migration_move(p, db, &m, MEZ_MIGRATION_EV_TIMEOUT, DEADLINE + 1, parse("{\"r\":1}"), &u,
+    CU_ASSERT_EQUAL(move(p, db, &m, MEZ_MIGRATION_EV_TIMEOUT, DEADLINE + 1, parse("{\"r\":1}"), &u,
                                        &effect, &pb), MEZ_OK);
     CU_ASSERT_STRING_EQUAL(effect, "compensate");
     CU_ASSERT_STRING_EQUAL(m.state_name, "TIMED_OUT");
@@ -198,7 +211,7 @@ static void test_moves_follow_the_machine(void)
     /* terminal: nothing moves it */
     before = rows(db);
     memset(&pb, 0, sizeof(pb));
-    CU_ASSERT_EQUAL(mez_migration_move(p, db, &m, MEZ_MIGRATION_EV_ADVANCE, NOW, parse("{}"), NULL, NULL, &pb),
+    CU_ASSERT_EQUAL(move(p, db, &m, MEZ_MIGRATION_EV_ADVANCE, NOW, parse("{}"), NULL, NULL, &pb),
                     MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.illegal_transition");
     CU_ASSERT_EQUAL(rows(db), before);
@@ -213,9 +226,9 @@ static void test_cancel_from_locked_names_the_unlock(void)
     const char *effect = NULL;
     CU_ASSERT_EQUAL_FATAL(initiate(db, MID, "ent_3", &m, &pb), MEZ_OK);
     for (int i = 0; i < 3; i++)
-        CU_ASSERT_EQUAL_FATAL(mez_migration_move(p, db, &m, MEZ_MIGRATION_EV_ADVANCE, NOW, parse("{}"), NULL, NULL,
+        CU_ASSERT_EQUAL_FATAL(move(p, db, &m, MEZ_MIGRATION_EV_ADVANCE, NOW, parse("{}"), NULL, NULL,
                                                  &pb), MEZ_OK);
-    CU_ASSERT_EQUAL(mez_migration_move(p, db, &m, MEZ_MIGRATION_EV_CANCEL, NOW, parse("{}"), NULL, &effect, &pb),
+    CU_ASSERT_EQUAL(move(p, db, &m, MEZ_MIGRATION_EV_CANCEL, NOW, parse("{}"), NULL, &effect, &pb),
                     MEZ_OK);
     CU_ASSERT_STRING_EQUAL(effect, "unlock_source");
     CU_ASSERT_STRING_EQUAL(m.state_name, "CANCELLED");
@@ -229,6 +242,55 @@ static void test_same_name(void)
     CU_ASSERT_FALSE(mez_migration_same_name(p, NULL, "x"));
 }
 
+/* Each step is an action of the zone with its audit row, in the step's own transaction: the initiation and every
+ * move, named migration.<event>, the caller's actor and request, the migration as resource, the states in detail; a
+ * refused move leaves none, and a step without an audit event is refused with nothing written. */
+static void test_steps_are_audited(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = store();
+    mez_migration_t m, stale;
+    apr_array_header_t *list;
+    const mez_audit_row_t *row;
+    mez_audit_report_t rep;
+    long before;
+
+    CU_ASSERT_EQUAL_FATAL(initiate(db, MID, "ent_1", &m, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_audit_read(p, db, 1, 0, &list, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(list->nelts, 1);
+    row = &APR_ARRAY_IDX(list, 0, mez_audit_row_t);
+    CU_ASSERT_STRING_EQUAL(row->action, "migration.initiate");
+    CU_ASSERT_STRING_EQUAL(row->actor, "tok_0123456789abcdef");
+    CU_ASSERT_STRING_EQUAL(row->request_id, "req_1");
+    CU_ASSERT_STRING_EQUAL(row->resource_type, "migration");
+    CU_ASSERT_STRING_EQUAL(row->resource_id, MID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(row->detail, "\"to_state\":\"INITIATED\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(row->detail, "\"entity_id\":\"ent_1\""));
+    stale = m;
+    CU_ASSERT_EQUAL_FATAL(move(p, db, &m, MEZ_MIGRATION_EV_ADVANCE, NOW, parse("{}"), NULL, NULL, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_audit_read(p, db, 2, 0, &list, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(list->nelts, 1);
+    row = &APR_ARRAY_IDX(list, 0, mez_audit_row_t);
+    CU_ASSERT_STRING_EQUAL(row->action, "migration.advance");
+    CU_ASSERT_PTR_NOT_NULL(strstr(row->detail, "\"from_state\":\"INITIATED\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(row->detail, "\"to_state\":\"COMPLIANCE_CHECK\""));
+    /* refused (a stale read): no step, no row */
+    before = rows(db);
+    CU_ASSERT_EQUAL(move(p, db, &stale, MEZ_MIGRATION_EV_CANCEL, NOW, parse("{}"), NULL, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(rows(db), before);
+    /* no audit event: refused, nothing written */
+    memset(&pb, 0, sizeof(pb));
+    CU_ASSERT_EQUAL(mez_migration_move(p, db, &m, MEZ_MIGRATION_EV_CANCEL, NOW, parse("{}"), NULL, NULL, NULL, &pb),
+                    MEZ_EINTERNAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "audit.invalid_event");
+    CU_ASSERT_EQUAL(rows(db), before);
+    CU_ASSERT_STRING_EQUAL(m.state_name, "COMPLIANCE_CHECK");
+    CU_ASSERT_EQUAL_FATAL(mez_audit_verify(p, db, &rep, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(rep.findings->nelts, 0);
+    CU_ASSERT_EQUAL(rep.rows, 2);
+}
+
 void unit_register_migration(void)
 {
     CU_pSuite s = unit_suite("migration");
@@ -237,4 +299,5 @@ void unit_register_migration(void)
     CU_add_test(s, "moves follow the machine", test_moves_follow_the_machine);
     CU_add_test(s, "cancel from SOURCE_LOCKED names the unlock", test_cancel_from_locked_names_the_unlock);
     CU_add_test(s, "same name", test_same_name);
+    CU_add_test(s, "every step is audited in its transaction", test_steps_are_audited);
 }

@@ -24,7 +24,8 @@
  *
  * mez_audit_verify() recomputes the chain and says exactly what is wrong: a changed row (its hash no longer
  * matches), a deleted row (a gap in seq), a broken link (prev_hash is not the previous row's hash), rows cut
- * off the end (the chain head records a later seq than the last row). `mez audit verify` and `mez audit show`
+ * off the end (the chain head records a later seq than the last row), rows past the head (forged, or the head set
+ * back), a deleted head. `mez audit verify` and `mez audit show`
  * are its command-line face. */
 #ifndef MEZ_AUDIT_H
 #define MEZ_AUDIT_H
@@ -76,9 +77,22 @@ mez_status_t mez_audit_row_hash(apr_pool_t *p, const mez_audit_row_t *row, const
 /* The row as a JSON object (detail as an object when it parses, else as the stored string); new reference. */
 json_t *mez_audit_row_json(const mez_audit_row_t *row);
 
-/* Rows with seq >= from, oldest first, at most limit of them (limit <= 0: all), as mez_audit_row_t. */
+/* Rows with seq >= from, oldest first, at most limit of them (limit <= 0: all), as mez_audit_row_t. Every row the
+ * table holds, whether the chain head covers it or not: to present the log, read the head and use
+ * mez_audit_read_upto in one snapshot (mez_db_begin_read), as `mez audit show` does. */
 mez_status_t mez_audit_read(apr_pool_t *p, mez_db_t *db, apr_int64_t from, int limit, apr_array_header_t **rows,
                             mez_problem_t *pb);
+/* The same, rows with from <= seq <= upto only (upto < 0: no bound). */
+mez_status_t mez_audit_read_upto(apr_pool_t *p, mez_db_t *db, apr_int64_t from, apr_int64_t upto, int limit,
+                                 apr_array_header_t **rows, mez_problem_t *pb);
+
+/* The chain head (mez_audit_head): the seq and hash of the last row appended; *found 0 when the head row is missing
+ * (deleted: every append and migration keeps it). */
+mez_status_t mez_audit_head(apr_pool_t *p, mez_db_t *db, apr_int64_t *seq, const char **hash, int *found,
+                            mez_problem_t *pb);
+/* How many rows the table holds with seq > after, and the first and last of them (0 when none). */
+mez_status_t mez_audit_beyond(apr_pool_t *p, mez_db_t *db, apr_int64_t after, apr_int64_t *count, apr_int64_t *first,
+                              apr_int64_t *last, mez_problem_t *pb);
 
 /* One thing verification found wrong. */
 typedef enum {
@@ -86,7 +100,9 @@ typedef enum {
     MEZ_AUDIT_GAP,                /* rows after seq (exclusive) up to next_seq (exclusive) are missing */
     MEZ_AUDIT_BROKEN_LINK,        /* row seq's prev_hash is not the hash of the row before it */
     MEZ_AUDIT_TRUNCATED,          /* the head records seq next_seq, the last row is seq */
-    MEZ_AUDIT_HEAD_MISMATCH       /* the head's hash is not the last row's */
+    MEZ_AUDIT_HEAD_MISMATCH,      /* the head's hash is not the last row's */
+    MEZ_AUDIT_BEYOND_HEAD,        /* rows seq..next_seq lie past the head's seq: added past it, or the head set back */
+    MEZ_AUDIT_NO_HEAD             /* the head row is missing while the table holds rows */
 } mez_audit_fault_t;
 
 typedef struct mez_audit_finding_t {
@@ -97,14 +113,23 @@ typedef struct mez_audit_finding_t {
 } mez_audit_finding_t;
 
 typedef struct mez_audit_report_t {
-    apr_int64_t rows;             /* rows read */
+    apr_int64_t rows;             /* rows read, those beyond the head included */
     apr_int64_t old_scheme_rows;  /* of them, rows in hash scheme 1 (written before schema 14, or beside it) */
-    apr_int64_t last_seq;         /* the last row's seq, 0 when empty */
+    apr_int64_t last_seq;         /* the last row's seq within the chain (up to the head), 0 when empty */
+    apr_int64_t head_seq;         /* the head's seq, -1 when the head row is missing */
+    apr_int64_t beyond_head;      /* rows with a seq past the head's (each one tampering) */
     apr_array_header_t *findings; /* mez_audit_finding_t; empty when the chain is intact */
+    /* With an anchor (mez_audit_verify_anchored): NULL when the chain holds its row as signed, else the code
+     * ("audit.anchor_missing", "audit.anchor_mismatch") and a sentence. */
+    const char *anchor_code, *anchor_detail;
 } mez_audit_report_t;
 
-/* Recomputes the whole chain, reading it in batches. Returns MEZ_OK when it could read the chain (then the
- * report says whether it is intact); an error when the database or the table cannot be used. */
+/* Recomputes the whole chain, reading the head and the rows in batches within one read snapshot
+ * (mez_db_begin_read), so that rows committed meanwhile are seen with the head that covers them or not at all.
+ * The head closes the chain: a row with a seq past the head's is tampering (MEZ_AUDIT_BEYOND_HEAD: a forged row,
+ * or the head set back over real ones), and so is a missing head while rows exist (MEZ_AUDIT_NO_HEAD; without rows
+ * the chain is empty). Returns MEZ_OK when it could read the chain (then the report says whether it is intact); an
+ * error when the database or the table cannot be used. Call it outside a transaction (it opens its own). */
 mez_status_t mez_audit_verify(apr_pool_t *p, mez_db_t *db, mez_audit_report_t *rep, mez_problem_t *pb);
 
 /* ------------------------------------------------------------------ signed anchors (audit_anchor.c) */
@@ -124,9 +149,17 @@ struct mez_key_t;
 /* Signs the chain's head as it is with the zone key. */
 mez_status_t mez_audit_anchor_sign(apr_pool_t *p, mez_db_t *db, const char *zone_id, const struct mez_key_t *key,
                                    mez_audit_anchor_t *out, mez_problem_t *pb);
-/* Checks an anchor: its signature by key (checkpoint.* problems), that it is an audit chain's, and that the chain
- * still holds its row with its hash: 409 "audit.anchor_missing" (rows removed) or "audit.anchor_mismatch". */
-mez_status_t mez_audit_anchor_check(apr_pool_t *p, mez_db_t *db, const char *note, const struct mez_key_t *key,
-                                    mez_audit_anchor_t *out, mez_problem_t *pb);
+/* Opens an anchor: its signature by key (checkpoint.* problems) and that it is an audit chain's ("audit.
+ * not_an_anchor"); out then holds its origin, seq and hash. Whether the chain holds it is
+ * mez_audit_verify_anchored's to say. */
+mez_status_t mez_audit_anchor_open(apr_pool_t *p, const char *note, const struct mez_key_t *key,
+                                   mez_audit_anchor_t *out, mez_problem_t *pb);
+/* mez_audit_verify, and in the same pass whether the verified chain holds the anchor's row with the anchor's hash:
+ * the hash recomputed from the row's members (the stored column is what a forger rewrites), and only within the
+ * chain (seq <= the head's; a head set back below the anchor does not hold it). rep->anchor_code says what does not
+ * hold: "audit.anchor_missing" (the row is gone, or lies beyond the head), "audit.anchor_mismatch" (the row there
+ * is another). anchor NULL: plain mez_audit_verify. */
+mez_status_t mez_audit_verify_anchored(apr_pool_t *p, mez_db_t *db, const mez_audit_anchor_t *anchor,
+                                       mez_audit_report_t *rep, mez_problem_t *pb);
 
 #endif

@@ -63,24 +63,31 @@ void mez_migration_update_init(mez_migration_update_t *u);
 mez_status_t mez_migration_deadline_parse(apr_pool_t *p, const char *text, apr_time_t now, apr_time_t *out,
                                           mez_problem_t *pb);
 
-/* Records a new migration in INITIATED with step 0 ("initiate", evidence as given). m->migration_id,
- * corridor_id, entity_id, destination_zone_id, deadline and request are read; the rest is set. */
+struct mez_audit_event_t;
+/* Records a new migration in INITIATED with step 0 ("initiate", evidence as given), and the zone's audit row of it
+ * ("migration.initiate"), in one transaction. m->migration_id, corridor_id, entity_id, destination_zone_id,
+ * deadline and request are read; the rest is set. audit (required; 500 "audit.invalid_event" without it) says who
+ * and which request: its zone_id, actor, request_id and outcome are used; action ("migration.<event>"), resource
+ * ("migration", the migration id) and detail (corridor, entity, destination, from_state, to_state, effect,
+ * evidence_digest) are the step's. */
 mez_status_t mez_migration_create(apr_pool_t *p, mez_db_t *db, mez_migration_t *m, const json_t *evidence,
-                                  apr_time_t now, mez_problem_t *pb);
+                                  apr_time_t now, const struct mez_audit_event_t *audit, mez_problem_t *pb);
 
 mez_status_t mez_migration_get(apr_pool_t *p, mez_db_t *db, const char *id, mez_migration_t *m, mez_problem_t *pb);
 
 /* The steps in order: [{step, event, from_state, to_state, effect, evidence, evidence_digest, created_at}]. */
 mez_status_t mez_migration_steps(apr_pool_t *p, mez_db_t *db, const char *id, json_t **steps, mez_problem_t *pb);
 
-/* Moves m (as read: its state is the compare-and-set expectation) by event at now, writing u's changes and a
- * step with evidence, in one transaction. On MEZ_OK *m is the migration as now stored and *effect (may be NULL)
- * the lifecycle's effect of the move. */
+/* Moves m (as read: its state is the compare-and-set expectation) by event at now, writing u's changes, a step
+ * with evidence and the zone's audit row of the step ("migration.<event>", audit as for mez_migration_create), in
+ * one transaction. On MEZ_OK *m is the migration as now stored and *effect (may be NULL) the lifecycle's effect
+ * of the move. */
 mez_status_t mez_migration_move(apr_pool_t *p, mez_db_t *db, mez_migration_t *m, int event, apr_time_t now,
-                                const json_t *evidence, const mez_migration_update_t *u, const char **effect,
-                                mez_problem_t *pb);
+                                const json_t *evidence, const mez_migration_update_t *u,
+                                const struct mez_audit_event_t *audit, const char **effect, mez_problem_t *pb);
 
-/* Writes u's changes without a move (e.g. the corridor size noted before a receipt is appended). */
+/* Writes u's changes without a move (e.g. the corridor size noted before a receipt is appended): the saga's own
+ * bookkeeping between two steps, not an action of the zone, so no audit row (the next step has one). */
 mez_status_t mez_migration_note(apr_pool_t *p, mez_db_t *db, mez_migration_t *m, const mez_migration_update_t *u,
                                 apr_time_t now, mez_problem_t *pb);
 

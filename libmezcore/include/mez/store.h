@@ -27,6 +27,10 @@ typedef struct mez_db_t {
     apr_pool_t *session_pool;
     /* The transaction open on this connection, if any (mez_db_begin sets it, its end clears it). */
     struct mez_db_tx_t *tx;
+    /* Audit rows appended through this handle whose transaction committed (mez_db_count_audit_row): a row appended
+     * in a transaction that then rolled back or failed its COMMIT is not counted. Per handle, so per request in
+     * httpd (mod_mez wraps mod_dbd's connection anew for each request), for mez_audit_rows_total. */
+    apr_uint64_t audit_rows;
 } mez_db_t;
 
 /* Opens a connection for the CLI (driver "sqlite3" with a file name, or "pgsql" with a libpq conninfo).
@@ -132,8 +136,18 @@ int mez_db_has_writable_cte(const mez_db_t *db);
  * On SQLite the write lock is taken at BEGIN (BEGIN IMMEDIATE), so writers queue instead of deadlocking. */
 typedef struct mez_db_tx_t mez_db_tx_t;
 mez_status_t mez_db_begin(apr_pool_t *p, mez_db_t *db, mez_db_tx_t **tx, mez_problem_t *pb);
+/* A read-only transaction over one snapshot of the database, for a reader whose statements must agree with each
+ * other (the audit verifier reads the chain head, then every row in batches: a row a writer commits meanwhile must
+ * be seen with the head that covers it or not at all). SQLite: BEGIN DEFERRED, whose first read fixes the snapshot
+ * in WAL mode without holding writers up; PostgreSQL: REPEATABLE READ, READ ONLY. It keeps old row versions alive
+ * while it lasts (WAL frames, dead tuples): for readers that finish. End it with mez_db_rollback. */
+mez_status_t mez_db_begin_read(apr_pool_t *p, mez_db_t *db, mez_db_tx_t **tx, mez_problem_t *pb);
 mez_status_t mez_db_commit(apr_pool_t *p, mez_db_tx_t *tx, mez_problem_t *pb);
 void mez_db_rollback(apr_pool_t *p, mez_db_tx_t *tx);
+
+/* Counts one audit row appended (audit.c calls it): in the open transaction, added to db->audit_rows if and when it
+ * commits; with none open, at once (the statement committed by itself). */
+void mez_db_count_audit_row(mez_db_t *db);
 
 /* Rows the open transaction wrote, kept by a key their writer chooses (e.g. "mez_mass_entity/ent_..."), so that a
  * later read in the same transaction can take its row from here instead of waiting for the database (the approval
