@@ -4,6 +4,7 @@
 #include <string.h>
 #include "mez/store.h"
 #include "mez/token.h"
+#include "mez/vc.h"
 #include "mez_cli.h"
 
 static int usage(FILE *out)
@@ -70,6 +71,9 @@ int mez_cmd_token(apr_pool_t *p, int argc, const char *const *argv)
         /* The token alone on stdout, so scripts can capture it; the id (for revoke) goes to stderr. */
         printf("%s\n", secret);
         fprintf(stderr, "token %s (%s, zone %s) created; this is the only time it is shown\n", info->id, role, zone);
+        /* Made as asked (a test of refusals needs such a token), but an operator who mistyped a year hears it. */
+        if (expires && strcmp(expires, mez_time_now_rfc3339(p)) <= 0)
+            fprintf(stderr, "warning: it expired already (at %s): every request with it will be refused\n", expires);
         return MEZ_EXIT_OK;
     }
     if (!strcmp(sub, "list")) {
@@ -84,13 +88,24 @@ int mez_cmd_token(apr_pool_t *p, int argc, const char *const *argv)
         return MEZ_EXIT_OK;
     }
     {
-        const char *token_zone = NULL;
+        const char *token_zone = NULL, *cols[2] = { NULL, NULL };
+        int found = 0;
         mez_db_tx_t *tx;
         if ((rv = mez_db_begin(p, db, &tx, &pb)) != MEZ_OK)
             return mez_cli_fail(&pb, rv);
-        if ((rv = mez_db_query_value(p, db, &token_zone, "SELECT zone_id FROM mez_token WHERE token_id = %s", &pb,
-                                     pos[0], NULL)) != MEZ_OK
-            || (rv = mez_token_revoke(p, db, pos[0], &pb)) != MEZ_OK
+        if ((rv = mez_db_query_row(p, db, cols, 2, &found, "SELECT zone_id, revoked_at FROM mez_token WHERE "
+                                   "token_id = %s", &pb, pos[0], NULL)) != MEZ_OK) {
+            mez_db_rollback(p, tx);
+            return mez_cli_fail(&pb, rv);
+        }
+        token_zone = found ? cols[0] : NULL;
+        /* Revoking twice changes nothing, so it writes no second audit row: the first says when it happened. */
+        if (found && cols[1] && *cols[1]) {
+            mez_db_rollback(p, tx);
+            printf("token %s was already revoked at %s\n", pos[0], cols[1]);
+            return MEZ_EXIT_OK;
+        }
+        if ((rv = mez_token_revoke(p, db, pos[0], &pb)) != MEZ_OK
             || (rv = mez_cli_audit_row(p, db, token_zone ? token_zone : "-", "token.revoke", "token", pos[0], NULL,
                                        &pb)) != MEZ_OK
             || (rv = mez_db_commit(p, tx, &pb)) != MEZ_OK) {

@@ -94,6 +94,16 @@ def test_expired_token(authzone):
             secret=token(authzone, "operator", "--expires", "2001-01-01T00:00:00Z"))
 
 
+def test_expired_on_creation_is_said(authzone):
+    cp = mez_token(authzone, "create", "--zone", authzone.zone_id, "--role", "operator", "--expires",
+                   "2001-01-01T00:00:00Z")
+    assert cp.returncode == 0 and cp.stdout.startswith("mez_")
+    assert "expired already (at 2001-01-01T00:00:00Z)" in cp.stderr, cp.stderr
+    cp = mez_token(authzone, "create", "--zone", authzone.zone_id, "--role", "operator", "--expires",
+                   "2999-01-01T00:00:00Z")
+    assert "expired" not in cp.stderr, cp.stderr
+
+
 def test_revoked_token(authzone):
     secret = token(authzone, "operator")
     assert issue(authzone, secret).status_code == 201
@@ -101,6 +111,11 @@ def test_revoked_token(authzone):
     for t in tid:
         mez_token(authzone, "revoke", t)
     refused(authzone, 401, "auth.revoked_token", secret=secret)
+    # Revoking again changes nothing and writes no second audit row.
+    before = authzone.count("mez_audit")
+    cp = mez_token(authzone, "revoke", tid[0])
+    assert cp.returncode == 0 and "was already revoked at" in cp.stdout, cp.stdout
+    assert authzone.count("mez_audit") == before
 
 
 def test_other_zones_token(authzone):

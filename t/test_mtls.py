@@ -353,6 +353,10 @@ def test_cert_cli_map_list_revoke(world):
               mez(zone, "cert", "list", "--zone", zone.zone_id).stdout.splitlines()}
     assert listed[cid][5] == "revoked"
     assert rows() == n
+    # Revoking again changes nothing and writes no second audit row.
+    audited = zone.count("mez_audit")
+    assert "was already revoked at" in mez(zone, "cert", "revoke", cid).stdout
+    assert zone.count("mez_audit") == audited
 
 
 def test_concurrent_mappings_of_one_certificate_make_one(world):
