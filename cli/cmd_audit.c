@@ -54,6 +54,40 @@ mez_status_t mez_cli_audit_row(apr_pool_t *p, mez_db_t *db, const char *zone_id,
     return mez_audit_append(p, db, &ev, pb);
 }
 
+int mez_cli_revoke(apr_pool_t *p, mez_db_t *db, const mez_cli_revocable_t *r, const char *id)
+{
+    const char *cols[2] = { NULL, NULL };
+    mez_problem_t pb = { 0 };
+    int found = 0;
+    mez_db_tx_t *tx;
+    mez_status_t rv;
+
+    if ((rv = mez_db_begin(p, db, &tx, &pb)) != MEZ_OK)
+        return mez_cli_fail(&pb, rv);
+    /* r->table and r->id_column are the caller's constants, never input. */
+    if ((rv = mez_db_query_row(p, db, cols, 2, &found, apr_psprintf(p, "SELECT zone_id, revoked_at FROM %s WHERE "
+                                                                    "%s = %%s", r->table, r->id_column),
+                               &pb, id, NULL)) != MEZ_OK) {
+        mez_db_rollback(p, tx);
+        return mez_cli_fail(&pb, rv);
+    }
+    /* Revoking twice changes nothing, so it writes no second audit row: the first says when it happened. */
+    if (found && cols[1] && *cols[1]) {
+        mez_db_rollback(p, tx);
+        printf("%s %s was already revoked at %s\n", r->what, id, cols[1]);
+        return MEZ_EXIT_OK;
+    }
+    if ((rv = r->revoke(p, db, id, &pb)) != MEZ_OK
+        || (rv = mez_cli_audit_row(p, db, found && cols[0] ? cols[0] : "-", r->action, r->resource_type, id, NULL,
+                                   &pb)) != MEZ_OK
+        || (rv = mez_db_commit(p, tx, &pb)) != MEZ_OK) {
+        mez_db_rollback(p, tx);
+        return mez_cli_fail(&pb, rv);
+    }
+    printf("%s %s revoked\n", r->what, id);
+    return MEZ_EXIT_OK;
+}
+
 /* A whole non-negative number, or -1. */
 static apr_int64_t number(const char *s)
 {

@@ -127,31 +127,8 @@ int mez_cmd_cert(apr_pool_t *p, int argc, const char *const *argv)
         return MEZ_EXIT_OK;
     }
     {
-        const char *cert_zone = NULL, *cols[2] = { NULL, NULL };
-        int found = 0;
-        mez_db_tx_t *tx;
-        if ((rv = mez_db_begin(p, db, &tx, &pb)) != MEZ_OK)
-            return mez_cli_fail(&pb, rv);
-        if ((rv = mez_db_query_row(p, db, cols, 2, &found, "SELECT zone_id, revoked_at FROM mez_client_cert WHERE "
-                                   "cert_id = %s", &pb, pos[0], NULL)) != MEZ_OK) {
-            mez_db_rollback(p, tx);
-            return mez_cli_fail(&pb, rv);
-        }
-        cert_zone = found ? cols[0] : NULL;
-        /* Revoking twice changes nothing, so it writes no second audit row: the first says when it happened. */
-        if (found && cols[1] && *cols[1]) {
-            mez_db_rollback(p, tx);
-            printf("certificate mapping %s was already revoked at %s\n", pos[0], cols[1]);
-            return MEZ_EXIT_OK;
-        }
-        if ((rv = mez_cert_revoke(p, db, pos[0], &pb)) != MEZ_OK
-            || (rv = mez_cli_audit_row(p, db, cert_zone ? cert_zone : "-", "cert.revoke", "client_certificate",
-                                       pos[0], NULL, &pb)) != MEZ_OK
-            || (rv = mez_db_commit(p, tx, &pb)) != MEZ_OK) {
-            mez_db_rollback(p, tx);
-            return mez_cli_fail(&pb, rv);
-        }
+        static const mez_cli_revocable_t certs = { "mez_client_cert", "cert_id", "certificate mapping", "cert.revoke",
+                                                   "client_certificate", mez_cert_revoke };
+        return mez_cli_revoke(p, db, &certs, pos[0]);
     }
-    printf("certificate mapping %s revoked\n", pos[0]);
-    return MEZ_EXIT_OK;
 }

@@ -81,4 +81,13 @@ mez_status_t mez_cli_audit_row(apr_pool_t *p, struct mez_db_t *db, const char *z
                                const char *resource_type, const char *resource_id, json_t *detail,
                                mez_problem_t *pb);
 
+/* A revocable principal's table (tokens, certificate mappings): mez_cli_revoke revokes row id with revoke() and
+ * writes its audit row in one transaction, or says it was revoked already and writes nothing (no second row).
+ * The outcome goes to stdout ("<what> <id> revoked"); returns the exit code. */
+typedef struct mez_cli_revocable_t {
+    const char *table, *id_column, *what, *action, *resource_type;
+    mez_status_t (*revoke)(apr_pool_t *p, struct mez_db_t *db, const char *id, mez_problem_t *pb);
+} mez_cli_revocable_t;
+int mez_cli_revoke(apr_pool_t *p, struct mez_db_t *db, const mez_cli_revocable_t *r, const char *id);
+
 #endif
