@@ -568,7 +568,9 @@ static const char *conf_text(deploy_t *d)
         "    MezProfileDir %s\n"
         "    MezAknSchema %s\n"
         "    MezMode %s\n"
-        "    MezMaxBodySize 1048576\n",
+        "    MezMaxBodySize 1048576\n"
+        /* TRACE would echo a request's headers, its bearer token included, back as the body. */
+        "    TraceEnable off\n",
         d->listen, d->zone_id, d->zone_id, d->profile, d->zone_dir, d->listen, d->server_name, d->log_dir,
         d->log_dir, d->zone_id, d->key_path, d->db_dir, d->packs_path, d->profile_dir, d->akn_xsd, d->mode);
     if (d->mass_api && strcmp(d->mass_api, "sovereign")) {

@@ -142,6 +142,7 @@ $akn_line
 MezKeyFile $demo/zone-key.pem
 MezDataDir $demo/data
 MezMaxBodySize 1048576
+TraceEnable off
 <Location />
   SetHandler mez-api
 </Location>

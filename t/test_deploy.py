@@ -163,6 +163,10 @@ def test_deploy_pk_sifc_serves(estate, pk):
     r = requests.post("http://127.0.0.1:%d/v1/credentials/issue" % port,
                       json={"credential": sample_credential(), "options": {}}, timeout=30)
     assert r.status_code == 401
+    # TRACE, which would echo the Authorization header back as the body, is off
+    r = requests.request("TRACE", "http://127.0.0.1:%d/v1/zone" % port, headers={"Host": "pk-sifc.localhost",
+                         "Authorization": "Bearer " + secret}, timeout=30)
+    assert r.status_code == 405 and secret not in r.text, r.text
     # the packs it serves are the verified copies of packs/pk
     packs = get(port, "/v1/packs").json()
     assert len(json.dumps(packs)) > 100
