@@ -430,6 +430,8 @@ def test_postgresql_zone_password_from_file(estate, pk, pg_password_server, mez_
                     assert b"correct horse battery" not in fh.read(), path
     conf = open(os.path.join(estate.conf_dir, zone_id + ".conf")).read()
     assert "passfile=%s" % pgpass in conf and "password" not in conf.replace("passfile", "")
+    # httpd's connections give up on a database that stops answering (docs/02-deploy.md 2.3)
+    assert "connect_timeout=10 keepalives=1" in conf and "tcp_user_timeout=30000" in conf, conf
     # its operator token works there and not on pk-sifc
     t = token_of(estate, zone_id)
     assert get(port, "/v1/corridors", token=t).status_code == 200
