@@ -88,6 +88,10 @@ def test_create_and_get_account(zone):
     ({"currency": 840}, 422, "request.invalid_type", "/currency"),
     ({"account_type": "savings"}, 422, "request.invalid_value", "/account_type"),
     ({"ntn": {"ntn_number": "12345", "ntn_type": "company"}}, 422, "fiscal.invalid_ntn", "/ntn/ntn_number"),
+    ({"ntn": {"ntn_number": "1234567", "ntn_type": "company", "registration_date": "2026-02-30"}}, 422,
+     "request.invalid_date", "/ntn/registration_date"),
+    ({"ntn": {"ntn_number": "1234567", "ntn_type": "company", "registration_date": "2999-01-01"}}, 422,
+     "request.invalid_date", "/ntn/registration_date"),
     ({"ntn": None}, 422, "request.missing_field", "/ntn"),
     ({"iban": "PK00"}, 422, "request.unknown_field", "/iban"),
 ])

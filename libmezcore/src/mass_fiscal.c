@@ -73,6 +73,12 @@ static int check_ntn(mez_mass_call_t *c, const json_t *obj, const char *base, co
                         "'registration_date' must be a date YYYY-MM-DD, not '%s'", s);
         return 0;
     }
+    /* A registration that has not happened yet is no registration: the NTN's filer status rests on it. */
+    if (s && strcmp(s, mez_mass_latest_today(c)) > 0) {
+        mez_mass_refuse(c, 422, "request.invalid_date", mez_pointer_join(c->p, ptr, "registration_date"),
+                        "'registration_date' %s is later than today (%s)", s, mez_mass_latest_today(c));
+        return 0;
+    }
     s = NULL;
     if (!mez_mass_get_string(c, ntn, ptr, "strn", MEZ_MASS_OPTIONAL, 13, &s))
         return 0;

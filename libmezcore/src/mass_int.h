@@ -84,6 +84,11 @@ int mez_mass_get_time(mez_mass_call_t *c, const json_t *obj, const char *base, c
 int mez_mass_entity_live(const char *status);
 int mez_mass_entity_shares_move(const char *status);
 
+/* The calendar date (YYYY-MM-DD) at the store's clock in the time zone furthest ahead (UTC+14): a date a party
+ * gives for something done (a transfer, a registration) is in the future only when it is later than this, so a
+ * party's own local day is never refused, while the store's own day (UTC) may be one behind it. */
+const char *mez_mass_latest_today(mez_mass_call_t *c);
+
 /* A JSON document stored in a TEXT column and read back (canonical JSON text). */
 const char *mez_mass_doc_text(mez_mass_call_t *c, const json_t *doc);
 json_t *mez_mass_doc_parse(mez_mass_call_t *c, const char *text);

@@ -406,14 +406,6 @@ static mez_status_t load_class(mez_mass_call_t *c, const char *entity_id, const 
     return MEZ_OK;
 }
 
-/* The calendar date at the store's clock in the time zone furthest ahead (UTC+14): a transfer dated by its
- * parties' own local day is never refused as being in the future (a Karachi signing at 02:00 PKT is still the day
- * before in UTC), while any later date is; the store's own day (UTC) may be one behind it. */
-static const char *latest_today(mez_mass_call_t *c)
-{
-    return apr_pstrndup(c->p, mez_time_stamp(c->p, c->ctx->now + apr_time_from_sec(14 * 3600)), 10);
-}
-
 /* A lock-up holds while either the transfer's date or the store's own day is before its expiry: the date says when
  * the shares changed hands (a transfer dated inside the lock-up breached it, however late it is recorded), the
  * store's day that the lock-up has in fact ended (so no date the caller picks can get round it). */
@@ -474,9 +466,9 @@ static mez_status_t transfer(mez_mass_call_t *c)
                                "a transfer needs two different holders");
     /* A transfer records shares that have changed hands: a date still to come would be judged against lock-ups
      * and priced as a holding period that have not yet run. */
-    if (strcmp(date, latest_today(c)) > 0)
+    if (strcmp(date, mez_mass_latest_today(c)) > 0)
         return mez_mass_refuse(c, 422, "ownership.transfer_in_future", "/transfer_date",
-                               "transfer_date %s is later than today (%s)", date, latest_today(c));
+                               "transfer_date %s is later than today (%s)", date, mez_mass_latest_today(c));
     if ((rv = mez_own_lock(c, entity_id, "/entity_id", &version)) != MEZ_OK || version < 0)
         return rv;
     if ((rv = load_class(c, entity_id, class_id, &sc, &found)) != MEZ_OK)

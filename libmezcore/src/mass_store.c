@@ -356,6 +356,12 @@ int mez_mass_get_time(mez_mass_call_t *c, const json_t *obj, const char *base, c
 
 /* ---------------------------------------------------------------- entity states */
 
+const char *mez_mass_latest_today(mez_mass_call_t *c)
+{
+    /* A Karachi signing at 02:00 PKT is still the day before in UTC; no place on Earth is past UTC+14. */
+    return apr_pstrndup(c->p, mez_time_stamp(c->p, c->ctx->now + apr_time_from_sec(14 * 3600)), 10);
+}
+
 /* A DISSOLVED or STRUCK_OFF company no longer exists in law (whatever it still held vests in the state, as bona
  * vacantia) and a REJECTED one never did: nothing can be paid by or to it, and it has no members whose shares could
  * move. DRAFT and PENDING_APPROVAL are live (a company in formation opens its account and takes its subscribers'
