@@ -12,6 +12,8 @@
 #   DROP                    the target's answer is dropped: the connection closes without one
 #   REFUSE                  nothing is forwarded: the connection closes without an answer
 #   delay(seconds)          the target's answer, that much later
+#   then(fn)                fn(response, request headers) is called with the target's answer, which is then dropped
+#                           (e.g. to kill the zone between its Mass write and its completion)
 import http.server
 import json
 import threading
@@ -39,6 +41,10 @@ class MassProxy:
     @staticmethod
     def delay(seconds):
         return ("delay", seconds)
+
+    @staticmethod
+    def then(fn):
+        return ("then", fn)
 
     def __init__(self, target):
         self.target = target.rstrip("/")
@@ -76,7 +82,9 @@ class MassProxy:
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
                 r = requests.request(self.command, proxy.target + self.path, data=body or None, headers=headers,
                                      timeout=30)
-                if act == MassProxy.DROP:
+                if act and act[0] == "then":
+                    act[1](r, self.headers)
+                if act == MassProxy.DROP or (act and act[0] == "then"):
                     self.close_connection = True
                     return
                 if act and act[0] == "delay":

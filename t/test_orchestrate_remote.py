@@ -6,6 +6,7 @@
 # (A Mass that misbehaves, and which failures keep an intent: test_orchestrate_upstream.py.)
 import os
 import shutil
+import threading
 import uuid
 
 import pytest
@@ -137,71 +138,6 @@ def test_bad_residency_directives_stop_httpd(make_zone, driver, conf, directive,
 
 # ------------------------------------------------------------------ the saga's RESUME branch
 
-class CuttingProxy:
-    """A forwarding HTTP proxy between zone A and B's store. Armed, it forwards A's POST of a new entity to B,
-    lets B answer (the Mass write happened), then SIGKILLs A's httpd before A hears the answer: A's intent is
-    committed, its Mass write done, its completion never recorded."""
-
-    def __init__(self, target, victim):
-        import http.server
-        import threading
-        import requests
-        from mez_harness import free_port
-        self.target, self.victim, self.armed, self.cut = target.rstrip("/"), victim, False, 0
-        self.cut_answer = None   # what B answered the cut request, and the headers A sent (for a failure message)
-        self.killed = threading.Event()
-        proxy = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_GET(self):
-                self.forward()
-
-            def do_POST(self):
-                self.forward()
-
-            def do_PUT(self):
-                self.forward()
-
-            def do_PATCH(self):
-                self.forward()
-
-            def forward(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                r = requests.request(self.command, proxy.target + self.path, data=body or None, headers=headers,
-                                     timeout=20)
-                if proxy.armed and self.command == "POST" and self.path.endswith("/entities"):
-                    proxy.armed = False
-                    proxy.cut += 1
-                    proxy.cut_answer = (r.status_code, r.text[:500],
-                                        sorted(k for k in self.headers.keys() if k.lower() != "authorization"),
-                                        "authorization" in (k.lower() for k in self.headers.keys()))
-                    from test_corridor_protocol import kill9
-                    kill9(proxy.victim)          # A dies between B's answer and its own completion
-                    proxy.killed.set()
-                    self.close_connection = True
-                    return
-                self.send_response(r.status_code)
-                for k, v in r.headers.items():
-                    if k.lower() not in ("transfer-encoding", "connection", "content-length", "content-encoding"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(r.content)))
-                self.end_headers()
-                self.wfile.write(r.content)
-
-        self.port = free_port()
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_a_request_cut_after_its_mass_write_is_resumed_once(zones, module_zones, driver, mez_env):
     """RESUME: A is killed after B created the entity and before A recorded anything of the completion. Within
     the lease a retry is refused as in progress (the first attempt may still be at work); once the intent is older
@@ -214,7 +150,18 @@ def test_a_request_cut_after_its_mass_write_is_resumed_once(zones, module_zones,
     shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), pk)
     a = module_zones(driver, name="orchr", zone_id="pk-sifc", zone_file=os.path.join(pk, "zone.yaml"),
                      start=False)
-    proxy = CuttingProxy(b.url("/mass"), a)
+    from mass_proxy import MassProxy
+    from test_corridor_protocol import kill9
+    proxy = MassProxy(b.url("/mass"))
+    killed, cut = threading.Event(), []
+
+    def cut_off(r, headers):
+        """B answered (the Mass write happened): A dies before it hears the answer."""
+        cut.append((r.status_code, r.text[:500], sorted(k for k in headers.keys() if k.lower() != "authorization"),
+                     "authorization" in (k.lower() for k in headers.keys())))
+        kill9(a)
+        killed.set()
+
     try:
         a.extra_conf = "MezMassEndpoint entities http://127.0.0.1:%d\nMezMassTokenFile %s\nMezMassTimeout 5" % (
             proxy.port, token_file)
@@ -223,14 +170,14 @@ def test_a_request_cut_after_its_mass_write_is_resumed_once(zones, module_zones,
         name = "Indus Resume Traders Ltd"
         before = state(a, b)
         key = str(uuid.uuid4())
-        proxy.armed = True
+        proxy.rule("POST", "/v1/entities", MassProxy.then(cut_off))
         import requests
         with pytest.raises(requests.RequestException):
             a.post("/v1/entities", json=formation(name), headers={"Idempotency-Key": key}, validate=False)
-        assert proxy.killed.wait(30) and proxy.cut == 1
+        assert killed.wait(30) and len(cut) == 1
         a.start()
         # B holds the entity; A holds only its committed intent.
-        status, text, header_names, had_authorization = proxy.cut_answer
+        status, text, header_names, had_authorization = cut[0]
         assert status == 201 and had_authorization, \
             "B answered the cut request %s %s (A sent headers %s, Authorization: %s)" % (status, text, header_names,
                                                                                    had_authorization)
