@@ -133,3 +133,88 @@ def test_errors_and_usage(mez_env, imported):
     assert cp.returncode == 0 and "--jurisdiction" in cp.stdout
     cp = mez_env.mez("sanctions")
     assert cp.returncode == 2
+
+
+# ---------------------------------------------------------------- the zone's write pipeline on the shipped pk zone
+# Names the zone API carries into screening, on the real pk proscription list (pk-proscribed.yaml): the hard
+# block holds whatever date the request gives the action, however the name is written, and wherever in the
+# request the name is.
+from mez_harness import assert_problem  # noqa: E402
+
+EVIDENCE = {"kyc": {"state": "compliant", "attestations": [{"id": "urn:kyc:1", "issuer": "did:example:nadra"}]},
+            "aml": {"state": "compliant"}, "corporate": {"state": "compliant"}}
+NTN = {"ntn_number": "1234567", "ntn_type": "company"}
+TLP = "Tehreek-e-Labbaik Pakistan"      # pk-fs-088, listed on 2025-10-24
+COUNTED = ["mez_mass_entity", "mez_credential", "mez_mass_ledger_line"]
+
+
+@pytest.fixture(scope="module")
+def pk(module_zones, driver, mez_env):
+    import shutil
+    dest = os.path.join(mez_env.new_dir("sanc-pk"), "pk")
+    shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), dest)
+    return module_zones(driver, zone_id="pk-sifc", zone_file=os.path.join(dest, "zone.yaml"))
+
+
+def counts(zone):
+    return {t: zone.count(t) for t in COUNTED}
+
+
+def form(zone, legal_name, directors=("Ayesha Siddiqui",), cdate=None, **extra):
+    body = {"entity_type": "corporation", "legal_name": legal_name,
+            "directors": [{"name": d, "role": "director"} for d in directors],
+            "compliance": {"evidence": EVIDENCE}}
+    if cdate:
+        body["compliance"]["date"] = cdate
+    body.update(extra)
+    return zone.post("/v1/entities", json=body)
+
+
+@pytest.fixture(scope="module")
+def pk_account(pk):
+    """A funded operating account of a clean payer."""
+    r = form(pk, "Sanctions Test Payer (Pvt) Ltd")
+    assert r.status_code == 201, r.text
+    r = pk.post("/v1/fiscal/accounts", json={"entity_id": r.json()["id"], "account_type": "operating",
+                                             "currency": "PKR", "ntn": NTN})
+    assert r.status_code == 201, r.text
+    acc = r.json()["resource"]["account_id"]
+    r = pk.post("/mass/v1/fiscal/accounts/%s/deposits" % acc,
+                json={"amount": "1000000", "currency": "PKR", "reference": "seed"})
+    assert r.status_code in (200, 201), r.text
+    return acc
+
+
+def pay(zone, acc, beneficiary, cdate=None, **bank):
+    bd = {"iban": "PK36SCBL0000001123456702", "beneficiary_name": beneficiary}
+    bd.update(bank)
+    body = {"source_account_id": acc, "destination": {"type": "external_bank", "bank_details": bd},
+            "amount": "100", "currency": "PKR", "payment_type": "goods_payment",
+            "compliance": {"evidence": EVIDENCE}}
+    if cdate:
+        body["compliance"]["date"] = cdate
+    return zone.post("/v1/fiscal/payments", json=body)
+
+
+def blocked(zone, r, before, entry):
+    """A hard block naming the list entry, with nothing of the request written."""
+    p = assert_problem(r, 422, "compliance.sanctions_hard_block")
+    assert entry in json.dumps(p["compliance"]), p["compliance"]
+    assert counts(zone) == before
+    return p
+
+
+@pytest.mark.parametrize("where", ["director", "legal_name", "beneficiary"])
+def test_a_backdated_action_is_screened_as_of_today(pk, pk_account, where):
+    # pk-fs-088 was listed on 2025-10-24: an action dated the day before is judged by that day's tax law, but its
+    # names are screened as of the day the write is made.
+    before = counts(pk)
+    if where == "director":
+        r = form(pk, "Backdate Director Ltd", ["Ayesha Siddiqui", TLP], cdate="2025-10-23")
+    elif where == "legal_name":
+        r = form(pk, TLP, cdate="2025-10-23")
+    else:
+        r = pay(pk, pk_account, TLP, cdate="2025-10-23")
+    p = blocked(pk, r, before, "pk-fs-088")
+    ev = p["compliance"]["evaluation"]
+    assert ev["date"] == "2025-10-23" and ev["screening_date"] > "2025-10-24"

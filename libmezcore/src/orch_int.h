@@ -40,7 +40,8 @@ struct orch_t {
     mez_problem_t *pb;
     const orch_op_t *op;
     mez_mass_store_ctx_t store_ctx;
-    const char *date;                    /* the action's date, YYYY-MM-DD, from req->now */
+    const char *date;                    /* the action's date, YYYY-MM-DD: today or compliance.date */
+    const char *today;                   /* the day of req->now, YYYY-MM-DD: names are screened as of it */
 
     json_t *body;                        /* the request without "compliance": what Mass receives (pool-owned) */
     const json_t *compliance;            /* the zone's envelope, or NULL */

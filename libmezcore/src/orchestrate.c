@@ -176,10 +176,10 @@ static mez_status_t reroot_tensor_problem(orch_t *o, mez_status_t rv)
     return rv;
 }
 
-/* Screens one name: a sanctions-only evaluation of a party with that name, on the action's date. */
+/* Screens one name: a sanctions-only evaluation of a party with that name, as of today (evaluate()). */
 static mez_status_t screen_one(orch_t *o, const orch_screen_t *s, size_t i)
 {
-    mez_tensor_eval_options_t eo = { MEZ_DOMAIN_BIT(MEZ_DOMAIN_SANCTIONS) };
+    mez_tensor_eval_options_t eo = { MEZ_DOMAIN_BIT(MEZ_DOMAIN_SANCTIONS), o->today };
     json_t *doc, *result;
     mez_state_t st;
     mez_status_t rv;
@@ -226,9 +226,12 @@ static mez_status_t screening_result(orch_t *o)
     return MEZ_OK;
 }
 
+/* Every name is screened as of today, the day the write is made, whatever compliance.date says: the date
+ * chooses the tax law a past action is judged by, but a person listed since then is blocked now (a backdated
+ * payment to someone listed yesterday is still a payment made today). */
 static mez_status_t evaluate(orch_t *o)
 {
-    mez_tensor_eval_options_t eo = { o->z->tensor_domains };
+    mez_tensor_eval_options_t eo = { o->z->tensor_domains, o->today };
     json_t *doc;
     mez_digest_t d;
     mez_status_t rv;
@@ -555,7 +558,7 @@ static mez_status_t read_envelope(orch_t *o)
         return rv;
     /* The action's date is today unless the caller records something that took effect earlier (a payment made
      * on its value date): then the law in force on that day applies. Never a future day: law not yet in force
-     * cannot be applied to what is done now. */
+     * cannot be applied to what is done now. Sanctions are screened as of today all the same (evaluate()). */
     if (json_object_get(o->compliance, "date")) {
         const char *d = mez_orch_str(o->compliance, "date");
         int32_t day;
@@ -686,7 +689,7 @@ mez_status_t mez_orch_run(apr_pool_t *p, mez_db_t *db, const mez_orch_zone_t *z,
         return mez_problem(pb, p, MEZ_EINVAL, 503, "zone.no_packs", NULL,
                            "this zone has no packs loaded (MezZoneFile) or no key: it cannot decide writes");
     apr_time_exp_gmt(&e, req->now);
-    o.date = apr_psprintf(p, "%04d-%02d-%02d", e.tm_year + 1900, e.tm_mon + 1, e.tm_mday);
+    o.date = o.today = apr_psprintf(p, "%04d-%02d-%02d", e.tm_year + 1900, e.tm_mon + 1, e.tm_mday);
     o.store_ctx.zone_id = z->zone_id;
     o.store_ctx.jurisdiction_id = z->zone_id;
     o.store_ctx.now = req->now;

@@ -1725,6 +1725,25 @@ static void test_eval_sanctions_hard_block(void)
     out = evaluate(ix, "{'action':{'type':'entity_formation','date':'2030-01-02','jurisdiction':'pk'},"
                        "'subject':{'id':'s','name':'Future Front'}}", NULL);
     CU_ASSERT_STRING_EQUAL(dstate(out, "sanctions"), "non_compliant");
+    /* Screened as of a later day (a write made today for a backdated action), the entry listed since applies,
+     * while the action keeps its own date (for the tax law); the result names the day screened. */
+    {
+        mez_tensor_eval_options_t eo = { 0, "2030-01-02" };
+        mez_problem_t pb = { 0 };
+        CU_ASSERT_EQUAL_FATAL(mez_tensor_evaluate(unit_pool(), ix,
+                                                  J("{'action':{'type':'entity_formation','date':'2025-09-01',"
+                                                    "'jurisdiction':'pk'},'subject':{'id':'s','name':'Future Front'}}"),
+                                                  &eo, &out, NULL, &pb), MEZ_OK);
+        CU_ASSERT_STRING_EQUAL(dstate(out, "sanctions"), "non_compliant");
+        CU_ASSERT_STRING_EQUAL(sget(out, "date"), "2025-09-01");
+        CU_ASSERT_STRING_EQUAL(sget(out, "screening_date"), "2030-01-02");
+        eo.screening_date = "2030-02-30";
+        CU_ASSERT_EQUAL(mez_tensor_evaluate(unit_pool(), ix,
+                                            J("{'action':{'type':'entity_formation','date':'2025-09-01',"
+                                              "'jurisdiction':'pk'},'subject':{'id':'s','name':'Future Front'}}"),
+                                            &eo, &out, NULL, &pb), MEZ_EINVAL);
+        CU_ASSERT_STRING_EQUAL(pb.code, "tensor.invalid_date");
+    }
     /* A name with nothing to compare cannot be cleared. */
     out = evaluate(ix, "{'action':{'type':'entity_formation','date':'2025-09-01','jurisdiction':'pk'},"
                        "'subject':{'id':'s','name':'***'}}", NULL);
@@ -1810,7 +1829,7 @@ static void test_eval_deterministic_and_committed(void)
 static void test_eval_jurisdictions_and_options(void)
 {
     mez_tensor_index_t *ix = zone_index();
-    mez_tensor_eval_options_t opts = { MEZ_DOMAIN_BIT(MEZ_DOMAIN_KYC) };
+    mez_tensor_eval_options_t opts = { .domains = MEZ_DOMAIN_BIT(MEZ_DOMAIN_KYC) };
     mez_problem_t pb = { 0 };
     json_t *out = NULL;
     mez_state_t decision;

@@ -451,6 +451,14 @@ typedef struct mez_tensor_eval_options_t {
     uint32_t domains;         /* the zone's domains (MEZ_DOMAIN_BIT set), intersected with
                                * mez_action_default_domains() of the action; 0: those defaults alone.
                                * sanctions is always evaluated: its hard block cannot be configured away */
+    const char *screening_date;   /* YYYY-MM-DD the names are screened as of; NULL: the action's date.
+                               * The tax law of a past action is the law of its date, but a sanction binds from
+                               * the day it is listed whatever the action says: a write screens as of the day it
+                               * is made (the zone's pipeline passes today), so that backdating an action cannot
+                               * clear a person listed since. The CLI screens as of the action's date. Which lists
+                               * are in force, which entries are listed and which were listed by then are all
+                               * judged on this day. The result then has "screening_date" when it differs from
+                               * the action's date. */
 } mez_tensor_eval_options_t;
 
 /* Evaluates an action document (above) against the index and returns the result, owned by p:
