@@ -218,3 +218,10 @@ def test_a_backdated_action_is_screened_as_of_today(pk, pk_account, where):
     p = blocked(pk, r, before, "pk-fs-088")
     ev = p["compliance"]["evaluation"]
     assert ev["date"] == "2025-10-23" and ev["screening_date"] > "2025-10-24"
+
+
+@pytest.mark.parametrize("director", ["Lashkar-e-Tai\u00adba", "Lashkar-e-Tai\u200dba", "\u202eLashkar-e-Taiba\u202c"])
+def test_invisible_characters_do_not_clear_a_listed_name(pk, director):
+    # pk-fs-004 Lashkar-e-Taiba, with a soft hyphen, a zero-width joiner, a right-to-left override.
+    before = counts(pk)
+    blocked(pk, form(pk, "Clean Four Ltd", ["Ayesha Siddiqui", director]), before, "pk-fs-004")

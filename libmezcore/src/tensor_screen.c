@@ -71,6 +71,20 @@ static size_t decode(const unsigned char *s, uint32_t *cp)
     return n;
 }
 
+/* Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt, Unicode 15.1): characters that render as
+ * nothing (soft hyphen, zero-width spaces and joiners, bidirectional controls, variation selectors, Hangul
+ * fillers, tags). Inside a word they leave it looking the same while splitting or changing its bytes, so a
+ * listed name written with one would not match itself: they are deleted, not read as spaces. */
+static int default_ignorable(uint32_t cp)
+{
+    return cp == 0x00AD || cp == 0x034F || cp == 0x061C || (cp >= 0x115F && cp <= 0x1160)
+           || (cp >= 0x17B4 && cp <= 0x17B5) || (cp >= 0x180B && cp <= 0x180F) || (cp >= 0x200B && cp <= 0x200F)
+           || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x206F) || cp == 0x3164
+           || (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFEFF || cp == 0xFFA0 || (cp >= 0xFFF0 && cp <= 0xFFF8)
+           || (cp >= 0x1BCA0 && cp <= 0x1BCA3) || (cp >= 0x1D173 && cp <= 0x1D17A)
+           || (cp >= 0xE0000 && cp <= 0xE0FFF);
+}
+
 static void fold(out_t *o, uint32_t cp)
 {
     if (cp >= 0xFF01 && cp <= 0xFF5E)
@@ -84,6 +98,8 @@ static void fold(out_t *o, uint32_t cp)
             put_space(o);                   /* punctuation: "Lashkar-e-Taiba" reads as three words */
         return;
     }
+    if (cp >= 0xAD && default_ignorable(cp))
+        return;
     if (cp < 0xC0) {                        /* C1 controls, no-break space, Latin-1 punctuation and symbols */
         put_space(o);
         return;
@@ -132,8 +148,6 @@ static void fold(out_t *o, uint32_t cp)
         put_space(o);
         return;
     }
-    else if ((cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2060 && cp <= 0x2064) || cp == 0xFEFF)
-        return;                             /* zero-width joiners and marks sit inside words */
     else if ((cp >= 0x2000 && cp <= 0x206F) || cp == 0x3000 || (cp >= 0x3001 && cp <= 0x3003)) {
         put_space(o);                       /* typographic spaces, dashes, quotes, ideographic punctuation */
         return;

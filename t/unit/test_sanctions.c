@@ -435,6 +435,40 @@ static void test_screening_the_imported_list(void)
     CU_ASSERT_PTR_NULL(match_reason(s));
 }
 
+/* Whether screening name hits the entry id (among all its hits). */
+static int hits(const mez_tensor_index_t *ix, const char *name, const char *id)
+{
+    mez_state_t decision;
+    const json_t *s = screen(ix, name, &decision), *r;
+    size_t i;
+    json_array_foreach(json_object_get(s, "reasons"), i, r)
+        if (!strcmp(str(r, "code"), "sanctions_match") && !strcmp(str(json_object_get(r, "entry"), "id"), id))
+            return 1;
+    return 0;
+}
+
+/* Ways of writing a listed name that a reader sees as that name: each must still hit the real entry. */
+static void test_evasions_on_the_real_list(void)
+{
+    mez_sanctions_report_t rep;
+    json_t *model = import_un(unit_shared(UN_LIST), "pk", 0, &rep);
+    const json_t *packs[1] = { model };
+    mez_tensor_index_t *ix = NULL;
+    mez_problem_t pb = { 0 };
+
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_index_build(unit_pool(), packs, 1, &ix, &pb), MEZ_OK);
+    CU_ASSERT_TRUE(hits(ix, "AYRAT NASIMOVICH VAKHITOV", "qdi-397"));
+    /* Default-ignorable code points inside a word: Arabic letter mark, Mongolian vowel separator, variation
+     * selector 16, soft hyphen, zero-width space, a bidi isolate, a tag character. */
+    CU_ASSERT_TRUE(hits(ix, "AYRAT NASI\xd8\x9cMOVICH VAKHITOV", "qdi-397"));
+    CU_ASSERT_TRUE(hits(ix, "AYRAT NASIM\xe1\xa0\x8eOVICH VAKHITOV", "qdi-397"));
+    CU_ASSERT_TRUE(hits(ix, "AYRAT NASIMO\xef\xb8\x8fVICH VAKHITOV", "qdi-397"));
+    CU_ASSERT_TRUE(hits(ix, "LASHKAR-E-TAY\xc2\xadYIBA", "qde-118"));
+    CU_ASSERT_TRUE(hits(ix, "LASHKAR-E-TAY\xe2\x80\x8bYIBA", "qde-118"));
+    CU_ASSERT_TRUE(hits(ix, "LASHKAR-E-\xe2\x81\xa6TAYYIBA\xe2\x81\xa9", "qde-118"));
+    CU_ASSERT_TRUE(hits(ix, "LASHKAR-E-TAYY\xf3\xa0\x81\x81IBA", "qde-118"));
+}
+
 void unit_register_sanctions(void)
 {
     CU_pSuite s = unit_suite("sanctions");
@@ -442,4 +476,5 @@ void unit_register_sanctions(void)
     CU_add_test(s, "un: names split, dates, delisting, schema drift", test_names_split_and_drift);
     CU_add_test(s, "un: malformed and foreign files refused", test_refusals);
     CU_add_test(s, "un: the imported list screened through the tensor", test_screening_the_imported_list);
+    CU_add_test(s, "un: names written to evade screening still hit real entries", test_evasions_on_the_real_list);
 }

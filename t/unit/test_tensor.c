@@ -464,6 +464,10 @@ static void test_name_normalise(void)
     CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "\xd8\xa3\xd9\x8e\xd8\xad\xd9\x92\xd9\x80\xd9\x85\xd8\xaf"),
                            "\xd8\xa7\xd8\xad\xd9\x85\xd8\xaf");
     CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "!!! ..."), "");
+    /* Default-ignorable code points are deleted, not read as spaces: soft hyphen, LRE/PDF, word joiner. */
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "Lashkar-e-Tai\xc2\xad" "ba"), "lashkar e taiba");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "\xe2\x80\xaaTai\xe2\x81\xa0" "ba\xe2\x80\xac"), "taiba");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "\xc2\xad"), "");
     CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "\xff\xfe A"), "a");   /* malformed bytes read as spaces */
 }
 
