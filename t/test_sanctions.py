@@ -225,3 +225,11 @@ def test_invisible_characters_do_not_clear_a_listed_name(pk, director):
     # pk-fs-004 Lashkar-e-Taiba, with a soft hyphen, a zero-width joiner, a right-to-left override.
     before = counts(pk)
     blocked(pk, form(pk, "Clean Four Ltd", ["Ayesha Siddiqui", director]), before, "pk-fs-004")
+
+
+@pytest.mark.parametrize("director", ["Lashkar-e-T\u0430iba",          # Cyrillic a
+                                      "L\u0410SHK\u0410R-\u0395-TAIBA",  # Cyrillic A, Greek Epsilon
+                                      "Lashkar-e-Ta\u0456ba"])           # Cyrillic-Ukrainian i
+def test_homoglyphs_do_not_clear_a_listed_name(pk, director):
+    before = counts(pk)
+    blocked(pk, form(pk, "Clean Homoglyph Ltd", ["Ayesha Siddiqui", director]), before, "pk-fs-004")

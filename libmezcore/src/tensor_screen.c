@@ -85,8 +85,83 @@ static int default_ignorable(uint32_t cp)
            || (cp >= 0xE0000 && cp <= 0xE0FFF);
 }
 
+/* The Latin letter a non-Latin letter is drawn like, or 0: a subset of Unicode's confusables.txt (UTS #39,
+ * Unicode Security Mechanisms, the prototypes of the "MA" table) for the letters of the scripts that mix into Latin
+ * text unseen: Cyrillic, Greek, Armenian and a few Latin IPA letters. "VAKHIT\u041eV" with a Cyrillic O reads as
+ * the listed VAKHITOV and must match it. Applied to the listed names as well as to the screened name (a skeleton,
+ * as UTS #39 compares), so a name genuinely in Cyrillic still matches itself: "Вахитов" and "ВАХИТОВ" both become
+ * "baxиtob". Cyrillic letters map alike in both cases (their small forms are small capitals), so case still
+ * does not matter in Cyrillic; Greek capitals and small letters differ in shape for eta, nu, upsilon and mu
+ * (H/n, N/v, Y/u, M/mu), so those map by their case: a Greek-script name in capitals and the same name in small
+ * letters then differ (the lists screened hold no Greek-script names; a homoglyph in a Latin name is the risk). */
+static char confusable(uint32_t cp)
+{
+    switch (cp) {
+    /* Cyrillic, capital and small */
+    case 0x0410: case 0x0430: return 'a';
+    case 0x0412: case 0x0432: return 'b';
+    case 0x0415: case 0x0435: case 0x0400: case 0x0450: case 0x0401: case 0x0451: return 'e';
+    case 0x041A: case 0x043A: return 'k';
+    case 0x041C: case 0x043C: return 'm';
+    case 0x041D: case 0x043D: case 0x04BA: case 0x04BB: return 'h';
+    case 0x041E: case 0x043E: return 'o';
+    case 0x0420: case 0x0440: return 'p';
+    case 0x0421: case 0x0441: return 'c';
+    case 0x0422: case 0x0442: return 't';
+    case 0x0423: case 0x0443: case 0x04AE: case 0x04AF: return 'y';
+    case 0x0425: case 0x0445: return 'x';
+    case 0x0405: case 0x0455: return 's';
+    case 0x0406: case 0x0456: case 0x0407: case 0x0457: case 0x04C0: return 'i';
+    case 0x0408: case 0x0458: return 'j';
+    case 0x04CF: return 'l';
+    case 0x0500: case 0x0501: return 'd';
+    case 0x051A: case 0x051B: return 'q';
+    case 0x051C: case 0x051D: return 'w';
+    /* Greek capitals */
+    case 0x0391: return 'a';
+    case 0x0392: return 'b';
+    case 0x0395: return 'e';
+    case 0x0396: return 'z';
+    case 0x0397: return 'h';
+    case 0x0399: case 0x03AA: return 'i';
+    case 0x039A: return 'k';
+    case 0x039C: return 'm';
+    case 0x039D: return 'n';
+    case 0x039F: return 'o';
+    case 0x03A1: return 'p';
+    case 0x03A4: return 't';
+    case 0x03A5: case 0x03AB: return 'y';
+    case 0x03A7: return 'x';
+    /* Greek small */
+    case 0x03B1: return 'a';
+    case 0x03B3: return 'y';
+    case 0x03B5: return 'e';
+    case 0x03B7: return 'n';
+    case 0x03B9: case 0x03CA: return 'i';
+    case 0x03BA: return 'k';
+    case 0x03BD: return 'v';
+    case 0x03BF: return 'o';
+    case 0x03C1: return 'p';
+    case 0x03C4: return 't';
+    case 0x03C5: case 0x03CB: return 'u';
+    case 0x03C7: return 'x';
+    case 0x03C9: return 'w';
+    /* Armenian small letters drawn like Latin ones */
+    case 0x0570: return 'h';
+    case 0x0578: return 'n';
+    case 0x057D: return 'u';
+    case 0x0585: return 'o';
+    /* Latin IPA letters */
+    case 0x0251: return 'a';
+    case 0x0261: return 'g';
+    case 0x0269: return 'i';
+    default: return 0;
+    }
+}
+
 static void fold(out_t *o, uint32_t cp)
 {
+    char c;
     if (cp >= 0xFF01 && cp <= 0xFF5E)
         cp -= 0xFEE0;                       /* full-width ASCII forms, common in East Asian input */
     if (cp < 0x80) {
@@ -118,6 +193,21 @@ static void fold(out_t *o, uint32_t cp)
     }
     if (cp >= 0x0300 && cp <= 0x036F)
         return;                             /* combining diacritics of decomposed input */
+    if (cp <= 0x0585 && (c = confusable(cp)) != 0) {
+        o->data[o->len++] = c;
+        return;
+    }
+    if (cp >= 0x1D400 && cp <= 0x1D6A3) {
+        /* Mathematical alphanumeric letters (bold, italic, script, ... A-Z a-z in 13 styles of 52): Latin
+         * letters in another dress, as NFKC reads them. */
+        uint32_t k = (cp - 0x1D400) % 52;
+        o->data[o->len++] = (char)('a' + (k < 26 ? k : k - 26));
+        return;
+    }
+    if (cp >= 0x1D7CE && cp <= 0x1D7FF) {   /* mathematical digits, five styles of ten */
+        o->data[o->len++] = (char)('0' + (cp - 0x1D7CE) % 10);
+        return;
+    }
     if (cp >= 0x0391 && cp <= 0x03A9 && cp != 0x03A2)
         cp += 0x20;                         /* Greek capitals */
     else if (cp == 0x03C2)

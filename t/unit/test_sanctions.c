@@ -467,6 +467,20 @@ static void test_evasions_on_the_real_list(void)
     CU_ASSERT_TRUE(hits(ix, "LASHKAR-E-TAY\xe2\x80\x8bYIBA", "qde-118"));
     CU_ASSERT_TRUE(hits(ix, "LASHKAR-E-\xe2\x81\xa6TAYYIBA\xe2\x81\xa9", "qde-118"));
     CU_ASSERT_TRUE(hits(ix, "LASHKAR-E-TAYY\xf3\xa0\x81\x81IBA", "qde-118"));
+    /* Homoglyphs: a Cyrillic O (U+041E), Cyrillic small a/e/o/s (U+0430, 0435, 043E, 0441), Greek capital
+     * Alpha and Nu, Greek small omicron and nu, a mathematical bold K. */
+    CU_ASSERT_TRUE(hits(ix, "AYRAT NASIMOVICH VAKHIT\xd0\x9eV", "qdi-397"));
+    CU_ASSERT_TRUE(hits(ix, "\xd0\xb0yrat nasim\xd0\xbevi\xd1\x81h vakhitov", "qdi-397"));
+    CU_ASSERT_TRUE(hits(ix, "\xce\x91YRAT \xce\x9d" "ASIMOVICH VAKHITOV", "qdi-397"));
+    CU_ASSERT_TRUE(hits(ix, "ayrat nasim\xce\xbfvich vakhito\xce\xbd", "qdi-397"));
+    CU_ASSERT_TRUE(hits(ix, "AYRAT NASIMOVICH VA\xf0\x9d\x90\x8aHITOV", "qdi-397"));
+    CU_ASSERT_TRUE(hits(ix, "L\xd0\xb0shk\xd0\xb0r-\xd0\xb5-T\xd0\xb0yyib\xd0\xb0", "qde-118"));
+    /* The entry's own Cyrillic-script alias still matches itself, in any case. */
+    CU_ASSERT_TRUE(hits(ix, "Айрат Насимович Вахитов", "qdi-397"));
+    CU_ASSERT_TRUE(hits(ix, "АЙРАТ НАСИМОВИЧ ВАХИТОВ", "qdi-397"));
+    CU_ASSERT_TRUE(hits(ix, "салман булгарский", "qdi-397"));
+    /* And a clean name with Cyrillic letters stays clean. */
+    CU_ASSERT_FALSE(hits(ix, "Индус Консалтинг", "qdi-397"));
 }
 
 void unit_register_sanctions(void)

@@ -459,7 +459,15 @@ static void test_name_normalise(void)
     CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "Jose\xcc\x81"), "jose");        /* decomposed acute */
     CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "Al\xe2\x80\x94Qaida"), "al qaida"); /* em dash */
     CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "\xef\xbc\xa1\xef\xbc\xa2\xef\xbc\xa3"), "abc"); /* ABC */
-    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "ИВАН Пётр"), "иван петр");
+    /* Cyrillic letters drawn like Latin ones become those (a skeleton, UTS #39), in either case; the others
+     * are only case-folded. */
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "ИВАН Пётр"), "иbah пetp");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "иван ПЁТР"), "иbah пetp");
+    /* Homoglyphs in a Latin name: Cyrillic O, Greek capital Alpha and small nu, mathematical bold A. */
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "VAKHIT\xd0\x9eV"), "vakhitov");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "\xce\x91YRAT"), "ayrat");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "vakhito\xce\xbd"), "vakhitov");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "\xf0\x9d\x90\x80YRAT"), "ayrat");
     /* Arabic: harakat and tatweel dropped, alef with hamza unified. */
     CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "\xd8\xa3\xd9\x8e\xd8\xad\xd9\x92\xd9\x80\xd9\x85\xd8\xaf"),
                            "\xd8\xa7\xd8\xad\xd9\x85\xd8\xaf");
