@@ -233,3 +233,36 @@ def test_invisible_characters_do_not_clear_a_listed_name(pk, director):
 def test_homoglyphs_do_not_clear_a_listed_name(pk, director):
     before = counts(pk)
     blocked(pk, form(pk, "Clean Homoglyph Ltd", ["Ayesha Siddiqui", director]), before, "pk-fs-004")
+
+
+def hit_pointers(p):
+    return [s["pointer"] for s in p["compliance"]["screenings"] if s["state"] == "non_compliant"]
+
+
+def test_a_trading_name_is_screened(pk):
+    before = counts(pk)
+    p = blocked(pk, form(pk, "Clean Three Ltd", trading_name="Lashkar-e-Taiba"), before, "pk-fs-004")
+    assert hit_pointers(p) == ["/trading_name"]
+
+
+@pytest.mark.parametrize("bank,pointer,entry", [
+    ({"account_title": "Lashkar-e-Taiba"}, "/destination/bank_details/account_title", "pk-fs-004"),
+    ({"intermediary_bank": "Tehreek-e-Labbaik Pakistan"}, "/destination/bank_details/intermediary_bank",
+     "pk-fs-088"),
+    ({"intermediary_bank": {"name": "Tehreek-e-Labbaik Pakistan", "swift_bic": "ABCDPKKA"}},
+     "/destination/bank_details/intermediary_bank/name", "pk-fs-088"),
+    ({"correspondent_bank_name": "Lashkar-i-Taiba"}, "/destination/bank_details/correspondent_bank_name",
+     "pk-fs-004"),
+])
+def test_names_in_bank_details_are_screened(pk, pk_account, bank, pointer, entry):
+    before = counts(pk)
+    p = blocked(pk, pay(pk, pk_account, "Ayesha Siddiqui", **bank), before, entry)
+    assert hit_pointers(p) == [pointer]
+
+
+def test_a_clean_payment_with_bank_details_goes_through(pk, pk_account):
+    r = pay(pk, pk_account, "Ayesha Siddiqui", account_title="Ayesha Siddiqui", swift_bic="SCBLPKKX",
+            intermediary_bank={"name": "Standard Chartered Bank", "swift_bic": "SCBLGB2L"})
+    assert r.status_code == 201, r.text
+    screened = {s["name"] for s in r.json()["compliance"]["screenings"]}
+    assert screened == {"Ayesha Siddiqui", "Standard Chartered Bank"}
