@@ -266,3 +266,29 @@ def test_a_clean_payment_with_bank_details_goes_through(pk, pk_account):
     assert r.status_code == 201, r.text
     screened = {s["name"] for s in r.json()["compliance"]["screenings"]}
     assert screened == {"Ayesha Siddiqui", "Standard Chartered Bank"}
+
+
+@pytest.mark.parametrize("kind,value,pointer", [
+    ("director", "-- . --", "/directors/1/name"),
+    ("director", "", "/directors/1/name"),
+    ("director", "\u00ad\u200b", "/directors/1/name"),
+    ("legal_name", "***", "/legal_name"),
+    ("trading_name", "...", "/trading_name"),
+    ("beneficiary", "...", "/destination/bank_details/beneficiary_name"),
+    ("account_title", "- -", "/destination/bank_details/account_title"),
+])
+def test_a_name_that_cannot_be_screened_is_refused(pk, pk_account, kind, value, pointer):
+    # Nothing of such a name is left to compare with the lists: refused up front, not let through as pending.
+    before = counts(pk)
+    if kind == "director":
+        r = form(pk, "Clean Five Ltd", ["Ayesha Siddiqui", value])
+    elif kind == "legal_name":
+        r = form(pk, value)
+    elif kind == "trading_name":
+        r = form(pk, "Clean Five Ltd", trading_name=value)
+    elif kind == "beneficiary":
+        r = pay(pk, pk_account, value)
+    else:
+        r = pay(pk, pk_account, "Ayesha Siddiqui", account_title=value)
+    assert_problem(r, 422, "request.unscreenable_name", pointer=pointer)
+    assert counts(pk) == before

@@ -37,11 +37,25 @@ const char *mez_orch_str(const json_t *obj, const char *name)
 void mez_orch_screen(orch_t *o, const char *name, const char *pointer)
 {
     orch_screen_t *s;
-    if (!name || !*name)
+    /* Only an absent name is passed over; "" is a name given, and refused as unscreenable (evaluate()). */
+    if (!name)
         return;
     s = &APR_ARRAY_PUSH(o->screens, orch_screen_t);
     s->name = name;
     s->pointer = pointer;
+}
+
+/* A name the lists cannot be compared with ("-- . --", "...", "") would be answered pending by the tensor, and a
+ * pending sanctions domain does not stop every write (a payment with its other domains evidenced goes through):
+ * the money would move to a payee nobody screened. So such a name is a mistake in the request, refused before
+ * anything is evaluated or written. */
+mez_status_t mez_orch_screenable(orch_t *o, const char *name, const char *pointer)
+{
+    if (name && *mez_tensor_name_normalise(o->p, name))
+        return MEZ_OK;
+    return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.unscreenable_name", pointer,
+                       "%s has no letters or digits left to screen against the sanctions lists",
+                       pointer && *pointer ? pointer : "the name");
 }
 
 /* ---------------------------------------------------------------- Mass */
@@ -238,6 +252,13 @@ static mez_status_t evaluate(orch_t *o)
 
     o->screenings = mez_json_pool_own(o->p, json_array());
     o->decision = MEZ_STATE_COMPLIANT;
+    /* Every name is checked before any is screened, so that a refusal says what is wrong with the request
+     * rather than depending on the order of its members. */
+    for (int i = 0; i < o->screens->nelts; i++) {
+        const orch_screen_t *s = &APR_ARRAY_IDX(o->screens, i, orch_screen_t);
+        if ((rv = mez_orch_screenable(o, s->name, s->pointer)) != MEZ_OK)
+            return rv;
+    }
     for (int i = 0; i < o->screens->nelts; i++)
         if ((rv = screen_one(o, &APR_ARRAY_IDX(o->screens, i, orch_screen_t), (size_t)i)) != MEZ_OK)
             return rv;

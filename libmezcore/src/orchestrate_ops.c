@@ -179,7 +179,8 @@ static mez_status_t formation_prepare(orch_t *o)
     mez_digest_t d;
 
     const char *jid = mez_orch_str(o->body, "jurisdiction_id");
-    if ((rv = need_string(o, o->body, "", "legal_name", &name)) != MEZ_OK)
+    if ((rv = need_string(o, o->body, "", "legal_name", &name)) != MEZ_OK
+        || (rv = mez_orch_screenable(o, name, "/legal_name")) != MEZ_OK)
         return rv;
     /* A zone registers entities in its own jurisdiction, whichever Mass holds the register: the record says so
      * explicitly, so a remote store does not put its own default there. */
@@ -502,7 +503,8 @@ static mez_status_t payment_prepare(orch_t *o)
             return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.missing_field",
                                "/destination/bank_details/beneficiary_name",
                                "a payment leaving the zone names its beneficiary, who is screened");
-        if ((rv = party(o, "counterparty", "urn:mez:beneficiary", bn, NULL, &counterparty)) != MEZ_OK)
+        if ((rv = mez_orch_screenable(o, bn, "/destination/bank_details/beneficiary_name")) != MEZ_OK
+            || (rv = party(o, "counterparty", "urn:mez:beneficiary", bn, NULL, &counterparty)) != MEZ_OK)
             return rv;
     }
     if ((rv = party(o, "subject", o->owner_entity, mez_orch_str(payer, "legal_name"),
@@ -627,6 +629,7 @@ static mez_status_t inbound_prepare(orch_t *o)
                            "/source", "'source' is required, an object naming the sending zone and the payer");
     if ((rv = need_string(o, source, "/source", "zone_id", &zone)) != MEZ_OK
         || (rv = need_string(o, source, "/source", "payer_name", &payer)) != MEZ_OK
+        || (rv = mez_orch_screenable(o, payer, "/source/payer_name")) != MEZ_OK
         || (rv = account_owner(o, account, "/account_id", &acc, &payee)) != MEZ_OK)
         return rv;
     o->owner_entity = o->subject_id = mez_orch_str(payee, "entity_id");
