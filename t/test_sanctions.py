@@ -292,3 +292,18 @@ def test_a_name_that_cannot_be_screened_is_refused(pk, pk_account, kind, value, 
         r = pay(pk, pk_account, "Ayesha Siddiqui", account_title=value)
     assert_problem(r, 422, "request.unscreenable_name", pointer=pointer)
     assert counts(pk) == before
+
+
+@pytest.mark.parametrize("kind,pointer", [("director", "/directors/1/name"),
+                                          ("beneficiary", "/destination/bank_details/beneficiary_name")])
+def test_a_name_too_long_to_screen_is_refused(pk, pk_account, kind, pointer):
+    # 513 characters (the list's own name among them): refused before it is screened, nothing written.
+    name = TLP + " " + "x" * (513 - len(TLP) - 1)
+    before = counts(pk)
+    r = form(pk, "Clean Six Ltd", ["Ayesha Siddiqui", name]) if kind == "director" else pay(pk, pk_account, name)
+    assert_problem(r, 422, "request.name_too_long", pointer=pointer)
+    assert counts(pk) == before
+    # 512 are screened, and this one is blocked.
+    name = name[:-1]
+    r = form(pk, "Clean Six Ltd", ["Ayesha Siddiqui", name]) if kind == "director" else pay(pk, pk_account, name)
+    blocked(pk, r, before, "pk-fs-088")

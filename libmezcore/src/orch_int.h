@@ -99,8 +99,9 @@ mez_status_t mez_orch_mass_get(orch_t *o, const char *path, const char *what, co
 mez_status_t mez_orch_entity(orch_t *o, const char *id, const char *pointer, json_t **doc);
 /* Adds a name to screen (skips NULL: a member absent; "" is refused as unscreenable). */
 void mez_orch_screen(orch_t *o, const char *name, const char *pointer);
-/* Refuses (422 request.unscreenable_name at pointer) a name of a party the request carries that screening
- * cannot compare: nothing is left of it once normalised. Names given to mez_orch_screen are checked alike. */
+/* Refuses a name of a party the request carries that screening cannot compare: 422 request.unscreenable_name
+ * at pointer when nothing is left of it once normalised, request.name_too_long when longer than
+ * MEZ_TENSOR_NAME_MAX characters. Names given to mez_orch_screen are checked alike. */
 mez_status_t mez_orch_screenable(orch_t *o, const char *name, const char *pointer);
 /* A string member of the body (borrowed), or NULL. */
 const char *mez_orch_str(const json_t *obj, const char *name);

@@ -51,6 +51,10 @@ void mez_orch_screen(orch_t *o, const char *name, const char *pointer)
  * anything is evaluated or written. */
 mez_status_t mez_orch_screenable(orch_t *o, const char *name, const char *pointer)
 {
+    if (name && mez_tensor_name_too_long(name))
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.name_too_long", pointer,
+                           "%s is longer than the %d characters a screened name may have",
+                           pointer && *pointer ? pointer : "the name", MEZ_TENSOR_NAME_MAX);
     if (name && *mez_tensor_name_normalise(o->p, name))
         return MEZ_OK;
     return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.unscreenable_name", pointer,

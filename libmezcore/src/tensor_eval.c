@@ -23,6 +23,7 @@ static void screen_party(eval_t *ev, const mez_tensor_party_t *party, const char
     mez_tensor_screen_hit_t *hits;
     const char *norm = mez_tensor_name_normalise(ev->p, party->name);
     size_t n, i;
+    int first = 1;
 
     if (!*norm) {
         json_t *r = reason(ev, MEZ_DOMAIN_SANCTIONS, "name_not_screenable");
@@ -46,7 +47,10 @@ static void screen_party(eval_t *ev, const mez_tensor_party_t *party, const char
         json_object_set_new(r, "hard_block", json_true());
         set_str(ev->ix, r, "party", role);
         set_str(ev->ix, r, "party_id", party->id);
-        set_str(ev->ix, r, "screened_name", party->name);
+        /* The name screened, as given and normalised, once per party (on its first hit): the other hits of the
+         * same party say only what they matched, so a long name is not copied into every one of them. */
+        if (first)
+            set_str(ev->ix, r, "screened_name", party->name);
         json_object_set_new(r, "list", list_json(ev, l));
         entry = json_object();
         set_str(ev->ix, entry, "id", e->id);
@@ -57,7 +61,9 @@ static void screen_party(eval_t *ev, const mez_tensor_party_t *party, const char
         set_str(ev->ix, match, "on", hits[i].alias ? "alias" : "name");
         set_str(ev->ix, match, "listed_name", hits[i].matched_name);
         set_str(ev->ix, match, "how", hits[i].how == MEZ_SCREEN_EXACT ? "exact" : "all_tokens");
-        set_str(ev->ix, match, "normalised", norm);
+        if (first)
+            set_str(ev->ix, match, "normalised", norm);
+        first = 0;
         set_str(ev->ix, match, "listed_normalised", mez_tensor_name_normalise(ev->p, hits[i].matched_name));
         json_object_set_new(r, "match", match);
         mez_tensor_cite_rule(ev->ix, r, l->pack, e->rule);

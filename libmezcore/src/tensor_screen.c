@@ -245,6 +245,15 @@ static void fold(out_t *o, uint32_t cp)
     put_utf8(o, cp);
 }
 
+int mez_tensor_name_too_long(const char *name)
+{
+    size_t n = 0;
+    for (const unsigned char *s = (const unsigned char *)name; s && *s; s++)
+        if ((*s & 0xC0) != 0x80 && ++n > MEZ_TENSOR_NAME_MAX)
+            return 1;
+    return 0;
+}
+
 const char *mez_tensor_name_normalise(apr_pool_t *p, const char *name)
 {
     const unsigned char *s = (const unsigned char *)(name ? name : "");

@@ -447,6 +447,53 @@ static int hits(const mez_tensor_index_t *ix, const char *name, const char *id)
     return 0;
 }
 
+/* A name that hits two real entries (IQi.002 by its name, IQi.001 by all the tokens of "SADDAM HUSSEIN
+ * AL-TIKRITI") gives the screened name once, on the first hit; and a name past MEZ_TENSOR_NAME_MAX characters is
+ * refused, not screened. */
+static void test_hits_and_long_names(void)
+{
+    mez_sanctions_report_t rep;
+    json_t *model = import_un(unit_shared(UN_LIST), "pk", 0, &rep);
+    const json_t *packs[1] = { model }, *s, *r;
+    mez_tensor_index_t *ix = NULL;
+    mez_problem_t pb = { 0 };
+    mez_state_t decision;
+    json_t *result = NULL;
+    size_t i, n = 0;
+    char *longname;
+
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_index_build(unit_pool(), packs, 1, &ix, &pb), MEZ_OK);
+    s = screen(ix, "QUSAY SADDAM HUSSEIN AL-TIKRITI", &decision);
+    json_array_foreach(json_object_get(s, "reasons"), i, r) {
+        if (strcmp(str(r, "code"), "sanctions_match"))
+            continue;
+        if (n++ == 0) {
+            CU_ASSERT_STRING_EQUAL(str(r, "screened_name"), "QUSAY SADDAM HUSSEIN AL-TIKRITI");
+            CU_ASSERT_STRING_EQUAL(str(json_object_get(r, "match"), "normalised"), "qusay saddam hussein al tikriti");
+        } else {
+            CU_ASSERT_PTR_NULL(json_object_get(r, "screened_name"));
+            CU_ASSERT_PTR_NULL(json_object_get(json_object_get(r, "match"), "normalised"));
+            CU_ASSERT_PTR_NOT_NULL(str(json_object_get(r, "match"), "listed_normalised"));
+        }
+    }
+    CU_ASSERT_EQUAL(n, 2);
+    /* 512 characters (two-byte ones) are screened; 513 are refused. */
+    longname = apr_palloc(unit_pool(), 2 * 513 + 1);
+    for (i = 0; i < 513; i++)
+        memcpy(longname + 2 * i, "\xc3\xa9", 2);
+    longname[2 * 512] = '\0';
+    CU_ASSERT_EQUAL(mez_tensor_name_too_long(longname), 0);
+    CU_ASSERT_STRING_EQUAL(str(screen(ix, longname, &decision), "state"), "compliant");
+    longname[2 * 512] = '\xc3';
+    longname[2 * 513] = '\0';
+    CU_ASSERT_EQUAL(mez_tensor_name_too_long(longname), 1);
+    CU_ASSERT_EQUAL(mez_tensor_evaluate(unit_pool(), ix, payment(longname), NULL, &result, &decision, &pb),
+                    MEZ_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pb.code);
+    CU_ASSERT_STRING_EQUAL(pb.code, "tensor.name_too_long");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/counterparty/name");
+}
+
 /* Ways of writing a listed name that a reader sees as that name: each must still hit the real entry. */
 static void test_evasions_on_the_real_list(void)
 {
@@ -491,4 +538,5 @@ void unit_register_sanctions(void)
     CU_add_test(s, "un: malformed and foreign files refused", test_refusals);
     CU_add_test(s, "un: the imported list screened through the tensor", test_screening_the_imported_list);
     CU_add_test(s, "un: names written to evade screening still hit real entries", test_evasions_on_the_real_list);
+    CU_add_test(s, "un: the screened name once per party; names too long refused", test_hits_and_long_names);
 }
