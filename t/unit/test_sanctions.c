@@ -447,6 +447,37 @@ static int hits(const mez_tensor_index_t *ix, const char *name, const char *id)
     return 0;
 }
 
+/* Remarks the list writes into aliases (a birth, a sub-unit label) are not part of the name: cut, so the
+ * alias is the name and matches it. */
+static void test_remarks_cut_from_aliases(void)
+{
+    mez_sanctions_report_t rep;
+    json_t *model = import_un(unit_shared(UN_LIST), "pk", 0, &rep);
+    const json_t *packs[1] = { model }, *e, *a;
+    mez_tensor_index_t *ix = NULL;
+    mez_problem_t pb = { 0 };
+    size_t i, j;
+
+    CU_ASSERT_TRUE(has_alias(find_entry(model, "lyi-019"), "Safia Farkash Mohammed Al-Hadad"));
+    CU_ASSERT_TRUE(has_alias(find_entry(model, "tai-101"), "Mohammad Ishaq Akhund"));
+    CU_ASSERT_TRUE(has_alias(find_entry(model, "tai-093"), "Khirullah Said Wali Khairkhwa"));
+    CU_ASSERT_TRUE(has_alias(find_entry(model, "qde-137"), "Ansar al-Mujahideen Network"));
+    CU_ASSERT_TRUE(has_alias(find_entry(model, "qde-137"), "Levantine Mujahideen on the Battlefields of Jihad"));
+    /* No alias anywhere keeps such a remark; names with " - " that are names stay whole. */
+    CU_ASSERT_TRUE(has_alias(find_entry(model, "qde-161"), "ISLAMIC STATE IN IRAQ AND THE LEVANT - KHORASAN"));
+    json_array_foreach(entries_of(model), i, e)
+        json_array_foreach(json_object_get(e, "aliases"), j, a) {
+            CU_ASSERT_PTR_NULL(strstr(json_string_value(a), "sub-unit name"));
+            CU_ASSERT_PTR_NULL(strstr(json_string_value(a), ", born"));
+            CU_ASSERT_PTR_NULL(strstr(json_string_value(a), " born in"));
+        }
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_index_build(unit_pool(), packs, 1, &ix, &pb), MEZ_OK);
+    CU_ASSERT_TRUE(hits(ix, "Mohammad Ishaq Akhund", "tai-101"));
+    CU_ASSERT_TRUE(hits(ix, "Safia Farkash Mohammed Al-Hadad", "lyi-019"));
+    CU_ASSERT_TRUE(hits(ix, "Khirullah Said Wali Khairkhwa", "tai-093"));
+    CU_ASSERT_TRUE(hits(ix, "Ansar al-Mujahideen Network", "qde-137"));
+}
+
 /* A name that hits two real entries (IQi.002 by its name, IQi.001 by all the tokens of "SADDAM HUSSEIN
  * AL-TIKRITI") gives the screened name once, on the first hit; and a name past MEZ_TENSOR_NAME_MAX characters is
  * refused, not screened. */
@@ -539,4 +570,5 @@ void unit_register_sanctions(void)
     CU_add_test(s, "un: the imported list screened through the tensor", test_screening_the_imported_list);
     CU_add_test(s, "un: names written to evade screening still hit real entries", test_evasions_on_the_real_list);
     CU_add_test(s, "un: the screened name once per party; names too long refused", test_hits_and_long_names);
+    CU_add_test(s, "un: birth and sub-unit remarks cut from aliases", test_remarks_cut_from_aliases);
 }
