@@ -307,3 +307,10 @@ def test_a_name_too_long_to_screen_is_refused(pk, pk_account, kind, pointer):
     name = name[:-1]
     r = form(pk, "Clean Six Ltd", ["Ayesha Siddiqui", name]) if kind == "director" else pay(pk, pk_account, name)
     blocked(pk, r, before, "pk-fs-088")
+
+
+@pytest.mark.parametrize("director", ["Jama'at-ud-Da'awa", "Jama\u2019at-ud-Da\u2019awa", "Jama\u02bfat-ud-Da\u02bcawa"])
+def test_apostrophes_written_or_not_match_alike(pk, director):
+    # pk-fs-065 Jamaat-ud-Daawa: an apostrophe inside the word is spelling, not a word break.
+    before = counts(pk)
+    blocked(pk, form(pk, "Clean Seven Ltd", ["Ayesha Siddiqui", director]), before, "pk-fs-065")

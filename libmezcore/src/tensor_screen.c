@@ -159,6 +159,17 @@ static char confusable(uint32_t cp)
     }
 }
 
+/* Apostrophes and the marks written for them: the ASCII apostrophe and grave accent, the acute accent, the
+ * typographic single quotes and prime, and the modifier letters prime to left half ring (U+02B9..U+02BF: the
+ * hamza and ayn of transliterated Arabic, "Rabi'i", "Rabiʿi"). They sit inside a word and are written or left
+ * out at will ("NIDAL AL-RABI'I", IQi.070, is also "Nidal al-Rabii"), so they are deleted, not read as spaces:
+ * as a space they split one word into two that match neither spelling. */
+static int apostrophe(uint32_t cp)
+{
+    return cp == 0x27 || cp == 0x60 || cp == 0xB4 || (cp >= 0x02B9 && cp <= 0x02BF) || cp == 0x2018
+           || cp == 0x2019 || cp == 0x201B || cp == 0x2032;
+}
+
 static void fold(out_t *o, uint32_t cp)
 {
     char c;
@@ -169,11 +180,13 @@ static void fold(out_t *o, uint32_t cp)
             o->data[o->len++] = (char)(cp + 32);
         else if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9'))
             o->data[o->len++] = (char)cp;
+        else if (apostrophe(cp))
+            ;
         else
             put_space(o);                   /* punctuation: "Lashkar-e-Taiba" reads as three words */
         return;
     }
-    if (cp >= 0xAD && default_ignorable(cp))
+    if (cp >= 0xAD && (default_ignorable(cp) || apostrophe(cp)))
         return;
     if (cp < 0xC0) {                        /* C1 controls, no-break space, Latin-1 punctuation and symbols */
         put_space(o);
@@ -266,7 +279,14 @@ const char *mez_tensor_name_normalise(apr_pool_t *p, const char *name)
     while (*s) {
         uint32_t cp;
         s += decode(s, &cp);
-        fold(&o, cp);
+        /* The English possessive ("Islamic State's Khorasan Province", QDe.161) keeps reading as the word and an
+         * "s", so that the name still holds the word "state"; an apostrophe anywhere else is deleted. */
+        if (apostrophe(cp) && (s[0] == 's' || s[0] == 'S')
+            && !((s[1] >= 'a' && s[1] <= 'z') || (s[1] >= 'A' && s[1] <= 'Z') || (s[1] >= '0' && s[1] <= '9')
+                 || s[1] >= 0x80))
+            put_space(&o);
+        else
+            fold(&o, cp);
     }
     if (o.len > 0 && o.data[o.len - 1] == ' ')
         o.len--;

@@ -476,6 +476,13 @@ static void test_name_normalise(void)
     CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "Lashkar-e-Tai\xc2\xad" "ba"), "lashkar e taiba");
     CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "\xe2\x80\xaaTai\xe2\x81\xa0" "ba\xe2\x80\xac"), "taiba");
     CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "\xc2\xad"), "");
+    /* Apostrophes are deleted (ASCII, U+2019, U+02BC, U+02BF), but a possessive 's stays a word of its own. */
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "NIDAL AL-RABI'I"), "nidal al rabii");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "Rabi\xe2\x80\x99i Rabi\xca\xbci Rabi\xca\xbfi"),
+                           "rabii rabii rabii");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "Islamic State's Khorasan"), "islamic state s khorasan");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "State\xe2\x80\x99s"), "state s");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "'''"), "");
     CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "\xff\xfe A"), "a");   /* malformed bytes read as spaces */
 }
 
