@@ -133,3 +133,184 @@ def test_errors_and_usage(mez_env, imported):
     assert cp.returncode == 0 and "--jurisdiction" in cp.stdout
     cp = mez_env.mez("sanctions")
     assert cp.returncode == 2
+
+
+# ---------------------------------------------------------------- the zone's write pipeline on the shipped pk zone
+# Names the zone API carries into screening, on the real pk proscription list (pk-proscribed.yaml): the hard
+# block holds whatever date the request gives the action, however the name is written, and wherever in the
+# request the name is.
+from mez_harness import assert_problem  # noqa: E402
+
+EVIDENCE = {"kyc": {"state": "compliant", "attestations": [{"id": "urn:kyc:1", "issuer": "did:example:nadra"}]},
+            "aml": {"state": "compliant"}, "corporate": {"state": "compliant"}}
+NTN = {"ntn_number": "1234567", "ntn_type": "company"}
+TLP = "Tehreek-e-Labbaik Pakistan"      # pk-fs-088, listed on 2025-10-24
+COUNTED = ["mez_mass_entity", "mez_credential", "mez_mass_ledger_line"]
+
+
+@pytest.fixture(scope="module")
+def pk(module_zones, driver, mez_env):
+    import shutil
+    dest = os.path.join(mez_env.new_dir("sanc-pk"), "pk")
+    shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), dest)
+    return module_zones(driver, zone_id="pk-sifc", zone_file=os.path.join(dest, "zone.yaml"))
+
+
+def counts(zone):
+    return {t: zone.count(t) for t in COUNTED}
+
+
+def form(zone, legal_name, directors=("Ayesha Siddiqui",), cdate=None, **extra):
+    body = {"entity_type": "corporation", "legal_name": legal_name,
+            "directors": [{"name": d, "role": "director"} for d in directors],
+            "compliance": {"evidence": EVIDENCE}}
+    if cdate:
+        body["compliance"]["date"] = cdate
+    body.update(extra)
+    return zone.post("/v1/entities", json=body)
+
+
+@pytest.fixture(scope="module")
+def pk_account(pk):
+    """A funded operating account of a clean payer."""
+    r = form(pk, "Sanctions Test Payer (Pvt) Ltd")
+    assert r.status_code == 201, r.text
+    r = pk.post("/v1/fiscal/accounts", json={"entity_id": r.json()["id"], "account_type": "operating",
+                                             "currency": "PKR", "ntn": NTN})
+    assert r.status_code == 201, r.text
+    acc = r.json()["resource"]["account_id"]
+    r = pk.post("/mass/v1/fiscal/accounts/%s/deposits" % acc,
+                json={"amount": "1000000", "currency": "PKR", "reference": "seed"})
+    assert r.status_code in (200, 201), r.text
+    return acc
+
+
+def pay(zone, acc, beneficiary, cdate=None, **bank):
+    bd = {"iban": "PK36SCBL0000001123456702", "beneficiary_name": beneficiary}
+    bd.update(bank)
+    body = {"source_account_id": acc, "destination": {"type": "external_bank", "bank_details": bd},
+            "amount": "100", "currency": "PKR", "payment_type": "goods_payment",
+            "compliance": {"evidence": EVIDENCE}}
+    if cdate:
+        body["compliance"]["date"] = cdate
+    return zone.post("/v1/fiscal/payments", json=body)
+
+
+def blocked(zone, r, before, entry):
+    """A hard block naming the list entry, with nothing of the request written."""
+    p = assert_problem(r, 422, "compliance.sanctions_hard_block")
+    assert entry in json.dumps(p["compliance"]), p["compliance"]
+    assert counts(zone) == before
+    return p
+
+
+@pytest.mark.parametrize("where", ["director", "legal_name", "beneficiary"])
+def test_a_backdated_action_is_screened_as_of_today(pk, pk_account, where):
+    # pk-fs-088 was listed on 2025-10-24: an action dated the day before is judged by that day's tax law, but its
+    # names are screened as of the day the write is made.
+    before = counts(pk)
+    if where == "director":
+        r = form(pk, "Backdate Director Ltd", ["Ayesha Siddiqui", TLP], cdate="2025-10-23")
+    elif where == "legal_name":
+        r = form(pk, TLP, cdate="2025-10-23")
+    else:
+        r = pay(pk, pk_account, TLP, cdate="2025-10-23")
+    p = blocked(pk, r, before, "pk-fs-088")
+    ev = p["compliance"]["evaluation"]
+    assert ev["date"] == "2025-10-23" and ev["screening_date"] > "2025-10-24"
+
+
+@pytest.mark.parametrize("director", ["Lashkar-e-Tai\u00adba", "Lashkar-e-Tai\u200dba", "\u202eLashkar-e-Taiba\u202c"])
+def test_invisible_characters_do_not_clear_a_listed_name(pk, director):
+    # pk-fs-004 Lashkar-e-Taiba, with a soft hyphen, a zero-width joiner, a right-to-left override.
+    before = counts(pk)
+    blocked(pk, form(pk, "Clean Four Ltd", ["Ayesha Siddiqui", director]), before, "pk-fs-004")
+
+
+@pytest.mark.parametrize("director", ["Lashkar-e-T\u0430iba",          # Cyrillic a
+                                      "L\u0410SHK\u0410R-\u0395-TAIBA",  # Cyrillic A, Greek Epsilon
+                                      "Lashkar-e-Ta\u0456ba"])           # Cyrillic-Ukrainian i
+def test_homoglyphs_do_not_clear_a_listed_name(pk, director):
+    before = counts(pk)
+    blocked(pk, form(pk, "Clean Homoglyph Ltd", ["Ayesha Siddiqui", director]), before, "pk-fs-004")
+
+
+def hit_pointers(p):
+    return [s["pointer"] for s in p["compliance"]["screenings"] if s["state"] == "non_compliant"]
+
+
+def test_a_trading_name_is_screened(pk):
+    before = counts(pk)
+    p = blocked(pk, form(pk, "Clean Three Ltd", trading_name="Lashkar-e-Taiba"), before, "pk-fs-004")
+    assert hit_pointers(p) == ["/trading_name"]
+
+
+@pytest.mark.parametrize("bank,pointer,entry", [
+    ({"account_title": "Lashkar-e-Taiba"}, "/destination/bank_details/account_title", "pk-fs-004"),
+    ({"intermediary_bank": "Tehreek-e-Labbaik Pakistan"}, "/destination/bank_details/intermediary_bank",
+     "pk-fs-088"),
+    ({"intermediary_bank": {"name": "Tehreek-e-Labbaik Pakistan", "swift_bic": "ABCDPKKA"}},
+     "/destination/bank_details/intermediary_bank/name", "pk-fs-088"),
+    ({"correspondent_bank_name": "Lashkar-i-Taiba"}, "/destination/bank_details/correspondent_bank_name",
+     "pk-fs-004"),
+])
+def test_names_in_bank_details_are_screened(pk, pk_account, bank, pointer, entry):
+    before = counts(pk)
+    p = blocked(pk, pay(pk, pk_account, "Ayesha Siddiqui", **bank), before, entry)
+    assert hit_pointers(p) == [pointer]
+
+
+def test_a_clean_payment_with_bank_details_goes_through(pk, pk_account):
+    r = pay(pk, pk_account, "Ayesha Siddiqui", account_title="Ayesha Siddiqui", swift_bic="SCBLPKKX",
+            intermediary_bank={"name": "Standard Chartered Bank", "swift_bic": "SCBLGB2L"})
+    assert r.status_code == 201, r.text
+    screened = {s["name"] for s in r.json()["compliance"]["screenings"]}
+    assert screened == {"Ayesha Siddiqui", "Standard Chartered Bank"}
+
+
+@pytest.mark.parametrize("kind,value,pointer", [
+    ("director", "-- . --", "/directors/1/name"),
+    ("director", "", "/directors/1/name"),
+    ("director", "\u00ad\u200b", "/directors/1/name"),
+    ("legal_name", "***", "/legal_name"),
+    ("trading_name", "...", "/trading_name"),
+    ("beneficiary", "...", "/destination/bank_details/beneficiary_name"),
+    ("account_title", "- -", "/destination/bank_details/account_title"),
+])
+def test_a_name_that_cannot_be_screened_is_refused(pk, pk_account, kind, value, pointer):
+    # Nothing of such a name is left to compare with the lists: refused up front, not let through as pending.
+    before = counts(pk)
+    if kind == "director":
+        r = form(pk, "Clean Five Ltd", ["Ayesha Siddiqui", value])
+    elif kind == "legal_name":
+        r = form(pk, value)
+    elif kind == "trading_name":
+        r = form(pk, "Clean Five Ltd", trading_name=value)
+    elif kind == "beneficiary":
+        r = pay(pk, pk_account, value)
+    else:
+        r = pay(pk, pk_account, "Ayesha Siddiqui", account_title=value)
+    assert_problem(r, 422, "request.unscreenable_name", pointer=pointer)
+    assert counts(pk) == before
+
+
+@pytest.mark.parametrize("kind,pointer", [("director", "/directors/1/name"),
+                                          ("beneficiary", "/destination/bank_details/beneficiary_name")])
+def test_a_name_too_long_to_screen_is_refused(pk, pk_account, kind, pointer):
+    # 513 characters (the list's own name among them): refused before it is screened, nothing written.
+    name = TLP + " " + "x" * (513 - len(TLP) - 1)
+    before = counts(pk)
+    r = form(pk, "Clean Six Ltd", ["Ayesha Siddiqui", name]) if kind == "director" else pay(pk, pk_account, name)
+    assert_problem(r, 422, "request.name_too_long", pointer=pointer)
+    assert counts(pk) == before
+    # 512 are screened, and this one is blocked.
+    name = name[:-1]
+    r = form(pk, "Clean Six Ltd", ["Ayesha Siddiqui", name]) if kind == "director" else pay(pk, pk_account, name)
+    blocked(pk, r, before, "pk-fs-088")
+
+
+@pytest.mark.parametrize("director", ["Jama'at-ud-Da'awa", "Jama\u2019at-ud-Da\u2019awa", "Jama\u02bfat-ud-Da\u02bcawa"])
+def test_apostrophes_written_or_not_match_alike(pk, director):
+    # pk-fs-065 Jamaat-ud-Daawa: an apostrophe inside the word is spelling, not a word break.
+    before = counts(pk)
+    blocked(pk, form(pk, "Clean Seven Ltd", ["Ayesha Siddiqui", director]), before, "pk-fs-065")

@@ -40,7 +40,8 @@ struct orch_t {
     mez_problem_t *pb;
     const orch_op_t *op;
     mez_mass_store_ctx_t store_ctx;
-    const char *date;                    /* the action's date, YYYY-MM-DD, from req->now */
+    const char *date;                    /* the action's date, YYYY-MM-DD: today or compliance.date */
+    const char *today;                   /* the day of req->now, YYYY-MM-DD: names are screened as of it */
 
     json_t *body;                        /* the request without "compliance": what Mass receives (pool-owned) */
     const json_t *compliance;            /* the zone's envelope, or NULL */
@@ -96,8 +97,12 @@ mez_status_t mez_orch_mass_get(orch_t *o, const char *path, const char *what, co
  * unknown one is a 404; otherwise it is in the body at pointer, an unknown one is a 422 "entity.unknown". A
  * malformed id is "request.invalid_id" either way. */
 mez_status_t mez_orch_entity(orch_t *o, const char *id, const char *pointer, json_t **doc);
-/* Adds a name to screen (skips NULL/empty). */
+/* Adds a name to screen (skips NULL: a member absent; "" is refused as unscreenable). */
 void mez_orch_screen(orch_t *o, const char *name, const char *pointer);
+/* Refuses a name of a party the request carries that screening cannot compare: 422 request.unscreenable_name
+ * at pointer when nothing is left of it once normalised, request.name_too_long when longer than
+ * MEZ_TENSOR_NAME_MAX characters. Names given to mez_orch_screen are checked alike. */
+mez_status_t mez_orch_screenable(orch_t *o, const char *name, const char *pointer);
 /* A string member of the body (borrowed), or NULL. */
 const char *mez_orch_str(const json_t *obj, const char *name);
 

@@ -37,11 +37,29 @@ const char *mez_orch_str(const json_t *obj, const char *name)
 void mez_orch_screen(orch_t *o, const char *name, const char *pointer)
 {
     orch_screen_t *s;
-    if (!name || !*name)
+    /* Only an absent name is passed over; "" is a name given, and refused as unscreenable (evaluate()). */
+    if (!name)
         return;
     s = &APR_ARRAY_PUSH(o->screens, orch_screen_t);
     s->name = name;
     s->pointer = pointer;
+}
+
+/* A name the lists cannot be compared with ("-- . --", "...", "") would be answered pending by the tensor, and a
+ * pending sanctions domain does not stop every write (a payment with its other domains evidenced goes through):
+ * the money would move to a payee nobody screened. So such a name is a mistake in the request, refused before
+ * anything is evaluated or written. */
+mez_status_t mez_orch_screenable(orch_t *o, const char *name, const char *pointer)
+{
+    if (name && mez_tensor_name_too_long(name))
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.name_too_long", pointer,
+                           "%s is longer than the %d characters a screened name may have",
+                           pointer && *pointer ? pointer : "the name", MEZ_TENSOR_NAME_MAX);
+    if (name && *mez_tensor_name_normalise(o->p, name))
+        return MEZ_OK;
+    return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.unscreenable_name", pointer,
+                       "%s has no letters or digits left to screen against the sanctions lists",
+                       pointer && *pointer ? pointer : "the name");
 }
 
 /* ---------------------------------------------------------------- Mass */
@@ -176,10 +194,10 @@ static mez_status_t reroot_tensor_problem(orch_t *o, mez_status_t rv)
     return rv;
 }
 
-/* Screens one name: a sanctions-only evaluation of a party with that name, on the action's date. */
+/* Screens one name: a sanctions-only evaluation of a party with that name, as of today (evaluate()). */
 static mez_status_t screen_one(orch_t *o, const orch_screen_t *s, size_t i)
 {
-    mez_tensor_eval_options_t eo = { MEZ_DOMAIN_BIT(MEZ_DOMAIN_SANCTIONS) };
+    mez_tensor_eval_options_t eo = { MEZ_DOMAIN_BIT(MEZ_DOMAIN_SANCTIONS), o->today };
     json_t *doc, *result;
     mez_state_t st;
     mez_status_t rv;
@@ -226,15 +244,25 @@ static mez_status_t screening_result(orch_t *o)
     return MEZ_OK;
 }
 
+/* Every name is screened as of today, the day the write is made, whatever compliance.date says: the date
+ * chooses the tax law a past action is judged by, but a person listed since then is blocked now (a backdated
+ * payment to someone listed yesterday is still a payment made today). */
 static mez_status_t evaluate(orch_t *o)
 {
-    mez_tensor_eval_options_t eo = { o->z->tensor_domains };
+    mez_tensor_eval_options_t eo = { o->z->tensor_domains, o->today };
     json_t *doc;
     mez_digest_t d;
     mez_status_t rv;
 
     o->screenings = mez_json_pool_own(o->p, json_array());
     o->decision = MEZ_STATE_COMPLIANT;
+    /* Every name is checked before any is screened, so that a refusal says what is wrong with the request
+     * rather than depending on the order of its members. */
+    for (int i = 0; i < o->screens->nelts; i++) {
+        const orch_screen_t *s = &APR_ARRAY_IDX(o->screens, i, orch_screen_t);
+        if ((rv = mez_orch_screenable(o, s->name, s->pointer)) != MEZ_OK)
+            return rv;
+    }
     for (int i = 0; i < o->screens->nelts; i++)
         if ((rv = screen_one(o, &APR_ARRAY_IDX(o->screens, i, orch_screen_t), (size_t)i)) != MEZ_OK)
             return rv;
@@ -555,7 +583,7 @@ static mez_status_t read_envelope(orch_t *o)
         return rv;
     /* The action's date is today unless the caller records something that took effect earlier (a payment made
      * on its value date): then the law in force on that day applies. Never a future day: law not yet in force
-     * cannot be applied to what is done now. */
+     * cannot be applied to what is done now. Sanctions are screened as of today all the same (evaluate()). */
     if (json_object_get(o->compliance, "date")) {
         const char *d = mez_orch_str(o->compliance, "date");
         int32_t day;
@@ -686,7 +714,7 @@ mez_status_t mez_orch_run(apr_pool_t *p, mez_db_t *db, const mez_orch_zone_t *z,
         return mez_problem(pb, p, MEZ_EINVAL, 503, "zone.no_packs", NULL,
                            "this zone has no packs loaded (MezZoneFile) or no key: it cannot decide writes");
     apr_time_exp_gmt(&e, req->now);
-    o.date = apr_psprintf(p, "%04d-%02d-%02d", e.tm_year + 1900, e.tm_mon + 1, e.tm_mday);
+    o.date = o.today = apr_psprintf(p, "%04d-%02d-%02d", e.tm_year + 1900, e.tm_mon + 1, e.tm_mday);
     o.store_ctx.zone_id = z->zone_id;
     o.store_ctx.jurisdiction_id = z->zone_id;
     o.store_ctx.now = req->now;

@@ -120,6 +120,46 @@ static void screen_array(orch_t *o, const char *member, const char *name_member)
                                          name_member));
 }
 
+/* Whether a member of bank details names a person or a bank: the contract leaves bank_details open
+ * (fiscal.openapi.yaml: additionalProperties, "structure varies by jurisdiction and banking system"), so names
+ * are recognised by how such members are called: "..._name" and "..._title" (account_title, bank_name,
+ * intermediary_bank_name) and the parties a wire names. Identifiers (iban, swift_bic, raast_id, *_ntn) are not
+ * names and are not screened. */
+static int names_a_party(const char *key)
+{
+    static const char *const parties[] = { "account_holder", "beneficiary", "beneficiary_bank", "bank",
+                                           "correspondent_bank", "intermediary", "intermediary_bank",
+                                           "ultimate_beneficiary", "payee", "name", NULL };
+    size_t n = strlen(key);
+    if ((n > 5 && !strcmp(key + n - 5, "_name")) || (n > 6 && !strcmp(key + n - 6, "_title")))
+        return 1;
+    for (const char *const *k = parties; *k; k++)
+        if (!strcmp(*k, key))
+            return 1;
+    return 0;
+}
+
+/* Screens every name in bank details besides the beneficiary (the action's counterparty): the account title, an
+ * intermediary or correspondent bank, given as a string, as an object with such members, or as an array of them
+ * (a chain of intermediaries). A payment through a proscribed bank or into an account titled for a proscribed
+ * organisation is refused like one to it. depth bounds the nesting looked into. */
+static void screen_bank_details(orch_t *o, const json_t *v, const char *at, int party, int depth)
+{
+    const char *key;
+    const json_t *m;
+    size_t i;
+    if (json_is_string(v) && party) {
+        mez_orch_screen(o, json_string_value(v), at);
+    } else if (json_is_array(v) && party && depth < 3) {
+        json_array_foreach(v, i, m)
+            screen_bank_details(o, m, mez_pointer_index(o->p, at, i), 1, depth + 1);
+    } else if (json_is_object(v) && depth < 3) {
+        json_object_foreach((json_t *)v, key, m)
+            if (!(depth == 0 && !strcmp(key, "beneficiary_name")))
+                screen_bank_details(o, m, mez_pointer_join(o->p, at, key), names_a_party(key), depth + 1);
+    }
+}
+
 static void claims_from(orch_t *o, const json_t *doc, const char *const *members)
 {
     if (!o->claims)
@@ -139,7 +179,8 @@ static mez_status_t formation_prepare(orch_t *o)
     mez_digest_t d;
 
     const char *jid = mez_orch_str(o->body, "jurisdiction_id");
-    if ((rv = need_string(o, o->body, "", "legal_name", &name)) != MEZ_OK)
+    if ((rv = need_string(o, o->body, "", "legal_name", &name)) != MEZ_OK
+        || (rv = mez_orch_screenable(o, name, "/legal_name")) != MEZ_OK)
         return rv;
     /* A zone registers entities in its own jurisdiction, whichever Mass holds the register: the record says so
      * explicitly, so a remote store does not put its own default there. */
@@ -155,6 +196,7 @@ static mez_status_t formation_prepare(orch_t *o)
                     entity_class_of(type), &subject)) != MEZ_OK)
         return rv;
     json_object_set(o->action_doc, "subject", subject);
+    mez_orch_screen(o, mez_orch_str(o->body, "trading_name"), "/trading_name");
     screen_array(o, "directors", "name");
     screen_array(o, "beneficial_owners", "name");
     set_mass(o, "POST", "/v1/entities");
@@ -397,6 +439,7 @@ static mez_status_t account_prepare(orch_t *o)
     if ((rv = body_entity(o, &ent)) != MEZ_OK)
         return rv;
     mez_orch_screen(o, mez_orch_str(ent, "legal_name"), "/entity_id");
+    screen_bank_details(o, json_object_get(o->body, "bank_details"), "/bank_details", 0, 0);
     set_mass(o, "POST", "/v1/fiscal/accounts");
     return MEZ_OK;
 }
@@ -460,7 +503,8 @@ static mez_status_t payment_prepare(orch_t *o)
             return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.missing_field",
                                "/destination/bank_details/beneficiary_name",
                                "a payment leaving the zone names its beneficiary, who is screened");
-        if ((rv = party(o, "counterparty", "urn:mez:beneficiary", bn, NULL, &counterparty)) != MEZ_OK)
+        if ((rv = mez_orch_screenable(o, bn, "/destination/bank_details/beneficiary_name")) != MEZ_OK
+            || (rv = party(o, "counterparty", "urn:mez:beneficiary", bn, NULL, &counterparty)) != MEZ_OK)
             return rv;
     }
     if ((rv = party(o, "subject", o->owner_entity, mez_orch_str(payer, "legal_name"),
@@ -485,6 +529,7 @@ static mez_status_t payment_prepare(orch_t *o)
         json_object_set(act, "destination_jurisdiction", json_object_get(dest, "destination_zone_id"));
     json_object_set(o->action_doc, "subject", subject);
     json_object_set(o->action_doc, "counterparty", counterparty);
+    screen_bank_details(o, json_object_get(dest, "bank_details"), "/destination/bank_details", 0, 0);
     set_mass(o, "POST", "/v1/fiscal/payments");
     return MEZ_OK;
 }
@@ -584,6 +629,7 @@ static mez_status_t inbound_prepare(orch_t *o)
                            "/source", "'source' is required, an object naming the sending zone and the payer");
     if ((rv = need_string(o, source, "/source", "zone_id", &zone)) != MEZ_OK
         || (rv = need_string(o, source, "/source", "payer_name", &payer)) != MEZ_OK
+        || (rv = mez_orch_screenable(o, payer, "/source/payer_name")) != MEZ_OK
         || (rv = account_owner(o, account, "/account_id", &acc, &payee)) != MEZ_OK)
         return rv;
     o->owner_entity = o->subject_id = mez_orch_str(payee, "entity_id");

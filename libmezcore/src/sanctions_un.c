@@ -260,6 +260,38 @@ static void add_names(names_t *nm, const char *text, int original_script, int de
     split_top(nm, text, original_script, depth, add_piece);
 }
 
+/* The list's remarks written into a name, which are not part of it: a birth ("Safia Farkash Mohammed Al-Hadad,
+ * born 1 Jan. 1953 (Oman passport ...)" LYi.019, "Mohammad Ishaq Akhund born in 1963" TAi.101, "Khirullah Said
+ * Wali Khairkhwa, born in Kandahar on 01 Jan.1967" TAi.093), cut with all that follows; and the label of a
+ * sub-unit ("Ansar al-Mujahideen Network - sub-unit name" QDe.137), taken out. Left in, the remark's words are
+ * tokens the alias must all find in a screened name, so it matched nobody, not even the person. Only these
+ * forms: " born" alone is also a surname ("Max Born"), so it is cut only as ", born" or before "in", "on" or a
+ * digit. */
+static const char *strip_remarks(apr_pool_t *p, const char *piece)
+{
+    static const char *const label = "- sub-unit name";
+    char *t = apr_pstrdup(p, piece), *c;
+    size_t m = strlen(label), i = 0, from;
+    while (t[i]) {
+        c = t + i;
+        if (!strncasecmp(c, label, m)) {
+            for (from = i; from > 0 && t[from - 1] == ' '; from--)
+                ;
+            memmove(t + from, c + m, strlen(c + m) + 1);
+            i = from;
+            continue;
+        }
+        if (!strncasecmp(c, ", born ", 7)
+            || (!strncasecmp(c, " born ", 6) && (!strncasecmp(c + 6, "in ", 3) || !strncasecmp(c + 6, "on ", 3)
+                                                  || (c[6] >= '0' && c[6] <= '9')))) {
+            *c = '\0';
+            break;
+        }
+        i++;
+    }
+    return t;
+}
+
 static void add_piece(names_t *nm, const char *piece, int original_script, int depth)
 {
     apr_pool_t *p = nm->im->scratch;
@@ -268,6 +300,11 @@ static void add_piece(names_t *nm, const char *piece, int original_script, int d
     size_t n = 0;
     int level = 0, base_scripts;
     apr_array_header_t *groups;
+
+    piece = strip_remarks(p, piece);
+    piece = clean_piece(p, piece, strlen(piece));
+    if (!*piece)
+        return;
 
     /* Inside parentheses a piece with parentheses of its own ("... (original script)") is a remark on a name:
      * only the name is taken. At the top level the piece is also kept as the list writes it. */

@@ -173,6 +173,9 @@ static mez_status_t parse_party(apr_pool_t *p, const json_t *obj, const char *po
         || (rv = string_member(p, obj, pointer, "id", 1, &party->id, pb)) != MEZ_OK
         || (rv = string_member(p, obj, pointer, "name", 1, &party->name, pb)) != MEZ_OK)
         return rv;
+    if (mez_tensor_name_too_long(party->name))
+        return fail(pb, p, "tensor.name_too_long", mez_pointer_join(p, pointer, "name"),
+                    apr_psprintf(p, "a name is screened, and is at most %d characters", MEZ_TENSOR_NAME_MAX));
     /* Which tax rows apply to a taxpayer turns on the classes it declares; elsewhere they would be ignored,
      * and a member that is ignored must not be accepted. */
     if (!classes && json_object_get(obj, "taxpayer_classes"))

@@ -23,6 +23,7 @@ static void screen_party(eval_t *ev, const mez_tensor_party_t *party, const char
     mez_tensor_screen_hit_t *hits;
     const char *norm = mez_tensor_name_normalise(ev->p, party->name);
     size_t n, i;
+    int first = 1;
 
     if (!*norm) {
         json_t *r = reason(ev, MEZ_DOMAIN_SANCTIONS, "name_not_screenable");
@@ -37,15 +38,19 @@ static void screen_party(eval_t *ev, const mez_tensor_party_t *party, const char
         const entry_t *e = hits[i].entry;
         const list_t *l = e->list;
         json_t *r, *entry, *match;
-        /* An entry counts only where its pack binds this jurisdiction and it was listed on the action's date. */
-        if (!pack_applies(l->pack, ev->a->jurisdiction) || !in_force(l->from, l->to, ev->a->day)
-            || !in_force(e->from, e->to, ev->a->day) || (e->listed_day && e->listed_day > ev->a->day))
+        /* An entry counts only where its pack binds this jurisdiction and it was listed by the screening day (the
+         * day the write is made, not the day a backdated action says: mez_tensor_eval_options_t). */
+        if (!pack_applies(l->pack, ev->a->jurisdiction) || !in_force(l->from, l->to, ev->screen_day)
+            || !in_force(e->from, e->to, ev->screen_day) || (e->listed_day && e->listed_day > ev->screen_day))
             continue;
         r = reason(ev, MEZ_DOMAIN_SANCTIONS, "sanctions_match");
         json_object_set_new(r, "hard_block", json_true());
         set_str(ev->ix, r, "party", role);
         set_str(ev->ix, r, "party_id", party->id);
-        set_str(ev->ix, r, "screened_name", party->name);
+        /* The name screened, as given and normalised, once per party (on its first hit): the other hits of the
+         * same party say only what they matched, so a long name is not copied into every one of them. */
+        if (first)
+            set_str(ev->ix, r, "screened_name", party->name);
         json_object_set_new(r, "list", list_json(ev, l));
         entry = json_object();
         set_str(ev->ix, entry, "id", e->id);
@@ -56,7 +61,9 @@ static void screen_party(eval_t *ev, const mez_tensor_party_t *party, const char
         set_str(ev->ix, match, "on", hits[i].alias ? "alias" : "name");
         set_str(ev->ix, match, "listed_name", hits[i].matched_name);
         set_str(ev->ix, match, "how", hits[i].how == MEZ_SCREEN_EXACT ? "exact" : "all_tokens");
-        set_str(ev->ix, match, "normalised", norm);
+        if (first)
+            set_str(ev->ix, match, "normalised", norm);
+        first = 0;
         set_str(ev->ix, match, "listed_normalised", mez_tensor_name_normalise(ev->p, hits[i].matched_name));
         json_object_set_new(r, "match", match);
         mez_tensor_cite_rule(ev->ix, r, l->pack, e->rule);
@@ -74,7 +81,7 @@ static void eval_sanctions(eval_t *ev)
 
     for (int i = 0; i < ev->ix->lists->nelts; i++) {
         const list_t *l = APR_ARRAY_IDX(ev->ix->lists, i, const list_t *);
-        if (pack_applies(l->pack, a->jurisdiction) && in_force(l->from, l->to, a->day))
+        if (pack_applies(l->pack, a->jurisdiction) && in_force(l->from, l->to, ev->screen_day))
             APR_ARRAY_PUSH(in_force_lists, const list_t *) = l;
     }
     if (in_force_lists->nelts == 0) {
@@ -265,6 +272,8 @@ mez_status_t mez_tensor_evaluate_action_detail(apr_pool_t *p, const mez_tensor_i
      * enforces (evaluating, say, "trade" for every payment would leave every payment pending for no reason). */
     uint32_t mask = mez_action_default_domains(a->type) & (opts && opts->domains ? opts->domains : ~UINT32_C(0));
     apr_time_t as_of = end_of_day(a->date);
+    const char *screening_date = opts && opts->screening_date ? opts->screening_date : a->date;
+    int32_t screen_day;
     mez_state_t states[MEZ_DOMAIN_COUNT], decision;
     mez_tensor_cells_t cells;
     mez_digest_t commitment;
@@ -275,6 +284,9 @@ mez_status_t mez_tensor_evaluate_action_detail(apr_pool_t *p, const mez_tensor_i
     mez_status_t rv;
 
     *result = NULL;
+    if (mez_tensor_date_parse(screening_date, &screen_day))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "tensor.invalid_date", NULL,
+                           "the screening date '%s' is not a date YYYY-MM-DD", screening_date);
     packs = json_array();
     for (i = 0; i < ix->npacks; i++) {
         const pack_t *pk = &ix->packs[i];
@@ -322,6 +334,7 @@ mez_status_t mez_tensor_evaluate_action_detail(apr_pool_t *p, const mez_tensor_i
     ev.fees = json_array();
     ev.licences = licences;
     ev.as_of = as_of;
+    ev.screen_day = screen_day;
     ev.detail = detail;
     /* Evidence makes its domain count: it can only lower the meet, never hide a failing domain. */
     mask |= MEZ_DOMAIN_BIT(MEZ_DOMAIN_SANCTIONS);
@@ -378,6 +391,9 @@ mez_status_t mez_tensor_evaluate_action_detail(apr_pool_t *p, const mez_tensor_i
     set_str(ix, out, "action_type", mez_action_type_name(a->type));
     set_str(ix, out, "jurisdiction", a->jurisdiction);
     set_str(ix, out, "date", a->date);
+    /* Only when it differs, so that results screened on their own date keep the bytes they always had. */
+    if (screen_day != a->day)
+        set_str(ix, out, "screening_date", screening_date);
     set_str(ix, out, "reference", a->reference);
     json_object_set_new(out, "domains", domains);
     json_object_set_new(out, "withholding", ev.withholding);

@@ -71,8 +71,108 @@ static size_t decode(const unsigned char *s, uint32_t *cp)
     return n;
 }
 
+/* Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt, Unicode 15.1): characters that render as
+ * nothing (soft hyphen, zero-width spaces and joiners, bidirectional controls, variation selectors, Hangul
+ * fillers, tags). Inside a word they leave it looking the same while splitting or changing its bytes, so a
+ * listed name written with one would not match itself: they are deleted, not read as spaces. */
+static int default_ignorable(uint32_t cp)
+{
+    return cp == 0x00AD || cp == 0x034F || cp == 0x061C || (cp >= 0x115F && cp <= 0x1160)
+           || (cp >= 0x17B4 && cp <= 0x17B5) || (cp >= 0x180B && cp <= 0x180F) || (cp >= 0x200B && cp <= 0x200F)
+           || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x206F) || cp == 0x3164
+           || (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFEFF || cp == 0xFFA0 || (cp >= 0xFFF0 && cp <= 0xFFF8)
+           || (cp >= 0x1BCA0 && cp <= 0x1BCA3) || (cp >= 0x1D173 && cp <= 0x1D17A)
+           || (cp >= 0xE0000 && cp <= 0xE0FFF);
+}
+
+/* The Latin letter a non-Latin letter is drawn like, or 0: a subset of Unicode's confusables.txt (UTS #39,
+ * Unicode Security Mechanisms, the prototypes of the "MA" table) for the letters of the scripts that mix into Latin
+ * text unseen: Cyrillic, Greek, Armenian and a few Latin IPA letters. "VAKHIT\u041eV" with a Cyrillic O reads as
+ * the listed VAKHITOV and must match it. Applied to the listed names as well as to the screened name (a skeleton,
+ * as UTS #39 compares), so a name genuinely in Cyrillic still matches itself: "Вахитов" and "ВАХИТОВ" both become
+ * "baxиtob". Cyrillic letters map alike in both cases (their small forms are small capitals), so case still
+ * does not matter in Cyrillic; Greek capitals and small letters differ in shape for eta, nu, upsilon and mu
+ * (H/n, N/v, Y/u, M/mu), so those map by their case: a Greek-script name in capitals and the same name in small
+ * letters then differ (the lists screened hold no Greek-script names; a homoglyph in a Latin name is the risk). */
+static char confusable(uint32_t cp)
+{
+    switch (cp) {
+    /* Cyrillic, capital and small */
+    case 0x0410: case 0x0430: return 'a';
+    case 0x0412: case 0x0432: return 'b';
+    case 0x0415: case 0x0435: case 0x0400: case 0x0450: case 0x0401: case 0x0451: return 'e';
+    case 0x041A: case 0x043A: return 'k';
+    case 0x041C: case 0x043C: return 'm';
+    case 0x041D: case 0x043D: case 0x04BA: case 0x04BB: return 'h';
+    case 0x041E: case 0x043E: return 'o';
+    case 0x0420: case 0x0440: return 'p';
+    case 0x0421: case 0x0441: return 'c';
+    case 0x0422: case 0x0442: return 't';
+    case 0x0423: case 0x0443: case 0x04AE: case 0x04AF: return 'y';
+    case 0x0425: case 0x0445: return 'x';
+    case 0x0405: case 0x0455: return 's';
+    case 0x0406: case 0x0456: case 0x0407: case 0x0457: case 0x04C0: return 'i';
+    case 0x0408: case 0x0458: return 'j';
+    case 0x04CF: return 'l';
+    case 0x0500: case 0x0501: return 'd';
+    case 0x051A: case 0x051B: return 'q';
+    case 0x051C: case 0x051D: return 'w';
+    /* Greek capitals */
+    case 0x0391: return 'a';
+    case 0x0392: return 'b';
+    case 0x0395: return 'e';
+    case 0x0396: return 'z';
+    case 0x0397: return 'h';
+    case 0x0399: case 0x03AA: return 'i';
+    case 0x039A: return 'k';
+    case 0x039C: return 'm';
+    case 0x039D: return 'n';
+    case 0x039F: return 'o';
+    case 0x03A1: return 'p';
+    case 0x03A4: return 't';
+    case 0x03A5: case 0x03AB: return 'y';
+    case 0x03A7: return 'x';
+    /* Greek small */
+    case 0x03B1: return 'a';
+    case 0x03B3: return 'y';
+    case 0x03B5: return 'e';
+    case 0x03B7: return 'n';
+    case 0x03B9: case 0x03CA: return 'i';
+    case 0x03BA: return 'k';
+    case 0x03BD: return 'v';
+    case 0x03BF: return 'o';
+    case 0x03C1: return 'p';
+    case 0x03C4: return 't';
+    case 0x03C5: case 0x03CB: return 'u';
+    case 0x03C7: return 'x';
+    case 0x03C9: return 'w';
+    /* Armenian small letters drawn like Latin ones */
+    case 0x0570: return 'h';
+    case 0x0578: return 'n';
+    case 0x057D: return 'u';
+    case 0x0585: return 'o';
+    /* Latin IPA letters */
+    case 0x0251: return 'a';
+    case 0x0261: return 'g';
+    case 0x0269: return 'i';
+    default: return 0;
+    }
+}
+
+/* Apostrophes and the marks written for them: the ASCII apostrophe and grave accent, the acute accent, the
+ * typographic single quotes and prime, and the modifier letters prime to left half ring (U+02B9..U+02BF: the
+ * hamza and ayn of transliterated Arabic, "Rabi'i", "Rabiʿi"). They sit inside a word and are written or left
+ * out at will ("NIDAL AL-RABI'I", IQi.070, is also "Nidal al-Rabii"), so they are deleted, not read as spaces:
+ * as a space they split one word into two that match neither spelling. */
+static int apostrophe(uint32_t cp)
+{
+    return cp == 0x27 || cp == 0x60 || cp == 0xB4 || (cp >= 0x02B9 && cp <= 0x02BF) || cp == 0x2018
+           || cp == 0x2019 || cp == 0x201B || cp == 0x2032;
+}
+
 static void fold(out_t *o, uint32_t cp)
 {
+    char c;
     if (cp >= 0xFF01 && cp <= 0xFF5E)
         cp -= 0xFEE0;                       /* full-width ASCII forms, common in East Asian input */
     if (cp < 0x80) {
@@ -80,10 +180,14 @@ static void fold(out_t *o, uint32_t cp)
             o->data[o->len++] = (char)(cp + 32);
         else if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9'))
             o->data[o->len++] = (char)cp;
+        else if (apostrophe(cp))
+            ;
         else
             put_space(o);                   /* punctuation: "Lashkar-e-Taiba" reads as three words */
         return;
     }
+    if (cp >= 0xAD && (default_ignorable(cp) || apostrophe(cp)))
+        return;
     if (cp < 0xC0) {                        /* C1 controls, no-break space, Latin-1 punctuation and symbols */
         put_space(o);
         return;
@@ -102,6 +206,21 @@ static void fold(out_t *o, uint32_t cp)
     }
     if (cp >= 0x0300 && cp <= 0x036F)
         return;                             /* combining diacritics of decomposed input */
+    if (cp <= 0x0585 && (c = confusable(cp)) != 0) {
+        o->data[o->len++] = c;
+        return;
+    }
+    if (cp >= 0x1D400 && cp <= 0x1D6A3) {
+        /* Mathematical alphanumeric letters (bold, italic, script, ... A-Z a-z in 13 styles of 52): Latin
+         * letters in another dress, as NFKC reads them. */
+        uint32_t k = (cp - 0x1D400) % 52;
+        o->data[o->len++] = (char)('a' + (k < 26 ? k : k - 26));
+        return;
+    }
+    if (cp >= 0x1D7CE && cp <= 0x1D7FF) {   /* mathematical digits, five styles of ten */
+        o->data[o->len++] = (char)('0' + (cp - 0x1D7CE) % 10);
+        return;
+    }
     if (cp >= 0x0391 && cp <= 0x03A9 && cp != 0x03A2)
         cp += 0x20;                         /* Greek capitals */
     else if (cp == 0x03C2)
@@ -132,13 +251,20 @@ static void fold(out_t *o, uint32_t cp)
         put_space(o);
         return;
     }
-    else if ((cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2060 && cp <= 0x2064) || cp == 0xFEFF)
-        return;                             /* zero-width joiners and marks sit inside words */
     else if ((cp >= 0x2000 && cp <= 0x206F) || cp == 0x3000 || (cp >= 0x3001 && cp <= 0x3003)) {
         put_space(o);                       /* typographic spaces, dashes, quotes, ideographic punctuation */
         return;
     }
     put_utf8(o, cp);
+}
+
+int mez_tensor_name_too_long(const char *name)
+{
+    size_t n = 0;
+    for (const unsigned char *s = (const unsigned char *)name; s && *s; s++)
+        if ((*s & 0xC0) != 0x80 && ++n > MEZ_TENSOR_NAME_MAX)
+            return 1;
+    return 0;
 }
 
 const char *mez_tensor_name_normalise(apr_pool_t *p, const char *name)
@@ -153,7 +279,14 @@ const char *mez_tensor_name_normalise(apr_pool_t *p, const char *name)
     while (*s) {
         uint32_t cp;
         s += decode(s, &cp);
-        fold(&o, cp);
+        /* The English possessive ("Islamic State's Khorasan Province", QDe.161) keeps reading as the word and an
+         * "s", so that the name still holds the word "state"; an apostrophe anywhere else is deleted. */
+        if (apostrophe(cp) && (s[0] == 's' || s[0] == 'S')
+            && !((s[1] >= 'a' && s[1] <= 'z') || (s[1] >= 'A' && s[1] <= 'Z') || (s[1] >= '0' && s[1] <= '9')
+                 || s[1] >= 0x80))
+            put_space(&o);
+        else
+            fold(&o, cp);
     }
     if (o.len > 0 && o.data[o.len - 1] == ' ')
         o.len--;

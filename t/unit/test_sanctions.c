@@ -435,6 +435,139 @@ static void test_screening_the_imported_list(void)
     CU_ASSERT_PTR_NULL(match_reason(s));
 }
 
+/* Whether screening name hits the entry id (among all its hits). */
+static int hits(const mez_tensor_index_t *ix, const char *name, const char *id)
+{
+    mez_state_t decision;
+    const json_t *s = screen(ix, name, &decision), *r;
+    size_t i;
+    json_array_foreach(json_object_get(s, "reasons"), i, r)
+        if (!strcmp(str(r, "code"), "sanctions_match") && !strcmp(str(json_object_get(r, "entry"), "id"), id))
+            return 1;
+    return 0;
+}
+
+/* Remarks the list writes into aliases (a birth, a sub-unit label) are not part of the name: cut, so the
+ * alias is the name and matches it. */
+static void test_remarks_cut_from_aliases(void)
+{
+    mez_sanctions_report_t rep;
+    json_t *model = import_un(unit_shared(UN_LIST), "pk", 0, &rep);
+    const json_t *packs[1] = { model }, *e, *a;
+    mez_tensor_index_t *ix = NULL;
+    mez_problem_t pb = { 0 };
+    size_t i, j;
+
+    CU_ASSERT_TRUE(has_alias(find_entry(model, "lyi-019"), "Safia Farkash Mohammed Al-Hadad"));
+    CU_ASSERT_TRUE(has_alias(find_entry(model, "tai-101"), "Mohammad Ishaq Akhund"));
+    CU_ASSERT_TRUE(has_alias(find_entry(model, "tai-093"), "Khirullah Said Wali Khairkhwa"));
+    CU_ASSERT_TRUE(has_alias(find_entry(model, "qde-137"), "Ansar al-Mujahideen Network"));
+    CU_ASSERT_TRUE(has_alias(find_entry(model, "qde-137"), "Levantine Mujahideen on the Battlefields of Jihad"));
+    /* No alias anywhere keeps such a remark; names with " - " that are names stay whole. */
+    CU_ASSERT_TRUE(has_alias(find_entry(model, "qde-161"), "ISLAMIC STATE IN IRAQ AND THE LEVANT - KHORASAN"));
+    json_array_foreach(entries_of(model), i, e)
+        json_array_foreach(json_object_get(e, "aliases"), j, a) {
+            CU_ASSERT_PTR_NULL(strstr(json_string_value(a), "sub-unit name"));
+            CU_ASSERT_PTR_NULL(strstr(json_string_value(a), ", born"));
+            CU_ASSERT_PTR_NULL(strstr(json_string_value(a), " born in"));
+        }
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_index_build(unit_pool(), packs, 1, &ix, &pb), MEZ_OK);
+    CU_ASSERT_TRUE(hits(ix, "Mohammad Ishaq Akhund", "tai-101"));
+    CU_ASSERT_TRUE(hits(ix, "Safia Farkash Mohammed Al-Hadad", "lyi-019"));
+    CU_ASSERT_TRUE(hits(ix, "Khirullah Said Wali Khairkhwa", "tai-093"));
+    CU_ASSERT_TRUE(hits(ix, "Ansar al-Mujahideen Network", "qde-137"));
+}
+
+/* A name that hits two real entries (IQi.002 by its name, IQi.001 by all the tokens of "SADDAM HUSSEIN
+ * AL-TIKRITI") gives the screened name once, on the first hit; and a name past MEZ_TENSOR_NAME_MAX characters is
+ * refused, not screened. */
+static void test_hits_and_long_names(void)
+{
+    mez_sanctions_report_t rep;
+    json_t *model = import_un(unit_shared(UN_LIST), "pk", 0, &rep);
+    const json_t *packs[1] = { model }, *s, *r;
+    mez_tensor_index_t *ix = NULL;
+    mez_problem_t pb = { 0 };
+    mez_state_t decision;
+    json_t *result = NULL;
+    size_t i, n = 0;
+    char *longname;
+
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_index_build(unit_pool(), packs, 1, &ix, &pb), MEZ_OK);
+    s = screen(ix, "QUSAY SADDAM HUSSEIN AL-TIKRITI", &decision);
+    json_array_foreach(json_object_get(s, "reasons"), i, r) {
+        if (strcmp(str(r, "code"), "sanctions_match"))
+            continue;
+        if (n++ == 0) {
+            CU_ASSERT_STRING_EQUAL(str(r, "screened_name"), "QUSAY SADDAM HUSSEIN AL-TIKRITI");
+            CU_ASSERT_STRING_EQUAL(str(json_object_get(r, "match"), "normalised"), "qusay saddam hussein al tikriti");
+        } else {
+            CU_ASSERT_PTR_NULL(json_object_get(r, "screened_name"));
+            CU_ASSERT_PTR_NULL(json_object_get(json_object_get(r, "match"), "normalised"));
+            CU_ASSERT_PTR_NOT_NULL(str(json_object_get(r, "match"), "listed_normalised"));
+        }
+    }
+    CU_ASSERT_EQUAL(n, 2);
+    /* 512 characters (two-byte ones) are screened; 513 are refused. */
+    longname = apr_palloc(unit_pool(), 2 * 513 + 1);
+    for (i = 0; i < 513; i++)
+        memcpy(longname + 2 * i, "\xc3\xa9", 2);
+    longname[2 * 512] = '\0';
+    CU_ASSERT_EQUAL(mez_tensor_name_too_long(longname), 0);
+    CU_ASSERT_STRING_EQUAL(str(screen(ix, longname, &decision), "state"), "compliant");
+    longname[2 * 512] = '\xc3';
+    longname[2 * 513] = '\0';
+    CU_ASSERT_EQUAL(mez_tensor_name_too_long(longname), 1);
+    CU_ASSERT_EQUAL(mez_tensor_evaluate(unit_pool(), ix, payment(longname), NULL, &result, &decision, &pb),
+                    MEZ_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pb.code);
+    CU_ASSERT_STRING_EQUAL(pb.code, "tensor.name_too_long");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/counterparty/name");
+}
+
+/* Ways of writing a listed name that a reader sees as that name: each must still hit the real entry. */
+static void test_evasions_on_the_real_list(void)
+{
+    mez_sanctions_report_t rep;
+    json_t *model = import_un(unit_shared(UN_LIST), "pk", 0, &rep);
+    const json_t *packs[1] = { model };
+    mez_tensor_index_t *ix = NULL;
+    mez_problem_t pb = { 0 };
+
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_index_build(unit_pool(), packs, 1, &ix, &pb), MEZ_OK);
+    CU_ASSERT_TRUE(hits(ix, "AYRAT NASIMOVICH VAKHITOV", "qdi-397"));
+    /* Default-ignorable code points inside a word: Arabic letter mark, Mongolian vowel separator, variation
+     * selector 16, soft hyphen, zero-width space, a bidi isolate, a tag character. */
+    CU_ASSERT_TRUE(hits(ix, "AYRAT NASI\xd8\x9cMOVICH VAKHITOV", "qdi-397"));
+    CU_ASSERT_TRUE(hits(ix, "AYRAT NASIM\xe1\xa0\x8eOVICH VAKHITOV", "qdi-397"));
+    CU_ASSERT_TRUE(hits(ix, "AYRAT NASIMO\xef\xb8\x8fVICH VAKHITOV", "qdi-397"));
+    CU_ASSERT_TRUE(hits(ix, "LASHKAR-E-TAY\xc2\xadYIBA", "qde-118"));
+    CU_ASSERT_TRUE(hits(ix, "LASHKAR-E-TAY\xe2\x80\x8bYIBA", "qde-118"));
+    CU_ASSERT_TRUE(hits(ix, "LASHKAR-E-\xe2\x81\xa6TAYYIBA\xe2\x81\xa9", "qde-118"));
+    CU_ASSERT_TRUE(hits(ix, "LASHKAR-E-TAYY\xf3\xa0\x81\x81IBA", "qde-118"));
+    /* Homoglyphs: a Cyrillic O (U+041E), Cyrillic small a/e/o/s (U+0430, 0435, 043E, 0441), Greek capital
+     * Alpha and Nu, Greek small omicron and nu, a mathematical bold K. */
+    CU_ASSERT_TRUE(hits(ix, "AYRAT NASIMOVICH VAKHIT\xd0\x9eV", "qdi-397"));
+    CU_ASSERT_TRUE(hits(ix, "\xd0\xb0yrat nasim\xd0\xbevi\xd1\x81h vakhitov", "qdi-397"));
+    CU_ASSERT_TRUE(hits(ix, "\xce\x91YRAT \xce\x9d" "ASIMOVICH VAKHITOV", "qdi-397"));
+    CU_ASSERT_TRUE(hits(ix, "ayrat nasim\xce\xbfvich vakhito\xce\xbd", "qdi-397"));
+    CU_ASSERT_TRUE(hits(ix, "AYRAT NASIMOVICH VA\xf0\x9d\x90\x8aHITOV", "qdi-397"));
+    CU_ASSERT_TRUE(hits(ix, "L\xd0\xb0shk\xd0\xb0r-\xd0\xb5-T\xd0\xb0yyib\xd0\xb0", "qde-118"));
+    /* Apostrophes written or left out: IQi.070 is listed as "NIDAL AL-RABI'I". */
+    CU_ASSERT_TRUE(hits(ix, "Nidal al-Rabii", "iqi-070"));
+    CU_ASSERT_TRUE(hits(ix, "Nidal al-Rabi\xca\xbci", "iqi-070"));
+    CU_ASSERT_TRUE(hits(ix, "NIDAL AL-RABI\xe2\x80\x99I", "iqi-070"));
+    CU_ASSERT_TRUE(hits(ix, "Nidal al-Rabi`i", "iqi-070"));
+    /* A possessive still reads as the word it is on. */
+    CU_ASSERT_TRUE(hits(ix, "Islamic State's Khorasan Province", "qde-161"));
+    /* The entry's own Cyrillic-script alias still matches itself, in any case. */
+    CU_ASSERT_TRUE(hits(ix, "Айрат Насимович Вахитов", "qdi-397"));
+    CU_ASSERT_TRUE(hits(ix, "АЙРАТ НАСИМОВИЧ ВАХИТОВ", "qdi-397"));
+    CU_ASSERT_TRUE(hits(ix, "салман булгарский", "qdi-397"));
+    /* And a clean name with Cyrillic letters stays clean. */
+    CU_ASSERT_FALSE(hits(ix, "Индус Консалтинг", "qdi-397"));
+}
+
 void unit_register_sanctions(void)
 {
     CU_pSuite s = unit_suite("sanctions");
@@ -442,4 +575,7 @@ void unit_register_sanctions(void)
     CU_add_test(s, "un: names split, dates, delisting, schema drift", test_names_split_and_drift);
     CU_add_test(s, "un: malformed and foreign files refused", test_refusals);
     CU_add_test(s, "un: the imported list screened through the tensor", test_screening_the_imported_list);
+    CU_add_test(s, "un: names written to evade screening still hit real entries", test_evasions_on_the_real_list);
+    CU_add_test(s, "un: the screened name once per party; names too long refused", test_hits_and_long_names);
+    CU_add_test(s, "un: birth and sub-unit remarks cut from aliases", test_remarks_cut_from_aliases);
 }

@@ -459,11 +459,30 @@ static void test_name_normalise(void)
     CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "Jose\xcc\x81"), "jose");        /* decomposed acute */
     CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "Al\xe2\x80\x94Qaida"), "al qaida"); /* em dash */
     CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "\xef\xbc\xa1\xef\xbc\xa2\xef\xbc\xa3"), "abc"); /* ABC */
-    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "ИВАН Пётр"), "иван петр");
+    /* Cyrillic letters drawn like Latin ones become those (a skeleton, UTS #39), in either case; the others
+     * are only case-folded. */
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "ИВАН Пётр"), "иbah пetp");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "иван ПЁТР"), "иbah пetp");
+    /* Homoglyphs in a Latin name: Cyrillic O, Greek capital Alpha and small nu, mathematical bold A. */
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "VAKHIT\xd0\x9eV"), "vakhitov");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "\xce\x91YRAT"), "ayrat");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "vakhito\xce\xbd"), "vakhitov");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "\xf0\x9d\x90\x80YRAT"), "ayrat");
     /* Arabic: harakat and tatweel dropped, alef with hamza unified. */
     CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "\xd8\xa3\xd9\x8e\xd8\xad\xd9\x92\xd9\x80\xd9\x85\xd8\xaf"),
                            "\xd8\xa7\xd8\xad\xd9\x85\xd8\xaf");
     CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "!!! ..."), "");
+    /* Default-ignorable code points are deleted, not read as spaces: soft hyphen, LRE/PDF, word joiner. */
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "Lashkar-e-Tai\xc2\xad" "ba"), "lashkar e taiba");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "\xe2\x80\xaaTai\xe2\x81\xa0" "ba\xe2\x80\xac"), "taiba");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "\xc2\xad"), "");
+    /* Apostrophes are deleted (ASCII, U+2019, U+02BC, U+02BF), but a possessive 's stays a word of its own. */
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "NIDAL AL-RABI'I"), "nidal al rabii");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "Rabi\xe2\x80\x99i Rabi\xca\xbci Rabi\xca\xbfi"),
+                           "rabii rabii rabii");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "Islamic State's Khorasan"), "islamic state s khorasan");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "State\xe2\x80\x99s"), "state s");
+    CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "'''"), "");
     CU_ASSERT_STRING_EQUAL(mez_tensor_name_normalise(p, "\xff\xfe A"), "a");   /* malformed bytes read as spaces */
 }
 
@@ -1725,6 +1744,25 @@ static void test_eval_sanctions_hard_block(void)
     out = evaluate(ix, "{'action':{'type':'entity_formation','date':'2030-01-02','jurisdiction':'pk'},"
                        "'subject':{'id':'s','name':'Future Front'}}", NULL);
     CU_ASSERT_STRING_EQUAL(dstate(out, "sanctions"), "non_compliant");
+    /* Screened as of a later day (a write made today for a backdated action), the entry listed since applies,
+     * while the action keeps its own date (for the tax law); the result names the day screened. */
+    {
+        mez_tensor_eval_options_t eo = { 0, "2030-01-02" };
+        mez_problem_t pb = { 0 };
+        CU_ASSERT_EQUAL_FATAL(mez_tensor_evaluate(unit_pool(), ix,
+                                                  J("{'action':{'type':'entity_formation','date':'2025-09-01',"
+                                                    "'jurisdiction':'pk'},'subject':{'id':'s','name':'Future Front'}}"),
+                                                  &eo, &out, NULL, &pb), MEZ_OK);
+        CU_ASSERT_STRING_EQUAL(dstate(out, "sanctions"), "non_compliant");
+        CU_ASSERT_STRING_EQUAL(sget(out, "date"), "2025-09-01");
+        CU_ASSERT_STRING_EQUAL(sget(out, "screening_date"), "2030-01-02");
+        eo.screening_date = "2030-02-30";
+        CU_ASSERT_EQUAL(mez_tensor_evaluate(unit_pool(), ix,
+                                            J("{'action':{'type':'entity_formation','date':'2025-09-01',"
+                                              "'jurisdiction':'pk'},'subject':{'id':'s','name':'Future Front'}}"),
+                                            &eo, &out, NULL, &pb), MEZ_EINVAL);
+        CU_ASSERT_STRING_EQUAL(pb.code, "tensor.invalid_date");
+    }
     /* A name with nothing to compare cannot be cleared. */
     out = evaluate(ix, "{'action':{'type':'entity_formation','date':'2025-09-01','jurisdiction':'pk'},"
                        "'subject':{'id':'s','name':'***'}}", NULL);
@@ -1810,7 +1848,7 @@ static void test_eval_deterministic_and_committed(void)
 static void test_eval_jurisdictions_and_options(void)
 {
     mez_tensor_index_t *ix = zone_index();
-    mez_tensor_eval_options_t opts = { MEZ_DOMAIN_BIT(MEZ_DOMAIN_KYC) };
+    mez_tensor_eval_options_t opts = { .domains = MEZ_DOMAIN_BIT(MEZ_DOMAIN_KYC) };
     mez_problem_t pb = { 0 };
     json_t *out = NULL;
     mez_state_t decision;

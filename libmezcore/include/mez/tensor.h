@@ -357,9 +357,17 @@ int mez_tensor_attestation_expired(const mez_tensor_attestation_t *a, apr_time_t
 /* ------------------------------------------------------------------ sanctions name screening */
 
 /* The form names are compared in: case folded, Latin diacritics removed (é -> e, ß -> ss, Ł -> l), Arabic
- * harakat and tatweel removed and letter variants unified, punctuation turned into spaces, spaces collapsed,
- * no leading or trailing space. Allocated from p. */
+ * harakat and tatweel removed and letter variants unified, default-ignorable code points deleted, letters of
+ * other scripts drawn like Latin ones made those (a UTS #39 skeleton subset), punctuation turned into spaces,
+ * spaces collapsed, no leading or trailing space. Allocated from p. */
 const char *mez_tensor_name_normalise(apr_pool_t *p, const char *name);
+
+/* The longest name screened, in code points. No person's or organisation's name comes near it; a longer one is
+ * refused (tensor.name_too_long, request.name_too_long) rather than matched, since screening and the reasons it
+ * gives grow with the name. */
+#define MEZ_TENSOR_NAME_MAX 512
+/* 1 when name has more than MEZ_TENSOR_NAME_MAX code points (counted without decoding the rest). */
+int mez_tensor_name_too_long(const char *name);
 
 /* A read-only index over list names and aliases, so screening one name costs what its own tokens match,
  * not the size of the lists. */
@@ -451,6 +459,14 @@ typedef struct mez_tensor_eval_options_t {
     uint32_t domains;         /* the zone's domains (MEZ_DOMAIN_BIT set), intersected with
                                * mez_action_default_domains() of the action; 0: those defaults alone.
                                * sanctions is always evaluated: its hard block cannot be configured away */
+    const char *screening_date;   /* YYYY-MM-DD the names are screened as of; NULL: the action's date.
+                               * The tax law of a past action is the law of its date, but a sanction binds from
+                               * the day it is listed whatever the action says: a write screens as of the day it
+                               * is made (the zone's pipeline passes today), so that backdating an action cannot
+                               * clear a person listed since. The CLI screens as of the action's date. Which lists
+                               * are in force, which entries are listed and which were listed by then are all
+                               * judged on this day. The result then has "screening_date" when it differs from
+                               * the action's date. */
 } mez_tensor_eval_options_t;
 
 /* Evaluates an action document (above) against the index and returns the result, owned by p:
