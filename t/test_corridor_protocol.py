@@ -841,6 +841,73 @@ def test_a_transfer_either_zone_refuses_moves_nothing(pair, trade):
     assert (money(a), money(b)) == before
 
 
+def peer_transfer(src_zone, dst_zone, dst_account, transfer_id="xfr_forged1", amount="777.00"):
+    """A cross_border_transfer transition as a peer would ask the sequencer to record it."""
+    return {"kind": "cross_border_transfer",
+            "payload": {"transfer_id": transfer_id, "amount": amount, "currency": "USD",
+                        "source": {"zone_id": src_zone, "account_id": "acc_x", "entity_id": "ent_x",
+                                   "payer_name": "Nobody"},
+                        "destination": {"zone_id": dst_zone, "account_id": dst_account}}}
+
+
+def test_a_peer_cannot_make_the_sequencer_sign_for_itself(pair, trade):
+    # Review T1: the responder asked the sequencer to record a transfer from the sequencer to the responder; the
+    # sequencer signed it, and its /settle paid it out at the responder.
+    a, b = pair.a, pair.b
+    cid, (payer, src), (payee, dst) = trade
+    before_a, before_b, bal_b = counts(a), money(b), balance(pair, b, dst)
+    size = pair.op(a, "GET", "/v1/corridors/" + cid).json()["size"]
+    for t, ptr in ((peer_transfer("pk-sifc", "ae-adgm", dst), "/transition/payload/source/zone_id"),
+                   (peer_transfer("ae-adgm", "third-zone", dst), "/transition/payload/destination/zone_id"),
+                   ({"kind": "cross_border_transfer", "payload": {"transfer_id": "xfr_nosrc", "amount": "1.00"}},
+                    "/transition/payload/source/zone_id"),
+                   ({"kind": "entity_migration", "payload": {"migration_id": "m1", "source": {"zone_id": "pk-sifc"},
+                                                             "destination": {"zone_id": "ae-adgm"}}},
+                    "/transition/payload/source/zone_id"),
+                   ({"kind": "note", "payload": {"source": {"zone_id": "pk-sifc"}}},
+                    "/transition/payload/source/zone_id"),
+                   (dict(peer_transfer("ae-adgm", "pk-sifc", src),
+                         payload=dict(peer_transfer("ae-adgm", "pk-sifc", src)["payload"],
+                                      outbound={"zone_id": "pk-sifc", "decision": "compliant"})),
+                    "/transition/payload/outbound/zone_id")):
+        r = signed_post(a, b.key_file, "/v1/corridors/peers/transitions", {"corridor_id": cid, "transition": t})
+        assert_problem(r, 403, "corridor.peer_not_source", pointer=ptr)
+    # who asked is the sequencer's to record, not the asker's to claim
+    t = dict(peer_transfer("ae-adgm", "pk-sifc", src), requested_by={"zone_id": "pk-sifc"})
+    r = signed_post(a, b.key_file, "/v1/corridors/peers/transitions", {"corridor_id": cid, "transition": t})
+    assert_problem(r, 422, "corridor.reserved_field", pointer="/transition/requested_by")
+    r = pair.op(a, "POST", "/v1/corridors/%s/receipts" % cid, {"transition": t})
+    assert_problem(r, 422, "corridor.reserved_field", pointer="/transition/requested_by")
+    assert counts(a) == before_a and pair.op(a, "GET", "/v1/corridors/" + cid).json()["size"] == size
+    assert money(b) == before_b and balance(pair, b, dst) == bal_b
+
+
+def test_the_sequencer_settles_only_its_own_decided_transfers(pair, trade):
+    a, b = pair.a, pair.b
+    cid, (payer, src), (payee, dst) = trade
+    # a transfer the responder sent: recorded at its request, and not this zone's to settle
+    r = pair.op(b, "POST", "/v1/corridors/%s/transfers" % cid, transfer_body(dst, src, "1.00"))
+    assert r.status_code == 201, r.text
+    inbound_seq = r.json()["sequence"]
+    assert r.json()["receipt"]["transition"]["requested_by"] == {"zone_id": "ae-adgm"}
+    # the sequencer's operator records a transfer "from" the sequencer by hand: no payment, no decision here
+    r = pair.op(a, "POST", "/v1/corridors/%s/receipts" % cid,
+                {"transition": dict(peer_transfer("pk-sifc", "ae-adgm", dst, "xfr_byhand"),
+                                    payload=dict(peer_transfer("pk-sifc", "ae-adgm", dst, "xfr_byhand")["payload"],
+                                                 outbound={"zone_id": "pk-sifc", "decision": "compliant",
+                                                           "evaluation_digest": "sha256:" + "ab" * 32,
+                                                           "credential_digest": "sha256:" + "cd" * 32}))})
+    assert r.status_code == 201, r.text
+    byhand_seq = r.json()["sequence"]
+    plain_seq = append(pair, a, cid, 1)[0]["sequence"]
+    before_a, before_b, bal_b = money(a), money(b), balance(pair, b, dst)
+    for seq, status, code in ((inbound_seq, 422, "transfer.not_outbound"), (plain_seq, 422, "transfer.not_outbound"),
+                              (byhand_seq, 409, "transfer.not_decided_here")):
+        r = pair.op(a, "POST", "/v1/corridors/%s/settle" % cid, {"sequence": seq})
+        assert_problem(r, status, code, pointer="/sequence")
+    assert money(a) == before_a and money(b) == before_b and balance(pair, b, dst) == bal_b
+
+
 def signed_note(key_file, origin, size, root, workdir):
     """A C2SP signed note by key_file under origin, made here (openssl), not by libmezcore."""
     did_pub = None
