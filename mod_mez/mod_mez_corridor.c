@@ -1578,6 +1578,12 @@ mez_status_t mez_corridor_record(request_rec *r, mez_srv_conf_t *sc, mez_db_t *d
     return record_transition(r, sc, db, id, transition, ref, receipt, seq, delivery, pb);
 }
 
+void mez_corridor_halt_for_fork(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
+                                const char *reason, const char *evidence_digest)
+{
+    halt_for_fork(r, sc, db, id, reason, evidence_digest);
+}
+
 mez_status_t mez_corridor_pull(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
                                json_t **peer_problem, mez_problem_t *pb)
 {
