@@ -653,6 +653,60 @@ def test_a_thousand_transfers_leave_identical_chains_whose_checkpoints_verify(pa
     assert cp.returncode == 1 and "unexpected_sequencer" in cp.stderr, cp.stderr
 
 
+def test_a_receipts_unsigned_proof_members_are_pinned(pair):
+    # Review T4: proof.created and proof.proofPurpose are not signed, yet an offline edit of them verified and a
+    # re-push differing only there halted the corridor as the sequencer's equivocation.
+    a, b = pair.a, pair.b
+    cid = open_corridor(pair)
+    append(pair, a, cid, 2)
+    assert pair.op(b, "POST", "/v1/corridors/%s/sync" % cid).status_code == 200
+    # online: receipt 1 again, only its proof changed; refused, nothing kept, the corridor still ACTIVE
+    r1 = pair.op(a, "GET", "/v1/corridors/%s/receipts/1" % cid).json()
+    before = counts(b)
+    for member, value in (("created", "2000-01-01T00:00:00Z"), ("proofPurpose", "authentication")):
+        x = json.loads(json.dumps(r1))
+        x["proof"][member] = value
+        r = signed_post(b, a.key_file, "/v1/corridors/peers/receipts", {"corridor_id": cid, "receipts": [x]})
+        assert_problem(r, 422, "receipt.proof_mismatch", pointer="/receipts/0/proof/" + member)
+        assert pair.op(b, "GET", "/v1/corridors/" + cid).json()["state"] == "ACTIVE"
+    assert {t: n for t, n in counts(b).items() if t != "mez_corridor_transition"} == \
+        {t: n for t, n in before.items() if t != "mez_corridor_transition"}
+    # the same receipt again is a repeat, as before
+    r = signed_post(b, a.key_file, "/v1/corridors/peers/receipts", {"corridor_id": cid, "receipts": [r1]})
+    assert r.status_code == 200 and r.json()["repeated"] == 1, r.text
+    # offline: the responder's stored copy edited in its unsigned members
+    path = os.path.join(b.data_dir, "corridor-%s.json" % cid)
+
+    def export_verify():
+        cp = run([b.env.mez_bin, "corridor", "export", "--corridor", cid, "--driver", b.driver, "--params",
+                  b.db.params, "--out", path], env=b.env.env(), user=b.env.server_user)
+        if cp.returncode:
+            return "export", cp
+        return "verify", run([b.env.mez_bin, "corridor", "verify", "--sequencer", a.did, path], env=b.env.env())
+    step, cp = export_verify()
+    assert (step, cp.returncode) == ("verify", 0), cp.stdout + cp.stderr
+    where = "corridor_id='%s' AND seq=1" % cid
+    text = b.db.query_value("SELECT receipt FROM mez_corridor_receipt WHERE " + where)
+    digest = b.db.query_value("SELECT receipt_digest FROM mez_corridor_receipt WHERE " + where)
+    rec = json.loads(text)
+    rec["proof"]["created"] = "1999-01-01T00:00:00Z"
+    new = jcs(rec).decode()
+    b.db.execute("UPDATE mez_corridor_receipt SET receipt='%s' WHERE %s" % (new.replace("'", "''"), where))
+    try:
+        # the text no longer has the digest stored with it: the export refuses to carry it
+        step, cp = export_verify()
+        assert step == "export" and cp.returncode != 0 and "corridor.row_damaged" in cp.stderr, cp.stderr
+        # the digest edited too: the export is made, and verify refuses the unsigned member
+        b.db.execute("UPDATE mez_corridor_receipt SET receipt_digest='%s' WHERE %s"
+                     % (hashlib.sha256(jcs(rec)).hexdigest(), where))
+        step, cp = export_verify()
+        assert (step, cp.returncode) == ("verify", 1), cp.stdout + cp.stderr
+        assert "receipt.proof_mismatch" in cp.stderr and "/receipts/1/proof/created" in cp.stderr, cp.stderr
+    finally:
+        b.db.execute("UPDATE mez_corridor_receipt SET receipt='%s', receipt_digest='%s' WHERE %s"
+                     % (text.replace("'", "''"), digest, where))
+
+
 def kill9(zone):
     """SIGKILL to httpd's whole process group: no graceful stop, requests cut mid-transaction."""
     proc = zone.proc
