@@ -186,6 +186,10 @@ mez_status_t mez_corridor_pull(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db,
 /* The sequencer pushes what the peer has not acknowledged (the peer's problem in *peer_problem, may be NULL). */
 mez_status_t mez_corridor_push(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
                                json_t **peer_problem, mez_problem_t *pb);
+/* Halts corridor id for a fork whose evidence is kept (evidence_digest), audited, and tells the peer, as a
+ * sync that meets the fork does; a failure is logged, the evidence staying kept. */
+void mez_corridor_halt_for_fork(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
+                                const char *reason, const char *evidence_digest);
 /* {"peer_problem": the peer's problem document} when it answered one (a new reference), else NULL. */
 json_t *mez_corridor_peer_problem(const mez_peer_answer_t *ans);
 struct mez_idem_scope_t;

@@ -911,6 +911,63 @@ static int need_transition(request_rec *r, const json_t *t, mez_problem_t *pb)
                     "%s transitions are recorded by a key rotation, not requested", MEZ_KEY_ROTATION_KIND);
         return 0;
     }
+    /* Who asked is the sequencer's to record (peer_transitions), never the asker's to claim. */
+    if (json_object_get(t, "requested_by")) {
+        mez_problem(pb, r->pool, MEZ_EINVAL, 422, "corridor.reserved_field", "/transition/requested_by",
+                    "requested_by is recorded by the sequencer for a transition the peer zone requested");
+        return 0;
+    }
+    return 1;
+}
+
+/* Kinds that move money or an entity out of the zone their payload names as source: that zone's own decision,
+ * recorded only at its request. */
+static int moves_out_of_source(const char *kind)
+{
+    return !strcmp(kind, "cross_border_transfer") || !strcmp(kind, "entity_migration")
+           || !strcmp(kind, "entity_migration_compensation");
+}
+
+static const char *zone_of(const json_t *payload, const char *member)
+{
+    return json_string_value(json_object_get(json_object_get(payload, member), "zone_id"));
+}
+
+/* What the peer zone may ask this zone, the sequencer, to sign: the sequencer's signature on a receipt is this
+ * zone's word, so a transition a peer requests must not speak for this zone. Whatever its kind, its payload's
+ * source (and a transfer's outbound decision) is the requesting peer; a transfer or a migration must name one,
+ * and goes from the peer to this zone, never to a third. A transfer from this zone is recorded only by this zone's
+ * own POST /v1/corridors/{id}/transfers, after its own payment; the peer's decision on it is asked through
+ * peers/transfers/evaluate. 403 "corridor.peer_not_source" otherwise, nothing appended. */
+static int peer_may_request(request_rec *r, const mez_srv_conf_t *sc, const mez_peer_t *peer, const json_t *t,
+                            mez_problem_t *pb)
+{
+    const char *kind = json_string_value(json_object_get(t, "kind")), *source, *dest, *outbound;
+    const json_t *payload = json_object_get(t, "payload");
+    source = zone_of(payload, "source");
+    outbound = zone_of(payload, "outbound");
+    dest = zone_of(payload, "destination");
+    if (moves_out_of_source(kind) ? !source || strcmp(source, peer->zone_id)
+                                  : json_object_get(payload, "source") && (!source || strcmp(source, peer->zone_id))) {
+        mez_problem(pb, r->pool, MEZ_EINVAL, 403, "corridor.peer_not_source", "/transition/payload/source/zone_id",
+                    "zone %s may only ask for transitions it is the source of (%s names %s): this zone's own "
+                    "transfers and migrations are recorded by this zone", peer->zone_id, kind,
+                    source ? source : "no source");
+        return 0;
+    }
+    if (json_object_get(payload, "outbound") && (!outbound || strcmp(outbound, peer->zone_id))) {
+        mez_problem(pb, r->pool, MEZ_EINVAL, 403, "corridor.peer_not_source", "/transition/payload/outbound/zone_id",
+                    "the outbound decision of a transfer zone %s asks for is its own, not %s's", peer->zone_id,
+                    outbound ? outbound : "nobody");
+        return 0;
+    }
+    if (strcmp(kind, "entity_migration_compensation") && moves_out_of_source(kind)
+        && (!dest || strcmp(dest, sc->zone_id))) {
+        mez_problem(pb, r->pool, MEZ_EINVAL, 403, "corridor.peer_not_source", "/transition/payload/destination/zone_id",
+                    "a %s zone %s asks for goes to this zone %s, not to %s", kind, peer->zone_id, sc->zone_id,
+                    dest ? dest : "nobody");
+        return 0;
+    }
     return 1;
 }
 
@@ -979,13 +1036,18 @@ static int peer_transitions(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     mez_corridor_append_t out;
     const mez_peer_t *peer;
     const char *ref;
-    json_t *body, *receipt;
+    json_t *body, *receipt, *transition;
 
     if (!(peer = mez_corridor_calling_peer(r, sc, &pb)) || mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
         || mez_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
                != MEZ_OK
-        || !need_transition(r, json_object_get(body, "transition"), &pb))
+        || !need_transition(r, json_object_get(body, "transition"), &pb)
+        || !peer_may_request(r, sc, peer, json_object_get(body, "transition"), &pb))
         return mez_send_problem(r, &pb, NULL);
+    /* The receipt records who asked: a member of the transition (receipts have no free member, and a transition is
+     * whatever object was asked), so receipts stored before it verify as they did. Absent: this zone's own. */
+    transition = mez_json_pool_own(r->pool, json_deep_copy(json_object_get(body, "transition")));
+    json_object_set_new(transition, "requested_by", json_pack("{s:s}", "zone_id", peer->zone_id));
     /* The responder's own reference for its request, kept apart from this zone's references. */
     ref = json_string_value(json_object_get(body, "request_ref"));
     if (json_object_get(body, "request_ref") && (!ref || !*ref || strlen(ref) > 200)) {
@@ -995,7 +1057,7 @@ static int peer_transitions(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     }
     if (ref)
         ref = apr_pstrcat(r->pool, "peer:", peer->zone_id, ":", ref, NULL);
-    if (sequence(r, sc, db, c.corridor_id, json_object_get(body, "transition"), ref, &receipt, &out, &pb) != MEZ_OK)
+    if (sequence(r, sc, db, c.corridor_id, transition, ref, &receipt, &out, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     return mez_send_json(r, 201, json_pack("{s:s, s:I, s:I, s:s, s:O}", "corridor_id", c.corridor_id, "sequence",
                                            (json_int_t)out.seq, "size", (json_int_t)out.size, "root",
@@ -1514,6 +1576,12 @@ mez_status_t mez_corridor_record(request_rec *r, mez_srv_conf_t *sc, mez_db_t *d
                                  json_t **delivery, mez_problem_t *pb)
 {
     return record_transition(r, sc, db, id, transition, ref, receipt, seq, delivery, pb);
+}
+
+void mez_corridor_halt_for_fork(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
+                                const char *reason, const char *evidence_digest)
+{
+    halt_for_fork(r, sc, db, id, reason, evidence_digest);
 }
 
 mez_status_t mez_corridor_pull(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,

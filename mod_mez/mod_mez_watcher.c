@@ -214,6 +214,13 @@ static int post_attestation(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, co
     mez_request_audit_event(r, "watcher.attest", "watcher", NULL, "committed", NULL, &aev);
     if (mez_watcher_attest(r->pool, db, &zone, vc, apr_time_now(), &out, &pb) != MEZ_OK) {
         json_t *extra = NULL;
+        /* The watcher delivered the sequencer's own signature on another history: halt as sync would. */
+        if (out.fork_evidence_digest) {
+            mez_corridor_halt_for_fork(r, sc, db, corridor_id,
+                                       "a watcher delivered a checkpoint contradicting the chain",
+                                       out.fork_evidence_digest);
+            return mez_send_problem(r, &pb, json_pack("{s:s}", "evidence_digest", out.fork_evidence_digest));
+        }
         if (out.slash_reason)
             extra = json_pack("{s:{s:s, s:s, s:I, s:s?, s:s, s:s, s:I}}", "slash", "watcher_id",
                               out.watcher.watcher_id, "reason", out.slash_reason, "amount_minor",

@@ -653,6 +653,60 @@ def test_a_thousand_transfers_leave_identical_chains_whose_checkpoints_verify(pa
     assert cp.returncode == 1 and "unexpected_sequencer" in cp.stderr, cp.stderr
 
 
+def test_a_receipts_unsigned_proof_members_are_pinned(pair):
+    # Review T4: proof.created and proof.proofPurpose are not signed, yet an offline edit of them verified and a
+    # re-push differing only there halted the corridor as the sequencer's equivocation.
+    a, b = pair.a, pair.b
+    cid = open_corridor(pair)
+    append(pair, a, cid, 2)
+    assert pair.op(b, "POST", "/v1/corridors/%s/sync" % cid).status_code == 200
+    # online: receipt 1 again, only its proof changed; refused, nothing kept, the corridor still ACTIVE
+    r1 = pair.op(a, "GET", "/v1/corridors/%s/receipts/1" % cid).json()
+    before = counts(b)
+    for member, value in (("created", "2000-01-01T00:00:00Z"), ("proofPurpose", "authentication")):
+        x = json.loads(json.dumps(r1))
+        x["proof"][member] = value
+        r = signed_post(b, a.key_file, "/v1/corridors/peers/receipts", {"corridor_id": cid, "receipts": [x]})
+        assert_problem(r, 422, "receipt.proof_mismatch", pointer="/receipts/0/proof/" + member)
+        assert pair.op(b, "GET", "/v1/corridors/" + cid).json()["state"] == "ACTIVE"
+    assert {t: n for t, n in counts(b).items() if t != "mez_corridor_transition"} == \
+        {t: n for t, n in before.items() if t != "mez_corridor_transition"}
+    # the same receipt again is a repeat, as before
+    r = signed_post(b, a.key_file, "/v1/corridors/peers/receipts", {"corridor_id": cid, "receipts": [r1]})
+    assert r.status_code == 200 and r.json()["repeated"] == 1, r.text
+    # offline: the responder's stored copy edited in its unsigned members
+    path = os.path.join(b.data_dir, "corridor-%s.json" % cid)
+
+    def export_verify():
+        cp = run([b.env.mez_bin, "corridor", "export", "--corridor", cid, "--driver", b.driver, "--params",
+                  b.db.params, "--out", path], env=b.env.env(), user=b.env.server_user)
+        if cp.returncode:
+            return "export", cp
+        return "verify", run([b.env.mez_bin, "corridor", "verify", "--sequencer", a.did, path], env=b.env.env())
+    step, cp = export_verify()
+    assert (step, cp.returncode) == ("verify", 0), cp.stdout + cp.stderr
+    where = "corridor_id='%s' AND seq=1" % cid
+    text = b.db.query_value("SELECT receipt FROM mez_corridor_receipt WHERE " + where)
+    digest = b.db.query_value("SELECT receipt_digest FROM mez_corridor_receipt WHERE " + where)
+    rec = json.loads(text)
+    rec["proof"]["created"] = "1999-01-01T00:00:00Z"
+    new = jcs(rec).decode()
+    b.db.execute("UPDATE mez_corridor_receipt SET receipt='%s' WHERE %s" % (new.replace("'", "''"), where))
+    try:
+        # the text no longer has the digest stored with it: the export refuses to carry it
+        step, cp = export_verify()
+        assert step == "export" and cp.returncode != 0 and "corridor.row_damaged" in cp.stderr, cp.stderr
+        # the digest edited too: the export is made, and verify refuses the unsigned member
+        b.db.execute("UPDATE mez_corridor_receipt SET receipt_digest='%s' WHERE %s"
+                     % (hashlib.sha256(jcs(rec)).hexdigest(), where))
+        step, cp = export_verify()
+        assert (step, cp.returncode) == ("verify", 1), cp.stdout + cp.stderr
+        assert "receipt.proof_mismatch" in cp.stderr and "/receipts/1/proof/created" in cp.stderr, cp.stderr
+    finally:
+        b.db.execute("UPDATE mez_corridor_receipt SET receipt='%s', receipt_digest='%s' WHERE %s"
+                     % (text.replace("'", "''"), digest, where))
+
+
 def kill9(zone):
     """SIGKILL to httpd's whole process group: no graceful stop, requests cut mid-transaction."""
     proc = zone.proc
@@ -839,6 +893,73 @@ def test_a_transfer_either_zone_refuses_moves_nothing(pair, trade):
     assert_problem(pair.op(a, "POST", "/v1/corridors/%s/transfers" % cid, body), 422, "request.unknown_field",
                    pointer="/destination/bank")
     assert (money(a), money(b)) == before
+
+
+def peer_transfer(src_zone, dst_zone, dst_account, transfer_id="xfr_forged1", amount="777.00"):
+    """A cross_border_transfer transition as a peer would ask the sequencer to record it."""
+    return {"kind": "cross_border_transfer",
+            "payload": {"transfer_id": transfer_id, "amount": amount, "currency": "USD",
+                        "source": {"zone_id": src_zone, "account_id": "acc_x", "entity_id": "ent_x",
+                                   "payer_name": "Nobody"},
+                        "destination": {"zone_id": dst_zone, "account_id": dst_account}}}
+
+
+def test_a_peer_cannot_make_the_sequencer_sign_for_itself(pair, trade):
+    # Review T1: the responder asked the sequencer to record a transfer from the sequencer to the responder; the
+    # sequencer signed it, and its /settle paid it out at the responder.
+    a, b = pair.a, pair.b
+    cid, (payer, src), (payee, dst) = trade
+    before_a, before_b, bal_b = counts(a), money(b), balance(pair, b, dst)
+    size = pair.op(a, "GET", "/v1/corridors/" + cid).json()["size"]
+    for t, ptr in ((peer_transfer("pk-sifc", "ae-adgm", dst), "/transition/payload/source/zone_id"),
+                   (peer_transfer("ae-adgm", "third-zone", dst), "/transition/payload/destination/zone_id"),
+                   ({"kind": "cross_border_transfer", "payload": {"transfer_id": "xfr_nosrc", "amount": "1.00"}},
+                    "/transition/payload/source/zone_id"),
+                   ({"kind": "entity_migration", "payload": {"migration_id": "m1", "source": {"zone_id": "pk-sifc"},
+                                                             "destination": {"zone_id": "ae-adgm"}}},
+                    "/transition/payload/source/zone_id"),
+                   ({"kind": "note", "payload": {"source": {"zone_id": "pk-sifc"}}},
+                    "/transition/payload/source/zone_id"),
+                   (dict(peer_transfer("ae-adgm", "pk-sifc", src),
+                         payload=dict(peer_transfer("ae-adgm", "pk-sifc", src)["payload"],
+                                      outbound={"zone_id": "pk-sifc", "decision": "compliant"})),
+                    "/transition/payload/outbound/zone_id")):
+        r = signed_post(a, b.key_file, "/v1/corridors/peers/transitions", {"corridor_id": cid, "transition": t})
+        assert_problem(r, 403, "corridor.peer_not_source", pointer=ptr)
+    # who asked is the sequencer's to record, not the asker's to claim
+    t = dict(peer_transfer("ae-adgm", "pk-sifc", src), requested_by={"zone_id": "pk-sifc"})
+    r = signed_post(a, b.key_file, "/v1/corridors/peers/transitions", {"corridor_id": cid, "transition": t})
+    assert_problem(r, 422, "corridor.reserved_field", pointer="/transition/requested_by")
+    r = pair.op(a, "POST", "/v1/corridors/%s/receipts" % cid, {"transition": t})
+    assert_problem(r, 422, "corridor.reserved_field", pointer="/transition/requested_by")
+    assert counts(a) == before_a and pair.op(a, "GET", "/v1/corridors/" + cid).json()["size"] == size
+    assert money(b) == before_b and balance(pair, b, dst) == bal_b
+
+
+def test_the_sequencer_settles_only_its_own_decided_transfers(pair, trade):
+    a, b = pair.a, pair.b
+    cid, (payer, src), (payee, dst) = trade
+    # a transfer the responder sent: recorded at its request, and not this zone's to settle
+    r = pair.op(b, "POST", "/v1/corridors/%s/transfers" % cid, transfer_body(dst, src, "1.00"))
+    assert r.status_code == 201, r.text
+    inbound_seq = r.json()["sequence"]
+    assert r.json()["receipt"]["transition"]["requested_by"] == {"zone_id": "ae-adgm"}
+    # the sequencer's operator records a transfer "from" the sequencer by hand: no payment, no decision here
+    r = pair.op(a, "POST", "/v1/corridors/%s/receipts" % cid,
+                {"transition": dict(peer_transfer("pk-sifc", "ae-adgm", dst, "xfr_byhand"),
+                                    payload=dict(peer_transfer("pk-sifc", "ae-adgm", dst, "xfr_byhand")["payload"],
+                                                 outbound={"zone_id": "pk-sifc", "decision": "compliant",
+                                                           "evaluation_digest": "sha256:" + "ab" * 32,
+                                                           "credential_digest": "sha256:" + "cd" * 32}))})
+    assert r.status_code == 201, r.text
+    byhand_seq = r.json()["sequence"]
+    plain_seq = append(pair, a, cid, 1)[0]["sequence"]
+    before_a, before_b, bal_b = money(a), money(b), balance(pair, b, dst)
+    for seq, status, code in ((inbound_seq, 422, "transfer.not_outbound"), (plain_seq, 422, "transfer.not_outbound"),
+                              (byhand_seq, 409, "transfer.not_decided_here")):
+        r = pair.op(a, "POST", "/v1/corridors/%s/settle" % cid, {"sequence": seq})
+        assert_problem(r, status, code, pointer="/sequence")
+    assert money(a) == before_a and money(b) == before_b and balance(pair, b, dst) == bal_b
 
 
 def signed_note(key_file, origin, size, root, workdir):

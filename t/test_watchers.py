@@ -6,6 +6,7 @@
 import copy
 import json
 import os
+import time
 
 import pytest
 
@@ -57,14 +58,16 @@ def enrol(pair, zone, did, amount):
     return w
 
 
-def sign(zone, key_file, cid, size, root, origin=None):
+def sign(zone, key_file, cid, size, root, origin=None, valid_from="2026-01-01T00:00:00Z", note=None):
     """A WatcherAttestation signed by key_file with `mez vc issue`."""
     cred = {"@context": ["https://www.w3.org/ns/credentials/v2"],
             "type": ["VerifiableCredential", "WatcherAttestation"],
-            "validFrom": "2026-01-01T00:00:00Z",
+            "validFrom": valid_from,
             "credentialSubject": {"id": "urn:mez:corridor:" + cid, "corridor_id": cid,
                                   "origin": origin or "pk-sifc/corridors/" + cid, "tree_size": size,
                                   "root_hash": root}}
+    if note:
+        cred["credentialSubject"]["checkpoint_note"] = note
     path = os.path.join(zone.dir, "attestation-%d.json" % os.getpid())
     with open(path, "w") as f:
         json.dump(cred, f)
@@ -211,6 +214,89 @@ def test_a_false_attestation_is_slashed_half_with_its_evidence(pair, world):
     assert (detail["outcome"], detail["slash_reason"], detail["slashed_minor"], detail["tree_size"]) == \
         ("slashed", "false_attestation", 500000, 3)
     assert detail["evidence_digest"].startswith("sha256:")
+
+
+def watcher_state(pair, zone, w):
+    x = pair.op(zone, "GET", "/v1/watchers/" + w["watcher_id"]).json()
+    return x["state"], x["stake"]["amount_minor"]
+
+
+def test_an_unbonding_watcher_is_judged_for_what_it_signed_while_bonded(pair, world):
+    # Review T2: an UNBONDING watcher escaped both slashes (409 watcher.not_active before any check).
+    a = pair.a
+    cid, tok = world["cid"], world["watcher"][a]
+    root3 = a.get("/v1/corridors/%s/proofs/inclusion?seq=0&size=3" % cid).json()["root"]
+    root2 = a.get("/v1/corridors/%s/proofs/inclusion?seq=0&size=2" % cid).json()["root"]
+    key, did = new_watcher(a, "unbonding")
+    w = enrol(pair, a, did, 1000)
+    assert post(a, tok, cid, sign(a, key, cid, 3, root3)).status_code == 201
+    conflicting = sign(a, key, cid, 3, "cd" * 32)     # signed while bonded, delivered after
+    assert pair.op(a, "POST", "/v1/watchers/%s/unbond" % w["watcher_id"]).json()["state"] == "UNBONDING"
+    time.sleep(1.1)
+    before = counts(a)
+    # a true root is judged but not recorded: the watcher no longer attests
+    assert_problem(post(a, tok, cid, sign(a, key, cid, 2, root2)), 409, "watcher.not_active",
+                   pointer="/attestation/issuer")
+    # what it signed after unbonding began is no bonded watcher's word: refused unjudged
+    late = sign(a, key, cid, 3, "ef" * 32, valid_from=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    assert_problem(post(a, tok, cid, late), 409, "watcher.not_active", pointer="/attestation/validFrom")
+    assert counts(a) == before and watcher_state(pair, a, w) == ("UNBONDING", 1000)
+    # the equivocation it signed while bonded is slashed, all of it
+    r = post(a, tok, cid, conflicting)
+    assert_problem(r, 409, "watcher.equivocation", pointer="/attestation/credentialSubject/root_hash")
+    assert (r.json()["slash"]["amount_minor"], r.json()["slash"]["state"]) == (1000, "SLASHED")
+    assert watcher_state(pair, a, w) == ("SLASHED", 0)
+    assert counts(a)["mez_watcher_attestation"] == before["mez_watcher_attestation"]
+    last = pair.op(a, "GET", "/v1/watchers/" + w["watcher_id"]).json()["events"][-1]
+    assert (last["event"], last["reason"], last["from_state"]) == ("slash", "equivocation", "UNBONDING")
+    # a false root it signed while bonded: half
+    key2, did2 = new_watcher(a, "unbonding-false")
+    w2 = enrol(pair, a, did2, 1000)
+    false_root = sign(a, key2, cid, 4, "ab" * 32)
+    pair.op(a, "POST", "/v1/watchers/%s/unbond" % w2["watcher_id"])
+    r = post(a, tok, cid, false_root)
+    assert_problem(r, 409, "watcher.false_attestation", pointer="/attestation/credentialSubject/root_hash")
+    assert watcher_state(pair, a, w2) == ("SLASHED", 500)
+    # SLASHED: not judged again (the lifecycle has no second slash)
+    before = counts(a)
+    assert_problem(post(a, tok, cid, sign(a, key2, cid, 5, "ab" * 32)), 409, "watcher.not_active")
+    assert counts(a) == before and watcher_state(pair, a, w2) == ("SLASHED", 500)
+
+
+def test_a_watcher_delivering_the_sequencers_fork_is_not_slashed(pair):
+    # Review T3: a note the sequencer signed for another root was taken as the watcher's false attestation.
+    a, b = pair.a, pair.b
+    cid = open_corridor(pair)
+    append(pair, a, cid, 3)
+    assert pair.op(b, "POST", "/v1/corridors/%s/sync" % cid).status_code == 200
+    origin = "pk-sifc/corridors/" + cid
+    key, did = new_watcher(b, "relay")
+    w = enrol(pair, b, did, 1000)
+    tok = token(b, "watcher")
+    # a note signed by a stranger is not the sequencer's: refused, nothing kept
+    stranger, _ = new_watcher(b, "stranger")
+    before, forks = counts(b), b.count("mez_corridor_fork")
+    r = post(b, tok, cid, sign(b, key, cid, 3, "ab" * 32,
+                                note=signed_note(stranger, origin, 3, bytes.fromhex("ab" * 32), b.dir)))
+    assert r.status_code == 422, r.text
+    assert counts(b) == before and b.count("mez_corridor_fork") == forks
+    # the sequencer's own signature on another root: its fork, proved by the watcher
+    note = signed_note(a.key_file, origin, 3, bytes.fromhex("ab" * 32), a.dir)
+    r = post(b, tok, cid, sign(b, key, cid, 3, "ab" * 32, origin=origin, note=note))
+    doc = assert_problem(r, 409, "corridor.fork", pointer="/attestation/credentialSubject/checkpoint_note")
+    assert doc["evidence_digest"].startswith("sha256:") and "slash" not in doc
+    assert watcher_state(pair, b, w) == ("ACTIVE", 1000)
+    after = counts(b)
+    assert after["mez_watcher_attestation"] == before["mez_watcher_attestation"]
+    assert after["mez_watcher_event"] == before["mez_watcher_event"]
+    assert b.count("mez_corridor_fork") == forks + 1
+    assert b.db.query_value("SELECT conflicting_receipt FROM mez_corridor_fork WHERE evidence_digest = '%s'"
+                            % doc["evidence_digest"]).rstrip("\n") == note.rstrip("\n")
+    # halted as sync halts for the same note, and the sequencer told
+    assert pair.op(b, "GET", "/v1/corridors/" + cid).json()["state"] == "HALTED"
+    assert pair.op(a, "GET", "/v1/corridors/" + cid).json()["state"] == "HALTED"
+    rows = audit_rows(b, w["watcher_id"])
+    assert json.loads(rows[-1][2])["outcome"] == "fork_evidence" and rows[-1][1] == "denied"
 
 
 def test_unregistered_tampered_and_premature_attestations_change_nothing(pair, world):

@@ -67,22 +67,39 @@ static mez_status_t export_receipts(apr_pool_t *p, mez_db_t *db, const char *cor
     mez_status_t st = MEZ_OK;
     apr_pool_create(&page, p);
     while (st == MEZ_OK && next < size) {
-        apr_array_header_t *texts;
+        apr_array_header_t *rows;
         int want = size - next < EXPORT_PAGE ? (int)(size - next) : EXPORT_PAGE;
         apr_pool_clear(page);
-        if ((st = mez_corridor_receipts_from(page, db, corridor_id, next, want, &texts, pb)) != MEZ_OK)
+        if ((st = mez_db_query_rows(page, db, 2, &rows,
+                                    "SELECT receipt, receipt_digest FROM mez_corridor_receipt WHERE corridor_id = %s "
+                                    "AND seq >= %s AND seq < %s ORDER BY seq", pb, corridor_id,
+                                    mez_corridor_u64(page, next), mez_corridor_u64(page, next + (uint64_t)want),
+                                    NULL)) != MEZ_OK)
             break;
-        if (texts->nelts != want) {
+        if (rows->nelts != want) {
             st = damaged(p, pb, corridor_id, apr_psprintf(p, "receipt %" APR_UINT64_T_FMT " is missing",
-                                                          next + (uint64_t)texts->nelts));
+                                                          next + (uint64_t)rows->nelts));
             break;
         }
-        for (int i = 0; i < texts->nelts && st == MEZ_OK; i++) {
+        for (int i = 0; i < rows->nelts && st == MEZ_OK; i++) {
+            const char *const *row = APR_ARRAY_IDX(rows, i, const char *const *);
+            mez_problem_t lp = { 0 };
+            mez_digest_t d;
             json_t *r;
             /* The value outlives the page: the array takes its own reference before the page drops its one. */
-            if ((st = stored_json(page, corridor_id, APR_ARRAY_IDX(texts, i, const char *), "a receipt", &r, pb))
-                == MEZ_OK)
-                json_array_append(arr, r);
+            if ((st = stored_json(page, corridor_id, row[0], "a receipt", &r, pb)) != MEZ_OK)
+                break;
+            /* The digest stored with the receipt when it was checked and appended: a text edited since (in its
+             * unsigned members, say) no longer has it, and an export must not carry it as the chain's. */
+            if (mez_receipt_content_digest(page, r, &d, &lp) != MEZ_OK || !row[1]
+                || strcmp(row[1], mez_digest_hex(page, &d))) {
+                json_decref(r);
+                st = damaged(p, pb, corridor_id, apr_psprintf(p, "receipt %" APR_UINT64_T_FMT " is not the one "
+                                                              "stored with digest %s", next + (uint64_t)i,
+                                                              row[1] ? row[1] : "(none)"));
+                break;
+            }
+            json_array_append(arr, r);
         }
         next += (uint64_t)want;
     }

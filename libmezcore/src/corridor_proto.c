@@ -396,6 +396,18 @@ mez_status_t mez_corridor_receipt_check_signature(apr_pool_t *p, const json_t *r
     if (!json_is_string(json_object_get(proof, "type"))
         || strcmp(json_string_value(json_object_get(proof, "type")), MEZ_RECEIPT_PROOF_TYPE))
         return bad(p, pb, 422, "receipt.unsigned", base, "/proof/type", "the proof type is " MEZ_RECEIPT_PROOF_TYPE);
+    /* The signature covers next_root only, so the proof's other members are pinned to what receipt_make writes
+     * (every receipt mez ever signed has them so): an offline edit of them, or a re-push differing only there,
+     * is refused instead of being taken for the sequencer's word or for a second receipt. */
+    if (!json_is_string(json_object_get(proof, "created")) || !json_is_string(json_object_get(receipt, "timestamp"))
+        || strcmp(json_string_value(json_object_get(proof, "created")),
+                  json_string_value(json_object_get(receipt, "timestamp"))))
+        return bad(p, pb, 422, "receipt.proof_mismatch", base, "/proof/created",
+                   "a receipt proof's created is the receipt's timestamp (it is not signed)");
+    if (!json_is_string(json_object_get(proof, "proofPurpose"))
+        || strcmp(json_string_value(json_object_get(proof, "proofPurpose")), "assertionMethod"))
+        return bad(p, pb, 422, "receipt.proof_mismatch", base, "/proof/proofPurpose",
+                   "a receipt proof's proofPurpose is assertionMethod (it is not signed)");
     vm = json_string_value(json_object_get(proof, "verificationMethod"));
     if (!vm || strcmp(vm, want_vm))
         return mez_problem(pb, p, MEZ_EINVAL, 401, "receipt.signature_invalid",

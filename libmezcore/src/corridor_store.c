@@ -300,7 +300,10 @@ static mez_status_t taken(apr_pool_t *p, mez_db_t *db, const mez_corridor_t *c, 
     out->seq = seq;
     out->size = c->size;
     out->root = c->root;
-    if (!strcmp(row[0], hex)) {
+    /* Judged by what the sequencer signed, next_root: two texts with one next_root differ only in the proof,
+     * whose signed part (jws over next_root, by the checked key) is then the same, and whose other members are
+     * pinned (mez_corridor_receipt_check_signature). */
+    if (mez_digest_equal(&stored_next, next_root)) {
         out->repeated = 1;
         out->next_root = stored_next;
         return MEZ_OK;

@@ -13,6 +13,7 @@
 #include "mez/json.h"
 #include "mez/vc.h"
 #include "mez/watcher.h"
+#include "corridor_int.h"
 
 #define MAX_MINOR ((uint64_t)INT64_MAX)   /* BIGINT columns */
 
@@ -601,7 +602,7 @@ mez_status_t mez_watcher_attest(apr_pool_t *p, mez_db_t *db, const mez_watcher_z
     mez_digest_t chain_root, d;
     mez_db_tx_t *tx;
     claim_t cl;
-    int found = 0, slash = 0;
+    int found = 0, slash = 0, unbonding = 0;
     mez_status_t st;
 
     if (!out)
@@ -629,7 +630,24 @@ mez_status_t mez_watcher_attest(apr_pool_t *p, mez_db_t *db, const mez_watcher_z
         goto fail;
     }
     out->watcher = w;
-    if (w.state != MEZ_WATCHER_ACTIVE) {
+    /* An UNBONDING watcher's stake is held for what it attested while bonded: its credentials are still judged
+     * (and an offence slashed), but none is recorded. One dated (validFrom) at or after the unbonding began, or
+     * undated, is not the bonded watcher's word and is refused as from any inactive watcher. updated_at is when
+     * it began: every move out of UNBONDING leaves it. A SLASHED watcher is not judged again: the lifecycle has no
+     * second slash (only a ban, for collusion), and it rebonds or leaves. */
+    if (w.state == MEZ_WATCHER_UNBONDING) {
+        const char *vf = json_string_value(json_object_get(vc, "validFrom"));
+        apr_time_t signed_at, left;
+        if (!vf || mez_time_parse_rfc3339(vf, &signed_at) || !w.updated_at
+            || mez_time_parse_rfc3339(w.updated_at, &left) || signed_at >= left) {
+            st = mez_problem(pb, p, MEZ_EINVAL, 409, "watcher.not_active", apr_pstrcat(p, base, "/validFrom", NULL),
+                             "watcher %s is UNBONDING since %s: only what it signed before is judged", w.watcher_id,
+                             w.updated_at ? w.updated_at : "?");
+            goto fail;
+        }
+        unbonding = 1;
+    }
+    else if (w.state != MEZ_WATCHER_ACTIVE) {
         st = mez_problem(pb, p, MEZ_EINVAL, 409, "watcher.not_active", apr_pstrcat(p, base, "/issuer", NULL),
                          "watcher %s is %s: only an ACTIVE watcher attests", w.watcher_id, state_name(w.state));
         goto fail;
@@ -693,11 +711,50 @@ mez_status_t mez_watcher_attest(apr_pool_t *p, mez_db_t *db, const mez_watcher_z
                          c.size, c.corridor_id, cl.tree_size);
         goto fail;
     }
+    if ((st = mez_corridor_root_at(p, db, c.corridor_id, cl.tree_size, &chain_root, pb)) != MEZ_OK)
+        goto fail;
+    if (cl.note && !mez_digest_equal(&chain_root, &cl.root)) {
+        /* The sequencer's own signature on another root for a size this chain has: the sequencer forked, and the
+         * watcher proved it. Kept as sync keeps the same note (the same evidence, one row), the attestation not
+         * recorded, nobody slashed; the caller halts the corridor. */
+        const char *ours_hex = mez_digest_hex(p, &chain_root);
+        json_t *ev = mez_json_pool_own(p, json_pack("{s:s, s:s, s:I, s:s, s:s}", "type",
+                                                    "mez.corridor.checkpoint_fork.v1", "corridor_id", c.corridor_id,
+                                                    "tree_size", (json_int_t)cl.tree_size, "chain_root", ours_hex,
+                                                    "checkpoint_root", cl.root_hex));
+        if ((st = mez_corridor_keep_evidence(p, db, c.corridor_id, cl.tree_size, ours_hex, cl.root_hex, cl.note, ev,
+                                             now, &out->fork_evidence_digest, pb)) != MEZ_OK)
+            goto fail;
+        if (zone->audit) {
+            mez_audit_event_t aev = *zone->audit;
+            aev.resource_type = "watcher";
+            aev.resource_id = w.watcher_id;
+            aev.outcome = "denied";
+            aev.detail = mez_json_pool_own(p, json_pack("{s:s, s:s, s:I, s:s, s:s, s:s}", "watcher_id",
+                                                        w.watcher_id, "corridor_id", c.corridor_id, "tree_size",
+                                                        (json_int_t)cl.tree_size, "root", cl.root_hex, "outcome",
+                                                        "fork_evidence", "evidence_digest",
+                                                        out->fork_evidence_digest));
+            if ((st = mez_audit_append(p, db, &aev, pb)) != MEZ_OK)
+                goto fail;
+        }
+        if ((st = mez_db_commit(p, tx, pb)) != MEZ_OK)
+            return st;
+        return mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.fork", apr_pstrcat(p, sub, "/checkpoint_note", NULL),
+                           "the sequencer signed root %s for size %" APR_UINT64_T_FMT " of corridor %s, whose chain "
+                           "gives %s: evidence %s kept, the corridor halts; the watcher is not at fault",
+                           cl.root_hex, cl.tree_size, c.corridor_id, ours_hex, out->fork_evidence_digest);
+    }
     if ((st = mez_db_query_row(p, db, prior, 2, &found,
                                "SELECT root, credential FROM mez_watcher_attestation WHERE watcher_id = %s AND "
                                "corridor_id = %s AND tree_size = %s", pb, w.watcher_id, c.corridor_id,
                                u64s(p, cl.tree_size), NULL)) != MEZ_OK)
         goto fail;
+    if (unbonding && (found ? !strcmp(prior[0], cl.root_hex) : mez_digest_equal(&chain_root, &cl.root))) {
+        st = mez_problem(pb, p, MEZ_EINVAL, 409, "watcher.not_active", apr_pstrcat(p, base, "/issuer", NULL),
+                         "watcher %s is UNBONDING: its attestations are judged, not recorded", w.watcher_id);
+        goto fail;
+    }
     if (found && !strcmp(prior[0], cl.root_hex)) {
         /* Already said: a repeat writes nothing. */
         mez_db_rollback(p, tx);
@@ -729,8 +786,6 @@ mez_status_t mez_watcher_attest(apr_pool_t *p, mez_db_t *db, const mez_watcher_z
         slash = 1;
     }
     else {
-        if ((st = mez_corridor_root_at(p, db, c.corridor_id, cl.tree_size, &chain_root, pb)) != MEZ_OK)
-            goto fail;
         if (mez_digest_equal(&chain_root, &cl.root)) {
             st = mez_db_execv(p, db, NULL,
                               "INSERT INTO mez_watcher_attestation (watcher_id, corridor_id, tree_size, root, "

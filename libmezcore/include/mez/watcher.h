@@ -10,7 +10,11 @@
  * stake left is returned). Unlike the reference (corridors.md section 9 item 10: a SLASHED watcher could only
  * rebond, so whatever stake a slash left was locked for ever), a SLASHED watcher may also exit: unbond the
  * remainder (SLASHED -> UNBONDING) and complete. An UNBONDING watcher can still be slashed for what it attested
- * while bonded. Attestations are taken only from an ACTIVE watcher.
+ * while bonded: a credential it offers (or anyone offers in its name) dated (validFrom) before its unbonding began
+ * goes through the equivocation and false-root checks and is slashed for an offence, but is never recorded (409
+ * "watcher.not_active" when it is no offence); one dated at or after that, or undated, is refused unjudged. A
+ * SLASHED watcher is not judged (the lifecycle has no second slash, only a ban). Attestations are recorded only
+ * from an ACTIVE watcher.
  *
  * The credential:
  *   { "@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential",
@@ -40,13 +44,20 @@
  *   422 "vc.*"                         the credential does not verify (tampered, expired, ...: mez_vc_verify);
  *   422 "watcher.issuer_not_signer"    signed by a key that is not the issuer's own;
  *   403 "watcher.not_registered"       the issuer is no registered watcher of this zone;
- *   409 "watcher.not_active"           the watcher is not ACTIVE;
+ *   409 "watcher.not_active"           the watcher is not ACTIVE (nor UNBONDING with a credential dated before
+ *                                      its unbonding began, pointer /validFrom), or is UNBONDING and the credential
+ *                                      is no offence: nothing recorded;
  *   404 "corridor.not_found"           no such corridor here;
  *   422 "watcher.origin_mismatch"      origin is not this corridor's log origin;
  *   422 "watcher.note_mismatch"        checkpoint_note is not the sequencer's signed note of this size and root
  *                                      (its own checkpoint.* problem when it does not verify);
  *   409 "corridor.behind"              tree_size is beyond this zone's chain: nothing happens (this zone may
  *                                      just not have synced yet);
+ *   409 "corridor.fork"                checkpoint_note verifies under the sequencer's key but its root is not this
+ *                                      chain's at tree_size: the sequencer signed two histories. The note is kept
+ *                                      as fork evidence (as sync keeps it: out->fork_evidence_digest), nothing
+ *                                      recorded, nobody slashed; the caller halts the corridor. Only a root the
+ *                                      sequencer never signed is the watcher's false attestation;
  *   409 "watcher.false_attestation"    root_hash is not this chain's root at tree_size: slashed 50 %;
  *   409 "watcher.equivocation"         the watcher already attested another root for this corridor and size
  *                                      here: slashed 100 %, both credentials kept as evidence. */
@@ -159,6 +170,8 @@ typedef struct mez_watcher_attest_t {
     const char *slash_reason;      /* "false_attestation" | "equivocation" */
     uint64_t slashed_minor;
     const char *evidence_digest;   /* "sha256:<hex>" */
+    /* On "corridor.fork": the digest of the fork evidence kept (mez_corridor_keep_evidence); nobody slashed. */
+    const char *fork_evidence_digest;
     mez_watcher_t watcher;         /* the watcher after the attestation or slash (when it was found) */
 } mez_watcher_attest_t;
 
