@@ -9,6 +9,8 @@
 #include "mez/vc.h"
 
 #define PROOF_TYPE "DataIntegrityProof"
+/* The most of a caller's value a detail quotes: a verificationMethod may be as long as the request body. */
+#define SHOWN 200
 
 static const char *at(apr_pool_t *p, const char *base, const char *token)
 {
@@ -164,8 +166,10 @@ static int check_one_proof(verify_t *v, proof_item_t *it)
                "expires must be a date-time with a timezone");
         return 0;
     }
+    /* Bounded by the longest encoding of 64 bytes before decoding, which is quadratic in its input. */
     s = json_string_value(json_object_get(pr, "proofValue"));
-    if (!s || s[0] != 'z' || !(raw = mez_base58_decode(p, s + 1, &rawlen)) || rawlen != MEZ_ED25519_SIG_LEN) {
+    if (!s || s[0] != 'z' || strlen(s + 1) > MEZ_BASE58_MAX_CHARS(MEZ_ED25519_SIG_LEN)
+        || !(raw = mez_base58_decode(p, s + 1, MEZ_ED25519_SIG_LEN, &rawlen)) || rawlen != MEZ_ED25519_SIG_LEN) {
         failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.invalid_proof_value", at(p, it->ptr, "proofValue"),
                "proofValue must be multibase base58btc ('z...') of a 64-byte Ed25519 signature");
         return 0;
@@ -223,8 +227,9 @@ static int stage_key(verify_t *v)
         mez_problem_t dpb = { 0 };
         if (mez_did_key_resolve(v->p, it->vm, &it->key, &dpb) != MEZ_OK) {
             failed(v, MEZ_VC_CHECK_KEY, "vc.key.unresolvable", at(v->p, it->ptr, "verificationMethod"),
-                   "verificationMethod '%s' does not resolve to an Ed25519 key (%s: %s)", it->vm,
-                   dpb.code ? dpb.code : "did.invalid", dpb.detail ? dpb.detail : "");
+                   "verificationMethod '%s' does not resolve to an Ed25519 key (%s: %s)",
+                   mez_problem_excerpt(v->p, it->vm, SHOWN), dpb.code ? dpb.code : "did.invalid",
+                   dpb.detail ? dpb.detail : "");
             return 0;
         }
     }
