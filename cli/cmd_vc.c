@@ -15,7 +15,10 @@ static void usage_issue(FILE *out)
         "Checks that FILE holds an unsigned W3C VC 2.0 credential, sets its issuer when absent, adds a\n"
         "DataIntegrityProof (eddsa-jcs-2022) signed with KEY.pem and prints the signed credential.\n"
         "  --key KEY.pem   Ed25519 private key (PEM, not readable by group or others)\n"
-        "  --issuer ID     the issuer id (default: the key's did:key); a different issuer in FILE is refused\n"
+        "  --issuer ID     the issuer id (default: the key's did:key); a different issuer in FILE is refused;\n"
+        "                  an issuer other than the key's did:key is signed, but no verifier that resolves\n"
+        "                  only did:key (mez vc verify included) can tie it to the key: it fails\n"
+        "                  vc.key.issuer_not_controller\n"
         "  --created TS    the proof's created time, e.g. 2024-01-31T12:00:00Z (default: now)\n"
         "exit codes: 0 signed, 1 the credential is invalid, 2 usage or I/O error.\n");
 }
@@ -26,8 +29,9 @@ static void usage_verify(FILE *out)
         "usage: mez vc verify [--challenge C] [--domain D] FILE|-\n"
         "Verifies a W3C VC 2.0 credential, or a presentation when its type includes VerifiablePresentation\n"
         "(then also every credential inside), and prints each check: schema, proof, key, signature, expiry.\n"
-        "  --challenge C   presentations: the proof must carry this challenge\n"
-        "  --domain D      presentations: the proof must carry this domain\n"
+        "The key must be the issuer's (the holder's) own did:key.\n"
+        "  --challenge C   the proof must carry this challenge\n"
+        "  --domain D      the proof must carry this domain\n"
         "exit codes: 0 valid, 1 invalid, 2 usage or I/O error.\n");
 }
 

@@ -106,3 +106,31 @@ def test_tampered_presentation(zone, holder):
     vp["id"] = "urn:uuid:0b6a0f2e-8d7c-4b1e-9a55-3c1d2e4f5a6b"  # a member the holder never signed
     body = assert_problem(verify(zone, vp), 422, code_prefix="vc.signature")
     assert body["failed_check"] == "signature", body
+
+
+def test_holder_not_the_signer(zone, holder, mez_env):
+    """A presentation in another did:key's name, signed with the holder's key: refused (it was valid with a warning,
+    vc.holder_not_controller)."""
+    other = os.path.join(mez_env.new_dir("other"), "other.pem")   # holder is per module, this test per driver
+    vp = presentation(holder, [issued(zone, holder["did"])], sign=False)
+    vp["holder"] = mez_env.keygen(other)
+    try:
+        vp = sign_eddsa_jcs_2022(vp, holder["key"], did_vm(holder["did"]), holder["dir"], purpose="authentication",
+                                 challenge=CHALLENGE, domain=DOMAIN)
+    except HarnessError as e:
+        pytest.skip(str(e))
+    body = assert_problem(verify(zone, vp), 422, "vc.key.holder_not_controller",
+                          pointer="/verifiablePresentation/holder")
+    assert body["failed_check"] == "key", body
+
+
+def test_challenge_with_nul(zone, holder, mez_env):
+    """A challenge "abc\\u0000other" is not the challenge "abc" (a C comparison stopped at the NUL)."""
+    vp = presentation(holder, [issued(zone, holder["did"])], challenge="abc\u0000other")
+    assert_problem(verify(zone, vp, challenge="abc"), 422, "vc.proof.challenge_mismatch",
+                   pointer="/verifiablePresentation/proof/challenge")
+    path = os.path.join(holder["dir"], "vp_nul.json")
+    with open(path, "w") as f:
+        json.dump(vp, f)
+    cp = mez_env.mez("vc", "verify", "--challenge", "abc", path)
+    assert cp.returncode == 1, cp.stdout + cp.stderr

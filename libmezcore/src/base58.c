@@ -75,15 +75,22 @@ char *mez_base58_encode(apr_pool_t *p, const unsigned char *data, size_t len)
     return out;
 }
 
-unsigned char *mez_base58_decode(apr_pool_t *p, const char *s, size_t *outlen)
+unsigned char *mez_base58_decode(apr_pool_t *p, const char *s, size_t max_len, size_t *outlen)
 {
     size_t n = strlen(s), ones = 0, cap, used = 0, i, k;
     unsigned char *buf;
 
+    /* No encoding of max_len bytes is longer: refused before the quadratic work below. */
+    if (n > MEZ_BASE58_MAX_CHARS(max_len))
+        return NULL;
     while (ones < n && s[ones] == '1')
         ones++;
-    /* log(58)/log(256) < 0.733: enough bytes for the remaining digits. */
+    if (ones > max_len)
+        return NULL;
+    /* log(58)/log(256) < 0.733: enough bytes for the remaining digits, and never more than the caller takes. */
     cap = (n - ones) * 733 / 1000 + 1;
+    if (cap > max_len - ones)
+        cap = max_len - ones;
     /* The value is built at the tail of buf; the zeroed head supplies the leading zero bytes, so the
      * result is one contiguous slice and no second copy of possibly secret bytes is ever made. */
     buf = apr_pcalloc(p, ones + cap);
@@ -98,6 +105,9 @@ unsigned char *mez_base58_decode(apr_pool_t *p, const char *s, size_t *outlen)
             buf[ones + cap - 1 - k] = (unsigned char)(carry & 0xff);
             carry >>= 8;
         }
+        /* A carry left over means the value needs more than max_len bytes. */
+        if (carry)
+            return NULL;
         used = k;
     }
     if (outlen)

@@ -29,6 +29,9 @@ const char *mez_did_key_verification_method(apr_pool_t *p, const mez_key_t *key)
     return apr_pstrcat(p, "did:key:", mk, "#", mk, NULL);
 }
 
+/* The longest multicodec value decoded: a 2-byte codec and a 64-byte key. */
+#define MULTIKEY_MAX (2 + 64)
+
 /* Decodes a 'z' multibase value whose payload must be prefix || 32 bytes. The decoded bytes may be a
  * private seed, so the caller cleanses them (they are returned for that reason). */
 static mez_status_t multibase_decode(apr_pool_t *p, const char *mb, const unsigned char prefix[2],
@@ -37,7 +40,15 @@ static mez_status_t multibase_decode(apr_pool_t *p, const char *mb, const unsign
     if (!mb || mb[0] != 'z')
         return mez_problem(pb, p, MEZ_EINVAL, 422, "did.invalid", NULL,
                            "%s must be multibase base58btc (start with 'z')", what);
-    *bytes = mez_base58_decode(p, mb + 1, len);
+    /* Bounded before decoding, which is quadratic in its input: a did:key is read from requests, and one of
+     * 160,000 characters held a worker for 6 s. The bound is the base58btc form of a codec and 64 key bytes, not
+     * just of an Ed25519 key's 34: a P-256 or secp256k1 did:key (35 bytes) is then still named for its key type
+     * below, and the work stays a few thousand steps. */
+    if (strlen(mb + 1) > MEZ_BASE58_MAX_CHARS(MULTIKEY_MAX))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "did.invalid", NULL,
+                           "%s is %" APR_SIZE_T_FMT " characters long; an Ed25519 key takes %d", what, strlen(mb),
+                           (int)(1 + MEZ_BASE58_MAX_CHARS(2 + 32)));
+    *bytes = mez_base58_decode(p, mb + 1, MULTIKEY_MAX, len);
     if (!*bytes)
         return mez_problem(pb, p, MEZ_EINVAL, 422, "did.invalid", NULL,
                            "%s holds a character outside the base58btc alphabet", what);
@@ -85,21 +96,25 @@ mez_status_t mez_multikey_decode_private(apr_pool_t *p, const char *multibase, m
     return rv;
 }
 
+/* The longest did:key URL a detail quotes in full: a verificationMethod comes from a request and may be huge. */
+#define SHOWN 200
+
 mez_status_t mez_did_key_resolve(apr_pool_t *p, const char *did_url, mez_key_t **out, mez_problem_t *pb)
 {
     const char *rest, *colon, *hash;
-    const char *mb, *fragment = NULL;
+    const char *mb, *fragment = NULL, *shown = mez_problem_excerpt(p, did_url, SHOWN);
 
     if (!did_url || strncmp(did_url, "did:", 4) != 0)
         return mez_problem(pb, p, MEZ_EINVAL, 422, "did.invalid", NULL, "'%s' is not a DID",
-                           did_url ? did_url : "(null)");
+                           did_url ? shown : "(null)");
     rest = did_url + 4;
     colon = strchr(rest, ':');
     if (!colon || colon == rest)
-        return mez_problem(pb, p, MEZ_EINVAL, 422, "did.invalid", NULL, "'%s' has no DID method", did_url);
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "did.invalid", NULL, "'%s' has no DID method", shown);
     if ((size_t)(colon - rest) != 3 || strncmp(rest, "key", 3) != 0)
         return mez_problem(pb, p, MEZ_EINVAL, 422, "did.unsupported_method", NULL,
-                           "DID method '%.*s' is not supported; only did:key is resolved", (int)(colon - rest), rest);
+                           "DID method '%.*s' is not supported; only did:key is resolved",
+                           (int)(colon - rest > SHOWN ? SHOWN : colon - rest), rest);
     rest = colon + 1;
     hash = strchr(rest, '#');
     if (hash) {
@@ -112,11 +127,11 @@ mez_status_t mez_did_key_resolve(apr_pool_t *p, const char *did_url, mez_key_t *
     /* A path, query or version would name something other than the key itself. */
     if (!*mb || strpbrk(mb, "/?:;"))
         return mez_problem(pb, p, MEZ_EINVAL, 422, "did.invalid", NULL,
-                           "'%s' is not a did:key identifier (did:key:z6Mk...)", did_url);
+                           "'%s' is not a did:key identifier (did:key:z6Mk...)", shown);
     /* did:key names exactly one verification method, whose fragment is the key's own multibase value. */
     if (fragment && strcmp(fragment, mb) != 0)
         return mez_problem(pb, p, MEZ_EINVAL, 422, "did.invalid", NULL,
-                           "fragment '#%s' of '%s' does not name the DID's key (expected '#%s')", fragment, did_url,
-                           mb);
+                           "fragment '#%s' of '%s' does not name the DID's key (expected '#%s')",
+                           mez_problem_excerpt(p, fragment, SHOWN), shown, mez_problem_excerpt(p, mb, SHOWN));
     return mez_multikey_decode_public(p, mb, out, pb);
 }

@@ -508,7 +508,8 @@ static int verify_proof(mez_mass_call_t *c, const consent_t *con, const json_t *
                         pb.detail ? ": " : "", pb.detail ? pb.detail : "");
         return 0;
     }
-    if (value[0] != 'z' || !(sig = mez_base58_decode(c->p, value + 1, &siglen)) || siglen != MEZ_ED25519_SIG_LEN) {
+    if (value[0] != 'z' || !(sig = mez_base58_decode(c->p, value + 1, MEZ_ED25519_SIG_LEN, &siglen))
+        || siglen != MEZ_ED25519_SIG_LEN) {
         mez_mass_refuse(c, 422, "consent.bad_signature", "/proof/proof_value",
                         "proof_value must be multibase base58btc ('z...') of a 64-byte Ed25519 signature");
         return 0;

@@ -119,6 +119,21 @@ json_t *mez_problem_to_json(const mez_problem_t *pb)
     return o;
 }
 
+const char *mez_problem_excerpt(apr_pool_t *p, const char *s, size_t max)
+{
+    size_t n;
+    if (!s)
+        return NULL;
+    n = strnlen(s, max + 1);
+    if (n <= max)
+        return s;
+    /* Back off continuation bytes (10xxxxxx) so the cut does not split a character. */
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+        n--;
+    return apr_pstrcat(p, apr_pstrmemdup(p, s, n), "...", NULL);
+}
+
 const char *mez_pointer_join(apr_pool_t *p, const char *base, const char *token)
 {
     /* RFC 6901: '~' is written "~0" and '/' is written "~1". */

@@ -56,11 +56,14 @@ static mez_status_t check_context(apr_pool_t *p, const json_t *doc, const char *
     if (!json_is_array(ctx) || json_array_size(ctx) == 0)
         return schema_fail(pb, p, "vc.schema.invalid_context", ptr,
                            "@context must be an array starting with " MEZ_VC_CONTEXT_V2);
-    if (!json_is_string(json_array_get(ctx, 0)) || strcmp(json_string_value(json_array_get(ctx, 0)), MEZ_VC_CONTEXT_V2))
+    /* Lengths compared too: a NUL inside a JSON string would end a C comparison early. */
+    if (!json_is_string(json_array_get(ctx, 0)) || strcmp(json_string_value(json_array_get(ctx, 0)), MEZ_VC_CONTEXT_V2)
+        || json_string_length(json_array_get(ctx, 0)) != strlen(MEZ_VC_CONTEXT_V2))
         return schema_fail(pb, p, "vc.schema.invalid_context", mez_pointer_index(p, ptr, 0),
                            "the first @context must be " MEZ_VC_CONTEXT_V2);
     json_array_foreach(ctx, i, item) {
-        if (!json_is_object(item) && !(json_is_string(item) && is_url(json_string_value(item))))
+        if (!json_is_object(item) && !(json_is_string(item) && is_url(json_string_value(item))
+                                       && strlen(json_string_value(item)) == json_string_length(item)))
             return schema_fail(pb, p, "vc.schema.invalid_context", mez_pointer_index(p, ptr, i),
                                "each @context must be a URL or an object");
     }

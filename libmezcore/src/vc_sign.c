@@ -82,7 +82,8 @@ static mez_status_t add_proof(apr_pool_t *p, json_t *doc, const mez_key_t *key, 
     if (opts && opts->domain && (rv = set_option(p, proof, "domain", opts->domain, pb)) != MEZ_OK)
         return rv;
     /* The proof configuration carries the document's @context (vc-di-eddsa 3.3.5); it stays in the proof so
-     * verifiers see which contexts were signed even if more are appended to the document later. */
+     * verifiers see which contexts were signed: mez_vc_verify refuses a document whose @context is no longer
+     * exactly this one. */
     if ((ctx = json_object_get(doc, "@context")) != NULL)
         json_object_set(proof, "@context", (json_t *)ctx);   /* shared, never changed */
 

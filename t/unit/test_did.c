@@ -15,7 +15,7 @@ static void check_b58(const unsigned char *data, size_t len, const char *want)
     const char *enc = mez_base58_encode(p, data, len);
     unsigned char *dec;
     CU_ASSERT_STRING_EQUAL(enc, want);
-    dec = mez_base58_decode(p, want, &n);
+    dec = mez_base58_decode(p, want, 1024, &n);
     CU_ASSERT_PTR_NOT_NULL_FATAL(dec);
     CU_ASSERT_EQUAL(n, len);
     if (n == len && len)
@@ -58,7 +58,7 @@ static void test_base58_round_trip(void)
             for (size_t i = 0; i < len; i++)
                 buf[i] = i < zeros ? 0 : (unsigned char)(i * 151 + len * 7 + 1);
             enc = mez_base58_encode(p, buf, len);
-            dec = mez_base58_decode(p, enc, &n);
+            dec = mez_base58_decode(p, enc, sizeof(buf), &n);
             CU_ASSERT_PTR_NOT_NULL_FATAL(dec);
             CU_ASSERT_EQUAL(n, len);
             if (n == len && len)
@@ -78,7 +78,7 @@ static void test_base58_rejects(void)
     apr_pool_t *p = unit_pool();
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         size_t n;
-        CU_ASSERT_PTR_NULL(mez_base58_decode(p, bad[i], &n));
+        CU_ASSERT_PTR_NULL(mez_base58_decode(p, bad[i], 64, &n));
     }
 }
 
@@ -210,6 +210,94 @@ static void test_resolve_errors(void)
     expect_resolve_fails(apr_pstrcat(p, "did:key:", multibase(p, 0xe7, 0x01, 33), NULL), "did.unsupported_key_type");
 }
 
+static const char *did_key_of(apr_pool_t *p, const unsigned char pub[32])
+{
+    unsigned char buf[34] = { 0xed, 0x01 };
+    memcpy(buf + 2, pub, 32);
+    return apr_pstrcat(p, "did:key:z", mez_base58_encode(p, buf, sizeof(buf)), NULL);
+}
+
+static void test_resolve_weak_keys(void)
+{
+    /* Keys of small order verify a forged signature (R = the identity, S = 0) over any document, and y >= p is a
+     * second spelling of another key: neither names a key anyone holds (RFC 8032 section 5.1.3). */
+    static const unsigned char order8[32] = { 0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4,
+                                              0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6,
+                                              0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05 };
+    apr_pool_t *p = unit_pool();
+    unsigned char pub[32];
+    mez_key_t *key;
+    mez_problem_t pb = { 0 };
+
+    memset(pub, 0, 32);
+    pub[0] = 1;                                         /* the identity */
+    expect_resolve_fails(did_key_of(p, pub), "key.invalid");
+    CU_ASSERT_EQUAL(mez_key_from_public(p, pub, &key, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "key.invalid");
+    memset(pub, 0, 32);                                 /* y = 0: order 4, both signs */
+    expect_resolve_fails(did_key_of(p, pub), "key.invalid");
+    pub[31] = 0x80;
+    expect_resolve_fails(did_key_of(p, pub), "key.invalid");
+    expect_resolve_fails(did_key_of(p, order8), "key.invalid");
+    memcpy(pub, order8, 32);
+    pub[31] |= 0x80;
+    expect_resolve_fails(did_key_of(p, pub), "key.invalid");
+    /* y = p - 1 (order 2), then y = p .. 2^255 - 1, with and without the sign bit. */
+    memset(pub, 0xff, 32);
+    pub[0] = 0xec;
+    pub[31] = 0x7f;
+    expect_resolve_fails(did_key_of(p, pub), "key.invalid");
+    for (unsigned low = 0xed; low <= 0xff; low++)
+        for (unsigned sign = 0; sign <= 0x80; sign += 0x80) {
+            pub[0] = (unsigned char)low;
+            pub[31] = (unsigned char)(0x7f | sign);
+            CU_ASSERT_EQUAL(mez_key_from_public(p, pub, &key, &pb), MEZ_EINVAL);
+        }
+    /* y = p - 2 is canonical and not of small order (whatever point it is, decoding judges it, not this list). */
+    pub[0] = 0xeb;
+    pub[31] = 0x7f;
+    CU_ASSERT_EQUAL(mez_key_from_public(p, pub, &key, &pb), MEZ_OK);
+}
+
+static void test_resolve_long(void)
+{
+    /* Decoding base58 is quadratic: a verificationMethod of 160,000 characters took 6 s. Refused by length now,
+     * and the detail quotes at most 200 characters of it. */
+    apr_pool_t *p = unit_pool();
+    size_t n = 1000000, len;
+    char *big = apr_palloc(p, n + 1);
+    const char *url;
+    mez_key_t *key;
+    mez_problem_t pb = { 0 };
+    apr_time_t t0 = apr_time_now();
+
+    memset(big, '2', n);
+    big[n] = '\0';
+    CU_ASSERT_PTR_NULL(mez_base58_decode(p, big, 64, &len));
+    big[0] = 'z';
+    url = apr_pstrcat(p, "did:key:", big, "#", big, NULL);
+    CU_ASSERT_EQUAL(mez_did_key_resolve(p, url, &key, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "did.invalid");
+    CU_ASSERT(strlen(pb.detail) < 1000);
+    CU_ASSERT_EQUAL(mez_did_key_resolve(p, apr_pstrcat(p, "did:key:", big, NULL), &key, &pb), MEZ_EINVAL);
+    CU_ASSERT(strlen(pb.detail) < 1000);
+    CU_ASSERT(apr_time_now() - t0 < apr_time_from_sec(1));
+    /* The bounds: one character past the longest encoding of 66 bytes (codec and key) is refused, a value that decodes past
+     * max_len is refused, and max_len bytes of 0xff decode. */
+    {
+        unsigned char ff[64];
+        memset(ff, 0xff, sizeof(ff));
+        const char *enc = mez_base58_encode(p, ff, sizeof(ff));
+        CU_ASSERT_EQUAL(strlen(enc), MEZ_BASE58_MAX_CHARS(64));
+        CU_ASSERT_PTR_NOT_NULL(mez_base58_decode(p, enc, 64, &len));
+        CU_ASSERT_EQUAL(len, 64);
+        CU_ASSERT_PTR_NULL(mez_base58_decode(p, enc, 63, &len));
+        CU_ASSERT_PTR_NULL(mez_base58_decode(p, "11", 1, &len));
+    }
+    expect_resolve_fails(apr_pstrcat(p, "did:key:z", apr_pstrndup(p, big + 1, MEZ_BASE58_MAX_CHARS(66) + 1), NULL),
+                         "did.invalid");
+}
+
 static void test_resolve_known_did(void)
 {
     apr_pool_t *p = unit_pool();
@@ -230,4 +318,6 @@ void unit_register_did(void)
     CU_add_test(s, "did:key and verification method round trip", test_did_key_round_trip);
     CU_add_test(s, "resolve did:key:X#X", test_resolve_known_did);
     CU_add_test(s, "resolve refuses other methods, wrong fragments, bad base58, other codecs", test_resolve_errors);
+    CU_add_test(s, "resolve refuses keys of small order and y >= p", test_resolve_weak_keys);
+    CU_add_test(s, "resolve and base58 refuse long values before decoding", test_resolve_long);
 }

@@ -109,6 +109,50 @@ static void test_number_forms(void)
     expect_canon("[1, 100000000000000000000000]", "[1,1e+23]");
 }
 
+static void test_number_powers_of_two(void)
+{
+    /* At a power of two the gap to the next double below is half the gap above, so the nearest p-digit decimal may
+     * read back as another double while the one on d's other side does not. Expected: ECMAScript's and Python's
+     * repr (both shortest round-trip, closest of the shortest). */
+    static const struct { int e; const char *want; } known[] = {
+        { -24, "5.960464477539063e-8" }, { -44, "5.684341886080802e-14" }, { 89, "6.189700196426902e+26" },
+        { -1017, "7.120236347223045e-307" }, { -1074, "5e-324" }, { 1023, "8.98846567431158e+307" },
+        { -1022, "2.2250738585072014e-308" }, { -20, "9.5367431640625e-7" }, { 70, "1.1805916207174113e+21" },
+        { -7, "0.0078125" },
+    };
+    char buf[40];
+    double pow2[1074 + 1024];
+    /* 2^e for e = -1074..1023, each exact: doubling a power of two is (no libm in this test binary). */
+    pow2[0] = 4.9406564584124654e-324;
+    for (int i = 1; i < 1074 + 1024; i++)
+        pow2[i] = pow2[i - 1] * 2;
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        mez_json_format_number(pow2[known[i].e + 1074], buf);
+        CU_ASSERT_STRING_EQUAL(buf, known[i].want);
+        if (strcmp(buf, known[i].want))
+            fprintf(stderr, "\n  2^%d: got %s want %s\n", known[i].e, buf, known[i].want);
+    }
+    expect_canon("[5.960464477539063e-8, 5.9604644775390625e-8]", "[5.960464477539063e-8,5.960464477539063e-8]");
+    /* Every power of two and its neighbours reads back to itself, in at most 17 digits. t/test_canon_numbers.py
+     * compares the same sweep, and random doubles, with Python's repr digit for digit. */
+    for (int e = -1074; e <= 1023; e++) {
+        double d = pow2[e + 1074], around[3];
+        uint64_t bits;
+        around[0] = d;
+        memcpy(&bits, &d, sizeof(bits));        /* the doubles either side: the bit pattern one down, one up */
+        bits--;
+        memcpy(&around[1], &bits, sizeof(bits));
+        bits += 2;
+        memcpy(&around[2], &bits, sizeof(bits));
+        for (int j = 0; j < 3; j++) {
+            if (!isfinite(around[j]) || around[j] == 0)
+                continue;
+            mez_json_format_number(around[j], buf);
+            CU_ASSERT_EQUAL(strtod(buf, NULL), around[j]);
+        }
+    }
+}
+
 static void test_key_order_utf16(void)
 {
     /* U+20AC (0x20ac) < U+1F602 (surrogates 0xd83d 0xde02) < U+FB33 (0xfb33): UTF-16 order, not code points. */
@@ -476,6 +520,7 @@ void unit_register_json(void)
     CU_add_test(s, "vectors/jcs: six input/output pairs byte for byte", test_jcs_vectors);
     CU_add_test(s, "vectors/jcs/es6-numbers-10k.txt through mez_json_format_number", test_es6_numbers);
     CU_add_test(s, "number forms, integers beyond 2^53 and 2^64", test_number_forms);
+    CU_add_test(s, "numbers at powers of two: shortest that reads back, not only the nearest", test_number_powers_of_two);
     CU_add_test(s, "object keys in UTF-16 code-unit order", test_key_order_utf16);
     CU_add_test(s, "minimal string escaping", test_string_escaping);
     CU_add_test(s, "object keys sorted at every size", test_key_order_sizes);

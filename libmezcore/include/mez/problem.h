@@ -37,6 +37,10 @@ int mez_problem_code_ok(const char *code);
 /* "urn:mez:problem:<code>": the problem type URI for a code. */
 const char *mez_problem_type(apr_pool_t *p, const char *code);
 
+/* s itself when it holds at most max bytes, else its first max bytes (cut back to a UTF-8 character boundary)
+ * followed by "...": for quoting a caller's value in a detail without echoing a megabyte of it back. */
+const char *mez_problem_excerpt(apr_pool_t *p, const char *s, size_t max);
+
 /* Appends an escaped reference token to a JSON pointer: ("/a", "b/c") -> "/a/b~1c". */
 const char *mez_pointer_join(apr_pool_t *p, const char *base, const char *token);
 const char *mez_pointer_index(apr_pool_t *p, const char *base, size_t index);

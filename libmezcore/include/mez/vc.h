@@ -16,7 +16,8 @@
 /* The checks a verification runs, in order; a result names the first that failed. */
 #define MEZ_VC_CHECK_SCHEMA    "schema"      /* VC 2.0 data model shape */
 #define MEZ_VC_CHECK_PROOF     "proof"       /* proof type, cryptosuite, purpose, challenge, domain, context */
-#define MEZ_VC_CHECK_KEY       "key"         /* verificationMethod resolves to an Ed25519 key */
+#define MEZ_VC_CHECK_KEY       "key"         /* verificationMethod resolves to an Ed25519 did:key, the issuer's
+                                              * (holder's) own */
 #define MEZ_VC_CHECK_SIGNATURE "signature"   /* the Ed25519 signature over the JCS hashes */
 #define MEZ_VC_CHECK_EXPIRY    "expiry"      /* validFrom / validUntil / proof.expires against now */
 
@@ -46,28 +47,32 @@ mez_status_t mez_vc_issue(apr_pool_t *p, const json_t *credential, const mez_key
 typedef struct mez_vc_verify_options_t {
     apr_time_t now;                 /* 0: apr_time_now() */
     const char *expected_purpose;   /* NULL: "assertionMethod" for credentials, "authentication" for presentations */
-    const char *challenge;          /* presentations: the proof must carry exactly this challenge, if set */
-    const char *domain;             /* presentations: the proof must carry exactly this domain, if set */
+    const char *challenge;          /* the proof must carry exactly this challenge, if set */
+    const char *domain;             /* the proof must carry exactly this domain (or a set holding it), if set */
     const char *pointer_base;       /* prefix of problem pointers, e.g. "/verifiableCredential"; NULL: root */
 } mez_vc_verify_options_t;
 
 typedef struct mez_vc_result_t {
     int verified;                   /* 1 when every check passed */
     json_t *checks;                 /* array of the check names that passed (owned by the pool) */
-    json_t *warnings;               /* array of {code, message, pointer} (owned by the pool) */
+    json_t *warnings;               /* array of {code, message, pointer} (owned by the pool); none are raised
+                                     * today, the array is kept for the API's shape */
     const char *failed_check;       /* one of MEZ_VC_CHECK_*, NULL when verified */
     mez_problem_t problem;          /* why it failed: status 422 (400 "vc.schema.not_object"), code
                                      * "vc.<check>.<what>" (e.g. vc.signature.invalid), pointer */
 } mez_vc_result_t;
 
 /* Verifies a credential. Returns MEZ_OK when the verification ran (then res says valid or not),
- * an error only for internal failures. Every proof of a proof set must verify. An issuer that does not
- * control the signing key is a warning ("vc.issuer_not_controller"), not a failure. */
+ * an error only for internal failures. Every proof of a proof set must verify, and one of them must be made by
+ * the issuer's own key: the issuer must be a did:key and the verificationMethod "<issuer>#...", else the key
+ * check fails with "vc.key.issuer_not_controller" (pointer /issuer or /issuer/id). The proof's @context, when
+ * it has one, must equal the document's ("vc.proof.context_mismatch"). */
 mez_status_t mez_vc_verify(apr_pool_t *p, const json_t *vc, const mez_vc_verify_options_t *opts,
                            mez_vc_result_t *res);
 
-/* Verifies a presentation: its own proof (purpose, challenge, domain) and every credential inside
- * (a failing credential names its index in the pointer, e.g. /verifiableCredential/1/proof). */
+/* Verifies a presentation: its own proof (purpose, challenge, domain; made by the holder's did:key when there is
+ * a holder, else "vc.key.holder_not_controller") and every credential inside (a failing credential names its
+ * index in the pointer, e.g. /verifiableCredential/1/proof). */
 mez_status_t mez_vp_verify(apr_pool_t *p, const json_t *vp, const mez_vc_verify_options_t *opts,
                            mez_vc_result_t *res);
 
