@@ -8,6 +8,7 @@
 #include <apr_tables.h>
 #include "mez/tensor.h"
 #include "tensor_int.h"
+#include "tensor_fold_tables.h"
 
 /* Latin-1 Supplement and Latin Extended-A (U+00C0..U+017F) folded to their base letters, one character per
  * code point; upper-case markers stand for two letters: A ae, O oe, T th, S ss, J ij; a space is a symbol
@@ -170,11 +171,62 @@ static int apostrophe(uint32_t cp)
            || cp == 0x2019 || cp == 0x201B || cp == 0x2032;
 }
 
+static void fold(out_t *o, uint32_t cp);
+
+/* The letters a presentation form stands for, each folded in turn (they are ordinary letters: no recursion). */
+static void fold_text(out_t *o, const char *utf8)
+{
+    const unsigned char *s = (const unsigned char *)utf8;
+    while (*s) {
+        uint32_t cp;
+        s += decode(s, &cp);
+        fold(o, cp);
+    }
+}
+
+/* A letter with diacritics outside Latin-1 and Latin Extended-A read as its base letter, as the decomposed
+ * spelling (base letter + combining marks, the marks dropped below) already reads: "Moḥammad" written with
+ * U+1E25 and with h + U+0323 must meet, and so must a composed and a decomposed Cyrillic "й". Returns the code
+ * point to go on with; an ASCII letter is written at once (*done). */
+static uint32_t base_letter(out_t *o, uint32_t cp, int *done)
+{
+    char c = 0;
+    uint16_t b = 0;
+    *done = 0;
+    if (cp >= 0x0180 && cp <= 0x024F)
+        c = fold_latin_ext_b[cp - 0x0180];
+    else if (cp >= 0x1E00 && cp <= 0x1EFF)
+        c = fold_latin_ext_add[cp - 0x1E00];
+    else if (cp >= 0x0370 && cp <= 0x04FF)
+        b = fold_greek_cyrillic[cp - 0x0370];
+    else if (cp >= 0x1F00 && cp <= 0x1FFF)
+        b = fold_greek_ext[cp - 0x1F00];
+    if (c && c != ' ') {
+        o->data[o->len++] = c;
+        *done = 1;
+        return cp;
+    }
+    return b ? b : cp;
+}
+
 static void fold(out_t *o, uint32_t cp)
 {
     char c;
+    int done;
     if (cp >= 0xFF01 && cp <= 0xFF5E)
         cp -= 0xFEE0;                       /* full-width ASCII forms, common in East Asian input */
+    if (cp >= 0xFB50 && cp <= 0xFEFF) {
+        /* Arabic presentation forms (isolated, initial, medial, final, ligatures), as NFKC reads them: some list
+         * entries are written in them, and a name typed in ordinary letters must still meet them. */
+        const char *letters = cp <= 0xFDFF ? fold_arabic_pf_a[cp - 0xFB50]
+                              : cp >= 0xFE70 ? fold_arabic_pf_b[cp - 0xFE70] : NULL;
+        if (letters) {
+            fold_text(o, letters);
+            return;
+        }
+    }
+    if (cp >= 0x0180 && ((cp = base_letter(o, cp, &done)), done))
+        return;
     if (cp < 0x80) {
         if (cp >= 'A' && cp <= 'Z')
             o->data[o->len++] = (char)(cp + 32);
@@ -243,6 +295,10 @@ static void fold(out_t *o, uint32_t cp)
         cp = 0x064A;
     else if (cp == 0x06A9)
         cp = 0x0643;
+    else if (cp == 0x06C1 || cp == 0x06BE || cp == 0x06C3 || cp == 0x06D5)
+        cp = 0x0647;                        /* Urdu heh goal, heh doachashmee, teh marbuta goal; ae: heh */
+    else if (cp == 0x06D2 || cp == 0x06D3)
+        cp = 0x064A;                        /* Urdu yeh barree: yeh */
     else if (cp >= 0x0660 && cp <= 0x0669)
         cp = '0' + (cp - 0x0660);
     else if (cp >= 0x06F0 && cp <= 0x06F9)
@@ -272,9 +328,10 @@ const char *mez_tensor_name_normalise(apr_pool_t *p, const char *name)
     const unsigned char *s = (const unsigned char *)(name ? name : "");
     size_t n = strlen((const char *)s);
     out_t o;
-    /* A code point never grows by more than its own bytes, except the two-letter Latin folds (2 bytes -> 2),
-     * and a 1-byte full-width fold; 2n + 1 bounds every case. */
-    o.data = apr_palloc(p, 2 * n + 1);
+    /* A code point never grows by more than its own bytes, except the Arabic presentation forms: a ligature of
+     * 3 bytes reads as up to 33 (U+FDFA, a whole phrase; tensor_fold_tables.h), so 11n + 1 bounds every case.
+     * Screened names are at most MEZ_TENSOR_NAME_MAX characters. */
+    o.data = apr_palloc(p, 11 * n + 1);
     o.len = 0;
     while (*s) {
         uint32_t cp;

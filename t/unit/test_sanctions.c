@@ -566,6 +566,20 @@ static void test_evasions_on_the_real_list(void)
     CU_ASSERT_TRUE(hits(ix, "салман булгарский", "qdi-397"));
     /* And a clean name with Cyrillic letters stays clean. */
     CU_ASSERT_FALSE(hits(ix, "Индус Консалтинг", "qdi-397"));
+    /* Composed and decomposed letters meet: QDi.368 is listed as "Шамиль Магомедович Измайлов" with a composed
+     * й (U+0439); the same name with и + combining breve (U+0306), and in capitals. IRi.017 "MOHAMMAD HEJAZI"
+     * written with a composed h with dot below (U+1E25) and with h + U+0323. */
+    CU_ASSERT_TRUE(hits(ix, "Шамиль Магомедович Изма\xd0\xb8\xcc\x86лов", "qdi-368"));
+    CU_ASSERT_TRUE(hits(ix, "ШАМИЛЬ МАГОМЕДОВИЧ ИЗМАЙЛОВ", "qdi-368"));
+    CU_ASSERT_TRUE(hits(ix, "Mo\xe1\xb8\xa5" "ammad Hejazi", "iri-017"));
+    CU_ASSERT_TRUE(hits(ix, "Moh\xcc\xa3" "ammad Hejazi", "iri-017"));
+    /* TAi.057's original-script name is listed with an Arabic presentation form (U+FE81, alef with madda,
+     * isolated): typed with the ordinary letter (U+0622) it still hits. TAi.107 is listed with Arabic heh in
+     * "الله"; written the Urdu way, with heh goal (U+06C1), it still hits. */
+    CU_ASSERT_TRUE(hits(ix, "\xd8\xb3\xdb\x8c\xd8\xaf \xd9\x85\xd8\xad\xd9\x85\xd8\xaf "
+                            "\xd8\xb9\xd8\xb8\xdb\x8c\xd9\x85 \xd8\xa2\xd8\xba\xd8\xa7", "tai-057"));
+    CU_ASSERT_TRUE(hits(ix, "\xd8\xa7\xd9\x85\xdb\x8c\xd9\x86 \xd8\xa7\xd9\x84\xd9\x84\xdb\x81 "
+                            "\xd8\xa7\xd9\x85\xdb\x8c\xd9\x86 \xd9\x82\xd8\xaf\xd9\x88\xd8\xb3", "tai-107"));
 }
 
 void unit_register_sanctions(void)
