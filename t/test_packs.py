@@ -231,3 +231,59 @@ def test_cli_exit_1_on_a_single_broken_file(mez_env):
     cp = pack_build(mez_env, path)
     assert cp.returncode == 1
     assert "pack.float_not_allowed: %s:%d:" % (path, line) in cp.stderr
+
+
+# ------------------------------------------------------------------------------------------------ lawpack CAS form
+
+def _canon(obj):
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def test_cas_keeps_only_a_lawpacks_own_bytes_at_its_address(mez_env, tmp_path):
+    """The lawpack digest frames files as path NUL bytes NUL without lengths: a single file embedding
+    "\\0lawpack.yaml\\0...", the files in reverse order, or a path with "\\u0000junk" appended all hashed to the
+    genuine address. cas put, cas verify and bundle import refuse them; the genuine archive is still accepted."""
+    import base64
+    built = str(tmp_path / "built")
+    cp = mez_env.mez("pack", "build", "--akn-xsd", mez_env.shared("schemas", "akn", "akomantoso30.xsd"),
+                     "--datadir", built, os.path.join(PACKS, "pk"))
+    assert cp.returncode == 0, cp.stderr
+    lawdir = os.path.join(built, "cas", "lawpack")
+    name = sorted(os.listdir(lawdir))[0]
+    digest = "sha256:" + name
+    with open(os.path.join(lawdir, name), "rb") as f:
+        genuine = f.read()
+    a = json.loads(genuine)
+    files = a["files"]
+    assert len(files) >= 2 and _canon(a) == genuine
+    dec = {f["path"]: base64.b64decode(f["content_base64"]) for f in files}
+    first, rest = files[0]["path"], files[1:]
+    glued = dec[first] + b"".join(b"\0" + f["path"].encode() + b"\0" + dec[f["path"]] for f in rest)
+    variants = {
+        "one file": {"format": a["format"], "files": [{"path": first,
+                                                        "content_base64": base64.b64encode(glued).decode()}]},
+        "reversed": {"format": a["format"], "files": list(reversed(files))},
+        "nul path": {"format": a["format"],
+                     "files": [dict(files[0], path=first + "\u0000junk")] + files[1:]},
+    }
+    for label, doc in variants.items():
+        path = str(tmp_path / ("v-" + label.replace(" ", "-")))
+        with open(path, "wb") as f:
+            f.write(_canon(doc))
+        store = str(tmp_path / ("d-" + label.replace(" ", "-")))
+        cp = mez_env.mez("cas", "put", "--datadir", store, "--type", "lawpack", "--digest", digest, path)
+        assert cp.returncode != 0, label
+        assert "cas.invalid_content" in cp.stderr, (label, cp.stderr)
+        # An impostor planted at the genuine address is corrupt, not verified.
+        os.makedirs(os.path.join(store, "cas", "lawpack"), exist_ok=True)
+        shutil.copyfile(path, os.path.join(store, "cas", "lawpack", name))
+        cp = mez_env.mez("cas", "verify", "--datadir", store, "--type", "lawpack", "--shallow", digest)
+        assert cp.returncode != 0 and "cas.corrupt" in cp.stderr, (label, cp.stderr)
+    path = str(tmp_path / "genuine")
+    with open(path, "wb") as f:
+        f.write(genuine)
+    store = str(tmp_path / "d-genuine")
+    cp = mez_env.mez("cas", "put", "--datadir", store, "--type", "lawpack", "--digest", digest, path)
+    assert cp.returncode == 0, cp.stderr
+    cp = mez_env.mez("cas", "verify", "--datadir", store, "--type", "lawpack", digest)
+    assert cp.returncode == 0, cp.stderr

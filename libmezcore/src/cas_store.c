@@ -79,6 +79,22 @@ mez_status_t mez_cas_digest(apr_pool_t *p, const char *type, const void *data, s
     if (mez_pack_artifact_digest(p, kind, data, len, out, &inner) != MEZ_OK)
         return mez_problem(pb, p, MEZ_EINVAL, 422, "cas.invalid_content", inner.pointer,
                            "not a %s artifact: %s", type, inner.detail ? inner.detail : "invalid");
+    if (kind == MEZ_PACK_LAW) {
+        /* The lawpack digest frames files without lengths, so a file whose bytes embed "NUL path NUL ..." can
+         * spell other files under the genuine address. Only a lawpack's exact CAS form is stored: the archive
+         * must load as a lawpack and re-serialise to these very bytes. */
+        mez_pack_t *pack;
+        const char *canon;
+        size_t clen;
+        if (mez_pack_load_artifact(p, kind, data, len, NULL, &pack, &inner) != MEZ_OK
+            || mez_pack_artifact(p, pack, &canon, &clen, &inner) != MEZ_OK)
+            return mez_problem(pb, p, MEZ_EINVAL, 422, "cas.invalid_content", inner.pointer,
+                               "not a %s artifact: %s", type, inner.detail ? inner.detail : "invalid");
+        if (clen != len || memcmp(canon, data, len) || !mez_digest_equal(&pack->digest, out))
+            return mez_problem(pb, p, MEZ_EINVAL, 422, "cas.invalid_content", NULL,
+                               "not a %s artifact: the bytes are not the canonical form of the lawpack they hold",
+                               type);
+    }
     return MEZ_OK;
 }
 

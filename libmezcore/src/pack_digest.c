@@ -182,6 +182,10 @@ mez_status_t mez_pack_archive_files(apr_pool_t *p, const void *bytes, size_t len
         || !json_is_array(list = json_object_get(doc, "files")))
         return bad_archive(p, pb, "", "it must be {\"format\": \"" MEZ_PACK_LAW_ARCHIVE "\", \"files\": [...]}");
     *files = apr_array_make(p, (int)json_array_size(list) + 1, sizeof(mez_pack_file_t));
+    /* The lawpack digest frames each file as path NUL bytes NUL, in path order, without lengths. An archive
+     * must therefore list its files exactly as the digest reads them (strictly sorted by path, each once) and
+     * no path may hold a NUL (JSON allows \u0000, and the digest would stop at it): otherwise a reordered list,
+     * or a path with "\u0000junk" appended, is a second archive with the genuine CAS address. */
     json_array_foreach(list, i, entry) {
         const char *ptr = mez_pointer_index(p, "/files", i);
         const json_t *path = json_object_get(entry, "path"), *b64 = json_object_get(entry, "content_base64");
@@ -190,8 +194,12 @@ mez_status_t mez_pack_archive_files(apr_pool_t *p, const void *bytes, size_t len
         size_t dlen;
         if (!json_is_object(entry) || json_object_size(entry) != 2 || !json_is_string(path) || !json_is_string(b64))
             return bad_archive(p, pb, ptr, "each file is {\"path\", \"content_base64\"}");
+        if (memchr(json_string_value(path), '\0', json_string_length(path)))
+            return bad_archive(p, pb, ptr, "a file path must not contain NUL");
         if (!mez_pack_path_ok(json_string_value(path)))
             return bad_archive(p, pb, ptr, "a file path must be relative, without '..' or empty segments");
+        if (i > 0 && strcmp(APR_ARRAY_IDX(*files, (int)i - 1, mez_pack_file_t).path, json_string_value(path)) >= 0)
+            return bad_archive(p, pb, ptr, "the files must be listed once each, sorted by path");
         if (mez_pack_base64_decode(p, json_string_value(b64), json_string_length(b64), &data, &dlen))
             return bad_archive(p, pb, ptr, "content_base64 is not canonical base64");
         f = apr_array_push(*files);

@@ -361,7 +361,9 @@ static void check_value(vctx_t *v, const field_t *f, const json_t *val, const ch
             err(v, "pack.invalid_value", ptr, "%s '%s' is not an http(s) URL", f->name, s);
         break;
     case T_PATH:
-        if ((s = want_string(v, val, ptr, f->name, "a relative path")) && !mez_pack_path_ok(s))
+        /* strlen would stop at a \u0000: the file read would not be the path the manifest names. */
+        if ((s = want_string(v, val, ptr, f->name, "a relative path"))
+            && (strlen(s) != json_string_length(val) || !mez_pack_path_ok(s)))
             err(v, "pack.invalid_path", ptr, "%s '%s' must be relative to the pack, without '..'", f->name, s);
         break;
     case T_CURRENCY:
