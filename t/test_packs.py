@@ -287,3 +287,25 @@ def test_cas_keeps_only_a_lawpacks_own_bytes_at_its_address(mez_env, tmp_path):
     assert cp.returncode == 0, cp.stderr
     cp = mez_env.mez("cas", "verify", "--datadir", store, "--type", "lawpack", digest)
     assert cp.returncode == 0, cp.stderr
+
+
+def test_integers_stop_at_two_to_the_53_minus_one(mez_env):
+    """RFC 8785 writes a number as its nearest double: 9007199254740993 and 9007199254740992 had one canonical
+    form, so a pack's digest did not pin its deadline. The validator caps integers at 2^53 - 1."""
+    old = "deadline: {days: 7, from: suspicion}"
+    dst, path, text, line = broken_copy(mez_env, "pk", "regpacks/pk-aml-cft.yaml", old,
+                                        "deadline: {days: 9007199254740993, from: suspicion}")
+    cp = pack_build(mez_env, path)
+    assert cp.returncode == 1, cp.stdout
+    assert "pack.invalid_value: %s:%d:" % (path, line) in cp.stderr, cp.stderr
+    assert "9007199254740991" in cp.stderr and "/deadline/days" in cp.stderr, cp.stderr
+    cp = mez_env.mez("lock", "--profile-dir", os.path.join(mez_env.source_dir, "profiles"), "--akn-xsd",
+                     mez_env.shared("schemas", "akn", "akomantoso30.xsd"), "--out",
+                     os.path.join(dst, "new.lock"), os.path.join(dst, "zone.yaml"))
+    assert cp.returncode != 0 and "pack.invalid_value" in cp.stderr, cp.stderr
+    assert not os.path.exists(os.path.join(dst, "new.lock"))
+    # The largest exact integer is still a valid deadline.
+    dst, path, text, line = broken_copy(mez_env, "pk", "regpacks/pk-aml-cft.yaml", old,
+                                        "deadline: {days: 9007199254740991, from: suspicion}")
+    cp = pack_build(mez_env, path)
+    assert cp.returncode == 0, cp.stderr

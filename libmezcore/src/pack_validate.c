@@ -1,6 +1,5 @@
 /* pack_validate.c: typed validation of the three pack formats in packs/README.md, table-driven so each row
  * type reads like its documentation; every problem names file, line and the field's JSON pointer. */
-#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +60,9 @@ int mez_pack_path_ok(const char *path)
 }
 
 /* ------------------------------------------------------------------ the validation context */
+
+/* 2^53 - 1: the largest integer an IEEE double, hence an RFC 8785 number, holds exactly. */
+#define MAX_EXACT_INT ((json_int_t)9007199254740991LL)
 
 typedef struct vctx_t {
     apr_pool_t *p;
@@ -319,9 +321,15 @@ static void check_value(vctx_t *v, const field_t *f, const json_t *val, const ch
     case T_UINT:
     case T_POSINT:
     case T_DAY_OF_MONTH: {
-        json_int_t lo = f->type == T_UINT ? 0 : 1, hi = f->type == T_DAY_OF_MONTH ? 31 : LLONG_MAX;
+        /* RFC 8785 writes a number as its nearest double, so above 2^53 - 1 two integers can share one
+         * canonical form, hence one pack digest: the largest exactly representable integer is the cap. */
+        json_int_t lo = f->type == T_UINT ? 0 : 1, hi = f->type == T_DAY_OF_MONTH ? 31 : MAX_EXACT_INT;
         if (!json_is_integer(val))
             err(v, "pack.invalid_type", ptr, "%s must be an integer, not %s", f->name, mez_json_kind(val));
+        else if (json_integer_value(val) > MAX_EXACT_INT)
+            err(v, "pack.invalid_value", ptr, "%s must be at most %" APR_INT64_T_FMT " (2^53 - 1): a larger "
+                "integer has no exact canonical JSON form, so the pack digest would not pin it", f->name,
+                (apr_int64_t)MAX_EXACT_INT);
         else if (json_integer_value(val) < lo || json_integer_value(val) > hi)
             err(v, "pack.invalid_value", ptr, "%s must be between %" APR_INT64_T_FMT " and %" APR_INT64_T_FMT,
                 f->name, (apr_int64_t)lo, (apr_int64_t)hi);
