@@ -46,6 +46,11 @@ typedef struct undo_t {
     const char *path, *aside;      /* REMOVE, RESTORE (path), RENAME_BACK (aside -> path) */
     const char *content;           /* RESTORE */
     apr_size_t len;
+    /* RESTORE: the replaced file's mode and owner, put back with its content (a secret such as mass.token or
+     * pgpass is 0600 and the httpd user's; restored 0644 and root's it would be readable by all). */
+    int mode;
+    uid_t uid;
+    gid_t gid;
     const char *admin_params, *dbname; /* DROP_DB */
 } undo_t;
 

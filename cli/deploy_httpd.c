@@ -258,7 +258,12 @@ void dep_undo(apr_pool_t *p, apr_array_header_t *undo, const deploy_httpd_t *h)
             break;
         case UNDO_RESTORE:
             printf("  undo: restoring %s\n", u->path);
-            dep_write(p, u->path, u->content, u->len, 0644, &err);
+            /* The mode is set before the content lands (dep_write's temp file), the owner right after:
+             * a secret is never readable by others on the way back. */
+            if (dep_write(p, u->path, u->content, u->len, u->mode, &err))
+                fprintf(stderr, "  undo: %s\n", err);
+            else if (dep_chown(u->path, u->uid, u->gid, 0))
+                fprintf(stderr, "  undo: cannot give %s back to its owner: %s\n", u->path, strerror(errno));
             break;
         case UNDO_RENAME_BACK:
             printf("  undo: restoring %s\n", u->path);

@@ -11,7 +11,9 @@ import shutil
 import socket
 import stat
 import subprocess
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -333,6 +335,57 @@ def test_failure_mid_deploy_is_undone(estate, pk, mez_env):
     assert "undo: removing" in cp.stdout
     assert estate.snapshot() == before
     assert get(pk["port"], "/readyz").status_code == 200
+
+
+class _MassStub(BaseHTTPRequestHandler):
+    """A Mass that answers every GET with {"status":"ok"} (deploy checks that it is reachable)."""
+
+    def do_GET(self):
+        b = b'{"status":"ok"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(b)))
+        self.end_headers()
+        self.wfile.write(b)
+
+    def log_message(self, *a):
+        pass
+
+
+def test_undone_redeploy_restores_secret_mode(mez_env):
+    """A re-deploy that rotates --mass-token-file and then fails (httpd's config test refuses the policy file)
+    puts mass.token back with its old content and its old mode 0600 (it was restored 0644, readable by all)."""
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _MassStub)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    mass = "http://127.0.0.1:%d" % srv.server_address[1]
+    e = Estate(mez_env, mez_env.new_dir("deploy-undo-mode"))
+    t1, t2 = os.path.join(e.base, "t1"), os.path.join(e.base, "t2")
+    for path, v in ((t1, "token-one-aaaaaaaaaaaaaaaa"), (t2, "token-two-bbbbbbbbbbbbbbbb")):
+        with open(path, "w") as f:
+            f.write(v + "\n")
+        os.chmod(path, 0o600)
+    bad = os.path.join(e.base, "bad-policy.conf")
+    with open(bad, "w") as f:
+        f.write("ThisIsNotADirective on\n")
+    port = free_port()
+    try:
+        cp = e.deploy("sovereign-govos", "pk-sifc", port, "--mass-api", mass, "--mass-token-file", t1)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        mt = os.path.join(e.data, "pk-sifc", "mass.token")
+        st = os.stat(mt)
+        assert stat.S_IMODE(st.st_mode) == 0o600
+        cp = e.deploy("sovereign-govos", "pk-sifc", port, "--mass-api", mass, "--mass-token-file", t2,
+                      "--policy-conf", bad)
+        assert cp.returncode == 2 and "undo: restoring %s" % mt in cp.stdout, cp.stdout + cp.stderr
+        after = os.stat(mt)
+        assert stat.S_IMODE(after.st_mode) == 0o600
+        assert (after.st_uid, after.st_gid) == (st.st_uid, st.st_gid)
+        with open(mt) as f:
+            assert f.read().strip() == "token-one-aaaaaaaaaaaaaaaa"
+        assert get(port, "/readyz").status_code == 200
+    finally:
+        e.stop()
+        srv.shutdown()
 
 
 def test_destroy(estate, pk, mez_env):
