@@ -105,7 +105,7 @@ static void usage(FILE *out)
         "                           (conf-available/mez-zones.conf, apache2ctl; needs a2enmod mez dbd)\n"
         "  --listen HOST:PORT       default 127.0.0.1:8080; zones on one address are name-based virtual hosts\n"
         "  --server-name NAME       default <zone>.localhost\n"
-        "  --user USER              the httpd user (default www-data)\n"
+        "  --user USER              the httpd user (default: the estate's, else www-data)\n"
         "  --database sqlite|postgresql://USER@HOST:PORT/DBNAME   default sqlite; the password comes from\n"
         "                           --database-password-file FILE or $PGPASSWORD, never the command line; it is\n"
         "                           kept only in <zone>/pgpass (0600, owned by the httpd user), which the\n"
@@ -1061,7 +1061,6 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
                                                                           NULL));
     d.data_dir = d.data_dir ? d.data_dir : "/var/lib/mez";
     d.listen = d.listen ? d.listen : "127.0.0.1:8080";
-    d.user = d.user ? d.user : "www-data";
     d.server_name = d.server_name ? d.server_name : apr_pstrcat(p, d.zone_id, ".localhost", NULL);
     /* Paths in the generated confs must not depend on the directory deploy ran in. */
     {
@@ -1074,7 +1073,10 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
                 *abs[i] = full;
         }
     }
+    /* Without --user the estate keeps the user its httpd already runs as (dep_httpd_init reads it from the main
+     * conf; www-data for a new estate): a deploy of one zone must not move the others to another user. */
     dep_httpd_init(p, &d.httpd, d.httpd_root, d.conf_dir, d.user);
+    d.user = d.httpd.user;
     d.zone_dir = apr_pstrcat(p, d.data_dir, "/", d.zone_id, NULL);
     d.key_path = apr_pstrcat(p, d.zone_dir, "/" DEPLOY_KEY, NULL);
     d.packs_path = apr_pstrcat(p, d.zone_dir, "/packs", NULL);

@@ -100,7 +100,8 @@ int dep_wait_ready(apr_pool_t *p, const char *url, const char *host, int timeout
 int dep_port_free(apr_pool_t *p, const char *host, int port);
 
 /* ---- httpd (deploy_httpd.c) */
-/* Fills h from options and the environment (MEZ_HTTPD, MEZ_HTTPD_MODULES, MEZ_MODULE), Debian defaults. */
+/* Fills h from options and the environment (MEZ_HTTPD, MEZ_HTTPD_MODULES, MEZ_MODULE), Debian defaults. A NULL
+ * user: the User of the existing main conf (the estate's), else www-data. */
 void dep_httpd_init(apr_pool_t *p, deploy_httpd_t *h, const char *root, const char *conf_dir, const char *user);
 /* The listen addresses ("host:port") and server names of the zone confs in conf_dir (its *.conf files), except skip_zone's. */
 void dep_httpd_zones(apr_pool_t *p, const deploy_httpd_t *h, const char *skip_zone, apr_array_header_t **listens,

@@ -26,7 +26,6 @@ void dep_httpd_init(apr_pool_t *p, deploy_httpd_t *h, const char *root, const ch
 {
     memset(h, 0, sizeof(*h));
     h->root = root && *root ? root : NULL;
-    h->user = user;
     h->modules = env_or("MEZ_HTTPD_MODULES", "/usr/lib/apache2/modules");
     h->mez_module = env_or("MEZ_MODULE", apr_pstrcat(p, h->modules, "/mod_mez.so", NULL));
     if (h->root) {
@@ -38,6 +37,14 @@ void dep_httpd_init(apr_pool_t *p, deploy_httpd_t *h, const char *root, const ch
         h->bin = env_or("MEZ_APACHECTL", "/usr/sbin/apache2ctl");
         h->conf_dir = conf_dir && *conf_dir ? conf_dir : "/etc/apache2/mez-zones";
         h->main_conf = "/etc/apache2/conf-available/mez-zones.conf";
+    }
+    /* No user given (a deploy without --user, destroy, restore, key rotation): the estate's, the User its main
+     * conf already names. The main conf is shared by every zone, so writing another user there would move all
+     * of them to it, and zones deployed --user daemon would find their keys and SQLite files not theirs. */
+    if (!(h->user = user)) {
+        const char *text = dep_read(p, h->main_conf, NULL);
+        const char *cur = text ? dep_conf_value(p, text, "User") : NULL;
+        h->user = cur && *cur ? cur : "www-data";
     }
 }
 

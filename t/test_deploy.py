@@ -6,6 +6,7 @@
 import hashlib
 import json
 import os
+import pwd
 import re
 import shutil
 import socket
@@ -521,6 +522,41 @@ def test_destroying_the_last_zone_stops_its_httpd(mez_env):
         assert len(os.listdir(os.path.join(lone.data, "archive"))) == 1
     finally:
         lone.stop()
+
+
+def test_destroy_and_redeploy_keep_the_estate_user(mez_env):
+    """Two zones deployed --user daemon: destroying one rewrites httpd.conf still with User daemon (it wrote
+    www-data, and the other zone's SQLite became read-only to its children), and a deploy without --user keeps
+    daemon too."""
+    e = Estate(mez_env, mez_env.new_dir("deploy-user"))
+    p1, p2 = free_port(), free_port()
+    conf = os.path.join(e.root, "httpd.conf")
+
+    def users():
+        with open(conf) as f:
+            return re.findall(r"^(?:User|Group) (\S+)$", f.read(), re.M)
+
+    try:
+        for profile, zone, port in (("sovereign-govos", "pk-sifc", p1), ("digital-financial-center", "ae-adgm", p2)):
+            cp = e.deploy(profile, zone, port, "--user", "daemon")
+            assert cp.returncode == 0, cp.stdout + cp.stderr
+        if os.geteuid() != 0:
+            pytest.skip("User is written only when deploy runs as root")
+        assert users() == ["daemon", "daemon"]
+        cp = e.mez("zone", "destroy", "ae-adgm", "--data-dir", e.data, "--yes")
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        assert users() == ["daemon", "daemon"]
+        cp = e.deploy("sovereign-govos", "pk-sifc", p1)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        assert users() == ["daemon", "daemon"]
+        assert os.stat(os.path.join(e.data, "pk-sifc", "zone-key.pem")).st_uid == pwd.getpwnam("daemon").pw_uid
+        # the remaining zone still signs and writes its database (issuing is audited)
+        r = requests.post("http://127.0.0.1:%d/v1/credentials/issue" % p1,
+                          json={"credential": sample_credential(), "options": {}},
+                          headers={"Authorization": "Bearer " + token_of(e, "pk-sifc")}, timeout=30)
+        assert r.status_code == 201, r.text
+    finally:
+        e.stop()
 
 
 def test_mode_and_policy_are_remembered(mez_env):
