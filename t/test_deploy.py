@@ -559,6 +559,31 @@ def test_destroy_and_redeploy_keep_the_estate_user(mez_env):
         e.stop()
 
 
+def test_a_server_name_taken_on_the_listen_address_is_refused(mez_env):
+    """A second zone asking for the first one's ServerName on the same listen address is refused before anything
+    is written (httpd gave the first zone's traffic to one of them, silently); on another address it is served."""
+    e = Estate(mez_env, mez_env.new_dir("deploy-names"))
+    port = free_port()
+    try:
+        cp = e.deploy("sovereign-govos", "pk-sifc", port)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        before = e.snapshot()
+        cp = e.deploy("digital-financial-center", "ae-adgm", port, "--server-name", "PK-SIFC.localhost")
+        assert cp.returncode == 1, cp.stdout + cp.stderr     # a refusal, as deploy.port_in_use
+        assert_refused(cp, e, before, "deploy.server_name_taken", "pk-sifc", "nothing was written")
+        assert get(port, "/v1/zone", host="pk-sifc.localhost").json()["zone_id"] == "pk-sifc"
+        # its own re-deploy keeps its name
+        cp = e.deploy("sovereign-govos", "pk-sifc", port)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        other = free_port()
+        cp = e.deploy("digital-financial-center", "ae-adgm", other, "--server-name", "pk-sifc.localhost")
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        assert get(other, "/v1/zone", host="pk-sifc.localhost").json()["zone_id"] == "ae-adgm"
+        assert get(port, "/v1/zone", host="pk-sifc.localhost").json()["zone_id"] == "pk-sifc"
+    finally:
+        e.stop()
+
+
 def test_mode_and_policy_are_remembered(mez_env):
     """--mode production and a non-default policy file land in the zone's conf and deploy.json; a re-deploy given
     neither keeps them (unchanged), and a bad mode is refused before anything is written."""
