@@ -282,28 +282,15 @@ static int parse_database(deploy_t *d)
 static int check_listen(deploy_t *d)
 {
     apr_pool_t *p = d->p;
-    apr_array_header_t *others, *mine, *zones;
-    const char *host = d->prov.listen_host;   /* the syntax is mez_provision_check's */
+    apr_array_header_t *others, *mine;
+    const char *host = d->prov.listen_host, *owner;   /* the syntax is mez_provision_check's */
     int port = d->prov.listen_port, running = dep_httpd_running(p, &d->httpd);
-    dep_httpd_zones(p, &d->httpd, d->zone_id, &others, &zones);
+    dep_httpd_zones(p, &d->httpd, d->zone_id, &others, NULL);
     dep_httpd_zones(p, &d->httpd, NULL, &mine, NULL);
-    /* Name-based virtual hosts: on one listen address httpd gives a request to the first <VirtualHost> whose
-     * ServerName matches its Host (case-insensitively), so a second zone with another zone's name would take
-     * that zone's traffic, or never get its own, silently. The admin API's deploys come through here too. */
-    for (int i = 0; i < zones->nelts; i++) {
-        const char *zone = APR_ARRAY_IDX(zones, i, const char *);
-        const char *text = dep_read(p, apr_pstrcat(p, d->httpd.conf_dir, "/", zone, ".conf", NULL), NULL);
-        const char *mark = text ? strstr(text, DEPLOY_LISTEN_MARK) : NULL, *name;
-        size_t n = strlen(d->listen);
-        if (!mark)
-            continue;
-        mark += strlen(DEPLOY_LISTEN_MARK);
-        if (strncmp(mark, d->listen, n) || (mark[n] != '\n' && mark[n] != '\0'))
-            continue;
-        if ((name = dep_conf_value(p, text, "ServerName")) && !strcasecmp(name, d->server_name))
-            return refuse(d, "deploy.server_name_taken", "zone %s already serves the server name %s on %s: give "
-                          "this zone another --server-name (or another --listen)", zone, d->server_name, d->listen);
-    }
+    /* The admin API's deploys come through here too. */
+    if ((owner = dep_httpd_name_owner(p, &d->httpd, d->zone_id, d->listen, d->server_name)))
+        return refuse(d, "deploy.server_name_taken", "zone %s already serves the server name %s on %s: give this "
+                      "zone another --server-name (or another --listen)", owner, d->server_name, d->listen);
     if (running)
         for (int i = 0; i < mine->nelts; i++)
             if (!strcmp(APR_ARRAY_IDX(mine, i, const char *), d->listen))

@@ -106,6 +106,9 @@ void dep_httpd_init(apr_pool_t *p, deploy_httpd_t *h, const char *root, const ch
 /* The listen addresses ("host:port") and server names of the zone confs in conf_dir (its *.conf files), except skip_zone's. */
 void dep_httpd_zones(apr_pool_t *p, const deploy_httpd_t *h, const char *skip_zone, apr_array_header_t **listens,
                      apr_array_header_t **zones);
+/* The zone (other than skip_zone) whose conf serves server_name on listen, or NULL. */
+const char *dep_httpd_name_owner(apr_pool_t *p, const deploy_httpd_t *h, const char *skip_zone, const char *listen,
+                                 const char *server_name);
 /* The main configuration text for the zones now in conf_dir (NULL when there is none left). */
 const char *dep_httpd_main_text(apr_pool_t *p, const deploy_httpd_t *h);
 /* 1 when httpd is running for h. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <apr_file_io.h>
 #include <apr_strings.h>
@@ -91,6 +92,30 @@ void dep_httpd_zones(apr_pool_t *p, const deploy_httpd_t *h, const char *skip_zo
             APR_ARRAY_IDX(*listens, j, const char *) = APR_ARRAY_IDX(*listens, j - 1, const char *);
             APR_ARRAY_IDX(*listens, j - 1, const char *) = t;
         }
+}
+
+const char *dep_httpd_name_owner(apr_pool_t *p, const deploy_httpd_t *h, const char *skip_zone, const char *listen,
+                                 const char *server_name)
+{
+    apr_array_header_t *listens, *zones;
+    size_t n = strlen(listen);
+    /* Name-based virtual hosts: on one listen address httpd gives a request to the first <VirtualHost> whose
+     * ServerName matches its Host (case-insensitively), so a zone with another zone's name would take that
+     * zone's traffic, or never get its own, silently. */
+    dep_httpd_zones(p, h, skip_zone, &listens, &zones);
+    for (int i = 0; i < zones->nelts; i++) {
+        const char *zone = APR_ARRAY_IDX(zones, i, const char *);
+        const char *text = dep_read(p, apr_pstrcat(p, h->conf_dir, "/", zone, ".conf", NULL), NULL);
+        const char *mark = text ? strstr(text, DEPLOY_LISTEN_MARK) : NULL, *name;
+        if (!mark)
+            continue;
+        mark += strlen(DEPLOY_LISTEN_MARK);
+        if (strncmp(mark, listen, n) || (mark[n] != '\n' && mark[n] != '\0'))
+            continue;
+        if ((name = dep_conf_value(p, text, "ServerName")) && !strcasecmp(name, server_name))
+            return zone;
+    }
+    return NULL;
 }
 
 /* Modules compiled into the binary (apache2 -l): loading one of them again is an error. */

@@ -584,6 +584,41 @@ def test_a_server_name_taken_on_the_listen_address_is_refused(mez_env):
         e.stop()
 
 
+def test_restore_replace_checks_before_destroying(mez_env):
+    """mez zone restore --replace --yes refuses what deploy would refuse (a listen address another program holds,
+    a server name another zone serves there) before it destroys the live zone: it destroyed it first, and the
+    refused restore left neither the zone nor its restoration; then a restore that passes replaces it."""
+    e = Estate(mez_env, mez_env.new_dir("deploy-restore"))
+    port, other = free_port(), free_port()
+    out = os.path.join(e.base, "pk.tar.gz")
+    busy = socket.socket()
+    try:
+        cp = e.deploy("sovereign-govos", "pk-sifc", port)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        cp = e.deploy("digital-financial-center", "ae-adgm", port, "--server-name", "adgm.example")
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        cp = e.mez("zone", "backup", "pk-sifc", "--data-dir", e.data, "--out", out)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        before = e.snapshot()
+        for extra, needle in ((["--listen", "127.0.0.1:%d" % busy.getsockname()[1]], "in use by another program"),
+                              (["--server-name", "ADGM.example"], "zone ae-adgm already serves")):
+            cp = e.mez("zone", "restore", out, "--data-dir", e.data, "--replace", "--yes", *extra)
+            assert cp.returncode == 1 and needle in cp.stderr, cp.stdout + cp.stderr
+            assert "nothing restored" in cp.stderr and "destroyed" not in cp.stdout, cp.stdout + cp.stderr
+            assert e.snapshot() == before
+            assert get(port, "/v1/zone", host="pk-sifc.localhost").json()["zone_id"] == "pk-sifc"
+        cp = e.mez("zone", "restore", out, "--data-dir", e.data, "--replace", "--yes",
+                   "--listen", "127.0.0.1:%d" % other)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        assert get(other, "/v1/zone", host="pk-sifc.localhost").json()["zone_id"] == "pk-sifc"
+        assert get(port, "/v1/zone", host="adgm.example").json()["zone_id"] == "ae-adgm"
+    finally:
+        busy.close()
+        e.stop()
+
+
 def test_mode_and_policy_are_remembered(mez_env):
     """--mode production and a non-default policy file land in the zone's conf and deploy.json; a re-deploy given
     neither keeps them (unchanged), and a bad mode is refused before anything is written."""
