@@ -105,7 +105,7 @@ static void usage(FILE *out)
         "                           (conf-available/mez-zones.conf, apache2ctl; needs a2enmod mez dbd)\n"
         "  --listen HOST:PORT       default 127.0.0.1:8080; zones on one address are name-based virtual hosts\n"
         "  --server-name NAME       default <zone>.localhost\n"
-        "  --user USER              the httpd user (default www-data)\n"
+        "  --user USER              the httpd user (default: the estate's, else www-data)\n"
         "  --database sqlite|postgresql://USER@HOST:PORT/DBNAME   default sqlite; the password comes from\n"
         "                           --database-password-file FILE or $PGPASSWORD, never the command line; it is\n"
         "                           kept only in <zone>/pgpass (0600, owned by the httpd user), which the\n"
@@ -283,10 +283,14 @@ static int check_listen(deploy_t *d)
 {
     apr_pool_t *p = d->p;
     apr_array_header_t *others, *mine;
-    const char *host = d->prov.listen_host;   /* the syntax is mez_provision_check's */
+    const char *host = d->prov.listen_host, *owner;   /* the syntax is mez_provision_check's */
     int port = d->prov.listen_port, running = dep_httpd_running(p, &d->httpd);
     dep_httpd_zones(p, &d->httpd, d->zone_id, &others, NULL);
     dep_httpd_zones(p, &d->httpd, NULL, &mine, NULL);
+    /* The admin API's deploys come through here too. */
+    if ((owner = dep_httpd_name_owner(p, &d->httpd, d->zone_id, d->listen, d->server_name)))
+        return refuse(d, "deploy.server_name_taken", "zone %s already serves the server name %s on %s: give this "
+                      "zone another --server-name (or another --listen)", owner, d->server_name, d->listen);
     if (running)
         for (int i = 0; i < mine->nelts; i++)
             if (!strcmp(APR_ARRAY_IDX(mine, i, const char *), d->listen))
@@ -1061,7 +1065,6 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
                                                                           NULL));
     d.data_dir = d.data_dir ? d.data_dir : "/var/lib/mez";
     d.listen = d.listen ? d.listen : "127.0.0.1:8080";
-    d.user = d.user ? d.user : "www-data";
     d.server_name = d.server_name ? d.server_name : apr_pstrcat(p, d.zone_id, ".localhost", NULL);
     /* Paths in the generated confs must not depend on the directory deploy ran in. */
     {
@@ -1074,7 +1077,10 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
                 *abs[i] = full;
         }
     }
+    /* Without --user the estate keeps the user its httpd already runs as (dep_httpd_init reads it from the main
+     * conf; www-data for a new estate): a deploy of one zone must not move the others to another user. */
     dep_httpd_init(p, &d.httpd, d.httpd_root, d.conf_dir, d.user);
+    d.user = d.httpd.user;
     d.zone_dir = apr_pstrcat(p, d.data_dir, "/", d.zone_id, NULL);
     d.key_path = apr_pstrcat(p, d.zone_dir, "/" DEPLOY_KEY, NULL);
     d.packs_path = apr_pstrcat(p, d.zone_dir, "/packs", NULL);

@@ -546,7 +546,11 @@ static int cmd_restore(apr_pool_t *p, int argc, const char *const *argv)
     restore_t a;
     const char *pos[1] = { NULL }, *zone, *err = NULL, *staging, *sz, *zone_dir, *conf_text, *driver, *out = NULL;
     const char *pw = NULL, *passfile = NULL, *packs_dir, *src;
-    int npos = 0, rc = MEZ_EXIT_USAGE, made_db = 0, moved = 0, made_data_dir = 0;
+    int npos = 0, rc = MEZ_EXIT_USAGE, made_db = 0, moved = 0, made_data_dir = 0, made_sub = 0;
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = NULL;
+    apr_pool_t *sub = NULL;
+    const char *exists = NULL, *psql = NULL;
     json_t *man = NULL, *rec;
     pgtarget_t pg;
     apr_array_header_t *dargv;
@@ -625,31 +629,13 @@ static int cmd_restore(apr_pool_t *p, int argc, const char *const *argv)
     driver = json_string_value(json_object_get(json_object_get(man, "database"), "driver"));
     driver = driver ? driver : "";
 
-    /* The zone must not exist; --replace --yes destroys it (with its own archive) first. */
-    if (dep_exists(p, zone_dir)) {
-        const char *dargs[] = { "zone", "destroy", zone, "--data-dir", a.data_dir, "--yes", NULL };
-        if (!a.replace) {
-            restore_fail("zone %s exists in %s: destroy it first, or --replace --yes (which archives it)", zone,
-                         a.data_dir);
-            rc = MEZ_EXIT_INVALID;
-            goto out;
-        }
-        printf("zone %s: replacing the existing zone (destroyed with an archive first)\n", zone);
-        if (mez_cmd_zone_life(p, 6, dargs) != MEZ_EXIT_OK) {
-            restore_fail("could not destroy the existing zone %s; nothing restored", zone);
-            goto out;
-        }
-    }
-
-    /* PostgreSQL: the database is created and the dump loaded, before any file is in place. */
+    /* Every check that can still refuse runs before --replace destroys the live zone: a restore refused
+     * afterwards would leave the zone neither live nor restored (only its archive). */
     if (!strcmp(driver, "pgsql")) {
         const char *target = a.database ? a.database
                                         : json_string_value(json_object_get(json_object_get(man, "database"),
                                                                             "target"));
-        const char *psql = a.psql ? a.psql : dep_pg_tool(p, "psql"), *exists = NULL;
-        mez_problem_t pb = { 0 };
-        mez_db_t *db;
-        apr_pool_t *sub;
+        psql = a.psql ? a.psql : dep_pg_tool(p, "psql");
         if (!target || pg_target(p, target, &pg)) {
             restore_fail("the database %s is not postgresql://USER@HOST[:PORT]/DBNAME", target ? target : "(none)");
             rc = MEZ_EXIT_INVALID;
@@ -691,32 +677,90 @@ static int cmd_restore(apr_pool_t *p, int argc, const char *const *argv)
         pg.conn = apr_psprintf(p, "host=%s port=%s user=%s dbname=%s%s%s", pg.host, pg.port, pg.user, pg.dbname,
                                passfile ? " passfile=" : "", passfile ? passfile : "");
         apr_pool_create(&sub, p);
+        made_sub = 1;
         if (mez_db_open(sub, "pgsql", pg.admin, &db, &pb) != MEZ_OK
             || mez_db_query_value(sub, db, &exists, "SELECT datname FROM pg_database WHERE datname = %s", &pb,
                                   pg.dbname, NULL) != MEZ_OK) {
-            apr_pool_destroy(sub);
             restore_fail("the database server refused the connection (%s): %s", pg.url, pb.detail);
             rc = MEZ_EXIT_INVALID;
             goto out;
         }
         if (exists && !a.replace) {
-            apr_pool_destroy(sub);
             restore_fail("the database %s exists (mez zone destroy keeps it): drop it, or --replace --yes", pg.url);
             rc = MEZ_EXIT_INVALID;
             goto out;
         }
+    }
+    else if (!dep_exists(p, apr_pstrcat(p, sz, "/" BACKUP_SQLITE, NULL))) {
+        restore_fail("the archive has no database");
+        rc = MEZ_EXIT_INVALID;
+        goto out;
+    }
+
+    {
+        /* deploy's listen checks, against the estate as it will be once the zone is gone: its server name
+         * taken by another zone on the address, the address in use by another program */
+        deploy_httpd_t h;
+        apr_array_header_t *mine;
+        const char *listen = a.listen ? a.listen : json_string_value(json_object_get(rec, "listen"));
+        const char *name = a.server_name ? a.server_name : json_string_value(json_object_get(rec, "server_name"));
+        const char *colon = listen ? strrchr(listen, ':') : NULL, *owner;
+        int ours = 0;
+        dep_httpd_init(p, &h, a.httpd_root || a.conf_dir ? a.httpd_root
+                                                         : json_string_value(json_object_get(rec, "httpd_root")),
+                       a.httpd_root || a.conf_dir ? a.conf_dir : json_string_value(json_object_get(rec, "conf_dir")),
+                       a.user);
+        if (!colon || !name) {
+            restore_fail("no listen address or server name (the record has none: --listen, --server-name)");
+            rc = MEZ_EXIT_INVALID;
+            goto out;
+        }
+        if ((owner = dep_httpd_name_owner(p, &h, zone, listen, name))) {
+            restore_fail("zone %s already serves the server name %s on %s (--server-name, --listen); nothing "
+                         "restored", owner, name, listen);
+            rc = MEZ_EXIT_INVALID;
+            goto out;
+        }
+        dep_httpd_zones(p, &h, NULL, &mine, NULL);
+        if (dep_httpd_running(p, &h))
+            for (int i = 0; i < mine->nelts; i++)
+                ours |= !strcmp(APR_ARRAY_IDX(mine, i, const char *), listen);
+        if (!ours && !dep_port_free(p, apr_pstrndup(p, listen, (apr_size_t)(colon - listen)), atoi(colon + 1))) {
+            restore_fail("the listen address %s is in use by another program; nothing restored", listen);
+            rc = MEZ_EXIT_INVALID;
+            goto out;
+        }
+    }
+
+    /* The zone must not exist; --replace --yes destroys it (with its own archive) first. */
+    if (dep_exists(p, zone_dir)) {
+        const char *dargs[] = { "zone", "destroy", zone, "--data-dir", a.data_dir, "--yes", NULL };
+        if (!a.replace) {
+            restore_fail("zone %s exists in %s: destroy it first, or --replace --yes (which archives it)", zone,
+                         a.data_dir);
+            rc = MEZ_EXIT_INVALID;
+            goto out;
+        }
+        printf("zone %s: replacing the existing zone (destroyed with an archive first)\n", zone);
+        if (mez_cmd_zone_life(p, 6, dargs) != MEZ_EXIT_OK) {
+            restore_fail("could not destroy the existing zone %s; nothing restored", zone);
+            goto out;
+        }
+    }
+
+    /* PostgreSQL: the database is created and the dump loaded, before any file is in place. */
+    if (!strcmp(driver, "pgsql")) {
         if (exists && dep_pg_drop(p, pg.admin, pg.dbname)) {
-            apr_pool_destroy(sub);
             restore_fail("cannot drop the existing database %s", pg.dbname);
             goto out;
         }
         if (mez_db_exec(sub, db, apr_psprintf(sub, "CREATE DATABASE \"%s\"", pg.dbname), &pb) != MEZ_OK) {
-            apr_pool_destroy(sub);
             restore_fail("CREATE DATABASE %s: %s", pg.dbname, pb.detail);
             goto out;
         }
-        apr_pool_destroy(sub);
         made_db = 1;
+        apr_pool_destroy(sub);   /* the maintenance connection, opened by the checks */
+        made_sub = 0;
         {
             const char *pargv[] = { psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f",
                                     apr_pstrcat(p, sz, "/" BACKUP_PGDUMP, NULL), "-d", pg.conn, NULL };
@@ -726,11 +770,6 @@ static int cmd_restore(apr_pool_t *p, int argc, const char *const *argv)
             }
         }
         printf("zone %s: database %s restored from the dump\n", zone, pg.url);
-    }
-    else if (!dep_exists(p, apr_pstrcat(p, sz, "/" BACKUP_SQLITE, NULL))) {
-        restore_fail("the archive has no database");
-        rc = MEZ_EXIT_INVALID;
-        goto out;
     }
 
     /* The files, as the zone had them (deploy writes its record and conf again). */
@@ -831,6 +870,8 @@ static int cmd_restore(apr_pool_t *p, int argc, const char *const *argv)
            json_string_value(json_object_get(man, "did")) ? json_string_value(json_object_get(man, "did")) : "");
     rc = MEZ_EXIT_OK;
 out:
+    if (made_sub)
+        apr_pool_destroy(sub);
     if (rc != MEZ_EXIT_OK) {
         if (moved)
             dep_remove_tree(p, zone_dir);

@@ -182,7 +182,7 @@ static int cmd_destroy(apr_pool_t *p, int argc, const char *const *argv)
     conf = json_string_value(json_object_get(rec, "conf_file"));
     driver = json_string_value(json_object_get(json_object_get(rec, "database"), "driver"));
     dep_httpd_init(p, &h, json_string_value(json_object_get(rec, "httpd_root")),
-                   json_string_value(json_object_get(rec, "conf_dir")), "www-data");
+                   json_string_value(json_object_get(rec, "conf_dir")), NULL);
 
     /* 1. Stop serving it, so what is archived is what the zone ended with. */
     old = conf ? dep_read(p, conf, &oldlen) : NULL;

@@ -46,6 +46,11 @@ typedef struct undo_t {
     const char *path, *aside;      /* REMOVE, RESTORE (path), RENAME_BACK (aside -> path) */
     const char *content;           /* RESTORE */
     apr_size_t len;
+    /* RESTORE: the replaced file's mode and owner, put back with its content (a secret such as mass.token or
+     * pgpass is 0600 and the httpd user's; restored 0644 and root's it would be readable by all). */
+    int mode;
+    uid_t uid;
+    gid_t gid;
     const char *admin_params, *dbname; /* DROP_DB */
 } undo_t;
 
@@ -95,11 +100,15 @@ int dep_wait_ready(apr_pool_t *p, const char *url, const char *host, int timeout
 int dep_port_free(apr_pool_t *p, const char *host, int port);
 
 /* ---- httpd (deploy_httpd.c) */
-/* Fills h from options and the environment (MEZ_HTTPD, MEZ_HTTPD_MODULES, MEZ_MODULE), Debian defaults. */
+/* Fills h from options and the environment (MEZ_HTTPD, MEZ_HTTPD_MODULES, MEZ_MODULE), Debian defaults. A NULL
+ * user: the User of the existing main conf (the estate's), else www-data. */
 void dep_httpd_init(apr_pool_t *p, deploy_httpd_t *h, const char *root, const char *conf_dir, const char *user);
 /* The listen addresses ("host:port") and server names of the zone confs in conf_dir (its *.conf files), except skip_zone's. */
 void dep_httpd_zones(apr_pool_t *p, const deploy_httpd_t *h, const char *skip_zone, apr_array_header_t **listens,
                      apr_array_header_t **zones);
+/* The zone (other than skip_zone) whose conf serves server_name on listen, or NULL. */
+const char *dep_httpd_name_owner(apr_pool_t *p, const deploy_httpd_t *h, const char *skip_zone, const char *listen,
+                                 const char *server_name);
 /* The main configuration text for the zones now in conf_dir (NULL when there is none left). */
 const char *dep_httpd_main_text(apr_pool_t *p, const deploy_httpd_t *h);
 /* 1 when httpd is running for h. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <apr_file_io.h>
 #include <apr_strings.h>
@@ -26,7 +27,6 @@ void dep_httpd_init(apr_pool_t *p, deploy_httpd_t *h, const char *root, const ch
 {
     memset(h, 0, sizeof(*h));
     h->root = root && *root ? root : NULL;
-    h->user = user;
     h->modules = env_or("MEZ_HTTPD_MODULES", "/usr/lib/apache2/modules");
     h->mez_module = env_or("MEZ_MODULE", apr_pstrcat(p, h->modules, "/mod_mez.so", NULL));
     if (h->root) {
@@ -38,6 +38,14 @@ void dep_httpd_init(apr_pool_t *p, deploy_httpd_t *h, const char *root, const ch
         h->bin = env_or("MEZ_APACHECTL", "/usr/sbin/apache2ctl");
         h->conf_dir = conf_dir && *conf_dir ? conf_dir : "/etc/apache2/mez-zones";
         h->main_conf = "/etc/apache2/conf-available/mez-zones.conf";
+    }
+    /* No user given (a deploy without --user, destroy, restore, key rotation): the estate's, the User its main
+     * conf already names. The main conf is shared by every zone, so writing another user there would move all
+     * of them to it, and zones deployed --user daemon would find their keys and SQLite files not theirs. */
+    if (!(h->user = user)) {
+        const char *text = dep_read(p, h->main_conf, NULL);
+        const char *cur = text ? dep_conf_value(p, text, "User") : NULL;
+        h->user = cur && *cur ? cur : "www-data";
     }
 }
 
@@ -84,6 +92,30 @@ void dep_httpd_zones(apr_pool_t *p, const deploy_httpd_t *h, const char *skip_zo
             APR_ARRAY_IDX(*listens, j, const char *) = APR_ARRAY_IDX(*listens, j - 1, const char *);
             APR_ARRAY_IDX(*listens, j - 1, const char *) = t;
         }
+}
+
+const char *dep_httpd_name_owner(apr_pool_t *p, const deploy_httpd_t *h, const char *skip_zone, const char *listen,
+                                 const char *server_name)
+{
+    apr_array_header_t *listens, *zones;
+    size_t n = strlen(listen);
+    /* Name-based virtual hosts: on one listen address httpd gives a request to the first <VirtualHost> whose
+     * ServerName matches its Host (case-insensitively), so a zone with another zone's name would take that
+     * zone's traffic, or never get its own, silently. */
+    dep_httpd_zones(p, h, skip_zone, &listens, &zones);
+    for (int i = 0; i < zones->nelts; i++) {
+        const char *zone = APR_ARRAY_IDX(zones, i, const char *);
+        const char *text = dep_read(p, apr_pstrcat(p, h->conf_dir, "/", zone, ".conf", NULL), NULL);
+        const char *mark = text ? strstr(text, DEPLOY_LISTEN_MARK) : NULL, *name;
+        if (!mark)
+            continue;
+        mark += strlen(DEPLOY_LISTEN_MARK);
+        if (strncmp(mark, listen, n) || (mark[n] != '\n' && mark[n] != '\0'))
+            continue;
+        if ((name = dep_conf_value(p, text, "ServerName")) && !strcasecmp(name, server_name))
+            return zone;
+    }
+    return NULL;
 }
 
 /* Modules compiled into the binary (apache2 -l): loading one of them again is an error. */
@@ -258,7 +290,12 @@ void dep_undo(apr_pool_t *p, apr_array_header_t *undo, const deploy_httpd_t *h)
             break;
         case UNDO_RESTORE:
             printf("  undo: restoring %s\n", u->path);
-            dep_write(p, u->path, u->content, u->len, 0644, &err);
+            /* The mode is set before the content lands (dep_write's temp file), the owner right after:
+             * a secret is never readable by others on the way back. */
+            if (dep_write(p, u->path, u->content, u->len, u->mode, &err))
+                fprintf(stderr, "  undo: %s\n", err);
+            else if (dep_chown(u->path, u->uid, u->gid, 0))
+                fprintf(stderr, "  undo: cannot give %s back to its owner: %s\n", u->path, strerror(errno));
             break;
         case UNDO_RENAME_BACK:
             printf("  undo: restoring %s\n", u->path);

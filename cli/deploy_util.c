@@ -103,9 +103,10 @@ int dep_write_journaled(apr_pool_t *p, apr_array_header_t *undo, const char *pat
     const char *old = dep_read(p, path, &oldlen);
     undo_t *u;
     struct stat st;
+    int have_st;
     *changed = 0;
-    if (old && oldlen == len && !memcmp(old, data, len) && stat(path, &st) == 0
-        && (int)(st.st_mode & 07777) == mode)
+    have_st = old && stat(path, &st) == 0;
+    if (old && oldlen == len && !memcmp(old, data, len) && have_st && (int)(st.st_mode & 07777) == mode)
         return 0;
     if (dep_write(p, path, data, len, mode, err))
         return -1;
@@ -117,6 +118,11 @@ int dep_write_journaled(apr_pool_t *p, apr_array_header_t *undo, const char *pat
         u->path = path;
         u->content = old;
         u->len = oldlen;
+        /* Without a stat (it vanished between the read and here) the old file is restored 0600 and ours:
+         * tighter than it may have been, never looser. */
+        u->mode = have_st ? (int)(st.st_mode & 07777) : 0600;
+        u->uid = have_st ? st.st_uid : geteuid();
+        u->gid = have_st ? st.st_gid : getegid();
     }
     return 0;
 }

@@ -6,12 +6,15 @@
 import hashlib
 import json
 import os
+import pwd
 import re
 import shutil
 import socket
 import stat
 import subprocess
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -335,6 +338,57 @@ def test_failure_mid_deploy_is_undone(estate, pk, mez_env):
     assert get(pk["port"], "/readyz").status_code == 200
 
 
+class _MassStub(BaseHTTPRequestHandler):
+    """A Mass that answers every GET with {"status":"ok"} (deploy checks that it is reachable)."""
+
+    def do_GET(self):
+        b = b'{"status":"ok"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(b)))
+        self.end_headers()
+        self.wfile.write(b)
+
+    def log_message(self, *a):
+        pass
+
+
+def test_undone_redeploy_restores_secret_mode(mez_env):
+    """A re-deploy that rotates --mass-token-file and then fails (httpd's config test refuses the policy file)
+    puts mass.token back with its old content and its old mode 0600 (it was restored 0644, readable by all)."""
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _MassStub)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    mass = "http://127.0.0.1:%d" % srv.server_address[1]
+    e = Estate(mez_env, mez_env.new_dir("deploy-undo-mode"))
+    t1, t2 = os.path.join(e.base, "t1"), os.path.join(e.base, "t2")
+    for path, v in ((t1, "token-one-aaaaaaaaaaaaaaaa"), (t2, "token-two-bbbbbbbbbbbbbbbb")):
+        with open(path, "w") as f:
+            f.write(v + "\n")
+        os.chmod(path, 0o600)
+    bad = os.path.join(e.base, "bad-policy.conf")
+    with open(bad, "w") as f:
+        f.write("ThisIsNotADirective on\n")
+    port = free_port()
+    try:
+        cp = e.deploy("sovereign-govos", "pk-sifc", port, "--mass-api", mass, "--mass-token-file", t1)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        mt = os.path.join(e.data, "pk-sifc", "mass.token")
+        st = os.stat(mt)
+        assert stat.S_IMODE(st.st_mode) == 0o600
+        cp = e.deploy("sovereign-govos", "pk-sifc", port, "--mass-api", mass, "--mass-token-file", t2,
+                      "--policy-conf", bad)
+        assert cp.returncode == 2 and "undo: restoring %s" % mt in cp.stdout, cp.stdout + cp.stderr
+        after = os.stat(mt)
+        assert stat.S_IMODE(after.st_mode) == 0o600
+        assert (after.st_uid, after.st_gid) == (st.st_uid, st.st_gid)
+        with open(mt) as f:
+            assert f.read().strip() == "token-one-aaaaaaaaaaaaaaaa"
+        assert get(port, "/readyz").status_code == 200
+    finally:
+        e.stop()
+        srv.shutdown()
+
+
 def test_destroy(estate, pk, mez_env):
     """ae-adgm (from the isolation test) is destroyed; pk-sifc keeps serving."""
     zdir = os.path.join(estate.data, "ae-adgm")
@@ -468,6 +522,101 @@ def test_destroying_the_last_zone_stops_its_httpd(mez_env):
         assert len(os.listdir(os.path.join(lone.data, "archive"))) == 1
     finally:
         lone.stop()
+
+
+def test_destroy_and_redeploy_keep_the_estate_user(mez_env):
+    """Two zones deployed --user daemon: destroying one rewrites httpd.conf still with User daemon (it wrote
+    www-data, and the other zone's SQLite became read-only to its children), and a deploy without --user keeps
+    daemon too."""
+    e = Estate(mez_env, mez_env.new_dir("deploy-user"))
+    p1, p2 = free_port(), free_port()
+    conf = os.path.join(e.root, "httpd.conf")
+
+    def users():
+        with open(conf) as f:
+            return re.findall(r"^(?:User|Group) (\S+)$", f.read(), re.M)
+
+    try:
+        for profile, zone, port in (("sovereign-govos", "pk-sifc", p1), ("digital-financial-center", "ae-adgm", p2)):
+            cp = e.deploy(profile, zone, port, "--user", "daemon")
+            assert cp.returncode == 0, cp.stdout + cp.stderr
+        if os.geteuid() != 0:
+            pytest.skip("User is written only when deploy runs as root")
+        assert users() == ["daemon", "daemon"]
+        cp = e.mez("zone", "destroy", "ae-adgm", "--data-dir", e.data, "--yes")
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        assert users() == ["daemon", "daemon"]
+        cp = e.deploy("sovereign-govos", "pk-sifc", p1)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        assert users() == ["daemon", "daemon"]
+        assert os.stat(os.path.join(e.data, "pk-sifc", "zone-key.pem")).st_uid == pwd.getpwnam("daemon").pw_uid
+        # the remaining zone still signs and writes its database (issuing is audited)
+        r = requests.post("http://127.0.0.1:%d/v1/credentials/issue" % p1,
+                          json={"credential": sample_credential(), "options": {}},
+                          headers={"Authorization": "Bearer " + token_of(e, "pk-sifc")}, timeout=30)
+        assert r.status_code == 201, r.text
+    finally:
+        e.stop()
+
+
+def test_a_server_name_taken_on_the_listen_address_is_refused(mez_env):
+    """A second zone asking for the first one's ServerName on the same listen address is refused before anything
+    is written (httpd gave the first zone's traffic to one of them, silently); on another address it is served."""
+    e = Estate(mez_env, mez_env.new_dir("deploy-names"))
+    port = free_port()
+    try:
+        cp = e.deploy("sovereign-govos", "pk-sifc", port)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        before = e.snapshot()
+        cp = e.deploy("digital-financial-center", "ae-adgm", port, "--server-name", "PK-SIFC.localhost")
+        assert cp.returncode == 1, cp.stdout + cp.stderr     # a refusal, as deploy.port_in_use
+        assert_refused(cp, e, before, "deploy.server_name_taken", "pk-sifc", "nothing was written")
+        assert get(port, "/v1/zone", host="pk-sifc.localhost").json()["zone_id"] == "pk-sifc"
+        # its own re-deploy keeps its name
+        cp = e.deploy("sovereign-govos", "pk-sifc", port)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        other = free_port()
+        cp = e.deploy("digital-financial-center", "ae-adgm", other, "--server-name", "pk-sifc.localhost")
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        assert get(other, "/v1/zone", host="pk-sifc.localhost").json()["zone_id"] == "ae-adgm"
+        assert get(port, "/v1/zone", host="pk-sifc.localhost").json()["zone_id"] == "pk-sifc"
+    finally:
+        e.stop()
+
+
+def test_restore_replace_checks_before_destroying(mez_env):
+    """mez zone restore --replace --yes refuses what deploy would refuse (a listen address another program holds,
+    a server name another zone serves there) before it destroys the live zone: it destroyed it first, and the
+    refused restore left neither the zone nor its restoration; then a restore that passes replaces it."""
+    e = Estate(mez_env, mez_env.new_dir("deploy-restore"))
+    port, other = free_port(), free_port()
+    out = os.path.join(e.base, "pk.tar.gz")
+    busy = socket.socket()
+    try:
+        cp = e.deploy("sovereign-govos", "pk-sifc", port)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        cp = e.deploy("digital-financial-center", "ae-adgm", port, "--server-name", "adgm.example")
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        cp = e.mez("zone", "backup", "pk-sifc", "--data-dir", e.data, "--out", out)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        before = e.snapshot()
+        for extra, needle in ((["--listen", "127.0.0.1:%d" % busy.getsockname()[1]], "in use by another program"),
+                              (["--server-name", "ADGM.example"], "zone ae-adgm already serves")):
+            cp = e.mez("zone", "restore", out, "--data-dir", e.data, "--replace", "--yes", *extra)
+            assert cp.returncode == 1 and needle in cp.stderr, cp.stdout + cp.stderr
+            assert "nothing restored" in cp.stderr and "destroyed" not in cp.stdout, cp.stdout + cp.stderr
+            assert e.snapshot() == before
+            assert get(port, "/v1/zone", host="pk-sifc.localhost").json()["zone_id"] == "pk-sifc"
+        cp = e.mez("zone", "restore", out, "--data-dir", e.data, "--replace", "--yes",
+                   "--listen", "127.0.0.1:%d" % other)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        assert get(other, "/v1/zone", host="pk-sifc.localhost").json()["zone_id"] == "pk-sifc"
+        assert get(port, "/v1/zone", host="adgm.example").json()["zone_id"] == "ae-adgm"
+    finally:
+        busy.close()
+        e.stop()
 
 
 def test_mode_and_policy_are_remembered(mez_env):
