@@ -382,10 +382,10 @@ const char *mez_api_route_label(const request_rec *r)
  * answered, in a transaction of its own: the request's own has ended by then (rolled back, since the request
  * failed). One place for every route that can call Mass: the zone API's writes and reads, corridor transfers
  * and settlements, entity migrations and their peer steps. */
-static int audit_residency_refusal(request_rec *r, mez_srv_conf_t *sc, int answer)
+static int audit_residency_refusal(request_rec *r, int answer)
 {
     const char *what = apr_table_get(r->notes, "mez-residency-refusal");
-    mez_audit_event_t ev = { 0 };
+    mez_audit_event_t ev;
     mez_problem_t pb = { 0 };
     mez_db_tx_t *tx;
     char *prim, *cat, *dest, *last;
@@ -397,15 +397,9 @@ static int audit_residency_refusal(request_rec *r, mez_srv_conf_t *sc, int answe
     prim = apr_strtok(apr_pstrdup(r->pool, what), " ", &last);
     cat = apr_strtok(NULL, " ", &last);
     dest = apr_strtok(NULL, " ", &last);
-    ev.zone_id = sc->zone_id;
-    ev.at = r->request_time;
-    ev.actor = r->user ? r->user : "anonymous";
-    ev.action = "mass.outbound_refused";
-    ev.resource_type = prim;
-    ev.outcome = "refused";
-    ev.request_id = mez_request_id(r);
-    ev.detail = mez_json_pool_own(r->pool, json_pack("{s:s,s:s,s:s,s:s,s:s}", "primitive", prim, "category", cat,
-                                                     "destination", dest, "method", r->method, "path", r->uri));
+    mez_request_audit_event(r, "mass.outbound_refused", prim, NULL, "refused",
+                            json_pack("{s:s,s:s,s:s,s:s,s:s}", "primitive", prim, "category", cat, "destination",
+                                      dest, "method", r->method, "path", r->uri), &ev);
     if (mez_db_begin(r->pool, db, &tx, &pb) != MEZ_OK)
         goto fail;
     if (mez_audit_append(r->pool, db, &ev, &pb) != MEZ_OK || mez_db_commit(r->pool, tx, &pb) != MEZ_OK) {
@@ -424,8 +418,6 @@ int mez_api_handler(request_rec *r)
     mez_problem_t pb = { 0 };
     const char *allow = NULL;
 
-    if (sc->zone_id)
-        apr_table_setn(r->notes, "mez-zone", sc->zone_id);
     /* Every id mez stores is text: a path whose escapes decode to something else (%ff) names nothing, and
      * must not reach a database that would refuse it as a server error. */
     if (!mez_utf8_valid(r->uri, strlen(r->uri))) {
@@ -439,7 +431,7 @@ int mez_api_handler(request_rec *r)
         if (rt->path[n - 1] == '/' ? strncmp(r->uri, rt->path, n) || !r->uri[n] : strcmp(r->uri, rt->path) != 0)
             continue;
         if (rt->method == ANY_METHOD || r->method_number == rt->method)
-            return audit_residency_refusal(r, sc, rt->fn(r, sc));
+            return audit_residency_refusal(r, rt->fn(r, sc));
         allow = rt->method == M_GET ? "GET, HEAD" : "POST";
     }
     if (allow) {

@@ -75,24 +75,11 @@ void mez_request_audit_event(request_rec *r, const char *action, const char *res
 mez_status_t mez_request_audit(request_rec *r, mez_db_t *db, const char *action, const char *resource_type,
                                const char *resource_id, const char *outcome, json_t *detail, mez_problem_t *pb)
 {
-    mez_srv_conf_t *sc = mez_srv_conf(r->server);
-    mez_audit_event_t ev = { 0 };
-
-    if (detail)
-        mez_json_pool_own(r->pool, detail);
-    ev.zone_id = sc->zone_id;
-    ev.at = apr_time_now();
-    ev.actor = mez_request_actor(r);
-    ev.action = action;
-    ev.resource_type = resource_type;
-    ev.resource_id = resource_id;
-    ev.outcome = outcome;
-    ev.request_id = mez_request_id(r);
-    ev.detail = detail;
-    note_action(r, action);
-    /* The row is not asked back: on PostgreSQL it then goes with the COMMIT, not waited for on its own. The
-     * row names the request (request_id), which is what ties it to httpd's logs. */
-    /* Counted when its transaction commits, with every other audit row of the request (mez_request_audit_rows). */
+    mez_audit_event_t ev;
+    mez_request_audit_event(r, action, resource_type, resource_id, outcome, detail, &ev);
+    /* The row is not asked back: on PostgreSQL it then goes with the COMMIT, not waited for on its own; it names
+     * the request (request_id), which ties it to httpd's logs. It is counted once its transaction commits, with
+     * every other audit row of the request (mez_request_audit_rows). */
     return mez_audit_append(r->pool, db, &ev, pb);
 }
 

@@ -84,66 +84,6 @@ static int send_mass_answer(request_rec *r, mez_mass_response_t *resp)
     return mez_send_json_typed(r, resp->status, "application/json", resp->body);
 }
 
-/* The entity holding an account (NULL for the zone's own accounts: withholding, clearing). */
-static const char *account_holder(request_rec *r, mez_db_t *db, const char *account_id)
-{
-    mez_problem_t pb = { 0 };
-    json_t *acc;
-    if (!account_id || mez_request_mass_get(r, db, apr_pstrcat(r->pool, "/v1/fiscal/accounts/", account_id, NULL),
-                                            NULL, "/account_id", &acc, &pb) != MEZ_OK)
-        return NULL;
-    return json_string_value(json_object_get(acc, "entity_id"));
-}
-
-/* Whether the entity `scope` may read the record `doc` the primitive answered for a GET of r->uri (id: the path's
- * id). A record names its entity in one of a few ways, by kind: most carry entity_id; a path under an entity
- * names it; a ledger is its account's; a payment belongs to the holders of its source and (internal) destination
- * accounts; a consent to metadata.entity_id (what board resolutions are checked against, orchestrate_ops.c); a
- * person to the entities it is bound to. Anything else is not the entity's to read. */
-static int entity_may_read(request_rec *r, mez_db_t *db, const char *scope, const char *id, const json_t *doc)
-{
-    static const char *const entity_paths[] = { "/v1/entities/", "/v1/identity/entity/", "/v1/ownership/", NULL };
-    const char *owner = json_string_value(json_object_get(doc, "entity_id")), *holder;
-    json_t *con, *b;
-    size_t i;
-    mez_problem_t pb = { 0 };
-
-    if (owner)
-        return !strcmp(owner, scope);
-    for (const char *const *x = entity_paths; *x; x++)
-        if (!strncmp(r->uri, *x, strlen(*x)))
-            return id && !strcmp(id, scope);
-    if (!strncmp(r->uri, "/v1/fiscal/accounts/", 20))            /* .../ledger */
-        return (holder = account_holder(r, db, id)) && !strcmp(holder, scope);
-    if (!strncmp(r->uri, "/v1/fiscal/payments/", 20)) {
-        const json_t *dest = json_object_get(doc, "destination");
-        const char *type = json_string_value(json_object_get(dest, "type"));
-        if ((holder = account_holder(r, db, json_string_value(json_object_get(doc, "source_account_id"))))
-            && !strcmp(holder, scope))
-            return 1;
-        return type && !strcmp(type, "internal_account")
-               && (holder = account_holder(r, db, json_string_value(json_object_get(dest, "account_id"))))
-               && !strcmp(holder, scope);
-    }
-    if (!strncmp(r->uri, "/v1/consent/", 12)) {                  /* the consent, or its audit trail */
-        size_t n = strlen(r->uri);
-        con = (json_t *)doc;
-        if (n > 12 && !strcmp(r->uri + n - 12, "/audit-trail")
-            && mez_request_mass_get(r, db, apr_pstrcat(r->pool, "/v1/consent/", id, NULL), NULL, "/consent_id", &con,
-                                    &pb) != MEZ_OK)
-            return 0;
-        owner = json_string_value(json_object_get(json_object_get(con, "metadata"), "entity_id"));
-        return owner && !strcmp(owner, scope);
-    }
-    if (!strncmp(r->uri, "/v1/identity/persons/", 21)) {
-        json_array_foreach(json_object_get(doc, "bindings"), i, b)
-            if (json_is_string(json_object_get(b, "entity_id"))
-                && !strcmp(json_string_value(json_object_get(b, "entity_id")), scope))
-                return 1;
-    }
-    return 0;
-}
-
 /* A read that may write (mez_mass_read_may_write: a consent's expiry written down) runs in a transaction of its
  * own, committed with the audit row of what it wrote, so the change is kept whole and audited or not at all; the
  * other reads write nothing and need none. The answer is the store's either way. */
@@ -178,10 +118,11 @@ static int serve_read(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const ch
     mez_mass_request_t req = { "GET", r->uri, r->args, NULL, NULL };
     mez_mass_response_t resp = { 0 };
     const char *scope = apr_table_get(r->notes, "mez-entity");
-    (void)sc;
+    mez_orch_zone_t z;
     if (read_mass(r, db, &req, &resp, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
-    if (scope && resp.status < 400 && !entity_may_read(r, db, scope, id, resp.body)) {
+    mez_orch_zone_of(r, sc, &z);
+    if (scope && resp.status < 400 && !mez_orch_entity_may_read(&z, r->pool, db, r->uri, id, resp.body, scope)) {
         json_decref(resp.body);
         mez_problem(&pb, r->pool, MEZ_EINVAL, 403, "auth.not_entity_owner", NULL,
                     "this caller (its token or certificate) acts for entity %s only", scope);

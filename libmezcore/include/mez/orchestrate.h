@@ -90,6 +90,15 @@ mez_status_t mez_orch_run(apr_pool_t *p, mez_db_t *db, const mez_orch_zone_t *z,
 /* The licence register's read: GET /v1/licences/{id} (404 "mass.not_found" when there is none). */
 mez_status_t mez_orch_licence_get(apr_pool_t *p, mez_db_t *db, const char *id, json_t **doc, mez_problem_t *pb);
 
+/* Whether an entity token for `entity` may read doc, the record a GET of path (id: the path's id) answered. A
+ * record names its entity in one of a few ways, by kind: most carry entity_id; a path under an entity names it;
+ * a ledger is its account's; a payment belongs to the holders of its source and (internal) destination accounts;
+ * a consent (or its audit trail) to metadata.entity_id, what board resolutions are checked against; a person to
+ * the entities it is bound to. Anything else is not the entity's to read. Records it needs besides doc are read
+ * through the zone's gateway (z->mass_call, or the sovereign store in db). 1 when it may. */
+int mez_orch_entity_may_read(const mez_orch_zone_t *z, apr_pool_t *p, mez_db_t *db, const char *path,
+                             const char *id, const json_t *doc, const char *entity);
+
 /* The operations, NULL-terminated (for the route table and the documentation). */
 extern const char *const mez_orch_op_names[];
 

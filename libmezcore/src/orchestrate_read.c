@@ -1,0 +1,71 @@
+/* orchestrate_read.c: which entity a record read through the zone API belongs to (mez_orch_entity_may_read, see
+ * mez/orchestrate.h): the read side of the rule the write pipeline applies to an entity token (orchestrate.c:
+ * the entity an operation reaches). */
+#include <string.h>
+#include <apr_strings.h>
+#include "mez/json.h"
+#include "mez/orchestrate.h"
+
+/* A record of the zone's Mass, through the zone's gateway (the caller's transaction when sovereign). NULL when
+ * there is none or it cannot be read: the caller then refuses, as for a record that is not the entity's. */
+static const json_t *record(const mez_orch_zone_t *z, apr_pool_t *p, mez_db_t *db, const char *path)
+{
+    mez_mass_request_t req = { "GET", path, NULL, NULL, NULL };
+    mez_mass_response_t resp = { 0 };
+    mez_mass_store_ctx_t ctx = { z->zone_id, z->zone_id, apr_time_now() };
+    mez_problem_t pb = { 0 };
+    mez_status_t rv = z->mass_call ? z->mass_call(z->mass_baton, p, db, &req, &resp, &pb)
+                                   : mez_mass_store_handle(p, db, &ctx, &req, &resp, &pb);
+    if (rv != MEZ_OK || !resp.body)
+        return NULL;
+    mez_json_pool_own(p, resp.body);
+    return resp.status == 200 ? resp.body : NULL;
+}
+
+static int same(const char *a, const char *b)
+{
+    return a && b && !strcmp(a, b);
+}
+
+/* The entity holding an account (NULL for the zone's own accounts: withholding, clearing). */
+static const char *account_holder(const mez_orch_zone_t *z, apr_pool_t *p, mez_db_t *db, const char *account_id)
+{
+    const json_t *acc = account_id ? record(z, p, db, apr_pstrcat(p, "/v1/fiscal/accounts/", account_id, NULL))
+                                   : NULL;
+    return json_string_value(json_object_get(acc, "entity_id"));
+}
+
+int mez_orch_entity_may_read(const mez_orch_zone_t *z, apr_pool_t *p, mez_db_t *db, const char *path,
+                             const char *id, const json_t *doc, const char *entity)
+{
+    static const char *const entity_paths[] = { "/v1/entities/", "/v1/identity/entity/", "/v1/ownership/", NULL };
+    const char *owner = json_string_value(json_object_get(doc, "entity_id"));
+    const json_t *b;
+    size_t i;
+
+    if (owner)
+        return same(owner, entity);
+    for (const char *const *x = entity_paths; *x; x++)
+        if (!strncmp(path, *x, strlen(*x)))
+            return same(id, entity);
+    if (!strncmp(path, "/v1/fiscal/accounts/", 20))            /* .../ledger */
+        return same(account_holder(z, p, db, id), entity);
+    if (!strncmp(path, "/v1/fiscal/payments/", 20)) {
+        const json_t *dest = json_object_get(doc, "destination");
+        return same(account_holder(z, p, db, json_string_value(json_object_get(doc, "source_account_id"))), entity)
+               || (same(json_string_value(json_object_get(dest, "type")), "internal_account")
+                   && same(account_holder(z, p, db, json_string_value(json_object_get(dest, "account_id"))),
+                           entity));
+    }
+    if (!strncmp(path, "/v1/consent/", 12)) {                  /* the consent, or its audit trail */
+        size_t n = strlen(path);
+        if (n > 12 && !strcmp(path + n - 12, "/audit-trail"))
+            doc = id ? record(z, p, db, apr_pstrcat(p, "/v1/consent/", id, NULL)) : NULL;
+        return same(json_string_value(json_object_get(json_object_get(doc, "metadata"), "entity_id")), entity);
+    }
+    if (!strncmp(path, "/v1/identity/persons/", 21))
+        json_array_foreach(json_object_get(doc, "bindings"), i, b)
+            if (same(json_string_value(json_object_get(b, "entity_id")), entity))
+                return 1;
+    return 0;
+}
