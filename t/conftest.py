@@ -109,7 +109,13 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     if rep.failed and call.when in ("setup", "call"):
-        for z in list(mez_harness.RUNNING_ZONES):
+        # The zones the test was given first (a module's zones of the other driver may still be running).
+        used = []
+        for v in getattr(item, "funcargs", {}).values():
+            for z in (v if isinstance(v, (tuple, list)) else (v,)):
+                if z in mez_harness.RUNNING_ZONES and z not in used:
+                    used.append(z)
+        for z in used + [z for z in list(mez_harness.RUNNING_ZONES) if z not in used]:
             log = z.error_log()
             if log:
                 rep.sections.append(("error.log of %r (%s)" % (z, z.dir), log[-6000:]))

@@ -22,9 +22,10 @@ typedef struct mez_fiscal_account_t {
 /* Reads an account (*found 0 when there is none), with its entity's status in the same statement. */
 mez_status_t mez_fiscal_account_load(mez_mass_call_t *c, const char *account_id, mez_fiscal_account_t *a,
                                      int *found);
-/* Reads n accounts at once (one round trip inside a transaction on PostgreSQL: mez_db_query_all): a[i] and
- * found[i] as mez_fiscal_account_load gives them for ids[i]. */
-mez_status_t mez_fiscal_accounts_load(mez_mass_call_t *c, int n, const char *const *ids, mez_fiscal_account_t *a,
+/* Reads and locks, for the rest of the transaction, the n accounts a posting will move (one round trip inside a
+ * transaction on PostgreSQL: mez_db_query_all): a[i] and found[i] as mez_fiscal_account_load gives them for
+ * ids[i]. Call it before any statement that names the accounts (see mass_ledger.c for why). */
+mez_status_t mez_fiscal_accounts_lock(mez_mass_call_t *c, int n, const char *const *ids, mez_fiscal_account_t *a,
                                       int *found);
 /* The TreasuryAccount document of an entity account. */
 json_t *mez_fiscal_account_json(mez_mass_call_t *c, const mez_fiscal_account_t *a);

@@ -270,14 +270,14 @@ mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c)
                                "idempotency_key must be a UUID, not '%s'", key);
     internal = !strcmp(dtype, "internal_account");
 
-    /* The accounts: entity accounts, active, in the payment's currency, all different. They are read together
-     * (one round trip on PostgreSQL; none of the reads depends on another) and checked in this order. */
+    /* The accounts: entity accounts, active, in the payment's currency, all different. They are read and locked
+     * together (one round trip on PostgreSQL; none of the reads depends on another) and checked in this order. */
     account_ids[nids++] = source_id;
     if (internal && strcmp(dest_id, source_id))
         at_dest = nids, account_ids[nids++] = dest_id;
     if (w.account_id)
         at_w = nids, account_ids[nids++] = w.account_id;
-    if ((rv = mez_fiscal_accounts_load(c, nids, account_ids, acc, known)) != MEZ_OK)
+    if ((rv = mez_fiscal_accounts_lock(c, nids, account_ids, acc, known)) != MEZ_OK)
         return rv;
     src = acc[0];
     if (!member_account(c, source_id, "/source_account_id", &src, known[0]))
