@@ -75,6 +75,9 @@ const char *mez_conf_existing_path(cmd_parms *cmd, const char *directive, const 
 /* mod_mez_io.c: JSON in and out */
 /* Reads the request body as JSON within the zone's size limit (413, 415, 400 problems otherwise). */
 mez_status_t mez_read_json_body(request_rec *r, json_t **out, mez_problem_t *pb);
+/* The same for a body that must be an object with members from allowed only (NULL-terminated; 422
+ * request.invalid_field for another JSON value, request.unknown_field for another member). */
+mez_status_t mez_read_json_object(request_rec *r, const char *const *allowed, json_t **body, mez_problem_t *pb);
 int mez_send_json(request_rec *r, int status, json_t *body);
 /* Sends JSON text the caller already has (e.g. canonical bytes it hashed), without a second serialisation. */
 int mez_send_json_text(request_rec *r, int status, const char *text, apr_size_t len);
@@ -215,6 +218,8 @@ int mez_migration_serve(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db);
 /* mod_mez_watcher.c: corridor watchers (/v1/watchers...), and the attestations of a corridor, which
  * mez_corridor_serve hands over for /v1/corridors/{id}/attestations with its database connection. */
 int mez_watcher_serve(request_rec *r, mez_srv_conf_t *sc);
+/* mod_mez_clearance.c: /v1/sanctions/clearances (screening clearances, mez/clearance.h) */
+int mez_clearance_serve(request_rec *r, mez_srv_conf_t *sc);
 int mez_watcher_corridor_serve(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *corridor_id);
 
 /* mod_mez_admin.c: POST /admin/zones, GET /admin/zones[/{id}] on the admin host (MezAdminSpool ...) */

@@ -357,6 +357,8 @@ static const route_t routes[] = {
     { "/v1/corridors/",            ANY_METHOD, mez_corridor_serve },
     { "/v1/watchers",              ANY_METHOD, mez_watcher_serve },
     { "/v1/watchers/",             ANY_METHOD, mez_watcher_serve },
+    { "/v1/sanctions/clearances",  ANY_METHOD, mez_clearance_serve },
+    { "/v1/sanctions/clearances/", ANY_METHOD, mez_clearance_serve },
     { "/admin/zones",              ANY_METHOD, mez_admin_serve },  /* the admin host only (MezAdminSpool) */
     { "/admin/zones/",             ANY_METHOD, mez_admin_serve },
     { NULL, 0, NULL }

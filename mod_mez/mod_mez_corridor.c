@@ -149,16 +149,11 @@ mez_status_t mez_corridor_body(request_rec *r, const char *const *allowed, int o
                                mez_problem_t *pb)
 {
     const char *len = apr_table_get(r->headers_in, "Content-Length");
-    mez_status_t st;
     if (optional && (!len || !strcmp(len, "0")) && !apr_table_get(r->headers_in, "Transfer-Encoding")) {
         *body = mez_json_pool_own(r->pool, json_object());
         return MEZ_OK;
     }
-    if ((st = mez_read_json_body(r, body, pb)) != MEZ_OK)
-        return st;
-    if (!json_is_object(*body))
-        return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.invalid_field", "", "the body is a JSON object");
-    return mez_check_members(r, *body, "", allowed, pb);
+    return mez_read_json_object(r, allowed, body, pb);
 }
 
 /* ------------------------------------------------------------------ calling the peer */

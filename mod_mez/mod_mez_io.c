@@ -73,6 +73,16 @@ mez_status_t mez_read_json_body(request_rec *r, json_t **out, mez_problem_t *pb)
     return mez_json_parse(r->pool, buf, (size_t)len, out, pb);
 }
 
+mez_status_t mez_read_json_object(request_rec *r, const char *const *allowed, json_t **body, mez_problem_t *pb)
+{
+    mez_status_t st;
+    if ((st = mez_read_json_body(r, body, pb)) != MEZ_OK)
+        return st;
+    if (!json_is_object(*body))
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.invalid_field", "", "the body is a JSON object");
+    return mez_check_members(r, *body, "", allowed, pb);
+}
+
 static int send_text(request_rec *r, int status, const char *type, const char *text, apr_size_t len)
 {
     r->status = status;

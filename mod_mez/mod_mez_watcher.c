@@ -64,15 +64,6 @@ static json_t *attestation_json(apr_pool_t *p, const mez_watcher_attestation_t *
 }
 
 
-static mez_status_t body_object(request_rec *r, const char *const *allowed, json_t **body, mez_problem_t *pb)
-{
-    mez_status_t st;
-    if ((st = mez_read_json_body(r, body, pb)) != MEZ_OK)
-        return st;
-    if (!json_is_object(*body))
-        return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.invalid_field", "", "the body is a JSON object");
-    return mez_check_members(r, *body, "", allowed, pb);
-}
 
 /* ------------------------------------------------------------------ /v1/watchers */
 
@@ -86,7 +77,7 @@ static int post_watcher(request_rec *r, mez_db_t *db)
     json_t *body, *stake, *amount;
     const char *did, *currency;
 
-    if (body_object(r, allowed, &body, &pb) != MEZ_OK)
+    if (mez_read_json_object(r, allowed, &body, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (!(did = json_string_value(json_object_get(body, "did")))) {
         mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "request.missing_field", "/did", "did (the watcher's did:key) is "
@@ -196,7 +187,7 @@ static int post_attestation(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, co
     json_t *body, *vc, *o;
     const char *subject_corridor;
 
-    if (body_object(r, allowed, &body, &pb) != MEZ_OK)
+    if (mez_read_json_object(r, allowed, &body, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (!json_is_object(vc = json_object_get(body, "attestation"))) {
         mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "request.missing_field", "/attestation",

@@ -111,6 +111,11 @@ def routes(w):
         ("licence review", "POST", "/v1/licences/%s/review" % lic, {}, reg),
         ("person", "POST", "/v1/identity/persons", {"full_name": "Zara Khan"}, ops),
         ("person read", "GET", "/v1/identity/persons/per_" + "0" * 64, None, reg),
+        ("clearances", "GET", "/v1/sanctions/clearances", None, reg),
+        ("clearance", "POST", "/v1/sanctions/clearances", {"context_id": own, "name": "Matrix Probe",
+                                                           "entry": "pk-proscribed/none", "reason": "probe"}, reg),
+        ("clearance read", "GET", "/v1/sanctions/clearances/clr_x", None, reg),
+        ("clearance revoke", "POST", "/v1/sanctions/clearances/clr_x/revoke", {"reason": "probe"}, reg),
     ]
 
 

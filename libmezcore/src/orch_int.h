@@ -52,6 +52,8 @@ struct orch_t {
     mez_mass_request_t mass_req;
     const char *owner_entity;            /* the entity acted on, checked against an entity token's scope */
     const char *subject_id;              /* credentialSubject.id once known (the resource, the entity) */
+    const char *screen_context;          /* the record screened names are cleared in, when prepare knows better
+                                          * than the pipeline (orchestrate.c, screen_context) */
     int require_passing;                 /* 1: a decision with pending domains is refused before acting (409) */
 
     /* set by the pipeline */

@@ -25,6 +25,7 @@
 #include "mez/json.h"
 #include "mez/vc.h"
 #include "mez/audit.h"
+#include "mez/clearance.h"
 #include "mez/idempotency.h"
 #include "orch_int.h"
 
@@ -194,10 +195,20 @@ static mez_status_t reroot_tensor_problem(orch_t *o, mez_status_t rv)
     return rv;
 }
 
-/* Screens one name: a sanctions-only evaluation of a party with that name, as of today (evaluate()). */
-static mez_status_t screen_one(orch_t *o, const orch_screen_t *s, size_t i)
+/* The record the names a request carries besides its parties (directors, holders, bank details) are screened in,
+ * which a clearance of one of their hits names (mez/clearance.h): what prepare chose (a person's application),
+ * else the entity acted on, else the action's subject (a formation's application), else the request's subject. */
+static const char *screen_context(const orch_t *o)
 {
-    mez_tensor_eval_options_t eo = { MEZ_DOMAIN_BIT(MEZ_DOMAIN_SANCTIONS), o->today };
+    const char *id = mez_orch_str(json_object_get(o->action_doc, "subject"), "id");
+    return o->screen_context ? o->screen_context : o->owner_entity ? o->owner_entity : id ? id : o->subject_id;
+}
+
+/* Screens one name: a sanctions-only evaluation of a party with that name, as of today (evaluate()). */
+static mez_status_t screen_one(orch_t *o, const orch_screen_t *s, size_t i, const mez_tensor_clearance_t *cl,
+                               size_t ncl)
+{
+    mez_tensor_eval_options_t eo = { MEZ_DOMAIN_BIT(MEZ_DOMAIN_SANCTIONS), o->today, screen_context(o), cl, ncl };
     json_t *doc, *result;
     mez_state_t st;
     mez_status_t rv;
@@ -247,24 +258,18 @@ static mez_status_t screening_result(orch_t *o)
 /* Every name is screened as of today, the day the write is made, whatever compliance.date says: the date
  * chooses the tax law a past action is judged by, but a person listed since then is blocked now (a backdated
  * payment to someone listed yesterday is still a payment made today). */
-static mez_status_t evaluate(orch_t *o)
+static mez_status_t evaluate_with(orch_t *o, const mez_tensor_clearance_t *cl, size_t ncl)
 {
-    mez_tensor_eval_options_t eo = { o->z->tensor_domains, o->today };
+    mez_tensor_eval_options_t eo = { o->z->tensor_domains, o->today, NULL, cl, ncl };
     json_t *doc;
     mez_digest_t d;
     mez_status_t rv;
 
     o->screenings = mez_json_pool_own(o->p, json_array());
     o->decision = MEZ_STATE_COMPLIANT;
-    /* Every name is checked before any is screened, so that a refusal says what is wrong with the request
-     * rather than depending on the order of its members. */
-    for (int i = 0; i < o->screens->nelts; i++) {
-        const orch_screen_t *s = &APR_ARRAY_IDX(o->screens, i, orch_screen_t);
-        if ((rv = mez_orch_screenable(o, s->name, s->pointer)) != MEZ_OK)
-            return rv;
-    }
+    o->hard_block = 0;
     for (int i = 0; i < o->screens->nelts; i++)
-        if ((rv = screen_one(o, &APR_ARRAY_IDX(o->screens, i, orch_screen_t), (size_t)i)) != MEZ_OK)
+        if ((rv = screen_one(o, &APR_ARRAY_IDX(o->screens, i, orch_screen_t), (size_t)i, cl, ncl)) != MEZ_OK)
             return rv;
     if (o->action_doc) {
         mez_state_t decision;
@@ -285,6 +290,33 @@ static mez_status_t evaluate(orch_t *o)
     mez_digest_sha256(o->evaluation_canon, strlen(o->evaluation_canon), &d);
     o->evaluation_digest = mez_digest_format(o->p, &d);
     return MEZ_OK;
+}
+
+static mez_status_t evaluate(orch_t *o)
+{
+    const char *contexts[3];
+    mez_tensor_clearance_t *cl;
+    size_t ncl;
+    mez_status_t rv;
+
+    /* Every name is checked before any is screened, so that a refusal says what is wrong with the request
+     * rather than depending on the order of its members. */
+    for (int i = 0; i < o->screens->nelts; i++) {
+        const orch_screen_t *s = &APR_ARRAY_IDX(o->screens, i, orch_screen_t);
+        if ((rv = mez_orch_screenable(o, s->name, s->pointer)) != MEZ_OK)
+            return rv;
+    }
+    if ((rv = evaluate_with(o, NULL, 0)) != MEZ_OK || !o->hard_block)
+        return rv;
+    /* A hit. Only now are the clearances of the records screened read (a request without a hit, nearly every
+     * one, costs no query), and if there are any the request is evaluated again with them: a cleared hit is then
+     * reported with its clearance, and only hits nobody cleared block. */
+    contexts[0] = screen_context(o);
+    contexts[1] = mez_orch_str(json_object_get(o->action_doc, "subject"), "id");
+    contexts[2] = mez_orch_str(json_object_get(o->action_doc, "counterparty"), "id");
+    if ((rv = mez_clearance_active(o->p, o->db, contexts, 3, o->req->now, &cl, &ncl, o->pb)) != MEZ_OK || !ncl)
+        return rv;
+    return evaluate_with(o, cl, ncl);
 }
 
 /* Domains whose state does not pass (pending, non_compliant), by name. */

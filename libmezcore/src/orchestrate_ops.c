@@ -704,8 +704,22 @@ static mez_status_t person_prepare(orch_t *o)
 {
     const char *name;
     mez_status_t rv;
+    const char *canon;
+    json_t *who;
+    mez_digest_t d;
     if ((rv = need_string(o, o->body, "", "full_name", &name)) != MEZ_OK)
         return rv;
+    /* The person has no id until Mass registers them: their names are screened in an application identified by
+     * who they say they are (name, date of birth, identity documents), so that a clearance of a hit binds to the
+     * documents the reviewer checked, not to everyone of the name. */
+    who = mez_json_pool_own(o->p, json_object());
+    for (const char *const *m = (const char *const[]){ "full_name", "date_of_birth", "identifiers", NULL }; *m; m++)
+        if (json_object_get(o->body, *m))
+            json_object_set(who, *m, json_object_get(o->body, *m));
+    if ((rv = mez_json_canonicalize(o->p, who, &canon, NULL, o->pb)) != MEZ_OK)
+        return rv;
+    mez_digest_sha256(canon, strlen(canon), &d);
+    o->screen_context = apr_pstrcat(o->p, "urn:mez:application:", mez_digest_hex(o->p, &d), NULL);
     mez_orch_screen(o, name, "/full_name");
     set_mass(o, "POST", "/v1/identity/persons");
     return MEZ_OK;

@@ -17,11 +17,26 @@ static json_t *list_json(const eval_t *ev, const list_t *l)
     return o;
 }
 
+/* The clearance (options) of a hit on entry for the normalised name screened in context, or NULL. */
+static const mez_tensor_clearance_t *clearance_of(const eval_t *ev, const char *context, const char *norm,
+                                                  const entry_t *e)
+{
+    const mez_tensor_eval_options_t *o = ev->opts;
+    for (size_t i = 0; o && context && e->rule && i < o->n_clearances; i++) {
+        const mez_tensor_clearance_t *c = &o->clearances[i];
+        if (c->context && c->name_normalised && c->entry && !strcmp(c->context, context)
+            && !strcmp(c->name_normalised, norm) && !strcmp(c->entry, e->rule))
+            return c;
+    }
+    return NULL;
+}
+
 static void screen_party(eval_t *ev, const mez_tensor_party_t *party, const char *role, int *hits_total,
                          int *unscreenable)
 {
     mez_tensor_screen_hit_t *hits;
     const char *norm = mez_tensor_name_normalise(ev->p, party->name);
+    const char *context = ev->opts && ev->opts->clearance_context ? ev->opts->clearance_context : party->id;
     size_t n, i;
     int first = 1;
 
@@ -37,16 +52,21 @@ static void screen_party(eval_t *ev, const mez_tensor_party_t *party, const char
     for (i = 0; i < n; i++) {
         const entry_t *e = hits[i].entry;
         const list_t *l = e->list;
+        const mez_tensor_clearance_t *cleared;
         json_t *r, *entry, *match;
         /* An entry counts only where its pack binds this jurisdiction and it was listed by the screening day (the
          * day the write is made, not the day a backdated action says: mez_tensor_eval_options_t). */
         if (!pack_applies(l->pack, ev->a->jurisdiction) || !in_force(l->from, l->to, ev->screen_day)
             || !in_force(e->from, e->to, ev->screen_day) || (e->listed_day && e->listed_day > ev->screen_day))
             continue;
-        r = reason(ev, MEZ_DOMAIN_SANCTIONS, "sanctions_match");
-        json_object_set_new(r, "hard_block", json_true());
+        cleared = clearance_of(ev, context, norm, e);
+        r = reason(ev, MEZ_DOMAIN_SANCTIONS, cleared ? "sanctions_match_cleared" : "sanctions_match");
+        json_object_set_new(r, "hard_block", cleared ? json_false() : json_true());
         set_str(ev->ix, r, "party", role);
         set_str(ev->ix, r, "party_id", party->id);
+        set_str(ev->ix, r, "clearance_context", context);
+        if (cleared && cleared->detail)
+            json_object_set_new(r, "clearance", json_deep_copy(cleared->detail));
         /* The name screened, as given and normalised, once per party (on its first hit): the other hits of the
          * same party say only what they matched, so a long name is not copied into every one of them. */
         if (first)
@@ -69,7 +89,8 @@ static void screen_party(eval_t *ev, const mez_tensor_party_t *party, const char
         mez_tensor_cite_rule(ev->ix, r, l->pack, e->rule);
         json_object_set_new(r, "source", mez_tensor_source_json(ev, e->source));
         set_str(ev->ix, r, "source_detail", e->source_detail);
-        (*hits_total)++;
+        if (!cleared)
+            (*hits_total)++;
     }
 }
 
@@ -336,6 +357,7 @@ mez_status_t mez_tensor_evaluate_action_detail(apr_pool_t *p, const mez_tensor_i
     ev.as_of = as_of;
     ev.screen_day = screen_day;
     ev.detail = detail;
+    ev.opts = opts;
     /* Evidence makes its domain count: it can only lower the meet, never hide a failing domain. */
     mask |= MEZ_DOMAIN_BIT(MEZ_DOMAIN_SANCTIONS);
     for (i = 0; i < MEZ_DOMAIN_COUNT; i++)

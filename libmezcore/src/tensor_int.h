@@ -225,6 +225,7 @@ typedef struct {
     apr_time_t as_of;             /* the end of the action's date: attestations must cover it */
     int32_t screen_day;           /* yyyymmdd sanctions are screened as of (mez_tensor_eval_options_t) */
     mez_tensor_detail_t detail;   /* how much of each citation the result copies */
+    const mez_tensor_eval_options_t *opts;   /* clearances of sanctions hits (may be NULL) */
 } eval_t;
 
 /* A pack of jurisdiction "pk" applies to "pk" and to its zones "pk-sifc", "pk-rez": national law binds the

@@ -1747,7 +1747,7 @@ static void test_eval_sanctions_hard_block(void)
     /* Screened as of a later day (a write made today for a backdated action), the entry listed since applies,
      * while the action keeps its own date (for the tax law); the result names the day screened. */
     {
-        mez_tensor_eval_options_t eo = { 0, "2030-01-02" };
+        mez_tensor_eval_options_t eo = { .screening_date = "2030-01-02" };
         mez_problem_t pb = { 0 };
         CU_ASSERT_EQUAL_FATAL(mez_tensor_evaluate(unit_pool(), ix,
                                                   J("{'action':{'type':'entity_formation','date':'2025-09-01',"
@@ -1762,6 +1762,49 @@ static void test_eval_sanctions_hard_block(void)
                                               "'jurisdiction':'pk'},'subject':{'id':'s','name':'Future Front'}}"),
                                             &eo, &out, NULL, &pb), MEZ_EINVAL);
         CU_ASSERT_STRING_EQUAL(pb.code, "tensor.invalid_date");
+    }
+    /* A clearance (mez/clearance.h) of exactly that hit (the record screened in, the name as normalised, the
+     * entry) reports it cleared, with the clearance, and lets the other domains decide; the same clearance does
+     * nothing for the name screened in another record. */
+    {
+#define TAIBA "{'action':{'type':'entity_formation','date':'2025-09-01','jurisdiction':'pk'}," \
+              "'subject':{'id':'s','name':'Taiba Lashkar e Welfare Trust'}}"
+        json_t *detail = json_pack("{s:s}", "id", "clr_unit");
+        const json_t *hit;
+        mez_tensor_clearance_t cl = { "s", NULL, NULL, detail };
+        mez_tensor_eval_options_t eo = { .clearances = &cl, .n_clearances = 1 };
+        mez_problem_t pb = { 0 };
+        out = evaluate(ix, TAIBA, NULL);
+        hit = dreason(out, "sanctions", "sanctions_match");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(hit);
+        CU_ASSERT_STRING_EQUAL(sget(hit, "clearance_context"), "s");
+        CU_ASSERT_PTR_NULL(dreason(out, "sanctions", "sanctions_match_cleared"));
+        cl.entry = apr_pstrdup(unit_pool(), sget(hit, "rule"));
+        cl.name_normalised = mez_tensor_name_normalise(unit_pool(), "Taiba Lashkar e Welfare Trust");
+        CU_ASSERT_EQUAL_FATAL(mez_tensor_evaluate(unit_pool(), ix, J(TAIBA), &eo, &out, &decision, &pb), MEZ_OK);
+        CU_ASSERT_STRING_EQUAL(dstate(out, "sanctions"), "compliant");
+        CU_ASSERT_PTR_NULL(dreason(out, "sanctions", "sanctions_match"));
+        hit = dreason(out, "sanctions", "sanctions_match_cleared");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(hit);
+        CU_ASSERT_STRING_EQUAL(sget(hit, "clearance/id"), "clr_unit");
+        CU_ASSERT_TRUE(json_is_false(json_object_get(hit, "hard_block")));
+        CU_ASSERT_PTR_NOT_NULL(dreason(out, "sanctions", "sanctions_clear"));
+        /* Screened in another record (a director of another company's file): the hit blocks. */
+        eo.clearance_context = "urn:mez:application:other";
+        CU_ASSERT_EQUAL_FATAL(mez_tensor_evaluate(unit_pool(), ix, J(TAIBA), &eo, &out, &decision, &pb), MEZ_OK);
+        CU_ASSERT_EQUAL(decision, MEZ_STATE_NON_COMPLIANT);
+        CU_ASSERT_STRING_EQUAL(sget(dreason(out, "sanctions", "sanctions_match"), "clearance_context"),
+                               "urn:mez:application:other");
+        /* Another spelling of the name is another name: screened, and cleared, on its own. */
+        eo.clearance_context = NULL;
+        CU_ASSERT_EQUAL_FATAL(mez_tensor_evaluate(unit_pool(), ix,
+                                                  J("{'action':{'type':'entity_formation','date':'2025-09-01',"
+                                                    "'jurisdiction':'pk'},'subject':{'id':'s','name':"
+                                                    "'Lashkar e Taiba Welfare Trust'}}"),
+                                                  &eo, &out, &decision, &pb), MEZ_OK);
+        CU_ASSERT_EQUAL(decision, MEZ_STATE_NON_COMPLIANT);
+        json_decref(detail);
+#undef TAIBA
     }
     /* A name with nothing to compare cannot be cleared. */
     out = evaluate(ix, "{'action':{'type':'entity_formation','date':'2025-09-01','jurisdiction':'pk'},"

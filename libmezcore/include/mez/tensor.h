@@ -455,6 +455,15 @@ const char *mez_tensor_detail_name(mez_tensor_detail_t d);
 mez_status_t mez_tensor_detail_parse(apr_pool_t *p, const char *name, const char *pointer, mez_tensor_detail_t *out,
                                      mez_problem_t *pb);
 
+/* A screening clearance (libmezcore/include/mez/clearance.h) as the evaluation uses it: a hit on the list entry
+ * `entry` ("<pack id>/<entry id>", the hit's "rule") for a name that normalises to name_normalised
+ * (mez_tensor_name_normalise), screened in the record `context`, is not the listed person or organisation:
+ * someone accountable looked and said so. detail (an object) is copied into the reason as "clearance". */
+typedef struct mez_tensor_clearance_t {
+    const char *context, *name_normalised, *entry;
+    const json_t *detail;
+} mez_tensor_clearance_t;
+
 typedef struct mez_tensor_eval_options_t {
     uint32_t domains;         /* the zone's domains (MEZ_DOMAIN_BIT set), intersected with
                                * mez_action_default_domains() of the action; 0: those defaults alone.
@@ -467,6 +476,14 @@ typedef struct mez_tensor_eval_options_t {
                                * are in force, which entries are listed and which were listed by then are all
                                * judged on this day. The result then has "screening_date" when it differs from
                                * the action's date. */
+    /* Clearances of sanctions hits. Every sanctions_match reason names the record its name was screened in as
+     * "clearance_context": clearance_context when set (a name a request carries besides its parties, such as a
+     * director's, is screened in the file of the entity or application the request is about), else the party's
+     * id. A hit that one of the clearances names exactly (context, normalised name, entry) is reported as
+     * "sanctions_match_cleared" with the clearance, and does not block; any other hit blocks as always. */
+    const char *clearance_context;
+    const mez_tensor_clearance_t *clearances;
+    size_t n_clearances;
 } mez_tensor_eval_options_t;
 
 /* Evaluates an action document (above) against the index and returns the result, owned by p:

@@ -1,0 +1,323 @@
+/* clearance.c: sanctions screening clearances (mez/clearance.h): checked against the lists, stored and revoked
+ * with their audit rows, and read back for the evaluation of a request. */
+#include <string.h>
+#include <apr_strings.h>
+#include "mez/clearance.h"
+#include "mez/json.h"
+#include "mez/mass.h"
+#include "mez/vc.h"
+
+#define CLEARANCE_COLS 13
+#define CLEARANCE_SELECT                                                                                           \
+    "SELECT clearance_id, zone_id, context_id, name, name_normalised, entry, reason, cleared_by, created_at, "  \
+    "expires_at, revoked_at, revoked_by, revoke_reason FROM mez_screening_clearance"
+
+static void from_row(const char **col, mez_clearance_t *c)
+{
+    c->clearance_id = col[0], c->zone_id = col[1], c->context_id = col[2], c->name = col[3];
+    c->name_normalised = col[4], c->entry = col[5], c->reason = col[6], c->cleared_by = col[7];
+    c->created_at = col[8], c->expires_at = col[9], c->revoked_at = col[10], c->revoked_by = col[11];
+    c->revoke_reason = col[12];
+}
+
+/* Both stamps are mez_time_stamp's fixed-width UTC form, so their text order is their time order. */
+static int active_at(const mez_clearance_t *c, const char *now)
+{
+    return !c->revoked_at && strcmp(c->expires_at, now) > 0;
+}
+
+const char *mez_clearance_status(const mez_clearance_t *c, apr_time_t now)
+{
+    char buf[APR_RFC822_DATE_LEN + 16];
+    apr_time_exp_t t;
+    apr_size_t len;
+    if (c->revoked_at)
+        return "revoked";
+    apr_time_exp_gmt(&t, now);
+    apr_strftime(buf, &len, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &t);
+    return strcmp(c->expires_at, buf) > 0 ? "active" : "expired";
+}
+
+json_t *mez_clearance_json(const mez_clearance_t *c, apr_time_t now)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "clearance_id", c->clearance_id,
+                          "zone_id", c->zone_id, "status", mez_clearance_status(c, now), "context_id", c->context_id,
+                          "name", c->name, "name_normalised", c->name_normalised, "entry", c->entry, "reason",
+                          c->reason, "cleared_by", c->cleared_by, "created_at", c->created_at, "expires_at",
+                          c->expires_at);
+    if (c->revoked_at)
+        json_object_set_new(o, "revoked", json_pack("{s:s, s:s, s:s?}", "at", c->revoked_at, "by", c->revoked_by,
+                                                    "reason", c->revoke_reason));
+    return o;
+}
+
+static json_t *detail_json(const mez_clearance_t *c)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", c->clearance_id, "cleared_by", c->cleared_by, "created_at",
+                     c->created_at, "expires_at", c->expires_at, "reason", c->reason);
+}
+
+/* ---------------------------------------------------------------- the hit it clears */
+
+mez_status_t mez_clearance_check_hit(apr_pool_t *p, const mez_tensor_index_t *ix, const char *jurisdiction,
+                                     const char *name, const char *entry, const char *today,
+                                     const char **name_normalised, mez_problem_t *pb)
+{
+    mez_tensor_eval_options_t eo = { MEZ_DOMAIN_BIT(MEZ_DOMAIN_SANCTIONS), today, NULL, NULL, 0 };
+    json_t *doc, *result = NULL, *reasons, *r, *hit = json_array();
+    const char *norm;
+    size_t i;
+    mez_status_t rv;
+
+    if (mez_tensor_name_too_long(name)) {
+        json_decref(hit);
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "request.name_too_long", "/name",
+                           "name is longer than the %d characters a screened name may have", MEZ_TENSOR_NAME_MAX);
+    }
+    if (!*(norm = mez_tensor_name_normalise(p, name))) {
+        json_decref(hit);
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "request.unscreenable_name", "/name",
+                           "name has no letters or digits left to screen against the sanctions lists");
+    }
+    /* The screening pipeline's own question (orchestrate.c, screen_one): this name, screened today. The result
+     * belongs to p. */
+    doc = mez_json_pool_own(p, json_pack("{s:{s:s,s:s,s:s},s:{s:s,s:s}}", "action", "type", "entity_formation",
+                                         "date", today, "jurisdiction", jurisdiction, "subject", "id",
+                                         "urn:mez:clearance-check", "name", name));
+    rv = mez_tensor_evaluate(p, ix, doc, &eo, &result, NULL, pb);
+    if (rv != MEZ_OK) {
+        json_decref(hit);
+        return rv;
+    }
+    reasons = json_object_get(json_object_get(json_object_get(result, "domains"), "sanctions"), "reasons");
+    json_array_foreach(reasons, i, r) {
+        const char *rule = json_string_value(json_object_get(r, "rule"));
+        if (strcmp(json_string_value(json_object_get(r, "code")) ? json_string_value(json_object_get(r, "code"))
+                                                                  : "", "sanctions_match") || !rule)
+            continue;
+        if (!strcmp(rule, entry)) {
+            json_decref(hit);
+            *name_normalised = norm;
+            return MEZ_OK;
+        }
+        json_array_append_new(hit, json_string(rule));
+    }
+    {
+        const char *hits = NULL;
+        if (json_array_size(hit)) {
+            json_t *v;
+            json_array_foreach(hit, i, v)
+                hits = apr_pstrcat(p, hits ? hits : "", hits ? ", " : "", json_string_value(v), NULL);
+        }
+        json_decref(hit);
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "clearance.no_match", "/entry",
+                           "'%s' screened today does not hit %s (%s): there is nothing to clear", name, entry,
+                           hits ? apr_pstrcat(p, "it hits ", hits, NULL) : "it hits no entry");
+    }
+}
+
+/* ---------------------------------------------------------------- store */
+
+static mez_status_t not_found(apr_pool_t *p, const char *clearance_id, mez_problem_t *pb)
+{
+    return mez_problem(pb, p, MEZ_EINVAL, 404, "clearance.not_found", NULL, "there is no clearance '%s'",
+                       clearance_id);
+}
+
+static mez_status_t audit_row(apr_pool_t *p, mez_db_t *db, const mez_audit_event_t *audit, const mez_clearance_t *c,
+                              json_t *detail, mez_problem_t *pb)
+{
+    mez_audit_event_t ev;
+    mez_status_t rv;
+    if (!audit) {
+        json_decref(detail);
+        return MEZ_OK;
+    }
+    ev = *audit;
+    ev.resource_type = "screening_clearance";
+    ev.resource_id = c->clearance_id;
+    ev.detail = detail;
+    rv = mez_audit_append(p, db, &ev, pb);
+    json_decref(detail);
+    return rv;
+}
+
+mez_status_t mez_clearance_create(apr_pool_t *p, mez_db_t *db, const mez_clearance_t *in, apr_time_t now,
+                                  const mez_audit_event_t *audit, mez_clearance_t *out, mez_problem_t *pb)
+{
+    const char *at = mez_time_stamp(p, now), *col[1];
+    mez_clearance_t c = *in;
+    mez_db_tx_t *tx;
+    int found = 0;
+    mez_status_t rv;
+
+    c.clearance_id = mez_mass_new_id(p, "clr_");
+    c.created_at = at;
+    c.revoked_at = c.revoked_by = c.revoke_reason = NULL;
+    if ((rv = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
+        return rv;
+    /* One active clearance per (context, name, entry): a second would hide which review the zone relies on.
+     * Checked inside the write transaction (SQLite's write lock; on PostgreSQL the context's rows are locked),
+     * so two reviewers clearing the same hit at once make one clearance and one 409. */
+    if ((rv = mez_db_query_row(p, db, col, 1, &found,
+                               apr_pstrcat(p, "SELECT clearance_id FROM mez_screening_clearance WHERE context_id = %s "
+                                           "AND name_normalised = %s AND entry = %s AND revoked_at IS NULL AND "
+                                           "expires_at > %s", mez_db_for_update(db), NULL),
+                               pb, c.context_id, c.name_normalised, c.entry, at, NULL)) != MEZ_OK)
+        goto fail;
+    if (found) {
+        rv = mez_problem(pb, p, MEZ_EINVAL, 409, "clearance.exists", NULL,
+                         "clearance %s already clears '%s' against %s in %s; revoke it first to record another",
+                         col[0], c.name, c.entry, c.context_id);
+        goto fail;
+    }
+    if ((rv = mez_db_execv(p, db, NULL,
+                           "INSERT INTO mez_screening_clearance (clearance_id, zone_id, context_id, name, "
+                           "name_normalised, entry, reason, cleared_by, created_at, expires_at) VALUES (%s, %s, %s, "
+                           "%s, %s, %s, %s, %s, %s, %s)",
+                           pb, c.clearance_id, c.zone_id, c.context_id, c.name, c.name_normalised, c.entry, c.reason,
+                           c.cleared_by, c.created_at, c.expires_at, NULL)) != MEZ_OK
+        || (rv = audit_row(p, db, audit, &c,
+                           json_pack("{s:s, s:s, s:s, s:s}", "context_id", c.context_id, "name", c.name, "entry",
+                                     c.entry, "expires_at", c.expires_at), pb)) != MEZ_OK
+        || (rv = mez_db_commit(p, tx, pb)) != MEZ_OK)
+        goto fail;
+    if (out)
+        *out = c;
+    return MEZ_OK;
+fail:
+    mez_db_rollback(p, tx);
+    return rv;
+}
+
+mez_status_t mez_clearance_get(apr_pool_t *p, mez_db_t *db, const char *clearance_id, mez_clearance_t *out,
+                               mez_problem_t *pb)
+{
+    const char *col[CLEARANCE_COLS];
+    int found = 0;
+    mez_status_t rv = mez_db_query_row(p, db, col, CLEARANCE_COLS, &found, CLEARANCE_SELECT " WHERE clearance_id = %s",
+                                       pb, clearance_id, NULL);
+    if (rv != MEZ_OK)
+        return rv;
+    if (!found)
+        return not_found(p, clearance_id, pb);
+    from_row(col, out);
+    return MEZ_OK;
+}
+
+mez_status_t mez_clearance_list(apr_pool_t *p, mez_db_t *db, const char *context_id, int all, apr_time_t now,
+                                int limit, apr_array_header_t **out, mez_problem_t *pb)
+{
+    const char *at = mez_time_stamp(p, now), *args[2];
+    const char *where = "";
+    apr_array_header_t *rows;
+    int nargs = 0;
+    mez_status_t rv;
+
+    if (context_id) {
+        where = " WHERE context_id = %s";
+        args[nargs++] = context_id;
+    }
+    if (!all) {
+        where = apr_pstrcat(p, where, *where ? " AND" : " WHERE", " revoked_at IS NULL AND expires_at > %s", NULL);
+        args[nargs++] = at;
+    }
+    rv = mez_db_query_rows_array(p, db, CLEARANCE_COLS, &rows,
+                                 apr_psprintf(p, "%s%s ORDER BY created_at DESC, clearance_id DESC LIMIT %d",
+                                              CLEARANCE_SELECT, where, limit > 0 ? limit : 1),
+                                 nargs, args, pb);
+    if (rv != MEZ_OK)
+        return rv;
+    *out = apr_array_make(p, rows->nelts ? rows->nelts : 1, sizeof(mez_clearance_t));
+    for (int i = 0; i < rows->nelts; i++)
+        from_row(APR_ARRAY_IDX(rows, i, const char **), &APR_ARRAY_PUSH(*out, mez_clearance_t));
+    return MEZ_OK;
+}
+
+mez_status_t mez_clearance_revoke(apr_pool_t *p, mez_db_t *db, const char *clearance_id, const char *revoked_by,
+                                  const char *reason, apr_time_t now, const mez_audit_event_t *audit,
+                                  mez_clearance_t *out, mez_problem_t *pb)
+{
+    const char *at = mez_time_stamp(p, now), *col[CLEARANCE_COLS];
+    mez_clearance_t c;
+    mez_db_tx_t *tx;
+    int found = 0;
+    mez_status_t rv;
+
+    if ((rv = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
+        return rv;
+    if ((rv = mez_db_query_row(p, db, col, CLEARANCE_COLS, &found,
+                               apr_pstrcat(p, CLEARANCE_SELECT " WHERE clearance_id = %s", mez_db_for_update(db), NULL),
+                               pb, clearance_id, NULL)) != MEZ_OK)
+        goto fail;
+    if (!found) {
+        rv = not_found(p, clearance_id, pb);
+        goto fail;
+    }
+    from_row(col, &c);
+    if (c.revoked_at) {
+        rv = mez_problem(pb, p, MEZ_EINVAL, 409, "clearance.revoked", NULL, "clearance %s was revoked at %s by %s",
+                         clearance_id, c.revoked_at, c.revoked_by ? c.revoked_by : "(unknown)");
+        goto fail;
+    }
+    c.revoked_at = at, c.revoked_by = revoked_by, c.revoke_reason = reason;
+    if ((rv = mez_db_execv(p, db, NULL,
+                           "UPDATE mez_screening_clearance SET revoked_at = %s, revoked_by = %s, revoke_reason = %s "
+                           "WHERE clearance_id = %s",
+                           pb, at, revoked_by, reason ? reason : MEZ_DB_NULL, clearance_id, NULL)) != MEZ_OK
+        || (rv = audit_row(p, db, audit, &c,
+                           json_pack("{s:s, s:s, s:s, s:s?}", "context_id", c.context_id, "name", c.name, "entry",
+                                     c.entry, "reason", reason), pb)) != MEZ_OK
+        || (rv = mez_db_commit(p, tx, pb)) != MEZ_OK)
+        goto fail;
+    if (out)
+        *out = c;
+    return MEZ_OK;
+fail:
+    mez_db_rollback(p, tx);
+    return rv;
+}
+
+mez_status_t mez_clearance_active(apr_pool_t *p, mez_db_t *db, const char *const *contexts, int n, apr_time_t now,
+                                  mez_tensor_clearance_t **out, size_t *nout, mez_problem_t *pb)
+{
+    const char *at = mez_time_stamp(p, now), **args, *in = "";
+    apr_array_header_t *rows;
+    int nargs = 0;
+    mez_status_t rv;
+
+    *out = NULL;
+    *nout = 0;
+    if (n <= 0)
+        return MEZ_OK;
+    args = apr_palloc(p, sizeof(*args) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) {
+        if (!contexts[i])
+            continue;
+        in = apr_pstrcat(p, in, nargs ? ", " : "", "%s", NULL);
+        args[nargs++] = contexts[i];
+    }
+    if (!nargs)
+        return MEZ_OK;
+    args[nargs++] = at;
+    if ((rv = mez_db_query_rows_array(p, db, CLEARANCE_COLS, &rows,
+                                      apr_pstrcat(p, CLEARANCE_SELECT " WHERE context_id IN (", in,
+                                                  ") AND revoked_at IS NULL AND expires_at > %s", NULL),
+                                      nargs, args, pb)) != MEZ_OK)
+        return rv;
+    if (!rows->nelts)
+        return MEZ_OK;
+    *out = apr_pcalloc(p, sizeof(**out) * (size_t)rows->nelts);
+    for (int i = 0; i < rows->nelts; i++) {
+        mez_clearance_t c;
+        from_row(APR_ARRAY_IDX(rows, i, const char **), &c);
+        if (!active_at(&c, at))
+            continue;
+        (*out)[*nout].context = c.context_id;
+        (*out)[*nout].name_normalised = c.name_normalised;
+        (*out)[*nout].entry = c.entry;
+        (*out)[*nout].detail = mez_json_pool_own(p, detail_json(&c));
+        (*nout)++;
+    }
+    return MEZ_OK;
+}
