@@ -257,3 +257,39 @@ def test_a_zone_without_the_policy_takes_no_anonymous_clearance(zone):
                    "clearance.anonymous")
     assert (zone.count("mez_screening_clearance"), zone.count("mez_audit")) == before
     assert zone.get("/v1/sanctions/clearances").json() == {"clearances": []}
+
+
+def test_a_beneficiary_is_cleared_for_its_payer_only(world):
+    """A payee outside the zone has no record: a clearance of its name is for one payer's payments to it."""
+    zone, op = world["zone"], world["op"]
+    ntn = {"ntn_number": "1234567", "ntn_type": "company"}
+
+    def payer(name):
+        r = zone.post("/v1/entities", json={"entity_type": "corporation", "legal_name": name,
+                                             "compliance": {"evidence": EVIDENCE}}, headers=op)
+        assert r.status_code == 201, r.text
+        r = zone.post("/v1/fiscal/accounts", json={"entity_id": r.json()["id"], "account_type": "operating",
+                                                    "currency": "PKR", "ntn": ntn}, headers=op)
+        assert r.status_code == 201, r.text
+        acc = r.json()["resource"]["account_id"]
+        r = zone.post("/mass/v1/fiscal/accounts/%s/deposits" % acc, headers=op,
+                      json={"amount": "100000", "currency": "PKR", "reference": "seed"})
+        assert r.status_code == 201, r.text
+        return acc
+
+    def pay(acc):
+        return zone.post("/v1/fiscal/payments", headers=op, json={
+            "source_account_id": acc, "amount": "5000", "currency": "PKR", "payment_type": "goods_payment",
+            "destination": {"type": "external_bank", "bank_details": {"iban": "PK36SCBL0000001123456702",
+                                                                     "beneficiary_name": "Abdul Rahman"}},
+            "compliance": {"evidence": EVIDENCE}})
+
+    first, second = payer("Clearance Payer One Ltd"), payer("Clearance Payer Two Ltd")
+    p = assert_problem(pay(first), 422, "compliance.sanctions_hard_block")
+    [hit] = [r for r in p["compliance"]["evaluation"]["domains"]["sanctions"]["reasons"]
+             if r["code"] == "sanctions_match" and r["party"] == "counterparty" and r["rule"] == ABDUL_RAHMAN]
+    assert hit["clearance_context"].startswith("urn:mez:beneficiary:ent_")
+    assert clear(world, hit, "Abdul Rahman").status_code == 201
+    r = pay(first)
+    assert r.status_code == 201, r.text
+    assert_problem(pay(second), 422, "compliance.sanctions_hard_block")

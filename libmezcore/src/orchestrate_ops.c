@@ -504,7 +504,10 @@ static mez_status_t payment_prepare(orch_t *o)
                                "/destination/bank_details/beneficiary_name",
                                "a payment leaving the zone names its beneficiary, who is screened");
         if ((rv = mez_orch_screenable(o, bn, "/destination/bank_details/beneficiary_name")) != MEZ_OK
-            || (rv = party(o, "counterparty", "urn:mez:beneficiary", bn, NULL, &counterparty)) != MEZ_OK)
+            /* The beneficiary has no record here: it is this payer's beneficiary, and a clearance of a hit on its
+             * name (mez/clearance.h) is for this payer's payments to it, never for every payee of the name. */
+            || (rv = party(o, "counterparty", apr_pstrcat(o->p, "urn:mez:beneficiary:", o->owner_entity, NULL), bn,
+                           NULL, &counterparty)) != MEZ_OK)
             return rv;
     }
     if ((rv = party(o, "subject", o->owner_entity, mez_orch_str(payer, "legal_name"),
