@@ -50,6 +50,8 @@ typedef struct mez_srv_conf_t {
     int client_cert_auth;       /* MezClientCertAuth: -1 unset, 0 off (default), 1 on (mod_mez_clientcert.c) */
     int db_prepare;             /* MezDBPrepare: -1 unset, 0 off, 1 on (default): PostgreSQL statements prepared
                                  * once per mod_dbd connection (libmezcore/src/store_pg.c) */
+    int clearance_approvers;    /* MezClearanceApprovers: -1 unset, 1 or 2 (default): the principals a sanctions
+                                 * screening clearance needs (mod_mez_clearance.c) */
     const char *client_cert_defn; /* "file:line" of that directive, for start-up messages */
     apr_array_header_t *peers;  /* MezPeer: of mez_peer_t (mod_mez_peer.c); NULL: none */
     const char *peer_ca_file;   /* MezPeerCAFile: CAs that sign peers' TLS certificates; NULL: the system store */

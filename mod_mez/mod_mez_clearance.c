@@ -2,13 +2,15 @@
  * carries it).
  *
  *   operator, regulator  POST /v1/sanctions/clearances               {context_id, name, entry, reason, expires_at?}
+ *                        POST /v1/sanctions/clearances/{id}/approve  {} (another principal than who recorded it)
  *                        POST /v1/sanctions/clearances/{id}/revoke   {reason}
- *                        GET  /v1/sanctions/clearances[?context_id=&status=active|all&limit=N]
+ *                        GET  /v1/sanctions/clearances[?context_id=&status=active|proposed|all&limit=N]
  *                        GET  /v1/sanctions/clearances/{id}
  *
  * The three members that say what is cleared are copied from the refusal: a 422 whose sanctions_match reason
  * gives "clearance_context", "match.normalised"'s name as screened (or the name the request carried at the
- * screening's pointer) and "rule". Who may clear is conf/mez-policy.conf's business. */
+ * screening's pointer) and "rule". Who may clear is conf/mez-policy.conf's business; how many principals a
+ * clearance needs is MezClearanceApprovers (2 by default: it is "proposed" until a second one approves it). */
 #include <string.h>
 #include <apr_strings.h>
 #include "httpd.h"
@@ -109,6 +111,7 @@ static int post_clearance(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
         return mez_send_problem(r, &pb, NULL);
     in.zone_id = sc->zone_id;
     in.cleared_by = mez_request_actor(r);
+    in.approvals_required = sc->clearance_approvers == 1 ? 1 : 2;
     in.expires_at = mez_time_stamp(r->pool, exp);
     mez_request_audit_event(r, "sanctions.clearance.create", "screening_clearance", NULL, "committed", NULL, &aev);
     if (mez_clearance_create(r->pool, db, &in, now, &aev, &out, &pb) != MEZ_OK)
@@ -117,6 +120,25 @@ static int post_clearance(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, "/v1/sanctions/clearances/", out.clearance_id,
                                                            NULL));
     return mez_send_json(r, 201, mez_clearance_json(&out, now));
+}
+
+/* ------------------------------------------------------------------ POST .../{id}/approve */
+
+static int post_approve(request_rec *r, mez_db_t *db, const char *id)
+{
+    static const char *const allowed[] = { NULL };
+    mez_problem_t pb = { 0 };
+    mez_audit_event_t aev;
+    mez_clearance_t out;
+    apr_time_t now = apr_time_now();
+    json_t *body;
+
+    if (mez_read_json_object(r, allowed, &body, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    mez_request_audit_event(r, "sanctions.clearance.approve", "screening_clearance", id, "committed", NULL, &aev);
+    if (mez_clearance_approve(r->pool, db, id, mez_request_actor(r), now, &aev, &out, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    return mez_send_json(r, 200, mez_clearance_json(&out, now));
 }
 
 /* ------------------------------------------------------------------ POST .../{id}/revoke */
@@ -146,10 +168,10 @@ static int get_list(request_rec *r, mez_db_t *db)
 {
     mez_problem_t pb = { 0 };
     char *args = r->args ? apr_pstrdup(r->pool, r->args) : NULL, *tok, *last;
-    const char *context = NULL;
+    const char *context = NULL, *status = "active";
     apr_array_header_t *list;
     apr_time_t now = apr_time_now();
-    int all = 0, limit = LIST_LIMIT_DEFAULT;
+    int limit = LIST_LIMIT_DEFAULT;
     json_t *arr;
 
     for (tok = args ? apr_strtok(args, "&", &last) : NULL; tok; tok = apr_strtok(NULL, "&", &last)) {
@@ -167,8 +189,9 @@ static int get_list(request_rec *r, mez_db_t *db)
                           "255 bytes");
         if (!strcmp(tok, "context_id") && *value) {
             context = value;
-        } else if (!strcmp(tok, "status") && (!strcmp(value, "active") || !strcmp(value, "all"))) {
-            all = !strcmp(value, "all");
+        } else if (!strcmp(tok, "status")
+                   && (!strcmp(value, "active") || !strcmp(value, "proposed") || !strcmp(value, "all"))) {
+            status = value;
         } else if (!strcmp(tok, "limit")) {
             char *end;
             apr_int64_t n = apr_strtoi64(value, &end, 10);
@@ -178,14 +201,14 @@ static int get_list(request_rec *r, mez_db_t *db)
             limit = (int)n;
         } else if (!strcmp(tok, "context_id") || !strcmp(tok, "status")) {
             return refuse(r, &pb, 400, "request.invalid_parameter", apr_pstrcat(r->pool, "/", tok, NULL),
-                          !strcmp(tok, "status") ? "status is active (the default) or all"
+                          !strcmp(tok, "status") ? "status is active (the default), proposed or all"
                                                  : "context_id must not be empty");
         } else {
             return refuse(r, &pb, 400, "request.unknown_parameter", apr_pstrcat(r->pool, "/", tok, NULL),
                           "the parameters are context_id, status and limit");
         }
     }
-    if (mez_clearance_list(r->pool, db, context, all, now, limit, &list, &pb) != MEZ_OK)
+    if (mez_clearance_list(r->pool, db, context, status, now, limit, &list, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     arr = json_array();
     for (int i = 0; i < list->nelts; i++)
@@ -228,6 +251,11 @@ int mez_clearance_serve(request_rec *r, mez_srv_conf_t *sc)
         if (r->method_number != M_GET)
             return mez_send_method_not_allowed(r, "GET");
         return get_one(r, db, cap[0]);
+    }
+    if (mez_mass_path_match(r->pool, r->uri, "/v1/sanctions/clearances/*/approve", cap, 1)) {
+        if (r->method_number != M_POST)
+            return mez_send_method_not_allowed(r, "POST");
+        return post_approve(r, db, cap[0]);
     }
     if (mez_mass_path_match(r->pool, r->uri, "/v1/sanctions/clearances/*/revoke", cap, 1)) {
         if (r->method_number != M_POST)

@@ -22,6 +22,7 @@ void *mez_create_srv_conf(apr_pool_t *p, server_rec *s)
     sc->mode = MEZ_MODE_UNSET;
     sc->client_cert_auth = -1;
     sc->db_prepare = -1;
+    sc->clearance_approvers = -1;
     return sc;
 }
 
@@ -63,6 +64,7 @@ void *mez_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->mass_timeout_ms = add->mass_timeout_ms ? add->mass_timeout_ms : base->mass_timeout_ms;
     sc->client_cert_auth = add->client_cert_auth != -1 ? add->client_cert_auth : base->client_cert_auth;
     sc->db_prepare = add->db_prepare != -1 ? add->db_prepare : base->db_prepare;
+    sc->clearance_approvers = add->clearance_approvers != -1 ? add->clearance_approvers : base->clearance_approvers;
     sc->client_cert_defn = add->client_cert_auth != -1 ? add->client_cert_defn : base->client_cert_defn;
     sc->peers = add->peers ? add->peers : base->peers;
     sc->peer_ca_file = add->peer_ca_file ? add->peer_ca_file : base->peer_ca_file;
@@ -347,6 +349,19 @@ static const char *set_db_prepare(cmd_parms *cmd, void *dc, int on)
     return NULL;
 }
 
+static const char *set_clearance_approvers(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    (void)dc;
+    if (err)
+        return err;
+    if (strcmp(arg, "1") && strcmp(arg, "2"))
+        return apr_psprintf(cmd->pool, "MezClearanceApprovers is 1 or 2 (principals per sanctions clearance), not "
+                            "'%s'", arg);
+    mez_srv_conf(cmd->server)->clearance_approvers = arg[0] - '0';
+    return NULL;
+}
+
 const command_rec mez_cmds[] = {
     AP_INIT_TAKE1("MezZone", set_zone, NULL, RSRC_CONF,
                   "the zone this server or virtual host serves (a-z, 0-9, '-')"),
@@ -378,6 +393,9 @@ const command_rec mez_cmds[] = {
                       "calls to a Mass endpoint elsewhere are refused"),
     AP_INIT_TAKE1("MezMassTimeout", set_mass_timeout, NULL, RSRC_CONF,
                   "seconds one call to a remote Mass endpoint may take (1-300, default 10)"),
+    AP_INIT_TAKE1("MezClearanceApprovers", set_clearance_approvers, NULL, RSRC_CONF,
+                  "how many principals a sanctions screening clearance needs: 2 (default: one records it, another "
+                  "approves it) or 1"),
     AP_INIT_FLAG("MezDBPrepare", set_db_prepare, NULL, RSRC_CONF,
                  "on (default): on PostgreSQL, each statement is prepared once per mod_dbd connection; off for a "
                  "pooler that does not keep a session's prepared statements (PgBouncer in transaction mode before "

@@ -115,6 +115,7 @@ def routes(w):
         ("clearance", "POST", "/v1/sanctions/clearances", {"context_id": own, "name": "Matrix Probe",
                                                            "entry": "pk-proscribed/none", "reason": "probe"}, reg),
         ("clearance read", "GET", "/v1/sanctions/clearances/clr_x", None, reg),
+        ("clearance approve", "POST", "/v1/sanctions/clearances/clr_x/approve", {}, reg),
         ("clearance revoke", "POST", "/v1/sanctions/clearances/clr_x/revoke", {"reason": "probe"}, reg),
     ]
 

@@ -44,3 +44,9 @@ def test_bad_zone_id(make_zone, driver):
 def test_bad_max_body_size(make_zone, driver, value):
     z = make_zone(driver, start=False, max_body_size=value)
     assert_config_error(z, "MezMaxBodySize")
+
+
+@pytest.mark.parametrize("value", ["0", "3", "two"])
+def test_bad_clearance_approvers(make_zone, driver, value):
+    z = make_zone(driver, start=False, extra_conf="MezClearanceApprovers " + value)
+    assert_config_error(z, "MezClearanceApprovers")

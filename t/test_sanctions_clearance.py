@@ -1,9 +1,10 @@
 # test_sanctions_clearance.py: screening clearances on the pk-sifc zone with the UN consolidated list imported (as
 # `mez deploy` does) and the shipped policy. Common names are listed aliases ("Abdul Rahman", "Muhammad Yusuf"):
 # a director or person of that name is a hard block until an operator or regulator records, with reasons, that
-# the name in this file is not that entry; the retried request then passes, citing the clearance, while the same
-# name in any other file still blocks. Clearances expire and are revoked, never edited; every create and revoke
-# has its audit row, and every bad request is refused with nothing written.
+# the name in this file is not that entry, and a second principal approves it (four eyes, MezClearanceApprovers);
+# the retried request then passes, citing the clearance, while the same name in any other file still blocks.
+# Clearances expire and are revoked, never edited; every create, approval and revoke has its audit row, and every
+# bad request is refused with nothing written.
 import os
 import shutil
 
@@ -51,7 +52,8 @@ def world(module_zones, driver, mez_env):
         os.path.join(mez_env.httpd_modules, "mod_authn_core.so"),
         os.path.join(mez_env.source_dir, "conf", "mez-policy.conf"))
     zone = module_zones(driver, name="clear", zone_id="pk-sifc", zone_file=zone_file, extra_conf=policy)
-    return {"zone": zone, "op": token(zone, "operator"), "reg": token(zone, "regulator")}
+    return {"zone": zone, "op": token(zone, "operator"), "reg": token(zone, "regulator"), "zone_file": zone_file,
+            "policy": policy}
 
 
 def counts(zone):
@@ -72,12 +74,25 @@ def hit_of(problem, pointer):
     return r
 
 
-def clear(world, hit, name, headers=None, **extra):
+def propose(world, hit, name, headers=None, **extra):
     body = {"context_id": hit["clearance_context"], "name": name, "entry": hit["rule"],
             "reason": "Date of birth 1988-04-02 and CNIC 42101-1234567-1 checked against NADRA; the listed "
                       "individual was born in 1965 and is not a Pakistani national."}
     body.update(extra)
     return world["zone"].post("/v1/sanctions/clearances", json=body, headers=headers or world["op"])
+
+
+def clear(world, hit, name, headers=None):
+    """Proposed by one principal (the operator unless headers say otherwise), approved by the other."""
+    by = headers or world["op"]
+    r = propose(world, hit, name, headers=by)
+    assert r.status_code == 201, r.text
+    other = world["reg"] if by is world["op"] else world["op"]
+    r = world["zone"].post("/v1/sanctions/clearances/%s/approve" % r.json()["clearance_id"], json={},
+                           headers=other)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "active"
+    return r.json()
 
 
 def test_a_common_name_blocks_until_cleared_then_only_in_its_own_file(world):
@@ -89,15 +104,31 @@ def test_a_common_name_blocks_until_cleared_then_only_in_its_own_file(world):
     assert hit["rule"] == ABDUL_RAHMAN and hit["hard_block"] is True
     assert hit["clearance_context"].startswith("urn:mez:application:")
 
-    r = clear(world, hit, "Abdul Rahman")
+    r = propose(world, hit, "Abdul Rahman")
     assert r.status_code == 201, r.text
     c = r.json()
-    assert c["status"] == "active" and c["entry"] == ABDUL_RAHMAN and c["context_id"] == hit["clearance_context"]
+    assert c["status"] == "proposed" and c["approvals_required"] == 2 and "approved" not in c
+    assert c["entry"] == ABDUL_RAHMAN and c["context_id"] == hit["clearance_context"]
     assert c["name_normalised"] == "abdul rahman" and c["cleared_by"] and c["clearance_id"].startswith("clr_")
     assert r.headers["Location"] == "/v1/sanctions/clearances/" + c["clearance_id"]
     assert zone.get(r.headers["Location"], headers=world["reg"]).json() == c
-    audit = zone.db.query_value("SELECT action FROM mez_audit WHERE resource_id = '%s'" % c["clearance_id"])
-    assert audit == "sanctions.clearance.create"
+    # Proposed is not yet cleared; whoever proposed it cannot approve it.
+    assert_problem(formation(world, "Rahman Weaving (Pvt) Ltd", "Abdul Rahman"), 422,
+                   "compliance.sanctions_hard_block")
+    audit = zone.count("mez_audit")
+    assert_problem(zone.post(r.headers["Location"] + "/approve", json={}, headers=world["op"]), 409,
+                   "clearance.self_approval")
+    assert zone.count("mez_audit") == audit
+    a = zone.post(r.headers["Location"] + "/approve", json={}, headers=world["reg"])
+    assert a.status_code == 200, a.text
+    c = a.json()
+    assert c["status"] == "active" and c["approved"]["by"] and c["approved"]["by"] != c["cleared_by"]
+    assert_problem(zone.post(r.headers["Location"] + "/approve", json={}, headers=world["reg"]), 409,
+                   "clearance.not_proposed")
+    assert zone.get(r.headers["Location"], headers=world["op"]).json() == c
+    rows = zone.db.query_value("SELECT COUNT(*) FROM mez_audit WHERE resource_id = '%s' AND action IN "
+                               "('sanctions.clearance.create', 'sanctions.clearance.approve')" % c["clearance_id"])
+    assert rows == "2"
 
     # The same request now passes; what it relied on is in the evaluation it recorded.
     r = formation(world, "Rahman Weaving (Pvt) Ltd", "Abdul Rahman")
@@ -123,7 +154,7 @@ def test_a_person_is_cleared_for_the_documents_reviewed(world):
                        "compliance.sanctions_hard_block")
     hit = hit_of(p, "/full_name")
     assert hit["rule"] == MUHAMMAD_YUSUF
-    assert clear(world, hit, "Muhammad Yusuf", headers=world["reg"]).status_code == 201
+    assert clear(world, hit, "Muhammad Yusuf", headers=world["reg"])["cleared_by"]
     r = zone.post("/v1/identity/persons", json=person, headers=world["op"])
     assert r.status_code == 201, r.text
     # Another Muhammad Yusuf (another date of birth, no documents) is not covered by that review.
@@ -135,7 +166,7 @@ def test_a_person_is_cleared_for_the_documents_reviewed(world):
 def test_revoked_and_expired_clearances_block_again(world):
     zone = world["zone"]
     hit = hit_of(assert_problem(formation(world, "Revocable Mills Ltd", "Abdul Rahman"), 422), "/directors/1/name")
-    c = clear(world, hit, "Abdul Rahman").json()
+    c = clear(world, hit, "Abdul Rahman")
     assert formation(world, "Revocable Mills Ltd", "Abdul Rahman").status_code == 201
 
     # Revoked (by a regulator): the next request of that file blocks again; a second revoke is a conflict.
@@ -147,6 +178,8 @@ def test_revoked_and_expired_clearances_block_again(world):
     assert zone.count("mez_audit") == audit + 1
     assert_problem(zone.post("/v1/sanctions/clearances/%s/revoke" % c["clearance_id"], headers=world["op"],
                              json={"reason": "again"}), 409, "clearance.revoked")
+    assert_problem(zone.post("/v1/sanctions/clearances/%s/approve" % c["clearance_id"], headers=world["op"],
+                             json={}), 409, "clearance.revoked")
     assert zone.count("mez_audit") == audit + 1
     officer = {"name": "Abdul Rahman", "role": "secretary"}
     entity = zone.db.query_value("SELECT entity_id FROM mez_mass_entity WHERE doc LIKE '%Revocable Mills Ltd%'")
@@ -157,7 +190,7 @@ def test_revoked_and_expired_clearances_block_again(world):
     p = assert_problem(zone.post("/v1/entities/%s/officers" % entity, json=officer, headers=world["op"]), 422)
     hit = hit_of(p, "/name")
     assert hit["clearance_context"] == entity
-    c2 = clear(world, hit, "Abdul Rahman").json()
+    c2 = clear(world, hit, "Abdul Rahman")
     r = zone.post("/v1/entities/%s/officers" % entity, json=officer, headers=world["op"])
     assert r.status_code == 201, r.text
     zone.db.execute("UPDATE mez_screening_clearance SET expires_at = '2026-01-01T00:00:00Z' WHERE clearance_id = "
@@ -236,11 +269,19 @@ def test_one_active_clearance_per_hit_and_reads(world):
                        409, "clearance.exists")
     assert r.json()["clearance_id"] in p["detail"]
     assert counts(zone) == before
-    got = zone.get("/v1/sanctions/clearances?context_id=" + ctx.replace(":", "%3A"), headers=world["op"]).json()
+    got = zone.get("/v1/sanctions/clearances?status=proposed&context_id=" + ctx.replace(":", "%3A"),
+                   headers=world["op"]).json()
     assert [x["clearance_id"] for x in got["clearances"]] == [r.json()["clearance_id"]]
+    got = zone.get("/v1/sanctions/clearances?context_id=" + ctx, headers=world["op"]).json()
+    assert got == {"clearances": []}     # proposed, not in force
     assert_problem(zone.get("/v1/sanctions/clearances/clr_nope", headers=world["op"]), 404, "clearance.not_found")
     assert_problem(zone.post("/v1/sanctions/clearances/clr_nope/revoke", json={"reason": "x"}, headers=world["op"]),
                    404, "clearance.not_found")
+    assert_problem(zone.post("/v1/sanctions/clearances/clr_nope/approve", json={}, headers=world["reg"]),
+                   404, "clearance.not_found")
+    assert_problem(zone.post("/v1/sanctions/clearances/%s/approve" % r.json()["clearance_id"],
+                             json={"note": "x"}, headers=world["reg"]), 422, "request.unknown_field", pointer="/note")
+    assert counts(zone) == before
     for q, ptr in (("status=bogus", "/status"), ("limit=0", "/limit"), ("limit=1001", "/limit"),
                    ("colour=red", "/colour"), ("context_id=", "/context_id")):
         assert_problem(zone.get("/v1/sanctions/clearances?" + q, headers=world["op"]), 400, pointer=ptr)
@@ -255,6 +296,7 @@ def test_a_zone_without_the_policy_takes_no_anonymous_clearance(zone):
     assert_problem(zone.post("/v1/sanctions/clearances", json=GOOD), 403, "clearance.anonymous")
     assert_problem(zone.post("/v1/sanctions/clearances/clr_x/revoke", json={"reason": "x"}), 403,
                    "clearance.anonymous")
+    assert_problem(zone.post("/v1/sanctions/clearances/clr_x/approve", json={}), 403, "clearance.anonymous")
     assert (zone.count("mez_screening_clearance"), zone.count("mez_audit")) == before
     assert zone.get("/v1/sanctions/clearances").json() == {"clearances": []}
 
@@ -289,7 +331,24 @@ def test_a_beneficiary_is_cleared_for_its_payer_only(world):
     [hit] = [r for r in p["compliance"]["evaluation"]["domains"]["sanctions"]["reasons"]
              if r["code"] == "sanctions_match" and r["party"] == "counterparty" and r["rule"] == ABDUL_RAHMAN]
     assert hit["clearance_context"].startswith("urn:mez:beneficiary:ent_")
-    assert clear(world, hit, "Abdul Rahman").status_code == 201
+    clear(world, hit, "Abdul Rahman")
     r = pay(first)
     assert r.status_code == 201, r.text
     assert_problem(pay(second), 422, "compliance.sanctions_hard_block")
+
+
+def test_a_zone_whose_law_lets_one_officer_decide(world, make_zone, driver):
+    """MezClearanceApprovers 1: a clearance applies once recorded, and there is nothing to approve."""
+    zone = make_zone(driver, zone_id="pk-sifc", zone_file=world["zone_file"],
+                     extra_conf=world["policy"] + "\nMezClearanceApprovers 1")
+    op = token(zone, "operator")
+    body = {"entity_type": "corporation", "legal_name": "Single Officer Looms Ltd", "compliance": {"evidence": EVIDENCE},
+            "directors": [{"name": "Abdul Rahman", "role": "director"}]}
+    hit = hit_of(assert_problem(zone.post("/v1/entities", json=body, headers=op), 422), "/directors/0/name")
+    r = zone.post("/v1/sanctions/clearances", headers=op, json={
+        "context_id": hit["clearance_context"], "name": "Abdul Rahman", "entry": hit["rule"], "reason": "checked"})
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "active" and r.json()["approvals_required"] == 1
+    assert_problem(zone.post("/v1/sanctions/clearances/%s/approve" % r.json()["clearance_id"], json={},
+                             headers=token(zone, "regulator")), 409, "clearance.not_proposed")
+    assert zone.post("/v1/entities", json=body, headers=op).status_code == 201

@@ -7,10 +7,14 @@
 #include "mez/mass.h"
 #include "mez/vc.h"
 
-#define CLEARANCE_COLS 13
+#define CLEARANCE_COLS 16
 #define CLEARANCE_SELECT                                                                                           \
     "SELECT clearance_id, zone_id, context_id, name, name_normalised, entry, reason, cleared_by, created_at, "  \
-    "expires_at, revoked_at, revoked_by, revoke_reason FROM mez_screening_clearance"
+    "expires_at, revoked_at, revoked_by, revoke_reason, approvals_required, approved_at, approved_by "         \
+    "FROM mez_screening_clearance"
+/* In force: not revoked, not run out, approved when it needs a second principal. */
+#define CLEARANCE_IN_FORCE                                                                                          \
+    "revoked_at IS NULL AND expires_at > %s AND (approvals_required = 1 OR approved_at IS NOT NULL)"
 
 static void from_row(const char **col, mez_clearance_t *c)
 {
@@ -18,24 +22,28 @@ static void from_row(const char **col, mez_clearance_t *c)
     c->name_normalised = col[4], c->entry = col[5], c->reason = col[6], c->cleared_by = col[7];
     c->created_at = col[8], c->expires_at = col[9], c->revoked_at = col[10], c->revoked_by = col[11];
     c->revoke_reason = col[12];
+    c->approvals_required = col[13] && !strcmp(col[13], "1") ? 1 : 2;
+    c->approved_at = col[14], c->approved_by = col[15];
 }
 
 /* Both stamps are mez_time_stamp's fixed-width UTC form, so their text order is their time order. */
-static int active_at(const mez_clearance_t *c, const char *now)
+static const char *status_at(const mez_clearance_t *c, const char *now)
 {
-    return !c->revoked_at && strcmp(c->expires_at, now) > 0;
+    if (c->revoked_at)
+        return "revoked";
+    if (strcmp(c->expires_at, now) <= 0)
+        return "expired";
+    return c->approvals_required > 1 && !c->approved_at ? "proposed" : "active";
 }
 
 const char *mez_clearance_status(const mez_clearance_t *c, apr_time_t now)
 {
-    char buf[APR_RFC822_DATE_LEN + 16];
+    char buf[32];
     apr_time_exp_t t;
     apr_size_t len;
-    if (c->revoked_at)
-        return "revoked";
     apr_time_exp_gmt(&t, now);
     apr_strftime(buf, &len, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &t);
-    return strcmp(c->expires_at, buf) > 0 ? "active" : "expired";
+    return status_at(c, buf);
 }
 
 json_t *mez_clearance_json(const mez_clearance_t *c, apr_time_t now)
@@ -45,16 +53,23 @@ json_t *mez_clearance_json(const mez_clearance_t *c, apr_time_t now)
                           "name", c->name, "name_normalised", c->name_normalised, "entry", c->entry, "reason",
                           c->reason, "cleared_by", c->cleared_by, "created_at", c->created_at, "expires_at",
                           c->expires_at);
+    json_object_set_new(o, "approvals_required", json_integer(c->approvals_required));
+    if (c->approved_at)
+        json_object_set_new(o, "approved", json_pack("{s:s, s:s}", "at", c->approved_at, "by",
+                                                     c->approved_by ? c->approved_by : ""));
     if (c->revoked_at)
-        json_object_set_new(o, "revoked", json_pack("{s:s, s:s, s:s?}", "at", c->revoked_at, "by", c->revoked_by,
-                                                    "reason", c->revoke_reason));
+        json_object_set_new(o, "revoked", json_pack("{s:s, s:s, s:s?}", "at", c->revoked_at, "by",
+                                                    c->revoked_by ? c->revoked_by : "", "reason", c->revoke_reason));
     return o;
 }
 
 static json_t *detail_json(const mez_clearance_t *c)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", c->clearance_id, "cleared_by", c->cleared_by, "created_at",
-                     c->created_at, "expires_at", c->expires_at, "reason", c->reason);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", c->clearance_id, "cleared_by", c->cleared_by,
+                          "created_at", c->created_at, "expires_at", c->expires_at, "reason", c->reason);
+    if (c->approved_by)
+        json_object_set_new(o, "approved_by", json_string(c->approved_by));
+    return o;
 }
 
 /* ---------------------------------------------------------------- the hit it clears */
@@ -153,6 +168,8 @@ mez_status_t mez_clearance_create(apr_pool_t *p, mez_db_t *db, const mez_clearan
 
     c.clearance_id = mez_mass_new_id(p, "clr_");
     c.created_at = at;
+    c.approvals_required = c.approvals_required == 1 ? 1 : 2;
+    c.approved_at = c.approved_by = NULL;
     c.revoked_at = c.revoked_by = c.revoke_reason = NULL;
     if ((rv = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
         return rv;
@@ -167,19 +184,22 @@ mez_status_t mez_clearance_create(apr_pool_t *p, mez_db_t *db, const mez_clearan
         goto fail;
     if (found) {
         rv = mez_problem(pb, p, MEZ_EINVAL, 409, "clearance.exists", NULL,
-                         "clearance %s already clears '%s' against %s in %s; revoke it first to record another",
+                         "clearance %s already clears (or proposes to clear) '%s' against %s in %s; revoke it first "
+                         "to record another",
                          col[0], c.name, c.entry, c.context_id);
         goto fail;
     }
     if ((rv = mez_db_execv(p, db, NULL,
                            "INSERT INTO mez_screening_clearance (clearance_id, zone_id, context_id, name, "
-                           "name_normalised, entry, reason, cleared_by, created_at, expires_at) VALUES (%s, %s, %s, "
-                           "%s, %s, %s, %s, %s, %s, %s)",
+                           "name_normalised, entry, reason, cleared_by, created_at, expires_at, approvals_required) "
+                           "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                            pb, c.clearance_id, c.zone_id, c.context_id, c.name, c.name_normalised, c.entry, c.reason,
-                           c.cleared_by, c.created_at, c.expires_at, NULL)) != MEZ_OK
+                           c.cleared_by, c.created_at, c.expires_at, c.approvals_required == 1 ? "1" : "2",
+                           NULL)) != MEZ_OK
         || (rv = audit_row(p, db, audit, &c,
-                           json_pack("{s:s, s:s, s:s, s:s}", "context_id", c.context_id, "name", c.name, "entry",
-                                     c.entry, "expires_at", c.expires_at), pb)) != MEZ_OK
+                           json_pack("{s:s, s:s, s:s, s:s, s:i}", "context_id", c.context_id, "name", c.name, "entry",
+                                     c.entry, "expires_at", c.expires_at, "approvals_required",
+                                     c.approvals_required), pb)) != MEZ_OK
         || (rv = mez_db_commit(p, tx, pb)) != MEZ_OK)
         goto fail;
     if (out)
@@ -205,8 +225,8 @@ mez_status_t mez_clearance_get(apr_pool_t *p, mez_db_t *db, const char *clearanc
     return MEZ_OK;
 }
 
-mez_status_t mez_clearance_list(apr_pool_t *p, mez_db_t *db, const char *context_id, int all, apr_time_t now,
-                                int limit, apr_array_header_t **out, mez_problem_t *pb)
+mez_status_t mez_clearance_list(apr_pool_t *p, mez_db_t *db, const char *context_id, const char *status,
+                                apr_time_t now, int limit, apr_array_header_t **out, mez_problem_t *pb)
 {
     const char *at = mez_time_stamp(p, now), *args[2];
     const char *where = "";
@@ -218,8 +238,12 @@ mez_status_t mez_clearance_list(apr_pool_t *p, mez_db_t *db, const char *context
         where = " WHERE context_id = %s";
         args[nargs++] = context_id;
     }
-    if (!all) {
-        where = apr_pstrcat(p, where, *where ? " AND" : " WHERE", " revoked_at IS NULL AND expires_at > %s", NULL);
+    if (!status || strcmp(status, "all")) {
+        where = apr_pstrcat(p, where, *where ? " AND " : " WHERE ",
+                            status && !strcmp(status, "proposed")
+                                ? "revoked_at IS NULL AND expires_at > %s AND approvals_required = 2 AND approved_at "
+                                  "IS NULL"
+                                : CLEARANCE_IN_FORCE, NULL);
         args[nargs++] = at;
     }
     rv = mez_db_query_rows_array(p, db, CLEARANCE_COLS, &rows,
@@ -234,27 +258,86 @@ mez_status_t mez_clearance_list(apr_pool_t *p, mez_db_t *db, const char *context
     return MEZ_OK;
 }
 
-mez_status_t mez_clearance_revoke(apr_pool_t *p, mez_db_t *db, const char *clearance_id, const char *revoked_by,
-                                  const char *reason, apr_time_t now, const mez_audit_event_t *audit,
-                                  mez_clearance_t *out, mez_problem_t *pb)
+/* Reads the clearance for a change, locked (PostgreSQL) inside the caller's transaction. */
+static mez_status_t load_locked(apr_pool_t *p, mez_db_t *db, const char *clearance_id, mez_clearance_t *c,
+                                mez_problem_t *pb)
 {
-    const char *at = mez_time_stamp(p, now), *col[CLEARANCE_COLS];
+    const char *col[CLEARANCE_COLS];
+    int found = 0;
+    mez_status_t rv = mez_db_query_row(p, db, col, CLEARANCE_COLS, &found,
+                                       apr_pstrcat(p, CLEARANCE_SELECT " WHERE clearance_id = %s",
+                                                   mez_db_for_update(db), NULL),
+                                       pb, clearance_id, NULL);
+    if (rv != MEZ_OK)
+        return rv;
+    if (!found)
+        return not_found(p, clearance_id, pb);
+    from_row(col, c);
+    return MEZ_OK;
+}
+
+mez_status_t mez_clearance_approve(apr_pool_t *p, mez_db_t *db, const char *clearance_id, const char *approved_by,
+                                   apr_time_t now, const mez_audit_event_t *audit, mez_clearance_t *out,
+                                   mez_problem_t *pb)
+{
+    const char *at = mez_time_stamp(p, now), *st;
     mez_clearance_t c;
     mez_db_tx_t *tx;
-    int found = 0;
     mez_status_t rv;
 
     if ((rv = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
         return rv;
-    if ((rv = mez_db_query_row(p, db, col, CLEARANCE_COLS, &found,
-                               apr_pstrcat(p, CLEARANCE_SELECT " WHERE clearance_id = %s", mez_db_for_update(db), NULL),
-                               pb, clearance_id, NULL)) != MEZ_OK)
+    if ((rv = load_locked(p, db, clearance_id, &c, pb)) != MEZ_OK)
         goto fail;
-    if (!found) {
-        rv = not_found(p, clearance_id, pb);
+    st = status_at(&c, at);
+    if (strcmp(st, "proposed")) {
+        rv = mez_problem(pb, p, MEZ_EINVAL, 409,
+                         !strcmp(st, "revoked") ? "clearance.revoked"
+                         : !strcmp(st, "expired") ? "clearance.expired" : "clearance.not_proposed", NULL,
+                         "clearance %s is %s%s", clearance_id, st,
+                         !strcmp(st, "active") ? (c.approved_by ? apr_pstrcat(p, " (approved by ", c.approved_by, ")",
+                                                                              NULL)
+                                                                : " (this zone needs no second principal)")
+                                               : ": there is nothing to approve");
         goto fail;
     }
-    from_row(col, &c);
+    /* Four eyes: the principal who recorded the clearance is not the one who approves it. */
+    if (!strcmp(c.cleared_by, approved_by)) {
+        rv = mez_problem(pb, p, MEZ_EINVAL, 409, "clearance.self_approval", NULL,
+                         "clearance %s was recorded by %s: another principal approves it", clearance_id, approved_by);
+        goto fail;
+    }
+    c.approved_at = at, c.approved_by = approved_by;
+    if ((rv = mez_db_execv(p, db, NULL,
+                           "UPDATE mez_screening_clearance SET approved_at = %s, approved_by = %s WHERE clearance_id "
+                           "= %s",
+                           pb, at, approved_by, clearance_id, NULL)) != MEZ_OK
+        || (rv = audit_row(p, db, audit, &c,
+                           json_pack("{s:s, s:s, s:s, s:s}", "context_id", c.context_id, "name", c.name, "entry",
+                                     c.entry, "cleared_by", c.cleared_by), pb)) != MEZ_OK
+        || (rv = mez_db_commit(p, tx, pb)) != MEZ_OK)
+        goto fail;
+    if (out)
+        *out = c;
+    return MEZ_OK;
+fail:
+    mez_db_rollback(p, tx);
+    return rv;
+}
+
+mez_status_t mez_clearance_revoke(apr_pool_t *p, mez_db_t *db, const char *clearance_id, const char *revoked_by,
+                                  const char *reason, apr_time_t now, const mez_audit_event_t *audit,
+                                  mez_clearance_t *out, mez_problem_t *pb)
+{
+    const char *at = mez_time_stamp(p, now);
+    mez_clearance_t c;
+    mez_db_tx_t *tx;
+    mez_status_t rv;
+
+    if ((rv = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
+        return rv;
+    if ((rv = load_locked(p, db, clearance_id, &c, pb)) != MEZ_OK)
+        goto fail;
     if (c.revoked_at) {
         rv = mez_problem(pb, p, MEZ_EINVAL, 409, "clearance.revoked", NULL, "clearance %s was revoked at %s by %s",
                          clearance_id, c.revoked_at, c.revoked_by ? c.revoked_by : "(unknown)");
@@ -301,8 +384,8 @@ mez_status_t mez_clearance_active(apr_pool_t *p, mez_db_t *db, const char *const
         return MEZ_OK;
     args[nargs++] = at;
     if ((rv = mez_db_query_rows_array(p, db, CLEARANCE_COLS, &rows,
-                                      apr_pstrcat(p, CLEARANCE_SELECT " WHERE context_id IN (", in,
-                                                  ") AND revoked_at IS NULL AND expires_at > %s", NULL),
+                                      apr_pstrcat(p, CLEARANCE_SELECT " WHERE context_id IN (", in, ") AND ",
+                                                  CLEARANCE_IN_FORCE, NULL),
                                       nargs, args, pb)) != MEZ_OK)
         return rv;
     if (!rows->nelts)
@@ -311,7 +394,7 @@ mez_status_t mez_clearance_active(apr_pool_t *p, mez_db_t *db, const char *const
     for (int i = 0; i < rows->nelts; i++) {
         mez_clearance_t c;
         from_row(APR_ARRAY_IDX(rows, i, const char **), &c);
-        if (!active_at(&c, at))
+        if (strcmp(status_at(&c, at), "active"))
             continue;
         (*out)[*nout].context = c.context_id;
         (*out)[*nout].name_normalised = c.name_normalised;

@@ -10,8 +10,10 @@
  *                    only: another spelling is screened, and cleared, on its own);
  *   entry            the list entry as the hit cites it ("rule": "<pack id>/<entry id>");
  * with who cleared it, why, and until when (at most MEZ_CLEARANCE_MAX_DAYS). Clearances are never edited: a
- * wrong one is revoked (who, when, why) and the hit blocks again. Each create and revoke is one transaction with
- * its audit row. The zone's pipeline (orchestrate.c) applies the clearances of the records a request screens in,
+ * wrong one is revoked (who, when, why) and the hit blocks again. A clearance that needs two principals
+ * (approvals_required 2, the default of a zone: MezClearanceApprovers) is "proposed" until another principal
+ * than the one who recorded it approves it; only then does it apply. Each create, approval and revoke is one
+ * transaction with its audit row. The zone's pipeline (orchestrate.c) applies the clearances of the records a request screens in,
  * and the attestation of what it then did carries the clearance it relied on. */
 #ifndef MEZ_CLEARANCE_H
 #define MEZ_CLEARANCE_H
@@ -31,10 +33,12 @@
 typedef struct mez_clearance_t {
     const char *clearance_id, *zone_id, *context_id, *name, *name_normalised, *entry, *reason, *cleared_by;
     const char *created_at, *expires_at;                  /* RFC 3339 UTC, "YYYY-MM-DDTHH:MM:SSZ" */
+    int approvals_required;                               /* 1 or 2 principals */
+    const char *approved_at, *approved_by;                /* NULL until a second principal approved it */
     const char *revoked_at, *revoked_by, *revoke_reason;  /* NULL until revoked */
 } mez_clearance_t;
 
-/* "active", "expired" or "revoked" at now. */
+/* "proposed" (awaiting its second principal), "active", "expired" or "revoked" at now. */
 const char *mez_clearance_status(const mez_clearance_t *c, apr_time_t now);
 /* The clearance as the API answers it (with "status" at now); new reference. */
 json_t *mez_clearance_json(const mez_clearance_t *c, apr_time_t now);
@@ -49,16 +53,23 @@ mez_status_t mez_clearance_check_hit(apr_pool_t *p, const mez_tensor_index_t *ix
 
 /* Stores a new clearance (in: every member but clearance_id, created_at and the revocation; name_normalised
  * from mez_clearance_check_hit) with its audit row (audit: resource_id and detail are filled in here), in one
- * transaction. 409 clearance.exists when an active clearance already names the same context, name and entry. */
+ * transaction. 409 clearance.exists when a clearance in force or proposed already names the same context, name
+ * and entry. */
 mez_status_t mez_clearance_create(apr_pool_t *p, mez_db_t *db, const mez_clearance_t *in, apr_time_t now,
                                   const mez_audit_event_t *audit, mez_clearance_t *out, mez_problem_t *pb);
 /* 404 clearance.not_found when there is none. */
 mez_status_t mez_clearance_get(apr_pool_t *p, mez_db_t *db, const char *clearance_id, mez_clearance_t *out,
                                mez_problem_t *pb);
-/* Clearances, newest first, as mez_clearance_t: of one context (or all with context_id NULL), only those active at
- * now unless all is set; at most limit (> 0). */
-mez_status_t mez_clearance_list(apr_pool_t *p, mez_db_t *db, const char *context_id, int all, apr_time_t now,
-                                int limit, apr_array_header_t **out, mez_problem_t *pb);
+/* Clearances, newest first, as mez_clearance_t: of one context (or all with context_id NULL), with status
+ * "active" (in force at now; NULL means this), "proposed" (awaiting approval) or "all"; at most limit (> 0). */
+mez_status_t mez_clearance_list(apr_pool_t *p, mez_db_t *db, const char *context_id, const char *status,
+                                apr_time_t now, int limit, apr_array_header_t **out, mez_problem_t *pb);
+/* A second principal approves a proposed clearance, with its audit row, in one transaction: 409
+ * clearance.self_approval when approved_by is who recorded it, clearance.not_proposed when it needs no approval
+ * or has one, clearance.revoked, clearance.expired. */
+mez_status_t mez_clearance_approve(apr_pool_t *p, mez_db_t *db, const char *clearance_id, const char *approved_by,
+                                   apr_time_t now, const mez_audit_event_t *audit, mez_clearance_t *out,
+                                   mez_problem_t *pb);
 /* Revokes a clearance (409 clearance.revoked when it already is) with its audit row, in one transaction. An
  * expired one may still be revoked: the record then says it was withdrawn, not only that it ran out. */
 mez_status_t mez_clearance_revoke(apr_pool_t *p, mez_db_t *db, const char *clearance_id, const char *revoked_by,
