@@ -210,19 +210,28 @@ fail:
     return rv;
 }
 
-mez_status_t mez_clearance_get(apr_pool_t *p, mez_db_t *db, const char *clearance_id, mez_clearance_t *out,
-                               mez_problem_t *pb)
+/* Reads one clearance; lock: for a change, locked (PostgreSQL) inside the caller's transaction. */
+static mez_status_t load(apr_pool_t *p, mez_db_t *db, const char *clearance_id, int lock, mez_clearance_t *c,
+                         mez_problem_t *pb)
 {
     const char *col[CLEARANCE_COLS];
     int found = 0;
-    mez_status_t rv = mez_db_query_row(p, db, col, CLEARANCE_COLS, &found, CLEARANCE_SELECT " WHERE clearance_id = %s",
+    mez_status_t rv = mez_db_query_row(p, db, col, CLEARANCE_COLS, &found,
+                                       apr_pstrcat(p, CLEARANCE_SELECT " WHERE clearance_id = %s",
+                                                   lock ? mez_db_for_update(db) : "", NULL),
                                        pb, clearance_id, NULL);
     if (rv != MEZ_OK)
         return rv;
     if (!found)
         return not_found(p, clearance_id, pb);
-    from_row(col, out);
+    from_row(col, c);
     return MEZ_OK;
+}
+
+mez_status_t mez_clearance_get(apr_pool_t *p, mez_db_t *db, const char *clearance_id, mez_clearance_t *out,
+                               mez_problem_t *pb)
+{
+    return load(p, db, clearance_id, 0, out, pb);
 }
 
 mez_status_t mez_clearance_list(apr_pool_t *p, mez_db_t *db, const char *context_id, const char *status,
@@ -258,24 +267,6 @@ mez_status_t mez_clearance_list(apr_pool_t *p, mez_db_t *db, const char *context
     return MEZ_OK;
 }
 
-/* Reads the clearance for a change, locked (PostgreSQL) inside the caller's transaction. */
-static mez_status_t load_locked(apr_pool_t *p, mez_db_t *db, const char *clearance_id, mez_clearance_t *c,
-                                mez_problem_t *pb)
-{
-    const char *col[CLEARANCE_COLS];
-    int found = 0;
-    mez_status_t rv = mez_db_query_row(p, db, col, CLEARANCE_COLS, &found,
-                                       apr_pstrcat(p, CLEARANCE_SELECT " WHERE clearance_id = %s",
-                                                   mez_db_for_update(db), NULL),
-                                       pb, clearance_id, NULL);
-    if (rv != MEZ_OK)
-        return rv;
-    if (!found)
-        return not_found(p, clearance_id, pb);
-    from_row(col, c);
-    return MEZ_OK;
-}
-
 mez_status_t mez_clearance_approve(apr_pool_t *p, mez_db_t *db, const char *clearance_id, const char *approved_by,
                                    apr_time_t now, const mez_audit_event_t *audit, mez_clearance_t *out,
                                    mez_problem_t *pb)
@@ -287,7 +278,7 @@ mez_status_t mez_clearance_approve(apr_pool_t *p, mez_db_t *db, const char *clea
 
     if ((rv = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
         return rv;
-    if ((rv = load_locked(p, db, clearance_id, &c, pb)) != MEZ_OK)
+    if ((rv = load(p, db, clearance_id, 1, &c, pb)) != MEZ_OK)
         goto fail;
     st = status_at(&c, at);
     if (strcmp(st, "proposed")) {
@@ -336,7 +327,7 @@ mez_status_t mez_clearance_revoke(apr_pool_t *p, mez_db_t *db, const char *clear
 
     if ((rv = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
         return rv;
-    if ((rv = load_locked(p, db, clearance_id, &c, pb)) != MEZ_OK)
+    if ((rv = load(p, db, clearance_id, 1, &c, pb)) != MEZ_OK)
         goto fail;
     if (c.revoked_at) {
         rv = mez_problem(pb, p, MEZ_EINVAL, 409, "clearance.revoked", NULL, "clearance %s was revoked at %s by %s",
