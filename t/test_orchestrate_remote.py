@@ -206,3 +206,73 @@ def test_a_request_cut_after_its_mass_write_is_resumed_once(zones, module_zones,
         assert state(a, b) == after
     finally:
         proxy.close()
+
+
+def test_a_resumed_write_the_zone_no_longer_approves_is_named_not_hidden(zones, module_zones, driver, mez_env):
+    """RESUME under a changed decision: the first attempt passed (its director's hit cleared) and B made the
+    entity, then A died; the clearance is revoked before the retry. The retry certifies nothing, as a denial, but
+    says what Mass may hold (422 compliance.denied_after_mass_write with mass_write: primitive, method, path and
+    the Mass idempotency key), the audit row says so too, and the answer is replayed for the key."""
+    import hashlib
+    import json
+    import yaml
+    import requests
+    from mass_proxy import MassProxy
+    from test_corridor_protocol import kill9
+    _, b = zones
+    work = mez_env.new_dir("orch-unrec")
+    token_file = write_secret(os.path.join(work, "mass.token"), operator_token(b))
+    pk = os.path.join(work, "pk")
+    shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), pk)
+    pack = os.path.join(pk, "regpacks", "pk-proscribed.yaml")
+    with open(pack) as f:
+        listed = yaml.safe_load(f)["lists"][0]["entries"][0]["name"]
+    # What the zone will screen: the director's name as normalised and the entry it hits (the CLI's evaluation).
+    cp = mez_env.mez("tensor", "eval", "--pack", pack, "-", input=json.dumps(
+        {"action": {"type": "entity_formation", "date": "2026-01-15", "jurisdiction": "pk"},
+         "subject": {"id": "s", "name": listed}}))
+    [hit] = [r for r in json.loads(cp.stdout)["domains"]["sanctions"]["reasons"] if r["code"] == "sanctions_match"]
+    name = "Indus Unreconciled Traders Ltd"
+    context = "urn:mez:application:" + hashlib.sha256(name.encode()).hexdigest()
+    a = module_zones(driver, name="orchu", zone_id="pk-sifc", zone_file=os.path.join(pk, "zone.yaml"), start=False)
+    proxy = MassProxy(b.url("/mass"))
+    killed = threading.Event()
+    try:
+        a.extra_conf = "MezMassEndpoint entities http://127.0.0.1:%d\nMezMassTokenFile %s\nMezMassTimeout 5" % (
+            proxy.port, token_file)
+        a.write_conf()
+        a.start()
+        a.db.execute("INSERT INTO mez_screening_clearance (clearance_id, zone_id, context_id, name, name_normalised, "
+                     "entry, reason, cleared_by, created_at, expires_at, approvals_required) VALUES ('clr_unrec', "
+                     "'pk-sifc', '%s', 'x', '%s', '%s', 'test', 'op', '2026-01-01T00:00:00Z', "
+                     "'2099-01-01T00:00:00Z', 1)" % (context, hit["match"]["normalised"], hit["rule"]))
+        body = dict(formation(name), directors=[{"name": listed, "role": "director"}])
+        key = str(uuid.uuid4())
+        before = state(a, b)
+        proxy.rule("POST", "/v1/entities", MassProxy.then(lambda r, h: (kill9(a), killed.set())))
+        with pytest.raises(requests.RequestException):
+            a.post("/v1/entities", json=body, headers={"Idempotency-Key": key}, validate=False)
+        assert killed.wait(30)
+        a.start()
+        assert b.count("mez_mass_entity") == before[4] + 1
+        # The clearance is withdrawn, then the lease passes and the client retries.
+        a.db.execute("UPDATE mez_screening_clearance SET revoked_at = '2026-01-02T00:00:00Z', revoked_by = 'reg' "
+                     "WHERE clearance_id = 'clr_unrec'")
+        a.db.execute("UPDATE mez_idempotency SET updated_at = '2000-01-01T00:00:00Z' WHERE idempotency_key = '%s'"
+                     % key)
+        r = a.post("/v1/entities", json=body, headers={"Idempotency-Key": key})
+        p = assert_problem(r, 422, "compliance.denied_after_mass_write")
+        assert p["mass_write"]["primitive"] == "entities" and p["mass_write"]["method"] == "POST"
+        assert p["mass_write"]["path"] == "/v1/entities" and len(p["mass_write"]["idempotency_key"]) == 36
+        assert p["recorded"] is True
+        after = state(a, b)
+        # Nothing certified; the refusal recorded and audited; B holds the one entity the first attempt made.
+        assert after[0] == before[0] and after[1] == before[1] + 1 and after[2] == before[2] + 1
+        assert after[4] == before[4] + 1
+        detail = json.loads(a.db.query_value("SELECT detail FROM mez_audit ORDER BY seq DESC LIMIT 1"))
+        assert detail["mass_write_may_exist"]["idempotency_key"] == p["mass_write"]["idempotency_key"]
+        again = a.post("/v1/entities", json=body, headers={"Idempotency-Key": key})
+        assert again.status_code == 422 and again.content == r.content
+        assert state(a, b) == after
+    finally:
+        proxy.close()

@@ -77,6 +77,8 @@ struct orch_t {
     int intent_resumed;                  /* remote: the intent was an earlier attempt's, taken over (RESUME) */
     int mass_key_scheme;                 /* how Mass idempotency keys are derived (orchestrate.c, mass_key) */
     int mass_done;                       /* a Mass write happened, or may have: never forget its intent after this */
+    json_t *unreconciled;                /* a resumed intent denied now: the Mass write an earlier attempt may have
+                                          * made, for the answer and the audit row (deny) */
 };
 
 /* orchestrate_licence.c: the zone's licence register */

@@ -474,6 +474,8 @@ static mez_status_t close_records(orch_t *o, const char *outcome, const char *cr
         json_object_set_new(detail, "credential", json_string(credential_digest));
     if (o->req->idempotency_key)
         json_object_set_new(detail, "idempotency_key", json_string(o->req->idempotency_key));
+    if (o->unreconciled)
+        json_object_set_new(detail, "mass_write_may_exist", json_incref(o->unreconciled));
     ev.zone_id = o->z->zone_id;
     ev.at = o->req->now;
     ev.actor = o->req->actor ? o->req->actor : "anonymous";
@@ -492,7 +494,13 @@ static mez_status_t close_records(orch_t *o, const char *outcome, const char *cr
 }
 
 /* A denial: the evaluation is recorded and audited, nothing else is written, and the answer is a 422 problem
- * carrying the per-domain result with its cited sources. Runs in o->tx. */
+ * carrying the per-domain result with its cited sources. Runs in o->tx.
+ *
+ * A resumed intent (remote Mass) is the retry of an attempt that reached Mass, or may have, under a decision that
+ * allowed it; if the decision now denies (a clearance revoked, an entry listed since), the zone certifies
+ * nothing, as for any denial, but it must not pretend the write never happened: the answer is 422
+ * compliance.denied_after_mass_write naming the Mass write (primitive, method, path and the Mass idempotency
+ * key it went under), the audit row says the write may exist, and an operator reconciles the record at Mass. */
 static mez_status_t deny(orch_t *o, mez_orch_answer_t *ans)
 {
     mez_problem_t pbx = { 0 };
@@ -501,12 +509,26 @@ static mez_status_t deny(orch_t *o, mez_orch_answer_t *ans)
 
     if (!o->subject_id)
         o->subject_id = o->owner_entity;
-    mez_problem(&pbx, o->p, MEZ_EINVAL, 422, o->hard_block ? "compliance.sanctions_hard_block" : "compliance.denied",
-                NULL, o->hard_block
-                          ? "%s is blocked: a party is on a sanctions or proscription list the zone enforces"
-                          : "%s is denied by the zone's compliance evaluation",
-                o->op->name);
+    if (o->intent_resumed && !o->op->write && o->mass_req.path)
+        o->unreconciled = mez_json_pool_own(
+            o->p, json_pack("{s:s, s:s, s:s, s:s?}", "primitive", mez_mass_primitive_name(o->op->prim), "method",
+                            o->mass_req.method, "path", o->mass_req.path, "idempotency_key", mass_key(o, NULL)));
+    if (o->unreconciled)
+        mez_problem(&pbx, o->p, MEZ_EINVAL, 422, "compliance.denied_after_mass_write", NULL,
+                    "%s is now %s, but an earlier attempt with this Idempotency-Key reached Mass (%s %s) under the "
+                    "decision it had then: the zone certifies nothing; the record it may have made at Mass is to be "
+                    "reconciled there (mass_write names it)", o->op->name,
+                    o->hard_block ? "blocked by a sanctions or proscription list" : "denied", o->mass_req.method,
+                    o->mass_req.path);
+    else
+        mez_problem(&pbx, o->p, MEZ_EINVAL, 422,
+                    o->hard_block ? "compliance.sanctions_hard_block" : "compliance.denied", NULL,
+                    o->hard_block ? "%s is blocked: a party is on a sanctions or proscription list the zone enforces"
+                                  : "%s is denied by the zone's compliance evaluation",
+                    o->op->name);
     problem = mez_json_pool_own(o->p, mez_problem_to_json(&pbx));
+    if (o->unreconciled)
+        json_object_set(problem, "mass_write", o->unreconciled);
     json_object_set_new(problem, "operation", json_string(o->op->name));
     json_object_set_new(problem, "compliance", compliance_summary(o));
     json_object_set_new(problem, "recorded", json_true());
