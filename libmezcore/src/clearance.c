@@ -157,6 +157,21 @@ static mez_status_t audit_row(apr_pool_t *p, mez_db_t *db, const mez_audit_event
     return rv;
 }
 
+/* The end of every change: its audit row (detail: a new reference, taken), the commit, the clearance handed out;
+ * or, on any failure, the rollback. */
+static mez_status_t finish(apr_pool_t *p, mez_db_t *db, mez_db_tx_t *tx, const mez_audit_event_t *audit,
+                           const mez_clearance_t *c, json_t *detail, mez_clearance_t *out, mez_problem_t *pb)
+{
+    mez_status_t rv;
+    if ((rv = audit_row(p, db, audit, c, detail, pb)) != MEZ_OK || (rv = mez_db_commit(p, tx, pb)) != MEZ_OK) {
+        mez_db_rollback(p, tx);
+        return rv;
+    }
+    if (out)
+        *out = *c;
+    return MEZ_OK;
+}
+
 mez_status_t mez_clearance_create(apr_pool_t *p, mez_db_t *db, const mez_clearance_t *in, apr_time_t now,
                                   const mez_audit_event_t *audit, mez_clearance_t *out, mez_problem_t *pb)
 {
@@ -195,16 +210,11 @@ mez_status_t mez_clearance_create(apr_pool_t *p, mez_db_t *db, const mez_clearan
                            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                            pb, c.clearance_id, c.zone_id, c.context_id, c.name, c.name_normalised, c.entry, c.reason,
                            c.cleared_by, c.created_at, c.expires_at, c.approvals_required == 1 ? "1" : "2",
-                           NULL)) != MEZ_OK
-        || (rv = audit_row(p, db, audit, &c,
-                           json_pack("{s:s, s:s, s:s, s:s, s:i}", "context_id", c.context_id, "name", c.name, "entry",
-                                     c.entry, "expires_at", c.expires_at, "approvals_required",
-                                     c.approvals_required), pb)) != MEZ_OK
-        || (rv = mez_db_commit(p, tx, pb)) != MEZ_OK)
+                           NULL)) != MEZ_OK)
         goto fail;
-    if (out)
-        *out = c;
-    return MEZ_OK;
+    return finish(p, db, tx, audit, &c,
+                  json_pack("{s:s, s:s, s:s, s:s, s:i}", "context_id", c.context_id, "name", c.name, "entry", c.entry,
+                            "expires_at", c.expires_at, "approvals_required", c.approvals_required), out, pb);
 fail:
     mez_db_rollback(p, tx);
     return rv;
@@ -302,15 +312,11 @@ mez_status_t mez_clearance_approve(apr_pool_t *p, mez_db_t *db, const char *clea
     if ((rv = mez_db_execv(p, db, NULL,
                            "UPDATE mez_screening_clearance SET approved_at = %s, approved_by = %s WHERE clearance_id "
                            "= %s",
-                           pb, at, approved_by, clearance_id, NULL)) != MEZ_OK
-        || (rv = audit_row(p, db, audit, &c,
-                           json_pack("{s:s, s:s, s:s, s:s}", "context_id", c.context_id, "name", c.name, "entry",
-                                     c.entry, "cleared_by", c.cleared_by), pb)) != MEZ_OK
-        || (rv = mez_db_commit(p, tx, pb)) != MEZ_OK)
+                           pb, at, approved_by, clearance_id, NULL)) != MEZ_OK)
         goto fail;
-    if (out)
-        *out = c;
-    return MEZ_OK;
+    return finish(p, db, tx, audit, &c,
+                  json_pack("{s:s, s:s, s:s, s:s}", "context_id", c.context_id, "name", c.name, "entry", c.entry,
+                            "cleared_by", c.cleared_by), out, pb);
 fail:
     mez_db_rollback(p, tx);
     return rv;
@@ -338,15 +344,11 @@ mez_status_t mez_clearance_revoke(apr_pool_t *p, mez_db_t *db, const char *clear
     if ((rv = mez_db_execv(p, db, NULL,
                            "UPDATE mez_screening_clearance SET revoked_at = %s, revoked_by = %s, revoke_reason = %s "
                            "WHERE clearance_id = %s",
-                           pb, at, revoked_by, reason ? reason : MEZ_DB_NULL, clearance_id, NULL)) != MEZ_OK
-        || (rv = audit_row(p, db, audit, &c,
-                           json_pack("{s:s, s:s, s:s, s:s?}", "context_id", c.context_id, "name", c.name, "entry",
-                                     c.entry, "reason", reason), pb)) != MEZ_OK
-        || (rv = mez_db_commit(p, tx, pb)) != MEZ_OK)
+                           pb, at, revoked_by, reason ? reason : MEZ_DB_NULL, clearance_id, NULL)) != MEZ_OK)
         goto fail;
-    if (out)
-        *out = c;
-    return MEZ_OK;
+    return finish(p, db, tx, audit, &c,
+                  json_pack("{s:s, s:s, s:s, s:s?}", "context_id", c.context_id, "name", c.name, "entry", c.entry,
+                            "reason", reason), out, pb);
 fail:
     mez_db_rollback(p, tx);
     return rv;
