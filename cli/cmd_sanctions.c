@@ -1,5 +1,6 @@
 /* cmd_sanctions.c: `mez sanctions import-un`, the UN Security Council Consolidated List turned into a regpack file
- * that zones load like any other pack. YAML output is written by a small emitter here (every string quoted, so
+ * that zones load like any other pack; `mez sanctions clearances`, the zone's screening clearances as its
+ * database holds them (mez/clearance.h), for an auditor or an operator without the HTTP API at hand. YAML output is written by a small emitter here (every string quoted, so
  * no name can be read back as a number, a boolean or a null) and read back through the pack loader before it
  * replaces the file, so what lands on disk always loads with the digest printed. */
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <apr_file_info.h>
 #include <apr_file_io.h>
 #include <apr_strings.h>
+#include "mez/clearance.h"
 #include "mez/digest.h"
 #include "mez/json.h"
 #include "mez/pack.h"
@@ -35,7 +37,65 @@ static void usage_sanctions(FILE *out)
 {
     fprintf(out,
         "usage: mez sanctions import-un --jurisdiction J --out FILE.yaml UN.xml\n"
-        "Run 'mez sanctions import-un --help' for details.\n");
+        "       mez sanctions clearances --driver D --params P [--context ID] [--status active|proposed|all]\n"
+        "                                [--limit N]\n"
+        "Run 'mez sanctions import-un --help' or 'mez sanctions clearances --help' for details.\n");
+}
+
+static int usage_clearances(FILE *out)
+{
+    fprintf(out,
+        "usage: mez sanctions clearances --driver D --params P [--context ID] [--status active|proposed|all]\n"
+        "                                [--limit N]\n"
+        "Prints the zone's sanctions screening clearances, newest first, one JSON object a line as\n"
+        "GET /v1/sanctions/clearances answers them (status as of now): active (in force, the default), proposed\n"
+        "(awaiting a second principal's approval) or all (also expired and revoked ones); --context: of one record\n"
+        "only; --limit: at most N (default 1000). Read-only: clearances are made, approved and revoked through the\n"
+        "zone API, which audits each (docs/03-operate.md 3.6).\n"
+        "exit codes: 0 printed (perhaps none), 2 usage or database error.\n");
+    return out == stdout ? MEZ_EXIT_OK : MEZ_EXIT_USAGE;
+}
+
+static int cmd_clearances(apr_pool_t *p, int argc, const char *const *argv)
+{
+    const char *driver = NULL, *params = NULL, *context = NULL, *status = "active", *limit_s = NULL;
+    const char *pos[1] = { NULL };
+    const mez_cli_opt_t opts[] = {
+        { "--driver", &driver, NULL }, { "--params", &params, NULL }, { "--context", &context, NULL },
+        { "--status", &status, NULL }, { "--limit", &limit_s, NULL }, { NULL, NULL, NULL },
+    };
+    apr_array_header_t *list;
+    apr_time_t now = apr_time_now();
+    mez_problem_t pb = { 0 };
+    mez_status_t rv;
+    mez_db_t *db;
+    long limit = 1000;
+    int npos = 0;
+
+    if (mez_cli_wants_help(argc, argv))
+        return usage_clearances(stdout);
+    if (mez_cli_parse_args(argc, argv, opts, pos, 0, &npos, "sanctions clearances") < 0 || !driver || !params)
+        return usage_clearances(stderr);
+    if (strcmp(status, "active") && strcmp(status, "proposed") && strcmp(status, "all")) {
+        fprintf(stderr, "mez sanctions clearances: --status is active, proposed or all, not '%s'\n", status);
+        return usage_clearances(stderr);
+    }
+    if (limit_s) {
+        char *end;
+        limit = strtol(limit_s, &end, 10);
+        if (!*limit_s || *end || limit < 1 || limit > 100000) {
+            fprintf(stderr, "mez sanctions clearances: --limit takes a whole number from 1 to 100000\n");
+            return usage_clearances(stderr);
+        }
+    }
+    if ((rv = mez_db_open(p, driver, params, &db, &pb)) != MEZ_OK
+        || (rv = mez_clearance_list(p, db, context, status, now, (int)limit, &list, &pb)) != MEZ_OK)
+        return mez_cli_fail(&pb, MEZ_EIO);
+    for (int i = 0; i < list->nelts; i++) {
+        json_t *o = mez_json_pool_own(p, mez_clearance_json(&APR_ARRAY_IDX(list, i, mez_clearance_t), now));
+        printf("%s\n", mez_json_dump(p, o, 0));
+    }
+    return MEZ_EXIT_OK;
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -383,6 +443,8 @@ int mez_cmd_sanctions(apr_pool_t *p, int argc, const char *const *argv)
     }
     if (!strcmp(argv[1], "import-un"))
         return cmd_import_un(p, argc - 1, argv + 1);
+    if (!strcmp(argv[1], "clearances"))
+        return cmd_clearances(p, argc - 1, argv + 1);
     fprintf(stderr, "mez sanctions: unknown subcommand '%s'\n", argv[1]);
     usage_sanctions(stderr);
     return MEZ_EXIT_USAGE;

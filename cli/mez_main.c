@@ -32,6 +32,7 @@ static void usage(FILE *out)
         "  tensor eval --pack P.yaml ... ACTION.json|-   evaluate an action against packs (exit 0 if it passes)\n"
         "  tensor commitment --jurisdiction J STATES.json   the tensor commitment of domain states\n"
         "  sanctions import-un --jurisdiction J --out F.yaml UN.xml   the UN consolidated list as a regpack\n"
+        "  sanctions clearances --driver D --params P [--status S]   screening clearances (active, proposed)\n"
         "  token create|list|revoke --driver D --params P ...   bearer API tokens (printed once, stored hashed)\n"
         "  cert map|list|revoke --driver D --params P ...   client certificates (mTLS) mapped to principals\n"
         "  audit verify|show --driver D --params P ...   check the hash-chained audit table, print its rows\n"

@@ -352,3 +352,26 @@ def test_a_zone_whose_law_lets_one_officer_decide(world, make_zone, driver):
     assert_problem(zone.post("/v1/sanctions/clearances/%s/approve" % r.json()["clearance_id"], json={},
                              headers=token(zone, "regulator")), 409, "clearance.not_proposed")
     assert zone.post("/v1/entities", json=body, headers=op).status_code == 201
+
+
+def test_the_cli_lists_what_the_api_recorded(world, mez_env):
+    """`mez sanctions clearances` reads the zone's database: the same documents as GET, by status and record."""
+    zone = world["zone"]
+
+    def cli(*args):
+        return run([mez_env.mez_bin, "sanctions", "clearances", "--driver", zone.driver, "--params",
+                    zone.db.params] + list(args), env=mez_env.env(), user=mez_env.server_user)
+
+    import json
+    api = zone.get("/v1/sanctions/clearances?status=all&limit=1000", headers=world["reg"]).json()["clearances"]
+    cp = cli("--status", "all")
+    assert cp.returncode == 0, cp.stderr
+    lines = [json.loads(x) for x in cp.stdout.splitlines()]
+    assert [x["clearance_id"] for x in lines] == [x["clearance_id"] for x in api] and lines
+    assert {x["status"] for x in lines} >= {"active", "proposed", "revoked"}
+    proposed = [json.loads(x) for x in cli("--status", "proposed").stdout.splitlines()]
+    assert proposed and all(x["status"] == "proposed" for x in proposed)
+    one = lines[0]["context_id"]
+    assert all(json.loads(x)["context_id"] == one for x in cli("--status", "all", "--context", one).stdout.splitlines())
+    assert cli("--status", "bogus").returncode == 2
+    assert cli("--limit", "0").returncode == 2
