@@ -18,7 +18,6 @@
 #include "mez/clearance.h"
 #include "mez/json.h"
 #include "mez/mass.h"
-#include "mez/vc.h"
 #include "mod_mez.h"
 
 #define LIST_LIMIT_DEFAULT 100
@@ -32,87 +31,25 @@ static int refuse(request_rec *r, mez_problem_t *pb, int status, const char *cod
 }
 
 
-/* A string member: required or not, at most max bytes, no control characters (they would be stored and shown to
- * the next reviewer as something else). *out NULL when absent and optional. */
-static int text_member(request_rec *r, const json_t *body, const char *name, int required, size_t max,
-                       const char **out, mez_problem_t *pb)
-{
-    const json_t *v = json_object_get(body, name);
-    const char *ptr = apr_pstrcat(r->pool, "/", name, NULL), *s;
-    *out = NULL;
-    if (!v) {
-        if (required)
-            mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.missing_field", ptr, "%s is required", name);
-        return !required;
-    }
-    if (!json_is_string(v)) {
-        mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.invalid_type", ptr, "%s is a string", name);
-        return 0;
-    }
-    s = json_string_value(v);
-    if (json_string_length(v) != strlen(s) || strlen(s) > max) {
-        mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.invalid_field", ptr,
-                    "%s is at most %" APR_SIZE_T_FMT " bytes, without NUL characters", name, (apr_size_t)max);
-        return 0;
-    }
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
-        if ((*c < 0x20 && *c != '\n' && *c != '\t') || *c == 0x7f) {
-            mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.invalid_field", ptr,
-                        "%s contains a control character", name);
-            return 0;
-        }
-    if (!*s || strspn(s, " \t\n") == strlen(s)) {
-        mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.empty_value", ptr, "%s must not be blank", name);
-        return 0;
-    }
-    *out = s;
-    return 1;
-}
-
 /* ------------------------------------------------------------------ POST /v1/sanctions/clearances */
 
 static int post_clearance(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
 {
-    static const char *const allowed[] = { "context_id", "name", "entry", "reason", "expires_at", NULL };
     mez_problem_t pb = { 0 };
     mez_audit_event_t aev;
     mez_clearance_t in = { 0 }, out;
-    apr_time_t now = apr_time_now(), exp;
-    const char *expires, *today;
+    apr_time_t now = apr_time_now();
     json_t *body;
 
     if (!sc->tensor_index)
         return refuse(r, &pb, 503, "zone.no_packs", NULL,
                       "this zone has no packs loaded (MezZoneFile): there is no list to clear a hit of");
-    if (mez_read_json_object(r, allowed, &body, &pb) != MEZ_OK)
-        return mez_send_problem(r, &pb, NULL);
-    if (!text_member(r, body, "context_id", 1, 255, &in.context_id, &pb)
-        || !text_member(r, body, "name", 1, 4 * MEZ_TENSOR_NAME_MAX, &in.name, &pb)
-        || !text_member(r, body, "entry", 1, 255, &in.entry, &pb)
-        || !text_member(r, body, "reason", 1, MEZ_CLEARANCE_REASON_MAX, &in.reason, &pb)
-        || !text_member(r, body, "expires_at", 0, 64, &expires, &pb))
-        return mez_send_problem(r, &pb, NULL);
-    /* A clearance is reviewed at least yearly: by default it runs out a year from now, and none may run longer. */
-    if (!expires) {
-        exp = now + apr_time_from_sec(365 * 86400);
-    } else if (mez_time_parse_rfc3339(expires, &exp) != 0) {
-        return refuse(r, &pb, 422, "request.invalid_time", "/expires_at",
-                      "expires_at is an RFC 3339 date-time, e.g. 2027-06-30T00:00:00Z");
-    } else if (exp <= now) {
-        return refuse(r, &pb, 422, "clearance.expires_in_past", "/expires_at", "expires_at is not in the future");
-    } else if (exp > now + apr_time_from_sec((apr_int64_t)MEZ_CLEARANCE_MAX_DAYS * 86400)) {
-        return refuse(r, &pb, 422, "clearance.expires_too_late", "/expires_at",
-                      apr_psprintf(r->pool, "a clearance runs for at most %d days: it is reviewed again before then",
-                                   MEZ_CLEARANCE_MAX_DAYS));
-    }
-    today = apr_pstrndup(r->pool, mez_time_stamp(r->pool, now), 10);
-    if (mez_clearance_check_hit(r->pool, sc->tensor_index, sc->zone_id, in.name, in.entry, today,
-                                &in.name_normalised, &pb) != MEZ_OK)
+    if (mez_read_json_body(r, &body, &pb) != MEZ_OK
+        || mez_clearance_read_request(r->pool, sc->tensor_index, sc->zone_id, body, now, &in, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     in.zone_id = sc->zone_id;
     in.cleared_by = mez_request_actor(r);
     in.approvals_required = sc->clearance_approvers == 1 ? 1 : 2;
-    in.expires_at = mez_time_stamp(r->pool, exp);
     mez_request_audit_event(r, "sanctions.clearance.create", "screening_clearance", NULL, "committed", NULL, &aev);
     if (mez_clearance_create(r->pool, db, &in, now, &aev, &out, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
@@ -126,14 +63,13 @@ static int post_clearance(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
 
 static int post_approve(request_rec *r, mez_db_t *db, const char *id)
 {
-    static const char *const allowed[] = { NULL };
     mez_problem_t pb = { 0 };
     mez_audit_event_t aev;
     mez_clearance_t out;
     apr_time_t now = apr_time_now();
     json_t *body;
 
-    if (mez_read_json_object(r, allowed, &body, &pb) != MEZ_OK)
+    if (mez_read_json_body(r, &body, &pb) != MEZ_OK || mez_clearance_read_approval(r->pool, body, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     mez_request_audit_event(r, "sanctions.clearance.approve", "screening_clearance", id, "committed", NULL, &aev);
     if (mez_clearance_approve(r->pool, db, id, mez_request_actor(r), now, &aev, &out, &pb) != MEZ_OK)
@@ -145,7 +81,6 @@ static int post_approve(request_rec *r, mez_db_t *db, const char *id)
 
 static int post_revoke(request_rec *r, mez_db_t *db, const char *id)
 {
-    static const char *const allowed[] = { "reason", NULL };
     mez_problem_t pb = { 0 };
     mez_audit_event_t aev;
     mez_clearance_t out;
@@ -153,8 +88,8 @@ static int post_revoke(request_rec *r, mez_db_t *db, const char *id)
     const char *reason;
     json_t *body;
 
-    if (mez_read_json_object(r, allowed, &body, &pb) != MEZ_OK
-        || !text_member(r, body, "reason", 1, MEZ_CLEARANCE_REASON_MAX, &reason, &pb))
+    if (mez_read_json_body(r, &body, &pb) != MEZ_OK
+        || mez_clearance_read_revocation(r->pool, body, &reason, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     mez_request_audit_event(r, "sanctions.clearance.revoke", "screening_clearance", id, "committed", NULL, &aev);
     if (mez_clearance_revoke(r->pool, db, id, mez_request_actor(r), reason, now, &aev, &out, &pb) != MEZ_OK)

@@ -887,11 +887,8 @@ static mez_status_t migration_of_receipt(request_rec *r, mez_srv_conf_t *sc, con
         || !str(json_object_get(pl, "destination"), "zone_id")
         || strcmp(str(json_object_get(pl, "destination"), "zone_id"), sc->zone_id)
         || !str(pl, "migration_id") || !str(pl, "deadline") || !json_is_object(json_object_get(pl, "formation"))
-        /* Requested of the sequencer by a zone that is not its source (this one, say): not the source's
-         * decision, whoever signed the receipt. Absent on the source's own receipts (mod_mez_corridor.c). */
-        || (json_object_get(t, "requested_by")
-            && (!str(json_object_get(t, "requested_by"), "zone_id")
-                || strcmp(str(json_object_get(t, "requested_by"), "zone_id"), peer->zone_id))))
+        /* Requested of the sequencer by a zone that is not its source (this one, say). */
+        || mez_corridor_requested_by_other(t, peer->zone_id))
         return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "migration.not_inbound", "/sequence",
                            "receipt %" APR_UINT64_T_FMT " is not a migration from %s to this zone", seq,
                            peer->zone_id);

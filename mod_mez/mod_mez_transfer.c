@@ -60,11 +60,6 @@ static int send_orch_answer(request_rec *r, const mez_orch_answer_t *ans)
                                ans->body_text);
 }
 
-static int same(const char *a, const char *b)
-{
-    return a && b && !strcmp(a, b);
-}
-
 static mez_status_t corridor_active(request_rec *r, mez_db_t *db, const char *id, mez_corridor_t *c,
                                     mez_problem_t *pb)
 {
@@ -376,11 +371,7 @@ static mez_status_t transfer_of_receipt(request_rec *r, mez_srv_conf_t *sc, cons
         || strcmp(json_string_value(json_object_get(dest, "zone_id")), sc->zone_id)
         || !json_is_string(json_object_get(source, "zone_id"))
         || strcmp(json_string_value(json_object_get(source, "zone_id")), peer->zone_id)
-        /* Requested by a zone that is not its source (this one, say, asking the sequencer to sign a transfer from
-         * the sequencer): not the source's decision, whoever signed it. Absent on the source's own receipts. */
-        || (json_object_get(t, "requested_by")
-            && !same(json_string_value(json_object_get(json_object_get(t, "requested_by"), "zone_id")),
-                           peer->zone_id)))
+        || mez_corridor_requested_by_other(t, peer->zone_id))
         return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "transfer.not_inbound", "/sequence",
                            "receipt %" APR_UINT64_T_FMT " of corridor %s is not a transfer from %s to this zone", seq,
                            id, peer->zone_id);
@@ -448,54 +439,6 @@ int mez_transfer_peer_settle(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     return send_orch_answer(r, &out);
 }
 
-/* The receipt at seq must be a transfer this zone sent and decided: from this zone to the peer, recorded at no
- * other zone's request, with this zone's outbound evaluation and payment credential in its own records (a
- * receipt the sequencer signed at the peer's request, or a record nobody paid here, is not settled for it). */
-static mez_status_t own_outbound(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const mez_corridor_t *c,
-                                 uint64_t seq, mez_problem_t *pb)
-{
-    const json_t *t, *payload, *outbound;
-    const char *text, *eval, *cred, *n_eval = NULL, *n_cred = NULL;
-    json_t *receipt;
-    int found = 0;
-    mez_status_t st;
-    if ((st = mez_corridor_receipt(r->pool, db, c->corridor_id, seq, &text, &found, pb)) != MEZ_OK)
-        return st;
-    if (!found || (st = mez_json_parse(r->pool, text, strlen(text), &receipt, pb)) != MEZ_OK)
-        return found ? st : mez_problem(pb, r->pool, MEZ_EINVAL, 409, "corridor.receipt_missing", "/sequence",
-                                        "this zone holds no receipt %" APR_UINT64_T_FMT " of corridor %s", seq,
-                                        c->corridor_id);
-    t = json_object_get(receipt, "transition");
-    payload = json_object_get(t, "payload");
-    outbound = json_object_get(payload, "outbound");
-    if (!same(json_string_value(json_object_get(t, "kind")), "cross_border_transfer")
-        || !same(json_string_value(json_object_get(json_object_get(payload, "source"), "zone_id")),
-                       sc->zone_id)
-        || !same(json_string_value(json_object_get(json_object_get(payload, "destination"), "zone_id")),
-                       c->peer_zone_id)
-        || !same(json_string_value(json_object_get(outbound, "zone_id")), sc->zone_id)
-        || (json_object_get(t, "requested_by")
-            && !same(json_string_value(json_object_get(json_object_get(t, "requested_by"), "zone_id")),
-                           sc->zone_id)))
-        return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "transfer.not_outbound", "/sequence",
-                           "receipt %" APR_UINT64_T_FMT " of corridor %s is not a transfer this zone (%s) sent to %s",
-                           seq, c->corridor_id, sc->zone_id, c->peer_zone_id);
-    eval = json_string_value(json_object_get(outbound, "evaluation_digest"));
-    cred = json_string_value(json_object_get(outbound, "credential_digest"));
-    if (eval && cred
-        && ((st = mez_db_query_value(r->pool, db, &n_eval, "SELECT COUNT(*) FROM mez_evaluation WHERE digest = %s "
-                                     "AND jurisdiction = %s AND action_type = 'fiscal.payment'", pb, eval,
-                                     sc->zone_id, NULL)) != MEZ_OK
-            || (st = mez_db_query_value(r->pool, db, &n_cred, "SELECT COUNT(*) FROM mez_credential WHERE digest = %s",
-                                        pb, cred, NULL)) != MEZ_OK))
-        return st;
-    if (!n_eval || apr_atoi64(n_eval) < 1 || !n_cred || apr_atoi64(n_cred) < 1)
-        return mez_problem(pb, r->pool, MEZ_EINVAL, 409, "transfer.not_decided_here", "/sequence",
-                           "this zone recorded no outbound evaluation and payment credential for the transfer at "
-                           "receipt %" APR_UINT64_T_FMT " of corridor %s", seq, c->corridor_id);
-    return MEZ_OK;
-}
-
 /* POST /v1/corridors/{id}/settle {sequence}: asks the destination again to settle a transfer this zone sent. */
 int mez_transfer_post_settle(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id)
 {
@@ -512,7 +455,8 @@ int mez_transfer_post_settle(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, c
                     "sequence names a receipt of this corridor (0..%" APR_UINT64_T_FMT ")", c.size ? c.size - 1 : 0);
         return mez_send_problem(r, &pb, NULL);
     }
-    if (own_outbound(r, sc, db, &c, (uint64_t)json_integer_value(json_object_get(body, "sequence")), &pb) != MEZ_OK)
+    if (mez_corridor_own_outbound(r->pool, db, sc->zone_id, &c, (uint64_t)json_integer_value(json_object_get(body,
+                                  "sequence")), &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (!(peer = mez_peer_find(r, sc, c.peer_zone_id))) {
         mez_problem(&pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",

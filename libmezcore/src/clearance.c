@@ -131,6 +131,95 @@ mez_status_t mez_clearance_check_hit(apr_pool_t *p, const mez_tensor_index_t *ix
     }
 }
 
+/* ---------------------------------------------------------------- requests */
+
+static mez_status_t object_with(apr_pool_t *p, const json_t *body, const char *const *allowed, mez_problem_t *pb)
+{
+    if (!json_is_object(body))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "request.invalid_field", "", "the body is a JSON object");
+    return mez_json_only_members(p, body, "", allowed, "request.unknown_field", pb);
+}
+
+/* A text member (mez_text_check), *out NULL when absent and not required. */
+static mez_status_t text_member(apr_pool_t *p, const json_t *body, const char *name, int required, size_t max_chars,
+                                const char **out, mez_problem_t *pb)
+{
+    const json_t *v = json_object_get(body, name);
+    const char *ptr = apr_pstrcat(p, "/", name, NULL), *s;
+    size_t n;
+    *out = NULL;
+    if (!v)
+        return required ? mez_problem(pb, p, MEZ_EINVAL, 422, "request.missing_field", ptr, "%s is required", name)
+                        : MEZ_OK;
+    if (!json_is_string(v))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "request.invalid_type", ptr, "%s is a string, not %s", name,
+                           mez_json_kind(v));
+    s = json_string_value(v);
+    n = json_string_length(v);
+    if (strspn(s, " ") == n)
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "request.empty_value", ptr, "%s must not be blank", name);
+    switch (mez_text_check(s, n, max_chars, NULL)) {
+    case MEZ_TEXT_CONTROL:
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "request.invalid_characters", ptr,
+                           "%s must not contain control characters", name);
+    case MEZ_TEXT_TOO_LONG:
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "request.too_long", ptr, "%s is at most %" APR_SIZE_T_FMT
+                           " characters long", name, (apr_size_t)max_chars);
+    case MEZ_TEXT_OK:
+        break;
+    }
+    *out = s;
+    return MEZ_OK;
+}
+
+mez_status_t mez_clearance_read_request(apr_pool_t *p, const mez_tensor_index_t *ix, const char *jurisdiction,
+                                        const json_t *body, apr_time_t now, mez_clearance_t *in, mez_problem_t *pb)
+{
+    static const char *const allowed[] = { "context_id", "name", "entry", "reason", "expires_at", NULL };
+    const char *expires;
+    apr_time_t exp;
+    mez_status_t rv;
+
+    /* The name's own bound is the screening's (request.name_too_long, mez_clearance_check_hit). */
+    if ((rv = object_with(p, body, allowed, pb)) != MEZ_OK
+        || (rv = text_member(p, body, "context_id", 1, 255, &in->context_id, pb)) != MEZ_OK
+        || (rv = text_member(p, body, "name", 1, 0, &in->name, pb)) != MEZ_OK
+        || (rv = text_member(p, body, "entry", 1, 255, &in->entry, pb)) != MEZ_OK
+        || (rv = text_member(p, body, "reason", 1, MEZ_CLEARANCE_REASON_MAX, &in->reason, pb)) != MEZ_OK
+        || (rv = text_member(p, body, "expires_at", 0, 64, &expires, pb)) != MEZ_OK)
+        return rv;
+    /* A clearance is reviewed at least yearly: by default it runs out a year from now, and none may run longer. */
+    if (!expires)
+        exp = now + apr_time_from_sec(365 * 86400);
+    else if (mez_time_parse_rfc3339(expires, &exp) != 0)
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "request.invalid_time", "/expires_at",
+                           "expires_at is an RFC 3339 date-time, e.g. 2027-06-30T00:00:00Z");
+    else if (exp <= now)
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "clearance.expires_in_past", "/expires_at",
+                           "expires_at is not in the future");
+    else if (exp > now + apr_time_from_sec((apr_int64_t)MEZ_CLEARANCE_MAX_DAYS * 86400))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "clearance.expires_too_late", "/expires_at",
+                           "a clearance runs for at most %d days: it is reviewed again before then",
+                           MEZ_CLEARANCE_MAX_DAYS);
+    in->expires_at = mez_time_stamp(p, exp);
+    return mez_clearance_check_hit(p, ix, jurisdiction, in->name, in->entry,
+                                   apr_pstrndup(p, mez_time_stamp(p, now), 10), &in->name_normalised, pb);
+}
+
+mez_status_t mez_clearance_read_revocation(apr_pool_t *p, const json_t *body, const char **reason,
+                                           mez_problem_t *pb)
+{
+    static const char *const allowed[] = { "reason", NULL };
+    mez_status_t rv = object_with(p, body, allowed, pb);
+    return rv != MEZ_OK ? rv : text_member(p, body, "reason", 1, MEZ_CLEARANCE_REASON_MAX, reason, pb);
+}
+
+mez_status_t mez_clearance_read_approval(apr_pool_t *p, const json_t *body, mez_problem_t *pb)
+{
+    static const char *const allowed[] = { NULL };
+    return object_with(p, body, allowed, pb);
+}
+
 /* ---------------------------------------------------------------- store */
 
 static mez_status_t not_found(apr_pool_t *p, const char *clearance_id, mez_problem_t *pb)
@@ -277,6 +366,18 @@ mez_status_t mez_clearance_list(apr_pool_t *p, mez_db_t *db, const char *context
     return MEZ_OK;
 }
 
+/* The start of a change to one clearance: its transaction, and the clearance read and locked in it. */
+static mez_status_t begin_change(apr_pool_t *p, mez_db_t *db, const char *clearance_id, mez_db_tx_t **tx,
+                                 mez_clearance_t *c, mez_problem_t *pb)
+{
+    mez_status_t rv;
+    if ((rv = mez_db_begin(p, db, tx, pb)) != MEZ_OK)
+        return rv;
+    if ((rv = load(p, db, clearance_id, 1, c, pb)) != MEZ_OK)
+        mez_db_rollback(p, *tx);
+    return rv;
+}
+
 mez_status_t mez_clearance_approve(apr_pool_t *p, mez_db_t *db, const char *clearance_id, const char *approved_by,
                                    apr_time_t now, const mez_audit_event_t *audit, mez_clearance_t *out,
                                    mez_problem_t *pb)
@@ -286,10 +387,8 @@ mez_status_t mez_clearance_approve(apr_pool_t *p, mez_db_t *db, const char *clea
     mez_db_tx_t *tx;
     mez_status_t rv;
 
-    if ((rv = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
+    if ((rv = begin_change(p, db, clearance_id, &tx, &c, pb)) != MEZ_OK)
         return rv;
-    if ((rv = load(p, db, clearance_id, 1, &c, pb)) != MEZ_OK)
-        goto fail;
     st = status_at(&c, at);
     if (strcmp(st, "proposed")) {
         rv = mez_problem(pb, p, MEZ_EINVAL, 409,
@@ -331,10 +430,8 @@ mez_status_t mez_clearance_revoke(apr_pool_t *p, mez_db_t *db, const char *clear
     mez_db_tx_t *tx;
     mez_status_t rv;
 
-    if ((rv = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
+    if ((rv = begin_change(p, db, clearance_id, &tx, &c, pb)) != MEZ_OK)
         return rv;
-    if ((rv = load(p, db, clearance_id, 1, &c, pb)) != MEZ_OK)
-        goto fail;
     if (c.revoked_at) {
         rv = mez_problem(pb, p, MEZ_EINVAL, 409, "clearance.revoked", NULL, "clearance %s was revoked at %s by %s",
                          clearance_id, c.revoked_at, c.revoked_by ? c.revoked_by : "(unknown)");

@@ -406,3 +406,16 @@ json_t *mez_json_fast_parse(const char *buf, size_t len)
     }
     return v;
 }
+
+mez_text_fault_t mez_text_check(const char *s, size_t n, size_t max_chars, size_t *chars)
+{
+    size_t count = 0;
+    for (const unsigned char *u = (const unsigned char *)s, *end = u + n; u < end; u++) {
+        if (*u < 0x20 || *u == 0x7f)
+            return MEZ_TEXT_CONTROL;
+        count += (*u & 0xc0) != 0x80;
+    }
+    if (chars)
+        *chars = count;
+    return max_chars && count > max_chars ? MEZ_TEXT_TOO_LONG : MEZ_TEXT_OK;
+}

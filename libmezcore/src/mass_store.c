@@ -227,19 +227,17 @@ int mez_mass_get_text(mez_mass_call_t *c, const json_t *obj, const char *base, c
 {
     const char *s = NULL;
     size_t chars = 0;
+    mez_text_fault_t fault;
     if (!mez_mass_get_string(c, obj, base, name, required, 0, &s))
         return 0;
     if (!s)
         return 1;
-    for (const unsigned char *u = (const unsigned char *)s; *u; u++) {
-        if (*u < 0x20 || *u == 0x7f) {
-            mez_mass_refuse(c, 422, "request.invalid_characters", member_pointer(c, base, name),
-                            "'%s' must not contain control characters", name);
-            return 0;
-        }
-        chars += (*u & 0xc0) != 0x80;
+    if ((fault = mez_text_check(s, strlen(s), max_chars, &chars)) == MEZ_TEXT_CONTROL) {
+        mez_mass_refuse(c, 422, "request.invalid_characters", member_pointer(c, base, name),
+                        "'%s' must not contain control characters", name);
+        return 0;
     }
-    if (max_chars && chars > max_chars) {
+    if (fault == MEZ_TEXT_TOO_LONG) {
         mez_mass_refuse(c, 422, "request.too_long", member_pointer(c, base, name),
                         "'%s' is %" APR_SIZE_T_FMT " characters long, at most %" APR_SIZE_T_FMT " are allowed", name,
                         (apr_size_t)chars, (apr_size_t)max_chars);

@@ -514,6 +514,23 @@ static void test_utf8_valid(void)
         CU_ASSERT_EQUAL(mez_utf8_valid(cases[i].s, cases[i].n), cases[i].ok);
 }
 
+/* The one rule every API applies to a text member: control characters (NUL included) refused, length counted in
+ * characters, not bytes. */
+static void test_text_check(void)
+{
+    size_t chars = 0;
+    CU_ASSERT_EQUAL(mez_text_check("Abdul Rahman", 12, 12, &chars), MEZ_TEXT_OK);
+    CU_ASSERT_EQUAL(chars, 12);
+    CU_ASSERT_EQUAL(mez_text_check("Abdul Rahman", 12, 11, NULL), MEZ_TEXT_TOO_LONG);
+    CU_ASSERT_EQUAL(mez_text_check("\xd8\xb9\xd8\xa8\xd8\xaf", 6, 3, &chars), MEZ_TEXT_OK);   /* three Arabic letters */
+    CU_ASSERT_EQUAL(chars, 3);
+    CU_ASSERT_EQUAL(mez_text_check("INV-1\0; hidden", 14, 0, NULL), MEZ_TEXT_CONTROL);
+    CU_ASSERT_EQUAL(mez_text_check("line\nbreak", 10, 0, NULL), MEZ_TEXT_CONTROL);
+    CU_ASSERT_EQUAL(mez_text_check("del\x7f", 4, 0, NULL), MEZ_TEXT_CONTROL);
+    CU_ASSERT_EQUAL(mez_text_check("", 0, 0, &chars), MEZ_TEXT_OK);
+    CU_ASSERT_EQUAL(chars, 0);
+}
+
 void unit_register_json(void)
 {
     CU_pSuite s = unit_suite("json");
@@ -535,4 +552,5 @@ void unit_register_json(void)
     CU_add_test(s, "pool-owned values are released with the pool", test_pool_ownership);
     CU_add_test(s, "an answer's compact text keeps member order, as jansson's did", test_dump_compact);
     CU_add_test(s, "well-formed UTF-8 only (paths, queries, notes)", test_utf8_valid);
+    CU_add_test(s, "text members: no control characters, length in characters", test_text_check);
 }

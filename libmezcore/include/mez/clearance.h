@@ -43,6 +43,21 @@ const char *mez_clearance_status(const mez_clearance_t *c, apr_time_t now);
 /* The clearance as the API answers it (with "status" at now); new reference. */
 json_t *mez_clearance_json(const mez_clearance_t *c, apr_time_t now);
 
+/* A clearance request's body, {context_id, name, entry, reason, expires_at?}, read as every request of the zone
+ * API is (an object with those members only; request.missing_field, request.invalid_type, request.empty_value,
+ * request.invalid_characters, request.too_long, each with its pointer), its expiry bounded (default a year from
+ * now; 422 request.invalid_time, clearance.expires_in_past, clearance.expires_too_late at /expires_at), and its
+ * name checked against the zone's lists as of now (mez_clearance_check_hit). Sets in's context_id, name,
+ * name_normalised, entry, reason and expires_at; who clears it and how many principals it needs are the
+ * caller's. */
+mez_status_t mez_clearance_read_request(apr_pool_t *p, const mez_tensor_index_t *ix, const char *jurisdiction,
+                                        const json_t *body, apr_time_t now, mez_clearance_t *in, mez_problem_t *pb);
+/* A revocation's body, {reason}, read the same way. */
+mez_status_t mez_clearance_read_revocation(apr_pool_t *p, const json_t *body, const char **reason,
+                                           mez_problem_t *pb);
+/* An approval's body: {} (the approver is the caller). */
+mez_status_t mez_clearance_read_approval(apr_pool_t *p, const json_t *body, mez_problem_t *pb);
+
 /* Checks a clearance request against the zone's lists before anything is stored: the name must be screenable
  * (422 request.unscreenable_name / request.name_too_long at /name) and must, screened today in jurisdiction,
  * hit the entry (422 clearance.no_match at /entry, naming the entries it does hit: a clearance of a hit that does

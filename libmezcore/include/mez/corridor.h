@@ -181,6 +181,17 @@ mez_status_t mez_corridor_receipt_by_ref(apr_pool_t *p, mez_db_t *db, const char
                                          const char *request_ref, const char **text, uint64_t *seq, int *found,
                                          mez_problem_t *pb);
 
+/* corridor_settle.c. 1 when a transition was recorded at the request of another zone than zone_id
+ * (transition.requested_by, which the sequencer writes inside the signed transition for a peer's request;
+ * absent on the sequencer's own receipts): not that zone's decision, whoever signed the receipt. */
+int mez_corridor_requested_by_other(const json_t *transition, const char *zone_id);
+/* The receipt at seq is a transfer zone_id sent and decided itself: a cross_border_transfer from zone_id to the
+ * corridor's peer, requested by no other zone, whose outbound evaluation and payment credential are in this
+ * zone's records. 409 corridor.receipt_missing, 422 transfer.not_outbound, 409 transfer.not_decided_here (all at
+ * /sequence). */
+mez_status_t mez_corridor_own_outbound(apr_pool_t *p, mez_db_t *db, const char *zone_id, const mez_corridor_t *c,
+                                       uint64_t seq, mez_problem_t *pb);
+
 /* The stored receipt with a sequence number (canonical text, *found 0 when absent). */
 mez_status_t mez_corridor_receipt(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t seq,
                                   const char **text, int *found, mez_problem_t *pb);

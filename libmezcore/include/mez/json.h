@@ -48,6 +48,17 @@ size_t mez_json_format_number(double d, char *buf);
  * otherwise have checked. */
 int mez_utf8_valid(const char *s, size_t n);
 
+/* What a text member of a request may hold, whichever API takes it: no NUL (jansson admits U+0000 inside a
+ * string, and every column would keep the text cut short at it) and no control character (stored, it would be
+ * shown to the next reader as something else), and at most max_chars characters (0: no bound). s is n bytes of
+ * valid UTF-8 (a JSON string); *chars, when given, is set to its length in characters. */
+typedef enum mez_text_fault_t {
+    MEZ_TEXT_OK = 0,
+    MEZ_TEXT_CONTROL,        /* "request.invalid_characters" */
+    MEZ_TEXT_TOO_LONG        /* "request.too_long" */
+} mez_text_fault_t;
+mez_text_fault_t mez_text_check(const char *s, size_t n, size_t max_chars, size_t *chars);
+
 /* Compares two UTF-8 strings by their UTF-16 code units, as RFC 8785 orders object keys. */
 int mez_json_key_compare(const char *a, size_t alen, const char *b, size_t blen);
 
