@@ -80,6 +80,13 @@ mez_status_t mez_read_json_body(request_rec *r, json_t **out, mez_problem_t *pb)
 /* The same for a body that must be an object with members from allowed only (NULL-terminated; 422
  * request.invalid_field for another JSON value, request.unknown_field for another member). */
 mez_status_t mez_read_json_object(request_rec *r, const char *const *allowed, json_t **body, mez_problem_t *pb);
+/* The query string as a table of name -> value: each name from allowed (NULL-terminated; 400
+ * request.unknown_parameter naming them), given once, its value URL-decoded UTF-8 text without control characters
+ * of at most 255 bytes (400 request.invalid_parameter); pointers are "/<name>". */
+mez_status_t mez_read_query(request_rec *r, const char *const *allowed, apr_table_t **out, mez_problem_t *pb);
+/* A whole-number parameter of query (from mez_read_query) within min..max, dflt when it is absent. */
+mez_status_t mez_query_int(request_rec *r, apr_table_t *query, const char *name, apr_int64_t min, apr_int64_t max,
+                           apr_int64_t dflt, apr_int64_t *out, mez_problem_t *pb);
 int mez_send_json(request_rec *r, int status, json_t *body);
 /* Sends JSON text the caller already has (e.g. canonical bytes it hashed), without a second serialisation. */
 int mez_send_json_text(request_rec *r, int status, const char *text, apr_size_t len);
@@ -133,6 +140,8 @@ void mez_request_audit_event(request_rec *r, const char *action, const char *res
                              struct mez_audit_event_t *ev);
 /* GET /v1/audit/anchor: the audit chain's head signed with the zone key. */
 int mez_audit_anchor_get(request_rec *r, mez_srv_conf_t *sc);
+/* GET /v1/audit/rows: the chain's rows up to its head, with the head, read in one snapshot. */
+int mez_audit_rows_get(request_rec *r, mez_srv_conf_t *sc);
 mez_status_t mez_request_audit(request_rec *r, mez_db_t *db, const char *action, const char *resource_type,
                                const char *resource_id, const char *outcome, json_t *detail, mez_problem_t *pb);
 /* The audit row of a committed write of the sovereign store ("mass.<METHOD> <path>"), or of a read that wrote
@@ -222,6 +231,9 @@ int mez_migration_serve(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db);
 int mez_watcher_serve(request_rec *r, mez_srv_conf_t *sc);
 /* mod_mez_clearance.c: /v1/sanctions/clearances (screening clearances, mez/clearance.h) */
 int mez_clearance_serve(request_rec *r, mez_srv_conf_t *sc);
+
+/* mod_mez_evaluation.c: GET /v1/evaluations[/{seq}], the recorded compliance evaluations. */
+int mez_evaluation_serve(request_rec *r, mez_srv_conf_t *sc);
 int mez_watcher_corridor_serve(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *corridor_id);
 
 /* mod_mez_admin.c: POST /admin/zones, GET /admin/zones[/{id}] on the admin host (MezAdminSpool ...) */

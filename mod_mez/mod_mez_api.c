@@ -331,6 +331,7 @@ static const route_t routes[] = {
     { "/v1/zone",                  M_GET,  get_zone },
     { "/v1/zone/keys",             M_GET,  mez_keys_get },
     { "/v1/audit/anchor",          M_GET,  mez_audit_anchor_get },
+    { "/v1/audit/rows",            M_GET,  mez_audit_rows_get },
     { "/v1/openapi.json",          M_GET,  get_openapi },
     { "/v1/credentials/issue",     M_POST, post_issue },
     { "/v1/credentials/verify",    M_POST, post_verify },
@@ -358,6 +359,8 @@ static const route_t routes[] = {
     { "/v1/watchers",              ANY_METHOD, mez_watcher_serve },
     { "/v1/watchers/",             ANY_METHOD, mez_watcher_serve },
     { "/v1/sanctions/clearances",  ANY_METHOD, mez_clearance_serve },
+    { "/v1/evaluations",           ANY_METHOD, mez_evaluation_serve },
+    { "/v1/evaluations/",          ANY_METHOD, mez_evaluation_serve },
     { "/v1/sanctions/clearances/", ANY_METHOD, mez_clearance_serve },
     { "/admin/zones",              ANY_METHOD, mez_admin_serve },  /* the admin host only (MezAdminSpool) */
     { "/admin/zones/",             ANY_METHOD, mez_admin_serve },

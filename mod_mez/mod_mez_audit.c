@@ -150,3 +150,54 @@ int mez_audit_anchor_get(request_rec *r, mez_srv_conf_t *sc)
                                            a.origin, "seq", (json_int_t)a.seq, "hash", a.hash, "note", a.note,
                                            "did", sc->did, "vkey", a.vkey));
 }
+
+/* GET /v1/audit/rows[?from=&limit=]: the log as the chain head closes it, read with the head in one snapshot (as
+ * `mez audit show` reads it), oldest first from `from`; without `from`, the last `limit` rows. Each row carries
+ * prev_hash, hash and hash_scheme, so whoever reads it can recompute the links (mez_audit_row_hash's rule, DESIGN
+ * and docs/06) and hold the zone to an anchor they kept. Rows past the head are not the log (a forged row, or the
+ * head set back over real ones): they are counted in "beyond_head", never shown as if they were. */
+int mez_audit_rows_get(request_rec *r, mez_srv_conf_t *sc)
+{
+    static const char *const params[] = { "from", "limit", NULL };
+    mez_problem_t pb = { 0 };
+    apr_int64_t from, limit, head_seq = 0, beyond = 0, first = 0, last = 0;
+    const char *head_hash = NULL;
+    apr_array_header_t *rows = NULL;
+    apr_table_t *q;
+    mez_db_tx_t *tx;
+    mez_db_t *db;
+    int have_head = 0;
+    json_t *arr, *doc;
+
+    if (mez_read_query(r, params, &q, &pb) != MEZ_OK
+        || mez_query_int(r, q, "limit", 1, 500, 100, &limit, &pb) != MEZ_OK
+        || mez_query_int(r, q, "from", 1, APR_INT64_MAX, 0, &from, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (!(db = mez_zone_db(r, sc, &pb)))
+        return mez_send_problem(r, &pb, NULL);
+    apr_table_setn(r->notes, "mez-action", "audit.rows");
+    if (mez_db_begin_read(r->pool, db, &tx, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if (mez_audit_head(r->pool, db, &head_seq, &head_hash, &have_head, &pb) != MEZ_OK
+        || mez_audit_beyond(r->pool, db, have_head ? head_seq : 0, &beyond, &first, &last, &pb) != MEZ_OK
+        || (have_head && head_seq > 0
+            && mez_audit_read_upto(r->pool, db, from ? from : (head_seq > limit ? head_seq - limit + 1 : 1),
+                                   head_seq, (int)limit, &rows, &pb) != MEZ_OK)) {
+        mez_db_rollback(r->pool, tx);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    mez_db_rollback(r->pool, tx);
+    arr = json_array();
+    for (int i = 0; rows && i < rows->nelts; i++)
+        json_array_append_new(arr, mez_audit_row_json(&APR_ARRAY_IDX(rows, i, mez_audit_row_t)));
+    doc = json_pack("{s:o, s:o, s:I}", "head",
+                    have_head ? json_pack("{s:I, s:s}", "seq", (json_int_t)head_seq, "hash", head_hash) : json_null(),
+                    "rows", arr, "beyond_head", (json_int_t)beyond);
+    if (rows && rows->nelts) {
+        apr_int64_t next = APR_ARRAY_IDX(rows, rows->nelts - 1, mez_audit_row_t).seq + 1;
+        if (next <= head_seq)
+            json_object_set_new(doc, "next_from", json_integer(next));
+    }
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    return mez_send_json(r, 200, doc);
+}

@@ -101,49 +101,26 @@ static int post_revoke(request_rec *r, mez_db_t *db, const char *id)
 
 static int get_list(request_rec *r, mez_db_t *db)
 {
+    static const char *const params[] = { "context_id", "status", "limit", NULL };
     mez_problem_t pb = { 0 };
-    char *args = r->args ? apr_pstrdup(r->pool, r->args) : NULL, *tok, *last;
-    const char *context = NULL, *status = "active";
+    const char *context, *status;
     apr_array_header_t *list;
+    apr_table_t *q;
     apr_time_t now = apr_time_now();
-    int limit = LIST_LIMIT_DEFAULT;
+    apr_int64_t limit;
     json_t *arr;
 
-    for (tok = args ? apr_strtok(args, "&", &last) : NULL; tok; tok = apr_strtok(NULL, "&", &last)) {
-        char *eq = strchr(tok, '='), *value;
-        if (!eq)
-            return refuse(r, &pb, 400, "request.invalid_parameter", apr_pstrcat(r->pool, "/", tok, NULL),
-                          "query parameters are name=value");
-        *eq = '\0';
-        value = eq + 1;
-        if (ap_unescape_url(value) != OK || strlen(value) > 255 || !mez_utf8_valid(value, strlen(value))
-            || strcspn(value, "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12"
-                              "\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f") != strlen(value))
-            return refuse(r, &pb, 400, "request.invalid_parameter", apr_pstrcat(r->pool, "/", tok, NULL),
-                          "the parameter's value is not URL-encoded UTF-8 text (no control characters) of at most "
-                          "255 bytes");
-        if (!strcmp(tok, "context_id") && *value) {
-            context = value;
-        } else if (!strcmp(tok, "status")
-                   && (!strcmp(value, "active") || !strcmp(value, "proposed") || !strcmp(value, "all"))) {
-            status = value;
-        } else if (!strcmp(tok, "limit")) {
-            char *end;
-            apr_int64_t n = apr_strtoi64(value, &end, 10);
-            if (!*value || *end || n < 1 || n > LIST_LIMIT_MAX)
-                return refuse(r, &pb, 400, "request.invalid_parameter", "/limit",
-                              apr_psprintf(r->pool, "limit is a whole number from 1 to %d", LIST_LIMIT_MAX));
-            limit = (int)n;
-        } else if (!strcmp(tok, "context_id") || !strcmp(tok, "status")) {
-            return refuse(r, &pb, 400, "request.invalid_parameter", apr_pstrcat(r->pool, "/", tok, NULL),
-                          !strcmp(tok, "status") ? "status is active (the default), proposed or all"
-                                                 : "context_id must not be empty");
-        } else {
-            return refuse(r, &pb, 400, "request.unknown_parameter", apr_pstrcat(r->pool, "/", tok, NULL),
-                          "the parameters are context_id, status and limit");
-        }
-    }
-    if (mez_clearance_list(r->pool, db, context, status, now, limit, &list, &pb) != MEZ_OK)
+    if (mez_read_query(r, params, &q, &pb) != MEZ_OK
+        || mez_query_int(r, q, "limit", 1, LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT, &limit, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if ((context = apr_table_get(q, "context_id")) && !*context)
+        return refuse(r, &pb, 400, "request.invalid_parameter", "/context_id", "context_id must not be empty");
+    if (!(status = apr_table_get(q, "status")))
+        status = "active";
+    else if (strcmp(status, "active") && strcmp(status, "proposed") && strcmp(status, "all"))
+        return refuse(r, &pb, 400, "request.invalid_parameter", "/status",
+                      "status is active (the default), proposed or all");
+    if (mez_clearance_list(r->pool, db, context, status, now, (int)limit, &list, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     arr = json_array();
     for (int i = 0; i < list->nelts; i++)

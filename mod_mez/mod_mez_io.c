@@ -1,5 +1,6 @@
 /* mod_mez_io.c: JSON request bodies in, JSON and RFC 9457 problem documents out.
  * Bodies are read against the zone's limit before parsing, so an oversized request costs nothing. */
+#include <errno.h>
 #include <string.h>
 #include <apr_strings.h>
 #include "httpd.h"
@@ -81,6 +82,67 @@ mez_status_t mez_read_json_object(request_rec *r, const char *const *allowed, js
     if (!json_is_object(*body))
         return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.invalid_field", "", "the body is a JSON object");
     return mez_check_members(r, *body, "", allowed, pb);
+}
+
+/* ------------------------------------------------------------------ query parameters */
+
+mez_status_t mez_read_query(request_rec *r, const char *const *allowed, apr_table_t **out, mez_problem_t *pb)
+{
+    char *args = r->args ? apr_pstrdup(r->pool, r->args) : NULL, *tok, *last;
+    *out = apr_table_make(r->pool, 4);
+    for (tok = args ? apr_strtok(args, "&", &last) : NULL; tok; tok = apr_strtok(NULL, "&", &last)) {
+        char *eq = strchr(tok, '='), *value;
+        const char *const *a;
+        size_t len;
+        if (!eq)
+            return mez_problem(pb, r->pool, MEZ_EINVAL, 400, "request.invalid_parameter",
+                               apr_pstrcat(r->pool, "/", tok, NULL), "query parameters are name=value");
+        *eq = '\0';
+        value = eq + 1;
+        for (a = allowed; *a && strcmp(*a, tok); a++)
+            ;
+        if (!*a) {
+            const char *names = "";
+            for (a = allowed; *a; a++)
+                names = apr_pstrcat(r->pool, names, a == allowed ? "" : ", ", *a, NULL);
+            return mez_problem(pb, r->pool, MEZ_EINVAL, 400, "request.unknown_parameter",
+                               apr_pstrcat(r->pool, "/", tok, NULL), "the parameters are %s", names);
+        }
+        /* Text as every other input is (mez_text_check's rule: UTF-8, no control character), and short: a query
+         * value is a name, an id or a number, never a document. */
+        if (ap_unescape_url(value) != OK || (len = strlen(value)) > 255 || !mez_utf8_valid(value, len)
+            || strcspn(value, "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12"
+                              "\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f") != len)
+            return mez_problem(pb, r->pool, MEZ_EINVAL, 400, "request.invalid_parameter",
+                               apr_pstrcat(r->pool, "/", tok, NULL),
+                               "the parameter's value is not URL-encoded UTF-8 text (no control characters) of at "
+                               "most 255 bytes");
+        if (apr_table_get(*out, tok))
+            return mez_problem(pb, r->pool, MEZ_EINVAL, 400, "request.invalid_parameter",
+                               apr_pstrcat(r->pool, "/", tok, NULL), "the parameter %s is given twice", tok);
+        apr_table_setn(*out, tok, value);
+    }
+    return MEZ_OK;
+}
+
+mez_status_t mez_query_int(request_rec *r, apr_table_t *query, const char *name, apr_int64_t min, apr_int64_t max,
+                           apr_int64_t dflt, apr_int64_t *out, mez_problem_t *pb)
+{
+    const char *value = apr_table_get(query, name);
+    char *end;
+    apr_int64_t n;
+    if (!value) {
+        *out = dflt;
+        return MEZ_OK;
+    }
+    errno = 0;
+    n = apr_strtoi64(value, &end, 10);
+    if (!*value || *end || *value == '+' || *value == '-' || errno == ERANGE || n < min || n > max)
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 400, "request.invalid_parameter",
+                           apr_pstrcat(r->pool, "/", name, NULL), "%s is a whole number from %" APR_INT64_T_FMT
+                           " to %" APR_INT64_T_FMT, name, min, max);
+    *out = n;
+    return MEZ_OK;
 }
 
 static int send_text(request_rec *r, int status, const char *type, const char *text, apr_size_t len)

@@ -117,6 +117,10 @@ def routes(w):
         ("clearance read", "GET", "/v1/sanctions/clearances/clr_x", None, reg),
         ("clearance approve", "POST", "/v1/sanctions/clearances/clr_x/approve", {}, reg),
         ("clearance revoke", "POST", "/v1/sanctions/clearances/clr_x/revoke", {"reason": "probe"}, reg),
+        ("evaluations", "GET", "/v1/evaluations?decision=non_compliant", None, reg),
+        ("evaluation read", "GET", "/v1/evaluations/1", None, reg),
+        ("audit rows", "GET", "/v1/audit/rows", None, reg),
+        ("audit anchor", "GET", "/v1/audit/anchor", None, reg),
     ]
 
 

@@ -1,5 +1,8 @@
 /* store_evaluation.c: the record of every compliance evaluation a zone answered, written in the request's
  * transaction together with the attestation credential, so a decision given is a decision kept. */
+#include <string.h>
+#include <apr_strings.h>
+#include "mez/json.h"
 #include "mez/store.h"
 #include "mez/vc.h"
 
@@ -27,6 +30,9 @@ mez_status_t mez_store_evaluation_latest(apr_pool_t *p, mez_db_t *db, const char
                                        "ORDER BY seq DESC LIMIT 1",
                                        pb, jurisdiction, subject_id, NULL);
     if (rv == MEZ_OK && *found) {
+        memset(out, 0, sizeof(*out));
+        out->jurisdiction = jurisdiction;
+        out->subject_id = subject_id;
         out->decision = c[0];
         out->commitment = c[1];
         out->digest = c[2];
@@ -35,4 +41,90 @@ mez_status_t mez_store_evaluation_latest(apr_pool_t *p, mez_db_t *db, const char
         out->action_type = c[5];
     }
     return rv;
+}
+
+#define RECORD_COLS "seq, action_type, jurisdiction, subject_id, decision, commitment, digest, attestation_digest, " \
+                    "evaluated_at"
+#define RECORD_NCOLS 9
+
+static void from_row(const char **c, mez_evaluation_record_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->seq = apr_atoi64(c[0]);
+    out->action_type = c[1];
+    out->jurisdiction = c[2];
+    out->subject_id = c[3];
+    out->decision = c[4];
+    out->commitment = c[5];
+    out->digest = c[6];
+    out->attestation_digest = c[7];
+    out->evaluated_at = c[8];
+}
+
+mez_status_t mez_store_evaluation_list(apr_pool_t *p, mez_db_t *db, const mez_evaluation_filter_t *f,
+                                       apr_array_header_t **out, mez_problem_t *pb)
+{
+    const char *args[4], *where = "";
+    apr_array_header_t *rows;
+    int nargs = 0;
+    mez_status_t rv;
+
+    /* Only the conditions asked for are in the statement, so each list is a plain index walk (seq descending,
+     * or the subject index) that stops at the limit. */
+#define COND(column, value)                                                                                     \
+    do {                                                                                                        \
+        where = apr_pstrcat(p, where, *where ? " AND " : " WHERE ", column " = %s", NULL);                      \
+        args[nargs++] = (value);                                                                                \
+    } while (0)
+    if (f->decision)
+        COND("decision", f->decision);
+    if (f->subject_id)
+        COND("subject_id", f->subject_id);
+    if (f->action_type)
+        COND("action_type", f->action_type);
+#undef COND
+    if (f->before > 0) {
+        where = apr_pstrcat(p, where, *where ? " AND " : " WHERE ", "seq < %s", NULL);
+        args[nargs++] = apr_psprintf(p, "%" APR_INT64_T_FMT, f->before);
+    }
+    rv = mez_db_query_rows_array(p, db, RECORD_NCOLS, &rows,
+                                 apr_psprintf(p, "SELECT " RECORD_COLS " FROM mez_evaluation%s ORDER BY seq DESC "
+                                              "LIMIT %d", where, f->limit > 0 ? f->limit : 1),
+                                 nargs, args, pb);
+    if (rv != MEZ_OK)
+        return rv;
+    *out = apr_array_make(p, rows->nelts ? rows->nelts : 1, sizeof(mez_evaluation_record_t));
+    for (int i = 0; i < rows->nelts; i++)
+        from_row(APR_ARRAY_IDX(rows, i, const char **), &APR_ARRAY_PUSH(*out, mez_evaluation_record_t));
+    return MEZ_OK;
+}
+
+mez_status_t mez_store_evaluation_get(apr_pool_t *p, mez_db_t *db, apr_int64_t seq, mez_evaluation_record_t *out,
+                                      int *found, mez_problem_t *pb)
+{
+    const char *c[RECORD_NCOLS + 1];
+    mez_status_t rv = mez_db_query_row(p, db, c, RECORD_NCOLS + 1, found,
+                                       "SELECT " RECORD_COLS ", body FROM mez_evaluation WHERE seq = %s", pb,
+                                       apr_psprintf(p, "%" APR_INT64_T_FMT, seq), NULL);
+    if (rv == MEZ_OK && *found) {
+        from_row(c, out);
+        out->body = c[RECORD_NCOLS];
+    }
+    return rv;
+}
+
+json_t *mez_evaluation_record_json(const mez_evaluation_record_t *rec)
+{
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s*, s:s, s:s, s:s, s:s*, s:s}", "seq", (json_int_t)rec->seq,
+                          "action_type", rec->action_type, "jurisdiction", rec->jurisdiction, "subject_id",
+                          rec->subject_id, "decision", rec->decision, "commitment", rec->commitment, "digest",
+                          rec->digest, "attestation_digest", rec->attestation_digest, "evaluated_at",
+                          rec->evaluated_at);
+    if (o && rec->body) {
+        /* The stored canonical text, as an object: its SHA-256 is "digest" once canonicalised again (RFC 8785
+         * is idempotent), which is how a reader checks that this is the evaluation the zone committed to. */
+        json_t *ev = json_loads(rec->body, JSON_DECODE_ANY, NULL);
+        json_object_set_new(o, "evaluation", ev ? ev : json_string(rec->body));
+    }
+    return o;
 }

@@ -7,6 +7,7 @@
 #include <apr_dbd.h>
 #include <apr_tables.h>
 #include <apr_thread_mutex.h>
+#include <jansson.h>
 #include "mez/problem.h"
 
 /* The schema version this build expects; /readyz answers 503 until the database has it. */
@@ -189,12 +190,33 @@ mez_status_t mez_store_evaluation_insert(apr_pool_t *p, mez_db_t *db, const char
                                          const char *commitment, const char *digest,
                                          const char *attestation_digest, const char *body, mez_problem_t *pb);
 
-/* The latest evaluation recorded for a subject in a jurisdiction. */
+/* A recorded evaluation. body is the canonical JSON text of the evaluation (its SHA-256 is digest); seq orders
+ * the records as they were committed. */
 typedef struct mez_evaluation_record_t {
+    apr_int64_t seq;
     const char *decision, *commitment, *digest, *attestation_digest, *evaluated_at, *action_type;
+    const char *jurisdiction, *subject_id, *body;
 } mez_evaluation_record_t;
+/* The latest evaluation recorded for a subject in a jurisdiction (body not read). */
 mez_status_t mez_store_evaluation_latest(apr_pool_t *p, mez_db_t *db, const char *jurisdiction,
                                          const char *subject_id, mez_evaluation_record_t *out, int *found,
                                          mez_problem_t *pb);
+
+/* Which records mez_store_evaluation_list reads: each member NULL (or 0) for no condition. */
+typedef struct mez_evaluation_filter_t {
+    const char *decision;         /* a compliance state name: "non_compliant" for the refusals */
+    const char *subject_id;
+    const char *action_type;
+    apr_int64_t before;           /* records with seq < before only (paging back), 0: from the newest */
+    int limit;                    /* at most this many (1 when < 1) */
+} mez_evaluation_filter_t;
+/* Recorded evaluations, newest first, as mez_evaluation_record_t (body not read: a list is for finding one). */
+mez_status_t mez_store_evaluation_list(apr_pool_t *p, mez_db_t *db, const mez_evaluation_filter_t *f,
+                                       apr_array_header_t **out, mez_problem_t *pb);
+/* One recorded evaluation with its body; *found 0 when there is none with that seq. */
+mez_status_t mez_store_evaluation_get(apr_pool_t *p, mez_db_t *db, apr_int64_t seq, mez_evaluation_record_t *out,
+                                      int *found, mez_problem_t *pb);
+/* The record as JSON (new reference): its columns, and with the body as "evaluation" when it was read. */
+json_t *mez_evaluation_record_json(const mez_evaluation_record_t *rec);
 
 #endif
