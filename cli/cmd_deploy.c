@@ -40,6 +40,7 @@ typedef struct deploy_t {
     const char *profile, *zone_id, *packs_dir, *data_dir, *conf_dir, *listen, *server_name, *user;
     const char *database, *db_password_file, *mass_api, *mass_token_file, *corridors, *peers_file, *peer_ca;
     const char *httpd_root, *profile_dir, *sql_dir, *akn_xsd, *policy_conf, *key_file;
+    const char *console_dir;     /* the regulator console's pages (NULL: none installed, none served) */
     const char *mode;            /* MezMode: development (default) or production */
     const char *progress_file;   /* --progress-file: the run's status document, rewritten after each step */
     int dry_run, no_start;
@@ -558,6 +559,14 @@ static int step_tensor(deploy_t *d, const char **result)
     return 0;
 }
 
+/* conf/mez-regulator.conf: installed beside the policy conf. */
+static const char *console_conf(deploy_t *d)
+{
+    const char *slash = strrchr(d->policy_conf, '/');
+    return apr_pstrcat(d->p, slash ? apr_pstrndup(d->p, d->policy_conf, (apr_size_t)(slash - d->policy_conf)) : ".",
+                       "/mez-regulator.conf", NULL);
+}
+
 static const char *conf_text(deploy_t *d)
 {
     apr_pool_t *p = d->p;
@@ -601,7 +610,12 @@ static const char *conf_text(deploy_t *d)
         "    DBDMin 0\n    DBDKeep 2\n    DBDMax 10\n"
         "    <Location />\n        SetHandler mez-api\n    </Location>\n"
         "    Include %s\n"
-        "</VirtualHost>\n", t, d->driver, d->params, d->policy_conf);
+        "%s"
+        "</VirtualHost>\n", t, d->driver, d->params, d->policy_conf,
+        /* The regulator console (static pages at /regulator/) beside the API, with the conf shipped beside
+         * mez-policy.conf. */
+        d->console_dir ? apr_psprintf(p, "    Define MEZ_CONSOLE_DIR %s\n    Include %s\n", d->console_dir,
+                                      console_conf(d)) : "");
 }
 
 /* Creates (PostgreSQL: when missing) and migrates the database, and makes the operator token once. */
@@ -1063,12 +1077,15 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
     d.policy_conf = d.policy_conf ? d.policy_conf
                                   : env_or("MEZ_POLICY_CONF", apr_pstrcat(p, share_dir(p), "/conf/mez-policy.conf",
                                                                           NULL));
+    /* The console is served where its pages and conf are installed (MEZ_CONSOLE_DIR for a source tree). */
+    d.console_dir = env_or("MEZ_CONSOLE_DIR", apr_pstrcat(p, share_dir(p), "/htdocs/regulator", NULL));
     d.data_dir = d.data_dir ? d.data_dir : "/var/lib/mez";
     d.listen = d.listen ? d.listen : "127.0.0.1:8080";
     d.server_name = d.server_name ? d.server_name : apr_pstrcat(p, d.zone_id, ".localhost", NULL);
     /* Paths in the generated confs must not depend on the directory deploy ran in. */
     {
-        const char **abs[] = { &d.packs_dir, &d.profile_dir, &d.sql_dir, &d.akn_xsd, &d.policy_conf, &d.data_dir,
+        const char **abs[] = { &d.packs_dir, &d.profile_dir, &d.sql_dir, &d.akn_xsd, &d.policy_conf, &d.console_dir,
+                               &d.data_dir,
                                &d.conf_dir, &d.httpd_root, &d.peer_ca };
         for (size_t i = 0; i < sizeof(abs) / sizeof(abs[0]); i++) {
             char *full;
@@ -1077,6 +1094,9 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
                 *abs[i] = full;
         }
     }
+    /* An installation without the console's pages (or its conf beside the policy) deploys zones without it. */
+    if (!dep_exists(p, apr_pstrcat(p, d.console_dir, "/index.html", NULL)) || !dep_exists(p, console_conf(&d)))
+        d.console_dir = NULL;
     /* Without --user the estate keeps the user its httpd already runs as (dep_httpd_init reads it from the main
      * conf; www-data for a new estate): a deploy of one zone must not move the others to another user. */
     dep_httpd_init(p, &d.httpd, d.httpd_root, d.conf_dir, d.user);
@@ -1137,6 +1157,8 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
         printf("  zone:           %s/v1/zone\n", base);
         printf("  health:         %s/healthz, %s/readyz\n", base, base);
         printf("  api:            %s/v1/  (openapi: %s/v1/openapi.json)\n", base, base);
+        if (d.console_dir)
+            printf("  console:        %s/regulator/  (a regulator token: mez token create --role regulator)\n", base);
         printf("  mass:           %s\n", d.mass_api && strcmp(d.mass_api, "sovereign") ? d.mass_api
                                                                                     : apr_pstrcat(p, base, "/mass/v1/",
                                                                                                   NULL));

@@ -157,6 +157,17 @@ const char *dep_httpd_main_text(apr_pool_t *p, const deploy_httpd_t *h)
             t = apr_psprintf(p, "%sLoadModule log_config_module %s/mod_log_config.so\n", t, m);
         if (!builtin(p, h, "mod_unixd"))
             t = apr_psprintf(p, "%sLoadModule unixd_module %s/mod_unixd.so\n", t, m);
+        /* The regulator console's static pages (conf/mez-regulator.conf): files, their types, the index, and the
+         * headers that keep the page from being framed or loading anything from elsewhere. */
+        {
+            static const char *const console_modules[] = { "alias", "mime", "dir", "headers" };
+            for (size_t i = 0; i < sizeof(console_modules) / sizeof(console_modules[0]); i++)
+                if (!builtin(p, h, apr_pstrcat(p, "mod_", console_modules[i], NULL)))
+                    t = apr_psprintf(p, "%sLoadModule %s_module %s/mod_%s.so\n", t, console_modules[i], m,
+                                     console_modules[i]);
+            t = apr_psprintf(p, "%sTypesConfig %s\n", t,
+                             access("/etc/mime.types", R_OK) == 0 ? "/etc/mime.types" : "/dev/null");
+        }
         t = apr_psprintf(p, "%sLoadModule mez_module %s\n", t, h->mez_module);
         if (geteuid() == 0)
             t = apr_psprintf(p, "%sUser %s\nGroup %s\n", t, h->user, h->user);

@@ -45,6 +45,7 @@ class Estate:
             "MEZ_PROFILE_DIR": os.path.join(src, "profiles"),
             "MEZ_AKN_XSD": self.env.shared("schemas", "akn", "akomantoso30.xsd"),
             "MEZ_POLICY_CONF": os.path.join(src, "conf", "mez-policy.conf"),
+            "MEZ_CONSOLE_DIR": os.path.join(src, "htdocs", "regulator"),
             "MEZ_PACKS_DIR": os.path.join(src, "packs"),
         })
         e.pop("PGPASSWORD", None)
@@ -170,6 +171,12 @@ def test_deploy_pk_sifc_serves(estate, pk):
     r = requests.request("TRACE", "http://127.0.0.1:%d/v1/zone" % port, headers={"Host": "pk-sifc.localhost",
                          "Authorization": "Bearer " + secret}, timeout=30)
     assert r.status_code == 405 and secret not in r.text, r.text
+    # the regulator console is served beside the API, with its headers, and printed
+    assert "  console:        http://pk-sifc.localhost:%d/regulator/" % port in out, out
+    page = get(port, "/regulator/")
+    assert page.status_code == 200 and "Regulator console" in page.text
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert get(port, "/regulator/console.mjs").headers["Content-Type"].startswith("text/javascript")
     # the packs it serves are the verified copies of packs/pk
     packs = get(port, "/v1/packs").json()
     assert len(json.dumps(packs)) > 100

@@ -1,0 +1,435 @@
+// console.mjs: the regulator console, a static page the zone's httpd serves beside its API (conf/mez-regulator.conf).
+// It holds no data of its own: every figure is read from the zone API with the regulator's bearer token, which is
+// kept in this tab's sessionStorage (gone when the tab closes, never in a URL, a cookie or localStorage) and sent
+// only to the origin that served the page. Everything the API returns is put on the page as text (textContent),
+// never as markup, so a name in a record cannot become script; the CSP (script-src 'self') is the second wall.
+//
+// What it shows: the decisions the zone recorded (refusals first, each with the law it cited and its digest checked
+// here), the sanctions clearances awaiting a second principal (approve, revoke with a reason), the audit trail with
+// every row's hash recomputed in the browser (mez-verify.mjs), a signed anchor to download and keep, and the
+// corridors and watchers. In a browser it starts itself; tests import it and call start() with a DOM and a fetch.
+import { checkAuditPage, checkEvaluation } from "./mez-verify.mjs";
+
+const TOKEN_KEY = "mez.regulator.token";
+const PAGE = 50;
+const AUDIT_PAGE = 100;
+
+export class ApiError extends Error {
+    constructor(status, problem) {
+        super((problem && (problem.code + ": " + (problem.detail || problem.title))) || "HTTP " + status);
+        this.status = status;
+        this.problem = problem;
+    }
+}
+
+// env: { document, fetch(path, init), storage (sessionStorage-like), download(name, text) | null }
+export function start(env) {
+    const doc = env.document;
+    const $ = (id) => doc.getElementById(id);
+    const state = { view: "decisions", zone: null, decisionsBefore: null, auditFirst: null, auditPrevFirst: null };
+
+    // ---------------------------------------------------------------- DOM helpers: text only, never markup
+    function el(tag, attrs, ...children) {
+        const e = doc.createElement(tag);
+        for (const [k, v] of Object.entries(attrs || {})) {
+            if (k === "class")
+                e.className = v;
+            else if (k.startsWith("on"))
+                e.addEventListener(k.slice(2), v);
+            else if (v !== null && v !== undefined && v !== false)
+                e.setAttribute(k, v === true ? "" : String(v));
+        }
+        for (const c of children.flat()) {
+            if (c === null || c === undefined)
+                continue;
+            e.appendChild(typeof c === "object" ? c : doc.createTextNode(String(c)));
+        }
+        return e;
+    }
+    const badge = (text, kind) => el("span", { class: "badge " + kind }, text);
+    const short = (h) => (typeof h === "string" && h.length > 23 ? h.slice(0, 15) + "…" + h.slice(-6) : h || "");
+    function fill(tbody, rows, empty) {
+        tbody.replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: 8 }, empty))]));
+    }
+    function say(text, kind) {
+        const m = $("message");
+        m.textContent = text;
+        m.className = kind || "";
+        m.hidden = !text;
+    }
+
+    // ---------------------------------------------------------------- the API
+    async function api(path, method = "GET", body = undefined) {
+        const token = env.storage.getItem(TOKEN_KEY);
+        const headers = { Accept: "application/json" };
+        if (token)
+            headers.Authorization = "Bearer " + token;
+        if (body !== undefined)
+            headers["Content-Type"] = "application/json";
+        const r = await env.fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+                                          cache: "no-store", credentials: "omit", redirect: "error" });
+        const type = r.headers.get("Content-Type") || "";
+        const data = type.includes("json") ? await r.json() : await r.text();
+        if (!r.ok)
+            throw new ApiError(r.status, typeof data === "object" ? data : null);
+        return data;
+    }
+    function failed(e) {
+        if (e instanceof ApiError && e.status === 401) {
+            env.storage.removeItem(TOKEN_KEY);
+            signedIn(false);
+            say("The zone did not accept the token (" + e.message + "). Sign in again.");
+        } else if (e instanceof ApiError && e.status === 403) {
+            say("This token may not read that (" + e.message + "): a regulator or operator token is needed.");
+        } else {
+            say(e instanceof ApiError ? e.message : "The zone could not be reached: " + e.message);
+        }
+    }
+    const query = (params) => {
+        const q = new URLSearchParams();
+        for (const [k, v] of Object.entries(params))
+            if (v !== "" && v !== null && v !== undefined)
+                q.set(k, String(v));
+        const s = q.toString();
+        return s ? "?" + s : "";
+    };
+
+    // ---------------------------------------------------------------- zone and session
+    async function loadZone() {
+        try {
+            const z = await api("/v1/zone");
+            state.zone = z;
+            $("zone-id").textContent = z.zone_id;
+            $("zone-did").textContent = z.did;
+        } catch (e) {
+            $("zone-id").textContent = "unknown";
+            failed(e);
+        }
+        try {
+            const r = await env.fetch("/readyz", { cache: "no-store" });
+            $("zone-ready").replaceChildren(r.ok ? badge("ready", "ok") : badge("not ready (" + r.status + ")", "bad"));
+        } catch (e) {
+            $("zone-ready").replaceChildren(badge("unreachable", "bad"));
+        }
+    }
+    function signedIn(yes) {
+        $("signin").hidden = yes;
+        $("session").hidden = !yes;
+        $("views").hidden = !yes;
+        for (const v of ["decisions", "clearances", "audit", "corridors"])
+            $(v).hidden = !yes || v !== state.view;
+    }
+    async function show(view) {
+        state.view = view;
+        for (const b of $("views").querySelectorAll("button[data-view]"))
+            b.setAttribute("aria-pressed", String(b.dataset.view === view));
+        signedIn(true);
+        say("");
+        if (view === "decisions")
+            return loadDecisions(false);
+        if (view === "clearances")
+            return loadClearances();
+        if (view === "audit")
+            return loadAudit(null);
+        return loadCorridors();
+    }
+
+    // ---------------------------------------------------------------- decisions
+    function decisionFilter() {
+        const f = $("decisions-filter");
+        return { decision: f.elements.decision.value, subject_id: f.elements.subject_id.value.trim(),
+                 action_type: f.elements.action_type.value.trim() };
+    }
+    async function loadDecisions(older) {
+        const params = { ...decisionFilter(), limit: PAGE };
+        if (older && state.decisionsBefore)
+            params.before = state.decisionsBefore;
+        let page;
+        try {
+            page = await api("/v1/evaluations" + query(params));
+        } catch (e) {
+            return failed(e);
+        }
+        const tbody = $("decisions-table").tBodies[0];
+        const rows = page.evaluations.map((r) => el("tr", { class: "pick", "data-seq": r.seq, tabindex: 0,
+                                                            onclick: () => loadDecision(r.seq),
+                                                            onkeydown: (ev) => ev.key === "Enter" && loadDecision(r.seq) },
+            el("td", {}, r.seq), el("td", {}, r.evaluated_at), el("td", {}, r.action_type),
+            el("td", { class: "mono" }, r.subject_id || "—"),
+            el("td", {}, badge(r.decision, r.decision === "non_compliant" ? "bad" : r.decision === "compliant" ? "ok" : "warn")),
+            el("td", { class: "mono", title: r.attestation_digest || "" }, r.attestation_digest ? short(r.attestation_digest) : "—")));
+        if (older)
+            rows.forEach((r) => tbody.appendChild(r));
+        else
+            fill(tbody, rows, "No decision is recorded with these conditions.");
+        state.decisionsBefore = page.next_before || null;
+        $("decisions-older").hidden = !page.next_before;
+        if (!older)
+            $("decision-detail").hidden = true;
+    }
+    function reasonText(reason) {
+        // Each reason as its code and its members, one level deep (list.title, entry.name, ...): whatever a pack's
+        // rule carries is shown, not only what this page knew of when it was written.
+        const parts = [];
+        for (const [k, v] of Object.entries(reason)) {
+            if (k === "code")
+                continue;
+            if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+                for (const [k2, v2] of Object.entries(v))
+                    if (v2 === null || typeof v2 !== "object")
+                        parts.push(k + "." + k2 + ": " + v2);
+            } else if (Array.isArray(v)) {
+                if (v.length)
+                    parts.push(k + ": " + v.map((x) => (typeof x === "object" ? JSON.stringify(x) : x)).join(", "));
+            } else {
+                parts.push(k + ": " + v);
+            }
+        }
+        return el("li", {}, el("strong", {}, reason.code || "reason"), parts.length ? " — " + parts.join("; ") : "");
+    }
+    async function loadDecision(seq) {
+        let rec;
+        try {
+            rec = await api("/v1/evaluations/" + encodeURIComponent(seq));
+        } catch (e) {
+            return failed(e);
+        }
+        const check = await checkEvaluation(rec);
+        const ev = rec.evaluation || {};
+        const inner = ev.evaluation || ev;
+        const domains = Object.entries(inner.domains || {});
+        const order = { non_compliant: 0, pending: 1, compliant: 2, exempt: 3, not_applicable: 4 };
+        domains.sort((a, b) => (order[a[1].state] ?? 5) - (order[b[1].state] ?? 5) || a[0].localeCompare(b[0]));
+        const applicable = domains.filter(([, d]) => d.state !== "not_applicable");
+        const notApplicable = domains.filter(([, d]) => d.state === "not_applicable").map(([n]) => n);
+        const art = $("decision-detail");
+        art.replaceChildren(
+            el("h3", {}, "Decision " + rec.seq + ": " + rec.action_type + " ", badge(rec.decision, rec.decision === "non_compliant" ? "bad" : "ok")),
+            el("p", { class: "digest-check" }, check.ok ? badge("digest verified in this browser", "ok")
+                                                         : badge("DIGEST MISMATCH: " + check.problem, "bad")),
+            el("dl", {},
+               el("dt", {}, "recorded"), el("dd", {}, rec.evaluated_at),
+               el("dt", {}, "subject"), el("dd", { class: "mono" }, rec.subject_id || "—"),
+               el("dt", {}, "jurisdiction"), el("dd", {}, rec.jurisdiction),
+               el("dt", {}, "digest"), el("dd", { class: "mono" }, rec.digest),
+               el("dt", {}, "commitment"), el("dd", { class: "mono" }, rec.commitment),
+               el("dt", {}, "attestation"), el("dd", { class: "mono" }, rec.attestation_digest || "none (nothing was certified)")),
+            el("h4", {}, "Domains"),
+            el("table", { class: "domains" },
+               el("thead", {}, el("tr", {}, el("th", {}, "domain"), el("th", {}, "state"), el("th", {}, "reasons"))),
+               el("tbody", {}, applicable.map(([name, d]) => el("tr", { "data-domain": name },
+                   el("td", {}, name),
+                   el("td", {}, badge(d.state, d.state === "non_compliant" ? "bad" : d.state === "compliant" ? "ok" : "warn")),
+                   el("td", {}, el("ul", {}, (d.reasons || []).map(reasonText))))))),
+            notApplicable.length ? el("p", {}, "Not applicable to this action: " + notApplicable.join(", ")) : null,
+            Array.isArray(ev.screenings) && ev.screenings.length
+                ? [el("h4", {}, "Names screened"),
+                   el("ul", {}, ev.screenings.map((s) => el("li", {}, (s.name || s.screened_name || "") + " ",
+                                                            s.pointer ? el("code", {}, s.pointer) : null, " ",
+                                                            badge(s.state || "", s.state === "non_compliant" ? "bad" : "ok"))))]
+                : null);
+        art.hidden = false;
+    }
+
+    // ---------------------------------------------------------------- clearances
+    async function loadClearances() {
+        const f = $("clearances-filter");
+        let list;
+        try {
+            list = await api("/v1/sanctions/clearances" + query({ status: f.elements.status.value,
+                                                                  context_id: f.elements.context_id.value.trim() }));
+        } catch (e) {
+            return failed(e);
+        }
+        fill($("clearances-table").tBodies[0], list.clearances.map(clearanceRow),
+             "No clearance with these conditions.");
+    }
+    function clearanceRow(c) {
+        const actions = el("td", {});
+        const row = el("tr", { "data-clearance": c.clearance_id },
+            el("td", {}, c.name), el("td", { class: "mono" }, c.entry), el("td", { class: "mono" }, c.context_id),
+            el("td", {}, c.reason), el("td", {}, c.cleared_by, c.approved ? " · approved by " + c.approved.by : ""),
+            el("td", {}, badge(c.status, c.status === "active" ? "ok" : c.status === "proposed" ? "warn" : "bad")),
+            el("td", {}, c.expires_at), actions);
+        if (c.status === "proposed") {
+            // Two clicks: an approval lifts a sanctions block, so it is never one stray click.
+            const approve = el("button", { type: "button", class: "approve" }, "Approve");
+            approve.addEventListener("click", async () => {
+                if (approve.dataset.armed !== "1") {
+                    approve.dataset.armed = "1";
+                    approve.textContent = "Confirm approval";
+                    return;
+                }
+                try {
+                    await api("/v1/sanctions/clearances/" + encodeURIComponent(c.clearance_id) + "/approve", "POST", {});
+                    say("Clearance " + c.clearance_id + " approved: it is in force.", "info");
+                    await loadClearances();
+                } catch (e) {
+                    failed(e);
+                }
+            });
+            actions.appendChild(approve);
+        }
+        if (c.status === "proposed" || c.status === "active") {
+            const reason = el("input", { type: "text", class: "revoke-reason", maxlength: 2000,
+                                         placeholder: "why it is revoked", hidden: true });
+            const revoke = el("button", { type: "button", class: "danger revoke" }, "Revoke");
+            revoke.addEventListener("click", async () => {
+                if (reason.hidden) {
+                    reason.hidden = false;
+                    revoke.textContent = "Revoke with this reason";
+                    reason.focus();
+                    return;
+                }
+                if (!reason.value.trim()) {
+                    say("A revocation needs its reason.");
+                    return;
+                }
+                try {
+                    await api("/v1/sanctions/clearances/" + encodeURIComponent(c.clearance_id) + "/revoke", "POST",
+                              { reason: reason.value.trim() });
+                    say("Clearance " + c.clearance_id + " revoked.", "info");
+                    await loadClearances();
+                } catch (e) {
+                    failed(e);
+                }
+            });
+            actions.append(" ", reason, revoke);
+        }
+        return row;
+    }
+
+    // ---------------------------------------------------------------- audit trail
+    async function loadAudit(direction) {
+        let params = { limit: AUDIT_PAGE };
+        if (direction === "earlier" && state.auditFirst > 1) {
+            const from = Math.max(1, state.auditFirst - AUDIT_PAGE);
+            params = { from, limit: state.auditFirst - from };
+        }
+        let page;
+        try {
+            page = await api("/v1/audit/rows" + query(params));
+        } catch (e) {
+            return failed(e);
+        }
+        const laterFirst = direction === "earlier" ? state.auditFirstRow : null;
+        const result = await checkAuditPage(page);
+        const problems = [...result.problems];
+        const last = page.rows[page.rows.length - 1];
+        if (laterFirst && last && (laterFirst.seq !== last.seq + 1 || laterFirst.prev_hash !== last.hash))
+            problems.push("the page shown before does not link to this one at seq " + laterFirst.seq);
+        const bySeq = new Map(result.rows.map((r) => [r.seq, r]));
+        fill($("audit-table").tBodies[0], page.rows.slice().reverse().map((row) => {
+            const v = bySeq.get(row.seq);
+            return el("tr", { "data-seq": row.seq, class: v.ok ? "" : "tampered" },
+                el("td", {}, row.seq), el("td", {}, row.at), el("td", { class: "mono" }, row.actor),
+                el("td", {}, row.action), el("td", { class: "mono" }, [row.resource_type, row.resource_id].filter(Boolean).join(" ")),
+                el("td", {}, row.outcome),
+                el("td", { class: "mono", title: row.hash }, v.ok ? badge("✓ " + short(row.hash), "ok") : badge("✗ " + v.problem, "bad")));
+        }), "The audit table holds no row.");
+        state.auditFirst = page.rows.length ? page.rows[0].seq : null;
+        state.auditFirstRow = page.rows[0] || null;
+        $("audit-earlier").disabled = !state.auditFirst || state.auditFirst <= 1;
+        const summary = $("audit-summary");
+        summary.replaceChildren(
+            problems.length ? badge("Chain problems: " + problems.join("; "), "bad")
+                            : badge(page.rows.length ? "rows " + page.rows[0].seq + ".." + last.seq
+                                    + " verified in this browser" : "no rows", "ok"),
+            page.head ? " Chain head: seq " + page.head.seq + " " : " No chain head. ",
+            page.head ? el("code", {}, page.head.hash) : null);
+        summary.dataset.ok = String(!problems.length);
+    }
+    async function downloadAnchor() {
+        try {
+            const a = await api("/v1/audit/anchor");
+            const name = a.zone_id + "-audit-anchor-" + a.seq + ".json";
+            if (env.download)
+                env.download(name, JSON.stringify(a, null, 2) + "\n");
+            say("Anchor of row " + a.seq + " (" + a.hash + ") signed by " + a.did + ": keep " + name
+                + " outside the zone.", "info");
+        } catch (e) {
+            failed(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- corridors and watchers
+    async function loadCorridors() {
+        let corridors, watchers;
+        try {
+            [corridors, watchers] = await Promise.all([api("/v1/corridors"), api("/v1/watchers")]);
+        } catch (e) {
+            return failed(e);
+        }
+        fill($("corridors-table").tBodies[0], corridors.corridors.map((c) => el("tr", { "data-corridor": c.corridor_id },
+            el("td", { class: "mono" }, c.corridor_id), el("td", {}, c.peer_zone_id || "—"), el("td", {}, c.role || ""),
+            el("td", {}, badge(c.state, c.state === "ACTIVE" ? "ok" : c.state === "HALTED" ? "bad" : "warn")),
+            el("td", {}, c.size ?? 0),
+            el("td", {}, c.peer_acknowledged_size ?? "—",
+               c.size !== undefined && c.peer_acknowledged_size !== undefined && c.peer_acknowledged_size < c.size
+                   ? badge(" behind", "warn") : null),
+            el("td", { class: "mono", title: c.root || "" }, short(c.root)), el("td", {}, c.updated_at || ""))),
+            "The zone has no corridor.");
+        fill($("watchers-table").tBodies[0], watchers.watchers.map((w) => el("tr", { "data-watcher": w.watcher_id },
+            el("td", { class: "mono" }, w.watcher_id), el("td", { class: "mono" }, short(w.did)),
+            el("td", {}, badge(w.state, w.state === "SLASHED" ? "bad" : w.state === "ACTIVE" ? "ok" : "warn")),
+            el("td", {}, w.slashed_minor ?? 0), el("td", {}, w.updated_at || ""))),
+            "No watcher is enrolled.");
+    }
+
+    // ---------------------------------------------------------------- wiring
+    $("signin").addEventListener("submit", async (ev) => {
+        ev.preventDefault();
+        const t = $("token").value.trim();
+        $("token").value = "";
+        if (!t)
+            return;
+        env.storage.setItem(TOKEN_KEY, t);
+        await show(state.view);
+    });
+    $("signout").addEventListener("click", () => {
+        env.storage.removeItem(TOKEN_KEY);
+        for (const id of ["decisions-table", "clearances-table", "audit-table", "corridors-table", "watchers-table"])
+            $(id).tBodies[0].replaceChildren();
+        $("decision-detail").replaceChildren();
+        signedIn(false);
+        say("Signed out.", "info");
+    });
+    for (const b of $("views").querySelectorAll("button[data-view]"))
+        b.addEventListener("click", () => show(b.dataset.view));
+    $("decisions-filter").addEventListener("submit", (ev) => { ev.preventDefault(); loadDecisions(false); });
+    $("decisions-older").addEventListener("click", () => loadDecisions(true));
+    $("clearances-filter").addEventListener("submit", (ev) => { ev.preventDefault(); loadClearances(); });
+    $("audit-earlier").addEventListener("click", () => loadAudit("earlier"));
+    $("audit-latest").addEventListener("click", () => loadAudit(null));
+    $("audit-anchor").addEventListener("click", downloadAnchor);
+
+    const ready = (async () => {
+        await loadZone();
+        if (env.storage.getItem(TOKEN_KEY))
+            await show(state.view);
+        else
+            signedIn(false);
+    })();
+    // For tests: each step the console takes, awaited.
+    return { ready, show, loadDecision, loadDecisions, loadClearances, loadAudit, loadCorridors, downloadAnchor };
+}
+
+function browserDownload(name, text) {
+    const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+if (typeof window !== "undefined" && typeof document !== "undefined" && !globalThis.MEZ_CONSOLE_NO_START) {
+    const boot = () => start({ document, fetch: (path, init) => window.fetch(path, init),
+                               storage: window.sessionStorage, download: browserDownload });
+    if (document.readyState === "loading")
+        document.addEventListener("DOMContentLoaded", boot);
+    else
+        boot();
+}

@@ -1,0 +1,131 @@
+// drive.mjs: the regulator console (htdocs/regulator) run in a DOM (jsdom) against a real zone over real HTTP, the
+// way a regulator would use it: sign in with a token, click through the views, approve or revoke a clearance.
+// It prints what the page then shows, as one JSON object, for t/test_console.py to check against the API.
+//
+// usage: NODE_PATH=/usr/share/nodejs node drive.mjs CONSOLE_DIR BASE_URL TOKEN STEP [ARG]
+//   STEP: read (every view), approve CLEARANCE_ID, revoke CLEARANCE_ID REASON, audit, signin (only)
+import fs from "node:fs";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { webcrypto } from "node:crypto";
+
+const require = createRequire(import.meta.url);
+const { JSDOM } = require("jsdom");
+if (!globalThis.crypto)
+    globalThis.crypto = webcrypto;
+
+const [consoleDir, base, token, step, arg, arg2] = process.argv.slice(2);
+const dom = new JSDOM(fs.readFileSync(path.join(consoleDir, "index.html"), "utf8"), { url: base + "/regulator/" });
+const { document } = dom.window;
+const $ = (id) => document.getElementById(id);
+const downloads = [];
+const requests = [];
+globalThis.MEZ_CONSOLE_NO_START = true;
+const { start } = await import(pathToFileURL(path.join(consoleDir, "console.mjs")).href);
+
+const fetchZone = (p, init) => {
+    requests.push((init && init.method) || "GET", p);
+    return fetch(new URL(p, base), init);
+};
+const ui = start({ document, fetch: fetchZone, storage: dom.window.sessionStorage,
+                   download: (name, text) => downloads.push({ name, json: JSON.parse(text) }) });
+await ui.ready;
+
+async function until(what, cond, ms = 10000) {
+    const t0 = Date.now();
+    while (!cond()) {
+        if (Date.now() - t0 > ms)
+            throw new Error("timed out waiting for " + what + "; message: " + $("message").textContent);
+        await new Promise((r) => setTimeout(r, 20));
+    }
+}
+const text = (e) => (e ? e.textContent.replace(/\s+/g, " ").trim() : null);
+const click = (e) => e.dispatchEvent(new dom.window.MouseEvent("click", { bubbles: true }));
+const rows = (id) => [...$(id).tBodies[0].rows];
+
+const report = { before_signin: { views_hidden: $("views").hidden, signin_hidden: $("signin").hidden } };
+report.zone = { id: text($("zone-id")), did: text($("zone-did")), ready: text($("zone-ready")) };
+
+// Sign in as a regulator would: the token typed in, the form submitted.
+$("token").value = token;
+$("signin").dispatchEvent(new dom.window.Event("submit", { cancelable: true }));
+await until("the first view", () => !$("views").hidden || !$("message").hidden);
+await until("decisions", () => rows("decisions-table").length > 0 || !$("message").hidden);
+report.signed_in = !$("views").hidden;
+report.token_field_cleared = $("token").value === "";
+report.message = $("message").hidden ? null : text($("message"));
+
+async function view(name, ready) {
+    click(document.querySelector(`nav button[data-view="${name}"]`));
+    await until(name, ready);
+}
+
+if (report.signed_in && step === "read") {
+    report.decisions = rows("decisions-table").filter((r) => r.dataset.seq)
+        .map((r) => ({ seq: Number(r.dataset.seq), cells: [...r.cells].map(text) }));
+    if (report.decisions.length) {
+        click(rows("decisions-table")[0]);
+        await until("the decision", () => !$("decision-detail").hidden);
+        const art = $("decision-detail");
+        report.detail = { title: text(art.querySelector("h3")), digest_check: text(art.querySelector(".digest-check")),
+                          domains: [...art.querySelectorAll("tr[data-domain]")]
+                              .map((r) => ({ domain: r.dataset.domain, state: text(r.cells[1]), reasons: text(r.cells[2]) })),
+                          text: text(art) };
+    }
+    await view("clearances", () => !$("clearances").hidden && rows("clearances-table").length > 0);
+    report.clearances = rows("clearances-table").map((r) => ({ id: r.dataset.clearance || null, cells: [...r.cells].map(text) }));
+    await view("audit", () => text($("audit-summary")) !== "");
+    report.audit = { ok: $("audit-summary").dataset.ok === "true", summary: text($("audit-summary")),
+                     rows: rows("audit-table").map((r) => ({ seq: Number(r.dataset.seq), ok: r.className !== "tampered",
+                                                             hash: text(r.cells[6]) })) };
+    click($("audit-anchor"));
+    await until("the anchor", () => downloads.length > 0 || !$("message").hidden);
+    report.anchor_message = text($("message"));
+    await view("corridors", () => rows("corridors-table").length > 0 && rows("watchers-table").length > 0);
+    report.corridors = rows("corridors-table").map((r) => [...r.cells].map(text));
+    report.watchers = rows("watchers-table").map((r) => [...r.cells].map(text));
+} else if (report.signed_in && (step === "approve" || step === "revoke")) {
+    const row = () => rows("clearances-table").find((r) => r.dataset.clearance === arg);
+    await view("clearances", () => rows("clearances-table").length > 0);
+    if (step === "revoke") {
+        const f = $("clearances-filter");
+        f.elements.status.value = "all";
+        f.dispatchEvent(new dom.window.Event("submit", { cancelable: true }));
+        await until("all clearances", () => row() !== undefined);
+    }
+    await until("the clearance row", () => row() !== undefined);
+    if (step === "approve") {
+        const b = row().querySelector("button.approve");
+        click(b);
+        report.after_first_click = text(b);
+        report.requests_after_first_click = requests.filter((x) => typeof x === "string" && x.includes("/approve")).length;
+        click(b);
+    } else {
+        const b = row().querySelector("button.revoke");
+        click(b);
+        row().querySelector("input.revoke-reason").value = arg2;
+        click(b);
+    }
+    await until("the answer", () => !$("message").hidden);
+    report.message = text($("message"));
+    if (step === "approve")
+        await until("the proposed list without it", () => row() === undefined);
+    else
+        await until("the row revoked", () => row() !== undefined && text(row().cells[5]) === "revoked");
+    report.clearances = rows("clearances-table").map((r) => ({ id: r.dataset.clearance || null, cells: [...r.cells].map(text) }));
+} else if (report.signed_in && step === "audit") {
+    await view("audit", () => text($("audit-summary")) !== "");
+    report.audit = { ok: $("audit-summary").dataset.ok === "true", summary: text($("audit-summary")),
+                     rows: rows("audit-table").map((r) => ({ seq: Number(r.dataset.seq), ok: r.className !== "tampered",
+                                                             hash: text(r.cells[6]) })) };
+}
+report.downloads = downloads;
+report.storage_has_token = dom.window.sessionStorage.getItem("mez.regulator.token") !== null;
+report.local_storage_keys = dom.window.localStorage.length;
+if (report.signed_in) {
+    click($("signout"));
+    report.after_signout = { storage_has_token: dom.window.sessionStorage.getItem("mez.regulator.token") !== null,
+                             views_hidden: $("views").hidden, audit_rows: rows("audit-table").length };
+}
+process.stdout.write(JSON.stringify(report) + "\n");

@@ -1,0 +1,236 @@
+# test_console.py: the regulator console (htdocs/regulator/, conf/mez-regulator.conf) served by the zone's own
+# httpd beside its API, on the pk-sifc zone with the shipped policy. The files are served with the headers that keep
+# the page from being framed or loading anything from elsewhere; every API path the page calls is documented; and
+# the page itself, run in a DOM (jsdom, t/console/drive.mjs) against the real zone over HTTP, signs in with a
+# regulator token, shows the refusals with the law cited and the digest checked in the browser, approves and
+# revokes a clearance (the zone records the regulator as the approver), recomputes the audit chain, downloads a
+# signed anchor, and names a tampered audit row. Its verification code passes the RFC 8785 vectors.
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from audit_util import db_exec, drop_audit_guards
+from mez_harness import assert_problem, run
+
+EVIDENCE = {"kyc": {"state": "compliant"}, "aml": {"state": "compliant"}, "corporate": {"state": "compliant"}}
+NODE = shutil.which("node")
+JSDOM_PATH = "/usr/share/nodejs"
+
+
+def console_conf(env):
+    mods = env.httpd_modules
+    loads = "\n".join("LoadModule %s_module %s" % (m, os.path.join(mods, "mod_%s.so" % m))
+                      for m in ("authn_core", "alias", "mime", "dir", "headers"))
+    types = "/etc/mime.types" if os.path.exists("/etc/mime.types") else "/dev/null"
+    return """%s
+TypesConfig %s
+Include %s
+Define MEZ_CONSOLE_DIR %s
+Include %s
+""" % (loads, types, os.path.join(env.source_dir, "conf", "mez-policy.conf"),
+       os.path.join(env.source_dir, "htdocs", "regulator"), os.path.join(env.source_dir, "conf", "mez-regulator.conf"))
+
+
+def token_text(zone, role):
+    e = zone.env
+    cp = run([e.mez_bin, "token", "create", "--zone", zone.zone_id, "--role", role, "--driver", zone.driver,
+              "--params", zone.db.params], env=e.env(), user=e.server_user, check=True)
+    return cp.stdout.strip()
+
+
+def proscribed(mez_env):
+    with open(os.path.join(mez_env.source_dir, "packs", "pk", "regpacks", "pk-proscribed.yaml")) as f:
+        return yaml.safe_load(f)["lists"][0]["entries"][0]["name"]
+
+
+@pytest.fixture(scope="module")
+def world(module_zones, driver, mez_env):
+    pk = os.path.join(mez_env.new_dir("console"), "pk")
+    shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), pk)
+    zone = module_zones(driver, name="console", zone_id="pk-sifc", zone_file=os.path.join(pk, "zone.yaml"),
+                        extra_conf=console_conf(mez_env))
+    op, reg = token_text(zone, "operator"), token_text(zone, "regulator")
+    h = {"Authorization": "Bearer " + op}
+    ok = zone.post("/v1/entities", json={"entity_type": "corporation", "legal_name": "Indus Weaving Ltd",
+                                         "compliance": {"evidence": EVIDENCE}}, headers=h)
+    assert ok.status_code == 201, ok.text
+    listed = proscribed(mez_env)
+
+    def refuse(legal_name):
+        """A formation refused on a proscribed name's hit: its sanctions_match reason."""
+        r = zone.post("/v1/entities", json={"entity_type": "corporation", "legal_name": legal_name,
+                                            "compliance": {"evidence": EVIDENCE}}, headers=h)
+        problem = assert_problem(r, 422, "compliance.sanctions_hard_block")
+        [hit] = [x for x in problem["compliance"]["evaluation"]["domains"]["sanctions"]["reasons"]
+                 if x["code"] == "sanctions_match"]
+        return hit
+
+    def propose(legal_name, reason):
+        hit = refuse(legal_name)
+        r = zone.post("/v1/sanctions/clearances", headers=h, json={
+            "context_id": hit["clearance_context"], "name": hit["match"]["normalised"], "entry": hit["rule"],
+            "reason": reason})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    hit = refuse(listed + " Textiles")
+    return {"zone": zone, "op": op, "reg": reg, "hit": hit, "listed": listed, "propose": propose}
+
+
+def drive(world, token, step, *args):
+    if not NODE or not os.path.isdir(os.path.join(JSDOM_PATH, "jsdom")):
+        pytest.skip("node and Debian's node-jsdom are needed to run the console")
+    env = world["zone"].env
+    cp = subprocess.run([NODE, os.path.join(env.source_dir, "t", "console", "drive.mjs"),
+                         os.path.join(env.source_dir, "htdocs", "regulator"), world["zone"].url(""), token, step]
+                        + list(args), capture_output=True, text=True, timeout=120,
+                        env=dict(os.environ, NODE_PATH=JSDOM_PATH))
+    assert cp.returncode == 0, cp.stderr[-3000:]
+    return json.loads(cp.stdout)
+
+
+def test_the_console_is_served_with_its_headers(world):
+    zone = world["zone"]
+    r = zone.get("/regulator", validate=False, allow_redirects=False)
+    assert r.status_code == 301 and r.headers["Location"].endswith("/regulator/")
+    page = zone.get("/regulator/", validate=False)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    csp = page.headers["Content-Security-Policy"]
+    for part in ("default-src 'none'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"):
+        assert part in csp, csp
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    # Everything the page loads is the zone's own, and served with the type a browser runs it as.
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert set(assets) == {"console.css", "console.mjs"}
+    with open(os.path.join(zone.env.source_dir, "htdocs", "regulator", "console.mjs")) as f:
+        assets += re.findall(r'from "\./([^"]+)"', f.read())
+    types = {".mjs": "text/javascript", ".css": "text/css"}
+    for a in assets:
+        r = zone.get("/regulator/" + a, validate=False)
+        assert r.status_code == 200, a
+        assert r.headers["Content-Type"].startswith(types[os.path.splitext(a)[1]]), (a, r.headers["Content-Type"])
+        assert "Content-Security-Policy" in r.headers
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page.text), "no inline script (the CSP would refuse it)"
+    assert " style=" not in page.text
+    assert zone.get("/regulator/nothing.html", validate=False).status_code == 404
+    # The API beside it is untouched: still mez's, still behind its policy.
+    assert_problem(zone.get("/v1/evaluations"), 401)
+
+
+def test_every_api_path_the_console_calls_is_documented(world, mez_env):
+    with open(os.path.join(mez_env.source_dir, "openapi", "mez.openapi.json")) as f:
+        paths = json.load(f)["paths"]
+    with open(os.path.join(mez_env.source_dir, "htdocs", "regulator", "console.mjs")) as f:
+        src = f.read()
+    called = set(re.findall(r'"(/(?:v1|readyz)[^"?]*)"', src))
+    assert {"/v1/evaluations", "/v1/sanctions/clearances", "/v1/audit/rows", "/v1/audit/anchor",
+            "/v1/corridors", "/v1/watchers", "/v1/zone", "/readyz"} <= called
+    for path in called:
+        template = path.rstrip("/")
+        if template.endswith("/v1/evaluations") and path.endswith("/"):
+            template = "/v1/evaluations/{seq}"
+        elif path.endswith("/") and "clearances" in path:
+            template = "/v1/sanctions/clearances/{clearance_id}"
+        assert template in paths, path
+    for suffix in ("/approve", "/revoke"):
+        assert suffix in src and "/v1/sanctions/clearances/{clearance_id}" + suffix in paths
+
+
+def test_a_regulator_reads_the_zone_in_the_console(world):
+    zone, reg = world["zone"], world["reg"]
+    proposed = world["propose"](world["listed"] + " Textiles", "The applicant is a textile mill registered in Faisalabad in 1998; it shares a word "
+                                "of its name, not its owners, with the proscribed organisation.")
+    rep = drive(world, reg, "read")
+    assert rep["before_signin"] == {"views_hidden": True, "signin_hidden": False}
+    assert rep["zone"]["id"] == "pk-sifc" and rep["zone"]["did"].startswith("did:key:z6Mk")
+    assert rep["zone"]["ready"] == "ready"
+    assert rep["signed_in"] and rep["token_field_cleared"] and rep["message"] is None, rep
+    # Decisions: the refusals, newest first, as the API lists them.
+    api = zone.get("/v1/evaluations?decision=non_compliant&limit=50",
+                   headers={"Authorization": "Bearer " + reg}).json()["evaluations"]
+    assert [d["seq"] for d in rep["decisions"]] == [e["seq"] for e in api]
+    assert "non_compliant" in rep["decisions"][0]["cells"][4]
+    detail = rep["detail"]
+    assert "digest verified in this browser" in detail["digest_check"]
+    [sanctions] = [d for d in detail["domains"] if d["domain"] == "sanctions"]
+    assert sanctions["state"] == "non_compliant"
+    assert "sanctions_match" in sanctions["reasons"] and "Proscribed organisations" in sanctions["reasons"]
+    assert world["hit"]["entry"]["name"] in sanctions["reasons"]
+    assert "none (nothing was certified)" in detail["text"]
+    # Clearances awaiting a second principal: the one just proposed, with its reason and both actions.
+    [row] = [c for c in rep["clearances"] if c["id"] == proposed["clearance_id"]]
+    assert "Faisalabad" in row["cells"][3] and "proposed" in row["cells"][5]
+    assert "Approve" in row["cells"][7] and "Revoke" in row["cells"][7]
+    # The audit trail: every row recomputed in the browser, the newest first, up to the head.
+    head = zone.get("/v1/audit/rows?limit=1", headers={"Authorization": "Bearer " + reg}).json()["head"]
+    assert rep["audit"]["ok"], rep["audit"]["summary"]
+    assert rep["audit"]["rows"][0]["seq"] == head["seq"] and all(r["ok"] for r in rep["audit"]["rows"])
+    assert "verified in this browser" in rep["audit"]["summary"] and head["hash"] in rep["audit"]["summary"]
+    # The anchor downloaded is the zone's signed head.
+    [dl] = rep["downloads"]
+    assert dl["name"] == "pk-sifc-audit-anchor-%d.json" % dl["json"]["seq"]
+    assert dl["json"]["did"] == rep["zone"]["did"] and dl["json"]["note"].startswith("pk-sifc/audit\n")
+    assert "keep " + dl["name"] + " outside the zone" in rep["anchor_message"]
+    assert rep["corridors"] == [["The zone has no corridor."]] and rep["watchers"] == [["No watcher is enrolled."]]
+    # The token lived in this tab's session only, and is gone on sign-out with what was shown.
+    assert rep["storage_has_token"] and rep["local_storage_keys"] == 0
+    assert rep["after_signout"] == {"storage_has_token": False, "views_hidden": True, "audit_rows": 0}
+
+
+def test_a_regulator_approves_and_revokes_in_the_console(world):
+    zone, reg, op = world["zone"], world["reg"], world["op"]
+    c = world["propose"](world["listed"] + " Looms", "Checked against SECP's register: a different company, incorporated 2011.")
+    rep = drive(world, reg, "approve", c["clearance_id"])
+    assert rep["after_first_click"] == "Confirm approval" and rep["requests_after_first_click"] == 0
+    assert "approved" in rep["message"], rep
+    got = zone.get("/v1/sanctions/clearances/" + c["clearance_id"], headers={"Authorization": "Bearer " + op}).json()
+    assert got["status"] == "active" and got["approved"]["by"] != got["cleared_by"]
+    rep = drive(world, reg, "revoke", c["clearance_id"], "The register entry was struck off on review.")
+    assert "revoked" in rep["message"], rep
+    got = zone.get("/v1/sanctions/clearances/" + c["clearance_id"], headers={"Authorization": "Bearer " + op}).json()
+    assert got["status"] == "revoked" and got["revoked"]["reason"] == "The register entry was struck off on review."
+    # Whoever proposed a clearance cannot approve it: the zone refuses, whatever page asks.
+    own = world["propose"](world["listed"] + " Exports", "Proposed and then approved by the same principal.")
+    r = zone.post("/v1/sanctions/clearances/%s/approve" % own["clearance_id"], json={},
+                  headers={"Authorization": "Bearer " + op})
+    assert_problem(r, 409, "clearance.self_approval")
+
+
+def test_a_token_the_zone_refuses_signs_the_console_out(world):
+    rep = drive(world, "0" * 64, "signin")
+    assert not rep["signed_in"] and not rep["storage_has_token"]
+    assert "did not accept the token" in rep["message"] and "auth." in rep["message"]
+    watcher = token_text(world["zone"], "watcher")
+    rep = drive(world, watcher, "signin")
+    assert "auth.forbidden_role" in rep["message"], rep
+
+
+def test_the_console_names_a_tampered_audit_row(world):
+    """Last in the module: it breaks the zone's audit chain on purpose."""
+    zone = world["zone"]
+    head = zone.get("/v1/audit/rows?limit=1", headers={"Authorization": "Bearer " + world["reg"]}).json()["head"]
+    target = head["seq"] - 1
+    drop_audit_guards(zone)
+    db_exec(zone, "UPDATE mez_audit SET actor = 'someone-else' WHERE seq = %d" % target)
+    rep = drive(world, world["reg"], "audit")
+    assert not rep["audit"]["ok"]
+    bad = [r["seq"] for r in rep["audit"]["rows"] if not r["ok"]]
+    assert bad == [target], rep["audit"]
+    assert "seq %d" % target in rep["audit"]["summary"] and "changed" in rep["audit"]["summary"]
+
+
+def test_the_console_checks_pass_their_unit_tests(mez_env):
+    if not NODE:
+        pytest.skip("node is needed")
+    cp = subprocess.run([NODE, "--test", os.path.join(mez_env.source_dir, "t", "console", "verify.test.mjs")],
+                        capture_output=True, text=True, timeout=120,
+                        env=dict(os.environ, MEZ_SHARED=mez_env.shared()))
+    assert cp.returncode == 0 and "# fail 0" in cp.stdout, cp.stdout[-3000:] + cp.stderr[-2000:]
+    assert "# skipped 0" in cp.stdout, "the RFC 8785 vectors were not found: " + cp.stdout[-1000:]
