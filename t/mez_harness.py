@@ -632,12 +632,59 @@ def peer_policy(env, peers, ca_file=None):
     return "\n".join(lines)
 
 
-def token_headers(zone, role):
-    """An Authorization header with a new token of role for zone (`mez token create`, as the httpd user)."""
+def console_conf(env):
+    """httpd lines serving the regulator console (htdocs/regulator) from the source tree, as `mez deploy` does:
+    the modules it needs, conf/mez-regulator.conf and the directory it is given."""
+    loads = ["LoadModule %s_module %s" % (m, os.path.join(env.httpd_modules, "mod_%s.so" % m))
+             for m in ("alias", "mime", "dir", "headers")]
+    return "\n".join(loads + [
+        "TypesConfig %s" % ("/etc/mime.types" if os.path.exists("/etc/mime.types") else "/dev/null"),
+        "Define MEZ_CONSOLE_DIR %s" % os.path.join(env.source_dir, "htdocs", "regulator"),
+        "Include %s" % os.path.join(env.source_dir, "conf", "mez-regulator.conf")])
+
+
+NODE_MODULES = "/usr/share/nodejs"   # Debian's node-jsdom
+
+
+def drive_console(zone, token, step, *args):
+    """The regulator console run in a DOM against zone over HTTP(S) (t/console/drive.mjs): what the page shows
+    after step, as a dict. Skips the test where node or Debian's node-jsdom is missing."""
+    import pytest
+    node = shutil.which("node")
+    if not node or not os.path.isdir(os.path.join(NODE_MODULES, "jsdom")):
+        pytest.skip("node and Debian's node-jsdom are needed to run the console")
+    env = dict(os.environ, NODE_PATH=NODE_MODULES)
+    if zone.tls:
+        env["NODE_EXTRA_CA_CERTS"] = zone.tls.ca_file
+    cp = subprocess.run([node, os.path.join(zone.env.source_dir, "t", "console", "drive.mjs"),
+                         os.path.join(zone.env.source_dir, "htdocs", "regulator"), zone.url(""), token, step]
+                        + list(args), capture_output=True, text=True, timeout=120, env=env)
+    if cp.returncode != 0:
+        raise HarnessError("t/console/drive.mjs %s failed: %s" % (step, cp.stderr[-3000:]))
+    return json.loads(cp.stdout)
+
+
+def token_secret(zone, role, entity=None):
+    """A new token of role for zone (`mez token create`, as the httpd user; --entity for an entity token)."""
     e = zone.env
-    cp = run([e.mez_bin, "token", "create", "--zone", zone.zone_id, "--role", role, "--driver", zone.driver,
-              "--params", zone.db.params], env=e.env(), user=e.server_user, check=True)
-    return {"Authorization": "Bearer " + cp.stdout.strip()}
+    args = [e.mez_bin, "token", "create", "--zone", zone.zone_id, "--role", role]
+    if entity:
+        args += ["--entity", entity]
+    cp = run(args + ["--driver", zone.driver, "--params", zone.db.params], env=e.env(), user=e.server_user,
+             check=True)
+    return cp.stdout.strip()
+
+
+def token_headers(zone, role, entity=None):
+    """An Authorization header with a new token of role for zone (token_secret)."""
+    return {"Authorization": "Bearer " + token_secret(zone, role, entity)}
+
+
+def proscribed_name(env):
+    """The first entry of packs/pk's proscribed organisations list (a name every pk-sifc zone hard-blocks)."""
+    import yaml
+    with open(os.path.join(env.source_dir, "packs", "pk", "regpacks", "pk-proscribed.yaml")) as f:
+        return yaml.safe_load(f)["lists"][0]["entries"][0]["name"]
 
 
 def assert_problem(resp, status, code=None, code_prefix=None, pointer=None):

@@ -12,40 +12,17 @@ import shutil
 import subprocess
 
 import pytest
-import yaml
 
 from audit_util import db_exec, drop_audit_guards
-from mez_harness import assert_problem, run
+from mez_harness import assert_problem, console_conf, drive_console, proscribed_name, token_secret
 
 EVIDENCE = {"kyc": {"state": "compliant"}, "aml": {"state": "compliant"}, "corporate": {"state": "compliant"}}
 NODE = shutil.which("node")
-JSDOM_PATH = "/usr/share/nodejs"
 
 
-def console_conf(env):
-    mods = env.httpd_modules
-    loads = "\n".join("LoadModule %s_module %s" % (m, os.path.join(mods, "mod_%s.so" % m))
-                      for m in ("authn_core", "alias", "mime", "dir", "headers"))
-    types = "/etc/mime.types" if os.path.exists("/etc/mime.types") else "/dev/null"
-    return """%s
-TypesConfig %s
-Include %s
-Define MEZ_CONSOLE_DIR %s
-Include %s
-""" % (loads, types, os.path.join(env.source_dir, "conf", "mez-policy.conf"),
-       os.path.join(env.source_dir, "htdocs", "regulator"), os.path.join(env.source_dir, "conf", "mez-regulator.conf"))
-
-
-def token_text(zone, role):
-    e = zone.env
-    cp = run([e.mez_bin, "token", "create", "--zone", zone.zone_id, "--role", role, "--driver", zone.driver,
-              "--params", zone.db.params], env=e.env(), user=e.server_user, check=True)
-    return cp.stdout.strip()
-
-
-def proscribed(mez_env):
-    with open(os.path.join(mez_env.source_dir, "packs", "pk", "regpacks", "pk-proscribed.yaml")) as f:
-        return yaml.safe_load(f)["lists"][0]["entries"][0]["name"]
+def policy_conf(env):
+    return "LoadModule authn_core_module %s\nInclude %s" % (
+        os.path.join(env.httpd_modules, "mod_authn_core.so"), os.path.join(env.source_dir, "conf", "mez-policy.conf"))
 
 
 @pytest.fixture(scope="module")
@@ -53,13 +30,13 @@ def world(module_zones, driver, mez_env):
     pk = os.path.join(mez_env.new_dir("console"), "pk")
     shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), pk)
     zone = module_zones(driver, name="console", zone_id="pk-sifc", zone_file=os.path.join(pk, "zone.yaml"),
-                        extra_conf=console_conf(mez_env))
-    op, reg = token_text(zone, "operator"), token_text(zone, "regulator")
+                        extra_conf=policy_conf(mez_env) + "\n" + console_conf(mez_env))
+    op, reg = token_secret(zone, "operator"), token_secret(zone, "regulator")
     h = {"Authorization": "Bearer " + op}
     ok = zone.post("/v1/entities", json={"entity_type": "corporation", "legal_name": "Indus Weaving Ltd",
                                          "compliance": {"evidence": EVIDENCE}}, headers=h)
     assert ok.status_code == 201, ok.text
-    listed = proscribed(mez_env)
+    listed = proscribed_name(mez_env)
 
     def refuse(legal_name):
         """A formation refused on a proscribed name's hit: its sanctions_match reason."""
@@ -83,15 +60,7 @@ def world(module_zones, driver, mez_env):
 
 
 def drive(world, token, step, *args):
-    if not NODE or not os.path.isdir(os.path.join(JSDOM_PATH, "jsdom")):
-        pytest.skip("node and Debian's node-jsdom are needed to run the console")
-    env = world["zone"].env
-    cp = subprocess.run([NODE, os.path.join(env.source_dir, "t", "console", "drive.mjs"),
-                         os.path.join(env.source_dir, "htdocs", "regulator"), world["zone"].url(""), token, step]
-                        + list(args), capture_output=True, text=True, timeout=120,
-                        env=dict(os.environ, NODE_PATH=JSDOM_PATH))
-    assert cp.returncode == 0, cp.stderr[-3000:]
-    return json.loads(cp.stdout)
+    return drive_console(world["zone"], token, step, *args)
 
 
 def test_the_console_is_served_with_its_headers(world):
@@ -145,7 +114,8 @@ def test_every_api_path_the_console_calls_is_documented(world, mez_env):
 
 def test_a_regulator_reads_the_zone_in_the_console(world):
     zone, reg = world["zone"], world["reg"]
-    proposed = world["propose"](world["listed"] + " Textiles", "The applicant is a textile mill registered in Faisalabad in 1998; it shares a word "
+    proposed = world["propose"](world["listed"] + " Textiles",
+                                "The applicant is a textile mill registered in Faisalabad in 1998; it shares a word "
                                 "of its name, not its owners, with the proscribed organisation.")
     rep = drive(world, reg, "read")
     assert rep["before_signin"] == {"views_hidden": True, "signin_hidden": False}
@@ -186,7 +156,8 @@ def test_a_regulator_reads_the_zone_in_the_console(world):
 
 def test_a_regulator_approves_and_revokes_in_the_console(world):
     zone, reg, op = world["zone"], world["reg"], world["op"]
-    c = world["propose"](world["listed"] + " Looms", "Checked against SECP's register: a different company, incorporated 2011.")
+    c = world["propose"](world["listed"] + " Looms",
+                         "Checked against SECP's register: a different company, incorporated 2011.")
     rep = drive(world, reg, "approve", c["clearance_id"])
     assert rep["after_first_click"] == "Confirm approval" and rep["requests_after_first_click"] == 0
     assert "approved" in rep["message"], rep
@@ -207,7 +178,7 @@ def test_a_token_the_zone_refuses_signs_the_console_out(world):
     rep = drive(world, "0" * 64, "signin")
     assert not rep["signed_in"] and not rep["storage_has_token"]
     assert "did not accept the token" in rep["message"] and "auth." in rep["message"]
-    watcher = token_text(world["zone"], "watcher")
+    watcher = token_secret(world["zone"], "watcher")
     rep = drive(world, watcher, "signin")
     assert "auth.forbidden_role" in rep["message"], rep
 

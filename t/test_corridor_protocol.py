@@ -22,7 +22,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from mez_harness import (assert_problem, b58decode, free_port, jcs, openssl_sign, peer_policy, run,
+from mez_harness import (assert_problem, b58decode, console_conf, free_port, jcs, openssl_sign, peer_policy, run,
                          token_headers)
 from mez_tls import ServerTLS, TestCA
 
@@ -61,8 +61,10 @@ def pair(module_zones, mez_env):
     ghost_key = os.path.join(mez_env.new_dir("ghost"), "ghost.pem")
     ghost_did = mez_env.keygen(ghost_key)
     ghost_port = free_port()
+    # The sequencer also serves the regulator console (test_watchers.py reads its corridor there).
     a.extra_conf = policy(mez_env, [("ae-adgm", b.url(""), b.did),
-                                    ("ghost-zone", "https://127.0.0.1:%d" % ghost_port, ghost_did)], ca.cert)
+                                    ("ghost-zone", "https://127.0.0.1:%d" % ghost_port, ghost_did)], ca.cert) \
+        + "\n" + console_conf(mez_env)
     b.extra_conf = policy(mez_env, [("pk-sifc", a.url(""), a.did)], ca.cert)
     for z in (a, b):
         z.write_conf()

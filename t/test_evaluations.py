@@ -8,27 +8,10 @@ import os
 import shutil
 
 import pytest
-import yaml
-
 from audit_util import audit_rows
-from mez_harness import assert_problem, jcs, run
+from mez_harness import assert_problem, jcs, proscribed_name, token_headers
 
 EVIDENCE = {"kyc": {"state": "compliant"}, "aml": {"state": "compliant"}, "corporate": {"state": "compliant"}}
-
-
-def token(zone, role, entity=None):
-    e = zone.env
-    args = [e.mez_bin, "token", "create", "--zone", zone.zone_id, "--role", role]
-    if entity:
-        args += ["--entity", entity]
-    cp = run(args + ["--driver", zone.driver, "--params", zone.db.params], env=e.env(), user=e.server_user,
-             check=True)
-    return {"Authorization": "Bearer " + cp.stdout.strip()}
-
-
-def proscribed(mez_env):
-    with open(os.path.join(mez_env.source_dir, "packs", "pk", "regpacks", "pk-proscribed.yaml")) as f:
-        return yaml.safe_load(f)["lists"][0]["entries"][0]["name"]
 
 
 @pytest.fixture(scope="module")
@@ -40,15 +23,15 @@ def world(module_zones, driver, mez_env):
         os.path.join(mez_env.source_dir, "conf", "mez-policy.conf"))
     zone = module_zones(driver, name="evals", zone_id="pk-sifc", zone_file=os.path.join(pk, "zone.yaml"),
                         extra_conf=policy)
-    op = token(zone, "operator")
+    op = token_headers(zone, "operator")
     formed = zone.post("/v1/entities", json={"entity_type": "corporation", "legal_name": "Ravi Looms Ltd",
                                              "compliance": {"evidence": EVIDENCE}}, headers=op)
     assert formed.status_code == 201, formed.text
     refused = zone.post("/v1/entities", json={"entity_type": "corporation",
-                                              "legal_name": proscribed(mez_env) + " Textiles",
+                                              "legal_name": proscribed_name(mez_env) + " Textiles",
                                               "compliance": {"evidence": EVIDENCE}}, headers=op)
     assert_problem(refused, 422, "compliance.sanctions_hard_block")
-    return {"zone": zone, "op": op, "reg": token(zone, "regulator"), "entity": formed.json()["id"],
+    return {"zone": zone, "op": op, "reg": token_headers(zone, "regulator"), "entity": formed.json()["id"],
             "refused": refused.json()}
 
 
@@ -172,7 +155,7 @@ def test_bad_audit_queries_are_named(world, query, pointer, code):
 def test_entities_and_watchers_read_neither(world):
     zone = world["zone"]
     for role, entity in (("entity", world["entity"]), ("watcher", None)):
-        h = token(zone, role, entity)
+        h = token_headers(zone, role, entity)
         for path in ("/v1/evaluations", "/v1/evaluations/1", "/v1/audit/rows"):
             assert_problem(zone.get(path, headers=h), 403, "auth.forbidden_role")
     assert_problem(zone.get("/v1/evaluations"), 401)

@@ -11,22 +11,12 @@ import shutil
 import pytest
 import yaml
 
-from mez_harness import assert_problem, run
+from mez_harness import assert_problem, run, token_headers
 
 EVIDENCE = {"kyc": {"state": "compliant"}, "aml": {"state": "compliant"}, "corporate": {"state": "compliant"}}
 UN_PACK = "un-consolidated-2026-02-27"
 ABDUL_RAHMAN = UN_PACK + "/qdi-057"     # listed name "Abdul Rahman" (exact), QDi.057
 MUHAMMAD_YUSUF = UN_PACK + "/tai-107"   # listed name "Muhammad Yusuf" (exact), TAi.107
-
-
-def token(zone, role, entity=None):
-    e = zone.env
-    args = [e.mez_bin, "token", "create", "--zone", zone.zone_id, "--role", role]
-    if entity:
-        args += ["--entity", entity]
-    cp = run(args + ["--driver", zone.driver, "--params", zone.db.params], env=e.env(), user=e.server_user,
-             check=True)
-    return {"Authorization": "Bearer " + cp.stdout.strip()}
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +42,8 @@ def world(module_zones, driver, mez_env):
         os.path.join(mez_env.httpd_modules, "mod_authn_core.so"),
         os.path.join(mez_env.source_dir, "conf", "mez-policy.conf"))
     zone = module_zones(driver, name="clear", zone_id="pk-sifc", zone_file=zone_file, extra_conf=policy)
-    return {"zone": zone, "op": token(zone, "operator"), "reg": token(zone, "regulator"), "zone_file": zone_file,
+    return {"zone": zone, "op": token_headers(zone, "operator"), "reg": token_headers(zone, "regulator"),
+            "zone_file": zone_file,
             "policy": policy}
 
 
@@ -210,10 +201,10 @@ def test_an_entity_cannot_clear_its_own_hits(world):
     zone = world["zone"]
     entity = zone.db.query_value("SELECT entity_id FROM mez_mass_entity LIMIT 1")
     before = counts(zone)
-    r = zone.post("/v1/sanctions/clearances", headers=token(zone, "entity", entity),
+    r = zone.post("/v1/sanctions/clearances", headers=token_headers(zone, "entity", entity),
                   json={"context_id": entity, "name": "Abdul Rahman", "entry": ABDUL_RAHMAN, "reason": "it is me"})
     assert_problem(r, 403)
-    assert_problem(zone.get("/v1/sanctions/clearances", headers=token(zone, "watcher")), 403)
+    assert_problem(zone.get("/v1/sanctions/clearances", headers=token_headers(zone, "watcher")), 403)
     after = counts(zone)
     # The audit has the two tokens made for the test, and nothing else is written.
     assert after.pop("mez_audit") == before.pop("mez_audit") + 2
@@ -341,7 +332,7 @@ def test_a_zone_whose_law_lets_one_officer_decide(world, make_zone, driver):
     """MezClearanceApprovers 1: a clearance applies once recorded, and there is nothing to approve."""
     zone = make_zone(driver, zone_id="pk-sifc", zone_file=world["zone_file"],
                      extra_conf=world["policy"] + "\nMezClearanceApprovers 1")
-    op = token(zone, "operator")
+    op = token_headers(zone, "operator")
     body = {"entity_type": "corporation", "legal_name": "Single Officer Looms Ltd", "compliance": {"evidence": EVIDENCE},
             "directors": [{"name": "Abdul Rahman", "role": "director"}]}
     hit = hit_of(assert_problem(zone.post("/v1/entities", json=body, headers=op), 422), "/directors/0/name")
@@ -350,7 +341,7 @@ def test_a_zone_whose_law_lets_one_officer_decide(world, make_zone, driver):
     assert r.status_code == 201, r.text
     assert r.json()["status"] == "active" and r.json()["approvals_required"] == 1
     assert_problem(zone.post("/v1/sanctions/clearances/%s/approve" % r.json()["clearance_id"], json={},
-                             headers=token(zone, "regulator")), 409, "clearance.not_proposed")
+                             headers=token_headers(zone, "regulator")), 409, "clearance.not_proposed")
     assert zone.post("/v1/entities", json=body, headers=op).status_code == 201
 
 

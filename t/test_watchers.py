@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from mez_harness import assert_problem, run
+from mez_harness import assert_problem, drive_console, run, token_secret
 from test_corridor_protocol import append, open_corridor, pair, signed_note, token  # noqa: F401 (pair: fixture)
 
 TABLES = ["mez_watcher", "mez_watcher_event", "mez_watcher_attestation"]
@@ -357,3 +357,21 @@ def test_the_watcher_names_the_zone_that_disagrees(pair, world):
         assert {a: counts(a), b: counts(b)} == before
     finally:
         b.db.execute("DELETE FROM mez_corridor_checkpoint WHERE corridor_id = '%s' AND tree_size = 7" % cid)
+
+
+def test_the_regulator_console_shows_the_corridor_and_its_watchers(pair, world):
+    """The console's corridors view on the sequencer, over HTTPS, against what the API says."""
+    a = pair.a
+    secret = token_secret(a, "regulator")
+    h = {"Authorization": "Bearer " + secret}
+    rep = drive_console(a, secret, "read")
+    assert rep["signed_in"] and rep["message"] is None, rep
+    corridors = a.get("/v1/corridors", headers=h).json()["corridors"]
+    shown = {row[0]: row for row in rep["corridors"]}
+    assert set(shown) == {c["corridor_id"] for c in corridors}
+    row = shown[world["cid"]]
+    c = [c for c in corridors if c["corridor_id"] == world["cid"]][0]
+    assert row[1] == "ae-adgm" and row[3] == c["state"] and int(row[4]) == c["size"] >= 6, row
+    watchers = a.get("/v1/watchers", headers=h).json()["watchers"]
+    assert len(rep["watchers"]) == len(watchers) >= 1
+    assert sorted(r[2] for r in rep["watchers"]) == sorted(w["state"] for w in watchers)

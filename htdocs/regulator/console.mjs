@@ -47,6 +47,10 @@ export function start(env) {
         return e;
     }
     const badge = (text, kind) => el("span", { class: "badge " + kind }, text);
+    // A state as a badge: green for what is in order, red for a refusal or a stop, amber for the rest.
+    const GOOD = new Set(["compliant", "active", "ACTIVE", "ready"]);
+    const BAD = new Set(["non_compliant", "revoked", "expired", "HALTED", "SLASHED"]);
+    const stateBadge = (s) => badge(s || "", GOOD.has(s) ? "ok" : BAD.has(s) ? "bad" : "warn");
     const short = (h) => (typeof h === "string" && h.length > 23 ? h.slice(0, 15) + "…" + h.slice(-6) : h || "");
     function fill(tbody, rows, empty) {
         tbody.replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: 8 }, empty))]));
@@ -151,13 +155,15 @@ export function start(env) {
             return failed(e);
         }
         const tbody = $("decisions-table").tBodies[0];
+        const open = (seq) => () => loadDecision(seq);
         const rows = page.evaluations.map((r) => el("tr", { class: "pick", "data-seq": r.seq, tabindex: 0,
-                                                            onclick: () => loadDecision(r.seq),
-                                                            onkeydown: (ev) => ev.key === "Enter" && loadDecision(r.seq) },
+                                                            onclick: open(r.seq),
+                                                            onkeydown: (ev) => ev.key === "Enter" && open(r.seq)() },
             el("td", {}, r.seq), el("td", {}, r.evaluated_at), el("td", {}, r.action_type),
             el("td", { class: "mono" }, r.subject_id || "—"),
-            el("td", {}, badge(r.decision, r.decision === "non_compliant" ? "bad" : r.decision === "compliant" ? "ok" : "warn")),
-            el("td", { class: "mono", title: r.attestation_digest || "" }, r.attestation_digest ? short(r.attestation_digest) : "—")));
+            el("td", {}, stateBadge(r.decision)),
+            el("td", { class: "mono", title: r.attestation_digest || "" },
+               r.attestation_digest ? short(r.attestation_digest) : "—")));
         if (older)
             rows.forEach((r) => tbody.appendChild(r));
         else
@@ -204,7 +210,7 @@ export function start(env) {
         const notApplicable = domains.filter(([, d]) => d.state === "not_applicable").map(([n]) => n);
         const art = $("decision-detail");
         art.replaceChildren(
-            el("h3", {}, "Decision " + rec.seq + ": " + rec.action_type + " ", badge(rec.decision, rec.decision === "non_compliant" ? "bad" : "ok")),
+            el("h3", {}, "Decision " + rec.seq + ": " + rec.action_type + " ", stateBadge(rec.decision)),
             el("p", { class: "digest-check" }, check.ok ? badge("digest verified in this browser", "ok")
                                                          : badge("DIGEST MISMATCH: " + check.problem, "bad")),
             el("dl", {},
@@ -213,20 +219,21 @@ export function start(env) {
                el("dt", {}, "jurisdiction"), el("dd", {}, rec.jurisdiction),
                el("dt", {}, "digest"), el("dd", { class: "mono" }, rec.digest),
                el("dt", {}, "commitment"), el("dd", { class: "mono" }, rec.commitment),
-               el("dt", {}, "attestation"), el("dd", { class: "mono" }, rec.attestation_digest || "none (nothing was certified)")),
+               el("dt", {}, "attestation"),
+               el("dd", { class: "mono" }, rec.attestation_digest || "none (nothing was certified)")),
             el("h4", {}, "Domains"),
             el("table", { class: "domains" },
                el("thead", {}, el("tr", {}, el("th", {}, "domain"), el("th", {}, "state"), el("th", {}, "reasons"))),
                el("tbody", {}, applicable.map(([name, d]) => el("tr", { "data-domain": name },
                    el("td", {}, name),
-                   el("td", {}, badge(d.state, d.state === "non_compliant" ? "bad" : d.state === "compliant" ? "ok" : "warn")),
+                   el("td", {}, stateBadge(d.state)),
                    el("td", {}, el("ul", {}, (d.reasons || []).map(reasonText))))))),
             notApplicable.length ? el("p", {}, "Not applicable to this action: " + notApplicable.join(", ")) : null,
             Array.isArray(ev.screenings) && ev.screenings.length
                 ? [el("h4", {}, "Names screened"),
                    el("ul", {}, ev.screenings.map((s) => el("li", {}, (s.name || s.screened_name || "") + " ",
                                                             s.pointer ? el("code", {}, s.pointer) : null, " ",
-                                                            badge(s.state || "", s.state === "non_compliant" ? "bad" : "ok"))))]
+                                                            stateBadge(s.state))))]
                 : null);
         art.hidden = false;
     }
@@ -249,7 +256,7 @@ export function start(env) {
         const row = el("tr", { "data-clearance": c.clearance_id },
             el("td", {}, c.name), el("td", { class: "mono" }, c.entry), el("td", { class: "mono" }, c.context_id),
             el("td", {}, c.reason), el("td", {}, c.cleared_by, c.approved ? " · approved by " + c.approved.by : ""),
-            el("td", {}, badge(c.status, c.status === "active" ? "ok" : c.status === "proposed" ? "warn" : "bad")),
+            el("td", {}, stateBadge(c.status)),
             el("td", {}, c.expires_at), actions);
         if (c.status === "proposed") {
             // Two clicks: an approval lifts a sanctions block, so it is never one stray click.
@@ -261,7 +268,8 @@ export function start(env) {
                     return;
                 }
                 try {
-                    await api("/v1/sanctions/clearances/" + encodeURIComponent(c.clearance_id) + "/approve", "POST", {});
+                    await api("/v1/sanctions/clearances/" + encodeURIComponent(c.clearance_id) + "/approve", "POST",
+                              {});
                     say("Clearance " + c.clearance_id + " approved: it is in force.", "info");
                     await loadClearances();
                 } catch (e) {
@@ -323,9 +331,11 @@ export function start(env) {
             const v = bySeq.get(row.seq);
             return el("tr", { "data-seq": row.seq, class: v.ok ? "" : "tampered" },
                 el("td", {}, row.seq), el("td", {}, row.at), el("td", { class: "mono" }, row.actor),
-                el("td", {}, row.action), el("td", { class: "mono" }, [row.resource_type, row.resource_id].filter(Boolean).join(" ")),
+                el("td", {}, row.action),
+                el("td", { class: "mono" }, [row.resource_type, row.resource_id].filter(Boolean).join(" ")),
                 el("td", {}, row.outcome),
-                el("td", { class: "mono", title: row.hash }, v.ok ? badge("✓ " + short(row.hash), "ok") : badge("✗ " + v.problem, "bad")));
+                el("td", { class: "mono", title: row.hash },
+                   v.ok ? badge("✓ " + short(row.hash), "ok") : badge("✗ " + v.problem, "bad")));
         }), "The audit table holds no row.");
         state.auditFirst = page.rows.length ? page.rows[0].seq : null;
         state.auditFirstRow = page.rows[0] || null;
@@ -360,18 +370,18 @@ export function start(env) {
         } catch (e) {
             return failed(e);
         }
-        fill($("corridors-table").tBodies[0], corridors.corridors.map((c) => el("tr", { "data-corridor": c.corridor_id },
-            el("td", { class: "mono" }, c.corridor_id), el("td", {}, c.peer_zone_id || "—"), el("td", {}, c.role || ""),
-            el("td", {}, badge(c.state, c.state === "ACTIVE" ? "ok" : c.state === "HALTED" ? "bad" : "warn")),
+        const corridorRow = (c) => el("tr", { "data-corridor": c.corridor_id },
+            el("td", { class: "mono" }, c.corridor_id), el("td", {}, c.peer_zone_id || "—"),
+            el("td", {}, c.role || ""), el("td", {}, stateBadge(c.state)),
             el("td", {}, c.size ?? 0),
             el("td", {}, c.peer_acknowledged_size ?? "—",
                c.size !== undefined && c.peer_acknowledged_size !== undefined && c.peer_acknowledged_size < c.size
                    ? badge(" behind", "warn") : null),
-            el("td", { class: "mono", title: c.root || "" }, short(c.root)), el("td", {}, c.updated_at || ""))),
-            "The zone has no corridor.");
+            el("td", { class: "mono", title: c.root || "" }, short(c.root)), el("td", {}, c.updated_at || ""));
+        fill($("corridors-table").tBodies[0], corridors.corridors.map(corridorRow), "The zone has no corridor.");
         fill($("watchers-table").tBodies[0], watchers.watchers.map((w) => el("tr", { "data-watcher": w.watcher_id },
             el("td", { class: "mono" }, w.watcher_id), el("td", { class: "mono" }, short(w.did)),
-            el("td", {}, badge(w.state, w.state === "SLASHED" ? "bad" : w.state === "ACTIVE" ? "ok" : "warn")),
+            el("td", {}, stateBadge(w.state)),
             el("td", {}, w.slashed_minor ?? 0), el("td", {}, w.updated_at || ""))),
             "No watcher is enrolled.");
     }
