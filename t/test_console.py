@@ -56,7 +56,8 @@ def world(module_zones, driver, mez_env):
         return r.json()
 
     hit = refuse(listed + " Textiles")
-    return {"zone": zone, "op": op, "reg": reg, "hit": hit, "listed": listed, "propose": propose}
+    return {"zone": zone, "op": op, "reg": reg, "hit": hit, "listed": listed, "propose": propose,
+            "entity": ok.json()["id"]}
 
 
 def drive(world, token, step, *args):
@@ -172,6 +173,34 @@ def test_a_regulator_approves_and_revokes_in_the_console(world):
     r = zone.post("/v1/sanctions/clearances/%s/approve" % own["clearance_id"], json={},
                   headers={"Authorization": "Bearer " + op})
     assert_problem(r, 409, "clearance.self_approval")
+
+
+def test_one_record_with_its_decisions_and_clearances(world):
+    zone, reg = world["zone"], world["reg"]
+    h = {"Authorization": "Bearer " + reg}
+    # An entity: its register entry, the formation that decided it, opened from there.
+    rep = drive(world, reg, "record", world["entity"])
+    rec = rep["record"]
+    entity = zone.get("/v1/entities/" + world["entity"], headers=h).json()
+    assert rec["facts"]["entity_id"] == world["entity"] and rec["facts"]["status"] == entity["status"] == "ACTIVE"
+    assert rec["title"].startswith(world["entity"])
+    assert rec["decisions"] == [e["seq"] for e in zone.get("/v1/evaluations?subject_id=" + world["entity"],
+                                                         headers=h).json()["evaluations"]]
+    assert rec["decisions"] and rec["opened"].startswith("Decision %d: entity.formation" % rec["decisions"][0])
+    # An application that was refused: no register entry, its refusals (recorded under the application, the
+    # record its clearances name) and its clearances.
+    c = world["propose"](world["listed"] + " Cotton", "A cotton ginnery in Multan, checked against the SECP "
+                                                      "register; no link to the listed organisation.")
+    rep = drive(world, reg, "record", c["context_id"])
+    rec = rep["record"]
+    assert rec["facts"] == {} and "Not an id of a record the zone API reads" in rec["missing"]
+    refusals = zone.get("/v1/evaluations?subject_id=" + c["context_id"], headers=h).json()["evaluations"]
+    assert refusals and all(e["decision"] == "non_compliant" for e in refusals)
+    assert rec["decisions"] == [e["seq"] for e in refusals]
+    assert len(rec["clearances"]) == 1 and "proposed" in rec["clearances"][0] and "Multan" in rec["clearances"][0]
+    # An id of a kind the API reads that the zone does not hold.
+    rep = drive(world, reg, "record", "ent_" + "0" * 64)
+    assert "holds no such record" in rep["record"]["missing"] and rep["record"]["decisions"] == []
 
 
 def test_a_token_the_zone_refuses_signs_the_console_out(world):

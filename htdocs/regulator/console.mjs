@@ -6,8 +6,9 @@
 //
 // What it shows: the decisions the zone recorded (refusals first, each with the law it cited and its digest checked
 // here), the sanctions clearances awaiting a second principal (approve, revoke with a reason), the audit trail with
-// every row's hash recomputed in the browser (mez-verify.mjs), a signed anchor to download and keep, and the
-// corridors and watchers. In a browser it starts itself; tests import it and call start() with a DOM and a fetch.
+// every row's hash recomputed in the browser (mez-verify.mjs), a signed anchor to download and keep, one record
+// with the decisions and clearances about it, and the corridors and watchers. In a browser it starts itself; tests
+// import it and call start() with a DOM and a fetch.
 import { checkAuditPage, checkEvaluation } from "./mez-verify.mjs";
 
 const TOKEN_KEY = "mez.regulator.token";
@@ -39,7 +40,7 @@ export function start(env) {
             else if (v !== null && v !== undefined && v !== false)
                 e.setAttribute(k, v === true ? "" : String(v));
         }
-        for (const c of children.flat()) {
+        for (const c of children.flat(Infinity)) {
             if (c === null || c === undefined)
                 continue;
             e.appendChild(typeof c === "object" ? c : doc.createTextNode(String(c)));
@@ -120,7 +121,7 @@ export function start(env) {
         $("signin").hidden = yes;
         $("session").hidden = !yes;
         $("views").hidden = !yes;
-        for (const v of ["decisions", "clearances", "audit", "corridors"])
+        for (const v of ["decisions", "clearances", "audit", "record", "corridors"])
             $(v).hidden = !yes || v !== state.view;
     }
     async function show(view) {
@@ -135,6 +136,8 @@ export function start(env) {
             return loadClearances();
         if (view === "audit")
             return loadAudit(null);
+        if (view === "record")
+            return null;
         return loadCorridors();
     }
 
@@ -362,6 +365,51 @@ export function start(env) {
         }
     }
 
+    // ---------------------------------------------------------------- one record
+    // Where the zone API reads a record of each kind, by the prefix its ids carry.
+    const RECORD_ROUTES = { ent_: "/v1/entities/", lic_: "/v1/licences/", per_: "/v1/identity/persons/",
+                            acc_: "/v1/fiscal/accounts/", pay_: "/v1/fiscal/payments/", con_: "/v1/consent/" };
+    async function loadRecord(id) {
+        const art = $("record-detail");
+        const route = Object.entries(RECORD_ROUTES).find(([prefix]) => id.startsWith(prefix));
+        const missing = (e) => (e.status === 404 ? null : Promise.reject(e));
+        let record = null, decisions, clearances;
+        try {
+            [record, decisions, clearances] = await Promise.all([
+                route ? api(route[1] + encodeURIComponent(id)).catch(missing) : Promise.resolve(null),
+                api("/v1/evaluations" + query({ subject_id: id, limit: PAGE })),
+                api("/v1/sanctions/clearances" + query({ context_id: id, status: "all" }))]);
+        } catch (e) {
+            return failed(e);
+        }
+        const facts = record ? Object.entries(record).filter(([, v]) => v === null || typeof v !== "object") : [];
+        art.replaceChildren(
+            el("h3", {}, id, record && record.status ? [" ", stateBadge(record.status)] : null),
+            record ? el("dl", { class: "record-facts" },
+                        facts.map(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]))
+                   : el("p", { class: "record-missing" },
+                        route ? "The zone holds no such record (or no longer serves it)."
+                              : "Not an id of a record the zone API reads; its decisions and clearances follow."),
+            el("h4", {}, "Decisions about it"),
+            decisions.evaluations.length
+                ? el("ul", { class: "record-decisions" }, decisions.evaluations.map((d) =>
+                      el("li", {}, el("a", { href: "#", "data-seq": d.seq,
+                                             onclick: (ev) => { ev.preventDefault(); openDecision(d.seq); } },
+                                      "decision " + d.seq), " " + d.evaluated_at + " " + d.action_type + " ",
+                         stateBadge(d.decision))))
+                : el("p", {}, "None recorded."),
+            el("h4", {}, "Sanctions clearances in its file"),
+            clearances.clearances.length
+                ? el("ul", { class: "record-clearances" }, clearances.clearances.map((c) =>
+                      el("li", {}, c.name + " is not " + c.entry + " ", stateBadge(c.status), " — " + c.reason)))
+                : el("p", {}, "None."));
+        art.hidden = false;
+    }
+    async function openDecision(seq) {
+        await show("decisions");
+        await loadDecision(seq);
+    }
+
     // ---------------------------------------------------------------- corridors and watchers
     async function loadCorridors() {
         let corridors, watchers;
@@ -412,6 +460,12 @@ export function start(env) {
     $("audit-earlier").addEventListener("click", () => loadAudit("earlier"));
     $("audit-latest").addEventListener("click", () => loadAudit(null));
     $("audit-anchor").addEventListener("click", downloadAnchor);
+    $("record-form").addEventListener("submit", (ev) => {
+        ev.preventDefault();
+        const id = $("record-form").elements.id.value.trim();
+        if (id)
+            loadRecord(id);
+    });
 
     const ready = (async () => {
         await loadZone();
@@ -421,7 +475,8 @@ export function start(env) {
             signedIn(false);
     })();
     // For tests: each step the console takes, awaited.
-    return { ready, show, loadDecision, loadDecisions, loadClearances, loadAudit, loadCorridors, downloadAnchor };
+    return { ready, show, loadDecision, loadDecisions, loadClearances, loadAudit, loadRecord, loadCorridors,
+             downloadAnchor };
 }
 
 function browserDownload(name, text) {

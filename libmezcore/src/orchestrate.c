@@ -507,8 +507,10 @@ static mez_status_t deny(orch_t *o, mez_orch_answer_t *ans)
     json_t *problem;
     mez_status_t rv;
 
+    /* A refusal is recorded under what it refused: the entity acted on, else the application (a formation's
+     * urn:mez:application:..., the record a clearance of its hits names), so a reader of that record finds it. */
     if (!o->subject_id)
-        o->subject_id = o->owner_entity;
+        o->subject_id = o->owner_entity ? o->owner_entity : screen_context(o);
     if (o->intent_resumed && !o->op->write && o->mass_req.path)
         o->unreconciled = mez_json_pool_own(
             o->p, json_pack("{s:s, s:s, s:s, s:s?}", "primitive", mez_mass_primitive_name(o->op->prim), "method",

@@ -3,7 +3,7 @@
 // It prints what the page then shows, as one JSON object, for t/test_console.py to check against the API.
 //
 // usage: NODE_PATH=/usr/share/nodejs node drive.mjs CONSOLE_DIR BASE_URL TOKEN STEP [ARG]
-//   STEP: read (every view), approve CLEARANCE_ID, revoke CLEARANCE_ID REASON, audit, signin (only)
+//   STEP: read (every view), approve CLEARANCE_ID, revoke CLEARANCE_ID REASON, audit, record ID, signin (only)
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
@@ -114,6 +114,24 @@ if (report.signed_in && step === "read") {
     else
         await until("the row revoked", () => row() !== undefined && text(row().cells[5]) === "revoked");
     report.clearances = rows("clearances-table").map((r) => ({ id: r.dataset.clearance || null, cells: [...r.cells].map(text) }));
+} else if (report.signed_in && step === "record") {
+    await view("record", () => !$("record").hidden);
+    $("record-form").elements.id.value = arg;
+    $("record-form").dispatchEvent(new dom.window.Event("submit", { cancelable: true }));
+    await until("the record", () => !$("record-detail").hidden || !$("message").hidden);
+    const art = $("record-detail");
+    const dts = [...art.querySelectorAll(".record-facts dt")].map(text);
+    const dds = [...art.querySelectorAll(".record-facts dd")].map(text);
+    report.record = { title: text(art.querySelector("h3")), facts: Object.fromEntries(dts.map((k, i) => [k, dds[i]])),
+                      missing: text(art.querySelector(".record-missing")),
+                      decisions: [...art.querySelectorAll(".record-decisions a")].map((a) => Number(a.dataset.seq)),
+                      clearances: [...art.querySelectorAll(".record-clearances li")].map(text) };
+    const first = art.querySelector(".record-decisions a");
+    if (first) {
+        click(first);
+        await until("the decision opened from the record", () => !$("decision-detail").hidden && !$("decisions").hidden);
+        report.record.opened = text($("decision-detail").querySelector("h3"));
+    }
 } else if (report.signed_in && step === "audit") {
     await view("audit", () => text($("audit-summary")) !== "");
     report.audit = { ok: $("audit-summary").dataset.ok === "true", summary: text($("audit-summary")),
