@@ -267,7 +267,8 @@ static int parse_database(deploy_t *d)
     d->params = apr_psprintf(p, "%s dbname=%s connect_timeout=10 keepalives=1 keepalives_idle=30 "
                              "keepalives_interval=10 keepalives_count=3 tcp_user_timeout=30000", base, d->pg_dbname);
     if (d->pg_password) {
-        d->params = apr_psprintf(p, "%s passfile=%s/" DEPLOY_PGPASS, d->params, d->zone_dir);
+        d->params = apr_psprintf(p, "%s passfile=%s", d->params,
+                                 pg_quote(p, apr_pstrcat(p, d->zone_dir, "/" DEPLOY_PGPASS, NULL)));
         d->pg_passline = apr_psprintf(p, "%s:%s:*:%s:%s\n", pgpass_escape(p, host), port, pgpass_escape(p, user),
                                       pgpass_escape(p, d->pg_password));
         base = apr_psprintf(p, "%s password=%s", base, pg_quote(p, d->pg_password));
@@ -387,6 +388,19 @@ static int preflight(deploy_t *d)
     if (load_verified(d, d->src_dir, &src, &why))
         return refuse(d, "deploy.packs_invalid", "the packs of %s in %s do not verify:%s", d->zone_id, d->src_dir,
                       why);
+    {
+        /* Every path deploy writes into an httpd conf, quoted there: one holding what a quoted argument cannot
+         * hold as it is would make a conf httpd misreads, found only when it refuses to start. */
+        const char *paths[] = { d->data_dir, d->conf_dir, d->httpd.root, d->packs_dir, d->profile_dir, d->akn_xsd,
+                                d->policy_conf, d->console_dir, d->peer_ca, d->key_file };
+        const char *names[] = { "--data-dir", "--conf-dir", "--httpd-root", "--packs-dir", "--profile-dir",
+                                "--akn-xsd", "--policy-conf", "MEZ_CONSOLE_DIR", "--peer-ca", "--key-file" };
+        for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+            if (paths[i] && !dep_conf_path_ok(paths[i]))
+                return refuse(d, "deploy.unsafe_path", "%s %s: a path written into httpd's configuration may not "
+                              "hold a double quote, a backslash, a dollar sign or a control character", names[i],
+                              paths[i]);
+    }
     if (!dep_exists(p, d->policy_conf))
         return refuse(d, "deploy.no_policy", "%s is missing (--policy-conf)", d->policy_conf);
     if (!dep_is_dir(p, d->sql_dir))
@@ -559,12 +573,15 @@ static int step_tensor(deploy_t *d, const char **result)
     return 0;
 }
 
-/* conf/mez-regulator.conf: installed beside the policy conf. */
+/* conf/mez-regulator.conf: beside the policy conf (a source tree's conf/, or the installed one), else where mez's
+ * confs are installed (a zone with a policy of its own keeps the shipped console). */
 static const char *console_conf(deploy_t *d)
 {
     const char *slash = strrchr(d->policy_conf, '/');
-    return apr_pstrcat(d->p, slash ? apr_pstrndup(d->p, d->policy_conf, (apr_size_t)(slash - d->policy_conf)) : ".",
-                       "/mez-regulator.conf", NULL);
+    const char *beside = apr_pstrcat(d->p, slash ? apr_pstrndup(d->p, d->policy_conf,
+                                                                 (apr_size_t)(slash - d->policy_conf)) : ".",
+                                     "/mez-regulator.conf", NULL);
+    return dep_exists(d->p, beside) ? beside : apr_pstrcat(d->p, share_dir(d->p), "/conf/mez-regulator.conf", NULL);
 }
 
 static const char *conf_text(deploy_t *d)
@@ -576,14 +593,16 @@ static const char *conf_text(deploy_t *d)
         "# `mez zone destroy`). Its files are in %s.\n"
         "<VirtualHost %s>\n"
         "    ServerName %s\n"
-        "    ErrorLog %s/error.log\n"
-        "    CustomLog %s/access.log \"%%h %%l %%u %%t \\\"%%r\\\" %%>s %%b %%D\"\n"
+        /* Paths are quoted (a data directory may have a space in its name); deploy refused the characters a
+         * quoted httpd argument cannot hold as they are (dep_conf_path_ok). */
+        "    ErrorLog \"%s/error.log\"\n"
+        "    CustomLog \"%s/access.log\" \"%%h %%l %%u %%t \\\"%%r\\\" %%>s %%b %%D\"\n"
         "    MezZone %s\n"
-        "    MezKeyFile %s\n"
-        "    MezDataDir %s\n"
-        "    MezZoneFile %s/zone.yaml\n"
-        "    MezProfileDir %s\n"
-        "    MezAknSchema %s\n"
+        "    MezKeyFile \"%s\"\n"
+        "    MezDataDir \"%s\"\n"
+        "    MezZoneFile \"%s/zone.yaml\"\n"
+        "    MezProfileDir \"%s\"\n"
+        "    MezAknSchema \"%s\"\n"
         "    MezMode %s\n"
         "    MezMaxBodySize 1048576\n"
         /* TRACE would echo a request's headers, its bearer token included, back as the body. */
@@ -595,26 +614,26 @@ static const char *conf_text(deploy_t *d)
             t = apr_psprintf(p, "%s    MezMassEndpoint %s %s\n", t, mez_mass_primitive_name((mez_mass_primitive_t)i),
                              d->mass_api);
         if (d->mass_token)
-            t = apr_psprintf(p, "%s    MezMassTokenFile %s/" DEPLOY_MASSTOKEN "\n", t, d->zone_dir);
+            t = apr_psprintf(p, "%s    MezMassTokenFile \"%s/" DEPLOY_MASSTOKEN "\"\n", t, d->zone_dir);
     }
     for (int i = 0; i < d->peers->nelts; i++) {
         const peer_t *pe = &APR_ARRAY_IDX(d->peers, i, peer_t);
         t = apr_psprintf(p, "%s    MezPeer %s %s %s\n", t, pe->zone_id, pe->url, pe->did);
     }
     if (d->peer_ca)
-        t = apr_psprintf(p, "%s    MezPeerCAFile %s\n", t, d->peer_ca);
+        t = apr_psprintf(p, "%s    MezPeerCAFile \"%s\"\n", t, d->peer_ca);
     /* The password is not here: libpq reads it from passfile (0600, the httpd user's). */
     return apr_psprintf(p,
         "%s    DBDriver %s\n"
         "    DBDParams \"%s\"\n"
         "    DBDMin 0\n    DBDKeep 2\n    DBDMax 10\n"
         "    <Location />\n        SetHandler mez-api\n    </Location>\n"
-        "    Include %s\n"
+        "    Include \"%s\"\n"
         "%s"
         "</VirtualHost>\n", t, d->driver, d->params, d->policy_conf,
         /* The regulator console (static pages at /regulator/) beside the API, with the conf shipped beside
          * mez-policy.conf. */
-        d->console_dir ? apr_psprintf(p, "    Define MEZ_CONSOLE_DIR %s\n    Include %s\n", d->console_dir,
+        d->console_dir ? apr_psprintf(p, "    Define MEZ_CONSOLE_DIR \"%s\"\n    Include \"%s\"\n", d->console_dir,
                                       console_conf(d)) : "");
 }
 

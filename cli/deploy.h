@@ -67,6 +67,9 @@ typedef struct deploy_httpd_t {
 
 /* ---- files (deploy_util.c) */
 int dep_exists(apr_pool_t *p, const char *path);
+/* Whether path can be written into an httpd conf as a quoted argument and read back as it is: no double quote,
+ * backslash (both quoting's own), dollar sign (httpd expands ${NAME} even inside quotes) or control character. */
+int dep_conf_path_ok(const char *path);
 int dep_is_dir(apr_pool_t *p, const char *path);
 /* The whole file (NUL-terminated), or NULL. */
 const char *dep_read(apr_pool_t *p, const char *path, apr_size_t *len);

@@ -143,10 +143,10 @@ const char *dep_httpd_main_text(apr_pool_t *p, const deploy_httpd_t *h)
             "# the zones whose virtual hosts are in %s.\n"
             "ServerRoot \"%s\"\n"
             "ServerName localhost\n"
-            "PidFile %s/run/httpd.pid\n"
-            "DefaultRuntimeDir %s/run\n"
-            "Mutex file:%s/run default\n"
-            "ErrorLog %s/logs/error.log\n"
+            "PidFile \"%s/run/httpd.pid\"\n"
+            "DefaultRuntimeDir \"%s/run\"\n"
+            "Mutex \"file:%s/run\" default\n"
+            "ErrorLog \"%s/logs/error.log\"\n"
             "LogLevel warn\n"
             "LoadModule mpm_event_module %s/mod_mpm_event.so\n"
             "LoadModule authn_core_module %s/mod_authn_core.so\n"
@@ -177,7 +177,7 @@ const char *dep_httpd_main_text(apr_pool_t *p, const deploy_httpd_t *h)
     }
     for (int i = 0; i < listens->nelts; i++)
         t = apr_psprintf(p, "%sListen %s\n", t, APR_ARRAY_IDX(listens, i, const char *));
-    return apr_psprintf(p, "%sIncludeOptional %s/*.conf\n", t, h->conf_dir);
+    return apr_psprintf(p, "%sIncludeOptional \"%s/*.conf\"\n", t, h->conf_dir);
 }
 
 static int pid_of(apr_pool_t *p, const deploy_httpd_t *h)

@@ -421,3 +421,11 @@ int dep_pg_drop(apr_pool_t *p, const char *admin_params, const char *dbname)
     apr_pool_destroy(sub);
     return rc;
 }
+
+int dep_conf_path_ok(const char *path)
+{
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++)
+        if (*c == '"' || *c == '\\' || *c == '$' || *c < 0x20 || *c == 0x7f)
+            return 0;
+    return 1;
+}

@@ -360,6 +360,33 @@ class _MassStub(BaseHTTPRequestHandler):
         pass
 
 
+def test_a_data_dir_with_spaces_serves_and_unsafe_paths_are_refused(mez_env):
+    """Every path deploy writes into httpd's confs is quoted: an estate under "/srv/economic zones" works. A path
+    httpd would read otherwise than written (a quote, a backslash, a ${...} it would expand) is refused first."""
+    base = mez_env.new_dir("deploy-space")
+    e = Estate(mez_env, os.path.join(base, "economic zones"))
+    os.mkdir(e.base)
+    os.chmod(e.base, 0o755)
+    port = free_port()
+    try:
+        cp = e.deploy("sovereign-govos", "pk-sifc", port)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        assert get(port, "/readyz").status_code == 200
+        assert get(port, "/regulator/").status_code == 200
+        conf = open(os.path.join(e.conf_dir, "pk-sifc.conf")).read()
+        assert 'MezDataDir "%s' % os.path.join(e.data, "pk-sifc") in conf, conf
+        cp = e.mez("zone", "backup", "pk-sifc", "--data-dir", e.data, "--out", os.path.join(base, "pk sifc.tar.gz"))
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+    finally:
+        e.stop()
+    for name in ("cost$HOME", 'a"quote', "back\\slash"):
+        bad = Estate(mez_env, os.path.join(base, name))
+        os.mkdir(bad.base)
+        cp = bad.deploy("sovereign-govos", "pk-sifc", free_port())
+        assert cp.returncode != 0 and "deploy.unsafe_path" in cp.stderr, cp.stdout + cp.stderr
+        assert not os.path.exists(bad.data) and not os.path.exists(bad.root), name
+
+
 def test_undone_redeploy_restores_secret_mode(mez_env):
     """A re-deploy that rotates --mass-token-file and then fails (httpd's config test refuses the policy file)
     puts mass.token back with its old content and its old mode 0600 (it was restored 0644, readable by all)."""
@@ -490,7 +517,7 @@ def test_postgresql_zone_password_from_file(estate, pk, pg_password_server, mez_
                 with open(path, "rb") as fh:
                     assert b"correct horse battery" not in fh.read(), path
     conf = open(os.path.join(estate.conf_dir, zone_id + ".conf")).read()
-    assert "passfile=%s" % pgpass in conf and "password" not in conf.replace("passfile", "")
+    assert "passfile='%s'" % pgpass in conf and "password" not in conf.replace("passfile", "")
     # httpd's connections give up on a database that stops answering (docs/02-deploy.md 2.3)
     assert "connect_timeout=10 keepalives=1" in conf and "tcp_user_timeout=30000" in conf, conf
     # its operator token works there and not on pk-sifc
@@ -645,7 +672,7 @@ def test_mode_and_policy_are_remembered(mez_env):
         assert (rec["mode"], rec["policy_conf"]) == ("production", policy)
         with open(os.path.join(e.conf_dir, "ae-adgm.conf")) as f:
             conf = f.read()
-        assert "MezMode production" in conf and "Include %s" % policy in conf
+        assert "MezMode production" in conf and 'Include "%s"' % policy in conf
         cp = e.deploy("digital-financial-center", "ae-adgm", port)
         assert cp.returncode == 0 and cp.stdout.count("unchanged") >= 7, cp.stdout + cp.stderr
         assert get(port, "/v1/zone").json()["mode"] == "production"

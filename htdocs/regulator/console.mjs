@@ -23,11 +23,13 @@ export class ApiError extends Error {
     }
 }
 
-// env: { document, fetch(path, init), storage (sessionStorage-like), download(name, text) | null }
+// env: { document, fetch(path, init), storage (sessionStorage-like), download(name, text) | null,
+//        auditPage (rows per audit page, default 100) }
 export function start(env) {
     const doc = env.document;
+    const auditPage = env.auditPage || AUDIT_PAGE;
     const $ = (id) => doc.getElementById(id);
-    const state = { view: "decisions", zone: null, decisionsBefore: null, auditFirst: null, auditPrevFirst: null };
+    const state = { view: "decisions", zone: null, decisionsBefore: null, auditFirst: null, auditFirstRow: null };
 
     // ---------------------------------------------------------------- DOM helpers: text only, never markup
     function el(tag, attrs, ...children) {
@@ -312,9 +314,9 @@ export function start(env) {
 
     // ---------------------------------------------------------------- audit trail
     async function loadAudit(direction) {
-        let params = { limit: AUDIT_PAGE };
+        let params = { limit: auditPage };
         if (direction === "earlier" && state.auditFirst > 1) {
-            const from = Math.max(1, state.auditFirst - AUDIT_PAGE);
+            const from = Math.max(1, state.auditFirst - auditPage);
             params = { from, limit: state.auditFirst - from };
         }
         let page;

@@ -28,8 +28,10 @@ const fetchZone = (p, init) => {
     requests.push((init && init.method) || "GET", p);
     return fetch(new URL(p, base), init);
 };
+// The audit step pages by three rows, so a short trail still has pages to walk back through.
 const ui = start({ document, fetch: fetchZone, storage: dom.window.sessionStorage,
-                   download: (name, text) => downloads.push({ name, json: JSON.parse(text) }) });
+                   download: (name, text) => downloads.push({ name, json: JSON.parse(text) }),
+                   auditPage: step === "audit" ? 3 : undefined });
 await ui.ready;
 
 async function until(what, cond, ms = 10000) {
@@ -133,10 +135,19 @@ if (report.signed_in && step === "read") {
         report.record.opened = text($("decision-detail").querySelector("h3"));
     }
 } else if (report.signed_in && step === "audit") {
+    // The latest page, then every earlier one back to the first row, as a regulator walks the trail.
+    const page = () => ({ ok: $("audit-summary").dataset.ok === "true", summary: text($("audit-summary")),
+                          rows: rows("audit-table").map((r) => ({ seq: Number(r.dataset.seq),
+                                                                  ok: r.className !== "tampered" })) });
     await view("audit", () => text($("audit-summary")) !== "");
-    report.audit = { ok: $("audit-summary").dataset.ok === "true", summary: text($("audit-summary")),
-                     rows: rows("audit-table").map((r) => ({ seq: Number(r.dataset.seq), ok: r.className !== "tampered",
-                                                             hash: text(r.cells[6]) })) };
+    report.audit = page();
+    report.pages = [report.audit];
+    while (!$("audit-earlier").disabled && report.pages.length < 200) {
+        const shown = text($("audit-summary"));
+        click($("audit-earlier"));
+        await until("an earlier page", () => text($("audit-summary")) !== shown);
+        report.pages.push(page());
+    }
 }
 report.downloads = downloads;
 report.storage_has_token = dom.window.sessionStorage.getItem("mez.regulator.token") !== null;
