@@ -664,20 +664,23 @@ def drive_console(zone, token, step, *args):
     return json.loads(cp.stdout)
 
 
-def token_secret(zone, role, entity=None):
-    """A new token of role for zone (`mez token create`, as the httpd user; --entity for an entity token)."""
+def token_secret(zone, role, entity=None, holder=None):
+    """A new token of role for zone (`mez token create`, as the httpd user; --entity for an entity token, --holder
+    for the person holding it)."""
     e = zone.env
     args = [e.mez_bin, "token", "create", "--zone", zone.zone_id, "--role", role]
     if entity:
         args += ["--entity", entity]
+    if holder:
+        args += ["--holder", holder]
     cp = run(args + ["--driver", zone.driver, "--params", zone.db.params], env=e.env(), user=e.server_user,
              check=True)
     return cp.stdout.strip()
 
 
-def token_headers(zone, role, entity=None):
+def token_headers(zone, role, entity=None, holder=None):
     """An Authorization header with a new token of role for zone (token_secret)."""
-    return {"Authorization": "Bearer " + token_secret(zone, role, entity)}
+    return {"Authorization": "Bearer " + token_secret(zone, role, entity, holder)}
 
 
 def proscribed_name(env):

@@ -147,7 +147,12 @@ def test_list_never_shows_secrets(authzone):
     secret = token(authzone, "watcher")
     cp = mez_token(authzone, "list")
     assert secret not in cp.stdout and secret[4:] not in cp.stdout
-    assert all(len(row) == 5 and row[4] in ("active", "expired", "revoked") for row in token_list(authzone))
+    assert all(len(row) == 6 and row[4] in ("active", "expired", "revoked") for row in token_list(authzone))
+    # The holder, when the token names one, is the last column; "-" when it does not.
+    named = token(authzone, "regulator", "--holder", "Sana Mir, SECP-0112")
+    [row] = [r for r in token_list(authzone) if r[5] != "-"]
+    assert row[1:] == ["regulator", authzone.zone_id, "-", "active", "Sana Mir, SECP-0112"], row
+    assert named not in mez_token(authzone, "list").stdout
     assert authzone.db.query_value("SELECT COUNT(*) FROM mez_token WHERE token_hash LIKE '%%%s%%'" % secret[4:]) \
         in (0, "0")
 

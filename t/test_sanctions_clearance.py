@@ -328,6 +328,30 @@ def test_a_beneficiary_is_cleared_for_its_payer_only(world):
     assert_problem(pay(second), 422, "compliance.sanctions_hard_block")
 
 
+def test_two_tokens_of_one_holder_are_one_pair_of_eyes(world):
+    """An officer holding an operator's and a regulator's token cannot approve with one what they proposed with the
+    other, once the tokens name their holder (mez token create --holder); another person's token can."""
+    zone = world["zone"]
+    khan_op = token_headers(zone, "operator", holder="Aamir Khan, SECP-0421")
+    khan_reg = token_headers(zone, "regulator", holder="Aamir Khan, SECP-0421")
+    malik = token_headers(zone, "regulator", holder="Bushra Malik, SECP-0388")
+    p = assert_problem(formation(world, "Khan Holder Textiles Ltd", "Muhammad Yusuf"), 422,
+                       "compliance.sanctions_hard_block")
+    hit = hit_of(p, "/directors/1/name")
+    r = propose(world, hit, "Muhammad Yusuf", headers=khan_op)
+    assert r.status_code == 201, r.text
+    cid = r.json()["clearance_id"]
+    before = counts(zone)
+    p = assert_problem(zone.post("/v1/sanctions/clearances/%s/approve" % cid, json={}, headers=khan_reg), 409,
+                       "clearance.self_approval")
+    assert "Aamir Khan, SECP-0421" in p["detail"] and "another person" in p["detail"]
+    assert counts(zone) == before
+    assert zone.get("/v1/sanctions/clearances/" + cid, headers=malik).json()["status"] == "proposed"
+    r = zone.post("/v1/sanctions/clearances/%s/approve" % cid, json={}, headers=malik)
+    assert r.status_code == 200 and r.json()["status"] == "active", r.text
+    assert formation(world, "Khan Holder Textiles Ltd", "Muhammad Yusuf").status_code == 201
+
+
 def test_a_zone_whose_law_lets_one_officer_decide(world, make_zone, driver):
     """MezClearanceApprovers 1: a clearance applies once recorded, and there is nothing to approve."""
     zone = make_zone(driver, zone_id="pk-sifc", zone_file=world["zone_file"],

@@ -5,6 +5,7 @@
 #include "mez/clearance.h"
 #include "mez/json.h"
 #include "mez/mass.h"
+#include "mez/token.h"
 #include "mez/vc.h"
 
 #define CLEARANCE_COLS 16
@@ -401,11 +402,24 @@ mez_status_t mez_clearance_approve(apr_pool_t *p, mez_db_t *db, const char *clea
                                                : ": there is nothing to approve");
         goto fail;
     }
-    /* Four eyes: the principal who recorded the clearance is not the one who approves it. */
+    /* Four eyes: the principal who recorded the clearance is not the one who approves it, nor another token of
+     * the same holder (one officer holding an operator's and a regulator's token is still one pair of eyes). */
     if (!strcmp(c.cleared_by, approved_by)) {
         rv = mez_problem(pb, p, MEZ_EINVAL, 409, "clearance.self_approval", NULL,
                          "clearance %s was recorded by %s: another principal approves it", clearance_id, approved_by);
         goto fail;
+    }
+    {
+        const char *holder;
+        int same = 0;
+        if ((rv = mez_token_same_holder(p, db, c.cleared_by, approved_by, &same, &holder, pb)) != MEZ_OK)
+            goto fail;
+        if (same) {
+            rv = mez_problem(pb, p, MEZ_EINVAL, 409, "clearance.self_approval", NULL,
+                             "clearance %s was recorded by %s, a token %s also holds: another person approves it",
+                             clearance_id, c.cleared_by, holder);
+            goto fail;
+        }
     }
     c.approved_at = at, c.approved_by = approved_by;
     if ((rv = mez_db_execv(p, db, NULL,

@@ -4,11 +4,12 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include "mez/digest.h"
+#include "mez/json.h"
 #include "mez/token.h"
 #include "mez/vc.h"
 
 #define TOKEN_BYTES 32
-#define TOKEN_COLS "token_id, role, zone_id, entity_id, created_at, expires_at, revoked_at, token_hash"
+#define TOKEN_COLS "token_id, role, zone_id, entity_id, created_at, expires_at, revoked_at, token_hash, holder"
 
 static const char *const roles[] = { "operator", "regulator", "entity", "watcher", NULL };
 
@@ -80,15 +81,16 @@ static mez_token_info_t *info_from(apr_pool_t *p, const char **c)
         c[i] = col(c[i]);
     t->id = c[0]; t->role = c[1]; t->zone_id = c[2]; t->entity_id = c[3];
     t->created_at = c[4]; t->expires_at = c[5]; t->revoked_at = c[6];
+    t->holder = c[8] && *c[8] ? c[8] : NULL;
     return t;
 }
 
 mez_status_t mez_token_create(apr_pool_t *p, mez_db_t *db, const char *zone_id, const char *role,
-                              const char *entity_id, const char *expires_at, const char **secret,
-                              mez_token_info_t **info, mez_problem_t *pb)
+                              const char *entity_id, const char *expires_at, const char *holder,
+                              const char **secret, mez_token_info_t **info, mez_problem_t *pb)
 {
     unsigned char raw[TOKEN_BYTES];
-    const char *text, *hash, *cols[8];
+    const char *text, *hash, *cols[9];
     mez_status_t rv;
 
     *secret = NULL;
@@ -103,6 +105,9 @@ mez_status_t mez_token_create(apr_pool_t *p, mez_db_t *db, const char *zone_id, 
     if (expires_at && !utc_stamp_valid(expires_at))
         return mez_problem(pb, p, MEZ_EINVAL, 400, "token.invalid_expiry", NULL,
                            "expiry '%s' is not YYYY-MM-DDTHH:MM:SSZ", expires_at);
+    if (holder && (!*holder || mez_text_check(holder, strlen(holder), 200, NULL) != MEZ_TEXT_OK))
+        return mez_problem(pb, p, MEZ_EINVAL, 400, "token.invalid_holder", NULL,
+                           "the holder is UTF-8 text without control characters, 1 to 200 characters");
     if (RAND_bytes(raw, sizeof(raw)) != 1)
         return mez_problem(pb, p, MEZ_EINTERNAL, 500, "token.no_randomness", NULL, "RAND_bytes failed");
     text = apr_pstrcat(p, MEZ_TOKEN_PREFIX, b64url(p, raw, sizeof(raw)), NULL);
@@ -110,11 +115,12 @@ mez_status_t mez_token_create(apr_pool_t *p, mez_db_t *db, const char *zone_id, 
     hash = hash_of(p, text);
     cols[0] = apr_pstrndup(p, hash, 16);
     cols[1] = role; cols[2] = zone_id; cols[3] = entity_id && *entity_id ? entity_id : NULL;
-    cols[4] = mez_time_now_rfc3339(p); cols[5] = expires_at; cols[6] = NULL;
+    cols[4] = mez_time_now_rfc3339(p); cols[5] = expires_at; cols[6] = NULL; cols[7] = hash; cols[8] = holder;
     rv = mez_db_execv(p, db, NULL,
-                      "INSERT INTO mez_token (token_id, token_hash, role, zone_id, entity_id, created_at, expires_at) "
-                      "VALUES (%s, %s, %s, %s, %s, %s, %s)", pb, cols[0], hash, role, zone_id,
-                      cols[3] ? cols[3] : MEZ_DB_NULL, cols[4], expires_at ? expires_at : MEZ_DB_NULL, NULL);
+                      "INSERT INTO mez_token (token_id, token_hash, role, zone_id, entity_id, created_at, expires_at, "
+                      "holder) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", pb, cols[0], hash, role, zone_id,
+                      cols[3] ? cols[3] : MEZ_DB_NULL, cols[4], expires_at ? expires_at : MEZ_DB_NULL,
+                      holder ? holder : MEZ_DB_NULL, NULL);
     if (rv != MEZ_OK)
         return rv;
     *secret = text;
@@ -126,7 +132,7 @@ mez_status_t mez_token_create(apr_pool_t *p, mez_db_t *db, const char *zone_id, 
 mez_status_t mez_token_lookup(apr_pool_t *p, mez_db_t *db, const char *zone_id, const char *secret,
                               mez_token_info_t **info, mez_problem_t *pb)
 {
-    const char *cols[8], *hash;
+    const char *cols[9], *hash;
     mez_token_info_t *t;
     int found = 0;
     mez_status_t rv;
@@ -138,7 +144,7 @@ mez_status_t mez_token_lookup(apr_pool_t *p, mez_db_t *db, const char *zone_id, 
     /* The index lookup runs on the SHA-256 of the presented text, so its timing tells a guesser only about hashes
      * of its own guesses, never about a stored secret. The match is then confirmed in constant time, so a
      * database that compares case-insensitively or pads could not let a near-miss through. */
-    rv = mez_db_query_row(p, db, cols, 8, &found, "SELECT " TOKEN_COLS " FROM mez_token WHERE token_hash = %s",
+    rv = mez_db_query_row(p, db, cols, 9, &found, "SELECT " TOKEN_COLS " FROM mez_token WHERE token_hash = %s",
                           pb, hash, NULL);
     if (rv != MEZ_OK)
         return rv;
@@ -162,7 +168,7 @@ mez_status_t mez_token_list(apr_pool_t *p, mez_db_t *db, const char *zone_id, ap
                             mez_problem_t *pb)
 {
     apr_array_header_t *rows, *a = apr_array_make(p, 8, sizeof(mez_token_info_t *));
-    mez_status_t rv = mez_db_query_rows(p, db, 7, &rows,
+    mez_status_t rv = mez_db_query_rows(p, db, 9, &rows,
                                         "SELECT " TOKEN_COLS " FROM mez_token ORDER BY created_at, token_id", pb,
                                         NULL);
     *out = NULL;
@@ -197,4 +203,17 @@ const char *mez_token_status(apr_pool_t *p, const mez_token_info_t *t)
     if (t->expires_at && strcmp(t->expires_at, mez_time_now_rfc3339(p)) <= 0)
         return "expired";
     return "active";
+}
+
+mez_status_t mez_token_same_holder(apr_pool_t *p, mez_db_t *db, const char *a, const char *b, int *same,
+                                   const char **holder, mez_problem_t *pb)
+{
+    const char *c[1];
+    mez_status_t rv = mez_db_query_row(p, db, c, 1, same,
+                                       "SELECT x.holder FROM mez_token x JOIN mez_token y ON y.holder = x.holder "
+                                       "WHERE x.token_id = %s AND y.token_id = %s AND x.holder IS NOT NULL",
+                                       pb, a, b, NULL);
+    if (holder)
+        *holder = rv == MEZ_OK && *same ? c[0] : NULL;
+    return rv;
 }

@@ -26,7 +26,8 @@ static const char *make(mez_db_t *db, const char *zone, const char *role, const 
 {
     mez_problem_t pb = { 0 };
     const char *secret = NULL;
-    CU_ASSERT_EQUAL_FATAL(mez_token_create(unit_pool(), db, zone, role, entity, expires, &secret, info, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_token_create(unit_pool(), db, zone, role, entity, expires, NULL, &secret, info, &pb),
+                          MEZ_OK);
     CU_ASSERT_PTR_NOT_NULL_FATAL(secret);
     return secret;
 }
@@ -111,14 +112,14 @@ static void test_create_refusals(void)
     mez_db_t *db = fresh_db();
     mez_problem_t pb = { 0 };
     const char *s = NULL;
-    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "admin", NULL, NULL, &s, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "admin", NULL, NULL, NULL, &s, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "token.invalid_role");
-    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "entity", NULL, NULL, &s, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "entity", NULL, NULL, NULL, &s, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "token.entity_scope");
-    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", "e", NULL, &s, NULL, &pb), MEZ_EINVAL);
-    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, "2030-01-01", &s, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", "e", NULL, NULL, &s, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, "2030-01-01", NULL, &s, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "token.invalid_expiry");
-    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, "2030-13-01T00:00:00Z", &s, NULL, &pb),
+    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, "2030-13-01T00:00:00Z", NULL, &s, NULL, &pb),
                     MEZ_EINVAL);
     CU_ASSERT_PTR_NULL(s);
 }
@@ -144,10 +145,50 @@ static void test_only_hashes_stored(void)
     CU_ASSERT_EQUAL(rows, 1);
 }
 
+/* A holder names who holds a token; two tokens of one holder are one person to rules such as four eyes. */
+static void test_holder(void)
+{
+    mez_db_t *db = fresh_db();
+    mez_problem_t pb = { 0 };
+    mez_token_info_t *a1, *a2, *b, *none, *seen = NULL;
+    const char *s, *holder = NULL;
+    int same = -1;
+
+    CU_ASSERT_EQUAL_FATAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, NULL, "A. Khan, SECP-0421", &s,
+                                           &a1, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(a1->holder, "A. Khan, SECP-0421");
+    CU_ASSERT_EQUAL_FATAL(mez_token_lookup(unit_pool(), db, "z", s, &seen, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(seen->holder, "A. Khan, SECP-0421");
+    CU_ASSERT_EQUAL_FATAL(mez_token_create(unit_pool(), db, "z", "regulator", NULL, NULL, "A. Khan, SECP-0421", &s,
+                                           &a2, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_token_create(unit_pool(), db, "z", "regulator", NULL, NULL, "B. Malik", &s, &b, &pb),
+                          MEZ_OK);
+    make(db, "z", "operator", NULL, NULL, &none);
+    CU_ASSERT_PTR_NULL(none->holder);
+    CU_ASSERT_EQUAL(mez_token_same_holder(unit_pool(), db, a1->id, a2->id, &same, &holder, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(same, 1);
+    CU_ASSERT_STRING_EQUAL(holder, "A. Khan, SECP-0421");
+    CU_ASSERT_EQUAL(mez_token_same_holder(unit_pool(), db, a1->id, b->id, &same, &holder, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(same, 0);
+    CU_ASSERT_PTR_NULL(holder);
+    /* Tokens without a holder are no one's, not each other's; a principal that is no token neither. */
+    CU_ASSERT_EQUAL(mez_token_same_holder(unit_pool(), db, none->id, none->id, &same, NULL, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(same, 0);
+    CU_ASSERT_EQUAL(mez_token_same_holder(unit_pool(), db, "cert:abc", a1->id, &same, NULL, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(same, 0);
+    /* Text, not a document: empty, a control character, over 200 characters are refused. */
+    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, NULL, "", &s, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "token.invalid_holder");
+    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, NULL, "A\nB", &s, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, NULL,
+                                     apr_psprintf(unit_pool(), "%0201d", 0), &s, NULL, &pb), MEZ_EINVAL);
+}
+
 void unit_register_token(void)
 {
     CU_pSuite s = unit_suite("token");
     CU_add_test(s, "create and look up", test_create_and_lookup);
+    CU_add_test(s, "holders", test_holder);
     CU_add_test(s, "unknown, malformed and other-zone tokens", test_bad_tokens);
     CU_add_test(s, "expiry", test_expiry);
     CU_add_test(s, "revoke and list", test_revoke_and_list);

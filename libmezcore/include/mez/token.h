@@ -22,13 +22,20 @@ typedef struct mez_token_info_t {
     const char *id;          /* public handle: 16 hex characters of the hash, safe to print and log */
     const char *role, *zone_id, *entity_id; /* entity_id NULL unless scoped */
     const char *created_at, *expires_at, *revoked_at; /* RFC 3339 UTC; expires_at/revoked_at may be NULL */
+    const char *holder;      /* the person or system holding it, as the administrator named it; NULL: not named */
 } mez_token_info_t;
 
-/* Creates a token. expires_at (may be NULL) is "YYYY-MM-DDTHH:MM:SSZ". *secret receives the only copy of the
- * token text; *info (may be NULL) what was stored. */
+/* Creates a token. expires_at (may be NULL) is "YYYY-MM-DDTHH:MM:SSZ"; holder (may be NULL) names who holds it
+ * (UTF-8 text without control characters, at most 200 characters: 400 token.invalid_holder). *secret receives
+ * the only copy of the token text; *info (may be NULL) what was stored. */
 mez_status_t mez_token_create(apr_pool_t *p, mez_db_t *db, const char *zone_id, const char *role,
-                              const char *entity_id, const char *expires_at, const char **secret,
-                              mez_token_info_t **info, mez_problem_t *pb);
+                              const char *entity_id, const char *expires_at, const char *holder,
+                              const char **secret, mez_token_info_t **info, mez_problem_t *pb);
+
+/* Whether two principals (token ids) are tokens of one named holder: 1 and *holder set when both tokens name the
+ * same holder, else 0 (a principal that is no token, or a token without a holder, is no one's). */
+mez_status_t mez_token_same_holder(apr_pool_t *p, mez_db_t *db, const char *a, const char *b, int *same,
+                                   const char **holder, mez_problem_t *pb);
 
 /* Verifies a presented token for zone_id: known, not revoked, not expired, same zone. Failures are 401
  * problems: auth.invalid_token (unknown, malformed or another zone's), auth.revoked_token, auth.expired_token;
