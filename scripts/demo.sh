@@ -119,6 +119,12 @@ LoadModule authn_core_module $moddir/mod_authn_core.so
 LoadModule authz_core_module $moddir/mod_authz_core.so
 LoadModule dbd_module $moddir/mod_dbd.so
 LoadModule mez_module $moddir/mod_mez.so
+# The regulator console's static pages (conf/mez-regulator.conf): files, their types, the index, its headers.
+LoadModule alias_module $moddir/mod_alias.so
+LoadModule mime_module $moddir/mod_mime.so
+LoadModule dir_module $moddir/mod_dir.so
+LoadModule headers_module $moddir/mod_headers.so
+TypesConfig /etc/mime.types
 LogLevel warn mez:info
 LogFormat "%h %l %u %t \"%r\" %>s %b %D" common
 CustomLog $demo/logs/access.log common
@@ -149,6 +155,9 @@ TraceEnable off
 # Who may call what (conf/mez-policy.conf): writes in the zone's name and its registers need an API token
 # (mez token create --role operator|regulator|entity); the law, the health probes and verification stay public.
 Include $top/conf/mez-policy.conf
+# The regulator console at /regulator/ (docs/03-operate.md 3.9), from the installed pages.
+Define MEZ_CONSOLE_DIR "$prefix/share/mez/htdocs/regulator"
+Include "$confdir/mez-regulator.conf"
 EOF
 
 # An operator token for the demo, made once and kept root-only; the CLI runs as the httpd user so SQLite's
@@ -156,6 +165,12 @@ EOF
 if [ ! -s "$demo/operator-token" ]; then
     ( umask 077; runuser -u "$user" -- "$mez" token create --driver sqlite3 --params "$demo/data/mez.sqlite" \
           --zone "$zone" --role operator > "$demo/operator-token.new" ) && mv "$demo/operator-token.new" "$demo/operator-token"
+fi
+# And a regulator's, for the console.
+if [ ! -s "$demo/regulator-token" ]; then
+    ( umask 077; runuser -u "$user" -- "$mez" token create --driver sqlite3 --params "$demo/data/mez.sqlite" \
+          --zone "$zone" --role regulator --holder "demo regulator" > "$demo/regulator-token.new" ) \
+        && mv "$demo/regulator-token.new" "$demo/regulator-token"
 fi
 
 "$httpd" -t -d "$demo" -f "$conf"
@@ -192,6 +207,7 @@ mez demo zone '$zone'${did:+ ($did)}
         curl -s -H 'Content-Type: application/json' -H "Authorization: Bearer \$(cat $demo/operator-token)" \\
              http://127.0.0.1:$port/v1/credentials/issue \\
              -d '{"credential":{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"credentialSubject":{"id":"did:example:alice"}},"options":{}}'
+  regulator console: http://127.0.0.1:$port/regulator/  (sign in with the token in $demo/regulator-token)
   operator token (writes need it): $demo/operator-token; make more with
         runuser -u $user -- $mez token create --driver sqlite3 --params $demo/data/mez.sqlite --zone $zone --role operator
   logs: $demo/logs/error.log, $demo/logs/access.log
