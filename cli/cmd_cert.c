@@ -13,7 +13,7 @@ static int usage(FILE *out)
 {
     fprintf(out,
         "usage: mez cert map    --driver D --params P --zone Z --role R [--entity ID] [--expires T]\n"
-        "                       (--cert FILE | --fingerprint sha256:HEX)\n"
+        "                       [--holder NAME] (--cert FILE | --fingerprint sha256:HEX)\n"
         "       mez cert list   --driver D --params P [--zone Z]\n"
         "       mez cert revoke --driver D --params P ID\n"
         "\n"
@@ -21,7 +21,9 @@ static int usage(FILE *out)
         "`openssl x509 -noout -fingerprint -sha256` prints it) to a principal of zone Z: R is operator,\n"
         "regulator, entity (needs --entity) or watcher; T is YYYY-MM-DDTHH:MM:SSZ (UTC). A zone with\n"
         "MezClientCertAuth on then accepts that certificate, once mod_ssl has verified it, like a token of R.\n"
-        "map prints the mapping's id on stdout; list prints id, fingerprint, role, zone, entity, status, subject;\n"
+        "NAME is who holds the certificate, as for tokens (mez token create --holder).\n"
+        "map prints the mapping's id on stdout; list prints id, fingerprint, role, zone, entity, status, subject,\n"
+        "holder;\n"
         "revoke takes an id from list (the row stays, so the audit trail still names it).\n");
     return out == stdout ? MEZ_EXIT_OK : MEZ_EXIT_USAGE;
 }
@@ -57,12 +59,12 @@ static int read_cert(apr_pool_t *p, const char *path, const char **fp, const cha
 int mez_cmd_cert(apr_pool_t *p, int argc, const char *const *argv)
 {
     const char *driver = NULL, *params = NULL, *zone = NULL, *role = NULL, *entity = NULL, *expires = NULL;
-    const char *cert = NULL, *fingerprint = NULL, *subject = NULL, *fp = NULL;
+    const char *cert = NULL, *fingerprint = NULL, *subject = NULL, *fp = NULL, *holder = NULL;
     const char *pos[1] = { NULL }, *sub;
     const mez_cli_opt_t opts[] = {
         { "--driver", &driver, NULL }, { "--params", &params, NULL }, { "--zone", &zone, NULL },
         { "--role", &role, NULL }, { "--entity", &entity, NULL }, { "--expires", &expires, NULL },
-        { "--cert", &cert, NULL }, { "--fingerprint", &fingerprint, NULL },
+        { "--cert", &cert, NULL }, { "--fingerprint", &fingerprint, NULL }, { "--holder", &holder, NULL },
         { NULL, NULL, NULL },
     };
     mez_problem_t pb = { 0 };
@@ -101,10 +103,11 @@ int mez_cmd_cert(apr_pool_t *p, int argc, const char *const *argv)
         mez_db_tx_t *tx;
         if ((rv = mez_db_begin(p, db, &tx, &pb)) != MEZ_OK)
             return mez_cli_fail(&pb, rv);
-        if ((rv = mez_cert_map(p, db, zone, fp, subject, role, entity, expires, &m, &pb)) != MEZ_OK
+        if ((rv = mez_cert_map(p, db, zone, fp, subject, role, entity, expires, holder, &m, &pb)) != MEZ_OK
             || (rv = mez_cli_audit_row(p, db, zone, "cert.map", "client_certificate", m->id,
-                                       json_pack("{s:s, s:s, s:s?, s:s?}", "fingerprint", m->fingerprint, "role",
-                                                 role, "entity_id", entity, "expires_at", expires), &pb)) != MEZ_OK
+                                       json_pack("{s:s, s:s, s:s*, s:s*, s:s*}", "fingerprint", m->fingerprint,
+                                                 "role", role, "entity_id", entity, "expires_at", expires, "holder",
+                                                 holder), &pb)) != MEZ_OK
             || (rv = mez_db_commit(p, tx, &pb)) != MEZ_OK) {
             mez_db_rollback(p, tx);
             return mez_cli_fail(&pb, rv);
@@ -121,8 +124,9 @@ int mez_cmd_cert(apr_pool_t *p, int argc, const char *const *argv)
             return mez_cli_fail(&pb, rv);
         for (int i = 0; i < a->nelts; i++) {
             const mez_cert_map_t *m = APR_ARRAY_IDX(a, i, mez_cert_map_t *);
-            printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m->id, m->fingerprint, m->role, m->zone_id,
-                   m->entity_id ? m->entity_id : "-", mez_cert_status(p, m), m->subject ? m->subject : "-");
+            printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m->id, m->fingerprint, m->role, m->zone_id,
+                   m->entity_id ? m->entity_id : "-", mez_cert_status(p, m), m->subject ? m->subject : "-",
+                   m->holder ? m->holder : "-");
         }
         return MEZ_EXIT_OK;
     }

@@ -320,8 +320,8 @@ def test_cert_cli_map_list_revoke(world):
     openssl_fp = run(["openssl", "x509", "-in", cert.cert, "-noout", "-fingerprint", "-sha256"],
                      check=True).stdout.strip()  # "sha256 Fingerprint=AB:CD:..."
     assert openssl_fp.split("=", 1)[1].replace(":", "").lower() == fp[len("sha256:"):]
-    cid = mez(zone, "cert", "map", "--zone", zone.zone_id, "--role", "watcher", "--fingerprint", openssl_fp) \
-        .stdout.strip()
+    cid = mez(zone, "cert", "map", "--zone", zone.zone_id, "--role", "watcher", "--fingerprint", openssl_fp,
+              "--holder", "Sana Mir, SECP-0112").stdout.strip()
     rows = lambda: zone.count("mez_client_cert")  # noqa: E731
     n = rows()
     # Mapping it again (from the file this time: the same fingerprint) is a conflict that adds nothing.
@@ -338,6 +338,8 @@ def test_cert_cli_map_list_revoke(world):
         (["map", "--zone", zone.zone_id, "--role", "operator", "--cert", cert.cert, "--fingerprint", fp], 2,
          "usage"),
         (["revoke", "crt_0000000000000000"], 1, "cert.not_found"),
+        (["map", "--zone", zone.zone_id, "--role", "operator", "--fingerprint", "sha256:" + "ab" * 32, "--holder",
+          "a\x01b"], 1, "cert.invalid_holder"),
     ]
     for args, rc, what in bad:
         cp = mez(zone, "cert", *args, check=False)
@@ -346,6 +348,7 @@ def test_cert_cli_map_list_revoke(world):
     listed = {line.split("\t")[0]: line.split("\t") for line in
               mez(zone, "cert", "list", "--zone", zone.zone_id).stdout.splitlines()}
     assert listed[cid][1:6] == [fp, "watcher", zone.zone_id, "-", "active"]
+    assert listed[cid][7] == "Sana Mir, SECP-0112" and listed[world["ids"]["operator"]][7] == "-"
     assert listed[world["ids"]["entity"]][2:6] == ["entity", zone.zone_id, world["own"], "active"]
     assert listed[world["ids"]["operator"]][6] == "CN=registry operator,O=mez tests"
     mez(zone, "cert", "revoke", cid)

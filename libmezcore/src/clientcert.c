@@ -14,11 +14,13 @@
 #include <openssl/x509.h>
 #include "mez/clientcert.h"
 #include "mez/digest.h"
+#include "mez/json.h"
 #include "mez/token.h"
 #include "mez/vc.h"
 
-#define CERT_COLS "cert_id, fingerprint, subject, role, zone_id, entity_id, created_at, expires_at, revoked_at"
-#define CERT_NCOLS 9
+#define CERT_COLS "cert_id, fingerprint, subject, role, zone_id, entity_id, created_at, expires_at, revoked_at, " \
+                  "holder"
+#define CERT_NCOLS 10
 #define ID_BYTES 8
 
 /* The subject as one RFC 2253 line, for `mez cert list`; NULL when OpenSSL cannot print it. */
@@ -152,13 +154,13 @@ static mez_cert_map_t *map_from(apr_pool_t *p, const char *const *c)
     mez_cert_map_t *m = apr_pcalloc(p, sizeof(*m));
     m->id = col(c[0]); m->fingerprint = col(c[1]); m->subject = col(c[2]); m->role = col(c[3]);
     m->zone_id = col(c[4]); m->entity_id = col(c[5]); m->created_at = col(c[6]); m->expires_at = col(c[7]);
-    m->revoked_at = col(c[8]);
+    m->revoked_at = col(c[8]); m->holder = col(c[9]);
     return m;
 }
 
 mez_status_t mez_cert_map(apr_pool_t *p, mez_db_t *db, const char *zone_id, const char *fingerprint,
                           const char *subject, const char *role, const char *entity_id, const char *expires_at,
-                          mez_cert_map_t **info, mez_problem_t *pb)
+                          const char *holder, mez_cert_map_t **info, mez_problem_t *pb)
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char raw[ID_BYTES];
@@ -184,6 +186,9 @@ mez_status_t mez_cert_map(apr_pool_t *p, mez_db_t *db, const char *zone_id, cons
     if (expires_at && !mez_token_expiry_valid(expires_at))
         return mez_problem(pb, p, MEZ_EINVAL, 400, "cert.invalid_expiry", NULL,
                            "expiry '%s' is not YYYY-MM-DDTHH:MM:SSZ", expires_at);
+    if (holder && (!*holder || mez_text_check(holder, strlen(holder), 200, NULL) != MEZ_TEXT_OK))
+        return mez_problem(pb, p, MEZ_EINVAL, 400, "cert.invalid_holder", NULL,
+                           "the holder is UTF-8 text without control characters, 1 to 200 characters");
     /* One live principal per certificate and zone, or the answer would depend on which row the database
      * returned first. The partial unique index (0008) enforces it against a concurrent mapping too. */
     rv = mez_db_query_value(p, db, &active, "SELECT cert_id FROM mez_client_cert WHERE zone_id = %s AND "
@@ -206,14 +211,14 @@ mez_status_t mez_cert_map(apr_pool_t *p, mez_db_t *db, const char *zone_id, cons
     id[sizeof(id) - 1] = '\0';
     c[0] = apr_pstrdup(p, id); c[1] = fingerprint; c[2] = subject && *subject ? subject : NULL; c[3] = role;
     c[4] = zone_id; c[5] = entity_id && *entity_id ? entity_id : NULL; c[6] = mez_time_now_rfc3339(p);
-    c[7] = expires_at; c[8] = NULL;
+    c[7] = expires_at; c[8] = NULL; c[9] = holder;
     /* A concurrent mapping of the same certificate may commit between the check above and this insert: the
      * partial unique index refuses the second, which is then the same 409, not a database error. */
     rv = mez_db_execv(p, db, &inserted,
                       "INSERT INTO mez_client_cert (cert_id, fingerprint, subject, role, zone_id, entity_id, "
-                      "created_at, expires_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", pb,
-                      c[0], c[1], c[2] ? c[2] : MEZ_DB_NULL, c[3], c[4], c[5] ? c[5] : MEZ_DB_NULL, c[6],
-                      c[7] ? c[7] : MEZ_DB_NULL, NULL);
+                      "created_at, expires_at, holder) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO "
+                      "NOTHING", pb, c[0], c[1], c[2] ? c[2] : MEZ_DB_NULL, c[3], c[4], c[5] ? c[5] : MEZ_DB_NULL,
+                      c[6], c[7] ? c[7] : MEZ_DB_NULL, holder ? holder : MEZ_DB_NULL, NULL);
     if (rv != MEZ_OK)
         return rv;
     if (inserted != 1)

@@ -209,10 +209,14 @@ mez_status_t mez_token_same_holder(apr_pool_t *p, mez_db_t *db, const char *a, c
                                    const char **holder, mez_problem_t *pb)
 {
     const char *c[1];
+    /* A principal is a token or a client-certificate mapping (mez/clientcert.h): one officer may hold both. */
+#define PRINCIPALS "(SELECT token_id AS id, holder FROM mez_token UNION ALL SELECT cert_id, holder FROM " \
+                   "mez_client_cert)"
     mez_status_t rv = mez_db_query_row(p, db, c, 1, same,
-                                       "SELECT x.holder FROM mez_token x JOIN mez_token y ON y.holder = x.holder "
-                                       "WHERE x.token_id = %s AND y.token_id = %s AND x.holder IS NOT NULL",
+                                       "SELECT x.holder FROM " PRINCIPALS " x JOIN " PRINCIPALS " y ON y.holder = "
+                                       "x.holder WHERE x.id = %s AND y.id = %s AND x.holder IS NOT NULL",
                                        pb, a, b, NULL);
+#undef PRINCIPALS
     if (holder)
         *holder = rv == MEZ_OK && *same ? c[0] : NULL;
     return rv;

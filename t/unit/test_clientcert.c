@@ -125,7 +125,7 @@ static mez_cert_map_t *map(mez_db_t *db, const char *zone, const char *role, con
 {
     mez_problem_t pb = { 0 };
     mez_cert_map_t *m = NULL;
-    CU_ASSERT_EQUAL_FATAL(mez_cert_map(unit_pool(), db, zone, FP, SUBJECT, role, entity, expires, &m, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_cert_map(unit_pool(), db, zone, FP, SUBJECT, role, entity, expires, NULL, &m, &pb), MEZ_OK);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     return m;
 }
@@ -174,7 +174,7 @@ static void test_map_refusals_change_nothing(void)
 #define REFUSED(zone, fp, role, entity, expires, want_status, want_code)                                   \
     do {                                                                                                       \
         memset(&pb, 0, sizeof(pb));                                                                            \
-        CU_ASSERT_EQUAL(mez_cert_map(unit_pool(), db, zone, fp, NULL, role, entity, expires, &m, &pb),         \
+        CU_ASSERT_EQUAL(mez_cert_map(unit_pool(), db, zone, fp, NULL, role, entity, expires, NULL, &m, &pb),         \
                         MEZ_EINVAL);                                                                           \
         CU_ASSERT_EQUAL(pb.status, want_status);                                                               \
         CU_ASSERT_STRING_EQUAL(pb.code, want_code);                                                            \
@@ -256,7 +256,7 @@ static void test_expired_mapping(void)
     CU_ASSERT_EQUAL_FATAL(all->nelts, 1);
     CU_ASSERT_STRING_EQUAL(mez_cert_status(unit_pool(), APR_ARRAY_IDX(all, 0, mez_cert_map_t *)), "expired");
     /* An expired mapping is still the live one: replacing it takes a revocation first. */
-    CU_ASSERT_EQUAL(mez_cert_map(unit_pool(), db, "z1", FP, NULL, "operator", NULL, NULL, &m, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_cert_map(unit_pool(), db, "z1", FP, NULL, "operator", NULL, NULL, NULL, &m, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "cert.already_mapped");
     map(db, "z2", "operator", NULL, "2999-01-01T00:00:00Z");
     CU_ASSERT_STRING_EQUAL(lookup_code(db, "z2", FP, NULL), "ok");

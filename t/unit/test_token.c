@@ -5,6 +5,7 @@
 #include <apr_dbd.h>
 #include <apr_strings.h>
 #include "mez/store.h"
+#include "mez/clientcert.h"
 #include "mez/token.h"
 #include "unit.h"
 
@@ -176,6 +177,22 @@ static void test_holder(void)
     CU_ASSERT_EQUAL(same, 0);
     CU_ASSERT_EQUAL(mez_token_same_holder(unit_pool(), db, "cert:abc", a1->id, &same, NULL, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(same, 0);
+    /* A client-certificate mapping of the same holder is the same person; of no holder, no one's. */
+    {
+        mez_cert_map_t *m = NULL;
+        CU_ASSERT_EQUAL_FATAL(mez_cert_map(unit_pool(), db, "z", "sha256:" "0123456789abcdef0123456789abcdef"
+                                           "0123456789abcdef0123456789abcdef", NULL, "regulator", NULL, NULL,
+                                           "A. Khan, SECP-0421", &m, &pb), MEZ_OK);
+        CU_ASSERT_STRING_EQUAL(m->holder, "A. Khan, SECP-0421");
+        CU_ASSERT_EQUAL(mez_token_same_holder(unit_pool(), db, a1->id, m->id, &same, &holder, &pb), MEZ_OK);
+        CU_ASSERT_EQUAL(same, 1);
+        CU_ASSERT_EQUAL(mez_token_same_holder(unit_pool(), db, m->id, b->id, &same, NULL, &pb), MEZ_OK);
+        CU_ASSERT_EQUAL(same, 0);
+        CU_ASSERT_EQUAL(mez_cert_map(unit_pool(), db, "z", "sha256:" "1123456789abcdef0123456789abcdef"
+                                     "0123456789abcdef0123456789abcdef", NULL, "regulator", NULL, NULL, "A\x01",
+                                     &m, &pb), MEZ_EINVAL);
+        CU_ASSERT_STRING_EQUAL(pb.code, "cert.invalid_holder");
+    }
     /* Text, not a document: empty, a control character, over 200 characters are refused. */
     CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, NULL, "", &s, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "token.invalid_holder");

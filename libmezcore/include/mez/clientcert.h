@@ -28,6 +28,7 @@ typedef struct mez_cert_map_t {
     const char *subject;     /* the certificate's subject (RFC 2253) when mapped from the certificate; else NULL */
     const char *role, *zone_id, *entity_id; /* as for tokens; entity_id NULL unless role is entity */
     const char *created_at, *expires_at, *revoked_at; /* "YYYY-MM-DDTHH:MM:SSZ"; the last two may be NULL */
+    const char *holder;      /* who holds the certificate, as for tokens (mez/token.h); NULL: not named */
 } mez_cert_map_t;
 
 /* The fingerprint of the first certificate in text (PEM, or DER when it is not PEM), and its subject (subject
@@ -40,12 +41,12 @@ mez_status_t mez_cert_fingerprint(apr_pool_t *p, const char *text, apr_size_t le
 mez_status_t mez_cert_fingerprint_parse(apr_pool_t *p, const char *text, const char **fingerprint,
                                         mez_problem_t *pb);
 
-/* Maps a fingerprint (already normalised) to a principal of zone_id. subject and expires_at may be NULL.
- * 400 cert.invalid_role / cert.missing_zone / cert.entity_scope / cert.invalid_expiry / cert.invalid_fingerprint;
- * 409 cert.already_mapped when an unrevoked mapping of this certificate exists in the zone. */
+/* Maps a fingerprint (already normalised) to a principal of zone_id. subject, expires_at and holder may be NULL.
+ * 400 cert.invalid_role / cert.missing_zone / cert.entity_scope / cert.invalid_expiry / cert.invalid_fingerprint /
+ * cert.invalid_holder; 409 cert.already_mapped when an unrevoked mapping of this certificate exists in the zone. */
 mez_status_t mez_cert_map(apr_pool_t *p, mez_db_t *db, const char *zone_id, const char *fingerprint,
                           const char *subject, const char *role, const char *entity_id, const char *expires_at,
-                          mez_cert_map_t **info, mez_problem_t *pb);
+                          const char *holder, mez_cert_map_t **info, mez_problem_t *pb);
 
 /* The principal of a verified certificate presented to zone_id: its unrevoked mapping, else its latest revoked
  * one (to say why it is refused). 401 problems: auth.unknown_certificate (no mapping in this zone, including

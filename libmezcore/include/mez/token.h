@@ -32,8 +32,8 @@ mez_status_t mez_token_create(apr_pool_t *p, mez_db_t *db, const char *zone_id, 
                               const char *entity_id, const char *expires_at, const char *holder,
                               const char **secret, mez_token_info_t **info, mez_problem_t *pb);
 
-/* Whether two principals (token ids) are tokens of one named holder: 1 and *holder set when both tokens name the
- * same holder, else 0 (a principal that is no token, or a token without a holder, is no one's). */
+/* Whether two principals (token ids or client-certificate mapping ids) are one named holder's: 1 and *holder set
+ * when both name the same holder, else 0 (a principal without a holder, or unknown, is no one's). */
 mez_status_t mez_token_same_holder(apr_pool_t *p, mez_db_t *db, const char *a, const char *b, int *same,
                                    const char **holder, mez_problem_t *pb);
 
