@@ -186,20 +186,17 @@ static int verify(apr_pool_t *p, mez_db_t *db, const char *anchor, const char *d
 static int show(apr_pool_t *p, mez_db_t *db, apr_int64_t from, apr_int64_t limit)
 {
     mez_problem_t pb = { 0 };
-    apr_int64_t shown = 0, next = from, head_seq, beyond = 0, first = 0, last = 0;
-    const char *head_hash;
+    apr_int64_t shown = 0, next = from;
+    mez_audit_extent_t ext;
     mez_db_tx_t *tx;
-    int have_head = 0;
-    if (mez_db_begin_read(p, db, &tx, &pb) != MEZ_OK
-        || mez_audit_head(p, db, &head_seq, &head_hash, &have_head, &pb) != MEZ_OK
-        || mez_audit_beyond(p, db, have_head ? head_seq : 0, &beyond, &first, &last, &pb) != MEZ_OK) {
+    if (mez_db_begin_read(p, db, &tx, &pb) != MEZ_OK || mez_audit_extent(p, db, &ext, &pb) != MEZ_OK) {
         mez_cli_fail(&pb, MEZ_EIO);
         return MEZ_EXIT_USAGE;
     }
-    if (!have_head && beyond) {
+    if (!ext.have_head && ext.beyond) {
         fprintf(stderr, "mez audit show: the chain head (mez_audit_head) is missing while %" APR_INT64_T_FMT
                 " rows exist: the log's end cannot be known, no row is shown as the log (run mez audit verify)\n",
-                beyond);
+                ext.beyond);
         mez_db_rollback(p, tx);
         return MEZ_EXIT_INVALID;
     }
@@ -209,7 +206,7 @@ static int show(apr_pool_t *p, mez_db_t *db, apr_int64_t from, apr_int64_t limit
         apr_array_header_t *rows;
         int want = limit > 0 && limit - shown < 500 ? (int)(limit - shown) : 500;
         apr_pool_create(&page, p);
-        if (mez_audit_read_upto(page, db, next, head_seq, want, &rows, &pb) != MEZ_OK) {
+        if (mez_audit_read_upto(page, db, next, ext.head_seq, want, &rows, &pb) != MEZ_OK) {
             mez_cli_fail(&pb, MEZ_EIO);
             apr_pool_destroy(page);
             return MEZ_EXIT_USAGE;
@@ -229,10 +226,11 @@ static int show(apr_pool_t *p, mez_db_t *db, apr_int64_t from, apr_int64_t limit
             break;
     }
     mez_db_rollback(p, tx);
-    if (beyond) {
+    if (ext.beyond) {
         fprintf(stderr, "mez audit show: %" APR_INT64_T_FMT " row(s), seq %" APR_INT64_T_FMT "..%" APR_INT64_T_FMT
                 ", lie past the chain head (seq %" APR_INT64_T_FMT ") and are not the log: not shown (rows added "
-                "outside the chain, or the head set back; run mez audit verify)\n", beyond, first, last, head_seq);
+                "outside the chain, or the head set back; run mez audit verify)\n", ext.beyond, ext.beyond_first,
+                ext.beyond_last, ext.head_seq);
         return MEZ_EXIT_INVALID;
     }
     return MEZ_EXIT_OK;

@@ -160,13 +160,11 @@ int mez_audit_rows_get(request_rec *r, mez_srv_conf_t *sc)
 {
     static const char *const params[] = { "from", "limit", NULL };
     mez_problem_t pb = { 0 };
-    apr_int64_t from, limit, head_seq = 0, beyond = 0, first = 0, last = 0;
-    const char *head_hash = NULL;
-    apr_array_header_t *rows = NULL;
+    mez_audit_extent_t ext;
+    apr_int64_t from, limit;
+    apr_array_header_t *rows;
     apr_table_t *q;
-    mez_db_tx_t *tx;
     mez_db_t *db;
-    int have_head = 0;
     json_t *arr, *doc;
 
     if (mez_read_query(r, params, &q, &pb) != MEZ_OK
@@ -176,26 +174,18 @@ int mez_audit_rows_get(request_rec *r, mez_srv_conf_t *sc)
     if (!(db = mez_zone_db(r, sc, &pb)))
         return mez_send_problem(r, &pb, NULL);
     apr_table_setn(r->notes, "mez-action", "audit.rows");
-    if (mez_db_begin_read(r->pool, db, &tx, &pb) != MEZ_OK)
+    if (mez_audit_page(r->pool, db, from, (int)limit, &ext, &rows, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
-    if (mez_audit_head(r->pool, db, &head_seq, &head_hash, &have_head, &pb) != MEZ_OK
-        || mez_audit_beyond(r->pool, db, have_head ? head_seq : 0, &beyond, &first, &last, &pb) != MEZ_OK
-        || (have_head && head_seq > 0
-            && mez_audit_read_upto(r->pool, db, from ? from : (head_seq > limit ? head_seq - limit + 1 : 1),
-                                   head_seq, (int)limit, &rows, &pb) != MEZ_OK)) {
-        mez_db_rollback(r->pool, tx);
-        return mez_send_problem(r, &pb, NULL);
-    }
-    mez_db_rollback(r->pool, tx);
     arr = json_array();
-    for (int i = 0; rows && i < rows->nelts; i++)
+    for (int i = 0; i < rows->nelts; i++)
         json_array_append_new(arr, mez_audit_row_json(&APR_ARRAY_IDX(rows, i, mez_audit_row_t)));
     doc = json_pack("{s:o, s:o, s:I}", "head",
-                    have_head ? json_pack("{s:I, s:s}", "seq", (json_int_t)head_seq, "hash", head_hash) : json_null(),
-                    "rows", arr, "beyond_head", (json_int_t)beyond);
-    if (rows && rows->nelts) {
+                    ext.have_head ? json_pack("{s:I, s:s}", "seq", (json_int_t)ext.head_seq, "hash", ext.head_hash)
+                                  : json_null(),
+                    "rows", arr, "beyond_head", (json_int_t)ext.beyond);
+    if (rows->nelts) {
         apr_int64_t next = APR_ARRAY_IDX(rows, rows->nelts - 1, mez_audit_row_t).seq + 1;
-        if (next <= head_seq)
+        if (next <= ext.head_seq)
             json_object_set_new(doc, "next_from", json_integer(next));
     }
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");

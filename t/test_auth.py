@@ -153,6 +153,12 @@ def test_list_never_shows_secrets(authzone):
     [row] = [r for r in token_list(authzone) if r[5] != "-"]
     assert row[1:] == ["regulator", authzone.zone_id, "-", "active", "Sana Mir, SECP-0112"], row
     assert named not in mez_token(authzone, "list").stdout
+    # A holder that is not a name is refused, and no token is made.
+    before = authzone.count("mez_token")
+    cp = mez_token(authzone, "create", "--zone", authzone.zone_id, "--role", "regulator", "--holder", "a\x01b",
+                   check=False)
+    assert cp.returncode == 1 and "token.invalid_holder" in cp.stderr and not cp.stdout.strip(), cp.stderr
+    assert authzone.count("mez_token") == before
     assert authzone.db.query_value("SELECT COUNT(*) FROM mez_token WHERE token_hash LIKE '%%%s%%'" % secret[4:]) \
         in (0, "0")
 

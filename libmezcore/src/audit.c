@@ -278,6 +278,36 @@ mez_status_t mez_audit_beyond(apr_pool_t *p, mez_db_t *db, apr_int64_t after, ap
     return MEZ_OK;
 }
 
+mez_status_t mez_audit_extent(apr_pool_t *p, mez_db_t *db, mez_audit_extent_t *out, mez_problem_t *pb)
+{
+    mez_status_t rv;
+    memset(out, 0, sizeof(*out));
+    if ((rv = mez_audit_head(p, db, &out->head_seq, &out->head_hash, &out->have_head, pb)) != MEZ_OK)
+        return rv;
+    if (!out->have_head) {
+        out->head_seq = 0;
+        out->head_hash = NULL;
+    }
+    return mez_audit_beyond(p, db, out->head_seq, &out->beyond, &out->beyond_first, &out->beyond_last, pb);
+}
+
+mez_status_t mez_audit_page(apr_pool_t *p, mez_db_t *db, apr_int64_t from, int limit, mez_audit_extent_t *ext,
+                            apr_array_header_t **rows, mez_problem_t *pb)
+{
+    mez_db_tx_t *tx;
+    mez_status_t rv;
+    *rows = apr_array_make(p, 1, sizeof(mez_audit_row_t));
+    if ((rv = mez_db_begin_read(p, db, &tx, pb)) != MEZ_OK)
+        return rv;
+    if ((rv = mez_audit_extent(p, db, ext, pb)) == MEZ_OK && ext->head_seq > 0) {
+        if (from <= 0)
+            from = ext->head_seq > limit ? ext->head_seq - limit + 1 : 1;
+        rv = mez_audit_read_upto(p, db, from, ext->head_seq, limit, rows, pb);
+    }
+    mez_db_rollback(p, tx);
+    return rv;
+}
+
 static void finding(mez_audit_report_t *rep, apr_pool_t *p, mez_audit_fault_t fault, apr_int64_t seq,
                     apr_int64_t next_seq, const char *message)
 {

@@ -94,6 +94,21 @@ mez_status_t mez_audit_head(apr_pool_t *p, mez_db_t *db, apr_int64_t *seq, const
 mez_status_t mez_audit_beyond(apr_pool_t *p, mez_db_t *db, apr_int64_t after, apr_int64_t *count, apr_int64_t *first,
                               apr_int64_t *last, mez_problem_t *pb);
 
+/* What the chain head closes, and what lies past it: read within one read snapshot (mez_db_begin_read) with the
+ * rows presented, so the log shown is the one the head covers. */
+typedef struct mez_audit_extent_t {
+    int have_head;                /* 0: the head row is missing (tampering when rows exist) */
+    apr_int64_t head_seq;         /* the head's seq (0 for an empty chain, or when have_head is 0) */
+    const char *head_hash;
+    apr_int64_t beyond, beyond_first, beyond_last; /* rows with a seq past the head: never the log */
+} mez_audit_extent_t;
+mez_status_t mez_audit_extent(apr_pool_t *p, mez_db_t *db, mez_audit_extent_t *out, mez_problem_t *pb);
+
+/* One page of the log in its own read snapshot: *ext as mez_audit_extent, and the rows from..head (at most
+ * limit, oldest first); from 0: the last limit rows up to the head. No rows when the head is missing. */
+mez_status_t mez_audit_page(apr_pool_t *p, mez_db_t *db, apr_int64_t from, int limit, mez_audit_extent_t *ext,
+                            apr_array_header_t **rows, mez_problem_t *pb);
+
 /* One thing verification found wrong. */
 typedef enum {
     MEZ_AUDIT_HASH_MISMATCH,      /* row seq was changed: its hash is not the hash of its members */
