@@ -232,7 +232,6 @@ static const char *pgpass_escape(apr_pool_t *p, const char *s)
     return out;
 }
 
-/* postgresql://USER@HOST:PORT/DBNAME: conninfo for httpd (passfile, no password) and for this run. */
 /* The database mez_provision_check read (sqlite, or postgresql://USER@HOST[:PORT]/DBNAME): conninfo for httpd
  * (passfile, no password) and for this run. */
 static int parse_database(deploy_t *d)

@@ -61,6 +61,8 @@ mez_db_t *mez_request_db(request_rec *r)
     db = mez_db_wrap(r->pool, dbd->driver, dbd->handle);
     remember_db(r, db);
     db->writer = mez_srv_conf(r->server)->sqlite_writer;
+    db->timeout_ms = mez_srv_conf(r->server)->db_timeout_ms < 0 ? (int)MEZ_DB_TIMEOUT_DEFAULT_MS
+                                                                : (int)mez_srv_conf(r->server)->db_timeout_ms;
     /* mod_dbd's pool for this connection lives as long as the connection: its prepared statements stay there
      * (unless MezDBPrepare off: a pooler in front of PostgreSQL may not keep them). */
     if (mez_srv_conf(r->server)->db_prepare != 0)

@@ -3,6 +3,11 @@
 #ifndef MOD_MEZ_H
 #define MOD_MEZ_H
 
+/* How long a request waits for PostgreSQL to answer one round trip when MezDBTimeout is not set: long enough for
+ * any statement a request makes on a healthy server (they take milliseconds; a lock held by a sibling, seconds at
+ * most), short enough that a stalled server gives its callers an answer before their clients give up. */
+#define MEZ_DB_TIMEOUT_DEFAULT_MS 30000L
+
 #include <apr_dbd.h>
 #include "httpd.h"
 #include "http_config.h"
@@ -50,6 +55,8 @@ typedef struct mez_srv_conf_t {
     int client_cert_auth;       /* MezClientCertAuth: -1 unset, 0 off (default), 1 on (mod_mez_clientcert.c) */
     int db_prepare;             /* MezDBPrepare: -1 unset, 0 off, 1 on (default): PostgreSQL statements prepared
                                  * once per mod_dbd connection (libmezcore/src/store_pg.c) */
+    long db_timeout_ms;         /* MezDBTimeout: -1 unset (MEZ_DB_TIMEOUT_DEFAULT_MS), 0 off, else the longest one
+                                 * round trip to PostgreSQL may keep a request waiting (store_pg.c) */
     int clearance_approvers;    /* MezClearanceApprovers: -1 unset, 1 or 2 (default): the principals a sanctions
                                  * screening clearance needs (mod_mez_clearance.c) */
     const char *client_cert_defn; /* "file:line" of that directive, for start-up messages */

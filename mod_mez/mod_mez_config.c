@@ -23,6 +23,7 @@ void *mez_create_srv_conf(apr_pool_t *p, server_rec *s)
     sc->client_cert_auth = -1;
     sc->db_prepare = -1;
     sc->clearance_approvers = -1;
+    sc->db_timeout_ms = -1;
     return sc;
 }
 
@@ -65,6 +66,7 @@ void *mez_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->client_cert_auth = add->client_cert_auth != -1 ? add->client_cert_auth : base->client_cert_auth;
     sc->db_prepare = add->db_prepare != -1 ? add->db_prepare : base->db_prepare;
     sc->clearance_approvers = add->clearance_approvers != -1 ? add->clearance_approvers : base->clearance_approvers;
+    sc->db_timeout_ms = add->db_timeout_ms != -1 ? add->db_timeout_ms : base->db_timeout_ms;
     sc->client_cert_defn = add->client_cert_auth != -1 ? add->client_cert_defn : base->client_cert_defn;
     sc->peers = add->peers ? add->peers : base->peers;
     sc->peer_ca_file = add->peer_ca_file ? add->peer_ca_file : base->peer_ca_file;
@@ -349,6 +351,27 @@ static const char *set_db_prepare(cmd_parms *cmd, void *dc, int on)
     return NULL;
 }
 
+/* MezDBTimeout <seconds>|off: the longest one round trip to PostgreSQL may keep a request waiting. */
+static const char *set_db_timeout(cmd_parms *cmd, void *dc, const char *arg)
+{
+    char *end = NULL;
+    apr_int64_t n;
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    (void)dc;
+    if (err)
+        return err;
+    if (!strcasecmp(arg, "off")) {
+        mez_srv_conf(cmd->server)->db_timeout_ms = 0;
+        return NULL;
+    }
+    n = apr_strtoi64(arg, &end, 10);
+    if (!*arg || *end || n < 1 || n > 3600)
+        return apr_psprintf(cmd->pool, "MezDBTimeout: '%s' is neither a number of seconds between 1 and 3600 nor "
+                            "'off'", arg);
+    mez_srv_conf(cmd->server)->db_timeout_ms = (long)n * 1000L;
+    return NULL;
+}
+
 static const char *set_clearance_approvers(cmd_parms *cmd, void *dc, const char *arg)
 {
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
@@ -396,6 +419,9 @@ const command_rec mez_cmds[] = {
     AP_INIT_TAKE1("MezClearanceApprovers", set_clearance_approvers, NULL, RSRC_CONF,
                   "how many principals a sanctions screening clearance needs: 2 (default: one records it, another "
                   "approves it) or 1"),
+    AP_INIT_TAKE1("MezDBTimeout", set_db_timeout, NULL, RSRC_CONF,
+                  "seconds a request waits for PostgreSQL to answer one round trip before it answers 503 db.timeout "
+                  "and closes the connection (1-3600, default 30), or off"),
     AP_INIT_FLAG("MezDBPrepare", set_db_prepare, NULL, RSRC_CONF,
                  "on (default): on PostgreSQL, each statement is prepared once per mod_dbd connection; off for a "
                  "pooler that does not keep a session's prepared statements (PgBouncer in transaction mode before "

@@ -1,5 +1,6 @@
-# test_config.py: the generated configuration passes `apache2 -t`; bad MezKeyFile / MezZone / MezMaxBodySize
-# values stop httpd at configuration time with httpd's "Syntax error on line N of FILE" naming the directive.
+# test_config.py: the generated configuration passes `apache2 -t`; bad MezKeyFile / MezZone / MezMaxBodySize /
+# MezClearanceApprovers / MezDBTimeout values stop httpd at configuration time with httpd's "Syntax error on line N
+# of FILE" naming the directive.
 import pytest
 
 
@@ -50,3 +51,16 @@ def test_bad_max_body_size(make_zone, driver, value):
 def test_bad_clearance_approvers(make_zone, driver, value):
     z = make_zone(driver, start=False, extra_conf="MezClearanceApprovers " + value)
     assert_config_error(z, "MezClearanceApprovers")
+
+
+@pytest.mark.parametrize("value", ["0", "3601", "-5", "soon", "2s"])
+def test_bad_db_timeout(make_zone, driver, value):
+    z = make_zone(driver, start=False, extra_conf="MezDBTimeout " + value)
+    assert_config_error(z, "MezDBTimeout")
+
+
+@pytest.mark.parametrize("value", ["off", "1", "3600"])
+def test_db_timeout_accepted(make_zone, driver, value):
+    z = make_zone(driver, start=False, extra_conf="MezDBTimeout " + value)
+    cp = z.config_test()
+    assert cp.returncode == 0, cp.stdout + cp.stderr

@@ -485,7 +485,8 @@ static apr_status_t tx_cleanup(void *data)
     int nrows, handled;
     if (tx->open && tx->db->handle) {
         mez_pg_end(tx->pool, tx->db, 0, &handled, NULL);
-        apr_dbd_query(tx->db->driver, tx->db->handle, &nrows, "ROLLBACK");
+        if (!handled)
+            apr_dbd_query(tx->db->driver, tx->db->handle, &nrows, "ROLLBACK");
     }
     tx_closed(tx);
     return APR_SUCCESS;

@@ -29,9 +29,10 @@ mez_status_t mez_pg_run_all(apr_pool_t *p, mez_db_t *db, mez_db_query_t *q, int 
  * caller sends it through apr_dbd. */
 mez_status_t mez_pg_begin(apr_pool_t *p, mez_db_t *db, const char *begin, int *handled, mez_problem_t *pb);
 
-/* Ends what mez_pg_begin opened. With commit, and statements still waiting on the pipeline, sends COMMIT with them
- * and reports the first error (*handled 1); otherwise (*handled 0) the caller sends COMMIT or ROLLBACK through
- * apr_dbd, after whatever the pipeline held has been read (and, for a rollback, dropped). */
+/* Ends what mez_pg_begin opened, every wait within the connection's bound (mez_db_t.timeout_ms). With commit,
+ * sends COMMIT with whatever still waits on the pipeline and reports the first error; without, reads and drops
+ * what the pipeline held and sends ROLLBACK (*handled 1 either way). *handled is 0 where store_pg.c did not open
+ * the transaction, or could not send: the caller sends COMMIT or ROLLBACK through apr_dbd. */
 mez_status_t mez_pg_end(apr_pool_t *p, mez_db_t *db, int commit, int *handled, mez_problem_t *pb);
 
 /* Sends what the pipeline holds (mez_db_flush), reading nothing. */

@@ -27,13 +27,28 @@
  * transaction failed, so nothing that followed it is committed. The pipeline holds only what one request sent
  * since its last answer (a few kilobytes: far below what would fill the socket in either direction, the case
  * libpq's documentation warns about for blocking connections), and it is always synced and left before the
- * connection is used any other way: by apr_dbd (mez_pg_settle), at COMMIT or at ROLLBACK. */
+ * connection is used any other way: by apr_dbd (mez_pg_settle), at COMMIT or at ROLLBACK.
+ *
+ * Every wait for the server is bounded by mez_db_t.timeout_ms (MezDBTimeout in httpd): a PostgreSQL that stops
+ * answering (a stalled host, a lock held for ever, a network that drops packets without a reset) would otherwise
+ * hold each httpd thread that asks it something until every thread is held and the zone answers nobody. libpq's
+ * blocking calls have no bound of their own, so statements are sent and their results read only once poll() says
+ * the socket has them (pg_next). A round trip that outlasts the bound abandons the connection (pg_abandon): its
+ * socket is shut down under libpq, which then reports it broken, mod_dbd re-establishes it before handing it out
+ * again (bounded by libpq's connect_timeout, which mez deploy writes into DBDParams), and the server, meeting the
+ * end of the connection, rolls back what the transaction had done. Unless the COMMIT had already been sent: the
+ * server may then commit it whatever happens to the connection, so the problem says the outcome is unknown and
+ * that the same request with the same Idempotency-Key tells (the key's record commits with the action). */
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <libpq-fe.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
+#include <apr_time.h>
 #include "store_int.h"
 
 /* Distinct texts remembered per connection. mez's statements are a few hundred fixed texts; the few that embed a
@@ -64,7 +79,9 @@ typedef struct {
     int backend_pid;         /* the server session they were prepared in */
     unsigned next;
     int in_tx;               /* mez_pg_begin sent BEGIN and no COMMIT or ROLLBACK has followed */
-    int lost_tx;             /* that transaction's session was replaced (PQreset after a broken pipeline) */
+    int lost_tx;             /* that transaction's session was replaced (PQreset after a broken pipeline) or
+                              * abandoned (a round trip outlasted the bound) */
+    int timeout_ms;          /* the bound on one round trip of the caller now using the connection; 0: none */
     apr_array_header_t *owed; /* pg_owed_t, oldest first; not empty exactly while the connection is in pipeline mode */
 } pg_session_t;
 
@@ -95,7 +112,91 @@ static pg_session_t *pg_session(mez_db_t *db, PGconn *conn)
         s->in_tx = 0;
         s->backend_pid = PQbackendPID(conn);
     }
+    s->timeout_ms = db->timeout_ms;   /* whoever uses the connection now says how long it may wait */
     return s;
+}
+
+/* When the round trip starting now must have been answered; 0 when it may take as long as it takes. */
+static apr_time_t pg_deadline(const pg_session_t *s)
+{
+    return s->timeout_ms > 0 ? apr_time_now() + apr_time_from_msec(s->timeout_ms) : 0;
+}
+
+/* The next result, as PQgetResult gives it, read only once the socket has it: NULL with *timed_out set when the
+ * deadline passed first. A socket error or end is left for libpq to meet and report (PQgetResult then answers a
+ * failed result or NULL at once). */
+static PGresult *pg_next(PGconn *conn, apr_time_t deadline, int *timed_out)
+{
+    *timed_out = 0;
+    while (PQisBusy(conn)) {
+        struct pollfd pfd = { .fd = PQsocket(conn), .events = POLLIN, .revents = 0 };
+        int ms = -1, rc;
+        if (pfd.fd < 0)
+            break;
+        if (deadline) {
+            apr_interval_time_t left = deadline - apr_time_now();
+            if (left <= 0) {
+                *timed_out = 1;
+                return NULL;
+            }
+            ms = (int)apr_time_as_msec(left + 999);   /* rounded up: never a busy loop of 0 ms polls */
+        }
+        rc = poll(&pfd, 1, ms);
+        if (rc < 0 && errno != EINTR)
+            break;
+        if (rc > 0 && !PQconsumeInput(conn))
+            break;
+    }
+    return PQgetResult(conn);
+}
+
+/* The last result of a statement sent outside pipeline mode (what PQexec* would have answered), or NULL with
+ * *timed_out set. */
+static PGresult *pg_last(PGconn *conn, apr_time_t deadline, int *timed_out)
+{
+    PGresult *last = NULL, *res;
+    while ((res = pg_next(conn, deadline, timed_out)) != NULL) {
+        /* PQexec keeps an error over what follows it; so does this. */
+        if (last && PQresultStatus(last) == PGRES_FATAL_ERROR) {
+            PQclear(res);
+            continue;
+        }
+        PQclear(last);
+        last = res;
+    }
+    if (*timed_out) {
+        PQclear(last);
+        return NULL;
+    }
+    return last;
+}
+
+/* A round trip outlasted the bound: the connection is given up. Its socket is shut down under libpq, which reads
+ * the end and calls the connection broken (PQstatus CONNECTION_BAD), so nobody sends on it again before it is
+ * re-established (mod_dbd's check, or mez_pg_begin for a caller holding it). The server meets the end when it
+ * next reads or writes, and rolls back an open transaction unless a COMMIT was already in what it had received.
+ * The statements still owed are dropped, and the transaction, if one is open, is lost: its later statements and
+ * its COMMIT are refused (lost_tx) until the caller ends it. */
+static mez_status_t pg_abandon(apr_pool_t *p, const mez_db_t *db, pg_session_t *s, PGconn *conn, int commit_sent,
+                               mez_problem_t *pb)
+{
+    int fd = PQsocket(conn);
+    if (fd >= 0)
+        (void)shutdown(fd, SHUT_RDWR);
+    (void)PQconsumeInput(conn);
+    apr_array_clear(s->owed);
+    if (s->in_tx)
+        s->lost_tx = 1;
+    if (commit_sent)
+        return mez_problem(pb, p, MEZ_EIO, 503, "db.timeout", NULL,
+                           "%s did not answer within %d ms (MezDBTimeout), after this transaction's COMMIT was "
+                           "sent: whether it took effect is unknown. The connection was closed. Repeating the "
+                           "request with the same Idempotency-Key answers what was done, or does it once",
+                           db->driver_name, s->timeout_ms);
+    return mez_problem(pb, p, MEZ_EIO, 503, "db.timeout", NULL,
+                       "%s did not answer within %d ms (MezDBTimeout); the connection was closed%s",
+                       db->driver_name, s->timeout_ms,
+                       s->in_tx ? ", which rolls its transaction back: nothing of it was committed" : "");
 }
 
 /* The connection's libpq handle when statements can run here (PostgreSQL, with a session pool), else NULL. */
@@ -179,19 +280,22 @@ static pg_stmt_t *pg_stmt(pg_session_t *s, const char *sql, int *fresh)
     return stmt;
 }
 
-/* Runs sql (whose libpq form is text) as this session's prepared statement, preparing it first if need be.
- * *failed_step names the step a failing result comes from. */
+/* Runs sql (whose libpq form is text) as this session's prepared statement, preparing it first if need be, each
+ * step a round trip within the session's bound. *failed_step names the step a failing result comes from; NULL with
+ * *timed_out set when a step outlasted the bound, and NULL alone when libpq could not send (PQerrorMessage). */
 static PGresult *pg_execute(pg_session_t *s, PGconn *conn, const char *sql, const char *text, int n,
-                            const char *const *args, const char **failed_step)
+                            const char *const *args, const char **failed_step, int *timed_out)
 {
     int fresh;
     pg_stmt_t *stmt = pg_stmt(s, sql, &fresh);
     PGresult *res;
     *failed_step = "statement";
+    *timed_out = 0;
     if (!stmt)
-        return PQexecParams(conn, text, n, NULL, args, NULL, NULL, 0);
+        return PQsendQueryParams(conn, text, n, NULL, args, NULL, NULL, 0) ? pg_last(conn, pg_deadline(s), timed_out)
+                                                                           : NULL;
     if (fresh) {
-        res = PQprepare(conn, stmt->name, text, n, NULL);
+        res = PQsendPrepare(conn, stmt->name, text, n, NULL) ? pg_last(conn, pg_deadline(s), timed_out) : NULL;
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
             *failed_step = "prepare";
             forget(s, sql);
@@ -199,7 +303,8 @@ static PGresult *pg_execute(pg_session_t *s, PGconn *conn, const char *sql, cons
         }
         PQclear(res);
     }
-    return PQexecPrepared(conn, stmt->name, n, args, NULL, NULL, 0);
+    return PQsendQueryPrepared(conn, stmt->name, n, args, NULL, NULL, 0) ? pg_last(conn, pg_deadline(s), timed_out)
+                                                                         : NULL;
 }
 
 static void owe(pg_session_t *s, pg_owed_kind_t kind, const char *sql)
@@ -248,16 +353,23 @@ static mez_status_t pg_sync(apr_pool_t *p, const mez_db_t *db, pg_session_t *s, 
     const char *msg = NULL, *what = NULL;
     const mez_db_conflict_t *conflict = NULL;
     PGresult *res;
-    int i, k = 0;
+    int i, k = 0, timed_out = 0, commit_sent = 0;
+    apr_time_t deadline;
 
     for (int j = 0; j < nanswers; j++)
         answers[j] = NULL;
+    for (i = 0; i < s->owed->nelts; i++)
+        if (APR_ARRAY_IDX(s->owed, i, pg_owed_t).sql && !strcmp(APR_ARRAY_IDX(s->owed, i, pg_owed_t).sql, "COMMIT"))
+            commit_sent = 1;
     if (!PQpipelineSync(conn))
         msg = apr_pstrdup(p, PQerrorMessage(conn)), what = "sync";
+    deadline = pg_deadline(s);   /* the whole pipeline's answer is one round trip */
     for (i = 0; !what && i < s->owed->nelts; i++) {
         const pg_owed_t *o = &APR_ARRAY_IDX(s->owed, i, pg_owed_t);
         ExecStatusType status;
-        if (!(res = PQgetResult(conn))) {
+        if (!(res = pg_next(conn, deadline, &timed_out))) {
+            if (timed_out)
+                break;
             /* Each queued statement answers with at least one result; none means the connection is gone. */
             msg = apr_pstrdup(p, PQerrorMessage(conn));
             what = "statement";
@@ -287,13 +399,22 @@ static mez_status_t pg_sync(apr_pool_t *p, const mez_db_t *db, pg_session_t *s, 
             k++;
         }
         PQclear(res);
-        while ((res = PQgetResult(conn)) != NULL)   /* the NULL that ends this statement's results */
+        while ((res = pg_next(conn, deadline, &timed_out)) != NULL)   /* the NULL that ends its results */
             PQclear(res);
+        if (timed_out)
+            break;
     }
-    if (i == s->owed->nelts && (res = PQgetResult(conn)) != NULL) {
+    if (!timed_out && i == s->owed->nelts && (res = pg_next(conn, deadline, &timed_out)) != NULL) {
         if (PQresultStatus(res) != PGRES_PIPELINE_SYNC && !msg)
             msg = apr_pstrdup(p, PQresultErrorMessage(res)), what = "sync";
         PQclear(res);
+    }
+    if (timed_out) {
+        for (int j = 0; j < nanswers; j++) {
+            PQclear(answers[j]);
+            answers[j] = NULL;
+        }
+        return pg_abandon(p, db, s, conn, commit_sent, pb);
     }
     apr_array_clear(s->owed);
     if (!PQexitPipelineMode(conn)) {
@@ -413,7 +534,7 @@ mez_status_t mez_pg_run(apr_pool_t *p, mez_db_t *db, const char *sql, const char
     PGresult *res;
     ExecStatusType status;
     const char *text, *step;
-    int nparams = 0;
+    int nparams = 0, timed_out;
     mez_status_t st;
 
     if (!(s = enter(p, db, &conn, handled, &st, pb)))
@@ -432,18 +553,20 @@ mez_status_t mez_pg_run(apr_pool_t *p, mez_db_t *db, const char *sql, const char
         PQclear(res);
         return MEZ_OK;
     }
-    res = pg_execute(s, conn, sql, text, n, args, &step);
+    res = pg_execute(s, conn, sql, text, n, args, &step, &timed_out);
     status = PQresultStatus(res);
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && pg_stale(res)) {
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && res && pg_stale(res)) {
         /* Forget it either way; outside a transaction nothing was lost, so prepare it again and run it now.
          * Inside one the transaction is already aborted: the caller's error stands, and its retry prepares. */
         forget(s, sql);
         if (PQtransactionStatus(conn) == PQTRANS_IDLE) {
             PQclear(res);
-            res = pg_execute(s, conn, sql, text, n, args, &step);
+            res = pg_execute(s, conn, sql, text, n, args, &step, &timed_out);
             status = PQresultStatus(res);
         }
     }
+    if (timed_out)
+        return pg_abandon(p, db, s, conn, 0, pb);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
         st = pg_fail(p, db, res, conn, step, pb);
         PQclear(res);
@@ -537,21 +660,37 @@ mez_status_t mez_pg_end(apr_pool_t *p, mez_db_t *db, int commit, int *handled, m
     PGconn *conn;
     pg_session_t *s;
 
+    PGresult *res;
+    int was_in_tx, timed_out;
+
     *handled = 0;
     if (!(conn = pg_conn(db)))
         return MEZ_OK;
     s = pg_session(db, conn);
+    was_in_tx = s->in_tx;
     s->in_tx = 0;
     if (s->lost_tx) {
         s->lost_tx = 0;
         *handled = commit;   /* no COMMIT on the new session; a ROLLBACK there is harmless */
         return commit ? lost(p, db, pb) : MEZ_OK;
     }
-    if (!s->owed->nelts)
-        return MEZ_OK;
+    if (!was_in_tx && !s->owed->nelts)
+        return MEZ_OK;   /* a transaction apr_dbd began: apr_dbd ends it */
     if (!commit) {
-        /* Whatever the pipeline held is read and dropped; the caller's ROLLBACK follows through apr_dbd. */
-        pg_sync(p, db, s, conn, NULL, 0, NULL);
+        /* Whatever the pipeline held is read and dropped; then the ROLLBACK, within the same bound as the rest.
+         * (Not on the pipeline: after an error there the server skips everything up to the sync.) */
+        if (s->owed->nelts)
+            pg_sync(p, db, s, conn, NULL, 0, NULL);
+        if (!was_in_tx || PQstatus(conn) != CONNECTION_OK)
+            return MEZ_OK;   /* apr_dbd's ROLLBACK: on a broken connection it fails at once, harmlessly */
+        *handled = 1;
+        timed_out = 0;
+        res = PQsendQuery(conn, "ROLLBACK") ? pg_last(conn, pg_deadline(s), &timed_out) : NULL;
+        PQclear(res);
+        if (timed_out)
+            (void)pg_abandon(p, db, s, conn, 0, NULL);   /* the server rolls back when it meets the end */
+        else if (!res)
+            *handled = 0;   /* libpq could not send it: apr_dbd tries, and fails at once on a broken connection */
         return MEZ_OK;
     }
     *handled = 1;

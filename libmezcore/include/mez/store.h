@@ -26,6 +26,11 @@ typedef struct mez_db_t {
      * mez_db_open's connection closes with). On PostgreSQL, statements are then prepared once per connection
      * and remembered there, rather than planned again on every call. */
     apr_pool_t *session_pool;
+    /* PostgreSQL, with a session pool: the longest one round trip may keep the caller waiting for the server, in
+     * milliseconds; 0 (mez_db_wrap's and mez_db_open's default) waits as long as it takes. A round trip that
+     * outlasts it answers 503 db.timeout, and the connection is closed under libpq, so the server rolls back
+     * whatever its transaction had done unless the COMMIT was already on its way (store_pg.c says when). */
+    int timeout_ms;
     /* The transaction open on this connection, if any (mez_db_begin sets it, its end clears it). */
     struct mez_db_tx_t *tx;
     /* Audit rows appended through this handle whose transaction committed (mez_db_count_audit_row): a row appended
