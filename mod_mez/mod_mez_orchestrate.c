@@ -11,6 +11,7 @@
 #include "http_protocol.h"
 #include "mez/audit.h"
 #include "mez/json.h"
+#include "mez/lifecycle.h"
 #include "mez/mass.h"
 #include "mez/orchestrate.h"
 #include "mod_mez.h"
@@ -43,9 +44,9 @@ static const write_route_t writes[] = {
     { NULL, NULL }
 };
 
-/* Reads answered by the primitive under the same path. */
+/* Reads answered by the primitive under the same path (the two register lists are answered here: serve_list). */
 static const char *const reads[] = {
-    "/v1/entities/*", "/v1/entities/*/beneficial-owners", "/v1/entities/*/dissolution/status",
+    "/v1/entities", "/v1/licences", "/v1/entities/*", "/v1/entities/*/beneficial-owners", "/v1/entities/*/dissolution/status",
     "/v1/ownership/*/cap-table", "/v1/ownership/*/share-classes", "/v1/fiscal/accounts/*",
     "/v1/fiscal/accounts/*/ledger", "/v1/fiscal/payments/*", "/v1/consent/*", "/v1/consent/*/audit-trail",
     "/v1/identity/persons/*", "/v1/identity/entity/*", "/v1/licences/*", NULL
@@ -149,6 +150,69 @@ static int serve_licence(request_rec *r, mez_db_t *db, const char *id)
     return mez_send_json_typed(r, HTTP_OK, "application/json", doc);
 }
 
+/* A register list's page: 100 unless asked, at most 1000 (the organizations primitive's own bounds). */
+#define LIST_LIMIT_DEFAULT 100
+#define LIST_LIMIT_MAX 1000
+
+/* GET /v1/entities and GET /v1/licences: the zone's registers, page by page, for its operators and regulators
+ * (mez-policy.conf). The entity register is the organizations primitive's list, restricted to this zone's
+ * jurisdiction, wherever MezMassEndpoint puts it; the licence register is the zone's own. Both page by id with
+ * an opaque cursor (the last id of a page, as next_cursor gives it). */
+static int serve_list(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
+{
+    static const char *const entity_params[] = { "status", "limit", "cursor", NULL };
+    static const char *const licence_params[] = { "status", "entity_id", "licence_type", "limit", "cursor", NULL };
+    int licences = !strcmp(r->uri, "/v1/licences"), state;
+    const char *prefix = licences ? "lic_" : "ent_", *status, *cursor;
+    mez_problem_t pb = { 0 };
+    apr_table_t *q;
+    apr_int64_t limit;
+
+    if (apr_table_get(r->notes, "mez-entity")) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 403, "auth.not_entity_owner", NULL,
+                    "the %s register is read by the zone's operators and regulators; an entity reads its own records",
+                    licences ? "licence" : "entity");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (mez_read_query(r, licences ? licence_params : entity_params, &q, &pb) != MEZ_OK
+        || mez_query_int(r, q, "limit", 1, LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT, &limit, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    cursor = apr_table_get(q, "cursor");
+    if (cursor && !mez_mass_is_id(cursor, prefix)) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 400, "request.invalid_parameter", "/cursor",
+                    "cursor is a page's next_cursor as this list gave it (%s followed by 64 hex digits)", prefix);
+        return mez_send_problem(r, &pb, NULL);
+    }
+    status = apr_table_get(q, "status");
+    apr_table_setn(r->notes, "mez-action", licences ? "licence.list" : "entity.list");
+    if (licences) {
+        mez_licence_filter_t f = { status, apr_table_get(q, "entity_id"), apr_table_get(q, "licence_type"), cursor,
+                                   (int)limit };
+        json_t *doc;
+        if (mez_orch_licence_list(r->pool, db, &f, &doc, &pb) != MEZ_OK)
+            return mez_send_problem(r, &pb, NULL);
+        return mez_send_json_typed(r, HTTP_OK, "application/json", doc);
+    }
+    if (status && mez_lifecycle_state_parse(r->pool, MEZ_LIFECYCLE_ENTITY, status, &state, &pb) != MEZ_OK) {
+        pb.status = 400;
+        pb.code = "request.invalid_parameter";
+        pb.pointer = "/status";
+        return mez_send_problem(r, &pb, NULL);
+    }
+    {
+        /* Every value here is a checked token (a state name, a number, an id): nothing to escape. */
+        mez_mass_request_t req = { "GET", "/v1/entities",
+                                   apr_psprintf(r->pool, "jurisdiction_id=%s&limit=%d%s%s%s%s", sc->zone_id,
+                                                (int)limit, status ? "&status=" : "", status ? status : "",
+                                                cursor ? "&cursor=" : "", cursor ? cursor : ""),
+                                   NULL, NULL };
+        mez_mass_response_t resp = { 0 };
+        if (read_mass(r, db, &req, &resp, &pb) != MEZ_OK)
+            return mez_send_problem(r, &pb, NULL);
+        return send_mass_answer(r, &resp);
+    }
+}
+
 void mez_orch_zone_of(request_rec *r, const mez_srv_conf_t *sc, mez_orch_zone_t *z)
 {
     memset(z, 0, sizeof(*z));
@@ -181,7 +245,7 @@ int mez_orch_serve(request_rec *r, mez_srv_conf_t *sc)
     for (const char *const *x = reads; *x && !is_read; x++)
         if (mez_mass_path_match(r->pool, r->uri, *x, caps, 1))
             is_read = 1;
-    if (w && r->method_number != M_POST)
+    if (w && r->method_number != M_POST && !(is_read && r->method_number == M_GET))
         allow = is_read ? "GET, HEAD, POST" : "POST";
     else if (!w && is_read && r->method_number != M_GET)
         allow = "GET, HEAD";
@@ -202,6 +266,8 @@ int mez_orch_serve(request_rec *r, mez_srv_conf_t *sc)
     }
     if (!(db = mez_request_db_or_problem(r, NULL, &pb)))
         return mez_send_problem(r, &pb, NULL);
+    if (r->method_number == M_GET && (!strcmp(r->uri, "/v1/entities") || !strcmp(r->uri, "/v1/licences")))
+        return serve_list(r, sc, db);
     if (r->method_number == M_GET && !strncmp(r->uri, "/v1/licences/", 13))
         return serve_licence(r, db, caps[0]);
     if (r->method_number == M_GET)

@@ -204,8 +204,8 @@ class Validator:
         return v
 
     def _contract_parts(self, schema, where=(), depth=0):
-        """(instance path, x-mass-contract) for every x-mass-contract the schema reaches by $ref, allOf and
-        properties."""
+        """(instance path, x-mass-contract) for every x-mass-contract the schema reaches by $ref, allOf, properties
+        and items (an array's elements: "*" in the path)."""
         if depth > 12 or not isinstance(schema, dict):
             return
         schema = self._deref(schema)
@@ -218,6 +218,20 @@ class Validator:
             yield from self._contract_parts(sub, where, depth + 1)
         for name, sub in schema.get("properties", {}).items():
             yield from self._contract_parts(sub, where + (name,), depth + 1)
+        if isinstance(schema.get("items"), dict):
+            yield from self._contract_parts(schema["items"], where + ("*",), depth + 1)
+
+    def _instance_parts(self, part, where, at):
+        """(instance path, value) of every part of the body a contract path names ("*": each array element)."""
+        if not where:
+            yield at, part
+            return
+        name, rest = where[0], where[1:]
+        if name == "*":
+            for i, item in enumerate(part if isinstance(part, list) else []):
+                yield from self._instance_parts(item, rest, at + (str(i),))
+        elif isinstance(part, dict) and part.get(name) is not None:
+            yield from self._instance_parts(part[name], rest, at + (name,))
 
     # -------------------------------------------------------------- answers
 
@@ -288,19 +302,15 @@ class Validator:
         if ctype == "application/problem+json":
             self._problem_consistent(method, path, resp, body)
         for where, xc in self._contract_parts(schema):
-            part = body
-            for name in where:
-                part = part.get(name) if isinstance(part, dict) else None
-            if part is None:
-                continue
-            errors = sorted(self._contract_validator(xc).iter_errors(part), key=lambda e: list(e.absolute_path))
-            if errors:
-                e = errors[0]
-                self.fail(method, path, resp, "/%s does not match the Mass contract %s %s (deviations: %s): at /%s: %s"
-                          % ("/".join(where), xc["file"], xc.get("schema") or xc.get("pointer"),
-                             ", ".join(xc.get("deviations", [])) or "none",
-                             "/".join(str(p) for p in e.absolute_path), e.message[:500]))
-            count("contract_parts_checked")
+            for at, part in self._instance_parts(body, where, ()):
+                errors = sorted(self._contract_validator(xc).iter_errors(part), key=lambda e: list(e.absolute_path))
+                if errors:
+                    e = errors[0]
+                    self.fail(method, path, resp, "/%s does not match the Mass contract %s %s (deviations: %s): "
+                              "at /%s: %s" % ("/".join(at), xc["file"], xc.get("schema") or xc.get("pointer"),
+                                              ", ".join(xc.get("deviations", [])) or "none",
+                                              "/".join(str(p) for p in e.absolute_path), e.message[:500]))
+                count("contract_parts_checked")
         count("checked", "%s %s %s" % (method, template, status))
 
     def _problem_consistent(self, method, path, resp, body):

@@ -94,6 +94,31 @@ def test_b_stopped_only_entity_writes_fail_and_nothing_is_kept(zones):
     assert b.count("mez_mass_entity") == before[4] + 1
 
 
+def test_the_entity_register_is_listed_from_the_remote_mass(zones):
+    """GET /v1/entities on A reads B's list (the gateway passes the zone's jurisdiction, the page and the cursor);
+    with B stopped the list alone answers 503 mass.unavailable."""
+    a, b = zones
+    key = str(uuid.uuid4())
+    r = a.post("/v1/entities", json=formation("Sutlej Listed Traders Ltd"), headers={"Idempotency-Key": key})
+    assert r.status_code == 201, r.text
+    seen, cursor = [], None
+    while True:
+        page = a.get("/v1/entities?limit=1" + ("&cursor=" + cursor if cursor else ""))
+        assert page.status_code == 200, page.text
+        seen += page.json()["entities"]
+        cursor = page.json().get("next_cursor")
+        if not cursor:
+            break
+    assert r.json()["id"] in [e["entity_id"] for e in seen]
+    assert {e["jurisdiction_id"] for e in seen} == {"pk-sifc"} and len(seen) == b.count("mez_mass_entity")
+    b.stop()
+    try:
+        assert_problem(a.get("/v1/entities"), 503, "mass.unavailable")
+        assert a.get("/v1/licences").status_code == 200   # A's own register
+    finally:
+        b.start()
+
+
 @pytest.fixture(scope="module")
 def resident(module_zones, driver, mez_env, zones):
     """Zone C keeps personal and corporate data in Pakistan, but its entities endpoint (B) is declared in the UAE."""

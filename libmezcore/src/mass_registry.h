@@ -12,8 +12,6 @@
 /* A name folded for comparison: ASCII letters lower-cased, runs of white space made one space, ends trimmed
  * ("  Acme   TRADING llc " -> "acme trading llc"). Bytes above ASCII are kept as they are. */
 const char *mez_mass_name_key(apr_pool_t *p, const char *name);
-/* 1 when s is prefix followed by exactly 64 lowercase hex digits (the form mez_mass_new_id makes). */
-int mez_mass_is_id(const char *s, const char *prefix);
 /* An ISO code member of n upper-case letters (country 2, currency 3): "request.invalid_value" otherwise. */
 int mez_mass_get_code(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int required,
                       int n, const char **out);

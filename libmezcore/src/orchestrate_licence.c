@@ -236,3 +236,58 @@ mez_status_t mez_orch_licence_get(apr_pool_t *p, mez_db_t *db, const char *id, j
         return mez_problem(pb, p, MEZ_EINVAL, 404, "mass.not_found", NULL, "there is no licence '%s' in this zone", id);
     return mez_json_parse(p, text, strlen(text), doc, pb);
 }
+
+mez_status_t mez_orch_licence_list(apr_pool_t *p, mez_db_t *db, const mez_licence_filter_t *f, json_t **out,
+                                   mez_problem_t *pb)
+{
+    const char *args[4], *where = "";
+    apr_array_header_t *rows;
+    json_t *list;
+    int nargs = 0, state, limit = f->limit > 0 ? f->limit : 1;
+    mez_status_t rv;
+
+    if (f->status && mez_lifecycle_state_parse(p, MEZ_LIFECYCLE_LICENCE, f->status, &state, pb) != MEZ_OK) {
+        pb->status = 400;
+        pb->code = "request.invalid_parameter";
+        pb->pointer = "/status";
+        return MEZ_EINVAL;
+    }
+    /* Only the conditions asked for are in the statement; paging is by licence_id, the primary key. */
+#define COND(column, value)                                                                                     \
+    do {                                                                                                        \
+        where = apr_pstrcat(p, where, *where ? " AND " : " WHERE ", column, NULL);                              \
+        args[nargs++] = (value);                                                                                \
+    } while (0)
+    if (f->status)
+        COND("status = %s", f->status);
+    if (f->entity_id)
+        COND("entity_id = %s", f->entity_id);
+    if (f->licence_type)
+        COND("licence_type = %s", f->licence_type);
+    if (f->after)
+        COND("licence_id > %s", f->after);
+#undef COND
+    /* One more row than asked tells whether there is a next page. */
+    rv = mez_db_query_rows_array(p, db, 1, &rows,
+                                 apr_psprintf(p, "SELECT doc FROM mez_licence%s ORDER BY licence_id LIMIT %d", where,
+                                              limit + 1),
+                                 nargs, args, pb);
+    if (rv != MEZ_OK)
+        return rv;
+    list = json_array();
+    for (int i = 0; i < rows->nelts && i < limit; i++) {
+        const char *text = APR_ARRAY_IDX(rows, i, const char **)[0];
+        json_t *doc;
+        if (!text || mez_json_parse(p, text, strlen(text), &doc, pb) != MEZ_OK) {
+            json_decref(list);
+            return mez_problem(pb, p, MEZ_EINTERNAL, 500, "mass.record_corrupt", NULL,
+                               "a stored licence cannot be read");
+        }
+        json_array_append(list, doc);
+    }
+    *out = mez_json_pool_own(p, json_pack("{s:o,s:i}", "licences", list, "count", (json_int_t)json_array_size(list)));
+    if (rows->nelts > limit)
+        json_object_set(*out, "next_cursor",
+                        json_object_get(json_array_get(list, json_array_size(list) - 1), "licence_id"));
+    return MEZ_OK;
+}

@@ -39,6 +39,8 @@ int mez_mass_primitive_of_path(const char *path);
 
 /* prefix followed by 64 lowercase hex digits of fresh randomness ("ent_", "con_", "acc_", "lic_", ...). */
 const char *mez_mass_new_id(apr_pool_t *p, const char *prefix);
+/* 1 when s is prefix followed by exactly 64 lowercase hex digits (the form mez_mass_new_id makes). */
+int mez_mass_is_id(const char *s, const char *prefix);
 
 /* Matches a path against a pattern whose '*' segments match one non-empty segment each; the matched segments
  * are stored in caps (up to ncaps). 1 on a match. Pattern example: "/v1/entities/" "*" "/status". */

@@ -90,6 +90,20 @@ mez_status_t mez_orch_run(apr_pool_t *p, mez_db_t *db, const mez_orch_zone_t *z,
 /* The licence register's read: GET /v1/licences/{id} (404 "mass.not_found" when there is none). */
 mez_status_t mez_orch_licence_get(apr_pool_t *p, mez_db_t *db, const char *id, json_t **doc, mez_problem_t *pb);
 
+/* Which licences mez_orch_licence_list reads: each member NULL for no condition. */
+typedef struct mez_licence_filter_t {
+    const char *status;         /* a licence state (mez/lifecycle.h): "SUSPENDED", ... */
+    const char *entity_id;      /* the holder */
+    const char *licence_type;   /* a licensepack's type, "pk-secp:nbfc" */
+    const char *after;          /* the last licence_id of the previous page (paging on), NULL: from the first */
+    int limit;                  /* at most this many (1 when < 1) */
+} mez_licence_filter_t;
+/* The licence register's list: GET /v1/licences. *out is {"licences": [doc...], "count": n} in licence_id order,
+ * with "next_cursor" (the last id: f->after for the next page) when more match. A status that is not a licence
+ * state is 400 "request.invalid_parameter" at /status (an unknown state would silently list nothing). */
+mez_status_t mez_orch_licence_list(apr_pool_t *p, mez_db_t *db, const mez_licence_filter_t *f, json_t **out,
+                                   mez_problem_t *pb);
+
 /* Whether an entity token for `entity` may read doc, the record a GET of path (id: the path's id) answered. A
  * record names its entity in one of a few ways, by kind: most carry entity_id; a path under an entity names it;
  * a ledger is its account's; a payment belongs to the holders of its source and (internal) destination accounts;
