@@ -203,6 +203,38 @@ def test_one_record_with_its_decisions_and_clearances(world):
     assert "holds no such record" in rep["record"]["missing"] and rep["record"]["decisions"] == []
 
 
+def test_a_regulator_browses_the_registers_in_the_console(world):
+    """The Registers view: every entity of the zone, page by page (two a page here), as the API lists them; the
+    licences with their holders, filtered by state; a holder opened as a record from its licence."""
+    zone, reg, op = world["zone"], world["reg"], {"Authorization": "Bearer " + world["op"]}
+    h = {"Authorization": "Bearer " + reg}
+    formed = []
+    for name in ("Chenab Console Mills Ltd", "Kabul River Console Traders Ltd"):
+        r = zone.post("/v1/entities", json={"entity_type": "corporation", "legal_name": name,
+                                            "compliance": {"evidence": EVIDENCE}}, headers=op)
+        assert r.status_code == 201, r.text
+        formed.append(r.json()["id"])
+    lic = [zone.post("/v1/licences", json={"entity_id": eid, "licence_type": "pk-secp:private-limited-company"},
+                     headers=op).json()["id"] for eid in formed]
+    assert zone.post("/v1/licences/%s/review" % lic[1], json={}, headers=op).status_code == 200
+    rep = drive(world, reg, "registers", "UNDER_REVIEW")
+    assert rep["message"] is None, rep
+    listed = zone.get("/v1/entities?limit=1000", headers=h).json()["entities"]
+    assert [e["id"] for e in rep["entities"]] == [e["entity_id"] for e in listed]
+    assert rep["entity_pages"] == (len(listed) + 1) // 2 and set(formed) <= {e["id"] for e in rep["entities"]}
+    assert rep["entity_head"] == ["entity", "name", "type", "state", "formed", "updated"]
+    [row] = [e for e in rep["entities"] if e["id"] == formed[0]]
+    assert row["cells"][1] == "Chenab Console Mills Ltd" and row["cells"][3] == "ACTIVE"
+    assert rep["licence_filters_shown"] and "UNDER_REVIEW" in rep["licence_states"]
+    every = zone.get("/v1/licences?limit=1000", headers=h).json()["licences"]
+    assert [x["id"] for x in rep["licences"]] == [x["licence_id"] for x in every] and set(lic) <= set(
+        x["id"] for x in rep["licences"])
+    assert [x["id"] for x in rep["filtered"]] == [x["licence_id"] for x in every if x["status"] == "UNDER_REVIEW"]
+    assert lic[1] in [x["id"] for x in rep["filtered"]]
+    holder = rep["filtered"][0]["cells"][1]
+    assert rep["opened"]["form"] == holder and rep["opened"]["title"].startswith(holder)
+
+
 def test_a_token_the_zone_refuses_signs_the_console_out(world):
     rep = drive(world, "0" * 64, "signin")
     assert not rep["signed_in"] and not rep["storage_has_token"]

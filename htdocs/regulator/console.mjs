@@ -5,7 +5,7 @@
 // never as markup, so a name in a record cannot become script; the CSP (script-src 'self') is the second wall.
 //
 // What it shows: the decisions the zone recorded (refusals first, each with the law it cited and its digest checked
-// here), the sanctions clearances awaiting a second principal (approve, revoke with a reason), the audit trail with
+// here), the entity and licence registers page by page (each entry opens as a record), the sanctions clearances awaiting a second principal (approve, revoke with a reason), the audit trail with
 // every row's hash recomputed in the browser (mez-verify.mjs), a signed anchor to download and keep, one record
 // with the decisions and clearances about it, and the corridors and watchers. In a browser it starts itself; tests
 // import it and call start() with a DOM and a fetch.
@@ -23,13 +23,27 @@ export class ApiError extends Error {
     }
 }
 
+// The registers the zone API lists: where, what each entry is called, its states, and the columns shown.
+const REGISTERS = {
+    entities: { path: "/v1/entities", member: "entities", id: "entity_id",
+                states: ["ACTIVE", "PENDING_APPROVAL", "SUSPENDED", "DISSOLVING", "DISSOLVED", "STRUCK_OFF",
+                         "REJECTED", "DRAFT"],
+                head: ["entity", "name", "type", "state", "formed", "updated"] },
+    licences: { path: "/v1/licences", member: "licences", id: "licence_id",
+                states: ["APPLIED", "UNDER_REVIEW", "ACTIVE", "SUSPENDED", "REVOKED", "EXPIRED", "SURRENDERED",
+                         "REJECTED"],
+                head: ["licence", "holder", "type", "state", "valid from", "valid until"] },
+};
+
 // env: { document, fetch(path, init), storage (sessionStorage-like), download(name, text) | null,
-//        auditPage (rows per audit page, default 100) }
+//        auditPage (rows per audit page, default 100), registerPage (entries per register page, default 50) }
 export function start(env) {
     const doc = env.document;
     const auditPage = env.auditPage || AUDIT_PAGE;
+    const registerPage = env.registerPage || PAGE;
     const $ = (id) => doc.getElementById(id);
-    const state = { view: "decisions", zone: null, decisionsBefore: null, auditFirst: null, auditFirstRow: null };
+    const state = { view: "decisions", zone: null, decisionsBefore: null, auditFirst: null, auditFirstRow: null,
+                    registerCursor: null };
 
     // ---------------------------------------------------------------- DOM helpers: text only, never markup
     function el(tag, attrs, ...children) {
@@ -52,7 +66,8 @@ export function start(env) {
     const badge = (text, kind) => el("span", { class: "badge " + kind }, text);
     // A state as a badge: green for what is in order, red for a refusal or a stop, amber for the rest.
     const GOOD = new Set(["compliant", "active", "ACTIVE", "ready"]);
-    const BAD = new Set(["non_compliant", "revoked", "expired", "HALTED", "SLASHED"]);
+    const BAD = new Set(["non_compliant", "revoked", "expired", "HALTED", "SLASHED", "SUSPENDED", "REVOKED",
+                         "EXPIRED", "STRUCK_OFF", "REJECTED"]);
     const stateBadge = (s) => badge(s || "", GOOD.has(s) ? "ok" : BAD.has(s) ? "bad" : "warn");
     const short = (h) => (typeof h === "string" && h.length > 23 ? h.slice(0, 15) + "…" + h.slice(-6) : h || "");
     function fill(tbody, rows, empty) {
@@ -123,7 +138,7 @@ export function start(env) {
         $("signin").hidden = yes;
         $("session").hidden = !yes;
         $("views").hidden = !yes;
-        for (const v of ["decisions", "clearances", "audit", "record", "corridors"])
+        for (const v of ["decisions", "registers", "clearances", "audit", "record", "corridors"])
             $(v).hidden = !yes || v !== state.view;
     }
     async function show(view) {
@@ -134,6 +149,8 @@ export function start(env) {
         say("");
         if (view === "decisions")
             return loadDecisions(false);
+        if (view === "registers")
+            return loadRegister(false);
         if (view === "clearances")
             return loadClearances();
         if (view === "audit")
@@ -367,6 +384,65 @@ export function start(env) {
         }
     }
 
+    // ---------------------------------------------------------------- registers
+    function registerForm() {
+        const f = $("registers-filter");
+        const reg = REGISTERS[f.elements.register.value] || REGISTERS.entities;
+        return { f, reg, licences: reg === REGISTERS.licences };
+    }
+    // The state choices and the licence-only filters follow the register chosen.
+    function registerChosen() {
+        const { f, reg, licences } = registerForm();
+        const keep = f.elements.status.value;
+        f.elements.status.replaceChildren(el("option", { value: "" }, "all"),
+                                          ...reg.states.map((s) => el("option", { value: s }, s)));
+        f.elements.status.value = reg.states.includes(keep) ? keep : "";
+        for (const l of f.querySelectorAll(".licence-only"))
+            l.hidden = !licences;
+        $("registers-table").tHead.rows[0].replaceChildren(...reg.head.map((h) => el("th", {}, h)));
+    }
+    async function loadRegister(more) {
+        const { f, reg, licences } = registerForm();
+        const params = { status: f.elements.status.value, limit: registerPage };
+        if (licences) {
+            params.entity_id = f.elements.entity_id.value.trim();
+            params.licence_type = f.elements.licence_type.value.trim();
+        }
+        if (more && state.registerCursor)
+            params.cursor = state.registerCursor;
+        let page;
+        try {
+            page = await api(reg.path + query(params));
+        } catch (e) {
+            return failed(e);
+        }
+        const link = (id) => el("a", { href: "#", class: "mono", "data-id": id,
+                                       onclick: (ev) => { ev.preventDefault(); ev.stopPropagation(); openRecord(id); } },
+                                id);
+        const rows = page[reg.member].map((x) => el("tr", { class: "pick", "data-id": x[reg.id], tabindex: 0,
+                                                            onclick: () => openRecord(x[reg.id]),
+                                                            onkeydown: (ev) => ev.key === "Enter" && openRecord(x[reg.id]) },
+            licences
+                ? [el("td", { class: "mono" }, x.licence_id), el("td", {}, link(x.entity_id)),
+                   el("td", {}, x.licence_type), el("td", {}, stateBadge(x.status)),
+                   el("td", {}, x.valid_from || "—"), el("td", {}, x.valid_until || "—")]
+                : [el("td", { class: "mono" }, x.entity_id), el("td", {}, x.legal_name), el("td", {}, x.entity_type),
+                   el("td", {}, stateBadge(x.status)), el("td", {}, x.formation_date || x.created_at || "—"),
+                   el("td", {}, x.updated_at || "")]));
+        const tbody = $("registers-table").tBodies[0];
+        if (more)
+            rows.forEach((r) => tbody.appendChild(r));
+        else
+            fill(tbody, rows, licences ? "No licence matches." : "No entity matches.");
+        state.registerCursor = page.next_cursor || null;
+        $("registers-more").hidden = !page.next_cursor;
+    }
+    async function openRecord(id) {
+        await show("record");
+        $("record-form").elements.id.value = id;
+        await loadRecord(id);
+    }
+
     // ---------------------------------------------------------------- one record
     // Where the zone API reads a record of each kind, by the prefix its ids carry.
     const RECORD_ROUTES = { ent_: "/v1/entities/", lic_: "/v1/licences/", per_: "/v1/identity/persons/",
@@ -448,7 +524,8 @@ export function start(env) {
     });
     $("signout").addEventListener("click", () => {
         env.storage.removeItem(TOKEN_KEY);
-        for (const id of ["decisions-table", "clearances-table", "audit-table", "corridors-table", "watchers-table"])
+        for (const id of ["decisions-table", "registers-table", "clearances-table", "audit-table", "corridors-table",
+                          "watchers-table"])
             $(id).tBodies[0].replaceChildren();
         $("decision-detail").replaceChildren();
         signedIn(false);
@@ -458,6 +535,10 @@ export function start(env) {
         b.addEventListener("click", () => show(b.dataset.view));
     $("decisions-filter").addEventListener("submit", (ev) => { ev.preventDefault(); loadDecisions(false); });
     $("decisions-older").addEventListener("click", () => loadDecisions(true));
+    $("registers-filter").addEventListener("submit", (ev) => { ev.preventDefault(); loadRegister(false); });
+    $("registers-filter").elements.register.addEventListener("change", () => { registerChosen(); loadRegister(false); });
+    $("registers-more").addEventListener("click", () => loadRegister(true));
+    registerChosen();
     $("clearances-filter").addEventListener("submit", (ev) => { ev.preventDefault(); loadClearances(); });
     $("audit-earlier").addEventListener("click", () => loadAudit("earlier"));
     $("audit-latest").addEventListener("click", () => loadAudit(null));
@@ -477,8 +558,8 @@ export function start(env) {
             signedIn(false);
     })();
     // For tests: each step the console takes, awaited.
-    return { ready, show, loadDecision, loadDecisions, loadClearances, loadAudit, loadRecord, loadCorridors,
-             downloadAnchor };
+    return { ready, show, loadDecision, loadDecisions, loadRegister, loadClearances, loadAudit, loadRecord,
+             loadCorridors, downloadAnchor };
 }
 
 function browserDownload(name, text) {

@@ -3,7 +3,8 @@
 // It prints what the page then shows, as one JSON object, for t/test_console.py to check against the API.
 //
 // usage: NODE_PATH=/usr/share/nodejs node drive.mjs CONSOLE_DIR BASE_URL TOKEN STEP [ARG]
-//   STEP: read (every view), approve CLEARANCE_ID, revoke CLEARANCE_ID REASON, audit, record ID, signin (only)
+//   STEP: read (every view), approve CLEARANCE_ID, revoke CLEARANCE_ID REASON, audit, record ID, registers,
+//         signin (only)
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
@@ -31,7 +32,7 @@ const fetchZone = (p, init) => {
 // The audit step pages by three rows, so a short trail still has pages to walk back through.
 const ui = start({ document, fetch: fetchZone, storage: dom.window.sessionStorage,
                    download: (name, text) => downloads.push({ name, json: JSON.parse(text) }),
-                   auditPage: step === "audit" ? 3 : undefined });
+                   auditPage: step === "audit" ? 3 : undefined, registerPage: step === "registers" ? 2 : undefined });
 await ui.ready;
 
 async function until(what, cond, ms = 10000) {
@@ -133,6 +134,48 @@ if (report.signed_in && step === "read") {
         click(first);
         await until("the decision opened from the record", () => !$("decision-detail").hidden && !$("decisions").hidden);
         report.record.opened = text($("decision-detail").querySelector("h3"));
+    }
+} else if (report.signed_in && step === "registers") {
+    // The entity register page by page (two entries a page), then the licences, those under review, and a holder
+    // opened as a record from its licence.
+    const entries = () => rows("registers-table").filter((r) => r.dataset.id)
+        .map((r) => ({ id: r.dataset.id, cells: [...r.cells].map(text) }));
+    const head = () => [...$("registers-table").tHead.rows[0].cells].map(text);
+    async function allPages() {
+        let pages = 1;
+        while (!$("registers-more").hidden && pages < 100) {
+            const n = rows("registers-table").length;
+            click($("registers-more"));
+            await until("the next page", () => rows("registers-table").length > n);
+            pages++;
+        }
+        return pages;
+    }
+    await view("registers", () => rows("registers-table").length > 0 || !$("message").hidden);
+    report.entity_head = head();
+    report.entity_pages = await allPages();
+    report.entities = entries();
+    const f = $("registers-filter");
+    f.elements.register.value = "licences";
+    f.elements.register.dispatchEvent(new dom.window.Event("change"));
+    await until("the licences", () => head()[0] === "licence" && (entries().some((e) => e.id.startsWith("lic_"))
+                                                                  || !$("message").hidden));
+    report.licence_head = head();
+    report.licence_filters_shown = [...f.querySelectorAll(".licence-only")].every((l) => !l.hidden);
+    report.licence_states = [...f.elements.status.options].map((o) => o.value);
+    report.licence_pages = await allPages();
+    report.licences = entries();
+    f.elements.status.value = arg || "UNDER_REVIEW";
+    f.dispatchEvent(new dom.window.Event("submit", { cancelable: true }));
+    await until("the filtered licences", () => entries().every((e) => e.cells[3] === f.elements.status.value)
+                                               || text(rows("registers-table")[0]) === "No licence matches.");
+    report.filtered = entries();
+    const holder = rows("registers-table")[0].querySelector("a[data-id]");
+    if (holder) {
+        click(holder);
+        await until("the holder's record", () => !$("record").hidden && !$("record-detail").hidden);
+        report.opened = { title: text($("record-detail").querySelector("h3")),
+                          form: $("record-form").elements.id.value };
     }
 } else if (report.signed_in && step === "audit") {
     // The latest page, then every earlier one back to the first row, as a regulator walks the trail.
