@@ -149,6 +149,7 @@ def test_a_regulator_reads_the_zone_in_the_console(world):
     assert dl["name"] == "pk-sifc-audit-anchor-%d.json" % dl["json"]["seq"]
     assert dl["json"]["did"] == rep["zone"]["did"] and dl["json"]["note"].startswith("pk-sifc/audit\n")
     assert "keep " + dl["name"] + " outside the zone" in rep["anchor_message"]
+    assert "signature verified in this browser" in rep["anchor_message"], rep["anchor_message"]
     assert rep["corridors"] == [["The zone has no corridor."]] and rep["watchers"] == [["No watcher is enrolled."]]
     # The token lived in this tab's session only, and is gone on sign-out with what was shown.
     assert rep["storage_has_token"] and rep["local_storage_keys"] == 0

@@ -9,7 +9,7 @@
 // every row's hash recomputed in the browser (mez-verify.mjs), a signed anchor to download and keep, one record
 // with the decisions and clearances about it, and the corridors and watchers. In a browser it starts itself; tests
 // import it and call start() with a DOM and a fetch.
-import { checkAuditPage, checkEvaluation } from "./mez-verify.mjs";
+import { checkAnchor, checkAuditPage, checkEvaluation } from "./mez-verify.mjs";
 
 const TOKEN_KEY = "mez.regulator.token";
 const PAGE = 50;
@@ -371,14 +371,21 @@ export function start(env) {
             page.head ? el("code", {}, page.head.hash) : null);
         summary.dataset.ok = String(!problems.length);
     }
+    // The anchor's signature is checked here before it is saved: one that does not verify is not worth keeping.
     async function downloadAnchor() {
         try {
             const a = await api("/v1/audit/anchor");
+            const check = await checkAnchor(a, state.zone && state.zone.did);
+            if (check.ok === false)
+                return say("The zone's anchor does not verify (" + check.problem + "): not saved.", "bad");
             const name = a.zone_id + "-audit-anchor-" + a.seq + ".json";
             if (env.download)
                 env.download(name, JSON.stringify(a, null, 2) + "\n");
-            say("Anchor of row " + a.seq + " (" + a.hash + ") signed by " + a.did + ": keep " + name
-                + " outside the zone.", "info");
+            say("Anchor of row " + a.seq + " (" + a.hash + ") signed by " + a.did
+                + (check.ok ? ", signature verified in this browser" : " (" + check.problem + ")")
+                + (check.current ? "" : "; that is not the key the zone signs with now (GET /v1/zone/keys lists "
+                                        + "the keys it has had)")
+                + ": keep " + name + " outside the zone.", "info");
         } catch (e) {
             failed(e);
         }

@@ -1,6 +1,6 @@
 // verify.test.mjs: the console's own checks (htdocs/regulator/mez-verify.mjs) under node's test runner: RFC 8785
-// against the shared vectors (../shared/vectors/jcs, from the RFC's reference implementation), and the audit page
-// and evaluation checks on hand-made cases whose faults are known. t/test_console.py checks them against a real zone.
+// against the shared vectors (../shared/vectors/jcs, from the RFC's reference implementation), and the audit page,
+// evaluation and signed anchor checks on hand-made cases whose faults are known. t/test_console.py checks them against a real zone.
 //
 // usage: node --test t/console/verify.test.mjs   (MEZ_SHARED: the shared directory, default ../shared)
 import { test } from "node:test";
@@ -13,7 +13,7 @@ import { webcrypto } from "node:crypto";
 if (!globalThis.crypto)
     globalThis.crypto = webcrypto;
 const here = path.dirname(fileURLToPath(import.meta.url));
-const { jcs, sha256, auditRowHash, checkAuditPage, checkEvaluation } =
+const { jcs, sha256, auditRowHash, checkAuditPage, checkEvaluation, checkAnchor, didKeyPublic } =
     await import(path.join(here, "..", "..", "htdocs", "regulator", "mez-verify.mjs"));
 const shared = process.env.MEZ_SHARED || path.join(here, "..", "..", "..", "shared");
 
@@ -85,4 +85,63 @@ test("an evaluation is checked against its digest", async () => {
     const r = await checkEvaluation({ digest, evaluation: { ...evaluation, decision: "compliant" } });
     assert.ok(!r.ok && /not to the recorded digest/.test(r.problem));
     assert.ok(!(await checkEvaluation({ digest })).ok);
+});
+
+// base58btc by BigInt arithmetic (not the console's byte loop), for did:key values made here.
+function base58btc(bytes) {
+    const A = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    let n = BigInt("0x" + (Buffer.from(bytes).toString("hex") || "0"));
+    let out = "";
+    while (n > 0n) {
+        out = A[Number(n % 58n)] + out;
+        n /= 58n;
+    }
+    for (const b of bytes) {
+        if (b !== 0)
+            break;
+        out = "1" + out;
+    }
+    return out;
+}
+
+// An anchor as GET /v1/audit/anchor answers it, signed here with a fresh key (docs/07-audit-log.md 7.5).
+async function anchor({ seq = 42, zone = "pk-sifc", text = null } = {}) {
+    const { subtle } = globalThis.crypto;
+    const pair = await subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]);
+    const pub = new Uint8Array(await subtle.exportKey("raw", pair.publicKey));
+    const did = "did:key:z" + base58btc([0xed, 0x01, ...pub]);
+    const hashHex = (await sha256("row " + seq)).slice(7);
+    const origin = zone + "/audit";
+    const body = text || origin + "\n" + seq + "\n" + Buffer.from(hashHex, "hex").toString("base64") + "\n";
+    const id = new Uint8Array(await subtle.digest("SHA-256", new Uint8Array([...Buffer.from(origin), 0x0a, 0x01, ...pub])));
+    const sig = new Uint8Array(await subtle.sign({ name: "Ed25519" }, pair.privateKey, Buffer.from(body)));
+    const note = body + "\n\u2014 " + origin + " " + Buffer.from([...id.slice(0, 4), ...sig]).toString("base64") + "\n";
+    return { zone_id: zone, origin, seq, hash: "sha256:" + hashHex, note, did };
+}
+
+test("a did:key names its Ed25519 key", () => {
+    // A key of 32 bytes under the Ed25519 multicodec (0xed 0x01), and what is not one.
+    const pub = Uint8Array.from({ length: 32 }, (_, i) => i * 7 + 1);
+    assert.deepEqual(didKeyPublic("did:key:z" + base58btc([0xed, 0x01, ...pub])), pub);
+    assert.equal(didKeyPublic("did:key:z" + base58btc([0xe7, 0x01, ...pub])), null);   // secp256k1, not Ed25519
+    assert.equal(didKeyPublic("did:key:z0OIl"), null);                                  // not base58btc
+    assert.equal(didKeyPublic("did:web:example.org"), null);
+});
+
+test("an anchor is checked against the key its did names", async () => {
+    const a = await anchor();
+    assert.deepEqual(await checkAnchor(a, a.did), { ok: true, problem: null, current: true });
+    assert.equal((await checkAnchor(a, "did:key:zOther")).current, false);   // verified, but not today's key
+    const other = await anchor();
+    let r = await checkAnchor({ ...a, did: other.did }, other.did);
+    assert.ok(r.ok === false && /no signature by the key/.test(r.problem), r.problem);
+    r = await checkAnchor({ ...a, seq: 43 });
+    assert.ok(r.ok === false && /does not say/.test(r.problem), r.problem);
+    r = await checkAnchor({ ...a, hash: "sha256:" + "0".repeat(64) });
+    assert.ok(r.ok === false && /does not say/.test(r.problem), r.problem);
+    r = await checkAnchor({ ...a, note: a.note.replace("\n42\n", "\n41\n"), seq: 41 });
+    assert.ok(r.ok === false && /does not verify/.test(r.problem), r.problem);
+    r = await checkAnchor({ ...a, note: a.note.replace(/ \S+\n$/, " AAAA\n") });
+    assert.ok(r.ok === false && /no signature/.test(r.problem), r.problem);
+    assert.equal((await checkAnchor({ ...a, note: undefined })).ok, false);
 });
