@@ -32,13 +32,14 @@
  * Every wait for the server is bounded by mez_db_t.timeout_ms (MezDBTimeout in httpd): a PostgreSQL that stops
  * answering (a stalled host, a lock held for ever, a network that drops packets without a reset) would otherwise
  * hold each httpd thread that asks it something until every thread is held and the zone answers nobody. libpq's
- * blocking calls have no bound of their own, so statements are sent and their results read only once poll() says
- * the socket has them (pg_next). A round trip that outlasts the bound abandons the connection (pg_abandon): its
- * socket is shut down under libpq, which then reports it broken, mod_dbd re-establishes it before handing it out
- * again (bounded by libpq's connect_timeout, which mez deploy writes into DBDParams), and the server, meeting the
- * end of the connection, rolls back what the transaction had done. Unless the COMMIT had already been sent: the
- * server may then commit it whatever happens to the connection, so the problem says the outcome is unknown and
- * that the same request with the same Idempotency-Key tells (the key's record commits with the action). */
+ * blocking calls have no bound of their own, so results are read only once poll() says the socket has them
+ * (pg_next); what a request sends is a few kilobytes, which the socket's buffer takes without waiting. A round
+ * trip that outlasts the bound abandons the connection (pg_abandon): its socket is shut down under libpq, which
+ * then reports it broken, mod_dbd re-establishes it before handing it out again (bounded by libpq's
+ * connect_timeout, which mez deploy writes into DBDParams), and the server, meeting the end of the connection,
+ * rolls back what the transaction had done. Unless the COMMIT had already been sent: the server may then commit it
+ * whatever happens to the connection, so the problem says the outcome is unknown and that the same request with
+ * the same Idempotency-Key tells (the key's record commits with the action). */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
