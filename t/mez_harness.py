@@ -621,11 +621,24 @@ PROBLEM_SCHEMA = {
 }
 
 
+def policy_conf(env):
+    """httpd lines for the shipped authorisation policy (conf/mez-policy.conf) and the module it needs."""
+    return "LoadModule authn_core_module %s\nInclude %s" % (
+        os.path.join(env.httpd_modules, "mod_authn_core.so"), os.path.join(env.source_dir, "conf", "mez-policy.conf"))
+
+
+def pk_zone_file(env, name):
+    """A copy of the shipped Pakistan packs (packs/pk) in a new directory named after name: its zone.yaml, for a
+    pk-sifc zone (each zone checks and stores its own copy)."""
+    dest = os.path.join(env.new_dir(name), "pk")
+    shutil.copytree(os.path.join(env.source_dir, "packs", "pk"), dest)
+    return os.path.join(dest, "zone.yaml")
+
+
 def peer_policy(env, peers, ca_file=None):
     """httpd lines for a zone of a corridor test: the shipped policy (conf/mez-policy.conf), its MezPeer lines
     (zone id, url, did) and, for TLS between zones, the peers' CA (MezPeerCAFile)."""
-    lines = ["LoadModule authn_core_module %s" % os.path.join(env.httpd_modules, "mod_authn_core.so"),
-             "Include %s" % os.path.join(env.source_dir, "conf", "mez-policy.conf")]
+    lines = policy_conf(env).split("\n")
     if ca_file:
         lines.append("MezPeerCAFile %s" % ca_file)
     lines += ["MezPeer %s %s %s" % p for p in peers]

@@ -14,22 +14,16 @@ import subprocess
 import pytest
 
 from audit_util import db_exec, drop_audit_guards
-from mez_harness import assert_problem, console_conf, drive_console, proscribed_name, token_secret
+from mez_harness import (assert_problem, console_conf, drive_console, pk_zone_file, policy_conf, proscribed_name,
+                         token_secret)
 
 EVIDENCE = {"kyc": {"state": "compliant"}, "aml": {"state": "compliant"}, "corporate": {"state": "compliant"}}
 NODE = shutil.which("node")
 
 
-def policy_conf(env):
-    return "LoadModule authn_core_module %s\nInclude %s" % (
-        os.path.join(env.httpd_modules, "mod_authn_core.so"), os.path.join(env.source_dir, "conf", "mez-policy.conf"))
-
-
 @pytest.fixture(scope="module")
 def world(module_zones, driver, mez_env):
-    pk = os.path.join(mez_env.new_dir("console"), "pk")
-    shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), pk)
-    zone = module_zones(driver, name="console", zone_id="pk-sifc", zone_file=os.path.join(pk, "zone.yaml"),
+    zone = module_zones(driver, name="console", zone_id="pk-sifc", zone_file=pk_zone_file(mez_env, "console"),
                         extra_conf=policy_conf(mez_env) + "\n" + console_conf(mez_env))
     op, reg = token_secret(zone, "operator"), token_secret(zone, "regulator")
     h = {"Authorization": "Bearer " + op}

@@ -4,25 +4,18 @@
 # JSON hashes to the record's digest), GET /v1/audit/rows the audit chain's rows up to its head, the rows `mez
 # audit show` prints, linked. Bad query parameters are refused with a problem naming the parameter.
 import hashlib
-import os
-import shutil
 
 import pytest
 from audit_util import audit_rows
-from mez_harness import assert_problem, jcs, proscribed_name, token_headers
+from mez_harness import assert_problem, jcs, pk_zone_file, policy_conf, proscribed_name, token_headers
 
 EVIDENCE = {"kyc": {"state": "compliant"}, "aml": {"state": "compliant"}, "corporate": {"state": "compliant"}}
 
 
 @pytest.fixture(scope="module")
 def world(module_zones, driver, mez_env):
-    pk = os.path.join(mez_env.new_dir("evals"), "pk")
-    shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), pk)
-    policy = "LoadModule authn_core_module %s\nInclude %s" % (
-        os.path.join(mez_env.httpd_modules, "mod_authn_core.so"),
-        os.path.join(mez_env.source_dir, "conf", "mez-policy.conf"))
-    zone = module_zones(driver, name="evals", zone_id="pk-sifc", zone_file=os.path.join(pk, "zone.yaml"),
-                        extra_conf=policy)
+    zone = module_zones(driver, name="evals", zone_id="pk-sifc", zone_file=pk_zone_file(mez_env, "evals"),
+                        extra_conf=policy_conf(mez_env))
     op = token_headers(zone, "operator")
     formed = zone.post("/v1/entities", json={"entity_type": "corporation", "legal_name": "Ravi Looms Ltd",
                                              "compliance": {"evidence": EVIDENCE}}, headers=op)

@@ -26,10 +26,13 @@ _UNTYPED_REQUESTS = (80877103, 80877104)
 class WireCounter:
     """A TCP relay in front of PostgreSQL that counts what each client asks the server to answer: a Sync (the end
     of an extended-protocol exchange: libpq's PQexecPrepared, or the end of a pipeline) or a simple Query. Each
-    is one round trip the client waits for."""
+    is one round trip the client waits for. stall() makes it stop carrying bytes either way without closing
+    anything (a stalled host, a network dropping packets); resume() delivers what it held and carries on."""
 
     def __init__(self, target_port):
         self.target = target_port
+        self.flowing = threading.Event()
+        self.flowing.set()
         self.lock = threading.Lock()
         self.waits = 0
         self.sent = 0             # bytes relayed from the clients to the server
@@ -54,14 +57,14 @@ class WireCounter:
             threading.Thread(target=self._frontend, args=(client, server), daemon=True).start()
             threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
 
-    @staticmethod
-    def _pump(src, dst, seen=None):
-        """Relays src -> dst until either side closes, showing seen() what passes first (so a message is counted
-        before the server can answer it, and a request's count is complete when its answer arrives); then closes
-        both."""
+    def _pump(self, src, dst, seen=None):
+        """Relays src -> dst until either side closes (holding what it reads while stalled), showing seen() what
+        passes first (so a message is counted before the server can answer it, and a request's count is complete
+        when its answer arrives); then closes both."""
         try:
             while True:
                 data = src.recv(65536)
+                self.flowing.wait()
                 if not data:
                     break
                 if seen:
@@ -110,8 +113,15 @@ class WireCounter:
         with self.lock:
             return self.waits
 
+    def stall(self):
+        self.flowing.clear()
+
+    def resume(self):
+        self.flowing.set()
+
     def close(self):
         self.closing = True
+        self.flowing.set()
         self.listener.close()
 
 

@@ -2,20 +2,16 @@
 # store_pg.c). A round trip that outlasts the bound answers 503 db.timeout and closes the connection: the server
 # rolls back what the transaction had done, unless its COMMIT was already sent, when the answer says the outcome
 # is unknown and the same request with the same Idempotency-Key tells. Driven against real httpd and a real
-# PostgreSQL: a statement held by the server (pg_sleep in a trigger) and a network that stops carrying anything
-# (a relay that holds what it is given).
-import os
-import shutil
-import socket
+# PostgreSQL: a lock another session holds, a COMMIT held by the server (a deferred trigger), and a network that
+# stops carrying anything (test_pg_pipeline's relay, stalled).
 import subprocess
-import threading
 import time
 
 import pytest
 
 from audit_util import audit_verify
-from mez_harness import PG_SUPERUSER, assert_problem
-from test_pg_pipeline import formation
+from mez_harness import PG_SUPERUSER, assert_problem, pk_zone_file
+from test_pg_pipeline import WireCounter, formation
 
 ZONE_ID = "pk-sifc"
 BOUND = 2   # MezDBTimeout in these zones, seconds
@@ -23,67 +19,10 @@ TABLES = ["mez_mass_entity", "mez_mass_entity_officer", "mez_mass_entity_history
           "mez_evaluation", "mez_audit", "mez_idempotency"]
 
 
-class StallRelay:
-    """A TCP relay in front of PostgreSQL that can stop carrying bytes, either way, without closing anything: what
-    a stalled host or a network dropping packets looks like to libpq. stall() holds what arrives from then on;
-    resume() delivers it and carries on."""
-
-    def __init__(self, target_port):
-        self.target = target_port
-        self.flowing = threading.Event()
-        self.flowing.set()
-        self.accepted = []   # client ports of the connections it carries, for a failure's message
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(64)
-        self.port = self.listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(("127.0.0.1", self.target))
-            self.accepted.append(client.getpeername()[1])
-            threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
-
-    def _pump(self, src, dst):
-        try:
-            while True:
-                data = src.recv(65536)
-                self.flowing.wait()
-                if not data:
-                    break
-                dst.sendall(data)
-        except OSError:
-            pass
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def stall(self):
-        self.flowing.clear()
-
-    def resume(self):
-        self.flowing.set()
-
-    def close(self):
-        self.flowing.set()
-        self.listener.close()
-
-
 def bounded_zone(make_zone, mez_env, pg_server, relay=None):
     if "pgsql" not in mez_env.drivers:
         pytest.skip("pgsql not in MEZ_TEST_DRIVERS")
-    dest = os.path.join(mez_env.new_dir("pkt"), "pk")
-    shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), dest)
-    z = make_zone("pgsql", start=False, zone_id=ZONE_ID, zone_file=os.path.join(dest, "zone.yaml"),
+    z = make_zone("pgsql", start=False, zone_id=ZONE_ID, zone_file=pk_zone_file(mez_env, "pkt"),
                   extra_conf="MezDBTimeout %d\nDBDKeep 1\nDBDMax 1" % BOUND)
     if relay:
         # connect_timeout bounds re-establishing the connection (mod_dbd's check), as mez deploy writes it.
@@ -220,7 +159,7 @@ def test_a_stalled_network_is_bounded_and_the_zone_recovers(make_zone, mez_env, 
     routes that need no database still answer at once, /readyz says the database is unreachable within the bound
     of a new connection (connect_timeout), and when the network carries again the zone serves formations whole,
     the stalled formation is nowhere, and the same request with the same key does it once."""
-    relay = StallRelay(pg_server.port)
+    relay = WireCounter(pg_server.port)
     try:
         z = bounded_zone(make_zone, mez_env, pg_server, relay)
         assert z.post("/v1/entities", json=formation("Before The Stall (Pvt) Ltd")).status_code == 201
@@ -235,7 +174,7 @@ def test_a_stalled_network_is_bounded_and_the_zone_recovers(make_zone, mez_env, 
         assert r.status_code == 200 and took < 1.5, (r.status_code, took)
         r, took = timed(lambda: z.get("/readyz"))
         assert r.status_code == 503, "readyz answered %d after %.1f s with the network stalled; relay carried %s; " \
-            "the server's sessions: %s" % (r.status_code, took, relay.accepted, z.db.query_value(
+            "the server's sessions: %s" % (r.status_code, took, relay.connections, z.db.query_value(
                 "SELECT string_agg(client_port::text || ':' || state, ' ') FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
         assert_problem(r, 503, "ready.database_unreachable")

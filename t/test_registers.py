@@ -2,12 +2,9 @@
 # regulators: every entity and licence reached page by page, filtered by state (and a licence by holder and type),
 # each page checked against the OpenAPI document (an entity against the Mass contract's Entity); bad queries
 # refused with a problem naming the parameter; entity, watcher and anonymous callers refused.
-import os
-import shutil
-
 import pytest
 
-from mez_harness import assert_problem, token_headers
+from mez_harness import assert_problem, pk_zone_file, policy_conf, token_headers
 from test_orchestrate import EVIDENCE
 
 NAMES = ["Register Looms %d (Pvt) Ltd" % i for i in range(5)]
@@ -16,13 +13,8 @@ LICENCE_TYPE = "pk-secp:private-limited-company"
 
 @pytest.fixture(scope="module")
 def world(module_zones, driver, mez_env):
-    pk = os.path.join(mez_env.new_dir("registers"), "pk")
-    shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), pk)
-    policy = "LoadModule authn_core_module %s\nInclude %s" % (
-        os.path.join(mez_env.httpd_modules, "mod_authn_core.so"),
-        os.path.join(mez_env.source_dir, "conf", "mez-policy.conf"))
-    zone = module_zones(driver, name="registers", zone_id="pk-sifc", zone_file=os.path.join(pk, "zone.yaml"),
-                        extra_conf=policy)
+    zone = module_zones(driver, name="registers", zone_id="pk-sifc", zone_file=pk_zone_file(mez_env, "registers"),
+                        extra_conf=policy_conf(mez_env))
     op = token_headers(zone, "operator")
     ids = []
     for name in NAMES:
