@@ -204,7 +204,7 @@ def test_a_regulator_browses_the_registers_in_the_console(world):
     zone, reg, op = world["zone"], world["reg"], {"Authorization": "Bearer " + world["op"]}
     h = {"Authorization": "Bearer " + reg}
     formed = []
-    for name in ("Chenab Console Mills Ltd", "Kabul River Console Traders Ltd"):
+    for name in ("Chenab Console Mills Ltd", 'Kabul River "Console" Traders, Ltd'):
         r = zone.post("/v1/entities", json={"entity_type": "corporation", "legal_name": name,
                                             "compliance": {"evidence": EVIDENCE}}, headers=op)
         assert r.status_code == 201, r.text
@@ -218,6 +218,13 @@ def test_a_regulator_browses_the_registers_in_the_console(world):
     assert [e["id"] for e in rep["entities"]] == [e["entity_id"] for e in listed]
     assert rep["entity_pages"] == (len(listed) + 1) // 2 and set(formed) <= {e["id"] for e in rep["entities"]}
     assert rep["entity_head"] == ["entity", "name", "type", "state", "formed", "updated"]
+    # The CSV: every entry the filter matched, one line each, RFC 4180 quoting.
+    [csv] = [d for d in rep["downloads"] if d.get("type") == "text/csv"]
+    assert csv["name"].startswith("pk-sifc-entities-") and csv["name"].endswith(".csv")
+    lines = csv["text"].split("\r\n")
+    assert lines[0] == "entity_id,legal_name,entity_type,status,jurisdiction_id,formation_date,created_at,updated_at"
+    assert lines[-1] == "" and len(lines) == len(listed) + 2 and "%d entities saved" % len(listed) in rep["csv_message"]
+    assert '%s,"Kabul River ""Console"" Traders, Ltd",corporation,ACTIVE,pk-sifc,' % formed[1] in csv["text"]
     [row] = [e for e in rep["entities"] if e["id"] == formed[0]]
     assert row["cells"][1] == "Chenab Console Mills Ltd" and row["cells"][3] == "ACTIVE"
     assert rep["licence_filters_shown"] and "UNDER_REVIEW" in rep["licence_states"]

@@ -28,14 +28,27 @@ const REGISTERS = {
     entities: { path: "/v1/entities", member: "entities", id: "entity_id",
                 states: ["ACTIVE", "PENDING_APPROVAL", "SUSPENDED", "DISSOLVING", "DISSOLVED", "STRUCK_OFF",
                          "REJECTED", "DRAFT"],
-                head: ["entity", "name", "type", "state", "formed", "updated"] },
+                head: ["entity", "name", "type", "state", "formed", "updated"],
+                csv: ["entity_id", "legal_name", "entity_type", "status", "jurisdiction_id", "formation_date",
+                      "created_at", "updated_at"] },
     licences: { path: "/v1/licences", member: "licences", id: "licence_id",
                 states: ["APPLIED", "UNDER_REVIEW", "ACTIVE", "SUSPENDED", "REVOKED", "EXPIRED", "SURRENDERED",
                          "REJECTED"],
-                head: ["licence", "holder", "type", "state", "valid from", "valid until"] },
+                head: ["licence", "holder", "type", "state", "valid from", "valid until"],
+                csv: ["licence_id", "entity_id", "licence_type", "status", "applied_at", "valid_from", "valid_until",
+                      "updated_at"] },
 };
 
-// env: { document, fetch(path, init), storage (sessionStorage-like), download(name, text) | null,
+// One CSV cell (RFC 4180): quoted when it holds a comma, quote or line break; a text a spreadsheet would take for a
+// formula (=, +, -, @, tab, carriage return first) is prefixed with ' so that opening the file runs nothing.
+export function csvCell(v) {
+    let s = v === null || v === undefined ? "" : String(v);
+    if (/^[=+\-@\t\r]/.test(s))
+        s = "'" + s;
+    return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+}
+
+// env: { document, fetch(path, init), storage (sessionStorage-like), download(name, text, type) | null,
 //        auditPage (rows per audit page, default 100), registerPage (entries per register page, default 50) }
 export function start(env) {
     const doc = env.document;
@@ -395,7 +408,13 @@ export function start(env) {
     function registerForm() {
         const f = $("registers-filter");
         const reg = REGISTERS[f.elements.register.value] || REGISTERS.entities;
-        return { f, reg, licences: reg === REGISTERS.licences };
+        const licences = reg === REGISTERS.licences;
+        const params = { status: f.elements.status.value };
+        if (licences) {
+            params.entity_id = f.elements.entity_id.value.trim();
+            params.licence_type = f.elements.licence_type.value.trim();
+        }
+        return { f, reg, licences, params };
     }
     // The state choices and the licence-only filters follow the register chosen.
     function registerChosen() {
@@ -409,12 +428,8 @@ export function start(env) {
         $("registers-table").tHead.rows[0].replaceChildren(...reg.head.map((h) => el("th", {}, h)));
     }
     async function loadRegister(more) {
-        const { f, reg, licences } = registerForm();
-        const params = { status: f.elements.status.value, limit: registerPage };
-        if (licences) {
-            params.entity_id = f.elements.entity_id.value.trim();
-            params.licence_type = f.elements.licence_type.value.trim();
-        }
+        const { reg, licences, params } = registerForm();
+        params.limit = registerPage;
         if (more && state.registerCursor)
             params.cursor = state.registerCursor;
         let page;
@@ -443,6 +458,28 @@ export function start(env) {
             fill(tbody, rows, licences ? "No licence matches." : "No entity matches.");
         state.registerCursor = page.next_cursor || null;
         $("registers-more").hidden = !page.next_cursor;
+    }
+    // Every entry the filter matches (all pages), as CSV for a spreadsheet: the register as the zone holds it now.
+    async function downloadRegister() {
+        const { reg, params } = registerForm();
+        const entries = [];
+        let cursor = null;
+        try {
+            do {
+                const page = await api(reg.path + query({ ...params, limit: 1000, cursor }));
+                entries.push(...page[reg.member]);
+                cursor = page.next_cursor || null;
+            } while (cursor);
+        } catch (e) {
+            return failed(e);
+        }
+        const lines = [reg.csv.join(","), ...entries.map((x) => reg.csv.map((c) => csvCell(x[c])).join(","))];
+        const name = [state.zone ? state.zone.zone_id : "zone", reg.member, params.status,
+                      new Date().toISOString().slice(0, 10)].filter(Boolean).join("-") + ".csv";
+        if (env.download)
+            env.download(name, lines.join("\r\n") + "\r\n", "text/csv");
+        say(entries.length + " " + (reg === REGISTERS.licences ? "licences" : "entities") + " saved as " + name
+            + ".", "info");
     }
     async function openRecord(id) {
         await show("record");
@@ -545,6 +582,7 @@ export function start(env) {
     $("registers-filter").addEventListener("submit", (ev) => { ev.preventDefault(); loadRegister(false); });
     $("registers-filter").elements.register.addEventListener("change", () => { registerChosen(); loadRegister(false); });
     $("registers-more").addEventListener("click", () => loadRegister(true));
+    $("registers-csv").addEventListener("click", downloadRegister);
     registerChosen();
     $("clearances-filter").addEventListener("submit", (ev) => { ev.preventDefault(); loadClearances(); });
     $("audit-earlier").addEventListener("click", () => loadAudit("earlier"));
@@ -565,12 +603,12 @@ export function start(env) {
             signedIn(false);
     })();
     // For tests: each step the console takes, awaited.
-    return { ready, show, loadDecision, loadDecisions, loadRegister, loadClearances, loadAudit, loadRecord,
-             loadCorridors, downloadAnchor };
+    return { ready, show, loadDecision, loadDecisions, loadRegister, downloadRegister, loadClearances, loadAudit,
+             loadRecord, loadCorridors, downloadAnchor };
 }
 
-function browserDownload(name, text) {
-    const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+function browserDownload(name, text, type = "application/json") {
+    const url = URL.createObjectURL(new Blob([text], { type }));
     const a = document.createElement("a");
     a.href = url;
     a.download = name;

@@ -31,7 +31,8 @@ const fetchZone = (p, init) => {
 };
 // The audit step pages by three rows, so a short trail still has pages to walk back through.
 const ui = start({ document, fetch: fetchZone, storage: dom.window.sessionStorage,
-                   download: (name, text) => downloads.push({ name, json: JSON.parse(text) }),
+                   download: (name, text, type) => downloads.push(type === "text/csv" ? { name, type, text }
+                                                                                     : { name, json: JSON.parse(text) }),
                    auditPage: step === "audit" ? 3 : undefined, registerPage: step === "registers" ? 2 : undefined });
 await ui.ready;
 
@@ -155,11 +156,14 @@ if (report.signed_in && step === "read") {
     report.entity_head = head();
     report.entity_pages = await allPages();
     report.entities = entries();
+    click($("registers-csv"));
+    await until("the CSV", () => downloads.length > 0 || !$("message").hidden);
+    report.csv_message = text($("message"));
     const f = $("registers-filter");
     f.elements.register.value = "licences";
     f.elements.register.dispatchEvent(new dom.window.Event("change"));
-    await until("the licences", () => head()[0] === "licence" && (entries().some((e) => e.id.startsWith("lic_"))
-                                                                  || !$("message").hidden));
+    await until("the licences", () => entries().some((e) => e.id.startsWith("lic_"))
+                                      || text(rows("registers-table")[0]) === "No licence matches.");
     report.licence_head = head();
     report.licence_filters_shown = [...f.querySelectorAll(".licence-only")].every((l) => !l.hidden);
     report.licence_states = [...f.elements.status.options].map((o) => o.value);

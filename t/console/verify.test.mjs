@@ -145,3 +145,16 @@ test("an anchor is checked against the key its did names", async () => {
     assert.ok(r.ok === false && /no signature/.test(r.problem), r.problem);
     assert.equal((await checkAnchor({ ...a, note: undefined })).ok, false);
 });
+
+test("a CSV cell is quoted as RFC 4180 asks, and never read as a formula", async () => {
+    const { csvCell } = await import(path.join(here, "..", "..", "htdocs", "regulator", "console.mjs"));
+    assert.equal(csvCell("Indus Looms Ltd"), "Indus Looms Ltd");
+    assert.equal(csvCell('Kabul "River", Ltd'), '"Kabul ""River"", Ltd"');
+    assert.equal(csvCell("two\nlines"), '"two\nlines"');
+    assert.equal(csvCell("=HYPERLINK(\"http://x\")"), '"\'=HYPERLINK(""http://x"")"');
+    for (const lead of ["+", "-", "@", "\t"])
+        assert.equal(csvCell(lead + "1"), "'" + lead + "1");
+    assert.equal(csvCell(null), "");
+    assert.equal(csvCell(undefined), "");
+    assert.equal(csvCell(12), "12");
+});
