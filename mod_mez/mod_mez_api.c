@@ -104,6 +104,36 @@ static int get_readyz(request_rec *r, mez_srv_conf_t *sc)
                                                "checks", checks));
 }
 
+/* GET /v1/whoami: the caller as this zone knows it (the principal AuthType mez admitted: a token, a mapped client
+ * certificate or a peer zone), so a client or the regulator console can show who it acts as and until when. */
+static int get_whoami(request_rec *r, mez_srv_conf_t *sc)
+{
+    mez_problem_t pb = { 0 };
+    const char *role = apr_table_get(r->notes, "mez-role");
+    json_t *me;
+    if (!r->user || !role) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer");
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 401, "auth.missing_token", NULL,
+                    "no caller was authenticated: GET /v1/whoami answers a caller AuthType mez admitted "
+                    "(conf/mez-policy.conf)");
+        return fail(r, &pb);
+    }
+    me = json_pack("{s:s, s:s, s:s}", "principal", r->user, "role", role, "authenticated_by",
+                   apr_table_get(r->notes, "mez-auth") ? apr_table_get(r->notes, "mez-auth") : "token");
+    if (sc->zone_id)
+        json_object_set_new(me, "zone_id", json_string(sc->zone_id));
+    if (apr_table_get(r->notes, "mez-entity"))
+        json_object_set_new(me, "entity_id", json_string(apr_table_get(r->notes, "mez-entity")));
+    if (apr_table_get(r->notes, "mez-peer"))
+        json_object_set_new(me, "peer_zone_id", json_string(apr_table_get(r->notes, "mez-peer")));
+    if (apr_table_get(r->notes, "mez-holder"))
+        json_object_set_new(me, "holder", json_string(apr_table_get(r->notes, "mez-holder")));
+    if (apr_table_get(r->notes, "mez-expires"))
+        json_object_set_new(me, "expires_at", json_string(apr_table_get(r->notes, "mez-expires")));
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    return mez_send_json(r, HTTP_OK, me);
+}
+
 /* ---------------------------------------------------------------- zone */
 
 static int get_zone(request_rec *r, mez_srv_conf_t *sc)
@@ -330,6 +360,7 @@ static const route_t routes[] = {
     { "/metrics",                  M_GET,  mez_get_metrics },
     { "/v1/zone",                  M_GET,  get_zone },
     { "/v1/zone/keys",             M_GET,  mez_keys_get },
+    { "/v1/whoami",                M_GET,  get_whoami },
     { "/v1/audit/anchor",          M_GET,  mez_audit_anchor_get },
     { "/v1/audit/rows",            M_GET,  mez_audit_rows_get },
     { "/v1/openapi.json",          M_GET,  get_openapi },

@@ -59,7 +59,10 @@ static int refuse(request_rec *r, const mez_problem_t *pb)
 }
 
 /* The principal a token or a certificate mapping names, where Require and the zone API look for it. */
-static int admit(request_rec *r, const char *id, const char *role, const char *entity_id, const char *how)
+/* The principal becomes r->user, its role and scope notes; holder and expires_at (may be NULL) are what GET
+ * /v1/whoami tells the caller about itself. */
+static int admit(request_rec *r, const char *id, const char *role, const char *entity_id, const char *how,
+                 const char *holder, const char *expires_at)
 {
     r->user = apr_pstrdup(r->pool, id);
     r->ap_auth_type = (char *)AUTH_TYPE;
@@ -67,6 +70,10 @@ static int admit(request_rec *r, const char *id, const char *role, const char *e
     if (entity_id)
         apr_table_setn(r->notes, "mez-entity", entity_id);
     apr_table_setn(r->notes, "mez-auth", how);
+    if (holder)
+        apr_table_setn(r->notes, "mez-holder", holder);
+    if (expires_at)
+        apr_table_setn(r->notes, "mez-expires", expires_at);
     return OK;
 }
 
@@ -100,13 +107,13 @@ static int check_authn(request_rec *r)
         if (mez_peer_authenticate(r, sc, &peer, &pb) != MEZ_OK)
             return refuse(r, &pb);
         apr_table_setn(r->notes, "mez-peer", peer->zone_id);
-        return admit(r, apr_pstrcat(r->pool, "peer:", peer->zone_id, NULL), "peer", NULL, "signature");
+        return admit(r, apr_pstrcat(r->pool, "peer:", peer->zone_id, NULL), "peer", NULL, "signature", NULL, NULL);
     }
     if ((!hdr || !*hdr) && sc->zone_id && sc->client_cert_auth == 1) {
         const mez_cert_map_t *m;
         if (mez_request_client_cert(r, sc, &m, &pb) != MEZ_OK)
             return refuse(r, &pb);
-        return admit(r, m->id, m->role, m->entity_id, "certificate");
+        return admit(r, m->id, m->role, m->entity_id, "certificate", m->holder, m->expires_at);
     }
     if (!hdr || !*hdr) {
         mez_problem(&pb, r->pool, MEZ_EINVAL, 401, "auth.missing_token", NULL,
@@ -124,7 +131,7 @@ static int check_authn(request_rec *r)
         return refuse(r, &pb);
     if (mez_token_lookup(r->pool, db, realm, token, &info, &pb) != MEZ_OK)
         return refuse(r, &pb);
-    return admit(r, info->id, info->role, info->entity_id, "token");
+    return admit(r, info->id, info->role, info->entity_id, "token", info->holder, info->expires_at);
 }
 
 /* authz_core also calls this when a Require denies an authenticated user; answer as RFC 6750 asks. */

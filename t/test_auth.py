@@ -7,7 +7,7 @@ import os
 import jsonschema
 import pytest
 
-from mez_harness import assert_problem, run, sample_credential
+from mez_harness import assert_problem, policy_conf, run, sample_credential
 
 ISSUE = "/v1/credentials/issue"
 
@@ -178,3 +178,39 @@ def test_unknown_role_stops_startup(make_zone, mez_env):
     cp = z.config_test()
     assert cp.returncode != 0
     assert "'admin' is not one of" in cp.stderr + cp.stdout
+
+
+# ------------------------------------------------------------------------------------------------ GET /v1/whoami
+
+@pytest.fixture(scope="module")
+def policyzone(module_zones, driver, mez_env):
+    return module_zones(driver, name="whoami", extra_conf=policy_conf(mez_env))
+
+
+def whoami(zone, secret=None):
+    return zone.get("/v1/whoami", headers={"Authorization": "Bearer " + secret} if secret else {})
+
+
+def test_whoami_tells_a_caller_who_it_is(policyzone):
+    z = policyzone
+    secret = token(z, "regulator", "--holder", "Sana Mir, SECP-0412", "--expires", "2099-01-01T00:00:00Z")
+    [row] = [x for x in token_list(z) if x[5:6] == ["Sana Mir, SECP-0412"]]
+    r = whoami(z, secret)
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store", r.text
+    assert r.json() == {"principal": row[0], "role": "regulator", "authenticated_by": "token", "zone_id": z.zone_id,
+                        "holder": "Sana Mir, SECP-0412", "expires_at": "2099-01-01T00:00:00Z"}
+    ent = token(z, "entity", "--entity", "ent_" + "1" * 64)
+    me = whoami(z, ent).json()
+    assert me["role"] == "entity" and me["entity_id"] == "ent_" + "1" * 64 and "holder" not in me
+    assert whoami(z, token(z, "watcher")).json()["role"] == "watcher"
+
+
+def test_whoami_without_a_usable_token_is_401(policyzone):
+    z = policyzone
+    for secret in (None, "mez_" + "x" * 43):
+        r = whoami(z, secret)
+        assert_problem(r, 401, code_prefix="auth.")
+        assert r.headers.get("WWW-Authenticate", "").startswith("Bearer")
+    gone = token(z, "operator")
+    mez_token(z, "revoke", [x for x in token_list(z) if x[1] == "operator"][-1][0])
+    assert_problem(whoami(z, gone), 401, "auth.revoked_token")

@@ -87,6 +87,7 @@ def routes(w):
         ("healthz", "GET", "/healthz", None, PUBLIC),
         ("readyz", "GET", "/readyz", None, PUBLIC),
         ("zone", "GET", "/v1/zone", None, PUBLIC),
+        ("whoami", "GET", "/v1/whoami", None, {"operator", "regulator", "entity_own", "entity_other", "watcher"}),
         ("openapi", "GET", "/v1/openapi.json", None, PUBLIC),
         ("packs", "GET", "/v1/packs", None, PUBLIC),
         ("law", "GET", "/v1/laws/sec_153", None, PUBLIC),

@@ -117,6 +117,8 @@ def test_a_regulator_reads_the_zone_in_the_console(world):
     assert rep["zone"]["id"] == "pk-sifc" and rep["zone"]["did"].startswith("did:key:z6Mk")
     assert rep["zone"]["ready"] == "ready"
     assert rep["signed_in"] and rep["token_field_cleared"] and rep["message"] is None, rep
+    me = zone.get("/v1/whoami", headers={"Authorization": "Bearer " + reg}).json()
+    assert rep["whoami"] == "As token %s (regulator)." % me["principal"], rep["whoami"]
     # Decisions: the refusals, newest first, as the API lists them.
     api = zone.get("/v1/evaluations?decision=non_compliant&limit=50",
                    headers={"Authorization": "Bearer " + reg}).json()["evaluations"]
@@ -241,8 +243,9 @@ def test_a_token_the_zone_refuses_signs_the_console_out(world):
     rep = drive(world, "0" * 64, "signin")
     assert not rep["signed_in"] and not rep["storage_has_token"]
     assert "did not accept the token" in rep["message"] and "auth." in rep["message"]
-    watcher = token_secret(world["zone"], "watcher")
+    watcher = token_secret(world["zone"], "watcher", holder="Corridor Watch Ltd")
     rep = drive(world, watcher, "signin")
+    assert rep["whoami"] == "As Corridor Watch Ltd (watcher).", rep
     assert "auth.forbidden_role" in rep["message"], rep
 
 

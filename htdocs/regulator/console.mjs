@@ -147,6 +147,23 @@ export function start(env) {
             $("zone-ready").replaceChildren(badge("unreachable", "bad"));
         }
     }
+    // Who the token is (GET /v1/whoami): the person it was issued to, or its id, and its role; a token of a role
+    // the views do not serve is said at once rather than at the first refusal.
+    async function loadWhoami() {
+        try {
+            const me = await api("/v1/whoami");
+            $("whoami").textContent = "As " + (me.holder || "token " + me.principal) + " (" + me.role
+                + (me.expires_at ? ", until " + me.expires_at : "") + ").";
+            if (me.role !== "regulator" && me.role !== "operator")
+                say("This token is a" + (me.role === "entity" ? "n " : " ") + me.role + "'s: the console's views need a "
+                    + "regulator or operator token.");
+            return true;
+        } catch (e) {
+            $("whoami").textContent = "";
+            failed(e);
+            return !(e instanceof ApiError && e.status === 401);
+        }
+    }
     function signedIn(yes) {
         $("signin").hidden = yes;
         $("session").hidden = !yes;
@@ -154,12 +171,13 @@ export function start(env) {
         for (const v of ["decisions", "registers", "clearances", "audit", "record", "corridors"])
             $(v).hidden = !yes || v !== state.view;
     }
-    async function show(view) {
+    async function show(view, keepMessage = false) {
         state.view = view;
         for (const b of $("views").querySelectorAll("button[data-view]"))
             b.setAttribute("aria-pressed", String(b.dataset.view === view));
         signedIn(true);
-        say("");
+        if (!keepMessage)
+            say("");
         if (view === "decisions")
             return loadDecisions(false);
         if (view === "registers")
@@ -564,7 +582,8 @@ export function start(env) {
         if (!t)
             return;
         env.storage.setItem(TOKEN_KEY, t);
-        await show(state.view);
+        if (await loadWhoami())
+            await show(state.view, true);
     });
     $("signout").addEventListener("click", () => {
         env.storage.removeItem(TOKEN_KEY);
@@ -572,6 +591,7 @@ export function start(env) {
                           "watchers-table"])
             $(id).tBodies[0].replaceChildren();
         $("decision-detail").replaceChildren();
+        $("whoami").textContent = "";
         signedIn(false);
         say("Signed out.", "info");
     });
@@ -597,9 +617,9 @@ export function start(env) {
 
     const ready = (async () => {
         await loadZone();
-        if (env.storage.getItem(TOKEN_KEY))
-            await show(state.view);
-        else
+        if (env.storage.getItem(TOKEN_KEY) && await loadWhoami())
+            await show(state.view, true);
+        else if (!env.storage.getItem(TOKEN_KEY))
             signedIn(false);
     })();
     // For tests: each step the console takes, awaited.

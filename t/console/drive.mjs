@@ -57,6 +57,7 @@ $("signin").dispatchEvent(new dom.window.Event("submit", { cancelable: true }));
 await until("the first view", () => !$("views").hidden || !$("message").hidden);
 await until("decisions", () => rows("decisions-table").length > 0 || !$("message").hidden);
 report.signed_in = !$("views").hidden;
+report.whoami = text($("whoami"));
 report.token_field_cleared = $("token").value === "";
 report.message = $("message").hidden ? null : text($("message"));
 
