@@ -472,6 +472,10 @@ def test_a_peer_reads_only_its_own_corridors(pair):
     assert cid not in [c["corridor_id"] for c in signed_get(a, pair.ghost_key, "/v1/corridors").json()["corridors"]]
     # and no peer writes what only operators do
     assert_problem(signed_post(a, b.key_file, "/v1/corridors/%s/checkpoints" % cid, {}, validate=False), 403)
+    # a peer asking who it is, is told: the peer zone whose signature the request carried
+    me = signed_get(a, b.key_file, "/v1/whoami").json()
+    assert (me["principal"], me["role"], me["authenticated_by"], me["peer_zone_id"]) == \
+        ("peer:" + b.zone_id, "peer", "signature", b.zone_id), me
 
 
 def test_tampered_or_foreign_receipts_change_nothing(pair):

@@ -130,6 +130,9 @@ def test_operator_certificate_forms_an_entity_and_is_the_audit_actor(world):
     # The mapping pins exactly the certificate the client presented: the fingerprint hashlib computes.
     assert zone.db.query_value("SELECT fingerprint FROM mez_client_cert WHERE cert_id = '%s'" % cid) \
         == cert.fingerprint
+    # And the caller sees itself as that mapping.
+    me = zone.get("/v1/whoami", cert=cert.pair).json()
+    assert (me["principal"], me["role"], me["authenticated_by"]) == (cid, "operator", "certificate"), me
 
 
 def test_entity_certificate_acts_only_for_its_own_entity(world):
@@ -138,6 +141,7 @@ def test_entity_certificate_acts_only_for_its_own_entity(world):
     r = zone.get("/v1/entities/" + own, cert=cert)
     assert r.status_code == 200, r.text
     assert r.json()["legal_name"] == world["own_name"]
+    assert zone.get("/v1/whoami", cert=cert).json()["entity_id"] == own
     # Refused exactly as an entity token of the same entity is (same status, same problem): the policy's Require
     # lines see the same principal whichever way it was presented. (Making the token is audited: counted before.)
     tok = bearer(token(zone, "entity", own))
