@@ -91,7 +91,8 @@ mez_status_t mez_read_json_object(request_rec *r, const char *const *allowed, js
  * request.unknown_parameter naming them), given once, its value URL-decoded UTF-8 text without control characters
  * of at most 255 bytes (400 request.invalid_parameter); pointers are "/<name>". */
 mez_status_t mez_read_query(request_rec *r, const char *const *allowed, apr_table_t **out, mez_problem_t *pb);
-/* A whole-number parameter of query (from mez_read_query) within min..max, dflt when it is absent. */
+/* A whole-number parameter of query (from mez_read_query) within min..max, dflt when it is absent: decimal digits
+ * only, without a sign, spaces or leading zeros (400 request.invalid_parameter at /name otherwise). */
 mez_status_t mez_query_int(request_rec *r, apr_table_t *query, const char *name, apr_int64_t min, apr_int64_t max,
                            apr_int64_t dflt, apr_int64_t *out, mez_problem_t *pb);
 int mez_send_json(request_rec *r, int status, json_t *body);

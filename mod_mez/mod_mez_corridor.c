@@ -1240,35 +1240,25 @@ static int post_sync(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const cha
 
 /* ------------------------------------------------------------------ reads, proofs, checkpoints */
 
-static int query_u64(request_rec *r, const char *name, int required, uint64_t dflt, uint64_t *out,
+/* A corridor read's query: only the parameters it names (mez_read_query: each once, URL-decoded; another is 400
+ * request.unknown_parameter), each a whole number. 0 with *pb set when it is not. */
+static int corridor_query(request_rec *r, const char *const *names, apr_table_t **q, mez_problem_t *pb)
+{
+    return mez_read_query(r, names, q, pb) == MEZ_OK;
+}
+
+static int query_u64(request_rec *r, apr_table_t *q, const char *name, int required, uint64_t dflt, uint64_t *out,
                      mez_problem_t *pb)
 {
-    char *args = r->args ? apr_pstrdup(r->pool, r->args) : NULL, *tok, *last;
-    const char *value = NULL;
-    for (tok = args ? apr_strtok(args, "&", &last) : NULL; tok; tok = apr_strtok(NULL, "&", &last)) {
-        size_t n = strlen(name);
-        if (!strncmp(tok, name, n) && tok[n] == '=')
-            value = tok + n + 1;
+    apr_int64_t v;
+    if (required && !apr_table_get(q, name)) {
+        mez_problem(pb, r->pool, MEZ_EINVAL, 400, "request.missing_parameter", apr_pstrcat(r->pool, "/", name, NULL),
+                    "the query parameter %s is required", name);
+        return 0;
     }
-    if (!value) {
-        if (required) {
-            mez_problem(pb, r->pool, MEZ_EINVAL, 400, "request.missing_parameter", apr_pstrcat(r->pool, "/", name, NULL),
-                        "the query parameter %s is required", name);
-            return 0;
-        }
-        *out = dflt;
-        return 1;
-    }
-    {
-        char *end;
-        apr_int64_t v = apr_strtoi64(value, &end, 10);
-        if (!*value || *end || v < 0 || value[0] == '+' || value[0] == '-' || (value[0] == '0' && value[1])) {
-            mez_problem(pb, r->pool, MEZ_EINVAL, 400, "request.invalid_parameter", apr_pstrcat(r->pool, "/", name, NULL),
-                        "the query parameter %s is a non-negative decimal integer", name);
-            return 0;
-        }
-        *out = (uint64_t)v;
-    }
+    if (mez_query_int(r, q, name, 0, APR_INT64_MAX, (apr_int64_t)dflt, &v, pb) != MEZ_OK)
+        return 0;
+    *out = (uint64_t)v;
     return 1;
 }
 
@@ -1287,8 +1277,10 @@ static int get_inclusion(request_rec *r, mez_db_t *db, const char *id)
     mez_digest_t leaf, root, *path;
     size_t len;
     uint64_t seq, size;
-    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || !query_u64(r, "seq", 1, 0, &seq, &pb)
-        || !query_u64(r, "size", 0, c.size, &size, &pb)
+    static const char *const names[] = { "seq", "size", NULL };
+    apr_table_t *q;
+    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || !corridor_query(r, names, &q, &pb)
+        || !query_u64(r, q, "seq", 1, 0, &seq, &pb) || !query_u64(r, q, "size", 0, c.size, &size, &pb)
         || mez_corridor_inclusion_proof(r->pool, db, id, seq, size, &leaf, &path, &len, &pb) != MEZ_OK
         || mez_corridor_root_at(r->pool, db, id, size, &root, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
@@ -1305,8 +1297,10 @@ static int get_consistency(request_rec *r, mez_db_t *db, const char *id)
     mez_digest_t r1, r2, *path;
     size_t len;
     uint64_t from, to;
-    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || !query_u64(r, "from", 1, 0, &from, &pb)
-        || !query_u64(r, "to", 0, c.size, &to, &pb)
+    static const char *const names[] = { "from", "to", NULL };
+    apr_table_t *q;
+    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || !corridor_query(r, names, &q, &pb)
+        || !query_u64(r, q, "from", 1, 0, &from, &pb) || !query_u64(r, q, "to", 0, c.size, &to, &pb)
         || mez_corridor_consistency_proof(r->pool, db, id, from, to, &path, &len, &pb) != MEZ_OK
         || mez_corridor_root_at(r->pool, db, id, from, &r1, &pb) != MEZ_OK
         || mez_corridor_root_at(r->pool, db, id, to, &r2, &pb) != MEZ_OK)
@@ -1387,9 +1381,11 @@ static int get_receipts(request_rec *r, mez_db_t *db, const char *id)
     mez_corridor_t c;
     apr_array_header_t *texts;
     uint64_t from, limit;
+    static const char *const names[] = { "from", "limit", NULL };
+    apr_table_t *q;
     json_t *arr;
-    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || !query_u64(r, "from", 0, 0, &from, &pb)
-        || !query_u64(r, "limit", 0, PUSH_BATCH, &limit, &pb))
+    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || !corridor_query(r, names, &q, &pb)
+        || !query_u64(r, q, "from", 0, 0, &from, &pb) || !query_u64(r, q, "limit", 0, PUSH_BATCH, &limit, &pb))
         return mez_send_problem(r, &pb, NULL);
     if (!limit || limit > PUSH_BATCH) {
         mez_problem(&pb, r->pool, MEZ_EINVAL, 400, "request.invalid_parameter", "/limit",

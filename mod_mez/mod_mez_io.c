@@ -2,6 +2,7 @@
  * Bodies are read against the zone's limit before parsing, so an oversized request costs nothing. */
 #include <errno.h>
 #include <string.h>
+#include <apr_lib.h>
 #include <apr_strings.h>
 #include "httpd.h"
 #include "http_config.h"
@@ -137,7 +138,9 @@ mez_status_t mez_query_int(request_rec *r, apr_table_t *query, const char *name,
     }
     errno = 0;
     n = apr_strtoi64(value, &end, 10);
-    if (!*value || *end || *value == '+' || *value == '-' || errno == ERANGE || n < min || n > max)
+    /* Digits only, without a sign, spaces or leading zeros: one spelling per number. */
+    if (!*value || *end || !apr_isdigit(*value) || (*value == '0' && value[1]) || errno == ERANGE || n < min
+        || n > max)
         return mez_problem(pb, r->pool, MEZ_EINVAL, 400, "request.invalid_parameter",
                            apr_pstrcat(r->pool, "/", name, NULL), "%s is a whole number from %" APR_INT64_T_FMT
                            " to %" APR_INT64_T_FMT, name, min, max);

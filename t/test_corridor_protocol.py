@@ -379,6 +379,19 @@ def test_proofs_and_checkpoints_are_public_and_verify(pair):
         assert r.status_code in (400, 422), (q, r.text)
         if ptr:
             assert r.json()["pointer"] == ptr
+    # Each read takes only its own parameters, each once, each a plain whole number.
+    for path, q, code, ptr in (
+            ("proofs/inclusion", "seq=0&sizes=3", "request.unknown_parameter", None),
+            ("proofs/inclusion", "seq=0&seq=1", "request.invalid_parameter", "/seq"),
+            ("proofs/inclusion", "seq=%200", "request.invalid_parameter", "/seq"),
+            ("proofs/consistency", "from=1&to=7&verbose=1", "request.unknown_parameter", None),
+            ("proofs/consistency", "to=7", "request.missing_parameter", "/from"),
+            ("receipts", "from=00", "request.invalid_parameter", "/from"),
+            ("receipts", "start=0", "request.unknown_parameter", None)):
+        r = pair.op(a, "GET", "/v1/corridors/%s/%s?%s" % (cid, path, q)) if path == "receipts" else \
+            a.get("/v1/corridors/%s/%s?%s" % (cid, path, q))
+        p = assert_problem(r, 400, code)
+        assert ptr is None or p["pointer"] == ptr, (q, p)
 
     assert_problem(a.get("/v1/corridors/%s/checkpoint" % cid), 404, "corridor.no_checkpoint")
     r = pair.op(a, "POST", "/v1/corridors/%s/checkpoints" % cid)

@@ -90,6 +90,8 @@ def test_pages_walk_back_without_gaps(world):
     ("limit=501", "/limit", "request.invalid_parameter"),
     ("limit=ten", "/limit", "request.invalid_parameter"),
     ("before=-3", "/before", "request.invalid_parameter"),
+    ("before=007", "/before", "request.invalid_parameter"),
+    ("before=%207", "/before", "request.invalid_parameter"),
     ("before=99999999999999999999", "/before", "request.invalid_parameter"),
     ("subject_id=", "/subject_id", "request.invalid_parameter"),
     ("subject_id=%ff", "/subject_id", "request.invalid_parameter"),
