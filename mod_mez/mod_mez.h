@@ -8,6 +8,10 @@
  * most), short enough that a stalled server gives its callers an answer before their clients give up. */
 #define MEZ_DB_TIMEOUT_DEFAULT_MS 30000L
 
+/* How long a watcher's stake is held after it begins unbonding when MezWatcherUnbondingPeriod is not set: the time
+ * in which evidence of what it attested while bonded may still reach the zone and be slashed (mez/watcher.h). */
+#define MEZ_WATCHER_UNBONDING_DEFAULT apr_time_from_sec(14 * 86400)
+
 #include <apr_dbd.h>
 #include "httpd.h"
 #include "http_config.h"
@@ -57,6 +61,7 @@ typedef struct mez_srv_conf_t {
                                  * once per mod_dbd connection (libmezcore/src/store_pg.c) */
     long db_timeout_ms;         /* MezDBTimeout: -1 unset (MEZ_DB_TIMEOUT_DEFAULT_MS), 0 off, else the longest one
                                  * round trip to PostgreSQL may keep a request waiting (store_pg.c) */
+    apr_interval_time_t watcher_unbonding; /* MezWatcherUnbondingPeriod: -1 unset (MEZ_WATCHER_UNBONDING_DEFAULT) */
     int clearance_approvers;    /* MezClearanceApprovers: -1 unset, 1 or 2 (default): the principals a sanctions
                                  * screening clearance needs (mod_mez_clearance.c) */
     const char *client_cert_defn; /* "file:line" of that directive, for start-up messages */

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <apr_lib.h>
 #include <apr_strings.h>
 #include "httpd.h"
 #include "http_config.h"
@@ -24,6 +25,7 @@ void *mez_create_srv_conf(apr_pool_t *p, server_rec *s)
     sc->db_prepare = -1;
     sc->clearance_approvers = -1;
     sc->db_timeout_ms = -1;
+    sc->watcher_unbonding = -1;
     return sc;
 }
 
@@ -67,6 +69,7 @@ void *mez_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->db_prepare = add->db_prepare != -1 ? add->db_prepare : base->db_prepare;
     sc->clearance_approvers = add->clearance_approvers != -1 ? add->clearance_approvers : base->clearance_approvers;
     sc->db_timeout_ms = add->db_timeout_ms != -1 ? add->db_timeout_ms : base->db_timeout_ms;
+    sc->watcher_unbonding = add->watcher_unbonding != -1 ? add->watcher_unbonding : base->watcher_unbonding;
     sc->client_cert_defn = add->client_cert_auth != -1 ? add->client_cert_defn : base->client_cert_defn;
     sc->peers = add->peers ? add->peers : base->peers;
     sc->peer_ca_file = add->peer_ca_file ? add->peer_ca_file : base->peer_ca_file;
@@ -372,6 +375,27 @@ static const char *set_db_timeout(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/* MezWatcherUnbondingPeriod <n>[s|m|h|d]: how long an unbonding watcher's stake is held (0: returned at once). */
+static const char *set_watcher_unbonding(cmd_parms *cmd, void *dc, const char *arg)
+{
+    char *end = NULL;
+    apr_int64_t n, unit = 1;
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    (void)dc;
+    if (err)
+        return err;
+    n = apr_strtoi64(arg, &end, 10);
+    if (end && *end && !end[1])
+        unit = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : *end == 'd' ? 86400 : 0;
+    else if (end && *end)
+        unit = 0;
+    if (!*arg || !apr_isdigit(*arg) || !unit || n < 0 || n > 3660L * 86400 / unit)
+        return apr_psprintf(cmd->pool, "MezWatcherUnbondingPeriod: '%s' is not a period such as 14d, 36h, 90m or "
+                            "0 (at most 3660 days)", arg);
+    mez_srv_conf(cmd->server)->watcher_unbonding = apr_time_from_sec(n * unit);
+    return NULL;
+}
+
 static const char *set_clearance_approvers(cmd_parms *cmd, void *dc, const char *arg)
 {
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
@@ -419,6 +443,9 @@ const command_rec mez_cmds[] = {
     AP_INIT_TAKE1("MezClearanceApprovers", set_clearance_approvers, NULL, RSRC_CONF,
                   "how many principals a sanctions screening clearance needs: 2 (default: one records it, another "
                   "approves it) or 1"),
+    AP_INIT_TAKE1("MezWatcherUnbondingPeriod", set_watcher_unbonding, NULL, RSRC_CONF,
+                  "how long an unbonding corridor watcher's stake is held before it may be returned, for evidence "
+                  "of what it attested to arrive (14d default; units s, m, h, d; 0: at once)"),
     AP_INIT_TAKE1("MezDBTimeout", set_db_timeout, NULL, RSRC_CONF,
                   "seconds a request waits for PostgreSQL to answer one round trip before it answers 503 db.timeout "
                   "and closes the connection (1-3600, default 30), or off"),

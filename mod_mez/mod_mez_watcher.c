@@ -3,6 +3,10 @@
  *   operator           POST /v1/watchers                         {did, stake: {amount_minor, currency}}:
  *                                                                register, bond and activate in one transaction
  *                      POST /v1/watchers/{id}/unbond              ACTIVE | SLASHED -> UNBONDING
+ *                      POST /v1/watchers/{id}/complete-unbond     UNBONDING -> DEACTIVATED, the stake returned, once
+ *                                                                MezWatcherUnbondingPeriod (default 14 days) has
+ *                                                                passed since the unbonding began
+ *                      POST /v1/watchers/{id}/rebond              {stake}: SLASHED -> BONDED -> ACTIVE
  *   operator, regulator GET /v1/watchers, /v1/watchers/{id}       (the latter with its event log)
  *   watcher, operator  POST /v1/corridors/{id}/attestations       {attestation: WatcherAttestation credential}
  *   readers            GET  /v1/corridors/{id}/attestations
@@ -67,15 +71,38 @@ static json_t *attestation_json(apr_pool_t *p, const mez_watcher_attestation_t *
 
 /* ------------------------------------------------------------------ /v1/watchers */
 
+/* The body's stake {amount_minor, currency}: an amount above 0 (the currency is the store's to check). */
+static mez_status_t read_stake(request_rec *r, const json_t *body, uint64_t *amount, const char **currency,
+                               mez_problem_t *pb)
+{
+    static const char *const stake_allowed[] = { "amount_minor", "currency", NULL };
+    const json_t *stake = json_object_get(body, "stake"), *n;
+    mez_status_t st;
+    if (!json_is_object(stake))
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.missing_field", "/stake",
+                           "stake {amount_minor, currency} is required");
+    if ((st = mez_check_members(r, stake, "/stake", stake_allowed, pb)) != MEZ_OK)
+        return st;
+    n = json_object_get(stake, "amount_minor");
+    if (!json_is_integer(n) || json_integer_value(n) <= 0)
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "watcher.invalid_stake", "/stake/amount_minor",
+                           "amount_minor is a whole number of minor units greater than 0");
+    *amount = (uint64_t)json_integer_value(n);
+    *currency = json_string_value(json_object_get(stake, "currency"));
+    if (!*currency)
+        *currency = "";
+    return MEZ_OK;
+}
+
 static int post_watcher(request_rec *r, mez_db_t *db)
 {
     static const char *const allowed[] = { "did", "stake", NULL };
-    static const char *const stake_allowed[] = { "amount_minor", "currency", NULL };
     mez_problem_t pb = { 0 };
     mez_audit_event_t aev;
     mez_watcher_t w;
-    json_t *body, *stake, *amount;
+    json_t *body;
     const char *did, *currency;
+    uint64_t amount;
 
     if (mez_read_json_object(r, allowed, &body, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
@@ -84,24 +111,10 @@ static int post_watcher(request_rec *r, mez_db_t *db)
                     "required");
         return mez_send_problem(r, &pb, NULL);
     }
-    stake = json_object_get(body, "stake");
-    if (!json_is_object(stake)) {
-        mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "request.missing_field", "/stake",
-                    "stake {amount_minor, currency} is required");
+    if (read_stake(r, body, &amount, &currency, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
-    }
-    if (mez_check_members(r, stake, "/stake", stake_allowed, &pb) != MEZ_OK)
-        return mez_send_problem(r, &pb, NULL);
-    amount = json_object_get(stake, "amount_minor");
-    if (!json_is_integer(amount) || json_integer_value(amount) <= 0) {
-        mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "watcher.invalid_stake", "/stake/amount_minor",
-                    "amount_minor is a whole number of minor units greater than 0");
-        return mez_send_problem(r, &pb, NULL);
-    }
-    currency = json_string_value(json_object_get(stake, "currency"));
     mez_request_audit_event(r, "watcher.enrol", "watcher", NULL, "committed", NULL, &aev);
-    if (mez_watcher_enrol_audited(r->pool, db, did, (uint64_t)json_integer_value(amount), currency ? currency : "",
-                                  apr_time_now(), &aev, &w, &pb) != MEZ_OK)
+    if (mez_watcher_enrol_audited(r->pool, db, did, amount, currency, apr_time_now(), &aev, &w, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, "/v1/watchers/", w.watcher_id, NULL));
     return mez_send_json(r, 201, watcher_json(r->pool, &w));
@@ -145,12 +158,43 @@ static int post_unbond(request_rec *r, mez_db_t *db, const char *id)
     return mez_send_json(r, 200, watcher_json(r->pool, &w));
 }
 
+/* POST /v1/watchers/{id}/complete-unbond: the stake is returned once the zone's unbonding period has passed. */
+static int post_complete_unbond(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id)
+{
+    mez_problem_t pb = { 0 };
+    mez_audit_event_t aev;
+    mez_watcher_t w;
+    apr_interval_time_t period = sc->watcher_unbonding >= 0 ? sc->watcher_unbonding
+                                                             : MEZ_WATCHER_UNBONDING_DEFAULT;
+    mez_request_audit_event(r, "watcher.complete_unbond", "watcher", id, "committed", NULL, &aev);
+    if (mez_watcher_complete_unbond_audited(r->pool, db, id, apr_time_now(), period, &aev, &w, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    return mez_send_json(r, 200, watcher_json(r->pool, &w));
+}
+
+/* POST /v1/watchers/{id}/rebond {stake}: a slashed watcher bonds again and is ACTIVE. */
+static int post_rebond(request_rec *r, mez_db_t *db, const char *id)
+{
+    static const char *const allowed[] = { "stake", NULL };
+    mez_problem_t pb = { 0 };
+    mez_audit_event_t aev;
+    mez_watcher_t w;
+    json_t *body;
+    const char *currency;
+    uint64_t amount;
+    if (mez_read_json_object(r, allowed, &body, &pb) != MEZ_OK || read_stake(r, body, &amount, &currency, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    mez_request_audit_event(r, "watcher.rebond", "watcher", id, "committed", NULL, &aev);
+    if (mez_watcher_rebond_audited(r->pool, db, id, amount, currency, apr_time_now(), &aev, &w, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    return mez_send_json(r, 200, watcher_json(r->pool, &w));
+}
+
 int mez_watcher_serve(request_rec *r, mez_srv_conf_t *sc)
 {
     mez_problem_t pb = { 0 };
     const char *cap[1];
     mez_db_t *db;
-    (void)sc;
     if (!(db = mez_request_db_or_problem(r, NULL, &pb)))
         return mez_send_problem(r, &pb, NULL);
     apr_table_setn(r->notes, "mez-action", apr_pstrcat(r->pool, "watcher.", r->method, NULL));
@@ -170,6 +214,16 @@ int mez_watcher_serve(request_rec *r, mez_srv_conf_t *sc)
         if (r->method_number != M_POST)
             return mez_send_method_not_allowed(r, "POST");
         return post_unbond(r, db, cap[0]);
+    }
+    if (mez_mass_path_match(r->pool, r->uri, "/v1/watchers/*/complete-unbond", cap, 1)) {
+        if (r->method_number != M_POST)
+            return mez_send_method_not_allowed(r, "POST");
+        return post_complete_unbond(r, sc, db, cap[0]);
+    }
+    if (mez_mass_path_match(r->pool, r->uri, "/v1/watchers/*/rebond", cap, 1)) {
+        if (r->method_number != M_POST)
+            return mez_send_method_not_allowed(r, "POST");
+        return post_rebond(r, db, cap[0]);
     }
     mez_problem(&pb, r->pool, MEZ_EINVAL, 404, "request.not_found", NULL, "there is no resource at %s", r->uri);
     return mez_send_problem(r, &pb, NULL);

@@ -1,6 +1,6 @@
 # test_config.py: the generated configuration passes `apache2 -t`; bad MezKeyFile / MezZone / MezMaxBodySize /
-# MezClearanceApprovers / MezDBTimeout values stop httpd at configuration time with httpd's "Syntax error on line N
-# of FILE" naming the directive.
+# MezClearanceApprovers / MezDBTimeout / MezWatcherUnbondingPeriod values stop httpd at configuration time with
+# httpd's "Syntax error on line N of FILE" naming the directive.
 import pytest
 
 
@@ -62,5 +62,18 @@ def test_bad_db_timeout(make_zone, driver, value):
 @pytest.mark.parametrize("value", ["off", "1", "3600"])
 def test_db_timeout_accepted(make_zone, driver, value):
     z = make_zone(driver, start=False, extra_conf="MezDBTimeout " + value)
+    cp = z.config_test()
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+
+
+@pytest.mark.parametrize("value", ["-1d", "14w", "d", "3661d", "1.5d", "14dd"])
+def test_bad_watcher_unbonding_period(make_zone, driver, value):
+    z = make_zone(driver, start=False, extra_conf="MezWatcherUnbondingPeriod " + value)
+    assert_config_error(z, "MezWatcherUnbondingPeriod")
+
+
+@pytest.mark.parametrize("value", ["0", "14d", "36h", "90m", "30s", "3660d"])
+def test_watcher_unbonding_period_accepted(make_zone, driver, value):
+    z = make_zone(driver, start=False, extra_conf="MezWatcherUnbondingPeriod " + value)
     cp = z.config_test()
     assert cp.returncode == 0, cp.stdout + cp.stderr

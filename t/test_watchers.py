@@ -3,6 +3,7 @@
 # `mez watcher attest` against both zones (checkpoints fetched, notes verified, zones compared, attestations
 # posted), and is slashed 50 % for a false root and 100 % for equivocating, with the evidence kept. Unregistered
 # and tampered credentials are refused, and every refusal leaves the watcher tables as they were.
+import calendar
 import copy
 import json
 import os
@@ -261,6 +262,49 @@ def test_an_unbonding_watcher_is_judged_for_what_it_signed_while_bonded(pair, wo
     before = counts(a)
     assert_problem(post(a, tok, cid, sign(a, key2, cid, 5, "ab" * 32)), 409, "watcher.not_active")
     assert counts(a) == before and watcher_state(pair, a, w2) == ("SLASHED", 500)
+
+
+def test_a_slashed_watcher_rebonds_and_an_exit_waits_for_the_unbonding_period(pair, world):
+    """A SLASHED watcher bonds again (the stake added to what the slash left, ACTIVE at once, audited); an exit's
+    stake is held for the zone's unbonding period (14 days here, the default): completing it earlier is refused
+    with the date, and changes nothing."""
+    a = pair.a
+    cid, tok = world["cid"], world["watcher"][a]
+    key, did = new_watcher(a, "rebond")
+    w = enrol(pair, a, did, 1000)
+    assert_problem(post(a, tok, cid, sign(a, key, cid, 3, "cd" * 32)), 409, "watcher.false_attestation")
+    assert watcher_state(pair, a, w) == ("SLASHED", 500)
+    path = "/v1/watchers/%s/rebond" % w["watcher_id"]
+    before = counts(a)
+    for body, status, code, ptr in (
+            ({"stake": {"amount_minor": 250, "currency": "EUR"}}, 409, "watcher.currency_mismatch", None),
+            ({"stake": {"amount_minor": 0, "currency": "USD"}}, 422, "watcher.invalid_stake", "/stake/amount_minor"),
+            ({"stake": {"amount_minor": 250, "currency": "USD", "extra": 1}}, 422, "request.unknown_field",
+             "/stake/extra"),
+            ({}, 422, "request.missing_field", "/stake")):
+        p = assert_problem(pair.op(a, "POST", path, body), status, code)
+        assert ptr is None or p.get("pointer") == ptr, p
+    assert counts(a) == before and watcher_state(pair, a, w) == ("SLASHED", 500)
+    r = pair.op(a, "POST", path, {"stake": {"amount_minor": 250, "currency": "USD"}})
+    assert r.status_code == 200 and (r.json()["state"], r.json()["stake"]["amount_minor"]) == ("ACTIVE", 750), r.text
+    events = pair.op(a, "GET", "/v1/watchers/" + w["watcher_id"]).json()["events"]
+    assert [(e["event"], e["to_state"]) for e in events[-2:]] == [("rebond", "BONDED"), ("activate", "ACTIVE")]
+    assert audit_rows(a, w["watcher_id"])[-1][:2] == ("watcher.rebond", "committed")
+    assert_problem(pair.op(a, "POST", path, {"stake": {"amount_minor": 1, "currency": "USD"}}), 409,
+                   "lifecycle.illegal_transition")
+    # back at work: what it attests truly is recorded again
+    root2 = a.get("/v1/corridors/%s/proofs/inclusion?seq=0&size=2" % cid).json()["root"]
+    assert post(a, tok, cid, sign(a, key, cid, 2, root2)).status_code == 201
+    # an exit: the stake is held for the unbonding period (14 days unless the zone says otherwise)
+    assert pair.op(a, "POST", "/v1/watchers/%s/unbond" % w["watcher_id"]).json()["state"] == "UNBONDING"
+    before = counts(a)
+    p = assert_problem(pair.op(a, "POST", "/v1/watchers/%s/complete-unbond" % w["watcher_id"]), 409,
+                       "watcher.unbonding")
+    began = pair.op(a, "GET", "/v1/watchers/" + w["watcher_id"]).json()["updated_at"]
+    held_until = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                               time.gmtime(calendar.timegm(time.strptime(began, "%Y-%m-%dT%H:%M:%SZ")) + 14 * 86400))
+    assert began in p["detail"] and held_until in p["detail"], p
+    assert counts(a) == before and watcher_state(pair, a, w) == ("UNBONDING", 750)
 
 
 def test_a_watcher_delivering_the_sequencers_fork_is_not_slashed(pair):

@@ -263,15 +263,27 @@ static mez_status_t bond_in(apr_pool_t *p, mez_db_t *db, mez_watcher_t *w, uint6
                 pb);
 }
 
-static mez_status_t complete_in(apr_pool_t *p, mez_db_t *db, mez_watcher_t *w, const char *at, mez_problem_t *pb)
+/* The stake of an UNBONDING watcher is held for `period` after its unbonding began (updated_at: every move out of
+ * UNBONDING leaves it), the time in which evidence of what it attested while bonded may still arrive and be
+ * slashed; only then is it returned. */
+static mez_status_t complete_in(apr_pool_t *p, mez_db_t *db, mez_watcher_t *w, apr_time_t now,
+                                apr_interval_time_t period, mez_problem_t *pb)
 {
-    const char *from = state_name(w->state);
+    const char *from = state_name(w->state), *at = mez_time_stamp(p, now);
     uint64_t returned = w->stake_minor;
+    apr_time_t began;
     int to;
     mez_status_t st;
     if ((st = mez_lifecycle_step(p, MEZ_LIFECYCLE_WATCHER, w->state, MEZ_WATCHER_EV_COMPLETE_UNBOND, &to, NULL, pb))
         != MEZ_OK)
         return st;
+    if (period > 0 && (!w->updated_at || mez_time_parse_rfc3339(w->updated_at, &began) || now < began + period))
+        return mez_problem(pb, p, MEZ_EINVAL, 409, "watcher.unbonding", NULL,
+                           "watcher %s began unbonding at %s; its stake is held until %s (the zone's unbonding "
+                           "period, MezWatcherUnbondingPeriod), while evidence of what it attested may still arrive",
+                           w->watcher_id, w->updated_at ? w->updated_at : "?",
+                           w->updated_at && !mez_time_parse_rfc3339(w->updated_at, &began)
+                               ? mez_time_stamp(p, began + period) : "?");
     w->stake_minor = 0;
     w->state = to;
     w->updated_at = at;
@@ -301,9 +313,9 @@ static mez_status_t slash_in(apr_pool_t *p, mez_db_t *db, mez_watcher_t *w, mez_
 
 /* ------------------------------------------------------------------ the public moves */
 
-typedef enum { OP_BOND, OP_ACTIVATE, OP_UNBOND, OP_COMPLETE } op_t;
+typedef enum { OP_BOND, OP_ACTIVATE, OP_UNBOND, OP_COMPLETE, OP_REBOND } op_t;
 
-/* One move of an existing watcher in its own transaction; *out gets the watcher afterwards. */
+/* The zone's audit row of a watcher's move (none when audit is NULL), naming its state and stake after it. */
 static mez_status_t audit_move(apr_pool_t *p, mez_db_t *db, const mez_audit_event_t *audit, const mez_watcher_t *w,
                                mez_problem_t *pb)
 {
@@ -319,9 +331,11 @@ static mez_status_t audit_move(apr_pool_t *p, mez_db_t *db, const mez_audit_even
     return mez_audit_append(p, db, &ev, pb);
 }
 
+/* One move of an existing watcher in its own transaction, with the zone's audit row of it when audit is given;
+ * *out gets the watcher afterwards. period: OP_COMPLETE's unbonding period. */
 static mez_status_t run(apr_pool_t *p, mez_db_t *db, const char *watcher_id, op_t op, uint64_t amount,
-                        const char *currency, apr_time_t now, const mez_audit_event_t *audit, mez_watcher_t *out,
-                        mez_problem_t *pb)
+                        const char *currency, apr_time_t now, apr_interval_time_t period,
+                        const mez_audit_event_t *audit, mez_watcher_t *out, mez_problem_t *pb)
 {
     const char *at = mez_time_stamp(p, now);
     mez_watcher_t w;
@@ -334,7 +348,16 @@ static mez_status_t run(apr_pool_t *p, mez_db_t *db, const char *watcher_id, op_
         case OP_BOND:     st = bond_in(p, db, &w, amount, currency, at, pb); break;
         case OP_ACTIVATE: st = step_in(p, db, &w, MEZ_WATCHER_EV_ACTIVATE, at, pb); break;
         case OP_UNBOND:   st = step_in(p, db, &w, MEZ_WATCHER_EV_UNBOND, at, pb); break;
-        case OP_COMPLETE: st = complete_in(p, db, &w, at, pb); break;
+        case OP_COMPLETE: st = complete_in(p, db, &w, now, period, pb); break;
+        case OP_REBOND:
+            /* A slashed watcher bonds again and is back at work in one step, as an enrolment is. */
+            if (w.state != MEZ_WATCHER_SLASHED)
+                st = mez_problem(pb, p, MEZ_EINVAL, 409, "lifecycle.illegal_transition", NULL,
+                                 "watcher %s is %s: only a SLASHED watcher rebonds", w.watcher_id,
+                                 state_name(w.state));
+            else if ((st = bond_in(p, db, &w, amount, currency, at, pb)) == MEZ_OK)
+                st = step_in(p, db, &w, MEZ_WATCHER_EV_ACTIVATE, at, pb);
+            break;
         }
     }
     if (st == MEZ_OK)
@@ -368,31 +391,46 @@ mez_status_t mez_watcher_register(apr_pool_t *p, mez_db_t *db, const char *did, 
 mez_status_t mez_watcher_bond(apr_pool_t *p, mez_db_t *db, const char *watcher_id, uint64_t amount_minor,
                               const char *currency, apr_time_t now, mez_watcher_t *out, mez_problem_t *pb)
 {
-    return run(p, db, watcher_id, OP_BOND, amount_minor, currency, now, NULL, out, pb);
+    return run(p, db, watcher_id, OP_BOND, amount_minor, currency, now, 0, NULL, out, pb);
 }
 
 mez_status_t mez_watcher_activate(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
                                   mez_watcher_t *out, mez_problem_t *pb)
 {
-    return run(p, db, watcher_id, OP_ACTIVATE, 0, NULL, now, NULL, out, pb);
+    return run(p, db, watcher_id, OP_ACTIVATE, 0, NULL, now, 0, NULL, out, pb);
 }
 
 mez_status_t mez_watcher_unbond(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
                                 mez_watcher_t *out, mez_problem_t *pb)
 {
-    return run(p, db, watcher_id, OP_UNBOND, 0, NULL, now, NULL, out, pb);
+    return run(p, db, watcher_id, OP_UNBOND, 0, NULL, now, 0, NULL, out, pb);
 }
 
 mez_status_t mez_watcher_unbond_audited(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
                                         const mez_audit_event_t *audit, mez_watcher_t *out, mez_problem_t *pb)
 {
-    return run(p, db, watcher_id, OP_UNBOND, 0, NULL, now, audit, out, pb);
+    return run(p, db, watcher_id, OP_UNBOND, 0, NULL, now, 0, audit, out, pb);
 }
 
 mez_status_t mez_watcher_complete_unbond(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
                                          mez_watcher_t *out, mez_problem_t *pb)
 {
-    return run(p, db, watcher_id, OP_COMPLETE, 0, NULL, now, NULL, out, pb);
+    return run(p, db, watcher_id, OP_COMPLETE, 0, NULL, now, 0, NULL, out, pb);
+}
+
+mez_status_t mez_watcher_complete_unbond_audited(apr_pool_t *p, mez_db_t *db, const char *watcher_id,
+                                                 apr_time_t now, apr_interval_time_t period,
+                                                 const mez_audit_event_t *audit, mez_watcher_t *out,
+                                                 mez_problem_t *pb)
+{
+    return run(p, db, watcher_id, OP_COMPLETE, 0, NULL, now, period, audit, out, pb);
+}
+
+mez_status_t mez_watcher_rebond_audited(apr_pool_t *p, mez_db_t *db, const char *watcher_id, uint64_t amount_minor,
+                                        const char *currency, apr_time_t now, const mez_audit_event_t *audit,
+                                        mez_watcher_t *out, mez_problem_t *pb)
+{
+    return run(p, db, watcher_id, OP_REBOND, amount_minor, currency, now, 0, audit, out, pb);
 }
 
 mez_status_t mez_watcher_enrol(apr_pool_t *p, mez_db_t *db, const char *did, uint64_t amount_minor,

@@ -122,7 +122,20 @@ mez_status_t mez_watcher_unbond_audited(apr_pool_t *p, mez_db_t *db, const char 
 /* ACTIVE | SLASHED -> UNBONDING. */
 mez_status_t mez_watcher_unbond(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
                                 mez_watcher_t *out, mez_problem_t *pb);
-/* UNBONDING -> DEACTIVATED: the stake left is returned (the event's amount) and the stake becomes 0. */
+/* UNBONDING -> DEACTIVATED once `period` has passed since the unbonding began (earlier: 409 "watcher.unbonding",
+ * saying until when the stake is held): the stake left is returned (the event's amount) and becomes 0; with the
+ * zone's audit row of the move (audit may be NULL). */
+mez_status_t mez_watcher_complete_unbond_audited(apr_pool_t *p, mez_db_t *db, const char *watcher_id,
+                                                 apr_time_t now, apr_interval_time_t period,
+                                                 const struct mez_audit_event_t *audit, mez_watcher_t *out,
+                                                 mez_problem_t *pb);
+/* SLASHED -> BONDED -> ACTIVE in one transaction: amount_minor more of the stake's currency (409
+ * "watcher.currency_mismatch" for another), with the zone's audit row (audit may be NULL). Another state: 409
+ * "lifecycle.illegal_transition". */
+mez_status_t mez_watcher_rebond_audited(apr_pool_t *p, mez_db_t *db, const char *watcher_id, uint64_t amount_minor,
+                                        const char *currency, apr_time_t now, const struct mez_audit_event_t *audit,
+                                        mez_watcher_t *out, mez_problem_t *pb);
+/* UNBONDING -> DEACTIVATED at once, unaudited (no unbonding period). */
 mez_status_t mez_watcher_complete_unbond(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
                                          mez_watcher_t *out, mez_problem_t *pb);
 
