@@ -186,6 +186,23 @@ static void test_lifecycle(void)
     CU_ASSERT_EQUAL_FATAL(mez_watcher_get_by_did(p, db, mez_did_key(p, key(8)), &w, &pb), MEZ_OK);
     CU_ASSERT_STRING_EQUAL(w.watcher_id, w2.watcher_id);
     CU_ASSERT_STRING_EQUAL(w.currency, "EUR");
+
+    /* An exit's stake is held for the unbonding period from when the exit began, to the second. */
+    CU_ASSERT_EQUAL_FATAL(mez_watcher_unbond(p, db, w2.watcher_id, NOW, &w2, &pb), MEZ_OK);
+    before = counts(db);
+    CU_ASSERT_EQUAL(mez_watcher_complete_unbond_audited(p, db, w2.watcher_id, NOW + apr_time_from_sec(86399),
+                                                        apr_time_from_sec(86400), NULL, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "watcher.unbonding");
+    CU_ASSERT_EQUAL(pb.status, 409);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, mez_time_stamp(p, NOW + apr_time_from_sec(86400))));
+    SAME_COUNTS(before, counts(db));
+    CU_ASSERT_EQUAL_FATAL(mez_watcher_complete_unbond_audited(p, db, w2.watcher_id, NOW + apr_time_from_sec(86400),
+                                                              apr_time_from_sec(86400), NULL, &w2, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(w2.state, MEZ_WATCHER_DEACTIVATED);
+    CU_ASSERT_EQUAL(counts(db).events, before.events + 1);
+    /* Only a SLASHED watcher rebonds (test_attest rebonds one). */
+    CU_ASSERT_EQUAL(mez_watcher_rebond_audited(p, db, w2.watcher_id, 5, "EUR", NOW, NULL, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.illegal_transition");
 }
 
 static void test_attest(void)
@@ -293,9 +310,14 @@ static void test_attest(void)
     CU_ASSERT_EQUAL(mez_watcher_bond(p, db, w.watcher_id, 10, "EUR", NOW, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "watcher.currency_mismatch");
     SAME_COUNTS(before, counts(db));
-    CU_ASSERT_EQUAL_FATAL(mez_watcher_bond(p, db, w.watcher_id, 99999, "USD", NOW, &w, &pb), MEZ_OK);   /* rebond */
+    CU_ASSERT_EQUAL(mez_watcher_rebond_audited(p, db, w.watcher_id, 0, "USD", NOW, NULL, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "watcher.invalid_stake");
+    SAME_COUNTS(before, counts(db));
+    /* rebond: bonded again and active in one step */
+    CU_ASSERT_EQUAL_FATAL(mez_watcher_rebond_audited(p, db, w.watcher_id, 99999, "USD", NOW, NULL, &w, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(w.stake_minor, 600000);
-    CU_ASSERT_EQUAL_FATAL(mez_watcher_activate(p, db, w.watcher_id, NOW, &w, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(w.state, MEZ_WATCHER_ACTIVE);
+    CU_ASSERT_EQUAL(counts(db).events, before.events + 2);
 
     /* Another root for size 3, which it attested truly before: equivocation takes everything. */
     CU_ASSERT_EQUAL(mez_watcher_attest(p, db, &zone, attestation(wk, NULL, ORIGIN, 3, r4, NULL), NOW, &out, &pb),
