@@ -122,6 +122,12 @@ class WireCounter:
     def close(self):
         self.closing = True
         self.flowing.set()
+        # shutdown() first: close() alone leaves a listener that a thread blocks in accept() on listening (and
+        # accepting one more connection, forwarded to the server) until that accept returns.
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.listener.close()
 
 
