@@ -46,8 +46,8 @@ static const write_route_t writes[] = {
 
 /* Reads answered by the primitive under the same path (the two register lists are answered here: serve_list). */
 static const char *const reads[] = {
-    "/v1/entities", "/v1/licences", "/v1/entities/*", "/v1/entities/*/beneficial-owners", "/v1/entities/*/dissolution/status",
-    "/v1/ownership/*/cap-table", "/v1/ownership/*/share-classes", "/v1/fiscal/accounts/*",
+    "/v1/entities", "/v1/licences", "/v1/entities/*", "/v1/entities/*/beneficial-owners",
+    "/v1/entities/*/dissolution/status", "/v1/ownership/*/cap-table", "/v1/ownership/*/share-classes", "/v1/fiscal/accounts/*",
     "/v1/fiscal/accounts/*/ledger", "/v1/fiscal/payments/*", "/v1/consent/*", "/v1/consent/*/audit-trail",
     "/v1/identity/persons/*", "/v1/identity/entity/*", "/v1/licences/*", NULL
 };
@@ -193,12 +193,8 @@ static int serve_list(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
             return mez_send_problem(r, &pb, NULL);
         return mez_send_json_typed(r, HTTP_OK, "application/json", doc);
     }
-    if (status && mez_lifecycle_state_parse(r->pool, MEZ_LIFECYCLE_ENTITY, status, &state, &pb) != MEZ_OK) {
-        pb.status = 400;
-        pb.code = "request.invalid_parameter";
-        pb.pointer = "/status";
+    if (status && mez_lifecycle_state_param(r->pool, MEZ_LIFECYCLE_ENTITY, status, "/status", &state, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
-    }
     {
         /* Every value here is a checked token (a state name, a number, an id): nothing to escape. */
         mez_mass_request_t req = { "GET", "/v1/entities",

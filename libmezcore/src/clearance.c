@@ -337,28 +337,22 @@ mez_status_t mez_clearance_get(apr_pool_t *p, mez_db_t *db, const char *clearanc
 mez_status_t mez_clearance_list(apr_pool_t *p, mez_db_t *db, const char *context_id, const char *status,
                                 apr_time_t now, int limit, apr_array_header_t **out, mez_problem_t *pb)
 {
-    const char *at = mez_time_stamp(p, now), *args[2];
-    const char *where = "";
+    mez_db_where_t w = MEZ_DB_WHERE_INIT;
     apr_array_header_t *rows;
-    int nargs = 0;
     mez_status_t rv;
 
-    if (context_id) {
-        where = " WHERE context_id = %s";
-        args[nargs++] = context_id;
-    }
-    if (!status || strcmp(status, "all")) {
-        where = apr_pstrcat(p, where, *where ? " AND " : " WHERE ",
-                            status && !strcmp(status, "proposed")
-                                ? "revoked_at IS NULL AND expires_at > %s AND approvals_required = 2 AND approved_at "
-                                  "IS NULL"
-                                : CLEARANCE_IN_FORCE, NULL);
-        args[nargs++] = at;
-    }
+    if (context_id)
+        mez_db_where_add(p, &w, "context_id = %s", context_id);
+    if (!status || strcmp(status, "all"))
+        mez_db_where_add(p, &w, status && !strcmp(status, "proposed")
+                                    ? "revoked_at IS NULL AND expires_at > %s AND approvals_required = 2 AND "
+                                      "approved_at IS NULL"
+                                    : CLEARANCE_IN_FORCE,
+                         mez_time_stamp(p, now));
     rv = mez_db_query_rows_array(p, db, CLEARANCE_COLS, &rows,
                                  apr_psprintf(p, "%s%s ORDER BY created_at DESC, clearance_id DESC LIMIT %d",
-                                              CLEARANCE_SELECT, where, limit > 0 ? limit : 1),
-                                 nargs, args, pb);
+                                              CLEARANCE_SELECT, w.sql, limit > 0 ? limit : 1),
+                                 w.nargs, w.args, pb);
     if (rv != MEZ_OK)
         return rv;
     *out = apr_array_make(p, rows->nelts ? rows->nelts : 1, sizeof(mez_clearance_t));

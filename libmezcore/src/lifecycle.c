@@ -288,6 +288,15 @@ mez_status_t mez_lifecycle_state_parse(apr_pool_t *p, mez_lifecycle_machine_t m,
                        join(p, mm->states, mm->nstates));
 }
 
+mez_status_t mez_lifecycle_state_param(apr_pool_t *p, mez_lifecycle_machine_t m, const char *name,
+                                       const char *pointer, int *out, mez_problem_t *pb)
+{
+    mez_problem_t why = { 0 };
+    if (mez_lifecycle_state_parse(p, m, name, out, &why) == MEZ_OK)
+        return MEZ_OK;
+    return mez_problem(pb, p, MEZ_EINVAL, 400, "request.invalid_parameter", pointer, "%s", why.detail);
+}
+
 mez_status_t mez_lifecycle_event_parse(apr_pool_t *p, mez_lifecycle_machine_t m, const char *name, int *out,
                                        mez_problem_t *pb)
 {

@@ -728,7 +728,7 @@ static mez_status_t list_entities(mez_mass_call_t *c)
     const char *status = mez_mass_query_param(c->p, c->req->query, "status");
     const char *lim = mez_mass_query_param(c->p, c->req->query, "limit");
     const char *cursor = mez_mass_query_param(c->p, c->req->query, "cursor");
-    const char *sql;
+    mez_db_where_t w = MEZ_DB_WHERE_INIT;
     apr_array_header_t *rows;
     json_t *list = own(c, json_array()), *out;
     int state, limit = LIST_LIMIT_DEFAULT;
@@ -748,17 +748,16 @@ static mez_status_t list_entities(mez_mass_call_t *c)
         return mez_mass_refuse(c, 422, "request.invalid_query", NULL, "cursor is not one this store gave out");
     if (jur && !*jur)
         jur = NULL;
+    mez_db_where_add(c->p, &w, "entity_id > %s", cursor ? cursor : "");
+    if (jur)
+        mez_db_where_add(c->p, &w, "jurisdiction_id = %s", jur);
+    if (status)
+        mez_db_where_add(c->p, &w, "status = %s", status);
     /* One more row than asked tells whether there is a next page. The limit is a parsed integer. */
-    sql = apr_psprintf(c->p, "SELECT doc FROM mez_mass_entity WHERE entity_id > %%s%s%s ORDER BY entity_id LIMIT %d",
-                       jur ? " AND jurisdiction_id = %s" : "", status ? " AND status = %s" : "", limit + 1);
-    if (jur && status)
-        rv = mez_db_query_rows(c->p, c->db, 1, &rows, sql, c->pb, cursor ? cursor : "", jur, status, NULL);
-    else if (jur)
-        rv = mez_db_query_rows(c->p, c->db, 1, &rows, sql, c->pb, cursor ? cursor : "", jur, NULL);
-    else if (status)
-        rv = mez_db_query_rows(c->p, c->db, 1, &rows, sql, c->pb, cursor ? cursor : "", status, NULL);
-    else
-        rv = mez_db_query_rows(c->p, c->db, 1, &rows, sql, c->pb, cursor ? cursor : "", NULL);
+    rv = mez_db_query_rows_array(c->p, c->db, 1, &rows,
+                                 apr_psprintf(c->p, "SELECT doc FROM mez_mass_entity%s ORDER BY entity_id LIMIT %d",
+                                              w.sql, limit + 1),
+                                 w.nargs, w.args, c->pb);
     if (rv != MEZ_OK)
         return rv;
     for (int i = 0; i < rows->nelts && i < limit; i++) {

@@ -240,38 +240,28 @@ mez_status_t mez_orch_licence_get(apr_pool_t *p, mez_db_t *db, const char *id, j
 mez_status_t mez_orch_licence_list(apr_pool_t *p, mez_db_t *db, const mez_licence_filter_t *f, json_t **out,
                                    mez_problem_t *pb)
 {
-    const char *args[4], *where = "";
+    mez_db_where_t w = MEZ_DB_WHERE_INIT;
     apr_array_header_t *rows;
     json_t *list;
-    int nargs = 0, state, limit = f->limit > 0 ? f->limit : 1;
+    int state, limit = f->limit > 0 ? f->limit : 1;
     mez_status_t rv;
 
-    if (f->status && mez_lifecycle_state_parse(p, MEZ_LIFECYCLE_LICENCE, f->status, &state, pb) != MEZ_OK) {
-        pb->status = 400;
-        pb->code = "request.invalid_parameter";
-        pb->pointer = "/status";
+    if (f->status && mez_lifecycle_state_param(p, MEZ_LIFECYCLE_LICENCE, f->status, "/status", &state, pb) != MEZ_OK)
         return MEZ_EINVAL;
-    }
     /* Only the conditions asked for are in the statement; paging is by licence_id, the primary key. */
-#define COND(column, value)                                                                                     \
-    do {                                                                                                        \
-        where = apr_pstrcat(p, where, *where ? " AND " : " WHERE ", column, NULL);                              \
-        args[nargs++] = (value);                                                                                \
-    } while (0)
     if (f->status)
-        COND("status = %s", f->status);
+        mez_db_where_add(p, &w, "status = %s", f->status);
     if (f->entity_id)
-        COND("entity_id = %s", f->entity_id);
+        mez_db_where_add(p, &w, "entity_id = %s", f->entity_id);
     if (f->licence_type)
-        COND("licence_type = %s", f->licence_type);
+        mez_db_where_add(p, &w, "licence_type = %s", f->licence_type);
     if (f->after)
-        COND("licence_id > %s", f->after);
-#undef COND
+        mez_db_where_add(p, &w, "licence_id > %s", f->after);
     /* One more row than asked tells whether there is a next page. */
     rv = mez_db_query_rows_array(p, db, 1, &rows,
-                                 apr_psprintf(p, "SELECT doc FROM mez_licence%s ORDER BY licence_id LIMIT %d", where,
+                                 apr_psprintf(p, "SELECT doc FROM mez_licence%s ORDER BY licence_id LIMIT %d", w.sql,
                                               limit + 1),
-                                 nargs, args, pb);
+                                 w.nargs, w.args, pb);
     if (rv != MEZ_OK)
         return rv;
     list = json_array();

@@ -2,6 +2,7 @@
  * Statements take apr_dbd placeholders (%s), never values built in with printf. On sqlite3 they are prepared per
  * call through apr_dbd; on PostgreSQL, once per connection (store_pg.c). */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
@@ -380,6 +381,14 @@ static mez_status_t select_rows(apr_pool_t *p, mez_db_t *db, int ncols, int max_
     }
     map_nulls(args, n);
     return select_rows_args(p, db, ncols, max_rows, rows, sql, n, args, pb);
+}
+
+void mez_db_where_add(apr_pool_t *p, mez_db_where_t *w, const char *cond, const char *arg)
+{
+    if (w->nargs >= MEZ_DB_WHERE_MAX)
+        abort();   /* the lists name their conditions in code: more than the bound is a bug, not an input */
+    w->sql = apr_pstrcat(p, w->sql, *w->sql ? " AND " : " WHERE ", cond, NULL);
+    w->args[w->nargs++] = arg;
 }
 
 mez_status_t mez_db_query_rows_array(apr_pool_t *p, mez_db_t *db, int ncols, apr_array_header_t **rows,

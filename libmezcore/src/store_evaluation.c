@@ -64,33 +64,24 @@ static void from_row(const char **c, mez_evaluation_record_t *out)
 mez_status_t mez_store_evaluation_list(apr_pool_t *p, mez_db_t *db, const mez_evaluation_filter_t *f,
                                        apr_array_header_t **out, mez_problem_t *pb)
 {
-    const char *args[4], *where = "";
+    mez_db_where_t w = MEZ_DB_WHERE_INIT;
     apr_array_header_t *rows;
-    int nargs = 0;
     mez_status_t rv;
 
     /* Only the conditions asked for are in the statement, so each list is a plain index walk (seq descending,
      * or the subject index) that stops at the limit. */
-#define COND(column, value)                                                                                     \
-    do {                                                                                                        \
-        where = apr_pstrcat(p, where, *where ? " AND " : " WHERE ", column " = %s", NULL);                      \
-        args[nargs++] = (value);                                                                                \
-    } while (0)
     if (f->decision)
-        COND("decision", f->decision);
+        mez_db_where_add(p, &w, "decision = %s", f->decision);
     if (f->subject_id)
-        COND("subject_id", f->subject_id);
+        mez_db_where_add(p, &w, "subject_id = %s", f->subject_id);
     if (f->action_type)
-        COND("action_type", f->action_type);
-#undef COND
-    if (f->before > 0) {
-        where = apr_pstrcat(p, where, *where ? " AND " : " WHERE ", "seq < %s", NULL);
-        args[nargs++] = apr_psprintf(p, "%" APR_INT64_T_FMT, f->before);
-    }
+        mez_db_where_add(p, &w, "action_type = %s", f->action_type);
+    if (f->before > 0)
+        mez_db_where_add(p, &w, "seq < %s", apr_psprintf(p, "%" APR_INT64_T_FMT, f->before));
     rv = mez_db_query_rows_array(p, db, RECORD_NCOLS, &rows,
                                  apr_psprintf(p, "SELECT " RECORD_COLS " FROM mez_evaluation%s ORDER BY seq DESC "
-                                              "LIMIT %d", where, f->limit > 0 ? f->limit : 1),
-                                 nargs, args, pb);
+                                              "LIMIT %d", w.sql, f->limit > 0 ? f->limit : 1),
+                                 w.nargs, w.args, pb);
     if (rv != MEZ_OK)
         return rv;
     *out = apr_array_make(p, rows->nelts ? rows->nelts : 1, sizeof(mez_evaluation_record_t));

@@ -688,6 +688,21 @@ static void test_corridor_step(void)
     CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.unknown_state");
 }
 
+static void test_state_as_a_filter(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    int state = -1;
+    CU_ASSERT_EQUAL(mez_lifecycle_state_param(p, MEZ_LIFECYCLE_LICENCE, "SUSPENDED", "/status", &state, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(state, MEZ_LICENCE_SUSPENDED);
+    /* A filter's state that is none: the caller's parameter, 400, naming the states it could have been. */
+    CU_ASSERT_EQUAL(mez_lifecycle_state_param(p, MEZ_LIFECYCLE_ENTITY, "active", "/status", &state, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(pb.status, 400);
+    CU_ASSERT_STRING_EQUAL(pb.code, "request.invalid_parameter");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/status");
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "STRUCK_OFF"));
+}
+
 void unit_register_lifecycle(void)
 {
     CU_pSuite s = unit_suite("lifecycle");
@@ -697,6 +712,7 @@ void unit_register_lifecycle(void)
     CU_add_test(s, "watcher: every transition", test_watcher_transitions);
     CU_add_test(s, "reference defects fixed", test_reference_defects_fixed);
     CU_add_test(s, "unknown names", test_unknown_names);
+    CU_add_test(s, "a state named by a filter: 400 at its pointer", test_state_as_a_filter);
     CU_add_test(s, "event between, allowed list", test_event_between_and_allowed);
     CU_add_test(s, "dissolution stages", test_dissolution_stages);
     CU_add_test(s, "migration deadline", test_migration_deadline);

@@ -363,6 +363,21 @@ static void test_transaction_remembers_its_rows(void)
     CU_ASSERT_PTR_NULL(db->tx);
 }
 
+static void test_where_names_only_what_was_asked(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_db_where_t none = MEZ_DB_WHERE_INIT, w = MEZ_DB_WHERE_INIT;
+    CU_ASSERT_STRING_EQUAL(none.sql, "");
+    CU_ASSERT_EQUAL(none.nargs, 0);
+    mez_db_where_add(p, &w, "status = %s", "ACTIVE");
+    CU_ASSERT_STRING_EQUAL(w.sql, " WHERE status = %s");
+    mez_db_where_add(p, &w, "seq < %s", "42");
+    CU_ASSERT_STRING_EQUAL(w.sql, " WHERE status = %s AND seq < %s");
+    CU_ASSERT_EQUAL_FATAL(w.nargs, 2);
+    CU_ASSERT_STRING_EQUAL(w.args[0], "ACTIVE");
+    CU_ASSERT_STRING_EQUAL(w.args[1], "42");
+}
+
 void unit_register_store(void)
 {
     CU_pSuite s = unit_suite("store");
@@ -377,6 +392,7 @@ void unit_register_store(void)
     CU_add_test(s, "an identical credential is recorded once", test_identical_credential_recorded_once);
     CU_add_test(s, "two credentials in one statement; a recorded digest stays as it is", test_credential_pair);
     CU_add_test(s, "a statement of values counted at run time", test_exec_array_multi_row);
+    CU_add_test(s, "a list's WHERE names only the conditions asked for", test_where_names_only_what_was_asked);
     CU_add_test(s, "a write sent without a pipeline runs at once", test_send_runs_at_once_without_a_pipeline);
     CU_add_test(s, "a transaction remembers the rows it wrote, until it ends", test_transaction_remembers_its_rows);
     CU_add_test(s, "an INSERT sent with its conflict, without a pipeline: taken, not an error",

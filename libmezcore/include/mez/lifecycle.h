@@ -176,6 +176,10 @@ const char *mez_lifecycle_event_name(mez_lifecycle_machine_t m, int event);
 /* Exact, case-sensitive wire names; 422 "lifecycle.unknown_state" / "lifecycle.unknown_event" listing them. */
 mez_status_t mez_lifecycle_state_parse(apr_pool_t *p, mez_lifecycle_machine_t m, const char *name, int *out,
                                        mez_problem_t *pb);
+/* A state named by a caller's filter (a query parameter: ?status=): as mez_lifecycle_state_parse, but 400
+ * "request.invalid_parameter" at pointer, listing the states (an unknown state would silently match nothing). */
+mez_status_t mez_lifecycle_state_param(apr_pool_t *p, mez_lifecycle_machine_t m, const char *name,
+                                       const char *pointer, int *out, mez_problem_t *pb);
 mez_status_t mez_lifecycle_event_parse(apr_pool_t *p, mez_lifecycle_machine_t m, const char *name, int *out,
                                        mez_problem_t *pb);
 /* 1 when no event leaves state (0 for out-of-range states). */

@@ -110,6 +110,20 @@ mez_status_t mez_db_query_rows(apr_pool_t *p, mez_db_t *db, int ncols, apr_array
 mez_status_t mez_db_query_rows_array(apr_pool_t *p, mez_db_t *db, int ncols, apr_array_header_t **rows,
                                      const char *sql, int nargs, const char *const *args, mez_problem_t *pb);
 
+/* The WHERE clause of a list that filters only by what its caller asked: mez_db_where_add() appends one condition
+ * with one apr_dbd %s placeholder and its argument ("status = %s", "seq < %s"), so the statement names only the
+ * conditions given and each list stays a plain index walk. Start from MEZ_DB_WHERE_INIT; then use w.sql after the
+ * table, and w.nargs / w.args with mez_db_query_rows_array(). */
+#define MEZ_DB_WHERE_MAX 8
+typedef struct mez_db_where_t {
+    const char *sql;                        /* "" or " WHERE a = %s AND b < %s" */
+    const char *args[MEZ_DB_WHERE_MAX];
+    int nargs;
+} mez_db_where_t;
+#define MEZ_DB_WHERE_INIT { "", { NULL }, 0 }
+/* Appends cond (one %s) with arg; a caller's mistake beyond MEZ_DB_WHERE_MAX conditions aborts. */
+void mez_db_where_add(apr_pool_t *p, mez_db_where_t *w, const char *cond, const char *arg);
+
 /* One of several queries run together by mez_db_query_all(). */
 typedef struct {
     const char *sql;
