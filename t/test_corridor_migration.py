@@ -1,4 +1,4 @@
-# test_corridor_migration.py: an entity moves from pk-sifc to ae-adgm over a corridor (mod_mez_migration.c), the
+# test_corridor_migration.py: an entity moves from pk-sifc to ae-adgm over a corridor (mez/migration_saga.h), the
 # lifecycle's migration saga with each step recorded: the two zones of test_corridor_protocol's `pair` (each its own
 # httpd, database, key and packs, over TLS with RFC 9421 signed requests; pk-sifc on PostgreSQL and ae-adgm on
 # SQLite when both drivers run).
@@ -272,6 +272,17 @@ def test_cancel_from_the_lock_unlocks_and_illegal_moves_change_nothing(pair, cid
     r = pair.op(a, "POST", "/v1/corridors/%s/migrations" % cid, {"entity_id": eid, "deadline": deadline(600)})
     assert_problem(r, 409, "migration.entity_in_migration", pointer="/entity_id")
     assert m2["migration_id"] in r.json()["detail"]
+    # a live migration's advance and cancel read their bodies before anything moves
+    for what, body, status, code, pointer in [
+        ("/cancel", {"reason": ""}, 422, "request.invalid_type", "/reason"),
+        ("/cancel", {"reason": 7}, 422, "request.invalid_type", "/reason"),
+        ("/cancel", {"why": "x"}, 422, "request.unknown_field", "/why"),
+        ("/advance", {"hold_at": "CANCELLED"}, 422, "migration.invalid_hold", "/hold_at"),
+        ("/advance", {"hold_at": "NOWHERE"}, 422, "migration.invalid_hold", "/hold_at"),
+        ("/advance", {"hold_at": 3}, 422, "migration.invalid_hold", "/hold_at"),
+    ]:
+        assert_problem(pair.op(a, "POST", mpath(cid, m2, what), body), status, code, pointer=pointer)
+    assert pair.op(a, "GET", mpath(cid, m2)).json()["state"] == "INITIATED"
     assert (counts(a), counts(b)) == before
     # advanced in stages: it resumes from the recorded state
     r = pair.op(a, "POST", mpath(cid, m2, "/advance"), {"hold_at": "ATTESTATION_GATHERING"})
@@ -319,6 +330,23 @@ def test_bad_requests_change_nothing(pair, cid):
         "migration_id": "mig_x", "deadline": deadline(60), "destination_zone_id": "ae-adgm",
         "source": {"zone_id": "ae-adgm", "entity_id": "x"}, "formation": {"legal_name": "X Ltd"}}})
     assert_problem(r, 403, "corridor.not_party", pointer="/migration/source/zone_id")
+    # the destination's routes read their bodies before anything is formed
+    evaluate, complete = "/v1/corridors/peers/migrations/evaluate", "/v1/corridors/peers/migrations/complete"
+    good = {"migration_id": "mig_x", "deadline": deadline(60), "destination_zone_id": "ae-adgm",
+            "source": {"zone_id": "pk-sifc", "entity_id": "x"}, "formation": {"legal_name": "X Ltd"}}
+    for path, body, status, code, pointer in [
+        (evaluate, {"corridor_id": cid, "migration": []}, 422, "request.invalid_field", "/migration/formation"),
+        (evaluate, {"corridor_id": cid, "migration": dict(good, extra=1)}, 422, "request.unknown_field",
+         "/migration/extra"),
+        (evaluate, {"corridor_id": cid, "migration": dict(good, formation={"entity_type": "corporation"})}, 422,
+         "request.invalid_field", "/migration/formation"),
+        (evaluate, {"migration": good}, 422, "request.missing_field", "/corridor_id"),
+        (complete, {"corridor_id": cid, "sequence": -1}, 422, "request.invalid_field", "/sequence"),
+        (complete, {"corridor_id": cid, "sequence": "1"}, 422, "request.invalid_field", "/sequence"),
+        (complete, {"corridor_id": cid}, 422, "request.invalid_field", "/sequence"),
+        (complete, {"corridor_id": cid, "sequence": 1 << 40}, 409, "corridor.receipt_missing", "/sequence"),
+    ]:
+        assert_problem(signed_post(b, a.key_file, path, body), status, code, pointer=pointer)
     assert (counts(a), counts(b)) == before
 
 

@@ -1,25 +1,40 @@
-/* orchestrate_read.c: which entity a record read through the zone API belongs to (mez_orch_entity_may_read, see
- * mez/orchestrate.h): the read side of the rule the write pipeline applies to an entity token (orchestrate.c:
- * the entity an operation reaches). */
+/* orchestrate_read.c: reads of the zone's Mass through its gateway (mez_orch_mass_read), and which entity a record
+ * read through the zone API belongs to (mez_orch_entity_may_read, see mez/orchestrate.h): the read side of the
+ * rule the write pipeline applies to an entity token (orchestrate.c: the entity an operation reaches). */
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/json.h"
 #include "mez/orchestrate.h"
 
+mez_status_t mez_orch_mass_read(const mez_orch_zone_t *z, apr_pool_t *p, mez_db_t *db, const char *path,
+                               const char *query, const char *pointer, json_t **doc, mez_problem_t *pb)
+{
+    mez_mass_request_t req = { "GET", path, query, NULL, NULL };
+    mez_mass_response_t resp = { 0 };
+    mez_mass_store_ctx_t ctx = { z->zone_id, z->zone_id, apr_time_now() };
+    mez_status_t rv = z->mass_call ? z->mass_call(z->mass_baton, p, db, &req, &resp, pb)
+                                   : mez_mass_store_handle(p, db, &ctx, &req, &resp, pb);
+    if (rv != MEZ_OK)
+        return rv;
+    if (resp.body)
+        mez_json_pool_own(p, resp.body);
+    if (resp.status == 404)
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "mass.not_found", pointer, "%s names no record here",
+                           pointer ? pointer : path);
+    if (resp.status != 200 || !json_is_object(resp.body))
+        return mez_problem(pb, p, MEZ_EIO, 502, "mass.unexpected_answer", pointer, "Mass answered %d to GET %s",
+                           resp.status, path);
+    *doc = resp.body;
+    return MEZ_OK;
+}
+
 /* A record of the zone's Mass, through the zone's gateway (the caller's transaction when sovereign). NULL when
  * there is none or it cannot be read: the caller then refuses, as for a record that is not the entity's. */
 static const json_t *record(const mez_orch_zone_t *z, apr_pool_t *p, mez_db_t *db, const char *path)
 {
-    mez_mass_request_t req = { "GET", path, NULL, NULL, NULL };
-    mez_mass_response_t resp = { 0 };
-    mez_mass_store_ctx_t ctx = { z->zone_id, z->zone_id, apr_time_now() };
     mez_problem_t pb = { 0 };
-    mez_status_t rv = z->mass_call ? z->mass_call(z->mass_baton, p, db, &req, &resp, &pb)
-                                   : mez_mass_store_handle(p, db, &ctx, &req, &resp, &pb);
-    if (rv != MEZ_OK || !resp.body)
-        return NULL;
-    mez_json_pool_own(p, resp.body);
-    return resp.status == 200 ? resp.body : NULL;
+    json_t *doc = NULL;
+    return mez_orch_mass_read(z, p, db, path, NULL, NULL, &doc, &pb) == MEZ_OK ? doc : NULL;
 }
 
 static int same(const char *a, const char *b)

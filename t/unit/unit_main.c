@@ -122,6 +122,7 @@ int main(int argc, char **argv)
     unit_register_corridor_export();
     unit_register_watcher();
     unit_register_migration();
+    unit_register_migration_saga();
     unit_register_digest();
     unit_register_key();
     unit_register_httpsig();

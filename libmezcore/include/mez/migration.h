@@ -1,5 +1,5 @@
 /* mez/migration.h: the source zone's record of entity migrations between zones (the migration saga of
- * mez/lifecycle.h, carried out by mod_mez_migration.c over a corridor).
+ * mez/lifecycle.h, carried out by mez/migration_saga.h over a corridor).
  *
  * Each migration is a row holding its state and what the saga has established so far (the receipt's sequence
  * number, the destination's entity id, whether the source entity is locked), and a log of steps, one per move,

@@ -113,6 +113,12 @@ mez_status_t mez_orch_licence_list(apr_pool_t *p, mez_db_t *db, const mez_licenc
 int mez_orch_entity_may_read(const mez_orch_zone_t *z, apr_pool_t *p, mez_db_t *db, const char *path,
                              const char *id, const json_t *doc, const char *entity);
 
+/* A record of the zone's Mass read through its gateway (z->mass_call; the sovereign store in db when NULL): *doc
+ * (pool-owned) for a 200 JSON object. A 404 is 422 "mass.not_found" at pointer (the member that named it), any
+ * other answer 502 "mass.unexpected_answer"; the gateway's own problems (503 "mass.unavailable", ...) pass. */
+mez_status_t mez_orch_mass_read(const mez_orch_zone_t *z, apr_pool_t *p, mez_db_t *db, const char *path,
+                               const char *query, const char *pointer, json_t **doc, mez_problem_t *pb);
+
 /* The operations, NULL-terminated (for the route table and the documentation). */
 extern const char *const mez_orch_op_names[];
 

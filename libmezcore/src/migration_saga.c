@@ -1,0 +1,696 @@
+/* migration_saga.c: the source zone's side of an entity's migration (mez/migration_saga.h): the formation the
+ * destination is asked for, each step of the saga, and the release that undoes what a migration holds. The
+ * record and its log are migration_store.c's; the server's part (the peer call, the corridor append, who drives
+ * the saga) comes in the mez_saga_env_t. */
+#include <string.h>
+#include <apr_strings.h>
+#include "mez/audit.h"
+#include "mez/corridor.h"
+#include "mez/digest.h"
+#include "mez/json.h"
+#include "mez/lifecycle.h"
+#include "mez/mass.h"
+#include "mez/migration_saga.h"
+#include "mez/vc.h"
+#include "migration_saga_int.h"
+
+/* ------------------------------------------------------------------ shared with migration_inbound.c */
+
+const char *mez_saga_str(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+json_t *mez_saga_own(const mez_saga_env_t *env, json_t *v)
+{
+    return mez_json_pool_own(env->p, v);
+}
+
+mez_status_t mez_saga_pipeline(const mez_saga_env_t *env, const mez_saga_op_t *c, mez_orch_answer_t *ans,
+                               json_t **doc, mez_problem_t *pb)
+{
+    mez_orch_request_t req = { 0 };
+    mez_status_t st;
+    req.op = c->op;
+    req.path_id = c->path_id;
+    req.body = c->body;
+    req.now = apr_time_now();
+    req.actor = c->actor;
+    req.idempotency_key = c->idem_key;
+    req.path = c->path;
+    req.request_id = env->request_id;
+    req.preview = c->preview;
+    if ((st = mez_orch_run(env->p, env->db, env->zone, &req, ans, pb)) != MEZ_OK)
+        return st;
+    *doc = ans->body;
+    /* A replay carries the first answer's bytes only. */
+    if (!*doc && ans->body_text)
+        return mez_json_parse(env->p, ans->body_text, strlen(ans->body_text), doc, pb);
+    return MEZ_OK;
+}
+
+/* ------------------------------------------------------------------ small helpers */
+
+#define str mez_saga_str
+
+static json_t *own(const mez_saga_env_t *env, json_t *v)
+{
+    return mez_saga_own(env, v);
+}
+
+static const char *digest_of(apr_pool_t *p, const json_t *v)
+{
+    mez_problem_t pb = { 0 };
+    const char *text;
+    mez_digest_t d;
+    if (!v || mez_json_canonicalize(p, v, &text, NULL, &pb) != MEZ_OK)
+        return NULL;
+    mez_digest_sha256(text, strlen(text), &d);
+    return mez_digest_format(p, &d);
+}
+
+json_t *mez_saga_problem_json(apr_pool_t *p, const mez_problem_t *pb)
+{
+    json_t *o = json_pack("{s:i, s:s, s:s}", "status", pb->status ? pb->status : 500, "code",
+                          pb->code ? pb->code : "internal", "detail", pb->detail ? pb->detail : "");
+    if (pb->pointer)
+        json_object_set_new(o, "pointer", json_string(pb->pointer));
+    return mez_json_pool_own(p, o);
+}
+
+/* A definite no from the peer (a problem document with a 4xx status), as opposed to no answer at all. */
+static int peer_said_no(const mez_saga_peer_answer_t *ans)
+{
+    return ans->status >= 400 && ans->status < 500 && json_is_object(ans->body) && str(ans->body, "code");
+}
+
+/* A reference to a person in this zone's identity registry means nothing in another zone's: it stays behind. */
+static void copy_members(json_t *to, const json_t *from, const char *const *members)
+{
+    for (; *members; members++) {
+        const json_t *v = json_object_get(from, *members);
+        if (!v || json_is_null(v))
+            continue;
+        if (!strcmp(*members, "identity_ref") && json_is_string(v) && !strncmp(json_string_value(v), "per_", 4))
+            continue;
+        json_object_set(to, *members, (json_t *)v);
+    }
+}
+
+/* The formation the destination is asked for: the entity as this zone's registry holds it (name, type, current
+ * officers, active beneficial owners), linked to its id here. The registered office and share capital are not
+ * carried: an office is an address in the old jurisdiction, and capital is restated under the new one's law. */
+static mez_status_t formation_of(const mez_saga_env_t *env, const json_t *ent, const char *mid,
+                                 const char *corridor_id, const json_t *compliance, json_t **out, mez_problem_t *pb)
+{
+    static const char *const officer_members[] = { "name", "role", "identity_ref", "nationality", "is_resident",
+                                                    NULL };
+    static const char *const owner_members[] = { "name", "identity_ref", "nationality", "date_of_birth",
+                                                 "ownership_percentage", "control_type", NULL };
+    const char *eid = str(ent, "entity_id");
+    json_t *owners, *f, *dirs = own(env, json_array()), *bos = own(env, json_array()), *x;
+    size_t i;
+    mez_status_t st;
+
+    if ((st = mez_orch_mass_read(env->zone, env->p, env->db,
+                                apr_pstrcat(env->p, "/v1/entities/", eid, "/beneficial-owners", NULL), NULL,
+                                "/entity_id", &owners, pb)) != MEZ_OK)
+        return st;
+    json_array_foreach(json_object_get(ent, "directors"), i, x) {
+        json_t *d = json_object();
+        copy_members(d, x, officer_members);
+        json_array_append_new(dirs, d);
+    }
+    json_array_foreach(json_object_get(owners, "beneficial_owners"), i, x) {
+        json_t *o;
+        if (json_is_false(json_object_get(x, "active")))
+            continue;
+        o = json_object();
+        copy_members(o, x, owner_members);
+        json_array_append_new(bos, o);
+    }
+    f = own(env, json_pack("{s:O, s:O, s:{s:{s:s, s:s, s:s, s:s}}}", "entity_type",
+                           json_object_get(ent, "entity_type"), "legal_name", json_object_get(ent, "legal_name"),
+                           "metadata", "migrated_from", "zone_id", env->zone->zone_id, "entity_id", eid,
+                           "migration_id", mid, "corridor_id", corridor_id));
+    if (!f)
+        return mez_problem(pb, env->p, MEZ_EIO, 502, "mass.unexpected_answer", "/entity_id",
+                           "entity %s has no type or legal name", eid);
+    if (str(ent, "trading_name"))
+        json_object_set(f, "trading_name", json_object_get(ent, "trading_name"));
+    if (json_array_size(dirs))
+        json_object_set(f, "directors", dirs);
+    if (json_array_size(bos))
+        json_object_set(f, "beneficial_owners", bos);
+    if (compliance)
+        json_object_set(f, "compliance", (json_t *)compliance);
+    *out = f;
+    return MEZ_OK;
+}
+
+/* ------------------------------------------------------------------ the saga */
+
+typedef struct saga_t {
+    const mez_saga_env_t *env;
+    apr_pool_t *p;
+    mez_migration_t *m;
+    const char *peer_did;       /* the destination's DID, as this zone knows its peer */
+} saga_t;
+
+static const char *saga_path(const saga_t *s)
+{
+    return apr_pstrcat(s->p, "/v1/corridors/", s->m->corridor_id, "/migrations/", s->m->migration_id, NULL);
+}
+
+/* A status change of the source entity through this zone's pipeline, once per migration and purpose: a retry
+ * (after a crash, or a lost answer) replays the first answer. */
+static mez_status_t source_status(saga_t *s, const char *purpose, const char *target, const char *reason,
+                                  mez_orch_answer_t *ans, json_t **doc, mez_problem_t *pb)
+{
+    mez_saga_op_t c = { 0 };
+    json_t *body = own(s->env, json_pack("{s:s, s:s}", "target_status", target, "reason", reason));
+    if (json_object_get(s->m->request, "compliance"))
+        json_object_set(body, "compliance", json_object_get(s->m->request, "compliance"));
+    c.op = "entity.status";
+    c.path_id = s->m->entity_id;
+    c.body = body;
+    c.actor = apr_pstrcat(s->p, "migration:", s->m->migration_id, NULL);
+    c.idem_key = apr_pstrcat(s->p, "migration:", s->m->migration_id, ":", purpose, NULL);
+    c.path = apr_pstrcat(s->p, saga_path(s), "/", purpose, NULL);
+    return mez_saga_pipeline(s->env, &c, ans, doc, pb);
+}
+
+static json_t *decision_json(saga_t *s, const json_t *doc)
+{
+    const json_t *cs = json_object_get(doc, "compliance");
+    json_t *o = own(s->env, json_pack("{s:s, s:O?, s:O?}", "zone_id", s->env->zone->zone_id, "decision",
+                                      json_object_get(cs, "decision"), "evaluation_digest",
+                                      json_object_get(cs, "evaluation_digest")));
+    if (json_object_get(doc, "attestation"))
+        json_object_set_new(o, "attestation_digest",
+                            json_string(digest_of(s->p, json_object_get(doc, "attestation"))));
+    if (json_object_get(doc, "credential"))
+        json_object_set_new(o, "credential_digest", json_string(digest_of(s->p, json_object_get(doc, "credential"))));
+    return o;
+}
+
+/* The evidence recorded by the move that entered state, or NULL. */
+static const json_t *evidence_at(saga_t *s, const char *state)
+{
+    mez_problem_t pb = { 0 };
+    json_t *steps, *x, *found = NULL;
+    size_t i;
+    if (mez_migration_steps(s->p, s->env->db, s->m->migration_id, &steps, &pb) != MEZ_OK)
+        return NULL;
+    json_array_foreach(steps, i, x)
+        if (!strcmp(str(x, "to_state"), state))
+            found = json_object_get(x, "evidence");
+    return found;
+}
+
+/* Every step is the zone's action on behalf of the request that drives the saga: its audit row (the store names
+ * the step) carries that request's caller and id. */
+static void step_audit(const mez_saga_env_t *env, const char *migration_id, mez_audit_event_t *ev)
+{
+    memset(ev, 0, sizeof(*ev));
+    env->audit(env->baton, migration_id, ev);
+}
+
+static mez_status_t move(saga_t *s, int event, json_t *evidence, const mez_migration_update_t *u, mez_problem_t *pb)
+{
+    mez_audit_event_t ev;
+    step_audit(s->env, s->m->migration_id, &ev);
+    return mez_migration_move(s->p, s->env->db, s->m, event, apr_time_now(), own(s->env, evidence), u, &ev, NULL,
+                              pb);
+}
+
+/* The first receipt of kind for this migration in the corridor from `from` on (*found 0 when none). */
+static mez_status_t find_receipt(saga_t *s, const char *kind, int64_t from, json_t **receipt, int *found,
+                                 mez_problem_t *pb)
+{
+    uint64_t seq;
+    return mez_corridor_find_transition(s->p, s->env->db, s->m->corridor_id, from < 0 ? 0 : (uint64_t)from, kind,
+                                        "migration_id", s->m->migration_id, receipt, &seq, found, pb);
+}
+
+/* The compensation receipt that tells the destination never to complete the migration: the one already on the
+ * corridor after its receipt, or a new one. Only a responder's append can fail for want of its peer (the
+ * sequencer). The destination acts only when this zone asks it to complete, and never past the deadline, so the
+ * notice is a second guard: the entity is not kept locked for it, and the evidence says it is missing. */
+static mez_status_t compensation_receipt(saga_t *s, const char *why, json_t *evidence, mez_problem_t *pb)
+{
+    json_t *receipt = NULL, *delivery = NULL;
+    uint64_t seq = 0;
+    int found;
+    mez_status_t st;
+
+    if ((st = find_receipt(s, "entity_migration_compensation", s->m->receipt_seq + 1, &receipt, &found, pb))
+        != MEZ_OK)
+        return st;
+    if (!found) {
+        mez_problem_t rpb = { 0 };
+        json_t *t = own(s->env, json_pack("{s:s, s:{s:s, s:I, s:s, s:{s:s, s:s}}}", "kind",
+                                          "entity_migration_compensation", "payload", "migration_id",
+                                          s->m->migration_id, "sequence", (json_int_t)s->m->receipt_seq, "reason",
+                                          why, "source", "zone_id", s->env->zone->zone_id, "entity_id",
+                                          s->m->entity_id));
+        if (s->env->record(s->env->baton, s->m->corridor_id, t, &receipt, &seq, &delivery, &rpb) != MEZ_OK) {
+            json_object_set_new(evidence, "compensation_receipt", json_pack("{s:b, s:s, s:s}", "recorded", 0,
+                                "code", rpb.code ? rpb.code : "internal", "detail", rpb.detail ? rpb.detail : ""));
+            receipt = NULL;
+        }
+    }
+    if (receipt) {
+        json_object_set_new(evidence, "compensation_sequence",
+                            json_integer(json_integer_value(json_object_get(receipt, "sequence"))));
+        json_object_set_new(evidence, "compensation_receipt_root",
+                            json_string(str(receipt, "next_root") ? str(receipt, "next_root") : ""));
+    }
+    return MEZ_OK;
+}
+
+/* The source entity reinstated through the pipeline (the move that ends migration `to`), or found ACTIVE
+ * already: an operator's status change reinstated it meanwhile, and nothing is left to unlock. */
+static mez_status_t unlock_source(saga_t *s, int to, json_t *evidence, mez_problem_t *pb)
+{
+    mez_orch_answer_t ans;
+    json_t *doc = NULL, *ent = NULL;
+    mez_problem_t epb = { 0 };
+    mez_status_t st;
+
+    st = source_status(s, "unlock", "ACTIVE", apr_psprintf(s->p, "migration %s ended (%s): the entity is "
+                       "reinstated", s->m->migration_id, mez_lifecycle_state_name(MEZ_LIFECYCLE_MIGRATION, to)),
+                       &ans, &doc, pb);
+    if (st != MEZ_OK && pb->status == 409
+        && mez_orch_mass_read(s->env->zone, s->p, s->env->db, apr_pstrcat(s->p, "/v1/entities/", s->m->entity_id,
+                                                                         NULL), NULL, NULL, &ent, &epb) == MEZ_OK
+        && str(ent, "status") && !strcmp(str(ent, "status"), "ACTIVE")) {
+        json_object_set_new(evidence, "unlock", json_pack("{s:s, s:s}", "zone_id", s->env->zone->zone_id,
+                                                          "already", "ACTIVE"));
+        return MEZ_OK;
+    }
+    if (st != MEZ_OK)
+        return st;
+    if (ans.status >= 400)
+        return mez_problem(pb, s->p, MEZ_EINVAL, ans.status, "migration.unlock_refused", NULL,
+                           "this zone's pipeline refused to reinstate entity %s: %s", s->m->entity_id,
+                           str(doc, "detail") ? str(doc, "detail") : "(no detail)");
+    json_object_set_new(evidence, "unlock", json_incref(decision_json(s, doc)));
+    return MEZ_OK;
+}
+
+/* Releases what the migration holds, then records the move that ends it (cancel, compensate, timeout): a
+ * compensation receipt once a migration receipt exists (so the destination never completes it), the source
+ * entity reinstated when locked. Each effect is keyed, so a release interrupted half way is finished by the next
+ * attempt without doing anything twice. */
+static mez_status_t release(saga_t *s, int event, const char *why, const json_t *problem, mez_problem_t *pb)
+{
+    mez_migration_update_t u;
+    json_t *evidence = own(s->env, json_pack("{s:s}", "reason", why));
+    const char *effect = NULL;
+    int to;
+    mez_status_t st;
+
+    /* The machine first: nothing is undone for a move it would refuse. */
+    if ((st = mez_lifecycle_migration_step(s->p, s->m->state, event, apr_time_now(), s->m->deadline, &to, &effect,
+                                           pb)) != MEZ_OK)
+        return st;
+    if (problem)
+        json_object_set(evidence, "problem", (json_t *)problem);
+    if (s->m->receipt_seq >= 0 && (st = compensation_receipt(s, why, evidence, pb)) != MEZ_OK)
+        return st;
+    if (s->m->locked && (st = unlock_source(s, to, evidence, pb)) != MEZ_OK)
+        return st;
+    mez_migration_update_init(&u);
+    u.locked = 0;
+    u.problem = problem;
+    return move(s, event, json_incref(evidence), &u, pb);
+}
+
+/* COMPLIANCE_CHECK: the destination's preview of the formation. */
+static mez_status_t step_compliance(saga_t *s, mez_problem_t *pb)
+{
+    mez_saga_peer_answer_t ans = { 0 };
+    mez_status_t st;
+    json_t *ask = json_pack("{s:s, s:{s:s, s:s, s:s, s:{s:s, s:s}, s:O}}", "corridor_id", s->m->corridor_id,
+                            "migration", "migration_id", s->m->migration_id, "deadline", s->m->deadline_text,
+                            "destination_zone_id", s->m->destination_zone_id, "source", "zone_id",
+                            s->env->zone->zone_id, "entity_id", s->m->entity_id, "formation",
+                            json_object_get(s->m->request, "formation"));
+    st = s->env->call_peer(s->env->baton, "/v1/corridors/peers/migrations/evaluate", ask, &ans, pb);
+    if (st != MEZ_OK && peer_said_no(&ans))
+        return release(s, MEZ_MIGRATION_EV_CANCEL, "the destination refused the formation", ans.body, pb);
+    if (st != MEZ_OK)
+        return st;
+    return move(s, MEZ_MIGRATION_EV_ADVANCE,
+                json_pack("{s:{s:s, s:O?, s:O?}}", "destination", "zone_id", s->m->destination_zone_id, "decision",
+                          json_object_get(ans.body, "decision"), "evaluation_digest",
+                          json_object_get(json_object_get(ans.body, "compliance"), "evaluation_digest")), NULL, pb);
+}
+
+/* ATTESTATION_GATHERING: this zone's decision, acted on: the entity is suspended so nothing acts on it. */
+static mez_status_t step_lock(saga_t *s, mez_problem_t *pb)
+{
+    mez_migration_update_t u;
+    mez_orch_answer_t ans;
+    mez_corridor_t c;
+    json_t *doc = NULL;
+    mez_status_t st;
+
+    if ((st = mez_corridor_get(s->p, s->env->db, s->m->corridor_id, &c, pb)) != MEZ_OK)
+        return st;
+    st = source_status(s, "lock", "SUSPENDED", apr_psprintf(s->p, "migration %s to %s over corridor %s",
+                                                            s->m->migration_id, s->m->destination_zone_id,
+                                                            s->m->corridor_id), &ans, &doc, pb);
+    if (st != MEZ_OK && pb->status >= 400 && pb->status < 500)     /* e.g. no longer ACTIVE */
+        return release(s, MEZ_MIGRATION_EV_CANCEL, "this zone could not lock the entity",
+                       mez_saga_problem_json(s->p, pb), pb);
+    if (st != MEZ_OK)
+        return st;
+    if (ans.status >= 400)           /* this zone's own compliance denial */
+        return release(s, MEZ_MIGRATION_EV_CANCEL, "this zone's pipeline refused the lock", doc, pb);
+    mez_migration_update_init(&u);
+    u.locked = 1;
+    u.receipt_from = (int64_t)c.size;
+    return move(s, MEZ_MIGRATION_EV_ADVANCE,
+                json_pack("{s:o, s:O?}", "source", json_incref(decision_json(s, doc)), "destination",
+                          json_object_get(evidence_at(s, "ATTESTATION_GATHERING"), "destination")), &u, pb);
+}
+
+/* SOURCE_LOCKED: the receipt, with both decisions and what moves. */
+static mez_status_t step_receipt(saga_t *s, mez_problem_t *pb)
+{
+    const json_t *locked = evidence_at(s, "SOURCE_LOCKED");
+    mez_migration_update_t u;
+    json_t *receipt = NULL, *delivery = NULL, *t;
+    uint64_t seq = 0;
+    int found = 0;
+    mez_status_t st;
+
+    /* A receipt appended before a crash is this migration's: it is not appended twice. */
+    if ((st = find_receipt(s, "entity_migration", s->m->receipt_from, &receipt, &found, pb)) != MEZ_OK)
+        return st;
+    if (found) {
+        seq = (uint64_t)json_integer_value(json_object_get(receipt, "sequence"));
+        delivery = own(s->env, json_pack("{s:b}", "delivered", 0));
+    } else {
+        t = own(s->env, json_pack("{s:s, s:{s:s, s:s, s:{s:s, s:s, s:O, s:O?}, s:{s:s, s:O?}, s:O}}", "kind",
+                                  "entity_migration", "payload", "migration_id", s->m->migration_id, "deadline",
+                                  s->m->deadline_text, "source", "zone_id", s->env->zone->zone_id, "entity_id",
+                                  s->m->entity_id, "entity_record_digest",
+                                  json_object_get(s->m->request, "entity_record_digest"), "decision",
+                                  json_object_get(locked, "source"), "destination", "zone_id",
+                                  s->m->destination_zone_id, "decision", json_object_get(locked, "destination"),
+                                  "formation", json_object_get(s->m->request, "formation")));
+        if (!t)
+            return mez_problem(pb, s->p, MEZ_EINTERNAL, 500, "migration.incomplete_evidence", NULL,
+                               "migration %s lacks what its receipt records", s->m->migration_id);
+        if ((st = s->env->record(s->env->baton, s->m->corridor_id, t, &receipt, &seq, &delivery, pb)) != MEZ_OK)
+            return st;
+    }
+    mez_migration_update_init(&u);
+    u.receipt_seq = (int64_t)seq;
+    return move(s, MEZ_MIGRATION_EV_ADVANCE,
+                json_pack("{s:I, s:s, s:O}", "sequence", (json_int_t)seq, "receipt_root",
+                          str(receipt, "next_root") ? str(receipt, "next_root") : "", "delivery", delivery), &u, pb);
+}
+
+/* The destination's answer to complete: its formation credential, issued by the peer and verifying, for the
+ * entity this migration sent. */
+static mez_status_t check_completion(saga_t *s, const json_t *a, mez_problem_t *pb)
+{
+    const json_t *f = json_object_get(a, "formation"), *vc = json_object_get(f, "credential");
+    mez_vc_verify_options_t vo = { 0 };
+    mez_vc_result_t res;
+    if (!str(a, "entity_id") || !str(a, "status") || !json_is_object(vc) || !mez_vc_issuer_id(vc)
+        || strcmp(mez_vc_issuer_id(vc), s->peer_did)
+        || !mez_migration_same_name(s->p, str(json_object_get(f, "resource"), "legal_name"),
+                                    str(json_object_get(s->m->request, "formation"), "legal_name"))
+        || mez_vc_verify(s->p, vc, &vo, &res) != MEZ_OK || !res.verified)
+        return mez_problem(pb, s->p, MEZ_EIO, 502, "corridor.peer_invalid_answer", NULL,
+                           "zone %s did not answer with a formation of this entity under a credential it issued",
+                           s->m->destination_zone_id);
+    return MEZ_OK;
+}
+
+/* IN_TRANSIT and DESTINATION_VERIFICATION: the destination forms the entity from its own copy of the receipt
+ * (the same answer every time), and then it must be ACTIVE there. */
+static mez_status_t step_destination(saga_t *s, mez_problem_t *pb)
+{
+    mez_migration_update_t u;
+    mez_saga_peer_answer_t ans = { 0 };
+    const json_t *f;
+    const char *dest = s->m->destination_zone_id;
+    mez_status_t st;
+
+    st = s->env->call_peer(s->env->baton, "/v1/corridors/peers/migrations/complete",
+                           json_pack("{s:s, s:I}", "corridor_id", s->m->corridor_id, "sequence",
+                                     (json_int_t)s->m->receipt_seq), &ans, pb);
+    if (st != MEZ_OK && peer_said_no(&ans))
+        return release(s, MEZ_MIGRATION_EV_COMPENSATE, "the destination refused to form the entity", ans.body, pb);
+    if (st != MEZ_OK || (st = check_completion(s, ans.body, pb)) != MEZ_OK)
+        return st;
+    f = json_object_get(ans.body, "formation");
+    mez_migration_update_init(&u);
+    if (s->m->state == MEZ_MIGRATION_IN_TRANSIT) {
+        u.destination_entity_id = str(ans.body, "entity_id");
+        return move(s, MEZ_MIGRATION_EV_ADVANCE,
+                    json_pack("{s:{s:s, s:s, s:s, s:O?, s:s?, s:s?}}", "destination", "zone_id", dest,
+                              "entity_id", str(ans.body, "entity_id"), "status", str(ans.body, "status"), "decision",
+                              json_object_get(json_object_get(f, "compliance"), "decision"), "credential_digest",
+                              digest_of(s->p, json_object_get(f, "credential")), "attestation_digest",
+                              digest_of(s->p, json_object_get(f, "attestation"))), &u, pb);
+    }
+    if (strcmp(str(ans.body, "status"), "ACTIVE"))
+        return mez_problem(pb, s->p, MEZ_EINVAL, 409, "migration.destination_pending", NULL,
+                           "entity %s in zone %s is %s: it is unlocked once that zone approves it",
+                           str(ans.body, "entity_id"), dest, str(ans.body, "status"));
+    return move(s, MEZ_MIGRATION_EV_ADVANCE,
+                json_pack("{s:{s:s, s:s, s:s}}", "destination", "zone_id", dest, "entity_id",
+                          str(ans.body, "entity_id"), "status", "ACTIVE"), &u, pb);
+}
+
+/* The credential this zone issues for the move: both ids, both zones, the receipt. */
+static mez_status_t migration_credential(saga_t *s, const char *retire_digest, json_t **vc, mez_problem_t *pb)
+{
+    const json_t *dest = json_object_get(evidence_at(s, "DESTINATION_VERIFICATION"), "destination");
+    const mez_orch_zone_t *z = s->env->zone;
+    mez_vc_proof_options_t opts = { 0 };
+    json_t *cred = json_pack("{s:[s], s:[s,s], s:s, s:{s:s, s:s, s:s, s:O, s:{s:s, s:s, s:s, s:s}, "
+                             "s:{s:s, s:s, s:s, s:O?}, s:{s:I, s:O?}}}", "@context", MEZ_VC_CONTEXT_V2, "type",
+                             "VerifiableCredential", "EntityMigrationCredential", "validFrom",
+                             mez_time_now_rfc3339(s->p), "credentialSubject", "id",
+                             apr_pstrcat(s->p, "urn:mez:migration:", s->m->migration_id, NULL), "migration_id",
+                             s->m->migration_id, "corridor_id", s->m->corridor_id, "legal_name",
+                             json_object_get(json_object_get(s->m->request, "formation"), "legal_name"), "source",
+                             "zone_id", z->zone_id, "entity_id", s->m->entity_id, "did", z->did,
+                             "status_credential_digest", retire_digest, "destination", "zone_id",
+                             s->m->destination_zone_id, "entity_id", s->m->destination_entity_id, "did", s->peer_did,
+                             "formation_credential_digest", json_object_get(dest, "credential_digest"), "receipt",
+                             "sequence", (json_int_t)s->m->receipt_seq, "next_root",
+                             json_object_get(evidence_at(s, "IN_TRANSIT"), "receipt_root"));
+    if (!cred)
+        return mez_problem(pb, s->p, MEZ_EINTERNAL, 500, "migration.incomplete_evidence", NULL,
+                           "migration %s lacks what its credential names", s->m->migration_id);
+    own(s->env, cred);
+    return mez_vc_issue(s->p, cred, z->key, NULL, &opts, vc, pb);
+}
+
+/* DESTINATION_UNLOCK: the entity lives on in the destination; here it is struck off the register. Of the
+ * entity lifecycle's states (the Mass contract's EntityStatus) STRUCK_OFF is the one that says "no longer on
+ * this register" without saying the company was wound up (DISSOLVED: liquidation, creditors paid) or refused
+ * (REJECTED); it is terminal, so the record can never be reinstated beside its continuation in the other zone,
+ * and it releases the name here. The reason and the EntityMigrationCredential say where it went. */
+static mez_status_t step_retire(saga_t *s, mez_problem_t *pb)
+{
+    mez_migration_update_t u;
+    mez_orch_answer_t ans;
+    json_t *doc = NULL, *vc;
+    mez_status_t st;
+
+    if ((st = source_status(s, "retire", "STRUCK_OFF", apr_psprintf(s->p, "migration %s: continued in %s as %s",
+                                                                    s->m->migration_id, s->m->destination_zone_id,
+                                                                    s->m->destination_entity_id), &ans, &doc, pb))
+        != MEZ_OK)
+        return st;
+    if (ans.status >= 400)
+        return mez_problem(pb, s->p, MEZ_EINVAL, ans.status, "migration.retire_refused", NULL,
+                           "this zone's pipeline refused to strike entity %s off: %s", s->m->entity_id,
+                           str(doc, "detail") ? str(doc, "detail") : "(no detail)");
+    if ((st = migration_credential(s, digest_of(s->p, json_object_get(doc, "credential")), &vc, pb)) != MEZ_OK)
+        return st;
+    mez_migration_update_init(&u);
+    u.locked = 0;
+    u.credential = vc;
+    return move(s, MEZ_MIGRATION_EV_ADVANCE,
+                json_pack("{s:o, s:s}", "source", json_incref(decision_json(s, doc)), "credential_digest",
+                          digest_of(s->p, vc)), &u, pb);
+}
+
+/* The saga over m with its destination selected as the peer that call_peer reaches. */
+static mez_status_t saga_of(const mez_saga_env_t *env, mez_migration_t *m, saga_t *s, mez_problem_t *pb)
+{
+    s->env = env;
+    s->p = env->p;
+    s->m = m;
+    s->peer_did = NULL;
+    return env->peer(env->baton, m->destination_zone_id, &s->peer_did, pb);
+}
+
+/* ------------------------------------------------------------------ the public calls */
+
+mez_status_t mez_saga_hold_parse(apr_pool_t *p, const json_t *body, int *hold, mez_problem_t *pb)
+{
+    const json_t *v = json_object_get(body, "hold_at");
+    *hold = -1;
+    if (!v)
+        return MEZ_OK;
+    if (!json_is_string(v)
+        || mez_lifecycle_state_parse(p, MEZ_LIFECYCLE_MIGRATION, json_string_value(v), hold, NULL) != MEZ_OK
+        || mez_lifecycle_is_terminal(MEZ_LIFECYCLE_MIGRATION, *hold))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "migration.invalid_hold", "/hold_at",
+                           "hold_at is a live state of the migration saga (INITIATED .. DESTINATION_UNLOCK)");
+    return MEZ_OK;
+}
+
+mez_status_t mez_saga_begin(const mez_saga_env_t *env, const char *corridor_id, const json_t *body,
+                            mez_migration_t *m, int *hold, mez_problem_t *pb)
+{
+    apr_pool_t *p = env->p;
+    mez_corridor_t c;
+    mez_audit_event_t aev;
+    const char *eid, *mid = mez_mass_new_id(p, "mig_"), *did;
+    json_t *ent, *formation = NULL, *request;
+    mez_status_t st;
+
+    memset(m, 0, sizeof(*m));
+    if ((st = mez_saga_hold_parse(p, body, hold, pb)) != MEZ_OK)
+        return st;
+    if (!(eid = str(body, "entity_id")) || !*eid)
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "request.missing_field", "/entity_id",
+                           "entity_id names the entity of this zone that moves");
+    if (json_object_get(body, "compliance") && !json_is_object(json_object_get(body, "compliance")))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "request.invalid_type", "/compliance",
+                           "compliance is an object (the pipeline's envelope)");
+    if ((st = mez_migration_deadline_parse(p, str(body, "deadline"), apr_time_now(), &m->deadline, pb)) != MEZ_OK
+        || (st = mez_corridor_get(p, env->db, corridor_id, &c, pb)) != MEZ_OK)
+        return st;
+    if (c.state != MEZ_CORRIDOR_ACTIVE)
+        return mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.not_active", NULL, "corridor %s is %s, not ACTIVE",
+                           corridor_id, mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c.state));
+    m->destination_zone_id = c.peer_zone_id;
+    if ((st = env->peer(env->baton, m->destination_zone_id, &did, pb)) != MEZ_OK)
+        return st;
+    if (strspn(eid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(eid))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "request.invalid_id", "/entity_id", "'%s' is not an id", eid);
+    if ((st = mez_orch_mass_read(env->zone, p, env->db, apr_pstrcat(p, "/v1/entities/", eid, NULL), NULL,
+                                "/entity_id", &ent, pb)) != MEZ_OK)
+        return st;
+    if (!str(ent, "status") || strcmp(str(ent, "status"), "ACTIVE"))
+        return mez_problem(pb, p, MEZ_EINVAL, 409, "migration.entity_not_active", "/entity_id",
+                           "entity %s is %s: only an ACTIVE entity migrates", eid,
+                           str(ent, "status") ? str(ent, "status") : "?");
+    if ((st = formation_of(env, ent, mid, corridor_id, json_object_get(body, "compliance"), &formation, pb))
+        != MEZ_OK)
+        return st;
+    request = own(env, json_pack("{s:O, s:s, s:s}", "formation", formation, "formation_digest",
+                                 digest_of(p, formation), "entity_record_digest", digest_of(p, ent)));
+    if (json_object_get(body, "compliance"))
+        json_object_set(request, "compliance", json_object_get(body, "compliance"));
+    m->migration_id = mid;
+    m->corridor_id = corridor_id;
+    m->entity_id = eid;
+    m->request = request;
+    step_audit(env, mid, &aev);
+    return mez_migration_create(p, env->db, m, own(env, json_pack("{s:s, s:s, s:s}", "requested_by", env->actor,
+                                                                  "entity_record_digest",
+                                                                  str(request, "entity_record_digest"), "deadline",
+                                                                  str(body, "deadline"))), apr_time_now(), &aev, pb);
+}
+
+mez_status_t mez_saga_open(const mez_saga_env_t *env, const char *cid, const char *mid, mez_migration_t *m,
+                           mez_problem_t *pb)
+{
+    mez_status_t st;
+    if ((st = mez_migration_get(env->p, env->db, mid, m, pb)) != MEZ_OK)
+        return st;
+    if (strcmp(m->corridor_id, cid))
+        return mez_problem(pb, env->p, MEZ_EINVAL, 404, "migration.not_found", NULL,
+                           "there is no migration %s on corridor %s", mid, cid);
+    return MEZ_OK;
+}
+
+mez_status_t mez_saga_run(const mez_saga_env_t *env, mez_migration_t *m, int hold, int advancing, int *stalled,
+                          mez_problem_t *pb)
+{
+    saga_t s;
+    mez_status_t st;
+    int to;
+
+    *stalled = 0;
+    if ((st = saga_of(env, m, &s, pb)) != MEZ_OK)
+        return st;
+    /* An ended migration is not advanced: the machine's own 409 says so. */
+    if (advancing && mez_lifecycle_is_terminal(MEZ_LIFECYCLE_MIGRATION, m->state)) {
+        if ((st = mez_lifecycle_step(env->p, MEZ_LIFECYCLE_MIGRATION, m->state, MEZ_MIGRATION_EV_ADVANCE, &to, NULL,
+                                     pb)) == MEZ_OK)
+            st = mez_problem(pb, env->p, MEZ_EINTERNAL, 500, "internal", NULL, "migration %s ended, yet moves",
+                             m->migration_id);
+        return st;
+    }
+    for (int steps = 0;; steps++) {
+        if (mez_lifecycle_is_terminal(MEZ_LIFECYCLE_MIGRATION, m->state)
+            || (hold >= 0 && (steps || !advancing) && m->state == hold))
+            return MEZ_OK;
+        if (apr_time_now() > m->deadline)
+            st = release(&s, MEZ_MIGRATION_EV_TIMEOUT, "the deadline passed", NULL, pb);
+        else if (m->state == MEZ_MIGRATION_INITIATED)
+            st = move(&s, MEZ_MIGRATION_EV_ADVANCE,
+                      json_pack("{s:s, s:O, s:O}", "destination_zone_id", m->destination_zone_id, "formation_digest",
+                                json_object_get(m->request, "formation_digest"), "entity_record_digest",
+                                json_object_get(m->request, "entity_record_digest")), NULL, pb);
+        else if (m->state == MEZ_MIGRATION_COMPLIANCE_CHECK)
+            st = step_compliance(&s, pb);
+        else if (m->state == MEZ_MIGRATION_ATTESTATION_GATHERING)
+            st = step_lock(&s, pb);
+        else if (m->state == MEZ_MIGRATION_SOURCE_LOCKED)
+            st = step_receipt(&s, pb);
+        else if (m->state == MEZ_MIGRATION_IN_TRANSIT || m->state == MEZ_MIGRATION_DESTINATION_VERIFICATION)
+            st = step_destination(&s, pb);
+        else
+            st = step_retire(&s, pb);
+        if (st != MEZ_OK) {
+            /* The step is where it was: what stopped it is answered, and the saga resumes from the record. */
+            *stalled = 1;
+            return MEZ_OK;
+        }
+    }
+}
+
+mez_status_t mez_saga_cancel(const mez_saga_env_t *env, mez_migration_t *m, const json_t *body,
+                             mez_problem_t *pb)
+{
+    saga_t s;
+    const char *why = str(body, "reason");
+    mez_status_t st;
+
+    if ((st = saga_of(env, m, &s, pb)) != MEZ_OK)
+        return st;
+    if (json_object_get(body, "reason") && (!why || !*why))
+        return mez_problem(pb, env->p, MEZ_EINVAL, 422, "request.invalid_type", "/reason",
+                           "reason is a non-empty string");
+    return release(&s, MEZ_MIGRATION_EV_CANCEL, apr_pstrcat(env->p, "cancelled by ", env->actor, why ? ": " : "",
+                                                           why ? why : "", NULL), NULL, pb);
+}
+
+mez_status_t mez_saga_document(const mez_saga_env_t *env, const mez_migration_t *m, json_t **doc,
+                               mez_problem_t *pb)
+{
+    json_t *o = mez_migration_json(env->p, m), *steps;
+    mez_status_t st;
+    if ((st = mez_migration_steps(env->p, env->db, m->migration_id, &steps, pb)) != MEZ_OK)
+        return st;
+    json_object_set(o, "steps", steps);
+    *doc = o;
+    return MEZ_OK;
+}
