@@ -16,6 +16,7 @@
 #include "httpd.h"
 #include "http_config.h"
 #include "mod_dbd.h"
+#include "mez/corridor_env.h"
 #include "mez/key.h"
 #include "mez/mass.h"
 #include "mez/problem.h"
@@ -191,12 +192,7 @@ mez_status_t mez_corridor_body(request_rec *r, const char *const *allowed, int o
 /* One signed call to a peer zone (RFC 9421, the zone key; MezPeerCAFile for TLS; retried, re-signed, on transient
  * failures): MEZ_OK for a 2xx JSON object; otherwise 503 "corridor.peer_unreachable" (no answer), 503
  * "corridor.peer_unavailable" (a 5xx) or 502 "corridor.peer_refused" (a 4xx), the answer kept in *ans. body (a new
- * reference, taken) may be NULL. */
-typedef struct mez_peer_answer_t {
-    int status;
-    json_t *body;             /* the parsed answer, NULL when it is not JSON */
-    const char *text;         /* the answer as received */
-} mez_peer_answer_t;
+ * reference, taken) may be NULL. mez_peer_answer_t: mez/corridor_env.h. */
 mez_status_t mez_corridor_call_peer(request_rec *r, const mez_srv_conf_t *sc, const struct mez_peer_t *peer,
                                     const char *method, const char *path, const char *query, json_t *body,
                                     mez_peer_answer_t *ans, mez_problem_t *pb);
@@ -217,8 +213,6 @@ mez_status_t mez_corridor_push(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db,
  * sync that meets the fork does; a failure is logged, the evidence staying kept. */
 void mez_corridor_halt_for_fork(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
                                 const char *reason, const char *evidence_digest);
-/* {"peer_problem": the peer's problem document} when it answered one (a new reference), else NULL. */
-json_t *mez_corridor_peer_problem(const mez_peer_answer_t *ans);
 struct mez_idem_scope_t;
 /* The Idempotency-Key of a corridor write that cannot share one transaction with its work (the remote-call pattern
  * of mez/idempotency.h): the intent is committed first. 1: go on, *ref the request's own reference (the same for
@@ -233,6 +227,21 @@ int mez_transfer_post(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const ch
 int mez_transfer_post_settle(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id);
 int mez_transfer_peer_evaluate(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db);
 int mez_transfer_peer_settle(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db);
+
+/* mod_mez_corridor_env.c: the server's part of the protocols between two zones (mez/corridor_env.h) for request
+ * r: env (for mez/migration_saga.h and mez/transfer.h) with its baton, this struct. audit_type names the
+ * resource of the protocol's own audit rows ("migration"). */
+typedef struct mez_corridor_glue_t {
+    request_rec *r;
+    mez_srv_conf_t *sc;
+    mez_db_t *db;
+    const char *audit_type;
+    const struct mez_peer_t *peer;     /* the peer env.peer selected */
+    mez_orch_zone_t zone;
+    mez_corridor_env_t env;
+} mez_corridor_glue_t;
+void mez_corridor_env_of(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *audit_type,
+                         mez_corridor_glue_t *g);
 
 /* mod_mez_migration.c: entity migrations over a corridor (/v1/corridors/{id}/migrations..., and the peer routes
  * /v1/corridors/peers/migrations/...). mez_migration_route: 1 when r->uri is one of them. */

@@ -200,13 +200,6 @@ mez_status_t mez_corridor_call_peer(request_rec *r, const mez_srv_conf_t *sc, co
     }
 }
 
-/* The peer's problem, when it gave one, travels with ours so an operator sees both sides. */
-json_t *mez_corridor_peer_problem(const mez_peer_answer_t *ans)
-{
-    return ans->body && json_object_get(ans->body, "code")
-               ? json_pack("{s:O}", "peer_problem", ans->body) : NULL;
-}
-
 /* ------------------------------------------------------------------ establishment */
 
 static mez_status_t definition_of(request_rec *r, mez_db_t *db, const char *id, json_t **vc,
@@ -327,7 +320,7 @@ static int post_repropose(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, cons
         return mez_send_problem(r, &pb, NULL);
     }
     if (deliver_definition(r, sc, mez_peer_find(r, sc, c.peer_zone_id), vc, &ans, &pb) != MEZ_OK)
-        return mez_send_problem(r, &pb, mez_corridor_peer_problem(&ans));
+        return mez_send_problem(r, &pb, mez_peer_problem(&ans));
     return send_corridor(r, sc, db, id, 200, json_pack("{s:{s:b}}", "delivery", "delivered", 1));
 }
 
@@ -565,7 +558,7 @@ static int post_accept(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const c
         return mez_send_problem(r, &pb, NULL);
     if (mez_corridor_call_peer(r, sc, peer, "POST", "/v1/corridors/peers/accept", NULL,
                   json_pack("{s:s, s:O}", "corridor_id", id, "agreement", mine), &ans, &pb) != MEZ_OK)
-        return mez_send_problem(r, &pb, mez_corridor_peer_problem(&ans));
+        return mez_send_problem(r, &pb, mez_peer_problem(&ans));
     /* The proposer answers with both agreements it holds. Ours may be one sent earlier whose answer was lost:
      * whichever it kept is the one the corridor is established on, and it must still be ours. */
     agreements = json_object_get(ans.body, "agreements");
@@ -772,7 +765,7 @@ static mez_status_t push(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
         }
         if ((st = mez_corridor_call_peer(r, sc, peer, "POST", "/v1/corridors/peers/receipts", NULL,
                             json_pack("{s:s, s:o}", "corridor_id", id, "receipts", arr), &ans, pb)) != MEZ_OK) {
-            *peer_problem = mez_corridor_peer_problem(&ans);
+            *peer_problem = mez_peer_problem(&ans);
             mez_metrics_add(r, MEZ_METRIC_CORRIDOR_RECEIPTS, id, "failed", (uint64_t)texts->nelts);
             return st;
         }
@@ -877,7 +870,7 @@ static mez_status_t pull(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
         if ((st = mez_corridor_call_peer(r, sc, peer, "GET", apr_pstrcat(r->pool, "/v1/corridors/", id, "/receipts", NULL),
                             apr_psprintf(r->pool, "from=%" APR_UINT64_T_FMT "&limit=%d", c.size, PUSH_BATCH), NULL,
                             &ans, pb)) != MEZ_OK) {
-            *peer_problem = mez_corridor_peer_problem(&ans);
+            *peer_problem = mez_peer_problem(&ans);
             return st;
         }
         arr = json_object_get(ans.body, "receipts");
@@ -1561,7 +1554,8 @@ static int peer_transition(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     return send_corridor(r, sc, db, c.corridor_id, 200, NULL);
 }
 
-/* Entity migrations (mod_mez_migration.c) record and fetch receipts the way transfers do. */
+/* The protocols between two zones (mez/corridor_env.h: migrations, transfers) record and fetch receipts through
+ * these, by mod_mez_corridor_env.c. */
 mez_status_t mez_corridor_record(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
                                  const json_t *transition, const char *ref, json_t **receipt, uint64_t *seq,
                                  json_t **delivery, mez_problem_t *pb)

@@ -1,7 +1,7 @@
 /* mod_mez_migration.c: the HTTP routes of an entity's migration to a peer zone over a corridor. The saga itself
  * (its steps, what each records, the release that undoes a lock, the destination's checks) is libmezcore's
- * (mez/migration_saga.h); this file reads requests, gives the saga what only the server has (the signed call to
- * the peer, the corridor append, the request's audit identity) and answers.
+ * (mez/migration_saga.h); this file reads requests, gives the saga what only the server has (mez_corridor_env_of:
+ * the signed call to the peer, the corridor append, the request's audit identity) and answers.
  *
  *   operator  POST /v1/corridors/{id}/migrations {entity_id, deadline, compliance?, hold_at?}
  *             GET  /v1/corridors/{id}/migrations/{migration_id}
@@ -28,77 +28,12 @@
 
 APLOG_USE_MODULE(mez);
 
-/* ------------------------------------------------------------------ what the saga needs of the server */
-
-typedef struct glue_t {
-    request_rec *r;
-    mez_srv_conf_t *sc;
-    mez_db_t *db;
-    const mez_peer_t *peer;        /* selected by env.peer */
-    mez_orch_zone_t zone;
-    mez_saga_env_t env;
-} glue_t;
-
-static mez_status_t select_peer(void *baton, const char *zone_id, const char **did, mez_problem_t *pb)
-{
-    glue_t *g = baton;
-    if (!(g->peer = mez_peer_find(g->r, g->sc, zone_id)))
-        return mez_problem(pb, g->r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
-                           zone_id);
-    *did = g->peer->did;
-    return MEZ_OK;
-}
-
-/* A signed POST to the selected peer (mez_corridor_call_peer): the migration's calls carry a body and no query. */
-static mez_status_t call_peer(void *baton, const char *path, json_t *body, mez_saga_peer_answer_t *ans,
-                              mez_problem_t *pb)
-{
-    glue_t *g = baton;
-    mez_peer_answer_t a = { 0 };
-    mez_status_t st = mez_corridor_call_peer(g->r, g->sc, g->peer, "POST", path, NULL, body, &a, pb);
-    ans->status = a.status;
-    ans->body = a.body;
-    return st;
-}
-
-static mez_status_t record(void *baton, const char *corridor_id, const json_t *transition, json_t **receipt,
-                           uint64_t *seq, json_t **delivery, mez_problem_t *pb)
-{
-    glue_t *g = baton;
-    return mez_corridor_record(g->r, g->sc, g->db, corridor_id, transition, NULL, receipt, seq, delivery, pb);
-}
-
-static void step_audit(void *baton, const char *migration_id, mez_audit_event_t *ev)
-{
-    glue_t *g = baton;
-    mez_request_audit_event(g->r, "migration", "migration", migration_id, "committed", NULL, ev);
-}
-
-static void glue_init(glue_t *g, request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
-{
-    memset(g, 0, sizeof(*g));
-    g->r = r;
-    g->sc = sc;
-    g->db = db;
-    mez_orch_zone_of(r, sc, &g->zone);
-    g->env.p = r->pool;
-    g->env.db = db;
-    g->env.zone = &g->zone;
-    g->env.actor = mez_request_actor(r);
-    g->env.request_id = mez_request_id(r);
-    g->env.baton = g;
-    g->env.peer = select_peer;
-    g->env.call_peer = call_peer;
-    g->env.record = record;
-    g->env.audit = step_audit;
-}
-
 /* ------------------------------------------------------------------ operator routes */
 
 /* The migration with its steps. A step that could not go on now is answered as its problem carrying the
  * migration (advance), or, for the request that created the migration, as the migration with that problem as
  * "stalled" (it exists either way: advance it again). */
-static int send_migration(glue_t *g, const mez_migration_t *m, int status, const mez_problem_t *stalled)
+static int send_migration(mez_corridor_glue_t *g, const mez_migration_t *m, int status, const mez_problem_t *stalled)
 {
     mez_problem_t pb = { 0 };
     json_t *o;
@@ -117,11 +52,11 @@ static int post_migration(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, cons
     static const char *const allowed[] = { "entity_id", "deadline", "compliance", "hold_at", NULL };
     mez_problem_t pb = { 0 }, spb = { 0 };
     mez_migration_t m;
-    glue_t g;
+    mez_corridor_glue_t g;
     json_t *body;
     int hold, stalled;
 
-    glue_init(&g, r, sc, db);
+    mez_corridor_env_of(r, sc, db, "migration", &g);
     if (mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
         || mez_saga_begin(&g.env, cid, body, &m, &hold, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
@@ -138,11 +73,11 @@ static int post_advance(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const 
     static const char *const allowed[] = { "hold_at", NULL };
     mez_problem_t pb = { 0 };
     mez_migration_t m;
-    glue_t g;
+    mez_corridor_glue_t g;
     json_t *body;
     int hold, stalled;
 
-    glue_init(&g, r, sc, db);
+    mez_corridor_env_of(r, sc, db, "migration", &g);
     if (mez_corridor_body(r, allowed, 1, &body, &pb) != MEZ_OK || mez_saga_hold_parse(r->pool, body, &hold, &pb)
         != MEZ_OK || mez_saga_open(&g.env, cid, mid, &m, &pb) != MEZ_OK
         || mez_saga_run(&g.env, &m, hold, 1, &stalled, &pb) != MEZ_OK)
@@ -156,10 +91,10 @@ static int post_cancel(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const c
     static const char *const allowed[] = { "reason", NULL };
     mez_problem_t pb = { 0 };
     mez_migration_t m;
-    glue_t g;
+    mez_corridor_glue_t g;
     json_t *body;
 
-    glue_init(&g, r, sc, db);
+    mez_corridor_env_of(r, sc, db, "migration", &g);
     if (mez_corridor_body(r, allowed, 1, &body, &pb) != MEZ_OK || mez_saga_open(&g.env, cid, mid, &m, &pb) != MEZ_OK
         || mez_saga_cancel(&g.env, &m, body, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
@@ -170,10 +105,10 @@ static int get_migration(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
 {
     mez_problem_t pb = { 0 };
     mez_migration_t m;
-    glue_t g;
+    mez_corridor_glue_t g;
     const char *peer = apr_table_get(r->notes, "mez-peer");
 
-    glue_init(&g, r, sc, db);
+    mez_corridor_env_of(r, sc, db, "migration", &g);
     if (mez_saga_open(&g.env, cid, mid, &m, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (peer && strcmp(peer, m.destination_zone_id)) {    /* a peer reads its own migrations only */
@@ -228,12 +163,12 @@ static int peer_evaluate(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     mez_corridor_t c;
     mez_orch_answer_t out;
     const mez_peer_t *peer;
-    glue_t g;
+    mez_corridor_glue_t g;
     json_t *body;
 
-    glue_init(&g, r, sc, db);
+    mez_corridor_env_of(r, sc, db, "migration", &g);
     if (peer_request(r, sc, db, allowed, &peer, &body, &c, &pb) != MEZ_OK
-        || mez_saga_inbound_evaluate(&g.env, peer->zone_id, body, r->uri, &out, &pb) != MEZ_OK)
+        || mez_saga_inbound_evaluate(&g.env, peer->zone_id, body, &out, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     return send_pipeline_answer(r, &out);
 }
@@ -247,18 +182,14 @@ static int peer_complete(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     mez_corridor_t c;
     mez_orch_answer_t out;
     const mez_peer_t *peer;
-    glue_t g;
+    mez_corridor_glue_t g;
     json_t *body, *answer;
     uint64_t seq;
 
-    glue_init(&g, r, sc, db);
+    mez_corridor_env_of(r, sc, db, "migration", &g);
     if (peer_request(r, sc, db, allowed, &peer, &body, &c, &pb) != MEZ_OK
-        || mez_saga_inbound_sequence(r->pool, body, &seq, &pb) != MEZ_OK)
-        return mez_send_problem(r, &pb, NULL);
-    /* What the sequencer holds beyond this copy first: the receipt, and any compensation after it. */
-    if ((c.role == MEZ_CORRIDOR_RESPONDER && mez_corridor_pull(r, sc, db, c.corridor_id, NULL, &pb) != MEZ_OK)
-        || mez_saga_inbound_complete(&g.env, peer->zone_id, c.corridor_id, seq, r->uri, &out, &answer, &pb)
-           != MEZ_OK)
+        || mez_corridor_sequence_member(r->pool, body, &seq, &pb) != MEZ_OK
+        || mez_saga_inbound_complete(&g.env, peer->zone_id, &c, seq, &out, &answer, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (!answer)
         return mez_send_text_typed(r, out.status, "application/problem+json", out.body_text);

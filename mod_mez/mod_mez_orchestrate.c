@@ -276,7 +276,7 @@ int mez_orch_serve(request_rec *r, mez_srv_conf_t *sc)
     req.path_verb = caps[1];
     req.body = body;
     req.now = r->request_time;
-    req.actor = r->user;
+    req.actor = mez_request_actor(r);     /* as every audit row names it: "user:<name>" for other authentication */
     req.actor_entity = apr_table_get(r->notes, "mez-entity");
     req.idempotency_key = apr_table_get(r->headers_in, "Idempotency-Key");
     req.path = r->uri;

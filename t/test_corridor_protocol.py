@@ -911,6 +911,25 @@ def test_a_transfer_either_zone_refuses_moves_nothing(pair, trade):
     body["destination"]["bank"] = "x"
     assert_problem(pair.op(a, "POST", "/v1/corridors/%s/transfers" % cid, body), 422, "request.unknown_field",
                    pointer="/destination/bank")
+    # the destination's routes read their bodies before anything is decided or paid
+    evaluate, settle = "/v1/corridors/peers/transfers/evaluate", "/v1/corridors/peers/transfers/settle"
+    for path, doc, status, code, pointer in [
+        (evaluate, {"corridor_id": cid, "transfer": {"source": {"zone_id": "third-zone"}}}, 403, "corridor.not_party",
+         "/transfer/source/zone_id"),
+        (evaluate, {"corridor_id": cid}, 403, "corridor.not_party", "/transfer/source/zone_id"),
+        (evaluate, {"transfer": {}}, 422, "request.missing_field", "/corridor_id"),
+        (settle, {"corridor_id": cid, "sequence": -1}, 422, "request.invalid_field", "/sequence"),
+        (settle, {"corridor_id": cid, "sequence": "0"}, 422, "request.invalid_field", "/sequence"),
+        (settle, {"corridor_id": cid}, 422, "request.invalid_field", "/sequence"),
+        (settle, {"corridor_id": cid, "sequence": 0, "x": 1}, 422, "request.unknown_field", "/x"),
+    ]:
+        assert_problem(signed_post(b, a.key_file, path, doc), status, code, pointer=pointer)
+    # asking again for a settlement names a receipt of this corridor
+    for seq in (-1, "1", 1 << 40):
+        assert_problem(pair.op(a, "POST", "/v1/corridors/%s/settle" % cid, {"sequence": seq}), 422,
+                       "request.invalid_field", pointer="/sequence")
+    assert_problem(pair.op(a, "POST", "/v1/corridors/%s/settle" % cid, {}), 422, "request.invalid_field",
+                   pointer="/sequence")
     assert (money(a), money(b)) == before
 
 

@@ -5,16 +5,19 @@
 #include <apr_strings.h>
 #include "mez/corridor.h"
 #include "mez/json.h"
+#include "mez/corridor_env.h"
 #include "mez/migration_saga.h"
 #include "mez/vc.h"
-#include "migration_saga_int.h"
 
-#define str mez_saga_str
+static const char *str(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
 
 #define ENTITY_PAGE 1000      /* entities read per page when the destination checks a name */
 
 /* Whether this zone's register already holds a live entity of that name (the formation would be refused). */
-static mez_status_t name_free(const mez_saga_env_t *env, const char *name, mez_problem_t *pb)
+static mez_status_t name_free(const mez_corridor_env_t *env, const char *name, mez_problem_t *pb)
 {
     const char *cursor = NULL, *zone_id = env->zone->zone_id;
     do {
@@ -41,13 +44,13 @@ static mez_status_t name_free(const mez_saga_env_t *env, const char *name, mez_p
     return MEZ_OK;
 }
 
-mez_status_t mez_saga_inbound_evaluate(const mez_saga_env_t *env, const char *peer_zone_id, const json_t *body,
-                                       const char *path, mez_orch_answer_t *out, mez_problem_t *pb)
+mez_status_t mez_saga_inbound_evaluate(const mez_corridor_env_t *env, const char *peer_zone_id, const json_t *body,
+                                       mez_orch_answer_t *out, mez_problem_t *pb)
 {
     static const char *const mig_allowed[] = { "migration_id", "deadline", "destination_zone_id", "source",
                                                "formation", NULL };
     const json_t *mig = json_object_get(body, "migration"), *f = json_object_get(mig, "formation");
-    mez_saga_op_t call = { 0 };
+    mez_corridor_op_t call = { 0 };
     json_t *doc = NULL;
     mez_status_t st;
 
@@ -70,9 +73,8 @@ mez_status_t mez_saga_inbound_evaluate(const mez_saga_env_t *env, const char *pe
     call.op = "entity.formation";
     call.body = f;
     call.actor = apr_pstrcat(env->p, "peer:", peer_zone_id, NULL);
-    call.path = path;
     call.preview = 1;
-    if ((st = mez_saga_pipeline(env, &call, out, &doc, pb)) != MEZ_OK) {
+    if ((st = mez_corridor_env_run(env, &call, out, &doc, pb)) != MEZ_OK) {
         if (pb->pointer)
             pb->pointer = apr_pstrcat(env->p, "/migration/formation", pb->pointer, NULL);
         return st;
@@ -80,18 +82,8 @@ mez_status_t mez_saga_inbound_evaluate(const mez_saga_env_t *env, const char *pe
     return MEZ_OK;
 }
 
-mez_status_t mez_saga_inbound_sequence(apr_pool_t *p, const json_t *body, uint64_t *seq, mez_problem_t *pb)
-{
-    const json_t *v = json_object_get(body, "sequence");
-    if (!json_is_integer(v) || json_integer_value(v) < 0)
-        return mez_problem(pb, p, MEZ_EINVAL, 422, "request.invalid_field", "/sequence",
-                           "sequence is the migration receipt's sequence number");
-    *seq = (uint64_t)json_integer_value(v);
-    return MEZ_OK;
-}
-
 /* The migration a receipt of this corridor records, if it is one from the calling peer to this zone. */
-static mez_status_t migration_of_receipt(const mez_saga_env_t *env, const char *peer_zone_id, uint64_t seq,
+static mez_status_t migration_of_receipt(const mez_corridor_env_t *env, const char *peer_zone_id, uint64_t seq,
                                          const char *text, json_t **payload, mez_problem_t *pb)
 {
     json_t *receipt, *t, *pl;
@@ -115,13 +107,14 @@ static mez_status_t migration_of_receipt(const mez_saga_env_t *env, const char *
     return MEZ_OK;
 }
 
-mez_status_t mez_saga_inbound_complete(const mez_saga_env_t *env, const char *peer_zone_id, const char *corridor_id,
-                                       uint64_t seq, const char *path, mez_orch_answer_t *out, json_t **answer,
-                                       mez_problem_t *pb)
+mez_status_t mez_saga_inbound_complete(const mez_corridor_env_t *env, const char *peer_zone_id,
+                                       const mez_corridor_t *c, uint64_t seq, mez_orch_answer_t *out,
+                                       json_t **answer, mez_problem_t *pb)
 {
     apr_pool_t *p = env->p;
+    const char *corridor_id = c->corridor_id;
     const char *text = NULL, *eid, *mid;
-    mez_saga_op_t call = { 0 };
+    mez_corridor_op_t call = { 0 };
     json_t *payload = NULL, *doc = NULL, *ent, *later;
     apr_time_t deadline;
     uint64_t at;
@@ -129,6 +122,9 @@ mez_status_t mez_saga_inbound_complete(const mez_saga_env_t *env, const char *pe
     mez_status_t st;
 
     *answer = NULL;
+    /* What the sequencer holds beyond this copy first: the receipt, and any compensation after it. */
+    if (c->role == MEZ_CORRIDOR_RESPONDER && (st = env->pull(env->baton, corridor_id, NULL, pb)) != MEZ_OK)
+        return st;
     if ((st = mez_corridor_receipt(p, env->db, corridor_id, seq, &text, &found, pb)) != MEZ_OK)
         return st;
     if (!found)
@@ -151,15 +147,14 @@ mez_status_t mez_saga_inbound_complete(const mez_saga_env_t *env, const char *pe
     call.body = json_object_get(payload, "formation");
     call.actor = apr_pstrcat(p, "peer:", peer_zone_id, NULL);
     call.idem_key = apr_psprintf(p, "migration:%s:%" APR_UINT64_T_FMT, corridor_id, seq);
-    call.path = path;
-    if ((st = mez_saga_pipeline(env, &call, out, &doc, pb)) != MEZ_OK)
+    if ((st = mez_corridor_env_run(env, &call, out, &doc, pb)) != MEZ_OK)
         return st;
     if (out->status >= 400 || !(eid = str(doc, "id")))
         return MEZ_OK;          /* the pipeline's refusal, answered as it is */
     if ((st = mez_orch_mass_read(env->zone, p, env->db, apr_pstrcat(p, "/v1/entities/", eid, NULL), NULL, NULL, &ent,
                                 pb)) != MEZ_OK)
         return st;
-    *answer = mez_saga_own(env, json_pack("{s:s, s:s, s:I, s:s, s:O, s:O}", "migration_id", mid, "corridor_id",
+    *answer = mez_json_pool_own(env->p, json_pack("{s:s, s:s, s:I, s:s, s:O, s:O}", "migration_id", mid, "corridor_id",
                                           corridor_id, "sequence", (json_int_t)seq, "entity_id", eid, "status",
                                           json_object_get(ent, "status"), "formation", doc));
     if (!*answer)

@@ -1,7 +1,7 @@
 /* migration_saga.c: the source zone's side of an entity's migration (mez/migration_saga.h): the formation the
  * destination is asked for, each step of the saga, and the release that undoes what a migration holds. The
  * record and its log are migration_store.c's; the server's part (the peer call, the corridor append, who drives
- * the saga) comes in the mez_saga_env_t. */
+ * the saga) comes in the mez_corridor_env_t (mez/corridor_env.h). */
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/audit.h"
@@ -10,52 +10,20 @@
 #include "mez/json.h"
 #include "mez/lifecycle.h"
 #include "mez/mass.h"
+#include "mez/corridor_env.h"
 #include "mez/migration_saga.h"
 #include "mez/vc.h"
-#include "migration_saga_int.h"
 
-/* ------------------------------------------------------------------ shared with migration_inbound.c */
+/* ------------------------------------------------------------------ small helpers */
 
-const char *mez_saga_str(const json_t *o, const char *k)
+static const char *str(const json_t *o, const char *k)
 {
     return json_string_value(json_object_get(o, k));
 }
 
-json_t *mez_saga_own(const mez_saga_env_t *env, json_t *v)
+static json_t *own(const mez_corridor_env_t *env, json_t *v)
 {
     return mez_json_pool_own(env->p, v);
-}
-
-mez_status_t mez_saga_pipeline(const mez_saga_env_t *env, const mez_saga_op_t *c, mez_orch_answer_t *ans,
-                               json_t **doc, mez_problem_t *pb)
-{
-    mez_orch_request_t req = { 0 };
-    mez_status_t st;
-    req.op = c->op;
-    req.path_id = c->path_id;
-    req.body = c->body;
-    req.now = apr_time_now();
-    req.actor = c->actor;
-    req.idempotency_key = c->idem_key;
-    req.path = c->path;
-    req.request_id = env->request_id;
-    req.preview = c->preview;
-    if ((st = mez_orch_run(env->p, env->db, env->zone, &req, ans, pb)) != MEZ_OK)
-        return st;
-    *doc = ans->body;
-    /* A replay carries the first answer's bytes only. */
-    if (!*doc && ans->body_text)
-        return mez_json_parse(env->p, ans->body_text, strlen(ans->body_text), doc, pb);
-    return MEZ_OK;
-}
-
-/* ------------------------------------------------------------------ small helpers */
-
-#define str mez_saga_str
-
-static json_t *own(const mez_saga_env_t *env, json_t *v)
-{
-    return mez_saga_own(env, v);
 }
 
 static const char *digest_of(apr_pool_t *p, const json_t *v)
@@ -78,12 +46,6 @@ json_t *mez_saga_problem_json(apr_pool_t *p, const mez_problem_t *pb)
     return mez_json_pool_own(p, o);
 }
 
-/* A definite no from the peer (a problem document with a 4xx status), as opposed to no answer at all. */
-static int peer_said_no(const mez_saga_peer_answer_t *ans)
-{
-    return ans->status >= 400 && ans->status < 500 && json_is_object(ans->body) && str(ans->body, "code");
-}
-
 /* A reference to a person in this zone's identity registry means nothing in another zone's: it stays behind. */
 static void copy_members(json_t *to, const json_t *from, const char *const *members)
 {
@@ -100,7 +62,7 @@ static void copy_members(json_t *to, const json_t *from, const char *const *memb
 /* The formation the destination is asked for: the entity as this zone's registry holds it (name, type, current
  * officers, active beneficial owners), linked to its id here. The registered office and share capital are not
  * carried: an office is an address in the old jurisdiction, and capital is restated under the new one's law. */
-static mez_status_t formation_of(const mez_saga_env_t *env, const json_t *ent, const char *mid,
+static mez_status_t formation_of(const mez_corridor_env_t *env, const json_t *ent, const char *mid,
                                  const char *corridor_id, const json_t *compliance, json_t **out, mez_problem_t *pb)
 {
     static const char *const officer_members[] = { "name", "role", "identity_ref", "nationality", "is_resident",
@@ -151,7 +113,7 @@ static mez_status_t formation_of(const mez_saga_env_t *env, const json_t *ent, c
 /* ------------------------------------------------------------------ the saga */
 
 typedef struct saga_t {
-    const mez_saga_env_t *env;
+    const mez_corridor_env_t *env;
     apr_pool_t *p;
     mez_migration_t *m;
     const char *peer_did;       /* the destination's DID, as this zone knows its peer */
@@ -167,7 +129,7 @@ static const char *saga_path(const saga_t *s)
 static mez_status_t source_status(saga_t *s, const char *purpose, const char *target, const char *reason,
                                   mez_orch_answer_t *ans, json_t **doc, mez_problem_t *pb)
 {
-    mez_saga_op_t c = { 0 };
+    mez_corridor_op_t c = { 0 };
     json_t *body = own(s->env, json_pack("{s:s, s:s}", "target_status", target, "reason", reason));
     if (json_object_get(s->m->request, "compliance"))
         json_object_set(body, "compliance", json_object_get(s->m->request, "compliance"));
@@ -177,7 +139,8 @@ static mez_status_t source_status(saga_t *s, const char *purpose, const char *ta
     c.actor = apr_pstrcat(s->p, "migration:", s->m->migration_id, NULL);
     c.idem_key = apr_pstrcat(s->p, "migration:", s->m->migration_id, ":", purpose, NULL);
     c.path = apr_pstrcat(s->p, saga_path(s), "/", purpose, NULL);
-    return mez_saga_pipeline(s->env, &c, ans, doc, pb);
+    c.now = apr_time_now();        /* a step's time, not the driving request's: the saga's calls take a while */
+    return mez_corridor_env_run(s->env, &c, ans, doc, pb);
 }
 
 static json_t *decision_json(saga_t *s, const json_t *doc)
@@ -210,7 +173,7 @@ static const json_t *evidence_at(saga_t *s, const char *state)
 
 /* Every step is the zone's action on behalf of the request that drives the saga: its audit row (the store names
  * the step) carries that request's caller and id. */
-static void step_audit(const mez_saga_env_t *env, const char *migration_id, mez_audit_event_t *ev)
+static void step_audit(const mez_corridor_env_t *env, const char *migration_id, mez_audit_event_t *ev)
 {
     memset(ev, 0, sizeof(*ev));
     env->audit(env->baton, migration_id, ev);
@@ -254,7 +217,7 @@ static mez_status_t compensation_receipt(saga_t *s, const char *why, json_t *evi
                                           s->m->migration_id, "sequence", (json_int_t)s->m->receipt_seq, "reason",
                                           why, "source", "zone_id", s->env->zone->zone_id, "entity_id",
                                           s->m->entity_id));
-        if (s->env->record(s->env->baton, s->m->corridor_id, t, &receipt, &seq, &delivery, &rpb) != MEZ_OK) {
+        if (s->env->record(s->env->baton, s->m->corridor_id, t, NULL, &receipt, &seq, &delivery, &rpb) != MEZ_OK) {
             json_object_set_new(evidence, "compensation_receipt", json_pack("{s:b, s:s, s:s}", "recorded", 0,
                                 "code", rpb.code ? rpb.code : "internal", "detail", rpb.detail ? rpb.detail : ""));
             receipt = NULL;
@@ -330,7 +293,7 @@ static mez_status_t release(saga_t *s, int event, const char *why, const json_t 
 /* COMPLIANCE_CHECK: the destination's preview of the formation. */
 static mez_status_t step_compliance(saga_t *s, mez_problem_t *pb)
 {
-    mez_saga_peer_answer_t ans = { 0 };
+    mez_peer_answer_t ans = { 0 };
     mez_status_t st;
     json_t *ask = json_pack("{s:s, s:{s:s, s:s, s:s, s:{s:s, s:s}, s:O}}", "corridor_id", s->m->corridor_id,
                             "migration", "migration_id", s->m->migration_id, "deadline", s->m->deadline_text,
@@ -338,7 +301,7 @@ static mez_status_t step_compliance(saga_t *s, mez_problem_t *pb)
                             s->env->zone->zone_id, "entity_id", s->m->entity_id, "formation",
                             json_object_get(s->m->request, "formation"));
     st = s->env->call_peer(s->env->baton, "/v1/corridors/peers/migrations/evaluate", ask, &ans, pb);
-    if (st != MEZ_OK && peer_said_no(&ans))
+    if (st != MEZ_OK && mez_peer_said_no(&ans))
         return release(s, MEZ_MIGRATION_EV_CANCEL, "the destination refused the formation", ans.body, pb);
     if (st != MEZ_OK)
         return st;
@@ -405,7 +368,7 @@ static mez_status_t step_receipt(saga_t *s, mez_problem_t *pb)
         if (!t)
             return mez_problem(pb, s->p, MEZ_EINTERNAL, 500, "migration.incomplete_evidence", NULL,
                                "migration %s lacks what its receipt records", s->m->migration_id);
-        if ((st = s->env->record(s->env->baton, s->m->corridor_id, t, &receipt, &seq, &delivery, pb)) != MEZ_OK)
+        if ((st = s->env->record(s->env->baton, s->m->corridor_id, t, NULL, &receipt, &seq, &delivery, pb)) != MEZ_OK)
             return st;
     }
     mez_migration_update_init(&u);
@@ -438,7 +401,7 @@ static mez_status_t check_completion(saga_t *s, const json_t *a, mez_problem_t *
 static mez_status_t step_destination(saga_t *s, mez_problem_t *pb)
 {
     mez_migration_update_t u;
-    mez_saga_peer_answer_t ans = { 0 };
+    mez_peer_answer_t ans = { 0 };
     const json_t *f;
     const char *dest = s->m->destination_zone_id;
     mez_status_t st;
@@ -446,7 +409,7 @@ static mez_status_t step_destination(saga_t *s, mez_problem_t *pb)
     st = s->env->call_peer(s->env->baton, "/v1/corridors/peers/migrations/complete",
                            json_pack("{s:s, s:I}", "corridor_id", s->m->corridor_id, "sequence",
                                      (json_int_t)s->m->receipt_seq), &ans, pb);
-    if (st != MEZ_OK && peer_said_no(&ans))
+    if (st != MEZ_OK && mez_peer_said_no(&ans))
         return release(s, MEZ_MIGRATION_EV_COMPENSATE, "the destination refused to form the entity", ans.body, pb);
     if (st != MEZ_OK || (st = check_completion(s, ans.body, pb)) != MEZ_OK)
         return st;
@@ -528,7 +491,7 @@ static mez_status_t step_retire(saga_t *s, mez_problem_t *pb)
 }
 
 /* The saga over m with its destination selected as the peer that call_peer reaches. */
-static mez_status_t saga_of(const mez_saga_env_t *env, mez_migration_t *m, saga_t *s, mez_problem_t *pb)
+static mez_status_t saga_of(const mez_corridor_env_t *env, mez_migration_t *m, saga_t *s, mez_problem_t *pb)
 {
     s->env = env;
     s->p = env->p;
@@ -553,7 +516,7 @@ mez_status_t mez_saga_hold_parse(apr_pool_t *p, const json_t *body, int *hold, m
     return MEZ_OK;
 }
 
-mez_status_t mez_saga_begin(const mez_saga_env_t *env, const char *corridor_id, const json_t *body,
+mez_status_t mez_saga_begin(const mez_corridor_env_t *env, const char *corridor_id, const json_t *body,
                             mez_migration_t *m, int *hold, mez_problem_t *pb)
 {
     apr_pool_t *p = env->p;
@@ -608,7 +571,7 @@ mez_status_t mez_saga_begin(const mez_saga_env_t *env, const char *corridor_id, 
                                                                   str(body, "deadline"))), apr_time_now(), &aev, pb);
 }
 
-mez_status_t mez_saga_open(const mez_saga_env_t *env, const char *cid, const char *mid, mez_migration_t *m,
+mez_status_t mez_saga_open(const mez_corridor_env_t *env, const char *cid, const char *mid, mez_migration_t *m,
                            mez_problem_t *pb)
 {
     mez_status_t st;
@@ -620,7 +583,7 @@ mez_status_t mez_saga_open(const mez_saga_env_t *env, const char *cid, const cha
     return MEZ_OK;
 }
 
-mez_status_t mez_saga_run(const mez_saga_env_t *env, mez_migration_t *m, int hold, int advancing, int *stalled,
+mez_status_t mez_saga_run(const mez_corridor_env_t *env, mez_migration_t *m, int hold, int advancing, int *stalled,
                           mez_problem_t *pb)
 {
     saga_t s;
@@ -667,7 +630,7 @@ mez_status_t mez_saga_run(const mez_saga_env_t *env, mez_migration_t *m, int hol
     }
 }
 
-mez_status_t mez_saga_cancel(const mez_saga_env_t *env, mez_migration_t *m, const json_t *body,
+mez_status_t mez_saga_cancel(const mez_corridor_env_t *env, mez_migration_t *m, const json_t *body,
                              mez_problem_t *pb)
 {
     saga_t s;
@@ -683,7 +646,7 @@ mez_status_t mez_saga_cancel(const mez_saga_env_t *env, mez_migration_t *m, cons
                                                            why ? why : "", NULL), NULL, pb);
 }
 
-mez_status_t mez_saga_document(const mez_saga_env_t *env, const mez_migration_t *m, json_t **doc,
+mez_status_t mez_saga_document(const mez_corridor_env_t *env, const mez_migration_t *m, json_t **doc,
                                mez_problem_t *pb)
 {
     json_t *o = mez_migration_json(env->p, m), *steps;

@@ -25,50 +25,21 @@
  * complete it. A destination that cannot be reached before the deadline leaves the migration where it is: the
  * operator advances it again.
  *
- * The saga is the zone's own logic; what only the server can do is given to it as a mez_saga_env_t: the signed
- * call to the peer zone, the corridor append (the sequencer appends and pushes, the responder asks the sequencer)
- * and the audit event of the request that drives it. The pipeline (mez_orch_run) and the Mass reads go through
- * the zone's mez_orch_zone_t, as every write of the zone does. mod_mez_migration.c reads requests and answers. */
+ * The saga is the zone's own logic; what only the server can do (the signed call to the peer zone, the corridor
+ * append, the request that drives it) is given to it as a mez_corridor_env_t (mez/corridor_env.h).
+ * mod_mez_migration.c reads requests and answers. */
 #ifndef MEZ_MIGRATION_SAGA_H
 #define MEZ_MIGRATION_SAGA_H
 
 #include <stdint.h>
 #include <apr_pools.h>
 #include <jansson.h>
+#include "mez/corridor.h"
+#include "mez/corridor_env.h"
 #include "mez/migration.h"
 #include "mez/orchestrate.h"
 #include "mez/problem.h"
 #include "mez/store.h"
-
-struct mez_audit_event_t;
-
-/* What the peer zone answered: status 0 when it did not answer at all. */
-typedef struct mez_saga_peer_answer_t {
-    int status;
-    json_t *body;           /* the parsed answer (pool-owned), NULL when it is not JSON */
-} mez_saga_peer_answer_t;
-
-typedef struct mez_saga_env_t {
-    apr_pool_t *p;
-    mez_db_t *db;
-    const mez_orch_zone_t *zone;     /* this zone: id, DID, key, packs, Mass gateway */
-    const char *actor;               /* who drives the saga (the request's caller), for evidence and reasons */
-    const char *request_id;          /* the driving request's id, for the pipeline's audit rows (may be NULL) */
-    void *baton;
-    /* The peer zone_id as this zone is configured to reach it: *did its DID. A zone that is not a configured peer
-     * is a problem (503 "corridor.unknown_peer"). It is also the peer call_peer then reaches. */
-    mez_status_t (*peer)(void *baton, const char *zone_id, const char **did, mez_problem_t *pb);
-    /* A signed POST of body (a new reference, taken) to path at the selected peer: MEZ_OK for a 2xx JSON object;
-     * otherwise a problem, what the peer answered in *ans (status 0 for no answer). */
-    mez_status_t (*call_peer)(void *baton, const char *path, json_t *body, mez_saga_peer_answer_t *ans,
-                              mez_problem_t *pb);
-    /* Appends transition to corridor_id (or has the sequencer append it): *receipt, *seq and *delivery
-     * ({delivered, code?, detail?}). */
-    mez_status_t (*record)(void *baton, const char *corridor_id, const json_t *transition, json_t **receipt,
-                           uint64_t *seq, json_t **delivery, mez_problem_t *pb);
-    /* The audit event of the driving request for a step of migration_id (action and detail are the step's). */
-    void (*audit)(void *baton, const char *migration_id, struct mez_audit_event_t *ev);
-} mez_saga_env_t;
 
 /* ----------------------------------------------------------------- the source zone */
 
@@ -79,11 +50,11 @@ typedef struct mez_saga_env_t {
  * the hold_at state, -1 for none. Problems: 422 at the member's pointer, 409 "corridor.not_active",
  * "migration.entity_not_active", "migration.entity_in_migration", the Mass's 422 "mass.not_found" (/entity_id),
  * 503 "corridor.unknown_peer". */
-mez_status_t mez_saga_begin(const mez_saga_env_t *env, const char *corridor_id, const json_t *body,
+mez_status_t mez_saga_begin(const mez_corridor_env_t *env, const char *corridor_id, const json_t *body,
                             mez_migration_t *m, int *hold, mez_problem_t *pb);
 
 /* The migration mid of corridor cid (404 "migration.not_found" for another corridor's, or none). */
-mez_status_t mez_saga_open(const mez_saga_env_t *env, const char *cid, const char *mid, mez_migration_t *m,
+mez_status_t mez_saga_open(const mez_corridor_env_t *env, const char *cid, const char *mid, mez_migration_t *m,
                            mez_problem_t *pb);
 
 /* The hold_at member of body, or *hold -1: a live state (422 "migration.invalid_hold"). */
@@ -94,20 +65,20 @@ mez_status_t mez_saga_hold_parse(apr_pool_t *p, const json_t *body, int *hold, m
  * step's problem in pb (the saga resumes from the record). Any other status is a problem of its own: the
  * destination no longer a peer (503 "corridor.unknown_peer"), or, advancing, an ended migration (the machine's
  * 409). */
-mez_status_t mez_saga_run(const mez_saga_env_t *env, mez_migration_t *m, int hold, int advancing, int *stalled,
+mez_status_t mez_saga_run(const mez_corridor_env_t *env, mez_migration_t *m, int hold, int advancing, int *stalled,
                           mez_problem_t *pb);
 
 /* POST .../cancel {reason?}: releases what the migration holds and moves it to CANCELLED (the machine allows it
  * from the first four states only, and never past the deadline). reason, when given, is a non-empty string
  * (422 at /reason). */
-mez_status_t mez_saga_cancel(const mez_saga_env_t *env, mez_migration_t *m, const json_t *body,
+mez_status_t mez_saga_cancel(const mez_corridor_env_t *env, mez_migration_t *m, const json_t *body,
                              mez_problem_t *pb);
 
 /* A problem as a step's evidence and a stalled creation keep it: {status, code, detail, pointer?} (pool-owned). */
 json_t *mez_saga_problem_json(apr_pool_t *p, const mez_problem_t *pb);
 
 /* The migration as the API answers it (mez_migration_json) with its "steps" (pool-owned). */
-mez_status_t mez_saga_document(const mez_saga_env_t *env, const mez_migration_t *m, json_t **doc,
+mez_status_t mez_saga_document(const mez_corridor_env_t *env, const mez_migration_t *m, json_t **doc,
                                mez_problem_t *pb);
 
 /* ----------------------------------------------------------------- the destination zone */
@@ -115,20 +86,17 @@ mez_status_t mez_saga_document(const mez_saga_env_t *env, const mez_migration_t 
 /* POST /v1/corridors/peers/migrations/evaluate {corridor_id, migration}, from peer_zone_id over a corridor already
  * checked to be ACTIVE and between the two: this zone's preview of the formation (*out: the pipeline's answer;
  * a name already on the register is 409 "entity.name_taken"). */
-mez_status_t mez_saga_inbound_evaluate(const mez_saga_env_t *env, const char *peer_zone_id, const json_t *body,
-                                       const char *path, mez_orch_answer_t *out, mez_problem_t *pb);
+mez_status_t mez_saga_inbound_evaluate(const mez_corridor_env_t *env, const char *peer_zone_id, const json_t *body,
+                                       mez_orch_answer_t *out, mez_problem_t *pb);
 
-/* The sequence member of a complete request: a non-negative integer (422 "request.invalid_field" at /sequence). */
-mez_status_t mez_saga_inbound_sequence(apr_pool_t *p, const json_t *body, uint64_t *seq, mez_problem_t *pb);
-
-/* POST /v1/corridors/peers/migrations/complete {corridor_id, sequence}: the formation, once per receipt seq, from
- * this zone's own verified copy of the chain (the caller has pulled what the sequencer holds first); a repeat
- * answers the same formation and the entity's status now. *answer: {migration_id, corridor_id, sequence,
- * entity_id, status, formation} for a formation done; when the pipeline refused, *answer is NULL and *out its
- * answer. Problems: 409 "corridor.receipt_missing", 422 "migration.not_inbound",
- * "migration.compensated", "migration.deadline_passed". */
-mez_status_t mez_saga_inbound_complete(const mez_saga_env_t *env, const char *peer_zone_id, const char *corridor_id,
-                                       uint64_t seq, const char *path, mez_orch_answer_t *out, json_t **answer,
-                                       mez_problem_t *pb);
+/* POST /v1/corridors/peers/migrations/complete {corridor_id, sequence} (mez_corridor_sequence_member): the
+ * formation, once per receipt seq, from this zone's own verified copy of the chain (a responder pulls what the
+ * sequencer holds first); a repeat answers the same formation and the entity's status now. *answer:
+ * {migration_id, corridor_id, sequence, entity_id, status, formation} for a formation done; when the pipeline
+ * refused, *answer is NULL and *out its answer. Problems: 409 "corridor.receipt_missing", 422
+ * "migration.not_inbound", 409 "migration.compensated", "migration.deadline_passed". */
+mez_status_t mez_saga_inbound_complete(const mez_corridor_env_t *env, const char *peer_zone_id,
+                                       const mez_corridor_t *c, uint64_t seq, mez_orch_answer_t *out,
+                                       json_t **answer, mez_problem_t *pb);
 
 #endif
