@@ -196,23 +196,8 @@ mez_status_t mez_corridor_body(request_rec *r, const char *const *allowed, int o
 mez_status_t mez_corridor_call_peer(request_rec *r, const mez_srv_conf_t *sc, const struct mez_peer_t *peer,
                                     const char *method, const char *path, const char *query, json_t *body,
                                     mez_peer_answer_t *ans, mez_problem_t *pb);
-/* A transition recorded on corridor id from either side (the sequencer appends and pushes; the responder asks
- * the sequencer and takes the signed receipt): *receipt, *seq, and *delivery {delivered, code?, detail?}. */
-/* ref (may be NULL): the request's own reference; a second record under it gets the receipt the first appended. */
-mez_status_t mez_corridor_record(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
-                                 const json_t *transition, const char *ref, json_t **receipt, uint64_t *seq,
-                                 json_t **delivery, mez_problem_t *pb);
-/* The responder fetches the receipts it lacks from the sequencer (and its latest checkpoint); *peer_problem (may
- * be NULL) gets the peer's own problem on a refusal, for the answer's peer_problem member. */
-mez_status_t mez_corridor_pull(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
-                               json_t **peer_problem, mez_problem_t *pb);
-/* The sequencer pushes what the peer has not acknowledged (the peer's problem in *peer_problem, may be NULL). */
-mez_status_t mez_corridor_push(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
-                               json_t **peer_problem, mez_problem_t *pb);
-/* Halts corridor id for a fork whose evidence is kept (evidence_digest), audited, and tells the peer, as a
- * sync that meets the fork does; a failure is logged, the evidence staying kept. */
-void mez_corridor_halt_for_fork(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
-                                const char *reason, const char *evidence_digest);
+/* The exchange of receipts (push, pull, record, halt) is libmezcore's: mez/corridor_exchange.h, over
+ * mez_corridor_env_of. */
 struct mez_idem_scope_t;
 /* The Idempotency-Key of a corridor write that cannot share one transaction with its work (the remote-call pattern
  * of mez/idempotency.h): the intent is committed first. 1: go on, *ref the request's own reference (the same for
@@ -229,19 +214,16 @@ int mez_transfer_peer_evaluate(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
 int mez_transfer_peer_settle(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db);
 
 /* mod_mez_corridor_env.c: the server's part of the protocols between two zones (mez/corridor_env.h) for request
- * r: env (for mez/migration_saga.h and mez/transfer.h) with its baton, this struct. audit_type names the
- * resource of the protocol's own audit rows ("migration"). */
+ * r: env (for mez/corridor_exchange.h, mez/migration_saga.h and mez/transfer.h) with its baton, this struct. */
 typedef struct mez_corridor_glue_t {
     request_rec *r;
     mez_srv_conf_t *sc;
     mez_db_t *db;
-    const char *audit_type;
     const struct mez_peer_t *peer;     /* the peer env.peer selected */
     mez_orch_zone_t zone;
     mez_corridor_env_t env;
 } mez_corridor_glue_t;
-void mez_corridor_env_of(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *audit_type,
-                         mez_corridor_glue_t *g);
+void mez_corridor_env_of(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, mez_corridor_glue_t *g);
 
 /* mod_mez_migration.c: entity migrations over a corridor (/v1/corridors/{id}/migrations..., and the peer routes
  * /v1/corridors/peers/migrations/...). mez_migration_route: 1 when r->uri is one of them. */

@@ -2,7 +2,9 @@
  * sync and move a corridor, the peer routes another zone calls with RFC 9421 signed requests (AuthType mez admits
  * them as "peer" principals, mod_mez_peer.c), and the public proofs and checkpoints a watcher or a standard
  * transparency-log verifier reads. What is decided lives in libmezcore (mez/corridor_proto.h: documents and
- * signed receipts; mez/corridor.h: the store); this file carries it between zones.
+ * signed receipts; mez/corridor.h: the store; mez/corridor_exchange.h: the sequencer's append and push, the
+ * responder's take, pull and checkpoint, forks and halts); this file reads requests, gives the exchange what only
+ * the server has (mez_corridor_env_of) and answers.
  *
  *   operator   POST /v1/corridors                      propose to a MezPeer (CorridorDefinition sent)
  *              POST /v1/corridors/{id}/propose         send the definition again (after a failed delivery)
@@ -32,6 +34,7 @@
 #include "mez/audit.h"
 #include "mez/checkpoint.h"
 #include "mez/corridor.h"
+#include "mez/corridor_exchange.h"
 #include "mez/corridor_proto.h"
 #include "mez/did.h"
 #include "mez/key_rotation.h"
@@ -48,8 +51,6 @@
 
 APLOG_USE_MODULE(mez);
 
-#define PUSH_BATCH 100        /* receipts per push or pull request */
-#define APPEND_ATTEMPTS 5     /* a local append that lost the race for a sequence number is built again */
 
 /* ------------------------------------------------------------------ small helpers */
 
@@ -202,25 +203,6 @@ mez_status_t mez_corridor_call_peer(request_rec *r, const mez_srv_conf_t *sc, co
 
 /* ------------------------------------------------------------------ establishment */
 
-static mez_status_t definition_of(request_rec *r, mez_db_t *db, const char *id, json_t **vc,
-                                  mez_corridor_terms_t *terms, mez_problem_t *pb)
-{
-    apr_array_header_t *docs;
-    mez_status_t st;
-    if ((st = mez_corridor_documents(r->pool, db, id, &docs, pb)) != MEZ_OK)
-        return st;
-    for (int i = 0; i < docs->nelts; i++) {
-        const mez_corridor_doc_t *d = &APR_ARRAY_IDX(docs, i, mez_corridor_doc_t);
-        if (strcmp(d->kind, "definition"))
-            continue;
-        if ((st = mez_json_parse(r->pool, d->text, strlen(d->text), vc, pb)) != MEZ_OK)
-            return st;
-        return mez_corridor_terms_from_text(r->pool, d->text, terms, pb);
-    }
-    return mez_problem(pb, r->pool, MEZ_EINTERNAL, 500, "corridor.row_damaged", NULL,
-                       "corridor %s has no definition", id);
-}
-
 static mez_status_t deliver_definition(request_rec *r, const mez_srv_conf_t *sc, const mez_peer_t *peer,
                                        json_t *definition, mez_peer_answer_t *ans, mez_problem_t *pb)
 {
@@ -307,7 +289,7 @@ static int post_repropose(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, cons
     mez_peer_answer_t ans;
     json_t *vc;
 
-    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || definition_of(r, db, id, &vc, &terms, &pb) != MEZ_OK)
+    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || mez_corridor_definition(r->pool, db, id, &vc, &terms, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (c.role != MEZ_CORRIDOR_PROPOSER) {
         mez_problem(&pb, r->pool, MEZ_EINVAL, 409, "corridor.not_proposer", NULL,
@@ -506,7 +488,7 @@ static int peer_accept(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
         return mez_send_problem(r, &pb, NULL);
     }
     if (!c.established) {
-        if (definition_of(r, db, c.corridor_id, &vc, &terms, &pb) != MEZ_OK)
+        if (mez_corridor_definition(r->pool, db, c.corridor_id, &vc, &terms, &pb) != MEZ_OK)
             return mez_send_problem(r, &pb, NULL);
         if (mez_corridor_agreement_check(r->pool, json_object_get(body, "agreement"), &terms, peer->did,
                                          "/agreement", &ra_digest, &pb) != MEZ_OK) {
@@ -553,7 +535,7 @@ static int post_accept(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const c
                     c.peer_zone_id);
         return mez_send_problem(r, &pb, NULL);
     }
-    if (definition_of(r, db, id, &vc, &terms, &pb) != MEZ_OK
+    if (mez_corridor_definition(r->pool, db, id, &vc, &terms, &pb) != MEZ_OK
         || mez_corridor_agreement_issue(r->pool, sc->key, sc->zone_id, &terms, apr_time_now(), &mine, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (mez_corridor_call_peer(r, sc, peer, "POST", "/v1/corridors/peers/accept", NULL,
@@ -590,110 +572,11 @@ static int post_accept(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const c
 
 /* ------------------------------------------------------------------ receipts between zones */
 
-/* The key that signs the corridor's next receipt on a responder's copy: the sequencer's DID as the chain has it
- * (zone.key_rotation receipts move it), not the peer's DID of the moment, which a rotation notice may have moved
- * before the chain's own record of it arrived. */
-static mez_status_t signer_key(request_rec *r, const mez_corridor_t *c, mez_key_t **key, mez_problem_t *pb)
-{
-    return mez_did_key_resolve(r->pool, c->signer_did ? c->signer_did : c->peer_did, key, pb);
-}
-
-/* On the sequencer: 503 while the chain says another key signs (this zone's key was rotated and httpd has not
- * been reloaded with the new one yet). Signing with the retired key would make receipts nobody accepts. */
-static mez_status_t may_sign(request_rec *r, const mez_srv_conf_t *sc, const mez_corridor_t *c, mez_problem_t *pb)
-{
-    if (c->role == MEZ_CORRIDOR_PROPOSER && c->signer_did && strcmp(c->signer_did, sc->did))
-        return mez_problem(pb, r->pool, MEZ_EIO, 503, "corridor.key_rotating", NULL,
-                           "corridor %s is signed by %s from now on, but this server still holds %s: reload httpd "
-                           "with the zone's new key", c->corridor_id, c->signer_did, sc->did);
-    return MEZ_OK;
-}
-
-static json_t *tell_peer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id, const char *event,
-                         const json_t *evidence);
-
-static void halt_for_fork(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id, const char *reason,
-                          const char *evidence_digest)
-{
-    mez_problem_t hpb = { 0 };
-    json_t *ev = mez_json_pool_own(r->pool, json_pack("{s:s, s:s, s:s}", "reason", reason, "authority", sc->zone_id,
-                                                      "evidence_digest", evidence_digest));
-    mez_audit_event_t aev;
-    mez_request_audit_event(r, "corridor.halt", "corridor", id, "committed", json_pack("{s:s}", "cause", reason),
-                            &aev);
-    if (mez_corridor_transition_audited(r->pool, db, id, "halt", ev, apr_time_now(), &aev, NULL, &hpb) != MEZ_OK)
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "corridor %s: fork evidence kept but not halted: %s", id,
-                      hpb.detail ? hpb.detail : hpb.code);
-    else
-        json_decref(tell_peer(r, sc, db, id, "halt", ev));
-}
-
-/* Appends receipts the sequencer signed (pushed or pulled), in order. A fork halts the corridor with its
- * evidence (the refusal is answered); *appended and *repeated count what happened before any refusal. */
-static mez_status_t take_receipts(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const mez_corridor_t *c,
-                                  const json_t *receipts, const char *base, int *appended, int *repeated,
-                                  mez_problem_t *pb)
-{
-    mez_key_t *sequencer;
-    const json_t *x;
-    size_t i;
-    mez_status_t st;
-
-    *appended = *repeated = 0;
-    if ((st = signer_key(r, c, &sequencer, pb)) != MEZ_OK)
-        return st;
-    json_array_foreach(receipts, i, x) {
-        const char *ptr = mez_pointer_index(r->pool, base, i);
-        const json_t *rotation_vc;
-        mez_key_rotation_t rot;
-        mez_corridor_append_t out;
-        int rotation = mez_key_rotation_of_receipt(x, &rotation_vc);
-        if ((st = mez_corridor_receipt_check_signature(r->pool, x, sequencer, ptr, pb)) != MEZ_OK) {
-            mez_metrics_count2(r, MEZ_METRIC_CORRIDOR_RECEIPTS, c->corridor_id, "failed");
-            return st;
-        }
-        /* A recorded rotation must carry a credential both keys signed; when it is the sequencer's own, it must
-         * rotate the key that signed everything so far, and the next receipts are checked with the new key. */
-        if (rotation) {
-            const json_t *payload = json_object_get(json_object_get(x, "transition"), "payload");
-            const char *zone = json_string_value(json_object_get(payload, "zone_id"));
-            int by_sequencer = zone && !strcmp(zone, c->peer_zone_id);
-            if ((st = mez_key_rotation_check(r->pool, rotation_vc, zone ? zone : "",
-                                             by_sequencer ? mez_did_key(r->pool, sequencer) : NULL,
-                                             apr_pstrcat(r->pool, ptr, "/transition/payload/credential", NULL), &rot,
-                                             pb)) != MEZ_OK)
-                return st;
-            if (by_sequencer)
-                sequencer = rot.new_key;
-        }
-        st = mez_corridor_append(r->pool, db, c->corridor_id, x, apr_time_now(), &out, pb);
-        if (st != MEZ_OK) {
-            mez_metrics_count2(r, MEZ_METRIC_CORRIDOR_RECEIPTS, c->corridor_id, "failed");
-            /* Two signed receipts for one sequence number: the sequencer equivocated. Halt, citing the evidence
-             * the store kept; the 409 still answers the push. */
-            if (pb && pb->code && !strcmp(pb->code, "corridor.fork"))
-                halt_for_fork(r, sc, db, c->corridor_id,
-                              apr_psprintf(r->pool, "fork at sequence %" APR_UINT64_T_FMT, out.seq),
-                              out.evidence_digest);
-            if (pb && pb->pointer)
-                pb->pointer = apr_pstrcat(r->pool, ptr, pb->pointer, NULL);
-            return st;
-        }
-        if (out.repeated)
-            (*repeated)++;
-        else {
-            (*appended)++;
-            mez_metrics_count2(r, MEZ_METRIC_CORRIDOR_RECEIPTS, c->corridor_id, "appended");
-        }
-    }
-    return MEZ_OK;
-}
-
 static mez_status_t receipts_array(request_rec *r, const json_t *v, const char *ptr, mez_problem_t *pb)
 {
-    if (!json_is_array(v) || json_array_size(v) > PUSH_BATCH)
+    if (!json_is_array(v) || json_array_size(v) > MEZ_CORRIDOR_BATCH)
         return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.invalid_field", ptr,
-                           "receipts is an array of at most %d receipts", PUSH_BATCH);
+                           "receipts is an array of at most %d receipts", MEZ_CORRIDOR_BATCH);
     return MEZ_OK;
 }
 
@@ -704,6 +587,7 @@ static int peer_receipts(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     mez_problem_t pb = { 0 };
     mez_corridor_t c;
     const mez_peer_t *peer;
+    mez_corridor_glue_t g;
     json_t *body;
     int appended, repeated;
 
@@ -718,301 +602,15 @@ static int peer_receipts(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
                     peer->zone_id);
         return mez_send_problem(r, &pb, NULL);
     }
-    if (take_receipts(r, sc, db, &c, json_object_get(body, "receipts"), "/receipts", &appended, &repeated, &pb)
-        != MEZ_OK) {
+    mez_corridor_env_of(r, sc, db, &g);
+    if (mez_corridor_take_receipts(&g.env, &c, json_object_get(body, "receipts"), "/receipts", &appended, &repeated,
+                                   &pb) != MEZ_OK) {
         if (pb.status < 500)
             keep_peer_refusal(r, db, c.corridor_id, body, &pb);
         return mez_send_problem(r, &pb, NULL);
     }
     return send_corridor(r, sc, db, c.corridor_id, 200,
                          json_pack("{s:i, s:i}", "appended", appended, "repeated", repeated));
-}
-
-/* The sequencer pushes every receipt from what the peer acknowledged; the peer's answer (its size and root, which
- * must be this chain's at that size) raises the acknowledgement. */
-static mez_status_t push(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id, json_t **peer_problem,
-                         mez_problem_t *pb)
-{
-    mez_corridor_t c;
-    const mez_peer_t *peer;
-    mez_status_t st;
-
-    *peer_problem = NULL;
-    for (;;) {
-        apr_array_header_t *texts;
-        mez_peer_answer_t ans;
-        mez_digest_t ours, theirs;
-        json_t *arr;
-        json_int_t size;
-        if ((st = mez_corridor_get(r->pool, db, id, &c, pb)) != MEZ_OK)
-            return st;
-        if (c.acked_size >= c.size)
-            return MEZ_OK;
-        if (!(peer = mez_peer_find(r, sc, c.peer_zone_id)))
-            return mez_problem(pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
-                               c.peer_zone_id);
-        if ((st = mez_corridor_receipts_from(r->pool, db, id, c.acked_size, PUSH_BATCH, &texts, pb)) != MEZ_OK)
-            return st;
-        arr = json_array();
-        for (int i = 0; i < texts->nelts; i++) {
-            json_t *x;
-            const char *t = APR_ARRAY_IDX(texts, i, const char *);
-            if ((st = mez_json_parse(r->pool, t, strlen(t), &x, pb)) != MEZ_OK) {
-                json_decref(arr);
-                return st;
-            }
-            json_array_append(arr, x);
-        }
-        if ((st = mez_corridor_call_peer(r, sc, peer, "POST", "/v1/corridors/peers/receipts", NULL,
-                            json_pack("{s:s, s:o}", "corridor_id", id, "receipts", arr), &ans, pb)) != MEZ_OK) {
-            *peer_problem = mez_peer_problem(&ans);
-            mez_metrics_add(r, MEZ_METRIC_CORRIDOR_RECEIPTS, id, "failed", (uint64_t)texts->nelts);
-            return st;
-        }
-        size = json_integer_value(json_object_get(ans.body, "size"));
-        /* Another request's push may have taken the peer beyond what this one read: compare with the chain as
-         * it is now, not as it was before the call. */
-        uint64_t sent_from = c.acked_size;
-        if ((st = mez_corridor_get(r->pool, db, id, &c, pb)) != MEZ_OK)
-            return st;
-        if (size <= (json_int_t)sent_from || size > (json_int_t)c.size
-            || mez_receipt_hex_digest(r->pool, json_string_value(json_object_get(ans.body, "root")), "/root",
-                                      &theirs, pb) != MEZ_OK
-            || mez_corridor_root_at(r->pool, db, id, (uint64_t)size, &ours, pb) != MEZ_OK
-            || !mez_digest_equal(&ours, &theirs)) {
-            mez_metrics_add(r, MEZ_METRIC_CORRIDOR_RECEIPTS, id, "failed", (uint64_t)texts->nelts);
-            return mez_problem(pb, r->pool, MEZ_EIO, 502, "corridor.peer_diverged", NULL,
-                               "peer %s answered a chain of %" APR_INT64_T_FMT " receipts that is not a prefix "
-                               "of this one", peer->zone_id, (apr_int64_t)size);
-        }
-        if ((st = mez_corridor_ack(r->pool, db, id, (uint64_t)size, pb)) != MEZ_OK)
-            return st;
-        /* What this push took the peer past, not what a concurrent push already counted. */
-        if ((uint64_t)size > c.acked_size)
-            mez_metrics_add(r, MEZ_METRIC_CORRIDOR_RECEIPTS, id, "pushed", (uint64_t)size - c.acked_size);
-    }
-}
-
-mez_status_t mez_corridor_push(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
-                               json_t **peer_problem, mez_problem_t *pb)
-{
-    return push(r, sc, db, id, peer_problem, pb);
-}
-
-/* The responder keeps the sequencer's latest checkpoint once its own copy has caught up, after checking it
- * against that copy: a checkpoint that contradicts the receipts the same sequencer signed halts the corridor
- * with the evidence kept. */
-static mez_status_t take_checkpoint(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const mez_corridor_t *c,
-                                    const mez_peer_t *peer, mez_problem_t *pb)
-{
-    mez_http_opts_t opts = { 0 };
-    mez_problem_t tpb = { 0 };
-    const char *url, *origin, *text = NULL, *evidence = NULL;
-    apr_size_t len = 0;
-    int status = 0;
-    mez_status_t st;
-
-    if ((st = mez_checkpoint_origin(r->pool, peer->zone_id, c->corridor_id, &origin, pb)) != MEZ_OK
-        || (st = mez_http_url_join(r->pool, peer->url,
-                                   apr_pstrcat(r->pool, "/v1/corridors/", c->corridor_id, "/checkpoint", NULL), NULL,
-                                   &url, pb)) != MEZ_OK)
-        return st;
-    opts.ca_file = sc->peer_ca_file;
-    opts.max_retries = 2;
-    if (mez_httpsig_call(r->pool, &opts, sc->key, "GET", url, NULL, &status, &text, &len, &tpb) != MEZ_OK) {
-        mez_metrics_peer_call(r, peer->zone_id, 0);
-        return mez_problem(pb, r->pool, MEZ_EIO, 503, "corridor.peer_unreachable", NULL, "peer %s (%s): %s",
-                           peer->zone_id, peer->url, tpb.detail ? tpb.detail : "no answer");
-    }
-    mez_metrics_peer_call(r, peer->zone_id, status == 404 ? 200 : status);   /* 404: no checkpoint yet */
-    if (status == 404)
-        return MEZ_OK;      /* no checkpoint signed yet */
-    if (status != 200)
-        return mez_problem(pb, r->pool, MEZ_EIO, 502, "corridor.peer_refused", NULL,
-                           "peer %s answered %d to GET its checkpoint", peer->zone_id, status);
-    {
-        /* Checked with the key that signed at the note's size (the chain's rotations say which): the size is
-         * read before the signature is checked only to choose that key; opening the note verifies it. */
-        const char *line2 = strchr(text, '\n'), *did;
-        mez_key_t *signer;
-        if ((st = mez_corridor_signer_at(r->pool, db, c->corridor_id,
-                                         line2 ? (uint64_t)apr_atoi64(line2 + 1) : 0, &did, pb)) != MEZ_OK
-            || (st = mez_did_key_resolve(r->pool, did, &signer, pb)) != MEZ_OK)
-            return st;
-        st = mez_corridor_checkpoint_take(r->pool, db, c->corridor_id, origin, origin, signer, text, apr_time_now(),
-                                          &evidence, pb);
-    }
-    if (st != MEZ_OK && pb && pb->code && !strcmp(pb->code, "corridor.behind"))
-        return MEZ_OK;      /* signed after the receipts this copy fetched: the next sync takes it */
-    if (st != MEZ_OK && evidence)
-        halt_for_fork(r, sc, db, c->corridor_id, "checkpoint contradicts the chain", evidence);
-    return st;
-}
-
-/* The responder fetches what the sequencer has beyond its own copy. */
-static mez_status_t pull(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id, json_t **peer_problem,
-                         mez_problem_t *pb)
-{
-    mez_corridor_t c;
-    const mez_peer_t *peer;
-    mez_status_t st;
-
-    *peer_problem = NULL;
-    for (;;) {
-        mez_peer_answer_t ans;
-        const json_t *arr;
-        int appended, repeated;
-        if ((st = mez_corridor_get(r->pool, db, id, &c, pb)) != MEZ_OK)
-            return st;
-        if (!(peer = mez_peer_find(r, sc, c.peer_zone_id)))
-            return mez_problem(pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
-                               c.peer_zone_id);
-        if ((st = mez_corridor_call_peer(r, sc, peer, "GET", apr_pstrcat(r->pool, "/v1/corridors/", id, "/receipts", NULL),
-                            apr_psprintf(r->pool, "from=%" APR_UINT64_T_FMT "&limit=%d", c.size, PUSH_BATCH), NULL,
-                            &ans, pb)) != MEZ_OK) {
-            *peer_problem = mez_peer_problem(&ans);
-            return st;
-        }
-        arr = json_object_get(ans.body, "receipts");
-        if (!json_is_array(arr) || !json_array_size(arr))
-            break;
-        if ((st = take_receipts(r, sc, db, &c, arr, "/receipts", &appended, &repeated, pb)) != MEZ_OK)
-            return st;
-        if (!appended)
-            break;
-    }
-    return take_checkpoint(r, sc, db, &c, peer, pb);
-}
-
-static int need_transition(request_rec *r, const json_t *t, mez_problem_t *pb)
-{
-    if (!json_is_object(t) || !json_is_string(json_object_get(t, "kind"))
-        || !json_string_length(json_object_get(t, "kind"))) {
-        mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.invalid_field", "/transition",
-                    "transition is an object with a non-empty kind (MSEZTransitionEnvelope)");
-        return 0;
-    }
-    /* Key rotations change who signs the chain: only the rotation itself records them (mez key rotate, the
-     * peers' key-rotation notice), never a caller's transition. */
-    if (!strcmp(json_string_value(json_object_get(t, "kind")), MEZ_KEY_ROTATION_KIND)) {
-        mez_problem(pb, r->pool, MEZ_EINVAL, 422, "corridor.reserved_kind", "/transition/kind",
-                    "%s transitions are recorded by a key rotation, not requested", MEZ_KEY_ROTATION_KIND);
-        return 0;
-    }
-    /* Who asked is the sequencer's to record (peer_transitions), never the asker's to claim. */
-    if (json_object_get(t, "requested_by")) {
-        mez_problem(pb, r->pool, MEZ_EINVAL, 422, "corridor.reserved_field", "/transition/requested_by",
-                    "requested_by is recorded by the sequencer for a transition the peer zone requested");
-        return 0;
-    }
-    return 1;
-}
-
-/* Kinds that move money or an entity out of the zone their payload names as source: that zone's own decision,
- * recorded only at its request. */
-static int moves_out_of_source(const char *kind)
-{
-    return !strcmp(kind, "cross_border_transfer") || !strcmp(kind, "entity_migration")
-           || !strcmp(kind, "entity_migration_compensation");
-}
-
-static const char *zone_of(const json_t *payload, const char *member)
-{
-    return json_string_value(json_object_get(json_object_get(payload, member), "zone_id"));
-}
-
-/* What the peer zone may ask this zone, the sequencer, to sign: the sequencer's signature on a receipt is this
- * zone's word, so a transition a peer requests must not speak for this zone. Whatever its kind, its payload's
- * source (and a transfer's outbound decision) is the requesting peer; a transfer or a migration must name one,
- * and goes from the peer to this zone, never to a third. A transfer from this zone is recorded only by this zone's
- * own POST /v1/corridors/{id}/transfers, after its own payment; the peer's decision on it is asked through
- * peers/transfers/evaluate. 403 "corridor.peer_not_source" otherwise, nothing appended. */
-static int peer_may_request(request_rec *r, const mez_srv_conf_t *sc, const mez_peer_t *peer, const json_t *t,
-                            mez_problem_t *pb)
-{
-    const char *kind = json_string_value(json_object_get(t, "kind")), *source, *dest, *outbound;
-    const json_t *payload = json_object_get(t, "payload");
-    source = zone_of(payload, "source");
-    outbound = zone_of(payload, "outbound");
-    dest = zone_of(payload, "destination");
-    if (moves_out_of_source(kind) ? !source || strcmp(source, peer->zone_id)
-                                  : json_object_get(payload, "source") && (!source || strcmp(source, peer->zone_id))) {
-        mez_problem(pb, r->pool, MEZ_EINVAL, 403, "corridor.peer_not_source", "/transition/payload/source/zone_id",
-                    "zone %s may only ask for transitions it is the source of (%s names %s): this zone's own "
-                    "transfers and migrations are recorded by this zone", peer->zone_id, kind,
-                    source ? source : "no source");
-        return 0;
-    }
-    if (json_object_get(payload, "outbound") && (!outbound || strcmp(outbound, peer->zone_id))) {
-        mez_problem(pb, r->pool, MEZ_EINVAL, 403, "corridor.peer_not_source", "/transition/payload/outbound/zone_id",
-                    "the outbound decision of a transfer zone %s asks for is its own, not %s's", peer->zone_id,
-                    outbound ? outbound : "nobody");
-        return 0;
-    }
-    if (strcmp(kind, "entity_migration_compensation") && moves_out_of_source(kind)
-        && (!dest || strcmp(dest, sc->zone_id))) {
-        mez_problem(pb, r->pool, MEZ_EINVAL, 403, "corridor.peer_not_source", "/transition/payload/destination/zone_id",
-                    "a %s zone %s asks for goes to this zone %s, not to %s", kind, peer->zone_id, sc->zone_id,
-                    dest ? dest : "nobody");
-        return 0;
-    }
-    return 1;
-}
-
-/* The sequencer appends a transition: built on the head it reads and appended under the row lock; a concurrent
- * append that took the sequence number first makes it build again on the new head. */
-static mez_status_t sequence(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
-                             const json_t *transition, const char *ref, json_t **receipt,
-                             mez_corridor_append_t *out, mez_problem_t *pb)
-{
-    mez_corridor_t c;
-    mez_corridor_terms_t terms;
-    json_t *vc;
-    mez_status_t st;
-
-    if ((st = definition_of(r, db, id, &vc, &terms, pb)) != MEZ_OK)
-        return st;
-    for (int attempt = 0;; attempt++) {
-        if ((st = mez_corridor_get(r->pool, db, id, &c, pb)) != MEZ_OK)
-            return st;
-        if (c.role != MEZ_CORRIDOR_PROPOSER)
-            return mez_problem(pb, r->pool, MEZ_EINVAL, 409, "corridor.not_sequencer", NULL,
-                               "zone %s writes corridor %s's chain", c.peer_zone_id, id);
-        if (c.state != MEZ_CORRIDOR_ACTIVE)
-            return mez_problem(pb, r->pool, MEZ_EINVAL, 409, "corridor.not_active", NULL,
-                               "corridor %s is %s, not ACTIVE", id,
-                               mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c.state));
-        if ((st = may_sign(r, sc, &c, pb)) != MEZ_OK)
-            return st;
-        if (ref) {
-            /* The request appended its receipt already (a retry after a lost answer or a crash): that one. */
-            const char *text;
-            uint64_t seq;
-            int found = 0;
-            if ((st = mez_corridor_receipt_by_ref(r->pool, db, id, ref, &text, &seq, &found, pb)) != MEZ_OK)
-                return st;
-            if (found) {
-                memset(out, 0, sizeof(*out));
-                out->repeated = 1;
-                out->seq = seq;
-                out->size = c.size;
-                out->root = c.root;
-                return mez_json_parse(r->pool, text, strlen(text), receipt, pb);
-            }
-        }
-        if ((st = mez_corridor_receipt_make(r->pool, sc->key, &terms, c.size, &c.head, transition, apr_time_now(),
-                                            receipt, pb)) != MEZ_OK)
-            return st;
-        st = mez_corridor_append_ref(r->pool, db, id, *receipt, ref, apr_time_now(), out, pb);
-        if (st == MEZ_OK && out->repeated)
-            st = mez_problem(pb, r->pool, MEZ_EINVAL, 409, "receipt.sequence_mismatch", NULL, "raced");
-        else if (st == MEZ_OK)      /* committed by the append itself */
-            mez_metrics_count2(r, MEZ_METRIC_CORRIDOR_RECEIPTS, id, "appended");
-        if (st == MEZ_OK || attempt + 1 >= APPEND_ATTEMPTS || !pb || !pb->code
-            || (strcmp(pb->code, "receipt.sequence_mismatch") && strcmp(pb->code, "receipt.prev_root_mismatch")
-                && strcmp(pb->code, "corridor.fork") && strcmp(pb->code, "corridor.request_repeated")))
-            return st;
-    }
 }
 
 /* POST /v1/corridors/peers/transitions {corridor_id, transition}: the responder asks the sequencer to append. */
@@ -1022,6 +620,7 @@ static int peer_transitions(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     mez_problem_t pb = { 0 };
     mez_corridor_t c;
     mez_corridor_append_t out;
+    mez_corridor_glue_t g;
     const mez_peer_t *peer;
     const char *ref;
     json_t *body, *receipt, *transition;
@@ -1029,8 +628,9 @@ static int peer_transitions(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     if (!(peer = mez_corridor_calling_peer(r, sc, &pb)) || mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
         || mez_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
                != MEZ_OK
-        || !need_transition(r, json_object_get(body, "transition"), &pb)
-        || !peer_may_request(r, sc, peer, json_object_get(body, "transition"), &pb))
+        || mez_corridor_transition_check(r->pool, json_object_get(body, "transition"), &pb) != MEZ_OK
+        || mez_corridor_peer_may_request(r->pool, sc->zone_id, peer->zone_id, json_object_get(body, "transition"),
+                                         &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     /* The receipt records who asked: a member of the transition (receipts have no free member, and a transition is
      * whatever object was asked), so receipts stored before it verify as they did. Absent: this zone's own. */
@@ -1045,72 +645,12 @@ static int peer_transitions(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     }
     if (ref)
         ref = apr_pstrcat(r->pool, "peer:", peer->zone_id, ":", ref, NULL);
-    if (sequence(r, sc, db, c.corridor_id, transition, ref, &receipt, &out, &pb) != MEZ_OK)
+    mez_corridor_env_of(r, sc, db, &g);
+    if (mez_corridor_sequence(&g.env, c.corridor_id, transition, ref, &receipt, &out, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     return mez_send_json(r, 201, json_pack("{s:s, s:I, s:I, s:s, s:O}", "corridor_id", c.corridor_id, "sequence",
                                            (json_int_t)out.seq, "size", (json_int_t)out.size, "root",
                                            mez_digest_hex(r->pool, &out.root), "receipt", receipt));
-}
-
-/* Records a transition on the corridor from either side: the sequencer appends and pushes; the responder asks
- * the sequencer, then takes the signed receipt into its own copy (after whatever it lacked). *delivery says
- * whether the peer holds it (the sequencer's push); the receipt is recorded either way. */
-static mez_status_t record_transition(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
-                                      const json_t *transition, const char *ref, json_t **receipt, uint64_t *seq,
-                                      json_t **delivery, mez_problem_t *pb)
-{
-    mez_problem_t dpb = { 0 };
-    mez_corridor_t c;
-    mez_corridor_append_t out;
-    json_t *pp = NULL;
-    mez_status_t st;
-
-    if ((st = mez_corridor_get(r->pool, db, id, &c, pb)) != MEZ_OK)
-        return st;
-    if (c.role == MEZ_CORRIDOR_PROPOSER) {
-        if ((st = sequence(r, sc, db, id, transition, ref, receipt, &out, pb)) != MEZ_OK)
-            return st;
-        *seq = out.seq;
-        st = push(r, sc, db, id, &pp, &dpb);
-    }
-    else {
-        mez_peer_answer_t ans;
-        const mez_peer_t *peer = mez_peer_find(r, sc, c.peer_zone_id);
-        json_t *one;
-        int appended, repeated;
-        if (!peer)
-            return mez_problem(pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
-                               c.peer_zone_id);
-        json_t *ask = json_pack("{s:s, s:O}", "corridor_id", id, "transition", transition);
-        if (ref)
-            json_object_set_new(ask, "request_ref", json_string(ref));
-        if ((st = mez_corridor_call_peer(r, sc, peer, "POST", "/v1/corridors/peers/transitions", NULL, ask, &ans,
-                                         pb)) != MEZ_OK)
-            return st;     /* pb names the peer's own problem code and detail */
-        *receipt = json_object_get(ans.body, "receipt");
-        if ((st = pull(r, sc, db, id, &pp, pb)) != MEZ_OK) {
-            if (pp)
-                json_decref(pp);
-            return st;
-        }
-        one = mez_json_pool_own(r->pool, json_pack("[O]", *receipt));
-        if ((st = mez_corridor_get(r->pool, db, id, &c, pb)) != MEZ_OK
-            || (st = take_receipts(r, sc, db, &c, one, "/receipt", &appended, &repeated, pb)) != MEZ_OK)
-            return st;
-        *seq = (uint64_t)json_integer_value(json_object_get(*receipt, "sequence"));
-        st = MEZ_OK;
-    }
-    *delivery = json_pack("{s:b}", "delivered", st == MEZ_OK);
-    if (st != MEZ_OK) {
-        json_object_set_new(*delivery, "code", json_string(dpb.code ? dpb.code : "internal"));
-        json_object_set_new(*delivery, "detail", json_string(dpb.detail ? dpb.detail : ""));
-        if (pp)
-            json_object_update(*delivery, pp);
-    }
-    if (pp)
-        json_decref(pp);
-    mez_json_pool_own(r->pool, *delivery);
-    return MEZ_OK;
 }
 
 /* The Idempotency-Key of a corridor write that cannot share one transaction with its work (mez/idempotency.h, the
@@ -1175,13 +715,14 @@ static int post_receipt(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const 
     mez_problem_t pb = { 0 }, kpb = { 0 };
     mez_idem_scope_t scope = { 0 };
     mez_corridor_t c;
+    mez_corridor_glue_t g;
     mez_db_tx_t *tx;
     const char *key = apr_table_get(r->headers_in, "Idempotency-Key"), *ref = NULL, *text;
     json_t *body, *receipt = NULL, *delivery = NULL, *answer;
     uint64_t seq = 0;
 
     if (mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
-        || !need_transition(r, json_object_get(body, "transition"), &pb))
+        || mez_corridor_transition_check(r->pool, json_object_get(body, "transition"), &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (key) {
         int rc;
@@ -1189,7 +730,8 @@ static int post_receipt(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const 
             return rc;
         ref = apr_pstrcat(r->pool, "key:", ref, NULL);
     }
-    if (record_transition(r, sc, db, id, json_object_get(body, "transition"), ref, &receipt, &seq, &delivery, &pb)
+    mez_corridor_env_of(r, sc, db, &g);
+    if (mez_corridor_record(&g.env, id, json_object_get(body, "transition"), ref, &receipt, &seq, &delivery, &pb)
             != MEZ_OK
         || mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK) {
         /* Nothing is kept for the key: a retry looks its receipt up by the same reference anyway. */
@@ -1221,11 +763,14 @@ static int post_sync(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const cha
 {
     mez_problem_t pb = { 0 };
     mez_corridor_t c;
+    mez_corridor_glue_t g;
     json_t *pp = NULL;
     mez_status_t st;
     if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
-    st = c.role == MEZ_CORRIDOR_PROPOSER ? push(r, sc, db, id, &pp, &pb) : pull(r, sc, db, id, &pp, &pb);
+    mez_corridor_env_of(r, sc, db, &g);
+    st = c.role == MEZ_CORRIDOR_PROPOSER ? mez_corridor_push(&g.env, id, &pp, &pb)
+                                         : mez_corridor_pull(&g.env, id, &pp, &pb);
     if (st != MEZ_OK)
         return mez_send_problem(r, &pb, pp);
     return send_corridor(r, sc, db, id, 200, NULL);
@@ -1356,7 +901,7 @@ static int post_checkpoint(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, con
         return mez_send_problem(r, &pb, NULL);
     }
     origin = origin_of(r->pool, sc, id);
-    if (may_sign(r, sc, &c, &pb) != MEZ_OK
+    if (mez_corridor_may_sign(r->pool, sc->did, &c, &pb) != MEZ_OK
         || mez_corridor_checkpoint(r->pool, db, id, sc->zone_id, origin, sc->key, apr_time_now(), &note, &pb) != MEZ_OK
         || mez_checkpoint_open(r->pool, note, strlen(note), origin, sc->key, &cp, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
@@ -1378,11 +923,11 @@ static int get_receipts(request_rec *r, mez_db_t *db, const char *id)
     apr_table_t *q;
     json_t *arr;
     if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || !corridor_query(r, names, &q, &pb)
-        || !query_u64(r, q, "from", 0, 0, &from, &pb) || !query_u64(r, q, "limit", 0, PUSH_BATCH, &limit, &pb))
+        || !query_u64(r, q, "from", 0, 0, &from, &pb) || !query_u64(r, q, "limit", 0, MEZ_CORRIDOR_BATCH, &limit, &pb))
         return mez_send_problem(r, &pb, NULL);
-    if (!limit || limit > PUSH_BATCH) {
+    if (!limit || limit > MEZ_CORRIDOR_BATCH) {
         mez_problem(&pb, r->pool, MEZ_EINVAL, 400, "request.invalid_parameter", "/limit",
-                    "limit is 1..%d", PUSH_BATCH);
+                    "limit is 1..%d", MEZ_CORRIDOR_BATCH);
         return mez_send_problem(r, &pb, NULL);
     }
     if (mez_corridor_receipts_from(r->pool, db, id, from, (int)limit, &texts, &pb) != MEZ_OK)
@@ -1431,7 +976,7 @@ static int get_documents(request_rec *r, mez_db_t *db, const char *id)
     mez_corridor_t c;
     mez_corridor_terms_t terms;
     json_t *definition, *agreements;
-    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || definition_of(r, db, id, &definition, &terms, &pb)
+    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || mez_corridor_definition(r->pool, db, id, &definition, &terms, &pb)
         != MEZ_OK || !(agreements = agreements_json(r, db, id, &pb)))
         return mez_send_problem(r, &pb, NULL);
     return mez_send_json(r, 200, json_pack("{s:s, s:O, s:o}", "corridor_id", id, "definition", definition,
@@ -1455,32 +1000,6 @@ static int get_list(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     return mez_send_json(r, 200, json_pack("{s:o}", "corridors", arr));
 }
 
-/* After this zone halted or suspended its copy, the peer is told (best effort: its answer is reported, a failure
- * changes nothing here), so that the other side stops too instead of learning it from refused pushes. Resuming
- * and deprecating are not sent: each zone decides those for its own copy. */
-static json_t *tell_peer(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id, const char *event,
-                         const json_t *evidence)
-{
-    mez_problem_t pb = { 0 };
-    mez_corridor_t c;
-    mez_peer_answer_t ans;
-    const mez_peer_t *peer;
-    json_t *out;
-    if (strcmp(event, "halt") && strcmp(event, "suspend"))
-        return json_pack("{s:b}", "notified", 0);
-    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || !(peer = mez_peer_find(r, sc, c.peer_zone_id)))
-        return json_pack("{s:b, s:s}", "notified", 0, "code", pb.code ? pb.code : "corridor.unknown_peer");
-    if (mez_corridor_call_peer(r, sc, peer, "POST", "/v1/corridors/peers/transition", NULL,
-                  json_pack("{s:s, s:s, s:O}", "corridor_id", id, "event", event, "evidence",
-                            evidence ? evidence : json_null()), &ans, &pb) == MEZ_OK)
-        return json_pack("{s:b, s:O}", "notified", 1, "state", json_object_get(ans.body, "state"));
-    out = json_pack("{s:b, s:s, s:s}", "notified", 0, "code", pb.code ? pb.code : "internal", "detail",
-                    pb.detail ? pb.detail : "");
-    if (ans.body && json_object_get(ans.body, "code"))
-        json_object_set(out, "peer_problem", ans.body);
-    return out;
-}
-
 /* POST /v1/corridors/{id}/transition {event, evidence}: the moves an operator or regulator decides. Submitting
  * and activating are the protocol's (accept); they are refused here so that no corridor is activated without
  * both zones' agreements. */
@@ -1490,6 +1009,7 @@ static int post_transition(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, con
     static const char *const allowed[] = { "event", "evidence", NULL };
     mez_problem_t pb = { 0 };
     const char *event;
+    mez_corridor_glue_t g;
     json_t *body;
     if (mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
@@ -1507,11 +1027,13 @@ static int post_transition(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, con
     }
     mez_request_audit_event(r, apr_pstrcat(r->pool, "corridor.", event, NULL), "corridor", id, "committed", NULL,
                             &aev);
+    mez_corridor_env_of(r, sc, db, &g);
     if (mez_corridor_transition_audited(r->pool, db, id, event, json_object_get(body, "evidence"), apr_time_now(),
                                         &aev, NULL, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     return send_corridor(r, sc, db, id, 200,
-                         json_pack("{s:o}", "peer", tell_peer(r, sc, db, id, event, json_object_get(body, "evidence"))));
+                         json_pack("{s:o}", "peer", mez_corridor_tell_peer(&g.env, id, event,
+                                                                           json_object_get(body, "evidence"))));
 }
 
 /* POST /v1/corridors/peers/transition {corridor_id, event, evidence}: the other zone halted or suspended its copy
@@ -1552,33 +1074,6 @@ static int peer_transition(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
         return mez_send_problem(r, &pb, NULL);
     }
     return send_corridor(r, sc, db, c.corridor_id, 200, NULL);
-}
-
-/* The protocols between two zones (mez/corridor_env.h: migrations, transfers) record and fetch receipts through
- * these, by mod_mez_corridor_env.c. */
-mez_status_t mez_corridor_record(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
-                                 const json_t *transition, const char *ref, json_t **receipt, uint64_t *seq,
-                                 json_t **delivery, mez_problem_t *pb)
-{
-    return record_transition(r, sc, db, id, transition, ref, receipt, seq, delivery, pb);
-}
-
-void mez_corridor_halt_for_fork(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
-                                const char *reason, const char *evidence_digest)
-{
-    halt_for_fork(r, sc, db, id, reason, evidence_digest);
-}
-
-mez_status_t mez_corridor_pull(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id,
-                               json_t **peer_problem, mez_problem_t *pb)
-{
-    json_t *pp = NULL;
-    mez_status_t st = pull(r, sc, db, id, &pp, pb);
-    if (peer_problem)
-        *peer_problem = pp;
-    else if (pp)
-        json_decref(pp);
-    return st;
 }
 
 /* ------------------------------------------------------------------ routing */

@@ -23,6 +23,7 @@
 #include "mez/corridor.h"
 #include "mez/json.h"
 #include "mez/key_rotation.h"
+#include "mez/corridor_exchange.h"
 #include "mod_mez.h"
 
 APLOG_USE_MODULE(mez);
@@ -67,6 +68,7 @@ int mez_keys_peer_notice(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     mez_key_rotation_t rot;
     mez_audit_event_t ev;
     apr_array_header_t *recorded = NULL;
+    mez_corridor_glue_t g;
     json_t *body, *vc, *delivery;
     int repeated = 0;
 
@@ -81,12 +83,13 @@ int mez_keys_peer_notice(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "peer %s rotated its key from %s to %s (%s)%s", peer->zone_id,
                   rot.previous_did, rot.new_did, rot.digest, repeated ? ", told again" : "");
     /* The chain's record of the rotation goes to the peer now when it can; otherwise with the next sync. */
+    mez_corridor_env_of(r, sc, db, &g);
     delivery = json_array();
     for (int i = 0; recorded && i < recorded->nelts; i++) {
         const char *id = APR_ARRAY_IDX(recorded, i, const char *);
         mez_problem_t dpb = { 0 };
         json_t *peer_problem = NULL;
-        int ok = mez_corridor_push(r, sc, db, id, &peer_problem, &dpb) == MEZ_OK;
+        int ok = mez_corridor_push(&g.env, id, &peer_problem, &dpb) == MEZ_OK;
         json_decref(peer_problem);
         json_array_append_new(delivery, json_pack("{s:s, s:b, s:s*}", "corridor_id", id, "delivered", ok, "code",
                                                   ok ? NULL : dpb.code));

@@ -56,7 +56,7 @@ static int post_migration(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, cons
     json_t *body;
     int hold, stalled;
 
-    mez_corridor_env_of(r, sc, db, "migration", &g);
+    mez_corridor_env_of(r, sc, db, &g);
     if (mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
         || mez_saga_begin(&g.env, cid, body, &m, &hold, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
@@ -77,7 +77,7 @@ static int post_advance(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const 
     json_t *body;
     int hold, stalled;
 
-    mez_corridor_env_of(r, sc, db, "migration", &g);
+    mez_corridor_env_of(r, sc, db, &g);
     if (mez_corridor_body(r, allowed, 1, &body, &pb) != MEZ_OK || mez_saga_hold_parse(r->pool, body, &hold, &pb)
         != MEZ_OK || mez_saga_open(&g.env, cid, mid, &m, &pb) != MEZ_OK
         || mez_saga_run(&g.env, &m, hold, 1, &stalled, &pb) != MEZ_OK)
@@ -94,7 +94,7 @@ static int post_cancel(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const c
     mez_corridor_glue_t g;
     json_t *body;
 
-    mez_corridor_env_of(r, sc, db, "migration", &g);
+    mez_corridor_env_of(r, sc, db, &g);
     if (mez_corridor_body(r, allowed, 1, &body, &pb) != MEZ_OK || mez_saga_open(&g.env, cid, mid, &m, &pb) != MEZ_OK
         || mez_saga_cancel(&g.env, &m, body, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
@@ -108,7 +108,7 @@ static int get_migration(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
     mez_corridor_glue_t g;
     const char *peer = apr_table_get(r->notes, "mez-peer");
 
-    mez_corridor_env_of(r, sc, db, "migration", &g);
+    mez_corridor_env_of(r, sc, db, &g);
     if (mez_saga_open(&g.env, cid, mid, &m, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (peer && strcmp(peer, m.destination_zone_id)) {    /* a peer reads its own migrations only */
@@ -166,7 +166,7 @@ static int peer_evaluate(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     mez_corridor_glue_t g;
     json_t *body;
 
-    mez_corridor_env_of(r, sc, db, "migration", &g);
+    mez_corridor_env_of(r, sc, db, &g);
     if (peer_request(r, sc, db, allowed, &peer, &body, &c, &pb) != MEZ_OK
         || mez_saga_inbound_evaluate(&g.env, peer->zone_id, body, &out, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
@@ -186,7 +186,7 @@ static int peer_complete(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     json_t *body, *answer;
     uint64_t seq;
 
-    mez_corridor_env_of(r, sc, db, "migration", &g);
+    mez_corridor_env_of(r, sc, db, &g);
     if (peer_request(r, sc, db, allowed, &peer, &body, &c, &pb) != MEZ_OK
         || mez_corridor_sequence_member(r->pool, body, &seq, &pb) != MEZ_OK
         || mez_saga_inbound_complete(&g.env, peer->zone_id, &c, seq, &out, &answer, &pb) != MEZ_OK)

@@ -64,7 +64,7 @@ int mez_transfer_post(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const ch
             return rc;
         transfer_id = apr_pstrcat(r->pool, "xfr_", transfer_id, NULL);
     }
-    mez_corridor_env_of(r, sc, db, "transfer", &g);
+    mez_corridor_env_of(r, sc, db, &g);
     mez_transfer_run(&g.env, id, body, transfer_id, &xa);
     if (xa.problem_code)
         apr_table_setn(r->notes, "mez-problem", xa.problem_code);
@@ -104,7 +104,7 @@ int mez_transfer_peer_evaluate(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     const mez_peer_t *peer;
     json_t *body, *doc;
 
-    mez_corridor_env_of(r, sc, db, "transfer", &g);
+    mez_corridor_env_of(r, sc, db, &g);
     if (!(peer = mez_corridor_calling_peer(r, sc, &pb)) || mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
         || mez_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
                != MEZ_OK
@@ -127,7 +127,7 @@ int mez_transfer_peer_settle(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     json_t *body, *pp = NULL;
     uint64_t seq;
 
-    mez_corridor_env_of(r, sc, db, "transfer", &g);
+    mez_corridor_env_of(r, sc, db, &g);
     if (!(peer = mez_corridor_calling_peer(r, sc, &pb)) || mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
         || mez_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
                != MEZ_OK
@@ -146,7 +146,7 @@ int mez_transfer_post_settle(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, c
     mez_corridor_glue_t g;
     json_t *body, *answer;
 
-    mez_corridor_env_of(r, sc, db, "transfer", &g);
+    mez_corridor_env_of(r, sc, db, &g);
     if (mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
         || mez_transfer_settle_again(&g.env, id, body, &answer, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);

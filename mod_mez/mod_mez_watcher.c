@@ -23,6 +23,7 @@
 #include "mez/json.h"
 #include "mez/mass.h"
 #include "mez/watcher.h"
+#include "mez/corridor_exchange.h"
 #include "mod_mez.h"
 
 static json_t *watcher_json(apr_pool_t *p, const mez_watcher_t *w)
@@ -261,8 +262,9 @@ static int post_attestation(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, co
         json_t *extra = NULL;
         /* The watcher delivered the sequencer's own signature on another history: halt as sync would. */
         if (out.fork_evidence_digest) {
-            mez_corridor_halt_for_fork(r, sc, db, corridor_id,
-                                       "a watcher delivered a checkpoint contradicting the chain",
+            mez_corridor_glue_t g;
+            mez_corridor_env_of(r, sc, db, &g);
+            mez_corridor_halt_for_fork(&g.env, corridor_id, "a watcher delivered a checkpoint contradicting the chain",
                                        out.fork_evidence_digest);
             return mez_send_problem(r, &pb, json_pack("{s:s}", "evidence_digest", out.fork_evidence_digest));
         }

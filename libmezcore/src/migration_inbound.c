@@ -6,6 +6,7 @@
 #include "mez/corridor.h"
 #include "mez/json.h"
 #include "mez/corridor_env.h"
+#include "mez/corridor_exchange.h"
 #include "mez/migration_saga.h"
 #include "mez/vc.h"
 
@@ -107,6 +108,15 @@ static mez_status_t migration_of_receipt(const mez_corridor_env_t *env, const ch
     return MEZ_OK;
 }
 
+/* The responder's pull, the sequencer's own problem dropped: the caller answers with this zone's. */
+static mez_status_t pull_quietly(const mez_corridor_env_t *env, const char *corridor_id, mez_problem_t *pb)
+{
+    json_t *pp = NULL;
+    mez_status_t st = mez_corridor_pull(env, corridor_id, &pp, pb);
+    json_decref(pp);
+    return st;
+}
+
 mez_status_t mez_saga_inbound_complete(const mez_corridor_env_t *env, const char *peer_zone_id,
                                        const mez_corridor_t *c, uint64_t seq, mez_orch_answer_t *out,
                                        json_t **answer, mez_problem_t *pb)
@@ -123,7 +133,7 @@ mez_status_t mez_saga_inbound_complete(const mez_corridor_env_t *env, const char
 
     *answer = NULL;
     /* What the sequencer holds beyond this copy first: the receipt, and any compensation after it. */
-    if (c->role == MEZ_CORRIDOR_RESPONDER && (st = env->pull(env->baton, corridor_id, NULL, pb)) != MEZ_OK)
+    if (c->role == MEZ_CORRIDOR_RESPONDER && (st = pull_quietly(env, corridor_id, pb)) != MEZ_OK)
         return st;
     if ((st = mez_corridor_receipt(p, env->db, corridor_id, seq, &text, &found, pb)) != MEZ_OK)
         return st;

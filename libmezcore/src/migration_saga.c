@@ -11,6 +11,7 @@
 #include "mez/lifecycle.h"
 #include "mez/mass.h"
 #include "mez/corridor_env.h"
+#include "mez/corridor_exchange.h"
 #include "mez/migration_saga.h"
 #include "mez/vc.h"
 
@@ -176,7 +177,7 @@ static const json_t *evidence_at(saga_t *s, const char *state)
 static void step_audit(const mez_corridor_env_t *env, const char *migration_id, mez_audit_event_t *ev)
 {
     memset(ev, 0, sizeof(*ev));
-    env->audit(env->baton, migration_id, ev);
+    env->audit(env->baton, "migration", "migration", migration_id, NULL, ev);
 }
 
 static mez_status_t move(saga_t *s, int event, json_t *evidence, const mez_migration_update_t *u, mez_problem_t *pb)
@@ -217,7 +218,7 @@ static mez_status_t compensation_receipt(saga_t *s, const char *why, json_t *evi
                                           s->m->migration_id, "sequence", (json_int_t)s->m->receipt_seq, "reason",
                                           why, "source", "zone_id", s->env->zone->zone_id, "entity_id",
                                           s->m->entity_id));
-        if (s->env->record(s->env->baton, s->m->corridor_id, t, NULL, &receipt, &seq, &delivery, &rpb) != MEZ_OK) {
+        if (mez_corridor_record(s->env, s->m->corridor_id, t, NULL, &receipt, &seq, &delivery, &rpb) != MEZ_OK) {
             json_object_set_new(evidence, "compensation_receipt", json_pack("{s:b, s:s, s:s}", "recorded", 0,
                                 "code", rpb.code ? rpb.code : "internal", "detail", rpb.detail ? rpb.detail : ""));
             receipt = NULL;
@@ -300,7 +301,7 @@ static mez_status_t step_compliance(saga_t *s, mez_problem_t *pb)
                             "destination_zone_id", s->m->destination_zone_id, "source", "zone_id",
                             s->env->zone->zone_id, "entity_id", s->m->entity_id, "formation",
                             json_object_get(s->m->request, "formation"));
-    st = s->env->call_peer(s->env->baton, "/v1/corridors/peers/migrations/evaluate", ask, &ans, pb);
+    st = s->env->call_peer(s->env->baton, "POST", "/v1/corridors/peers/migrations/evaluate", NULL, ask, &ans, pb);
     if (st != MEZ_OK && mez_peer_said_no(&ans))
         return release(s, MEZ_MIGRATION_EV_CANCEL, "the destination refused the formation", ans.body, pb);
     if (st != MEZ_OK)
@@ -368,7 +369,7 @@ static mez_status_t step_receipt(saga_t *s, mez_problem_t *pb)
         if (!t)
             return mez_problem(pb, s->p, MEZ_EINTERNAL, 500, "migration.incomplete_evidence", NULL,
                                "migration %s lacks what its receipt records", s->m->migration_id);
-        if ((st = s->env->record(s->env->baton, s->m->corridor_id, t, NULL, &receipt, &seq, &delivery, pb)) != MEZ_OK)
+        if ((st = mez_corridor_record(s->env, s->m->corridor_id, t, NULL, &receipt, &seq, &delivery, pb)) != MEZ_OK)
             return st;
     }
     mez_migration_update_init(&u);
@@ -406,7 +407,7 @@ static mez_status_t step_destination(saga_t *s, mez_problem_t *pb)
     const char *dest = s->m->destination_zone_id;
     mez_status_t st;
 
-    st = s->env->call_peer(s->env->baton, "/v1/corridors/peers/migrations/complete",
+    st = s->env->call_peer(s->env->baton, "POST", "/v1/corridors/peers/migrations/complete", NULL,
                            json_pack("{s:s, s:I}", "corridor_id", s->m->corridor_id, "sequence",
                                      (json_int_t)s->m->receipt_seq), &ans, pb);
     if (st != MEZ_OK && mez_peer_said_no(&ans))

@@ -4,6 +4,7 @@
  * them and carries the peer's answers. */
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/corridor_exchange.h"
 #include "mez/json.h"
 #include "mez/lifecycle.h"
 #include "mez/transfer.h"
@@ -32,7 +33,7 @@ static void settle_at_peer(const mez_corridor_env_t *env, const char *corridor_i
 {
     mez_problem_t pb = { 0 };
     mez_peer_answer_t ans = { 0 };
-    if (env->call_peer(env->baton, "/v1/corridors/peers/transfers/settle",
+    if (env->call_peer(env->baton, "POST", "/v1/corridors/peers/transfers/settle", NULL,
                        json_pack("{s:s, s:I}", "corridor_id", corridor_id, "sequence", (json_int_t)seq), &ans, &pb)
         == MEZ_OK) {
         *settlement = json_pack("{s:b, s:O}", "settled", 1, "answer", ans.body);
@@ -123,7 +124,7 @@ void mez_transfer_run(const mez_corridor_env_t *env, const char *id, const json_
                                  "payer_entity_id", str(account, "entity_id"), "source_account_id", src));
     if (json_object_get(dest, "compliance"))
         json_object_set(inbound, "compliance", json_object_get(dest, "compliance"));
-    if (env->call_peer(env->baton, "/v1/corridors/peers/transfers/evaluate",
+    if (env->call_peer(env->baton, "POST", "/v1/corridors/peers/transfers/evaluate", NULL,
                        json_pack("{s:s, s:O}", "corridor_id", id, "transfer", inbound), &ans, &pb) != MEZ_OK) {
         if (ans.status == 422 || ans.status == 409)
             mez_problem(&pb, p, MEZ_EINVAL, ans.status, "transfer.refused_by_destination", "/destination",
@@ -190,7 +191,7 @@ void mez_transfer_run(const mez_corridor_env_t *env, const char *id, const json_
     /* Recorded under the transfer's id: a resumed transfer whose receipt is on the chain already gets that one.
      * When this fails, the payment is made and attested here; only its record on the corridor is missing, and
      * the answer names the transfer and the payment for the retry that finishes it. */
-    if (env->record(env->baton, id, transition, transfer_id, &receipt, &seq, &delivery, &pb) != MEZ_OK)
+    if (mez_corridor_record(env, id, transition, transfer_id, &receipt, &seq, &delivery, &pb) != MEZ_OK)
         return xfail(env, xa, &pb, json_pack("{s:s, s:O}", "transfer_id", transfer_id, "payment", out.body));
 
     /* 4. the destination settles from its own copy of the chain */
@@ -302,7 +303,7 @@ mez_status_t mez_transfer_inbound_settle(const mez_corridor_env_t *env, const ch
     if ((st = mez_corridor_receipt(p, env->db, c->corridor_id, seq, &text, &found, pb)) != MEZ_OK)
         return st;
     if (!found && c->role == MEZ_CORRIDOR_RESPONDER) {
-        if ((st = env->pull(env->baton, c->corridor_id, peer_problem, pb)) != MEZ_OK
+        if ((st = mez_corridor_pull(env, c->corridor_id, peer_problem, pb)) != MEZ_OK
             || (st = mez_corridor_receipt(p, env->db, c->corridor_id, seq, &text, &found, pb)) != MEZ_OK)
             return st;
     }

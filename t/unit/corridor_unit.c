@@ -28,11 +28,13 @@ static mez_status_t peer(void *baton, const char *zone_id, const char **did, mez
     return MEZ_OK;
 }
 
-static mez_status_t call_peer(void *baton, const char *path, json_t *body, mez_peer_answer_t *ans,
-                              mez_problem_t *pb)
+static mez_status_t call_peer(void *baton, const char *method, const char *path, const char *query, json_t *body,
+                              mez_peer_answer_t *ans, mez_problem_t *pb)
 {
     corridor_unit_t *u = baton;
+    (void)query;
     u->calls++;
+    u->last_method = apr_pstrdup(unit_pool(), method);
     u->last_path = apr_pstrdup(unit_pool(), path);
     u->last_body = mez_json_pool_own(unit_pool(), body);
     ans->status = u->answer_status;
@@ -45,31 +47,41 @@ static mez_status_t call_peer(void *baton, const char *path, json_t *body, mez_p
     return MEZ_OK;
 }
 
-static mez_status_t record(void *baton, const char *corridor_id, const json_t *transition, const char *ref,
-                           json_t **receipt, uint64_t *seq, json_t **delivery, mez_problem_t *pb)
+/* No signed checkpoint: these suites' peers have none. */
+static mez_status_t get_text(void *baton, const char *path, int *status, const char **text, mez_problem_t *pb)
 {
     corridor_unit_t *u = baton;
-    (void)corridor_id, (void)transition, (void)ref, (void)receipt, (void)seq, (void)delivery;
-    u->records++;
-    return mez_problem(pb, unit_pool(), MEZ_EINTERNAL, 500, "test.unexpected", NULL, "no receipt in these suites");
+    (void)path, (void)pb;
+    u->calls++;
+    *status = 404;
+    *text = NULL;
+    return MEZ_OK;
 }
 
-static mez_status_t pull(void *baton, const char *corridor_id, json_t **peer_problem, mez_problem_t *pb)
+static void count(void *baton, const char *corridor_id, const char *outcome, uint64_t n)
 {
     corridor_unit_t *u = baton;
-    (void)corridor_id, (void)peer_problem;
-    u->pulls++;
-    return mez_problem(pb, unit_pool(), MEZ_EINTERNAL, 500, "test.unexpected", NULL, "no sequencer in these suites");
+    (void)corridor_id, (void)outcome;
+    u->counted += n;
 }
 
-static void audit(void *baton, const char *resource_id, mez_audit_event_t *ev)
+static void warn(void *baton, const char *message)
+{
+    corridor_unit_t *u = baton;
+    (void)message;
+    u->warnings++;
+}
+
+static void audit(void *baton, const char *action, const char *resource_type, const char *resource_id,
+                  json_t *detail, mez_audit_event_t *ev)
 {
     corridor_unit_t *u = baton;
     u->audits++;
     ev->zone_id = "pk-sifc";
     ev->actor = "tok_0123456789abcdef";
-    ev->action = "migration";
-    ev->resource_type = "migration";
+    ev->action = action;
+    ev->resource_type = resource_type;
+    ev->detail = mez_json_pool_own(unit_pool(), detail);
     ev->resource_id = resource_id;
     ev->outcome = "committed";
     ev->request_id = "req_saga";
@@ -131,8 +143,9 @@ void corridor_unit_env(corridor_unit_t *u, mez_db_t *db)
     u->env.baton = u;
     u->env.peer = peer;
     u->env.call_peer = call_peer;
-    u->env.record = record;
-    u->env.pull = pull;
+    u->env.get_text = get_text;
+    u->env.count = count;
+    u->env.warn = warn;
     u->env.audit = audit;
 }
 

@@ -17,8 +17,9 @@ typedef struct corridor_unit_t {
     int answer_status;         /* what the peer answers (0: nothing) */
     const char *answer;        /* its body (JSON text), or NULL */
     /* what happened */
-    int calls, records, pulls, audits;
-    const char *last_path;
+    int calls, audits, warnings;
+    uint64_t counted;          /* receipts counted for the metrics */
+    const char *last_method, *last_path;
     json_t *last_body;
     /* the environment */
     mez_orch_zone_t zone;
@@ -34,7 +35,7 @@ corridor_unit_t *corridor_unit_script(int known_peer, int status, const char *an
 mez_db_t *corridor_unit_zone(const char **eid);
 
 /* u's environment over db: the sovereign store (no mass_call), actor "tok_0123456789abcdef", request "req_saga";
- * the peer answers as u's script says; record and pull refuse (500 "test.unexpected") and count. */
+ * the peer answers as u's script says (a checkpoint it has none of). */
 void corridor_unit_env(corridor_unit_t *u, mez_db_t *db);
 
 /* An RFC 3339 UTC time an hour from now. */

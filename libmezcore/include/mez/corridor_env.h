@@ -3,9 +3,9 @@
  *
  * Their logic is libmezcore's: which step follows which, what each records, what is undone when the other zone
  * refuses. What only the server has comes in a mez_corridor_env_t: the signed HTTP call to the peer zone (its
- * URL, TLS trust and metrics are the server's), the corridor's append (the sequencer appends and pushes; the
- * responder asks the sequencer), the responder's pull, and who drives the protocol (the request's caller and
- * id, for evidence and audit rows). This zone's own write pipeline (mez_orch_run) and its Mass reads
+ * URL, TLS trust and metrics are the server's), and who drives the protocol (the request's caller and id, for
+ * evidence and audit rows). The exchange of receipts itself (mez/corridor_exchange.h) runs over the same
+ * environment. This zone's own write pipeline (mez_orch_run) and its Mass reads
  * (mez_orch_mass_read) go through the zone's mez_orch_zone_t, as every write of the zone does. */
 #ifndef MEZ_CORRIDOR_ENV_H
 #define MEZ_CORRIDOR_ENV_H
@@ -40,21 +40,23 @@ typedef struct mez_corridor_env_t {
     /* The peer zone_id as this zone is configured to reach it, *did (may be NULL) its DID. A zone that is not a
      * configured peer is a problem (503 "corridor.unknown_peer"). It is the peer call_peer then reaches. */
     mez_status_t (*peer)(void *baton, const char *zone_id, const char **did, mez_problem_t *pb);
-    /* A signed POST of body (a new reference, taken) to path at the selected peer: MEZ_OK for a 2xx JSON object;
-     * otherwise 503 "corridor.peer_unreachable" / "corridor.peer_unavailable" or 502 "corridor.peer_refused",
-     * what the peer answered in *ans (status 0 for no answer). */
-    mez_status_t (*call_peer)(void *baton, const char *path, json_t *body, mez_peer_answer_t *ans,
-                              mez_problem_t *pb);
-    /* Appends transition to corridor_id (or has the sequencer append it): *receipt, *seq and *delivery
-     * ({delivered, code?, detail?}). ref (may be NULL): the caller's reference; a second record under it gets the
-     * receipt the first appended. */
-    mez_status_t (*record)(void *baton, const char *corridor_id, const json_t *transition, const char *ref,
-                           json_t **receipt, uint64_t *seq, json_t **delivery, mez_problem_t *pb);
-    /* The responder fetches what the sequencer holds beyond its copy of corridor_id; *peer_problem (may be NULL)
-     * the sequencer's own problem on a refusal. */
-    mez_status_t (*pull)(void *baton, const char *corridor_id, json_t **peer_problem, mez_problem_t *pb);
-    /* The audit event of the driving request for an action on resource_id (action and detail are the store's). */
-    void (*audit)(void *baton, const char *resource_id, struct mez_audit_event_t *ev);
+    /* A signed request to the selected peer: method, path, query (may be NULL) and body (a new reference, taken;
+     * may be NULL). MEZ_OK for a 2xx JSON object; otherwise 503 "corridor.peer_unreachable" (no answer), 503
+     * "corridor.peer_unavailable" (a 5xx) or 502 "corridor.peer_refused" (a 4xx), what the peer answered in *ans
+     * (status 0 for no answer). */
+    mez_status_t (*call_peer)(void *baton, const char *method, const char *path, const char *query, json_t *body,
+                              mez_peer_answer_t *ans, mez_problem_t *pb);
+    /* A signed GET of path at the selected peer whose answer is text, not JSON (a signed checkpoint note): MEZ_OK
+     * with *status and *text for any answer; 503 "corridor.peer_unreachable" for none. */
+    mez_status_t (*get_text)(void *baton, const char *path, int *status, const char **text, mez_problem_t *pb);
+    /* Counts n receipts of corridor_id by outcome ("appended", "pushed", "failed") for the server's metrics. */
+    void (*count)(void *baton, const char *corridor_id, const char *outcome, uint64_t n);
+    /* Something the operator should know that answers no request (a halt that could not be recorded). */
+    void (*warn)(void *baton, const char *message);
+    /* The audit event of the driving request for action on resource_type resource_id, with detail (a new
+     * reference, taken; may be NULL). */
+    void (*audit)(void *baton, const char *action, const char *resource_type, const char *resource_id,
+                  json_t *detail, struct mez_audit_event_t *ev);
 } mez_corridor_env_t;
 
 /* One operation of this zone's pipeline on the protocol's behalf. */
