@@ -26,7 +26,6 @@
  * that fails leaves the corridor's acked_size behind; the next append or sync sends the rest. */
 #include <string.h>
 #include <apr_strings.h>
-#include <openssl/rand.h>
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
@@ -35,6 +34,7 @@
 #include "mez/checkpoint.h"
 #include "mez/corridor.h"
 #include "mez/corridor_exchange.h"
+#include "mez/corridor_handshake.h"
 #include "mez/corridor_proto.h"
 #include "mez/did.h"
 #include "mez/key_rotation.h"
@@ -53,17 +53,6 @@ APLOG_USE_MODULE(mez);
 
 
 /* ------------------------------------------------------------------ small helpers */
-
-static const char *new_uuid(apr_pool_t *p)
-{
-    unsigned char b[16];
-    if (RAND_bytes(b, sizeof(b)) != 1)
-        return NULL;
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);   /* version 4 */
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);   /* RFC 9562 variant */
-    return apr_psprintf(p, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-                        b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-}
 
 static const char *origin_of(apr_pool_t *p, const mez_srv_conf_t *sc, const char *corridor_id)
 {
@@ -203,106 +192,34 @@ mez_status_t mez_corridor_call_peer(request_rec *r, const mez_srv_conf_t *sc, co
 
 /* ------------------------------------------------------------------ establishment */
 
-static mez_status_t deliver_definition(request_rec *r, const mez_srv_conf_t *sc, const mez_peer_t *peer,
-                                       json_t *definition, mez_peer_answer_t *ans, mez_problem_t *pb)
-{
-    return mez_corridor_call_peer(r, sc, peer, "POST", "/v1/corridors/peers/propose", NULL,
-                     json_pack("{s:O}", "definition", definition), ans, pb);
-}
-
-static json_t *delivery_json(mez_status_t st, const mez_problem_t *pb, const mez_peer_answer_t *ans)
-{
-    json_t *d = json_pack("{s:b}", "delivered", st == MEZ_OK);
-    if (st != MEZ_OK) {
-        json_object_set_new(d, "code", json_string(pb->code ? pb->code : "internal"));
-        json_object_set_new(d, "detail", json_string(pb->detail ? pb->detail : ""));
-        if (ans->body && json_object_get(ans->body, "code"))
-            json_object_set(d, "peer_problem", ans->body);
-    }
-    return d;
-}
-
 /* POST /v1/corridors {peer_zone_id, corridor_id?, lawpack_digest_set?, ruleset_digest_set?} */
 static int post_corridor(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
 {
     static const char *const allowed[] = { "peer_zone_id", "corridor_id", "lawpack_digest_set",
                                            "ruleset_digest_set", NULL };
-    mez_problem_t pb = { 0 }, dpb = { 0 };
-    mez_corridor_terms_t terms;
-    mez_corridor_doc_t doc;
-    mez_peer_answer_t ans;
-    mez_audit_event_t aev;
-    const mez_peer_t *peer;
+    mez_problem_t pb = { 0 };
+    mez_corridor_glue_t g;
     const char *id;
-    json_t *body, *vc;
-    mez_status_t st;
+    json_t *body, *delivery;
 
-    if (mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK)
-        return mez_send_problem(r, &pb, NULL);
-    if (!(peer = mez_peer_find(r, sc, json_string_value(json_object_get(body, "peer_zone_id"))))) {
-        mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "corridor.unknown_peer", "/peer_zone_id",
-                    "peer_zone_id names no MezPeer of this zone");
-        return mez_send_problem(r, &pb, NULL);
-    }
-    id = json_string_value(json_object_get(body, "corridor_id"));
-    if (json_object_get(body, "corridor_id") && !id) {
-        mez_problem(&pb, r->pool, MEZ_EINVAL, 422, "corridor.invalid_field", "/corridor_id",
-                    "corridor_id is a lower-case UUID");
-        return mez_send_problem(r, &pb, NULL);
-    }
-    if (!id && !(id = new_uuid(r->pool))) {
-        mez_problem(&pb, r->pool, MEZ_EINTERNAL, 500, "corridor.no_randomness", NULL, "no randomness for an id");
-        return mez_send_problem(r, &pb, NULL);
-    }
-    if (mez_corridor_definition_issue(r->pool, sc->key, sc->zone_id, id, peer->zone_id, peer->did,
-                                      json_object_get(body, "lawpack_digest_set"),
-                                      json_object_get(body, "ruleset_digest_set"), apr_time_now(), &vc, &terms,
-                                      &pb) != MEZ_OK) {
-        /* The definition's own pointers are under /credentialSubject; the caller gave the body's members. */
-        if (pb.pointer && !strncmp(pb.pointer, "/credentialSubject", 18))
-            pb.pointer = pb.pointer + 18;
-        if (pb.code && !strcmp(pb.code, "corridor.definition_invalid"))
-            pb.code = "corridor.invalid_field";
-        return mez_send_problem(r, &pb, NULL);
-    }
-    doc.kind = "definition";
-    doc.issuer = sc->did;
-    doc.payload_digest = terms.definition_digest;
-    mez_request_audit_event(r, "corridor.propose", "corridor", id, "committed",
-                            json_pack("{s:s, s:s, s:s}", "peer_zone_id", peer->zone_id, "peer_did", peer->did,
-                                      "definition_digest", terms.definition_digest), &aev);
-    if (mez_json_canonicalize(r->pool, vc, &doc.text, NULL, &pb) != MEZ_OK
-        || mez_corridor_create_proposed(r->pool, db, id, peer->zone_id, peer->did, MEZ_CORRIDOR_PROPOSER, &doc,
-                                        apr_time_now(), &aev, NULL, &pb) != MEZ_OK)
+    mez_corridor_env_of(r, sc, db, &g);
+    if (mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
+        || mez_corridor_propose(&g.env, body, &id, &delivery, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, "/v1/corridors/", id, NULL));
-    st = deliver_definition(r, sc, peer, vc, &ans, &dpb);
-    return send_corridor(r, sc, db, id, 201, json_pack("{s:o}", "delivery", delivery_json(st, &dpb, &ans)));
+    return send_corridor(r, sc, db, id, 201, json_pack("{s:o}", "delivery", delivery));
 }
 
 /* POST /v1/corridors/{id}/propose: the stored definition again, for a peer that did not get it. */
 static int post_repropose(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id)
 {
     mez_problem_t pb = { 0 };
-    mez_corridor_t c;
-    mez_corridor_terms_t terms;
-    mez_peer_answer_t ans;
-    json_t *vc;
+    mez_corridor_glue_t g;
+    json_t *pp;
 
-    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || mez_corridor_definition(r->pool, db, id, &vc, &terms, &pb) != MEZ_OK)
-        return mez_send_problem(r, &pb, NULL);
-    if (c.role != MEZ_CORRIDOR_PROPOSER) {
-        mez_problem(&pb, r->pool, MEZ_EINVAL, 409, "corridor.not_proposer", NULL,
-                    "corridor %s was proposed by %s: only the proposer sends its definition", id, c.peer_zone_id);
-        return mez_send_problem(r, &pb, NULL);
-    }
-    if (!mez_peer_find(r, sc, c.peer_zone_id)) {
-        mez_problem(&pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
-                    c.peer_zone_id);
-        return mez_send_problem(r, &pb, NULL);
-    }
-    if (deliver_definition(r, sc, mez_peer_find(r, sc, c.peer_zone_id), vc, &ans, &pb) != MEZ_OK)
-        return mez_send_problem(r, &pb, mez_peer_problem(&ans));
+    mez_corridor_env_of(r, sc, db, &g);
+    if (mez_corridor_propose_again(&g.env, id, &pp, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, pp);
     return send_corridor(r, sc, db, id, 200, json_pack("{s:{s:b}}", "delivery", "delivered", 1));
 }
 
@@ -379,92 +296,22 @@ static int peer_propose(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
 {
     static const char *const allowed[] = { "definition", NULL };
     mez_problem_t pb = { 0 };
-    mez_corridor_terms_t terms;
-    mez_corridor_doc_t doc;
-    mez_audit_event_t aev;
+    mez_corridor_glue_t g;
     const mez_peer_t *peer;
+    const char *id;
     json_t *body;
-    int repeated = 0;
+    int repeated, refused_document;
 
     if (!(peer = mez_corridor_calling_peer(r, sc, &pb)) || mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
-    if (mez_corridor_definition_check(r->pool, json_object_get(body, "definition"), peer->did, sc->zone_id, sc->did,
-                                      "/definition", &terms, &pb) != MEZ_OK) {
-        if (pb.status < 500)
+    mez_corridor_env_of(r, sc, db, &g);
+    if (mez_corridor_take_proposal(&g.env, peer->zone_id, peer->did, body, &id, &repeated, &refused_document, &pb)
+        != MEZ_OK) {
+        if (refused_document && pb.status < 500)
             keep_peer_refusal(r, db, NULL, body, &pb);
         return mez_send_problem(r, &pb, NULL);
     }
-    if (strcmp(terms.proposer_zone_id, peer->zone_id)) {
-        mez_problem(&pb, r->pool, MEZ_EINVAL, 403, "corridor.not_party", "/definition/credentialSubject/participants",
-                    "the definition's proposer is zone %s, but %s sent it", terms.proposer_zone_id, peer->zone_id);
-        return mez_send_problem(r, &pb, NULL);
-    }
-    doc.kind = "definition";
-    doc.issuer = peer->did;
-    doc.payload_digest = terms.definition_digest;
-    mez_request_audit_event(r, "corridor.proposed_by_peer", "corridor", terms.corridor_id, "committed",
-                            json_pack("{s:s, s:s, s:s}", "peer_zone_id", peer->zone_id, "peer_did", peer->did,
-                                      "definition_digest", terms.definition_digest), &aev);
-    if (mez_json_canonicalize(r->pool, json_object_get(body, "definition"), &doc.text, NULL, &pb) != MEZ_OK
-        || mez_corridor_create_proposed(r->pool, db, terms.corridor_id, peer->zone_id, peer->did,
-                                        MEZ_CORRIDOR_RESPONDER, &doc, apr_time_now(), &aev, &repeated, &pb) != MEZ_OK)
-        return mez_send_problem(r, &pb, NULL);
-    return send_corridor(r, sc, db, terms.corridor_id, repeated ? 200 : 201, NULL);
-}
-
-static mez_status_t doc_of(request_rec *r, const json_t *vc, const char *issuer, const char *digest,
-                           mez_corridor_doc_t *d, mez_problem_t *pb)
-{
-    d->kind = "agreement";
-    d->issuer = issuer;
-    d->payload_digest = digest;
-    return mez_json_canonicalize(r->pool, vc, &d->text, NULL, pb);
-}
-
-/* Both agreements checked: keep them, compute the genesis and move DRAFT -> PENDING -> ACTIVE. */
-static mez_status_t establish(request_rec *r, mez_db_t *db, const mez_corridor_terms_t *terms, const json_t *pa,
-                              const char *pa_digest, const json_t *ra, const char *ra_digest, mez_problem_t *pb)
-{
-    mez_corridor_doc_t docs[2];
-    const char *set;
-    mez_digest_t genesis;
-    mez_audit_event_t aev;
-    json_t *submit, *activate;
-    mez_status_t st;
-    if ((st = doc_of(r, pa, terms->proposer_did, pa_digest, &docs[0], pb)) != MEZ_OK
-        || (st = doc_of(r, ra, terms->responder_did, ra_digest, &docs[1], pb)) != MEZ_OK
-        || (st = mez_corridor_genesis(r->pool, terms, pa_digest, ra_digest, &set, &genesis, pb)) != MEZ_OK
-        || (st = mez_corridor_establish_evidence(r->pool, terms, set, pa_digest, ra_digest, &submit, &activate, pb))
-               != MEZ_OK)
-        return st;
-    /* The zone's audit chain says when its corridor came into force and on which agreements. */
-    mez_request_audit_event(r, "corridor.establish", "corridor", terms->corridor_id, "committed",
-                            json_pack("{s:s, s:s, s:s, s:s}", "proposer_zone_id", terms->proposer_zone_id,
-                                      "responder_zone_id", terms->responder_zone_id, "agreement_set_digest", set,
-                                      "genesis_root", mez_digest_hex(r->pool, &genesis)), &aev);
-    return mez_corridor_establish(r->pool, db, terms->corridor_id, docs, 2, set, &genesis, submit, activate,
-                                  apr_time_now(), &aev, NULL, pb);
-}
-
-static json_t *agreements_json(request_rec *r, mez_db_t *db, const char *id, mez_problem_t *pb)
-{
-    apr_array_header_t *docs;
-    json_t *arr;
-    if (mez_corridor_documents(r->pool, db, id, &docs, pb) != MEZ_OK)
-        return NULL;
-    arr = json_array();
-    for (int i = 0; i < docs->nelts; i++) {
-        const mez_corridor_doc_t *d = &APR_ARRAY_IDX(docs, i, mez_corridor_doc_t);
-        json_t *vc;
-        if (strcmp(d->kind, "agreement"))
-            continue;
-        if (mez_json_parse(r->pool, d->text, strlen(d->text), &vc, pb) != MEZ_OK) {
-            json_decref(arr);
-            return NULL;
-        }
-        json_array_append(arr, vc);
-    }
-    return arr;
+    return send_corridor(r, sc, db, id, repeated ? 200 : 201, NULL);
 }
 
 /* POST /v1/corridors/peers/accept {corridor_id, agreement}: the proposer's side of acceptance. */
@@ -473,38 +320,21 @@ static int peer_accept(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     static const char *const allowed[] = { "corridor_id", "agreement", NULL };
     mez_problem_t pb = { 0 };
     mez_corridor_t c;
-    mez_corridor_terms_t terms;
+    mez_corridor_glue_t g;
     const mez_peer_t *peer;
-    const char *ra_digest, *pa_digest;
-    json_t *body, *vc, *pa, *agreements;
+    json_t *body, *agreements;
+    int refused_document;
 
     if (!(peer = mez_corridor_calling_peer(r, sc, &pb)) || mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
         || mez_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
                != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
-    if (c.role != MEZ_CORRIDOR_PROPOSER) {
-        mez_problem(&pb, r->pool, MEZ_EINVAL, 409, "corridor.not_proposer", "/corridor_id",
-                    "this zone did not propose corridor %s: its proposer accepts agreements", c.corridor_id);
+    mez_corridor_env_of(r, sc, db, &g);
+    if (mez_corridor_take_agreement(&g.env, &c, peer->did, body, &agreements, &refused_document, &pb) != MEZ_OK) {
+        if (refused_document && pb.status < 500)
+            keep_peer_refusal(r, db, c.corridor_id, body, &pb);
         return mez_send_problem(r, &pb, NULL);
     }
-    if (!c.established) {
-        if (mez_corridor_definition(r->pool, db, c.corridor_id, &vc, &terms, &pb) != MEZ_OK)
-            return mez_send_problem(r, &pb, NULL);
-        if (mez_corridor_agreement_check(r->pool, json_object_get(body, "agreement"), &terms, peer->did,
-                                         "/agreement", &ra_digest, &pb) != MEZ_OK) {
-            if (pb.status < 500)
-                keep_peer_refusal(r, db, c.corridor_id, body, &pb);
-            return mez_send_problem(r, &pb, NULL);
-        }
-        if (mez_corridor_agreement_issue(r->pool, sc->key, sc->zone_id, &terms, apr_time_now(), &pa, &pb)
-                   != MEZ_OK
-            || mez_corridor_payload_digest(r->pool, pa, &pa_digest, &pb) != MEZ_OK
-            || establish(r, db, &terms, pa, pa_digest, json_object_get(body, "agreement"), ra_digest, &pb) != MEZ_OK)
-            return mez_send_problem(r, &pb, NULL);
-    }
-    /* Established (now or by an earlier delivery whose answer was lost): both agreements as kept. */
-    if (!(agreements = agreements_json(r, db, c.corridor_id, &pb)))
-        return mez_send_problem(r, &pb, NULL);
     return send_corridor(r, sc, db, c.corridor_id, 200, json_pack("{s:o}", "agreements", agreements));
 }
 
@@ -512,61 +342,12 @@ static int peer_accept(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
 static int post_accept(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *id)
 {
     mez_problem_t pb = { 0 };
-    mez_corridor_t c;
-    mez_corridor_terms_t terms;
-    mez_peer_answer_t ans;
-    const mez_peer_t *peer;
-    const char *pa_digest = NULL, *ra_digest = NULL;
-    const json_t *pa = NULL, *ra = NULL, *agreements, *x;
-    json_t *vc, *mine;
-    size_t i;
+    mez_corridor_glue_t g;
+    json_t *pp;
 
-    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK)
-        return mez_send_problem(r, &pb, NULL);
-    if (c.role != MEZ_CORRIDOR_RESPONDER) {
-        mez_problem(&pb, r->pool, MEZ_EINVAL, 409, "corridor.not_responder", NULL,
-                    "this zone proposed corridor %s: its peer %s accepts it", id, c.peer_zone_id);
-        return mez_send_problem(r, &pb, NULL);
-    }
-    if (c.established)
-        return send_corridor(r, sc, db, id, 200, NULL);
-    if (!(peer = mez_peer_find(r, sc, c.peer_zone_id))) {
-        mez_problem(&pb, r->pool, MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no longer a MezPeer",
-                    c.peer_zone_id);
-        return mez_send_problem(r, &pb, NULL);
-    }
-    if (mez_corridor_definition(r->pool, db, id, &vc, &terms, &pb) != MEZ_OK
-        || mez_corridor_agreement_issue(r->pool, sc->key, sc->zone_id, &terms, apr_time_now(), &mine, &pb) != MEZ_OK)
-        return mez_send_problem(r, &pb, NULL);
-    if (mez_corridor_call_peer(r, sc, peer, "POST", "/v1/corridors/peers/accept", NULL,
-                  json_pack("{s:s, s:O}", "corridor_id", id, "agreement", mine), &ans, &pb) != MEZ_OK)
-        return mez_send_problem(r, &pb, mez_peer_problem(&ans));
-    /* The proposer answers with both agreements it holds. Ours may be one sent earlier whose answer was lost:
-     * whichever it kept is the one the corridor is established on, and it must still be ours. */
-    agreements = json_object_get(ans.body, "agreements");
-    json_array_foreach(agreements, i, x) {
-        const char *issuer = mez_vc_issuer_id(x);
-        if (issuer && !strcmp(issuer, terms.proposer_did) && !pa)
-            pa = x;
-        else if (issuer && !strcmp(issuer, terms.responder_did) && !ra)
-            ra = x;
-    }
-    if (!pa || !ra
-        || mez_corridor_agreement_check(r->pool, pa, &terms, terms.proposer_did, "/agreements", &pa_digest, &pb)
-               != MEZ_OK
-        || mez_corridor_agreement_check(r->pool, ra, &terms, terms.responder_did, "/agreements", &ra_digest, &pb)
-               != MEZ_OK) {
-        if (!pa || !ra)
-            mez_problem(&pb, r->pool, MEZ_EIO, 502, "corridor.peer_invalid_answer", NULL,
-                        "peer %s did not answer with both agreements", peer->zone_id);
-        else {
-            pb.status = 502;
-            pb.code = apr_pstrcat(r->pool, "corridor.peer_invalid_answer", NULL);
-        }
-        return mez_send_problem(r, &pb, NULL);
-    }
-    if (establish(r, db, &terms, pa, pa_digest, ra, ra_digest, &pb) != MEZ_OK)
-        return mez_send_problem(r, &pb, NULL);
+    mez_corridor_env_of(r, sc, db, &g);
+    if (mez_corridor_accept(&g.env, id, &pp, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, pp);
     return send_corridor(r, sc, db, id, 200, NULL);
 }
 
@@ -976,8 +757,9 @@ static int get_documents(request_rec *r, mez_db_t *db, const char *id)
     mez_corridor_t c;
     mez_corridor_terms_t terms;
     json_t *definition, *agreements;
-    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK || mez_corridor_definition(r->pool, db, id, &definition, &terms, &pb)
-        != MEZ_OK || !(agreements = agreements_json(r, db, id, &pb)))
+    if (mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK
+        || mez_corridor_definition(r->pool, db, id, &definition, &terms, &pb) != MEZ_OK
+        || mez_corridor_agreements(r->pool, db, id, &agreements, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     return mez_send_json(r, 200, json_pack("{s:s, s:O, s:o}", "corridor_id", id, "definition", definition,
                                            "agreements", agreements));

@@ -48,3 +48,15 @@ mez_status_t mez_corridor_sequence_member(apr_pool_t *p, const json_t *body, uin
     *seq = (uint64_t)json_integer_value(v);
     return MEZ_OK;
 }
+
+json_t *mez_peer_delivery(mez_status_t st, const mez_problem_t *pb, const json_t *peer_problem)
+{
+    json_t *d = json_pack("{s:b}", "delivered", st == MEZ_OK);
+    if (st == MEZ_OK)
+        return d;
+    json_object_set_new(d, "code", json_string(pb->code ? pb->code : "internal"));
+    json_object_set_new(d, "detail", json_string(pb->detail ? pb->detail : ""));
+    if (json_is_object(peer_problem) && json_object_get(peer_problem, "code"))
+        json_object_set(d, "peer_problem", (json_t *)peer_problem);
+    return d;
+}

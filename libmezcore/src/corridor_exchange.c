@@ -455,13 +455,7 @@ mez_status_t mez_corridor_record(const mez_corridor_env_t *env, const char *id, 
         *seq = (uint64_t)json_integer_value(json_object_get(*receipt, "sequence"));
         st = MEZ_OK;
     }
-    *delivery = json_pack("{s:b}", "delivered", st == MEZ_OK);
-    if (st != MEZ_OK) {
-        json_object_set_new(*delivery, "code", json_string(dpb.code ? dpb.code : "internal"));
-        json_object_set_new(*delivery, "detail", json_string(dpb.detail ? dpb.detail : ""));
-        if (pp)
-            json_object_update(*delivery, pp);
-    }
+    *delivery = mez_peer_delivery(st, &dpb, json_object_get(pp, "peer_problem"));
     if (pp)
         json_decref(pp);
     own(env, *delivery);

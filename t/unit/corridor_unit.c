@@ -21,10 +21,10 @@ json_t *corridor_unit_parse(const char *text)
 static mez_status_t peer(void *baton, const char *zone_id, const char **did, mez_problem_t *pb)
 {
     corridor_unit_t *u = baton;
-    if (!u->known_peer || strcmp(zone_id, "ae-adgm"))
+    if (!u->known_peer || strcmp(zone_id, u->peer_zone ? u->peer_zone : "ae-adgm"))
         return mez_problem(pb, unit_pool(), MEZ_EIO, 503, "corridor.unknown_peer", NULL, "%s is no peer", zone_id);
     if (did)
-        *did = CORRIDOR_UNIT_PEER_DID;
+        *did = u->peer_did ? u->peer_did : CORRIDOR_UNIT_PEER_DID;
     return MEZ_OK;
 }
 

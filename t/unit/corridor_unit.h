@@ -14,6 +14,8 @@
 typedef struct corridor_unit_t {
     /* the script */
     int known_peer;            /* 0: the destination is not a configured peer */
+    const char *peer_zone;     /* the configured peer: NULL for "ae-adgm" */
+    const char *peer_did;      /* its DID: NULL for CORRIDOR_UNIT_PEER_DID */
     int answer_status;         /* what the peer answers (0: nothing) */
     const char *answer;        /* its body (JSON text), or NULL */
     /* what happened */

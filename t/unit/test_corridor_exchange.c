@@ -5,12 +5,23 @@
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/corridor_exchange.h"
+#include "mez/corridor_handshake.h"
+#include "mez/did.h"
+#include "mez/digest.h"
+#include "mez/key.h"
+#include "mez/lifecycle.h"
 #include "mez/json.h"
 #include "corridor_unit.h"
 #include "mass_unit.h"
 #include "unit.h"
 
 #define parse corridor_unit_parse
+
+/* {"agreements": agreements} as the proposer answers an acceptance (pool-owned). */
+static json_t *own_pack(json_t *agreements)
+{
+    return mez_json_pool_own(unit_pool(), json_pack("{s:O}", "agreements", agreements));
+}
 
 static void test_what_may_be_recorded(void)
 {
@@ -141,10 +152,138 @@ static void test_sequencing_signing_and_telling(void)
     }
 }
 
+/* A zone of its own: database, key, and its scripted peer (zone_id, peer_zone and peer_did as named). */
+static corridor_unit_t *zone_with_key(const char *zone_id, const mez_key_t *key, const char *peer_zone,
+                                      const char *peer_did)
+{
+    corridor_unit_t *u = corridor_unit_script(1, 201, "{}");
+    u->peer_zone = peer_zone;
+    u->peer_did = peer_did;
+    corridor_unit_env(u, mass_unit_db());
+    u->zone.zone_id = zone_id;
+    u->zone.key = key;
+    u->zone.did = mez_did_key(unit_pool(), key);
+    return u;
+}
+
+static long corridor_rows(const corridor_unit_t *u)
+{
+    return mass_unit_count(u->env.db, "mez_corridor") * 10000 + mass_unit_count(u->env.db, "mez_corridor_document")
+           * 100 + mass_unit_count(u->env.db, "mez_audit");
+}
+
+/* Two zones, each its own store and key, establish a corridor; the test carries each request to the other side
+ * (what mod_mez does over HTTPS), so both run the real checks on real signatures. */
+static void test_two_zones_establish_a_corridor(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    mez_key_t *ka, *kb;
+    corridor_unit_t *a, *b;
+    mez_corridor_t ca, cb;
+    const char *id, *taken_id;
+    json_t *delivery, *pp, *agreements, *definition, *terms_vc, *tampered;
+    mez_corridor_terms_t terms;
+    int repeated, refused;
+    long before;
+
+    CU_ASSERT_EQUAL_FATAL(mez_key_generate(p, &ka, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_key_generate(p, &kb, &pb), MEZ_OK);
+    a = zone_with_key("pk-sifc", ka, "ae-adgm", mez_did_key(p, kb));
+    b = zone_with_key("ae-adgm", kb, "pk-sifc", mez_did_key(p, ka));
+
+    /* Bad proposals write nothing. */
+    before = corridor_rows(a);
+    CU_ASSERT_EQUAL(mez_corridor_propose(&a->env, parse("{\"peer_zone_id\":\"nowhere\"}"), &id, &delivery, &pb),
+                    MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "corridor.unknown_peer");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/peer_zone_id");
+    memset(&pb, 0, sizeof(pb));
+    CU_ASSERT_EQUAL(mez_corridor_propose(&a->env, parse("{\"peer_zone_id\":\"ae-adgm\",\"corridor_id\":7}"), &id,
+                                         &delivery, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/corridor_id");
+    CU_ASSERT_EQUAL(corridor_rows(a), before);
+    CU_ASSERT_EQUAL(a->calls, 0);
+
+    /* A proposes; the definition reaches B (the script says B took it). */
+    memset(&pb, 0, sizeof(pb));
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_propose(&a->env, parse("{\"peer_zone_id\":\"ae-adgm\"}"), &id, &delivery,
+                                               &pb), MEZ_OK);
+    mez_json_pool_own(p, delivery);
+    CU_ASSERT_TRUE(json_is_true(json_object_get(delivery, "delivered")));
+    CU_ASSERT_STRING_EQUAL(a->last_path, "/v1/corridors/peers/propose");
+    definition = json_object_get(a->last_body, "definition");
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_get(p, a->env.db, id, &ca, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(ca.role, MEZ_CORRIDOR_PROPOSER);
+    CU_ASSERT_EQUAL(ca.established, 0);
+    CU_ASSERT_EQUAL(mez_corridor_definition(p, a->env.db, id, &terms_vc, &terms, &pb), MEZ_OK);
+    CU_ASSERT_TRUE(json_equal(terms_vc, definition));
+
+    /* B takes it once; a second delivery is a repeat; a changed one is refused as a document, kept nowhere. */
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_take_proposal(&b->env, "pk-sifc", a->zone.did,
+                                                     parse(mez_json_dump(p, a->last_body, 0)), &taken_id, &repeated,
+                                                     &refused, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(taken_id, id);
+    CU_ASSERT_EQUAL(repeated, 0);
+    CU_ASSERT_EQUAL(mez_corridor_take_proposal(&b->env, "pk-sifc", a->zone.did, a->last_body, &taken_id, &repeated,
+                                               &refused, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(repeated, 1);
+    before = corridor_rows(b);
+    tampered = json_deep_copy(a->last_body);
+    mez_json_pool_own(p, tampered);
+    json_object_set_new(json_object_get(json_object_get(tampered, "definition"), "credentialSubject"), "corridor_id",
+                        json_string("00000000-0000-4000-8000-000000000000"));
+    CU_ASSERT_EQUAL(mez_corridor_take_proposal(&b->env, "pk-sifc", a->zone.did, tampered, &taken_id, &repeated,
+                                               &refused, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(refused, 1);
+    /* ... and one from a zone that did not propose it is not B's to keep either. */
+    CU_ASSERT_NOT_EQUAL(mez_corridor_take_proposal(&b->env, "third-zone", mez_did_key(p, kb), a->last_body, &taken_id,
+                                                   &repeated, &refused, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(corridor_rows(b), before);
+
+    /* B accepts while A cannot be reached: nothing is established on B. */
+    b->answer_status = 0;
+    b->answer = NULL;
+    CU_ASSERT_EQUAL(mez_corridor_accept(&b->env, id, &pp, &pb), MEZ_EIO);
+    CU_ASSERT_STRING_EQUAL(pb.code, "corridor.peer_unreachable");
+    CU_ASSERT_STRING_EQUAL(b->last_path, "/v1/corridors/peers/accept");
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_get(p, b->env.db, id, &cb, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(cb.established, 0);
+    /* The proposer is not the one that accepts. */
+    CU_ASSERT_EQUAL(mez_corridor_accept(&a->env, id, &pp, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "corridor.not_responder");
+
+    /* A takes B's agreement (the request B sent) and establishes; B, told A's answer, establishes on the same
+     * two agreements. */
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_take_agreement(&a->env, &ca, b->zone.did, b->last_body, &agreements, &refused,
+                                                      &pb), MEZ_OK);
+    mez_json_pool_own(p, agreements);
+    CU_ASSERT_EQUAL(json_array_size(agreements), 2);
+    b->answer_status = 200;
+    b->answer = mez_json_dump(p, own_pack(agreements), 0);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_accept(&b->env, id, &pp, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_get(p, a->env.db, id, &ca, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_get(p, b->env.db, id, &cb, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(ca.state, MEZ_CORRIDOR_ACTIVE);
+    CU_ASSERT_EQUAL(cb.state, MEZ_CORRIDOR_ACTIVE);
+    CU_ASSERT_TRUE(mez_digest_equal(&ca.genesis_root, &cb.genesis_root));
+    CU_ASSERT_STRING_EQUAL(ca.agreement_digest, cb.agreement_digest);
+    /* Each zone audited the establishment in its own chain. */
+    CU_ASSERT_EQUAL(mass_unit_count(a->env.db, "SELECT COUNT(*) FROM mez_audit WHERE action = 'corridor.establish'"), 1);
+    CU_ASSERT_EQUAL(mass_unit_count(b->env.db, "SELECT COUNT(*) FROM mez_audit WHERE action = 'corridor.establish'"), 1);
+    /* Accepting again answers the corridor as it is, and asks nobody. */
+    {
+        int calls = b->calls;
+        CU_ASSERT_EQUAL(mez_corridor_accept(&b->env, id, &pp, &pb), MEZ_OK);
+        CU_ASSERT_EQUAL(b->calls, calls);
+    }
+}
+
 void unit_register_corridor_exchange(void)
 {
     CU_pSuite s = unit_suite("corridor exchange");
     CU_add_test(s, "what may be recorded", test_what_may_be_recorded);
     CU_add_test(s, "what a peer may ask the sequencer to sign", test_what_a_peer_may_ask_the_sequencer_to_sign);
     CU_add_test(s, "sequencing, signing and telling the peer", test_sequencing_signing_and_telling);
+    CU_add_test(s, "two zones establish a corridor", test_two_zones_establish_a_corridor);
 }
