@@ -383,6 +383,7 @@ static const route_t routes[] = {
     { "/v1/identity/",             ANY_METHOD, mez_orch_serve },
     { "/v1/licences",              ANY_METHOD, mez_orch_serve },
     { "/v1/licences/",             ANY_METHOD, mez_orch_serve },
+    { "/v1/registers/summary",     ANY_METHOD, mez_registers_summary },
     { "/v1/peers",                 ANY_METHOD, mez_peers_serve },
     { "/v1/peers/",                ANY_METHOD, mez_peers_serve },
     { "/v1/corridors",             ANY_METHOD, mez_corridor_serve },

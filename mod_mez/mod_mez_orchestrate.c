@@ -209,6 +209,33 @@ static int serve_list(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     }
 }
 
+/* GET /v1/registers/summary: the registers at a glance (mez_orch_register_summary), for the zone's operators and
+ * regulators (mez-policy.conf); an entity reads its own records, not the register's numbers. */
+int mez_registers_summary(request_rec *r, mez_srv_conf_t *sc)
+{
+    static const char *const no_params[] = { NULL };
+    mez_problem_t pb = { 0 };
+    mez_orch_zone_t z;
+    apr_table_t *q;
+    mez_db_t *db;
+    json_t *doc;
+
+    if (r->method_number != M_GET)
+        return mez_send_method_not_allowed(r, "GET");
+    if (apr_table_get(r->notes, "mez-entity")) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 403, "auth.not_entity_owner", NULL,
+                    "the registers' numbers are read by the zone's operators and regulators");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (mez_read_query(r, no_params, &q, &pb) != MEZ_OK || !(db = mez_request_db_or_problem(r, NULL, &pb)))
+        return mez_send_problem(r, &pb, NULL);
+    apr_table_setn(r->notes, "mez-action", "registers.summary");
+    mez_orch_zone_of(r, sc, &z);
+    if (mez_orch_register_summary(&z, r->pool, db, &doc, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    return mez_send_json_typed(r, HTTP_OK, "application/json", doc);
+}
+
 void mez_orch_zone_of(request_rec *r, const mez_srv_conf_t *sc, mez_orch_zone_t *z)
 {
     memset(z, 0, sizeof(*z));

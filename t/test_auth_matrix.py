@@ -109,6 +109,7 @@ def routes(w):
          {"source_account_id": acc, "destination": {"type": "internal_account", "account_id": acc},
           "amount": "1", "currency": "PKR", "payment_type": "goods_payment"}, owner),
         ("licence list", "GET", "/v1/licences?entity_id=" + own, None, reg),
+        ("register summary", "GET", "/v1/registers/summary", None, reg),
         ("licence read", "GET", "/v1/licences/" + lic, None, reader),
         ("licence apply", "POST", "/v1/licences", {"entity_id": own, "licence_type": "pk-secp:nbfc"}, owner),
         ("licence review", "POST", "/v1/licences/%s/review" % lic, {}, reg),

@@ -237,6 +237,14 @@ def test_a_regulator_browses_the_registers_in_the_console(world):
     assert lic[1] in [x["id"] for x in rep["filtered"]]
     holder = rep["filtered"][0]["cells"][1]
     assert rep["opened"]["form"] == holder and rep["opened"]["title"].startswith(holder)
+    # At a glance: the numbers the page shows are the zone's summary, and the register's own.
+    summary = zone.get("/v1/registers/summary", headers=h).json()
+    es, ls = rep["entity_summary"], rep["licence_summary"]
+    assert es["total"] == summary["entities"]["total"] == len(listed), es
+    assert es["states"] == {k: v for k, v in summary["entities"]["by_status"].items() if v}
+    assert ls["total"] == len(every) and ls["states"]["UNDER_REVIEW"] == len(rep["filtered"])
+    assert "pk-secp:private-limited-company" in ls["text"] and "as of " + summary["as_of"][:10] in ls["text"]
+    assert rep["filter_after_click"] == "UNDER_REVIEW"
 
 
 def test_a_token_the_zone_refuses_signs_the_console_out(world):

@@ -95,8 +95,8 @@ def test_b_stopped_only_entity_writes_fail_and_nothing_is_kept(zones):
 
 
 def test_the_entity_register_is_listed_from_the_remote_mass(zones):
-    """GET /v1/entities on A reads B's list (the gateway passes the zone's jurisdiction, the page and the cursor);
-    with B stopped the list alone answers 503 mass.unavailable."""
+    """GET /v1/entities on A reads B's list (the gateway passes the zone's jurisdiction, the page and the cursor), and
+    GET /v1/registers/summary counts it; with B stopped those two alone answer 503 mass.unavailable."""
     a, b = zones
     key = str(uuid.uuid4())
     r = a.post("/v1/entities", json=formation("Sutlej Listed Traders Ltd"), headers={"Idempotency-Key": key})
@@ -111,9 +111,17 @@ def test_the_entity_register_is_listed_from_the_remote_mass(zones):
             break
     assert r.json()["id"] in [e["entity_id"] for e in seen]
     assert {e["jurisdiction_id"] for e in seen} == {"pk-sifc"} and len(seen) == b.count("mez_mass_entity")
+    # the registers at a glance: A counts B's register page by page, as "remote"
+    s = a.get("/v1/registers/summary")
+    assert s.status_code == 200, s.text
+    e = s.json()["entities"]
+    assert (e["register"], e["complete"], e["total"]) == ("remote", True, len(seen))
+    assert {k: v for k, v in e["by_status"].items() if v} == {st: sum(1 for x in seen if x["status"] == st)
+                                                               for st in {x["status"] for x in seen}}
     b.stop()
     try:
         assert_problem(a.get("/v1/entities"), 503, "mass.unavailable")
+        assert_problem(a.get("/v1/registers/summary"), 503, "mass.unavailable")
         assert a.get("/v1/licences").status_code == 200   # A's own register
     finally:
         b.start()

@@ -127,3 +127,55 @@ def test_only_operators_and_regulators_list_a_register(world, path):
     r = zone.request("DELETE", path, headers=world["op"])
     p = assert_problem(r, 405, "request.method_not_allowed")
     assert r.headers["Allow"] == "GET, HEAD, POST", p
+
+
+def counted(items, member):
+    out = {}
+    for x in items:
+        out[x[member]] = out.get(x[member], 0) + 1
+    return out
+
+
+def test_the_registers_at_a_glance_match_the_registers(world):
+    """GET /v1/registers/summary: every state of both lifecycles (0 included), types as they occur, and numbers that
+    are the registers' own, read here page by page."""
+    zone, reg, op = world["zone"], world["reg"], world["op"]
+    r = zone.get("/v1/registers/summary", headers=reg)
+    assert r.status_code == 200, r.text
+    s = r.json()
+    assert s["zone_id"] == "pk-sifc" and s["as_of"].endswith("Z")
+    entities, _ = walk(zone, "/v1/entities", reg, "entities", 1000)
+    licences, _ = walk(zone, "/v1/licences", reg, "licences", 1000)
+    e, lic = s["entities"], s["licences"]
+    assert (e["register"], e["complete"]) == ("sovereign", True)
+    assert e["total"] == len(entities) and lic["total"] == len(licences)
+    assert {k: v for k, v in e["by_status"].items() if v} == counted(entities, "status")
+    assert e["by_type"] == counted(entities, "entity_type")
+    assert {k: v for k, v in lic["by_status"].items() if v} == counted(licences, "status")
+    assert lic["by_type"] == counted(licences, "licence_type")
+    assert set(e["by_status"]) == {"DRAFT", "PENDING_APPROVAL", "ACTIVE", "SUSPENDED", "DISSOLVING", "DISSOLVED",
+                                   "STRUCK_OFF", "REJECTED"}
+    assert e["by_status"]["SUSPENDED"] >= 1 and e["by_status"]["DISSOLVED"] == 0
+    assert lic["by_status"]["UNDER_REVIEW"] >= 1 and lic["by_type"][LICENCE_TYPE] >= 3
+    # a move shows at once
+    r = zone.post("/v1/entities/%s/status" % world["ids"][3], json={"target_status": "SUSPENDED",
+                                                                   "reason": "late filings"}, headers=op)
+    assert r.status_code == 200, r.text
+    after = zone.get("/v1/registers/summary", headers=op).json()["entities"]["by_status"]
+    assert after["SUSPENDED"] == e["by_status"]["SUSPENDED"] + 1
+    assert after["ACTIVE"] == e["by_status"]["ACTIVE"] - 1
+    r = zone.post("/v1/entities/%s/status" % world["ids"][3], json={"target_status": "ACTIVE", "reason": "filed",
+                                                                   "compliance": {"evidence": EVIDENCE}}, headers=op)
+    assert r.status_code == 200, r.text
+
+
+def test_the_registers_at_a_glance_are_for_operators_and_regulators(world):
+    zone, ids = world["zone"], world["ids"]
+    path = "/v1/registers/summary"
+    assert_problem(zone.get(path), 401)
+    assert_problem(zone.get(path, headers=token_headers(zone, "watcher")), 403)
+    assert_problem(zone.get(path, headers=token_headers(zone, "entity", ids[0])), 403)
+    assert_problem(zone.get(path + "?status=ACTIVE", headers=world["reg"]), 400, "request.unknown_parameter")
+    r = zone.request("POST", path, headers=world["op"], json={})
+    assert_problem(r, 405, "request.method_not_allowed")
+    assert r.headers["Allow"] == "GET"

@@ -5,7 +5,8 @@
 // never as markup, so a name in a record cannot become script; the CSP (script-src 'self') is the second wall.
 //
 // What it shows: the decisions the zone recorded (refusals first, each with the law it cited and its digest checked
-// here), the entity and licence registers page by page (each entry opens as a record), the sanctions clearances awaiting a second principal (approve, revoke with a reason), the audit trail with
+// here), the entity and licence registers page by page with their numbers by state and type (each entry opens as a
+// record), the sanctions clearances awaiting a second principal (approve, revoke with a reason), the audit trail with
 // every row's hash recomputed in the browser (mez-verify.mjs), a signed anchor to download and keep, one record
 // with the decisions and clearances about it, and the corridors and watchers. In a browser it starts itself; tests
 // import it and call start() with a DOM and a fetch.
@@ -445,8 +446,36 @@ export function start(env) {
             l.hidden = !licences;
         $("registers-table").tHead.rows[0].replaceChildren(...reg.head.map((h) => el("th", {}, h)));
     }
+    // The chosen register at a glance (GET /v1/registers/summary): its total, each state that has entries (a button
+    // that filters the register by it) and its types. Read with every first page, so the numbers are the list's.
+    async function loadRegisterSummary() {
+        const { f, reg, licences, params } = registerForm();
+        const line = $("registers-summary");
+        let s;
+        try {
+            s = await api("/v1/registers/summary");
+        } catch (e) {
+            line.replaceChildren();
+            return failed(e);
+        }
+        const t = licences ? s.licences : s.entities;
+        const noun = licences ? (t.total === 1 ? "licence" : "licences") : (t.total === 1 ? "entity" : "entities");
+        const pick = (state) => () => { f.elements.status.value = state; loadRegister(false); };
+        const states = reg.states.filter((st) => t.by_status[st]).map((st) =>
+            el("button", { type: "button", "data-state": st, "aria-pressed": String(params.status === st),
+                           onclick: pick(params.status === st ? "" : st) }, st + " " + t.by_status[st]));
+        const types = Object.entries(t.by_type).map(([k, v]) => k + " " + v).join(", ");
+        const parts = [el("span", { class: "summary", "data-total": t.total }, t.total + " " + noun),
+                       " as of " + s.as_of, states.length ? [": ", states] : null,
+                       types ? " — by type: " + types : null,
+                       !licences && !s.entities.complete ? [" ", badge("first 100,000 of a remote register", "warn")]
+                                                         : null];
+        line.replaceChildren(...parts.flat(Infinity).filter((x) => x !== null));
+    }
     async function loadRegister(more) {
         const { reg, licences, params } = registerForm();
+        if (!more)
+            loadRegisterSummary();
         params.limit = registerPage;
         if (more && state.registerCursor)
             params.cursor = state.registerCursor;
@@ -591,6 +620,7 @@ export function start(env) {
                           "watchers-table"])
             $(id).tBodies[0].replaceChildren();
         $("decision-detail").replaceChildren();
+        $("registers-summary").replaceChildren();
         $("whoami").textContent = "";
         signedIn(false);
         say("Signed out.", "info");
@@ -623,8 +653,8 @@ export function start(env) {
             signedIn(false);
     })();
     // For tests: each step the console takes, awaited.
-    return { ready, show, loadDecision, loadDecisions, loadRegister, downloadRegister, loadClearances, loadAudit,
-             loadRecord, loadCorridors, downloadAnchor };
+    return { ready, show, loadDecision, loadDecisions, loadRegister, loadRegisterSummary, downloadRegister,
+             loadClearances, loadAudit, loadRecord, loadCorridors, downloadAnchor };
 }
 
 function browserDownload(name, text, type = "application/json") {

@@ -809,3 +809,11 @@ mez_status_t mez_mass_entities_handle(mez_mass_call_t *c)
         return rv;
     return mez_mass_no_route(c, 0);
 }
+
+mez_status_t mez_mass_entity_counts(apr_pool_t *p, mez_db_t *db, const char *jurisdiction_id,
+                                    apr_array_header_t **rows, mez_problem_t *pb)
+{
+    return mez_db_query_rows(p, db, 3, rows,
+                             "SELECT status, entity_type, COUNT(*) FROM mez_mass_entity WHERE jurisdiction_id = %s "
+                             "GROUP BY status, entity_type ORDER BY status, entity_type", pb, jurisdiction_id, NULL);
+}

@@ -153,7 +153,18 @@ if (report.signed_in && step === "read") {
         }
         return pages;
     }
+    // The register at a glance: its total and the count on each state's button.
+    const glance = (noun) => {
+        const total = $("registers-summary").querySelector("[data-total]");
+        if (!total || !text(total).includes(noun))
+            return null;
+        return { total: Number(total.dataset.total), text: text($("registers-summary")),
+                 states: Object.fromEntries([...$("registers-summary").querySelectorAll("button[data-state]")]
+                     .map((b) => [b.dataset.state, Number(text(b).split(" ").pop())])) };
+    };
     await view("registers", () => rows("registers-table").length > 0 || !$("message").hidden);
+    await until("the entities at a glance", () => glance("entit") || !$("message").hidden);
+    report.entity_summary = glance("entit");
     report.entity_head = head();
     report.entity_pages = await allPages();
     report.entities = entries();
@@ -170,8 +181,18 @@ if (report.signed_in && step === "read") {
     report.licence_states = [...f.elements.status.options].map((o) => o.value);
     report.licence_pages = await allPages();
     report.licences = entries();
-    f.elements.status.value = arg || "UNDER_REVIEW";
-    f.dispatchEvent(new dom.window.Event("submit", { cancelable: true }));
+    await until("the licences at a glance", () => glance("licence") || !$("message").hidden);
+    report.licence_summary = glance("licence");
+    // A state's count filters the register by it, as choosing the state does.
+    const wanted = arg || "UNDER_REVIEW";
+    const button = $("registers-summary").querySelector('button[data-state="' + wanted + '"]');
+    if (button)
+        click(button);
+    else {
+        f.elements.status.value = wanted;
+        f.dispatchEvent(new dom.window.Event("submit", { cancelable: true }));
+    }
+    report.filter_after_click = f.elements.status.value;
     await until("the filtered licences", () => entries().every((e) => e.cells[3] === f.elements.status.value)
                                                || text(rows("registers-table")[0]) === "No licence matches.");
     report.filtered = entries();

@@ -84,6 +84,11 @@ typedef struct mez_mass_store_ctx_t {
 mez_status_t mez_mass_store_handle(apr_pool_t *p, mez_db_t *db, const mez_mass_store_ctx_t *ctx,
                                    const mez_mass_request_t *req, mez_mass_response_t *resp, mez_problem_t *pb);
 
+/* The sovereign organizations register's entities of jurisdiction_id, counted: *rows of (status, entity_type,
+ * count) as `const char **` (mez_db_query_rows), in status and type order. */
+mez_status_t mez_mass_entity_counts(apr_pool_t *p, mez_db_t *db, const char *jurisdiction_id,
+                                    apr_array_header_t **rows, mez_problem_t *pb);
+
 /* 1 when a read of this path may write (resp->wrote): a consent's (status and trail), the first read after its
  * deadline writing down that it expired. Such a read needs a transaction and, when it wrote, an audit row; other
  * reads write nothing. */

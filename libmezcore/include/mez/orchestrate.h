@@ -119,6 +119,14 @@ int mez_orch_entity_may_read(const mez_orch_zone_t *z, apr_pool_t *p, mez_db_t *
 mez_status_t mez_orch_mass_read(const mez_orch_zone_t *z, apr_pool_t *p, mez_db_t *db, const char *path,
                                const char *query, const char *pointer, json_t **doc, mez_problem_t *pb);
 
+/* The zone's registers at a glance: GET /v1/registers/summary. *out (pool-owned) is {zone_id, as_of,
+ * entities: {total, by_status (every entity state, 0 included), by_type, register: "sovereign" | "remote",
+ * complete}, licences: {total, by_status (every licence state), by_type}}. Entities are those of the zone's
+ * jurisdiction: counted by the sovereign store, or read page by page from a remote organizations primitive, up to
+ * 100,000 (complete false beyond: the counts are of those read). */
+mez_status_t mez_orch_register_summary(const mez_orch_zone_t *z, apr_pool_t *p, mez_db_t *db, json_t **out,
+                                       mez_problem_t *pb);
+
 /* The operations, NULL-terminated (for the route table and the documentation). */
 extern const char *const mez_orch_op_names[];
 
