@@ -45,11 +45,30 @@ def is_root():
     return os.geteuid() == 0
 
 
+# Every port free_port() has handed out in this test process.
+_PORTS_GIVEN = set()
+
+
 def free_port():
-    """A loopback port nobody listens on right now (small race with whoever binds next; callers retry)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nobody listens on right now, and one this process has not handed out before (a small race
+    with whoever else binds next remains; callers retry). Once its probing socket is closed the kernel may offer a
+    port again, so two servers created before either starts could be given the same one: the second then fails to
+    bind, and a probe of its /healthz is answered by the first, so that every request meant for it reaches the
+    other server (seen as a zone answering with another's database, a relay that carried nothing)."""
+    held = []
+    try:
+        for _ in range(100):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            held.append(s)      # kept bound until the end, so the kernel offers another port next
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+            if port not in _PORTS_GIVEN:
+                break
+        _PORTS_GIVEN.add(port)
+        return port
+    finally:
+        for s in held:
+            s.close()
 
 
 def run(cmd, *, env=None, input=None, user=None, cwd=None, timeout=120, check=False):
@@ -467,16 +486,26 @@ class Zone:
                 raise
 
     def _wait_live(self, timeout):
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
+        deadline = started + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise HarnessError("httpd for %s exited with %s at start-up\n--- stderr\n%s\n--- error.log\n%s"
                                    % (self, self.proc.returncode, self.stderr_text(), self.error_log()))
             try:
                 requests.get(self.url("/healthz"), timeout=2, **self._tls_kw(probe=True))
-                return  # any HTTP answer: the server is up (tests check the status themselves)
             except requests.RequestException:
                 time.sleep(0.1)
+                continue
+            # Any HTTP answer: a server is up (tests check the status themselves). It must be this one: an httpd
+            # that could not bind its port exits within a few hundred milliseconds of starting, while another
+            # server on that port answers. So the answer counts once ours has lived that long.
+            time.sleep(max(0.0, 0.4 - (time.monotonic() - started)))
+            if self.proc.poll() is None:
+                return
+        if self.proc.poll() is not None:
+            raise HarnessError("httpd for %s exited with %s at start-up\n--- stderr\n%s\n--- error.log\n%s"
+                               % (self, self.proc.returncode, self.stderr_text(), self.error_log()))
         raise HarnessError("httpd for %s did not answer /healthz within %ss\n--- stderr\n%s\n--- error.log\n%s"
                            % (self, timeout, self.stderr_text(), self.error_log()))
 

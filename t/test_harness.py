@@ -52,3 +52,22 @@ def test_several_httpd_at_once(make_zone, driver):
         os.killpg(pids[1], 0)  # parent and children gone
     for z in (zones[0], zones[2]):
         assert z.get("/healthz").status_code == 200
+
+
+def test_free_ports_are_never_handed_out_twice():
+    """Servers created before any of them starts must not share a port (the second would fail to bind, and the
+    first would answer for it)."""
+    ports = [mez_harness.free_port() for _ in range(300)]
+    assert len(set(ports)) == len(ports)
+
+
+def test_a_zone_whose_port_another_server_holds_does_not_pass_for_started(make_zone, driver):
+    """A zone whose httpd cannot bind its port is not taken for started because another server answers there: it
+    takes another port (the harness's retry), and each zone then answers for itself."""
+    first = make_zone(driver)
+    second = make_zone(driver, start=False)
+    second.port = first.port
+    second.write_conf()
+    second.start()
+    assert second.port != first.port and second.running
+    assert second.get("/v1/zone").json()["did"] == second.did != first.did
