@@ -485,6 +485,22 @@ class Zone:
                     continue
                 raise
 
+    def _holds_port(self):
+        """Whether our httpd (its parent process) holds the socket listening on self.port: True, False, or None
+        when /proc cannot tell (another system, or no permission)."""
+        try:
+            mine = set()
+            for fd in os.listdir("/proc/%d/fd" % self.proc.pid):
+                link = os.readlink("/proc/%d/fd/%s" % (self.proc.pid, fd))
+                if link.startswith("socket:["):
+                    mine.add(link[8:-1])
+            with open("/proc/net/tcp") as f:
+                rows = [line.split() for line in f.readlines()[1:]]
+        except OSError:
+            return None
+        port = ":%04X" % self.port
+        return any(r[1].endswith(port) and r[3] == "0A" and r[9] in mine for r in rows)
+
     def _wait_live(self, timeout):
         started = time.monotonic()
         deadline = started + timeout
@@ -497,12 +513,15 @@ class Zone:
             except requests.RequestException:
                 time.sleep(0.1)
                 continue
-            # Any HTTP answer: a server is up (tests check the status themselves). It must be this one: an httpd
-            # that could not bind its port exits within a few hundred milliseconds of starting, while another
-            # server on that port answers. So the answer counts once ours has lived that long.
-            time.sleep(max(0.0, 0.4 - (time.monotonic() - started)))
-            if self.proc.poll() is None:
+            # Any HTTP answer: a server is up (tests check the status themselves). It must be this one, not another
+            # server on the same port while ours failed to bind: ours must hold the listening socket (or, where
+            # /proc cannot say, have outlived a failed bind, which ends httpd within a few hundred milliseconds).
+            owns = self._holds_port()
+            if owns is None:
+                time.sleep(max(0.0, 0.4 - (time.monotonic() - started)))
+            if owns is not False and self.proc.poll() is None:
                 return
+            time.sleep(0.05)
         if self.proc.poll() is not None:
             raise HarnessError("httpd for %s exited with %s at start-up\n--- stderr\n%s\n--- error.log\n%s"
                                % (self, self.proc.returncode, self.stderr_text(), self.error_log()))

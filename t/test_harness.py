@@ -71,3 +71,9 @@ def test_a_zone_whose_port_another_server_holds_does_not_pass_for_started(make_z
     second.start()
     assert second.port != first.port and second.running
     assert second.get("/v1/zone").json()["did"] == second.did != first.did
+    # where /proc tells (Linux), each httpd holds its own listening socket, and not the other's
+    if first._holds_port() is not None:
+        assert first._holds_port() and second._holds_port()
+        first.port, second.port = second.port, first.port
+        assert not first._holds_port() and not second._holds_port()
+        first.port, second.port = second.port, first.port
