@@ -171,6 +171,10 @@ int mez_registers_summary(request_rec *r, mez_srv_conf_t *sc);
 struct mez_orch_zone_t;
 /* The zone as the write pipeline sees it (mez/orchestrate.h): key, packs, and its Mass gateway for r. */
 void mez_orch_zone_of(request_rec *r, const mez_srv_conf_t *sc, struct mez_orch_zone_t *z);
+struct mez_orch_answer_t;
+/* Sends the pipeline's answer as it gave it (a denial is a problem document), with its log notes (decision,
+ * credential digest, problem) and Idempotent-Replayed for a replay. */
+int mez_send_orch_answer(request_rec *r, const struct mez_orch_answer_t *ans);
 
 /* mod_mez_keys.c: zone key rotation over HTTP: GET /v1/zone/keys (public) and the peers' signed notice
  * POST /v1/corridors/peers/key-rotation (routed by mez_corridor_serve). */
@@ -191,6 +195,12 @@ mez_status_t mez_corridor_of_peer(request_rec *r, mez_db_t *db, const char *id, 
                                   struct mez_corridor_t *c, mez_problem_t *pb);
 mez_status_t mez_corridor_body(request_rec *r, const char *const *allowed, int optional, json_t **body,
                                mez_problem_t *pb);
+/* A peer's signed request about a corridor: the calling peer (mez_corridor_calling_peer), its JSON body limited to
+ * allowed, and the corridor its corridor_id names, which must be between this zone and that peer
+ * (mez_corridor_of_peer). */
+mez_status_t mez_corridor_peer_request(request_rec *r, const mez_srv_conf_t *sc, mez_db_t *db,
+                                       const char *const *allowed, const struct mez_peer_t **peer, json_t **body,
+                                       struct mez_corridor_t *c, mez_problem_t *pb);
 /* One signed call to a peer zone (RFC 9421, the zone key; MezPeerCAFile for TLS; retried, re-signed, on transient
  * failures): MEZ_OK for a 2xx JSON object; otherwise 503 "corridor.peer_unreachable" (no answer), 503
  * "corridor.peer_unavailable" (a 5xx) or 502 "corridor.peer_refused" (a 4xx), the answer kept in *ans. body (a new

@@ -146,6 +146,15 @@ mez_status_t mez_corridor_body(request_rec *r, const char *const *allowed, int o
     return mez_read_json_object(r, allowed, body, pb);
 }
 
+mez_status_t mez_corridor_peer_request(request_rec *r, const mez_srv_conf_t *sc, mez_db_t *db,
+                                       const char *const *allowed, const mez_peer_t **peer, json_t **body,
+                                       mez_corridor_t *c, mez_problem_t *pb)
+{
+    if (!(*peer = mez_corridor_calling_peer(r, sc, pb)) || mez_corridor_body(r, allowed, 0, body, pb) != MEZ_OK)
+        return MEZ_EINVAL;
+    return mez_corridor_of_peer(r, db, json_string_value(json_object_get(*body, "corridor_id")), *peer, c, pb);
+}
+
 /* ------------------------------------------------------------------ calling the peer */
 
 mez_status_t mez_corridor_call_peer(request_rec *r, const mez_srv_conf_t *sc, const mez_peer_t *peer,
@@ -325,9 +334,7 @@ static int peer_accept(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     json_t *body, *agreements;
     int refused_document;
 
-    if (!(peer = mez_corridor_calling_peer(r, sc, &pb)) || mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
-        || mez_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
-               != MEZ_OK)
+    if (mez_corridor_peer_request(r, sc, db, allowed, &peer, &body, &c, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     mez_corridor_env_of(r, sc, db, &g);
     if (mez_corridor_take_agreement(&g.env, &c, peer->did, body, &agreements, &refused_document, &pb) != MEZ_OK) {
@@ -372,9 +379,7 @@ static int peer_receipts(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     json_t *body;
     int appended, repeated;
 
-    if (!(peer = mez_corridor_calling_peer(r, sc, &pb)) || mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
-        || mez_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
-               != MEZ_OK
+    if (mez_corridor_peer_request(r, sc, db, allowed, &peer, &body, &c, &pb) != MEZ_OK
         || receipts_array(r, json_object_get(body, "receipts"), "/receipts", &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (c.role != MEZ_CORRIDOR_RESPONDER) {
@@ -406,9 +411,7 @@ static int peer_transitions(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     const char *ref;
     json_t *body, *receipt, *transition;
 
-    if (!(peer = mez_corridor_calling_peer(r, sc, &pb)) || mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
-        || mez_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
-               != MEZ_OK
+    if (mez_corridor_peer_request(r, sc, db, allowed, &peer, &body, &c, &pb) != MEZ_OK
         || mez_corridor_transition_check(r->pool, json_object_get(body, "transition"), &pb) != MEZ_OK
         || mez_corridor_peer_may_request(r->pool, sc->zone_id, peer->zone_id, json_object_get(body, "transition"),
                                          &pb) != MEZ_OK)
@@ -833,9 +836,7 @@ static int peer_transition(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     json_t *body;
     int to_state;
 
-    if (!(peer = mez_corridor_calling_peer(r, sc, &pb)) || mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
-        || mez_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
-               != MEZ_OK)
+    if (mez_corridor_peer_request(r, sc, db, allowed, &peer, &body, &c, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     event = json_string_value(json_object_get(body, "event"));
     if (!event || (strcmp(event, "halt") && strcmp(event, "suspend"))) {

@@ -120,38 +120,18 @@ static int get_migration(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const
 
 /* ------------------------------------------------------------------ the destination's routes */
 
-/* The corridor a peer names: between it and this zone, and ACTIVE. */
-static mez_status_t corridor_with(request_rec *r, mez_db_t *db, const char *id, const mez_peer_t *peer,
-                                  mez_corridor_t *c, mez_problem_t *pb)
-{
-    mez_status_t st;
-    if ((st = mez_corridor_of_peer(r, db, id, peer, c, pb)) != MEZ_OK)
-        return st;
-    if (c->state != MEZ_CORRIDOR_ACTIVE)
-        return mez_problem(pb, r->pool, MEZ_EINVAL, 409, "corridor.not_active", "/corridor_id",
-                           "corridor %s is %s, not ACTIVE", id,
-                           mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c->state));
-    return MEZ_OK;
-}
-
-/* The calling peer, its request's body and the corridor it names. */
+/* The calling peer, its request's body and the corridor it names, which must be ACTIVE. */
 static mez_status_t peer_request(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const char *const *allowed,
                                  const mez_peer_t **peer, json_t **body, mez_corridor_t *c, mez_problem_t *pb)
 {
-    if (!(*peer = mez_corridor_calling_peer(r, sc, pb)))
-        return MEZ_EINVAL;
-    if (mez_corridor_body(r, allowed, 0, body, pb) != MEZ_OK)
-        return MEZ_EINVAL;
-    return corridor_with(r, db, json_string_value(json_object_get(*body, "corridor_id")), *peer, c, pb);
-}
-
-/* The pipeline's answer as it gave it (a denial is a problem document). */
-static int send_pipeline_answer(request_rec *r, const mez_orch_answer_t *out)
-{
-    if (out->decision)
-        apr_table_setn(r->notes, "mez-decision", out->decision);
-    return mez_send_text_typed(r, out->status, out->status >= 400 ? "application/problem+json" : "application/json",
-                               out->body_text);
+    mez_status_t st;
+    if ((st = mez_corridor_peer_request(r, sc, db, allowed, peer, body, c, pb)) != MEZ_OK)
+        return st;
+    if (c->state != MEZ_CORRIDOR_ACTIVE)
+        return mez_problem(pb, r->pool, MEZ_EINVAL, 409, "corridor.not_active", "/corridor_id",
+                           "corridor %s is %s, not ACTIVE", c->corridor_id,
+                           mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c->state));
+    return MEZ_OK;
 }
 
 /* POST /v1/corridors/peers/migrations/evaluate {corridor_id, migration: {migration_id, deadline,
@@ -170,7 +150,7 @@ static int peer_evaluate(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     if (peer_request(r, sc, db, allowed, &peer, &body, &c, &pb) != MEZ_OK
         || mez_saga_inbound_evaluate(&g.env, peer->zone_id, body, &out, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
-    return send_pipeline_answer(r, &out);
+    return mez_send_orch_answer(r, &out);
 }
 
 /* POST /v1/corridors/peers/migrations/complete {corridor_id, sequence}: the formation, once per receipt, from

@@ -312,17 +312,7 @@ int mez_orch_serve(request_rec *r, mez_srv_conf_t *sc)
     apr_table_setn(r->notes, "mez-action", w->op);
     if (mez_orch_run(r->pool, db, &z, &req, &ans, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
-    if (ans.replayed)
-        apr_table_setn(r->headers_out, "Idempotent-Replayed", "true");
-    if (ans.decision)
-        apr_table_setn(r->notes, "mez-decision", ans.decision);
-    if (ans.credential_digest)
-        apr_table_setn(r->notes, "mez-credential-digest", ans.credential_digest);
-    if (ans.status >= 400) {
-        apr_table_setn(r->notes, "mez-problem", ans.replayed ? "idempotency.replayed_refusal" : "compliance.denied");
-        return mez_send_text_typed(r, ans.status, "application/problem+json", ans.body_text);
-    }
-    if (ans.resource_id && *ans.resource_id && ans.status == HTTP_CREATED) {
+    if (ans.status < 400 && ans.resource_id && *ans.resource_id && ans.status == HTTP_CREATED) {
         const char *loc = apr_pstrcat(r->pool, r->uri, "/", ans.resource_id, NULL);
         for (const char *const *x = reads; *x; x++)
             if (mez_mass_path_match(r->pool, loc, *x, caps, 1)) {
@@ -330,5 +320,20 @@ int mez_orch_serve(request_rec *r, mez_srv_conf_t *sc)
                 break;
             }
     }
-    return mez_send_text_typed(r, ans.status, "application/json", ans.body_text);
+    return mez_send_orch_answer(r, &ans);
+}
+
+int mez_send_orch_answer(request_rec *r, const mez_orch_answer_t *ans)
+{
+    if (ans->replayed)
+        apr_table_setn(r->headers_out, "Idempotent-Replayed", "true");
+    if (ans->decision)
+        apr_table_setn(r->notes, "mez-decision", ans->decision);
+    if (ans->credential_digest)
+        apr_table_setn(r->notes, "mez-credential-digest", ans->credential_digest);
+    if (ans->status >= 400) {
+        apr_table_setn(r->notes, "mez-problem", ans->replayed ? "idempotency.replayed_refusal" : "compliance.denied");
+        return mez_send_text_typed(r, ans->status, "application/problem+json", ans->body_text);
+    }
+    return mez_send_text_typed(r, ans->status, "application/json", ans->body_text);
 }

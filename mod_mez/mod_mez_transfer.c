@@ -23,16 +23,6 @@
 
 APLOG_USE_MODULE(mez);
 
-static int send_orch_answer(request_rec *r, const mez_orch_answer_t *ans)
-{
-    if (ans->replayed)
-        apr_table_setn(r->headers_out, "Idempotent-Replayed", "true");
-    if (ans->decision)
-        apr_table_setn(r->notes, "mez-decision", ans->decision);
-    return mez_send_text_typed(r, ans->status, ans->status >= 400 ? "application/problem+json" : "application/json",
-                               ans->body_text);
-}
-
 #define TRANSFER_LEASE apr_time_from_sec(120)   /* an unfinished transfer's intent is resumed after this */
 
 /* POST /v1/corridors/{id}/transfers, with an optional Idempotency-Key (mez/idempotency.h, the remote-call
@@ -105,14 +95,12 @@ int mez_transfer_peer_evaluate(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     json_t *body, *doc;
 
     mez_corridor_env_of(r, sc, db, &g);
-    if (!(peer = mez_corridor_calling_peer(r, sc, &pb)) || mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
-        || mez_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
-               != MEZ_OK
+    if (mez_corridor_peer_request(r, sc, db, allowed, &peer, &body, &c, &pb) != MEZ_OK
         || mez_transfer_inbound_evaluate(&g.env, peer->zone_id, &c, body, &out, &doc, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (doc)
         return mez_send_json_typed(r, 200, "application/json", doc);
-    return send_orch_answer(r, &out);
+    return mez_send_orch_answer(r, &out);
 }
 
 /* POST /v1/corridors/peers/transfers/settle {corridor_id, sequence}: the destination's deposit, once. */
@@ -128,14 +116,12 @@ int mez_transfer_peer_settle(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     uint64_t seq;
 
     mez_corridor_env_of(r, sc, db, &g);
-    if (!(peer = mez_corridor_calling_peer(r, sc, &pb)) || mez_corridor_body(r, allowed, 0, &body, &pb) != MEZ_OK
-        || mez_corridor_of_peer(r, db, json_string_value(json_object_get(body, "corridor_id")), peer, &c, &pb)
-               != MEZ_OK
+    if (mez_corridor_peer_request(r, sc, db, allowed, &peer, &body, &c, &pb) != MEZ_OK
         || mez_corridor_sequence_member(r->pool, body, &seq, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (mez_transfer_inbound_settle(&g.env, peer->zone_id, &c, seq, &out, &pp, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, pp);
-    return send_orch_answer(r, &out);
+    return mez_send_orch_answer(r, &out);
 }
 
 /* POST /v1/corridors/{id}/settle {sequence}: asks the destination again to settle a transfer this zone sent. */

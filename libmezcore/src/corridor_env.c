@@ -49,9 +49,9 @@ mez_status_t mez_corridor_sequence_member(apr_pool_t *p, const json_t *body, uin
     return MEZ_OK;
 }
 
-json_t *mez_peer_delivery(mez_status_t st, const mez_problem_t *pb, const json_t *peer_problem)
+json_t *mez_peer_outcome(const char *flag, mez_status_t st, const mez_problem_t *pb, const json_t *peer_problem)
 {
-    json_t *d = json_pack("{s:b}", "delivered", st == MEZ_OK);
+    json_t *d = json_pack("{s:b}", flag, st == MEZ_OK);
     if (st == MEZ_OK)
         return d;
     json_object_set_new(d, "code", json_string(pb->code ? pb->code : "internal"));

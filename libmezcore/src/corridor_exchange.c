@@ -455,7 +455,7 @@ mez_status_t mez_corridor_record(const mez_corridor_env_t *env, const char *id, 
         *seq = (uint64_t)json_integer_value(json_object_get(*receipt, "sequence"));
         st = MEZ_OK;
     }
-    *delivery = mez_peer_delivery(st, &dpb, json_object_get(pp, "peer_problem"));
+    *delivery = mez_peer_outcome("delivered", st, &dpb, json_object_get(pp, "peer_problem"));
     if (pp)
         json_decref(pp);
     own(env, *delivery);

@@ -81,7 +81,7 @@ mez_status_t mez_corridor_propose(const mez_corridor_env_t *env, const json_t *b
                                               apr_time_now(), &aev, NULL, pb)) != MEZ_OK)
         return st;
     st = deliver_definition(env, vc, &ans, &dpb);
-    *delivery = mez_peer_delivery(st, &dpb, ans.body);
+    *delivery = mez_peer_outcome("delivered", st, &dpb, ans.body);
     return MEZ_OK;
 }
 

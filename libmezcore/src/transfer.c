@@ -33,16 +33,12 @@ static void settle_at_peer(const mez_corridor_env_t *env, const char *corridor_i
 {
     mez_problem_t pb = { 0 };
     mez_peer_answer_t ans = { 0 };
-    if (env->call_peer(env->baton, "POST", "/v1/corridors/peers/transfers/settle", NULL,
-                       json_pack("{s:s, s:I}", "corridor_id", corridor_id, "sequence", (json_int_t)seq), &ans, &pb)
-        == MEZ_OK) {
-        *settlement = json_pack("{s:b, s:O}", "settled", 1, "answer", ans.body);
-        return;
-    }
-    *settlement = json_pack("{s:b, s:s, s:s}", "settled", 0, "code", pb.code ? pb.code : "internal", "detail",
-                            pb.detail ? pb.detail : "");
-    if (ans.body && json_object_get(ans.body, "code"))
-        json_object_set(*settlement, "peer_problem", ans.body);
+    mez_status_t st = env->call_peer(env->baton, "POST", "/v1/corridors/peers/transfers/settle", NULL,
+                                     json_pack("{s:s, s:I}", "corridor_id", corridor_id, "sequence", (json_int_t)seq),
+                                     &ans, &pb);
+    *settlement = mez_peer_outcome("settled", st, &pb, ans.body);
+    if (st == MEZ_OK)
+        json_object_set(*settlement, "answer", ans.body);
 }
 
 /* The transfer's answer is the problem pb, with extra's members (a new reference, taken; may be NULL). Returns 0,

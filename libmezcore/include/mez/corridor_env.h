@@ -85,9 +85,10 @@ json_t *mez_peer_problem(const mez_peer_answer_t *ans);
  * "request.invalid_field" at /sequence). */
 mez_status_t mez_corridor_sequence_member(apr_pool_t *p, const json_t *body, uint64_t *seq, mez_problem_t *pb);
 
-/* What became of something sent to the peer: {"delivered": true}, or {"delivered": false, code, detail} from pb
- * with "peer_problem" when the peer answered a problem document (may be NULL). A new reference. */
-json_t *mez_peer_delivery(mez_status_t st, const mez_problem_t *pb, const json_t *peer_problem);
+/* What became of something asked of the peer, under flag ("delivered", "settled"): {flag: true}, or {flag: false,
+ * code, detail} from pb with "peer_problem" when the peer answered a problem document (may be NULL). A new
+ * reference. */
+json_t *mez_peer_outcome(const char *flag, mez_status_t st, const mez_problem_t *pb, const json_t *peer_problem);
 
 /* A definite no from the peer (a problem document with a 4xx status), as opposed to no answer at all. */
 int mez_peer_said_no(const mez_peer_answer_t *ans);
