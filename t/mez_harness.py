@@ -751,6 +751,18 @@ def proscribed_name(env):
         return yaml.safe_load(f)["lists"][0]["entries"][0]["name"]
 
 
+def sql_dir_before(env, workdir, version):
+    """A copy of the shipped migrations that stops before step `version` (both drivers), for a database as an
+    older build left it: `mez db migrate --sql-dir` on it, then on env.sql_dir, is an upgrade."""
+    old = os.path.join(workdir, "sql-%d" % (version - 1))
+    for d in ("sqlite3", "pgsql"):
+        os.makedirs(os.path.join(old, d))
+        for f in sorted(os.listdir(os.path.join(env.sql_dir, d))):
+            if f < "%04d" % version:
+                shutil.copy(os.path.join(env.sql_dir, d, f), os.path.join(old, d))
+    return old
+
+
 def assert_problem(resp, status, code=None, code_prefix=None, pointer=None):
     """Checks an RFC 9457 problem answer; returns its body."""
     import jsonschema

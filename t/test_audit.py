@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from audit_util import audit_rows, audit_verify, db_exec, drop_audit_guards, last_seq, mez_as_server
-from mez_harness import assert_problem, chown_tree, jcs, sample_credential
+from mez_harness import assert_problem, chown_tree, jcs, sample_credential, sql_dir_before
 
 ISSUE = "/v1/credentials/issue"
 
@@ -89,13 +89,7 @@ def test_rows_written_before_schema_14_verify_after_the_upgrade(make_zone, drive
     row, seq and prev_hash included) is migrated to schema 14: its old rows keep their scheme and verify, the
     first new row links to the last old one in scheme 2, an old node's row among new ones verifies, and a changed
     old row is still named."""
-    import shutil
-    old_sql = os.path.join(workdir, "sql-13")
-    for d in ("sqlite3", "pgsql"):
-        os.makedirs(os.path.join(old_sql, d))
-        for f in sorted(os.listdir(os.path.join(mez_env.sql_dir, d))):
-            if f < "0014":
-                shutil.copy(os.path.join(mez_env.sql_dir, d, f), os.path.join(old_sql, d))
+    old_sql = sql_dir_before(mez_env, workdir, 14)
     z = make_zone(driver, migrate=False, start=False)
     z.env.mez("db", "migrate", "--driver", z.driver, "--params", z.db.params, "--sql-dir", old_sql, check=True)
     if z.env.server_user:

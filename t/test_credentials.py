@@ -203,3 +203,53 @@ def test_huge_verification_method_and_proof_value(zone):
     t0 = time.monotonic()
     assert_problem(verify(zone, vc), 422, "vc.proof.invalid_proof_value", pointer="/verifiableCredential/proof/proofValue")
     assert time.monotonic() - t0 < 2
+
+
+def test_credentials_recorded_before_schema_19_keep_their_rules(make_zone, driver, mez_env, workdir):
+    """Schema step 19 drops two indexes every issued credential paid for (bench/README.md): the issuer index on
+    both drivers, and on PostgreSQL the unique credential id becomes a partial unique index (the zone's own
+    credentials have no id). What was recorded before stays; an id recorded before is still refused; credentials
+    without an id are recorded side by side, each once."""
+    from audit_util import mez_as_server
+    from mez_harness import chown_tree, sql_dir_before
+    old_sql = sql_dir_before(mez_env, workdir, 19)
+    z = make_zone(driver, migrate=False, start=False)
+    z.env.mez("db", "migrate", "--driver", z.driver, "--params", z.db.params, "--sql-dir", old_sql, check=True)
+    if z.env.server_user:
+        chown_tree(z.data_dir, z.env.server_user)
+    assert z.db.query_value("SELECT MAX(version) FROM mez_schema_version") == "18"
+    old = sample_credential()
+    rows = [("'%s'" % old["id"], "1"), ("NULL", "2"), ("NULL", "3")]
+    for cid, d in rows:
+        z.db.execute("INSERT INTO mez_credential (credential_id, issuer, digest, body, issued_at) VALUES "
+                     "(%s, '%s', 'sha256:%s', '{}', '2026-11-01T00:00:00Z')" % (cid, z.did, d * 64))
+    mez_as_server(z, "db", "migrate", "--driver", z.driver, "--params", z.db.params, "--sql-dir", mez_env.sql_dir,
+                  check=True)
+    z.start()
+    assert z.count("mez_credential") == 3
+    if z.driver == "pgsql":
+        indexes = z.db.query_value("SELECT string_agg(indexdef, ' | ' ORDER BY indexname) FROM pg_indexes "
+                                   "WHERE tablename = 'mez_credential'")
+        assert "mez_credential_issuer" not in indexes and "credential_id_key" not in indexes, indexes
+        assert ("mez_credential_credential_id ON public.mez_credential USING btree (credential_id) "
+                "WHERE (credential_id IS NOT NULL)") in indexes, indexes
+    else:
+        indexes = z.db.query_value("SELECT group_concat(name, ' | ') FROM sqlite_master WHERE type = 'index' "
+                                   "AND tbl_name = 'mez_credential'")
+        assert "mez_credential_issuer" not in indexes, indexes
+    # The id recorded under schema 18 is still taken; the answer changes nothing.
+    r = issue(z, old)
+    assert_problem(r, 409, "credential.duplicate_id", pointer="/credential/id")
+    assert z.count("mez_credential") == 3
+    # Credentials without an id (as the orchestrated writes issue them): any number, each recorded once.
+    for n in range(2):
+        cred = sample_credential(subject_id="did:example:upgrade-%d" % n)
+        del cred["id"]
+        assert issue(z, cred).status_code == 201
+    assert z.count("mez_credential") == 5
+    assert z.db.query_value("SELECT COUNT(*) FROM mez_credential WHERE credential_id IS NULL") == "4"
+    fresh = sample_credential(subject_id="did:example:upgrade-id")
+    assert issue(z, fresh).status_code == 201
+    assert_problem(issue(z, dict(fresh, credentialSubject={"id": "did:example:other"})), 409,
+                   "credential.duplicate_id")
+    assert z.count("mez_credential") == 6
