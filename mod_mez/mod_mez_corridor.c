@@ -446,39 +446,22 @@ int mez_corridor_idem_open(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, con
                            const char **ref, int *rc)
 {
     mez_problem_t pb = { 0 };
-    mez_idem_result_t res = { 0 };
-    mez_db_tx_t *tx;
+    mez_idem_result_t res;
     mez_digest_t d;
-    const char *digest, *seed;
+    const char *seed;
 
     scope->zone_id = sc->zone_id;
     scope->principal = mez_request_actor(r);
     scope->route = apr_pstrcat(r->pool, "POST ", r->uri, NULL);
-    if (mez_idem_key_check(r->pool, key, &pb) != MEZ_OK
-        || mez_idem_request_digest(r->pool, "POST", r->uri, body, &digest, &pb) != MEZ_OK
-        || mez_db_begin(r->pool, db, &tx, &pb) != MEZ_OK) {
+    if (mez_idem_open(r->pool, db, scope, key, "POST", r->uri, body, r->request_time, lease, NULL, &res, &pb)
+        != MEZ_OK) {
         *rc = mez_send_problem(r, &pb, NULL);
         return 0;
     }
-    if (mez_idem_begin(r->pool, db, scope, key, digest, r->request_time, lease, &res, &pb) != MEZ_OK
-        || res.outcome == MEZ_IDEM_REPLAY || res.outcome == MEZ_IDEM_CONFLICT
-        || res.outcome == MEZ_IDEM_IN_PROGRESS) {
-        mez_db_rollback(r->pool, tx);
-        if (pb.code)
-            *rc = mez_send_problem(r, &pb, NULL);
-        else if (res.outcome == MEZ_IDEM_REPLAY) {
-            apr_table_setn(r->headers_out, "Idempotent-Replayed", "true");
-            *rc = mez_send_text_typed(r, res.status, res.status >= 400 ? "application/problem+json"
-                                                                         : "application/json", res.body);
-        }
-        else {
-            mez_idem_refusal(r->pool, &res, key, &pb);
-            *rc = mez_send_problem(r, &pb, NULL);
-        }
-        return 0;
-    }
-    if (mez_db_commit(r->pool, tx, &pb) != MEZ_OK) {
-        *rc = mez_send_problem(r, &pb, NULL);
+    if (res.outcome == MEZ_IDEM_REPLAY) {
+        apr_table_setn(r->headers_out, "Idempotent-Replayed", "true");
+        *rc = mez_send_text_typed(r, res.status, res.status >= 400 ? "application/problem+json" : "application/json",
+                                  res.body);
         return 0;
     }
     seed = apr_pstrcat(r->pool, sc->zone_id, "\n", scope->principal, "\n", id, "\n", key, NULL);
@@ -500,7 +483,6 @@ static int post_receipt(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const 
     mez_idem_scope_t scope = { 0 };
     mez_corridor_t c;
     mez_corridor_glue_t g;
-    mez_db_tx_t *tx;
     const char *key = apr_table_get(r->headers_in, "Idempotency-Key"), *ref = NULL, *text;
     json_t *body, *receipt = NULL, *delivery = NULL, *answer;
     uint64_t seq = 0;
@@ -519,10 +501,8 @@ static int post_receipt(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const 
             != MEZ_OK
         || mez_corridor_get(r->pool, db, id, &c, &pb) != MEZ_OK) {
         /* Nothing is kept for the key: a retry looks its receipt up by the same reference anyway. */
-        if (key && mez_db_begin(r->pool, db, &tx, &kpb) == MEZ_OK
-            && (mez_idem_abandon(r->pool, db, &scope, key, &kpb) != MEZ_OK
-                || mez_db_commit(r->pool, tx, &kpb) != MEZ_OK))
-            mez_db_rollback(r->pool, tx);
+        if (key)
+            mez_idem_close(r->pool, db, &scope, key, MEZ_IDEM_FORGET, NULL, r->request_time, &kpb);
         return mez_send_problem(r, &pb, NULL);
     }
     answer = corridor_json(r, sc, &c);
@@ -530,10 +510,8 @@ static int post_receipt(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const 
     json_object_set_new(answer, "sequence", json_integer((json_int_t)seq));
     json_object_set(answer, "delivery", delivery);
     text = apr_pstrcat(r->pool, mez_json_dump(r->pool, mez_json_pool_own(r->pool, answer), 0), "\n", NULL);
-    if (key && mez_db_begin(r->pool, db, &tx, &kpb) == MEZ_OK
-        && (mez_idem_complete(r->pool, db, &scope, key, 201, text, r->request_time, &kpb) != MEZ_OK
-            || mez_db_commit(r->pool, tx, &kpb) != MEZ_OK))
-        mez_db_rollback(r->pool, tx);
+    if (key)
+        mez_idem_close(r->pool, db, &scope, key, 201, text, r->request_time, &kpb);
     if (kpb.code)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "receipt %" APR_UINT64_T_FMT " of %s: its Idempotency-Key "
                       "record: %s", seq, id, kpb.detail ? kpb.detail : kpb.code);

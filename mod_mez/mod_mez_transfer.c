@@ -37,7 +37,6 @@ int mez_transfer_post(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const ch
     mez_transfer_answer_t xa = { 0 };
     mez_idem_scope_t scope = { 0 };
     mez_corridor_glue_t g;
-    mez_db_tx_t *tx;
     const char *key = apr_table_get(r->headers_in, "Idempotency-Key"), *transfer_id;
     json_t *body;
 
@@ -69,13 +68,8 @@ int mez_transfer_post(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const ch
      * unreachable) stays in progress, so that a retry after the lease resumes and finishes the same transfer. */
     if (key && (xa.status == 201 || !xa.money_moved)) {
         mez_problem_t kpb = { 0 };
-        if (mez_db_begin(r->pool, db, &tx, &kpb) == MEZ_OK
-            && ((xa.status == 201 ? mez_idem_complete(r->pool, db, &scope, key, xa.status, xa.text, r->request_time,
-                                                      &kpb)
-                                  : mez_idem_abandon(r->pool, db, &scope, key, &kpb)) != MEZ_OK
-                || mez_db_commit(r->pool, tx, &kpb) != MEZ_OK))
-            mez_db_rollback(r->pool, tx);
-        if (kpb.code)
+        if (mez_idem_close(r->pool, db, &scope, key, xa.status == 201 ? 201 : MEZ_IDEM_FORGET, xa.text,
+                           r->request_time, &kpb) != MEZ_OK)
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "transfer %s: its Idempotency-Key record: %s", transfer_id,
                           kpb.detail ? kpb.detail : kpb.code);
     }

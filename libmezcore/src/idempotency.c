@@ -177,6 +177,46 @@ mez_status_t mez_idem_hand_over(apr_pool_t *p, mez_db_t *db, const mez_idem_scop
                         scope->route, key, NULL);
 }
 
+mez_status_t mez_idem_open(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
+                           const char *method, const char *path, const json_t *body, apr_time_t now,
+                           apr_interval_time_t lease, const char *note, mez_idem_result_t *res, mez_problem_t *pb)
+{
+    const char *digest;
+    mez_db_tx_t *tx;
+    mez_status_t rv;
+
+    memset(res, 0, sizeof(*res));
+    if ((rv = mez_idem_key_check(p, key, pb)) != MEZ_OK
+        || (rv = mez_idem_request_digest(p, method, path, body, &digest, pb)) != MEZ_OK
+        || (rv = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
+        return rv;
+    rv = mez_idem_begin_noted(p, db, scope, key, digest, now, lease, note, res, pb);
+    if (rv == MEZ_OK && (res->outcome == MEZ_IDEM_CONFLICT || res->outcome == MEZ_IDEM_IN_PROGRESS))
+        rv = mez_idem_refusal(p, res, key, pb);
+    /* Only a new or resumed intent has anything to keep; a replay or a refusal rolls back what it read. */
+    if (rv == MEZ_OK && (res->outcome == MEZ_IDEM_NEW || res->outcome == MEZ_IDEM_RESUME))
+        return mez_db_commit(p, tx, pb);
+    mez_db_rollback(p, tx);
+    return rv;
+}
+
+mez_status_t mez_idem_close(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
+                            int status, const char *body, apr_time_t now, mez_problem_t *pb)
+{
+    mez_db_tx_t *tx;
+    mez_status_t rv;
+
+    if ((rv = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
+        return rv;
+    rv = status > 0 ? mez_idem_complete(p, db, scope, key, status, body, now, pb)
+         : status == MEZ_IDEM_HAND_OVER ? mez_idem_hand_over(p, db, scope, key, pb)
+                                        : mez_idem_abandon(p, db, scope, key, pb);
+    if (rv == MEZ_OK)
+        return mez_db_commit(p, tx, pb);
+    mez_db_rollback(p, tx);
+    return rv;
+}
+
 mez_status_t mez_idem_refusal(apr_pool_t *p, const mez_idem_result_t *res, const char *key, mez_problem_t *pb)
 {
     if (res->outcome == MEZ_IDEM_CONFLICT)

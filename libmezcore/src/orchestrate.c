@@ -683,45 +683,40 @@ static void replayed_facts(orch_t *o, mez_orch_answer_t *ans)
 static mez_status_t claim_key(orch_t *o, int remote, mez_orch_answer_t *ans, int *answered)
 {
     mez_idem_result_t res = { 0 };
-    const char *digest;
-    mez_db_tx_t *tx1 = NULL;
+    const char *key = o->req->idempotency_key, *path, *digest;
     mez_status_t rv;
 
     *answered = 0;
     o->idem_scope.zone_id = o->z->zone_id;
     o->idem_scope.principal = o->req->actor ? o->req->actor : "anonymous";
     o->idem_scope.route = apr_pstrcat(o->p, "POST ", o->req->path ? o->req->path : o->op->name, NULL);
-    if ((rv = mez_idem_key_check(o->p, o->req->idempotency_key, o->pb)) != MEZ_OK
-        || (rv = mez_idem_request_digest(o->p, "POST", o->idem_scope.route + 5, o->req->body, &digest, o->pb))
-               != MEZ_OK)
+    path = o->idem_scope.route + 5;
+    if (remote)
+        rv = mez_idem_open(o->p, o->db, &o->idem_scope, key, "POST", path, o->req->body, o->req->now,
+                           REMOTE_INTENT_LEASE, MASS_KEY_NOTE, &res, o->pb);
+    else if ((rv = mez_idem_key_check(o->p, key, o->pb)) == MEZ_OK
+             && (rv = mez_idem_request_digest(o->p, "POST", path, o->req->body, &digest, o->pb)) == MEZ_OK
+             && (rv = mez_idem_begin(o->p, o->db, &o->idem_scope, key, digest, o->req->now, 0, &res, o->pb))
+                    == MEZ_OK
+             && (res.outcome == MEZ_IDEM_CONFLICT || res.outcome == MEZ_IDEM_IN_PROGRESS))
+        rv = mez_idem_refusal(o->p, &res, key, o->pb);
+    if (rv != MEZ_OK)
         return rv;
-    if (remote && (rv = mez_db_begin(o->p, o->db, &tx1, o->pb)) != MEZ_OK)
-        return rv;
-    rv = mez_idem_begin_noted(o->p, o->db, &o->idem_scope, o->req->idempotency_key, digest, o->req->now,
-                              remote ? REMOTE_INTENT_LEASE : 0, remote ? MASS_KEY_NOTE : NULL, &res, o->pb);
     /* A resumed intent keeps the Mass keys its first attempt sent (mass_key, "Upgrade"). */
-    if (rv == MEZ_OK && res.outcome == MEZ_IDEM_RESUME) {
+    if (res.outcome == MEZ_IDEM_RESUME) {
         o->intent_resumed = 1;
         o->mass_key_scheme = res.note && !strcmp(res.note, MASS_KEY_NOTE) ? 2 : 1;
     }
-    if (rv == MEZ_OK && (res.outcome == MEZ_IDEM_CONFLICT || res.outcome == MEZ_IDEM_IN_PROGRESS))
-        rv = mez_idem_refusal(o->p, &res, o->req->idempotency_key, o->pb);
-    if (rv == MEZ_OK && res.outcome == MEZ_IDEM_REPLAY) {
+    if (res.outcome == MEZ_IDEM_REPLAY) {
         ans->status = res.status;
         ans->body_text = apr_pstrmemdup(o->p, res.body, res.body_len);
         ans->replayed = 1;
         *answered = 1;
         replayed_facts(o, ans);
     }
-    if (tx1) {
-        if (rv == MEZ_OK && !*answered)
-            rv = mez_db_commit(o->p, tx1, o->pb);
-        else
-            mez_db_rollback(o->p, tx1);
-        if (rv == MEZ_OK && !*answered)
-            o->intent_committed = 1;
-    }
-    return rv;
+    else if (remote)
+        o->intent_committed = 1;
+    return MEZ_OK;
 }
 
 /* After a failure with a remote primitive. An intent whose Mass write certainly did not happen is forgotten, so
@@ -732,7 +727,6 @@ static mez_status_t claim_key(orch_t *o, int remote, mez_orch_answer_t *ans, int
  * rather than after the lease (the lease is for a process that died without saying so). */
 static void release_intent(orch_t *o)
 {
-    mez_db_tx_t *tx;
     mez_problem_t pbx = { 0 };
     int keep = o->mass_done || o->intent_resumed;
     if (!o->intent_committed)
@@ -741,12 +735,8 @@ static void release_intent(orch_t *o)
         o->pb->detail = apr_pstrcat(o->p, o->pb->detail ? o->pb->detail : "", o->pb->detail ? "; " : "",
                                     "the write may have been made at Mass: a retry with the same Idempotency-Key "
                                     "completes it, once", NULL);
-    if (mez_db_begin(o->p, o->db, &tx, &pbx) != MEZ_OK)
-        return;
-    if ((keep ? mez_idem_hand_over(o->p, o->db, &o->idem_scope, o->req->idempotency_key, &pbx)
-              : mez_idem_abandon(o->p, o->db, &o->idem_scope, o->req->idempotency_key, &pbx)) != MEZ_OK
-        || mez_db_commit(o->p, tx, &pbx) != MEZ_OK)
-        mez_db_rollback(o->p, tx);
+    mez_idem_close(o->p, o->db, &o->idem_scope, o->req->idempotency_key, keep ? MEZ_IDEM_HAND_OVER : MEZ_IDEM_FORGET,
+                   NULL, o->req->now, &pbx);
 }
 
 mez_status_t mez_orch_run(apr_pool_t *p, mez_db_t *db, const mez_orch_zone_t *z, const mez_orch_request_t *req,

@@ -238,6 +238,74 @@ static void test_note_comes_back_while_in_progress(void)
     CU_ASSERT_PTR_NULL(r.note);
 }
 
+
+/* The remote-call pattern in two calls: mez_idem_open commits the intent on its own (so it outlives whatever the
+ * caller then does), answers a replay and refuses a conflict or an unfinished intent with nothing recorded;
+ * mez_idem_close keeps the answer, forgets, or hands over. */
+static void test_open_and_close(void)
+{
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = idem_db();
+    mez_idem_result_t r;
+    json_t *body = json_pack("{s:s}", "transition", "x"), *other = json_pack("{s:s}", "transition", "y");
+    const char *path = "/v1/corridors/c1/receipts";
+    apr_interval_time_t lease = apr_time_from_sec(60);
+    mez_db_tx_t *tx;
+
+    CU_ASSERT_EQUAL(mez_idem_open(unit_pool(), db, &scope_a, "k1", "POST", path, body, apr_time_from_sec(100),
+                                  lease, "n1", &r, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(r.outcome, MEZ_IDEM_NEW);
+    /* Committed: a transaction the caller then rolls back does not take it away. */
+    CU_ASSERT_EQUAL_FATAL(mez_db_begin(unit_pool(), db, &tx, &pb), MEZ_OK);
+    mez_db_rollback(unit_pool(), tx);
+    CU_ASSERT_EQUAL(records(db), 1);
+    /* In progress within the lease, and the same key with another body: refused, pb filled, nothing recorded. */
+    CU_ASSERT_EQUAL(mez_idem_open(unit_pool(), db, &scope_a, "k1", "POST", path, body, apr_time_from_sec(110),
+                                  lease, NULL, &r, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(pb.status, 409);
+    CU_ASSERT_STRING_EQUAL(pb.code, "idempotency.in_progress");
+    memset(&pb, 0, sizeof(pb));
+    CU_ASSERT_EQUAL(mez_idem_open(unit_pool(), db, &scope_a, "k1", "POST", path, other, apr_time_from_sec(110),
+                                  lease, NULL, &r, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "idempotency.key_reused");
+    memset(&pb, 0, sizeof(pb));
+    CU_ASSERT_EQUAL(mez_idem_open(unit_pool(), db, &scope_a, "", "POST", path, body, apr_time_from_sec(110),
+                                  lease, NULL, &r, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "idempotency.invalid_key");
+    CU_ASSERT_EQUAL(records(db), 1);
+    /* Handed over: the next retry takes it over at once, with the note it was begun with. */
+    memset(&pb, 0, sizeof(pb));
+    CU_ASSERT_EQUAL(mez_idem_close(unit_pool(), db, &scope_a, "k1", MEZ_IDEM_HAND_OVER, NULL, apr_time_from_sec(111),
+                                   &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_idem_open(unit_pool(), db, &scope_a, "k1", "POST", path, body, apr_time_from_sec(112),
+                                  lease, NULL, &r, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(r.outcome, MEZ_IDEM_RESUME);
+    CU_ASSERT_STRING_EQUAL(r.note, "n1");
+    /* Completed: every later open is the first answer, byte for byte. */
+    CU_ASSERT_EQUAL(mez_idem_close(unit_pool(), db, &scope_a, "k1", 201, "{\"sequence\": 7}\n",
+                                   apr_time_from_sec(113), &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_idem_open(unit_pool(), db, &scope_a, "k1", "POST", path, body, apr_time_from_sec(114),
+                                  lease, NULL, &r, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(r.outcome, MEZ_IDEM_REPLAY);
+    CU_ASSERT_EQUAL(r.status, 201);
+    CU_ASSERT_STRING_EQUAL(r.body, "{\"sequence\": 7}\n");
+    /* A completed record is kept by a forget; an open intent forgotten frees its key. */
+    CU_ASSERT_EQUAL(mez_idem_close(unit_pool(), db, &scope_a, "k1", MEZ_IDEM_FORGET, NULL, apr_time_from_sec(115),
+                                   &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(records(db), 1);
+    CU_ASSERT_EQUAL(mez_idem_open(unit_pool(), db, &scope_a, "k2", "POST", path, body, apr_time_from_sec(116),
+                                  lease, NULL, &r, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(records(db), 2);
+    CU_ASSERT_EQUAL(mez_idem_close(unit_pool(), db, &scope_a, "k2", MEZ_IDEM_FORGET, NULL, apr_time_from_sec(117),
+                                   &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(records(db), 1);
+    CU_ASSERT_EQUAL(mez_idem_open(unit_pool(), db, &scope_a, "k2", "POST", path, other, apr_time_from_sec(118),
+                                  lease, NULL, &r, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(r.outcome, MEZ_IDEM_NEW);
+    json_decref(body);
+    json_decref(other);
+}
+
 void unit_register_idempotency(void)
 {
     CU_pSuite s = unit_suite("idempotency");
@@ -250,4 +318,5 @@ void unit_register_idempotency(void)
     CU_add_test(s, "zone, caller and route scope a key", test_scopes_apart);
     CU_add_test(s, "complete without an intent is a bug", test_complete_needs_an_intent);
     CU_add_test(s, "an intent's note comes back while it is in progress", test_note_comes_back_while_in_progress);
+    CU_add_test(s, "the remote-call pattern: open commits the intent, close ends it", test_open_and_close);
 }

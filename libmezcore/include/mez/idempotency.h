@@ -93,6 +93,28 @@ mez_status_t mez_idem_abandon(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_
 mez_status_t mez_idem_hand_over(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
                                 mez_problem_t *pb);
 
+/* The remote-call pattern's first step, whole: checks the key (400 "idempotency.invalid_key"), digests the request
+ * (method, path, body as mez_idem_request_digest) and records the intent in a transaction of its own, committed
+ * before it returns, so that the intent is durable before the caller does anything it cannot undo. Then:
+ *   MEZ_OK, NEW or RESUME: go on (res->note as mez_idem_begin_noted gives it), and end with mez_idem_close;
+ *   MEZ_OK, REPLAY: answer res->status and res->body, exactly as first sent, and do nothing;
+ *   an error, pb filled: answer pb (a refusal of CONFLICT or IN_PROGRESS, a bad key, or the store's failure);
+ *   nothing was recorded. */
+mez_status_t mez_idem_open(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
+                           const char *method, const char *path, const json_t *body, apr_time_t now,
+                           apr_interval_time_t lease, const char *note, mez_idem_result_t *res, mez_problem_t *pb);
+
+/* How mez_idem_close ends an intent that has no answer to keep. */
+#define MEZ_IDEM_FORGET     0     /* mez_idem_abandon: the work certainly did not happen */
+#define MEZ_IDEM_HAND_OVER (-1)   /* mez_idem_hand_over: it may have; the next retry takes over and finds out */
+
+/* The remote-call pattern's last step, in a transaction of its own: status > 0 records the answer (status and the
+ * exact body bytes, mez_idem_complete); MEZ_IDEM_FORGET or MEZ_IDEM_HAND_OVER end it without one. On failure
+ * nothing is changed and pb says why: the caller's answer stands, and a retry with the key finds the intent
+ * still in progress. */
+mez_status_t mez_idem_close(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
+                            int status, const char *body, apr_time_t now, mez_problem_t *pb);
+
 /* The problem to answer for CONFLICT (422 "idempotency.key_reused", pointer NULL: the header is at fault) or
  * IN_PROGRESS (409 "idempotency.in_progress"). Returns MEZ_EINVAL. */
 mez_status_t mez_idem_refusal(apr_pool_t *p, const mez_idem_result_t *res, const char *key, mez_problem_t *pb);
