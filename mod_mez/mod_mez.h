@@ -166,6 +166,8 @@ mez_status_t mez_audit_mass_write(request_rec *r, mez_db_t *db, const mez_mass_r
 /* mod_mez_orchestrate.c: the zone API's orchestrated writes (entities, ownership, fiscal, consent, identity)
  * and the reads beside them */
 int mez_orch_serve(request_rec *r, mez_srv_conf_t *sc);
+/* mod_mez_tax.c: POST /v1/fiscal/withholding/calculate, a payment's withholding from the zone's packs. */
+int mez_withholding_calculate(request_rec *r, mez_srv_conf_t *sc);
 /* GET /v1/registers/summary: the registers' numbers by state and type. */
 int mez_registers_summary(request_rec *r, mez_srv_conf_t *sc);
 struct mez_orch_zone_t;

@@ -108,6 +108,10 @@ def routes(w):
         ("payment", "POST", "/v1/fiscal/payments",
          {"source_account_id": acc, "destination": {"type": "internal_account", "account_id": acc},
           "amount": "1", "currency": "PKR", "payment_type": "goods_payment"}, owner),
+        ("withholding calculate", "POST", "/v1/fiscal/withholding/calculate",
+         {"payer_entity_id": own, "payee_ntn": {"ntn_number": "7654321", "ntn_type": "company", "filer_status":
+          "filer"}, "amount": "1000000", "currency": "PKR", "payment_type": "service_fee",
+          "effective_date": "2026-01-15"}, reader),
         ("licence list", "GET", "/v1/licences?entity_id=" + own, None, reg),
         ("register summary", "GET", "/v1/registers/summary", None, reg),
         ("licence read", "GET", "/v1/licences/" + lic, None, reader),

@@ -12,7 +12,8 @@
  *   GET  /v1/fiscal/{entity_id}/tax-events    TaxEventList (tax_year, event_type, from_date, to_date, cursor, limit)
  *   POST /v1/fiscal/withholding/calculate     501 mass.not_in_store, and
  *   POST /v1/fiscal/reporting/generate        501 mass.not_in_store: both need the zone's tax rules, which live in
- *        its packs and are applied by the compliance tensor (POST /v1/compliance/evaluate), not by the record store.
+ *        its packs and are applied by the compliance tensor, not by the record store. The zone API answers the
+ *        first from its packs (POST /v1/fiscal/withholding/calculate, tax_withholding.c).
  * Extensions (the contract has no way to bring money in, reserve it, freeze an account or read its ledger):
  *   POST /v1/fiscal/accounts/{id}/deposits    {amount, currency, reference, source?} -> 201: money from outside the
  *        zone; the other leg is the zone's clearing account sys_clearing_<CUR> (see mass_payment.c).
@@ -480,8 +481,12 @@ mez_status_t mez_mass_fiscal_handle(mez_mass_call_t *c)
             return mez_mass_no_route(c, 1);
         return mez_mass_refuse(c, 501, "mass.not_in_store", NULL,
                                "%s needs the zone's tax rules, which the Mass store does not hold: the zone's "
-                               "compliance tensor applies them (POST /v1/compliance/evaluate), and a payment carries "
-                               "the withholding it decided in metadata.withholding", path);
+                               "compliance tensor applies them (%s), and a payment carries the withholding it "
+                               "decided in metadata.withholding", path,
+                               strcmp(path, "/v1/fiscal/withholding/calculate")
+                                   ? "POST /v1/compliance/evaluate"
+                                   : "the zone API answers this request from its packs: POST "
+                                     "/v1/fiscal/withholding/calculate");
     }
     if (mez_mass_path_match(c->p, path, "/v1/fiscal/accounts/*", cap, 1))
         return get ? account_get(c, cap[0]) : mez_mass_no_route(c, 1);

@@ -10,6 +10,7 @@
 #include <apr_strings.h>
 #include "mez/digest.h"
 #include "mez/json.h"
+#include "mez/tax.h"
 #include "orch_int.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -455,21 +456,6 @@ static mez_status_t account_owner(orch_t *o, const char *account_id, const char 
     return mez_orch_entity(o, mez_orch_str(*acc, "entity_id") ? mez_orch_str(*acc, "entity_id") : "", pointer, ent);
 }
 
-/* The contract's payment types, as the withholding regime names what is paid for (packs/README.md); a caller
- * whose payment is a finer category (services_it_ites) names it in compliance.payment_type. */
-static const char *pack_payment_type(const char *contract_type)
-{
-    static const char *const map[][2] = {
-        { "goods_payment", "goods" }, { "service_fee", "services" }, { "dividend", "dividend" },
-        { "royalty", "royalty_fee_non_resident" }, { "profit_on_debt", "profit_on_debt" }, { "rent", "rent" },
-        { "salary", "salary" }, { "commission", "services" }, { "contract_payment", "contracts" },
-    };
-    for (size_t i = 0; contract_type && i < sizeof(map) / sizeof(map[0]); i++)
-        if (!strcmp(map[i][0], contract_type))
-            return map[i][1];
-    return NULL;
-}
-
 static mez_status_t payment_prepare(orch_t *o)
 {
     const char *source, *amount, *currency, *ptype, *dtype;
@@ -517,8 +503,8 @@ static mez_status_t payment_prepare(orch_t *o)
     act = json_object_get(o->action_doc, "action");
     if (o->compliance && mez_orch_str(o->compliance, "payment_type"))
         json_object_set(act, "payment_type", json_object_get(o->compliance, "payment_type"));
-    else if (pack_payment_type(ptype))
-        json_object_set_new(act, "payment_type", json_string(pack_payment_type(ptype)));
+    else if (mez_tax_payment_category(ptype))
+        json_object_set_new(act, "payment_type", json_string(mez_tax_payment_category(ptype)));
     else if (!strcmp(dtype, "corridor_settlement"))
         ;
     else
@@ -537,41 +523,15 @@ static mez_status_t payment_prepare(orch_t *o)
     return MEZ_OK;
 }
 
-/* A percentage as the packs write rates ("30", "4.5") as the fraction the treasury takes ("0.30", "0.045"). */
-static const char *percent_to_fraction(apr_pool_t *p, const char *pct)
-{
-    const char *dot = strchr(pct, '.');
-    size_t ip = dot ? (size_t)(dot - pct) : strlen(pct);
-    const char *frac = dot ? dot + 1 : "";
-    char *digits = apr_pstrcat(p, apr_pstrndup(p, pct, ip), frac, NULL), *out;
-    size_t n = strlen(digits), point = ip >= 2 ? ip - 2 : 0, lead = ip >= 2 ? 0 : 2 - ip;
-    out = apr_pstrcat(p, point ? apr_pstrndup(p, digits, point) : "0", ".",
-                      apr_pstrndup(p, "00", lead), digits + point, NULL);
-    (void)n;
-    return out;
-}
-
-/* The tax year a withholding row belongs to, named by the year its period ends in (Pakistan's tax year 2026
- * runs from 1 July 2025 to 30 June 2026; a calendar-year regime ends in its own year): the year of the day
- * before the row's exclusive valid_to, or the action's year when the row has no end. */
-static const char *tax_year_of(orch_t *o, const json_t *line)
-{
-    const char *to = mez_orch_str(line, "valid_to");
-    if (to && strlen(to) == 10) {
-        int y = atoi(to);
-        return apr_itoa(o->p, !strcmp(to + 4, "-01-01") ? y - 1 : y);
-    }
-    return apr_pstrndup(o->p, o->date, 4);
-}
-
 /* What the tensor decided to withhold goes to the treasury with the payment (metadata.withholding, the store's
  * documented way in: mass_payment.c), so the payee receives the net and the tax sits in the payer's withholding
  * account, in one ledger transaction. */
 static mez_status_t payment_amend(orch_t *o)
 {
     const json_t *lines = json_object_get(o->result, "withholding"), *w;
-    const char *account = o->compliance ? mez_orch_str(o->compliance, "withholding_account_id") : NULL;
+    const char *account = o->compliance ? mez_orch_str(o->compliance, "withholding_account_id") : NULL, *amount;
     json_t *meta;
+    int exponent;
     if (!json_array_size(lines))
         return MEZ_OK;
     if (json_array_size(lines) > 1)
@@ -584,16 +544,22 @@ static mez_status_t payment_amend(orch_t *o)
                            "/compliance/withholding_account_id",
                            "tax is withheld from this payment (s. %s, %s %%): name the payer's withholding account "
                            "it goes to", mez_orch_str(w, "section"), mez_orch_str(w, "rate"));
+    /* The tensor's tax is exact; the treasury keeps minor units (mez_tax_minor_units: half up, which is the
+     * truncated or the rounded-up figure the store accepts). A currency it does not keep is refused by the store. */
+    exponent = mez_tax_currency_exponent(mez_orch_str(o->body, "currency"));
+    if (!(amount = mez_tax_minor_units(o->p, mez_orch_str(w, "amount"), exponent)))
+        amount = mez_orch_str(w, "amount");
     meta = json_object_get(o->body, "metadata");
     if (!json_is_object(meta)) {
         meta = json_object();
         json_object_set_new(o->body, "metadata", meta);
     }
     json_object_set_new(meta, "withholding",
-                        json_pack("{s:O,s:s,s:O,s:s,s:s,s:O}", "amount", json_object_get(w, "amount"), "rate",
-                                  percent_to_fraction(o->p, mez_orch_str(w, "rate")), "section",
+                        json_pack("{s:s,s:s,s:O,s:s,s:s,s:O}", "amount", amount, "rate",
+                                  mez_tax_rate_fraction(o->p, mez_orch_str(w, "rate")), "section",
                                   json_object_get(w, "section"), "account_id", account, "tax_year",
-                                  tax_year_of(o, w), "description", json_object_get(w, "rule")));
+                                  mez_tax_year_of(o->p, mez_orch_str(w, "valid_to"), o->date), "description",
+                                  json_object_get(w, "rule")));
     return MEZ_OK;
 }
 

@@ -32,6 +32,7 @@ void unit_register_migration_saga(void);
 void unit_register_transfer(void);
 void unit_register_corridor_exchange(void);
 void unit_register_register_summary(void);
+void unit_register_tax(void);
 void unit_register_digest(void);
 void unit_register_key(void);
 void unit_register_httpsig(void);

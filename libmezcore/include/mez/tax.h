@@ -1,0 +1,73 @@
+/* mez/tax.h: the zone's withholding, as the treasury and its callers see it.
+ *
+ * The law lives in the zone's packs and the compliance tensor applies it (mez/tensor.h: a payment's "withholding"
+ * lines, each citing the pack row, its law and its source). This is what the zone does with those lines: the tax
+ * in a currency's minor units, the rate as a fraction, the tax year a row belongs to, and the Mass treasury
+ * contract's withholding calculation (POST /v1/fiscal/withholding/calculate), which the sovereign store cannot
+ * answer (it holds records, not law: mass_fiscal.c) and the zone API answers from its packs. */
+#ifndef MEZ_TAX_H
+#define MEZ_TAX_H
+
+#include <apr_pools.h>
+#include <apr_time.h>
+#include <jansson.h>
+#include "mez/orchestrate.h"
+#include "mez/problem.h"
+#include "mez/store.h"
+#include "mez/zone.h"
+
+/* The withholding category of the packs (pk-wht-ty2026.yaml's payment_type) for a payment type of the Mass
+ * treasury contract ("goods_payment" -> "goods", "royalty" -> "royalty_fee_non_resident"), or NULL for a type
+ * that has no category of its own ("capital_gains_settlement", "other", anything unknown). */
+const char *mez_tax_payment_category(const char *contract_type);
+
+/* A pack's percentage ("30", "4.5") as the fraction the treasury takes ("0.30", "0.045"). pct is a decimal string
+ * as the tensor validated it. */
+const char *mez_tax_rate_fraction(apr_pool_t *p, const char *pct);
+
+/* The tax year a withholding row belongs to, named by the year its period ends in (Pakistan's tax year 2026 runs
+ * from 1 July 2025 to 30 June 2026): the year of the day before the row's exclusive valid_to ("2026-07-01" ->
+ * "2026"; "2027-01-01" -> "2026"), or date's year when the row has no end. */
+const char *mez_tax_year_of(apr_pool_t *p, const char *valid_to, const char *date);
+
+/* The exact tax the tensor computed (a decimal string, any number of fraction digits) in the currency's minor
+ * units: rounded half up to `exponent` fraction digits and written with exactly that many ("4500.0249975", 2 ->
+ * "4500.02"). The packs state no rounding rule; half up is always the truncated or the rounded-up figure, which
+ * is what the treasury accepts (mass_payment.c). NULL when tax is not a decimal string or does not fit. */
+const char *mez_tax_minor_units(apr_pool_t *p, const char *tax, int exponent);
+
+/* Minor-unit digits of an ISO 4217 currency the zone's treasury keeps (PKR 2, JPY 0, BHD 3), -1 otherwise. */
+int mez_tax_currency_exponent(const char *code);
+
+/* POST /v1/fiscal/withholding/calculate: the Mass treasury contract's WithholdingCalculationRequest {payer_entity_id,
+ * payee_ntn {ntn_number, ntn_type, filer_status?, registration_date?, strn?}, amount, currency, payment_type,
+ * source_jurisdiction?, destination_jurisdiction?, effective_date?} plus the zone API's optional
+ * "compliance": {"withholding_rule"} (which pack row governs when the law has several for one payment type, as for
+ * a payment: mez/orchestrate.h). Nothing is written.
+ *
+ * The payer is read through the zone's Mass gateway (z; 422 mass.not_found when the zone has no such entity); an
+ * entity token (actor_entity not NULL) computes for its own entity only (403 auth.not_entity_owner). The payment is
+ * evaluated by the zone's tensor on effective_date (today, UTC, when absent) with the payee as the counterparty:
+ * its class from ntn_type (company, individual, aop) and its filer status from filer_status (the Active Taxpayers
+ * List status the caller holds). *out (pool-owned) is the contract's WithholdingCalculation: gross_amount,
+ * withholding_rate (a fraction), withholding_amount and net_amount (in the currency's minor units,
+ * mez_tax_minor_units), currency, legal_basis [{statute, section, description, rate}] (the statute named by the
+ * row's lawpack; zone may be NULL: then the lawpack's id), filer_status_applied, computed_at and computation_digest (hex
+ * SHA-256 of the canonical {"inputs": body, "outputs": the answer without its digest}, so anyone can recompute it).
+ * An amount below the row's threshold is withheld nothing, citing the row. Double taxation relief is not
+ * computed (the packs hold no treaty rates): a payee abroad is taxed as the zone's own law says, without dta_applied.
+ *
+ * Problems (422 unless said): request.* for the body's shape (unknown members, types, patterns; pointers to
+ * them); withholding.no_category (/payment_type) for a type the law has no withholding head for;
+ * withholding.exempt_payee (/payee_ntn/filer_status): an exempt payee's withholding is its exemption
+ * certificate's; withholding.other_jurisdiction (/source_jurisdiction) when the payer is not in this zone's
+ * jurisdiction; fiscal.unknown_currency, fiscal.amount_precision (/amount) as the treasury says them;
+ * withholding.filer_status_needed (/payee_ntn/filer_status), withholding.rule_needed (/compliance/withholding_rule,
+ * the candidate rows named), withholding.no_rate (/effective_date: no row of the zone's packs is in force for the
+ * payment on that day), withholding.undetermined (the tensor's reason given) when the law as loaded does not
+ * settle the tax; 503 zone.no_packs when the zone has none. */
+mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_zone_t *zone, apr_pool_t *p,
+                                           mez_db_t *db, const json_t *body, const char *actor_entity, apr_time_t now,
+                                           json_t **out, mez_problem_t *pb);
+
+#endif

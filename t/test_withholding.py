@@ -1,0 +1,218 @@
+# test_withholding.py: POST /v1/fiscal/withholding/calculate on the shipped pk-sifc zone, the Mass treasury
+# contract's withholding calculation answered from the zone's packs (the sovereign store answers 501: it holds no
+# law). The figures are those the orchestrated payment sends to the treasury (a payment made with the same facts
+# withholds the same amount), each cites the pack row's section, statute and rate, the digest can be recomputed,
+# and nothing is written. Both drivers, with the sovereign store and with the Mass primitives in another zone
+# reached over HTTP (test_orchestrate's pk_zone).
+import hashlib
+import json
+
+import pytest
+
+from mez_harness import assert_problem, jcs
+from test_orchestrate import EVIDENCE, NTN, formation, pk_zone, zone_post  # noqa: F401 (pk_zone is a fixture)
+
+CALC = "/v1/fiscal/withholding/calculate"
+WRITTEN = ["mez_evaluation", "mez_credential", "mez_audit", "mez_idempotency", "mez_mass_ledger_line",
+           "mez_mass_tax_event"]
+# The packs hold the tax year 2026 rate card (in force 2025-07-01 .. 2026-06-30).
+TY2026 = "2026-01-15"
+
+
+def written(zone):
+    return {t: zone.count(t) for t in WRITTEN}
+
+
+@pytest.fixture(scope="module")
+def parties(pk_zone):
+    payer = zone_post(pk_zone, "/v1/entities", formation("Quetta Orchards (Pvt) Ltd", EVIDENCE))["id"]
+    payee = zone_post(pk_zone, "/v1/entities", formation("Gwadar Freight (Pvt) Ltd", EVIDENCE))["id"]
+    return payer, payee
+
+
+def calc(payer, amount="1000000", payment_type="service_fee", filer="non_filer", **extra):
+    ntn = {"ntn_number": "1234567", "ntn_type": "company"}
+    if filer:
+        ntn["filer_status"] = filer
+    body = {"payer_entity_id": payer, "payee_ntn": ntn, "amount": amount, "currency": "PKR",
+            "payment_type": payment_type, "effective_date": TY2026}
+    body.update(extra)
+    return body
+
+
+def calculated(zone, body):
+    r = zone.post(CALC, json=body)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def treasury(zone, payer, payee, deposit):
+    """The payer's operating and withholding accounts (the first holding deposit) and the payee's account."""
+    made = [zone_post(zone, "/v1/fiscal/accounts", {"entity_id": e, "account_type": t, "currency": "PKR",
+                                                    "ntn": NTN})["resource"]["account_id"]
+            for e, t in ((payer, "operating"), (payer, "withholding"), (payee, "operating"))]
+    r = zone.post("/mass/v1/fiscal/accounts/%s/deposits" % made[0],
+                  json={"amount": deposit, "currency": "PKR", "reference": "working capital"})
+    assert r.status_code == 201, r.text
+    return made
+
+
+def pay(zone, accounts, amount, payment_type, **compliance):
+    src, wht, dst = accounts
+    return zone_post(zone, "/v1/fiscal/payments", {
+        "source_account_id": src, "destination": {"type": "internal_account", "account_id": dst},
+        "amount": amount, "currency": "PKR", "payment_type": payment_type,
+        "compliance": dict(date=TY2026, counterparty={"filer_status": "non_filer"}, evidence=EVIDENCE,
+                           withholding_account_id=wht, **compliance)})
+
+
+def test_a_calculation_cites_the_law_and_is_what_the_payment_withholds(pk_zone, parties):
+    payer, payee = parties
+    before = written(pk_zone)
+    body = calc(payer)
+    non_filer = calculated(pk_zone, body)
+    filer = calculated(pk_zone, calc(payer, filer="filer"))
+    assert written(pk_zone) == before     # a calculation records nothing
+    # s. 153(1)(b), other services, Rs 1,000,000: the non-filer rate is the higher one.
+    assert non_filer["gross_amount"] == "1000000.00" and non_filer["currency"] == "PKR"
+    assert non_filer["withholding_rate"] == "0.30" and non_filer["withholding_amount"] == "300000.00"
+    assert non_filer["net_amount"] == "700000.00" and non_filer["filer_status_applied"] == "non_filer"
+    basis = non_filer["legal_basis"]
+    assert len(basis) == 1 and basis[0]["section"] == "153(1)(b)" and basis[0]["rate"] == "0.30"
+    assert basis[0]["statute"] == "Income Tax Ordinance, 2001" and basis[0]["description"]
+    assert float(filer["withholding_rate"]) < float(non_filer["withholding_rate"])
+    assert filer["legal_basis"][0]["section"] == "153(1)(b)"
+    # Anyone can recompute the digest: SHA-256 of the canonical {inputs, outputs} without the digest itself.
+    outputs = {k: v for k, v in non_filer.items() if k != "computation_digest"}
+    assert non_filer["computation_digest"] == hashlib.sha256(jcs({"inputs": body, "outputs": outputs})).hexdigest()
+    # The payment made with the same facts withholds exactly what the calculation said.
+    paid = pay(pk_zone, treasury(pk_zone, payer, payee, "5000000"), "1000000", "service_fee")
+    assert paid["resource"]["withholding_amount"] == non_filer["withholding_amount"]
+    assert paid["resource"]["net_amount"] == non_filer["net_amount"]
+
+
+def test_the_tax_is_rounded_to_the_currency_and_such_a_payment_is_made(pk_zone, parties):
+    """Rs 100,000.55 of goods to a non-filer company at 10 %: the exact tax is Rs 10,000.055. The calculation
+    gives it in paisa, half up, and a payment of that amount withholds the same (the treasury keeps minor units:
+    before the zone rounded, such a payment was refused with a problem about a member the caller never sent)."""
+    payer, payee = parties
+    rule = {"withholding_rule": "s153-1-a-goods-company"}
+    out = calculated(pk_zone, calc(payer, amount="100000.55", payment_type="goods_payment", compliance=rule))
+    assert (out["withholding_rate"], out["withholding_amount"], out["net_amount"]) == ("0.10", "10000.06",
+                                                                                      "90000.49")
+    assert out["legal_basis"][0]["section"] == "153(1)(a)"
+    accounts = treasury(pk_zone, payer, payee, "200000")
+    paid = pay(pk_zone, accounts, "100000.55", "goods_payment", withholding_rule="s153-1-a-goods-company")
+    assert paid["resource"]["withholding_amount"] == "10000.06"
+    assert pk_zone.get("/v1/fiscal/accounts/" + accounts[1]).json()["balance"] == "10000.06"
+
+
+def test_below_the_threshold_nothing_is_withheld_and_the_row_says_why(pk_zone, parties):
+    out = calculated(pk_zone, calc(parties[0], amount="50000", payment_type="goods_payment",
+                                   compliance={"withholding_rule": "s153-1-a-goods-company"}))
+    assert (out["withholding_rate"], out["withholding_amount"], out["net_amount"]) == ("0", "0.00", "50000.00")
+    assert [b["section"] for b in out["legal_basis"]] == ["153(1)(a)"]
+    assert "below the threshold" in out["legal_basis"][0]["description"]
+    assert "75000" in out["legal_basis"][0]["description"]
+
+
+def test_what_the_law_does_not_settle_is_a_problem_naming_what_is_missing(pk_zone, parties):
+    payer = parties[0]
+    before = written(pk_zone)
+    # Goods have several rows (sub-categories): the caller names the one that governs the payment.
+    p = assert_problem(pk_zone.post(CALC, json=calc(payer, payment_type="goods_payment")), 422,
+                       "withholding.rule_needed", pointer="/compliance/withholding_rule")
+    assert "s153-1-a-goods-company" in p["detail"] and "s153-1-a-rice-cottonseed-edible-oil" in p["detail"]
+    assert_problem(pk_zone.post(CALC, json=calc(payer, payment_type="goods_payment",
+                                                compliance={"withholding_rule": "s149-salary"})), 422,
+                   "withholding.rule_not_applicable", pointer="/compliance/withholding_rule")
+    # The rate depends on the payee's filer status.
+    assert_problem(pk_zone.post(CALC, json=calc(payer, filer=None)), 422, "withholding.filer_status_needed",
+                   pointer="/payee_ntn/filer_status")
+    # Today is in tax year 2027, whose rates this zone's packs do not hold (issue 3): no rate, never a guess.
+    body = calc(payer)
+    del body["effective_date"]
+    p = assert_problem(pk_zone.post(CALC, json=body), 422, "withholding.no_rate", pointer="/effective_date")
+    assert "services" in p["detail"]
+    assert written(pk_zone) == before
+
+
+BAD = [
+    ("not an object", [1], 422, "request.invalid_type", ""),
+    ("unknown member", {"payer_entity_tid": "x"}, 422, "request.unknown_field", "/payer_entity_tid"),
+    ("payer missing", {"payer_entity_id": None}, 422, "request.missing_field", "/payer_entity_id"),
+    ("payer a number", {"payer_entity_id": 7}, 422, "request.invalid_type", "/payer_entity_id"),
+    ("payer a path", {"payer_entity_id": "../accounts/x"}, 422, "request.invalid_field", "/payer_entity_id"),
+    ("payer unknown", {"payer_entity_id": "ent_nobody"}, 422, "mass.not_found", "/payer_entity_id"),
+    ("ntn missing", {"payee_ntn": None}, 422, "request.missing_field", "/payee_ntn"),
+    ("ntn a string", {"payee_ntn": "1234567"}, 422, "request.invalid_type", "/payee_ntn"),
+    ("ntn short", {"payee_ntn": {"ntn_number": "123456", "ntn_type": "company"}}, 422, "request.invalid_field",
+     "/payee_ntn/ntn_number"),
+    ("ntn letters", {"payee_ntn": {"ntn_number": "123456X", "ntn_type": "company"}}, 422, "request.invalid_field",
+     "/payee_ntn/ntn_number"),
+    ("ntn type", {"payee_ntn": {"ntn_number": "1234567", "ntn_type": "trust"}}, 422, "request.invalid_field",
+     "/payee_ntn/ntn_type"),
+    ("ntn member", {"payee_ntn": {"ntn_number": "1234567", "ntn_type": "company", "atl": True}}, 422,
+     "request.unknown_field", "/payee_ntn/atl"),
+    ("filer status", {"payee_ntn": {"ntn_number": "1234567", "ntn_type": "company", "filer_status": "late"}}, 422,
+     "request.invalid_field", "/payee_ntn/filer_status"),
+    ("strn", {"payee_ntn": {"ntn_number": "1234567", "ntn_type": "company", "strn": "12"}}, 422,
+     "request.invalid_field", "/payee_ntn/strn"),
+    ("registration date", {"payee_ntn": {"ntn_number": "1234567", "ntn_type": "company",
+                                         "registration_date": "2026-13-01"}}, 422, "request.invalid_date",
+     "/payee_ntn/registration_date"),
+    ("exempt payee", {"payee_ntn": {"ntn_number": "1234567", "ntn_type": "company", "filer_status": "exempt"}},
+     422, "withholding.exempt_payee", "/payee_ntn/filer_status"),
+    ("amount a number", {"amount": 1000}, 422, "request.invalid_type", "/amount"),
+    ("amount exponent", {"amount": "1e6"}, 422, "request.invalid_field", "/amount"),
+    ("amount negative", {"amount": "-5"}, 422, "request.invalid_field", "/amount"),
+    ("amount paisa", {"amount": "10.001"}, 422, "fiscal.amount_precision", "/amount"),
+    ("amount zero", {"amount": "0"}, 422, "fiscal.amount_not_positive", "/amount"),
+    ("amount huge", {"amount": "99999999999999999"}, 422, "fiscal.amount_too_large", "/amount"),
+    ("currency unknown", {"currency": "XYZ"}, 422, "fiscal.unknown_currency", "/currency"),
+    ("currency lower", {"currency": "pkr"}, 422, "fiscal.unknown_currency", "/currency"),
+    ("type unknown", {"payment_type": "bribe"}, 422, "request.invalid_field", "/payment_type"),
+    ("type without a head", {"payment_type": "other"}, 422, "withholding.no_category", "/payment_type"),
+    ("date", {"effective_date": "2026-02-30"}, 422, "request.invalid_date", "/effective_date"),
+    ("another jurisdiction", {"source_jurisdiction": "AE"}, 422, "withholding.other_jurisdiction",
+     "/source_jurisdiction"),
+    ("compliance a list", {"compliance": []}, 422, "request.invalid_type", "/compliance"),
+    ("compliance member", {"compliance": {"withholding_account_id": "x"}}, 422, "request.unknown_field",
+     "/compliance/withholding_account_id"),
+]
+
+
+@pytest.mark.parametrize("name,change,status,code,pointer", BAD, ids=[b[0] for b in BAD])
+def test_bad_input_is_refused_and_changes_nothing(pk_zone, parties, name, change, status, code, pointer):
+    body = calc(parties[0])
+    if isinstance(change, dict):
+        for k, v in change.items():
+            if v is None:
+                del body[k]
+            else:
+                body[k] = v
+    else:
+        body = change
+    before = written(pk_zone)
+    assert_problem(pk_zone.post(CALC, json=body), status, code, pointer=pointer)
+    assert written(pk_zone) == before
+
+
+def test_the_zone_s_own_jurisdiction_is_accepted_however_written(pk_zone, parties):
+    for j in ("PK", "pk", "pk-sifc"):
+        out = calculated(pk_zone, calc(parties[0], source_jurisdiction=j, destination_jurisdiction=j))
+        assert out["withholding_amount"] == "300000.00"
+
+
+def test_malformed_json_and_other_methods(pk_zone):
+    r = pk_zone.post(CALC, data=b'{"payer_entity_id": ', headers={"Content-Type": "application/json"})
+    assert_problem(r, 400)
+    r = pk_zone.get(CALC)
+    assert_problem(r, 405, "request.method_not_allowed")
+    assert "POST" in r.headers["Allow"]
+
+
+def test_the_sovereign_store_still_says_where_the_law_is(pk_zone):
+    r = pk_zone.post("/mass" + CALC, json={"payer_entity_id": "x"})
+    p = assert_problem(r, 501, "mass.not_in_store")
+    assert "/v1/fiscal/withholding/calculate" in p["detail"]
