@@ -48,7 +48,8 @@ static const write_route_t writes[] = {
 static const char *const reads[] = {
     "/v1/entities", "/v1/licences", "/v1/entities/*", "/v1/entities/*/beneficial-owners",
     "/v1/entities/*/dissolution/status", "/v1/ownership/*/cap-table", "/v1/ownership/*/share-classes", "/v1/fiscal/accounts/*",
-    "/v1/fiscal/accounts/*/ledger", "/v1/fiscal/payments/*", "/v1/consent/*", "/v1/consent/*/audit-trail",
+    "/v1/fiscal/accounts/*/ledger", "/v1/fiscal/payments/*", "/v1/fiscal/*/tax-events", "/v1/consent/*",
+    "/v1/consent/*/audit-trail",
     "/v1/identity/persons/*", "/v1/identity/entity/*", "/v1/licences/*", NULL
 };
 

@@ -112,6 +112,7 @@ def routes(w):
          {"payer_entity_id": own, "payee_ntn": {"ntn_number": "7654321", "ntn_type": "company", "filer_status":
           "filer"}, "amount": "1000000", "currency": "PKR", "payment_type": "service_fee",
           "effective_date": "2026-01-15"}, reader),
+        ("tax events", "GET", "/v1/fiscal/%s/tax-events" % own, None, reader),
         ("licence list", "GET", "/v1/licences?entity_id=" + own, None, reg),
         ("register summary", "GET", "/v1/registers/summary", None, reg),
         ("licence read", "GET", "/v1/licences/" + lic, None, reader),

@@ -200,6 +200,40 @@ def test_one_record_with_its_decisions_and_clearances(world):
     assert "holds no such record" in rep["record"]["missing"] and rep["record"]["decisions"] == []
 
 
+def test_an_entity_s_record_shows_the_tax_it_withheld(world):
+    """The record of an entity that paid: each tax event the treasury recorded for it, as the API lists them, with
+    its amount, section, tax year and the payment (a link that opens the payment's record)."""
+    zone, reg, op = world["zone"], world["reg"], {"Authorization": "Bearer " + world["op"]}
+    payer = world["entity"]
+
+    def made(path, body):
+        r = zone.post(path, json=body, headers=op)
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    payee = made("/v1/entities", {"entity_type": "corporation", "legal_name": "Ravi Console Freight Ltd",
+                                  "compliance": {"evidence": EVIDENCE}})["id"]
+    ntn = {"ntn_number": "1234567", "ntn_type": "company"}
+    src, wht, dst = (made("/v1/fiscal/accounts", {"entity_id": e, "account_type": t, "currency": "PKR", "ntn": ntn})
+                     ["id"] for e, t in ((payer, "operating"), (payer, "withholding"), (payee, "operating")))
+    made("/mass/v1/fiscal/accounts/%s/deposits" % src, {"amount": "2000000", "currency": "PKR",
+                                                        "reference": "capital"})
+    paid = made("/v1/fiscal/payments", {
+        "source_account_id": src, "destination": {"type": "internal_account", "account_id": dst},
+        "amount": "1000000", "currency": "PKR", "payment_type": "service_fee",
+        "compliance": {"date": "2026-01-15", "counterparty": {"filer_status": "non_filer"}, "evidence": EVIDENCE,
+                       "withholding_account_id": wht}})
+    events = zone.get("/v1/fiscal/%s/tax-events" % payer, headers={"Authorization": "Bearer " + reg}).json()
+    assert events["total_count"] >= 1
+    rec = drive(world, reg, "record", payer)["record"]
+    assert rec["tax_payments"] == [e["source_payment_id"] for e in events["events"]]
+    assert paid["id"] in rec["tax_payments"]
+    line = rec["taxes"][rec["tax_payments"].index(paid["id"])]
+    assert "300000.00 PKR" in line and "s. 153(1)(b)" in line and "tax year 2026" in line
+    # A payee withheld nothing as payer: its record says so.
+    assert drive(world, reg, "record", payee)["record"]["taxes"] == []
+
+
 def test_a_regulator_browses_the_registers_in_the_console(world):
     """The Registers view: every entity of the zone, page by page (two a page here), as the API lists them; the
     licences with their holders, filtered by state; a holder opened as a record from its licence."""

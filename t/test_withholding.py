@@ -107,6 +107,32 @@ def test_the_tax_is_rounded_to_the_currency_and_such_a_payment_is_made(pk_zone, 
     assert pk_zone.get("/v1/fiscal/accounts/" + accounts[1]).json()["balance"] == "10000.06"
 
 
+def test_what_was_withheld_is_read_back_as_the_payer_s_tax_events(pk_zone):
+    """GET /v1/fiscal/{entity_id}/tax-events through the zone API (the contract's listTaxEvents, read through the
+    Mass gateway): the deduction the calculation foretold, with its section and payment, by tax year, page by
+    page; another entity's, or none, as the store says."""
+    payer = zone_post(pk_zone, "/v1/entities", formation("Chitral Apricots (Pvt) Ltd", EVIDENCE))["id"]
+    payee = zone_post(pk_zone, "/v1/entities", formation("Hunza Logistics (Pvt) Ltd", EVIDENCE))["id"]
+    foretold = calculated(pk_zone, calc(payer))
+    accounts = treasury(pk_zone, payer, payee, "5000000")
+    paid = [pay(pk_zone, accounts, "1000000", "service_fee") for _ in range(2)]
+    r = pk_zone.get("/v1/fiscal/%s/tax-events?tax_year=2026&limit=1" % payer)
+    assert r.status_code == 200, r.text
+    page = r.json()
+    assert page["total_count"] == 2 and page["has_more"] is True and len(page["events"]) == 1
+    first = page["events"][0]
+    assert first["event_type"] == "withholding_deduction" and first["entity_id"] == payer
+    assert first["amount"] == foretold["withholding_amount"] and first["tax_year"] == "2026"
+    assert first["metadata"]["section"] == foretold["legal_basis"][0]["section"]
+    rest = pk_zone.get("/v1/fiscal/%s/tax-events?tax_year=2026&cursor=%s" % (payer, page["next_cursor"])).json()
+    # Both payments, once each (two events of one second are ordered by their ids, not by payment).
+    assert sorted(e["source_payment_id"] for e in page["events"] + rest["events"]) == sorted(p["id"] for p in paid)
+    assert pk_zone.get("/v1/fiscal/%s/tax-events?tax_year=2027" % payer).json()["total_count"] == 0
+    assert pk_zone.get("/v1/fiscal/%s/tax-events" % payee).json()["total_count"] == 0
+    assert_problem(pk_zone.get("/v1/fiscal/ent_nobody/tax-events"), 404, "mass.not_found")
+    assert_problem(pk_zone.get("/v1/fiscal/%s/tax-events?tax_year=26" % payer), 400, "request.invalid_query")
+
+
 def test_below_the_threshold_nothing_is_withheld_and_the_row_says_why(pk_zone, parties):
     out = calculated(pk_zone, calc(parties[0], amount="50000", payment_type="goods_payment",
                                    compliance={"withholding_rule": "s153-1-a-goods-company"}))

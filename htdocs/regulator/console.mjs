@@ -14,6 +14,7 @@ import { checkAnchor, checkAuditPage, checkEvaluation } from "./mez-verify.mjs";
 
 const TOKEN_KEY = "mez.regulator.token";
 const PAGE = 50;
+const TAX_PAGE = 100;   // tax events shown on an entity's record (the treasury's pages hold up to 500)
 const AUDIT_PAGE = 100;
 
 export class ApiError extends Error {
@@ -542,12 +543,18 @@ export function start(env) {
         const art = $("record-detail");
         const route = Object.entries(RECORD_ROUTES).find(([prefix]) => id.startsWith(prefix));
         const missing = (e) => (e.status === 404 ? null : Promise.reject(e));
-        let record = null, decisions, clearances;
+        const entity = id.startsWith("ent_");
+        let record = null, decisions, clearances, taxes = null;
         try {
-            [record, decisions, clearances] = await Promise.all([
+            [record, decisions, clearances, taxes] = await Promise.all([
                 route ? api(route[1] + encodeURIComponent(id)).catch(missing) : Promise.resolve(null),
                 api("/v1/evaluations" + query({ subject_id: id, limit: PAGE })),
-                api("/v1/sanctions/clearances" + query({ context_id: id, status: "all" }))]);
+                api("/v1/sanctions/clearances" + query({ context_id: id, status: "all" })),
+                // What was withheld on an entity's payments (the treasury's tax events), oldest first.
+                entity ? api("/v1/fiscal/{entity_id}/tax-events".replace("{entity_id}", encodeURIComponent(id)) +
+                             query({ limit: TAX_PAGE }))
+                             .catch(missing)
+                       : Promise.resolve(null)]);
         } catch (e) {
             return failed(e);
         }
@@ -571,8 +578,28 @@ export function start(env) {
             clearances.clearances.length
                 ? el("ul", { class: "record-clearances" }, clearances.clearances.map((c) =>
                       el("li", {}, c.name + " is not " + c.entry + " ", stateBadge(c.status), " — " + c.reason)))
-                : el("p", {}, "None."));
+                : el("p", {}, "None."),
+            ...(taxes ? taxSection(taxes) : []));
         art.hidden = false;
+    }
+    // The tax an entity withheld as payer: each deduction with its section, tax year and payment (opened as a
+    // record), as the treasury recorded it.
+    function taxSection(taxes) {
+        const section = (t) => (t.metadata && t.metadata.section ? "s. " + t.metadata.section : "");
+        return [
+            el("h4", {}, "Tax withheld on its payments"),
+            taxes.events.length
+                ? el("ul", { class: "record-taxes" }, taxes.events.map((t) =>
+                      el("li", {}, t.occurred_at + " " + t.amount + " " + t.currency + " " + section(t) +
+                                   " (tax year " + t.tax_year + ") payment ",
+                         el("a", { href: "#", "data-id": t.source_payment_id,
+                                   onclick: (ev) => { ev.preventDefault(); openRecord(t.source_payment_id); } },
+                            t.source_payment_id))))
+                : el("p", {}, "None recorded."),
+            taxes.total_count > taxes.events.length
+                ? el("p", { class: "record-taxes-more" },
+                     "The first " + taxes.events.length + " of " + taxes.total_count + " are shown.")
+                : el("span")];
     }
     async function openDecision(seq) {
         await show("decisions");

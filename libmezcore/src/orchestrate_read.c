@@ -63,6 +63,8 @@ int mez_orch_entity_may_read(const mez_orch_zone_t *z, apr_pool_t *p, mez_db_t *
     for (const char *const *x = entity_paths; *x; x++)
         if (!strncmp(path, *x, strlen(*x)))
             return same(id, entity);
+    if (!strncmp(path, "/v1/fiscal/", 11) && strlen(path) > 22 && !strcmp(path + strlen(path) - 11, "/tax-events"))
+        return same(id, entity);                                /* an entity's tax events, by its id */
     if (!strncmp(path, "/v1/fiscal/accounts/", 20))            /* .../ledger */
         return same(account_holder(z, p, db, id), entity);
     if (!strncmp(path, "/v1/fiscal/payments/", 20)) {

@@ -130,7 +130,9 @@ if (report.signed_in && step === "read") {
     report.record = { title: text(art.querySelector("h3")), facts: Object.fromEntries(dts.map((k, i) => [k, dds[i]])),
                       missing: text(art.querySelector(".record-missing")),
                       decisions: [...art.querySelectorAll(".record-decisions a")].map((a) => Number(a.dataset.seq)),
-                      clearances: [...art.querySelectorAll(".record-clearances li")].map(text) };
+                      clearances: [...art.querySelectorAll(".record-clearances li")].map(text),
+                      taxes: [...art.querySelectorAll(".record-taxes li")].map(text),
+                      tax_payments: [...art.querySelectorAll(".record-taxes a")].map((a) => a.dataset.id) };
     const first = art.querySelector(".record-decisions a");
     if (first) {
         click(first);

@@ -106,7 +106,7 @@ mez_status_t mez_orch_licence_list(apr_pool_t *p, mez_db_t *db, const mez_licenc
 
 /* Whether an entity token for `entity` may read doc, the record a GET of path (id: the path's id) answered. A
  * record names its entity in one of a few ways, by kind: most carry entity_id; a path under an entity names it;
- * a ledger is its account's; a payment belongs to the holders of its source and (internal) destination accounts;
+ * a ledger is its account's; an entity's tax events (/v1/fiscal/{entity_id}/tax-events) its own; a payment belongs to the holders of its source and (internal) destination accounts;
  * a consent (or its audit trail) to metadata.entity_id, what board resolutions are checked against; a person to
  * the entities it is bound to. Anything else is not the entity's to read. Records it needs besides doc are read
  * through the zone's gateway (z->mass_call, or the sovereign store in db). 1 when it may. */
