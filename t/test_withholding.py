@@ -5,7 +5,6 @@
 # and nothing is written. Both drivers, with the sovereign store and with the Mass primitives in another zone
 # reached over HTTP (test_orchestrate's pk_zone).
 import hashlib
-import json
 
 import pytest
 
