@@ -23,6 +23,13 @@ static mez_status_t bad(calc_t *c, const char *code, const char *pointer, const 
     return mez_problem(c->pb, c->p, MEZ_EINVAL, 422, code, pointer, "%s", detail);
 }
 
+/* A result's string member, or dflt when it has none. */
+static const char *str(const json_t *o, const char *name, const char *dflt)
+{
+    const char *v = json_string_value(json_object_get(o, name));
+    return v ? v : dflt;
+}
+
 /* A string member: absent is allowed unless required; present, it is a non-empty string of at most max bytes. */
 static mez_status_t text(calc_t *c, const json_t *obj, const char *base, const char *name, int required, size_t max,
                          const char **out)
@@ -186,7 +193,7 @@ static int own_jurisdiction(const mez_orch_zone_t *z, const mez_zone_t *zone, co
  * without a lawpack by its source's title (a rate card or circular is then all the law the pack names). */
 static const char *statute_of(apr_pool_t *p, const mez_zone_t *zone, const json_t *row)
 {
-    const char *lawpack = json_string_value(json_object_get(json_object_get(row, "law"), "lawpack")), *colon;
+    const char *lawpack = str(json_object_get(row, "law"), "lawpack", NULL), *colon;
     for (int i = 0; lawpack && zone && zone->packs && i < zone->packs->nelts; i++) {
         const mez_zone_pack_t *zp = &APR_ARRAY_IDX(zone->packs, i, mez_zone_pack_t);
         if (zp->pack && zp->pack->kind == MEZ_PACK_LAW && zp->pack->title && !strcmp(zp->pack->id, lawpack))
@@ -194,19 +201,17 @@ static const char *statute_of(apr_pool_t *p, const mez_zone_t *zone, const json_
                                                                          (apr_size_t)(colon - zp->pack->title))
                                                           : zp->pack->title;
     }
-    return lawpack ? lawpack : json_string_value(json_object_get(json_object_get(row, "source"), "title"));
+    return lawpack ? lawpack : str(json_object_get(row, "source"), "title", NULL);
 }
 
 /* One legal_basis entry of the contract for a cited row (a withholding line or a reason naming a row). */
 static json_t *basis(apr_pool_t *p, const mez_zone_t *zone, const json_t *row, const char *rate, const char *note)
 {
-    const char *statute = statute_of(p, zone, row), *detail = json_string_value(json_object_get(row,
-                                                                                                  "source_detail"));
-    const char *section = json_string_value(json_object_get(row, "section"));
-    const char *rule = json_string_value(json_object_get(row, "rule"));
-    json_t *o = json_pack("{s:s,s:s,s:s}", "statute", statute ? statute : "", "section", section ? section : "",
-                          "description", apr_pstrcat(p, note ? note : "", note && detail ? " " : "",
-                                                     detail ? detail : note ? "" : rule ? rule : "", NULL));
+    const char *detail = str(row, "source_detail", NULL), *statute = statute_of(p, zone, row);
+    const char *description = note && detail ? apr_pstrcat(p, note, " ", detail, NULL)
+                              : note ? note : detail ? detail : str(row, "rule", "");
+    json_t *o = json_pack("{s:s,s:s,s:s}", "statute", statute ? statute : "", "section", str(row, "section", ""),
+                          "description", description);
     if (rate)
         json_object_set_new(o, "rate", json_string(rate));
     return o;
@@ -217,26 +222,22 @@ static const json_t *reason_of(const json_t *tax, const char *code)
     const json_t *r;
     size_t i;
     json_array_foreach(json_object_get(tax, "reasons"), i, r)
-        if (!strcmp(json_string_value(json_object_get(r, "code")) ? json_string_value(json_object_get(r, "code"))
-                                                                 : "", code))
+        if (!strcmp(str(r, "code", ""), code))
             return r;
     return NULL;
 }
 
-/* The row ids a caller may name in compliance.withholding_rule, with what each is for. */
+/* The row ids a caller may name in compliance.withholding_rule ("<pack>/<row>" cites them; the row id names them),
+ * with what each is for. */
 static const char *candidates(apr_pool_t *p, const json_t *rules)
 {
     const char *list = "";
     const json_t *r;
     size_t i;
     json_array_foreach(rules, i, r) {
-        const char *rule = json_string_value(json_object_get(r, "rule")), *slash = rule ? strchr(rule, '/') : NULL;
-        const char *detail = json_string_value(json_object_get(r, "source_detail"));
-        list = apr_psprintf(p, "%s%s%s (s. %s%s%s)", list, i ? "; " : "", slash ? slash + 1 : rule ? rule : "?",
-                            json_string_value(json_object_get(r, "section")) ? json_string_value(json_object_get(r,
-                                                                                                     "section"))
-                                                                             : "?",
-                            detail ? ": " : "", detail ? detail : "");
+        const char *rule = str(r, "rule", "?"), *slash = strchr(rule, '/'), *detail = str(r, "source_detail", NULL);
+        list = apr_psprintf(p, "%s%s%s (s. %s%s%s)", list, i ? "; " : "", slash ? slash + 1 : rule,
+                            str(r, "section", "?"), detail ? ": " : "", detail ? detail : "");
     }
     return list;
 }
@@ -256,7 +257,7 @@ static mez_status_t undecided(calc_t *c, const request_t *q, const char *categor
     if ((r = reason_of(tax, "no_withholding_rate")))
         return bad(c, "withholding.no_rate", "/effective_date",
                    apr_psprintf(c->p, "no withholding row of the zone's packs is in force on %s for %s payments to "
-                                "a payee of class %s", json_string_value(json_object_get(r, "date")), category,
+                                "a payee of class %s", str(r, "date", "that day"), category,
                                 q->ntn_type));
     if ((r = reason_of(tax, "selected_rule_not_applicable")))
         return bad(c, "withholding.rule_not_applicable", "/compliance/withholding_rule",
@@ -264,14 +265,8 @@ static mez_status_t undecided(calc_t *c, const request_t *q, const char *categor
                                 category));
     r = json_array_get(json_object_get(tax, "reasons"), 0);
     return bad(c, "withholding.undetermined", NULL,
-               apr_psprintf(c->p, "the zone's packs do not settle this withholding (%s): %s",
-                            json_string_value(json_object_get(r, "code")) ? json_string_value(json_object_get(r,
-                                                                                                  "code"))
-                                                                          : "no reason",
-                            json_string_value(json_object_get(r, "detail")) ? json_string_value(json_object_get(r,
-                                                                                                    "detail"))
-                                                                            : "see the tax domain of "
-                                                                              "POST /v1/compliance/evaluate"));
+               apr_psprintf(c->p, "the zone's packs do not settle this withholding (%s): %s", str(r, "code", "no reason"),
+                            str(r, "detail", "see the tax domain of POST /v1/compliance/evaluate")));
 }
 
 mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_zone_t *zone, apr_pool_t *p,
@@ -328,8 +323,7 @@ mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_z
     action = mez_json_pool_own(p, json_pack("{s:{s:s,s:s,s:s,s:s,s:{s:s,s:s}},s:{s:s,s:s},s:{s:s,s:s,s:s}}",
         "action", "type", "payment", "date", q.date ? q.date : today, "jurisdiction", z->zone_id, "payment_type",
         category, "amount", "amount", q.amount, "currency", q.currency,
-        "subject", "id", q.payer, "name", json_string_value(json_object_get(payer, "legal_name"))
-                                              ? json_string_value(json_object_get(payer, "legal_name")) : q.payer,
+        "subject", "id", q.payer, "name", str(payer, "legal_name", q.payer),
         "counterparty", "id", apr_pstrcat(p, "urn:mez:ntn:", q.ntn, NULL), "name",
         apr_pstrcat(p, "NTN ", q.ntn, NULL), "entity_class", q.ntn_type));
     if (q.filer)
@@ -349,31 +343,29 @@ mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_z
     mez_mass_decimal_parse(q.amount, 4, q.exponent, MEZ_MASS_AMOUNT_MAX, &g);
     if (json_array_size(lines) == 1) {
         line = json_array_get(lines, 0);
-        if (!(withheld = mez_tax_minor_units(p, json_string_value(json_object_get(line, "amount")), q.exponent))
+        if (!(withheld = mez_tax_minor_units(p, str(line, "amount", NULL), q.exponent))
             || mez_mass_decimal_parse(withheld, -1, q.exponent, MEZ_MASS_AMOUNT_MAX, &w) != MEZ_DECIMAL_OK
             || w > g) {
             json_decref(legal);
             return mez_problem(pb, p, MEZ_EINTERNAL, 500, "withholding.out_of_range", NULL,
                                "the tax the packs give (%s %s) is not a payable amount of this payment",
-                               json_string_value(json_object_get(line, "amount")), q.currency);
+                               str(line, "amount", "?"), q.currency);
         }
-        rate = mez_tax_rate_fraction(p, json_string_value(json_object_get(line, "rate")));
+        rate = mez_tax_rate_fraction(p, str(line, "rate", "0"));
+        json_array_append_new(legal, basis(p, zone, line, rate, NULL));
         /* A band of a progressive table: its rate is the marginal one; the rate withheld is the effective one. */
         if (json_is_true(json_object_get(line, "progressive")))
             rate = mez_mass_decimal_format(p, (__int128)w * 1000000 / g, 6);
-        json_array_append_new(legal, basis(p, zone, line, mez_tax_rate_fraction(p, json_string_value(
-                                                                 json_object_get(line, "rate"))), NULL));
     }
     else if ((r = reason_of(tax, "threshold_not_met")) != NULL) {
         /* Below every row's threshold: nothing is withheld, and the rows that say so are the basis. */
         json_array_foreach(json_object_get(tax, "reasons"), i, r) {
             const json_t *t = json_object_get(r, "threshold");
-            if (strcmp(json_string_value(json_object_get(r, "code")), "threshold_not_met"))
+            if (strcmp(str(r, "code", ""), "threshold_not_met"))
                 continue;
             json_array_append_new(legal, basis(p, zone, r, NULL, t ? apr_psprintf(p, "No deduction: the amount is "
-                                  "below the threshold (%s %s %s).", json_string_value(json_object_get(t, "applies")),
-                                  json_string_value(json_object_get(t, "amount")),
-                                  json_string_value(json_object_get(t, "currency"))) : "No deduction."));
+                                  "below the threshold (%s %s %s).", str(t, "applies", ""), str(t, "amount", ""),
+                                  str(t, "currency", "")) : "No deduction."));
         }
         w = 0;
         rate = "0";
