@@ -37,19 +37,7 @@
 
 static const char *const account_types[] = { "operating", "escrow", "withholding", "settlement", "reserve", NULL };
 
-
-static int all_digits(const char *s, size_t n)
-{
-    if (strlen(s) != n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return 1;
-}
-
-/* NationalTaxNumber: {ntn_number, ntn_type, filer_status?, registration_date?, strn?}. */
-static int check_ntn(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name)
+int mez_fiscal_check_ntn(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name)
 {
     static const char *const allowed[] = { "ntn_number", "ntn_type", "filer_status", "registration_date", "strn", NULL };
     static const char *const types[] = { "company", "individual", "aop", NULL };
@@ -61,7 +49,7 @@ static int check_ntn(mez_mass_call_t *c, const json_t *obj, const char *base, co
         || !mez_mass_get_enum(c, ntn, ptr, "ntn_type", MEZ_MASS_REQUIRED, types, &s)
         || !mez_mass_get_enum(c, ntn, ptr, "filer_status", MEZ_MASS_OPTIONAL, filer, &s))
         return 0;
-    if (!all_digits(num, 7) && !all_digits(num, 13)) {
+    if (!mez_mass_digits(num, 7) && !mez_mass_digits(num, 13)) {
         mez_mass_refuse(c, 422, "fiscal.invalid_ntn", mez_pointer_join(c->p, ptr, "ntn_number"),
                         "an NTN has 7 digits (company) or 13 (CNIC-based), not '%s'", num);
         return 0;
@@ -83,7 +71,7 @@ static int check_ntn(mez_mass_call_t *c, const json_t *obj, const char *base, co
     s = NULL;
     if (!mez_mass_get_string(c, ntn, ptr, "strn", MEZ_MASS_OPTIONAL, 13, &s))
         return 0;
-    if (s && !all_digits(s, 13)) {
+    if (s && !mez_mass_digits(s, 13)) {
         mez_mass_refuse(c, 422, "fiscal.invalid_strn", mez_pointer_join(c->p, ptr, "strn"),
                         "an STRN has 13 digits, not '%s'", s);
         return 0;
@@ -105,7 +93,7 @@ static mez_status_t account_create(mez_mass_call_t *c)
     if (!mez_mass_check_object(c, b, "", allowed)
         || !mez_mass_get_string(c, b, "", "entity_id", MEZ_MASS_REQUIRED, 255, &entity_id)
         || !mez_mass_get_enum(c, b, "", "account_type", MEZ_MASS_REQUIRED, account_types, &type)
-        || !mez_fiscal_get_currency(c, b, "", "currency", &currency, &exponent) || !check_ntn(c, b, "", "ntn")
+        || !mez_fiscal_get_currency(c, b, "", "currency", &currency, &exponent) || !mez_fiscal_check_ntn(c, b, "", "ntn")
         || !mez_mass_get_object(c, b, "", "bank_details", MEZ_MASS_OPTIONAL, &bank)
         || !mez_mass_get_object(c, b, "", "metadata", MEZ_MASS_OPTIONAL, &meta))
         return MEZ_OK;
@@ -411,7 +399,7 @@ static mez_status_t tax_events(mez_mass_call_t *c, const char *entity_id)
 
     if (!query_limit(c, 50, 500, &limit))
         return MEZ_OK;
-    if (year && !all_digits(year, 4))
+    if (year && !mez_mass_digits(year, 4))
         return mez_mass_refuse(c, 400, "request.invalid_query", NULL, "tax_year must be four digits, not '%s'", year);
     for (const char *const *t = types; type && *t; t++)
         known |= !strcmp(*t, type);

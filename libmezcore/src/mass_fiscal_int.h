@@ -75,6 +75,10 @@ mez_status_t mez_fiscal_check_all(apr_pool_t *p, mez_db_t *db, int *ok, mez_prob
  * fiscal.amount_not_positive). */
 int mez_fiscal_get_amount(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int exponent,
                           int64_t *out);
+/* Reads a NationalTaxNumber member {ntn_number (7 or 13 digits), ntn_type, filer_status?, registration_date? (not
+ * later than today), strn? (13 digits)}: 1 when acceptable, 0 after refusing (request.*, fiscal.invalid_ntn,
+ * fiscal.invalid_strn, request.invalid_date). */
+int mez_fiscal_check_ntn(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name);
 /* Reads a currency member: three capital letters the store knows (fiscal.unknown_currency otherwise). */
 int mez_fiscal_get_currency(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name,
                             const char **code, int *exponent);

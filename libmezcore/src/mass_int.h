@@ -39,6 +39,10 @@ mez_status_t mez_mass_answer(mez_mass_call_t *c, int status, json_t *body);
 /* Answers a problem: status, stable code, JSON pointer into the request body (or NULL). Returns MEZ_OK. */
 mez_status_t mez_mass_refuse(mez_mass_call_t *c, int status, const char *code, const char *pointer,
                              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The refusal a validator below wrote into c->resp, as the problem it says (status, code, pointer, detail), for a
+ * caller outside the store that reads a contract's members with the store's own validators (tax_withholding.c).
+ * Returns MEZ_EINVAL; the refusal's body is given back. */
+mez_status_t mez_mass_refusal_problem(mez_mass_call_t *c, mez_problem_t *pb);
 /* 404 "mass.not_found" naming what was looked for. */
 mez_status_t mez_mass_not_found(mez_mass_call_t *c, const char *what, const char *id);
 /* 405 "request.method_not_allowed" (path known, method not) or 404 "request.not_found". */

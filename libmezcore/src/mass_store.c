@@ -91,6 +91,19 @@ mez_status_t mez_mass_refuse(mez_mass_call_t *c, int status, const char *code, c
     return mez_mass_answer(c, status, mez_problem_to_json(&pb));
 }
 
+mez_status_t mez_mass_refusal_problem(mez_mass_call_t *c, mez_problem_t *pb)
+{
+    const json_t *b = c->resp->body;
+    const char *code = json_string_value(json_object_get(b, "code"));
+    const char *pointer = json_string_value(json_object_get(b, "pointer"));
+    const char *detail = json_string_value(json_object_get(b, "detail"));
+    mez_status_t rv = mez_problem(pb, c->p, MEZ_EINVAL, c->resp->status, code ? apr_pstrdup(c->p, code) : "mass.refused",
+                                  pointer ? apr_pstrdup(c->p, pointer) : NULL, "%s", detail ? detail : "refused");
+    json_decref(c->resp->body);
+    c->resp->body = NULL;
+    return rv;
+}
+
 mez_status_t mez_mass_not_found(mez_mass_call_t *c, const char *what, const char *id)
 {
     return mez_mass_refuse(c, 404, "mass.not_found", NULL, "there is no %s '%s' in this zone", what, id);

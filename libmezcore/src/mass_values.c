@@ -118,6 +118,11 @@ const char *mez_mass_decimal_format(apr_pool_t *p, __int128 v, int scale)
     return format_scaled(p, v, scale, 1);
 }
 
+int mez_mass_digits(const char *s, size_t n)
+{
+    return s && strlen(s) == n && strspn(s, "0123456789") == n;
+}
+
 int mez_mass_date_parse(const char *s, long *days)
 {
     long y, m, d;

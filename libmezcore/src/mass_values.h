@@ -36,6 +36,9 @@ const char *mez_mass_amount_format(apr_pool_t *p, int64_t v, int scale);
 /* The same without trailing fraction zeros ("12.5", "3"): the wire form of prices and gains. */
 const char *mez_mass_decimal_format(apr_pool_t *p, __int128 v, int scale);
 
+/* 1 when s is exactly n decimal digits (an NTN, an STRN, a tax year). */
+int mez_mass_digits(const char *s, size_t n);
+
 /* 1 when s is a valid calendar date YYYY-MM-DD; *days (if not NULL) its day number (days since 1970-01-01). */
 int mez_mass_date_parse(const char *s, long *days);
 

@@ -545,9 +545,8 @@ mez_status_t mez_saga_begin(const mez_corridor_env_t *env, const char *corridor_
     m->destination_zone_id = c.peer_zone_id;
     if ((st = env->peer(env->baton, m->destination_zone_id, &did, pb)) != MEZ_OK)
         return st;
-    if (strspn(eid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(eid))
-        return mez_problem(pb, p, MEZ_EINVAL, 422, "request.invalid_id", "/entity_id", "'%s' is not an id", eid);
-    if ((st = mez_orch_mass_read(env->zone, p, env->db, apr_pstrcat(p, "/v1/entities/", eid, NULL), NULL,
+    if ((st = mez_orch_id_check(p, eid, "/entity_id", pb)) != MEZ_OK
+        || (st = mez_orch_mass_read(env->zone, p, env->db, apr_pstrcat(p, "/v1/entities/", eid, NULL), NULL,
                                 "/entity_id", &ent, pb)) != MEZ_OK)
         return st;
     if (!str(ent, "status") || strcmp(str(ent, "status"), "ACTIVE"))

@@ -28,16 +28,10 @@ static mez_status_t need_string(orch_t *o, const json_t *obj, const char *base, 
     return MEZ_OK;
 }
 
-/* An id that goes into a Mass path: refused unless it is a plain token, so no path can be smuggled in. */
+/* An id that goes into a Mass path (mez_orch_id_check). */
 static mez_status_t path_safe(orch_t *o, const char *id, const char *pointer)
 {
-    for (const char *c = id; *c; c++)
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_'
-              || *c == '-' || *c == '.'))
-            return mez_problem(o->pb, o->p, MEZ_EINVAL, pointer ? 422 : 404, "request.invalid_id", pointer,
-                               "'%s' is not an id (letters, digits, '_', '-', '.')", id);
-    return *id ? MEZ_OK
-               : mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.invalid_id", pointer, "an id must not be empty");
+    return mez_orch_id_check(o->p, id, pointer, o->pb);
 }
 
 mez_status_t mez_orch_entity(orch_t *o, const char *id, const char *pointer, json_t **doc)

@@ -6,6 +6,17 @@
 #include "mez/json.h"
 #include "mez/orchestrate.h"
 
+mez_status_t mez_orch_id_check(apr_pool_t *p, const char *id, const char *pointer, mez_problem_t *pb)
+{
+    static const char token[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.";
+    if (!id || !*id)
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "request.invalid_id", pointer, "an id must not be empty");
+    if (strspn(id, token) != strlen(id) || !strcmp(id, ".") || !strcmp(id, ".."))
+        return mez_problem(pb, p, MEZ_EINVAL, pointer ? 422 : 404, "request.invalid_id", pointer,
+                           "'%s' is not an id (letters, digits, '_', '-', '.')", id);
+    return MEZ_OK;
+}
+
 mez_status_t mez_orch_mass_read(const mez_orch_zone_t *z, apr_pool_t *p, mez_db_t *db, const char *path,
                                const char *query, const char *pointer, json_t **doc, mez_problem_t *pb)
 {

@@ -10,6 +10,7 @@
 #include "mez/json.h"
 #include "mez/tax.h"
 #include "mez/vc.h"
+#include "mass_fiscal_int.h"
 #include "mass_values.h"
 
 typedef struct {
@@ -30,53 +31,6 @@ static const char *str(const json_t *o, const char *name, const char *dflt)
     return v ? v : dflt;
 }
 
-/* A string member: absent is allowed unless required; present, it is a non-empty string of at most max bytes. */
-static mez_status_t text(calc_t *c, const json_t *obj, const char *base, const char *name, int required, size_t max,
-                         const char **out)
-{
-    const json_t *v = json_object_get(obj, name);
-    const char *at = mez_pointer_join(c->p, base, name);
-    *out = NULL;
-    if (!v)
-        return required ? bad(c, "request.missing_field", at, apr_psprintf(c->p, "'%s' is required", name))
-                        : MEZ_OK;
-    if (!json_is_string(v) || !json_string_length(v) || json_string_length(v) > max)
-        return bad(c, "request.invalid_type", at,
-                   apr_psprintf(c->p, "'%s' must be a string of 1 to %u characters", name, (unsigned)max));
-    *out = json_string_value(v);
-    return MEZ_OK;
-}
-
-static int all_digits(const char *s, size_t n)
-{
-    return strlen(s) == n && strspn(s, "0123456789") == n;
-}
-
-static int one_of(const char *s, const char *const *set)
-{
-    for (; *set; set++)
-        if (!strcmp(s, *set))
-            return 1;
-    return 0;
-}
-
-static mez_status_t check_enum(calc_t *c, const char *v, const char *at, const char *const *set)
-{
-    const char *list = "";
-    if (!v || one_of(v, set))
-        return MEZ_OK;
-    for (const char *const *s = set; *s; s++)
-        list = apr_pstrcat(c->p, list, s == set ? "" : ", ", *s, NULL);
-    return bad(c, "request.invalid_field", at, apr_psprintf(c->p, "'%s' is not one of %s", v, list));
-}
-
-static mez_status_t check_date(calc_t *c, const char *v, const char *at)
-{
-    if (!v || mez_mass_date_parse(v, NULL))
-        return MEZ_OK;
-    return bad(c, "request.invalid_date", at, apr_psprintf(c->p, "'%s' is not a date YYYY-MM-DD", v));
-}
-
 /* The contract's request (fiscal.openapi.yaml WithholdingCalculationRequest, additionalProperties false) and
  * the zone API's compliance member. */
 typedef struct {
@@ -84,95 +38,47 @@ typedef struct {
     int exponent;
 } request_t;
 
-static mez_status_t read_request(calc_t *c, request_t *q)
+/* The body, read with the treasury's own validators (mass_store.c, mass_fiscal.c): the members this request
+ * shares with the treasury's (an NTN, an amount in a currency) are accepted and refused exactly as a payment's or
+ * an account's are, in the same words. */
+static mez_status_t read_request(calc_t *c, apr_time_t now, request_t *q)
 {
     static const char *const top[] = { "payer_entity_id", "payee_ntn", "amount", "currency", "payment_type",
                                        "source_jurisdiction", "destination_jurisdiction", "effective_date",
                                        "compliance", NULL };
-    static const char *const ntn_members[] = { "ntn_number", "ntn_type", "filer_status", "registration_date", "strn",
-                                               NULL };
     static const char *const compliance_members[] = { "withholding_rule", NULL };
-    static const char *const ntn_types[] = { "company", "individual", "aop", NULL };
-    static const char *const filer_statuses[] = { "filer", "non_filer", "exempt", NULL };
     static const char *const payment_types[] = { "goods_payment", "service_fee", "dividend", "royalty",
                                                  "profit_on_debt", "rent", "salary", "commission", "contract_payment",
                                                  "capital_gains_settlement", "other", NULL };
-    const json_t *b = c->body, *ntn = json_object_get(b, "payee_ntn"), *comp = json_object_get(b, "compliance");
-    const char *strn = NULL, *registered = NULL;
+    mez_mass_store_ctx_t ctx = { NULL, NULL, now };
+    mez_mass_response_t resp = { 0 };
+    mez_mass_call_t mc = { c->p, NULL, &ctx, NULL, &resp, c->pb };
+    const json_t *b = c->body, *ntn, *comp = NULL;
     int64_t units = 0;
-    mez_status_t rv;
 
-    if (!json_is_object(b))
-        return bad(c, "request.invalid_type", "", "the body is a JSON object (WithholdingCalculationRequest)");
-    if ((rv = mez_json_only_members(c->p, b, "", top, "request.unknown_field", c->pb)) != MEZ_OK
-        || (rv = text(c, b, "", "payer_entity_id", 1, 200, &q->payer)) != MEZ_OK)
-        return rv;
-    if (!ntn)
-        return bad(c, "request.missing_field", "/payee_ntn", "'payee_ntn' is required");
-    if (!json_is_object(ntn))
-        return bad(c, "request.invalid_type", "/payee_ntn", "'payee_ntn' must be an object (NationalTaxNumber)");
-    if ((rv = mez_json_only_members(c->p, ntn, "/payee_ntn", ntn_members, "request.unknown_field", c->pb)) != MEZ_OK
-        || (rv = text(c, ntn, "/payee_ntn", "ntn_number", 1, 13, &q->ntn)) != MEZ_OK
-        || (rv = text(c, ntn, "/payee_ntn", "ntn_type", 1, 20, &q->ntn_type)) != MEZ_OK
-        || (rv = text(c, ntn, "/payee_ntn", "filer_status", 0, 20, &q->filer)) != MEZ_OK
-        || (rv = text(c, ntn, "/payee_ntn", "registration_date", 0, 10, &registered)) != MEZ_OK
-        || (rv = text(c, ntn, "/payee_ntn", "strn", 0, 13, &strn)) != MEZ_OK)
-        return rv;
-    if (!all_digits(q->ntn, 7) && !all_digits(q->ntn, 13))
-        return bad(c, "request.invalid_field", "/payee_ntn/ntn_number",
-                   "an NTN is 7 digits (a company's) or 13 (an individual's, CNIC-based)");
-    if ((rv = check_enum(c, q->ntn_type, "/payee_ntn/ntn_type", ntn_types)) != MEZ_OK
-        || (rv = check_enum(c, q->filer, "/payee_ntn/filer_status", filer_statuses)) != MEZ_OK
-        || (rv = check_date(c, registered, "/payee_ntn/registration_date")) != MEZ_OK)
-        return rv;
-    if (strn && !all_digits(strn, 13))
-        return bad(c, "request.invalid_field", "/payee_ntn/strn", "an STRN is 13 digits");
-    if ((rv = text(c, b, "", "amount", 1, 40, &q->amount)) != MEZ_OK
-        || (rv = text(c, b, "", "currency", 1, 3, &q->currency)) != MEZ_OK
-        || (rv = text(c, b, "", "payment_type", 1, 40, &q->type)) != MEZ_OK
-        || (rv = text(c, b, "", "source_jurisdiction", 0, 100, &q->source)) != MEZ_OK
-        || (rv = text(c, b, "", "destination_jurisdiction", 0, 100, &q->destination)) != MEZ_OK
-        || (rv = text(c, b, "", "effective_date", 0, 10, &q->date)) != MEZ_OK
-        || (rv = check_enum(c, q->type, "/payment_type", payment_types)) != MEZ_OK
-        || (rv = check_date(c, q->date, "/effective_date")) != MEZ_OK)
-        return rv;
-    if (strlen(q->currency) != 3 || strspn(q->currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3
-        || (q->exponent = mez_tax_currency_exponent(q->currency)) < 0)
-        return bad(c, "fiscal.unknown_currency", "/currency",
-                   apr_psprintf(c->p, "'%s' is not an ISO 4217 currency the zone's treasury keeps", q->currency));
-    /* As the treasury reads a payment's amount: at most 4 decimals, none below the currency's minor unit. */
-    switch (mez_mass_decimal_parse(q->amount, 4, q->exponent, MEZ_MASS_AMOUNT_MAX, &units)) {
-    case MEZ_DECIMAL_OK:
-        break;
-    case MEZ_DECIMAL_SYNTAX:
-        return bad(c, "request.invalid_field", "/amount",
-                   apr_psprintf(c->p, "'amount' is a decimal string such as \"100000.00\", not '%s'", q->amount));
-    case MEZ_DECIMAL_PRECISION:
-        return bad(c, "fiscal.amount_precision", "/amount",
-                   apr_psprintf(c->p, "'%s' has more decimals than %s's %d minor-unit digits", q->amount,
-                                q->currency, q->exponent));
-    case MEZ_DECIMAL_TOO_LARGE:
-        return bad(c, "fiscal.amount_too_large", "/amount",
-                   apr_psprintf(c->p, "'%s' is larger than a payment may be", q->amount));
-    }
-    if (units <= 0)
-        return bad(c, "fiscal.amount_not_positive", "/amount", "'amount' must be greater than zero");
-    if (comp) {
-        if (!json_is_object(comp))
-            return bad(c, "request.invalid_type", "/compliance", "'compliance' must be an object");
-        if ((rv = mez_json_only_members(c->p, comp, "/compliance", compliance_members, "request.unknown_field",
-                                        c->pb)) != MEZ_OK
-            || (rv = text(c, comp, "/compliance", "withholding_rule", 0, 200, &q->rule)) != MEZ_OK)
-            return rv;
-    }
+    if (!mez_mass_check_object(&mc, b, "", top)
+        || !mez_mass_get_string(&mc, b, "", "payer_entity_id", MEZ_MASS_REQUIRED, 200, &q->payer)
+        || !mez_fiscal_check_ntn(&mc, b, "", "payee_ntn")
+        || !mez_fiscal_get_currency(&mc, b, "", "currency", &q->currency, &q->exponent)
+        || !mez_fiscal_get_amount(&mc, b, "", "amount", q->exponent, &units)
+        || !mez_mass_get_enum(&mc, b, "", "payment_type", MEZ_MASS_REQUIRED, payment_types, &q->type)
+        || !mez_mass_get_string(&mc, b, "", "source_jurisdiction", MEZ_MASS_OPTIONAL, 100, &q->source)
+        || !mez_mass_get_string(&mc, b, "", "destination_jurisdiction", MEZ_MASS_OPTIONAL, 100, &q->destination)
+        || !mez_mass_get_string(&mc, b, "", "effective_date", MEZ_MASS_OPTIONAL, 10, &q->date)
+        || !mez_mass_get_object(&mc, b, "", "compliance", MEZ_MASS_OPTIONAL, &comp)
+        || (comp && (!mez_mass_check_object(&mc, comp, "/compliance", compliance_members)
+                     || !mez_mass_get_string(&mc, comp, "/compliance", "withholding_rule", MEZ_MASS_OPTIONAL, 200,
+                                             &q->rule))))
+        return mez_mass_refusal_problem(&mc, c->pb);
+    if (q->date && !mez_mass_date_parse(q->date, NULL))
+        return bad(c, "request.invalid_date", "/effective_date",
+                   apr_psprintf(c->p, "'effective_date' must be a date YYYY-MM-DD, not '%s'", q->date));
+    q->amount = str(b, "amount", NULL);
+    ntn = json_object_get(b, "payee_ntn");
+    q->ntn = str(ntn, "ntn_number", NULL);
+    q->ntn_type = str(ntn, "ntn_type", NULL);
+    q->filer = str(ntn, "filer_status", NULL);
     return MEZ_OK;
-}
-
-/* An id that goes into a Mass path: a plain token, so that no other path can be reached through it. */
-static int path_token(const char *s)
-{
-    static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:";
-    return *s && strspn(s, ok) == strlen(s) && strcmp(s, ".") && strcmp(s, "..");
 }
 
 /* Whether j names the zone's own jurisdiction: its zone id, its jurisdiction or a layer of its stack, in any
@@ -286,7 +192,7 @@ mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_z
     mez_status_t rv;
 
     *out = NULL;
-    if ((rv = read_request(&c, &q)) != MEZ_OK)
+    if ((rv = read_request(&c, now, &q)) != MEZ_OK)
         return rv;
     if (actor_entity && strcmp(actor_entity, q.payer))
         return mez_problem(pb, p, MEZ_EINVAL, 403, "auth.not_entity_owner", "/payer_entity_id",
@@ -309,10 +215,8 @@ mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_z
                    apr_psprintf(p, "this zone computes withholding under its own law (%s), for payers in it, not "
                                 "under %s's", zone && zone->jurisdiction_id ? zone->jurisdiction_id : z->zone_id,
                                 q.source));
-    if (!path_token(q.payer))
-        return bad(&c, "request.invalid_field", "/payer_entity_id",
-                   "an entity id is letters, digits and - _ . : only");
-    if ((rv = mez_orch_mass_read(z, p, db, apr_pstrcat(p, "/v1/entities/", q.payer, NULL), NULL, "/payer_entity_id",
+    if ((rv = mez_orch_id_check(p, q.payer, "/payer_entity_id", pb)) != MEZ_OK
+        || (rv = mez_orch_mass_read(z, p, db, apr_pstrcat(p, "/v1/entities/", q.payer, NULL), NULL, "/payer_entity_id",
                                  &payer, pb)) != MEZ_OK)
         return rv;
     apr_time_exp_gmt(&e, now);

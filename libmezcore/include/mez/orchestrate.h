@@ -113,6 +113,11 @@ mez_status_t mez_orch_licence_list(apr_pool_t *p, mez_db_t *db, const mez_licenc
 int mez_orch_entity_may_read(const mez_orch_zone_t *z, apr_pool_t *p, mez_db_t *db, const char *path,
                              const char *id, const json_t *doc, const char *entity);
 
+/* An id that goes into a Mass gateway path ("/v1/entities/<id>"): letters, digits, '_', '-' and '.', and not "." or
+ * "..", so that no other path can be reached through it (a remote Mass's httpd would resolve a dot segment). 422
+ * "request.invalid_id" at pointer, or 404 when pointer is NULL (the id came in the route's own path). */
+mez_status_t mez_orch_id_check(apr_pool_t *p, const char *id, const char *pointer, mez_problem_t *pb);
+
 /* A record of the zone's Mass read through its gateway (z->mass_call; the sovereign store in db when NULL): *doc
  * (pool-owned) for a 200 JSON object. A 404 is 422 "mass.not_found" at pointer (the member that named it), any
  * other answer 502 "mass.unexpected_answer"; the gateway's own problems (503 "mass.unavailable", ...) pass. */

@@ -57,11 +57,12 @@ int mez_tax_currency_exponent(const char *code);
  * An amount below the row's threshold is withheld nothing, citing the row. Double taxation relief is not
  * computed (the packs hold no treaty rates): a payee abroad is taxed as the zone's own law says, without dta_applied.
  *
- * Problems (422 unless said): request.* for the body's shape (unknown members, types, patterns; pointers to
- * them); withholding.no_category (/payment_type) for a type the law has no withholding head for;
+ * Problems (422 unless said): the body is read with the treasury's own validators, so its members are refused as
+ * the treasury refuses them (request.* for its shape, request.invalid_id for a payer id that is not one,
+ * fiscal.invalid_ntn, fiscal.invalid_strn, fiscal.invalid_amount, ...; pointers to them); withholding.no_category (/payment_type) for a type the law has no withholding head for;
  * withholding.exempt_payee (/payee_ntn/filer_status): an exempt payee's withholding is its exemption
  * certificate's; withholding.other_jurisdiction (/source_jurisdiction) when the payer is not in this zone's
- * jurisdiction; fiscal.unknown_currency, fiscal.amount_precision (/amount) as the treasury says them;
+ * jurisdiction;
  * withholding.filer_status_needed (/payee_ntn/filer_status), withholding.rule_needed (/compliance/withholding_rule,
  * the candidate rows named), withholding.no_rate (/effective_date: no row of the zone's packs is in force for the
  * payment on that day), withholding.undetermined (the tensor's reason given) when the law as loaded does not
