@@ -17,6 +17,7 @@
 #include <apr_time.h>
 #include "mez/did.h"
 #include "mez/http.h"
+#include "mez/httpsig.h"
 #include "mez/file.h"
 #include "mez/json.h"
 #include "mez/key.h"
@@ -43,6 +44,7 @@ typedef struct deploy_t {
     const char *console_dir;     /* the regulator console's pages (NULL: none installed, none served) */
     const char *mode;            /* MezMode: development (default) or production */
     const char *progress_file;   /* --progress-file: the run's status document, rewritten after each step */
+    const char *public_authority; /* --public-authority: more names peers address the zone by, comma-separated */
     int dry_run, no_start;
     mez_provision_t prov;        /* the request as mez_provision_check read it */
     const char *err_code, *err_detail, *err_pointer; /* the pre-flight refusal, for the progress file */
@@ -53,6 +55,7 @@ typedef struct deploy_t {
     gid_t gid;
     const char *zone_dir, *key_path, *packs_path, *db_dir, *log_dir, *token_path, *conf_path, *src_dir;
     const char *url, *driver, *params, *cli_params, *admin_params, *pg_dbname, *pg_password, *pg_passline;
+    const char *authorities;       /* MezPublicAuthority's values, space-separated */
     const char *db_desc, *mass_token, *did;
     mez_akn_schema_t *akn;
     mez_zone_t *zone;
@@ -116,6 +119,10 @@ static void usage(FILE *out)
         "  --corridors Z1,Z2        peers to propose corridors to; each must be in --peers\n"
         "  --peers FILE             peers registry, JSON: {\"<zone_id>\": {\"url\": ..., \"did\": \"did:key:...\"}}\n"
         "  --peer-ca FILE           CA bundle for the peers' https (MezPeerCAFile)\n"
+        "  --public-authority H[:P],...  names peers address the zone by besides its server name and listen\n"
+        "                           address (a load balancer's, say); MezPublicAuthority lists them all, and a\n"
+        "                           peer's request signed for any other name is refused. Remembered in\n"
+        "                           deploy.json; a re-deploy that gives it replaces the list\n"
         "  --key-file FILE          use this Ed25519 key (PEM) instead of generating one\n"
         "  --profile-dir DIR, --sql-dir DIR, --akn-xsd FILE, --policy-conf FILE   content (defaults: $MEZ_PROFILE_DIR,\n"
         "                           $MEZ_SQL_DIR, $MEZ_AKN_XSD, $MEZ_POLICY_CONF, else under %s)\n"
@@ -279,6 +286,41 @@ static int parse_database(deploy_t *d)
     return 0;
 }
 
+/* MezPublicAuthority: the names peers address the zone by, so that a request a peer signed for another zone is
+ * refused here. The server name (on the default port, as through a load balancer, and on the listen port), the
+ * listen address when it is one a peer can reach (not a wildcard), and --public-authority's. */
+static int public_authorities(deploy_t *d)
+{
+    apr_pool_t *p = d->p;
+    apr_array_header_t *names = apr_array_make(p, 4, sizeof(const char *));
+    const char *port = strrchr(d->listen, ':'), *host = d->prov.listen_host;
+    char *list, *tok, *last;
+
+    APR_ARRAY_PUSH(names, const char *) = d->server_name;
+    if (port)
+        APR_ARRAY_PUSH(names, const char *) = apr_pstrcat(p, d->server_name, port, NULL);
+    if (host && strcmp(host, "*") && strcmp(host, "0.0.0.0") && strcmp(host, "[::]") && strcmp(host, "::"))
+        APR_ARRAY_PUSH(names, const char *) = d->listen;
+    list = apr_pstrdup(p, d->public_authority ? d->public_authority : "");
+    for (tok = apr_strtok(list, ",", &last); tok; tok = apr_strtok(NULL, ",", &last)) {
+        apr_collapse_spaces(tok, tok);     /* (it answers the end of the string, not its start) */
+        if (!mez_httpsig_authority_valid(tok))
+            return refuse(d, "deploy.invalid_public_authority", "--public-authority %s: '%s' is not host[:port] (a "
+                          "name, an IPv4 address or a bracketed IPv6 address, and a port 1-65535; no scheme or "
+                          "path)", d->public_authority, tok);
+        APR_ARRAY_PUSH(names, const char *) = tok;
+    }
+    for (int i = 0; i < names->nelts; i++) {
+        const char *n = APR_ARRAY_IDX(names, i, const char *);
+        int seen = !mez_httpsig_authority_valid(n);   /* a listen address mez_provision_check let through */
+        for (int j = 0; j < i && !seen; j++)
+            seen = !strcasecmp(n, APR_ARRAY_IDX(names, j, const char *));
+        if (!seen)
+            d->authorities = d->authorities ? apr_pstrcat(p, d->authorities, " ", n, NULL) : n;
+    }
+    return 0;
+}
+
 /* The listen address must be free, or already ours (this zone's, or shared with another zone of this httpd). */
 static int check_listen(deploy_t *d)
 {
@@ -407,6 +449,8 @@ static int preflight(deploy_t *d)
     if (!d->no_start && (access(d->httpd.bin, X_OK) != 0 || (d->httpd.root && !dep_exists(p, d->httpd.mez_module))))
         return refuse(d, "deploy.no_httpd", "httpd (%s) or mod_mez (%s) not found: set MEZ_HTTPD / MEZ_MODULE",
                       d->httpd.bin, d->httpd.mez_module);
+    if ((rc = public_authorities(d)) != 0)
+        return rc;
     if (d->peer_ca && !dep_read(p, d->peer_ca, NULL))
         return refuse(d, "deploy.unreadable_peer_ca", "cannot read --peer-ca %s", d->peer_ca);
     if (d->key_file && mez_key_load_private(p, d->key_file, &k, &pb) != MEZ_OK)
@@ -621,6 +665,8 @@ static const char *conf_text(deploy_t *d)
     }
     if (d->peer_ca)
         t = apr_psprintf(p, "%s    MezPeerCAFile \"%s\"\n", t, d->peer_ca);
+    if (d->authorities)
+        t = apr_psprintf(p, "%s    MezPublicAuthority %s\n", t, d->authorities);
     /* The password is not here: libpq reads it from passfile (0600, the httpd user's). */
     return apr_psprintf(p,
         "%s    DBDriver %s\n"
@@ -867,8 +913,8 @@ static int step_corridors(deploy_t *d, const char **result)
     return 0;
 }
 
-/* What an earlier deploy of this zone was told and a re-deploy (or a restore) was not: the policy file and the
- * mode, so running again without them keeps what the zone runs on instead of falling back to the defaults. */
+/* What an earlier deploy of this zone was told and a re-deploy (or a restore) was not: the policy file, the
+ * mode and the public authorities, so running again without them keeps what the zone runs on instead of falling back to the defaults. */
 static void remembered(deploy_t *d)
 {
     mez_problem_t pb = { 0 };
@@ -881,6 +927,8 @@ static void remembered(deploy_t *d)
         d->policy_conf = json_string_value(json_object_get(rec, "policy_conf"));
     if (!d->mode && json_is_string(json_object_get(rec, "mode")))
         d->mode = json_string_value(json_object_get(rec, "mode"));
+    if (!d->public_authority && json_is_string(json_object_get(rec, "public_authority")))
+        d->public_authority = json_string_value(json_object_get(rec, "public_authority"));
 }
 
 static json_t *record(deploy_t *d)
@@ -890,14 +938,14 @@ static json_t *record(deploy_t *d)
     for (int i = 0; i < d->peers->nelts; i++)
         json_array_append_new(peers, json_string(APR_ARRAY_IDX(d->peers, i, peer_t).zone_id));
     return mez_json_pool_own(p, json_pack(
-        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:s,s:s?,s:s,s:o,s:s,s:s,s:s,s:s}",
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:s,s:s?,s:s,s:o,s:s,s:s,s:s,s:s,s:s}",
         "format", "mez-deploy/1", "zone_id", d->zone_id, "profile", d->profile, "packs_source", d->src_dir,
         "listen", d->listen, "server_name", d->server_name, "url", d->url, "did", d->did,
         "database", "driver", d->driver, "target", d->db_desc, "conf_file", d->conf_path,
         "conf_dir", d->httpd.conf_dir, "httpd_root", d->httpd.root, "mass_api", d->mass_api ? d->mass_api
                                                                                           : "sovereign",
         "corridors", peers, "operator_token_file", d->token_path, "key_file", d->key_path, "mode", d->mode,
-        "policy_conf", d->policy_conf));
+        "policy_conf", d->policy_conf, "public_authority", d->public_authority ? d->public_authority : ""));
 }
 
 static int step_ready(deploy_t *d, const char **result)
@@ -1072,6 +1120,7 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
             { "--akn-xsd", &d.akn_xsd, NULL }, { "--policy-conf", &d.policy_conf, NULL },
             { "--key-file", &d.key_file, NULL }, { "--mode", &d.mode, NULL }, { "--dry-run", NULL, &d.dry_run },
             { "--no-start", NULL, &d.no_start }, { "--progress-file", &d.progress_file, NULL },
+            { "--public-authority", &d.public_authority, NULL },
             { NULL, NULL, NULL },
         };
         if (mez_cli_wants_help(argc, argv)) {

@@ -154,6 +154,11 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
             if (rc != OK)
                 return rc;
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, v, "zone %s is %s", sc->zone_id, sc->did);
+            if (sc->peers && !sc->public_authorities)
+                ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, v, "MezZone %s has MezPeer lines but no "
+                             "MezPublicAuthority: a peer's request signed for another zone that trusts the same "
+                             "peer is not refused here (name the authorities peers address this zone by)",
+                             sc->zone_id);
         }
     }
     return OK;

@@ -68,6 +68,9 @@ typedef struct mez_srv_conf_t {
     const char *client_cert_defn; /* "file:line" of that directive, for start-up messages */
     apr_array_header_t *peers;  /* MezPeer: of mez_peer_t (mod_mez_peer.c); NULL: none */
     const char *peer_ca_file;   /* MezPeerCAFile: CAs that sign peers' TLS certificates; NULL: the system store */
+    apr_array_header_t *public_authorities; /* MezPublicAuthority: of const char *, the names (host[:port]) peers
+                                 * address this zone by; a peer's signed request for any other is refused. NULL:
+                                 * not checked (mod_mez_peer.c) */
     const char *defn_name;      /* where the zone was configured, for start-up messages */
     unsigned defn_line;
     /* The admin API (mod_mez_admin.c), on a virtual host that is no zone: MezAdminId names its tokens and audit
@@ -355,6 +358,8 @@ typedef struct mez_peer_t {
     mez_key_t *key;                   /* the public key the DID names, decoded when the directive is read */
 } mez_peer_t;
 const char *mez_set_peer(cmd_parms *cmd, void *dc, const char *zone_id, const char *url, const char *did);
+/* MezPublicAuthority host[:port] ...: each value checked (mez_httpsig_authority_valid) and kept lower-cased. */
+const char *mez_set_public_authority(cmd_parms *cmd, void *dc, const char *authority);
 /* Whether r carries a Signature-Input or Signature header (then AuthType mez checks it instead of a token). */
 int mez_peer_signed(const request_rec *r);
 /* The peer zone with this id: a MezPeer of the configuration, else one an operator registered and has not revoked
@@ -363,7 +368,8 @@ const mez_peer_t *mez_peer_find(request_rec *r, const mez_srv_conf_t *sc, const 
 /* GET /v1/peers, POST /v1/peers, POST /v1/peers/{zone_id}/revoke. */
 int mez_peers_serve(request_rec *r, mez_srv_conf_t *sc);
 /* Verifies r's signature against the zone's peers and records its nonce; *out gets the peer. 401 problems
- * httpsig.* / digest.* (mez/httpsig.h) plus httpsig.unknown_key, httpsig.nonce_missing, httpsig.replay;
+ * httpsig.* / digest.* (mez/httpsig.h: httpsig.wrong_authority with MezPublicAuthority) plus httpsig.unknown_key,
+ * httpsig.nonce_missing, httpsig.replay;
  * 413 request.too_large; 503 db.unavailable. */
 mez_status_t mez_peer_authenticate(request_rec *r, const mez_srv_conf_t *sc, const mez_peer_t **out,
                                    mez_problem_t *pb);

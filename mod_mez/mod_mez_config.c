@@ -73,6 +73,7 @@ void *mez_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->client_cert_defn = add->client_cert_auth != -1 ? add->client_cert_defn : base->client_cert_defn;
     sc->peers = add->peers ? add->peers : base->peers;
     sc->peer_ca_file = add->peer_ca_file ? add->peer_ca_file : base->peer_ca_file;
+    sc->public_authorities = add->public_authorities ? add->public_authorities : base->public_authorities;
     sc->admin_id = add->admin_id ? add->admin_id : base->admin_id;
     sc->admin_spool = add->admin_spool ? add->admin_spool : base->admin_spool;
     sc->admin_packs_dir = add->admin_packs_dir ? add->admin_packs_dir : base->admin_packs_dir;
@@ -461,6 +462,9 @@ const command_rec mez_cmds[] = {
     AP_INIT_TAKE3("MezPeer", mez_set_peer, NULL, RSRC_CONF,
                   "<zone-id> <url> <did:key>: a zone whose RFC 9421 signed requests AuthType mez accepts "
                   "(Require mez-peer)"),
+    AP_INIT_ITERATE("MezPublicAuthority", mez_set_public_authority, NULL, RSRC_CONF,
+                    "host[:port] ...: the names peers address this zone by (their MezPeer URL's authority); a peer's "
+                    "signed request for any other is refused (httpsig.wrong_authority)"),
     AP_INIT_TAKE1("MezAdminId", mez_set_admin_id, NULL, RSRC_CONF,
                   "the admin API's name on a virtual host that is no zone: its tokens (mez token create --zone ID) "
                   "and audit chain"),

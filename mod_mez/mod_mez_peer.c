@@ -14,8 +14,13 @@
  * came from the client and needs to know nothing about signatures. Verifying the digest later, in the handler,
  * would let a signed request with a wrong body through authentication and leave every handler responsible.
  *
- * Order of checks: the signature first (parse, components, window, Ed25519, digest), then the nonce: a refused
- * signature never writes the replay table. The window is MEZ_PEER_SKEW seconds either side of now; a nonce is
+ * The authority. With MezPublicAuthority the signature must cover @authority and name one of the zone's own
+ * names: a request a peer signed for another zone (which trusts the same peer) and that was replayed here is
+ * refused, 401 httpsig.wrong_authority. Without it the Host the request arrived with is all the signature binds,
+ * and httpd's name-based virtual hosts, IP-addressed estates and load balancers make that the operator's to say.
+ *
+ * Order of checks: the signature first (parse, components, window, Ed25519, digest, authority), then the nonce:
+ * a refused signature never writes the replay table. The window is MEZ_PEER_SKEW seconds either side of now; a nonce is
  * remembered for twice that, the longest a `created` can stay acceptable after it was first seen. */
 #include <string.h>
 #include <apr_strings.h>
@@ -327,6 +332,22 @@ fail:
                   apb.detail ? apb.detail : apb.code);
 }
 
+const char *mez_set_public_authority(cmd_parms *cmd, void *dc, const char *authority)
+{
+    mez_srv_conf_t *sc = mez_srv_conf(cmd->server);
+    char *lower;
+    (void)dc;
+    if (!mez_httpsig_authority_valid(authority))
+        return apr_psprintf(cmd->pool, "MezPublicAuthority: '%s' is not host[:port] (a name, an IPv4 address or "
+                            "a bracketed IPv6 address, and a port 1-65535; no scheme or path)", authority);
+    lower = apr_pstrdup(cmd->pool, authority);
+    ap_str_tolower(lower);
+    if (!sc->public_authorities)
+        sc->public_authorities = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    APR_ARRAY_PUSH(sc->public_authorities, const char *) = lower;
+    return NULL;
+}
+
 mez_status_t mez_peer_authenticate(request_rec *r, const mez_srv_conf_t *sc, const mez_peer_t **out,
                                    mez_problem_t *pb)
 {
@@ -367,6 +388,10 @@ mez_status_t mez_peer_authenticate(request_rec *r, const mez_srv_conf_t *sc, con
 
     policy.now = (long long)apr_time_sec(apr_time_now());
     policy.skew = MEZ_PEER_SKEW;
+    if (sc->public_authorities) {
+        policy.authorities = (const char *const *)sc->public_authorities->elts;
+        policy.nauthorities = (size_t)sc->public_authorities->nelts;
+    }
     if (body) {
         policy.has_body = 1;
         policy.body = body->buf;

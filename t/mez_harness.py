@@ -441,7 +441,8 @@ class Zone:
             "</Location>",
         ]
         if self.extra_conf:
-            lines.append(textwrap.dedent(self.extra_conf).strip())
+            # @PORT@: the port this zone listens on (it may change when a start loses the race for one)
+            lines.append(textwrap.dedent(self.extra_conf).strip().replace("@PORT@", str(self.port)))
         return "\n".join(lines) + "\n"
 
     def write_conf(self):
@@ -685,11 +686,13 @@ def pk_zone_file(env, name):
 
 def peer_policy(env, peers, ca_file=None):
     """httpd lines for a zone of a corridor test: the shipped policy (conf/mez-policy.conf), its MezPeer lines
-    (zone id, url, did) and, for TLS between zones, the peers' CA (MezPeerCAFile)."""
+    (zone id, url, did), for TLS between zones the peers' CA (MezPeerCAFile), and the name its peers address it
+    by (MezPublicAuthority: every peer request of the corridor tests is checked against it)."""
     lines = policy_conf(env).split("\n")
     if ca_file:
         lines.append("MezPeerCAFile %s" % ca_file)
     lines += ["MezPeer %s %s %s" % p for p in peers]
+    lines.append("MezPublicAuthority 127.0.0.1:@PORT@")
     return "\n".join(lines)
 
 

@@ -195,6 +195,43 @@ def test_redeploy_changes_nothing(estate, pk):
     assert get(pk["port"], "/readyz").status_code == 200
 
 
+def test_public_authority(estate, pk, mez_env):
+    """The zone's conf names the authorities peers address it by (MezPublicAuthority): its server name, on the
+    default and the listen port, its listen address, and --public-authority's (remembered by a re-deploy). A peer's
+    request signed for one of them passes, one signed for another zone's name is refused."""
+    port = pk["port"]
+    conf_file = os.path.join(estate.conf_dir, "pk-sifc.conf")
+    own = "MezPublicAuthority pk-sifc.localhost pk-sifc.localhost:%d 127.0.0.1:%d" % (port, port)
+    assert re.search("^    %s$" % re.escape(own), open(conf_file).read(), re.M), open(conf_file).read()
+    cp = estate.deploy("sovereign-govos", "pk-sifc", port, "--public-authority", "pk.zones.example, LB.example:%d"
+                       % port)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert "    %s pk.zones.example LB.example:%d\n" % (own, port) in open(conf_file).read()
+    before = estate.snapshot()
+    cp = estate.deploy("sovereign-govos", "pk-sifc", port)          # remembered: nothing changes
+    assert cp.returncode == 0 and estate.snapshot() == before, cp.stdout + cp.stderr
+    # A peer registered at runtime signs for the load balancer's name, then for another zone's.
+    work = mez_env.new_dir("deploy-authority")
+    key = os.path.join(work, "peer.pem")
+    did = mez_env.keygen(key)
+    r = requests.post("http://127.0.0.1:%d/v1/peers" % port, json={"zone_id": "lb-peer", "url": "http://127.0.0.1:9",
+                      "did": did}, headers={"Authorization": "Bearer " + token_of(estate, "pk-sifc")}, timeout=30)
+    assert r.status_code in (200, 201), r.text
+
+    def signed(authority):
+        cp = estate.mez("peer", "sign", "--key", key, "--url", "http://%s/v1/corridors" % authority)
+        assert cp.returncode == 0, cp.stderr
+        h = dict(line.split(": ", 1) for line in cp.stdout.splitlines())
+        h["Host"] = authority
+        return requests.get("http://127.0.0.1:%d/v1/corridors" % port, headers=h, timeout=30)
+
+    r = signed("lb.example:%d" % port)
+    assert r.status_code == 200, r.text
+    r = signed("ae-adgm.localhost:%d" % port)
+    assert r.status_code == 401 and r.json()["code"] == "httpsig.wrong_authority", r.text
+    assert r.json()["pointer"] == "/headers/host"
+
+
 def test_dry_run_writes_nothing(estate, pk):
     before = estate.snapshot()
     cp = estate.deploy("digital-financial-center", "ae-adgm", free_port(), "--dry-run")
@@ -314,6 +351,8 @@ def test_bad_arguments_change_nothing(estate, pk, mez_env):
     with open(garbage, "w") as f:
         f.write("not a key\n")
     cases.append((["charter-city", "hn-prospera", port, "--key-file", garbage], ["deploy.unreadable_key"]))
+    cases.append((["charter-city", "hn-prospera", port, "--public-authority", "lb.example,https://lb.example"],
+                  ["deploy.invalid_public_authority", "'https://lb.example' is not host[:port]"]))
     for (profile, zone, p, *extra), needles in cases:
         cp = estate.deploy(profile, zone, p, *extra)
         assert_refused(cp, estate, before, *needles)

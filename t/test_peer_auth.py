@@ -65,11 +65,11 @@ def content_digest(body):
 
 def sign(key, method, path, authority, *, body=None, digest=None, headers=None, covered_headers=(),
          created=None, nonce="fresh", keyid=None):
-    """Headers for a request signed per RFC 9421 (label "mez"): @method, @authority, @path, the given header
-    fields, and content-digest when there is a body (digest overrides the header's value)."""
+    """Headers for a request signed per RFC 9421 (label "mez"): @method, @authority (unless None), @path, the
+    given header fields, and content-digest when there is a body (digest overrides the header's value)."""
     key_file, did, workdir = key
     headers = dict(headers or {})
-    components = ["@method", "@authority", "@path"]
+    components = ["@method", "@authority", "@path"] if authority is not None else ["@method", "@path"]
     values = {"@method": method, "@authority": authority, "@path": path}
     for h in covered_headers:
         components.append(h)
@@ -214,6 +214,60 @@ def test_bad_peer_directive_stops_httpd(make_zone, mez_env, peers, args, why):
     line = z.conf_line("MezPeer " + args.format(did=did))
     assert "Syntax error on line %d of %s" % (line, z.conf_file) in out, out
     assert why in out, out
+
+
+def test_public_authority(make_zone, driver, mez_env, peers):
+    """MezPublicAuthority: a request the peer signed for another zone's name (a zone that trusts the same peer,
+    which it was captured on its way to) is refused after its signature verifies, and spends no nonce; the zone's
+    own names pass, a port that is the scheme's default the same as none."""
+    conf = peer_conf(mez_env, [("peer-a", "https://peer-a.example", peers["peer"][1])])
+    z = make_zone(driver, extra_conf=conf + "\nMezPublicAuthority 127.0.0.1:@PORT@ Zone-A.example")
+    peer = peers["peer"]
+    before = z.count(NONCES)
+    r = z.get("/v1/zone", headers=sign(peer, "GET", "/v1/zone", authority(z)))
+    assert r.status_code == 200, r.text
+    # By name, through whatever put the name in front of it (Host "zone-a.example:80" over http is zone-a.example).
+    for host in ("zone-a.example", "ZONE-A.example:80"):
+        h = sign(peer, "GET", "/v1/zone", host.lower())
+        h["Host"] = host
+        r = z.get("/v1/zone", headers=h)
+        assert r.status_code == 200, r.text
+    assert z.count(NONCES) == before + 3
+    # Signed for other zones, and sent here with the Host it was signed for (else the signature would not verify).
+    for host in ("zone-b.example", "127.0.0.1:%d" % (z.port + 1 if z.port < 65535 else z.port - 1),
+                 "zone-a.example:8443"):
+        h = sign(peer, "GET", "/v1/zone", host)
+        h["Host"] = host
+        p = assert_problem(z.get("/v1/zone", validate=False, headers=h), 401, "httpsig.wrong_authority")
+        assert p["pointer"] == "/headers/host" and host in p["detail"], p
+        assert "zone-a.example" in p["detail"], p       # the proven peer is told which names this zone has
+    # A stranger's request for another name learns nothing of the zone's names.
+    h = sign(peers["stranger"], "GET", "/v1/zone", "zone-b.example", keyid=did_vm(peer[1]))
+    h["Host"] = "zone-b.example"
+    p = assert_problem(z.get("/v1/zone", validate=False, headers=h), 401, "httpsig.bad_signature")
+    assert "zone-a.example" not in p["detail"], p
+    # A signature that does not bind the authority at all.
+    h = sign(peer, "GET", "/v1/zone", None)
+    assert_problem(z.get("/v1/zone", validate=False, headers=h), 401, "httpsig.not_covered")
+    assert z.count(NONCES) == before + 3
+    # The zone without it says at start-up what it does not check.
+    assert "no MezPublicAuthority" not in z.error_log()
+
+
+def test_no_public_authority_is_noticed(pzone):
+    assert "MezZone %s has MezPeer lines but no MezPublicAuthority" % pzone.zone_id in pzone.error_log()
+
+
+@pytest.mark.parametrize("value", ["https://zone.example", "zone.example/v1", "zone.example:0", "zone.example:70000",
+                                   "user@zone.example", "::1"])
+def test_bad_public_authority_stops_httpd(make_zone, value):
+    z = make_zone("sqlite3", start=False, extra_conf="MezPublicAuthority zone.example " + value)
+    cp = z.config_test()
+    out = cp.stdout + cp.stderr
+    assert cp.returncode != 0
+    line = z.conf_line("MezPublicAuthority")
+    assert "Syntax error on line %d of %s" % (line, z.conf_file) in out, out
+    assert "MezPublicAuthority: '%s' is not host[:port]" % value in out, out
 
 
 def cli_headers(mez_env, key_file, url, method="GET", body_file=None):

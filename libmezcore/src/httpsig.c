@@ -320,6 +320,11 @@ mez_status_t mez_httpsig_verify(apr_pool_t *p, const mez_key_t *peer, const mez_
         if (!has_created)
             return mez_problem(pb, p, MEZ_EINVAL, 401, "httpsig.not_covered", PTR_SIG_INPUT,
                                "the signature has no created parameter");
+        if (pol->nauthorities && !covers(comps, (size_t)in_m->inner->nelts, "@authority")
+            && !covers(comps, (size_t)in_m->inner->nelts, "@target-uri"))
+            return mez_problem(pb, p, MEZ_EINVAL, 401, "httpsig.not_covered", PTR_SIG_INPUT,
+                               "the signature does not cover @authority: this zone accepts only requests signed "
+                               "for one of its own names");
     }
     if (v.created < pol->now - pol->skew || v.created > pol->now + pol->skew)
         return mez_problem(pb, p, MEZ_EINVAL, 401, "httpsig.stale", PTR_SIG_INPUT,
@@ -345,6 +350,20 @@ mez_status_t mez_httpsig_verify(apr_pool_t *p, const mez_key_t *peer, const mez_
                                            pol->has_body ? pol->body : NULL, pol->has_body ? pol->body_len : 0,
                                            pb)) != MEZ_OK)
         return rv;
+    /* Only now, to a proven peer, is it worth saying which names this zone answers to. */
+    if (pol->nauthorities) {
+        const char *names = NULL;
+        for (size_t j = 0; j < pol->nauthorities; j++) {
+            if (mez_httpsig_authority_same(req->scheme, req->authority, pol->authorities[j]))
+                break;
+            names = names ? apr_pstrcat(p, names, ", ", pol->authorities[j], NULL) : pol->authorities[j];
+            if (j + 1 == pol->nauthorities)
+                return mez_problem(pb, p, MEZ_EINVAL, 401, "httpsig.wrong_authority", "/headers/host",
+                                   "the request was signed for %s, which is not a name of this zone (%s): a "
+                                   "request meant for another zone is not accepted here",
+                                   req->authority ? req->authority : "(no Host)", names);
+        }
+    }
     *out = v;
     return MEZ_OK;
 }

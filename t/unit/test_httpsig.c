@@ -122,7 +122,7 @@ static void test_rfc9421_b26_verify(void)
     unsigned char pub[32];
     mez_key_t *peer;
     mez_problem_t pb = { 0 };
-    mez_httpsig_policy_t pol = { "sig-b26", B26_CREATED + 10, 300, 0, NULL, 0 };
+    mez_httpsig_policy_t pol = { "sig-b26", B26_CREATED + 10, 300, 0, NULL, 0, NULL, 0 };
     mez_httpsig_verified_t v;
     req_buf_t r;
 
@@ -365,6 +365,76 @@ static void test_round_trip(void)
     CU_ASSERT_EQUAL(mez_httpsig_verify(p, f.peer, &f.r.req, &f.pol, &v, &pb), MEZ_OK);
     f.pol.now = NOW - 300;
     CU_ASSERT_EQUAL(mez_httpsig_verify(p, f.peer, &f.r.req, &f.pol, &v, &pb), MEZ_OK);
+}
+
+/* MezPublicAuthority: the zone's own names, and a request signed for another zone refused after its signature. */
+static void test_authority(void)
+{
+    apr_pool_t *p = unit_pool();
+    fixture_t f;
+    mez_problem_t pb = { 0 };
+    mez_httpsig_verified_t v;
+    static const char *const mine[] = { "zone-a.example", "zone-b.example:443" };
+    static const char *const theirs[] = { "zone-a.example", "127.0.0.1:8443" };
+    static const char *const good[] = { "zone.example", "zone.example:8443", "127.0.0.1:1", "[::1]:443",
+                                        "[2001:db8::1]", "zone_b.internal:65535", "Zone.Example" };
+    static const char *const bad[] = { "", "https://zone.example", "zone.example/", "zone.example:", ":443",
+                                       "zone.example:0", "zone.example:65536", "zone.example:443x",
+                                       "user@zone.example", "zone..example", ".zone.example", "::1",
+                                       "[::1", "zone example", "zone.example:123456" };
+    static const char *const no_authority[] = { "@method", "@path", "content-digest" };
+
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        CU_ASSERT_TRUE(mez_httpsig_authority_valid(good[i]));
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (mez_httpsig_authority_valid(bad[i]))
+            CU_FAIL(apr_pstrcat(p, "accepted as an authority: ", bad[i], NULL));
+    CU_ASSERT_FALSE(mez_httpsig_authority_valid(NULL));
+    /* no case; the scheme's default port the same as none; any other port not */
+    CU_ASSERT_TRUE(mez_httpsig_authority_same("https", "Zone-B.example", "zone-b.example:443"));
+    CU_ASSERT_TRUE(mez_httpsig_authority_same("http", "zone-b.example:80", "ZONE-B.EXAMPLE"));
+    CU_ASSERT_FALSE(mez_httpsig_authority_same("http", "zone-b.example:443", "zone-b.example"));
+    CU_ASSERT_FALSE(mez_httpsig_authority_same("https", "zone-b.example:8443", "zone-b.example"));
+    CU_ASSERT_FALSE(mez_httpsig_authority_same("https", "zone-b.example", "zone-b.example.org"));
+    CU_ASSERT_TRUE(mez_httpsig_authority_same("https", "[::1]", "[::1]:443"));
+    CU_ASSERT_FALSE(mez_httpsig_authority_same("https", "[::1]", "[::2]"));
+    CU_ASSERT_FALSE(mez_httpsig_authority_same("https", NULL, "zone-b.example"));
+
+    /* one of the zone's names (Zone-B.example over https is zone-b.example:443) */
+    fixture(&f);
+    sign_into(&f);
+    f.pol.authorities = mine;
+    f.pol.nauthorities = 2;
+    memset(&v, 0, sizeof v);
+    CU_ASSERT_EQUAL(mez_httpsig_verify(p, f.peer, &f.r.req, &f.pol, &v, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(v.nonce, "n-0123456789abcdef");
+    /* signed for zone-b, arriving at a zone with other names: the signature is good, the request not for it */
+    fixture(&f);
+    sign_into(&f);
+    f.pol.authorities = theirs;
+    f.pol.nauthorities = 2;
+    expect_refusal(&f, "httpsig.wrong_authority", 401);
+    memset(&pb, 0, sizeof pb);
+    CU_ASSERT_EQUAL(mez_httpsig_verify(p, f.peer, &f.r.req, &f.pol, &v, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/headers/host");
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "Zone-B.example"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "zone-a.example, 127.0.0.1:8443"));
+    /* a bad signature is said to be bad before anything about names: strangers learn none */
+    fixture(&f);
+    sign_into(&f);
+    f.r.req.method = "PUT";
+    f.pol.authorities = theirs;
+    f.pol.nauthorities = 2;
+    expect_refusal(&f, "httpsig.bad_signature", 401);
+    /* a signature that does not bind the authority is not enough once the zone names its own */
+    fixture(&f);
+    f.ps.components = no_authority;
+    f.ps.ncomponents = 3;
+    sign_into(&f);
+    CU_ASSERT_EQUAL(mez_httpsig_verify(p, f.peer, &f.r.req, &f.pol, &v, &pb), MEZ_OK);
+    f.pol.authorities = mine;
+    f.pol.nauthorities = 2;
+    expect_refusal(&f, "httpsig.not_covered", 401);
 }
 
 static void test_tampered(void)
@@ -633,6 +703,7 @@ void unit_register_httpsig(void)
     CU_add_test(s, "RFC 9530: sha-256 and sha-512 Content-Digest of the example body", test_rfc9530_digests);
     CU_add_test(s, "Content-Digest refusals: mismatch, unknown only, missing, malformed", test_digest_refusals);
     CU_add_test(s, "mez profile: sign/verify round trip, nonce and keyid returned", test_round_trip);
+    CU_add_test(s, "MezPublicAuthority: the zone's names; signed for another zone refused", test_authority);
     CU_add_test(s, "tampered header, method, path, body, parameter, wrong key", test_tampered);
     CU_add_test(s, "no body: a covered content-digest is still checked", test_no_body);
     CU_add_test(s, "created outside the window, expires passed", test_stale);

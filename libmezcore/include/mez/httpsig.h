@@ -7,7 +7,8 @@
  * ("httpsig.malformed", "digest.malformed") or that use component parameters / derived components mez does not
  * implement ("httpsig.unsupported_component"), 401 for everything that means "not proven to come from the peer"
  * ("httpsig.missing", "httpsig.bad_signature", "httpsig.stale", "httpsig.not_covered", "httpsig.unknown_algorithm",
- * "httpsig.component_missing", "digest.mismatch", "digest.unknown_algorithm", "digest.missing"). */
+ * "httpsig.component_missing", "httpsig.wrong_authority", "digest.mismatch", "digest.unknown_algorithm",
+ * "digest.missing"). */
 #ifndef MEZ_HTTPSIG_H
 #define MEZ_HTTPSIG_H
 
@@ -96,7 +97,24 @@ typedef struct mez_httpsig_policy_t {
     int has_body;
     const void *body;
     size_t body_len;
+    /* The receiver's own names as its peers address it (host or host:port, mez_httpsig_authority_valid). When
+     * there are any, the signature must cover @authority (or @target-uri) and the request's authority must be
+     * one of them, a port that is the scheme's default (80, 443) being the same as none: a request signed for
+     * another zone and replayed to this one is refused ("httpsig.wrong_authority", pointer "/headers/host")
+     * even when that other zone trusts the same peer. Checked after the signature, so only a peer learns the
+     * names. None: the authority is whatever the request was sent to (the signature still binds it when
+     * covered). */
+    const char *const *authorities;
+    size_t nauthorities;
 } mez_httpsig_policy_t;
+
+/* 1 if s is an authority a receiver may name itself by: a host (a DNS name, an IPv4 address or a bracketed IPv6
+ * address) with an optional port 1-65535; no scheme, user or path. */
+int mez_httpsig_authority_valid(const char *s);
+
+/* 1 if two authorities name the same host and port for scheme: compared without case, a port that is the
+ * scheme's default (http 80, https 443) the same as none. */
+int mez_httpsig_authority_same(const char *scheme, const char *a, const char *b);
 
 /* What a verified signature said; strings live in the pool. nonce and keyid are NULL when absent. */
 typedef struct mez_httpsig_verified_t {
