@@ -485,7 +485,7 @@ static int peers_register(request_rec *r, const mez_srv_conf_t *sc, mez_db_t *db
                                                                                           : json_null(),
                                       "did", json_object_get(body, "did") ? json_object_get(body, "did")
                                                                           : json_null()), &ev);
-    if (mez_peer_register_audited(r->pool, db, zone_id, json_string_value(json_object_get(body, "url")),
+    if (mez_peer_register(r->pool, db, zone_id, json_string_value(json_object_get(body, "url")),
                                   json_string_value(json_object_get(body, "did")), mez_request_actor(r),
                                   apr_time_now(), &ev, &repeated, &pb) != MEZ_OK
         || mez_peer_get(r->pool, db, zone_id, &row, &found, &pb) != MEZ_OK)
@@ -508,7 +508,7 @@ static int peers_revoke(request_rec *r, const mez_srv_conf_t *sc, mez_db_t *db, 
         return mez_send_problem(r, &pb, NULL);
     }
     mez_request_audit_event(r, "peer.revoke", "peer", zone_id, "committed", NULL, &ev);
-    if (mez_peer_revoke_audited(r->pool, db, zone_id, apr_time_now(), &ev, &pb) != MEZ_OK
+    if (mez_peer_revoke(r->pool, db, zone_id, apr_time_now(), &ev, &pb) != MEZ_OK
         || mez_peer_get(r->pool, db, zone_id, &row, &found, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     return mez_send_json(r, 200, peer_json(row.zone_id, row.url, row.did, "registered", row.created_at,

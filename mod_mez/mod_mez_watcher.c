@@ -115,7 +115,7 @@ static int post_watcher(request_rec *r, mez_db_t *db)
     if (read_stake(r, body, &amount, &currency, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     mez_request_audit_event(r, "watcher.enrol", "watcher", NULL, "committed", NULL, &aev);
-    if (mez_watcher_enrol_audited(r->pool, db, did, amount, currency, apr_time_now(), &aev, &w, &pb) != MEZ_OK)
+    if (mez_watcher_enrol(r->pool, db, did, amount, currency, apr_time_now(), &aev, &w, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, "/v1/watchers/", w.watcher_id, NULL));
     return mez_send_json(r, 201, watcher_json(r->pool, &w));
@@ -154,7 +154,7 @@ static int post_unbond(request_rec *r, mez_db_t *db, const char *id)
     mez_audit_event_t aev;
     mez_watcher_t w;
     mez_request_audit_event(r, "watcher.unbond", "watcher", id, "committed", NULL, &aev);
-    if (mez_watcher_unbond_audited(r->pool, db, id, apr_time_now(), &aev, &w, &pb) != MEZ_OK)
+    if (mez_watcher_unbond(r->pool, db, id, apr_time_now(), &aev, &w, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     return mez_send_json(r, 200, watcher_json(r->pool, &w));
 }
@@ -168,7 +168,7 @@ static int post_complete_unbond(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db
     apr_interval_time_t period = sc->watcher_unbonding >= 0 ? sc->watcher_unbonding
                                                              : MEZ_WATCHER_UNBONDING_DEFAULT;
     mez_request_audit_event(r, "watcher.complete_unbond", "watcher", id, "committed", NULL, &aev);
-    if (mez_watcher_complete_unbond_audited(r->pool, db, id, apr_time_now(), period, &aev, &w, &pb) != MEZ_OK)
+    if (mez_watcher_complete_unbond(r->pool, db, id, apr_time_now(), period, &aev, &w, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     return mez_send_json(r, 200, watcher_json(r->pool, &w));
 }
@@ -186,7 +186,7 @@ static int post_rebond(request_rec *r, mez_db_t *db, const char *id)
     if (mez_read_json_object(r, allowed, &body, &pb) != MEZ_OK || read_stake(r, body, &amount, &currency, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     mez_request_audit_event(r, "watcher.rebond", "watcher", id, "committed", NULL, &aev);
-    if (mez_watcher_rebond_audited(r->pool, db, id, amount, currency, apr_time_now(), &aev, &w, &pb) != MEZ_OK)
+    if (mez_watcher_rebond(r->pool, db, id, amount, currency, apr_time_now(), &aev, &w, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     return mez_send_json(r, 200, watcher_json(r->pool, &w));
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <apr_general.h>
 #include <apr_strings.h>
+#include "mez/audit.h"
 #include "mez/corridor.h"
 #include "mez/json.h"
 #include "mez/receipt.h"
@@ -41,22 +42,25 @@ static int init(apr_pool_t *p, mez_db_t *db, const mez_digest_t *g)
     mez_problem_t pb = { 0 };
     mez_digest_t a, b;
     const char *to;
+    /* The zone's audit row of the creation and of each move, as an operator's route writes them. */
+    const mez_audit_event_t audit = { .zone_id = "pk-sifc", .actor = "corridor-race", .action = "corridor.race",
+                                      .resource_type = "corridor", .resource_id = CID, .outcome = "committed" };
     mez_digest_sha256("approval a", 10, &a);
     mez_digest_sha256("approval b", 10, &b);
     if (mez_corridor_create(p, db, CID, "ae-adgm", "did:key:z6MkRace", hex64(p, '1'), hex64(p, '2'), g, apr_time_now(),
-                            &pb) != MEZ_OK)
+                            &audit, &pb) != MEZ_OK)
         return fail("create", &pb);
     if (mez_corridor_transition(p, db, CID, "submit",
                                 parse(p, apr_psprintf(p, "{\"bilateral_agreement_digest\":\"%s\","
                                                       "\"pack_trilogy_digest\":\"%s\"}", mez_digest_format(p, &a),
-                                                      mez_digest_format(p, &b)), &pb), apr_time_now(), &to, &pb)
-        != MEZ_OK)
+                                                      mez_digest_format(p, &b)), &pb), apr_time_now(), &audit, &to,
+                                &pb) != MEZ_OK)
         return fail("submit", &pb);
     if (mez_corridor_transition(p, db, CID, "activate",
                                 parse(p, apr_psprintf(p, "{\"regulatory_approval_a\":\"%s\","
                                                       "\"regulatory_approval_b\":\"%s\"}", mez_digest_format(p, &a),
-                                                      mez_digest_format(p, &b)), &pb), apr_time_now(), &to, &pb)
-        != MEZ_OK)
+                                                      mez_digest_format(p, &b)), &pb), apr_time_now(), &audit, &to,
+                                &pb) != MEZ_OK)
         return fail("activate", &pb);
     return 0;
 }

@@ -136,6 +136,15 @@ json_t *mez_audit_row_json(const mez_audit_row_t *row)
     return obj;
 }
 
+mez_status_t mez_audit_required(apr_pool_t *p, const mez_audit_event_t *ev, const char *what, mez_problem_t *pb)
+{
+    if (!ev || !ev->zone_id || !ev->actor || !ev->action || !ev->outcome || (ev->detail && !json_is_object(ev->detail)))
+        return mez_problem(pb, p, MEZ_EINTERNAL, 500, "audit.invalid_event", NULL,
+                           "%s is recorded in the zone's audit log: the caller must give its audit event (zone_id, "
+                           "actor, action, outcome)", what);
+    return MEZ_OK;
+}
+
 mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event_t *ev, mez_problem_t *pb)
 {
     mez_audit_row_t row = { 0 };

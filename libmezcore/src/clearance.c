@@ -232,13 +232,8 @@ static mez_status_t not_found(apr_pool_t *p, const char *clearance_id, mez_probl
 static mez_status_t audit_row(apr_pool_t *p, mez_db_t *db, const mez_audit_event_t *audit, const mez_clearance_t *c,
                               json_t *detail, mez_problem_t *pb)
 {
-    mez_audit_event_t ev;
+    mez_audit_event_t ev = *audit;
     mez_status_t rv;
-    if (!audit) {
-        json_decref(detail);
-        return MEZ_OK;
-    }
-    ev = *audit;
     ev.resource_type = "screening_clearance";
     ev.resource_id = c->clearance_id;
     ev.detail = detail;
@@ -270,6 +265,8 @@ mez_status_t mez_clearance_create(apr_pool_t *p, mez_db_t *db, const mez_clearan
     mez_db_tx_t *tx;
     int found = 0;
     mez_status_t rv;
+    if ((rv = mez_audit_required(p, audit, "a screening clearance", pb)) != MEZ_OK)
+        return rv;
 
     c.clearance_id = mez_mass_new_id(p, "clr_");
     c.created_at = at;
@@ -381,6 +378,8 @@ mez_status_t mez_clearance_approve(apr_pool_t *p, mez_db_t *db, const char *clea
     mez_clearance_t c;
     mez_db_tx_t *tx;
     mez_status_t rv;
+    if ((rv = mez_audit_required(p, audit, "a clearance's approval", pb)) != MEZ_OK)
+        return rv;
 
     if ((rv = begin_change(p, db, clearance_id, &tx, &c, pb)) != MEZ_OK)
         return rv;
@@ -437,6 +436,8 @@ mez_status_t mez_clearance_revoke(apr_pool_t *p, mez_db_t *db, const char *clear
     mez_clearance_t c;
     mez_db_tx_t *tx;
     mez_status_t rv;
+    if ((rv = mez_audit_required(p, audit, "a clearance's revocation", pb)) != MEZ_OK)
+        return rv;
 
     if ((rv = begin_change(p, db, clearance_id, &tx, &c, pb)) != MEZ_OK)
         return rv;

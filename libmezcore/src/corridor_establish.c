@@ -37,6 +37,8 @@ mez_status_t mez_corridor_create_proposed(apr_pool_t *p, mez_db_t *db, const cha
 
     if (repeated)
         *repeated = 0;
+    if ((st = mez_audit_required(p, audit, "a corridor's proposal", pb)) != MEZ_OK)
+        return st;
     if (!peer_zone_id || !*peer_zone_id || !peer_did || strncmp(peer_did, "did:", 4))
         return mez_problem(pb, p, MEZ_EINVAL, 422, "corridor.invalid_field", "/peer_zone_id",
                            "a corridor needs its peer's zone id and DID");
@@ -70,7 +72,7 @@ mez_status_t mez_corridor_create_proposed(apr_pool_t *p, mez_db_t *db, const cha
                           role == MEZ_CORRIDOR_RESPONDER ? peer_did : MEZ_DB_NULL, NULL);
     if (st == MEZ_OK)
         st = put_document(p, db, corridor_id, definition, at, pb);
-    if (st == MEZ_OK && audit)
+    if (st == MEZ_OK)
         st = mez_audit_append(p, db, audit, pb);
     if (st == MEZ_OK)
         return mez_db_commit(p, tx, pb);
@@ -93,6 +95,8 @@ mez_status_t mez_corridor_establish(apr_pool_t *p, mez_db_t *db, const char *cor
 
     if (repeated)
         *repeated = 0;
+    if ((st = mez_audit_required(p, audit, "a corridor's establishment", pb)) != MEZ_OK)
+        return st;
     if ((st = mez_receipt_hex_digest(p, agreement_set_hex, "/agreement_digest", &d, pb)) != MEZ_OK)
         return st;
     if ((st = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
@@ -126,7 +130,7 @@ mez_status_t mez_corridor_establish(apr_pool_t *p, mez_db_t *db, const char *cor
     c.state = to;
     if ((st = mez_corridor_move(p, db, &c, MEZ_CORRIDOR_EV_ACTIVATE, activate_evidence, at, &to, pb)) != MEZ_OK)
         goto done;
-    if (audit && (st = mez_audit_append(p, db, audit, pb)) != MEZ_OK)
+    if ((st = mez_audit_append(p, db, audit, pb)) != MEZ_OK)
         goto done;
     return mez_db_commit(p, tx, pb);
 done:

@@ -109,13 +109,16 @@ static int is_uuid(const char *s)
 
 mez_status_t mez_corridor_create(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const char *peer_zone_id,
                                  const char *peer_did, const char *definition_digest, const char *agreement_digest,
-                                 const mez_digest_t *genesis_root, apr_time_t now, mez_problem_t *pb)
+                                 const mez_digest_t *genesis_root, apr_time_t now, const mez_audit_event_t *audit,
+                                 mez_problem_t *pb)
 {
     mez_digest_t d, empty;
     mez_db_tx_t *tx;
     const char *exists = NULL, *at = mez_corridor_time(p, now), *g;
     mez_status_t st;
 
+    if ((st = mez_audit_required(p, audit, "a corridor's creation", pb)) != MEZ_OK)
+        return st;
     if (!is_uuid(corridor_id))
         return mez_problem(pb, p, MEZ_EINVAL, 422, "corridor.invalid_field", "/corridor_id",
                            "corridor_id is a lower-case UUID");
@@ -141,6 +144,8 @@ mez_status_t mez_corridor_create(apr_pool_t *p, mez_db_t *db, const char *corrid
                           peer_did, mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR,
                                                              mez_lifecycle_initial_state(MEZ_LIFECYCLE_CORRIDOR)),
                           definition_digest, agreement_digest, g, g, mez_digest_hex(p, &empty), at, at, NULL);
+    if (st == MEZ_OK)
+        st = mez_audit_append(p, db, audit, pb);
     if (st == MEZ_OK)
         return mez_db_commit(p, tx, pb);
     mez_db_rollback(p, tx);
@@ -182,22 +187,16 @@ mez_status_t mez_corridor_move(apr_pool_t *p, mez_db_t *db, const mez_corridor_t
 }
 
 mez_status_t mez_corridor_transition(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const char *event,
-                                     const json_t *evidence, apr_time_t now, const char **to_state,
-                                     mez_problem_t *pb)
-{
-    return mez_corridor_transition_audited(p, db, corridor_id, event, evidence, now, NULL, to_state, pb);
-}
-
-mez_status_t mez_corridor_transition_audited(apr_pool_t *p, mez_db_t *db, const char *corridor_id,
-                                             const char *event, const json_t *evidence, apr_time_t now,
-                                             const mez_audit_event_t *audit, const char **to_state,
-                                             mez_problem_t *pb)
+                                     const json_t *evidence, apr_time_t now, const mez_audit_event_t *audit,
+                                     const char **to_state, mez_problem_t *pb)
 {
     mez_corridor_t c;
     mez_db_tx_t *tx;
     int ev, to;
     mez_status_t st;
 
+    if ((st = mez_audit_required(p, audit, "a corridor's move", pb)) != MEZ_OK)
+        return st;
     if ((st = mez_lifecycle_event_parse(p, MEZ_LIFECYCLE_CORRIDOR, event, &ev, pb)) != MEZ_OK) {
         prefix_pointer(p, pb, "/event");
         return st;
@@ -215,7 +214,7 @@ mez_status_t mez_corridor_transition_audited(apr_pool_t *p, mez_db_t *db, const 
     }
     if ((st = mez_corridor_move(p, db, &c, ev, evidence, mez_corridor_time(p, now), &to, pb)) != MEZ_OK)
         goto done;
-    if (audit) {
+    {
         mez_audit_event_t a = *audit;
         json_t *detail = mez_json_pool_own(p, audit->detail ? json_deep_copy(audit->detail) : json_object());
         json_object_set_new(detail, "from_state",

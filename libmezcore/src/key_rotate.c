@@ -21,10 +21,7 @@ static mez_status_t audit_rotation(apr_pool_t *p, mez_db_t *db, const mez_audit_
                                    const mez_key_rotation_t *rot, const apr_array_header_t *recorded,
                                    mez_problem_t *pb)
 {
-    mez_audit_event_t ev;
-    if (!audit)
-        return MEZ_OK;
-    ev = *audit;
+    mez_audit_event_t ev = *audit;
     ev.detail = mez_json_pool_own(p, json_pack("{s:s, s:s, s:s, s:o}", "previous_did", rot->previous_did, "new_did",
                                                rot->new_did, "credential_digest", rot->digest, "corridors",
                                                ids_json(recorded)));
@@ -46,6 +43,8 @@ mez_status_t mez_zone_key_rotate(apr_pool_t *p, mez_db_t *db, const mez_key_t *p
     mez_db_tx_t *tx;
     mez_status_t st;
     *recorded = NULL;
+    if ((st = mez_audit_required(p, audit, "a key rotation", pb)) != MEZ_OK)
+        return st;
     if ((st = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
         return st;
     if ((st = mez_zone_key_record(p, db, vc, rot, now, pb)) == MEZ_OK
@@ -63,6 +62,8 @@ mez_status_t mez_peer_key_accept(apr_pool_t *p, mez_db_t *db, const mez_key_t *o
     mez_status_t st;
     *recorded = NULL;
     *repeated = 0;
+    if ((st = mez_audit_required(p, audit, "a peer's key rotation", pb)) != MEZ_OK)
+        return st;
     /* The rotation of exactly the key the peer is known by; or, told again after the change (signed with the new
      * key then, the old one being refused), the rotation that made the key it is known by. */
     if (strcmp(rot->previous_did, known_did) && strcmp(rot->new_did, known_did))

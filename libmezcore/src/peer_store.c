@@ -68,14 +68,8 @@ mez_status_t mez_peer_list(apr_pool_t *p, mez_db_t *db, apr_array_header_t **out
 }
 
 mez_status_t mez_peer_register(apr_pool_t *p, mez_db_t *db, const char *zone_id, const char *url, const char *did,
-                               const char *actor, apr_time_t now, int *repeated, mez_problem_t *pb)
-{
-    return mez_peer_register_audited(p, db, zone_id, url, did, actor, now, NULL, repeated, pb);
-}
-
-mez_status_t mez_peer_register_audited(apr_pool_t *p, mez_db_t *db, const char *zone_id, const char *url,
-                                       const char *did, const char *actor, apr_time_t now,
-                                       const mez_audit_event_t *audit, int *repeated, mez_problem_t *pb)
+                               const char *actor, apr_time_t now, const mez_audit_event_t *audit, int *repeated,
+                               mez_problem_t *pb)
 {
     mez_peer_row_t row, other;
     mez_db_tx_t *tx;
@@ -86,6 +80,8 @@ mez_status_t mez_peer_register_audited(apr_pool_t *p, mez_db_t *db, const char *
 
     if (repeated)
         *repeated = 0;
+    if ((st = mez_audit_required(p, audit, "a peer's registration", pb)) != MEZ_OK)
+        return st;
     if (!zone_id_ok(zone_id))
         return mez_problem(pb, p, MEZ_EINVAL, 422, "peer.invalid_field", "/zone_id",
                            "zone_id is 1..128 letters, digits, '-', '_' or '.'");
@@ -120,7 +116,7 @@ mez_status_t mez_peer_register_audited(apr_pool_t *p, mez_db_t *db, const char *
                               zone_id, NULL)
                : mez_db_execv(p, db, NULL, "INSERT INTO mez_peer (zone_id, url, did, registered_by, created_at) "
                               "VALUES (%s, %s, %s, %s, %s)", pb, zone_id, url, did, actor, at, NULL);
-    if (st == MEZ_OK && audit)
+    if (st == MEZ_OK)
         st = mez_audit_append(p, db, audit, pb);
     if (st == MEZ_OK)
         return mez_db_commit(p, tx, pb);
@@ -129,23 +125,19 @@ done:
     return st;
 }
 
-mez_status_t mez_peer_revoke(apr_pool_t *p, mez_db_t *db, const char *zone_id, apr_time_t now, mez_problem_t *pb)
-{
-    return mez_peer_revoke_audited(p, db, zone_id, now, NULL, pb);
-}
-
-mez_status_t mez_peer_revoke_audited(apr_pool_t *p, mez_db_t *db, const char *zone_id, apr_time_t now,
-                                     const mez_audit_event_t *audit, mez_problem_t *pb)
+mez_status_t mez_peer_revoke(apr_pool_t *p, mez_db_t *db, const char *zone_id, apr_time_t now,
+                             const mez_audit_event_t *audit, mez_problem_t *pb)
 {
     mez_db_tx_t *tx;
     int n = 0;
     mez_status_t st;
-    if ((st = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
+    if ((st = mez_audit_required(p, audit, "a peer's revocation", pb)) != MEZ_OK
+        || (st = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
         return st;
     if ((st = mez_db_execv(p, db, &n, "UPDATE mez_peer SET revoked_at = %s WHERE zone_id = %s AND revoked_at IS NULL",
                            pb, mez_corridor_time(p, now), zone_id, NULL)) == MEZ_OK && !n)
         st = mez_problem(pb, p, MEZ_EINVAL, 404, "peer.not_found", NULL, "no active registered peer %s", zone_id);
-    if (st == MEZ_OK && audit)
+    if (st == MEZ_OK)
         st = mez_audit_append(p, db, audit, pb);
     if (st == MEZ_OK)
         return mez_db_commit(p, tx, pb);

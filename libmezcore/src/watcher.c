@@ -315,14 +315,11 @@ static mez_status_t slash_in(apr_pool_t *p, mez_db_t *db, mez_watcher_t *w, mez_
 
 typedef enum { OP_BOND, OP_ACTIVATE, OP_UNBOND, OP_COMPLETE, OP_REBOND } op_t;
 
-/* The zone's audit row of a watcher's move (none when audit is NULL), naming its state and stake after it. */
+/* The zone's audit row of a watcher's move, naming its state and stake after it. */
 static mez_status_t audit_move(apr_pool_t *p, mez_db_t *db, const mez_audit_event_t *audit, const mez_watcher_t *w,
                                mez_problem_t *pb)
 {
-    mez_audit_event_t ev;
-    if (!audit)
-        return MEZ_OK;
-    ev = *audit;
+    mez_audit_event_t ev = *audit;
     ev.resource_type = "watcher";
     ev.resource_id = w->watcher_id;
     ev.detail = mez_json_pool_own(p, json_pack("{s:s, s:s, s:I, s:s*}", "did", w->did, "state",
@@ -331,8 +328,8 @@ static mez_status_t audit_move(apr_pool_t *p, mez_db_t *db, const mez_audit_even
     return mez_audit_append(p, db, &ev, pb);
 }
 
-/* One move of an existing watcher in its own transaction, with the zone's audit row of it when audit is given;
- * *out gets the watcher afterwards. period: OP_COMPLETE's unbonding period. */
+/* One move of an existing watcher in its own transaction, with the zone's audit row of it; *out gets the watcher
+ * afterwards. period: OP_COMPLETE's unbonding period. */
 static mez_status_t run(apr_pool_t *p, mez_db_t *db, const char *watcher_id, op_t op, uint64_t amount,
                         const char *currency, apr_time_t now, apr_interval_time_t period,
                         const mez_audit_event_t *audit, mez_watcher_t *out, mez_problem_t *pb)
@@ -341,7 +338,8 @@ static mez_status_t run(apr_pool_t *p, mez_db_t *db, const char *watcher_id, op_
     mez_watcher_t w;
     mez_db_tx_t *tx;
     mez_status_t st;
-    if ((st = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
+    if ((st = mez_audit_required(p, audit, "a watcher's move", pb)) != MEZ_OK
+        || (st = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
         return st;
     if ((st = read_id(p, db, watcher_id, 1, &w, pb)) == MEZ_OK) {
         switch (op) {
@@ -371,87 +369,21 @@ static mez_status_t run(apr_pool_t *p, mez_db_t *db, const char *watcher_id, op_
     return st;
 }
 
-mez_status_t mez_watcher_register(apr_pool_t *p, mez_db_t *db, const char *did, apr_time_t now, mez_watcher_t *out,
-                                  mez_problem_t *pb)
-{
-    mez_watcher_t w;
-    mez_db_tx_t *tx;
-    mez_status_t st;
-    if ((st = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
-        return st;
-    if ((st = register_in(p, db, did, mez_time_stamp(p, now), &w, pb)) != MEZ_OK) {
-        mez_db_rollback(p, tx);
-        return st;
-    }
-    if ((st = mez_db_commit(p, tx, pb)) == MEZ_OK && out)
-        *out = w;
-    return st;
-}
-
-mez_status_t mez_watcher_bond(apr_pool_t *p, mez_db_t *db, const char *watcher_id, uint64_t amount_minor,
-                              const char *currency, apr_time_t now, mez_watcher_t *out, mez_problem_t *pb)
-{
-    return run(p, db, watcher_id, OP_BOND, amount_minor, currency, now, 0, NULL, out, pb);
-}
-
-mez_status_t mez_watcher_activate(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
-                                  mez_watcher_t *out, mez_problem_t *pb)
-{
-    return run(p, db, watcher_id, OP_ACTIVATE, 0, NULL, now, 0, NULL, out, pb);
-}
-
-mez_status_t mez_watcher_unbond(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
-                                mez_watcher_t *out, mez_problem_t *pb)
-{
-    return run(p, db, watcher_id, OP_UNBOND, 0, NULL, now, 0, NULL, out, pb);
-}
-
-mez_status_t mez_watcher_unbond_audited(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
-                                        const mez_audit_event_t *audit, mez_watcher_t *out, mez_problem_t *pb)
-{
-    return run(p, db, watcher_id, OP_UNBOND, 0, NULL, now, 0, audit, out, pb);
-}
-
-mez_status_t mez_watcher_complete_unbond(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
-                                         mez_watcher_t *out, mez_problem_t *pb)
-{
-    return run(p, db, watcher_id, OP_COMPLETE, 0, NULL, now, 0, NULL, out, pb);
-}
-
-mez_status_t mez_watcher_complete_unbond_audited(apr_pool_t *p, mez_db_t *db, const char *watcher_id,
-                                                 apr_time_t now, apr_interval_time_t period,
-                                                 const mez_audit_event_t *audit, mez_watcher_t *out,
-                                                 mez_problem_t *pb)
-{
-    return run(p, db, watcher_id, OP_COMPLETE, 0, NULL, now, period, audit, out, pb);
-}
-
-mez_status_t mez_watcher_rebond_audited(apr_pool_t *p, mez_db_t *db, const char *watcher_id, uint64_t amount_minor,
-                                        const char *currency, apr_time_t now, const mez_audit_event_t *audit,
-                                        mez_watcher_t *out, mez_problem_t *pb)
-{
-    return run(p, db, watcher_id, OP_REBOND, amount_minor, currency, now, 0, audit, out, pb);
-}
-
-mez_status_t mez_watcher_enrol(apr_pool_t *p, mez_db_t *db, const char *did, uint64_t amount_minor,
-                               const char *currency, apr_time_t now, mez_watcher_t *out, mez_problem_t *pb)
-{
-    return mez_watcher_enrol_audited(p, db, did, amount_minor, currency, now, NULL, out, pb);
-}
-
-mez_status_t mez_watcher_enrol_audited(apr_pool_t *p, mez_db_t *db, const char *did, uint64_t amount_minor,
-                                       const char *currency, apr_time_t now, const mez_audit_event_t *audit,
-                                       mez_watcher_t *out, mez_problem_t *pb)
+/* A new watcher in its own transaction: registered, and when it bonds, bonded and activated too. */
+static mez_status_t enter(apr_pool_t *p, mez_db_t *db, const char *did, int bonds, uint64_t amount_minor,
+                          const char *currency, apr_time_t now, const mez_audit_event_t *audit, mez_watcher_t *out,
+                          mez_problem_t *pb)
 {
     const char *at = mez_time_stamp(p, now);
     mez_watcher_t w;
     mez_db_tx_t *tx;
     mez_status_t st;
-    if ((st = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
+    if ((st = mez_audit_required(p, audit, "a watcher's move", pb)) != MEZ_OK
+        || (st = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
         return st;
     if ((st = register_in(p, db, did, at, &w, pb)) != MEZ_OK
-        || (st = bond_in(p, db, &w, amount_minor, currency, at, pb)) != MEZ_OK
-        || (st = step_in(p, db, &w, MEZ_WATCHER_EV_ACTIVATE, at, pb)) != MEZ_OK
+        || (bonds && (st = bond_in(p, db, &w, amount_minor, currency, at, pb)) != MEZ_OK)
+        || (bonds && (st = step_in(p, db, &w, MEZ_WATCHER_EV_ACTIVATE, at, pb)) != MEZ_OK)
         || (st = audit_move(p, db, audit, &w, pb)) != MEZ_OK) {
         mez_db_rollback(p, tx);
         return st;
@@ -459,6 +391,52 @@ mez_status_t mez_watcher_enrol_audited(apr_pool_t *p, mez_db_t *db, const char *
     if ((st = mez_db_commit(p, tx, pb)) == MEZ_OK && out)
         *out = w;
     return st;
+}
+
+mez_status_t mez_watcher_register(apr_pool_t *p, mez_db_t *db, const char *did, apr_time_t now,
+                                  const mez_audit_event_t *audit, mez_watcher_t *out, mez_problem_t *pb)
+{
+    return enter(p, db, did, 0, 0, NULL, now, audit, out, pb);
+}
+
+mez_status_t mez_watcher_enrol(apr_pool_t *p, mez_db_t *db, const char *did, uint64_t amount_minor,
+                               const char *currency, apr_time_t now, const mez_audit_event_t *audit,
+                               mez_watcher_t *out, mez_problem_t *pb)
+{
+    return enter(p, db, did, 1, amount_minor, currency, now, audit, out, pb);
+}
+
+mez_status_t mez_watcher_bond(apr_pool_t *p, mez_db_t *db, const char *watcher_id, uint64_t amount_minor,
+                              const char *currency, apr_time_t now, const mez_audit_event_t *audit,
+                              mez_watcher_t *out, mez_problem_t *pb)
+{
+    return run(p, db, watcher_id, OP_BOND, amount_minor, currency, now, 0, audit, out, pb);
+}
+
+mez_status_t mez_watcher_activate(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
+                                  const mez_audit_event_t *audit, mez_watcher_t *out, mez_problem_t *pb)
+{
+    return run(p, db, watcher_id, OP_ACTIVATE, 0, NULL, now, 0, audit, out, pb);
+}
+
+mez_status_t mez_watcher_unbond(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
+                                const mez_audit_event_t *audit, mez_watcher_t *out, mez_problem_t *pb)
+{
+    return run(p, db, watcher_id, OP_UNBOND, 0, NULL, now, 0, audit, out, pb);
+}
+
+mez_status_t mez_watcher_complete_unbond(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
+                                         apr_interval_time_t period, const mez_audit_event_t *audit,
+                                         mez_watcher_t *out, mez_problem_t *pb)
+{
+    return run(p, db, watcher_id, OP_COMPLETE, 0, NULL, now, period, audit, out, pb);
+}
+
+mez_status_t mez_watcher_rebond(apr_pool_t *p, mez_db_t *db, const char *watcher_id, uint64_t amount_minor,
+                                const char *currency, apr_time_t now, const mez_audit_event_t *audit,
+                                mez_watcher_t *out, mez_problem_t *pb)
+{
+    return run(p, db, watcher_id, OP_REBOND, amount_minor, currency, now, 0, audit, out, pb);
 }
 
 /* ------------------------------------------------------------------ attestations */
@@ -651,6 +629,8 @@ mez_status_t mez_watcher_attest(apr_pool_t *p, mez_db_t *db, const mez_watcher_z
     at = mez_time_stamp(p, now);
     if (!zone || !zone->zone_id)
         return mez_problem(pb, p, MEZ_EINTERNAL, 500, "watcher.no_zone", NULL, "attest needs this zone's id");
+    if ((st = mez_audit_required(p, zone->audit, "a watcher's attestation", pb)) != MEZ_OK)
+        return st;
     if ((st = verify_vc(p, vc, base, now, pb)) != MEZ_OK || (st = claim_of(p, vc, base, &cl, pb)) != MEZ_OK)
         return st;
     if (!(text = canonical(p, vc)))
@@ -763,7 +743,7 @@ mez_status_t mez_watcher_attest(apr_pool_t *p, mez_db_t *db, const mez_watcher_z
         if ((st = mez_corridor_keep_evidence(p, db, c.corridor_id, cl.tree_size, ours_hex, cl.root_hex, cl.note, ev,
                                              now, &out->fork_evidence_digest, pb)) != MEZ_OK)
             goto fail;
-        if (zone->audit) {
+        {   /* the zone's audit row of the fork it was shown */
             mez_audit_event_t aev = *zone->audit;
             aev.resource_type = "watcher";
             aev.resource_id = w.watcher_id;
@@ -852,7 +832,7 @@ mez_status_t mez_watcher_attest(apr_pool_t *p, mez_db_t *db, const mez_watcher_z
     if (st != MEZ_OK)
         goto fail;
     /* The zone's audit row of what it decided about the attestation, with the decision's rows. */
-    if (zone->audit) {
+    {
         mez_audit_event_t ev = *zone->audit;
         json_t *detail = mez_json_pool_own(p, json_pack("{s:s, s:s, s:I, s:s, s:s}", "watcher_id", w.watcher_id,
                                                         "corridor_id", c.corridor_id, "tree_size",

@@ -10,6 +10,12 @@
 #include "mass_unit.h"
 #include "unit.h"
 
+/* The audit event a corridor's creation requires (mez_corridor_create). */
+#define CREATE unit_audit("corridor.create")
+
+/* The audit event a corridor move requires (mez_corridor_transition). */
+#define MOVE unit_audit("corridor.transition")
+
 json_t *corridor_unit_parse(const char *text)
 {
     mez_problem_t pb = { 0 };
@@ -109,13 +115,13 @@ mez_db_t *corridor_unit_zone(const char **eid)
     CU_ASSERT_EQUAL_FATAL(mez_receipt_genesis_root(p, CORRIDOR_UNIT_CID, h1, h2, corridor_unit_parse("[]"),
                                                    corridor_unit_parse("[]"), &g, &pb), MEZ_OK);
     CU_ASSERT_EQUAL_FATAL(mez_corridor_create(p, db, CORRIDOR_UNIT_CID, "ae-adgm", CORRIDOR_UNIT_PEER_DID, h1, h2, &g,
-                                              t0, &pb), MEZ_OK);
+                                              t0, CREATE, &pb), MEZ_OK);
     CU_ASSERT_EQUAL_FATAL(mez_corridor_transition(p, db, CORRIDOR_UNIT_CID, "submit", corridor_unit_parse(apr_psprintf(
                           p, "{\"bilateral_agreement_digest\":\"%s\",\"pack_trilogy_digest\":\"%s\"}",
-                          sha("agreement", 0), sha("packs", 0))), t0, &to, &pb), MEZ_OK);
+                          sha("agreement", 0), sha("packs", 0))), t0, MOVE, &to, &pb), MEZ_OK);
     CU_ASSERT_EQUAL_FATAL(mez_corridor_transition(p, db, CORRIDOR_UNIT_CID, "activate", corridor_unit_parse(
                           apr_psprintf(p, "{\"regulatory_approval_a\":\"%s\",\"regulatory_approval_b\":\"%s\"}",
-                                       sha("approval pk", 0), sha("approval ae", 0))), t0, &to, &pb), MEZ_OK);
+                                       sha("approval pk", 0), sha("approval ae", 0))), t0, MOVE, &to, &pb), MEZ_OK);
     e = mass_unit_call(db, CORRIDOR_UNIT_T0, "POST", "/v1/entities", "{\"entity_type\":\"llc\",\"legal_name\":"
                        "\"Indus Saga Looms Ltd\",\"directors\":[{\"name\":\"Jane Director\",\"role\":\"director\","
                        "\"nationality\":\"PK\"}]}", NULL, &st);

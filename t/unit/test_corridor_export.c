@@ -79,7 +79,7 @@ static void establish(corridor_t *c)
     agreements[0] = doc("agreement", c->pk_did, c->agreement_pk);
     agreements[1] = doc("agreement", c->ae_did, c->agreement_ae);
     CU_ASSERT_EQUAL_FATAL(mez_corridor_establish(p, c->db, CID, agreements, 2, set_hex, &c->genesis, submit,
-                                                 activate, NOW, NULL, NULL, &pb), MEZ_OK);
+                                                 activate, NOW, unit_audit("corridor.establish"), NULL, &pb), MEZ_OK);
 }
 
 /* Appends receipts from..to-1 signed by the proposer, continuing from the stored head. */
@@ -127,7 +127,7 @@ static void propose(corridor_t *c)
                                                         NOW, &c->definition, &c->terms, &pb), MEZ_OK);
     def = doc("definition", c->pk_did, c->definition);
     CU_ASSERT_EQUAL_FATAL(mez_corridor_create_proposed(p, c->db, CID, "ae-adgm", c->ae_did, MEZ_CORRIDOR_PROPOSER,
-                                                       &def, NOW, NULL, NULL, &pb), MEZ_OK);
+                                                       &def, NOW, unit_audit("corridor.propose"), NULL, &pb), MEZ_OK);
 }
 
 /* 20 receipts with checkpoints at sizes 5, 13 and 20. */

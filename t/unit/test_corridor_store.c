@@ -14,6 +14,12 @@
 #include "mass_unit.h"
 #include "unit.h"
 
+/* The audit event a corridor's creation requires (mez_corridor_create). */
+#define CREATE unit_audit("corridor.create")
+
+/* The audit event a corridor move requires (mez_corridor_transition). */
+#define MOVE unit_audit("corridor.transition")
+
 #define CID "6f1c2a4e-9b3d-4c5e-8f70-112233445566"
 #define OTHER "00000000-0000-4000-8000-000000000001"
 #define NOW apr_time_from_sec(1782900000)   /* 2026-07-01 */
@@ -70,14 +76,14 @@ static void create(mez_db_t *db)
     mez_digest_t g;
     genesis(&g);
     CU_ASSERT_EQUAL_FATAL(mez_corridor_create(unit_pool(), db, CID, "ae-adgm", "did:key:z6MkPeer", hex64('1'),
-                                              hex64('2'), &g, NOW, &pb), MEZ_OK);
+                                              hex64('2'), &g, NOW, CREATE, &pb), MEZ_OK);
 }
 
 static void move(mez_db_t *db, const char *event, const char *evidence, const char *want)
 {
     mez_problem_t pb = { 0 };
     const char *to = NULL;
-    CU_ASSERT_EQUAL_FATAL(mez_corridor_transition(unit_pool(), db, CID, event, parse(evidence), NOW, &to, &pb),
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_transition(unit_pool(), db, CID, event, parse(evidence), NOW, MOVE, &to, &pb),
                           MEZ_OK);
     CU_ASSERT_STRING_EQUAL(to, want);
 }
@@ -366,35 +372,35 @@ static void test_lifecycle(void)
     CU_ASSERT_STRING_EQUAL(c.peer_zone_id, "ae-adgm");
     /* Create twice, or with a malformed digest: refused, one row. */
     CU_ASSERT_EQUAL(mez_corridor_create(p, db, CID, "ae-adgm", "did:key:z6MkPeer", hex64('1'), hex64('2'), &g, NOW,
-                                        &pb), MEZ_EINVAL);
+                                        CREATE, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "corridor.exists");
     CU_ASSERT_EQUAL(pb.status, 409);
     CU_ASSERT_EQUAL(mez_corridor_create(p, db, OTHER, "ae-adgm", "did:key:z6MkPeer", "sha256:00", hex64('2'), &g,
-                                        NOW, &pb), MEZ_EINVAL);
+                                        NOW, CREATE, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.pointer, "/definition_digest");
-    CU_ASSERT_EQUAL(mez_corridor_create(p, db, OTHER, "", "did:key:z6MkPeer", hex64('1'), hex64('2'), &g, NOW, &pb),
-                    MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_corridor_create(p, db, OTHER, "", "did:key:z6MkPeer", hex64('1'), hex64('2'), &g, NOW, CREATE,
+                                        &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.pointer, "/peer_zone_id");
     CU_ASSERT_EQUAL(mez_corridor_create(p, db, "6F1C2A4E-9B3D-4C5E-8F70-112233445566", "ae-adgm", "did:key:z6MkPeer",
-                                        hex64('1'), hex64('2'), &g, NOW, &pb), MEZ_EINVAL);
+                                        hex64('1'), hex64('2'), &g, NOW, CREATE, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "corridor.invalid_field");
     CU_ASSERT_STRING_EQUAL(pb.pointer, "/corridor_id");
     CU_ASSERT_EQUAL(mass_unit_count(db, "mez_corridor"), 1);
 
     /* Illegal move, bad evidence, unknown event, unknown corridor: refused, nothing changed. */
     snap(db, &before);
-    CU_ASSERT_EQUAL(mez_corridor_transition(p, db, CID, "activate", parse(activate_evidence()), NOW, &to, &pb),
+    CU_ASSERT_EQUAL(mez_corridor_transition(p, db, CID, "activate", parse(activate_evidence()), NOW, MOVE, &to, &pb),
                     MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.illegal_transition");
     CU_ASSERT_EQUAL(pb.status, 409);
     CU_ASSERT_EQUAL(mez_corridor_transition(p, db, CID, "submit",
                                             parse(apr_psprintf(p, "{\"bilateral_agreement_digest\":\"%s\"}",
-                                                               sha("a"))), NOW, &to, &pb), MEZ_EINVAL);
+                                                               sha("a"))), NOW, MOVE, &to, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.evidence_missing");
     CU_ASSERT_STRING_EQUAL(pb.pointer, "/evidence/pack_trilogy_digest");
-    CU_ASSERT_EQUAL(mez_corridor_transition(p, db, CID, "launch", parse("{}"), NOW, &to, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_corridor_transition(p, db, CID, "launch", parse("{}"), NOW, MOVE, &to, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.unknown_event");
-    CU_ASSERT_EQUAL(mez_corridor_transition(p, db, "nope", "submit", parse(submit_evidence()), NOW, &to, &pb),
+    CU_ASSERT_EQUAL(mez_corridor_transition(p, db, "nope", "submit", parse(submit_evidence()), NOW, MOVE, &to, &pb),
                     MEZ_EINVAL);
     CU_ASSERT_EQUAL(pb.status, 404);
     snap(db, &after);
@@ -412,7 +418,7 @@ static void test_lifecycle(void)
     snap(db, &before);
     CU_ASSERT_EQUAL(mez_corridor_transition(p, db, CID, "resume",
                                             parse(apr_psprintf(p, "{\"resolution_attestation_digest\":\"%s\"}",
-                                                               sha("r"))), NOW, &to, &pb), MEZ_EINVAL);
+                                                               sha("r"))), NOW, MOVE, &to, &pb), MEZ_EINVAL);
     CU_ASSERT_EQUAL(pb.status, 409);
     snap(db, &after);
     same(&before, &after);

@@ -5,15 +5,26 @@
 #include <stdint.h>
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/audit.h"
 #include "mez/checkpoint.h"
+#include "mez/clearance.h"
 #include "mez/corridor.h"
 #include "mez/did.h"
 #include "mez/json.h"
+#include "mez/key_rotation.h"
+#include "mez/lifecycle.h"
 #include "mez/receipt.h"
 #include "mez/vc.h"
 #include "mez/watcher.h"
 #include "mass_unit.h"
 #include "unit.h"
+
+/* The audit event a corridor's creation requires (mez_corridor_create). */
+#define CREATE unit_audit("corridor.create")
+
+/* The audit events a corridor move and a watcher's move or attestation require. */
+#define MOVE unit_audit("corridor.transition")
+#define AUD unit_audit("watcher.move")
 
 #define CID "7a1c2a4e-9b3d-4c5e-8f70-112233445566"
 #define ZONE "pk-sifc"
@@ -55,14 +66,14 @@ static mez_db_t *corridor(mez_digest_t roots[5])
     const char *to, *h1 = "1111111111111111111111111111111111111111111111111111111111111111",
                *h2 = "2222222222222222222222222222222222222222222222222222222222222222";
     CU_ASSERT_EQUAL_FATAL(mez_receipt_genesis_root(p, CID, h1, h2, parse("[]"), parse("[]"), &g, &pb), MEZ_OK);
-    CU_ASSERT_EQUAL_FATAL(mez_corridor_create(p, db, CID, "ae-adgm", "did:key:z6MkPeer", h1, h2, &g, NOW, &pb),
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_create(p, db, CID, "ae-adgm", "did:key:z6MkPeer", h1, h2, &g, NOW, CREATE, &pb),
                           MEZ_OK);
     CU_ASSERT_EQUAL_FATAL(mez_corridor_transition(p, db, CID, "submit", parse(apr_psprintf(p,
                               "{\"bilateral_agreement_digest\":\"%s\",\"pack_trilogy_digest\":\"%s\"}",
-                              sha("agreement"), sha("packs"))), NOW, &to, &pb), MEZ_OK);
+                              sha("agreement"), sha("packs"))), NOW, MOVE, &to, &pb), MEZ_OK);
     CU_ASSERT_EQUAL_FATAL(mez_corridor_transition(p, db, CID, "activate", parse(apr_psprintf(p,
                               "{\"regulatory_approval_a\":\"%s\",\"regulatory_approval_b\":\"%s\"}",
-                              sha("approval a"), sha("approval b"))), NOW, &to, &pb), MEZ_OK);
+                              sha("approval a"), sha("approval b"))), NOW, MOVE, &to, &pb), MEZ_OK);
     head = g;
     for (unsigned i = 0; i < 5; i++) {
         mez_corridor_append_t a;
@@ -126,43 +137,43 @@ static void test_lifecycle(void)
     apr_array_header_t *events;
     counts_t before;
 
-    CU_ASSERT_EQUAL_FATAL(mez_watcher_register(p, db, did, NOW, &w, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_watcher_register(p, db, did, NOW, AUD, &w, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(w.state, MEZ_WATCHER_REGISTERED);
     CU_ASSERT_EQUAL(w.stake_minor, 0);
     CU_ASSERT_EQUAL(strncmp(w.watcher_id, "wat_", 4), 0);
     before = counts(db);
     /* Refusals write nothing. */
-    CU_ASSERT_EQUAL(mez_watcher_register(p, db, did, NOW, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_watcher_register(p, db, did, NOW, AUD, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "watcher.exists");
-    CU_ASSERT_EQUAL(mez_watcher_register(p, db, "did:web:example.org", NOW, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_watcher_register(p, db, "did:web:example.org", NOW, AUD, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "watcher.invalid_did");
-    CU_ASSERT_EQUAL(mez_watcher_register(p, db, apr_pstrcat(p, did, "#x", NULL), NOW, NULL, &pb), MEZ_EINVAL);
-    CU_ASSERT_EQUAL(mez_watcher_bond(p, db, w.watcher_id, 0, "USD", NOW, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_watcher_register(p, db, apr_pstrcat(p, did, "#x", NULL), NOW, AUD, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_watcher_bond(p, db, w.watcher_id, 0, "USD", NOW, AUD, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "watcher.invalid_stake");
     CU_ASSERT_STRING_EQUAL(pb.pointer, "/stake/amount_minor");
-    CU_ASSERT_EQUAL(mez_watcher_bond(p, db, w.watcher_id, (uint64_t)INT64_MAX + 1, "USD", NOW, NULL, &pb),
+    CU_ASSERT_EQUAL(mez_watcher_bond(p, db, w.watcher_id, (uint64_t)INT64_MAX + 1, "USD", NOW, AUD, NULL, &pb),
                     MEZ_EINVAL);
-    CU_ASSERT_EQUAL(mez_watcher_bond(p, db, w.watcher_id, 10, "usd", NOW, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_watcher_bond(p, db, w.watcher_id, 10, "usd", NOW, AUD, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "watcher.invalid_currency");
-    CU_ASSERT_EQUAL(mez_watcher_activate(p, db, w.watcher_id, NOW, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_watcher_activate(p, db, w.watcher_id, NOW, AUD, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.illegal_transition");
-    CU_ASSERT_EQUAL(mez_watcher_bond(p, db, "wat_nobody", 10, "USD", NOW, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_watcher_bond(p, db, "wat_nobody", 10, "USD", NOW, AUD, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_EQUAL(pb.status, 404);
     SAME_COUNTS(before, counts(db));
 
-    CU_ASSERT_EQUAL_FATAL(mez_watcher_bond(p, db, w.watcher_id, 250000, "USD", NOW, &w, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_watcher_bond(p, db, w.watcher_id, 250000, "USD", NOW, AUD, &w, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(w.state, MEZ_WATCHER_BONDED);
     CU_ASSERT_EQUAL(w.stake_minor, 250000);
-    CU_ASSERT_EQUAL_FATAL(mez_watcher_activate(p, db, w.watcher_id, NOW, &w, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_watcher_activate(p, db, w.watcher_id, NOW, AUD, &w, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(w.state, MEZ_WATCHER_ACTIVE);
     before = counts(db);
-    CU_ASSERT_EQUAL(mez_watcher_bond(p, db, w.watcher_id, 10, "USD", NOW, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_watcher_bond(p, db, w.watcher_id, 10, "USD", NOW, AUD, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.illegal_transition");
-    CU_ASSERT_EQUAL(mez_watcher_complete_unbond(p, db, w.watcher_id, NOW, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_watcher_complete_unbond(p, db, w.watcher_id, NOW, 0, AUD, NULL, &pb), MEZ_EINVAL);
     SAME_COUNTS(before, counts(db));
-    CU_ASSERT_EQUAL_FATAL(mez_watcher_unbond(p, db, w.watcher_id, NOW, &w, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_watcher_unbond(p, db, w.watcher_id, NOW, AUD, &w, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(w.state, MEZ_WATCHER_UNBONDING);
-    CU_ASSERT_EQUAL_FATAL(mez_watcher_complete_unbond(p, db, w.watcher_id, NOW, &w, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_watcher_complete_unbond(p, db, w.watcher_id, NOW, 0, AUD, &w, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(w.state, MEZ_WATCHER_DEACTIVATED);
     CU_ASSERT_EQUAL(w.stake_minor, 0);
     CU_ASSERT_EQUAL_FATAL(mez_watcher_events(p, db, w.watcher_id, &events, &pb), MEZ_OK);
@@ -177,10 +188,10 @@ static void test_lifecycle(void)
 
     /* enrol: register, bond and activate, all or nothing. */
     before = counts(db);
-    CU_ASSERT_EQUAL(mez_watcher_enrol(p, db, mez_did_key(p, key(8)), 0, "USD", NOW, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_watcher_enrol(p, db, mez_did_key(p, key(8)), 0, "USD", NOW, AUD, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "watcher.invalid_stake");
     SAME_COUNTS(before, counts(db));
-    CU_ASSERT_EQUAL_FATAL(mez_watcher_enrol(p, db, mez_did_key(p, key(8)), 42, "EUR", NOW, &w2, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_watcher_enrol(p, db, mez_did_key(p, key(8)), 42, "EUR", NOW, AUD, &w2, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(w2.state, MEZ_WATCHER_ACTIVE);
     CU_ASSERT_EQUAL(counts(db).events, before.events + 3);
     CU_ASSERT_EQUAL_FATAL(mez_watcher_get_by_did(p, db, mez_did_key(p, key(8)), &w, &pb), MEZ_OK);
@@ -188,21 +199,103 @@ static void test_lifecycle(void)
     CU_ASSERT_STRING_EQUAL(w.currency, "EUR");
 
     /* An exit's stake is held for the unbonding period from when the exit began, to the second. */
-    CU_ASSERT_EQUAL_FATAL(mez_watcher_unbond(p, db, w2.watcher_id, NOW, &w2, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_watcher_unbond(p, db, w2.watcher_id, NOW, AUD, &w2, &pb), MEZ_OK);
     before = counts(db);
-    CU_ASSERT_EQUAL(mez_watcher_complete_unbond_audited(p, db, w2.watcher_id, NOW + apr_time_from_sec(86399),
-                                                        apr_time_from_sec(86400), NULL, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_watcher_complete_unbond(p, db, w2.watcher_id, NOW + apr_time_from_sec(86399),
+                                                apr_time_from_sec(86400), AUD, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "watcher.unbonding");
     CU_ASSERT_EQUAL(pb.status, 409);
     CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, mez_time_stamp(p, NOW + apr_time_from_sec(86400))));
     SAME_COUNTS(before, counts(db));
-    CU_ASSERT_EQUAL_FATAL(mez_watcher_complete_unbond_audited(p, db, w2.watcher_id, NOW + apr_time_from_sec(86400),
-                                                              apr_time_from_sec(86400), NULL, &w2, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_watcher_complete_unbond(p, db, w2.watcher_id, NOW + apr_time_from_sec(86400),
+                                                      apr_time_from_sec(86400), AUD, &w2, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(w2.state, MEZ_WATCHER_DEACTIVATED);
     CU_ASSERT_EQUAL(counts(db).events, before.events + 1);
     /* Only a SLASHED watcher rebonds (test_attest rebonds one). */
-    CU_ASSERT_EQUAL(mez_watcher_rebond_audited(p, db, w2.watcher_id, 5, "EUR", NOW, NULL, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_watcher_rebond(p, db, w2.watcher_id, 5, "EUR", NOW, AUD, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "lifecycle.illegal_transition");
+}
+
+/* Every change a library caller can make to a watcher, a corridor or a peer carries the zone's audit row of it:
+ * without an audit event (or with one lacking its members) the call is refused before anything is written. */
+static void test_audit_required(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    mez_digest_t roots[5];
+    mez_db_t *db = corridor(roots);
+    const char *did = mez_did_key(p, key(9));
+    const mez_audit_event_t bad = { .zone_id = ZONE, .actor = "unit-test" };   /* no action, no outcome */
+    mez_watcher_zone_t zone = { ZONE, key(1), NULL, NULL };
+    mez_corridor_t c;
+    apr_array_header_t *rows;
+    const mez_audit_row_t *row;
+    mez_watcher_t w;
+    counts_t before = counts(db);
+    long audit = mass_unit_count(db, "mez_audit"), peers = mass_unit_count(db, "mez_peer");
+
+    CU_ASSERT_EQUAL(mez_watcher_enrol(p, db, did, 10, "USD", NOW, NULL, NULL, &pb), MEZ_EINTERNAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "audit.invalid_event");
+    CU_ASSERT_EQUAL(pb.status, 500);
+    CU_ASSERT_EQUAL(mez_watcher_enrol(p, db, did, 10, "USD", NOW, &bad, NULL, &pb), MEZ_EINTERNAL);
+    CU_ASSERT_EQUAL(mez_watcher_register(p, db, did, NOW, NULL, NULL, &pb), MEZ_EINTERNAL);
+    SAME_COUNTS(before, counts(db));
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_audit"), audit);
+
+    /* With it: one row, naming the watcher and its state and stake after the move. */
+    CU_ASSERT_EQUAL_FATAL(mez_watcher_enrol(p, db, did, 10, "USD", NOW, AUD, &w, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_audit"), audit + 1);
+    CU_ASSERT_EQUAL_FATAL(mez_audit_read(p, db, 0, 0, &rows, &pb), MEZ_OK);
+    row = &APR_ARRAY_IDX(rows, rows->nelts - 1, mez_audit_row_t);
+    CU_ASSERT_STRING_EQUAL(row->action, "watcher.move");
+    CU_ASSERT_STRING_EQUAL(row->resource_type, "watcher");
+    CU_ASSERT_STRING_EQUAL(row->resource_id, w.watcher_id);
+    CU_ASSERT_PTR_NOT_NULL(strstr(row->detail, "\"state\":\"ACTIVE\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(row->detail, "\"stake_minor\":10"));
+
+    before = counts(db);
+    CU_ASSERT_EQUAL(mez_watcher_unbond(p, db, w.watcher_id, NOW, NULL, NULL, &pb), MEZ_EINTERNAL);
+    CU_ASSERT_EQUAL(mez_watcher_bond(p, db, w.watcher_id, 5, "USD", NOW, &bad, NULL, &pb), MEZ_EINTERNAL);
+    CU_ASSERT_EQUAL(mez_watcher_attest(p, db, &zone, parse("{}"), NOW, NULL, &pb), MEZ_EINTERNAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "audit.invalid_event");
+    SAME_COUNTS(before, counts(db));
+    CU_ASSERT_EQUAL_FATAL(mez_watcher_get(p, db, w.watcher_id, &w, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(w.state, MEZ_WATCHER_ACTIVE);
+
+    /* A corridor's move and a peer's registration and revocation, likewise. */
+    CU_ASSERT_EQUAL(mez_corridor_transition(p, db, CID, "suspend", parse("{\"reason\":\"maintenance\"}"), NOW, NULL,
+                                            NULL, &pb), MEZ_EINTERNAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "audit.invalid_event");
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_get(p, db, CID, &c, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(c.state, MEZ_CORRIDOR_ACTIVE);
+    CU_ASSERT_EQUAL(mez_peer_register(p, db, "kz-aifc", "https://kz-aifc.example", mez_did_key(p, key(10)), "unit",
+                                      NOW, NULL, NULL, &pb), MEZ_EINTERNAL);
+    CU_ASSERT_EQUAL(mez_peer_revoke(p, db, "kz-aifc", NOW, &bad, &pb), MEZ_EINTERNAL);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_peer"), peers);
+    /* The other changes of a zone's records that libmezcore makes for its callers. */
+    {
+        mez_corridor_doc_t doc = { 0 };
+        mez_key_rotation_t rot = { 0 };
+        apr_array_header_t *recorded;
+        int repeated;
+        CU_ASSERT_EQUAL(mez_corridor_create_proposed(p, db, "9a1c2a4e-9b3d-4c5e-8f70-112233445566", "ae-adgm",
+                                                     mez_did_key(p, key(11)), MEZ_CORRIDOR_PROPOSER, &doc, NOW, NULL,
+                                                     NULL, &pb), MEZ_EINTERNAL);
+        CU_ASSERT_EQUAL(mez_corridor_establish(p, db, CID, &doc, 1, "00", &roots[0], NULL, NULL, NOW, &bad, NULL,
+                                               &pb), MEZ_EINTERNAL);
+        CU_ASSERT_EQUAL(mez_corridor_create(p, db, "9a1c2a4e-9b3d-4c5e-8f70-112233445566", "ae-adgm",
+                                            mez_did_key(p, key(11)), mez_digest_hex(p, &roots[1]),
+                                            mez_digest_hex(p, &roots[2]), &roots[0], NOW, NULL, &pb), MEZ_EINTERNAL);
+        CU_ASSERT_EQUAL(mez_clearance_revoke(p, db, "clr_none", "unit", "test", NOW, NULL, NULL, &pb), MEZ_EINTERNAL);
+        CU_ASSERT_EQUAL(mez_clearance_approve(p, db, "clr_none", "unit", NOW, &bad, NULL, &pb), MEZ_EINTERNAL);
+        CU_ASSERT_EQUAL(mez_zone_key_rotate(p, db, key(1), parse("{}"), &rot, NOW, NULL, &recorded, &pb),
+                        MEZ_EINTERNAL);
+        CU_ASSERT_EQUAL(mez_peer_key_accept(p, db, key(1), "did:key:z", parse("{}"), &rot, NOW, NULL, &repeated,
+                                            &recorded, &pb), MEZ_EINTERNAL);
+        CU_ASSERT_STRING_EQUAL(pb.code, "audit.invalid_event");
+    }
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_corridor"), 1);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_audit"), audit + 1);
 }
 
 static void test_attest(void)
@@ -212,7 +305,7 @@ static void test_attest(void)
     mez_digest_t roots[5];
     mez_db_t *db = corridor(roots);
     mez_key_t *zk = key(1), *wk = key(2), *stranger = key(3);
-    mez_watcher_zone_t zone = { ZONE, zk, "/attestation", NULL };
+    mez_watcher_zone_t zone = { ZONE, zk, "/attestation", AUD };
     mez_watcher_attest_t out;
     mez_watcher_t w;
     apr_array_header_t *list, *events;
@@ -223,7 +316,7 @@ static void test_attest(void)
 
     CU_ASSERT_EQUAL_FATAL(mez_watcher_corridor_origin(p, db, ZONE, CID, &origin, &pb), MEZ_OK);
     CU_ASSERT_STRING_EQUAL(origin, ORIGIN);
-    CU_ASSERT_EQUAL_FATAL(mez_watcher_enrol(p, db, did, 1000001, "USD", NOW, &w, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_watcher_enrol(p, db, did, 1000001, "USD", NOW, AUD, &w, &pb), MEZ_OK);
 
     /* A true attestation is recorded once; its repeat writes nothing. */
     before = counts(db);
@@ -307,14 +400,14 @@ static void test_attest(void)
     CU_ASSERT_EQUAL(mez_watcher_attest(p, db, &zone, attestation(wk, NULL, ORIGIN, 4, r4, NULL), NOW, &out, &pb),
                     MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "watcher.not_active");
-    CU_ASSERT_EQUAL(mez_watcher_bond(p, db, w.watcher_id, 10, "EUR", NOW, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_watcher_bond(p, db, w.watcher_id, 10, "EUR", NOW, AUD, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "watcher.currency_mismatch");
     SAME_COUNTS(before, counts(db));
-    CU_ASSERT_EQUAL(mez_watcher_rebond_audited(p, db, w.watcher_id, 0, "USD", NOW, NULL, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_watcher_rebond(p, db, w.watcher_id, 0, "USD", NOW, AUD, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "watcher.invalid_stake");
     SAME_COUNTS(before, counts(db));
     /* rebond: bonded again and active in one step */
-    CU_ASSERT_EQUAL_FATAL(mez_watcher_rebond_audited(p, db, w.watcher_id, 99999, "USD", NOW, NULL, &w, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_watcher_rebond(p, db, w.watcher_id, 99999, "USD", NOW, AUD, &w, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(w.stake_minor, 600000);
     CU_ASSERT_EQUAL(w.state, MEZ_WATCHER_ACTIVE);
     CU_ASSERT_EQUAL(counts(db).events, before.events + 2);
@@ -335,9 +428,9 @@ static void test_attest(void)
     CU_ASSERT_STRING_EQUAL(mass_unit_str(json_object_get(json_array_get(json_object_get(ev, "credentials"), 1),
                                                          "credentialSubject"), "root_hash"), r4);
     /* Unlike the reference, a slashed watcher may leave. */
-    CU_ASSERT_EQUAL_FATAL(mez_watcher_unbond(p, db, w.watcher_id, NOW, &w, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_watcher_unbond(p, db, w.watcher_id, NOW, AUD, &w, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(w.state, MEZ_WATCHER_UNBONDING);
-    CU_ASSERT_EQUAL_FATAL(mez_watcher_complete_unbond(p, db, w.watcher_id, NOW, &w, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_watcher_complete_unbond(p, db, w.watcher_id, NOW, 0, AUD, &w, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(w.state, MEZ_WATCHER_DEACTIVATED);
 
     CU_ASSERT_EQUAL_FATAL(mez_watcher_attestations(p, db, CID, &list, &pb), MEZ_OK);
@@ -356,10 +449,10 @@ static void test_slash_arithmetic(void)
     mez_digest_t roots[5];
     mez_db_t *db = corridor(roots);
     mez_key_t *wk = key(4);
-    mez_watcher_zone_t zone = { ZONE, key(1), NULL, NULL };
+    mez_watcher_zone_t zone = { ZONE, key(1), NULL, AUD };
     mez_watcher_attest_t out;
     mez_watcher_t w;
-    CU_ASSERT_EQUAL_FATAL(mez_watcher_enrol(p, db, mez_did_key(p, wk), (uint64_t)INT64_MAX, "USD", NOW, &w, &pb),
+    CU_ASSERT_EQUAL_FATAL(mez_watcher_enrol(p, db, mez_did_key(p, wk), (uint64_t)INT64_MAX, "USD", NOW, AUD, &w, &pb),
                           MEZ_OK);
     CU_ASSERT_EQUAL(mez_watcher_attest(p, db, &zone, attestation(wk, NULL, ORIGIN, 2, mez_digest_hex(p, &roots[0]),
                                                                  NULL), NOW, &out, &pb), MEZ_EINVAL);
@@ -370,7 +463,7 @@ static void test_slash_arithmetic(void)
     CU_ASSERT_EQUAL(w.stake_minor, (uint64_t)INT64_MAX - (uint64_t)INT64_MAX / 2);
     CU_ASSERT_EQUAL(w.slashed_minor, (uint64_t)INT64_MAX / 2);
     /* A rebond that would take stake + slashed past 2^63 - 1 is refused. */
-    CU_ASSERT_EQUAL(mez_watcher_bond(p, db, w.watcher_id, 1, "USD", NOW, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_watcher_bond(p, db, w.watcher_id, 1, "USD", NOW, AUD, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "watcher.invalid_stake");
 }
 
@@ -378,6 +471,7 @@ void unit_register_watcher(void)
 {
     CU_pSuite s = unit_suite("watcher");
     CU_add_test(s, "register, bond, activate, unbond, events; refusals write nothing", test_lifecycle);
+    CU_add_test(s, "every move needs its audit event; refused without one, nothing written", test_audit_required);
     CU_add_test(s, "attest: recorded, repeated, refused, false (50 %), equivocation (100 %)", test_attest);
     CU_add_test(s, "slash of the largest stake is exact", test_slash_arithmetic);
 }

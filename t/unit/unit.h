@@ -17,6 +17,11 @@ char *unit_read_file(const char *path, size_t *len);
 /* A fresh empty directory for the current test. */
 const char *unit_tmpdir(void);
 
+struct mez_audit_event_t;
+/* An audit event for a library call that requires one (zone "unit-zone", actor "unit-test", outcome "committed"),
+ * in the test pool. */
+const struct mez_audit_event_t *unit_audit(const char *action);
+
 void unit_register_json(void);
 void unit_register_mmr(void);
 void unit_register_receipt(void);

@@ -7,6 +7,7 @@
 #include <apr_file_io.h>
 #include <apr_strings.h>
 #include <CUnit/Basic.h>
+#include "mez/audit.h"
 #include "unit.h"
 
 static apr_pool_t *root_pool;
@@ -15,6 +16,16 @@ static apr_pool_t *test_pool;
 apr_pool_t *unit_pool(void)
 {
     return test_pool;
+}
+
+const mez_audit_event_t *unit_audit(const char *action)
+{
+    mez_audit_event_t *ev = apr_pcalloc(test_pool, sizeof(*ev));
+    ev->zone_id = "unit-zone";
+    ev->actor = "unit-test";
+    ev->action = action;
+    ev->outcome = "committed";
+    return ev;
 }
 
 static int suite_setup(void)

@@ -70,6 +70,12 @@ typedef struct mez_audit_row_t {
  * client's). */
 mez_status_t mez_audit_append(apr_pool_t *p, mez_db_t *db, const mez_audit_event_t *ev, mez_problem_t *pb);
 
+/* For a library call that changes a zone's records (a watcher's stake, a corridor's state, a peer): its audit event
+ * is not optional, so no caller can make the change without the zone's record of it (the reference system's "no
+ * audit row on writes"). MEZ_OK when ev is an event mez_audit_append would take; else 500 "audit.invalid_event"
+ * naming what (a caller's bug), before anything is written. */
+mez_status_t mez_audit_required(apr_pool_t *p, const mez_audit_event_t *ev, const char *what, mez_problem_t *pb);
+
 /* The hash a row must carry, from its other members by its hash_scheme ("audit.detail_invalid" when detail does
  * not parse, "audit.scheme_unknown" for a scheme other than 1 and 2). */
 mez_status_t mez_audit_row_hash(apr_pool_t *p, const mez_audit_row_t *row, const char **hash, mez_problem_t *pb);

@@ -66,7 +66,9 @@ mez_status_t mez_clearance_check_hit(apr_pool_t *p, const mez_tensor_index_t *ix
                                      const char *name, const char *entry, const char *today,
                                      const char **name_normalised, mez_problem_t *pb);
 
-/* Stores a new clearance (in: every member but clearance_id, created_at and the revocation; name_normalised
+/* Create, approve and revoke each write their audit row (audit, required: mez_audit_required) in the change's
+ * transaction.
+ * Stores a new clearance (in: every member but clearance_id, created_at and the revocation; name_normalised
  * from mez_clearance_check_hit) with its audit row (audit: resource_id and detail are filled in here), in one
  * transaction. 409 clearance.exists when a clearance in force or proposed already names the same context, name
  * and entry. */

@@ -58,11 +58,14 @@ typedef struct mez_corridor_t {
     const char *created_at, *updated_at;
 } mez_corridor_t;
 
-/* Creates a corridor in DRAFT with an empty chain. corridor_id is a lower-case UUID (receipts carry it so);
- * genesis_root: mez_receipt_genesis_root of the corridor's definition. Digests are 64 lower-case hex. */
+struct mez_audit_event_t;
+/* Creates a corridor in DRAFT with an empty chain, with the zone's audit row (audit, required: mez_audit_required)
+ * in the same transaction. corridor_id is a lower-case UUID (receipts carry it so); genesis_root:
+ * mez_receipt_genesis_root of the corridor's definition. Digests are 64 lower-case hex. */
 mez_status_t mez_corridor_create(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const char *peer_zone_id,
                                  const char *peer_did, const char *definition_digest, const char *agreement_digest,
-                                 const mez_digest_t *genesis_root, apr_time_t now, mez_problem_t *pb);
+                                 const mez_digest_t *genesis_root, apr_time_t now,
+                                 const struct mez_audit_event_t *audit, mez_problem_t *pb);
 
 /* A signed document of the corridor (its CorridorDefinition, each zone's CorridorAgreement). */
 typedef struct mez_corridor_doc_t {
@@ -77,7 +80,8 @@ typedef struct mez_corridor_doc_t {
  * same definition digest answers MEZ_OK with *repeated = 1 (may be NULL) and writes nothing; with another
  * definition it is 409 "corridor.exists". */
 struct mez_audit_event_t;
-/* audit (may be NULL): the zone's audit row of the proposal, appended in the same transaction (not on a repeat). */
+/* audit (required: mez_audit_required): the zone's audit row of the proposal, appended in the same transaction
+ * (not on a repeat). */
 mez_status_t mez_corridor_create_proposed(apr_pool_t *p, mez_db_t *db, const char *corridor_id,
                                           const char *peer_zone_id, const char *peer_did, mez_corridor_role_t role,
                                           const mez_corridor_doc_t *definition, apr_time_t now,
@@ -86,7 +90,7 @@ mez_status_t mez_corridor_create_proposed(apr_pool_t *p, mez_db_t *db, const cha
 /* Establishes a proposed corridor in one transaction under its row lock: keeps the n agreement documents, sets
  * the agreement digest (agreement_set_hex), the genesis root and the head, and moves it DRAFT -> PENDING
  * ("submit" with submit_evidence) -> ACTIVE ("activate" with activate_evidence), each move in the transition
- * log, and the audit row (may be NULL) of the establishment. Done again with the same agreement set when already
+ * log, and the audit row (required) of the establishment. Done again with the same agreement set when already
  * established it answers MEZ_OK, *repeated = 1 (may be NULL), and writes nothing; with another set, 409
  * "corridor.agreement_mismatch". */
 mez_status_t mez_corridor_establish(apr_pool_t *p, mez_db_t *db, const char *corridor_id,
@@ -120,19 +124,15 @@ mez_status_t mez_corridor_receipts_from(apr_pool_t *p, mez_db_t *db, const char 
 mez_status_t mez_corridor_get(apr_pool_t *p, mez_db_t *db, const char *corridor_id, mez_corridor_t *out,
                               mez_problem_t *pb);
 
+struct mez_audit_event_t;
 /* One lifecycle move by wire event name with its evidence (mez_lifecycle_corridor_step: 409 for an illegal
  * move, 422 for bad evidence, pointers prefixed with "/evidence"), recorded in the transition log with the
- * evidence's canonical text and log digest. *to_state (may be NULL) gets the new state's wire name. */
+ * evidence's canonical text and log digest, and the zone's audit row of the move (audit, required: the event; its
+ * detail gets the move's from/to states, event and evidence) in the same transaction: the move and its record,
+ * both or neither. *to_state (may be NULL) gets the new state's wire name. */
 mez_status_t mez_corridor_transition(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const char *event,
-                                     const json_t *evidence, apr_time_t now, const char **to_state,
-                                     mez_problem_t *pb);
-struct mez_audit_event_t;
-/* The same, with the zone's audit row of the move (audit: the event; its detail gets the move's from/to states and
- * evidence digest) appended in the same transaction: the move and its record, both or neither. */
-mez_status_t mez_corridor_transition_audited(apr_pool_t *p, mez_db_t *db, const char *corridor_id,
-                                             const char *event, const json_t *evidence, apr_time_t now,
-                                             const struct mez_audit_event_t *audit, const char **to_state,
-                                             mez_problem_t *pb);
+                                     const json_t *evidence, apr_time_t now, const struct mez_audit_event_t *audit,
+                                     const char **to_state, mez_problem_t *pb);
 
 /* What an append answered. */
 typedef struct mez_corridor_append_t {
@@ -241,18 +241,15 @@ typedef struct mez_peer_row_t {
  * http(s) base URL (/url), did a did:key naming an Ed25519 key (/did), all 422. The same active registration again
  * is a repeat (*repeated = 1, may be NULL; nothing written); another url or DID for an active zone id is 409
  * "peer.exists" (revoke it first); a DID an active peer of another zone id holds is 409 "peer.did_taken" (a key
- * speaks for one zone). A revoked zone id may be registered again. */
-mez_status_t mez_peer_register(apr_pool_t *p, mez_db_t *db, const char *zone_id, const char *url, const char *did,
-                               const char *actor, apr_time_t now, int *repeated, mez_problem_t *pb);
-/* Register and revoke with the zone's audit row of the change (audit, may be NULL) in the same transaction; a
+ * speaks for one zone). A revoked zone id may be registered again.
+ * Register and revoke write the zone's audit row of the change (audit, required) in the same transaction; a
  * repeat writes no row. */
-mez_status_t mez_peer_register_audited(apr_pool_t *p, mez_db_t *db, const char *zone_id, const char *url,
-                                       const char *did, const char *actor, apr_time_t now,
-                                       const struct mez_audit_event_t *audit, int *repeated, mez_problem_t *pb);
-mez_status_t mez_peer_revoke_audited(apr_pool_t *p, mez_db_t *db, const char *zone_id, apr_time_t now,
-                                     const struct mez_audit_event_t *audit, mez_problem_t *pb);
+mez_status_t mez_peer_register(apr_pool_t *p, mez_db_t *db, const char *zone_id, const char *url, const char *did,
+                               const char *actor, apr_time_t now, const struct mez_audit_event_t *audit,
+                               int *repeated, mez_problem_t *pb);
 /* Revokes an active peer (404 "peer.not_found" when there is none active). */
-mez_status_t mez_peer_revoke(apr_pool_t *p, mez_db_t *db, const char *zone_id, apr_time_t now, mez_problem_t *pb);
+mez_status_t mez_peer_revoke(apr_pool_t *p, mez_db_t *db, const char *zone_id, apr_time_t now,
+                             const struct mez_audit_event_t *audit, mez_problem_t *pb);
 /* A registered peer by zone id, active or revoked (*found 0 when none). */
 mez_status_t mez_peer_get(apr_pool_t *p, mez_db_t *db, const char *zone_id, mez_peer_row_t *out, int *found,
                           mez_problem_t *pb);

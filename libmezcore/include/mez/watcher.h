@@ -97,47 +97,40 @@ typedef struct mez_watcher_log_t {
     const char *created_at;
 } mez_watcher_log_t;
 
+/* A watcher's moves. Each runs in its own transaction with the zone's audit row of it (audit: the event; its
+ * resource and detail, the watcher's DID, state and stake after the move, are set here): the move and its record,
+ * both or neither. audit is required (mez_audit_required: 500 "audit.invalid_event" before anything is written),
+ * so a watcher's stake never changes without the zone's record of it. */
+struct mez_audit_event_t;
 /* Registers a DID as a watcher (REGISTERED, no stake). */
-mez_status_t mez_watcher_register(apr_pool_t *p, mez_db_t *db, const char *did, apr_time_t now, mez_watcher_t *out,
-                                  mez_problem_t *pb);
+mez_status_t mez_watcher_register(apr_pool_t *p, mez_db_t *db, const char *did, apr_time_t now,
+                                  const struct mez_audit_event_t *audit, mez_watcher_t *out, mez_problem_t *pb);
 /* bond (REGISTERED -> BONDED) or rebond (SLASHED -> BONDED, adding to what the slash left) amount_minor > 0 of
  * currency. */
 mez_status_t mez_watcher_bond(apr_pool_t *p, mez_db_t *db, const char *watcher_id, uint64_t amount_minor,
-                              const char *currency, apr_time_t now, mez_watcher_t *out, mez_problem_t *pb);
+                              const char *currency, apr_time_t now, const struct mez_audit_event_t *audit,
+                              mez_watcher_t *out, mez_problem_t *pb);
 /* BONDED -> ACTIVE. */
 mez_status_t mez_watcher_activate(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
-                                  mez_watcher_t *out, mez_problem_t *pb);
-/* register, bond and activate in one transaction (an operator enrolling a watcher): all three or nothing. */
+                                  const struct mez_audit_event_t *audit, mez_watcher_t *out, mez_problem_t *pb);
+/* register, bond and activate in one transaction (an operator enrolling a watcher): all three or nothing, one
+ * audit row. */
 mez_status_t mez_watcher_enrol(apr_pool_t *p, mez_db_t *db, const char *did, uint64_t amount_minor,
-                               const char *currency, apr_time_t now, mez_watcher_t *out, mez_problem_t *pb);
-struct mez_audit_event_t;
-/* mez_watcher_enrol and mez_watcher_unbond with the zone's audit row of the move (audit: the event; its resource
- * and detail, the watcher's DID, state and stake, are set here), in the same transaction. */
-mez_status_t mez_watcher_enrol_audited(apr_pool_t *p, mez_db_t *db, const char *did, uint64_t amount_minor,
-                                       const char *currency, apr_time_t now, const struct mez_audit_event_t *audit,
-                                       mez_watcher_t *out, mez_problem_t *pb);
-mez_status_t mez_watcher_unbond_audited(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
-                                        const struct mez_audit_event_t *audit, mez_watcher_t *out,
-                                        mez_problem_t *pb);
+                               const char *currency, apr_time_t now, const struct mez_audit_event_t *audit,
+                               mez_watcher_t *out, mez_problem_t *pb);
 /* ACTIVE | SLASHED -> UNBONDING. */
 mez_status_t mez_watcher_unbond(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
-                                mez_watcher_t *out, mez_problem_t *pb);
+                                const struct mez_audit_event_t *audit, mez_watcher_t *out, mez_problem_t *pb);
 /* UNBONDING -> DEACTIVATED once `period` has passed since the unbonding began (earlier: 409 "watcher.unbonding",
- * saying until when the stake is held): the stake left is returned (the event's amount) and becomes 0; with the
- * zone's audit row of the move (audit may be NULL). */
-mez_status_t mez_watcher_complete_unbond_audited(apr_pool_t *p, mez_db_t *db, const char *watcher_id,
-                                                 apr_time_t now, apr_interval_time_t period,
-                                                 const struct mez_audit_event_t *audit, mez_watcher_t *out,
-                                                 mez_problem_t *pb);
-/* SLASHED -> BONDED -> ACTIVE in one transaction: amount_minor more of the stake's currency (409
- * "watcher.currency_mismatch" for another), with the zone's audit row (audit may be NULL). Another state: 409
- * "lifecycle.illegal_transition". */
-mez_status_t mez_watcher_rebond_audited(apr_pool_t *p, mez_db_t *db, const char *watcher_id, uint64_t amount_minor,
-                                        const char *currency, apr_time_t now, const struct mez_audit_event_t *audit,
-                                        mez_watcher_t *out, mez_problem_t *pb);
-/* UNBONDING -> DEACTIVATED at once, unaudited (no unbonding period). */
+ * saying until when the stake is held): the stake left is returned (the event's amount) and becomes 0. */
 mez_status_t mez_watcher_complete_unbond(apr_pool_t *p, mez_db_t *db, const char *watcher_id, apr_time_t now,
+                                         apr_interval_time_t period, const struct mez_audit_event_t *audit,
                                          mez_watcher_t *out, mez_problem_t *pb);
+/* SLASHED -> BONDED -> ACTIVE in one transaction: amount_minor more of the stake's currency (409
+ * "watcher.currency_mismatch" for another). Another state: 409 "lifecycle.illegal_transition". */
+mez_status_t mez_watcher_rebond(apr_pool_t *p, mez_db_t *db, const char *watcher_id, uint64_t amount_minor,
+                                const char *currency, apr_time_t now, const struct mez_audit_event_t *audit,
+                                mez_watcher_t *out, mez_problem_t *pb);
 
 /* Reads a watcher by id or by DID (404 "watcher.not_found"). */
 mez_status_t mez_watcher_get(apr_pool_t *p, mez_db_t *db, const char *watcher_id, mez_watcher_t *out,
@@ -170,7 +163,7 @@ typedef struct mez_watcher_zone_t {
     const char *zone_id;           /* this zone's id: the origin's zone when it is the corridor's proposer */
     const mez_key_t *key;          /* this zone's key (the sequencer's key when it is the proposer) */
     const char *pointer_base;      /* prefix of problem pointers into the credential ("/attestation"); NULL: "" */
-    const struct mez_audit_event_t *audit;  /* may be NULL: the zone's audit row of the decision (recorded or
+    const struct mez_audit_event_t *audit;  /* required: the zone's audit row of the decision (recorded or
                                              * slashed), appended in its transaction; its detail is set here */
 } mez_watcher_zone_t;
 
