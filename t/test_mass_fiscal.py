@@ -94,6 +94,21 @@ def test_create_and_get_account(zone):
      "request.invalid_date", "/ntn/registration_date"),
     ({"ntn": None}, 422, "request.missing_field", "/ntn"),
     ({"iban": "PK00"}, 422, "request.unknown_field", "/iban"),
+    # Bank details: an IBAN and a BIC as ISO 13616 and ISO 9362 define them (the SWIFT registry's example IBAN of
+    # Pakistan, PK36SCBL0000001123456702, with one digit changed, two swapped, one left out; another country's
+    # length; a country without IBANs).
+    ({"bank_details": {"iban": "PK36SCBL0000001123456703"}}, 422, "fiscal.invalid_iban", "/bank_details/iban"),
+    ({"bank_details": {"iban": "PK36SCBL0000001123456720"}}, 422, "fiscal.invalid_iban", "/bank_details/iban"),
+    ({"bank_details": {"iban": "PK36SCBL000000112345670"}}, 422, "fiscal.invalid_iban", "/bank_details/iban"),
+    ({"bank_details": {"iban": "AE36SCBL0000001123456702"}}, 422, "fiscal.invalid_iban", "/bank_details/iban"),
+    ({"bank_details": {"iban": "US36SCBL0000001123456702"}}, 422, "fiscal.invalid_iban", "/bank_details/iban"),
+    ({"bank_details": {"iban": "PK36 SCBL 0000 0011 2345 670 2"}}, 422, "fiscal.invalid_iban", "/bank_details/iban"),
+    ({"bank_details": {"iban": "PK36-SCBL-0000-0011-2345-6702"}}, 422, "fiscal.invalid_iban", "/bank_details/iban"),
+    ({"bank_details": {"iban": 36}}, 422, "request.invalid_type", "/bank_details/iban"),
+    ({"bank_details": {"swift_bic": "SCBLPK"}}, 422, "fiscal.invalid_bic", "/bank_details/swift_bic"),
+    ({"bank_details": {"swift_bic": "SCBL9KKX"}}, 422, "fiscal.invalid_bic", "/bank_details/swift_bic"),
+    ({"bank_details": {"iban": "PK36SCBL0000001123456702", "swift_bic": "SCBLPKKX-X"}}, 422, "fiscal.invalid_bic",
+     "/bank_details/swift_bic"),
 ])
 def test_account_refusals_change_nothing(zone, patch, status, code, pointer):
     body = {"entity_id": entity(zone), "account_type": "operating", "currency": "PKR", "ntn": NTN}
@@ -102,6 +117,29 @@ def test_account_refusals_change_nothing(zone, patch, status, code, pointer):
     before = counts(zone, MONEY_TABLES)
     assert_problem(mass(zone, "POST", "/v1/fiscal/accounts", body), status, code, pointer=pointer)
     assert counts(zone, MONEY_TABLES) == before
+
+
+@pytest.mark.parametrize("iban,bic", [
+    # The SWIFT IBAN Registry's example IBANs of the shipped zones' countries (Pakistan, the UAE, Kazakhstan,
+    # Seychelles) and of two others, electronic and print format, and a BIC of 8 and of 11 characters.
+    ("PK36SCBL0000001123456702", "SCBLPKKX"),
+    ("AE07 0331 2345 6789 0123 456", "NBADAEAAXXX"),
+    ("KZ86125KZT5004100100", None),
+    ("SC18SSCB11010000000000001497USD", "SSCBSCSC"),
+    ("GB29 NWBK 6016 1331 9268 19", "NWBKGB2L"),
+    ("de89370400440532013000", "deutdeff500"),
+])
+def test_account_bank_details_kept(zone, iban, bic):
+    bank = {"iban": iban, "account_title": "Indus Looms"}
+    if bic:
+        bank["swift_bic"] = bic
+    body = {"entity_id": entity(zone), "account_type": "operating", "currency": "PKR", "ntn": NTN,
+            "bank_details": bank}
+    r = mass(zone, "POST", "/v1/fiscal/accounts", body)
+    assert r.status_code == 201, r.text
+    check(zone, "TreasuryAccount", r.json())
+    r = mass(zone, "GET", "/v1/fiscal/accounts/" + r.json()["account_id"])
+    assert r.status_code == 200 and r.json()["bank_details"] == bank, r.text
 
 
 def test_account_of_dissolved_entity_and_malformed_json(zone):
@@ -299,6 +337,12 @@ def test_bad_withholding_changes_nothing(zone):
     ({"withholding_override": {"dta_reference": "DTA\u0000"}}, 422, "request.invalid_characters",
      "/withholding_override/dta_reference"),
     ({"source_account_id": "acc\u0000x"}, 422, "request.invalid_characters", "/source_account_id"),
+    ({"destination": {"type": "external_bank", "bank_details": {"iban": "PK36SCBL0000001123456720",
+                                                                "beneficiary_name": "X"}}},
+     422, "fiscal.invalid_iban", "/destination/bank_details/iban"),
+    ({"destination": {"type": "external_bank", "bank_details": {"iban": "PK36SCBL0000001123456702",
+                                                                "swift_bic": "SCBL PK KX"}}},
+     422, "fiscal.invalid_bic", "/destination/bank_details/swift_bic"),
 ])
 def test_bad_payments_change_nothing(zone, patch, status, code, pointer):
     a, b = new_account(zone), new_account(zone)
@@ -363,7 +407,8 @@ def test_accounts_of_ended_entities_move_no_money(zone, status):
     before = counts(zone, MONEY_TABLES)
     for body, pointer in [(payment(a, b, "10.00"), "/source_account_id"),
                           (payment(b, a, "10.00"), "/destination/account_id"),
-                          (payment(a, b, "10.00", destination={"type": "external_bank", "bank_details": {"iban": "PK00"}}),
+                          (payment(a, b, "10.00", destination={"type": "external_bank",
+                                                               "bank_details": {"iban": "PK36SCBL0000001123456702"}}),
                            "/source_account_id"),
                           (payment(b, c, "100.00", metadata={"withholding": withholding}),
                            "/metadata/withholding/account_id")]:

@@ -330,6 +330,34 @@ def test_formation_licence_shares_payment_scenario(pk_zone, mez_env, tmp_path):
     assert counts(pk_zone, ["mez_credential", "mez_mass_ledger_line"]) == before
 
 
+def test_bank_identifiers_are_checked_through_the_zone(pk_zone):
+    """An account's IBAN with a wrong check digit and a payment to a BIC that is no BIC: the treasury's refusal
+    passes through the zone API with its pointer, and nothing is recorded for it."""
+    owner = zone_post(pk_zone, "/v1/entities", formation("Sialkot Instruments (Pvt) Ltd", EVIDENCE))["id"]
+    tables = ["mez_credential", "mez_mass_account", "mez_mass_ledger_line", "mez_evaluation", "mez_audit"]
+    before = counts(pk_zone, tables)
+    body = {"entity_id": owner, "account_type": "operating", "currency": "PKR", "ntn": NTN,
+            "bank_details": {"iban": "PK36SCBL0000001123456703", "swift_bic": "SCBLPKKX"}}
+    p = assert_problem(pk_zone.post("/v1/fiscal/accounts", json=body), 422, "fiscal.invalid_iban",
+                       pointer="/bank_details/iban")
+    assert "check digits" in p["detail"], p
+    assert counts(pk_zone, tables) == before
+    body["bank_details"]["iban"] = "PK36SCBL0000001123456702"
+    src = zone_post(pk_zone, "/v1/fiscal/accounts", body)["resource"]
+    assert src["bank_details"] == body["bank_details"]
+    pk_zone.post("/mass/v1/fiscal/accounts/%s/deposits" % src["account_id"],
+                 json={"amount": "100000", "currency": "PKR", "reference": "seed"})
+    before = counts(pk_zone, tables)
+    pay = {"source_account_id": src["account_id"],
+           "destination": {"type": "external_bank", "bank_details": {"iban": "PK36SCBL0000001123456702",
+                                                                    "swift_bic": "SCBL-PK-KX",
+                                                                    "beneficiary_name": "Sialkot Steel Works"}},
+           "amount": "50000", "currency": "PKR", "payment_type": "goods_payment"}
+    assert_problem(pk_zone.post("/v1/fiscal/payments", json=pay), 422, "fiscal.invalid_bic",
+                   pointer="/destination/bank_details/swift_bic")
+    assert counts(pk_zone, tables) == before
+
+
 def test_payment_to_a_proscribed_beneficiary_is_blocked(pk_zone, mez_env):
     payer = zone_post(pk_zone, "/v1/entities", formation("Faisalabad Yarns (Pvt) Ltd", EVIDENCE))["id"]
     src = zone_post(pk_zone, "/v1/fiscal/accounts", {"entity_id": payer, "account_type": "operating",

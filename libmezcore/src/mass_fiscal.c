@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/bank_ids.h"
 #include "mez/store.h"
 #include "mass_fiscal_int.h"
 
@@ -79,6 +80,15 @@ int mez_fiscal_check_ntn(mez_mass_call_t *c, const json_t *obj, const char *base
     return 1;
 }
 
+int mez_fiscal_check_bank_details(mez_mass_call_t *c, const json_t *bank, const char *base)
+{
+    mez_problem_t pb = { 0 };
+    if (mez_bank_details_check(c->p, bank, base, &pb) == MEZ_OK)
+        return 1;
+    mez_mass_refuse(c, pb.status, pb.code, pb.pointer, "%s", pb.detail);
+    return 0;
+}
+
 static mez_status_t account_create(mez_mass_call_t *c)
 {
     static const char *const allowed[] = { "entity_id", "account_type", "currency", "ntn", "bank_details", "metadata",
@@ -95,6 +105,7 @@ static mez_status_t account_create(mez_mass_call_t *c)
         || !mez_mass_get_enum(c, b, "", "account_type", MEZ_MASS_REQUIRED, account_types, &type)
         || !mez_fiscal_get_currency(c, b, "", "currency", &currency, &exponent) || !mez_fiscal_check_ntn(c, b, "", "ntn")
         || !mez_mass_get_object(c, b, "", "bank_details", MEZ_MASS_OPTIONAL, &bank)
+        || !mez_fiscal_check_bank_details(c, bank, "/bank_details")
         || !mez_mass_get_object(c, b, "", "metadata", MEZ_MASS_OPTIONAL, &meta))
         return MEZ_OK;
     if ((rv = mez_db_query_value(c->p, c->db, &status, "SELECT status FROM mez_mass_entity WHERE entity_id = %s",

@@ -75,6 +75,9 @@ mez_status_t mez_fiscal_check_all(apr_pool_t *p, mez_db_t *db, int *ok, mez_prob
  * fiscal.amount_not_positive). */
 int mez_fiscal_get_amount(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name, int exponent,
                           int64_t *out);
+/* The identifiers of a bank_details object (mez_bank_details_check: fiscal.invalid_iban, fiscal.invalid_bic,
+ * request.invalid_type under base). 1 when it may be kept, else 0 with the refusal in c. */
+int mez_fiscal_check_bank_details(mez_mass_call_t *c, const json_t *bank, const char *base);
 /* Reads a NationalTaxNumber member {ntn_number (7 or 13 digits), ntn_type, filer_status?, registration_date? (not
  * later than today), strn? (13 digits)}: 1 when acceptable, 0 after refusing (request.*, fiscal.invalid_ntn,
  * fiscal.invalid_strn, request.invalid_date). */

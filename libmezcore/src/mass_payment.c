@@ -181,6 +181,7 @@ static int check_destination(mez_mass_call_t *c, const json_t *d, const char **t
     if (!mez_mass_check_object(c, d, base, allowed) || !mez_mass_get_enum(c, d, base, "type", 1, types, type)
         || !mez_mass_get_string(c, d, base, "account_id", !strcmp(*type, "internal_account"), 255, account_id)
         || !mez_mass_get_object(c, d, base, "bank_details", !strcmp(*type, "external_bank"), &bank)
+        || !mez_fiscal_check_bank_details(c, bank, "/destination/bank_details")
         || !mez_mass_get_string(c, d, base, "corridor_id", !strcmp(*type, "corridor_settlement"), 255, &s)
         || !mez_mass_get_string(c, d, base, "destination_zone_id", 0, 255, &s))
         return 0;

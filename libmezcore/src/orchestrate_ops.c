@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/bank_ids.h"
 #include "mez/digest.h"
 #include "mez/json.h"
 #include "mez/tax.h"
@@ -153,6 +154,13 @@ static void screen_bank_details(orch_t *o, const json_t *v, const char *at, int 
             if (!(depth == 0 && !strcmp(key, "beneficiary_name")))
                 screen_bank_details(o, m, mez_pointer_join(o->p, at, key), names_a_party(key), depth + 1);
     }
+}
+
+/* The bank identifiers bank details carry, checked before anything is evaluated or sent (mez_bank_details_check):
+ * a central Mass may not check them, and a wrong IBAN found at settlement is a bounced payment. */
+static mez_status_t bank_ids(orch_t *o, const json_t *bank, const char *at)
+{
+    return mez_bank_details_check(o->p, json_is_object(bank) ? bank : NULL, at, o->pb);
 }
 
 static void claims_from(orch_t *o, const json_t *doc, const char *const *members)
@@ -431,7 +439,8 @@ static mez_status_t account_prepare(orch_t *o)
 {
     json_t *ent;
     mez_status_t rv;
-    if ((rv = body_entity(o, &ent)) != MEZ_OK)
+    if ((rv = body_entity(o, &ent)) != MEZ_OK || (rv = bank_ids(o, json_object_get(o->body, "bank_details"),
+                                                                 "/bank_details")) != MEZ_OK)
         return rv;
     mez_orch_screen(o, mez_orch_str(ent, "legal_name"), "/entity_id");
     screen_bank_details(o, json_object_get(o->body, "bank_details"), "/bank_details", 0, 0);
@@ -466,6 +475,7 @@ static mez_status_t payment_prepare(orch_t *o)
         return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, dest ? "request.invalid_type" : "request.missing_field",
                            "/destination", "'destination' is required, an object");
     if ((rv = need_string(o, dest, "/destination", "type", &dtype)) != MEZ_OK
+        || (rv = bank_ids(o, json_object_get(dest, "bank_details"), "/destination/bank_details")) != MEZ_OK
         || (rv = account_owner(o, source, "/source_account_id", &acc, &payer)) != MEZ_OK)
         return rv;
     o->owner_entity = o->subject_id = mez_orch_str(payer, "entity_id");

@@ -1,8 +1,10 @@
 /* test_mass_fiscal.c: CUnit suite for the sovereign Mass store's fiscal primitive: decimal money, the double-entry
  * ledger (every transaction sums to zero, no balance below zero), holds, withholding and the invariant checks,
  * through mez_mass_store_handle on a migrated SQLite database. */
+#include <stdio.h>
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/bank_ids.h"
 #include "mez/mass.h"
 #include "../../libmezcore/src/mass_fiscal_int.h"
 #include "mass_unit.h"
@@ -11,6 +13,77 @@
 #define T0 1780000000L /* 2026-05-28T20:26:40Z */
 
 static const char *ntn_json = "{\"ntn_number\":\"1234567\",\"ntn_type\":\"company\"}";
+
+/* IBANs and BICs (mez/bank_ids.h). The valid IBANs are the SWIFT IBAN Registry's examples, but the Honduran one,
+ * whose scheme is outside the registry: a made-up account number with check digits computed for it. */
+static void test_bank_ids(void)
+{
+    apr_pool_t *p = unit_pool();
+    const char *why = NULL;
+    static const char *const good[] = {
+        "PK36SCBL0000001123456702", "AE070331234567890123456", "KZ86125KZT5004100100",
+        "SC18SSCB11010000000000001497USD", "GB29NWBK60161331926819", "DE89370400440532013000",
+        "SA0380000000608010167519", "NO9386011117947", "LC55HEMM000100010012001200023015",
+        "RU0304452522540817810538091310419", "HN15BCAH00000000017865314407",
+        "PK36 SCBL 0000 0011 2345 6702", "gb29 nwbk 6016 1331 9268 19", "AE07 0331 2345 6789 0123 456",
+    };
+    static const struct { const char *iban, *says; } bad[] = {
+        { "PK36SCBL0000001123456703", "check digits" },        /* one digit changed */
+        { "PK36SCBL0000001123456720", "check digits" },        /* two swapped */
+        { "PK63SCBL0000001123456702", "check digits" },        /* the check digits swapped */
+        { "PK36SCBL000000112345670", "has 24 characters, not 23" },
+        { "PK36SCBL00000011234567021", "has 24 characters, not 25" },
+        { "US12345678901234", "US is not a country with an IBAN scheme" },
+        { "XX36SCBL0000001123456702", "XX is not a country" },
+        { "3636SCBL0000001123456702", "a country code" },
+        { "PKAASCBL0000001123456702", "two check digits" },
+        { "PK36", "a country code" },
+        { "", "letters and digits" },
+        { "PK36-SCBL-0000-0011-2345-6702", "letters and digits" },
+        { "PK36 SCBL 0000 0011 2345 670 2", "groups of four" },
+        { "PK36  SCBL0000001123456702", "groups of four" },
+        { " PK36SCBL0000001123456702", "groups of four" },
+        { "PK36SCBL0000001123456702 ", "groups of four" },
+        { "PK36SCBL00000011234567\xc3\xa9", "letters and digits" },
+        { "PK36SCBL0000001123456702PK36SCBL0000001123456702", "letters and digits" },
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        if (mez_iban_check(p, good[i], &why) != MEZ_OK)
+            CU_FAIL(apr_pstrcat(p, good[i], ": ", why, NULL));
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        why = NULL;
+        CU_ASSERT_EQUAL(mez_iban_check(p, bad[i].iban, &why), MEZ_EINVAL);
+        if (!why || !strstr(why, bad[i].says))
+        {
+            fprintf(stderr, "\n%s: %s\n", bad[i].iban, why ? why : "(no reason)");
+            CU_FAIL("an IBAN refused for another reason");
+        }
+    }
+    CU_ASSERT_EQUAL(mez_iban_check(p, NULL, &why), MEZ_EINVAL);
+    /* The table: the shipped zones' countries, a registry territory, a scheme outside the registry, none. */
+    CU_ASSERT_EQUAL(mez_iban_country("PK")->length, 24);
+    CU_ASSERT_EQUAL(mez_iban_country("AE")->length, 23);
+    CU_ASSERT_EQUAL(mez_iban_country("KZ")->length, 20);
+    CU_ASSERT_EQUAL(mez_iban_country("SC")->length, 31);
+    CU_ASSERT_TRUE(mez_iban_country("PK")->in_registry);
+    CU_ASSERT_EQUAL(mez_iban_country("RE")->length, 27);
+    CU_ASSERT_FALSE(mez_iban_country("HN")->in_registry);
+    CU_ASSERT_PTR_NULL(mez_iban_country("US"));
+    CU_ASSERT_PTR_NULL(mez_iban_country("P"));
+    CU_ASSERT_PTR_NULL(mez_iban_country(NULL));
+
+    CU_ASSERT_EQUAL(mez_bic_check(p, "SCBLPKKX", &why), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_bic_check(p, "SCBLPKKXXXX", &why), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_bic_check(p, "deutdeff500", &why), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_bic_check(p, "1234PKKX", &why), MEZ_OK);   /* ISO 9362:2022 party prefixes may be digits */
+    CU_ASSERT_EQUAL(mez_bic_check(p, "SCBLPK", &why), MEZ_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "8 or 11 characters"));
+    CU_ASSERT_EQUAL(mez_bic_check(p, "SCBLPKKXXX", &why), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_bic_check(p, "SCBL9KKX", &why), MEZ_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "2-letter country"));
+    CU_ASSERT_EQUAL(mez_bic_check(p, "SCBLPKK-", &why), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_bic_check(p, NULL, &why), MEZ_EINVAL);
+}
 
 static void test_decimal_parse(void)
 {
@@ -408,6 +481,7 @@ static void test_invariant_check_names_an_unbalanced_transaction(void)
 void unit_register_mass_fiscal(void)
 {
     CU_pSuite s = unit_suite("mass_fiscal");
+    CU_add_test(s, "IBANs (ISO 13616, the registry's lengths) and BICs (ISO 9362)", test_bank_ids);
     CU_add_test(s, "decimal strings parse into minor units", test_decimal_parse);
     CU_add_test(s, "formatting, currencies, dates, query parameters", test_decimal_format_and_currencies);
     CU_add_test(s, "accounts and deposits", test_accounts_and_deposit);
