@@ -163,6 +163,7 @@ static int refuse_provision(deploy_t *d, const mez_problem_t *pb)
         { "provision.invalid_field", "/listen", "deploy.invalid_listen" },
         { "provision.invalid_field", "/mass_api", "deploy.invalid_mass" },
         { "provision.invalid_field", "/server_name", "deploy.invalid_server_name" },
+        { "provision.invalid_field", "/public_authority", "deploy.invalid_public_authority" },
         { "provision.invalid_field", "/corridors", "deploy.unknown_peer" },
         { "provision.unknown_corridor", "", "deploy.unknown_peer" },
         { "provision.database_password", "", "deploy.password_on_command_line" },
@@ -288,28 +289,20 @@ static int parse_database(deploy_t *d)
 
 /* MezPublicAuthority: the names peers address the zone by, so that a request a peer signed for another zone is
  * refused here. The server name (on the default port, as through a load balancer, and on the listen port), the
- * listen address when it is one a peer can reach (not a wildcard), and --public-authority's. */
-static int public_authorities(deploy_t *d)
+ * listen address when it is one a peer can reach (not a wildcard), and --public-authority's (checked with the
+ * rest of the request by mez_provision_check). */
+static void public_authorities(deploy_t *d)
 {
     apr_pool_t *p = d->p;
     apr_array_header_t *names = apr_array_make(p, 4, sizeof(const char *));
     const char *port = strrchr(d->listen, ':'), *host = d->prov.listen_host;
-    char *list, *tok, *last;
 
     APR_ARRAY_PUSH(names, const char *) = d->server_name;
     if (port)
         APR_ARRAY_PUSH(names, const char *) = apr_pstrcat(p, d->server_name, port, NULL);
     if (host && strcmp(host, "*") && strcmp(host, "0.0.0.0") && strcmp(host, "[::]") && strcmp(host, "::"))
         APR_ARRAY_PUSH(names, const char *) = d->listen;
-    list = apr_pstrdup(p, d->public_authority ? d->public_authority : "");
-    for (tok = apr_strtok(list, ",", &last); tok; tok = apr_strtok(NULL, ",", &last)) {
-        apr_collapse_spaces(tok, tok);     /* (it answers the end of the string, not its start) */
-        if (!mez_httpsig_authority_valid(tok))
-            return refuse(d, "deploy.invalid_public_authority", "--public-authority %s: '%s' is not host[:port] (a "
-                          "name, an IPv4 address or a bracketed IPv6 address, and a port 1-65535; no scheme or "
-                          "path)", d->public_authority, tok);
-        APR_ARRAY_PUSH(names, const char *) = tok;
-    }
+    apr_array_cat(names, d->prov.public_authority);
     for (int i = 0; i < names->nelts; i++) {
         const char *n = APR_ARRAY_IDX(names, i, const char *);
         int seen = !mez_httpsig_authority_valid(n);   /* a listen address mez_provision_check let through */
@@ -318,7 +311,6 @@ static int public_authorities(deploy_t *d)
         if (!seen)
             d->authorities = d->authorities ? apr_pstrcat(p, d->authorities, " ", n, NULL) : n;
     }
-    return 0;
 }
 
 /* The listen address must be free, or already ours (this zone's, or shared with another zone of this httpd). */
@@ -395,6 +387,16 @@ static json_t *request_of(deploy_t *d)
             json_array_append_new(list, json_string(t));
         json_object_set_new(req, "corridors", list);
     }
+    if (d->public_authority && *d->public_authority) {
+        /* "lb.example, lb.example:8443": each name trimmed; an empty one stays, for the check to name */
+        json_t *list = json_array();
+        char *copy = apr_pstrdup(d->p, d->public_authority), *save = NULL;
+        for (char *t = apr_strtok(copy, ",", &save); t; t = apr_strtok(NULL, ",", &save)) {
+            apr_collapse_spaces(t, t);     /* (it answers the end of the string, not its start) */
+            json_array_append_new(list, json_string(t));
+        }
+        json_object_set_new(req, "public_authority", list);
+    }
     return mez_json_pool_own(d->p, req);
 }
 
@@ -449,8 +451,7 @@ static int preflight(deploy_t *d)
     if (!d->no_start && (access(d->httpd.bin, X_OK) != 0 || (d->httpd.root && !dep_exists(p, d->httpd.mez_module))))
         return refuse(d, "deploy.no_httpd", "httpd (%s) or mod_mez (%s) not found: set MEZ_HTTPD / MEZ_MODULE",
                       d->httpd.bin, d->httpd.mez_module);
-    if ((rc = public_authorities(d)) != 0)
-        return rc;
+    public_authorities(d);
     if (d->peer_ca && !dep_read(p, d->peer_ca, NULL))
         return refuse(d, "deploy.unreadable_peer_ca", "cannot read --peer-ca %s", d->peer_ca);
     if (d->key_file && mez_key_load_private(p, d->key_file, &k, &pb) != MEZ_OK)

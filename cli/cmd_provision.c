@@ -54,8 +54,8 @@ static void usage(FILE *out)
         "deploy options applied to every zone (see mez deploy --help): --data-dir --conf-dir --httpd-root\n"
         "  --packs-dir --profile-dir --sql-dir --akn-xsd --policy-conf --peers --peer-ca --user\n"
         "  --database-password-file --mass-token-file, and the flag --no-start\n"
-        "The request gives --jurisdiction, --profile, --corridors, --mass-api, --listen, --server-name, --database\n"
-        "and --mode; nothing else comes from the spool.\n");
+        "The request gives --jurisdiction, --profile, --corridors, --mass-api, --listen, --server-name, --database,\n"
+        "--mode and --public-authority; nothing else comes from the spool.\n");
 }
 
 /* A spool file, read without following a symbolic link; NULL when absent or not a small regular file. */
@@ -132,6 +132,23 @@ static int claim(apr_pool_t *p, const char *path, const char *id)
     return resumed ? 2 : 0;
 }
 
+/* A list member as deploy's comma-separated option value: "" when absent or empty, NULL when an item is not a
+ * string or holds a comma (mez_provision_check refused such a request before it was queued). */
+static const char *comma_list(apr_pool_t *p, const json_t *arr)
+{
+    const char *list = "";
+    const json_t *v;
+    size_t i;
+    if (!json_is_array(arr))
+        return list;
+    json_array_foreach(arr, i, v) {
+        if (!json_is_string(v) || strchr(json_string_value(v), ','))
+            return NULL;
+        list = apr_pstrcat(p, list, *list ? "," : "", json_string_value(v), NULL);
+    }
+    return list;
+}
+
 /* The deploy command line for a request: its members as --name=value, then the estate's options. */
 static int deploy_argv(apr_pool_t *p, const json_t *req, const apr_array_header_t *extra, const char *status,
                        apr_array_header_t **argv)
@@ -141,8 +158,8 @@ static int deploy_argv(apr_pool_t *p, const json_t *req, const apr_array_header_
         { "listen", "--listen" }, { "server_name", "--server-name" }, { "database", "--database" },
         { "mode", "--mode" }, { NULL, NULL },
     };
-    const json_t *cor = json_object_get(req, "corridors"), *v;
-    size_t i;
+    const json_t *cor = json_object_get(req, "corridors"), *auth = json_object_get(req, "public_authority");
+    const char *list;
     *argv = apr_array_make(p, 32, sizeof(const char *));
     APR_ARRAY_PUSH(*argv, const char *) = "deploy";
     for (int m = 0; members[m][0]; m++) {
@@ -153,15 +170,14 @@ static int deploy_argv(apr_pool_t *p, const json_t *req, const apr_array_header_
             return -1;
         APR_ARRAY_PUSH(*argv, const char *) = apr_pstrcat(p, members[m][1], "=", json_string_value(x), NULL);
     }
-    if (json_is_array(cor) && json_array_size(cor)) {
-        const char *list = "";
-        json_array_foreach(cor, i, v) {
-            if (!json_is_string(v) || strchr(json_string_value(v), ','))
-                return -1;
-            list = apr_pstrcat(p, list, *list ? "," : "", json_string_value(v), NULL);
-        }
+    if ((list = comma_list(p, cor)) == NULL)
+        return -1;
+    if (*list)
         APR_ARRAY_PUSH(*argv, const char *) = apr_pstrcat(p, "--corridors=", list, NULL);
-    }
+    if ((list = comma_list(p, auth)) == NULL)
+        return -1;
+    if (*list)
+        APR_ARRAY_PUSH(*argv, const char *) = apr_pstrcat(p, "--public-authority=", list, NULL);
     for (int k = 0; k < extra->nelts; k++)
         APR_ARRAY_PUSH(*argv, const char *) = APR_ARRAY_IDX(extra, k, const char *);
     APR_ARRAY_PUSH(*argv, const char *) = apr_pstrcat(p, "--progress-file=", status, NULL);

@@ -185,7 +185,7 @@ static int not_found(request_rec *r)
 static int post_zone(request_rec *r, mez_srv_conf_t *sc)
 {
     static const char *const allowed[] = { "jurisdiction", "profile", "corridors", "mass_api", "listen",
-                                           "server_name", "database", "mode", NULL };
+                                           "server_name", "database", "mode", "public_authority", NULL };
     mez_problem_t pb = { 0 };
     mez_provision_env_t env = { 0 };
     mez_provision_t prov;

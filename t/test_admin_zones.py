@@ -9,7 +9,6 @@ import os
 import socket
 
 import pytest
-import requests
 
 from mez_harness import assert_problem, chown_tree, free_port, token_headers
 from test_deploy import Estate, get
@@ -99,6 +98,11 @@ def test_bad_requests_are_refused_and_write_nothing(admin):
         (dict(ok, database="postgresql://u:secret@127.0.0.1/mez_x"), 422, "provision.database_password",
          "/database"),
         (dict(ok, listen=8080), 422, "provision.invalid_field", "/listen"),
+        (dict(ok, public_authority="lb.example"), 422, "provision.invalid_field", "/public_authority"),
+        (dict(ok, public_authority=["lb.example", "https://lb.example"]), 422, "provision.invalid_field",
+         "/public_authority/1"),
+        (dict(ok, public_authority=["lb.example", "LB.example"]), 422, "provision.invalid_field",
+         "/public_authority/1"),
         ({"profile": profile}, 422, "provision.missing_field", "/jurisdiction"),
         (dict(ok, key_file="/etc/shadow"), 422, "request.unknown_field", "/key_file"),
     ]
@@ -154,7 +158,8 @@ def test_admin_routes_do_not_exist_on_a_zone(make_zone, mez_env):
 def provisioned(admin):
     zone, profile = PACKS
     port = free_port()
-    body = {"jurisdiction": zone, "profile": profile, "listen": "127.0.0.1:%d" % port}
+    body = {"jurisdiction": zone, "profile": profile, "listen": "127.0.0.1:%d" % port,
+            "public_authority": [zone + ".zones.example", "lb.example:8443"]}
     rows = audit_rows(admin)
     r = admin.post(body)
     assert r.status_code == 202, r.text
@@ -162,6 +167,7 @@ def provisioned(admin):
     st = r.json()
     assert st["state"] == "queued" and st["zone_id"] == zone and st["request"]["jurisdiction"] == zone
     assert st["request"]["server_name"] == zone + ".localhost" and st["request"]["database"] == "sqlite"
+    assert st["request"]["public_authority"] == body["public_authority"]
     assert audit_rows(admin) == rows + 1
     action = admin.host.db.query_value("SELECT action FROM mez_audit ORDER BY seq DESC LIMIT 1")
     assert action == "zone.provision.request"
@@ -192,6 +198,10 @@ def test_provisioned_zone_serves(admin, provisioned):
         secret = f.read().strip()
     assert secret.startswith("mez_") and secret not in json.dumps(st)   # the path is reported, never the token
     assert get(port, "/v1/corridors", token=secret).status_code == 200
+    # the names peers address it by: its own, and the request's
+    conf = open(rec["conf_file"]).read()
+    assert "    MezPublicAuthority %s.localhost %s.localhost:%d 127.0.0.1:%d %s.zones.example lb.example:8443\n" % (
+        zone, zone, port, port, zone) in conf, conf
     # a second pass has nothing left to do
     cp = admin.provision()
     assert cp.returncode == 0 and "zone " + zone not in cp.stdout, cp.stdout

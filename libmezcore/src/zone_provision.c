@@ -4,11 +4,13 @@
  * (deploy's options, or the API's members), the codes and pointers are the same for both. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <apr_file_io.h>
 #include <apr_strings.h>
 #include <apr_time.h>
 #include "mez/did.h"
 #include "mez/http.h"
+#include "mez/httpsig.h"
 #include "mez/json.h"
 #include "mez/key.h"
 #include "mez/provision.h"
@@ -20,7 +22,8 @@ static const char *field(apr_pool_t *p, const mez_provision_env_t *env, const ch
     static const char *const cli[][2] = {
         { "jurisdiction", "--jurisdiction" }, { "profile", "--profile" }, { "corridors", "--corridors" },
         { "mass_api", "--mass-api" }, { "listen", "--listen" }, { "server_name", "--server-name" },
-        { "database", "--database" }, { "mode", "--mode" }, { NULL, NULL },
+        { "database", "--database" }, { "mode", "--mode" }, { "public_authority", "--public-authority" },
+        { NULL, NULL },
     };
     if (env->cli)
         for (int i = 0; cli[i][0]; i++)
@@ -307,6 +310,36 @@ static mez_status_t check_listen(apr_pool_t *p, const mez_provision_env_t *env, 
     return MEZ_OK;
 }
 
+/* public_authority: at most 16 names, each host[:port] (mez_httpsig_authority_valid), none twice. */
+static mez_status_t check_authorities(apr_pool_t *p, const json_t *req, const mez_provision_env_t *env,
+                                      mez_provision_t *out, mez_problem_t *pb)
+{
+    const json_t *list = json_object_get(req, "public_authority"), *v;
+    size_t i;
+    out->public_authority = apr_array_make(p, 2, sizeof(const char *));
+    if (!list || json_is_null(list))
+        return MEZ_OK;
+    if (!json_is_array(list) || json_array_size(list) > 16)
+        return invalid(pb, p, "provision.invalid_field", "public_authority",
+                       apr_psprintf(p, "%s is a list of at most 16 names (host[:port]), not %s",
+                                    field(p, env, "public_authority"), mez_json_kind(list)));
+    json_array_foreach(list, i, v) {
+        const char *a = json_string_value(v);
+        if (!json_is_string(v) || !mez_httpsig_authority_valid(a))
+            return mez_problem(pb, p, MEZ_EINVAL, 422, "provision.invalid_field",
+                               mez_pointer_index(p, "/public_authority", i), "%s: '%s' is not host[:port] (a name, "
+                               "an IPv4 address or a bracketed IPv6 address, and a port 1-65535; no scheme or path)",
+                               field(p, env, "public_authority"), a ? a : mez_json_kind(v));
+        for (int j = 0; j < out->public_authority->nelts; j++)
+            if (!strcasecmp(APR_ARRAY_IDX(out->public_authority, j, const char *), a))
+                return mez_problem(pb, p, MEZ_EINVAL, 422, "provision.invalid_field",
+                                   mez_pointer_index(p, "/public_authority", i), "%s: '%s' is named twice",
+                                   field(p, env, "public_authority"), a);
+        APR_ARRAY_PUSH(out->public_authority, const char *) = a;
+    }
+    return MEZ_OK;
+}
+
 mez_status_t mez_provision_check(apr_pool_t *p, const json_t *req, const mez_provision_env_t *env,
                                  mez_provision_t *out, mez_problem_t *pb)
 {
@@ -371,17 +404,25 @@ mez_status_t mez_provision_check(apr_pool_t *p, const json_t *req, const mez_pro
     if (!server_name_ok(out->server_name))
         return invalid(pb, p, "provision.invalid_field", "server_name",
                        apr_psprintf(p, "%s '%s' is not a DNS name", field(p, env, "server_name"), out->server_name));
-    return MEZ_OK;
+    return check_authorities(p, req, env, out, pb);
 }
 
 json_t *mez_provision_request_json(const mez_provision_t *out)
 {
-    json_t *cor = json_array();
+    json_t *cor = json_array(), *doc;
     for (int i = 0; out->corridors && i < out->corridors->nelts; i++)
         json_array_append_new(cor, json_string(APR_ARRAY_IDX(out->corridors, i, mez_provision_peer_t).zone_id));
-    return json_pack("{s:s,s:s,s:o,s:s,s:s,s:s,s:s,s:s}", "jurisdiction", out->zone_id, "profile", out->profile,
-                     "corridors", cor, "mass_api", out->mass_api, "listen", out->listen, "server_name",
-                     out->server_name, "database", out->database, "mode", out->mode);
+    doc = json_pack("{s:s,s:s,s:o,s:s,s:s,s:s,s:s,s:s}", "jurisdiction", out->zone_id, "profile", out->profile,
+                    "corridors", cor, "mass_api", out->mass_api, "listen", out->listen, "server_name",
+                    out->server_name, "database", out->database, "mode", out->mode);
+    /* Only when given: a request spooled before the member existed compares equal to the same request now. */
+    if (out->public_authority && out->public_authority->nelts) {
+        json_t *list = json_array();
+        for (int i = 0; i < out->public_authority->nelts; i++)
+            json_array_append_new(list, json_string(APR_ARRAY_IDX(out->public_authority, i, const char *)));
+        json_object_set_new(doc, "public_authority", list);
+    }
+    return doc;
 }
 
 const char *mez_provision_now(apr_pool_t *p)

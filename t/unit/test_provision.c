@@ -88,6 +88,16 @@ static void test_accepts_with_defaults(void)
     CU_ASSERT_STRING_EQUAL(out.db_host, "db.example");
     CU_ASSERT_STRING_EQUAL(out.db_port, "6432");
     CU_ASSERT_STRING_EQUAL(out.db_name, "mez_ae");
+    CU_ASSERT_EQUAL(out.public_authority->nelts, 0);
+    /* The names in front of the zone, kept in the request document as given. */
+    CU_ASSERT_EQUAL_FATAL(mez_provision_check(unit_pool(), req("{\"jurisdiction\":\"ae-adgm\",\"profile\":"
+        "\"digital-financial-center\",\"public_authority\":[\"ae.zones.example\",\"[2001:db8::7]:8443\"]}"), &env,
+        &out, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(out.public_authority->nelts, 2);
+    CU_ASSERT_STRING_EQUAL(APR_ARRAY_IDX(out.public_authority, 1, const char *), "[2001:db8::7]:8443");
+    CU_ASSERT_EQUAL_FATAL(mez_json_canonicalize(unit_pool(), mez_json_pool_own(unit_pool(),
+                                                mez_provision_request_json(&out)), &canon, NULL, &pb), MEZ_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(canon, "\"public_authority\":[\"ae.zones.example\",\"[2001:db8::7]:8443\"]"));
 }
 
 static void test_refusals(void)
@@ -132,6 +142,15 @@ static void test_refusals(void)
     refused("{" OK_ ",\"corridors\":\"pk-sifc\"}", &env, "provision.invalid_field", "/corridors");
     refused("{" OK_ ",\"corridors\":[\"pk-sifc\",3]}", &env, "provision.invalid_field", "/corridors/1");
     refused("{" OK_ ",\"corridors\":[\"pk-sifc\"]}", &env, "provision.unknown_corridor", "/corridors/0");
+    refused("{" OK_ ",\"public_authority\":\"lb.example\"}", &env, "provision.invalid_field", "/public_authority");
+    refused("{" OK_ ",\"public_authority\":[\"lb.example\",\"lb.example/v1\"]}", &env, "provision.invalid_field",
+            "/public_authority/1");
+    refused("{" OK_ ",\"public_authority\":[\"lb.example:0\"]}", &env, "provision.invalid_field",
+            "/public_authority/0");
+    refused("{" OK_ ",\"public_authority\":[7]}", &env, "provision.invalid_field", "/public_authority/0");
+    d = refused("{" OK_ ",\"public_authority\":[\"lb.example\",\"LB.EXAMPLE\"]}", &env, "provision.invalid_field",
+                "/public_authority/1");
+    CU_ASSERT_PTR_NOT_NULL(strstr(d, "named twice"));
 }
 
 static void test_corridors_and_cli_words(void)

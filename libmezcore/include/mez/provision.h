@@ -11,6 +11,8 @@
  *    "mass_api": "sovereign" | "<http(s) URL>",     default sovereign
  *    "listen": "HOST:PORT",                         default 127.0.0.1:8080
  *    "server_name": "<DNS name>",                   default <zone>.localhost
+ *    "public_authority": ["HOST[:PORT]", ...],      more names peers address the zone by (a load balancer's),
+ *                                                   besides its server name and listen address (MezPublicAuthority)
  *    "database": "sqlite" | "postgresql://USER@HOST[:PORT]/DBNAME"   default sqlite; never a password
  *    "mode": "development" | "production"}         default development
  * Problems (status 422 unless said): provision.missing_field, provision.invalid_field, provision.unknown_profile,
@@ -40,6 +42,7 @@ typedef struct mez_provision_t {
     const char *zone_id, *profile, *mass_api, *listen, *server_name, *database, *mode;
     const char *src_dir;                  /* the jurisdiction's pack directory under packs_dir */
     apr_array_header_t *corridors;        /* mez_provision_peer_t, in the request's order */
+    apr_array_header_t *public_authority; /* const char *, as given (mez_httpsig_authority_valid); empty: none */
     /* database: driver "sqlite3" or "pgsql"; for pgsql the parts of the URL (port "5432" when absent) */
     const char *db_driver, *db_user, *db_host, *db_port, *db_name;
     const char *listen_host;
