@@ -18,7 +18,7 @@ import time
 import pytest
 import requests
 
-from mez_harness import free_port, run
+from mez_harness import free_port
 from test_deploy import Estate
 
 ZONES = [("pk-sifc", "sovereign-govos"), ("ae-adgm", "digital-financial-center"),

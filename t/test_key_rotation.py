@@ -12,7 +12,6 @@
 #     zone's rotation) and a caller's attempt to append a zone.key_rotation transition change nothing.
 import base64
 import hashlib
-import json
 import os
 import shutil
 

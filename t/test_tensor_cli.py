@@ -6,7 +6,6 @@
 # application is decided by the requirements of its licence type in the licensepacks.
 import json
 import os
-import subprocess
 from decimal import Decimal
 
 import pytest
