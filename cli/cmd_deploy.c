@@ -914,8 +914,9 @@ static int step_corridors(deploy_t *d, const char **result)
     return 0;
 }
 
-/* What an earlier deploy of this zone was told and a re-deploy (or a restore) was not: the policy file, the
- * mode and the public authorities, so running again without them keeps what the zone runs on instead of falling back to the defaults. */
+/* What an earlier deploy of this zone was told and a re-deploy (or a restore) was not: the policy file, the mode
+ * and the public authorities, so running again without them keeps what the zone runs on instead of falling back
+ * to the defaults. */
 static void remembered(deploy_t *d)
 {
     mez_problem_t pb = { 0 };

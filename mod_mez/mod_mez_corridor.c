@@ -791,8 +791,8 @@ static int post_transition(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, con
     mez_request_audit_event(r, apr_pstrcat(r->pool, "corridor.", event, NULL), "corridor", id, "committed", NULL,
                             &aev);
     mez_corridor_env_of(r, sc, db, &g);
-    if (mez_corridor_transition(r->pool, db, id, event, json_object_get(body, "evidence"), apr_time_now(),
-                                        &aev, NULL, &pb) != MEZ_OK)
+    if (mez_corridor_transition(r->pool, db, id, event, json_object_get(body, "evidence"), apr_time_now(), &aev,
+                                NULL, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     return send_corridor(r, sc, db, id, 200,
                          json_pack("{s:o}", "peer", mez_corridor_tell_peer(&g.env, id, event,
@@ -829,7 +829,7 @@ static int peer_transition(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     mez_request_audit_event(r, apr_pstrcat(r->pool, "corridor.", event, NULL), "corridor", c.corridor_id,
                             "committed", json_pack("{s:s}", "told_by", peer->zone_id), &aev);
     if (mez_corridor_transition(r->pool, db, c.corridor_id, event, json_object_get(body, "evidence"),
-                                        apr_time_now(), &aev, NULL, &pb) != MEZ_OK) {
+                                apr_time_now(), &aev, NULL, &pb) != MEZ_OK) {
         if (pb.status < 500)
             keep_peer_refusal(r, db, c.corridor_id, body, &pb);
         return mez_send_problem(r, &pb, NULL);

@@ -486,8 +486,8 @@ static int peers_register(request_rec *r, const mez_srv_conf_t *sc, mez_db_t *db
                                       "did", json_object_get(body, "did") ? json_object_get(body, "did")
                                                                           : json_null()), &ev);
     if (mez_peer_register(r->pool, db, zone_id, json_string_value(json_object_get(body, "url")),
-                                  json_string_value(json_object_get(body, "did")), mez_request_actor(r),
-                                  apr_time_now(), &ev, &repeated, &pb) != MEZ_OK
+                          json_string_value(json_object_get(body, "did")), mez_request_actor(r), apr_time_now(), &ev,
+                          &repeated, &pb) != MEZ_OK
         || mez_peer_get(r->pool, db, zone_id, &row, &found, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     if (!repeated)

@@ -144,7 +144,8 @@ mez_status_t mez_bank_details_check(apr_pool_t *p, const json_t *bank, const cha
     static const struct {
         const char *member, *code;
         mez_status_t (*check)(apr_pool_t *, const char *, const char **);
-    } ids[] = { { "iban", "fiscal.invalid_iban", mez_iban_check }, { "swift_bic", "fiscal.invalid_bic", mez_bic_check } };
+    } ids[] = { { "iban", "fiscal.invalid_iban", mez_iban_check },
+                { "swift_bic", "fiscal.invalid_bic", mez_bic_check } };
     for (size_t i = 0; bank && i < sizeof(ids) / sizeof(ids[0]); i++) {
         const json_t *v = json_object_get(bank, ids[i].member);
         const char *at = mez_pointer_join(p, base, ids[i].member), *why = NULL;

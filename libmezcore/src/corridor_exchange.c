@@ -136,8 +136,7 @@ void mez_corridor_halt_for_fork(const mez_corridor_env_t *env, const char *id, c
     mez_audit_event_t aev;
     memset(&aev, 0, sizeof(aev));
     env->audit(env->baton, "corridor.halt", "corridor", id, json_pack("{s:s}", "cause", reason), &aev);
-    if (mez_corridor_transition(env->p, env->db, id, "halt", ev, apr_time_now(), &aev, NULL, &hpb)
-        != MEZ_OK)
+    if (mez_corridor_transition(env->p, env->db, id, "halt", ev, apr_time_now(), &aev, NULL, &hpb) != MEZ_OK)
         env->warn(env->baton, apr_psprintf(env->p, "corridor %s: fork evidence kept but not halted: %s", id,
                                            hpb.detail ? hpb.detail : hpb.code));
     else

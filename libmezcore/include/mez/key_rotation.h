@@ -99,7 +99,8 @@ mez_status_t mez_zone_key_record(apr_pool_t *p, mez_db_t *db, const json_t *vc, 
 struct mez_audit_event_t;
 /* This zone's rotation in one transaction: mez_zone_key_record, a zone.key_rotation receipt signed by previous on
  * every corridor the zone sequences (mez_corridor_record_rotation) and the audit row (audit: the event, required
- * (mez_audit_required); its detail, the DIDs, the credential's digest and the corridors, is set here). *recorded: corridor ids. */
+ * (mez_audit_required); its detail, the DIDs, the credential's digest and the corridors, is set here).
+ * *recorded: corridor ids. */
 mez_status_t mez_zone_key_rotate(apr_pool_t *p, mez_db_t *db, const mez_key_t *previous, const json_t *vc,
                                  const mez_key_rotation_t *rot, apr_time_t now,
                                  const struct mez_audit_event_t *audit, apr_array_header_t **recorded,
