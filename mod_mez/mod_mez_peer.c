@@ -301,18 +301,19 @@ static const mez_peer_t *peer_by_keyid(request_rec *r, const mez_srv_conf_t *sc,
     return peer;
 }
 
-/* A replayed request carries a signature that verified: the peer's own signed request, sent again (by whoever
- * captured it). That is evidence worth keeping, in the zone's audit log: who signed, which nonce, which request. A
- * signature that does not verify is kept nowhere: anyone can send one, and writing for them would let them fill
- * the log. */
-static void keep_replay(request_rec *r, mez_db_t *db, const mez_peer_t *peer, const mez_httpsig_verified_t *v)
+/* A request refused although its signature verified is the peer's own signed request, sent where or when it may
+ * not be: again (a replay, by whoever captured it), or to this zone when it was signed for another name (captured on
+ * its way to another zone that trusts the same peer, or a peer whose MezPeer URL names this zone by a name it does
+ * not answer to). That is evidence worth keeping, in the zone's audit log (action, with what the refusal knows in
+ * detail, which is taken): who signed, which request, the signature's parameters. A signature that does not verify
+ * is kept nowhere: anyone can send one, and writing for them would let them fill the log. */
+static void keep_refusal(request_rec *r, mez_db_t *db, const mez_peer_t *peer, const char *action, json_t *detail)
 {
     mez_problem_t apb = { 0 };
     mez_db_tx_t *tx;
-    json_t *detail = json_pack("{s:s, s:s, s:s, s:s, s:I}", "peer", peer->zone_id, "keyid", v->keyid, "nonce",
-                               v->nonce, "request", apr_pstrcat(r->pool, r->method, " ", r->uri, NULL), "created",
-                               (json_int_t)v->created);
     const char *h = apr_table_get(r->headers_in, "Signature-Input");
+    json_object_set_new(detail, "peer", json_string(peer->zone_id));
+    json_object_set_new(detail, "request", json_string(apr_pstrcat(r->pool, r->method, " ", r->uri, NULL)));
     if (h)
         json_object_set_new(detail, "signature_input", json_string(h));
     if ((h = apr_table_get(r->headers_in, "Content-Digest")))
@@ -321,15 +322,15 @@ static void keep_replay(request_rec *r, mez_db_t *db, const mez_peer_t *peer, co
         json_decref(detail);    /* mez_request_audit would have taken it */
         goto fail;
     }
-    if (mez_request_audit(r, db, "peer.replay_refused", "peer", peer->zone_id, "refused", detail, &apb) != MEZ_OK
+    if (mez_request_audit(r, db, action, "peer", peer->zone_id, "refused", detail, &apb) != MEZ_OK
         || mez_db_commit(r->pool, tx, &apb) != MEZ_OK) {
         mez_db_rollback(r->pool, tx);
         goto fail;
     }
     return;
 fail:
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "evidence of a replayed request from %s not kept: %s", peer->zone_id,
-                  apb.detail ? apb.detail : apb.code);
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "evidence of a refused request from %s (%s) not kept: %s",
+                  peer->zone_id, action, apb.detail ? apb.detail : apb.code);
 }
 
 const char *mez_set_public_authority(cmd_parms *cmd, void *dc, const char *authority)
@@ -397,8 +398,13 @@ mez_status_t mez_peer_authenticate(request_rec *r, const mez_srv_conf_t *sc, con
         policy.body = body->buf;
         policy.body_len = body->len;
     }
-    if ((st = mez_httpsig_verify(r->pool, peer->key, &req, &policy, &v, pb)) != MEZ_OK)
+    if ((st = mez_httpsig_verify(r->pool, peer->key, &req, &policy, &v, pb)) != MEZ_OK) {
+        if (pb && pb->code && !strcmp(pb->code, "httpsig.wrong_authority")
+            && (db = mez_request_db(r)))
+            keep_refusal(r, db, peer, "peer.wrong_authority_refused",
+                         json_pack("{s:s}", "signed_for", host ? host : ""));
         return st;
+    }
     if (!v.keyid || !(named = peer_by_keyid(r, sc, v.keyid)) || strcmp(named->zone_id, peer->zone_id))
         return mez_problem(pb, r->pool, MEZ_EINVAL, 401, "httpsig.unknown_key", "/headers/signature-input",
                            "the signature's keyid is not the verification method of MezPeer %s", peer->zone_id);
@@ -410,7 +416,9 @@ mez_status_t mez_peer_authenticate(request_rec *r, const mez_srv_conf_t *sc, con
     if ((st = mez_peer_nonce_check(r->pool, db, peer->did, v.nonce, apr_time_now(),
                                    apr_time_from_sec(2 * MEZ_PEER_SKEW), pb)) != MEZ_OK) {
         if (pb && pb->code && !strcmp(pb->code, "httpsig.replay"))
-            keep_replay(r, db, peer, &v);
+            keep_refusal(r, db, peer, "peer.replay_refused",
+                         json_pack("{s:s, s:s, s:I}", "keyid", v.keyid, "nonce", v.nonce, "created",
+                                   (json_int_t)v.created));
         return st;
     }
     *out = peer;

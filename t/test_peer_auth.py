@@ -17,6 +17,7 @@ import uuid
 
 import pytest
 
+from audit_util import audit_rows
 from mez_harness import assert_problem, openssl_sign, sample_credential
 
 NONCES = "mez_peer_nonce"
@@ -218,8 +219,8 @@ def test_bad_peer_directive_stops_httpd(make_zone, mez_env, peers, args, why):
 
 def test_public_authority(make_zone, driver, mez_env, peers):
     """MezPublicAuthority: a request the peer signed for another zone's name (a zone that trusts the same peer,
-    which it was captured on its way to) is refused after its signature verifies, and spends no nonce; the zone's
-    own names pass, a port that is the scheme's default the same as none."""
+    which it was captured on its way to) is refused after its signature verifies, spends no nonce and is kept as
+    evidence in the audit log; the zone's own names pass, a port that is the scheme's default the same as none."""
     conf = peer_conf(mez_env, [("peer-a", "https://peer-a.example", peers["peer"][1])])
     z = make_zone(driver, extra_conf=conf + "\nMezPublicAuthority 127.0.0.1:@PORT@ Zone-A.example")
     peer = peers["peer"]
@@ -234,13 +235,23 @@ def test_public_authority(make_zone, driver, mez_env, peers):
         assert r.status_code == 200, r.text
     assert z.count(NONCES) == before + 3
     # Signed for other zones, and sent here with the Host it was signed for (else the signature would not verify).
-    for host in ("zone-b.example", "127.0.0.1:%d" % (z.port + 1 if z.port < 65535 else z.port - 1),
-                 "zone-a.example:8443"):
+    audit = z.count("mez_audit")
+    others = ("zone-b.example", "127.0.0.1:%d" % (z.port + 1 if z.port < 65535 else z.port - 1), "zone-a.example:8443")
+    for host in others:
         h = sign(peer, "GET", "/v1/zone", host)
         h["Host"] = host
         p = assert_problem(z.get("/v1/zone", validate=False, headers=h), 401, "httpsig.wrong_authority")
         assert p["pointer"] == "/headers/host" and host in p["detail"], p
         assert "zone-a.example" in p["detail"], p       # the proven peer is told which names this zone has
+    # Each is evidence, in the audit log: who signed, what for, which request.
+    rows = audit_rows(z, audit + 1)
+    assert len(rows) == 3 and z.count("mez_audit") == audit + 3, rows
+    for row, host in zip(rows, others):
+        assert (row["action"], row["resource_id"], row["outcome"]) == ("peer.wrong_authority_refused", "peer-a",
+                                                                       "refused"), row
+        d = row["detail"]
+        assert d["signed_for"] == host and d["request"] == "GET /v1/zone" and "signature_input" in d, d
+    audit = z.count("mez_audit")
     # A stranger's request for another name learns nothing of the zone's names.
     h = sign(peers["stranger"], "GET", "/v1/zone", "zone-b.example", keyid=did_vm(peer[1]))
     h["Host"] = "zone-b.example"
@@ -250,6 +261,7 @@ def test_public_authority(make_zone, driver, mez_env, peers):
     h = sign(peer, "GET", "/v1/zone", None)
     assert_problem(z.get("/v1/zone", validate=False, headers=h), 401, "httpsig.not_covered")
     assert z.count(NONCES) == before + 3
+    assert z.count("mez_audit") == audit          # neither is evidence of anything the peer signed
     # The zone without it says at start-up what it does not check.
     assert "no MezPublicAuthority" not in z.error_log()
 
