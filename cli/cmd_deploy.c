@@ -936,10 +936,14 @@ static void remembered(deploy_t *d)
 static json_t *record(deploy_t *d)
 {
     apr_pool_t *p = d->p;
-    json_t *peers = json_array();
+    json_t *peers = json_array(), *rec, *names = json_array();
+    char *copy = apr_pstrdup(p, d->authorities ? d->authorities : ""), *save = NULL;
     for (int i = 0; i < d->peers->nelts; i++)
         json_array_append_new(peers, json_string(APR_ARRAY_IDX(d->peers, i, peer_t).zone_id));
-    return mez_json_pool_own(p, json_pack(
+    /* Every name the conf's MezPublicAuthority lists, for `mez zone status`. */
+    for (char *t = apr_strtok(copy, " ", &save); t; t = apr_strtok(NULL, " ", &save))
+        json_array_append_new(names, json_string(t));
+    rec = mez_json_pool_own(p, json_pack(
         "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:s,s:s?,s:s,s:o,s:s,s:s,s:s,s:s,s:s}",
         "format", "mez-deploy/1", "zone_id", d->zone_id, "profile", d->profile, "packs_source", d->src_dir,
         "listen", d->listen, "server_name", d->server_name, "url", d->url, "did", d->did,
@@ -948,6 +952,8 @@ static json_t *record(deploy_t *d)
                                                                                           : "sovereign",
         "corridors", peers, "operator_token_file", d->token_path, "key_file", d->key_path, "mode", d->mode,
         "policy_conf", d->policy_conf, "public_authority", d->public_authority ? d->public_authority : ""));
+    json_object_set_new(rec, "public_authorities", names);
+    return rec;
 }
 
 static int step_ready(deploy_t *d, const char **result)
@@ -1233,6 +1239,9 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
                                                                                                   NULL));
         printf("  virtual host:   %s (ServerName %s), %s\n", d.listen, d.server_name, d.conf_path);
         printf("  by address:     curl -H 'Host: %s' %s/v1/zone\n", d.server_name, d.url);
+        /* What the zone's peers must put in their MezPeer URL (or registration) for its signed requests. */
+        if (d.authorities)
+            printf("  peers address:  %s (MezPublicAuthority)\n", d.authorities);
     }
     printf("  operator token: %s (0600; not shown)\n", d.token_path);
     return MEZ_EXIT_OK;

@@ -139,6 +139,8 @@ static int cmd_status(apr_pool_t *p, int argc, const char *const *argv)
     json_object_set(out, "profile", json_object_get(rec, "profile"));
     json_object_set(out, "listen", json_object_get(rec, "listen"));
     json_object_set(out, "server_name", json_object_get(rec, "server_name"));
+    if (json_object_get(rec, "public_authorities"))   /* what peers must address the zone by (MezPublicAuthority) */
+        json_object_set(out, "public_authorities", json_object_get(rec, "public_authorities"));
     json_object_set(out, "conf_file", json_object_get(rec, "conf_file"));
     if ((token = read_token(p, rec)) && url
         && dep_http(p, "GET", apr_pstrcat(p, url, "/v1/corridors", NULL), host, token, NULL, &status, &corr, &err)

@@ -203,6 +203,9 @@ def test_public_authority(estate, pk, mez_env):
     conf_file = os.path.join(estate.conf_dir, "pk-sifc.conf")
     own = "MezPublicAuthority pk-sifc.localhost pk-sifc.localhost:%d 127.0.0.1:%d" % (port, port)
     assert re.search("^    %s$" % re.escape(own), open(conf_file).read(), re.M), open(conf_file).read()
+    assert "  peers address:  %s (MezPublicAuthority)" % own.split(" ", 1)[1] in pk["out"], pk["out"]
+    cp = estate.mez("zone", "status", "pk-sifc", "--data-dir", estate.data)
+    assert json.loads(cp.stdout)["public_authorities"] == own.split(" ")[1:], cp.stdout
     cp = estate.deploy("sovereign-govos", "pk-sifc", port, "--public-authority", "pk.zones.example, LB.example:%d"
                        % port)
     assert cp.returncode == 0, cp.stdout + cp.stderr
