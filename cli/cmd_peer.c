@@ -2,14 +2,22 @@
  * operator can hand to curl (-H) to call a peer's protected route by hand, and that tests use to check a zone
  * accepts what libmezcore signs. It covers what a receiving zone requires (mod_mez_peer.c): @method, @authority,
  * @path (and @query when there is one), content-digest when there is a body, created, a fresh nonce, and the key's
- * did:key verification method as keyid. */
+ * did:key verification method as keyid.
+ *
+ * `mez peer check`: whether a peer zone accepts this zone's signed requests at a URL, before a corridor depends on
+ * it: a signed GET <url>/v1/whoami (which the shipped policy answers for a peer), and what the peer said: accepted
+ * as which peer, or refused and why (an unknown key, a name it does not answer to, a clock too far off), or not
+ * reached. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <apr_file_io.h>
 #include <apr_strings.h>
 #include <apr_time.h>
 #include <apr_uri.h>
+#include "mez/http.h"
 #include "mez/httpsig.h"
+#include "mez/json.h"
 #include "mez/key.h"
 #include "mez_cli.h"
 
@@ -17,10 +25,75 @@ static int usage(FILE *out)
 {
     fprintf(out,
         "usage: mez peer sign --key KEY.pem --url URL [--method METHOD] [--body FILE]\n"
-        "Prints the headers (Content-Digest when there is a body, Signature-Input, Signature) of an RFC 9421\n"
+        "       mez peer check --key KEY.pem --url BASE_URL [--ca-file CA.pem] [--timeout SECONDS]\n"
+        "sign: prints the headers (Content-Digest when there is a body, Signature-Input, Signature) of an RFC 9421\n"
         "signature by the zone key KEY.pem over METHOD (default GET) URL and the body, one per line, ready for\n"
-        "curl -H. The signature is fresh (created now, a random nonce): each request needs its own.\n");
+        "curl -H. The signature is fresh (created now, a random nonce): each request needs its own.\n"
+        "check: sends a signed GET BASE_URL/v1/whoami (the URL the peer zone is called at: its MezPeer URL here)\n"
+        "and says whether the peer accepts this zone's key there, as which peer, or why not (httpsig.unknown_key:\n"
+        "it knows no peer with this key; httpsig.wrong_authority: it does not answer to that name; httpsig.stale:\n"
+        "the clocks differ by more than 300 s). Exit 0 when accepted, 1 when refused or not reached.\n");
     return out == stdout ? MEZ_EXIT_OK : MEZ_EXIT_USAGE;
+}
+
+/* What an operator does about a refusal, by its code. */
+static const char *advice(const char *code)
+{
+    static const char *const hints[][2] = {
+        { "httpsig.unknown_key", "the peer knows no zone with this key: its operator registers this zone "
+                                 "(POST /v1/peers, or a MezPeer line) with the DID `mez key show` prints" },
+        { "httpsig.wrong_authority", "the peer does not answer to the name in this URL: call it by one of the "
+                                     "names its MezPublicAuthority lists (the problem's detail names them)" },
+        { "httpsig.stale", "the two clocks differ by more than 300 s: check NTP on both hosts" },
+        { "auth.forbidden_peer", "the peer knows this zone but its policy does not let it read /v1/whoami" },
+        { NULL, NULL },
+    };
+    for (int i = 0; code && hints[i][0]; i++)
+        if (!strcmp(code, hints[i][0]))
+            return hints[i][1];
+    return NULL;
+}
+
+/* A string member of an answer, or def. */
+static const char *member(const json_t *o, const char *name, const char *def)
+{
+    const char *v = json_string_value(json_object_get(o, name));
+    return v ? v : def;
+}
+
+static int check(apr_pool_t *p, const mez_key_t *key, const char *base, const char *ca_file, long timeout_s)
+{
+    mez_http_opts_t opts = { 0 };
+    mez_problem_t pb = { 0 };
+    const char *url, *body = NULL, *code, *hint;
+    apr_size_t len = 0;
+    json_t *answer = NULL;
+    int status = 0;
+
+    while (*base && base[strlen(base) - 1] == '/')
+        base = apr_pstrndup(p, base, strlen(base) - 1);
+    url = apr_pstrcat(p, base, "/v1/whoami", NULL);
+    opts.ca_file = ca_file;
+    opts.timeout_ms = timeout_s * 1000;
+    if (mez_httpsig_call(p, &opts, key, "GET", url, NULL, &status, &body, &len, &pb) != MEZ_OK) {
+        printf("not reached: %s: %s (%s)\n", url, pb.detail ? pb.detail : "no answer", pb.code ? pb.code : "");
+        return MEZ_EXIT_INVALID;
+    }
+    if (body && len)
+        mez_json_parse(p, body, len, &answer, NULL);
+    if (status == 200 && !strcmp(member(answer, "role", ""), "peer")) {
+        printf("accepted: %s (zone %s) admits this key as peer %s\n", base, member(answer, "zone_id", "?"),
+               member(answer, "peer_zone_id", "?"));
+        return MEZ_EXIT_OK;
+    }
+    code = member(answer, "code", NULL);
+    printf("refused: %s answered %d%s%s%s%s\n", url, status, code ? " " : "", code ? code : "",
+           member(answer, "detail", NULL) ? ": " : "", member(answer, "detail", ""));
+    if ((hint = advice(code)))
+        printf("  %s\n", hint);
+    else if (status == 200)
+        printf("  it answered, but not as to a peer: is this a mez zone's base URL?\n");
+    return MEZ_EXIT_INVALID;
 }
 
 int mez_cmd_peer(apr_pool_t *p, int argc, const char *const *argv)
@@ -40,6 +113,30 @@ int mez_cmd_peer(apr_pool_t *p, int argc, const char *const *argv)
 
     if (mez_cli_wants_help(argc, argv))
         return usage(stdout);
+    if (argc >= 2 && !strcmp(argv[1], "check")) {
+        const char *ca_file = NULL, *timeout = "10";
+        const mez_cli_opt_t copts[] = {
+            { "--key", &key_file, NULL }, { "--url", &url, NULL }, { "--ca-file", &ca_file, NULL },
+            { "--timeout", &timeout, NULL }, { NULL, NULL, NULL },
+        };
+        long secs;
+        char *end;
+        if (mez_cli_parse_args(argc - 1, argv + 1, copts, pos, 0, &npos, "peer check") < 0 || !key_file || !url)
+            return usage(stderr);
+        secs = strtol(timeout, &end, 10);
+        if (*end || secs < 1 || secs > 600) {
+            fprintf(stderr, "mez peer check: --timeout is 1 to 600 seconds, not '%s'\n", timeout);
+            return MEZ_EXIT_USAGE;
+        }
+        if (apr_uri_parse(p, url, &u) != APR_SUCCESS || !u.scheme || !u.hostinfo
+            || (strcmp(u.scheme, "http") && strcmp(u.scheme, "https"))) {
+            fprintf(stderr, "mez peer check: '%s' is not an http:// or https:// URL\n", url);
+            return MEZ_EXIT_USAGE;
+        }
+        if ((rv = mez_key_load_private(p, key_file, &key, &pb)) != MEZ_OK)
+            return mez_cli_fail(&pb, rv);
+        return check(p, key, url, ca_file, secs);
+    }
     if (argc < 2 || strcmp(argv[1], "sign"))
         return usage(stderr);
     if (mez_cli_parse_args(argc - 1, argv + 1, opts, pos, 0, &npos, "peer sign") < 0 || !key_file || !url)

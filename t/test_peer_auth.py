@@ -18,7 +18,7 @@ import uuid
 import pytest
 
 from audit_util import audit_rows
-from mez_harness import assert_problem, openssl_sign, sample_credential
+from mez_harness import assert_problem, free_port, openssl_sign, sample_credential
 
 NONCES = "mez_peer_nonce"
 
@@ -311,6 +311,34 @@ def test_zone_accepts_what_mez_peer_sign_signs(pzone, peers, mez_env, tmp_path):
     # A stranger's key signs just as well, but is no peer of this zone.
     h = cli_headers(mez_env, peers["stranger"][0], pzone.url("/v1/zone"))
     assert_problem(pzone.get("/v1/zone", validate=False, headers=h), 401, "httpsig.unknown_key")
+
+
+def test_mez_peer_check(make_zone, driver, mez_env, peers):
+    """`mez peer check` tells an operator whether a peer zone accepts this zone's key at a URL, and if not why:
+    accepted as which peer; a name the zone does not answer to; a key it does not know; no answer at all."""
+    conf = peer_conf(mez_env, [("peer-a", "https://peer-a.example", peers["peer"][1])])
+    conf += "\n".join(["", "MezPublicAuthority 127.0.0.1:@PORT@",
+                       "<Location /v1/whoami>", "  AuthType mez", "  Require mez-peer", "</Location>"])
+    z = make_zone(driver, extra_conf=conf)
+
+    def check(key, url, *extra):
+        return mez_env.mez("peer", "check", "--key", key[0], "--url", url, *extra)
+
+    cp = check(peers["peer"], "http://127.0.0.1:%d/" % z.port)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert cp.stdout.strip() == "accepted: http://127.0.0.1:%d (zone %s) admits this key as peer peer-a" % (
+        z.port, z.zone_id), cp.stdout
+    cp = check(peers["peer"], "http://localhost:%d" % z.port)
+    assert cp.returncode == 1 and "answered 401 httpsig.wrong_authority" in cp.stdout, cp.stdout
+    assert "MezPublicAuthority" in cp.stdout and "127.0.0.1:%d" % z.port in cp.stdout, cp.stdout
+    cp = check(peers["stranger"], "http://127.0.0.1:%d" % z.port)
+    assert cp.returncode == 1 and "answered 401 httpsig.unknown_key" in cp.stdout, cp.stdout
+    assert "POST /v1/peers" in cp.stdout, cp.stdout
+    cp = check(peers["peer"], "http://127.0.0.1:%d" % free_port(), "--timeout", "3")
+    assert cp.returncode == 1 and cp.stdout.startswith("not reached: "), cp.stdout
+    for args in (["--url", "http://x"], ["--key", peers["peer"][0]], ["--key", peers["peer"][0], "--url", "ftp://x"],
+                 ["--key", peers["peer"][0], "--url", "http://x", "--timeout", "0"]):
+        assert mez_env.mez("peer", "check", *args).returncode == 2, args
 
 
 def test_peer_sign_usage(mez_env):
