@@ -18,6 +18,7 @@ import uuid
 import pytest
 
 from audit_util import audit_rows
+from test_metrics import scrape, value, wait_for
 from mez_harness import assert_problem, free_port, openssl_sign, sample_credential
 
 NONCES = "mez_peer_nonce"
@@ -236,6 +237,7 @@ def test_public_authority(make_zone, driver, mez_env, peers):
     assert z.count(NONCES) == before + 3
     # Signed for other zones, and sent here with the Host it was signed for (else the signature would not verify).
     audit = z.count("mez_audit")
+    before_metric = value(scrape(z), "mez_problems_total", zone=z.zone_id, code="httpsig.wrong_authority")
     others = ("zone-b.example", "127.0.0.1:%d" % (z.port + 1 if z.port < 65535 else z.port - 1), "zone-a.example:8443")
     for host in others:
         h = sign(peer, "GET", "/v1/zone", host)
@@ -251,6 +253,9 @@ def test_public_authority(make_zone, driver, mez_env, peers):
                                                                        "refused"), row
         d = row["detail"]
         assert d["signed_for"] == host and d["request"] == "GET /v1/zone" and "signature_input" in d, d
+    # and counted where monitoring looks (docs/04-monitor.md)
+    assert wait_for(z, "mez_problems_total", before_metric + 3, zone=z.zone_id,
+                    code="httpsig.wrong_authority") == before_metric + 3
     audit = z.count("mez_audit")
     # A stranger's request for another name learns nothing of the zone's names.
     h = sign(peers["stranger"], "GET", "/v1/zone", "zone-b.example", keyid=did_vm(peer[1]))
