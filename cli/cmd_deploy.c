@@ -400,6 +400,39 @@ static json_t *request_of(deploy_t *d)
     return mez_json_pool_own(d->p, req);
 }
 
+/* An existing PostgreSQL database is this zone's to use only when it is empty or holds this zone's records (a
+ * re-deploy, or another node of the same zone): a zone's register, ledger and audit chain are its own, and a
+ * mistyped --database (or an admin API request naming another zone's database) must not put two zones in one store,
+ * nor a zone's tables into another application's database. Which zone a mez database holds: the zone ids of its
+ * tokens and audit rows (every deploy writes both). */
+static int database_is_ours(deploy_t *d, apr_pool_t *sub)
+{
+    mez_problem_t pb = { 0 };
+    const char *other = NULL, *foreign = NULL, *mez = NULL;
+    mez_db_t *db;
+    if (mez_db_open(sub, "pgsql", d->cli_params, &db, &pb) != MEZ_OK)
+        return refuse(d, "deploy.database_refused", "the database %s refused the connection: %s", d->db_desc,
+                      pb.detail);
+    if (mez_db_query_value(sub, db, &foreign, "SELECT string_agg(table_schema || '.' || table_name, ', ' ORDER BY "
+                           "table_schema, table_name) FROM information_schema.tables WHERE table_schema NOT IN "
+                           "('pg_catalog', 'information_schema') AND table_name NOT LIKE 'mez\\_%%'", &pb, NULL)
+            != MEZ_OK
+        || mez_db_query_value(sub, db, &mez, "SELECT to_regclass('mez_schema_version')::text", &pb, NULL) != MEZ_OK)
+        return refuse(d, "deploy.database_refused", "the database %s could not be read: %s", d->db_desc, pb.detail);
+    if (foreign && *foreign)
+        return refuse(d, "deploy.database_in_use", "the database %s holds tables that are not mez's (%s): a zone "
+                      "gets a database of its own (name another in --database)", d->db_desc, foreign);
+    if (mez && *mez
+        && mez_db_query_value(sub, db, &other, "SELECT zone_id FROM mez_token WHERE zone_id <> %s UNION SELECT "
+                              "zone_id FROM mez_audit WHERE zone_id <> %s LIMIT 1", &pb, d->zone_id, d->zone_id,
+                              NULL) != MEZ_OK)
+        return refuse(d, "deploy.database_refused", "the database %s could not be read: %s", d->db_desc, pb.detail);
+    if (other)
+        return refuse(d, "deploy.database_in_use", "the database %s holds zone %s's records: a zone gets a database "
+                      "of its own (name another in --database)", d->db_desc, other);
+    return 0;
+}
+
 static int preflight(deploy_t *d)
 {
     apr_pool_t *p = d->p;
@@ -470,11 +503,17 @@ static int preflight(deploy_t *d)
     if (!strcmp(d->driver, "pgsql")) {
         mez_db_t *db;
         apr_pool_t *sub;
+        const char *exists = NULL;
         apr_pool_create(&sub, p);
         if (mez_db_open(sub, "pgsql", d->admin_params, &db, &pb) != MEZ_OK) {
             apr_pool_destroy(sub);
             return refuse(d, "deploy.database_refused", "the database server refused the connection (%s): %s",
                           d->db_desc, pb.detail);
+        }
+        if (mez_db_query_value(sub, db, &exists, "SELECT datname FROM pg_database WHERE datname = %s", &pb,
+                               d->pg_dbname, NULL) == MEZ_OK && exists && (rc = database_is_ours(d, sub)) != 0) {
+            apr_pool_destroy(sub);
+            return rc;
         }
         apr_pool_destroy(sub);
     }

@@ -570,6 +570,19 @@ def test_postgresql_zone_password_from_file(estate, pk, pg_password_server, mez_
     cp = estate.deploy(profile, zone_id, port, "--database", url, "--database-password-file", right)
     assert cp.returncode == 0, cp.stdout + cp.stderr
     assert all(s == "unchanged" for s in re.findall(r"^\[\d/7\] \w+ \.\.\. (\w+)", cp.stdout, re.M)), cp.stdout
+    # Another zone named at this zone's database, or at a database of another application: refused before anything
+    # is written (a zone's register, ledger and audit chain are its own).
+    before = estate.snapshot()
+    cp = estate.deploy("charter-city", "hn-prospera", free_port(), "--database", url, "--database-password-file",
+                       right)
+    assert_refused(cp, estate, before, "deploy.database_in_use", "holds zone %s's records" % zone_id)
+    assert pg.psql("mez_sc", "SELECT count(*) FROM mez_token") == "1"
+    pg.psql("postgres", "CREATE DATABASE ministry_hr OWNER mezdeploy")
+    pg.psql("ministry_hr", "CREATE TABLE staff (id int); ALTER TABLE staff OWNER TO mezdeploy")
+    cp = estate.deploy("charter-city", "hn-prospera", free_port(), "--database",
+                       "postgresql://mezdeploy@127.0.0.1:%d/ministry_hr" % pg.port, "--database-password-file", right)
+    assert_refused(cp, estate, before, "deploy.database_in_use", "public.staff")
+    assert pg.psql("ministry_hr", "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'mez%'") == "0"
     # destroy keeps a dump of the database in the archive
     cp = estate.mez("zone", "destroy", zone_id, "--data-dir", estate.data, "--yes")
     assert cp.returncode == 0, cp.stdout + cp.stderr
