@@ -96,6 +96,22 @@ static int check(apr_pool_t *p, const mez_key_t *key, const char *base, const ch
     return MEZ_EXIT_INVALID;
 }
 
+/* The URL both subcommands take (an absolute http(s) URL) and the zone key they sign with. */
+static int url_and_key(apr_pool_t *p, const char *sub, const char *url, const char *key_file, mez_key_t **key)
+{
+    mez_problem_t pb = { 0 };
+    mez_status_t rv;
+    apr_uri_t u;
+    if (apr_uri_parse(p, url, &u) != APR_SUCCESS || !u.scheme || !u.hostinfo
+        || (strcmp(u.scheme, "http") && strcmp(u.scheme, "https"))) {
+        fprintf(stderr, "mez peer %s: '%s' is not an http:// or https:// URL\n", sub, url);
+        return MEZ_EXIT_USAGE;
+    }
+    if ((rv = mez_key_load_private(p, key_file, key, &pb)) != MEZ_OK)
+        return mez_cli_fail(&pb, rv);
+    return MEZ_EXIT_OK;
+}
+
 int mez_cmd_peer(apr_pool_t *p, int argc, const char *const *argv)
 {
     const char *key_file = NULL, *url = NULL, *method = "GET", *body_file = NULL, *pos[1];
@@ -106,10 +122,9 @@ int mez_cmd_peer(apr_pool_t *p, int argc, const char *const *argv)
     const char *body = NULL, **headers;
     mez_problem_t pb = { 0 };
     apr_size_t body_len = 0;
-    apr_uri_t u;
     mez_key_t *key;
     mez_status_t rv;
-    int npos = 0;
+    int npos = 0, rc;
 
     if (mez_cli_wants_help(argc, argv))
         return usage(stdout);
@@ -128,26 +143,16 @@ int mez_cmd_peer(apr_pool_t *p, int argc, const char *const *argv)
             fprintf(stderr, "mez peer check: --timeout is 1 to 600 seconds, not '%s'\n", timeout);
             return MEZ_EXIT_USAGE;
         }
-        if (apr_uri_parse(p, url, &u) != APR_SUCCESS || !u.scheme || !u.hostinfo
-            || (strcmp(u.scheme, "http") && strcmp(u.scheme, "https"))) {
-            fprintf(stderr, "mez peer check: '%s' is not an http:// or https:// URL\n", url);
-            return MEZ_EXIT_USAGE;
-        }
-        if ((rv = mez_key_load_private(p, key_file, &key, &pb)) != MEZ_OK)
-            return mez_cli_fail(&pb, rv);
+        if ((rc = url_and_key(p, "check", url, key_file, &key)) != MEZ_EXIT_OK)
+            return rc;
         return check(p, key, url, ca_file, secs);
     }
     if (argc < 2 || strcmp(argv[1], "sign"))
         return usage(stderr);
     if (mez_cli_parse_args(argc - 1, argv + 1, opts, pos, 0, &npos, "peer sign") < 0 || !key_file || !url)
         return usage(stderr);
-    if (apr_uri_parse(p, url, &u) != APR_SUCCESS || !u.scheme || !u.hostinfo
-        || (strcmp(u.scheme, "http") && strcmp(u.scheme, "https"))) {
-        fprintf(stderr, "mez peer sign: '%s' is not an http:// or https:// URL\n", url);
-        return MEZ_EXIT_USAGE;
-    }
-    if ((rv = mez_key_load_private(p, key_file, &key, &pb)) != MEZ_OK)
-        return mez_cli_fail(&pb, rv);
+    if ((rc = url_and_key(p, "sign", url, key_file, &key)) != MEZ_EXIT_OK)
+        return rc;
     if (body_file) {
         apr_file_t *f;
         apr_finfo_t fi;
