@@ -372,6 +372,19 @@ static int check_mass(deploy_t *d)
 }
 
 /* The options as the admin API's request document (mez/provision.h), for the checks both share. */
+/* An option's list ("a,b" or "a b") as a JSON array of its items, spaces taken out of each (an empty item stays,
+ * for the request's check to name). */
+static json_t *split_list(apr_pool_t *p, const char *text, const char *sep)
+{
+    json_t *list = json_array();
+    char *copy = apr_pstrdup(p, text), *save = NULL;
+    for (char *t = apr_strtok(copy, sep, &save); t; t = apr_strtok(NULL, sep, &save)) {
+        apr_collapse_spaces(t, t);     /* (it answers the end of the string, not its start) */
+        json_array_append_new(list, json_string(t));
+    }
+    return list;
+}
+
 static json_t *request_of(deploy_t *d)
 {
     json_t *req = json_pack("{s:s,s:s,s:s,s:s,s:s}", "jurisdiction", d->zone_id, "profile", d->profile, "listen",
@@ -380,23 +393,10 @@ static json_t *request_of(deploy_t *d)
         json_object_set_new(req, "mass_api", json_string(d->mass_api));
     if (d->database)
         json_object_set_new(req, "database", json_string(d->database));
-    if (d->corridors && *d->corridors) {
-        json_t *list = json_array();
-        char *copy = apr_pstrdup(d->p, d->corridors), *save = NULL;
-        for (char *t = apr_strtok(copy, ",", &save); t; t = apr_strtok(NULL, ",", &save))
-            json_array_append_new(list, json_string(t));
-        json_object_set_new(req, "corridors", list);
-    }
-    if (d->public_authority && *d->public_authority) {
-        /* "lb.example, lb.example:8443": each name trimmed; an empty one stays, for the check to name */
-        json_t *list = json_array();
-        char *copy = apr_pstrdup(d->p, d->public_authority), *save = NULL;
-        for (char *t = apr_strtok(copy, ",", &save); t; t = apr_strtok(NULL, ",", &save)) {
-            apr_collapse_spaces(t, t);     /* (it answers the end of the string, not its start) */
-            json_array_append_new(list, json_string(t));
-        }
-        json_object_set_new(req, "public_authority", list);
-    }
+    if (d->corridors && *d->corridors)
+        json_object_set_new(req, "corridors", split_list(d->p, d->corridors, ","));
+    if (d->public_authority && *d->public_authority)   /* "lb.example, lb.example:8443" */
+        json_object_set_new(req, "public_authority", split_list(d->p, d->public_authority, ","));
     return mez_json_pool_own(d->p, req);
 }
 
@@ -975,13 +975,9 @@ static void remembered(deploy_t *d)
 static json_t *record(deploy_t *d)
 {
     apr_pool_t *p = d->p;
-    json_t *peers = json_array(), *rec, *names = json_array();
-    char *copy = apr_pstrdup(p, d->authorities ? d->authorities : ""), *save = NULL;
+    json_t *peers = json_array(), *rec;
     for (int i = 0; i < d->peers->nelts; i++)
         json_array_append_new(peers, json_string(APR_ARRAY_IDX(d->peers, i, peer_t).zone_id));
-    /* Every name the conf's MezPublicAuthority lists, for `mez zone status`. */
-    for (char *t = apr_strtok(copy, " ", &save); t; t = apr_strtok(NULL, " ", &save))
-        json_array_append_new(names, json_string(t));
     rec = mez_json_pool_own(p, json_pack(
         "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:s,s:s?,s:s,s:o,s:s,s:s,s:s,s:s,s:s}",
         "format", "mez-deploy/1", "zone_id", d->zone_id, "profile", d->profile, "packs_source", d->src_dir,
@@ -991,7 +987,8 @@ static json_t *record(deploy_t *d)
                                                                                           : "sovereign",
         "corridors", peers, "operator_token_file", d->token_path, "key_file", d->key_path, "mode", d->mode,
         "policy_conf", d->policy_conf, "public_authority", d->public_authority ? d->public_authority : ""));
-    json_object_set_new(rec, "public_authorities", names);
+    /* Every name the conf's MezPublicAuthority lists, for `mez zone status`. */
+    json_object_set_new(rec, "public_authorities", split_list(p, d->authorities ? d->authorities : "", " "));
     return rec;
 }
 

@@ -339,8 +339,7 @@ const char *mez_set_public_authority(cmd_parms *cmd, void *dc, const char *autho
     char *lower;
     (void)dc;
     if (!mez_httpsig_authority_valid(authority))
-        return apr_psprintf(cmd->pool, "MezPublicAuthority: '%s' is not host[:port] (a name, an IPv4 address or "
-                            "a bracketed IPv6 address, and a port 1-65535; no scheme or path)", authority);
+        return apr_psprintf(cmd->pool, "MezPublicAuthority: '%s' is not " MEZ_HTTPSIG_AUTHORITY_SYNTAX, authority);
     lower = apr_pstrdup(cmd->pool, authority);
     ap_str_tolower(lower);
     if (!sc->public_authorities)

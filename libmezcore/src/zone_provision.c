@@ -327,8 +327,8 @@ static mez_status_t check_authorities(apr_pool_t *p, const json_t *req, const me
         const char *a = json_string_value(v);
         if (!json_is_string(v) || !mez_httpsig_authority_valid(a))
             return mez_problem(pb, p, MEZ_EINVAL, 422, "provision.invalid_field",
-                               mez_pointer_index(p, "/public_authority", i), "%s: '%s' is not host[:port] (a name, "
-                               "an IPv4 address or a bracketed IPv6 address, and a port 1-65535; no scheme or path)",
+                               mez_pointer_index(p, "/public_authority", i), "%s: '%s' is not "
+                               MEZ_HTTPSIG_AUTHORITY_SYNTAX,
                                field(p, env, "public_authority"), a ? a : mez_json_kind(v));
         for (int j = 0; j < out->public_authority->nelts; j++)
             if (!strcasecmp(APR_ARRAY_IDX(out->public_authority, j, const char *), a))

@@ -111,6 +111,10 @@ typedef struct mez_httpsig_policy_t {
 /* 1 if s is an authority a receiver may name itself by: a host (a DNS name, an IPv4 address or a bracketed IPv6
  * address) with an optional port 1-65535; no scheme, user or path. */
 int mez_httpsig_authority_valid(const char *s);
+/* What mez_httpsig_authority_valid accepts, in the words every refusal of one uses (the directive, the
+ * provisioning request, deploy's option). */
+#define MEZ_HTTPSIG_AUTHORITY_SYNTAX \
+    "host[:port] (a name, an IPv4 address or a bracketed IPv6 address, and a port 1-65535; no scheme or path)"
 
 /* 1 if two authorities name the same host and port for scheme: compared without case, a port that is the
  * scheme's default (http 80, https 443) the same as none. */
