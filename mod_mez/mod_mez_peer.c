@@ -305,12 +305,16 @@ static const mez_peer_t *peer_by_keyid(request_rec *r, const mez_srv_conf_t *sc,
  * not be: again (a replay, by whoever captured it), or to this zone when it was signed for another name (captured on
  * its way to another zone that trusts the same peer, or a peer whose MezPeer URL names this zone by a name it does
  * not answer to). That is evidence worth keeping, in the zone's audit log (action, with what the refusal knows in
- * detail, which is taken): who signed, which request, the signature's parameters. A signature that does not verify
- * is kept nowhere: anyone can send one, and writing for them would let them fill the log. */
-static void keep_refusal(request_rec *r, mez_db_t *db, const mez_peer_t *peer, const char *action, json_t *detail)
+ * detail, which is taken): who signed, which request, the signature's parameters. Once per signature: the same
+ * request sent again is counted in its refusal record, not written again (mez_peer_refusal_keep), so one captured
+ * request cannot fill the log either. A signature that does not verify is kept nowhere: anyone can send one, and
+ * writing for them would let them fill the log. */
+static void keep_refusal(request_rec *r, mez_db_t *db, const mez_peer_t *peer, const char *keyid, const char *action,
+                         json_t *detail)
 {
     mez_problem_t apb = { 0 };
-    mez_db_tx_t *tx;
+    mez_audit_event_t ev;
+    apr_int64_t times = 0;
     const char *h = apr_table_get(r->headers_in, "Signature-Input");
     json_object_set_new(detail, "peer", json_string(peer->zone_id));
     json_object_set_new(detail, "request", json_string(apr_pstrcat(r->pool, r->method, " ", r->uri, NULL)));
@@ -318,19 +322,17 @@ static void keep_refusal(request_rec *r, mez_db_t *db, const mez_peer_t *peer, c
         json_object_set_new(detail, "signature_input", json_string(h));
     if ((h = apr_table_get(r->headers_in, "Content-Digest")))
         json_object_set_new(detail, "content_digest", json_string(h));
-    if (mez_db_begin(r->pool, db, &tx, &apb) != MEZ_OK) {
-        json_decref(detail);    /* mez_request_audit would have taken it */
-        goto fail;
+    mez_request_audit_event(r, action, "peer", peer->zone_id, "refused", detail, &ev);
+    /* The first refusal of this signature is the audit row; a resend is only counted (mez/corridor.h). */
+    if (mez_peer_refusal_keep(r->pool, db, &ev, keyid, apr_table_get(r->headers_in, "Signature"), &times, &apb)
+        != MEZ_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "evidence of a refused request from %s (%s) not kept: %s",
+                      peer->zone_id, action, apb.detail ? apb.detail : apb.code);
+        return;
     }
-    if (mez_request_audit(r, db, action, "peer", peer->zone_id, "refused", detail, &apb) != MEZ_OK
-        || mez_db_commit(r->pool, tx, &apb) != MEZ_OK) {
-        mez_db_rollback(r->pool, tx);
-        goto fail;
-    }
-    return;
-fail:
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "evidence of a refused request from %s (%s) not kept: %s",
-                  peer->zone_id, action, apb.detail ? apb.detail : apb.code);
+    if (times > 1)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "%s: the same request signed by peer %s refused again (%"
+                      APR_INT64_T_FMT " times; its first refusal is in the audit log)", action, peer->zone_id, times);
 }
 
 const char *mez_set_public_authority(cmd_parms *cmd, void *dc, const char *authority)
@@ -400,7 +402,7 @@ mez_status_t mez_peer_authenticate(request_rec *r, const mez_srv_conf_t *sc, con
     if ((st = mez_httpsig_verify(r->pool, peer->key, &req, &policy, &v, pb)) != MEZ_OK) {
         if (pb && pb->code && !strcmp(pb->code, "httpsig.wrong_authority")
             && (db = mez_request_db(r)))
-            keep_refusal(r, db, peer, "peer.wrong_authority_refused",
+            keep_refusal(r, db, peer, keyid, "peer.wrong_authority_refused",
                          json_pack("{s:s}", "signed_for", host ? host : ""));
         return st;
     }
@@ -415,7 +417,7 @@ mez_status_t mez_peer_authenticate(request_rec *r, const mez_srv_conf_t *sc, con
     if ((st = mez_peer_nonce_check(r->pool, db, peer->did, v.nonce, apr_time_now(),
                                    apr_time_from_sec(2 * MEZ_PEER_SKEW), pb)) != MEZ_OK) {
         if (pb && pb->code && !strcmp(pb->code, "httpsig.replay"))
-            keep_refusal(r, db, peer, "peer.replay_refused",
+            keep_refusal(r, db, peer, v.keyid, "peer.replay_refused",
                          json_pack("{s:s, s:s, s:I}", "keyid", v.keyid, "nonce", v.nonce, "created",
                                    (json_int_t)v.created));
         return st;
@@ -522,6 +524,39 @@ static int peers_revoke(request_rec *r, const mez_srv_conf_t *sc, mez_db_t *db, 
                                            row.revoked_at));
 }
 
+/* GET /v1/peers/refusals[?peer=&limit=]: the refusal records of peers' signed requests refused after their signature
+ * verified (replays, another zone's authority), the most recently refused first: each signature once, with how
+ * many times it came; its first refusal is the audit row that request_id names. */
+static int peers_refusals(request_rec *r, mez_db_t *db)
+{
+    static const char *const params[] = { "peer", "limit", NULL };
+    mez_problem_t pb = { 0 };
+    apr_array_header_t *list;
+    apr_table_t *q;
+    apr_int64_t limit;
+    const char *peer;
+    json_t *arr;
+
+    if (mez_read_query(r, params, &q, &pb) != MEZ_OK
+        || mez_query_int(r, q, "limit", 1, 1000, 100, &limit, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    if ((peer = apr_table_get(q, "peer")) && !*peer) {
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 400, "request.invalid_parameter", "/peer", "peer must not be empty");
+        return mez_send_problem(r, &pb, NULL);
+    }
+    if (mez_peer_refusal_list(r->pool, db, peer, (int)limit, &list, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    arr = json_array();
+    for (int i = 0; i < list->nelts; i++) {
+        const mez_peer_refusal_t *x = &APR_ARRAY_IDX(list, i, mez_peer_refusal_t);
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s?}", "peer", x->peer, "keyid",
+                                             x->keyid, "action", x->action, "signature", x->signature,
+                                             "first_refused_at", x->first_at, "last_refused_at", x->last_at,
+                                             "times", (json_int_t)x->times, "request_id", x->request_id));
+    }
+    return mez_send_json(r, 200, json_pack("{s:o}", "refusals", arr));
+}
+
 int mez_peers_serve(request_rec *r, mez_srv_conf_t *sc)
 {
     mez_problem_t pb = { 0 };
@@ -535,6 +570,11 @@ int mez_peers_serve(request_rec *r, mez_srv_conf_t *sc)
         if (r->method_number == M_POST)
             return peers_register(r, sc, db);
         return mez_send_method_not_allowed(r, "GET, POST");
+    }
+    if (!strcmp(r->uri, "/v1/peers/refusals")) {
+        if (r->method_number == M_GET)
+            return peers_refusals(r, db);
+        return mez_send_method_not_allowed(r, "GET");
     }
     if (mez_mass_path_match(r->pool, r->uri, "/v1/peers/*/revoke", cap, 1)) {
         if (r->method_number == M_POST)

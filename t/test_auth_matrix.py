@@ -130,6 +130,9 @@ def routes(w):
         ("evaluation read", "GET", "/v1/evaluations/1", None, reg),
         ("audit rows", "GET", "/v1/audit/rows", None, reg),
         ("audit anchor", "GET", "/v1/audit/anchor", None, reg),
+        ("peers", "GET", "/v1/peers", None, reg),
+        ("peer refusals", "GET", "/v1/peers/refusals", None, reg),
+        ("peer register", "POST", "/v1/peers", {"zone_id": "matrix-peer"}, ops),
     ]
 
 

@@ -450,6 +450,17 @@ def test_peer_routes_refuse_anyone_but_a_signed_peer(pair):
                                      "ORDER BY seq DESC LIMIT 1"))
     assert ev["peer"] == "pk-sifc" and ev["request"] == "POST /v1/corridors/peers/receipts"
     assert ev["signature_input"] == headers["Signature-Input"]
+    # Replayed again and again: refused each time, counted in the signature's refusal record, audited once.
+    audit = b.count("mez_audit")
+    for _ in range(3):
+        assert_problem(b.post("/v1/corridors/peers/receipts", data=body, headers=headers, validate=False), 401,
+                       "httpsig.replay")
+    assert b.count("mez_audit") == audit and b.count("mez_peer_nonce") == nonces
+    refusals = pair.op(b, "GET", "/v1/peers/refusals?peer=pk-sifc").json()["refusals"]
+    assert [(x["action"], x["times"]) for x in refusals] == [("peer.replay_refused", 4)], refusals
+    assert refusals[0]["signature"] == "sha256:" + hashlib.sha256(headers["Signature"].encode()).hexdigest()
+    assert refusals[0]["request_id"] == b.db.query_value("SELECT request_id FROM mez_audit WHERE action = "
+                                                         "'peer.replay_refused'")
     # a zone that proposed a corridor is its sequencer: its peer cannot push receipts to it
     r = signed_post(a, b.key_file, "/v1/corridors/peers/receipts", {"corridor_id": cid, "receipts": []})
     assert_problem(r, 403, "corridor.peer_not_sequencer")

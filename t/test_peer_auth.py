@@ -253,9 +253,31 @@ def test_public_authority(make_zone, driver, mez_env, peers):
                                                                        "refused"), row
         d = row["detail"]
         assert d["signed_for"] == host and d["request"] == "GET /v1/zone" and "signature_input" in d, d
+    # The same request sent again and again is refused each time, but is evidence once: its resends are counted
+    # in its refusal record, and the audit log is not the resender's to fill.
+    for _ in range(4):
+        assert_problem(z.get("/v1/zone", validate=False, headers=h), 401, "httpsig.wrong_authority")
+    assert z.count("mez_audit") == audit + 3
+    assert z.count("mez_peer_refusal") == 3
+    assert z.db.query_value("SELECT MAX(times) FROM mez_peer_refusal") == "5"
+    assert "peer.wrong_authority_refused: the same request signed by peer peer-a refused again (5 times" in \
+        z.error_log()
+    # What GET /v1/peers/refusals shows (this zone takes no tokens: the shipped policy gives it to operators and
+    # regulators): each signature once, with how often it came and the request its audit row names.
+    refusals = z.get("/v1/peers/refusals?peer=peer-a").json()["refusals"]
+    assert sorted(x["times"] for x in refusals) == [1, 1, 5], refusals
+    assert all(x["action"] == "peer.wrong_authority_refused" and x["keyid"] == did_vm(peer[1]) for x in refusals)
+    resent = [x for x in refusals if x["times"] == 5][0]
+    assert resent["signature"] == "sha256:" + hashlib.sha256(h["Signature"].encode()).hexdigest(), resent
+    assert resent["request_id"] == rows[-1]["request_id"] and resent["peer"] == "peer-a"
+    assert z.get("/v1/peers/refusals?peer=peer-b").json() == {"refusals": []}
+    assert len(z.get("/v1/peers/refusals?limit=1").json()["refusals"]) == 1
+    for q, ptr in (("limit=0", "/limit"), ("limit=1001", "/limit"), ("peer=", "/peer"), ("colour=red", "/colour")):
+        assert_problem(z.get("/v1/peers/refusals?" + q), 400, pointer=ptr)
+    assert_problem(z.post("/v1/peers/refusals", json={}), 405)
     # and counted where monitoring looks (docs/04-monitor.md)
-    assert wait_for(z, "mez_problems_total", before_metric + 3, zone=z.zone_id,
-                    code="httpsig.wrong_authority") == before_metric + 3
+    assert wait_for(z, "mez_problems_total", before_metric + 7, zone=z.zone_id,
+                    code="httpsig.wrong_authority") == before_metric + 7
     audit = z.count("mez_audit")
     # A stranger's request for another name learns nothing of the zone's names.
     h = sign(peers["stranger"], "GET", "/v1/zone", "zone-b.example", keyid=did_vm(peer[1]))

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/audit.h"
 #include "mez/checkpoint.h"
 #include "mez/corridor.h"
 #include "mez/json.h"
@@ -542,6 +543,76 @@ static void test_nonces(void)
     CU_ASSERT_EQUAL(mass_unit_count(db, "mez_peer_nonce"), 0);
 }
 
+/* A signature refused again is counted, not audited again; another signature or action is a record of its own. */
+static void test_refusals(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_db_t *db = mass_unit_db();
+    mez_problem_t pb = { 0 };
+    mez_audit_event_t ev = *unit_audit("peer.replay_refused"), wrong = *unit_audit("peer.wrong_authority_refused");
+    apr_array_header_t *list;
+    apr_int64_t times = -1;
+    const mez_peer_refusal_t *r;
+
+    ev.resource_type = wrong.resource_type = "peer";
+    ev.resource_id = wrong.resource_id = "pk-sifc";
+    ev.at = NOW;
+    ev.request_id = "req-1";
+    CU_ASSERT_EQUAL_FATAL(mez_peer_refusal_keep(p, db, &ev, "did:key:zA#zA", "sig1=:AAAA:", &times, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(times, 1);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_audit"), 1);
+    ev.at = NOW + apr_time_from_sec(5);
+    ev.request_id = "req-2";
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(mez_peer_refusal_keep(p, db, &ev, "did:key:zA#zA", "sig1=:AAAA:", &times, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(times, 4);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_audit"), 1);       /* the resends are counted only */
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_peer_refusal"), 1);
+    /* Another signature of the same key, and the same signature refused for another reason: each audited once. */
+    CU_ASSERT_EQUAL(mez_peer_refusal_keep(p, db, &ev, "did:key:zA#zA", "sig1=:BBBB:", &times, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(times, 1);
+    wrong.at = NOW + apr_time_from_sec(9);
+    CU_ASSERT_EQUAL(mez_peer_refusal_keep(p, db, &wrong, "did:key:zA#zA", "sig1=:AAAA:", NULL, &pb), MEZ_OK);
+    wrong.resource_id = "ae-adgm";
+    wrong.at = NOW + apr_time_from_sec(2);
+    CU_ASSERT_EQUAL(mez_peer_refusal_keep(p, db, &wrong, "did:key:zB#zB", "sig1=:CCCC:", NULL, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_audit"), 4);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_peer_refusal"), 4);
+    /* Without its audit event, or without what it keys on: a caller's bug, nothing written. */
+    CU_ASSERT_EQUAL(mez_peer_refusal_keep(p, db, NULL, "did:key:zA#zA", "sig1=:DDDD:", &times, &pb), MEZ_EINTERNAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "audit.invalid_event");
+    CU_ASSERT_EQUAL(mez_peer_refusal_keep(p, db, &ev, "did:key:zA#zA", "", &times, &pb), MEZ_EINTERNAL);
+    CU_ASSERT_EQUAL(mez_peer_refusal_keep(p, db, &ev, NULL, "sig1=:DDDD:", &times, &pb), MEZ_EINTERNAL);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_audit"), 4);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_peer_refusal"), 4);
+    /* The list: the most recently refused first, by peer, bounded. */
+    CU_ASSERT_EQUAL_FATAL(mez_peer_refusal_list(p, db, NULL, 10, &list, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(list->nelts, 4);
+    r = &APR_ARRAY_IDX(list, 0, mez_peer_refusal_t);
+    CU_ASSERT_STRING_EQUAL(r->action, "peer.wrong_authority_refused");
+    CU_ASSERT_STRING_EQUAL(r->peer, "pk-sifc");
+    r = &APR_ARRAY_IDX(list, 3, mez_peer_refusal_t);
+    CU_ASSERT_STRING_EQUAL(r->peer, "ae-adgm");
+    CU_ASSERT_EQUAL_FATAL(mez_peer_refusal_list(p, db, "pk-sifc", 10, &list, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(list->nelts, 3);
+    for (int i = 0; i < list->nelts; i++) {
+        r = &APR_ARRAY_IDX(list, i, mez_peer_refusal_t);
+        if (strcmp(r->action, "peer.replay_refused") || r->times != 4)
+            continue;
+        CU_ASSERT_STRING_EQUAL(r->first_at, "2026-07-01T10:00:00Z");
+        CU_ASSERT_STRING_EQUAL(r->last_at, "2026-07-01T10:00:05Z");
+        CU_ASSERT_STRING_EQUAL(r->request_id, "req-1");
+        CU_ASSERT_EQUAL(strlen(r->signature), 71);
+        CU_ASSERT_EQUAL(strncmp(r->signature, "sha256:", 7), 0);
+        times = 0;
+    }
+    CU_ASSERT_EQUAL(times, 0);      /* the record of the resent signature was in the list */
+    CU_ASSERT_EQUAL(mez_peer_refusal_list(p, db, NULL, 1, &list, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(list->nelts, 1);
+    CU_ASSERT_EQUAL(mez_peer_refusal_list(p, db, NULL, 0, &list, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_peer_refusal_list(p, db, NULL, 1001, &list, &pb), MEZ_EINVAL);
+}
+
 /* A receipt recorded under a request's reference is found by it, and no second receipt takes the reference. */
 static void test_request_ref(void)
 {
@@ -618,6 +689,7 @@ void unit_register_corridor_store(void)
     CU_add_test(s, "lifecycle moves, illegal moves and the transition log", test_lifecycle);
     CU_add_test(s, "checkpoints signed only when consistent", test_checkpoints);
     CU_add_test(s, "nonce replay cache", test_nonces);
+    CU_add_test(s, "a refused signature audited once, its resends counted", test_refusals);
     CU_add_test(s, "a request reference appends once", test_request_ref);
     CU_add_test(s, "the first receipt of a transition kind and payload member", test_find_transition);
 }

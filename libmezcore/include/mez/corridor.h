@@ -268,4 +268,29 @@ mez_status_t mez_peer_nonce_check(apr_pool_t *p, mez_db_t *db, const char *keyid
 /* Deletes entries seen before `before`; *deleted (may be NULL) gets how many. */
 mez_status_t mez_peer_nonce_prune(apr_pool_t *p, mez_db_t *db, apr_time_t before, int *deleted, mez_problem_t *pb);
 
+/* A peer's signed request refused after its signature verified (a replay of a request already served, a request
+ * signed for another zone's authority) is evidence that someone resends what the peer signed. Its first refusal
+ * writes `audit` (required: the audit row, whose resource_id names the peer and whose action is the refusal's)
+ * and the signature's refusal record in one transaction; a later refusal of the same signature (same keyid, same
+ * Signature header value, same action) only counts in that record, so whoever holds one captured request cannot
+ * grow the append-only audit log by resending it. `signature` is the Signature header's value as received.
+ * *times (may be NULL) gets how many times the signature has now been refused (1 the first time). Runs its own
+ * transaction: call it outside any other. */
+mez_status_t mez_peer_refusal_keep(apr_pool_t *p, mez_db_t *db, const struct mez_audit_event_t *audit,
+                                   const char *keyid, const char *signature, apr_int64_t *times, mez_problem_t *pb);
+
+typedef struct mez_peer_refusal_t {
+    const char *peer;                /* the zone id of the peer whose signature it was */
+    const char *keyid, *action;
+    const char *signature;           /* "sha256:<hex>" of the Signature header's value */
+    const char *first_at, *last_at;  /* RFC 3339, seconds */
+    apr_int64_t times;               /* every refusal of it, the first (the audited one) included */
+    const char *request_id;          /* the first refusal's request, which its audit row names; may be NULL */
+} mez_peer_refusal_t;
+
+/* The refusal records, the most recently refused first, of one peer (zone id) or of all (peer NULL); at most
+ * limit (1..1000) of them (array of mez_peer_refusal_t). */
+mez_status_t mez_peer_refusal_list(apr_pool_t *p, mez_db_t *db, const char *peer, int limit,
+                                   apr_array_header_t **out, mez_problem_t *pb);
+
 #endif
