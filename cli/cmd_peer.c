@@ -7,7 +7,10 @@
  * `mez peer check`: whether a peer zone accepts this zone's signed requests at a URL, before a corridor depends on
  * it: a signed GET <url>/v1/whoami (which the shipped policy answers for a peer), and what the peer said: accepted
  * as which peer, or refused and why (an unknown key, a name it does not answer to, a clock too far off), or not
- * reached. */
+ * reached.
+ *
+ * `mez peer refusals`: the zone's records of peers' signed requests it refused although their signature verified
+ * (mez/corridor.h, mez_peer_refusal_*), from its database, for an auditor or an operator without the HTTP API. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,7 @@
 #include <apr_strings.h>
 #include <apr_time.h>
 #include <apr_uri.h>
+#include "mez/corridor.h"
 #include "mez/http.h"
 #include "mez/httpsig.h"
 #include "mez/json.h"
@@ -26,13 +30,19 @@ static int usage(FILE *out)
     fprintf(out,
         "usage: mez peer sign --key KEY.pem --url URL [--method METHOD] [--body FILE]\n"
         "       mez peer check --key KEY.pem --url BASE_URL [--ca-file CA.pem] [--timeout SECONDS]\n"
+        "       mez peer refusals --driver D --params P [--peer ZONE] [--limit N]\n"
         "sign: prints the headers (Content-Digest when there is a body, Signature-Input, Signature) of an RFC 9421\n"
         "signature by the zone key KEY.pem over METHOD (default GET) URL and the body, one per line, ready for\n"
         "curl -H. The signature is fresh (created now, a random nonce): each request needs its own.\n"
         "check: sends a signed GET BASE_URL/v1/whoami (the URL the peer zone is called at: its MezPeer URL here)\n"
         "and says whether the peer accepts this zone's key there, as which peer, or why not (httpsig.unknown_key:\n"
         "it knows no peer with this key; httpsig.wrong_authority: it does not answer to that name; httpsig.stale:\n"
-        "the clocks differ by more than 300 s). Exit 0 when accepted, 1 when refused or not reached.\n");
+        "the clocks differ by more than 300 s). Exit 0 when accepted, 1 when refused or not reached.\n"
+        "refusals: prints, from the zone's database, the peers' signed requests it refused although their\n"
+        "signature verified (replayed, or signed for another zone's name), the most recently refused first, one\n"
+        "JSON object a line as GET /v1/peers/refusals answers them: each signature once, with how many times it\n"
+        "came and the request its audit row names; --peer: of one peer zone only; --limit: at most N (1 to 1000,\n"
+        "default 1000). Read-only. Exit 0 printed (perhaps none), 2 usage or database error.\n");
     return out == stdout ? MEZ_EXIT_OK : MEZ_EXIT_USAGE;
 }
 
@@ -112,6 +122,46 @@ static int url_and_key(apr_pool_t *p, const char *sub, const char *url, const ch
     return MEZ_EXIT_OK;
 }
 
+
+/* mez peer refusals: the refusal records (mez_peer_refusal_list), one JSON line each. */
+static int refusals(apr_pool_t *p, int argc, const char *const *argv)
+{
+    const char *driver = NULL, *params = NULL, *peer = NULL, *limit_s = NULL;
+    const char *pos[1] = { NULL };
+    const mez_cli_opt_t opts[] = {
+        { "--driver", &driver, NULL }, { "--params", &params, NULL }, { "--peer", &peer, NULL },
+        { "--limit", &limit_s, NULL }, { NULL, NULL, NULL },
+    };
+    apr_array_header_t *list;
+    mez_problem_t pb = { 0 };
+    mez_db_t *db;
+    long limit = 1000;
+    int npos = 0;
+
+    if (mez_cli_parse_args(argc, argv, opts, pos, 0, &npos, "peer refusals") < 0 || !driver || !params)
+        return usage(stderr);
+    if (limit_s) {
+        char *end;
+        limit = strtol(limit_s, &end, 10);
+        if (!*limit_s || *end || limit < 1 || limit > 1000) {
+            fprintf(stderr, "mez peer refusals: --limit takes a whole number from 1 to 1000\n");
+            return MEZ_EXIT_USAGE;
+        }
+    }
+    if (peer && !*peer) {
+        fprintf(stderr, "mez peer refusals: --peer names a zone\n");
+        return MEZ_EXIT_USAGE;
+    }
+    if (mez_db_open(p, driver, params, &db, &pb) != MEZ_OK
+        || mez_peer_refusal_list(p, db, peer, (int)limit, &list, &pb) != MEZ_OK)
+        return mez_cli_fail(&pb, MEZ_EIO);
+    for (int i = 0; i < list->nelts; i++) {
+        json_t *o = mez_json_pool_own(p, mez_peer_refusal_json(&APR_ARRAY_IDX(list, i, mez_peer_refusal_t)));
+        printf("%s\n", mez_json_dump(p, o, 0));
+    }
+    return MEZ_EXIT_OK;
+}
+
 int mez_cmd_peer(apr_pool_t *p, int argc, const char *const *argv)
 {
     const char *key_file = NULL, *url = NULL, *method = "GET", *body_file = NULL, *pos[1];
@@ -128,6 +178,8 @@ int mez_cmd_peer(apr_pool_t *p, int argc, const char *const *argv)
 
     if (mez_cli_wants_help(argc, argv))
         return usage(stdout);
+    if (argc >= 2 && !strcmp(argv[1], "refusals"))
+        return refusals(p, argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "check")) {
         const char *ca_file = NULL, *timeout = "10";
         const mez_cli_opt_t copts[] = {

@@ -547,13 +547,8 @@ static int peers_refusals(request_rec *r, mez_db_t *db)
     if (mez_peer_refusal_list(r->pool, db, peer, (int)limit, &list, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     arr = json_array();
-    for (int i = 0; i < list->nelts; i++) {
-        const mez_peer_refusal_t *x = &APR_ARRAY_IDX(list, i, mez_peer_refusal_t);
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s?}", "peer", x->peer, "keyid",
-                                             x->keyid, "action", x->action, "signature", x->signature,
-                                             "first_refused_at", x->first_at, "last_refused_at", x->last_at,
-                                             "times", (json_int_t)x->times, "request_id", x->request_id));
-    }
+    for (int i = 0; i < list->nelts; i++)
+        json_array_append_new(arr, mez_peer_refusal_json(&APR_ARRAY_IDX(list, i, mez_peer_refusal_t)));
     return mez_send_json(r, 200, json_pack("{s:o}", "refusals", arr));
 }
 

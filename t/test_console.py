@@ -4,7 +4,8 @@
 # the page itself, run in a DOM (jsdom, t/console/drive.mjs) against the real zone over HTTP, signs in with a
 # regulator token, shows the refusals with the law cited and the digest checked in the browser, approves and
 # revokes a clearance (the zone records the regulator as the approver), recomputes the audit chain, downloads a
-# signed anchor, and names a tampered audit row. Its verification code passes the RFC 8785 vectors.
+# signed anchor, names a tampered audit row, and lists the zone's peers with the signed requests it refused
+# although their signature verified. Its verification code passes the RFC 8785 vectors.
 import json
 import os
 import re
@@ -16,6 +17,7 @@ import pytest
 from audit_util import db_exec, drop_audit_guards
 from mez_harness import (assert_problem, console_conf, drive_console, pk_zone_file, policy_conf, proscribed_name,
                          token_secret)
+from test_peer_auth import sign
 
 EVIDENCE = {"kyc": {"state": "compliant"}, "aml": {"state": "compliant"}, "corporate": {"state": "compliant"}}
 NODE = shutil.which("node")
@@ -23,8 +25,18 @@ NODE = shutil.which("node")
 
 @pytest.fixture(scope="module")
 def world(module_zones, driver, mez_env):
+    peer_dir = mez_env.new_dir("console-peer")
+    peer_key = os.path.join(peer_dir, "peer.pem")
+    peer = (peer_key, mez_env.keygen(peer_key), peer_dir)
     zone = module_zones(driver, name="console", zone_id="pk-sifc", zone_file=pk_zone_file(mez_env, "console"),
-                        extra_conf=policy_conf(mez_env) + "\n" + console_conf(mez_env))
+                        extra_conf=policy_conf(mez_env) + "\n" + console_conf(mez_env)
+                        + "\nMezPeer kz-aifc https://kz-aifc.zones.example %s\nMezPublicAuthority 127.0.0.1:@PORT@"
+                        % peer[1])
+    # A request the peer signed for another zone's name, sent here twice: one refusal record, resent once.
+    signed = sign(peer, "GET", "/v1/whoami", "ae-adgm.zones.example")
+    signed["Host"] = "ae-adgm.zones.example"
+    for _ in range(2):
+        assert_problem(zone.get("/v1/whoami", headers=signed, validate=False), 401, "httpsig.wrong_authority")
     op, reg = token_secret(zone, "operator"), token_secret(zone, "regulator")
     h = {"Authorization": "Bearer " + op}
     ok = zone.post("/v1/entities", json={"entity_type": "corporation", "legal_name": "Indus Weaving Ltd",
@@ -95,7 +107,7 @@ def test_every_api_path_the_console_calls_is_documented(world, mez_env):
         src = f.read()
     called = set(re.findall(r'"(/(?:v1|readyz)[^"?]*)"', src))
     assert {"/v1/evaluations", "/v1/sanctions/clearances", "/v1/audit/rows", "/v1/audit/anchor",
-            "/v1/corridors", "/v1/watchers", "/v1/zone", "/readyz"} <= called
+            "/v1/corridors", "/v1/watchers", "/v1/peers", "/v1/peers/refusals", "/v1/zone", "/readyz"} <= called
     for path in called:
         template = path.rstrip("/")
         if template.endswith("/v1/evaluations") and path.endswith("/"):
@@ -147,6 +159,13 @@ def test_a_regulator_reads_the_zone_in_the_console(world):
     assert "keep " + dl["name"] + " outside the zone" in rep["anchor_message"]
     assert "signature verified in this browser" in rep["anchor_message"], rep["anchor_message"]
     assert rep["corridors"] == [["The zone has no corridor."]] and rep["watchers"] == [["No watcher is enrolled."]]
+    # Its peer, and the request someone sent it signed for another zone's name: once in the audit trail, resent once.
+    assert [(p[0], p[1], p[3]) for p in rep["peers"]] == [("kz-aifc", "https://kz-aifc.zones.example",
+                                                          "configuration")], rep["peers"]
+    [refusal] = rep["refusals"]
+    assert refusal[:3] == ["kz-aifc", "signed for another name", "2 resent"], refusal
+    audited = zone.db.query_value("SELECT request_id FROM mez_audit WHERE action = 'peer.wrong_authority_refused'")
+    assert refusal[6] == audited, (refusal, audited)
     # The token lived in this tab's session only, and is gone on sign-out with what was shown.
     assert rep["storage_has_token"] and rep["local_storage_keys"] == 0
     assert rep["after_signout"] == {"storage_has_token": False, "views_hidden": True, "audit_rows": 0}

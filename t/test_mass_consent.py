@@ -266,7 +266,9 @@ def test_no_decision_dated_after_the_deadline(zone, parties):
     assert_problem(r, 409, "consent.expired", pointer="/signed_at")
     assert counts(zone) == before
     assert zone.get("%s/%s" % (BASE, rec["consent_id"])).json()["status"] == "pending"
-    r, _ = sign(zone, rec, parties[1], signed_at=stamp(now))
+    # Dated before the deadline and after the consent was made (not `now`: the request that made it may have been
+    # answered in the next second, and a signature dated before its consent is refused too).
+    r, _ = sign(zone, rec, parties[1], signed_at=stamp(now + 30))
     assert r.status_code == 200 and r.json()["status"] == "approved", r.text
 
 

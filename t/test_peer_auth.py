@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 
-from audit_util import audit_rows
+from audit_util import audit_rows, mez_as_server
 from test_metrics import scrape, value, wait_for
 from mez_harness import assert_problem, free_port, openssl_sign, sample_credential
 
@@ -271,6 +271,16 @@ def test_public_authority(make_zone, driver, mez_env, peers):
     assert resent["signature"] == "sha256:" + hashlib.sha256(h["Signature"].encode()).hexdigest(), resent
     assert resent["request_id"] == rows[-1]["request_id"] and resent["peer"] == "peer-a"
     assert z.get("/v1/peers/refusals?peer=peer-b").json() == {"refusals": []}
+    # `mez peer refusals` reads the same from the database, for whoever has no API token at hand.
+    db = ["--driver", z.driver, "--params", z.db.params]
+    cp = mez_as_server(z, "peer", "refusals", *db, "--peer", "peer-a", check=True)
+    assert [json.loads(line) for line in cp.stdout.splitlines()] == refusals
+    cp = mez_as_server(z, "peer", "refusals", *db, "--limit", "1", check=True)
+    assert len(cp.stdout.splitlines()) == 1
+    for bad in (["--limit", "0"], ["--limit", "x"], ["--peer", ""], ["--colour", "red"]):
+        cp = mez_as_server(z, "peer", "refusals", *db, *bad)
+        assert cp.returncode == 2 and not cp.stdout, (bad, cp.stdout, cp.stderr)
+    assert mez_as_server(z, "peer", "refusals", "--driver", z.driver).returncode == 2
     assert len(z.get("/v1/peers/refusals?limit=1").json()["refusals"]) == 1
     for q, ptr in (("limit=0", "/limit"), ("limit=1001", "/limit"), ("peer=", "/peer"), ("colour=red", "/colour")):
         assert_problem(z.get("/v1/peers/refusals?" + q), 400, pointer=ptr)

@@ -8,7 +8,7 @@
 // here), the entity and licence registers page by page with their numbers by state and type (each entry opens as a
 // record), the sanctions clearances awaiting a second principal (approve, revoke with a reason), the audit trail with
 // every row's hash recomputed in the browser (mez-verify.mjs), a signed anchor to download and keep, one record
-// with the decisions and clearances about it, and the corridors and watchers. In a browser it starts itself; tests
+// with the decisions and clearances about it, and the corridors, peers and watchers. In a browser it starts itself; tests
 // import it and call start() with a DOM and a fetch.
 import { checkAnchor, checkAuditPage, checkEvaluation } from "./mez-verify.mjs";
 
@@ -606,11 +606,12 @@ export function start(env) {
         await loadDecision(seq);
     }
 
-    // ---------------------------------------------------------------- corridors and watchers
+    // ---------------------------------------------------------------- corridors, peers and watchers
     async function loadCorridors() {
-        let corridors, watchers;
+        let corridors, watchers, peers, refusals;
         try {
-            [corridors, watchers] = await Promise.all([api("/v1/corridors"), api("/v1/watchers")]);
+            [corridors, watchers, peers, refusals] = await Promise.all([api("/v1/corridors"), api("/v1/watchers"),
+                api("/v1/peers"), api("/v1/peers/refusals")]);
         } catch (e) {
             return failed(e);
         }
@@ -628,6 +629,19 @@ export function start(env) {
             el("td", {}, stateBadge(w.state)),
             el("td", {}, w.slashed_minor ?? 0), el("td", {}, w.updated_at || ""))),
             "No watcher is enrolled.");
+        fill($("peers-table").tBodies[0], peers.peers.map((p) => el("tr", { "data-peer": p.zone_id },
+            el("td", { class: "mono" }, p.zone_id), el("td", { class: "mono" }, p.url),
+            el("td", { class: "mono", title: p.did }, short(p.did)), el("td", {}, p.source),
+            el("td", {}, p.registered_at || "—"), el("td", {}, p.revoked_at ? badge(p.revoked_at, "warn") : "—"))),
+            "The zone has no peer.");
+        const refusalName = { "peer.replay_refused": "replayed", "peer.wrong_authority_refused": "signed for another name" };
+        fill($("refusals-table").tBodies[0], refusals.refusals.map((x) => el("tr", { "data-signature": x.signature },
+            el("td", { class: "mono" }, x.peer), el("td", { title: x.action }, refusalName[x.action] || x.action),
+            el("td", {}, x.times, x.times > 1 ? badge(" resent", "warn") : null),
+            el("td", {}, x.first_refused_at), el("td", {}, x.last_refused_at),
+            el("td", { class: "mono", title: x.signature }, short(x.signature)),
+            el("td", { class: "mono" }, x.request_id || "—"))),
+            "No peer's signed request was refused.");
     }
 
     // ---------------------------------------------------------------- wiring
@@ -644,7 +658,7 @@ export function start(env) {
     $("signout").addEventListener("click", () => {
         env.storage.removeItem(TOKEN_KEY);
         for (const id of ["decisions-table", "registers-table", "clearances-table", "audit-table", "corridors-table",
-                          "watchers-table"])
+                          "watchers-table", "peers-table", "refusals-table"])
             $(id).tBodies[0].replaceChildren();
         $("decision-detail").replaceChildren();
         $("registers-summary").replaceChildren();

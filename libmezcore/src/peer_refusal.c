@@ -95,3 +95,10 @@ mez_status_t mez_peer_refusal_list(apr_pool_t *p, mez_db_t *db, const char *peer
     }
     return MEZ_OK;
 }
+
+json_t *mez_peer_refusal_json(const mez_peer_refusal_t *x)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s?}", "peer", x->peer, "keyid", x->keyid, "action",
+                     x->action, "signature", x->signature, "first_refused_at", x->first_at, "last_refused_at",
+                     x->last_at, "times", (json_int_t)x->times, "request_id", x->request_id);
+}

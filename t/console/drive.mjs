@@ -87,9 +87,12 @@ if (report.signed_in && step === "read") {
     click($("audit-anchor"));
     await until("the anchor", () => downloads.length > 0 || !$("message").hidden);
     report.anchor_message = text($("message"));
-    await view("corridors", () => rows("corridors-table").length > 0 && rows("watchers-table").length > 0);
+    await view("corridors", () => rows("corridors-table").length > 0 && rows("watchers-table").length > 0
+                                  && rows("refusals-table").length > 0);
     report.corridors = rows("corridors-table").map((r) => [...r.cells].map(text));
     report.watchers = rows("watchers-table").map((r) => [...r.cells].map(text));
+    report.peers = rows("peers-table").map((r) => [...r.cells].map(text));
+    report.refusals = rows("refusals-table").map((r) => [...r.cells].map(text));
 } else if (report.signed_in && (step === "approve" || step === "revoke")) {
     const row = () => rows("clearances-table").find((r) => r.dataset.clearance === arg);
     await view("clearances", () => rows("clearances-table").length > 0);

@@ -292,5 +292,8 @@ typedef struct mez_peer_refusal_t {
  * limit (1..1000) of them (array of mez_peer_refusal_t). */
 mez_status_t mez_peer_refusal_list(apr_pool_t *p, mez_db_t *db, const char *peer, int limit,
                                    apr_array_header_t **out, mez_problem_t *pb);
+/* A record as GET /v1/peers/refusals and `mez peer refusals` show it (a new reference): peer, keyid, action,
+ * signature, first_refused_at, last_refused_at, times, request_id (null when none). */
+json_t *mez_peer_refusal_json(const mez_peer_refusal_t *r);
 
 #endif
