@@ -140,13 +140,9 @@ static int refusals(apr_pool_t *p, int argc, const char *const *argv)
 
     if (mez_cli_parse_args(argc, argv, opts, pos, 0, &npos, "peer refusals") < 0 || !driver || !params)
         return usage(stderr);
-    if (limit_s) {
-        char *end;
-        limit = strtol(limit_s, &end, 10);
-        if (!*limit_s || *end || limit < 1 || limit > 1000) {
-            fprintf(stderr, "mez peer refusals: --limit takes a whole number from 1 to 1000\n");
-            return MEZ_EXIT_USAGE;
-        }
+    if (limit_s && !mez_cli_whole(limit_s, 1, 1000, &limit)) {
+        fprintf(stderr, "mez peer refusals: --limit takes a whole number from 1 to 1000\n");
+        return MEZ_EXIT_USAGE;
     }
     if (peer && !*peer) {
         fprintf(stderr, "mez peer refusals: --peer names a zone\n");
@@ -187,11 +183,9 @@ int mez_cmd_peer(apr_pool_t *p, int argc, const char *const *argv)
             { "--timeout", &timeout, NULL }, { NULL, NULL, NULL },
         };
         long secs;
-        char *end;
         if (mez_cli_parse_args(argc - 1, argv + 1, copts, pos, 0, &npos, "peer check") < 0 || !key_file || !url)
             return usage(stderr);
-        secs = strtol(timeout, &end, 10);
-        if (*end || secs < 1 || secs > 600) {
+        if (!mez_cli_whole(timeout, 1, 600, &secs)) {
             fprintf(stderr, "mez peer check: --timeout is 1 to 600 seconds, not '%s'\n", timeout);
             return MEZ_EXIT_USAGE;
         }

@@ -80,13 +80,9 @@ static int cmd_clearances(apr_pool_t *p, int argc, const char *const *argv)
         fprintf(stderr, "mez sanctions clearances: --status is active, proposed or all, not '%s'\n", status);
         return usage_clearances(stderr);
     }
-    if (limit_s) {
-        char *end;
-        limit = strtol(limit_s, &end, 10);
-        if (!*limit_s || *end || limit < 1 || limit > 100000) {
-            fprintf(stderr, "mez sanctions clearances: --limit takes a whole number from 1 to 100000\n");
-            return usage_clearances(stderr);
-        }
+    if (limit_s && !mez_cli_whole(limit_s, 1, 100000, &limit)) {
+        fprintf(stderr, "mez sanctions clearances: --limit takes a whole number from 1 to 100000\n");
+        return usage_clearances(stderr);
     }
     if ((rv = mez_db_open(p, driver, params, &db, &pb)) != MEZ_OK
         || (rv = mez_clearance_list(p, db, context, status, now, (int)limit, &list, &pb)) != MEZ_OK)

@@ -66,6 +66,9 @@ void mez_cli_print_problems(const apr_array_header_t *problems, const mez_proble
 /* The exit code for a status: 1 for invalid input, 2 for everything else. */
 int mez_cli_exit_for(mez_status_t rv);
 
+/* 1 when s is a whole decimal number from min to max (its value in *out), else 0: an option's count or seconds. */
+int mez_cli_whole(const char *s, long min, long max, long *out);
+
 /* 1 if argv holds -h or --help. */
 int mez_cli_wants_help(int argc, const char *const *argv);
 

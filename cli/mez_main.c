@@ -1,6 +1,8 @@
 /* mez_main.c: the `mez` command's entry point, dispatching to subcommands over libmezcore.
  * The same library code paths serve mod_mez, so what the CLI verifies offline the server verifies online. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <apr_general.h>
 #include "mez/digest.h"
@@ -151,6 +153,20 @@ int mez_cli_option(int argc, const char *const *argv, int *i, const char *name, 
     if (*i + 1 >= argc)
         return -1;
     *value = argv[++*i];
+    return 1;
+}
+
+int mez_cli_whole(const char *s, long min, long max, long *out)
+{
+    char *end;
+    long v;
+    if (!s || *s < '0' || *s > '9')     /* no sign, no space: strtol would take them */
+        return 0;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (*end || errno || v < min || v > max)
+        return 0;
+    *out = v;
     return 1;
 }
 
