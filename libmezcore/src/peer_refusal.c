@@ -44,12 +44,13 @@ mez_status_t mez_peer_refusal_keep(apr_pool_t *p, mez_db_t *db, const mez_audit_
                       "times, request_id) VALUES (%s, %s, %s, %s, %s, %s, 1, %s) ON CONFLICT DO NOTHING", pb, keyid,
                       sig, audit->action, audit->resource_id, at, at,
                       audit->request_id ? audit->request_id : MEZ_DB_NULL, NULL);
+    /* The first: its audit row, appended last (it holds the chain's head until the commit). A resend: counted. */
     if (st == MEZ_OK && n)
         st = mez_audit_append(p, db, audit, pb);
-    else if (st == MEZ_OK)
-        st = mez_db_execv(p, db, NULL, "UPDATE mez_peer_refusal SET times = times + 1, last_at = %s WHERE keyid = %s "
-                          "AND signature = %s AND action = %s", pb, at, keyid, sig, audit->action, NULL);
-    if (st == MEZ_OK && times)
+    else if (st == MEZ_OK
+             && (st = mez_db_execv(p, db, NULL, "UPDATE mez_peer_refusal SET times = times + 1, last_at = %s WHERE "
+                                   "keyid = %s AND signature = %s AND action = %s", pb, at, keyid, sig, audit->action,
+                                   NULL)) == MEZ_OK && times)
         st = mez_db_query_value(p, db, &count, "SELECT times FROM mez_peer_refusal WHERE keyid = %s AND signature = "
                                 "%s AND action = %s", pb, keyid, sig, audit->action, NULL);
     if (st != MEZ_OK) {
@@ -59,7 +60,7 @@ mez_status_t mez_peer_refusal_keep(apr_pool_t *p, mez_db_t *db, const mez_audit_
     if ((st = mez_db_commit(p, tx, pb)) != MEZ_OK)
         return st;
     if (times)
-        *times = count ? apr_atoi64(count) : 0;
+        *times = n ? 1 : count ? apr_atoi64(count) : 0;
     return MEZ_OK;
 }
 
