@@ -14,6 +14,7 @@ import json
 import os
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -301,6 +302,22 @@ def test_public_authority(make_zone, driver, mez_env, peers):
     assert z.count("mez_audit") == audit          # neither is evidence of anything the peer signed
     # The zone without it says at start-up what it does not check.
     assert "no MezPublicAuthority" not in z.error_log()
+
+
+def test_concurrent_resends_are_one_audit_row(make_zone, driver, mez_env, peers):
+    """The same captured request sent on eight connections at once: eight refusals, the refusals agree on which was
+    first, and that one alone is the audit row (mez_peer_refusal_keep's INSERT decides, also across children)."""
+    conf = peer_conf(mez_env, [("peer-a", "https://peer-a.example", peers["peer"][1])])
+    z = make_zone(driver, extra_conf=conf + "\nMezPublicAuthority 127.0.0.1:@PORT@")
+    h = sign(peers["peer"], "GET", "/v1/zone", "zone-b.example")
+    h["Host"] = "zone-b.example"
+    audit = z.count("mez_audit")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(lambda _: z.get("/v1/zone", validate=False, headers=h).json().get("code"), range(8)))
+    assert codes == ["httpsig.wrong_authority"] * 8, codes
+    assert z.count("mez_audit") == audit + 1
+    assert z.count("mez_peer_refusal") == 1
+    assert z.db.query_value("SELECT times FROM mez_peer_refusal") == "8"
 
 
 def test_no_public_authority_is_noticed(pzone):
