@@ -141,6 +141,48 @@ def test_below_the_threshold_nothing_is_withheld_and_the_row_says_why(pk_zone, p
     assert "75000" in out["legal_basis"][0]["description"]
 
 
+def test_a_rule_at_nought_per_cent_withholds_nothing_and_needs_no_account(pk_zone, parties):
+    """s. 150, a REIT scheme's dividend from its SPV: the rule applies at 0 %. The calculation says nothing is
+    withheld, and so does the payment: it needs no withholding account and moves the whole gross (before, it asked
+    for an account and the treasury then refused a withholding of 0.00)."""
+    payer, payee = parties
+    rule = {"withholding_rule": "s150-dividend-reit-from-spv"}
+    out = calculated(pk_zone, calc(payer, amount="250000", payment_type="dividend", compliance=rule))
+    assert (out["withholding_rate"], out["withholding_amount"], out["net_amount"]) == ("0.00", "0.00", "250000.00")
+    assert [b["section"] for b in out["legal_basis"]] == ["150"]
+    src, wht, dst = treasury(pk_zone, payer, payee, "300000")
+    events = pk_zone.get("/v1/fiscal/%s/tax-events?tax_year=2026" % payer).json()["total_count"]
+    paid = zone_post(pk_zone, "/v1/fiscal/payments", {
+        "source_account_id": src, "destination": {"type": "internal_account", "account_id": dst},
+        "amount": "250000", "currency": "PKR", "payment_type": "dividend",
+        "compliance": dict(date=TY2026, counterparty={"filer_status": "non_filer"}, evidence=EVIDENCE, **rule)})
+    assert paid["resource"]["net_amount"] == "250000.00", paid["resource"]
+    assert float(paid["resource"]["withholding_amount"]) == 0
+    assert pk_zone.get("/v1/fiscal/accounts/" + dst).json()["balance"] == "250000.00"
+    assert pk_zone.get("/v1/fiscal/accounts/" + wht).json()["balance"] == "0.00"
+    assert pk_zone.get("/v1/fiscal/%s/tax-events?tax_year=2026" % payer).json()["total_count"] == events
+
+
+def test_a_caller_cannot_name_its_own_withholding(pk_zone, parties):
+    """metadata.withholding is how the zone tells its treasury what its law withholds: sent by the caller of the
+    zone API it is refused, whatever the law decides for the payment (here nothing: below the threshold), and
+    nothing moves or is recorded."""
+    payer, payee = parties
+    src, wht, dst = treasury(pk_zone, payer, payee, "100000")
+    before = written(pk_zone)
+    balances = [pk_zone.get("/v1/fiscal/accounts/" + a).json()["balance"] for a in (src, wht, dst)]
+    for meta in ({"withholding": {"amount": "5000.00", "rate": "0.10", "section": "153(1)(a)", "account_id": wht,
+                                  "tax_year": "2026"}}, {"withholding": None, "note": "x"}):
+        r = pk_zone.post("/v1/fiscal/payments", json={
+            "source_account_id": src, "destination": {"type": "internal_account", "account_id": dst},
+            "amount": "50000", "currency": "PKR", "payment_type": "goods_payment", "metadata": meta,
+            "compliance": dict(date=TY2026, counterparty={"filer_status": "non_filer"}, evidence=EVIDENCE,
+                               withholding_account_id=wht, withholding_rule="s153-1-a-goods-company")})
+        assert_problem(r, 422, "request.not_allowed", pointer="/metadata/withholding")
+    assert written(pk_zone) == before
+    assert [pk_zone.get("/v1/fiscal/accounts/" + a).json()["balance"] for a in (src, wht, dst)] == balances
+
+
 def test_what_the_law_does_not_settle_is_a_problem_naming_what_is_missing(pk_zone, parties):
     payer = parties[0]
     before = written(pk_zone)

@@ -474,6 +474,13 @@ static mez_status_t payment_prepare(orch_t *o)
     if (!json_is_object(dest))
         return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, dest ? "request.invalid_type" : "request.missing_field",
                            "/destination", "'destination' is required, an object");
+    /* What is withheld is the zone's decision (payment_amend writes it from the tensor's result), never the
+     * caller's: the treasury takes metadata.withholding as what the zone decided (mass_payment.c), so one sent
+     * here would move money to an account and record a tax event under a statute the zone's law never applied. */
+    if (json_object_get(json_object_get(o->body, "metadata"), "withholding"))
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.not_allowed", "/metadata/withholding",
+                           "what a payment withholds is decided by the zone's law (the compliance evaluation), not "
+                           "by the request: leave out metadata.withholding");
     if ((rv = need_string(o, dest, "/destination", "type", &dtype)) != MEZ_OK
         || (rv = bank_ids(o, json_object_get(dest, "bank_details"), "/destination/bank_details")) != MEZ_OK
         || (rv = account_owner(o, source, "/source_account_id", &acc, &payer)) != MEZ_OK)
@@ -543,16 +550,21 @@ static mez_status_t payment_amend(orch_t *o)
                            "%" APR_SIZE_T_FMT " withholding rules apply to this payment; name the one that governs "
                            "it in compliance.withholding_rule", (apr_size_t)json_array_size(lines));
     w = json_array_get(lines, 0);
-    if (!account)
-        return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "compliance.withholding_account_required",
-                           "/compliance/withholding_account_id",
-                           "tax is withheld from this payment (s. %s, %s %%): name the payer's withholding account "
-                           "it goes to", mez_orch_str(w, "section"), mez_orch_str(w, "rate"));
     /* The tensor's tax is exact; the treasury keeps minor units (mez_tax_minor_units: half up, which is the
      * truncated or the rounded-up figure the store accepts). A currency it does not keep is refused by the store. */
     exponent = mez_tax_currency_exponent(mez_orch_str(o->body, "currency"));
     if (!(amount = mez_tax_minor_units(o->p, mez_orch_str(w, "amount"), exponent)))
         amount = mez_orch_str(w, "amount");
+    /* A rule whose rate is 0 % (a REIT's dividend from its SPV), or a tax under half a minor unit: nothing is
+     * withheld, as the calculation says (tax_withholding.c); the rule still stands in the evaluation and in the
+     * payment's credential, and no withholding account is needed to move nothing. */
+    if (amount && amount[strspn(amount, "0.")] == '\0')
+        return MEZ_OK;
+    if (!account)
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "compliance.withholding_account_required",
+                           "/compliance/withholding_account_id",
+                           "tax is withheld from this payment (s. %s, %s %%): name the payer's withholding account "
+                           "it goes to", mez_orch_str(w, "section"), mez_orch_str(w, "rate"));
     meta = json_object_get(o->body, "metadata");
     if (!json_is_object(meta)) {
         meta = json_object();

@@ -307,6 +307,11 @@ static void check_value(vctx_t *v, const field_t *f, const json_t *val, const ch
             else if (!is_percent(s))
                 err(v, "pack.invalid_value", ptr, "%s '%s' is not a percentage from 0 to 100 (rates are percent: "
                     "\"4.5\" is 4.5 %%)", f->name, s);
+            /* The treasury keeps a rate as a fraction to a millionth (mass_payment.c): a finer percentage would
+             * make every payment under the row a refusal, so it is one here, where the author can fix it. */
+            else if (strchr(s, '.') && strlen(strchr(s, '.') + 1) > 4)
+                err(v, "pack.invalid_value", ptr, "%s '%s' has more than 4 decimals: rates are kept to 0.0001 %%",
+                    f->name, s);
         }
         break;
     case T_BOOL:

@@ -589,6 +589,13 @@ static void test_regpack_extensions_errors(void)
     invalid_at(edit(t, "rate: \"9\"", "rate: \"9%\""), "pack.invalid_decimal", "/tax_rates/0/rate", "rate: \"9%\"");
     invalid_at(edit(t, "rate: \"9\"", "rate: \"100.5\""), "pack.invalid_value", "/tax_rates/0/rate",
                "rate: \"100.5\"");
+    /* finer than the treasury keeps a rate (a millionth as a fraction) */
+    invalid_at(edit(t, "rate: \"9\"", "rate: \"9.12345\""), "pack.invalid_value", "/tax_rates/0/rate",
+               "rate: \"9.12345\"");
+    {
+        mez_problem_t pb = { 0 };
+        CU_ASSERT_EQUAL(validate(edit(t, "rate: \"9\"", "rate: \"9.1234\""), &pb, NULL, NULL), MEZ_OK);
+    }
     x = edit(t, "    rate: \"9\"\n", "");
     invalid_at(x, "pack.missing_field", "/tax_rates/0/rate", "  - id: ct-9-above");
     x = edit(t, "    exempt: true\n", "    exempt: true\n    rate: \"0\"\n");
