@@ -119,14 +119,6 @@ static apr_status_t kept_body_in(ap_filter_t *f, apr_bucket_brigade *bb, ap_inpu
     return APR_SUCCESS;
 }
 
-static int has_body(const request_rec *r)
-{
-    const char *cl = apr_table_get(r->headers_in, "Content-Length");
-    if (apr_table_get(r->headers_in, "Transfer-Encoding"))
-        return 1;
-    return cl && apr_atoi64(cl) > 0;
-}
-
 /* Reads the whole body (at most the zone's limit) and arranges for the handler to read it again. */
 static mez_status_t keep_body(request_rec *r, const mez_srv_conf_t *sc, kept_body_t **out, mez_problem_t *pb)
 {
@@ -309,8 +301,8 @@ static const mez_peer_t *peer_by_keyid(request_rec *r, const mez_srv_conf_t *sc,
  * request sent again is counted in its refusal record, not written again (mez_peer_refusal_keep), so one captured
  * request cannot fill the log either. A signature that does not verify is kept nowhere: anyone can send one, and
  * writing for them would let them fill the log. */
-static void keep_refusal(request_rec *r, mez_db_t *db, const mez_peer_t *peer, const char *keyid, const char *action,
-                         json_t *detail)
+static void keep_refusal(request_rec *r, mez_db_t *db, const mez_peer_t *peer, const mez_httpsig_verified_t *v,
+                         const char *action, json_t *detail)
 {
     mez_problem_t apb = { 0 };
     mez_audit_event_t ev;
@@ -320,11 +312,12 @@ static void keep_refusal(request_rec *r, mez_db_t *db, const mez_peer_t *peer, c
     json_object_set_new(detail, "request", json_string(apr_pstrcat(r->pool, r->method, " ", r->uri, NULL)));
     if (h)
         json_object_set_new(detail, "signature_input", json_string(h));
-    if ((h = apr_table_get(r->headers_in, "Content-Digest")))
+    /* Only what the peer signed: an unbound Content-Digest would be the resender's own words in the log. */
+    if (v->covers_content_digest && (h = apr_table_get(r->headers_in, "Content-Digest")))
         json_object_set_new(detail, "content_digest", json_string(h));
     mez_request_audit_event(r, action, "peer", peer->zone_id, "refused", detail, &ev);
     /* The first refusal of this signature is the audit row; a resend is only counted (mez/corridor.h). */
-    if (mez_peer_refusal_keep(r->pool, db, &ev, keyid, apr_table_get(r->headers_in, "Signature"), &times, &apb)
+    if (mez_peer_refusal_keep(r->pool, db, &ev, v->keyid, v->signature, v->signature_len, &times, &apb)
         != MEZ_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "evidence of a refused request from %s (%s) not kept: %s",
                       peer->zone_id, action, apb.detail ? apb.detail : apb.code);
@@ -355,6 +348,7 @@ mez_status_t mez_peer_authenticate(request_rec *r, const mez_srv_conf_t *sc, con
 {
     const char *host = apr_table_get(r->headers_in, "Host"), *scheme = ap_http_scheme(r), *keyid;
     const mez_peer_t *peer, *named;
+    apr_time_t now = apr_time_now();
     mez_httpsig_request_t req = { 0 };
     mez_httpsig_policy_t policy = { 0 };
     mez_httpsig_verified_t v = { 0 };
@@ -373,7 +367,7 @@ mez_status_t mez_peer_authenticate(request_rec *r, const mez_srv_conf_t *sc, con
         return mez_problem(pb, r->pool, MEZ_EINVAL, 401, "httpsig.unknown_key", "/headers/signature-input",
                            "keyid %s is not the verification method of any MezPeer of this zone",
                            keyid ? keyid : "(none)");
-    if (has_body(r) && (st = keep_body(r, sc, &body, pb)) != MEZ_OK)
+    if (ap_request_has_body(r) && (st = keep_body(r, sc, &body, pb)) != MEZ_OK)
         return st;
 
     fields.p = r->pool;
@@ -388,7 +382,9 @@ mez_status_t mez_peer_authenticate(request_rec *r, const mez_srv_conf_t *sc, con
     req.fields = (const mez_httpsig_field_t *)fields.arr->elts;
     req.nfields = (size_t)fields.arr->nelts;
 
-    policy.now = (long long)apr_time_sec(apr_time_now());
+    /* One clock for the signature's window and for the replay cache's: with two readings a second apart, a
+     * signature at the far end of its window could outlive its nonce by that second. */
+    policy.now = (long long)apr_time_sec(now);
     policy.skew = MEZ_PEER_SKEW;
     if (sc->public_authorities) {
         policy.authorities = (const char *const *)sc->public_authorities->elts;
@@ -402,7 +398,7 @@ mez_status_t mez_peer_authenticate(request_rec *r, const mez_srv_conf_t *sc, con
     if ((st = mez_httpsig_verify(r->pool, peer->key, &req, &policy, &v, pb)) != MEZ_OK) {
         if (pb && pb->code && !strcmp(pb->code, "httpsig.wrong_authority")
             && (db = mez_request_db(r)))
-            keep_refusal(r, db, peer, keyid, "peer.wrong_authority_refused",
+            keep_refusal(r, db, peer, &v, "peer.wrong_authority_refused",
                          json_pack("{s:s}", "signed_for", host ? host : ""));
         return st;
     }
@@ -414,10 +410,10 @@ mez_status_t mez_peer_authenticate(request_rec *r, const mez_srv_conf_t *sc, con
                            "a peer's signature must carry a nonce (replay protection)");
     if (!(db = mez_request_db_or_problem(r, "to check the signature's nonce", pb)))
         return MEZ_EIO;
-    if ((st = mez_peer_nonce_check(r->pool, db, peer->did, v.nonce, apr_time_now(),
+    if ((st = mez_peer_nonce_check(r->pool, db, peer->did, v.nonce, now,
                                    apr_time_from_sec(2 * MEZ_PEER_SKEW), pb)) != MEZ_OK) {
         if (pb && pb->code && !strcmp(pb->code, "httpsig.replay"))
-            keep_refusal(r, db, peer, v.keyid, "peer.replay_refused",
+            keep_refusal(r, db, peer, &v, "peer.replay_refused",
                          json_pack("{s:s, s:s, s:I}", "keyid", v.keyid, "nonce", v.nonce, "created",
                                    (json_int_t)v.created));
         return st;

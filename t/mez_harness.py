@@ -885,3 +885,10 @@ def sign_eddsa_jcs_2022(document, key_file, verification_method, workdir, *, pur
 
 def did_vm(did):
     return "%s#%s" % (did, did[len("did:key:"):])
+
+
+def signature_digest(headers):
+    """How a zone names a peer's signature in its refusal records (GET /v1/peers/refusals): SHA-256 of the
+    signature's bytes, from the Signature field of an RFC 9421 request ("label=:base64:")."""
+    b64 = headers["Signature"].split("=", 1)[1].split(":")[1]
+    return "sha256:" + hashlib.sha256(base64.b64decode(b64)).hexdigest()

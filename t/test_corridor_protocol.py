@@ -23,7 +23,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from mez_harness import (assert_problem, b58decode, console_conf, free_port, jcs, openssl_sign, peer_policy, run,
-                         token_headers)
+                         signature_digest, token_headers)
 from mez_tls import ServerTLS, TestCA
 
 CORRIDOR_TABLES = ["mez_corridor", "mez_corridor_document", "mez_corridor_receipt", "mez_corridor_transition",
@@ -458,7 +458,7 @@ def test_peer_routes_refuse_anyone_but_a_signed_peer(pair):
     assert b.count("mez_audit") == audit and b.count("mez_peer_nonce") == nonces
     refusals = pair.op(b, "GET", "/v1/peers/refusals?peer=pk-sifc").json()["refusals"]
     assert [(x["action"], x["times"]) for x in refusals] == [("peer.replay_refused", 4)], refusals
-    assert refusals[0]["signature"] == "sha256:" + hashlib.sha256(headers["Signature"].encode()).hexdigest()
+    assert refusals[0]["signature"] == signature_digest(headers)
     assert refusals[0]["request_id"] == b.db.query_value("SELECT request_id FROM mez_audit WHERE action = "
                                                          "'peer.replay_refused'")
     # a zone that proposed a corridor is its sequencer: its peer cannot push receipts to it

@@ -20,7 +20,7 @@ import pytest
 
 from audit_util import audit_rows, mez_as_server
 from test_metrics import scrape, value, wait_for
-from mez_harness import assert_problem, free_port, openssl_sign, sample_credential
+from mez_harness import assert_problem, free_port, openssl_sign, sample_credential, signature_digest
 
 NONCES = "mez_peer_nonce"
 
@@ -256,8 +256,10 @@ def test_public_authority(make_zone, driver, mez_env, peers):
         assert d["signed_for"] == host and d["request"] == "GET /v1/zone" and "signature_input" in d, d
     # The same request sent again and again is refused each time, but is evidence once: its resends are counted
     # in its refusal record, and the audit log is not the resender's to fill.
-    for _ in range(4):
-        assert_problem(z.get("/v1/zone", validate=False, headers=h), 401, "httpsig.wrong_authority")
+    # The Signature field written otherwise (another member, a parameter, spaces) is still that signature.
+    for variant in (h["Signature"], h["Signature"], h["Signature"] + ", a1=:AAAA:", h["Signature"] + ";x=1"):
+        assert_problem(z.get("/v1/zone", validate=False, headers=dict(h, Signature=variant)), 401,
+                       "httpsig.wrong_authority")
     assert z.count("mez_audit") == audit + 3
     assert z.count("mez_peer_refusal") == 3
     assert z.db.query_value("SELECT MAX(times) FROM mez_peer_refusal") == "5"
@@ -269,7 +271,7 @@ def test_public_authority(make_zone, driver, mez_env, peers):
     assert sorted(x["times"] for x in refusals) == [1, 1, 5], refusals
     assert all(x["action"] == "peer.wrong_authority_refused" and x["keyid"] == did_vm(peer[1]) for x in refusals)
     resent = [x for x in refusals if x["times"] == 5][0]
-    assert resent["signature"] == "sha256:" + hashlib.sha256(h["Signature"].encode()).hexdigest(), resent
+    assert resent["signature"] == signature_digest(h), resent
     assert resent["request_id"] == rows[-1]["request_id"] and resent["peer"] == "peer-a"
     assert z.get("/v1/peers/refusals?peer=peer-b").json() == {"refusals": []}
     # `mez peer refusals` reads the same from the database, for whoever has no API token at hand.
@@ -302,6 +304,19 @@ def test_public_authority(make_zone, driver, mez_env, peers):
     assert z.count("mez_audit") == audit          # neither is evidence of anything the peer signed
     # The zone without it says at start-up what it does not check.
     assert "no MezPublicAuthority" not in z.error_log()
+
+
+def test_a_query_the_signature_does_not_bind_is_refused(pzone, peers):
+    """A query added to a request the peer signed without one (a GET's filter, a chain's starting point) would
+    change what it reads: refused, no nonce spent. mez's own signer covers @query whenever there is one (the
+    corridor tests' reads with ?from= go through it)."""
+    before = pzone.count(NONCES)
+    h = sign(peers["peer"], "GET", "/v1/zone", authority(pzone))
+    p = assert_problem(pzone.get("/v1/zone?after=0", headers=h, validate=False), 401, "httpsig.not_covered")
+    assert "@query" in p["detail"], p
+    assert pzone.count(NONCES) == before
+    r = pzone.get("/v1/zone", headers=h)
+    assert r.status_code == 200, r.text
 
 
 def test_concurrent_resends_are_one_audit_row(make_zone, driver, mez_env, peers):

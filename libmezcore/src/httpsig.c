@@ -320,6 +320,13 @@ mez_status_t mez_httpsig_verify(apr_pool_t *p, const mez_key_t *peer, const mez_
         if (!has_created)
             return mez_problem(pb, p, MEZ_EINVAL, 401, "httpsig.not_covered", PTR_SIG_INPUT,
                                "the signature has no created parameter");
+        /* A query changes what a request reads (a chain from a sequence number, a list's filter): when there is
+         * one, the signature must bind it, or a query could be added to a request the peer signed without one. */
+        if (req->query && !covers(comps, (size_t)in_m->inner->nelts, "@query")
+            && !covers(comps, (size_t)in_m->inner->nelts, "@request-target")
+            && !covers(comps, (size_t)in_m->inner->nelts, "@target-uri"))
+            return mez_problem(pb, p, MEZ_EINVAL, 401, "httpsig.not_covered", PTR_SIG_INPUT,
+                               "the request has a query but the signature does not cover @query");
         if (pol->nauthorities && !covers(comps, (size_t)in_m->inner->nelts, "@authority")
             && !covers(comps, (size_t)in_m->inner->nelts, "@target-uri"))
             return mez_problem(pb, p, MEZ_EINVAL, 401, "httpsig.not_covered", PTR_SIG_INPUT,
@@ -343,6 +350,9 @@ mez_status_t mez_httpsig_verify(apr_pool_t *p, const mez_key_t *peer, const mez_
     if (!mez_key_verify(peer, base, strlen(base), sig_m->item.value.bytes, sig_m->item.value.nbytes))
         return mez_problem(pb, p, MEZ_EINVAL, 401, "httpsig.bad_signature", PTR_SIG,
                            "the signature \"%s\" does not verify with the peer's key", v.label);
+    v.signature = sig_m->item.value.bytes;
+    v.signature_len = sig_m->item.value.nbytes;
+    v.covers_content_digest = covers(comps, (size_t)in_m->inner->nelts, "content-digest");
     /* The signature binds the Content-Digest field; only now is it worth checking the body against it. A
      * covered digest is checked even without a body (against the empty body), so it can never be a lie. */
     if ((pol->has_body || covers(comps, (size_t)in_m->inner->nelts, "content-digest"))
@@ -357,11 +367,13 @@ mez_status_t mez_httpsig_verify(apr_pool_t *p, const mez_key_t *peer, const mez_
             if (mez_httpsig_authority_same(req->scheme, req->authority, pol->authorities[j]))
                 break;
             names = names ? apr_pstrcat(p, names, ", ", pol->authorities[j], NULL) : pol->authorities[j];
-            if (j + 1 == pol->nauthorities)
+            if (j + 1 == pol->nauthorities) {
+                *out = v;       /* a verified signature: the caller keeps the refusal as evidence */
                 return mez_problem(pb, p, MEZ_EINVAL, 401, "httpsig.wrong_authority", "/headers/host",
                                    "the request was signed for %s, which is not a name of this zone (%s): a "
                                    "request meant for another zone is not accepted here",
                                    req->authority ? req->authority : "(no Host)", names);
+            }
         }
     }
     *out = v;

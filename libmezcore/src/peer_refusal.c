@@ -16,7 +16,8 @@
 #define REFUSAL_COLS "peer, keyid, action, signature, first_at, last_at, times, request_id"
 
 mez_status_t mez_peer_refusal_keep(apr_pool_t *p, mez_db_t *db, const mez_audit_event_t *audit, const char *keyid,
-                                   const char *signature, apr_int64_t *times, mez_problem_t *pb)
+                                   const unsigned char *sig_bytes, size_t sig_len, apr_int64_t *times,
+                                   mez_problem_t *pb)
 {
     mez_digest_t d;
     mez_db_tx_t *tx;
@@ -28,12 +29,12 @@ mez_status_t mez_peer_refusal_keep(apr_pool_t *p, mez_db_t *db, const mez_audit_
         *times = 0;
     if ((st = mez_audit_required(p, audit, "a peer's refused request", pb)) != MEZ_OK)
         return st;
-    if (!audit->resource_id || !*audit->resource_id || !keyid || !*keyid || !signature || !*signature)
+    if (!audit->resource_id || !*audit->resource_id || !keyid || !*keyid || !sig_bytes || !sig_len)
         return mez_problem(pb, p, MEZ_EINTERNAL, 500, "audit.invalid_event", NULL,
                            "a peer's refused request needs the peer (the event's resource_id), the keyid and the "
                            "signature");
-    /* The header's value can be long and is the peer's bytes: the record keys on its digest. */
-    mez_digest_sha256(signature, strlen(signature), &d);
+    /* The record keys on the digest of the signature's bytes, which identify the signed request. */
+    mez_digest_sha256(sig_bytes, sig_len, &d);
     sig = mez_digest_format(p, &d);
     at = mez_corridor_time(p, audit->at ? audit->at : apr_time_now());
     if ((st = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)

@@ -543,6 +543,9 @@ static void test_nonces(void)
     CU_ASSERT_EQUAL(mass_unit_count(db, "mez_peer_nonce"), 0);
 }
 
+/* A signature's bytes, for mez_peer_refusal_keep. */
+#define SIG(s) (const unsigned char *)(s), sizeof(s) - 1
+
 /* A signature refused again is counted, not audited again; another signature or action is a record of its own. */
 static void test_refusals(void)
 {
@@ -558,31 +561,31 @@ static void test_refusals(void)
     ev.resource_id = wrong.resource_id = "pk-sifc";
     ev.at = NOW;
     ev.request_id = "req-1";
-    CU_ASSERT_EQUAL_FATAL(mez_peer_refusal_keep(p, db, &ev, "did:key:zA#zA", "sig1=:AAAA:", &times, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_peer_refusal_keep(p, db, &ev, "did:key:zA#zA", SIG("AAAA"), &times, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(times, 1);
     CU_ASSERT_EQUAL(mass_unit_count(db, "mez_audit"), 1);
     ev.at = NOW + apr_time_from_sec(5);
     ev.request_id = "req-2";
     for (int i = 0; i < 3; i++)
-        CU_ASSERT_EQUAL(mez_peer_refusal_keep(p, db, &ev, "did:key:zA#zA", "sig1=:AAAA:", &times, &pb), MEZ_OK);
+        CU_ASSERT_EQUAL(mez_peer_refusal_keep(p, db, &ev, "did:key:zA#zA", SIG("AAAA"), &times, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(times, 4);
     CU_ASSERT_EQUAL(mass_unit_count(db, "mez_audit"), 1);       /* the resends are counted only */
     CU_ASSERT_EQUAL(mass_unit_count(db, "mez_peer_refusal"), 1);
     /* Another signature of the same key, and the same signature refused for another reason: each audited once. */
-    CU_ASSERT_EQUAL(mez_peer_refusal_keep(p, db, &ev, "did:key:zA#zA", "sig1=:BBBB:", &times, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_peer_refusal_keep(p, db, &ev, "did:key:zA#zA", SIG("BBBB"), &times, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(times, 1);
     wrong.at = NOW + apr_time_from_sec(9);
-    CU_ASSERT_EQUAL(mez_peer_refusal_keep(p, db, &wrong, "did:key:zA#zA", "sig1=:AAAA:", NULL, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_peer_refusal_keep(p, db, &wrong, "did:key:zA#zA", SIG("AAAA"), NULL, &pb), MEZ_OK);
     wrong.resource_id = "ae-adgm";
     wrong.at = NOW + apr_time_from_sec(2);
-    CU_ASSERT_EQUAL(mez_peer_refusal_keep(p, db, &wrong, "did:key:zB#zB", "sig1=:CCCC:", NULL, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_peer_refusal_keep(p, db, &wrong, "did:key:zB#zB", SIG("CCCC"), NULL, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(mass_unit_count(db, "mez_audit"), 4);
     CU_ASSERT_EQUAL(mass_unit_count(db, "mez_peer_refusal"), 4);
     /* Without its audit event, or without what it keys on: a caller's bug, nothing written. */
-    CU_ASSERT_EQUAL(mez_peer_refusal_keep(p, db, NULL, "did:key:zA#zA", "sig1=:DDDD:", &times, &pb), MEZ_EINTERNAL);
+    CU_ASSERT_EQUAL(mez_peer_refusal_keep(p, db, NULL, "did:key:zA#zA", SIG("DDDD"), &times, &pb), MEZ_EINTERNAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "audit.invalid_event");
-    CU_ASSERT_EQUAL(mez_peer_refusal_keep(p, db, &ev, "did:key:zA#zA", "", &times, &pb), MEZ_EINTERNAL);
-    CU_ASSERT_EQUAL(mez_peer_refusal_keep(p, db, &ev, NULL, "sig1=:DDDD:", &times, &pb), MEZ_EINTERNAL);
+    CU_ASSERT_EQUAL(mez_peer_refusal_keep(p, db, &ev, "did:key:zA#zA", SIG(""), &times, &pb), MEZ_EINTERNAL);
+    CU_ASSERT_EQUAL(mez_peer_refusal_keep(p, db, &ev, NULL, SIG("DDDD"), &times, &pb), MEZ_EINTERNAL);
     CU_ASSERT_EQUAL(mass_unit_count(db, "mez_audit"), 4);
     CU_ASSERT_EQUAL(mass_unit_count(db, "mez_peer_refusal"), 4);
     /* The list: the most recently refused first, by peer, bounded. */

@@ -272,17 +272,19 @@ mez_status_t mez_peer_nonce_prune(apr_pool_t *p, mez_db_t *db, apr_time_t before
  * signed for another zone's authority) is evidence that someone resends what the peer signed. Its first refusal
  * writes `audit` (required: the audit row, whose resource_id names the peer and whose action is the refusal's)
  * and the signature's refusal record in one transaction; a later refusal of the same signature (same keyid, same
- * Signature header value, same action) only counts in that record, so whoever holds one captured request cannot
- * grow the append-only audit log by resending it. `signature` is the Signature header's value as received.
+ * signature bytes, same action) only counts in that record, so whoever holds one captured request cannot grow the
+ * append-only audit log by resending it. `sig` is the verified signature's bytes (mez_httpsig_verified_t's
+ * signature: not the Signature field's text, which a resender could write in endless equivalent ways).
  * *times (may be NULL) gets how many times the signature has now been refused (1 the first time). Runs its own
  * transaction: call it outside any other. */
 mez_status_t mez_peer_refusal_keep(apr_pool_t *p, mez_db_t *db, const struct mez_audit_event_t *audit,
-                                   const char *keyid, const char *signature, apr_int64_t *times, mez_problem_t *pb);
+                                   const char *keyid, const unsigned char *sig, size_t sig_len, apr_int64_t *times,
+                                   mez_problem_t *pb);
 
 typedef struct mez_peer_refusal_t {
     const char *peer;                /* the zone id of the peer whose signature it was */
     const char *keyid, *action;
-    const char *signature;           /* "sha256:<hex>" of the Signature header's value */
+    const char *signature;           /* "sha256:<hex>" of the signature's bytes */
     const char *first_at, *last_at;  /* RFC 3339, seconds */
     apr_int64_t times;               /* every refusal of it, the first (the audited one) included */
     const char *request_id;          /* the first refusal's request, which its audit row names; may be NULL */

@@ -129,15 +129,22 @@ typedef struct mez_httpsig_verified_t {
     long long created;
     int has_expires;
     long long expires;
+    /* The verified signature's own bytes (64 for Ed25519): what identifies this signed request however the
+     * Signature field around it is written (other members, parameters, spaces), since canonical base64 and
+     * Ed25519's strict verification leave them no variant. */
+    const unsigned char *signature;
+    size_t signature_len;
+    int covers_content_digest;      /* 1 when the Content-Digest field is bound by the signature */
 } mez_httpsig_verified_t;
 
 /* Verifies the request's Signature-Input and Signature fields (taken from req->fields) with the peer's public
  * key: strict parse, alg (if given) must be ed25519, @method, @path and created must be covered (and
- * content-digest when the policy says there is a body), created within the window, expires not passed, the
- * Ed25519 signature over the rebuilt base, then the body against Content-Digest (whenever content-digest is
- * covered: against the empty body if has_body is 0). On success fills out; the caller then checks keyid against
- * the peer's DID and records nonce in its replay cache. Problem pointers name the field:
- * "/headers/signature-input", "/headers/signature", "/headers/content-digest". */
+ * content-digest when the policy says there is a body, and @query, @request-target or @target-uri when the request
+ * has a query), created within the window, expires not passed, the Ed25519 signature over the rebuilt base, then
+ * the body against Content-Digest (whenever content-digest is covered: against the empty body if has_body is 0).
+ * On success fills out; the caller then checks keyid against the peer's DID and records nonce in its replay cache.
+ * On 401 "httpsig.wrong_authority" out is filled as well: the signature verified, for another zone's name.
+ * Problem pointers name the field: "/headers/signature-input", "/headers/signature", "/headers/content-digest". */
 mez_status_t mez_httpsig_verify(apr_pool_t *p, const mez_key_t *peer, const mez_httpsig_request_t *req,
                                 const mez_httpsig_policy_t *policy, mez_httpsig_verified_t *out,
                                 mez_problem_t *pb);
