@@ -371,7 +371,6 @@ static int check_mass(deploy_t *d)
     return 0;
 }
 
-/* The options as the admin API's request document (mez/provision.h), for the checks both share. */
 /* An option's list ("a,b" or "a b") as a JSON array of its items, spaces taken out of each (an empty item stays,
  * for the request's check to name). */
 static json_t *split_list(apr_pool_t *p, const char *text, const char *sep)
@@ -385,6 +384,7 @@ static json_t *split_list(apr_pool_t *p, const char *text, const char *sep)
     return list;
 }
 
+/* The options as the admin API's request document (mez/provision.h), for the checks both share. */
 static json_t *request_of(deploy_t *d)
 {
     json_t *req = json_pack("{s:s,s:s,s:s,s:s,s:s}", "jurisdiction", d->zone_id, "profile", d->profile, "listen",

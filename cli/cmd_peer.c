@@ -12,7 +12,6 @@
  * `mez peer refusals`: the zone's records of peers' signed requests it refused although their signature verified
  * (mez/corridor.h, mez_peer_refusal_*), from its database, for an auditor or an operator without the HTTP API. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <apr_file_io.h>
 #include <apr_strings.h>
@@ -106,7 +105,7 @@ static int check(apr_pool_t *p, const mez_key_t *key, const char *base, const ch
     return MEZ_EXIT_INVALID;
 }
 
-/* The URL both subcommands take (an absolute http(s) URL) and the zone key they sign with. */
+/* The URL the signing subcommands (sign, check) take (an absolute http(s) URL) and the zone key they sign with. */
 static int url_and_key(apr_pool_t *p, const char *sub, const char *url, const char *key_file, mez_key_t **key)
 {
     mez_problem_t pb = { 0 };
@@ -121,7 +120,6 @@ static int url_and_key(apr_pool_t *p, const char *sub, const char *url, const ch
         return mez_cli_fail(&pb, rv);
     return MEZ_EXIT_OK;
 }
-
 
 /* mez peer refusals: the refusal records (mez_peer_refusal_list), one JSON line each. */
 static int refusals(apr_pool_t *p, int argc, const char *const *argv)

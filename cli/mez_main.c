@@ -43,6 +43,7 @@ static void usage(FILE *out)
         "  mass call|ping [--endpoint URL] ...   one request to a Mass endpoint, or probe all five primitives\n"
         "  peer sign --key K --url U [--body F]  RFC 9421 signature headers for a request to a peer zone\n"
         "  peer check --key K --url U   whether the peer zone at U accepts this zone's key, and why not\n"
+        "  peer refusals --driver D --params P   peers' signed requests refused although verified (replays)\n"
         "  watcher attest --key K --corridor ID --zone URL...   check and attest a corridor's checkpoints\n"
         "  deploy --profile P --jurisdiction Z [...]   a zone from one command: key, packs, database, httpd\n"
         "  provision --spool DIR [--once] [...]   run the zones POST /admin/zones queued, with deploy's code\n"

@@ -280,7 +280,8 @@ def test_public_authority(make_zone, driver, mez_env, peers):
     assert [json.loads(line) for line in cp.stdout.splitlines()] == refusals
     cp = mez_as_server(z, "peer", "refusals", *db, "--limit", "1", check=True)
     assert len(cp.stdout.splitlines()) == 1
-    for bad in (["--limit", "0"], ["--limit", "x"], ["--peer", ""], ["--colour", "red"]):
+    for bad in (["--limit", "0"], ["--limit", "x"], ["--limit", "+5"], ["--limit", " 5"], ["--peer", ""],
+                ["--colour", "red"]):
         cp = mez_as_server(z, "peer", "refusals", *db, *bad)
         assert cp.returncode == 2 and not cp.stdout, (bad, cp.stdout, cp.stderr)
     assert mez_as_server(z, "peer", "refusals", "--driver", z.driver).returncode == 2
