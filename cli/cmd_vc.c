@@ -157,14 +157,10 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
     if ((rv = mez_json_parse_file(p, file, &doc, &pb)) != MEZ_OK)
         return mez_cli_fail(&pb, rv);
 
+    /* The document's type says which it is; one that claims both is refused by either check (a credential
+     * checked as a presentation would never be held to its issuer). */
     type = json_object_get(doc, "type");
-    if (json_is_string(type))
-        is_vp = !strcmp(json_string_value(type), "VerifiablePresentation");
-    else
-        json_array_foreach(type, i, w) {
-            if (json_is_string(w) && !strcmp(json_string_value(w), "VerifiablePresentation"))
-                is_vp = 1;
-        }
+    is_vp = mez_vc_type_includes(type, "VerifiablePresentation");
     rv = is_vp ? mez_vp_verify(p, doc, &opts, &res) : mez_vc_verify(p, doc, &opts, &res);
     if (rv != MEZ_OK)
         return mez_cli_fail(&res.problem, rv);

@@ -134,3 +134,30 @@ def test_challenge_with_nul(zone, holder, mez_env):
         json.dump(vp, f)
     cp = mez_env.mez("vc", "verify", "--challenge", "abc", path)
     assert cp.returncode == 1, cp.stdout + cp.stderr
+
+
+def test_a_credential_cannot_pass_as_a_presentation(zone, holder, mez_env):
+    """A "credential" naming someone else as issuer, whose type also says VerifiablePresentation, signed for
+    authentication by a key of the forger's and with no holder: a presentation's checks (the holder's key, no
+    issuer) would pass it. Refused offline (`mez vc verify` exits 1) and by the zone."""
+    issuer = os.path.join(mez_env.new_dir("named-issuer"), "issuer.pem")
+    forged = sample_credential(holder["did"])
+    forged["issuer"] = mez_env.keygen(issuer)       # a DID whose key the forger does not hold
+    forged["type"] = ["VerifiableCredential", "VerifiablePresentation"]
+    try:
+        forged = sign_eddsa_jcs_2022(forged, holder["key"], did_vm(holder["did"]), holder["dir"],
+                                     purpose="authentication")
+    except HarnessError as e:
+        pytest.skip(str(e))
+    path = os.path.join(holder["dir"], "forged.json")
+    with open(path, "w") as f:
+        json.dump(forged, f)
+    cp = mez_env.mez("vc", "verify", path)
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    assert "schema: FAILED (vc.schema.invalid_type at /type)" in cp.stdout, cp.stdout
+    assert "INVALID" in cp.stdout
+    body = assert_problem(verify(zone, forged, challenge=None, domain=None), 422, "vc.schema.invalid_type",
+                          pointer="/verifiablePresentation/type")
+    assert body["failed_check"] == "schema", body
+    r = zone.post("/v1/credentials/verify", json={"verifiableCredential": forged})
+    assert_problem(r, 422, "vc.schema.invalid_type", pointer="/verifiableCredential/type")

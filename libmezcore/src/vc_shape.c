@@ -86,30 +86,43 @@ static int type_ok(const json_t *type)
     return 1;
 }
 
-static int type_includes(const json_t *type, const char *name)
+/* The whole string, compared with its length: "VerifiableCredential\u0000x" is not VerifiableCredential. */
+static int type_is(const json_t *t, const char *name)
+{
+    size_t n = strlen(name);
+    return json_is_string(t) && json_string_length(t) == n && !memcmp(json_string_value(t), name, n);
+}
+
+int mez_vc_type_includes(const json_t *type, const char *name)
 {
     size_t i;
     const json_t *t;
     if (json_is_string(type))
-        return !strcmp(json_string_value(type), name);
+        return type_is(type, name);
     json_array_foreach(type, i, t) {
-        if (json_is_string(t) && !strcmp(json_string_value(t), name))
+        if (type_is(t, name))
             return 1;
     }
     return 0;
 }
 
+/* A document is a credential or a presentation, never both: the two are verified differently (a credential
+ * against its issuer, a presentation against its holder, who may be absent), so a document claiming both could
+ * be checked as whichever is weaker and pass for the other. */
 static mez_status_t check_type(apr_pool_t *p, const json_t *doc, const char *base, const char *required,
-                               mez_problem_t *pb)
+                               const char *excluded, mez_problem_t *pb)
 {
     const json_t *type = json_object_get(doc, "type");
     const char *ptr = at(p, base, "type");
     if (!type)
         return mez_problem(pb, p, MEZ_EINVAL, 422, "vc.schema.missing_type", ptr, "type is required and must include %s",
                            required);
-    if (!type_ok(type) || !type_includes(type, required))
+    if (!type_ok(type) || !mez_vc_type_includes(type, required))
         return mez_problem(pb, p, MEZ_EINVAL, 422, "vc.schema.invalid_type", ptr,
                            "type must be a string or an array of strings that includes %s", required);
+    if (mez_vc_type_includes(type, excluded))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "vc.schema.invalid_type", ptr,
+                           "a document whose type includes %s cannot also be a %s", required, excluded);
     return MEZ_OK;
 }
 
@@ -218,7 +231,7 @@ mez_status_t mez_vc_check_credential(apr_pool_t *p, const json_t *vc, const char
     if (!json_is_object(vc))
         return mez_problem(pb, p, MEZ_EINVAL, 400, "vc.schema.not_object", root(base),
                            "a credential must be a JSON object");
-    if ((rv = check_context(p, vc, base, pb)) != MEZ_OK || (rv = check_type(p, vc, base, VC_TYPE, pb)) != MEZ_OK
+    if ((rv = check_context(p, vc, base, pb)) != MEZ_OK || (rv = check_type(p, vc, base, VC_TYPE, VP_TYPE, pb)) != MEZ_OK
         || (rv = check_optional_id(p, vc, base, pb)) != MEZ_OK)
         return rv;
 
@@ -286,9 +299,15 @@ mez_status_t mez_vc_check_presentation(apr_pool_t *p, const json_t *vp, const ch
     if (!json_is_object(vp))
         return mez_problem(pb, p, MEZ_EINVAL, 400, "vc.schema.not_object", root(base),
                            "a presentation must be a JSON object");
-    if ((rv = check_context(p, vp, base, pb)) != MEZ_OK || (rv = check_type(p, vp, base, VP_TYPE, pb)) != MEZ_OK
+    if ((rv = check_context(p, vp, base, pb)) != MEZ_OK || (rv = check_type(p, vp, base, VP_TYPE, VC_TYPE, pb)) != MEZ_OK
         || (rv = check_optional_id(p, vp, base, pb)) != MEZ_OK)
         return rv;
+    /* What only a credential has: a presentation carrying it would be a credential read without its issuer. */
+    if (json_object_get(vp, "issuer") || json_object_get(vp, "credentialSubject"))
+        return schema_fail(pb, p, "vc.schema.credential_member",
+                           at(p, base, json_object_get(vp, "issuer") ? "issuer" : "credentialSubject"),
+                           "a presentation has no issuer or credentialSubject; a credential it carries goes in "
+                           "verifiableCredential");
     holder = json_object_get(vp, "holder");
     if (holder && (rv = check_party(p, holder, at(p, base, "holder"), "vc.schema.invalid_holder", "holder", pb)))
         return rv;

@@ -811,6 +811,32 @@ static void test_vp_shape(void)
     res = verify_vp(vc, NULL, NULL);
     expect_failed(&res, MEZ_VC_CHECK_SCHEMA, "vc.schema.invalid_type", "/type");
 
+    /* A document is one or the other. A "credential" that also calls itself a presentation, signed by someone
+     * with any key and no holder, must not pass as a presentation (where no issuer is checked) nor as a
+     * credential; a presentation that carries a credential's members is refused as well. */
+    {
+        json_t *both = load_copy(VEC "unsigned.json"), *signed_both;
+        json_object_set_new(both, "type", json_pack("[s,s]", "VerifiableCredential", "VerifiablePresentation"));
+        signed_both = sign_vp(both, NULL, NULL);
+        res = verify_vp(signed_both, NULL, NULL);
+        expect_failed(&res, MEZ_VC_CHECK_SCHEMA, "vc.schema.invalid_type", "/type");
+        res = verify(signed_both);
+        expect_failed(&res, MEZ_VC_CHECK_SCHEMA, "vc.schema.invalid_type", "/type");
+        json_object_set_new(both, "type", json_pack("[s]", "VerifiablePresentation"));
+        res = verify_vp(sign_vp(both, NULL, NULL), NULL, NULL);
+        expect_failed(&res, MEZ_VC_CHECK_SCHEMA, "vc.schema.credential_member", "/issuer");
+        json_object_del(both, "issuer");
+        res = verify_vp(sign_vp(both, NULL, NULL), NULL, NULL);
+        expect_failed(&res, MEZ_VC_CHECK_SCHEMA, "vc.schema.credential_member", "/credentialSubject");
+        /* A type compared whole: a NUL inside is another type. */
+        vp = presentation(vc);
+        json_object_set_new(vp, "type", json_stringn("VerifiablePresentation\0x", 24));
+        res = verify_vp(sign_vp(vp, NULL, NULL), NULL, NULL);
+        expect_failed(&res, MEZ_VC_CHECK_SCHEMA, "vc.schema.invalid_type", "/type");
+        CU_ASSERT(mez_vc_type_includes(json_object_get(presentation(vc), "type"), "VerifiablePresentation"));
+        CU_ASSERT(!mez_vc_type_includes(json_object_get(vp, "type"), "VerifiablePresentation"));
+    }
+
     /* One credential as an object, not in an array, is allowed; a bad one is named without an index. */
     {
         json_t *one = twin(), *signed_vp;

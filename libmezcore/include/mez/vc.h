@@ -82,9 +82,14 @@ mez_status_t mez_vp_verify(apr_pool_t *p, const json_t *vp, const mez_vc_verify_
 mez_status_t mez_vc_check_credential(apr_pool_t *p, const json_t *vc, const char *pointer_base, int require_issuer,
                                      mez_problem_t *pb);
 /* The same for a presentation: @context, type VerifiablePresentation, verifiableCredential absent, an
- * object or an array of objects, holder and id URLs. Embedded credentials are checked by mez_vp_verify. */
+ * object or an array of objects, holder and id URLs. Embedded credentials are checked by mez_vp_verify.
+ * A document is one or the other: a credential whose type also names VerifiablePresentation, or a presentation
+ * whose type names VerifiableCredential or that has an issuer or credentialSubject, is refused
+ * ("vc.schema.invalid_type", "vc.schema.credential_member"). */
 mez_status_t mez_vc_check_presentation(apr_pool_t *p, const json_t *vp, const char *pointer_base,
                                        mez_problem_t *pb);
+/* Whether a type member (a string or an array of strings) includes name, compared whole (with its length). */
+int mez_vc_type_includes(const json_t *type, const char *name);
 /* The issuer's id: "issuer" when a string, "issuer"."id" when an object, else NULL. */
 const char *mez_vc_issuer_id(const json_t *vc);
 
