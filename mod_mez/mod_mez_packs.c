@@ -41,12 +41,15 @@ static void log_problems(server_rec *s, const char *what, const apr_array_header
 }
 
 /* The CAS is written by the parent, which runs as root; the children (the httpd User) must be able to read it
- * and, for imports, to write it, so what start-up creates is handed to that user, as mod_md does with its store. */
+ * and, for imports, to write it, so what start-up creates is handed to that user, as mod_md does with its store.
+ * lchown, never chown: the httpd user may replace anything in the store with a symbolic link between two starts,
+ * and chown would follow it, handing whatever it names (/etc) to that user at the next start. */
 static void give_to_httpd_user(apr_pool_t *p, server_rec *s, const char *path)
 {
+    (void)p;
     if (geteuid() != 0)
         return;
-    if (chown(path, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0)
+    if (lchown(path, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0)
         ap_log_error(APLOG_MARK, APLOG_WARNING, errno, s, "cannot hand %s to the httpd user", path);
 }
 

@@ -289,6 +289,34 @@ def test_cas_keeps_only_a_lawpacks_own_bytes_at_its_address(mez_env, tmp_path):
     assert cp.returncode == 0, cp.stderr
 
 
+def test_cas_is_never_written_through_a_link_and_holds_only_packs_under_pack_types(mez_env, tmp_path):
+    """Whoever may write a data directory (the httpd user) could replace cas/<type> with a link to /etc, and
+    httpd's parent, storing the zone's packs as root at each start, would write (and hand to that user) behind
+    it. A store directory that is a link is refused. And "regpack/<digest>" holds a regpack, not any bytes."""
+    store, outside = str(tmp_path / "data"), str(tmp_path / "outside")
+    os.makedirs(os.path.join(store, "cas"))
+    os.makedirs(outside)
+    os.symlink(outside, os.path.join(store, "cas", "regpack"))
+    built = str(tmp_path / "built")
+    cp = mez_env.mez("pack", "build", "--akn-xsd", mez_env.shared("schemas", "akn", "akomantoso30.xsd"),
+                     "--datadir", built, os.path.join(PACKS, "pk"))
+    assert cp.returncode == 0, cp.stderr
+    regdir = os.path.join(built, "cas", "regpack")
+    name = sorted(os.listdir(regdir))[0]
+    cp = mez_env.mez("cas", "put", "--datadir", store, "--type", "regpack", os.path.join(regdir, name))
+    assert cp.returncode != 0 and "cas.unsafe_store" in cp.stderr, cp.stdout + cp.stderr
+    assert os.listdir(outside) == []
+    os.unlink(os.path.join(store, "cas", "regpack"))
+    cp = mez_env.mez("cas", "put", "--datadir", store, "--type", "regpack", os.path.join(regdir, name))
+    assert cp.returncode == 0, cp.stderr
+    junk = str(tmp_path / "junk.txt")
+    with open(junk, "w") as f:
+        f.write("not a regpack\n")
+    cp = mez_env.mez("cas", "put", "--datadir", store, "--type", "regpack", junk)
+    assert cp.returncode != 0 and "cas.invalid_content" in cp.stderr, cp.stdout + cp.stderr
+    assert sorted(os.listdir(os.path.join(store, "cas", "regpack"))) == [name]
+
+
 def test_integers_stop_at_two_to_the_53_minus_one(mez_env):
     """RFC 8785 writes a number as its nearest double: 9007199254740993 and 9007199254740992 had one canonical
     form, so a pack's digest did not pin its deadline. The validator caps integers at 2^53 - 1."""

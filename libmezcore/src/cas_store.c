@@ -29,6 +29,13 @@ static const char *ioerr(apr_pool_t *p, apr_status_t st)
     return apr_pstrdup(p, apr_strerror(st, e, sizeof(e)));
 }
 
+static mez_status_t unsafe(apr_pool_t *p, mez_problem_t *pb, const char *path)
+{
+    return mez_problem(pb, p, MEZ_EIO, 500, "cas.unsafe_store", NULL,
+                       "%s is a symbolic link or not a directory: the store's directories must be real ones "
+                       "(a link would send the store's writes elsewhere)", path);
+}
+
 mez_status_t mez_cas_open(apr_pool_t *p, const char *datadir, int create, mez_cas_t **out, mez_problem_t *pb)
 {
     mez_cas_t *cas;
@@ -39,7 +46,12 @@ mez_status_t mez_cas_open(apr_pool_t *p, const char *datadir, int create, mez_ca
     *out = NULL;
     if (create && (st = apr_dir_make_recursive(root, DIR_PERMS, p)) != APR_SUCCESS)
         return mez_problem(pb, p, MEZ_EIO, 500, "io.write", NULL, "cannot create %s: %s", root, ioerr(p, st));
-    if ((st = apr_stat(&fi, root, APR_FINFO_TYPE, p)) != APR_SUCCESS || fi.filetype != APR_DIR)
+    /* APR_FINFO_LINK: the link itself. A store whose cas/ is a symbolic link is refused, not followed: whoever
+     * may write the data directory (the httpd user) could otherwise point the store, and the writes that
+     * httpd's parent makes as root at start-up, anywhere. */
+    if ((st = apr_stat(&fi, root, APR_FINFO_TYPE | APR_FINFO_LINK, p)) == APR_SUCCESS && fi.filetype == APR_LNK)
+        return unsafe(p, pb, root);
+    if (st != APR_SUCCESS || fi.filetype != APR_DIR)
         return mez_problem(pb, p, MEZ_EIO, 500, "cas.no_store", NULL, "%s is not a content-addressed store "
                            "(no cas/ directory)", datadir);
     cas = apr_pcalloc(p, sizeof(*cas));
@@ -79,10 +91,12 @@ mez_status_t mez_cas_digest(apr_pool_t *p, const char *type, const void *data, s
     if (mez_pack_artifact_digest(p, kind, data, len, out, &inner) != MEZ_OK)
         return mez_problem(pb, p, MEZ_EINVAL, 422, "cas.invalid_content", inner.pointer,
                            "not a %s artifact: %s", type, inner.detail ? inner.detail : "invalid");
-    if (kind == MEZ_PACK_LAW) {
-        /* The lawpack digest frames files without lengths, so a file whose bytes embed "NUL path NUL ..." can
-         * spell other files under the genuine address. Only a lawpack's exact CAS form is stored: the archive
-         * must load as a lawpack and re-serialise to these very bytes. */
+    {
+        /* Only a pack's exact CAS form is stored under a pack type: the bytes must load as a pack of that kind
+         * and re-serialise to these very bytes. For a lawpack this is also what keeps its address its own (the
+         * lawpack digest frames files without lengths, so a file whose bytes embed "NUL path NUL ..." could
+         * spell other files under the genuine address); for a regpack or licensepack, that "regpack/<digest>"
+         * is a regpack at all, not any bytes under a pack's name. */
         mez_pack_t *pack;
         const char *canon;
         size_t clen;
@@ -92,8 +106,8 @@ mez_status_t mez_cas_digest(apr_pool_t *p, const char *type, const void *data, s
                                "not a %s artifact: %s", type, inner.detail ? inner.detail : "invalid");
         if (clen != len || memcmp(canon, data, len) || !mez_digest_equal(&pack->digest, out))
             return mez_problem(pb, p, MEZ_EINVAL, 422, "cas.invalid_content", NULL,
-                               "not a %s artifact: the bytes are not the canonical form of the lawpack they hold",
-                               type);
+                               "not a %s artifact: the bytes are not the canonical form of the %s they hold",
+                               type, type);
     }
     return MEZ_OK;
 }
@@ -189,6 +203,73 @@ mez_status_t mez_cas_write_file_atomic(apr_pool_t *p, const char *path, const vo
     return MEZ_OK;
 }
 
+/* Writes cas/<type>/<name> (mode 0444) through descriptors of the store's directories opened without following
+ * links, so that no directory of the store can be swapped for a link between a check and the write: httpd's
+ * parent stores the zone's packs as root at every start, in directories the httpd user may write. The file is
+ * written under a temporary name, synced, then renamed into place, and the rename made durable. */
+static mez_status_t write_artifact(apr_pool_t *p, const mez_cas_t *cas, const char *type, const char *name,
+                                   const void *data, size_t len, mez_problem_t *pb)
+{
+    const char *dir = apr_pstrcat(p, cas->root, "/", type, NULL), *what = dir;
+    const unsigned char *b = data;
+    unsigned char rnd[8];
+    char tmp[sizeof(TMP_PREFIX) + 16];
+    int root = -1, tdir = -1, fd = -1, err = 0;
+    size_t done = 0;
+
+    root = open(cas->root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (root < 0)
+        return errno == ELOOP || errno == ENOTDIR ? unsafe(p, pb, cas->root)
+               : mez_problem(pb, p, MEZ_EIO, 500, "io.write", NULL, "cannot open %s: %s", cas->root,
+                             strerror(errno));
+    /* 0750: as DIR_PERMS, before umask. */
+    if (mkdirat(root, type, 0750) != 0 && errno != EEXIST)
+        err = errno;
+    else if ((tdir = openat(root, type, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+        close(root);
+        return errno == ELOOP || errno == ENOTDIR ? unsafe(p, pb, dir)
+               : mez_problem(pb, p, MEZ_EIO, 500, "io.write", NULL, "cannot open %s: %s", dir, strerror(errno));
+    }
+    close(root);
+    if (err)
+        return mez_problem(pb, p, MEZ_EIO, 500, "io.write", NULL, "cannot create %s: %s", dir, strerror(err));
+
+    if (apr_generate_random_bytes(rnd, sizeof(rnd)) != APR_SUCCESS)
+        memset(rnd, 0, sizeof(rnd));     /* O_EXCL still refuses a name that exists */
+    memcpy(tmp, TMP_PREFIX, sizeof(TMP_PREFIX) - 1);
+    for (size_t i = 0; i < sizeof(rnd); i++) {
+        tmp[sizeof(TMP_PREFIX) - 1 + 2 * i] = "0123456789abcdef"[rnd[i] >> 4];
+        tmp[sizeof(TMP_PREFIX) - 1 + 2 * i + 1] = "0123456789abcdef"[rnd[i] & 15];
+    }
+    tmp[sizeof(tmp) - 1] = '\0';
+    if ((fd = openat(tdir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+        err = errno;
+    while (!err && done < len) {
+        ssize_t n = write(fd, b + done, len - done);
+        if (n < 0 && errno != EINTR)
+            err = errno;
+        else if (n > 0)
+            done += (size_t)n;
+    }
+    /* The final mode is set on the descriptor, so umask does not change it. */
+    if (!err && (fsync(fd) != 0 || fchmod(fd, 0444) != 0))
+        err = errno;
+    if (fd >= 0 && close(fd) != 0 && !err)
+        err = errno;
+    if (!err && renameat(tdir, tmp, tdir, name) != 0) {
+        err = errno;
+        what = apr_pstrcat(p, dir, "/", name, NULL);
+    }
+    if (err && fd >= 0)
+        (void)unlinkat(tdir, tmp, 0);
+    if (!err)
+        (void)fsync(tdir);      /* the rename made durable; a failure here cannot undo it */
+    close(tdir);
+    if (err)
+        return mez_problem(pb, p, MEZ_EIO, 500, "io.write", NULL, "cannot write %s: %s", what, strerror(err));
+    return MEZ_OK;
+}
+
 /* ------------------------------------------------------------------ put, get, has, verify */
 
 /* Reads the file of an artifact; "cas.not_found" when there is none. */
@@ -223,10 +304,8 @@ mez_status_t mez_cas_put(apr_pool_t *p, mez_cas_t *cas, const char *type, const 
 {
     mez_digest_t d;
     apr_array_header_t *refs;
-    const char *path, *dir;
     char *old;
     size_t oldlen;
-    apr_status_t st;
     mez_status_t rv;
 
     if (!mez_cas_type_ok(type))
@@ -246,14 +325,10 @@ mez_status_t mez_cas_put(apr_pool_t *p, mez_cas_t *cas, const char *type, const 
     if (out)
         *out = d;
 
-    path = artifact_path(p, cas, type, &d);
     if (read_artifact(p, cas, type, &d, &old, &oldlen, NULL) == MEZ_OK
         && check_content(p, type, &d, old, oldlen, NULL) == MEZ_OK)
         return MEZ_OK;
-    dir = apr_pstrcat(p, cas->root, "/", type, NULL);
-    if ((st = apr_dir_make_recursive(dir, DIR_PERMS, p)) != APR_SUCCESS)
-        return mez_problem(pb, p, MEZ_EIO, 500, "io.write", NULL, "cannot create %s: %s", dir, ioerr(p, st));
-    return mez_cas_write_file_atomic(p, path, data, len, 0444, pb);
+    return write_artifact(p, cas, type, mez_digest_hex(p, &d), data, len, pb);
 }
 
 mez_status_t mez_cas_get(apr_pool_t *p, mez_cas_t *cas, const char *type, const mez_digest_t *d, const char **data,
