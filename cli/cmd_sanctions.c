@@ -294,7 +294,10 @@ static mez_status_t write_temp(apr_pool_t *p, const char *out, const char *bytes
         != APR_SUCCESS)
         return mez_problem(pb, p, MEZ_EIO, 500, "io.write", NULL, "cannot create a file beside %s: %s", out,
                            apr_strerror(st, e, sizeof(e)));
-    if ((st = apr_file_write_full(f, bytes, len, NULL)) != APR_SUCCESS || (st = apr_file_close(f)) != APR_SUCCESS
+    /* Synced before the rename that puts it in place: after a crash the list is the old one or the new one,
+     * never an empty file. */
+    if ((st = apr_file_write_full(f, bytes, len, NULL)) != APR_SUCCESS || (st = apr_file_sync(f)) != APR_SUCCESS
+        || (st = apr_file_close(f)) != APR_SUCCESS
         || (st = apr_file_perms_set(tmpl, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_GREAD | APR_FPROT_WREAD))
                != APR_SUCCESS) {
         apr_file_remove(tmpl, p);

@@ -129,6 +129,27 @@ def test_errors_and_usage(mez_env, imported):
     cp = mez_env.mez("sanctions", "import-un", "--jurisdiction", "pk", "--out", out, os.path.join(d, "missing.xml"))
     assert cp.returncode == 2 and "io.open" in cp.stderr
     assert not [n for n in os.listdir(d) if n.startswith("never.yaml")]
+    # A feed that names no one, or whose records sit where this reader does not look, stops the import and
+    # leaves the zone's list as it was (screening is a hard block: an empty list would let every name through).
+    kept = os.path.join(d, "kept.yaml")
+    cp = mez_env.mez("sanctions", "import-un", "--jurisdiction", "pk", "--out", kept, xml)
+    assert cp.returncode == 0, cp.stderr
+    with open(kept, "rb") as f:
+        before = f.read()
+    for label, body, code in [
+            ("empty", "<INDIVIDUALS/><ENTITIES/>", "sanctions.empty_list"),
+            ("wrapped", "<LIST><INDIVIDUALS><INDIVIDUAL><DATAID>1</DATAID></INDIVIDUAL></INDIVIDUALS></LIST>",
+             "sanctions.not_un_list"),
+            ("no entities", "<INDIVIDUALS/>", "sanctions.not_un_list")]:
+        feed = os.path.join(d, "feed-%s.xml" % label.replace(" ", "-"))
+        with open(feed, "w") as f:
+            f.write('<?xml version="1.0"?>\n<CONSOLIDATED_LIST dateGenerated="2026-03-01T00:00:00Z">%s'
+                    "</CONSOLIDATED_LIST>\n" % body)
+        cp = mez_env.mez("sanctions", "import-un", "--jurisdiction", "pk", "--out", kept, feed)
+        assert cp.returncode == 1 and code in cp.stderr, (label, cp.stdout, cp.stderr)
+        with open(kept, "rb") as f:
+            assert f.read() == before, label
+    assert not [n for n in os.listdir(d) if n.startswith("kept.yaml.")]
     cp = mez_env.mez("sanctions", "import-un", "--help")
     assert cp.returncode == 0 and "--jurisdiction" in cp.stdout
     cp = mez_env.mez("sanctions")

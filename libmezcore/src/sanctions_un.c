@@ -545,7 +545,7 @@ static mez_status_t xml_problem(import_t *im, xmlTextReaderPtr rd, const char *f
 static mez_status_t read_list(import_t *im, xmlTextReaderPtr rd, mez_problem_t *pb)
 {
     int r, skip = 0, section = 0;   /* section: 1 INDIVIDUALS, 2 ENTITIES */
-    int seen_root = 0;
+    int seen_root = 0, seen_sections = 0, records = 0;
     mez_status_t rv;
 
     for (;;) {
@@ -583,6 +583,7 @@ static mez_status_t read_list(import_t *im, xmlTextReaderPtr rd, mez_problem_t *
         }
         else if (depth == 1) {
             section = !strcmp(name, "INDIVIDUALS") ? 1 : !strcmp(name, "ENTITIES") ? 2 : 0;
+            seen_sections |= section;
             if (!section) {
                 if (!in_list(root_children, name))
                     note_unknown(im, "CONSOLIDATED_LIST", name, xmlGetLineNo(xmlTextReaderCurrentNode(rd)));
@@ -603,6 +604,7 @@ static mez_status_t read_list(import_t *im, xmlTextReaderPtr rd, mez_problem_t *
             if (!rec || im->xml_errors)
                 return xml_problem(im, rd, "malformed XML", pb);
             rv = read_record(im, rec, section == 1, pb);
+            records++;
             apr_pool_clear(im->scratch);
             if (rv != MEZ_OK)
                 return rv;
@@ -613,6 +615,17 @@ static mez_status_t read_list(import_t *im, xmlTextReaderPtr rd, mez_problem_t *
     if (!seen_root)
         return mez_problem(pb, im->p, MEZ_EINVAL, 422, "sanctions.not_un_list", NULL,
                            "%s: no root element: not the UN list", im->path);
+    /* Screening is a hard block, so a list that names no one fails open: every name passes. A feed that lost
+     * its records, or wrapped them in an element this reader does not know, must stop the import, not replace
+     * the zone's list with an empty one. */
+    if (seen_sections != 3)
+        return mez_problem(pb, im->p, MEZ_EINVAL, 422, "sanctions.not_un_list", NULL,
+                           "%s: <CONSOLIDATED_LIST> has no <%s> (the UN list has both <INDIVIDUALS> and "
+                           "<ENTITIES>)", im->path, seen_sections & 1 ? "ENTITIES" : "INDIVIDUALS");
+    if (records == 0)
+        return mez_problem(pb, im->p, MEZ_EINVAL, 422, "sanctions.empty_list", NULL,
+                           "%s: the list holds no <INDIVIDUAL> or <ENTITY> record; a list that names no one "
+                           "would let every name through screening", im->path);
     return MEZ_OK;
 }
 

@@ -335,8 +335,19 @@ static void test_refusals(void)
                                          "</INDIVIDUALS>\n</CONSOLIDATED_LIST>\n", NULL));
     expect_problem(p, "pk", MEZ_EINVAL, "sanctions.duplicate_reference", "line 4");
     /* The options and the file. */
+    /* A list that names no one fails screening open: refused, as is one missing a section (records wrapped in an
+     * element the reader does not know are not read). */
+    p = write_tmp("none.xml", apr_pstrcat(unit_pool(), HEAD, "<INDIVIDUALS/><ENTITIES/>\n</CONSOLIDATED_LIST>\n",
+                                          NULL));
+    expect_problem(p, "pk", MEZ_EINVAL, "sanctions.empty_list", "names no one");
+    p = write_tmp("wrapped.xml", apr_pstrcat(unit_pool(), HEAD, "<LIST><INDIVIDUALS>\n", ok_record,
+                                             "</INDIVIDUALS><ENTITIES/></LIST>\n</CONSOLIDATED_LIST>\n", NULL));
+    expect_problem(p, "pk", MEZ_EINVAL, "sanctions.not_un_list", "<INDIVIDUALS>");
+    p = write_tmp("halves.xml", apr_pstrcat(unit_pool(), HEAD, "<INDIVIDUALS>\n", ok_record,
+                                            "</INDIVIDUALS>\n</CONSOLIDATED_LIST>\n", NULL));
+    expect_problem(p, "pk", MEZ_EINVAL, "sanctions.not_un_list", "no <ENTITIES>");
     p = write_tmp("ok.xml", apr_pstrcat(unit_pool(), HEAD, "<INDIVIDUALS>\n", ok_record,
-                                        "</INDIVIDUALS>\n</CONSOLIDATED_LIST>\n", NULL));
+                                        "</INDIVIDUALS>\n<ENTITIES/>\n</CONSOLIDATED_LIST>\n", NULL));
     expect_problem(p, NULL, MEZ_EINVAL, "sanctions.invalid_options", NULL);
     expect_problem(p, "PK", MEZ_EINVAL, "pack.invalid_value", "jurisdiction_id");
     expect_problem(apr_pstrcat(unit_pool(), p, ".missing", NULL), "pk", MEZ_EIO, "io.open", NULL);
