@@ -12,6 +12,7 @@
 #include "mez/json.h"
 #include "mez/vc.h"
 #include "mez/version.h"
+#include "mez/zone.h"
 #include "mod_mez.h"
 
 APLOG_USE_MODULE(mez);
@@ -100,6 +101,16 @@ static int get_readyz(request_rec *r, mez_srv_conf_t *sc)
      * need that primitive answer 503 (mass.unavailable); the rest of the zone keeps serving, and a load
      * balancer must not take the whole zone out of rotation for one primitive (the reference did: defect 16). */
     json_object_set_new(checks, "mass", mez_mass_readiness(r, sc, &degraded));
+    if (sc->zone) {
+        /* Lists zone.yaml declares that no pack holds: the zone serves, but does not screen against them. */
+        const apr_array_header_t *missing = mez_zone_missing_sanctions_imports(r->pool, sc->zone);
+        json_t *lists = json_array();
+        for (int i = 0; i < missing->nelts; i++)
+            json_array_append_new(lists, json_string(APR_ARRAY_IDX(missing, i, const char *)));
+        json_object_set_new(checks, "sanctions_imports", missing->nelts
+                            ? json_pack("{s:s,s:o}", "state", "not_loaded", "missing", lists)
+                            : (json_decref(lists), json_pack("{s:s}", "state", "ok")));
+    }
     return mez_send_json(r, HTTP_OK, json_pack("{s:s,s:o}", "status", degraded ? "degraded" : "ready",
                                                "checks", checks));
 }

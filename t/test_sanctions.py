@@ -335,3 +335,38 @@ def test_apostrophes_written_or_not_match_alike(pk, director):
     # pk-fs-065 Jamaat-ud-Daawa: an apostrophe inside the word is spelling, not a word break.
     before = counts(pk)
     blocked(pk, form(pk, "Clean Seven Ltd", ["Ayesha Siddiqui", director]), before, "pk-fs-065")
+
+
+def test_a_declared_list_that_no_pack_holds_is_said(pk, make_zone, driver, mez_env, imported):
+    """zone.yaml's sanctions_imports says which official lists the zone screens against; the shipped pk zone
+    declares the UN list but holds none (the list is imported, never copied into the project). That is said at
+    start-up, by /readyz and by `mez zone check`, not left for the operator to believe; with the imported list
+    among the regpacks (and the lock redone) all three say it is loaded."""
+    import shutil
+    missing = "/sanctions_imports/0: UN Security Council consolidated list (un-consolidated-xml)"
+    r = pk.get("/readyz")
+    assert r.status_code == 200, r.text
+    assert r.json()["checks"]["sanctions_imports"] == {"state": "not_loaded", "missing": [missing]}
+    assert "zone pk-sifc declares the sanctions list %s, but no regpack of the zone holds it" % missing \
+        in pk.error_log()
+    args = ["--profile-dir", os.path.join(mez_env.source_dir, "profiles"),
+            "--akn-xsd", mez_env.shared("schemas", "akn", "akomantoso30.xsd")]
+    cp = mez_env.mez("zone", "check", *args, pk.zone_file)
+    assert cp.returncode == 0 and "warning: zone pk-sifc declares the sanctions list %s" % missing in cp.stderr, \
+        cp.stdout + cp.stderr
+    dest = os.path.join(mez_env.new_dir("sanc-un-pk"), "pk")
+    shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), dest)
+    shutil.copy(imported["yaml"][0], os.path.join(dest, "regpacks", "un-consolidated.yaml"))
+    zone_yaml = os.path.join(dest, "zone.yaml")
+    with open(zone_yaml) as f:
+        text = f.read()
+    assert "  regpacks: [" in text
+    with open(zone_yaml, "w") as f:
+        f.write(text.replace("  regpacks: [", "  regpacks: [regpacks/un-consolidated.yaml, ", 1))
+    cp = mez_env.mez("lock", *args, zone_yaml)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    cp = mez_env.mez("zone", "check", *args, zone_yaml)
+    assert cp.returncode == 0 and "sanctions list" not in cp.stderr, cp.stdout + cp.stderr
+    z = make_zone(driver, zone_id="pk-sifc", zone_file=zone_yaml)
+    assert z.get("/readyz").json()["checks"]["sanctions_imports"] == {"state": "ok"}
+    assert "declares the sanctions list" not in z.error_log()

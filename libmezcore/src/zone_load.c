@@ -4,6 +4,7 @@
 #include <apr_file_info.h>
 #include <apr_strings.h>
 #include "mez/json.h"
+#include "mez/sanctions.h"
 #include "zone_int.h"
 
 #ifndef MEZ_PROFILE_DIR
@@ -505,6 +506,43 @@ static void compose(mez_zone_vctx_t *c, mez_zone_t *zone)
                            "'%s' and '%s' are not in conflict (%s): there is nothing to override", rule->name,
                            replaces->name, not_a_conflict(p, zone, rule, replaces));
     }
+}
+
+/* Whether a loaded regpack of the zone holds the list a sanctions import of this format produces. */
+static int import_loaded(const mez_zone_t *zone, const char *format)
+{
+    /* Only the UN importer exists (zone_validate.c refuses other formats). */
+    if (strcmp(format, "un-consolidated-xml"))
+        return 0;
+    for (int i = 0; i < zone->packs->nelts; i++) {
+        const mez_zone_pack_t *zp = &APR_ARRAY_IDX(zone->packs, i, mez_zone_pack_t);
+        const json_t *lists, *l;
+        size_t j;
+        if (!zp->pack || zp->pack->kind != MEZ_PACK_REG)
+            continue;
+        lists = json_object_get(zp->pack->model, "lists");
+        json_array_foreach(lists, j, l) {
+            const char *id = json_string_value(json_object_get(l, "id"));
+            if (id && !strcmp(id, MEZ_SANCTIONS_UN_LIST_ID))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+apr_array_header_t *mez_zone_missing_sanctions_imports(apr_pool_t *p, const mez_zone_t *zone)
+{
+    apr_array_header_t *out = apr_array_make(p, 1, sizeof(const char *));
+    const json_t *imports = zone && zone->model ? json_object_get(zone->model, "sanctions_imports") : NULL, *item;
+    size_t i;
+    json_array_foreach(imports, i, item) {
+        const char *list = json_string_value(json_object_get(item, "list"));
+        const char *format = json_string_value(json_object_get(item, "format"));
+        if (format && !import_loaded(zone, format))
+            APR_ARRAY_PUSH(out, const char *) = apr_psprintf(p, "/sanctions_imports/%d: %s (%s)", (int)i,
+                                                             list ? list : "a list", format);
+    }
+    return out;
 }
 
 const apr_array_header_t *mez_zone_conflicts(const mez_zone_t *zone)

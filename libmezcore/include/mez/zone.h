@@ -226,6 +226,12 @@ typedef struct mez_zone_conflict_t {
  * the order of the packs in zone.yaml and of the rows in them. Empty for a zone that is not loaded. */
 const apr_array_header_t *mez_zone_conflicts(const mez_zone_t *zone);
 
+/* The sanctions imports zone.yaml declares (sanctions_imports) for which no loaded regpack holds the list the
+ * import makes (for un-consolidated-xml: a list with id MEZ_SANCTIONS_UN_LIST_ID, as `mez sanctions import-un`
+ * writes it): each as "/sanctions_imports/N: <list> (<format>)". A zone that declares a list it does not have
+ * does not screen against it; start-up, /readyz and `mez zone check` say so. Empty when all are loaded. */
+apr_array_header_t *mez_zone_missing_sanctions_imports(apr_pool_t *p, const mez_zone_t *zone);
+
 /* How many conflicts no override resolves. */
 int mez_zone_unresolved_conflicts(const mez_zone_t *zone);
 
