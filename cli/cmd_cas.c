@@ -177,16 +177,10 @@ static int cas_read(apr_pool_t *p, int argc, const char *const *argv, const char
         size_t len;
         if ((rv = mez_cas_get(p, cas, type, &d, &data, &len, &pb)) != MEZ_OK)
             return mez_cli_fail(&pb, rv);
-        if (out) {
-            apr_file_t *f;
-            apr_size_t w;
-            if (apr_file_open(&f, out, APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_TRUNCATE | APR_FOPEN_BINARY,
-                              APR_FPROT_OS_DEFAULT, p) != APR_SUCCESS
-                || (len && apr_file_write_full(f, data, len, &w) != APR_SUCCESS) || apr_file_close(f) != APR_SUCCESS) {
-                fprintf(stderr, "mez: cannot write %s\n", out);
-                return MEZ_EXIT_USAGE;
-            }
-        }
+        /* Whole or not at all: written beside --out, synced and renamed over it (a link at --out is replaced,
+         * not written through), so a failed write never leaves half an artifact where a whole one was. */
+        if (out && (rv = mez_cas_write_file_atomic(p, out, data, len, 0644, &pb)) != MEZ_OK)
+            return mez_cli_fail(&pb, rv);
         else if (len && fwrite(data, 1, len, stdout) != len) {
             return MEZ_EXIT_USAGE;
         }

@@ -315,6 +315,16 @@ def test_cas_is_never_written_through_a_link_and_holds_only_packs_under_pack_typ
     cp = mez_env.mez("cas", "put", "--datadir", store, "--type", "regpack", junk)
     assert cp.returncode != 0 and "cas.invalid_content" in cp.stderr, cp.stdout + cp.stderr
     assert sorted(os.listdir(os.path.join(store, "cas", "regpack"))) == [name]
+    # cas get --out replaces the file whole (a link there is replaced, not written through).
+    victim, out = str(tmp_path / "victim"), str(tmp_path / "got.json")
+    with open(victim, "w") as f:
+        f.write("keep me\n")
+    os.symlink(victim, out)
+    cp = mez_env.mez("cas", "get", "--datadir", store, "--type", "regpack", "--out", out, "sha256:" + name)
+    assert cp.returncode == 0, cp.stderr
+    assert not os.path.islink(out) and open(victim).read() == "keep me\n"
+    with open(out, "rb") as f, open(os.path.join(regdir, name), "rb") as g:
+        assert f.read() == g.read()
 
 
 def test_integers_stop_at_two_to_the_53_minus_one(mez_env):

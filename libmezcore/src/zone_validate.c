@@ -353,11 +353,42 @@ static void overrides(mez_zone_vctx_t *c, const json_t *root)
     }
 }
 
+/* `mez lock` writes the lock over whatever file the lockfile names: it must not be the zone file itself, one of
+ * its packs, or inside a lawpack's directory (whose files the lawpack's digest covers, so the lock would change
+ * the digest it pins). */
+static void lockfile_apart(mez_zone_vctx_t *c, const char *lockfile, const json_t *packs)
+{
+    const char *zone_file = c->doc && c->doc->name ? strrchr(c->doc->name, '/') : NULL;
+    zone_file = zone_file ? zone_file + 1 : c->doc ? c->doc->name : NULL;
+    if (zone_file && !strcmp(lockfile, zone_file)) {
+        mez_zone_vfail(c, "invalid_path", "/lockfile", "'%s' is the zone file itself: the lock would overwrite it",
+                       lockfile);
+        return;
+    }
+    for (int k = 0; pack_lists[k]; k++) {
+        const json_t *list = json_object_get(packs, pack_lists[k]), *item;
+        size_t i;
+        json_array_foreach(list, i, item) {
+            const char *path = json_string_value(item);
+            size_t n = path ? strlen(path) : 0;
+            if (!path)
+                continue;
+            if (!strcmp(lockfile, path) || (k == 0 && !strncmp(lockfile, path, n) && lockfile[n] == '/')) {
+                mez_zone_vfail(c, "invalid_path", "/lockfile", "'%s' is %s/packs/%s/%d: the lock would %s",
+                               lockfile, strcmp(lockfile, path) ? "inside the lawpack " : "the pack ", pack_lists[k],
+                               (int)i, strcmp(lockfile, path) ? "change the files its digest covers"
+                                                              : "overwrite it");
+                return;
+            }
+        }
+    }
+}
+
 mez_status_t mez_zone_validate(apr_pool_t *p, const mez_yaml_doc_t *doc, const mez_zone_options_t *opts,
                                mez_problem_t *pb)
 {
     mez_zone_vctx_t c;
-    const json_t *root = doc->root, *packs;
+    const json_t *root = doc->root, *packs = NULL;
     const char *jid, *lockfile;
     apr_array_header_t *stack;
 
@@ -384,6 +415,8 @@ mez_status_t mez_zone_validate(apr_pool_t *p, const mez_yaml_doc_t *doc, const m
         mez_zone_vfail(&c, "invalid_path", "/lockfile",
                        "'%s' must be a relative path inside the zone directory (no '..', '.', '//' or '\\')",
                        lockfile);
+    else if (lockfile)
+        lockfile_apart(&c, lockfile, packs);
     /* The stack names the layers of law the zone's packs come from; the zone's own jurisdiction is one. */
     if (jid && stack && stack->nelts) {
         int found = 0;

@@ -284,6 +284,18 @@ static void test_zone_validation(void)
     invalid(0, edit(ZONE, "un-consolidated-xml", "ofac-sdn-csv"), "zone.invalid_value", 12,
             "/sanctions_imports/0/format");
     invalid(0, edit(ZONE, "packs:\n", "lockfile: ../stack.lock\npacks:\n"), "zone.invalid_path", 8, "/lockfile");
+    /* `mez lock` would overwrite the file the lockfile names: not the zone file, a pack, or a lawpack's file. */
+    invalid(0, edit(ZONE, "packs:\n", "lockfile: t.yaml\npacks:\n"), "zone.invalid_path", 8, "/lockfile");
+    invalid(0, edit(ZONE, "packs:\n", "lockfile: regpacks/aml.yaml\npacks:\n"), "zone.invalid_path", 8,
+            "/lockfile");
+    invalid(0, edit(ZONE, "packs:\n", "lockfile: lawpacks/t-act/stack.lock\npacks:\n"), "zone.invalid_path", 8,
+            "/lockfile");
+    {
+        /* Beside them is fine, a name that merely starts like a lawpack's directory included. */
+        const char *text = edit(ZONE, "packs:\n", "lockfile: lawpacks/t-act.lock\npacks:\n");
+        CU_ASSERT_EQUAL_FATAL(mez_yaml_parse(unit_pool(), "t.yaml", text, strlen(text), &doc, &pb), MEZ_OK);
+        CU_ASSERT_EQUAL(mez_zone_validate(unit_pool(), doc, NULL, &pb), MEZ_OK);
+    }
 }
 
 static void test_profile_validation(void)
