@@ -312,6 +312,49 @@ static void put_value(canon_buf_t *b, const json_t *v)
     }
 }
 
+static int inexact(const json_t *v)
+{
+    const json_t *item;
+    const char *key;
+    size_t i;
+    switch (json_typeof(v)) {
+    case JSON_INTEGER:
+        return json_integer_value(v) > 9007199254740991LL || json_integer_value(v) < -9007199254740991LL;
+    case JSON_ARRAY:
+        json_array_foreach(v, i, item)
+            if (inexact(item))
+                return 1;
+        return 0;
+    case JSON_OBJECT:
+        json_object_foreach((json_t *)v, key, item)
+            if (inexact(item))
+                return 1;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* The walk allocates nothing unless it finds one (it runs on every credential issued and verified); the
+ * pointer is built on the way back down to it. */
+const char *mez_json_find_inexact_integer(apr_pool_t *p, const json_t *v, const char *base)
+{
+    const char *at = base ? base : "", *key;
+    const json_t *item;
+    size_t i;
+    if (!inexact(v))
+        return NULL;
+    if (json_is_array(v))
+        json_array_foreach(v, i, item)
+            if (inexact(item))
+                return mez_json_find_inexact_integer(p, item, mez_pointer_index(p, at, i));
+    if (json_is_object(v))
+        json_object_foreach((json_t *)v, key, item)
+            if (inexact(item))
+                return mez_json_find_inexact_integer(p, item, mez_pointer_join(p, at, key));
+    return at;
+}
+
 mez_status_t mez_json_canonicalize(apr_pool_t *p, const json_t *v, const char **out, size_t *outlen,
                                    mez_problem_t *pb)
 {

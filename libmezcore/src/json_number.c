@@ -34,11 +34,13 @@ static void step_last_digit(char *d, int p, int *exp10, int delta)
     }
 }
 
-/* d's reading of the p-digit decimal digits x 10^exp10 (digits[0] before the point). */
+/* d's reading of the p-digit decimal digits x 10^exp10 (digits[0] before the point). Written as a whole number
+ * and an exponent, "DDDDe-X", without a decimal point: strtod reads the point of the locale (LC_NUMERIC), which a
+ * host process (httpd with another module, a program linking libmezcore) may have set to ','. */
 static double read_back(const char *digits, int p, int exp10)
 {
     char buf[48];
-    snprintf(buf, sizeof(buf), "%c.%.*se%d", digits[0], p - 1, digits + 1, exp10);
+    snprintf(buf, sizeof(buf), "%.*se%d", p, digits, exp10 - (p - 1));
     return strtod(buf, NULL);
 }
 
@@ -58,11 +60,12 @@ static int shortest_digits(double d, char *digits, int *n)
     for (prec = 1; prec <= 17; prec++) {
         char *e;
         snprintf(buf, sizeof(buf), "%.*e", prec - 1, d);
-        /* buf is "D.DDDDe[+-]XX" or "De[+-]XX" */
+        /* buf is "D.DDDDe[+-]XX" or "De[+-]XX", the point being the locale's (one or more bytes): the digits
+         * are what is not a point. */
         e = strchr(buf, 'e');
         k = 0;
         for (char *c = buf; c < e; c++)
-            if (*c != '.')
+            if (*c >= '0' && *c <= '9')
                 cand[k++] = *c;
         exp10 = atoi(e + 1);
         if (read_back(cand, k, exp10) == d)

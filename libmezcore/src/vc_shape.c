@@ -86,6 +86,19 @@ static int type_ok(const json_t *type)
     return 1;
 }
 
+/* I-JSON integers only (RFC 7493 2.2, which eddsa-jcs-2022's JCS assumes): RFC 8785 writes a larger integer as
+ * its nearest double, so 4611686018427387904 and 4611686018427388160 would share one canonical form and one
+ * signature, and a holder could change the one a reader takes. */
+static mez_status_t check_exact_integers(apr_pool_t *p, const json_t *doc, const char *base, mez_problem_t *pb)
+{
+    const char *at = mez_json_find_inexact_integer(p, doc, base);
+    if (at)
+        return schema_fail(pb, p, "vc.schema.inexact_integer", at,
+                           "an integer beyond 2^53 - 1 has no exact canonical form (RFC 8785 writes it as its "
+                           "nearest double, which other integers share): write it as a string");
+    return MEZ_OK;
+}
+
 /* The whole string, compared with its length: "VerifiableCredential\u0000x" is not VerifiableCredential. */
 static int type_is(const json_t *t, const char *name)
 {
@@ -231,6 +244,8 @@ mez_status_t mez_vc_check_credential(apr_pool_t *p, const json_t *vc, const char
     if (!json_is_object(vc))
         return mez_problem(pb, p, MEZ_EINVAL, 400, "vc.schema.not_object", root(base),
                            "a credential must be a JSON object");
+    if ((rv = check_exact_integers(p, vc, base, pb)) != MEZ_OK)
+        return rv;
     if ((rv = check_context(p, vc, base, pb)) != MEZ_OK || (rv = check_type(p, vc, base, VC_TYPE, VP_TYPE, pb)) != MEZ_OK
         || (rv = check_optional_id(p, vc, base, pb)) != MEZ_OK)
         return rv;
@@ -299,6 +314,8 @@ mez_status_t mez_vc_check_presentation(apr_pool_t *p, const json_t *vp, const ch
     if (!json_is_object(vp))
         return mez_problem(pb, p, MEZ_EINVAL, 400, "vc.schema.not_object", root(base),
                            "a presentation must be a JSON object");
+    if ((rv = check_exact_integers(p, vp, base, pb)) != MEZ_OK)
+        return rv;
     if ((rv = check_context(p, vp, base, pb)) != MEZ_OK || (rv = check_type(p, vp, base, VP_TYPE, VC_TYPE, pb)) != MEZ_OK
         || (rv = check_optional_id(p, vp, base, pb)) != MEZ_OK)
         return rv;

@@ -1,5 +1,6 @@
 /* test_json.c: CUnit suite for libmezcore's json area: RFC 8785 canonicalisation and strict parsing.
  * Holds every vector in vectors/jcs (the six document pairs and the ES6 number file) plus the refusals. */
+#include <locale.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -93,6 +94,57 @@ static void test_es6_numbers(void)
     }
     CU_ASSERT_EQUAL(lines, 10000);
     CU_ASSERT_EQUAL(bad, 0);
+}
+
+/* A locale whose decimal point is a comma, built with localedef when the system has none (Debian ships only C
+ * and POSIX); NULL when neither works here. */
+static const char *comma_locale(void)
+{
+    static const char *const names[] = { "de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8", NULL };
+    const char *dir;
+    for (int i = 0; names[i]; i++)
+        if (setlocale(LC_NUMERIC, names[i]))
+            return names[i];
+    if (!(dir = unit_tmpdir()))
+        return NULL;
+    if (system(apr_psprintf(unit_pool(), "localedef -i de_DE -f UTF-8 %s/de_DE.UTF-8 >/dev/null 2>&1", dir)) != 0)
+        return NULL;
+    setenv("LOCPATH", dir, 1);
+    return setlocale(LC_NUMERIC, "de_DE.UTF-8") ? "de_DE.UTF-8 (built with localedef)" : NULL;
+}
+
+/* Canonical numbers do not depend on the process's LC_NUMERIC: printf and strtod follow it, and a host process
+ * (httpd with another module, a program linking libmezcore) may set a locale whose decimal point is a comma;
+ * the canonical form must stay "1.5", or every digest and signature over a real number would change. */
+static void test_numbers_whatever_the_locale(void)
+{
+    static const struct { double d; const char *want; } cases[] = {
+        { 1.5, "1.5" }, { 0.1, "0.1" }, { 100, "100" }, { 1e21, "1e+21" }, { 123.456, "123.456" },
+        { 5e-7, "5e-7" }, { 4.35e-322, "4.35e-322" },
+    };
+    const char *name = comma_locale(), *out;
+    char buf[40];
+    json_t *v;
+    mez_problem_t pb = { 0 };
+    if (!name) {
+        fprintf(stderr, "\n    no comma locale here (localedef failed): checked in the C locale only ");
+    }
+    else {
+        snprintf(buf, sizeof(buf), "%.1f", 1.5);
+        CU_ASSERT_STRING_EQUAL(buf, "1,5");      /* the locale is in force */
+    }
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t n = mez_json_format_number(cases[i].d, buf);
+        buf[n] = '\0';
+        if (strcmp(buf, cases[i].want))
+            fprintf(stderr, "\n%s: %.17g -> %s, not %s\n", name ? name : "C", cases[i].d, buf, cases[i].want);
+        CU_ASSERT_STRING_EQUAL(buf, cases[i].want);
+    }
+    v = json_pack("{s:f,s:i}", "amount", 1.5, "n", 150000);
+    CU_ASSERT_EQUAL(mez_json_canonicalize(unit_pool(), v, &out, NULL, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(out, "{\"amount\":1.5,\"n\":150000}");
+    json_decref(v);
+    setlocale(LC_NUMERIC, "C");
 }
 
 static void test_number_forms(void)
@@ -537,6 +589,7 @@ void unit_register_json(void)
     CU_add_test(s, "vectors/jcs: six input/output pairs byte for byte", test_jcs_vectors);
     CU_add_test(s, "vectors/jcs/es6-numbers-10k.txt through mez_json_format_number", test_es6_numbers);
     CU_add_test(s, "number forms, integers beyond 2^53 and 2^64", test_number_forms);
+    CU_add_test(s, "numbers are the same in a locale whose decimal point is a comma", test_numbers_whatever_the_locale);
     CU_add_test(s, "numbers at powers of two: shortest that reads back, not only the nearest", test_number_powers_of_two);
     CU_add_test(s, "object keys in UTF-16 code-unit order", test_key_order_utf16);
     CU_add_test(s, "minimal string escaping", test_string_escaping);

@@ -860,6 +860,40 @@ static mez_status_t issue(const json_t *cred, const char *issuer, const char *ba
     return mez_vc_issue(unit_pool(), cred, vector_key(), issuer, &o, out, pb);
 }
 
+/* An integer beyond 2^53 - 1 has no exact RFC 8785 form: 4611686018427387904 and ...8160 canonicalise alike, so
+ * one signature would cover both. Refused when issuing and when verifying, with the pointer; 2^53 - 1 is fine. */
+static void test_inexact_integers(void)
+{
+    json_t *cred = load_copy(VEC "unsigned.json"), *vc = NULL, *good;
+    mez_problem_t pb = { 0 };
+    mez_vc_result_t res;
+
+    json_object_del(cred, "issuer");
+    json_object_set_new(json_object_get(cred, "credentialSubject"), "amount_minor",
+                        json_integer(4611686018427387904LL));
+    CU_ASSERT_EQUAL(issue(cred, NULL, NULL, &vc, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "vc.schema.inexact_integer");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/credentialSubject/amount_minor");
+    CU_ASSERT_PTR_NULL(vc);
+    json_object_set_new(json_object_get(cred, "credentialSubject"), "amount_minor",
+                        json_pack("[i,I]", 1, (json_int_t)-9007199254740992LL));
+    memset(&pb, 0, sizeof(pb));
+    CU_ASSERT_EQUAL(issue(cred, NULL, NULL, &vc, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/credentialSubject/amount_minor/1");
+    json_object_set_new(json_object_get(cred, "credentialSubject"), "amount_minor",
+                        json_integer(9007199254740991LL));
+    CU_ASSERT_EQUAL_FATAL(issue(cred, NULL, NULL, &vc, &pb), MEZ_OK);
+    res = verify(vc);
+    expect_valid(&res);
+    /* The same credential carrying a larger integer after signing: refused at the schema check. */
+    good = json_deep_copy(vc);
+    json_object_set_new(json_object_get(good, "credentialSubject"), "amount_minor",
+                        json_integer(9007199254740993LL));
+    res = verify(good);
+    expect_failed(&res, MEZ_VC_CHECK_SCHEMA, "vc.schema.inexact_integer", "/credentialSubject/amount_minor");
+    json_decref(good);
+}
+
 static void test_issue_sets_issuer(void)
 {
     json_t *cred = load_copy(VEC "unsigned.json"), *vc = NULL;
@@ -1047,6 +1081,7 @@ void unit_register_vc(void)
     CU_add_test(s, "vp: challenge, domain, purpose", test_vp);
     CU_add_test(s, "vp: tampered credential inside", test_vp_tampered_credential);
     CU_add_test(s, "vp: shape and missing proof", test_vp_shape);
+    CU_add_test(s, "issue and verify: integers beyond 2^53 - 1 refused", test_inexact_integers);
     CU_add_test(s, "issue: sets issuer", test_issue_sets_issuer);
     CU_add_test(s, "issue: refusals", test_issue_refusals);
     CU_add_test(s, "issue: public key only", test_issue_public_key_only);

@@ -27,6 +27,11 @@ mez_status_t mez_json_parse_file(apr_pool_t *p, const char *path, json_t **out, 
 mez_status_t mez_json_canonicalize(apr_pool_t *p, const json_t *v, const char **out, size_t *outlen,
                                    mez_problem_t *pb);
 
+/* The JSON pointer (below base) of the first integer in v outside I-JSON's exact range, -(2^53 - 1) ..
+ * 2^53 - 1 (RFC 7493 section 2.2), or NULL when there is none. RFC 8785 writes such an integer as its nearest
+ * double, so several integers share one canonical form and one signature: what is signed must not hold one. */
+const char *mez_json_find_inexact_integer(apr_pool_t *p, const json_t *v, const char *base);
+
 /* Variants of the RFC 8785 serialiser for the reference system's canonical form (mez/receipt.h, "MCF"):
  * MEZ_JSON_SORT_UTF8 sorts object keys by UTF-8 bytes instead of UTF-16 code units; MEZ_JSON_EXACT_INTEGERS
  * writes every integer in full instead of as the nearest double beyond 2^53. Escaping is the same in both.
