@@ -79,7 +79,9 @@ static int send_mass_answer(request_rec *r, mez_mass_response_t *resp)
     mez_json_pool_own(r->pool, resp->body);
     if (resp->status >= 400) {
         const char *code = json_string_value(json_object_get(resp->body, "code"));
-        apr_table_setn(r->notes, "mez-problem", code ? code : "mass.refused");
+        /* The code is another server's text and becomes a field of the mez_audit log line: only a code's shape
+         * (mod_log_config escapes quotes, not spaces, so "x decision=compliant" would forge fields). */
+        apr_table_setn(r->notes, "mez-problem", mez_problem_code_ok(code) ? code : "mass.refused");
         json_object_set_new(resp->body, "instance", json_string(r->uri));
         return mez_send_json_typed(r, resp->status, "application/problem+json", resp->body);
     }

@@ -309,3 +309,34 @@ def test_a_resumed_write_the_zone_no_longer_approves_is_named_not_hidden(zones, 
         assert state(a, b) == after
     finally:
         proxy.close()
+
+
+def test_a_remote_mass_s_code_cannot_forge_fields_of_the_log_line(module_zones, zones, driver, mez_env):
+    """A remote Mass's problem code becomes the request's mez-problem note, a field of the mez_audit log line:
+    mod_log_config escapes quotes but not spaces, so "x decision=compliant" would forge fields. Only a code's
+    shape is kept; anything else is logged as mass.refused. The answer itself is passed on as the Mass gave it."""
+    from mass_proxy import MassProxy
+    _, b = zones
+    work = mez_env.new_dir("orch-note")
+    token_file = write_secret(os.path.join(work, "mass.token"), operator_token(b))
+    log = os.path.join(work, "notes.log")
+    a = module_zones(driver, name="orchn", start=False)
+    proxy = MassProxy(b.url("/mass"))
+    try:
+        a.extra_conf = ("MezMassEndpoint entities http://127.0.0.1:%d\nMezMassTokenFile %s\nMezMassTimeout 5\n"
+                        "LogFormat \"%%{mez-problem}n|%%{mez-action}n\" notes\nCustomLog %s notes\n"
+                        % (proxy.port, token_file, log))
+        a.write_conf()
+        a.start()
+        forged = {"type": "about:blank", "title": "no", "status": 404, "code": "x decision=compliant credential=y"}
+        proxy.rule("GET", "/v1/entities/ent_forged", MassProxy.answer(404, forged))
+        r = a.get("/v1/entities/ent_forged", validate=False)
+        assert r.status_code == 404 and r.json()["code"] == forged["code"], r.text
+        proxy.rule("GET", "/v1/entities/ent_plain", MassProxy.answer(404, dict(forged, code="mass.not_found")))
+        assert a.get("/v1/entities/ent_plain", validate=False).status_code == 404
+        a.stop()
+        with open(log) as f:
+            lines = [l.strip() for l in f if "mass.GET" in l]
+        assert lines == ["mass.refused|mass.GET", "mass.not_found|mass.GET"], lines
+    finally:
+        proxy.close()

@@ -83,6 +83,70 @@ static mez_status_t db_drain_select(apr_pool_t *p, mez_db_t *db, const char *sql
     return MEZ_OK;
 }
 
+/* A problem's detail goes to stderr, to deploy's progress files and from there to the admin API: a password in
+ * the connection string must not go with it. Keyword form (password=secret, password = 'se cret'), and the URI
+ * form's user:secret@ and ?password=secret, become "***". */
+const char *mez_db_params_redacted(apr_pool_t *p, const char *params)
+{
+    const char *s = params ? params : "", *c = s;
+    char *out = apr_palloc(p, strlen(s) + 4 * 8 + 1), *w = out;   /* at most a few "***" longer than s */
+    const char *scheme = strstr(s, "://");
+    size_t budget = 8;
+
+    if (scheme && !strchr(s, ' ')) {
+        /* URI: scheme://[user[:password]@]host...[?...password=...&...] */
+        const char *auth = scheme + 3, *at = strchr(auth, '@'), *slash = strchr(auth, '/'), *colon;
+        if (at && (!slash || at < slash) && (colon = memchr(auth, ':', (size_t)(at - auth)))) {
+            w = apr_cpystrn(out, s, (apr_size_t)(colon - s) + 2);      /* through the ':' */
+            w = apr_cpystrn(w, "***", 4);
+            c = at;
+        }
+        while (*c) {
+            if (c > s && (c[-1] == '?' || c[-1] == '&') && !strncmp(c, "password=", 9) && budget) {
+                budget--;
+                w = apr_cpystrn(w, "password=***", 13);
+                c += 9;
+                while (*c && *c != '&')
+                    c++;
+                continue;
+            }
+            *w++ = *c++;
+        }
+        *w = '\0';
+        return out;
+    }
+    while (*c) {
+        /* password at the start of a keyword, then '=' (spaces allowed around it), then a value */
+        if ((c == s || c[-1] == ' ' || c[-1] == '\t') && !strncmp(c, "password", 8) && budget) {
+            const char *v = c + 8;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            if (*v == '=') {
+                v++;
+                while (*v == ' ' || *v == '\t')
+                    v++;
+                if (*v == '\'') {
+                    for (v++; *v && *v != '\''; v++)
+                        if (*v == '\\' && v[1])
+                            v++;
+                    if (*v)
+                        v++;
+                }
+                else
+                    while (*v && *v != ' ' && *v != '\t')
+                        v++;
+                w = apr_cpystrn(w, "password=***", 13);
+                c = v;
+                budget--;
+                continue;
+            }
+        }
+        *w++ = *c++;
+    }
+    *w = '\0';
+    return out;
+}
+
 mez_status_t mez_db_open(apr_pool_t *p, const char *driver_name, const char *params, mez_db_t **out,
                          mez_problem_t *pb)
 {
@@ -105,7 +169,7 @@ mez_status_t mez_db_open(apr_pool_t *p, const char *driver_name, const char *par
     rv = apr_dbd_open_ex(driver, p, params, &handle, &err);
     if (rv != APR_SUCCESS || !handle)
         return mez_problem(pb, p, MEZ_EIO, 503, "db.unreachable", NULL, "cannot open %s database '%s': %s",
-                           driver_name, params, err ? err : "unknown error");
+                           driver_name, mez_db_params_redacted(p, params), err ? err : "unknown error");
     db = mez_db_wrap(p, driver, handle);
     db->session_pool = p;
     apr_pool_cleanup_register(p, db, db_close, apr_pool_cleanup_null);

@@ -63,6 +63,39 @@ static void test_pg_placeholders(void)
 }
 
 /* On SQLite (and on any connection without a session pool) mez_pg_run declines and sends nothing. */
+/* A connection string's password never reaches a message (deploy's progress files, the admin API). */
+static void test_params_redacted(void)
+{
+    static const struct { const char *in, *want; } cases[] = {
+        { "host=db port=5432 dbname=z user=mez password=s3cret", "host=db port=5432 dbname=z user=mez password=***" },
+        { "password='se cr\\'et' host=db", "password=*** host=db" },
+        { "host=db password = plain sslmode=require", "host=db password=*** sslmode=require" },
+        { "host=db passwordfile=/x user=u", "host=db passwordfile=/x user=u" },
+        { "host=db password=", "host=db password=***" },
+        { "postgresql://mez:s3cret@db:5432/z?sslmode=require", "postgresql://mez:***@db:5432/z?sslmode=require" },
+        { "postgresql://mez@db/z?sslmode=require&password=s3cret&x=1",
+          "postgresql://mez@db/z?sslmode=require&password=***&x=1" },
+        { "postgresql://db/z", "postgresql://db/z" },
+        { "/var/lib/mez/zone.sqlite", "/var/lib/mez/zone.sqlite" },
+        { "", "" },
+    };
+    mez_db_t *db = NULL;
+    mez_problem_t pb = { 0 };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *got = mez_db_params_redacted(unit_pool(), cases[i].in);
+        if (strcmp(got, cases[i].want))
+            fprintf(stderr, "\n'%s' -> '%s', not '%s'\n", cases[i].in, got, cases[i].want);
+        CU_ASSERT_STRING_EQUAL(got, cases[i].want);
+    }
+    /* And the refusal to connect says where, not with what. */
+    if (mez_db_open(unit_pool(), "pgsql", "host=127.0.0.1 port=1 dbname=z user=u password=s3cret connect_timeout=2",
+                    &db, &pb) != MEZ_OK) {
+        CU_ASSERT_PTR_NOT_NULL_FATAL(pb.detail);
+        CU_ASSERT_PTR_NULL(strstr(pb.detail, "s3cret"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "password=***"));
+    }
+}
+
 static void test_pg_run_not_pgsql(void)
 {
     mez_problem_t pb = { 0 };
@@ -384,6 +417,7 @@ void unit_register_store(void)
     CU_add_test(s, "migrate from empty, then again", test_migrate_from_empty_and_again);
     CU_add_test(s, "PostgreSQL placeholders from apr_dbd's", test_pg_placeholders);
     CU_add_test(s, "statements of a connection without PostgreSQL run through apr_dbd", test_pg_run_not_pgsql);
+    CU_add_test(s, "a connection string's password never reaches a message", test_params_redacted);
     CU_add_test(s, "migrations directory missing", test_migrate_missing_dir);
     CU_add_test(s, "a failing migration leaves no trace", test_broken_migration_rolls_back);
     CU_add_test(s, "credential insert and duplicate id", test_credential_insert_and_duplicate);

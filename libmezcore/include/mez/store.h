@@ -39,6 +39,9 @@ typedef struct mez_db_t {
     apr_uint64_t audit_rows;
 } mez_db_t;
 
+/* params with any password in it replaced by "***" (libpq keyword form and URI form), for messages. */
+const char *mez_db_params_redacted(apr_pool_t *p, const char *params);
+
 /* Opens a connection for the CLI (driver "sqlite3" with a file name, or "pgsql" with a libpq conninfo).
  * Closed when p is cleared. */
 mez_status_t mez_db_open(apr_pool_t *p, const char *driver_name, const char *params, mez_db_t **out,
