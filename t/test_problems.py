@@ -87,10 +87,22 @@ def test_body_too_large(make_zone, driver):
     chunks = (raw[i:i + 1000] for i in range(0, len(raw), 1000))
     assert_problem(z.post("/v1/credentials/issue", data=chunks, headers=JSON), 413, "request.too_large")
     assert z.count("mez_credential") == before
-    # just under the limit is fine
+    # just under the limit is fine, and exactly at it, chunked as well
     r = z.post("/v1/credentials/issue", data=_padded_body(4000), headers=JSON)
     assert r.status_code == 201, r.text
     assert z.count("mez_credential") == before + 1
+    raw = _padded_body(4096)
+    assert len(raw) == 4096
+    r = z.post("/v1/credentials/issue", data=(raw[i:i + 1000] for i in range(0, len(raw), 1000)), headers=JSON)
+    assert r.status_code == 201, r.text
+
+
+def test_a_long_chunked_body_is_read_whole(zone, driver):
+    """The body buffer is sized from Content-Length, or grows for a chunked body (from 16 KiB): one of 200 KB in
+    chunks of 7,000 bytes is read whole and issued."""
+    raw = _padded_body(200000)
+    r = zone.post("/v1/credentials/issue", data=(raw[i:i + 7000] for i in range(0, len(raw), 7000)), headers=JSON)
+    assert r.status_code == 201, r.text
 
 
 @pytest.mark.parametrize("path", POST_ENDPOINTS)
