@@ -497,8 +497,15 @@ def test_a_read_that_expires_a_consent_is_audited(pk_zone, mez_env):
 def test_officers_and_dissolution_through_the_zone_api(pk_zone, mez_env):
     ent = zone_post(pk_zone, "/v1/entities", formation("Abbottabad Pines (Pvt) Ltd", EVIDENCE))
     eid = ent["id"]
-    off = zone_post(pk_zone, "/v1/entities/%s/officers" % eid, {"name": "Hamza Qureshi", "role": "secretary"})
+    off = zone_post(pk_zone, "/v1/entities/%s/officers" % eid, {"name": "Hamza Qureshi", "role": "secretary",
+                                                                 "identity_ref": "nadra:35202-1234567-3"})
     assert "OfficerAppointmentCredential" in off["credential"]["type"]
+    # The same person is not appointed to the office twice: the register's 409 passes through, nothing certified.
+    before = counts(pk_zone, TABLES + ["mez_mass_entity_officer"])
+    assert_problem(pk_zone.post("/v1/entities/%s/officers" % eid, json={
+        "name": "H. Qureshi", "role": "secretary", "identity_ref": "nadra:35202-1234567-3"}), 409,
+        "entity.duplicate_officer", pointer="/identity_ref")
+    assert counts(pk_zone, TABLES + ["mez_mass_entity_officer"]) == before
     # A proscribed name cannot be appointed.
     before = counts(pk_zone)
     assert_problem(pk_zone.post("/v1/entities/%s/officers" % eid, json={"name": proscribed(mez_env),
