@@ -182,6 +182,21 @@ def test_cap_table_for_dissolved_entity_and_bad_json(zone):
     assert counts(zone, TABLES) == before
 
 
+def test_winding_up_entity_takes_no_initial_holders(zone):
+    """A cap table's initial holders are shares issued, and an entity being wound up (DISSOLVING) issues none: 409
+    ownership.entity_inactive naming the status, nothing written. Without initial holders it issues nothing and is
+    taken."""
+    eid = entity(zone, "DISSOLVING")
+    before = counts(zone, TABLES)
+    p = assert_problem(mass(zone, "POST", "/v1/ownership/cap-table", init_body(eid)), 409, "ownership.entity_inactive",
+                       pointer="/initial_holders")
+    assert "DISSOLVING" in p["detail"], p
+    assert counts(zone, TABLES) == before
+    r = mass(zone, "POST", "/v1/ownership/cap-table", dict(init_body(eid), initial_holders=[]))
+    assert r.status_code == 201, r.text
+    assert r.json()["total_issued_shares"] == "0" and r.json()["holders"] == []
+
+
 def test_transfer(zone):
     eid, cap, cls = new_cap_table(zone)
     # the positions were taken two years ago, so today's sales are long term

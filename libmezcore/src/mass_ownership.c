@@ -4,7 +4,9 @@
  * Contract routes (../shared/schemas/mass/apis/ownership.openapi.yaml):
  *   POST /v1/ownership/cap-table              CapTableInitRequest -> 201 CapTable. One per entity (409
  *        ownership.cap_table_exists); the entity must exist (422 ownership.entity_unknown) and not be DISSOLVED,
- *        STRUCK_OFF or REJECTED (409 ownership.entity_inactive); initial holders' shares per class <= authorized
+ *        STRUCK_OFF or REJECTED (409 ownership.entity_inactive), nor DISSOLVING when the request has initial
+ *        holders (409 ownership.entity_inactive at /initial_holders: they are shares issued, and a winding-up
+ *        entity issues none); initial holders' shares per class <= authorized
  *        (422 ownership.exceeds_authorized); at most MEZ_MASS_SHARE_CLASSES_MAX (100) share classes and
  *        MEZ_MASS_INITIAL_HOLDERS_MAX (10,000) initial holders (422 request.too_many_items).
  *        cap_table_id names the cap table across its changes (a snapshot is named by state_digest_sha256), so
@@ -272,6 +274,13 @@ static mez_status_t cap_table_create(mez_mass_call_t *c)
     if (!mez_mass_entity_live(status))
         return mez_mass_refuse(c, 409, "ownership.entity_inactive", "/entity_id",
                                "entity %s is %s and cannot take a cap table", entity_id, status);
+    /* Initial holders are shares issued: an entity being wound up issues none (mez_mass_entity_shares_move), by
+     * the cap table's first write as by an issuance after it. A cap table without holders issues nothing: it only
+     * records the classes the entity may issue, and stays open to it. */
+    if (nh && !mez_mass_entity_shares_move(status))
+        return mez_mass_refuse(c, 409, "ownership.entity_inactive", "/initial_holders",
+                               "entity %s is %s: its cap table can hold no initial holders, as no shares of it can "
+                               "be issued", entity_id, status);
     cap_id = mez_mass_new_id(c->p, "cap_");
     /* The unique entity_id makes two concurrent initialisations create one cap table. */
     if ((rv = mez_db_execv(c->p, c->db, &n,
