@@ -13,6 +13,7 @@ import socket
 import stat
 import threading
 import time
+import uuid
 
 import jsonschema
 import pytest
@@ -211,6 +212,31 @@ def test_call_sovereign_store_of_a_database(zones):
     cp = run([e.mez_bin, "mass", "call", "--endpoint", zones["base"], "--driver", b.driver, "--params",
               b.db.params, "--zone", b.zone_id, "GET", "/v1/consent/status"], env=e.env())
     assert cp.returncode == 2 and cp.stdout == ""
+
+
+def test_callers_keys_are_their_own(zones):
+    """B's store scopes an Idempotency-Key by who sends it. Another operator's same key with the same body is a write
+    of its own, not the first caller's answer; a third's with another body is not refused as a reuse; each caller's
+    retry is still answered its own first answer, and its own key with another body still refused."""
+    b = zones["b"]
+    with open(zones["token_file"]) as f:
+        tokens = [f.read().strip(), operator_token(b), operator_token(b)]
+    key = str(uuid.uuid4())
+
+    def post(token, name):
+        return b.request("POST", "/mass/v1/identity/persons", json={"full_name": name},
+                         headers={"Authorization": "Bearer " + token, "Idempotency-Key": key})
+
+    before = b.count("mez_mass_person")
+    first = [post(t, name) for t, name in zip(tokens, ("Nadia Hussain", "Nadia Hussain", "Omar Farooq"))]
+    assert [r.status_code for r in first] == [201, 201, 201], [r.text for r in first]
+    assert len({r.json()["person_id"] for r in first}) == 3
+    assert b.count("mez_mass_person") == before + 3
+    for t, name, r in zip(tokens, ("Nadia Hussain", "Nadia Hussain", "Omar Farooq"), first):
+        again = post(t, name)
+        assert again.status_code == 201 and again.json() == r.json(), again.text
+    assert_problem(post(tokens[1], "Someone Else"), 422, "idempotency.key_reused")
+    assert b.count("mez_mass_person") == before + 3
 
 
 @pytest.mark.parametrize("args", [

@@ -14,7 +14,7 @@ import pytest
 
 from mass_contract import check
 from mass_fixtures import counts, mass
-from mez_harness import assert_problem
+from mez_harness import HarnessError, assert_problem
 
 TABLES = ["mez_mass_entity", "mez_mass_entity_officer", "mez_mass_entity_owner", "mez_mass_entity_history",
           "mez_mass_entity_dissolution", "mez_idempotency"]
@@ -341,6 +341,98 @@ def test_officer_times_are_consistent(zone):
     assert mass(zone, "GET", "/v1/entities/" + eid).json()["directors"] == directors
     r = mass(zone, "POST", "%s/%s/resign" % (base, oid), {"resigned_at": "2026-01-15T09:00:00Z"})
     assert r.status_code == 200 and r.json()["active"] is False, r.text
+
+
+def person(zone, name="Ayesha Siddiqui"):
+    r = mass(zone, "POST", "/v1/identity/persons", {"full_name": name})
+    assert r.status_code == 201, r.text
+    return r.json()["person_id"]
+
+
+def test_one_person_one_place(zone):
+    """A person (one identity_ref: a registry person or another reference) is one director per role and one
+    beneficial owner: a formation repeating one is 422 at the repeat, an appointment of a person already in that
+    office 409; nothing is written. The same person may hold two different offices, and hold one again after
+    resigning it."""
+    pid = person(zone)
+    for ref in (pid, "nadra:42101-1234567-1"):
+        two = [{"name": "Ayesha Siddiqui", "role": "director", "identity_ref": ref},
+               {"name": "Jane Director", "role": "director"},
+               {"name": "A. Siddiqui", "role": "director", "identity_ref": ref}]
+        p = refused(zone, "POST", "/v1/entities", formation(directors=two), 422, "entity.duplicate_officer",
+                    "/directors/2/identity_ref")
+        assert "/directors/0" in p["detail"], p
+    # A stake entered in two parts would show two owners under the 25 % threshold where one holds 35 %.
+    split = [{"name": "Omar Farooq", "identity_ref": pid, "ownership_percentage": "20", "control_type": "direct"},
+             {"name": "Jane Director", "ownership_percentage": "50", "control_type": "direct"},
+             {"name": "Omar Farooq", "identity_ref": pid, "ownership_percentage": "15", "control_type": "nominee"}]
+    refused(zone, "POST", "/v1/entities", formation(beneficial_owners=split), 422,
+            "entity.duplicate_beneficial_owner", "/beneficial_owners/2/identity_ref")
+    e = form(zone, directors=[{"name": "Ayesha Siddiqui", "role": "director", "identity_ref": pid},
+                              {"name": "Ayesha Siddiqui", "role": "secretary", "identity_ref": pid}])
+    base = "/v1/entities/%s/officers" % e["entity_id"]
+    first = [o for o in mass(zone, "GET", base).json()["officers"] if o["role"] == "director"][0]
+    p = refused(zone, "POST", base, {"name": "Ayesha S.", "role": "director", "identity_ref": pid}, 409,
+                "entity.duplicate_officer", "/identity_ref")
+    assert first["officer_id"] in p["detail"], p
+    directors = mass(zone, "GET", "/v1/entities/" + e["entity_id"]).json()["directors"]
+    assert len(directors) == 2
+    r = mass(zone, "POST", base, {"name": "Ayesha Siddiqui", "role": "treasurer", "identity_ref": pid})
+    assert r.status_code == 201, r.text
+    r = mass(zone, "POST", "%s/%s/resign" % (base, first["officer_id"]), {"reason": "term ended"})
+    assert r.status_code == 200, r.text
+    r = mass(zone, "POST", base, {"name": "Ayesha Siddiqui", "role": "director", "identity_ref": pid})
+    assert r.status_code == 201, r.text
+    # The database holds it too: a second row of the person in office in the role is refused by the index.
+    with pytest.raises(HarnessError, match="(?i)unique"):
+        zone.db.execute("INSERT INTO mez_mass_entity_officer (officer_id, entity_id, seq, name, role, identity_ref, "
+                        "identity_key, doc, appointed_at) VALUES ('off_%s', '%s', 99, 'X', 'director', '%s', '%s', "
+                        "'{}', '2026-01-01T00:00:00Z')" % (uuid.uuid4().hex, e["entity_id"], pid, pid))
+
+
+def test_people_entered_twice_before_schema_21(make_zone, driver, mez_env, workdir):
+    """Before schema 21 a person could be entered twice (a director twice, an owner twice). The migration keys the
+    first entry and keeps the second as it was (no register refuses to migrate); an appointment of that person to
+    that office is still refused while either entry is in office."""
+    from audit_util import mez_as_server
+    from mez_harness import chown_tree, sql_dir_before
+    old_sql = sql_dir_before(mez_env, workdir, 21)
+    z = make_zone(driver, migrate=False, start=False)
+    z.env.mez("db", "migrate", "--driver", z.driver, "--params", z.db.params, "--sql-dir", old_sql, check=True)
+    if z.env.server_user:
+        chown_tree(z.data_dir, z.env.server_user)
+    eid, ref, at = "ent_" + uuid.uuid4().hex * 2, "nadra:42101-7654321-1", "2026-01-01T00:00:00Z"
+    z.db.execute("INSERT INTO mez_mass_entity (entity_id, entity_type, legal_name, name_key, jurisdiction_id, status, "
+                 "doc, created_at, updated_at) VALUES ('%s', 'llc', 'Legacy Co', 'legacy co', 'PK', 'ACTIVE', '{}', "
+                 "'%s', '%s')" % (eid, at, at))
+    for seq in (1, 2):
+        z.db.execute("INSERT INTO mez_mass_entity_officer (officer_id, entity_id, seq, name, role, identity_ref, doc, "
+                     "appointed_at) VALUES ('off_%d', '%s', %d, 'Ayesha', 'director', '%s', '%s', '%s')"
+                     % (seq, eid, seq, ref, json.dumps({"name": "Ayesha", "role": "director", "identity_ref": ref,
+                                                         "appointed_at": at}), at))
+        z.db.execute("INSERT INTO mez_mass_entity_owner (beneficial_owner_id, entity_id, seq, name, identity_ref, "
+                     "ownership_ppm, control_type, doc, created_at) VALUES ('ubo_%d', '%s', %d, 'Ayesha', '%s', "
+                     "200000, 'direct', '{}', '%s')" % (seq, eid, seq, ref, at))
+    mez_as_server(z, "db", "migrate", "--driver", z.driver, "--params", z.db.params, "--sql-dir", mez_env.sql_dir,
+                  check=True)
+    z.start()
+    keys = [z.db.query_value("SELECT COALESCE(identity_key, '-') FROM %s WHERE %s = '%s'" % (table, col, row))
+            for table, col, row in [("mez_mass_entity_officer", "officer_id", "off_1"),
+                                    ("mez_mass_entity_officer", "officer_id", "off_2"),
+                                    ("mez_mass_entity_owner", "beneficial_owner_id", "ubo_1"),
+                                    ("mez_mass_entity_owner", "beneficial_owner_id", "ubo_2")]]
+    assert keys == [ref, "-", ref, "-"]
+    base = "/v1/entities/%s/officers" % eid
+    before = z.count("mez_mass_entity_officer")
+    assert_problem(mass(z, "POST", base, {"name": "Ayesha", "role": "director", "identity_ref": ref}), 409,
+                   "entity.duplicate_officer", pointer="/identity_ref")
+    # The keyed entry resigns; the other, unkeyed, is still in office: still refused.
+    r = mass(z, "POST", "%s/off_1/resign" % base, {})
+    assert r.status_code == 200, r.text
+    p = assert_problem(mass(z, "POST", base, {"name": "Ayesha", "role": "director", "identity_ref": ref}), 409,
+                       "entity.duplicate_officer", pointer="/identity_ref")
+    assert "off_2" in p["detail"], p
+    assert z.count("mez_mass_entity_officer") == before
 
 
 # ------------------------------------------------------------------------------------------------ dissolution

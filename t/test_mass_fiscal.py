@@ -315,6 +315,28 @@ def test_bad_withholding_changes_nothing(zone):
     assert counts(zone, MONEY_TABLES) == before
 
 
+def test_withholding_must_leave_something_to_pay(zone):
+    """A withholding of the whole payment (rate 1) would pay the payee nothing, a ledger line of 0 (which the
+    ledger refuses: it was a 503 db.error); like one larger than the payment, it is 422
+    fiscal.withholding_exceeds_amount at /metadata/withholding/amount, and nothing moves."""
+    eid = entity(zone)
+    a, b = new_account(zone, eid), new_account(zone)
+    w = new_account(zone, eid, account_type="withholding")
+    deposit(zone, a, "100.00")
+    wh = {"rate": "1", "section": "153(1)(a)", "account_id": w["account_id"], "tax_year": "2026"}
+    before = counts(zone, MONEY_TABLES)
+    for amount, words in [("100.00", "nothing would be left"), ("150.00", "larger than the payment")]:
+        p = assert_problem(pay(zone, payment(a, b, "100.00", metadata={"withholding": dict(wh, amount=amount)})),
+                           422, "fiscal.withholding_exceeds_amount", pointer="/metadata/withholding/amount")
+        assert words in p["detail"], p
+    assert counts(zone, MONEY_TABLES) == before
+    assert [balance(zone, x)["balance"] for x in (a, b, w)] == ["100.00", "0.00", "0.00"]
+    # Just under the whole amount is a payment: the payee gets the last minor unit.
+    r = pay(zone, payment(a, b, "100.00", metadata={"withholding": dict(wh, rate="0.9999", amount="99.99")}))
+    assert r.status_code == 201, r.text
+    assert (r.json()["withholding_amount"], r.json()["net_amount"]) == ("99.99", "0.01")
+
+
 @pytest.mark.parametrize("patch,status,code,pointer", [
     ({"amount": "1.23456"}, 422, "fiscal.invalid_amount", "/amount"),
     ({"amount": "-1"}, 422, "fiscal.invalid_amount", "/amount"),

@@ -182,6 +182,21 @@ def test_cap_table_for_dissolved_entity_and_bad_json(zone):
     assert counts(zone, TABLES) == before
 
 
+def test_winding_up_entity_takes_no_initial_holders(zone):
+    """A cap table's initial holders are shares issued, and an entity being wound up (DISSOLVING) issues none: 409
+    ownership.entity_inactive naming the status, nothing written. Without initial holders it issues nothing and is
+    taken."""
+    eid = entity(zone, "DISSOLVING")
+    before = counts(zone, TABLES)
+    p = assert_problem(mass(zone, "POST", "/v1/ownership/cap-table", init_body(eid)), 409, "ownership.entity_inactive",
+                       pointer="/initial_holders")
+    assert "DISSOLVING" in p["detail"], p
+    assert counts(zone, TABLES) == before
+    r = mass(zone, "POST", "/v1/ownership/cap-table", dict(init_body(eid), initial_holders=[]))
+    assert r.status_code == 201, r.text
+    assert r.json()["total_issued_shares"] == "0" and r.json()["holders"] == []
+
+
 def test_transfer(zone):
     eid, cap, cls = new_cap_table(zone)
     # the positions were taken two years ago, so today's sales are long term
@@ -290,6 +305,105 @@ def test_board_approval_and_nonce(zone):
     assert_problem(mass(zone, "POST", "/v1/ownership/transfers", dict(body, shares="1")), 409,
                    "ownership.nonce_reused", pointer="/nonce")
     assert counts(zone, TABLES) == before
+
+
+def test_a_board_resolution_resolves_one_transfer(zone):
+    """A transfer citing a resolution another transfer of the entity cited is 409 ownership.resolution_used, with
+    nothing changed; the first transfer's retry under its Idempotency-Key still gets its first answer; of concurrent
+    transfers citing one resolution exactly one is recorded (the unique index decides)."""
+    eid, cap, cls = new_cap_table(zone)
+    ref = "con_" + hashlib.sha256(uuid.uuid4().bytes).hexdigest()
+    body = transfer_body(eid, cls["Preferred"], "fund1", "bob", "5", "120", board_resolution_ref=ref,
+                         to_holder_type="individual")
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    r = mass(zone, "POST", "/v1/ownership/transfers", body, headers=key)
+    assert r.status_code == 201, r.text
+    first = r.json()
+    before, digest = counts(zone, TABLES), get_cap(zone, eid)["state_digest_sha256"]
+    r = mass(zone, "POST", "/v1/ownership/transfers", body, headers=key)
+    assert r.status_code == 201 and r.json() == first, r.text
+    for again, headers in [(dict(body, shares="1"), {"Idempotency-Key": str(uuid.uuid4())}), (body, None),
+                           (transfer_body(eid, cls["Ordinary"], "alice", "carol", "10", board_resolution_ref=ref,
+                                          to_holder_type="individual"), None)]:
+        p = assert_problem(mass(zone, "POST", "/v1/ownership/transfers", again, headers=headers), 409,
+                           "ownership.resolution_used", pointer="/board_resolution_ref")
+        assert first["transfer_id"] in p["detail"], p
+    assert counts(zone, TABLES) == before
+    assert get_cap(zone, eid)["state_digest_sha256"] == digest
+    # The reference is the entity's: another entity's register has not used it.
+    eid2, cap2, cls2 = new_cap_table(zone)
+    r = mass(zone, "POST", "/v1/ownership/transfers",
+             transfer_body(eid2, cls2["Preferred"], "fund1", "bob", "5", "120", board_resolution_ref=ref,
+                           to_holder_type="individual"))
+    assert r.status_code == 201, r.text
+
+    ref = "con_" + hashlib.sha256(uuid.uuid4().bytes).hexdigest()
+    results = []
+    lock = threading.Lock()
+
+    def worker(n):
+        r = mass(zone, "POST", "/v1/ownership/transfers",
+                 transfer_body(eid, cls["Ordinary"], "alice", "buyer%d" % n, "1", board_resolution_ref=ref,
+                               to_holder_type="individual"))
+        with lock:
+            results.append((r.status_code, r.json().get("code")))
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results, key=str) == sorted([(201, None)] + [(409, "ownership.resolution_used")] * 5, key=str), \
+        results
+    assert value(zone, "SELECT COUNT(*) FROM mez_mass_share_transfer WHERE entity_id = '%s' AND "
+                       "board_resolution_ref = '%s'" % (eid, ref)) == "1"
+
+
+def test_resolutions_cited_before_schema_21(make_zone, driver, mez_env, workdir):
+    """Before schema 21 a resolution could be cited by several transfers of an entity. The migration gives it to
+    the earliest transfer and keeps the others as they were, without it (no register refuses to migrate); from
+    then on the resolution resolves nothing more."""
+    from audit_util import mez_as_server
+    from mez_harness import chown_tree, sql_dir_before
+    old_sql = sql_dir_before(mez_env, workdir, 21)
+    z = make_zone(driver, migrate=False, start=False)
+    z.env.mez("db", "migrate", "--driver", z.driver, "--params", z.db.params, "--sql-dir", old_sql, check=True)
+    if z.env.server_user:
+        chown_tree(z.data_dir, z.env.server_user)
+    assert z.db.query_value("SELECT MAX(version) FROM mez_schema_version") == "20"
+    eid, shc, ref = "ent_" + uuid.uuid4().hex, "shc_" + uuid.uuid4().hex, "con_" + "c" * 64
+    z.db.execute("INSERT INTO mez_mass_entity (entity_id, entity_type, legal_name, name_key, jurisdiction_id, status, "
+                 "doc, created_at, updated_at) VALUES ('%s', 'llc', 'Legacy Co', 'legacy co', 'PK', 'ACTIVE', '{}', "
+                 "'2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')" % eid)
+    z.db.execute("INSERT INTO mez_mass_share_class (share_class_id, entity_id, name, authorized_shares, issued_shares, "
+                 "currency, status, doc, created_at, updated_at) VALUES ('%s', '%s', 'Legacy', 10, 0, 'PKR', 'active', "
+                 "'{}', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')" % (shc, eid))
+    # trf_b is the earlier of the two citing ref, though trf_a sorts first.
+    for tid, at, cited in [("trf_a", "2026-01-03T00:00:00Z", ref), ("trf_b", "2026-01-02T00:00:00Z", ref),
+                           ("trf_c", "2026-01-01T00:00:00Z", None)]:
+        doc = {"transfer_id": tid, "entity_id": eid, "shares": "1"}
+        if cited:
+            doc["board_resolution_ref"] = cited
+        z.db.execute("INSERT INTO mez_mass_share_transfer (transfer_id, entity_id, share_class_id, from_holder_id, "
+                     "to_holder_id, shares, doc, recorded_at) VALUES ('%s', '%s', '%s', 'x', 'y', 1, '%s', '%s')"
+                     % (tid, eid, shc, jcs(doc).decode(), at))
+    mez_as_server(z, "db", "migrate", "--driver", z.driver, "--params", z.db.params, "--sql-dir", mez_env.sql_dir,
+                  check=True)
+    z.start()
+    assert z.count("mez_mass_share_transfer") == 3
+    assert [z.db.query_value("SELECT COALESCE(board_resolution_ref, '-') FROM mez_mass_share_transfer WHERE "
+                             "transfer_id = '%s'" % t) for t in ("trf_a", "trf_b", "trf_c")] == ["-", ref, "-"]
+    body = init_body(eid)
+    r = mass(z, "POST", "/v1/ownership/cap-table", body)
+    assert r.status_code == 201, r.text
+    cls = {c["name"]: c["share_class_id"] for c in r.json()["share_classes"]}
+    before = z.count("mez_mass_share_transfer")
+    p = assert_problem(mass(z, "POST", "/v1/ownership/transfers",
+                            transfer_body(eid, cls["Preferred"], "fund1", "bob", "5", "120", board_resolution_ref=ref,
+                                          to_holder_type="individual")),
+                       409, "ownership.resolution_used", pointer="/board_resolution_ref")
+    assert "trf_b" in p["detail"], p
+    assert z.count("mez_mass_share_transfer") == before
 
 
 def test_issuances(zone):

@@ -417,25 +417,53 @@ def test_transfer_needing_board_approval_needs_an_approved_consent(pk_zone, mez_
                                "proof": d.sign(record, "approve", at)})
         assert r.status_code == 200, r.text
     assert r.json()["resource"]["status"] == "approved"
-    # An approved consent that names no entity resolves nothing about this one.
-    loose = zone_post(pk_zone, "/v1/consent", {
-        "action_type": "share_transfer", "title": "Approve transfers " + uuid.uuid4().hex,
-        "requester_id": requester.did, "zone_id": "pk-sifc",
-        "signatories": [{"signatory_id": d1.did, "role": "board_director"}],
-        "threshold": {"type": "unanimous"}})["resource"]
-    at = stamp()
-    r = pk_zone.post("/v1/consent/%s/sign" % loose["consent_id"],
-                     json={"signatory_id": d1.did, "decision": "approve", "signed_at": at,
-                           "proof": d1.sign(loose, "approve", at)})
-    assert r.status_code == 200 and r.json()["resource"]["status"] == "approved", r.text
-    before = counts(pk_zone, tables)
-    p = assert_problem(pk_zone.post("/v1/ownership/transfers", json=dict(transfer, board_resolution_ref=loose[
-        "consent_id"])), 409, "consent.other_entity", pointer="/board_resolution_ref")
-    assert "no entity" in p["detail"]
-    assert counts(pk_zone, tables) == before
-    done = zone_post(pk_zone, "/v1/ownership/transfers", transfer)
+
+    def approved(title, **terms):
+        body = {"action_type": "share_transfer", "title": title + " " + uuid.uuid4().hex,
+                "requester_id": requester.did, "zone_id": "pk-sifc",
+                "signatories": [{"signatory_id": d1.did, "role": "board_director"}],
+                "threshold": {"type": "unanimous"}, "metadata": {"entity_id": eid}}
+        body.update(terms)
+        rec = zone_post(pk_zone, "/v1/consent", {k: v for k, v in body.items() if v is not None})["resource"]
+        at = stamp()
+        r = pk_zone.post("/v1/consent/%s/sign" % rec["consent_id"],
+                         json={"signatory_id": d1.did, "decision": "approve", "signed_at": at,
+                               "proof": d1.sign(rec, "approve", at)})
+        assert r.status_code == 200 and r.json()["resource"]["status"] == "approved", r.text
+        return rec["consent_id"]
+
+    # Approved consents that are not this transfer's resolution: one naming no entity, one to another action (a
+    # dividend resolution approved nothing about shares changing hands), one of another zone.
+    for cid, code, words in [
+            (approved("Approve transfers", metadata=None), "consent.other_entity", "no entity"),
+            (approved("Approve the Q1 dividend", action_type="corporate_resolution"), "consent.other_action",
+             "'corporate_resolution'"),
+            (approved("Approve the transfer in Abu Dhabi", zone_id="ae-adgm"), "consent.other_zone", "ae-adgm")]:
+        before = counts(pk_zone, tables)
+        p = assert_problem(pk_zone.post("/v1/ownership/transfers", json=dict(transfer, board_resolution_ref=cid)),
+                           409, code, pointer="/board_resolution_ref")
+        assert words in p["detail"], p
+        assert counts(pk_zone, tables) == before
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    r = pk_zone.post("/v1/ownership/transfers", json=transfer, headers=key)
+    assert r.status_code == 201, r.text
+    done = r.json()
     assert "ShareTransferCredential" in done["credential"]["type"]
     assert done["resource"]["board_resolution_ref"] == record["consent_id"]
+    # The same transfer retried under its key is answered its first answer; nothing is recorded again.
+    before = counts(pk_zone, tables)
+    r = pk_zone.post("/v1/ownership/transfers", json=transfer, headers=key)
+    assert r.status_code == 201 and r.json() == done, r.text
+    assert counts(pk_zone, tables) == before
+    # One resolution resolves one transfer: another transfer citing it is refused by the share register, and
+    # nothing of it is kept (no position moves).
+    digest = pk_zone.get("/v1/ownership/%s/cap-table" % eid).json()["state_digest_sha256"]
+    before = counts(pk_zone, tables + ["mez_mass_holding", "mez_evaluation"])
+    p = assert_problem(pk_zone.post("/v1/ownership/transfers", json=dict(transfer, shares="50")), 409,
+                       "ownership.resolution_used", pointer="/board_resolution_ref")
+    assert done["resource"]["transfer_id"] in p["detail"], p
+    assert counts(pk_zone, tables + ["mez_mass_holding", "mez_evaluation"]) == before
+    assert pk_zone.get("/v1/ownership/%s/cap-table" % eid).json()["state_digest_sha256"] == digest
 
 
 @pytest.mark.parametrize("pk_zone", ["sovereign"], indirect=True)
@@ -469,8 +497,15 @@ def test_a_read_that_expires_a_consent_is_audited(pk_zone, mez_env):
 def test_officers_and_dissolution_through_the_zone_api(pk_zone, mez_env):
     ent = zone_post(pk_zone, "/v1/entities", formation("Abbottabad Pines (Pvt) Ltd", EVIDENCE))
     eid = ent["id"]
-    off = zone_post(pk_zone, "/v1/entities/%s/officers" % eid, {"name": "Hamza Qureshi", "role": "secretary"})
+    off = zone_post(pk_zone, "/v1/entities/%s/officers" % eid, {"name": "Hamza Qureshi", "role": "secretary",
+                                                                 "identity_ref": "nadra:35202-1234567-3"})
     assert "OfficerAppointmentCredential" in off["credential"]["type"]
+    # The same person is not appointed to the office twice: the register's 409 passes through, nothing certified.
+    before = counts(pk_zone, TABLES + ["mez_mass_entity_officer"])
+    assert_problem(pk_zone.post("/v1/entities/%s/officers" % eid, json={
+        "name": "H. Qureshi", "role": "secretary", "identity_ref": "nadra:35202-1234567-3"}), 409,
+        "entity.duplicate_officer", pointer="/identity_ref")
+    assert counts(pk_zone, TABLES + ["mez_mass_entity_officer"]) == before
     # A proscribed name cannot be appointed.
     before = counts(pk_zone)
     assert_problem(pk_zone.post("/v1/entities/%s/officers" % eid, json={"name": proscribed(mez_env),

@@ -11,7 +11,10 @@
  *        entity and the others get 409 "entity.name_taken". Directors become officers; beneficial owners'
  *        ownership_percentage values are decimal strings (0 < p <= 100, at most 4 decimals) whose total must
  *        not exceed 100 ("entity.ownership_exceeds_total"). An identity_ref of the form "per_..." must name a
- *        person of the identity registry ("identity.unknown_person").
+ *        person of the identity registry ("identity.unknown_person"). One person (one identity_ref) is one
+ *        director per role (422 "entity.duplicate_officer") and one beneficial owner (422
+ *        "entity.duplicate_beneficial_owner"), the pointer at the repeat; entries without an identity_ref are
+ *        not compared (a name does not tell two people apart).
  *   GET  /v1/entities/{id}                   Entity (404 "mass.not_found").
  *   GET  /v1/entities?jurisdiction_id=&status=&limit=&cursor=   (extension) {entities[], count, next_cursor?},
  *        ordered by entity_id; limit 1..1000 (100); next_cursor is opaque, passed back as cursor.
@@ -30,6 +33,7 @@
  * an entity exists and is ACTIVE. */
 #include <stdlib.h>
 #include <string.h>
+#include <apr_hash.h>
 #include <apr_strings.h>
 #include "mez/store.h"
 #include "mez/digest.h"
@@ -372,6 +376,7 @@ static mez_status_t get_owners(mez_mass_call_t *c, const json_t *body, apr_array
     static const char *const allowed[] = { "name", "identity_ref", "nationality", "date_of_birth",
                                            "ownership_percentage", "control_type", NULL };
     const json_t *list = NULL;
+    apr_hash_t *seen = apr_hash_make(c->p);
     int64_t total = 0;
     *ok = 0;
     *out = apr_array_make(c->p, 4, sizeof(owner_in_t));
@@ -411,6 +416,20 @@ static mez_status_t get_owners(mez_mass_call_t *c, const json_t *body, apr_array
                                                                                                 "identity_ref"),
                                                             &o->person_id, &ref_ok)) != MEZ_OK || !ref_ok))
             return rv;
+        /* A person is one beneficial owner: a stake entered in two parts (20 % and 15 %) would show two owners
+         * each under the threshold where one holds 35 %. The repeat is refused, not added up: which entry is
+         * right is the applicant's to say. */
+        if (o->identity_ref) {
+            const char *first = apr_hash_get(seen, o->identity_ref, APR_HASH_KEY_STRING);
+            if (first) {
+                mez_mass_refuse(c, 422, "entity.duplicate_beneficial_owner", mez_pointer_join(c->p, at,
+                                                                                              "identity_ref"),
+                                "%s is named twice as a beneficial owner (first at %s): one entry per person, with "
+                                "the whole of their ownership", o->identity_ref, first);
+                return MEZ_OK;
+            }
+            apr_hash_set(seen, o->identity_ref, APR_HASH_KEY_STRING, at);
+        }
         o->doc = own(c, json_pack("{s:s,s:s,s:s}", "name", o->name, "ownership_percentage",
                                   mez_mass_decimal_format(c->p, o->ppm, 4), "control_type", o->control_type));
         if (o->identity_ref)
@@ -446,6 +465,7 @@ static mez_status_t create_entity(mez_mass_call_t *c)
     const char *submitted = mez_lifecycle_state_name(MEZ_LIFECYCLE_ENTITY, MEZ_ENTITY_PENDING_APPROVAL);
     apr_array_header_t *officers = apr_array_make(c->p, 4, sizeof(json_t *));
     apr_array_header_t *officer_people = apr_array_make(c->p, 4, sizeof(const char *));
+    apr_hash_t *seen_officers = apr_hash_make(c->p);
     apr_array_header_t *owners;
     json_t *doc, *submission;
     mez_db_conflict_t conflict;
@@ -475,10 +495,23 @@ static mez_status_t create_entity(mez_mass_call_t *c)
         return MEZ_OK;
     for (size_t i = 0; directors && i < json_array_size(directors); i++) {
         json_t *officer;
-        const char *person;
-        if ((rv = mez_mass_officer_input(c, json_array_get(directors, i), mez_pointer_index(c->p, "/directors", i),
-                                         &officer, &person, &ok)) != MEZ_OK || !ok)
+        const char *person, *ref, *role, *seen_key;
+        const char *at = mez_pointer_index(c->p, "/directors", i);
+        if ((rv = mez_mass_officer_input(c, json_array_get(directors, i), at, &officer, &person, &ok)) != MEZ_OK
+            || !ok)
             return rv;
+        /* One person, one place in a role: the same identity_ref twice as a director would list and count one
+         * director as two. The repeat is the mistake; the pointer names it. */
+        ref = json_string_value(json_object_get(officer, "identity_ref"));
+        role = json_string_value(json_object_get(officer, "role"));
+        if (ref) {
+            seen_key = apr_pstrcat(c->p, role, "\n", ref, NULL);
+            if (apr_hash_get(seen_officers, seen_key, APR_HASH_KEY_STRING))
+                return mez_mass_refuse(c, 422, "entity.duplicate_officer", mez_pointer_join(c->p, at, "identity_ref"),
+                                       "%s is named twice as a %s (first at %s)", ref, role,
+                                       (const char *)apr_hash_get(seen_officers, seen_key, APR_HASH_KEY_STRING));
+            apr_hash_set(seen_officers, seen_key, APR_HASH_KEY_STRING, at);
+        }
         APR_ARRAY_PUSH(officers, json_t *) = officer;
         APR_ARRAY_PUSH(officer_people, const char *) = person;
     }
@@ -527,18 +560,23 @@ static mez_status_t create_entity(mez_mass_call_t *c)
     for (int i = 0; i < officers->nelts; i++) {
         const char *oid;
         if ((rv = mez_mass_officer_insert(c, id, APR_ARRAY_IDX(officers, i, json_t *),
-                                          APR_ARRAY_IDX(officer_people, i, const char *), &oid)) != MEZ_OK)
+                                          APR_ARRAY_IDX(officer_people, i, const char *),
+                                          mez_pointer_index(c->p, "/directors", (size_t)i), &oid)) != MEZ_OK
+            || c->resp->status)
             return rv;
     }
     for (int i = 0; i < owners->nelts; i++) {
         owner_in_t *o = &APR_ARRAY_IDX(owners, i, owner_in_t);
         const char *uid = mez_mass_new_id(c->p, "ubo_");
         json_object_set_new(o->doc, "beneficial_owner_id", json_string(uid));
+        /* identity_key: the partial unique index (entity_id, identity_key) WHERE removed_at IS NULL holds one
+         * entry per person among the current owners (get_owners has refused a repeat already). */
         if ((rv = mez_db_send(c->p, c->db,
                               "INSERT INTO mez_mass_entity_owner (beneficial_owner_id, entity_id, seq, name, "
-                              "identity_ref, person_id, ownership_ppm, control_type, doc, created_at) "
-                              "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                              "identity_ref, identity_key, person_id, ownership_ppm, control_type, doc, created_at) "
+                              "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                               c->pb, uid, id, apr_itoa(c->p, i + 1), o->name,
+                              o->identity_ref ? o->identity_ref : MEZ_DB_NULL,
                               o->identity_ref ? o->identity_ref : MEZ_DB_NULL,
                               o->person_id ? o->person_id : MEZ_DB_NULL, apr_ltoa(c->p, (long)o->ppm),
                               o->control_type, mez_mass_doc_text(c, o->doc), now, NULL)) != MEZ_OK)

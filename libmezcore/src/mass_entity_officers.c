@@ -3,7 +3,8 @@
  *
  *   POST /v1/entities/{id}/officers          Officer -> 201 officer record {officer_id, entity_id, the Officer's
  *        members, active, person_id?}. The entity must not be in a terminal state (409 "entity.not_live").
- *        identity_ref "per_..." must name a registry person (422 "identity.unknown_person").
+ *        identity_ref "per_..." must name a registry person (422 "identity.unknown_person"); a person (one
+ *        identity_ref) already in office in the role is 409 "entity.duplicate_officer" at /identity_ref.
  *   GET  /v1/entities/{id}/officers          {entity_id, officers[]}: every officer record, resigned ones too.
  *   POST /v1/entities/{id}/officers/{officer_id}/resign   {reason?, resigned_at?} -> 200 officer record with
  *        resigned_at; a second resignation is 409 "entity.officer_resigned".
@@ -65,23 +66,37 @@ mez_status_t mez_mass_officer_input(mez_mass_call_t *c, const json_t *v, const c
 }
 
 mez_status_t mez_mass_officer_insert(mez_mass_call_t *c, const char *entity_id, const json_t *officer,
-                                     const char *person_id, const char **officer_id)
+                                     const char *person_id, const char *base, const char **officer_id)
 {
-    const char *id = mez_mass_new_id(c->p, "off_"), *ref;
+    const char *id = mez_mass_new_id(c->p, "off_"), *ref, *role;
+    mez_db_conflict_t conflict;
+    int taken = 0;
     mez_status_t rv;
     ref = json_string_value(json_object_get(officer, "identity_ref"));
+    role = json_string_value(json_object_get(officer, "role"));
+    /* identity_key claims the person's place in the role among the officers in office: the partial unique index
+     * (entity_id, role, identity_key) WHERE resigned_at IS NULL is the store's last word on a person holding one
+     * office twice at once, whoever checked before (the callers do, to answer with the pointer and the officer). */
+    conflict.status = 409;
+    conflict.code = "entity.duplicate_officer";
+    conflict.pointer = mez_pointer_join(c->p, base, "identity_ref");
+    conflict.detail = apr_psprintf(c->p, "%s is already a %s of entity %s, in office", ref ? ref : "", role,
+                                   entity_id);
     /* The next sequence number in the insert itself (the entity row is locked), and nothing read back: sent with
-     * the transaction's next statement on PostgreSQL (mez_db_send). */
-    if ((rv = mez_db_send(c->p, c->db,
-                          "INSERT INTO mez_mass_entity_officer (officer_id, entity_id, seq, name, role, identity_ref, "
-                          "person_id, doc, appointed_at) SELECT %s, %s, COALESCE(MAX(seq), 0) + 1, %s, %s, %s, %s, "
-                          "%s, %s FROM mez_mass_entity_officer WHERE entity_id = %s",
-                          c->pb, id, entity_id,
-                          json_string_value(json_object_get(officer, "name")),
-                          json_string_value(json_object_get(officer, "role")), ref ? ref : MEZ_DB_NULL,
-                          person_id ? person_id : MEZ_DB_NULL, mez_mass_doc_text(c, officer),
-                          json_string_value(json_object_get(officer, "appointed_at")), entity_id, NULL)) != MEZ_OK)
+     * the transaction's next statement on PostgreSQL (mez_db_send_insert). */
+    if ((rv = mez_db_send_insert(c->p, c->db, &conflict, &taken,
+                                 "INSERT INTO mez_mass_entity_officer (officer_id, entity_id, seq, name, role, "
+                                 "identity_ref, identity_key, person_id, doc, appointed_at) SELECT %s, %s, "
+                                 "COALESCE(MAX(seq), 0) + 1, %s, %s, %s, %s, %s, %s, %s FROM mez_mass_entity_officer "
+                                 "WHERE entity_id = %s",
+                                 c->pb, id, entity_id, json_string_value(json_object_get(officer, "name")), role,
+                                 ref ? ref : MEZ_DB_NULL, ref ? ref : MEZ_DB_NULL, person_id ? person_id : MEZ_DB_NULL,
+                                 mez_mass_doc_text(c, officer),
+                                 json_string_value(json_object_get(officer, "appointed_at")), entity_id, NULL))
+        != MEZ_OK)
         return rv;
+    if (taken)
+        return mez_mass_refuse(c, conflict.status, conflict.code, conflict.pointer, "%s", conflict.detail);
     *officer_id = id;
     return MEZ_OK;
 }
@@ -159,7 +174,7 @@ static mez_status_t appoint(mez_mass_call_t *c, const char *entity_id)
 {
     mez_mass_entity_row_t e;
     json_t *officer;
-    const char *person, *id;
+    const char *person, *id, *ref;
     int found, ok;
     mez_status_t rv;
     if ((rv = mez_mass_entity_for_path(c, entity_id, 1, &e, &found)) != MEZ_OK || !found)
@@ -169,7 +184,24 @@ static mez_status_t appoint(mez_mass_call_t *c, const char *entity_id)
     if (mez_lifecycle_is_terminal(MEZ_LIFECYCLE_ENTITY, e.state))
         return mez_mass_refuse(c, 409, "entity.not_live", NULL, "entity %s is %s: it can have no new officers",
                                entity_id, e.status);
-    if ((rv = mez_mass_officer_insert(c, entity_id, officer, person, &id)) != MEZ_OK
+    /* A person holds an office once at a time: a second appointment to it would list them twice among the
+     * entity's directors (and count them twice wherever directors are counted). Read by identity_ref, not by the
+     * index's key, so that officers in office since before schema 21 count too (0021 keyed only the first of a
+     * person entered twice). The entity row is locked: nobody appoints beside this. A name alone is not compared:
+     * it does not tell two people apart. */
+    if ((ref = json_string_value(json_object_get(officer, "identity_ref")))) {
+        const char *held = NULL, *role = json_string_value(json_object_get(officer, "role"));
+        if ((rv = mez_db_query_value(c->p, c->db, &held,
+                                     "SELECT officer_id FROM mez_mass_entity_officer WHERE entity_id = %s AND "
+                                     "role = %s AND identity_ref = %s AND resigned_at IS NULL", c->pb, entity_id,
+                                     role, ref, NULL)) != MEZ_OK)
+            return rv;
+        if (held)
+            return mez_mass_refuse(c, 409, "entity.duplicate_officer", "/identity_ref",
+                                   "%s is already a %s of entity %s, in office (officer %s)", ref, role, entity_id,
+                                   held);
+    }
+    if ((rv = mez_mass_officer_insert(c, entity_id, officer, person, "", &id)) != MEZ_OK || c->resp->status
         || (rv = mez_mass_entity_save(c, &e)) != MEZ_OK)
         return rv;
     return answer_officer(c, 201, id);

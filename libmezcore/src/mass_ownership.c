@@ -4,7 +4,9 @@
  * Contract routes (../shared/schemas/mass/apis/ownership.openapi.yaml):
  *   POST /v1/ownership/cap-table              CapTableInitRequest -> 201 CapTable. One per entity (409
  *        ownership.cap_table_exists); the entity must exist (422 ownership.entity_unknown) and not be DISSOLVED,
- *        STRUCK_OFF or REJECTED (409 ownership.entity_inactive); initial holders' shares per class <= authorized
+ *        STRUCK_OFF or REJECTED (409 ownership.entity_inactive), nor DISSOLVING when the request has initial
+ *        holders (409 ownership.entity_inactive at /initial_holders: they are shares issued, and a winding-up
+ *        entity issues none); initial holders' shares per class <= authorized
  *        (422 ownership.exceeds_authorized); at most MEZ_MASS_SHARE_CLASSES_MAX (100) share classes and
  *        MEZ_MASS_INITIAL_HOLDERS_MAX (10,000) initial holders (422 request.too_many_items).
  *        cap_table_id names the cap table across its changes (a snapshot is named by state_digest_sha256), so
@@ -18,7 +20,8 @@
  *        change; a new acquirer gets a position (to_holder_type then required). transfer_date is no later than
  *        today anywhere (the store's clock at UTC+14; 422 ownership.transfer_in_future). Lock-ups (held while the
  *        transfer date or the store's own day is before the expiry) and board approval from the class's
- *        transfer_restrictions are enforced; a sender's nonce is accepted once.
+ *        transfer_restrictions are enforced; a sender's nonce is accepted once, and a board_resolution_ref is
+ *        cited by one transfer of the entity (409 ownership.resolution_used naming the transfer it resolved).
  *        tax_event: proceeds, and when the seller's cost basis is known its basis and gain_or_loss =
  *        (price - basis) x shares with event_type capital_gain_* / capital_loss_*. An unknown basis is not invented:
  *        cost_basis_per_share, total_cost_basis, gain_or_loss and event_type are then left out for the zone's tax
@@ -271,6 +274,13 @@ static mez_status_t cap_table_create(mez_mass_call_t *c)
     if (!mez_mass_entity_live(status))
         return mez_mass_refuse(c, 409, "ownership.entity_inactive", "/entity_id",
                                "entity %s is %s and cannot take a cap table", entity_id, status);
+    /* Initial holders are shares issued: an entity being wound up issues none (mez_mass_entity_shares_move), by
+     * the cap table's first write as by an issuance after it. A cap table without holders issues nothing: it only
+     * records the classes the entity may issue, and stays open to it. */
+    if (nh && !mez_mass_entity_shares_move(status))
+        return mez_mass_refuse(c, 409, "ownership.entity_inactive", "/initial_holders",
+                               "entity %s is %s: its cap table can hold no initial holders, as no shares of it can "
+                               "be issued", entity_id, status);
     cap_id = mez_mass_new_id(c->p, "cap_");
     /* The unique entity_id makes two concurrent initialisations create one cap table. */
     if ((rv = mez_db_execv(c->p, c->db, &n,
@@ -437,7 +447,7 @@ static mez_status_t transfer(mez_mass_call_t *c)
     const char *transfer_id, *long_from;
     int64_t shares = 0, price = 0, version = 0, basis = -1;
     share_class_t sc;
-    int found = 0, ok = 0;
+    int found = 0, ok = 0, n = 0;
     json_t *te, *resp;
     mez_status_t rv;
 
@@ -581,14 +591,33 @@ static mez_status_t transfer(mez_mass_call_t *c)
         json_decref(doc);
     }
     text = mez_mass_doc_text(c, resp);
-    if ((rv = mez_db_execv(c->p, c->db, NULL,
+    /* One board resolution resolves one transfer. The unique (entity_id, board_resolution_ref) index decides,
+     * so that of two transfers citing one resolution, whatever runs beside them, one is recorded; the other
+     * inserts nothing and is refused (its debit and credit roll back with it). A retry of the recorded transfer
+     * under its Idempotency-Key never gets here: its first answer is replayed (mass_store.c). */
+    if ((rv = mez_db_execv(c->p, c->db, &n,
                            "INSERT INTO mez_mass_share_transfer (transfer_id, entity_id, share_class_id, "
-                           "from_holder_id, to_holder_id, shares, nonce, doc, recorded_at) "
-                           "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                           "from_holder_id, to_holder_id, shares, nonce, board_resolution_ref, doc, recorded_at) "
+                           "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (entity_id, "
+                           "board_resolution_ref) WHERE board_resolution_ref IS NOT NULL DO NOTHING",
                            c->pb, transfer_id, entity_id, class_id, from, to, i64(c->p, shares),
-                           nonce ? nonce : MEZ_DB_NULL, text ? text : "{}", now, NULL)) != MEZ_OK) {
+                           nonce ? nonce : MEZ_DB_NULL, board_ref ? board_ref : MEZ_DB_NULL, text ? text : "{}",
+                           now, NULL)) != MEZ_OK) {
         json_decref(resp);
         return rv;
+    }
+    if (n != 1) {
+        const char *used = NULL;
+        json_decref(resp);
+        if ((rv = mez_db_query_value(c->p, c->db, &used,
+                                     "SELECT transfer_id FROM mez_mass_share_transfer WHERE entity_id = %s AND "
+                                     "board_resolution_ref = %s", c->pb, entity_id, board_ref ? board_ref : "",
+                                     NULL)) != MEZ_OK)
+            return rv;
+        return mez_mass_refuse(c, 409, "ownership.resolution_used", "/board_resolution_ref",
+                               "board resolution '%s' already resolved transfer %s of entity %s: each transfer "
+                               "needs a resolution of its own", board_ref ? board_ref : "",
+                               used ? used : "(another)", entity_id);
     }
     return mez_mass_answer(c, 201, resp);
 }

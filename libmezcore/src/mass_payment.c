@@ -15,7 +15,8 @@
  *    law (its packs, evaluated by the compliance tensor), so the zone passes what it decided in
  *    metadata.withholding {amount, rate, statute?, section, description?, account_id, tax_year} (metadata is the
  *    contract's open extension point; withholding_override only carries the payer's claims, which the zone
- *    weighs). The store checks that amount is rate x gross (truncated or rounded up to the minor unit), moves it to
+ *    weighs). The store checks that amount is rate x gross (truncated or rounded up to the minor unit) and leaves
+ *    something to pay (422 fiscal.withholding_exceeds_amount when it is the whole amount or more), moves it to
  *    that "withholding" account in the same ledger transaction, answers withholding_amount/net_amount (and
  *    withholding_details when the statute is named), and records a "withholding_deduction" TaxEvent for the payer's
  *    entity (GET /v1/fiscal/{entity_id}/tax-events). Without it nothing is withheld (withholding_amount "0...").
@@ -122,9 +123,13 @@ static int get_withholding(mez_mass_call_t *c, const json_t *meta, int64_t gross
                         "tax_year must be four digits, not '%s'", w->tax_year);
         return 0;
     }
-    if (w->amount > gross) {
+    /* Something must be left to pay: a withholding of the whole amount would credit the payee nothing, and a
+     * ledger line of 0 is no posting (mez_mass_ledger_line's CHECK (amount <> 0) would fail the transaction as
+     * a database error). Nothing left is refused as more than the payment is. */
+    if (w->amount >= gross) {
         mez_mass_refuse(c, 422, "fiscal.withholding_exceeds_amount", "/metadata/withholding/amount",
-                        "the withholding is larger than the payment");
+                        w->amount > gross ? "the withholding is larger than the payment"
+                                          : "the withholding is the whole payment: nothing would be left to pay");
         return 0;
     }
     /* rate x gross, truncated or rounded up: either is a rounding rule some tax law uses; anything else is not

@@ -69,9 +69,12 @@ mez_status_t mez_mass_entity_save(mez_mass_call_t *c, mez_mass_entity_row_t *e);
  * now), *person_id set when its identity_ref names a registry person. */
 mez_status_t mez_mass_officer_input(mez_mass_call_t *c, const json_t *v, const char *base, json_t **officer,
                                     const char **person_id, int *ok);
-/* Inserts an officer of entity_id (the entity row locked by the caller); *officer_id its new id. */
+/* Inserts an officer of entity_id (the entity row locked by the caller); *officer_id its new id. A person (the
+ * officer's identity_ref) already in office in the role is refused, 409 "entity.duplicate_officer" at base's
+ * identity_ref, by the index (on PostgreSQL's pipeline, at the transaction's next read or COMMIT, as
+ * mez_db_send_insert says; elsewhere here, c->resp set). */
 mez_status_t mez_mass_officer_insert(mez_mass_call_t *c, const char *entity_id, const json_t *officer,
-                                     const char *person_id, const char **officer_id);
+                                     const char *person_id, const char *base, const char **officer_id);
 /* The Officer documents of the officers in office, in order of appointment (a new array, pool-owned). */
 mez_status_t mez_mass_officers_current(mez_mass_call_t *c, const char *entity_id, json_t **out);
 /* Routes /v1/entities/{id}/officers[/{officer_id}/resign]; *handled 0 when rest is none of these. */

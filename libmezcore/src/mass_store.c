@@ -438,11 +438,15 @@ mez_status_t mez_mass_store_handle(apr_pool_t *p, mez_db_t *db, const mez_mass_s
                                                   "status", "ok", "store", "sovereign", "zone_id", ctx->zone_id));
     /* A write with an Idempotency-Key uses the zone's one idempotency store (mez/idempotency.h), in the caller's
      * transaction (lease 0: an uncommitted intent is invisible to everyone else). Scope: the store's zone, the
-     * Mass store as principal, the primitive as route. */
+     * caller as principal, the primitive as route. A key is its caller's: shared by every caller of /mass, one
+     * caller's key would be answered with another's record (their entity, their payment) or refused as reused
+     * because another caller had picked the same key. The zone's own calls (ctx->caller NULL) keep "mass-store":
+     * no HTTP caller is named so (mez_request_actor), and the keys of its orchestrated writes are derived from
+     * their own caller, route and key already. */
     if (write && req->idempotency_key) {
         const char *digest;
         scope.zone_id = ctx->zone_id;
-        scope.principal = "mass-store";
+        scope.principal = ctx->caller ? ctx->caller : "mass-store";
         scope.route = apr_pstrcat(p, "mass:", mez_mass_primitive_name(prim), NULL);
         if ((rv = mez_idem_key_check(p, req->idempotency_key, pb)) != MEZ_OK
             || (rv = mez_idem_request_digest(p, req->method,

@@ -379,12 +379,21 @@ static mez_status_t issuance_prepare(orch_t *o)
     return MEZ_OK;
 }
 
-/* A board resolution a transfer cites must be a consent of this zone that was approved, for this entity: the
- * treasury of shares only checks that one is named, the zone checks that it holds. */
+/* A board resolution a transfer cites must be a consent of this zone, to a share transfer, about this entity, and
+ * approved: the treasury of shares only checks that one is named, the zone checks that it holds. Another action's
+ * consent (a dividend, an amendment) approved nothing about shares changing hands, and another zone's (a store may
+ * keep several zones' consents) was decided under another zone's rules. That one resolution resolves one transfer
+ * is the share register's to decide (409 ownership.resolution_used, mass_ownership.c): it sees every transfer,
+ * including the one an idempotent retry repeats, which must get its first answer again.
+ *
+ * Not checked: that the signatories are this entity's directors. Signatories are did:key DIDs whose keys signed;
+ * officers name persons of the identity registry (identity_ref), and the registry holds no key for a person, so
+ * nothing here ties a signing key to a director. Until persons have keys, who may sign a board resolution is
+ * the requester's choice of signatories, which the consent's record shows. */
 static mez_status_t approved_resolution(orch_t *o, const char *ref)
 {
     json_t *consent;
-    const char *status, *eid;
+    const char *status, *eid, *action, *zone;
     mez_status_t rv;
     if ((rv = path_safe(o, ref, "/board_resolution_ref")) != MEZ_OK)
         return rv;
@@ -392,10 +401,16 @@ static mez_status_t approved_resolution(orch_t *o, const char *ref)
                            &consent);
     if (rv != MEZ_OK)
         return rv;
-    status = mez_orch_str(consent, "status");
-    if (!status || strcmp(status, "approved"))
-        return mez_problem(o->pb, o->p, MEZ_EINVAL, 409, "consent.not_approved", "/board_resolution_ref",
-                           "the board resolution %s is %s, not approved", ref, status ? status : "of no status");
+    action = mez_orch_str(consent, "action_type");
+    if (!action || strcmp(action, "share_transfer"))
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 409, "consent.other_action", "/board_resolution_ref",
+                           "the board resolution %s is a consent to %s%s%s, not to a share_transfer", ref,
+                           action ? "'" : "no action", action ? action : "", action ? "'" : "");
+    zone = mez_orch_str(consent, "zone_id");
+    if (!zone || strcmp(zone, o->z->zone_id))
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 409, "consent.other_zone", "/board_resolution_ref",
+                           "the board resolution %s belongs to %s%s, not to this zone (%s)", ref,
+                           zone ? "zone " : "no zone", zone ? zone : "", o->z->zone_id);
     /* A consent that names no entity (metadata.entity_id) resolves nothing about this one: accepting it would
      * let one approval stand for every entity's transfers. */
     eid = mez_orch_str(json_object_get(consent, "metadata"), "entity_id");
@@ -403,6 +418,10 @@ static mez_status_t approved_resolution(orch_t *o, const char *ref)
         return mez_problem(o->pb, o->p, MEZ_EINVAL, 409, "consent.other_entity", "/board_resolution_ref",
                            "the board resolution %s is about %s%s, not %s", ref, eid ? "entity " : "no entity",
                            eid ? eid : " (its metadata.entity_id)", o->owner_entity);
+    status = mez_orch_str(consent, "status");
+    if (!status || strcmp(status, "approved"))
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 409, "consent.not_approved", "/board_resolution_ref",
+                           "the board resolution %s is %s, not approved", ref, status ? status : "of no status");
     return MEZ_OK;
 }
 

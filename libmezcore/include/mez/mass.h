@@ -67,11 +67,15 @@ typedef struct mez_mass_response_t {
                                     * audit row, as a write's are (every persisted change has one). */
 } mez_mass_response_t;
 
-/* What the sovereign store knows about the zone it serves. */
+/* What the sovereign store knows about the zone it serves, and who asks. */
 typedef struct mez_mass_store_ctx_t {
     const char *zone_id;
     const char *jurisdiction_id;   /* the zone's jurisdiction: the default for new entities */
     apr_time_t now;                /* the request's time; every timestamp the call writes uses it */
+    const char *caller;            /* who called the store over HTTP (/mass), as its audit row names it: a token or
+                                    * certificate mapping id, "user:<name>", "anonymous". Its Idempotency-Keys are
+                                    * its own. NULL: the zone itself (its orchestrated writes, whose keys are
+                                    * derived from their own caller's, and the mez CLI). */
 } mez_mass_store_ctx_t;
 
 /* The sovereign store: answers one request from the zone's database.
@@ -79,8 +83,9 @@ typedef struct mez_mass_store_ctx_t {
  * resp->status >= 400: a refused request may have written part of its work before it found the fault.
  * A refusal is an answer (MEZ_OK, status 4xx, problem body); a non-MEZ_OK return means the database failed
  * (pb says how) and the caller rolls back too. Writes with an idempotency key are recorded with their answer
- * in the same transaction (mez/idempotency.h, scope "mass:<primitive>"): the same key and body again answers the
- * first answer with nothing written; the same key with another body is a 422 "idempotency.key_reused". */
+ * in the same transaction (mez/idempotency.h, route "mass:<primitive>", principal ctx->caller, or "mass-store"
+ * for the zone itself): the same caller's same key and body again answers the first answer with nothing written;
+ * the same key with another body is a 422 "idempotency.key_reused". Another caller's key is another key. */
 mez_status_t mez_mass_store_handle(apr_pool_t *p, mez_db_t *db, const mez_mass_store_ctx_t *ctx,
                                    const mez_mass_request_t *req, mez_mass_response_t *resp, mez_problem_t *pb);
 
