@@ -11,8 +11,7 @@
 #include "mez/key_rotation.h"
 #include "mez/lifecycle.h"
 #include "mez/receipt.h"
-
-#define APPEND_ATTEMPTS 5     /* a local append that lost the race for a sequence number is built again */
+#include "corridor_int.h"
 
 static json_t *own(const mez_corridor_env_t *env, json_t *v)
 {
@@ -161,51 +160,60 @@ mez_status_t mez_corridor_sequence(const mez_corridor_env_t *env, const char *id
     apr_pool_t *p = env->p;
     mez_corridor_t c;
     mez_corridor_terms_t terms;
+    mez_db_tx_t *tx;
     json_t *vc;
     mez_status_t st;
 
     if ((st = mez_corridor_definition(p, env->db, id, &vc, &terms, pb)) != MEZ_OK)
         return st;
-    for (int attempt = 0;; attempt++) {
-        if ((st = mez_corridor_get(p, env->db, id, &c, pb)) != MEZ_OK)
-            return st;
-        if (c.role != MEZ_CORRIDOR_PROPOSER)
-            return mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.not_sequencer", NULL,
-                               "zone %s writes corridor %s's chain", c.peer_zone_id, id);
-        if (c.state != MEZ_CORRIDOR_ACTIVE)
-            return mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.not_active", NULL, "corridor %s is %s, not ACTIVE",
-                               id, mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c.state));
-        if ((st = mez_corridor_may_sign(p, env->zone->did, &c, pb)) != MEZ_OK)
-            return st;
-        if (ref) {
-            /* The request appended its receipt already (a retry after a lost answer or a crash): that one. */
-            const char *text;
-            uint64_t seq;
-            int found = 0;
-            if ((st = mez_corridor_receipt_by_ref(p, env->db, id, ref, &text, &seq, &found, pb)) != MEZ_OK)
-                return st;
-            if (found) {
-                memset(out, 0, sizeof(*out));
-                out->repeated = 1;
-                out->seq = seq;
-                out->size = c.size;
-                out->root = c.root;
-                return mez_json_parse(p, text, strlen(text), receipt, pb);
-            }
-        }
-        if ((st = mez_corridor_receipt_make(p, env->zone->key, &terms, c.size, &c.head, transition, apr_time_now(),
-                                            receipt, pb)) != MEZ_OK)
-            return st;
-        st = mez_corridor_append_ref(p, env->db, id, *receipt, ref, apr_time_now(), out, pb);
-        if (st == MEZ_OK && out->repeated)
-            st = mez_problem(pb, p, MEZ_EINVAL, 409, "receipt.sequence_mismatch", NULL, "raced");
-        else if (st == MEZ_OK)      /* committed by the append itself */
-            env->count(env->baton, id, "appended", 1);
-        if (st == MEZ_OK || attempt + 1 >= APPEND_ATTEMPTS || !pb || !pb->code
-            || (strcmp(pb->code, "receipt.sequence_mismatch") && strcmp(pb->code, "receipt.prev_root_mismatch")
-                && strcmp(pb->code, "corridor.fork") && strcmp(pb->code, "corridor.request_repeated")))
-            return st;
+    /* The row lock first, then the receipt built and signed on the size and head read under it (as a rotation's
+     * receipt is, mez_corridor_record_rotation), then the append in the same transaction: two sequencings at once
+     * get consecutive numbers. Built on a head read without the lock, the one that lost the race had signed a
+     * second receipt for a number already taken, and its own append kept that as fork evidence against this zone
+     * (two receipts its key signed for one sequence number) and answered corridor.fork. */
+    if ((st = mez_db_begin(p, env->db, &tx, pb)) != MEZ_OK)
+        return st;
+    if ((st = mez_corridor_read(p, env->db, id, 1, &c, pb)) != MEZ_OK)
+        goto done;
+    if (c.role != MEZ_CORRIDOR_PROPOSER) {
+        st = mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.not_sequencer", NULL, "zone %s writes corridor %s's chain",
+                         c.peer_zone_id, id);
+        goto done;
     }
+    if (c.state != MEZ_CORRIDOR_ACTIVE) {
+        st = mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.not_active", NULL, "corridor %s is %s, not ACTIVE", id,
+                         mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c.state));
+        goto done;
+    }
+    if ((st = mez_corridor_may_sign(p, env->zone->did, &c, pb)) != MEZ_OK)
+        goto done;
+    if (ref) {
+        /* The request appended its receipt already (a retry after a lost answer or a crash): that one. */
+        const char *text;
+        uint64_t seq;
+        int found = 0;
+        if ((st = mez_corridor_receipt_by_ref(p, env->db, id, ref, &text, &seq, &found, pb)) != MEZ_OK)
+            goto done;
+        if (found) {
+            mez_db_rollback(p, tx);
+            memset(out, 0, sizeof(*out));
+            out->repeated = 1;
+            out->seq = seq;
+            out->size = c.size;
+            out->root = c.root;
+            return mez_json_parse(p, text, strlen(text), receipt, pb);
+        }
+    }
+    if ((st = mez_corridor_receipt_make(p, env->zone->key, &terms, c.size, &c.head, transition, apr_time_now(),
+                                        receipt, pb)) != MEZ_OK
+        || (st = mez_corridor_append_ref_in_tx(p, env->db, id, *receipt, ref, apr_time_now(), out, pb)) != MEZ_OK)
+        goto done;
+    if ((st = mez_db_commit(p, tx, pb)) == MEZ_OK)
+        env->count(env->baton, id, "appended", 1);
+    return st;
+done:
+    mez_db_rollback(p, tx);
+    return st;
 }
 
 mez_status_t mez_corridor_push(const mez_corridor_env_t *env, const char *id, json_t **peer_problem,

@@ -489,8 +489,9 @@ mez_status_t mez_corridor_append_ref(apr_pool_t *p, mez_db_t *db, const char *co
     return st;
 }
 
-mez_status_t mez_corridor_append_in_tx(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
-                                       apr_time_t now, mez_corridor_append_t *out, mez_problem_t *pb)
+mez_status_t mez_corridor_append_ref_in_tx(apr_pool_t *p, mez_db_t *db, const char *corridor_id,
+                                           const json_t *receipt, const char *request_ref, apr_time_t now,
+                                           mez_corridor_append_t *out, mez_problem_t *pb)
 {
     mez_digest_t digest, next_root;
     const char *text;
@@ -499,7 +500,14 @@ mez_status_t mez_corridor_append_in_tx(apr_pool_t *p, mez_db_t *db, const char *
     mez_status_t st;
 
     memset(out, 0, sizeof(*out));
-    if ((st = append_prepare(p, corridor_id, receipt, NULL, &text, &digest, &next_root, &seq, pb)) != MEZ_OK)
+    if ((st = append_prepare(p, corridor_id, receipt, request_ref, &text, &digest, &next_root, &seq, pb)) != MEZ_OK)
         return st;
-    return append_locked(p, db, corridor_id, receipt, text, &digest, &next_root, seq, NULL, now, out, &keep, pb);
+    return append_locked(p, db, corridor_id, receipt, text, &digest, &next_root, seq, request_ref, now, out, &keep,
+                         pb);
+}
+
+mez_status_t mez_corridor_append_in_tx(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
+                                       apr_time_t now, mez_corridor_append_t *out, mez_problem_t *pb)
+{
+    return mez_corridor_append_ref_in_tx(p, db, corridor_id, receipt, NULL, now, out, pb);
 }

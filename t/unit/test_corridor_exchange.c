@@ -2,9 +2,12 @@
  * (mez/corridor_exchange.h): which transitions a caller may ask to record, what a peer may ask the sequencer to
  * sign, when the sequencer refuses to sign, and what the peer is told. The exchange between two real zones over
  * TLS (push, pull, forks, checkpoints) is t/test_corridor_protocol.py's. */
+#include <stdio.h>
 #include <string.h>
 #include <apr_strings.h>
+#include <apr_thread_proc.h>
 #include "mez/corridor_exchange.h"
+#include "mez/corridor_export.h"
 #include "mez/corridor_handshake.h"
 #include "mez/did.h"
 #include "mez/digest.h"
@@ -279,6 +282,146 @@ static void test_two_zones_establish_a_corridor(void)
     }
 }
 
+/* A and B of test_two_zones_establish_a_corridor with their corridor established (A, pk-sifc, the sequencer): the
+ * corridor's id. */
+static const char *established(corridor_unit_t **pa, corridor_unit_t **pb_, mez_key_t **pka, mez_key_t **pkb)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    mez_key_t *ka, *kb;
+    corridor_unit_t *a, *b;
+    mez_corridor_t ca;
+    const char *id, *taken_id;
+    json_t *delivery, *pp, *agreements;
+    int repeated, refused;
+
+    CU_ASSERT_EQUAL_FATAL(mez_key_generate(p, &ka, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_key_generate(p, &kb, &pb), MEZ_OK);
+    a = zone_with_key("pk-sifc", ka, "ae-adgm", mez_did_key(p, kb));
+    b = zone_with_key("ae-adgm", kb, "pk-sifc", mez_did_key(p, ka));
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_propose(&a->env, parse("{\"peer_zone_id\":\"ae-adgm\"}"), &id, &delivery,
+                                               &pb), MEZ_OK);
+    mez_json_pool_own(p, delivery);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_take_proposal(&b->env, "pk-sifc", a->zone.did, a->last_body, &taken_id,
+                                                     &repeated, &refused, &pb), MEZ_OK);
+    /* B's acceptance, as A receives it (A's answer scripted from A's own) */
+    b->answer_status = 0;
+    b->answer = NULL;
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_accept(&b->env, id, &pp, &pb), MEZ_EIO);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_get(p, a->env.db, id, &ca, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_take_agreement(&a->env, &ca, b->zone.did, b->last_body, &agreements, &refused,
+                                                      &pb), MEZ_OK);
+    mez_json_pool_own(p, agreements);
+    b->answer_status = 200;
+    b->answer = mez_json_dump(p, own_pack(agreements), 0);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_accept(&b->env, id, &pp, &pb), MEZ_OK);
+    *pa = a;
+    *pb_ = b;
+    if (pka)
+        *pka = ka;
+    if (pkb)
+        *pkb = kb;
+    return id;
+}
+
+/* One of the concurrent sequencers below: its own pool (and allocator) and its own connection to A's store. */
+typedef struct sequencer_thread_t {
+    corridor_unit_t u;
+    apr_pool_t *pool;
+    const char *id;
+    int n, done;
+    const char *failure;
+} sequencer_thread_t;
+
+static void *APR_THREAD_FUNC sequence_many(apr_thread_t *t, void *arg)
+{
+    sequencer_thread_t *s = arg;
+    for (int i = 0; i < s->n && !s->failure; i++) {
+        mez_problem_t pb = { 0 };
+        mez_corridor_env_t env = s->u.env;
+        mez_corridor_append_t out;
+        json_t *receipt;
+        apr_pool_t *it;
+        apr_pool_create(&it, s->pool);
+        env.p = it;
+        if (mez_corridor_sequence(&env, s->id, mez_json_pool_own(it, json_pack("{s:s, s:{s:i}}", "kind", "notice",
+                                                                               "payload", "n", i)),
+                                  NULL, &receipt, &out, &pb) != MEZ_OK)
+            s->failure = apr_psprintf(s->pool, "%s: %s", pb.code ? pb.code : "-", pb.detail ? pb.detail : "");
+        else
+            s->done++;
+        apr_pool_destroy(it);
+    }
+    apr_thread_exit(t, APR_SUCCESS);
+    return NULL;
+}
+
+/* Two requests sequencing on the same corridor at once, each on its own connection to one SQLite file (two
+ * threads of httpd, or two nodes): each receipt gets the next number, none is lost, and the sequencer never keeps
+ * fork evidence against itself. Before the receipt was built under the row lock, the one that lost the race had
+ * signed a second receipt for a taken number and its append kept it in mez_corridor_fork. */
+static void test_concurrent_sequencings_get_consecutive_numbers(void)
+{
+    enum { THREADS = 2, EACH = 150 };
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    corridor_unit_t *a, *b;
+    sequencer_thread_t s[THREADS];
+    apr_thread_t *t[THREADS];
+    const char *id = established(&a, &b, NULL, NULL), *file = NULL;
+    mez_corridor_verify_report_t rep;
+    mez_corridor_t c;
+    json_t *doc;
+
+    CU_ASSERT_EQUAL_FATAL(mez_db_query_value(p, a->env.db, &file, "SELECT file FROM pragma_database_list "
+                                             "WHERE name = 'main'", &pb, NULL), MEZ_OK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(file);
+    for (int i = 0; i < THREADS; i++) {
+        apr_allocator_t *al;
+        memset(&s[i], 0, sizeof(s[i]));
+        /* an allocator of its own: pools sharing one are not for two threads */
+        CU_ASSERT_EQUAL_FATAL(apr_allocator_create(&al), APR_SUCCESS);
+        CU_ASSERT_EQUAL_FATAL(apr_pool_create_ex(&s[i].pool, NULL, NULL, al), APR_SUCCESS);
+        apr_allocator_owner_set(al, s[i].pool);
+        s[i].u = *a;
+        corridor_unit_env(&s[i].u, NULL);
+        CU_ASSERT_EQUAL_FATAL(mez_db_open(s[i].pool, "sqlite3", apr_pstrdup(s[i].pool, file), &s[i].u.env.db, &pb),
+                              MEZ_OK);
+        s[i].u.env.p = s[i].pool;
+        s[i].u.zone.zone_id = a->zone.zone_id;
+        s[i].u.zone.key = a->zone.key;
+        s[i].u.zone.did = a->zone.did;
+        s[i].id = id;
+        s[i].n = EACH;
+    }
+    for (int i = 0; i < THREADS; i++)
+        CU_ASSERT_EQUAL_FATAL(apr_thread_create(&t[i], NULL, sequence_many, &s[i], p), APR_SUCCESS);
+    for (int i = 0; i < THREADS; i++) {
+        apr_status_t rv;
+        apr_thread_join(&rv, t[i]);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        if (s[i].failure)
+            fprintf(stderr, "\n  sequencer %d: %s\n", i, s[i].failure);
+        CU_ASSERT_PTR_NULL(s[i].failure);
+        CU_ASSERT_EQUAL(s[i].done, EACH);
+        apr_pool_destroy(s[i].pool);
+    }
+    CU_ASSERT_EQUAL(mass_unit_count(a->env.db, "mez_corridor_fork"), 0);
+    CU_ASSERT_EQUAL(mass_unit_count(a->env.db, "SELECT COUNT(DISTINCT seq) FROM mez_corridor_receipt"),
+                    THREADS * EACH);
+    CU_ASSERT_EQUAL(mass_unit_count(a->env.db, "SELECT MAX(seq) FROM mez_corridor_receipt"), THREADS * EACH - 1);
+    CU_ASSERT_EQUAL(mass_unit_count(a->env.db, "SELECT COUNT(*) FROM mez_corridor_receipt x JOIN mez_corridor_receipt "
+                                    "y ON y.corridor_id = x.corridor_id AND y.seq = x.seq + 1 "
+                                    "WHERE y.prev_root <> x.next_root"), 0);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_get(p, a->env.db, id, &c, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(c.state, MEZ_CORRIDOR_ACTIVE);
+    /* what the peer or anyone offline would check: every receipt chained and signed */
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_export(p, a->env.db, id, &doc, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_corridor_verify_export(p, doc, &rep, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(rep.receipts, THREADS * EACH);
+}
+
 void unit_register_corridor_exchange(void)
 {
     CU_pSuite s = unit_suite("corridor exchange");
@@ -286,4 +429,5 @@ void unit_register_corridor_exchange(void)
     CU_add_test(s, "what a peer may ask the sequencer to sign", test_what_a_peer_may_ask_the_sequencer_to_sign);
     CU_add_test(s, "sequencing, signing and telling the peer", test_sequencing_signing_and_telling);
     CU_add_test(s, "two zones establish a corridor", test_two_zones_establish_a_corridor);
+    CU_add_test(s, "concurrent sequencings get consecutive numbers", test_concurrent_sequencings_get_consecutive_numbers);
 }

@@ -164,6 +164,10 @@ mez_status_t mez_corridor_append_ref(apr_pool_t *p, mez_db_t *db, const char *co
  * is refused as "corridor.fork" without keeping its evidence: the caller appends receipts it made itself. */
 mez_status_t mez_corridor_append_in_tx(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
                                        apr_time_t now, mez_corridor_append_t *out, mez_problem_t *pb);
+/* mez_corridor_append_ref inside the caller's open transaction (as mez_corridor_append_in_tx). */
+mez_status_t mez_corridor_append_ref_in_tx(apr_pool_t *p, mez_db_t *db, const char *corridor_id,
+                                           const json_t *receipt, const char *request_ref, apr_time_t now,
+                                           mez_corridor_append_t *out, mez_problem_t *pb);
 struct mez_key_rotation_t;
 /* Records a key rotation (its credential vc, checked) on the chain of every established, not deprecated corridor
  * this zone sequences (with peer_zone_id only, when given: a peer rotated), each receipt signed by signer (the

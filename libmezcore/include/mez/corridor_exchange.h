@@ -39,8 +39,9 @@ mez_status_t mez_corridor_peer_may_request(apr_pool_t *p, const char *zone_id, c
  * key would make receipts and checkpoints nobody accepts. */
 mez_status_t mez_corridor_may_sign(apr_pool_t *p, const char *zone_did, const mez_corridor_t *c, mez_problem_t *pb);
 
-/* The sequencer appends transition to corridor id: built on the head it reads and appended under the row lock (a
- * concurrent append that took the sequence number first makes it build again). ref (may be NULL): a request's
+/* The sequencer appends transition to corridor id: in one transaction under the corridor's row lock, the receipt
+ * is built and signed on the size and head read under that lock and appended, so concurrent sequencings get
+ * consecutive numbers and none is ever taken for a fork of this zone's own. ref (may be NULL): a request's
  * reference; when a receipt was already appended under it, that one is answered (out->repeated). */
 mez_status_t mez_corridor_sequence(const mez_corridor_env_t *env, const char *id, const json_t *transition,
                                    const char *ref, json_t **receipt, mez_corridor_append_t *out,
