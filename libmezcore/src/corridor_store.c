@@ -375,29 +375,41 @@ static mez_status_t append_prepare(apr_pool_t *p, const char *corridor_id, const
     return MEZ_OK;
 }
 
-/* A receipt recording a key rotation moves the corridor's view of the parties: the peer's DID when the peer
- * rotated, the signer of the next receipts when the sequencer did (the peer on a responder's copy, this zone on
- * the proposer's). The credential was checked by the protocol before the append, as the signature was. */
-static mez_status_t follow_rotation(apr_pool_t *p, mez_db_t *db, const mez_corridor_t *c, const json_t *receipt,
-                                    mez_problem_t *pb)
+/* A receipt recording a key rotation is checked as the offline verifier checks it (mez_corridor_verify_export):
+ * mez_key_rotation_follow from both parties' DIDs at this point of the chain, so the credential, signed by both
+ * keys, must rotate the DID its zone has there, and the payload must repeat the credential. A store that kept
+ * what its own export's verification refuses would hold a chain nobody can check, and a payload naming a key the
+ * credential never named would move the signer to it and wedge the corridor. *keys: the parties after it. */
+static mez_status_t rotation_check(apr_pool_t *p, mez_db_t *db, const mez_corridor_t *c, const json_t *receipt,
+                                   mez_chain_keys_t *keys, int *rotated, mez_problem_t *pb)
 {
-    const json_t *vc, *payload = json_object_get(json_object_get(receipt, "transition"), "payload");
-    const char *zone = json_string_value(json_object_get(payload, "zone_id"));
-    const char *did = json_string_value(json_object_get(payload, "new_did"));
-    int peer, sequencer;
+    const json_t *vc;
     mez_status_t st;
+    *rotated = 0;
     if (!mez_key_rotation_of_receipt(receipt, &vc))
         return MEZ_OK;
-    if (!zone || !did)
-        return mez_problem(pb, p, MEZ_EINVAL, 422, "key_rotation.invalid", "/transition/payload",
-                           "a key rotation names the zone and its new DID");
-    peer = !strcmp(zone, c->peer_zone_id);
-    sequencer = c->role == MEZ_CORRIDOR_RESPONDER ? peer : !peer;
-    if (peer && (st = mez_db_execv(p, db, NULL, "UPDATE mez_corridor SET peer_did = %s WHERE corridor_id = %s", pb,
-                                   did, c->corridor_id, NULL)) != MEZ_OK)
+    if ((st = mez_corridor_keys_at(p, db, c->corridor_id, c->size, keys, pb)) != MEZ_OK)
         return st;
-    if (sequencer && (st = mez_db_execv(p, db, NULL, "UPDATE mez_corridor SET signer_did = %s WHERE corridor_id = %s",
-                                        pb, did, c->corridor_id, NULL)) != MEZ_OK)
+    return mez_key_rotation_follow(p, keys, receipt, "", rotated, pb);
+}
+
+/* The checked rotation moves the corridor's view of the parties, with the DIDs the credential names: the peer's
+ * DID when the peer rotated, the signer of the next receipts when the sequencer (the proposer) did (the peer on a
+ * responder's copy, this zone on the proposer's). */
+static mez_status_t follow_rotation(apr_pool_t *p, mez_db_t *db, const mez_corridor_t *c, const json_t *receipt,
+                                    const mez_chain_keys_t *keys, mez_problem_t *pb)
+{
+    const char *zone = json_string_value(json_object_get(json_object_get(json_object_get(receipt, "transition"),
+                                                                         "payload"), "zone_id"));
+    int proposer = !strcmp(zone, keys->proposer_zone_id);
+    const char *did = proposer ? keys->proposer_did : keys->responder_did;
+    mez_status_t st;
+    if (!strcmp(zone, c->peer_zone_id)
+        && (st = mez_db_execv(p, db, NULL, "UPDATE mez_corridor SET peer_did = %s WHERE corridor_id = %s", pb, did,
+                              c->corridor_id, NULL)) != MEZ_OK)
+        return st;
+    if (proposer && (st = mez_db_execv(p, db, NULL, "UPDATE mez_corridor SET signer_did = %s WHERE corridor_id = %s",
+                                       pb, did, c->corridor_id, NULL)) != MEZ_OK)
         return st;
     return MEZ_OK;
 }
@@ -410,9 +422,11 @@ static mez_status_t append_locked(apr_pool_t *p, mez_db_t *db, const char *corri
 {
     mez_corridor_t c;
     mez_receipt_chain_t chain;
+    mez_chain_keys_t keys;
     mez_digest_t leaf;
     const json_t *rotation_vc;
     const char *seq_s;
+    int rotated = 0;
     mez_status_t st;
 
     if ((st = mez_corridor_read(p, db, corridor_id, 1, &c, pb)) != MEZ_OK)
@@ -439,7 +453,8 @@ static mez_status_t append_locked(apr_pool_t *p, mez_db_t *db, const char *corri
     mez_receipt_chain_init(&chain, c.corridor_id, &c.genesis_root);
     chain.head = c.head;
     if ((st = mez_corridor_peaks(p, db, corridor_id, c.size, &chain.mmr, pb)) != MEZ_OK
-        || (st = mez_receipt_chain_append(p, &chain, receipt, NULL, pb)) != MEZ_OK)
+        || (st = mez_receipt_chain_append(p, &chain, receipt, NULL, pb)) != MEZ_OK
+        || (st = rotation_check(p, db, &c, receipt, &keys, &rotated, pb)) != MEZ_OK)
         return st;
     mez_mmr_leaf_hash(next_root, &leaf);
     mez_mmr_root(&chain.mmr, &out->root);
@@ -461,7 +476,7 @@ static mez_status_t append_locked(apr_pool_t *p, mez_db_t *db, const char *corri
                               mez_corridor_u64(p, out->size), mez_digest_hex(p, &out->root),
                               mez_corridor_time(p, now), corridor_id, NULL)) != MEZ_OK)
         return st;
-    return follow_rotation(p, db, &c, receipt, pb);
+    return rotated ? follow_rotation(p, db, &c, receipt, &keys, pb) : MEZ_OK;
 }
 
 mez_status_t mez_corridor_append_ref(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,

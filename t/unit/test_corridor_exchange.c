@@ -12,6 +12,7 @@
 #include "mez/did.h"
 #include "mez/digest.h"
 #include "mez/key.h"
+#include "mez/key_rotation.h"
 #include "mez/lifecycle.h"
 #include "mez/json.h"
 #include "corridor_unit.h"
@@ -422,6 +423,150 @@ static void test_concurrent_sequencings_get_consecutive_numbers(void)
     CU_ASSERT_EQUAL(rep.receipts, THREADS * EACH);
 }
 
+/* A receipt key signs for b's copy of corridor id: the next number, on b's head. */
+static json_t *next_signed_by(corridor_unit_t *b, const char *id, const mez_key_t *key, const json_t *transition)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    mez_corridor_terms_t terms;
+    mez_corridor_t c;
+    json_t *vc, *r;
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_get(p, b->env.db, id, &c, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_definition(p, b->env.db, id, &vc, &terms, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_receipt_make(p, key, &terms, c.size, &c.head, transition, apr_time_now(), &r,
+                                                    &pb), MEZ_OK);
+    return r;
+}
+
+/* The transition recording from's rotation to to in zone_id (*rot, may be NULL, what it says). */
+static json_t *rotation(const mez_key_t *from, const mez_key_t *to, const char *zone_id, mez_key_rotation_t *rot)
+{
+    mez_problem_t pb = { 0 };
+    mez_key_rotation_t r;
+    json_t *vc;
+    CU_ASSERT_EQUAL_FATAL(mez_key_rotation_issue(unit_pool(), from, to, zone_id, NULL, apr_time_now(), &vc, &r, &pb),
+                          MEZ_OK);
+    if (rot)
+        *rot = r;
+    return mez_key_rotation_transition(unit_pool(), vc, &r);
+}
+
+/* b takes batch (pushed or pulled): answered with status and code at pointer (status 0: taken), and on a
+ * refusal its copy is as it was. */
+static void take(corridor_unit_t *b, const char *id, json_t *batch, int status, const char *code, const char *pointer,
+                 int appended, int repeated)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    mez_corridor_t before, after;
+    long forks = mass_unit_count(b->env.db, "mez_corridor_fork");
+    int a = -1, r = -1;
+    mez_status_t st;
+    mez_json_pool_own(p, batch);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_get(p, b->env.db, id, &before, &pb), MEZ_OK);
+    st = mez_corridor_take_receipts(&b->env, &before, batch, "/receipts", &a, &r, &pb);
+    CU_ASSERT_EQUAL(a, appended);
+    CU_ASSERT_EQUAL(r, repeated);
+    if (!status) {
+        if (st != MEZ_OK)
+            fprintf(stderr, "\n  refused: %s %s %s\n", pb.code, pb.pointer ? pb.pointer : "-", pb.detail);
+        CU_ASSERT_EQUAL(st, MEZ_OK);
+        return;
+    }
+    CU_ASSERT_NOT_EQUAL(st, MEZ_OK);
+    CU_ASSERT_EQUAL(pb.status, status);
+    CU_ASSERT_STRING_EQUAL(pb.code ? pb.code : "", code);
+    CU_ASSERT_STRING_EQUAL(pb.pointer ? pb.pointer : "", pointer);
+    if (!strcmp(code, "corridor.fork"))
+        return;
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_get(p, b->env.db, id, &after, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(after.size, before.size);
+    CU_ASSERT_STRING_EQUAL(after.signer_did, before.signer_did);
+    CU_ASSERT_STRING_EQUAL(after.peer_did, before.peer_did);
+    CU_ASSERT_EQUAL(after.state, before.state);
+    CU_ASSERT_EQUAL(mass_unit_count(b->env.db, "mez_corridor_fork"), forks);
+}
+
+/* What b's copy exports verifies offline (mez corridor verify). */
+static void copy_verifies(corridor_unit_t *b, const char *id, uint64_t receipts, int rotations)
+{
+    mez_problem_t pb = { 0 };
+    mez_corridor_verify_report_t rep;
+    json_t *doc;
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_export(unit_pool(), b->env.db, id, &doc, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_corridor_verify_export(unit_pool(), doc, &rep, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(rep.receipts, receipts);
+    CU_ASSERT_EQUAL(rep.key_rotations, (uint64_t)rotations);
+}
+
+/* The responder B takes a zone.key_rotation receipt only as its own export's verification would: the credential
+ * must rotate the DID the chain has for its zone, and the payload must say what the credential says; the DIDs it
+ * keeps are the credential's. A's store refuses the same receipts. */
+static void test_rotations_taken_as_the_verifier_takes_them(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    corridor_unit_t *a, *b;
+    mez_key_t *ka, *kb, *ka2, *kb2, *kx, *ky, *k3;
+    mez_key_rotation_t rot;
+    mez_corridor_append_t out;
+    mez_corridor_t cb;
+    const char *id = established(&a, &b, &ka, &kb);
+    json_t *tr, *r;
+
+    CU_ASSERT_EQUAL_FATAL(mez_key_generate(p, &ka2, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_key_generate(p, &kb2, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_key_generate(p, &kx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_key_generate(p, &ky, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_key_generate(p, &k3, &pb), MEZ_OK);
+
+    /* A's rotation whose payload names a key the credential does not: the signer would move to k3, and every
+     * receipt the credential's new key signs would be refused. */
+    tr = rotation(ka, ka2, "pk-sifc", &rot);
+    json_object_set_new(json_object_get(tr, "payload"), "new_did", json_string(mez_did_key(p, k3)));
+    r = next_signed_by(b, id, ka, tr);
+    take(b, id, json_pack("[O]", r), 422, "key_rotation.invalid", "/receipts/0/transition/payload/new_did", 0, 0);
+    CU_ASSERT_EQUAL(mez_corridor_append(p, a->env.db, id, r, apr_time_now(), &out, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code ? pb.code : "", "key_rotation.invalid");
+    CU_ASSERT_EQUAL(mass_unit_count(a->env.db, "mez_corridor_receipt"), 0);
+    /* ... and one whose previous_did is not the credential's */
+    tr = rotation(ka, ka2, "pk-sifc", &rot);
+    json_object_set_new(json_object_get(tr, "payload"), "previous_did", json_string(mez_did_key(p, k3)));
+    take(b, id, json_pack("[o]", next_signed_by(b, id, ka, tr)), 422, "key_rotation.invalid",
+         "/receipts/0/transition/payload/new_did", 0, 0);
+    /* B's own zone "rotated" from a key it never had: refused, though the sequencer signed it. */
+    take(b, id, json_pack("[o]", next_signed_by(b, id, ka, rotation(kx, ky, "ae-adgm", NULL))), 409,
+         "key_rotation.not_current", "/receipts/0/transition/payload/credential/credentialSubject/previous_did", 0, 0);
+    /* A's zone rotated from a key that is not the one signing its chain */
+    take(b, id, json_pack("[o]", next_signed_by(b, id, ka, rotation(kx, ky, "pk-sifc", NULL))), 409,
+         "key_rotation.not_current", "/receipts/0/transition/payload/credential/credentialSubject/previous_did", 0, 0);
+    /* a rotation of a zone that is no party of the corridor */
+    take(b, id, json_pack("[o]", next_signed_by(b, id, ka, rotation(kx, ky, "kz-aifc", NULL))), 422,
+         "key_rotation.invalid", "/receipts/0/transition/payload/zone_id", 0, 0);
+    CU_ASSERT_EQUAL(mass_unit_count(b->env.db, "mez_corridor_receipt"), 0);
+
+    /* B's own real rotation, recorded by A: taken; the sequencer and the peer are unchanged on B's copy. */
+    take(b, id, json_pack("[o]", next_signed_by(b, id, ka, rotation(kb, kb2, "ae-adgm", NULL))), 0, NULL, NULL, 1, 0);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_get(p, b->env.db, id, &cb, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(cb.signer_did, mez_did_key(p, ka));
+    CU_ASSERT_STRING_EQUAL(cb.peer_did, mez_did_key(p, ka));
+    copy_verifies(b, id, 1, 1);
+    /* a second rotation from B's first key is no longer current */
+    take(b, id, json_pack("[o]", next_signed_by(b, id, ka, rotation(kb, ky, "ae-adgm", NULL))), 409,
+         "key_rotation.not_current", "/receipts/0/transition/payload/credential/credentialSubject/previous_did", 0, 0);
+
+    /* A's real rotation: taken, the signer and the peer are the credential's new DID, whose receipts are taken
+     * next and the old key's are not. */
+    take(b, id, json_pack("[o]", next_signed_by(b, id, ka, rotation(ka, ka2, "pk-sifc", NULL))), 0, NULL, NULL, 1, 0);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_get(p, b->env.db, id, &cb, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(cb.signer_did, mez_did_key(p, ka2));
+    CU_ASSERT_STRING_EQUAL(cb.peer_did, mez_did_key(p, ka2));
+    take(b, id, json_pack("[o]", next_signed_by(b, id, ka, parse("{\"kind\":\"notice\"}"))), 401,
+         "receipt.signature_invalid", "/receipts/0/proof/verificationMethod", 0, 0);
+    take(b, id, json_pack("[o]", next_signed_by(b, id, ka2, parse("{\"kind\":\"notice\"}"))), 0, NULL, NULL, 1, 0);
+    copy_verifies(b, id, 3, 2);
+}
+
 void unit_register_corridor_exchange(void)
 {
     CU_pSuite s = unit_suite("corridor exchange");
@@ -430,4 +575,5 @@ void unit_register_corridor_exchange(void)
     CU_add_test(s, "sequencing, signing and telling the peer", test_sequencing_signing_and_telling);
     CU_add_test(s, "two zones establish a corridor", test_two_zones_establish_a_corridor);
     CU_add_test(s, "concurrent sequencings get consecutive numbers", test_concurrent_sequencings_get_consecutive_numbers);
+    CU_add_test(s, "rotations taken as the verifier takes them", test_rotations_taken_as_the_verifier_takes_them);
 }
