@@ -14,6 +14,7 @@
 #include "mez/key.h"
 #include "mez/key_rotation.h"
 #include "mez/lifecycle.h"
+#include "mez/receipt.h"
 #include "mez/json.h"
 #include "corridor_unit.h"
 #include "mass_unit.h"
@@ -567,6 +568,72 @@ static void test_rotations_taken_as_the_verifier_takes_them(void)
     copy_verifies(b, id, 3, 2);
 }
 
+/* Receipt seq of corridor id as key signs it, after the receipt prev (NULL: after the genesis root of b's copy). */
+static json_t *signed_at(corridor_unit_t *b, const char *id, const mez_key_t *key, uint64_t seq, const json_t *prev,
+                         const json_t *transition)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    mez_corridor_terms_t terms;
+    mez_corridor_t c;
+    mez_digest_t head;
+    json_t *vc, *r;
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_get(p, b->env.db, id, &c, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_definition(p, b->env.db, id, &vc, &terms, &pb), MEZ_OK);
+    head = c.genesis_root;
+    if (prev)
+        CU_ASSERT_EQUAL_FATAL(mez_receipt_hex_digest(p, json_string_value(json_object_get(prev, "next_root")), "",
+                                                     &head, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_receipt_make(p, key, &terms, seq, &head, transition, apr_time_now(), &r, &pb),
+                          MEZ_OK);
+    return r;
+}
+
+/* The sequencer resends from what the responder acknowledged, which can lag behind what the responder holds (a
+ * push whose answer was lost, or a pull in between): after the sequencer's rotation such a batch starts with
+ * receipts its previous key signed. Those are the held ones, answered as repeats; each new one is checked with the
+ * key in force at its number. A different receipt at a held number is a fork only when the key that signed at that
+ * number signed it. Before, every receipt of a batch was checked with the current key, and every later push failed
+ * 401 receipt.signature_invalid for ever. */
+static void test_receipts_held_before_a_rotation_are_repeats(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    corridor_unit_t *a, *b;
+    mez_key_t *ka, *kb, *ka2;
+    mez_corridor_t cb;
+    const char *id = established(&a, &b, &ka, &kb);
+    json_t *r0, *r1, *r2, *other;
+
+    CU_ASSERT_EQUAL_FATAL(mez_key_generate(p, &ka2, &pb), MEZ_OK);
+    r0 = signed_at(b, id, ka, 0, NULL, parse("{\"kind\":\"notice\",\"payload\":{\"n\":0}}"));
+    r1 = signed_at(b, id, ka, 1, r0, rotation(ka, ka2, "pk-sifc", NULL));
+    r2 = signed_at(b, id, ka2, 2, r1, parse("{\"kind\":\"notice\",\"payload\":{\"n\":2}}"));
+
+    take(b, id, json_pack("[O, O]", r0, r1), 0, NULL, NULL, 2, 0);
+    /* the answer was lost: the same push again, then with the receipt the new key signed */
+    take(b, id, json_pack("[O, O]", r0, r1), 0, NULL, NULL, 0, 2);
+    take(b, id, json_pack("[O, O, O]", r0, r1, r2), 0, NULL, NULL, 1, 2);
+    take(b, id, json_pack("[O]", r0), 0, NULL, NULL, 0, 1);
+    take(b, id, json_pack("[O, O, O]", r0, r1, r2), 0, NULL, NULL, 0, 3);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_get(p, b->env.db, id, &cb, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(cb.size, 3);
+    CU_ASSERT_STRING_EQUAL(cb.signer_did, mez_did_key(p, ka2));
+    copy_verifies(b, id, 3, 1);
+
+    /* Another receipt 0 signed by the new key, which did not sign receipt 0: nobody's word, no evidence. */
+    other = signed_at(b, id, ka2, 0, NULL, parse("{\"kind\":\"notice\",\"payload\":{\"n\":\"other\"}}"));
+    take(b, id, json_pack("[o]", other), 401, "receipt.signature_invalid", "/receipts/0/proof/verificationMethod", 0,
+         0);
+    /* Another receipt 1 signed by the previous key, which signed receipt 1: the sequencer equivocated. */
+    other = signed_at(b, id, ka, 1, r0, parse("{\"kind\":\"notice\",\"payload\":{\"n\":\"other\"}}"));
+    take(b, id, json_pack("[O, o]", r0, other), 409, "corridor.fork", "/receipts/1/sequence", 0, 1);
+    CU_ASSERT_EQUAL(mass_unit_count(b->env.db, "mez_corridor_fork"), 1);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_get(p, b->env.db, id, &cb, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(cb.state, MEZ_CORRIDOR_HALTED);
+    CU_ASSERT_EQUAL(cb.size, 3);
+}
+
 void unit_register_corridor_exchange(void)
 {
     CU_pSuite s = unit_suite("corridor exchange");
@@ -574,6 +641,8 @@ void unit_register_corridor_exchange(void)
     CU_add_test(s, "what a peer may ask the sequencer to sign", test_what_a_peer_may_ask_the_sequencer_to_sign);
     CU_add_test(s, "sequencing, signing and telling the peer", test_sequencing_signing_and_telling);
     CU_add_test(s, "two zones establish a corridor", test_two_zones_establish_a_corridor);
-    CU_add_test(s, "concurrent sequencings get consecutive numbers", test_concurrent_sequencings_get_consecutive_numbers);
+    CU_add_test(s, "concurrent sequencings get consecutive numbers",
+                test_concurrent_sequencings_get_consecutive_numbers);
     CU_add_test(s, "rotations taken as the verifier takes them", test_rotations_taken_as_the_verifier_takes_them);
+    CU_add_test(s, "receipts held before a rotation are repeats", test_receipts_held_before_a_rotation_are_repeats);
 }

@@ -163,6 +163,15 @@ mez_status_t mez_corridor_append(apr_pool_t *p, mez_db_t *db, const char *corrid
 mez_status_t mez_corridor_append_ref(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
                                      const char *request_ref, apr_time_t now, mez_corridor_append_t *out,
                                      mez_problem_t *pb);
+/* The responder's append of a receipt its sequencer sent (pushed or pulled), in one transaction under the row lock.
+ * At a sequence number this copy holds: the very text held is a repeat (MEZ_OK, out->repeated; no key needed,
+ * nothing written); any other must be signed by the key that signed at that number, and is then a repeat (the same
+ * next_root) or a fork as for mez_corridor_append. The next number must be signed by the key in force now (the
+ * row's signer_did, which the chain's rotations move), and is then appended as by mez_corridor_append. A signature
+ * by any other key is 401 "receipt.signature_invalid" (mez_corridor_receipt_check_signature's problems, pointers
+ * under the receipt), and nothing is written. */
+mez_status_t mez_corridor_take(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
+                               apr_time_t now, mez_corridor_append_t *out, mez_problem_t *pb);
 /* mez_corridor_append inside the caller's open transaction (the caller commits or rolls back everything). A fork
  * is refused as "corridor.fork" without keeping its evidence: the caller appends receipts it made itself. */
 mez_status_t mez_corridor_append_in_tx(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,

@@ -47,10 +47,11 @@ mez_status_t mez_corridor_sequence(const mez_corridor_env_t *env, const char *id
                                    const char *ref, json_t **receipt, mez_corridor_append_t *out,
                                    mez_problem_t *pb);
 
-/* The responder takes receipts the sequencer signed (pushed or pulled), in order, checking each signature with
- * the key that signs at its place in the chain (a recorded rotation moves it). A fork halts the corridor with its
- * evidence (the refusal is answered, pointers under base); *appended and *repeated count what happened before
- * any refusal. */
+/* The responder takes receipts the sequencer signed (pushed or pulled), in order, each under the row lock
+ * (mez_corridor_take): one this copy holds is compared with the held one (the same text: a repeat, whatever key
+ * signed it; another, checked with the key that signed at that number: a repeat or a fork), a new one must be
+ * signed by the key that signs at its place in the chain (a recorded rotation moves it). A fork halts the corridor with its evidence (the
+ * refusal is answered, pointers under base); *appended and *repeated count what happened before any refusal. */
 mez_status_t mez_corridor_take_receipts(const mez_corridor_env_t *env, const mez_corridor_t *c,
                                         const json_t *receipts, const char *base, int *appended, int *repeated,
                                         mez_problem_t *pb);
