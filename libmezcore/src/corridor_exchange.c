@@ -410,7 +410,7 @@ mez_status_t mez_corridor_record(const mez_corridor_env_t *env, const char *id, 
     }
     else {
         mez_peer_answer_t ans = { 0 };
-        json_t *one, *ask;
+        json_t *one, *ask, *asked, *got;
         int appended, repeated;
         if ((st = select_peer(env, &c, pb)) != MEZ_OK)
             return st;
@@ -420,17 +420,31 @@ mez_status_t mez_corridor_record(const mez_corridor_env_t *env, const char *id, 
         if ((st = env->call_peer(env->baton, "POST", "/v1/corridors/peers/transitions", NULL, ask, &ans, pb))
             != MEZ_OK)
             return st;     /* pb names the peer's own problem code and detail */
-        *receipt = json_object_get(ans.body, "receipt");
+        /* The sequencer's word that it recorded this transition is the receipt it signed for it, as it records a
+         * peer's request (with requested_by naming this zone): a success without one, or with a receipt of
+         * another transition, records nothing here. */
+        got = json_object_get(ans.body, "receipt");
+        asked = own(env, json_deep_copy(transition));
+        json_object_set_new(asked, "requested_by", json_pack("{s:s}", "zone_id", env->zone->zone_id));
+        if (!json_is_object(got))
+            return mez_problem(pb, p, MEZ_EIO, 502, "corridor.peer_invalid_answer", "/receipt",
+                               "zone %s answered the transition without the receipt it signed for it", c.peer_zone_id);
+        if (!json_equal(json_object_get(got, "transition"), asked))
+            return mez_problem(pb, p, MEZ_EIO, 502, "corridor.peer_invalid_answer", "/receipt/transition",
+                               "zone %s answered a receipt of another transition than the one this zone asked for",
+                               c.peer_zone_id);
         if ((st = mez_corridor_pull(env, id, &pp, pb)) != MEZ_OK) {
             if (pp)
                 json_decref(pp);
             return st;
         }
-        one = own(env, json_pack("[O]", *receipt));
+        one = own(env, json_pack("[O]", got));
         if ((st = mez_corridor_get(p, env->db, id, &c, pb)) != MEZ_OK
             || (st = mez_corridor_take_receipts(env, &c, one, "/receipt", &appended, &repeated, pb)) != MEZ_OK)
             return st;
-        *seq = (uint64_t)json_integer_value(json_object_get(*receipt, "sequence"));
+        /* Held in this copy now (appended or the same one already held): its number is this zone's to answer. */
+        *receipt = got;
+        *seq = (uint64_t)json_integer_value(json_object_get(got, "sequence"));
         st = MEZ_OK;
     }
     *delivery = mez_peer_outcome("delivered", st, &dpb, json_object_get(pp, "peer_problem"));

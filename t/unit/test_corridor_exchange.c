@@ -634,6 +634,78 @@ static void test_receipts_held_before_a_rotation_are_repeats(void)
     CU_ASSERT_EQUAL(cb.size, 3);
 }
 
+/* B, the responder, records a transition by asking A; A's answer, scripted here, is all B has to go on. */
+static void record_refused(corridor_unit_t *b, const char *id, const json_t *asked, const char *answer,
+                           const char *pointer)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    json_t *receipt = NULL, *delivery = NULL;
+    uint64_t seq = 99;
+    long before = mass_unit_count(b->env.db, "mez_corridor_receipt");
+    b->answer_status = 201;
+    b->answer = answer;
+    CU_ASSERT_EQUAL(mez_corridor_record(&b->env, id, asked, NULL, &receipt, &seq, &delivery, &pb), MEZ_EIO);
+    CU_ASSERT_EQUAL(pb.status, 502);
+    CU_ASSERT_STRING_EQUAL(pb.code ? pb.code : "", "corridor.peer_invalid_answer");
+    CU_ASSERT_STRING_EQUAL(pb.pointer ? pb.pointer : "", pointer);
+    CU_ASSERT_EQUAL(seq, 99);
+    CU_ASSERT_PTR_NULL(receipt);
+    CU_ASSERT_EQUAL(mass_unit_count(b->env.db, "mez_corridor_receipt"), before);
+    (void)p;
+}
+
+/* The sequencer's answer to a responder's transition is the receipt it signed for that very transition, recorded
+ * as the responder's request: without it, or with a receipt of anything else (even one the sequencer signed),
+ * nothing is recorded and no number is answered. Before, an answer without a receipt was a success at sequence 0. */
+static void test_the_responder_records_only_the_receipt_it_asked_for(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    corridor_unit_t *a, *b;
+    mez_key_t *ka, *kb;
+    const char *id = established(&a, &b, &ka, &kb);
+    json_t *asked = parse("{\"kind\":\"notice\",\"payload\":{\"n\":1}}"), *recorded, *receipt = NULL;
+    json_t *delivery = NULL, *good;
+    uint64_t seq = 99;
+
+    recorded = json_deep_copy(asked);
+    json_object_set_new(recorded, "requested_by", json_pack("{s:s}", "zone_id", "ae-adgm"));
+    mez_json_pool_own(p, recorded);
+    record_refused(b, id, asked, "{}", "/receipt");
+    record_refused(b, id, asked, "{\"receipt\":null}", "/receipt");
+    /* A's own receipt of the same transition (not at B's request), one of another transition, one requested by
+     * another zone */
+    record_refused(b, id, asked, mez_json_dump(p, mez_json_pool_own(p, json_pack("{s:o}", "receipt",
+                   next_signed_by(b, id, ka, asked))), 0), "/receipt/transition");
+    record_refused(b, id, asked, mez_json_dump(p, mez_json_pool_own(p, json_pack("{s:o}", "receipt",
+                   next_signed_by(b, id, ka, parse("{\"kind\":\"notice\",\"payload\":{\"n\":2},"
+                                                   "\"requested_by\":{\"zone_id\":\"ae-adgm\"}}")))), 0),
+                   "/receipt/transition");
+    record_refused(b, id, asked, mez_json_dump(p, mez_json_pool_own(p, json_pack("{s:o}", "receipt",
+                   next_signed_by(b, id, ka, parse("{\"kind\":\"notice\",\"payload\":{\"n\":1},"
+                                                   "\"requested_by\":{\"zone_id\":\"kz-aifc\"}}")))), 0),
+                   "/receipt/transition");
+    CU_ASSERT_STRING_EQUAL(b->last_path, "/v1/corridors/peers/transitions");
+
+    /* the receipt of what was asked: held in B's copy, and its number answered */
+    good = next_signed_by(b, id, ka, recorded);
+    b->answer = mez_json_dump(p, mez_json_pool_own(p, json_pack("{s:O}", "receipt", good)), 0);
+    CU_ASSERT_EQUAL(mez_corridor_record(&b->env, id, asked, NULL, &receipt, &seq, &delivery, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(seq, 0);
+    CU_ASSERT_TRUE(json_equal(receipt, good));
+    CU_ASSERT_EQUAL(mass_unit_count(b->env.db, "mez_corridor_receipt"), 1);
+    copy_verifies(b, id, 1, 0);
+    /* ... but signed by another key than the sequencer's: refused as any pushed receipt, no number */
+    seq = 99;
+    b->answer = mez_json_dump(p, mez_json_pool_own(p, json_pack("{s:o}", "receipt",
+                                                                next_signed_by(b, id, kb, recorded))), 0);
+    CU_ASSERT_EQUAL(mez_corridor_record(&b->env, id, asked, NULL, &receipt, &seq, &delivery, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code ? pb.code : "", "receipt.signature_invalid");
+    CU_ASSERT_EQUAL(seq, 99);
+    CU_ASSERT_EQUAL(mass_unit_count(b->env.db, "mez_corridor_receipt"), 1);
+}
+
 void unit_register_corridor_exchange(void)
 {
     CU_pSuite s = unit_suite("corridor exchange");
@@ -645,4 +717,6 @@ void unit_register_corridor_exchange(void)
                 test_concurrent_sequencings_get_consecutive_numbers);
     CU_add_test(s, "rotations taken as the verifier takes them", test_rotations_taken_as_the_verifier_takes_them);
     CU_add_test(s, "receipts held before a rotation are repeats", test_receipts_held_before_a_rotation_are_repeats);
+    CU_add_test(s, "the responder records only the receipt it asked for",
+                test_the_responder_records_only_the_receipt_it_asked_for);
 }

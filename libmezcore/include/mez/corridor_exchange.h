@@ -68,7 +68,10 @@ mez_status_t mez_corridor_pull(const mez_corridor_env_t *env, const char *id, js
                                mez_problem_t *pb);
 
 /* Records a transition on corridor id from either side: the sequencer appends and pushes; the responder asks
- * the sequencer, then takes the signed receipt into its own copy (after whatever it lacked). *delivery
+ * the sequencer, whose answer must carry the receipt it signed for this very transition (recorded with
+ * requested_by naming this zone; else 502 "corridor.peer_invalid_answer", pointer "/receipt" or
+ * "/receipt/transition", nothing taken), then takes that receipt into its own copy (after whatever it lacked), and
+ * answers its *receipt and *seq only once it holds it. *delivery
  * ({delivered, code?, detail?, peer_problem?}) says whether the peer holds it (the sequencer's push); the
  * receipt is recorded either way. ref as for mez_corridor_sequence. */
 mez_status_t mez_corridor_record(const mez_corridor_env_t *env, const char *id, const json_t *transition,
