@@ -12,8 +12,8 @@ import pytest
 
 from audit_util import audit_rows, audit_verify
 from mez_harness import assert_problem
-from test_corridor_protocol import (EVIDENCE, append, check_receipt_signature, open_corridor, pair,  # noqa: F401
-                                    signed_post, zpost)
+from test_corridor_protocol import (EVIDENCE, append, chain, check_receipt_signature, open_corridor,  # noqa: F401
+                                    pair, signed_post, zpost)
 
 # ae-adgm loads no sanctions list of its own (its zone.yaml imports the UN list at deploy time): a formation there
 # is pending on the sanctions domain unless a screening is attested, so the migration carries one.
@@ -423,6 +423,70 @@ def test_the_responder_zone_migrates_through_the_sequencer(pair, cid):
     dst = registered(pair, a, m["destination_entity_id"])
     assert dst["status"] == "ACTIVE" and dst["jurisdiction_id"] == "pk-sifc"
     assert a.post("/v1/credentials/verify", json={"verifiableCredential": m["credential"]}).json()["errors"] == []
+
+
+def test_a_receipt_appended_but_not_taken_is_neither_appended_again_nor_left_uncompensated(pair):
+    # Review: a migration's receipts were recorded with no request reference, so a responder whose attempt left the
+    # receipt at the sequencer but not in its own copy (a lost answer; here, its copy suspended when the receipt
+    # came back) appended a second entity_migration receipt on the retry; and a cancel before the receipt's step
+    # was recorded sent no compensation, the receipt standing on the chain uncalled-off.
+    a, b = pair.a, pair.b
+    cid = open_corridor(pair)      # its own corridor: its copies are suspended and resumed here
+    evidence = {"suspend": {"reason": "network maintenance"},
+                "resume": {"resolution_attestation_digest": "sha256:" + "7" * 64}}
+
+    def move(zone, event):
+        r = pair.op(zone, "POST", "/v1/corridors/%s/transition" % cid, {"event": event, "evidence": evidence[event]})
+        assert r.status_code == 200, r.text
+
+    def on_a(kind, mid):     # the receipts of kind for migration mid on the sequencer's chain
+        return [r for r in chain(pair, a, cid) if r["transition"]["kind"] == kind
+                and r["transition"]["payload"].get("migration_id") == mid]
+
+    def locked_then_stalled(name):
+        eid = entity(pair, b, name)
+        r = pair.op(b, "POST", "/v1/corridors/%s/migrations" % cid, {"entity_id": eid, "deadline": deadline(600),
+                                                                     "compliance": {"evidence": SCREENED},
+                                                                     "hold_at": "SOURCE_LOCKED"})
+        assert r.status_code == 201 and r.json()["state"] == "SOURCE_LOCKED", r.text
+        m = r.json()
+        # b's copy suspended (a is told and follows; a resumes its own): a appends the receipt b asks for, b's
+        # copy refuses to take it, and the step stays unrecorded
+        move(b, "suspend")
+        move(a, "resume")
+        p = assert_problem(pair.op(b, "POST", mpath(cid, m, "/advance"), {"hold_at": "IN_TRANSIT"}), 409,
+                           "corridor.not_active")
+        assert p["migration"]["state"] == "SOURCE_LOCKED" and p["migration"]["sequence"] is None
+        assert len(on_a("entity_migration", m["migration_id"])) == 1
+        move(b, "resume")
+        return eid, m
+
+    # advanced again: the sequencer answers the receipt it appended, b takes it, and the saga goes on
+    eid, m = locked_then_stalled("Khalifa Port Freight Ltd")
+    r = pair.op(b, "POST", mpath(cid, m, "/advance"), {"hold_at": "IN_TRANSIT"})
+    assert r.status_code == 200 and r.json()["state"] == "IN_TRANSIT", r.text
+    held = on_a("entity_migration", m["migration_id"])
+    assert len(held) == 1 and held[0]["sequence"] == r.json()["sequence"]
+    assert receipt(pair, b, cid, held[0]["sequence"]) == held[0]
+    r = pair.op(b, "POST", mpath(cid, m, "/advance"))
+    assert r.status_code == 200 and r.json()["state"] == "COMPLETED", r.text
+
+    # cancelled instead: the receipt is looked up (b pulls it first) and called off
+    eid, m = locked_then_stalled("Saadiyat Pearl Traders Ltd")
+    r = pair.op(b, "POST", mpath(cid, m, "/cancel"), {"reason": "the board changed its mind"})
+    assert r.status_code == 200, r.text
+    m = r.json()
+    last = m["steps"][-1]
+    assert m["state"] == "CANCELLED" and registered(pair, b, eid)["status"] == "ACTIVE"
+    sent = on_a("entity_migration", m["migration_id"])
+    assert len(sent) == 1 and m["sequence"] == sent[0]["sequence"]
+    comp = on_a("entity_migration_compensation", m["migration_id"])
+    assert len(comp) == 1 and last["evidence"]["compensation_sequence"] == comp[0]["sequence"]
+    assert comp[0]["transition"]["payload"]["sequence"] == sent[0]["sequence"]
+    # and the destination will not complete it
+    r = signed_post(a, b.key_file, "/v1/corridors/peers/migrations/complete", {"corridor_id": cid,
+                                                                               "sequence": sent[0]["sequence"]})
+    assert_problem(r, 409, "migration.compensated", pointer="/sequence")
 
 
 def migration_audit(zone, mid):

@@ -1011,6 +1011,50 @@ def test_the_sequencer_settles_only_its_own_decided_transfers(pair, trade):
     assert money(a) == before_a and money(b) == before_b and balance(pair, b, dst) == bal_b
 
 
+def test_the_destination_settles_only_on_an_active_corridor(pair, trade):
+    # Review: peers/transfers/settle paid out on a SUSPENDED, HALTED or DEPRECATED corridor. A transfer recorded
+    # while the corridor was ACTIVE waits out a suspension (the source asks again after the resume); on a halted or
+    # deprecated corridor it is not settled at all.
+    a, b = pair.a, pair.b
+    _, _, (payee, dst) = trade
+    cid = open_corridor(pair)
+    seqs = []
+    for n in (1, 2):   # two transfers to b's account on the chain, held by b (the sequencer's operator records them)
+        t = peer_transfer("pk-sifc", "ae-adgm", dst, "xfr_%064x" % (0xa11ce + n), "5.00")
+        t["payload"]["destination"]["compliance"] = {"evidence": EVIDENCE}
+        r = pair.op(a, "POST", "/v1/corridors/%s/receipts" % cid, {"transition": t})
+        assert r.status_code == 201 and r.json()["delivery"] == {"delivered": True}, r.text
+        seqs.append(r.json()["sequence"])
+    evidence = {"suspend": {"reason": "regulator's review"},
+                "resume": {"resolution_attestation_digest": "sha256:" + "5" * 64},
+                "halt": {"reason": "regulator order", "authority": "ae-adgm", "evidence_digest": "sha256:" + "4" * 64},
+                "deprecate": {"deprecation_decision_digest": "sha256:" + "6" * 64, "reason": "corridor ended"}}
+
+    def move(event):    # on b's copy: the destination's own state decides
+        r = pair.op(b, "POST", "/v1/corridors/%s/transition" % cid, {"event": event, "evidence": evidence[event]})
+        assert r.status_code == 200, r.text
+
+    def settle_refused(seq, state):
+        before, bal = money(b), balance(pair, b, dst)
+        r = signed_post(b, a.key_file, "/v1/corridors/peers/transfers/settle", {"corridor_id": cid, "sequence": seq})
+        assert_problem(r, 409, "corridor.not_active")
+        assert state in r.json()["detail"], r.text
+        assert money(b) == before and balance(pair, b, dst) == bal
+
+    move("suspend")
+    settle_refused(seqs[0], "SUSPENDED")
+    # resumed: asked again, the transfer is settled
+    move("resume")
+    bal = balance(pair, b, dst)
+    r = signed_post(b, a.key_file, "/v1/corridors/peers/transfers/settle", {"corridor_id": cid, "sequence": seqs[0]})
+    assert r.status_code == 201, r.text
+    assert float(balance(pair, b, dst)) == float(bal) + 5
+    move("halt")
+    settle_refused(seqs[1], "HALTED")
+    move("deprecate")
+    settle_refused(seqs[1], "DEPRECATED")
+
+
 def signed_note(key_file, origin, size, root, workdir):
     """A C2SP signed note by key_file under origin, made here (openssl), not by libmezcore."""
     did_pub = None

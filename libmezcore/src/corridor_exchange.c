@@ -11,8 +11,7 @@
 #include "mez/key_rotation.h"
 #include "mez/lifecycle.h"
 #include "mez/receipt.h"
-
-#define APPEND_ATTEMPTS 5     /* a local append that lost the race for a sequence number is built again */
+#include "corridor_int.h"
 
 static json_t *own(const mez_corridor_env_t *env, json_t *v)
 {
@@ -161,51 +160,60 @@ mez_status_t mez_corridor_sequence(const mez_corridor_env_t *env, const char *id
     apr_pool_t *p = env->p;
     mez_corridor_t c;
     mez_corridor_terms_t terms;
+    mez_db_tx_t *tx;
     json_t *vc;
     mez_status_t st;
 
     if ((st = mez_corridor_definition(p, env->db, id, &vc, &terms, pb)) != MEZ_OK)
         return st;
-    for (int attempt = 0;; attempt++) {
-        if ((st = mez_corridor_get(p, env->db, id, &c, pb)) != MEZ_OK)
-            return st;
-        if (c.role != MEZ_CORRIDOR_PROPOSER)
-            return mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.not_sequencer", NULL,
-                               "zone %s writes corridor %s's chain", c.peer_zone_id, id);
-        if (c.state != MEZ_CORRIDOR_ACTIVE)
-            return mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.not_active", NULL, "corridor %s is %s, not ACTIVE",
-                               id, mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c.state));
-        if ((st = mez_corridor_may_sign(p, env->zone->did, &c, pb)) != MEZ_OK)
-            return st;
-        if (ref) {
-            /* The request appended its receipt already (a retry after a lost answer or a crash): that one. */
-            const char *text;
-            uint64_t seq;
-            int found = 0;
-            if ((st = mez_corridor_receipt_by_ref(p, env->db, id, ref, &text, &seq, &found, pb)) != MEZ_OK)
-                return st;
-            if (found) {
-                memset(out, 0, sizeof(*out));
-                out->repeated = 1;
-                out->seq = seq;
-                out->size = c.size;
-                out->root = c.root;
-                return mez_json_parse(p, text, strlen(text), receipt, pb);
-            }
-        }
-        if ((st = mez_corridor_receipt_make(p, env->zone->key, &terms, c.size, &c.head, transition, apr_time_now(),
-                                            receipt, pb)) != MEZ_OK)
-            return st;
-        st = mez_corridor_append_ref(p, env->db, id, *receipt, ref, apr_time_now(), out, pb);
-        if (st == MEZ_OK && out->repeated)
-            st = mez_problem(pb, p, MEZ_EINVAL, 409, "receipt.sequence_mismatch", NULL, "raced");
-        else if (st == MEZ_OK)      /* committed by the append itself */
-            env->count(env->baton, id, "appended", 1);
-        if (st == MEZ_OK || attempt + 1 >= APPEND_ATTEMPTS || !pb || !pb->code
-            || (strcmp(pb->code, "receipt.sequence_mismatch") && strcmp(pb->code, "receipt.prev_root_mismatch")
-                && strcmp(pb->code, "corridor.fork") && strcmp(pb->code, "corridor.request_repeated")))
-            return st;
+    /* The row lock first, then the receipt built and signed on the size and head read under it (as a rotation's
+     * receipt is, mez_corridor_record_rotation), then the append in the same transaction: two sequencings at once
+     * get consecutive numbers. Built on a head read without the lock, the one that lost the race had signed a
+     * second receipt for a number already taken, and its own append kept that as fork evidence against this zone
+     * (two receipts its key signed for one sequence number) and answered corridor.fork. */
+    if ((st = mez_db_begin(p, env->db, &tx, pb)) != MEZ_OK)
+        return st;
+    if ((st = mez_corridor_read(p, env->db, id, 1, &c, pb)) != MEZ_OK)
+        goto done;
+    if (c.role != MEZ_CORRIDOR_PROPOSER) {
+        st = mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.not_sequencer", NULL, "zone %s writes corridor %s's chain",
+                         c.peer_zone_id, id);
+        goto done;
     }
+    if (c.state != MEZ_CORRIDOR_ACTIVE) {
+        st = mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.not_active", NULL, "corridor %s is %s, not ACTIVE", id,
+                         mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c.state));
+        goto done;
+    }
+    if ((st = mez_corridor_may_sign(p, env->zone->did, &c, pb)) != MEZ_OK)
+        goto done;
+    if (ref) {
+        /* The request appended its receipt already (a retry after a lost answer or a crash): that one. */
+        const char *text;
+        uint64_t seq;
+        int found = 0;
+        if ((st = mez_corridor_receipt_by_ref(p, env->db, id, ref, &text, &seq, &found, pb)) != MEZ_OK)
+            goto done;
+        if (found) {
+            mez_db_rollback(p, tx);
+            memset(out, 0, sizeof(*out));
+            out->repeated = 1;
+            out->seq = seq;
+            out->size = c.size;
+            out->root = c.root;
+            return mez_json_parse(p, text, strlen(text), receipt, pb);
+        }
+    }
+    if ((st = mez_corridor_receipt_make(p, env->zone->key, &terms, c.size, &c.head, transition, apr_time_now(),
+                                        receipt, pb)) != MEZ_OK
+        || (st = mez_corridor_append_ref_in_tx(p, env->db, id, *receipt, ref, apr_time_now(), out, pb)) != MEZ_OK)
+        goto done;
+    if ((st = mez_db_commit(p, tx, pb)) == MEZ_OK)
+        env->count(env->baton, id, "appended", 1);
+    return st;
+done:
+    mez_db_rollback(p, tx);
+    return st;
 }
 
 mez_status_t mez_corridor_push(const mez_corridor_env_t *env, const char *id, json_t **peer_problem,
@@ -273,52 +281,23 @@ mez_status_t mez_corridor_push(const mez_corridor_env_t *env, const char *id, js
 
 /* ------------------------------------------------------------------ the responder */
 
-/* The key that signs the corridor's next receipt on a responder's copy: the sequencer's DID as the chain has it
- * (zone.key_rotation receipts move it), not the peer's DID of the moment, which a rotation notice may have moved
- * before the chain's own record of it arrived. */
-static mez_status_t signer_key(apr_pool_t *p, const mez_corridor_t *c, mez_key_t **key, mez_problem_t *pb)
-{
-    return mez_did_key_resolve(p, c->signer_did ? c->signer_did : c->peer_did, key, pb);
-}
-
 mez_status_t mez_corridor_take_receipts(const mez_corridor_env_t *env, const mez_corridor_t *c,
                                         const json_t *receipts, const char *base, int *appended, int *repeated,
                                         mez_problem_t *pb)
 {
     apr_pool_t *p = env->p;
-    mez_key_t *sequencer;
     const json_t *x;
     size_t i;
     mez_status_t st;
 
     *appended = *repeated = 0;
-    if ((st = signer_key(p, c, &sequencer, pb)) != MEZ_OK)
-        return st;
+    /* Each receipt on its own under the row lock (mez_corridor_take): one this copy holds is compared with the
+     * held one, a new one is checked with the key in force at its number as the chain has it then, so a batch
+     * resent from a lagging acknowledgement across a rotation of the sequencer's key is taken as it was signed. */
     json_array_foreach(receipts, i, x) {
         const char *ptr = mez_pointer_index(p, base, i);
-        const json_t *rotation_vc;
-        mez_key_rotation_t rot;
         mez_corridor_append_t out;
-        int rotation = mez_key_rotation_of_receipt(x, &rotation_vc);
-        if ((st = mez_corridor_receipt_check_signature(p, x, sequencer, ptr, pb)) != MEZ_OK) {
-            env->count(env->baton, c->corridor_id, "failed", 1);
-            return st;
-        }
-        /* A recorded rotation must carry a credential both keys signed; when it is the sequencer's own, it must
-         * rotate the key that signed everything so far, and the next receipts are checked with the new key. */
-        if (rotation) {
-            const json_t *payload = json_object_get(json_object_get(x, "transition"), "payload");
-            const char *zone = json_string_value(json_object_get(payload, "zone_id"));
-            int by_sequencer = zone && !strcmp(zone, c->peer_zone_id);
-            if ((st = mez_key_rotation_check(p, rotation_vc, zone ? zone : "",
-                                             by_sequencer ? mez_did_key(p, sequencer) : NULL,
-                                             apr_pstrcat(p, ptr, "/transition/payload/credential", NULL), &rot, pb))
-                != MEZ_OK)
-                return st;
-            if (by_sequencer)
-                sequencer = rot.new_key;
-        }
-        st = mez_corridor_append(p, env->db, c->corridor_id, x, apr_time_now(), &out, pb);
+        st = mez_corridor_take(p, env->db, c->corridor_id, x, apr_time_now(), &out, pb);
         if (st != MEZ_OK) {
             env->count(env->baton, c->corridor_id, "failed", 1);
             /* Two signed receipts for one sequence number: the sequencer equivocated. Halt, citing the evidence
@@ -431,7 +410,7 @@ mez_status_t mez_corridor_record(const mez_corridor_env_t *env, const char *id, 
     }
     else {
         mez_peer_answer_t ans = { 0 };
-        json_t *one, *ask;
+        json_t *one, *ask, *asked, *got;
         int appended, repeated;
         if ((st = select_peer(env, &c, pb)) != MEZ_OK)
             return st;
@@ -441,17 +420,31 @@ mez_status_t mez_corridor_record(const mez_corridor_env_t *env, const char *id, 
         if ((st = env->call_peer(env->baton, "POST", "/v1/corridors/peers/transitions", NULL, ask, &ans, pb))
             != MEZ_OK)
             return st;     /* pb names the peer's own problem code and detail */
-        *receipt = json_object_get(ans.body, "receipt");
+        /* The sequencer's word that it recorded this transition is the receipt it signed for it, as it records a
+         * peer's request (with requested_by naming this zone): a success without one, or with a receipt of
+         * another transition, records nothing here. */
+        got = json_object_get(ans.body, "receipt");
+        asked = own(env, json_deep_copy(transition));
+        json_object_set_new(asked, "requested_by", json_pack("{s:s}", "zone_id", env->zone->zone_id));
+        if (!json_is_object(got))
+            return mez_problem(pb, p, MEZ_EIO, 502, "corridor.peer_invalid_answer", "/receipt",
+                               "zone %s answered the transition without the receipt it signed for it", c.peer_zone_id);
+        if (!json_equal(json_object_get(got, "transition"), asked))
+            return mez_problem(pb, p, MEZ_EIO, 502, "corridor.peer_invalid_answer", "/receipt/transition",
+                               "zone %s answered a receipt of another transition than the one this zone asked for",
+                               c.peer_zone_id);
         if ((st = mez_corridor_pull(env, id, &pp, pb)) != MEZ_OK) {
             if (pp)
                 json_decref(pp);
             return st;
         }
-        one = own(env, json_pack("[O]", *receipt));
+        one = own(env, json_pack("[O]", got));
         if ((st = mez_corridor_get(p, env->db, id, &c, pb)) != MEZ_OK
             || (st = mez_corridor_take_receipts(env, &c, one, "/receipt", &appended, &repeated, pb)) != MEZ_OK)
             return st;
-        *seq = (uint64_t)json_integer_value(json_object_get(*receipt, "sequence"));
+        /* Held in this copy now (appended or the same one already held): its number is this zone's to answer. */
+        *receipt = got;
+        *seq = (uint64_t)json_integer_value(json_object_get(got, "sequence"));
         st = MEZ_OK;
     }
     *delivery = mez_peer_outcome("delivered", st, &dpb, json_object_get(pp, "peer_problem"));

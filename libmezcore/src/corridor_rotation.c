@@ -62,31 +62,50 @@ mez_status_t mez_corridor_record_rotation(apr_pool_t *p, mez_db_t *db, const mez
     return MEZ_OK;
 }
 
-mez_status_t mez_corridor_signer_at(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t size,
-                                    const char **did, mez_problem_t *pb)
+mez_status_t mez_corridor_keys_at(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t size,
+                                  mez_chain_keys_t *keys, mez_problem_t *pb)
 {
     mez_corridor_terms_t terms;
     mez_status_t st;
 
     if ((st = terms_of(p, db, corridor_id, &terms, pb)) != MEZ_OK)
         return st;
-    *did = terms.proposer_did;
-    /* The proposer's rotations among the first size receipts, in order: each names the key that signs after it. */
+    keys->proposer_zone_id = terms.proposer_zone_id;
+    keys->responder_zone_id = terms.responder_zone_id;
+    keys->proposer_did = terms.proposer_did;
+    keys->responder_did = terms.responder_did;
+    /* The rotations among the first size receipts, in order: each names its party's key from then on. Their
+     * payloads are read as stored: the append checked each (its credential rotates the party's DID at that point
+     * of the chain, and the payload repeats the credential) before it kept it. */
     for (uint64_t from = 0;;) {
         json_t *receipt;
+        const json_t *payload;
+        const char *zone, *next;
         uint64_t seq;
         int found = 0;
-        const char *next;
-        if ((st = mez_corridor_find_transition(p, db, corridor_id, from, MEZ_KEY_ROTATION_KIND, "zone_id",
-                                               terms.proposer_zone_id, &receipt, &seq, &found, pb)) != MEZ_OK)
+        if ((st = mez_corridor_find_transition(p, db, corridor_id, from, MEZ_KEY_ROTATION_KIND, NULL, NULL, &receipt,
+                                               &seq, &found, pb)) != MEZ_OK)
             return st;
         if (!found || seq >= size)
             break;
-        next = json_string_value(json_object_get(json_object_get(json_object_get(receipt, "transition"), "payload"),
-                                                 "new_did"));
-        if (next)
-            *did = next;
+        payload = json_object_get(json_object_get(receipt, "transition"), "payload");
+        zone = json_string_value(json_object_get(payload, "zone_id"));
+        next = json_string_value(json_object_get(payload, "new_did"));
+        if (zone && next && !strcmp(zone, keys->proposer_zone_id))
+            keys->proposer_did = next;
+        else if (zone && next && !strcmp(zone, keys->responder_zone_id))
+            keys->responder_did = next;
         from = seq + 1;
     }
     return MEZ_OK;
+}
+
+mez_status_t mez_corridor_signer_at(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t size,
+                                    const char **did, mez_problem_t *pb)
+{
+    mez_chain_keys_t keys;
+    mez_status_t st = mez_corridor_keys_at(p, db, corridor_id, size, &keys, pb);
+    if (st == MEZ_OK)
+        *did = keys.proposer_did;
+    return st;
 }

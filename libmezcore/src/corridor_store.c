@@ -4,6 +4,8 @@
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/audit.h"
+#include "mez/corridor_proto.h"
+#include "mez/did.h"
 #include "mez/json.h"
 #include "mez/key_rotation.h"
 #include "mez/lifecycle.h"
@@ -375,50 +377,63 @@ static mez_status_t append_prepare(apr_pool_t *p, const char *corridor_id, const
     return MEZ_OK;
 }
 
-/* A receipt recording a key rotation moves the corridor's view of the parties: the peer's DID when the peer
- * rotated, the signer of the next receipts when the sequencer did (the peer on a responder's copy, this zone on
- * the proposer's). The credential was checked by the protocol before the append, as the signature was. */
-static mez_status_t follow_rotation(apr_pool_t *p, mez_db_t *db, const mez_corridor_t *c, const json_t *receipt,
-                                    mez_problem_t *pb)
+/* A receipt recording a key rotation is checked as the offline verifier checks it (mez_corridor_verify_export):
+ * mez_key_rotation_follow from both parties' DIDs at this point of the chain, so the credential, signed by both
+ * keys, must rotate the DID its zone has there, and the payload must repeat the credential. A store that kept
+ * what its own export's verification refuses would hold a chain nobody can check, and a payload naming a key the
+ * credential never named would move the signer to it and wedge the corridor. *keys: the parties after it. */
+static mez_status_t rotation_check(apr_pool_t *p, mez_db_t *db, const mez_corridor_t *c, const json_t *receipt,
+                                   mez_chain_keys_t *keys, int *rotated, mez_problem_t *pb)
 {
-    const json_t *vc, *payload = json_object_get(json_object_get(receipt, "transition"), "payload");
-    const char *zone = json_string_value(json_object_get(payload, "zone_id"));
-    const char *did = json_string_value(json_object_get(payload, "new_did"));
-    int peer, sequencer;
+    const json_t *vc;
     mez_status_t st;
+    *rotated = 0;
     if (!mez_key_rotation_of_receipt(receipt, &vc))
         return MEZ_OK;
-    if (!zone || !did)
-        return mez_problem(pb, p, MEZ_EINVAL, 422, "key_rotation.invalid", "/transition/payload",
-                           "a key rotation names the zone and its new DID");
-    peer = !strcmp(zone, c->peer_zone_id);
-    sequencer = c->role == MEZ_CORRIDOR_RESPONDER ? peer : !peer;
-    if (peer && (st = mez_db_execv(p, db, NULL, "UPDATE mez_corridor SET peer_did = %s WHERE corridor_id = %s", pb,
-                                   did, c->corridor_id, NULL)) != MEZ_OK)
+    if ((st = mez_corridor_keys_at(p, db, c->corridor_id, c->size, keys, pb)) != MEZ_OK)
         return st;
-    if (sequencer && (st = mez_db_execv(p, db, NULL, "UPDATE mez_corridor SET signer_did = %s WHERE corridor_id = %s",
-                                        pb, did, c->corridor_id, NULL)) != MEZ_OK)
+    return mez_key_rotation_follow(p, keys, receipt, "", rotated, pb);
+}
+
+/* The checked rotation moves the corridor's view of the parties, with the DIDs the credential names: the peer's
+ * DID when the peer rotated, the signer of the next receipts when the sequencer (the proposer) did (the peer on a
+ * responder's copy, this zone on the proposer's). */
+static mez_status_t follow_rotation(apr_pool_t *p, mez_db_t *db, const mez_corridor_t *c, const json_t *receipt,
+                                    const mez_chain_keys_t *keys, mez_problem_t *pb)
+{
+    const char *zone = json_string_value(json_object_get(json_object_get(json_object_get(receipt, "transition"),
+                                                                         "payload"), "zone_id"));
+    int proposer = !strcmp(zone, keys->proposer_zone_id);
+    const char *did = proposer ? keys->proposer_did : keys->responder_did;
+    mez_status_t st;
+    if (!strcmp(zone, c->peer_zone_id)
+        && (st = mez_db_execv(p, db, NULL, "UPDATE mez_corridor SET peer_did = %s WHERE corridor_id = %s", pb, did,
+                              c->corridor_id, NULL)) != MEZ_OK)
+        return st;
+    if (proposer && (st = mez_db_execv(p, db, NULL, "UPDATE mez_corridor SET signer_did = %s WHERE corridor_id = %s",
+                                       pb, did, c->corridor_id, NULL)) != MEZ_OK)
         return st;
     return MEZ_OK;
 }
 
-/* The append itself, inside the caller's transaction. *keep: a fork's evidence row was written (commit it). */
-static mez_status_t append_locked(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
-                                  const char *text, const mez_digest_t *digest, const mez_digest_t *next_root,
-                                  uint64_t seq, const char *request_ref, apr_time_t now, mez_corridor_append_t *out,
-                                  int *keep, mez_problem_t *pb)
+/* The append itself, to corridor c read under its lock in the caller's transaction. *keep: a fork's evidence row
+ * was written (commit it). */
+static mez_status_t append_row(apr_pool_t *p, mez_db_t *db, const mez_corridor_t *c, const json_t *receipt,
+                               const char *text, const mez_digest_t *digest, const mez_digest_t *next_root,
+                               uint64_t seq, const char *request_ref, apr_time_t now, mez_corridor_append_t *out,
+                               int *keep, mez_problem_t *pb)
 {
-    mez_corridor_t c;
+    const char *corridor_id = c->corridor_id;
     mez_receipt_chain_t chain;
+    mez_chain_keys_t keys;
     mez_digest_t leaf;
     const json_t *rotation_vc;
     const char *seq_s;
+    int rotated = 0;
     mez_status_t st;
 
-    if ((st = mez_corridor_read(p, db, corridor_id, 1, &c, pb)) != MEZ_OK)
-        return st;
-    if (seq < c.size)
-        return taken(p, db, &c, seq, text, digest, next_root, now, out, keep, pb);
+    if (seq < c->size)
+        return taken(p, db, c, seq, text, digest, next_root, now, out, keep, pb);
     if (request_ref) {
         const char *had = NULL;
         if ((st = mez_db_query_value(p, db, &had, "SELECT seq FROM mez_corridor_receipt WHERE corridor_id = %s AND "
@@ -430,16 +445,17 @@ static mez_status_t append_locked(apr_pool_t *p, mez_db_t *db, const char *corri
     }
     /* A key rotation is recorded whatever the corridor's state short of its end: a halted corridor resumed later
      * must still know who signs its next receipt. */
-    if (c.state != MEZ_CORRIDOR_ACTIVE
-        && !(mez_key_rotation_of_receipt(receipt, &rotation_vc) && c.established
-             && c.state != MEZ_CORRIDOR_DEPRECATED))
+    if (c->state != MEZ_CORRIDOR_ACTIVE
+        && !(mez_key_rotation_of_receipt(receipt, &rotation_vc) && c->established
+             && c->state != MEZ_CORRIDOR_DEPRECATED))
         return mez_problem(pb, p, MEZ_EINVAL, 409, "corridor.not_active", NULL, "corridor %s is %s, not ACTIVE",
-                           corridor_id, mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c.state));
+                           corridor_id, mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c->state));
     /* The chain as stored (head and peaks), then receipt.h's own checks and append. */
-    mez_receipt_chain_init(&chain, c.corridor_id, &c.genesis_root);
-    chain.head = c.head;
-    if ((st = mez_corridor_peaks(p, db, corridor_id, c.size, &chain.mmr, pb)) != MEZ_OK
-        || (st = mez_receipt_chain_append(p, &chain, receipt, NULL, pb)) != MEZ_OK)
+    mez_receipt_chain_init(&chain, c->corridor_id, &c->genesis_root);
+    chain.head = c->head;
+    if ((st = mez_corridor_peaks(p, db, corridor_id, c->size, &chain.mmr, pb)) != MEZ_OK
+        || (st = mez_receipt_chain_append(p, &chain, receipt, NULL, pb)) != MEZ_OK
+        || (st = rotation_check(p, db, c, receipt, &keys, &rotated, pb)) != MEZ_OK)
         return st;
     mez_mmr_leaf_hash(next_root, &leaf);
     mez_mmr_root(&chain.mmr, &out->root);
@@ -461,7 +477,20 @@ static mez_status_t append_locked(apr_pool_t *p, mez_db_t *db, const char *corri
                               mez_corridor_u64(p, out->size), mez_digest_hex(p, &out->root),
                               mez_corridor_time(p, now), corridor_id, NULL)) != MEZ_OK)
         return st;
-    return follow_rotation(p, db, &c, receipt, pb);
+    return rotated ? follow_rotation(p, db, c, receipt, &keys, pb) : MEZ_OK;
+}
+
+/* append_row after reading the corridor under its lock. */
+static mez_status_t append_locked(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
+                                  const char *text, const mez_digest_t *digest, const mez_digest_t *next_root,
+                                  uint64_t seq, const char *request_ref, apr_time_t now, mez_corridor_append_t *out,
+                                  int *keep, mez_problem_t *pb)
+{
+    mez_corridor_t c;
+    mez_status_t st;
+    if ((st = mez_corridor_read(p, db, corridor_id, 1, &c, pb)) != MEZ_OK)
+        return st;
+    return append_row(p, db, &c, receipt, text, digest, next_root, seq, request_ref, now, out, keep, pb);
 }
 
 mez_status_t mez_corridor_append_ref(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
@@ -489,10 +518,25 @@ mez_status_t mez_corridor_append_ref(apr_pool_t *p, mez_db_t *db, const char *co
     return st;
 }
 
-mez_status_t mez_corridor_append_in_tx(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
-                                       apr_time_t now, mez_corridor_append_t *out, mez_problem_t *pb)
+/* The key that signed receipt seq of corridor c (read under its lock): the signer the row names for the next one,
+ * else the one the chain's rotations lead to by then. */
+static mez_status_t signer_of(apr_pool_t *p, mez_db_t *db, const mez_corridor_t *c, uint64_t seq, mez_key_t **key,
+                              mez_problem_t *pb)
+{
+    const char *did = seq == c->size ? c->signer_did : NULL;
+    mez_status_t st;
+    if (!did && (st = mez_corridor_signer_at(p, db, c->corridor_id, seq, &did, pb)) != MEZ_OK)
+        return st;
+    return mez_did_key_resolve(p, did, key, pb);
+}
+
+mez_status_t mez_corridor_take(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
+                               apr_time_t now, mez_corridor_append_t *out, mez_problem_t *pb)
 {
     mez_digest_t digest, next_root;
+    mez_corridor_t c;
+    mez_db_tx_t *tx;
+    mez_key_t *key;
     const char *text;
     uint64_t seq;
     int keep = 0;
@@ -501,5 +545,62 @@ mez_status_t mez_corridor_append_in_tx(apr_pool_t *p, mez_db_t *db, const char *
     memset(out, 0, sizeof(*out));
     if ((st = append_prepare(p, corridor_id, receipt, NULL, &text, &digest, &next_root, &seq, pb)) != MEZ_OK)
         return st;
-    return append_locked(p, db, corridor_id, receipt, text, &digest, &next_root, seq, NULL, now, out, &keep, pb);
+    if ((st = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
+        return st;
+    if ((st = mez_corridor_read(p, db, corridor_id, 1, &c, pb)) != MEZ_OK)
+        goto done;
+    if (seq < c.size) {
+        /* Held already: the sequencer resends from what this copy acknowledged, which can lag (a lost answer, or a
+         * pull in between), so a batch may start with receipts signed before a rotation. The very text held is the
+         * same receipt (taken answers it as a repeat, nothing written): no key needed. Any other text is checked
+         * with the key that signed at that number: one differing only in its proof must still be the proof that
+         * key makes (its unsigned members pinned, a repeat if so), and another receipt is a fork only if that key
+         * signed it, else it is nobody's word and no evidence. */
+        const char *row[1] = { NULL };
+        int held = 0;
+        if ((st = mez_db_query_row(p, db, row, 1, &held, "SELECT receipt FROM mez_corridor_receipt "
+                                   "WHERE corridor_id = %s AND seq = %s", pb, corridor_id, mez_corridor_u64(p, seq),
+                                   NULL)) != MEZ_OK)
+            goto done;
+        if ((!held || !row[0] || strcmp(row[0], text))
+            && ((st = signer_of(p, db, &c, seq, &key, pb)) != MEZ_OK
+                || (st = mez_corridor_receipt_check_signature(p, receipt, key, "", pb)) != MEZ_OK))
+            goto done;
+    }
+    /* The next one is checked with the key in force now, read under the lock: a rotation taken just before (in
+     * this batch or another request) moved it. A gap is left to the append to refuse. */
+    else if (seq == c.size && ((st = signer_of(p, db, &c, seq, &key, pb)) != MEZ_OK
+                               || (st = mez_corridor_receipt_check_signature(p, receipt, key, "", pb)) != MEZ_OK))
+        goto done;
+    st = append_row(p, db, &c, receipt, text, &digest, &next_root, seq, NULL, now, out, &keep, pb);
+    if (st == MEZ_OK)
+        return mez_db_commit(p, tx, pb);
+    if (keep)
+        return mez_corridor_commit_evidence(p, tx, st, pb);
+done:
+    mez_db_rollback(p, tx);
+    return st;
+}
+
+mez_status_t mez_corridor_append_ref_in_tx(apr_pool_t *p, mez_db_t *db, const char *corridor_id,
+                                           const json_t *receipt, const char *request_ref, apr_time_t now,
+                                           mez_corridor_append_t *out, mez_problem_t *pb)
+{
+    mez_digest_t digest, next_root;
+    const char *text;
+    uint64_t seq;
+    int keep = 0;
+    mez_status_t st;
+
+    memset(out, 0, sizeof(*out));
+    if ((st = append_prepare(p, corridor_id, receipt, request_ref, &text, &digest, &next_root, &seq, pb)) != MEZ_OK)
+        return st;
+    return append_locked(p, db, corridor_id, receipt, text, &digest, &next_root, seq, request_ref, now, out, &keep,
+                         pb);
+}
+
+mez_status_t mez_corridor_append_in_tx(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
+                                       apr_time_t now, mez_corridor_append_t *out, mez_problem_t *pb)
+{
+    return mez_corridor_append_ref_in_tx(p, db, corridor_id, receipt, NULL, now, out, pb);
 }

@@ -197,6 +197,16 @@ static mez_status_t find_receipt(saga_t *s, const char *kind, int64_t from, json
                                         "migration_id", s->m->migration_id, receipt, &seq, found, pb);
 }
 
+/* The reference under which the migration's receipt `what` (receipt, compensation) is recorded
+ * (mez_corridor_record): an attempt whose answer was lost (this zone a responder: the sequencer appended and
+ * answered, the answer never came, or this copy could not take it) leaves the receipt on the sequencer's chain but
+ * not in this copy, where find_receipt looks; asked again under the same reference, the sequencer answers the
+ * receipt it appended instead of appending a second one. */
+static const char *ref_of(saga_t *s, const char *what)
+{
+    return apr_pstrcat(s->p, "migration:", s->m->migration_id, ":", what, NULL);
+}
+
 /* The compensation receipt that tells the destination never to complete the migration: the one already on the
  * corridor after its receipt, or a new one. Only a responder's append can fail for want of its peer (the
  * sequencer). The destination acts only when this zone asks it to complete, and never past the deadline, so the
@@ -218,7 +228,8 @@ static mez_status_t compensation_receipt(saga_t *s, const char *why, json_t *evi
                                           s->m->migration_id, "sequence", (json_int_t)s->m->receipt_seq, "reason",
                                           why, "source", "zone_id", s->env->zone->zone_id, "entity_id",
                                           s->m->entity_id));
-        if (mez_corridor_record(s->env, s->m->corridor_id, t, NULL, &receipt, &seq, &delivery, &rpb) != MEZ_OK) {
+        if (mez_corridor_record(s->env, s->m->corridor_id, t, ref_of(s, "compensation"), &receipt, &seq, &delivery,
+                                &rpb) != MEZ_OK) {
             json_object_set_new(evidence, "compensation_receipt", json_pack("{s:b, s:s, s:s}", "recorded", 0,
                                 "code", rpb.code ? rpb.code : "internal", "detail", rpb.detail ? rpb.detail : ""));
             receipt = NULL;
@@ -263,6 +274,36 @@ static mez_status_t unlock_source(saga_t *s, int to, json_t *evidence, mez_probl
     return MEZ_OK;
 }
 
+/* The migration's receipt when the record has no number for it yet: an attempt at SOURCE_LOCKED may have appended
+ * it (here, or at the sequencer at this zone's request) and stopped before its move was recorded (a crash, a lost
+ * answer, a copy that could not take it). The destination must still be told never to complete it, so it is looked
+ * up on the chain: a responder first fetches what the sequencer holds beyond its copy. A pull that fails is noted
+ * in the evidence, and the release goes on: the destination completes a migration only when this zone asks it
+ * to, which it no longer will, so the compensation receipt is the second guard, not the only one. */
+static mez_status_t receipt_appended(saga_t *s, json_t *evidence, mez_problem_t *pb)
+{
+    mez_problem_t ppb = { 0 };
+    mez_corridor_t c;
+    json_t *receipt = NULL, *pp = NULL;
+    int found = 0;
+    mez_status_t st;
+
+    if ((st = mez_corridor_get(s->p, s->env->db, s->m->corridor_id, &c, pb)) != MEZ_OK)
+        return st;
+    if (c.role == MEZ_CORRIDOR_RESPONDER && mez_corridor_pull(s->env, s->m->corridor_id, &pp, &ppb) != MEZ_OK) {
+        json_object_set_new(evidence, "receipt_lookup", json_pack("{s:b, s:s, s:s}", "pulled", 0, "code",
+                                                                  ppb.code ? ppb.code : "internal", "detail",
+                                                                  ppb.detail ? ppb.detail : ""));
+        if (pp)
+            json_decref(pp);
+    }
+    if ((st = find_receipt(s, "entity_migration", s->m->receipt_from, &receipt, &found, pb)) != MEZ_OK)
+        return st;
+    if (found)
+        s->m->receipt_seq = (int64_t)json_integer_value(json_object_get(receipt, "sequence"));
+    return MEZ_OK;
+}
+
 /* Releases what the migration holds, then records the move that ends it (cancel, compensate, timeout): a
  * compensation receipt once a migration receipt exists (so the destination never completes it), the source
  * entity reinstated when locked. Each effect is keyed, so a release interrupted half way is finished by the next
@@ -281,11 +322,16 @@ static mez_status_t release(saga_t *s, int event, const char *why, const json_t 
         return st;
     if (problem)
         json_object_set(evidence, "problem", (json_t *)problem);
+    mez_migration_update_init(&u);
+    if (s->m->receipt_seq < 0 && s->m->receipt_from >= 0) {
+        if ((st = receipt_appended(s, evidence, pb)) != MEZ_OK)
+            return st;
+        u.receipt_seq = s->m->receipt_seq;
+    }
     if (s->m->receipt_seq >= 0 && (st = compensation_receipt(s, why, evidence, pb)) != MEZ_OK)
         return st;
     if (s->m->locked && (st = unlock_source(s, to, evidence, pb)) != MEZ_OK)
         return st;
-    mez_migration_update_init(&u);
     u.locked = 0;
     u.problem = problem;
     return move(s, event, json_incref(evidence), &u, pb);
@@ -369,7 +415,8 @@ static mez_status_t step_receipt(saga_t *s, mez_problem_t *pb)
         if (!t)
             return mez_problem(pb, s->p, MEZ_EINTERNAL, 500, "migration.incomplete_evidence", NULL,
                                "migration %s lacks what its receipt records", s->m->migration_id);
-        if ((st = mez_corridor_record(s->env, s->m->corridor_id, t, NULL, &receipt, &seq, &delivery, pb)) != MEZ_OK)
+        if ((st = mez_corridor_record(s->env, s->m->corridor_id, t, ref_of(s, "receipt"), &receipt, &seq, &delivery,
+                                      pb)) != MEZ_OK)
             return st;
     }
     mez_migration_update_init(&u);

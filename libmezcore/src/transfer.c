@@ -305,6 +305,15 @@ mez_status_t mez_transfer_inbound_settle(const mez_corridor_env_t *env, const ch
     mez_status_t st;
 
     *peer_problem = NULL;
+    /* Settling moves money into this zone on the corridor's word: only on an ACTIVE corridor, as the preview
+     * (mez_transfer_inbound_evaluate), before anything is pulled or paid. HALTED (a fork or an authority's halt: the
+     * chain itself is in doubt) and DEPRECATED (the corridor has ended) refuse for good. SUSPENDED refuses too, even
+     * for a transfer evaluated and recorded while the corridor was ACTIVE: a suspension is an operator's or a
+     * regulator's stop on what moves over the corridor, and waiting loses nothing: the sent money stays in the
+     * source zone's outbound settlement account, the deposit is made once per transfer whenever it is made, and the
+     * source asks again after the resume (POST /v1/corridors/{id}/settle). */
+    if ((st = corridor_active(env, c, pb)) != MEZ_OK)
+        return st;
     /* Only what this zone holds in its own verified copy is settled: fetch what it lacks first. */
     if ((st = mez_corridor_receipt(p, env->db, c->corridor_id, seq, &text, &found, pb)) != MEZ_OK)
         return st;

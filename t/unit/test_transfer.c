@@ -3,10 +3,13 @@
  * destination's answers are scripted; the transfer through both real zones, paid, recorded and settled, is
  * t/test_corridor_protocol.py's. What is checked: what the destination is asked, and that every refusal before
  * the payment (bad bodies, a corridor not ACTIVE, a zone that is no peer, the destination's no, an answer without
- * its payee) answers a problem, moves no money and writes nothing. */
+ * its payee) answers a problem, moves no money and writes nothing; and, on the destination's side, that a transfer
+ * it holds is not settled while its corridor is not ACTIVE. */
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/corridor.h"
 #include "mez/json.h"
+#include "mez/receipt.h"
 #include "mez/transfer.h"
 #include "corridor_unit.h"
 #include "mass_unit.h"
@@ -175,6 +178,81 @@ static void test_settling_again_names_a_receipt(void)
     CU_ASSERT_EQUAL(mez_corridor_sequence_member(unit_pool(), parse("{\"sequence\":-7}"), &seq, &pb), MEZ_EINVAL);
 }
 
+/* Receipt 0 of the fixture's corridor: a transfer ae-adgm sent, at its own request, to account dest of this zone. */
+static void inbound_receipt(mez_db_t *db, const char *dest)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    mez_corridor_append_t a;
+    mez_corridor_t c;
+    mez_digest_t next;
+    json_t *r;
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_get(p, db, CID, &c, &pb), MEZ_OK);
+    r = parse(apr_psprintf(p, "{\"type\":\"MEZCorridorStateReceipt\",\"corridor_id\":\"" CID "\",\"sequence\":0,"
+                           "\"timestamp\":\"2026-07-01T10:00:00Z\",\"prev_root\":\"%s\",\"lawpack_digest_set\":[],"
+                           "\"ruleset_digest_set\":[],\"transition\":{\"kind\":\"cross_border_transfer\","
+                           "\"requested_by\":{\"zone_id\":\"ae-adgm\"},\"payload\":{\"transfer_id\":\"xfr_in1\","
+                           "\"amount\":\"25.00\",\"currency\":\"USD\",\"source\":{\"zone_id\":\"ae-adgm\","
+                           "\"account_id\":\"acc_ae\",\"entity_id\":\"ent_ae\",\"payer_name\":\"Gulf Payer LLC\"},"
+                           "\"destination\":{\"zone_id\":\"pk-sifc\",\"account_id\":\"%s\"}}}}",
+                           mez_digest_hex(p, &c.head), dest));
+    CU_ASSERT_EQUAL_FATAL(mez_receipt_seal(p, r, &next, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_append(p, db, CID, r, apr_time_now(), &a, &pb), MEZ_OK);
+}
+
+static void move(mez_db_t *db, const char *event, const char *evidence)
+{
+    mez_problem_t pb = { 0 };
+    const char *to;
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_transition(unit_pool(), db, CID, event, parse(evidence), apr_time_now(),
+                                                  unit_audit("corridor.transition"), &to, &pb), MEZ_OK);
+}
+
+/* The destination settles a transfer it holds the receipt of only while the corridor is ACTIVE, as it previews
+ * one: SUSPENDED, HALTED and DEPRECATED are 409 corridor.not_active naming the state, nothing pulled, paid or
+ * written (mez/transfer.h says why a suspension refuses too). Before, the state was not looked at. */
+static void test_the_destination_settles_only_on_an_active_corridor(void)
+{
+    static const char *const digest = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+    corridor_unit_t *u = corridor_unit_script(1, 200, "{}");
+    mez_problem_t pb = { 0 };
+    mez_orch_answer_t out;
+    mez_corridor_t c;
+    const char *dest;
+    mez_db_t *db = zone(&dest);
+    json_t *pp = NULL;
+    struct {
+        const char *event, *evidence, *state;
+    } moves[] = {
+        { "suspend", "{\"reason\":\"regulator's review\"}", "SUSPENDED" },
+        { "halt", NULL, "HALTED" },
+        { "deprecate", NULL, "DEPRECATED" },
+    };
+    moves[1].evidence = apr_psprintf(unit_pool(), "{\"reason\":\"fork\",\"authority\":\"pk-sifc\","
+                                     "\"evidence_digest\":\"%s\"}", digest);
+    moves[2].evidence = apr_psprintf(unit_pool(), "{\"deprecation_decision_digest\":\"%s\",\"reason\":\"ended\"}",
+                                     digest);
+
+    inbound_receipt(db, dest);
+    corridor_unit_env(u, db);
+    for (size_t i = 0; i < sizeof(moves) / sizeof(moves[0]); i++) {
+        long before;
+        move(db, moves[i].event, moves[i].evidence);
+        CU_ASSERT_EQUAL_FATAL(mez_corridor_get(unit_pool(), db, CID, &c, &pb), MEZ_OK);
+        before = rows(db);
+        memset(&pb, 0, sizeof(pb));
+        memset(&out, 0, sizeof(out));
+        CU_ASSERT_EQUAL(mez_transfer_inbound_settle(&u->env, "ae-adgm", &c, 0, &out, &pp, &pb), MEZ_EINVAL);
+        CU_ASSERT_EQUAL(pb.status, 409);
+        CU_ASSERT_STRING_EQUAL(pb.code ? pb.code : "", "corridor.not_active");
+        CU_ASSERT_PTR_NOT_NULL(pb.detail ? strstr(pb.detail, moves[i].state) : NULL);
+        CU_ASSERT_PTR_NULL(pp);
+        CU_ASSERT_EQUAL(rows(db), before);
+        CU_ASSERT_EQUAL(mass_unit_count(db, "mez_idempotency"), 0);
+    }
+    CU_ASSERT_EQUAL(u->calls, 0);
+}
+
 void unit_register_transfer(void)
 {
     CU_pSuite s = unit_suite("transfer");
@@ -182,4 +260,6 @@ void unit_register_transfer(void)
                 test_the_destination_is_asked_first_and_its_no_moves_nothing);
     CU_add_test(s, "bad transfers change nothing", test_bad_transfers_change_nothing);
     CU_add_test(s, "settling again names a receipt", test_settling_again_names_a_receipt);
+    CU_add_test(s, "the destination settles only on an ACTIVE corridor",
+                test_the_destination_settles_only_on_an_active_corridor);
 }

@@ -149,7 +149,10 @@ typedef struct mez_corridor_append_t {
 /* Appends a receipt (mez/receipt.h rules against the stored head) in one transaction under the corridor's row
  * lock: the receipt row, its leaf and every subtree it completes, and the new head. A receipt whose sequence
  * number is taken is a repeat when its content digest equals the stored one (MEZ_OK, out->repeated = 1) and a
- * fork otherwise (409 "corridor.fork", evidence committed, out's fork members set: the caller halts). */
+ * fork otherwise (409 "corridor.fork", evidence committed, out's fork members set: the caller halts). A
+ * zone.key_rotation receipt is followed as mez_corridor_verify_export follows it (mez_key_rotation_follow from the
+ * parties' DIDs at its place in the chain: key_rotation.invalid, .not_current, .wrong_zone otherwise), and the
+ * DIDs its credential names become the corridor's signer_did / peer_did. */
 mez_status_t mez_corridor_append(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
                                  apr_time_t now, mez_corridor_append_t *out, mez_problem_t *pb);
 
@@ -160,10 +163,23 @@ mez_status_t mez_corridor_append(apr_pool_t *p, mez_db_t *db, const char *corrid
 mez_status_t mez_corridor_append_ref(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
                                      const char *request_ref, apr_time_t now, mez_corridor_append_t *out,
                                      mez_problem_t *pb);
+/* The responder's append of a receipt its sequencer sent (pushed or pulled), in one transaction under the row lock.
+ * At a sequence number this copy holds: the very text held is a repeat (MEZ_OK, out->repeated; no key needed,
+ * nothing written); any other must be signed by the key that signed at that number, and is then a repeat (the same
+ * next_root) or a fork as for mez_corridor_append. The next number must be signed by the key in force now (the
+ * row's signer_did, which the chain's rotations move), and is then appended as by mez_corridor_append. A signature
+ * by any other key is 401 "receipt.signature_invalid" (mez_corridor_receipt_check_signature's problems, pointers
+ * under the receipt), and nothing is written. */
+mez_status_t mez_corridor_take(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
+                               apr_time_t now, mez_corridor_append_t *out, mez_problem_t *pb);
 /* mez_corridor_append inside the caller's open transaction (the caller commits or rolls back everything). A fork
  * is refused as "corridor.fork" without keeping its evidence: the caller appends receipts it made itself. */
 mez_status_t mez_corridor_append_in_tx(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
                                        apr_time_t now, mez_corridor_append_t *out, mez_problem_t *pb);
+/* mez_corridor_append_ref inside the caller's open transaction (as mez_corridor_append_in_tx). */
+mez_status_t mez_corridor_append_ref_in_tx(apr_pool_t *p, mez_db_t *db, const char *corridor_id,
+                                           const json_t *receipt, const char *request_ref, apr_time_t now,
+                                           mez_corridor_append_t *out, mez_problem_t *pb);
 struct mez_key_rotation_t;
 /* Records a key rotation (its credential vc, checked) on the chain of every established, not deprecated corridor
  * this zone sequences (with peer_zone_id only, when given: a peer rotated), each receipt signed by signer (the
@@ -171,11 +187,16 @@ struct mez_key_rotation_t;
 mez_status_t mez_corridor_record_rotation(apr_pool_t *p, mez_db_t *db, const mez_key_t *signer, const json_t *vc,
                                           const struct mez_key_rotation_t *rot, const char *peer_zone_id,
                                           apr_time_t now, apr_array_header_t **recorded, mez_problem_t *pb);
-/* The DID that signs a corridor's checkpoint of the given size: the definition's proposer, followed through the
- * proposer's zone.key_rotation receipts among the first size receipts (read from the stored chain, already
- * verified when it was appended). */
+/* The DID that signs a corridor's checkpoint of the given size, and its receipt number size: the definition's
+ * proposer, followed through the proposer's zone.key_rotation receipts among the first size receipts (read from
+ * the stored chain, already verified when it was appended). */
 mez_status_t mez_corridor_signer_at(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t size,
                                     const char **did, mez_problem_t *pb);
+struct mez_chain_keys_t;
+/* Both parties' DIDs after the first size receipts (mez/key_rotation.h's mez_chain_keys_t): the definition's,
+ * followed through the zone.key_rotation receipts among them, as the offline verifier follows them. */
+mez_status_t mez_corridor_keys_at(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t size,
+                                  struct mez_chain_keys_t *keys, mez_problem_t *pb);
 /* The receipt a request appended (canonical text and sequence; *found 0 when none). */
 mez_status_t mez_corridor_receipt_by_ref(apr_pool_t *p, mez_db_t *db, const char *corridor_id,
                                          const char *request_ref, const char **text, uint64_t *seq, int *found,

@@ -39,17 +39,19 @@ mez_status_t mez_corridor_peer_may_request(apr_pool_t *p, const char *zone_id, c
  * key would make receipts and checkpoints nobody accepts. */
 mez_status_t mez_corridor_may_sign(apr_pool_t *p, const char *zone_did, const mez_corridor_t *c, mez_problem_t *pb);
 
-/* The sequencer appends transition to corridor id: built on the head it reads and appended under the row lock (a
- * concurrent append that took the sequence number first makes it build again). ref (may be NULL): a request's
+/* The sequencer appends transition to corridor id: in one transaction under the corridor's row lock, the receipt
+ * is built and signed on the size and head read under that lock and appended, so concurrent sequencings get
+ * consecutive numbers and none is ever taken for a fork of this zone's own. ref (may be NULL): a request's
  * reference; when a receipt was already appended under it, that one is answered (out->repeated). */
 mez_status_t mez_corridor_sequence(const mez_corridor_env_t *env, const char *id, const json_t *transition,
                                    const char *ref, json_t **receipt, mez_corridor_append_t *out,
                                    mez_problem_t *pb);
 
-/* The responder takes receipts the sequencer signed (pushed or pulled), in order, checking each signature with
- * the key that signs at its place in the chain (a recorded rotation moves it). A fork halts the corridor with its
- * evidence (the refusal is answered, pointers under base); *appended and *repeated count what happened before
- * any refusal. */
+/* The responder takes receipts the sequencer signed (pushed or pulled), in order, each under the row lock
+ * (mez_corridor_take): one this copy holds is compared with the held one (the same text: a repeat, whatever key
+ * signed it; another, checked with the key that signed at that number: a repeat or a fork), a new one must be
+ * signed by the key that signs at its place in the chain (a recorded rotation moves it). A fork halts the corridor with its evidence (the
+ * refusal is answered, pointers under base); *appended and *repeated count what happened before any refusal. */
 mez_status_t mez_corridor_take_receipts(const mez_corridor_env_t *env, const mez_corridor_t *c,
                                         const json_t *receipts, const char *base, int *appended, int *repeated,
                                         mez_problem_t *pb);
@@ -66,7 +68,10 @@ mez_status_t mez_corridor_pull(const mez_corridor_env_t *env, const char *id, js
                                mez_problem_t *pb);
 
 /* Records a transition on corridor id from either side: the sequencer appends and pushes; the responder asks
- * the sequencer, then takes the signed receipt into its own copy (after whatever it lacked). *delivery
+ * the sequencer, whose answer must carry the receipt it signed for this very transition (recorded with
+ * requested_by naming this zone; else 502 "corridor.peer_invalid_answer", pointer "/receipt" or
+ * "/receipt/transition", nothing taken), then takes that receipt into its own copy (after whatever it lacked), and
+ * answers its *receipt and *seq only once it holds it. *delivery
  * ({delivered, code?, detail?, peer_problem?}) says whether the peer holds it (the sequencer's push); the
  * receipt is recorded either way. ref as for mez_corridor_sequence. */
 mez_status_t mez_corridor_record(const mez_corridor_env_t *env, const char *id, const json_t *transition,

@@ -22,8 +22,11 @@
  * A destination that refuses after the lock -> COMPENSATED; past the deadline only "timeout" is allowed
  * (-> TIMED_OUT). Either way, and for a cancellation from SOURCE_LOCKED, the entity is reinstated through the
  * pipeline and, once a receipt exists, an "entity_migration_compensation" receipt tells the destination never to
- * complete it. A destination that cannot be reached before the deadline leaves the migration where it is: the
- * operator advances it again.
+ * complete it (a receipt appended by an attempt whose step was never recorded is looked up on the chain first).
+ * Both receipts are recorded under references of the migration (migration:<id>:receipt, :compensation), so an
+ * attempt whose answer was lost is answered the receipt already appended on a retry, never a second one. A
+ * destination that cannot be reached before the deadline leaves the migration where it is: the operator advances
+ * it again.
  *
  * The saga is the zone's own logic; what only the server can do (the signed call to the peer zone, the corridor
  * append, the request that drives it) is given to it as a mez_corridor_env_t (mez/corridor_env.h).

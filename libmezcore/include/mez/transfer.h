@@ -55,8 +55,10 @@ mez_status_t mez_transfer_inbound_evaluate(const mez_corridor_env_t *env, const 
 
 /* POST /v1/corridors/peers/transfers/settle {corridor_id, sequence} (mez_corridor_sequence_member): the deposit
  * of the transfer receipt seq records, once (a responder fetches what it lacks from the sequencer first;
- * *peer_problem the sequencer's problem then). *out is the pipeline's answer. Problems: 409
- * "corridor.receipt_missing", 422 "transfer.not_inbound" (at /sequence). */
+ * *peer_problem the sequencer's problem then). *out is the pipeline's answer. Problems: 409 "corridor.not_active"
+ * (the corridor is SUSPENDED, HALTED or DEPRECATED, the detail names which: nothing is pulled or paid; after a
+ * suspension the source asks again once it is resumed), 409 "corridor.receipt_missing", 422
+ * "transfer.not_inbound" (at /sequence). */
 mez_status_t mez_transfer_inbound_settle(const mez_corridor_env_t *env, const char *peer_zone_id,
                                          const mez_corridor_t *c, uint64_t seq, mez_orch_answer_t *out,
                                          json_t **peer_problem, mez_problem_t *pb);
