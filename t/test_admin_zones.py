@@ -93,6 +93,7 @@ def test_bad_requests_are_refused_and_write_nothing(admin):
         (dict(ok, listen="127.0.0.1:99999"), 422, "provision.invalid_field", "/listen"),
         (dict(ok, mode="staging"), 422, "provision.invalid_field", "/mode"),
         (dict(ok, mass_api="ftp://mass.example"), 422, "provision.invalid_field", "/mass_api"),
+        (dict(ok, mode="production", mass_api="http://mass.example"), 422, "provision.invalid_field", "/mass_api"),
         (dict(ok, server_name="bad name"), 422, "provision.invalid_field", "/server_name"),
         (dict(ok, database="mysql://x@y/z"), 422, "provision.invalid_field", "/database"),
         (dict(ok, database="postgresql://u:secret@127.0.0.1/mez_x"), 422, "provision.database_password",

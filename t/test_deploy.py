@@ -402,6 +402,49 @@ class _MassStub(BaseHTTPRequestHandler):
         pass
 
 
+def recording_mass(host="127.0.0.1"):
+    """A Mass stub on a free port of host that answers every request {"status":"ok"} and records each one's
+    method, path and Authorization header: (server, base URL, records). Stop it with server.shutdown()."""
+    seen = []
+
+    class Recorder(_MassStub):
+        def do_GET(self):
+            seen.append((self.command, self.path, self.headers.get("Authorization")))
+            super().do_GET()
+
+        do_POST = do_HEAD = do_GET
+
+    srv = ThreadingHTTPServer((host, 0), Recorder)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, "http://%s:%d" % (host, srv.server_address[1]), seen
+
+
+def test_production_refuses_a_clear_text_mass_before_sending_it_the_token(mez_env):
+    """--mode production with a Mass over plain http (not loopback) is refused before the pre-flight probe: the
+    probe carried the token to it (Authorization: Bearer), and only httpd's start-up refused the URL, later."""
+    srv, mass, seen = recording_mass("127.0.0.2")    # 127.0.0.0/8 but not the loopback httpd accepts
+    e = Estate(mez_env, mez_env.new_dir("deploy-prod-mass"))
+    tok = os.path.join(e.base, "mass.token")
+    with open(tok, "w") as f:
+        f.write("estate-mass-token-cccccccccccc\n")
+    os.chmod(tok, 0o600)
+    try:
+        before = e.snapshot()
+        cp = e.deploy("sovereign-govos", "pk-sifc", free_port(), "--mode", "production", "--mass-api", mass,
+                      "--mass-token-file", tok)
+        assert_refused(cp, e, before, "deploy.invalid_mass", "only over https", "nothing was written")
+        assert cp.returncode == 1
+        assert seen == [], seen
+        # the same deploy in development mode does probe it (the listener is reachable: the refusal above is
+        # the mode's, not a connection failure)
+        cp = e.deploy("sovereign-govos", "pk-sifc", free_port(), "--mass-api", mass, "--dry-run")
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        assert seen and all(a is None for _, _, a in seen), seen
+    finally:
+        e.stop()
+        srv.shutdown()
+
+
 def test_a_data_dir_with_spaces_serves_and_unsafe_paths_are_refused(mez_env):
     """Every path deploy writes into httpd's confs is quoted: an estate under "/srv/economic zones" works. A path
     httpd would read otherwise than written (a quote, a backslash, a ${...} it would expand) is refused first."""

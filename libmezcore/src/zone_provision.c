@@ -394,6 +394,13 @@ mez_status_t mez_provision_check(apr_pool_t *p, const json_t *req, const mez_pro
         return invalid(pb, p, "provision.invalid_field", "mass_api",
                        apr_psprintf(p, "%s '%s': %s (give sovereign or an http(s) base URL)",
                                     field(p, env, "mass_api"), out->mass_api, ipb.detail ? ipb.detail : "invalid"));
+    /* httpd refuses to start a production zone whose Mass would get its token in clear text; deploy probes the
+     * Mass with that token before httpd ever sees the conf, so the same rule is applied here, first. */
+    if (!strcmp(out->mode, "production") && strcmp(out->mass_api, "sovereign")
+        && !mez_http_token_transport_ok(p, out->mass_api))
+        return invalid(pb, p, "provision.invalid_field", "mass_api",
+                       apr_psprintf(p, "%s '%s': production mode sends the Mass token only over https (or to a "
+                                    "loopback address)", field(p, env, "mass_api"), out->mass_api));
     out->database = out->database ? out->database : "sqlite";
     if ((rv = check_database(p, env, out, pb)) != MEZ_OK)
         return rv;

@@ -89,6 +89,10 @@ static void test_accepts_with_defaults(void)
     CU_ASSERT_STRING_EQUAL(out.db_port, "6432");
     CU_ASSERT_STRING_EQUAL(out.db_name, "mez_ae");
     CU_ASSERT_EQUAL(out.public_authority->nelts, 0);
+    /* A local sidecar over plain http is what httpd accepts in production too. */
+    CU_ASSERT_EQUAL(mez_provision_check(unit_pool(), req("{\"jurisdiction\":\"ae-adgm\",\"profile\":"
+        "\"digital-financial-center\",\"mass_api\":\"http://127.0.0.1:8081/mass\",\"mode\":\"production\"}"),
+        &env, &out, &pb), MEZ_OK);
     /* The names in front of the zone, kept in the request document as given. */
     CU_ASSERT_EQUAL_FATAL(mez_provision_check(unit_pool(), req("{\"jurisdiction\":\"ae-adgm\",\"profile\":"
         "\"digital-financial-center\",\"public_authority\":[\"ae.zones.example\",\"[2001:db8::7]:8443\"]}"), &env,
@@ -123,6 +127,12 @@ static void test_refusals(void)
     refused("{" OK_ ",\"mode\":\"staging\"}", &env, "provision.invalid_field", "/mode");
     refused("{" OK_ ",\"mass_api\":\"mass.example\"}", &env, "provision.invalid_field", "/mass_api");
     refused("{" OK_ ",\"mass_api\":\"https://u:p@mass.example\"}", &env, "provision.invalid_field", "/mass_api");
+    /* production sends the Mass token only where httpd would: https, or http to a loopback host */
+    d = refused("{" OK_ ",\"mode\":\"production\",\"mass_api\":\"http://mass.example\"}", &env,
+                "provision.invalid_field", "/mass_api");
+    CU_ASSERT_PTR_NOT_NULL(strstr(d, "only over https"));
+    refused("{" OK_ ",\"mode\":\"production\",\"mass_api\":\"http://127.0.0.2:8081\"}", &env,
+            "provision.invalid_field", "/mass_api");
     refused("{" OK_ ",\"listen\":\"8080\"}", &env, "provision.invalid_field", "/listen");
     refused("{" OK_ ",\"listen\":\":8080\"}", &env, "provision.invalid_field", "/listen");
     refused("{" OK_ ",\"listen\":\"127.0.0.1:0\"}", &env, "provision.invalid_field", "/listen");

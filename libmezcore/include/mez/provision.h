@@ -8,7 +8,8 @@
  *   {"jurisdiction": "<zone id>",                   required; a zone.yaml under packs_dir has that zone_id
  *    "profile": "<profile id>",                     required; <profile_dir>/<id>.yaml, and zone.yaml's profile
  *    "corridors": ["<peer zone id>", ...],          each in the peers registry (JSON {"<id>": {url, did}})
- *    "mass_api": "sovereign" | "<http(s) URL>",     default sovereign
+ *    "mass_api": "sovereign" | "<http(s) URL>",     default sovereign; with mode production https, or http to
+ *                                                   a loopback host (mez_http_token_transport_ok)
  *    "listen": "HOST:PORT",                         default 127.0.0.1:8080
  *    "server_name": "<DNS name>",                   default <zone>.localhost
  *    "public_authority": ["HOST[:PORT]", ...],      more names peers address the zone by (a load balancer's),
