@@ -8,7 +8,11 @@
  * The spool is writable by the httpd user, so nothing in it is trusted beyond what the API could have written:
  * only the request's eight members become deploy options (as --name=value, so no value can pass for another
  * option), deploy checks them again (mez_provision_check), paths such as the data and conf dirs come from this
- * command's own options, and files are never opened through symbolic links. A request is claimed by creating its
+ * command's own options, and files are never opened through symbolic links. Where the estate's secrets go is not
+ * the request's to say: deploy probes the request's Mass with the provisioner's --mass-token-file token and
+ * connects to its database host with the --database-password-file password before anything is written, so a
+ * request naming a Mass or a PostgreSQL host the estate did not list (--allow-mass-api, --allow-database-host) fails
+ * with provision.endpoint_not_allowed before deploy runs. A request is claimed by creating its
  * status file exclusively under the request's lock: two provisioners never run the same request, a finished
  * request (succeeded or failed) is not run again (delete both files to ask again), and one a killed provisioner
  * left "running" is run again by the next. */
@@ -25,6 +29,7 @@
 #include <apr_strings.h>
 #include <apr_time.h>
 #include "mez/file.h"
+#include "mez/http.h"
 #include "mez/json.h"
 #include "mez/provision.h"
 #include "mez_cli.h"
@@ -51,6 +56,15 @@ static void usage(FILE *out)
         "  --spool DIR              the admin host's MezAdminSpool\n"
         "  --once                   run what is queued now, then exit (1 when one of them failed)\n"
         "  --interval N             seconds between polls (1-3600)\n"
+        "  --allow-mass-api URL     a Mass a request may name (repeatable; compared exactly, a trailing '/' aside).\n"
+        "                           With --mass-token-file, a request whose mass_api is not sovereign and not\n"
+        "                           listed fails (provision.endpoint_not_allowed at /mass_api): deploy would send\n"
+        "                           the estate's Mass token to it\n"
+        "  --allow-database-host HOST[:PORT]   a PostgreSQL server a request may name (repeatable; HOST alone is\n"
+        "                           HOST:5432; [v6addr]:PORT). While the provisioner has a database password\n"
+        "                           (--database-password-file, $PGPASSWORD, or a pgpass file libpq would read), a\n"
+        "                           request for a host not listed fails (provision.endpoint_not_allowed at /database)"
+        "\n"
         "deploy options applied to every zone (see mez deploy --help): --data-dir --conf-dir --httpd-root\n"
         "  --packs-dir --profile-dir --sql-dir --akn-xsd --policy-conf --peers --peer-ca --user\n"
         "  --database-password-file --mass-token-file, and the flag --no-start\n"
@@ -77,6 +91,19 @@ static const char *read_nofollow(apr_pool_t *p, const char *path)
     close(fd);
     buf[off] = '\0';
     return buf;
+}
+
+/* Whether deploy's connections could find a PostgreSQL password besides --database-password-file: $PGPASSWORD
+ * (deploy reads it), or the pgpass file libpq reads when a connection gives none ($PGPASSFILE, ~/.pgpass; its
+ * entries may match any host). Then a request's database host must be listed as well. */
+static int holds_pg_password(apr_pool_t *p)
+{
+    const char *pw = getenv("PGPASSWORD"), *file = getenv("PGPASSFILE"), *home = getenv("HOME");
+    if (pw && *pw)
+        return 1;
+    if (!(file && *file) && home && *home)
+        file = apr_pstrcat(p, home, "/.pgpass", NULL);
+    return file && *file && access(file, F_OK) == 0;
 }
 
 /* Writes a whole status document to path, replacing it (temporary file, exclusively created, then renamed). */
@@ -186,7 +213,8 @@ static int deploy_argv(apr_pool_t *p, const json_t *req, const apr_array_header_
 }
 
 /* Marks a claimed request failed when deploy stopped before writing a status of its own (a usage error). */
-static void ensure_final(apr_pool_t *p, const char *path, const char *id, const char *code, const char *detail)
+static void ensure_final(apr_pool_t *p, const char *path, const char *id, const char *code, const char *pointer,
+                         const char *detail)
 {
     const char *text = read_nofollow(p, path);
     json_t *doc = NULL;
@@ -198,6 +226,8 @@ static void ensure_final(apr_pool_t *p, const char *path, const char *id, const 
     doc = mez_json_pool_own(p, json_pack("{s:s,s:s,s:[],s:{s:s,s:s,s:s,s:b}}", "zone_id", id, "state", "failed",
                                          "steps", "error", "step", "preflight", "code", code, "detail", detail,
                                          "nothing_written", 1));
+    if (pointer)
+        json_object_set_new(json_object_get(doc, "error"), "pointer", json_string(pointer));
     write_status(p, path, doc);
 }
 
@@ -208,7 +238,8 @@ static apr_status_t close_lock(void *fd)
 }
 
 /* Runs one request: 0 succeeded, 1 failed, -1 not run (claimed elsewhere, or not a request). */
-static int run_one(apr_pool_t *p, const char *spool, const char *id, const apr_array_header_t *extra)
+static int run_one(apr_pool_t *p, const char *spool, const char *id, const apr_array_header_t *extra,
+                   const mez_provision_allow_t *allow)
 {
     const char *rpath = apr_pstrcat(p, spool, "/", id, MEZ_PROVISION_REQUEST_SUFFIX, NULL);
     const char *spath = apr_pstrcat(p, spool, "/", id, MEZ_PROVISION_STATUS_SUFFIX, NULL), *text, *jur;
@@ -232,12 +263,19 @@ static int run_one(apr_pool_t *p, const char *spool, const char *id, const apr_a
     fflush(stdout);
     if (!(text = read_nofollow(p, rpath)) || mez_json_parse(p, text, strlen(text), &doc, &pb) != MEZ_OK
         || !json_is_object(req = json_object_get(doc, "request"))) {
-        ensure_final(p, spath, id, "provision.invalid_request", "the spooled request is not a request document");
+        ensure_final(p, spath, id, "provision.invalid_request", NULL, "the spooled request is not a request document");
         return 1;
     }
     jur = json_string_value(json_object_get(req, "jurisdiction"));
     if (!jur || strcmp(jur, id)) {
-        ensure_final(p, spath, id, "provision.invalid_request", "the spooled request is for another zone");
+        ensure_final(p, spath, id, "provision.invalid_request", NULL, "the spooled request is for another zone");
+        return 1;
+    }
+    /* Before deploy probes the request's Mass with the estate's token or logs in to its database host. */
+    if (mez_provision_endpoints_check(p, req, allow, &pb) != MEZ_OK) {
+        ensure_final(p, spath, id, pb.code, pb.pointer, pb.detail);
+        /* The code and pointer, not the detail: it quotes the spool's text, which may hold a line break. */
+        printf("mez provision: zone %s failed: %s at %s\n", id, pb.code, pb.pointer ? pb.pointer : "");
         return 1;
     }
     /* The API makes zones; it does not change one an operator deployed by hand (with other options, deploy would
@@ -248,7 +286,7 @@ static int run_one(apr_pool_t *p, const char *spool, const char *id, const apr_a
             if (!strncmp(APR_ARRAY_IDX(extra, i, const char *), "--data-dir=", 11))
                 data_dir = APR_ARRAY_IDX(extra, i, const char *) + 11;
         if (access(apr_pstrcat(p, data_dir, "/", id, "/deploy.json", NULL), F_OK) == 0) {
-            ensure_final(p, spath, id, "provision.zone_exists",
+            ensure_final(p, spath, id, "provision.zone_exists", NULL,
                          apr_psprintf(p, "zone %s is already deployed in %s, not through the admin API: it is "
                                       "changed with mez deploy, not by a request", id, data_dir));
             printf("mez provision: zone %s failed: it is deployed already\n", id);
@@ -256,20 +294,21 @@ static int run_one(apr_pool_t *p, const char *spool, const char *id, const apr_a
         }
     }
     if (deploy_argv(p, req, extra, spath, &argv) != 0) {
-        ensure_final(p, spath, id, "provision.invalid_request", "a member of the spooled request is not a string");
+        ensure_final(p, spath, id, "provision.invalid_request", NULL, "a member of the spooled request is not a string");
         return 1;
     }
     rc = mez_cmd_deploy(p, argv->nelts - 1, (const char *const *)argv->elts);
     fflush(stdout);
     fflush(stderr);
-    ensure_final(p, spath, id, "deploy.refused", "mez deploy refused the request (see the provisioner's log)");
+    ensure_final(p, spath, id, "deploy.refused", NULL, "mez deploy refused the request (see the provisioner's log)");
     printf("mez provision: zone %s %s\n", id, rc == MEZ_EXIT_OK ? "succeeded" : "failed");
     fflush(stdout);
     return rc == MEZ_EXIT_OK ? 0 : 1;
 }
 
 /* One pass over the spool, in name order; the number of requests that failed, or -1 when it is unreadable. */
-static int pass(apr_pool_t *parent, const char *spool, const apr_array_header_t *extra)
+static int pass(apr_pool_t *parent, const char *spool, const apr_array_header_t *extra,
+                const mez_provision_allow_t *allow)
 {
     apr_pool_t *p;
     apr_array_header_t *ids;
@@ -283,7 +322,7 @@ static int pass(apr_pool_t *parent, const char *spool, const apr_array_header_t 
     for (int i = 0; i < ids->nelts; i++) {
         apr_pool_t *one;
         apr_pool_create(&one, p);   /* each deploy in its own pool: a long-running provisioner does not grow */
-        if (run_one(one, spool, APR_ARRAY_IDX(ids, i, const char *), extra) == 1)
+        if (run_one(one, spool, APR_ARRAY_IDX(ids, i, const char *), extra, allow) == 1)
             failed++;
         apr_pool_destroy(one);
     }
@@ -295,6 +334,9 @@ int mez_cmd_provision(apr_pool_t *p, int argc, const char *const *argv)
 {
     const char *spool = NULL, *interval_s = NULL, *v;
     apr_array_header_t *extra = apr_array_make(p, 16, sizeof(const char *));
+    apr_array_header_t *mass_ok = apr_array_make(p, 4, sizeof(const char *));
+    apr_array_header_t *db_ok = apr_array_make(p, 4, sizeof(const char *));
+    mez_provision_allow_t allow = { 0 };
     int once = 0, interval = 2, failed;
 
     if (mez_cli_wants_help(argc, argv)) {
@@ -311,7 +353,25 @@ int mez_cmd_provision(apr_pool_t *p, int argc, const char *const *argv)
             APR_ARRAY_PUSH(extra, const char *) = "--no-start";
             continue;
         }
-        if ((m = mez_cli_option(argc, argv, &i, "--spool", &spool)) == 0
+        if ((m = mez_cli_option(argc, argv, &i, "--allow-mass-api", &v)) == 1) {
+            mez_problem_t pb = { 0 };
+            if (mez_http_base_check(p, v, NULL, &pb) != MEZ_OK) {
+                fprintf(stderr, "mez provision: --allow-mass-api %s: %s\n", v, pb.detail);
+                return MEZ_EXIT_USAGE;
+            }
+            APR_ARRAY_PUSH(mass_ok, const char *) = v;
+            continue;
+        }
+        if (m == 0 && (m = mez_cli_option(argc, argv, &i, "--allow-database-host", &v)) == 1) {
+            if (!mez_provision_host_entry_ok(v)) {
+                fprintf(stderr, "mez provision: --allow-database-host %s is not HOST or HOST:PORT ([v6addr]:PORT)\n",
+                        v);
+                return MEZ_EXIT_USAGE;
+            }
+            APR_ARRAY_PUSH(db_ok, const char *) = v;
+            continue;
+        }
+        if (m == 0 && (m = mez_cli_option(argc, argv, &i, "--spool", &spool)) == 0
             && (m = mez_cli_option(argc, argv, &i, "--interval", &interval_s)) == 0)
             for (const char *const *o = passed; *o && m == 0; o++)
                 if ((m = mez_cli_option(argc, argv, &i, *o, &v)) == 1)
@@ -333,8 +393,16 @@ int mez_cmd_provision(apr_pool_t *p, int argc, const char *const *argv)
         fprintf(stderr, "mez provision: --interval is a number of seconds from 1 to 3600\n");
         return MEZ_EXIT_USAGE;
     }
+    allow.mass_api = mass_ok;
+    allow.database_host = db_ok;
+    for (int k = 0; k < extra->nelts; k++) {
+        const char *o = APR_ARRAY_IDX(extra, k, const char *);
+        allow.mass_token |= !strncmp(o, "--mass-token-file=", 18);
+        allow.database_password |= !strncmp(o, "--database-password-file=", 25);
+    }
+    allow.database_password |= holds_pg_password(p);
     for (;;) {
-        if ((failed = pass(p, spool, extra)) < 0) {
+        if ((failed = pass(p, spool, extra, &allow)) < 0) {
             fprintf(stderr, "mez provision: cannot read the spool %s\n", spool);
             return MEZ_EXIT_USAGE;
         }
