@@ -15,7 +15,10 @@
  * with provision.endpoint_not_allowed before deploy runs. A request is claimed by creating its
  * status file exclusively under the request's lock: two provisioners never run the same request, a finished
  * request (succeeded or failed) is not run again (delete both files to ask again), and one a killed provisioner
- * left "running" is run again by the next. */
+ * left "running" is run again by the next. That status is the spool's, which the httpd user can forge, so it
+ * decides nothing about an existing zone: deploy keeps the digest of the request it deployed in the zone's
+ * deploy.json (--provision-request; root's file), and a zone whose record does not name this very request (one
+ * deployed or re-deployed by hand) is never touched by a request, resumed or not (provision.zone_exists). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,6 +31,7 @@
 #include <apr_file_io.h>
 #include <apr_strings.h>
 #include <apr_time.h>
+#include "mez/digest.h"
 #include "mez/file.h"
 #include "mez/http.h"
 #include "mez/json.h"
@@ -177,8 +181,8 @@ static const char *comma_list(apr_pool_t *p, const json_t *arr)
 }
 
 /* The deploy command line for a request: its members as --name=value, then the estate's options. */
-static int deploy_argv(apr_pool_t *p, const json_t *req, const apr_array_header_t *extra, const char *status,
-                       apr_array_header_t **argv)
+static int deploy_argv(apr_pool_t *p, const json_t *req, const char *digest, const apr_array_header_t *extra,
+                       const char *status, apr_array_header_t **argv)
 {
     static const char *const members[][2] = {
         { "jurisdiction", "--jurisdiction" }, { "profile", "--profile" }, { "mass_api", "--mass-api" },
@@ -207,6 +211,7 @@ static int deploy_argv(apr_pool_t *p, const json_t *req, const apr_array_header_
         APR_ARRAY_PUSH(*argv, const char *) = apr_pstrcat(p, "--public-authority=", list, NULL);
     for (int k = 0; k < extra->nelts; k++)
         APR_ARRAY_PUSH(*argv, const char *) = APR_ARRAY_IDX(extra, k, const char *);
+    APR_ARRAY_PUSH(*argv, const char *) = apr_pstrcat(p, "--provision-request=", digest, NULL);
     APR_ARRAY_PUSH(*argv, const char *) = apr_pstrcat(p, "--progress-file=", status, NULL);
     APR_ARRAY_PUSH(*argv, const char *) = NULL;
     return 0;
@@ -242,7 +247,8 @@ static int run_one(apr_pool_t *p, const char *spool, const char *id, const apr_a
                    const mez_provision_allow_t *allow)
 {
     const char *rpath = apr_pstrcat(p, spool, "/", id, MEZ_PROVISION_REQUEST_SUFFIX, NULL);
-    const char *spath = apr_pstrcat(p, spool, "/", id, MEZ_PROVISION_STATUS_SUFFIX, NULL), *text, *jur;
+    const char *spath = apr_pstrcat(p, spool, "/", id, MEZ_PROVISION_STATUS_SUFFIX, NULL), *text, *jur, *digest;
+    mez_digest_t dg;
     apr_array_header_t *argv;
     mez_problem_t pb = { 0 };
     json_t *doc, *req;
@@ -278,22 +284,33 @@ static int run_one(apr_pool_t *p, const char *spool, const char *id, const apr_a
         printf("mez provision: zone %s failed: %s at %s\n", id, pb.code, pb.pointer ? pb.pointer : "");
         return 1;
     }
+    if (mez_digest_json(p, req, &dg, &pb) != MEZ_OK) {
+        ensure_final(p, spath, id, "provision.invalid_request", NULL, "the spooled request cannot be digested");
+        return 1;
+    }
+    digest = mez_digest_format(p, &dg);
     /* The API makes zones; it does not change one an operator deployed by hand (with other options, deploy would
-     * reconfigure it). A run resumed after an interruption may find the zone its first attempt made. */
-    if (claimed != 2) {
-        const char *data_dir = "/var/lib/mez";
+     * reconfigure it). A run resumed after an interruption may find the zone its first attempt made: the zone's
+     * record (root's) says so, never the status file (the httpd user's, which may say "running" for any zone). */
+    {
+        const char *data_dir = "/var/lib/mez", *record, *made_by = NULL;
+        json_t *rec;
         for (int i = 0; i < extra->nelts; i++)
             if (!strncmp(APR_ARRAY_IDX(extra, i, const char *), "--data-dir=", 11))
                 data_dir = APR_ARRAY_IDX(extra, i, const char *) + 11;
-        if (access(apr_pstrcat(p, data_dir, "/", id, "/deploy.json", NULL), F_OK) == 0) {
+        record = apr_pstrcat(p, data_dir, "/", id, "/deploy.json", NULL);
+        if (access(record, F_OK) == 0 && (text = read_nofollow(p, record))
+            && mez_json_parse(p, text, strlen(text), &rec, &pb) == MEZ_OK)
+            made_by = json_string_value(json_object_get(rec, "provision_request"));
+        if (access(record, F_OK) == 0 && (!made_by || strcmp(made_by, digest))) {
             ensure_final(p, spath, id, "provision.zone_exists", NULL,
-                         apr_psprintf(p, "zone %s is already deployed in %s, not through the admin API: it is "
-                                      "changed with mez deploy, not by a request", id, data_dir));
+                         apr_psprintf(p, "zone %s is already deployed in %s, not by this request: it is changed "
+                                      "with mez deploy, not by a request", id, data_dir));
             printf("mez provision: zone %s failed: it is deployed already\n", id);
             return 1;
         }
     }
-    if (deploy_argv(p, req, extra, spath, &argv) != 0) {
+    if (deploy_argv(p, req, digest, extra, spath, &argv) != 0) {
         ensure_final(p, spath, id, "provision.invalid_request", NULL, "a member of the spooled request is not a string");
         return 1;
     }

@@ -4,6 +4,7 @@
 # checks and queues it; `mez provision --spool --once` (as root, with deploy's options, like t/test_deploy.py's
 # self-contained httpd) deploys it; GET /admin/zones/{id} follows it; the zone it made answers as itself.
 # Every refusal is checked to have left the spool and the admin host's audit chain exactly as they were.
+import hashlib
 import json
 import os
 import socket
@@ -291,7 +292,8 @@ def test_a_step_that_fails_is_named_and_undone(admin, provisioned, mez_env):
 def test_a_provisioning_interrupted_mid_deploy_is_resumed(admin, provisioned):
     """A provisioner killed mid-deploy leaves the status "running" with nobody holding the request's lock: the next
     provisioner runs the request again (deploy finishes what was started). While another provisioner holds the
-    lock, the request is left to it."""
+    lock, the request is left to it. Once the zone exists, only its record (deploy.json, naming the request that
+    made it) lets a "running" status resume it: after a deploy by hand, the same forged status is refused."""
     import fcntl
     zone, profile = "pk-sifc", "sovereign-govos"
     port = free_port()
@@ -312,6 +314,35 @@ def test_a_provisioning_interrupted_mid_deploy_is_resumed(admin, provisioned):
     st = admin.status(zone).json()
     assert st["state"] == "succeeded", st
     assert get(port, "/v1/zone").json()["did"] == st["did"]
+    # the zone's record names the request that made it (its digest: RFC 8785 of the request document)
+    record = os.path.join(admin.estate.data, zone, "deploy.json")
+    canon = json.dumps(st["request"], sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert json.load(open(record))["provision_request"] == "sha256:" + hashlib.sha256(canon).hexdigest()
+    # killed after deploy wrote the record, before the status said so: resumed, and nothing changes
+    snap = admin.estate.snapshot()
+    forge_running(admin, zone)
+    cp = admin.provision()
+    assert cp.returncode == 0 and "resuming" in cp.stdout, cp.stdout + cp.stderr
+    assert admin.status(zone).json()["state"] == "succeeded"
+    assert admin.estate.snapshot() == snap
+    # re-deployed by hand (the same options), the zone is the operator's: a "running" status no longer reaches it
+    cp = admin.estate.deploy(profile, zone, port)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert "provision_request" not in json.load(open(record))
+    snap = admin.estate.snapshot()
+    forge_running(admin, zone)
+    cp = admin.provision()
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    assert admin.status(zone).json()["error"]["code"] == "provision.zone_exists"
+    assert admin.estate.snapshot() == snap
+
+
+def forge_running(admin, zone):
+    """What the httpd user can write in the spool: a status saying a provisioner was killed mid-deploy."""
+    status = os.path.join(admin.spool, zone + ".status.json")
+    os.unlink(status)
+    with open(status, "w") as f:
+        json.dump({"zone_id": zone, "state": "running", "steps": []}, f)
 
 
 def test_a_zone_deployed_by_hand_is_not_changed_by_a_request(admin, provisioned):
@@ -334,6 +365,22 @@ def test_a_zone_deployed_by_hand_is_not_changed_by_a_request(admin, provisioned)
     assert st["error"]["step"] == "preflight"
     with open(record, "rb") as f:
         assert f.read() == before
+    assert admin.estate.snapshot() == snap
+    assert get(port, "/v1/zone").json()["zone_id"] == zone
+    # the spool is the httpd user's: a status forged "running" (as a killed provisioner leaves it) does not make
+    # the request a resumption that may reconfigure the zone
+    conf = os.path.join(admin.estate.conf_dir, zone + ".conf")
+    with open(conf, "rb") as f:
+        conf_before = f.read()
+    forge_running(admin, zone)
+    cp = admin.provision()
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    st = admin.status(zone).json()
+    assert st["state"] == "failed" and st["error"]["code"] == "provision.zone_exists", st
+    with open(record, "rb") as f:
+        assert f.read() == before
+    with open(conf, "rb") as f:
+        assert f.read() == conf_before
     assert admin.estate.snapshot() == snap
     assert get(port, "/v1/zone").json()["zone_id"] == zone
 
