@@ -134,7 +134,7 @@ static void usage(FILE *out)
         "                           --policy-conf and --mode are remembered in deploy.json: a re-deploy or a\n"
         "                           restore without them keeps what the zone ran on\n"
         "  --progress-file FILE     rewrite FILE (JSON: state, steps, did, endpoints, error) as the run goes; what\n"
-        "                           `mez provision` leaves for GET /admin/zones/{id}\n"
+        "                           `mez provision` leaves for GET /admin/zones/{id} (0640, its directory's group)\n"
         "  --provision-request sha256:HEX   `mez provision`'s: the digest of the request this run deploys, kept in\n"
         "                           deploy.json, where the provisioner reads which zones a request of the admin API\n"
         "                           made (a deploy without it takes the zone out of the API's hands)\n"
@@ -1029,7 +1029,8 @@ static int step_ready(deploy_t *d, const char **result)
 /* The status document (openapi: ZoneProvisionStatus) is rewritten whole after every change: a reader (the admin
  * API, as the httpd user) sees the previous or the next version, never half of one. The directory may be
  * writable by that less privileged user, so the temporary file is created exclusively and never followed
- * through a symbolic link someone left there. */
+ * through a symbolic link someone left there; it is 0640 with the directory's group (the spool's: the httpd user
+ * reads it, other local users do not). */
 static void progress_write(deploy_t *d)
 {
     apr_pool_t *p = d->p;
@@ -1043,7 +1044,8 @@ static void progress_write(deploy_t *d)
         return;
     tmp = apr_psprintf(p, "%s.tmp.%ld", d->progress_file, (long)getpid());
     unlink(tmp);   /* a leftover of a killed run (or a trap): removed, never written through */
-    if (mez_file_create_durable(tmp, text, len, 0644) != 0 || rename(tmp, d->progress_file) != 0) {
+    if (mez_file_create_durable_dir_group(tmp, text, len, MEZ_PROVISION_STATUS_MODE) != 0
+        || rename(tmp, d->progress_file) != 0) {
         fprintf(stderr, "mez deploy: cannot write %s: %s\n", d->progress_file, strerror(errno));
         unlink(tmp);
     }

@@ -54,7 +54,8 @@ static void usage(FILE *out)
         "Runs the zone requests POST /admin/zones queued in DIR (<zone>.request.json), one after another, with\n"
         "the code of `mez deploy`; each leaves <zone>.status.json (state running, then succeeded or failed, its\n"
         "steps, the zone's DID and endpoints, or the error and the step that failed), which GET /admin/zones/{id}\n"
-        "serves. A request that already has a status is not run again. Without --once it keeps polling the spool\n"
+        "serves: mode 0640 in the spool's group, which must be the httpd user's (install -d -o www-data -g www-data).\n"
+        "A request that already has a status is not run again. Without --once it keeps polling the spool\n"
         "every --interval seconds (default 2); conf/systemd/mez-provision.path runs it on each new request.\n"
         "options:\n"
         "  --spool DIR              the admin host's MezAdminSpool\n"
@@ -67,8 +68,8 @@ static void usage(FILE *out)
         "  --allow-database-host HOST[:PORT]   a PostgreSQL server a request may name (repeatable; HOST alone is\n"
         "                           HOST:5432; [v6addr]:PORT). While the provisioner has a database password\n"
         "                           (--database-password-file, $PGPASSWORD, or a pgpass file libpq would read), a\n"
-        "                           request for a host not listed fails (provision.endpoint_not_allowed at /database)"
-        "\n"
+        "                           request for a host not listed fails (provision.endpoint_not_allowed at\n"
+        "                           /database): deploy would log in there with that password\n"
         "deploy options applied to every zone (see mez deploy --help): --data-dir --conf-dir --httpd-root\n"
         "  --packs-dir --profile-dir --sql-dir --akn-xsd --policy-conf --peers --peer-ca --user\n"
         "  --database-password-file --mass-token-file, and the flag --no-start\n"
@@ -120,7 +121,7 @@ static void write_status(apr_pool_t *p, const char *path, json_t *doc)
     if (mez_json_canonicalize(p, doc, &text, &len, &pb) != MEZ_OK)
         return;
     unlink(tmp);
-    if (mez_file_create_durable(tmp, text, len, 0644) != 0 || rename(tmp, path) != 0) {
+    if (mez_file_create_durable_dir_group(tmp, text, len, MEZ_PROVISION_STATUS_MODE) != 0 || rename(tmp, path) != 0) {
         fprintf(stderr, "mez provision: cannot write %s: %s\n", path, strerror(errno));
         unlink(tmp);
     }
@@ -145,16 +146,20 @@ static int claim(apr_pool_t *p, const char *path, const char *id)
     json_t *doc;
     const char *text;
     mez_problem_t pb = { 0 };
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, MEZ_PROVISION_STATUS_MODE);
     int resumed = 0;
+    gid_t gid;
     if (fd < 0 && errno == EEXIST && says_running(p, path) && unlink(path) == 0) {
         printf("mez provision: zone %s: resuming a provisioning interrupted mid-deploy\n", id);
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, MEZ_PROVISION_STATUS_MODE);
         resumed = 1;
     }
     if (fd < 0)
         return errno == EEXIST ? 1 : -1;
-    fchmod(fd, 0644);
+    /* The spool's group (the httpd user's) reads it for GET /admin/zones/{id}; other local users do not. */
+    if (mez_file_dir_group(path, &gid) == 0 && fchown(fd, (uid_t)-1, gid) != 0 && errno != EPERM)
+        fprintf(stderr, "mez provision: %s: %s\n", path, strerror(errno));
+    fchmod(fd, MEZ_PROVISION_STATUS_MODE);
     doc = mez_json_pool_own(p, json_pack("{s:s,s:s,s:[],s:s,s:s}", "zone_id", id, "state", "running", "steps",
                                          "started_at", mez_provision_now(p), "updated_at", mez_provision_now(p)));
     if (mez_json_canonicalize(p, doc, &text, NULL, &pb) == MEZ_OK && write(fd, text, strlen(text)) < 0)
@@ -418,6 +423,15 @@ int mez_cmd_provision(apr_pool_t *p, int argc, const char *const *argv)
         allow.database_password |= !strncmp(o, "--database-password-file=", 25);
     }
     allow.database_password |= holds_pg_password(p);
+    {
+        struct stat st;
+        /* Status files are 0640 with the spool's group: a spool left in root's group (install -d -o www-data
+         * without -g) would make every status unreadable to the admin API. */
+        if (stat(spool, &st) == 0 && st.st_gid == 0 && geteuid() == 0)
+            fprintf(stderr, "mez provision: warning: the spool %s is in group root: the status files (0640, the "
+                    "spool's group) cannot be read by the admin API; give the spool the httpd user's group (chgrp "
+                    "www-data %s)\n", spool, spool);
+    }
     for (;;) {
         if ((failed = pass(p, spool, extra, &allow)) < 0) {
             fprintf(stderr, "mez provision: cannot read the spool %s\n", spool);

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import socket
+import stat
 import threading
 
 import pytest
@@ -205,10 +206,17 @@ def provisioned(admin):
     return {"zone": zone, "port": port, "body": body, "out": cp.stdout}
 
 
+def assert_status_file_private(admin, zone):
+    """A status file is 0640 in the spool's group (the httpd user's, which serves it), not readable by all."""
+    st, spool = os.stat(os.path.join(admin.spool, zone + ".status.json")), os.stat(admin.spool)
+    assert stat.S_IMODE(st.st_mode) == 0o640 and st.st_gid == spool.st_gid, (oct(st.st_mode), st.st_gid)
+
+
 def test_provisioned_zone_serves(admin, provisioned):
     zone, port = provisioned["zone"], provisioned["port"]
-    st = admin.status(zone).json()
+    st = admin.status(zone).json()           # read by the httpd user, through the spool's group
     assert st["state"] == "succeeded", st
+    assert_status_file_private(admin, zone)
     assert [s["name"] for s in st["steps"]] == ["key", "packs", "tensor", "database", "mass", "corridors", "ready"]
     assert all(s["state"] in ("ok", "unchanged") for s in st["steps"]), st["steps"]
     assert st["did"].startswith("did:key:z6Mk") and "error" not in st
@@ -324,6 +332,7 @@ def test_a_provisioning_interrupted_mid_deploy_is_resumed(admin, provisioned):
     cp = admin.provision()
     assert cp.returncode == 0 and "resuming" in cp.stdout, cp.stdout + cp.stderr
     assert admin.status(zone).json()["state"] == "succeeded"
+    assert_status_file_private(admin, zone)
     assert admin.estate.snapshot() == snap
     # re-deployed by hand (the same options), the zone is the operator's: a "running" status no longer reaches it
     cp = admin.estate.deploy(profile, zone, port)
@@ -438,6 +447,7 @@ def test_a_request_cannot_send_the_estates_mass_token_elsewhere(admin, provision
         assert st["error"]["step"] == "preflight" and st["error"]["nothing_written"] is True, st
         assert seen == [], seen
         assert MASS_TOKEN not in json.dumps(st) + cp.stdout + cp.stderr
+        assert_status_file_private(admin, zone)                         # as the provisioner wrote it
         assert admin.estate.snapshot() == before
         os.unlink(os.path.join(admin.spool, zone + ".status.json"))     # run the same request again
         cp = admin.provision("--mass-token-file", tok, "--allow-mass-api", mass + "/")

@@ -87,6 +87,9 @@ mez_status_t mez_provision_endpoints_check(apr_pool_t *p, const json_t *request,
  * these suffixes (the provisioner also keeps <zone id>.lock there while it runs one). */
 #define MEZ_PROVISION_REQUEST_SUFFIX ".request.json"
 #define MEZ_PROVISION_STATUS_SUFFIX ".status.json"
+/* A status file's mode, its group the spool's (the httpd user's, which serves it): the zone's endpoints, the
+ * operator token's path and the estate's paths are not for every local user. */
+#define MEZ_PROVISION_STATUS_MODE 0640
 
 /* The zone ids with a request in spool, in name order; names that are not "<zone id>.request.json" are ignored.
  * MEZ_EIO with 500 "provision.spool_unreadable" when the directory cannot be read. */
