@@ -16,6 +16,7 @@
 #include <apr_strings.h>
 #include <apr_time.h>
 #include "mez/did.h"
+#include "mez/digest.h"
 #include "mez/http.h"
 #include "mez/httpsig.h"
 #include "mez/file.h"
@@ -45,6 +46,7 @@ typedef struct deploy_t {
     const char *mode;            /* MezMode: development (default) or production */
     const char *progress_file;   /* --progress-file: the run's status document, rewritten after each step */
     const char *public_authority; /* --public-authority: more names peers address the zone by, comma-separated */
+    const char *provision_request; /* --provision-request: the digest of the admin API request this run deploys */
     int dry_run, no_start;
     mez_provision_t prov;        /* the request as mez_provision_check read it */
     const char *err_code, *err_detail, *err_pointer; /* the pre-flight refusal, for the progress file */
@@ -127,11 +129,15 @@ static void usage(FILE *out)
         "  --profile-dir DIR, --sql-dir DIR, --akn-xsd FILE, --policy-conf FILE   content (defaults: $MEZ_PROFILE_DIR,\n"
         "                           $MEZ_SQL_DIR, $MEZ_AKN_XSD, $MEZ_POLICY_CONF, else under %s)\n"
         "  --mode development|production   MezMode (default development; production refuses a remote Mass\n"
-        "                           without a token or over plain http, and lawpacks without the AKN schema)\n"
+        "                           without a token or over plain http, and lawpacks without the AKN schema;\n"
+        "                           deploy refuses a plain-http Mass before its probe would send the token)\n"
         "                           --policy-conf and --mode are remembered in deploy.json: a re-deploy or a\n"
         "                           restore without them keeps what the zone ran on\n"
         "  --progress-file FILE     rewrite FILE (JSON: state, steps, did, endpoints, error) as the run goes; what\n"
-        "                           `mez provision` leaves for GET /admin/zones/{id}\n"
+        "                           `mez provision` leaves for GET /admin/zones/{id} (0640, its directory's group)\n"
+        "  --provision-request sha256:HEX   `mez provision`'s: the digest of the request this run deploys, kept in\n"
+        "                           deploy.json, where the provisioner reads which zones a request of the admin API\n"
+        "                           made (a deploy without it takes the zone out of the API's hands)\n"
         "  --dry-run                print the plan; write nothing\n"
         "  --no-start               everything but starting or reloading httpd (steps 5-7 skipped)\n"
         "environment: MEZ_HTTPD (apache2), MEZ_HTTPD_MODULES (/usr/lib/apache2/modules), MEZ_MODULE (mod_mez.so).\n"
@@ -987,6 +993,10 @@ static json_t *record(deploy_t *d)
                                                                                           : "sovereign",
         "corridors", peers, "operator_token_file", d->token_path, "key_file", d->key_path, "mode", d->mode,
         "policy_conf", d->policy_conf, "public_authority", d->public_authority ? d->public_authority : ""));
+    /* Which admin API request made the zone: `mez provision` finishes or re-runs only a zone whose record names
+     * its request. A deploy without it (by hand) writes none, and the zone is the operator's from then on. */
+    if (d->provision_request)
+        json_object_set_new(rec, "provision_request", json_string(d->provision_request));
     /* Every name the conf's MezPublicAuthority lists, for `mez zone status`. */
     json_object_set_new(rec, "public_authorities", split_list(p, d->authorities ? d->authorities : "", " "));
     return rec;
@@ -1019,7 +1029,8 @@ static int step_ready(deploy_t *d, const char **result)
 /* The status document (openapi: ZoneProvisionStatus) is rewritten whole after every change: a reader (the admin
  * API, as the httpd user) sees the previous or the next version, never half of one. The directory may be
  * writable by that less privileged user, so the temporary file is created exclusively and never followed
- * through a symbolic link someone left there. */
+ * through a symbolic link someone left there; it is 0640 with the directory's group (the spool's: the httpd user
+ * reads it, other local users do not). */
 static void progress_write(deploy_t *d)
 {
     apr_pool_t *p = d->p;
@@ -1033,7 +1044,8 @@ static void progress_write(deploy_t *d)
         return;
     tmp = apr_psprintf(p, "%s.tmp.%ld", d->progress_file, (long)getpid());
     unlink(tmp);   /* a leftover of a killed run (or a trap): removed, never written through */
-    if (mez_file_create_durable(tmp, text, len, 0644) != 0 || rename(tmp, d->progress_file) != 0) {
+    if (mez_file_create_durable_dir_group(tmp, text, len, MEZ_PROVISION_STATUS_MODE) != 0
+        || rename(tmp, d->progress_file) != 0) {
         fprintf(stderr, "mez deploy: cannot write %s: %s\n", d->progress_file, strerror(errno));
         unlink(tmp);
     }
@@ -1165,6 +1177,7 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
             { "--key-file", &d.key_file, NULL }, { "--mode", &d.mode, NULL }, { "--dry-run", NULL, &d.dry_run },
             { "--no-start", NULL, &d.no_start }, { "--progress-file", &d.progress_file, NULL },
             { "--public-authority", &d.public_authority, NULL },
+            { "--provision-request", &d.provision_request, NULL },
             { NULL, NULL, NULL },
         };
         if (mez_cli_wants_help(argc, argv)) {
@@ -1177,6 +1190,14 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
     if (!d.profile || !d.zone_id) {
         fprintf(stderr, "mez deploy: --profile and --jurisdiction are required (mez deploy --help)\n");
         return MEZ_EXIT_USAGE;
+    }
+    if (d.provision_request) {
+        mez_digest_t dg;
+        mez_problem_t pb = { 0 };
+        if (mez_digest_parse(p, d.provision_request, &dg, &pb) != MEZ_OK) {
+            fprintf(stderr, "mez deploy: --provision-request is sha256:<64 hex>\n");
+            return MEZ_EXIT_USAGE;
+        }
     }
     d.packs_dir = d.packs_dir ? d.packs_dir : env_or("MEZ_PACKS_DIR", apr_pstrcat(p, share_dir(p), "/packs", NULL));
     d.profile_dir = d.profile_dir ? d.profile_dir : env_or(MEZ_PROFILE_DIR_ENV, mez_zone_default_profile_dir());

@@ -8,10 +8,17 @@
  * The spool is writable by the httpd user, so nothing in it is trusted beyond what the API could have written:
  * only the request's eight members become deploy options (as --name=value, so no value can pass for another
  * option), deploy checks them again (mez_provision_check), paths such as the data and conf dirs come from this
- * command's own options, and files are never opened through symbolic links. A request is claimed by creating its
+ * command's own options, and files are never opened through symbolic links. Where the estate's secrets go is not
+ * the request's to say: deploy probes the request's Mass with the provisioner's --mass-token-file token and
+ * connects to its database host with the --database-password-file password before anything is written, so a
+ * request naming a Mass or a PostgreSQL host the estate did not list (--allow-mass-api, --allow-database-host) fails
+ * with provision.endpoint_not_allowed before deploy runs. A request is claimed by creating its
  * status file exclusively under the request's lock: two provisioners never run the same request, a finished
  * request (succeeded or failed) is not run again (delete both files to ask again), and one a killed provisioner
- * left "running" is run again by the next. */
+ * left "running" is run again by the next. That status is the spool's, which the httpd user can forge, so it
+ * decides nothing about an existing zone: deploy keeps the digest of the request it deployed in the zone's
+ * deploy.json (--provision-request; root's file), and a zone whose record does not name this very request (one
+ * deployed or re-deployed by hand) is never touched by a request, resumed or not (provision.zone_exists). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,7 +31,9 @@
 #include <apr_file_io.h>
 #include <apr_strings.h>
 #include <apr_time.h>
+#include "mez/digest.h"
 #include "mez/file.h"
+#include "mez/http.h"
 #include "mez/json.h"
 #include "mez/provision.h"
 #include "mez_cli.h"
@@ -45,12 +54,22 @@ static void usage(FILE *out)
         "Runs the zone requests POST /admin/zones queued in DIR (<zone>.request.json), one after another, with\n"
         "the code of `mez deploy`; each leaves <zone>.status.json (state running, then succeeded or failed, its\n"
         "steps, the zone's DID and endpoints, or the error and the step that failed), which GET /admin/zones/{id}\n"
-        "serves. A request that already has a status is not run again. Without --once it keeps polling the spool\n"
+        "serves: mode 0640 in the spool's group, which must be the httpd user's (install -d -o www-data -g www-data).\n"
+        "A request that already has a status is not run again. Without --once it keeps polling the spool\n"
         "every --interval seconds (default 2); conf/systemd/mez-provision.path runs it on each new request.\n"
         "options:\n"
         "  --spool DIR              the admin host's MezAdminSpool\n"
         "  --once                   run what is queued now, then exit (1 when one of them failed)\n"
         "  --interval N             seconds between polls (1-3600)\n"
+        "  --allow-mass-api URL     a Mass a request may name (repeatable; compared exactly, a trailing '/' aside).\n"
+        "                           With --mass-token-file, a request whose mass_api is not sovereign and not\n"
+        "                           listed fails (provision.endpoint_not_allowed at /mass_api): deploy would send\n"
+        "                           the estate's Mass token to it\n"
+        "  --allow-database-host HOST[:PORT]   a PostgreSQL server a request may name (repeatable; HOST alone is\n"
+        "                           HOST:5432; [v6addr]:PORT). While the provisioner has a database password\n"
+        "                           (--database-password-file, $PGPASSWORD, or a pgpass file libpq would read), a\n"
+        "                           request for a host not listed fails (provision.endpoint_not_allowed at\n"
+        "                           /database): deploy would log in there with that password\n"
         "deploy options applied to every zone (see mez deploy --help): --data-dir --conf-dir --httpd-root\n"
         "  --packs-dir --profile-dir --sql-dir --akn-xsd --policy-conf --peers --peer-ca --user\n"
         "  --database-password-file --mass-token-file, and the flag --no-start\n"
@@ -79,6 +98,19 @@ static const char *read_nofollow(apr_pool_t *p, const char *path)
     return buf;
 }
 
+/* Whether deploy's connections could find a PostgreSQL password besides --database-password-file: $PGPASSWORD
+ * (deploy reads it), or the pgpass file libpq reads when a connection gives none ($PGPASSFILE, ~/.pgpass; its
+ * entries may match any host). Then a request's database host must be listed as well. */
+static int holds_pg_password(apr_pool_t *p)
+{
+    const char *pw = getenv("PGPASSWORD"), *file = getenv("PGPASSFILE"), *home = getenv("HOME");
+    if (pw && *pw)
+        return 1;
+    if (!(file && *file) && home && *home)
+        file = apr_pstrcat(p, home, "/.pgpass", NULL);
+    return file && *file && access(file, F_OK) == 0;
+}
+
 /* Writes a whole status document to path, replacing it (temporary file, exclusively created, then renamed). */
 static void write_status(apr_pool_t *p, const char *path, json_t *doc)
 {
@@ -89,7 +121,7 @@ static void write_status(apr_pool_t *p, const char *path, json_t *doc)
     if (mez_json_canonicalize(p, doc, &text, &len, &pb) != MEZ_OK)
         return;
     unlink(tmp);
-    if (mez_file_create_durable(tmp, text, len, 0644) != 0 || rename(tmp, path) != 0) {
+    if (mez_file_create_durable_dir_group(tmp, text, len, MEZ_PROVISION_STATUS_MODE) != 0 || rename(tmp, path) != 0) {
         fprintf(stderr, "mez provision: cannot write %s: %s\n", path, strerror(errno));
         unlink(tmp);
     }
@@ -114,16 +146,20 @@ static int claim(apr_pool_t *p, const char *path, const char *id)
     json_t *doc;
     const char *text;
     mez_problem_t pb = { 0 };
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, MEZ_PROVISION_STATUS_MODE);
     int resumed = 0;
+    gid_t gid;
     if (fd < 0 && errno == EEXIST && says_running(p, path) && unlink(path) == 0) {
         printf("mez provision: zone %s: resuming a provisioning interrupted mid-deploy\n", id);
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, MEZ_PROVISION_STATUS_MODE);
         resumed = 1;
     }
     if (fd < 0)
         return errno == EEXIST ? 1 : -1;
-    fchmod(fd, 0644);
+    /* The spool's group (the httpd user's) reads it for GET /admin/zones/{id}; other local users do not. */
+    if (mez_file_dir_group(path, &gid) == 0 && fchown(fd, (uid_t)-1, gid) != 0 && errno != EPERM)
+        fprintf(stderr, "mez provision: %s: %s\n", path, strerror(errno));
+    fchmod(fd, MEZ_PROVISION_STATUS_MODE);
     doc = mez_json_pool_own(p, json_pack("{s:s,s:s,s:[],s:s,s:s}", "zone_id", id, "state", "running", "steps",
                                          "started_at", mez_provision_now(p), "updated_at", mez_provision_now(p)));
     if (mez_json_canonicalize(p, doc, &text, NULL, &pb) == MEZ_OK && write(fd, text, strlen(text)) < 0)
@@ -150,8 +186,8 @@ static const char *comma_list(apr_pool_t *p, const json_t *arr)
 }
 
 /* The deploy command line for a request: its members as --name=value, then the estate's options. */
-static int deploy_argv(apr_pool_t *p, const json_t *req, const apr_array_header_t *extra, const char *status,
-                       apr_array_header_t **argv)
+static int deploy_argv(apr_pool_t *p, const json_t *req, const char *digest, const apr_array_header_t *extra,
+                       const char *status, apr_array_header_t **argv)
 {
     static const char *const members[][2] = {
         { "jurisdiction", "--jurisdiction" }, { "profile", "--profile" }, { "mass_api", "--mass-api" },
@@ -180,13 +216,15 @@ static int deploy_argv(apr_pool_t *p, const json_t *req, const apr_array_header_
         APR_ARRAY_PUSH(*argv, const char *) = apr_pstrcat(p, "--public-authority=", list, NULL);
     for (int k = 0; k < extra->nelts; k++)
         APR_ARRAY_PUSH(*argv, const char *) = APR_ARRAY_IDX(extra, k, const char *);
+    APR_ARRAY_PUSH(*argv, const char *) = apr_pstrcat(p, "--provision-request=", digest, NULL);
     APR_ARRAY_PUSH(*argv, const char *) = apr_pstrcat(p, "--progress-file=", status, NULL);
     APR_ARRAY_PUSH(*argv, const char *) = NULL;
     return 0;
 }
 
 /* Marks a claimed request failed when deploy stopped before writing a status of its own (a usage error). */
-static void ensure_final(apr_pool_t *p, const char *path, const char *id, const char *code, const char *detail)
+static void ensure_final(apr_pool_t *p, const char *path, const char *id, const char *code, const char *pointer,
+                         const char *detail)
 {
     const char *text = read_nofollow(p, path);
     json_t *doc = NULL;
@@ -198,6 +236,8 @@ static void ensure_final(apr_pool_t *p, const char *path, const char *id, const 
     doc = mez_json_pool_own(p, json_pack("{s:s,s:s,s:[],s:{s:s,s:s,s:s,s:b}}", "zone_id", id, "state", "failed",
                                          "steps", "error", "step", "preflight", "code", code, "detail", detail,
                                          "nothing_written", 1));
+    if (pointer)
+        json_object_set_new(json_object_get(doc, "error"), "pointer", json_string(pointer));
     write_status(p, path, doc);
 }
 
@@ -208,10 +248,12 @@ static apr_status_t close_lock(void *fd)
 }
 
 /* Runs one request: 0 succeeded, 1 failed, -1 not run (claimed elsewhere, or not a request). */
-static int run_one(apr_pool_t *p, const char *spool, const char *id, const apr_array_header_t *extra)
+static int run_one(apr_pool_t *p, const char *spool, const char *id, const apr_array_header_t *extra,
+                   const mez_provision_allow_t *allow)
 {
     const char *rpath = apr_pstrcat(p, spool, "/", id, MEZ_PROVISION_REQUEST_SUFFIX, NULL);
-    const char *spath = apr_pstrcat(p, spool, "/", id, MEZ_PROVISION_STATUS_SUFFIX, NULL), *text, *jur;
+    const char *spath = apr_pstrcat(p, spool, "/", id, MEZ_PROVISION_STATUS_SUFFIX, NULL), *text, *jur, *digest;
+    mez_digest_t dg;
     apr_array_header_t *argv;
     mez_problem_t pb = { 0 };
     json_t *doc, *req;
@@ -232,44 +274,63 @@ static int run_one(apr_pool_t *p, const char *spool, const char *id, const apr_a
     fflush(stdout);
     if (!(text = read_nofollow(p, rpath)) || mez_json_parse(p, text, strlen(text), &doc, &pb) != MEZ_OK
         || !json_is_object(req = json_object_get(doc, "request"))) {
-        ensure_final(p, spath, id, "provision.invalid_request", "the spooled request is not a request document");
+        ensure_final(p, spath, id, "provision.invalid_request", NULL, "the spooled request is not a request document");
         return 1;
     }
     jur = json_string_value(json_object_get(req, "jurisdiction"));
     if (!jur || strcmp(jur, id)) {
-        ensure_final(p, spath, id, "provision.invalid_request", "the spooled request is for another zone");
+        ensure_final(p, spath, id, "provision.invalid_request", NULL, "the spooled request is for another zone");
         return 1;
     }
+    /* Before deploy probes the request's Mass with the estate's token or logs in to its database host. */
+    if (mez_provision_endpoints_check(p, req, allow, &pb) != MEZ_OK) {
+        ensure_final(p, spath, id, pb.code, pb.pointer, pb.detail);
+        /* The code and pointer, not the detail: it quotes the spool's text, which may hold a line break. */
+        printf("mez provision: zone %s failed: %s at %s\n", id, pb.code, pb.pointer ? pb.pointer : "");
+        return 1;
+    }
+    if (mez_digest_json(p, req, &dg, &pb) != MEZ_OK) {
+        ensure_final(p, spath, id, "provision.invalid_request", NULL, "the spooled request cannot be digested");
+        return 1;
+    }
+    digest = mez_digest_format(p, &dg);
     /* The API makes zones; it does not change one an operator deployed by hand (with other options, deploy would
-     * reconfigure it). A run resumed after an interruption may find the zone its first attempt made. */
-    if (claimed != 2) {
-        const char *data_dir = "/var/lib/mez";
+     * reconfigure it). A run resumed after an interruption may find the zone its first attempt made: the zone's
+     * record (root's) says so, never the status file (the httpd user's, which may say "running" for any zone). */
+    {
+        const char *data_dir = "/var/lib/mez", *record, *made_by = NULL;
+        json_t *rec;
         for (int i = 0; i < extra->nelts; i++)
             if (!strncmp(APR_ARRAY_IDX(extra, i, const char *), "--data-dir=", 11))
                 data_dir = APR_ARRAY_IDX(extra, i, const char *) + 11;
-        if (access(apr_pstrcat(p, data_dir, "/", id, "/deploy.json", NULL), F_OK) == 0) {
-            ensure_final(p, spath, id, "provision.zone_exists",
-                         apr_psprintf(p, "zone %s is already deployed in %s, not through the admin API: it is "
-                                      "changed with mez deploy, not by a request", id, data_dir));
+        record = apr_pstrcat(p, data_dir, "/", id, "/deploy.json", NULL);
+        if (access(record, F_OK) == 0 && (text = read_nofollow(p, record))
+            && mez_json_parse(p, text, strlen(text), &rec, &pb) == MEZ_OK)
+            made_by = json_string_value(json_object_get(rec, "provision_request"));
+        if (access(record, F_OK) == 0 && (!made_by || strcmp(made_by, digest))) {
+            ensure_final(p, spath, id, "provision.zone_exists", NULL,
+                         apr_psprintf(p, "zone %s is already deployed in %s, not by this request: it is changed "
+                                      "with mez deploy, not by a request", id, data_dir));
             printf("mez provision: zone %s failed: it is deployed already\n", id);
             return 1;
         }
     }
-    if (deploy_argv(p, req, extra, spath, &argv) != 0) {
-        ensure_final(p, spath, id, "provision.invalid_request", "a member of the spooled request is not a string");
+    if (deploy_argv(p, req, digest, extra, spath, &argv) != 0) {
+        ensure_final(p, spath, id, "provision.invalid_request", NULL, "a member of the spooled request is not a string");
         return 1;
     }
     rc = mez_cmd_deploy(p, argv->nelts - 1, (const char *const *)argv->elts);
     fflush(stdout);
     fflush(stderr);
-    ensure_final(p, spath, id, "deploy.refused", "mez deploy refused the request (see the provisioner's log)");
+    ensure_final(p, spath, id, "deploy.refused", NULL, "mez deploy refused the request (see the provisioner's log)");
     printf("mez provision: zone %s %s\n", id, rc == MEZ_EXIT_OK ? "succeeded" : "failed");
     fflush(stdout);
     return rc == MEZ_EXIT_OK ? 0 : 1;
 }
 
 /* One pass over the spool, in name order; the number of requests that failed, or -1 when it is unreadable. */
-static int pass(apr_pool_t *parent, const char *spool, const apr_array_header_t *extra)
+static int pass(apr_pool_t *parent, const char *spool, const apr_array_header_t *extra,
+                const mez_provision_allow_t *allow)
 {
     apr_pool_t *p;
     apr_array_header_t *ids;
@@ -283,7 +344,7 @@ static int pass(apr_pool_t *parent, const char *spool, const apr_array_header_t 
     for (int i = 0; i < ids->nelts; i++) {
         apr_pool_t *one;
         apr_pool_create(&one, p);   /* each deploy in its own pool: a long-running provisioner does not grow */
-        if (run_one(one, spool, APR_ARRAY_IDX(ids, i, const char *), extra) == 1)
+        if (run_one(one, spool, APR_ARRAY_IDX(ids, i, const char *), extra, allow) == 1)
             failed++;
         apr_pool_destroy(one);
     }
@@ -295,6 +356,9 @@ int mez_cmd_provision(apr_pool_t *p, int argc, const char *const *argv)
 {
     const char *spool = NULL, *interval_s = NULL, *v;
     apr_array_header_t *extra = apr_array_make(p, 16, sizeof(const char *));
+    apr_array_header_t *mass_ok = apr_array_make(p, 4, sizeof(const char *));
+    apr_array_header_t *db_ok = apr_array_make(p, 4, sizeof(const char *));
+    mez_provision_allow_t allow = { 0 };
     int once = 0, interval = 2, failed;
 
     if (mez_cli_wants_help(argc, argv)) {
@@ -311,7 +375,25 @@ int mez_cmd_provision(apr_pool_t *p, int argc, const char *const *argv)
             APR_ARRAY_PUSH(extra, const char *) = "--no-start";
             continue;
         }
-        if ((m = mez_cli_option(argc, argv, &i, "--spool", &spool)) == 0
+        if ((m = mez_cli_option(argc, argv, &i, "--allow-mass-api", &v)) == 1) {
+            mez_problem_t pb = { 0 };
+            if (mez_http_base_check(p, v, NULL, &pb) != MEZ_OK) {
+                fprintf(stderr, "mez provision: --allow-mass-api %s: %s\n", v, pb.detail);
+                return MEZ_EXIT_USAGE;
+            }
+            APR_ARRAY_PUSH(mass_ok, const char *) = v;
+            continue;
+        }
+        if (m == 0 && (m = mez_cli_option(argc, argv, &i, "--allow-database-host", &v)) == 1) {
+            if (!mez_provision_host_entry_ok(v)) {
+                fprintf(stderr, "mez provision: --allow-database-host %s is not HOST or HOST:PORT ([v6addr]:PORT)\n",
+                        v);
+                return MEZ_EXIT_USAGE;
+            }
+            APR_ARRAY_PUSH(db_ok, const char *) = v;
+            continue;
+        }
+        if (m == 0 && (m = mez_cli_option(argc, argv, &i, "--spool", &spool)) == 0
             && (m = mez_cli_option(argc, argv, &i, "--interval", &interval_s)) == 0)
             for (const char *const *o = passed; *o && m == 0; o++)
                 if ((m = mez_cli_option(argc, argv, &i, *o, &v)) == 1)
@@ -333,8 +415,25 @@ int mez_cmd_provision(apr_pool_t *p, int argc, const char *const *argv)
         fprintf(stderr, "mez provision: --interval is a number of seconds from 1 to 3600\n");
         return MEZ_EXIT_USAGE;
     }
+    allow.mass_api = mass_ok;
+    allow.database_host = db_ok;
+    for (int k = 0; k < extra->nelts; k++) {
+        const char *o = APR_ARRAY_IDX(extra, k, const char *);
+        allow.mass_token |= !strncmp(o, "--mass-token-file=", 18);
+        allow.database_password |= !strncmp(o, "--database-password-file=", 25);
+    }
+    allow.database_password |= holds_pg_password(p);
+    {
+        struct stat st;
+        /* Status files are 0640 with the spool's group: a spool left in root's group (install -d -o www-data
+         * without -g) would make every status unreadable to the admin API. */
+        if (stat(spool, &st) == 0 && st.st_gid == 0 && geteuid() == 0)
+            fprintf(stderr, "mez provision: warning: the spool %s is in group root: the status files (0640, the "
+                    "spool's group) cannot be read by the admin API; give the spool the httpd user's group (chgrp "
+                    "www-data %s)\n", spool, spool);
+    }
     for (;;) {
-        if ((failed = pass(p, spool, extra)) < 0) {
+        if ((failed = pass(p, spool, extra, &allow)) < 0) {
             fprintf(stderr, "mez provision: cannot read the spool %s\n", spool);
             return MEZ_EXIT_USAGE;
         }

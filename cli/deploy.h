@@ -84,6 +84,9 @@ int dep_mkdir(apr_pool_t *p, apr_array_header_t *undo, const char *path, int mod
 int dep_copy_tree(apr_pool_t *p, const char *from, const char *to, const char **err);
 int dep_trees_equal(apr_pool_t *p, const char *a, const char *b);
 int dep_remove_tree(apr_pool_t *p, const char *path);
+/* lchown, as root only (0 otherwise). recursive: path and everything under it, walked from directory descriptors
+ * (a directory opened O_NOFOLLOW, the rest chowned AT_SYMLINK_NOFOLLOW), so a tree the httpd user can change while
+ * root walks it never hands over what a link points at. -1 when something was not given away. */
 int dep_chown(const char *path, uid_t uid, gid_t gid, int recursive);
 /* The httpd user's uid/gid; 0 when it exists (or we are not root: then *uid and *gid are ours). */
 int dep_user(const char *user, uid_t *uid, gid_t *gid);

@@ -1,6 +1,7 @@
 /* deploy_util.c: files, programs, HTTP and the undo journal for `mez deploy` and `mez zone ...`. Every file the
  * deploy writes goes through a temporary file and a rename, so a crash never leaves a half-written file, and
  * every creation is journaled, so a failed deploy can remove what it made. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -242,25 +243,65 @@ int dep_remove_tree(apr_pool_t *p, const char *path)
     return unlink(path);
 }
 
+static int chown_entry(int dirfd, const char *name, uid_t uid, gid_t gid);
+
+/* Gives the open directory fd and everything under it away, walking from descriptors only; closes fd. */
+static int chown_dir(int fd, uid_t uid, gid_t gid)
+{
+    DIR *dir;
+    struct dirent *e;
+    int rc = fchown(fd, uid, gid) == 0 ? 0 : -1;
+    if (!(dir = fdopendir(fd))) {
+        close(fd);
+        return -1;
+    }
+    while ((errno = 0, e = readdir(dir)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && chown_entry(dirfd(dir), e->d_name, uid, gid))
+            rc = -1;
+    if (errno)
+        rc = -1;
+    closedir(dir);
+    return rc;
+}
+
+/* name in dirfd, and when it is a directory what is under it. The tree is the httpd user's to change while root
+ * walks it (it may rename, replace and link there), so no name is resolved twice: a directory is opened without
+ * following a link (O_NOFOLLOW) and walked from that descriptor, so one swapped for a link meanwhile is not
+ * entered; anything else is given away itself, a symbolic link never followed (AT_SYMLINK_NOFOLLOW). */
+static int chown_entry(int dirfd, const char *name, uid_t uid, gid_t gid)
+{
+    struct stat st;
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0)
+        return chown_dir(fd, uid, gid);
+    if (errno != ENOTDIR && errno != ELOOP)
+        return -1;
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return -1;
+    /* A file with a second name may be a hard link to one outside the tree (where fs.protected_hardlinks does not
+     * forbid linking another user's file): giving it away would give that file. The httpd user's own files have
+     * one name each. */
+    if (!S_ISLNK(st.st_mode) && !S_ISDIR(st.st_mode) && st.st_nlink > 1)
+        return -1;
+    return fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -1;
+}
+
 int dep_chown(const char *path, uid_t uid, gid_t gid, int recursive)
 {
     apr_pool_t *p;
-    struct stat st;
-    int rc;
+    const char *slash = strrchr(path, '/'), *parent;
+    int fd, rc;
     if (geteuid() != 0)
         return 0;   /* only root can give files away; an unprivileged deploy owns everything itself */
-    if (lchown(path, uid, gid) != 0)
-        return -1;
-    if (!recursive || lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-        return 0;
+    if (!recursive)
+        return lchown(path, uid, gid) == 0 ? 0 : -1;
+    /* The walk starts from the parent (deploy's own directory, root's): path itself may already be a link. */
     apr_pool_create(&p, NULL);
-    rc = 0;
-    {
-        apr_array_header_t *n = names(p, path);
-        for (int i = 0; n && i < n->nelts; i++)
-            if (dep_chown(apr_pstrcat(p, path, "/", APR_ARRAY_IDX(n, i, const char *), NULL), uid, gid, 1))
-                rc = -1;
-    }
+    parent = !slash ? "." : slash == path ? "/" : apr_pstrndup(p, path, (apr_size_t)(slash - path));
+    fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    rc = fd < 0 ? -1 : chown_entry(fd, slash ? slash + 1 : path, uid, gid);
+    if (fd >= 0)
+        close(fd);
     apr_pool_destroy(p);
     return rc;
 }

@@ -13,7 +13,6 @@
  * (mez_mass_readiness). */
 #include <string.h>
 #include <apr_strings.h>
-#include <apr_uri.h>
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"
@@ -26,14 +25,6 @@
 APLOG_USE_MODULE(mez);
 
 #define REMOTE_RETRIES 2
-
-static int loopback_url(apr_pool_t *p, const char *url)
-{
-    apr_uri_t u;
-    if (apr_uri_parse(p, url, &u) != APR_SUCCESS || !u.hostname)
-        return 0;
-    return !strcmp(u.hostname, "127.0.0.1") || !strcmp(u.hostname, "::1") || !strcasecmp(u.hostname, "localhost");
-}
 
 /* Builds sc->mass from the directives; an endpoint production mode cannot accept stops start-up. */
 static int build_mass(apr_pool_t *pconf, server_rec *v, mez_srv_conf_t *sc)
@@ -50,7 +41,7 @@ static int build_mass(apr_pool_t *pconf, server_rec *v, mez_srv_conf_t *sc)
                              "MezMassTokenFile in production mode", sc->zone_id, name, url);
                 return HTTP_INTERNAL_SERVER_ERROR;
             }
-            if (strncasecmp(url, "https://", 8) && !loopback_url(pconf, url)) {
+            if (!mez_http_token_transport_ok(pconf, url)) {   /* deploy's pre-flight applies the same rule */
                 ap_log_error(APLOG_MARK, APLOG_EMERG, 0, v, "MezZone %s: MezMassEndpoint %s %s: production mode "
                              "sends the Mass token only over https (or to a loopback address)", sc->zone_id,
                              name, url);

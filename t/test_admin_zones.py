@@ -4,17 +4,21 @@
 # checks and queues it; `mez provision --spool --once` (as root, with deploy's options, like t/test_deploy.py's
 # self-contained httpd) deploys it; GET /admin/zones/{id} follows it; the zone it made answers as itself.
 # Every refusal is checked to have left the spool and the admin host's audit chain exactly as they were.
+import hashlib
 import json
 import os
 import socket
+import stat
+import threading
 
 import pytest
 
 from mez_harness import assert_problem, chown_tree, free_port, token_headers
-from test_deploy import Estate, get
+from test_deploy import Estate, get, recording_mass
 
 PACKS = ("ae-adgm", "digital-financial-center")        # the zone the happy path provisions
 OTHER = ("hn-prospera", "charter-city")                # the zone whose provisioning fails
+MASS_TOKEN = "estate-mass-token-dddddddddddddddd"
 
 
 class Admin:
@@ -42,8 +46,28 @@ class Admin:
 
     def provision(self, *extra):
         e = self.estate
+        env = e.cli_env()
+        env["PGPASSFILE"] = os.path.join(self.spool, "no-such-pgpass")   # no stray password for deploy's libpq
         return e.mez("provision", "--spool", self.spool, "--once", "--data-dir", e.data, "--httpd-root", e.root,
-                     *extra, timeout=300)
+                     *extra, env=env, timeout=300)
+
+    def secrets(self):
+        """The estate's secrets as files: (Mass token file, database password file)."""
+        work = self.env.new_dir("admin-secrets")
+        files = (os.path.join(work, "mass.token"), os.path.join(work, "db.password"))
+        for path, value in zip(files, (MASS_TOKEN, "estate-db-password-eeeeeeee")):
+            with open(path, "w") as f:
+                f.write(value + "\n")
+            os.chmod(path, 0o600)
+        return files
+
+    def requeue(self, body):
+        """Queues body for its zone afresh, whatever an earlier test left in the spool for that zone id."""
+        for suffix in (".request.json", ".status.json", ".lock"):
+            if os.path.exists(os.path.join(self.spool, body["jurisdiction"] + suffix)):
+                os.unlink(os.path.join(self.spool, body["jurisdiction"] + suffix))
+        r = self.post(body)
+        assert r.status_code == 202, r.text
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +117,7 @@ def test_bad_requests_are_refused_and_write_nothing(admin):
         (dict(ok, listen="127.0.0.1:99999"), 422, "provision.invalid_field", "/listen"),
         (dict(ok, mode="staging"), 422, "provision.invalid_field", "/mode"),
         (dict(ok, mass_api="ftp://mass.example"), 422, "provision.invalid_field", "/mass_api"),
+        (dict(ok, mode="production", mass_api="http://mass.example"), 422, "provision.invalid_field", "/mass_api"),
         (dict(ok, server_name="bad name"), 422, "provision.invalid_field", "/server_name"),
         (dict(ok, database="mysql://x@y/z"), 422, "provision.invalid_field", "/database"),
         (dict(ok, database="postgresql://u:secret@127.0.0.1/mez_x"), 422, "provision.database_password",
@@ -175,15 +200,23 @@ def provisioned(admin):
     assert admin.status(zone).json()["state"] == "queued"
     listed = admin.host.get("/admin/zones", headers=admin.operator).json()["zones"]
     assert [z["zone_id"] for z in listed] == [zone]
-    cp = admin.provision()
+    # The estate holds both secrets and lists no endpoint: a sovereign Mass and SQLite receive neither.
+    cp = admin.provision(*sum(zip(("--mass-token-file", "--database-password-file"), admin.secrets()), ()))
     assert cp.returncode == 0, cp.stdout + cp.stderr
     return {"zone": zone, "port": port, "body": body, "out": cp.stdout}
 
 
+def assert_status_file_private(admin, zone):
+    """A status file is 0640 in the spool's group (the httpd user's, which serves it), not readable by all."""
+    st, spool = os.stat(os.path.join(admin.spool, zone + ".status.json")), os.stat(admin.spool)
+    assert stat.S_IMODE(st.st_mode) == 0o640 and st.st_gid == spool.st_gid, (oct(st.st_mode), st.st_gid)
+
+
 def test_provisioned_zone_serves(admin, provisioned):
     zone, port = provisioned["zone"], provisioned["port"]
-    st = admin.status(zone).json()
+    st = admin.status(zone).json()           # read by the httpd user, through the spool's group
     assert st["state"] == "succeeded", st
+    assert_status_file_private(admin, zone)
     assert [s["name"] for s in st["steps"]] == ["key", "packs", "tensor", "database", "mass", "corridors", "ready"]
     assert all(s["state"] in ("ok", "unchanged") for s in st["steps"]), st["steps"]
     assert st["did"].startswith("did:key:z6Mk") and "error" not in st
@@ -267,7 +300,8 @@ def test_a_step_that_fails_is_named_and_undone(admin, provisioned, mez_env):
 def test_a_provisioning_interrupted_mid_deploy_is_resumed(admin, provisioned):
     """A provisioner killed mid-deploy leaves the status "running" with nobody holding the request's lock: the next
     provisioner runs the request again (deploy finishes what was started). While another provisioner holds the
-    lock, the request is left to it."""
+    lock, the request is left to it. Once the zone exists, only its record (deploy.json, naming the request that
+    made it) lets a "running" status resume it: after a deploy by hand, the same forged status is refused."""
     import fcntl
     zone, profile = "pk-sifc", "sovereign-govos"
     port = free_port()
@@ -288,6 +322,36 @@ def test_a_provisioning_interrupted_mid_deploy_is_resumed(admin, provisioned):
     st = admin.status(zone).json()
     assert st["state"] == "succeeded", st
     assert get(port, "/v1/zone").json()["did"] == st["did"]
+    # the zone's record names the request that made it (its digest: RFC 8785 of the request document)
+    record = os.path.join(admin.estate.data, zone, "deploy.json")
+    canon = json.dumps(st["request"], sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert json.load(open(record))["provision_request"] == "sha256:" + hashlib.sha256(canon).hexdigest()
+    # killed after deploy wrote the record, before the status said so: resumed, and nothing changes
+    snap = admin.estate.snapshot()
+    forge_running(admin, zone)
+    cp = admin.provision()
+    assert cp.returncode == 0 and "resuming" in cp.stdout, cp.stdout + cp.stderr
+    assert admin.status(zone).json()["state"] == "succeeded"
+    assert_status_file_private(admin, zone)
+    assert admin.estate.snapshot() == snap
+    # re-deployed by hand (the same options), the zone is the operator's: a "running" status no longer reaches it
+    cp = admin.estate.deploy(profile, zone, port)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert "provision_request" not in json.load(open(record))
+    snap = admin.estate.snapshot()
+    forge_running(admin, zone)
+    cp = admin.provision()
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    assert admin.status(zone).json()["error"]["code"] == "provision.zone_exists"
+    assert admin.estate.snapshot() == snap
+
+
+def forge_running(admin, zone):
+    """What the httpd user can write in the spool: a status saying a provisioner was killed mid-deploy."""
+    status = os.path.join(admin.spool, zone + ".status.json")
+    os.unlink(status)
+    with open(status, "w") as f:
+        json.dump({"zone_id": zone, "state": "running", "steps": []}, f)
 
 
 def test_a_zone_deployed_by_hand_is_not_changed_by_a_request(admin, provisioned):
@@ -312,3 +376,127 @@ def test_a_zone_deployed_by_hand_is_not_changed_by_a_request(admin, provisioned)
         assert f.read() == before
     assert admin.estate.snapshot() == snap
     assert get(port, "/v1/zone").json()["zone_id"] == zone
+    # the spool is the httpd user's: a status forged "running" (as a killed provisioner leaves it) does not make
+    # the request a resumption that may reconfigure the zone
+    conf = os.path.join(admin.estate.conf_dir, zone + ".conf")
+    with open(conf, "rb") as f:
+        conf_before = f.read()
+    forge_running(admin, zone)
+    cp = admin.provision()
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    st = admin.status(zone).json()
+    assert st["state"] == "failed" and st["error"]["code"] == "provision.zone_exists", st
+    with open(record, "rb") as f:
+        assert f.read() == before
+    with open(conf, "rb") as f:
+        assert f.read() == conf_before
+    assert admin.estate.snapshot() == snap
+    assert get(port, "/v1/zone").json()["zone_id"] == zone
+
+
+# ------------------------------------------------------------------------------------------------ the estate's secrets
+
+class Acceptor:
+    """A TCP listener on a free loopback port that accepts and closes every connection, counting them (a database
+    host a request names: deploy's pre-flight would log in there with the estate's password)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.stopped = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stopped:
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self):
+        self.stopped = True
+        self.thread.join()
+        self.sock.close()
+
+
+def test_a_request_cannot_send_the_estates_mass_token_elsewhere(admin, provisioned):
+    """The request names its Mass; the provisioner holds the estate's Mass token (--mass-token-file), which deploy's
+    pre-flight probe sends as Authorization: Bearer. A Mass the estate did not list (--allow-mass-api) fails the
+    request before deploy runs: the listener there gets no request at all. Listed (the same base URL with a
+    trailing slash), the same request is deployed and that Mass gets the token."""
+    zone, profile = OTHER
+    tok, _ = admin.secrets()
+    srv, mass, seen = recording_mass()
+    try:
+        admin.requeue({"jurisdiction": zone, "profile": profile, "listen": "127.0.0.1:%d" % free_port(),
+                       "mass_api": mass})
+        before = admin.estate.snapshot()
+        cp = admin.provision("--mass-token-file", tok, "--allow-mass-api", "https://mass.estate.example",
+                             "--allow-mass-api", mass + "/other")
+        assert cp.returncode == 1, cp.stdout + cp.stderr
+        st = admin.status(zone).json()
+        assert st["state"] == "failed", st
+        assert st["error"]["code"] == "provision.endpoint_not_allowed" and st["error"]["pointer"] == "/mass_api", st
+        assert st["error"]["step"] == "preflight" and st["error"]["nothing_written"] is True, st
+        assert seen == [], seen
+        assert MASS_TOKEN not in json.dumps(st) + cp.stdout + cp.stderr
+        assert_status_file_private(admin, zone)                         # as the provisioner wrote it
+        assert admin.estate.snapshot() == before
+        os.unlink(os.path.join(admin.spool, zone + ".status.json"))     # run the same request again
+        cp = admin.provision("--mass-token-file", tok, "--allow-mass-api", mass + "/")
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        st = admin.status(zone).json()
+        assert st["state"] == "succeeded" and st["endpoints"]["mass"] == mass, st
+        assert seen and {a for _, _, a in seen} == {"Bearer " + MASS_TOKEN}, seen
+    finally:
+        srv.shutdown()
+
+
+def test_a_request_cannot_send_the_estates_database_password_elsewhere(admin, provisioned):
+    """The request names its PostgreSQL host; the provisioner holds the estate's password
+    (--database-password-file), which deploy's pre-flight connection gives to that host. A host the estate did not
+    list (--allow-database-host; 127.0.0.1 alone is 127.0.0.1:5432) fails the request before deploy runs: nothing
+    connects there. Without a password to give, the same request does reach the host (the refusal was the list's)."""
+    zone, profile = "kz-aifc", "digital-financial-center"
+    _, pw = admin.secrets()
+    db = Acceptor()
+    try:
+        admin.requeue({"jurisdiction": zone, "profile": profile, "listen": "127.0.0.1:%d" % free_port(),
+                       "database": "postgresql://mez@127.0.0.1:%d/mez_kz" % db.port})
+        before = admin.estate.snapshot()
+        cp = admin.provision("--database-password-file", pw, "--allow-database-host", "db.estate.example",
+                             "--allow-database-host", "127.0.0.1")
+        assert cp.returncode == 1, cp.stdout + cp.stderr
+        st = admin.status(zone).json()
+        assert st["state"] == "failed", st
+        assert st["error"]["code"] == "provision.endpoint_not_allowed" and st["error"]["pointer"] == "/database", st
+        assert db.connections == 0
+        assert admin.estate.snapshot() == before
+        os.unlink(os.path.join(admin.spool, zone + ".status.json"))
+        cp = admin.provision()
+        assert cp.returncode == 1, cp.stdout + cp.stderr
+        st = admin.status(zone).json()
+        assert st["error"]["code"] == "deploy.database_refused", st
+        assert db.connections >= 1
+        assert admin.estate.snapshot() == before
+    finally:
+        db.close()
+
+
+def test_allow_lists_are_checked_when_given(admin):
+    for args, needle in ((["--allow-mass-api", "mass.example"], "--allow-mass-api mass.example"),
+                         (["--allow-mass-api", "https://u:p@mass.example"], "--allow-mass-api"),
+                         (["--allow-database-host", "::1"], "is not HOST or HOST:PORT"),
+                         (["--allow-database-host", "db.example:0"], "is not HOST or HOST:PORT"),
+                         (["--allow-database-host"], "needs a value")):
+        cp = admin.provision(*args)
+        assert cp.returncode == 2 and needle in cp.stderr, (args, cp.stdout + cp.stderr)
+    out = admin.estate.mez("provision", "--help").stdout
+    assert "--allow-mass-api URL" in out and "--allow-database-host HOST[:PORT]" in out

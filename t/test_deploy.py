@@ -402,6 +402,114 @@ class _MassStub(BaseHTTPRequestHandler):
         pass
 
 
+def recording_mass(host="127.0.0.1"):
+    """A Mass stub on a free port of host that answers every request {"status":"ok"} and records each one's
+    method, path and Authorization header: (server, base URL, records). Stop it with server.shutdown()."""
+    seen = []
+
+    class Recorder(_MassStub):
+        def do_GET(self):
+            seen.append((self.command, self.path, self.headers.get("Authorization")))
+            super().do_GET()
+
+        do_POST = do_HEAD = do_GET
+
+    srv = ThreadingHTTPServer((host, 0), Recorder)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, "http://%s:%d" % (host, srv.server_address[1]), seen
+
+
+def test_production_refuses_a_clear_text_mass_before_sending_it_the_token(mez_env):
+    """--mode production with a Mass over plain http (not loopback) is refused before the pre-flight probe: the
+    probe carried the token to it (Authorization: Bearer), and only httpd's start-up refused the URL, later."""
+    srv, mass, seen = recording_mass("127.0.0.2")    # 127.0.0.0/8 but not the loopback httpd accepts
+    e = Estate(mez_env, mez_env.new_dir("deploy-prod-mass"))
+    tok = os.path.join(e.base, "mass.token")
+    with open(tok, "w") as f:
+        f.write("estate-mass-token-cccccccccccc\n")
+    os.chmod(tok, 0o600)
+    try:
+        before = e.snapshot()
+        cp = e.deploy("sovereign-govos", "pk-sifc", free_port(), "--mode", "production", "--mass-api", mass,
+                      "--mass-token-file", tok)
+        assert_refused(cp, e, before, "deploy.invalid_mass", "only over https", "nothing was written")
+        assert cp.returncode == 1
+        assert seen == [], seen
+        # the same deploy in development mode does probe it (the listener is reachable: the refusal above is
+        # the mode's, not a connection failure)
+        cp = e.deploy("sovereign-govos", "pk-sifc", free_port(), "--mass-api", mass, "--dry-run")
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        assert seen and all(a is None for _, _, a in seen), seen
+    finally:
+        e.stop()
+        srv.shutdown()
+
+
+def test_giving_the_data_dir_to_the_httpd_user_never_follows_a_link(mez_env):
+    """Each deploy gives <zone>/data (the httpd user's: it may create, rename and link there) to the httpd user,
+    recursively, as root. A symbolic link there is given away itself, never what it points at; and a directory
+    the walk has entered cannot be swapped for a link to elsewhere (it walked by path: lstat said directory, then
+    every name under it was resolved again, through the link the httpd user had put in its place meanwhile). A
+    file with a second name (a hard link to a file outside, where the kernel lets the httpd user make one) is not
+    given away."""
+    if not mez_env.server_user:
+        pytest.skip("deploy gives files to the httpd user only as root")
+    e = Estate(mez_env, mez_env.new_dir("deploy-chown"))
+    port = free_port()
+    www = pwd.getpwnam(mez_env.server_user).pw_uid
+    outside = os.path.join(e.base, "outside")          # root's, as /etc is
+    os.makedirs(os.path.join(outside, "a"))
+    for name in ("z", os.path.join("a", "f00000"), "linked"):
+        with open(os.path.join(outside, name), "w") as f:
+            f.write("root's\n")
+    owners = lambda: {os.path.relpath(os.path.join(d, n), outside): os.lstat(os.path.join(d, n)).st_uid
+                      for d, ds, fs in os.walk(outside) for n in ds + fs + ["."]}
+    try:
+        cp = e.deploy("sovereign-govos", "pk-sifc", port)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        data = os.path.join(e.data, "pk-sifc", "data")
+        assert os.stat(data).st_uid == www
+        # what the httpd user can leave in its data dir: a link to a directory outside, and a tree whose directory
+        # it swaps for such a link while the walk is under it (a/ holds enough names to keep the walk busy there)
+        os.symlink(outside, os.path.join(data, "link"))
+        os.link(os.path.join(outside, "linked"), os.path.join(data, "hard"))   # a second name of a file outside
+        sub = os.path.join(data, "sub")
+        os.makedirs(os.path.join(sub, "a"))
+        for i in range(5000):
+            open(os.path.join(sub, "a", "f%05d" % i), "w").close()
+        open(os.path.join(sub, "z"), "w").close()
+        before = owners()
+        assert set(before.values()) == {0}
+        swapped, done = [], threading.Event()
+
+        def swap():
+            while not done.is_set():
+                try:
+                    if os.lstat(os.path.join(sub, "a")).st_uid == www:     # the walk is inside sub/a
+                        os.rename(sub, sub + ".old")
+                        os.symlink(outside, sub)
+                        swapped.append(True)
+                        return
+                except FileNotFoundError:
+                    pass
+                time.sleep(0.0002)
+
+        t = threading.Thread(target=swap, daemon=True)
+        t.start()
+        cp = e.deploy("sovereign-govos", "pk-sifc", port)
+        done.set()
+        t.join()
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        assert swapped, "the walk never entered sub/a"
+        assert owners() == before
+        assert os.lstat(os.path.join(data, "link")).st_uid == www          # the link itself is given away
+        assert os.lstat(os.path.join(sub + ".old", "z")).st_uid == www      # and the tree it walked, whole
+        assert os.lstat(os.path.join(sub + ".old", "a", "f04999")).st_uid == www
+        assert get(port, "/readyz").status_code == 200
+    finally:
+        e.stop()
+
+
 def test_a_data_dir_with_spaces_serves_and_unsafe_paths_are_refused(mez_env):
     """Every path deploy writes into httpd's confs is quoted: an estate under "/srv/economic zones" works. A path
     httpd would read otherwise than written (a quote, a backslash, a ${...} it would expand) is refused first."""

@@ -71,6 +71,17 @@ mez_status_t mez_http_base_check(apr_pool_t *p, const char *base, const char **h
     return check_url(p, base, 1, host, pb);
 }
 
+int mez_http_token_transport_ok(apr_pool_t *p, const char *url)
+{
+    apr_uri_t u;
+    if (!url || apr_uri_parse(p, url, &u) != APR_SUCCESS || !u.scheme || !u.hostname)
+        return 0;
+    if (!strcasecmp(u.scheme, "https"))
+        return 1;
+    return !strcasecmp(u.scheme, "http") && (!strcmp(u.hostname, "127.0.0.1") || !strcmp(u.hostname, "::1")
+                                             || !strcasecmp(u.hostname, "localhost"));
+}
+
 mez_status_t mez_http_url_join(apr_pool_t *p, const char *base, const char *path, const char *query,
                                const char **url, mez_problem_t *pb)
 {

@@ -394,6 +394,13 @@ mez_status_t mez_provision_check(apr_pool_t *p, const json_t *req, const mez_pro
         return invalid(pb, p, "provision.invalid_field", "mass_api",
                        apr_psprintf(p, "%s '%s': %s (give sovereign or an http(s) base URL)",
                                     field(p, env, "mass_api"), out->mass_api, ipb.detail ? ipb.detail : "invalid"));
+    /* httpd refuses to start a production zone whose Mass would get its token in clear text; deploy probes the
+     * Mass with that token before httpd ever sees the conf, so the same rule is applied here, first. */
+    if (!strcmp(out->mode, "production") && strcmp(out->mass_api, "sovereign")
+        && !mez_http_token_transport_ok(p, out->mass_api))
+        return invalid(pb, p, "provision.invalid_field", "mass_api",
+                       apr_psprintf(p, "%s '%s': production mode sends the Mass token only over https (or to a "
+                                    "loopback address)", field(p, env, "mass_api"), out->mass_api));
     out->database = out->database ? out->database : "sqlite";
     if ((rv = check_database(p, env, out, pb)) != MEZ_OK)
         return rv;
@@ -405,6 +412,92 @@ mez_status_t mez_provision_check(apr_pool_t *p, const json_t *req, const mez_pro
         return invalid(pb, p, "provision.invalid_field", "server_name",
                        apr_psprintf(p, "%s '%s' is not a DNS name", field(p, env, "server_name"), out->server_name));
     return check_authorities(p, req, env, out, pb);
+}
+
+/* HOST[:PORT] split as check_database splits a URL's host (the last ':' starts the port), except that a bracketed
+ * IPv6 address is one host ("[::1]", "[::1]:5433"); the port is "5432" when absent. 0 when it is neither. */
+static int split_host_entry(apr_pool_t *p, const char *s, const char **host, const char **port)
+{
+    const char *colon, *c;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || (close[1] && close[1] != ':'))
+            return 0;
+        colon = close[1] ? close + 1 : NULL;
+    }
+    else if ((colon = strrchr(s, ':')) && memchr(s, ':', (size_t)(colon - s)))
+        return 0;   /* an IPv6 address needs its brackets: "::1" would be host ":" and port 1 */
+    *host = colon ? apr_pstrndup(p, s, (apr_size_t)(colon - s)) : s;
+    *port = colon ? colon + 1 : "5432";
+    if (!**host || !**port || strlen(*port) > 5 || atoi(*port) <= 0 || atoi(*port) > 65535)
+        return 0;
+    for (c = *port; *c; c++)
+        if (*c < '0' || *c > '9')
+            return 0;
+    for (c = *host; *c; c++)
+        if (*c <= ' ' || *c == '\'' || *c == '"' || *c == '\\' || *c == '=' || *c == '/' || *c == ',')
+            return 0;
+    return 1;
+}
+
+int mez_provision_host_entry_ok(const char *entry)
+{
+    apr_pool_t *p;
+    const char *host, *port;
+    int ok;
+    if (!entry || apr_pool_create(&p, NULL) != APR_SUCCESS)
+        return 0;
+    ok = split_host_entry(p, entry, &host, &port);
+    apr_pool_destroy(p);
+    return ok;
+}
+
+/* A base URL without its trailing slashes: "https://mass.example/api/" and ".../api" are one Mass. */
+static const char *no_trailing_slash(apr_pool_t *p, const char *url)
+{
+    size_t n = strlen(url);
+    while (n > 0 && url[n - 1] == '/')
+        n--;
+    return apr_pstrndup(p, url, n);
+}
+
+mez_status_t mez_provision_endpoints_check(apr_pool_t *p, const json_t *req, const mez_provision_allow_t *allow,
+                                           mez_problem_t *pb)
+{
+    mez_provision_env_t env = { 0 };
+    mez_provision_t db = { 0 };
+    const char *mass, *host, *port;
+    mez_status_t rv;
+    int listed = 0;
+
+    if ((rv = opt_string(p, req, &env, "mass_api", &mass, pb)) != MEZ_OK)
+        return rv;
+    if (allow->mass_token && mass && strcmp(mass, "sovereign")) {
+        /* Exact, not a prefix or a host: https://mass.example.attacker.net shares a prefix with the estate's. */
+        const char *want = no_trailing_slash(p, mass);
+        for (int i = 0; allow->mass_api && i < allow->mass_api->nelts && !listed; i++)
+            listed = !strcmp(want, no_trailing_slash(p, APR_ARRAY_IDX(allow->mass_api, i, const char *)));
+        if (!listed)
+            return mez_problem(pb, p, MEZ_EINVAL, 422, "provision.endpoint_not_allowed", "/mass_api",
+                               "mass_api '%s' is not one of the estate's Mass APIs: the provisioner sends its Mass "
+                               "token only to those it was given (mez provision --allow-mass-api)", mass);
+    }
+    if ((rv = opt_string(p, req, &env, "database", &db.database, pb)) != MEZ_OK || !db.database)
+        return rv;
+    if ((rv = check_database(p, &env, &db, pb)) != MEZ_OK)
+        return rv;
+    if (!allow->database_password || strcmp(db.db_driver, "pgsql"))
+        return MEZ_OK;
+    listed = 0;
+    for (int i = 0; allow->database_host && i < allow->database_host->nelts && !listed; i++)
+        listed = split_host_entry(p, APR_ARRAY_IDX(allow->database_host, i, const char *), &host, &port)
+                 && !strcasecmp(host, db.db_host) && atoi(port) == atoi(db.db_port);
+    if (!listed)
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "provision.endpoint_not_allowed", "/database",
+                           "the database host %s:%s is not one of the estate's database servers: the provisioner "
+                           "gives its database password only to those it was given (mez provision "
+                           "--allow-database-host)", db.db_host, db.db_port);
+    return MEZ_OK;
 }
 
 json_t *mez_provision_request_json(const mez_provision_t *out)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 #include <apr_strings.h>
 #include "mez/file.h"
@@ -51,8 +52,35 @@ static void test_create_durable(void)
     unlink(link_path);
 }
 
+/* A status file in a spool: 0640 whatever the umask, in the spool's group (root gives it; others keep theirs). */
+static void test_create_durable_dir_group(void)
+{
+    apr_pool_t *p = unit_pool();
+    const char *dir = apr_pstrcat(p, unit_tmpdir(), "/spool-group", NULL);
+    const char *path = apr_pstrcat(p, dir, "/z.status.json", NULL);
+    struct stat st, dst;
+    gid_t gid = 0;
+    mkdir(dir, 0750);
+    unlink(path);
+    if (geteuid() == 0)
+        CU_ASSERT_EQUAL(chown(dir, (uid_t)-1, 1), 0);    /* another group than root's own */
+    CU_ASSERT_EQUAL_FATAL(stat(dir, &dst), 0);
+    CU_ASSERT_EQUAL(mez_file_dir_group(path, &gid), 0);
+    CU_ASSERT_EQUAL(gid, dst.st_gid);
+    CU_ASSERT_EQUAL(mez_file_create_durable_dir_group(path, "{}", 2, 0640), 0);
+    CU_ASSERT_EQUAL_FATAL(stat(path, &st), 0);
+    CU_ASSERT_EQUAL(st.st_mode & 0777, 0640);
+    CU_ASSERT_EQUAL(st.st_gid, dst.st_gid);
+    CU_ASSERT_STRING_EQUAL(slurp(path), "{}");
+    CU_ASSERT_EQUAL(mez_file_create_durable_dir_group(path, "[]", 2, 0640), -1);   /* still never over a file */
+    CU_ASSERT_EQUAL(mez_file_dir_group(apr_pstrcat(p, dir, "/missing/x", NULL), &gid), -1);
+    unlink(path);
+    rmdir(dir);
+}
+
 void unit_register_file(void)
 {
     CU_pSuite s = unit_suite("file");
     CU_add_test(s, "create_durable", test_create_durable);
+    CU_add_test(s, "create_durable in the directory's group", test_create_durable_dir_group);
 }

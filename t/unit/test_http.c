@@ -132,6 +132,23 @@ static void test_base_check_host(void)
     CU_ASSERT_STRING_EQUAL(host, "mass.example");
 }
 
+/* What production mode lets a Mass token travel over: the rule httpd's start-up and deploy's pre-flight share. */
+static void test_token_transport(void)
+{
+    apr_pool_t *p = unit_pool();
+    CU_ASSERT_TRUE(mez_http_token_transport_ok(p, "https://mass.example/api"));
+    CU_ASSERT_TRUE(mez_http_token_transport_ok(p, "HTTPS://mass.example"));
+    CU_ASSERT_TRUE(mez_http_token_transport_ok(p, "http://127.0.0.1:8081/mass"));
+    CU_ASSERT_TRUE(mez_http_token_transport_ok(p, "http://[::1]:8081"));
+    CU_ASSERT_TRUE(mez_http_token_transport_ok(p, "http://LocalHost:8081"));
+    CU_ASSERT_FALSE(mez_http_token_transport_ok(p, "http://mass.example"));
+    CU_ASSERT_FALSE(mez_http_token_transport_ok(p, "http://127.0.0.2:8081"));
+    CU_ASSERT_FALSE(mez_http_token_transport_ok(p, "http://localhost.attacker.example"));
+    CU_ASSERT_FALSE(mez_http_token_transport_ok(p, "ftp://127.0.0.1"));
+    CU_ASSERT_FALSE(mez_http_token_transport_ok(p, "sovereign"));
+    CU_ASSERT_FALSE(mez_http_token_transport_ok(p, NULL));
+}
+
 static void test_mass_request_url(void)
 {
     mez_problem_t pb = { 0 };
@@ -369,6 +386,7 @@ void unit_register_http(void)
     CU_add_test(s, "back-off", test_backoff);
     CU_add_test(s, "URL building and refusals", test_url_join);
     CU_add_test(s, "base URL host", test_base_check_host);
+    CU_add_test(s, "production's token transport", test_token_transport);
     CU_add_test(s, "Mass request URL", test_mass_request_url);
     CU_add_test(s, "token files", test_token_files);
     CU_add_test(s, "gateway answers without sending", test_gateway_without_sending);

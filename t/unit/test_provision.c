@@ -89,6 +89,10 @@ static void test_accepts_with_defaults(void)
     CU_ASSERT_STRING_EQUAL(out.db_port, "6432");
     CU_ASSERT_STRING_EQUAL(out.db_name, "mez_ae");
     CU_ASSERT_EQUAL(out.public_authority->nelts, 0);
+    /* A local sidecar over plain http is what httpd accepts in production too. */
+    CU_ASSERT_EQUAL(mez_provision_check(unit_pool(), req("{\"jurisdiction\":\"ae-adgm\",\"profile\":"
+        "\"digital-financial-center\",\"mass_api\":\"http://127.0.0.1:8081/mass\",\"mode\":\"production\"}"),
+        &env, &out, &pb), MEZ_OK);
     /* The names in front of the zone, kept in the request document as given. */
     CU_ASSERT_EQUAL_FATAL(mez_provision_check(unit_pool(), req("{\"jurisdiction\":\"ae-adgm\",\"profile\":"
         "\"digital-financial-center\",\"public_authority\":[\"ae.zones.example\",\"[2001:db8::7]:8443\"]}"), &env,
@@ -123,6 +127,12 @@ static void test_refusals(void)
     refused("{" OK_ ",\"mode\":\"staging\"}", &env, "provision.invalid_field", "/mode");
     refused("{" OK_ ",\"mass_api\":\"mass.example\"}", &env, "provision.invalid_field", "/mass_api");
     refused("{" OK_ ",\"mass_api\":\"https://u:p@mass.example\"}", &env, "provision.invalid_field", "/mass_api");
+    /* production sends the Mass token only where httpd would: https, or http to a loopback host */
+    d = refused("{" OK_ ",\"mode\":\"production\",\"mass_api\":\"http://mass.example\"}", &env,
+                "provision.invalid_field", "/mass_api");
+    CU_ASSERT_PTR_NOT_NULL(strstr(d, "only over https"));
+    refused("{" OK_ ",\"mode\":\"production\",\"mass_api\":\"http://127.0.0.2:8081\"}", &env,
+            "provision.invalid_field", "/mass_api");
     refused("{" OK_ ",\"listen\":\"8080\"}", &env, "provision.invalid_field", "/listen");
     refused("{" OK_ ",\"listen\":\":8080\"}", &env, "provision.invalid_field", "/listen");
     refused("{" OK_ ",\"listen\":\"127.0.0.1:0\"}", &env, "provision.invalid_field", "/listen");
@@ -210,6 +220,86 @@ static void test_zone_ids(void)
     CU_ASSERT_FALSE(mez_provision_zone_id_ok("0123456789012345678901234567890123456789012345678901234567890123"));
 }
 
+static apr_array_header_t *list_of(const char *a, const char *b)
+{
+    apr_array_header_t *l = apr_array_make(unit_pool(), 2, sizeof(const char *));
+    if (a)
+        APR_ARRAY_PUSH(l, const char *) = a;
+    if (b)
+        APR_ARRAY_PUSH(l, const char *) = b;
+    return l;
+}
+
+/* The code and pointer endpoint_check gives text under allow ("" for MEZ_OK). */
+static const char *endpoint_check(const char *text, const mez_provision_allow_t *allow)
+{
+    mez_problem_t pb = { 0 };
+    if (mez_provision_endpoints_check(unit_pool(), req(text), allow, &pb) == MEZ_OK)
+        return "";
+    return apr_pstrcat(unit_pool(), pb.code, " ", pb.pointer ? pb.pointer : "", NULL);
+}
+
+/* Where the estate's Mass token and database password may go: only to what the provisioner lists, exactly. */
+static void test_endpoints_allowed(void)
+{
+    mez_provision_allow_t allow = { 0 };
+    const char *no_mass = "provision.endpoint_not_allowed /mass_api", *no_db = "provision.endpoint_not_allowed "
+                                                                               "/database";
+    allow.mass_api = list_of("https://mass.estate.example/api/", "http://127.0.0.1:8081");
+    allow.database_host = list_of("db.estate.example", "[2001:db8::5]:6432");
+    /* Nothing held, nothing to protect: any endpoint passes (deploy checks the rest). */
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"mass_api\":\"https://attacker.example\",\"database\":"
+                                          "\"postgresql://u@attacker.example/d\"}", &allow), "");
+    allow.mass_token = allow.database_password = 1;
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{}", &allow), "");
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"mass_api\":\"sovereign\",\"database\":\"sqlite\"}", &allow), "");
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"mass_api\":\"https://mass.estate.example/api\"}", &allow), "");
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"mass_api\":\"https://mass.estate.example/api//\"}", &allow), "");
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"mass_api\":\"http://127.0.0.1:8081/\"}", &allow), "");
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"mass_api\":\"https://attacker.example\"}", &allow), no_mass);
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"mass_api\":\"https://mass.estate.example/api/x\"}", &allow), no_mass);
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"mass_api\":\"https://mass.estate.example\"}", &allow), no_mass);
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"mass_api\":\"https://mass.estate.example.attacker.net/api\"}",
+                                          &allow), no_mass);
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"mass_api\":\"http://127.0.0.1:8082\"}", &allow), no_mass);
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"mass_api\":7}", &allow), "provision.invalid_field /mass_api");
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"database\":\"postgresql://mez@db.estate.example/mez_a\"}", &allow),
+                           "");
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"database\":\"postgresql://mez@DB.estate.example:5432/mez_a\"}",
+                                          &allow), "");
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"database\":\"postgresql://mez@[2001:db8::5]:6432/mez_a\"}", &allow),
+                           "");
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"database\":\"postgresql://mez@db.estate.example:6432/mez_a\"}",
+                                          &allow), no_db);
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"database\":\"postgresql://mez@[2001:db8::5]:5432/mez_a\"}", &allow),
+                           no_db);
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"database\":\"postgresql://mez@attacker.example/mez_a\"}", &allow),
+                           no_db);
+    /* libpq would try every host of a list: the host is compared whole */
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"database\":\"postgresql://mez@db.estate.example,attacker.example/m\"}",
+                                          &allow), no_db);
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"database\":\"mysql://a@b/c\"}", &allow),
+                           "provision.invalid_field /database");
+    /* an allowed Mass does not let the database through, nor the other way round */
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"mass_api\":\"http://127.0.0.1:8081\",\"database\":"
+                                          "\"postgresql://mez@attacker.example/m\"}", &allow), no_db);
+    /* the list entries --allow-database-host takes */
+    CU_ASSERT_TRUE(mez_provision_host_entry_ok("db.example"));
+    CU_ASSERT_TRUE(mez_provision_host_entry_ok("db.example:6432"));
+    CU_ASSERT_TRUE(mez_provision_host_entry_ok("10.0.0.5"));
+    CU_ASSERT_TRUE(mez_provision_host_entry_ok("[::1]"));
+    CU_ASSERT_TRUE(mez_provision_host_entry_ok("[::1]:5433"));
+    CU_ASSERT_FALSE(mez_provision_host_entry_ok("::1"));
+    CU_ASSERT_FALSE(mez_provision_host_entry_ok("db.example:"));
+    CU_ASSERT_FALSE(mez_provision_host_entry_ok("db.example:0"));
+    CU_ASSERT_FALSE(mez_provision_host_entry_ok("db.example:70000"));
+    CU_ASSERT_FALSE(mez_provision_host_entry_ok("db.example:54x"));
+    CU_ASSERT_FALSE(mez_provision_host_entry_ok("a,b"));
+    CU_ASSERT_FALSE(mez_provision_host_entry_ok("postgresql://db.example"));
+    CU_ASSERT_FALSE(mez_provision_host_entry_ok("[::1]x"));
+    CU_ASSERT_FALSE(mez_provision_host_entry_ok(""));
+}
+
 /* Only "<zone id>.request.json" names count; status files, other names and ids that are not zone ids do not. */
 static void test_spool_requests(void)
 {
@@ -241,5 +331,6 @@ void unit_register_provision(void)
     CU_add_test(s, "each refusal's code and pointer", test_refusals);
     CU_add_test(s, "corridors from the peers registry; the words for the CLI and the API", test_corridors_and_cli_words);
     CU_add_test(s, "zone ids", test_zone_ids);
+    CU_add_test(s, "the endpoints a request may send the estate's secrets to", test_endpoints_allowed);
     CU_add_test(s, "the spool's queued zone ids, in name order", test_spool_requests);
 }

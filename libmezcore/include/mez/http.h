@@ -79,4 +79,9 @@ mez_status_t mez_http_url_join(apr_pool_t *p, const char *base, const char *path
 /* Checks a configured base URL (the rules of mez_http_url_join's base); *host gets its host[:port]. */
 mez_status_t mez_http_base_check(apr_pool_t *p, const char *base, const char **host, mez_problem_t *pb);
 
+/* 1 when production mode lets a bearer token go to url: https, or plain http to a loopback host (127.0.0.1, ::1,
+ * localhost), where nothing crosses a network. mod_mez refuses to start a production zone whose Mass endpoint
+ * fails this, and `mez deploy` refuses it before its probe would send the token there. */
+int mez_http_token_transport_ok(apr_pool_t *p, const char *url);
+
 #endif

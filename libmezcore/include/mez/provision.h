@@ -8,7 +8,8 @@
  *   {"jurisdiction": "<zone id>",                   required; a zone.yaml under packs_dir has that zone_id
  *    "profile": "<profile id>",                     required; <profile_dir>/<id>.yaml, and zone.yaml's profile
  *    "corridors": ["<peer zone id>", ...],          each in the peers registry (JSON {"<id>": {url, did}})
- *    "mass_api": "sovereign" | "<http(s) URL>",     default sovereign
+ *    "mass_api": "sovereign" | "<http(s) URL>",     default sovereign; with mode production https, or http to
+ *                                                   a loopback host (mez_http_token_transport_ok)
  *    "listen": "HOST:PORT",                         default 127.0.0.1:8080
  *    "server_name": "<DNS name>",                   default <zone>.localhost
  *    "public_authority": ["HOST[:PORT]", ...],      more names peers address the zone by (a load balancer's),
@@ -18,7 +19,8 @@
  * Problems (status 422 unless said): provision.missing_field, provision.invalid_field, provision.unknown_profile,
  * provision.unknown_jurisdiction, provision.profile_mismatch, provision.unknown_corridor,
  * provision.database_password, and provision.invalid_peers (500: the registry itself is broken), each with a
- * JSON pointer to the request member (/profile, /jurisdiction, /corridors/1, ...). */
+ * JSON pointer to the request member (/profile, /jurisdiction, /corridors/1, ...); the provisioner adds
+ * provision.endpoint_not_allowed (mez_provision_endpoints_check). */
 #ifndef MEZ_PROVISION_H
 #define MEZ_PROVISION_H
 
@@ -61,10 +63,33 @@ mez_status_t mez_provision_check(apr_pool_t *p, const json_t *request, const mez
  * spool, and what two requests are compared by. */
 json_t *mez_provision_request_json(const mez_provision_t *out);
 
+/* The endpoints an estate lets a request send its secrets to. A request names its Mass and its database host,
+ * and deploy hands them the provisioner's Mass token (its pre-flight probe, then every call of the zone) and
+ * database password (its pre-flight connection, then the zone's): without these lists, whoever may queue a
+ * request could collect both. `mez provision`'s --allow-mass-api and --allow-database-host fill them. */
+typedef struct mez_provision_allow_t {
+    const apr_array_header_t *mass_api;      /* const char *: Mass base URLs, compared without trailing '/' */
+    const apr_array_header_t *database_host; /* const char *: HOST or HOST:PORT (HOST alone is HOST:5432) */
+    int mass_token;                          /* 1: a token goes to the Mass: a URL must be listed */
+    int database_password;                   /* 1: a password goes to the database: its host must be listed */
+} mez_provision_allow_t;
+
+/* 1 when entry is HOST or HOST:PORT as --allow-database-host takes it ([v6]:PORT; PORT 1-65535). */
+int mez_provision_host_entry_ok(const char *entry);
+
+/* Checks request's mass_api and database against allow: MEZ_OK, or MEZ_EINVAL 422 "provision.endpoint_not_allowed"
+ * at /mass_api or /database (and provision.invalid_field when the member is not what mez_provision_check takes).
+ * "sovereign" and sqlite send nothing anywhere and always pass. Reads the request only: nothing is connected. */
+mez_status_t mez_provision_endpoints_check(apr_pool_t *p, const json_t *request, const mez_provision_allow_t *allow,
+                                           mez_problem_t *pb);
+
 /* The spool the admin API queues requests in and `mez provision` takes them from: <spool>/<zone id> plus one of
  * these suffixes (the provisioner also keeps <zone id>.lock there while it runs one). */
 #define MEZ_PROVISION_REQUEST_SUFFIX ".request.json"
 #define MEZ_PROVISION_STATUS_SUFFIX ".status.json"
+/* A status file's mode, its group the spool's (the httpd user's, which serves it): the zone's endpoints, the
+ * operator token's path and the estate's paths are not for every local user. */
+#define MEZ_PROVISION_STATUS_MODE 0640
 
 /* The zone ids with a request in spool, in name order; names that are not "<zone id>.request.json" are ignored.
  * MEZ_EIO with 500 "provision.spool_unreadable" when the directory cannot be read. */
