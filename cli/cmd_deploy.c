@@ -273,11 +273,13 @@ static int parse_database(deploy_t *d)
     else if (getenv("PGPASSWORD") && *getenv("PGPASSWORD"))
         d->pg_password = getenv("PGPASSWORD");
     d->driver = "pgsql";
-    base = apr_psprintf(p, "host=%s port=%s user=%s", host, port, user);
+    /* connect_timeout for this run's own connections too: a host that takes the TCP connection and never answers
+     * would otherwise hold deploy (and `mez provision`, with every request queued after this one) for ever. */
+    base = apr_psprintf(p, "host=%s port=%s user=%s connect_timeout=10", host, port, user);
     /* httpd's connections give up on a database that stops answering instead of holding a worker for ever: a
      * connection attempt after 10 s, an established one whose packets go unacknowledged after 30 s (a partition,
      * a dead host), probed when idle. All client-side keywords, so a pooler in between (PgBouncer) is fine. */
-    d->params = apr_psprintf(p, "%s dbname=%s connect_timeout=10 keepalives=1 keepalives_idle=30 "
+    d->params = apr_psprintf(p, "%s dbname=%s keepalives=1 keepalives_idle=30 "
                              "keepalives_interval=10 keepalives_count=3 tcp_user_timeout=30000", base, d->pg_dbname);
     if (d->pg_password) {
         d->params = apr_psprintf(p, "%s passfile=%s", d->params,

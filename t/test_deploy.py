@@ -669,7 +669,7 @@ def test_postgresql_zone_password_from_file(estate, pk, pg_password_server, mez_
     conf = open(os.path.join(estate.conf_dir, zone_id + ".conf")).read()
     assert "passfile='%s'" % pgpass in conf and "password" not in conf.replace("passfile", "")
     # httpd's connections give up on a database that stops answering (docs/02-deploy.md 2.3)
-    assert "connect_timeout=10 keepalives=1" in conf and "tcp_user_timeout=30000" in conf, conf
+    assert "connect_timeout=10 " in conf and " keepalives=1 " in conf and "tcp_user_timeout=30000" in conf, conf
     # its operator token works there and not on pk-sifc
     t = token_of(estate, zone_id)
     assert get(port, "/v1/corridors", token=t).status_code == 200
@@ -851,3 +851,37 @@ def test_the_operator_token_deploy_made_is_audited(estate, pk):
     made = [r for r in rows if r["action"] == "token.create"]
     assert len(made) == 1 and made[0]["detail"]["by"] == "mez deploy", rows
     assert estate.mez("audit", "verify", "--driver", "sqlite3", "--params", db).returncode == 0
+
+
+def test_a_database_that_never_answers_does_not_hold_deploy(mez_env):
+    """A host that takes the TCP connection and never says a word: deploy's own connections give up after their
+    connect_timeout (10 s) with a refusal, rather than holding deploy, and `mez provision` with every request
+    queued after it, for ever."""
+    import socket
+    import threading
+    held = []
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    port = srv.getsockname()[1]
+
+    def hold():
+        while True:
+            try:
+                c, _ = srv.accept()
+            except OSError:
+                return
+            held.append(c)          # never answered, never closed until the test ends
+    threading.Thread(target=hold, daemon=True).start()
+    e = Estate(mez_env, mez_env.new_dir("deploy-mute-db"))
+    try:
+        started = time.monotonic()
+        cp = e.deploy("sovereign-govos", "pk-sifc", free_port(), "--database",
+                      "postgresql://mez@127.0.0.1:%d/mez_mute" % port, "--dry-run")
+        took = time.monotonic() - started
+        assert cp.returncode != 0 and held, cp.stdout + cp.stderr
+        assert took < 40, took
+    finally:
+        srv.close()
+        for c in held:
+            c.close()
