@@ -935,19 +935,29 @@ static void test_lawpack_sections(void)
     mez_problem_t pb = { 0 };
     mez_pack_t *pack;
     const mez_akn_section_t *s;
+    mez_akn_text_t t;
     CU_ASSERT_EQUAL_FATAL(load_law(AKN_ACT, NULL, &pack, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(apr_hash_count(pack->sections), 3);
     CU_ASSERT_EQUAL_FATAL(mez_pack_law_section(unit_pool(), pack, "sec_149", &s, &pb), MEZ_OK);
     CU_ASSERT_STRING_EQUAL(s->element, "section");
-    CU_ASSERT_STRING_EQUAL(s->num, "149.");
-    CU_ASSERT_STRING_EQUAL(s->heading, "Salary");
-    CU_ASSERT_STRING_EQUAL(s->text, "(1) Every employer paying salary shall deduct tax \xe2\x80\x94\n"
-                                    "(a) at the rate in the First Schedule.");
+    mez_akn_section_text(unit_pool(), s, &t);
+    CU_ASSERT_STRING_EQUAL(t.num, "149.");
+    CU_ASSERT_STRING_EQUAL(t.heading, "Salary");
+    CU_ASSERT_STRING_EQUAL(t.text, "(1) Every employer paying salary shall deduct tax \xe2\x80\x94\n"
+                                   "(a) at the rate in the First Schedule.");
     CU_ASSERT_EQUAL(s->line, 29);
+    /* A level down: its own num left out, its paragraph's num on the paragraph's line. */
+    CU_ASSERT_EQUAL_FATAL(mez_pack_law_section(unit_pool(), pack, "sec_149__subsec_1", &s, &pb), MEZ_OK);
+    mez_akn_section_text(unit_pool(), s, &t);
+    CU_ASSERT_STRING_EQUAL(t.num, "(1)");
+    CU_ASSERT_PTR_NULL(t.heading);
+    CU_ASSERT_STRING_EQUAL(t.text, "Every employer paying salary shall deduct tax \xe2\x80\x94\n"
+                                   "(a) at the rate in the First Schedule.");
     CU_ASSERT_EQUAL_FATAL(mez_pack_law_section(unit_pool(), pack, "sec_149__subsec_1__para_a", &s, &pb), MEZ_OK);
-    CU_ASSERT_STRING_EQUAL(s->num, "(a)");
-    CU_ASSERT_PTR_NULL(s->heading);
-    CU_ASSERT_STRING_EQUAL(s->text, "at the rate in the First Schedule.");
+    mez_akn_section_text(unit_pool(), s, &t);
+    CU_ASSERT_STRING_EQUAL(t.num, "(a)");
+    CU_ASSERT_PTR_NULL(t.heading);
+    CU_ASSERT_STRING_EQUAL(t.text, "at the rate in the First Schedule.");
     CU_ASSERT_EQUAL(mez_pack_law_section(unit_pool(), pack, "sec_150", &s, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "pack.unknown_eid");
     CU_ASSERT_EQUAL(pb.status, 404);
