@@ -18,7 +18,9 @@ def xsd(mez_env):
 
 def run_measured(mez_env, *args, timeout=120):
     """Runs mez; returns (exit status, stdout, stderr, its peak resident memory in KiB). os.wait4 gives the rusage
-    of this child alone (the libtool wrapper execs the binary, so it is the same process)."""
+    of this child alone (the libtool wrapper execs the binary, so it is the same process); the child starts as a
+    copy of this process, so the figure is never below pytest's own: compare it with a baseline taken the same
+    way, never with an absolute number."""
     out, err = (open(os.path.join(mez_env.new_dir("out"), n), "w+") for n in ("stdout", "stderr"))
     with out, err:
         proc = subprocess.Popen([mez_env.mez_bin] + [str(a) for a in args], env=mez_env.env(), stdout=out,
@@ -70,3 +72,45 @@ def test_nested_elements_keep_their_text_once(mez_env):
         assert cp.returncode == 0, cp.stderr
         assert '"text": "%s"' % words.strip() in cp.stdout, eid
         assert '"num": null' in cp.stdout and '"heading": null' in cp.stdout
+
+
+# ------------------------------------------------------------------------------------------------ YAML pointers
+
+def write(mez_env, name, text):
+    path = os.path.join(mez_env.new_dir("yaml"), name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def test_a_key_over_1024_bytes_is_refused_at_once(mez_env):
+    """An explicit key ("? key", which libyaml does not cap as it caps simple keys) of 64 KB over a flow list:
+    every item's JSON pointer repeated the key, so a 98 KB file took 2.1 GB and a 400 KB one crashed. Now the key
+    itself is refused, with where it is."""
+    base = write(mez_env, "small.yaml", "format: mez-regpack/1\n")
+    _, _, _, base_kb = run_measured(mez_env, "pack", "build", base)
+    path = write(mez_env, "quad.yaml", "format: mez-regpack/1\n? %s\n: [%s]\n" % ("k" * 65536, ",".join("0" * 16000)))
+    rc, out, err, kb = run_measured(mez_env, "pack", "build", path)
+    assert rc == 1, err
+    assert "yaml.key_too_long: %s:2:3: a key of 65536 bytes" % path in err, err[:500]
+    assert "keys are at most 1024 bytes" in err
+    assert len(err) < 1000                                  # the key is quoted by its start only
+    assert kb < base_kb + 16 * 1024, (base_kb, kb)
+
+
+def test_pointers_are_not_kept_per_node(mez_env):
+    """Keys within the bound, ten levels of them, over 30,000 items: a pointer per item was 10 KB, 300 MB in all.
+    Positions are now kept per mapping and sequence and pointers walked when asked for, so memory follows the
+    file. The unknown key is still reported at its line."""
+    lines, indent = ["format: mez-regpack/1"], ""
+    for i in range(10):
+        lines.append("%s%s:" % (indent, "k%d" % i + "x" * 1000))
+        indent += "  "
+    lines.append(indent + "[%s]" % ",".join("0" * 30000))
+    base = write(mez_env, "small.yaml", "format: mez-regpack/1\n")
+    _, _, _, base_kb = run_measured(mez_env, "pack", "build", base)
+    path = write(mez_env, "deep.yaml", "\n".join(lines) + "\n")
+    rc, out, err, kb = run_measured(mez_env, "pack", "build", path)
+    assert rc == 1, err
+    assert "pack.unknown_key: %s:2:1: unknown key 'k0xxx" % path in err, err[:500]
+    assert kb < base_kb + 32 * 1024, (base_kb, kb)

@@ -160,6 +160,27 @@ static void test_yaml_positions(void)
     /* A member that is not there is reported where its object is. */
     CU_ASSERT_EQUAL(mez_yaml_position(doc, "/list/0/missing").line, 3);
     CU_ASSERT_EQUAL(mez_yaml_position(doc, "/nothing/at/all").line, 1);
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, "/list/2").line, 2);       /* no such item: the list */
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, "/list/x").line, 2);
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, "/list/01").line, 2);      /* RFC 6901: no leading zero */
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, "/a/deeper").line, 1);     /* below a scalar: the scalar */
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, "").line, 1);
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, NULL).line, 1);
+    /* Pointers are walked down the model, not kept: RFC 6901 escapes name keys holding '/' and '~'. */
+    doc = yaml_ok("x: 1\n"
+                  "\"a/b\":\n"
+                  "  \"c~d\": [0,\n"
+                  "    {e: 1}]\n");
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, "/a~1b").line, 2);
+    pos = mez_yaml_position(doc, "/a~1b/c~0d/1/e");
+    CU_ASSERT_EQUAL(pos.line, 4);
+    CU_ASSERT_EQUAL(pos.column, 6);
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, "/a~1b/c~0d/0").line, 3);
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, "/a/b").line, 1);          /* unescaped, it names nothing */
+    /* A document of comments only is null at 1:1. */
+    doc = yaml_ok("# nothing\n");
+    CU_ASSERT_TRUE(json_is_null(doc->root));
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, "/a").line, 1);
 }
 
 static void test_yaml_floats_refused(void)
@@ -188,6 +209,38 @@ static void test_yaml_refusals(void)
     yaml_refused("a: [1, 2\nb: 3\n", "yaml.syntax", 0, NULL);
     yaml_refused("a:\n  b: 1\n c: 2\n", "yaml.syntax", 3, NULL);
     yaml_refused("a: \"\xff\"\n", "yaml.syntax", 0, NULL);                  /* not UTF-8 */
+    /* Keys: at most MEZ_YAML_MAX_KEY bytes, explicit ("? key") or not; the problem quotes only the start. */
+    {
+        char *key = apr_palloc(unit_pool(), 64 * 1024 + 1);
+        mez_yaml_doc_t *doc = NULL;
+        mez_problem_t pb = { 0 };
+        const char *text;
+        memset(key, 'k', 64 * 1024);
+        key[MEZ_YAML_MAX_KEY] = '\0';
+        doc = yaml_ok(apr_psprintf(unit_pool(), "m:\n  ? %s\n  : [1, 2]\n", key));
+        CU_ASSERT_EQUAL(json_array_size(json_object_get(json_object_get(doc->root, "m"), key)), 2);
+        CU_ASSERT_EQUAL(mez_yaml_position(doc, apr_pstrcat(unit_pool(), "/m/", key, NULL)).line, 2);
+        CU_ASSERT_EQUAL(mez_yaml_position(doc, apr_pstrcat(unit_pool(), "/m/", key, "/1", NULL)).line, 3);
+        key[MEZ_YAML_MAX_KEY] = 'k';
+        key[MEZ_YAML_MAX_KEY + 1] = '\0';
+        yaml_refused(apr_psprintf(unit_pool(), "m:\n  ? %s\n  : [1, 2]\n", key), "yaml.key_too_long", 2, "/m");
+        key[MEZ_YAML_MAX_KEY + 1] = 'k';
+        key[64 * 1024] = '\0';
+        text = apr_psprintf(unit_pool(), "format: x\n? %s\n: [0, 0, 0]\n", key);
+        CU_ASSERT_EQUAL(mez_yaml_parse(unit_pool(), "t.yaml", text, strlen(text), &doc, &pb), MEZ_EINVAL);
+        CU_ASSERT_STRING_EQUAL(pb.code, "yaml.key_too_long");
+        CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "a key of 65536 bytes"));
+        CU_ASSERT_TRUE(strlen(pb.detail) < 200);
+        /* A key of multi-byte characters is quoted up to a character boundary. */
+        text = "? \"";
+        for (int i = 0; i < 600; i++)
+            text = apr_pstrcat(unit_pool(), text, "\xc3\xa9", NULL);
+        text = apr_pstrcat(unit_pool(), text, "\"\n: 1\n", NULL);
+        CU_ASSERT_EQUAL(mez_yaml_parse(unit_pool(), "t.yaml", text, strlen(text), &doc, &pb), MEZ_EINVAL);
+        CU_ASSERT_STRING_EQUAL(pb.code, "yaml.key_too_long");
+        CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "(\"\xc3\xa9"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "\xc3\xa9...\")"));
+    }
     {
         char deep[2 * (MEZ_YAML_MAX_DEPTH + 2) + 1];
         int n = MEZ_YAML_MAX_DEPTH + 1;

@@ -19,11 +19,14 @@
  *    decimal strings, never binary floats;
  *  - anchors, aliases and tags are refused ("yaml.anchor_not_allowed", "yaml.alias_not_allowed",
  *    "yaml.tag_not_allowed"): they make what a reviewer reads differ from what a program reads;
- *  - exactly one document ("yaml.multiple_documents"), nesting at most MEZ_YAML_MAX_DEPTH ("yaml.too_deep");
+ *  - exactly one document ("yaml.multiple_documents"), nesting at most MEZ_YAML_MAX_DEPTH ("yaml.too_deep"), keys
+ *    at most MEZ_YAML_MAX_KEY bytes ("yaml.key_too_long": libyaml's own bound on a simple key, applied to explicit
+ *    "? key" keys too);
  *  - anything libyaml cannot parse is "yaml.syntax".
  * Every problem is status 422 with a detail starting "FILE:LINE:COLUMN: " and, where a field is known, a pointer. */
 
 #define MEZ_YAML_MAX_DEPTH 64
+#define MEZ_YAML_MAX_KEY 1024
 
 typedef struct mez_yaml_pos_t {
     int line;                 /* 1-based */
@@ -33,7 +36,8 @@ typedef struct mez_yaml_pos_t {
 typedef struct mez_yaml_doc_t {
     const char *name;         /* the file name used in messages */
     json_t *root;             /* the JSON model, owned by the pool given to the parser */
-    apr_hash_t *positions;    /* JSON pointer (const char *) -> mez_yaml_pos_t *: a member's key, an item's start */
+    apr_hash_t *positions;    /* where each member's key and each item starts, by mapping or sequence (yaml_load.c);
+                               * ask mez_yaml_position(); a document read from JSON leaves it empty */
 } mez_yaml_doc_t;
 
 /* Parses buf (UTF-8, UTF-16 with BOM) as one YAML document; name is what messages call the input. */
