@@ -114,3 +114,50 @@ def test_pointers_are_not_kept_per_node(mez_env):
     assert rc == 1, err
     assert "pack.unknown_key: %s:2:1: unknown key 'k0xxx" % path in err, err[:500]
     assert kb < base_kb + 32 * 1024, (base_kb, kb)
+
+
+# ------------------------------------------------------------------------------------------------ NUL characters
+
+def test_a_nul_in_a_yaml_string_is_refused(mez_env):
+    """`id: "pk-proscribed\\0/../evil"` built as pk-proscribed: every check read the id up to the NUL, the digest
+    covered all of it. A NUL in any YAML scalar is now refused at its field, as one in a key already was."""
+    src = os.path.join(ROOT, "packs", "pk", "regpacks", "pk-proscribed.yaml")
+    with open(src) as f:
+        text = f.read()
+    assert "\nid: pk-proscribed\n" in text
+    line = text[:text.index("\nid: pk-proscribed\n")].count("\n") + 2
+    path = write(mez_env, "pk-proscribed.yaml", text.replace("\nid: pk-proscribed\n",
+                                                             '\nid: "pk-proscribed\\0/../evil"\n', 1))
+    cp = mez_env.mez("pack", "build", path)
+    assert cp.returncode == 1, cp.stdout
+    assert "yaml.nul_not_allowed: %s:%d:5: the value holds a NUL character" % (path, line) in cp.stderr, cp.stderr
+    assert "(at /id)" in cp.stderr
+    assert "pk-proscribed" not in cp.stdout
+
+
+def test_a_nul_in_a_lawpack_archive_manifest_is_refused(mez_env, tmp_path):
+    """A lawpack's CAS form carries its manifest as JSON, where \\u0000 is legal: `mez cas put` (and bundle import)
+    now refuse a manifest string holding one, naming the field."""
+    import base64
+    import json
+    built = str(tmp_path / "built")
+    cp = mez_env.mez("pack", "build", "--akn-xsd", xsd(mez_env), "--datadir", built, PK_LAWPACK)
+    assert cp.returncode == 0, cp.stderr
+    lawdir = os.path.join(built, "cas", "lawpack")
+    with open(os.path.join(lawdir, os.listdir(lawdir)[0]), "rb") as f:
+        archive = json.loads(f.read())
+
+    def canon(obj):
+        return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+    for entry in archive["files"]:
+        if entry["path"] == "lawpack.yaml":
+            manifest = json.loads(base64.b64decode(entry["content_base64"]))
+            manifest["title"] += "\u0000 (not what was checked)"
+            entry["content_base64"] = base64.b64encode(canon(manifest)).decode()
+    path = str(tmp_path / "nul-archive")
+    with open(path, "wb") as f:
+        f.write(canon(archive))
+    cp = mez_env.mez("cas", "put", "--datadir", str(tmp_path / "store"), "--type", "lawpack", path)
+    assert cp.returncode != 0
+    assert "cas.invalid_content" in cp.stderr and "'title' holds a NUL character" in cp.stderr, cp.stderr

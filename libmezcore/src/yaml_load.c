@@ -320,6 +320,11 @@ static mez_status_t on_scalar(loader_t *ld, const yaml_event_t *ev)
         return MEZ_OK;
     }
 
+    /* Only a double-quoted scalar can spell one ("\0"): code reading the value as a C string would see the part before
+     * it while a digest covers all of it (an id "pk-proscribed\0/../evil" built as pk-proscribed). */
+    if (memchr(text, '\0', len))
+        return fail_at(ld, 422, "yaml.nul_not_allowed", next_pointer(ld), ev->start_mark,
+                       "the value holds a NUL character (\\0); no string may");
     if (plain) {
         plain_kind_t kind = resolve_plain(text, &v);
         if (kind == PLAIN_STRING) {

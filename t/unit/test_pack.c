@@ -209,6 +209,13 @@ static void test_yaml_refusals(void)
     yaml_refused("a: [1, 2\nb: 3\n", "yaml.syntax", 0, NULL);
     yaml_refused("a:\n  b: 1\n c: 2\n", "yaml.syntax", 3, NULL);
     yaml_refused("a: \"\xff\"\n", "yaml.syntax", 0, NULL);                  /* not UTF-8 */
+    /* A NUL can only be written quoted ("\0"); it is refused in any scalar, at the field it was meant for, as in
+     * any key. */
+    yaml_refused("id: \"pk-proscribed\\0/../evil\"\n", "yaml.nul_not_allowed", 1, "/id");
+    yaml_refused("a:\n  b: [x, \"y\\0\"]\n", "yaml.nul_not_allowed", 2, "/a/b/1");
+    yaml_refused("a: 'x'\nb: \"\\0\"\n", "yaml.nul_not_allowed", 2, "/b");
+    yaml_refused("\"\\0\"\n", "yaml.nul_not_allowed", 1, "");
+    yaml_refused("a: |\n  x\n\"\\0\": 1\n", "yaml.key_not_string", 3, NULL);
     /* Keys: at most MEZ_YAML_MAX_KEY bytes, explicit ("? key") or not; the problem quotes only the start. */
     {
         char *key = apr_palloc(unit_pool(), 64 * 1024 + 1);
@@ -1166,6 +1173,23 @@ static void test_artifacts(void)
     CU_ASSERT_EQUAL(mez_pack_load_artifact(p, MEZ_PACK_REG, bytes, len, &opts, &back, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(mez_pack_load_artifact(p, MEZ_PACK_LICENSE, bytes, len, &opts, &back, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "pack.wrong_kind");
+    /* A pack read from JSON may spell NUL (\u0000) in any string: refused, naming the field, before any check reads
+     * the part before it ("pk-proscribed\u0000/../evil" was checked as pk-proscribed). */
+    {
+        const char *nul = edit(bytes, "\"id\":\"t-wht\"", "\"id\":\"t-wht\\u0000/../evil\"");
+        apr_array_header_t *all = apr_array_make(p, 4, sizeof(mez_problem_t));
+        mez_pack_options_t keep = { NULL, all, 0 };
+        CU_ASSERT_EQUAL(mez_pack_load_artifact(p, MEZ_PACK_REG, nul, strlen(nul), &keep, &back, &pb), MEZ_EINVAL);
+        CU_ASSERT_STRING_EQUAL(pb.code, "pack.nul_not_allowed");
+        CU_ASSERT_STRING_EQUAL(pb.pointer, "/id");
+        CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "'id' holds a NUL character"));
+        CU_ASSERT_EQUAL(all->nelts, 1);
+        nul = edit(bytes, "\"aliases\":[\"EO\"]", "\"aliases\":[\"EO\",\"E\\u0000\"]");
+        CU_ASSERT_EQUAL(mez_pack_load_artifact(p, MEZ_PACK_REG, nul, strlen(nul), &opts, &back, &pb), MEZ_EINVAL);
+        CU_ASSERT_STRING_EQUAL(pb.code, "pack.nul_not_allowed");
+        CU_ASSERT_STRING_EQUAL(pb.pointer, "/lists/0/entries/0/aliases/1");
+        CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "item 1 of 'aliases' holds"));
+    }
     /* Pretty-printed JSON of the same model is not the artifact. */
     CU_ASSERT_EQUAL(mez_pack_load_artifact(p, MEZ_PACK_REG, mez_json_dump(p, reg->model, 1),
                                            strlen(mez_json_dump(p, reg->model, 1)), &opts, &back, &pb), MEZ_EINVAL);

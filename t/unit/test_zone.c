@@ -565,6 +565,10 @@ static void test_lock_parse(void)
     lock_invalid(edit(good, "{\"id\": \"p\", ", "{"), "/profile");
     lock_invalid(edit(good, "\"type\": \"regpack\"", "\"type\": \"module\""), "/artifacts/0/type");
     lock_invalid(edit(good, "regpacks/r.yaml", "../r.yaml"), "/artifacts/0/path");
+    /* JSON spells a NUL as \u0000: the zone id and paths were read up to it, the lock's digest over all of it. */
+    lock_invalid(edit(good, "\"zone_id\": \"z\"", "\"zone_id\": \"z\\u0000y\""), "/zone_id");
+    lock_invalid(edit(good, "\"id\": \"r\"", "\"id\": \"r\\u0000/../x\""), "/artifacts/0/id");
+    lock_invalid(edit(good, "regpacks/r.yaml", "regpacks/r.yaml\\u0000x"), "/artifacts/0/path");
     lock_invalid(edit(good, "\"digest\": \"sha256:8c844c6cdce235f979b161e7a690eda1d826d4028df4b8eb33afc80785b37833\"}]",
                       "\"digest\": \"sha256:0\"}]"), "/artifacts/0/digest");
     lock_invalid(edit(good, "}]}", "}, {\"type\": \"regpack\", \"id\": \"r2\", \"path\": \"regpacks/r.yaml\", "

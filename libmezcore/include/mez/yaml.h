@@ -17,6 +17,8 @@
  *    "yaml.integer_out_of_range"), everything else a string. Plain scalars the core schema reads as floats
  *    (1.5, 1e3, .inf, .nan) are refused ("yaml.float_not_allowed"): mez documents carry amounts and rates as
  *    decimal strings, never binary floats;
+ *  - no scalar holds a NUL (a double-quoted "\0"): "yaml.nul_not_allowed" at the value's field, and
+ *    "yaml.key_not_string" for a key, since code reading the string as a C string would stop there;
  *  - anchors, aliases and tags are refused ("yaml.anchor_not_allowed", "yaml.alias_not_allowed",
  *    "yaml.tag_not_allowed"): they make what a reviewer reads differ from what a program reads;
  *  - exactly one document ("yaml.multiple_documents"), nesting at most MEZ_YAML_MAX_DEPTH ("yaml.too_deep"), keys
