@@ -8,6 +8,8 @@ import os
 import shutil
 import subprocess
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PK_LAWPACK = os.path.join(ROOT, "packs", "pk", "lawpacks", "pk-ito-2001-withholding")
 
@@ -161,3 +163,36 @@ def test_a_nul_in_a_lawpack_archive_manifest_is_refused(mez_env, tmp_path):
     cp = mez_env.mez("cas", "put", "--datadir", str(tmp_path / "store"), "--type", "lawpack", path)
     assert cp.returncode != 0
     assert "cas.invalid_content" in cp.stderr and "'title' holds a NUL character" in cp.stderr, cp.stderr
+
+
+# ------------------------------------------------------------------------------------------------ named pipes
+
+FIFO_PLACES = ["zone.yaml", "stack.lock", "regpacks/pk-aml-cft.yaml",
+               "lawpacks/pk-ito-2001-withholding/lawpack.yaml", "lawpacks/pk-ito-2001-withholding/akn/main.xml"]
+
+
+@pytest.mark.parametrize("rel", FIFO_PLACES)
+def test_a_named_pipe_in_a_zone_is_refused_at_once(mez_env, rel):
+    """Every file was opened before its type was checked, and opening a FIFO waits for a writer: a zone file, a
+    lock, a pack or an act replaced by one hung `mez zone check`, `mez pack build` and httpd's start-up forever.
+    Now the open does not wait and anything but a regular file is refused, naming what it is."""
+    zone = os.path.join(mez_env.new_dir("fifo"), "pk")
+    shutil.copytree(os.path.join(ROOT, "packs", "pk"), zone)
+    path = os.path.join(zone, rel)
+    os.unlink(path)
+    os.mkfifo(path)
+    cp = mez_env.mez("zone", "check", "--profile-dir", os.path.join(ROOT, "profiles"), "--akn-xsd", xsd(mez_env),
+                     os.path.join(zone, "zone.yaml"), timeout=60)
+    assert cp.returncode != 0, cp.stdout
+    assert "%s is a named pipe (FIFO), not a regular file" % path in cp.stderr, cp.stderr
+
+
+def test_mez_pack_build_refuses_a_named_pipe_or_a_device(mez_env):
+    path = os.path.join(mez_env.new_dir("fifo"), "pack.yaml")
+    os.mkfifo(path)
+    cp = mez_env.mez("pack", "build", path, timeout=60)
+    assert cp.returncode != 0
+    assert "io.read" in cp.stderr and "%s is a named pipe (FIFO), not a regular file" % path in cp.stderr
+    cp = mez_env.mez("pack", "build", "/dev/zero", timeout=60)
+    assert cp.returncode != 0
+    assert "/dev/zero is a character device, not a regular file" in cp.stderr, cp.stderr

@@ -61,7 +61,8 @@ mez_status_t mez_yaml_problem(mez_problem_t *pb, apr_pool_t *p, const mez_yaml_d
     __attribute__((format(printf, 6, 7)));
 
 /* Reads a whole file into p, NUL-terminated, refusing more than max bytes ("io.too_large"); the pack loader
- * reads the files beside a YAML manifest (AKN XML) with it too. Problems are MEZ_EIO "io.open" / "io.read". */
+ * reads the files beside a YAML manifest (AKN XML) with it too. Problems are MEZ_EIO "io.open" / "io.read"; a
+ * named pipe, a device or a directory is "io.read" at once, never waited on (mez_file_open_regular). */
 mez_status_t mez_yaml_read_file(apr_pool_t *p, const char *path, size_t max, char **buf, size_t *len,
                                 mez_problem_t *pb);
 
