@@ -9,6 +9,7 @@
 #include "mez/did.h"
 #include "mez/json.h"
 #include "mez/store.h"
+#include "mez/yaml.h"
 #include "mez_cli.h"
 
 static int usage(FILE *out)
@@ -107,23 +108,14 @@ static int open_anchor(apr_pool_t *p, const char *file, const char **did, mez_au
     mez_problem_t pb = { 0 };
     mez_key_t *key;
     char *text = NULL;
-    apr_size_t len = 0;
+    size_t len = 0;
     const char *note;
     json_t *doc = NULL;
-    apr_file_t *f;
-    apr_finfo_t fi;
-    if (apr_file_open(&f, file, APR_READ | APR_BINARY, 0, p) != APR_SUCCESS
-        || apr_file_info_get(&fi, APR_FINFO_SIZE, f) != APR_SUCCESS || fi.size > 65536) {
-        fprintf(stderr, "mez audit verify: the anchor %s is not readable\n", file);
+    /* The shared reader: a regular file of at most 64 KB, a named pipe refused rather than waited on. */
+    if (mez_yaml_read_file(p, file, 65536, &text, &len, &pb) != MEZ_OK) {
+        fprintf(stderr, "mez audit verify: the anchor %s is not readable (%s)\n", file, pb.detail);
         return MEZ_EXIT_USAGE;
     }
-    len = (apr_size_t)fi.size;
-    text = apr_palloc(p, len + 1);
-    if (apr_file_read_full(f, text, len, &len) != APR_SUCCESS || len != (apr_size_t)fi.size) {
-        fprintf(stderr, "mez audit verify: the anchor %s is not readable\n", file);
-        return MEZ_EXIT_USAGE;
-    }
-    text[len] = '\0';
     note = text;
     if (text[0] == '{' && mez_json_parse(p, text, len, &doc, &pb) == MEZ_OK && json_is_object(doc)) {
         note = json_string_value(json_object_get(doc, "note"));

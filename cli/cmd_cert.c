@@ -7,6 +7,7 @@
 #include <apr_strings.h>
 #include "mez/clientcert.h"
 #include "mez/store.h"
+#include "mez/yaml.h"
 #include "mez_cli.h"
 
 static int usage(FILE *out)
@@ -31,22 +32,11 @@ static int usage(FILE *out)
 static int read_cert(apr_pool_t *p, const char *path, const char **fp, const char **subject)
 {
     mez_problem_t pb = { 0 };
-    apr_file_t *f;
-    apr_finfo_t fi;
-    apr_size_t n;
-    char *buf, e[256];
-    apr_status_t rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_OS_DEFAULT, p);
-    if (rv == APR_SUCCESS && (rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f)) == APR_SUCCESS
-        && fi.size > 1024 * 1024)
-        rv = APR_EINVAL;
-    if (rv == APR_SUCCESS) {
-        n = (apr_size_t)fi.size;
-        buf = apr_palloc(p, n + 1);
-        rv = apr_file_read_full(f, buf, n, &n);
-        buf[n] = '\0';
-    }
-    if (rv != APR_SUCCESS) {
-        fprintf(stderr, "mez cert: cannot read %s: %s\n", path, apr_strerror(rv, e, sizeof(e)));
+    size_t n;
+    char *buf;
+    /* The shared reader: a regular file of at most 1 MB, a named pipe refused rather than waited on. */
+    if (mez_yaml_read_file(p, path, 1024 * 1024, &buf, &n, &pb) != MEZ_OK) {
+        fprintf(stderr, "mez cert: %s\n", pb.detail);
         return MEZ_EXIT_USAGE;
     }
     if (mez_cert_fingerprint(p, buf, n, fp, subject, &pb) != MEZ_OK) {

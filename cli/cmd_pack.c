@@ -396,6 +396,7 @@ static int cmd_section(apr_pool_t *p, int argc, const char *const *argv)
     const mez_cli_opt_t opts[] = { { "--akn-xsd", &xsd, NULL }, { NULL, NULL, NULL } };
     const mez_akn_schema_t *schema;
     const mez_akn_section_t *s;
+    mez_akn_text_t says;
     mez_problem_t pb = { 0 };
     mez_pack_t *pack;
     mez_status_t rv;
@@ -414,12 +415,13 @@ static int cmd_section(apr_pool_t *p, int argc, const char *const *argv)
         return rc;
     if ((rv = mez_pack_law_section(p, pack, pos[1], &s, &pb)) != MEZ_OK)
         return mez_cli_fail(&pb, rv);
+    mez_akn_section_text(p, s, &says);
     o = mez_json_pool_own(p, json_object());
     json_object_set_new(o, "eId", json_string(s->eid));
     json_object_set_new(o, "element", json_string(s->element));
-    json_object_set_new(o, "num", s->num ? json_string(s->num) : json_null());
-    json_object_set_new(o, "heading", s->heading ? json_string(s->heading) : json_null());
-    json_object_set_new(o, "text", json_string(s->text));
+    json_object_set_new(o, "num", says.num ? json_string(says.num) : json_null());
+    json_object_set_new(o, "heading", says.heading ? json_string(says.heading) : json_null());
+    json_object_set_new(o, "text", json_string(says.text));
     json_object_set_new(o, "document", json_string(s->document));
     json_object_set_new(o, "line", json_integer(s->line));
     printf("%s\n", mez_json_dump(p, o, 1));

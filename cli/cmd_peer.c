@@ -22,6 +22,7 @@
 #include "mez/httpsig.h"
 #include "mez/json.h"
 #include "mez/key.h"
+#include "mez/yaml.h"
 #include "mez_cli.h"
 
 static int usage(FILE *out)
@@ -198,21 +199,15 @@ int mez_cmd_peer(apr_pool_t *p, int argc, const char *const *argv)
     if ((rc = url_and_key(p, "sign", url, key_file, &key)) != MEZ_EXIT_OK)
         return rc;
     if (body_file) {
-        apr_file_t *f;
-        apr_finfo_t fi;
+        /* The shared reader: a regular file only, so a named pipe is refused rather than waited on. */
         char *buf;
-        if (apr_file_open(&f, body_file, APR_FOPEN_READ, 0, p) != APR_SUCCESS
-            || apr_file_info_get(&fi, APR_FINFO_SIZE, f) != APR_SUCCESS) {
-            fprintf(stderr, "mez peer sign: cannot read %s\n", body_file);
-            return MEZ_EXIT_USAGE;
-        }
-        body_len = (apr_size_t)fi.size;
-        buf = apr_palloc(p, body_len + 1);
-        if (body_len && apr_file_read_full(f, buf, body_len, &body_len) != APR_SUCCESS) {
-            fprintf(stderr, "mez peer sign: cannot read %s\n", body_file);
+        size_t n;
+        if (mez_yaml_read_file(p, body_file, MEZ_YAML_MAX_FILE, &buf, &n, &pb) != MEZ_OK) {
+            fprintf(stderr, "mez peer sign: %s\n", pb.detail);
             return MEZ_EXIT_USAGE;
         }
         body = buf;
+        body_len = n;
     }
 
     if ((rv = mez_httpsig_sign_request(p, key, method, url, body, body_len, apr_time_now(), &headers, &pb))

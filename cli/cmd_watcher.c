@@ -3,12 +3,15 @@
  * describe one history (the same root at the same size, or an RFC 9162 consistency proof between the sizes), and
  * only then signs a WatcherAttestation of each zone's checkpoint and delivers it to that zone. Zones that
  * disagree are named and nothing is attested: finding that is what a watcher is for. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <apr_strings.h>
 #include "mez/checkpoint.h"
 #include "mez/did.h"
 #include "mez/digest.h"
+#include "mez/file.h"
 #include "mez/http.h"
 #include "mez/json.h"
 #include "mez/key.h"
@@ -182,12 +185,21 @@ static json_t *attestation(ctx_t *c, const mez_key_t *key, const zone_t *z, mez_
 static const char *read_token(apr_pool_t *p, const char *path)
 {
     char buf[1024];
-    size_t n;
-    FILE *f = fopen(path, "r");
-    if (!f)
+    size_t n = 0;
+    struct stat st;
+    /* Opened without waiting, read only as a regular file: a named pipe is refused rather than waited on. */
+    int fd = mez_file_open_regular(path, &st);
+    if (fd < 0)
         return NULL;
-    n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
+    while (n < sizeof(buf) - 1) {
+        ssize_t r = read(fd, buf + n, sizeof(buf) - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
     buf[n] = '\0';
     while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
         buf[--n] = '\0';

@@ -414,7 +414,10 @@ static const char *archive_zone(apr_pool_t *p, const char *archive, const char *
 static int verify_manifest(apr_pool_t *p, const char *dir, const char *zone, json_t **manifest, const char **err)
 {
     json_error_t je;
-    json_t *man = json_load_file(apr_pstrcat(p, dir, "/" BACKUP_MANIFEST, NULL), 0, &je), *m;
+    apr_size_t mlen = 0;
+    /* dep_read: a member of an archive may be a named pipe, which is refused, never waited on. */
+    const char *mtext = dep_read(p, apr_pstrcat(p, dir, "/" BACKUP_MANIFEST, NULL), &mlen);
+    json_t *man = mtext ? json_loadb(mtext, mlen, 0, &je) : NULL, *m;
     apr_array_header_t *files = apr_array_make(p, 64, sizeof(const char *));
     size_t i, n = 0;
     if (!man || !json_is_object(man)) {

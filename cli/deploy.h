@@ -71,7 +71,8 @@ int dep_exists(apr_pool_t *p, const char *path);
  * backslash (both quoting's own), dollar sign (httpd expands ${NAME} even inside quotes) or control character. */
 int dep_conf_path_ok(const char *path);
 int dep_is_dir(apr_pool_t *p, const char *path);
-/* The whole file (NUL-terminated), or NULL. */
+/* The whole file (NUL-terminated), or NULL; NULL at once for anything but a regular file (a FIFO is not waited
+ * on). */
 const char *dep_read(apr_pool_t *p, const char *path, apr_size_t *len);
 /* Writes path atomically (temp file + rename) with mode; 0 or -1 with *err set. */
 int dep_write(apr_pool_t *p, const char *path, const char *data, apr_size_t len, int mode, const char **err);

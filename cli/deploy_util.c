@@ -17,6 +17,7 @@
 #include <apr_strings.h>
 #include <apr_thread_proc.h>
 #include <apr_time.h>
+#include "mez/file.h"
 #include "mez/http.h"
 #include "mez/json.h"
 #include "mez/store.h"
@@ -38,21 +39,27 @@ int dep_is_dir(apr_pool_t *p, const char *path)
 
 const char *dep_read(apr_pool_t *p, const char *path, apr_size_t *len)
 {
-    FILE *f = fopen(path, "rb");
+    struct stat st;
     char *buf;
-    long n;
-    if (!f)
+    size_t n, got = 0;
+    /* Opened without waiting, read only as a regular file: a named pipe (say, a member of an archive being
+     * restored) is refused instead of hanging the command. */
+    int fd = mez_file_open_regular(path, &st);
+    if (fd < 0)
         return NULL;
-    if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-        fclose(f);
-        return NULL;
+    n = (size_t)st.st_size;
+    buf = apr_palloc(p, n + 1);
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            close(fd);
+            return NULL;
+        }
+        got += (size_t)r;
     }
-    buf = apr_palloc(p, (apr_size_t)n + 1);
-    if (n && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
+    close(fd);
     buf[n] = '\0';
     if (len)
         *len = (apr_size_t)n;

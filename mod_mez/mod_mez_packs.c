@@ -364,6 +364,7 @@ int mez_get_law(request_rec *r, mez_srv_conf_t *sc)
     const json_t *doc;
     const mez_pack_t *law;
     const mez_akn_section_t *sec;
+    mez_akn_text_t says;
     mez_problem_t pb = { 0 };
     json_t *source, *body;
     int rc;
@@ -377,12 +378,13 @@ int mez_get_law(request_rec *r, mez_srv_conf_t *sc)
         document = json_string_value(json_object_get(doc, "path"));
         work = json_string_value(json_object_get(doc, "frbr_work"));
     }
+    mez_akn_section_text(r->pool, sec, &says);
     source = json_pack("{s:s,s:i}", "document", document ? document : "", "line", sec->line);
     if (work)
         json_object_set_new(source, "frbr_work", json_string(work));
     body = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:o}", "lawpack", law->id, "lawpack_digest",
                      mez_pack_digest_string(r->pool, law), "eId", sec->eid, "element", sec->element,
-                     "num", string_or_null(sec->num), "heading", string_or_null(sec->heading), "text", sec->text,
+                     "num", string_or_null(says.num), "heading", string_or_null(says.heading), "text", says.text,
                      "source", source);
     return mez_send_json(r, HTTP_OK, body);
 }

@@ -328,6 +328,17 @@ def test_missing_lock_refuses_to_start(make_zone, driver, mez_env):
     assert "lock.missing" in log and "mez lock" in log, log
 
 
+def test_a_named_pipe_for_a_lock_refuses_to_start_at_once(make_zone, driver, mez_env):
+    """The lock was opened before its type was checked: a FIFO there left httpd waiting for a writer at start-up,
+    forever. Now it is refused at once, saying what it is."""
+    copy = copy_pk(mez_env, "fifolock")
+    lock = os.path.join(copy, "stack.lock")
+    os.unlink(lock)
+    os.mkfifo(lock)
+    log = start_fails(make_zone, driver, os.path.join(copy, "zone.yaml"))
+    assert "%s is a named pipe (FIFO), not a regular file" % lock in log, log
+
+
 def test_zone_id_must_match_mezzone(make_zone, driver, mez_env):
     copy = copy_pk(mez_env, "otherid")
     log = start_fails(make_zone, driver, os.path.join(copy, "zone.yaml"), zone_id="pk-other")

@@ -1,9 +1,13 @@
 /* json_parse.c: strict JSON input (duplicate keys, bad UTF-8, overflow rejected) and pool-owned values.
  * Parsing is where untrusted bytes enter, so every failure here becomes a precise problem. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <apr_file_io.h>
+#include <apr_portable.h>
 #include <apr_strings.h>
+#include "mez/file.h"
 #include "mez/json.h"
 
 static apr_status_t json_cleanup(void *data)
@@ -61,10 +65,21 @@ mez_status_t mez_json_parse_file(apr_pool_t *p, const char *path, json_t **out, 
     char *buf = NULL;
     apr_size_t len = 0, cap = 0;
 
-    if (!strcmp(path, "-"))
+    if (!strcmp(path, "-")) {
         rv = apr_file_open_stdin(&f, p);
-    else
-        rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, 0, p);
+    }
+    else {
+        /* "-" is the way to read a stream. A named pipe or a device given as a file is refused at once: opening
+         * one waits for a writer (httpd reads MezManifoldFile at start-up with this). */
+        struct stat sb;
+        int fd = mez_file_open_regular(path, &sb);
+        if (fd < 0 && errno == 0)
+            return mez_problem(pb, p, MEZ_EIO, 500, "io.read", NULL, "%s is %s, not a regular file", path,
+                               mez_file_kind(&sb));
+        rv = fd < 0 ? APR_FROM_OS_ERROR(errno) : apr_os_file_put(&f, &fd, APR_FOPEN_READ, p);
+        if (rv != APR_SUCCESS && fd >= 0)
+            close(fd);
+    }
     if (rv != APR_SUCCESS) {
         char e[256];
         return mez_problem(pb, p, MEZ_EIO, 500, "io.open", NULL, "cannot open %s: %s", path,
@@ -87,6 +102,8 @@ mez_status_t mez_json_parse_file(apr_pool_t *p, const char *path, json_t **out, 
             break;
         if (rv != APR_SUCCESS) {
             char e[256];
+            if (strcmp(path, "-"))
+                apr_file_close(f);
             return mez_problem(pb, p, MEZ_EIO, 500, "io.read", NULL, "cannot read %s: %s", path,
                                apr_strerror(rv, e, sizeof(e)));
         }

@@ -10,6 +10,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include "mez/file.h"
 #include "mez/key.h"
 
 struct mez_key_t {
@@ -162,24 +163,22 @@ mez_status_t mez_key_from_public(apr_pool_t *p, const unsigned char pub[MEZ_ED25
 }
 
 /* Opens path for reading and checks it is a regular file of sane size. The checks run on the open
- * descriptor (fstat), so what is checked is what is read even if the path is swapped meanwhile. */
+ * descriptor (fstat), so what is checked is what is read even if the path is swapped meanwhile, and the open
+ * does not wait: a named pipe given as MezKeyFile is refused instead of hanging httpd's start-up. */
 static mez_status_t open_key_file(apr_pool_t *p, const char *path, int *fd_out, struct stat *st,
                                   mez_problem_t *pb)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = mez_file_open_regular(path, st);
+    if (fd < 0 && errno == 0)
+        return mez_problem(pb, p, MEZ_EIO, 500, "key.unreadable", NULL,
+                           "%s is not a key file (%s, not a regular file)", path, mez_file_kind(st));
     if (fd < 0)
         return mez_problem(pb, p, MEZ_EIO, 500, "key.unreadable", NULL, "cannot open key file %s: %s",
                            path, strerror(errno));
-    if (fstat(fd, st) != 0) {
-        int e = errno;
-        close(fd);
-        return mez_problem(pb, p, MEZ_EIO, 500, "key.unreadable", NULL, "cannot stat key file %s: %s",
-                           path, strerror(e));
-    }
-    if (!S_ISREG(st->st_mode) || st->st_size > KEY_FILE_MAX) {
+    if (st->st_size > KEY_FILE_MAX) {
         close(fd);
         return mez_problem(pb, p, MEZ_EIO, 500, "key.unreadable", NULL,
-                           "%s is not a key file (not a regular file of at most %d bytes)", path, KEY_FILE_MAX);
+                           "%s is not a key file (larger than %d bytes)", path, KEY_FILE_MAX);
     }
     *fd_out = fd;
     return MEZ_OK;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <apr_strings.h>
 #include <apr_time.h>
+#include "mez/file.h"
 #include "mez/http.h"
 #include "mez/json.h"
 #include "mass_int.h"
@@ -29,12 +30,17 @@ mez_status_t mez_mass_token_load(apr_pool_t *p, const char *path, const char **t
     char *buf;
     ssize_t n;
     size_t start = 0, end;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* Opened without waiting (a named pipe here would hang the caller), checked on the descriptor. */
+    int fd = mez_file_open_regular(path, &st);
 
-    if (fd < 0)
+    if (fd < 0 && errno != 0)
         return mez_problem(pb, p, MEZ_EIO, 500, "mass.token_unreadable", NULL, "cannot open token file %s: %s",
                            path, strerror(errno));
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > TOKEN_FILE_MAX) {
+    if (fd < 0)
+        return mez_problem(pb, p, MEZ_EIO, 500, "mass.token_unreadable", NULL,
+                           "%s is %s, not a token file (a regular file of at most %d bytes)", path,
+                           mez_file_kind(&st), TOKEN_FILE_MAX);
+    if (st.st_size > TOKEN_FILE_MAX) {
         close(fd);
         return mez_problem(pb, p, MEZ_EIO, 500, "mass.token_unreadable", NULL,
                            "%s is not a token file (a regular file of at most %d bytes)", path, TOKEN_FILE_MAX);

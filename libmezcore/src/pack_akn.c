@@ -1,5 +1,6 @@
 /* pack_akn.c: Akoma Ntoso documents through libxml2: the XSD compiled once, each act parsed safely, validated,
- * and every eId element indexed as plain strings, so lookups on the request path never touch libxml2. */
+ * and every eId element indexed as offsets into the document's text kept once, so lookups on the request path
+ * never touch libxml2. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,8 +143,10 @@ static const char *attr(apr_pool_t *p, const xmlNode *n, const char *name)
     return r;
 }
 
-/* A growing text with whitespace collapsed: runs of ASCII white space become one space, blocks become lines. */
+/* A growing text with whitespace collapsed: runs of ASCII white space become one space, blocks become lines.
+ * It grows in the pool of the caller it is rendered for. */
 typedef struct text_t {
+    apr_pool_t *p;
     char *buf;
     size_t len, cap;
     int line_start;       /* nothing written on the current line yet */
@@ -155,9 +158,9 @@ static void text_putc(text_t *t, char c)
 {
     if (t->len + 1 >= t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 256;
-        char *b = realloc(t->buf, cap);
-        if (!b)
-            abort();      /* out of memory while indexing at start-up: nothing sensible to do */
+        char *b = apr_palloc(t->p, cap);
+        if (t->len)
+            memcpy(b, t->buf, t->len);
         t->buf = b;
         t->cap = cap;
     }
@@ -193,14 +196,11 @@ static void text_break(text_t *t)
     t->pending_space = 0;
 }
 
-static const char *text_finish(apr_pool_t *p, text_t *t)
+static const char *text_finish(text_t *t)
 {
-    const char *r;
     while (t->len && t->buf[t->len - 1] == '\n')
         t->len--;
-    r = apr_pstrmemdup(p, t->buf ? t->buf : "", t->len);
-    free(t->buf);
-    return r;
+    return t->len ? apr_pstrmemdup(t->p, t->buf, t->len) : "";
 }
 
 static int is_block(const xmlNode *n)
@@ -219,38 +219,110 @@ static int is_block(const xmlNode *n)
     return 0;
 }
 
-static void collect_text(text_t *t, const xmlNode *n, const xmlNode *skip1, const xmlNode *skip2)
+/* ------------------------------------------------------------------ a document's text, kept once */
+
+/* A document's text is kept as one stream of events in document order: a text node (EV_TEXT, its characters, a
+ * NUL: libxml2 hands text over as C strings, so none holds a NUL), the start or end of a block (EV_BREAK) and the
+ * end of a num (EV_GLUE). Replaying a stretch of it through text_t does exactly what walking that part of the tree
+ * did, so an element is two offsets into the stream, and its strings are rendered when someone asks for them.
+ * Keeping a string per eId instead held an element's text once for every eId above it: 200 nested hcontainers of
+ * a 2 MB act took 427 MB, for the server's life. */
+enum { EV_TEXT = 1, EV_BREAK = 2, EV_GLUE = 3 };
+
+typedef struct range_t {
+    size_t from, to;
+} range_t;
+
+struct mez_akn_span_t {
+    const char *stream;        /* the document's events, shared by all its elements */
+    range_t content;           /* the element's children */
+    int has_num, has_heading;
+    range_t num, heading;      /* its first <num> and <heading> children: their own content, rendered alone */
+    range_t num_all, heading_all;  /* the same with the events around them, left out of the text */
+};
+
+typedef struct stream_t {
+    char *buf;                 /* malloc'd while it grows, then copied into the pool once */
+    size_t len, cap;
+    int out_of_memory;
+} stream_t;
+
+static void stream_put(stream_t *st, const char *s, size_t n)
 {
-    for (const xmlNode *c = n->children; c; c = c->next) {
-        if (c == skip1 || c == skip2)
-            continue;
-        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
-            if (c->content)
-                text_chars(t, (const char *)c->content);
+    if (st->out_of_memory)
+        return;
+    if (st->cap - st->len < n) {
+        size_t cap = st->cap ? st->cap : 4096;
+        char *b;
+        while (cap - st->len < n)
+            cap *= 2;
+        if (!(b = realloc(st->buf, cap))) {
+            st->out_of_memory = 1;
+            return;
         }
-        else if (c->type == XML_ELEMENT_NODE) {
-            int block = is_block(c);
-            if (block)
-                text_break(t);
-            collect_text(t, c, NULL, NULL);
-            if (is_akn(c, "num")) {
-                t->pending_space = 1;
-                t->glue = 1;
-            }
-            else if (block) {
-                text_break(t);
-            }
+        st->buf = b;
+        st->cap = cap;
+    }
+    memcpy(st->buf + st->len, s, n);
+    st->len += n;
+}
+
+static void stream_event(stream_t *st, char ev)
+{
+    stream_put(st, &ev, 1);
+}
+
+/* Replays events from..to into t, leaving out the stretches skip[0] and skip[1] (either may be empty). */
+static void replay(text_t *t, const char *stream, range_t r, const range_t *skip1, const range_t *skip2)
+{
+    size_t i = r.from;
+    while (i < r.to) {
+        if (skip1 && i == skip1->from && skip1->to > skip1->from) {
+            i = skip1->to;
+            continue;
+        }
+        if (skip2 && i == skip2->from && skip2->to > skip2->from) {
+            i = skip2->to;
+            continue;
+        }
+        switch (stream[i]) {
+        case EV_TEXT:
+            text_chars(t, stream + i + 1);
+            i += strlen(stream + i + 1) + 2;
+            break;
+        case EV_BREAK:
+            text_break(t);
+            i++;
+            break;
+        default:   /* EV_GLUE */
+            t->pending_space = 1;
+            t->glue = 1;
+            i++;
+            break;
         }
     }
 }
 
-static const char *inline_text(apr_pool_t *p, const xmlNode *n)
+static const char *render(apr_pool_t *p, const char *stream, range_t r, const range_t *skip1,
+                          const range_t *skip2)
 {
-    text_t t = { NULL, 0, 0, 1, 0, 0 };
-    if (!n)
-        return NULL;
-    collect_text(&t, n, NULL, NULL);
-    return text_finish(p, &t);
+    text_t t = { p, NULL, 0, 0, 1, 0, 0 };
+    replay(&t, stream, r, skip1, skip2);
+    return text_finish(&t);
+}
+
+void mez_akn_section_text(apr_pool_t *p, const mez_akn_section_t *s, mez_akn_text_t *out)
+{
+    const mez_akn_span_t *sp = s->span;
+    if (!sp) {
+        out->num = out->heading = NULL;
+        out->text = "";
+        return;
+    }
+    out->num = sp->has_num ? render(p, sp->stream, sp->num, NULL, NULL) : NULL;
+    out->heading = sp->has_heading ? render(p, sp->stream, sp->heading, NULL, NULL) : NULL;
+    out->text = render(p, sp->stream, sp->content, sp->has_num ? &sp->num_all : NULL,
+                       sp->has_heading ? &sp->heading_all : NULL);
 }
 
 /* ------------------------------------------------------------------ indexing */
@@ -260,37 +332,100 @@ typedef struct index_ctx_t {
     const char *name;
     apr_hash_t *sections;
     mez_problem_t *pb;
+    stream_t stream;
+    apr_array_header_t *spans;  /* this document's spans, given the stream once it stops moving */
 } index_ctx_t;
 
+/* Appends n's content to the stream, indexing n (when it has an eId) before the elements below it, so a duplicate
+ * is reported at the later of the two in document order. */
 static mez_status_t index_element(index_ctx_t *ix, const xmlNode *n)
 {
     const char *eid = attr(ix->p, n, "eId");
+    const xmlNode *num = NULL, *heading = NULL;
+    mez_akn_span_t *sp = NULL;
     if (eid) {
         mez_akn_section_t *s;
-        const xmlNode *num = akn_child(n, "num"), *heading = akn_child(n, "heading");
-        text_t t = { NULL, 0, 0, 1, 0, 0 };
         const mez_akn_section_t *other = apr_hash_get(ix->sections, eid, APR_HASH_KEY_STRING);
         if (other)
             return mez_problem(ix->pb, ix->p, MEZ_EINVAL, 422, "pack.akn_duplicate_eid", NULL,
                                "%s:%ld: the eId %s is already used (%s:%d)", ix->name, xmlGetLineNo(n), eid,
                                other->document, other->line);
+        num = akn_child(n, "num");
+        heading = akn_child(n, "heading");
+        sp = apr_pcalloc(ix->p, sizeof(*sp));
+        sp->content.from = ix->stream.len;
+        sp->has_num = num != NULL;
+        sp->has_heading = heading != NULL;
+        APR_ARRAY_PUSH(ix->spans, mez_akn_span_t *) = sp;
         s = apr_pcalloc(ix->p, sizeof(*s));
         s->eid = eid;
         s->element = apr_pstrdup(ix->p, (const char *)n->name);
-        s->num = inline_text(ix->p, num);
-        s->heading = inline_text(ix->p, heading);
-        collect_text(&t, n, num, heading);
-        s->text = text_finish(ix->p, &t);
         s->document = ix->name;
         s->line = (int)xmlGetLineNo(n);
+        s->span = sp;
         apr_hash_set(ix->sections, eid, APR_HASH_KEY_STRING, s);
     }
     for (const xmlNode *c = n->children; c; c = c->next) {
-        mez_status_t rv;
-        if (c->type == XML_ELEMENT_NODE && (rv = index_element(ix, c)) != MEZ_OK)
-            return rv;
+        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+            if (c->content && *c->content) {
+                stream_event(&ix->stream, EV_TEXT);
+                stream_put(&ix->stream, (const char *)c->content, strlen((const char *)c->content) + 1);
+            }
+        }
+        else if (c->type == XML_ELEMENT_NODE) {
+            size_t all = ix->stream.len, from, to;
+            int block = is_block(c);
+            mez_status_t rv;
+            if (block)
+                stream_event(&ix->stream, EV_BREAK);
+            from = ix->stream.len;
+            if ((rv = index_element(ix, c)) != MEZ_OK)
+                return rv;
+            to = ix->stream.len;
+            if (is_akn(c, "num"))
+                stream_event(&ix->stream, EV_GLUE);
+            else if (block)
+                stream_event(&ix->stream, EV_BREAK);
+            if (c == num) {
+                sp->num = (range_t) { from, to };
+                sp->num_all = (range_t) { all, ix->stream.len };
+            }
+            else if (c == heading) {
+                sp->heading = (range_t) { from, to };
+                sp->heading_all = (range_t) { all, ix->stream.len };
+            }
+        }
     }
+    if (sp)
+        sp->content.to = ix->stream.len;
     return MEZ_OK;
+}
+
+/* Indexes the document from root, then copies its stream into the pool once, for the spans to point into. */
+static mez_status_t index_document(index_ctx_t *ix, const xmlNode *root)
+{
+    mez_status_t rv = index_element(ix, root);
+    if (rv == MEZ_OK && ix->stream.out_of_memory)
+        rv = mez_problem(ix->pb, ix->p, MEZ_EINTERNAL, 500, "pack.internal", NULL,
+                         "%s: out of memory while indexing its text", ix->name);
+    /* Even a refused document's spans get a stream they lie in (its start, or nothing): the sections already
+     * in the table stay safe to render. */
+    for (int i = 0; i < ix->spans->nelts; i++) {
+        mez_akn_span_t *sp = APR_ARRAY_IDX(ix->spans, i, mez_akn_span_t *);
+        if (ix->stream.out_of_memory) {
+            memset(sp, 0, sizeof(*sp));
+            sp->stream = "";
+        }
+        else if (i == 0) {
+            sp->stream = ix->stream.len ? apr_pmemdup(ix->p, ix->stream.buf, ix->stream.len) : "";
+        }
+        else {
+            sp->stream = APR_ARRAY_IDX(ix->spans, 0, mez_akn_span_t *)->stream;
+        }
+    }
+    free(ix->stream.buf);
+    ix->stream.buf = NULL;
+    return rv;
 }
 
 /* The act's FRBRWork must carry the work URI the manifest names, so a lawpack cannot point at another act. */
@@ -334,7 +469,7 @@ mez_status_t mez_akn_index(apr_pool_t *p, const mez_akn_schema_t *schema, const 
     xmlParserCtxtPtr ctxt;
     xmlDocPtr doc;
     const xmlNode *root, *act;
-    index_ctx_t ix = { p, name, sections, pb };
+    index_ctx_t ix = { p, name, sections, pb, { NULL, 0, 0, 0 }, NULL };
     mez_status_t rv = MEZ_OK;
     /* No network, no DTD loading, no entity substitution; errors go to the context, not stderr; line numbers
      * past 65535 kept (acts are long). */
@@ -385,7 +520,8 @@ mez_status_t mez_akn_index(apr_pool_t *p, const mez_akn_schema_t *schema, const 
     }
     if ((rv = check_frbr(p, name, act, frbr_work, pb)) != MEZ_OK)
         goto done;
-    rv = index_element(&ix, root);
+    ix.spans = apr_array_make(p, 64, sizeof(mez_akn_span_t *));
+    rv = index_document(&ix, root);
 done:
     if (rv != MEZ_OK && problems && pb && strcmp(pb->code, "pack.akn_invalid")) {
         mez_problem_t *pr = apr_array_push(problems);

@@ -1168,6 +1168,65 @@ static const field_t licensepack_fields[] = {
 };
 static const table_t licensepack_table = { "licensepack", licensepack_fields, IDS_NONE, after_pack };
 
+/* ------------------------------------------------------------------ NUL characters */
+
+/* How the walk below reached a value; made into a pointer only for a problem. */
+typedef struct path_t {
+    const struct path_t *up;
+    const char *key;            /* a member's key, or NULL for an item (then index) */
+    size_t index;
+} path_t;
+
+static const char *path_pointer(apr_pool_t *p, const path_t *at)
+{
+    if (!at)
+        return "";
+    return at->key ? mez_pointer_join(p, path_pointer(p, at->up), at->key)
+                   : mez_pointer_index(p, path_pointer(p, at->up), at->index);
+}
+
+static const char *path_field(apr_pool_t *p, const path_t *at)
+{
+    if (!at)
+        return "the document";
+    if (at->key)
+        return apr_psprintf(p, "'%s'", at->key);
+    return apr_psprintf(p, "item %" APR_SIZE_T_FMT " of %s", at->index, path_field(p, at->up));
+}
+
+/* A JSON string (a pack read from CAS bytes or a bundle) may hold \u0000, and every check here reads strings as C
+ * strings, which stop at it: `"id": "pk-proscribed\u0000/../evil"` was checked, and built, as pk-proscribed while
+ * the digest covered the whole string. The YAML loader refuses a NUL in any scalar; this walk refuses one in any
+ * string of the model, however it was read. Returns whether it found one. */
+static int refuse_nul(vctx_t *v, const json_t *val, const path_t *at)
+{
+    int found = 0;
+    if (json_is_string(val)) {
+        if (strlen(json_string_value(val)) == json_string_length(val))
+            return 0;
+        err(v, "pack.nul_not_allowed", path_pointer(v->p, at), "%s holds a NUL character (\\u0000): no pack "
+            "string may, since its checks would read only the part before it", path_field(v->p, at));
+        return 1;
+    }
+    if (json_is_object(val)) {
+        const char *key;
+        json_t *child;
+        json_object_foreach((json_t *)val, key, child) {
+            path_t here = { at, key, 0 };
+            found |= refuse_nul(v, child, &here);
+        }
+    }
+    else if (json_is_array(val)) {
+        size_t i;
+        json_t *child;
+        json_array_foreach(val, i, child) {
+            path_t here = { at, NULL, i };
+            found |= refuse_nul(v, child, &here);
+        }
+    }
+    return found;
+}
+
 /* ------------------------------------------------------------------ entry point */
 
 mez_status_t mez_pack_validate(apr_pool_t *p, const mez_yaml_doc_t *doc, const mez_pack_options_t *opts,
@@ -1185,6 +1244,9 @@ mez_status_t mez_pack_validate(apr_pool_t *p, const mez_yaml_doc_t *doc, const m
     v.regulators = apr_hash_make(p);
     *kind = 0;
 
+    /* Nothing else is checked on strings that are not what they seem. */
+    if (refuse_nul(&v, root, NULL))
+        return mez_problem_list_result(&v.problems, pb);
     if (!json_is_object(root)) {
         err(&v, "pack.invalid_type", "", "a pack is a mapping, not %s", mez_json_kind(root));
     }

@@ -3,14 +3,16 @@
  * record whatever the size of the list. Names are taken as the list writes them and also split where the list
  * packs several names into one string, because screening compares whole names and their tokens: a name hidden
  * inside "A; B (C)" would otherwise never match. */
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
-#include <apr_file_io.h>
+#include <unistd.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 #include <libxml/xmlreader.h>
+#include "mez/file.h"
 #include "mez/json.h"
 #include "mez/pack.h"
 #include "mez/sanctions.h"
@@ -673,13 +675,12 @@ mez_status_t mez_sanctions_import_un(apr_pool_t *p, const char *path, const mez_
     import_t im;
     mez_sanctions_report_t local;
     xmlTextReaderPtr rd;
-    apr_file_t *f;
-    apr_status_t st;
+    struct stat sb;
+    int fd;
     mez_yaml_doc_t doc;
     mez_pack_kind_t kind;
     mez_status_t rv;
     json_t *m;
-    char e[256];
 
     *model = NULL;
     memset(&im, 0, sizeof(im));
@@ -689,11 +690,14 @@ mez_status_t mez_sanctions_import_un(apr_pool_t *p, const char *path, const mez_
     if (!opts || !opts->jurisdiction_id || !*opts->jurisdiction_id)
         return mez_problem(pb, p, MEZ_EINVAL, 422, "sanctions.invalid_options", NULL,
                            "the jurisdiction the list is imported for is required");
-    /* libxml2 would say little more than "failed to load" for a file it cannot open; APR says why. */
-    if ((st = apr_file_open(&f, path, APR_FOPEN_READ, 0, p)) != APR_SUCCESS)
-        return mez_problem(pb, p, MEZ_EIO, 500, "io.open", NULL, "cannot open %s: %s", path,
-                           apr_strerror(st, e, sizeof(e)));
-    apr_file_close(f);
+    /* libxml2 would say little more than "failed to load" for a file it cannot open, and would wait forever on a
+     * named pipe: the file is opened here, without waiting, checked, and handed to libxml2 as a descriptor. */
+    if ((fd = mez_file_open_regular(path, &sb)) < 0) {
+        if (errno == 0)
+            return mez_problem(pb, p, MEZ_EIO, 500, "io.read", NULL, "%s is %s, not a regular file", path,
+                               mez_file_kind(&sb));
+        return mez_problem(pb, p, MEZ_EIO, 500, "io.open", NULL, "cannot open %s: %s", path, strerror(errno));
+    }
 
     im.p = p;
     im.path = path;
@@ -704,12 +708,16 @@ mez_status_t mez_sanctions_import_un(apr_pool_t *p, const char *path, const mez_
     apr_pool_create(&im.scratch, p);
     /* No network, no DTD loading, no entity substitution; big line numbers so errors point at the right line
      * however long the list grows. */
-    rd = xmlReaderForFile(path, NULL, XML_PARSE_NONET | XML_PARSE_BIG_LINES);
-    if (!rd)
+    rd = xmlReaderForFd(fd, path, NULL, XML_PARSE_NONET | XML_PARSE_BIG_LINES);
+    if (!rd) {
+        close(fd);
+        apr_pool_destroy(im.scratch);
         return mez_problem(pb, p, MEZ_EIO, 500, "io.open", NULL, "cannot open %s as XML", path);
+    }
     xmlTextReaderSetStructuredErrorHandler(rd, on_xml_error, &im);
     rv = read_list(&im, rd, pb);
     xmlFreeTextReader(rd);
+    close(fd);            /* the reader leaves its descriptor open */
     apr_pool_destroy(im.scratch);
     if (rv != MEZ_OK)
         return rv;

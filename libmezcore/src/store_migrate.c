@@ -8,6 +8,7 @@
 #include <apr_time.h>
 #include "mez/log.h"
 #include "mez/store.h"
+#include "mez/yaml.h"
 
 typedef struct {
     int version;
@@ -70,23 +71,12 @@ static apr_array_header_t *split_statements(apr_pool_t *p, char *text)
 
 static mez_status_t read_text(apr_pool_t *p, const char *path, char **out, mez_problem_t *pb)
 {
-    apr_file_t *f;
-    apr_finfo_t fi;
-    apr_size_t n;
-    char e[256];
-    apr_status_t rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, p);
-    if (rv == APR_SUCCESS)
-        rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
-    if (rv != APR_SUCCESS)
-        return mez_problem(pb, p, MEZ_EIO, 500, "db.migration_unreadable", NULL, "cannot read %s: %s", path,
-                           apr_strerror(rv, e, sizeof(e)));
-    n = (apr_size_t)fi.size;
-    *out = apr_palloc(p, n + 1);
-    if (n && (rv = apr_file_read_full(f, *out, n, &n)) != APR_SUCCESS)
-        return mez_problem(pb, p, MEZ_EIO, 500, "db.migration_unreadable", NULL, "cannot read %s: %s", path,
-                           apr_strerror(rv, e, sizeof(e)));
-    (*out)[n] = '\0';
-    apr_file_close(f);
+    size_t len;
+    mez_problem_t io = { 0 };
+    /* The shared reader opens without waiting and reads only a regular file: a named pipe swapped in for a
+     * migration after the directory was listed cannot hang `mez db migrate` or `mez deploy`. */
+    if (mez_yaml_read_file(p, path, MEZ_YAML_MAX_FILE, out, &len, &io) != MEZ_OK)
+        return mez_problem(pb, p, MEZ_EIO, 500, "db.migration_unreadable", NULL, "%s", io.detail);
     return MEZ_OK;
 }
 

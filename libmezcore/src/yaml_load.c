@@ -4,16 +4,29 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <apr_file_io.h>
+#include <unistd.h>
 #include <apr_strings.h>
 #include <yaml.h>
+#include "mez/file.h"
 #include "mez/json.h"
 #include "mez/yaml.h"
+
+/* Where the members of one mapping, or the items of one sequence, start. doc->positions maps each mapping and
+ * sequence (by its json_t address) to one of these, and the root's parent (NULL) to a one-item list holding the
+ * root. JSON pointers are not kept: a pointer per node repeats every key above it, so a long key over many items
+ * made memory grow with the square of the file (a 98 KB file took 2.1 GB); this is linear in it, and a pointer is
+ * walked down the model when a position is asked for (mez_yaml_position). */
+typedef struct node_positions_t {
+    apr_array_header_t *items;  /* a sequence's (and the root's parent's): mez_yaml_pos_t by index */
+    apr_hash_t *members;        /* a mapping's: key -> mez_yaml_pos_t * */
+} node_positions_t;
 
 /* One open mapping or sequence on the way down. */
 typedef struct frame_t {
     json_t *node;
-    const char *pointer;
+    node_positions_t *positions; /* made with its first member or item: an empty one costs nothing */
+    const char *name;           /* how its parent names it: a member's key, or NULL for an item (then index) */
+    size_t index;
     const char *key;            /* a mapping's pending key, NULL when the next scalar is a key */
     size_t keylen;
     yaml_mark_t key_mark;
@@ -28,12 +41,67 @@ typedef struct loader_t {
     json_t *root;               /* a reference the loader holds until the pool owns it */
 } loader_t;
 
-static void remember(loader_t *ld, const char *pointer, yaml_mark_t mark)
+static node_positions_t *positions_of(const mez_yaml_doc_t *doc, const json_t *node)
 {
-    mez_yaml_pos_t *pos = apr_palloc(ld->p, sizeof(*pos));
-    pos->line = (int)mark.line + 1;
-    pos->column = (int)mark.column + 1;
-    apr_hash_set(ld->doc->positions, pointer, APR_HASH_KEY_STRING, pos);
+    return apr_hash_get(doc->positions, &node, sizeof(node));
+}
+
+static mez_yaml_pos_t pos_of(yaml_mark_t mark)
+{
+    mez_yaml_pos_t pos = { (int)mark.line + 1, (int)mark.column + 1 };
+    return pos;
+}
+
+/* Records where the next item of a sequence (key NULL), or the member key of a mapping, starts in the file. */
+static void remember(loader_t *ld, const json_t *container, node_positions_t **slot, const char *key, size_t keylen,
+                     yaml_mark_t mark)
+{
+    node_positions_t *np = *slot;
+    if (!np) {
+        const json_t **addr = apr_palloc(ld->p, sizeof(*addr));
+        *addr = container;
+        np = apr_pcalloc(ld->p, sizeof(*np));
+        if (key)
+            np->members = apr_hash_make(ld->p);
+        else
+            np->items = apr_array_make(ld->p, 1, sizeof(mez_yaml_pos_t));
+        apr_hash_set(ld->doc->positions, addr, sizeof(*addr), np);
+        *slot = np;
+    }
+    if (key) {
+        mez_yaml_pos_t *pos = apr_palloc(ld->p, sizeof(*pos));
+        *pos = pos_of(mark);
+        apr_hash_set(np->members, key, (apr_ssize_t)keylen, pos);
+    }
+    else {
+        APR_ARRAY_PUSH(np->items, mez_yaml_pos_t) = pos_of(mark);
+    }
+}
+
+/* The JSON pointer of the open mapping or sequence at depth (0: the document), built only to report a problem. */
+static const char *pointer_at(loader_t *ld, int depth)
+{
+    const char *ptr = "";
+    for (int i = 1; i <= depth && i < ld->depth; i++)
+        ptr = ld->stack[i].name ? mez_pointer_join(ld->p, ptr, ld->stack[i].name)
+                                : mez_pointer_index(ld->p, ptr, ld->stack[i].index);
+    return ptr;
+}
+
+static const char *top_pointer(loader_t *ld)
+{
+    return ld->depth ? pointer_at(ld, ld->depth - 1) : "";
+}
+
+/* The pointer of the value about to be placed: the open mapping's pending key, or the sequence's next index. */
+static const char *next_pointer(loader_t *ld)
+{
+    const frame_t *top = ld->depth ? &ld->stack[ld->depth - 1] : NULL;
+    if (!top)
+        return "";
+    if (json_is_array(top->node))
+        return mez_pointer_index(ld->p, top_pointer(ld), json_array_size(top->node));
+    return mez_pointer_join(ld->p, top_pointer(ld), top->key ? top->key : "");
 }
 
 static mez_status_t fail_at(loader_t *ld, int status, const char *code, const char *pointer, yaml_mark_t mark,
@@ -160,24 +228,33 @@ static plain_kind_t resolve_plain(const char *s, json_t **out)
 /* ------------------------------------------------------------------ building the tree */
 
 /* Attaches v (a new reference) to the open mapping or sequence, or makes it the root, and records where it
- * starts. A member is located at its key, which is where a reader looks for it. */
-static void place(loader_t *ld, const yaml_event_t *ev, json_t *v, const char **pointer)
+ * starts. A member is located at its key, which is where a reader looks for it. Fills the new node's frame
+ * fields that say how its parent names it. */
+static void place(loader_t *ld, const yaml_event_t *ev, json_t *v, frame_t *child)
 {
     frame_t *top = ld->depth ? &ld->stack[ld->depth - 1] : NULL;
     if (!top) {
         /* One document per file (checked at DOCUMENT_START), so the root is set once. */
+        node_positions_t *root = NULL;
         ld->root = v;
-        *pointer = "";
-        remember(ld, "", ev->start_mark);
+        remember(ld, NULL, &root, NULL, 0, ev->start_mark);
+        if (child) {
+            child->name = NULL;
+            child->index = 0;
+        }
     }
     else if (json_is_array(top->node)) {
-        *pointer = mez_pointer_index(ld->p, top->pointer, json_array_size(top->node));
-        remember(ld, *pointer, ev->start_mark);
+        if (child) {
+            child->name = NULL;
+            child->index = json_array_size(top->node);
+        }
+        remember(ld, top->node, &top->positions, NULL, 0, ev->start_mark);
         json_array_append_new(top->node, v);
     }
     else {
-        *pointer = mez_pointer_join(ld->p, top->pointer, top->key);
-        remember(ld, *pointer, top->key_mark);
+        if (child)
+            child->name = top->key;
+        remember(ld, top->node, &top->positions, top->key, top->keylen, top->key_mark);
         json_object_setn_new_nocheck(top->node, top->key, top->keylen, v);
         top->key = NULL;
     }
@@ -207,7 +284,6 @@ static mez_status_t on_scalar(loader_t *ld, const yaml_event_t *ev)
     size_t len = ev->data.scalar.length;
     int plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
     json_t *v = NULL;
-    const char *pointer;
     mez_status_t rv;
 
     if ((rv = refuse_decorations(ld, ev, ev->data.scalar.anchor, ev->data.scalar.tag)) != MEZ_OK)
@@ -215,35 +291,49 @@ static mez_status_t on_scalar(loader_t *ld, const yaml_event_t *ev)
 
     if (expecting_key(ld)) {
         frame_t *top = &ld->stack[ld->depth - 1];
-        const char *kp;
+        /* libyaml caps a simple key at 1024 characters but not an explicit one ("? key"); a key that long is no
+         * field of any mez document, and every problem under it would repeat it. */
+        if (len > MEZ_YAML_MAX_KEY) {
+            int shown = 40;
+            while (shown > 0 && ((unsigned char)text[shown] & 0xC0) == 0x80)
+                shown--;        /* the excerpt ends between characters, so the message stays UTF-8 */
+            return fail_at(ld, 422, "yaml.key_too_long", top_pointer(ld), ev->start_mark,
+                           "a key of %lu bytes (\"%.*s...\"); keys are at most %d bytes", (unsigned long)len,
+                           shown, text, MEZ_YAML_MAX_KEY);
+        }
         if (plain) {
             plain_kind_t k = resolve_plain(text, &v);
             if (k != PLAIN_STRING) {
                 json_decref(v);
-                return fail_at(ld, 422, "yaml.key_not_string", top->pointer, ev->start_mark,
+                return fail_at(ld, 422, "yaml.key_not_string", top_pointer(ld), ev->start_mark,
                                "the key '%s' is not a string; quote it", text);
             }
         }
         if (memchr(text, '\0', len))
-            return fail_at(ld, 422, "yaml.key_not_string", top->pointer, ev->start_mark,
+            return fail_at(ld, 422, "yaml.key_not_string", top_pointer(ld), ev->start_mark,
                            "a key holds a NUL character");
-        kp = mez_pointer_join(ld->p, top->pointer, text);
         if (json_object_get(top->node, text))
-            return fail_at(ld, 422, "yaml.duplicate_key", kp, ev->start_mark, "duplicate key '%s'", text);
+            return fail_at(ld, 422, "yaml.duplicate_key", mez_pointer_join(ld->p, top_pointer(ld), text),
+                           ev->start_mark, "duplicate key '%s'", text);
         top->key = apr_pstrmemdup(ld->p, text, len);
         top->keylen = len;
         top->key_mark = ev->start_mark;
         return MEZ_OK;
     }
 
+    /* Only a double-quoted scalar can spell one ("\0"): code reading the value as a C string would see the part before
+     * it while a digest covers all of it (an id "pk-proscribed\0/../evil" built as pk-proscribed). */
+    if (memchr(text, '\0', len))
+        return fail_at(ld, 422, "yaml.nul_not_allowed", next_pointer(ld), ev->start_mark,
+                       "the value holds a NUL character (\\0); no string may");
     if (plain) {
         plain_kind_t kind = resolve_plain(text, &v);
         if (kind == PLAIN_STRING) {
             v = json_stringn(text, len);
         }
         else if (kind != PLAIN_VALUE) {
-            /* Report at the field the number was meant for: place a null first to learn its pointer. */
-            place(ld, ev, json_null(), &pointer);
+            /* Report at the field the number was meant for. */
+            const char *pointer = next_pointer(ld);
             if (kind == PLAIN_FLOAT)
                 return fail_at(ld, 422, "yaml.float_not_allowed", pointer, ev->start_mark,
                                "%s is a floating-point number; write amounts and rates as quoted decimal strings "
@@ -257,7 +347,7 @@ static mez_status_t on_scalar(loader_t *ld, const yaml_event_t *ev)
     }
     if (!v)
         return fail_at(ld, 422, "yaml.invalid_utf8", NULL, ev->start_mark, "the scalar is not valid UTF-8");
-    place(ld, ev, v, &pointer);
+    place(ld, ev, v, NULL);
     return MEZ_OK;
 }
 
@@ -265,23 +355,21 @@ static mez_status_t on_start(loader_t *ld, const yaml_event_t *ev, int is_mappin
 {
     const yaml_char_t *anchor = is_mapping ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
     const yaml_char_t *tag = is_mapping ? ev->data.mapping_start.tag : ev->data.sequence_start.tag;
-    json_t *node;
-    const char *pointer;
+    frame_t *frame;
     mez_status_t rv;
 
     if ((rv = refuse_decorations(ld, ev, anchor, tag)) != MEZ_OK)
         return rv;
     if (expecting_key(ld))
-        return fail_at(ld, 422, "yaml.key_not_string", ld->stack[ld->depth - 1].pointer, ev->start_mark,
-                       "a %s cannot be a key", is_mapping ? "mapping" : "sequence");
+        return fail_at(ld, 422, "yaml.key_not_string", top_pointer(ld), ev->start_mark, "a %s cannot be a key",
+                       is_mapping ? "mapping" : "sequence");
     if (ld->depth >= MEZ_YAML_MAX_DEPTH)
         return fail_at(ld, 422, "yaml.too_deep", NULL, ev->start_mark, "nesting deeper than %d levels",
                        MEZ_YAML_MAX_DEPTH);
-    node = is_mapping ? json_object() : json_array();
-    place(ld, ev, node, &pointer);
-    ld->stack[ld->depth].node = node;
-    ld->stack[ld->depth].pointer = pointer;
-    ld->stack[ld->depth].key = NULL;
+    frame = &ld->stack[ld->depth];
+    memset(frame, 0, sizeof(*frame));
+    frame->node = is_mapping ? json_object() : json_array();
+    place(ld, ev, frame->node, frame);
     ld->depth++;
     return MEZ_OK;
 }
@@ -364,8 +452,9 @@ mez_status_t mez_yaml_parse(apr_pool_t *p, const char *name, const char *buf, si
     if (!ld->root) {
         /* A file of comments only: an empty document, which YAML reads as null. */
         yaml_mark_t m = { 0, 0, 0 };
+        node_positions_t *root = NULL;
         ld->root = json_null();
-        remember(ld, "", m);
+        remember(ld, NULL, &root, NULL, 0, m);
     }
     ld->doc->root = mez_json_pool_own(p, ld->root);
     *out = ld->doc;
@@ -375,36 +464,41 @@ mez_status_t mez_yaml_parse(apr_pool_t *p, const char *name, const char *buf, si
 mez_status_t mez_yaml_read_file(apr_pool_t *p, const char *path, size_t max, char **buf, size_t *len,
                                 mez_problem_t *pb)
 {
-    apr_file_t *f;
-    apr_finfo_t fi;
-    apr_status_t st;
-    apr_size_t n;
-    char e[256];
+    struct stat sb;
+    size_t n, got = 0;
+    int fd;
 
     *buf = NULL;
     *len = 0;
-    st = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, 0, p);
-    if (st != APR_SUCCESS)
-        return mez_problem(pb, p, MEZ_EIO, 500, "io.open", NULL, "cannot open %s: %s", path,
-                           apr_strerror(st, e, sizeof(e)));
-    st = apr_file_info_get(&fi, APR_FINFO_SIZE | APR_FINFO_TYPE, f);
-    if (st != APR_SUCCESS || fi.filetype != APR_REG) {
-        apr_file_close(f);
-        return mez_problem(pb, p, MEZ_EIO, 500, "io.read", NULL, "%s is not a regular file", path);
+    /* Opened without waiting and checked on the descriptor: a named pipe or a device where a pack, an act, a zone
+     * file or a lock belongs is refused at once instead of hanging httpd's start-up or the CLI. */
+    if ((fd = mez_file_open_regular(path, &sb)) < 0) {
+        if (errno == 0)
+            return mez_problem(pb, p, MEZ_EIO, 500, "io.read", NULL, "%s is %s, not a regular file", path,
+                               mez_file_kind(&sb));
+        return mez_problem(pb, p, MEZ_EIO, 500, "io.open", NULL, "cannot open %s: %s", path, strerror(errno));
     }
-    if ((apr_uint64_t)fi.size > (apr_uint64_t)max) {
-        apr_file_close(f);
+    if ((apr_uint64_t)sb.st_size > (apr_uint64_t)max) {
+        close(fd);
         return mez_problem(pb, p, MEZ_EIO, 500, "io.too_large", NULL, "%s is larger than %lu bytes", path,
                            (unsigned long)max);
     }
-    n = (apr_size_t)fi.size;
+    n = (size_t)sb.st_size;
     *buf = apr_palloc(p, n + 1);
-    if (n > 0 && (st = apr_file_read_full(f, *buf, n, &n)) != APR_SUCCESS) {
-        apr_file_close(f);
-        return mez_problem(pb, p, MEZ_EIO, 500, "io.read", NULL, "cannot read %s: %s", path,
-                           apr_strerror(st, e, sizeof(e)));
+    while (got < n) {
+        ssize_t r = read(fd, *buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            int e = r < 0 ? errno : 0;
+            close(fd);
+            *buf = NULL;
+            return mez_problem(pb, p, MEZ_EIO, 500, "io.read", NULL, "cannot read %s: %s", path,
+                               e ? strerror(e) : "it became shorter while being read");
+        }
+        got += (size_t)r;
     }
-    apr_file_close(f);
+    close(fd);
     (*buf)[n] = '\0';
     *len = n;
     return MEZ_OK;
@@ -423,30 +517,51 @@ mez_status_t mez_yaml_parse_file(apr_pool_t *p, const char *path, mez_yaml_doc_t
 
 mez_yaml_pos_t mez_yaml_position(const mez_yaml_doc_t *doc, const char *pointer)
 {
-    mez_yaml_pos_t none = { 1, 1 };
-    char buf[1024];
-    size_t n;
+    mez_yaml_pos_t best = { 1, 1 };
+    const node_positions_t *np = positions_of(doc, NULL);
+    const json_t *node = doc->root;
 
-    if (!pointer)
-        pointer = "";
-    n = strlen(pointer);
-    if (n >= sizeof(buf))
-        n = sizeof(buf) - 1;
-    memcpy(buf, pointer, n);
-    buf[n] = '\0';
-    /* Walk up the pointer one reference token at a time until a position is known. */
-    for (;;) {
-        const mez_yaml_pos_t *pos = apr_hash_get(doc->positions, buf, APR_HASH_KEY_STRING);
-        char *slash;
-        if (pos)
-            return *pos;
-        if (!*buf)
-            return none;
-        slash = strrchr(buf, '/');
-        if (!slash)
-            return none;
-        *slash = '\0';
+    if (!np || !np->items || np->items->nelts < 1)
+        return best;
+    best = APR_ARRAY_IDX(np->items, 0, mez_yaml_pos_t);
+    /* Walk down the pointer one reference token at a time for as long as the model has the node and its
+     * position is known: a missing member is reported where the nearest ancestor that has one is. */
+    while (pointer && *pointer == '/' && node && (np = positions_of(doc, node)) != NULL) {
+        const char *tok = pointer + 1, *end = strchr(tok, '/');
+        size_t n = end ? (size_t)(end - tok) : strlen(tok);
+        const json_t *child = NULL;
+        const mez_yaml_pos_t *pos = NULL;
+        if (json_is_object(node) && np->members) {
+            /* RFC 6901: "~1" is '/', "~0" is '~'. A token longer than any key cannot name a member. */
+            char key[MEZ_YAML_MAX_KEY + 1];
+            size_t k = 0;
+            for (size_t i = 0; i < n && k <= MEZ_YAML_MAX_KEY; i++) {
+                if (tok[i] == '~' && i + 1 < n && (tok[i + 1] == '0' || tok[i + 1] == '1'))
+                    key[k++] = tok[++i] == '0' ? '~' : '/';
+                else
+                    key[k++] = tok[i];
+            }
+            if (k > MEZ_YAML_MAX_KEY)
+                break;
+            key[k] = '\0';
+            child = json_object_get(node, key);
+            pos = apr_hash_get(np->members, key, (apr_ssize_t)k);
+        }
+        else if (json_is_array(node) && np->items && n > 0 && n <= 19 && strspn(tok, "0123456789") >= n
+                 && (n == 1 || tok[0] != '0')) {   /* RFC 6901: an index has no leading zero */
+            size_t index = 0;
+            for (size_t i = 0; i < n; i++)
+                index = index * 10 + (size_t)(tok[i] - '0');
+            child = json_array_get(node, index);
+            pos = index < (size_t)np->items->nelts ? &APR_ARRAY_IDX(np->items, (int)index, mez_yaml_pos_t) : NULL;
+        }
+        if (!child || !pos)
+            break;
+        best = *pos;
+        node = child;
+        pointer = tok + n;
     }
+    return best;
 }
 
 mez_status_t mez_yaml_problem(mez_problem_t *pb, apr_pool_t *p, const mez_yaml_doc_t *doc, const char *code,

@@ -178,6 +178,12 @@ static const char *str(lock_ctx_t *c, const json_t *obj, const char *ptr, const 
         invalid(c, mez_pointer_join(c->p, ptr, name), "'%s' must be a non-empty string", name);
         return NULL;
     }
+    /* JSON may spell a NUL (\u0000); read as a C string the value would stop there while the lock's digest
+     * covers the whole of it. */
+    if (strlen(json_string_value(v)) != json_string_length(v)) {
+        invalid(c, mez_pointer_join(c->p, ptr, name), "'%s' holds a NUL character (\\u0000)", name);
+        return NULL;
+    }
     return json_string_value(v);
 }
 

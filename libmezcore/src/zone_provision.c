@@ -14,6 +14,7 @@
 #include "mez/json.h"
 #include "mez/key.h"
 #include "mez/provision.h"
+#include "mez/yaml.h"
 #include "mez/zone.h"
 
 /* How a field is called for the user of env: "--jurisdiction" on the command line, "jurisdiction" in the API. */
@@ -215,7 +216,14 @@ static mez_status_t check_corridors(apr_pool_t *p, const json_t *req, const mez_
                                env->cli ? "--corridors %s needs --peers FILE naming each peer's url and did"
                                         : "unknown corridor peer '%s': no peers registry is configured", id);
         if (!reg) {
-            if (!(reg = json_load_file(env->peers_file, 0, &je)) || !json_is_object(reg)) {
+            /* Read by the shared reader (a regular file or nothing, never waited on), then parsed. */
+            char *text;
+            size_t len;
+            mez_problem_t io = { 0 };
+            if (mez_yaml_read_file(p, env->peers_file, MEZ_YAML_MAX_FILE, &text, &len, &io) != MEZ_OK)
+                return mez_problem(pb, p, MEZ_EINVAL, env->cli ? 422 : 500, "provision.invalid_peers", ptr, "%s",
+                                   io.detail);
+            if (!(reg = json_loadb(text, len, 0, &je)) || !json_is_object(reg)) {
                 if (reg)
                     json_decref(reg);
                 return mez_problem(pb, p, MEZ_EINVAL, env->cli ? 422 : 500, "provision.invalid_peers", ptr,

@@ -160,6 +160,27 @@ static void test_yaml_positions(void)
     /* A member that is not there is reported where its object is. */
     CU_ASSERT_EQUAL(mez_yaml_position(doc, "/list/0/missing").line, 3);
     CU_ASSERT_EQUAL(mez_yaml_position(doc, "/nothing/at/all").line, 1);
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, "/list/2").line, 2);       /* no such item: the list */
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, "/list/x").line, 2);
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, "/list/01").line, 2);      /* RFC 6901: no leading zero */
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, "/a/deeper").line, 1);     /* below a scalar: the scalar */
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, "").line, 1);
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, NULL).line, 1);
+    /* Pointers are walked down the model, not kept: RFC 6901 escapes name keys holding '/' and '~'. */
+    doc = yaml_ok("x: 1\n"
+                  "\"a/b\":\n"
+                  "  \"c~d\": [0,\n"
+                  "    {e: 1}]\n");
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, "/a~1b").line, 2);
+    pos = mez_yaml_position(doc, "/a~1b/c~0d/1/e");
+    CU_ASSERT_EQUAL(pos.line, 4);
+    CU_ASSERT_EQUAL(pos.column, 6);
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, "/a~1b/c~0d/0").line, 3);
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, "/a/b").line, 1);          /* unescaped, it names nothing */
+    /* A document of comments only is null at 1:1. */
+    doc = yaml_ok("# nothing\n");
+    CU_ASSERT_TRUE(json_is_null(doc->root));
+    CU_ASSERT_EQUAL(mez_yaml_position(doc, "/a").line, 1);
 }
 
 static void test_yaml_floats_refused(void)
@@ -188,6 +209,45 @@ static void test_yaml_refusals(void)
     yaml_refused("a: [1, 2\nb: 3\n", "yaml.syntax", 0, NULL);
     yaml_refused("a:\n  b: 1\n c: 2\n", "yaml.syntax", 3, NULL);
     yaml_refused("a: \"\xff\"\n", "yaml.syntax", 0, NULL);                  /* not UTF-8 */
+    /* A NUL can only be written quoted ("\0"); it is refused in any scalar, at the field it was meant for, as in
+     * any key. */
+    yaml_refused("id: \"pk-proscribed\\0/../evil\"\n", "yaml.nul_not_allowed", 1, "/id");
+    yaml_refused("a:\n  b: [x, \"y\\0\"]\n", "yaml.nul_not_allowed", 2, "/a/b/1");
+    yaml_refused("a: 'x'\nb: \"\\0\"\n", "yaml.nul_not_allowed", 2, "/b");
+    yaml_refused("\"\\0\"\n", "yaml.nul_not_allowed", 1, "");
+    yaml_refused("a: |\n  x\n\"\\0\": 1\n", "yaml.key_not_string", 3, NULL);
+    /* Keys: at most MEZ_YAML_MAX_KEY bytes, explicit ("? key") or not; the problem quotes only the start. */
+    {
+        char *key = apr_palloc(unit_pool(), 64 * 1024 + 1);
+        mez_yaml_doc_t *doc = NULL;
+        mez_problem_t pb = { 0 };
+        const char *text;
+        memset(key, 'k', 64 * 1024);
+        key[MEZ_YAML_MAX_KEY] = '\0';
+        doc = yaml_ok(apr_psprintf(unit_pool(), "m:\n  ? %s\n  : [1, 2]\n", key));
+        CU_ASSERT_EQUAL(json_array_size(json_object_get(json_object_get(doc->root, "m"), key)), 2);
+        CU_ASSERT_EQUAL(mez_yaml_position(doc, apr_pstrcat(unit_pool(), "/m/", key, NULL)).line, 2);
+        CU_ASSERT_EQUAL(mez_yaml_position(doc, apr_pstrcat(unit_pool(), "/m/", key, "/1", NULL)).line, 3);
+        key[MEZ_YAML_MAX_KEY] = 'k';
+        key[MEZ_YAML_MAX_KEY + 1] = '\0';
+        yaml_refused(apr_psprintf(unit_pool(), "m:\n  ? %s\n  : [1, 2]\n", key), "yaml.key_too_long", 2, "/m");
+        key[MEZ_YAML_MAX_KEY + 1] = 'k';
+        key[64 * 1024] = '\0';
+        text = apr_psprintf(unit_pool(), "format: x\n? %s\n: [0, 0, 0]\n", key);
+        CU_ASSERT_EQUAL(mez_yaml_parse(unit_pool(), "t.yaml", text, strlen(text), &doc, &pb), MEZ_EINVAL);
+        CU_ASSERT_STRING_EQUAL(pb.code, "yaml.key_too_long");
+        CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "a key of 65536 bytes"));
+        CU_ASSERT_TRUE(strlen(pb.detail) < 200);
+        /* A key of multi-byte characters is quoted up to a character boundary. */
+        text = "? \"";
+        for (int i = 0; i < 600; i++)
+            text = apr_pstrcat(unit_pool(), text, "\xc3\xa9", NULL);
+        text = apr_pstrcat(unit_pool(), text, "\"\n: 1\n", NULL);
+        CU_ASSERT_EQUAL(mez_yaml_parse(unit_pool(), "t.yaml", text, strlen(text), &doc, &pb), MEZ_EINVAL);
+        CU_ASSERT_STRING_EQUAL(pb.code, "yaml.key_too_long");
+        CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "(\"\xc3\xa9"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "\xc3\xa9...\")"));
+    }
     {
         char deep[2 * (MEZ_YAML_MAX_DEPTH + 2) + 1];
         int n = MEZ_YAML_MAX_DEPTH + 1;
@@ -935,19 +995,29 @@ static void test_lawpack_sections(void)
     mez_problem_t pb = { 0 };
     mez_pack_t *pack;
     const mez_akn_section_t *s;
+    mez_akn_text_t t;
     CU_ASSERT_EQUAL_FATAL(load_law(AKN_ACT, NULL, &pack, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(apr_hash_count(pack->sections), 3);
     CU_ASSERT_EQUAL_FATAL(mez_pack_law_section(unit_pool(), pack, "sec_149", &s, &pb), MEZ_OK);
     CU_ASSERT_STRING_EQUAL(s->element, "section");
-    CU_ASSERT_STRING_EQUAL(s->num, "149.");
-    CU_ASSERT_STRING_EQUAL(s->heading, "Salary");
-    CU_ASSERT_STRING_EQUAL(s->text, "(1) Every employer paying salary shall deduct tax \xe2\x80\x94\n"
-                                    "(a) at the rate in the First Schedule.");
+    mez_akn_section_text(unit_pool(), s, &t);
+    CU_ASSERT_STRING_EQUAL(t.num, "149.");
+    CU_ASSERT_STRING_EQUAL(t.heading, "Salary");
+    CU_ASSERT_STRING_EQUAL(t.text, "(1) Every employer paying salary shall deduct tax \xe2\x80\x94\n"
+                                   "(a) at the rate in the First Schedule.");
     CU_ASSERT_EQUAL(s->line, 29);
+    /* A level down: its own num left out, its paragraph's num on the paragraph's line. */
+    CU_ASSERT_EQUAL_FATAL(mez_pack_law_section(unit_pool(), pack, "sec_149__subsec_1", &s, &pb), MEZ_OK);
+    mez_akn_section_text(unit_pool(), s, &t);
+    CU_ASSERT_STRING_EQUAL(t.num, "(1)");
+    CU_ASSERT_PTR_NULL(t.heading);
+    CU_ASSERT_STRING_EQUAL(t.text, "Every employer paying salary shall deduct tax \xe2\x80\x94\n"
+                                   "(a) at the rate in the First Schedule.");
     CU_ASSERT_EQUAL_FATAL(mez_pack_law_section(unit_pool(), pack, "sec_149__subsec_1__para_a", &s, &pb), MEZ_OK);
-    CU_ASSERT_STRING_EQUAL(s->num, "(a)");
-    CU_ASSERT_PTR_NULL(s->heading);
-    CU_ASSERT_STRING_EQUAL(s->text, "at the rate in the First Schedule.");
+    mez_akn_section_text(unit_pool(), s, &t);
+    CU_ASSERT_STRING_EQUAL(t.num, "(a)");
+    CU_ASSERT_PTR_NULL(t.heading);
+    CU_ASSERT_STRING_EQUAL(t.text, "at the rate in the First Schedule.");
     CU_ASSERT_EQUAL(mez_pack_law_section(unit_pool(), pack, "sec_150", &s, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "pack.unknown_eid");
     CU_ASSERT_EQUAL(pb.status, 404);
@@ -1103,6 +1173,23 @@ static void test_artifacts(void)
     CU_ASSERT_EQUAL(mez_pack_load_artifact(p, MEZ_PACK_REG, bytes, len, &opts, &back, &pb), MEZ_OK);
     CU_ASSERT_EQUAL(mez_pack_load_artifact(p, MEZ_PACK_LICENSE, bytes, len, &opts, &back, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "pack.wrong_kind");
+    /* A pack read from JSON may spell NUL (\u0000) in any string: refused, naming the field, before any check reads
+     * the part before it ("pk-proscribed\u0000/../evil" was checked as pk-proscribed). */
+    {
+        const char *nul = edit(bytes, "\"id\":\"t-wht\"", "\"id\":\"t-wht\\u0000/../evil\"");
+        apr_array_header_t *all = apr_array_make(p, 4, sizeof(mez_problem_t));
+        mez_pack_options_t keep = { NULL, all, 0 };
+        CU_ASSERT_EQUAL(mez_pack_load_artifact(p, MEZ_PACK_REG, nul, strlen(nul), &keep, &back, &pb), MEZ_EINVAL);
+        CU_ASSERT_STRING_EQUAL(pb.code, "pack.nul_not_allowed");
+        CU_ASSERT_STRING_EQUAL(pb.pointer, "/id");
+        CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "'id' holds a NUL character"));
+        CU_ASSERT_EQUAL(all->nelts, 1);
+        nul = edit(bytes, "\"aliases\":[\"EO\"]", "\"aliases\":[\"EO\",\"E\\u0000\"]");
+        CU_ASSERT_EQUAL(mez_pack_load_artifact(p, MEZ_PACK_REG, nul, strlen(nul), &opts, &back, &pb), MEZ_EINVAL);
+        CU_ASSERT_STRING_EQUAL(pb.code, "pack.nul_not_allowed");
+        CU_ASSERT_STRING_EQUAL(pb.pointer, "/lists/0/entries/0/aliases/1");
+        CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "item 1 of 'aliases' holds"));
+    }
     /* Pretty-printed JSON of the same model is not the artifact. */
     CU_ASSERT_EQUAL(mez_pack_load_artifact(p, MEZ_PACK_REG, mez_json_dump(p, reg->model, 1),
                                            strlen(mez_json_dump(p, reg->model, 1)), &opts, &back, &pb), MEZ_EINVAL);

@@ -62,17 +62,29 @@ typedef struct mez_akn_schema_t mez_akn_schema_t;
 mez_status_t mez_akn_schema_load(apr_pool_t *p, const char *xsd_path, const mez_akn_schema_t **out,
                                  mez_problem_t *pb);
 
-/* One element of an act addressed by its eId (a section, subsection, clause...). */
+/* One element of an act addressed by its eId (a section, subsection, clause...). Its num, heading and text are
+ * not stored but rendered on demand (mez_akn_section_text) from its document's text, which is kept once: a
+ * string per element would hold the text of an element again for every eId above it, up to libxml2's 256
+ * levels, for the life of the pool. */
+typedef struct mez_akn_span_t mez_akn_span_t;
 typedef struct mez_akn_section_t {
     const char *eid;
     const char *element;   /* the AKN element name: "section", "subsection", "paragraph", ... */
+    const char *document;  /* the documents[].path it is in */
+    int line;              /* its line in that document */
+    const mez_akn_span_t *span;  /* where its content lies in the document's text (pack_akn.c) */
+} mez_akn_section_t;
+
+/* What a section says, rendered into the caller's pool. */
+typedef struct mez_akn_text_t {
     const char *num;       /* its <num>, whitespace normalised; NULL when absent */
     const char *heading;   /* its <heading>; NULL when absent */
     const char *text;      /* everything else it holds, whitespace normalised, one block (p, subsection...)
                             * per line, nested nums kept ("(1) Every person ..."); "" when empty */
-    const char *document;  /* the documents[].path it is in */
-    int line;              /* its line in that document */
-} mez_akn_section_t;
+} mez_akn_text_t;
+
+/* Renders s's num, heading and text into p: time and memory in proportion to the element's own content. */
+void mez_akn_section_text(apr_pool_t *p, const mez_akn_section_t *s, mez_akn_text_t *out);
 
 /* Parses an AKN document (name is used in messages) without network access or entity expansion, validates it
  * against schema when not NULL, checks it is an <act> whose FRBRWork FRBRuri or FRBRthis equals frbr_work

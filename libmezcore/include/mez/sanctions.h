@@ -74,6 +74,7 @@ typedef struct mez_sanctions_report_t {
  * be NULL) receives the counts and the elements the schema does not define.
  *
  * Problems: "sanctions.invalid_options" (422: no jurisdiction), "io.open" (MEZ_EIO: the file cannot be read),
+ * "io.read" (MEZ_EIO: not a regular file; a named pipe is refused at once, never waited on),
  * "sanctions.invalid_xml" (422, detail "FILE:LINE: message": not well-formed, or a DOCTYPE, refused so no entity
  * can expand), "sanctions.not_un_list" (422: another root element), "sanctions.missing_date" (422: no
  * dateGenerated with a date), "sanctions.invalid_record" (422, "FILE:LINE: ...": a record without a name or a

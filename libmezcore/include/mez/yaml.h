@@ -17,13 +17,18 @@
  *    "yaml.integer_out_of_range"), everything else a string. Plain scalars the core schema reads as floats
  *    (1.5, 1e3, .inf, .nan) are refused ("yaml.float_not_allowed"): mez documents carry amounts and rates as
  *    decimal strings, never binary floats;
+ *  - no scalar holds a NUL (a double-quoted "\0"): "yaml.nul_not_allowed" at the value's field, and
+ *    "yaml.key_not_string" for a key, since code reading the string as a C string would stop there;
  *  - anchors, aliases and tags are refused ("yaml.anchor_not_allowed", "yaml.alias_not_allowed",
  *    "yaml.tag_not_allowed"): they make what a reviewer reads differ from what a program reads;
- *  - exactly one document ("yaml.multiple_documents"), nesting at most MEZ_YAML_MAX_DEPTH ("yaml.too_deep");
+ *  - exactly one document ("yaml.multiple_documents"), nesting at most MEZ_YAML_MAX_DEPTH ("yaml.too_deep"), keys
+ *    at most MEZ_YAML_MAX_KEY bytes ("yaml.key_too_long": libyaml's own bound on a simple key, applied to explicit
+ *    "? key" keys too);
  *  - anything libyaml cannot parse is "yaml.syntax".
  * Every problem is status 422 with a detail starting "FILE:LINE:COLUMN: " and, where a field is known, a pointer. */
 
 #define MEZ_YAML_MAX_DEPTH 64
+#define MEZ_YAML_MAX_KEY 1024
 
 typedef struct mez_yaml_pos_t {
     int line;                 /* 1-based */
@@ -33,7 +38,8 @@ typedef struct mez_yaml_pos_t {
 typedef struct mez_yaml_doc_t {
     const char *name;         /* the file name used in messages */
     json_t *root;             /* the JSON model, owned by the pool given to the parser */
-    apr_hash_t *positions;    /* JSON pointer (const char *) -> mez_yaml_pos_t *: a member's key, an item's start */
+    apr_hash_t *positions;    /* where each member's key and each item starts, by mapping or sequence (yaml_load.c);
+                               * ask mez_yaml_position(); a document read from JSON leaves it empty */
 } mez_yaml_doc_t;
 
 /* Parses buf (UTF-8, UTF-16 with BOM) as one YAML document; name is what messages call the input. */
@@ -55,7 +61,8 @@ mez_status_t mez_yaml_problem(mez_problem_t *pb, apr_pool_t *p, const mez_yaml_d
     __attribute__((format(printf, 6, 7)));
 
 /* Reads a whole file into p, NUL-terminated, refusing more than max bytes ("io.too_large"); the pack loader
- * reads the files beside a YAML manifest (AKN XML) with it too. Problems are MEZ_EIO "io.open" / "io.read". */
+ * reads the files beside a YAML manifest (AKN XML) with it too. Problems are MEZ_EIO "io.open" / "io.read"; a
+ * named pipe, a device or a directory is "io.read" at once, never waited on (mez_file_open_regular). */
 mez_status_t mez_yaml_read_file(apr_pool_t *p, const char *path, size_t max, char **buf, size_t *len,
                                 mez_problem_t *pb);
 
