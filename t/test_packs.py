@@ -239,15 +239,21 @@ def _canon(obj):
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def built_pk(mez_env, tmp_path):
+    """The shipped pk zone's packs built into a CAS under tmp_path/built; the data dir's path."""
+    built = str(tmp_path / "built")
+    cp = mez_env.mez("pack", "build", "--akn-xsd", mez_env.shared("schemas", "akn", "akomantoso30.xsd"),
+                     "--datadir", built, os.path.join(PACKS, "pk"))
+    assert cp.returncode == 0, cp.stderr
+    return built
+
+
 def test_cas_keeps_only_a_lawpacks_own_bytes_at_its_address(mez_env, tmp_path):
     """The lawpack digest frames files as path NUL bytes NUL without lengths: a single file embedding
     "\\0lawpack.yaml\\0...", the files in reverse order, or a path with "\\u0000junk" appended all hashed to the
     genuine address. cas put, cas verify and bundle import refuse them; the genuine archive is still accepted."""
     import base64
-    built = str(tmp_path / "built")
-    cp = mez_env.mez("pack", "build", "--akn-xsd", mez_env.shared("schemas", "akn", "akomantoso30.xsd"),
-                     "--datadir", built, os.path.join(PACKS, "pk"))
-    assert cp.returncode == 0, cp.stderr
+    built = built_pk(mez_env, tmp_path)
     lawdir = os.path.join(built, "cas", "lawpack")
     name = sorted(os.listdir(lawdir))[0]
     digest = "sha256:" + name
@@ -297,10 +303,7 @@ def test_cas_is_never_written_through_a_link_and_holds_only_packs_under_pack_typ
     os.makedirs(os.path.join(store, "cas"))
     os.makedirs(outside)
     os.symlink(outside, os.path.join(store, "cas", "regpack"))
-    built = str(tmp_path / "built")
-    cp = mez_env.mez("pack", "build", "--akn-xsd", mez_env.shared("schemas", "akn", "akomantoso30.xsd"),
-                     "--datadir", built, os.path.join(PACKS, "pk"))
-    assert cp.returncode == 0, cp.stderr
+    built = built_pk(mez_env, tmp_path)
     regdir = os.path.join(built, "cas", "regpack")
     name = sorted(os.listdir(regdir))[0]
     cp = mez_env.mez("cas", "put", "--datadir", store, "--type", "regpack", os.path.join(regdir, name))

@@ -493,23 +493,36 @@ static mez_status_t append_locked(apr_pool_t *p, mez_db_t *db, const char *corri
     return append_row(p, db, &c, receipt, text, digest, next_root, seq, request_ref, now, out, keep, pb);
 }
 
+/* Prepares and appends receipt inside the caller's transaction; *keep says a refusal left evidence to commit. */
+static mez_status_t append_in_tx(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
+                                 const char *request_ref, apr_time_t now, mez_corridor_append_t *out, int *keep,
+                                 mez_problem_t *pb)
+{
+    mez_digest_t digest, next_root;
+    const char *text;
+    uint64_t seq;
+    mez_status_t st;
+
+    memset(out, 0, sizeof(*out));
+    *keep = 0;
+    if ((st = append_prepare(p, corridor_id, receipt, request_ref, &text, &digest, &next_root, &seq, pb)) != MEZ_OK)
+        return st;
+    return append_locked(p, db, corridor_id, receipt, text, &digest, &next_root, seq, request_ref, now, out, keep,
+                         pb);
+}
+
 mez_status_t mez_corridor_append_ref(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
                                      const char *request_ref, apr_time_t now, mez_corridor_append_t *out,
                                      mez_problem_t *pb)
 {
-    mez_digest_t digest, next_root;
     mez_db_tx_t *tx;
-    const char *text;
-    uint64_t seq;
     int keep = 0;
     mez_status_t st;
 
     memset(out, 0, sizeof(*out));
-    if ((st = append_prepare(p, corridor_id, receipt, request_ref, &text, &digest, &next_root, &seq, pb)) != MEZ_OK)
-        return st;
     if ((st = mez_db_begin(p, db, &tx, pb)) != MEZ_OK)
         return st;
-    st = append_locked(p, db, corridor_id, receipt, text, &digest, &next_root, seq, request_ref, now, out, &keep, pb);
+    st = append_in_tx(p, db, corridor_id, receipt, request_ref, now, out, &keep, pb);
     if (st == MEZ_OK)
         return mez_db_commit(p, tx, pb);
     if (keep)      /* the fork's refusal keeps its evidence: commit that row, then answer the 409 */
@@ -586,17 +599,8 @@ mez_status_t mez_corridor_append_ref_in_tx(apr_pool_t *p, mez_db_t *db, const ch
                                            const json_t *receipt, const char *request_ref, apr_time_t now,
                                            mez_corridor_append_t *out, mez_problem_t *pb)
 {
-    mez_digest_t digest, next_root;
-    const char *text;
-    uint64_t seq;
-    int keep = 0;
-    mez_status_t st;
-
-    memset(out, 0, sizeof(*out));
-    if ((st = append_prepare(p, corridor_id, receipt, request_ref, &text, &digest, &next_root, &seq, pb)) != MEZ_OK)
-        return st;
-    return append_locked(p, db, corridor_id, receipt, text, &digest, &next_root, seq, request_ref, now, out, &keep,
-                         pb);
+    int keep;
+    return append_in_tx(p, db, corridor_id, receipt, request_ref, now, out, &keep, pb);
 }
 
 mez_status_t mez_corridor_append_in_tx(apr_pool_t *p, mez_db_t *db, const char *corridor_id, const json_t *receipt,
