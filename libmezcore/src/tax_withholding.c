@@ -181,7 +181,7 @@ mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_z
 {
     calc_t c = { p, pb, body };
     request_t q = { 0 };
-    mez_tensor_eval_options_t eo = { MEZ_DOMAIN_BIT(MEZ_DOMAIN_TAX), NULL, NULL, NULL, 0 };
+    mez_tensor_eval_options_t eo = { .domains = MEZ_DOMAIN_BIT(MEZ_DOMAIN_TAX) };
     apr_time_exp_t e;
     const char *category, *today, *gross, *withheld, *net, *rate;
     const json_t *lines, *line, *tax, *r;
