@@ -165,7 +165,15 @@ static mez_status_t undecided(calc_t *c, const request_t *q, const char *categor
                    apr_psprintf(c->p, "no withholding row of the zone's packs is in force on %s for %s payments to "
                                 "a payee of class %s", str(r, "date", "that day"), category,
                                 q->ntn_type));
-    if ((r = reason_of(tax, "selected_rule_not_applicable")))
+    if ((r = reason_of(tax, "selected_rule_not_applicable")) && json_object_get(r, "threshold")) {
+        const json_t *t = json_object_get(r, "threshold");
+        return bad(c, "withholding.rule_not_applicable", "/compliance/withholding_rule",
+                   apr_psprintf(c->p, "'%s' does not apply to a %s payment of %s %s (it applies %s %s %s), and "
+                                "another row of the zone's packs does: name that row, or none", q->rule, category,
+                                q->amount, q->currency, str(t, "applies", "?"), str(t, "amount", "?"),
+                                str(t, "currency", "")));
+    }
+    if (r)
         return bad(c, "withholding.rule_not_applicable", "/compliance/withholding_rule",
                    apr_psprintf(c->p, "'%s' is not a withholding row for %s payments in force on that day", q->rule,
                                 category));

@@ -1116,6 +1116,29 @@ static void test_eval_ambiguous_rows_and_selection(void)
                        "'subject':" SUBJECT ",'counterparty':" PAYEE_NON_FILER "}", NULL);
     CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "selected_rule_not_applicable"));
     CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    /* A row named for an amount outside its threshold, where another row of the payment reaches the amount, is not
+     * the payment's row: neither its rate nor "below the threshold, nothing withheld" (which it used to be). */
+#define SUKUK(rule, amount) \
+    "{'action':{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'sukuk','withholding_rule':'" \
+    rule "','amount':{'amount':'" amount "','currency':'PKR'}},'subject':" SUBJECT ",'counterparty':" \
+    PAYEE_NON_FILER "}"
+    out = evaluate(ix, SUKUK("s151-sukuk-up-to-1m", "5000000"), NULL);
+    r = dreason(out, "tax", "selected_rule_not_applicable");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "rule"), "pk-wht-test/s151-sukuk-up-to-1m");
+    CU_ASSERT_STRING_EQUAL(sget(r, "threshold/applies"), "at_or_below");
+    CU_ASSERT_PTR_NULL(dreason(out, "tax", "threshold_not_met"));
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(out, "withholding")), 0);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    out = evaluate(ix, SUKUK("s151-sukuk-over-1m", "900000"), NULL);
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "selected_rule_not_applicable"));
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(out, "withholding")), 0);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    /* Within its threshold the row named applies as before. */
+    out = evaluate(ix, SUKUK("s151-sukuk-up-to-1m", "900000"), NULL);
+    CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(out, "withholding"), 0), "amount"), "180000");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "compliant");
+#undef SUKUK
 }
 
 /* ------------------------------------------------------------------ progressive tables */

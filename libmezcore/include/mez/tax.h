@@ -64,7 +64,8 @@ int mez_tax_currency_exponent(const char *code);
  * certificate's; withholding.other_jurisdiction (/source_jurisdiction) when the payer is not in this zone's
  * jurisdiction;
  * withholding.filer_status_needed (/payee_ntn/filer_status), withholding.rule_needed (/compliance/withholding_rule,
- * the candidate rows named), withholding.no_rate (/effective_date: no row of the zone's packs is in force for the
+ * the candidate rows named), withholding.rule_not_applicable (/compliance/withholding_rule: the row named is not in
+ * force for the payment type, or the amount is outside its threshold while another row applies), withholding.no_rate (/effective_date: no row of the zone's packs is in force for the
  * payment on that day), withholding.undetermined (the tensor's reason given) when the law as loaded does not
  * settle the tax; 503 zone.no_packs when the zone has none. */
 mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_zone_t *zone, apr_pool_t *p,
