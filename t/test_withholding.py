@@ -183,6 +183,33 @@ def test_a_caller_cannot_name_its_own_withholding(pk_zone, parties):
     assert [pk_zone.get("/v1/fiscal/accounts/" + a).json()["balance"] for a in (src, wht, dst)] == balances
 
 
+def test_a_payment_under_a_row_that_does_not_apply_is_refused(pk_zone, parties):
+    """s. 151: a sukuk return of Rs 5 million to an individual (a beneficiary outside the zone, whose class the
+    payer states) naming the "up to Rs 1 million" row. The row does not reach the amount and the other row does:
+    the payment is refused and nothing moves (it would have been withheld at the lower row's 10 %, or, pending,
+    at nothing). Rs 900,000 under the same row is withheld at its 10 %."""
+    payer = parties[0]
+    src, wht, _ = treasury(pk_zone, payer, parties[1], "6000000")
+    before = written(pk_zone)
+
+    def sukuk(amount):
+        return {"source_account_id": src, "amount": amount, "currency": "PKR", "payment_type": "profit_on_debt",
+                "destination": {"type": "external_bank", "bank_details": {"iban": "PK36SCBL0000001123456702",
+                                                                          "beneficiary_name": "Ayesha Siddiqui"}},
+                "compliance": {"date": TY2026, "evidence": EVIDENCE, "withholding_account_id": wht,
+                               "payment_type": "profit_on_debt_sukuk",
+                               "withholding_rule": "s151-sukuk-individual-up-to-1m",
+                               "counterparty": {"entity_class": "individual", "filer_status": "filer"}}}
+    p = assert_problem(pk_zone.post("/v1/fiscal/payments", json=sukuk("5000000")), 422,
+                       "compliance.withholding_rule_not_applicable", pointer="/compliance/withholding_rule")
+    assert "s151-sukuk-individual-up-to-1m" in p["detail"]
+    assert written(pk_zone) == before
+    assert pk_zone.get("/v1/fiscal/accounts/" + wht).json()["balance"] == "0.00"
+    paid = zone_post(pk_zone, "/v1/fiscal/payments", sukuk("900000"))
+    assert paid["resource"]["withholding_amount"] == "90000.00"
+    assert paid["compliance"]["evaluation"]["withholding"][0]["rule"] == "pk-wht-ty2026/s151-sukuk-individual-up-to-1m"
+
+
 def test_what_the_law_does_not_settle_is_a_problem_naming_what_is_missing(pk_zone, parties):
     payer = parties[0]
     before = written(pk_zone)

@@ -541,8 +541,19 @@ static mez_status_t payment_amend(orch_t *o)
 {
     const json_t *lines = json_object_get(o->result, "withholding"), *w;
     const char *account = o->compliance ? mez_orch_str(o->compliance, "withholding_account_id") : NULL, *amount;
+    const json_t *r;
     json_t *meta;
     int exponent;
+    size_t i;
+    /* The caller named the row that governs the payment and the law says it does not (not a row of this payment
+     * type in force, or the amount outside its threshold while another row reaches it: a Rs 5 million sukuk
+     * return under the "up to Rs 1 million" row). Paying it would withhold nothing, with the tax left pending; the
+     * calculation refuses the same facts (withholding.rule_not_applicable), and so does the payment. */
+    json_array_foreach(json_object_get(json_object_get(json_object_get(o->result, "domains"), "tax"), "reasons"), i, r)
+        if (!strcmp(mez_orch_str(r, "code") ? mez_orch_str(r, "code") : "", "selected_rule_not_applicable"))
+            return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "compliance.withholding_rule_not_applicable",
+                               "/compliance/withholding_rule", "withholding_rule '%s' does not govern this payment: %s",
+                               mez_orch_str(r, "withholding_rule"), mez_orch_str(r, "detail"));
     if (!json_array_size(lines))
         return MEZ_OK;
     if (json_array_size(lines) > 1)

@@ -80,6 +80,17 @@ static int withholding_candidates(eval_t *ev, const mez_tensor_party_t *payee, c
         decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
         return 0;
     }
+    if (a->withholding_rule && k == 0 && !unknown_class) {
+        /* The row named is for payees of another class (a company's row named for an individual): it does not
+         * apply, as a row not in force does not; "no rate" would leave the tax to the evidence. */
+        json_t *o = tax_reason(ev, "selected_rule_not_applicable", NULL);
+        set_str(ev->ix, o, "withholding_rule", a->withholding_rule);
+        set_str(ev->ix, o, "payment_type", a->payment_type);
+        set_str(ev->ix, o, "payee_class", cls);
+        set_str(ev->ix, o, "detail", "the withholding_rule named is a row for payees of another class");
+        decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
+        return 0;
+    }
     if (unknown_class) {
         /* The rate depends on the payee's class and we do not know it: refusing to guess is the only safe
          * answer, since the lower rate would under-withhold. */

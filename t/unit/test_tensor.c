@@ -1139,6 +1139,16 @@ static void test_eval_ambiguous_rows_and_selection(void)
     CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(out, "withholding"), 0), "amount"), "180000");
     CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "compliant");
 #undef SUKUK
+    /* A row for payees of another class does not apply either (it was "no rate", which evidence could settle). */
+    out = evaluate(ix, "{'action':{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'rent',"
+                       "'withholding_rule':'s155-rent-company','amount':{'amount':'100000','currency':'PKR'}},"
+                       "'subject':" SUBJECT ",'counterparty':{'id':'p','name':'Ayesha Siddiqui','entity_class':"
+                       "'individual','filer_status':'filer'},'evidence':{'tax':{'state':'compliant'}}}", NULL);
+    r = dreason(out, "tax", "selected_rule_not_applicable");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "payee_class"), "individual");
+    CU_ASSERT_PTR_NULL(dreason(out, "tax", "no_withholding_rate"));
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
 }
 
 /* ------------------------------------------------------------------ progressive tables */

@@ -168,9 +168,10 @@ const char *mez_tensor_decimal_format(apr_pool_t *p, const mez_tensor_decimal_t 
  *                                           are in force for the payment (sub-categories such as dividends
  *                                           of an IPP vs. others); the trace records the choice. Naming one
  *                                           band of a progressive table names the table (the amount picks the
- *                                           band). A row named whose threshold the amount does not meet, while
+ *                                           band). A row named that is not in force for the payment type, is for
+ *                                           another payee class, or whose threshold the amount does not meet while
  *                                           another row of the payment reaches it, does not apply (pending
- *                                           "selected_rule_not_applicable", with the threshold)
+ *                                           "selected_rule_not_applicable")
  *     "amount": {"amount": "1000000", "currency": "PKR"},
  *                                           payment, cross_border_transfer: required; decimal string in the
  *                                           major unit, ISO 4217 code; JSON numbers are refused. The gross
