@@ -210,6 +210,25 @@ def test_a_payment_under_a_row_that_does_not_apply_is_refused(pk_zone, parties):
     assert paid["compliance"]["evaluation"]["withholding"][0]["rule"] == "pk-wht-ty2026/s151-sukuk-individual-up-to-1m"
 
 
+def test_commission_is_not_withheld_as_services(pk_zone, parties):
+    """Commission and brokerage are taxed under s. 233 of the Ordinance, not as services under s. 153(1)(b), and the
+    zone's packs hold no s. 233 rate: the calculation has no head for it and a payment must name the pack's payment
+    type, as for any contract type without one; nothing is taxed at the services rate or recorded."""
+    payer, payee = parties
+    src, wht, dst = treasury(pk_zone, payer, payee, "100000")
+    before = written(pk_zone)
+    p = assert_problem(pk_zone.post(CALC, json=calc(payer, payment_type="commission")), 422,
+                       "withholding.no_category", pointer="/payment_type")
+    assert "commission" in p["detail"]
+    r = pk_zone.post("/v1/fiscal/payments", json={
+        "source_account_id": src, "destination": {"type": "internal_account", "account_id": dst},
+        "amount": "50000", "currency": "PKR", "payment_type": "commission",
+        "compliance": dict(date=TY2026, counterparty={"filer_status": "non_filer"}, evidence=EVIDENCE,
+                           withholding_account_id=wht)})
+    assert_problem(r, 422, "compliance.payment_type_needed", pointer="/compliance/payment_type")
+    assert written(pk_zone) == before
+
+
 def test_what_the_law_does_not_settle_is_a_problem_naming_what_is_missing(pk_zone, parties):
     payer = parties[0]
     before = written(pk_zone)
@@ -271,6 +290,9 @@ BAD = [
     ("currency lower", {"currency": "pkr"}, 422, "fiscal.unknown_currency", "/currency"),
     ("type unknown", {"payment_type": "bribe"}, 422, "request.invalid_value", "/payment_type"),
     ("type without a head", {"payment_type": "other"}, 422, "withholding.no_category", "/payment_type"),
+    # Commission and brokerage are s. 233 of the Ordinance, which the packs hold no rate for: never the services
+    # rate of s. 153(1)(b).
+    ("commission", {"payment_type": "commission"}, 422, "withholding.no_category", "/payment_type"),
     ("date", {"effective_date": "2026-02-30"}, 422, "request.invalid_date", "/effective_date"),
     ("another jurisdiction", {"source_jurisdiction": "AE"}, 422, "withholding.other_jurisdiction",
      "/source_jurisdiction"),

@@ -53,6 +53,9 @@ static void test_rates_years_and_types(void)
     CU_ASSERT_STRING_EQUAL(mez_tax_payment_category("goods_payment"), "goods");
     CU_ASSERT_STRING_EQUAL(mez_tax_payment_category("royalty"), "royalty_fee_non_resident");
     CU_ASSERT_PTR_NULL(mez_tax_payment_category("other"));
+    /* Commission and brokerage are s. 233, not services under s. 153(1)(b): no category until a pack holds it. */
+    CU_ASSERT_PTR_NULL(mez_tax_payment_category("commission"));
+    CU_ASSERT_STRING_EQUAL(mez_tax_payment_category("service_fee"), "services");
     CU_ASSERT_PTR_NULL(mez_tax_payment_category("capital_gains_settlement"));
     CU_ASSERT_PTR_NULL(mez_tax_payment_category(NULL));
     CU_ASSERT_EQUAL(mez_tax_currency_exponent("PKR"), 2);

@@ -18,7 +18,8 @@
 
 /* The withholding category of the packs (pk-wht-ty2026.yaml's payment_type) for a payment type of the Mass
  * treasury contract ("goods_payment" -> "goods", "royalty" -> "royalty_fee_non_resident"), or NULL for a type
- * that has no category of its own ("capital_gains_settlement", "other", anything unknown). */
+ * that has no category of its own ("capital_gains_settlement", "other", anything unknown) or whose head of the law
+ * the packs do not hold ("commission": s. 233, brokerage and commission, has no row). */
 const char *mez_tax_payment_category(const char *contract_type);
 
 /* A pack's percentage ("30", "4.5") as the fraction the treasury takes ("0.30", "0.045"). pct is a decimal string
