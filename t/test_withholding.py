@@ -229,6 +229,30 @@ def test_commission_is_not_withheld_as_services(pk_zone, parties):
     assert written(pk_zone) == before
 
 
+def test_the_payee_s_class_is_the_registry_s(pk_zone, parties):
+    """The payer cannot restate its payee's class: the registry's (a corporation: a company) decides the row, and
+    an envelope naming another is refused with nothing moved; the same class restated is harmless."""
+    payer, payee = parties
+    src, wht, dst = treasury(pk_zone, payer, payee, "500000")
+
+    def contract(to, **counterparty):
+        return {"source_account_id": src, "destination": {"type": "internal_account", "account_id": to},
+                "amount": "100000", "currency": "PKR", "payment_type": "contract_payment",
+                "compliance": dict(date=TY2026, counterparty=dict(filer_status="non_filer", **counterparty),
+                                   evidence=EVIDENCE, withholding_account_id=wht)}
+    before = written(pk_zone)
+    for cls in ("individual", "aop", 7):
+        assert_problem(pk_zone.post("/v1/fiscal/payments", json=contract(dst, entity_class=cls)), 422,
+                       "compliance.entity_class_conflict", pointer="/compliance/counterparty/entity_class")
+    body = contract(dst)
+    body["compliance"]["subject"] = {"entity_class": "aop"}
+    assert_problem(pk_zone.post("/v1/fiscal/payments", json=body), 422, "compliance.entity_class_conflict",
+                   pointer="/compliance/subject/entity_class")
+    assert written(pk_zone) == before
+    paid = zone_post(pk_zone, "/v1/fiscal/payments", contract(dst, entity_class="company"))
+    assert paid["compliance"]["evaluation"]["withholding"][0]["rule"] == "pk-wht-ty2026/s153-1-c-contracts-company"
+
+
 def test_what_the_law_does_not_settle_is_a_problem_naming_what_is_missing(pk_zone, parties):
     payer = parties[0]
     before = written(pk_zone)

@@ -3,8 +3,8 @@
  *
  * Parties are never taken from the caller's word: a payer's or an entity's name comes from the Mass registry
  * (the entity the request names), so a caller cannot dodge screening by spelling a name differently. The
- * "compliance" envelope may add attributes the tensor reads (filer status, entity class, stated capital) and
- * evidence, never a party's id or name. */
+ * "compliance" envelope may add attributes the tensor reads (filer status, stated capital, the entity class of a
+ * party the registry does not hold) and evidence, never a party's id, name or registered class. */
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
@@ -60,7 +60,10 @@ static const char *entity_class_of(const char *entity_type)
     return "company";
 }
 
-/* A party for the tensor: id and name from the registry, other attributes from the envelope member. */
+/* A party for the tensor: id and name from the registry, other attributes from the envelope member. The class the
+ * registry gives (entity_class, NULL for a party it does not hold, such as a beneficiary outside the zone) is not
+ * the caller's to change: a payer restating its payee as an individual or an AOP would choose the withholding row
+ * (and rate) it pays under. Restated the same it is harmless; where the registry has none the caller says it. */
 static mez_status_t party(orch_t *o, const char *member, const char *id, const char *name, const char *entity_class,
                           json_t **out)
 {
@@ -82,6 +85,14 @@ static mez_status_t party(orch_t *o, const char *member, const char *id, const c
                 return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.not_allowed",
                                    mez_pointer_join(o->p, at, key),
                                    "a party's %s comes from the zone's registry, not from the request", key);
+            }
+            if (entity_class && !strcmp(key, "entity_class")
+                && (!json_is_string(v) || strcmp(json_string_value(v), entity_class))) {
+                json_decref(p);
+                return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "compliance.entity_class_conflict",
+                                   mez_pointer_join(o->p, at, key),
+                                   "the zone's registry makes %s a %s for tax purposes (its entity_type); the "
+                                   "request may not make it another class", id, entity_class);
             }
             json_object_set(p, key, v);
         }
