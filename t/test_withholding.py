@@ -253,6 +253,25 @@ def test_the_payee_s_class_is_the_registry_s(pk_zone, parties):
     assert paid["compliance"]["evaluation"]["withholding"][0]["rule"] == "pk-wht-ty2026/s153-1-c-contracts-company"
 
 
+def test_a_trust_is_a_company_for_withholding(pk_zone, parties):
+    """A trust is a company under s. 80(2)(b)(vb) of the Ordinance (it was taken for an AOP, which s. 80(2)(a)
+    excludes companies from): a contract payment to one is withheld under the companies' row of s. 153(1)(c)."""
+    payer, payee = parties
+    src, wht, _ = treasury(pk_zone, payer, payee, "200000")
+    trust = zone_post(pk_zone, "/v1/entities", formation("Sindh Madrassah Welfare Trust", EVIDENCE,
+                                                         entity_type="trust"))["id"]
+    to_trust = zone_post(pk_zone, "/v1/fiscal/accounts", {"entity_id": trust, "account_type": "operating",
+                                                          "currency": "PKR", "ntn": NTN})["resource"]["account_id"]
+    paid = zone_post(pk_zone, "/v1/fiscal/payments", {
+        "source_account_id": src, "destination": {"type": "internal_account", "account_id": to_trust},
+        "amount": "100000", "currency": "PKR", "payment_type": "contract_payment",
+        "compliance": dict(date=TY2026, counterparty={"filer_status": "non_filer"}, evidence=EVIDENCE,
+                           withholding_account_id=wht)})
+    [w] = paid["compliance"]["evaluation"]["withholding"]
+    assert (w["rule"], w["payee_class"], w["rate"]) == ("pk-wht-ty2026/s153-1-c-contracts-company", "company", "15")
+    assert paid["resource"]["withholding_amount"] == "15000.00"
+
+
 def test_what_the_law_does_not_settle_is_a_problem_naming_what_is_missing(pk_zone, parties):
     payer = parties[0]
     before = written(pk_zone)

@@ -52,10 +52,13 @@ mez_status_t mez_orch_entity(orch_t *o, const char *id, const char *pointer, jso
 
 static const char *entity_class_of(const char *entity_type)
 {
-    /* The tensor's classes are the tax law's: a company, an individual, an association of persons. */
+    /* The tensor's classes are the tax law's (Income Tax Ordinance, 2001, s. 80): a company, an individual, an
+     * association of persons. A partnership is a firm, an AOP under s. 80(2)(a). A trust is a company under
+     * s. 80(2)(b)(vb) ("a trust, an entity or a body of persons established or constituted by or under any law"),
+     * as a trust registered in the zone is; it was taken for an AOP, which the law excludes from companies. */
     if (!entity_type)
         return NULL;
-    if (!strcmp(entity_type, "partnership") || !strcmp(entity_type, "trust"))
+    if (!strcmp(entity_type, "partnership"))
         return "aop";
     return "company";
 }
