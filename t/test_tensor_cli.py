@@ -281,6 +281,18 @@ def test_uae_corporate_tax_is_nil_to_375k_then_nine_percent(mez_env):
     assert nine["law"]["eid"] == "art_3__para_1__point_b" and nine["source"]["id"] == "cd-116-2022"
 
 
+def test_an_income_item_no_row_taxes_is_not_hidden_by_the_others(mez_env):
+    """AED 1,000,000 of taxable income and AED 50,000,000 under a misspelt class: the first is taxed, the second
+    is named by no row, and the assessment is pending, not compliant, with the reason naming the item."""
+    out = assess(mez_env, [AE_CT], assessment("ae-adgm", [("taxable_income", "1000000"),
+                                                          ("taxable_incme", "50000000")], ["taxable_person"]))
+    assert totals(out) == {"taxable_income": "56250"}
+    assert out["domains"]["tax"]["state"] == "pending" and out["decision"] != "compliant"
+    [r] = [r for r in out["domains"]["tax"]["reasons"] if r["code"] == "no_tax_rate"]
+    assert (r["income_class"], r["income"]) == ("taxable_incme", "50000000")
+    assert "names this income class" in r["detail"]
+
+
 def test_uae_qualifying_free_zone_person(mez_env):
     income = [("qualifying_income", "4000000"), ("non_qualifying_income", "100000")]
     out = assess(mez_env, [AE_CT], assessment("ae-adgm", income, ["taxable_person", "qualifying_free_zone_person"]))

@@ -1512,6 +1512,25 @@ static void test_eval_income_tax_uae(void)
     out = evaluate(ix, ASSESS(INCOME("state_sourced_income", "50000"), "'non_resident_person'", "") "}", NULL);
     CU_ASSERT_STRING_EQUAL(assessed(out, "state_sourced_income"), "0");
     CU_ASSERT_STRING_EQUAL(sget(tax0(out, 0), "basis"), "gross_amount");
+    /* An item no row taxes is not hidden by the items that are taxed: a misspelt class fifty times the taxable
+     * income leaves the assessment pending (it was compliant), evidence or not, and says no row names it. */
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "1000000") "," INCOME("taxable_incme", "50000000"),
+                              "'taxable_person'", "") "}", NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    CU_ASSERT_STRING_EQUAL(assessed(out, "taxable_income"), "56250");
+    e = dreason(out, "tax", "no_tax_rate");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+    CU_ASSERT_STRING_EQUAL(sget(e, "income_class"), "taxable_incme");
+    CU_ASSERT_STRING_EQUAL(sget(e, "income"), "50000000");
+    CU_ASSERT_PTR_NOT_NULL(strstr(sget(e, "detail"), "names this income class"));
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "1000000") "," INCOME("taxable_incme", "50000000"),
+                              "'taxable_person'", "") ",'evidence':{'tax':{'state':'compliant'}}}", NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    /* A class rows name, but not for what the subject declares, is pending too, and says so. */
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "1000000") "," INCOME("qualifying_income", "500000"),
+                              "'taxable_person'", "") "}", NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    CU_ASSERT_PTR_NOT_NULL(strstr(sget(dreason(out, "tax", "no_tax_rate"), "detail"), "classes the subject declares"));
     /* Other actions keep their result shape: no income_tax member. */
     CU_ASSERT_PTR_NULL(json_object_get(evaluate(zone_index(), PAY("2025-09-01", "services", "1000000", PAYEE_NON_FILER)
                                                 "}", NULL), "income_tax"));

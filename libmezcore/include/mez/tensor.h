@@ -533,7 +533,8 @@ typedef struct mez_tensor_eval_options_t {
  * the limit, and the portions of the rows in force must add up to the income ("portions_do_not_cover"). Rows
  * of more than one taxpayer class (or pack) for one item are not ranked ("ambiguous_tax_rates",
  * "conflicting_tax_rates"). Each item taxed gives "income_tax_assessed" with its total; the tax domain is
- * compliant, or exempt when every row is an exemption; an item no row applies to leaves it undecided.
+ * compliant, or exempt when every row is an exemption; an item no row applies to makes it pending ("no_tax_rate",
+ * whose detail says when no row names the item's class at all), whatever the other items and the evidence say.
  *
  * A licence application naming a licence_type is decided, in the licensing domain, by the licence types of that
  * id in the loaded licensepacks that bind the jurisdiction (looked up by id, so the cost does not grow with the
