@@ -367,6 +367,42 @@ def test_the_zone_s_own_jurisdiction_is_accepted_however_written(pk_zone, partie
         assert out["withholding_amount"] == "300000.00"
 
 
+def test_a_payee_abroad_is_withheld_as_a_payment_abroad_is(pk_zone, parties):
+    """destination_jurisdiction of another zone: the zone's own law still decides (no treaty relief is computed),
+    and the calculation is what a payment leaving for that zone withholds (before, every such calculation was
+    refused, tensor.unknown_field at /action/destination_jurisdiction, a member the request does not have; and so
+    was a bank payment naming its destination_zone_id). An id the tensor cannot take is refused at the member
+    that gave it, in both."""
+    payer, payee = parties
+    home = calculated(pk_zone, calc(payer, filer="filer"))
+    for j in ("AE", "ae-adgm"):
+        out = calculated(pk_zone, calc(payer, filer="filer", destination_jurisdiction=j))
+        assert (out["withholding_rate"], out["withholding_amount"], out["net_amount"]) == \
+            (home["withholding_rate"], home["withholding_amount"], home["net_amount"])
+        assert out["legal_basis"] == home["legal_basis"]
+    before = written(pk_zone)
+    assert_problem(pk_zone.post(CALC, json=calc(payer, destination_jurisdiction="United Arab Emirates")), 422,
+                   "tensor.invalid_jurisdiction", pointer="/destination_jurisdiction")
+    assert written(pk_zone) == before
+    src, wht, _ = treasury(pk_zone, payer, payee, "2000000")
+
+    def abroad(zone_id):
+        return {"source_account_id": src, "amount": "1000000", "currency": "PKR", "payment_type": "service_fee",
+                "destination": {"type": "external_bank", "destination_zone_id": zone_id,
+                                "bank_details": {"iban": "AE070331234567890123456",
+                                                 "beneficiary_name": "Gulf Logistics FZE"}},
+                "compliance": {"date": TY2026, "evidence": EVIDENCE, "withholding_account_id": wht,
+                               "counterparty": {"entity_class": "company", "filer_status": "filer"}}}
+    before = written(pk_zone)
+    assert_problem(pk_zone.post("/v1/fiscal/payments", json=abroad("ae adgm")), 422, "tensor.invalid_jurisdiction",
+                   pointer="/destination/destination_zone_id")
+    assert written(pk_zone) == before
+    paid = zone_post(pk_zone, "/v1/fiscal/payments", abroad("ae-adgm"))
+    assert paid["compliance"]["evaluation"]["action_type"] == "cross_border_transfer"
+    assert paid["resource"]["withholding_amount"] == out["withholding_amount"]
+    assert paid["resource"]["net_amount"] == out["net_amount"]
+
+
 def test_malformed_json_and_other_methods(pk_zone):
     r = pk_zone.post(CALC, data=b'{"payer_entity_id": ', headers={"Content-Type": "application/json"})
     assert_problem(r, 400)

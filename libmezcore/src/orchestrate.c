@@ -188,6 +188,8 @@ static mez_status_t reroot_tensor_problem(orch_t *o, mez_status_t rv)
     const char *ptr = o->pb->pointer;
     if (ptr && !strcmp(ptr, "/action/licence_type"))
         o->pb->pointer = "/licence_type";
+    else if (ptr && !strcmp(ptr, "/action/destination_jurisdiction"))
+        o->pb->pointer = "/destination/destination_zone_id";     /* a payment's (payment_prepare) */
     else if (ptr && (!strncmp(ptr, "/evidence", 9) || !strncmp(ptr, "/subject", 8) || !strncmp(ptr, "/counterparty", 13)))
         o->pb->pointer = apr_pstrcat(o->p, "/compliance", ptr, NULL);
     else if (ptr)

@@ -475,7 +475,8 @@ static mez_status_t account_owner(orch_t *o, const char *account_id, const char 
 
 static mez_status_t payment_prepare(orch_t *o)
 {
-    const char *source, *amount, *currency, *ptype, *dtype;
+    const char *source, *amount, *currency, *ptype, *dtype, *dzone;
+    int cross;
     const json_t *dest = json_object_get(o->body, "destination");
     json_t *acc, *payer, *subject, *counterparty = NULL, *act;
     mez_status_t rv;
@@ -524,7 +525,13 @@ static mez_status_t payment_prepare(orch_t *o)
     if ((rv = party(o, "subject", o->owner_entity, mez_orch_str(payer, "legal_name"),
                     entity_class_of(mez_orch_str(payer, "entity_type")), &subject)) != MEZ_OK)
         return rv;
-    o->action_doc = action(o, strcmp(dtype, "corridor_settlement") ? "payment" : "cross_border_transfer");
+    /* Money leaving for another zone is a cross-border transfer, whether a corridor or a bank settles it: that is
+     * the action the tensor takes a destination for (a payment given one was refused as tensor.unknown_field). A
+     * destination_zone_id naming this zone is a payment at home. The tax is the same either way (the zone's own
+     * law; no treaty relief is computed), and so is the withholding calculation's for a payee abroad. */
+    dzone = mez_orch_str(dest, "destination_zone_id");
+    cross = !strcmp(dtype, "corridor_settlement") || (dzone && strcmp(dzone, o->z->zone_id));
+    o->action_doc = action(o, cross ? "cross_border_transfer" : "payment");
     act = json_object_get(o->action_doc, "action");
     if (o->compliance && mez_orch_str(o->compliance, "payment_type"))
         json_object_set(act, "payment_type", json_object_get(o->compliance, "payment_type"));
@@ -539,8 +546,8 @@ static mez_status_t payment_prepare(orch_t *o)
     if (o->compliance && mez_orch_str(o->compliance, "withholding_rule"))
         json_object_set(act, "withholding_rule", json_object_get(o->compliance, "withholding_rule"));
     json_object_set_new(act, "amount", json_pack("{s:s,s:s}", "amount", amount, "currency", currency));
-    if (mez_orch_str(dest, "destination_zone_id"))
-        json_object_set(act, "destination_jurisdiction", json_object_get(dest, "destination_zone_id"));
+    if (cross && dzone)
+        json_object_set_new(act, "destination_jurisdiction", json_string(dzone));
     json_object_set(o->action_doc, "subject", subject);
     json_object_set(o->action_doc, "counterparty", counterparty);
     screen_bank_details(o, json_object_get(dest, "bank_details"), "/destination/bank_details", 0, 0);

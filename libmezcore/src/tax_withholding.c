@@ -242,9 +242,17 @@ mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_z
         json_object_set_new(json_object_get(action, "counterparty"), "filer_status", json_string(q.filer));
     if (q.rule)
         json_object_set_new(json_object_get(action, "action"), "withholding_rule", json_string(q.rule));
-    if (q.destination && !own_jurisdiction(z, zone, q.destination))
-        json_object_set_new(json_object_get(action, "action"), "destination_jurisdiction",
-                            json_string(q.destination));
+    /* A payee abroad: the payment path evaluates money leaving for another zone as a cross_border_transfer (the
+     * only action that takes a destination; a payment given one was refused as tensor.unknown_field at a pointer
+     * the request does not have), withheld as the zone's own law says. So is the calculation, so that it stays
+     * what the payment withholds; an id the tensor cannot take is refused at the member that gave it. */
+    if (q.destination && !own_jurisdiction(z, zone, q.destination)) {
+        json_t *act = json_object_get(action, "action");
+        if ((rv = mez_tensor_check_jurisdiction_id(p, q.destination, "/destination_jurisdiction", pb)) != MEZ_OK)
+            return rv;
+        json_object_set_new(act, "type", json_string("cross_border_transfer"));
+        json_object_set_new(act, "destination_jurisdiction", json_string(q.destination));
+    }
     if ((rv = mez_tensor_evaluate_detail(p, z->tensor_index, action, &eo, MEZ_TENSOR_DETAIL_FULL, &result, NULL,
                                          pb)) != MEZ_OK)
         return rv;          /* result is p's (mez_tensor_evaluate) */
