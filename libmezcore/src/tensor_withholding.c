@@ -106,9 +106,10 @@ static int withholding_candidates(eval_t *ev, const mez_tensor_party_t *payee, c
     return 1;
 }
 
-/* Whether a row the action did not name (withholding_rule, or the table of the band named) is in force for this payment and payee and reaches its
- * amount: no threshold, or one it meets (a band of a table without a lower limit always does). A threshold in
- * another currency cannot be judged without an exchange rate, so such a row may apply too. */
+/* Whether a row the action did not name (withholding_rule, or the table of the band named) is in force for this
+ * payment and payee and reaches its amount: no threshold, or one it meets (a band of a table without a lower limit
+ * always does). A threshold in another currency cannot be judged without an exchange rate, so such a row may apply
+ * too. */
 static int other_row_reaches(const eval_t *ev, const mez_tensor_party_t *payee, const wht_row_t *named)
 {
     const mez_tensor_action_t *a = ev->a;

@@ -2139,8 +2139,9 @@ static void test_eval_licence_pending_without_evidence(void)
                                                   J(LICENCE_APP("pk-test:broker", APPLICANT(""),
                                                                 "'licensing':{'attestations':["
                                                                 ATTEST("a1", "2030-01-01T00:00:00Z", "'min-directors'")
-                                                                "," ATTEST("a2", "2025-09-30T00:00:00Z", "'min-capital'")
-                                                                "]}")), &eo, &out, NULL, &pb), MEZ_OK);
+                                                                "," ATTEST("a2", "2025-09-30T00:00:00Z",
+                                                                           "'min-capital'") "]}")),
+                                                  &eo, &out, NULL, &pb), MEZ_OK);
         CU_ASSERT_PTR_NOT_NULL(req_reason(out, "requirement_evidenced", "min-directors"));
         CU_ASSERT_PTR_NOT_NULL(req_reason(out, "requirement_unevidenced", "min-capital"));
         CU_ASSERT_STRING_EQUAL(dstate(out, "licensing"), "non_compliant");
@@ -2656,7 +2657,7 @@ void unit_register_tensor(void)
     CU_add_test(s, "eval: compact and full citations", test_eval_compact_and_full_detail);
     CU_add_test(s, "eval: sanctions hard block", test_eval_sanctions_hard_block);
     CU_add_test(s, "eval: aml thresholds and evidence", test_eval_aml_thresholds_and_evidence);
-    CU_add_test(s, "eval: evidence judged on the write date, not a backdated action's", test_eval_evidence_judged_on_the_write_date);
+    CU_add_test(s, "eval: evidence judged on the write date", test_eval_evidence_judged_on_the_write_date);
     CU_add_test(s, "eval: deterministic and committed", test_eval_deterministic_and_committed);
     CU_add_test(s, "eval: jurisdictions and zone options", test_eval_jurisdictions_and_options);
     CU_add_test(s, "eval: licence application pending without evidence", test_eval_licence_pending_without_evidence);
