@@ -282,6 +282,11 @@ def test_what_the_law_does_not_settle_is_a_problem_naming_what_is_missing(pk_zon
     assert_problem(pk_zone.post(CALC, json=calc(payer, payment_type="goods_payment",
                                                 compliance={"withholding_rule": "s149-salary"})), 422,
                    "withholding.rule_not_applicable", pointer="/compliance/withholding_rule")
+    # A row for payees of another class (the payee is a company) does not govern it either.
+    p = assert_problem(pk_zone.post(CALC, json=calc(payer, payment_type="goods_payment",
+                                                    compliance={"withholding_rule": "s153-1-a-goods-individual"})),
+                       422, "withholding.rule_not_applicable", pointer="/compliance/withholding_rule")
+    assert "another class" in p["detail"]
     # The rate depends on the payee's filer status.
     assert_problem(pk_zone.post(CALC, json=calc(payer, filer=None)), 422, "withholding.filer_status_needed",
                    pointer="/payee_ntn/filer_status")

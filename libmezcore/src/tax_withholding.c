@@ -173,6 +173,10 @@ static mez_status_t undecided(calc_t *c, const request_t *q, const char *categor
                                 q->amount, q->currency, str(t, "applies", "?"), str(t, "amount", "?"),
                                 str(t, "currency", "")));
     }
+    if (r && json_object_get(r, "payee_class"))
+        return bad(c, "withholding.rule_not_applicable", "/compliance/withholding_rule",
+                   apr_psprintf(c->p, "'%s' is a withholding row for payees of another class than the payee's (%s)",
+                                q->rule, q->ntn_type));
     if (r)
         return bad(c, "withholding.rule_not_applicable", "/compliance/withholding_rule",
                    apr_psprintf(c->p, "'%s' is not a withholding row for %s payments in force on that day", q->rule,
