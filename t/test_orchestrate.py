@@ -3,6 +3,7 @@
 # denials answered 422 and recorded; bad input refused with nothing written. Every test runs twice per database
 # driver: with the zone's own sovereign Mass store (one transaction), and with all five primitives in another
 # zone's store reached over HTTP through the Mass client (the saga keyed by Idempotency-Key).
+import datetime
 import json
 import os
 import shutil
@@ -371,6 +372,38 @@ def test_payment_to_a_proscribed_beneficiary_is_blocked(pk_zone, mez_env):
             "amount": "50000", "currency": "PKR", "payment_type": "goods_payment"}
     p = assert_problem(pk_zone.post("/v1/fiscal/payments", json=body), 422, "compliance.sanctions_hard_block")
     assert p["compliance"]["evaluation"]["domains"]["sanctions"]["state"] == "non_compliant"
+    after = counts(pk_zone, ["mez_credential", "mez_mass_ledger_line", "mez_evaluation"])
+    assert after["mez_credential"] == before["mez_credential"]
+    assert after["mez_mass_ledger_line"] == before["mez_mass_ledger_line"]
+    assert after["mez_evaluation"] == before["mez_evaluation"] + 1
+
+
+def test_a_backdated_payment_does_not_revive_expired_evidence(pk_zone):
+    """compliance.date chooses the law of a past payment, not the day its evidence is judged on: KYC and AML
+    attestations that expired after the payment's value date but before today (the write) vouch for nothing. The
+    payment is denied, the evaluation says which day the evidence was judged on, and no money moves."""
+    payer = zone_post(pk_zone, "/v1/entities", formation("Kohat Salt Works (Pvt) Ltd", EVIDENCE))["id"]
+    src = zone_post(pk_zone, "/v1/fiscal/accounts", {"entity_id": payer, "account_type": "operating",
+                                                     "currency": "PKR", "ntn": NTN})["resource"]
+    pk_zone.post("/mass/v1/fiscal/accounts/%s/deposits" % src["account_id"],
+                 json={"amount": "100000", "currency": "PKR", "reference": "seed"})
+    today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    expired = {d: {"attestations": [{"id": "urn:%s:1" % d, "issuer": "did:example:nadra",
+                                     "expires_at": "2026-01-20T00:00:00Z"}]} for d in ("kyc", "aml")}
+    body = {"source_account_id": src["account_id"],
+            "destination": {"type": "external_bank", "bank_details": {"iban": "PK36SCBL0000001123456702",
+                                                                     "beneficiary_name": "Swat Emeralds"}},
+            "amount": "50000", "currency": "PKR", "payment_type": "goods_payment",
+            "compliance": {"date": "2026-01-15", "evidence": expired,
+                           "withholding_rule": "s153-1-a-goods-company"}}
+    before = counts(pk_zone, ["mez_credential", "mez_mass_ledger_line", "mez_evaluation"])
+    p = assert_problem(pk_zone.post("/v1/fiscal/payments", json=body), 422, "compliance.denied")
+    ev = p["compliance"]["evaluation"]
+    assert ev["date"] == "2026-01-15" and ev["evidence_date"] == today
+    for d in ("kyc", "aml"):
+        assert ev["domains"][d]["state"] == "non_compliant"
+        assert [r for r in ev["domains"][d]["reasons"] if r["code"] == "attestation_expired"][0]["expired"] == \
+            ["urn:%s:1" % d]
     after = counts(pk_zone, ["mez_credential", "mez_mass_ledger_line", "mez_evaluation"])
     assert after["mez_credential"] == before["mez_credential"]
     assert after["mez_mass_ledger_line"] == before["mez_mass_ledger_line"]

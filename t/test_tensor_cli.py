@@ -205,6 +205,37 @@ def test_rent_bands_have_no_non_filer_rate_to_guess(mez_env):
     assert any(r["code"] == "rate_missing" for r in out["domains"]["tax"]["reasons"])
 
 
+def sukuk(amount, payee_class="individual", rule=None):
+    act = payment("Ayesha Siddiqui", "filer", payment_type="profit_on_debt_sukuk", amount=amount)
+    act["counterparty"]["entity_class"] = payee_class
+    if rule:
+        act["action"]["withholding_rule"] = rule
+    return act
+
+
+@pytest.mark.parametrize("payee_class", ["individual", "aop"])
+def test_a_sukuk_return_above_rs_1_million_does_not_get_the_lower_rate_by_name(mez_env, payee_class):
+    """s. 151: the "up to Rs 1 million" sukuk row reaches Rs 1 million and no further. Named for a Rs 5 million
+    return it does not apply (the other row does): nothing is withheld at its 10 %, the tax is pending and says
+    why; Rs 900,000 under it is still withheld at 10 %, and Rs 5 million unnamed at the higher row's 12.5 %."""
+    low = "s151-sukuk-%s-up-to-1m" % payee_class
+    _, out = evaluate(mez_env, sukuk("5000000", payee_class, rule=low))
+    assert out["withholding"] == [] and out["domains"]["tax"]["state"] == "pending"
+    [r] = [r for r in out["domains"]["tax"]["reasons"] if r["code"] == "selected_rule_not_applicable"]
+    assert r["rule"] == "pk-wht-ty2026/" + low
+    assert r["threshold"] == {"amount": "1000000", "currency": "PKR", "applies": "at_or_below"}
+    _, out = evaluate(mez_env, sukuk("900000", payee_class, rule=low))
+    [w] = out["withholding"]
+    assert (w["rule"], w["rate"], w["amount"]) == ("pk-wht-ty2026/" + low, "10", "90000")
+    assert out["domains"]["tax"]["state"] == "compliant"
+    _, out = evaluate(mez_env, sukuk("1000000", payee_class))
+    assert [(w["rule"], w["amount"]) for w in out["withholding"]] == [("pk-wht-ty2026/" + low, "100000")]
+    _, out = evaluate(mez_env, sukuk("5000000", payee_class))
+    [w] = out["withholding"]
+    assert (w["rule"], w["rate"], w["amount"]) == ("pk-wht-ty2026/s151-sukuk-%s-over-1m" % payee_class, "12.5",
+                                                   "625000")
+
+
 # ---------------------------------------------------------------- tax assessments (tax_rates)
 
 def assess(mez_env, packs, action):
@@ -248,6 +279,18 @@ def test_uae_corporate_tax_is_nil_to_375k_then_nine_percent(mez_env):
     nine = [e for e in out["income_tax"] if e["rule"] == "ae-corporate-tax/ct-9-above-375k"][0]
     assert nine["article"] == "3(1)(b)" and nine["taxable_amount"] == "2000000" and nine["amount"] == "180000"
     assert nine["law"]["eid"] == "art_3__para_1__point_b" and nine["source"]["id"] == "cd-116-2022"
+
+
+def test_an_income_item_no_row_taxes_is_not_hidden_by_the_others(mez_env):
+    """AED 1,000,000 of taxable income and AED 50,000,000 under a misspelt class: the first is taxed, the second
+    is named by no row, and the assessment is pending, not compliant, with the reason naming the item."""
+    out = assess(mez_env, [AE_CT], assessment("ae-adgm", [("taxable_income", "1000000"),
+                                                          ("taxable_incme", "50000000")], ["taxable_person"]))
+    assert totals(out) == {"taxable_income": "56250"}
+    assert out["domains"]["tax"]["state"] == "pending" and out["decision"] != "compliant"
+    [r] = [r for r in out["domains"]["tax"]["reasons"] if r["code"] == "no_tax_rate"]
+    assert (r["income_class"], r["income"]) == ("taxable_incme", "50000000")
+    assert "names this income class" in r["detail"]
 
 
 def test_uae_qualifying_free_zone_person(mez_env):

@@ -183,6 +183,95 @@ def test_a_caller_cannot_name_its_own_withholding(pk_zone, parties):
     assert [pk_zone.get("/v1/fiscal/accounts/" + a).json()["balance"] for a in (src, wht, dst)] == balances
 
 
+def test_a_payment_under_a_row_that_does_not_apply_is_refused(pk_zone, parties):
+    """s. 151: a sukuk return of Rs 5 million to an individual (a beneficiary outside the zone, whose class the
+    payer states) naming the "up to Rs 1 million" row. The row does not reach the amount and the other row does:
+    the payment is refused and nothing moves (it would have been withheld at the lower row's 10 %, or, pending,
+    at nothing). Rs 900,000 under the same row is withheld at its 10 %."""
+    payer = parties[0]
+    src, wht, _ = treasury(pk_zone, payer, parties[1], "6000000")
+    before = written(pk_zone)
+
+    def sukuk(amount):
+        return {"source_account_id": src, "amount": amount, "currency": "PKR", "payment_type": "profit_on_debt",
+                "destination": {"type": "external_bank", "bank_details": {"iban": "PK36SCBL0000001123456702",
+                                                                          "beneficiary_name": "Ayesha Siddiqui"}},
+                "compliance": {"date": TY2026, "evidence": EVIDENCE, "withholding_account_id": wht,
+                               "payment_type": "profit_on_debt_sukuk",
+                               "withholding_rule": "s151-sukuk-individual-up-to-1m",
+                               "counterparty": {"entity_class": "individual", "filer_status": "filer"}}}
+    p = assert_problem(pk_zone.post("/v1/fiscal/payments", json=sukuk("5000000")), 422,
+                       "compliance.withholding_rule_not_applicable", pointer="/compliance/withholding_rule")
+    assert "s151-sukuk-individual-up-to-1m" in p["detail"]
+    assert written(pk_zone) == before
+    assert pk_zone.get("/v1/fiscal/accounts/" + wht).json()["balance"] == "0.00"
+    paid = zone_post(pk_zone, "/v1/fiscal/payments", sukuk("900000"))
+    assert paid["resource"]["withholding_amount"] == "90000.00"
+    assert paid["compliance"]["evaluation"]["withholding"][0]["rule"] == "pk-wht-ty2026/s151-sukuk-individual-up-to-1m"
+
+
+def test_commission_is_not_withheld_as_services(pk_zone, parties):
+    """Commission and brokerage are taxed under s. 233 of the Ordinance, not as services under s. 153(1)(b), and the
+    zone's packs hold no s. 233 rate: the calculation has no head for it and a payment must name the pack's payment
+    type, as for any contract type without one; nothing is taxed at the services rate or recorded."""
+    payer, payee = parties
+    src, wht, dst = treasury(pk_zone, payer, payee, "100000")
+    before = written(pk_zone)
+    p = assert_problem(pk_zone.post(CALC, json=calc(payer, payment_type="commission")), 422,
+                       "withholding.no_category", pointer="/payment_type")
+    assert "commission" in p["detail"]
+    r = pk_zone.post("/v1/fiscal/payments", json={
+        "source_account_id": src, "destination": {"type": "internal_account", "account_id": dst},
+        "amount": "50000", "currency": "PKR", "payment_type": "commission",
+        "compliance": dict(date=TY2026, counterparty={"filer_status": "non_filer"}, evidence=EVIDENCE,
+                           withholding_account_id=wht)})
+    assert_problem(r, 422, "compliance.payment_type_needed", pointer="/compliance/payment_type")
+    assert written(pk_zone) == before
+
+
+def test_the_payee_s_class_is_the_registry_s(pk_zone, parties):
+    """The payer cannot restate its payee's class: the registry's (a corporation: a company) decides the row, and
+    an envelope naming another is refused with nothing moved; the same class restated is harmless."""
+    payer, payee = parties
+    src, wht, dst = treasury(pk_zone, payer, payee, "500000")
+
+    def contract(to, **counterparty):
+        return {"source_account_id": src, "destination": {"type": "internal_account", "account_id": to},
+                "amount": "100000", "currency": "PKR", "payment_type": "contract_payment",
+                "compliance": dict(date=TY2026, counterparty=dict(filer_status="non_filer", **counterparty),
+                                   evidence=EVIDENCE, withholding_account_id=wht)}
+    before = written(pk_zone)
+    for cls in ("individual", "aop", 7):
+        assert_problem(pk_zone.post("/v1/fiscal/payments", json=contract(dst, entity_class=cls)), 422,
+                       "compliance.entity_class_conflict", pointer="/compliance/counterparty/entity_class")
+    body = contract(dst)
+    body["compliance"]["subject"] = {"entity_class": "aop"}
+    assert_problem(pk_zone.post("/v1/fiscal/payments", json=body), 422, "compliance.entity_class_conflict",
+                   pointer="/compliance/subject/entity_class")
+    assert written(pk_zone) == before
+    paid = zone_post(pk_zone, "/v1/fiscal/payments", contract(dst, entity_class="company"))
+    assert paid["compliance"]["evaluation"]["withholding"][0]["rule"] == "pk-wht-ty2026/s153-1-c-contracts-company"
+
+
+def test_a_trust_is_a_company_for_withholding(pk_zone, parties):
+    """A trust is a company under s. 80(2)(b)(vb) of the Ordinance (it was taken for an AOP, which s. 80(2)(a)
+    excludes companies from): a contract payment to one is withheld under the companies' row of s. 153(1)(c)."""
+    payer, payee = parties
+    src, wht, _ = treasury(pk_zone, payer, payee, "200000")
+    trust = zone_post(pk_zone, "/v1/entities", formation("Sindh Madrassah Welfare Trust", EVIDENCE,
+                                                         entity_type="trust"))["id"]
+    to_trust = zone_post(pk_zone, "/v1/fiscal/accounts", {"entity_id": trust, "account_type": "operating",
+                                                          "currency": "PKR", "ntn": NTN})["resource"]["account_id"]
+    paid = zone_post(pk_zone, "/v1/fiscal/payments", {
+        "source_account_id": src, "destination": {"type": "internal_account", "account_id": to_trust},
+        "amount": "100000", "currency": "PKR", "payment_type": "contract_payment",
+        "compliance": dict(date=TY2026, counterparty={"filer_status": "non_filer"}, evidence=EVIDENCE,
+                           withholding_account_id=wht)})
+    [w] = paid["compliance"]["evaluation"]["withholding"]
+    assert (w["rule"], w["payee_class"], w["rate"]) == ("pk-wht-ty2026/s153-1-c-contracts-company", "company", "15")
+    assert paid["resource"]["withholding_amount"] == "15000.00"
+
+
 def test_what_the_law_does_not_settle_is_a_problem_naming_what_is_missing(pk_zone, parties):
     payer = parties[0]
     before = written(pk_zone)
@@ -193,6 +282,11 @@ def test_what_the_law_does_not_settle_is_a_problem_naming_what_is_missing(pk_zon
     assert_problem(pk_zone.post(CALC, json=calc(payer, payment_type="goods_payment",
                                                 compliance={"withholding_rule": "s149-salary"})), 422,
                    "withholding.rule_not_applicable", pointer="/compliance/withholding_rule")
+    # A row for payees of another class (the payee is a company) does not govern it either.
+    p = assert_problem(pk_zone.post(CALC, json=calc(payer, payment_type="goods_payment",
+                                                    compliance={"withholding_rule": "s153-1-a-goods-individual"})),
+                       422, "withholding.rule_not_applicable", pointer="/compliance/withholding_rule")
+    assert "another class" in p["detail"]
     # The rate depends on the payee's filer status.
     assert_problem(pk_zone.post(CALC, json=calc(payer, filer=None)), 422, "withholding.filer_status_needed",
                    pointer="/payee_ntn/filer_status")
@@ -244,6 +338,9 @@ BAD = [
     ("currency lower", {"currency": "pkr"}, 422, "fiscal.unknown_currency", "/currency"),
     ("type unknown", {"payment_type": "bribe"}, 422, "request.invalid_value", "/payment_type"),
     ("type without a head", {"payment_type": "other"}, 422, "withholding.no_category", "/payment_type"),
+    # Commission and brokerage are s. 233 of the Ordinance, which the packs hold no rate for: never the services
+    # rate of s. 153(1)(b).
+    ("commission", {"payment_type": "commission"}, 422, "withholding.no_category", "/payment_type"),
     ("date", {"effective_date": "2026-02-30"}, 422, "request.invalid_date", "/effective_date"),
     ("another jurisdiction", {"source_jurisdiction": "AE"}, 422, "withholding.other_jurisdiction",
      "/source_jurisdiction"),
@@ -273,6 +370,42 @@ def test_the_zone_s_own_jurisdiction_is_accepted_however_written(pk_zone, partie
     for j in ("PK", "pk", "pk-sifc"):
         out = calculated(pk_zone, calc(parties[0], source_jurisdiction=j, destination_jurisdiction=j))
         assert out["withholding_amount"] == "300000.00"
+
+
+def test_a_payee_abroad_is_withheld_as_a_payment_abroad_is(pk_zone, parties):
+    """destination_jurisdiction of another zone: the zone's own law still decides (no treaty relief is computed),
+    and the calculation is what a payment leaving for that zone withholds (before, every such calculation was
+    refused, tensor.unknown_field at /action/destination_jurisdiction, a member the request does not have; and so
+    was a bank payment naming its destination_zone_id). An id the tensor cannot take is refused at the member
+    that gave it, in both."""
+    payer, payee = parties
+    home = calculated(pk_zone, calc(payer, filer="filer"))
+    for j in ("AE", "ae-adgm"):
+        out = calculated(pk_zone, calc(payer, filer="filer", destination_jurisdiction=j))
+        assert (out["withholding_rate"], out["withholding_amount"], out["net_amount"]) == \
+            (home["withholding_rate"], home["withholding_amount"], home["net_amount"])
+        assert out["legal_basis"] == home["legal_basis"]
+    before = written(pk_zone)
+    assert_problem(pk_zone.post(CALC, json=calc(payer, destination_jurisdiction="United Arab Emirates")), 422,
+                   "tensor.invalid_jurisdiction", pointer="/destination_jurisdiction")
+    assert written(pk_zone) == before
+    src, wht, _ = treasury(pk_zone, payer, payee, "2000000")
+
+    def abroad(zone_id):
+        return {"source_account_id": src, "amount": "1000000", "currency": "PKR", "payment_type": "service_fee",
+                "destination": {"type": "external_bank", "destination_zone_id": zone_id,
+                                "bank_details": {"iban": "AE070331234567890123456",
+                                                 "beneficiary_name": "Gulf Logistics FZE"}},
+                "compliance": {"date": TY2026, "evidence": EVIDENCE, "withholding_account_id": wht,
+                               "counterparty": {"entity_class": "company", "filer_status": "filer"}}}
+    before = written(pk_zone)
+    assert_problem(pk_zone.post("/v1/fiscal/payments", json=abroad("ae adgm")), 422, "tensor.invalid_jurisdiction",
+                   pointer="/destination/destination_zone_id")
+    assert written(pk_zone) == before
+    paid = zone_post(pk_zone, "/v1/fiscal/payments", abroad("ae-adgm"))
+    assert paid["compliance"]["evaluation"]["action_type"] == "cross_border_transfer"
+    assert paid["resource"]["withholding_amount"] == out["withholding_amount"]
+    assert paid["resource"]["net_amount"] == out["net_amount"]
 
 
 def test_malformed_json_and_other_methods(pk_zone):

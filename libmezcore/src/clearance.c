@@ -79,7 +79,7 @@ mez_status_t mez_clearance_check_hit(apr_pool_t *p, const mez_tensor_index_t *ix
                                      const char *name, const char *entry, const char *today,
                                      const char **name_normalised, mez_problem_t *pb)
 {
-    mez_tensor_eval_options_t eo = { MEZ_DOMAIN_BIT(MEZ_DOMAIN_SANCTIONS), today, NULL, NULL, 0 };
+    mez_tensor_eval_options_t eo = { .domains = MEZ_DOMAIN_BIT(MEZ_DOMAIN_SANCTIONS), .screening_date = today };
     json_t *doc, *result = NULL, *reasons, *r, *hit = json_array();
     const char *norm;
     size_t i;

@@ -188,6 +188,8 @@ static mez_status_t reroot_tensor_problem(orch_t *o, mez_status_t rv)
     const char *ptr = o->pb->pointer;
     if (ptr && !strcmp(ptr, "/action/licence_type"))
         o->pb->pointer = "/licence_type";
+    else if (ptr && !strcmp(ptr, "/action/destination_jurisdiction"))
+        o->pb->pointer = "/destination/destination_zone_id";     /* a payment's (payment_prepare) */
     else if (ptr && (!strncmp(ptr, "/evidence", 9) || !strncmp(ptr, "/subject", 8) || !strncmp(ptr, "/counterparty", 13)))
         o->pb->pointer = apr_pstrcat(o->p, "/compliance", ptr, NULL);
     else if (ptr)
@@ -208,7 +210,9 @@ static const char *screen_context(const orch_t *o)
 static mez_status_t screen_one(orch_t *o, const orch_screen_t *s, size_t i, const mez_tensor_clearance_t *cl,
                                size_t ncl)
 {
-    mez_tensor_eval_options_t eo = { MEZ_DOMAIN_BIT(MEZ_DOMAIN_SANCTIONS), o->today, screen_context(o), cl, ncl };
+    mez_tensor_eval_options_t eo = { .domains = MEZ_DOMAIN_BIT(MEZ_DOMAIN_SANCTIONS), .screening_date = o->today,
+                                     .clearance_context = screen_context(o), .clearances = cl,
+                                     .n_clearances = ncl };
     json_t *doc, *result;
     mez_state_t st;
     mez_status_t rv;
@@ -257,10 +261,12 @@ static mez_status_t screening_result(orch_t *o)
 
 /* Every name is screened as of today, the day the write is made, whatever compliance.date says: the date
  * chooses the tax law a past action is judged by, but a person listed since then is blocked now (a backdated
- * payment to someone listed yesterday is still a payment made today). */
+ * payment to someone listed yesterday is still a payment made today). Evidence likewise must hold today: a KYC
+ * attestation that expired last week does not vouch for a payment made now, whatever day the payment is dated. */
 static mez_status_t evaluate_with(orch_t *o, const mez_tensor_clearance_t *cl, size_t ncl)
 {
-    mez_tensor_eval_options_t eo = { o->z->tensor_domains, o->today, NULL, cl, ncl };
+    mez_tensor_eval_options_t eo = { .domains = o->z->tensor_domains, .screening_date = o->today, .clearances = cl,
+                                     .n_clearances = ncl, .evidence_date = o->today };
     json_t *doc;
     mez_digest_t d;
     mez_status_t rv;
@@ -639,7 +645,8 @@ static mez_status_t read_envelope(orch_t *o)
         return rv;
     /* The action's date is today unless the caller records something that took effect earlier (a payment made
      * on its value date): then the law in force on that day applies. Never a future day: law not yet in force
-     * cannot be applied to what is done now. Sanctions are screened as of today all the same (evaluate()). */
+     * cannot be applied to what is done now. Sanctions are screened, and evidence must be unexpired, as of today
+     * all the same (evaluate()). */
     if (json_object_get(o->compliance, "date")) {
         const char *d = mez_orch_str(o->compliance, "date");
         int32_t day;

@@ -3,8 +3,8 @@
  *
  * Parties are never taken from the caller's word: a payer's or an entity's name comes from the Mass registry
  * (the entity the request names), so a caller cannot dodge screening by spelling a name differently. The
- * "compliance" envelope may add attributes the tensor reads (filer status, entity class, stated capital) and
- * evidence, never a party's id or name. */
+ * "compliance" envelope may add attributes the tensor reads (filer status, stated capital, the entity class of a
+ * party the registry does not hold) and evidence, never a party's id, name or registered class. */
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
@@ -52,15 +52,21 @@ mez_status_t mez_orch_entity(orch_t *o, const char *id, const char *pointer, jso
 
 static const char *entity_class_of(const char *entity_type)
 {
-    /* The tensor's classes are the tax law's: a company, an individual, an association of persons. */
+    /* The tensor's classes are the tax law's (Income Tax Ordinance, 2001, s. 80): a company, an individual, an
+     * association of persons. A partnership is a firm, an AOP under s. 80(2)(a). A trust is a company under
+     * s. 80(2)(b)(vb) ("a trust, an entity or a body of persons established or constituted by or under any law"),
+     * as a trust registered in the zone is; it was taken for an AOP, which the law excludes from companies. */
     if (!entity_type)
         return NULL;
-    if (!strcmp(entity_type, "partnership") || !strcmp(entity_type, "trust"))
+    if (!strcmp(entity_type, "partnership"))
         return "aop";
     return "company";
 }
 
-/* A party for the tensor: id and name from the registry, other attributes from the envelope member. */
+/* A party for the tensor: id and name from the registry, other attributes from the envelope member. The class the
+ * registry gives (entity_class, NULL for a party it does not hold, such as a beneficiary outside the zone) is not
+ * the caller's to change: a payer restating its payee as an individual or an AOP would choose the withholding row
+ * (and rate) it pays under. Restated the same it is harmless; where the registry has none the caller says it. */
 static mez_status_t party(orch_t *o, const char *member, const char *id, const char *name, const char *entity_class,
                           json_t **out)
 {
@@ -82,6 +88,14 @@ static mez_status_t party(orch_t *o, const char *member, const char *id, const c
                 return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.not_allowed",
                                    mez_pointer_join(o->p, at, key),
                                    "a party's %s comes from the zone's registry, not from the request", key);
+            }
+            if (entity_class && !strcmp(key, "entity_class")
+                && (!json_is_string(v) || strcmp(json_string_value(v), entity_class))) {
+                json_decref(p);
+                return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "compliance.entity_class_conflict",
+                                   mez_pointer_join(o->p, at, key),
+                                   "the zone's registry makes %s a %s for tax purposes (its entity_type); the "
+                                   "request may not make it another class", id, entity_class);
             }
             json_object_set(p, key, v);
         }
@@ -480,7 +494,8 @@ static mez_status_t account_owner(orch_t *o, const char *account_id, const char 
 
 static mez_status_t payment_prepare(orch_t *o)
 {
-    const char *source, *amount, *currency, *ptype, *dtype;
+    const char *source, *amount, *currency, *ptype, *dtype, *dzone;
+    int cross;
     const json_t *dest = json_object_get(o->body, "destination");
     json_t *acc, *payer, *subject, *counterparty = NULL, *act;
     mez_status_t rv;
@@ -529,7 +544,13 @@ static mez_status_t payment_prepare(orch_t *o)
     if ((rv = party(o, "subject", o->owner_entity, mez_orch_str(payer, "legal_name"),
                     entity_class_of(mez_orch_str(payer, "entity_type")), &subject)) != MEZ_OK)
         return rv;
-    o->action_doc = action(o, strcmp(dtype, "corridor_settlement") ? "payment" : "cross_border_transfer");
+    /* Money leaving for another zone is a cross-border transfer, whether a corridor or a bank settles it: that is
+     * the action the tensor takes a destination for (a payment given one was refused as tensor.unknown_field). A
+     * destination_zone_id naming this zone is a payment at home. The tax is the same either way (the zone's own
+     * law; no treaty relief is computed), and so is the withholding calculation's for a payee abroad. */
+    dzone = mez_orch_str(dest, "destination_zone_id");
+    cross = !strcmp(dtype, "corridor_settlement") || (dzone && strcmp(dzone, o->z->zone_id));
+    o->action_doc = action(o, cross ? "cross_border_transfer" : "payment");
     act = json_object_get(o->action_doc, "action");
     if (o->compliance && mez_orch_str(o->compliance, "payment_type"))
         json_object_set(act, "payment_type", json_object_get(o->compliance, "payment_type"));
@@ -544,8 +565,8 @@ static mez_status_t payment_prepare(orch_t *o)
     if (o->compliance && mez_orch_str(o->compliance, "withholding_rule"))
         json_object_set(act, "withholding_rule", json_object_get(o->compliance, "withholding_rule"));
     json_object_set_new(act, "amount", json_pack("{s:s,s:s}", "amount", amount, "currency", currency));
-    if (mez_orch_str(dest, "destination_zone_id"))
-        json_object_set(act, "destination_jurisdiction", json_object_get(dest, "destination_zone_id"));
+    if (cross && dzone)
+        json_object_set_new(act, "destination_jurisdiction", json_string(dzone));
     json_object_set(o->action_doc, "subject", subject);
     json_object_set(o->action_doc, "counterparty", counterparty);
     screen_bank_details(o, json_object_get(dest, "bank_details"), "/destination/bank_details", 0, 0);
@@ -560,8 +581,19 @@ static mez_status_t payment_amend(orch_t *o)
 {
     const json_t *lines = json_object_get(o->result, "withholding"), *w;
     const char *account = o->compliance ? mez_orch_str(o->compliance, "withholding_account_id") : NULL, *amount;
+    const json_t *r;
     json_t *meta;
     int exponent;
+    size_t i;
+    /* The caller named the row that governs the payment and the law says it does not (not a row of this payment
+     * type in force, or the amount outside its threshold while another row reaches it: a Rs 5 million sukuk
+     * return under the "up to Rs 1 million" row). Paying it would withhold nothing, with the tax left pending; the
+     * calculation refuses the same facts (withholding.rule_not_applicable), and so does the payment. */
+    json_array_foreach(json_object_get(json_object_get(json_object_get(o->result, "domains"), "tax"), "reasons"), i, r)
+        if (!strcmp(mez_orch_str(r, "code") ? mez_orch_str(r, "code") : "", "selected_rule_not_applicable"))
+            return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "compliance.withholding_rule_not_applicable",
+                               "/compliance/withholding_rule", "withholding_rule '%s' does not govern this payment: %s",
+                               mez_orch_str(r, "withholding_rule"), mez_orch_str(r, "detail"));
     if (!json_array_size(lines))
         return MEZ_OK;
     if (json_array_size(lines) > 1)

@@ -11,11 +11,14 @@
 const char *mez_tax_payment_category(const char *contract_type)
 {
     /* The contract's payment types, as the withholding regime names what is paid for (packs/README.md); a caller
-     * whose payment is a finer category (services_it_ites) names it in compliance.payment_type. */
+     * whose payment is a finer category (services_it_ites) names it in compliance.payment_type. Commission and
+     * brokerage are not a service under s. 153(1)(b) but a head of their own, s. 233 of the Income Tax Ordinance,
+     * 2001 (the lawpack's sec_233), whose rate no shipped pack holds: mapping them to services taxed them at
+     * another section's rate. They have no category, so the caller names the payment type the law applies. */
     static const char *const map[][2] = {
         { "goods_payment", "goods" }, { "service_fee", "services" }, { "dividend", "dividend" },
         { "royalty", "royalty_fee_non_resident" }, { "profit_on_debt", "profit_on_debt" }, { "rent", "rent" },
-        { "salary", "salary" }, { "commission", "services" }, { "contract_payment", "contracts" },
+        { "salary", "salary" }, { "contract_payment", "contracts" },
     };
     for (size_t i = 0; contract_type && i < sizeof(map) / sizeof(map[0]); i++)
         if (!strcmp(map[i][0], contract_type))

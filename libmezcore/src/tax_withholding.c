@@ -165,7 +165,19 @@ static mez_status_t undecided(calc_t *c, const request_t *q, const char *categor
                    apr_psprintf(c->p, "no withholding row of the zone's packs is in force on %s for %s payments to "
                                 "a payee of class %s", str(r, "date", "that day"), category,
                                 q->ntn_type));
-    if ((r = reason_of(tax, "selected_rule_not_applicable")))
+    if ((r = reason_of(tax, "selected_rule_not_applicable")) && json_object_get(r, "threshold")) {
+        const json_t *t = json_object_get(r, "threshold");
+        return bad(c, "withholding.rule_not_applicable", "/compliance/withholding_rule",
+                   apr_psprintf(c->p, "'%s' does not apply to a %s payment of %s %s (it applies %s %s %s), and "
+                                "another row of the zone's packs does: name that row, or none", q->rule, category,
+                                q->amount, q->currency, str(t, "applies", "?"), str(t, "amount", "?"),
+                                str(t, "currency", "")));
+    }
+    if (r && json_object_get(r, "payee_class"))
+        return bad(c, "withholding.rule_not_applicable", "/compliance/withholding_rule",
+                   apr_psprintf(c->p, "'%s' is a withholding row for payees of another class than the payee's (%s)",
+                                q->rule, q->ntn_type));
+    if (r)
         return bad(c, "withholding.rule_not_applicable", "/compliance/withholding_rule",
                    apr_psprintf(c->p, "'%s' is not a withholding row for %s payments in force on that day", q->rule,
                                 category));
@@ -181,7 +193,7 @@ mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_z
 {
     calc_t c = { p, pb, body };
     request_t q = { 0 };
-    mez_tensor_eval_options_t eo = { MEZ_DOMAIN_BIT(MEZ_DOMAIN_TAX), NULL, NULL, NULL, 0 };
+    mez_tensor_eval_options_t eo = { .domains = MEZ_DOMAIN_BIT(MEZ_DOMAIN_TAX) };
     apr_time_exp_t e;
     const char *category, *today, *gross, *withheld, *net, *rate;
     const json_t *lines, *line, *tax, *r;
@@ -234,9 +246,17 @@ mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_z
         json_object_set_new(json_object_get(action, "counterparty"), "filer_status", json_string(q.filer));
     if (q.rule)
         json_object_set_new(json_object_get(action, "action"), "withholding_rule", json_string(q.rule));
-    if (q.destination && !own_jurisdiction(z, zone, q.destination))
-        json_object_set_new(json_object_get(action, "action"), "destination_jurisdiction",
-                            json_string(q.destination));
+    /* A payee abroad: the payment path evaluates money leaving for another zone as a cross_border_transfer (the
+     * only action that takes a destination; a payment given one was refused as tensor.unknown_field at a pointer
+     * the request does not have), withheld as the zone's own law says. So is the calculation, so that it stays
+     * what the payment withholds; an id the tensor cannot take is refused at the member that gave it. */
+    if (q.destination && !own_jurisdiction(z, zone, q.destination)) {
+        json_t *act = json_object_get(action, "action");
+        if ((rv = mez_tensor_check_jurisdiction_id(p, q.destination, "/destination_jurisdiction", pb)) != MEZ_OK)
+            return rv;
+        json_object_set_new(act, "type", json_string("cross_border_transfer"));
+        json_object_set_new(act, "destination_jurisdiction", json_string(q.destination));
+    }
     if ((rv = mez_tensor_evaluate_detail(p, z->tensor_index, action, &eo, MEZ_TENSOR_DETAIL_FULL, &result, NULL,
                                          pb)) != MEZ_OK)
         return rv;          /* result is p's (mez_tensor_evaluate) */

@@ -292,9 +292,10 @@ mez_status_t mez_tensor_evaluate_action_detail(apr_pool_t *p, const mez_tensor_i
     /* The action type says which domains are relevant to it; a zone can only narrow that down to the domains it
      * enforces (evaluating, say, "trade" for every payment would leave every payment pending for no reason). */
     uint32_t mask = mez_action_default_domains(a->type) & (opts && opts->domains ? opts->domains : ~UINT32_C(0));
-    apr_time_t as_of = end_of_day(a->date);
+    apr_time_t as_of;
     const char *screening_date = opts && opts->screening_date ? opts->screening_date : a->date;
-    int32_t screen_day;
+    const char *evidence_date = opts && opts->evidence_date ? opts->evidence_date : a->date;
+    int32_t screen_day, evidence_day;
     mez_state_t states[MEZ_DOMAIN_COUNT], decision;
     mez_tensor_cells_t cells;
     mez_digest_t commitment;
@@ -308,6 +309,17 @@ mez_status_t mez_tensor_evaluate_action_detail(apr_pool_t *p, const mez_tensor_i
     if (mez_tensor_date_parse(screening_date, &screen_day))
         return mez_problem(pb, p, MEZ_EINVAL, 422, "tensor.invalid_date", NULL,
                            "the screening date '%s' is not a date YYYY-MM-DD", screening_date);
+    if (mez_tensor_date_parse(evidence_date, &evidence_day))
+        return mez_problem(pb, p, MEZ_EINVAL, 422, "tensor.invalid_date", NULL,
+                           "the evidence date '%s' is not a date YYYY-MM-DD", evidence_date);
+    /* Evidence is relied on when the write is made, which a backdated action's date does not move: an attestation
+     * expired since that date covers nothing now. The later of the two days, so that an action dated after the day
+     * its evidence is presented still needs evidence covering the action's own day. */
+    if (evidence_day < a->day) {
+        evidence_date = a->date;
+        evidence_day = a->day;
+    }
+    as_of = end_of_day(evidence_date);
     packs = json_array();
     for (i = 0; i < ix->npacks; i++) {
         const pack_t *pk = &ix->packs[i];
@@ -416,6 +428,8 @@ mez_status_t mez_tensor_evaluate_action_detail(apr_pool_t *p, const mez_tensor_i
     /* Only when it differs, so that results screened on their own date keep the bytes they always had. */
     if (screen_day != a->day)
         set_str(ix, out, "screening_date", screening_date);
+    if (evidence_day != a->day)
+        set_str(ix, out, "evidence_date", evidence_date);
     set_str(ix, out, "reference", a->reference);
     json_object_set_new(out, "domains", domains);
     json_object_set_new(out, "withholding", ev.withholding);

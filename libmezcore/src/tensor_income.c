@@ -267,12 +267,25 @@ static void assess_income(eval_t *ev, const mez_tensor_money_t *item)
         return;
     }
     if (n == 0) {
+        /* An item no row taxes leaves the assessment undecided, whatever the other items say: they tax what they
+         * are, not this income, and evidence cannot say what tax it owes. Left to combine() as "no rule decides",
+         * it was hidden by the others (taxable_income taxed, a misspelt "taxable_incme" of fifty times as much
+         * ignored: compliant). Pending rather than refused as an unknown class: the evaluator answers for the law
+         * as loaded, and a class no row names may be income the packs do not cover as well as a misspelling (an
+         * unknown payment type is likewise no rate, not a refusal); the reason says which, so a misspelling shows. */
+        int named = 0;
+        for (int ri = 0; rows && ri < rows->nelts && !named; ri++)
+            named = pack_applies(APR_ARRAY_IDX(rows, ri, const tax_row_t *)->h.pack, a->jurisdiction);
         o = income_reason(ev, "no_tax_rate", NULL, item);
         set_str(ev->ix, o, "tax", a->tax);
-        set_str(ev->ix, o, "detail",
-                "no tax row of this jurisdiction in force for the period applies to this income and the "
-                "classes the subject declares");
-        return;         /* no rule decides it: evidence or pending */
+        set_str(ev->ix, o, "income", item->amount_text);
+        set_str(ev->ix, o, "currency", item->currency);
+        set_str(ev->ix, o, "detail", named ? "no tax row of this jurisdiction in force for the period applies to this "
+                                             "income and the classes the subject declares"
+                                           : "no tax row of this jurisdiction names this income class (for this tax): "
+                                             "check its spelling against the rows' income_class");
+        decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
+        return;
     }
     /* One scheme taxes an item: the rows of one pack for one taxpayer class. Rows of several (a small business
      * relief elector who also declares taxable_person) are alternatives the pack does not rank. */

@@ -222,7 +222,8 @@ typedef struct {
     json_t *income_tax;
     json_t *fees;                 /* licence application naming a licence type: the fees of that type */
     const apr_array_header_t *licences;   /* licence_t * of action.licence_type binding the jurisdiction */
-    apr_time_t as_of;             /* the end of the action's date: attestations must cover it */
+    apr_time_t as_of;             /* the end of the later of the action's date and the evidence date
+                                   * (mez_tensor_eval_options_t): attestations must cover it */
     int32_t screen_day;           /* yyyymmdd sanctions are screened as of (mez_tensor_eval_options_t) */
     mez_tensor_detail_t detail;   /* how much of each citation the result copies */
     const mez_tensor_eval_options_t *opts;   /* clearances of sanctions hits (may be NULL) */

@@ -80,6 +80,17 @@ static int withholding_candidates(eval_t *ev, const mez_tensor_party_t *payee, c
         decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
         return 0;
     }
+    if (a->withholding_rule && k == 0 && !unknown_class) {
+        /* The row named is for payees of another class (a company's row named for an individual): it does not
+         * apply, as a row not in force does not; "no rate" would leave the tax to the evidence. */
+        json_t *o = tax_reason(ev, "selected_rule_not_applicable", NULL);
+        set_str(ev->ix, o, "withholding_rule", a->withholding_rule);
+        set_str(ev->ix, o, "payment_type", a->payment_type);
+        set_str(ev->ix, o, "payee_class", cls);
+        set_str(ev->ix, o, "detail", "the withholding_rule named is a row for payees of another class");
+        decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
+        return 0;
+    }
     if (unknown_class) {
         /* The rate depends on the payee's class and we do not know it: refusing to guess is the only safe
          * answer, since the lower rate would under-withhold. */
@@ -93,6 +104,28 @@ static int withholding_candidates(eval_t *ev, const mez_tensor_party_t *payee, c
     *out = cand;
     *n = k;
     return 1;
+}
+
+/* Whether a row the action did not name (withholding_rule, or the table of the band named) is in force for this
+ * payment and payee and reaches its amount: no threshold, or one it meets (a band of a table without a lower limit
+ * always does). A threshold in another currency cannot be judged without an exchange rate, so such a row may apply
+ * too. */
+static int other_row_reaches(const eval_t *ev, const mez_tensor_party_t *payee, const wht_row_t *named)
+{
+    const mez_tensor_action_t *a = ev->a;
+    const char *cls = mez_entity_class_name(payee->entity_class);
+    const apr_array_header_t *rows = apr_hash_get(ev->ix->wht, a->payment_type, APR_HASH_KEY_STRING);
+    for (int i = 0; rows && i < rows->nelts; i++) {
+        const wht_row_t *r = APR_ARRAY_IDX(rows, i, const wht_row_t *);
+        if (!strcmp(r->h.id, a->withholding_rule) || (named->table && r->table == named->table)
+            || !pack_applies(r->h.pack, a->jurisdiction)
+            || !in_force(r->h.from, r->h.to, a->day)
+            || (strcmp(r->payee_class, "any") && (!cls || strcmp(r->payee_class, cls))))
+            continue;
+        if (!r->has_threshold || strcmp(r->threshold.currency, a->currency) || limit_met(&a->amount, &r->threshold))
+            return 1;
+    }
+    return 0;
 }
 
 /* Bases that are the gross amount of the payment itself, which is what action.amount states; a rate on any
@@ -251,6 +284,22 @@ void mez_tensor_eval_withholding(eval_t *ev)
             continue;   /* its table is done */
         pick_band(a, cand, ncand, cand[i]->table, kind, met + nmet, &nband);
         nmet += nband;
+    }
+    if (nmet == 0 && a->withholding_rule && other_row_reaches(ev, payee, cand[0])) {
+        /* The row named does not reach the amount but another row of the payment does: the amount is outside the
+         * row named (a return of Rs 5 million under the "up to Rs 1 million" sukuk row, Rs 900,000 under the
+         * "exceeding Rs 1 million" one), so that row does not govern the payment. Answering "below the threshold,
+         * nothing withheld" would let the payer name its way out of the tax; the row that does apply is not
+         * guessed either, as for any named row that does not apply. */
+        o = tax_reason(ev, "selected_rule_not_applicable", cand[0]);
+        set_str(ev->ix, o, "withholding_rule", a->withholding_rule);
+        if (cand[0]->has_threshold)
+            json_object_set_new(o, "threshold", mez_tensor_limit_json(ev->ix, &cand[0]->threshold));
+        set_str(ev->ix, o, "detail",
+                "the amount is outside the threshold of the withholding_rule named, and another row of this payment "
+                "type applies to it: name that row, or none");
+        decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
+        return;
     }
     if (nmet == 0) {
         for (i = 0; i < ncand; i++) {

@@ -53,6 +53,9 @@ static void test_rates_years_and_types(void)
     CU_ASSERT_STRING_EQUAL(mez_tax_payment_category("goods_payment"), "goods");
     CU_ASSERT_STRING_EQUAL(mez_tax_payment_category("royalty"), "royalty_fee_non_resident");
     CU_ASSERT_PTR_NULL(mez_tax_payment_category("other"));
+    /* Commission and brokerage are s. 233, not services under s. 153(1)(b): no category until a pack holds it. */
+    CU_ASSERT_PTR_NULL(mez_tax_payment_category("commission"));
+    CU_ASSERT_STRING_EQUAL(mez_tax_payment_category("service_fee"), "services");
     CU_ASSERT_PTR_NULL(mez_tax_payment_category("capital_gains_settlement"));
     CU_ASSERT_PTR_NULL(mez_tax_payment_category(NULL));
     CU_ASSERT_EQUAL(mez_tax_currency_exponent("PKR"), 2);
@@ -130,6 +133,21 @@ static void test_calculation(void)
     CU_ASSERT_STRING_EQUAL(member(basis, "rate"), "0.30");
     CU_ASSERT_STRING_EQUAL(member(basis, "statute"), "pk-ito-2001-withholding");
     CU_ASSERT_EQUAL(mass_unit_count(db, "mez_evaluation"), evaluations);
+
+    /* A payee abroad (destination_jurisdiction not the zone's): withheld as the zone's own law says, the same
+     * figures (it was refused as tensor.unknown_field /action/destination_jurisdiction, a member the request does
+     * not have); an id the tensor cannot take is refused at the request's member. */
+    out = NULL;
+    CU_ASSERT_EQUAL_FATAL(mez_tax_withholding_calculate(&z, NULL, p, db,
+                                                        body_of(eid, ",\"destination_jurisdiction\":\"AE\""), NULL,
+                                                        apr_time_from_sec(1790000000L), &out, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(member(out, "withholding_amount"), "300000.00");
+    CU_ASSERT_STRING_EQUAL(member(json_array_get(json_object_get(out, "legal_basis"), 0), "section"), "153(1)(b)");
+    CU_ASSERT_EQUAL(mez_tax_withholding_calculate(&z, NULL, p, db,
+                                                  body_of(eid, ",\"destination_jurisdiction\":\"Abu Dhabi\""), NULL,
+                                                  apr_time_from_sec(1790000000L), &out, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "tensor.invalid_jurisdiction");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/destination_jurisdiction");
 
     /* A salary's rate is a band of a progressive table on the year's salary, not on one payment: the law as
      * loaded does not settle one payment's withholding, and the problem says why. */

@@ -1116,6 +1116,39 @@ static void test_eval_ambiguous_rows_and_selection(void)
                        "'subject':" SUBJECT ",'counterparty':" PAYEE_NON_FILER "}", NULL);
     CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "selected_rule_not_applicable"));
     CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    /* A row named for an amount outside its threshold, where another row of the payment reaches the amount, is not
+     * the payment's row: neither its rate nor "below the threshold, nothing withheld" (which it used to be). */
+#define SUKUK(rule, amount) \
+    "{'action':{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'sukuk','withholding_rule':'" \
+    rule "','amount':{'amount':'" amount "','currency':'PKR'}},'subject':" SUBJECT ",'counterparty':" \
+    PAYEE_NON_FILER "}"
+    out = evaluate(ix, SUKUK("s151-sukuk-up-to-1m", "5000000"), NULL);
+    r = dreason(out, "tax", "selected_rule_not_applicable");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "rule"), "pk-wht-test/s151-sukuk-up-to-1m");
+    CU_ASSERT_STRING_EQUAL(sget(r, "threshold/applies"), "at_or_below");
+    CU_ASSERT_PTR_NULL(dreason(out, "tax", "threshold_not_met"));
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(out, "withholding")), 0);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    out = evaluate(ix, SUKUK("s151-sukuk-over-1m", "900000"), NULL);
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "selected_rule_not_applicable"));
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(out, "withholding")), 0);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    /* Within its threshold the row named applies as before. */
+    out = evaluate(ix, SUKUK("s151-sukuk-up-to-1m", "900000"), NULL);
+    CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(out, "withholding"), 0), "amount"), "180000");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "compliant");
+#undef SUKUK
+    /* A row for payees of another class does not apply either (it was "no rate", which evidence could settle). */
+    out = evaluate(ix, "{'action':{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'rent',"
+                       "'withholding_rule':'s155-rent-company','amount':{'amount':'100000','currency':'PKR'}},"
+                       "'subject':" SUBJECT ",'counterparty':{'id':'p','name':'Ayesha Siddiqui','entity_class':"
+                       "'individual','filer_status':'filer'},'evidence':{'tax':{'state':'compliant'}}}", NULL);
+    r = dreason(out, "tax", "selected_rule_not_applicable");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "payee_class"), "individual");
+    CU_ASSERT_PTR_NULL(dreason(out, "tax", "no_withholding_rate"));
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
 }
 
 /* ------------------------------------------------------------------ progressive tables */
@@ -1479,6 +1512,25 @@ static void test_eval_income_tax_uae(void)
     out = evaluate(ix, ASSESS(INCOME("state_sourced_income", "50000"), "'non_resident_person'", "") "}", NULL);
     CU_ASSERT_STRING_EQUAL(assessed(out, "state_sourced_income"), "0");
     CU_ASSERT_STRING_EQUAL(sget(tax0(out, 0), "basis"), "gross_amount");
+    /* An item no row taxes is not hidden by the items that are taxed: a misspelt class fifty times the taxable
+     * income leaves the assessment pending (it was compliant), evidence or not, and says no row names it. */
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "1000000") "," INCOME("taxable_incme", "50000000"),
+                              "'taxable_person'", "") "}", NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    CU_ASSERT_STRING_EQUAL(assessed(out, "taxable_income"), "56250");
+    e = dreason(out, "tax", "no_tax_rate");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+    CU_ASSERT_STRING_EQUAL(sget(e, "income_class"), "taxable_incme");
+    CU_ASSERT_STRING_EQUAL(sget(e, "income"), "50000000");
+    CU_ASSERT_PTR_NOT_NULL(strstr(sget(e, "detail"), "names this income class"));
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "1000000") "," INCOME("taxable_incme", "50000000"),
+                              "'taxable_person'", "") ",'evidence':{'tax':{'state':'compliant'}}}", NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    /* A class rows name, but not for what the subject declares, is pending too, and says so. */
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "1000000") "," INCOME("qualifying_income", "500000"),
+                              "'taxable_person'", "") "}", NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    CU_ASSERT_PTR_NOT_NULL(strstr(sget(dreason(out, "tax", "no_tax_rate"), "detail"), "classes the subject declares"));
     /* Other actions keep their result shape: no income_tax member. */
     CU_ASSERT_PTR_NULL(json_object_get(evaluate(zone_index(), PAY("2025-09-01", "services", "1000000", PAYEE_NON_FILER)
                                                 "}", NULL), "income_tax"));
@@ -1857,6 +1909,56 @@ static void test_eval_aml_thresholds_and_evidence(void)
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(out, "decision")), "pending");
 }
 
+/* Evidence is relied on the day the write is made (the evidence date the pipeline passes: today), not on the day a
+ * backdated action names: attestations that expired in between vouch for nothing. */
+static void test_eval_evidence_judged_on_the_write_date(void)
+{
+#define EXPIRING_EVIDENCE "'evidence':{'kyc':{'attestations':[{'id':'kyc-1','issuer':'did:key:z6MkA'," \
+    "'expires_at':'2025-12-31T00:00:00Z'}]},'aml':{'attestations':[{'id':'aml-1','issuer':'did:key:z6MkA'," \
+    "'expires_at':'2025-12-31T00:00:00Z'}]}}"
+    mez_tensor_index_t *ix = zone_index();
+    const char *doc = PAY("2025-12-01", "services", "100000", PAYEE_NON_FILER) "," EXPIRING_EVIDENCE "}";
+    mez_tensor_eval_options_t eo = { .evidence_date = "2026-03-01" };
+    mez_problem_t pb = { 0 };
+    json_t *out;
+    const json_t *r;
+
+    /* On the action's own date the attestations were fresh. */
+    out = evaluate(ix, doc, NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "kyc"), "compliant");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "aml"), "compliant");
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "kyc", "attested"));
+    CU_ASSERT_PTR_NULL(json_object_get(out, "evidence_date"));
+    /* Presented on 2026-03-01 they had expired: not attested, whatever the action's date; the tax law applied is
+     * still the action's date's, and the result names the day the evidence was judged on. */
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_evaluate(unit_pool(), ix, J(doc), &eo, &out, NULL, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "kyc"), "non_compliant");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "aml"), "non_compliant");
+    r = dreason(out, "kyc", "attestation_expired");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(json_object_get(r, "expired"), 0)), "kyc-1");
+    CU_ASSERT_PTR_NULL(dreason(out, "kyc", "attested"));
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "aml", "attestation_expired"));
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(out, "decision")), "non_compliant");
+    CU_ASSERT_STRING_EQUAL(sget(out, "date"), "2025-12-01");
+    CU_ASSERT_STRING_EQUAL(sget(out, "evidence_date"), "2026-03-01");
+    CU_ASSERT_STRING_EQUAL(sget(json_array_get(json_object_get(out, "withholding"), 0), "valid_from"), "2025-07-01");
+    /* An evidence date before the action's does not make older evidence good enough for it: the later day
+     * counts, and the result is the one without the option. */
+    eo.evidence_date = "2025-11-01";
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_evaluate(unit_pool(), ix,
+                                              J(PAY("2026-01-15", "services", "100000", PAYEE_NON_FILER) ","
+                                                EXPIRING_EVIDENCE "}"), &eo, &out, NULL, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "kyc"), "non_compliant");
+    CU_ASSERT_PTR_NULL(json_object_get(out, "evidence_date"));
+    CU_ASSERT_STRING_EQUAL(canon(out), canon(evaluate(ix, PAY("2026-01-15", "services", "100000", PAYEE_NON_FILER)
+                                                      "," EXPIRING_EVIDENCE "}", NULL)));
+    eo.evidence_date = "2026-02-30";
+    CU_ASSERT_EQUAL(mez_tensor_evaluate(unit_pool(), ix, J(doc), &eo, &out, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "tensor.invalid_date");
+#undef EXPIRING_EVIDENCE
+}
+
 static void test_eval_deterministic_and_committed(void)
 {
     mez_tensor_index_t *ix = zone_index();
@@ -2028,6 +2130,22 @@ static void test_eval_licence_pending_without_evidence(void)
     CU_ASSERT_STRING_EQUAL(dstate(out, "licensing"), "non_compliant");
     CU_ASSERT_PTR_NOT_NULL(req_reason(out, "requirement_unevidenced", "min-capital"));
     CU_ASSERT_PTR_NOT_NULL(dreason(out, "licensing", "attestation_expired"));
+    /* Fresh on the application's date but expired by the day it is presented (the evidence date): a requirement
+     * it names is not evidenced either. */
+    {
+        mez_tensor_eval_options_t eo = { .evidence_date = "2025-10-01" };
+        mez_problem_t pb = { 0 };
+        CU_ASSERT_EQUAL_FATAL(mez_tensor_evaluate(unit_pool(), ix,
+                                                  J(LICENCE_APP("pk-test:broker", APPLICANT(""),
+                                                                "'licensing':{'attestations':["
+                                                                ATTEST("a1", "2030-01-01T00:00:00Z", "'min-directors'")
+                                                                "," ATTEST("a2", "2025-09-30T00:00:00Z",
+                                                                           "'min-capital'") "]}")),
+                                                  &eo, &out, NULL, &pb), MEZ_OK);
+        CU_ASSERT_PTR_NOT_NULL(req_reason(out, "requirement_evidenced", "min-directors"));
+        CU_ASSERT_PTR_NOT_NULL(req_reason(out, "requirement_unevidenced", "min-capital"));
+        CU_ASSERT_STRING_EQUAL(dstate(out, "licensing"), "non_compliant");
+    }
     /* Evidence stated without attestations names no requirement. */
     out = evaluate(ix, LICENCE_APP("pk-test:broker", APPLICANT(""), "'licensing':{'state':'compliant'}"), NULL);
     CU_ASSERT_STRING_EQUAL(dstate(out, "licensing"), "pending");
@@ -2539,6 +2657,7 @@ void unit_register_tensor(void)
     CU_add_test(s, "eval: compact and full citations", test_eval_compact_and_full_detail);
     CU_add_test(s, "eval: sanctions hard block", test_eval_sanctions_hard_block);
     CU_add_test(s, "eval: aml thresholds and evidence", test_eval_aml_thresholds_and_evidence);
+    CU_add_test(s, "eval: evidence judged on the write date", test_eval_evidence_judged_on_the_write_date);
     CU_add_test(s, "eval: deterministic and committed", test_eval_deterministic_and_committed);
     CU_add_test(s, "eval: jurisdictions and zone options", test_eval_jurisdictions_and_options);
     CU_add_test(s, "eval: licence application pending without evidence", test_eval_licence_pending_without_evidence);

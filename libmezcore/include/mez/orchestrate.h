@@ -12,8 +12,11 @@
  * "counterparty": {...}, "payment_type": "...", "withholding_rule": "...", "withholding_account_id": "...",
  * "date": "YYYY-MM-DD"} — the evidence and party attributes (filer status, entity class, stated capital) the
  * tensor reads (mez/tensor.h, "the action document"), the payer's account withheld tax goes to, and the day the
- * action took effect when it is recorded later (today by default; never a future day). It is never sent to
- * Mass. A party's id and name are never taken from it: they come from the registry the request names.
+ * action took effect when it is recorded later (today by default; never a future day: it chooses the law applied,
+ * while names are screened and evidence judged as of today). It is never sent to Mass. A party's id and name are
+ * never taken from it: they come from the registry the request names; so does the entity class of a party the
+ * registry holds (a different one is 422 compliance.entity_class_conflict; only a party it does not hold, such as
+ * a beneficiary outside the zone, has its class from here).
  *
  * Atomicity. With the sovereign store, the Mass write, the credential, the attestation, the evaluation record
  * and the audit row are one database transaction: either all exist or none. With a remote Mass a transaction

@@ -18,7 +18,8 @@
 
 /* The withholding category of the packs (pk-wht-ty2026.yaml's payment_type) for a payment type of the Mass
  * treasury contract ("goods_payment" -> "goods", "royalty" -> "royalty_fee_non_resident"), or NULL for a type
- * that has no category of its own ("capital_gains_settlement", "other", anything unknown). */
+ * that has no category of its own ("capital_gains_settlement", "other", anything unknown) or whose head of the law
+ * the packs do not hold ("commission": s. 233, brokerage and commission, has no row). */
 const char *mez_tax_payment_category(const char *contract_type);
 
 /* A pack's percentage ("30", "4.5") as the fraction the treasury takes ("0.30", "0.045"). pct is a decimal string
@@ -55,17 +56,22 @@ int mez_tax_currency_exponent(const char *code);
  * row's lawpack; zone may be NULL: then the lawpack's id), filer_status_applied, computed_at and computation_digest (hex
  * SHA-256 of the canonical {"inputs": body, "outputs": the answer without its digest}, so anyone can recompute it).
  * An amount below the row's threshold is withheld nothing, citing the row. Double taxation relief is not
- * computed (the packs hold no treaty rates): a payee abroad is taxed as the zone's own law says, without dta_applied.
+ * computed (the packs hold no treaty rates): a payee abroad (destination_jurisdiction not the zone's) is taxed as
+ * the zone's own law says, without dta_applied, evaluated as the cross_border_transfer a payment leaving for that
+ * zone is (orchestrate_ops.c), so the figures are the same as that payment's.
  *
  * Problems (422 unless said): the body is read with the treasury's own validators, so its members are refused as
  * the treasury refuses them (request.* for its shape, request.invalid_id for a payer id that is not one,
  * fiscal.invalid_ntn, fiscal.invalid_strn, fiscal.invalid_amount, ...; pointers to them); withholding.no_category (/payment_type) for a type the law has no withholding head for;
  * withholding.exempt_payee (/payee_ntn/filer_status): an exempt payee's withholding is its exemption
  * certificate's; withholding.other_jurisdiction (/source_jurisdiction) when the payer is not in this zone's
- * jurisdiction;
+ * jurisdiction; tensor.invalid_jurisdiction (/destination_jurisdiction) for a destination that is not a
+ * jurisdiction id (1..64 of [A-Za-z0-9._-]);
  * withholding.filer_status_needed (/payee_ntn/filer_status), withholding.rule_needed (/compliance/withholding_rule,
- * the candidate rows named), withholding.no_rate (/effective_date: no row of the zone's packs is in force for the
- * payment on that day), withholding.undetermined (the tensor's reason given) when the law as loaded does not
+ * the candidate rows named), withholding.rule_not_applicable (/compliance/withholding_rule: the row named is not in
+ * force for the payment type, or the amount is outside its threshold while another row applies),
+ * withholding.no_rate (/effective_date: no row of the zone's packs is in force for the payment on that day),
+ * withholding.undetermined (the tensor's reason given) when the law as loaded does not
  * settle the tax; 503 zone.no_packs when the zone has none. */
 mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_zone_t *zone, apr_pool_t *p,
                                            mez_db_t *db, const json_t *body, const char *actor_entity, apr_time_t now,

@@ -168,7 +168,10 @@ const char *mez_tensor_decimal_format(apr_pool_t *p, const mez_tensor_decimal_t 
  *                                           are in force for the payment (sub-categories such as dividends
  *                                           of an IPP vs. others); the trace records the choice. Naming one
  *                                           band of a progressive table names the table (the amount picks the
- *                                           band)
+ *                                           band). A row named that is not in force for the payment type, is for
+ *                                           another payee class, or whose threshold the amount does not meet while
+ *                                           another row of the payment reaches it, does not apply (pending
+ *                                           "selected_rule_not_applicable")
  *     "amount": {"amount": "1000000", "currency": "PKR"},
  *                                           payment, cross_border_transfer: required; decimal string in the
  *                                           major unit, ISO 4217 code; JSON numbers are refused. The gross
@@ -230,7 +233,8 @@ const char *mez_tensor_decimal_format(apr_pool_t *p, const mez_tensor_decimal_t 
  *                                           rows of a pack's obligations section the attestation evidences: a
  *                                           tax_rates row's conditions hold when each is named by an attestation
  *                                           under the evidence of the row's pack's domain that has not expired
- *                                           at the end of the action's date; under licensing, they name
+ *                                           at the end of the action's date (or of a later evidence_date:
+ *                                           mez_tensor_eval_options_t); under licensing, they name
  *                                           the requirement ids of the licence applied for (min-directors)
  *     }
  *   }
@@ -484,6 +488,13 @@ typedef struct mez_tensor_eval_options_t {
     const char *clearance_context;
     const mez_tensor_clearance_t *clearances;
     size_t n_clearances;
+    const char *evidence_date;    /* YYYY-MM-DD the evidence is presented on; NULL: the action's date. An
+                               * attestation counts only if unexpired at the end of the later of this day and the
+                               * action's date: a write relies on its evidence the day it is made, so a backdated
+                               * action cannot revive an attestation that has expired since (the zone's pipeline
+                               * passes today, as for screening_date). Every evidence rule of the evaluation uses
+                               * it: the domains' evidence, tax rows' conditions, licence requirements. The result
+                               * then has "evidence_date" when it is later than the action's date. */
 } mez_tensor_eval_options_t;
 
 /* Evaluates an action document (above) against the index and returns the result, owned by p:
@@ -522,7 +533,8 @@ typedef struct mez_tensor_eval_options_t {
  * the limit, and the portions of the rows in force must add up to the income ("portions_do_not_cover"). Rows
  * of more than one taxpayer class (or pack) for one item are not ranked ("ambiguous_tax_rates",
  * "conflicting_tax_rates"). Each item taxed gives "income_tax_assessed" with its total; the tax domain is
- * compliant, or exempt when every row is an exemption; an item no row applies to leaves it undecided.
+ * compliant, or exempt when every row is an exemption; an item no row applies to makes it pending ("no_tax_rate",
+ * whose detail says when no row names the item's class at all), whatever the other items and the evidence say.
  *
  * A licence application naming a licence_type is decided, in the licensing domain, by the licence types of that
  * id in the loaded licensepacks that bind the jurisdiction (looked up by id, so the cost does not grow with the
@@ -531,9 +543,10 @@ typedef struct mez_tensor_eval_options_t {
  * with its description, count or amount (a minimum), source and source_detail:
  * "requirement_not_met" (non_compliant) when subject.capital is in the requirement's currency and below its
  * amount; "requirement_evidenced" when an attestation under the licensing evidence, unexpired at the end of the
- * date, names the requirement id in its obligations; "requirement_unevidenced" (pending) otherwise. Stated
- * capital at or above a minimum is still only a claim, so it needs its attestation too. With every requirement
- * evidenced the domain is compliant (the evidence rule above still applies: an expired attestation fails it); a
+ * date (or of a later evidence_date), names the requirement id in its obligations; "requirement_unevidenced"
+ * (pending) otherwise. Stated capital at or above a minimum is still only a claim, so it needs its attestation
+ * too. With every requirement evidenced the domain is compliant (the evidence rule above still applies: an expired
+ * attestation fails it); a
  * type with no requirement in force is left to the evidence, as a domain no rule decides. The result then has "fees": [ {"licence_type", "id", "rule", "fee_type",
  * "filing", "amount" {amount | amount_minor, currency}, "description", "source", "source_detail"} ] (empty when
  * the type states none); other actions have no fees member.
