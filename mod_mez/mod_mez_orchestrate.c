@@ -251,6 +251,7 @@ void mez_orch_zone_of(request_rec *r, const mez_srv_conf_t *sc, mez_orch_zone_t 
     z->mass_call = mass_call;
     z->mass_is_remote = mass_is_remote;
     z->mass_baton = r;
+    z->tax_decides_payments = sc->mode == MEZ_MODE_PRODUCTION;
 }
 
 int mez_orch_serve(request_rec *r, mez_srv_conf_t *sc)

@@ -606,3 +606,37 @@ def test_every_write_is_in_the_audit_chain(pk_zone, mez_env):
     z = pk_zone.a if hasattr(pk_zone, "a") else pk_zone
     cp = mez_env.mez("audit", "verify", "--driver", z.driver, "--params", z.db.params)
     assert cp.returncode == 0, cp.stdout + cp.stderr
+
+
+def test_a_production_zone_moves_no_money_while_the_tax_is_undecided(make_zone, driver, mez_env):
+    """Withholding is the payer's duty, not an option. Where the law the zone holds does not settle what a payment
+    withholds (here the payee's filer status is not given, so the s. 153(1)(b) row's two rates cannot be chosen
+    between), a zone in MezMode production refuses the payment (409 compliance.tax_undecided, naming why) rather
+    than paying it with nothing withheld; with the facts given it is paid and withheld. In development the
+    payment goes through with the tax recorded pending (the other tests)."""
+    dest = os.path.join(mez_env.new_dir("pko-prod"), "pk")
+    shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), dest)
+    z = make_zone(driver, zone_id=ZONE_ID, zone_file=os.path.join(dest, "zone.yaml"), extra_conf="MezMode production")
+    payer = zone_post(z, "/v1/entities", formation("Sialkot Sports Goods (Pvt) Ltd", EVIDENCE))["id"]
+    payee = zone_post(z, "/v1/entities", formation("Multan Mangoes (Pvt) Ltd", EVIDENCE))["id"]
+    accounts = [zone_post(z, "/v1/fiscal/accounts", {"entity_id": e, "account_type": t, "currency": "PKR",
+                                                     "ntn": NTN})["resource"]["account_id"]
+                for e, t in ((payer, "operating"), (payer, "withholding"), (payee, "operating"))]
+    r = z.post("/mass/v1/fiscal/accounts/%s/deposits" % accounts[0],
+               json={"amount": "5000000", "currency": "PKR", "reference": "capital injection"})
+    assert r.status_code == 201, r.text
+    body = {"source_account_id": accounts[0],
+            "destination": {"type": "internal_account", "account_id": accounts[2]},
+            "amount": "1000000", "currency": "PKR", "payment_type": "service_fee",
+            "compliance": {"date": "2026-01-15", "subject": {"filer_status": "filer"},
+                           "evidence": EVIDENCE, "withholding_account_id": accounts[1]}}
+    tables = ["mez_credential", "mez_mass_ledger_line", "mez_mass_payment", "mez_mass_tax_event"]
+    before = counts(z, tables)
+    p = assert_problem(z.post("/v1/fiscal/payments", json=body), 409, "compliance.tax_undecided",
+                       pointer="/compliance")
+    assert "filer" in p["detail"], p
+    assert counts(z, tables) == before
+    body["compliance"]["counterparty"] = {"filer_status": "filer"}
+    pay = zone_post(z, "/v1/fiscal/payments", body)
+    assert pay["resource"]["status"] == "settled"
+    assert pay["resource"]["withholding_amount"].startswith("150000")      # 15 % for a filer payee

@@ -594,6 +594,22 @@ static mez_status_t payment_amend(orch_t *o)
             return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "compliance.withholding_rule_not_applicable",
                                "/compliance/withholding_rule", "withholding_rule '%s' does not govern this payment: %s",
                                mez_orch_str(r, "withholding_rule"), mez_orch_str(r, "detail"));
+    /* Withholding is a duty of the payer the law imposes, not an option: where the zone cannot say what the law
+     * withholds (the payee's filer status not given, rows that the facts do not choose between, or no rate card
+     * in force on the payment's date), a production zone does not move the money with nothing withheld. */
+    if (o->z->tax_decides_payments) {
+        const json_t *tax = json_object_get(json_object_get(o->result, "domains"), "tax");
+        const char *state = mez_orch_str(tax, "state"), *why = "";
+        if (state && !strcmp(state, "pending")) {
+            json_array_foreach(json_object_get(tax, "reasons"), i, r)
+                why = apr_pstrcat(o->p, why, *why ? "; " : "", mez_orch_str(r, "code") ? mez_orch_str(r, "code") : "",
+                                  mez_orch_str(r, "detail") ? ": " : "",
+                                  mez_orch_str(r, "detail") ? mez_orch_str(r, "detail") : "", NULL);
+            return mez_problem(o->pb, o->p, MEZ_EINVAL, 409, "compliance.tax_undecided", "/compliance",
+                               "the zone's law does not settle what this payment withholds, and this zone (MezMode "
+                               "production) moves no money until it does: %s", *why ? why : "tax pending");
+        }
+    }
     if (!json_array_size(lines))
         return MEZ_OK;
     if (json_array_size(lines) > 1)

@@ -55,6 +55,11 @@ typedef struct mez_orch_zone_t {
     mez_orch_mass_fn *mass_call;              /* NULL: the sovereign store, in this transaction */
     void *mass_baton;
     int (*mass_is_remote)(void *baton, mez_mass_primitive_t prim);   /* NULL: all sovereign */
+    int tax_decides_payments;                 /* 1 (MezMode production): a payment whose tax domain is pending
+                                               * (the facts do not settle which row governs it, or no row is in
+                                               * force on its date) is refused, 409 "compliance.tax_undecided",
+                                               * rather than paid with nothing withheld; 0: it is paid, the tax
+                                               * recorded pending in its evaluation and credential */
 } mez_orch_zone_t;
 
 typedef struct mez_orch_request_t {
