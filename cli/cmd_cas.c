@@ -2,6 +2,7 @@
  * witness bundles from the command line, over the same library functions the zone uses. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <apr_file_io.h>
 #include <apr_strings.h>
 #include "mez/cas.h"
@@ -177,10 +178,19 @@ static int cas_read(apr_pool_t *p, int argc, const char *const *argv, const char
         size_t len;
         if ((rv = mez_cas_get(p, cas, type, &d, &data, &len, &pb)) != MEZ_OK)
             return mez_cli_fail(&pb, rv);
-        /* Whole or not at all: written beside --out, synced and renamed over it (a link at --out is replaced,
-         * not written through), so a failed write never leaves half an artifact where a whole one was. */
-        if (out && (rv = mez_cas_write_file_atomic(p, out, data, len, 0644, &pb)) != MEZ_OK)
-            return mez_cli_fail(&pb, rv);
+        if (out) {
+            /* Whole or not at all: written beside --out, synced and renamed over it (a link at --out is replaced,
+             * not written through), so a failed write never leaves half an artifact where a whole one was. Only
+             * over a file: a device or pipe (/dev/null) would be replaced by one; standard output is "no --out". */
+            struct stat st;
+            if (lstat(out, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+                fprintf(stderr, "mez cas get: --out %s is not a regular file; leave --out out to write to standard "
+                        "output\n", out);
+                return MEZ_EXIT_USAGE;
+            }
+            if ((rv = mez_cas_write_file_atomic(p, out, data, len, 0644, &pb)) != MEZ_OK)
+                return mez_cli_fail(&pb, rv);
+        }
         else if (len && fwrite(data, 1, len, stdout) != len) {
             return MEZ_EXIT_USAGE;
         }

@@ -636,7 +636,20 @@ def test_a_production_zone_moves_no_money_while_the_tax_is_undecided(make_zone, 
                        pointer="/compliance")
     assert "filer" in p["detail"], p
     assert counts(z, tables) == before
+    # Dated today: the rows for services are in force on other dates (tax year 2026), not today's; the packs lack
+    # today's rate card, so what the law withholds is not settled either.
     body["compliance"]["counterparty"] = {"filer_status": "filer"}
+    today = dict(body, compliance=dict(body["compliance"]))
+    del today["compliance"]["date"]
+    p = assert_problem(z.post("/v1/fiscal/payments", json=today), 409, "compliance.tax_undecided",
+                       pointer="/compliance")
+    assert "in force on other dates" in p["detail"], p
+    assert counts(z, tables) == before
     pay = zone_post(z, "/v1/fiscal/payments", body)
     assert pay["resource"]["status"] == "settled"
     assert pay["resource"]["withholding_amount"].startswith("150000")      # 15 % for a filer payee
+    # A payment no row withholds from at all is not undecided: paid, nothing withheld (its tax, pending, is the
+    # evidence's to settle as in any domain).
+    misc = dict(body, amount="1000", compliance=dict(body["compliance"], payment_type="misc"))
+    pay = zone_post(z, "/v1/fiscal/payments", misc)
+    assert pay["resource"]["status"] == "settled" and pay["resource"]["withholding_amount"] == "0.00", pay

@@ -324,7 +324,10 @@ def test_cas_is_never_written_through_a_link_and_holds_only_packs_under_pack_typ
         f.write("keep me\n")
     os.symlink(victim, out)
     cp = mez_env.mez("cas", "get", "--datadir", store, "--type", "regpack", "--out", out, "sha256:" + name)
-    assert cp.returncode == 0, cp.stderr
+    assert cp.returncode == 0 and cp.stdout == "", cp.stderr
+    cp = mez_env.mez("cas", "get", "--datadir", store, "--type", "regpack", "--out", "/dev/null", "sha256:" + name)
+    assert cp.returncode == 2 and "not a regular file" in cp.stderr and os.path.exists("/dev/null"), cp.stderr
+    assert not os.path.isfile("/dev/null")
     assert not os.path.islink(out) and open(victim).read() == "keep me\n"
     with open(out, "rb") as f, open(os.path.join(regdir, name), "rb") as g:
         assert f.read() == g.read()

@@ -577,6 +577,26 @@ static mez_status_t payment_prepare(orch_t *o)
 /* What the tensor decided to withhold goes to the treasury with the payment (metadata.withholding, the store's
  * documented way in: mass_payment.c), so the payee receives the net and the tax sits in the payer's withholding
  * account, in one ledger transaction. */
+/* A tax reason saying that a withholding row governs the payment but the facts or the packs do not settle what
+ * it withholds. Not "no row withholds from this payment" (no_withholding_rate without rows in force on other
+ * dates: a payment the law takes nothing from, or a jurisdiction with no withholding at all), whose pending tax
+ * is for the evidence to settle as in any other domain. */
+static int withholding_undecided(const json_t *r)
+{
+    static const char *const codes[] = { "entity_class_unknown", "basis_not_supported", "amount_basis_required",
+                                         "currency_mismatch", "ambiguous_rates", "conflicting_rates",
+                                         "filer_status_unknown", "rate_missing", NULL };
+    const char *code = mez_orch_str(r, "code");
+    if (!code)
+        return 0;
+    if (!strcmp(code, "no_withholding_rate"))
+        return json_is_true(json_object_get(r, "in_force_on_other_dates"));
+    for (int i = 0; codes[i]; i++)
+        if (!strcmp(code, codes[i]))
+            return 1;
+    return 0;
+}
+
 static mez_status_t payment_amend(orch_t *o)
 {
     const json_t *lines = json_object_get(o->result, "withholding"), *w;
@@ -600,15 +620,16 @@ static mez_status_t payment_amend(orch_t *o)
     if (o->z->tax_decides_payments) {
         const json_t *tax = json_object_get(json_object_get(o->result, "domains"), "tax");
         const char *state = mez_orch_str(tax, "state"), *why = "";
-        if (state && !strcmp(state, "pending")) {
+        if (state && !strcmp(state, "pending"))
             json_array_foreach(json_object_get(tax, "reasons"), i, r)
-                why = apr_pstrcat(o->p, why, *why ? "; " : "", mez_orch_str(r, "code") ? mez_orch_str(r, "code") : "",
-                                  mez_orch_str(r, "detail") ? ": " : "",
-                                  mez_orch_str(r, "detail") ? mez_orch_str(r, "detail") : "", NULL);
+                if (withholding_undecided(r))
+                    why = apr_pstrcat(o->p, why, *why ? "; " : "", mez_orch_str(r, "code"),
+                                      mez_orch_str(r, "detail") ? ": " : "",
+                                      mez_orch_str(r, "detail") ? mez_orch_str(r, "detail") : "", NULL);
+        if (*why)
             return mez_problem(o->pb, o->p, MEZ_EINVAL, 409, "compliance.tax_undecided", "/compliance",
-                               "the zone's law does not settle what this payment withholds, and this zone (MezMode "
-                               "production) moves no money until it does: %s", *why ? why : "tax pending");
-        }
+                               "the zone's law withholds from this payment but does not settle what, and this zone "
+                               "(MezMode production) moves no money until it does: %s", why);
     }
     if (!json_array_size(lines))
         return MEZ_OK;

@@ -246,12 +246,28 @@ void mez_tensor_eval_withholding(eval_t *ev)
     if (!withholding_candidates(ev, payee, &cand, &ncand))
         return;
     if (ncand == 0) {
+        /* Rows for this payment type and payee that are in force on other dates (a rate card that lapsed, or is
+         * not yet in force): the law withholds, this zone's packs only lack the card for this date. Said, so that
+         * a zone that moves no money while the tax is undecided (MezMode production) can tell this from a payment
+         * that no row withholds from at all. */
+        const apr_array_header_t *rows = apr_hash_get(ev->ix->wht, a->payment_type, APR_HASH_KEY_STRING);
+        const char *cls = mez_entity_class_name(payee->entity_class);
+        int lapsed = 0;
+        for (int k = 0; rows && k < rows->nelts && !lapsed; k++) {
+            const wht_row_t *row = APR_ARRAY_IDX(rows, k, const wht_row_t *);
+            lapsed = pack_applies(row->h.pack, a->jurisdiction) && !in_force(row->h.from, row->h.to, a->day)
+                     && (!strcmp(row->payee_class, "any") || (cls && !strcmp(row->payee_class, cls)));
+        }
         o = tax_reason(ev, "no_withholding_rate", NULL);
         set_str(ev->ix, o, "payment_type", a->payment_type);
-        set_str(ev->ix, o, "payee_class", mez_entity_class_name(payee->entity_class));
+        set_str(ev->ix, o, "payee_class", cls);
         set_str(ev->ix, o, "date", a->date);
-        set_str(ev->ix, o, "detail",
-                "no withholding row of this jurisdiction is in force for this payment type and payee");
+        set_str(ev->ix, o, "detail", lapsed
+                ? "no withholding row of this jurisdiction is in force on this date for this payment type and payee; "
+                  "rows for them are in force on other dates (the packs lack the rate card for this date)"
+                : "no withholding row of this jurisdiction is in force for this payment type and payee");
+        if (lapsed)
+            json_object_set_new(o, "in_force_on_other_dates", json_true());
         return;         /* no rule decides it: evidence or pending */
     }
     kind = payee->filer_status == MEZ_FILER_STATUS_FILER ? RATE_FILER
