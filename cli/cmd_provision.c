@@ -21,6 +21,7 @@
  * deployed or re-deployed by hand) is never touched by a request, resumed or not (provision.zone_exists). */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,11 +105,17 @@ static const char *read_nofollow(apr_pool_t *p, const char *path)
 static int holds_pg_password(apr_pool_t *p)
 {
     const char *pw = getenv("PGPASSWORD"), *file = getenv("PGPASSFILE"), *home = getenv("HOME");
+    struct passwd *me;
     if (pw && *pw)
         return 1;
-    if (!(file && *file) && home && *home)
-        file = apr_pstrcat(p, home, "/.pgpass", NULL);
-    return file && *file && access(file, F_OK) == 0;
+    if (file && *file)
+        return access(file, F_OK) == 0;
+    /* libpq takes the home directory from $HOME, and without it (systemd leaves HOME unset for a system service)
+     * from the password database, as here; older libpq always from the password database. Either may hold one. */
+    if (home && *home && access(apr_pstrcat(p, home, "/.pgpass", NULL), F_OK) == 0)
+        return 1;
+    me = getpwuid(geteuid());
+    return me && me->pw_dir && *me->pw_dir && access(apr_pstrcat(p, me->pw_dir, "/.pgpass", NULL), F_OK) == 0;
 }
 
 /* Writes a whole status document to path, replacing it (temporary file, exclusively created, then renamed). */

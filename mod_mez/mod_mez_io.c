@@ -37,7 +37,7 @@ mez_status_t mez_read_json_body(request_rec *r, json_t **out, mez_problem_t *pb)
     apr_off_t limit = sc->max_body > 0 ? sc->max_body : MEZ_DEFAULT_MAX_BODY;
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
     char *buf;
-    apr_off_t len = 0, cap;
+    apr_off_t len = 0, cap, most;
     int rc;
 
     *out = NULL;
@@ -50,18 +50,20 @@ mez_status_t mez_read_json_body(request_rec *r, json_t **out, mez_problem_t *pb)
         return mez_problem(pb, r->pool, MEZ_EINVAL, 413, "request.too_large", NULL,
                            "the body is %" APR_OFF_T_FMT " bytes; this zone accepts at most %" APR_OFF_T_FMT,
                            r->remaining, limit);
-    /* The buffer is the body's size when Content-Length gives it; a chunked body's grows by doubling from
-     * 16 KiB. Reserving the whole limit for every request (1 MiB by default, up to 1 GiB) made each small
-     * formation take a megabyte from the pool's allocator, and a public route a gigabyte per request. */
-    cap = r->remaining > 0 ? r->remaining + 1 : (limit + 1 < 16384 ? limit + 1 : 16384);
+    /* The buffer grows with what arrives, by doubling from 16 KiB up to the size Content-Length gave (or the limit,
+     * for a chunked body), plus one byte. Reserving the whole limit for every request (1 MiB by default, up to
+     * 1 GiB) made each small formation take a megabyte from the pool's allocator; reserving what Content-Length
+     * claims would let a client that claims much and sends nothing have it. */
+    most = (r->remaining > 0 ? r->remaining : limit) + 1;
+    cap = most < 16384 ? most : 16384;
     buf = apr_palloc(r->pool, (apr_size_t)cap);
     if (ap_should_client_block(r)) {
-        long n;
+        long n = 0;
         for (;;) {
             if (len == cap) {
                 /* Full: a chunked body (or one longer than it said). Read up to one byte past the limit, so a
                  * body that is too large is recognised as such. */
-                apr_off_t grown = cap * 2 < limit + 1 ? cap * 2 : limit + 1;
+                apr_off_t grown = cap * 2 < most ? cap * 2 : most;
                 char *bigger;
                 if (grown <= cap)
                     break;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include "httpd.h"
@@ -46,8 +47,13 @@ static void log_problems(server_rec *s, const char *what, const apr_array_header
  * and chown would follow it, handing whatever it names (/etc) to that user at the next start. */
 static void give_to_httpd_user(apr_pool_t *p, server_rec *s, const char *path)
 {
+    struct stat st;
     (void)p;
     if (geteuid() != 0)
+        return;
+    /* Nor a file with another name elsewhere (a hard link the httpd user made to a file it does not own, where
+     * the kernel allows that): deploy's chown (dep_chown) keeps the same rule. */
+    if (lstat(path, &st) != 0 || (!S_ISDIR(st.st_mode) && st.st_nlink > 1))
         return;
     if (lchown(path, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0)
         ap_log_error(APLOG_MARK, APLOG_WARNING, errno, s, "cannot hand %s to the httpd user", path);

@@ -84,16 +84,23 @@ static mez_status_t db_drain_select(apr_pool_t *p, mez_db_t *db, const char *sql
 }
 
 /* A problem's detail goes to stderr, to deploy's progress files and from there to the admin API: a password in
- * the connection string must not go with it. Keyword form (password=secret, password = 'se cret'), and the URI
- * form's user:secret@ and ?password=secret, become "***". */
+ * the connection string must not go with it. Keyword form (password=secret, password = 'se cr\'et', pass\ word
+ * escapes as libpq reads them; every occurrence, libpq taking the last), and the URI form's user:secret@ and
+ * ?password=secret, become "***". */
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
 const char *mez_db_params_redacted(apr_pool_t *p, const char *params)
 {
-    const char *s = params ? params : "", *c = s;
-    char *out = apr_palloc(p, strlen(s) + 4 * 8 + 1), *w = out;   /* at most a few "***" longer than s */
-    const char *scheme = strstr(s, "://");
-    size_t budget = 8;
+    const char *s = params ? params : "", *c = s, *scheme = strstr(s, "://");
+    /* Each "***" replaces at least one character of "password=" or ":"...: at most 3 more bytes per occurrence,
+     * and there are fewer occurrences than bytes / 4. */
+    char *out = apr_palloc(p, strlen(s) + strlen(s) / 4 * 3 + 8), *w = out;
+    int uri = scheme && !strpbrk(s, " \t\n\r\f\v");
 
-    if (scheme && !strchr(s, ' ')) {
+    if (uri) {
         /* URI: scheme://[user[:password]@]host...[?...password=...&...] */
         const char *auth = scheme + 3, *at = strchr(auth, '@'), *slash = strchr(auth, '/'), *colon;
         if (at && (!slash || at < slash) && (colon = memchr(auth, ':', (size_t)(at - auth)))) {
@@ -102,12 +109,10 @@ const char *mez_db_params_redacted(apr_pool_t *p, const char *params)
             c = at;
         }
         while (*c) {
-            if (c > s && (c[-1] == '?' || c[-1] == '&') && !strncmp(c, "password=", 9) && budget) {
-                budget--;
+            if (c > s && (c[-1] == '?' || c[-1] == '&') && !strncmp(c, "password=", 9)) {
                 w = apr_cpystrn(w, "password=***", 13);
-                c += 9;
-                while (*c && *c != '&')
-                    c++;
+                for (c += 9; *c && *c != '&'; c++)
+                    ;
                 continue;
             }
             *w++ = *c++;
@@ -116,15 +121,14 @@ const char *mez_db_params_redacted(apr_pool_t *p, const char *params)
         return out;
     }
     while (*c) {
-        /* password at the start of a keyword, then '=' (spaces allowed around it), then a value */
-        if ((c == s || c[-1] == ' ' || c[-1] == '\t') && !strncmp(c, "password", 8) && budget) {
+        /* password at the start of a keyword, then '=' (white space allowed around it), then a value */
+        if ((c == s || is_space(c[-1])) && !strncmp(c, "password", 8)) {
             const char *v = c + 8;
-            while (*v == ' ' || *v == '\t')
+            while (is_space(*v))
                 v++;
             if (*v == '=') {
-                v++;
-                while (*v == ' ' || *v == '\t')
-                    v++;
+                for (v++; is_space(*v); v++)
+                    ;
                 if (*v == '\'') {
                     for (v++; *v && *v != '\''; v++)
                         if (*v == '\\' && v[1])
@@ -133,11 +137,11 @@ const char *mez_db_params_redacted(apr_pool_t *p, const char *params)
                         v++;
                 }
                 else
-                    while (*v && *v != ' ' && *v != '\t')
-                        v++;
+                    for (; *v && !is_space(*v); v++)
+                        if (*v == '\\' && v[1])
+                            v++;
                 w = apr_cpystrn(w, "password=***", 13);
                 c = v;
-                budget--;
                 continue;
             }
         }

@@ -269,7 +269,9 @@ mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_z
         line = json_array_get(lines, 0);
         if (!(withheld = mez_tax_minor_units(p, str(line, "amount", NULL), q.exponent))
             || mez_mass_decimal_parse(withheld, -1, q.exponent, MEZ_MASS_AMOUNT_MAX, &w) != MEZ_DECIMAL_OK
-            || w > g) {
+            || w > g || (g > 0 && w == g)) {
+            /* The whole amount withheld would leave nothing to pay: the treasury refuses such a payment
+             * (fiscal.withholding_exceeds_amount), so the calculation does not answer it either. */
             json_decref(legal);
             return mez_problem(pb, p, MEZ_EINTERNAL, 500, "withholding.out_of_range", NULL,
                                "the tax the packs give (%s %s) is not a payable amount of this payment",

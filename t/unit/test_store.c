@@ -76,6 +76,13 @@ static void test_params_redacted(void)
         { "postgresql://mez@db/z?sslmode=require&password=s3cret&x=1",
           "postgresql://mez@db/z?sslmode=require&password=***&x=1" },
         { "postgresql://db/z", "postgresql://db/z" },
+        { "password=a password=b password=c password=d password=e password=f password=g password=h password=i "
+          "password=real", "password=*** password=*** password=*** password=*** password=*** password=*** "
+          "password=*** password=*** password=*** password=***" },
+        { "host=db\npassword=s3cret", "host=db\npassword=***" },
+        { "password=se\\ cret host=db", "password=*** host=db" },
+        { "password=", "password=***" },
+        { "a:", "a:" },
         { "/var/lib/mez/zone.sqlite", "/var/lib/mez/zone.sqlite" },
         { "", "" },
     };
