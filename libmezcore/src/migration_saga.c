@@ -211,7 +211,7 @@ static const char *ref_of(saga_t *s, const char *what)
  * corridor after its receipt, or a new one. Only a responder's append can fail for want of its peer (the
  * sequencer). The destination acts only when this zone asks it to complete, and never past the deadline, so the
  * notice is a second guard: the entity is not kept locked for it, and the evidence says it is missing. */
-static mez_status_t compensation_receipt(saga_t *s, const char *why, json_t *evidence, mez_problem_t *pb)
+static mez_status_t compensation_receipt(saga_t *s, json_t *evidence, mez_problem_t *pb)
 {
     json_t *receipt = NULL, *delivery = NULL;
     uint64_t seq = 0;
@@ -222,11 +222,15 @@ static mez_status_t compensation_receipt(saga_t *s, const char *why, json_t *evi
         != MEZ_OK)
         return st;
     if (!found) {
+        /* The same transition on every attempt (no reason in it: a cancel and a later time-out say different
+         * things): it is recorded under one reference, and a retry whose first append's answer was lost is
+         * answered with that first receipt, which the responder takes only if it is the transition asked for.
+         * The reason stays in this step's evidence. */
         mez_problem_t rpb = { 0 };
-        json_t *t = own(s->env, json_pack("{s:s, s:{s:s, s:I, s:s, s:{s:s, s:s}}}", "kind",
+        json_t *t = own(s->env, json_pack("{s:s, s:{s:s, s:I, s:{s:s, s:s}}}", "kind",
                                           "entity_migration_compensation", "payload", "migration_id",
-                                          s->m->migration_id, "sequence", (json_int_t)s->m->receipt_seq, "reason",
-                                          why, "source", "zone_id", s->env->zone->zone_id, "entity_id",
+                                          s->m->migration_id, "sequence", (json_int_t)s->m->receipt_seq,
+                                          "source", "zone_id", s->env->zone->zone_id, "entity_id",
                                           s->m->entity_id));
         if (mez_corridor_record(s->env, s->m->corridor_id, t, ref_of(s, "compensation"), &receipt, &seq, &delivery,
                                 &rpb) != MEZ_OK) {
@@ -328,7 +332,7 @@ static mez_status_t release(saga_t *s, int event, const char *why, const json_t 
             return st;
         u.receipt_seq = s->m->receipt_seq;
     }
-    if (s->m->receipt_seq >= 0 && (st = compensation_receipt(s, why, evidence, pb)) != MEZ_OK)
+    if (s->m->receipt_seq >= 0 && (st = compensation_receipt(s, evidence, pb)) != MEZ_OK)
         return st;
     if (s->m->locked && (st = unlock_source(s, to, evidence, pb)) != MEZ_OK)
         return st;
