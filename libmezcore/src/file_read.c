@@ -1,9 +1,11 @@
-/* file_read.c: mez_file_open_regular and mez_file_kind (mez/file.h). */
+/* file_read.c: mez_file_open_regular, mez_file_open_regular_or_problem and mez_file_kind (mez/file.h). */
 #include <errno.h>
+#include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "mez/file.h"
+#include "mez/problem.h"
 
 const char *mez_file_kind(const struct stat *st)
 {
@@ -49,4 +51,16 @@ int mez_file_open_regular(const char *path, struct stat *st)
         return -1;
     }
     return fd;
+}
+
+int mez_file_open_regular_or_problem(apr_pool_t *p, const char *path, struct stat *st, mez_problem_t *pb)
+{
+    int fd = mez_file_open_regular(path, st);
+    if (fd >= 0)
+        return fd;
+    if (errno == 0)
+        mez_problem(pb, p, MEZ_EIO, 500, "io.read", NULL, "%s is %s, not a regular file", path, mez_file_kind(st));
+    else
+        mez_problem(pb, p, MEZ_EIO, 500, "io.open", NULL, "cannot open %s: %s", path, strerror(errno));
+    return -1;
 }

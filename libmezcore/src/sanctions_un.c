@@ -692,12 +692,8 @@ mez_status_t mez_sanctions_import_un(apr_pool_t *p, const char *path, const mez_
                            "the jurisdiction the list is imported for is required");
     /* libxml2 would say little more than "failed to load" for a file it cannot open, and would wait forever on a
      * named pipe: the file is opened here, without waiting, checked, and handed to libxml2 as a descriptor. */
-    if ((fd = mez_file_open_regular(path, &sb)) < 0) {
-        if (errno == 0)
-            return mez_problem(pb, p, MEZ_EIO, 500, "io.read", NULL, "%s is %s, not a regular file", path,
-                               mez_file_kind(&sb));
-        return mez_problem(pb, p, MEZ_EIO, 500, "io.open", NULL, "cannot open %s: %s", path, strerror(errno));
-    }
+    if ((fd = mez_file_open_regular_or_problem(p, path, &sb, pb)) < 0)
+        return MEZ_EIO;
 
     im.p = p;
     im.path = path;

@@ -472,12 +472,8 @@ mez_status_t mez_yaml_read_file(apr_pool_t *p, const char *path, size_t max, cha
     *len = 0;
     /* Opened without waiting and checked on the descriptor: a named pipe or a device where a pack, an act, a zone
      * file or a lock belongs is refused at once instead of hanging httpd's start-up or the CLI. */
-    if ((fd = mez_file_open_regular(path, &sb)) < 0) {
-        if (errno == 0)
-            return mez_problem(pb, p, MEZ_EIO, 500, "io.read", NULL, "%s is %s, not a regular file", path,
-                               mez_file_kind(&sb));
-        return mez_problem(pb, p, MEZ_EIO, 500, "io.open", NULL, "cannot open %s: %s", path, strerror(errno));
-    }
+    if ((fd = mez_file_open_regular_or_problem(p, path, &sb, pb)) < 0)
+        return MEZ_EIO;
     if ((apr_uint64_t)sb.st_size > (apr_uint64_t)max) {
         close(fd);
         return mez_problem(pb, p, MEZ_EIO, 500, "io.too_large", NULL, "%s is larger than %lu bytes", path,

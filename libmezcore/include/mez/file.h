@@ -29,4 +29,11 @@ int mez_file_open_regular(const char *path, struct stat *st);
 /* "a directory", "a named pipe (FIFO)", "a character device", ...: what st is, for messages. */
 const char *mez_file_kind(const struct stat *st);
 
+/* mez_file_open_regular with its refusal as a problem: "io.read" (500, "PATH is a named pipe (FIFO), not a
+ * regular file") or "io.open" (500, with the system's reason). The descriptor, or -1 with pb set. */
+struct apr_pool_t;
+struct mez_problem_t;
+int mez_file_open_regular_or_problem(struct apr_pool_t *p, const char *path, struct stat *st,
+                                     struct mez_problem_t *pb);
+
 #endif
