@@ -29,8 +29,10 @@ static void usage_import_un(FILE *out)
         "  --source-url URL        where this copy of the list came from (default: the UN's XML address)\n"
         "  --include-low-quality   also take aliases the UN marks as Low quality (left out by default: too weak\n"
         "                          to identify anyone, and every screening hit is a hard block)\n"
+        "  --allow-shrink          replace a list even when the new one names fewer than half its entries (without\n"
+        "                          it that is refused: a truncated feed would let the names it lost through)\n"
         "exit codes: 0 written, 1 the list is invalid (malformed XML, not the UN list, a record without a name or\n"
-        "reference), 2 usage or I/O error.\n");
+        "reference, or half the list gone), 2 usage or I/O error.\n");
 }
 
 static void usage_sanctions(FILE *out)
@@ -333,6 +335,33 @@ static mez_status_t read_back(apr_pool_t *p, const char *tmp, int yaml, const me
     return MEZ_OK;
 }
 
+/* The entries of the UN list in the pack file a new import would replace (yaml or json as written), or -1 when
+ * there is none or it holds no such list. */
+static long entries_replaced(apr_pool_t *p, const char *out, int yaml)
+{
+    json_t *m = NULL, *l;
+    size_t i;
+    mez_problem_t pb = { 0 };
+    apr_finfo_t fi;
+    if (apr_stat(&fi, out, APR_FINFO_TYPE, p) != APR_SUCCESS || fi.filetype != APR_REG)
+        return -1;
+    if (yaml) {
+        mez_pack_t *pack;
+        mez_pack_options_t opts = { 0 };
+        if (mez_pack_load(p, out, &opts, &pack, &pb) != MEZ_OK)
+            return -1;
+        m = pack->model;
+    }
+    else if (mez_json_parse_file(p, out, &m, &pb) != MEZ_OK)
+        return -1;
+    json_array_foreach(json_object_get(m, "lists"), i, l) {
+        const char *id = json_string_value(json_object_get(l, "id"));
+        if (id && !strcmp(id, MEZ_SANCTIONS_UN_LIST_ID))
+            return (long)json_array_size(json_object_get(l, "entries"));
+    }
+    return -1;
+}
+
 /* ------------------------------------------------------------------ import-un */
 
 static int cmd_import_un(apr_pool_t *p, int argc, const char *const *argv)
@@ -341,7 +370,7 @@ static int cmd_import_un(apr_pool_t *p, int argc, const char *const *argv)
     mez_sanctions_report_t rep;
     const char *out = NULL, *xml = NULL, *text = NULL, *tmp = NULL;
     size_t len = 0;
-    int yaml;
+    int yaml, allow_shrink = 0;
     json_t *model;
     mez_digest_t digest;
     mez_problem_t pb = { 0 };
@@ -366,6 +395,8 @@ static int cmd_import_un(apr_pool_t *p, int argc, const char *const *argv)
             continue;
         if (!strcmp(argv[i], "--include-low-quality"))
             opts.include_low_quality = 1;
+        else if (!strcmp(argv[i], "--allow-shrink"))
+            allow_shrink = 1;
         else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             fprintf(stderr, "mez sanctions import-un: unknown option '%s'\n", argv[i]);
             usage_import_un(stderr);
@@ -390,6 +421,20 @@ static int cmd_import_un(apr_pool_t *p, int argc, const char *const *argv)
 
     if ((rv = mez_sanctions_import_un(p, xml, &opts, &model, &rep, &pb)) != MEZ_OK)
         return mez_cli_fail(&pb, rv);
+    /* The UN list changes by a few names at a time; one that lost half of them is far likelier a truncated or
+     * mangled download than the Council's decision, and screening against it would let the lost names through. */
+    {
+        long before = entries_replaced(p, out, yaml);
+        long now = (long)json_array_size(json_object_get(json_array_get(json_object_get(model, "lists"), 0),
+                                                         "entries"));
+        if (before > 0 && now * 2 < before && !allow_shrink) {
+            fprintf(stderr, "mez: sanctions.list_shrank: %s names %ld entries, the list in %s %ld: more than half "
+                    "would be gone, which a truncated feed does and the Security Council does not; check the "
+                    "download, or pass --allow-shrink to replace it anyway (%s unchanged)\n", xml, now, out, before,
+                    out);
+            return MEZ_EXIT_INVALID;
+        }
+    }
     if ((rv = mez_pack_model_digest(p, MEZ_PACK_REG, model, &digest, &pb)) != MEZ_OK)
         return mez_cli_fail(&pb, rv);
     if (yaml)

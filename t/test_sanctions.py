@@ -150,6 +150,21 @@ def test_errors_and_usage(mez_env, imported):
         with open(kept, "rb") as f:
             assert f.read() == before, label
     assert not [n for n in os.listdir(d) if n.startswith("kept.yaml.")]
+    # A feed that lost more than half the list (one record left) is a truncated download far likelier than the
+    # Council's decision: refused unless --allow-shrink, the list file unchanged.
+    one = os.path.join(d, "feed-one.xml")
+    with open(one, "w") as f:
+        f.write('<?xml version="1.0"?>\n<CONSOLIDATED_LIST dateGenerated="2026-03-01T00:00:00Z"><INDIVIDUALS>'
+                "<INDIVIDUAL><FIRST_NAME>A</FIRST_NAME><SECOND_NAME>B</SECOND_NAME>"
+                "<REFERENCE_NUMBER>TSi.001</REFERENCE_NUMBER></INDIVIDUAL></INDIVIDUALS><ENTITIES/>"
+                "</CONSOLIDATED_LIST>\n")
+    cp = mez_env.mez("sanctions", "import-un", "--jurisdiction", "pk", "--out", kept, one)
+    assert cp.returncode == 1 and "sanctions.list_shrank" in cp.stderr and "1 entries" in cp.stderr, cp.stderr
+    with open(kept, "rb") as f:
+        assert f.read() == before
+    cp = mez_env.mez("sanctions", "import-un", "--jurisdiction", "pk", "--out", kept, "--allow-shrink", one)
+    assert cp.returncode == 0, cp.stderr
+    assert summary(cp.stdout)["individuals"] == "1"
     cp = mez_env.mez("sanctions", "import-un", "--help")
     assert cp.returncode == 0 and "--jurisdiction" in cp.stdout
     cp = mez_env.mez("sanctions")
