@@ -206,9 +206,8 @@ static int cmd_check(apr_pool_t *p, int argc, const char *const *argv)
     {
         const apr_array_header_t *missing = mez_zone_missing_sanctions_imports(p, zone);
         for (int i = 0; i < missing->nelts; i++)
-            fprintf(stderr, "warning: zone %s declares the sanctions list %s, but no regpack of the zone holds "
-                    "it: names are not screened against it (mez sanctions import-un, then add it to the regpacks "
-                    "and mez lock)\n", zone->zone_id, APR_ARRAY_IDX(missing, i, const char *));
+            fprintf(stderr, "warning: %s\n",
+                    mez_zone_sanctions_import_warning(p, zone, APR_ARRAY_IDX(missing, i, const char *)));
     }
     n = mez_zone_conflicts(zone)->nelts;
     printf("ok zone %s: %s matches (%d artifacts, profile %s, lock %s); %s\n", zone->zone_id, zone->lock_path,

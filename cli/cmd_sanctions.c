@@ -310,24 +310,34 @@ static mez_status_t write_temp(apr_pool_t *p, const char *out, const char *bytes
     return MEZ_OK;
 }
 
-/* Reads the written file back as a zone would and checks it is the model imported (same pack digest). */
-static mez_status_t read_back(apr_pool_t *p, const char *tmp, int yaml, const mez_digest_t *want, mez_problem_t *pb)
+/* A list file as a zone reads it: a pack file (yaml) loaded as a pack, or the pack's JSON model; its model and its
+ * pack digest. */
+static mez_status_t load_list_file(apr_pool_t *p, const char *path, int yaml, json_t **model, mez_digest_t *digest,
+                                   mez_problem_t *pb)
 {
-    mez_digest_t got;
     mez_status_t rv;
     if (yaml) {
         mez_pack_t *pack;
         mez_pack_options_t opts = { 0 };
-        if ((rv = mez_pack_load(p, tmp, &opts, &pack, pb)) != MEZ_OK)
+        if ((rv = mez_pack_load(p, path, &opts, &pack, pb)) != MEZ_OK)
             return rv;
-        got = pack->digest;
+        *model = pack->model;
+        *digest = pack->digest;
+        return MEZ_OK;
     }
-    else {
-        json_t *m;
-        if ((rv = mez_json_parse_file(p, tmp, &m, pb)) != MEZ_OK
-            || (rv = mez_pack_model_digest(p, MEZ_PACK_REG, m, &got, pb)) != MEZ_OK)
-            return rv;
-    }
+    if ((rv = mez_json_parse_file(p, path, model, pb)) != MEZ_OK)
+        return rv;
+    return mez_pack_model_digest(p, MEZ_PACK_REG, *model, digest, pb);
+}
+
+/* Reads the written file back as a zone would and checks it is the model imported (same pack digest). */
+static mez_status_t read_back(apr_pool_t *p, const char *tmp, int yaml, const mez_digest_t *want, mez_problem_t *pb)
+{
+    mez_digest_t got;
+    json_t *m;
+    mez_status_t rv;
+    if ((rv = load_list_file(p, tmp, yaml, &m, &got, pb)) != MEZ_OK)
+        return rv;
     if (!mez_digest_equal(&got, want))
         return mez_problem(pb, p, MEZ_EINTERNAL, 500, "cli.read_back", NULL,
                            "%s does not read back as the pack imported (digest %s, not %s)", tmp,
@@ -339,20 +349,13 @@ static mez_status_t read_back(apr_pool_t *p, const char *tmp, int yaml, const me
  * there is none or it holds no such list. */
 static long entries_replaced(apr_pool_t *p, const char *out, int yaml)
 {
-    json_t *m = NULL, *l;
+    json_t *m, *l;
+    mez_digest_t d;
     size_t i;
     mez_problem_t pb = { 0 };
     apr_finfo_t fi;
-    if (apr_stat(&fi, out, APR_FINFO_TYPE, p) != APR_SUCCESS || fi.filetype != APR_REG)
-        return -1;
-    if (yaml) {
-        mez_pack_t *pack;
-        mez_pack_options_t opts = { 0 };
-        if (mez_pack_load(p, out, &opts, &pack, &pb) != MEZ_OK)
-            return -1;
-        m = pack->model;
-    }
-    else if (mez_json_parse_file(p, out, &m, &pb) != MEZ_OK)
+    if (apr_stat(&fi, out, APR_FINFO_TYPE, p) != APR_SUCCESS || fi.filetype != APR_REG
+        || load_list_file(p, out, yaml, &m, &d, &pb) != MEZ_OK)
         return -1;
     json_array_foreach(json_object_get(m, "lists"), i, l) {
         const char *id = json_string_value(json_object_get(l, "id"));

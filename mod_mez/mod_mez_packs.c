@@ -186,11 +186,8 @@ static int load_zone(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s, mez_sr
          * every start (and by /readyz and `mez zone check`) rather than left for the operator to believe. */
         const apr_array_header_t *missing = mez_zone_missing_sanctions_imports(ptemp, zone);
         for (int i = 0; i < missing->nelts; i++)
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "zone %s declares the sanctions list %s, but no regpack "
-                         "of the zone holds it: names are not screened against it. Import it (mez sanctions "
-                         "import-un --jurisdiction %s --out regpacks/FILE.yaml UN.xml), add it to the zone's "
-                         "regpacks and run mez lock", zone->zone_id, APR_ARRAY_IDX(missing, i, const char *),
-                         zone->jurisdiction_id);
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "%s",
+                         mez_zone_sanctions_import_warning(ptemp, zone, APR_ARRAY_IDX(missing, i, const char *)));
     }
     /* Without a key post_config refuses the zone right after this; there is nothing to sign with. */
     if (sc->key) {

@@ -11,7 +11,9 @@
 #include <apr_portable.h>
 #include <apr_strings.h>
 #include "mez/cas.h"
+#include "mez/file.h"
 #include "mez/json.h"
+#include "mez/mass.h"
 #include "mez/pack.h"
 #include "mez/yaml.h"
 
@@ -211,11 +213,8 @@ static mez_status_t write_artifact(apr_pool_t *p, const mez_cas_t *cas, const ch
                                    const void *data, size_t len, mez_problem_t *pb)
 {
     const char *dir = apr_pstrcat(p, cas->root, "/", type, NULL), *what = dir;
-    const unsigned char *b = data;
-    unsigned char rnd[8];
-    char tmp[sizeof(TMP_PREFIX) + 16];
-    int root = -1, tdir = -1, fd = -1, err = 0;
-    size_t done = 0;
+    const char *tmp = mez_mass_new_id(p, TMP_PREFIX);     /* 64 random hex digits: a name nobody holds */
+    int root, tdir = -1, err = 0;
 
     root = open(cas->root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (root < 0)
@@ -234,34 +233,14 @@ static mez_status_t write_artifact(apr_pool_t *p, const mez_cas_t *cas, const ch
     if (err)
         return mez_problem(pb, p, MEZ_EIO, 500, "io.write", NULL, "cannot create %s: %s", dir, strerror(err));
 
-    if (apr_generate_random_bytes(rnd, sizeof(rnd)) != APR_SUCCESS)
-        memset(rnd, 0, sizeof(rnd));     /* O_EXCL still refuses a name that exists */
-    memcpy(tmp, TMP_PREFIX, sizeof(TMP_PREFIX) - 1);
-    for (size_t i = 0; i < sizeof(rnd); i++) {
-        tmp[sizeof(TMP_PREFIX) - 1 + 2 * i] = "0123456789abcdef"[rnd[i] >> 4];
-        tmp[sizeof(TMP_PREFIX) - 1 + 2 * i + 1] = "0123456789abcdef"[rnd[i] & 15];
-    }
-    tmp[sizeof(tmp) - 1] = '\0';
-    if ((fd = openat(tdir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
-        err = errno;
-    while (!err && done < len) {
-        ssize_t n = write(fd, b + done, len - done);
-        if (n < 0 && errno != EINTR)
-            err = errno;
-        else if (n > 0)
-            done += (size_t)n;
-    }
-    /* The final mode is set on the descriptor, so umask does not change it. */
-    if (!err && (fsync(fd) != 0 || fchmod(fd, 0444) != 0))
-        err = errno;
-    if (fd >= 0 && close(fd) != 0 && !err)
-        err = errno;
-    if (!err && renameat(tdir, tmp, tdir, name) != 0) {
+    /* Written whole and synced (mode 0444 on the descriptor, whatever the umask), then renamed into place. */
+    if (mez_file_create_durable_at(tdir, tmp, data, len, 0444) != 0)
+        err = errno ? errno : EIO;
+    else if (renameat(tdir, tmp, tdir, name) != 0) {
         err = errno;
         what = apr_pstrcat(p, dir, "/", name, NULL);
-    }
-    if (err && fd >= 0)
         (void)unlinkat(tdir, tmp, 0);
+    }
     if (!err)
         (void)fsync(tdir);      /* the rename made durable; a failure here cannot undo it */
     close(tdir);

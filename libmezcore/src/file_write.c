@@ -1,4 +1,4 @@
-/* file_write.c: mez_file_create_durable and mez_file_create_durable_dir_group (mez/file.h). */
+/* file_write.c: mez_file_create_durable, _at and _dir_group (mez/file.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -29,12 +29,12 @@ int mez_file_dir_group(const char *path, gid_t *gid)
     return 0;
 }
 
-/* gid (gid_t)-1: the creator's group. */
-static int create_durable(const char *path, const void *data, size_t len, int mode, gid_t gid)
+/* path relative to dirfd (AT_FDCWD: as open(2) takes it); gid (gid_t)-1: the creator's group. */
+static int create_durable(int dirfd, const char *path, const void *data, size_t len, int mode, gid_t gid)
 {
     const char *p = data;
     size_t off = 0;
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode), saved;
+    int fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode), saved;
     if (fd < 0)
         return -1;
     /* Before a byte is written; a caller that may not give the group keeps its own (the file is still mode). */
@@ -42,7 +42,7 @@ static int create_durable(const char *path, const void *data, size_t len, int mo
         if (errno != EPERM) {
             saved = errno;
             close(fd);
-            unlink(path);
+            unlinkat(dirfd, path, 0);
             errno = saved;
             return -1;
         }
@@ -60,13 +60,13 @@ static int create_durable(const char *path, const void *data, size_t len, int mo
     if (off < len || fsync(fd) != 0) {
         saved = off < len && !errno ? EIO : errno;
         close(fd);
-        unlink(path);
+        unlinkat(dirfd, path, 0);
         errno = saved;
         return -1;
     }
     if (close(fd) != 0) {
         saved = errno;
-        unlink(path);
+        unlinkat(dirfd, path, 0);
         errno = saved;
         return -1;
     }
@@ -75,7 +75,12 @@ static int create_durable(const char *path, const void *data, size_t len, int mo
 
 int mez_file_create_durable(const char *path, const void *data, size_t len, int mode)
 {
-    return create_durable(path, data, len, mode, (gid_t)-1);
+    return create_durable(AT_FDCWD, path, data, len, mode, (gid_t)-1);
+}
+
+int mez_file_create_durable_at(int dirfd, const char *name, const void *data, size_t len, int mode)
+{
+    return create_durable(dirfd, name, data, len, mode, (gid_t)-1);
 }
 
 int mez_file_create_durable_dir_group(const char *path, const void *data, size_t len, int mode)
@@ -83,5 +88,5 @@ int mez_file_create_durable_dir_group(const char *path, const void *data, size_t
     gid_t gid;
     if (mez_file_dir_group(path, &gid) != 0)
         return -1;
-    return create_durable(path, data, len, mode, gid);
+    return create_durable(AT_FDCWD, path, data, len, mode, gid);
 }

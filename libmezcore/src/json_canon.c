@@ -319,7 +319,7 @@ static int inexact(const json_t *v)
     size_t i;
     switch (json_typeof(v)) {
     case JSON_INTEGER:
-        return json_integer_value(v) > 9007199254740991LL || json_integer_value(v) < -9007199254740991LL;
+        return json_integer_value(v) > MEZ_JSON_MAX_EXACT_INT || json_integer_value(v) < -MEZ_JSON_MAX_EXACT_INT;
     case JSON_ARRAY:
         json_array_foreach(v, i, item)
             if (inexact(item))

@@ -61,9 +61,6 @@ int mez_pack_path_ok(const char *path)
 
 /* ------------------------------------------------------------------ the validation context */
 
-/* 2^53 - 1: the largest integer an IEEE double, hence an RFC 8785 number, holds exactly. */
-#define MAX_EXACT_INT ((json_int_t)9007199254740991LL)
-
 typedef struct vctx_t {
     apr_pool_t *p;
     const mez_yaml_doc_t *doc;
@@ -328,13 +325,13 @@ static void check_value(vctx_t *v, const field_t *f, const json_t *val, const ch
     case T_DAY_OF_MONTH: {
         /* RFC 8785 writes a number as its nearest double, so above 2^53 - 1 two integers can share one
          * canonical form, hence one pack digest: the largest exactly representable integer is the cap. */
-        json_int_t lo = f->type == T_UINT ? 0 : 1, hi = f->type == T_DAY_OF_MONTH ? 31 : MAX_EXACT_INT;
+        json_int_t lo = f->type == T_UINT ? 0 : 1, hi = f->type == T_DAY_OF_MONTH ? 31 : MEZ_JSON_MAX_EXACT_INT;
         if (!json_is_integer(val))
             err(v, "pack.invalid_type", ptr, "%s must be an integer, not %s", f->name, mez_json_kind(val));
-        else if (json_integer_value(val) > MAX_EXACT_INT)
+        else if (json_integer_value(val) > MEZ_JSON_MAX_EXACT_INT)
             err(v, "pack.invalid_value", ptr, "%s must be at most %" APR_INT64_T_FMT " (2^53 - 1): a larger "
                 "integer has no exact canonical JSON form, so the pack digest would not pin it", f->name,
-                (apr_int64_t)MAX_EXACT_INT);
+                (apr_int64_t)MEZ_JSON_MAX_EXACT_INT);
         else if (json_integer_value(val) < lo || json_integer_value(val) > hi)
             err(v, "pack.invalid_value", ptr, "%s must be between %" APR_INT64_T_FMT " and %" APR_INT64_T_FMT,
                 f->name, (apr_int64_t)lo, (apr_int64_t)hi);

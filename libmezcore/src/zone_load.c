@@ -545,6 +545,14 @@ apr_array_header_t *mez_zone_missing_sanctions_imports(apr_pool_t *p, const mez_
     return out;
 }
 
+const char *mez_zone_sanctions_import_warning(apr_pool_t *p, const mez_zone_t *zone, const char *missing)
+{
+    return apr_psprintf(p, "zone %s declares the sanctions list %s, but no regpack of the zone holds it: names are "
+                        "not screened against it. Import it (mez sanctions import-un --jurisdiction %s --out "
+                        "regpacks/FILE.yaml UN.xml), add it to the zone's regpacks and run mez lock", zone->zone_id,
+                        missing, zone->jurisdiction_id);
+}
+
 const apr_array_header_t *mez_zone_conflicts(const mez_zone_t *zone)
 {
     static const apr_array_header_t none = { 0 };

@@ -13,6 +13,10 @@
  * 0, or -1 with errno set, the partial file removed. Callers rename(2) or link(2) it to its final name. */
 int mez_file_create_durable(const char *path, const void *data, size_t len, int mode);
 
+/* The same, name relative to the directory dirfd (openat): for a writer that holds the directory open so that no
+ * component of its path can be swapped for a link (the CAS, which root writes in directories others may). */
+int mez_file_create_durable_at(int dirfd, const char *name, const void *data, size_t len, int mode);
+
 /* As mez_file_create_durable, the file's group being the group of the directory it is in (when the caller may give
  * it that group; else the caller's). A status file in a spool the httpd user reads is then 0640 and readable by
  * the spool's group, not by every local user. */

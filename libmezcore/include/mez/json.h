@@ -27,6 +27,10 @@ mez_status_t mez_json_parse_file(apr_pool_t *p, const char *path, json_t **out, 
 mez_status_t mez_json_canonicalize(apr_pool_t *p, const json_t *v, const char **out, size_t *outlen,
                                    mez_problem_t *pb);
 
+/* The largest integer RFC 8785 writes exactly (2^53 - 1): beyond it a number is written as its nearest double, so
+ * two integers can share one canonical form, and one digest or signature. */
+#define MEZ_JSON_MAX_EXACT_INT ((json_int_t)9007199254740991LL)
+
 /* The JSON pointer (below base) of the first integer in v outside I-JSON's exact range, -(2^53 - 1) ..
  * 2^53 - 1 (RFC 7493 section 2.2), or NULL when there is none. RFC 8785 writes such an integer as its nearest
  * double, so several integers share one canonical form and one signature: what is signed must not hold one. */
