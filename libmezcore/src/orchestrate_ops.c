@@ -738,6 +738,18 @@ static mez_status_t inbound_finish(orch_t *o)
 
 static mez_status_t consent_request_prepare(orch_t *o)
 {
+    const json_t *zone = json_object_get(o->body, "zone_id");
+    /* A consent asked for through this zone's API is this zone's, decided under its rules and cited as its
+     * board resolution (consent.other_zone otherwise): the zone names itself when the request does not, and a
+     * request naming another zone is refused here. The Mass store itself may keep several zones' consents (a
+     * central Mass), each made through that zone or at the store; this zone's API does not speak for others. */
+    if (zone && (!json_is_string(zone) || strcmp(json_string_value(zone), o->z->zone_id)))
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, json_is_string(zone) ? "consent.other_zone"
+                                                                              : "request.invalid_type",
+                           "/zone_id", "this zone's API asks for consents of %s only (zone_id may be left out); "
+                           "a consent of another zone is asked for through that zone", o->z->zone_id);
+    if (!zone)
+        json_object_set_new(o->body, "zone_id", json_string(o->z->zone_id));
     /* Parties to a consent are DIDs, not names: nothing to screen; the record is still evaluated (sanctions
      * clear by construction) so that its credential carries a decision like every other. */
     set_mass(o, "POST", "/v1/consent/request");
