@@ -404,11 +404,15 @@ static mez_status_t follow_rotation(apr_pool_t *p, mez_db_t *db, const mez_corri
     const char *zone = json_string_value(json_object_get(json_object_get(json_object_get(receipt, "transition"),
                                                                          "payload"), "zone_id"));
     int proposer = !strcmp(zone, keys->proposer_zone_id);
-    const char *did = proposer ? keys->proposer_did : keys->responder_did;
+    const char *did = proposer ? keys->proposer_did : keys->responder_did, *current;
     mez_status_t st;
+    /* The peer's DID is where the rotations it announced lead from the chain's: the peer may have announced
+     * further rotations (its key-rotation notice, mez_peer_key_record, which moved peer_did already) before this
+     * receipt recorded the first of them, and setting the chain's DID would step peer_did back to a retired key. */
     if (!strcmp(zone, c->peer_zone_id)
-        && (st = mez_db_execv(p, db, NULL, "UPDATE mez_corridor SET peer_did = %s WHERE corridor_id = %s", pb, did,
-                              c->corridor_id, NULL)) != MEZ_OK)
+        && ((st = mez_peer_key_current(p, db, c->peer_zone_id, did, &current, pb)) != MEZ_OK
+            || (st = mez_db_execv(p, db, NULL, "UPDATE mez_corridor SET peer_did = %s WHERE corridor_id = %s", pb,
+                                  current, c->corridor_id, NULL)) != MEZ_OK))
         return st;
     if (proposer && (st = mez_db_execv(p, db, NULL, "UPDATE mez_corridor SET signer_did = %s WHERE corridor_id = %s",
                                        pb, did, c->corridor_id, NULL)) != MEZ_OK)

@@ -570,6 +570,44 @@ static void test_rotations_taken_as_the_verifier_takes_them(void)
     copy_verifies(b, id, 3, 2);
 }
 
+/* A peer announces its rotations as it makes them (its key-rotation notice, recorded in mez_peer_key), and the
+ * chain records each later, as a receipt. When A rotated twice (ka -> ka2 -> ka3) before the chain's receipt of
+ * the first arrived, B's corridor must keep ka3 as its peer: the receipt's DID (ka2) is already retired. Before, the
+ * receipt set peer_did to ka2, and B then refused A's requests signed with the key A uses. */
+static void test_peer_did_follows_announced_rotations(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    corridor_unit_t *a, *b;
+    mez_key_t *ka, *kb, *ka2, *ka3;
+    mez_key_rotation_t r1, r2;
+    mez_corridor_t cb;
+    const char *id = established(&a, &b, &ka, &kb);
+    json_t *tr;
+
+    CU_ASSERT_EQUAL_FATAL(mez_key_generate(p, &ka2, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_key_generate(p, &ka3, &pb), MEZ_OK);
+    tr = rotation(ka, ka2, "pk-sifc", &r1);
+    (void)rotation(ka2, ka3, "pk-sifc", &r2);
+    CU_ASSERT_EQUAL_FATAL(mez_peer_key_record(p, b->env.db, &r1, apr_time_now(), NULL, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_peer_key_record(p, b->env.db, &r2, apr_time_now(), NULL, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_get(p, b->env.db, id, &cb, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(cb.peer_did, mez_did_key(p, ka3));
+    /* The chain's receipt of the first rotation: the sequencer's key is the credential's new one (the chain
+     * follows its own receipts), the peer stays where the announced rotations lead. */
+    take(b, id, json_pack("[O]", next_signed_by(b, id, ka, tr)), 0, NULL, NULL, 1, 0);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_get(p, b->env.db, id, &cb, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(cb.signer_did, mez_did_key(p, ka2));
+    CU_ASSERT_STRING_EQUAL(cb.peer_did, mez_did_key(p, ka3));
+    /* ... and the second: both where A is now. */
+    take(b, id, json_pack("[O]", next_signed_by(b, id, ka2, rotation(ka2, ka3, "pk-sifc", NULL))), 0, NULL, NULL, 1,
+         0);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_get(p, b->env.db, id, &cb, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(cb.signer_did, mez_did_key(p, ka3));
+    CU_ASSERT_STRING_EQUAL(cb.peer_did, mez_did_key(p, ka3));
+    copy_verifies(b, id, 2, 2);
+}
+
 /* Receipt seq of corridor id as key signs it, after the receipt prev (NULL: after the genesis root of b's copy). */
 static json_t *signed_at(corridor_unit_t *b, const char *id, const mez_key_t *key, uint64_t seq, const json_t *prev,
                          const json_t *transition)
@@ -718,6 +756,7 @@ void unit_register_corridor_exchange(void)
     CU_add_test(s, "concurrent sequencings get consecutive numbers",
                 test_concurrent_sequencings_get_consecutive_numbers);
     CU_add_test(s, "rotations taken as the verifier takes them", test_rotations_taken_as_the_verifier_takes_them);
+    CU_add_test(s, "the peer's DID follows its announced rotations", test_peer_did_follows_announced_rotations);
     CU_add_test(s, "receipts held before a rotation are repeats", test_receipts_held_before_a_rotation_are_repeats);
     CU_add_test(s, "the responder records only the receipt it asked for",
                 test_the_responder_records_only_the_receipt_it_asked_for);
