@@ -9,6 +9,7 @@
 #include "mez/http.h"
 #include "mez/log.h"
 #include "mez/pack.h"
+#include "mez/store.h"
 #include "mez/version.h"
 #include "mez_cli.h"
 
@@ -50,7 +51,7 @@ static void usage(FILE *out)
         "  zone list|status|destroy [ZONE]   the zones `mez deploy` made\n"
         "  zone backup ZONE [--out F] | zone restore ARCHIVE   a zone's consistent archive, and back from it\n"
         "  manifold route --graph G.json --from A --to B --value-usd N   cheapest corridor route\n"
-        "  version                     print the version\n"
+        "  version                     print the version and the database schema version it needs\n"
         "\n"
         "exit codes: 0 valid/ok, 1 invalid, 2 usage or I/O error. Each command takes --help.\n");
 }
@@ -88,7 +89,9 @@ int main(int argc, const char *const *argv)
         return MEZ_EXIT_OK;
     }
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-        printf("mez %s\n", mez_version());
+        /* The schema version is what `mez db migrate` brings a database to and what /readyz expects: an operator
+         * upgrading compares it with `mez db version` before reloading (docs/06-upgrade.md). */
+        printf("mez %s (database schema %d)\n", mez_version(), MEZ_SCHEMA_VERSION);
         return MEZ_EXIT_OK;
     }
     if (!strcmp(cmd, "keygen")) rc = mez_cmd_keygen(p, argc - 1, argv + 1);

@@ -77,3 +77,17 @@ def test_watcher_unbonding_period_accepted(make_zone, driver, value):
     z = make_zone(driver, start=False, extra_conf="MezWatcherUnbondingPeriod " + value)
     cp = z.config_test()
     assert cp.returncode == 0, cp.stdout + cp.stderr
+
+
+def test_the_documented_defaults_parse_when_uncommented(make_zone, driver, mez_env):
+    """conf/mez.conf shows each built-in default as a commented directive: an operator changes one by uncommenting
+    its line, so every such line must be a directive httpd accepts as it stands (a remark after the arguments, on
+    the same line, is read by httpd as more arguments: "MezMode takes one argument")."""
+    import os
+    import re
+    with open(os.path.join(mez_env.source_dir, "conf", "mez.conf")) as f:
+        lines = [m.group(1) for m in (re.match(r"^\s*#(Mez\w+\s.*)$", line) for line in f) if m]
+    assert len(lines) >= 8, lines
+    z = make_zone(driver, start=False, extra_conf="\n".join(lines))
+    cp = z.config_test()
+    assert cp.returncode == 0 and "Syntax OK" in cp.stdout + cp.stderr, "\n".join(lines) + "\n" + cp.stdout + cp.stderr

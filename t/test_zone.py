@@ -19,6 +19,10 @@ def test_zone_info(zone):
 def test_zone_version_matches_cli(zone, mez_env):
     cp = mez_env.mez("version", check=True)
     assert zone.get("/v1/zone").json()["version"] in cp.stdout
+    # ... and the schema version the build needs, which /readyz reports the database has
+    m = re.fullmatch(r"mez \S+ \(database schema (\d+)\)\n", cp.stdout)
+    assert m, cp.stdout
+    assert zone.get("/readyz").json()["checks"]["schema_version"] == int(m.group(1))
 
 
 def test_zone_info_method_not_allowed(zone):
