@@ -36,9 +36,9 @@ def outbound(zone, dest=BANK, amount="40.00", withholding=None):
     body = {"source_account_id": a["account_id"], "destination": dest, "amount": amount, "currency": "PKR",
             "payment_type": "service_fee"}
     if withholding:
-        body["metadata"] = {"withholding": {"amount": withholding, "rate": "0.1", "statute": "Income Tax Ordinance 2001",
-                                            "section": "153(1)(b)", "account_id": w["account_id"],
-                                            "tax_year": "2026"}}
+        body["metadata"] = {"withholding": {"amount": withholding, "rate": "0.1",
+                                            "statute": "Income Tax Ordinance 2001", "section": "153(1)(b)",
+                                            "account_id": w["account_id"], "tax_year": "2026"}}
     r = pay(zone, body)
     assert r.status_code == 201, r.text
     assert r.json()["status"] == "processing"
@@ -189,6 +189,11 @@ def test_malformed_json_changes_nothing(zone):
     assert counts(zone, MONEY_TABLES) == before
 
 
+def status(zone, acc, to):
+    r = mass(zone, "POST", "/v1/fiscal/accounts/%s/status" % acc["account_id"], {"status": to})
+    assert r.status_code == 200, r.text
+
+
 def test_return_needs_the_withholding_back(zone):
     """A withholding account that no longer holds the tax (held here) or is frozen refuses the return: nothing
     moves until it is restored."""
@@ -202,14 +207,14 @@ def test_return_needs_the_withholding_back(zone):
     assert counts(zone, MONEY_TABLES) == before
     r = mass(zone, "POST", "/v1/fiscal/accounts/%s/holds/%s/release" % (w["account_id"], hold), {})
     assert r.status_code == 200
-    assert mass(zone, "POST", "/v1/fiscal/accounts/%s/status" % w["account_id"], {"status": "frozen"}).status_code == 200
+    status(zone, w, "frozen")
     assert_problem(ret(zone, p["payment_id"]), 409, "fiscal.withholding_not_returnable")
-    assert mass(zone, "POST", "/v1/fiscal/accounts/%s/status" % w["account_id"], {"status": "active"}).status_code == 200
+    status(zone, w, "active")
     # The payer's own account frozen: it takes nothing back until unfrozen.
-    assert mass(zone, "POST", "/v1/fiscal/accounts/%s/status" % a["account_id"], {"status": "frozen"}).status_code == 200
+    status(zone, a, "frozen")
     assert_problem(ret(zone, p["payment_id"]), 409, "fiscal.account_frozen")
     assert counts(zone, MONEY_TABLES) == before
-    assert mass(zone, "POST", "/v1/fiscal/accounts/%s/status" % a["account_id"], {"status": "active"}).status_code == 200
+    status(zone, a, "active")
     assert ret(zone, p["payment_id"]).status_code == 200
     assert [balance(zone, x)["balance"] for x in (a, w)] == ["100.00", "0.00"]
 

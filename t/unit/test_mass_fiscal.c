@@ -404,7 +404,8 @@ static void test_withholding_and_external(void)
     {
         const char *pid = apr_pstrdup(unit_pool(), mass_unit_str(r, "payment_id"));
         const char *path = apr_pstrcat(unit_pool(), "/v1/fiscal/payments/", pid, "/settle", NULL);
-        int clearing = mass_unit_count(db, "SELECT balance FROM mez_mass_account WHERE account_id = 'sys_clearing_PKR'");
+        int clearing = mass_unit_count(db, "SELECT balance FROM mez_mass_account WHERE account_id = "
+                                           "'sys_clearing_PKR'");
         r = mass_unit_call(db, T0, "POST", path, "{\"reference\":\"FT1\"}", NULL, &st);
         CU_ASSERT_EQUAL(st, 200);
         CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "status"), "settled");
