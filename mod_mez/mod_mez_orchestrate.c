@@ -35,6 +35,8 @@ static const write_route_t writes[] = {
     { "/v1/ownership/transfers",             "ownership.transfer" },
     { "/v1/fiscal/accounts",                 "fiscal.account" },
     { "/v1/fiscal/payments",                 "fiscal.payment" },
+    { "/v1/fiscal/payments/*/settle",        "fiscal.payment_settle" },
+    { "/v1/fiscal/payments/*/return",        "fiscal.payment_return" },
     { "/v1/consent",                         "consent.request" },
     { "/v1/consent/*/sign",                  "consent.sign" },
     { "/v1/identity/persons",                "identity.person" },

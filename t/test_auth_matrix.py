@@ -108,6 +108,8 @@ def routes(w):
         ("payment", "POST", "/v1/fiscal/payments",
          {"source_account_id": acc, "destination": {"type": "internal_account", "account_id": acc},
           "amount": "1", "currency": "PKR", "payment_type": "goods_payment"}, owner),
+        ("payment settle", "POST", "/v1/fiscal/payments/pay_x/settle", {"reference": "FT1"}, ops),
+        ("payment return", "POST", "/v1/fiscal/payments/pay_x/return", {"reason": "AC04"}, ops),
         ("withholding calculate", "POST", "/v1/fiscal/withholding/calculate",
          {"payer_entity_id": own, "payee_ntn": {"ntn_number": "7654321", "ntn_type": "company", "filer_status":
           "filer"}, "amount": "1000000", "currency": "PKR", "payment_type": "service_fee",
@@ -318,3 +320,32 @@ def test_entity_relays_signatures_on_its_own_consents_only(world, mez_env):
     assert zone.count("mez_credential") == before
     r = zone.post("/v1/consent/%s/sign" % record["consent_id"], json=body, headers=bearer(world, "entity_own"))
     assert r.status_code == 200 and r.json()["resource"]["status"] == "approved", r.text
+
+
+def test_only_the_treasury_ends_a_payment_to_a_bank(world):
+    """A payment the entity itself made to a bank: it may not confirm it settled, nor take its money back (the
+    bank's word, recorded by the zone's treasury operators); an operator settles it. Nothing is written for the
+    refusals."""
+    zone, own, acc = world["zone"], world["own"], world["acc"]
+    op, mine = bearer(world, "operator"), bearer(world, "entity_own")
+    r = zone.post("/mass/v1/fiscal/accounts/%s/deposits" % acc, headers=op,
+                  json={"amount": "1000", "currency": "PKR", "reference": "for a bank payment"})
+    assert r.status_code == 201, r.text
+    r = zone.post("/v1/fiscal/payments", headers=mine, json={
+        "source_account_id": acc, "amount": "100", "currency": "PKR", "payment_type": "goods_payment",
+        "destination": {"type": "external_bank", "bank_details": {"iban": "PK36SCBL0000001123456702",
+                                                                 "beneficiary_name": "Matrix Bank Payee"}},
+        "compliance": {"date": "2026-01-15", "evidence": EVIDENCE, "withholding_rule": "s153-1-a-goods-company",
+                       "counterparty": {"entity_class": "company", "filer_status": "filer"}}})
+    assert r.status_code == 201, r.text
+    pid = r.json()["id"]
+    assert r.json()["resource"]["status"] == "processing"
+    before = zone.count("mez_credential"), zone.count("mez_audit"), zone.count("mez_mass_ledger_line")
+    for verb, body in (("settle", {"reference": "FT1"}), ("return", {"reason": "changed my mind"})):
+        for caller in ("entity_own", "regulator", "watcher"):
+            assert_problem(zone.post("/v1/fiscal/payments/%s/%s" % (pid, verb), json=body,
+                                     headers=bearer(world, caller)), 403, "auth.forbidden_role")
+    assert (zone.count("mez_credential"), zone.count("mez_audit"), zone.count("mez_mass_ledger_line")) == before
+    r = zone.post("/v1/fiscal/payments/%s/settle" % pid, json={"reference": "FT1"}, headers=op)
+    assert r.status_code == 200 and r.json()["resource"]["status"] == "settled", r.text
+    assert zone.get("/v1/fiscal/payments/" + pid, headers=mine).json()["status"] == "settled"

@@ -26,6 +26,12 @@
  *        ledger lines oldest first (limit 1..1000, default 100; cursor from the previous page).
  *   POST /v1/fiscal/accounts/{id}/status      {status: active|frozen|closed, reason?} -> 200 TreasuryAccount. Frozen
  *        and closed accounts neither pay nor receive; only an empty account (no balance, no hold) closes, for good.
+ *   POST /v1/fiscal/payments/{id}/settle      {reference, settled_at?} -> 200 Payment (settled): the bank or the
+ *        corridor confirmed a payment that left the zone; its net moves from sys_outbound_<CUR> to sys_clearing_<CUR>.
+ *   POST /v1/fiscal/payments/{id}/return      {reason, reference?} -> 200 Payment (failed): the bank rejected it or
+ *        the corridor leg failed; the payer gets the gross back and the withholding is reversed with it. Only a
+ *        processing payment ends either way (409 fiscal.payment_settled / fiscal.payment_failed otherwise); see
+ *        mass_payment_outcome.c.
  * An account of an entity that is DISSOLVED, STRUCK_OFF or REJECTED neither pays nor receives either (409
  * fiscal.entity_inactive naming the entity's status; mez_mass_entity_live); holds and status changes stay open
  * on it, so what it still holds can be reserved, frozen or closed. */
@@ -503,6 +509,10 @@ mez_status_t mez_mass_fiscal_handle(mez_mass_call_t *c)
         return post ? hold_release(c, cap[0], cap[1]) : mez_mass_no_route(c, 1);
     if (mez_mass_path_match(c->p, path, "/v1/fiscal/payments/*", cap, 1))
         return get ? mez_fiscal_payment_get(c, cap[0]) : mez_mass_no_route(c, 1);
+    if (mez_mass_path_match(c->p, path, "/v1/fiscal/payments/*/settle", cap, 1))
+        return post ? mez_fiscal_payment_settle(c, cap[0]) : mez_mass_no_route(c, 1);
+    if (mez_mass_path_match(c->p, path, "/v1/fiscal/payments/*/return", cap, 1))
+        return post ? mez_fiscal_payment_return(c, cap[0]) : mez_mass_no_route(c, 1);
     if (mez_mass_path_match(c->p, path, "/v1/fiscal/*/tax-events", cap, 1))
         return get ? tax_events(c, cap[0]) : mez_mass_no_route(c, 1);
     return mez_mass_no_route(c, 0);

@@ -90,5 +90,8 @@ int mez_fiscal_get_currency(mez_mass_call_t *c, const json_t *obj, const char *b
 mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c);
 mez_status_t mez_fiscal_payment_get(mez_mass_call_t *c, const char *payment_id);
 mez_status_t mez_fiscal_deposit(mez_mass_call_t *c, const char *account_id);
+/* Route handlers in mass_payment_outcome.c: a processing payment settled or returned. */
+mez_status_t mez_fiscal_payment_settle(mez_mass_call_t *c, const char *payment_id);
+mez_status_t mez_fiscal_payment_return(mez_mass_call_t *c, const char *payment_id);
 
 #endif

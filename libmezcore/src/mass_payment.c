@@ -5,7 +5,8 @@
  *    status "settled" with settled_at.
  *  - external_bank / corridor_settlement: source -gross, the zone's outbound account sys_outbound_<CUR> +net: the
  *    money has left the entity's account but not the zone; status "processing" until the bank or corridor leg
- *    (outside this store) completes it. No settled_at is claimed.
+ *    (outside this store) completes it, which the treasury records with POST /v1/fiscal/payments/{id}/settle or
+ *    /return (mass_payment_outcome.c). No settled_at is claimed.
  *  - 422 fiscal.insufficient_funds (with available, requested, currency) when the source's available amount
  *    (balance - active holds) is short; the decision is the guarded UPDATE in mass_ledger.c, so concurrent payments
  *    on several nodes can never overdraw. 422 fiscal.currency_mismatch when the request's currency is not both

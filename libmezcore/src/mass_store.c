@@ -140,8 +140,15 @@ const char *mez_mass_new_id(apr_pool_t *p, const char *prefix)
     return s;
 }
 
+/* The captures are written only when the whole path matches: callers try several patterns with one caps array,
+ * and a pattern that captured a segment before failing further on (the tax-events pattern, whose star is the
+ * third segment, tried on "/v1/fiscal/payments/{id}/settle") must not leave that segment where an earlier match
+ * put the id. */
+#define PATH_CAPS_MAX 8
 int mez_mass_path_match(apr_pool_t *p, const char *path, const char *pattern, const char **caps, int ncaps)
 {
+    const char *seg[PATH_CAPS_MAX];
+    size_t len[PATH_CAPS_MAX];
     int ncap = 0;
     while (*pattern && *path) {
         if (*pattern == '*') {
@@ -149,8 +156,8 @@ int mez_mass_path_match(apr_pool_t *p, const char *path, const char *pattern, co
             size_t n = end ? (size_t)(end - path) : strlen(path);
             if (n == 0)
                 return 0;
-            if (ncap < ncaps)
-                caps[ncap] = apr_pstrndup(p, path, n);
+            if (ncap < PATH_CAPS_MAX)
+                seg[ncap] = path, len[ncap] = n;
             ncap++;
             path += n;
             pattern++;
@@ -158,7 +165,11 @@ int mez_mass_path_match(apr_pool_t *p, const char *path, const char *pattern, co
             return 0;
         }
     }
-    return *pattern == '\0' && *path == '\0';
+    if (*pattern != '\0' || *path != '\0')
+        return 0;
+    for (int i = 0; i < ncap && i < ncaps && i < PATH_CAPS_MAX; i++)
+        caps[i] = apr_pstrndup(p, seg[i], len[i]);
+    return 1;
 }
 
 /* ---------------------------------------------------------------- validation */

@@ -679,6 +679,61 @@ static mez_status_t fiscal_finish(orch_t *o)
     return MEZ_OK;
 }
 
+/* A payment that left the zone (to a bank, over a corridor) settled or returned: POST
+ * /v1/fiscal/payments/{id}/settle and /return, the treasury's record of what the bank or the corridor said
+ * (mass_payment_outcome.c). The payment's parties were screened and its withholding decided when it was made (its
+ * PaymentCredential); nothing new is decided about them now, so the evaluation is a screening of nobody, and the
+ * credential certifies the outcome, about the payment, with the payer in its claims. Only the zone's treasury
+ * operators record it (conf/mez-policy.conf), and an entity token is refused here as well, so that a zone whose
+ * policy forgot the route still does not let a payer confirm its own bank payment or take its money back. The body
+ * is the treasury's; a compliance envelope has nothing to say about it and is refused. */
+static mez_status_t outcome_prepare(orch_t *o)
+{
+    const char *verb = strcmp(o->op->name, "fiscal.payment_settle") ? "return" : "settle", *eid;
+    json_t *payment, *acc;
+    mez_status_t rv;
+
+    if (o->req->actor_entity)
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 403, "auth.forbidden_role", NULL,
+                           "a payment's %s is recorded by the zone's treasury operators, not by an entity", verb);
+    if (o->compliance)
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.unknown_field", "/compliance",
+                           "a payment's %s takes no compliance envelope: the payment was decided when it was made",
+                           verb);
+    if ((rv = path_safe(o, o->req->path_id, NULL)) != MEZ_OK)
+        return rv;
+    rv = mez_orch_mass_get(o, apr_pstrcat(o->p, "/v1/fiscal/payments/", o->req->path_id, NULL), "payment", "",
+                           &payment);
+    if (rv == MEZ_EINVAL && o->pb->status == 422) {      /* the payment is the path's: an unknown one is a 404 */
+        o->pb->status = 404;
+        o->pb->code = "mass.not_found";
+        o->pb->pointer = NULL;
+        o->pb->detail = apr_psprintf(o->p, "there is no payment '%s' in this zone", o->req->path_id);
+    }
+    if (rv != MEZ_OK)
+        return rv;
+    /* The payer, for the credential's claims and the record's owner: the source account's entity. */
+    if ((rv = path_safe(o, mez_orch_str(payment, "source_account_id") ? mez_orch_str(payment, "source_account_id")
+                                                                      : "", "")) != MEZ_OK
+        || (rv = mez_orch_mass_get(o, apr_pstrcat(o->p, "/v1/fiscal/accounts/",
+                                                  mez_orch_str(payment, "source_account_id"), NULL),
+                                   "account", "", &acc)) != MEZ_OK)
+        return rv;
+    eid = mez_orch_str(acc, "entity_id");
+    o->owner_entity = eid && *eid ? eid : NULL;
+    o->subject_id = o->req->path_id;
+    set_mass(o, "POST", apr_pstrcat(o->p, "/v1/fiscal/payments/", o->req->path_id, "/", verb, NULL));
+    return MEZ_OK;
+}
+
+static mez_status_t outcome_finish(orch_t *o)
+{
+    o->resource_id = o->subject_id = o->req->path_id;
+    o->claims = mez_json_pool_own(o->p, json_pack("{s:s?,s:O}", "entity_id", o->owner_entity, "record",
+                                                  o->mass_resp.body));
+    return MEZ_OK;
+}
+
 /* An inbound cross-border transfer (mod_mez_corridor.c): money a peer zone sent over a corridor reaches an
  * account here. The payee, the account's holder, is the subject; the payer, as the sending zone names it, is the
  * counterparty, screened against this zone's own lists; the action is a cross_border_transfer on this zone's
@@ -866,6 +921,10 @@ static const orch_op_t ops[] = {
       .id_member = "payment_id", .prepare = payment_prepare, .amend = payment_amend, .finish = fiscal_finish },
     { .name = "fiscal.inbound_transfer", .prim = MEZ_MASS_FISCAL, .credential_type = "InboundTransferCredential",
       .created = 1, .id_member = "deposit_id", .prepare = inbound_prepare, .finish = inbound_finish },
+    { .name = "fiscal.payment_settle", .prim = MEZ_MASS_FISCAL, .credential_type = "PaymentSettlementCredential",
+      .prepare = outcome_prepare, .finish = outcome_finish },
+    { .name = "fiscal.payment_return", .prim = MEZ_MASS_FISCAL, .credential_type = "PaymentReturnCredential",
+      .prepare = outcome_prepare, .finish = outcome_finish },
     { .name = "consent.request", .prim = MEZ_MASS_CONSENT, .credential_type = "ConsentRequestCredential",
       .created = 1, .id_member = "consent_id", .prepare = consent_request_prepare, .finish = consent_finish },
     { .name = "consent.sign", .prim = MEZ_MASS_CONSENT, .credential_type = "ConsentDecisionCredential",
@@ -886,7 +945,7 @@ const char *const mez_orch_op_names[] = {
     "entity.formation", "entity.officer", "entity.status", "entity.dissolution", "entity.officer_resignation",
     "entity.dissolution_advance", "ownership.cap_table",
     "ownership.issuance", "ownership.transfer", "fiscal.account", "fiscal.payment", "fiscal.inbound_transfer",
-    "consent.request",
+    "fiscal.payment_settle", "fiscal.payment_return", "consent.request",
     "consent.sign", "identity.person", "identity.verification", "licence.application", "licence.transition", NULL,
 };
 

@@ -43,7 +43,7 @@ const char *mez_mass_new_id(apr_pool_t *p, const char *prefix);
 int mez_mass_is_id(const char *s, const char *prefix);
 
 /* Matches a path against a pattern whose '*' segments match one non-empty segment each; the matched segments
- * are stored in caps (up to ncaps). 1 on a match. Pattern example: "/v1/entities/" "*" "/status". */
+ * are stored in caps (up to ncaps), and only on a match (caps is untouched otherwise). 1 on a match. Pattern example: "/v1/entities/" "*" "/status". */
 int mez_mass_path_match(apr_pool_t *p, const char *path, const char *pattern, const char **caps, int ncaps);
 
 /* One Mass request. */
