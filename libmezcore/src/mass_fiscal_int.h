@@ -90,5 +90,7 @@ int mez_fiscal_get_currency(mez_mass_call_t *c, const json_t *obj, const char *b
 mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c);
 mez_status_t mez_fiscal_payment_get(mez_mass_call_t *c, const char *payment_id);
 mez_status_t mez_fiscal_deposit(mez_mass_call_t *c, const char *account_id);
+/* POST /v1/fiscal/reporting/generate, in mass_tax_report.c. */
+mez_status_t mez_fiscal_tax_report(mez_mass_call_t *c);
 
 #endif
