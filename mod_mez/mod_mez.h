@@ -169,8 +169,13 @@ mez_status_t mez_audit_mass_write(request_rec *r, mez_db_t *db, const mez_mass_r
 /* mod_mez_orchestrate.c: the zone API's orchestrated writes (entities, ownership, fiscal, consent, identity)
  * and the reads beside them */
 int mez_orch_serve(request_rec *r, mez_srv_conf_t *sc);
-/* mod_mez_tax.c: POST /v1/fiscal/withholding/calculate, a payment's withholding from the zone's packs. */
+/* mod_mez_tax.c: POST /v1/fiscal/withholding/calculate, a payment's withholding from the zone's packs; POST
+ * /v1/fiscal/reporting/generate, an entity's tax report from the treasury's tax events. */
 int mez_withholding_calculate(request_rec *r, mez_srv_conf_t *sc);
+int mez_tax_report(request_rec *r, mez_srv_conf_t *sc);
+/* Sends a Mass primitive's answer as it gave it (taking over resp->body): a refusal as problem+json, its code in
+ * the log line (only a code's shape), the request's path as its instance. */
+int mez_send_mass_answer(request_rec *r, mez_mass_response_t *resp);
 /* GET /v1/registers/summary: the registers' numbers by state and type. */
 int mez_registers_summary(request_rec *r, mez_srv_conf_t *sc);
 struct mez_orch_zone_t;

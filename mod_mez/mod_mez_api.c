@@ -389,6 +389,7 @@ static const route_t routes[] = {
     { "/v1/entities/",             ANY_METHOD, mez_orch_serve },
     { "/v1/ownership/",            ANY_METHOD, mez_orch_serve },
     { "/v1/fiscal/withholding/calculate", ANY_METHOD, mez_withholding_calculate },   /* before the prefix */
+    { "/v1/fiscal/reporting/generate", ANY_METHOD, mez_tax_report },                  /* before the prefix */
     { "/v1/fiscal/",               ANY_METHOD, mez_orch_serve },
     { "/v1/consent",               ANY_METHOD, mez_orch_serve },
     { "/v1/consent/",              ANY_METHOD, mez_orch_serve },

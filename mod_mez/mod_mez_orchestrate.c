@@ -76,7 +76,7 @@ static int mass_is_remote(void *baton, mez_mass_primitive_t prim)
     return sc->mass && sc->mass->endpoint[prim].base_url != NULL;
 }
 
-static int send_mass_answer(request_rec *r, mez_mass_response_t *resp)
+int mez_send_mass_answer(request_rec *r, mez_mass_response_t *resp)
 {
     mez_json_pool_own(r->pool, resp->body);
     if (resp->status >= 400) {
@@ -135,7 +135,7 @@ static int serve_read(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db, const ch
         return mez_send_problem(r, &pb, NULL);
     }
     apr_table_setn(r->notes, "mez-action", "mass.GET");     /* the path is in the log line's %r */
-    return send_mass_answer(r, &resp);
+    return mez_send_mass_answer(r, &resp);
 }
 
 static int serve_licence(request_rec *r, mez_db_t *db, const char *id)
@@ -210,7 +210,7 @@ static int serve_list(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
         mez_mass_response_t resp = { 0 };
         if (read_mass(r, db, &req, &resp, &pb) != MEZ_OK)
             return mez_send_problem(r, &pb, NULL);
-        return send_mass_answer(r, &resp);
+        return mez_send_mass_answer(r, &resp);
     }
 }
 

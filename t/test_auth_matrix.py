@@ -115,6 +115,8 @@ def routes(w):
           "filer"}, "amount": "1000000", "currency": "PKR", "payment_type": "service_fee",
           "effective_date": "2026-01-15"}, reader),
         ("tax events", "GET", "/v1/fiscal/%s/tax-events" % own, None, reader),
+        ("tax report", "POST", "/v1/fiscal/reporting/generate",
+         {"entity_id": own, "tax_year": "2026", "output_format": "summary"}, {"operator", "regulator", "entity_own"}),
         ("licence list", "GET", "/v1/licences?entity_id=" + own, None, reg),
         ("register summary", "GET", "/v1/registers/summary", None, reg),
         ("licence read", "GET", "/v1/licences/" + lic, None, reader),
@@ -171,6 +173,30 @@ def test_entity_token_cannot_reach_another_entity_through_the_body(world):
     r = zone.post("/v1/entities", json={"entity_type": "llc", "legal_name": "Sneaky Ltd"},
                   headers={"Authorization": "Bearer " + tok})
     assert_problem(r, 403, "auth.not_entity_owner")
+
+
+def test_entity_has_its_own_tax_report_generated_only(world):
+    """POST /v1/fiscal/reporting/generate takes the entity from the body: an entity token has its own entity's
+    report generated, another's is refused (403 at /entity_id) before anything is read or recorded; a regulator
+    has any entity's generated, each one an audit row."""
+    zone, own, foreign = world["zone"], world["own"], world["foreign"]
+    body = {"entity_id": own, "tax_year": "2026", "output_format": "structured_json"}
+    audited = zone.count("mez_audit")
+    r = zone.post("/v1/fiscal/reporting/generate", json=body, headers=bearer(world, "entity_other"))
+    assert_problem(r, 403, "auth.not_entity_owner", pointer="/entity_id")
+    r = zone.post("/v1/fiscal/reporting/generate", json=dict(body, entity_id="ent_nobody"),
+                  headers=bearer(world, "entity_other"))
+    assert_problem(r, 403, "auth.not_entity_owner", pointer="/entity_id")
+    assert zone.count("mez_audit") == audited
+    r = zone.post("/v1/fiscal/reporting/generate", json=dict(body, entity_id=foreign),
+                  headers=bearer(world, "entity_other"))
+    # The other entity has no treasury account, so no NTN to report under: refused by the store, not by the role.
+    assert_problem(r, 422, "fiscal.ntn_unknown", pointer="/entity_id")
+    for caller in ("entity_own", "regulator"):
+        r = zone.post("/v1/fiscal/reporting/generate", json=body, headers=bearer(world, caller))
+        assert r.status_code == 200, r.text
+        assert r.json()["entity_id"] == own and r.json()["summary"]["total_tax_events"] == 0
+    assert zone.count("mez_audit") == audited + 2
 
 
 def bearer(world, caller):

@@ -10,10 +10,11 @@
  *   POST /v1/fiscal/payments                  see mass_payment.c
  *   GET  /v1/fiscal/payments/{id}             Payment
  *   GET  /v1/fiscal/{entity_id}/tax-events    TaxEventList (tax_year, event_type, from_date, to_date, cursor, limit)
- *   POST /v1/fiscal/withholding/calculate     501 mass.not_in_store, and
- *   POST /v1/fiscal/reporting/generate        501 mass.not_in_store: both need the zone's tax rules, which live in
- *        its packs and are applied by the compliance tensor, not by the record store. The zone API answers the
- *        first from its packs (POST /v1/fiscal/withholding/calculate, tax_withholding.c).
+ *   POST /v1/fiscal/withholding/calculate     501 mass.not_in_store: it needs the zone's tax rules, which live in its
+ *        packs and are applied by the compliance tensor, not by the record store. The zone API answers it from its
+ *        packs (POST /v1/fiscal/withholding/calculate, tax_withholding.c).
+ *   POST /v1/fiscal/reporting/generate        TaxReportRequest -> 200 TaxReport: the entity's tax year added up from
+ *        the tax events this store recorded (mass_tax_report.c); computed, not stored.
  * Extensions (the contract has no way to bring money in, reserve it, freeze an account or read its ledger):
  *   POST /v1/fiscal/accounts/{id}/deposits    {amount, currency, reference, source?} -> 201: money from outside the
  *        zone; the other leg is the zone's clearing account sys_clearing_<CUR> (see mass_payment.c).
@@ -481,17 +482,16 @@ mez_status_t mez_mass_fiscal_handle(mez_mass_call_t *c)
         return post ? account_create(c) : mez_mass_no_route(c, 1);
     if (!strcmp(path, "/v1/fiscal/payments"))
         return post ? mez_fiscal_payment_create(c) : mez_mass_no_route(c, 1);
-    if (!strcmp(path, "/v1/fiscal/withholding/calculate") || !strcmp(path, "/v1/fiscal/reporting/generate")) {
+    if (!strcmp(path, "/v1/fiscal/reporting/generate"))
+        return post ? mez_fiscal_tax_report(c) : mez_mass_no_route(c, 1);
+    if (!strcmp(path, "/v1/fiscal/withholding/calculate")) {
         if (!post)
             return mez_mass_no_route(c, 1);
         return mez_mass_refuse(c, 501, "mass.not_in_store", NULL,
                                "%s needs the zone's tax rules, which the Mass store does not hold: the zone's "
-                               "compliance tensor applies them (%s), and a payment carries the withholding it "
-                               "decided in metadata.withholding", path,
-                               strcmp(path, "/v1/fiscal/withholding/calculate")
-                                   ? "POST /v1/compliance/evaluate"
-                                   : "the zone API answers this request from its packs: POST "
-                                     "/v1/fiscal/withholding/calculate");
+                               "compliance tensor applies them, and a payment carries the withholding it decided in "
+                               "metadata.withholding; the zone API answers this request from its packs: POST "
+                               "/v1/fiscal/withholding/calculate", path);
     }
     if (mez_mass_path_match(c->p, path, "/v1/fiscal/accounts/*", cap, 1))
         return get ? account_get(c, cap[0]) : mez_mass_no_route(c, 1);

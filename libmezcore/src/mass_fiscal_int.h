@@ -93,5 +93,7 @@ mez_status_t mez_fiscal_deposit(mez_mass_call_t *c, const char *account_id);
 /* Route handlers in mass_payment_outcome.c: a processing payment settled or returned. */
 mez_status_t mez_fiscal_payment_settle(mez_mass_call_t *c, const char *payment_id);
 mez_status_t mez_fiscal_payment_return(mez_mass_call_t *c, const char *payment_id);
+/* POST /v1/fiscal/reporting/generate, in mass_tax_report.c. */
+mez_status_t mez_fiscal_tax_report(mez_mass_call_t *c);
 
 #endif

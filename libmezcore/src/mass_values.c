@@ -108,7 +108,7 @@ static const char *format_scaled(apr_pool_t *p, __int128 v, int scale, int trim)
     return apr_pstrdup(p, e);
 }
 
-const char *mez_mass_amount_format(apr_pool_t *p, int64_t v, int scale)
+const char *mez_mass_amount_format(apr_pool_t *p, __int128 v, int scale)
 {
     return format_scaled(p, v, scale, 0);
 }

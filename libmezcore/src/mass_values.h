@@ -31,8 +31,9 @@ typedef enum {
  * exact and accepted. */
 mez_decimal_rc_t mez_mass_decimal_parse(const char *s, int max_frac, int scale, int64_t max, int64_t *out);
 
-/* v / 10^scale as a decimal string with exactly scale fraction digits ("-12.50"), the wire form of money. */
-const char *mez_mass_amount_format(apr_pool_t *p, int64_t v, int scale);
+/* v / 10^scale as a decimal string with exactly scale fraction digits ("-12.50"), the wire form of money. v is wider
+ * than a balance so that a sum of many (a tax report's year) is written the same way. */
+const char *mez_mass_amount_format(apr_pool_t *p, __int128 v, int scale);
 /* The same without trailing fraction zeros ("12.5", "3"): the wire form of prices and gains. */
 const char *mez_mass_decimal_format(apr_pool_t *p, __int128 v, int scale);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/bank_ids.h"
+#include "mez/digest.h"
 #include "mez/mass.h"
 #include "../../libmezcore/src/mass_fiscal_int.h"
 #include "mass_unit.h"
@@ -389,6 +390,34 @@ static void test_withholding_and_external(void)
     CU_ASSERT_EQUAL(st, 200);
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "total_count")), 1);
     CU_ASSERT_STRING_EQUAL(mass_unit_str(json_array_get(json_object_get(r, "events"), 0), "amount"), "9.00");
+    /* The tax report: ent_b had 9.00 withheld from the 200.00 it received, ent_a withheld it; the digest is that of
+     * the canonical report without it. */
+    for (int i = 0; i < 2; i++) {
+        const json_t *sum;
+        json_t *copy;
+        mez_digest_t d;
+        r = mass_unit_call(db, T0, "POST", "/v1/fiscal/reporting/generate",
+                           apr_psprintf(unit_pool(), "{\"entity_id\":\"%s\",\"tax_year\":\"2026\",\"output_format\":"
+                                        "\"structured_json\"}", i ? "ent_a" : "ent_b"), NULL, &st);
+        CU_ASSERT_EQUAL_FATAL(st, 200);
+        sum = json_object_get(r, "summary");
+        CU_ASSERT_STRING_EQUAL(mass_unit_str(sum, "total_income"), i ? "0.00" : "200.00");
+        CU_ASSERT_STRING_EQUAL(mass_unit_str(sum, "total_withholding_deducted"), i ? "0.00" : "9.00");
+        CU_ASSERT_STRING_EQUAL(mass_unit_str(sum, "total_withholding_collected"), i ? "9.00" : "0.00");
+        CU_ASSERT_EQUAL(json_integer_value(json_object_get(sum, "total_tax_events")), 1);
+        CU_ASSERT_EQUAL(json_array_size(json_object_get(r, "line_items")), 1);
+        copy = json_deep_copy(r);
+        json_object_del(copy, "report_digest");
+        CU_ASSERT_EQUAL_FATAL(mez_digest_json(unit_pool(), copy, &d, NULL), MEZ_OK);
+        CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "report_digest"), mez_digest_hex(unit_pool(), &d));
+        json_decref(copy);
+    }
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/reporting/generate",
+                       "{\"entity_id\":\"ent_a\",\"tax_year\":\"2026\",\"output_format\":\"fbr_iris_xml\"}",
+                       NULL, &st);
+    CU_ASSERT_EQUAL(st, 422);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "fiscal.format_unsupported");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "pointer"), "/output_format");
     /* Bank payment: out of the account into the zone's outbound account, processing until the bank leg. */
     r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments",
                        apr_psprintf(unit_pool(), "{\"source_account_id\":\"%s\",\"destination\":{\"type\":"

@@ -77,4 +77,15 @@ mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_z
                                            mez_db_t *db, const json_t *body, const char *actor_entity, apr_time_t now,
                                            json_t **out, mez_problem_t *pb);
 
+/* POST /v1/fiscal/reporting/generate: the Mass treasury contract's generateTaxReport (TaxReportRequest ->
+ * TaxReport), answered by the fiscal primitive through the zone's gateway (z->mass_call; the sovereign store in db,
+ * in the caller's transaction, when NULL): the report adds up the entity's tax events, which that primitive
+ * records, and needs none of the zone's law. An entity token (actor_entity not NULL) has its own entity's report
+ * generated only: 403 auth.not_entity_owner (/entity_id) for another. *resp is the primitive's answer, whatever
+ * its status (the store's refusals: mass_tax_report.c); resp->body is a new reference. Returns non-MEZ_OK (pb)
+ * only when there is no answer: the refusal above, or the gateway's or the database's failure. */
+mez_status_t mez_tax_report_generate(const mez_orch_zone_t *z, apr_pool_t *p, mez_db_t *db, const json_t *body,
+                                     const char *actor_entity, apr_time_t now, mez_mass_response_t *resp,
+                                     mez_problem_t *pb);
+
 #endif
