@@ -869,14 +869,25 @@ def test_a_cross_border_transfer_is_decided_by_both_zones_recorded_and_settled(p
     # both treasuries moved: the payer's account down, the payee's up, by the transfer
     assert float(balance(pair, a, src)) == float(before_a) - 2500
     assert float(balance(pair, b, dst)) == float(before_b) + 2500
+    # the destination settled it, so the sender's payment has left the zone: settled by the treasury, with the
+    # corridor's receipt as its reference (it stayed "processing" for ever before, its net in sys_outbound_USD)
+    pay_id = t["outbound"]["resource"]["payment_id"]
+    assert t["payment_settlement"] == {"settled": True, "payment_id": pay_id}, t["payment_settlement"]
+    pay = pair.op(a, "GET", "/v1/fiscal/payments/" + pay_id).json()
+    assert pay["status"] == "settled", pay
+    assert pay["settlement_evidence"]["reference"] == "corridor %s receipt %d" % (cid, t["sequence"]), pay
     # both chains hold the same receipt
     assert pair.op(b, "GET", "/v1/corridors/%s/receipts/%d" % (cid, t["sequence"])).json() == t["receipt"]
     # settling again (a lost answer retried) changes nothing
     before = money(b)
+    before_sender = money(a)
     r = pair.op(a, "POST", "/v1/corridors/%s/settle" % cid, {"sequence": t["sequence"]}, )
     assert r.status_code == 200 and r.json()["settlement"]["settled"] is True, r.text
     assert r.json()["settlement"]["answer"] == t["settlement"]["answer"]
+    assert r.json()["payment_settlement"] == {"settled": True, "payment_id": pay_id}, r.text
     assert money(b) == before and float(balance(pair, b, dst)) == float(before_b) + 2500
+    assert money(a) == before_sender
+    assert pair.op(a, "GET", "/v1/fiscal/payments/" + pay_id).json() == pay
     # a second transfer the same way is its own transfer, settled on its own
     r = pair.op(a, "POST", "/v1/corridors/%s/transfers" % cid, transfer_body(src, dst, "10.00"))
     assert r.status_code == 201 and r.json()["settlement"]["settled"] is True, r.text

@@ -33,11 +33,11 @@ static mez_status_t count(apr_pool_t *p, mez_db_t *db, const char *sql, const ch
 }
 
 mez_status_t mez_corridor_own_outbound(apr_pool_t *p, mez_db_t *db, const char *zone_id, const mez_corridor_t *c,
-                                       uint64_t seq, mez_problem_t *pb)
+                                       uint64_t seq, const char **payment_id, mez_problem_t *pb)
 {
     const json_t *t, *payload, *outbound;
-    const char *text, *eval, *cred;
-    json_t *receipt;
+    const char *text, *eval, *cred, *vc_text = NULL, *subject, *prefix;
+    json_t *receipt, *vc;
     long n_eval = 0, n_cred = 0;
     int found = 0;
     mez_status_t st;
@@ -71,5 +71,16 @@ mez_status_t mez_corridor_own_outbound(apr_pool_t *p, mez_db_t *db, const char *
         return mez_problem(pb, p, MEZ_EINVAL, 409, "transfer.not_decided_here", "/sequence",
                            "this zone recorded no outbound evaluation and payment credential for the transfer at "
                            "receipt %" APR_UINT64_T_FMT " of corridor %s", seq, c->corridor_id);
+    if (!payment_id)
+        return MEZ_OK;
+    *payment_id = NULL;
+    if ((st = mez_db_query_value(p, db, &vc_text, "SELECT body FROM mez_credential WHERE digest = %s", pb, cred,
+                                 NULL)) != MEZ_OK
+        || !vc_text || (st = mez_json_parse(p, vc_text, strlen(vc_text), &vc, pb)) != MEZ_OK)
+        return st;
+    subject = json_string_value(json_object_get(json_object_get(vc, "credentialSubject"), "id"));
+    prefix = apr_pstrcat(p, "urn:mez:", zone_id, ":", NULL);
+    if (subject && !strncmp(subject, prefix, strlen(prefix)) && subject[strlen(prefix)])
+        *payment_id = subject + strlen(prefix);
     return MEZ_OK;
 }

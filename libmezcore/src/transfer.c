@@ -41,6 +41,47 @@ static void settle_at_peer(const mez_corridor_env_t *env, const char *corridor_i
         json_object_set(*settlement, "answer", ans.body);
 }
 
+/* The destination settled the transfer at seq: this zone's outbound payment (payment_id, status "processing", its
+ * net in the outbound account sys_outbound_<CUR>) has left the zone, and the treasury records it as settled
+ * (fiscal.payment_settle: the net moves to the clearing account, with the corridor's receipt as the reference), as
+ * an operator records a bank's confirmation. It is the zone's own act on the corridor's word, not the caller's: an
+ * entity that sent the transfer could not settle its own payment (conf/mez-policy.conf), so the actor is the
+ * corridor. Once per transfer (its own Idempotency-Key); a payment settled already, by an operator or by an earlier
+ * attempt whose answer was lost, counts as settled. The answer's "payment_settlement" says what happened; when it
+ * failed the payment stays processing and asking for the settlement again (POST /v1/corridors/{id}/settle) finishes
+ * it. */
+static json_t *settle_own_payment(const mez_corridor_env_t *env, const char *corridor_id, uint64_t seq,
+                                  const char *payment_id)
+{
+    apr_pool_t *p = env->p;
+    mez_corridor_op_t op = { 0 };
+    mez_orch_answer_t out = { 0 };
+    mez_problem_t pb = { 0 };
+    const char *ref = apr_psprintf(p, "corridor %s receipt %" APR_UINT64_T_FMT, corridor_id, seq);
+    json_t *d;
+    mez_status_t st;
+
+    if (!payment_id) {
+        st = mez_problem(&pb, p, MEZ_EINVAL, 409, "transfer.no_payment", NULL,
+                         "the transfer's payment credential names no payment of this zone");
+        return mez_peer_outcome("settled", st, &pb, NULL);
+    }
+    op.op = "fiscal.payment_settle";
+    op.path_id = payment_id;
+    op.body = own(env, json_pack("{s:s}", "reference", ref));
+    op.actor = apr_pstrcat(p, "corridor:", corridor_id, NULL);
+    op.idem_key = apr_psprintf(p, "transfer-settled:%s:%" APR_UINT64_T_FMT, corridor_id, seq);
+    st = mez_corridor_env_run(env, &op, &out, NULL, &pb);
+    if (st == MEZ_OK && out.status >= 300)
+        st = mez_problem(&pb, p, MEZ_EINVAL, out.status, "transfer.payment_not_settled", NULL,
+                         "the treasury answered %d to the settlement of payment %s", out.status, payment_id);
+    if (st != MEZ_OK && pb.code && !strcmp(pb.code, "fiscal.payment_settled"))
+        st = MEZ_OK;
+    d = mez_peer_outcome("settled", st, &pb, NULL);
+    json_object_set_new(d, "payment_id", json_string(payment_id));
+    return d;
+}
+
 /* The transfer's answer is the problem pb, with extra's members (a new reference, taken; may be NULL). Returns 0,
  * for `return xfail(...)` in run(). */
 static int xfail(const mez_corridor_env_t *env, mez_transfer_answer_t *xa, const mez_problem_t *pb, json_t *extra)
@@ -88,7 +129,8 @@ static int run(const mez_corridor_env_t *env, const char *id, const json_t *body
     mez_corridor_op_t op = { 0 };
     const json_t *dest;
     const char *src, *amount, *currency, *dest_account, *ptype, *payee_name;
-    json_t *account, *payer, *inbound, *payment, *transition, *receipt = NULL, *delivery = NULL, *settlement;
+    json_t *account, *payer, *inbound, *payment, *transition, *receipt = NULL, *delivery = NULL, *settlement,
+           *payment_settlement;
     uint64_t seq = 0;
 
     memset(xa, 0, sizeof(*xa));
@@ -193,14 +235,19 @@ static int run(const mez_corridor_env_t *env, const char *id, const json_t *body
     if (mez_corridor_record(env, id, transition, transfer_id, &receipt, &seq, &delivery, &pb) != MEZ_OK)
         return xfail(env, xa, &pb, json_pack("{s:s, s:O}", "transfer_id", transfer_id, "payment", out.body));
 
-    /* 4. the destination settles from its own copy of the chain */
+    /* 4. the destination settles from its own copy of the chain; then this zone's payment has left it */
     settle_at_peer(env, id, seq, &settlement);
+    payment_settlement = json_is_true(json_object_get(settlement, "settled"))
+        ? settle_own_payment(env, id, seq, str(json_object_get(out.body, "resource"), "payment_id"))
+        : json_pack("{s:b, s:s, s:s}", "settled", 0, "code", "transfer.not_settled_at_destination", "detail",
+                    "the payment stays processing until the destination settles the transfer");
     xa->status = 201;
-    xa->text = apr_pstrcat(p, mez_json_dump(p, own(env, json_pack("{s:s, s:s, s:I, s:O, s:O, s:O, s:o, s:O}",
+    xa->text = apr_pstrcat(p, mez_json_dump(p, own(env, json_pack("{s:s, s:s, s:I, s:O, s:O, s:O, s:o, s:o, s:O}",
                                                                   "transfer_id", transfer_id, "corridor_id", id,
                                                                   "sequence", (json_int_t)seq, "receipt", receipt,
                                                                   "outbound", out.body, "inbound", ans.body,
-                                                                  "settlement", settlement, "delivery", delivery)),
+                                                                  "settlement", settlement, "payment_settlement",
+                                                                  payment_settlement, "delivery", delivery)),
                                             0), "\n", NULL);
     return 0;
 }
@@ -341,7 +388,7 @@ mez_status_t mez_transfer_settle_again(const mez_corridor_env_t *env, const char
     const json_t *v = json_object_get(body, "sequence");
     mez_corridor_t c;
     json_t *settlement;
-    const char *did;
+    const char *did, *payment_id = NULL;
     uint64_t seq;
     mez_status_t st;
 
@@ -352,11 +399,13 @@ mez_status_t mez_transfer_settle_again(const mez_corridor_env_t *env, const char
                            "sequence names a receipt of this corridor (0..%" APR_UINT64_T_FMT ")",
                            c.size ? c.size - 1 : 0);
     seq = (uint64_t)json_integer_value(v);
-    if ((st = mez_corridor_own_outbound(p, env->db, env->zone->zone_id, &c, seq, pb)) != MEZ_OK
+    if ((st = mez_corridor_own_outbound(p, env->db, env->zone->zone_id, &c, seq, &payment_id, pb)) != MEZ_OK
         || (st = env->peer(env->baton, c.peer_zone_id, &did, pb)) != MEZ_OK)
         return st;
     settle_at_peer(env, id, seq, &settlement);
     *answer = own(env, json_pack("{s:s, s:I, s:o}", "corridor_id", id, "sequence", (json_int_t)seq, "settlement",
                                  settlement));
+    if (json_is_true(json_object_get(settlement, "settled")))
+        json_object_set_new(*answer, "payment_settlement", settle_own_payment(env, id, seq, payment_id));
     return MEZ_OK;
 }

@@ -209,9 +209,10 @@ int mez_corridor_requested_by_other(const json_t *transition, const char *zone_i
 /* The receipt at seq is a transfer zone_id sent and decided itself: a cross_border_transfer from zone_id to the
  * corridor's peer, requested by no other zone, whose outbound evaluation and payment credential are in this
  * zone's records. 409 corridor.receipt_missing, 422 transfer.not_outbound, 409 transfer.not_decided_here (all at
- * /sequence). */
+ * /sequence). *payment_id (may be NULL): the payment that credential certifies (the transfer's outbound payment,
+ * its credentialSubject "urn:mez:<zone_id>:<payment id>"), NULL if it names none. */
 mez_status_t mez_corridor_own_outbound(apr_pool_t *p, mez_db_t *db, const char *zone_id, const mez_corridor_t *c,
-                                       uint64_t seq, mez_problem_t *pb);
+                                       uint64_t seq, const char **payment_id, mez_problem_t *pb);
 
 /* The stored receipt with a sequence number (canonical text, *found 0 when absent). */
 mez_status_t mez_corridor_receipt(apr_pool_t *p, mez_db_t *db, const char *corridor_id, uint64_t seq,
