@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <apr_file_io.h>
@@ -548,7 +549,7 @@ static int cmd_restore(apr_pool_t *p, int argc, const char *const *argv)
 {
     restore_t a;
     const char *pos[1] = { NULL }, *zone, *err = NULL, *staging, *sz, *zone_dir, *conf_text, *driver, *out = NULL;
-    const char *pw = NULL, *passfile = NULL, *packs_dir, *src;
+    const char *pw = NULL, *passfile = NULL, *packs_dir, *src, *request = NULL;
     int npos = 0, rc = MEZ_EXIT_USAGE, made_db = 0, moved = 0, made_data_dir = 0, made_sub = 0;
     mez_problem_t pb = { 0 };
     mez_db_t *db = NULL;
@@ -861,6 +862,38 @@ static int cmd_restore(apr_pool_t *p, int argc, const char *const *argv)
             ARG("--peer-ca"); ARG(ca);
         }
     }
+    {
+        /* What the zone ran on besides: its mode, its policy file and the names peers address it by (deploy reads
+         * them from the record, which is not in place yet: deploy writes it again). */
+        const char *mode = json_string_value(json_object_get(rec, "mode"));
+        const char *policy = json_string_value(json_object_get(rec, "policy_conf"));
+        const char *names = json_string_value(json_object_get(rec, "public_authority"));
+        if (mode) { ARG("--mode"); ARG(mode); }
+        if (!a.policy_conf && policy && dep_exists(p, policy)) { ARG("--policy-conf"); ARG(policy); }
+        if (names && *names) { ARG("--public-authority"); ARG(names); }
+    }
+    if ((request = json_string_value(json_object_get(rec, "provision_request")))) {
+        /* A zone a provisioning request made stays that request's (its own "running" status resumes it, the same
+         * request asked again finds it made), unless the restore gives it settings the request did not ask for:
+         * then the request would move it back, and it is the operator's from now on, as after a deploy by hand. */
+        const char *target = json_string_value(json_object_get(json_object_get(rec, "database"), "target"));
+        const char *spool = json_string_value(json_object_get(rec, "provision_spool"));
+        if ((a.listen && strcmp(a.listen, json_string_value(json_object_get(rec, "listen")) ?
+                                              json_string_value(json_object_get(rec, "listen")) : ""))
+            || (a.server_name && strcasecmp(a.server_name, json_string_value(json_object_get(rec, "server_name")) ?
+                                                             json_string_value(json_object_get(rec, "server_name"))
+                                                             : ""))
+            || (a.database && (!target || !pg.url || strcmp(pg.url, target)))) {
+            printf("zone %s: restored with settings its provisioning request did not ask for: the admin API's "
+                   "requests no longer reach it\n", zone);
+            request = NULL;
+        }
+        else {
+            ARG(apr_pstrcat(p, "--provision-request=", request, NULL));
+            if (spool)
+                ARG(apr_pstrcat(p, "--provision-spool=", spool, NULL));
+        }
+    }
 #undef ARG
     APR_ARRAY_PUSH(dargv, const char *) = NULL;
     printf("zone %s: bringing it up with mez deploy\n", zone);
@@ -869,6 +902,8 @@ static int cmd_restore(apr_pool_t *p, int argc, const char *const *argv)
         restore_fail("the deploy of the restored zone failed (above); what the restore made is removed");
         goto out;
     }
+    if (request)   /* made again: no longer the destroyed zone a "running" status must not bring back */
+        dep_destroyed_clear(p, a.data_dir, zone);
     printf("zone %s restored from %s: %s\n", zone, a.archive,
            json_string_value(json_object_get(man, "did")) ? json_string_value(json_object_get(man, "did")) : "");
     rc = MEZ_EXIT_OK;
