@@ -316,7 +316,7 @@ static void usage(FILE *out)
         "usage: mez zone backup ZONE [--out FILE] [--data-dir DIR] [--pg-dump PATH]\n"
         "       mez zone restore ARCHIVE [--data-dir DIR] [--conf-dir DIR] [--httpd-root DIR] [--listen HOST:PORT]\n"
         "                        [--server-name NAME] [--user USER] [--database URL --database-password-file F]\n"
-        "                        [--replace --yes] [--psql PATH]\n"
+        "                        [--replace --yes] [--psql PATH] [--sanctions-un UN.xml]\n"
         "backup:  a consistent archive of a deployed zone (default DIR/backup/<zone>-<UTC time>.tar.gz, 0600): its\n"
         "         key, operator token, deploy record, packs with their stack.lock, virtual host, and its database\n"
         "         (SQLite: an online copy by VACUUM INTO; PostgreSQL: pg_dump with the zone's pgpass), with\n"
@@ -328,6 +328,9 @@ static void usage(FILE *out)
         "         and corridor peers (options override them), which waits for /readyz. The zone answers with the\n"
         "         same DID and data. A failed restore removes what it made. `mez zone destroy`'s archives restore\n"
         "         the same way. --httpd-root/--conf-dir as for mez deploy (default: where the zone was served).\n"
+        "         The zone's mode, policy file and public authorities are kept, and a zone a provisioning request\n"
+        "         made stays that request's unless --listen, --server-name or --database change what it asked for.\n"
+        "         --sanctions-un: the UN list, for an archive whose packs lack the list zone.yaml declares\n"
         "exit codes: 0 ok, 1 refused (no such zone, bad archive, zone exists), 2 usage or a failed step.\n");
 }
 
@@ -383,7 +386,7 @@ static int cmd_backup(apr_pool_t *p, int argc, const char *const *argv)
 
 typedef struct restore_t {
     const char *archive, *data_dir, *conf_dir, *httpd_root, *listen, *server_name, *user, *database, *pw_file;
-    const char *psql, *profile_dir, *sql_dir, *akn_xsd, *policy_conf;
+    const char *psql, *profile_dir, *sql_dir, *akn_xsd, *policy_conf, *sanctions_un;
     int replace, yes;
 } restore_t;
 
@@ -569,6 +572,7 @@ static int cmd_restore(apr_pool_t *p, int argc, const char *const *argv)
             { "--psql", &a.psql, NULL }, { "--profile-dir", &a.profile_dir, NULL },
             { "--sql-dir", &a.sql_dir, NULL }, { "--akn-xsd", &a.akn_xsd, NULL },
             { "--policy-conf", &a.policy_conf, NULL }, { "--replace", NULL, &a.replace }, { "--yes", NULL, &a.yes },
+            { "--sanctions-un", &a.sanctions_un, NULL },
             { NULL, NULL, NULL },
         };
         if (mez_cli_parse_args(argc, argv, opts, pos, 1, &npos, "zone restore") < 0)
@@ -821,6 +825,8 @@ static int cmd_restore(apr_pool_t *p, int argc, const char *const *argv)
     if (a.sql_dir) { ARG("--sql-dir"); ARG(a.sql_dir); }
     if (a.akn_xsd) { ARG("--akn-xsd"); ARG(a.akn_xsd); }
     if (a.policy_conf) { ARG("--policy-conf"); ARG(a.policy_conf); }
+    /* The archived packs hold the UN list the zone had; an archive made without one needs it given (production). */
+    if (a.sanctions_un) { ARG("--sanctions-un"); ARG(a.sanctions_un); }
     if (!strcmp(driver, "pgsql")) {
         ARG("--database"); ARG(pg.url);
         if (pw) { ARG("--database-password-file"); ARG(apr_pstrcat(p, staging, "/password", NULL)); }
