@@ -1051,13 +1051,9 @@ static json_t *record(deploy_t *d)
      * its request. A deploy without it (by hand) writes none, and the zone is the operator's from then on. */
     if (d->provision_request)
         json_object_set_new(rec, "provision_request", json_string(d->provision_request));
-    /* And the spool it came from (its status file's directory), where `mez zone destroy` takes it out again. */
+    /* And the spool it came from, where `mez zone destroy` takes it out again. */
     if (d->provision_request && d->provision_spool)
         json_object_set_new(rec, "provision_spool", json_string(d->provision_spool));
-    else if (d->provision_request && d->progress_file && strrchr(d->progress_file, '/'))
-        json_object_set_new(rec, "provision_spool",
-                            json_string(apr_pstrndup(p, d->progress_file,
-                                                     (apr_size_t)(strrchr(d->progress_file, '/') - d->progress_file))));
     /* Every name the conf's MezPublicAuthority lists, for `mez zone status`. */
     json_object_set_new(rec, "public_authorities", split_list(p, d->authorities ? d->authorities : "", " "));
     return rec;
@@ -1281,11 +1277,17 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
     d.data_dir = d.data_dir ? d.data_dir : "/var/lib/mez";
     d.listen = d.listen ? d.listen : "127.0.0.1:8080";
     d.server_name = d.server_name ? d.server_name : apr_pstrcat(p, d.zone_id, ".localhost", NULL);
-    /* Paths in the generated confs must not depend on the directory deploy ran in. */
+    /* A provisioning request's spool: its status file's directory unless given. */
+    if (d.provision_request && !d.provision_spool && d.progress_file)
+        d.provision_spool = strrchr(d.progress_file, '/')
+                                ? apr_pstrndup(p, d.progress_file,
+                                               (apr_size_t)(strrchr(d.progress_file, '/') - d.progress_file))
+                                : ".";
+    /* Paths in the generated confs (and the record) must not depend on the directory deploy ran in. */
     {
         const char **abs[] = { &d.packs_dir, &d.profile_dir, &d.sql_dir, &d.akn_xsd, &d.policy_conf, &d.console_dir,
                                &d.data_dir,
-                               &d.conf_dir, &d.httpd_root, &d.peer_ca };
+                               &d.conf_dir, &d.httpd_root, &d.peer_ca, &d.provision_spool };
         for (size_t i = 0; i < sizeof(abs) / sizeof(abs[0]); i++) {
             char *full;
             if (*abs[i] && **abs[i] != '/'
