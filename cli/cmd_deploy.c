@@ -25,11 +25,13 @@
 #include "mez/mass.h"
 #include "mez/pack.h"
 #include "mez/provision.h"
+#include "mez/sanctions.h"
 #include "mez/store.h"
 #include "mez/token.h"
 #include "mez/zone.h"
 #include "deploy.h"
 #include "mez_cli.h"
+#include "un_import.h"
 
 #define NSTEPS 7
 
@@ -47,7 +49,10 @@ typedef struct deploy_t {
     const char *progress_file;   /* --progress-file: the run's status document, rewritten after each step */
     const char *public_authority; /* --public-authority: more names peers address the zone by, comma-separated */
     const char *provision_request; /* --provision-request: the digest of the admin API request this run deploys */
+    const char *provision_spool;   /* --provision-spool: the spool it came from (default: --progress-file's dir) */
     int dry_run, no_start;
+    dep_un_t un;                 /* --sanctions-un, --sanctions-allow-shrink: the UN list zone.yaml declares */
+    int packs_changed;           /* step 2 replaced the zone's packs: httpd must load them again */
     mez_provision_t prov;        /* the request as mez_provision_check read it */
     const char *err_code, *err_detail, *err_pointer; /* the pre-flight refusal, for the progress file */
     json_t *progress;            /* the status document --progress-file gets */
@@ -89,7 +94,8 @@ static void usage(FILE *out)
         "  [1/7] key        the zone's Ed25519 key, <data-dir>/<zone>/zone-key.pem (0600, owned by the httpd user);\n"
         "                   an existing key is kept (and never printed)\n"
         "  [2/7] packs      the jurisdiction's packs copied to <data-dir>/<zone>/packs and verified against their\n"
-        "                   stack.lock (a mismatch names the artifact); zone.yaml's profile must be PROFILE\n"
+        "                   stack.lock (a mismatch names the artifact); zone.yaml's profile must be PROFILE; the UN\n"
+        "                   list zone.yaml declares (sanctions_imports) imported into the copy (--sanctions-un)\n"
         "  [3/7] tensor     the compliance domains the profile and zone file select (tensor.json)\n"
         "  [4/7] database   created and migrated (SQLite in <zone>/data, or PostgreSQL), an operator token made\n"
         "                   once (<zone>/operator-token, 0600), <conf-dir>/<zone>.conf written (one <VirtualHost>),\n"
@@ -126,6 +132,13 @@ static void usage(FILE *out)
         "                           peer's request signed for any other name is refused. Remembered in\n"
         "                           deploy.json; a re-deploy that gives it replaces the list\n"
         "  --key-file FILE          use this Ed25519 key (PEM) instead of generating one\n"
+        "  --sanctions-un FILE      the UN Security Council Consolidated List (its XML, as the UN publishes it) for a\n"
+        "                           zone.yaml that declares it: imported as `mez sanctions import-un` does (refused\n"
+        "                           when it names no one, is not the UN list, or has fewer than half the entries of\n"
+        "                           the zone's list: --sanctions-allow-shrink) into <zone>/packs/" DEPLOY_UN_LIST ",\n"
+        "                           listed in its zone.yaml, stack.lock written again. A re-deploy without it keeps\n"
+        "                           the list imported before. --mode production refuses a zone that declares the\n"
+        "                           list and would not have it (deploy.sanctions_list_missing)\n"
         "  --profile-dir DIR, --sql-dir DIR, --akn-xsd FILE, --policy-conf FILE   content (defaults: $MEZ_PROFILE_DIR,\n"
         "                           $MEZ_SQL_DIR, $MEZ_AKN_XSD, $MEZ_POLICY_CONF, else under %s)\n"
         "  --mode development|production   MezMode (default development; production refuses a remote Mass\n"
@@ -138,6 +151,8 @@ static void usage(FILE *out)
         "  --provision-request sha256:HEX   `mez provision`'s: the digest of the request this run deploys, kept in\n"
         "                           deploy.json, where the provisioner reads which zones a request of the admin API\n"
         "                           made (a deploy without it takes the zone out of the API's hands)\n"
+        "  --provision-spool DIR    with it: the admin spool the request is in (default: --progress-file's\n"
+        "                           directory), kept in deploy.json for `mez zone destroy`\n"
         "  --dry-run                print the plan; write nothing\n"
         "  --no-start               everything but starting or reloading httpd (steps 5-7 skipped)\n"
         "environment: MEZ_HTTPD (apache2), MEZ_HTTPD_MODULES (/usr/lib/apache2/modules), MEZ_MODULE (mod_mez.so).\n"
@@ -472,6 +487,16 @@ static int preflight(deploy_t *d)
     if (load_verified(d, d->src_dir, &src, &why))
         return refuse(d, "deploy.packs_invalid", "the packs of %s in %s do not verify:%s", d->zone_id, d->src_dir,
                       why);
+    if (dep_un_plan(p, src, d->packs_path, &d->un, &pb) != 0)
+        return refuse(d, pb.code, "%s%s%s", d->un.xml ? "--sanctions-un " : "", d->un.xml ? d->un.xml : "",
+                      apr_pstrcat(p, d->un.xml ? ": " : "", pb.detail, NULL));
+    /* A production zone screens against every list it declares or does not start (mod_mez refuses it): refused
+     * here, before anything is written, rather than by an httpd that would then stop serving the other zones. */
+    if (d->un.declared && !d->un.import && !d->un.carry && !strcmp(d->mode, "production"))
+        return refuse(d, "deploy.sanctions_list_missing", "zone %s declares the sanctions list %s and --mode "
+                      "production screens against it or does not start: give the UN Security Council Consolidated "
+                      "List (its XML, from %s) with --sanctions-un FILE", d->zone_id, d->un.declared,
+                      MEZ_SANCTIONS_UN_URL);
     {
         /* Every path deploy writes into an httpd conf, quoted there: one holding what a quoted argument cannot
          * hold as it is would make a conf httpd misreads, found only when it refuses to start. */
@@ -581,6 +606,17 @@ static int step_key(deploy_t *d, const char **result)
     return 0;
 }
 
+/* What the packs step did with the UN list zone.yaml declares, for its line ("" when it declares none). */
+static const char *un_note(deploy_t *d)
+{
+    if (d->un.summary)
+        return apr_pstrcat(d->p, "; ", d->un.summary, NULL);
+    if (d->un.declared)
+        return apr_psprintf(d->p, "; warning: %s is not loaded, names are not screened against it: --sanctions-un "
+                            "FILE imports it", d->un.declared);
+    return "";
+}
+
 static int step_packs(deploy_t *d, const char **result)
 {
     apr_pool_t *p = d->p;
@@ -596,13 +632,27 @@ static int step_packs(deploy_t *d, const char **result)
         dep_remove_tree(p, tmp);
         return fail(d, result, "the copied packs do not verify against their stack.lock:%s", why);
     }
+    /* Then the UN list zone.yaml declares goes into the copy (and its lock), which is verified again. */
+    {
+        mez_zone_options_t zo = { 0 };
+        zo.profile_dir = d->profile_dir;
+        zo.akn_schema = d->akn;
+        if (dep_un_apply(p, &d->un, tmp, &zo, &err)) {
+            dep_remove_tree(p, tmp);
+            return fail(d, result, "the UN sanctions list: %s", err);
+        }
+        if ((d->un.import || d->un.carry) && load_verified(d, tmp, &d->zone, &why)) {
+            dep_remove_tree(p, tmp);
+            return fail(d, result, "the packs with the UN list do not verify:%s", why);
+        }
+    }
     if (dep_is_dir(p, d->packs_path) && dep_trees_equal(p, tmp, d->packs_path)) {
         dep_remove_tree(p, tmp);
         /* Load what stays, so the paths the zone reports are the served ones. */
         if (load_verified(d, d->packs_path, &d->zone, &why))
             return fail(d, result, "%s:%s", d->packs_path, why);
-        *result = apr_psprintf(p, "unchanged (%d artifacts, lock %s)", d->zone->packs->nelts,
-                               mez_digest_format(p, &d->zone->lock_digest));
+        *result = apr_psprintf(p, "unchanged (%d artifacts, lock %s%s)", d->zone->packs->nelts,
+                               mez_digest_format(p, &d->zone->lock_digest), un_note(d));
         return 0;
     }
     u = apr_array_push(d->undo);
@@ -622,8 +672,9 @@ static int step_packs(deploy_t *d, const char **result)
         return fail(d, result, "cannot rename %s", tmp);
     if (load_verified(d, d->packs_path, &d->zone, &why))
         return fail(d, result, "%s:%s", d->packs_path, why);
-    *result = apr_psprintf(p, "ok (%d artifacts from %s verified against stack.lock %s)", d->zone->packs->nelts,
-                           d->src_dir, mez_digest_format(p, &d->zone->lock_digest));
+    d->packs_changed = 1;
+    *result = apr_psprintf(p, "ok (%d artifacts from %s verified against stack.lock %s%s)", d->zone->packs->nelts,
+                           d->src_dir, mez_digest_format(p, &d->zone->lock_digest), un_note(d));
     return 0;
 }
 
@@ -844,7 +895,8 @@ static int step_database(deploy_t *d, const char **result)
     text = conf_text(d);
     if (dep_write_journaled(p, d->undo, d->conf_path, text, strlen(text), 0644, &changed, &err))
         return fail(d, result, "%s", err);
-    if (!d->no_start && dep_httpd_apply(p, &d->httpd, d->undo, changed || mchanged, &httpd, &err))
+    if (!d->no_start && dep_httpd_apply(p, &d->httpd, d->undo, changed || mchanged || d->packs_changed, &httpd,
+                                        &err))
         return fail(d, result, "%s", err);
     *result = apr_psprintf(p, "%s (%s; %s %s; httpd %s)",
                            dbchanged || changed || mchanged || strcmp(httpd, "unchanged") ? "ok" : "unchanged",
@@ -999,6 +1051,9 @@ static json_t *record(deploy_t *d)
      * its request. A deploy without it (by hand) writes none, and the zone is the operator's from then on. */
     if (d->provision_request)
         json_object_set_new(rec, "provision_request", json_string(d->provision_request));
+    /* And the spool it came from, where `mez zone destroy` takes it out again. */
+    if (d->provision_request && d->provision_spool)
+        json_object_set_new(rec, "provision_spool", json_string(d->provision_spool));
     /* Every name the conf's MezPublicAuthority lists, for `mez zone status`. */
     json_object_set_new(rec, "public_authorities", split_list(p, d->authorities ? d->authorities : "", " "));
     return rec;
@@ -1138,8 +1193,12 @@ static void print_plan(deploy_t *d)
     printf("plan for zone %s (profile %s) -- dry run: nothing is written\n", d->zone_id, d->profile);
     printf("[1/7] key: %s %s\n", key ? "keep the existing" : d->key_file ? "import --key-file as" : "create",
            d->key_path);
-    printf("[2/7] packs: copy %s to %s and verify it against its stack.lock%s\n", d->src_dir, d->packs_path,
-           dep_is_dir(p, d->packs_path) ? " (replaced only if it differs)" : "");
+    printf("[2/7] packs: copy %s to %s and verify it against its stack.lock%s%s\n", d->src_dir, d->packs_path,
+           dep_is_dir(p, d->packs_path) ? " (replaced only if it differs)" : "",
+           d->un.import ? apr_psprintf(p, "; import the UN list %s into it (%ld entries)", d->un.xml,
+                                       d->un.import->entries)
+           : d->un.carry ? "; keep the UN list imported before"
+           : d->un.declared ? apr_psprintf(p, "; %s not loaded (--sanctions-un)", d->un.declared) : "");
     printf("[3/7] tensor: the compliance domains of profile %s and %s/zone.yaml -> %s/" DEPLOY_TENSOR "\n",
            d->profile, d->src_dir, d->zone_dir);
     printf("[4/7] database: %s (create if missing, migrate from %s); conf %s; httpd %s%s\n", d->db_desc,
@@ -1180,6 +1239,8 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
             { "--no-start", NULL, &d.no_start }, { "--progress-file", &d.progress_file, NULL },
             { "--public-authority", &d.public_authority, NULL },
             { "--provision-request", &d.provision_request, NULL },
+            { "--provision-spool", &d.provision_spool, NULL },
+            { "--sanctions-un", &d.un.xml, NULL }, { "--sanctions-allow-shrink", NULL, &d.un.allow_shrink },
             { NULL, NULL, NULL },
         };
         if (mez_cli_wants_help(argc, argv)) {
@@ -1216,11 +1277,17 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
     d.data_dir = d.data_dir ? d.data_dir : "/var/lib/mez";
     d.listen = d.listen ? d.listen : "127.0.0.1:8080";
     d.server_name = d.server_name ? d.server_name : apr_pstrcat(p, d.zone_id, ".localhost", NULL);
-    /* Paths in the generated confs must not depend on the directory deploy ran in. */
+    /* A provisioning request's spool: its status file's directory unless given. */
+    if (d.provision_request && !d.provision_spool && d.progress_file)
+        d.provision_spool = strrchr(d.progress_file, '/')
+                                ? apr_pstrndup(p, d.progress_file,
+                                               (apr_size_t)(strrchr(d.progress_file, '/') - d.progress_file))
+                                : ".";
+    /* Paths in the generated confs (and the record) must not depend on the directory deploy ran in. */
     {
         const char **abs[] = { &d.packs_dir, &d.profile_dir, &d.sql_dir, &d.akn_xsd, &d.policy_conf, &d.console_dir,
                                &d.data_dir,
-                               &d.conf_dir, &d.httpd_root, &d.peer_ca };
+                               &d.conf_dir, &d.httpd_root, &d.peer_ca, &d.provision_spool };
         for (size_t i = 0; i < sizeof(abs) / sizeof(abs[0]); i++) {
             char *full;
             if (*abs[i] && **abs[i] != '/'

@@ -18,7 +18,9 @@
  * left "running" is run again by the next. That status is the spool's, which the httpd user can forge, so it
  * decides nothing about an existing zone: deploy keeps the digest of the request it deployed in the zone's
  * deploy.json (--provision-request; root's file), and a zone whose record does not name this very request (one
- * deployed or re-deployed by hand) is never touched by a request, resumed or not (provision.zone_exists). */
+ * deployed or re-deployed by hand) is never touched by a request, resumed or not (provision.zone_exists); and a
+ * zone `mez zone destroy` removed is not made again by its request's "running" status (provision.zone_destroyed:
+ * destroy leaves root's mark naming the request, deploy_spool.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -37,6 +39,7 @@
 #include "mez/http.h"
 #include "mez/json.h"
 #include "mez/provision.h"
+#include "deploy.h"
 #include "mez_cli.h"
 
 #define LOCK_SUFFIX ".lock"
@@ -45,7 +48,8 @@
 /* deploy's options an estate sets once for every zone it provisions; passed through as given. */
 static const char *const passed[] = {
     "--data-dir", "--conf-dir", "--httpd-root", "--packs-dir", "--profile-dir", "--sql-dir", "--akn-xsd",
-    "--policy-conf", "--peers", "--peer-ca", "--user", "--database-password-file", "--mass-token-file", NULL,
+    "--policy-conf", "--peers", "--peer-ca", "--user", "--database-password-file", "--mass-token-file",
+    "--sanctions-un", NULL,
 };
 
 static void usage(FILE *out)
@@ -63,17 +67,18 @@ static void usage(FILE *out)
         "  --once                   run what is queued now, then exit (1 when one of them failed)\n"
         "  --interval N             seconds between polls (1-3600)\n"
         "  --allow-mass-api URL     a Mass a request may name (repeatable; compared exactly, a trailing '/' aside).\n"
-        "                           With --mass-token-file, a request whose mass_api is not sovereign and not\n"
-        "                           listed fails (provision.endpoint_not_allowed at /mass_api): deploy would send\n"
-        "                           the estate's Mass token to it\n"
+        "                           Given, a request whose mass_api is not sovereign and not listed fails\n"
+        "                           (provision.endpoint_not_allowed at /mass_api) before deploy probes it; with\n"
+        "                           --mass-token-file it is required (deploy would send the estate's token there)\n"
         "  --allow-database-host HOST[:PORT]   a PostgreSQL server a request may name (repeatable; HOST alone is\n"
-        "                           HOST:5432; [v6addr]:PORT). While the provisioner has a database password\n"
-        "                           (--database-password-file, $PGPASSWORD, or a pgpass file libpq would read), a\n"
-        "                           request for a host not listed fails (provision.endpoint_not_allowed at\n"
-        "                           /database): deploy would log in there with that password\n"
+        "                           HOST:5432; [v6addr]:PORT). Given, a request for a host not listed fails\n"
+        "                           (provision.endpoint_not_allowed at /database) before deploy connects there; it\n"
+        "                           is required while the provisioner has a database password\n"
+        "                           (--database-password-file, $PGPASSWORD, or a pgpass file libpq would read)\n"
         "deploy options applied to every zone (see mez deploy --help): --data-dir --conf-dir --httpd-root\n"
         "  --packs-dir --profile-dir --sql-dir --akn-xsd --policy-conf --peers --peer-ca --user\n"
-        "  --database-password-file --mass-token-file, and the flag --no-start\n"
+        "  --database-password-file --mass-token-file --sanctions-un (the UN list, imported into every zone whose\n"
+        "  zone.yaml declares it; a production request for such a zone fails without it), and the flag --no-start\n"
         "The request gives --jurisdiction, --profile, --corridors, --mass-api, --listen, --server-name, --database,\n"
         "--mode and --public-authority; nothing else comes from the spool.\n");
 }
@@ -305,12 +310,26 @@ static int run_one(apr_pool_t *p, const char *spool, const char *id, const apr_a
      * reconfigure it). A run resumed after an interruption may find the zone its first attempt made: the zone's
      * record (root's) says so, never the status file (the httpd user's, which may say "running" for any zone). */
     {
-        const char *data_dir = "/var/lib/mez", *record, *made_by = NULL;
+        const char *data_dir = "/var/lib/mez", *record, *made_by = NULL, *gone;
         json_t *rec;
         for (int i = 0; i < extra->nelts; i++)
             if (!strncmp(APR_ARRAY_IDX(extra, i, const char *), "--data-dir=", 11))
                 data_dir = APR_ARRAY_IDX(extra, i, const char *) + 11;
         record = apr_pstrcat(p, data_dir, "/", id, "/deploy.json", NULL);
+        /* A zone this request made and `mez zone destroy` removed: a "running" status (left in the spool, or
+         * forged there) must not make it again; a request claimed afresh is asked for anew, and clears the mark. */
+        if ((gone = dep_destroyed_request(p, data_dir, id)) && !strcmp(gone, digest)) {
+            if (claimed == 2 && access(record, F_OK) != 0) {
+                ensure_final(p, spath, id, "provision.zone_destroyed", NULL,
+                             apr_psprintf(p, "zone %s, which this request made, was destroyed (mez zone destroy; "
+                                          "%s/archive): a status saying running does not make it again. Delete the "
+                                          "request and its status and ask again to make it anew", id, data_dir));
+                printf("mez provision: zone %s failed: it was destroyed\n", id);
+                return 1;
+            }
+            if (claimed == 0)
+                dep_destroyed_clear(p, data_dir, id);
+        }
         if (access(record, F_OK) == 0 && (text = read_nofollow(p, record))
             && mez_json_parse(p, text, strlen(text), &rec, &pb) == MEZ_OK)
             made_by = json_string_value(json_object_get(rec, "provision_request"));

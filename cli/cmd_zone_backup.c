@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <apr_file_io.h>
@@ -315,7 +316,7 @@ static void usage(FILE *out)
         "usage: mez zone backup ZONE [--out FILE] [--data-dir DIR] [--pg-dump PATH]\n"
         "       mez zone restore ARCHIVE [--data-dir DIR] [--conf-dir DIR] [--httpd-root DIR] [--listen HOST:PORT]\n"
         "                        [--server-name NAME] [--user USER] [--database URL --database-password-file F]\n"
-        "                        [--replace --yes] [--psql PATH]\n"
+        "                        [--replace --yes] [--psql PATH] [--sanctions-un UN.xml]\n"
         "backup:  a consistent archive of a deployed zone (default DIR/backup/<zone>-<UTC time>.tar.gz, 0600): its\n"
         "         key, operator token, deploy record, packs with their stack.lock, virtual host, and its database\n"
         "         (SQLite: an online copy by VACUUM INTO; PostgreSQL: pg_dump with the zone's pgpass), with\n"
@@ -327,6 +328,9 @@ static void usage(FILE *out)
         "         and corridor peers (options override them), which waits for /readyz. The zone answers with the\n"
         "         same DID and data. A failed restore removes what it made. `mez zone destroy`'s archives restore\n"
         "         the same way. --httpd-root/--conf-dir as for mez deploy (default: where the zone was served).\n"
+        "         The zone's mode, policy file and public authorities are kept, and a zone a provisioning request\n"
+        "         made stays that request's unless --listen, --server-name or --database change what it asked for.\n"
+        "         --sanctions-un: the UN list, for an archive whose packs lack the list zone.yaml declares\n"
         "exit codes: 0 ok, 1 refused (no such zone, bad archive, zone exists), 2 usage or a failed step.\n");
 }
 
@@ -382,7 +386,7 @@ static int cmd_backup(apr_pool_t *p, int argc, const char *const *argv)
 
 typedef struct restore_t {
     const char *archive, *data_dir, *conf_dir, *httpd_root, *listen, *server_name, *user, *database, *pw_file;
-    const char *psql, *profile_dir, *sql_dir, *akn_xsd, *policy_conf;
+    const char *psql, *profile_dir, *sql_dir, *akn_xsd, *policy_conf, *sanctions_un;
     int replace, yes;
 } restore_t;
 
@@ -548,7 +552,7 @@ static int cmd_restore(apr_pool_t *p, int argc, const char *const *argv)
 {
     restore_t a;
     const char *pos[1] = { NULL }, *zone, *err = NULL, *staging, *sz, *zone_dir, *conf_text, *driver, *out = NULL;
-    const char *pw = NULL, *passfile = NULL, *packs_dir, *src;
+    const char *pw = NULL, *passfile = NULL, *packs_dir, *src, *request = NULL;
     int npos = 0, rc = MEZ_EXIT_USAGE, made_db = 0, moved = 0, made_data_dir = 0, made_sub = 0;
     mez_problem_t pb = { 0 };
     mez_db_t *db = NULL;
@@ -568,6 +572,7 @@ static int cmd_restore(apr_pool_t *p, int argc, const char *const *argv)
             { "--psql", &a.psql, NULL }, { "--profile-dir", &a.profile_dir, NULL },
             { "--sql-dir", &a.sql_dir, NULL }, { "--akn-xsd", &a.akn_xsd, NULL },
             { "--policy-conf", &a.policy_conf, NULL }, { "--replace", NULL, &a.replace }, { "--yes", NULL, &a.yes },
+            { "--sanctions-un", &a.sanctions_un, NULL },
             { NULL, NULL, NULL },
         };
         if (mez_cli_parse_args(argc, argv, opts, pos, 1, &npos, "zone restore") < 0)
@@ -820,6 +825,8 @@ static int cmd_restore(apr_pool_t *p, int argc, const char *const *argv)
     if (a.sql_dir) { ARG("--sql-dir"); ARG(a.sql_dir); }
     if (a.akn_xsd) { ARG("--akn-xsd"); ARG(a.akn_xsd); }
     if (a.policy_conf) { ARG("--policy-conf"); ARG(a.policy_conf); }
+    /* The archived packs hold the UN list the zone had; an archive made without one needs it given (production). */
+    if (a.sanctions_un) { ARG("--sanctions-un"); ARG(a.sanctions_un); }
     if (!strcmp(driver, "pgsql")) {
         ARG("--database"); ARG(pg.url);
         if (pw) { ARG("--database-password-file"); ARG(apr_pstrcat(p, staging, "/password", NULL)); }
@@ -861,6 +868,38 @@ static int cmd_restore(apr_pool_t *p, int argc, const char *const *argv)
             ARG("--peer-ca"); ARG(ca);
         }
     }
+    {
+        /* What the zone ran on besides: its mode, its policy file and the names peers address it by (deploy reads
+         * them from the record, which is not in place yet: deploy writes it again). */
+        const char *mode = json_string_value(json_object_get(rec, "mode"));
+        const char *policy = json_string_value(json_object_get(rec, "policy_conf"));
+        const char *names = json_string_value(json_object_get(rec, "public_authority"));
+        if (mode) { ARG("--mode"); ARG(mode); }
+        if (!a.policy_conf && policy && dep_exists(p, policy)) { ARG("--policy-conf"); ARG(policy); }
+        if (names && *names) { ARG("--public-authority"); ARG(names); }
+    }
+    if ((request = json_string_value(json_object_get(rec, "provision_request")))) {
+        /* A zone a provisioning request made stays that request's (its own "running" status resumes it, the same
+         * request asked again finds it made), unless the restore gives it settings the request did not ask for:
+         * then the request would move it back, and it is the operator's from now on, as after a deploy by hand. */
+        const char *target = json_string_value(json_object_get(json_object_get(rec, "database"), "target"));
+        const char *spool = json_string_value(json_object_get(rec, "provision_spool"));
+        if ((a.listen && strcmp(a.listen, json_string_value(json_object_get(rec, "listen")) ?
+                                              json_string_value(json_object_get(rec, "listen")) : ""))
+            || (a.server_name && strcasecmp(a.server_name, json_string_value(json_object_get(rec, "server_name")) ?
+                                                             json_string_value(json_object_get(rec, "server_name"))
+                                                             : ""))
+            || (a.database && (!target || !pg.url || strcmp(pg.url, target)))) {
+            printf("zone %s: restored with settings its provisioning request did not ask for: the admin API's "
+                   "requests no longer reach it\n", zone);
+            request = NULL;
+        }
+        else {
+            ARG(apr_pstrcat(p, "--provision-request=", request, NULL));
+            if (spool)
+                ARG(apr_pstrcat(p, "--provision-spool=", spool, NULL));
+        }
+    }
 #undef ARG
     APR_ARRAY_PUSH(dargv, const char *) = NULL;
     printf("zone %s: bringing it up with mez deploy\n", zone);
@@ -869,6 +908,8 @@ static int cmd_restore(apr_pool_t *p, int argc, const char *const *argv)
         restore_fail("the deploy of the restored zone failed (above); what the restore made is removed");
         goto out;
     }
+    if (request)   /* made again: no longer the destroyed zone a "running" status must not bring back */
+        dep_destroyed_clear(p, a.data_dir, zone);
     printf("zone %s restored from %s: %s\n", zone, a.archive,
            json_string_value(json_object_get(man, "did")) ? json_string_value(json_object_get(man, "did")) : "");
     rc = MEZ_EXIT_OK;

@@ -4,6 +4,7 @@
  * the archive of `mez zone backup` (cmd_zone_backup.c), which `mez zone restore` brings back. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -15,7 +16,7 @@
 #include "mez_cli.h"
 
 typedef struct life_t {
-    const char *data_dir, *conf_dir, *httpd_root, *user, *pg_dump;
+    const char *data_dir, *conf_dir, *httpd_root, *user, *pg_dump, *spool;
     int yes, json;
 } life_t;
 
@@ -24,7 +25,7 @@ static void usage(FILE *out)
     fprintf(out,
         "usage: mez zone list [--data-dir DIR]\n"
         "       mez zone status ZONE [--data-dir DIR]\n"
-        "       mez zone destroy ZONE --yes [--data-dir DIR] [--pg-dump PATH]\n"
+        "       mez zone destroy ZONE --yes [--data-dir DIR] [--pg-dump PATH] [--spool DIR]\n"
         "list:    the zones `mez deploy` made under DIR (default /var/lib/mez) and their state (ready, degraded,\n"
         "         down), one per line: zone, state, url, profile, database\n"
         "status:  one zone as JSON: /readyz, its endpoints, DID, database, corridors (with its operator token)\n"
@@ -32,7 +33,10 @@ static void usage(FILE *out)
         "         DIR/archive/<zone>-<UTC time>.tar.gz (the archive of `mez zone backup`, with the logs: key, SQLite\n"
         "         database or a pg_dump of the PostgreSQL one, packs, tokens, deploy record, MANIFEST.json), then\n"
         "         removes DIR/<zone>. Refuses without --yes. `mez zone restore ARCHIVE` brings the zone back. The\n"
-        "         PostgreSQL database itself is kept (drop it when the archive is safe).\n"
+        "         PostgreSQL database itself is kept (drop it when the archive is safe). A zone the admin API made\n"
+        "         (POST /admin/zones): its request and status are removed from the spool it came from (--spool DIR\n"
+        "         for a zone deployed before that was recorded), and DIR/archive/<zone>.destroyed.json names the\n"
+        "         request, so `mez provision` does not make the zone again from a status saying running.\n"
         "exit codes: 0 ok, 1 no such zone (or status: not ready), 2 usage or I/O error.\n");
 }
 
@@ -42,6 +46,7 @@ static int parse(int argc, const char *const *argv, life_t *a, const char **zone
     int npos = 0;
     const mez_cli_opt_t opts[] = {
         { "--data-dir", &a->data_dir, NULL }, { "--yes", NULL, &a->yes }, { "--pg-dump", &a->pg_dump, NULL },
+        { "--spool", &a->spool, NULL },
         { NULL, NULL, NULL },
     };
     if (mez_cli_parse_args(argc, argv, opts, pos, zone ? 1 : 0, &npos, cmd) < 0)
@@ -158,11 +163,17 @@ static int cmd_status(apr_pool_t *p, int argc, const char *const *argv)
     return strcmp(state, "ready") && strcmp(state, "degraded") ? MEZ_EXIT_INVALID : MEZ_EXIT_OK;
 }
 
+static apr_status_t close_fd(void *fd)
+{
+    close((int)(intptr_t)fd);
+    return APR_SUCCESS;
+}
+
 static int cmd_destroy(apr_pool_t *p, int argc, const char *const *argv)
 {
     life_t a = { 0 };
     deploy_httpd_t h;
-    const char *zone, *zone_dir, *conf, *archive_dir, *archive, *err, *what, *old, *driver;
+    const char *zone, *zone_dir, *conf, *archive_dir, *archive, *err, *what, *old, *driver, *request, *spool;
     apr_size_t oldlen = 0;
     apr_time_exp_t tm;
     json_t *rec;
@@ -180,6 +191,20 @@ static int cmd_destroy(apr_pool_t *p, int argc, const char *const *argv)
         fprintf(stderr, "mez zone destroy: this stops serving zone %s and removes %s (an archive is kept in "
                 "%s/archive): confirm with --yes\n", zone, zone_dir, a.data_dir);
         return MEZ_EXIT_USAGE;
+    }
+    /* A zone a provisioning request made: no provisioner may be deploying it while it is destroyed (the lock is
+     * held to the end, and the request is taken out of the spool once the zone is gone). */
+    request = json_string_value(json_object_get(rec, "provision_request"));
+    spool = a.spool ? a.spool : json_string_value(json_object_get(rec, "provision_spool"));
+    if (request && spool) {
+        int fd = dep_spool_lock(p, spool, zone);
+        if (fd == -2) {
+            fprintf(stderr, "mez zone destroy: a provisioner is working on zone %s's request (%s/%s.lock): destroy "
+                    "it once that run is over\n", zone, spool, zone);
+            return MEZ_EXIT_USAGE;
+        }
+        if (fd >= 0)
+            apr_pool_cleanup_register(p, (void *)(intptr_t)fd, close_fd, apr_pool_cleanup_null);
     }
     conf = json_string_value(json_object_get(rec, "conf_file"));
     driver = json_string_value(json_object_get(json_object_get(rec, "database"), "driver"));
@@ -223,6 +248,8 @@ static int cmd_destroy(apr_pool_t *p, int argc, const char *const *argv)
     }
     printf("zone %s: %s removed%s\n", zone, zone_dir,
            driver && !strcmp(driver, "pgsql") ? " (its PostgreSQL database is kept; the archive has a dump)" : "");
+    if (request)
+        dep_provision_forget(p, a.data_dir, zone, request, spool, archive);
     return MEZ_EXIT_OK;
 restore:
     if (old) {

@@ -20,6 +20,7 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 #include <jansson.h>
+#include "mez/problem.h"
 
 #define DEPLOY_RECORD    "deploy.json"
 #define DEPLOY_KEY       "zone-key.pem"
@@ -145,6 +146,44 @@ int dep_backup(apr_pool_t *p, const char *data_dir, const char *zone, json_t *re
 const char *dep_pg_tool(apr_pool_t *p, const char *name);
 /* The value of a directive at the start of a line of an httpd conf text (unquoted), or NULL. */
 const char *dep_conf_value(apr_pool_t *p, const char *conf_text, const char *directive);
+
+/* ---- the sanctions lists zone.yaml declares (deploy_sanctions.c) */
+/* Where deploy puts the UN list it imports, in the zone's packs (and names it in their zone.yaml). */
+#define DEPLOY_UN_LIST "regpacks/un-consolidated.yaml"
+struct mez_zone_t;
+struct mez_zone_options_t;
+struct mez_un_import_t;
+typedef struct dep_un_t {
+    const char *xml;              /* --sanctions-un: the UN list's XML; NULL: none given */
+    int allow_shrink;             /* --sanctions-allow-shrink */
+    const char *source_zone;      /* the source's zone.yaml, named in the copy's */
+    const char *declared;         /* the declaration no pack of the source holds ("/sanctions_imports/0: ..."),
+                                   * NULL when there is none */
+    const char *carry;            /* without --sanctions-un: the list an earlier deploy imported, kept */
+    struct mez_un_import_t *import; /* with it: the import, read and checked, not yet written */
+    const char *summary;          /* what was done, for the packs step's line */
+} dep_un_t;
+/* Decides what the packs step does with the UN list, writing nothing: with u->xml (a declared list missing from
+ * src), the import is read and checked against the list it replaces in packs_path (sanctions.* problems); without
+ * it, an earlier import in packs_path is kept (u->carry). u->declared and neither: the zone would have no list. */
+int dep_un_plan(apr_pool_t *p, const struct mez_zone_t *src, const char *packs_path, dep_un_t *u, mez_problem_t *pb);
+/* Puts the planned list into the packs copy at dir (its regpacks/, zone.yaml and stack.lock); 0 when there is
+ * nothing to do or it was done (u->summary), -1 with *err. */
+int dep_un_apply(apr_pool_t *p, dep_un_t *u, const char *dir, const struct mez_zone_options_t *opts,
+                 const char **err);
+
+/* ---- a zone the admin API made, destroyed (deploy_spool.c) */
+/* Takes <spool>/<zone>.lock as a provisioner does: the descriptor (hold it while working), -2 when a provisioner
+ * holds it, -1 when it cannot be opened. */
+int dep_spool_lock(apr_pool_t *p, const char *spool, const char *zone);
+/* After the zone (made by the request whose digest is request) was archived to archive and removed: leaves
+ * <data-dir>/archive/<zone>.destroyed.json naming the request, and removes that request and its status from spool
+ * (NULL: not known; said). */
+void dep_provision_forget(apr_pool_t *p, const char *data_dir, const char *zone, const char *request,
+                          const char *spool, const char *archive);
+/* The digest of the request whose zone was destroyed (that mark), or NULL; and the mark removed. */
+const char *dep_destroyed_request(apr_pool_t *p, const char *data_dir, const char *zone);
+void dep_destroyed_clear(apr_pool_t *p, const char *data_dir, const char *zone);
 
 /* ---- records */
 /* The record <data-dir>/<zone>/deploy.json, or NULL. */

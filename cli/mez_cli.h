@@ -3,6 +3,7 @@
 #ifndef MEZ_CLI_H
 #define MEZ_CLI_H
 
+#include <stdio.h>
 #include <apr_pools.h>
 #include <apr_tables.h>
 #include <jansson.h>
@@ -42,6 +43,10 @@ int mez_cmd_corridor(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_mass(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_peer(apr_pool_t *p, int argc, const char *const *argv);
 int mez_cmd_watcher(apr_pool_t *p, int argc, const char *const *argv);
+
+/* Writes v as YAML (yaml_emit.c): block style where mappings are below, every string double-quoted. 0, or -1 for
+ * a value YAML would not give back exactly (a JSON real). */
+int mez_cli_yaml_emit(FILE *f, const json_t *v);
 
 /* Prints a problem to stderr and returns the exit code for its status. */
 int mez_cli_fail(const mez_problem_t *pb, mez_status_t rv);

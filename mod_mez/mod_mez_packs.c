@@ -183,11 +183,19 @@ static int load_zone(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s, mez_sr
     }
     {
         /* A list zone.yaml says the zone screens against, which no pack holds: nothing screens against it. Said at
-         * every start (and by /readyz and `mez zone check`) rather than left for the operator to believe. */
+         * every start (and by /readyz and `mez zone check`) rather than left for the operator to believe; and
+         * production fails closed, as it does without MezAknSchema: every screening hit is a hard block, and a
+         * zone that screens against nothing in the list's place lets the listed names through. */
         const apr_array_header_t *missing = mez_zone_missing_sanctions_imports(ptemp, zone);
-        for (int i = 0; i < missing->nelts; i++)
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "%s",
-                         mez_zone_sanctions_import_warning(ptemp, zone, APR_ARRAY_IDX(missing, i, const char *)));
+        for (int i = 0; i < missing->nelts; i++) {
+            const char *one = APR_ARRAY_IDX(missing, i, const char *);
+            if (sc->mode == MEZ_MODE_PRODUCTION) {
+                ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "%s: %s", what,
+                             mez_zone_sanctions_import_refusal(ptemp, zone, one));
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "%s", mez_zone_sanctions_import_warning(ptemp, zone, one));
+        }
     }
     /* Without a key post_config refuses the zone right after this; there is nothing to sign with. */
     if (sc->key) {

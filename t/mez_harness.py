@@ -684,6 +684,28 @@ def pk_zone_file(env, name):
     return os.path.join(dest, "zone.yaml")
 
 
+UN_LIST_FILE = "regpacks/un-consolidated.yaml"
+
+
+def import_un_list(env, zone_file):
+    """Imports the UN Security Council Consolidated List (../shared's copy) into the packs of zone_file as `mez
+    deploy --sanctions-un` does: `mez sanctions import-un` into regpacks/un-consolidated.yaml, that file listed
+    among zone.yaml's regpacks, and `mez lock`. A zone in MezMode production whose zone.yaml declares the list
+    (every shipped pack does) does not start without it. Returns zone_file."""
+    import yaml
+    pack_dir = os.path.dirname(zone_file)
+    with open(zone_file) as f:
+        z = yaml.safe_load(f)
+    env.mez("sanctions", "import-un", "--jurisdiction", z["jurisdiction_id"], "--out",
+            os.path.join(pack_dir, UN_LIST_FILE), env.shared("data", "sanctions", "un-consolidated.xml"), check=True)
+    z["packs"].setdefault("regpacks", []).append(UN_LIST_FILE)
+    with open(zone_file, "w") as f:
+        yaml.safe_dump(z, f)
+    env.mez("lock", "--profile-dir", os.path.join(env.source_dir, "profiles"), "--akn-xsd",
+            env.shared("schemas", "akn", "akomantoso30.xsd"), zone_file, check=True)
+    return zone_file
+
+
 def peer_policy(env, peers, ca_file=None):
     """httpd lines for a zone of a corridor test: the shipped policy (conf/mez-policy.conf), its MezPeer lines
     (zone id, url, did), for TLS between zones the peers' CA (MezPeerCAFile), and the name its peers address it

@@ -349,7 +349,8 @@ def test_a_provisioning_interrupted_mid_deploy_is_resumed(admin, provisioned):
 def forge_running(admin, zone):
     """What the httpd user can write in the spool: a status saying a provisioner was killed mid-deploy."""
     status = os.path.join(admin.spool, zone + ".status.json")
-    os.unlink(status)
+    if os.path.exists(status):
+        os.unlink(status)
     with open(status, "w") as f:
         json.dump({"zone_id": zone, "state": "running", "steps": []}, f)
 
@@ -500,3 +501,120 @@ def test_allow_lists_are_checked_when_given(admin):
         assert cp.returncode == 2 and needle in cp.stderr, (args, cp.stdout + cp.stderr)
     out = admin.estate.mez("provision", "--help").stdout
     assert "--allow-mass-api URL" in out and "--allow-database-host HOST[:PORT]" in out
+
+
+def test_allow_lists_bind_a_request_that_holds_no_secret(admin, provisioned):
+    """An estate that lists its Mass APIs or database hosts means them for every request, not only while the
+    provisioner holds a token or a password: deploy's pre-flight reaches the named host from the provisioner's
+    network all the same (and the zone keeps talking to it). With the lists and no secret, a Mass or a database
+    host not listed fails the request before anything is probed or connected to."""
+    zone, profile = "kz-aifc", "digital-financial-center"
+    srv, mass, seen = recording_mass()
+    db = Acceptor()
+    try:
+        for member, args, pointer in (
+                ({"mass_api": mass}, ["--allow-mass-api", "https://mass.estate.example"], "/mass_api"),
+                ({"database": "postgresql://mez@127.0.0.1:%d/mez_kz" % db.port},
+                 ["--allow-database-host", "db.estate.example"], "/database")):
+            admin.requeue(dict({"jurisdiction": zone, "profile": profile, "listen": "127.0.0.1:%d" % free_port()},
+                               **member))
+            before = admin.estate.snapshot()
+            cp = admin.provision(*args)
+            assert cp.returncode == 1, cp.stdout + cp.stderr
+            st = admin.status(zone).json()
+            assert st["state"] == "failed" and st["error"]["step"] == "preflight", st
+            assert st["error"]["code"] == "provision.endpoint_not_allowed" and st["error"]["pointer"] == pointer, st
+            assert "a request names only those" in st["error"]["detail"], st
+            assert admin.estate.snapshot() == before
+        assert seen == [] and db.connections == 0, (seen, db.connections)
+    finally:
+        srv.shutdown()
+        db.close()
+
+
+def test_a_destroyed_zone_stays_destroyed_and_a_restored_one_stays_the_requests(admin, provisioned, mez_env):
+    """kz-aifc asked for in production: without the UN list its zone.yaml declares the provisioner's deploy refuses
+    it (nothing written); with `mez provision --sanctions-un` it is imported and the zone serves. `mez zone
+    destroy` takes its request and status out of the spool (GET answers 404) and leaves root's mark naming the
+    request: the request put back with a status saying "running" (what the httpd user can write) is refused,
+    provision.zone_destroyed, and makes nothing. `mez zone restore` brings it back as the request's zone (the mark
+    kept in deploy.json, so its own "running" status resumes it), in production still; restored with another
+    listen address it is the operator's, and the request no longer reaches it."""
+    zone, profile = "kz-aifc", "digital-financial-center"
+    xml = mez_env.shared("data", "sanctions", "un-consolidated.xml")
+    e = admin.estate
+    port = free_port()
+    request = os.path.join(admin.spool, zone + ".request.json")
+    status = os.path.join(admin.spool, zone + ".status.json")
+    admin.requeue({"jurisdiction": zone, "profile": profile, "listen": "127.0.0.1:%d" % port, "mode": "production"})
+    before = e.snapshot()
+    cp = admin.provision()
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    st = admin.status(zone).json()
+    assert st["state"] == "failed" and st["error"]["code"] == "deploy.sanctions_list_missing", st
+    assert "UN Security Council consolidated list" in st["error"]["detail"] and "--sanctions-un" in st["error"]["detail"]
+    assert e.snapshot() == before
+    os.unlink(status)
+    cp = admin.provision("--sanctions-un", xml)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert admin.status(zone).json()["state"] == "succeeded"
+    r = get(port, "/readyz")
+    assert r.status_code == 200 and r.json()["checks"]["sanctions_imports"] == {"state": "ok"}, r.text
+    assert get(port, "/v1/zone").json()["mode"] == "production"
+    record = os.path.join(e.data, zone, "deploy.json")
+    rec = json.load(open(record))
+    assert rec["provision_request"].startswith("sha256:") and rec["provision_spool"] == admin.spool, rec
+    with open(request, "rb") as f:
+        asked = f.read()
+
+    cp = e.mez("zone", "destroy", zone, "--data-dir", e.data, "--yes")
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert "its provisioning request removed from %s" % admin.spool in cp.stdout, cp.stdout
+    assert not os.path.exists(request) and not os.path.exists(status)
+    assert_problem(admin.status(zone), 404, "provision.not_found")
+    mark = json.load(open(os.path.join(e.data, "archive", zone + ".destroyed.json")))
+    assert mark["provision_request"] == rec["provision_request"] and os.path.exists(mark["archive"]), mark
+    with open(request, "wb") as f:        # the request back, with a "running" status: what the httpd user can write
+        f.write(asked)
+    forge_running(admin, zone)
+    with open(os.path.join(e.root, "httpd.conf"), "rb") as f:
+        main_conf = f.read()
+    cp = admin.provision("--sanctions-un", xml)
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    st = admin.status(zone).json()
+    assert st["state"] == "failed" and st["error"]["code"] == "provision.zone_destroyed", st
+    assert not os.path.exists(os.path.join(e.data, zone))
+    assert not os.path.exists(os.path.join(e.conf_dir, zone + ".conf"))
+    with open(os.path.join(e.root, "httpd.conf"), "rb") as f:
+        assert f.read() == main_conf
+    with pytest.raises(Exception):
+        get(port, "/readyz", timeout=3)
+
+    cp = e.mez("zone", "restore", mark["archive"], "--data-dir", e.data)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    rec2 = json.load(open(record))
+    assert rec2["provision_request"] == rec["provision_request"] and rec2["provision_spool"] == admin.spool, rec2
+    assert rec2["mode"] == "production" and get(port, "/v1/zone").json()["mode"] == "production"
+    assert not os.path.exists(os.path.join(e.data, "archive", zone + ".destroyed.json"))
+    forge_running(admin, zone)
+    cp = admin.provision("--sanctions-un", xml)
+    assert cp.returncode == 0 and "resuming" in cp.stdout, cp.stdout + cp.stderr
+    assert admin.status(zone).json()["state"] == "succeeded"
+    assert get(port, "/readyz").json()["checks"]["sanctions_imports"] == {"state": "ok"}
+
+    archive = mark["archive"]
+    other = free_port()
+    cp = e.mez("zone", "restore", archive, "--data-dir", e.data, "--replace", "--yes",
+               "--listen", "127.0.0.1:%d" % other)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert "its provisioning request did not ask for" in cp.stdout, cp.stdout
+    assert "provision_request" not in json.load(open(record))
+    with open(request, "wb") as f:
+        f.write(asked)
+    forge_running(admin, zone)
+    snap = e.snapshot()
+    cp = admin.provision("--sanctions-un", xml)
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    assert admin.status(zone).json()["error"]["code"] == "provision.zone_exists"
+    assert e.snapshot() == snap
+    assert get(other, "/v1/zone").json()["zone_id"] == zone

@@ -828,7 +828,8 @@ def test_mode_and_policy_are_remembered(mez_env):
         cp = e.deploy("digital-financial-center", "ae-adgm", port, "--mode", "staging")
         assert cp.returncode == 2 and "--mode is development or production" in cp.stderr, cp.stdout + cp.stderr
         assert e.snapshot() == before
-        cp = e.deploy("digital-financial-center", "ae-adgm", port, "--mode", "production", "--policy-conf", policy)
+        cp = e.deploy("digital-financial-center", "ae-adgm", port, "--mode", "production", "--policy-conf", policy,
+                      "--sanctions-un", mez_env.shared("data", "sanctions", "un-consolidated.xml"))
         assert cp.returncode == 0, cp.stdout + cp.stderr
         assert get(port, "/v1/zone").json()["mode"] == "production"
         rec = json.load(open(os.path.join(e.data, "ae-adgm", "deploy.json")))
@@ -839,6 +840,78 @@ def test_mode_and_policy_are_remembered(mez_env):
         cp = e.deploy("digital-financial-center", "ae-adgm", port)
         assert cp.returncode == 0 and cp.stdout.count("unchanged") >= 7, cp.stdout + cp.stderr
         assert get(port, "/v1/zone").json()["mode"] == "production"
+    finally:
+        e.stop()
+
+
+def un_feed(path, records):
+    """A UN list file in the UN's format with the given <INDIVIDUAL> records (XML text)."""
+    with open(path, "w") as f:
+        f.write('<?xml version="1.0"?>\n<CONSOLIDATED_LIST dateGenerated="2026-03-01T00:00:00Z"><INDIVIDUALS>%s'
+                "</INDIVIDUALS><ENTITIES/></CONSOLIDATED_LIST>\n" % records)
+    return path
+
+
+def test_deploy_imports_the_un_list_the_zone_declares(mez_env):
+    """Every shipped zone.yaml declares the UN Security Council Consolidated List (sanctions_imports), which is
+    imported, never shipped. --sanctions-un FILE imports it into the zone's packs (listed in its zone.yaml, the
+    lock written again) before httpd starts: /readyz says it is loaded. A re-deploy with the same file, or without
+    one, changes nothing and keeps the list; a feed that names no one or lost half the list is refused before
+    anything is written, the zone's list unchanged. --mode production refuses a zone that would run without the
+    list (it would not start: a hard screening block against nothing fails open), naming the list and the option."""
+    e = Estate(mez_env, mez_env.new_dir("deploy-un"))
+    xml = mez_env.shared("data", "sanctions", "un-consolidated.xml")
+    port = free_port()
+    zone_yaml = os.path.join(e.data, "pk-sifc", "packs", "zone.yaml")
+    args = ["--profile-dir", os.path.join(mez_env.source_dir, "profiles"),
+            "--akn-xsd", mez_env.shared("schemas", "akn", "akomantoso30.xsd")]
+    try:
+        cp = e.deploy("sovereign-govos", "pk-sifc", port, "--sanctions-un", xml, "--dry-run")
+        assert cp.returncode == 0 and "import the UN list %s" % xml in cp.stdout, cp.stdout + cp.stderr
+        assert not os.path.exists(os.path.join(e.data, "pk-sifc"))
+        cp = e.deploy("sovereign-govos", "pk-sifc", port, "--sanctions-un", xml)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        assert "UN list of 2026-02-27 imported from %s" % xml in cp.stdout, cp.stdout
+        assert get(port, "/readyz").json()["checks"]["sanctions_imports"] == {"state": "ok"}
+        with open(zone_yaml) as f:
+            assert "regpacks/un-consolidated.yaml" in f.read()
+        cp = e.mez("zone", "check", *args, zone_yaml)
+        assert cp.returncode == 0 and "sanctions list" not in cp.stderr, cp.stdout + cp.stderr
+        log = open(os.path.join(e.data, "pk-sifc", "logs", "error.log")).read()
+        assert "declares the sanctions list" not in log
+        # the same file again, or none: nothing changes, the list stays
+        for extra in (["--sanctions-un", xml], []):
+            cp = e.deploy("sovereign-govos", "pk-sifc", port, *extra)
+            assert cp.returncode == 0 and cp.stdout.count("unchanged") >= 7, cp.stdout + cp.stderr
+            assert get(port, "/readyz").json()["checks"]["sanctions_imports"] == {"state": "ok"}
+        # a feed that names no one, or one that lost half the list: refused, nothing written
+        work = mez_env.new_dir("deploy-un-feeds")
+        one = un_feed(os.path.join(work, "one.xml"), "<INDIVIDUAL><FIRST_NAME>A</FIRST_NAME><SECOND_NAME>B"
+                      "</SECOND_NAME><REFERENCE_NUMBER>TSi.001</REFERENCE_NUMBER></INDIVIDUAL>")
+        before = e.snapshot()
+        for feed, code in ((un_feed(os.path.join(work, "empty.xml"), ""), "sanctions.empty_list"),
+                           (one, "sanctions.list_shrank")):
+            cp = e.deploy("sovereign-govos", "pk-sifc", port, "--sanctions-un", feed)
+            assert_refused(cp, e, before, code, "nothing was written")
+        assert "--sanctions-allow-shrink" in cp.stderr
+        assert get(port, "/readyz").json()["checks"]["sanctions_imports"] == {"state": "ok"}
+        # production without the list is refused before anything is written; with it, it serves
+        before = e.snapshot()
+        cp = e.deploy("digital-financial-center", "ae-adgm", port, "--server-name", "adgm.localhost",
+                      "--mode", "production")
+        assert_refused(cp, e, before, "deploy.sanctions_list_missing",
+                       "/sanctions_imports/0: UN Security Council consolidated list", "--sanctions-un FILE")
+        cp = e.deploy("digital-financial-center", "ae-adgm", port, "--server-name", "adgm.localhost",
+                      "--mode", "production", "--sanctions-un", xml)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        r = get(port, "/readyz", host="adgm.localhost")
+        assert r.status_code == 200 and r.json()["checks"]["sanctions_imports"] == {"state": "ok"}, r.text
+        assert get(port, "/v1/zone", host="adgm.localhost").json()["mode"] == "production"
+        # development still deploys without it, and says what is missing
+        cp = e.deploy("charter-city", "hn-prospera", free_port())
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        assert "warning: /sanctions_imports/0: UN Security Council consolidated list (un-consolidated-xml) is " \
+               "not loaded" in cp.stdout, cp.stdout
     finally:
         e.stop()
 

@@ -13,7 +13,7 @@ import uuid
 import pytest
 import yaml
 
-from mez_harness import assert_problem
+from mez_harness import assert_problem, import_un_list
 
 ZONE_ID = "pk-sifc"
 EVIDENCE = {"kyc": {"state": "compliant", "attestations": [{"id": "urn:kyc:1", "issuer": "did:example:nadra"}]},
@@ -636,7 +636,9 @@ def test_a_production_zone_moves_no_money_while_the_tax_is_undecided(make_zone, 
     payment goes through with the tax recorded pending (the other tests)."""
     dest = os.path.join(mez_env.new_dir("pko-prod"), "pk")
     shutil.copytree(os.path.join(mez_env.source_dir, "packs", "pk"), dest)
-    z = make_zone(driver, zone_id=ZONE_ID, zone_file=os.path.join(dest, "zone.yaml"), extra_conf="MezMode production")
+    # production does not start a zone without the sanctions lists its zone.yaml declares: the UN list, imported
+    z = make_zone(driver, zone_id=ZONE_ID, zone_file=import_un_list(mez_env, os.path.join(dest, "zone.yaml")),
+                  extra_conf="MezMode production")
     payer = zone_post(z, "/v1/entities", formation("Sialkot Sports Goods (Pvt) Ltd", EVIDENCE))["id"]
     payee = zone_post(z, "/v1/entities", formation("Multan Mangoes (Pvt) Ltd", EVIDENCE))["id"]
     accounts = [zone_post(z, "/v1/fiscal/accounts", {"entity_id": e, "account_type": t, "currency": "PKR",

@@ -385,3 +385,26 @@ def test_a_declared_list_that_no_pack_holds_is_said(pk, make_zone, driver, mez_e
     z = make_zone(driver, zone_id="pk-sifc", zone_file=zone_yaml)
     assert z.get("/readyz").json()["checks"]["sanctions_imports"] == {"state": "ok"}
     assert "declares the sanctions list" not in z.error_log()
+
+
+def test_production_does_not_start_a_zone_without_its_declared_list(make_zone, driver, mez_env):
+    """A zone in MezMode production screens against every list its zone.yaml declares, or does not start: every
+    screening hit is a hard block, and a zone screening against nothing in the list's place would let the listed
+    names through (development starts with a warning, the test above). The refusal names the list and the commands
+    that load it; with the list imported (as `mez deploy --sanctions-un` does) the zone starts."""
+    from mez_harness import import_un_list, pk_zone_file
+    z = make_zone(driver, start=False, zone_id="pk-sifc", zone_file=pk_zone_file(mez_env, "un-prod"),
+                  extra_conf="MezMode production")
+    with pytest.raises(Exception):
+        z.start(timeout=15)
+    assert not z.running
+    log = z.error_log() + z.stderr_text()
+    assert "zone pk-sifc refuses to start: it declares the sanctions list /sanctions_imports/0: UN Security " \
+           "Council consolidated list (un-consolidated-xml), which no regpack of the zone holds" in log, log
+    assert "mez deploy --jurisdiction pk-sifc ... --sanctions-un UN.xml" in log and \
+        "mez sanctions import-un --jurisdiction pk --out regpacks/un-consolidated.yaml UN.xml" in log, log
+    import_un_list(mez_env, z.zone_file)
+    z.start(timeout=30)
+    r = z.get("/readyz")
+    assert r.status_code == 200 and r.json()["checks"]["sanctions_imports"] == {"state": "ok"}, r.text
+    assert z.get("/v1/zone").json()["mode"] == "production"

@@ -545,12 +545,25 @@ apr_array_header_t *mez_zone_missing_sanctions_imports(apr_pool_t *p, const mez_
     return out;
 }
 
+/* The commands that load the list, for both sentences below. */
+static const char *how_to_load(apr_pool_t *p, const mez_zone_t *zone)
+{
+    return apr_psprintf(p, "mez deploy --jurisdiction %s ... --sanctions-un UN.xml for a zone mez deploy made, else "
+                        "mez sanctions import-un --jurisdiction %s --out regpacks/un-consolidated.yaml UN.xml, that "
+                        "file added to the zone's regpacks, and mez lock", zone->zone_id, zone->jurisdiction_id);
+}
+
 const char *mez_zone_sanctions_import_warning(apr_pool_t *p, const mez_zone_t *zone, const char *missing)
 {
     return apr_psprintf(p, "zone %s declares the sanctions list %s, but no regpack of the zone holds it: names are "
-                        "not screened against it. Import it (mez sanctions import-un --jurisdiction %s --out "
-                        "regpacks/FILE.yaml UN.xml), add it to the zone's regpacks and run mez lock", zone->zone_id,
-                        missing, zone->jurisdiction_id);
+                        "not screened against it. Import it: %s", zone->zone_id, missing, how_to_load(p, zone));
+}
+
+const char *mez_zone_sanctions_import_refusal(apr_pool_t *p, const mez_zone_t *zone, const char *missing)
+{
+    return apr_psprintf(p, "zone %s refuses to start: it declares the sanctions list %s, which no regpack of the "
+                        "zone holds, and MezMode production does not screen names against nothing in its place. "
+                        "Import it: %s", zone->zone_id, missing, how_to_load(p, zone));
 }
 
 const apr_array_header_t *mez_zone_conflicts(const mez_zone_t *zone)

@@ -469,6 +469,12 @@ static const char *no_trailing_slash(apr_pool_t *p, const char *url)
     return apr_pstrndup(p, url, n);
 }
 
+/* 1 when the estate gave a list (an empty one is none). */
+static int listing(const apr_array_header_t *list)
+{
+    return list && list->nelts > 0;
+}
+
 mez_status_t mez_provision_endpoints_check(apr_pool_t *p, const json_t *req, const mez_provision_allow_t *allow,
                                            mez_problem_t *pb)
 {
@@ -480,21 +486,24 @@ mez_status_t mez_provision_endpoints_check(apr_pool_t *p, const json_t *req, con
 
     if ((rv = opt_string(p, req, &env, "mass_api", &mass, pb)) != MEZ_OK)
         return rv;
-    if (allow->mass_token && mass && strcmp(mass, "sovereign")) {
+    /* With a token, a list is needed (without one nothing is allowed); without a token, a list the estate gave
+     * still binds: deploy's pre-flight probes the Mass from the provisioner's network, and the zone calls it. */
+    if ((allow->mass_token || listing(allow->mass_api)) && mass && strcmp(mass, "sovereign")) {
         /* Exact, not a prefix or a host: https://mass.example.attacker.net shares a prefix with the estate's. */
         const char *want = no_trailing_slash(p, mass);
         for (int i = 0; allow->mass_api && i < allow->mass_api->nelts && !listed; i++)
             listed = !strcmp(want, no_trailing_slash(p, APR_ARRAY_IDX(allow->mass_api, i, const char *)));
         if (!listed)
             return mez_problem(pb, p, MEZ_EINVAL, 422, "provision.endpoint_not_allowed", "/mass_api",
-                               "mass_api '%s' is not one of the estate's Mass APIs: the provisioner sends its Mass "
-                               "token only to those it was given (mez provision --allow-mass-api)", mass);
+                               "mass_api '%s' is not one of the estate's Mass APIs (mez provision --allow-mass-api)"
+                               "%s", mass, allow->mass_token ? ": the provisioner sends its Mass token only to those"
+                                                             : ": a request names only those");
     }
     if ((rv = opt_string(p, req, &env, "database", &db.database, pb)) != MEZ_OK || !db.database)
         return rv;
     if ((rv = check_database(p, &env, &db, pb)) != MEZ_OK)
         return rv;
-    if (!allow->database_password || strcmp(db.db_driver, "pgsql"))
+    if ((!allow->database_password && !listing(allow->database_host)) || strcmp(db.db_driver, "pgsql"))
         return MEZ_OK;
     listed = 0;
     for (int i = 0; allow->database_host && i < allow->database_host->nelts && !listed; i++)
@@ -502,9 +511,10 @@ mez_status_t mez_provision_endpoints_check(apr_pool_t *p, const json_t *req, con
                  && !strcasecmp(host, db.db_host) && atoi(port) == atoi(db.db_port);
     if (!listed)
         return mez_problem(pb, p, MEZ_EINVAL, 422, "provision.endpoint_not_allowed", "/database",
-                           "the database host %s:%s is not one of the estate's database servers: the provisioner "
-                           "gives its database password only to those it was given (mez provision "
-                           "--allow-database-host)", db.db_host, db.db_port);
+                           "the database host %s:%s is not one of the estate's database servers (mez provision "
+                           "--allow-database-host)%s", db.db_host, db.db_port,
+                           allow->database_password ? ": the provisioner gives its database password only to those"
+                                                    : ": a request names only those");
     return MEZ_OK;
 }
 

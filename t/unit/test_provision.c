@@ -247,9 +247,26 @@ static void test_endpoints_allowed(void)
                                                                                "/database";
     allow.mass_api = list_of("https://mass.estate.example/api/", "http://127.0.0.1:8081");
     allow.database_host = list_of("db.estate.example", "[2001:db8::5]:6432");
-    /* Nothing held, nothing to protect: any endpoint passes (deploy checks the rest). */
-    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"mass_api\":\"https://attacker.example\",\"database\":"
-                                          "\"postgresql://u@attacker.example/d\"}", &allow), "");
+    /* Nothing held and no list given: any endpoint passes (deploy checks the rest). */
+    {
+        mez_provision_allow_t none = { 0 };
+        CU_ASSERT_STRING_EQUAL(endpoint_check("{\"mass_api\":\"https://attacker.example\",\"database\":"
+                                              "\"postgresql://u@attacker.example/d\"}", &none), "");
+    }
+    /* Nothing held, but the estate gave lists: they bind (deploy's pre-flight would reach the host all the same). */
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"mass_api\":\"https://attacker.example\"}", &allow), no_mass);
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"database\":\"postgresql://u@attacker.example/d\"}", &allow), no_db);
+    CU_ASSERT_STRING_EQUAL(endpoint_check("{\"mass_api\":\"http://127.0.0.1:8081\",\"database\":"
+                                          "\"postgresql://u@db.estate.example/d\"}", &allow), "");
+    /* A token held and no Mass list: no remote Mass may be named; the database list alone does not change that. */
+    {
+        mez_provision_allow_t only_db = { 0 };
+        only_db.database_host = allow.database_host;
+        only_db.mass_token = 1;
+        CU_ASSERT_STRING_EQUAL(endpoint_check("{\"mass_api\":\"http://127.0.0.1:8081\"}", &only_db), no_mass);
+        only_db.mass_token = 0;
+        CU_ASSERT_STRING_EQUAL(endpoint_check("{\"mass_api\":\"http://127.0.0.1:8081\"}", &only_db), "");
+    }
     allow.mass_token = allow.database_password = 1;
     CU_ASSERT_STRING_EQUAL(endpoint_check("{}", &allow), "");
     CU_ASSERT_STRING_EQUAL(endpoint_check("{\"mass_api\":\"sovereign\",\"database\":\"sqlite\"}", &allow), "");

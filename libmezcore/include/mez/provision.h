@@ -63,14 +63,18 @@ mez_status_t mez_provision_check(apr_pool_t *p, const json_t *request, const mez
  * spool, and what two requests are compared by. */
 json_t *mez_provision_request_json(const mez_provision_t *out);
 
-/* The endpoints an estate lets a request send its secrets to. A request names its Mass and its database host,
- * and deploy hands them the provisioner's Mass token (its pre-flight probe, then every call of the zone) and
- * database password (its pre-flight connection, then the zone's): without these lists, whoever may queue a
- * request could collect both. `mez provision`'s --allow-mass-api and --allow-database-host fill them. */
+/* The endpoints an estate lets a request name. A request names its Mass and its database host, and deploy hands
+ * them the provisioner's Mass token (its pre-flight probe, then every call of the zone) and database password (its
+ * pre-flight connection, then the zone's): without these lists, whoever may queue a request could collect both.
+ * Even with no secret to give, deploy's pre-flight reaches the named host from the provisioner's network, and the
+ * zone keeps talking to it: a list the estate gave binds every request. `mez provision`'s --allow-mass-api and
+ * --allow-database-host fill them. */
 typedef struct mez_provision_allow_t {
-    const apr_array_header_t *mass_api;      /* const char *: Mass base URLs, compared without trailing '/' */
-    const apr_array_header_t *database_host; /* const char *: HOST or HOST:PORT (HOST alone is HOST:5432) */
-    int mass_token;                          /* 1: a token goes to the Mass: a URL must be listed */
+    const apr_array_header_t *mass_api;      /* const char *: Mass base URLs, compared without trailing '/'; when
+                                              * not empty, a remote Mass must be one of them */
+    const apr_array_header_t *database_host; /* const char *: HOST or HOST:PORT (HOST alone is HOST:5432); when
+                                              * not empty, a PostgreSQL host must be one of them */
+    int mass_token;                          /* 1: a token goes to the Mass: a URL must be listed (none: none is) */
     int database_password;                   /* 1: a password goes to the database: its host must be listed */
 } mez_provision_allow_t;
 
@@ -79,7 +83,8 @@ int mez_provision_host_entry_ok(const char *entry);
 
 /* Checks request's mass_api and database against allow: MEZ_OK, or MEZ_EINVAL 422 "provision.endpoint_not_allowed"
  * at /mass_api or /database (and provision.invalid_field when the member is not what mez_provision_check takes).
- * "sovereign" and sqlite send nothing anywhere and always pass. Reads the request only: nothing is connected. */
+ * "sovereign" and sqlite send nothing anywhere and always pass; so does any endpoint when the estate neither holds
+ * the secret nor gave a list. Reads the request only: nothing is connected. */
 mez_status_t mez_provision_endpoints_check(apr_pool_t *p, const json_t *request, const mez_provision_allow_t *allow,
                                            mez_problem_t *pb);
 

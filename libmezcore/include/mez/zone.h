@@ -229,11 +229,15 @@ const apr_array_header_t *mez_zone_conflicts(const mez_zone_t *zone);
 /* The sanctions imports zone.yaml declares (sanctions_imports) for which no loaded regpack holds the list the
  * import makes (for un-consolidated-xml: a list with id MEZ_SANCTIONS_UN_LIST_ID, as `mez sanctions import-un`
  * writes it): each as "/sanctions_imports/N: <list> (<format>)". A zone that declares a list it does not have
- * does not screen against it; start-up, /readyz and `mez zone check` say so. Empty when all are loaded. */
+ * does not screen against it; start-up, /readyz and `mez zone check` say so, and in MezMode production it does
+ * not start. Empty when all are loaded. */
 apr_array_header_t *mez_zone_missing_sanctions_imports(apr_pool_t *p, const mez_zone_t *zone);
 /* What to tell the operator of one of them (an item of mez_zone_missing_sanctions_imports): the list, that names
  * are not screened against it, and the commands that load it. One sentence, for the error log and the CLI. */
 const char *mez_zone_sanctions_import_warning(apr_pool_t *p, const mez_zone_t *zone, const char *missing);
+/* The same for a zone in MezMode production, which does not start without it: a screening that is a hard block
+ * but silently screens against nothing in the list's place fails open. */
+const char *mez_zone_sanctions_import_refusal(apr_pool_t *p, const mez_zone_t *zone, const char *missing);
 
 /* How many conflicts no override resolves. */
 int mez_zone_unresolved_conflicts(const mez_zone_t *zone);
