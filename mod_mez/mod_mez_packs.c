@@ -185,9 +185,12 @@ static int load_zone(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s, mez_sr
         /* A list zone.yaml says the zone screens against, which no pack holds: nothing screens against it. Said at
          * every start (and by /readyz and `mez zone check`) rather than left for the operator to believe. */
         const apr_array_header_t *missing = mez_zone_missing_sanctions_imports(ptemp, zone);
+        const char *tzw = mez_zone_timezone_warning(ptemp, zone);
         for (int i = 0; i < missing->nelts; i++)
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "%s",
                          mez_zone_sanctions_import_warning(ptemp, zone, APR_ARRAY_IDX(missing, i, const char *)));
+        if (tzw)
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "%s", tzw);
     }
     /* Without a key post_config refuses the zone right after this; there is nothing to sign with. */
     if (sc->key) {
