@@ -169,7 +169,8 @@ mez_status_t mez_tz_load(apr_pool_t *p, const char *dir, const char *name, const
     *out = NULL;
     if (!mez_tz_name_ok(name))
         return mez_problem(pb, p, MEZ_EINVAL, 422, "tz.invalid_name", NULL,
-                           "'%s' is not an IANA time zone name (Area/Location, such as Asia/Karachi)", name ? name : "");
+                           "'%s' is not an IANA time zone name (Area/Location, such as Asia/Karachi)",
+                           name ? name : "");
     path = apr_pstrcat(p, dir && *dir ? dir : MEZ_TZ_DIR, "/", name, NULL);
     if ((fd = mez_file_open_regular(path, &st)) < 0) {
         if (errno == ENOENT || errno == ENOTDIR || errno == 0)

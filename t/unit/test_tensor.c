@@ -2782,7 +2782,8 @@ void unit_register_tensor(void)
     CU_add_test(s, "eval: aml thresholds and evidence", test_eval_aml_thresholds_and_evidence);
     CU_add_test(s, "eval: evidence judged on the write date", test_eval_evidence_judged_on_the_write_date);
     CU_add_test(s, "eval: evidence covers the day on the zone's calendar", test_eval_evidence_day_on_the_zone_calendar);
-    CU_add_test(s, "eval: thresholds measured on revenue, never on a payment", test_eval_thresholds_measured_on_revenue);
+    CU_add_test(s, "eval: thresholds measured on revenue, never on a payment",
+                test_eval_thresholds_measured_on_revenue);
     CU_add_test(s, "eval: deterministic and committed", test_eval_deterministic_and_committed);
     CU_add_test(s, "eval: jurisdictions and zone options", test_eval_jurisdictions_and_options);
     CU_add_test(s, "eval: licence application pending without evidence", test_eval_licence_pending_without_evidence);
