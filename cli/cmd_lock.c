@@ -205,13 +205,17 @@ static int cmd_check(apr_pool_t *p, int argc, const char *const *argv)
         return rc;
     {
         const apr_array_header_t *missing = mez_zone_missing_sanctions_imports(p, zone);
+        const char *tzw = mez_zone_timezone_warning(p, zone);
+        if (tzw)
+            fprintf(stderr, "warning: %s\n", tzw);
         for (int i = 0; i < missing->nelts; i++)
             fprintf(stderr, "warning: %s\n",
                     mez_zone_sanctions_import_warning(p, zone, APR_ARRAY_IDX(missing, i, const char *)));
     }
     n = mez_zone_conflicts(zone)->nelts;
-    printf("ok zone %s: %s matches (%d artifacts, profile %s, lock %s); %s\n", zone->zone_id, zone->lock_path,
-           zone->packs->nelts, zone->profile->id, mez_digest_format(p, &zone->lock_digest),
+    printf("ok zone %s: %s matches (%d artifacts, profile %s, lock %s, dates in %s); %s\n", zone->zone_id,
+           zone->lock_path, zone->packs->nelts, zone->profile->id, mez_digest_format(p, &zone->lock_digest),
+           mez_tz_name(zone->tz),
            n ? apr_psprintf(p, "%d conflict%s between layers, all resolved by overrides", n, n > 1 ? "s" : "")
              : "no conflict between layers");
     return MEZ_EXIT_OK;
@@ -259,6 +263,9 @@ static int cmd_show(apr_pool_t *p, int argc, const char *const *argv)
                                        "packs", packs,
                                        "zone_manifest", mez_digest_format(p, &zone->manifest_digest),
                                        "lock", zone->lock_path));
+    /* The calendar the zone's law applies on: null is UTC's (mez_zone_timezone_warning). */
+    json_object_set_new(o, "timezone", zone->timezone ? json_string(zone->timezone) : json_null());
+    json_object_set_new(o, "tax_year_start", zone->tax_year_start ? json_string(zone->tax_year_start) : json_null());
     /* The lock's state is part of what an operator needs to see, but a mismatch is not an error of `show`. */
     json_object_set_new(o, "lock_status", json_string(mez_zone_verify_lock(p, zone, NULL, &pb) == MEZ_OK
                                                           ? "matches" : pb.code));

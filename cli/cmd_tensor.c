@@ -8,6 +8,7 @@
 #include "mez/json.h"
 #include "mez/pack.h"
 #include "mez/tensor.h"
+#include "mez/tz.h"
 #include "mez_cli.h"
 
 /* Packs are read in their JSON model: YAML pack files through the pack area's loader (validated, with
@@ -61,8 +62,8 @@ static mez_status_t load_pack(apr_pool_t *p, const char *path, json_t **pack, co
 static void usage_eval(FILE *out)
 {
     fprintf(out,
-        "usage: mez tensor eval --pack PACK.yaml [--pack PACK.yaml ...] [--detail full|compact] [--pretty] "
-        "ACTION.json|-\n"
+        "usage: mez tensor eval --pack PACK.yaml [--pack PACK.yaml ...] [--detail full|compact] [--timezone TZ] "
+        "[--pretty] ACTION.json|-\n"
         "Evaluates an action document against the packs (their JSON model, see packs/README.md) and prints the\n"
         "result: the decision, a state and its reasons for each of the 20 domains, withholding, the packs used and\n"
         "the tensor commitment. Output is RFC 8785 canonical JSON unless --pretty.\n"
@@ -70,6 +71,8 @@ static void usage_eval(FILE *out)
         "  --detail FORM    full (default): every reason copies its rule's source_detail and conflicts notes;\n"
         "                   compact: each reason cites its rule by id, pack digest, validity, law and source, and\n"
         "                   keeps source_detail only where the rule has no law to cite\n"
+        "  --timezone TZ    the IANA time zone the action's date is a day of (as a zone's zone.yaml says, e.g.\n"
+        "                   Asia/Karachi): evidence must hold until that day's end there (default UTC)\n"
         "  --pretty         indented output for people\n"
         "exit codes: 0 the decision passes (compliant, exempt, not_applicable), 1 it does not (pending,\n"
         "non_compliant) or the action is invalid, 2 usage or I/O error.\n");
@@ -102,6 +105,7 @@ static int cmd_eval(apr_pool_t *p, int argc, const char *const *argv)
     const char *file = NULL, *v;
     int pretty = 0;
     mez_tensor_detail_t detail = MEZ_TENSOR_DETAIL_FULL;
+    mez_tensor_eval_options_t eo = { 0 };
     mez_tensor_index_t *ix;
     mez_problem_t pb = { 0 };
     mez_state_t decision;
@@ -122,7 +126,17 @@ static int cmd_eval(apr_pool_t *p, int argc, const char *const *argv)
             APR_ARRAY_PUSH(paths, const char *) = v;
             continue;
         }
-        if ((m = mez_cli_option(argc, argv, &i, "--detail", &v)) != 0) {
+        if ((m = mez_cli_option(argc, argv, &i, "--timezone", &v)) != 0) {
+            if (m < 0) {
+                fprintf(stderr, "mez tensor eval: --timezone needs an IANA name (Asia/Karachi)\n");
+                return MEZ_EXIT_USAGE;
+            }
+            if ((rv = mez_tz_load(p, NULL, v, &eo.tz, &pb)) != MEZ_OK) {
+                mez_cli_fail(&pb, rv);
+                return MEZ_EXIT_USAGE;
+            }
+        }
+        else if ((m = mez_cli_option(argc, argv, &i, "--detail", &v)) != 0) {
             if (m < 0 || mez_tensor_detail_parse(p, v, NULL, &detail, &pb) != MEZ_OK) {
                 fprintf(stderr, "mez tensor eval: --detail is full or compact\n");
                 return MEZ_EXIT_USAGE;
@@ -164,7 +178,7 @@ static int cmd_eval(apr_pool_t *p, int argc, const char *const *argv)
     }
     if ((rv = mez_json_parse_file(p, file, &action, &pb)) != MEZ_OK)
         return mez_cli_fail(&pb, rv);
-    if ((rv = mez_tensor_evaluate_detail(p, ix, action, NULL, detail, &result, &decision, &pb)) != MEZ_OK)
+    if ((rv = mez_tensor_evaluate_detail(p, ix, action, &eo, detail, &result, &decision, &pb)) != MEZ_OK)
         return mez_cli_fail(&pb, rv);
     if (pretty) {
         printf("%s\n", mez_json_dump(p, result, 1));

@@ -142,6 +142,9 @@ int mez_post_manifold_route(request_rec *r, mez_srv_conf_t *sc);
 int mez_mass_serve(request_rec *r, mez_srv_conf_t *sc);
 /* The zone's jurisdiction (zone.yaml's jurisdiction_id; the zone id without a zone file). */
 const char *mez_zone_jurisdiction(const mez_srv_conf_t *sc);
+/* The zone's calendar (zone.yaml's timezone, read at start-up): the dates its law applies on are days of it. NULL
+ * (UTC) without a zone file. */
+const struct mez_tz_t *mez_zone_tz(const mez_srv_conf_t *sc);
 
 /* mod_mez_audit.c: the audit row of a request (mez/audit.h), appended inside the handler's transaction just
  * before it commits. The actor is the AuthType mez token id ("user:<name>" for other authentication,

@@ -45,7 +45,8 @@ static int post_clearance(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
         return refuse(r, &pb, 503, "zone.no_packs", NULL,
                       "this zone has no packs loaded (MezZoneFile): there is no list to clear a hit of");
     if (mez_read_json_body(r, &body, &pb) != MEZ_OK
-        || mez_clearance_read_request(r->pool, sc->tensor_index, sc->zone_id, body, now, &in, &pb) != MEZ_OK)
+        || mez_clearance_read_request(r->pool, sc->tensor_index, sc->zone_id, body, now, mez_zone_tz(sc),
+                                      &in, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
     in.zone_id = sc->zone_id;
     in.cleared_by = mez_request_actor(r);

@@ -26,11 +26,17 @@ const char *mez_zone_jurisdiction(const mez_srv_conf_t *sc)
     return sc->zone_id;
 }
 
+const mez_tz_t *mez_zone_tz(const mez_srv_conf_t *sc)
+{
+    return sc->zone ? sc->zone->tz : NULL;
+}
+
 int mez_mass_serve(request_rec *r, mez_srv_conf_t *sc)
 {
     mez_problem_t pb = { 0 };
     /* The caller as its audit row names it: its Idempotency-Keys are its own (mez_mass_store_handle). */
-    mez_mass_store_ctx_t ctx = { sc->zone_id, mez_zone_jurisdiction(sc), r->request_time, mez_request_actor(r) };
+    mez_mass_store_ctx_t ctx = { sc->zone_id, mez_zone_jurisdiction(sc), r->request_time, mez_request_actor(r),
+                                 mez_zone_tz(sc) };
     mez_mass_request_t req = { 0 };
     mez_mass_response_t resp = { 0 };
     json_t *body = NULL;

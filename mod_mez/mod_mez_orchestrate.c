@@ -14,6 +14,7 @@
 #include "mez/lifecycle.h"
 #include "mez/mass.h"
 #include "mez/orchestrate.h"
+#include "mez/zone.h"
 #include "mod_mez.h"
 
 APLOG_USE_MODULE(mez);
@@ -254,6 +255,8 @@ void mez_orch_zone_of(request_rec *r, const mez_srv_conf_t *sc, mez_orch_zone_t 
     z->mass_is_remote = mass_is_remote;
     z->mass_baton = r;
     z->tax_decides_payments = sc->mode == MEZ_MODE_PRODUCTION;
+    z->tz = mez_zone_tz(sc);
+    z->tax_year_start = sc->zone ? sc->zone->tax_year_start : NULL;
 }
 
 int mez_orch_serve(request_rec *r, mez_srv_conf_t *sc)

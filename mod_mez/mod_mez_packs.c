@@ -187,6 +187,7 @@ static int load_zone(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s, mez_sr
          * production fails closed, as it does without MezAknSchema: every screening hit is a hard block, and a
          * zone that screens against nothing in the list's place lets the listed names through. */
         const apr_array_header_t *missing = mez_zone_missing_sanctions_imports(ptemp, zone);
+        const char *tzw = mez_zone_timezone_warning(ptemp, zone);
         for (int i = 0; i < missing->nelts; i++) {
             const char *one = APR_ARRAY_IDX(missing, i, const char *);
             if (sc->mode == MEZ_MODE_PRODUCTION) {
@@ -196,6 +197,8 @@ static int load_zone(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s, mez_sr
             }
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "%s", mez_zone_sanctions_import_warning(ptemp, zone, one));
         }
+        if (tzw)
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "%s", tzw);
     }
     /* Without a key post_config refuses the zone right after this; there is nothing to sign with. */
     if (sc->key) {

@@ -19,7 +19,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 PACKAGES=(build-essential autoconf automake libtool pkg-config apache2 apache2-dev libapr1-dev libaprutil1-dev
           libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql libssl-dev libjansson-dev libyaml-dev libxml2-dev
           libcurl4-openssl-dev libpq-dev libcunit1-dev postgresql python3-pytest python3-requests python3-jsonschema python3-yaml sqlite3
-          openssl nodejs node-jsdom)
+          openssl nodejs node-jsdom tzdata)
 
 passed=0
 failed=0

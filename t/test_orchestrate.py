@@ -3,7 +3,6 @@
 # denials answered 422 and recorded; bad input refused with nothing written. Every test runs twice per database
 # driver: with the zone's own sovereign Mass store (one transaction), and with all five primitives in another
 # zone's store reached over HTTP through the Mass client (the saga keyed by Idempotency-Key).
-import datetime
 import json
 import os
 import shutil
@@ -387,7 +386,8 @@ def test_a_backdated_payment_does_not_revive_expired_evidence(pk_zone):
                                                      "currency": "PKR", "ntn": NTN})["resource"]
     pk_zone.post("/mass/v1/fiscal/accounts/%s/deposits" % src["account_id"],
                  json={"amount": "100000", "currency": "PKR", "reference": "seed"})
-    today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    # Today on the zone's calendar (Asia/Karachi), not UTC's: between 19:00 and 24:00 UTC they differ.
+    today = pk_zone.get("/v1/zone").json()["today"]
     expired = {d: {"attestations": [{"id": "urn:%s:1" % d, "issuer": "did:example:nadra",
                                      "expires_at": "2026-01-20T00:00:00Z"}]} for d in ("kyc", "aml")}
     body = {"source_account_id": src["account_id"],

@@ -1,13 +1,17 @@
 # test_zone_packs.py: a zone started with MezZoneFile (packs/pk, the shipped stack.lock) serves its packs and
 # laws read-only, each pack's manifest signed with the zone key and stored in the CAS tied to its pack; a pack
 # that no longer matches the lock, or a missing lock, stops httpd at start-up naming the artifact with the
-# expected and actual digest; `mez lock` / `mez zone check` agree with the server. (Conflicts between the layers
+# expected and actual digest; `mez lock` / `mez zone check` agree with the server. The zone's calendar
+# (zone.yaml's timezone) is read at start-up: GET /v1/zone says which and what day it is there; a name the
+# machine has no zone for stops httpd. (Conflicts between the layers
 # of a zone: test_composition.py.)
+import datetime
 import json
 import os
 import re
 import shutil
 import stat
+import zoneinfo
 
 import jsonschema
 import pytest
@@ -364,3 +368,71 @@ def test_zone_file_without_mezzone_refuses_to_start(make_zone, driver, mez_env):
     with pytest.raises(HarnessError):
         z.start(timeout=60)
     assert "no server has MezZone" in z.error_log() + z.stderr_text()
+
+
+# ------------------------------------------------------------------------------------------------ the zone's calendar
+
+def zone_today(tz):
+    return datetime.datetime.now(zoneinfo.ZoneInfo(tz)).date().isoformat()
+
+
+def test_zone_reads_its_timezone(pk_zone):
+    """packs/pk says timezone: Asia/Karachi: the day a write is judged on is Karachi's (UTC+5), which differs from
+    UTC's from 19:00 to 24:00 UTC every day."""
+    before = zone_today("Asia/Karachi")
+    body = pk_zone.get("/v1/zone").json()
+    after = zone_today("Asia/Karachi")
+    assert body["timezone"] == "Asia/Karachi", body
+    assert body["today"] in (before, after), (body, before, after)
+
+
+def test_zone_without_zone_file_is_on_utc(zone):
+    before = zone_today("UTC")
+    body = zone.get("/v1/zone").json()
+    assert body["timezone"] == "UTC" and body["today"] in (before, zone_today("UTC")), body
+
+
+def with_timezone(copy, line):
+    """Replaces the timezone line of a copy's zone.yaml (None: removes it)."""
+    path = os.path.join(copy, "zone.yaml")
+    with open(path) as f:
+        text = f.read()
+    assert "timezone: Asia/Karachi\n" in text
+    with open(path, "w") as f:
+        f.write(text.replace("timezone: Asia/Karachi\n", line + "\n" if line else "", 1))
+    return path
+
+
+def test_unknown_timezone_refuses_to_start(make_zone, driver, mez_env):
+    """A zone whose timezone no IANA zone on the machine has is refused at load, naming the field, its line and
+    the name, before anything else is read (the lock is not even reached)."""
+    copy = copy_pk(mez_env, "marstz")
+    path = with_timezone(copy, "timezone: Mars/Olympus")
+    log = start_fails(make_zone, driver, path)
+    assert "zone.unknown_timezone" in log and "/timezone" in log, log
+    assert "there is no time zone 'Mars/Olympus'" in log and "zone.yaml:9:" in log, log
+    cp = mez_env.mez("zone", "check", *zone_args(mez_env), path)
+    assert cp.returncode == 1, cp
+    assert "zone.unknown_timezone" in cp.stderr and "Mars/Olympus" in cp.stderr, cp.stderr
+    cp = mez_env.mez("lock", *zone_args(mez_env), path)
+    assert cp.returncode == 1 and "zone.unknown_timezone" in cp.stderr, cp.stderr
+
+
+def test_timezone_that_is_a_path_is_refused(mez_env):
+    for bad in ("timezone: ../../../etc/passwd", "timezone: /etc/localtime", "timezone: localtime"):
+        path = with_timezone(copy_pk(mez_env, "pathtz"), bad)
+        cp = mez_env.mez("zone", "check", *zone_args(mez_env), path)
+        assert cp.returncode == 1 and "zone.invalid_value" in cp.stderr and "/timezone" in cp.stderr, cp.stderr
+
+
+def test_zone_without_timezone_runs_on_utc_and_says_so(make_zone, driver, mez_env):
+    """timezone is optional: without it the zone's dates are UTC's, which start-up and `mez zone check` warn of."""
+    copy = copy_pk(mez_env, "utctz")
+    path = with_timezone(copy, None)
+    cp = mez_env.mez("lock", *zone_args(mez_env), path)
+    assert cp.returncode == 0, cp.stderr
+    cp = mez_env.mez("zone", "check", *zone_args(mez_env), path)
+    assert cp.returncode == 0 and "has no timezone" in cp.stderr and "dates in UTC" in cp.stdout, cp
+    z = make_zone(driver, zone_id=ZONE_ID, zone_file=path)
+    assert z.get("/v1/zone").json()["timezone"] == "UTC"
+    assert "zone pk-sifc has no timezone" in z.error_log()

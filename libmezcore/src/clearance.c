@@ -174,7 +174,8 @@ static mez_status_t text_member(apr_pool_t *p, const json_t *body, const char *n
 }
 
 mez_status_t mez_clearance_read_request(apr_pool_t *p, const mez_tensor_index_t *ix, const char *jurisdiction,
-                                        const json_t *body, apr_time_t now, mez_clearance_t *in, mez_problem_t *pb)
+                                        const json_t *body, apr_time_t now, const mez_tz_t *tz, mez_clearance_t *in,
+                                        mez_problem_t *pb)
 {
     static const char *const allowed[] = { "context_id", "name", "entry", "reason", "expires_at", NULL };
     const char *expires;
@@ -203,8 +204,9 @@ mez_status_t mez_clearance_read_request(apr_pool_t *p, const mez_tensor_index_t 
                            "a clearance runs for at most %d days: it is reviewed again before then",
                            MEZ_CLEARANCE_MAX_DAYS);
     in->expires_at = mez_time_stamp(p, exp);
-    return mez_clearance_check_hit(p, ix, jurisdiction, in->name, in->entry,
-                                   apr_pstrndup(p, mez_time_stamp(p, now), 10), &in->name_normalised, pb);
+    /* Screened today as a write screens it (orchestrate.c): the day on the zone's calendar. */
+    return mez_clearance_check_hit(p, ix, jurisdiction, in->name, in->entry, mez_tz_date(p, tz, now),
+                                   &in->name_normalised, pb);
 }
 
 mez_status_t mez_clearance_read_revocation(apr_pool_t *p, const json_t *body, const char **reason,

@@ -42,6 +42,7 @@
 #include "mez/store.h"
 #include <apr_hash.h>
 #include "mez/digest.h"
+#include "mez/tz.h"
 #include "mass_ownership_int.h"
 
 static const char *const holder_types[] = { "individual", "entity", "trust", "fund", "nominee", NULL };
@@ -197,7 +198,7 @@ static mez_status_t cap_table_create(mez_mass_call_t *c)
     int64_t *issued;
     mez_status_t rv;
 
-    today = apr_pstrndup(c->p, now, 10);
+    today = mez_tz_date(c->p, c->ctx->tz, c->ctx->now);
     if (!mez_mass_check_object(c, b, "", allowed)
         || !mez_mass_get_string(c, b, "", "entity_id", MEZ_MASS_REQUIRED, 255, &entity_id)
         || !mez_mass_get_array(c, b, "", "share_classes", MEZ_MASS_REQUIRED, 1, &classes)
@@ -416,12 +417,13 @@ static mez_status_t load_class(mez_mass_call_t *c, const char *entity_id, const 
     return MEZ_OK;
 }
 
-/* A lock-up holds while either the transfer's date or the store's own day is before its expiry: the date says when
- * the shares changed hands (a transfer dated inside the lock-up breached it, however late it is recorded), the
- * store's day that the lock-up has in fact ended (so no date the caller picks can get round it). */
+/* A lock-up holds while either the transfer's date or the store's own day (on the zone's calendar) is before its
+ * expiry: the date says when the shares changed hands (a transfer dated inside the lock-up breached it, however
+ * late it is recorded), the store's day that the lock-up has in fact ended (so no date the caller picks can get
+ * round it). */
 static int locked_up(mez_mass_call_t *c, const share_class_t *sc, const char *date)
 {
-    const char *today = apr_pstrndup(c->p, mez_time_stamp(c->p, c->ctx->now), 10);
+    const char *today = mez_tz_date(c->p, c->ctx->tz, c->ctx->now);
     return sc->lock_up && (strcmp(date, sc->lock_up) < 0 || strcmp(today, sc->lock_up) < 0);
 }
 

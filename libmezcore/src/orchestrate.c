@@ -266,7 +266,7 @@ static mez_status_t screening_result(orch_t *o)
 static mez_status_t evaluate_with(orch_t *o, const mez_tensor_clearance_t *cl, size_t ncl)
 {
     mez_tensor_eval_options_t eo = { .domains = o->z->tensor_domains, .screening_date = o->today, .clearances = cl,
-                                     .n_clearances = ncl, .evidence_date = o->today };
+                                     .n_clearances = ncl, .evidence_date = o->today, .tz = o->z->tz };
     json_t *doc;
     mez_digest_t d;
     mez_status_t rv;
@@ -750,7 +750,6 @@ mez_status_t mez_orch_run(apr_pool_t *p, mez_db_t *db, const mez_orch_zone_t *z,
                           mez_orch_answer_t *ans, mez_problem_t *pb)
 {
     orch_t o = { 0 };
-    apr_time_exp_t e;
     int remote, answered = 0;
     mez_status_t rv;
 
@@ -766,11 +765,13 @@ mez_status_t mez_orch_run(apr_pool_t *p, mez_db_t *db, const mez_orch_zone_t *z,
     if (!z->tensor_index || !z->key)
         return mez_problem(pb, p, MEZ_EINVAL, 503, "zone.no_packs", NULL,
                            "this zone has no packs loaded (MezZoneFile) or no key: it cannot decide writes");
-    apr_time_exp_gmt(&e, req->now);
-    o.date = o.today = apr_psprintf(p, "%04d-%02d-%02d", e.tm_year + 1900, e.tm_mon + 1, e.tm_mday);
+    /* The day the law applies on is the zone's: at 02:00 in Karachi on 1 July it is still 30 June in UTC, and a
+     * payment judged on the UTC date would fall under the previous tax year's rows. */
+    o.date = o.today = mez_tz_date(p, z->tz, req->now);
     o.store_ctx.zone_id = z->zone_id;
     o.store_ctx.jurisdiction_id = z->zone_id;
     o.store_ctx.now = req->now;
+    o.store_ctx.tz = z->tz;
     o.mass_key_scheme = 2;
     o.screens = apr_array_make(p, 4, sizeof(orch_screen_t));
     remote = !o.op->write && is_remote(&o);

@@ -662,7 +662,8 @@ static mez_status_t payment_amend(orch_t *o)
                         json_pack("{s:s,s:s,s:O,s:s,s:s,s:O}", "amount", amount, "rate",
                                   mez_tax_rate_fraction(o->p, mez_orch_str(w, "rate")), "section",
                                   json_object_get(w, "section"), "account_id", account, "tax_year",
-                                  mez_tax_year_of(o->p, mez_orch_str(w, "valid_to"), o->date), "description",
+                                  mez_tax_year_of(o->p, o->z->tax_year_start,
+                                                  mez_orch_str(w, "valid_to"), o->date), "description",
                                   json_object_get(w, "rule")));
     return MEZ_OK;
 }

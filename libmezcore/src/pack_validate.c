@@ -670,6 +670,12 @@ static void after_threshold(vctx_t *v, const json_t *row, const char *ptr)
     else if (combine && !percent)
         err(v, "pack.missing_field", mez_pointer_join(v->p, ptr, "percent"),
             "combine says how amount and percent make one limit; this threshold has no percent");
+    /* A percentage of an entity's figure (5 % of total revenue) limits another of its figures, never a payment:
+     * without measure the evaluator would test the limit against the action's amount. */
+    if (percent && !json_object_get(row, "measure"))
+        err(v, "pack.missing_field", mez_pointer_join(v->p, ptr, "measure"),
+            "a limit with a percent of a figure is measured on a figure of the entity: name it in measure "
+            "(non_qualifying_revenue, revenue)");
 }
 
 static void after_requirement(vctx_t *v, const json_t *row, const char *ptr)
@@ -984,6 +990,7 @@ static const field_t threshold_fields[] = {
     { "id", F_REQ, T_ROW_ID, NULL },
     { "obligation", F_REQ, T_SLUG, NULL },
     { "amount", F_REQ, T_OBJECT, &limit_table },
+    { "measure", 0, T_SLUG, NULL },
     { "percent", 0, T_OBJECT, &percent_table },
     { "combine", 0, T_ENUM, combines },
     { "transaction_type", 0, T_ENUM, transaction_types },

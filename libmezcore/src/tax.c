@@ -37,8 +37,13 @@ const char *mez_tax_rate_fraction(apr_pool_t *p, const char *pct)
                        digits + point, NULL);
 }
 
-const char *mez_tax_year_of(apr_pool_t *p, const char *valid_to, const char *date)
+const char *mez_tax_year_of(apr_pool_t *p, const char *tax_year_start, const char *valid_to, const char *date)
 {
+    if (tax_year_start && strlen(tax_year_start) == 5 && date && strlen(date) == 10) {
+        int y = atoi(date);
+        /* Fixed-width MM-DD compares as text: on or after the start day, the year that ends next calendar year. */
+        return apr_itoa(p, strcmp(tax_year_start, "01-01") && strcmp(date + 5, tax_year_start) >= 0 ? y + 1 : y);
+    }
     if (valid_to && strlen(valid_to) == 10) {
         int y = atoi(valid_to);
         return apr_itoa(p, !strcmp(valid_to + 4, "-01-01") ? y - 1 : y);

@@ -50,7 +50,7 @@ static mez_status_t read_request(calc_t *c, apr_time_t now, request_t *q)
     static const char *const payment_types[] = { "goods_payment", "service_fee", "dividend", "royalty",
                                                  "profit_on_debt", "rent", "salary", "commission", "contract_payment",
                                                  "capital_gains_settlement", "other", NULL };
-    mez_mass_store_ctx_t ctx = { NULL, NULL, now, NULL };
+    mez_mass_store_ctx_t ctx = { NULL, NULL, now, NULL, NULL };
     mez_mass_response_t resp = { 0 };
     mez_mass_call_t mc = { c->p, NULL, &ctx, NULL, &resp, c->pb };
     const json_t *b = c->body, *ntn, *comp = NULL;
@@ -193,8 +193,7 @@ mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_z
 {
     calc_t c = { p, pb, body };
     request_t q = { 0 };
-    mez_tensor_eval_options_t eo = { .domains = MEZ_DOMAIN_BIT(MEZ_DOMAIN_TAX) };
-    apr_time_exp_t e;
+    mez_tensor_eval_options_t eo = { .domains = MEZ_DOMAIN_BIT(MEZ_DOMAIN_TAX), .tz = z->tz };
     const char *category, *today, *gross, *withheld, *net, *rate;
     const json_t *lines, *line, *tax, *r;
     json_t *payer, *action, *result, *answer, *legal, *digest_doc;
@@ -231,8 +230,8 @@ mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_z
         || (rv = mez_orch_mass_read(z, p, db, apr_pstrcat(p, "/v1/entities/", q.payer, NULL), NULL, "/payer_entity_id",
                                  &payer, pb)) != MEZ_OK)
         return rv;
-    apr_time_exp_gmt(&e, now);
-    today = apr_psprintf(p, "%04d-%02d-%02d", e.tm_year + 1900, e.tm_mon + 1, e.tm_mday);
+    /* Without an effective_date, the payment is made today: the date on the zone's calendar, as for a payment. */
+    today = mez_tz_date(p, z->tz, now);
 
     /* The payment as the orchestrated write evaluates it (orchestrate_ops.c, payment_prepare): the payer as the
      * subject, from the register; the payee as the counterparty, as the contract describes it. */

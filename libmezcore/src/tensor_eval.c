@@ -5,6 +5,7 @@
 #pragma GCC diagnostic error "-Wswitch-enum"
 #include <apr_strings.h>
 #include "mez/json.h"
+#include "mez/tz.h"
 #include "mez/vc.h"
 #include "tensor_int.h"
 
@@ -180,6 +181,8 @@ static void threshold_reasons(eval_t *ev, mez_domain_t d, const apr_array_header
 
 static void eval_thresholds(eval_t *ev, mez_domain_t d)
 {
+    /* Limits on the entity's figures (its revenue) first: an action's amount never decides them. */
+    mez_tensor_eval_measured_thresholds(ev, d);
     if (!ev->a->has_amount)
         return;
     /* Only limits in the action's own currency: there is no exchange rate in the packs to convert with. */
@@ -266,14 +269,11 @@ static void combine(eval_t *ev, mez_domain_t d, apr_time_t as_of)
     c->state = e->given ? mez_state_meet(c->rule_state, es) : c->rule_state;
 }
 
-static apr_time_t end_of_day(const char *date)
+/* The action carries a date, not a time: an attestation must cover the whole day to count (fail closed), the day
+ * on the zone's calendar, whose last second is not 23:59:59 UTC (in Tegucigalpa it is 05:59:59 UTC the next day). */
+static apr_time_t end_of_day(const mez_tz_t *tz, int32_t yyyymmdd)
 {
-    apr_time_t t = 0;
-    char buf[32];
-    /* The action carries a date, not a time: an attestation must cover the whole day to count (fail closed). */
-    apr_snprintf(buf, sizeof(buf), "%sT23:59:59Z", date);
-    mez_time_parse_rfc3339(buf, &t);
-    return t;
+    return mez_tz_end_of_day(tz, mez_days_from_civil(yyyymmdd / 10000, yyyymmdd / 100 % 100, yyyymmdd % 100));
 }
 
 mez_status_t mez_tensor_evaluate_action(apr_pool_t *p, const mez_tensor_index_t *ix, const mez_tensor_action_t *a,
@@ -319,7 +319,7 @@ mez_status_t mez_tensor_evaluate_action_detail(apr_pool_t *p, const mez_tensor_i
         evidence_date = a->date;
         evidence_day = a->day;
     }
-    as_of = end_of_day(evidence_date);
+    as_of = end_of_day(opts ? opts->tz : NULL, evidence_day);
     packs = json_array();
     for (i = 0; i < ix->npacks; i++) {
         const pack_t *pk = &ix->packs[i];

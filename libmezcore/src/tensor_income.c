@@ -367,3 +367,86 @@ void mez_tensor_eval_income_tax(eval_t *ev)
     for (size_t i = 0; i < ev->a->n_income; i++)
         assess_income(ev, &ev->a->income[i]);
 }
+
+/* ------------------------------------------------------------------ thresholds on the entity's figures */
+
+/* The row's limit as the result shows it: the money amount, what it is measured on, and the percentage beside it. */
+static json_t *measured_limit_json(const eval_t *ev, const threshold_row_t *r)
+{
+    json_t *t = mez_tensor_limit_json(ev->ix, &r->limit);
+    set_str(ev->ix, t, "measure", r->measure);
+    if (r->has_percent) {
+        json_t *pc = json_object();
+        set_str(ev->ix, pc, "rate", r->percent_text);
+        set_str(ev->ix, pc, "of", r->percent_of);
+        json_object_set_new(t, "percent", pc);
+        set_str(ev->ix, t, "combine", r->higher_of ? "higher_of" : "lower_of");
+    }
+    return t;
+}
+
+static json_t *measured_reason(eval_t *ev, mez_domain_t d, const char *code, const threshold_row_t *r)
+{
+    json_t *o = reason(ev, d, code);
+    set_str(ev->ix, o, "obligation", r->obligation);
+    json_object_set_new(o, "threshold", measured_limit_json(ev, r));
+    mez_tensor_cite(ev, o, &r->h);
+    if (r->unchecked)
+        json_object_set_new(o, "unchecked_conditions", mez_tensor_copy_value(ev->ix, r->unchecked));
+    return o;
+}
+
+void mez_tensor_eval_measured_thresholds(eval_t *ev, mez_domain_t d)
+{
+    const mez_tensor_action_t *a = ev->a;
+    const apr_array_header_t *rows = ev->ix->thresholds_measured[d];
+    for (int i = 0; rows && i < rows->nelts; i++) {
+        const threshold_row_t *r = APR_ARRAY_IDX(rows, i, const threshold_row_t *);
+        const mez_tensor_money_t *m, *of = NULL;
+        limit_t lim;
+        json_t *o;
+        if (!pack_applies(r->h.pack, a->jurisdiction) || !in_force(r->h.from, r->h.to, a->day))
+            continue;
+        m = measured(a, r->measure);
+        if (r->has_percent)
+            of = measured(a, r->percent_of);
+        /* A payment's amount is not the entity's revenue: without the figure the limit is neither met nor not
+         * met. The row decides nothing (it neither opens its obligation nor clears it: whom it binds, a free zone
+         * person for a de minimis rule, is not a fact the evaluator has) and says so; the domain is what its
+         * other rules decide, pending when none does. */
+        if (!m || (r->has_percent && !of)) {
+            o = measured_reason(ev, d, "measure_not_given", r);
+            set_str(ev->ix, o, "measure", !m ? r->measure : r->percent_of);
+            set_str(ev->ix, o, "detail", "the limit is measured on a figure of the entity that the action does not "
+                                         "give (action.figures), never on the action's amount: not decided");
+            continue;
+        }
+        if (strcmp(m->currency, r->limit.currency) || (of && strcmp(of->currency, r->limit.currency))) {
+            o = measured_reason(ev, d, "currency_mismatch", r);
+            set_str(ev->ix, o, "threshold_currency", r->limit.currency);
+            set_str(ev->ix, o, "currency", strcmp(m->currency, r->limit.currency) ? m->currency : of->currency);
+            set_str(ev->ix, o, "detail", "the threshold is in another currency and no exchange rate is given");
+            decide(ev, d, MEZ_STATE_PENDING);
+            continue;
+        }
+        lim = r->limit;
+        if (of) {
+            mez_tensor_decimal_t pv;
+            if (mez_tensor_decimal_percent(&of->amount, &r->percent, &pv)) {
+                o = measured_reason(ev, d, "basis_not_supported", r);
+                set_str(ev->ix, o, "detail", "the percentage of the figure has more digits than the evaluator keeps");
+                decide(ev, d, MEZ_STATE_PENDING);
+                continue;
+            }
+            if (r->higher_of ? mez_tensor_decimal_cmp(&pv, &lim.amount) > 0
+                             : mez_tensor_decimal_cmp(&pv, &lim.amount) < 0)
+                lim.amount = pv;
+        }
+        o = measured_reason(ev, d, limit_met(&m->amount, &lim) ? "threshold_met" : "threshold_not_met", r);
+        set_str(ev->ix, o, "measured", m->amount_text);
+        if (of)
+            set_str(ev->ix, o, "limit_applied", mez_tensor_decimal_format(ev->p, &lim.amount));
+        if (limit_met(&m->amount, &lim))
+            ev->cell[d].obligations++;
+    }
+}

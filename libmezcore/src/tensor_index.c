@@ -315,12 +315,44 @@ static mez_status_t load_withholding(build_t *b)
  * the facts to check it and a possibly-owed obligation must not be dropped. */
 static int known_threshold_member(const char *k)
 {
-    static const char *const known[] = { "id", "obligation", "amount", "valid_from", "valid_to", "source",
-                                         "source_detail", "conflicts", "law", NULL };
+    static const char *const known[] = { "id", "obligation", "amount", "measure", "percent", "combine",
+                                         "valid_from", "valid_to", "source", "source_detail", "conflicts", "law",
+                                         NULL };
     for (const char *const *q = known; *q; q++)
         if (!strcmp(*q, k))
             return 1;
     return 0;
+}
+
+/* percent: {rate, of} and combine (lower_of | higher_of), both or neither, and a measure beside them. */
+static mez_status_t threshold_percent(build_t *b, const json_t *row, const char *ptr, threshold_row_t *r)
+{
+    static const mez_tensor_decimal_t hundred = { 100, 0 };
+    const json_t *pc = json_object_get(row, "percent");
+    const char *pp = mez_pointer_join(b->p, ptr, "percent"), *combine;
+    mez_status_t rv;
+    if ((rv = str_field(b, row, ptr, "combine", 0, &combine)) != MEZ_OK)
+        return rv;
+    if (!pc && !combine)
+        return MEZ_OK;
+    if (!json_is_object(pc) || !combine)
+        return bad(b, "tensor.pack.missing_field", pc ? mez_pointer_join(b->p, ptr, "combine") : pp,
+                   "a percentage limit is percent {rate, of} with combine: lower_of or higher_of");
+    if (!r->measure)
+        return bad(b, "tensor.pack.missing_field", mez_pointer_join(b->p, ptr, "measure"),
+                   "a limit with a percent of a figure is measured on a figure of the entity: name it in measure");
+    if ((rv = str_field(b, pc, pp, "rate", 1, &r->percent_text)) != MEZ_OK
+        || (rv = str_field(b, pc, pp, "of", 1, &r->percent_of)) != MEZ_OK)
+        return rv;
+    if (mez_tensor_decimal_parse(r->percent_text, &r->percent) || mez_tensor_decimal_cmp(&r->percent, &hundred) > 0)
+        return bad(b, "tensor.pack.invalid_rate", mez_pointer_join(b->p, pp, "rate"),
+                   "a rate is a percentage as a decimal string between \"0\" and \"100\"");
+    if (strcmp(combine, "lower_of") && strcmp(combine, "higher_of"))
+        return bad(b, "tensor.pack.invalid_field", mez_pointer_join(b->p, ptr, "combine"),
+                   "combine is lower_of or higher_of");
+    r->has_percent = 1;
+    r->higher_of = !strcmp(combine, "higher_of");
+    return MEZ_OK;
 }
 
 static mez_status_t load_thresholds(build_t *b)
@@ -343,7 +375,9 @@ static mez_status_t load_thresholds(build_t *b)
         if (!json_is_object(amount))
             return bad(b, "tensor.pack.missing_field", mez_pointer_join(b->p, ptr, "amount"),
                        "amount {amount, currency, applies} is required");
-        if ((rv = limit_field(b, amount, mez_pointer_join(b->p, ptr, "amount"), &r->limit)) != MEZ_OK)
+        if ((rv = limit_field(b, amount, mez_pointer_join(b->p, ptr, "amount"), &r->limit)) != MEZ_OK
+            || (rv = str_field(b, row, ptr, "measure", 0, &r->measure)) != MEZ_OK
+            || (rv = threshold_percent(b, row, ptr, r)) != MEZ_OK)
             return rv;
         json_object_foreach((json_t *)row, key, v) {
             if (known_threshold_member(key))
@@ -352,11 +386,17 @@ static mez_status_t load_thresholds(build_t *b)
                 r->unchecked = mez_json_pool_own(b->p, json_object());
             json_object_set(r->unchecked, key, v);
         }
+        b->ix->rows++;
+        /* A limit on the entity's revenue is not a limit on a payment: it waits for the figure, whatever the
+         * action's amount (mez_tensor_eval_measured_thresholds). */
+        if (r->measure) {
+            APR_ARRAY_PUSH(b->ix->thresholds_measured[b->pack->domain], const threshold_row_t *) = r;
+            continue;
+        }
         /* A threshold belongs to its pack's domain: an aml regpack's limits trigger aml obligations. */
         mez_tensor_push(b->p, r->limit.kind == LIMIT_ABOVE || r->limit.kind == LIMIT_AT_OR_ABOVE
                        ? b->ix->thresholds_up[b->pack->domain] : b->ix->thresholds_down[b->pack->domain],
              r->limit.currency, r);
-        b->ix->rows++;
     }
     return MEZ_OK;
 }
@@ -864,6 +904,7 @@ mez_status_t mez_tensor_index_build_with_digests(apr_pool_t *p, const json_t *co
     for (unsigned d = 0; d < MEZ_DOMAIN_COUNT; d++) {
         ix->thresholds_up[d] = apr_hash_make(p);
         ix->thresholds_down[d] = apr_hash_make(p);
+        ix->thresholds_measured[d] = apr_array_make(p, 2, sizeof(const threshold_row_t *));
     }
     ix->lists = apr_array_make(p, 8, sizeof(list_t *));
     ix->screen = mez_tensor_screen_create(p);

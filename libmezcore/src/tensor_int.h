@@ -101,6 +101,13 @@ typedef struct {
     row_head_t h;
     const char *obligation;
     limit_t limit;
+    /* A limit on a figure of the entity (measure: its revenue, ...), never on the action's amount; with a
+     * percentage of another figure next to the money amount (de minimis rules: the lower of 5 % of total revenue
+     * and AED 5,000,000). NULL measure: the limit is on the action's own amount. */
+    const char *measure;
+    int has_percent, higher_of;
+    mez_tensor_decimal_t percent;
+    const char *percent_text, *percent_of;
     /* Members the evaluator does not read (transaction_type, applies_to, ...): reported as not checked. NULL
      * when there are none. Owned by the index; results get copies. */
     json_t *unchecked;
@@ -185,6 +192,7 @@ struct mez_tensor_index_t {
      * up, limits met from above (below, at_or_below) sorted down, so a scan stops at the first one not met. */
     apr_hash_t *thresholds_up[MEZ_DOMAIN_COUNT];
     apr_hash_t *thresholds_down[MEZ_DOMAIN_COUNT];
+    apr_array_header_t *thresholds_measured[MEZ_DOMAIN_COUNT];  /* threshold_row_t * with a measure */
     apr_array_header_t *lists;                      /* list_t * */
     mez_tensor_screen_t *screen;                    /* names and aliases -> entry_t * */
     /* Licence type id -> array of licence_t *, load order: one id may be in several packs (a zone's layers),
@@ -327,6 +335,10 @@ json_t *mez_tensor_limit_json(const mez_tensor_index_t *ix, const limit_t *l);
 /* Whether an attestation under the evidence of domain d names the obligation and has not expired at as_of
  * (tensor_eval.c). */
 int mez_tensor_evidenced(const mez_tensor_action_t *a, mez_domain_t d, const char *obligation, apr_time_t as_of);
+
+/* Thresholds measured on a figure of the entity (tensor_income.c): met, not met, or open while the action does not
+ * give the figure. */
+void mez_tensor_eval_measured_thresholds(eval_t *ev, mez_domain_t d);
 
 /* The rule evaluators of the domains that have more than thresholds: each adds its reasons and decides. */
 void mez_tensor_eval_withholding(eval_t *ev);          /* tensor_withholding.c */

@@ -126,6 +126,29 @@ static void add_packs(apr_pool_t *p, mez_zone_t *zone, const json_t *packs, cons
     }
 }
 
+/* The zone's calendar, read now so that no request ever opens a file for it; a name the machine has no zone for is
+ * a problem at the zone file's line, like any other. */
+static mez_status_t read_timezone(apr_pool_t *p, const mez_yaml_doc_t *doc, mez_zone_t *zone,
+                                  const mez_zone_options_t *opts, mez_problem_t *pb)
+{
+    mez_problem_t tzp = { 0 }, pr = { 0 };
+    mez_status_t rv = mez_tz_load(p, opts ? opts->tz_dir : NULL, zone->timezone, &zone->tz, &tzp);
+    if (rv == MEZ_OK)
+        return MEZ_OK;
+    if (rv == MEZ_EIO) {
+        mez_yaml_problem(&pr, p, doc, tzp.code, "/timezone", "%s", tzp.detail);
+        pr.status = tzp.status;
+    }
+    else
+        mez_yaml_problem(&pr, p, doc, strcmp(tzp.code, "tz.invalid_file") ? "zone.unknown_timezone"
+                                                                          : "zone.invalid_timezone",
+                         "/timezone", "timezone: %s", tzp.detail);
+    mez_zone_note(opts, &pr);
+    if (pb)
+        *pb = pr;
+    return rv == MEZ_EIO ? MEZ_EIO : MEZ_EINVAL;
+}
+
 mez_status_t mez_zone_parse(apr_pool_t *p, const char *path, const mez_zone_options_t *opts, mez_zone_t **out,
                             mez_problem_t *pb)
 {
@@ -147,6 +170,11 @@ mez_status_t mez_zone_parse(apr_pool_t *p, const char *path, const mez_zone_opti
     zone->zone_name = json_string_value(json_object_get(root, "zone_name"));
     zone->jurisdiction_id = json_string_value(json_object_get(root, "jurisdiction_id"));
     zone->profile_id = json_string_value(json_object_get(root, "profile"));
+    zone->tax_year_start = json_string_value(json_object_get(root, "tax_year_start"));
+    zone->tz = mez_tz_utc();
+    if ((zone->timezone = json_string_value(json_object_get(root, "timezone")))
+        && (rv = read_timezone(p, doc, zone, opts, pb)) != MEZ_OK)
+        return rv;
     if ((v = json_object_get(root, "jurisdiction_stack"))) {
         zone->jurisdiction_stack = mez_zone_strings(p, v);
     }
@@ -564,6 +592,16 @@ const char *mez_zone_sanctions_import_refusal(apr_pool_t *p, const mez_zone_t *z
     return apr_psprintf(p, "zone %s refuses to start: it declares the sanctions list %s, which no regpack of the "
                         "zone holds, and MezMode production does not screen names against nothing in its place. "
                         "Import it: %s", zone->zone_id, missing, how_to_load(p, zone));
+}
+
+const char *mez_zone_timezone_warning(apr_pool_t *p, const mez_zone_t *zone)
+{
+    if (!zone || zone->timezone)
+        return NULL;
+    return apr_psprintf(p, "zone %s has no timezone in %s: the dates its law applies on (a payment's day, the rate "
+                        "card in force, the tax year, the day evidence must hold) are UTC dates, which are not the "
+                        "jurisdiction's for part of every day; add its IANA name (timezone: Asia/Karachi) and run "
+                        "mez lock", zone->zone_id, zone->path);
 }
 
 const apr_array_header_t *mez_zone_conflicts(const mez_zone_t *zone)

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/json.h"
+#include "mez/tz.h"
+#include "mez/vc.h"
 #include "zone_int.h"
 
 /* ------------------------------------------------------------------ collecting problems */
@@ -241,9 +243,9 @@ static int root_is_object(mez_zone_vctx_t *c, const char *what)
 
 /* ------------------------------------------------------------------ zone.yaml */
 
-static const char *const zone_keys[] = { "format", "zone_id", "zone_name", "jurisdiction_id", "jurisdiction_stack",
-                                         "profile", "compliance_domains", "packs", "sanctions_imports", "lockfile",
-                                         "overrides", NULL };
+static const char *const zone_keys[] = { "format", "zone_id", "zone_name", "jurisdiction_id", "timezone",
+                                         "tax_year_start", "jurisdiction_stack", "profile", "compliance_domains",
+                                         "packs", "sanctions_imports", "lockfile", "overrides", NULL };
 static const char *const zone_required[] = { "format", "zone_id", "zone_name", "jurisdiction_id", "profile", "packs",
                                              NULL };
 static const char *const pack_lists[] = { "lawpacks", "regpacks", "licensepacks", NULL };
@@ -276,6 +278,29 @@ static void sanctions_imports(mez_zone_vctx_t *c, const json_t *root)
             mez_zone_vfail(c, "invalid_value", mez_pointer_join(c->p, ip, "format"),
                            "'%s' is not a sanctions list format mez imports (un-consolidated-xml)", format);
     }
+}
+
+/* timezone: the shape of an IANA name only; whether the zone exists is known when its file is read (zone_load.c). */
+static void timezone_member(mez_zone_vctx_t *c, const json_t *root)
+{
+    const char *tz = string_member(c, root, "", "timezone", 1);
+    if (tz && !mez_tz_name_ok(tz))
+        mez_zone_vfail(c, "invalid_value", "/timezone",
+                       "'%s' is not an IANA time zone name (Area/Location, such as Asia/Karachi)", tz);
+}
+
+/* tax_year_start: "MM-DD", a day every year has (not 29 February). */
+static void tax_year_start_member(mez_zone_vctx_t *c, const json_t *root)
+{
+    const char *s = string_member(c, root, "", "tax_year_start", 1);
+    int m, d;
+    if (!s)
+        return;
+    if (strlen(s) != 5 || s[2] != '-' || strspn(s, "0123456789") != 2 || strspn(s + 3, "0123456789") != 2
+        || (m = (s[0] - '0') * 10 + (s[1] - '0')) < 1 || m > 12 || (d = (s[3] - '0') * 10 + (s[4] - '0')) < 1
+        || d > mez_days_in_month(2001, m))   /* 2001: not a leap year */
+        mez_zone_vfail(c, "invalid_value", "/tax_year_start",
+                       "'%s' is not a day of the year MM-DD (07-01), nor 29 February", s);
 }
 
 /* "<pack id>/<row id>": a pack id ([a-z0-9][a-z0-9-]*), then a row id ([a-z0-9][a-z0-9._-]*, licence types
@@ -400,6 +425,8 @@ mez_status_t mez_zone_validate(apr_pool_t *p, const mez_yaml_doc_t *doc, const m
     id_member(&c, root, "", "zone_id");
     string_member(&c, root, "", "zone_name", 1);
     jid = id_member(&c, root, "", "jurisdiction_id");
+    timezone_member(&c, root);
+    tax_year_start_member(&c, root);
     stack = list_member(&c, root, "", "jurisdiction_stack", ITEM_ID, 1);
     id_member(&c, root, "", "profile");
     list_member(&c, root, "", "compliance_domains", ITEM_DOMAIN, 1);

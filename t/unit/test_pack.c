@@ -547,6 +547,7 @@ static const char REGPACK_EXT[] =
     "  - id: de-minimis\n"
     "    obligation: qfzp_de_minimis\n"
     "    amount: {amount: \"5000000\", currency: AED, applies: above}\n"
+    "    measure: non_qualifying_revenue\n"
     "    percent: {rate: \"5\", of: total_revenue}\n"
     "    combine: lower_of\n"
     "    valid_from: \"2023-06-01\"\n"
@@ -695,6 +696,9 @@ static void test_regpack_extensions_errors(void)
                "  - id: de-minimis");
     invalid_at(edit(t, "    percent: {rate: \"5\", of: total_revenue}\n", ""), "pack.missing_field",
                "/thresholds/0/percent", "  - id: de-minimis");
+    /* A percentage of one figure limits another figure of the person, never a payment: measure says which. */
+    invalid_at(edit(t, "    measure: non_qualifying_revenue\n", ""), "pack.missing_field", "/thresholds/0/measure",
+               "  - id: de-minimis");
     invalid_at(edit(t, "combine: lower_of", "combine: min"), "pack.invalid_value", "/thresholds/0/combine",
                "combine: min");
     invalid_at(edit(t, "percent: {rate: \"5\", of: total_revenue}", "percent: {rate: \"5\"}"), "pack.missing_field",

@@ -47,9 +47,20 @@ static void test_rates_years_and_types(void)
     CU_ASSERT_STRING_EQUAL(mez_tax_rate_fraction(p, "4.5"), "0.045");
     CU_ASSERT_STRING_EQUAL(mez_tax_rate_fraction(p, "100"), "1.00");
     CU_ASSERT_STRING_EQUAL(mez_tax_rate_fraction(p, "0.25"), "0.0025");
-    CU_ASSERT_STRING_EQUAL(mez_tax_year_of(p, "2026-07-01", "2026-01-15"), "2026");
-    CU_ASSERT_STRING_EQUAL(mez_tax_year_of(p, "2027-01-01", "2026-03-01"), "2026");
-    CU_ASSERT_STRING_EQUAL(mez_tax_year_of(p, NULL, "2026-11-27"), "2026");
+    CU_ASSERT_STRING_EQUAL(mez_tax_year_of(p, NULL, "2026-07-01", "2026-01-15"), "2026");
+    CU_ASSERT_STRING_EQUAL(mez_tax_year_of(p, NULL, "2027-01-01", "2026-03-01"), "2026");
+    CU_ASSERT_STRING_EQUAL(mez_tax_year_of(p, NULL, NULL, "2026-11-27"), "2026");
+    /* A declared start decides from the date, for a row without valid_to too: Pakistan's tax year 2027 starts on
+     * 1 July 2026 (a payment at 00:30 PKT that day is dated 2026-07-01 on the zone's calendar). */
+    CU_ASSERT_STRING_EQUAL(mez_tax_year_of(p, "07-01", NULL, "2026-06-30"), "2026");
+    CU_ASSERT_STRING_EQUAL(mez_tax_year_of(p, "07-01", NULL, "2026-07-01"), "2027");
+    CU_ASSERT_STRING_EQUAL(mez_tax_year_of(p, "07-01", NULL, "2026-12-31"), "2027");
+    CU_ASSERT_STRING_EQUAL(mez_tax_year_of(p, "07-01", NULL, "2027-01-01"), "2027");
+    /* ... and over a row whose period spans several tax years, which valid_to alone would name wrongly. */
+    CU_ASSERT_STRING_EQUAL(mez_tax_year_of(p, "07-01", "2030-07-01", "2026-08-15"), "2027");
+    CU_ASSERT_STRING_EQUAL(mez_tax_year_of(p, "01-01", "2030-07-01", "2026-08-15"), "2026");
+    CU_ASSERT_STRING_EQUAL(mez_tax_year_of(p, "04-06", NULL, "2026-04-05"), "2026");
+    CU_ASSERT_STRING_EQUAL(mez_tax_year_of(p, "04-06", NULL, "2026-04-06"), "2027");
     CU_ASSERT_STRING_EQUAL(mez_tax_payment_category("goods_payment"), "goods");
     CU_ASSERT_STRING_EQUAL(mez_tax_payment_category("royalty"), "royalty_fee_non_resident");
     CU_ASSERT_PTR_NULL(mez_tax_payment_category("other"));

@@ -7,6 +7,7 @@
 #include "mez/digest.h"
 #include "mez/json.h"
 #include "mez/tensor.h"
+#include "mez/tz.h"
 #include "mez/vc.h"
 #include "unit.h"
 #include "../../libmezcore/src/tensor_int.h"
@@ -1959,6 +1960,128 @@ static void test_eval_evidence_judged_on_the_write_date(void)
 #undef EXPIRING_EVIDENCE
 }
 
+/* The day evidence must cover is the day on the zone's calendar (opts.tz): an attestation that ends at 00:00 UTC on
+ * 1 January covers 31 December in Karachi (it ends at 05:00 PKT) and in UTC, but not in Tegucigalpa, where it ends
+ * at 18:00 on 31 December; one that ends at 20:00 UTC on 31 December covers Karachi's 31 December only. */
+static void test_eval_evidence_day_on_the_zone_calendar(void)
+{
+    mez_tensor_index_t *ix = zone_index();
+    const char *doc = PAY("2025-12-31", "services", "2000000", PAYEE_NON_FILER) "," ALL_EVIDENCE "}";
+    const char *late = PAY("2025-12-31", "services", "2000000", PAYEE_NON_FILER)
+        ",'evidence':{'aml':{'state':'compliant','attestations':[{'id':'aml-1','issuer':'did:key:z6MkA',"
+        "'expires_at':'2025-12-31T20:00:00Z'}]}}}";
+    mez_tensor_eval_options_t eo = { 0 };
+    mez_problem_t pb = { 0 };
+    const mez_tz_t *pk = NULL, *hn = NULL;
+    json_t *out;
+
+    CU_ASSERT_EQUAL_FATAL(mez_tz_load(unit_pool(), NULL, "Asia/Karachi", &pk, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_tz_load(unit_pool(), NULL, "America/Tegucigalpa", &hn, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(dstate(evaluate(ix, doc, NULL), "aml"), "compliant");
+    eo.tz = pk;
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_evaluate(unit_pool(), ix, J(doc), &eo, &out, NULL, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "aml"), "compliant");
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_evaluate(unit_pool(), ix, J(late), &eo, &out, NULL, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "aml"), "compliant");
+    eo.tz = hn;
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_evaluate(unit_pool(), ix, J(doc), &eo, &out, NULL, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "aml"), "non_compliant");
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "aml", "attestation_expired"));
+    eo.tz = NULL;
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_evaluate(unit_pool(), ix, J(late), &eo, &out, NULL, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "aml"), "non_compliant");
+}
+
+/* Limits on the person's revenue (packs/ae-adgm's qfzp-de-minimis and sbr-mne-group-exclusion): a payment's amount
+ * never meets them; without the figures they decide nothing (measure_not_given), with them they are met or not on
+ * the lower of the money amount and the percentage of the other figure. A limit on the action's amount in the same
+ * pack still is one. */
+#define REVENUE_THRESHOLDS \
+  "'thresholds':[{'id':'qfzp-de-minimis','obligation':'qfzp_de_minimis_non_qualifying_revenue'," \
+  "'amount':{'amount':'5000000','currency':'AED','applies':'above'},'measure':'non_qualifying_revenue'," \
+  "'percent':{'rate':'5','of':'total_revenue'},'combine':'lower_of','valid_from':'2023-06-01','source':'ct-law'}," \
+  "{'id':'sbr-mne-group-exclusion','obligation':'small_business_relief_not_available'," \
+  "'amount':{'amount':'3150000000','currency':'AED','applies':'above'},'measure':'consolidated_group_revenue'," \
+  "'valid_from':'2023-06-01','valid_to':'2027-01-01','source':'ct-law'}," \
+  "{'id':'large-payment','obligation':'large_payment_report','amount':{'amount':'1000000','currency':'AED'," \
+  "'applies':'above'},'valid_from':'2023-06-01','source':'ct-law'}]"
+#define AE_PAY(amount) \
+  "{'action':{'type':'payment','date':'2025-12-31','jurisdiction':'ae-adgm','payment_type':'services'," \
+  "'amount':{'amount':'" amount "','currency':'AED'}},'subject':{'id':'ent-1','name':'Falcon Trading FZ-LLC'}," \
+  "'counterparty':{'id':'ent-2','name':'Gulf Supplies LLC'}}"
+#define FIGURES(nqr, total) \
+  ",'figures':{'non_qualifying_revenue':{'amount':'" nqr "','currency':'AED'},'total_revenue':{'amount':'" total \
+  "','currency':'AED'},'consolidated_group_revenue':{'amount':'900000000','currency':'AED'}}"
+
+static void test_eval_thresholds_measured_on_revenue(void)
+{
+    static const char *const packs[] = { CT_HEADER("ae-ct-thresholds", "ae") "'tax_rates':[" CT_ROWS "," QFZP_ROWS("")
+                                         "]," REVENUE_THRESHOLDS "," CT_OBLIGATIONS "}" };
+    mez_tensor_index_t *ix = index_of(packs, 1);
+    json_t *out;
+    const json_t *r;
+
+    /* AED 6,000,000 paid is above AED 5,000,000, but it is not the payer's non-qualifying revenue. */
+    out = evaluate(ix, AE_PAY("6000000"), NULL);
+    r = dreason(out, "tax", "threshold_met");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "obligation"), "large_payment_report");
+    r = dreason(out, "tax", "measure_not_given");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "obligation"), "qfzp_de_minimis_non_qualifying_revenue");
+    CU_ASSERT_STRING_EQUAL(sget(r, "measure"), "non_qualifying_revenue");
+    CU_ASSERT_STRING_EQUAL(sget(r, "threshold/percent/of"), "total_revenue");
+    CU_ASSERT_STRING_EQUAL(sget(r, "rule"), "ae-ct-thresholds/qfzp-de-minimis");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    {
+        const json_t *reasons = json_object_get(json_object_get(json_object_get(out, "domains"), "tax"), "reasons");
+        size_t i, met = 0;
+        json_array_foreach(reasons, i, r)
+            met += !strcmp(sget(r, "code"), "threshold_met");
+        CU_ASSERT_EQUAL(met, 1);
+    }
+    /* A payment below every limit: the revenue rows still say they are not decided, nothing is met. */
+    out = evaluate(ix, AE_PAY("1000"), NULL);
+    CU_ASSERT_PTR_NULL(dreason(out, "tax", "threshold_met"));
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "measure_not_given"));
+
+    /* An assessment that gives no figures: the income tax decides (compliant), the revenue rows decide nothing. */
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "1000000"), "'taxable_person'", "") "}", NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "compliant");
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "measure_not_given"));
+    CU_ASSERT_PTR_NULL(dreason(out, "tax", "threshold_met"));
+
+    /* With the figures: 5 % of AED 100,000,000 is AED 5,000,000, the lower of the two is 5,000,000, and AED
+     * 4,000,000 of non-qualifying revenue is not above it. */
+    out = evaluate(ix, ASSESS(INCOME("non_qualifying_income", "100000"), "'qualifying_free_zone_person'",
+                              FIGURES("4000000", "100000000")) "}", NULL);
+    r = dreason(out, "tax", "threshold_not_met");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "obligation"), "qfzp_de_minimis_non_qualifying_revenue");
+    CU_ASSERT_STRING_EQUAL(sget(r, "measured"), "4000000");
+    CU_ASSERT_STRING_EQUAL(sget(r, "limit_applied"), "5000000");
+    CU_ASSERT_PTR_NULL(dreason(out, "tax", "threshold_met"));
+    CU_ASSERT_PTR_NULL(dreason(out, "tax", "measure_not_given"));
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "compliant");
+    /* 5 % of AED 60,000,000 is AED 3,000,000, now the lower: AED 4,000,000 is above it, the obligation opens. */
+    out = evaluate(ix, ASSESS(INCOME("non_qualifying_income", "100000"), "'qualifying_free_zone_person'",
+                              FIGURES("4000000", "60000000")) "}", NULL);
+    r = dreason(out, "tax", "threshold_met");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "obligation"), "qfzp_de_minimis_non_qualifying_revenue");
+    CU_ASSERT_STRING_EQUAL(sget(r, "limit_applied"), "3000000");
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    /* A figure in another currency is not compared. */
+    out = evaluate(ix, ASSESS(INCOME("non_qualifying_income", "100000"), "'qualifying_free_zone_person'",
+                              ",'figures':{'non_qualifying_revenue':{'amount':'4000000','currency':'USD'},"
+                              "'total_revenue':{'amount':'60000000','currency':'AED'}}") "}", NULL);
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "currency_mismatch"));
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+}
+#undef REVENUE_THRESHOLDS
+#undef AE_PAY
+#undef FIGURES
+
 static void test_eval_deterministic_and_committed(void)
 {
     mez_tensor_index_t *ix = zone_index();
@@ -2658,6 +2781,9 @@ void unit_register_tensor(void)
     CU_add_test(s, "eval: sanctions hard block", test_eval_sanctions_hard_block);
     CU_add_test(s, "eval: aml thresholds and evidence", test_eval_aml_thresholds_and_evidence);
     CU_add_test(s, "eval: evidence judged on the write date", test_eval_evidence_judged_on_the_write_date);
+    CU_add_test(s, "eval: evidence covers the day on the zone's calendar", test_eval_evidence_day_on_the_zone_calendar);
+    CU_add_test(s, "eval: thresholds measured on revenue, never on a payment",
+                test_eval_thresholds_measured_on_revenue);
     CU_add_test(s, "eval: deterministic and committed", test_eval_deterministic_and_committed);
     CU_add_test(s, "eval: jurisdictions and zone options", test_eval_jurisdictions_and_options);
     CU_add_test(s, "eval: licence application pending without evidence", test_eval_licence_pending_without_evidence);

@@ -290,6 +290,21 @@ static void test_zone_validation(void)
             "/lockfile");
     invalid(0, edit(ZONE, "packs:\n", "lockfile: lawpacks/t-act/stack.lock\npacks:\n"), "zone.invalid_path", 8,
             "/lockfile");
+    /* A timezone is an IANA name and a tax year's start a day MM-DD, both at their line. */
+    invalid(0, edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\ntimezone: ../../etc/passwd\n"),
+            "zone.invalid_value", 6, "/timezone");
+    invalid(0, edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\ntimezone: /usr/share/zoneinfo/UTC\n"),
+            "zone.invalid_value", 6, "/timezone");
+    invalid(0, edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\ntimezone: 5\n"), "zone.invalid_type", 6,
+            "/timezone");
+    invalid(0, edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\ntax_year_start: \"7-1\"\n"),
+            "zone.invalid_value", 6, "/tax_year_start");
+    invalid(0, edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\ntax_year_start: \"02-29\"\n"),
+            "zone.invalid_value", 6, "/tax_year_start");
+    invalid(0, edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\ntax_year_start: \"13-01\"\n"),
+            "zone.invalid_value", 6, "/tax_year_start");
+    invalid(0, edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\ntax_year_start: \"07-1x\"\n"),
+            "zone.invalid_value", 6, "/tax_year_start");
     {
         /* Beside them is fine, a name that merely starts like a lawpack's directory included. */
         const char *text = edit(ZONE, "packs:\n", "lockfile: lawpacks/t-act.lock\npacks:\n");
@@ -352,6 +367,21 @@ static void test_zone_load(void)
                                             "000000000000000000", &zp, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "pack.not_found");
 
+    /* Without a timezone the zone's calendar is UTC's, and the operator is told so. */
+    CU_ASSERT_PTR_NULL(zone->timezone);
+    CU_ASSERT_PTR_EQUAL(zone->tz, mez_tz_utc());
+    CU_ASSERT_PTR_NULL(zone->tax_year_start);
+    CU_ASSERT_PTR_NOT_NULL(strstr(mez_zone_timezone_warning(unit_pool(), zone), "no timezone"));
+    /* With one, read at load: the date of 19:00 UTC on 30 June is 1 July in Karachi. */
+    zone = load_ok(zone_dir(edit(ZONE, "jurisdiction_id: pk\n",
+                                 "jurisdiction_id: pk\ntimezone: Asia/Karachi\ntax_year_start: \"07-01\"\n")));
+    CU_ASSERT_STRING_EQUAL(zone->timezone, "Asia/Karachi");
+    CU_ASSERT_STRING_EQUAL(mez_tz_name(zone->tz), "Asia/Karachi");
+    CU_ASSERT_STRING_EQUAL(mez_tz_date(unit_pool(), zone->tz, apr_time_from_sec(1782846000)), "2026-07-01");
+    CU_ASSERT_STRING_EQUAL(mez_tz_date(unit_pool(), zone->tz, apr_time_from_sec(1782845999)), "2026-06-30");
+    CU_ASSERT_STRING_EQUAL(zone->tax_year_start, "07-01");
+    CU_ASSERT_PTR_NULL(mez_zone_timezone_warning(unit_pool(), zone));
+
     /* The zone's own domain selection wins over the profile's. */
     zone = load_ok(zone_dir(edit(ZONE, "profile: t-profile\n", "profile: t-profile\ncompliance_domains: [kyc]\n")));
     CU_ASSERT_TRUE(zone->domains_from_zone);
@@ -366,6 +396,11 @@ static void test_zone_load_errors(void)
     /* Unknown key in zone.yaml: file, line and pointer. */
     dir = zone_dir(edit(ZONE, "zone_name: Test zone\n", "zone_name: Test zone\nowner: nobody\n"));
     load_refused(dir, "zone.unknown_key", "zone.yaml", 5, "/owner");
+
+    /* A time zone the machine does not have: refused at load, at the line, naming the field and the name. */
+    dir = zone_dir(edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\ntimezone: Mars/Olympus\n"));
+    pb = load_refused(dir, "zone.unknown_timezone", "zone.yaml", 6, "/timezone");
+    CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "timezone: there is no time zone 'Mars/Olympus'"));
 
     /* A profile that does not exist is reported at the zone's "profile" line. */
     dir = zone_dir(edit(ZONE, "profile: t-profile", "profile: t-nonesuch"));

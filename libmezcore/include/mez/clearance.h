@@ -26,6 +26,7 @@
 #include "mez/problem.h"
 #include "mez/store.h"
 #include "mez/tensor.h"
+#include "mez/tz.h"
 
 #define MEZ_CLEARANCE_MAX_DAYS 366        /* a clearance is reviewed at least yearly */
 #define MEZ_CLEARANCE_REASON_MAX 4000     /* bytes of the reviewer's reasons */
@@ -47,11 +48,13 @@ json_t *mez_clearance_json(const mez_clearance_t *c, apr_time_t now);
  * API is (an object with those members only; request.missing_field, request.invalid_type, request.empty_value,
  * request.invalid_characters, request.too_long, each with its pointer), its expiry bounded (default a year from
  * now; 422 request.invalid_time, clearance.expires_in_past, clearance.expires_too_late at /expires_at), and its
- * name checked against the zone's lists as of now (mez_clearance_check_hit). Sets in's context_id, name,
+ * name checked against the zone's lists as of today, the date of now on the zone's calendar tz (NULL: UTC's;
+ * mez_clearance_check_hit). Sets in's context_id, name,
  * name_normalised, entry, reason and expires_at; who clears it and how many principals it needs are the
  * caller's. */
 mez_status_t mez_clearance_read_request(apr_pool_t *p, const mez_tensor_index_t *ix, const char *jurisdiction,
-                                        const json_t *body, apr_time_t now, mez_clearance_t *in, mez_problem_t *pb);
+                                        const json_t *body, apr_time_t now, const mez_tz_t *tz, mez_clearance_t *in,
+                                        mez_problem_t *pb);
 /* A revocation's body, {reason}, read the same way. */
 mez_status_t mez_clearance_read_revocation(apr_pool_t *p, const json_t *body, const char **reason,
                                            mez_problem_t *pb);

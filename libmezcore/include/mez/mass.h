@@ -76,6 +76,8 @@ typedef struct mez_mass_store_ctx_t {
                                     * certificate mapping id, "user:<name>", "anonymous". Its Idempotency-Keys are
                                     * its own. NULL: the zone itself (its orchestrated writes, whose keys are
                                     * derived from their own caller's, and the mez CLI). */
+    const struct mez_tz_t *tz;     /* the zone's calendar (mez/tz.h): the day of `now` a date of law is (a
+                                    * holding's acquisition, whether a lock-up has ended). NULL: UTC */
 } mez_mass_store_ctx_t;
 
 /* The sovereign store: answers one request from the zone's database.

@@ -12,8 +12,8 @@
  * "counterparty": {...}, "payment_type": "...", "withholding_rule": "...", "withholding_account_id": "...",
  * "date": "YYYY-MM-DD"} — the evidence and party attributes (filer status, entity class, stated capital) the
  * tensor reads (mez/tensor.h, "the action document"), the payer's account withheld tax goes to, and the day the
- * action took effect when it is recorded later (today by default; never a future day: it chooses the law applied,
- * while names are screened and evidence judged as of today). It is never sent to Mass. A party's id and name are
+ * action took effect when it is recorded later (today by default, today being the date on the zone's calendar, z->tz;
+ * never a future day: it chooses the law applied, while names are screened and evidence judged as of today). It is never sent to Mass. A party's id and name are
  * never taken from it: they come from the registry the request names; so does the entity class of a party the
  * registry holds (a different one is 422 compliance.entity_class_conflict; only a party it does not hold, such as
  * a beneficiary outside the zone, has its class from here).
@@ -40,6 +40,7 @@
 #include "mez/problem.h"
 #include "mez/store.h"
 #include "mez/tensor.h"
+#include "mez/tz.h"
 
 /* How the zone reaches a Mass primitive: the sovereign store in the caller's transaction, or a remote one. */
 typedef mez_status_t mez_orch_mass_fn(void *baton, apr_pool_t *p, mez_db_t *db, const mez_mass_request_t *req,
@@ -60,6 +61,9 @@ typedef struct mez_orch_zone_t {
                                                * force on its date) is refused, 409 "compliance.tax_undecided",
                                                * rather than paid with nothing withheld; 0: it is paid, the tax
                                                * recorded pending in its evaluation and credential */
+    const mez_tz_t *tz;                       /* the zone's calendar (mez_zone_t.tz): "today", the action's date,
+                                               * is the date of the request's instant there. NULL: UTC */
+    const char *tax_year_start;               /* "MM-DD" (mez_zone_t), NULL: none declared (mez_tax_year_of) */
 } mez_orch_zone_t;
 
 typedef struct mez_orch_request_t {

@@ -26,10 +26,16 @@ const char *mez_tax_payment_category(const char *contract_type);
  * as the tensor validated it. */
 const char *mez_tax_rate_fraction(apr_pool_t *p, const char *pct);
 
-/* The tax year a withholding row belongs to, named by the year its period ends in (Pakistan's tax year 2026 runs
- * from 1 July 2025 to 30 June 2026): the year of the day before the row's exclusive valid_to ("2026-07-01" ->
- * "2026"; "2027-01-01" -> "2026"), or date's year when the row has no end. */
-const char *mez_tax_year_of(apr_pool_t *p, const char *valid_to, const char *date);
+/* The tax year of a payment made on date (YYYY-MM-DD) under a withholding row, named by the calendar year it ends
+ * in (Pakistan's tax year 2026 runs from 1 July 2025 to 30 June 2026: Income Tax Ordinance, 2001, s. 74):
+ *   - tax_year_start ("MM-DD", zone.yaml's): the year that contains date ("07-01": 2026-06-30 -> "2026",
+ *     2026-07-01 -> "2027"; "01-01": the calendar year), whatever the row's period;
+ *   - without it, the row's period names it when it has an end: the year of the day before its exclusive valid_to
+ *     ("2026-07-01" -> "2026"; "2027-01-01" -> "2026"), as a rate card for one tax year is written;
+ *   - a row without valid_to and no declared start: the calendar year of date (a tax year that is the calendar
+ *     year, the default of most jurisdictions; one that is not must say so in zone.yaml).
+ * date is the action's date on the zone's calendar (mez/tz.h). */
+const char *mez_tax_year_of(apr_pool_t *p, const char *tax_year_start, const char *valid_to, const char *date);
 
 /* The exact tax the tensor computed (a decimal string, any number of fraction digits) in the currency's minor
  * units: rounded half up to `exponent` fraction digits and written with exactly that many ("4500.0249975", 2 ->
@@ -48,7 +54,8 @@ int mez_tax_currency_exponent(const char *code);
  *
  * The payer is read through the zone's Mass gateway (z; 422 mass.not_found when the zone has no such entity); an
  * entity token (actor_entity not NULL) computes for its own entity only (403 auth.not_entity_owner). The payment is
- * evaluated by the zone's tensor on effective_date (today, UTC, when absent) with the payee as the counterparty:
+ * evaluated by the zone's tensor on effective_date (today on the zone's calendar, z->tz, when absent) with the
+ * payee as the counterparty:
  * its class from ntn_type (company, individual, aop) and its filer status from filer_status (the Active Taxpayers
  * List status the caller holds). *out (pool-owned) is the contract's WithholdingCalculation: gross_amount,
  * withholding_rate (a fraction), withholding_amount and net_amount (in the currency's minor units,

@@ -495,6 +495,8 @@ typedef struct mez_tensor_eval_options_t {
                                * passes today, as for screening_date). Every evidence rule of the evaluation uses
                                * it: the domains' evidence, tax rows' conditions, licence requirements. The result
                                * then has "evidence_date" when it is later than the action's date. */
+    const struct mez_tz_t *tz;    /* the zone's calendar (mez/tz.h), which the dates above are days of: an
+                               * attestation must hold until the last second of that day there. NULL: UTC. */
 } mez_tensor_eval_options_t;
 
 /* Evaluates an action document (above) against the index and returns the result, owned by p:

@@ -11,6 +11,7 @@
 #include "mez/key.h"
 #include "mez/pack.h"
 #include "mez/problem.h"
+#include "mez/tz.h"
 #include "mez/yaml.h"
 
 #define MEZ_ZONE_FORMAT     "mez-zone/1"
@@ -24,7 +25,9 @@
 /* Problems. Every one from a YAML file is status 422 with a detail "FILE:LINE:COLUMN: ..." and a JSON pointer
  * into that file (as mez_yaml_problem writes them):
  *   zone.yaml      zone.unknown_key, zone.missing_field, zone.invalid_type, zone.invalid_value (format, id
- *                  pattern, empty string or list), zone.duplicate_value, zone.unknown_domain, zone.invalid_path
+ *                  pattern, empty string or list, a timezone that is not an IANA name, a tax_year_start that is not
+ *                  MM-DD), zone.unknown_timezone (no such IANA zone on this machine: tzdata), zone.invalid_timezone
+ *                  (its TZif file cannot be used), zone.duplicate_value, zone.unknown_domain, zone.invalid_path
  *                  (a pack or lock path that is absolute or leaves the zone directory), zone.unknown_profile (no
  *                  profiles/<id>.yaml), zone.pack_not_found, zone.pack_kind_mismatch (a regpack listed under
  *                  lawpacks...), zone.duplicate_pack (two packs of one kind with one id), zone.pack_jurisdiction (a
@@ -88,6 +91,10 @@ typedef struct mez_zone_t {
     const char *path;                        /* zone.yaml */
     const char *dir;                         /* its directory: pack and lock paths are relative to it */
     const char *zone_id, *zone_name, *jurisdiction_id, *profile_id;
+    const char *timezone;                    /* zone.yaml's IANA name, NULL when it has none */
+    const mez_tz_t *tz;                      /* the zone's calendar, read at load: an action's legal date is its
+                                              * date here (mez/tz.h); mez_tz_utc() when timezone is NULL */
+    const char *tax_year_start;              /* "MM-DD" (zone.yaml), NULL when it has none (mez_tax_year_of) */
     apr_array_header_t *jurisdiction_stack;  /* const char *, national base first; [jurisdiction_id] when the
                                               * file has none */
     apr_array_header_t *compliance_domains;  /* const char *: the effective selection (the zone's own list when
@@ -116,6 +123,7 @@ typedef struct mez_zone_options_t {
     apr_array_header_t *problems;        /* when set, every problem found (mez_problem_t) is appended; pb gets
                                           * the first */
     int max_problems;                    /* stop collecting after this many (0: 100) */
+    const char *tz_dir;                  /* where TZif files are; NULL: MEZ_TZ_DIR */
 } mez_zone_options_t;
 
 /* The installed profile directory, $(pkgdatadir)/profiles, compiled in. */
@@ -143,8 +151,9 @@ int mez_profile_selects_pack(const mez_profile_t *profile, mez_pack_kind_t kind,
 mez_status_t mez_zone_validate(apr_pool_t *p, const mez_yaml_doc_t *doc, const mez_zone_options_t *opts,
                                mez_problem_t *pb);
 
-/* Reads and validates zone.yaml and computes its manifest digest; neither the profile nor the packs are read
- * (profile, packs[].pack stay NULL). */
+/* Reads and validates zone.yaml, reads its time zone (timezone: the TZif file from opts->tz_dir, default
+ * MEZ_TZ_DIR; without one the zone's calendar is UTC's) and computes its manifest digest; neither the profile nor
+ * the packs are read (profile, packs[].pack stay NULL). */
 mez_status_t mez_zone_parse(apr_pool_t *p, const char *path, const mez_zone_options_t *opts, mez_zone_t **out,
                             mez_problem_t *pb);
 
@@ -238,6 +247,11 @@ const char *mez_zone_sanctions_import_warning(apr_pool_t *p, const mez_zone_t *z
 /* The same for a zone in MezMode production, which does not start without it: a screening that is a hard block
  * but silently screens against nothing in the list's place fails open. */
 const char *mez_zone_sanctions_import_refusal(apr_pool_t *p, const mez_zone_t *zone, const char *missing);
+
+/* What to tell the operator of a zone whose zone.yaml names no timezone: its legal dates are UTC's, which is the
+ * wrong day for part of every day anywhere else. One sentence, for the error log and `mez zone check`; NULL when
+ * the zone has a timezone. */
+const char *mez_zone_timezone_warning(apr_pool_t *p, const mez_zone_t *zone);
 
 /* How many conflicts no override resolves. */
 int mez_zone_unresolved_conflicts(const mez_zone_t *zone);
