@@ -54,10 +54,14 @@
 #include "mez/json.h"
 #include "mass_fiscal_int.h"
 
+/* A total held in pool memory (an apr_array_header_t's elements), which APR aligns to 8 bytes, not the 16 an
+ * __int128 asks for: the type says 8, so the compiler does not assume more (UBSan: misaligned member access). */
+typedef __int128 total_t __attribute__((aligned(8)));
+
 typedef struct {
     const char *a, *b;          /* event_type; or statute, section */
     int count;
-    __int128 total;
+    total_t total;
 } bucket_t;
 
 typedef struct {
