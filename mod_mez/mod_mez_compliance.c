@@ -12,6 +12,7 @@
 #include "mez/tensor.h"
 #include "mez/vc.h"
 #include "mez/zone.h"
+#include "mez/tz.h"
 #include "mod_mez.h"
 
 APLOG_USE_MODULE(mez);
@@ -169,6 +170,13 @@ int mez_post_evaluate(request_rec *r, mez_srv_conf_t *sc)
     json_object_del(action_doc, "detail");
 
     eo.domains = sc->tensor_domains;
+    /* The action's date chooses the law; names are screened, and evidence must hold, as of today on the zone's
+     * calendar, as the write pipeline judges them (orchestrate.c evaluate_with): an evaluation the zone records, or
+     * signs as a ComplianceAttestation, dated last year would otherwise clear a person listed since and revive
+     * a KYC attestation that has expired, under today's signature. A preview answers what a write would be told,
+     * so it is judged the same way. (`mez tensor eval` still screens as of the action's date: it is the offline
+     * tool for asking what the law said then.) */
+    eo.screening_date = eo.evidence_date = mez_tz_date(r->pool, eo.tz, r->request_time);
     if (mez_tensor_evaluate_detail(r->pool, sc->tensor_index, action_doc, &eo, detail, &result, &decision, &pb)
             != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);

@@ -136,6 +136,31 @@ def test_pending_without_evidence_and_compliant_with_it(pk_zone):
     assert r["domains"]["kyc"]["state"] == "compliant"
 
 
+@pytest.mark.parametrize("mode", ["attest", "recorded", "preview"])
+def test_a_backdated_evaluation_judges_evidence_today(pk_zone, mode):
+    """The action's date chooses the law, not the day evidence is judged on: a KYC attestation that expired after
+    the action's date but before today vouches for nothing, in an attested, a recorded or a previewed evaluation
+    alike (before, the zone signed "compliant" under today's date for a payment dated while it held)."""
+    today = pk_zone.get("/v1/zone").json()["today"]
+    body = payment("Indus Consulting", "filer")
+    body["evidence"] = {"kyc": {"attestations": [{"id": "urn:kyc:1", "issuer": "did:example:nadra",
+                                                  "expires_at": "2026-01-20T00:00:00Z"}]},
+                        "aml": {"state": "compliant"}}
+    body.update({"attest": {"attest": True}, "recorded": {}, "preview": {"preview": True}}[mode])
+    before = pk_zone.count("mez_evaluation")
+    r = pk_zone.post("/v1/compliance/evaluate", json=body)
+    assert r.status_code == 422, r.text
+    ev = r.json()["evaluation"]
+    assert ev["date"] == "2026-01-15" and ev["evidence_date"] == today and ev["screening_date"] == today, ev
+    kyc = ev["domains"]["kyc"]
+    assert kyc["state"] == "non_compliant", kyc
+    assert [x for x in kyc["reasons"] if x["code"] == "attestation_expired"][0]["expired"] == ["urn:kyc:1"]
+    assert ev["decision"] == "non_compliant"
+    if mode == "attest":
+        assert r.json()["attestation"]["credentialSubject"]["decision"] == "non_compliant"
+    assert pk_zone.count("mez_evaluation") == before + (0 if mode == "preview" else 1)
+
+
 def test_proscribed_payee_is_denied_with_an_attestation(pk_zone, mez_env, tmp_path):
     entry_id, name = proscribed_name(mez_env)
     before_e, before_c = pk_zone.count("mez_evaluation"), pk_zone.count("mez_credential")
