@@ -249,10 +249,10 @@ def test_the_zone_api_reports_what_its_payments_withheld(pk_zone):
     s = doc["summary"]
     assert (s["total_income"], s["total_withholding_deducted"], s["total_withholding_collected"],
             s["total_tax_events"], s["currency"]) == ("100000.55", "10000.06", "300000.00", 2, "PKR")
-    # The zone's payments name the section, not the statute.
+    # The zone's payments name the statute of the row that withheld (its lawpack's title) with the section.
     assert s["breakdown_by_section"] == [
-        {"statute": "", "section": "153(1)(a)", "count": 1, "total_amount": "10000.06"},
-        {"statute": "", "section": "153(1)(b)", "count": 1, "total_amount": "300000.00"}]
+        {"statute": "Income Tax Ordinance, 2001", "section": "153(1)(a)", "count": 1, "total_amount": "10000.06"},
+        {"statute": "Income Tax Ordinance, 2001", "section": "153(1)(b)", "count": 1, "total_amount": "300000.00"}]
     after = counts(pk_zone, tables)
     assert after == dict(before, mez_audit=before["mez_audit"] + 1)
     assert_problem(pk_zone.post(GENERATE, json=dict(body, output_format="fbr_iris_xml")), 422,

@@ -601,6 +601,7 @@ static mez_status_t payment_amend(orch_t *o)
 {
     const json_t *lines = json_object_get(o->result, "withholding"), *w;
     const char *account = o->compliance ? mez_orch_str(o->compliance, "withholding_account_id") : NULL, *amount;
+    const char *statute = NULL;
     const json_t *r;
     json_t *meta;
     int exponent;
@@ -658,13 +659,19 @@ static mez_status_t payment_amend(orch_t *o)
         meta = json_object();
         json_object_set_new(o->body, "metadata", meta);
     }
+    /* The statute by name (the lawpack's title), so that the payer's TaxEvent carries its legal basis and a tax
+     * report can break the year down by statute and section; only a row citing a lawpack names one (a source's
+     * title is not a statute), and the treasury takes at most 256 characters. */
+    if (mez_orch_str(json_object_get(w, "law"), "lawpack")
+        && (statute = mez_tax_statute_of(o->p, o->z->zone, w)) && strlen(statute) > 256)
+        statute = NULL;
     json_object_set_new(meta, "withholding",
-                        json_pack("{s:s,s:s,s:O,s:s,s:s,s:O}", "amount", amount, "rate",
+                        json_pack("{s:s,s:s,s:O,s:s,s:s,s:O,s:s?}", "amount", amount, "rate",
                                   mez_tax_rate_fraction(o->p, mez_orch_str(w, "rate")), "section",
                                   json_object_get(w, "section"), "account_id", account, "tax_year",
                                   mez_tax_year_of(o->p, o->z->tax_year_start,
                                                   mez_orch_str(w, "valid_to"), o->date), "description",
-                                  json_object_get(w, "rule")));
+                                  json_object_get(w, "rule"), "statute", statute));
     return MEZ_OK;
 }
 

@@ -97,7 +97,7 @@ static int own_jurisdiction(const mez_orch_zone_t *z, const mez_zone_t *zone, co
  * the pack holds ("Income Tax Ordinance, 2001: withholding regime (...)"), so the statute is the title before its
  * first ": ". A row whose lawpack the zone does not hold (zone NULL) is cited by the lawpack's id, and a row
  * without a lawpack by its source's title (a rate card or circular is then all the law the pack names). */
-static const char *statute_of(apr_pool_t *p, const mez_zone_t *zone, const json_t *row)
+const char *mez_tax_statute_of(apr_pool_t *p, const mez_zone_t *zone, const json_t *row)
 {
     const char *lawpack = str(json_object_get(row, "law"), "lawpack", NULL), *colon;
     for (int i = 0; lawpack && zone && zone->packs && i < zone->packs->nelts; i++) {
@@ -113,7 +113,7 @@ static const char *statute_of(apr_pool_t *p, const mez_zone_t *zone, const json_
 /* One legal_basis entry of the contract for a cited row (a withholding line or a reason naming a row). */
 static json_t *basis(apr_pool_t *p, const mez_zone_t *zone, const json_t *row, const char *rate, const char *note)
 {
-    const char *detail = str(row, "source_detail", NULL), *statute = statute_of(p, zone, row);
+    const char *detail = str(row, "source_detail", NULL), *statute = mez_tax_statute_of(p, zone, row);
     const char *description = note && detail ? apr_pstrcat(p, note, " ", detail, NULL)
                               : note ? note : detail ? detail : str(row, "rule", "");
     json_t *o = json_pack("{s:s,s:s,s:s}", "statute", statute ? statute : "", "section", str(row, "section", ""),

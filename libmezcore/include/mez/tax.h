@@ -80,6 +80,11 @@ int mez_tax_currency_exponent(const char *code);
  * withholding.no_rate (/effective_date: no row of the zone's packs is in force for the payment on that day),
  * withholding.undetermined (the tensor's reason given) when the law as loaded does not
  * settle the tax; 503 zone.no_packs when the zone has none. */
+/* The statute a pack row of zone cites, for a TaxEvent's legal_basis: its lawpack's title up to ": " ("Income
+ * Tax Ordinance, 2001" of "Income Tax Ordinance, 2001: withholding regime ..."), the lawpack's id when the zone
+ * does not hold it, the row's source title when it names no lawpack; NULL when it has none of these. */
+const char *mez_tax_statute_of(apr_pool_t *p, const mez_zone_t *zone, const json_t *row);
+
 mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_zone_t *zone, apr_pool_t *p,
                                            mez_db_t *db, const json_t *body, const char *actor_entity, apr_time_t now,
                                            json_t **out, mez_problem_t *pb);
