@@ -8,11 +8,27 @@
 #include "mez/json.h"
 #include "mez/tax.h"
 
-static int zone_missing(request_rec *r, const mez_srv_conf_t *sc, mez_problem_t *pb)
+/* What both routes begin with: a POST to a configured zone, its JSON body and a database handle, the action noted
+ * for the log and the zone as the library sees it. 1: go on; 0: answered, *rc the handler's return. */
+static int begin(request_rec *r, mez_srv_conf_t *sc, const char *action, json_t **body, mez_db_t **db,
+                 mez_orch_zone_t *z, int *rc)
 {
-    if (sc->zone_id)
+    mez_problem_t pb = { 0 };
+    if (r->method_number != M_POST) {
+        *rc = mez_send_method_not_allowed(r, "POST");
         return 0;
-    mez_problem(pb, r->pool, MEZ_EINVAL, 503, "zone.not_configured", NULL, "this server has no MezZone configuration");
+    }
+    if (!sc->zone_id)
+        mez_problem(&pb, r->pool, MEZ_EINVAL, 503, "zone.not_configured", NULL,
+                    "this server has no MezZone configuration");
+    else if (mez_read_json_body(r, body, &pb) == MEZ_OK)
+        *db = mez_request_db_or_problem(r, NULL, &pb);
+    if (!sc->zone_id || !*body || !*db) {
+        *rc = mez_send_problem(r, &pb, NULL);
+        return 0;
+    }
+    apr_table_setn(r->notes, "mez-action", action);
+    mez_orch_zone_of(r, sc, z);
     return 1;
 }
 
@@ -20,17 +36,12 @@ int mez_withholding_calculate(request_rec *r, mez_srv_conf_t *sc)
 {
     mez_problem_t pb = { 0 };
     mez_orch_zone_t z;
-    mez_db_t *db;
-    json_t *body, *answer;
+    mez_db_t *db = NULL;
+    json_t *body = NULL, *answer;
+    int rc;
 
-    if (r->method_number != M_POST)
-        return mez_send_method_not_allowed(r, "POST");
-    if (zone_missing(r, sc, &pb))
-        return mez_send_problem(r, &pb, NULL);
-    if (mez_read_json_body(r, &body, &pb) != MEZ_OK || !(db = mez_request_db_or_problem(r, NULL, &pb)))
-        return mez_send_problem(r, &pb, NULL);
-    apr_table_setn(r->notes, "mez-action", "fiscal.withholding_calculate");
-    mez_orch_zone_of(r, sc, &z);
+    if (!begin(r, sc, "fiscal.withholding_calculate", &body, &db, &z, &rc))
+        return rc;
     if (mez_tax_withholding_calculate(&z, sc->zone, r->pool, db, body, apr_table_get(r->notes, "mez-entity"),
                                       r->request_time, &answer, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
@@ -48,18 +59,13 @@ int mez_tax_report(request_rec *r, mez_srv_conf_t *sc)
     mez_mass_response_t resp = { 0 };
     mez_orch_zone_t z;
     mez_db_tx_t *tx;
-    mez_db_t *db;
-    json_t *body;
+    mez_db_t *db = NULL;
+    json_t *body = NULL;
     const json_t *b;
+    int rc;
 
-    if (r->method_number != M_POST)
-        return mez_send_method_not_allowed(r, "POST");
-    if (zone_missing(r, sc, &pb))
-        return mez_send_problem(r, &pb, NULL);
-    if (mez_read_json_body(r, &body, &pb) != MEZ_OK || !(db = mez_request_db_or_problem(r, NULL, &pb)))
-        return mez_send_problem(r, &pb, NULL);
-    apr_table_setn(r->notes, "mez-action", "fiscal.tax_report");
-    mez_orch_zone_of(r, sc, &z);
+    if (!begin(r, sc, "fiscal.tax_report", &body, &db, &z, &rc))
+        return rc;
     if (mez_tax_report_generate(&z, r->pool, db, body, apr_table_get(r->notes, "mez-entity"), r->request_time,
                                 &resp, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);

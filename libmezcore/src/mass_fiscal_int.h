@@ -88,6 +88,11 @@ int mez_fiscal_get_currency(mez_mass_call_t *c, const json_t *obj, const char *b
 
 /* Route handlers in mass_payment.c. */
 mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c);
+/* Writes tax event e (taken: released here) with its digest, sha256 of the canonical event without it so that
+ * anyone can recompute it, as one more statement of the write's pipeline (mez_db_send). */
+mez_status_t mez_fiscal_tax_event_write(mez_mass_call_t *c, json_t *e, const char *tax_event_id,
+                                        const char *entity_id, const char *event_type, const char *tax_year,
+                                        const char *payment_id, const char *occurred_at);
 mez_status_t mez_fiscal_payment_get(mez_mass_call_t *c, const char *payment_id);
 mez_status_t mez_fiscal_deposit(mez_mass_call_t *c, const char *account_id);
 /* Route handlers in mass_payment_outcome.c: a processing payment settled or returned. */

@@ -213,8 +213,7 @@ static mez_status_t record_tax_event(mez_mass_call_t *c, const mez_fiscal_accoun
                                      int exponent)
 {
     json_t *payer_doc = mez_mass_doc_parse(c, payer->doc), *e;
-    const char *now = mez_time_stamp(c->p, c->ctx->now), *text;
-    mez_digest_t d;
+    const char *now = mez_time_stamp(c->p, c->ctx->now);
     e = json_pack("{s:s,s:s,s:O,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s}}", "tax_event_id", tax_event_id, "entity_id",
                   payer->entity_id, "ntn", json_object_get(payer_doc, "ntn"), "event_type", "withholding_deduction",
                   "tax_year", w->tax_year, "amount", mez_mass_amount_format(c->p, w->amount, exponent), "currency",
@@ -225,6 +224,16 @@ static mez_status_t record_tax_event(mez_mass_call_t *c, const mez_fiscal_accoun
         json_object_set_new(e, "legal_basis",
                             json_pack("[{s:s,s:s,s:s}]", "statute", w->statute, "section", w->section, "description",
                                       w->description ? w->description : "withholding at source"));
+    return mez_fiscal_tax_event_write(c, e, tax_event_id, payer->entity_id, "withholding_deduction", w->tax_year,
+                                      payment_id, now);
+}
+
+mez_status_t mez_fiscal_tax_event_write(mez_mass_call_t *c, json_t *e, const char *tax_event_id,
+                                        const char *entity_id, const char *event_type, const char *tax_year,
+                                        const char *payment_id, const char *occurred_at)
+{
+    const char *text;
+    mez_digest_t d;
     /* digest: sha256 of the canonical event without its digest, so anyone can recompute it. */
     if (mez_digest_json(c->p, e, &d, c->pb) != MEZ_OK) {
         json_decref(e);
@@ -235,8 +244,9 @@ static mez_status_t record_tax_event(mez_mass_call_t *c, const mez_fiscal_accoun
     json_decref(e);
     return mez_db_send(c->p, c->db,
                        "INSERT INTO mez_mass_tax_event (tax_event_id, entity_id, event_type, tax_year, payment_id, "
-                       "occurred_at, doc) VALUES (%s, %s, 'withholding_deduction', %s, %s, %s, %s)",
-                       c->pb, tax_event_id, payer->entity_id, w->tax_year, payment_id, now, text, NULL);
+                       "occurred_at, doc) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                       c->pb, tax_event_id, entity_id, event_type, tax_year, payment_id, occurred_at,
+                       text ? text : "{}", NULL);
 }
 
 mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c)

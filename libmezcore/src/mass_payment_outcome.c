@@ -225,8 +225,7 @@ static mez_status_t cancel_tax_event(mez_mass_call_t *c, const payment_row_t *pr
                                      const char **id)
 {
     json_t *orig = mez_mass_doc_parse(c, e[2]), *adj, *meta;
-    const char *now = mez_time_stamp(c->p, c->ctx->now), *text;
-    mez_digest_t d;
+    const char *now = mez_time_stamp(c->p, c->ctx->now);
     if (!json_is_object(orig)) {
         json_decref(orig);
         return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "mass.record_corrupt", NULL,
@@ -251,18 +250,7 @@ static mez_status_t cancel_tax_event(mez_mass_call_t *c, const payment_row_t *pr
     if (!adj)
         return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "mass.record_corrupt", NULL,
                            "tax event %s lacks a member of a tax event", e[0]);
-    /* digest: sha256 of the canonical event without its digest, as for every tax event (mass_payment.c). */
-    if (mez_digest_json(c->p, adj, &d, c->pb) != MEZ_OK) {
-        json_decref(adj);
-        return MEZ_EINTERNAL;
-    }
-    json_object_set_new(adj, "digest", json_string(mez_digest_hex(c->p, &d)));
-    text = mez_mass_doc_text(c, adj);
-    json_decref(adj);
-    return mez_db_send(c->p, c->db,
-                       "INSERT INTO mez_mass_tax_event (tax_event_id, entity_id, event_type, tax_year, payment_id, "
-                       "occurred_at, doc) VALUES (%s, %s, 'adjustment', %s, %s, %s, %s)",
-                       c->pb, *id, e[3], e[1], pr->payment_id, now, text ? text : "{}", NULL);
+    return mez_fiscal_tax_event_write(c, adj, *id, e[3], "adjustment", e[1], pr->payment_id, now);
 }
 
 /* Why line i of the reversal could not be posted: the payer's account not taking its money back (frozen,
