@@ -46,6 +46,7 @@ typedef struct deploy_t {
     const char *httpd_root, *profile_dir, *sql_dir, *akn_xsd, *policy_conf, *key_file;
     const char *console_dir;     /* the regulator console's pages (NULL: none installed, none served) */
     const char *mode;            /* MezMode: development (default) or production */
+    const char *console;         /* --console on|off: the regulator console in the zone's virtual host (on) */
     const char *progress_file;   /* --progress-file: the run's status document, rewritten after each step */
     const char *public_authority; /* --public-authority: more names peers address the zone by, comma-separated */
     const char *provision_request; /* --provision-request: the digest of the admin API request this run deploys */
@@ -144,8 +145,9 @@ static void usage(FILE *out)
         "  --mode development|production   MezMode (default development; production refuses a remote Mass\n"
         "                           without a token or over plain http, and lawpacks without the AKN schema;\n"
         "                           deploy refuses a plain-http Mass before its probe would send the token)\n"
-        "                           --policy-conf and --mode are remembered in deploy.json: a re-deploy or a\n"
-        "                           restore without them keeps what the zone ran on\n"
+        "  --console on|off         the regulator console at /regulator/ (default on, where it is installed)\n"
+        "                           --policy-conf, --mode and --console are remembered in deploy.json: a re-deploy\n"
+        "                           or a restore without them keeps what the zone ran on\n"
         "  --progress-file FILE     rewrite FILE (JSON: state, steps, did, endpoints, error) as the run goes; what\n"
         "                           `mez provision` leaves for GET /admin/zones/{id} (0640, its directory's group)\n"
         "  --provision-request sha256:HEX   `mez provision`'s: the digest of the request this run deploys, kept in\n"
@@ -1030,6 +1032,8 @@ static void remembered(deploy_t *d)
         d->mode = json_string_value(json_object_get(rec, "mode"));
     if (!d->public_authority && json_is_string(json_object_get(rec, "public_authority")))
         d->public_authority = json_string_value(json_object_get(rec, "public_authority"));
+    if (!d->console && json_is_string(json_object_get(rec, "console")))
+        d->console = json_string_value(json_object_get(rec, "console"));
 }
 
 static json_t *record(deploy_t *d)
@@ -1047,6 +1051,7 @@ static json_t *record(deploy_t *d)
                                                                                           : "sovereign",
         "corridors", peers, "operator_token_file", d->token_path, "key_file", d->key_path, "mode", d->mode,
         "policy_conf", d->policy_conf, "public_authority", d->public_authority ? d->public_authority : ""));
+    json_object_set_new(rec, "console", json_string(d->console ? d->console : "on"));
     /* Which admin API request made the zone: `mez provision` finishes or re-runs only a zone whose record names
      * its request. A deploy without it (by hand) writes none, and the zone is the operator's from then on. */
     if (d->provision_request)
@@ -1237,7 +1242,7 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
             { "--akn-xsd", &d.akn_xsd, NULL }, { "--policy-conf", &d.policy_conf, NULL },
             { "--key-file", &d.key_file, NULL }, { "--mode", &d.mode, NULL }, { "--dry-run", NULL, &d.dry_run },
             { "--no-start", NULL, &d.no_start }, { "--progress-file", &d.progress_file, NULL },
-            { "--public-authority", &d.public_authority, NULL },
+            { "--public-authority", &d.public_authority, NULL }, { "--console", &d.console, NULL },
             { "--provision-request", &d.provision_request, NULL },
             { "--provision-spool", &d.provision_spool, NULL },
             { "--sanctions-un", &d.un.xml, NULL }, { "--sanctions-allow-shrink", NULL, &d.un.allow_shrink },
@@ -1272,8 +1277,15 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
     d.policy_conf = d.policy_conf ? d.policy_conf
                                   : env_or("MEZ_POLICY_CONF", apr_pstrcat(p, share_dir(p), "/conf/mez-policy.conf",
                                                                           NULL));
-    /* The console is served where its pages and conf are installed (MEZ_CONSOLE_DIR for a source tree). */
-    d.console_dir = env_or("MEZ_CONSOLE_DIR", apr_pstrcat(p, share_dir(p), "/htdocs/regulator", NULL));
+    /* The console is served where its pages and conf are installed (MEZ_CONSOLE_DIR for a source tree), unless the
+     * zone is deployed without it (--console off, remembered: a re-deploy must not bring back a console the
+     * operator took off, as editing the generated virtual host would not survive one). */
+    if (d.console && strcmp(d.console, "on") && strcmp(d.console, "off")) {
+        fprintf(stderr, "mez deploy: --console is on or off\n");
+        return MEZ_EXIT_USAGE;
+    }
+    d.console_dir = d.console && !strcmp(d.console, "off")
+                        ? NULL : env_or("MEZ_CONSOLE_DIR", apr_pstrcat(p, share_dir(p), "/htdocs/regulator", NULL));
     d.data_dir = d.data_dir ? d.data_dir : "/var/lib/mez";
     d.listen = d.listen ? d.listen : "127.0.0.1:8080";
     d.server_name = d.server_name ? d.server_name : apr_pstrcat(p, d.zone_id, ".localhost", NULL);
@@ -1296,7 +1308,8 @@ int mez_cmd_deploy(apr_pool_t *p, int argc, const char *const *argv)
         }
     }
     /* An installation without the console's pages (or its conf beside the policy) deploys zones without it. */
-    if (!dep_exists(p, apr_pstrcat(p, d.console_dir, "/index.html", NULL)) || !dep_exists(p, console_conf(&d)))
+    if (d.console_dir
+        && (!dep_exists(p, apr_pstrcat(p, d.console_dir, "/index.html", NULL)) || !dep_exists(p, console_conf(&d))))
         d.console_dir = NULL;
     /* Without --user the estate keeps the user its httpd already runs as (dep_httpd_init reads it from the main
      * conf; www-data for a new estate): a deploy of one zone must not move the others to another user. */

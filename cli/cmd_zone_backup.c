@@ -869,12 +869,15 @@ static int cmd_restore(apr_pool_t *p, int argc, const char *const *argv)
         }
     }
     {
-        /* What the zone ran on besides: its mode, its policy file and the names peers address it by (deploy reads
-         * them from the record, which is not in place yet: deploy writes it again). */
+        /* What the zone ran on besides: its mode, its policy file, whether it served the regulator console and the
+         * names peers address it by (deploy reads them from the record, which is not in place yet: deploy writes
+         * it again). */
         const char *mode = json_string_value(json_object_get(rec, "mode"));
         const char *policy = json_string_value(json_object_get(rec, "policy_conf"));
         const char *names = json_string_value(json_object_get(rec, "public_authority"));
+        const char *console = json_string_value(json_object_get(rec, "console"));
         if (mode) { ARG("--mode"); ARG(mode); }
+        if (console && (!strcmp(console, "on") || !strcmp(console, "off"))) { ARG("--console"); ARG(console); }
         if (!a.policy_conf && policy && dep_exists(p, policy)) { ARG("--policy-conf"); ARG(policy); }
         if (names && *names) { ARG("--public-authority"); ARG(names); }
     }

@@ -844,6 +844,38 @@ def test_mode_and_policy_are_remembered(mez_env):
         e.stop()
 
 
+def test_the_console_can_be_left_off_for_good(mez_env):
+    """--console off deploys the zone without the regulator console, and the choice is remembered: a re-deploy
+    without --console, and a restore, keep it off (editing the generated virtual host would not survive either);
+    --console on brings it back, and a bad value is refused before anything is written."""
+    e = Estate(mez_env, mez_env.new_dir("deploy-console"))
+    port = free_port()
+    out = os.path.join(e.base, "adgm.tar.gz")
+    try:
+        before = e.snapshot()
+        cp = e.deploy("digital-financial-center", "ae-adgm", port, "--console", "maybe")
+        assert cp.returncode == 2 and "--console is on or off" in cp.stderr, cp.stdout + cp.stderr
+        assert e.snapshot() == before
+        cp = e.deploy("digital-financial-center", "ae-adgm", port, "--console", "off")
+        assert cp.returncode == 0 and "console:" not in cp.stdout, cp.stdout + cp.stderr
+        assert get(port, "/regulator/").status_code == 404
+        assert json.load(open(os.path.join(e.data, "ae-adgm", "deploy.json")))["console"] == "off"
+        cp = e.deploy("digital-financial-center", "ae-adgm", port)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        assert get(port, "/regulator/").status_code == 404
+        cp = e.mez("zone", "backup", "ae-adgm", "--data-dir", e.data, "--out", out)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        cp = e.mez("zone", "restore", out, "--data-dir", e.data, "--replace", "--yes")
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        assert get(port, "/v1/zone").json()["zone_id"] == "ae-adgm"
+        assert get(port, "/regulator/").status_code == 404
+        cp = e.deploy("digital-financial-center", "ae-adgm", port, "--console", "on")
+        assert cp.returncode == 0 and "console:" in cp.stdout, cp.stdout + cp.stderr
+        assert get(port, "/regulator/").status_code == 200
+    finally:
+        e.stop()
+
+
 def un_feed(path, records):
     """A UN list file in the UN's format with the given <INDIVIDUAL> records (XML text)."""
     with open(path, "w") as f:
