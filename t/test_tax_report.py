@@ -103,6 +103,28 @@ def test_a_year_of_payments_made_and_received(zone, books):
     assert [x["occurred_at"] for x in doc["line_items"]] == sorted(x["occurred_at"] for x in doc["line_items"])
 
 
+def test_a_returned_payments_tax_is_no_longer_reported(zone):
+    """A payment the bank returned was never paid, so nothing was withheld from it: the adjustment that cancels
+    its deduction comes off the totals and its section (the section left out when nothing stands in it), while
+    breakdown_by_type still shows both events with their own totals. Before, the report counted the cancelled
+    deduction as tax withheld."""
+    from test_mass_payment_outcome import BANK, outbound, ret
+    eid, a, w, returned = outbound(zone, amount="40.00", withholding="4.00")
+    body = {"source_account_id": a["account_id"], "destination": BANK, "amount": "20.00", "currency": "PKR",
+            "payment_type": "goods_payment",
+            "metadata": withholding(w, "1.00", "0.05", "153(1)(a)", statute="Income Tax Ordinance 2001")}
+    paid(zone, body)
+    r = ret(zone, returned["payment_id"])
+    assert r.status_code == 200, r.text
+    s = report(zone, eid, "2026", "summary")["summary"]
+    assert (s["total_income"], s["total_withholding_deducted"], s["total_withholding_collected"],
+            s["total_tax_events"]) == ("0.00", "0.00", "1.00", 3), s
+    assert s["breakdown_by_type"] == [{"event_type": "adjustment", "count": 1, "total_amount": "4.00"},
+                                      {"event_type": "withholding_deduction", "count": 2, "total_amount": "5.00"}]
+    assert s["breakdown_by_section"] == [
+        {"statute": "Income Tax Ordinance 2001", "section": "153(1)(a)", "count": 1, "total_amount": "1.00"}]
+
+
 def test_the_year_is_the_events_own(zone, books):
     """An event counts in the tax year it was recorded with, as the listing filters it: the 2025 payment alone in
     2025, nothing in 2027 (zero totals, in the currency of the entity's account)."""

@@ -25,6 +25,9 @@
  *    received, total_withholding_deducted; the payments' gross amounts are total_income. Income is therefore the
  *    income its tax events evidence: a receipt from which nothing was withheld is no tax event and is not in it.
  *    A payment an entity makes to itself counts on both sides, once in the count and the breakdowns.
+ *  - the adjustment that cancels a withholding deduction (a returned payment was never paid, so nothing was
+ *    withheld from it: mass_payment_outcome.c) is taken off both sides, the gross off total_income, and off its
+ *    section, whose count it lowers by one (a section with nothing left standing is left out);
  *  - capital_gains events (none is recorded by this store today) make total_capital_gains, given only when there
  *    is one; other event types appear in breakdown_by_type only.
  * breakdown_by_type covers every event of the report, whichever side the entity was on; breakdown_by_section the
@@ -74,13 +77,15 @@ typedef struct {
     json_t *items;
 } totals_t;
 
-static void add(apr_array_header_t *buckets, const char *a, const char *b, __int128 amount)
+/* Adds amount to the bucket (a, b) and count (1 for an event, -1 for the adjustment that cancels one) to its
+ * count. */
+static void add(apr_array_header_t *buckets, const char *a, const char *b, __int128 amount, int count)
 {
     bucket_t *x;
     for (int i = 0; i < buckets->nelts; i++) {
         x = &APR_ARRAY_IDX(buckets, i, bucket_t);
         if (!strcmp(x->a, a) && (!b || !strcmp(x->b, b))) {
-            x->count++;
+            x->count += count;
             x->total += amount;
             return;
         }
@@ -88,7 +93,7 @@ static void add(apr_array_header_t *buckets, const char *a, const char *b, __int
     x = apr_array_push(buckets);
     x->a = a;
     x->b = b;
-    x->count = 1;
+    x->count = count;
     x->total = amount;
 }
 
@@ -105,7 +110,10 @@ static json_t *buckets_json(mez_mass_call_t *c, apr_array_header_t *buckets, int
     qsort(buckets->elts, (size_t)buckets->nelts, sizeof(bucket_t), bucket_order);
     for (int i = 0; i < buckets->nelts; i++) {
         const bucket_t *x = &APR_ARRAY_IDX(buckets, i, bucket_t);
-        json_t *o = sections ? json_pack("{s:s,s:s}", "statute", x->a, "section", x->b)
+        json_t *o;
+        if (!x->count && !x->total)         /* a section whose every deduction was cancelled: nothing stands */
+            continue;
+        o = sections ? json_pack("{s:s,s:s}", "statute", x->a, "section", x->b)
                              : json_pack("{s:s}", "event_type", x->a);
         json_object_set_new(o, "count", json_integer(x->count));
         json_object_set_new(o, "total_amount", json_string(mez_mass_amount_format(c->p, x->total, exponent)));
@@ -185,16 +193,24 @@ static int take(mez_mass_call_t *c, totals_t *t, const char *text, const char *r
     t->exponent = exponent;
     t->currency = APR_ARRAY_IDX(t->currencies, 0, const char *);
     t->events++;
-    add(t->by_type, apr_pstrdup(c->p, type), NULL, v);
-    if (!strcmp(type, "withholding_deduction")) {
+    add(t->by_type, apr_pstrdup(c->p, type), NULL, v, 1);
+    /* A withholding deduction counts; the adjustment that cancels one (a returned payment, never paid:
+     * mass_payment_outcome.c) counts against it, in the same tax year, section and statute, so the totals and
+     * the sections are what was really withheld. breakdown_by_type lists each type's own total (the contract's
+     * amounts are never negative), the adjustments' included. */
+    if (!strcmp(type, "withholding_deduction")
+        || (!strcmp(type, "adjustment")
+            && !strcmp(str(json_object_get(e, "metadata"), "adjusts_event_type"), "withholding_deduction"))) {
         const json_t *basis = json_array_get(json_object_get(e, "legal_basis"), 0);
         const char *section = basis ? str(basis, "section") : str(json_object_get(e, "metadata"), "section");
-        add(t->by_section, apr_pstrdup(c->p, basis ? str(basis, "statute") : ""), apr_pstrdup(c->p, section), v);
+        int sign = !strcmp(type, "withholding_deduction") ? 1 : -1;
+        add(t->by_section, apr_pstrdup(c->p, basis ? str(basis, "statute") : ""), apr_pstrdup(c->p, section),
+            sign * (__int128)v, sign);
         if (own)
-            t->collected += v;
+            t->collected += sign * (__int128)v;
         if (received_gross) {
-            t->deducted += v;
-            t->income += apr_atoi64(received_gross);
+            t->deducted += sign * (__int128)v;
+            t->income += sign * (__int128)apr_atoi64(received_gross);
         }
     }
     else if (!strcmp(type, "capital_gains") && own) {
