@@ -899,6 +899,55 @@ def test_a_cross_border_transfer_is_decided_by_both_zones_recorded_and_settled(p
     assert "9999" in r.json()["detail"]
 
 
+def test_a_transfer_the_destination_could_not_settle_ends_as_the_corridor_says(pair, trade):
+    """The destination's account is frozen: the transfer is decided, paid and recorded, but not settled there, so
+    the sender's payment stays processing. The treasury may not return it by hand (the destination may still
+    credit it: 409 transfer.recorded_on_corridor, nothing moves); a payment returned all the same at the store is
+    never settled at the destination afterwards (409 transfer.payment_returned: the money would exist twice); once
+    the account is unfrozen, asking again settles the transfer there and the payment here."""
+    a, b = pair.a, pair.b
+    cid, (payer, src), (payee, dst) = trade
+
+    def status(zone, acc, state):
+        r = pair.op(zone, "POST", "/mass/v1/fiscal/accounts/%s/status" % acc, {"status": state, "reason": "test"})
+        assert r.status_code == 200, r.text
+
+    status(b, dst, "frozen")
+    try:
+        sent = []
+        for amount in ("5.00", "6.00"):
+            r = pair.op(a, "POST", "/v1/corridors/%s/transfers" % cid, transfer_body(src, dst, amount))
+            assert r.status_code == 201, r.text
+            t = r.json()
+            assert t["settlement"]["settled"] is False, t["settlement"]
+            assert t["payment_settlement"]["settled"] is False, t
+            pay_id = t["outbound"]["resource"]["payment_id"]
+            assert pair.op(a, "GET", "/v1/fiscal/payments/" + pay_id).json()["status"] == "processing"
+            sent.append((t["sequence"], pay_id))
+        (seq1, pay1), (seq2, pay2) = sent
+        before_a, bal_src = money(a), balance(pair, a, src)
+        r = pair.op(a, "POST", "/v1/fiscal/payments/%s/return" % pay1, {"reason": "bank rejected"})
+        p = assert_problem(r, 409, "transfer.recorded_on_corridor")
+        assert "/v1/corridors/%s/settle" % cid in p["detail"], p
+        r = pair.op(a, "POST", "/v1/fiscal/payments/%s/settle" % pay1, {"reference": "by hand"})
+        assert_problem(r, 409, "transfer.recorded_on_corridor")
+        assert money(a) == before_a and balance(pair, a, src) == bal_src
+        # the store itself does not know the corridor: a Mass operator returns the second payment there
+        r = pair.op(a, "POST", "/mass/v1/fiscal/payments/%s/return" % pay2, {"reason": "returned at the store"})
+        assert r.status_code == 200 and r.json()["status"] == "failed", r.text
+    finally:
+        status(b, dst, "active")
+    before_b, bal_dst = money(b), balance(pair, b, dst)
+    assert_problem(pair.op(a, "POST", "/v1/corridors/%s/settle" % cid, {"sequence": seq2}), 409,
+                   "transfer.payment_returned")
+    assert money(b) == before_b and balance(pair, b, dst) == bal_dst
+    r = pair.op(a, "POST", "/v1/corridors/%s/settle" % cid, {"sequence": seq1})
+    assert r.status_code == 200 and r.json()["settlement"]["settled"] is True, r.text
+    assert r.json()["payment_settlement"] == {"settled": True, "payment_id": pay1}, r.text
+    assert float(balance(pair, b, dst)) == float(bal_dst) + 5
+    assert pair.op(a, "GET", "/v1/fiscal/payments/" + pay1).json()["status"] == "settled"
+
+
 def test_the_responder_zone_pays_through_the_sequencer(pair, trade):
     a, b = pair.a, pair.b
     cid, (payer, src), (payee, dst) = trade

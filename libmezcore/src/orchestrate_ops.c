@@ -9,6 +9,7 @@
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/bank_ids.h"
+#include "mez/corridor.h"
 #include "mez/digest.h"
 #include "mez/json.h"
 #include "mez/tax.h"
@@ -695,6 +696,31 @@ static mez_status_t fiscal_finish(orch_t *o)
  * operators record it (conf/mez-policy.conf), and an entity token is refused here as well, so that a zone whose
  * policy forgot the route still does not let a payer confirm its own bank payment or take its money back. The body
  * is the treasury's; a compliance envelope has nothing to say about it and is refused. */
+/* A corridor transfer's payment whose transfer the corridor recorded (a receipt appended under the transfer's id,
+ * the payment's reference: transfer.c) ends as the corridor says, not by hand: the destination may have credited
+ * the payee already, or will when asked (POST /v1/corridors/{id}/settle, which then settles the payment too), so
+ * returning it would give the payer money the payee also got, and settling it by hand would count as gone money
+ * the destination may never have credited. The corridor's own settlement (actor "corridor:<id>") passes. A
+ * transfer the corridor never recorded is this zone's alone: its payment is returned or settled as any other. */
+static mez_status_t corridor_outcome_check(orch_t *o, const json_t *payment, const char *verb)
+{
+    const json_t *dest = json_object_get(payment, "destination");
+    const char *cid = mez_orch_str(dest, "corridor_id"), *ref = mez_orch_str(payment, "reference"), *text = NULL;
+    uint64_t seq = 0;
+    int found = 0;
+    mez_status_t rv;
+    if (!mez_orch_str(dest, "type") || strcmp(mez_orch_str(dest, "type"), "corridor_settlement") || !cid || !ref
+        || (o->req->actor && !strncmp(o->req->actor, "corridor:", 9)))
+        return MEZ_OK;
+    if ((rv = mez_corridor_receipt_by_ref(o->p, o->db, cid, ref, &text, &seq, &found, o->pb)) != MEZ_OK || !found)
+        return rv;
+    return mez_problem(o->pb, o->p, MEZ_EINVAL, 409, "transfer.recorded_on_corridor", NULL,
+                       "payment %s is transfer %s, which receipt %" APR_UINT64_T_FMT " of corridor %s records: it "
+                       "is settled as the destination settles it (POST /v1/corridors/%s/settle {\"sequence\": %"
+                       APR_UINT64_T_FMT "}), not %s by hand", o->req->path_id, ref, seq, cid, cid, seq,
+                       !strcmp(verb, "settle") ? "settled" : "returned");
+}
+
 static mez_status_t outcome_prepare(orch_t *o)
 {
     const char *verb = strcmp(o->op->name, "fiscal.payment_settle") ? "return" : "settle", *eid;
@@ -730,6 +756,8 @@ static mez_status_t outcome_prepare(orch_t *o)
     eid = mez_orch_str(acc, "entity_id");
     o->owner_entity = eid && *eid ? eid : NULL;
     o->subject_id = o->req->path_id;
+    if ((rv = corridor_outcome_check(o, payment, verb)) != MEZ_OK)
+        return rv;
     set_mass(o, "POST", apr_pstrcat(o->p, "/v1/fiscal/payments/", o->req->path_id, "/", verb, NULL));
     return MEZ_OK;
 }

@@ -41,6 +41,25 @@ static void settle_at_peer(const mez_corridor_env_t *env, const char *corridor_i
         json_object_set(*settlement, "answer", ans.body);
 }
 
+/* The transfer's outbound payment as the treasury has it now: a payment the treasury returned (status "failed":
+ * the payer got the gross back, its tax reversed) must not reach the destination, or the money would exist twice.
+ * 409 transfer.payment_returned; a payment that cannot be read is the read's problem. */
+static mez_status_t payment_not_returned(const mez_corridor_env_t *env, const char *payment_id, mez_problem_t *pb)
+{
+    json_t *pay;
+    mez_status_t st;
+    if (!payment_id)
+        return MEZ_OK;
+    if ((st = mez_orch_mass_read(env->zone, env->p, env->db, apr_pstrcat(env->p, "/v1/fiscal/payments/", payment_id,
+                                                                         NULL), NULL, NULL, &pay, pb)) != MEZ_OK)
+        return st;
+    if (str(pay, "status") && !strcmp(str(pay, "status"), "failed"))
+        return mez_problem(pb, env->p, MEZ_EINVAL, 409, "transfer.payment_returned", NULL,
+                           "the transfer's payment %s was returned to the payer: the transfer is not recorded or "
+                           "settled on the corridor", payment_id);
+    return MEZ_OK;
+}
+
 /* The destination settled the transfer at seq: this zone's outbound payment (payment_id, status "processing", its
  * net in the outbound account sys_outbound_<CUR>) has left the zone, and the treasury records it as settled
  * (fiscal.payment_settle: the net moves to the clearing account, with the corridor's receipt as the reference), as
@@ -180,8 +199,11 @@ static int run(const mez_corridor_env_t *env, const char *id, const json_t *body
                     peer_zone);
         return xfail(env, xa, &pb, NULL);
     }
-    payment = own(env, json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:{s:s, s:s, s:s}}}", "source_account_id",
-                                 src, "amount", amount, "currency", currency, "payment_type",
+    /* reference: the transfer, so that the treasury's record of the payment names it (a return of a transfer the
+     * corridor recorded is refused: orchestrate_ops.c outcome_prepare). */
+    payment = own(env, json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:{s:s, s:s, s:s}}}",
+                                 "source_account_id", src, "amount", amount, "currency", currency, "reference",
+                                 transfer_id, "payment_type",
                                  ptype ? ptype : "goods_payment", "destination", "type", "corridor_settlement",
                                  "corridor_id", id, "destination_zone_id", peer_zone, "bank_details",
                                  "beneficiary_name", payee_name, "beneficiary_zone_id", peer_zone,
@@ -203,6 +225,10 @@ static int run(const mez_corridor_env_t *env, const char *id, const json_t *body
     }
     xa->money_moved = 1;
     xa->decision = out.decision ? out.decision : "";
+    /* A retry under the transfer's key gets the payment's first answer; the treasury may have returned it since
+     * (its bank leg, here the corridor, never happened): then nothing more is done for the transfer. */
+    if (payment_not_returned(env, str(json_object_get(out.body, "resource"), "payment_id"), &pb) != MEZ_OK)
+        return xfail(env, xa, &pb, json_pack("{s:s, s:O}", "transfer_id", transfer_id, "payment", out.body));
 
     /* 3. the receipt: both zones' decisions */
     transition = json_pack("{s:s, s:{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s, s:O, s:s}, "
@@ -400,6 +426,7 @@ mez_status_t mez_transfer_settle_again(const mez_corridor_env_t *env, const char
                            c.size ? c.size - 1 : 0);
     seq = (uint64_t)json_integer_value(v);
     if ((st = mez_corridor_own_outbound(p, env->db, env->zone->zone_id, &c, seq, &payment_id, pb)) != MEZ_OK
+        || (st = payment_not_returned(env, payment_id, pb)) != MEZ_OK
         || (st = env->peer(env->baton, c.peer_zone_id, &did, pb)) != MEZ_OK)
         return st;
     settle_at_peer(env, id, seq, &settlement);
