@@ -262,5 +262,20 @@ apr_time_t mez_tz_end_of_day(const mez_tz_t *tz, int64_t day)
     }
     if (best == INT64_MIN)
         best = fallback == INT64_MIN ? wall : fallback;
+    else if (best + mez_tz_offset(tz, best) != wall) {
+        /* 23:59:59 does not exist that day: the clock jumped past it (23:30 -> 00:30, say), and the candidate
+         * found is an earlier second on the day (22:59:59 by the offset after the jump). The day ends the second
+         * before the jump, found by halving: the date is the day's at best and the next day's 26 hours on, and
+         * moves forward only once in between (the clock jumps forward here, never back). */
+        int64_t lo = best, hi = best + 93600;
+        while (hi - lo > 1) {
+            int64_t mid = lo + (hi - lo) / 2;
+            if (mez_tz_floor_div(mid + mez_tz_offset(tz, mid), 86400) == day)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        best = lo;
+    }
     return (apr_time_t)best * APR_USEC_PER_SEC;
 }

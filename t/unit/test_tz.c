@@ -222,6 +222,40 @@ static void test_posix_rules(void)
     CU_ASSERT_EQUAL(mez_tz_posix_offset(&r, utc(2200, 7, 1, 0, 0, 0)), -4 * 3600);
 }
 
+/* A zone whose clock jumps across midnight at a time that is not on the hour (XST0XDT: at 23:30 on the second
+ * Sunday of March it goes to 00:30), as a TZif file of no transitions and that footer rule: the day ends at
+ * 23:29:59, the last second its date shows, not at 22:59:59 (23:59:59 less the offset after the jump), which
+ * would leave half an hour of the day to an attestation that expired within it. */
+static void test_end_of_day_when_the_clock_jumps_past_midnight(void)
+{
+    static const char footer[] = "\nXST0XDT,M3.2.0/23:30,M11.1.0/1\n";
+    unsigned char buf[256], *q = buf;
+    mez_problem_t pb = { 0 };
+    const mez_tz_t *tz = NULL;
+    for (int part = 0; part < 2; part++) {
+        /* header: magic, version '2', 15 reserved, then isutcnt isstdcnt leapcnt timecnt typecnt charcnt */
+        static const unsigned char counts[24] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+                                                  0, 0, 0, 4 };
+        memcpy(q, "TZif2", 5);
+        memset(q + 5, 0, 15);
+        memcpy(q + 20, counts, 24);
+        q += 44;
+        memcpy(q, "\0\0\0\0\0\0XST", 10);     /* one type: utoff 0, isdst 0, designation at 0; "XST\0" */
+        q[9] = 0;
+        q += 10;
+    }
+    memcpy(q, footer, sizeof(footer) - 1);
+    q += sizeof(footer) - 1;
+    CU_ASSERT_EQUAL_FATAL(mez_tz_parse(unit_pool(), "Test/Jump", buf, (size_t)(q - buf), &tz, &pb), MEZ_OK);
+    /* 10 March 2030 is the second Sunday of March */
+    CU_ASSERT_EQUAL(mez_tz_offset(tz, utc(2030, 3, 10, 23, 29, 59)), 0);
+    CU_ASSERT_EQUAL(mez_tz_offset(tz, utc(2030, 3, 10, 23, 30, 0)), 3600);
+    CU_ASSERT_EQUAL(mez_tz_end_of_day(tz, mez_days_from_civil(2030, 3, 10)), at(2030, 3, 10, 23, 29, 59));
+    /* an ordinary day still ends at 23:59:59 on its wall clock */
+    CU_ASSERT_EQUAL(mez_tz_end_of_day(tz, mez_days_from_civil(2030, 3, 11)), at(2030, 3, 11, 22, 59, 59));
+    CU_ASSERT_EQUAL(mez_tz_end_of_day(tz, mez_days_from_civil(2030, 1, 15)), at(2030, 1, 15, 23, 59, 59));
+}
+
 void unit_register_tz(void)
 {
     CU_pSuite s = unit_suite("tz");
@@ -231,4 +265,5 @@ void unit_register_tz(void)
     CU_add_test(s, "the reader agrees with the C library over 180 years of 15 zones", test_agrees_with_libc);
     CU_add_test(s, "bad and unknown names, truncated and foreign files", test_refusals);
     CU_add_test(s, "POSIX TZ strings of the footer", test_posix_rules);
+    CU_add_test(s, "the end of a day whose clock jumps past midnight", test_end_of_day_when_the_clock_jumps_past_midnight);
 }
