@@ -159,7 +159,8 @@ mez_status_t mez_fiscal_payment_list(mez_mass_call_t *c)
         || (v[2] && !id_param(c, "entity_id", v[2]))
         || (v[3] && !one_of(c, "destination_type", v[3], destination_types))
         || (v[4] && !time_bound(c, "created_after", v[4], 1, &after, &none))
-        || (v[5] && !time_bound(c, "created_before", v[5], 0, &before, &none)) || (v[6] && !limit_param(c, v[6], &limit))
+        || (v[5] && !time_bound(c, "created_before", v[5], 0, &before, &none))
+        || (v[6] && !limit_param(c, v[6], &limit))
         || (v[7] && !cursor_param(c, v[7], &cur_at, &cur_id)))
         return MEZ_OK;
 
