@@ -5,6 +5,7 @@
 # returned one; the fixed order (created_at, then payment_id: the settlement queue oldest first) across pages, also
 # while payments settle between pages; an entity token listing its own entity's payments only; bad parameters
 # refused with their pointer and nothing changed.
+import os
 import uuid
 
 import pytest
@@ -12,7 +13,8 @@ import pytest
 import mass_contract
 from mass_fixtures import counts, entity, mass, sql_exec
 from mez_harness import assert_problem, policy_conf, token_secret
-from test_mass_fiscal import MONEY_TABLES, deposit, new_account, pay, payment
+from test_mass_client import operator_token, protected_store_conf, write_secret
+from test_mass_fiscal import MONEY_TABLES, pay, payment
 
 BANK = {"type": "external_bank", "bank_details": {"iban": "PK36SCBL0000001123456702", "beneficiary_name": "X"}}
 CORRIDOR = {"type": "corridor_settlement", "corridor_id": "cor_pk_ae", "destination_zone_id": "ae-dubai"}
@@ -260,6 +262,8 @@ def test_an_entity_lists_its_own_payments_only(world):
     for caller, other in (("a", world["c_ent"]), ("b", world["a_ent"]), ("a", "ent_" + "0" * 64)):
         assert_problem(zone.get("/v1/fiscal/payments?entity_id=" + other, headers=world["tokens"][caller]), 403,
                        "auth.not_entity_owner", pointer="/entity_id")
+    assert_problem(zone.get("/v1/fiscal/payments?entity_id=", headers=world["tokens"]["a"]), 400,
+                   "request.invalid_parameter", pointer="/entity_id")
     assert_problem(zone.get("/v1/fiscal/payments", headers=world["tokens"]["watcher"]), 403, "auth.forbidden_role")
     assert_problem(zone.get("/v1/fiscal/payments"), 401)
 
@@ -292,3 +296,20 @@ def test_zone_api_pages_and_refuses_bad_parameters(world):
     r = zone.request("DELETE", "/v1/fiscal/payments", headers=op)
     assert_problem(r, 405, "request.method_not_allowed")
     assert set(r.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "POST"}
+
+
+def test_the_list_through_a_remote_fiscal_primitive(module_zones, driver, mez_env):
+    """A zone whose treasury is another zone's sovereign store (MezMassEndpoint fiscal http://B/mass) lists B's
+    payments as B does; B's refusals of a parameter reach the caller as B gave them, pointer included."""
+    b = module_zones(driver, name="paylistb", extra_conf=protected_store_conf(mez_env))
+    secret = operator_token(b)
+    token_file = write_secret(os.path.join(mez_env.new_dir("paylista"), "mass.token"), secret)
+    a = module_zones(driver, name="paylista", extra_conf="MezMassEndpoint fiscal %s\nMezMassTokenFile %s\n"
+                                                         "MezMassTimeout 5" % (b.url("/mass"), token_file))
+    w = three_payments(b, {"Authorization": "Bearer " + secret})
+    queue = listed(a, "status=processing", path="/v1/fiscal/payments")
+    assert ids(queue) == [w["processing"]]
+    assert listed(a, "limit=2", path="/v1/fiscal/payments") == listed(b, "limit=2", headers={
+        "Authorization": "Bearer " + secret})
+    assert_problem(a.get("/v1/fiscal/payments?created_after=2026-01-01"), 400, "request.invalid_parameter",
+                   pointer="/created_after")

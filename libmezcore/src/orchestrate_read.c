@@ -65,12 +65,15 @@ mez_status_t mez_orch_payment_list_query(apr_pool_t *p, apr_table_t *q, const ch
                                          mez_problem_t *pb)
 {
     const char *entity = apr_table_get(q, "entity_id"), *out = "";
-    if (scope && entity && strcmp(entity, scope))
+    if (scope && entity && *entity && strcmp(entity, scope))
         return mez_problem(pb, p, MEZ_EINVAL, 403, "auth.not_entity_owner", "/entity_id",
                            "this caller (its token or certificate) acts for entity %s only, and lists its payments "
                            "only", scope);
     for (const char *const *n = mez_orch_payment_list_params; *n; n++) {
-        const char *v = !strcmp(*n, "entity_id") && scope ? scope : apr_table_get(q, *n);
+        const char *v = apr_table_get(q, *n);
+        /* An entity token's list is its entity's; an empty entity_id goes on as it is, for the primitive to refuse. */
+        if (!strcmp(*n, "entity_id") && scope && (!v || *v))
+            v = scope;
         if (v)
             out = apr_pstrcat(p, out, *out ? "&" : "", *n, "=", query_escape(p, v), NULL);
     }
