@@ -47,9 +47,10 @@ static const write_route_t writes[] = {
     { NULL, NULL }
 };
 
-/* Reads answered by the primitive under the same path (the two register lists are answered here: serve_list). */
+/* Reads answered by the primitive under the same path (the two register lists are answered here: serve_list; the
+ * payments' list: serve_payments). */
 static const char *const reads[] = {
-    "/v1/entities", "/v1/licences", "/v1/entities/*", "/v1/entities/*/beneficial-owners",
+    "/v1/entities", "/v1/licences", "/v1/fiscal/payments", "/v1/entities/*", "/v1/entities/*/beneficial-owners",
     "/v1/entities/*/dissolution/status", "/v1/ownership/*/cap-table", "/v1/ownership/*/share-classes", "/v1/fiscal/accounts/*",
     "/v1/fiscal/accounts/*/ledger", "/v1/fiscal/payments/*", "/v1/fiscal/*/tax-events", "/v1/consent/*",
     "/v1/consent/*/audit-trail",
@@ -215,6 +216,26 @@ static int serve_list(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
     }
 }
 
+/* GET /v1/fiscal/payments: the treasury's payments page by page, oldest first (with status=processing, the
+ * settlement queue), as the fiscal primitive lists them wherever MezMassEndpoint puts it. Operators and regulators
+ * list all; an entity token its own entity's (mez_orch_payment_list_query decides; mez-policy.conf admits the
+ * three roles). The parameters' names are checked here, their values by the primitive, whose refusals are the
+ * answer. */
+static int serve_payments(request_rec *r, mez_db_t *db)
+{
+    mez_problem_t pb = { 0 };
+    mez_mass_request_t req = { "GET", "/v1/fiscal/payments", NULL, NULL, NULL };
+    mez_mass_response_t resp = { 0 };
+    apr_table_t *q;
+    if (mez_read_query(r, mez_orch_payment_list_params, &q, &pb) != MEZ_OK
+        || mez_orch_payment_list_query(r->pool, q, apr_table_get(r->notes, "mez-entity"), &req.query, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    apr_table_setn(r->notes, "mez-action", "fiscal.payment_list");
+    if (read_mass(r, db, &req, &resp, &pb) != MEZ_OK)
+        return mez_send_problem(r, &pb, NULL);
+    return mez_send_mass_answer(r, &resp);
+}
+
 /* GET /v1/registers/summary: the registers at a glance (mez_orch_register_summary), for the zone's operators and
  * regulators (mez-policy.conf); an entity reads its own records, not the register's numbers. */
 int mez_registers_summary(request_rec *r, mez_srv_conf_t *sc)
@@ -301,6 +322,8 @@ int mez_orch_serve(request_rec *r, mez_srv_conf_t *sc)
         return mez_send_problem(r, &pb, NULL);
     if (r->method_number == M_GET && (!strcmp(r->uri, "/v1/entities") || !strcmp(r->uri, "/v1/licences")))
         return serve_list(r, sc, db);
+    if (r->method_number == M_GET && !strcmp(r->uri, "/v1/fiscal/payments"))
+        return serve_payments(r, db);
     if (r->method_number == M_GET && !strncmp(r->uri, "/v1/licences/", 13))
         return serve_licence(r, db, caps[0]);
     if (r->method_number == M_GET)

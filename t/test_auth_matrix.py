@@ -108,6 +108,9 @@ def routes(w):
         ("payment", "POST", "/v1/fiscal/payments",
          {"source_account_id": acc, "destination": {"type": "internal_account", "account_id": acc},
           "amount": "1", "currency": "PKR", "payment_type": "goods_payment"}, owner),
+        # Every entity token lists (its own entity's payments); naming another entity is refused.
+        ("payment list", "GET", "/v1/fiscal/payments?status=processing", None, reader | {"entity_other"}),
+        ("payment list of an entity", "GET", "/v1/fiscal/payments?entity_id=" + own, None, reader),
         ("payment settle", "POST", "/v1/fiscal/payments/pay_x/settle", {"reference": "FT1"}, ops),
         ("payment return", "POST", "/v1/fiscal/payments/pay_x/return", {"reason": "AC04"}, ops),
         ("withholding calculate", "POST", "/v1/fiscal/withholding/calculate",

@@ -107,7 +107,8 @@ def test_every_api_path_the_console_calls_is_documented(world, mez_env):
         src = f.read()
     called = set(re.findall(r'"(/(?:v1|readyz)[^"?]*)"', src))
     assert {"/v1/evaluations", "/v1/sanctions/clearances", "/v1/audit/rows", "/v1/audit/anchor",
-            "/v1/corridors", "/v1/watchers", "/v1/peers", "/v1/peers/refusals", "/v1/zone", "/readyz"} <= called
+            "/v1/corridors", "/v1/watchers", "/v1/peers", "/v1/peers/refusals", "/v1/zone", "/readyz",
+            "/v1/fiscal/payments"} <= called
     for path in called:
         template = path.rstrip("/")
         if template.endswith("/v1/evaluations") and path.endswith("/"):
@@ -298,6 +299,52 @@ def test_a_regulator_browses_the_registers_in_the_console(world):
     assert ls["total"] == len(every) and ls["states"]["UNDER_REVIEW"] == len(rep["filtered"])
     assert "pk-secp:private-limited-company" in ls["text"] and "as of " + summary["as_of"][:10] in ls["text"]
     assert rep["filter_after_click"] == "UNDER_REVIEW"
+
+
+def test_a_regulator_works_through_the_settlement_queue_in_the_console(world):
+    """The Payments view: the payments still waiting for a bank or a corridor, oldest first and page by page (two a
+    page here), as the API lists them; then every payment of one entity (made or received) in any state; a payment
+    opened as a record. A beneficiary's name is shown as text, never as markup."""
+    zone, reg = world["zone"], world["reg"]
+    op, h = {"Authorization": "Bearer " + world["op"]}, {"Authorization": "Bearer " + reg}
+
+    def made(path, body):
+        r = zone.post(path, json=body, headers=op)
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    payer = world["entity"]
+    payee = made("/v1/entities", {"entity_type": "corporation", "legal_name": "Sutlej Console Exporters Ltd",
+                                  "compliance": {"evidence": EVIDENCE}})["id"]
+    ntn = {"ntn_number": "1234567", "ntn_type": "company"}
+    src, dst = (made("/mass/v1/fiscal/accounts", {"entity_id": e, "account_type": "operating", "currency": "PKR",
+                                                  "ntn": ntn})["account_id"] for e in (payer, payee))
+    made("/mass/v1/fiscal/accounts/%s/deposits" % src, {"amount": "1000.00", "currency": "PKR",
+                                                        "reference": "capital"})
+    bank = {"type": "external_bank", "bank_details": {"iban": "PK36SCBL0000001123456702",
+                                                      "beneficiary_name": "<b>Lahore</b> Yarn & Co"}}
+    paid = [made("/mass/v1/fiscal/payments", {"source_account_id": src, "destination": d, "amount": a,
+                                              "currency": "PKR", "payment_type": "goods_payment"})["payment_id"]
+            for d, a in ((bank, "10.00"), ({"type": "internal_account", "account_id": dst}, "20.00"), (bank, "30.00"),
+                         (bank, "40.00"))]
+    r = zone.post("/v1/fiscal/payments/%s/settle" % paid[2], json={"reference": "FT26015CONSOLE"}, headers=op)
+    assert r.status_code == 200, r.text
+    rep = drive(world, reg, "payments", payer)
+    assert rep["message"] is None, rep
+    assert rep["head"] == ["payment", "made", "from account", "to", "gross", "net", "state"]
+    queue = zone.get("/v1/fiscal/payments?status=processing&limit=1000", headers=h).json()["payments"]
+    assert [e["id"] for e in rep["queue"]] == [p["payment_id"] for p in queue]
+    assert {paid[0], paid[3]} <= {e["id"] for e in rep["queue"]} and paid[2] not in {e["id"] for e in rep["queue"]}
+    assert rep["queue_pages"] == (len(queue) + 1) // 2
+    [row] = [e for e in rep["queue"] if e["id"] == paid[0]]
+    assert row["cells"][2] == src and row["cells"][4] == "10.00 PKR" and row["cells"][6] == "processing"
+    assert row["cells"][3] == "bank <b>Lahore</b> Yarn & Co PK36SCBL0000001123456702", row
+    mine = zone.get("/v1/fiscal/payments?entity_id=%s&limit=1000" % payer, headers=h).json()["payments"]
+    assert [e["id"] for e in rep["entity_payments"]] == [p["payment_id"] for p in mine]
+    assert set(paid) <= {e["id"] for e in rep["entity_payments"]}
+    states = {e["id"]: e["cells"][6] for e in rep["entity_payments"]}
+    assert (states[paid[1]], states[paid[2]]) == ("settled", "settled")
+    assert rep["opened"]["form"] == mine[0]["payment_id"] and rep["opened"]["title"].startswith(mine[0]["payment_id"])
 
 
 def test_a_token_the_zone_refuses_signs_the_console_out(world):

@@ -6,10 +6,11 @@
 //
 // What it shows: the decisions the zone recorded (refusals first, each with the law it cited and its digest checked
 // here), the entity and licence registers page by page with their numbers by state and type (each entry opens as a
-// record), the sanctions clearances awaiting a second principal (approve, revoke with a reason), the audit trail with
-// every row's hash recomputed in the browser (mez-verify.mjs), a signed anchor to download and keep, one record
-// with the decisions and clearances about it, and the corridors, peers and watchers. In a browser it starts itself; tests
-// import it and call start() with a DOM and a fetch.
+// record), the treasury's payments oldest first (the settlement queue: those still processing), the sanctions
+// clearances awaiting a second principal (approve, revoke with a reason), the audit trail with every row's hash
+// recomputed in the browser (mez-verify.mjs), a signed anchor to download and keep, one record with the decisions and
+// clearances about it, and the corridors, peers and watchers. In a browser it starts itself; tests import it and call
+// start() with a DOM and a fetch.
 import { checkAnchor, checkAuditPage, checkEvaluation } from "./mez-verify.mjs";
 
 const TOKEN_KEY = "mez.regulator.token";
@@ -51,14 +52,16 @@ export function csvCell(v) {
 }
 
 // env: { document, fetch(path, init), storage (sessionStorage-like), download(name, text, type) | null,
-//        auditPage (rows per audit page, default 100), registerPage (entries per register page, default 50) }
+//        auditPage (rows per audit page, default 100), registerPage (entries per register page, default 50),
+//        paymentPage (payments per page, default 50) }
 export function start(env) {
     const doc = env.document;
     const auditPage = env.auditPage || AUDIT_PAGE;
     const registerPage = env.registerPage || PAGE;
+    const paymentPage = env.paymentPage || PAGE;
     const $ = (id) => doc.getElementById(id);
     const state = { view: "decisions", zone: null, decisionsBefore: null, auditFirst: null, auditFirstRow: null,
-                    registerCursor: null };
+                    registerCursor: null, paymentCursor: null };
 
     // ---------------------------------------------------------------- DOM helpers: text only, never markup
     function el(tag, attrs, ...children) {
@@ -80,9 +83,9 @@ export function start(env) {
     }
     const badge = (text, kind) => el("span", { class: "badge " + kind }, text);
     // A state as a badge: green for what is in order, red for a refusal or a stop, amber for the rest.
-    const GOOD = new Set(["compliant", "active", "ACTIVE", "ready"]);
+    const GOOD = new Set(["compliant", "active", "ACTIVE", "ready", "settled"]);
     const BAD = new Set(["non_compliant", "revoked", "expired", "HALTED", "SLASHED", "SUSPENDED", "REVOKED",
-                         "EXPIRED", "STRUCK_OFF", "REJECTED"]);
+                         "EXPIRED", "STRUCK_OFF", "REJECTED", "failed"]);
     const stateBadge = (s) => badge(s || "", GOOD.has(s) ? "ok" : BAD.has(s) ? "bad" : "warn");
     const short = (h) => (typeof h === "string" && h.length > 23 ? h.slice(0, 15) + "…" + h.slice(-6) : h || "");
     function fill(tbody, rows, empty) {
@@ -170,7 +173,7 @@ export function start(env) {
         $("signin").hidden = yes;
         $("session").hidden = !yes;
         $("views").hidden = !yes;
-        for (const v of ["decisions", "registers", "clearances", "audit", "record", "corridors"])
+        for (const v of ["decisions", "registers", "payments", "clearances", "audit", "record", "corridors"])
             $(v).hidden = !yes || v !== state.view;
     }
     async function show(view, keepMessage = false) {
@@ -184,6 +187,8 @@ export function start(env) {
             return loadDecisions(false);
         if (view === "registers")
             return loadRegister(false);
+        if (view === "payments")
+            return loadPayments(false);
         if (view === "clearances")
             return loadClearances();
         if (view === "audit")
@@ -535,6 +540,54 @@ export function start(env) {
         await loadRecord(id);
     }
 
+    // ---------------------------------------------------------------- payments
+    // The treasury's payments (GET /v1/fiscal/payments), oldest first: with "processing" chosen, the settlement queue,
+    // each payment's "made" being how long it has waited. A row opens the payment as a record.
+    function paymentFilter() {
+        const f = $("payments-filter");
+        return { status: f.elements.status.value, destination_type: f.elements.destination_type.value,
+                 entity_id: f.elements.entity_id.value.trim(), account_id: f.elements.account_id.value.trim() };
+    }
+    // Where a payment went, as text: an account in the zone, a bank's beneficiary and IBAN or account, a corridor.
+    function destinationText(d) {
+        if (!d || typeof d !== "object")
+            return "";
+        if (d.type === "internal_account")
+            return d.account_id || "";
+        if (d.type === "corridor_settlement")
+            return "corridor " + (d.corridor_id || "") + (d.destination_zone_id ? " to " + d.destination_zone_id : "");
+        const b = d.bank_details || {};
+        return ["bank", b.beneficiary_name, b.iban || b.account_number, b.swift_bic].filter(Boolean).join(" ");
+    }
+    async function loadPayments(more) {
+        const params = { ...paymentFilter(), limit: paymentPage };
+        if (more && state.paymentCursor)
+            params.cursor = state.paymentCursor;
+        let page;
+        try {
+            page = await api("/v1/fiscal/payments" + query(params));
+        } catch (e) {
+            return failed(e);
+        }
+        const rows = page.payments.map((x) => el("tr", { class: "pick", "data-id": x.payment_id, tabindex: 0,
+                                                         onclick: () => openRecord(x.payment_id),
+                                                         onkeydown: (ev) => ev.key === "Enter" && openRecord(x.payment_id) },
+            el("td", { class: "mono" }, x.payment_id), el("td", {}, x.created_at),
+            el("td", { class: "mono" }, x.source_account_id),
+            el("td", { class: x.destination && x.destination.type === "internal_account" ? "mono" : "" },
+               destinationText(x.destination)),
+            el("td", {}, x.gross_amount + " " + x.currency), el("td", {}, (x.net_amount || "") + " " + x.currency),
+            el("td", {}, stateBadge(x.status))));
+        const tbody = $("payments-table").tBodies[0];
+        if (more)
+            rows.forEach((r) => tbody.appendChild(r));
+        else
+            fill(tbody, rows, params.status === "processing" ? "No payment is waiting for a bank or a corridor."
+                                                            : "No payment matches.");
+        state.paymentCursor = page.next_cursor || null;
+        $("payments-more").hidden = !page.next_cursor;
+    }
+
     // ---------------------------------------------------------------- one record
     // Where the zone API reads a record of each kind, by the prefix its ids carry.
     const RECORD_ROUTES = { ent_: "/v1/entities/", lic_: "/v1/licences/", per_: "/v1/identity/persons/",
@@ -657,8 +710,8 @@ export function start(env) {
     });
     $("signout").addEventListener("click", () => {
         env.storage.removeItem(TOKEN_KEY);
-        for (const id of ["decisions-table", "registers-table", "clearances-table", "audit-table", "corridors-table",
-                          "watchers-table", "peers-table", "refusals-table"])
+        for (const id of ["decisions-table", "registers-table", "payments-table", "clearances-table", "audit-table",
+                          "corridors-table", "watchers-table", "peers-table", "refusals-table"])
             $(id).tBodies[0].replaceChildren();
         $("decision-detail").replaceChildren();
         $("registers-summary").replaceChildren();
@@ -675,6 +728,8 @@ export function start(env) {
     $("registers-more").addEventListener("click", () => loadRegister(true));
     $("registers-csv").addEventListener("click", downloadRegister);
     registerChosen();
+    $("payments-filter").addEventListener("submit", (ev) => { ev.preventDefault(); loadPayments(false); });
+    $("payments-more").addEventListener("click", () => loadPayments(true));
     $("clearances-filter").addEventListener("submit", (ev) => { ev.preventDefault(); loadClearances(); });
     $("audit-earlier").addEventListener("click", () => loadAudit("earlier"));
     $("audit-latest").addEventListener("click", () => loadAudit(null));
@@ -695,7 +750,7 @@ export function start(env) {
     })();
     // For tests: each step the console takes, awaited.
     return { ready, show, loadDecision, loadDecisions, loadRegister, loadRegisterSummary, downloadRegister,
-             loadClearances, loadAudit, loadRecord, loadCorridors, downloadAnchor };
+             loadPayments, loadClearances, loadAudit, loadRecord, loadCorridors, downloadAnchor };
 }
 
 function browserDownload(name, text, type = "application/json") {

@@ -15,7 +15,8 @@
  *        packs (POST /v1/fiscal/withholding/calculate, tax_withholding.c).
  *   POST /v1/fiscal/reporting/generate        TaxReportRequest -> 200 TaxReport: the entity's tax year added up from
  *        the tax events this store recorded (mass_tax_report.c); computed, not stored.
- * Extensions (the contract has no way to bring money in, reserve it, freeze an account or read its ledger):
+ * Extensions (the contract has no way to bring money in, reserve it, freeze an account, read its ledger or list
+ * payments):
  *   POST /v1/fiscal/accounts/{id}/deposits    {amount, currency, reference, source?} -> 201: money from outside the
  *        zone; the other leg is the zone's clearing account sys_clearing_<CUR> (see mass_payment.c).
  *   GET  /v1/fiscal/accounts/{id}/balance     {account_id, currency, balance, held, available, as_of}; any account,
@@ -25,6 +26,9 @@
  *        A hold whose expires_at has passed stops counting the first time the account is used after it.
  *   GET  /v1/fiscal/accounts/{id}/ledger      {account_id, currency, lines[], has_more, next_cursor?}: the account's
  *        ledger lines oldest first (limit 1..1000, default 100; cursor from the previous page).
+ *   GET  /v1/fiscal/payments                  {payments[], count, has_more, next_cursor?}: payments oldest first
+ *        (created_at, payment_id), filtered by status, account, entity, destination type and creation time; with
+ *        status=processing, the settlement queue. See mass_payment_list.c.
  *   POST /v1/fiscal/accounts/{id}/status      {status: active|frozen|closed, reason?} -> 200 TreasuryAccount. Frozen
  *        and closed accounts neither pay nor receive; only an empty account (no balance, no hold) closes, for good.
  *   POST /v1/fiscal/payments/{id}/settle      {reference, settled_at?} -> 200 Payment (settled): the bank or the
@@ -481,7 +485,7 @@ mez_status_t mez_mass_fiscal_handle(mez_mass_call_t *c)
     if (!strcmp(path, "/v1/fiscal/accounts"))
         return post ? account_create(c) : mez_mass_no_route(c, 1);
     if (!strcmp(path, "/v1/fiscal/payments"))
-        return post ? mez_fiscal_payment_create(c) : mez_mass_no_route(c, 1);
+        return post ? mez_fiscal_payment_create(c) : get ? mez_fiscal_payment_list(c) : mez_mass_no_route(c, 1);
     if (!strcmp(path, "/v1/fiscal/reporting/generate"))
         return post ? mez_fiscal_tax_report(c) : mez_mass_no_route(c, 1);
     if (!strcmp(path, "/v1/fiscal/withholding/calculate")) {

@@ -95,6 +95,8 @@ mez_status_t mez_fiscal_tax_event_write(mez_mass_call_t *c, json_t *e, const cha
                                         const char *payment_id, const char *occurred_at);
 mez_status_t mez_fiscal_payment_get(mez_mass_call_t *c, const char *payment_id);
 mez_status_t mez_fiscal_deposit(mez_mass_call_t *c, const char *account_id);
+/* GET /v1/fiscal/payments, in mass_payment_list.c: the payments page by page, oldest first (the settlement queue). */
+mez_status_t mez_fiscal_payment_list(mez_mass_call_t *c);
 /* Route handlers in mass_payment_outcome.c: a processing payment settled or returned. */
 mez_status_t mez_fiscal_payment_settle(mez_mass_call_t *c, const char *payment_id);
 mez_status_t mez_fiscal_payment_return(mez_mass_call_t *c, const char *payment_id);

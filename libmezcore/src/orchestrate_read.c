@@ -2,6 +2,7 @@
  * read through the zone API belongs to (mez_orch_entity_may_read, see mez/orchestrate.h): the read side of the
  * rule the write pipeline applies to an entity token (orchestrate.c: the entity an operation reaches). */
 #include <string.h>
+#include <apr_lib.h>
 #include <apr_strings.h>
 #include "mez/json.h"
 #include "mez/orchestrate.h"
@@ -36,6 +37,47 @@ mez_status_t mez_orch_mass_read(const mez_orch_zone_t *z, apr_pool_t *p, mez_db_
         return mez_problem(pb, p, MEZ_EIO, 502, "mass.unexpected_answer", pointer, "Mass answered %d to GET %s",
                            resp.status, path);
     *doc = resp.body;
+    return MEZ_OK;
+}
+
+const char *const mez_orch_payment_list_params[] = { "status", "account_id", "entity_id", "destination_type",
+                                                     "created_after", "created_before", "limit", "cursor", NULL };
+
+/* v percent-encoded for a query: every byte but RFC 3986's unreserved ones (an offset's '+' becomes %2B). */
+static const char *query_escape(apr_pool_t *p, const char *v)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = apr_palloc(p, strlen(v) * 3 + 1), *o = out;
+    for (const unsigned char *s = (const unsigned char *)v; *s; s++) {
+        if (apr_isalnum(*s) || strchr("-._~", *s)) {
+            *o++ = (char)*s;
+        } else {
+            *o++ = '%';
+            *o++ = hex[*s >> 4];
+            *o++ = hex[*s & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+mez_status_t mez_orch_payment_list_query(apr_pool_t *p, apr_table_t *q, const char *scope, const char **query,
+                                         mez_problem_t *pb)
+{
+    const char *entity = apr_table_get(q, "entity_id"), *out = "";
+    if (scope && entity && *entity && strcmp(entity, scope))
+        return mez_problem(pb, p, MEZ_EINVAL, 403, "auth.not_entity_owner", "/entity_id",
+                           "this caller (its token or certificate) acts for entity %s only, and lists its payments "
+                           "only", scope);
+    for (const char *const *n = mez_orch_payment_list_params; *n; n++) {
+        const char *v = apr_table_get(q, *n);
+        /* An entity token's list is its entity's; an empty entity_id goes on as it is, for the primitive to refuse. */
+        if (!strcmp(*n, "entity_id") && scope && (!v || *v))
+            v = scope;
+        if (v)
+            out = apr_pstrcat(p, out, *out ? "&" : "", *n, "=", query_escape(p, v), NULL);
+    }
+    *query = out;
     return MEZ_OK;
 }
 

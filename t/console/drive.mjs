@@ -4,7 +4,7 @@
 //
 // usage: NODE_PATH=/usr/share/nodejs node drive.mjs CONSOLE_DIR BASE_URL TOKEN STEP [ARG]
 //   STEP: read (every view), approve CLEARANCE_ID, revoke CLEARANCE_ID REASON, audit, record ID, registers,
-//         signin (only)
+//         payments ENTITY_ID, signin (only)
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
@@ -33,7 +33,8 @@ const fetchZone = (p, init) => {
 const ui = start({ document, fetch: fetchZone, storage: dom.window.sessionStorage,
                    download: (name, text, type) => downloads.push(type === "text/csv" ? { name, type, text }
                                                                                      : { name, json: JSON.parse(text) }),
-                   auditPage: step === "audit" ? 3 : undefined, registerPage: step === "registers" ? 2 : undefined });
+                   auditPage: step === "audit" ? 3 : undefined, registerPage: step === "registers" ? 2 : undefined,
+                   paymentPage: step === "payments" ? 2 : undefined });
 await ui.ready;
 
 async function until(what, cond, ms = 10000) {
@@ -208,6 +209,41 @@ if (report.signed_in && step === "read") {
         report.opened = { title: text($("record-detail").querySelector("h3")),
                           form: $("record-form").elements.id.value };
     }
+} else if (report.signed_in && step === "payments") {
+    // The settlement queue page by page (two a page), then every payment of one entity, then one opened as a record.
+    const entries = () => rows("payments-table").filter((r) => r.dataset.id)
+        .map((r) => ({ id: r.dataset.id, cells: [...r.cells].map(text) }));
+    const settled = () => rows("payments-table").length > 0 || !$("message").hidden;
+    async function allPages() {
+        let pages = 1;
+        while (!$("payments-more").hidden && pages < 100) {
+            const n = rows("payments-table").length;
+            click($("payments-more"));
+            await until("the next page", () => rows("payments-table").length > n);
+            pages++;
+        }
+        return pages;
+    }
+    await view("payments", settled);
+    report.head = [...$("payments-table").tHead.rows[0].cells].map(text);
+    report.queue_pages = await allPages();
+    report.queue = entries();
+    report.queue_empty = entries().length ? null : text(rows("payments-table")[0]);
+    const f = $("payments-filter");
+    f.elements.status.value = "";
+    f.elements.entity_id.value = arg;
+    $("payments-table").tBodies[0].replaceChildren();
+    f.dispatchEvent(new dom.window.Event("submit", { cancelable: true }));
+    await until("the entity's payments", settled);
+    report.entity_pages = await allPages();
+    report.entity_payments = entries();
+    const first = rows("payments-table").find((r) => r.dataset.id);
+    if (first) {
+        click(first);
+        await until("the payment's record", () => !$("record").hidden && !$("record-detail").hidden);
+        report.opened = { title: text($("record-detail").querySelector("h3")), form: $("record-form").elements.id.value };
+    }
+    report.message = $("message").hidden ? null : text($("message"));
 } else if (report.signed_in && step === "audit") {
     // The latest page, then every earlier one back to the first row, as a regulator walks the trail.
     const page = () => ({ ok: $("audit-summary").dataset.ok === "true", summary: text($("audit-summary")),

@@ -34,6 +34,7 @@
 #define MEZ_ORCHESTRATE_H
 
 #include <apr_pools.h>
+#include <apr_tables.h>
 #include <jansson.h>
 #include "mez/key.h"
 #include "mez/mass.h"
@@ -117,6 +118,17 @@ typedef struct mez_licence_filter_t {
  * state is 400 "request.invalid_parameter" at /status (an unknown state would silently list nothing). */
 mez_status_t mez_orch_licence_list(apr_pool_t *p, mez_db_t *db, const mez_licence_filter_t *f, json_t **out,
                                    mez_problem_t *pb);
+
+/* GET /v1/fiscal/payments through the zone API: the parameters it takes (NULL-terminated: status, account_id,
+ * entity_id, destination_type, created_after, created_before, limit, cursor), and the query it sends the fiscal
+ * primitive's GET /v1/fiscal/payments (mass_payment_list.c), which checks the values and answers. q: the request's
+ * parameters, name -> value (each name one of those, given once). scope: the entity an entity token acts for, NULL for
+ * operators and regulators. An entity token lists its own entity's payments (made or received) only: without
+ * entity_id the list is restricted to it, another entity_id is 403 "auth.not_entity_owner" at /entity_id; filtering
+ * silently would answer a question other than the one asked. Values are sent percent-encoded. */
+extern const char *const mez_orch_payment_list_params[];
+mez_status_t mez_orch_payment_list_query(apr_pool_t *p, apr_table_t *q, const char *scope, const char **query,
+                                         mez_problem_t *pb);
 
 /* Whether an entity token for `entity` may read doc, the record a GET of path (id: the path's id) answered. A
  * record names its entity in one of a few ways, by kind: most carry entity_id; a path under an entity names it;
