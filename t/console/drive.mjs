@@ -57,6 +57,10 @@ $("token").value = token;
 $("signin").dispatchEvent(new dom.window.Event("submit", { cancelable: true }));
 await until("the first view", () => !$("views").hidden || !$("message").hidden);
 await until("decisions", () => rows("decisions-table").length > 0 || !$("message").hidden);
+// A token the zone refuses (or a role no view is for) ends with the zone's refusal on screen; the console may show
+// a message of its own first (a watcher's token: what it is for), which the refusal then replaces.
+if (step === "signin")
+    await until("the zone's refusal", () => !$("message").hidden && text($("message")).includes("auth."));
 report.signed_in = !$("views").hidden;
 report.whoami = text($("whoami"));
 report.token_field_cleared = $("token").value === "";
