@@ -1,7 +1,9 @@
 # test_compliance.py: POST /v1/compliance/evaluate on the shipped pk-sifc zone (packs/pk with its stack.lock):
 # a payment to a proscribed organisation is denied (422, an answer not an error), a non-filer's payment carries
 # the higher withholding rate citing its section, domains without evidence stay pending, "attest": true issues a
-# ComplianceAttestation that verifies, every evaluation is recorded, and bad input changes nothing.
+# ComplianceAttestation that verifies, every evaluation is recorded, and bad input changes nothing. On the
+# shipped ae-adgm zone, the AML thresholds' applies_to (the classes of person a limit binds) is checked against
+# the classes the subject declares.
 import json
 import os
 import shutil
@@ -233,3 +235,76 @@ def test_a_licence_fee_that_grows_with_capital_over_http(pk_zone, mez_env):
     assert online["base_amount"] == {"amount": "2200", "currency": "PKR"}
     assert online["scale"]["computed"] is True and online["scale"]["bands"][0]["units"] == 9
     assert fees[("registration", "paper")]["amount"]["amount"] == "11300"      # 5,000 + 9 x 700
+
+
+# ------------------------------------------------------------------------------------------------ ae-adgm
+
+@pytest.fixture(scope="module")
+def adgm_zone(module_zones, driver, mez_env):
+    dest = os.path.join(mez_env.new_dir("adgm"), "ae-adgm")
+    shutil.copytree(os.path.join(mez_env.source_dir, "packs", "ae-adgm"), dest)
+    return module_zones(driver, zone_id="ae-adgm", name="adgm", zone_file=os.path.join(dest, "zone.yaml"))
+
+
+def adgm_payment(classes=None, where="subject"):
+    body = {"action": {"type": "payment", "date": "2026-01-15", "jurisdiction": "ae-adgm",
+                       "payment_type": "services", "amount": {"amount": "75000", "currency": "AED"}},
+            "subject": {"id": "did:example:payer", "name": "Falcon Bullion Trading LLC"},
+            "counterparty": {"id": "did:example:payee", "name": "Gulf Supplies LLC"},
+            "preview": True}
+    if classes is not None:
+        body[where]["taxpayer_classes"] = classes
+    return body
+
+
+def aml_reasons(adgm_zone, body):
+    r = adgm_zone.post("/v1/compliance/evaluate", json=body)
+    assert r.status_code == 200, r.text
+    return {x["rule"].split("/", 1)[1]: x for x in r.json()["evaluation"]["domains"]["aml"]["reasons"]
+            if x["code"] in ("threshold_met", "threshold_class_not_bound")}, r
+
+
+def test_aml_thresholds_bind_the_classes_in_their_applies_to(adgm_zone, mez_env):
+    """packs/ae-adgm/regpacks/ae-aml-cft.yaml: Cabinet Decision 10/2019's CDD limit (AED 55,000) binds financial
+    institutions and DNFBPs, the DPMS report (MoE Circular 08/AML/2021) dealers in precious metals and stones. A
+    dealer's AED 75,000 payment meets both limits, but only the dealer's obligations are its own; a subject that
+    declares no class has every obligation met opened, as one that may be owed. Before, applies_to was only listed
+    among the unchecked conditions and every limit bound everyone."""
+    from test_openapi import check
+    with open(os.path.join(mez_env.source_dir, "openapi", "mez.openapi.json")) as f:
+        spec = json.load(f)
+    dealer, r = aml_reasons(adgm_zone, adgm_payment(["dpms"]))
+    check(spec, "post", "/v1/compliance/evaluate", r)
+    cdd, dpms = dealer["ae-cdd-occasional-55k"], dealer["ae-dpmsr-55k"]
+    assert cdd["code"] == "threshold_class_not_bound", cdd
+    assert cdd["applies_to"] == ["financial_institution", "dnfbp"] and cdd["subject_classes"] == ["dpms"]
+    assert dpms["code"] == "threshold_met" and dpms["subject_class"] == "dpms", dpms
+    assert "applies_to" not in dpms.get("unchecked_conditions", {}), dpms
+    assert dealer["ae-dpms-dnfbp-55k"]["code"] == "threshold_met"
+    assert dealer["ae-cash-declaration-60k"]["code"] == "threshold_class_not_bound"   # a traveller's limit
+
+    bank, _ = aml_reasons(adgm_zone, adgm_payment(["financial_institution"]))
+    assert bank["ae-cdd-occasional-55k"]["code"] == "threshold_met"
+    assert bank["ae-cdd-occasional-55k"]["subject_class"] == "financial_institution"
+    assert bank["ae-wire-full-originator-info-3500"]["code"] == "threshold_met"
+    assert bank["ae-dpmsr-55k"]["code"] == "threshold_class_not_bound"
+
+    unknown, r = aml_reasons(adgm_zone, adgm_payment())
+    assert {k: v["code"] for k, v in unknown.items()} == {k: "threshold_met" for k in dealer}, unknown
+    assert "subject_class" not in unknown["ae-dpmsr-55k"] and "declares none" in unknown["ae-dpmsr-55k"]["detail"]
+    assert r.json()["evaluation"]["domains"]["aml"]["state"] == "pending"
+
+
+@pytest.mark.parametrize("classes,where,pointer", [
+    (["dpms"], "counterparty", "/counterparty/taxpayer_classes"),
+    ([], "subject", "/subject/taxpayer_classes"),
+    (["dpms", "dpms"], "subject", "/subject/taxpayer_classes/1"),
+    ("dpms", "subject", "/subject/taxpayer_classes"),
+])
+def test_bad_classes_change_nothing(adgm_zone, classes, where, pointer):
+    before = adgm_zone.count("mez_evaluation")
+    body = adgm_payment(classes, where)
+    del body["preview"]
+    problem = assert_problem(adgm_zone.post("/v1/compliance/evaluate", json=body), 422)
+    assert problem["code"].startswith("tensor.") and problem["pointer"] == pointer, problem
+    assert adgm_zone.count("mez_evaluation") == before

@@ -18,6 +18,7 @@
 #include <apr_strings.h>
 #include "mez/json.h"
 #include "mez/lifecycle.h"
+#include "mez/tz.h"
 #include "mez/vc.h"
 #include "mass_registry.h"
 #include "mass_values.h"
@@ -53,6 +54,14 @@ static const char *stamp_plus_days(mez_mass_call_t *c, const char *stamp, long d
     apr_time_t t = 0;
     mez_time_parse_rfc3339(stamp, &t);
     return mez_time_stamp(c->p, t + apr_time_from_sec((apr_time_t)days * 86400));
+}
+
+/* The date days calendar days after today on the zone's calendar (ctx->tz, NULL: UTC): an estimate of when a
+ * dissolution begun at 21:00 UTC on 30 June in Karachi (1 July there) completes counts from 1 July. */
+static const char *date_in_days(mez_mass_call_t *c, long days)
+{
+    int64_t day = mez_tz_day(c->ctx->tz, c->ctx->now) + days;
+    return mez_tz_date(c->p, NULL, apr_time_from_sec((apr_time_t)day * 86400));
 }
 
 /* ---------------------------------------------------------------- the request */
@@ -277,9 +286,8 @@ static mez_status_t initiate(mez_mass_call_t *c, const char *entity_id)
     if (minimum > typical)
         typical = minimum;
     json_object_set_new(s.doc, "estimated_completion",
-                        json_pack("{s:i,s:i,s:s%}", "minimum_days", (json_int_t)minimum, "typical_days",
-                                  (json_int_t)typical, "estimated_completion_date",
-                                  stamp_plus_days(c, now, typical), (size_t)10));
+                        json_pack("{s:i,s:i,s:s}", "minimum_days", (json_int_t)minimum, "typical_days",
+                                  (json_int_t)typical, "estimated_completion_date", date_in_days(c, typical)));
     if ((rv = mez_db_execv(c->p, c->db, NULL,
                            "INSERT INTO mez_mass_entity_dissolution (dissolution_id, entity_id, dissolution_type, "
                            "stage, overall_status, doc, request, initiated_at, stage_started_at, updated_at) "

@@ -9,7 +9,9 @@
  *   GET  /v1/fiscal/accounts/{id}             TreasuryAccount (balance: decimal string in the currency's minor units)
  *   POST /v1/fiscal/payments                  see mass_payment.c
  *   GET  /v1/fiscal/payments/{id}             Payment
- *   GET  /v1/fiscal/{entity_id}/tax-events    TaxEventList (tax_year, event_type, from_date, to_date, cursor, limit)
+ *   GET  /v1/fiscal/{entity_id}/tax-events    TaxEventList (tax_year, event_type, from_date, to_date, cursor, limit);
+ *        from_date and to_date are days on the zone's calendar (ctx->tz), both included: an event at 20:00 UTC on
+ *        30 June is one of 1 July in Karachi (UTC+5), as its tax_year already says.
  *   POST /v1/fiscal/withholding/calculate     501 mass.not_in_store: it needs the zone's tax rules, which live in its
  *        packs and are applied by the compliance tensor, not by the record store. The zone API answers it from its
  *        packs (POST /v1/fiscal/withholding/calculate, tax_withholding.c).
@@ -45,6 +47,8 @@
 #include <apr_strings.h>
 #include "mez/bank_ids.h"
 #include "mez/store.h"
+#include "mez/tz.h"
+#include "mez/vc.h"
 #include "mass_fiscal_int.h"
 
 static const char *const account_types[] = { "operating", "escrow", "withholding", "settlement", "reserve", NULL };
@@ -403,6 +407,15 @@ static mez_status_t account_ledger(mez_mass_call_t *c, const char *id)
     return mez_mass_answer(c, 200, out);
 }
 
+/* The first (end 0) or last (end 1) second of day (days since 1970-01-01) on the zone's calendar, as the stored
+ * occurred_at stamps are written (mez_time_stamp, UTC), so that a string comparison is a comparison of instants. */
+static const char *day_bound(mez_mass_call_t *c, long day, int end)
+{
+    apr_time_t t = end ? mez_tz_end_of_day(c->ctx->tz, day)
+                       : mez_tz_end_of_day(c->ctx->tz, day - 1) + apr_time_from_sec(1);
+    return mez_time_stamp(c->p, t);
+}
+
 static mez_status_t tax_events(mez_mass_call_t *c, const char *entity_id)
 {
     static const char *const types[] = { "withholding_deduction", "capital_gains", "dividend_distribution",
@@ -417,6 +430,7 @@ static mez_status_t tax_events(mez_mass_call_t *c, const char *entity_id)
     apr_array_header_t *rows;
     json_t *events, *out;
     int limit, known = 0;
+    long from_day = 0, to_day = 0;
     mez_status_t rv;
 
     if (!query_limit(c, 50, 500, &limit))
@@ -427,7 +441,7 @@ static mez_status_t tax_events(mez_mass_call_t *c, const char *entity_id)
         known |= !strcmp(*t, type);
     if (type && !known)
         return mez_mass_refuse(c, 400, "request.invalid_query", NULL, "event_type '%s' is not a tax event type", type);
-    if ((from && !mez_mass_date_parse(from, NULL)) || (to && !mez_mass_date_parse(to, NULL)))
+    if ((from && !mez_mass_date_parse(from, &from_day)) || (to && !mez_mass_date_parse(to, &to_day)))
         return mez_mass_refuse(c, 400, "request.invalid_query", NULL, "from_date and to_date are dates YYYY-MM-DD");
     if (cursor) {
         const char *sep = strchr(cursor, '_');
@@ -444,8 +458,10 @@ static mez_status_t tax_events(mez_mass_call_t *c, const char *entity_id)
         return mez_mass_not_found(c, "entity", entity_id);
     {
         const char *fy = year ? year : "", *ty = type ? type : "";
-        const char *fd = from ? apr_pstrcat(c->p, from, "T00:00:00Z", NULL) : "";
-        const char *td = to ? apr_pstrcat(c->p, to, "T23:59:59Z", NULL) : "";
+        /* The dates are the zone's: UTC's midnights would put an evening's events (UTC+5: from 19:00 UTC) on the
+         * previous day, and leave the first five hours of the zone's day out of it. */
+        const char *fd = from ? day_bound(c, from_day, 0) : "";
+        const char *td = to ? day_bound(c, to_day, 1) : "";
 #define TAX_FILTER "entity_id = %s AND (%s = '' OR tax_year = %s) AND (%s = '' OR event_type = %s) " \
                    "AND (%s = '' OR occurred_at >= %s) AND (%s = '' OR occurred_at <= %s)"
         if ((rv = mez_db_query_value(c->p, c->db, &total, "SELECT COUNT(*) FROM mez_mass_tax_event WHERE " TAX_FILTER,

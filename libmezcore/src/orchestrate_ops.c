@@ -12,7 +12,9 @@
 #include "mez/corridor.h"
 #include "mez/digest.h"
 #include "mez/json.h"
+#include "mez/lifecycle.h"
 #include "mez/tax.h"
+#include "corridor_int.h"
 #include "orch_int.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -774,8 +776,43 @@ static mez_status_t outcome_finish(orch_t *o)
  * account here. The payee, the account's holder, is the subject; the payer, as the sending zone names it, is the
  * counterparty, screened against this zone's own lists; the action is a cross_border_transfer on this zone's
  * packs (the sending zone evaluated its outbound side on its own). The Mass write is a deposit whose other leg is
- * the zone's clearing account. Body: {account_id, amount, currency, reference, source: {zone_id, payer_name,
- * ...}} plus the compliance envelope; source is kept on the deposit as given. */
+ * the zone's clearing account. Body: {account_id, amount, currency, reference, source: {zone_id, corridor_id,
+ * payer_name, ...}} plus the compliance envelope; source is kept on the deposit as given. Money reaches a zone
+ * only over a corridor (transfer.c is the only caller), so source names one, checked by inbound_corridor. */
+/* The corridor the money came over must be ACTIVE, and with the sending zone, when the deposit is made, not
+ * only when the caller (mez_transfer_inbound_settle, mez_transfer_inbound_evaluate) looked at it: a suspension or
+ * a halt committed in between would otherwise still credit the money. With the sovereign store o->tx is open
+ * before prepare runs and the deposit is made in it, so the row is read under its lock (FOR UPDATE on PostgreSQL;
+ * on SQLite BEGIN IMMEDIATE already holds the only write lock): a move of the corridor (mez_corridor_move, under
+ * the same lock) is ordered entirely before this deposit, and seen here, or entirely after it.
+ *
+ * With a remote Mass o->tx is NULL here: a transaction cannot span the Mass call (orchestrate.c says why), so the
+ * row is read as committed just before the deposit is asked for. A move committed during that round trip does not
+ * stop the deposit at Mass; the guarantee is then that a deposit begun after a suspension or halt committed is
+ * refused, and the deposit is made at most once per transfer (its Idempotency-Key, "transfer:<id>"). */
+static mez_status_t inbound_corridor(orch_t *o, const json_t *source, const char *zone)
+{
+    const char *id;
+    mez_corridor_t c;
+    mez_status_t rv;
+
+    if ((rv = need_string(o, source, "/source", "corridor_id", &id)) != MEZ_OK)
+        return rv;
+    if ((rv = mez_corridor_read(o->p, o->db, id, o->tx != NULL, &c, o->pb)) != MEZ_OK) {
+        if (o->pb->status == 404)       /* the body names it: a bad member, not a missing route */
+            return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "corridor.not_found", "/source/corridor_id",
+                               "this zone holds no corridor %s", id);
+        return rv;
+    }
+    if (strcmp(c.peer_zone_id, zone))
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 403, "corridor.not_party", "/source/zone_id",
+                           "corridor %s is with %s, not with %s", id, c.peer_zone_id, zone);
+    if (c.state != MEZ_CORRIDOR_ACTIVE)
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 409, "corridor.not_active", NULL, "corridor %s is %s, not ACTIVE",
+                           id, mez_lifecycle_state_name(MEZ_LIFECYCLE_CORRIDOR, c.state));
+    return MEZ_OK;
+}
+
 static mez_status_t inbound_prepare(orch_t *o)
 {
     const char *account, *amount, *currency, *reference, *zone, *payer;
@@ -794,6 +831,7 @@ static mez_status_t inbound_prepare(orch_t *o)
     if ((rv = need_string(o, source, "/source", "zone_id", &zone)) != MEZ_OK
         || (rv = need_string(o, source, "/source", "payer_name", &payer)) != MEZ_OK
         || (rv = mez_orch_screenable(o, payer, "/source/payer_name")) != MEZ_OK
+        || (rv = inbound_corridor(o, source, zone)) != MEZ_OK
         || (rv = account_owner(o, account, "/account_id", &acc, &payee)) != MEZ_OK)
         return rv;
     o->owner_entity = o->subject_id = mez_orch_str(payee, "entity_id");

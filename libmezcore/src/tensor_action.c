@@ -157,8 +157,9 @@ static mez_status_t string_list(apr_pool_t *p, const json_t *obj, const char *po
     return MEZ_OK;
 }
 
-/* classes: 2 when taxpayer_classes is required (a tax assessment's taxpayer), 0 when it is refused; capital: 1
- * when the party may state its capital (a licence applicant), 0 when it is refused. */
+/* classes: 2 when taxpayer_classes is required (a tax assessment's taxpayer), 1 when it may be given (the subject
+ * of a payment or a transfer: the classes of person an AML threshold's applies_to binds), 0 when it is refused;
+ * capital: 1 when the party may state its capital (a licence applicant), 0 when it is refused. */
 static mez_status_t parse_party(apr_pool_t *p, const json_t *obj, const char *pointer, int classes, int capital,
                                 mez_tensor_party_t *party, mez_problem_t *pb)
 {
@@ -176,12 +177,14 @@ static mez_status_t parse_party(apr_pool_t *p, const json_t *obj, const char *po
     if (mez_tensor_name_too_long(party->name))
         return fail(pb, p, "tensor.name_too_long", mez_pointer_join(p, pointer, "name"),
                     apr_psprintf(p, "a name is screened, and is at most %d characters", MEZ_TENSOR_NAME_MAX));
-    /* Which tax rows apply to a taxpayer turns on the classes it declares; elsewhere they would be ignored,
-     * and a member that is ignored must not be accepted. */
+    /* Which tax rows apply to a taxpayer, and which thresholds bind the subject of an action with an amount
+     * (applies_to), turn on the classes it declares; elsewhere they would be ignored, and a member that is ignored
+     * must not be accepted. */
     if (!classes && json_object_get(obj, "taxpayer_classes"))
         return fail(pb, p, "tensor.unknown_field", mez_pointer_join(p, pointer, "taxpayer_classes"),
-                    "taxpayer_classes is declared by the subject of a tax_assessment only");
-    if (classes && !json_object_get(obj, "taxpayer_classes"))
+                    "taxpayer_classes is declared by the subject of a tax_assessment, a payment or a "
+                    "cross_border_transfer only");
+    if (classes == 2 && !json_object_get(obj, "taxpayer_classes"))
         return fail(pb, p, "tensor.missing_field", mez_pointer_join(p, pointer, "taxpayer_classes"),
                     "a tax_assessment needs the classes of taxpayer the subject declares it belongs to "
                     "(taxable_person, qualifying_free_zone_person, ...): the rows that apply depend on them");
@@ -488,7 +491,9 @@ mez_status_t mez_tensor_action_parse(apr_pool_t *p, const json_t *doc, mez_tenso
         || (rv = object_member(p, doc, "", "action", 1, &action, pb)) != MEZ_OK
         || (rv = parse_action(p, action, out, pb)) != MEZ_OK
         || (rv = object_member(p, doc, "", "subject", 1, &subject, pb)) != MEZ_OK
-        || (rv = parse_party(p, subject, "/subject", out->type == MEZ_ACTION_TAX_ASSESSMENT ? 2 : 0,
+        || (rv = parse_party(p, subject, "/subject", out->type == MEZ_ACTION_TAX_ASSESSMENT ? 2
+                                                     : out->type == MEZ_ACTION_PAYMENT
+                                                       || out->type == MEZ_ACTION_CROSS_BORDER_TRANSFER ? 1 : 0,
                              out->type == MEZ_ACTION_LICENCE_APPLICATION, &out->subject, pb)) != MEZ_OK
         || (rv = object_member(p, doc, "", "counterparty", 0, &counterparty, pb)) != MEZ_OK
         || (rv = object_member(p, doc, "", "evidence", 0, &evidence, pb)) != MEZ_OK)

@@ -154,11 +154,61 @@ int mez_tensor_evidenced(const mez_tensor_action_t *a, mez_domain_t d, const cha
     return 0;
 }
 
+/* applies_to names the classes of person a limit binds (packs/README.md): a financial institution's CDD limit does
+ * not bind a traveller. The classes are the subject's declaration (subject.taxpayer_classes), as a tax assessment's
+ * are; where the subject declares none the binding is a fact the action does not carry, treated as the row's
+ * other conditions are (transaction_type, ...: unchecked_conditions): the obligation is opened as one that may be
+ * owed, pending until evidence discharges it, never dropped on a guess. */
+int mez_tensor_threshold_binds(const eval_t *ev, const threshold_row_t *r, const char **cls)
+{
+    const mez_tensor_party_t *s = &ev->a->subject;
+    *cls = NULL;
+    if (!r->n_applies_to || !s->n_taxpayer_classes)
+        return 1;
+    for (size_t i = 0; i < r->n_applies_to; i++)
+        for (size_t j = 0; j < s->n_taxpayer_classes; j++)
+            if (!strcmp(r->applies_to[i], s->taxpayer_classes[j])) {
+                *cls = r->applies_to[i];
+                return 1;
+            }
+    return 0;
+}
+
+void mez_tensor_threshold_classes(const eval_t *ev, json_t *o, const threshold_row_t *r, int binds, const char *cls)
+{
+    const mez_tensor_party_t *s = &ev->a->subject;
+    json_t *list;
+    if (!r->n_applies_to)
+        return;
+    list = json_array();
+    for (size_t i = 0; i < r->n_applies_to; i++)
+        append_str(ev->ix, list, r->applies_to[i]);
+    json_object_set_new(o, "applies_to", list);
+    if (cls) {
+        set_str(ev->ix, o, "subject_class", cls);
+        return;
+    }
+    if (binds) {
+        set_str(ev->ix, o, "detail", "the limit binds only the classes of person in applies_to, and the subject "
+                                     "declares none (subject.taxpayer_classes): its obligation is open, as one that "
+                                     "may be owed");
+        return;
+    }
+    list = json_array();
+    for (size_t i = 0; i < s->n_taxpayer_classes; i++)
+        json_array_append_new(list, json_string(s->taxpayer_classes[i]));
+    json_object_set_new(o, "subject_classes", list);
+    set_str(ev->ix, o, "detail", "the limit binds other classes of person than the subject declares: its "
+                                 "obligation is not the subject's");
+}
+
 static void threshold_reasons(eval_t *ev, mez_domain_t d, const apr_array_header_t *rows)
 {
     const mez_tensor_action_t *a = ev->a;
     for (int i = 0; rows && i < rows->nelts; i++) {
         const threshold_row_t *r = APR_ARRAY_IDX(rows, i, const threshold_row_t *);
+        const char *cls;
+        int binds;
         json_t *o;
         if (!limit_met(&a->amount, &r->limit)) {
             /* Sorted so that once one limit is not met, none further along is; equal amounts with a stricter
@@ -169,13 +219,16 @@ static void threshold_reasons(eval_t *ev, mez_domain_t d, const apr_array_header
         }
         if (!pack_applies(r->h.pack, a->jurisdiction) || !in_force(r->h.from, r->h.to, a->day))
             continue;
-        o = reason(ev, d, "threshold_met");
+        binds = mez_tensor_threshold_binds(ev, r, &cls);
+        o = reason(ev, d, binds ? "threshold_met" : "threshold_class_not_bound");
         set_str(ev->ix, o, "obligation", r->obligation);
         json_object_set_new(o, "threshold", mez_tensor_limit_json(ev->ix, &r->limit));
         mez_tensor_cite(ev, o, &r->h);
+        mez_tensor_threshold_classes(ev, o, r, binds, cls);
         if (r->unchecked)
             json_object_set_new(o, "unchecked_conditions", mez_tensor_copy_value(ev->ix, r->unchecked));
-        ev->cell[d].obligations++;
+        if (binds)
+            ev->cell[d].obligations++;
     }
 }
 

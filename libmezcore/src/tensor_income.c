@@ -404,9 +404,16 @@ void mez_tensor_eval_measured_thresholds(eval_t *ev, mez_domain_t d)
         const threshold_row_t *r = APR_ARRAY_IDX(rows, i, const threshold_row_t *);
         const mez_tensor_money_t *m, *of = NULL;
         limit_t lim;
+        const char *cls;
+        int binds;
         json_t *o;
         if (!pack_applies(r->h.pack, a->jurisdiction) || !in_force(r->h.from, r->h.to, a->day))
             continue;
+        /* A limit on the figures of a class of person the taxpayer is not (applies_to) is not its limit. */
+        if (!(binds = mez_tensor_threshold_binds(ev, r, &cls))) {
+            mez_tensor_threshold_classes(ev, measured_reason(ev, d, "threshold_class_not_bound", r), r, 0, NULL);
+            continue;
+        }
         m = measured(a, r->measure);
         if (r->has_percent)
             of = measured(a, r->percent_of);
@@ -443,6 +450,8 @@ void mez_tensor_eval_measured_thresholds(eval_t *ev, mez_domain_t d)
                 lim.amount = pv;
         }
         o = measured_reason(ev, d, limit_met(&m->amount, &lim) ? "threshold_met" : "threshold_not_met", r);
+        if (limit_met(&m->amount, &lim))
+            mez_tensor_threshold_classes(ev, o, r, binds, cls);
         set_str(ev->ix, o, "measured", m->amount_text);
         if (of)
             set_str(ev->ix, o, "limit_applied", mez_tensor_decimal_format(ev->p, &lim.amount));

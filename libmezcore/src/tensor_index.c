@@ -310,14 +310,15 @@ static mez_status_t load_withholding(build_t *b)
     return MEZ_OK;
 }
 
-/* Members of a threshold row the evaluator reads; any other (transaction_type, applies_to, direction, ...:
+/* Members of a threshold row the evaluator reads; any other (transaction_type, direction, counterparty, ...:
  * conditions some packs add) is reported with the reason as not checked, since the action does not carry
- * the facts to check it and a possibly-owed obligation must not be dropped. */
+ * the facts to check it and a possibly-owed obligation must not be dropped. applies_to is read: it is checked
+ * against the classes the subject declares (mez_tensor_threshold_binds). */
 static int known_threshold_member(const char *k)
 {
     static const char *const known[] = { "id", "obligation", "amount", "measure", "percent", "combine",
                                          "valid_from", "valid_to", "source", "source_detail", "conflicts", "law",
-                                         NULL };
+                                         "applies_to", NULL };
     for (const char *const *q = known; *q; q++)
         if (!strcmp(*q, k))
             return 1;
@@ -355,6 +356,9 @@ static mez_status_t threshold_percent(build_t *b, const json_t *row, const char 
     return MEZ_OK;
 }
 
+static mez_status_t strings_field(build_t *b, const json_t *row, const char *ptr, const char *name,
+                                  const char ***out, size_t *n);
+
 static mez_status_t load_thresholds(build_t *b)
 {
     mez_status_t rv;
@@ -377,8 +381,12 @@ static mez_status_t load_thresholds(build_t *b)
                        "amount {amount, currency, applies} is required");
         if ((rv = limit_field(b, amount, mez_pointer_join(b->p, ptr, "amount"), &r->limit)) != MEZ_OK
             || (rv = str_field(b, row, ptr, "measure", 0, &r->measure)) != MEZ_OK
-            || (rv = threshold_percent(b, row, ptr, r)) != MEZ_OK)
+            || (rv = threshold_percent(b, row, ptr, r)) != MEZ_OK
+            || (rv = strings_field(b, row, ptr, "applies_to", &r->applies_to, &r->n_applies_to)) != MEZ_OK)
             return rv;
+        if (json_object_get(row, "applies_to") && !r->n_applies_to)
+            return bad(b, "tensor.pack.invalid_field", mez_pointer_join(b->p, ptr, "applies_to"),
+                       "applies_to names at least one class of person (absent: the limit binds whoever acts)");
         json_object_foreach((json_t *)row, key, v) {
             if (known_threshold_member(key))
                 continue;
@@ -879,6 +887,7 @@ static const char *const result_words[] = {
     "basis_not_supported", "amount_basis_required", "selected_rule_not_applicable", "no_attestation",
     "condition_not_evidenced", "requirement_not_met", "licence_type", "licence_type_not_in_force",
     "income_tax_assessed", "no_tax_rate", "measure_not_given", "taxpayer_class_excluded",
+    "threshold_class_not_bound",
     "subject", "counterparty", "name", "alias", "exact", "all_tokens",
 };
 

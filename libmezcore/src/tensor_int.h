@@ -108,7 +108,11 @@ typedef struct {
     int has_percent, higher_of;
     mez_tensor_decimal_t percent;
     const char *percent_text, *percent_of;
-    /* Members the evaluator does not read (transaction_type, applies_to, ...): reported as not checked. NULL
+    /* applies_to: the classes of person the limit binds (financial_institution, dnfbp, ...); none: whoever acts
+     * (mez_tensor_threshold_binds). */
+    const char **applies_to;
+    size_t n_applies_to;
+    /* Members the evaluator does not read (transaction_type, direction, ...): reported as not checked. NULL
      * when there are none. Owned by the index; results get copies. */
     json_t *unchecked;
 } threshold_row_t;
@@ -339,6 +343,14 @@ int mez_tensor_evidenced(const mez_tensor_action_t *a, mez_domain_t d, const cha
 /* Thresholds measured on a figure of the entity (tensor_income.c): met, not met, or open while the action does not
  * give the figure. */
 void mez_tensor_eval_measured_thresholds(eval_t *ev, mez_domain_t d);
+/* Whether threshold row r binds the action's subject, its applies_to against subject.taxpayer_classes
+ * (tensor_eval.c): 1 when r has no applies_to, when the subject declares a class r names (*cls: that class) and
+ * when it declares none (*cls NULL: not known, so the obligation may be owed); 0 when it declares classes and r
+ * binds none of them. */
+int mez_tensor_threshold_binds(const eval_t *ev, const threshold_row_t *r, const char **cls);
+/* Adds to a threshold's reason o what its applies_to decided (binds and cls as mez_tensor_threshold_binds gave
+ * them); nothing for a row without applies_to. */
+void mez_tensor_threshold_classes(const eval_t *ev, json_t *o, const threshold_row_t *r, int binds, const char *cls);
 
 /* The rule evaluators of the domains that have more than thresholds: each adds its reasons and decides. */
 void mez_tensor_eval_withholding(eval_t *ev);          /* tensor_withholding.c */

@@ -384,7 +384,9 @@ mez_status_t mez_transfer_inbound_settle(const mez_corridor_env_t *env, const ch
      * for a transfer evaluated and recorded while the corridor was ACTIVE: a suspension is an operator's or a
      * regulator's stop on what moves over the corridor, and waiting loses nothing: the sent money stays in the
      * source zone's outbound settlement account, the deposit is made once per transfer whenever it is made, and the
-     * source asks again after the resume (POST /v1/corridors/{id}/settle). */
+     * source asks again after the resume (POST /v1/corridors/{id}/settle). This check on c (read before, without
+     * the lock) spares the pull; the deposit's own (inbound_prepare, orchestrate_ops.c) re-reads the corridor under
+     * its lock in the deposit's transaction, so a move committed in between is not missed. */
     if ((st = corridor_active(env, c, pb)) != MEZ_OK)
         return st;
     /* Only what this zone holds in its own verified copy is settled: fetch what it lacks first. */

@@ -14,6 +14,9 @@ void mass_unit_entity(mez_db_t *db, const char *entity_id, const char *status);
  * Returns the answer's body (owned by the test pool) and sets *status. */
 json_t *mass_unit_call(mez_db_t *db, long now, const char *method, const char *path, const char *body,
                        const char *key, int *status);
+/* The same on the zone's calendar tz (mez/tz.h; NULL: UTC, as mass_unit_call). */
+json_t *mass_unit_call_tz(mez_db_t *db, const struct mez_tz_t *tz, long now, const char *method, const char *path,
+                          const char *body, const char *key, int *status);
 /* COUNT(*) of a table, or of any query's first column when sql starts with SELECT. */
 long mass_unit_count(mez_db_t *db, const char *table_or_sql);
 /* The string member name of o, "" when absent. */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/json.h"
+#include "mez/tz.h"
 #include "mass_unit.h"
 #include "unit.h"
 
@@ -302,6 +303,45 @@ static void test_dissolution(void)
                    "lifecycle.illegal_transition", NULL);
 }
 
+/* The estimated completion date counts from today on the zone's calendar: a dissolution begun at 20:00 UTC on 30
+ * June is begun on 1 July in Karachi, and its estimate is a day later than the same dissolution's in UTC. Before,
+ * it was the UTC date whatever the zone. */
+static void test_dissolution_estimate_is_on_the_zones_calendar(void)
+{
+    static const long at = 1782849600L;         /* 2026-06-30T20:00:00Z: 01:00 on 1 July in Karachi */
+    const char *init = "{\"dissolution_type\":\"voluntary\",\"reason\":\"done\",\"solvency_declaration\":{"
+                       "\"declared_solvent\":true,\"directors_signing\":[{\"identity_ref\":\"did:example:d1\","
+                       "\"signed_at\":\"2026-06-30T12:00:00Z\"}],\"statement_of_assets\":{\"total_assets\":\"500\","
+                       "\"total_liabilities\":\"100\",\"currency\":\"PKR\"}}}";
+    const mez_tz_t *pk = NULL;
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = mass_unit_db();
+    const mez_tz_t *zones[2];
+    const char *expect[2];
+    json_t *est;
+    long typical;
+    int st = 0;
+
+    CU_ASSERT_EQUAL_FATAL(mez_tz_load(unit_pool(), NULL, "Asia/Karachi", &pk, &pb), MEZ_OK);
+    zones[0] = pk;
+    zones[1] = NULL;
+    for (int i = 0; i < 2; i++) {
+        const char *id = form(db, i ? "Wind Up UTC Co" : "Wind Up Karachi Co");
+        json_t *d;
+        ok_call(db, T0, "PUT", put_status(id), "{\"target_status\":\"ACTIVE\"}", 200);
+        d = mass_unit_call_tz(db, zones[i], at, "POST", apr_pstrcat(unit_pool(), "/v1/entities/", id,
+                                                                    "/dissolution/initiate", NULL), init, NULL, &st);
+        CU_ASSERT_EQUAL_FATAL(st, 202);
+        est = json_object_get(d, "estimated_completion");
+        typical = (long)json_integer_value(json_object_get(est, "typical_days"));
+        CU_ASSERT_TRUE_FATAL(typical > 0);
+        /* counted from 1 July (Karachi) or 30 June (UTC), midnight UTC of that day being 1782864000 or less a day */
+        expect[i] = mez_tz_date(unit_pool(), NULL, apr_time_from_sec(1782864000L - i * DAY + typical * DAY));
+        CU_ASSERT_STRING_EQUAL(S(est, "estimated_completion_date"), expect[i]);
+    }
+    CU_ASSERT_STRING_NOT_EQUAL(expect[0], expect[1]);
+}
+
 static void test_identity(void)
 {
     mez_db_t *db = mass_unit_db();
@@ -422,6 +462,8 @@ void unit_register_mass_entities(void)
     CU_add_test(s, "status lifecycle", test_status_lifecycle);
     CU_add_test(s, "officers", test_officers);
     CU_add_test(s, "dissolution saga", test_dissolution);
+    CU_add_test(s, "a dissolution's estimated completion date is on the zone's calendar",
+                test_dissolution_estimate_is_on_the_zones_calendar);
     CU_add_test(s, "identity registry", test_identity);
     CU_add_test(s, "idempotency", test_idempotency);
 }

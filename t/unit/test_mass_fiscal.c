@@ -7,6 +7,7 @@
 #include "mez/bank_ids.h"
 #include "mez/digest.h"
 #include "mez/mass.h"
+#include "mez/tz.h"
 #include "../../libmezcore/src/mass_fiscal_int.h"
 #include "mass_unit.h"
 #include "unit.h"
@@ -546,6 +547,63 @@ static void test_invariant_check_names_an_unbalanced_transaction(void)
     assert_check_finds(db, "UPDATE mez_mass_ledger_line SET currency = 'USD' WHERE account_id = %s", a, "sums to");
 }
 
+/* The tax events (their occurred_at, in order) that GET /v1/fiscal/ent_a/tax-events?query lists on calendar tz. */
+static const char *listed(mez_db_t *db, const mez_tz_t *tz, const char *query)
+{
+    int st = 0;
+    json_t *r = mass_unit_call_tz(db, tz, T0, "GET", apr_pstrcat(unit_pool(), "/v1/fiscal/ent_a/tax-events?", query,
+                                                                 NULL), NULL, NULL, &st);
+    const json_t *e;
+    const char *s = "";
+    size_t i;
+    CU_ASSERT_EQUAL_FATAL(st, 200);
+    json_array_foreach(json_object_get(r, "events"), i, e)
+        s = apr_pstrcat(unit_pool(), s, *s ? " " : "", mass_unit_str(e, "occurred_at"), NULL);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "total_count")), (json_int_t)json_array_size(
+                    json_object_get(r, "events")));
+    return s;
+}
+
+/* from_date and to_date are the zone's days: in Karachi (UTC+5) 20:00 UTC on 30 June is 01:00 on 1 July, and
+ * 19:00 UTC on 1 July is already 2 July. Before, the bounds were UTC's midnights whatever the zone's calendar. */
+static void test_tax_event_dates_are_the_zones(void)
+{
+    static const long at[] = { 1782845999L,      /* 2026-06-30T18:59:59Z: 23:59:59 on 30 June in Karachi */
+                               1782849600L,      /* 2026-06-30T20:00:00Z: 01:00 on 1 July */
+                               1782932400L };    /* 2026-07-01T19:00:00Z: 00:00 on 2 July */
+    const mez_tz_t *pk = NULL;
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = mass_unit_db();
+    const char *a, *b, *w;
+    int st = 0;
+
+    CU_ASSERT_EQUAL_FATAL(mez_tz_load(unit_pool(), NULL, "Asia/Karachi", &pk, &pb), MEZ_OK);
+    mass_unit_entity(db, "ent_a", "ACTIVE");
+    mass_unit_entity(db, "ent_b", "ACTIVE");
+    a = account(db, "ent_a", "operating", "PKR");
+    b = account(db, "ent_b", "operating", "PKR");
+    w = account(db, "ent_a", "withholding", "PKR");
+    deposit(db, a, "1000", "PKR");
+    for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+        mass_unit_call_tz(db, pk, at[i], "POST", "/v1/fiscal/payments",
+                          pay_body(a, b, "100.00", apr_psprintf(unit_pool(), ",\"metadata\":{\"withholding\":{"
+                                   "\"amount\":\"1.00\",\"rate\":\"0.01\",\"section\":\"153(1)(a)\","
+                                   "\"account_id\":\"%s\",\"tax_year\":\"%s\"}}", w, i ? "2027" : "2026")),
+                          NULL, &st);
+        CU_ASSERT_EQUAL_FATAL(st, 201);
+    }
+    CU_ASSERT_STRING_EQUAL(listed(db, pk, "from_date=2026-07-01&to_date=2026-07-01"), "2026-06-30T20:00:00Z");
+    CU_ASSERT_STRING_EQUAL(listed(db, pk, "to_date=2026-06-30"), "2026-06-30T18:59:59Z");
+    CU_ASSERT_STRING_EQUAL(listed(db, pk, "from_date=2026-07-02"), "2026-07-01T19:00:00Z");
+    CU_ASSERT_STRING_EQUAL(listed(db, pk, "from_date=2026-07-01"), "2026-06-30T20:00:00Z 2026-07-01T19:00:00Z");
+    /* The dates and the tax year agree: 1 July is the first day of tax year 2027. */
+    CU_ASSERT_STRING_EQUAL(listed(db, pk, "tax_year=2027&from_date=2026-07-01&to_date=2026-07-01"),
+                           "2026-06-30T20:00:00Z");
+    /* Without a calendar (NULL): UTC's days. */
+    CU_ASSERT_STRING_EQUAL(listed(db, NULL, "to_date=2026-06-30"), "2026-06-30T18:59:59Z 2026-06-30T20:00:00Z");
+    CU_ASSERT_STRING_EQUAL(listed(db, NULL, "from_date=2026-07-01&to_date=2026-07-01"), "2026-07-01T19:00:00Z");
+}
+
 void unit_register_mass_fiscal(void)
 {
     CU_pSuite s = unit_suite("mass_fiscal");
@@ -558,6 +616,7 @@ void unit_register_mass_fiscal(void)
     CU_add_test(s, "bad payments change nothing", test_bad_payments_change_nothing);
     CU_add_test(s, "holds reduce available and expire", test_holds_and_expiry);
     CU_add_test(s, "withholding and bank payments", test_withholding_and_external);
+    CU_add_test(s, "tax events' from_date and to_date are the zone's days", test_tax_event_dates_are_the_zones);
     CU_add_test(s, "invariant check catches corruption", test_invariant_check_catches_corruption);
     CU_add_test(s, "invariant check names an unbalanced transaction",
                 test_invariant_check_names_an_unbalanced_transaction);

@@ -776,8 +776,8 @@ static void test_action_parse_bad_inputs(void)
     expect_action_problem(doc_with("{'type':'payment','date':'2025-09-01','jurisdiction':'pk','payment_type':'x',"
                                    "'amount':{'amount':'1','currency':'PKR'},'income':[]}", NULL),
                           "tensor.unknown_field", "/action/income");
-    expect_action_problem("{'action':" PAYMENT_ACTION ",'subject':" TAXPAYER "}", "tensor.unknown_field",
-                          "/subject/taxpayer_classes");
+    expect_action_problem("{'action':{'type':'licence_application','date':'2025-09-01','jurisdiction':'pk'},"
+                          "'subject':" TAXPAYER "}", "tensor.unknown_field", "/subject/taxpayer_classes");
 }
 
 static void test_evidence_rules(void)
@@ -2396,6 +2396,149 @@ static void expect_pack_problem(const char *pack, const char *code, const char *
 #define LHDR "'format':'mez-licensepack/1','id':'l','jurisdiction_id':'pk','domain':'licensing','sources':[{'id':'s'}]"
 #define LTYPE "'id':'pk-x:y','regulator':'pk-x','valid_from':'2025-01-01','source':'s'"
 
+/* AML limits for classes of person (packs/README.md thresholds applies_to; figures illustrative, shaped as
+ * packs/ae-adgm/regpacks/ae-aml-cft.yaml's), one for whoever acts, and a revenue limit for one taxpayer class. */
+#define PACK_CLASSES "{'format':'mez-regpack/1','id':'ae-aml-classes','jurisdiction_id':'ae','domain':'aml'," \
+  "'sources':[{'id':'cd-10','title':'Cabinet Decision 10/2019'}],'thresholds':[" \
+  "{'id':'cdd-occasional','obligation':'customer_due_diligence','transaction_type':'occasional_transaction'," \
+  "'applies_to':['financial_institution','dnfbp'],'amount':{'amount':'55000','currency':'AED','applies':'at_or_above'}," \
+  "'valid_from':'2019-02-10','source':'cd-10'}," \
+  "{'id':'dpms-report','obligation':'dpms_report_goaml','applies_to':['dpms'],'amount':{'amount':'55000'," \
+  "'currency':'AED','applies':'at_or_above'},'valid_from':'2019-02-10','source':'cd-10'}," \
+  "{'id':'large-transfer','obligation':'large_transfer_record','amount':{'amount':'1000','currency':'AED'," \
+  "'applies':'above'},'valid_from':'2019-02-10','source':'cd-10'}]}"
+#define PACK_CLASS_REVENUE CT_HEADER("ae-ct-classes", "ae") "'tax_rates':[" CT_ROWS "]," \
+  "'thresholds':[{'id':'qfzp-revenue','obligation':'qfzp_revenue_review','applies_to':['qualifying_free_zone_person']," \
+  "'amount':{'amount':'5000000','currency':'AED','applies':'above'},'measure':'total_revenue'," \
+  "'valid_from':'2023-06-01','source':'ct-law'}]}"
+#define CLASS_PAY(classes) \
+  "{'action':{'type':'payment','date':'2025-12-31','jurisdiction':'ae-adgm','payment_type':'services'," \
+  "'amount':{'amount':'60000','currency':'AED'}},'subject':{'id':'ent-1','name':'Falcon Trading FZ-LLC'" classes "}," \
+  "'counterparty':{'id':'ent-2','name':'Gulf Supplies LLC'}}"
+
+/* sget, "(none)" for a member that is not there (so that a failed check fails rather than crashes). */
+static const char *sv(const json_t *o, const char *path)
+{
+    const char *v = o ? sget(o, path) : NULL;
+    return v ? v : "(none)";
+}
+
+/* The threshold_met or threshold_class_not_bound reason of rule "ae-aml-classes/<id>" in the aml domain. */
+static const json_t *class_reason(const json_t *out, const char *code, const char *id)
+{
+    const json_t *reasons = json_object_get(json_object_get(json_object_get(out, "domains"), "aml"), "reasons"), *r;
+    const char *rule = apr_pstrcat(unit_pool(), "ae-aml-classes/", id, NULL);
+    size_t i;
+    json_array_foreach(reasons, i, r)
+        if (!strcmp(sv(r, "code"), code) && !strcmp(sv(r, "rule"), rule))
+            return r;
+    return NULL;
+}
+
+/* A threshold's applies_to names the classes of person it binds: checked against the classes the subject declares
+ * (subject.taxpayer_classes). A limit for another class opens nothing (threshold_class_not_bound); one for the
+ * subject's class opens its obligation naming the class; a subject that declares none leaves the binding open, so
+ * each limit met opens its obligation, as one that may be owed (the treatment of the rows' other conditions the
+ * action carries no facts for). Before, applies_to was only reported among unchecked_conditions. */
+static void test_eval_threshold_applies_to(void)
+{
+    static const char *const packs[] = { PACK_CLASSES, PACK_CLASS_REVENUE };
+    mez_tensor_index_t *ix = index_of(packs, 2);
+    const json_t *r;
+    json_t *out;
+
+    /* A financial institution: the CDD limit binds it, the DPMS report does not; the limit without applies_to
+     * binds whoever acts. */
+    out = evaluate(ix, CLASS_PAY(",'taxpayer_classes':['financial_institution']"), NULL);
+    r = class_reason(out, "threshold_met", "cdd-occasional");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sv(r, "subject_class"), "financial_institution");
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(r, "applies_to")), 2);
+    CU_ASSERT_STRING_EQUAL(sv(r, "unchecked_conditions/transaction_type"), "occasional_transaction");
+    CU_ASSERT_PTR_NULL(json_object_get(json_object_get(r, "unchecked_conditions"), "applies_to"));
+    CU_ASSERT_PTR_NULL(class_reason(out, "threshold_met", "dpms-report"));
+    r = class_reason(out, "threshold_class_not_bound", "dpms-report");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(json_object_get(r, "applies_to"), 0)), "dpms");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(json_object_get(r, "subject_classes"), 0)),
+                           "financial_institution");
+    CU_ASSERT_STRING_EQUAL(sv(r, "obligation"), "dpms_report_goaml");
+    CU_ASSERT_STRING_EQUAL(sv(r, "threshold/amount"), "55000");
+    r = class_reason(out, "threshold_met", "large-transfer");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_PTR_NULL(json_object_get(r, "applies_to"));
+    CU_ASSERT_STRING_EQUAL(dstate(out, "aml"), "pending");
+
+    /* A dealer in precious metals: the other way round; a subject of two classes is bound by either's limits. */
+    out = evaluate(ix, CLASS_PAY(",'taxpayer_classes':['dpms']"), NULL);
+    CU_ASSERT_PTR_NOT_NULL(class_reason(out, "threshold_class_not_bound", "cdd-occasional"));
+    CU_ASSERT_STRING_EQUAL(sv(class_reason(out, "threshold_met", "dpms-report"), "subject_class"), "dpms");
+    out = evaluate(ix, CLASS_PAY(",'taxpayer_classes':['dpms','dnfbp']"), NULL);
+    CU_ASSERT_STRING_EQUAL(sv(class_reason(out, "threshold_met", "cdd-occasional"), "subject_class"), "dnfbp");
+    CU_ASSERT_STRING_EQUAL(sv(class_reason(out, "threshold_met", "dpms-report"), "subject_class"), "dpms");
+
+    /* Bound by none: no obligation of these limits is the subject's; only the one for whoever acts is open. */
+    out = evaluate(ix, CLASS_PAY(",'taxpayer_classes':['traveller']"), NULL);
+    CU_ASSERT_PTR_NOT_NULL(class_reason(out, "threshold_class_not_bound", "cdd-occasional"));
+    CU_ASSERT_PTR_NOT_NULL(class_reason(out, "threshold_class_not_bound", "dpms-report"));
+    CU_ASSERT_PTR_NOT_NULL(class_reason(out, "threshold_met", "large-transfer"));
+    CU_ASSERT_PTR_NULL(class_reason(out, "threshold_met", "cdd-occasional"));
+
+    /* No class given: whom the limits bind is not known, so each met limit opens its obligation, saying so. */
+    out = evaluate(ix, CLASS_PAY(""), NULL);
+    r = class_reason(out, "threshold_met", "cdd-occasional");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_PTR_NULL(json_object_get(r, "subject_class"));
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(r, "applies_to")), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sv(r, "detail"), "declares none"));
+    CU_ASSERT_PTR_NOT_NULL(class_reason(out, "threshold_met", "dpms-report"));
+    CU_ASSERT_PTR_NULL(class_reason(out, "threshold_class_not_bound", "dpms-report"));
+    CU_ASSERT_STRING_EQUAL(dstate(out, "aml"), "pending");
+    CU_ASSERT_PTR_NOT_NULL(strstr(sv(dreason(out, "aml", "no_attestation"), "detail"), "obligation above is open"));
+
+    /* A transfer's subject declares its classes too; a payee (counterparty) and a formation's subject do not. */
+    out = evaluate(ix, "{'action':{'type':'cross_border_transfer','date':'2025-12-31','jurisdiction':'ae-adgm',"
+                       "'payment_type':'services','amount':{'amount':'60000','currency':'AED'}},'subject':{'id':'e',"
+                       "'name':'Falcon Trading FZ-LLC','taxpayer_classes':['traveller']}}", NULL);
+    CU_ASSERT_PTR_NOT_NULL(class_reason(out, "threshold_class_not_bound", "cdd-occasional"));
+    expect_action_problem("{'action':{'type':'payment','date':'2025-12-31','jurisdiction':'ae','payment_type':'x',"
+                          "'amount':{'amount':'1','currency':'AED'}},'subject':{'id':'e','name':'n'},'counterparty':"
+                          "{'id':'c','name':'m','taxpayer_classes':['dpms']}}", "tensor.unknown_field",
+                          "/counterparty/taxpayer_classes");
+    expect_action_problem("{'action':{'type':'entity_formation','date':'2025-12-31','jurisdiction':'ae'},'subject':"
+                          "{'id':'e','name':'n','taxpayer_classes':['dpms']}}", "tensor.unknown_field",
+                          "/subject/taxpayer_classes");
+    expect_action_problem(CLASS_PAY(",'taxpayer_classes':[]"), "tensor.invalid_field", "/subject/taxpayer_classes");
+
+    /* A limit on a taxpayer's figure for one class of taxpayer: not the limit of another class. */
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "1000000"), "'taxable_person'",
+                              ",'figures':{'total_revenue':{'amount':'9000000','currency':'AED'}}") "}", NULL);
+    r = dreason(out, "tax", "threshold_class_not_bound");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sv(r, "rule"), "ae-ct-classes/qfzp-revenue");
+    CU_ASSERT_PTR_NULL(dreason(out, "tax", "threshold_met"));
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "compliant");
+    out = evaluate(ix, ASSESS(INCOME("taxable_income", "1000000"), "'taxable_person','qualifying_free_zone_person'",
+                              ",'figures':{'total_revenue':{'amount':'9000000','currency':'AED'}}") "}", NULL);
+    r = dreason(out, "tax", "threshold_met");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sv(r, "subject_class"), "qualifying_free_zone_person");
+
+    /* applies_to in a pack: a non-empty list of classes. */
+    expect_pack_problem("{'format':'mez-regpack/1','id':'p','jurisdiction_id':'ae','domain':'aml','sources':[{'id':'s'}],"
+                        "'thresholds':[{'id':'t','obligation':'o','applies_to':[],'amount':{'amount':'1','currency':"
+                        "'AED','applies':'above'},'valid_from':'2020-01-01','source':'s'}]}", "tensor.pack.invalid_field",
+                        "/thresholds/0/applies_to");
+    expect_pack_problem("{'format':'mez-regpack/1','id':'p','jurisdiction_id':'ae','domain':'aml','sources':[{'id':'s'}],"
+                        "'thresholds':[{'id':'t','obligation':'o','applies_to':'dnfbp','amount':{'amount':'1','currency':"
+                        "'AED','applies':'above'},'valid_from':'2020-01-01','source':'s'}]}", "tensor.pack.invalid_field",
+                        "/thresholds/0/applies_to");
+    expect_pack_problem("{'format':'mez-regpack/1','id':'p','jurisdiction_id':'ae','domain':'aml','sources':[{'id':'s'}],"
+                        "'thresholds':[{'id':'t','obligation':'o','applies_to':['dnfbp',''],'amount':{'amount':'1',"
+                        "'currency':'AED','applies':'above'},'valid_from':'2020-01-01','source':'s'}]}",
+                        "tensor.pack.invalid_field", "/thresholds/0/applies_to/1");
+}
+
 static void test_index_bad_packs(void)
 {
     const json_t *two[2];
@@ -2789,6 +2932,7 @@ void unit_register_tensor(void)
     CU_add_test(s, "eval: licence application pending without evidence", test_eval_licence_pending_without_evidence);
     CU_add_test(s, "eval: licence application compliant, capital", test_eval_licence_compliant_and_capital);
     CU_add_test(s, "eval: licence type not in force or unknown", test_eval_licence_not_in_force_and_unknown);
+    CU_add_test(s, "eval: a threshold binds the classes of person in its applies_to", test_eval_threshold_applies_to);
     CU_add_test(s, "index: bad packs", test_index_bad_packs);
     CU_add_test(s, "index: large pack", test_index_large_pack);
     CU_add_test(s, "eval: threads share one index", test_eval_threads_share_index);

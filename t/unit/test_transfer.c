@@ -4,11 +4,14 @@
  * t/test_corridor_protocol.py's. What is checked: what the destination is asked, and that every refusal before
  * the payment (bad bodies, a corridor not ACTIVE, a zone that is no peer, the destination's no, an answer without
  * its payee) answers a problem, moves no money and writes nothing; and, on the destination's side, that a transfer
- * it holds is not settled while its corridor is not ACTIVE. */
+ * it holds is not settled while its corridor is not ACTIVE, even when the corridor stopped after the caller looked. */
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/corridor.h"
+#include "mez/did.h"
 #include "mez/json.h"
+#include "mez/key.h"
+#include "mez/lifecycle.h"
 #include "mez/receipt.h"
 #include "mez/transfer.h"
 #include "corridor_unit.h"
@@ -253,6 +256,99 @@ static void test_the_destination_settles_only_on_an_active_corridor(void)
     CU_ASSERT_EQUAL(u->calls, 0);
 }
 
+/* The zone decides writes: a key and packs (one AML threshold, illustrative), so that its pipeline makes deposits. */
+static void deciding(corridor_unit_t *u)
+{
+    static const char pack[] = "{\"format\":\"mez-regpack/1\",\"id\":\"pk-aml-unit\",\"jurisdiction_id\":\"pk-sifc\","
+                               "\"domain\":\"aml\",\"title\":\"AML\",\"sources\":[{\"id\":\"s\",\"title\":\"S\"}],"
+                               "\"thresholds\":[{\"id\":\"cdd\",\"obligation\":\"customer_due_diligence\","
+                               "\"amount\":{\"amount\":\"500000\",\"currency\":\"PKR\",\"applies\":\"above\"},"
+                               "\"valid_from\":\"2020-01-01\",\"source\":\"s\"}]}";
+    const json_t *packs[1] = { parse(pack) };
+    mez_tensor_index_t *ix = NULL;
+    mez_problem_t pb = { 0 };
+    mez_key_t *key = NULL;
+    CU_ASSERT_EQUAL_FATAL(mez_key_generate(unit_pool(), &key, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_index_build(unit_pool(), packs, 1, &ix, &pb), MEZ_OK);
+    u->zone.key = key;
+    u->zone.did = mez_did_key(unit_pool(), key);
+    u->zone.verification_method = mez_did_key_verification_method(unit_pool(), key);
+    u->zone.tensor_index = ix;
+}
+
+/* The deposit itself re-reads the corridor under its lock (inbound_prepare, orchestrate_ops.c): a suspension
+ * committed after the settlement's caller read the corridor ACTIVE (here: the row it was handed is stale) is seen,
+ * and the deposit refused, 409 corridor.not_active naming the state, nothing written. Before, the check was on the
+ * row read before the pipeline's transaction, and the money was credited on the suspended corridor. Resumed, the
+ * same stale row settles (so the refusal was the corridor's state, not the fixture). The operation refuses a body
+ * that names no corridor, one this zone does not hold, and one with another zone than the source. */
+static void test_a_corridor_stopped_after_the_check_settles_nothing(void)
+{
+    corridor_unit_t *u = corridor_unit_script(1, 200, "{}");
+    mez_problem_t pb = { 0 };
+    mez_orch_answer_t out;
+    mez_corridor_t c;
+    mez_corridor_op_t op = { 0 };
+    const char *dest;
+    mez_db_t *db = zone(&dest);
+    json_t *pp = NULL;
+    long before;
+    struct {
+        const char *source;
+        int status;
+        const char *code, *pointer;
+    } bad[] = {
+        { "{\"zone_id\":\"ae-adgm\",\"payer_name\":\"Gulf Payer LLC\"}", 422, "request.missing_field",
+          "/source/corridor_id" },
+        { "{\"zone_id\":\"ae-adgm\",\"payer_name\":\"Gulf Payer LLC\",\"corridor_id\":7}", 422,
+          "request.invalid_type", "/source/corridor_id" },
+        { "{\"zone_id\":\"ae-adgm\",\"payer_name\":\"Gulf Payer LLC\",\"corridor_id\":"
+          "\"00000000-0000-4000-8000-000000000000\"}", 422, "corridor.not_found", "/source/corridor_id" },
+        { "{\"zone_id\":\"qa-qfc\",\"payer_name\":\"Gulf Payer LLC\",\"corridor_id\":\"" CID "\"}", 403,
+          "corridor.not_party", "/source/zone_id" },
+    };
+
+    inbound_receipt(db, dest);
+    corridor_unit_env(u, db);
+    deciding(u);
+    CU_ASSERT_EQUAL_FATAL(mez_corridor_get(unit_pool(), db, CID, &c, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(c.state, MEZ_CORRIDOR_ACTIVE);
+    move(db, "suspend", "{\"reason\":\"regulator's review\"}");
+    before = rows(db);
+    memset(&out, 0, sizeof(out));
+    CU_ASSERT_EQUAL(mez_transfer_inbound_settle(&u->env, "ae-adgm", &c, 0, &out, &pp, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(pb.status, 409);
+    CU_ASSERT_STRING_EQUAL(pb.code ? pb.code : "", "corridor.not_active");
+    CU_ASSERT_PTR_NOT_NULL(pb.detail ? strstr(pb.detail, "SUSPENDED") : NULL);
+    CU_ASSERT_EQUAL(rows(db), before);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_mass_ledger_txn"), 0);
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        op.op = "fiscal.inbound_transfer";
+        op.body = parse(apr_psprintf(unit_pool(), "{\"account_id\":\"%s\",\"amount\":\"25.00\",\"currency\":\"USD\","
+                                     "\"reference\":\"xfr_bad\",\"source\":%s}", dest, bad[i].source));
+        op.actor = "peer:ae-adgm";
+        op.idem_key = "transfer:xfr_bad";
+        memset(&pb, 0, sizeof(pb));
+        CU_ASSERT_EQUAL(mez_corridor_env_run(&u->env, &op, &out, NULL, &pb), MEZ_EINVAL);
+        CU_ASSERT_EQUAL(pb.status, bad[i].status);
+        CU_ASSERT_STRING_EQUAL(pb.code ? pb.code : "", bad[i].code);
+        CU_ASSERT_STRING_EQUAL(pb.pointer ? pb.pointer : "", bad[i].pointer);
+        CU_ASSERT_EQUAL(rows(db), before);
+    }
+
+    move(db, "resume", "{\"resolution_attestation_digest\":\"sha256:"
+                       "5555555555555555555555555555555555555555555555555555555555555555\"}");
+    memset(&pb, 0, sizeof(pb));
+    memset(&out, 0, sizeof(out));
+    CU_ASSERT_EQUAL(mez_transfer_inbound_settle(&u->env, "ae-adgm", &c, 0, &out, &pp, &pb), MEZ_OK);
+    if (pb.code)
+        fprintf(stderr, "\nsettle: %d %s at %s: %s\n", pb.status, pb.code, pb.pointer, pb.detail);
+    CU_ASSERT_EQUAL(out.status, 201);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_mass_ledger_txn"), 1);
+    CU_ASSERT_EQUAL(u->calls, 0);
+}
+
 void unit_register_transfer(void)
 {
     CU_pSuite s = unit_suite("transfer");
@@ -262,4 +358,6 @@ void unit_register_transfer(void)
     CU_add_test(s, "settling again names a receipt", test_settling_again_names_a_receipt);
     CU_add_test(s, "the destination settles only on an ACTIVE corridor",
                 test_the_destination_settles_only_on_an_active_corridor);
+    CU_add_test(s, "a corridor stopped after the check settles nothing",
+                test_a_corridor_stopped_after_the_check_settles_nothing);
 }

@@ -215,7 +215,11 @@ const char *mez_tensor_decimal_format(apr_pool_t *p, const mez_tensor_decimal_t 
  *                                           once: the classes the subject declares it belongs to. A tax_rates
  *                                           row applies when its taxpayer_class is one of them (or "any") and
  *                                           none is in its excludes; a declared class is a claim, so a row that
- *                                           has conditions also needs their evidence (below)
+ *                                           has conditions also needs their evidence (below). payment,
+ *                                           cross_border_transfer (subject only): optional, the same shape: the
+ *                                           classes of person the subject is ("financial_institution",
+ *                                           "dnfbp", ...), which a threshold's applies_to is checked against
+ *                                           (see mez_tensor_evaluate)
  *     "capital": {"amount": "250000000", "currency": "PKR"}
  *                                           licence_application (subject only): optional, the applicant's paid-up
  *                                           capital as it states it, compared with the minimum amounts of the
@@ -294,7 +298,8 @@ typedef struct mez_tensor_party_t {
     const char *name;
     mez_entity_class_t entity_class;
     mez_filer_status_t filer_status;
-    const char *const *taxpayer_classes;   /* declared classes (tax_assessment subject); NULL when absent */
+    const char *const *taxpayer_classes;   /* declared classes (tax_assessment subject; payment or transfer
+                                            * subject, optional); NULL when absent */
     size_t n_taxpayer_classes;
     int has_capital;                       /* licence_application subject: capital was given */
     mez_tensor_money_t capital;            /* name NULL */
@@ -537,6 +542,14 @@ typedef struct mez_tensor_eval_options_t {
  * "conflicting_tax_rates"). Each item taxed gives "income_tax_assessed" with its total; the tax domain is
  * compliant, or exempt when every row is an exemption; an item no row applies to makes it pending ("no_tax_rate",
  * whose detail says when no row names the item's class at all), whatever the other items and the evidence say.
+ *
+ * A threshold row with applies_to (packs/README.md: the classes of person the limit binds) binds the subject only
+ * if it declares one of them (subject.taxpayer_classes): one it does not bind is reported, when its limit is met,
+ * as "threshold_class_not_bound" (with applies_to and the classes declared) and opens nothing. A subject that
+ * declares no classes is treated as for the row's other conditions the action carries no facts for: the limit met
+ * opens its obligation ("threshold_met" with applies_to and a detail saying the class was not given), as one that
+ * may be owed, pending until evidence discharges it; it is never dropped on a guess. A met limit that binds the
+ * subject names the class in "subject_class".
  *
  * A licence application naming a licence_type is decided, in the licensing domain, by the licence types of that
  * id in the loaded licensepacks that bind the jurisdiction (looked up by id, so the cost does not grow with the
