@@ -378,3 +378,27 @@ def test_only_the_treasury_ends_a_payment_to_a_bank(world):
     r = zone.post("/v1/fiscal/payments/%s/settle" % pid, json={"reference": "FT1"}, headers=op)
     assert r.status_code == 200 and r.json()["resource"]["status"] == "settled", r.text
     assert zone.get("/v1/fiscal/payments/" + pid, headers=mine).json()["status"] == "settled"
+
+
+def test_an_entity_does_not_state_its_own_classes_of_person(world):
+    """The classes of person a threshold binds (compliance.subject.taxpayer_classes) decide which of a payer's
+    obligations open (a dealer's cash report, a bank's CDD limit): an operator states them, an entity's own token
+    may not (403 auth.forbidden_role at the member), and nothing is written."""
+    zone, acc = world["zone"], world["acc"]
+    body = {"source_account_id": acc, "amount": "100", "currency": "PKR", "payment_type": "goods_payment",
+            "destination": {"type": "external_bank", "bank_details": {"iban": "PK36SCBL0000001123456702",
+                                                                     "beneficiary_name": "Matrix Class Payee"}},
+            "compliance": {"date": "2026-01-15", "evidence": EVIDENCE, "withholding_rule": "s153-1-a-goods-company",
+                           "subject": {"taxpayer_classes": ["dpms"]},
+                           "counterparty": {"entity_class": "company", "filer_status": "filer"}}}
+    tables = ("mez_credential", "mez_audit", "mez_mass_ledger_line", "mez_evaluation")
+    before = [zone.count(t) for t in tables]
+    assert_problem(zone.post("/v1/fiscal/payments", json=body, headers=bearer(world, "entity_own")), 403,
+                   "auth.forbidden_role", pointer="/compliance/subject/taxpayer_classes")
+    assert [zone.count(t) for t in tables] == before
+    # the same classes stated by an operator are the zone's word: the payment is decided on them
+    r = zone.post("/mass/v1/fiscal/accounts/%s/deposits" % acc, headers=bearer(world, "operator"),
+                  json={"amount": "100", "currency": "PKR", "reference": "for the classes test"})
+    assert r.status_code == 201, r.text
+    r = zone.post("/v1/fiscal/payments", json=body, headers=bearer(world, "operator"))
+    assert r.status_code == 201 and r.json()["resource"]["status"] == "processing", r.text

@@ -92,6 +92,17 @@ static mez_status_t party(orch_t *o, const char *member, const char *id, const c
                                    mez_pointer_join(o->p, at, key),
                                    "a party's %s comes from the zone's registry, not from the request", key);
             }
+            /* The classes of person a threshold binds (a dealer's cash report, a bank's CDD limit: the evaluator
+             * applies a class-bound threshold to the classes declared) are the zone's word about a party, which the
+             * registry does not hold: an operator states them; an entity's own token would choose which of its
+             * obligations it opens. Undeclared, every threshold met binds (pending until evidenced). */
+            if (!strcmp(key, "taxpayer_classes") && o->req->actor_entity) {
+                json_decref(p);
+                return mez_problem(o->pb, o->p, MEZ_EINVAL, 403, "auth.forbidden_role",
+                                   mez_pointer_join(o->p, at, key),
+                                   "a party's classes of person are stated by the zone's operators, not by an entity "
+                                   "for itself");
+            }
             if (entity_class && !strcmp(key, "entity_class")
                 && (!json_is_string(v) || strcmp(json_string_value(v), entity_class))) {
                 json_decref(p);
