@@ -402,3 +402,26 @@ def test_an_entity_does_not_state_its_own_classes_of_person(world):
     assert r.status_code == 201, r.text
     r = zone.post("/v1/fiscal/payments", json=body, headers=bearer(world, "operator"))
     assert r.status_code == 201 and r.json()["resource"]["status"] == "processing", r.text
+
+
+def test_an_entity_does_not_state_its_classes_in_a_recorded_evaluation(world):
+    """POST /v1/compliance/evaluate: an entity's own token may not state its classes of person in an evaluation the
+    zone records or signs (403 auth.forbidden_role at the member, nothing recorded); a preview may ask "what if"."""
+    zone, own = world["zone"], world["own"]
+    h = bearer(world, "entity_own")
+    body = {"action": {"type": "payment", "date": "2026-01-15", "jurisdiction": "pk-sifc", "payment_type": "goods",
+                       "amount": {"amount": "100000", "currency": "PKR"}},
+            "subject": {"id": "urn:mez:pk-sifc:" + own, "name": "Matrix Own Traders Ltd", "entity_class": "company",
+                        "filer_status": "filer", "taxpayer_classes": ["dpms"]},
+            "counterparty": {"id": "did:example:payee", "name": "Indus Consulting", "entity_class": "company",
+                             "filer_status": "filer"},
+            "evidence": EVIDENCE}
+    before = zone.count("mez_evaluation"), zone.count("mez_credential"), zone.count("mez_audit")
+    for options in ({"attest": True}, {}):
+        assert_problem(zone.post("/v1/compliance/evaluate", json=dict(body, **options), headers=h), 403,
+                       "auth.forbidden_role", pointer="/subject/taxpayer_classes")
+    assert (zone.count("mez_evaluation"), zone.count("mez_credential"), zone.count("mez_audit")) == before
+    r = zone.post("/v1/compliance/evaluate", json=dict(body, preview=True), headers=h)
+    assert r.status_code in (200, 422) and r.json()["recorded"] is False, r.text
+    r = zone.post("/v1/compliance/evaluate", json=body, headers=bearer(world, "operator"))
+    assert r.status_code in (200, 422) and r.json()["recorded"] is True, r.text

@@ -948,6 +948,40 @@ def test_a_transfer_the_destination_could_not_settle_ends_as_the_corridor_says(p
     assert pair.op(a, "GET", "/v1/fiscal/payments/" + pay1).json()["status"] == "settled"
 
 
+def test_the_responders_transfer_payment_is_not_returned_by_hand_either(pair, trade):
+    """The responder sends: its copy of the receipt records no request of its own (the sequencer appended it), and
+    the transfer is found on it by its content all the same. The destination (the sequencer) cannot credit a
+    frozen account, so the responder's payment stays processing; its treasury may not return it by hand (409
+    transfer.recorded_on_corridor, nothing moves); asked again once the account is unfrozen, the transfer settles
+    there and the payment here."""
+    a, b = pair.a, pair.b
+    cid, (payer, src), (payee, dst) = trade
+
+    def status(zone, acc, state):
+        r = pair.op(zone, "POST", "/mass/v1/fiscal/accounts/%s/status" % acc, {"status": state, "reason": "test"})
+        assert r.status_code == 200, r.text
+
+    status(a, src, "frozen")
+    try:
+        r = pair.op(b, "POST", "/v1/corridors/%s/transfers" % cid, transfer_body(dst, src, "7.00"))
+        assert r.status_code == 201, r.text
+        t = r.json()
+        assert t["settlement"]["settled"] is False and t["payment_settlement"]["settled"] is False, t
+        pay_id = t["outbound"]["resource"]["payment_id"]
+        before_b = money(b)
+        assert_problem(pair.op(b, "POST", "/v1/fiscal/payments/%s/return" % pay_id, {"reason": "bank rejected"}),
+                       409, "transfer.recorded_on_corridor")
+        assert money(b) == before_b
+        assert pair.op(b, "GET", "/v1/fiscal/payments/" + pay_id).json()["status"] == "processing"
+    finally:
+        status(a, src, "active")
+    bal = balance(pair, a, src)
+    r = pair.op(b, "POST", "/v1/corridors/%s/settle" % cid, {"sequence": t["sequence"]})
+    assert r.status_code == 200 and r.json()["payment_settlement"] == {"settled": True, "payment_id": pay_id}, r.text
+    assert float(balance(pair, a, src)) == float(bal) + 7
+    assert pair.op(b, "GET", "/v1/fiscal/payments/" + pay_id).json()["status"] == "settled"
+
+
 def test_the_responder_zone_pays_through_the_sequencer(pair, trade):
     a, b = pair.a, pair.b
     cid, (payer, src), (payee, dst) = trade

@@ -61,7 +61,7 @@ export function start(env) {
     const paymentPage = env.paymentPage || PAGE;
     const $ = (id) => doc.getElementById(id);
     const state = { view: "decisions", zone: null, decisionsBefore: null, auditFirst: null, auditFirstRow: null,
-                    registerCursor: null, paymentCursor: null };
+                    registerCursor: null, paymentCursor: null, paymentFilter: null };
 
     // ---------------------------------------------------------------- DOM helpers: text only, never markup
     function el(tag, attrs, ...children) {
@@ -560,7 +560,12 @@ export function start(env) {
         return ["bank", b.beneficiary_name, b.iban || b.account_number, b.swift_bic].filter(Boolean).join(" ");
     }
     async function loadPayments(more) {
-        const params = { ...paymentFilter(), limit: paymentPage };
+        // "More" goes on with the filter its cursor was made for, not with one changed since (which would add
+        // another filter's rows under these, from this one's place).
+        const params = more && state.paymentFilter ? { ...state.paymentFilter }
+                                                   : { ...paymentFilter(), limit: paymentPage };
+        if (!more)
+            state.paymentFilter = { ...params };
         if (more && state.paymentCursor)
             params.cursor = state.paymentCursor;
         let page;

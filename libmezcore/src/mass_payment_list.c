@@ -20,8 +20,10 @@
  *
  * Answer: {payments: [Payment...], count, has_more, next_cursor?}, oldest first: created_at, then payment_id. The
  * order never changes under a reader (created_at and payment_id are written once), so paging with next_cursor (the
- * last payment's created_at and id) neither repeats nor skips a payment that still matches; one that stops
- * matching between pages (settled while the queue is read) is simply not on a later page. With status=processing
+ * last payment's created_at and id) never repeats a payment; one that stops matching between pages (settled while
+ * the queue is read) is simply not on a later page. One made while the pages are read may sort before the cursor
+ * (created_at is the request's time, not the commit's, and ids are random within a second) and is then on no later
+ * page: a reader walks again from the start for what arrived meanwhile. With status=processing
  * this is the settlement queue: the payment waiting longest comes first.
  *
  * Indexes (migration 0022): (status, created_at, payment_id) walks the queue in order reading only processing

@@ -95,13 +95,15 @@ static mez_status_t party(orch_t *o, const char *member, const char *id, const c
             /* The classes of person a threshold binds (a dealer's cash report, a bank's CDD limit: the evaluator
              * applies a class-bound threshold to the classes declared) are the zone's word about a party, which the
              * registry does not hold: an operator states them; an entity's own token would choose which of its
-             * obligations it opens. Undeclared, every threshold met binds (pending until evidenced). */
-            if (!strcmp(key, "taxpayer_classes") && o->req->actor_entity) {
+             * obligations it opens, and a peer zone sending a transfer would choose the payee's here. Undeclared,
+             * every threshold met binds (pending until evidenced). */
+            if (!strcmp(key, "taxpayer_classes")
+                && (o->req->actor_entity || (o->req->actor && !strncmp(o->req->actor, "peer:", 5)))) {
                 json_decref(p);
                 return mez_problem(o->pb, o->p, MEZ_EINVAL, 403, "auth.forbidden_role",
                                    mez_pointer_join(o->p, at, key),
                                    "a party's classes of person are stated by the zone's operators, not by an entity "
-                                   "for itself");
+                                   "for itself or by another zone");
             }
             if (entity_class && !strcmp(key, "entity_class")
                 && (!json_is_string(v) || strcmp(json_string_value(v), entity_class))) {
@@ -709,24 +711,40 @@ static mez_status_t fiscal_finish(orch_t *o)
  * operators record it (conf/mez-policy.conf), and an entity token is refused here as well, so that a zone whose
  * policy forgot the route still does not let a payer confirm its own bank payment or take its money back. The body
  * is the treasury's; a compliance envelope has nothing to say about it and is refused. */
-/* A corridor transfer's payment whose transfer the corridor recorded (a receipt appended under the transfer's id,
- * the payment's reference: transfer.c) ends as the corridor says, not by hand: the destination may have credited
- * the payee already, or will when asked (POST /v1/corridors/{id}/settle, which then settles the payment too), so
- * returning it would give the payer money the payee also got, and settling it by hand would count as gone money
- * the destination may never have credited. The corridor's own settlement (actor "corridor:<id>") passes. A
- * transfer the corridor never recorded is this zone's alone: its payment is returned or settled as any other. */
+/* A corridor transfer's payment whose transfer the corridor recorded (a cross_border_transfer receipt whose payload
+ * names the transfer, the payment's reference: transfer.c, and the payment's source account) ends as the corridor
+ * says, not by hand: the destination may have credited the payee already, or will when asked (POST
+ * /v1/corridors/{id}/settle, which then settles the payment too), so returning it would give the payer money the
+ * payee also got, and settling it by hand would count as gone money the destination may never have credited. The
+ * receipt is found by its content, not by the request that appended it, so a responder's copy (which records no
+ * request) finds it as the sequencer's does. The corridor's own settlement (actor "corridor:<id>") passes. A
+ * transfer the corridor never recorded in this zone's copy is this zone's alone: its payment is returned or settled
+ * as any other (a responder whose copy lags the sequencer's pulls first: POST /v1/corridors/{id}/sync). */
 static mez_status_t corridor_outcome_check(orch_t *o, const json_t *payment, const char *verb)
 {
     const json_t *dest = json_object_get(payment, "destination");
-    const char *cid = mez_orch_str(dest, "corridor_id"), *ref = mez_orch_str(payment, "reference"), *text = NULL;
-    uint64_t seq = 0;
+    const char *cid = mez_orch_str(dest, "corridor_id"), *ref = mez_orch_str(payment, "reference"), *src;
+    json_t *receipt = NULL;
+    uint64_t seq = 0, from = 0;
     int found = 0;
     mez_status_t rv;
     if (!mez_orch_str(dest, "type") || strcmp(mez_orch_str(dest, "type"), "corridor_settlement") || !cid || !ref
         || (o->req->actor && !strncmp(o->req->actor, "corridor:", 9)))
         return MEZ_OK;
-    if ((rv = mez_corridor_receipt_by_ref(o->p, o->db, cid, ref, &text, &seq, &found, o->pb)) != MEZ_OK || !found)
-        return rv;
+    /* The transfer id is the caller's reference on a payment made by hand: it must be this payment's transfer,
+     * from this payment's source account, for the corridor to decide it (another payer naming a transfer it did not
+     * send only stops its own return, but is not taken for that transfer either). */
+    src = mez_orch_str(payment, "source_account_id");
+    for (;;) {
+        const json_t *source;
+        if ((rv = mez_corridor_find_transition(o->p, o->db, cid, from, "cross_border_transfer", "transfer_id", ref,
+                                               &receipt, &seq, &found, o->pb)) != MEZ_OK || !found)
+            return rv;
+        source = json_object_get(json_object_get(json_object_get(receipt, "transition"), "payload"), "source");
+        if (src && mez_orch_str(source, "account_id") && !strcmp(mez_orch_str(source, "account_id"), src))
+            break;
+        from = seq + 1;
+    }
     return mez_problem(o->pb, o->p, MEZ_EINVAL, 409, "transfer.recorded_on_corridor", NULL,
                        "payment %s is transfer %s, which receipt %" APR_UINT64_T_FMT " of corridor %s records: it "
                        "is settled as the destination settles it (POST /v1/corridors/%s/settle {\"sequence\": %"

@@ -261,7 +261,13 @@ static int run(const mez_corridor_env_t *env, const char *id, const json_t *body
     if (mez_corridor_record(env, id, transition, transfer_id, &receipt, &seq, &delivery, &pb) != MEZ_OK)
         return xfail(env, xa, &pb, json_pack("{s:s, s:O}", "transfer_id", transfer_id, "payment", out.body));
 
-    /* 4. the destination settles from its own copy of the chain; then this zone's payment has left it */
+    /* 4. the destination settles from its own copy of the chain; then this zone's payment has left it. The payment
+     * is looked at again first: a return committed while the receipt was being recorded (on a responder, a round
+     * trip to the sequencer) would otherwise reach the destination (the receipt stays; /settle asks again and
+     * refuses it the same way). */
+    if (payment_not_returned(env, str(json_object_get(out.body, "resource"), "payment_id"), &pb) != MEZ_OK)
+        return xfail(env, xa, &pb, json_pack("{s:s, s:I, s:O}", "transfer_id", transfer_id, "sequence",
+                                             (json_int_t)seq, "receipt", receipt));
     settle_at_peer(env, id, seq, &settlement);
     payment_settlement = json_is_true(json_object_get(settlement, "settled"))
         ? settle_own_payment(env, id, seq, str(json_object_get(out.body, "resource"), "payment_id"))
