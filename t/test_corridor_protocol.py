@@ -899,6 +899,12 @@ def test_a_cross_border_transfer_is_decided_by_both_zones_recorded_and_settled(p
     assert "9999" in r.json()["detail"]
 
 
+def account_status(pair, zone, acc, state):
+    """Freezes or unfreezes an account at the zone's store (a destination that cannot be credited)."""
+    r = pair.op(zone, "POST", "/mass/v1/fiscal/accounts/%s/status" % acc, {"status": state, "reason": "test"})
+    assert r.status_code == 200, r.text
+
+
 def test_a_transfer_the_destination_could_not_settle_ends_as_the_corridor_says(pair, trade):
     """The destination's account is frozen: the transfer is decided, paid and recorded, but not settled there, so
     the sender's payment stays processing. The treasury may not return it by hand (the destination may still
@@ -908,11 +914,7 @@ def test_a_transfer_the_destination_could_not_settle_ends_as_the_corridor_says(p
     a, b = pair.a, pair.b
     cid, (payer, src), (payee, dst) = trade
 
-    def status(zone, acc, state):
-        r = pair.op(zone, "POST", "/mass/v1/fiscal/accounts/%s/status" % acc, {"status": state, "reason": "test"})
-        assert r.status_code == 200, r.text
-
-    status(b, dst, "frozen")
+    account_status(pair, b, dst, "frozen")
     try:
         sent = []
         for amount in ("5.00", "6.00"):
@@ -936,7 +938,7 @@ def test_a_transfer_the_destination_could_not_settle_ends_as_the_corridor_says(p
         r = pair.op(a, "POST", "/mass/v1/fiscal/payments/%s/return" % pay2, {"reason": "returned at the store"})
         assert r.status_code == 200 and r.json()["status"] == "failed", r.text
     finally:
-        status(b, dst, "active")
+        account_status(pair, b, dst, "active")
     before_b, bal_dst = money(b), balance(pair, b, dst)
     assert_problem(pair.op(a, "POST", "/v1/corridors/%s/settle" % cid, {"sequence": seq2}), 409,
                    "transfer.payment_returned")
@@ -957,11 +959,7 @@ def test_the_responders_transfer_payment_is_not_returned_by_hand_either(pair, tr
     a, b = pair.a, pair.b
     cid, (payer, src), (payee, dst) = trade
 
-    def status(zone, acc, state):
-        r = pair.op(zone, "POST", "/mass/v1/fiscal/accounts/%s/status" % acc, {"status": state, "reason": "test"})
-        assert r.status_code == 200, r.text
-
-    status(a, src, "frozen")
+    account_status(pair, a, src, "frozen")
     try:
         r = pair.op(b, "POST", "/v1/corridors/%s/transfers" % cid, transfer_body(dst, src, "7.00"))
         assert r.status_code == 201, r.text
@@ -974,7 +972,7 @@ def test_the_responders_transfer_payment_is_not_returned_by_hand_either(pair, tr
         assert money(b) == before_b
         assert pair.op(b, "GET", "/v1/fiscal/payments/" + pay_id).json()["status"] == "processing"
     finally:
-        status(a, src, "active")
+        account_status(pair, a, src, "active")
     bal = balance(pair, a, src)
     r = pair.op(b, "POST", "/v1/corridors/%s/settle" % cid, {"sequence": t["sequence"]})
     assert r.status_code == 200 and r.json()["payment_settlement"] == {"settled": True, "payment_id": pay_id}, r.text
