@@ -61,7 +61,8 @@ export function start(env) {
     const paymentPage = env.paymentPage || PAGE;
     const $ = (id) => doc.getElementById(id);
     const state = { view: "decisions", zone: null, decisionsBefore: null, auditFirst: null, auditFirstRow: null,
-                    registerCursor: null, paymentCursor: null, paymentFilter: null };
+                    registerCursor: null, registerQuery: null, paymentCursor: null,
+                    paymentFilter: null };
 
     // ---------------------------------------------------------------- DOM helpers: text only, never markup
     function el(tag, attrs, ...children) {
@@ -479,9 +480,12 @@ export function start(env) {
         line.replaceChildren(...parts.flat(Infinity).filter((x) => x !== null));
     }
     async function loadRegister(more) {
-        const { reg, licences, params } = registerForm();
-        if (!more)
+        // "More" goes on with the register and filter its cursor was made for (as for payments).
+        const { reg, licences, params } = more && state.registerQuery ? state.registerQuery : registerForm();
+        if (!more) {
             loadRegisterSummary();
+            state.registerQuery = { reg, licences, params: { ...params } };
+        }
         params.limit = registerPage;
         if (more && state.registerCursor)
             params.cursor = state.registerCursor;
