@@ -144,15 +144,13 @@ int mez_post_evaluate(request_rec *r, mez_srv_conf_t *sc)
     }
     if (!json_is_true(preview) && refuse_other_subject(r, sc, body, &pb))
         return mez_send_problem(r, &pb, NULL);
-    /* The classes of person a threshold binds decide which obligations open (orchestrate_ops.c party()): in an
-     * evaluation the zone records or signs, an entity does not state its own; a preview may ask "what if". */
-    if (!json_is_true(preview) && apr_table_get(r->notes, "mez-entity")
-        && json_object_get(json_object_get(body, "subject"), "taxpayer_classes")) {
-        mez_problem(&pb, r->pool, MEZ_EINVAL, 403, "auth.forbidden_role", "/subject/taxpayer_classes",
-                    "a party's classes of person are stated by the zone's operators, not by an entity for itself: "
-                    "leave them out, or ask for a preview");
+    /* In an evaluation the zone records or signs, the subject's classes of person are the operators' to state
+     * (mez_orch_refuse_stated_classes); a preview may ask "what if". */
+    if (!json_is_true(preview)
+        && mez_orch_refuse_stated_classes(r->pool, mez_request_actor(r), apr_table_get(r->notes, "mez-entity"),
+                                          json_object_get(body, "subject"), "/subject/taxpayer_classes", &pb)
+               != MEZ_OK)
         return mez_send_problem(r, &pb, NULL);
-    }
     /* Compact by default: every reason still names its rule (with its pack digest and validity) and legal source,
      * without copying the pack's long notes. An attestation is signed once and checked for years, after the
      * zone may have moved to other packs, so the evaluation it commits to is the full one, readable alone. */

@@ -48,16 +48,26 @@ def race_db(request, mez_env, _pg_holder, tmp_path):
     return helper, driver, params, query
 
 
-def test_concurrent_appends_write_each_sequence_once(race_db):
-    helper, driver, params, query = race_db
-    cp = subprocess.run([helper, driver, params, "init"], capture_output=True, text=True, timeout=60)
+def writers(race_db, setup, step, count):
+    """The helper's setup step, then WRITERS processes of step count at once; each one's output, once all have
+    ended (each must succeed)."""
+    helper, driver, params, _ = race_db
+    cp = subprocess.run([helper, driver, params, setup], capture_output=True, text=True, timeout=60)
     assert cp.returncode == 0, cp.stderr
-    procs = [subprocess.Popen([helper, driver, params, "append", str(N)], stdout=subprocess.PIPE,
+    procs = [subprocess.Popen([helper, driver, params, step, str(count)], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for _ in range(WRITERS)]
-    fresh = repeated = 0
+    outs = []
     for p in procs:
         out, err = p.communicate(timeout=600)
         assert p.returncode == 0, err
+        outs.append(out)
+    return outs
+
+
+def test_concurrent_appends_write_each_sequence_once(race_db):
+    _, driver, _, query = race_db
+    fresh = repeated = 0
+    for out in writers(race_db, "init", "append", N):
         words = out.split()
         assert words[0] == "new" and words[2] == "repeated", out
         print("%s writer: %s" % (driver, out.strip()))  # how the writers interleaved (pytest -s)
@@ -84,14 +94,8 @@ def test_concurrent_sequencings_get_consecutive_numbers(race_db):
     # Review: the sequencer signed a receipt for the size it read without the row lock; the process that lost the
     # race for that number kept its own second signed receipt in mez_corridor_fork (evidence of equivocation
     # against itself) before building again.
-    helper, driver, params, query = race_db
-    cp = subprocess.run([helper, driver, params, "establish"], capture_output=True, text=True, timeout=60)
-    assert cp.returncode == 0, cp.stderr
-    procs = [subprocess.Popen([helper, driver, params, "sequence", str(SEQUENCED)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(WRITERS)]
-    for p in procs:
-        out, err = p.communicate(timeout=600)
-        assert p.returncode == 0, err
+    query = race_db[3]
+    for out in writers(race_db, "establish", "sequence", SEQUENCED):
         assert out.split() == ["sequenced", str(SEQUENCED)], out
     n = WRITERS * SEQUENCED
     assert query("SELECT COUNT(*) FROM mez_corridor_fork") == "0"

@@ -66,6 +66,21 @@ static const char *entity_class_of(const char *entity_type)
     return "company";
 }
 
+/* The classes of person a threshold binds (a dealer's cash report, a bank's CDD limit: the evaluator applies a
+ * class-bound threshold to the classes declared) are the zone's word about a party, which the registry does not
+ * hold: an operator states them; an entity's own token would choose which of its obligations open, and a peer zone
+ * sending a transfer would choose the payee's here. Undeclared, every threshold met binds (pending until
+ * evidenced). */
+mez_status_t mez_orch_refuse_stated_classes(apr_pool_t *p, const char *actor, const char *actor_entity,
+                                            const json_t *party, const char *pointer, mez_problem_t *pb)
+{
+    if (!json_object_get(party, "taxpayer_classes") || !(actor_entity || (actor && !strncmp(actor, "peer:", 5))))
+        return MEZ_OK;
+    return mez_problem(pb, p, MEZ_EINVAL, 403, "auth.forbidden_role", pointer,
+                       "a party's classes of person are stated by the zone's operators, not by an entity for itself "
+                       "or by another zone");
+}
+
 /* A party for the tensor: id and name from the registry, other attributes from the envelope member. The class the
  * registry gives (entity_class, NULL for a party it does not hold, such as a beneficiary outside the zone) is not
  * the caller's to change: a payer restating its payee as an individual or an AOP would choose the withholding row
@@ -92,18 +107,11 @@ static mez_status_t party(orch_t *o, const char *member, const char *id, const c
                                    mez_pointer_join(o->p, at, key),
                                    "a party's %s comes from the zone's registry, not from the request", key);
             }
-            /* The classes of person a threshold binds (a dealer's cash report, a bank's CDD limit: the evaluator
-             * applies a class-bound threshold to the classes declared) are the zone's word about a party, which the
-             * registry does not hold: an operator states them; an entity's own token would choose which of its
-             * obligations it opens, and a peer zone sending a transfer would choose the payee's here. Undeclared,
-             * every threshold met binds (pending until evidenced). */
             if (!strcmp(key, "taxpayer_classes")
-                && (o->req->actor_entity || (o->req->actor && !strncmp(o->req->actor, "peer:", 5)))) {
+                && mez_orch_refuse_stated_classes(o->p, o->req->actor, o->req->actor_entity, extra,
+                                                  mez_pointer_join(o->p, at, key), o->pb) != MEZ_OK) {
                 json_decref(p);
-                return mez_problem(o->pb, o->p, MEZ_EINVAL, 403, "auth.forbidden_role",
-                                   mez_pointer_join(o->p, at, key),
-                                   "a party's classes of person are stated by the zone's operators, not by an entity "
-                                   "for itself or by another zone");
+                return MEZ_EINVAL;
             }
             if (entity_class && !strcmp(key, "entity_class")
                 && (!json_is_string(v) || strcmp(json_string_value(v), entity_class))) {

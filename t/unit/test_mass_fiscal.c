@@ -362,18 +362,25 @@ static void test_holds_and_expiry(void)
     assert_ledger_sound(db);
 }
 
+/* Entity ent_a with an operating account a holding Rs 1,000 and a withholding account w, and ent_b's operating
+ * account b: a payer, its payee and where the tax it withholds goes. */
+static void payer_payee_withholding(mez_db_t *db, const char **a, const char **b, const char **w)
+{
+    mass_unit_entity(db, "ent_a", "ACTIVE");
+    mass_unit_entity(db, "ent_b", "ACTIVE");
+    *a = account(db, "ent_a", "operating", "PKR");
+    *b = account(db, "ent_b", "operating", "PKR");
+    *w = account(db, "ent_a", "withholding", "PKR");
+    deposit(db, *a, "1000", "PKR");
+}
+
 static void test_withholding_and_external(void)
 {
     mez_db_t *db = mass_unit_db();
     const char *a, *b, *w;
     int st = 0;
     json_t *r;
-    mass_unit_entity(db, "ent_a", "ACTIVE");
-    mass_unit_entity(db, "ent_b", "ACTIVE");
-    a = account(db, "ent_a", "operating", "PKR");
-    b = account(db, "ent_b", "operating", "PKR");
-    w = account(db, "ent_a", "withholding", "PKR");
-    deposit(db, a, "1000", "PKR");
+    payer_payee_withholding(db, &a, &b, &w);
     r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments",
                        pay_body(a, b, "200.00", apr_psprintf(unit_pool(), ",\"metadata\":{\"withholding\":{\"amount\":"
                                 "\"9.00\",\"rate\":\"0.045\",\"statute\":\"Income Tax Ordinance 2001\",\"section\":"
@@ -578,12 +585,7 @@ static void test_tax_event_dates_are_the_zones(void)
     int st = 0;
 
     CU_ASSERT_EQUAL_FATAL(mez_tz_load(unit_pool(), NULL, "Asia/Karachi", &pk, &pb), MEZ_OK);
-    mass_unit_entity(db, "ent_a", "ACTIVE");
-    mass_unit_entity(db, "ent_b", "ACTIVE");
-    a = account(db, "ent_a", "operating", "PKR");
-    b = account(db, "ent_b", "operating", "PKR");
-    w = account(db, "ent_a", "withholding", "PKR");
-    deposit(db, a, "1000", "PKR");
+    payer_payee_withholding(db, &a, &b, &w);
     for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
         mass_unit_call_tz(db, pk, at[i], "POST", "/v1/fiscal/payments",
                           pay_body(a, b, "100.00", apr_psprintf(unit_pool(), ",\"metadata\":{\"withholding\":{"

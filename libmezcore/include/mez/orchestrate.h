@@ -126,6 +126,14 @@ mez_status_t mez_orch_licence_list(apr_pool_t *p, mez_db_t *db, const mez_licenc
  * operators and regulators. An entity token lists its own entity's payments (made or received) only: without
  * entity_id the list is restricted to it, another entity_id is 403 "auth.not_entity_owner" at /entity_id; filtering
  * silently would answer a question other than the one asked. Values are sent percent-encoded. */
+/* The classes of person a threshold binds (a party's taxpayer_classes: which of its obligations open) are the zone's
+ * word about the party: an operator states them, an entity's own token (actor_entity) or a peer zone (actor
+ * "peer:...") may not. 403 "auth.forbidden_role" at pointer when party carries them and the caller may not;
+ * MEZ_OK otherwise. The write pipeline checks every party it takes; POST /v1/compliance/evaluate the subject of an
+ * evaluation it records or signs. */
+mez_status_t mez_orch_refuse_stated_classes(apr_pool_t *p, const char *actor, const char *actor_entity,
+                                            const json_t *party, const char *pointer, mez_problem_t *pb);
+
 extern const char *const mez_orch_payment_list_params[];
 mez_status_t mez_orch_payment_list_query(apr_pool_t *p, apr_table_t *q, const char *scope, const char **query,
                                          mez_problem_t *pb);
