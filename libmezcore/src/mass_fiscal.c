@@ -411,8 +411,7 @@ static mez_status_t account_ledger(mez_mass_call_t *c, const char *id)
  * occurred_at stamps are written (mez_time_stamp, UTC), so that a string comparison is a comparison of instants. */
 static const char *day_bound(mez_mass_call_t *c, long day, int end)
 {
-    apr_time_t t = end ? mez_tz_end_of_day(c->ctx->tz, day)
-                       : mez_tz_end_of_day(c->ctx->tz, day - 1) + apr_time_from_sec(1);
+    apr_time_t t = end ? mez_tz_end_of_day(c->ctx->tz, day) : mez_tz_start_of_day(c->ctx->tz, day);
     return mez_time_stamp(c->p, t);
 }
 

@@ -279,3 +279,13 @@ apr_time_t mez_tz_end_of_day(const mez_tz_t *tz, int64_t day)
     }
     return (apr_time_t)best * APR_USEC_PER_SEC;
 }
+
+apr_time_t mez_tz_start_of_day(const mez_tz_t *tz, int64_t day)
+{
+    return mez_tz_end_of_day(tz, day - 1) + apr_time_from_sec(1);
+}
+
+apr_time_t mez_tz_period_end(const mez_tz_t *tz, apr_time_t from, int64_t days)
+{
+    return mez_tz_start_of_day(tz, mez_tz_day(tz, from) + days + 1);
+}

@@ -254,6 +254,31 @@ static void test_end_of_day_when_the_clock_jumps_past_midnight(void)
     /* an ordinary day still ends at 23:59:59 on its wall clock */
     CU_ASSERT_EQUAL(mez_tz_end_of_day(tz, mez_days_from_civil(2030, 3, 11)), at(2030, 3, 11, 22, 59, 59));
     CU_ASSERT_EQUAL(mez_tz_end_of_day(tz, mez_days_from_civil(2030, 1, 15)), at(2030, 1, 15, 23, 59, 59));
+    /* and the next day starts at the jump, 00:30 on its wall clock */
+    CU_ASSERT_EQUAL(mez_tz_start_of_day(tz, mez_days_from_civil(2030, 3, 11)), at(2030, 3, 10, 23, 30, 0));
+}
+
+/* A period of days from an instant is counted in days of the zone's calendar, the first day not counted
+ * (General Clauses Act 1897 s. 9(1)): 90 days from 23:30 on 1 March in Karachi (18:30 UTC) are 2 March to 30 May,
+ * over at 00:00 on 31 May there (19:00 UTC on 30 May), not 90 x 24 hours on (18:30 UTC on 30 May). Any instant of
+ * 1 March in Karachi gives the same end; the first second of 2 March there, a day later. On UTC's calendar the same
+ * instant is on 1 March too, and the period is over at 00:00 UTC on 31 May. Across a change of the clock the days
+ * are still whole days: 7 days from noon on 1 March in New York are over at 00:00 EDT on 9 March (04:00 UTC). */
+static void test_period_end(void)
+{
+    const mez_tz_t *pk = load("Asia/Karachi"), *ny = load("America/New_York");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pk);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ny);
+    CU_ASSERT_EQUAL(mez_tz_period_end(pk, at(2026, 3, 1, 18, 30, 0), 90), at(2026, 5, 30, 19, 0, 0));
+    CU_ASSERT_EQUAL(mez_tz_period_end(pk, at(2026, 2, 28, 19, 0, 0), 90), at(2026, 5, 30, 19, 0, 0));
+    CU_ASSERT_EQUAL(mez_tz_period_end(pk, at(2026, 3, 1, 18, 59, 59), 90), at(2026, 5, 30, 19, 0, 0));
+    CU_ASSERT_EQUAL(mez_tz_period_end(pk, at(2026, 3, 1, 19, 0, 0), 90), at(2026, 5, 31, 19, 0, 0));
+    CU_ASSERT_EQUAL(mez_tz_period_end(mez_tz_utc(), at(2026, 3, 1, 18, 30, 0), 90), at(2026, 5, 31, 0, 0, 0));
+    CU_ASSERT_EQUAL(mez_tz_period_end(NULL, at(2026, 3, 1, 18, 30, 0), 90), at(2026, 5, 31, 0, 0, 0));
+    CU_ASSERT_EQUAL(mez_tz_period_end(NULL, at(2026, 3, 1, 0, 0, 0), 1), at(2026, 3, 3, 0, 0, 0));
+    CU_ASSERT_EQUAL(mez_tz_start_of_day(pk, mez_days_from_civil(2026, 5, 31)), at(2026, 5, 30, 19, 0, 0));
+    CU_ASSERT_EQUAL(mez_tz_period_end(ny, at(2026, 3, 1, 17, 0, 0), 7), at(2026, 3, 9, 4, 0, 0));
+    CU_ASSERT_EQUAL(mez_tz_period_end(ny, at(2026, 10, 25, 16, 0, 0), 7), at(2026, 11, 2, 5, 0, 0));
 }
 
 void unit_register_tz(void)
@@ -266,4 +291,5 @@ void unit_register_tz(void)
     CU_add_test(s, "bad and unknown names, truncated and foreign files", test_refusals);
     CU_add_test(s, "POSIX TZ strings of the footer", test_posix_rules);
     CU_add_test(s, "the end of a day whose clock jumps past midnight", test_end_of_day_when_the_clock_jumps_past_midnight);
+    CU_add_test(s, "a period of days from an instant, on the zone's calendar", test_period_end);
 }
