@@ -1,7 +1,10 @@
 # mass_fixtures.py: helpers the sovereign Mass store's integration tests share: calls under /mass/v1, rows written
 # straight into the zone's database (entities, until a test may form them through the entities primitive), counts.
+import datetime
 import sys
+import time
 import uuid
+import zoneinfo
 
 from mez_harness import run
 
@@ -42,3 +45,40 @@ def counts(zone, tables):
 
 def value(zone, sql):
     return zone.db.query_value(sql)
+
+
+# ------------------------------------------------------------------------------------------------ periods of days
+
+def stamp(dt):
+    return dt.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def period_over(began, days, tzname):
+    """(instant, date) at which a period of `days` days from the instant `began` (RFC 3339 UTC) is over, counted as
+    the store counts a period of law: in days of tzname's calendar, the day it runs from not counted, over at 00:00
+    there on the day after its last day (the instant as RFC 3339 UTC, the date as YYYY-MM-DD)."""
+    tz = zoneinfo.ZoneInfo(tzname)
+    start = datetime.datetime.strptime(began, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    day = start.astimezone(tz).date() + datetime.timedelta(days=days + 1)
+    return stamp(datetime.datetime(day.year, day.month, day.day, tzinfo=tz)), day.isoformat()
+
+
+def day_of(instant, tzname):
+    """The date (YYYY-MM-DD) of the instant (RFC 3339 UTC) on tzname's calendar."""
+    start = datetime.datetime.strptime(instant, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    return start.astimezone(zoneinfo.ZoneInfo(tzname)).date().isoformat()
+
+
+def yesterday_evening(tzname, hour=23, minute=30):
+    """hour:minute yesterday on tzname's calendar, as RFC 3339 UTC: a period of one day from then runs through
+    today there and is over at tomorrow's midnight, so it is running whenever the test asks. Away from midnight
+    there: a test that read today just before it would ask just after (waits past it instead)."""
+    tz = zoneinfo.ZoneInfo(tzname)
+    now = datetime.datetime.now(tz)
+    midnight = datetime.datetime(now.year, now.month, now.day, tzinfo=tz) + datetime.timedelta(days=1)
+    if (midnight - now).total_seconds() < 120:
+        time.sleep((midnight - now).total_seconds() + 1)
+        now = datetime.datetime.now(tz)
+    day = now.date() - datetime.timedelta(days=1)
+    return stamp(datetime.datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz))
+

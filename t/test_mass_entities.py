@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from mass_contract import check
-from mass_fixtures import counts, mass
+from mass_fixtures import counts, mass, period_over
 from mez_harness import HarnessError, assert_problem
 
 TABLES = ["mez_mass_entity", "mez_mass_entity_officer", "mez_mass_entity_owner", "mez_mass_entity_history",
@@ -485,6 +485,12 @@ def test_dissolution(zone):
     assert len(r.json()["documents_produced"]) == 3
     p = refused(zone, "POST", base + "/advance", {}, 409, "entity.dissolution_period_running")
     assert "notify_creditors" in p["detail"] and "creditor_notice_period_days" in p["detail"]
+    # 30 days of the calendar from the day the stage began, that day not counted: this zone has no zone.yaml, so
+    # its store knows no calendar, counts UTC's days and says so.
+    at, date = period_over(r.json()["stages"][3]["started_at"], 30, "UTC")
+    assert (p["earliest_completion_at"], p["earliest_completion_date"], p["timezone"]) == (at, date, "UTC"), p
+    assert ("cannot complete before %s, the start of %s on the UTC calendar (this store was given no zone calendar)"
+            % (at, date)) in p["detail"], p
     refused(zone, "POST", base + "/advance", {"outputs": [{"digest_sha256": "xyz"}]}, 422, "request.invalid_digest",
             "/outputs/0/digest_sha256")
     refused(zone, "PUT", "/v1/entities/%s/status" % eid, {"target_status": "DISSOLVED"}, 422,

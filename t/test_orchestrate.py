@@ -12,6 +12,7 @@ import uuid
 import pytest
 import yaml
 
+from mass_fixtures import day_of, period_over, sql_exec, yesterday_evening
 from mez_harness import assert_problem, import_un_list
 
 ZONE_ID = "pk-sifc"
@@ -584,6 +585,57 @@ def test_officers_and_dissolution_through_the_zone_api(pk_zone, mez_env):
     p = assert_problem(pk_zone.post("/v1/entities/%s/status" % eid, json={"target_status": "SUSPENDED"}), 409,
                        "lifecycle.illegal_transition")
     assert "DISSOLVING" in p["detail"]
+
+
+def dissolution_store(zone):
+    """The zone whose database holds the Mass records, and the calendar its store counts days on: the zone's own
+    (its zone.yaml's Asia/Karachi), or behind a remote Mass the store zone's, which has no zone.yaml: UTC's, said
+    as such (the Mass contracts carry no calendar, so the store cannot be told the caller's)."""
+    if isinstance(zone, ApiOverRemoteMass):
+        return zone.b, "UTC", "the UTC calendar (this store was given no zone calendar)"
+    return zone, "Asia/Karachi", "the Asia/Karachi calendar"
+
+
+def test_dissolution_periods_are_days_of_the_calendar(pk_zone):
+    """The creditors' window of a dissolution is counted in days of the store's calendar, the day it began not
+    counted: a notify_creditors stage begun at 23:30 yesterday in Karachi with a one-day window runs through today
+    and completes from 00:00 tomorrow there (19:00 UTC today), not 24 hours on (23:30 today in Karachi). Refused
+    409 naming that instant, the date and the calendar, with nothing changed; once the window has run, the stage
+    completes. Behind a remote Mass without a calendar the same stage is counted on UTC's days, and the refusal
+    says so."""
+    ent = zone_post(pk_zone, "/v1/entities", formation("Gilgit Apricots (Pvt) Ltd", EVIDENCE))
+    eid = ent["id"]
+    base = "/v1/entities/%s/dissolution" % eid
+    now = ent["resource"]["created_at"]
+    zone_post(pk_zone, base, {
+        "dissolution_type": "voluntary", "reason": "members resolved to wind up",
+        "solvency_declaration": {"declared_solvent": True,
+                                 "directors_signing": [{"identity_ref": "did:example:d1", "signed_at": now}],
+                                 "statement_of_assets": {"total_assets": "500000", "total_liabilities": "150000",
+                                                         "currency": "PKR"}},
+        "parameters": {"creditor_notice_period_days": 1}}, 202)
+    for _ in range(3):
+        a = zone_post(pk_zone, base + "/advance", {}, 200)
+    assert a["resource"]["current_stage"] == "notify_creditors"
+    store, tzname, calendar = dissolution_store(pk_zone)
+    began = yesterday_evening("Asia/Karachi")
+    # The store times the stage from its row's start (the status document keeps the time the stage really began).
+    sql_exec(store, "UPDATE mez_mass_entity_dissolution SET stage_started_at = '%s' WHERE entity_id = '%s'"
+             % (began, eid))
+    at, date = period_over(began, 1, tzname)
+    tables = TABLES + ["mez_mass_entity_dissolution", "mez_mass_entity_history", "mez_audit"]
+    before, status = counts(pk_zone, tables), pk_zone.get(base + "/status").json()
+    p = assert_problem(pk_zone.post(base + "/advance", json={}), 409, "entity.dissolution_period_running")
+    assert ("stage 4 (notify_creditors) cannot complete before %s, the start of %s on %s: "
+            "creditor_notice_period_days is 1 day from %s, the day the stage began, which is not counted"
+            % (at, date, calendar, day_of(began, tzname))) in p["detail"], p
+    assert counts(pk_zone, tables) == before
+    assert pk_zone.get(base + "/status").json() == status
+    # The window has run (it began on 1 March): the stage completes.
+    sql_exec(store, "UPDATE mez_mass_entity_dissolution SET stage_started_at = '2026-03-01T18:30:00Z' "
+             "WHERE entity_id = '%s'" % eid)
+    a = zone_post(pk_zone, base + "/advance", {}, 200)
+    assert a["resource"]["current_stage"] == "realize_assets" and a["resource"]["stage_sequence"] == 5
 
 
 def test_licence_suspended_reinstated_and_renewed(pk_zone):

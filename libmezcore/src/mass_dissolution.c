@@ -11,9 +11,14 @@
  *        DissolutionStatus: the current stage completes (its outputs recorded, also in documents_produced) and
  *        the next begins; completing stage 10 dissolves the entity (DISSOLVING -> DISSOLVED, overall_status
  *        completed). The statutory periods are enforced, not only documented (the reference left them
- *        unenforced): notify_creditors cannot complete before creditor_notice_period_days after it began (the
- *        creditors' claims window), and the last stage not before minimum_liquidation_period_days after
- *        initiation (both default 90) — 409 "entity.dissolution_period_running" naming the earliest time. */
+ *        unenforced): notify_creditors cannot complete before creditor_notice_period_days from the day it began
+ *        (the creditors' claims window), and the last stage not before minimum_liquidation_period_days from the
+ *        day of initiation (both default 90) — 409 "entity.dissolution_period_running" naming the earliest time
+ *        (earliest_completion_at, UTC), its date and the calendar it was counted on (earliest_completion_date,
+ *        timezone). A period of days in law is counted in days of the calendar, the day it runs from excluded
+ *        (mez_tz_period_end), not in 24-hour steps: on the zone's calendar (ctx->tz), or UTC's where the store
+ *        knows none (mez/mass.h), which the answer then says. final_accounts_deadline_days and
+ *        strike_off_notice_period_days are recorded with the request but bind no stage here. */
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/json.h"
@@ -49,18 +54,21 @@ static mez_status_t refuse_problem(mez_mass_call_t *c, const mez_problem_t *pb)
     return mez_mass_refuse(c, pb->status, pb->code, pb->pointer, "%s", pb->detail);
 }
 
-static const char *stamp_plus_days(mez_mass_call_t *c, const char *stamp, long days)
+/* The calendar the store counts days on, as its answers name it: the zone's, or UTC's where the store was given
+ * none (mez/mass.h: the mez CLI without --timezone, a zone without a zone.yaml), which is then said. */
+static const char *calendar(mez_mass_call_t *c)
 {
-    apr_time_t t = 0;
-    mez_time_parse_rfc3339(stamp, &t);
-    return mez_time_stamp(c->p, t + apr_time_from_sec((apr_time_t)days * 86400));
+    return c->ctx->tz ? apr_psprintf(c->p, "the %s calendar", mez_tz_name(c->ctx->tz))
+                      : "the UTC calendar (this store was given no zone calendar)";
 }
 
-/* The date days calendar days after today on the zone's calendar (ctx->tz, NULL: UTC): an estimate of when a
- * dissolution begun at 21:00 UTC on 30 June in Karachi (1 July there) completes counts from 1 July. */
-static const char *date_in_days(mez_mass_call_t *c, long days)
+/* The date `days` days on from today on the zone's calendar (ctx->tz, NULL: UTC), as a date: an estimate of when
+ * a dissolution begun at 21:00 UTC on 30 June in Karachi (1 July there) completes counts from 1 July. The estimate
+ * is never earlier than the minimum period lets the last stage complete: that period excludes today, so it ends a
+ * day after the same count of days on from today (mez_tz_period_end). */
+static const char *estimate_date(mez_mass_call_t *c, long typical, long minimum)
 {
-    int64_t day = mez_tz_day(c->ctx->tz, c->ctx->now) + days;
+    int64_t day = mez_tz_day(c->ctx->tz, c->ctx->now) + (typical > minimum ? typical : minimum + 1);
     return mez_tz_date(c->p, NULL, apr_time_from_sec((apr_time_t)day * 86400));
 }
 
@@ -85,7 +93,7 @@ static int get_solvency(mez_mass_call_t *c, const json_t *body, const char *type
                                            "validity_period_days", NULL };
     static const char *const signer_allowed[] = { "identity_ref", "signed_at", NULL };
     static const char *const assets_allowed[] = { "total_assets", "total_liabilities", "currency", NULL };
-    const char *B = "/solvency_declaration", *now = mez_time_stamp(c->p, c->ctx->now), *cur = NULL;
+    const char *B = "/solvency_declaration", *cur = NULL;
     const json_t *sd = NULL, *signers = NULL, *soa = NULL;
     json_int_t validity = SOLVENCY_VALIDITY_DEFAULT_DAYS;
     int solvent = 0;
@@ -111,14 +119,23 @@ static int get_solvency(mez_mass_call_t *c, const json_t *body, const char *type
         const json_t *s = json_array_get(signers, i);
         const char *at = mez_pointer_index(c->p, "/solvency_declaration/directors_signing", i), *ref = NULL,
                    *signed_at = NULL;
+        apr_time_t signed_t = 0, until;
         if (!mez_mass_check_object(c, s, at, signer_allowed)
             || !mez_mass_get_text(c, s, at, "identity_ref", MEZ_MASS_REQUIRED, 500, &ref)
             || !mez_mass_get_time(c, s, at, "signed_at", MEZ_MASS_REQUIRED, &signed_at))
             return 0;
-        if (strcmp(signed_at, now) > 0 || strcmp(stamp_plus_days(c, signed_at, (long)validity), now) < 0) {
+        /* The declaration holds for the days of its validity period from the day it was signed, that day not
+         * counted, as a statute's period of days runs (mez_tz_period_end; the five weeks of the default are those
+         * a declaration may precede the winding-up resolution by, e.g. the UK Insolvency Act 1986 s. 89(2)(a)):
+         * one signed at 23:30 in Karachi on 1 March holds until the end of 5 April there, not 23:30 on 5 April. */
+        mez_time_parse_rfc3339(signed_at, &signed_t);
+        until = mez_tz_period_end(c->ctx->tz, signed_t, validity);
+        if (signed_t > c->ctx->now || c->ctx->now >= until) {
             mez_mass_refuse(c, 422, "entity.solvency_declaration_stale", mez_pointer_join(c->p, at, "signed_at"),
-                            "a solvency declaration signed at %s is not valid now: it must be signed within the "
-                            "last %d days and not in the future", signed_at, (int)validity);
+                            "a solvency declaration signed at %s is not valid now: it holds for %d day%s from the "
+                            "day it was signed (that day not counted, on %s), until %s, and cannot be signed in "
+                            "the future", signed_at, (int)validity, validity == 1 ? "" : "s", calendar(c),
+                            mez_time_stamp(c->p, until));
             return 0;
         }
     }
@@ -246,6 +263,23 @@ static long period(const saga_t *s, const char *name)
 
 /* ---------------------------------------------------------------- routes */
 
+/* 409: the stage's period of days has not run yet. The earliest time is answered as the instant (UTC) and as the
+ * date it begins on the calendar counted on, with that calendar's name, in the detail and as members. */
+static mez_status_t period_running(mez_mass_call_t *c, int stage, const mez_dissolution_stage_t *st, int last,
+                                   long days, apr_time_t began, apr_time_t earliest)
+{
+    const char *at = mez_time_stamp(c->p, earliest), *date = mez_tz_date(c->p, c->ctx->tz, earliest);
+    mez_mass_refuse(c, 409, "entity.dissolution_period_running", NULL,
+                    "stage %d (%s) cannot complete before %s, the start of %s on %s: %s is %ld day%s from %s, the "
+                    "day the %s began, which is not counted", stage, st->id, at, date, calendar(c), st->minimum,
+                    days, days == 1 ? "" : "s", mez_tz_date(c->p, c->ctx->tz, began),
+                    last ? "dissolution" : "stage");
+    json_object_set_new(c->resp->body, "earliest_completion_at", json_string(at));
+    json_object_set_new(c->resp->body, "earliest_completion_date", json_string(date));
+    json_object_set_new(c->resp->body, "timezone", json_string(mez_tz_name(c->ctx->tz)));
+    return MEZ_OK;
+}
+
 static mez_status_t initiate(mez_mass_call_t *c, const char *entity_id)
 {
     static const char *const allowed[] = { "dissolution_type", "reason", "solvency_declaration", "liquidator",
@@ -287,7 +321,8 @@ static mez_status_t initiate(mez_mass_call_t *c, const char *entity_id)
         typical = minimum;
     json_object_set_new(s.doc, "estimated_completion",
                         json_pack("{s:i,s:i,s:s}", "minimum_days", (json_int_t)minimum, "typical_days",
-                                  (json_int_t)typical, "estimated_completion_date", date_in_days(c, typical)));
+                                  (json_int_t)typical, "estimated_completion_date",
+                                  estimate_date(c, typical, minimum)));
     if ((rv = mez_db_execv(c->p, c->db, NULL,
                            "INSERT INTO mez_mass_entity_dissolution (dissolution_id, entity_id, dissolution_type, "
                            "stage, overall_status, doc, request, initiated_at, stage_started_at, updated_at) "
@@ -350,12 +385,16 @@ static mez_status_t advance(mez_mass_call_t *c, const char *entity_id)
                            "entity %s is DISSOLVING without a dissolution record", entity_id);
     st = mez_lifecycle_dissolution_stage(s.stage);
     if (st->minimum) {
-        const char *from = s.stage == MEZ_DISSOLUTION_STAGES ? s.initiated_at : s.stage_started_at;
-        const char *earliest = stamp_plus_days(c, from, period(&s, st->minimum));
-        if (strcmp(now, earliest) < 0)
-            return mez_mass_refuse(c, 409, "entity.dissolution_period_running", NULL,
-                                   "stage %d (%s) cannot complete before %s: %s is %ld days", s.stage, st->id,
-                                   earliest, st->minimum, period(&s, st->minimum));
+        int last = s.stage == MEZ_DISSOLUTION_STAGES;
+        const char *from = last ? s.initiated_at : s.stage_started_at;
+        long days = period(&s, st->minimum);
+        apr_time_t began, earliest;
+        if (mez_time_parse_rfc3339(from, &began) != 0)
+            return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "mass.record_corrupt", NULL,
+                               "the stored dissolution of entity %s has no readable start time", entity_id);
+        earliest = mez_tz_period_end(c->ctx->tz, began, days);
+        if (c->ctx->now < earliest)
+            return period_running(c, s.stage, st, last, days, began, earliest);
     }
     if (json_array_size(refs)) {
         json_t *cur = json_array_get(json_object_get(s.doc, "stages"), (size_t)s.stage - 1);

@@ -7,6 +7,7 @@
 #include <apr_strings.h>
 #include "mez/json.h"
 #include "mez/tz.h"
+#include "mez/vc.h"
 #include "mass_unit.h"
 #include "unit.h"
 
@@ -32,12 +33,13 @@ static const char *counts(mez_db_t *db)
     return s;
 }
 
-static void expect_refusal(mez_db_t *db, long now, const char *method, const char *path, const char *body,
-                           int status, const char *code, const char *pointer)
+/* The refusal (returned), on the calendar tz (NULL: none known). */
+static json_t *expect_refusal_tz(mez_db_t *db, const mez_tz_t *tz, long now, const char *method, const char *path,
+                                 const char *body, int status, const char *code, const char *pointer)
 {
     const char *before = counts(db);
     int st = 0;
-    json_t *r = mass_unit_call(db, now, method, path, body, NULL, &st);
+    json_t *r = mass_unit_call_tz(db, tz, now, method, path, body, NULL, &st);
     CU_ASSERT_EQUAL(st, status);
     CU_ASSERT_STRING_EQUAL(S(r, "code"), code);
     if (pointer)
@@ -45,16 +47,29 @@ static void expect_refusal(mez_db_t *db, long now, const char *method, const cha
     CU_ASSERT_STRING_EQUAL(counts(db), before);
     if (st != status || strcmp(S(r, "code"), code))
         fprintf(stderr, "\n  %s %s -> %d %s\n", method, path, st, mez_json_dump(unit_pool(), r, 0));
+    return r;
 }
 
-static json_t *ok_call(mez_db_t *db, long now, const char *method, const char *path, const char *body, int want)
+static json_t *expect_refusal(mez_db_t *db, long now, const char *method, const char *path, const char *body,
+                              int status, const char *code, const char *pointer)
+{
+    return expect_refusal_tz(db, NULL, now, method, path, body, status, code, pointer);
+}
+
+static json_t *ok_call_tz(mez_db_t *db, const mez_tz_t *tz, long now, const char *method, const char *path,
+                          const char *body, int want)
 {
     int st = 0;
-    json_t *r = mass_unit_call(db, now, method, path, body, NULL, &st);
+    json_t *r = mass_unit_call_tz(db, tz, now, method, path, body, NULL, &st);
     CU_ASSERT_EQUAL(st, want);
     if (st != want)
         fprintf(stderr, "\n  %s %s -> %d %s\n", method, path, st, mez_json_dump(unit_pool(), r, 0));
     return r;
+}
+
+static json_t *ok_call(mez_db_t *db, long now, const char *method, const char *path, const char *body, int want)
+{
+    return ok_call_tz(db, NULL, now, method, path, body, want);
 }
 
 static const char *form(mez_db_t *db, const char *name)
@@ -258,7 +273,7 @@ static void test_dissolution(void)
                        "\"total_liabilities\":\"100\",\"currency\":\"PKR\"}},\"parameters\":{"
                        "\"creditor_notice_period_days\":30}}";
     long now = T0 + DAY;
-    json_t *d, *e;
+    json_t *d, *e, *r;
     int stage;
     /* Not ACTIVE yet: the lifecycle refuses, naming the state. */
     expect_refusal(db, now, "POST", apr_pstrcat(unit_pool(), base, "/initiate", NULL), init, 409,
@@ -279,10 +294,17 @@ static void test_dissolution(void)
     CU_ASSERT_STRING_EQUAL(S(e, "dissolution_ref"), S(d, "dissolution_id"));
     for (stage = 1; stage <= 3; stage++)
         ok_call(db, now, "POST", apr_pstrcat(unit_pool(), base, "/advance", NULL), "{}", 200);
-    /* Stage 4: the creditors' claims window (30 days here) must run out first. */
-    expect_refusal(db, now + 29 * DAY, "POST", apr_pstrcat(unit_pool(), base, "/advance", NULL), "{}", 409,
-                   "entity.dissolution_period_running", NULL);
-    now += 30 * DAY;
+    /* Stage 4: the creditors' claims window (30 days here) must run out first. This store was given no calendar:
+     * the days are UTC's, the day the stage began (2 January) is not counted, so the 30 days are 3 January to 1
+     * February and the stage completes from 2 February 00:00 UTC (31 x 24 hours after it began at midnight). */
+    r = expect_refusal(db, now + 31 * DAY - 1, "POST", apr_pstrcat(unit_pool(), base, "/advance", NULL), "{}", 409,
+                       "entity.dissolution_period_running", NULL);
+    CU_ASSERT_STRING_EQUAL(S(r, "earliest_completion_at"), "2026-02-02T00:00:00Z");
+    CU_ASSERT_STRING_EQUAL(S(r, "earliest_completion_date"), "2026-02-02");
+    CU_ASSERT_STRING_EQUAL(S(r, "timezone"), "UTC");
+    CU_ASSERT_PTR_NOT_NULL(strstr(S(r, "detail"), "UTC calendar (this store was given no zone calendar)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(S(r, "detail"), "creditor_notice_period_days is 30 days from 2026-01-02"));
+    now += 31 * DAY;
     d = ok_call(db, now, "POST", apr_pstrcat(unit_pool(), base, "/advance", NULL),
                 "{\"outputs\":[{\"digest_sha256\":\"a1b2c3d4e5f60718293a4b5c6d7e8f901234567890abcdef1234567890abcdef\","
                 "\"artifact_type\":\"document\"}]}", 200);
@@ -290,10 +312,14 @@ static void test_dissolution(void)
     CU_ASSERT_EQUAL(json_array_size(json_object_get(d, "documents_produced")), 1);
     for (stage = 5; stage <= 9; stage++)
         ok_call(db, now, "POST", apr_pstrcat(unit_pool(), base, "/advance", NULL), "{}", 200);
-    /* Stage 10: no sooner than 90 days (the default) after initiation. */
+    /* Stage 10: no sooner than 90 days (the default) from the day of initiation, that day not counted. */
     expect_refusal(db, now, "POST", apr_pstrcat(unit_pool(), base, "/advance", NULL), "{}", 409,
                    "entity.dissolution_period_running", NULL);
-    now = T0 + DAY + 90 * DAY;
+    r = expect_refusal(db, T0 + DAY + 91 * DAY - 1, "POST", apr_pstrcat(unit_pool(), base, "/advance", NULL), "{}",
+                       409, "entity.dissolution_period_running", NULL);
+    CU_ASSERT_STRING_EQUAL(S(r, "earliest_completion_at"), "2026-04-03T00:00:00Z");
+    CU_ASSERT_PTR_NOT_NULL(strstr(S(r, "detail"), "the day the dissolution began"));
+    now = T0 + DAY + 91 * DAY;
     d = ok_call(db, now, "POST", apr_pstrcat(unit_pool(), base, "/advance", NULL), "{}", 200);
     CU_ASSERT_STRING_EQUAL(S(d, "overall_status"), "completed");
     CU_ASSERT_STRING_EQUAL(S(d, "current_stage"), "dissolution");
@@ -340,6 +366,100 @@ static void test_dissolution_estimate_is_on_the_zones_calendar(void)
         CU_ASSERT_STRING_EQUAL(S(est, "estimated_completion_date"), expect[i]);
     }
     CU_ASSERT_STRING_NOT_EQUAL(expect[0], expect[1]);
+}
+
+/* A dissolution begun, and its notify_creditors stage begun, at 23:30 on 1 March in Karachi (18:30 UTC), with a
+ * 90-day creditors' window and the default 90-day minimum liquidation period. On Karachi's calendar the day it
+ * began (1 March) is not counted, the 90 days are 2 March to 30 May, and the stage may complete from 00:00 on 31 May
+ * there: 2026-05-30T19:00:00Z, refused a second before, allowed at it. 90 x 24 hours (what the store counted
+ * before) ended at 2026-05-30T18:30:00Z, 23:30 on the 90th day, and let it complete then. In a UTC zone (and in a
+ * store given no calendar, which says so) 1 March is the day it began there too, and the stage completes from
+ * 2026-05-31T00:00:00Z. Whatever is refused writes nothing. */
+static void test_dissolution_periods_on_the_zones_calendar(void)
+{
+    static const long began = 1772389800L;      /* 2026-03-01T18:30:00Z: 23:30 on 1 March in Karachi */
+    static const long karachi = 1780167600L;    /* 2026-05-30T19:00:00Z: 00:00 on 31 May in Karachi */
+    static const long utc = 1780185600L;        /* 2026-05-31T00:00:00Z */
+    static const long hours = 1780165800L;      /* 2026-05-30T18:30:00Z: began + 90 x 24 h */
+    const char *init = "{\"dissolution_type\":\"voluntary\",\"reason\":\"done\",\"solvency_declaration\":{"
+                       "\"declared_solvent\":true,\"directors_signing\":[{\"identity_ref\":\"did:example:d1\","
+                       "\"signed_at\":\"2026-03-01T18:00:00Z\"}],\"statement_of_assets\":{\"total_assets\":\"500\","
+                       "\"total_liabilities\":\"100\",\"currency\":\"PKR\"}},\"parameters\":{"
+                       "\"creditor_notice_period_days\":90}}";
+    const mez_tz_t *pk = NULL;
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = mass_unit_db();
+    struct { const mez_tz_t *tz; long earliest; const char *name; } zones[3];
+
+    CU_ASSERT_EQUAL_FATAL(mez_tz_load(unit_pool(), NULL, "Asia/Karachi", &pk, &pb), MEZ_OK);
+    zones[0].tz = pk, zones[0].earliest = karachi, zones[0].name = "Asia/Karachi";
+    zones[1].tz = mez_tz_utc(), zones[1].earliest = utc, zones[1].name = "UTC";
+    zones[2].tz = NULL, zones[2].earliest = utc, zones[2].name = "UTC";
+    for (int i = 0; i < 3; i++) {
+        const mez_tz_t *tz = zones[i].tz;
+        const char *id = form(db, apr_psprintf(unit_pool(), "Calendar Wind Up %d Co", i));
+        const char *adv = apr_pstrcat(unit_pool(), "/v1/entities/", id, "/dissolution/advance", NULL);
+        const char *at = mez_time_stamp(unit_pool(), apr_time_from_sec(zones[i].earliest));
+        json_t *r, *d;
+        ok_call(db, T0, "PUT", put_status(id), "{\"target_status\":\"ACTIVE\"}", 200);
+        d = ok_call_tz(db, tz, began, "POST", apr_pstrcat(unit_pool(), "/v1/entities/", id, "/dissolution/initiate",
+                                                           NULL), init, 202);
+        CU_ASSERT_STRING_EQUAL(S(d, "initiated_at"), "2026-03-01T18:30:00Z");
+        for (int stage = 1; stage <= 3; stage++)
+            ok_call_tz(db, tz, began, "POST", adv, "{}", 200);
+        /* 90 x 24 hours on is still the 90th day of the window in Karachi, and in UTC. */
+        expect_refusal_tz(db, tz, hours, "POST", adv, "{}", 409, "entity.dissolution_period_running", NULL);
+        r = expect_refusal_tz(db, tz, zones[i].earliest - 1, "POST", adv, "{}", 409,
+                              "entity.dissolution_period_running", NULL);
+        CU_ASSERT_STRING_EQUAL(S(r, "earliest_completion_at"), at);
+        CU_ASSERT_STRING_EQUAL(S(r, "earliest_completion_date"), "2026-05-31");
+        CU_ASSERT_STRING_EQUAL(S(r, "timezone"), zones[i].name);
+        CU_ASSERT_PTR_NOT_NULL(strstr(S(r, "detail"), apr_psprintf(unit_pool(), "cannot complete before %s, the "
+                                                                   "start of 2026-05-31 on the", at)));
+        CU_ASSERT_PTR_NOT_NULL(strstr(S(r, "detail"), "creditor_notice_period_days is 90 days from 2026-03-01"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(S(r, "detail"), zones[i].tz ? apr_psprintf(unit_pool(), "the %s calendar:",
+                                                                                 zones[i].name)
+                                                                  : "the UTC calendar (this store was given no "
+                                                                    "zone calendar)"));
+        d = ok_call_tz(db, tz, zones[i].earliest, "POST", adv, "{}", 200);
+        CU_ASSERT_STRING_EQUAL(S(d, "current_stage"), "realize_assets");
+        /* The minimum liquidation period ran from the same day: the last stage may complete at the same instant. */
+        for (int stage = 5; stage <= 9; stage++)
+            ok_call_tz(db, tz, zones[i].earliest, "POST", adv, "{}", 200);
+        d = ok_call_tz(db, tz, zones[i].earliest, "POST", adv, "{}", 200);
+        CU_ASSERT_STRING_EQUAL(S(d, "overall_status"), "completed");
+    }
+}
+
+/* A solvency declaration holds for its validity period's days from the day it was signed, that day not counted:
+ * signed at 23:30 on 1 March in Karachi, its 35 days are 2 March to 5 April, and it is stale from 00:00 on 6 April
+ * there (2026-04-05T19:00:00Z), not from 23:30 on 5 April (35 x 24 hours); in UTC from 00:00 UTC on 6 April. */
+static void test_solvency_validity_on_the_zones_calendar(void)
+{
+    const char *init = "{\"dissolution_type\":\"voluntary\",\"reason\":\"done\",\"solvency_declaration\":{"
+                       "\"declared_solvent\":true,\"directors_signing\":[{\"identity_ref\":\"did:example:d1\","
+                       "\"signed_at\":\"2026-03-01T18:30:00Z\"}],\"statement_of_assets\":{\"total_assets\":\"500\","
+                       "\"total_liabilities\":\"100\",\"currency\":\"PKR\"}}}";
+    static const long stale[2] = { 1775415600L,   /* 2026-04-05T19:00:00Z: 00:00 on 6 April in Karachi */
+                                   1775433600L }; /* 2026-04-06T00:00:00Z */
+    const mez_tz_t *pk = NULL, *zones[2];
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = mass_unit_db();
+
+    CU_ASSERT_EQUAL_FATAL(mez_tz_load(unit_pool(), NULL, "Asia/Karachi", &pk, &pb), MEZ_OK);
+    zones[0] = pk;
+    zones[1] = mez_tz_utc();
+    for (int i = 0; i < 2; i++) {
+        const char *id = form(db, apr_psprintf(unit_pool(), "Solvent Calendar %d Co", i));
+        const char *path = apr_pstrcat(unit_pool(), "/v1/entities/", id, "/dissolution/initiate", NULL);
+        json_t *r;
+        ok_call(db, T0, "PUT", put_status(id), "{\"target_status\":\"ACTIVE\"}", 200);
+        r = expect_refusal_tz(db, zones[i], stale[i], "POST", path, init, 422, "entity.solvency_declaration_stale",
+                              "/solvency_declaration/directors_signing/0/signed_at");
+        CU_ASSERT_PTR_NOT_NULL(strstr(S(r, "detail"), mez_time_stamp(unit_pool(), apr_time_from_sec(stale[i]))));
+        /* the second before: still valid (35 x 24 hours, 2026-04-05T18:30:00Z, has passed) */
+        ok_call_tz(db, zones[i], stale[i] - 1, "POST", path, init, 202);
+    }
 }
 
 static void test_identity(void)
@@ -464,6 +584,10 @@ void unit_register_mass_entities(void)
     CU_add_test(s, "dissolution saga", test_dissolution);
     CU_add_test(s, "a dissolution's estimated completion date is on the zone's calendar",
                 test_dissolution_estimate_is_on_the_zones_calendar);
+    CU_add_test(s, "a dissolution's statutory periods are days of the zone's calendar",
+                test_dissolution_periods_on_the_zones_calendar);
+    CU_add_test(s, "a solvency declaration's validity is days of the zone's calendar",
+                test_solvency_validity_on_the_zones_calendar);
     CU_add_test(s, "identity registry", test_identity);
     CU_add_test(s, "idempotency", test_idempotency);
 }
