@@ -88,9 +88,12 @@ int mez_mass_get_time(mez_mass_call_t *c, const json_t *obj, const char *base, c
 int mez_mass_entity_live(const char *status);
 int mez_mass_entity_shares_move(const char *status);
 
-/* The calendar date (YYYY-MM-DD) at the store's clock in the time zone furthest ahead (UTC+14): a date a party
- * gives for something done (a transfer, a registration) is in the future only when it is later than this, so a
- * party's own local day is never refused, while the store's own day (UTC) may be one behind it. */
+/* The latest date (YYYY-MM-DD) a party may give for something done (a transfer, a registration) without it being
+ * in the future. Where the store knows the zone's calendar (ctx->tz: the zone's own store, in mod_mez or the
+ * zone API, or the mez CLI given --timezone), today on it: the zone's day is the day its law and its parties
+ * act on. Where it knows none (ctx->tz NULL: a zone without a zone.yaml, the mez CLI without --timezone), the
+ * party's day may be any place's, so the date at the store's clock in the time zone furthest ahead (UTC+14): a
+ * party's own local day is never refused, while UTC's may be one behind it. */
 const char *mez_mass_latest_today(mez_mass_call_t *c);
 
 /* A JSON document stored in a TEXT column and read back (canonical JSON text). */

@@ -10,6 +10,7 @@
 #include "mez/digest.h"
 #include "mez/idempotency.h"
 #include "mez/json.h"
+#include "mez/tz.h"
 #include "mez/vc.h"
 #include "mass_int.h"
 
@@ -380,7 +381,10 @@ int mez_mass_get_time(mez_mass_call_t *c, const json_t *obj, const char *base, c
 
 const char *mez_mass_latest_today(mez_mass_call_t *c)
 {
-    /* A Karachi signing at 02:00 PKT is still the day before in UTC; no place on Earth is past UTC+14. */
+    if (c->ctx->tz)
+        return mez_tz_date(c->p, c->ctx->tz, c->ctx->now);
+    /* No calendar known: a Karachi signing at 02:00 PKT is still the day before in UTC, and the store cannot tell
+     * a Karachi party from any other; no place on Earth is past UTC+14, so that is as lenient as need be. */
     return apr_pstrndup(c->p, mez_time_stamp(c->p, c->ctx->now + apr_time_from_sec(14 * 3600)), 10);
 }
 

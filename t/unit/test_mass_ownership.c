@@ -5,6 +5,7 @@
 #include <apr_strings.h>
 #include "mez/digest.h"
 #include "mez/mass.h"
+#include "mez/tz.h"
 #include "../../libmezcore/src/mass_ownership_int.h"
 #include "mass_unit.h"
 #include "unit.h"
@@ -236,6 +237,36 @@ static void test_transfer_dates(void)
     assert_sound(db);
 }
 
+/* Where the store knows the zone's calendar, a transfer dated after today on it is in the future; where it knows
+ * none, only a date after today at UTC+14 is. At T0 (20:26 UTC on 28 May, 01:26 on 29 May in Karachi) 29 May is
+ * today in Karachi and at UTC+14 but tomorrow in a UTC zone: refused there as in the future, judged against the
+ * lock-up (to 1 June) in the other two; 30 May is in the future in all three. */
+static void test_transfer_dates_on_the_zones_calendar(void)
+{
+    mez_db_t *db = mass_unit_db();
+    const char *cls = lockup_class(db);
+    const mez_tz_t *pk = NULL;
+    mez_problem_t pb = { 0 };
+    struct { const mez_tz_t *tz; const char *code_29; } zones[3];
+    CU_ASSERT_EQUAL_FATAL(mez_tz_load(unit_pool(), NULL, "Asia/Karachi", &pk, &pb), MEZ_OK);
+    zones[0].tz = pk, zones[0].code_29 = "ownership.locked_up";
+    zones[1].tz = mez_tz_utc(), zones[1].code_29 = "ownership.transfer_in_future";
+    zones[2].tz = NULL, zones[2].code_29 = "ownership.locked_up";
+    for (int i = 0; i < 3; i++) {
+        const char *dates[2] = { "2026-05-29", "2026-05-30" };
+        for (int j = 0; j < 2; j++) {
+            int st = 0;
+            json_t *r = mass_unit_call_tz(db, zones[i].tz, T0, "POST", "/v1/ownership/transfers",
+                                          dated(cls, "1", dates[j]), NULL, &st);
+            CU_ASSERT_EQUAL(st, 422);
+            CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), j ? "ownership.transfer_in_future" : zones[i].code_29);
+            CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "pointer"), "/transfer_date");
+            CU_ASSERT_EQUAL(mass_unit_count(db, "mez_mass_share_transfer"), 0);
+            CU_ASSERT_EQUAL(shares_of(db, "alice"), 100);
+        }
+    }
+}
+
 /* Share classes are bounded so totals fit in int64; a stored table past int64 is a 500, never a negative total. */
 static void test_share_totals_bounded(void)
 {
@@ -310,6 +341,8 @@ void unit_register_mass_ownership(void)
     CU_add_test(s, "transfers and capital gains facts", test_transfer);
     CU_add_test(s, "bad transfers change nothing", test_bad_transfers_change_nothing);
     CU_add_test(s, "no future transfer dates, lock-ups held", test_transfer_dates);
+    CU_add_test(s, "a transfer date's today is the zone's where the store knows it",
+                test_transfer_dates_on_the_zones_calendar);
     CU_add_test(s, "share totals bounded and checked", test_share_totals_bounded);
     CU_add_test(s, "issuance within authorized, invariant check", test_issuance_and_invariants);
 }

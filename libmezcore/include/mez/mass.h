@@ -77,7 +77,14 @@ typedef struct mez_mass_store_ctx_t {
                                     * its own. NULL: the zone itself (its orchestrated writes, whose keys are
                                     * derived from their own caller's, and the mez CLI). */
     const struct mez_tz_t *tz;     /* the zone's calendar (mez/tz.h): the day of `now` a date of law is (a
-                                    * holding's acquisition, whether a lock-up has ended). NULL: UTC */
+                                    * holding's acquisition, whether a lock-up has ended, today for a date a party
+                                    * gives), and the days a statutory period counts (a dissolution's creditors'
+                                    * window: mez_tz_period_end). NULL: the store knows no calendar (a zone without
+                                    * a zone.yaml, the mez CLI without --timezone): periods are counted on UTC's
+                                    * calendar, and the answers that name one say so, while a date a party gives
+                                    * is in the future only past today at UTC+14 (a party may be anywhere). A
+                                    * remote Mass is not sent the caller's calendar (the contracts carry none): it
+                                    * counts on its own (a mez zone's /mass: that zone's, or UTC's as here). */
 } mez_mass_store_ctx_t;
 
 /* The sovereign store: answers one request from the zone's database.
