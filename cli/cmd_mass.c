@@ -5,7 +5,11 @@
  *       one request through the same gateway mod_mez uses (mez_mass_call). With --endpoint it goes to that
  *       remote Mass base URL (a zone's sovereign store is <zone>/mass); with --driver/--params/--zone instead
  *       it is answered by the sovereign store in that database, in one transaction committed only on success
- *       (a write with its audit row, mass.<METHOD> <path> as httpd writes it, actor cli:<login>).
+ *       (a write with its audit row, mass.<METHOD> <path> as httpd writes it, actor cli:<login>), on the zone's
+ *       calendar when --timezone names it (as zone.yaml's timezone does: the day a date of law is, the days a
+ *       statutory period counts, mez/mass.h), else on none: periods then count UTC's days and a party's date is
+ *       in the future only past UTC+14's today, as a zone without a zone.yaml does. A remote endpoint counts on
+ *       its own calendar (the contracts carry none), so --timezone goes with --driver only.
  *       The answer's body goes to stdout as JSON, "HTTP <status> [<code>]" to stderr. Exit 0 for 2xx, 1 for a
  *       refusal (4xx, passed on as the endpoint sent it), 2 when there is no answer to pass on (mass.unavailable,
  *       mass.upstream_error) or for usage errors.
@@ -20,6 +24,7 @@
 #include "mez/json.h"
 #include "mez/mass.h"
 #include "mez/store.h"
+#include "mez/tz.h"
 #include "mez_cli.h"
 
 static int usage(FILE *out)
@@ -27,20 +32,26 @@ static int usage(FILE *out)
     fprintf(out,
         "usage: mez mass call --endpoint URL [--token-file F] [--idempotency-key K] [--timeout S] [--ca-file F]\n"
         "                     METHOD PATH [BODY.json|-]\n"
-        "       mez mass call --driver D --params P --zone Z [--jurisdiction J] [--idempotency-key K]\n"
-        "                     METHOD PATH [BODY.json|-]\n"
+        "       mez mass call --driver D --params P --zone Z [--jurisdiction J] [--timezone TZ]\n"
+        "                     [--idempotency-key K] METHOD PATH [BODY.json|-]\n"
         "       mez mass ping --endpoint URL [--token-file F] [--timeout S] [--ca-file F]\n"
         "\n"
         "URL is a Mass base URL (a zone's own store: https://<zone>/mass); PATH a contract path such as\n"
         "/v1/entities/ent_... (a query may follow '?'). call prints the answer on stdout and 'HTTP <status>' on\n"
         "stderr; exit 0 for 2xx, 1 for 4xx, 2 when no answer came. ping probes all five primitives; exit 0 when\n"
-        "all are reachable.\n");
+        "all are reachable.\n"
+        "  --timezone TZ  (with --driver) the zone's calendar, the IANA name its zone.yaml gives as timezone (e.g.\n"
+        "                 Asia/Karachi): today for a date a party gives, and the days a statutory period counts\n"
+        "                 (a dissolution's creditors' window: the days after the one it began on, to midnight\n"
+        "                 there). Without it the store knows no calendar: periods count UTC's days, and a date\n"
+        "                 is in the future only when no place on Earth has reached it (UTC+14). A remote\n"
+        "                 --endpoint judges on its own calendar.\n");
     return out == stdout ? MEZ_EXIT_OK : MEZ_EXIT_USAGE;
 }
 
 typedef struct {
     const char *endpoint, *token_file, *key, *timeout, *ca_file;
-    const char *driver, *params, *zone, *jurisdiction;
+    const char *driver, *params, *zone, *jurisdiction, *timezone;
 } mass_args_t;
 
 /* Every primitive at one base URL, as `--endpoint` means. */
@@ -142,13 +153,18 @@ static mez_status_t audit_store_write(apr_pool_t *p, mez_db_t *db, const mass_ar
  * with its audit row). */
 static int call_store(apr_pool_t *p, const mass_args_t *a, const mez_mass_request_t *req)
 {
-    /* No zone file here, so no calendar: the store's dates of law (a lock-up's end) are UTC's (mez/mass.h). */
+    /* No zone file here: the calendar is --timezone's, or none (mez/mass.h says what the store does then). */
     mez_mass_store_ctx_t ctx = { a->zone, a->jurisdiction ? a->jurisdiction : a->zone, apr_time_now(), NULL, NULL };
     mez_mass_response_t resp = { 0 };
     mez_problem_t pb = { 0 };
     mez_db_tx_t *tx;
     mez_db_t *db;
+    mez_status_t rv;
     int rc;
+    if (a->timezone && (rv = mez_tz_load(p, NULL, a->timezone, &ctx.tz, &pb)) != MEZ_OK) {
+        mez_cli_fail(&pb, rv);
+        return MEZ_EXIT_USAGE;
+    }
     if (mez_db_open(p, a->driver, a->params, &db, &pb) != MEZ_OK || mez_db_begin(p, db, &tx, &pb) != MEZ_OK)
         return mez_cli_fail(&pb, MEZ_EIO);
     if (mez_mass_call(p, NULL, db, &ctx, req, &resp, &pb) != MEZ_OK) {
@@ -180,6 +196,11 @@ static int call(apr_pool_t *p, const mass_args_t *a, const char *const *pos, int
 
     if (npos < 2 || npos > 3 || (!a->endpoint == !a->driver) || (a->driver && (!a->params || !a->zone)))
         return usage(stderr);
+    if (a->timezone && a->endpoint) {
+        fprintf(stderr, "mez mass call: --timezone goes with --driver: a remote Mass counts days on its own "
+                        "calendar\n");
+        return MEZ_EXIT_USAGE;
+    }
     method = apr_pstrdup(p, pos[0]);
     for (char *c = method; *c; c++)
         *c = (char)toupper((unsigned char)*c);
@@ -212,7 +233,7 @@ int mez_cmd_mass(apr_pool_t *p, int argc, const char *const *argv)
         { "--idempotency-key", &a.key, NULL }, { "--timeout", &a.timeout, NULL },
         { "--ca-file", &a.ca_file, NULL }, { "--driver", &a.driver, NULL }, { "--params", &a.params, NULL },
         { "--zone", &a.zone, NULL }, { "--jurisdiction", &a.jurisdiction, NULL },
-        { NULL, NULL, NULL },
+        { "--timezone", &a.timezone, NULL }, { NULL, NULL, NULL },
     };
     int npos = 0;
 

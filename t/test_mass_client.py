@@ -18,6 +18,7 @@ import uuid
 import jsonschema
 import pytest
 
+from mass_fixtures import counts, period_over, sql_exec, yesterday_evening
 from mez_harness import assert_problem, run
 
 REMOTE = ("entities", "ownership", "fiscal", "consent")
@@ -212,6 +213,58 @@ def test_call_sovereign_store_of_a_database(zones):
     cp = run([e.mez_bin, "mass", "call", "--endpoint", zones["base"], "--driver", b.driver, "--params",
               b.db.params, "--zone", b.zone_id, "GET", "/v1/consent/status"], env=e.env())
     assert cp.returncode == 2 and cp.stdout == ""
+
+
+def test_call_sovereign_store_on_the_zones_calendar(zones):
+    """mez mass call --driver ... --timezone TZ runs the store on the zone's calendar, as the zone's httpd does: a
+    creditors' window of one day from 23:30 yesterday in Karachi is over at 00:00 tomorrow there. Without
+    --timezone the store knows no calendar, counts UTC's days and says so. Refusals change nothing; an unknown
+    zone, or --timezone for a remote endpoint (which counts on its own calendar), is a usage error."""
+    b = zones["b"]
+    e = b.env
+
+    def call(*args, body=None):
+        return run([e.mez_bin, "mass", "call", "--driver", b.driver, "--params", b.db.params, "--zone", b.zone_id]
+                   + list(args) + (["-"] if body is not None else []), env=e.env(), user=e.server_user, input=body)
+
+    cp = call("POST", "/v1/entities", body={"entity_type": "llc", "legal_name": "Hunza Orchards %s LLC"
+                                            % uuid.uuid4().hex[:8],
+                                            "directors": [{"name": "Jane Director", "role": "director"}]})
+    assert cp.returncode == 0, cp.stderr
+    eid = json.loads(cp.stdout)["entity_id"]
+    base = "/v1/entities/%s/dissolution" % eid
+    assert call("PUT", "/v1/entities/%s/status" % eid, body={"target_status": "ACTIVE"}).returncode == 0
+    signed = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    cp = call("POST", base + "/initiate", body={
+        "dissolution_type": "voluntary", "reason": "members resolved to wind up",
+        "solvency_declaration": {"declared_solvent": True,
+                                 "directors_signing": [{"identity_ref": "did:example:d1", "signed_at": signed}],
+                                 "statement_of_assets": {"total_assets": "500", "total_liabilities": "100",
+                                                         "currency": "PKR"}},
+        "parameters": {"creditor_notice_period_days": 1}})
+    assert cp.returncode == 0, cp.stderr
+    for _ in range(3):
+        assert call("POST", base + "/advance", body={}).returncode == 0
+    began = yesterday_evening("Asia/Karachi")
+    sql_exec(b, "UPDATE mez_mass_entity_dissolution SET stage_started_at = '%s' WHERE entity_id = '%s'"
+             % (began, eid))
+    tables = ["mez_mass_entity_dissolution", "mez_mass_entity_history", "mez_audit"]
+    before, status = counts(b, tables), json.loads(call("GET", base + "/status").stdout)
+    for args, tzname, calendar in ((["--timezone", "Asia/Karachi"], "Asia/Karachi", "the Asia/Karachi calendar"),
+                                   ([], "UTC", "the UTC calendar (this store was given no zone calendar)")):
+        cp = call(*args, "POST", base + "/advance", body={})
+        assert cp.returncode == 1 and cp.stderr.strip() == "HTTP 409 entity.dissolution_period_running", cp.stderr
+        p = json.loads(cp.stdout)
+        at, date = period_over(began, 1, tzname)
+        assert (p["earliest_completion_at"], p["earliest_completion_date"], p["timezone"]) == (at, date, tzname)
+        assert "cannot complete before %s, the start of %s on %s:" % (at, date, calendar) in p["detail"], p
+    cp = call("--timezone", "Mars/Olympus", "POST", base + "/advance", body={})
+    assert cp.returncode == 2 and "tz.unknown" in cp.stderr and cp.stdout == "", cp.stderr
+    cp = run([e.mez_bin, "mass", "call", "--endpoint", zones["base"], "--token-file", zones["token_file"],
+              "--timezone", "Asia/Karachi", "GET", "/v1/consent/status"], env=e.env())
+    assert cp.returncode == 2 and "--timezone goes with --driver" in cp.stderr and cp.stdout == "", cp.stderr
+    assert counts(b, tables) == before
+    assert json.loads(call("GET", base + "/status").stdout) == status
 
 
 def test_callers_keys_are_their_own(zones):
