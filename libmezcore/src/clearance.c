@@ -190,7 +190,9 @@ mez_status_t mez_clearance_read_request(apr_pool_t *p, const mez_tensor_index_t 
         || (rv = text_member(p, body, "reason", 1, MEZ_CLEARANCE_REASON_MAX, &in->reason, pb)) != MEZ_OK
         || (rv = text_member(p, body, "expires_at", 0, 64, &expires, pb)) != MEZ_OK)
         return rv;
-    /* A clearance is reviewed at least yearly: by default it runs out a year from now, and none may run longer. */
+    /* A clearance is reviewed at least yearly: by default it runs out a year from now, and none may run longer.
+     * A review interval the zone sets itself, not a period of days a statute counts: an expiry is an instant
+     * (expires_at), so these are durations from the instant cleared, not days of the zone's calendar. */
     if (!expires)
         exp = now + apr_time_from_sec(365 * 86400);
     else if (mez_time_parse_rfc3339(expires, &exp) != 0)

@@ -35,7 +35,8 @@
  * the need further. Every signatory marked required must approve as well. A consent is approved as soon as both
  * hold, rejected as soon as they no longer can (a required signatory rejected, or too few undecided are left),
  * expired once ctx->now is past its deadline while pending, revoked by its requester. signatures_collected counts
- * approvals (the contract's definition).
+ * approvals (the contract's definition). The deadline is an instant the requester names, compared as one: there
+ * is no count of days here for a calendar to decide.
  *
  * Refusals: 404 mass.not_found; 403 consent.not_a_signatory / consent.not_the_requester; 422
  * consent.bad_signature (and request.* shape problems, consent.invalid_did, consent.invalid_zone_id, ...); 409

@@ -163,6 +163,8 @@ mez_status_t mez_orch_licence_transition_prepare(orch_t *o)
             return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.invalid_time", "/valid_until",
                                "a renewal extends the licence: valid_until must be after %s", row->valid_until);
     }
+    /* A grant that names no term runs a year: a default that stands in for the licence's own terms (its
+     * valid_until, an instant), not a period of days a statute counts, so a duration from the grant's instant. */
     if (!strcmp(verb, "grant") && !vu)
         vu = mez_time_stamp(o->p, o->req->now + apr_time_from_sec(365 * 86400));
     row->to = to;

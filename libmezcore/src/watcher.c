@@ -265,7 +265,8 @@ static mez_status_t bond_in(apr_pool_t *p, mez_db_t *db, mez_watcher_t *w, uint6
 
 /* The stake of an UNBONDING watcher is held for `period` after its unbonding began (updated_at: every move out of
  * UNBONDING leaves it), the time in which evidence of what it attested while bonded may still arrive and be
- * slashed; only then is it returned. */
+ * slashed; only then is it returned. A protocol's duration (MezWatcherUnbondingPeriod, in seconds to days), not
+ * days of law: counted from the instant, not on the zone's calendar. */
 static mez_status_t complete_in(apr_pool_t *p, mez_db_t *db, mez_watcher_t *w, apr_time_t now,
                                 apr_interval_time_t period, mez_problem_t *pb)
 {
