@@ -78,6 +78,13 @@ typedef struct mez_mass_store_ctx_t {
                                     * derived from their own caller's, and the mez CLI). */
     const struct mez_tz_t *tz;     /* the zone's calendar (mez/tz.h): the day of `now` a date of law is (a
                                     * holding's acquisition, whether a lock-up has ended). NULL: UTC */
+    const char *caller_zone_id;    /* the zone the caller acts for, when the store serves several zones and the
+                                    * caller is one of them: its token was made for that zone (`mez token create
+                                    * --mass-zone Z`, mez/token.h). The fiscal primitive then stamps what it makes
+                                    * with Z and shows, settles and returns only Z's payments and their tax events
+                                    * (another zone's answer 404, as an unknown id does). NULL: a caller of the whole
+                                    * store (the zone itself, its own operators, the CLI): it sees every payment,
+                                    * and what it makes is stamped with zone_id. */
 } mez_mass_store_ctx_t;
 
 /* The sovereign store: answers one request from the zone's database.
