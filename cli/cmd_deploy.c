@@ -837,7 +837,7 @@ static int database(deploy_t *d, const char **what)
         /* The zone's first operator token, and the audit row that says deploy made it: both or neither. */
         if (mez_db_begin(sub, db, &tx, &pb) != MEZ_OK)
             goto fail_pb;
-        if (mez_token_create(sub, db, d->zone_id, "operator", NULL, NULL, NULL, &secret, &info, &pb) != MEZ_OK
+        if (mez_token_create(sub, db, d->zone_id, "operator", NULL, NULL, NULL, NULL, &secret, &info, &pb) != MEZ_OK
             || mez_cli_audit_row(sub, db, d->zone_id, "token.create", "token", info->id,
                                  json_pack("{s:s, s:s}", "role", "operator", "by", "mez deploy"), &pb) != MEZ_OK
             || mez_db_commit(sub, tx, &pb) != MEZ_OK) {

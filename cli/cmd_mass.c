@@ -154,7 +154,8 @@ static mez_status_t audit_store_write(apr_pool_t *p, mez_db_t *db, const mass_ar
 static int call_store(apr_pool_t *p, const mass_args_t *a, const mez_mass_request_t *req)
 {
     /* No zone file here: the calendar is --timezone's, or none (mez/mass.h says what the store does then). */
-    mez_mass_store_ctx_t ctx = { a->zone, a->jurisdiction ? a->jurisdiction : a->zone, apr_time_now(), NULL, NULL };
+    mez_mass_store_ctx_t ctx = { a->zone, a->jurisdiction ? a->jurisdiction : a->zone, apr_time_now(), NULL, NULL,
+                                 NULL };
     mez_mass_response_t resp = { 0 };
     mez_problem_t pb = { 0 };
     mez_db_tx_t *tx;

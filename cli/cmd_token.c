@@ -10,7 +10,8 @@
 static int usage(FILE *out)
 {
     fprintf(out,
-        "usage: mez token create --driver D --params P --zone Z --role R [--entity ID] [--expires T] [--holder NAME]\n"
+        "usage: mez token create --driver D --params P --zone Z --role R [--entity ID] [--mass-zone M] [--expires T]\n"
+        "                         [--holder NAME]\n"
         "       mez token list   --driver D --params P [--zone Z]\n"
         "       mez token revoke --driver D --params P ID\n"
         "\n"
@@ -18,19 +19,23 @@ static int usage(FILE *out)
         "create prints the token on stdout once: only its SHA-256 is stored, so it cannot be shown again.\n"
         "NAME is who holds the token (\"A. Khan, SECP-0421\"): rules about people, such as four eyes on a sanctions\n"
         "clearance, then tell apart two tokens of one holder.\n"
-        "list prints id, role, zone, entity, status (active, expired, revoked), holder; revoke takes an id from list.\n");
+        "M is another zone whose remote Mass is this zone's sovereign store (its MezMassTokenFile holds the token):\n"
+        "the token is valid on /mass only, and there reaches M's payments only (and their tax events); a token\n"
+        "without --mass-zone is Z's own and reaches the whole store.\n"
+        "list prints id, role, zone, entity, status (active, expired, revoked), holder, mass zone; revoke takes an id\n"
+        "from list.\n");
     return out == stdout ? MEZ_EXIT_OK : MEZ_EXIT_USAGE;
 }
 
 int mez_cmd_token(apr_pool_t *p, int argc, const char *const *argv)
 {
     const char *driver = NULL, *params = NULL, *zone = NULL, *role = NULL, *entity = NULL, *expires = NULL;
-    const char *holder = NULL;
+    const char *holder = NULL, *mass_zone = NULL;
     const char *pos[1] = { NULL }, *sub;
     const mez_cli_opt_t opts[] = {
         { "--driver", &driver, NULL }, { "--params", &params, NULL }, { "--zone", &zone, NULL },
         { "--role", &role, NULL }, { "--entity", &entity, NULL }, { "--expires", &expires, NULL },
-        { "--holder", &holder, NULL },
+        { "--holder", &holder, NULL }, { "--mass-zone", &mass_zone, NULL },
         { NULL, NULL, NULL },
     };
     mez_problem_t pb = { 0 };
@@ -64,17 +69,24 @@ int mez_cmd_token(apr_pool_t *p, int argc, const char *const *argv)
         /* The token and the audit row that says who made it: both or neither. */
         if ((rv = mez_db_begin(p, db, &tx, &pb)) != MEZ_OK)
             return mez_cli_fail(&pb, rv);
-        if ((rv = mez_token_create(p, db, zone, role, entity, expires, holder, &secret, &info, &pb)) != MEZ_OK
+        if ((rv = mez_token_create(p, db, zone, role, entity, mass_zone, expires, holder, &secret, &info, &pb))
+                != MEZ_OK
             || (rv = mez_cli_audit_row(p, db, zone, "token.create", "token", info->id,
-                                       json_pack("{s:s, s:s*, s:s*, s:s*}", "role", role, "entity_id", entity,
-                                                 "expires_at", expires, "holder", holder), &pb)) != MEZ_OK
+                                       json_pack("{s:s, s:s*, s:s*, s:s*, s:s*}", "role", role, "entity_id", entity,
+                                                 "expires_at", expires, "holder", holder, "mass_zone_id",
+                                                 mass_zone), &pb)) != MEZ_OK
             || (rv = mez_db_commit(p, tx, &pb)) != MEZ_OK) {
             mez_db_rollback(p, tx);
             return mez_cli_fail(&pb, rv);
         }
         /* The token alone on stdout, so scripts can capture it; the id (for revoke) goes to stderr. */
         printf("%s\n", secret);
-        fprintf(stderr, "token %s (%s, zone %s) created; this is the only time it is shown\n", info->id, role, zone);
+        if (mass_zone)
+            fprintf(stderr, "token %s (%s, zone %s, for zone %s's calls to its Mass store) created; this is the only "
+                    "time it is shown\n", info->id, role, zone, mass_zone);
+        else
+            fprintf(stderr, "token %s (%s, zone %s) created; this is the only time it is shown\n", info->id, role,
+                    zone);
         /* Made as asked (a test of refusals needs such a token), but an operator who mistyped a year hears it. */
         if (expires && strcmp(expires, mez_time_now_rfc3339(p)) <= 0)
             fprintf(stderr, "warning: it expired already (at %s): every request with it will be refused\n", expires);
@@ -86,8 +98,8 @@ int mez_cmd_token(apr_pool_t *p, int argc, const char *const *argv)
             return mez_cli_fail(&pb, rv);
         for (int i = 0; i < a->nelts; i++) {
             const mez_token_info_t *t = APR_ARRAY_IDX(a, i, mez_token_info_t *);
-            printf("%s\t%s\t%s\t%s\t%s\t%s\n", t->id, t->role, t->zone_id, t->entity_id ? t->entity_id : "-",
-                   mez_token_status(p, t), t->holder ? t->holder : "-");
+            printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t->id, t->role, t->zone_id, t->entity_id ? t->entity_id : "-",
+                   mez_token_status(p, t), t->holder ? t->holder : "-", t->mass_zone_id ? t->mass_zone_id : "-");
         }
         return MEZ_EXIT_OK;
     }

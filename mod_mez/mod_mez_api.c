@@ -141,6 +141,8 @@ static int get_whoami(request_rec *r, mez_srv_conf_t *sc)
         json_object_set_new(me, "holder", json_string(apr_table_get(r->notes, "mez-holder")));
     if (apr_table_get(r->notes, "mez-expires"))
         json_object_set_new(me, "expires_at", json_string(apr_table_get(r->notes, "mez-expires")));
+    if (mez_request_mass_zone(r))
+        json_object_set_new(me, "mass_zone_id", json_string(mez_request_mass_zone(r)));
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     return mez_send_json(r, HTTP_OK, me);
 }
@@ -484,6 +486,15 @@ int mez_api_handler(request_rec *r)
         /* "/v1/packs/" matches "/v1/packs/<name>": the handler reads the name from the rest of the URI. */
         if (rt->path[n - 1] == '/' ? strncmp(r->uri, rt->path, n) || !r->uri[n] : strcmp(r->uri, rt->path) != 0)
             continue;
+        /* A token made for another zone's calls to this zone's Mass store (mez_request_mass_zone) is that zone's
+         * key to the store, not a principal of this zone: anywhere else it would act as this zone's own operator
+         * (its zone API would list every zone's payments for it). It may still ask who it is. */
+        if (mez_request_mass_zone(r) && rt->fn != mez_mass_serve && rt->fn != get_whoami) {
+            mez_problem(&pb, r->pool, MEZ_EINVAL, 403, "auth.mass_zone_token", NULL,
+                        "this token acts for zone %s in this zone's Mass store, and is valid on /mass/v1/... only",
+                        mez_request_mass_zone(r));
+            return fail(r, &pb);
+        }
         if (rt->method == ANY_METHOD || r->method_number == rt->method)
             return audit_residency_refusal(r, rt->fn(r, sc));
         allow = rt->method == M_GET ? "GET, HEAD" : "POST";

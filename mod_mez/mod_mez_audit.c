@@ -127,6 +127,9 @@ mez_status_t mez_audit_mass_write(request_rec *r, mez_db_t *db, const mez_mass_r
         json_object_set_new(detail, "idempotency_key", json_string(req->idempotency_key));
     if (resp->wrote)
         json_object_set_new(detail, "wrote", json_string(resp->wrote));
+    /* The zone a caller of the store acted for: what its payments are stamped with (mass_fiscal_int.h). */
+    if (mez_request_mass_zone(r))
+        json_object_set_new(detail, "mass_zone_id", json_string(mez_request_mass_zone(r)));
     return mez_request_audit(r, db, apr_pstrcat(r->pool, "mass.", req->method, " ", req->path, NULL),
                              prim >= 0 ? mez_mass_primitive_name((mez_mass_primitive_t)prim) : "mass",
                              mass_resource_id(r, req, resp->body), "committed", detail, pb);

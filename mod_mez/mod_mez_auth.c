@@ -62,7 +62,7 @@ static int refuse(request_rec *r, const mez_problem_t *pb)
 /* The principal becomes r->user, its role and scope notes; holder and expires_at (may be NULL) are what GET
  * /v1/whoami tells the caller about itself. */
 static int admit(request_rec *r, const char *id, const char *role, const char *entity_id, const char *how,
-                 const char *holder, const char *expires_at)
+                 const char *holder, const char *expires_at, const char *mass_zone)
 {
     r->user = apr_pstrdup(r->pool, id);
     r->ap_auth_type = (char *)AUTH_TYPE;
@@ -74,7 +74,14 @@ static int admit(request_rec *r, const char *id, const char *role, const char *e
         apr_table_setn(r->notes, "mez-holder", holder);
     if (expires_at)
         apr_table_setn(r->notes, "mez-expires", expires_at);
+    if (mass_zone)
+        apr_table_setn(r->notes, "mez-mass-zone", mass_zone);
     return OK;
+}
+
+const char *mez_request_mass_zone(const request_rec *r)
+{
+    return apr_table_get(r->notes, "mez-mass-zone");
 }
 
 static int check_authn(request_rec *r)
@@ -107,13 +114,14 @@ static int check_authn(request_rec *r)
         if (mez_peer_authenticate(r, sc, &peer, &pb) != MEZ_OK)
             return refuse(r, &pb);
         apr_table_setn(r->notes, "mez-peer", peer->zone_id);
-        return admit(r, apr_pstrcat(r->pool, "peer:", peer->zone_id, NULL), "peer", NULL, "signature", NULL, NULL);
+        return admit(r, apr_pstrcat(r->pool, "peer:", peer->zone_id, NULL), "peer", NULL, "signature", NULL, NULL,
+                     NULL);
     }
     if ((!hdr || !*hdr) && sc->zone_id && sc->client_cert_auth == 1) {
         const mez_cert_map_t *m;
         if (mez_request_client_cert(r, sc, &m, &pb) != MEZ_OK)
             return refuse(r, &pb);
-        return admit(r, m->id, m->role, m->entity_id, "certificate", m->holder, m->expires_at);
+        return admit(r, m->id, m->role, m->entity_id, "certificate", m->holder, m->expires_at, NULL);
     }
     if (!hdr || !*hdr) {
         mez_problem(&pb, r->pool, MEZ_EINVAL, 401, "auth.missing_token", NULL,
@@ -131,7 +139,8 @@ static int check_authn(request_rec *r)
         return refuse(r, &pb);
     if (mez_token_lookup(r->pool, db, realm, token, &info, &pb) != MEZ_OK)
         return refuse(r, &pb);
-    return admit(r, info->id, info->role, info->entity_id, "token", info->holder, info->expires_at);
+    return admit(r, info->id, info->role, info->entity_id, "token", info->holder, info->expires_at,
+                 info->mass_zone_id);
 }
 
 /* authz_core also calls this when a Require denies an authenticated user; answer as RFC 6750 asks. */

@@ -2,7 +2,8 @@
  * The request is read as the contracts define it and handed to mez_mass_store_handle in one transaction,
  * committed only when the store answered with success; the answer goes back as the store wrote it.
  * Who may call it is ordinary httpd configuration (e.g. Require mez-role operator on <Location /mass>); who did
- * scopes its Idempotency-Keys. */
+ * scopes its Idempotency-Keys, and, when its token was made for another zone (mez_request_mass_zone), which
+ * zone's payments it reaches. */
 #include <string.h>
 #include <apr_strings.h>
 #include "httpd.h"
@@ -36,7 +37,7 @@ int mez_mass_serve(request_rec *r, mez_srv_conf_t *sc)
     mez_problem_t pb = { 0 };
     /* The caller as its audit row names it: its Idempotency-Keys are its own (mez_mass_store_handle). */
     mez_mass_store_ctx_t ctx = { sc->zone_id, mez_zone_jurisdiction(sc), r->request_time, mez_request_actor(r),
-                                 mez_zone_tz(sc) };
+                                 mez_zone_tz(sc), mez_request_mass_zone(r) };
     mez_mass_request_t req = { 0 };
     mez_mass_response_t resp = { 0 };
     json_t *body = NULL;

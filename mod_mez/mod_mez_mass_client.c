@@ -98,7 +98,8 @@ mez_status_t mez_request_mass_call(request_rec *r, mez_db_t *db, const mez_mass_
 {
     const mez_srv_conf_t *sc = mez_srv_conf(r->server);
     /* The zone's own call (an orchestrated write or a read): no caller of the store's (mez/mass.h). */
-    mez_mass_store_ctx_t ctx = { sc->zone_id, mez_zone_jurisdiction(sc), r->request_time, NULL, mez_zone_tz(sc) };
+    mez_mass_store_ctx_t ctx = { sc->zone_id, mez_zone_jurisdiction(sc), r->request_time, NULL, mez_zone_tz(sc),
+                                 NULL };
     int prim = mez_mass_primitive_of_path(req->path);
     const char *outcome;
     mez_status_t rv;

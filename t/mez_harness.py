@@ -750,15 +750,17 @@ def drive_console(zone, token, step, *args):
     return json.loads(cp.stdout)
 
 
-def token_secret(zone, role, entity=None, holder=None):
+def token_secret(zone, role, entity=None, holder=None, mass_zone=None):
     """A new token of role for zone (`mez token create`, as the httpd user; --entity for an entity token, --holder
-    for the person holding it)."""
+    for the person holding it, --mass-zone for another zone's calls to zone's Mass store)."""
     e = zone.env
     args = [e.mez_bin, "token", "create", "--zone", zone.zone_id, "--role", role]
     if entity:
         args += ["--entity", entity]
     if holder:
         args += ["--holder", holder]
+    if mass_zone:
+        args += ["--mass-zone", mass_zone]
     cp = run(args + ["--driver", zone.driver, "--params", zone.db.params], env=e.env(), user=e.server_user,
              check=True)
     return cp.stdout.strip()

@@ -147,11 +147,11 @@ def test_list_never_shows_secrets(authzone):
     secret = token(authzone, "watcher")
     cp = mez_token(authzone, "list")
     assert secret not in cp.stdout and secret[4:] not in cp.stdout
-    assert all(len(row) == 6 and row[4] in ("active", "expired", "revoked") for row in token_list(authzone))
-    # The holder, when the token names one, is the last column; "-" when it does not.
+    assert all(len(row) == 7 and row[4] in ("active", "expired", "revoked") for row in token_list(authzone))
+    # The holder, when the token names one, is the sixth column; "-" when it does not.
     named = token(authzone, "regulator", "--holder", "Sana Mir, SECP-0112")
     [row] = [r for r in token_list(authzone) if r[5] != "-"]
-    assert row[1:] == ["regulator", authzone.zone_id, "-", "active", "Sana Mir, SECP-0112"], row
+    assert row[1:] == ["regulator", authzone.zone_id, "-", "active", "Sana Mir, SECP-0112", "-"], row
     assert named not in mez_token(authzone, "list").stdout
     # A holder that is not a name is refused, and no token is made.
     before = authzone.count("mez_token")
@@ -161,6 +161,23 @@ def test_list_never_shows_secrets(authzone):
     assert authzone.count("mez_token") == before
     assert authzone.db.query_value("SELECT COUNT(*) FROM mez_token WHERE token_hash LIKE '%%%s%%'" % secret[4:]) \
         in (0, "0")
+
+
+def test_tokens_for_another_zones_mass_calls(authzone):
+    """`mez token create --mass-zone Z`: a token of this zone for zone Z's calls to its Mass store, listed with Z in
+    the last column and named in its audit row; a mass zone that is no zone id is refused, and nothing is made."""
+    secret = token(authzone, "operator", "--mass-zone", "ae-dubai", "--holder", "ae-dubai's Mass gateway")
+    [row] = [r for r in token_list(authzone) if r[6] != "-"]
+    assert row[1:] == ["operator", authzone.zone_id, "-", "active", "ae-dubai's Mass gateway", "ae-dubai"], row
+    assert secret not in mez_token(authzone, "list").stdout
+    assert json.loads(authzone.db.query_value("SELECT detail FROM mez_audit WHERE action = 'token.create' AND "
+                                              "resource_id = '%s'" % row[0]))["mass_zone_id"] == "ae-dubai"
+    before = authzone.count("mez_token")
+    for bad in ("AE-Dubai", "ae_dubai", "-ae", ""):
+        cp = mez_token(authzone, "create", "--zone", authzone.zone_id, "--role", "operator", "--mass-zone", bad,
+                       check=False)
+        assert cp.returncode == 1 and "token.invalid_mass_zone" in cp.stderr and not cp.stdout.strip(), cp.stderr
+    assert authzone.count("mez_token") == before
 
 
 def test_cli_refusals(authzone):

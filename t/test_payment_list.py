@@ -5,6 +5,7 @@
 # returned one; the fixed order (created_at, then payment_id: the settlement queue oldest first) across pages, also
 # while payments settle between pages; an entity token listing its own entity's payments only; bad parameters
 # refused with their pointer and nothing changed.
+import json
 import os
 import uuid
 
@@ -12,7 +13,7 @@ import pytest
 
 import mass_contract
 from mass_fixtures import counts, entity, mass, sql_exec
-from mez_harness import assert_problem, policy_conf, token_secret
+from mez_harness import assert_problem, pk_zone_file, policy_conf, token_secret
 from test_mass_client import operator_token, protected_store_conf, write_secret
 from test_mass_fiscal import MONEY_TABLES, pay, payment
 
@@ -298,18 +299,200 @@ def test_zone_api_pages_and_refuses_bad_parameters(world):
     assert set(r.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "POST"}
 
 
-def test_the_list_through_a_remote_fiscal_primitive(module_zones, driver, mez_env):
-    """A zone whose treasury is another zone's sovereign store (MezMassEndpoint fiscal http://B/mass) lists B's
-    payments as B does; B's refusals of a parameter reach the caller as B gave them, pointer included."""
-    b = module_zones(driver, name="paylistb", extra_conf=protected_store_conf(mez_env))
-    secret = operator_token(b)
-    token_file = write_secret(os.path.join(mez_env.new_dir("paylista"), "mass.token"), secret)
-    a = module_zones(driver, name="paylista", extra_conf="MezMassEndpoint fiscal %s\nMezMassTokenFile %s\n"
-                                                         "MezMassTimeout 5" % (b.url("/mass"), token_file))
-    w = three_payments(b, {"Authorization": "Bearer " + secret})
-    queue = listed(a, "status=processing", path="/v1/fiscal/payments")
-    assert ids(queue) == [w["processing"]]
-    assert listed(a, "limit=2", path="/v1/fiscal/payments") == listed(b, "limit=2", headers={
-        "Authorization": "Bearer " + secret})
-    assert_problem(a.get("/v1/fiscal/payments?created_after=2026-01-01"), 400, "request.invalid_parameter",
-                   pointer="/created_after")
+# ------------------------------------------------------------------------------------------------ one store, two zones
+
+@pytest.fixture(scope="module")
+def shared(module_zones, driver, mez_env):
+    """Store B (the shipped policy: /mass for operator tokens) is the remote fiscal primitive of zones A and C, each
+    calling it with a token B made for it (`mez token create --mass-zone`). Each zone's three payments are made
+    through its own token, as its Mass gateway sends them; B's own operator makes three more."""
+    b = module_zones(driver, name="shareb", extra_conf=policy_conf(mez_env))
+    w = {"b": b, "op": {"Authorization": "Bearer " + token_secret(b, "operator")}}
+    for name in ("a", "c"):
+        # A runs on the Pakistan packs, so that its zone API decides writes (a settlement) as well as reads.
+        zone_id, zone_file = ("pk-sifc", pk_zone_file(mez_env, "sharea")) if name == "a" else \
+            ("test-sharec-" + driver, None)
+        secret = token_secret(b, "operator", mass_zone=zone_id)
+        token_file = write_secret(os.path.join(mez_env.new_dir("share" + name), "mass.token"), secret)
+        w[name] = module_zones(driver, name="share" + name, zone_id=zone_id, zone_file=zone_file,
+                               extra_conf="MezMassEndpoint fiscal %s\nMezMassTokenFile %s\nMezMassTimeout 5"
+                                          % (b.url("/mass"), token_file))
+        w[name + "_token"] = {"Authorization": "Bearer " + secret}
+        w[name + "_pay"] = three_payments(b, w[name + "_token"])
+    w["b_pay"] = three_payments(b, w["op"])
+    return w
+
+
+PAYMENTS = ("processing", "settled", "returned")
+
+
+def payment_ids(made):
+    return {made[k] for k in PAYMENTS}
+
+
+def stamp(zone, payment_id):
+    return zone.db.query_value("SELECT COALESCE(zone_id, '-') FROM mez_mass_payment WHERE payment_id = '%s'"
+                               % payment_id)
+
+
+def test_each_zone_lists_its_own_payments_only(shared):
+    b, a, c = shared["b"], shared["a"], shared["c"]
+    for me, other in (("a", "c"), ("c", "a")):
+        zone, mine, theirs = shared[me], shared[me + "_pay"], shared[other + "_pay"]
+        # The zone API (the gateway calls B with the zone's token) and B's store asked with that token agree.
+        page = listed(zone, "limit=1000", path="/v1/fiscal/payments")
+        assert ids(page) == in_order(page["payments"]) and set(ids(page)) == payment_ids(mine)
+        assert listed(b, "limit=1000", headers=shared[me + "_token"]) == page
+        assert ids(listed(zone, "status=processing", path="/v1/fiscal/payments")) == [mine["processing"]]
+        # Filters apply within the zone's payments: another zone's entity or account lists nothing.
+        for q in ("entity_id=" + theirs["a_ent"], "account_id=" + theirs["a"], "status=processing&account_id="
+                  + theirs["a"]):
+            assert ids(listed(zone, q, path="/v1/fiscal/payments")) == [], q
+        # Paging walks the zone's payments only.
+        got, cursor = [], None
+        while True:
+            p = listed(zone, "limit=1" + ("&cursor=" + cursor if cursor else ""), path="/v1/fiscal/payments")
+            got += ids(p)
+            cursor = p.get("next_cursor")
+            if not cursor:
+                break
+        assert got == ids(page)
+        # Stamped with the zone the token was made for.
+        assert {stamp(b, x) for x in payment_ids(mine)} == {zone.zone_id}
+        # B's refusal of a parameter reaches the zone's caller as B gave it, pointer included.
+        assert_problem(zone.get("/v1/fiscal/payments?created_after=2026-01-01"), 400, "request.invalid_parameter",
+                       pointer="/created_after")
+    # B's own: its operator's payments are stamped with B, and B (its operator at /mass, its zone API) sees all nine.
+    assert {stamp(b, x) for x in payment_ids(shared["b_pay"])} == {b.zone_id}
+    every = payment_ids(shared["a_pay"]) | payment_ids(shared["c_pay"]) | payment_ids(shared["b_pay"])
+    assert set(ids(listed(b, "limit=1000", headers=shared["op"]))) == every
+    assert set(ids(listed(b, "limit=1000", headers=shared["op"], path="/v1/fiscal/payments"))) == every
+    queue = listed(b, "status=processing", headers=shared["op"], path="/v1/fiscal/payments")
+    assert ids(queue) == in_order(queue["payments"])
+    assert set(ids(queue)) == {shared[z + "_pay"]["processing"] for z in ("a", "b", "c")}
+
+
+def problem_without(r, payment_id):
+    """A 404 problem as the caller sees it, the id it asked for taken out."""
+    p = assert_problem(r, 404, "mass.not_found")
+    return {k: v.replace(payment_id, "<id>") if isinstance(v, str) else v for k, v in p.items()}
+
+
+def bank_payment(zone, w, headers):
+    """A fresh processing bank payment from the payer account three_payments made (w)."""
+    return made(pay(zone, {"source_account_id": w["a"], "destination": BANK, "amount": "1.00", "currency": "PKR",
+                           "payment_type": "service_fee"}, headers=headers))["payment_id"]
+
+
+def test_another_zones_payment_is_as_unknown(shared):
+    """A asking for, settling or returning C's payment (through A's zone API, or B's store with A's token) is
+    answered as for an id that names nothing, and nothing changes; C settles it."""
+    b, a = shared["b"], shared["a"]
+    theirs, unknown = bank_payment(b, shared["c_pay"], shared["c_token"]), "pay_" + "0" * 64
+    before = (counts(b, MONEY_TABLES), b.count("mez_mass_tax_event"), a.count("mez_audit"), b.count("mez_audit"))
+    doc = mass(b, "GET", "/v1/fiscal/payments/" + theirs, headers=shared["op"]).json()
+    assert doc["status"] == "processing"
+    store = lambda method, path, body=None: b.request(method, "/mass" + path, json=body, headers=shared["a_token"])
+    zone_api = lambda method, path, body=None: a.request(method, path, json=body, headers={
+        "Idempotency-Key": str(uuid.uuid4())} if body else None)
+    for ask in (store, zone_api):
+        for method, path, body in (("GET", "/v1/fiscal/payments/%s", None),
+                                   ("POST", "/v1/fiscal/payments/%s/settle", {"reference": "FT26015ABC123"}),
+                                   ("POST", "/v1/fiscal/payments/%s/return", {"reason": "AC04 closed account"})):
+            assert problem_without(ask(method, path % theirs, body), theirs) == \
+                problem_without(ask(method, path % unknown, body), unknown), (ask, path)
+    assert (counts(b, MONEY_TABLES), b.count("mez_mass_tax_event"), a.count("mez_audit"), b.count("mez_audit")) \
+        == before
+    assert mass(b, "GET", "/v1/fiscal/payments/" + theirs, headers=shared["op"]).json() == doc
+    # Its own zone settles it, and B's operator reads it settled.
+    r = mass(b, "POST", "/v1/fiscal/payments/%s/settle" % theirs, {"reference": "FT26015ABC124"},
+             headers=shared["c_token"])
+    assert r.status_code == 200 and r.json()["status"] == "settled", r.text
+    assert mass(b, "GET", "/v1/fiscal/payments/" + theirs, headers=shared["op"]).json()["status"] == "settled"
+    # A's zone API settles A's own, through the same gateway and token.
+    mine = bank_payment(b, shared["a_pay"], shared["a_token"])
+    r = a.post("/v1/fiscal/payments/%s/settle" % mine, json={"reference": "FT26015ABC125"},
+               headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert r.status_code == 200, r.text
+    assert mass(b, "GET", "/v1/fiscal/payments/" + mine, headers=shared["op"]).json()["status"] == "settled"
+
+
+def test_tax_events_and_reports_are_the_zones_own(shared):
+    """C's payment withholds tax: C (and B's operator) list the payer's event and report it on both sides; A, naming
+    the same entities, lists no event and reports nothing of it, through its zone API as through B's store."""
+    b, a, h = shared["b"], shared["a"], shared["c_token"]
+    payer, payee = entity(b), entity(b)
+    ntn = {"ntn_number": "1234567", "ntn_type": "company"}
+    src, wh, dst = (made(mass(b, "POST", "/v1/fiscal/accounts", {"entity_id": e, "account_type": t, "currency": "PKR",
+                                                                 "ntn": ntn}, headers=h))
+                    for e, t in ((payer, "operating"), (payer, "withholding"), (payee, "operating")))
+    made(mass(b, "POST", "/v1/fiscal/accounts/%s/deposits" % src["account_id"],
+              {"amount": "1000.00", "currency": "PKR", "reference": "capital"}, headers=h))
+    p = made(pay(b, payment(src, dst, "1000.00", metadata={"withholding": {
+        "amount": "45.00", "rate": "0.045", "statute": "Income Tax Ordinance 2001", "section": "153(1)(a)",
+        "account_id": wh["account_id"], "tax_year": "2026"}}), headers=h))
+
+    def events(ask, eid):
+        r = ask("GET", "/v1/fiscal/%s/tax-events?tax_year=2026" % eid)
+        assert r.status_code == 200, r.text
+        return r.json()["total_count"], [e["tax_event_id"] for e in r.json()["events"]]
+
+    def report(ask, eid):
+        r = ask("POST", "/v1/fiscal/reporting/generate", {"entity_id": eid, "tax_year": "2026",
+                                                          "output_format": "summary"})
+        assert r.status_code == 200, r.text
+        s = r.json()["summary"]
+        return (s["total_tax_events"], s["total_withholding_collected"], s["total_withholding_deducted"],
+                s["total_income"])
+
+    as_c = lambda method, path, body=None: b.request(method, "/mass" + path, json=body, headers=h)
+    as_b = lambda method, path, body=None: b.request(method, "/mass" + path, json=body, headers=shared["op"])
+    as_a = lambda method, path, body=None: b.request(method, "/mass" + path, json=body, headers=shared["a_token"])
+    a_api = lambda method, path, body=None: a.request(method, path, json=body)
+    for ask in (as_c, as_b):
+        assert events(ask, payer) == (1, [p["tax_event_id"]])
+        assert report(ask, payer) == (1, "45.00", "0.00", "0.00")
+        assert report(ask, payee) == (1, "0.00", "45.00", "1000.00")
+    for ask in (as_a, a_api):
+        assert events(ask, payer) == (0, [])
+        assert report(ask, payer) == report(ask, payee) == (0, "0.00", "0.00", "0.00")
+
+
+def test_a_zone_token_is_for_the_store_only(shared):
+    """A token B made for zone A is A's key to B's store: on B's zone API it would act as B's own operator (and list
+    every zone's payments), so it is refused there; it may ask who it is."""
+    b, h = shared["b"], shared["a_token"]
+    before = (counts(b, MONEY_TABLES), b.count("mez_audit"))
+    for method, path, body in (("GET", "/v1/fiscal/payments", None), ("GET", "/v1/entities", None),
+                               ("GET", "/v1/fiscal/payments/" + shared["a_pay"]["processing"], None),
+                               ("POST", "/v1/fiscal/payments/%s/settle" % shared["a_pay"]["processing"],
+                                {"reference": "FT1"})):
+        p = assert_problem(b.request(method, path, json=body, headers=h), 403, "auth.mass_zone_token")
+        assert "pk-sifc" in p["detail"], p
+    me = b.get("/v1/whoami", headers=h)
+    assert me.status_code == 200, me.text
+    assert (me.json()["role"], me.json()["zone_id"], me.json()["mass_zone_id"]) == ("operator", b.zone_id, "pk-sifc")
+    assert "mass_zone_id" not in b.get("/v1/whoami", headers=shared["op"]).json()
+    assert (counts(b, MONEY_TABLES), b.count("mez_audit")) == before
+    # At the store its writes are audited with the zone they were made for.
+    pid = bank_payment(b, shared["a_pay"], h)
+    row = b.db.query_value("SELECT detail FROM mez_audit WHERE resource_id = '%s'" % pid)
+    assert json.loads(row)["mass_zone_id"] == "pk-sifc", row
+
+
+def test_payments_from_before_the_stamp_are_no_zones(shared):
+    """A payment made before migration 0023 has no zone (the store did not record for whom): no zone's token lists,
+    reads, settles or returns it; B's own callers still do."""
+    b, a, h = shared["b"], shared["a"], shared["a_token"]
+    pid = bank_payment(b, shared["a_pay"], h)
+    sql_exec(b, "UPDATE mez_mass_payment SET zone_id = NULL WHERE payment_id = '%s'" % pid)
+    assert pid not in ids(listed(a, "limit=1000", path="/v1/fiscal/payments"))
+    assert pid not in ids(listed(b, "status=processing", headers=h))
+    before = counts(b, MONEY_TABLES)
+    assert_problem(a.get("/v1/fiscal/payments/" + pid), 404, "mass.not_found")
+    assert_problem(mass(b, "POST", "/v1/fiscal/payments/%s/return" % pid, {"reason": "AC04"}, headers=h), 404,
+                   "mass.not_found")
+    assert counts(b, MONEY_TABLES) == before
+    assert pid in ids(listed(b, "status=processing", headers=shared["op"]))
+    r = mass(b, "POST", "/v1/fiscal/payments/%s/return" % pid, {"reason": "AC04 closed account"}, headers=shared["op"])
+    assert r.status_code == 200 and r.json()["status"] == "failed", r.text

@@ -11,7 +11,8 @@
  *   GET  /v1/fiscal/payments/{id}             Payment
  *   GET  /v1/fiscal/{entity_id}/tax-events    TaxEventList (tax_year, event_type, from_date, to_date, cursor, limit);
  *        from_date and to_date are days on the zone's calendar (ctx->tz), both included: an event at 20:00 UTC on
- *        30 June is one of 1 July in Karachi (UTC+5), as its tax_year already says.
+ *        30 June is one of 1 July in Karachi (UTC+5), as its tax_year already says. A caller acting for one zone
+ *        of a shared store lists the events of its zone's payments only (mez_fiscal_payment_zone).
  *   POST /v1/fiscal/withholding/calculate     501 mass.not_in_store: it needs the zone's tax rules, which live in its
  *        packs and are applied by the compliance tensor, not by the record store. The zone API answers it from its
  *        packs (POST /v1/fiscal/withholding/calculate, tax_withholding.c).
@@ -460,18 +461,22 @@ static mez_status_t tax_events(mez_mass_call_t *c, const char *entity_id)
         /* The dates are the zone's: UTC's midnights would put an evening's events (UTC+5: from 19:00 UTC) on the
          * previous day, and leave the first five hours of the zone's day out of it. */
         const char *fd = from ? day_bound(c, from_day, 0) : "";
-        const char *td = to ? day_bound(c, to_day, 1) : "";
+        const char *td = to ? day_bound(c, to_day, 1) : "", *zone = mez_fiscal_scope_arg(c);
+        /* A caller acting for one zone sees the events of that zone's payments only (a tax event is its payment's
+         * record: mass_fiscal_int.h, mez_fiscal_payment_zone); the entity's index still finds the rows. */
 #define TAX_FILTER "entity_id = %s AND (%s = '' OR tax_year = %s) AND (%s = '' OR event_type = %s) " \
-                   "AND (%s = '' OR occurred_at >= %s) AND (%s = '' OR occurred_at <= %s)"
+                   "AND (%s = '' OR occurred_at >= %s) AND (%s = '' OR occurred_at <= %s) " \
+                   "AND (%s = '' OR EXISTS (SELECT 1 FROM mez_mass_payment p WHERE " \
+                   "p.payment_id = mez_mass_tax_event.payment_id AND p.zone_id = %s))"
         if ((rv = mez_db_query_value(c->p, c->db, &total, "SELECT COUNT(*) FROM mez_mass_tax_event WHERE " TAX_FILTER,
-                                     c->pb, entity_id, fy, fy, ty, ty, fd, fd, td, td, NULL)) != MEZ_OK)
+                                     c->pb, entity_id, fy, fy, ty, ty, fd, fd, td, td, zone, zone, NULL)) != MEZ_OK)
             return rv;
         if ((rv = mez_db_query_rows(c->p, c->db, 3, &rows,
                                     "SELECT doc, occurred_at, tax_event_id FROM mez_mass_tax_event WHERE " TAX_FILTER
                                     " AND (%s = '' OR occurred_at > %s OR (occurred_at = %s AND tax_event_id > %s)) "
                                     "ORDER BY occurred_at, tax_event_id LIMIT CAST(%s AS BIGINT)",
-                                    c->pb, entity_id, fy, fy, ty, ty, fd, fd, td, td, cur_at, cur_at, cur_at, cur_id,
-                                    apr_itoa(c->p, limit + 1), NULL)) != MEZ_OK)
+                                    c->pb, entity_id, fy, fy, ty, ty, fd, fd, td, td, zone, zone, cur_at, cur_at,
+                                    cur_at, cur_id, apr_itoa(c->p, limit + 1), NULL)) != MEZ_OK)
             return rv;
 #undef TAX_FILTER
     }

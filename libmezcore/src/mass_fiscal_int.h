@@ -86,6 +86,23 @@ int mez_fiscal_check_ntn(mez_mass_call_t *c, const json_t *obj, const char *base
 int mez_fiscal_get_currency(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name,
                             const char **code, int *exponent);
 
+/* Which zone a payment is for. A store that is the remote Mass of several zones (each calling it with a token
+ * made for it, `mez token create --mass-zone Z`) keeps their payments apart by who calls, never by a parameter a
+ * caller could leave out: mez_mass_payment.zone_id (migration 0023) is stamped when the payment is made, and a
+ * caller acting for one zone (ctx->caller_zone_id) lists, reads, settles and returns only that zone's payments, and
+ * the tax events that record them; another zone's payment is answered as an unknown one (404), so its id tells the
+ * caller nothing. A caller of the whole store (ctx->caller_zone_id NULL: the store's own zone API, its operators'
+ * tokens without --mass-zone, the CLI) sees them all.
+ *  - stamp: the caller's zone; for a caller of the whole store, the store's own zone (ctx->zone_id): a payment its
+ *    own zone API makes is its own. NULL when neither is known (nothing here makes payments so).
+ *  - NULL zone_id: a payment made before 0023, when the store did not record for whom. No zone can claim it, so
+ *    only callers of the whole store see it (the upgrade guide says how an operator attributes such payments). */
+const char *mez_fiscal_payment_zone(const mez_mass_call_t *c);
+/* 1 when this call may see a payment stamped zone (as read: NULL or "" for none). */
+int mez_fiscal_payment_visible(const mez_mass_call_t *c, const char *zone);
+/* The caller's zone as a bound value for "(%s = '' OR <zone column> = %s)": "" for a caller of the whole store. */
+const char *mez_fiscal_scope_arg(const mez_mass_call_t *c);
+
 /* Route handlers in mass_payment.c. */
 mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c);
 /* Writes tax event e (taken: released here) with its digest, sha256 of the canonical event without it so that

@@ -37,6 +37,22 @@ static const char *const payment_types[] = { "goods_payment", "service_fee", "di
                                              "rent", "salary", "commission", "contract_payment",
                                              "capital_gains_settlement", "other", NULL };
 
+const char *mez_fiscal_payment_zone(const mez_mass_call_t *c)
+{
+    return c->ctx->caller_zone_id ? c->ctx->caller_zone_id : c->ctx->zone_id;
+}
+
+int mez_fiscal_payment_visible(const mez_mass_call_t *c, const char *zone)
+{
+    zone = mez_mass_nullable(zone);
+    return !c->ctx->caller_zone_id || (zone && !strcmp(zone, c->ctx->caller_zone_id));
+}
+
+const char *mez_fiscal_scope_arg(const mez_mass_call_t *c)
+{
+    return c->ctx->caller_zone_id ? c->ctx->caller_zone_id : "";
+}
+
 static const char *i64(apr_pool_t *p, int64_t v)
 {
     return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
@@ -373,23 +389,26 @@ mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c)
     rv = mez_db_execv(c->p, c->db, &n,
                       "INSERT INTO mez_mass_payment (payment_id, source_account_id, destination_type, "
                       "destination_account_id, currency, gross_amount, withholding_amount, status, idempotency_key, "
-                      "request_digest, doc, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-                      "%s, %s, %s) ON CONFLICT (source_account_id, idempotency_key) DO NOTHING",
+                      "request_digest, doc, created_at, updated_at, zone_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, "
+                      "%s, %s, %s, %s, %s, %s) ON CONFLICT (source_account_id, idempotency_key) DO NOTHING",
                       c->pb, payment_id, source_id, dtype, internal ? dest_id : MEZ_DB_NULL, currency,
                       i64(c->p, gross), i64(c->p, w.amount), internal ? "settled" : "processing",
-                      key ? key : MEZ_DB_NULL, digest, text ? text : "{}", now, now, NULL);
+                      key ? key : MEZ_DB_NULL, digest, text ? text : "{}", now, now,
+                      mez_fiscal_payment_zone(c) ? mez_fiscal_payment_zone(c) : MEZ_DB_NULL, NULL);
     if (rv != MEZ_OK || n != 1) {
-        const char *col[2];
+        const char *col[3];
         int found = 0;
         json_decref(doc);
         if (rv != MEZ_OK)
             return rv;
-        if ((rv = mez_db_query_row(c->p, c->db, col, 2, &found,
-                                   "SELECT request_digest, doc FROM mez_mass_payment WHERE source_account_id = %s "
-                                   "AND idempotency_key = %s",
+        if ((rv = mez_db_query_row(c->p, c->db, col, 3, &found,
+                                   "SELECT request_digest, doc, zone_id FROM mez_mass_payment WHERE "
+                                   "source_account_id = %s AND idempotency_key = %s",
                                    c->pb, source_id, key ? key : "", NULL)) != MEZ_OK)
             return rv;
-        if (!found || strcmp(col[0], digest))
+        /* Another zone's payment under this key is answered as another request's would be: its document is not
+         * this caller's to see. */
+        if (!found || strcmp(col[0], digest) || !mez_fiscal_payment_visible(c, col[2]))
             return mez_mass_refuse(c, 422, "fiscal.idempotency_key_reused", "/idempotency_key",
                                    "idempotency_key %s was already used for another payment from %s", key ? key : "",
                                    source_id);
@@ -433,14 +452,17 @@ mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c)
 
 mez_status_t mez_fiscal_payment_get(mez_mass_call_t *c, const char *payment_id)
 {
-    const char *doc = NULL;
-    mez_status_t rv = mez_db_query_value(c->p, c->db, &doc, "SELECT doc FROM mez_mass_payment WHERE payment_id = %s",
-                                         c->pb, payment_id, NULL);
+    const char *col[2];
+    int found = 0;
+    mez_status_t rv = mez_db_query_row(c->p, c->db, col, 2, &found,
+                                       "SELECT doc, zone_id FROM mez_mass_payment WHERE payment_id = %s", c->pb,
+                                       payment_id, NULL);
     if (rv != MEZ_OK)
         return rv;
-    if (!doc)
+    /* Another zone's payment is not there for this caller (mez_fiscal_payment_visible): the same 404. */
+    if (!found || !mez_fiscal_payment_visible(c, col[1]))
         return mez_mass_not_found(c, "payment", payment_id);
-    return mez_mass_answer(c, 200, mez_mass_doc_parse(c, doc));
+    return mez_mass_answer(c, 200, mez_mass_doc_parse(c, col[0]));
 }
 
 mez_status_t mez_fiscal_deposit(mez_mass_call_t *c, const char *account_id)

@@ -18,6 +18,11 @@
  *   cursor            the previous page's next_cursor
  * An id that names nothing here matches nothing (an empty page), as a filter does.
  *
+ * Whose payments: a caller acting for one zone of a store several zones share (ctx->caller_zone_id, its token's
+ * --mass-zone) lists that zone's payments only, with every filter applying within them; a caller of the whole
+ * store (the store's own zone, its operators) lists them all, payments made before 0023 included (which no zone
+ * can claim: mass_fiscal_int.h). There is no parameter for it: it is who calls that decides.
+ *
  * Answer: {payments: [Payment...], count, has_more, next_cursor?}, oldest first: created_at, then payment_id. The
  * order never changes under a reader (created_at and payment_id are written once), so paging with next_cursor (the
  * last payment's created_at and id) never repeats a payment; one that stops matching between pages (settled while
@@ -29,7 +34,9 @@
  * Indexes (migration 0022): (status, created_at, payment_id) walks the queue in order reading only processing
  * payments however many have ended; (created_at, payment_id) pages the unfiltered list; destination_account_id
  * finds what an account or entity received (its payments made are in the (source_account_id, idempotency_key)
- * index from 0005). */
+ * index from 0005). Migration 0023 adds the same two walks behind the zone, (zone_id, status, created_at,
+ * payment_id) and (zone_id, created_at, payment_id), so that a small zone's queue on a store where another zone
+ * made millions of payments reads its own payments only. */
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/vc.h"
@@ -146,7 +153,7 @@ static int limit_param(mez_mass_call_t *c, const char *v, int *out)
 
 mez_status_t mez_fiscal_payment_list(mez_mass_call_t *c)
 {
-    const char *v[8], *args[12], *sql = "", *after = NULL, *before = NULL, *cur_at = NULL, *cur_id = NULL;
+    const char *v[8], *args[13], *sql = "", *after = NULL, *before = NULL, *cur_at = NULL, *cur_id = NULL;
     int nargs = 0, limit = LIST_LIMIT_DEFAULT, none = 0;
     apr_array_header_t *rows;
     json_t *list, *out;
@@ -167,6 +174,11 @@ mez_status_t mez_fiscal_payment_list(mez_mass_call_t *c)
         return MEZ_OK;
 
 #define COND(text) (sql = apr_pstrcat(c->p, sql, *sql ? " AND " : " WHERE ", text, NULL))
+    /* Who calls, not what it asks: a caller acting for one zone lists that zone's payments only, whatever its
+     * query says (mass_fiscal_int.h, mez_fiscal_payment_zone). Equality, not "(%s = '' OR ...)": the statement of
+     * a caller of the whole store has no zone condition at all, and a zone's walks the zone's own indexes. */
+    if (c->ctx->caller_zone_id)
+        COND("zone_id = %s"), args[nargs++] = c->ctx->caller_zone_id;
     if (v[0])
         COND("status = %s"), args[nargs++] = v[0];
     if (v[1])

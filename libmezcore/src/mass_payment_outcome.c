@@ -27,7 +27,8 @@
  * returns the payment then; returning the net alone would leave a deduction recorded on a payment never made.
  *
  * Both: only a "processing" payment ends (409 fiscal.payment_settled, fiscal.payment_failed or
- * fiscal.payment_not_processing otherwise, with payment_status naming its state); 404 mass.not_found for none.
+ * fiscal.payment_not_processing otherwise, with payment_status naming its state); 404 mass.not_found for none, and
+ * for another zone's when the caller acts for one zone (mass_fiscal_int.h, mez_fiscal_payment_zone).
  * The payment's row is locked first (FOR UPDATE on PostgreSQL; on SQLite the transaction holds the database) and
  * its status changes by an UPDATE guarded on "processing", so two settles, or a settle racing a return, move the
  * money once: the second waits for the first, finds the status changed, and is refused with nothing written. */
@@ -44,18 +45,22 @@ typedef struct {
     int64_t gross, withheld;
 } payment_row_t;
 
-/* The payment's row, locked for the rest of the transaction; 404 answered when there is none (*found 0). */
+/* The payment's row, locked for the rest of the transaction; 404 answered when there is none (*found 0), or when
+ * it is another zone's than the one the caller acts for (mez_fiscal_payment_visible): a zone settles and returns
+ * its own payments only, and learns nothing of another's, not even that it exists. */
 static mez_status_t lock_payment(mez_mass_call_t *c, const char *id, payment_row_t *pr, int *found)
 {
-    const char *col[9];
-    mez_status_t rv = mez_db_query_row(c->p, c->db, col, 9, found,
+    const char *col[10];
+    mez_status_t rv = mez_db_query_row(c->p, c->db, col, 10, found,
                                        apr_pstrcat(c->p, "SELECT payment_id, source_account_id, destination_type, "
                                                    "currency, status, doc, created_at, gross_amount, "
-                                                   "withholding_amount FROM mez_mass_payment WHERE payment_id = %s",
-                                                   mez_db_for_update(c->db), NULL),
+                                                   "withholding_amount, zone_id FROM mez_mass_payment "
+                                                   "WHERE payment_id = %s", mez_db_for_update(c->db), NULL),
                                        c->pb, id, NULL);
     if (rv != MEZ_OK)
         return rv;
+    if (*found && !mez_fiscal_payment_visible(c, col[9]))
+        *found = 0;
     if (!*found)
         return mez_mass_not_found(c, "payment", id);
     pr->payment_id = col[0], pr->source_id = col[1], pr->destination_type = col[2], pr->currency = col[3];

@@ -23,7 +23,7 @@ mez_status_t mez_orch_mass_read(const mez_orch_zone_t *z, apr_pool_t *p, mez_db_
 {
     mez_mass_request_t req = { "GET", path, query, NULL, NULL };
     mez_mass_response_t resp = { 0 };
-    mez_mass_store_ctx_t ctx = { z->zone_id, z->zone_id, apr_time_now(), NULL, z->tz };
+    mez_mass_store_ctx_t ctx = { z->zone_id, z->zone_id, apr_time_now(), NULL, z->tz, NULL };
     mez_status_t rv = z->mass_call ? z->mass_call(z->mass_baton, p, db, &req, &resp, pb)
                                    : mez_mass_store_handle(p, db, &ctx, &req, &resp, pb);
     if (rv != MEZ_OK)

@@ -12,7 +12,7 @@ mez_status_t mez_tax_report_generate(const mez_orch_zone_t *z, apr_pool_t *p, me
                                      mez_problem_t *pb)
 {
     mez_mass_request_t req = { "POST", REPORT_PATH, NULL, body, NULL };
-    mez_mass_store_ctx_t ctx = { z->zone_id, z->zone_id, now, NULL, z->tz };
+    mez_mass_store_ctx_t ctx = { z->zone_id, z->zone_id, now, NULL, z->tz, NULL };
     const char *entity_id = json_string_value(json_object_get(body, "entity_id"));
 
     resp->status = 0;

@@ -50,7 +50,7 @@ static mez_status_t read_request(calc_t *c, apr_time_t now, request_t *q)
     static const char *const payment_types[] = { "goods_payment", "service_fee", "dividend", "royalty",
                                                  "profit_on_debt", "rent", "salary", "commission", "contract_payment",
                                                  "capital_gains_settlement", "other", NULL };
-    mez_mass_store_ctx_t ctx = { NULL, NULL, now, NULL, NULL };
+    mez_mass_store_ctx_t ctx = { NULL, NULL, now, NULL, NULL, NULL };
     mez_mass_response_t resp = { 0 };
     mez_mass_call_t mc = { c->p, NULL, &ctx, NULL, &resp, c->pb };
     const json_t *b = c->body, *ntn, *comp = NULL;

@@ -7,9 +7,11 @@
 #include "mez/json.h"
 #include "mez/token.h"
 #include "mez/vc.h"
+#include "mez/zone.h"
 
 #define TOKEN_BYTES 32
-#define TOKEN_COLS "token_id, role, zone_id, entity_id, created_at, expires_at, revoked_at, token_hash, holder"
+#define TOKEN_COLS "token_id, role, zone_id, entity_id, created_at, expires_at, revoked_at, token_hash, holder, " \
+                   "mass_zone_id"
 
 static const char *const roles[] = { "operator", "regulator", "entity", "watcher", NULL };
 
@@ -82,15 +84,16 @@ static mez_token_info_t *info_from(apr_pool_t *p, const char **c)
     t->id = c[0]; t->role = c[1]; t->zone_id = c[2]; t->entity_id = c[3];
     t->created_at = c[4]; t->expires_at = c[5]; t->revoked_at = c[6];
     t->holder = c[8] && *c[8] ? c[8] : NULL;
+    t->mass_zone_id = c[9] && *c[9] ? c[9] : NULL;
     return t;
 }
 
 mez_status_t mez_token_create(apr_pool_t *p, mez_db_t *db, const char *zone_id, const char *role,
-                              const char *entity_id, const char *expires_at, const char *holder,
-                              const char **secret, mez_token_info_t **info, mez_problem_t *pb)
+                              const char *entity_id, const char *mass_zone_id, const char *expires_at,
+                              const char *holder, const char **secret, mez_token_info_t **info, mez_problem_t *pb)
 {
     unsigned char raw[TOKEN_BYTES];
-    const char *text, *hash, *cols[9];
+    const char *text, *hash, *cols[10];
     mez_status_t rv;
 
     *secret = NULL;
@@ -102,6 +105,10 @@ mez_status_t mez_token_create(apr_pool_t *p, mez_db_t *db, const char *zone_id, 
     if (!strcmp(role, "entity") != (entity_id && *entity_id))
         return mez_problem(pb, p, MEZ_EINVAL, 400, "token.entity_scope", NULL,
                            "an entity id is required for role entity and only for it");
+    if (mass_zone_id && !mez_zone_id_ok(mass_zone_id))
+        return mez_problem(pb, p, MEZ_EINVAL, 400, "token.invalid_mass_zone", NULL,
+                           "the mass zone '%s' is not a zone id (1 to 63 of a-z, 0-9 and '-', not first or last)",
+                           mass_zone_id);
     if (expires_at && !utc_stamp_valid(expires_at))
         return mez_problem(pb, p, MEZ_EINVAL, 400, "token.invalid_expiry", NULL,
                            "expiry '%s' is not YYYY-MM-DDTHH:MM:SSZ", expires_at);
@@ -116,11 +123,12 @@ mez_status_t mez_token_create(apr_pool_t *p, mez_db_t *db, const char *zone_id, 
     cols[0] = apr_pstrndup(p, hash, 16);
     cols[1] = role; cols[2] = zone_id; cols[3] = entity_id && *entity_id ? entity_id : NULL;
     cols[4] = mez_time_now_rfc3339(p); cols[5] = expires_at; cols[6] = NULL; cols[7] = hash; cols[8] = holder;
+    cols[9] = mass_zone_id;
     rv = mez_db_execv(p, db, NULL,
                       "INSERT INTO mez_token (token_id, token_hash, role, zone_id, entity_id, created_at, expires_at, "
-                      "holder) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", pb, cols[0], hash, role, zone_id,
-                      cols[3] ? cols[3] : MEZ_DB_NULL, cols[4], expires_at ? expires_at : MEZ_DB_NULL,
-                      holder ? holder : MEZ_DB_NULL, NULL);
+                      "holder, mass_zone_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", pb, cols[0], hash, role,
+                      zone_id, cols[3] ? cols[3] : MEZ_DB_NULL, cols[4], expires_at ? expires_at : MEZ_DB_NULL,
+                      holder ? holder : MEZ_DB_NULL, mass_zone_id ? mass_zone_id : MEZ_DB_NULL, NULL);
     if (rv != MEZ_OK)
         return rv;
     *secret = text;
@@ -132,7 +140,7 @@ mez_status_t mez_token_create(apr_pool_t *p, mez_db_t *db, const char *zone_id, 
 mez_status_t mez_token_lookup(apr_pool_t *p, mez_db_t *db, const char *zone_id, const char *secret,
                               mez_token_info_t **info, mez_problem_t *pb)
 {
-    const char *cols[9], *hash;
+    const char *cols[10], *hash;
     mez_token_info_t *t;
     int found = 0;
     mez_status_t rv;
@@ -144,7 +152,7 @@ mez_status_t mez_token_lookup(apr_pool_t *p, mez_db_t *db, const char *zone_id, 
     /* The index lookup runs on the SHA-256 of the presented text, so its timing tells a guesser only about hashes
      * of its own guesses, never about a stored secret. The match is then confirmed in constant time, so a
      * database that compares case-insensitively or pads could not let a near-miss through. */
-    rv = mez_db_query_row(p, db, cols, 9, &found, "SELECT " TOKEN_COLS " FROM mez_token WHERE token_hash = %s",
+    rv = mez_db_query_row(p, db, cols, 10, &found, "SELECT " TOKEN_COLS " FROM mez_token WHERE token_hash = %s",
                           pb, hash, NULL);
     if (rv != MEZ_OK)
         return rv;
@@ -168,7 +176,7 @@ mez_status_t mez_token_list(apr_pool_t *p, mez_db_t *db, const char *zone_id, ap
                             mez_problem_t *pb)
 {
     apr_array_header_t *rows, *a = apr_array_make(p, 8, sizeof(mez_token_info_t *));
-    mez_status_t rv = mez_db_query_rows(p, db, 9, &rows,
+    mez_status_t rv = mez_db_query_rows(p, db, 10, &rows,
                                         "SELECT " TOKEN_COLS " FROM mez_token ORDER BY created_at, token_id", pb,
                                         NULL);
     *out = NULL;

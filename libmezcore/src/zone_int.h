@@ -28,9 +28,6 @@ mez_status_t mez_zone_vresult(const mez_zone_vctx_t *c, mez_problem_t *pb);
 /* Appends pr to opts->problems when the caller collects them (up to max_problems). */
 void mez_zone_note(const mez_zone_options_t *opts, const mez_problem_t *pr);
 
-/* 1 when s matches the schemas' id pattern ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$ */
-int mez_zone_id_ok(const char *s);
-
 /* 1 when s is a rule name "<pack id>/<row id>" (the form zone.yaml's overrides use). */
 int mez_zone_rule_name_ok(const char *s);
 

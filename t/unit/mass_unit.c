@@ -41,7 +41,7 @@ json_t *mass_unit_call_tz(mez_db_t *db, const struct mez_tz_t *tz, long now, con
                           const char *body, const char *key, int *status)
 {
     apr_pool_t *p = unit_pool();
-    mez_mass_store_ctx_t ctx = { "test-zone", "PK", apr_time_from_sec(now), NULL, tz };
+    mez_mass_store_ctx_t ctx = { "test-zone", "PK", apr_time_from_sec(now), NULL, tz, NULL };
     mez_mass_request_t req = { method, path, NULL, NULL, key };
     mez_mass_response_t resp = { 0 };
     mez_problem_t pb = { 0 };

@@ -306,7 +306,7 @@ static void test_issuance_and_invariants(void)
     mez_db_t *db = mass_unit_db();
     json_t *cap = make_cap_table(db), *r;
     const char *ord = class_id(cap, "Ordinary");
-    mez_mass_store_ctx_t ctx = { "z", "PK", apr_time_from_sec(T0), NULL, NULL };
+    mez_mass_store_ctx_t ctx = { "z", "PK", apr_time_from_sec(T0), NULL, NULL, NULL };
     mez_mass_request_t req = { "GET", "/", NULL, NULL, NULL };
     mez_mass_response_t resp = { 0 };
     mez_problem_t pb = { 0 };

@@ -45,7 +45,7 @@ static int pages_read;
 static mez_status_t remote_call(void *baton, apr_pool_t *p, mez_db_t *db, const mez_mass_request_t *req,
                                 mez_mass_response_t *resp, mez_problem_t *pb)
 {
-    mez_mass_store_ctx_t ctx = { "test-zone", "PK", apr_time_from_sec(T0 + 100), NULL, NULL };
+    mez_mass_store_ctx_t ctx = { "test-zone", "PK", apr_time_from_sec(T0 + 100), NULL, NULL, NULL };
     (void)baton;
     pages_read++;
     return mez_mass_store_handle(p, db, &ctx, req, resp, pb);

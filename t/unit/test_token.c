@@ -27,8 +27,8 @@ static const char *make(mez_db_t *db, const char *zone, const char *role, const 
 {
     mez_problem_t pb = { 0 };
     const char *secret = NULL;
-    CU_ASSERT_EQUAL_FATAL(mez_token_create(unit_pool(), db, zone, role, entity, expires, NULL, &secret, info, &pb),
-                          MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_token_create(unit_pool(), db, zone, role, entity, NULL, expires, NULL, &secret, info,
+                                           &pb), MEZ_OK);
     CU_ASSERT_PTR_NOT_NULL_FATAL(secret);
     return secret;
 }
@@ -113,14 +113,14 @@ static void test_create_refusals(void)
     mez_db_t *db = fresh_db();
     mez_problem_t pb = { 0 };
     const char *s = NULL;
-    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "admin", NULL, NULL, NULL, &s, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "admin", NULL, NULL, NULL, NULL, &s, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "token.invalid_role");
-    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "entity", NULL, NULL, NULL, &s, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "entity", NULL, NULL, NULL, NULL, &s, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "token.entity_scope");
-    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", "e", NULL, NULL, &s, NULL, &pb), MEZ_EINVAL);
-    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, "2030-01-01", NULL, &s, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", "e", NULL, NULL, NULL, &s, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, NULL, "2030-01-01", NULL, &s, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "token.invalid_expiry");
-    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, "2030-13-01T00:00:00Z", NULL, &s, NULL, &pb),
+    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, NULL, "2030-13-01T00:00:00Z", NULL, &s, NULL, &pb),
                     MEZ_EINVAL);
     CU_ASSERT_PTR_NULL(s);
 }
@@ -155,14 +155,14 @@ static void test_holder(void)
     const char *s, *holder = NULL;
     int same = -1;
 
-    CU_ASSERT_EQUAL_FATAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, NULL, "A. Khan, SECP-0421", &s,
+    CU_ASSERT_EQUAL_FATAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, NULL, NULL, "A. Khan, SECP-0421", &s,
                                            &a1, &pb), MEZ_OK);
     CU_ASSERT_STRING_EQUAL(a1->holder, "A. Khan, SECP-0421");
     CU_ASSERT_EQUAL_FATAL(mez_token_lookup(unit_pool(), db, "z", s, &seen, &pb), MEZ_OK);
     CU_ASSERT_STRING_EQUAL(seen->holder, "A. Khan, SECP-0421");
-    CU_ASSERT_EQUAL_FATAL(mez_token_create(unit_pool(), db, "z", "regulator", NULL, NULL, "A. Khan, SECP-0421", &s,
+    CU_ASSERT_EQUAL_FATAL(mez_token_create(unit_pool(), db, "z", "regulator", NULL, NULL, NULL, "A. Khan, SECP-0421", &s,
                                            &a2, &pb), MEZ_OK);
-    CU_ASSERT_EQUAL_FATAL(mez_token_create(unit_pool(), db, "z", "regulator", NULL, NULL, "B. Malik", &s, &b, &pb),
+    CU_ASSERT_EQUAL_FATAL(mez_token_create(unit_pool(), db, "z", "regulator", NULL, NULL, NULL, "B. Malik", &s, &b, &pb),
                           MEZ_OK);
     make(db, "z", "operator", NULL, NULL, &none);
     CU_ASSERT_PTR_NULL(none->holder);
@@ -194,11 +194,54 @@ static void test_holder(void)
         CU_ASSERT_STRING_EQUAL(pb.code, "cert.invalid_holder");
     }
     /* Text, not a document: empty, a control character, over 200 characters are refused. */
-    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, NULL, "", &s, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, NULL, NULL, "", &s, NULL, &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "token.invalid_holder");
-    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, NULL, "A\nB", &s, NULL, &pb), MEZ_EINVAL);
-    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, NULL,
+    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, NULL, NULL, "A\nB", &s, NULL, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "z", "operator", NULL, NULL, NULL,
                                      apr_psprintf(unit_pool(), "%0201d", 0), &s, NULL, &pb), MEZ_EINVAL);
+}
+
+/* A token made for another zone's calls to this zone's Mass store carries that zone (mez/token.h): what the store
+ * scopes its payments by. A token without one is the zone's own; a mass zone that is no zone id is refused and
+ * nothing is stored. */
+static void test_mass_zone(void)
+{
+    mez_db_t *db = fresh_db();
+    mez_problem_t pb = { 0 };
+    mez_token_info_t *made = NULL, *got = NULL;
+    apr_array_header_t *a;
+    const char *s = NULL, *own = make(db, "store-b", "operator", NULL, NULL, NULL), *n = NULL;
+    static const char *const bad[] = { "", "Zone-A", "-zone-a", "zone-a-", "zone_a", "zone a", NULL };
+    CU_ASSERT_EQUAL_FATAL(mez_token_create(unit_pool(), db, "store-b", "operator", NULL, "zone-a", NULL, "zone A's "
+                                           "gateway", &s, &made, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(made->mass_zone_id, "zone-a");
+    CU_ASSERT_STRING_EQUAL(made->zone_id, "store-b");
+    CU_ASSERT_EQUAL_FATAL(mez_token_lookup(unit_pool(), db, "store-b", s, &got, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(got->id, made->id);
+    CU_ASSERT_STRING_EQUAL(got->mass_zone_id, "zone-a");
+    /* It is a token of the store's zone: another zone's lookup does not know it, the zone it acts for included. */
+    CU_ASSERT_STRING_EQUAL(lookup_code(db, "zone-a", s), "auth.invalid_token");
+    CU_ASSERT_EQUAL_FATAL(mez_token_lookup(unit_pool(), db, "store-b", own, &got, &pb), MEZ_OK);
+    CU_ASSERT_PTR_NULL(got->mass_zone_id);
+    CU_ASSERT_EQUAL_FATAL(mez_token_list(unit_pool(), db, "store-b", &a, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(a->nelts, 2);
+    for (int i = 0; i < a->nelts; i++) {
+        const mez_token_info_t *t = APR_ARRAY_IDX(a, i, mez_token_info_t *);
+        if (!strcmp(t->id, made->id)) {
+            CU_ASSERT_STRING_EQUAL(t->mass_zone_id, "zone-a");
+        } else {
+            CU_ASSERT_PTR_NULL(t->mass_zone_id);
+        }
+    }
+    for (const char *const *b = bad; *b; b++) {
+        s = NULL;
+        CU_ASSERT_EQUAL(mez_token_create(unit_pool(), db, "store-b", "operator", NULL, *b, NULL, NULL, &s, NULL, &pb),
+                        MEZ_EINVAL);
+        CU_ASSERT_STRING_EQUAL(pb.code, "token.invalid_mass_zone");
+        CU_ASSERT_PTR_NULL(s);
+    }
+    CU_ASSERT_EQUAL(mez_db_query_value(unit_pool(), db, &n, "SELECT COUNT(*) FROM mez_token", &pb, NULL), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(n, "2");
 }
 
 void unit_register_token(void)
@@ -211,4 +254,5 @@ void unit_register_token(void)
     CU_add_test(s, "revoke and list", test_revoke_and_list);
     CU_add_test(s, "create refuses bad input", test_create_refusals);
     CU_add_test(s, "only hashes are stored", test_only_hashes_stored);
+    CU_add_test(s, "tokens for another zone's Mass calls", test_mass_zone);
 }

@@ -85,6 +85,13 @@ typedef struct mez_mass_store_ctx_t {
                                     * is in the future only past today at UTC+14 (a party may be anywhere). A
                                     * remote Mass is not sent the caller's calendar (the contracts carry none): it
                                     * counts on its own (a mez zone's /mass: that zone's, or UTC's as here). */
+    const char *caller_zone_id;    /* the zone the caller acts for, when the store serves several zones and the
+                                    * caller is one of them: its token was made for that zone (`mez token create
+                                    * --mass-zone Z`, mez/token.h). The fiscal primitive then stamps what it makes
+                                    * with Z and shows, settles and returns only Z's payments and their tax events
+                                    * (another zone's answer 404, as an unknown id does). NULL: a caller of the whole
+                                    * store (the zone itself, its own operators, the CLI): it sees every payment,
+                                    * and what it makes is stamped with zone_id. */
 } mez_mass_store_ctx_t;
 
 /* The sovereign store: answers one request from the zone's database.

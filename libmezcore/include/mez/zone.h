@@ -129,6 +129,10 @@ typedef struct mez_zone_options_t {
 /* The installed profile directory, $(pkgdatadir)/profiles, compiled in. */
 const char *mez_zone_default_profile_dir(void);
 
+/* 1 when s is a zone id: the schemas' id pattern ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$ (zone.yaml, stack.lock, a
+ * token's --mass-zone). */
+int mez_zone_id_ok(const char *s);
+
 /* ------------------------------------------------------------------ profiles */
 
 /* Validates a parsed profile model with the rules of schemas/profile.schema.json (and a pointer and line for
