@@ -244,8 +244,11 @@ int mez_cmd_mass(apr_pool_t *p, int argc, const char *const *argv)
         return usage(stderr);
     if (mez_cli_parse_args(argc - 1, argv + 1, opts, pos, 3, &npos, "mass") < 0)
         return usage(stderr);
+    /* ping asks an endpoint: the options of a call to a database (or of a write) mean nothing to it, and taking
+     * them silently would let an operator believe they had been used. */
     if (!strcmp(argv[1], "ping"))
-        return npos ? usage(stderr) : ping(p, &a);
+        return npos || a.driver || a.params || a.zone || a.jurisdiction || a.timezone || a.key ? usage(stderr)
+                                                                                                : ping(p, &a);
     if (!strcmp(argv[1], "call"))
         return call(p, &a, pos, npos);
     fprintf(stderr, "mez mass: unknown subcommand '%s'\n", argv[1]);

@@ -56,11 +56,14 @@ def stamp(dt):
 def period_over(began, days, tzname):
     """(instant, date) at which a period of `days` days from the instant `began` (RFC 3339 UTC) is over, counted as
     the store counts a period of law: in days of tzname's calendar, the day it runs from not counted, over at 00:00
-    there on the day after its last day (the instant as RFC 3339 UTC, the date as YYYY-MM-DD)."""
-    tz = zoneinfo.ZoneInfo(tzname)
+    there on the day after its last day (the instant as RFC 3339 UTC, the date as YYYY-MM-DD). tzname None: a store
+    that knows no calendar, which counts so that the period has run everywhere: from the date `began` falls on at
+    UTC+14 to 00:00 at UTC-12 (zoneinfo's Etc/GMT-14 and Etc/GMT+12: POSIX signs are reversed)."""
+    tz = zoneinfo.ZoneInfo(tzname or "Etc/GMT-14")
+    end_tz = zoneinfo.ZoneInfo(tzname or "Etc/GMT+12")
     start = datetime.datetime.strptime(began, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
     day = start.astimezone(tz).date() + datetime.timedelta(days=days + 1)
-    return stamp(datetime.datetime(day.year, day.month, day.day, tzinfo=tz)), day.isoformat()
+    return stamp(datetime.datetime(day.year, day.month, day.day, tzinfo=end_tz)), day.isoformat()
 
 
 def day_of(instant, tzname):

@@ -589,11 +589,13 @@ def test_officers_and_dissolution_through_the_zone_api(pk_zone, mez_env):
 
 def dissolution_store(zone):
     """The zone whose database holds the Mass records, and the calendar its store counts days on: the zone's own
-    (its zone.yaml's Asia/Karachi), or behind a remote Mass the store zone's, which has no zone.yaml: UTC's, said
-    as such (the Mass contracts carry no calendar, so the store cannot be told the caller's)."""
+    (its zone.yaml's Asia/Karachi), or behind a remote Mass the store zone's, which has no zone.yaml: none, said as
+    such, and the period counted so that it has run on every calendar (the Mass contracts carry no calendar, so the
+    store cannot be told the caller's)."""
     if isinstance(zone, ApiOverRemoteMass):
-        return zone.b, "UTC", "the UTC calendar (this store was given no zone calendar)"
-    return zone, "Asia/Karachi", "the Asia/Karachi calendar"
+        return zone.b, None, ("at UTC-12, no zone calendar (this store was given none: counted so that the period "
+                              "has run on every calendar, from the day it began at UTC+14 to 00:00 at UTC-12)")
+    return zone, "Asia/Karachi", "on the Asia/Karachi calendar"
 
 
 def test_dissolution_periods_are_days_of_the_calendar(pk_zone):
@@ -601,8 +603,8 @@ def test_dissolution_periods_are_days_of_the_calendar(pk_zone):
     counted: a notify_creditors stage begun at 23:30 yesterday in Karachi with a one-day window runs through today
     and completes from 00:00 tomorrow there (19:00 UTC today), not 24 hours on (23:30 today in Karachi). Refused
     409 naming that instant, the date and the calendar, with nothing changed; once the window has run, the stage
-    completes. Behind a remote Mass without a calendar the same stage is counted on UTC's days, and the refusal
-    says so."""
+    completes. Behind a remote Mass without a calendar the same stage is counted so that its day has run
+    everywhere (from the date at UTC+14 to midnight at UTC-12), and the refusal says so."""
     ent = zone_post(pk_zone, "/v1/entities", formation("Gilgit Apricots (Pvt) Ltd", EVIDENCE))
     eid = ent["id"]
     base = "/v1/entities/%s/dissolution" % eid
@@ -626,9 +628,9 @@ def test_dissolution_periods_are_days_of_the_calendar(pk_zone):
     tables = TABLES + ["mez_mass_entity_dissolution", "mez_mass_entity_history", "mez_audit"]
     before, status = counts(pk_zone, tables), pk_zone.get(base + "/status").json()
     p = assert_problem(pk_zone.post(base + "/advance", json={}), 409, "entity.dissolution_period_running")
-    assert ("stage 4 (notify_creditors) cannot complete before %s, the start of %s on %s: "
+    assert ("stage 4 (notify_creditors) cannot complete before %s, the start of %s %s: "
             "creditor_notice_period_days is 1 day from %s, the day the stage began, which is not counted"
-            % (at, date, calendar, day_of(began, tzname))) in p["detail"], p
+            % (at, date, calendar, day_of(began, tzname or "Etc/GMT-14"))) in p["detail"], p
     assert counts(pk_zone, tables) == before
     assert pk_zone.get(base + "/status").json() == status
     # The window has run (it began on 1 March): the stage completes.

@@ -16,8 +16,8 @@
  *        day of initiation (both default 90) — 409 "entity.dissolution_period_running" naming the earliest time
  *        (earliest_completion_at, UTC), its date and the calendar it was counted on (earliest_completion_date,
  *        timezone). A period of days in law is counted in days of the calendar, the day it runs from excluded
- *        (mez_tz_period_end), not in 24-hour steps: on the zone's calendar (ctx->tz), or UTC's where the store
- *        knows none (mez/mass.h), which the answer then says. final_accounts_deadline_days and
+ *        (mez_tz_period_end), not in 24-hour steps: on the zone's calendar (ctx->tz); where the store knows
+ *        none (mez/mass.h) so that the period has run on every calendar (period_end), which the answer says. final_accounts_deadline_days and
  *        strike_off_notice_period_days are recorded with the request but bind no stage here. */
 #include <string.h>
 #include <apr_strings.h>
@@ -54,12 +54,41 @@ static mez_status_t refuse_problem(mez_mass_call_t *c, const mez_problem_t *pb)
     return mez_mass_refuse(c, pb->status, pb->code, pb->pointer, "%s", pb->detail);
 }
 
-/* The calendar the store counts days on, as its answers name it: the zone's, or UTC's where the store was given
+/* The calendar the store counts days on, as its answers name it: the zone's, or none where the store was given
  * none (mez/mass.h: the mez CLI without --timezone, a zone without a zone.yaml), which is then said. */
 static const char *calendar(mez_mass_call_t *c)
 {
     return c->ctx->tz ? apr_psprintf(c->p, "the %s calendar", mez_tz_name(c->ctx->tz))
-                      : "the UTC calendar (this store was given no zone calendar)";
+                      : "no zone calendar (this store was given none: counted so that the period has run on "
+                        "every calendar, from the day it began at UTC+14 to 00:00 at UTC-12)";
+}
+
+/* The offsets of the first and the last places on Earth to reach a date (UTC+14, UTC-12), in seconds. */
+#define EARTH_FIRST_OFFSET (14 * 3600)
+#define EARTH_LAST_OFFSET (-12 * 3600)
+
+/* A period of law of `days` days from `from` (mez_tz_period_end). Without the zone's calendar the store does not
+ * know which day `from` fell on where the act was done, nor when the period's last day ended there, and counting
+ * UTC's days would let a zone west of UTC complete a stage on its 90th day. So a period something must wait for
+ * (`waits`) is counted from the latest date `from` falls on anywhere (UTC+14) to the last midnight on Earth after
+ * it (UTC-12), and one something holds for (a declaration's validity) from the earliest date (UTC-12) to the first
+ * midnight (UTC+14): either way the answer is right on every calendar, a day or two on the safe side. */
+static apr_time_t period_end(const mez_mass_call_t *c, apr_time_t from, long days, int waits)
+{
+    int64_t s, day;
+    if (c->ctx->tz)
+        return mez_tz_period_end(c->ctx->tz, from, days);
+    s = (int64_t)apr_time_sec(from) + (waits ? EARTH_FIRST_OFFSET : EARTH_LAST_OFFSET);
+    day = (s >= 0 ? s : s - 86399) / 86400;
+    return apr_time_from_sec((day + days + 1) * 86400 - (waits ? EARTH_LAST_OFFSET : EARTH_FIRST_OFFSET));
+}
+
+/* The date an instant a period ends at starts, as the answer names it: on the zone's calendar, or (no calendar)
+ * where that instant is midnight (UTC-12 for a period that waits). */
+static const char *period_end_date(const mez_mass_call_t *c, apr_time_t end)
+{
+    return c->ctx->tz ? mez_tz_date(c->p, c->ctx->tz, end)
+                      : mez_tz_date(c->p, NULL, end + apr_time_from_sec(EARTH_LAST_OFFSET));
 }
 
 /* The date `days` days on from today on the zone's calendar (ctx->tz, NULL: UTC), as a date: an estimate of when
@@ -129,7 +158,7 @@ static int get_solvency(mez_mass_call_t *c, const json_t *body, const char *type
          * a declaration may precede the winding-up resolution by, e.g. the UK Insolvency Act 1986 s. 89(2)(a)):
          * one signed at 23:30 in Karachi on 1 March holds until the end of 5 April there, not 23:30 on 5 April. */
         mez_time_parse_rfc3339(signed_at, &signed_t);
-        until = mez_tz_period_end(c->ctx->tz, signed_t, validity);
+        until = period_end(c, signed_t, validity, 0);
         if (signed_t > c->ctx->now || c->ctx->now >= until) {
             mez_mass_refuse(c, 422, "entity.solvency_declaration_stale", mez_pointer_join(c->p, at, "signed_at"),
                             "a solvency declaration signed at %s is not valid now: it holds for %d day%s from the "
@@ -268,15 +297,18 @@ static long period(const saga_t *s, const char *name)
 static mez_status_t period_running(mez_mass_call_t *c, int stage, const mez_dissolution_stage_t *st, int last,
                                    long days, apr_time_t began, apr_time_t earliest)
 {
-    const char *at = mez_time_stamp(c->p, earliest), *date = mez_tz_date(c->p, c->ctx->tz, earliest);
+    const char *at = mez_time_stamp(c->p, earliest), *date = period_end_date(c, earliest);
+    /* The day the period ran from, as it was counted: the zone's, or (no calendar) the latest date anywhere. */
+    const char *from = c->ctx->tz ? mez_tz_date(c->p, c->ctx->tz, began)
+                                  : mez_tz_date(c->p, NULL, began + apr_time_from_sec(EARTH_FIRST_OFFSET));
     mez_mass_refuse(c, 409, "entity.dissolution_period_running", NULL,
-                    "stage %d (%s) cannot complete before %s, the start of %s on %s: %s is %ld day%s from %s, the "
-                    "day the %s began, which is not counted", stage, st->id, at, date, calendar(c), st->minimum,
-                    days, days == 1 ? "" : "s", mez_tz_date(c->p, c->ctx->tz, began),
-                    last ? "dissolution" : "stage");
+                    "stage %d (%s) cannot complete before %s, the start of %s %s %s: %s is %ld day%s from %s, the "
+                    "day the %s began, which is not counted", stage, st->id, at, date, c->ctx->tz ? "on" : "at UTC-12,",
+                    calendar(c), st->minimum, days, days == 1 ? "" : "s", from, last ? "dissolution" : "stage");
     json_object_set_new(c->resp->body, "earliest_completion_at", json_string(at));
     json_object_set_new(c->resp->body, "earliest_completion_date", json_string(date));
-    json_object_set_new(c->resp->body, "timezone", json_string(mez_tz_name(c->ctx->tz)));
+    /* null: no calendar was counted on (a zone whose calendar is UTC says "UTC"). */
+    json_object_set_new(c->resp->body, "timezone", c->ctx->tz ? json_string(mez_tz_name(c->ctx->tz)) : json_null());
     return MEZ_OK;
 }
 
@@ -389,10 +421,11 @@ static mez_status_t advance(mez_mass_call_t *c, const char *entity_id)
         const char *from = last ? s.initiated_at : s.stage_started_at;
         long days = period(&s, st->minimum);
         apr_time_t began, earliest;
-        if (mez_time_parse_rfc3339(from, &began) != 0)
+        /* The initiation checked the periods (1 to PERIOD_MAX_DAYS): another value is not this store's writing. */
+        if (days < 1 || days > PERIOD_MAX_DAYS || mez_time_parse_rfc3339(from, &began) != 0)
             return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "mass.record_corrupt", NULL,
-                               "the stored dissolution of entity %s has no readable start time", entity_id);
-        earliest = mez_tz_period_end(c->ctx->tz, began, days);
+                               "the stored dissolution of entity %s has no readable start time or period", entity_id);
+        earliest = period_end(c, began, days, 1);
         if (c->ctx->now < earliest)
             return period_running(c, s.stage, st, last, days, began, earliest);
     }

@@ -18,7 +18,8 @@
  *   POST /v1/ownership/transfers              OwnershipTransferRequest -> 201 OwnershipTransferResponse. The seller
  *        must hold the shares (422 ownership.insufficient_shares with held and requested); issued totals do not
  *        change; a new acquirer gets a position (to_holder_type then required). transfer_date is no later than
- *        today anywhere (the store's clock at UTC+14; 422 ownership.transfer_in_future). Lock-ups (held while the
+ *        today on the zone's calendar, or, where the store knows none, today anywhere (UTC+14;
+ *        mez_mass_latest_today; 422 ownership.transfer_in_future). Lock-ups (held while the
  *        transfer date or the store's own day is before the expiry) and board approval from the class's
  *        transfer_restrictions are enforced; a sender's nonce is accepted once, and a board_resolution_ref is
  *        cited by one transfer of the entity (409 ownership.resolution_used naming the transfer it resolved).

@@ -41,7 +41,7 @@ typedef struct {
 /* The body, read with the treasury's own validators (mass_store.c, mass_fiscal.c): the members this request
  * shares with the treasury's (an NTN, an amount in a currency) are accepted and refused exactly as a payment's or
  * an account's are, in the same words. */
-static mez_status_t read_request(calc_t *c, apr_time_t now, request_t *q)
+static mez_status_t read_request(calc_t *c, apr_time_t now, const struct mez_tz_t *tz, request_t *q)
 {
     static const char *const top[] = { "payer_entity_id", "payee_ntn", "amount", "currency", "payment_type",
                                        "source_jurisdiction", "destination_jurisdiction", "effective_date",
@@ -50,7 +50,8 @@ static mez_status_t read_request(calc_t *c, apr_time_t now, request_t *q)
     static const char *const payment_types[] = { "goods_payment", "service_fee", "dividend", "royalty",
                                                  "profit_on_debt", "rent", "salary", "commission", "contract_payment",
                                                  "capital_gains_settlement", "other", NULL };
-    mez_mass_store_ctx_t ctx = { NULL, NULL, now, NULL, NULL, NULL };
+    /* The zone's calendar, as its own store has it: an NTN registered "tomorrow" in Karachi is refused here too. */
+    mez_mass_store_ctx_t ctx = { NULL, NULL, now, NULL, tz, NULL };
     mez_mass_response_t resp = { 0 };
     mez_mass_call_t mc = { c->p, NULL, &ctx, NULL, &resp, c->pb };
     const json_t *b = c->body, *ntn, *comp = NULL;
@@ -203,7 +204,7 @@ mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_z
     mez_status_t rv;
 
     *out = NULL;
-    if ((rv = read_request(&c, now, &q)) != MEZ_OK)
+    if ((rv = read_request(&c, now, z->tz, &q)) != MEZ_OK)
         return rv;
     if (actor_entity && strcmp(actor_entity, q.payer))
         return mez_problem(pb, p, MEZ_EINVAL, 403, "auth.not_entity_owner", "/payer_entity_id",

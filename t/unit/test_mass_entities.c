@@ -294,17 +294,19 @@ static void test_dissolution(void)
     CU_ASSERT_STRING_EQUAL(S(e, "dissolution_ref"), S(d, "dissolution_id"));
     for (stage = 1; stage <= 3; stage++)
         ok_call(db, now, "POST", apr_pstrcat(unit_pool(), base, "/advance", NULL), "{}", 200);
-    /* Stage 4: the creditors' claims window (30 days here) must run out first. This store was given no calendar:
-     * the days are UTC's, the day the stage began (2 January) is not counted, so the 30 days are 3 January to 1
-     * February and the stage completes from 2 February 00:00 UTC (31 x 24 hours after it began at midnight). */
-    r = expect_refusal(db, now + 31 * DAY - 1, "POST", apr_pstrcat(unit_pool(), base, "/advance", NULL), "{}", 409,
-                       "entity.dissolution_period_running", NULL);
-    CU_ASSERT_STRING_EQUAL(S(r, "earliest_completion_at"), "2026-02-02T00:00:00Z");
+    /* Stage 4: the creditors' claims window (30 days here) must run out first. This store was given no calendar,
+     * so the period is counted to have run everywhere: the stage began at 00:00 UTC on 2 January, which is 2
+     * January at UTC+14 too, that day is not counted, the 30 days are 3 January to 1 February, and the last place
+     * to reach 2 February (UTC-12) does so at 12:00 UTC: 31 x 24 hours and 12 hours after the stage began. */
+    r = expect_refusal(db, now + 31 * DAY + 12 * 3600 - 1, "POST", apr_pstrcat(unit_pool(), base, "/advance", NULL),
+                       "{}", 409, "entity.dissolution_period_running", NULL);
+    CU_ASSERT_STRING_EQUAL(S(r, "earliest_completion_at"), "2026-02-02T12:00:00Z");
     CU_ASSERT_STRING_EQUAL(S(r, "earliest_completion_date"), "2026-02-02");
-    CU_ASSERT_STRING_EQUAL(S(r, "timezone"), "UTC");
-    CU_ASSERT_PTR_NOT_NULL(strstr(S(r, "detail"), "UTC calendar (this store was given no zone calendar)"));
+    CU_ASSERT_TRUE(json_is_null(json_object_get(r, "timezone")));
+    CU_ASSERT_PTR_NOT_NULL(strstr(S(r, "detail"), "the start of 2026-02-02 at UTC-12, no zone calendar (this store "
+                                                  "was given none"));
     CU_ASSERT_PTR_NOT_NULL(strstr(S(r, "detail"), "creditor_notice_period_days is 30 days from 2026-01-02"));
-    now += 31 * DAY;
+    now += 31 * DAY + 12 * 3600;
     d = ok_call(db, now, "POST", apr_pstrcat(unit_pool(), base, "/advance", NULL),
                 "{\"outputs\":[{\"digest_sha256\":\"a1b2c3d4e5f60718293a4b5c6d7e8f901234567890abcdef1234567890abcdef\","
                 "\"artifact_type\":\"document\"}]}", 200);
@@ -315,11 +317,12 @@ static void test_dissolution(void)
     /* Stage 10: no sooner than 90 days (the default) from the day of initiation, that day not counted. */
     expect_refusal(db, now, "POST", apr_pstrcat(unit_pool(), base, "/advance", NULL), "{}", 409,
                    "entity.dissolution_period_running", NULL);
-    r = expect_refusal(db, T0 + DAY + 91 * DAY - 1, "POST", apr_pstrcat(unit_pool(), base, "/advance", NULL), "{}",
+    r = expect_refusal(db, T0 + DAY + 91 * DAY + 12 * 3600 - 1, "POST", apr_pstrcat(unit_pool(), base, "/advance",
+                                                                                   NULL), "{}",
                        409, "entity.dissolution_period_running", NULL);
-    CU_ASSERT_STRING_EQUAL(S(r, "earliest_completion_at"), "2026-04-03T00:00:00Z");
+    CU_ASSERT_STRING_EQUAL(S(r, "earliest_completion_at"), "2026-04-03T12:00:00Z");
     CU_ASSERT_PTR_NOT_NULL(strstr(S(r, "detail"), "the day the dissolution began"));
-    now = T0 + DAY + 91 * DAY;
+    now = T0 + DAY + 91 * DAY + 12 * 3600;
     d = ok_call(db, now, "POST", apr_pstrcat(unit_pool(), base, "/advance", NULL), "{}", 200);
     CU_ASSERT_STRING_EQUAL(S(d, "overall_status"), "completed");
     CU_ASSERT_STRING_EQUAL(S(d, "current_stage"), "dissolution");
@@ -372,15 +375,17 @@ static void test_dissolution_estimate_is_on_the_zones_calendar(void)
  * 90-day creditors' window and the default 90-day minimum liquidation period. On Karachi's calendar the day it
  * began (1 March) is not counted, the 90 days are 2 March to 30 May, and the stage may complete from 00:00 on 31 May
  * there: 2026-05-30T19:00:00Z, refused a second before, allowed at it. 90 x 24 hours (what the store counted
- * before) ended at 2026-05-30T18:30:00Z, 23:30 on the 90th day, and let it complete then. In a UTC zone (and in a
- * store given no calendar, which says so) 1 March is the day it began there too, and the stage completes from
- * 2026-05-31T00:00:00Z. Whatever is refused writes nothing. */
+ * before) ended at 2026-05-30T18:30:00Z, 23:30 on the 90th day, and let it complete then. In a UTC zone 1 March
+ * is the day it began there too, and the stage completes from 2026-05-31T00:00:00Z. A store given no calendar
+ * (which says so) counts so that the period has run everywhere: from 2 March (the date at UTC+14 when it began)
+ * to 00:00 on 1 June at UTC-12, 2026-06-01T12:00:00Z. Whatever is refused writes nothing. */
 static void test_dissolution_periods_on_the_zones_calendar(void)
 {
     static const long began = 1772389800L;      /* 2026-03-01T18:30:00Z: 23:30 on 1 March in Karachi */
     static const long karachi = 1780167600L;    /* 2026-05-30T19:00:00Z: 00:00 on 31 May in Karachi */
     static const long utc = 1780185600L;        /* 2026-05-31T00:00:00Z */
     static const long hours = 1780165800L;      /* 2026-05-30T18:30:00Z: began + 90 x 24 h */
+    static const long anywhere = 1780315200L;   /* 2026-06-01T12:00:00Z: 00:00 on 1 June at UTC-12 */
     const char *init = "{\"dissolution_type\":\"voluntary\",\"reason\":\"done\",\"solvency_declaration\":{"
                        "\"declared_solvent\":true,\"directors_signing\":[{\"identity_ref\":\"did:example:d1\","
                        "\"signed_at\":\"2026-03-01T18:00:00Z\"}],\"statement_of_assets\":{\"total_assets\":\"500\","
@@ -389,12 +394,14 @@ static void test_dissolution_periods_on_the_zones_calendar(void)
     const mez_tz_t *pk = NULL;
     mez_problem_t pb = { 0 };
     mez_db_t *db = mass_unit_db();
-    struct { const mez_tz_t *tz; long earliest; const char *name; } zones[3];
+    struct { const mez_tz_t *tz; long earliest; const char *name, *date, *from; } zones[3];
 
     CU_ASSERT_EQUAL_FATAL(mez_tz_load(unit_pool(), NULL, "Asia/Karachi", &pk, &pb), MEZ_OK);
     zones[0].tz = pk, zones[0].earliest = karachi, zones[0].name = "Asia/Karachi";
     zones[1].tz = mez_tz_utc(), zones[1].earliest = utc, zones[1].name = "UTC";
-    zones[2].tz = NULL, zones[2].earliest = utc, zones[2].name = "UTC";
+    zones[2].tz = NULL, zones[2].earliest = anywhere, zones[2].name = NULL;
+    zones[0].date = zones[1].date = "2026-05-31", zones[2].date = "2026-06-01";
+    zones[0].from = zones[1].from = "2026-03-01", zones[2].from = "2026-03-02";
     for (int i = 0; i < 3; i++) {
         const mez_tz_t *tz = zones[i].tz;
         const char *id = form(db, apr_psprintf(unit_pool(), "Calendar Wind Up %d Co", i));
@@ -412,15 +419,20 @@ static void test_dissolution_periods_on_the_zones_calendar(void)
         r = expect_refusal_tz(db, tz, zones[i].earliest - 1, "POST", adv, "{}", 409,
                               "entity.dissolution_period_running", NULL);
         CU_ASSERT_STRING_EQUAL(S(r, "earliest_completion_at"), at);
-        CU_ASSERT_STRING_EQUAL(S(r, "earliest_completion_date"), "2026-05-31");
-        CU_ASSERT_STRING_EQUAL(S(r, "timezone"), zones[i].name);
+        CU_ASSERT_STRING_EQUAL(S(r, "earliest_completion_date"), zones[i].date);
+        if (zones[i].name) {
+            CU_ASSERT_STRING_EQUAL(S(r, "timezone"), zones[i].name);
+        } else {
+            CU_ASSERT_TRUE(json_is_null(json_object_get(r, "timezone")));
+        }
         CU_ASSERT_PTR_NOT_NULL(strstr(S(r, "detail"), apr_psprintf(unit_pool(), "cannot complete before %s, the "
-                                                                   "start of 2026-05-31 on the", at)));
-        CU_ASSERT_PTR_NOT_NULL(strstr(S(r, "detail"), "creditor_notice_period_days is 90 days from 2026-03-01"));
+                                                                   "start of %s %s", at, zones[i].date,
+                                                                   zones[i].tz ? "on the" : "at UTC-12, no zone")));
+        CU_ASSERT_PTR_NOT_NULL(strstr(S(r, "detail"), apr_psprintf(unit_pool(), "creditor_notice_period_days is 90 "
+                                                                   "days from %s", zones[i].from)));
         CU_ASSERT_PTR_NOT_NULL(strstr(S(r, "detail"), zones[i].tz ? apr_psprintf(unit_pool(), "the %s calendar:",
                                                                                  zones[i].name)
-                                                                  : "the UTC calendar (this store was given no "
-                                                                    "zone calendar)"));
+                                                                  : "no zone calendar (this store was given none"));
         d = ok_call_tz(db, tz, zones[i].earliest, "POST", adv, "{}", 200);
         CU_ASSERT_STRING_EQUAL(S(d, "current_stage"), "realize_assets");
         /* The minimum liquidation period ran from the same day: the last stage may complete at the same instant. */
@@ -433,23 +445,28 @@ static void test_dissolution_periods_on_the_zones_calendar(void)
 
 /* A solvency declaration holds for its validity period's days from the day it was signed, that day not counted:
  * signed at 23:30 on 1 March in Karachi, its 35 days are 2 March to 5 April, and it is stale from 00:00 on 6 April
- * there (2026-04-05T19:00:00Z), not from 23:30 on 5 April (35 x 24 hours); in UTC from 00:00 UTC on 6 April. */
+ * there (2026-04-05T19:00:00Z), not from 23:30 on 5 April (35 x 24 hours); in UTC from 00:00 UTC on 6 April; in a
+ * store given no calendar from the first place's 6 April (00:00 at UTC+14, 2026-04-05T10:00:00Z). */
 static void test_solvency_validity_on_the_zones_calendar(void)
 {
     const char *init = "{\"dissolution_type\":\"voluntary\",\"reason\":\"done\",\"solvency_declaration\":{"
                        "\"declared_solvent\":true,\"directors_signing\":[{\"identity_ref\":\"did:example:d1\","
                        "\"signed_at\":\"2026-03-01T18:30:00Z\"}],\"statement_of_assets\":{\"total_assets\":\"500\","
                        "\"total_liabilities\":\"100\",\"currency\":\"PKR\"}}}";
-    static const long stale[2] = { 1775415600L,   /* 2026-04-05T19:00:00Z: 00:00 on 6 April in Karachi */
-                                   1775433600L }; /* 2026-04-06T00:00:00Z */
-    const mez_tz_t *pk = NULL, *zones[2];
+    static const long stale[3] = { 1775415600L,   /* 2026-04-05T19:00:00Z: 00:00 on 6 April in Karachi */
+                                   1775433600L,   /* 2026-04-06T00:00:00Z */
+                                   /* no calendar: signed on 1 March wherever it was signed (06:30 at UTC-12), so
+                                    * stale from the first midnight of 6 April anywhere, 00:00 at UTC+14 */
+                                   1775383200L }; /* 2026-04-05T10:00:00Z */
+    const mez_tz_t *pk = NULL, *zones[3];
     mez_problem_t pb = { 0 };
     mez_db_t *db = mass_unit_db();
 
     CU_ASSERT_EQUAL_FATAL(mez_tz_load(unit_pool(), NULL, "Asia/Karachi", &pk, &pb), MEZ_OK);
     zones[0] = pk;
     zones[1] = mez_tz_utc();
-    for (int i = 0; i < 2; i++) {
+    zones[2] = NULL;
+    for (int i = 0; i < 3; i++) {
         const char *id = form(db, apr_psprintf(unit_pool(), "Solvent Calendar %d Co", i));
         const char *path = apr_pstrcat(unit_pool(), "/v1/entities/", id, "/dissolution/initiate", NULL);
         json_t *r;

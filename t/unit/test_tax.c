@@ -7,6 +7,7 @@
 #include "mez/json.h"
 #include "mez/pack.h"
 #include "mez/tax.h"
+#include "mez/tz.h"
 #include "mass_unit.h"
 #include "unit.h"
 
@@ -75,16 +76,16 @@ static void test_rates_years_and_types(void)
 }
 
 /* The zone: the shipped withholding regpack indexed, the sovereign store (no mass_call) with one entity. */
+/* Built anew for each test, in that test's pool (unit_pool() is cleared between tests: a cached index would be
+ * freed memory in the next). */
 static const mez_tensor_index_t *wht_index(void)
 {
-    static mez_tensor_index_t *ix;
+    mez_tensor_index_t *ix = NULL;
     const char *sql = getenv("MEZ_SQL_SOURCE");
     mez_pack_options_t opts = { 0 };
     mez_problem_t pb = { 0 };
     mez_pack_t *pack = NULL;
     const json_t *models[1];
-    if (ix)
-        return ix;
     CU_ASSERT_EQUAL_FATAL(mez_pack_load(unit_pool(), apr_pstrcat(unit_pool(), sql && *sql ? sql : "sql",
                                                                  "/../packs/pk/regpacks/pk-wht-ty2026.yaml", NULL),
                                         &opts, &pack, &pb), MEZ_OK);
@@ -192,10 +193,50 @@ static void test_calculation(void)
     CU_ASSERT_PTR_NULL(out);
 }
 
+/* The payee's NTN registration date is judged on the zone's calendar, as the zone's own store judges an account's:
+ * at 17:00 on 28 May in Karachi (12:00 UTC) a registration "on 29 May" is in the future there, although it is
+ * already 29 May at UTC+14 (what a store without a calendar accepts). */
+static void test_calculation_dates_on_the_zones_calendar(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_db_t *db = mass_unit_db();
+    mez_orch_zone_t z = { 0 };
+    mez_problem_t pb = { 0 };
+    json_t *out = NULL, *e, *b;
+    const apr_time_t now = apr_time_from_sec(1779969600L);   /* 2026-05-28T12:00:00Z */
+    const char *eid;
+    int st = 0;
+
+    e = mass_unit_call(db, 1767225600L, "POST", "/v1/entities",
+                       "{\"entity_type\":\"llc\",\"legal_name\":\"Hunza Cherries Ltd\"}", NULL, &st);
+    CU_ASSERT_EQUAL_FATAL(st, 201);
+    eid = apr_pstrdup(p, mass_unit_str(e, "entity_id"));
+    z.zone_id = "pk-sifc";
+    z.tensor_index = wht_index();
+    CU_ASSERT_EQUAL_FATAL(mez_tz_load(p, NULL, "Asia/Karachi", &z.tz, &pb), MEZ_OK);
+    b = body_of(eid, NULL);
+    json_object_set_new(json_object_get(b, "payee_ntn"), "registration_date", json_string("2026-05-29"));
+    CU_ASSERT_EQUAL(mez_tax_withholding_calculate(&z, NULL, p, db, b, NULL, now, &out, &pb), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(pb.status, 422);
+    CU_ASSERT_STRING_EQUAL(pb.code, "request.invalid_date");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/payee_ntn/registration_date");
+    CU_ASSERT_PTR_NULL(out);
+    /* Today in Karachi is accepted, and so is 29 May by a zone that declares no calendar. */
+    json_object_set_new(json_object_get(b, "payee_ntn"), "registration_date", json_string("2026-05-28"));
+    CU_ASSERT_EQUAL(mez_tax_withholding_calculate(&z, NULL, p, db, b, NULL, now, &out, &pb), MEZ_OK);
+    z.tz = NULL;
+    out = NULL;
+    json_object_set_new(json_object_get(b, "payee_ntn"), "registration_date", json_string("2026-05-29"));
+    CU_ASSERT_EQUAL(mez_tax_withholding_calculate(&z, NULL, p, db, b, NULL, now, &out, &pb), MEZ_OK);
+    CU_ASSERT_PTR_NOT_NULL(out);
+}
+
 void unit_register_tax(void)
 {
     CU_pSuite s = unit_suite("tax");
     CU_add_test(s, "the tax in minor units: half up, exact digits, refusals", test_minor_units);
     CU_add_test(s, "rates as fractions, tax years, the contract's payment types", test_rates_years_and_types);
     CU_add_test(s, "the withholding calculation over the shipped regpack", test_calculation);
+    CU_add_test(s, "the calculation judges an NTN's registration date on the zone's calendar",
+                test_calculation_dates_on_the_zones_calendar);
 }

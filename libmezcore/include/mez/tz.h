@@ -64,8 +64,9 @@ const char *mez_tz_date(apr_pool_t *p, const mez_tz_t *tz, apr_time_t t);
  * midnight, the later of the two; where midnight is skipped, the last second before the jump. tz NULL: UTC. */
 apr_time_t mez_tz_end_of_day(const mez_tz_t *tz, int64_t day);
 
-/* The first whole second (as an apr_time_t) whose date on the zone's calendar is day: the second after
- * mez_tz_end_of_day(tz, day - 1) (where midnight is skipped, the instant the clock jumps to). tz NULL: UTC. */
+/* The start of day on the zone's calendar: the second after mez_tz_end_of_day(tz, day - 1), so where midnight is
+ * skipped the instant the clock jumps to, and where the clock is set back just after midnight into the previous day
+ * (a few zones did, before 2011) the second time 00:00 of day is reached, not the first. tz NULL: UTC. */
 apr_time_t mez_tz_start_of_day(const mez_tz_t *tz, int64_t day);
 
 /* A period of law of `days` days "from" the instant `from`, counted on the zone's calendar: the day `from` falls
@@ -75,7 +76,8 @@ apr_time_t mez_tz_start_of_day(const mez_tz_t *tz, int64_t day);
  * Clauses Act 1897 (Act X of 1897), s. 9(1), makes the word "from" exclude the first in a series of days, so a
  * 90-day period from a stage begun at 23:30 on 1 March in Karachi is 2 March to 30 May, and the stage may complete
  * from 00:00 on 31 May there (2026-05-30T19:00:00Z), neither at 23:30 on 30 May (90 x 24 hours on) nor later.
- * tz NULL: UTC's calendar. */
+ * tz NULL: UTC's calendar. `days` is a period of law (0 to a few thousand): the caller bounds it, as a value far
+ * beyond any calendar overflows the instant. */
 apr_time_t mez_tz_period_end(const mez_tz_t *tz, apr_time_t from, int64_t days);
 
 #endif
