@@ -187,6 +187,38 @@ def test_challenge_and_domain_asked_of_a_credential(zone, mez_env, workdir):
     assert "challenge" in cp.stdout + cp.stderr
 
 
+def test_nul_in_ids_and_options(zone):
+    """A JSON string may hold U+0000; read as C text an id ends there. Two credentials "urn:uuid:X\\u0000a" and
+    "urn:uuid:X\\u0000b" were recorded under one id "urn:uuid:X", while each signature covers its own whole id:
+    such an id, issuer or date is refused with its pointer and nothing is recorded; a challenge asked with a NUL
+    is refused too (the comparison would stop at it). A claim may hold one: it is signed as given."""
+    before, audit = zone.count("mez_credential"), zone.count("mez_audit")
+    cred = sample_credential()
+    for member, value, code in (("id", cred["id"] + "\u0000a", "vc.schema.invalid_id"),
+                                ("issuer", zone.did + "\u0000x", "vc.schema.invalid_issuer"),
+                                ("validFrom", cred["validFrom"] + "\u0000", "vc.schema.invalid_valid_from")):
+        bad = dict(cred, **{member: value})
+        assert_problem(issue(zone, bad), 422, code, pointer="/credential/" + member)
+    bad = copy.deepcopy(cred)
+    bad["credentialSubject"]["id"] = "did:example:s\u0000x"
+    assert_problem(issue(zone, bad), 422, "vc.schema.invalid_id", pointer="/credential/credentialSubject/id")
+    assert zone.count("mez_credential") == before
+    assert zone.count("mez_audit") == audit
+    vc = issued(zone)
+    assert_problem(verify(zone, vc, {"challenge": "abc\u0000x"}), 422, "request.invalid_characters",
+                   pointer="/options/challenge")
+    vc["id"] = vc["id"] + "\u0000x"
+    body = assert_problem(verify(zone, vc), 422, "vc.schema.invalid_id", pointer="/verifiableCredential/id")
+    assert body["failed_check"] == "schema", body
+    claim = copy.deepcopy(cred)
+    claim["credentialSubject"]["note"] = "a\u0000b"
+    vc = issued(zone, claim)
+    assert vc["credentialSubject"]["note"] == "a\u0000b"
+    assert verify(zone, vc).status_code == 200
+    vc["credentialSubject"]["note"] = "a\u0000c"
+    assert_problem(verify(zone, vc), 422, "vc.signature.invalid", pointer="/verifiableCredential/proof/proofValue")
+
+
 def test_huge_verification_method_and_proof_value(zone):
     """Base58 decoding is quadratic: a 160,000-character verificationMethod took 6 s. Refused by length, fast, and
     the detail quotes at most 200 characters of it."""

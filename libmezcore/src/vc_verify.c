@@ -160,14 +160,12 @@ static int check_one_proof(verify_t *v, proof_item_t *it)
         return 0;
     }
     /* created is optional in Data Integrity 1.0, but when given it must be a real instant. */
-    if ((x = json_object_get(pr, "created")) != NULL
-        && (!json_is_string(x) || mez_time_parse_rfc3339(json_string_value(x), &t))) {
+    if ((x = json_object_get(pr, "created")) != NULL && mez_time_parse_rfc3339(plain_string(x), &t)) {
         failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.invalid_created", at(p, it->ptr, "created"),
                "created must be a date-time with a timezone");
         return 0;
     }
-    if ((x = json_object_get(pr, "expires")) != NULL
-        && (!json_is_string(x) || mez_time_parse_rfc3339(json_string_value(x), &t))) {
+    if ((x = json_object_get(pr, "expires")) != NULL && mez_time_parse_rfc3339(plain_string(x), &t)) {
         failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.invalid_expires", at(p, it->ptr, "expires"),
                "expires must be a date-time with a timezone");
         return 0;
