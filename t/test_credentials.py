@@ -219,6 +219,34 @@ def test_nul_in_ids_and_options(zone):
     assert_problem(verify(zone, vc), 422, "vc.signature.invalid", pointer="/verifiableCredential/proof/proofValue")
 
 
+def test_proof_created_in_future(zone, mez_env, workdir):
+    """A proof whose created is after now (beyond the 300 s allowed for clocks that differ) cannot have been made
+    yet: the expiry check fails, vc.expiry.created_in_future at its created, online and offline; it passed."""
+    import datetime
+    key = os.path.join(workdir, "future.pem")
+    did = mez_env.keygen(key)
+    soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=60)
+    soon = soon.strftime("%Y-%m-%dT%H:%M:%SZ")
+    signed = {}
+    for created in ("2099-01-01T00:00:00Z", soon):
+        cp = mez_env.mez("vc", "issue", "--key", key, "--created", created,
+                         write_json(workdir, "unsigned.json", sample_credential(issuer=did)))
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        signed[created] = json.loads(cp.stdout)
+        assert signed[created]["proof"]["created"] == created
+    body = assert_problem(verify(zone, signed["2099-01-01T00:00:00Z"]), 422, "vc.expiry.created_in_future",
+                          pointer="/verifiableCredential/proof/created")
+    assert body["failed_check"] == "expiry" and body["checks"] == ["schema", "proof", "key", "signature"], body
+    assert "2099-01-01T00:00:00Z" in body["detail"], body
+    cp = mez_env.mez("vc", "verify", write_json(workdir, "future.json", signed["2099-01-01T00:00:00Z"]))
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    assert "expiry: FAILED (vc.expiry.created_in_future at /proof/created)" in cp.stdout, cp.stdout
+    # A minute ahead is a signer's clock running fast: valid.
+    assert verify(zone, signed[soon]).status_code == 200
+    cp = mez_env.mez("vc", "verify", write_json(workdir, "soon.json", signed[soon]))
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+
+
 def test_huge_verification_method_and_proof_value(zone):
     """Base58 decoding is quadratic: a 160,000-character verificationMethod took 6 s. Refused by length, fast, and
     the detail quotes at most 200 characters of it."""
