@@ -29,7 +29,9 @@ static void usage_verify(FILE *out)
         "usage: mez vc verify [--challenge C] [--domain D] FILE|-\n"
         "Verifies a W3C VC 2.0 credential, or a presentation when its type includes VerifiablePresentation\n"
         "(then also every credential inside), and prints each check: schema, proof, key, signature, expiry.\n"
-        "The key must be the issuer's (the holder's) own did:key.\n"
+        "The key must be the issuer's (the holder's) own did:key. expiry fails for validFrom after now,\n"
+        "validUntil or a proof's expires before now, and a proof's created more than 300 seconds after now\n"
+        "(the allowance for clocks that differ): vc.expiry.created_in_future.\n"
         "  --challenge C   the proof must carry this challenge\n"
         "  --domain D      the proof must carry this domain\n"
         "exit codes: 0 valid, 1 invalid, 2 usage or I/O error.\n");

@@ -91,8 +91,15 @@ const char *mez_conf_existing_path(cmd_parms *cmd, const char *directive, const 
                                    const char **out);
 
 /* mod_mez_io.c: JSON in and out */
-/* Reads the request body as JSON within the zone's size limit (413, 415, 400 problems otherwise). */
+/* Reads the request body as JSON within the zone's size limit (413, 415, 400 problems otherwise); a string holding
+ * a NUL (\u0000) anywhere in it is 422 request.invalid_characters with its pointer (mez_refuse_nul). */
 mez_status_t mez_read_json_body(request_rec *r, json_t **out, mez_problem_t *pb);
+/* The same without the NUL rule: for the VC-API's credentials and presentations, signed and verified as given
+ * (RFC 8785 writes a NUL as \u0000; the VC checks refuse one in the members they read, mez/vc.h). The caller
+ * applies mez_refuse_nul to the rest of the body. */
+mez_status_t mez_read_json_document(request_rec *r, json_t **out, mez_problem_t *pb);
+/* 422 request.invalid_characters, pointer base + where, when a string in v holds a NUL; MEZ_OK otherwise. */
+mez_status_t mez_refuse_nul(request_rec *r, const json_t *v, const char *base, mez_problem_t *pb);
 /* The same for a body that must be an object with members from allowed only (NULL-terminated; 422
  * request.invalid_field for another JSON value, request.unknown_field for another member). */
 mez_status_t mez_read_json_object(request_rec *r, const char *const *allowed, json_t **body, mez_problem_t *pb);

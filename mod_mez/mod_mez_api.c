@@ -186,7 +186,9 @@ static mez_status_t read_envelope(request_rec *r, const char *member, const char
     json_t *body;
     mez_status_t rv;
 
-    if ((rv = mez_read_json_body(r, &body, pb)) != MEZ_OK)
+    /* The credential or presentation as given (a claim may hold a NUL; the VC checks refuse one where they read,
+     * mez/vc.h); everything else in the body under the request rule. */
+    if ((rv = mez_read_json_document(r, &body, pb)) != MEZ_OK)
         return rv;
     if (!json_is_object(body))
         return mez_problem(pb, r->pool, MEZ_EINVAL, 400, "request.not_an_object", "",
@@ -200,6 +202,8 @@ static mez_status_t read_envelope(request_rec *r, const char *member, const char
         return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.invalid_type", ptr, "'%s' must be an object",
                            member);
     *options = json_object_get(body, "options");
+    if (*options && (rv = mez_refuse_nul(r, *options, "/options", pb)) != MEZ_OK)
+        return rv;
     if (*options) {
         if (!json_is_object(*options))
             return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.invalid_type", "/options",

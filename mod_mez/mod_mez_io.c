@@ -31,7 +31,7 @@ static int is_json_type(const char *ct)
     return n > 17 && !strncasecmp(ct, "application/", 12) && !strncasecmp(ct + n - 5, "+json", 5);
 }
 
-mez_status_t mez_read_json_body(request_rec *r, json_t **out, mez_problem_t *pb)
+mez_status_t mez_read_json_document(request_rec *r, json_t **out, mez_problem_t *pb)
 {
     mez_srv_conf_t *sc = mez_srv_conf(r->server);
     apr_off_t limit = sc->max_body > 0 ? sc->max_body : MEZ_DEFAULT_MAX_BODY;
@@ -97,6 +97,28 @@ mez_status_t mez_read_json_body(request_rec *r, json_t **out, mez_problem_t *pb)
         return mez_problem(pb, r->pool, MEZ_EINVAL, 400, "json.invalid", "", "the body is empty");
     buf[len] = '\0';
     return mez_json_parse(r->pool, buf, (size_t)len, out, pb);
+}
+
+mez_status_t mez_read_json_body(request_rec *r, json_t **out, mez_problem_t *pb)
+{
+    mez_status_t st;
+    if ((st = mez_read_json_document(r, out, pb)) != MEZ_OK)
+        return st;
+    return mez_refuse_nul(r, *out, "", pb);
+}
+
+/* JSON lets a string carry U+0000, and every reader of a request's strings after this point takes them as C text,
+ * which ends at the first NUL: an id, a digest, a DID or a zone name would be compared, looked up and stored as what
+ * comes before it, while a signature or digest over the document covers the whole string. No member of any request
+ * has a use for a NUL, so one is refused wherever it is, before anything reads or stores the body. */
+mez_status_t mez_refuse_nul(request_rec *r, const json_t *v, const char *base, mez_problem_t *pb)
+{
+    const char *at = mez_json_find_nul(r->pool, v, base);
+    if (!at)
+        return MEZ_OK;
+    return mez_problem(pb, r->pool, MEZ_EINVAL, 422, "request.invalid_characters", at,
+                       "the string at %s holds a NUL character (\\u0000), which no member of a request may hold",
+                       *at ? at : "the root");
 }
 
 mez_status_t mez_read_json_object(request_rec *r, const char *const *allowed, json_t **body, mez_problem_t *pb)

@@ -42,11 +42,13 @@
  * The counters live in one anonymous shared-memory segment created by the parent in post_config, before the
  * children fork, and kept in the process pool so that a graceful restart does not reset them. Every child
  * adds to the same counters with atomic operations, so one scrape of any child sees the sum of all of them.
- * The segment is a fixed open-addressing table of (metric name, zone, labels) -> value; a slot is claimed with
- * a compare-and-swap and never freed, which is what lets readers and writers in different processes go without
- * a lock. Label values are bounded (routes, status codes, states, domains, primitives, the zone's own corridors
- * and peers), so the table does not fill in practice; when it does, the event is counted in
- * mez_metrics_dropped_total rather than lost silently.
+ * The segment is a fixed open-addressing table of (metric name, zone, labels) -> value (metrics_table.c); a slot
+ * is claimed with a compare-and-swap and never freed, which is what lets readers and writers in different processes
+ * go without a lock, and a key never has two. Label values are bounded (routes, status codes, states, domains,
+ * primitives, the zone's own corridors and peers), so the table does not fill in practice; when it does, or a slot
+ * on a key's path stays half-written (its writer stopped or killed), the event is counted in
+ * mez_metrics_dropped_total, neither lost silently nor counted in a slot that is not its key's, and the error log
+ * says so (at the 1st, 2nd, 4th, 8th... such event).
  *
  * Graceful restarts: the segment is found again by a userdata key that names its layout (LAYOUT and the size
  * of the table), and slots are keyed by metric *name*, not by enum position. A reloaded module with the same
@@ -55,7 +57,6 @@
  *
  * A zone's /metrics shows only that zone's series: zones sharing one httpd stay private to each other.
  * Protect it like any other operator resource if the numbers are not for everyone (<Location /metrics>). */
-#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,33 +70,23 @@
 #include "mez/mass.h"
 #include "mez/problem.h"
 #include "mez/tensor.h"
+#include "metrics_table.h"
 #include "mod_mez.h"
 
 APLOG_USE_MODULE(mez);
 
-#define SLOTS 4096u                 /* a power of two */
-#define KEY_MAX 240
+#define SLOTS MEZ_MT_SLOTS
+#define KEY_MAX MEZ_MT_KEY_MAX
 #define SEP '\x1f'                  /* between the parts of a key; never in a label value we record */
-#define LAYOUT 3                    /* 1: keys by enum position; 2: keys by metric name; 3: + problem_codes */
+#define LAYOUT 4                    /* 1: keys by enum position; 2: keys by metric name; 3: + problem_codes;
+                                     * 4: a writing slot names its writer's pid (metrics_table.h) */
 #define PROBLEM_CODES_MAX 256u      /* distinct problem codes labelled, over all zones of this httpd */
-#define CLAIM_SPINS 1000
 #define PEER_LAST "peer_last"       /* keys of the last-outcome gauges (not exposed under these names) */
 #define MASS_LAST "mass_last"
 
-enum { SLOT_FREE = 0, SLOT_WRITING = 1, SLOT_READY = 2 };
-
-typedef struct {
-    uint32_t state;
-    uint32_t hash;
-    uint64_t value;
-    char key[KEY_MAX];              /* "<metric name><SEP><zone><SEP><label1><SEP><label2>" */
-} slot_t;
-
-typedef struct {
-    uint64_t dropped;
-    uint32_t problem_codes;         /* problem codes given a slot of their own so far */
-    slot_t slot[SLOTS];
-} table_t;
+/* A slot's key is "<metric name><SEP><zone><SEP><label1><SEP><label2>". */
+typedef mez_mt_slot_t slot_t;
+typedef mez_mt_table_t table_t;
 
 /* Set in post_config, before the children exist; only the memory it points to changes afterwards. */
 static table_t *table;
@@ -157,14 +148,6 @@ static const char *state_at(int i)
     return mez_state_name((mez_state_t)i);
 }
 
-static uint32_t fnv1a(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 static int make_key(char *key, const char *name, const char *zone, const char *l1, const char *l2)
 {
     int n = snprintf(key, KEY_MAX, "%s%c%s%c%s%c%s", name, SEP, zone, SEP, l1 ? l1 : "", SEP, l2 ? l2 : "");
@@ -178,50 +161,38 @@ static int make_key(char *key, const char *name, const char *zone, const char *l
     return 1;
 }
 
-/* The slot of key; when it has none, one claimed for it (value 0) if claim, else NULL. NULL when the table is
- * full. */
-static slot_t *slot_of(const char *key, int claim)
+/* The slot key already has, or NULL (looking only; a slot on its path still being written counts as none). */
+static slot_t *slot_known(const char *key)
 {
-    uint32_t h = fnv1a(key);
-    for (uint32_t probe = 0; probe < SLOTS; probe++) {
-        slot_t *s = &table->slot[(h + probe) & (SLOTS - 1)];
-        uint32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
-        if (st == SLOT_FREE && !claim)
-            return NULL;
-        if (st == SLOT_FREE) {
-            uint32_t expect = SLOT_FREE;
-            if (__atomic_compare_exchange_n(&s->state, &expect, SLOT_WRITING, 0, __ATOMIC_ACQ_REL,
-                                            __ATOMIC_ACQUIRE)) {
-                memcpy(s->key, key, KEY_MAX);
-                s->hash = h;
-                s->value = 0;
-                __atomic_store_n(&s->state, SLOT_READY, __ATOMIC_RELEASE);
-                return s;
-            }
-            st = expect;
-        }
-        /* Another thread or child is writing this slot's key: a memcpy away. A child killed in between would
-         * leave it half-written for ever, so the wait is bounded and the slot then passed over. */
-        for (int spin = 0; st == SLOT_WRITING && spin < CLAIM_SPINS; spin++) {
-            sched_yield();
-            st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
-        }
-        if (st == SLOT_READY && s->hash == h && !strcmp(s->key, key))
-            return s;
-    }
-    return NULL;
+    return mez_mt_slot(table, key, 0, MEZ_MT_WAIT, NULL);
+}
+
+/* An event with no slot is counted as dropped; the first, second, fourth, eighth... say so in the error log, which
+ * is enough to be seen and never floods it. */
+static void dropped(const char *key, const char *why)
+{
+    uint64_t n = __atomic_add_fetch(&table->dropped, 1, __ATOMIC_RELAXED);
+    if (!(n & (n - 1)))
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, NULL, "/metrics: an event of %.*s was not counted (%s); "
+                     "%" APR_UINT64_T_FMT " so far, in mez_metrics_dropped_total", (int)strcspn(key, "\x1f"), key,
+                     why, (apr_uint64_t)n);
 }
 
 static slot_t *find(const char *name, const char *zone, const char *l1, const char *l2)
 {
     char key[KEY_MAX];
+    mez_mt_outcome_t why;
     slot_t *s;
     if (!table || !zone)
         return NULL;
-    if (!make_key(key, name, zone, l1, l2) || !(s = slot_of(key, 1))) {
-        __atomic_add_fetch(&table->dropped, 1, __ATOMIC_RELAXED);
+    if (!make_key(key, name, zone, l1, l2)) {
+        dropped(name, "its labels make no key");
         return NULL;
     }
+    if (!(s = mez_mt_slot(table, key, 1, MEZ_MT_WAIT, &why)))
+        dropped(key, why == MEZ_MT_BUSY ? "a slot on its path stayed half-written: its writer is stopped or was "
+                                          "killed while writing"
+                                        : "the table is full");
     return s;
 }
 
@@ -360,7 +331,7 @@ static const char *problem_label(const char *zone, const char *code)
     char key[KEY_MAX];
     if (!mez_problem_code_ok(code) || !make_key(key, metric_info[MEZ_METRIC_PROBLEMS].name, zone, code, NULL))
         return "other";
-    if (slot_of(key, 0))
+    if (slot_known(key))
         return code;
     if (__atomic_fetch_add(&table->problem_codes, 1, __ATOMIC_RELAXED) >= PROBLEM_CODES_MAX)
         return "other";
@@ -609,7 +580,7 @@ int mez_get_metrics(request_rec *r, mez_srv_conf_t *sc)
     samples = apr_array_make(r->pool, 64, sizeof(sample_t));
     for (uint32_t i = 0; i < SLOTS; i++) {
         slot_t *s = &table->slot[i];
-        if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != SLOT_READY)
+        if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != MEZ_MT_READY)
             continue;
         sample_t *x = apr_array_push(samples);
         x->key = apr_pstrndup(r->pool, s->key, KEY_MAX);

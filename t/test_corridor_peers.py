@@ -74,7 +74,7 @@ def test_peers_registered_at_runtime_open_and_write_a_corridor(runtime_pair):
 def test_bad_registrations_change_nothing(runtime_pair):
     pair = runtime_pair
     a, b = pair.a, pair.b
-    before = a.count("mez_peer")
+    before, audit = a.count("mez_peer"), a.count("mez_audit")
     cases = [
         ({"zone_id": "bad id!", "url": b.url(""), "did": b.did}, 422, "peer.invalid_field", "/zone_id"),
         ({"zone_id": "z1", "url": "ftp://x", "did": b.did}, 422, "peer.invalid_field", "/url"),
@@ -83,6 +83,9 @@ def test_bad_registrations_change_nothing(runtime_pair):
         ({"zone_id": "z1", "url": b.url(""), "did": b.did, "colour": 1}, 422, "request.unknown_field", "/colour"),
         ({"zone_id": "configured-ghost", "url": b.url(""), "did": b.did}, 409, "peer.configured", "/zone_id"),
         ({"zone_id": "rt-a", "url": b.url(""), "did": b.did}, 409, "peer.configured", "/zone_id"),
+        # A NUL inside: as C text the DID was b's (registered, audited with the rest), the zone id "z1"
+        ({"zone_id": "z1", "url": b.url(""), "did": b.did + "\u0000x"}, 422, "request.invalid_characters", "/did"),
+        ({"zone_id": "z1\u0000x", "url": b.url(""), "did": b.did}, 422, "request.invalid_characters", "/zone_id"),
     ]
     for body, status, code, pointer in cases:
         assert_problem(pair.op(a, "POST", "/v1/peers", body), status, code, pointer=pointer)
@@ -96,3 +99,4 @@ def test_bad_registrations_change_nothing(runtime_pair):
     assert_problem(pair.op(a, "POST", "/v1/peers/configured-ghost/revoke"), 409, "peer.configured")
     assert_problem(a.post("/v1/peers", json={"zone_id": "z9", "url": b.url(""), "did": b.did}), 401)
     assert a.count("mez_peer") == before
+    assert a.count("mez_audit") == audit

@@ -187,6 +187,66 @@ def test_challenge_and_domain_asked_of_a_credential(zone, mez_env, workdir):
     assert "challenge" in cp.stdout + cp.stderr
 
 
+def test_nul_in_ids_and_options(zone):
+    """A JSON string may hold U+0000; read as C text an id ends there. Two credentials "urn:uuid:X\\u0000a" and
+    "urn:uuid:X\\u0000b" were recorded under one id "urn:uuid:X", while each signature covers its own whole id:
+    such an id, issuer or date is refused with its pointer and nothing is recorded; a challenge asked with a NUL
+    is refused too (the comparison would stop at it). A claim may hold one: it is signed as given."""
+    before, audit = zone.count("mez_credential"), zone.count("mez_audit")
+    cred = sample_credential()
+    for member, value, code in (("id", cred["id"] + "\u0000a", "vc.schema.invalid_id"),
+                                ("issuer", zone.did + "\u0000x", "vc.schema.invalid_issuer"),
+                                ("validFrom", cred["validFrom"] + "\u0000", "vc.schema.invalid_valid_from")):
+        bad = dict(cred, **{member: value})
+        assert_problem(issue(zone, bad), 422, code, pointer="/credential/" + member)
+    bad = copy.deepcopy(cred)
+    bad["credentialSubject"]["id"] = "did:example:s\u0000x"
+    assert_problem(issue(zone, bad), 422, "vc.schema.invalid_id", pointer="/credential/credentialSubject/id")
+    assert zone.count("mez_credential") == before
+    assert zone.count("mez_audit") == audit
+    vc = issued(zone)
+    assert_problem(verify(zone, vc, {"challenge": "abc\u0000x"}), 422, "request.invalid_characters",
+                   pointer="/options/challenge")
+    vc["id"] = vc["id"] + "\u0000x"
+    body = assert_problem(verify(zone, vc), 422, "vc.schema.invalid_id", pointer="/verifiableCredential/id")
+    assert body["failed_check"] == "schema", body
+    claim = copy.deepcopy(cred)
+    claim["credentialSubject"]["note"] = "a\u0000b"
+    vc = issued(zone, claim)
+    assert vc["credentialSubject"]["note"] == "a\u0000b"
+    assert verify(zone, vc).status_code == 200
+    vc["credentialSubject"]["note"] = "a\u0000c"
+    assert_problem(verify(zone, vc), 422, "vc.signature.invalid", pointer="/verifiableCredential/proof/proofValue")
+
+
+def test_proof_created_in_future(zone, mez_env, workdir):
+    """A proof whose created is after now (beyond the 300 s allowed for clocks that differ) cannot have been made
+    yet: the expiry check fails, vc.expiry.created_in_future at its created, online and offline; it passed."""
+    import datetime
+    key = os.path.join(workdir, "future.pem")
+    did = mez_env.keygen(key)
+    soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=60)
+    soon = soon.strftime("%Y-%m-%dT%H:%M:%SZ")
+    signed = {}
+    for created in ("2099-01-01T00:00:00Z", soon):
+        cp = mez_env.mez("vc", "issue", "--key", key, "--created", created,
+                         write_json(workdir, "unsigned.json", sample_credential(issuer=did)))
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        signed[created] = json.loads(cp.stdout)
+        assert signed[created]["proof"]["created"] == created
+    body = assert_problem(verify(zone, signed["2099-01-01T00:00:00Z"]), 422, "vc.expiry.created_in_future",
+                          pointer="/verifiableCredential/proof/created")
+    assert body["failed_check"] == "expiry" and body["checks"] == ["schema", "proof", "key", "signature"], body
+    assert "2099-01-01T00:00:00Z" in body["detail"], body
+    cp = mez_env.mez("vc", "verify", write_json(workdir, "future.json", signed["2099-01-01T00:00:00Z"]))
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    assert "expiry: FAILED (vc.expiry.created_in_future at /proof/created)" in cp.stdout, cp.stdout
+    # A minute ahead is a signer's clock running fast: valid.
+    assert verify(zone, signed[soon]).status_code == 200
+    cp = mez_env.mez("vc", "verify", write_json(workdir, "soon.json", signed[soon]))
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+
+
 def test_huge_verification_method_and_proof_value(zone):
     """Base58 decoding is quadratic: a 160,000-character verificationMethod took 6 s. Refused by length, fast, and
     the detail quotes at most 200 characters of it."""

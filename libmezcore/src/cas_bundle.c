@@ -79,8 +79,8 @@ static mez_status_t parse_ref(apr_pool_t *p, const json_t *o, const char *ptr, c
 {
     const char *key;
     json_t *val;
-    const char *type = json_string_value(json_object_get(o, "type"));
-    const char *digest = json_string_value(json_object_get(o, "digest"));
+    /* mez_json_text: a NUL would end the C text early, so "lawpack\u0000x" would pass for lawpack. */
+    const char *type = mez_json_text(json_object_get(o, "type"));
     if (!json_is_object(o))
         return invalid(p, pb, ptr, "expected an object");
     json_object_foreach((json_t *)o, key, val) {
@@ -92,7 +92,7 @@ static mez_status_t parse_ref(apr_pool_t *p, const json_t *o, const char *ptr, c
     }
     if (!mez_cas_type_ok(type))
         return invalid(p, pb, mez_pointer_join(p, ptr, "type"), "type must be an artifact type");
-    if (!digest || mez_digest_parse(p, digest, &out->digest, NULL) != MEZ_OK)
+    if (mez_digest_parse_json(p, json_object_get(o, "digest"), &out->digest, NULL) != MEZ_OK)
         return invalid(p, pb, mez_pointer_join(p, ptr, "digest"), "digest must be sha256:<64 lowercase hex>");
     out->type = apr_pstrdup(p, type);
     return MEZ_OK;

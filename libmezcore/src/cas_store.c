@@ -134,11 +134,12 @@ mez_status_t mez_cas_references(apr_pool_t *p, const void *data, size_t len, apr
                            "references must be a list of {type, digest}");
     json_array_foreach(list, i, item) {
         const char *ptr = mez_pointer_index(p, "/references", i);
-        const char *type = json_string_value(json_object_get(item, "type"));
-        const char *digest = json_string_value(json_object_get(item, "digest"));
+        /* Read by length: as C text, "sha256:<hex>\u0000junk" is the digest itself, so a document would name an
+         * artifact in a spelling no other reader takes for it. */
+        const char *type = mez_json_text(json_object_get(item, "type"));
         mez_cas_ref_t *r;
         mez_digest_t d;
-        if (!mez_cas_type_ok(type) || !digest || mez_digest_parse(p, digest, &d, NULL) != MEZ_OK)
+        if (!mez_cas_type_ok(type) || mez_digest_parse_json(p, json_object_get(item, "digest"), &d, NULL) != MEZ_OK)
             return mez_problem(pb, p, MEZ_EINVAL, 422, "cas.invalid_references", ptr,
                                "each reference is {\"type\": artifact type, \"digest\": \"sha256:<hex>\"}");
         r = apr_array_push(*refs);

@@ -119,7 +119,7 @@ static mez_status_t verify_by(apr_pool_t *p, const json_t *vc, const char *type,
         return mez_problem(pb, p, MEZ_EINVAL, 422, code, res.problem.pointer, "%s: %s", type,
                            res.problem.detail ? res.problem.detail : res.problem.code);
     json_array_foreach(types, i, t)
-        typed |= json_is_string(t) && !strcmp(json_string_value(t), type);
+        typed |= mez_json_text(t) && !strcmp(mez_json_text(t), type);
     if (!typed)
         return mez_problem(pb, p, MEZ_EINVAL, 422, code, apr_pstrcat(p, base, "/type", NULL),
                            "the credential's type does not include %s", type);
@@ -127,8 +127,8 @@ static mez_status_t verify_by(apr_pool_t *p, const json_t *vc, const char *type,
     if (!issuer || strcmp(issuer, issuer_did))
         return mez_problem(pb, p, MEZ_EINVAL, 403, "corridor.not_party", apr_pstrcat(p, base, "/issuer", NULL),
                            "the %s is issued by %s, not by %s", type, issuer ? issuer : "nobody", issuer_did);
-    vm = json_string_value(json_object_get(json_is_array(proof) ? json_array_get(proof, 0) : proof,
-                                           "verificationMethod"));
+    vm = mez_json_text(json_object_get(json_is_array(proof) ? json_array_get(proof, 0) : proof,
+                                       "verificationMethod"));
     if (json_is_array(proof) && json_array_size(proof) != 1)
         return bad(p, pb, 422, code, base, "/proof", "the credential carries exactly one proof, by its issuer");
     if (!vm || strncmp(vm, issuer_did, strlen(issuer_did)) || vm[strlen(issuer_did)] != '#')
@@ -137,9 +137,10 @@ static mez_status_t verify_by(apr_pool_t *p, const json_t *vc, const char *type,
     return MEZ_OK;
 }
 
+/* NULL for a string holding a NUL, as for a missing one: C text would end at it (mez/json.h). */
 static const char *subject_string(const json_t *subject, const char *name)
 {
-    return json_string_value(json_object_get(subject, name));
+    return mez_json_text(json_object_get(subject, name));
 }
 
 /* Reads the terms from a definition's subject; 422 code with pointers under base. */
@@ -393,22 +394,23 @@ mez_status_t mez_corridor_receipt_check_signature(apr_pool_t *p, const json_t *r
         proof = json_array_get(proof, 0);
     if (!json_is_object(proof))
         return bad(p, pb, 422, "receipt.unsigned", base, "/proof", "a corridor receipt carries its sequencer's proof");
-    if (!json_is_string(json_object_get(proof, "type"))
-        || strcmp(json_string_value(json_object_get(proof, "type")), MEZ_RECEIPT_PROOF_TYPE))
+    if (!mez_json_text(json_object_get(proof, "type"))
+        || strcmp(mez_json_text(json_object_get(proof, "type")), MEZ_RECEIPT_PROOF_TYPE))
         return bad(p, pb, 422, "receipt.unsigned", base, "/proof/type", "the proof type is " MEZ_RECEIPT_PROOF_TYPE);
     /* The signature covers next_root only, so the proof's other members are pinned to what receipt_make writes
      * (every receipt mez ever signed has them so): an offline edit of them, or a re-push differing only there,
-     * is refused instead of being taken for the sequencer's word or for a second receipt. */
-    if (!json_is_string(json_object_get(proof, "created")) || !json_is_string(json_object_get(receipt, "timestamp"))
-        || strcmp(json_string_value(json_object_get(proof, "created")),
-                  json_string_value(json_object_get(receipt, "timestamp"))))
+     * is refused instead of being taken for the sequencer's word or for a second receipt. Each is read whole
+     * (mez_json_text): an edit after a NUL would otherwise pass every comparison below. */
+    if (!mez_json_text(json_object_get(proof, "created")) || !mez_json_text(json_object_get(receipt, "timestamp"))
+        || strcmp(mez_json_text(json_object_get(proof, "created")),
+                  mez_json_text(json_object_get(receipt, "timestamp"))))
         return bad(p, pb, 422, "receipt.proof_mismatch", base, "/proof/created",
                    "a receipt proof's created is the receipt's timestamp (it is not signed)");
-    if (!json_is_string(json_object_get(proof, "proofPurpose"))
-        || strcmp(json_string_value(json_object_get(proof, "proofPurpose")), "assertionMethod"))
+    if (!mez_json_text(json_object_get(proof, "proofPurpose"))
+        || strcmp(mez_json_text(json_object_get(proof, "proofPurpose")), "assertionMethod"))
         return bad(p, pb, 422, "receipt.proof_mismatch", base, "/proof/proofPurpose",
                    "a receipt proof's proofPurpose is assertionMethod (it is not signed)");
-    vm = json_string_value(json_object_get(proof, "verificationMethod"));
+    vm = mez_json_text(json_object_get(proof, "verificationMethod"));
     if (!vm || strcmp(vm, want_vm))
         return mez_problem(pb, p, MEZ_EINVAL, 401, "receipt.signature_invalid",
                            apr_pstrcat(p, base, "/proof/verificationMethod", NULL),
@@ -416,7 +418,7 @@ mez_status_t mez_corridor_receipt_check_signature(apr_pool_t *p, const json_t *r
                            want_vm);
     if ((st = mez_receipt_next_root(p, receipt, &next_root, pb)) != MEZ_OK)
         return st;
-    jws = json_string_value(json_object_get(proof, "jws"));
+    jws = mez_json_text(json_object_get(proof, "jws"));
     hdr_want = b64url_encode(p, JWS_HEADER, strlen(JWS_HEADER));
     dots = jws ? strstr(jws, "..") : NULL;
     if (!dots || (size_t)(dots - jws) != strlen(hdr_want) || strncmp(jws, hdr_want, strlen(hdr_want))

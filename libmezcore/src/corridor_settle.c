@@ -12,9 +12,10 @@ static int same(const char *a, const char *b)
     return a && b && !strcmp(a, b);
 }
 
+/* Whole strings only (mez_json_text): a zone id or kind with a NUL would compare equal to its C text. */
 static const char *member_zone(const json_t *obj, const char *name)
 {
-    return json_string_value(json_object_get(json_object_get(obj, name), "zone_id"));
+    return mez_json_text(json_object_get(json_object_get(obj, name), "zone_id"));
 }
 
 int mez_corridor_requested_by_other(const json_t *transition, const char *zone_id)
@@ -52,15 +53,15 @@ mez_status_t mez_corridor_own_outbound(apr_pool_t *p, mez_db_t *db, const char *
     t = json_object_get(receipt, "transition");
     payload = json_object_get(t, "payload");
     outbound = json_object_get(payload, "outbound");
-    if (!same(json_string_value(json_object_get(t, "kind")), "cross_border_transfer")
+    if (!same(mez_json_text(json_object_get(t, "kind")), "cross_border_transfer")
         || !same(member_zone(payload, "source"), zone_id) || !same(member_zone(payload, "destination"), c->peer_zone_id)
-        || !same(json_string_value(json_object_get(outbound, "zone_id")), zone_id)
+        || !same(mez_json_text(json_object_get(outbound, "zone_id")), zone_id)
         || mez_corridor_requested_by_other(t, zone_id))
         return mez_problem(pb, p, MEZ_EINVAL, 422, "transfer.not_outbound", "/sequence",
                            "receipt %" APR_UINT64_T_FMT " of corridor %s is not a transfer this zone (%s) sent to %s",
                            seq, c->corridor_id, zone_id, c->peer_zone_id);
-    eval = json_string_value(json_object_get(outbound, "evaluation_digest"));
-    cred = json_string_value(json_object_get(outbound, "credential_digest"));
+    eval = mez_json_text(json_object_get(outbound, "evaluation_digest"));
+    cred = mez_json_text(json_object_get(outbound, "credential_digest"));
     if (eval && cred
         && ((st = count(p, db, "SELECT COUNT(*) FROM mez_evaluation WHERE digest = %s AND jurisdiction = %s AND "
                         "action_type = 'fiscal.payment'", eval, zone_id, &n_eval, pb)) != MEZ_OK

@@ -69,17 +69,33 @@ static int hexval(char c)
     return -1;    /* upper case is not the canonical form and is refused */
 }
 
+static mez_status_t invalid(apr_pool_t *p, mez_problem_t *pb)
+{
+    return mez_problem(pb, p, MEZ_EINVAL, 422, "digest.invalid", NULL,
+                       "a digest is written sha256:<64 lowercase hex digits>");
+}
+
 mez_status_t mez_digest_parse(apr_pool_t *p, const char *s, mez_digest_t *out, mez_problem_t *pb)
 {
-    if (!s || strncmp(s, PREFIX, PREFIX_LEN) || strlen(s) != PREFIX_LEN + 2 * MEZ_DIGEST_LEN)
-        return mez_problem(pb, p, MEZ_EINVAL, 422, "digest.invalid", NULL,
-                           "a digest is written sha256:<64 lowercase hex digits>");
+    return s ? mez_digest_parse_n(p, s, strlen(s), out, pb) : invalid(p, pb);
+}
+
+mez_status_t mez_digest_parse_json(apr_pool_t *p, const json_t *v, mez_digest_t *out, mez_problem_t *pb)
+{
+    return json_is_string(v) ? mez_digest_parse_n(p, json_string_value(v), json_string_length(v), out, pb)
+                             : invalid(p, pb);
+}
+
+/* The length is the caller's, never strlen: every one of the n bytes is read, so a NUL is a non-hex byte. */
+mez_status_t mez_digest_parse_n(apr_pool_t *p, const char *s, size_t n, mez_digest_t *out, mez_problem_t *pb)
+{
+    if (!s || n != PREFIX_LEN + 2 * MEZ_DIGEST_LEN || memcmp(s, PREFIX, PREFIX_LEN))
+        return invalid(p, pb);
     s += PREFIX_LEN;
     for (int i = 0; i < MEZ_DIGEST_LEN; i++) {
         int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
         if (hi < 0 || lo < 0)
-            return mez_problem(pb, p, MEZ_EINVAL, 422, "digest.invalid", NULL,
-                               "a digest is written sha256:<64 lowercase hex digits>");
+            return invalid(p, pb);
         out->bytes[i] = (unsigned char)(hi << 4 | lo);
     }
     return MEZ_OK;

@@ -128,6 +128,52 @@ const char *mez_json_dump(apr_pool_t *p, const json_t *v, int pretty)
     return r;
 }
 
+const char *mez_json_text(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    return s && !memchr(s, '\0', json_string_length(v)) ? s : NULL;
+}
+
+/* 1 when v holds a string with a NUL; *path is then its pointer below v, built on the way back up, so that the
+ * walk (every request body takes it) allocates nothing when there is none. */
+static int nul_below(apr_pool_t *p, const json_t *v, const char **path)
+{
+    const char *key;
+    const json_t *item;
+    size_t i;
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        if (!memchr(json_string_value(v), '\0', json_string_length(v)))
+            return 0;
+        *path = "";
+        return 1;
+    case JSON_ARRAY:
+        json_array_foreach(v, i, item)
+            if (nul_below(p, item, path)) {
+                *path = apr_pstrcat(p, mez_pointer_index(p, "", i), *path, NULL);
+                return 1;
+            }
+        return 0;
+    case JSON_OBJECT:
+        json_object_foreach((json_t *)v, key, item)
+            if (nul_below(p, item, path)) {
+                *path = apr_pstrcat(p, mez_pointer_join(p, "", key), *path, NULL);
+                return 1;
+            }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+const char *mez_json_find_nul(apr_pool_t *p, const json_t *v, const char *base)
+{
+    const char *path;
+    if (!v || !nul_below(p, v, &path))
+        return NULL;
+    return apr_pstrcat(p, base ? base : "", path, NULL);
+}
+
 const char *mez_json_kind(const json_t *v)
 {
     switch (json_typeof(v)) {

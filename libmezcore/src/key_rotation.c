@@ -16,9 +16,11 @@ static mez_status_t invalid(apr_pool_t *p, mez_problem_t *pb, const char *base, 
     return mez_problem(pb, p, MEZ_EINVAL, 422, CODE, apr_pstrcat(p, base ? base : "", ptr, NULL), "%s", detail);
 }
 
+/* NULL for a string holding a NUL, as for a missing one: C text would end at it, and "did:key:z...\u0000x" be
+ * resolved, compared and recorded as the DID before it (mez/json.h). */
 static const char *str(const json_t *o, const char *name)
 {
-    return json_string_value(json_object_get(o, name));
+    return mez_json_text(json_object_get(o, name));
 }
 
 static mez_status_t describe(apr_pool_t *p, const json_t *vc, mez_key_rotation_t *out, mez_problem_t *pb)
@@ -104,7 +106,7 @@ mez_status_t mez_key_rotation_check(apr_pool_t *p, const json_t *vc, const char 
                            res.problem.detail ? res.problem.detail : res.problem.code);
     types = json_object_get(vc, "type");
     json_array_foreach(types, i, t)
-        typed |= json_is_string(t) && !strcmp(json_string_value(t), MEZ_KEY_ROTATION_TYPE);
+        typed |= mez_json_text(t) && !strcmp(mez_json_text(t), MEZ_KEY_ROTATION_TYPE);
     if (!typed)
         return invalid(p, pb, base, "/type", "the credential's type does not include " MEZ_KEY_ROTATION_TYPE);
     s = json_object_get(vc, "credentialSubject");
@@ -114,8 +116,10 @@ mez_status_t mez_key_rotation_check(apr_pool_t *p, const json_t *vc, const char 
     if ((st = mez_json_only_members(p, s, sbase, members, CODE, pb)) != MEZ_OK)
         return st;
     for (i = 0; members[i]; i++)
-        if (strcmp(members[i], "reason") && !str(s, members[i]))
-            return invalid(p, pb, sbase, apr_pstrcat(p, "/", members[i], NULL), "this member is a required string");
+        if ((strcmp(members[i], "reason") || json_object_get(s, members[i])) && !str(s, members[i]))
+            return invalid(p, pb, sbase, apr_pstrcat(p, "/", members[i], NULL),
+                           strcmp(members[i], "reason") ? "this member is a required string, without a NUL"
+                                                        : "a reason is a string, without a NUL");
     issuer = mez_vc_issuer_id(vc);
     if (!issuer || strcmp(issuer, str(s, "previous_did")))
         return invalid(p, pb, base, "/issuer", "a rotation is issued by the previous DID");

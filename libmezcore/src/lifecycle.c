@@ -714,8 +714,8 @@ mez_status_t mez_lifecycle_corridor_log_digest(apr_pool_t *p, int event, const j
     if (event == MEZ_CORRIDOR_EV_ACTIVATE) {
         unsigned char buf[sizeof ACTIVATION_TAG + 2 * MEZ_DIGEST_LEN];   /* the tag's NUL separates it */
         mez_digest_t a, b, d;
-        mez_digest_parse(p, json_string_value(json_object_get(evidence, "regulatory_approval_a")), &a, NULL);
-        mez_digest_parse(p, json_string_value(json_object_get(evidence, "regulatory_approval_b")), &b, NULL);
+        mez_digest_parse_json(p, json_object_get(evidence, "regulatory_approval_a"), &a, NULL);
+        mez_digest_parse_json(p, json_object_get(evidence, "regulatory_approval_b"), &b, NULL);
         memcpy(buf, ACTIVATION_TAG, sizeof ACTIVATION_TAG);
         memcpy(buf + sizeof ACTIVATION_TAG, a.bytes, MEZ_DIGEST_LEN);
         memcpy(buf + sizeof ACTIVATION_TAG + MEZ_DIGEST_LEN, b.bytes, MEZ_DIGEST_LEN);

@@ -38,6 +38,14 @@ static int is_url(const char *s)
     return 1;
 }
 
+/* A URL-valued member (an id, the issuer, the holder): a string, the whole of it a URL. Its C text would end at a
+ * NUL, so "urn:uuid:1\u0000x" would pass for urn:uuid:1, be stored as that id and compared as it, while the
+ * signature covers the whole string: two credentials differing after the NUL would share one id. */
+static int url_value(const json_t *v)
+{
+    return is_url(mez_json_text(v));
+}
+
 static mez_status_t schema_fail(mez_problem_t *pb, apr_pool_t *p, const char *code, const char *pointer,
                                 const char *detail)
 {
@@ -62,8 +70,7 @@ static mez_status_t check_context(apr_pool_t *p, const json_t *doc, const char *
         return schema_fail(pb, p, "vc.schema.invalid_context", mez_pointer_index(p, ptr, 0),
                            "the first @context must be " MEZ_VC_CONTEXT_V2);
     json_array_foreach(ctx, i, item) {
-        if (!json_is_object(item) && !(json_is_string(item) && is_url(json_string_value(item))
-                                       && strlen(json_string_value(item)) == json_string_length(item)))
+        if (!json_is_object(item) && !url_value(item))
             return schema_fail(pb, p, "vc.schema.invalid_context", mez_pointer_index(p, ptr, i),
                                "each @context must be a URL or an object");
     }
@@ -142,8 +149,10 @@ static mez_status_t check_type(apr_pool_t *p, const json_t *doc, const char *bas
 static mez_status_t check_optional_id(apr_pool_t *p, const json_t *obj, const char *base, mez_problem_t *pb)
 {
     const json_t *id = json_object_get(obj, "id");
-    if (id && !(json_is_string(id) && is_url(json_string_value(id))))
-        return schema_fail(pb, p, "vc.schema.invalid_id", at(p, base, "id"), "id must be a URL");
+    if (id && !url_value(id))
+        return schema_fail(pb, p, "vc.schema.invalid_id", at(p, base, "id"),
+                           json_is_string(id) && !mez_json_text(id) ? "id must be a URL: it holds a NUL (\\u0000)"
+                                                                    : "id must be a URL");
     return MEZ_OK;
 }
 
@@ -151,11 +160,11 @@ static mez_status_t check_optional_id(apr_pool_t *p, const json_t *obj, const ch
 static mez_status_t check_party(apr_pool_t *p, const json_t *v, const char *ptr, const char *code,
                                 const char *name, mez_problem_t *pb)
 {
-    if (json_is_string(v) && is_url(json_string_value(v)))
+    if (url_value(v))
         return MEZ_OK;
     if (json_is_object(v)) {
         const json_t *id = json_object_get(v, "id");
-        if (json_is_string(id) && is_url(json_string_value(id)))
+        if (url_value(id))
             return MEZ_OK;
         return mez_problem(pb, p, MEZ_EINVAL, 422, code, at(p, ptr, "id"), "%s.id must be a URL", name);
     }
@@ -200,7 +209,7 @@ static mez_status_t check_typed_entries(apr_pool_t *p, const json_t *doc, const 
             return mez_problem(pb, p, MEZ_EINVAL, 422, code, eptr, "%s must hold objects", name);
         if (!type_ok(json_object_get(e, "type")))
             return mez_problem(pb, p, MEZ_EINVAL, 422, code, at(p, eptr, "type"), "each %s needs a type", name);
-        if ((need_id && !id) || (id && !(json_is_string(id) && is_url(json_string_value(id)))))
+        if ((need_id && !id) || (id && !url_value(id)))
             return mez_problem(pb, p, MEZ_EINVAL, 422, code, at(p, eptr, "id"), "each %s needs an id URL", name);
     }
     return MEZ_OK;
@@ -211,7 +220,7 @@ static mez_status_t check_time_member(apr_pool_t *p, const json_t *doc, const ch
 {
     const json_t *v = json_object_get(doc, name);
     *present = v != NULL;
-    if (v && (!json_is_string(v) || mez_time_parse_rfc3339(json_string_value(v), t)))
+    if (v && mez_time_parse_rfc3339(mez_json_text(v), t))
         return mez_problem(pb, p, MEZ_EINVAL, 422, code, at(p, base, name),
                            "%s must be a date-time with a timezone, e.g. 2024-01-31T12:00:00Z", name);
     return MEZ_OK;
@@ -222,7 +231,7 @@ const char *mez_vc_issuer_id(const json_t *vc)
     const json_t *issuer = json_object_get(vc, "issuer");
     if (json_is_object(issuer))
         issuer = json_object_get(issuer, "id");
-    return json_string_value(issuer);
+    return mez_json_text(issuer);
 }
 
 mez_status_t mez_vc_check_credential(apr_pool_t *p, const json_t *vc, const char *pointer_base, int require_issuer,

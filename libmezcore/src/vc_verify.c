@@ -160,14 +160,12 @@ static int check_one_proof(verify_t *v, proof_item_t *it)
         return 0;
     }
     /* created is optional in Data Integrity 1.0, but when given it must be a real instant. */
-    if ((x = json_object_get(pr, "created")) != NULL
-        && (!json_is_string(x) || mez_time_parse_rfc3339(json_string_value(x), &t))) {
+    if ((x = json_object_get(pr, "created")) != NULL && mez_time_parse_rfc3339(plain_string(x), &t)) {
         failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.invalid_created", at(p, it->ptr, "created"),
                "created must be a date-time with a timezone");
         return 0;
     }
-    if ((x = json_object_get(pr, "expires")) != NULL
-        && (!json_is_string(x) || mez_time_parse_rfc3339(json_string_value(x), &t))) {
+    if ((x = json_object_get(pr, "expires")) != NULL && mez_time_parse_rfc3339(plain_string(x), &t)) {
         failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.invalid_expires", at(p, it->ptr, "expires"),
                "expires must be a date-time with a timezone");
         return 0;
@@ -348,6 +346,17 @@ static int stage_expiry(verify_t *v, int is_vp)
         if (s && !mez_time_parse_rfc3339(s, &t) && t < v->now) {
             failed(v, MEZ_VC_CHECK_EXPIRY, "vc.expiry.proof_expired", at(v->p, v->proofs[i].ptr, "expires"),
                    "the proof expired at %s (now is %s)", s, mez_time_stamp(v->p, v->now));
+            return 0;
+        }
+        /* Data Integrity 1.0 defines created as when the proof was made and asks only for its form; a proof made
+         * later than now cannot have been, whatever the signature says. Accepting one would let a signer date its
+         * word after an event it should have come before (a key rotation, a revocation, a deadline) and be read so
+         * at once. Clocks differ a little: MEZ_VC_CLOCK_SKEW_SEC, no more. */
+        s = json_string_value(json_object_get(v->proofs[i].proof, "created"));
+        if (s && !mez_time_parse_rfc3339(s, &t) && t > v->now + apr_time_from_sec(MEZ_VC_CLOCK_SKEW_SEC)) {
+            failed(v, MEZ_VC_CHECK_EXPIRY, "vc.expiry.created_in_future", at(v->p, v->proofs[i].ptr, "created"),
+                   "the proof says it was created at %s, after now (%s) by more than the %d seconds allowed for "
+                   "clocks that differ", s, mez_time_stamp(v->p, v->now), MEZ_VC_CLOCK_SKEW_SEC);
             return 0;
         }
     }

@@ -518,7 +518,7 @@ static mez_status_t claim_of(apr_pool_t *p, const json_t *vc, const char *base, 
     json_t *t;
     memset(cl, 0, sizeof(*cl));
     json_array_foreach(type, i, t)
-        if (json_is_string(t) && !strcmp(json_string_value(t), "WatcherAttestation"))
+        if (mez_json_text(t) && !strcmp(mez_json_text(t), "WatcherAttestation"))
             typed = 1;
     if (!typed)
         return bad(p, base, "/type", pb, "has the type WatcherAttestation");
@@ -527,25 +527,27 @@ static mez_status_t claim_of(apr_pool_t *p, const json_t *vc, const char *base, 
     if (mez_json_only_members(p, s, apr_pstrcat(p, base, "/credentialSubject", NULL), members,
                               "watcher.invalid_attestation", pb) != MEZ_OK)
         return MEZ_EINVAL;
-    if ((v = json_object_get(s, "id")) && !json_is_string(v))
-        return bad(p, base, "/credentialSubject/id", pb, "subject id is a string");
-    if (!json_is_string(v = json_object_get(s, "corridor_id")) || !*(cl->corridor_id = json_string_value(v)))
+    /* Every string read whole (mez_json_text): the claim is compared with the chain and kept as evidence, and a
+     * NUL would end it early for the one and not for the other. */
+    if ((v = json_object_get(s, "id")) && !mez_json_text(v))
+        return bad(p, base, "/credentialSubject/id", pb, "subject id is a string without a NUL");
+    if (!(cl->corridor_id = mez_json_text(json_object_get(s, "corridor_id"))) || !*cl->corridor_id)
         return bad(p, base, "/credentialSubject/corridor_id", pb, "names the corridor_id");
-    if (!json_is_string(v = json_object_get(s, "origin")) || !*(cl->origin = json_string_value(v)))
+    if (!(cl->origin = mez_json_text(json_object_get(s, "origin"))) || !*cl->origin)
         return bad(p, base, "/credentialSubject/origin", pb, "names the corridor's log origin");
     v = json_object_get(s, "tree_size");
     if (!json_is_integer(v) || json_integer_value(v) < 1)
         return bad(p, base, "/credentialSubject/tree_size", pb, "has a tree_size, an integer >= 1");
     cl->tree_size = (uint64_t)json_integer_value(v);
     v = json_object_get(s, "root_hash");
-    if (!json_is_string(v) || !is_hex64(cl->root_hex = json_string_value(v)))
+    if (!(cl->root_hex = mez_json_text(v)) || !is_hex64(cl->root_hex))
         return bad(p, base, "/credentialSubject/root_hash", pb, "has a root_hash of 64 lower-case hex");
     for (i = 0; i < 32; i++) {
         unsigned x;
         sscanf(cl->root_hex + 2 * i, "%2x", &x);
         cl->root.bytes[i] = (unsigned char)x;
     }
-    if ((v = json_object_get(s, "checkpoint_note")) && (!json_is_string(v) || !*(cl->note = json_string_value(v))))
+    if ((v = json_object_get(s, "checkpoint_note")) && (!(cl->note = mez_json_text(v)) || !*cl->note))
         return bad(p, base, "/credentialSubject/checkpoint_note", pb, "checkpoint_note is the signed note's text");
     cl->issuer = mez_vc_issuer_id(vc);
     return MEZ_OK;
@@ -576,7 +578,7 @@ static mez_status_t verify_vc(apr_pool_t *p, const json_t *vc, const char *base,
     proof = json_object_get(vc, "proof");
     if (!json_is_object(proof))
         return bad(p, base, "/proof", pb, "carries one proof, by its issuer");
-    vm = json_string_value(json_object_get(proof, "verificationMethod"));
+    vm = mez_json_text(json_object_get(proof, "verificationMethod"));
     hash = vm ? strchr(vm, '#') : NULL;
     if (!issuer || strncmp(issuer, "did:key:", 8) || !hash || strlen(issuer) != (size_t)(hash - vm)
         || strncmp(vm, issuer, (size_t)(hash - vm)))

@@ -281,6 +281,22 @@ static void test_closure(void)
         CU_ASSERT_PTR_NOT_NULL_FATAL(pb.pointer);
         CU_ASSERT_STRING_EQUAL(pb.pointer, "/references/0");
     }
+    /* A reference read whole: a digest or type with a NUL and more after it is not the digest or type before it
+     * (as C text it was, and the junk rode along unseen). */
+    {
+        const char *bad = apr_pstrcat(p, "{\"references\":[{\"type\":\"note\",\"digest\":\"",
+                                      mez_digest_format(p, &b), "\\u0000junk\"}]}", NULL);
+        apr_array_header_t *refs;
+        CU_ASSERT_EQUAL(mez_cas_references(p, bad, strlen(bad), &refs, &pb), MEZ_EINVAL);
+        CU_ASSERT_STRING_EQUAL(pb.code, "cas.invalid_references");
+        CU_ASSERT_STRING_EQUAL(pb.pointer, "/references/0");
+        bad = apr_pstrcat(p, "{\"references\":[{\"type\":\"note\\u0000x\",\"digest\":\"",
+                          mez_digest_format(p, &b), "\"}]}", NULL);
+        CU_ASSERT_EQUAL(mez_cas_references(p, bad, strlen(bad), &refs, &pb), MEZ_EINVAL);
+        CU_ASSERT_STRING_EQUAL(pb.code, "cas.invalid_references");
+        CU_ASSERT_EQUAL(mez_cas_put(p, cas, "lock", bad, strlen(bad), NULL, NULL, &pb), MEZ_EINVAL);
+        CU_ASSERT_STRING_EQUAL(pb.code, "cas.invalid_references");
+    }
     /* Bytes that merely mention a digest, or are not JSON, reference nothing. */
     {
         apr_array_header_t *refs;
@@ -415,6 +431,25 @@ static void test_bundle_tampered(void)
     refused_bundle(doc, "bundle.invalid");
     doc = mez_json_pool_own(p, json_deep_copy(good));
     json_object_set_new(doc, "format", json_string("mez-bundle/2"));
+    refused_bundle(doc, "bundle.invalid");
+    /* The root's digest, or an artifact's, with a NUL and junk after it: as C text it was the digest. */
+    doc = mez_json_pool_own(p, json_deep_copy(good));
+    {
+        json_t *root_ref = json_object_get(doc, "root");
+        const char *d = json_string_value(json_object_get(root_ref, "digest"));
+        char *buf = apr_pstrcat(p, d, "_junk", NULL);
+        buf[strlen(d)] = '\0';
+        json_object_set_new(root_ref, "digest", json_stringn(buf, strlen(d) + 5));
+    }
+    refused_bundle(doc, "bundle.invalid");
+    doc = mez_json_pool_own(p, json_deep_copy(good));
+    {
+        json_t *art = json_array_get(json_object_get(doc, "artifacts"), 0);
+        const char *d = json_string_value(json_object_get(art, "digest"));
+        char *buf = apr_pstrcat(p, d, "_junk", NULL);
+        buf[strlen(d)] = '\0';
+        json_object_set_new(art, "digest", json_stringn(buf, strlen(d) + 5));
+    }
     refused_bundle(doc, "bundle.invalid");
     {
         const char *dstdir;

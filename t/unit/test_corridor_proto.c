@@ -176,6 +176,29 @@ static void test_signed_receipts(void)
     json_object_set_new(json_object_get(bad, "proof"), "jws", json_string("e30..AAAA"));
     CU_ASSERT_EQUAL(mez_corridor_receipt_check_signature(p, bad, f.pk, "", &pb), MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "receipt.signature_invalid");
+    /* The proof's unsigned members read whole: each with a NUL and more after its right value is a changed proof
+     * (as C text it passed, and a re-push differing only there was taken for the same receipt). */
+    {
+        static const char *const members[] = { "type", "created", "proofPurpose", "verificationMethod", "jws" };
+        static const char *const codes[] = { "receipt.unsigned", "receipt.proof_mismatch", "receipt.proof_mismatch",
+                                             "receipt.signature_invalid", "receipt.signature_invalid" };
+        for (size_t i = 0; i < 5; i++) {
+            json_t *proof;
+            const char *v;
+            char *buf;
+            bad = copy(r);
+            proof = json_object_get(bad, "proof");
+            v = json_string_value(json_object_get(proof, members[i]));
+            buf = apr_pstrcat(p, v, "_x", NULL);
+            buf[strlen(v)] = '\0';
+            json_object_set_new(proof, members[i], json_stringn(buf, strlen(v) + 2));
+            pb.code = NULL;
+            CU_ASSERT_EQUAL(mez_corridor_receipt_check_signature(p, bad, f.pk, "", &pb), MEZ_EINVAL);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(pb.code);
+            CU_ASSERT_STRING_EQUAL(pb.code, codes[i]);
+            CU_ASSERT_STRING_EQUAL(pb.pointer, apr_pstrcat(p, "/proof/", members[i], NULL));
+        }
+    }
     /* unsigned */
     bad = copy(r);
     json_object_del(bad, "proof");

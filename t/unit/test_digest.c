@@ -74,6 +74,42 @@ static void test_parse_rejects(void)
     expect_parse_refused(nonhex);
 }
 
+/* A digest read from JSON is the whole string: "sha256:<hex>\u0000junk" is not the digest <hex>, though its C text
+ * is (what mez_digest_parse sees), and mez_digest_parse_json / _n refuse it. */
+static void test_parse_json_nul(void)
+{
+    apr_pool_t *p = unit_pool();
+    const char *good = apr_pstrcat(p, "sha256:", ABC_HEX, NULL);
+    char *buf = apr_pstrcat(p, good, "_junk", NULL);
+    size_t len = strlen(buf);
+    json_t *v;
+    mez_digest_t d, want;
+    mez_problem_t pb = { 0 };
+
+    buf[strlen(good)] = '\0';
+    v = mez_json_pool_own(p, json_stringn(buf, len));
+    CU_ASSERT_EQUAL_FATAL(mez_digest_parse(p, good, &want, NULL), MEZ_OK);
+    /* The C text stops at the NUL: the bug this guards against. */
+    CU_ASSERT_EQUAL(mez_digest_parse(p, json_string_value(v), &d, NULL), MEZ_OK);
+    CU_ASSERT_EQUAL(mez_digest_parse_json(p, v, &d, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "digest.invalid");
+    CU_ASSERT_EQUAL(mez_digest_parse_n(p, buf, len, &d, NULL), MEZ_EINVAL);
+    /* A NUL inside the 71 bytes, and a NUL as the 72nd. */
+    buf[20] = '\0';
+    CU_ASSERT_EQUAL(mez_digest_parse_n(p, buf, 71, &d, NULL), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_digest_parse_n(p, good, 72, &d, NULL), MEZ_EINVAL);
+    /* Not a string. */
+    CU_ASSERT_EQUAL(mez_digest_parse_json(p, NULL, &d, NULL), MEZ_EINVAL);
+    CU_ASSERT_EQUAL(mez_digest_parse_json(p, mez_json_pool_own(p, json_integer(1)), &d, NULL), MEZ_EINVAL);
+    /* The whole string, as it should be. */
+    memset(&d, 0, sizeof(d));
+    CU_ASSERT_EQUAL(mez_digest_parse_json(p, mez_json_pool_own(p, json_string(good)), &d, NULL), MEZ_OK);
+    CU_ASSERT_TRUE(mez_digest_equal(&d, &want));
+    memset(&d, 0, sizeof(d));
+    CU_ASSERT_EQUAL(mez_digest_parse_n(p, good, 71, &d, NULL), MEZ_OK);
+    CU_ASSERT_TRUE(mez_digest_equal(&d, &want));
+}
+
 static void test_equal(void)
 {
     mez_digest_t a, b;
@@ -140,6 +176,7 @@ void unit_register_digest(void)
     CU_add_test(s, "SHA-256 known answers (\"abc\", empty, two blocks)", test_sha256_known);
     CU_add_test(s, "sha256:<hex> format/parse round trip", test_format_parse_round_trip);
     CU_add_test(s, "parse refuses upper case, wrong length, missing prefix", test_parse_rejects);
+    CU_add_test(s, "a digest in JSON is the whole string, a NUL inside refused", test_parse_json_nul);
     CU_add_test(s, "equality sees a difference in any byte", test_equal);
     CU_add_test(s, "vc-di-eddsa unsigned.json hash equals docHashJCS.txt", test_vc_di_eddsa_doc_hash);
     CU_add_test(s, "no digest for a value without canonical form", test_digest_json_refuses_nan);

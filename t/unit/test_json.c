@@ -568,6 +568,31 @@ static void test_utf8_valid(void)
 
 /* The one rule every API applies to a text member: control characters (NUL included) refused, length counted in
  * characters, not bytes. */
+/* mez_json_text: a string's text only when it holds no NUL; mez_json_find_nul: where the first such string is. */
+static void test_find_nul(void)
+{
+    apr_pool_t *p = unit_pool();
+    json_t *doc;
+    mez_problem_t pb = { 0 };
+    const char *text = "{\"a\":1,\"b/c\":[\"x\",{\"d~e\":\"ok\"},{\"f\":\"p\\u0000q\"}],\"g\":\"\\u0000\"}";
+
+    CU_ASSERT_EQUAL_FATAL(mez_json_parse(p, text, strlen(text), &doc, &pb), MEZ_OK);
+    CU_ASSERT_STRING_EQUAL(mez_json_find_nul(p, doc, NULL), "/b~1c/2/f");
+    CU_ASSERT_STRING_EQUAL(mez_json_find_nul(p, doc, "/body"), "/body/b~1c/2/f");
+    CU_ASSERT_STRING_EQUAL(mez_json_find_nul(p, json_object_get(doc, "g"), NULL), "");
+    CU_ASSERT_PTR_NULL(mez_json_find_nul(p, json_array_get(json_object_get(doc, "b/c"), 1), NULL));
+    CU_ASSERT_PTR_NULL(mez_json_find_nul(p, json_object_get(doc, "a"), NULL));
+    CU_ASSERT_PTR_NULL(mez_json_find_nul(p, NULL, NULL));
+    CU_ASSERT_PTR_NULL(mez_json_text(json_object_get(doc, "g")));
+    CU_ASSERT_PTR_NULL(mez_json_text(json_object_get(json_array_get(json_object_get(doc, "b/c"), 2), "f")));
+    CU_ASSERT_PTR_NULL(mez_json_text(json_object_get(doc, "a")));
+    CU_ASSERT_PTR_NULL(mez_json_text(NULL));
+    CU_ASSERT_STRING_EQUAL(mez_json_text(json_array_get(json_object_get(doc, "b/c"), 0)), "x");
+    /* An empty string is text; a key can never hold a NUL (the parser refuses it). */
+    CU_ASSERT_STRING_EQUAL(mez_json_text(mez_json_pool_own(p, json_string(""))), "");
+    CU_ASSERT_EQUAL(mez_json_parse(p, "{\"a\\u0000\":1}", 13, &doc, &pb), MEZ_EINVAL);
+}
+
 static void test_text_check(void)
 {
     size_t chars = 0;
@@ -606,4 +631,5 @@ void unit_register_json(void)
     CU_add_test(s, "an answer's compact text keeps member order, as jansson's did", test_dump_compact);
     CU_add_test(s, "well-formed UTF-8 only (paths, queries, notes)", test_utf8_valid);
     CU_add_test(s, "text members: no control characters, length in characters", test_text_check);
+    CU_add_test(s, "strings holding a NUL: mez_json_text refuses, mez_json_find_nul points", test_find_nul);
 }

@@ -100,6 +100,42 @@ static void test_refusals(void)
     refused(mez_json_pool_own(p, json_string("x")), NULL, NULL, 422, "key_rotation.invalid", "/credential");
 }
 
+/* vc with its subject's member set to value, a NUL, and "x", signed again by both keys as a rotation is. */
+static json_t *resigned_with_nul(const json_t *vc, mez_key_t *prev, mez_key_t *next, const char *member)
+{
+    apr_pool_t *p = unit_pool();
+    mez_vc_proof_options_t o = { 0 };
+    mez_problem_t pb = { 0 };
+    json_t *doc = mez_json_pool_own(p, json_deep_copy(vc)), *a = NULL, *b = NULL, *s;
+    const char *v;
+    char *buf;
+    json_object_del(doc, "proof");
+    s = json_object_get(doc, "credentialSubject");
+    v = json_string_value(json_object_get(s, member));
+    buf = apr_pstrcat(p, v, "_x", NULL);
+    buf[strlen(v)] = '\0';
+    json_object_set_new(s, member, json_stringn(buf, strlen(v) + 2));
+    o.created = mez_time_stamp(p, NOW);
+    CU_ASSERT_EQUAL_FATAL(mez_vc_sign(p, doc, prev, &o, &a, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_vc_sign(p, doc, next, &o, &b, &pb), MEZ_OK);
+    json_object_set_new(a, "proof", json_pack("[O,O]", json_object_get(a, "proof"), json_object_get(b, "proof")));
+    return a;
+}
+
+/* A subject member holding a NUL: as C text it was the value before it (the zone, the previous DID, the reason
+ * recorded cut short) while both keys signed the whole string. Refused, naming the member. */
+static void test_nul_in_subject(void)
+{
+    static const char *const members[] = { "zone_id", "previous_did", "reason" };
+    mez_key_t *prev = key(), *next = key();
+    mez_key_rotation_t rot;
+    json_t *vc = issue(prev, next, &rot);
+    for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++)
+        refused(resigned_with_nul(vc, prev, next, members[i]), "pk-sifc", rot.previous_did, 422,
+                "key_rotation.invalid",
+                apr_pstrcat(unit_pool(), "/credential/credentialSubject/", members[i], NULL));
+}
+
 static void test_follow(void)
 {
     apr_pool_t *p = unit_pool();
@@ -140,5 +176,6 @@ void unit_register_key_rotation(void)
     CU_pSuite s = unit_suite("key_rotation");
     CU_add_test(s, "issue_and_check", test_issue_and_check);
     CU_add_test(s, "refusals", test_refusals);
+    CU_add_test(s, "a NUL inside a subject member", test_nul_in_subject);
     CU_add_test(s, "follow", test_follow);
 }

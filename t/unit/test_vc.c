@@ -860,6 +860,79 @@ static mez_status_t issue(const json_t *cred, const char *issuer, const char *ba
     return mez_vc_issue(unit_pool(), cred, vector_key(), issuer, &o, out, pb);
 }
 
+/* A proof dated after now is refused, as the expiry check's failure (vc.expiry.created_in_future), past the five
+ * minutes allowed for clocks that differ; at the bound it verifies. A presentation's proof and a proof set's second
+ * proof too. It failed nowhere: a proof "created" next year verified. */
+static json_t *signed_at(const json_t *doc, const char *created, const char *purpose)
+{
+    mez_vc_proof_options_t o = { 0 };
+    mez_problem_t pb = { 0 };
+    json_t *out = NULL;
+    o.created = created;
+    o.verification_method = VEC_VM;
+    o.proof_purpose = purpose;
+    CU_ASSERT_EQUAL_FATAL(mez_vc_sign(unit_pool(), doc, vector_key(), &o, &out, &pb), MEZ_OK);
+    return out;
+}
+
+static void test_proof_created_in_future(void)
+{
+    apr_pool_t *p = unit_pool();
+    json_t *doc = load_copy(VEC "unsigned.json"), *vc, *set;
+    mez_vc_verify_options_t o = { 0 };
+    mez_vc_result_t res;
+    apr_time_t created;
+
+    json_object_set_new(doc, "issuer", json_string(VEC_DID));
+    CU_ASSERT_EQUAL_FATAL(mez_time_parse_rfc3339(VEC_CREATED, &created), 0);
+    vc = signed_at(doc, VEC_CREATED, NULL);
+    /* Checked at the proof's own second, and up to 300 s before it: valid. */
+    o.now = created;
+    CU_ASSERT_EQUAL(mez_vc_verify(p, vc, &o, &res), MEZ_OK);
+    expect_valid(&res);
+    o.now = created - apr_time_from_sec(MEZ_VC_CLOCK_SKEW_SEC);
+    CU_ASSERT_EQUAL(mez_vc_verify(p, vc, &o, &res), MEZ_OK);
+    expect_valid(&res);
+    /* One second more, and the proof is from the future: every other check passed, the reason says when. */
+    o.now = created - apr_time_from_sec(MEZ_VC_CLOCK_SKEW_SEC + 1);
+    CU_ASSERT_EQUAL(mez_vc_verify(p, vc, &o, &res), MEZ_OK);
+    expect_failed(&res, MEZ_VC_CHECK_EXPIRY, "vc.expiry.created_in_future", "/proof/created");
+    CU_ASSERT_PTR_NOT_NULL(strstr(res.problem.detail, VEC_CREATED));
+    CU_ASSERT_PTR_NOT_NULL(strstr(res.problem.detail, "2023-02-24T23:31:37Z"));
+
+    /* Against the clock: next year is refused, four minutes ahead is a clock that runs fast. */
+    vc = signed_at(doc, mez_time_stamp(p, apr_time_now() + apr_time_from_sec(366 * 86400)), NULL);
+    res = verify(vc);
+    expect_failed(&res, MEZ_VC_CHECK_EXPIRY, "vc.expiry.created_in_future", "/proof/created");
+    res = verify(signed_at(doc, mez_time_stamp(p, apr_time_now() + apr_time_from_sec(240)), NULL));
+    expect_valid(&res);
+    /* A timezone offset is read: 12:00+14:00 is 22:00 the day before in UTC. */
+    o.now = 0;
+    CU_ASSERT_EQUAL(mez_time_parse_rfc3339("2030-01-01T00:00:00Z", &o.now), 0);
+    CU_ASSERT_EQUAL(mez_vc_verify(p, signed_at(doc, "2030-01-01T12:00:00+14:00", NULL), &o, &res), MEZ_OK);
+    expect_valid(&res);
+    CU_ASSERT_EQUAL(mez_vc_verify(p, signed_at(doc, "2030-01-01T12:00:00Z", NULL), &o, &res), MEZ_OK);
+    expect_failed(&res, MEZ_VC_CHECK_EXPIRY, "vc.expiry.created_in_future", "/proof/created");
+
+    /* In a proof set, the second proof. */
+    vc = mez_json_pool_own(p, json_deep_copy(signed_at(doc, VEC_CREATED, NULL)));
+    set = json_pack("[O,O]", json_object_get(vc, "proof"),
+                    json_object_get(signed_at(doc, "2099-01-01T00:00:00Z", NULL), "proof"));
+    json_object_set_new(vc, "proof", set);
+    res = verify(vc);
+    expect_failed(&res, MEZ_VC_CHECK_EXPIRY, "vc.expiry.created_in_future", "/proof/1/created");
+
+    /* A presentation's own proof, and a credential inside one. */
+    vc = twin();
+    res = verify_vp(sign_vp(presentation(vc), NULL, NULL), NULL, NULL);
+    expect_valid(&res);
+    res = verify_vp(signed_at(presentation(vc), "2099-01-01T00:00:00Z", "authentication"), NULL, NULL);
+    expect_failed(&res, MEZ_VC_CHECK_EXPIRY, "vc.expiry.created_in_future", "/proof/created");
+    res = verify_vp(sign_vp(presentation(signed_at(doc, "2099-01-01T00:00:00Z", NULL)), NULL, NULL), NULL, NULL);
+    expect_failed(&res, MEZ_VC_CHECK_EXPIRY, "vc.expiry.created_in_future",
+                  "/verifiableCredential/0/proof/created");
+}
+
 /* An integer beyond 2^53 - 1 has no exact RFC 8785 form: 4611686018427387904 and ...8160 canonicalise alike, so
  * one signature would cover both. Refused when issuing and when verifying, with the pointer; 2^53 - 1 is fine. */
 static void test_inexact_integers(void)
@@ -953,6 +1026,98 @@ static void test_issue_refusals(void)
                     MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "vc.already_signed");
     CU_ASSERT_STRING_EQUAL(pb.pointer, "/proof");
+}
+
+/* "<value>\0x": value, a NUL, more. Read as C text it is value; it is not. */
+static json_t *with_nul(const char *value)
+{
+    char *buf = apr_pstrcat(unit_pool(), value, "_x", NULL);
+    size_t len = strlen(buf);
+    buf[strlen(value)] = '\0';
+    return json_stringn(buf, len);
+}
+
+/* The problem a refusal left: its code and pointer (FATAL when there is none, as when the call passed). */
+static void expect_problem(const mez_problem_t *pb, const char *code, const char *pointer)
+{
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pb->code);
+    CU_ASSERT_STRING_EQUAL(pb->code, code);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pb->pointer);
+    CU_ASSERT_STRING_EQUAL(pb->pointer, pointer);
+}
+
+/* An id, issuer, holder or date holding a NUL: its C text would be stored, compared and resolved as the value
+ * before the NUL while the signature covers the whole string, so two credentials differing after it would share
+ * one id. Refused by the shape check, issuing (nothing signed) and verifying, with the member's pointer. */
+static void test_nul_in_ids_and_dates(void)
+{
+    static const struct { const char *member, *value, *code, *pointer; } cases[] = {
+        { "id", "urn:uuid:58172aac-d8ba-11ed-83dd-0b3aef56cc33", "vc.schema.invalid_id", "/id" },
+        { "issuer", VEC_DID, "vc.schema.invalid_issuer", "/issuer" },
+        { "validFrom", "2023-01-01T00:00:00Z", "vc.schema.invalid_valid_from", "/validFrom" },
+        { "validUntil", "2099-01-01T00:00:00Z", "vc.schema.invalid_valid_until", "/validUntil" },
+    };
+    json_t *doc = load_copy(VEC "unsigned.json"), *vc = NULL, *bad, *opts;
+    mez_problem_t pb = { 0 };
+    mez_vc_result_t res;
+
+    json_object_set_new(doc, "issuer", json_string(VEC_DID));
+    opts = mez_json_pool_own(unit_pool(), json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "DataIntegrityProof",
+                                                    "cryptosuite", MEZ_VC_CRYPTOSUITE, "created", VEC_CREATED,
+                                                    "verificationMethod", VEC_VM, "proofPurpose", "assertionMethod"));
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        /* Without the NUL the value is fine. */
+        bad = mez_json_pool_own(unit_pool(), json_deep_copy(doc));
+        json_object_set_new(bad, cases[i].member, json_string(cases[i].value));
+        res = verify(sign_raw(bad, opts));
+        expect_valid(&res);
+        json_object_set_new(bad, cases[i].member, with_nul(cases[i].value));
+        memset(&pb, 0, sizeof(pb));
+        CU_ASSERT_EQUAL(mez_vc_check_credential(unit_pool(), bad, NULL, 1, &pb), MEZ_EINVAL);
+        expect_problem(&pb, cases[i].code, cases[i].pointer);
+        res = verify(sign_raw(bad, opts));
+        expect_failed(&res, MEZ_VC_CHECK_SCHEMA, cases[i].code, cases[i].pointer);
+        vc = NULL;
+        memset(&pb, 0, sizeof(pb));
+        CU_ASSERT_EQUAL(issue(bad, VEC_DID, "/credential", &vc, &pb), MEZ_EINVAL);
+        expect_problem(&pb, cases[i].code, apr_pstrcat(unit_pool(), "/credential", cases[i].pointer, NULL));
+        CU_ASSERT_PTR_NULL(vc);
+    }
+    /* The subject's id, an issuer object's id, a credentialSchema id. */
+    bad = mez_json_pool_own(unit_pool(), json_deep_copy(doc));
+    json_object_set_new(json_object_get(bad, "credentialSubject"), "id", with_nul("did:example:subject"));
+    memset(&pb, 0, sizeof(pb));
+    CU_ASSERT_EQUAL(mez_vc_check_credential(unit_pool(), bad, NULL, 1, &pb), MEZ_EINVAL);
+    expect_problem(&pb, "vc.schema.invalid_id", "/credentialSubject/id");
+    bad = mez_json_pool_own(unit_pool(), json_deep_copy(doc));
+    json_object_set_new(bad, "issuer", json_pack("{s:o}", "id", with_nul(VEC_DID)));
+    memset(&pb, 0, sizeof(pb));
+    CU_ASSERT_EQUAL(issue(bad, VEC_DID, NULL, &vc, &pb), MEZ_EINVAL);
+    expect_problem(&pb, "vc.schema.invalid_issuer", "/issuer/id");
+    bad = mez_json_pool_own(unit_pool(), json_deep_copy(doc));
+    json_object_set_new(bad, "credentialSchema", json_pack("{s:o, s:s}", "id", with_nul("https://s.example/x"),
+                                                           "type", "JsonSchema"));
+    memset(&pb, 0, sizeof(pb));
+    CU_ASSERT_EQUAL(mez_vc_check_credential(unit_pool(), bad, NULL, 1, &pb), MEZ_EINVAL);
+    expect_problem(&pb, "vc.schema.invalid_credential_schema", "/credentialSchema/id");
+    /* The proof's created and expires. */
+    bad = mez_json_pool_own(unit_pool(), json_deep_copy(opts));
+    json_object_set_new(bad, "created", with_nul(VEC_CREATED));
+    res = verify(sign_raw(doc, bad));
+    expect_failed(&res, MEZ_VC_CHECK_PROOF, "vc.proof.invalid_created", "/proof/created");
+    bad = mez_json_pool_own(unit_pool(), json_deep_copy(opts));
+    json_object_set_new(bad, "expires", with_nul("2099-01-01T00:00:00Z"));
+    res = verify(sign_raw(doc, bad));
+    expect_failed(&res, MEZ_VC_CHECK_PROOF, "vc.proof.invalid_expires", "/proof/expires");
+    /* A claim may hold a NUL: it is signed and verified as given (RFC 8785 writes it \u0000). */
+    bad = mez_json_pool_own(unit_pool(), json_deep_copy(doc));
+    json_object_set_new(json_object_get(bad, "credentialSubject"), "note", json_stringn("a\0b", 3));
+    CU_ASSERT_EQUAL_FATAL(issue(bad, VEC_DID, NULL, &vc, &pb), MEZ_OK);
+    res = verify(vc);
+    expect_valid(&res);
+    json_object_set_new(json_object_get(vc, "credentialSubject"), "note", json_stringn("a\0c", 3));
+    res = verify(vc);
+    expect_failed(&res, MEZ_VC_CHECK_SIGNATURE, "vc.signature.invalid", "/proof/proofValue");
 }
 
 static void test_issue_public_key_only(void)
@@ -1072,8 +1237,10 @@ void unit_register_vc(void)
     CU_add_test(s, "verify: challenge and domain on a credential", test_challenge_on_credential);
     CU_add_test(s, "verify: NUL inside proof members and @context", test_nul_in_proof_members);
     CU_add_test(s, "verify: proofValue and verificationMethod of a megabyte", test_long_values);
+    CU_add_test(s, "shape: NUL inside ids, issuer and dates, issued and verified", test_nul_in_ids_and_dates);
     CU_add_test(s, "verify: validUntil and validFrom", test_expiry);
     CU_add_test(s, "verify: proof expires", test_proof_expires);
+    CU_add_test(s, "verify: a proof created in the future, past the clock skew", test_proof_created_in_future);
     CU_add_test(s, "verify: missing type", test_missing_type);
     CU_add_test(s, "verify: proof @context not a prefix", test_proof_context_not_prefix);
     CU_add_test(s, "verify: proof sets", test_proof_set);

@@ -370,6 +370,17 @@ static void test_attest(void)
                     MEZ_EINVAL);
     CU_ASSERT_STRING_EQUAL(pb.code, "watcher.invalid_attestation");
     CU_ASSERT_STRING_EQUAL(pb.pointer, "/attestation/credentialSubject/tree_size");
+    /* The origin or root with a NUL and more, signed so: as C text they were the corridor's, and the attestation
+     * was recorded as a true one. */
+    CU_ASSERT_EQUAL(mez_watcher_attest(p, db, &zone, attestation(wk, NULL, ORIGIN "\\u0000x", 4, r4, NULL), NOW,
+                                       &out, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "watcher.invalid_attestation");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/attestation/credentialSubject/origin");
+    CU_ASSERT_EQUAL(mez_watcher_attest(p, db, &zone, attestation(wk, NULL, ORIGIN, 4, apr_pstrcat(p, r4, "\\u0000",
+                                                                                              NULL), NULL),
+                                       NOW, &out, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "watcher.invalid_attestation");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/attestation/credentialSubject/root_hash");
     SAME_COUNTS(before, counts(db));
 
     /* A false root: slashed 50 % (rounded down), evidence kept, the attestation not recorded. */

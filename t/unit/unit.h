@@ -62,6 +62,7 @@ void unit_register_audit(void);
 void unit_register_idempotency(void);
 void unit_register_consent(void);
 void unit_register_provision(void);
+void unit_register_metrics_table(void);
 
 /* Adds a suite whose tests each get a fresh unit_pool(). */
 CU_pSuite unit_suite(const char *name);

@@ -162,6 +162,7 @@ int main(int argc, char **argv)
     unit_register_idempotency();
     unit_register_consent();
     unit_register_provision();
+    unit_register_metrics_table();
 
     CU_basic_set_mode(argc > 1 && !strcmp(argv[1], "-v") ? CU_BRM_VERBOSE : CU_BRM_NORMAL);
     CU_basic_run_tests();

@@ -68,6 +68,16 @@ typedef enum mez_text_fault_t {
 } mez_text_fault_t;
 mez_text_fault_t mez_text_check(const char *s, size_t n, size_t max_chars, size_t *chars);
 
+/* JSON strings may carry U+0000 (jansson keeps their length; object keys never hold one, jansson refuses them). Read
+ * as C text, such a string ends at the NUL: "sha256:<hex>\u0000junk" would parse as the digest, "did:key:z..\u0000x"
+ * compare equal to the DID, an id be stored cut short, and two different documents be taken for one.
+ * mez_json_text is the string's text, or NULL when v is not a string or holds a NUL: for a member whose meaning a
+ * C reader takes (an id, a digest, a DID, a date, a code), which has no use for a NUL.
+ * mez_json_find_nul is the JSON pointer (below base) of the first string in v holding a NUL, or NULL when none
+ * does: for a whole document none of whose strings may hold one (request bodies, peers' documents). */
+const char *mez_json_text(const json_t *v);
+const char *mez_json_find_nul(apr_pool_t *p, const json_t *v, const char *base);
+
 /* Compares two UTF-8 strings by their UTF-16 code units, as RFC 8785 orders object keys. */
 int mez_json_key_compare(const char *a, size_t alen, const char *b, size_t blen);
 

@@ -19,7 +19,13 @@
 #define MEZ_VC_CHECK_KEY       "key"         /* verificationMethod resolves to an Ed25519 did:key, the issuer's
                                               * (holder's) own */
 #define MEZ_VC_CHECK_SIGNATURE "signature"   /* the Ed25519 signature over the JCS hashes */
-#define MEZ_VC_CHECK_EXPIRY    "expiry"      /* validFrom / validUntil / proof.expires against now */
+#define MEZ_VC_CHECK_EXPIRY    "expiry"      /* validFrom / validUntil / proof.expires / proof.created against
+                                              * now */
+
+/* How far in the future a proof's created may lie and still verify: the signer's clock and the verifier's differ a
+ * little, never by more (the same five minutes mez allows a peer's RFC 9421 signature, MEZ_PEER_SKEW, and a
+ * consent's signed_at). A later created is a proof dated after it was checked: "vc.expiry.created_in_future". */
+#define MEZ_VC_CLOCK_SKEW_SEC 300
 
 typedef struct mez_vc_proof_options_t {
     const char *verification_method; /* NULL: the signing key's did:key#fragment */
