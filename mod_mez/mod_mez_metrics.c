@@ -161,10 +161,11 @@ static int make_key(char *key, const char *name, const char *zone, const char *l
     return 1;
 }
 
-/* The slot key already has, or NULL (looking only; a slot on its path still being written counts as none). */
-static slot_t *slot_known(const char *key)
+/* The slot key already has, or NULL (looking only), with why there is none (MEZ_MT_ABSENT: the key has none; BUSY:
+ * a slot on its path is still being written, so it may). */
+static slot_t *slot_known(const char *key, mez_mt_outcome_t *why)
 {
-    return mez_mt_slot(table, key, 0, MEZ_MT_WAIT, NULL);
+    return mez_mt_slot(table, key, 0, MEZ_MT_WAIT, why);
 }
 
 /* An event with no slot is counted as dropped; the first, second, fourth, eighth... say so in the error log, which
@@ -331,9 +332,12 @@ static const char *problem_label(const char *zone, const char *code)
     char key[KEY_MAX];
     if (!mez_problem_code_ok(code) || !make_key(key, metric_info[MEZ_METRIC_PROBLEMS].name, zone, code, NULL))
         return "other";
-    if (slot_known(key))
+    mez_mt_outcome_t why = MEZ_MT_OK;
+    if (slot_known(key, &why))
         return code;
-    if (__atomic_fetch_add(&table->problem_codes, 1, __ATOMIC_RELAXED) >= PROBLEM_CODES_MAX)
+    /* Only a code known to have no slot uses up the budget: behind a slot stuck in writing (BUSY) the code may
+     * well have one, and counting each such event would spend the budget of every zone's codes on one. */
+    if (why != MEZ_MT_ABSENT || __atomic_fetch_add(&table->problem_codes, 1, __ATOMIC_RELAXED) >= PROBLEM_CODES_MAX)
         return "other";
     return code;
 }
