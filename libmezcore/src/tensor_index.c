@@ -957,7 +957,7 @@ static const char *const result_words[] = {
     "basis_not_supported", "amount_basis_required", "selected_rule_not_applicable", "no_attestation",
     "condition_not_evidenced", "requirement_not_met", "licence_type", "licence_type_not_in_force",
     "income_tax_assessed", "no_tax_rate", "measure_not_given", "taxpayer_class_excluded",
-    "threshold_class_not_bound",
+    "threshold_class_not_bound", "aggregate_not_given", "earlier_payments_not_deducted", "this_payment", "aggregate",
     "subject", "counterparty", "name", "alias", "exact", "all_tokens",
 };
 
