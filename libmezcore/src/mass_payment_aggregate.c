@@ -7,11 +7,12 @@
  * {aggregate, tax_year, paid_before}), and the store records them with the payer (the source account's entity) and
  * the payee (mez_mass_payee_ref) in the payment's own columns (migration 0024).
  *
- * GET /v1/fiscal/{entity_id}/payment-aggregate?payee=&aggregate=&tax_year=&currency= (a store extension: the Mass
- * contract has no such read) -> 200 {entity_id, payee, aggregate, tax_year, currency, gross_amount, payment_count}:
- * the gross of entity_id's payments to payee under aggregate in tax_year, in currency, that have not failed (a
- * returned payment is "failed": it never reached the payee; one still processing was made, and counts). Each query
- * parameter is required and given once: 400 request.missing_parameter, request.invalid_parameter,
+ * GET /v1/fiscal/{entity_id}/payment-aggregate?payee=&aggregate=&tax_year=&currency=[&except_key=] (a store
+ * extension: the Mass contract has no such read) -> 200 {entity_id, payee, aggregate, tax_year, currency,
+ * gross_amount, payment_count}: the gross of entity_id's payments to payee under aggregate in tax_year, in currency,
+ * that have not failed (a returned payment is "failed": it never reached the payee; one still processing was made,
+ * and counts), but the payment this caller made under the Idempotency-Key except_key, if any (keyed_payment). The
+ * first four parameters are required, each is given once: 400 request.missing_parameter, request.invalid_parameter,
  * request.unknown_parameter with the pointer "/<name>"; 404 mass.not_found for an entity the store does not hold.
  *
  * Two payments to one payee at once must not both escape a limit that together they reach. So the payer's entity
@@ -24,6 +25,7 @@
 #include <string.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
+#include "mez/idempotency.h"
 #include "mass_fiscal_int.h"
 
 static const char *str_of(const json_t *o, const char *name)
@@ -162,7 +164,8 @@ mez_status_t mez_fiscal_aggregate_check(mez_mass_call_t *c, const mez_fiscal_tax
 
 /* ---------------------------------------------------------------- GET .../payment-aggregate */
 
-static const char *const params[] = { "payee", "aggregate", "tax_year", "currency", NULL };
+static const char *const params[] = { "payee", "aggregate", "tax_year", "currency", "except_key", NULL };
+#define REQUIRED_PARAMS 4
 
 static mez_status_t bad(mez_mass_call_t *c, const char *code, const char *name, const char *detail)
 {
@@ -183,8 +186,8 @@ static int read_params(mez_mass_call_t *c, const char **v)
             ;
         if (!*a) {
             bad(c, "request.unknown_parameter", kv, apr_psprintf(c->p, "'%s' is not a parameter of the payment "
-                                                                 "aggregate (payee, aggregate, tax_year, currency)",
-                                                                 kv));
+                                                                 "aggregate (payee, aggregate, tax_year, currency, "
+                                                                 "except_key)", kv));
             return 0;
         }
         if (strstr(seen, apr_pstrcat(c->p, "&", kv, "&", NULL))) {
@@ -194,7 +197,7 @@ static int read_params(mez_mass_call_t *c, const char **v)
         seen = apr_pstrcat(c->p, seen, kv, "&", NULL);
     }
     for (int i = 0; params[i]; i++)
-        if (!(v[i] = mez_mass_query_param(c->p, c->req->query, params[i])) || !*v[i]) {
+        if ((!(v[i] = mez_mass_query_param(c->p, c->req->query, params[i])) || !*v[i]) && i < REQUIRED_PARAMS) {
             bad(c, "request.missing_parameter", params[i], apr_psprintf(c->p, "%s is required", params[i]));
             return 0;
         }
@@ -213,9 +216,40 @@ static int payee_ok(const char *s)
     return 1;
 }
 
+/* The payment this caller made with the Idempotency-Key `key` (its recorded answer), or NULL. A zone that resumes a
+ * payment it may already have made at this store (a remote Mass: orchestrate.c) asks for the aggregate without it,
+ * so that it judges the payment on what it judged it on the first time and sends the same request again, which
+ * this store then answers with the first answer (mass_store.c) rather than refusing it as another request. */
+static mez_status_t keyed_payment(mez_mass_call_t *c, const char *key, const char **payment_id)
+{
+    mez_idem_scope_t scope = { c->ctx->zone_id, c->ctx->caller ? c->ctx->caller : "mass-store", "mass:fiscal" };
+    const char *body = NULL;
+    int status = 0;
+    json_t *doc;
+    mez_status_t rv;
+    *payment_id = NULL;
+    if ((rv = mez_idem_answer(c->p, c->db, &scope, key, &status, &body, c->pb)) != MEZ_OK || !body || status != 201)
+        return rv;
+    if ((doc = mez_mass_doc_parse(c, body))) {
+        if (str_of(doc, "payment_id"))
+            *payment_id = apr_pstrdup(c->p, str_of(doc, "payment_id"));
+        json_decref(doc);
+    }
+    return MEZ_OK;
+}
+
+/* Characters 0x20..0x7e only, as an Idempotency-Key has (mez/idempotency.h). */
+static int visible(const char *s)
+{
+    for (; *s; s++)
+        if (*s < ' ' || *s > '~')
+            return 0;
+    return 1;
+}
+
 mez_status_t mez_fiscal_payment_aggregate(mez_mass_call_t *c, const char *entity_id)
 {
-    const char *v[4];
+    const char *v[5], *except = NULL;
     int64_t gross = 0, count = 0;
     int exponent, found = 0;
     mez_status_t rv;
@@ -235,11 +269,15 @@ mez_status_t mez_fiscal_payment_aggregate(mez_mass_call_t *c, const char *entity
     if ((exponent = mez_mass_currency_exponent(v[3])) < 0)
         return bad(c, "request.invalid_parameter", "currency",
                    apr_psprintf(c->p, "currency is an ISO 4217 code the treasury keeps, not '%s'", v[3]));
+    if (v[4] && (!*v[4] || strlen(v[4]) > MEZ_IDEM_KEY_MAX || !visible(v[4])))
+        return bad(c, "request.invalid_parameter", "except_key",
+                   "except_key is an Idempotency-Key this caller used: 1 to 255 visible characters");
     if ((rv = mez_fiscal_aggregate_lock(c, entity_id, &found)) != MEZ_OK)
         return rv;
     if (!found)
         return mez_mass_not_found(c, "entity", entity_id);
-    if ((rv = mez_fiscal_aggregate_sum(c, entity_id, v[0], v[1], v[2], v[3], NULL, &gross, &count)) != MEZ_OK)
+    if ((v[4] && (rv = keyed_payment(c, v[4], &except)) != MEZ_OK)
+        || (rv = mez_fiscal_aggregate_sum(c, entity_id, v[0], v[1], v[2], v[3], except, &gross, &count)) != MEZ_OK)
         return rv;
     return mez_mass_answer(c, 200, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "entity_id", entity_id, "payee", v[0],
                                              "aggregate", v[1], "tax_year", v[2], "currency", v[3], "gross_amount",
