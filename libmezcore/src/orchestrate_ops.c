@@ -732,11 +732,18 @@ static mez_status_t payment_amend(orch_t *o)
      * type in force, or the amount outside its threshold while another row reaches it: a Rs 5 million sukuk
      * return under the "up to Rs 1 million" row). Paying it would withhold nothing, with the tax left pending; the
      * calculation refuses the same facts (withholding.rule_not_applicable), and so does the payment. */
-    json_array_foreach(json_object_get(json_object_get(json_object_get(o->result, "domains"), "tax"), "reasons"), i, r)
+    json_array_foreach(json_object_get(json_object_get(json_object_get(o->result, "domains"), "tax"), "reasons"), i, r) {
         if (!strcmp(mez_orch_str(r, "code") ? mez_orch_str(r, "code") : "", "selected_rule_not_applicable"))
             return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "compliance.withholding_rule_not_applicable",
                                "/compliance/withholding_rule", "withholding_rule '%s' does not govern this payment: %s",
                                mez_orch_str(r, "withholding_rule"), mez_orch_str(r, "detail"));
+        /* payment_aggregate gives every aggregate the payment's rows are judged on; a row judged without it would
+         * be the payment judged alone, the under-withholding the aggregate exists to stop. Never paid so. */
+        if (!strcmp(mez_orch_str(r, "code") ? mez_orch_str(r, "code") : "", "aggregate_not_given"))
+            return mez_problem(o->pb, o->p, MEZ_EINTERNAL, 500, "orchestrate.aggregate_missing", NULL,
+                               "the payment was judged without what its payer already paid the payee under %s: "
+                               "nothing was paid", mez_orch_str(r, "aggregate"));
+    }
     /* Withholding is a duty of the payer the law imposes, not an option: where the zone cannot say what the law
      * withholds (the payee's filer status not given, rows that the facts do not choose between, or no rate card
      * in force on the payment's date), a production zone does not move the money with nothing withheld. */

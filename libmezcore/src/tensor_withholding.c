@@ -56,7 +56,7 @@ static const mez_tensor_money_t *paid_before(const mez_tensor_action_t *a, const
  * in the tax year (threshold.aggregate), what was paid before and this payment together do (*total, when known).
  * Without the earlier figure the row is reached when the payment alone reaches it, since a lower limit (the only
  * kind an aggregate has) stays reached whatever came before; otherwise it cannot be told. A figure in another
- * currency is not added (the caller refuses it first: mismatched_figure). */
+ * currency is not added (mez_tensor_eval_withholding has answered currency_mismatch for it before asking). */
 static reach_t reaches(const mez_tensor_action_t *a, const wht_row_t *r, mez_tensor_decimal_t *total)
 {
     const mez_tensor_money_t *before;
@@ -99,13 +99,13 @@ static json_t *aggregate_json(const eval_t *ev, const wht_row_t *r)
 /* The earlier payments of the year to the payee under this provision were below the limit when made, so nothing was
  * deducted from them; this payment brings the aggregate to it. The tax on them is not taken from this payment (tax
  * is deducted from the gross "at the time of making the payment", and a payer cannot deduct more than it pays): the
- * payer accounts for it, which the result says, with the amount and the row's law. Returns the amount, or NULL. */
-static const char *not_deducted_before(eval_t *ev, const wht_row_t *r, json_t *agg)
+ * payer accounts for it, which the result says, with the amount and the row's law. */
+static void not_deducted_before(eval_t *ev, const wht_row_t *r, json_t *agg)
 {
     const mez_tensor_money_t *before = paid_before(ev->a, r->threshold.aggregate);
     json_t *o;
     if (!before || !before->amount.coef || limit_met(&before->amount, &r->threshold))
-        return NULL;
+        return;
     set_str(ev->ix, agg, "not_deducted_before", before->amount_text);
     o = tax_reason(ev, "earlier_payments_not_deducted", r);
     set_str(ev->ix, o, "aggregate", r->threshold.aggregate);
@@ -118,7 +118,6 @@ static const char *not_deducted_before(eval_t *ev, const wht_row_t *r, json_t *a
                                               "deducted from this payment's gross amount only: the payer accounts for "
                                               "the tax on the earlier payments", r->section, before->amount_text,
                                               before->currency));
-    return before->amount_text;
 }
 
 /* The withholding rows in force for this payment and payee. Rows of payee class "any" and of the payee's own
