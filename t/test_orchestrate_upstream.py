@@ -211,6 +211,45 @@ def test_no_answer_to_any_attempt_keeps_the_intent(zones):
     assert state(a, b)["credentials"] == before["credentials"] + 2
 
 
+def test_a_payment_judged_on_an_aggregate_resumes_judged_as_it_was(zones):
+    """A payment of services judged on what its payer already paid the payee in the tax year (s. 153(1)(b)): B makes
+    it and the answer is lost. The retry reads the aggregate without the payment its own key made at B, so it is
+    judged on Rs 20,000 before, as the first attempt was, and sends the same request, which B answers with its first
+    answer (one payment, withheld once); had it counted itself, B would have refused it as another request under
+    the key, and the write would never be completed."""
+    a, b, proxy = zones
+    auth = {"Authorization": "Bearer " + b.test_token}
+    ntn = {"ntn_number": "1234567", "ntn_type": "company"}
+    payer, payee = new_entity(a, "Aggregate Resume Mills Ltd"), new_entity(a, "Aggregate Resume Couriers Ltd")
+    src, wht, dst = [post(a, "/v1/fiscal/accounts", {"entity_id": e, "account_type": t, "currency": "PKR",
+                                                     "ntn": ntn}, str(uuid.uuid4())).json()["resource"]["account_id"]
+                     for e, t in ((payer, "operating"), (payer, "withholding"), (payee, "operating"))]
+    assert b.post("/mass/v1/fiscal/accounts/%s/deposits" % src, headers=auth,
+                  json={"amount": "100000", "currency": "PKR", "reference": "capital"}).status_code == 201
+    payment = {"source_account_id": src, "destination": {"type": "internal_account", "account_id": dst},
+               "amount": "20000", "currency": "PKR", "payment_type": "service_fee",
+               "compliance": {"date": "2026-01-15", "counterparty": {"filer_status": "non_filer"},
+                              "evidence": EVIDENCE, "withholding_account_id": wht}}
+    first = post(a, "/v1/fiscal/payments", payment, str(uuid.uuid4()))
+    assert first.status_code == 201 and first.json()["resource"]["withholding_amount"] == "0.00", first.text
+    payments = int(b.db.query_value("SELECT COUNT(*) FROM mez_mass_payment"))
+    key = str(uuid.uuid4())
+    proxy.rule("POST", "/v1/fiscal/payments", MassProxy.DROP, times=-1)
+    assert_problem(post(a, "/v1/fiscal/payments", payment, key), 503, "mass.unavailable")
+    assert intent(a, key) == "in_progress"
+    assert int(b.db.query_value("SELECT COUNT(*) FROM mez_mass_payment")) == payments + 1
+    proxy.clear()
+    r = post(a, "/v1/fiscal/payments", payment, key)
+    assert r.status_code == 201, r.text
+    res = r.json()["resource"]
+    assert res["withholding_amount"] == "6000.00" and res["metadata"]["tax_aggregate"]["paid_before"] == "20000.00"
+    assert r.json()["compliance"]["evaluation"]["withholding"][0]["aggregate"]["not_deducted_before"] == "20000.00"
+    assert int(b.db.query_value("SELECT COUNT(*) FROM mez_mass_payment")) == payments + 1
+    balances = [b.get("/mass/v1/fiscal/accounts/%s/balance" % acc, headers=auth).json()["balance"]
+                for acc in (src, wht, dst)]
+    assert balances == ["60000.00", "6000.00", "34000.00"]
+
+
 def test_a_refused_connection_or_a_4xx_refusal_frees_the_key(zones):
     """Where the write certainly was not made, the intent is forgotten and the key may carry a corrected request:
     no connection (nothing was sent), or Mass refusing the request itself (4xx)."""

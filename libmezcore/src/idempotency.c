@@ -100,6 +100,20 @@ static mez_status_t judge_existing(apr_pool_t *p, mez_db_t *db, const mez_idem_s
     return MEZ_OK;
 }
 
+mez_status_t mez_idem_answer(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
+                             int *status, const char **body, mez_problem_t *pb)
+{
+    const char *c[2];
+    int found = 0;
+    mez_status_t rv = mez_db_query_row(p, db, c, 2, &found,
+                                       "SELECT status, response FROM mez_idempotency WHERE " PK_WHERE
+                                       " AND state = 'completed'", pb, scope->zone_id, scope->principal, scope->route,
+                                       key, NULL);
+    *status = found && c[0] ? atoi(c[0]) : 0;
+    *body = found ? c[1] : NULL;
+    return rv;
+}
+
 mez_status_t mez_idem_begin(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
                             const char *request_digest, apr_time_t now, apr_interval_time_t lease,
                             mez_idem_result_t *res, mez_problem_t *pb)

@@ -32,6 +32,10 @@
  *   GET  /v1/fiscal/payments                  {payments[], count, has_more, next_cursor?}: payments oldest first
  *        (created_at, payment_id), filtered by status, account, entity, destination type and creation time; with
  *        status=processing, the settlement queue. See mass_payment_list.c.
+ *   GET  /v1/fiscal/{entity_id}/payment-aggregate   {entity_id, payee, aggregate, tax_year, currency,
+ *        gross_amount, payment_count} (payee, aggregate, tax_year, currency required): what the entity has paid the
+ *        payee in the tax year under a withholding aggregate (a threshold on the aggregate paid to the payee), for
+ *        the zone that judges its next payment; see mass_payment_aggregate.c.
  *   POST /v1/fiscal/accounts/{id}/status      {status: active|frozen|closed, reason?} -> 200 TreasuryAccount. Frozen
  *        and closed accounts neither pay nor receive; only an empty account (no balance, no hold) closes, for good.
  *   POST /v1/fiscal/payments/{id}/settle      {reference, settled_at?} -> 200 Payment (settled): the bank or the
@@ -539,5 +543,7 @@ mez_status_t mez_mass_fiscal_handle(mez_mass_call_t *c)
         return post ? mez_fiscal_payment_return(c, cap[0]) : mez_mass_no_route(c, 1);
     if (mez_mass_path_match(c->p, path, "/v1/fiscal/*/tax-events", cap, 1))
         return get ? tax_events(c, cap[0]) : mez_mass_no_route(c, 1);
+    if (mez_mass_path_match(c->p, path, "/v1/fiscal/*/payment-aggregate", cap, 1))
+        return get ? mez_fiscal_payment_aggregate(c, cap[0]) : mez_mass_no_route(c, 1);
     return mez_mass_no_route(c, 0);
 }

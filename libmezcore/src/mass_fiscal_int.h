@@ -117,6 +117,34 @@ mez_status_t mez_fiscal_payment_list(mez_mass_call_t *c);
 /* Route handlers in mass_payment_outcome.c: a processing payment settled or returned. */
 mez_status_t mez_fiscal_payment_settle(mez_mass_call_t *c, const char *payment_id);
 mez_status_t mez_fiscal_payment_return(mez_mass_call_t *c, const char *payment_id);
+/* Withholding aggregates, in mass_payment_aggregate.c (see there): what a payment adds to when a threshold is on
+ * the aggregate paid to the payee in the tax year. */
+typedef struct mez_fiscal_tax_aggregate_t {
+    const char *aggregate;        /* NULL: the payment names none */
+    const char *tax_year;
+    int64_t paid_before;          /* minor units: what the zone judged the payment on */
+} mez_fiscal_tax_aggregate_t;
+/* metadata.tax_aggregate {aggregate, tax_year, paid_before} of a payment in a currency with that exponent: 1 when
+ * acceptable (ta->aggregate NULL when absent), 0 after refusing (request.*, fiscal.invalid_tax_year,
+ * fiscal.invalid_amount at its member). */
+int mez_fiscal_get_tax_aggregate(mez_mass_call_t *c, const json_t *meta, int exponent,
+                                 mez_fiscal_tax_aggregate_t *ta);
+/* Locks the payer's entity row for the rest of the transaction (PostgreSQL; SQLite's write lock is held already),
+ * before its payments are added up; *found 0 when the store has no such entity. */
+mez_status_t mez_fiscal_aggregate_lock(mez_mass_call_t *c, const char *entity_id, int *found);
+/* The gross (minor units) and count of payer's payments to payee under aggregate in tax_year in currency that have
+ * not failed, but except_payment (NULL: none). */
+mez_status_t mez_fiscal_aggregate_sum(mez_mass_call_t *c, const char *payer, const char *payee,
+                                      const char *aggregate, const char *tax_year, const char *currency,
+                                      const char *except_payment, int64_t *gross, int64_t *count);
+/* After payment_id is written: whether ta->paid_before is what the store holds besides it; *ok 0 after refusing,
+ * 409 fiscal.aggregate_changed. */
+mez_status_t mez_fiscal_aggregate_check(mez_mass_call_t *c, const mez_fiscal_tax_aggregate_t *ta, const char *payer,
+                                        const char *payee, const char *currency, int exponent,
+                                        const char *payment_id, int *ok);
+/* GET /v1/fiscal/{entity_id}/payment-aggregate. */
+mez_status_t mez_fiscal_payment_aggregate(mez_mass_call_t *c, const char *entity_id);
+
 /* POST /v1/fiscal/reporting/generate, in mass_tax_report.c. */
 mez_status_t mez_fiscal_tax_report(mez_mass_call_t *c);
 

@@ -21,6 +21,13 @@
  *    that "withholding" account in the same ledger transaction, answers withholding_amount/net_amount (and
  *    withholding_details when the statute is named), and records a "withholding_deduction" TaxEvent for the payer's
  *    entity (GET /v1/fiscal/{entity_id}/tax-events). Without it nothing is withheld (withholding_amount "0...").
+ *  - A withholding threshold on the aggregate paid to the payee in the tax year: the zone names what the payment
+ *    adds to in metadata.tax_aggregate {aggregate, tax_year, paid_before} (paid_before: what the payer had paid the
+ *    payee under it, as the zone read it from GET /v1/fiscal/{entity_id}/payment-aggregate and judged the payment
+ *    on). The store records the aggregate and the tax year with the payer and payee (mez_mass_payee_ref; 422
+ *    fiscal.payee_unidentified at /destination/bank_details for a payee it cannot recognise again), and refuses
+ *    the payment, 409 fiscal.aggregate_changed, when paid_before is no longer what it holds: another payment was
+ *    recorded meanwhile (mass_payment_aggregate.c).
  *  - The body's idempotency_key (a UUID, unique per source account) returns the first payment again for the same
  *    request (422 fiscal.idempotency_key_reused for another, as a reused Idempotency-Key header is); the Idempotency-Key header works as for every write.
  * POST /v1/fiscal/accounts/{id}/deposits (extension) {amount, currency, reference, source?} -> 201
@@ -278,6 +285,8 @@ mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c)
     const char *account_ids[3];
     int known[3] = { 0 }, nids = 0, at_dest = 0, at_w = 0;
     withholding_t w = { 0 };
+    mez_fiscal_tax_aggregate_t ta;
+    const char *payee_ref = NULL;
     mez_ledger_line_t lines[3];
     int exponent, nlines = 0, failed = -1, n = 0, ok = 0, internal;
     int64_t gross = 0, net;
@@ -296,12 +305,23 @@ mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c)
         || (override && !check_override(c, override))
         || !mez_mass_get_string(c, b, "", "idempotency_key", 0, 36, &key)
         || !mez_mass_get_object(c, b, "", "metadata", 0, &meta)
-        || !get_withholding(c, meta, gross, exponent, override, &w))
+        || !get_withholding(c, meta, gross, exponent, override, &w)
+        || !mez_fiscal_get_tax_aggregate(c, meta, exponent, &ta))
         return MEZ_OK;
     if (key && !is_uuid(key))
         return mez_mass_refuse(c, 422, "fiscal.invalid_idempotency_key", "/idempotency_key",
                                "idempotency_key must be a UUID, not '%s'", key);
     internal = !strcmp(dtype, "internal_account");
+    /* A payment the zone judged on what its payer already paid the payee: the payer's entity is locked before its
+     * accounts (mass_payment_aggregate.c says why), so that what the payment is checked against below cannot
+     * change until it commits. An unknown source is refused below as for any payment. */
+    if (ta.aggregate) {
+        int found = 0, held = 0;
+        if ((rv = mez_fiscal_account_load(c, source_id, &src, &found)) != MEZ_OK)
+            return rv;
+        if (found && src.entity_id && (rv = mez_fiscal_aggregate_lock(c, src.entity_id, &held)) != MEZ_OK)
+            return rv;
+    }
 
     /* The accounts: entity accounts, active, in the payment's currency, all different. They are read and locked
      * together (one round trip on PostgreSQL; none of the reads depends on another) and checked in this order. */
@@ -346,6 +366,13 @@ mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c)
                                    src.entity_id ? src.entity_id : "(none)");
     }
 
+    if (ta.aggregate && !(payee_ref = mez_mass_payee_ref(c->p, dest, internal ? dst.entity_id : NULL)))
+        return mez_mass_refuse(c, 422, "fiscal.payee_unidentified", "/destination/bank_details",
+                               "the payment adds to what its payer paid this payee in the tax year "
+                               "(metadata.tax_aggregate), so the payee must be one the treasury recognises when it is "
+                               "paid again: bank_details.iban, account_number, or beneficiary_zone_id with "
+                               "beneficiary_account_id");
+
     /* The payment document, complete before any money moves. */
     payment_id = mez_mass_new_id(c->p, "pay_");
     net = gross - w.amount;
@@ -386,15 +413,23 @@ mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c)
     text = mez_mass_doc_text(c, doc);
     digest = body_digest(c);
     /* With a body key, the row goes in first: a concurrent repeat waits on the unique index, then finds it. */
-    rv = mez_db_execv(c->p, c->db, &n,
-                      "INSERT INTO mez_mass_payment (payment_id, source_account_id, destination_type, "
-                      "destination_account_id, currency, gross_amount, withholding_amount, status, idempotency_key, "
-                      "request_digest, doc, created_at, updated_at, zone_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, "
-                      "%s, %s, %s, %s, %s, %s) ON CONFLICT (source_account_id, idempotency_key) DO NOTHING",
-                      c->pb, payment_id, source_id, dtype, internal ? dest_id : MEZ_DB_NULL, currency,
-                      i64(c->p, gross), i64(c->p, w.amount), internal ? "settled" : "processing",
-                      key ? key : MEZ_DB_NULL, digest, text ? text : "{}", now, now,
-                      mez_fiscal_payment_zone(c) ? mez_fiscal_payment_zone(c) : MEZ_DB_NULL, NULL);
+    {
+        const char *args[] = { payment_id, source_id, dtype, internal ? dest_id : MEZ_DB_NULL, currency,
+                               i64(c->p, gross), i64(c->p, w.amount), internal ? "settled" : "processing",
+                               key ? key : MEZ_DB_NULL, digest, text ? text : "{}", now, now,
+                               mez_fiscal_payment_zone(c) ? mez_fiscal_payment_zone(c) : MEZ_DB_NULL,
+                               ta.aggregate && src.entity_id ? src.entity_id : MEZ_DB_NULL,
+                               ta.aggregate ? payee_ref : MEZ_DB_NULL, ta.aggregate ? ta.aggregate : MEZ_DB_NULL,
+                               ta.aggregate ? ta.tax_year : MEZ_DB_NULL };
+        rv = mez_db_exec_array(c->p, c->db, &n,
+                               "INSERT INTO mez_mass_payment (payment_id, source_account_id, destination_type, "
+                               "destination_account_id, currency, gross_amount, withholding_amount, status, "
+                               "idempotency_key, request_digest, doc, created_at, updated_at, zone_id, "
+                               "payer_entity_id, payee_ref, tax_aggregate, tax_year) VALUES (%s, %s, %s, %s, %s, %s, "
+                               "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (source_account_id, "
+                               "idempotency_key) DO NOTHING",
+                               (int)(sizeof(args) / sizeof(args[0])), args, c->pb);
+    }
     if (rv != MEZ_OK || n != 1) {
         const char *col[3];
         int found = 0;
@@ -413,6 +448,17 @@ mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c)
                                    "idempotency_key %s was already used for another payment from %s", key ? key : "",
                                    source_id);
         return mez_mass_answer(c, 201, mez_mass_doc_parse(c, col[1]));
+    }
+    /* Checked once the row is in (a repeat of this request under its idempotency_key was answered above with the
+     * first payment, which the figures already include): the rest is what the zone judged it on, or it is refused
+     * and rolled back. */
+    if (ta.aggregate) {
+        int same = 0;
+        if ((rv = mez_fiscal_aggregate_check(c, &ta, src.entity_id, payee_ref, currency, exponent, payment_id,
+                                             &same)) != MEZ_OK || !same) {
+            json_decref(doc);
+            return rv;
+        }
     }
 
     lines[nlines++] = (mez_ledger_line_t){ source_id, -gross };

@@ -91,9 +91,13 @@ mez_status_t mez_orch_licence_transition_write(orch_t *o);
 const orch_op_t *mez_orch_op_find(const char *name);
 
 /* A Mass call through the zone's gateway (sovereign store in this transaction, or remote). A refusal is
- * returned as a problem (MEZ_EINVAL with the primitive's status, code, pointer), an answer as resp. */
+ * returned as a problem (MEZ_EINVAL with the primitive's status, code, pointer), an answer as resp. A read's path
+ * may end in "?<query>" (its values percent-encoded: mez_orch_query_escape). */
 mez_status_t mez_orch_mass(orch_t *o, const char *method, const char *path, const json_t *body,
                            const char *key_suffix, mez_mass_response_t *resp);
+/* The Idempotency-Key the operation's own Mass write carries when its primitive is a remote Mass (derived from the
+ * caller's key: orchestrate.c, mass_key), NULL otherwise: a resumed request may have made that write already. */
+const char *mez_orch_remote_mass_key(orch_t *o);
 /* GET path and return its document (pool-owned); a 404 becomes a 422 "<what>.unknown" at pointer. */
 mez_status_t mez_orch_mass_get(orch_t *o, const char *path, const char *what, const char *pointer,
                                json_t **doc);
@@ -107,6 +111,8 @@ void mez_orch_screen(orch_t *o, const char *name, const char *pointer);
  * at pointer when nothing is left of it once normalised, request.name_too_long when longer than
  * MEZ_TENSOR_NAME_MAX characters. Names given to mez_orch_screen are checked alike. */
 mez_status_t mez_orch_screenable(orch_t *o, const char *name, const char *pointer);
+/* v percent-encoded for a query: every byte but RFC 3986's unreserved ones (orchestrate_read.c). */
+const char *mez_orch_query_escape(apr_pool_t *p, const char *v);
 /* A string member of the body (borrowed), or NULL. */
 const char *mez_orch_str(const json_t *obj, const char *name);
 

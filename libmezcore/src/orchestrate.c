@@ -106,6 +106,11 @@ static const char *mass_key(orch_t *o, const char *suffix)
                         b[11], b[12], b[13], b[14], b[15]);
 }
 
+const char *mez_orch_remote_mass_key(orch_t *o)
+{
+    return is_remote(o) && o->req->idempotency_key ? mass_key(o, NULL) : NULL;
+}
+
 /* 1 when a write's outcome says Mass certainly did not make it: the request never reached Mass (no connection,
  * or refused here before it was sent), or Mass refused it with a 4xx about the request itself. Not a 408 (Mass
  * gave up waiting, its work may go on) and not an idempotency refusal (in progress, or the key already used: a
@@ -125,7 +130,9 @@ static int certainly_not_written(mez_status_t rv, const mez_mass_response_t *res
 mez_status_t mez_orch_mass(orch_t *o, const char *method, const char *path, const json_t *body,
                            const char *key_suffix, mez_mass_response_t *resp)
 {
-    mez_mass_request_t req = { method, path, NULL, body, NULL };
+    const char *q = strchr(path, '?');
+    mez_mass_request_t req = { method, q ? apr_pstrndup(o->p, path, (apr_size_t)(q - path)) : path, q ? q + 1 : NULL,
+                               body, NULL };
     mez_status_t rv;
 
     if (strcmp(method, "GET") && o->req->idempotency_key && !(req.idempotency_key = mass_key(o, key_suffix)))

@@ -516,9 +516,85 @@ static mez_status_t account_owner(orch_t *o, const char *account_id, const char 
     return mez_orch_entity(o, mez_orch_str(*acc, "entity_id") ? mez_orch_str(*acc, "entity_id") : "", pointer, ent);
 }
 
+/* What a payment adds to, when a withholding row of its type is judged on the aggregate paid to the payee in the tax
+ * year (a pack's threshold.aggregate: s. 153(1)(a), (b)): payment_prepare reads what was paid before, the
+ * evaluation is given it, and payment_amend tells the treasury what the payment was judged on. */
+typedef struct {
+    const char *aggregate, *tax_year, *paid_before;
+} payment_aggregate_t;
+
+/* The payer's earlier payments to this payee in the tax year under the aggregate the payment's withholding rows
+ * are judged on, read from the treasury (GET /v1/fiscal/{entity_id}/payment-aggregate: its gross, payments that did
+ * not fail) and given to the evaluation as action.figures.<aggregate>. A write is never judged without it: the
+ * caller cannot state it (the compliance envelope has no figures), and a payee the treasury could not recognise
+ * when paid again is refused, since its aggregate could never be known. The tax year is the zone's (zone.yaml
+ * tax_year_start, on its calendar), as for the withholding's tax event. With the zone's own store the read locks
+ * the payer's entity row until the payment commits, so a concurrent payment of the payer waits and is judged with
+ * this one; with a remote one the treasury refuses a payment whose figure changed meanwhile (409
+ * fiscal.aggregate_changed, mass_payment_aggregate.c). */
+static mez_status_t payment_aggregate(orch_t *o, json_t *act, const json_t *dest, const char *payee_entity,
+                                      const char *currency)
+{
+    const char *ptype = mez_orch_str(act, "payment_type"), *payee, *path, *gross, *key;
+    const mez_tensor_aggregate_t *ag = NULL;
+    apr_array_header_t *ags;
+    mez_mass_response_t resp = { 0 };
+    payment_aggregate_t *st;
+    mez_status_t rv;
+
+    if (!ptype)
+        return MEZ_OK;
+    ags = mez_tensor_withholding_aggregates(o->p, o->z->tensor_index, o->z->zone_id, ptype, o->date);
+    for (int i = 0; i < ags->nelts; i++) {
+        const mez_tensor_aggregate_t *a = &APR_ARRAY_IDX(ags, i, mez_tensor_aggregate_t);
+        if (strcmp(a->currency, currency))
+            continue;   /* a limit in another currency is not judged at all (the tensor says so) */
+        if (ag && strcmp(ag->name, a->name))
+            return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "compliance.withholding_unsupported",
+                               "/compliance/payment_type", "the withholding rows of payment type %s in force judge it "
+                               "on two aggregates of earlier payments (%s, %s): the zone cannot tell which one this "
+                               "payment adds to", ptype, ag->name, a->name);
+        ag = a;
+    }
+    if (!ag)
+        return MEZ_OK;
+    if (!(payee = mez_mass_payee_ref(o->p, dest, payee_entity)))
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "compliance.payee_unidentified", "/destination/bank_details",
+                           "s. %s withholds once the payments to a payee reach a limit in aggregate during the tax "
+                           "year, so the payee must be one the treasury recognises when it is paid again: give "
+                           "bank_details.iban, or account_number with swift_bic", ag->section);
+    st = apr_pcalloc(o->p, sizeof(*st));
+    st->aggregate = ag->name;
+    st->tax_year = mez_tax_year_of(o->p, o->z->tax_year_start, ag->valid_to, o->date);
+    /* A remote treasury leaves out the payment this request's own key made there, if an earlier attempt made it:
+     * resumed, the payment is judged on what it was judged on then, and so is the same request again, which Mass
+     * answers with its first answer (a request judged on a figure that includes itself would be another request,
+     * refused as a reused key, and never completed). */
+    key = mez_orch_remote_mass_key(o);
+    path = apr_pstrcat(o->p, "/v1/fiscal/", o->owner_entity, "/payment-aggregate?payee=",
+                       mez_orch_query_escape(o->p, payee), "&aggregate=", mez_orch_query_escape(o->p, ag->name),
+                       "&tax_year=", st->tax_year, "&currency=", mez_orch_query_escape(o->p, currency),
+                       key ? "&except_key=" : "", key ? mez_orch_query_escape(o->p, key) : "", NULL);
+    if ((rv = mez_orch_mass(o, "GET", path, NULL, NULL, &resp)) != MEZ_OK) {
+        if (rv == MEZ_EINVAL && resp.status == 404)
+            mez_problem(o->pb, o->p, MEZ_EIO, 502, "mass.unexpected_answer", NULL,
+                        "the fiscal primitive does not answer GET /v1/fiscal/{entity_id}/payment-aggregate, which s. %s "
+                        "needs to judge this payment: a remote treasury must be a mez store", ag->section);
+        return rv == MEZ_EINVAL && resp.status == 404 ? MEZ_EIO : rv;
+    }
+    gross = mez_orch_str(resp.body, "gross_amount");
+    if (!gross || !*gross || strspn(gross, "0123456789.") != strlen(gross))
+        return mez_problem(o->pb, o->p, MEZ_EIO, 502, "mass.unexpected_answer", NULL,
+                           "the fiscal primitive's payment aggregate has no gross_amount");
+    st->paid_before = gross;
+    json_object_set_new(act, "figures", json_pack("{s:{s:s,s:s}}", ag->name, "amount", gross, "currency", currency));
+    o->op_state = st;
+    return MEZ_OK;
+}
+
 static mez_status_t payment_prepare(orch_t *o)
 {
-    const char *source, *amount, *currency, *ptype, *dtype, *dzone;
+    const char *source, *amount, *currency, *ptype, *dtype, *dzone, *payee_entity = NULL;
     int cross;
     const json_t *dest = json_object_get(o->body, "destination");
     json_t *acc, *payer, *subject, *counterparty = NULL, *act;
@@ -539,6 +615,13 @@ static mez_status_t payment_prepare(orch_t *o)
         return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.not_allowed", "/metadata/withholding",
                            "what a payment withholds is decided by the zone's law (the compliance evaluation), not "
                            "by the request: leave out metadata.withholding");
+    /* Nor what it adds to for a threshold on the aggregate paid to the payee (payment_aggregate): the treasury would
+     * count it towards a limit the zone never judged it under. */
+    if (json_object_get(json_object_get(o->body, "metadata"), "tax_aggregate"))
+        return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "request.not_allowed", "/metadata/tax_aggregate",
+                           "what a payment adds to for a withholding threshold on the aggregate paid to the payee is "
+                           "the zone's to record (from its law and the treasury's records): leave out "
+                           "metadata.tax_aggregate");
     if ((rv = need_string(o, dest, "/destination", "type", &dtype)) != MEZ_OK
         || (rv = bank_ids(o, json_object_get(dest, "bank_details"), "/destination/bank_details")) != MEZ_OK
         || (rv = account_owner(o, source, "/source_account_id", &acc, &payer)) != MEZ_OK)
@@ -552,6 +635,7 @@ static mez_status_t payment_prepare(orch_t *o)
             || (rv = party(o, "counterparty", mez_orch_str(payee, "entity_id"), mez_orch_str(payee, "legal_name"),
                            entity_class_of(mez_orch_str(payee, "entity_type")), &counterparty)) != MEZ_OK)
             return rv;
+        payee_entity = mez_orch_str(payee, "entity_id");
     } else {
         const char *bn = mez_orch_str(json_object_get(dest, "bank_details"), "beneficiary_name");
         if (!bn)
@@ -591,6 +675,8 @@ static mez_status_t payment_prepare(orch_t *o)
     json_object_set_new(act, "amount", json_pack("{s:s,s:s}", "amount", amount, "currency", currency));
     if (cross && dzone)
         json_object_set_new(act, "destination_jurisdiction", json_string(dzone));
+    if ((rv = payment_aggregate(o, act, dest, payee_entity, currency)) != MEZ_OK)
+        return rv;
     json_object_set(o->action_doc, "subject", subject);
     json_object_set(o->action_doc, "counterparty", counterparty);
     screen_bank_details(o, json_object_get(dest, "bank_details"), "/destination/bank_details", 0, 0);
@@ -621,11 +707,23 @@ static int withholding_undecided(const json_t *r)
     return 0;
 }
 
+/* metadata, made when the request has none. */
+static json_t *payment_metadata(orch_t *o)
+{
+    json_t *meta = json_object_get(o->body, "metadata");
+    if (!json_is_object(meta)) {
+        meta = json_object();
+        json_object_set_new(o->body, "metadata", meta);
+    }
+    return meta;
+}
+
 static mez_status_t payment_amend(orch_t *o)
 {
     const json_t *lines = json_object_get(o->result, "withholding"), *w;
     const char *account = o->compliance ? mez_orch_str(o->compliance, "withholding_account_id") : NULL, *amount;
     const char *statute = NULL;
+    const payment_aggregate_t *ag = o->op_state;
     const json_t *r;
     json_t *meta;
     int exponent;
@@ -634,11 +732,18 @@ static mez_status_t payment_amend(orch_t *o)
      * type in force, or the amount outside its threshold while another row reaches it: a Rs 5 million sukuk
      * return under the "up to Rs 1 million" row). Paying it would withhold nothing, with the tax left pending; the
      * calculation refuses the same facts (withholding.rule_not_applicable), and so does the payment. */
-    json_array_foreach(json_object_get(json_object_get(json_object_get(o->result, "domains"), "tax"), "reasons"), i, r)
+    json_array_foreach(json_object_get(json_object_get(json_object_get(o->result, "domains"), "tax"), "reasons"), i, r) {
         if (!strcmp(mez_orch_str(r, "code") ? mez_orch_str(r, "code") : "", "selected_rule_not_applicable"))
             return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "compliance.withholding_rule_not_applicable",
                                "/compliance/withholding_rule", "withholding_rule '%s' does not govern this payment: %s",
                                mez_orch_str(r, "withholding_rule"), mez_orch_str(r, "detail"));
+        /* payment_aggregate gives every aggregate the payment's rows are judged on; a row judged without it would
+         * be the payment judged alone, the under-withholding the aggregate exists to stop. Never paid so. */
+        if (!strcmp(mez_orch_str(r, "code") ? mez_orch_str(r, "code") : "", "aggregate_not_given"))
+            return mez_problem(o->pb, o->p, MEZ_EINTERNAL, 500, "orchestrate.aggregate_missing", NULL,
+                               "the payment was judged without what its payer already paid the payee under %s: "
+                               "nothing was paid", mez_orch_str(r, "aggregate"));
+    }
     /* Withholding is a duty of the payer the law imposes, not an option: where the zone cannot say what the law
      * withholds (the payee's filer status not given, rows that the facts do not choose between, or no rate card
      * in force on the payment's date), a production zone does not move the money with nothing withheld. */
@@ -656,6 +761,12 @@ static mez_status_t payment_amend(orch_t *o)
                                "the zone's law withholds from this payment but does not settle what, and this zone "
                                "(MezMode production) moves no money until it does: %s", why);
     }
+    /* Whatever it withholds, the payment adds to the aggregate it was judged on, with the figure it was judged on,
+     * which the treasury checks is still what it holds (mass_payment_aggregate.c). */
+    if (ag)
+        json_object_set_new(payment_metadata(o), "tax_aggregate",
+                            json_pack("{s:s,s:s,s:s}", "aggregate", ag->aggregate, "tax_year", ag->tax_year,
+                                      "paid_before", ag->paid_before));
     if (!json_array_size(lines))
         return MEZ_OK;
     if (json_array_size(lines) > 1)
@@ -678,11 +789,7 @@ static mez_status_t payment_amend(orch_t *o)
                            "/compliance/withholding_account_id",
                            "tax is withheld from this payment (s. %s, %s %%): name the payer's withholding account "
                            "it goes to", mez_orch_str(w, "section"), mez_orch_str(w, "rate"));
-    meta = json_object_get(o->body, "metadata");
-    if (!json_is_object(meta)) {
-        meta = json_object();
-        json_object_set_new(o->body, "metadata", meta);
-    }
+    meta = payment_metadata(o);
     /* The statute by name (the lawpack's title), so that the payer's TaxEvent carries its legal basis and a tax
      * report can break the year down by statute and section; only a row citing a lawpack names one (a source's
      * title is not a statute), and the treasury takes at most 256 characters. */

@@ -6,6 +6,7 @@
 #include <apr_strings.h>
 #include "mez/json.h"
 #include "mez/orchestrate.h"
+#include "orch_int.h"
 
 mez_status_t mez_orch_id_check(apr_pool_t *p, const char *id, const char *pointer, mez_problem_t *pb)
 {
@@ -44,7 +45,7 @@ const char *const mez_orch_payment_list_params[] = { "status", "account_id", "en
                                                      "created_after", "created_before", "limit", "cursor", NULL };
 
 /* v percent-encoded for a query: every byte but RFC 3986's unreserved ones (an offset's '+' becomes %2B). */
-static const char *query_escape(apr_pool_t *p, const char *v)
+const char *mez_orch_query_escape(apr_pool_t *p, const char *v)
 {
     static const char hex[] = "0123456789ABCDEF";
     char *out = apr_palloc(p, strlen(v) * 3 + 1), *o = out;
@@ -75,7 +76,7 @@ mez_status_t mez_orch_payment_list_query(apr_pool_t *p, apr_table_t *q, const ch
         if (!strcmp(*n, "entity_id") && scope && (!v || *v))
             v = scope;
         if (v)
-            out = apr_pstrcat(p, out, *out ? "&" : "", *n, "=", query_escape(p, v), NULL);
+            out = apr_pstrcat(p, out, *out ? "&" : "", *n, "=", mez_orch_query_escape(p, v), NULL);
     }
     *query = out;
     return MEZ_OK;

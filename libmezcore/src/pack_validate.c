@@ -634,9 +634,76 @@ static void check_base_amount(vctx_t *v, const json_t *row, const char *ptr, con
 
 static void after_withholding_rate(vctx_t *v, const json_t *row, const char *ptr)
 {
-    const json_t *rates = json_object_get(row, "rates");
+    const json_t *rates = json_object_get(row, "rates"), *thr = json_object_get(row, "threshold");
+    const char *aggregate = str_member(thr, "aggregate"), *applies = str_member(thr, "applies");
+    const char *ap = mez_pointer_join(v->p, mez_pointer_join(v->p, ptr, "threshold"), "aggregate");
     after_dated(v, row, ptr);
     check_base_amount(v, row, ptr, str_member(rates, "filer"), str_member(rates, "non_filer"));
+    if (!aggregate)
+        return;
+    /* "Except where the payment is less than Rs 30,000 in aggregate": the aggregate excepts payments below a
+     * lower limit; an upper limit on a sum that only grows through the year would stop applying mid-year. */
+    if (applies && strcmp(applies, "above") && strcmp(applies, "at_or_above"))
+        err(v, "pack.invalid_value", ap, "an aggregate limit is one the year's payments reach from below: applies "
+            "must be above or at_or_above, not %s", applies);
+    /* A band's limits are already on a figure for the whole year (basis), and its base_amount taxes the part below
+     * the limit, which an aggregate of earlier payments is not part of. */
+    if (json_object_get(row, "base_amount"))
+        err(v, "pack.invalid_value", ap, "a band of a progressive table (base_amount) is not judged on an aggregate of "
+            "payments: its limits are on the figure its basis names");
+}
+
+/* The rows that name one aggregate add up one figure: the payments to a payee under one provision of the law (the
+ * goods of s. 153(1)(a), rice and toll manufacturing among them), in one currency. So they share their section and
+ * their threshold's currency, and a payment type adds to one aggregate (else which figure a payment grows would be
+ * the payee class's or the date's to say). A band of a progressive table (a row of its section, payment type and
+ * payee class has base_amount) is not judged on an aggregate either. */
+static void check_aggregates(vctx_t *v, const json_t *root)
+{
+    const json_t *rows = json_object_get(root, "withholding_rates"), *row;
+    apr_hash_t *first = apr_hash_make(v->p), *of_type = apr_hash_make(v->p), *banded = apr_hash_make(v->p);
+    size_t i;
+    json_array_foreach(rows, i, row) {
+        const char *sec = str_member(row, "section"), *pt = str_member(row, "payment_type");
+        const char *cls = str_member(row, "payee_class");
+        if (sec && pt && cls && json_object_get(row, "base_amount"))
+            apr_hash_set(banded, apr_pstrcat(v->p, sec, "\x1f", pt, "\x1f", cls, NULL), APR_HASH_KEY_STRING, "");
+    }
+    json_array_foreach(rows, i, row) {
+        const json_t *thr = json_object_get(row, "threshold"), *other;
+        const char *name = str_member(thr, "aggregate"), *sec = str_member(row, "section");
+        const char *pt = str_member(row, "payment_type"), *cls = str_member(row, "payee_class");
+        const char *cur = str_member(thr, "currency"), *seen;
+        const char *ap = mez_pointer_join(v->p, mez_pointer_join(v->p, mez_pointer_index(v->p, "/withholding_rates", i),
+                                                                  "threshold"), "aggregate");
+        size_t j;
+        if (!name || !sec || !pt)
+            continue;
+        if (cls && !json_object_get(row, "base_amount")
+            && apr_hash_get(banded, apr_pstrcat(v->p, sec, "\x1f", pt, "\x1f", cls, NULL), APR_HASH_KEY_STRING))
+            err(v, "pack.invalid_value", ap, "this row is a band of the progressive table of s. %s (%s, %s): a band is "
+                "not judged on an aggregate of payments", sec, pt, cls);
+        if ((seen = apr_hash_get(of_type, pt, APR_HASH_KEY_STRING)) && strcmp(seen, name))
+            err(v, "pack.invalid_value", ap, "payment type %s already adds to the aggregate %s: a payment adds to one "
+                "aggregate, not to %s as well", pt, seen, name);
+        else if (!seen)
+            apr_hash_set(of_type, pt, APR_HASH_KEY_STRING, name);
+        if (!(other = apr_hash_get(first, name, APR_HASH_KEY_STRING))) {
+            apr_hash_set(first, name, APR_HASH_KEY_STRING, row);
+            continue;
+        }
+        for (j = 0; json_array_get(rows, j) != other; j++)
+            ;
+        if (strcmp(sec, str_member(other, "section") ? str_member(other, "section") : ""))
+            err(v, "pack.invalid_value", ap, "the aggregate %s adds up payments under s. %s (/withholding_rates/%"
+                APR_SIZE_T_FMT "); this row is of s. %s: one aggregate is the payments under one provision", name,
+                str_member(other, "section"), j, sec);
+        else if (cur && str_member(json_object_get(other, "threshold"), "currency")
+                 && strcmp(cur, str_member(json_object_get(other, "threshold"), "currency")))
+            err(v, "pack.invalid_value", ap, "the aggregate %s is in %s (/withholding_rates/%" APR_SIZE_T_FMT
+                "); this row's threshold is in %s", name, str_member(json_object_get(other, "threshold"), "currency"),
+                j, cur);
+    }
 }
 
 static void after_tax_rate(vctx_t *v, const json_t *row, const char *ptr)
@@ -780,6 +847,7 @@ static void after_pack(vctx_t *v, const json_t *root, const char *ptr)
     size_t i, j, n = json_is_array(regs) ? json_array_size(regs) : 0;
     (void)ptr;
 
+    check_aggregates(v, root);
     json_array_foreach(regs, i, row) {
         const char *id = str_member(row, "id"), *parent = str_member(row, "parent_authority");
         if (id && parent)
@@ -894,6 +962,16 @@ static const field_t limit_fields[] = {
 };
 static const table_t limit_table = { "amount", limit_fields, IDS_NONE, after_amount };
 
+/* A withholding rate's limit may be on the aggregate paid to the payee in the tax year (aggregate: the name of that
+ * figure, which the rows of one provision share) rather than on the payment alone. */
+static const field_t wht_limit_fields[] = {
+    MONEY_FIELDS,
+    { "applies", F_REQ, T_ENUM, applies_values },
+    { "aggregate", 0, T_SLUG, NULL },
+    { NULL, 0, 0, NULL }
+};
+static const table_t wht_limit_table = { "threshold", wht_limit_fields, IDS_NONE, after_amount };
+
 /* A tax rate's limit also says what it is measured on (taxable_income, revenue, ...). */
 static const field_t tax_limit_fields[] = {
     MONEY_FIELDS,
@@ -959,7 +1037,7 @@ static const field_t rate_fields[] = {
     { "payment_type", F_REQ, T_SLUG, NULL },
     { "payee_class", F_REQ, T_ENUM, payee_classes },
     { "rates", F_REQ, T_OBJECT, &rates_table },
-    { "threshold", 0, T_OBJECT, &limit_table },
+    { "threshold", 0, T_OBJECT, &wht_limit_table },
     { "base_amount", 0, T_OBJECT, &money_table },
     { "basis", 0, T_SLUG, NULL },
     { "final_tax", 0, T_BOOL, NULL },

@@ -510,6 +510,11 @@ const char *mez_db_for_update(const mez_db_t *db)
     return strcmp(db->driver_name, "pgsql") ? "" : " FOR UPDATE";
 }
 
+const char *mez_db_for_no_key_update(const mez_db_t *db)
+{
+    return strcmp(db->driver_name, "pgsql") ? "" : " FOR NO KEY UPDATE";
+}
+
 int mez_db_has_returning(const mez_db_t *db)
 {
     return !strcmp(db->driver_name, "pgsql");

@@ -35,6 +35,7 @@ static const char *str(const json_t *o, const char *name, const char *dflt)
  * the zone API's compliance member. */
 typedef struct {
     const char *payer, *ntn, *ntn_type, *filer, *amount, *currency, *type, *source, *destination, *date, *rule;
+    const json_t *figures;        /* compliance.figures: what the payer already paid the payee (action.figures) */
     int exponent;
 } request_t;
 
@@ -46,7 +47,7 @@ static mez_status_t read_request(calc_t *c, apr_time_t now, const struct mez_tz_
     static const char *const top[] = { "payer_entity_id", "payee_ntn", "amount", "currency", "payment_type",
                                        "source_jurisdiction", "destination_jurisdiction", "effective_date",
                                        "compliance", NULL };
-    static const char *const compliance_members[] = { "withholding_rule", NULL };
+    static const char *const compliance_members[] = { "withholding_rule", "figures", NULL };
     static const char *const payment_types[] = { "goods_payment", "service_fee", "dividend", "royalty",
                                                  "profit_on_debt", "rent", "salary", "commission", "contract_payment",
                                                  "capital_gains_settlement", "other", NULL };
@@ -69,7 +70,8 @@ static mez_status_t read_request(calc_t *c, apr_time_t now, const struct mez_tz_
         || !mez_mass_get_object(&mc, b, "", "compliance", MEZ_MASS_OPTIONAL, &comp)
         || (comp && (!mez_mass_check_object(&mc, comp, "/compliance", compliance_members)
                      || !mez_mass_get_string(&mc, comp, "/compliance", "withholding_rule", MEZ_MASS_OPTIONAL, 200,
-                                             &q->rule))))
+                                             &q->rule)
+                     || !mez_mass_get_object(&mc, comp, "/compliance", "figures", MEZ_MASS_OPTIONAL, &q->figures))))
         return mez_mass_refusal_problem(&mc, c->pb);
     if (q->date && !mez_mass_date_parse(q->date, NULL))
         return bad(c, "request.invalid_date", "/effective_date",
@@ -153,6 +155,18 @@ static const char *candidates(apr_pool_t *p, const json_t *rules)
 static mez_status_t undecided(calc_t *c, const request_t *q, const char *category, const json_t *tax)
 {
     const json_t *r;
+    /* Asked for rather than answered on this payment alone: "nothing withheld" for a payment below a limit on the
+     * year's payments to the payee is the answer that under-withholds when earlier payments bring it over. */
+    if ((r = reason_of(tax, "aggregate_not_given")))
+        return bad(c, "withholding.aggregate_needed",
+                   apr_pstrcat(c->p, "/compliance/figures/", str(r, "aggregate", ""), NULL),
+                   apr_psprintf(c->p, "s. %s withholds once the payments to a payee reach %s %s in aggregate during the "
+                                "tax year, which this payment of %s %s alone does not: give what the payer already "
+                                "paid this payee under it in the tax year as compliance.figures.%s {amount, currency} "
+                                "(\"0\" for nothing)", str(r, "section", "?"),
+                                str(json_object_get(r, "threshold"), "amount", "?"),
+                                str(json_object_get(r, "threshold"), "currency", ""), q->amount, q->currency,
+                                str(r, "aggregate", "")));
     if ((r = reason_of(tax, "ambiguous_rates")))
         return bad(c, "withholding.rule_needed", "/compliance/withholding_rule",
                    apr_psprintf(c->p, "several withholding rows of the zone's packs apply to a %s payment; name the "
@@ -186,6 +200,30 @@ static mez_status_t undecided(calc_t *c, const request_t *q, const char *categor
     return bad(c, "withholding.undetermined", NULL,
                apr_psprintf(c->p, "the zone's packs do not settle this withholding (%s): %s", str(r, "code", "no reason"),
                             str(r, "detail", "see the tax domain of POST /v1/compliance/evaluate")));
+}
+
+/* How a row judged on the aggregate paid to the payee in the tax year was judged, for its legal_basis entry (the
+ * contract's answer has no member for it): the figures, and on the payment that brings the aggregate to the limit
+ * the earlier payments nothing was deducted from. NULL for a row whose limit is on the payment alone. */
+static const char *aggregate_note(apr_pool_t *p, const json_t *row, int withheld)
+{
+    const json_t *ag = json_object_get(row, "aggregate"), *t = json_object_get(row, "threshold");
+    const char *limit = apr_psprintf(p, "%s %s %s", str(t, "applies", ""), str(t, "amount", ""), str(t, "currency", ""));
+    const char *before = str(ag, "not_deducted_before", NULL);
+    if (!ag)
+        return NULL;
+    if (!strcmp(str(ag, "judged_on", ""), "this_payment"))
+        return apr_psprintf(p, "Withheld: the threshold (%s) is on the payments to this payee in the tax year in "
+                            "aggregate, and this payment alone reaches it; what was paid before "
+                            "(compliance.figures.%s) was not given, so whether earlier payments went undeducted is not "
+                            "known.", limit, str(ag, "name", ""));
+    return apr_psprintf(p, "%s the payments to this payee under s. %s in the tax year, %s %s before this payment and %s "
+                        "with it, are %s the threshold in aggregate (%s).%s%s%s", withheld ? "Withheld from this "
+                        "payment's gross amount:" : "No deduction:", str(row, "section", "?"),
+                        str(ag, "paid_before", "?"), str(ag, "currency", ""), str(ag, "including_this_payment", "?"),
+                        withheld ? "at or past" : "below", limit, before ? " Nothing was deducted from the earlier "
+                        "payments (" : "", before ? apr_pstrcat(p, before, " ", str(ag, "currency", ""), NULL) : "",
+                        before ? "): the payer accounts for the tax on them." : "");
 }
 
 mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_zone_t *zone, apr_pool_t *p,
@@ -246,6 +284,10 @@ mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_z
         json_object_set_new(json_object_get(action, "counterparty"), "filer_status", json_string(q.filer));
     if (q.rule)
         json_object_set_new(json_object_get(action, "action"), "withholding_rule", json_string(q.rule));
+    /* What the payer already paid the payee (a threshold on the aggregate paid in the tax year), as the caller
+     * knows it: the tensor reads it as action.figures, and refuses it at its member. */
+    if (q.figures)
+        json_object_set_new(json_object_get(action, "action"), "figures", json_deep_copy(q.figures));
     /* A payee abroad: the payment path evaluates money leaving for another zone as a cross_border_transfer (the
      * only action that takes a destination; a payment given one was refused as tensor.unknown_field at a pointer
      * the request does not have), withheld as the zone's own law says. So is the calculation, so that it stays
@@ -258,8 +300,12 @@ mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_z
         json_object_set_new(act, "destination_jurisdiction", json_string(q.destination));
     }
     if ((rv = mez_tensor_evaluate_detail(p, z->tensor_index, action, &eo, MEZ_TENSOR_DETAIL_FULL, &result, NULL,
-                                         pb)) != MEZ_OK)
+                                         pb)) != MEZ_OK) {
+        /* The only member of the action the request gives as it is: its pointer is the request's. */
+        if (pb->pointer && !strncmp(pb->pointer, "/action/figures", 15))
+            pb->pointer = apr_pstrcat(p, "/compliance/figures", pb->pointer + 15, NULL);
         return rv;          /* result is p's (mez_tensor_evaluate) */
+    }
     tax = json_object_get(json_object_get(result, "domains"), "tax");
     lines = json_object_get(result, "withholding");
 
@@ -278,7 +324,7 @@ mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_z
                                str(line, "amount", "?"), q.currency);
         }
         rate = mez_tax_rate_fraction(p, str(line, "rate", "0"));
-        json_array_append_new(legal, basis(p, zone, line, rate, NULL));
+        json_array_append_new(legal, basis(p, zone, line, rate, aggregate_note(p, line, 1)));
         /* A band of a progressive table: its rate is the marginal one; the rate withheld is the effective one. */
         if (json_is_true(json_object_get(line, "progressive")))
             rate = mez_mass_decimal_format(p, (__int128)w * 1000000 / g, 6);
@@ -289,9 +335,11 @@ mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_z
             const json_t *t = json_object_get(r, "threshold");
             if (strcmp(str(r, "code", ""), "threshold_not_met"))
                 continue;
-            json_array_append_new(legal, basis(p, zone, r, NULL, t ? apr_psprintf(p, "No deduction: the amount is "
-                                  "below the threshold (%s %s %s).", str(t, "applies", ""), str(t, "amount", ""),
-                                  str(t, "currency", "")) : "No deduction."));
+            json_array_append_new(legal, basis(p, zone, r, NULL, json_object_get(r, "aggregate")
+                                  ? aggregate_note(p, r, 0)
+                                  : t ? apr_psprintf(p, "No deduction: the amount is below the threshold (%s %s %s).",
+                                                     str(t, "applies", ""), str(t, "amount", ""),
+                                                     str(t, "currency", "")) : "No deduction."));
         }
         w = 0;
         rate = "0";

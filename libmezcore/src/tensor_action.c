@@ -295,21 +295,25 @@ typedef struct {
     int amount;
     int licence_type;
     int destination;
-    int income;           /* income, and with it tax, tax_period and figures (optional) */
+    int income;           /* income, and with it tax and tax_period (optional) */
+    int figures;          /* figures a threshold is measured on: an entity's revenue (threshold.measure), what a
+                           * payer already paid the payee in the tax year (a withholding threshold's aggregate) */
 } action_shape_t;
 
 static action_shape_t shape_of(mez_action_type_t t)
 {
-    action_shape_t s = { 0, 0, 0, 0, 0 };
+    action_shape_t s = { 0, 0, 0, 0, 0, 0 };
     switch (t) {
     case MEZ_ACTION_PAYMENT:
         s.payment_type = 2;
         s.amount = 2;
+        s.figures = 1;
         break;
     case MEZ_ACTION_CROSS_BORDER_TRANSFER:
         s.payment_type = 1;
         s.amount = 2;
         s.destination = 1;
+        s.figures = 1;
         break;
     case MEZ_ACTION_LICENCE_APPLICATION:
         s.licence_type = 1;
@@ -318,6 +322,7 @@ static action_shape_t shape_of(mez_action_type_t t)
         break;
     case MEZ_ACTION_TAX_ASSESSMENT:
         s.income = 2;
+        s.figures = 1;
         break;
     }
     return s;
@@ -356,14 +361,12 @@ static mez_status_t parse_tax_period(apr_pool_t *p, const json_t *action, mez_te
     return MEZ_OK;
 }
 
-/* income: [{income_class, amount, currency}], each class once; figures: {name: {amount, currency}}, no name
- * that is also an income class (a threshold's measure must name one figure, not two). */
+/* income: [{income_class, amount, currency}], each class once. */
 static mez_status_t parse_income(apr_pool_t *p, const json_t *action, mez_tensor_action_t *a, mez_problem_t *pb)
 {
     static const char *const income_extra[] = { "income_class", NULL };
-    const json_t *income = json_object_get(action, "income"), *figures, *v;
+    const json_t *income = json_object_get(action, "income"), *v;
     mez_tensor_money_t *items;
-    const char *key;
     size_t i, j;
     mez_status_t rv;
 
@@ -385,6 +388,18 @@ static mez_status_t parse_income(apr_pool_t *p, const json_t *action, mez_tensor
     }
     a->income = items;
     a->n_income = i;
+    return MEZ_OK;
+}
+
+/* figures: {name: {amount, currency}}, no name that is also an income class (a threshold's measure must name one
+ * figure, not two). */
+static mez_status_t parse_figures(apr_pool_t *p, const json_t *action, mez_tensor_action_t *a, mez_problem_t *pb)
+{
+    const json_t *figures, *v;
+    mez_tensor_money_t *items;
+    const char *key;
+    size_t i, j;
+    mez_status_t rv;
 
     if ((rv = object_member(p, action, "/action", "figures", 0, &figures, pb)) != MEZ_OK || !figures)
         return rv;
@@ -431,7 +446,7 @@ static mez_status_t parse_action(apr_pool_t *p, const json_t *action, mez_tensor
         || (rv = check_shape(p, action, "income", shape.income, a->type, pb)) != MEZ_OK
         || (rv = check_shape(p, action, "tax", shape.income ? 1 : 0, a->type, pb)) != MEZ_OK
         || (rv = check_shape(p, action, "tax_period", shape.income ? 1 : 0, a->type, pb)) != MEZ_OK
-        || (rv = check_shape(p, action, "figures", shape.income ? 1 : 0, a->type, pb)) != MEZ_OK
+        || (rv = check_shape(p, action, "figures", shape.figures, a->type, pb)) != MEZ_OK
         || (rv = check_shape(p, action, "licence_type", shape.licence_type, a->type, pb)) != MEZ_OK
         || (rv = check_shape(p, action, "destination_jurisdiction", shape.destination, a->type, pb)) != MEZ_OK)
         return rv;
@@ -464,14 +479,15 @@ static mez_status_t parse_action(apr_pool_t *p, const json_t *action, mez_tensor
     if ((rv = slug_member(p, action, "/action", "amount_basis", 0, &a->amount_basis, pb)) != MEZ_OK)
         return rv;
     if (!shape.income)
-        return MEZ_OK;
+        return shape.figures ? parse_figures(p, action, a, pb) : MEZ_OK;
     if ((rv = string_member(p, action, "/action", "tax", 0, &a->tax, pb)) != MEZ_OK)
         return rv;
     if (!a->tax)
         a->tax = "cit";   /* a tax assessment is of income tax unless it says otherwise */
     else if (strcmp(a->tax, "cit") && strcmp(a->tax, "vat"))
         return fail(pb, p, "tensor.invalid_value", "/action/tax", "tax is cit (corporate income tax) or vat");
-    if ((rv = parse_tax_period(p, action, a, pb)) != MEZ_OK || (rv = parse_income(p, action, a, pb)) != MEZ_OK)
+    if ((rv = parse_tax_period(p, action, a, pb)) != MEZ_OK || (rv = parse_income(p, action, a, pb)) != MEZ_OK
+        || (rv = parse_figures(p, action, a, pb)) != MEZ_OK)
         return rv;
     return MEZ_OK;
 }

@@ -107,5 +107,6 @@ json_t *mez_tensor_limit_json(const mez_tensor_index_t *ix, const limit_t *l)
     set_str(ix, t, "amount", l->text);
     set_str(ix, t, "currency", l->currency);
     set_str(ix, t, "applies", l->applies);
+    set_str(ix, t, "aggregate", l->aggregate);
     return t;
 }

@@ -96,6 +96,36 @@ static mez_status_t limit_field(build_t *b, const json_t *o, const char *ptr, li
     return MEZ_OK;
 }
 
+/* A lower-case name as packs write their enumerations and figures: a letter, then letters, digits and '_'. */
+static int is_slug(const char *s)
+{
+    if (!(*s >= 'a' && *s <= 'z'))
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return 0;
+    return 1;
+}
+
+/* threshold.aggregate of a withholding row: the limit is on the aggregate paid to the payee in the tax year, named
+ * by the figure an action gives for what was paid before (action.figures). A lower limit only: "except where the
+ * payment is less than Rs 30,000 in aggregate" (s. 153(1)(b)); and never a band's, whose limits are on the figure
+ * its basis names. */
+static mez_status_t aggregate_field(build_t *b, const json_t *thr, const char *ptr, limit_t *l)
+{
+    const char *ap = mez_pointer_join(b->p, ptr, "aggregate");
+    mez_status_t rv;
+    if ((rv = str_field(b, thr, ptr, "aggregate", 0, &l->aggregate)) != MEZ_OK || !l->aggregate)
+        return rv;
+    if (!is_slug(l->aggregate))
+        return bad(b, "tensor.pack.invalid_field", ap,
+                   "aggregate names a figure: a lower-case name (letters, digits, '_'), not '%s'", l->aggregate);
+    if (l->kind != LIMIT_ABOVE && l->kind != LIMIT_AT_OR_ABOVE)
+        return bad(b, "tensor.pack.invalid_field", ap,
+                   "an aggregate limit is one the year's payments reach from below: applies is above or at_or_above");
+    return MEZ_OK;
+}
+
 /* base_amount {amount, currency}: the fixed tax of a band, up to its lower limit (threshold). The evaluator
  * adds it to a computed tax, so it must be in the threshold's currency and the limit must be a lower one. */
 static mez_status_t base_amount_field(build_t *b, const json_t *row, const char *ptr, int has_threshold,
@@ -236,11 +266,38 @@ static mez_status_t rate_field(build_t *b, const json_t *rates, const char *ptr,
     return MEZ_OK;
 }
 
+/* The rows of a pack naming one aggregate add up one figure (packs/README.md): the payments to a payee under one
+ * provision, in one currency; and a payment type adds to one aggregate, so what a payment grows does not depend on
+ * the payee's class or the date. seen: aggregate name, and "\x1f<payment type>", -> the first row naming it. */
+static mez_status_t aggregate_agrees(build_t *b, const wht_row_t *r, apr_hash_t *seen, const char *ptr)
+{
+    const char *name = r->threshold.aggregate, *tkey = apr_pstrcat(b->p, "\x1f", r->payment_type, NULL);
+    const char *ap = mez_pointer_join(b->p, mez_pointer_join(b->p, ptr, "threshold"), "aggregate");
+    const wht_row_t *o;
+    if (!name)
+        return MEZ_OK;
+    if ((o = apr_hash_get(seen, tkey, APR_HASH_KEY_STRING)) && strcmp(o->threshold.aggregate, name))
+        return bad(b, "tensor.pack.invalid_field", ap, "payment type %s adds to the aggregate %s (row %s), not to %s "
+                   "as well", r->payment_type, o->threshold.aggregate, o->h.id, name);
+    if (!o)
+        apr_hash_set(seen, tkey, APR_HASH_KEY_STRING, r);
+    if (!(o = apr_hash_get(seen, name, APR_HASH_KEY_STRING))) {
+        apr_hash_set(seen, name, APR_HASH_KEY_STRING, r);
+        return MEZ_OK;
+    }
+    if (strcmp(o->section, r->section) || strcmp(o->threshold.currency, r->threshold.currency))
+        return bad(b, "tensor.pack.invalid_field", ap, "the aggregate %s adds up payments under s. %s in %s (row %s); "
+                   "this row is of s. %s in %s", name, o->section, o->threshold.currency, o->h.id, r->section,
+                   r->threshold.currency);
+    return MEZ_OK;
+}
+
 static mez_status_t load_withholding(build_t *b)
 {
     mez_status_t rv;
     const json_t *rows = section(b, "withholding_rates", &rv), *row;
     apr_hash_t *tables = apr_hash_make(b->p);   /* "<section>\x1f<payment type>\x1f<payee class>" -> rows */
+    apr_hash_t *aggregates = apr_hash_make(b->p);   /* aggregate name, or "\x1f<payment type>" -> wht_row_t * */
     size_t i;
     if (rv != MEZ_OK || !rows)
         return rv;
@@ -273,12 +330,19 @@ static mez_status_t load_withholding(build_t *b)
             if (!json_is_object(thr))
                 return bad(b, "tensor.pack.invalid_field", mez_pointer_join(b->p, ptr, "threshold"),
                            "threshold is {amount, currency, applies}");
-            if ((rv = limit_field(b, thr, mez_pointer_join(b->p, ptr, "threshold"), &r->threshold)) != MEZ_OK)
+            if ((rv = limit_field(b, thr, mez_pointer_join(b->p, ptr, "threshold"), &r->threshold)) != MEZ_OK
+                || (rv = aggregate_field(b, thr, mez_pointer_join(b->p, ptr, "threshold"), &r->threshold)) != MEZ_OK)
                 return rv;
             r->has_threshold = 1;
         }
         if ((rv = base_amount_field(b, row, ptr, r->has_threshold, &r->threshold, &r->has_base, &r->base,
                                     &r->base_text)) != MEZ_OK)
+            return rv;
+        if (r->has_base && r->threshold.aggregate)
+            return bad(b, "tensor.pack.invalid_field",
+                       mez_pointer_join(b->p, mez_pointer_join(b->p, ptr, "threshold"), "aggregate"),
+                       "a band of a progressive table (base_amount) is not judged on an aggregate of payments");
+        if ((rv = aggregate_agrees(b, r, aggregates, ptr)) != MEZ_OK)
             return rv;
         /* The Tenth Schedule doubles the whole tax, base included: one base cannot serve two rates. */
         if (r->has_base && r->has_rate[RATE_FILER] && r->has_rate[RATE_NON_FILER]
@@ -304,8 +368,14 @@ static mez_status_t load_withholding(build_t *b)
         int banded = 0;
         for (int k = 0; k < group->nelts; k++)
             banded |= APR_ARRAY_IDX(group, k, const wht_row_t *)->has_base;
-        for (int k = 0; banded && k < group->nelts; k++)
-            APR_ARRAY_IDX(group, k, wht_row_t *)->table = group;
+        for (int k = 0; banded && k < group->nelts; k++) {
+            wht_row_t *r = APR_ARRAY_IDX(group, k, wht_row_t *);
+            r->table = group;
+            if (r->threshold.aggregate)
+                return bad(b, "tensor.pack.invalid_field", "/withholding_rates",
+                           "row %s is a band of a progressive table (s. %s, %s, %s): a band is not judged on an "
+                           "aggregate of payments", r->h.id, r->section, r->payment_type, r->payee_class);
+        }
     }
     return MEZ_OK;
 }
@@ -887,7 +957,7 @@ static const char *const result_words[] = {
     "basis_not_supported", "amount_basis_required", "selected_rule_not_applicable", "no_attestation",
     "condition_not_evidenced", "requirement_not_met", "licence_type", "licence_type_not_in_force",
     "income_tax_assessed", "no_tax_rate", "measure_not_given", "taxpayer_class_excluded",
-    "threshold_class_not_bound",
+    "threshold_class_not_bound", "aggregate_not_given", "earlier_payments_not_deducted", "this_payment", "aggregate",
     "subject", "counterparty", "name", "alias", "exact", "all_tokens",
 };
 

@@ -51,6 +51,9 @@ typedef struct {
     mez_tensor_decimal_t amount;
     const char *text, *currency, *applies;
     limit_kind_t kind;
+    /* A withholding row's limit on the aggregate paid to the payee in the tax year (threshold.aggregate): the name
+     * of that figure, which the rows of one provision share; NULL for a limit on the amount itself. */
+    const char *aggregate;
 } limit_t;
 
 typedef struct {

@@ -37,6 +37,89 @@ static void tax_pending(eval_t *ev, const char *code, const wht_row_t *r, const 
     decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
 }
 
+/* ------------------------------------------------------------------ thresholds on an aggregate */
+
+/* Whether a payment reaches a row's threshold. */
+typedef enum { REACH_NO, REACH_YES, REACH_UNKNOWN, REACH_OVERFLOW } reach_t;
+
+/* What the payer already paid the payee in the tax year under the rows naming this aggregate (action.figures), or
+ * NULL when the action does not say. */
+static const mez_tensor_money_t *paid_before(const mez_tensor_action_t *a, const char *aggregate)
+{
+    for (size_t i = 0; aggregate && i < a->n_figures; i++)
+        if (!strcmp(a->figures[i].name, aggregate))
+            return &a->figures[i];
+    return NULL;
+}
+
+/* Whether the payment reaches row r's threshold: its amount does, or, for a limit on the aggregate paid to the payee
+ * in the tax year (threshold.aggregate), what was paid before and this payment together do (*total, when known).
+ * Without the earlier figure the row is reached when the payment alone reaches it, since a lower limit (the only
+ * kind an aggregate has) stays reached whatever came before; otherwise it cannot be told. A figure in another
+ * currency is not added (mez_tensor_eval_withholding has answered currency_mismatch for it before asking). */
+static reach_t reaches(const mez_tensor_action_t *a, const wht_row_t *r, mez_tensor_decimal_t *total)
+{
+    const mez_tensor_money_t *before;
+    if (!r->has_threshold)
+        return REACH_YES;
+    if (!r->threshold.aggregate)
+        return limit_met(&a->amount, &r->threshold) ? REACH_YES : REACH_NO;
+    before = paid_before(a, r->threshold.aggregate);
+    if (!before || strcmp(before->currency, r->threshold.currency))
+        return limit_met(&a->amount, &r->threshold) ? REACH_YES : REACH_UNKNOWN;
+    if (mez_tensor_decimal_add(&before->amount, &a->amount, total))
+        return REACH_OVERFLOW;
+    return limit_met(total, &r->threshold) ? REACH_YES : REACH_NO;
+}
+
+/* The aggregate's figures for a result, so that an auditor sees why the row was or was not reached: what was paid
+ * before (as given), this payment, the two together, in the threshold's currency; and on the payment that brings
+ * the aggregate to the limit, what the earlier payments were, from which nothing was deducted. Without the earlier
+ * figure, that the row was judged on this payment alone. */
+static json_t *aggregate_json(const eval_t *ev, const wht_row_t *r)
+{
+    const mez_tensor_action_t *a = ev->a;
+    const mez_tensor_money_t *before = paid_before(a, r->threshold.aggregate);
+    mez_tensor_decimal_t total;
+    json_t *o = json_object();
+    set_str(ev->ix, o, "name", r->threshold.aggregate);
+    set_str(ev->ix, o, "currency", r->threshold.currency);
+    set_str(ev->ix, o, "this_payment", a->amount_text);
+    if (!before) {
+        set_str(ev->ix, o, "judged_on", "this_payment");
+        return o;
+    }
+    set_str(ev->ix, o, "judged_on", "aggregate");
+    set_str(ev->ix, o, "paid_before", before->amount_text);
+    if (!mez_tensor_decimal_add(&before->amount, &a->amount, &total))
+        set_str(ev->ix, o, "including_this_payment", mez_tensor_decimal_format(ev->p, &total));
+    return o;
+}
+
+/* The earlier payments of the year to the payee under this provision were below the limit when made, so nothing was
+ * deducted from them; this payment brings the aggregate to it. The tax on them is not taken from this payment (tax
+ * is deducted from the gross "at the time of making the payment", and a payer cannot deduct more than it pays): the
+ * payer accounts for it, which the result says, with the amount and the row's law. */
+static void not_deducted_before(eval_t *ev, const wht_row_t *r, json_t *agg)
+{
+    const mez_tensor_money_t *before = paid_before(ev->a, r->threshold.aggregate);
+    json_t *o;
+    if (!before || !before->amount.coef || limit_met(&before->amount, &r->threshold))
+        return;
+    set_str(ev->ix, agg, "not_deducted_before", before->amount_text);
+    o = tax_reason(ev, "earlier_payments_not_deducted", r);
+    set_str(ev->ix, o, "aggregate", r->threshold.aggregate);
+    set_str(ev->ix, o, "amount", before->amount_text);
+    set_str(ev->ix, o, "currency", before->currency);
+    json_object_set_new(o, "threshold", mez_tensor_limit_json(ev->ix, &r->threshold));
+    set_str(ev->ix, o, "detail", apr_psprintf(ev->p, "the payments made to this payee earlier in the tax year under s. "
+                                              "%s (%s %s in all) were below the threshold when made, so nothing was "
+                                              "deducted from them; with this payment the aggregate reaches it. Tax is "
+                                              "deducted from this payment's gross amount only: the payer accounts for "
+                                              "the tax on the earlier payments", r->section, before->amount_text,
+                                              before->currency));
+}
+
 /* The withholding rows in force for this payment and payee. Rows of payee class "any" and of the payee's own
  * class are all candidates: a pack lists sub-categories (dividends of an IPP, rice and edible oil among goods)
  * as rows of one payment type, and which one a payment falls under is a fact of the payment, not something to
@@ -115,6 +198,7 @@ static int other_row_reaches(const eval_t *ev, const mez_tensor_party_t *payee, 
     const mez_tensor_action_t *a = ev->a;
     const char *cls = mez_entity_class_name(payee->entity_class);
     const apr_array_header_t *rows = apr_hash_get(ev->ix->wht, a->payment_type, APR_HASH_KEY_STRING);
+    mez_tensor_decimal_t total;
     for (int i = 0; rows && i < rows->nelts; i++) {
         const wht_row_t *r = APR_ARRAY_IDX(rows, i, const wht_row_t *);
         if (!strcmp(r->h.id, a->withholding_rule) || (named->table && r->table == named->table)
@@ -122,7 +206,8 @@ static int other_row_reaches(const eval_t *ev, const mez_tensor_party_t *payee, 
             || !in_force(r->h.from, r->h.to, a->day)
             || (strcmp(r->payee_class, "any") && (!cls || strcmp(r->payee_class, cls))))
             continue;
-        if (!r->has_threshold || strcmp(r->threshold.currency, a->currency) || limit_met(&a->amount, &r->threshold))
+        /* A row whose aggregate is not known (or too large to add up) may reach the amount as well. */
+        if (!r->has_threshold || strcmp(r->threshold.currency, a->currency) || reaches(a, r, &total) != REACH_NO)
             return 1;
     }
     return 0;
@@ -234,11 +319,13 @@ void mez_tensor_eval_withholding(eval_t *ev)
     const mez_tensor_action_t *a = ev->a;
     const mez_tensor_party_t *payee = a->has_counterparty ? &a->counterparty : &a->subject;
     const char *role = a->has_counterparty ? "counterparty" : "subject";
-    const wht_row_t **cand, **met, *r;
-    size_t ncand, nmet = 0, nband, i, j;
+    const wht_row_t **cand, **met, **unknown, *r;
+    size_t ncand, nmet = 0, nunknown = 0, nband, i, j;
+    mez_tensor_decimal_t total;
+    const mez_tensor_money_t *before;
     int kind, same_pack = 1;
     mez_tensor_decimal_t excess, on_excess, tax;
-    json_t *o, *w;
+    json_t *o, *w, *agg = NULL;
     const char *amount;
 
     if (!a->payment_type || !a->has_amount)
@@ -275,6 +362,7 @@ void mez_tensor_eval_withholding(eval_t *ev)
     /* Thresholds first: a row whose threshold the amount does not reach does not apply at all, whatever the
      * payee's status, and sukuk rows split on the amount (up to / above Rs 1 million). */
     met = apr_palloc(ev->p, (ncand + 1) * sizeof(*met));
+    unknown = apr_palloc(ev->p, (ncand + 1) * sizeof(*unknown));
     for (i = 0; i < ncand; i++) {
         r = cand[i];
         if (r->has_threshold && strcmp(r->threshold.currency, a->currency)) {
@@ -285,9 +373,51 @@ void mez_tensor_eval_withholding(eval_t *ev)
             decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
             return;
         }
-        if (r->table || (r->has_threshold && !limit_met(&a->amount, &r->threshold)))
+        before = r->has_threshold ? paid_before(a, r->threshold.aggregate) : NULL;
+        if (before && strcmp(before->currency, r->threshold.currency)) {
+            o = tax_reason(ev, "currency_mismatch", r);
+            set_str(ev->ix, o, "aggregate", r->threshold.aggregate);
+            set_str(ev->ix, o, "threshold_currency", r->threshold.currency);
+            set_str(ev->ix, o, "currency", before->currency);
+            set_str(ev->ix, o, "detail", "what was paid before (action.figures) is in another currency than the "
+                                         "threshold, and no exchange rate is given");
+            decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
+            return;
+        }
+        if (r->table)
             continue;
+        switch (reaches(a, r, &total)) {
+        case REACH_NO:
+            continue;
+        case REACH_UNKNOWN:
+            unknown[nunknown++] = r;
+            continue;
+        case REACH_OVERFLOW:
+            tax_pending(ev, "amount_out_of_range", r, "what was paid before and this payment add up to more than 18 "
+                                                      "digits");
+            return;
+        case REACH_YES:
+            break;
+        }
         met[nmet++] = r;
+    }
+    if (nunknown) {
+        /* The limit is on the year's payments to the payee, and this one alone does not reach it: whether it is
+         * withheld from depends on what came before, which the action does not say. Judging it on this payment
+         * alone is the under-withholding the law's aggregate is there to prevent; so it is not judged. */
+        for (i = 0; i < nunknown; i++) {
+            o = tax_reason(ev, "aggregate_not_given", unknown[i]);
+            set_str(ev->ix, o, "aggregate", unknown[i]->threshold.aggregate);
+            json_object_set_new(o, "threshold", mez_tensor_limit_json(ev->ix, &unknown[i]->threshold));
+            set_str(ev->ix, o, "this_payment", a->amount_text);
+            set_str(ev->ix, o, "detail", apr_psprintf(ev->p, "the threshold of s. %s is on the aggregate paid to the "
+                                                      "payee in the tax year, which this payment alone does not "
+                                                      "reach: give what the payer already paid this payee in the "
+                                                      "tax year under it as action.figures.%s", unknown[i]->section,
+                                                      unknown[i]->threshold.aggregate));
+        }
+        decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_PENDING);
+        return;
     }
     /* The bands of a progressive table are not rival rules: each table contributes the one band the amount
      * falls in. */
@@ -322,6 +452,8 @@ void mez_tensor_eval_withholding(eval_t *ev)
             o = tax_reason(ev, "threshold_not_met", cand[i]);
             if (cand[i]->has_threshold)
                 json_object_set_new(o, "threshold", mez_tensor_limit_json(ev->ix, &cand[i]->threshold));
+            if (cand[i]->has_threshold && cand[i]->threshold.aggregate)
+                json_object_set_new(o, "aggregate", aggregate_json(ev, cand[i]));
         }
         decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_COMPLIANT);
         return;
@@ -389,6 +521,11 @@ void mez_tensor_eval_withholding(eval_t *ev)
         json_object_set_new(w, "final_tax", json_boolean(r->final_tax));
     if (r->has_threshold)
         json_object_set_new(w, "threshold", mez_tensor_limit_json(ev->ix, &r->threshold));
+    if (r->has_threshold && r->threshold.aggregate) {
+        agg = aggregate_json(ev, r);
+        json_object_set_new(w, "aggregate", agg);
+        not_deducted_before(ev, r, agg);
+    }
     if (r->table) {
         /* base_amount above is the figure taxed (kept for callers of flat rates); the band's own fixed tax is
          * band.base_amount, so the sum can be checked by hand: base_amount + rate % of excess. */
@@ -413,5 +550,38 @@ void mez_tensor_eval_withholding(eval_t *ev)
     set_str(ev->ix, o, "currency", a->currency);
     if (a->withholding_rule)
         json_object_set_new(o, "selected_by_action", json_true());
+    /* The aggregate's figures again, so that the tax domain's reasons alone say why the row applies. */
+    if (agg)
+        json_object_set_new(o, "aggregate", json_deep_copy(agg));
     decide(ev, MEZ_DOMAIN_TAX, MEZ_STATE_COMPLIANT);
+}
+
+apr_array_header_t *mez_tensor_withholding_aggregates(apr_pool_t *p, const mez_tensor_index_t *ix,
+                                                      const char *jurisdiction, const char *payment_type,
+                                                      const char *date)
+{
+    apr_array_header_t *out = apr_array_make(p, 1, sizeof(mez_tensor_aggregate_t));
+    const apr_array_header_t *rows = payment_type ? apr_hash_get(ix->wht, payment_type, APR_HASH_KEY_STRING) : NULL;
+    int32_t day;
+    if (!date || mez_tensor_date_parse(date, &day))
+        return out;
+    for (int i = 0; rows && i < rows->nelts; i++) {
+        const wht_row_t *r = APR_ARRAY_IDX(rows, i, const wht_row_t *);
+        mez_tensor_aggregate_t *ag;
+        int k;
+        if (!r->has_threshold || !r->threshold.aggregate || !pack_applies(r->h.pack, jurisdiction)
+            || !in_force(r->h.from, r->h.to, day))
+            continue;
+        for (k = 0; k < out->nelts && strcmp(APR_ARRAY_IDX(out, k, mez_tensor_aggregate_t).name,
+                                             r->threshold.aggregate); k++)
+            ;
+        if (k < out->nelts)
+            continue;
+        ag = &APR_ARRAY_PUSH(out, mez_tensor_aggregate_t);
+        ag->name = r->threshold.aggregate;
+        ag->section = r->section;
+        ag->currency = r->threshold.currency;
+        ag->valid_to = r->h.valid_to;
+    }
+    return out;
 }

@@ -6,6 +6,7 @@
 #include <apr_strings.h>
 #include "mez/bank_ids.h"
 #include "mez/digest.h"
+#include "mez/json.h"
 #include "mez/mass.h"
 #include "mez/tz.h"
 #include "../../libmezcore/src/mass_fiscal_int.h"
@@ -606,6 +607,229 @@ static void test_tax_event_dates_are_the_zones(void)
     CU_ASSERT_STRING_EQUAL(listed(db, NULL, "from_date=2026-07-01&to_date=2026-07-01"), "2026-07-01T19:00:00Z");
 }
 
+/* What payer ent_a paid payee under the aggregate in the tax year, as GET .../payment-aggregate answers it:
+ * "<gross_amount>/<payment_count>". */
+static const char *aggregate_of(mez_db_t *db, const char *payee, const char *aggregate, const char *year)
+{
+    /* mass_unit_call sends no query, so the request is made here, in a transaction as mod_mez makes it. */
+    mez_mass_store_ctx_t ctx = { "pk-sifc", "pk-sifc", apr_time_from_sec(T0), NULL, NULL, NULL };
+    mez_mass_request_t req = { "GET", "/v1/fiscal/ent_a/payment-aggregate", NULL, NULL, NULL };
+    mez_mass_response_t resp = { 0 };
+    mez_problem_t pb = { 0 };
+    mez_db_tx_t *tx;
+    const char *out;
+    req.query = apr_psprintf(unit_pool(), "payee=%s&aggregate=%s&tax_year=%s&currency=PKR", payee, aggregate, year);
+    CU_ASSERT_EQUAL_FATAL(mez_db_begin(unit_pool(), db, &tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_mass_store_handle(unit_pool(), db, &ctx, &req, &resp, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(mez_db_commit(unit_pool(), tx, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(resp.status, 200);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(resp.body, "entity_id"), "ent_a");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(resp.body, "payee"), payee);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(resp.body, "aggregate"), aggregate);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(resp.body, "tax_year"), year);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(resp.body, "currency"), "PKR");
+    out = apr_psprintf(unit_pool(), "%s/%d", mass_unit_str(resp.body, "gross_amount"),
+                       (int)json_integer_value(json_object_get(resp.body, "payment_count")));
+    json_decref(resp.body);
+    return out;
+}
+
+/* The same request with any query, for its refusals: the answer's code and pointer, "<status> <code> <pointer>". */
+static const char *aggregate_refused(mez_db_t *db, const char *entity, const char *query)
+{
+    mez_mass_store_ctx_t ctx = { "pk-sifc", "pk-sifc", apr_time_from_sec(T0), NULL, NULL, NULL };
+    mez_mass_request_t req = { "GET", apr_pstrcat(unit_pool(), "/v1/fiscal/", entity, "/payment-aggregate", NULL),
+                               query, NULL, NULL };
+    mez_mass_response_t resp = { 0 };
+    mez_problem_t pb = { 0 };
+    const char *out;
+    CU_ASSERT_EQUAL_FATAL(mez_mass_store_handle(unit_pool(), db, &ctx, &req, &resp, &pb), MEZ_OK);
+    out = apr_psprintf(unit_pool(), "%d %s %s", resp.status, mass_unit_str(resp.body, "code"),
+                       mass_unit_str(resp.body, "pointer"));
+    json_decref(resp.body);
+    return out;
+}
+
+#define TAX_AGG(paid) ",\"metadata\":{\"tax_aggregate\":{\"aggregate\":\"services_paid_to_payee\",\"tax_year\":" \
+    "\"2026\",\"paid_before\":\"" paid "\"}}"
+
+/* A withholding threshold on the aggregate paid to the payee in the tax year (s. 153(1)(b)): the store records what
+ * each payment adds to, adds up a payer's payments to one payee under one aggregate in one tax year that have not
+ * failed, and refuses a payment judged on a figure that is no longer what it holds. */
+static void test_payment_aggregates(void)
+{
+    mez_db_t *db = mass_unit_db();
+    const char *a, *b, *w, *c, *iban = "{\"type\":\"external_bank\",\"bank_details\":{\"iban\":"
+                                       "\"pk36 scbl 0000 0011 2345 6702\"}}";
+    int st = 0;
+    long payments;
+    json_t *r;
+
+    payer_payee_withholding(db, &a, &b, &w);
+    mass_unit_entity(db, "ent_c", "ACTIVE");
+    c = account(db, "ent_c", "operating", "PKR");
+    deposit(db, a, "200000", "PKR");
+    CU_ASSERT_STRING_EQUAL(aggregate_of(db, "entity:ent_b", "services_paid_to_payee", "2026"), "0.00/0");
+
+    /* Rs 20,000 to ent_b, judged on nothing paid before. */
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments", pay_body(a, b, "20000", TAX_AGG("0")), NULL, &st);
+    CU_ASSERT_EQUAL_FATAL(st, 201);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(json_object_get(json_object_get(r, "metadata"), "tax_aggregate"),
+                                         "paid_before"), "0");
+    CU_ASSERT_EQUAL(mass_unit_count(db, "SELECT COUNT(*) FROM mez_mass_payment WHERE payer_entity_id = 'ent_a' AND "
+                                        "payee_ref = 'entity:ent_b' AND tax_aggregate = 'services_paid_to_payee' "
+                                        "AND tax_year = '2026'"), 1);
+    CU_ASSERT_STRING_EQUAL(aggregate_of(db, "entity:ent_b", "services_paid_to_payee", "2026"), "20000.00/1");
+    /* Another payee, another tax year, another aggregate: not counted. */
+    CU_ASSERT_STRING_EQUAL(aggregate_of(db, "entity:ent_c", "services_paid_to_payee", "2026"), "0.00/0");
+    CU_ASSERT_STRING_EQUAL(aggregate_of(db, "entity:ent_b", "services_paid_to_payee", "2027"), "0.00/0");
+    CU_ASSERT_STRING_EQUAL(aggregate_of(db, "entity:ent_b", "goods_paid_to_payee", "2026"), "0.00/0");
+
+    /* A second payment judged on the old figure (nothing before): the store holds Rs 20,000, so it is refused and
+     * nothing moves. */
+    payments = mass_unit_count(db, "mez_mass_payment");
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments", pay_body(a, b, "20000", TAX_AGG("0")), NULL, &st);
+    CU_ASSERT_EQUAL(st, 409);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "fiscal.aggregate_changed");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "pointer"), "/metadata/tax_aggregate/paid_before");
+    CU_ASSERT_PTR_NOT_NULL(strstr(mass_unit_str(r, "detail"), "20000.00"));
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_mass_payment"), payments);
+    CU_ASSERT_STRING_EQUAL(balance_of(db, a), "181000.00");
+    /* Judged on Rs 20,000: recorded, Rs 40,000 in all. To ent_c it adds to ent_c's own. */
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments", pay_body(a, b, "20000.00", TAX_AGG("20000")), NULL,
+                       &st);
+    CU_ASSERT_EQUAL_FATAL(st, 201);
+    CU_ASSERT_STRING_EQUAL(aggregate_of(db, "entity:ent_b", "services_paid_to_payee", "2026"), "40000.00/2");
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments", pay_body(a, c, "5000", TAX_AGG("0")), NULL, &st);
+    CU_ASSERT_EQUAL_FATAL(st, 201);
+    CU_ASSERT_STRING_EQUAL(aggregate_of(db, "entity:ent_c", "services_paid_to_payee", "2026"), "5000.00/1");
+    CU_ASSERT_STRING_EQUAL(aggregate_of(db, "entity:ent_b", "services_paid_to_payee", "2026"), "40000.00/2");
+    /* A payment naming no aggregate adds to none. */
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments", pay_body(a, b, "100", NULL), NULL, &st);
+    CU_ASSERT_EQUAL_FATAL(st, 201);
+    CU_ASSERT_STRING_EQUAL(aggregate_of(db, "entity:ent_b", "services_paid_to_payee", "2026"), "40000.00/2");
+    /* The same request under its body idempotency_key is the first payment again, not a refusal: the figures
+     * already hold it. */
+    {
+        const char *keyed = pay_body(a, c, "1000", ",\"idempotency_key\":\"6f1c2c62-1a5e-4f5e-9d0b-0c1a2b3c4d5e\""
+                                                    TAX_AGG("5000"));
+        json_t *first = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments", keyed, NULL, &st);
+        CU_ASSERT_EQUAL_FATAL(st, 201);
+        r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments", keyed, NULL, &st);
+        CU_ASSERT_EQUAL(st, 201);
+        CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "payment_id"), mass_unit_str(first, "payment_id"));
+        CU_ASSERT_STRING_EQUAL(aggregate_of(db, "entity:ent_c", "services_paid_to_payee", "2026"), "6000.00/2");
+    }
+
+    /* A beneficiary outside the zone is recognised by its IBAN, in either form; a returned payment (failed) never
+     * reached it and is not counted, one still processing is. */
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments",
+                       apr_psprintf(unit_pool(), "{\"source_account_id\":\"%s\",\"destination\":%s,\"amount\":\"25000\","
+                                    "\"currency\":\"PKR\",\"payment_type\":\"service_fee\"" TAX_AGG("0") "}", a, iban),
+                       NULL, &st);
+    CU_ASSERT_EQUAL_FATAL(st, 201);
+    CU_ASSERT_STRING_EQUAL(aggregate_of(db, "iban:PK36SCBL0000001123456702", "services_paid_to_payee", "2026"),
+                           "25000.00/1");
+    r = mass_unit_call(db, T0, "POST", apr_pstrcat(unit_pool(), "/v1/fiscal/payments/", mass_unit_str(r, "payment_id"),
+                                                   "/return", NULL), "{\"reason\":\"account closed\"}", NULL, &st);
+    CU_ASSERT_EQUAL(st, 200);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "status"), "failed");
+    CU_ASSERT_STRING_EQUAL(aggregate_of(db, "iban:PK36SCBL0000001123456702", "services_paid_to_payee", "2026"),
+                           "0.00/0");
+    /* A beneficiary the treasury could not recognise when paid again adds to nothing: refused. */
+    payments = mass_unit_count(db, "mez_mass_payment");
+    r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments",
+                       apr_psprintf(unit_pool(), "{\"source_account_id\":\"%s\",\"destination\":{\"type\":"
+                                    "\"external_bank\",\"bank_details\":{\"beneficiary_name\":\"Someone\"}},"
+                                    "\"amount\":\"25000\",\"currency\":\"PKR\",\"payment_type\":\"service_fee\""
+                                    TAX_AGG("0") "}", a), NULL, &st);
+    CU_ASSERT_EQUAL(st, 422);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "fiscal.payee_unidentified");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "pointer"), "/destination/bank_details");
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_mass_payment"), payments);
+
+    /* What the zone states is checked as the treasury checks its members. */
+    {
+        static const struct { const char *meta, *code, *pointer; } bad[] = {
+            { ",\"metadata\":{\"tax_aggregate\":{\"aggregate\":\"services_paid_to_payee\",\"tax_year\":\"26\","
+              "\"paid_before\":\"0\"}}", "fiscal.invalid_tax_year", "/metadata/tax_aggregate/tax_year" },
+            { ",\"metadata\":{\"tax_aggregate\":{\"aggregate\":\"Services\",\"tax_year\":\"2026\","
+              "\"paid_before\":\"0\"}}", "request.invalid_value", "/metadata/tax_aggregate/aggregate" },
+            { ",\"metadata\":{\"tax_aggregate\":{\"aggregate\":\"s\",\"tax_year\":\"2026\","
+              "\"paid_before\":\"-1\"}}", "fiscal.invalid_amount", "/metadata/tax_aggregate/paid_before" },
+            { ",\"metadata\":{\"tax_aggregate\":{\"aggregate\":\"s\",\"tax_year\":\"2026\","
+              "\"paid_before\":\"0.001\"}}", "fiscal.invalid_amount", "/metadata/tax_aggregate/paid_before" },
+            { ",\"metadata\":{\"tax_aggregate\":{\"aggregate\":\"s\",\"tax_year\":\"2026\"}}",
+              "request.missing_field", "/metadata/tax_aggregate/paid_before" },
+            { ",\"metadata\":{\"tax_aggregate\":{\"aggregate\":\"s\",\"tax_year\":\"2026\",\"paid_before\":\"0\","
+              "\"payee\":\"entity:ent_x\"}}", "request.unknown_field", "/metadata/tax_aggregate/payee" },
+            { ",\"metadata\":{\"tax_aggregate\":\"s\"}", "request.invalid_type", "/metadata/tax_aggregate" },
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            r = mass_unit_call(db, T0, "POST", "/v1/fiscal/payments", pay_body(a, b, "10", bad[i].meta), NULL, &st);
+            CU_ASSERT_EQUAL(st, 422);
+            if (strcmp(mass_unit_str(r, "code"), bad[i].code))
+                fprintf(stderr, "\n%s: %s\n", bad[i].meta, json_dumps(r, 0));
+            CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), bad[i].code);
+            CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "pointer"), bad[i].pointer);
+        }
+        CU_ASSERT_EQUAL(mass_unit_count(db, "mez_mass_payment"), payments);
+    }
+    /* The read's own refusals point at the parameter. */
+    CU_ASSERT_STRING_EQUAL(aggregate_refused(db, "ent_a", "aggregate=s&tax_year=2026&currency=PKR"),
+                           "400 request.missing_parameter /payee");
+    CU_ASSERT_STRING_EQUAL(aggregate_refused(db, "ent_a", "payee=entity:ent_b&aggregate=s&tax_year=2026&currency=PKR"
+                                             "&since=2026-01-01"), "400 request.unknown_parameter /since");
+    CU_ASSERT_STRING_EQUAL(aggregate_refused(db, "ent_a", "payee=entity:ent_b&payee=x&aggregate=s&tax_year=2026&"
+                                             "currency=PKR"), "400 request.invalid_parameter /payee");
+    CU_ASSERT_STRING_EQUAL(aggregate_refused(db, "ent_a", "payee=entity:ent_b&aggregate=s&tax_year=26&currency=PKR"),
+                           "400 request.invalid_parameter /tax_year");
+    CU_ASSERT_STRING_EQUAL(aggregate_refused(db, "ent_a", "payee=entity:ent_b&aggregate=S&tax_year=2026&currency=PKR"),
+                           "400 request.invalid_parameter /aggregate");
+    CU_ASSERT_STRING_EQUAL(aggregate_refused(db, "ent_a", "payee=entity:ent_b&aggregate=s&tax_year=2026&currency=XXX"),
+                           "400 request.invalid_parameter /currency");
+    CU_ASSERT_STRING_EQUAL(aggregate_refused(db, "ent_a", "payee=a%20b&aggregate=s&tax_year=2026&currency=PKR"),
+                           "400 request.invalid_parameter /payee");
+    CU_ASSERT_STRING_EQUAL(aggregate_refused(db, "ent_zz", "payee=entity:ent_b&aggregate=s&tax_year=2026&"
+                                             "currency=PKR"), "404 mass.not_found ");
+    assert_ledger_sound(db);
+}
+#undef TAX_AGG
+
+/* JSON written with single quotes (no fixture holds an apostrophe), tied to the test pool. */
+static json_t *J(const char *text)
+{
+    char *t = apr_pstrdup(unit_pool(), text);
+    json_t *v;
+    for (char *q = t; *q; q++)
+        if (*q == '\'')
+            *q = '"';
+    v = json_loads(t, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    return mez_json_pool_own(unit_pool(), v);
+}
+
+/* The payee a treasury tells apart across payments. */
+static void test_payee_ref(void)
+{
+    apr_pool_t *p = unit_pool();
+#define REF(dest, ent) mez_mass_payee_ref(p, J(dest), ent)
+    CU_ASSERT_STRING_EQUAL(REF("{'type':'internal_account','account_id':'acc_1'}", "ent_b"), "entity:ent_b");
+    CU_ASSERT_PTR_NULL(REF("{'type':'internal_account','account_id':'acc_1'}", NULL));
+    CU_ASSERT_STRING_EQUAL(REF("{'type':'external_bank','bank_details':{'iban':'pk36 scbl 0000 0011 2345 6702',"
+                               "'account_number':'1'}}", NULL), "iban:PK36SCBL0000001123456702");
+    CU_ASSERT_STRING_EQUAL(REF("{'type':'external_bank','bank_details':{'account_number':'00123','swift_bic':"
+                               "'scblpkka'}}", NULL), "account:SCBLPKKA:00123");
+    CU_ASSERT_STRING_EQUAL(REF("{'type':'external_bank','bank_details':{'account_number':'00123'}}", NULL),
+                           "account::00123");
+    CU_ASSERT_STRING_EQUAL(REF("{'type':'corridor_settlement','corridor_id':'c','bank_details':{'beneficiary_name':"
+                               "'X','beneficiary_zone_id':'ae-adgm','beneficiary_account_id':'acc_9','iban':"
+                               "'PK36SCBL0000001123456702'}}", NULL), "zone:ae-adgm:acc_9");
+    CU_ASSERT_PTR_NULL(REF("{'type':'external_bank','bank_details':{'beneficiary_name':'X'}}", NULL));
+    CU_ASSERT_PTR_NULL(REF("{'type':'corridor_settlement','corridor_id':'c'}", NULL));
+#undef REF
+}
+
 void unit_register_mass_fiscal(void)
 {
     CU_pSuite s = unit_suite("mass_fiscal");
@@ -619,6 +843,8 @@ void unit_register_mass_fiscal(void)
     CU_add_test(s, "holds reduce available and expire", test_holds_and_expiry);
     CU_add_test(s, "withholding and bank payments", test_withholding_and_external);
     CU_add_test(s, "tax events' from_date and to_date are the zone's days", test_tax_event_dates_are_the_zones);
+    CU_add_test(s, "payments add up per payer, payee, aggregate and tax year", test_payment_aggregates);
+    CU_add_test(s, "payees told apart across payments", test_payee_ref);
     CU_add_test(s, "invariant check catches corruption", test_invariant_check_catches_corruption);
     CU_add_test(s, "invariant check names an unbalanced transaction",
                 test_invariant_check_names_an_unbalanced_transaction);

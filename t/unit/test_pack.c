@@ -801,6 +801,118 @@ static const char LICENSEPACK_EXT[] =
     "    valid_from: \"2018-01-01\"\n"
     "    source: regs\n";
 
+/* Thresholds on the aggregate paid to the payee in the tax year (s. 153(1)(a) and (b): "except where the payment is
+ * less than Rs 30,000 in aggregate during a financial year"): threshold.aggregate names the figure, which the rows of
+ * one provision share. */
+static const char REGPACK_AGG[] =
+    "format: mez-regpack/1\n"
+    "id: t-agg\n"
+    "jurisdiction_id: pk\n"
+    "domain: tax\n"
+    "title: Test aggregates\n"
+    "as_of_date: \"2025-07-01\"\n"
+    "sources:\n"
+    "  - {id: ito, title: Income Tax Ordinance, kind: statute}\n"
+    "withholding_rates:\n"
+    "  - id: services-other\n"
+    "    section: \"153(1)(b)\"\n"
+    "    payment_type: services\n"
+    "    payee_class: any\n"
+    "    rates: {filer: \"15\", non_filer: \"30\"}\n"
+    "    threshold: {amount: \"30000\", currency: PKR, applies: at_or_above, aggregate: services_paid_to_payee}\n"
+    "    valid_from: \"2025-07-01\"\n"
+    "    source: ito\n"
+    "  - id: services-it\n"
+    "    section: \"153(1)(b)\"\n"
+    "    payment_type: services_it\n"
+    "    payee_class: any\n"
+    "    rates: {filer: \"4\", non_filer: \"8\"}\n"
+    "    threshold: {amount: \"30000\", currency: PKR, applies: above, aggregate: services_paid_to_payee}\n"
+    "    valid_from: \"2025-07-01\"\n"
+    "    source: ito\n"
+    "  - id: goods-company\n"
+    "    section: \"153(1)(a)\"\n"
+    "    payment_type: goods\n"
+    "    payee_class: company\n"
+    "    rates: {filer: \"5\", non_filer: \"10\"}\n"
+    "    threshold: {amount: \"75000\", currency: PKR, applies: at_or_above, aggregate: goods_paid_to_payee}\n"
+    "    valid_from: \"2025-07-01\"\n"
+    "    source: ito\n"
+    "  - id: salary-band-1\n"
+    "    section: \"149(1)\"\n"
+    "    payment_type: salary\n"
+    "    payee_class: individual\n"
+    "    rates: {filer: \"0\"}\n"
+    "    threshold: {amount: \"600000\", currency: PKR, applies: at_or_below}\n"
+    "    valid_from: \"2025-07-01\"\n"
+    "    source: ito\n"
+    "  - id: salary-band-2\n"
+    "    section: \"149(1)\"\n"
+    "    payment_type: salary\n"
+    "    payee_class: individual\n"
+    "    rates: {filer: \"1\"}\n"
+    "    threshold: {amount: \"600000\", currency: PKR, applies: above}\n"
+    "    base_amount: {amount: \"0\", currency: PKR}\n"
+    "    valid_from: \"2025-07-01\"\n"
+    "    source: ito\n"
+    "tax_rates:\n"
+    "  - id: ct\n"
+    "    tax: cit\n"
+    "    article: \"3\"\n"
+    "    taxpayer_class: taxable_person\n"
+    "    income_class: taxable_income\n"
+    "    rate: \"9\"\n"
+    "    basis: taxable_income\n"
+    "    threshold: {amount: \"375000\", currency: PKR, applies: above, measure: taxable_income}\n"
+    "    valid_from: \"2025-07-01\"\n"
+    "    source: ito\n"
+    "thresholds:\n"
+    "  - id: ctr\n"
+    "    obligation: currency_transaction_report\n"
+    "    amount: {amount: \"2000000\", currency: PKR, applies: at_or_above}\n"
+    "    valid_from: \"2025-07-01\"\n"
+    "    source: ito\n";
+
+static void test_regpack_aggregates(void)
+{
+    const char *t = REGPACK_AGG;
+    mez_problem_t pb = { 0 };
+    mez_status_t rv = validate(t, &pb, NULL, NULL);
+    if (rv != MEZ_OK)
+        fprintf(stderr, "\nunexpected %s: %s\n", pb.code, pb.detail);
+    CU_ASSERT_EQUAL(rv, MEZ_OK);
+    /* A lower limit only: an upper limit on a sum that grows through the year would stop applying mid-year. */
+    invalid_at(edit(t, "applies: above, aggregate", "applies: at_or_below, aggregate"), "pack.invalid_value",
+               "/withholding_rates/1/threshold/aggregate", "applies: at_or_below, aggregate");
+    /* A name of a figure: a slug. */
+    invalid_at(edit(t, "aggregate: goods_paid_to_payee", "aggregate: Goods-Paid"), "pack.invalid_value",
+               "/withholding_rates/2/threshold/aggregate", "aggregate: Goods-Paid");
+    /* Rows naming one aggregate are of one provision, and in one currency. */
+    invalid_at(edit(t, "aggregate: goods_paid_to_payee", "aggregate: services_paid_to_payee"), "pack.invalid_value",
+               "/withholding_rates/2/threshold/aggregate", "currency: PKR, applies: at_or_above, aggregate: services"
+               "_paid_to_payee}\n    valid_from: \"2025-07-01\"\n    source: ito\n  - id: salary-band-1");
+    invalid_at(edit(t, "currency: PKR, applies: above, aggregate", "currency: USD, applies: above, aggregate"),
+               "pack.invalid_value", "/withholding_rates/1/threshold/aggregate", "currency: USD");
+    /* A payment type adds to one aggregate. */
+    invalid_at(edit(edit(t, "payment_type: services_it", "payment_type: services"), "applies: above, aggregate: "
+                    "services_paid_to_payee", "applies: above, aggregate: it_paid_to_payee"), "pack.invalid_value",
+               "/withholding_rates/1/threshold/aggregate", "aggregate: it_paid_to_payee");
+    /* A band of a progressive table is on the figure its basis names, never on an aggregate: the band with
+     * base_amount, and the lowest band of its table (no base_amount) alike. */
+    invalid_at(edit(t, "600000\", currency: PKR, applies: above}", "600000\", currency: PKR, applies: above, "
+                    "aggregate: salary_paid}"), "pack.invalid_value", "/withholding_rates/4/threshold/aggregate",
+               "aggregate: salary_paid}");
+    invalid_at(edit(t, "600000\", currency: PKR, applies: at_or_below}", "600000\", currency: PKR, applies: "
+                    "above, aggregate: salary_paid}"), "pack.invalid_value", "/withholding_rates/3/threshold/aggregate",
+               "aggregate: salary_paid}");
+    /* Only a withholding rate's limit is on payments to a payee. */
+    invalid_at(edit(t, "measure: taxable_income}", "measure: taxable_income, aggregate: x}"), "pack.unknown_key",
+               "/tax_rates/0/threshold/aggregate", "measure: taxable_income, aggregate");
+    invalid_at(edit(t, "2000000\", currency: PKR, applies: at_or_above}", "2000000\", currency: PKR, applies: "
+                    "at_or_above, aggregate: x}"), "pack.unknown_key", "/thresholds/0/amount/aggregate",
+               "aggregate: x}");
+}
+
 static void test_licensepack_extensions(void)
 {
     mez_problem_t pb = { 0 };
@@ -1247,6 +1359,8 @@ void unit_register_pack(void)
                 test_regpack_extensions_errors);
     CU_add_test(s, "licensepack: requirement counts, amounts and dates; fee types and filing",
                 test_licensepack_extensions);
+    CU_add_test(s, "regpack: thresholds on the aggregate paid to a payee, and their invalid forms",
+                test_regpack_aggregates);
     CU_add_test(s, "vector: lawpack digest v1 (anchor)", test_lawpack_digest_vectors);
     CU_add_test(s, "vector: MCF SHA-256 basic (anchor)", test_mcf_vector);
     CU_add_test(s, "lawpack: load, XSD, digest over canonical manifest and raw XML", test_lawpack_load_and_digest);

@@ -2082,6 +2082,220 @@ static void test_eval_thresholds_measured_on_revenue(void)
 #undef AE_PAY
 #undef FIGURES
 
+/* s. 153(1)(a) and (b) of the Income Tax Ordinance, 2001 except a payment "less than Rs 75,000 [Rs 30,000] in
+ * aggregate during a financial year": the rows name the aggregate (threshold.aggregate), and an evaluation is given
+ * what the payer already paid the payee in the tax year under it (action.figures). Rates as pk-wht-ty2026.yaml's. */
+#define PACK_AGG "{'format':'mez-regpack/1','id':'pk-wht-agg','jurisdiction_id':'pk','domain':'tax'," \
+  "'title':'Aggregate thresholds','as_of_date':'2025-07-01','sources':[{'id':'ito','title':'Income Tax Ordinance'}]," \
+  "'withholding_rates':[" \
+  "{'id':'s153-1-b-services','section':'153(1)(b)','law':{'lawpack':'pk-ito','eid':'sec_153__subsec_1__para_b'}," \
+  "'payment_type':'services','payee_class':'any','rates':{'filer':'15','non_filer':'30'}," \
+  "'threshold':{'amount':'30000','currency':'PKR','applies':'at_or_above','aggregate':'services_paid_to_payee'}," \
+  "'valid_from':'2025-07-01','valid_to':'2026-07-01','source':'ito'}," \
+  "{'id':'s153-1-b-it','section':'153(1)(b)','payment_type':'services_it','payee_class':'any'," \
+  "'rates':{'filer':'4','non_filer':'8'}," \
+  "'threshold':{'amount':'30000','currency':'PKR','applies':'at_or_above','aggregate':'services_paid_to_payee'}," \
+  "'valid_from':'2025-07-01','valid_to':'2026-07-01','source':'ito'}," \
+  "{'id':'s153-1-a-goods','section':'153(1)(a)','payment_type':'goods','payee_class':'any'," \
+  "'rates':{'filer':'5','non_filer':'10'}," \
+  "'threshold':{'amount':'75000','currency':'PKR','applies':'at_or_above','aggregate':'goods_paid_to_payee'}," \
+  "'valid_from':'2025-07-01','source':'ito'}]}"
+#define AGG_PAY(ptype, amount, figures) \
+    "{'action':{'type':'payment','date':'2025-09-01','jurisdiction':'pk-sifc','payment_type':'" ptype "'," \
+    "'amount':{'amount':'" amount "','currency':'PKR'}" figures "},'subject':" SUBJECT ",'counterparty':" \
+    PAYEE_NON_FILER "}"
+#define PAID(name, amount) ",'figures':{'" name "':{'amount':'" amount "','currency':'PKR'}}"
+
+static const json_t *only_line(const json_t *out)
+{
+    CU_ASSERT_EQUAL_FATAL(json_array_size(json_object_get(out, "withholding")), 1);
+    return json_array_get(json_object_get(out, "withholding"), 0);
+}
+
+static void test_eval_withholding_on_an_aggregate(void)
+{
+    static const char *const packs[] = { PACK_AGG };
+    mez_tensor_index_t *ix = index_of(packs, 1);
+    const json_t *w, *r;
+    json_t *out;
+
+    /* Below: the first Rs 20,000 of the year, nothing before it. Not withheld, and the figures say why. */
+    out = evaluate(ix, AGG_PAY("services", "20000", PAID("services_paid_to_payee", "0")), NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "compliant");
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(out, "withholding")), 0);
+    r = dreason(out, "tax", "threshold_not_met");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "rule"), "pk-wht-agg/s153-1-b-services");
+    CU_ASSERT_STRING_EQUAL(sget(r, "threshold/amount"), "30000");
+    CU_ASSERT_STRING_EQUAL(sget(r, "threshold/aggregate"), "services_paid_to_payee");
+    CU_ASSERT_STRING_EQUAL(sget(r, "aggregate/name"), "services_paid_to_payee");
+    CU_ASSERT_STRING_EQUAL(sget(r, "aggregate/judged_on"), "aggregate");
+    CU_ASSERT_STRING_EQUAL(sget(r, "aggregate/paid_before"), "0");
+    CU_ASSERT_STRING_EQUAL(sget(r, "aggregate/this_payment"), "20000");
+    CU_ASSERT_STRING_EQUAL(sget(r, "aggregate/including_this_payment"), "20000");
+    CU_ASSERT_STRING_EQUAL(sget(r, "aggregate/currency"), "PKR");
+    CU_ASSERT_PTR_NULL(dreason(out, "tax", "earlier_payments_not_deducted"));
+    /* Just below with what came before: Rs 9,999.99 + Rs 20,000. */
+    out = evaluate(ix, AGG_PAY("services", "20000", PAID("services_paid_to_payee", "9999.99")), NULL);
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(out, "withholding")), 0);
+    CU_ASSERT_STRING_EQUAL(sget(dreason(out, "tax", "threshold_not_met"), "aggregate/including_this_payment"),
+                           "29999.99");
+
+    /* Crossing: Rs 20,000 paid before, Rs 20,000 now, Rs 40,000 in all. Withheld at 30 % (non-filer) on this
+     * payment's Rs 20,000 only; the Rs 20,000 before, from which nothing was deducted, is named. */
+    out = evaluate(ix, AGG_PAY("services", "20000", PAID("services_paid_to_payee", "20000")), NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "compliant");
+    w = only_line(out);
+    CU_ASSERT_STRING_EQUAL(sget(w, "section"), "153(1)(b)");
+    CU_ASSERT_STRING_EQUAL(sget(w, "rate"), "30");
+    CU_ASSERT_STRING_EQUAL(sget(w, "amount"), "6000");
+    CU_ASSERT_STRING_EQUAL(sget(w, "base_amount"), "20000");
+    CU_ASSERT_STRING_EQUAL(sget(w, "aggregate/paid_before"), "20000");
+    CU_ASSERT_STRING_EQUAL(sget(w, "aggregate/this_payment"), "20000");
+    CU_ASSERT_STRING_EQUAL(sget(w, "aggregate/including_this_payment"), "40000");
+    CU_ASSERT_STRING_EQUAL(sget(w, "aggregate/not_deducted_before"), "20000");
+    CU_ASSERT_STRING_EQUAL(sget(w, "threshold/aggregate"), "services_paid_to_payee");
+    r = dreason(out, "tax", "earlier_payments_not_deducted");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "rule"), "pk-wht-agg/s153-1-b-services");
+    CU_ASSERT_STRING_EQUAL(sget(r, "section"), "153(1)(b)");
+    CU_ASSERT_STRING_EQUAL(sget(r, "law/eid"), "sec_153__subsec_1__para_b");
+    CU_ASSERT_STRING_EQUAL(sget(r, "amount"), "20000");
+    CU_ASSERT_STRING_EQUAL(sget(r, "currency"), "PKR");
+    CU_ASSERT_PTR_NOT_NULL(strstr(sget(r, "detail"), "the payer accounts for the tax on the earlier payments"));
+    r = dreason(out, "tax", "withholding_applies");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "aggregate/including_this_payment"), "40000");
+    /* At the limit exactly (at_or_above): Rs 10,000 + Rs 20,000. */
+    out = evaluate(ix, AGG_PAY("services", "20000", PAID("services_paid_to_payee", "10000")), NULL);
+    w = only_line(out);
+    CU_ASSERT_STRING_EQUAL(sget(w, "amount"), "6000");
+    CU_ASSERT_STRING_EQUAL(sget(w, "aggregate/including_this_payment"), "30000");
+    CU_ASSERT_STRING_EQUAL(sget(w, "aggregate/not_deducted_before"), "10000");
+    /* After: the limit was passed before (Rs 40,000), so this payment is withheld and nothing more is owed on
+     * the earlier ones here (the one that crossed said so). */
+    out = evaluate(ix, AGG_PAY("services", "20000", PAID("services_paid_to_payee", "40000")), NULL);
+    w = only_line(out);
+    CU_ASSERT_STRING_EQUAL(sget(w, "amount"), "6000");
+    CU_ASSERT_STRING_EQUAL(sget(w, "aggregate/including_this_payment"), "60000");
+    CU_ASSERT_PTR_NULL(json_object_get(json_object_get(w, "aggregate"), "not_deducted_before"));
+    CU_ASSERT_PTR_NULL(dreason(out, "tax", "earlier_payments_not_deducted"));
+    /* A payment that reaches the limit alone, the first of the year: nothing before it was left undeducted. */
+    out = evaluate(ix, AGG_PAY("services", "50000", PAID("services_paid_to_payee", "0")), NULL);
+    CU_ASSERT_STRING_EQUAL(sget(only_line(out), "amount"), "15000");
+    CU_ASSERT_PTR_NULL(dreason(out, "tax", "earlier_payments_not_deducted"));
+    /* Another row of the same provision adds to the same aggregate: IT services at 8 %. */
+    out = evaluate(ix, AGG_PAY("services_it", "20000", PAID("services_paid_to_payee", "20000")), NULL);
+    w = only_line(out);
+    CU_ASSERT_STRING_EQUAL(sget(w, "rule"), "pk-wht-agg/s153-1-b-it");
+    CU_ASSERT_STRING_EQUAL(sget(w, "amount"), "1600");
+
+    /* Another provision's aggregate is not this one's: what was paid for goods does not bring services to their
+     * limit, and is not read as if it did. */
+    out = evaluate(ix, AGG_PAY("services", "20000", PAID("goods_paid_to_payee", "500000")), NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "aggregate_not_given"));
+    out = evaluate(ix, AGG_PAY("goods", "70000", PAID("services_paid_to_payee", "20000") ), NULL);
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "aggregate_not_given"));
+    out = evaluate(ix, AGG_PAY("goods", "70000", PAID("goods_paid_to_payee", "4999.99")), NULL);
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(out, "withholding")), 0);
+    CU_ASSERT_STRING_EQUAL(sget(dreason(out, "tax", "threshold_not_met"), "aggregate/including_this_payment"),
+                           "74999.99");
+    out = evaluate(ix, AGG_PAY("goods", "70000", PAID("goods_paid_to_payee", "5000")), NULL);
+    CU_ASSERT_STRING_EQUAL(sget(only_line(out), "amount"), "7000");
+
+    /* Without the figure: a payment below the limit alone cannot be judged (pending, naming what to give); one
+     * that reaches it alone is withheld, judged on itself. */
+    out = evaluate(ix, AGG_PAY("services", "20000", ""), NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(out, "withholding")), 0);
+    CU_ASSERT_PTR_NULL(dreason(out, "tax", "threshold_not_met"));
+    r = dreason(out, "tax", "aggregate_not_given");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "rule"), "pk-wht-agg/s153-1-b-services");
+    CU_ASSERT_STRING_EQUAL(sget(r, "aggregate"), "services_paid_to_payee");
+    CU_ASSERT_STRING_EQUAL(sget(r, "this_payment"), "20000");
+    CU_ASSERT_STRING_EQUAL(sget(r, "threshold/amount"), "30000");
+    CU_ASSERT_PTR_NOT_NULL(strstr(sget(r, "detail"), "action.figures.services_paid_to_payee"));
+    out = evaluate(ix, AGG_PAY("services", "30000", ""), NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "compliant");
+    w = only_line(out);
+    CU_ASSERT_STRING_EQUAL(sget(w, "amount"), "9000");
+    CU_ASSERT_STRING_EQUAL(sget(w, "aggregate/judged_on"), "this_payment");
+    CU_ASSERT_PTR_NULL(json_object_get(json_object_get(w, "aggregate"), "paid_before"));
+
+    /* A figure in another currency is not added to a rupee limit. */
+    out = evaluate(ix, AGG_PAY("services", "20000", ",'figures':{'services_paid_to_payee':{'amount':'100',"
+                                                    "'currency':'USD'}}"), NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    r = dreason(out, "tax", "currency_mismatch");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(sget(r, "aggregate"), "services_paid_to_payee");
+    CU_ASSERT_STRING_EQUAL(sget(r, "currency"), "USD");
+    /* A sum too large to add exactly is not guessed. */
+    out = evaluate(ix, AGG_PAY("services", "20000", PAID("services_paid_to_payee", "999999999999999999")), NULL);
+    CU_ASSERT_STRING_EQUAL(dstate(out, "tax"), "pending");
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "amount_out_of_range"));
+    /* Naming the row keeps the aggregate: named, below the limit in aggregate, nothing withheld. */
+    out = evaluate(ix, "{'action':{'type':'payment','date':'2025-09-01','jurisdiction':'pk-sifc','payment_type':"
+                       "'services','withholding_rule':'s153-1-b-services','amount':{'amount':'20000','currency':'PKR'}"
+                       PAID("services_paid_to_payee", "0") "},'subject':" SUBJECT ",'counterparty':" PAYEE_NON_FILER
+                       "}", NULL);
+    CU_ASSERT_PTR_NOT_NULL(dreason(out, "tax", "threshold_not_met"));
+    CU_ASSERT_PTR_NULL(dreason(out, "tax", "selected_rule_not_applicable"));
+
+    /* The aggregates a payment needs, for the zone to fetch: one per provision, in force on the date. */
+    {
+        apr_array_header_t *ags = mez_tensor_withholding_aggregates(unit_pool(), ix, "pk-sifc", "services_it",
+                                                                    "2025-09-01");
+        const mez_tensor_aggregate_t *ag;
+        CU_ASSERT_EQUAL_FATAL(ags->nelts, 1);
+        ag = &APR_ARRAY_IDX(ags, 0, mez_tensor_aggregate_t);
+        CU_ASSERT_STRING_EQUAL(ag->name, "services_paid_to_payee");
+        CU_ASSERT_STRING_EQUAL(ag->section, "153(1)(b)");
+        CU_ASSERT_STRING_EQUAL(ag->currency, "PKR");
+        CU_ASSERT_STRING_EQUAL(ag->valid_to, "2026-07-01");
+        ag = &APR_ARRAY_IDX(mez_tensor_withholding_aggregates(unit_pool(), ix, "pk", "goods", "2030-01-01"), 0,
+                            mez_tensor_aggregate_t);
+        CU_ASSERT_STRING_EQUAL(ag->name, "goods_paid_to_payee");
+        CU_ASSERT_PTR_NULL(ag->valid_to);
+        CU_ASSERT_EQUAL(mez_tensor_withholding_aggregates(unit_pool(), ix, "pk", "services", "2026-07-01")->nelts, 0);
+        CU_ASSERT_EQUAL(mez_tensor_withholding_aggregates(unit_pool(), ix, "ae", "services", "2025-09-01")->nelts, 0);
+        CU_ASSERT_EQUAL(mez_tensor_withholding_aggregates(unit_pool(), ix, "pk", "rent", "2025-09-01")->nelts, 0);
+        CU_ASSERT_EQUAL(mez_tensor_withholding_aggregates(unit_pool(), ix, "pk", "services", "2025-13-01")->nelts, 0);
+    }
+}
+
+/* A figure given for a payment is read as any amount is: refused at its pointer when malformed. */
+static void test_action_figures_of_a_payment(void)
+{
+    mez_tensor_action_t a;
+    mez_problem_t pb = { 0 };
+    CU_ASSERT_EQUAL_FATAL(mez_tensor_action_parse(unit_pool(), J(AGG_PAY("services", "20000",
+                                                                         PAID("services_paid_to_payee", "20000.50"))),
+                                                  &a, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL_FATAL(a.n_figures, 1);
+    CU_ASSERT_STRING_EQUAL(a.figures[0].name, "services_paid_to_payee");
+    CU_ASSERT_STRING_EQUAL(a.figures[0].amount_text, "20000.50");
+    expect_action_problem(AGG_PAY("services", "20000", ",'figures':{'services_paid_to_payee':{'amount':20000,"
+                                                       "'currency':'PKR'}}"),
+                          "tensor.invalid_amount", "/action/figures/services_paid_to_payee/amount");
+    expect_action_problem(AGG_PAY("services", "20000", PAID("services_paid_to_payee", "-1")),
+                          "tensor.invalid_amount", "/action/figures/services_paid_to_payee/amount");
+    expect_action_problem(AGG_PAY("services", "20000", ",'figures':{'services_paid_to_payee':{'amount':'1',"
+                                                       "'currency':'Rs'}}"),
+                          "tensor.invalid_currency", "/action/figures/services_paid_to_payee/currency");
+    expect_action_problem(AGG_PAY("services", "20000", PAID("Services Paid", "1")), "tensor.invalid_value",
+                          "/action/figures/Services Paid");
+    expect_action_problem(AGG_PAY("services", "20000", ",'figures':[]"), "tensor.invalid_field", "/action/figures");
+    expect_action_problem("{'action':{'type':'entity_formation','date':'2025-09-01','jurisdiction':'pk'"
+                          PAID("x", "1") "},'subject':" SUBJECT "}", "tensor.unknown_field", "/action/figures");
+}
+
+#undef PACK_AGG
+#undef AGG_PAY
+#undef PAID
+
 static void test_eval_deterministic_and_committed(void)
 {
     mez_tensor_index_t *ix = zone_index();
@@ -2645,6 +2859,31 @@ static void test_index_bad_packs(void)
 
 /* A pack of n rows of distinct payment types, n tax rates of distinct income classes and n list entries:
  * evaluation looks up only its own rows. */
+/* The index refuses an aggregate it could not judge. */
+static void test_index_aggregate_faults(void)
+{
+#define AGGROW(id, ptype, sec, thr) "{'id':'" id "','section':'" sec "','payment_type':'" ptype "','payee_class':'any'," \
+    "'rates':{'filer':'1'},'threshold':{'amount':'1','currency':'PKR'," thr "},'valid_from':'2025-07-01','source':'s'}"
+    expect_pack_problem("{" HDR ",'withholding_rates':[" AGGROW("a", "x", "1", "'applies':'above','aggregate':'X y'")
+                        "]}", "tensor.pack.invalid_field", "/withholding_rates/0/threshold/aggregate");
+    expect_pack_problem("{" HDR ",'withholding_rates':[" AGGROW("a", "x", "1", "'applies':'at_or_below','aggregate':"
+                        "'paid'") "]}", "tensor.pack.invalid_field", "/withholding_rates/0/threshold/aggregate");
+    expect_pack_problem("{" HDR ",'withholding_rates':[" AGGROW("a", "x", "1", "'applies':'above','aggregate':'paid'")
+                        "," AGGROW("b", "y", "2", "'applies':'above','aggregate':'paid'") "]}",
+                        "tensor.pack.invalid_field", "/withholding_rates/1/threshold/aggregate");
+    expect_pack_problem("{" HDR ",'withholding_rates':[" AGGROW("a", "x", "1", "'applies':'above','aggregate':'paid'")
+                        "," AGGROW("b", "x", "1", "'applies':'above','aggregate':'other'") "]}",
+                        "tensor.pack.invalid_field", "/withholding_rates/1/threshold/aggregate");
+    expect_pack_problem("{" HDR ",'withholding_rates':[{" ROW ",'rates':{'filer':'1'},'threshold':{'amount':'1',"
+                        "'currency':'PKR','applies':'above','aggregate':'paid'},'base_amount':{'amount':'0',"
+                        "'currency':'PKR'}}]}", "tensor.pack.invalid_field", "/withholding_rates/0/threshold/aggregate");
+    expect_pack_problem("{" HDR ",'withholding_rates':[{" ROW ",'rates':{'filer':'1'},'threshold':{'amount':'1',"
+                        "'currency':'PKR','applies':'above','aggregate':'paid'}},{'id':'r2','section':'1',"
+                        "'payment_type':'x','payee_class':'any','valid_from':'2025-07-01','source':'s','rates':"
+                        "{'filer':'2'},'threshold':{'amount':'9','currency':'PKR','applies':'above'},'base_amount':"
+                        "{'amount':'0','currency':'PKR'}}]}", "tensor.pack.invalid_field", "/withholding_rates");
+#undef AGGROW
+}
 static void test_index_large_pack(void)
 {
     enum { N = 20000 };
@@ -2927,6 +3166,10 @@ void unit_register_tensor(void)
     CU_add_test(s, "eval: evidence covers the day on the zone's calendar", test_eval_evidence_day_on_the_zone_calendar);
     CU_add_test(s, "eval: thresholds measured on revenue, never on a payment",
                 test_eval_thresholds_measured_on_revenue);
+    CU_add_test(s, "eval: withholding on the aggregate paid to the payee in the tax year",
+                test_eval_withholding_on_an_aggregate);
+    CU_add_test(s, "action: a payment's figures, and their bad forms", test_action_figures_of_a_payment);
+    CU_add_test(s, "index: aggregates it could not judge", test_index_aggregate_faults);
     CU_add_test(s, "eval: deterministic and committed", test_eval_deterministic_and_committed);
     CU_add_test(s, "eval: jurisdictions and zone options", test_eval_jurisdictions_and_options);
     CU_add_test(s, "eval: licence application pending without evidence", test_eval_licence_pending_without_evidence);

@@ -78,6 +78,12 @@ mez_status_t mez_idem_begin_noted(apr_pool_t *p, mez_db_t *db, const mez_idem_sc
                                   const char *request_digest, apr_time_t now, apr_interval_time_t lease,
                                   const char *note, mez_idem_result_t *res, mez_problem_t *pb);
 
+/* The answer recorded for key (a completed request): *status and *body (the exact bytes), *body NULL when there is
+ * none (never used, or still in progress). Reads only; for a reader that must tell what a keyed write made (the
+ * payment a resumed request made at Mass: mass_payment_aggregate.c). */
+mez_status_t mez_idem_answer(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
+                             int *status, const char **body, mez_problem_t *pb);
+
 /* Records the answer (status, exact body bytes) of the intent begun for key. */
 mez_status_t mez_idem_complete(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
                                int status, const char *body, apr_time_t now, mez_problem_t *pb);

@@ -105,6 +105,14 @@ typedef struct mez_mass_store_ctx_t {
 mez_status_t mez_mass_store_handle(apr_pool_t *p, mez_db_t *db, const mez_mass_store_ctx_t *ctx,
                                    const mez_mass_request_t *req, mez_mass_response_t *resp, mez_problem_t *pb);
 
+/* The payee of a payment as the treasury tells one payee from another across payments (a withholding aggregate is
+ * per payee: mass_payment_aggregate.c): "entity:<id>" for an internal_account destination (payee_entity_id, the
+ * destination account's entity; NULL when not known), else from destination.bank_details: "zone:<zone>:<account>"
+ * (beneficiary_zone_id and beneficiary_account_id, a corridor's payee), "iban:<IBAN>" (spaces dropped, capitals),
+ * or "account:<swift_bic or bank_code>:<account_number>". NULL when the destination names none of these: such a
+ * payee cannot be recognised when it is paid again. Allocated from p. */
+const char *mez_mass_payee_ref(apr_pool_t *p, const json_t *destination, const char *payee_entity_id);
+
 /* The sovereign organizations register's entities of jurisdiction_id, counted: *rows of (status, entity_type,
  * count) as `const char **` (mez_db_query_rows), in status and type order. */
 mez_status_t mez_mass_entity_counts(apr_pool_t *p, mez_db_t *db, const char *jurisdiction_id,

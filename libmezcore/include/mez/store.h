@@ -11,7 +11,7 @@
 #include "mez/problem.h"
 
 /* The schema version this build expects; /readyz answers 503 until the database has it. */
-#define MEZ_SCHEMA_VERSION 23
+#define MEZ_SCHEMA_VERSION 24
 
 typedef struct mez_db_t {
     const apr_dbd_driver_t *driver;
@@ -145,6 +145,11 @@ mez_status_t mez_db_query_all(apr_pool_t *p, mez_db_t *db, mez_db_query_t *q, in
 /* " FOR UPDATE" on PostgreSQL, "" on SQLite (whose BEGIN IMMEDIATE already holds the database's write lock):
  * appended to a SELECT that reads a row the transaction is about to change on the strength of what it read. */
 const char *mez_db_for_update(const mez_db_t *db);
+
+/* " FOR NO KEY UPDATE" on PostgreSQL, "" on SQLite: as mez_db_for_update, for a row locked only to order the
+ * transactions that rely on it (a payer's entity row while its payments are added up), which must not hold up the
+ * rows that merely reference it (a new account's foreign key takes a KEY SHARE lock, which FOR UPDATE would block). */
+const char *mez_db_for_no_key_update(const mez_db_t *db);
 
 /* Whether an INSERT, UPDATE or DELETE may end in "RETURNING ..." and be run as a query (mez_db_query_row): on
  * PostgreSQL, which saves the round trip of reading back what was just written. SQLite gained RETURNING only in

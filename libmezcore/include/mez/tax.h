@@ -49,8 +49,10 @@ int mez_tax_currency_exponent(const char *code);
 /* POST /v1/fiscal/withholding/calculate: the Mass treasury contract's WithholdingCalculationRequest {payer_entity_id,
  * payee_ntn {ntn_number, ntn_type, filer_status?, registration_date?, strn?}, amount, currency, payment_type,
  * source_jurisdiction?, destination_jurisdiction?, effective_date?} plus the zone API's optional
- * "compliance": {"withholding_rule"} (which pack row governs when the law has several for one payment type, as for
- * a payment: mez/orchestrate.h). Nothing is written.
+ * "compliance": {"withholding_rule", "figures"} (which pack row governs when the law has several for one payment
+ * type, as for a payment: mez/orchestrate.h; what the payer already paid this payee in the tax year under an
+ * aggregate a row's threshold is on, {<aggregate>: {amount, currency}}, as the tensor's action.figures, since the
+ * zone has no treasury record of a payee named by its NTN). Nothing is written.
  *
  * The payer is read through the zone's Mass gateway (z; 422 mass.not_found when the zone has no such entity); an
  * entity token (actor_entity not NULL) computes for its own entity only (403 auth.not_entity_owner). The payment is
@@ -62,7 +64,11 @@ int mez_tax_currency_exponent(const char *code);
  * mez_tax_minor_units), currency, legal_basis [{statute, section, description, rate}] (the statute named by the
  * row's lawpack; zone may be NULL: then the lawpack's id), filer_status_applied, computed_at and computation_digest (hex
  * SHA-256 of the canonical {"inputs": body, "outputs": the answer without its digest}, so anyone can recompute it).
- * An amount below the row's threshold is withheld nothing, citing the row. Double taxation relief is not
+ * An amount below the row's threshold is withheld nothing, citing the row. For a threshold on the aggregate paid to
+ * the payee (threshold.aggregate), the legal_basis description gives the figures it was judged on and names the
+ * earlier payments nothing was deducted from; a payment below the limit alone whose figure is not given is
+ * withholding.aggregate_needed (/compliance/figures/<aggregate>), and a bad figure the tensor's refusal at
+ * /compliance/figures/... . Double taxation relief is not
  * computed (the packs hold no treaty rates): a payee abroad (destination_jurisdiction not the zone's) is taxed as
  * the zone's own law says, without dta_applied, evaluated as the cross_border_transfer a payment leaving for that
  * zone is (orchestrate_ops.c), so the figures are the same as that payment's.

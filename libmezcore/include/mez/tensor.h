@@ -200,9 +200,14 @@ const char *mez_tensor_decimal_format(apr_pool_t *p, const mez_tensor_decimal_t 
  *                                           end < valid_to: a corporate tax row governs tax periods commencing
  *                                           on or after its valid_from); absent, the rows in force on date
  *     "figures": {"revenue": {"amount": "2500000", "currency": "AED"}},
- *                                           tax_assessment only, optional: other figures a row's threshold may
- *                                           be measured on (threshold.measure), by slug; a measure is looked up
- *                                           among the income classes first, then here
+ *                                           tax_assessment, payment, cross_border_transfer, optional: other
+ *                                           figures a row's threshold may be measured on, by slug, each
+ *                                           {amount, currency} as for amount: a tax row's threshold.measure (looked
+ *                                           up among the income classes first, then here), a threshold row's
+ *                                           measure, and a withholding row's threshold.aggregate: what the payer
+ *                                           already paid this payee in the tax year under the rows naming that
+ *                                           aggregate, before this payment ("services_paid_to_payee": see
+ *                                           mez_tensor_evaluate)
  *     "reference": "..."                    optional, the caller's own id, echoed
  *   },
  *   "subject": {                            required; the actor (for a payment: the payer; for a tax assessment:
@@ -513,7 +518,8 @@ typedef struct mez_tensor_eval_options_t {
  *   "withholding": [ {"section", "rate", "amount", "currency", "base_amount" (the figure taxed: action.amount),
  *                     "filer_status", "payee", "payee_class", "payment_type", "rule", "valid_from", "law",
  *                     "source", "source_detail", ...; a band of a progressive table adds "progressive": true and,
- *                     with a base, "band": {"base_amount", "excess", "tax_on_excess"}} ],
+ *                     with a base, "band": {"base_amount", "excess", "tax_on_excess"}; a row whose threshold is on
+ *                     an aggregate adds "aggregate" (below)} ],
  *   "income_tax": [ {"tax", "article", "taxpayer_class", "income_class", "rate" | "exempt": true, "basis",
  *                    "amount" (the tax), "currency", "income", "taxable_amount", "base_amount", "threshold"
  *                    {amount, currency, applies, measure}, "rule", "valid_from", "law", "source", ...} ]
@@ -542,6 +548,22 @@ typedef struct mez_tensor_eval_options_t {
  * "conflicting_tax_rates"). Each item taxed gives "income_tax_assessed" with its total; the tax domain is
  * compliant, or exempt when every row is an exemption; an item no row applies to makes it pending ("no_tax_rate",
  * whose detail says when no row names the item's class at all), whatever the other items and the evidence say.
+ *
+ * A withholding row whose threshold names an aggregate (threshold.aggregate: packs/README.md, "thresholds on the
+ * aggregate paid to a payee"; s. 153(1)(a) and (b): "except where the payment is less than Rs 30,000 in aggregate
+ * during a financial year") is reached when what the payer already paid the payee in the tax year under that
+ * aggregate (action.figures.<aggregate>, in the threshold's currency) plus this payment reaches the limit, and its
+ * tax is then the rate on this payment's own amount: the earlier payments are not taxed again here. The withholding
+ * line and its "withholding_applies" reason, or the row's "threshold_not_met" reason, carry "aggregate": {"name",
+ * "currency", "this_payment", "judged_on": "aggregate" | "this_payment", "paid_before", "including_this_payment",
+ * "not_deducted_before"}: the figures an auditor checks the decision by. On the payment that brings the aggregate
+ * to the limit (what was paid before was more than nothing and below it), not_deducted_before is that amount and
+ * the reason "earlier_payments_not_deducted" (citing the row, with amount, currency, threshold and a detail) says
+ * that nothing was deducted from those payments and the payer accounts for their tax. Without the figure a row is
+ * decided only when this payment alone reaches the limit (judged_on "this_payment": a lower limit stays reached
+ * whatever came before); otherwise the tax domain is pending with "aggregate_not_given" (the aggregate, threshold,
+ * this payment, and a detail naming the figure to give): judging it on the payment alone would under-withhold. A
+ * figure in another currency than the threshold is pending "currency_mismatch" (with "aggregate").
  *
  * A threshold row with applies_to (packs/README.md: the classes of person the limit binds) binds the subject only
  * if it declares one of them (subject.taxpayer_classes): one it does not bind is reported, when its limit is met,
@@ -586,6 +608,23 @@ mez_status_t mez_tensor_evaluate_action_detail(apr_pool_t *p, const mez_tensor_i
                                                const mez_tensor_action_t *a, const mez_tensor_eval_options_t *opts,
                                                mez_tensor_detail_t detail, json_t **result, mez_state_t *decision,
                                                mez_problem_t *pb);
+
+/* An aggregate a withholding row's threshold is judged on (threshold.aggregate). */
+typedef struct mez_tensor_aggregate_t {
+    const char *name;         /* the figure's name: action.figures.<name> */
+    const char *section;      /* the section of the rows naming it ("153(1)(b)") */
+    const char *currency;     /* their threshold's currency */
+    const char *valid_to;     /* of the first row naming it in force on the date, NULL when open (a tax year is
+                               * named by it when the zone declares no tax_year_start: mez/tax.h) */
+} mez_tensor_aggregate_t;
+
+/* The aggregates the withholding rows of payment_type in force on date (YYYY-MM-DD) in packs that apply to
+ * jurisdiction are judged on, each name once, as an array of mez_tensor_aggregate_t (empty when none, or when date
+ * is not a date): the figures an evaluation of such a payment needs in action.figures, which the zone's payments
+ * give from the treasury's records (orchestrate_ops.c). */
+apr_array_header_t *mez_tensor_withholding_aggregates(apr_pool_t *p, const mez_tensor_index_t *ix,
+                                                      const char *jurisdiction, const char *payment_type,
+                                                      const char *date);
 
 /* An unsigned ComplianceAttestation credential (VC 2.0) for an evaluation: its subject is the action's subject id,
  * the action type, jurisdiction and date, the state of every evaluated domain, the decision, the commitment and
