@@ -30,12 +30,15 @@ def sql_exec(zone, sql):
     run([sys.executable, "-c", script, zone.db.path, sql], user=zone.env.server_user, check=True)
 
 
-def entity(zone, status="ACTIVE"):
-    """A fresh entity row as the entities primitive keeps it; returns its id."""
+def entity(zone, status="ACTIVE", zone_id=None):
+    """A fresh entity row as the entities primitive keeps it; returns its id. zone_id: the zone it was made for in
+    a store several zones share (its stamp, migration 0025); None: no zone's, which only the store's own callers
+    reach, as a zone's own store's are."""
     eid = "ent_" + uuid.uuid4().hex
     sql_exec(zone, "INSERT INTO mez_mass_entity (entity_id, entity_type, legal_name, name_key, jurisdiction_id, "
-                   "status, doc, created_at, updated_at) VALUES ('%s', 'company', '%s', '%s', 'PK', '%s', '{}', "
-                   "'2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')" % (eid, eid, eid, status))
+                   "status, doc, created_at, updated_at, zone_id) VALUES ('%s', 'company', '%s', '%s', '%s', '%s', "
+                   "'{}', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', %s)"
+             % (eid, eid, eid, zone_id or "PK", status, "'%s'" % zone_id if zone_id else "NULL"))
     return eid
 
 

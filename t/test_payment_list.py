@@ -52,11 +52,12 @@ def backdate(zone, payment_id, at):
                    "'\"created_at\":\"%s\"'), created_at = '%s' WHERE payment_id = '%s'" % (at, at, payment_id))
 
 
-def three_payments(zone, headers=None):
+def three_payments(zone, headers=None, zone_id=None):
     """Payer A with 1000.00 and payee B: a processing bank payment, a settled internal one and a returned one (a
-    bank payment the bank sent back, failed), all from A."""
+    bank payment the bank sent back, failed), all from A. zone_id: the zone whose entities A and B are (in a store
+    several zones share, the zone whose token headers carries)."""
     h = headers or {}
-    a_ent, b_ent = entity(zone), entity(zone)
+    a_ent, b_ent = entity(zone, zone_id=zone_id), entity(zone, zone_id=zone_id)
     a, b = (made(mass(zone, "POST", "/v1/fiscal/accounts", {"entity_id": e, "account_type": "operating",
                                                            "currency": "PKR", "ntn": {"ntn_number": "1234567",
                                                                                       "ntn_type": "company"}},
@@ -318,7 +319,7 @@ def shared(module_zones, driver, mez_env):
                                extra_conf="MezMassEndpoint fiscal %s\nMezMassTokenFile %s\nMezMassTimeout 5"
                                           % (b.url("/mass"), token_file))
         w[name + "_token"] = {"Authorization": "Bearer " + secret}
-        w[name + "_pay"] = three_payments(b, w[name + "_token"])
+        w[name + "_pay"] = three_payments(b, w[name + "_token"], zone_id)
     w["b_pay"] = three_payments(b, w["op"])
     return w
 
@@ -419,9 +420,10 @@ def test_another_zones_payment_is_as_unknown(shared):
 
 def test_tax_events_and_reports_are_the_zones_own(shared):
     """C's payment withholds tax: C (and B's operator) list the payer's event and report it on both sides; A, naming
-    the same entities, lists no event and reports nothing of it, through its zone API as through B's store."""
+    the same entities (C's: schema 25), is answered as for entities that do not exist, through its zone API as
+    through B's store."""
     b, a, h = shared["b"], shared["a"], shared["c_token"]
-    payer, payee = entity(b), entity(b)
+    payer, payee = entity(b, zone_id=shared["c"].zone_id), entity(b, zone_id=shared["c"].zone_id)
     ntn = {"ntn_number": "1234567", "ntn_type": "company"}
     src, wh, dst = (made(mass(b, "POST", "/v1/fiscal/accounts", {"entity_id": e, "account_type": t, "currency": "PKR",
                                                                  "ntn": ntn}, headers=h))
@@ -453,9 +455,16 @@ def test_tax_events_and_reports_are_the_zones_own(shared):
         assert events(ask, payer) == (1, [p["tax_event_id"]])
         assert report(ask, payer) == (1, "45.00", "0.00", "0.00")
         assert report(ask, payee) == (1, "0.00", "45.00", "1000.00")
+    unknown = "ent_" + "0" * 64
     for ask in (as_a, a_api):
-        assert events(ask, payer) == (0, [])
-        assert report(ask, payer) == report(ask, payee) == (0, "0.00", "0.00", "0.00")
+        for eid in (payer, payee):
+            assert problem_without(ask("GET", "/v1/fiscal/%s/tax-events?tax_year=2026" % eid), eid) == \
+                problem_without(ask("GET", "/v1/fiscal/%s/tax-events?tax_year=2026" % unknown), unknown)
+            body = lambda e: {"entity_id": e, "tax_year": "2026", "output_format": "summary"}
+            theirs, none = (ask("POST", "/v1/fiscal/reporting/generate", body(e)) for e in (eid, unknown))
+            assert_problem(none, 422, "fiscal.entity_unknown", pointer="/entity_id")
+            assert (theirs.status_code, theirs.json()["detail"].replace(eid, "<id>")) == \
+                (none.status_code, none.json()["detail"].replace(unknown, "<id>"))
 
 
 def test_a_zone_token_is_for_the_store_only(shared):

@@ -38,6 +38,11 @@
  * approvals (the contract's definition). The deadline is an instant the requester names, compared as one: there
  * is no count of days here for a calendar to decide.
  *
+ * A store several zones share (mass_int.h: zones) stamps a consent with the zone its caller acts for
+ * (made_for_zone_id, migration 0025): such a caller asks for its own zone's consents only (422 consent.other_zone
+ * for another zone_id, as the zone API answers) and reads, signs, revokes and lists the trail of those only
+ * (another zone's is 404 mass.not_found, as an unknown id is).
+ *
  * Refusals: 404 mass.not_found; 403 consent.not_a_signatory / consent.not_the_requester; 422
  * consent.bad_signature (and request.* shape problems, consent.invalid_did, consent.invalid_zone_id, ...); 409
  * consent.already_signed (a second, different decision by one signatory; the identical submission again is
@@ -246,16 +251,21 @@ static mez_status_t load_consent(mez_mass_call_t *c, const char *id, int lock, c
 
     *out = NULL;
     /* Read as rows (not mez_db_query_row): deadline and metadata may be SQL NULL, which must not read as "". */
-    rv = mez_db_query_rows(c->p, c->db, 10, &rows,
+    rv = mez_db_query_rows(c->p, c->db, 11, &rows,
                            apr_pstrcat(c->p, "SELECT consent_id, zone_id, requester_id, status, digest_sha256, "
-                                       "deadline, terms, metadata, created_at, updated_at FROM mez_mass_consent "
-                                       "WHERE consent_id = %s", lock ? mez_db_for_update(c->db) : "", NULL),
+                                       "deadline, terms, metadata, created_at, updated_at, made_for_zone_id "
+                                       "FROM mez_mass_consent WHERE consent_id = %s",
+                                       lock ? mez_db_for_update(c->db) : "", NULL),
                            c->pb, id, NULL);
     if (rv != MEZ_OK || rows->nelts == 0)
         return rv;
     col = APR_ARRAY_IDX(rows, 0, const char **);
-    /* Not filtered by the store's own zone: a store may keep the consents of the zones that use it as their Mass
-     * (zone_id says whose each is), and an id names one consent whichever zone it belongs to. */
+    /* Not filtered by the store's own zone: a store may keep the consents of the zones that use it as their Mass,
+     * and an id names one consent whichever zone it belongs to. But a caller acting for one zone reaches the
+     * consents made for it only (made_for_zone_id, mass_int.h: zones): another zone's is not there for it, so
+     * reading, signing, revoking it or its trail answers as an unknown id does, and its expiry is not written. */
+    if (!mez_mass_zone_visible(c, col[10]))
+        return MEZ_OK;
     con = apr_pcalloc(c->p, sizeof(*con));
     con->id = col[0];
     con->zone_id = col[1];
@@ -605,6 +615,13 @@ static mez_status_t post_request(mez_mass_call_t *c)
     if (mez_tensor_check_jurisdiction_id(c->p, zone, "/zone_id", c->pb) != MEZ_OK)
         return mez_mass_refuse(c, 422, "consent.invalid_zone_id", "/zone_id",
                                "'%s' is not a zone id (1..64 of letters, digits, '.', '_', '-')", zone);
+    /* A caller acting for one zone asks for that zone's consents only, as that zone's API does (consent.other_zone
+     * there too): the terms it has signed name the zone they bind, and a consent named for another would be made
+     * for this caller (made_for_zone_id) yet speak for that zone. It also keeps two zones' terms apart, so that
+     * one zone's request never meets another's consent under the same content-addressed id. */
+    if (c->ctx->caller_zone_id && strcmp(zone, c->ctx->caller_zone_id))
+        return mez_mass_refuse(c, 422, "consent.other_zone", "/zone_id",
+                               "this caller asks for consents of %s only, not of %s", c->ctx->caller_zone_id, zone);
     if (deadline && deadline_t <= c->ctx->now)
         return mez_mass_refuse(c, 422, "consent.deadline_passed", "/deadline", "the deadline %s has already passed",
                                deadline);
@@ -623,12 +640,16 @@ static mez_status_t post_request(mez_mass_call_t *c)
      * statement (which would abort a PostgreSQL transaction). */
     if ((rv = mez_db_execv(c->p, c->db, &n,
                            "INSERT INTO mez_mass_consent (consent_id, zone_id, requester_id, action_type, status, "
-                           "digest_sha256, deadline, terms, metadata, created_at, updated_at) "
-                           "VALUES (%s, %s, %s, %s, 'pending', %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                           "digest_sha256, deadline, terms, metadata, created_at, updated_at, made_for_zone_id) "
+                           "VALUES (%s, %s, %s, %s, 'pending', %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                            c->pb, id, zone, requester, json_string_value(json_object_get(body, "action_type")),
                            digest, deadline ? deadline : MEZ_DB_NULL, canon,
-                           meta ? mez_mass_doc_text(c, meta) : MEZ_DB_NULL, now, now, NULL)) != MEZ_OK)
+                           meta ? mez_mass_doc_text(c, meta) : MEZ_DB_NULL, now, now,
+                           mez_mass_zone_stamp(c) ? mez_mass_zone_stamp(c) : MEZ_DB_NULL, NULL)) != MEZ_OK)
         return rv;
+    /* The same terms are the same consent, whoever asked: terms name their zone (a caller acting for one zone may
+     * name only its own, above), so this meets another zone's request only where the store's own callers made
+     * that zone's consent, or one was made before migration 0025 named no caller's zone. */
     if (n != 1) {
         mez_mass_refuse(c, 409, "consent.exists", NULL,
                         "a consent with these very terms exists already: %s (its id is the digest of its terms)", id);

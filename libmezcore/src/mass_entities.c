@@ -17,7 +17,12 @@
  *        not compared (a name does not tell two people apart).
  *   GET  /v1/entities/{id}                   Entity (404 "mass.not_found").
  *   GET  /v1/entities?jurisdiction_id=&status=&limit=&cursor=   (extension) {entities[], count, next_cursor?},
- *        ordered by entity_id; limit 1..1000 (100); next_cursor is opaque, passed back as cursor.
+ *        ordered by entity_id; limit 1..1000 (100); next_cursor is opaque, passed back as cursor. A caller acting
+ *        for one zone of a shared store lists that zone's entities only, whatever jurisdiction_id says.
+ * A caller acting for one zone (mass_int.h: zones) forms entities stamped with its zone, in its own jurisdiction
+ * (jurisdiction_id defaults to its zone, and another is 422 "entity.foreign_jurisdiction", as the zone API
+ * answers), and every route below reaches its zone's entities only: another zone's is 404 "mass.not_found" as an
+ * unknown id is (mez_mass_entity_load).
  *   PUT  /v1/entities/{id}/status            UpdateEntityStatusRequest -> 200 Entity. target_status is mapped to
  *        the entity lifecycle's event from the current state (mez/lifecycle.h); none: 409
  *        "lifecycle.illegal_transition" naming the current state and the events allowed from it. DISSOLVING and
@@ -73,7 +78,7 @@ static const char *now_stamp(mez_mass_call_t *c)
  * same transaction (the approval that follows a formation) takes it without a round trip. The transaction holds
  * the row's lock from its write on (an INSERT is invisible to others, an UPDATE locks against every other writer
  * and FOR UPDATE reader), which is what load's FOR UPDATE is for. */
-#define ENTITY_COLS 7
+#define ENTITY_COLS 8
 
 static const char *entity_key(mez_mass_call_t *c, const char *entity_id)
 {
@@ -83,7 +88,7 @@ static const char *entity_key(mez_mass_call_t *c, const char *entity_id)
 static void remember_entity(mez_mass_call_t *c, const mez_mass_entity_row_t *e, const char *text)
 {
     const char *cols[ENTITY_COLS] = { e->entity_id, e->status, e->legal_name, e->name_key, e->jurisdiction_id,
-                                      e->updated_at, text };
+                                      e->updated_at, text, e->zone_id };
     mez_db_tx_remember(c->db, entity_key(c, e->entity_id), ENTITY_COLS, cols);
 }
 
@@ -95,11 +100,17 @@ mez_status_t mez_mass_entity_load(mez_mass_call_t *c, const char *entity_id, int
     if ((*found = mez_db_tx_recall(c->db, entity_key(c, entity_id), ENTITY_COLS, cols)) == 0)
         rv = mez_db_query_row(c->p, c->db, cols, ENTITY_COLS, found,
                               apr_pstrcat(c->p, "SELECT entity_id, status, legal_name, name_key, jurisdiction_id, "
-                                          "updated_at, doc FROM mez_mass_entity WHERE entity_id = %s",
+                                          "updated_at, doc, zone_id FROM mez_mass_entity WHERE entity_id = %s",
                                           lock ? mez_db_for_update(c->db) : "", NULL),
                               c->pb, entity_id, NULL);
     if (rv != MEZ_OK || !*found)
         return rv;
+    /* Another zone's entity is not there for this caller: the answers that follow are an unknown id's. (Locked
+     * all the same when asked to: nothing is written to it, and the caller's answer rolls back.) */
+    if (!mez_mass_zone_visible(c, cols[7])) {
+        *found = 0;
+        return MEZ_OK;
+    }
     memset(e, 0, sizeof(*e));
     e->entity_id = cols[0];
     e->status = cols[1];
@@ -107,6 +118,7 @@ mez_status_t mez_mass_entity_load(mez_mass_call_t *c, const char *entity_id, int
     e->name_key = cols[3];
     e->jurisdiction_id = cols[4];
     e->updated_at = cols[5];
+    e->zone_id = mez_mass_nullable(cols[7]);
     e->doc = mez_mass_doc_parse(c, cols[6]);
     if (!e->doc || mez_lifecycle_state_parse(c->p, MEZ_LIFECYCLE_ENTITY, e->status, &e->state, NULL) != MEZ_OK)
         return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "mass.record_corrupt", NULL,
@@ -458,7 +470,11 @@ static mez_status_t create_entity(mez_mass_call_t *c)
                                            "registered_office", "share_capital", "directors", "beneficial_owners",
                                            "metadata", NULL };
     const json_t *body = c->req->body, *directors = NULL, *metadata = NULL;
-    const char *type = NULL, *name = NULL, *trading = NULL, *jur = c->ctx->jurisdiction_id, *key, *text;
+    /* A caller acting for one zone forms entities in that zone's jurisdiction (a zone's jurisdiction id is its
+     * zone id, as its own zone API writes it), not in the store's: mass_int.h, zones. */
+    const char *type = NULL, *name = NULL, *trading = NULL, *key, *text;
+    const char *jur = c->ctx->caller_zone_id ? c->ctx->caller_zone_id : c->ctx->jurisdiction_id;
+    const char *zone = mez_mass_zone_stamp(c);
     const char *id = mez_mass_new_id(c->p, "ent_"), *now = now_stamp(c);
     /* Formation submits a draft: the two states' names as the entity lifecycle spells them. */
     const char *draft = mez_lifecycle_state_name(MEZ_LIFECYCLE_ENTITY, MEZ_ENTITY_DRAFT);
@@ -484,6 +500,12 @@ static mez_status_t create_entity(mez_mass_call_t *c)
     if (!jur || !jurisdiction_ok(jur))
         return mez_mass_refuse(c, 422, "request.invalid_value", "/jurisdiction_id",
                                "jurisdiction_id must be letters, digits and '-', '_', '.', ':'");
+    /* Another jurisdiction's register is another zone's: an entity formed there would take a name from its
+     * register (its formations of that name then refused, entity.name_taken) and tell this caller which names it
+     * holds. Refused as the zone API refuses it. */
+    if (c->ctx->caller_zone_id && strcmp(jur, c->ctx->caller_zone_id))
+        return mez_mass_refuse(c, 422, "entity.foreign_jurisdiction", "/jurisdiction_id",
+                               "this caller forms entities in %s only, not %s", c->ctx->caller_zone_id, jur);
     doc = own(c, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "entity_id", id, "entity_type", type, "legal_name", name,
                            "status", submitted, "jurisdiction_id", jur, "created_at", now, "updated_at",
                            now));
@@ -546,15 +568,17 @@ static mez_status_t create_entity(mez_mass_call_t *c)
     conflict.detail = apr_psprintf(c->p, "an entity named '%s' is already registered in jurisdiction %s", name, jur);
     if ((rv = mez_db_send_insert(c->p, c->db, &conflict, &taken,
                                  "INSERT INTO mez_mass_entity (entity_id, entity_type, legal_name, name_key, "
-                                 "jurisdiction_id, status, doc, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, "
-                                 "%s, %s, %s, %s)",
-                                 c->pb, id, type, name, key, jur, submitted, text, now, now, NULL)) != MEZ_OK)
+                                 "jurisdiction_id, status, doc, created_at, updated_at, zone_id) VALUES (%s, %s, %s, "
+                                 "%s, %s, %s, %s, %s, %s, %s)",
+                                 c->pb, id, type, name, key, jur, submitted, text, now, now,
+                                 zone ? zone : MEZ_DB_NULL, NULL)) != MEZ_OK)
         return rv;
     if (taken)
         return mez_mass_refuse(c, 409, conflict.code, conflict.pointer, "%s", conflict.detail);
     {
         const mez_mass_entity_row_t e = { .entity_id = id, .status = submitted, .legal_name = name,
-                                          .name_key = key, .jurisdiction_id = jur, .updated_at = now };
+                                          .name_key = key, .jurisdiction_id = jur, .updated_at = now,
+                                          .zone_id = zone };
         remember_entity(c, &e, text);
     }
     for (int i = 0; i < officers->nelts; i++) {
@@ -786,6 +810,12 @@ static mez_status_t list_entities(mez_mass_call_t *c)
         return mez_mass_refuse(c, 422, "request.invalid_query", NULL, "cursor is not one this store gave out");
     if (jur && !*jur)
         jur = NULL;
+    /* Who calls, not what it asks: a caller acting for one zone lists that zone's entities, and jurisdiction_id
+     * narrows them further, never wider. Naming another zone's jurisdiction lists nothing, as a jurisdiction
+     * nobody uses does; refusing it instead would tell the caller that the jurisdiction has a register here.
+     * Equality, so that the zone's list walks its own index (zone_id, entity_id), migration 0025. */
+    if (c->ctx->caller_zone_id)
+        mez_db_where_add(c->p, &w, "zone_id = %s", c->ctx->caller_zone_id);
     mez_db_where_add(c->p, &w, "entity_id > %s", cursor ? cursor : "");
     if (jur)
         mez_db_where_add(c->p, &w, "jurisdiction_id = %s", jur);

@@ -12,7 +12,7 @@
  *   GET  /v1/fiscal/{entity_id}/tax-events    TaxEventList (tax_year, event_type, from_date, to_date, cursor, limit);
  *        from_date and to_date are days on the zone's calendar (ctx->tz), both included: an event at 20:00 UTC on
  *        30 June is one of 1 July in Karachi (UTC+5), as its tax_year already says. A caller acting for one zone
- *        of a shared store lists the events of its zone's payments only (mez_fiscal_payment_zone).
+ *        of a shared store lists the events of its zone's payments only (mass_int.h: zones).
  *   POST /v1/fiscal/withholding/calculate     501 mass.not_in_store: it needs the zone's tax rules, which live in its
  *        packs and are applied by the compliance tensor, not by the record store. The zone API answers it from its
  *        packs (POST /v1/fiscal/withholding/calculate, tax_withholding.c).
@@ -128,8 +128,10 @@ static mez_status_t account_create(mez_mass_call_t *c)
         || !mez_fiscal_check_bank_details(c, bank, "/bank_details")
         || !mez_mass_get_object(c, b, "", "metadata", MEZ_MASS_OPTIONAL, &meta))
         return MEZ_OK;
-    if ((rv = mez_db_query_value(c->p, c->db, &status, "SELECT status FROM mez_mass_entity WHERE entity_id = %s",
-                                 c->pb, entity_id, NULL)) != MEZ_OK)
+    /* Another zone's entity is as unknown as one that does not exist (mass_int.h: zones). */
+    if ((rv = mez_db_query_value(c->p, c->db, &status, "SELECT status FROM mez_mass_entity WHERE entity_id = %s AND "
+                                 MEZ_MASS_IN_ZONE("zone_id"), c->pb, entity_id, mez_mass_zone_scope(c),
+                                 mez_mass_zone_scope(c), NULL)) != MEZ_OK)
         return rv;
     if (!status)
         return mez_mass_refuse(c, 422, "fiscal.entity_unknown", "/entity_id", "there is no entity '%s' in this zone",
@@ -156,12 +158,15 @@ static mez_status_t account_create(mez_mass_call_t *c)
     return mez_mass_answer(c, 201, mez_fiscal_account_json(c, &a));
 }
 
-/* Loads an entity account named in the path: 404 for none (the zone's own accounts are not TreasuryAccounts). */
+/* Loads an entity account named in the path: 404 for none (the zone's own accounts are not TreasuryAccounts), and
+ * for another zone's than the caller acts for (mez_fiscal_account_visible): its balance, ledger, holds and status
+ * are not this caller's to read or change. */
 static mez_status_t path_account(mez_mass_call_t *c, const char *id, int entity_only, mez_fiscal_account_t *a,
                                  int *found)
 {
     mez_status_t rv = mez_fiscal_account_load(c, id, a, found);
-    if (rv == MEZ_OK && *found && entity_only && strcmp(a->kind, MEZ_FISCAL_ENTITY))
+    if (rv == MEZ_OK && *found && ((entity_only && strcmp(a->kind, MEZ_FISCAL_ENTITY))
+                                   || !mez_fiscal_account_visible(c, a)))
         *found = 0;
     if (rv == MEZ_OK && !*found)
         mez_mass_not_found(c, "treasury account", id);
@@ -455,19 +460,20 @@ static mez_status_t tax_events(mez_mass_call_t *c, const char *entity_id)
         cur_at = apr_pstrndup(c->p, cursor, 20);
         cur_id = sep + 1;
     }
-    if ((rv = mez_db_query_value(c->p, c->db, &exists, "SELECT entity_id FROM mez_mass_entity WHERE entity_id = %s",
-                                 c->pb, entity_id, NULL)) != MEZ_OK)
+    if ((rv = mez_db_query_value(c->p, c->db, &exists, "SELECT entity_id FROM mez_mass_entity WHERE entity_id = %s "
+                                 "AND " MEZ_MASS_IN_ZONE("zone_id"), c->pb, entity_id, mez_mass_zone_scope(c),
+                                 mez_mass_zone_scope(c), NULL)) != MEZ_OK)
         return rv;
-    if (!exists)
+    if (!exists)   /* none, or another zone's (mass_int.h: zones) */
         return mez_mass_not_found(c, "entity", entity_id);
     {
         const char *fy = year ? year : "", *ty = type ? type : "";
         /* The dates are the zone's: UTC's midnights would put an evening's events (UTC+5: from 19:00 UTC) on the
          * previous day, and leave the first five hours of the zone's day out of it. */
         const char *fd = from ? day_bound(c, from_day, 0) : "";
-        const char *td = to ? day_bound(c, to_day, 1) : "", *zone = mez_fiscal_scope_arg(c);
+        const char *td = to ? day_bound(c, to_day, 1) : "", *zone = mez_mass_zone_scope(c);
         /* A caller acting for one zone sees the events of that zone's payments only (a tax event is its payment's
-         * record: mass_fiscal_int.h, mez_fiscal_payment_zone); the entity's index still finds the rows. */
+         * record, mass_int.h: zones); the entity's index still finds the rows. */
 #define TAX_FILTER "entity_id = %s AND (%s = '' OR tax_year = %s) AND (%s = '' OR event_type = %s) " \
                    "AND (%s = '' OR occurred_at >= %s) AND (%s = '' OR occurred_at <= %s) " \
                    "AND (%s = '' OR EXISTS (SELECT 1 FROM mez_mass_payment p WHERE " \

@@ -15,6 +15,7 @@
 typedef struct mez_fiscal_account_t {
     const char *account_id, *kind, *entity_id, *account_type, *currency, *status, *doc, *created_at, *updated_at;
     const char *entity_status;   /* the owning entity's lifecycle status; NULL for the zone's own accounts */
+    const char *zone_id;         /* the owning entity's zone (mass_int.h: zones); NULL for none */
     int64_t balance, held;
     int exponent;
 } mez_fiscal_account_t;
@@ -22,6 +23,13 @@ typedef struct mez_fiscal_account_t {
 /* Reads an account (*found 0 when there is none), with its entity's status in the same statement. */
 mez_status_t mez_fiscal_account_load(mez_mass_call_t *c, const char *account_id, mez_fiscal_account_t *a,
                                      int *found);
+/* Whether the caller may name this account: a caller of the whole store any; a caller acting for one zone its
+ * zone's entities' accounts only. The zone's own accounts (clearing, outbound) hold every zone's money that
+ * crossed the store's boundary, so their balances and ledgers are the store's own zone's to read. The accounts a
+ * request names are checked with it where they are named; an account of another zone is answered as an unknown
+ * one. Those the store moves money through on its own (the clearing and outbound legs, a returned payment's) are
+ * not: they are the payment's, which the caller has already been shown to reach. */
+int mez_fiscal_account_visible(const mez_mass_call_t *c, const mez_fiscal_account_t *a);
 /* Reads and locks, for the rest of the transaction, the n accounts a posting will move (one round trip inside a
  * transaction on PostgreSQL: mez_db_query_all): a[i] and found[i] as mez_fiscal_account_load gives them for
  * ids[i]. Call it before any statement that names the accounts (see mass_ledger.c for why). */
@@ -86,22 +94,11 @@ int mez_fiscal_check_ntn(mez_mass_call_t *c, const json_t *obj, const char *base
 int mez_fiscal_get_currency(mez_mass_call_t *c, const json_t *obj, const char *base, const char *name,
                             const char **code, int *exponent);
 
-/* Which zone a payment is for. A store that is the remote Mass of several zones (each calling it with a token
- * made for it, `mez token create --mass-zone Z`) keeps their payments apart by who calls, never by a parameter a
- * caller could leave out: mez_mass_payment.zone_id (migration 0023) is stamped when the payment is made, and a
- * caller acting for one zone (ctx->caller_zone_id) lists, reads, settles and returns only that zone's payments, and
- * the tax events that record them; another zone's payment is answered as an unknown one (404), so its id tells the
- * caller nothing. A caller of the whole store (ctx->caller_zone_id NULL: the store's own zone API, its operators'
- * tokens without --mass-zone, the CLI) sees them all.
- *  - stamp: the caller's zone; for a caller of the whole store, the store's own zone (ctx->zone_id): a payment its
- *    own zone API makes is its own. NULL when neither is known (nothing here makes payments so).
- *  - NULL zone_id: a payment made before 0023, when the store did not record for whom. No zone can claim it, so
- *    only callers of the whole store see it (the upgrade guide says how an operator attributes such payments). */
-const char *mez_fiscal_payment_zone(const mez_mass_call_t *c);
-/* 1 when this call may see a payment stamped zone (as read: NULL or "" for none). */
-int mez_fiscal_payment_visible(const mez_mass_call_t *c, const char *zone);
-/* The caller's zone as a bound value for "(%s = '' OR <zone column> = %s)": "" for a caller of the whole store. */
-const char *mez_fiscal_scope_arg(const mez_mass_call_t *c);
+/* Which zone a payment is for: mass_int.h's zones. mez_mass_payment.zone_id (migration 0023) is stamped with
+ * mez_mass_zone_stamp when the payment is made; a caller acting for one zone lists, reads, settles and returns only
+ * that zone's payments, and the tax events that record them (a tax event is its payment's record and has no zone
+ * of its own); a payment made before 0023 is no zone's. Its accounts are their entity's zone's (migration 0025):
+ * such a caller pays from, to and withholds into its own zone's accounts only (mass_payment.c says why). */
 
 /* Route handlers in mass_payment.c. */
 mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c);

@@ -17,8 +17,9 @@
  *                       the OECD's "Kazakhstan - Information on Tax Identification Numbers"); checked in the tests
  *                       against the published example 061211600012, which needs the second weights
  *        National schemes imply their issuing_country (a different one is 422 "identity.issuing_country_mismatch").
- *        A malformed value is 422 "identity.invalid_identifier". An identifier belongs to one person: a second
- *        claim is 409 "identity.identifier_taken" (the identifier table's primary key decides, on any node).
+ *        A malformed value is 422 "identity.invalid_identifier". An identifier belongs to one person of a zone: a
+ *        second claim in the zone is 409 "identity.identifier_taken" (the identifier table's primary key decides,
+ *        on any node).
  *   GET  /v1/identity/persons/{id}           Person.
  *   POST /v1/identity/persons/{id}/verifications   {method: document|registry|biometric|in_person,
  *        result: verified|rejected, evidence: {type, digest "sha256:"+64 hex, issuer?}, verifier?} -> 201
@@ -35,7 +36,12 @@
  *   GET  /v1/identity/entity/{entity_id}     EntityIdentityResponse: one verifications[] item per identifier of
  *        each person bound to the entity, plus the extension member persons[] {person_id, full_name, roles[],
  *        verification_status, identifiers[]}, which the contract's shape cannot carry.
- *   GET  /v1/identity/status                 IdentityServiceStatus: this zone's own registry, available. */
+ *   GET  /v1/identity/status                 IdentityServiceStatus: this zone's own registry, available.
+ * A store several zones share keeps a registry per zone (mass_int.h: zones): a caller acting for one zone registers
+ * persons stamped with it, and reads, verifies, binds and looks up its zone's persons only (another zone's person is
+ * 404 "mass.not_found", or 422 "identity.unknown_person" where a body names it, as an unknown id is; an identifier
+ * held only in another zone's registry is not_registered). An identifier is one person's within a zone: another
+ * zone may register the same one (migration 0025). */
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/store.h"
@@ -225,13 +231,17 @@ static int get_identifier(mez_mass_call_t *c, const json_t *v, const char *at, i
 
 mez_status_t mez_mass_person_find(mez_mass_call_t *c, const char *person_id, mez_mass_person_info_t *out, int *found)
 {
-    const char *cols[3], *ver[2];
+    const char *cols[4], *ver[2];
     int vfound;
-    mez_status_t rv = mez_db_query_row(c->p, c->db, cols, 3, found,
-                                       "SELECT person_id, full_name, verification_status FROM mez_mass_person "
-                                       "WHERE person_id = %s", c->pb, person_id, NULL);
+    mez_status_t rv = mez_db_query_row(c->p, c->db, cols, 4, found,
+                                       "SELECT person_id, full_name, verification_status, zone_id FROM "
+                                       "mez_mass_person WHERE person_id = %s", c->pb, person_id, NULL);
     if (rv != MEZ_OK || !*found)
         return rv;
+    if (!mez_mass_zone_visible(c, cols[3])) {   /* another zone's person: not in this caller's registry */
+        *found = 0;
+        return MEZ_OK;
+    }
     memset(out, 0, sizeof(*out));
     out->person_id = cols[0];
     out->full_name = cols[1];
@@ -296,14 +306,18 @@ static mez_status_t corrupt(mez_mass_call_t *c, const char *what, const char *id
 /* The Person document, or *found 0. */
 static mez_status_t person_doc(mez_mass_call_t *c, const char *person_id, json_t **out, int *found)
 {
-    const char *cols[5];
+    const char *cols[6], *zone = mez_mass_zone_scope(c);
     apr_array_header_t *rows;
     json_t *doc, *ids, *vers = own(c, json_array()), *binds = own(c, json_array());
-    mez_status_t rv = mez_db_query_row(c->p, c->db, cols, 5, found,
-                                       "SELECT doc, verification_status, created_at, updated_at, person_id "
+    mez_status_t rv = mez_db_query_row(c->p, c->db, cols, 6, found,
+                                       "SELECT doc, verification_status, created_at, updated_at, person_id, zone_id "
                                        "FROM mez_mass_person WHERE person_id = %s", c->pb, person_id, NULL);
     if (rv != MEZ_OK || !*found)
         return rv;
+    if (!mez_mass_zone_visible(c, cols[5])) {
+        *found = 0;
+        return MEZ_OK;
+    }
     if (!(doc = mez_mass_doc_parse(c, cols[0])))
         return corrupt(c, "person", person_id);
     own(c, doc);
@@ -319,8 +333,11 @@ static mez_status_t person_doc(mez_mass_call_t *c, const char *person_id, json_t
         json_array_append_new(vers, v);
     }
     if ((rv = mez_db_query_rows(c->p, c->db, 4, &rows,
-                                "SELECT binding_id, entity_id, role, created_at FROM mez_mass_identity_binding "
-                                "WHERE person_id = %s ORDER BY created_at, binding_id", c->pb, person_id, NULL))
+                                "SELECT b.binding_id, b.entity_id, b.role, b.created_at FROM "
+                                "mez_mass_identity_binding b LEFT JOIN mez_mass_entity e ON e.entity_id = b.entity_id "
+                                "WHERE b.person_id = %s AND "
+                                MEZ_MASS_IN_ZONE("e.zone_id") " ORDER BY b.created_at, b.binding_id",
+                                c->pb, person_id, zone, zone, NULL))
         != MEZ_OK)
         return rv;
     for (int i = 0; i < rows->nelts; i++) {
@@ -346,7 +363,7 @@ static mez_status_t create_person(mez_mass_call_t *c)
     static const char *const allowed[] = { "full_name", "date_of_birth", "nationality", "identifiers", NULL };
     const json_t *body = c->req->body, *list = NULL;
     const char *name = NULL, *dob = NULL, *nat = NULL, *id = mez_mass_new_id(c->p, "per_"), *now = now_stamp(c);
-    const char *key;
+    const char *key, *zone = mez_mass_zone_stamp(c);
     ident_t *ids;
     size_t n;
     json_t *doc, *out;
@@ -387,17 +404,31 @@ static mez_status_t create_person(mez_mass_call_t *c)
         json_object_set_new(doc, "nationality", json_string(nat));
     if ((rv = mez_db_execv(c->p, c->db, NULL,
                            "INSERT INTO mez_mass_person (person_id, full_name, name_key, date_of_birth, nationality, "
-                           "verification_status, doc, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, "
-                           "%s, %s)", c->pb, id, name, key, dob ? dob : MEZ_DB_NULL, nat ? nat : MEZ_DB_NULL,
-                           "unverified", mez_mass_doc_text(c, doc), now, now, NULL)) != MEZ_OK)
+                           "verification_status, doc, created_at, updated_at, zone_id) VALUES (%s, %s, %s, %s, %s, "
+                           "%s, %s, %s, %s, %s)", c->pb, id, name, key, dob ? dob : MEZ_DB_NULL,
+                           nat ? nat : MEZ_DB_NULL, "unverified", mez_mass_doc_text(c, doc), now, now,
+                           zone ? zone : MEZ_DB_NULL, NULL)) != MEZ_OK)
         return rv;
     for (size_t i = 0; i < n; i++) {
+        const char *held = NULL;
         int inserted = 0;
-        if ((rv = mez_db_execv(c->p, c->db, &inserted,
-                               "INSERT INTO mez_mass_person_identifier (scheme, issuing_country, match_key, value, "
-                               "person_id, seq, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                               c->pb, ids[i].scheme, ids[i].country, ids[i].match_key, ids[i].value, id,
-                               apr_itoa(c->p, (int)i + 1), now, NULL)) != MEZ_OK)
+        /* An identifier is one person's in one zone's registry (zone_key, migration 0025): the primary key refuses
+         * a second claim in this zone, on any node, and says nothing of another zone's. A caller of the whole
+         * store also finds it held by a person of no zone (registered before 0025, when the key spanned the
+         * store): its own registry still holds those, and no new row has that key, so the read cannot race. */
+        if (!c->ctx->caller_zone_id
+            && (rv = mez_db_query_value(c->p, c->db, &held,
+                                        "SELECT person_id FROM mez_mass_person_identifier WHERE scheme = %s AND "
+                                        "issuing_country = %s AND match_key = %s AND zone_key = ''", c->pb,
+                                        ids[i].scheme, ids[i].country, ids[i].match_key, NULL)) != MEZ_OK)
+            return rv;
+        if (!held
+            && (rv = mez_db_execv(c->p, c->db, &inserted,
+                                  "INSERT INTO mez_mass_person_identifier (scheme, issuing_country, match_key, value, "
+                                  "person_id, seq, created_at, zone_key) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                                  "ON CONFLICT DO NOTHING",
+                                  c->pb, ids[i].scheme, ids[i].country, ids[i].match_key, ids[i].value, id,
+                                  apr_itoa(c->p, (int)i + 1), now, zone ? zone : "", NULL)) != MEZ_OK)
             return rv;
         if (!inserted)
             return mez_mass_refuse(c, 409, "identity.identifier_taken",
@@ -428,15 +459,17 @@ static mez_status_t add_verification(mez_mass_call_t *c, const char *person_id)
     const json_t *body = c->req->body, *ev = NULL;
     const char *method = NULL, *result = NULL, *verifier = NULL, *type = NULL, *digest = NULL, *issuer = NULL;
     const char *id = mez_mass_new_id(c->p, "ver_"), *now = now_stamp(c), *seq = NULL, *cols[1];
+    const char *zone = mez_mass_zone_scope(c);
     json_t *rec, *evidence;
     int found = 0;
     mez_status_t rv;
 
+    /* Another zone's person is not found (mass_int.h: zones): nothing is verified there. */
     if (mez_mass_is_id(person_id, "per_")
         && (rv = mez_db_query_row(c->p, c->db, cols, 1, &found,
-                                  apr_pstrcat(c->p, "SELECT person_id FROM mez_mass_person WHERE person_id = %s",
-                                              mez_db_for_update(c->db), NULL),
-                                  c->pb, person_id, NULL)) != MEZ_OK)
+                                  apr_pstrcat(c->p, "SELECT person_id FROM mez_mass_person WHERE person_id = %s AND ",
+                                              MEZ_MASS_IN_ZONE("zone_id"), mez_db_for_update(c->db), NULL),
+                                  c->pb, person_id, zone, zone, NULL)) != MEZ_OK)
         return rv;
     if (!found)
         return mez_mass_not_found(c, "person", person_id);
@@ -538,10 +571,21 @@ static mez_status_t lookup(mez_mass_call_t *c, const char *scheme, const char *m
     memset(out, 0, sizeof(*out));
     out->registration_status = "not_registered";
     out->name_given = name != NULL;
-    if ((rv = mez_db_query_row(c->p, c->db, cols, 1, &found,
-                               "SELECT person_id FROM mez_mass_person_identifier WHERE scheme = %s AND "
-                               "issuing_country = %s AND match_key = %s", c->pb, scheme, "PK", match_key, NULL))
-        != MEZ_OK || !found)
+    /* In the caller's zone's registry: another zone's holder of the identifier is no one's here (mass_int.h:
+     * zones), so the answer is not_registered, as for an identifier nobody holds. A caller of the whole store
+     * reads every zone's: its own zone's holder first, then one registered before 0025 (no zone), then any. */
+    if (c->ctx->caller_zone_id)
+        rv = mez_db_query_row(c->p, c->db, cols, 1, &found,
+                              "SELECT person_id FROM mez_mass_person_identifier WHERE scheme = %s AND "
+                              "issuing_country = %s AND match_key = %s AND zone_key = %s", c->pb, scheme, "PK",
+                              match_key, c->ctx->caller_zone_id, NULL);
+    else
+        rv = mez_db_query_row(c->p, c->db, cols, 1, &found,
+                              "SELECT person_id FROM mez_mass_person_identifier WHERE scheme = %s AND "
+                              "issuing_country = %s AND match_key = %s ORDER BY CASE WHEN zone_key = %s THEN 0 "
+                              "WHEN zone_key = '' THEN 1 ELSE 2 END, zone_key LIMIT 1", c->pb, scheme, "PK",
+                              match_key, c->ctx->zone_id ? c->ctx->zone_id : "", NULL);
+    if (rv != MEZ_OK || !found)
         return rv;
     if ((rv = mez_mass_person_find(c, cols[0], &pi, &found)) != MEZ_OK || !found)
         return rv;
@@ -622,7 +666,7 @@ static mez_status_t entity_identity(mez_mass_call_t *c, const char *entity_id)
     mez_mass_entity_row_t e;
     apr_array_header_t *rows;
     json_t *vers = own(c, json_array()), *persons = own(c, json_array()), *person = NULL;
-    const char *last = "";
+    const char *last = "", *zone = mez_mass_zone_scope(c);
     int found;
     mez_status_t rv;
 
@@ -630,8 +674,9 @@ static mez_status_t entity_identity(mez_mass_call_t *c, const char *entity_id)
         return rv;
     if ((rv = mez_db_query_rows(c->p, c->db, 3, &rows,
                                 "SELECT b.person_id, b.role, p.full_name FROM mez_mass_identity_binding b JOIN "
-                                "mez_mass_person p ON p.person_id = b.person_id WHERE b.entity_id = %s "
-                                "ORDER BY b.person_id, b.role", c->pb, entity_id, NULL)) != MEZ_OK)
+                                "mez_mass_person p ON p.person_id = b.person_id WHERE b.entity_id = %s AND "
+                                MEZ_MASS_IN_ZONE("p.zone_id") " ORDER BY b.person_id, b.role",
+                                c->pb, entity_id, zone, zone, NULL)) != MEZ_OK)
         return rv;
     for (int i = 0; i < rows->nelts; i++) {
         const char **r = APR_ARRAY_IDX(rows, i, const char **);

@@ -50,6 +50,28 @@ mez_status_t mez_mass_no_route(mez_mass_call_t *c, int path_known);
 
 
 
+/* Which zone a record is for. A store that is the remote Mass of several zones (each calling it with a token made
+ * for it, `mez token create --mass-zone Z`: ctx->caller_zone_id) keeps their records apart by who calls, never by a
+ * parameter a caller could leave out or set. The records a zone makes are stamped with it when made (migrations
+ * 0023 and 0025: payments, entities, persons, consents; what hangs off them is theirs: an entity's officers,
+ * history, dissolution, accounts (their balances, ledger, holds), cap table, and a person's identifiers,
+ * verifications and bindings), and a caller acting for one zone reads, lists and acts on that zone's records only:
+ * another zone's record is answered exactly as an id that names nothing, so ids tell it nothing and it changes
+ * nothing there. A caller of the whole store (ctx->caller_zone_id NULL: the store's own zone API, its operators'
+ * tokens without --mass-zone, the CLI) sees them all.
+ *  - mez_mass_zone_stamp: the zone what this call makes is stamped with: the caller's zone; for a caller of the
+ *    whole store, the store's own (ctx->zone_id): what its own zone API makes is its own. NULL when neither is
+ *    known (a caller outside any zone: nothing made so).
+ *  - a record stamped with no zone (NULL; "" as the pgsql driver reads NULL) was made before its table had the
+ *    column: the store did not record for whom, so no zone can claim it and only callers of the whole store see it
+ *    (docs/06-upgrade.md: how an operator attributes such records).
+ *  - mez_mass_zone_scope: the caller's zone as a bound value for MEZ_MASS_IN_ZONE(column) ("(%s = '' OR column =
+ *    %s)", the value passed twice): "" for a caller of the whole store, whose condition then holds for every row. */
+const char *mez_mass_zone_stamp(const mez_mass_call_t *c);
+int mez_mass_zone_visible(const mez_mass_call_t *c, const char *zone);
+const char *mez_mass_zone_scope(const mez_mass_call_t *c);
+#define MEZ_MASS_IN_ZONE(column) "(%s = '' OR " column " = %s)"
+
 /* Body validation. Each returns 1 when acceptable, 0 after filling a 422 refusal whose pointer is
  * base + "/" + name. A missing optional member leaves *out untouched (set a default first). */
 #define MEZ_MASS_REQUIRED 1

@@ -17,11 +17,14 @@ static int64_t to_i64(const char *s)
 }
 
 /* The owning entity's status comes with the account (a subselect on its primary key), so a payment learns whether
- * its entities are still live in the round trip that reads its accounts (payments are a hot path). */
+ * its entities are still live in the round trip that reads its accounts (payments are a hot path); its zone too,
+ * which is the account's (mass_int.h: zones). Subselects, not a join: FOR UPDATE cannot lock the nullable side of
+ * an outer join on PostgreSQL, and the zone's own accounts have no entity. */
 #define ACCOUNT_SELECT "SELECT a.account_id, a.kind, a.entity_id, a.account_type, a.currency, a.status, a.doc, " \
                        "a.created_at, a.updated_at, a.balance, a.held, (SELECT e.status FROM mez_mass_entity e " \
+                       "WHERE e.entity_id = a.entity_id), (SELECT e.zone_id FROM mez_mass_entity e " \
                        "WHERE e.entity_id = a.entity_id) FROM mez_mass_account a WHERE a.account_id = %s"
-#define ACCOUNT_COLS 12
+#define ACCOUNT_COLS 13
 
 static void account_from(const char **col, mez_fiscal_account_t *a)
 {
@@ -37,7 +40,13 @@ static void account_from(const char **col, mez_fiscal_account_t *a)
     a->balance = to_i64(col[9]);
     a->held = to_i64(col[10]);
     a->entity_status = mez_mass_nullable(col[11]);
+    a->zone_id = mez_mass_nullable(col[12]);
     a->exponent = mez_mass_currency_exponent(a->currency);
+}
+
+int mez_fiscal_account_visible(const mez_mass_call_t *c, const mez_fiscal_account_t *a)
+{
+    return !c->ctx->caller_zone_id || (a->entity_id && mez_mass_zone_visible(c, a->zone_id));
 }
 
 mez_status_t mez_fiscal_account_load(mez_mass_call_t *c, const char *account_id, mez_fiscal_account_t *a,

@@ -36,7 +36,10 @@
  *        authorized_shares, issued_shares, state_digest_sha256, recorded_at}; issued + new <= authorized, else 422
  *        ownership.exceeds_authorized.
  * Issuances and transfers are refused (409 ownership.entity_inactive, naming the entity's status) once the entity
- * is DISSOLVING, DISSOLVED, STRUCK_OFF or REJECTED (mez_mass_entity_shares_move says why). */
+ * is DISSOLVING, DISSOLVED, STRUCK_OFF or REJECTED (mez_mass_entity_shares_move says why).
+ * A cap table is its entity's: a caller acting for one zone of a shared store (mass_int.h: zones) reaches its zone's
+ * entities' cap tables only; another zone's entity is answered as an unknown one (422 ownership.entity_unknown,
+ * 404 mass.not_found or ownership.cap_table_not_found, as the route answers an id that names nothing). */
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
@@ -156,11 +159,13 @@ static int check_share_class(mez_mass_call_t *c, const json_t *sc, const char *b
     return 1;
 }
 
+/* NULL when there is no such entity, or it is another zone's (mass_int.h: zones). */
 static mez_status_t entity_status(mez_mass_call_t *c, const char *entity_id, const char **status)
 {
     *status = NULL;
-    return mez_db_query_value(c->p, c->db, status, "SELECT status FROM mez_mass_entity WHERE entity_id = %s", c->pb,
-                              entity_id, NULL);
+    return mez_db_query_value(c->p, c->db, status, "SELECT status FROM mez_mass_entity WHERE entity_id = %s AND "
+                              MEZ_MASS_IN_ZONE("zone_id"), c->pb, entity_id, mez_mass_zone_scope(c),
+                              mez_mass_zone_scope(c), NULL);
 }
 
 static mez_status_t answer_checked(mez_mass_call_t *c, const char *entity_id, int status, json_t *extra)

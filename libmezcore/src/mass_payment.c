@@ -44,22 +44,6 @@ static const char *const payment_types[] = { "goods_payment", "service_fee", "di
                                              "rent", "salary", "commission", "contract_payment",
                                              "capital_gains_settlement", "other", NULL };
 
-const char *mez_fiscal_payment_zone(const mez_mass_call_t *c)
-{
-    return c->ctx->caller_zone_id ? c->ctx->caller_zone_id : c->ctx->zone_id;
-}
-
-int mez_fiscal_payment_visible(const mez_mass_call_t *c, const char *zone)
-{
-    zone = mez_mass_nullable(zone);
-    return !c->ctx->caller_zone_id || (zone && !strcmp(zone, c->ctx->caller_zone_id));
-}
-
-const char *mez_fiscal_scope_arg(const mez_mass_call_t *c)
-{
-    return c->ctx->caller_zone_id ? c->ctx->caller_zone_id : "";
-}
-
 static const char *i64(apr_pool_t *p, int64_t v)
 {
     return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
@@ -92,11 +76,19 @@ static int entity_live(mez_mass_call_t *c, const mez_fiscal_account_t *a, const 
 /* An entity account named by a request member (as read: found, a): 422 fiscal.account_unknown when there is
  * none, 409 when its entity is no longer live or it is not active. Every entity account a payment touches goes
  * through here (source, destination and withholding alike: no money reaches an entity that no longer exists);
- * the zone's own accounts (clearing, outbound) belong to no entity. */
+ * the zone's own accounts (clearing, outbound) belong to no entity.
+ * A caller acting for one zone names its zone's accounts only (mez_fiscal_account_visible): another zone's is
+ * unknown to it, as source (it cannot spend another zone's money), as withholding account, and as destination.
+ * A payment between two zones is not one the store can make for either: money leaving a zone is a payment out of
+ * it (external_bank, or corridor_settlement over a corridor between the zones, whose destination zone then
+ * credits its own account: POST /v1/fiscal/accounts/{id}/deposits, made by that zone as its inbound transfer), and
+ * each zone records and screens its own side. Crediting another zone's account directly would move money into
+ * that zone without its decision, and its answer (currency, frozen, dissolved) would describe the account to a
+ * caller that may not read it. So the destination is refused as an unknown one is: the same 422. */
 static int member_account(mez_mass_call_t *c, const char *id, const char *pointer, const mez_fiscal_account_t *a,
                           int found)
 {
-    if (!found || strcmp(a->kind, MEZ_FISCAL_ENTITY)) {
+    if (!found || strcmp(a->kind, MEZ_FISCAL_ENTITY) || !mez_fiscal_account_visible(c, a)) {
         mez_mass_refuse(c, 422, "fiscal.account_unknown", pointer, "there is no treasury account '%s'", id);
         return 0;
     }
@@ -417,7 +409,7 @@ mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c)
         const char *args[] = { payment_id, source_id, dtype, internal ? dest_id : MEZ_DB_NULL, currency,
                                i64(c->p, gross), i64(c->p, w.amount), internal ? "settled" : "processing",
                                key ? key : MEZ_DB_NULL, digest, text ? text : "{}", now, now,
-                               mez_fiscal_payment_zone(c) ? mez_fiscal_payment_zone(c) : MEZ_DB_NULL,
+                               mez_mass_zone_stamp(c) ? mez_mass_zone_stamp(c) : MEZ_DB_NULL,
                                ta.aggregate && src.entity_id ? src.entity_id : MEZ_DB_NULL,
                                ta.aggregate ? payee_ref : MEZ_DB_NULL, ta.aggregate ? ta.aggregate : MEZ_DB_NULL,
                                ta.aggregate ? ta.tax_year : MEZ_DB_NULL };
@@ -443,7 +435,7 @@ mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c)
             return rv;
         /* Another zone's payment under this key is answered as another request's would be: its document is not
          * this caller's to see. */
-        if (!found || strcmp(col[0], digest) || !mez_fiscal_payment_visible(c, col[2]))
+        if (!found || strcmp(col[0], digest) || !mez_mass_zone_visible(c, col[2]))
             return mez_mass_refuse(c, 422, "fiscal.idempotency_key_reused", "/idempotency_key",
                                    "idempotency_key %s was already used for another payment from %s", key ? key : "",
                                    source_id);
@@ -505,8 +497,8 @@ mez_status_t mez_fiscal_payment_get(mez_mass_call_t *c, const char *payment_id)
                                        payment_id, NULL);
     if (rv != MEZ_OK)
         return rv;
-    /* Another zone's payment is not there for this caller (mez_fiscal_payment_visible): the same 404. */
-    if (!found || !mez_fiscal_payment_visible(c, col[1]))
+    /* Another zone's payment is not there for this caller (mez_mass_zone_visible): the same 404. */
+    if (!found || !mez_mass_zone_visible(c, col[1]))
         return mez_mass_not_found(c, "payment", payment_id);
     return mez_mass_answer(c, 200, mez_mass_doc_parse(c, col[0]));
 }
@@ -531,7 +523,9 @@ mez_status_t mez_fiscal_deposit(mez_mass_call_t *c, const char *account_id)
         return MEZ_OK;
     if ((rv = mez_fiscal_account_load(c, account_id, &a, &found)) != MEZ_OK)
         return rv;
-    if (!found || strcmp(a.kind, MEZ_FISCAL_ENTITY))
+    /* Another zone's account is unknown to a caller acting for one zone: a corridor's inbound transfer is
+     * deposited by the destination zone itself, into its own account (mass_int.h: zones). */
+    if (!found || strcmp(a.kind, MEZ_FISCAL_ENTITY) || !mez_fiscal_account_visible(c, &a))
         return mez_mass_not_found(c, "treasury account", account_id);
     if (!entity_live(c, &a, NULL))
         return MEZ_OK;

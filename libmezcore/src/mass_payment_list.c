@@ -175,7 +175,7 @@ mez_status_t mez_fiscal_payment_list(mez_mass_call_t *c)
 
 #define COND(text) (sql = apr_pstrcat(c->p, sql, *sql ? " AND " : " WHERE ", text, NULL))
     /* Who calls, not what it asks: a caller acting for one zone lists that zone's payments only, whatever its
-     * query says (mass_fiscal_int.h, mez_fiscal_payment_zone). Equality, not "(%s = '' OR ...)": the statement of
+     * query says (mass_int.h: zones). Equality, not "(%s = '' OR ...)": the statement of
      * a caller of the whole store has no zone condition at all, and a zone's walks the zone's own indexes. */
     if (c->ctx->caller_zone_id)
         COND("zone_id = %s"), args[nargs++] = c->ctx->caller_zone_id;

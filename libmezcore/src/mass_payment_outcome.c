@@ -28,7 +28,7 @@
  *
  * Both: only a "processing" payment ends (409 fiscal.payment_settled, fiscal.payment_failed or
  * fiscal.payment_not_processing otherwise, with payment_status naming its state); 404 mass.not_found for none, and
- * for another zone's when the caller acts for one zone (mass_fiscal_int.h, mez_fiscal_payment_zone).
+ * for another zone's when the caller acts for one zone (mass_int.h: zones).
  * The payment's row is locked first (FOR UPDATE on PostgreSQL; on SQLite the transaction holds the database) and
  * its status changes by an UPDATE guarded on "processing", so two settles, or a settle racing a return, move the
  * money once: the second waits for the first, finds the status changed, and is refused with nothing written. */
@@ -46,7 +46,7 @@ typedef struct {
 } payment_row_t;
 
 /* The payment's row, locked for the rest of the transaction; 404 answered when there is none (*found 0), or when
- * it is another zone's than the one the caller acts for (mez_fiscal_payment_visible): a zone settles and returns
+ * it is another zone's than the one the caller acts for (mez_mass_zone_visible): a zone settles and returns
  * its own payments only, and learns nothing of another's, not even that it exists. */
 static mez_status_t lock_payment(mez_mass_call_t *c, const char *id, payment_row_t *pr, int *found)
 {
@@ -59,7 +59,7 @@ static mez_status_t lock_payment(mez_mass_call_t *c, const char *id, payment_row
                                        c->pb, id, NULL);
     if (rv != MEZ_OK)
         return rv;
-    if (*found && !mez_fiscal_payment_visible(c, col[9]))
+    if (*found && !mez_mass_zone_visible(c, col[9]))
         *found = 0;
     if (!*found)
         return mez_mass_not_found(c, "payment", id);

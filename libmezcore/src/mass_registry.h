@@ -29,7 +29,8 @@ typedef struct mez_mass_person_info_t {
     const char *verified_at, *verification_method;   /* of the latest verification, NULL when none */
 } mez_mass_person_info_t;
 
-/* The person with this id; *found 0 when there is none. */
+/* The person with this id; *found 0 when there is none, or when it is another zone's than the one the caller
+ * acts for (mass_int.h: zones). */
 mez_status_t mez_mass_person_find(mez_mass_call_t *c, const char *person_id, mez_mass_person_info_t *out,
                                   int *found);
 /* An identity_ref that names a person of the registry ("per_" + 64 hex) must name one that exists:
@@ -42,13 +43,15 @@ mez_status_t mez_mass_identity_ref(mez_mass_call_t *c, const char *ref, const ch
 
 typedef struct mez_mass_entity_row_t {
     const char *entity_id, *status, *legal_name, *name_key, *jurisdiction_id, *updated_at;
+    const char *zone_id;  /* the zone it was made for (mass_int.h: zones); NULL for none */
     int state;        /* mez_entity_state_t */
     json_t *doc;      /* the stored Entity document, pool-owned */
 } mez_mass_entity_row_t;
 
 /* Reads an entity; with lock, the row stays locked to the end of the transaction (FOR UPDATE on PostgreSQL;
  * SQLite's BEGIN IMMEDIATE already serialises writers), so what is decided on what was read still holds at
- * commit. *found 0 when there is none. */
+ * commit. *found 0 when there is none, or when it is another zone's than the one the caller acts for (mass_int.h:
+ * zones): every route that names an entity, and every record that hangs off one, finds it here or not at all. */
 mez_status_t mez_mass_entity_load(mez_mass_call_t *c, const char *entity_id, int lock, mez_mass_entity_row_t *e,
                                   int *found);
 /* Answers a path's entity: 404 unless id is well formed and names one. *e filled when *found. */

@@ -13,6 +13,7 @@
 #include "mez/tz.h"
 #include "mez/vc.h"
 #include "mass_int.h"
+#include "mass_values.h"
 
 static const char *const primitive_names[MEZ_MASS_PRIMITIVE_COUNT] = {
     [MEZ_MASS_ENTITIES] = "entities", [MEZ_MASS_OWNERSHIP] = "ownership", [MEZ_MASS_FISCAL] = "fiscal",
@@ -116,6 +117,24 @@ mez_status_t mez_mass_no_route(mez_mass_call_t *c, int path_known)
         return mez_mass_refuse(c, 405, "request.method_not_allowed", NULL, "%s is not allowed on %s",
                                c->req->method, c->req->path);
     return mez_mass_refuse(c, 404, "request.not_found", NULL, "there is no Mass resource at %s", c->req->path);
+}
+
+/* ---------------------------------------------------------------- zones (mass_int.h) */
+
+const char *mez_mass_zone_stamp(const mez_mass_call_t *c)
+{
+    return c->ctx->caller_zone_id ? c->ctx->caller_zone_id : c->ctx->zone_id;
+}
+
+int mez_mass_zone_visible(const mez_mass_call_t *c, const char *zone)
+{
+    zone = mez_mass_nullable(zone);
+    return !c->ctx->caller_zone_id || (zone && !strcmp(zone, c->ctx->caller_zone_id));
+}
+
+const char *mez_mass_zone_scope(const mez_mass_call_t *c)
+{
+    return c->ctx->caller_zone_id ? c->ctx->caller_zone_id : "";
 }
 
 /* ---------------------------------------------------------------- ids, times, paths */

@@ -30,7 +30,7 @@
  *    section, whose count it lowers by one (a section with nothing left standing is left out);
  *  - capital_gains events (none is recorded by this store today) make total_capital_gains, given only when there
  *    is one; other event types appear in breakdown_by_type only.
- * A caller acting for one zone of a store several zones share (mez_fiscal_payment_zone) gets the events of that
+ * A caller acting for one zone of a store several zones share (mass_int.h: zones) gets the events of that
  * zone's payments only: the same events GET /v1/fiscal/{entity_id}/tax-events lists for it.
  * breakdown_by_type covers every event of the report, whichever side the entity was on; breakdown_by_section the
  * withholding deductions, by the statute and section of their first legal_basis entry, or with the statute empty
@@ -226,7 +226,7 @@ static int take(mez_mass_call_t *c, totals_t *t, const char *text, const char *r
 static mez_status_t events(mez_mass_call_t *c, const char *entity_id, const char *year, totals_t *t)
 {
     apr_array_header_t *rows;
-    const char *zone = mez_fiscal_scope_arg(c);
+    const char *zone = mez_mass_zone_scope(c);
     /* Two parts, each an index walk bounded by the entity (migration 0023), never by the store:
      *  - its own events of the year, by (entity_id, tax_year, occurred_at, tax_event_id), each with its payment by
      *    key: the gross when the payment went to one of its own accounts (a payment to itself: one row, counted on
@@ -235,7 +235,7 @@ static mez_status_t events(mez_mass_call_t *c, const char *entity_id, const char
      *    (destination_account_id), their events (payment_id), the year and "not its own" checked on each.
      * One condition over both ("its own, or a payment to it", as this was written before) leaves the planner
      * nothing to walk but every event of the year in the store (EXPLAIN on PostgreSQL: a sequential scan).
-     * A caller acting for one zone counts the events of that zone's payments only (mez_fiscal_payment_zone). */
+     * A caller acting for one zone counts the events of that zone's payments only (mass_int.h: zones). */
     mez_status_t rv = mez_db_query_rows(
         c->p, c->db, 5, &rows,
         "SELECT t.doc, CASE WHEN a.entity_id = %s THEN p.gross_amount END, 1, t.occurred_at, t.tax_event_id "
@@ -302,10 +302,11 @@ mez_status_t mez_fiscal_tax_report(mez_mass_call_t *c)
                                "FBR publishes no XML schema for IRIS filings (returns are entered on the portal, "
                                "withholding statements entered or uploaded in FBR's own spreadsheet template), so "
                                "there is no format to produce this in; ask for structured_json or summary");
-    if ((rv = mez_db_query_value(c->p, c->db, &exists, "SELECT entity_id FROM mez_mass_entity WHERE entity_id = %s",
-                                 c->pb, entity_id, NULL)) != MEZ_OK)
+    if ((rv = mez_db_query_value(c->p, c->db, &exists, "SELECT entity_id FROM mez_mass_entity WHERE entity_id = %s "
+                                 "AND " MEZ_MASS_IN_ZONE("zone_id"), c->pb, entity_id, mez_mass_zone_scope(c),
+                                 mez_mass_zone_scope(c), NULL)) != MEZ_OK)
         return rv;
-    if (!exists)
+    if (!exists)   /* none, or another zone's (mass_int.h: zones) */
         return mez_mass_refuse(c, 422, "fiscal.entity_unknown", "/entity_id", "there is no entity '%s' in this zone",
                                entity_id);
     if (!entity_ntn(c, entity_id, &ntn, &first_currency, &rv))

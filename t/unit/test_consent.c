@@ -27,6 +27,9 @@ static void setup(fixture_t *f)
     mez_problem_t pb = { 0 };
     const char *dir = unit_tmpdir(), *sql = getenv("MEZ_SQL_SOURCE");
     int from, to;
+    /* Every member not set below is NULL (no HTTP caller, no calendar, a caller of the whole store): the fixture
+     * lives on the test's stack. */
+    memset(f, 0, sizeof(*f));
     CU_ASSERT_EQUAL_FATAL(mez_db_open(unit_pool(), "sqlite3", apr_pstrcat(unit_pool(), dir, "/c.sqlite", NULL),
                                       &f->db, &pb), MEZ_OK);
     CU_ASSERT_EQUAL_FATAL(mez_db_migrate(unit_pool(), f->db, sql && *sql ? sql : "sql", &from, &to, &pb), MEZ_OK);

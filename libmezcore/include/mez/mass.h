@@ -70,7 +70,8 @@ typedef struct mez_mass_response_t {
 /* What the sovereign store knows about the zone it serves, and who asks. */
 typedef struct mez_mass_store_ctx_t {
     const char *zone_id;
-    const char *jurisdiction_id;   /* the zone's jurisdiction: the default for new entities */
+    const char *jurisdiction_id;   /* the zone's jurisdiction: the default for new entities (a caller acting for
+                                    * a zone, caller_zone_id, forms them in that zone's instead) */
     apr_time_t now;                /* the request's time; every timestamp the call writes uses it */
     const char *caller;            /* who called the store over HTTP (/mass), as its audit row names it: a token or
                                     * certificate mapping id, "user:<name>", "anonymous". Its Idempotency-Keys are
@@ -87,11 +88,14 @@ typedef struct mez_mass_store_ctx_t {
                                     * counts on its own (a mez zone's /mass: that zone's, or UTC's as here). */
     const char *caller_zone_id;    /* the zone the caller acts for, when the store serves several zones and the
                                     * caller is one of them: its token was made for that zone (`mez token create
-                                    * --mass-zone Z`, mez/token.h). The fiscal primitive then stamps what it makes
-                                    * with Z and shows, settles and returns only Z's payments and their tax events
-                                    * (another zone's answer 404, as an unknown id does). NULL: a caller of the whole
-                                    * store (the zone itself, its own operators, the CLI): it sees every payment,
-                                    * and what it makes is stamped with zone_id. */
+                                    * --mass-zone Z`, mez/token.h). Every primitive then stamps what it makes
+                                    * with Z (payments, entities, persons, consents) and reads, lists and acts on
+                                    * Z's records only, and on what hangs off them (an entity's accounts, cap table,
+                                    * officers; a payment's tax events): another zone's answers as an unknown id
+                                    * does (404 mass.not_found, or the route's own "unknown" refusal where a body
+                                    * names it). NULL: a caller of the whole store (the zone itself, its own
+                                    * operators, the CLI): it sees every record, and what it makes is stamped with
+                                    * zone_id. */
 } mez_mass_store_ctx_t;
 
 /* The sovereign store: answers one request from the zone's database.
