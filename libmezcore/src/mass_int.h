@@ -76,6 +76,10 @@ const char *mez_mass_zone_scope(const mez_mass_call_t *c);
  * base + "/" + name. A missing optional member leaves *out untouched (set a default first). */
 #define MEZ_MASS_REQUIRED 1
 #define MEZ_MASS_OPTIONAL 0
+/* The query's parameter names: each one of params (NULL-terminated) and given once, 0 after a 400 refusal
+ * at "/<name>" (request.unknown_parameter, naming what, "the payment list", and the parameters it takes;
+ * request.invalid_parameter for one given twice). 1 when every name is known. */
+int mez_mass_query_names(mez_mass_call_t *c, const char *const *params, const char *what);
 /* The body must be an object ("request.not_an_object") whose members are all in allowed ("request.unknown_field"). */
 int mez_mass_check_object(mez_mass_call_t *c, const json_t *obj, const char *pointer, const char *const *allowed);
 /* A string of 1..maxlen bytes (maxlen 0: no limit) with no NUL in it ("request.invalid_characters"). */

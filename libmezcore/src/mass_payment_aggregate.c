@@ -175,27 +175,8 @@ static mez_status_t bad(mez_mass_call_t *c, const char *code, const char *name, 
 /* Every parameter is one of params, given once; *v gets them in that order. 1, or 0 after refusing. */
 static int read_params(mez_mass_call_t *c, const char **v)
 {
-    char *q = apr_pstrdup(c->p, c->req->query ? c->req->query : ""), *save = NULL, *kv;
-    const char *seen = "&";
-    for (kv = apr_strtok(q, "&", &save); kv; kv = apr_strtok(NULL, "&", &save)) {
-        char *eq = strchr(kv, '=');
-        const char *const *a;
-        if (eq)
-            *eq = '\0';
-        for (a = params; *a && strcmp(*a, kv); a++)
-            ;
-        if (!*a) {
-            bad(c, "request.unknown_parameter", kv, apr_psprintf(c->p, "'%s' is not a parameter of the payment "
-                                                                 "aggregate (payee, aggregate, tax_year, currency, "
-                                                                 "except_key)", kv));
-            return 0;
-        }
-        if (strstr(seen, apr_pstrcat(c->p, "&", kv, "&", NULL))) {
-            bad(c, "request.invalid_parameter", kv, apr_psprintf(c->p, "the parameter %s is given twice", kv));
-            return 0;
-        }
-        seen = apr_pstrcat(c->p, seen, kv, "&", NULL);
-    }
+    if (!mez_mass_query_names(c, params, "the payment aggregate"))
+        return 0;
     for (int i = 0; params[i]; i++)
         if ((!(v[i] = mez_mass_query_param(c->p, c->req->query, params[i])) || !*v[i]) && i < REQUIRED_PARAMS) {
             bad(c, "request.missing_parameter", params[i], apr_psprintf(c->p, "%s is required", params[i]));

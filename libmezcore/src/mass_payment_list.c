@@ -58,29 +58,6 @@ static int bad(mez_mass_call_t *c, const char *name, const char *code, const cha
     return 0;
 }
 
-/* Every parameter of the query is one of params, given once. */
-static int names_known(mez_mass_call_t *c)
-{
-    char *q = apr_pstrdup(c->p, c->req->query ? c->req->query : ""), *save = NULL, *kv;
-    const char *seen = "&";
-    for (kv = apr_strtok(q, "&", &save); kv; kv = apr_strtok(NULL, "&", &save)) {
-        char *eq = strchr(kv, '=');
-        const char *const *a;
-        if (eq)
-            *eq = '\0';
-        for (a = params; *a && strcmp(*a, kv); a++)
-            ;
-        if (!*a)
-            return bad(c, kv, "request.unknown_parameter",
-                       apr_psprintf(c->p, "'%s' is not a parameter of the payment list (status, account_id, "
-                                    "entity_id, destination_type, created_after, created_before, limit, cursor)", kv));
-        if (strstr(seen, apr_pstrcat(c->p, "&", kv, "&", NULL)))
-            return bad(c, kv, "request.invalid_parameter", apr_psprintf(c->p, "the parameter %s is given twice", kv));
-        seen = apr_pstrcat(c->p, seen, kv, "&", NULL);
-    }
-    return 1;
-}
-
 static int one_of(mez_mass_call_t *c, const char *name, const char *v, const char *const *values)
 {
     const char *list = "";
@@ -159,7 +136,7 @@ mez_status_t mez_fiscal_payment_list(mez_mass_call_t *c)
     json_t *list, *out;
     mez_status_t rv;
 
-    if (!names_known(c))
+    if (!mez_mass_query_names(c, params, "the payment list"))
         return MEZ_OK;
     for (int i = 0; params[i]; i++)
         v[i] = mez_mass_query_param(c->p, c->req->query, params[i]);

@@ -199,6 +199,36 @@ static const char *member_pointer(mez_mass_call_t *c, const char *base, const ch
     return mez_pointer_join(c->p, base ? base : "", name);
 }
 
+int mez_mass_query_names(mez_mass_call_t *c, const char *const *params, const char *what)
+{
+    char *q = apr_pstrdup(c->p, c->req->query ? c->req->query : ""), *save = NULL, *kv;
+    const char *seen = "&";
+    for (kv = apr_strtok(q, "&", &save); kv; kv = apr_strtok(NULL, "&", &save)) {
+        const char *const *a;
+        char *eq = strchr(kv, '=');
+        if (eq)
+            *eq = '\0';
+        for (a = params; *a && strcmp(*a, kv); a++)
+            ;
+        if (!*a) {
+            const char *list = "";
+            for (a = params; *a; a++)
+                list = apr_pstrcat(c->p, list, a == params ? "" : ", ", *a, NULL);
+            mez_mass_refuse(c, 400, "request.unknown_parameter", apr_pstrcat(c->p, "/", kv, NULL),
+                            "'%s' is not a parameter of %s (%s)", kv, what, list);
+            return 0;
+        }
+        /* '&' cannot be in a name, so "&name&" finds a name seen before and nothing else. */
+        if (strstr(seen, apr_pstrcat(c->p, "&", kv, "&", NULL))) {
+            mez_mass_refuse(c, 400, "request.invalid_parameter", apr_pstrcat(c->p, "/", kv, NULL),
+                            "the parameter %s is given twice", kv);
+            return 0;
+        }
+        seen = apr_pstrcat(c->p, seen, kv, "&", NULL);
+    }
+    return 1;
+}
+
 int mez_mass_check_object(mez_mass_call_t *c, const json_t *obj, const char *pointer, const char *const *allowed)
 {
     mez_problem_t pb = { 0 };

@@ -96,17 +96,6 @@ static mez_status_t limit_field(build_t *b, const json_t *o, const char *ptr, li
     return MEZ_OK;
 }
 
-/* A lower-case name as packs write their enumerations and figures: a letter, then letters, digits and '_'. */
-static int is_slug(const char *s)
-{
-    if (!(*s >= 'a' && *s <= 'z'))
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-            return 0;
-    return 1;
-}
-
 /* threshold.aggregate of a withholding row: the limit is on the aggregate paid to the payee in the tax year, named
  * by the figure an action gives for what was paid before (action.figures). A lower limit only: "except where the
  * payment is less than Rs 30,000 in aggregate" (s. 153(1)(b)); and never a band's, whose limits are on the figure
@@ -117,7 +106,7 @@ static mez_status_t aggregate_field(build_t *b, const json_t *thr, const char *p
     mez_status_t rv;
     if ((rv = str_field(b, thr, ptr, "aggregate", 0, &l->aggregate)) != MEZ_OK || !l->aggregate)
         return rv;
-    if (!is_slug(l->aggregate))
+    if (!mez_tensor_is_slug(l->aggregate))
         return bad(b, "tensor.pack.invalid_field", ap,
                    "aggregate names a figure: a lower-case name (letters, digits, '_'), not '%s'", l->aggregate);
     if (l->kind != LIMIT_ABOVE && l->kind != LIMIT_AT_OR_ABOVE)
