@@ -39,6 +39,7 @@ void unit_register_corridor_exchange(void);
 void unit_register_register_summary(void);
 void unit_register_tax(void);
 void unit_register_tz(void);
+void unit_register_deadline(void);
 void unit_register_digest(void);
 void unit_register_key(void);
 void unit_register_httpsig(void);

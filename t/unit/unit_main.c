@@ -139,6 +139,7 @@ int main(int argc, char **argv)
     unit_register_register_summary();
     unit_register_tax();
     unit_register_tz();
+    unit_register_deadline();
     unit_register_digest();
     unit_register_key();
     unit_register_httpsig();
