@@ -501,7 +501,12 @@ typedef struct mez_tensor_eval_options_t {
                                * it: the domains' evidence, tax rows' conditions, licence requirements. The result
                                * then has "evidence_date" when it is later than the action's date. */
     const struct mez_tz_t *tz;    /* the zone's calendar (mez/tz.h), which the dates above are days of: an
-                               * attestation must hold until the last second of that day there. NULL: UTC. */
+                               * attestation must hold until the last second of that day there, and an obligation's
+                               * due date ends with the last second of its day there. NULL: UTC. */
+    unsigned weekend;             /* the zone's weekend (mez/deadline.h, MEZ_WEEKDAY_BIT): the days a deadline of
+                               * business days passes over. 0: saturday and sunday */
+    const char *tax_year_start;   /* "MM-DD" (zone.yaml), NULL: none. The year an obligation of a tax regpack is
+                               * due in the "following year" of is then the tax year, else the calendar year */
 } mez_tensor_eval_options_t;
 
 /* Evaluates an action document (above) against the index and returns the result, owned by p:
