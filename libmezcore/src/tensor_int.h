@@ -192,6 +192,9 @@ typedef struct {
 typedef struct {
     row_head_t h;
     const char *name, *regulator;
+    int validity_years;                  /* 0: no fixed term */
+    int has_renewal;
+    int64_t lead_days;                   /* renewal.lead_days */
     const requirement_t *reqs;
     size_t n_reqs;
     const fee_t *fees;

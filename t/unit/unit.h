@@ -37,6 +37,7 @@ void unit_register_migration_saga(void);
 void unit_register_transfer(void);
 void unit_register_corridor_exchange(void);
 void unit_register_register_summary(void);
+void unit_register_licence_terms(void);
 void unit_register_tax(void);
 void unit_register_tz(void);
 void unit_register_deadline(void);

@@ -445,6 +445,22 @@ mez_status_t mez_tensor_index_build_with_digests(apr_pool_t *p, const json_t *co
 /* Rows and list names the index holds (for logs and benchmarks). */
 size_t mez_tensor_index_size(const mez_tensor_index_t *ix);
 
+/* The terms a licence type sets (packs/README.md, licensepacks): its validity_years, the longest term a grant or
+ * renewal may run, and renewal.lead_days, how long before expiry renewal is to be applied for. */
+typedef struct mez_tensor_licence_terms_t {
+    const char *rule;            /* "<pack id>/<licence type id>": the version the terms are from */
+    const char *pack_digest;     /* its pack's digest, where the index knows it; NULL otherwise */
+    int validity_years;          /* 0: no fixed term (the type states none) */
+    int has_renewal;
+    int64_t lead_days;           /* renewal.lead_days, when has_renewal */
+} mez_tensor_licence_terms_t;
+/* The terms of licence type `type` in force on date (YYYY-MM-DD) in a licensepack binding jurisdiction: 0 and
+ * *out, or -1 when no such version is loaded (the application's evaluation then says why: unknown or not in force).
+ * A zone's layers leave one version in force (a conflict between them is refused until overridden); should several
+ * be, the strictest terms apply: the shortest fixed term and the longest lead time. */
+int mez_tensor_licence_terms(const mez_tensor_index_t *ix, const char *jurisdiction, const char *type,
+                             const char *date, mez_tensor_licence_terms_t *out);
+
 /* How much of each rule's citation a result copies. Both forms name, in every reason that comes from a pack row,
  * the rule ("<pack id>/<row id>"), its pack's digest where the index knows it, the validity of the row version
  * applied (valid_from, valid_to), its legal source (source: its id and title) and its pinpoint citation: law
