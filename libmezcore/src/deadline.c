@@ -1,6 +1,7 @@
 /* deadline.c: the days of law of mez/deadline.h: weekends, business days, terms of years, and the due day of an
  * obligation's deadline counted from the event an action fixes. Pure: days in, days out. */
 #include <string.h>
+#include <apr_strings.h>
 #include "mez/deadline.h"
 #include "mez/vc.h"
 
@@ -47,13 +48,24 @@ json_t *mez_weekend_json(unsigned mask)
 
 int64_t mez_deadline_add_business_days(int64_t day, int64_t n, unsigned weekend)
 {
+    int open = 0;
     weekend = mez_weekend_effective(weekend);
+    for (int i = 1; i <= 7; i++)
+        open += !(weekend & MEZ_WEEKDAY_BIT(i));
+    /* Whole weeks at once (each has `open` business days), leaving 1 .. open to count day by day. */
+    if (n > open) {
+        int64_t weeks = (n - 1) / open;
+        if (weeks > (MEZ_DEADLINE_LAST_DAY - day) / 7)
+            return MEZ_DEADLINE_LAST_DAY;
+        day += weeks * 7;
+        n -= weeks * open;
+    }
     while (n > 0) {
         day++;
         if (!(weekend & MEZ_WEEKDAY_BIT(mez_weekday_of(day))))
             n--;
     }
-    return day;
+    return day > MEZ_DEADLINE_LAST_DAY ? MEZ_DEADLINE_LAST_DAY : day;
 }
 
 /* Day d of month m of year y, or the month's last day where it is shorter. */
@@ -63,12 +75,24 @@ static int64_t clamped(int64_t y, int m, int d)
     return mez_days_from_civil(y, m, d > last ? last : d);
 }
 
-int64_t mez_deadline_add_years(int64_t day, int years)
+int64_t mez_deadline_add_years(int64_t day, int64_t years)
 {
     int64_t y;
     int m, d;
     mez_civil_from_days(day, &y, &m, &d);
+    if (years > 9999 - y)
+        return MEZ_DEADLINE_LAST_DAY;
+    if (years < 1 - y)
+        return MEZ_DEADLINE_FIRST_DAY;
     return clamped(y + years, m, d);
+}
+
+const char *mez_deadline_date(apr_pool_t *p, int64_t day)
+{
+    int64_t y;
+    int m, d;
+    mez_civil_from_days(day, &y, &m, &d);
+    return apr_psprintf(p, "%04d-%02d-%02d", (int)y, m, d);
 }
 
 int mez_deadline_from_json(const json_t *o, mez_deadline_t *out)
@@ -97,8 +121,7 @@ int mez_deadline_from_json(const json_t *o, mez_deadline_t *out)
         out->form = forms[i].form;
         if (forms[i].counted) {
             if (!json_is_integer(v) || json_integer_value(v) < 1
-                || (out->form == MEZ_DEADLINE_DAY_OF_MONTH && json_integer_value(v) > 31)
-                || json_integer_value(v) > 100000)
+                || (out->form == MEZ_DEADLINE_DAY_OF_MONTH && json_integer_value(v) > 31))
                 return -1;
             out->n = json_integer_value(v);
         } else if (!json_is_true(v)) {
@@ -168,6 +191,11 @@ void mez_deadline_due(const mez_deadline_t *dl, int64_t action_day, const mez_de
         } else {
             out->why = "the month is named by an event the action does not date";
         }
+        if (out->dated && out->due_day > MEZ_DEADLINE_LAST_DAY) {
+            out->dated = 0;
+            out->due_day = 0;
+            out->why = "the due date would be after the year 9999";
+        }
         return;
     }
     if (!strcmp(dl->event, "transaction")) {
@@ -182,12 +210,17 @@ void mez_deadline_due(const mez_deadline_t *dl, int64_t action_day, const mez_de
     out->event_known = 1;
     switch (dl->form) {
     case MEZ_DEADLINE_DAYS:
-        out->dated = 1;
-        out->due_day = out->event_day + dl->n;
-        break;
     case MEZ_DEADLINE_BUSINESS_DAYS:
+        out->due_day = dl->form == MEZ_DEADLINE_DAYS
+                       ? (dl->n > MEZ_DEADLINE_LAST_DAY - out->event_day ? MEZ_DEADLINE_LAST_DAY + 1
+                                                                         : out->event_day + dl->n)
+                       : mez_deadline_add_business_days(out->event_day, dl->n, cal ? cal->weekend : 0);
+        if (out->due_day >= MEZ_DEADLINE_LAST_DAY) {
+            out->due_day = 0;
+            out->why = "the due date would be after the year 9999";
+            break;
+        }
         out->dated = 1;
-        out->due_day = mez_deadline_add_business_days(out->event_day, dl->n, cal ? cal->weekend : 0);
         break;
     case MEZ_DEADLINE_WITHOUT_DELAY:
         out->why = "the law sets no number of days: without delay from the event";

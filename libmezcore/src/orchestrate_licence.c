@@ -136,12 +136,10 @@ static mez_status_t load(orch_t *o, licence_row_t *row)
     return MEZ_OK;
 }
 
-static const char *date_of(apr_pool_t *p, int64_t day)
+/* The last day to apply for renewal: lead_days before the expiry's day (no earlier than 0001-01-01). */
+static int64_t lead_date(int64_t expiry_day, int64_t lead_days)
 {
-    int64_t y;
-    int m, d;
-    mez_civil_from_days(day, &y, &m, &d);
-    return apr_psprintf(p, "%04d-%02d-%02d", (int)y, m, d);
+    return lead_days > expiry_day - MEZ_DEADLINE_FIRST_DAY ? MEZ_DEADLINE_FIRST_DAY : expiry_day - lead_days;
 }
 
 /* The licence's term after a grant or renewal, the caller's valid_until (vu, NULL: none given) checked against the
@@ -158,16 +156,17 @@ static mez_status_t set_term(orch_t *o, licence_row_t *row, const mez_tensor_lic
         apr_time_t max = mez_tz_end_of_day(tz, last);
         if (*vu && *vu_t > max)
             return mez_problem(o->pb, o->p, MEZ_EINVAL, 422, "licence.term_too_long", "/valid_until",
-                               "licence type %s (%s) runs at most %d year%s from %s: valid_until may be at most %s, "
-                               "the end of %s in %s", mez_orch_str(row->doc, "licence_type"), terms->rule,
-                               terms->validity_years, terms->validity_years == 1 ? "" : "s",
-                               date_of(o->p, from_day), mez_time_stamp(o->p, max), date_of(o->p, last),
+                               "licence type %s (%s) runs at most %" APR_INT64_T_FMT " year%s from %s: valid_until "
+                               "may be at most %s, the end of %s in %s", mez_orch_str(row->doc, "licence_type"),
+                               terms->rule, (apr_int64_t)terms->validity_years,
+                               terms->validity_years == 1 ? "" : "s",
+                               mez_deadline_date(o->p, from_day), mez_time_stamp(o->p, max), mez_deadline_date(o->p, last),
                                mez_tz_name(tz));
         if (!*vu) {
             *vu_t = max;
             *vu = mez_time_stamp(o->p, max);
         }
-        json_object_set_new(term, "validity_years", json_integer(terms->validity_years));
+        json_object_set_new(term, "validity_years", json_integer((json_int_t)terms->validity_years));
     }
     json_object_set_new(term, "fixed", json_boolean(*vu != NULL));
     if (known) {
@@ -179,7 +178,7 @@ static mez_status_t set_term(orch_t *o, licence_row_t *row, const mez_tensor_lic
     if (known && terms->has_renewal && *vu)
         json_object_set_new(term, "renewal",
                             json_pack("{s:I,s:s}", "lead_days", (json_int_t)terms->lead_days, "apply_by",
-                                      date_of(o->p, mez_tz_day(tz, *vu_t) - terms->lead_days)));
+                                      mez_deadline_date(o->p, lead_date(mez_tz_day(tz, *vu_t), terms->lead_days))));
     return MEZ_OK;
 }
 
@@ -187,17 +186,17 @@ static mez_status_t set_term(orch_t *o, licence_row_t *row, const mez_tensor_lic
 static void late_renewal(orch_t *o, licence_row_t *row, const mez_tensor_licence_terms_t *terms, int64_t expiry_day)
 {
     const mez_tz_t *tz = o->z->tz;
-    int64_t apply_by = expiry_day - terms->lead_days, today = mez_tz_day(tz, o->req->now);
+    int64_t apply_by = lead_date(expiry_day, terms->lead_days), today = mez_tz_day(tz, o->req->now);
     if (today <= apply_by)
         return;
     row->finding = mez_json_pool_own(o->p, json_pack(
         "{s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s}", "code", "renewal_after_lead_date", "rule", terms->rule, "lead_days",
-        (json_int_t)terms->lead_days, "expires_on", date_of(o->p, expiry_day), "apply_by", date_of(o->p, apply_by),
-        "renewed_on", date_of(o->p, today), "timezone", mez_tz_name(tz), "detail",
+        (json_int_t)terms->lead_days, "expires_on", mez_deadline_date(o->p, expiry_day), "apply_by", mez_deadline_date(o->p, apply_by),
+        "renewed_on", mez_deadline_date(o->p, today), "timezone", mez_tz_name(tz), "detail",
         apr_psprintf(o->p, "the licence type asks for renewal to be applied for at least %" APR_INT64_T_FMT " days "
                      "before the licence expires, by %s on the zone's calendar; this renewal is recorded on %s. mez "
                      "records the renewal, not the application: check that the holder applied in time",
-                     (apr_int64_t)terms->lead_days, date_of(o->p, apply_by), date_of(o->p, today))));
+                     (apr_int64_t)terms->lead_days, mez_deadline_date(o->p, apply_by), mez_deadline_date(o->p, today))));
 }
 
 static const char *credential_for(const char *verb)

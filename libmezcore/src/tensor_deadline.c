@@ -7,14 +7,6 @@
 #include "mez/vc.h"
 #include "tensor_int.h"
 
-static const char *date_of(apr_pool_t *p, int64_t day)
-{
-    int64_t y;
-    int m, d;
-    mez_civil_from_days(day, &y, &m, &d);
-    return apr_psprintf(p, "%04d-%02d-%02d", (int)y, m, d);
-}
-
 /* The version of the obligation in force on the action's date that binds its jurisdiction: pack's own first (the
  * threshold or tax rate naming it is of that pack), else another's (an overlay's row that replaced it). */
 static const obligation_t *obligation_in_force(const eval_t *ev, const char *id, const pack_t *pack)
@@ -67,10 +59,10 @@ void mez_tensor_deadline(eval_t *ev, json_t *o, const char *obligation_id, const
     set_str(ev->ix, dl, "channel", ob->channel);
     json_object_set_new_nocheck(dl, "form", mez_tensor_copy_value(ev->ix, ob->deadline_json));
     if (due.event_known)
-        set_str(NULL, dl, "from_date", date_of(ev->p, due.event_day));
+        set_str(NULL, dl, "from_date", mez_deadline_date(ev->p, due.event_day));
     json_object_set_new_nocheck(dl, "dated", json_boolean(due.dated));
     if (due.dated) {
-        set_str(NULL, dl, "due_date", date_of(ev->p, due.due_day));
+        set_str(NULL, dl, "due_date", mez_deadline_date(ev->p, due.due_day));
         /* The last second of that day where the zone is: Karachi's 10 July ends at 18:59:59 UTC. */
         set_str(NULL, dl, "due_by", mez_time_stamp(ev->p, mez_tz_end_of_day(tz, due.due_day)));
     }

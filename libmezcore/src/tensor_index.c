@@ -836,14 +836,14 @@ static mez_status_t load_licence_types(build_t *b)
         /* The terms a grant and a renewal are held to (orchestrate_licence.c): read here, so that a licence is
          * never granted for longer than its type allows because a pack wrote a term the index did not read. */
         if ((list = json_object_get(row, "validity_years")) != NULL) {
-            if (!json_is_integer(list) || json_integer_value(list) < 1 || json_integer_value(list) > 1000)
+            if (!json_is_integer(list) || json_integer_value(list) < 1)
                 return bad(b, "tensor.pack.invalid_field", mez_pointer_join(b->p, ptr, "validity_years"),
                            "validity_years is a whole number of years, at least 1");
-            l->validity_years = (int)json_integer_value(list);
+            l->validity_years = json_integer_value(list);
         }
         if ((list = json_object_get(row, "renewal")) != NULL) {
             const json_t *lead = json_object_get(list, "lead_days");
-            if (!json_is_integer(lead) || json_integer_value(lead) < 0 || json_integer_value(lead) > 100000)
+            if (!json_is_integer(lead) || json_integer_value(lead) < 0)
                 return bad(b, "tensor.pack.invalid_field", mez_pointer_join(b->p, ptr, "renewal"),
                            "renewal is {lead_days: a whole number of days, at least 0}");
             l->has_renewal = 1;

@@ -192,7 +192,7 @@ typedef struct {
 typedef struct {
     row_head_t h;
     const char *name, *regulator;
-    int validity_years;                  /* 0: no fixed term */
+    int64_t validity_years;              /* 0: no fixed term */
     int has_renewal;
     int64_t lead_days;                   /* renewal.lead_days */
     const requirement_t *reqs;

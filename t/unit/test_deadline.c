@@ -72,6 +72,41 @@ static void test_business_days_and_years(void)
     CU_ASSERT_EQUAL(mez_deadline_add_years(day(2024, 2, 29), 4), day(2028, 2, 29));
     CU_ASSERT_EQUAL(mez_deadline_add_years(day(2026, 12, 31), 5), day(2031, 12, 31));
     CU_ASSERT_EQUAL(mez_deadline_add_years(day(2026, 3, 31), -1), day(2025, 3, 31));
+    /* Long counts jump whole weeks: 10 business days after Wednesday 1 July are two weeks on; a count a pack may
+     * state (up to 2^53 - 1) ends at once, within the years a date can be written in. */
+    CU_ASSERT_EQUAL(mez_deadline_add_business_days(day(2026, 7, 1), 10, 0), day(2026, 7, 15));
+    CU_ASSERT_EQUAL(mez_deadline_add_business_days(day(2026, 7, 1), 5, 0), day(2026, 7, 8));
+    CU_ASSERT_EQUAL(mez_deadline_add_business_days(day(2026, 7, 3), 6, 0), day(2026, 7, 13));
+    CU_ASSERT_EQUAL(mez_deadline_add_business_days(day(2026, 7, 1), 261, 0), day(2027, 7, 1));
+    CU_ASSERT_EQUAL(mez_deadline_add_business_days(day(2026, 7, 1), INT64_C(9007199254740991), 0),
+                    MEZ_DEADLINE_LAST_DAY);
+    CU_ASSERT_EQUAL(mez_deadline_add_years(day(2026, 7, 1), INT64_C(9007199254740991)), MEZ_DEADLINE_LAST_DAY);
+    CU_ASSERT_EQUAL(mez_deadline_add_years(day(2026, 7, 1), -INT64_C(9007199254740991)), MEZ_DEADLINE_FIRST_DAY);
+    CU_ASSERT_EQUAL(MEZ_DEADLINE_LAST_DAY, day(9999, 12, 31));
+    CU_ASSERT_EQUAL(MEZ_DEADLINE_FIRST_DAY, day(1, 1, 1));
+    CU_ASSERT_STRING_EQUAL(mez_deadline_date(unit_pool(), day(2026, 7, 1)), "2026-07-01");
+    CU_ASSERT_STRING_EQUAL(mez_deadline_date(unit_pool(), MEZ_DEADLINE_FIRST_DAY), "0001-01-01");
+}
+
+/* The arithmetic of whole weeks agrees with counting day by day, for every start day of a fortnight, every count up
+ * to eight weeks and several weekends. */
+static void test_business_days_agree_with_counting(void)
+{
+    static const unsigned weekends[] = { 0, MEZ_WEEKDAY_BIT(5) | MEZ_WEEKDAY_BIT(6), MEZ_WEEKDAY_BIT(7),
+                                         MEZ_WEEKDAY_BIT(1) | MEZ_WEEKDAY_BIT(3) | MEZ_WEEKDAY_BIT(5),
+                                         0x3fu /* only Sunday open */ };
+    for (size_t w = 0; w < sizeof(weekends) / sizeof(weekends[0]); w++)
+        for (int64_t start = day(2026, 7, 1); start < day(2026, 7, 15); start++)
+            for (int64_t n = 0; n <= 56; n++) {
+                int64_t d = start, left = n;
+                unsigned we = mez_weekend_effective(weekends[w]);
+                while (left > 0) {
+                    d++;
+                    if (!(we & MEZ_WEEKDAY_BIT(mez_weekday_of(d))))
+                        left--;
+                }
+                CU_ASSERT_EQUAL(mez_deadline_add_business_days(start, n, weekends[w]), d);
+            }
 }
 
 static void test_days_from_the_action(void)
@@ -109,6 +144,14 @@ static void test_days_from_the_action(void)
     CU_ASSERT_PTR_NOT_NULL(d.why);
     d = due("{\"as_soon_as_practicable\": true, \"from\": \"transaction\"}", day(2026, 7, 1), NULL);
     CU_ASSERT(d.event_known && !d.dated && d.why);
+    /* The largest count a pack may state: no date beyond the year 9999, and said so. */
+    d = due("{\"days\": 9007199254740991, \"from\": \"transaction\"}", day(2026, 7, 1), NULL);
+    CU_ASSERT(d.event_known && !d.dated);
+    CU_ASSERT_PTR_NOT_NULL(strstr(d.why, "9999"));
+    d = due("{\"business_days\": 9007199254740991, \"from\": \"transaction\"}", day(2026, 7, 1), NULL);
+    CU_ASSERT(d.event_known && !d.dated);
+    d = due("{\"days\": 9, \"from\": \"transaction\"}", day(9999, 12, 30), NULL);
+    CU_ASSERT(!d.dated);
 }
 
 static void test_events_the_action_does_not_date(void)
@@ -191,6 +234,8 @@ void unit_register_deadline(void)
     CU_pSuite s = unit_suite("deadline");
     CU_add_test(s, "weekdays, weekends and their names", test_weekdays);
     CU_add_test(s, "business days over weekends, and terms of years", test_business_days_and_years);
+    CU_add_test(s, "business days by whole weeks agree with counting day by day",
+                test_business_days_agree_with_counting);
     CU_add_test(s, "days and business days from the action's day and its quarter's end", test_days_from_the_action);
     CU_add_test(s, "events the action does not date give the rule without a date",
                 test_events_the_action_does_not_date);

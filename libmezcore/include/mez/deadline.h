@@ -16,6 +16,7 @@
 #define MEZ_DEADLINE_H
 
 #include <stdint.h>
+#include <apr_pools.h>
 #include <jansson.h>
 
 /* ------------------------------------------------------------------ weekdays and weekends */
@@ -39,12 +40,22 @@ json_t *mez_weekend_json(unsigned mask);
 
 /* ------------------------------------------------------------------ counting */
 
+/* The days a count ends within: 0001-01-01 and 9999-12-31 (days since 1970-01-01). A pack may state any number of
+ * days or years up to 2^53 - 1 (the validator's bound); a count that would leave these days ends at them, so that
+ * no date is written with more than four digits of year and no instant overflows. */
+#define MEZ_DEADLINE_FIRST_DAY INT64_C(-719162)
+#define MEZ_DEADLINE_LAST_DAY INT64_C(2932896)
+
 /* The day n business days after day (n >= 0; day itself not counted, 0: day): each day of the weekend is
- * passed over. */
+ * passed over. At most MEZ_DEADLINE_LAST_DAY. */
 int64_t mez_deadline_add_business_days(int64_t day, int64_t n, unsigned weekend);
 /* The corresponding day `years` years after day (years may be negative): the same month and day of the month,
- * or the month's last day where it has no such day (29 February in a common year is 28 February). */
-int64_t mez_deadline_add_years(int64_t day, int years);
+ * or the month's last day where it has no such day (29 February in a common year is 28 February). Within
+ * MEZ_DEADLINE_FIRST_DAY .. MEZ_DEADLINE_LAST_DAY. */
+int64_t mez_deadline_add_years(int64_t day, int64_t years);
+
+/* A day as the packs and answers write dates, "YYYY-MM-DD" (a day of MEZ_DEADLINE_FIRST_DAY .. _LAST_DAY). */
+const char *mez_deadline_date(apr_pool_t *p, int64_t day);
 
 /* ------------------------------------------------------------------ obligations' deadlines */
 

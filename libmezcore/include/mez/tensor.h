@@ -450,7 +450,7 @@ size_t mez_tensor_index_size(const mez_tensor_index_t *ix);
 typedef struct mez_tensor_licence_terms_t {
     const char *rule;            /* "<pack id>/<licence type id>": the version the terms are from */
     const char *pack_digest;     /* its pack's digest, where the index knows it; NULL otherwise */
-    int validity_years;          /* 0: no fixed term (the type states none) */
+    int64_t validity_years;      /* 0: no fixed term (the type states none) */
     int has_renewal;
     int64_t lead_days;           /* renewal.lead_days, when has_renewal */
 } mez_tensor_licence_terms_t;
