@@ -352,3 +352,23 @@ def test_a_type_without_a_term_grants_none(lic_zone):
                                  json={"valid_until": "2040-01-01T00:00:00Z", "compliance": {"evidence": evidence}}),
                    409, "licence.no_fixed_term")
     unchanged(lic_zone, lic, doc, before)
+
+
+def test_mez_tensor_eval_counts_on_the_calendar_it_is_given(mez_env, tmp_path):
+    """The offline evaluator answers the same deadline when told the zone's calendar, and refuses a bad weekend."""
+    action = tmp_path / "action.json"
+    body = payment("2026-07-01", "2000000")
+    del body["preview"]
+    action.write_text(json.dumps(body))
+    pack = os.path.join(mez_env.source_dir, "packs", "pk", "regpacks", "pk-aml-cft.yaml")
+    for extra, due, by in (([], "2026-07-10", "2026-07-10T23:59:59Z"),
+                           (["--timezone", "Asia/Karachi"], "2026-07-10", "2026-07-10T18:59:59Z"),
+                           (["--timezone", "Asia/Karachi", "--weekend", "friday,saturday"], "2026-07-12",
+                            "2026-07-12T18:59:59Z")):
+        cp = mez_env.mez("tensor", "eval", "--pack", pack, *extra, str(action))
+        assert cp.returncode in (0, 1), cp.stderr
+        dl = met(json.loads(cp.stdout), "currency_transaction_report")[0]["deadline"]
+        assert (dl["due_date"], dl["due_by"]) == (due, by), (extra, dl)
+    for bad in (["--weekend", "sat"], ["--weekend", "friday,friday"], ["--tax-year-start", "02-29"]):
+        cp = mez_env.mez("tensor", "eval", "--pack", pack, *bad, str(action))
+        assert cp.returncode == 2 and cp.stdout == "", (bad, cp.stdout, cp.stderr)

@@ -572,6 +572,14 @@ typedef struct mez_tensor_eval_options_t {
  * may be owed, pending until evidence discharges it; it is never dropped on a guess. A met limit that binds the
  * subject names the class in "subject_class".
  *
+ * A met threshold that binds the subject and names its obligation row (obligation_id), and each unevidenced
+ * condition of a tax rate, carries "deadline" when that row (the version in force on the action's date binding its
+ * jurisdiction) has one: the row's citation, "form" (the pack's deadline as written), "dated", and where the action
+ * fixes the event it runs from (mez/deadline.h) "from_date", "due_date" (the last day, on the zone's calendar: opts
+ * tz, weekend, and tax_year_start for a tax regpack's "following year") and "due_by" (the last second of that day
+ * there, UTC); otherwise "detail" says why there is no date. "timezone" names the calendar; business days add
+ * "weekend" and a detail saying that public holidays are counted as business days.
+ *
  * A licence application naming a licence_type is decided, in the licensing domain, by the licence types of that
  * id in the loaded licensepacks that bind the jurisdiction (looked up by id, so the cost does not grow with the
  * packs). Not in force on the date: non_compliant "licence_type_not_in_force". Otherwise "licence_type" cites
