@@ -4,11 +4,13 @@
 #include <string.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
+#include "mez/deadline.h"
 #include "mez/digest.h"
 #include "mez/json.h"
 #include "mez/pack.h"
 #include "mez/tensor.h"
 #include "mez/tz.h"
+#include "mez/vc.h"
 #include "mez_cli.h"
 
 /* Packs are read in their JSON model: YAML pack files through the pack area's loader (validated, with
@@ -63,7 +65,7 @@ static void usage_eval(FILE *out)
 {
     fprintf(out,
         "usage: mez tensor eval --pack PACK.yaml [--pack PACK.yaml ...] [--detail full|compact] [--timezone TZ] "
-        "[--pretty] ACTION.json|-\n"
+        "[--weekend DAYS] [--tax-year-start MM-DD] [--pretty] ACTION.json|-\n"
         "Evaluates an action document against the packs (their JSON model, see packs/README.md) and prints the\n"
         "result: the decision, a state and its reasons for each of the 20 domains, withholding, the packs used and\n"
         "the tensor commitment. Output is RFC 8785 canonical JSON unless --pretty.\n"
@@ -72,7 +74,12 @@ static void usage_eval(FILE *out)
         "                   compact: each reason cites its rule by id, pack digest, validity, law and source, and\n"
         "                   keeps source_detail only where the rule has no law to cite\n"
         "  --timezone TZ    the IANA time zone the action's date is a day of (as a zone's zone.yaml says, e.g.\n"
-        "                   Asia/Karachi): evidence must hold until that day's end there (default UTC)\n"
+        "                   Asia/Karachi): evidence must hold until that day's end there, and an obligation's\n"
+        "                   due date ends there (default UTC)\n"
+        "  --weekend DAYS   the days that are not business days, as zone.yaml's weekend names them, comma-separated\n"
+        "                   (friday,saturday); a deadline of business days passes over them (default saturday,sunday)\n"
+        "  --tax-year-start MM-DD  as zone.yaml's tax_year_start: the following year of a tax obligation's deadline\n"
+        "                   is the one after the tax year (default: the calendar year)\n"
         "  --pretty         indented output for people\n"
         "exit codes: 0 the decision passes (compliant, exempt, not_applicable), 1 it does not (pending,\n"
         "non_compliant) or the action is invalid, 2 usage or I/O error.\n");
@@ -95,6 +102,32 @@ static void usage_tensor(FILE *out)
         "usage: mez tensor eval --pack PACK.yaml [--pack ...] [--detail full|compact] [--pretty] ACTION.json|-\n"
         "       mez tensor commitment --jurisdiction J [--hex] STATES.json|-\n"
         "Run 'mez tensor eval --help' or 'mez tensor commitment --help' for details.\n");
+}
+
+/* --weekend friday,saturday: zone.yaml's weekend, as one argument. 0 when it is not one to six distinct days. */
+static unsigned weekend_arg(apr_pool_t *p, const char *v)
+{
+    char *copy = apr_pstrdup(p, v), *last, *tok;
+    unsigned mask = 0;
+    int n = 0;
+    for (tok = apr_strtok(copy, ",", &last); tok; tok = apr_strtok(NULL, ",", &last), n++) {
+        int day = mez_weekday_parse(tok);
+        if (!day || (mask & MEZ_WEEKDAY_BIT(day)))
+            return 0;
+        mask |= MEZ_WEEKDAY_BIT(day);
+    }
+    return n >= 1 && n <= 6 ? mask : 0;
+}
+
+/* --tax-year-start MM-DD: a day every year has, as zone.yaml's tax_year_start. */
+static int tax_year_start_ok(const char *s)
+{
+    int m, d;
+    if (strlen(s) != 5 || s[2] != '-' || strspn(s, "0123456789") != 2 || strspn(s + 3, "0123456789") != 2)
+        return 0;
+    m = (s[0] - '0') * 10 + (s[1] - '0');
+    d = (s[3] - '0') * 10 + (s[4] - '0');
+    return m >= 1 && m <= 12 && d >= 1 && d <= mez_days_in_month(2001, m);
 }
 
 static int cmd_eval(apr_pool_t *p, int argc, const char *const *argv)
@@ -135,6 +168,20 @@ static int cmd_eval(apr_pool_t *p, int argc, const char *const *argv)
                 mez_cli_fail(&pb, rv);
                 return MEZ_EXIT_USAGE;
             }
+        }
+        else if ((m = mez_cli_option(argc, argv, &i, "--weekend", &v)) != 0) {
+            if (m < 0 || !(eo.weekend = weekend_arg(p, v))) {
+                fprintf(stderr, "mez tensor eval: --weekend is one to six days of the week, comma-separated "
+                                "(friday,saturday)\n");
+                return MEZ_EXIT_USAGE;
+            }
+        }
+        else if ((m = mez_cli_option(argc, argv, &i, "--tax-year-start", &v)) != 0) {
+            if (m < 0 || !tax_year_start_ok(v)) {
+                fprintf(stderr, "mez tensor eval: --tax-year-start is a day of the year MM-DD (07-01)\n");
+                return MEZ_EXIT_USAGE;
+            }
+            eo.tax_year_start = v;
         }
         else if ((m = mez_cli_option(argc, argv, &i, "--detail", &v)) != 0) {
             if (m < 0 || mez_tensor_detail_parse(p, v, NULL, &detail, &pb) != MEZ_OK) {

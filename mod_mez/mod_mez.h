@@ -152,6 +152,9 @@ const char *mez_zone_jurisdiction(const mez_srv_conf_t *sc);
 /* The zone's calendar (zone.yaml's timezone, read at start-up): the dates its law applies on are days of it. NULL
  * (UTC) without a zone file. */
 const struct mez_tz_t *mez_zone_tz(const mez_srv_conf_t *sc);
+/* The zone's weekend (zone.yaml's weekend, mez/deadline.h): the days a deadline of business days passes over.
+ * 0 (saturday and sunday) without a zone file. */
+unsigned mez_zone_weekend(const mez_srv_conf_t *sc);
 
 /* mod_mez_audit.c: the audit row of a request (mez/audit.h), appended inside the handler's transaction just
  * before it commits. The actor is the AuthType mez token id ("user:<name>" for other authentication,

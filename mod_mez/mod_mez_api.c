@@ -7,6 +7,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "mez/audit.h"
+#include "mez/deadline.h"
 #include "mez/digest.h"
 #include "mez/idempotency.h"
 #include "mez/json.h"
@@ -154,13 +155,15 @@ static int get_zone(request_rec *r, mez_srv_conf_t *sc)
     if (!sc->key || !sc->zone_id)
         return zone_not_configured(r);
     /* The calendar the zone's law applies on, and today on it: the date a write made now is judged on (a client
-     * that dates a payment by its own clock or by UTC's can be a day out). */
+     * that dates a payment by its own clock or by UTC's can be a day out); and its weekend, which the business days
+     * of an obligation's deadline pass over. */
     return mez_send_json(r, HTTP_OK,
-                         json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "zone_id", sc->zone_id, "did", sc->did,
+                         json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "zone_id", sc->zone_id, "did", sc->did,
                                    "verification_method", sc->verification_method, "version", mez_version(),
                                    "mode", sc->mode == MEZ_MODE_PRODUCTION ? "production" : "development",
                                    "timezone", mez_tz_name(mez_zone_tz(sc)),
-                                   "today", mez_tz_date(r->pool, mez_zone_tz(sc), r->request_time)));
+                                   "today", mez_tz_date(r->pool, mez_zone_tz(sc), r->request_time),
+                                   "weekend", mez_weekend_json(mez_zone_weekend(sc))));
 }
 
 static int get_openapi(request_rec *r, mez_srv_conf_t *sc)

@@ -32,6 +32,11 @@ const mez_tz_t *mez_zone_tz(const mez_srv_conf_t *sc)
     return sc->zone ? sc->zone->tz : NULL;
 }
 
+unsigned mez_zone_weekend(const mez_srv_conf_t *sc)
+{
+    return sc->zone ? sc->zone->weekend : 0;
+}
+
 int mez_mass_serve(request_rec *r, mez_srv_conf_t *sc)
 {
     mez_problem_t pb = { 0 };

@@ -278,6 +278,7 @@ void mez_orch_zone_of(request_rec *r, const mez_srv_conf_t *sc, mez_orch_zone_t 
     z->tax_decides_payments = sc->mode == MEZ_MODE_PRODUCTION;
     z->tz = mez_zone_tz(sc);
     z->tax_year_start = sc->zone ? sc->zone->tax_year_start : NULL;
+    z->weekend = mez_zone_weekend(sc);
     z->zone = sc->zone;
 }
 

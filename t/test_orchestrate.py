@@ -225,7 +225,13 @@ def test_licence_lifecycle(pk_zone):
                                         "obligations": ["min-members", "max-members"]}]}, **EVIDENCE}}})
     assert g.status_code == 200, g.text
     assert "LicenceGrantCredential" in g.json()["credential"]["type"]
-    assert g.json()["resource"]["status"] == "ACTIVE" and g.json()["resource"]["valid_until"]
+    assert g.json()["resource"]["status"] == "ACTIVE"
+    # A company's registration has no term in the pack (no validity_years): no valid_until, and the record and
+    # its credential say there is no fixed term (a grant used to default to one year whatever the type).
+    assert "valid_until" not in g.json()["resource"] and g.json()["resource"]["term"]["fixed"] is False
+    assert g.json()["resource"]["term"]["rule"] == "pk-secp-sbp/pk-secp:private-limited-company"
+    assert g.json()["credential"]["credentialSubject"]["term"]["fixed"] is False
+    assert "valid_until" not in g.json()["credential"]["credentialSubject"]
     s = pk_zone.post("/v1/licences/%s/suspend" % lic, json={"reason": "late annual return"})
     assert s.status_code == 200 and s.json()["resource"]["status"] == "SUSPENDED"
     p = assert_problem(pk_zone.post("/v1/licences/%s/renew" % lic, json={"valid_until": "2099-01-01T00:00:00Z"}),

@@ -336,13 +336,13 @@ def test_cas_is_never_written_through_a_link_and_holds_only_packs_under_pack_typ
 def test_integers_stop_at_two_to_the_53_minus_one(mez_env):
     """RFC 8785 writes a number as its nearest double: 9007199254740993 and 9007199254740992 had one canonical
     form, so a pack's digest did not pin its deadline. The validator caps integers at 2^53 - 1."""
-    old = "deadline: {days: 7, from: suspicion}"
+    old = "deadline: {business_days: 7, from: suspicion}"
     dst, path, text, line = broken_copy(mez_env, "pk", "regpacks/pk-aml-cft.yaml", old,
-                                        "deadline: {days: 9007199254740993, from: suspicion}")
+                                        "deadline: {business_days: 9007199254740993, from: suspicion}")
     cp = pack_build(mez_env, path)
     assert cp.returncode == 1, cp.stdout
     assert "pack.invalid_value: %s:%d:" % (path, line) in cp.stderr, cp.stderr
-    assert "9007199254740991" in cp.stderr and "/deadline/days" in cp.stderr, cp.stderr
+    assert "9007199254740991" in cp.stderr and "/deadline/business_days" in cp.stderr, cp.stderr
     cp = mez_env.mez("lock", "--profile-dir", os.path.join(mez_env.source_dir, "profiles"), "--akn-xsd",
                      mez_env.shared("schemas", "akn", "akomantoso30.xsd"), "--out",
                      os.path.join(dst, "new.lock"), os.path.join(dst, "zone.yaml"))
@@ -350,6 +350,6 @@ def test_integers_stop_at_two_to_the_53_minus_one(mez_env):
     assert not os.path.exists(os.path.join(dst, "new.lock"))
     # The largest exact integer is still a valid deadline.
     dst, path, text, line = broken_copy(mez_env, "pk", "regpacks/pk-aml-cft.yaml", old,
-                                        "deadline: {days: 9007199254740991, from: suspicion}")
+                                        "deadline: {business_days: 9007199254740991, from: suspicion}")
     cp = pack_build(mez_env, path)
     assert cp.returncode == 0, cp.stderr

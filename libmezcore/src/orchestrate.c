@@ -273,7 +273,8 @@ static mez_status_t screening_result(orch_t *o)
 static mez_status_t evaluate_with(orch_t *o, const mez_tensor_clearance_t *cl, size_t ncl)
 {
     mez_tensor_eval_options_t eo = { .domains = o->z->tensor_domains, .screening_date = o->today, .clearances = cl,
-                                     .n_clearances = ncl, .evidence_date = o->today, .tz = o->z->tz };
+                                     .n_clearances = ncl, .evidence_date = o->today, .tz = o->z->tz,
+                                     .weekend = o->z->weekend, .tax_year_start = o->z->tax_year_start };
     json_t *doc;
     mez_digest_t d;
     mez_status_t rv;

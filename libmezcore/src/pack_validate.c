@@ -838,7 +838,8 @@ static void after_licence_type(vctx_t *v, const json_t *row, const char *ptr)
 }
 
 /* Checks between sections, once every row is known: a regulator's parent_authority is another regulator of the
- * pack and the chain of parents ends; a tax rate's conditions are obligations of the pack. */
+ * pack and the chain of parents ends; a tax rate's conditions and a threshold's obligation_id are obligations of
+ * the pack. */
 static void after_pack(vctx_t *v, const json_t *root, const char *ptr)
 {
     const json_t *regs = json_object_get(root, "regulators"), *rows = json_object_get(root, "tax_rates");
@@ -889,6 +890,13 @@ static void after_pack(vctx_t *v, const json_t *root, const char *ptr)
                                                              "conditions"), j),
                     "condition '%s' is not an id in this pack's obligations", json_string_value(c));
         }
+    }
+    json_array_foreach(json_object_get(root, "thresholds"), i, row) {
+        const char *id = str_member(row, "obligation_id");
+        if (id && !apr_hash_get(obligations, id, APR_HASH_KEY_STRING))
+            err(v, "pack.unknown_obligation",
+                mez_pointer_join(v->p, mez_pointer_index(v->p, "/thresholds", i), "obligation_id"),
+                "obligation_id '%s' is not an id in this pack's obligations", id);
     }
 }
 
@@ -1067,6 +1075,7 @@ static const table_t tax_rate_table = { "tax rate", tax_rate_fields, IDS_PACK, a
 static const field_t threshold_fields[] = {
     { "id", F_REQ, T_ROW_ID, NULL },
     { "obligation", F_REQ, T_SLUG, NULL },
+    { "obligation_id", 0, T_ROW_ID, NULL },
     { "amount", F_REQ, T_OBJECT, &limit_table },
     { "measure", 0, T_SLUG, NULL },
     { "percent", 0, T_OBJECT, &percent_table },

@@ -227,8 +227,10 @@ static void threshold_reasons(eval_t *ev, mez_domain_t d, const apr_array_header
         mez_tensor_threshold_classes(ev, o, r, binds, cls);
         if (r->unchecked)
             json_object_set_new(o, "unchecked_conditions", mez_tensor_copy_value(ev->ix, r->unchecked));
-        if (binds)
+        if (binds) {
             ev->cell[d].obligations++;
+            mez_tensor_deadline(ev, o, r->obligation_id, r->h.pack);
+        }
     }
 }
 

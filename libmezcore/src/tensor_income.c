@@ -52,6 +52,7 @@ static int conditions_hold(eval_t *ev, const tax_row_t *r, const mez_tensor_mone
         set_str(ev->ix, o, "description", c->description);
         if (c->source)
             json_object_set_new(o, "source", mez_tensor_source_json(ev, c->source));
+        mez_tensor_deadline(ev, o, c->id, r->h.pack);
         json_array_append_new(missing, o);
     }
     if (missing) {
@@ -455,7 +456,9 @@ void mez_tensor_eval_measured_thresholds(eval_t *ev, mez_domain_t d)
         set_str(ev->ix, o, "measured", m->amount_text);
         if (of)
             set_str(ev->ix, o, "limit_applied", mez_tensor_decimal_format(ev->p, &lim.amount));
-        if (limit_met(&m->amount, &lim))
+        if (limit_met(&m->amount, &lim)) {
             ev->cell[d].obligations++;
+            mez_tensor_deadline(ev, o, r->obligation_id, r->h.pack);
+        }
     }
 }

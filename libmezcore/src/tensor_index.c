@@ -375,7 +375,7 @@ static mez_status_t load_withholding(build_t *b)
  * against the classes the subject declares (mez_tensor_threshold_binds). */
 static int known_threshold_member(const char *k)
 {
-    static const char *const known[] = { "id", "obligation", "amount", "measure", "percent", "combine",
+    static const char *const known[] = { "id", "obligation", "obligation_id", "amount", "measure", "percent", "combine",
                                          "valid_from", "valid_to", "source", "source_detail", "conflicts", "law",
                                          "applies_to", NULL };
     for (const char *const *q = known; *q; q++)
@@ -432,7 +432,8 @@ static mez_status_t load_thresholds(build_t *b)
         const char *key;
         json_t *v;
         if ((rv = row_head(b, row, ptr, &r->h)) != MEZ_OK
-            || (rv = str_field(b, row, ptr, "obligation", 1, &r->obligation)) != MEZ_OK)
+            || (rv = str_field(b, row, ptr, "obligation", 1, &r->obligation)) != MEZ_OK
+            || (rv = str_field(b, row, ptr, "obligation_id", 0, &r->obligation_id)) != MEZ_OK)
             return rv;
         amount = json_object_get(row, "amount");
         if (!json_is_object(amount))
@@ -464,6 +465,36 @@ static mez_status_t load_thresholds(build_t *b)
         mez_tensor_push(b->p, r->limit.kind == LIMIT_ABOVE || r->limit.kind == LIMIT_AT_OR_ABOVE
                        ? b->ix->thresholds_up[b->pack->domain] : b->ix->thresholds_down[b->pack->domain],
              r->limit.currency, r);
+    }
+    return MEZ_OK;
+}
+
+/* The pack's obligations, by id across packs: what a threshold's obligation_id and a tax rate's condition name,
+ * with the deadline an evaluation dates. The deadline's form is checked here, since the evaluator reads it. */
+static mez_status_t load_obligations(build_t *b)
+{
+    mez_status_t rv;
+    const json_t *rows = section(b, "obligations", &rv), *row;
+    size_t i;
+    if (rv != MEZ_OK || !rows)
+        return rv;
+    json_array_foreach(rows, i, row) {
+        const char *ptr = mez_pointer_index(b->p, "/obligations", i);
+        obligation_t *o = apr_pcalloc(b->p, sizeof(*o));
+        if ((rv = row_head(b, row, ptr, &o->h)) != MEZ_OK
+            || (rv = str_field(b, row, ptr, "regulator", 0, &o->regulator)) != MEZ_OK
+            || (rv = str_field(b, row, ptr, "channel", 0, &o->channel)) != MEZ_OK
+            || (rv = str_field(b, row, ptr, "description", 0, &o->description)) != MEZ_OK)
+            return rv;
+        if ((o->deadline_json = json_object_get(row, "deadline")) != NULL
+            && mez_deadline_from_json(o->deadline_json, &o->deadline))
+            return bad(b, "tensor.pack.invalid_field", mez_pointer_join(b->p, ptr, "deadline"),
+                       "a deadline is exactly one of {days, from}, {business_days, from}, {without_delay: true, "
+                       "from}, {as_soon_as_practicable: true, from} or {day_of_month, of}");
+        if (o->deadline_json)
+            o->deadline.event = mez_tensor_intern(b->ix->frozen, o->deadline.event);
+        mez_tensor_push(b->p, b->ix->obligations, o->h.id, o);
+        b->ix->rows++;
     }
     return MEZ_OK;
 }
@@ -861,6 +892,22 @@ static mez_status_t load_licence_types(build_t *b)
         }
         l->fees = fees;
         l->n_fees = k;
+        /* The terms a grant and a renewal are held to (orchestrate_licence.c): read here, so that a licence is
+         * never granted for longer than its type allows because a pack wrote a term the index did not read. */
+        if ((list = json_object_get(row, "validity_years")) != NULL) {
+            if (!json_is_integer(list) || json_integer_value(list) < 1)
+                return bad(b, "tensor.pack.invalid_field", mez_pointer_join(b->p, ptr, "validity_years"),
+                           "validity_years is a whole number of years, at least 1");
+            l->validity_years = json_integer_value(list);
+        }
+        if ((list = json_object_get(row, "renewal")) != NULL) {
+            const json_t *lead = json_object_get(list, "lead_days");
+            if (!json_is_integer(lead) || json_integer_value(lead) < 0)
+                return bad(b, "tensor.pack.invalid_field", mez_pointer_join(b->p, ptr, "renewal"),
+                           "renewal is {lead_days: a whole number of days, at least 0}");
+            l->has_renewal = 1;
+            l->lead_days = json_integer_value(lead);
+        }
         mez_tensor_push(b->p, b->ix->licences, l->h.id, l);
         b->ix->rows++;
     }
@@ -977,6 +1024,7 @@ mez_status_t mez_tensor_index_build_with_digests(apr_pool_t *p, const json_t *co
     ix->lists = apr_array_make(p, 8, sizeof(list_t *));
     ix->screen = mez_tensor_screen_create(p);
     ix->licences = apr_hash_make(p);
+    ix->obligations = apr_hash_make(p);
     ix->frozen = mez_tensor_frozen_create(p);
     /* The words a result spells with the library's own strings: every result has several. A word missing here
      * is only copied. */
@@ -1021,7 +1069,8 @@ mez_status_t mez_tensor_index_build_with_digests(apr_pool_t *p, const json_t *co
         if (strcmp(pk->format, "mez-regpack/1"))
             continue;
         if ((rv = load_withholding(&b)) != MEZ_OK || (rv = load_tax_rates(&b)) != MEZ_OK
-            || (rv = load_thresholds(&b)) != MEZ_OK || (rv = load_lists(&b)) != MEZ_OK)
+            || (rv = load_thresholds(&b)) != MEZ_OK || (rv = load_obligations(&b)) != MEZ_OK
+            || (rv = load_lists(&b)) != MEZ_OK)
             return rv;
     }
     mez_tensor_frozen_finish(ix->frozen, p);

@@ -9,6 +9,7 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 #include <jansson.h>
+#include "mez/deadline.h"
 #include "mez/tensor.h"
 
 /* ------------------------------------------------------------------ index structures */
@@ -103,6 +104,10 @@ typedef struct {
 typedef struct {
     row_head_t h;
     const char *obligation;
+    /* obligation_id: the row of the pack's obligations that is this obligation (what it requires, to whom, by
+     * when); NULL when the threshold names none. Looked up when an evaluation opens it (mez_tensor_deadline), so
+     * that an overlay's row of the same id that an override put in its place is the one cited. */
+    const char *obligation_id;
     limit_t limit;
     /* A limit on a figure of the entity (measure: its revenue, ...), never on the action's amount; with a
      * percentage of another figure next to the money amount (de minimis rules: the lower of 5 % of total revenue
@@ -119,6 +124,14 @@ typedef struct {
      * when there are none. Owned by the index; results get copies. */
     json_t *unchecked;
 } threshold_row_t;
+
+/* A row of a regpack's obligations: what a met threshold or an unevidenced condition opens, and by when. */
+typedef struct {
+    row_head_t h;
+    const char *regulator, *channel, *description;
+    const json_t *deadline_json;         /* the pack's deadline object as written; NULL: the row sets none */
+    mez_deadline_t deadline;
+} obligation_t;
 
 typedef struct {
     const pack_t *pack;
@@ -182,6 +195,9 @@ typedef struct {
 typedef struct {
     row_head_t h;
     const char *name, *regulator;
+    int64_t validity_years;              /* 0: no fixed term */
+    int has_renewal;
+    int64_t lead_days;                   /* renewal.lead_days */
     const requirement_t *reqs;
     size_t n_reqs;
     const fee_t *fees;
@@ -205,6 +221,9 @@ struct mez_tensor_index_t {
     /* Licence type id -> array of licence_t *, load order: one id may be in several packs (a zone's layers),
      * and which of them binds depends on the action's jurisdiction. */
     apr_hash_t *licences;
+    /* Obligation id -> array of obligation_t *, load order: one id may be in several packs (an overlay's row
+     * replacing the base's under an override keeps its id), and which binds depends on the jurisdiction. */
+    apr_hash_t *obligations;
     size_t rows;
     mez_tensor_frozen_t *frozen;                    /* the strings above as shared JSON values */
 };
@@ -357,6 +376,12 @@ int mez_tensor_threshold_binds(const eval_t *ev, const threshold_row_t *r, const
 /* Adds to a threshold's reason o what its applies_to decided (binds and cls as mez_tensor_threshold_binds gave
  * them); nothing for a row without applies_to. */
 void mez_tensor_threshold_classes(const eval_t *ev, json_t *o, const threshold_row_t *r, int binds, const char *cls);
+
+/* The deadline of the obligation row obligation_id (tensor_deadline.c): the version in force on the action's date
+ * that binds its jurisdiction, of pack where it has one, else of any pack. When that row has a deadline, o gets
+ * "deadline": its citation, the form as written and, where the action fixes the event it runs from, its due date
+ * on the zone's calendar (mez/deadline.h); otherwise nothing. */
+void mez_tensor_deadline(eval_t *ev, json_t *o, const char *obligation_id, const pack_t *pack);
 
 /* The rule evaluators of the domains that have more than thresholds: each adds its reasons and decides. */
 void mez_tensor_eval_withholding(eval_t *ev);          /* tensor_withholding.c */

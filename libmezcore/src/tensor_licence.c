@@ -196,3 +196,30 @@ void mez_tensor_eval_licensing(eval_t *ev)
         licence_fees(ev, l);
     }
 }
+
+int mez_tensor_licence_terms(const mez_tensor_index_t *ix, const char *jurisdiction, const char *type,
+                             const char *date, mez_tensor_licence_terms_t *out)
+{
+    const apr_array_header_t *all = type ? apr_hash_get(ix->licences, type, APR_HASH_KEY_STRING) : NULL;
+    int32_t day;
+    int found = 0;
+    memset(out, 0, sizeof(*out));
+    if (!all || !jurisdiction || !date || mez_tensor_date_parse(date, &day))
+        return -1;
+    for (int i = 0; i < all->nelts; i++) {
+        const licence_t *l = APR_ARRAY_IDX(all, i, const licence_t *);
+        if (!pack_applies(l->h.pack, jurisdiction) || !in_force(l->h.from, l->h.to, day))
+            continue;
+        /* The strictest of several: a fixed term beats none, a shorter one a longer. */
+        if (!found++ || (l->validity_years && (!out->validity_years || l->validity_years < out->validity_years))) {
+            out->rule = l->h.rule;
+            out->pack_digest = l->h.pack->digest;
+            out->validity_years = l->validity_years;
+        }
+        if (l->has_renewal && (!out->has_renewal || l->lead_days > out->lead_days)) {
+            out->has_renewal = 1;
+            out->lead_days = l->lead_days;
+        }
+    }
+    return found ? 0 : -1;
+}

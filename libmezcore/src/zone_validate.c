@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <apr_strings.h>
+#include "mez/deadline.h"
 #include "mez/json.h"
 #include "mez/tz.h"
 #include "mez/vc.h"
@@ -244,7 +245,7 @@ static int root_is_object(mez_zone_vctx_t *c, const char *what)
 /* ------------------------------------------------------------------ zone.yaml */
 
 static const char *const zone_keys[] = { "format", "zone_id", "zone_name", "jurisdiction_id", "timezone",
-                                         "tax_year_start", "jurisdiction_stack", "profile", "compliance_domains",
+                                         "tax_year_start", "weekend", "jurisdiction_stack", "profile", "compliance_domains",
                                          "packs", "sanctions_imports", "lockfile", "overrides", NULL };
 static const char *const zone_required[] = { "format", "zone_id", "zone_name", "jurisdiction_id", "profile", "packs",
                                              NULL };
@@ -301,6 +302,52 @@ static void tax_year_start_member(mez_zone_vctx_t *c, const json_t *root)
         || d > mez_days_in_month(2001, m))   /* 2001: not a leap year */
         mez_zone_vfail(c, "invalid_value", "/tax_year_start",
                        "'%s' is not a day of the year MM-DD (07-01), nor 29 February", s);
+}
+
+/* weekend: the days of the week that are not business days, by lower-case English name, each once, at least one
+ * and not all seven (a week with no business day would never end a period of business days). */
+static void weekend_member(mez_zone_vctx_t *c, const json_t *root)
+{
+    const json_t *v = json_object_get(root, "weekend"), *item;
+    unsigned seen = 0;
+    size_t i;
+    if (!v)
+        return;
+    if (!json_is_array(v)) {
+        mez_zone_vfail(c, "invalid_type", "/weekend", "'weekend' must be a list of days (saturday, sunday), not %s",
+                       mez_json_kind(v));
+        return;
+    }
+    if (json_array_size(v) == 0 || json_array_size(v) > 6) {
+        mez_zone_vfail(c, "invalid_value", "/weekend",
+                       "'weekend' names at least one day of the week and at most six (leave it out for saturday "
+                       "and sunday)");
+        return;
+    }
+    json_array_foreach(v, i, item) {
+        const char *ip = mez_pointer_index(c->p, "/weekend", i);
+        int day = json_is_string(item) ? mez_weekday_parse(json_string_value(item)) : 0;
+        if (!json_is_string(item))
+            mez_zone_vfail(c, "invalid_type", ip, "a day of the weekend is a string, not %s", mez_json_kind(item));
+        else if (!day)
+            mez_zone_vfail(c, "invalid_value", ip, "'%s' is not a day of the week (monday .. sunday, lower case)",
+                           json_string_value(item));
+        else if (seen & MEZ_WEEKDAY_BIT(day))
+            mez_zone_vfail(c, "duplicate_value", ip, "'%s' is named twice", json_string_value(item));
+        else
+            seen |= MEZ_WEEKDAY_BIT(day);
+    }
+}
+
+unsigned mez_zone_weekend_of(const json_t *model)
+{
+    const json_t *v = json_object_get(model, "weekend"), *item;
+    unsigned mask = 0;
+    size_t i;
+    json_array_foreach(v, i, item)
+        if (json_is_string(item) && mez_weekday_parse(json_string_value(item)))
+            mask |= MEZ_WEEKDAY_BIT(mez_weekday_parse(json_string_value(item)));
+    return mez_weekend_effective(mask);
 }
 
 /* "<pack id>/<row id>": a pack id ([a-z0-9][a-z0-9-]*), then a row id ([a-z0-9][a-z0-9._-]*, licence types
@@ -427,6 +474,7 @@ mez_status_t mez_zone_validate(apr_pool_t *p, const mez_yaml_doc_t *doc, const m
     jid = id_member(&c, root, "", "jurisdiction_id");
     timezone_member(&c, root);
     tax_year_start_member(&c, root);
+    weekend_member(&c, root);
     stack = list_member(&c, root, "", "jurisdiction_stack", ITEM_ID, 1);
     id_member(&c, root, "", "profile");
     list_member(&c, root, "", "compliance_domains", ITEM_DOMAIN, 1);

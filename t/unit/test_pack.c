@@ -386,6 +386,16 @@ static void test_regpack_errors(void)
             "/withholding_rates/0/section", 14);
     invalid(edit(REGPACK, "{days: 7, from: suspicion}", "{days: 7, of: following_month}"), "pack.invalid_value",
             "/obligations/0/deadline", 33);
+    /* A threshold's obligation_id names an obligation row of its own pack. */
+    invalid(edit(REGPACK, "    obligation: currency_transaction_report\n",
+                 "    obligation: currency_transaction_report\n    obligation_id: ctr-filing\n"),
+            "pack.unknown_obligation", "/thresholds/0/obligation_id", 26);
+    invalid(edit(REGPACK, "    obligation: currency_transaction_report\n",
+                 "    obligation: currency_transaction_report\n    obligation_id: Str_Filing\n"),
+            "pack.invalid_id", "/thresholds/0/obligation_id", 26);
+    CU_ASSERT_EQUAL(validate(edit(REGPACK, "    obligation: currency_transaction_report\n",
+                                  "    obligation: currency_transaction_report\n    obligation_id: str-filing\n"),
+                             &pb, NULL, NULL), MEZ_OK);
     invalid(edit(REGPACK, "id: t-wht", "id: T_wht"), "pack.invalid_id", "/id", 2);
     invalid(edit(REGPACK, "jurisdiction_id: pk", "jurisdiction_id: PK"), "pack.invalid_value", "/jurisdiction_id", 3);
     invalid("- a\n", "pack.invalid_type", "", 1);

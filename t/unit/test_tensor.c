@@ -1910,6 +1910,175 @@ static void test_eval_aml_thresholds_and_evidence(void)
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(out, "decision")), "pending");
 }
 
+/* A threshold's obligation_id names the obligation row it opens; its deadline is dated from the events the action
+ * fixes, on the zone's calendar and weekend, and given as the rule where it runs from one the action cannot date. */
+#define PACK_AML_DEADLINES "{'format':'mez-regpack/1','id':'pk-aml-dl','jurisdiction_id':'pk','domain':'aml'," \
+  "'title':'AML deadlines','sources':[{'id':'amla','title':'AML Act 2010'}]," \
+  "'thresholds':[" \
+  "{'id':'ctr-cash-2m','obligation':'currency_transaction_report','obligation_id':'ctr-filing'," \
+  "'amount':{'amount':'2000000','currency':'PKR','applies':'at_or_above'},'valid_from':'2025-03-21','source':'amla'}," \
+  "{'id':'big-10m','obligation':'suspicious_transaction_report','obligation_id':'str-filing'," \
+  "'amount':{'amount':'10000000','currency':'PKR','applies':'at_or_above'},'valid_from':'2025-03-21','source':'amla'}," \
+  "{'id':'later-20m','obligation':'later_report','obligation_id':'later-filing'," \
+  "'amount':{'amount':'20000000','currency':'PKR','applies':'at_or_above'},'valid_from':'2025-03-21','source':'amla'}," \
+  "{'id':'cdd-500k','obligation':'customer_due_diligence','amount':{'amount':'500000','currency':'PKR'," \
+  "'applies':'above'},'valid_from':'2021-01-27','source':'amla'}]," \
+  "'obligations':[" \
+  "{'id':'ctr-filing','description':'File a CTR','deadline':{'business_days':7,'from':'transaction'}," \
+  "'regulator':'pk-fmu','channel':'goAML','valid_from':'2025-03-21','source':'amla','source_detail':'s. 7'}," \
+  "{'id':'str-filing','description':'File an STR','deadline':{'business_days':7,'from':'suspicion'}," \
+  "'regulator':'pk-fmu','valid_from':'2015-12-09','source':'amla'}," \
+  "{'id':'later-filing','description':'Not yet in force','deadline':{'days':3,'from':'transaction'}," \
+  "'valid_from':'2030-01-01','source':'amla'}]}"
+
+#define PACK_TAX_DEADLINES "{'format':'mez-regpack/1','id':'pk-tax-dl','jurisdiction_id':'pk','domain':'tax'," \
+  "'title':'Tax deadlines','sources':[{'id':'ito','title':'Income Tax Ordinance, 2001'}]," \
+  "'tax_rates':[{'id':'cit-29','tax':'cit','article':'18','taxpayer_class':'company','income_class':'taxable_income'," \
+  "'rate':'29','basis':'taxable_income','conditions':['annual-return'],'valid_from':'2025-07-01','source':'ito'}]," \
+  "'obligations':[{'id':'annual-return','description':'File the return','regulator':'pk-fbr'," \
+  "'deadline':{'day_of_month':30,'of':'april_following_year'},'valid_from':'2025-07-01','source':'ito'}]}"
+
+static json_t *evaluate_with(const mez_tensor_index_t *ix, const char *doc, const mez_tensor_eval_options_t *eo,
+                             mez_tensor_detail_t detail)
+{
+    json_t *out = NULL;
+    mez_problem_t pb = { 0 };
+    if (mez_tensor_evaluate_detail(unit_pool(), ix, J(doc), eo, detail, &out, NULL, &pb) != MEZ_OK)
+        fprintf(stderr, "\nevaluate: %s at %s: %s\n", pb.code, pb.pointer, pb.detail);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    return out;
+}
+
+/* The threshold_met reason of an obligation, or NULL. */
+static const json_t *met(const json_t *out, const char *obligation)
+{
+    const json_t *reasons = json_object_get(json_object_get(json_object_get(out, "domains"), "aml"), "reasons"), *r;
+    size_t i;
+    json_array_foreach(reasons, i, r)
+        if (!strcmp(sget(r, "code"), "threshold_met") && !strcmp(sget(r, "obligation"), obligation))
+            return r;
+    return NULL;
+}
+
+static void test_eval_obligation_deadlines(void)
+{
+    static const char *const packs[] = { PACK_AML_DEADLINES, PACK_TAX_DEADLINES };
+    mez_tensor_index_t *ix = index_of(packs, 2);
+    const mez_tz_t *pk = NULL;
+    mez_problem_t pb = { 0 };
+    mez_tensor_eval_options_t eo = { 0 };
+    const json_t *r, *dl, *c;
+    json_t *out;
+    char *form;
+
+    CU_ASSERT_EQUAL_FATAL(mez_tz_load(unit_pool(), NULL, "Asia/Karachi", &pk, &pb), MEZ_OK);
+    eo.tz = pk;
+    /* A cash payment on Wednesday 1 July 2026 in Karachi: the CTR is due seven business days on, Friday 10 July,
+     * whose last second there is 18:59:59 UTC. */
+    out = evaluate_with(ix, PAY("2026-07-01", "services", "2000000", PAYEE_NON_FILER) "}", &eo,
+                        MEZ_TENSOR_DETAIL_FULL);
+    r = met(out, "currency_transaction_report");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    dl = json_object_get(r, "deadline");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dl);
+    CU_ASSERT_STRING_EQUAL(sget(dl, "rule"), "pk-aml-dl/ctr-filing");
+    CU_ASSERT_STRING_EQUAL(sget(dl, "valid_from"), "2025-03-21");
+    CU_ASSERT_STRING_EQUAL(sget(dl, "source/id"), "amla");
+    CU_ASSERT_STRING_EQUAL(sget(dl, "source_detail"), "s. 7");
+    CU_ASSERT_STRING_EQUAL(sget(dl, "description"), "File a CTR");
+    CU_ASSERT_STRING_EQUAL(sget(dl, "regulator"), "pk-fmu");
+    CU_ASSERT_STRING_EQUAL(sget(dl, "channel"), "goAML");
+    form = json_dumps(json_object_get(dl, "form"), JSON_COMPACT | JSON_SORT_KEYS);
+    CU_ASSERT_STRING_EQUAL(form, "{\"business_days\":7,\"from\":\"transaction\"}");
+    free(form);
+    CU_ASSERT_STRING_EQUAL(sget(dl, "from_date"), "2026-07-01");
+    CU_ASSERT_TRUE(json_is_true(json_object_get(dl, "dated")));
+    CU_ASSERT_STRING_EQUAL(sget(dl, "due_date"), "2026-07-10");
+    CU_ASSERT_STRING_EQUAL(sget(dl, "due_by"), "2026-07-10T18:59:59Z");
+    CU_ASSERT_STRING_EQUAL(sget(dl, "timezone"), "Asia/Karachi");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(json_object_get(dl, "weekend"), 0)), "saturday");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(json_object_get(dl, "weekend"), 1)), "sunday");
+    CU_ASSERT_PTR_NOT_NULL(strstr(sget(dl, "detail"), "public holidays"));
+    /* A limit whose threshold names no obligation row has no deadline to give. */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(met(out, "customer_due_diligence"));
+    CU_ASSERT_PTR_NULL(json_object_get(met(out, "customer_due_diligence"), "deadline"));
+
+    /* The zone's weekend counts: Friday and Saturday off, the seventh business day is Sunday 12 July. */
+    eo.weekend = MEZ_WEEKDAY_BIT(5) | MEZ_WEEKDAY_BIT(6);
+    out = evaluate_with(ix, PAY("2026-07-01", "services", "2000000", PAYEE_NON_FILER) "}", &eo,
+                        MEZ_TENSOR_DETAIL_FULL);
+    dl = json_object_get(met(out, "currency_transaction_report"), "deadline");
+    CU_ASSERT_STRING_EQUAL(sget(dl, "due_date"), "2026-07-12");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(json_object_get(dl, "weekend"), 0)), "friday");
+    eo.weekend = 0;
+
+    /* No calendar: UTC's, whose 10 July ends at 23:59:59Z. */
+    out = evaluate_with(ix, PAY("2026-07-01", "services", "2000000", PAYEE_NON_FILER) "}", NULL,
+                        MEZ_TENSOR_DETAIL_FULL);
+    dl = json_object_get(met(out, "currency_transaction_report"), "deadline");
+    CU_ASSERT_STRING_EQUAL(sget(dl, "due_by"), "2026-07-10T23:59:59Z");
+    CU_ASSERT_STRING_EQUAL(sget(dl, "timezone"), "UTC");
+
+    /* Seven business days from forming a suspicion: the rule, no date, and why. The obligation not in force on
+     * the action's date gives nothing. Compact results keep the deadline without the description. */
+    out = evaluate_with(ix, PAY("2026-07-01", "services", "20000000", PAYEE_NON_FILER) "}", &eo,
+                        MEZ_TENSOR_DETAIL_COMPACT);
+    dl = json_object_get(met(out, "suspicious_transaction_report"), "deadline");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dl);
+    CU_ASSERT_STRING_EQUAL(sget(dl, "rule"), "pk-aml-dl/str-filing");
+    CU_ASSERT_TRUE(json_is_false(json_object_get(dl, "dated")));
+    CU_ASSERT_PTR_NULL(json_object_get(dl, "due_date"));
+    CU_ASSERT_PTR_NULL(json_object_get(dl, "due_by"));
+    CU_ASSERT_PTR_NULL(json_object_get(dl, "from_date"));
+    CU_ASSERT_STRING_EQUAL(sget(dl, "form/from"), "suspicion");
+    CU_ASSERT_PTR_NOT_NULL(strstr(sget(dl, "detail"), "does not date"));
+    CU_ASSERT_PTR_NULL(json_object_get(dl, "description"));
+    CU_ASSERT_PTR_NOT_NULL(json_object_get(met(out, "currency_transaction_report"), "deadline"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(met(out, "later_report"));
+    CU_ASSERT_PTR_NULL(json_object_get(met(out, "later_report"), "deadline"));
+
+    /* A tax return due on 30 April of the following year: the calendar year's (2027), or, where the zone names its
+     * tax year (1 July to 30 June), the year after tax year 2027 (2028). */
+#define ASSESS_PK "{'action':{'type':'tax_assessment','date':'2026-08-01','jurisdiction':'pk','income':[" \
+    "{'income_class':'taxable_income','amount':'1000000','currency':'PKR'}]}," \
+    "'subject':{'id':'tp-1','name':'Indus Traders Ltd','taxpayer_classes':['company']}}"
+    out = evaluate_with(ix, ASSESS_PK, &eo, MEZ_TENSOR_DETAIL_FULL);
+    c = json_array_get(json_object_get(dreason(out, "tax", "condition_not_evidenced"), "conditions"), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    dl = json_object_get(c, "deadline");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dl);
+    CU_ASSERT_STRING_EQUAL(sget(dl, "rule"), "pk-tax-dl/annual-return");
+    CU_ASSERT_STRING_EQUAL(sget(dl, "due_date"), "2027-04-30");
+    CU_ASSERT_STRING_EQUAL(sget(dl, "due_by"), "2027-04-30T18:59:59Z");
+    CU_ASSERT_PTR_NULL(json_object_get(dl, "from_date"));
+    CU_ASSERT_PTR_NULL(json_object_get(dl, "tax_year_start"));
+    eo.tax_year_start = "07-01";
+    out = evaluate_with(ix, ASSESS_PK, &eo, MEZ_TENSOR_DETAIL_FULL);
+    c = json_array_get(json_object_get(dreason(out, "tax", "condition_not_evidenced"), "conditions"), 0);
+    dl = json_object_get(c, "deadline");
+    CU_ASSERT_STRING_EQUAL(sget(dl, "due_date"), "2028-04-30");
+    CU_ASSERT_STRING_EQUAL(sget(dl, "tax_year_start"), "07-01");
+    /* An AML obligation's year stays the calendar year whatever the tax year. */
+    out = evaluate_with(ix, PAY("2026-07-01", "services", "2000000", PAYEE_NON_FILER) "}", &eo,
+                        MEZ_TENSOR_DETAIL_FULL);
+    CU_ASSERT_PTR_NULL(json_object_get(json_object_get(met(out, "currency_transaction_report"), "deadline"),
+                                       "tax_year_start"));
+#undef ASSESS_PK
+}
+
+/* A deadline in no form is refused when the index is built, at its pointer. */
+static void test_index_refuses_a_deadline_in_no_form(void)
+{
+    const json_t *doc = J("{'format':'mez-regpack/1','id':'bad-dl','jurisdiction_id':'pk','domain':'aml',"
+                          "'sources':[{'id':'s','title':'S'}],'obligations':[{'id':'o','description':'d',"
+                          "'deadline':{'days':7,'of':'following_month'},'valid_from':'2025-01-01','source':'s'}]}");
+    mez_tensor_index_t *ix = NULL;
+    mez_problem_t pb = { 0 };
+    CU_ASSERT_EQUAL(mez_tensor_index_build(unit_pool(), &doc, 1, &ix, &pb), MEZ_EINVAL);
+    CU_ASSERT_STRING_EQUAL(pb.code, "tensor.pack.invalid_field");
+    CU_ASSERT_STRING_EQUAL(pb.pointer, "/obligations/0/deadline");
+}
+
 /* Evidence is relied on the day the write is made (the evidence date the pipeline passes: today), not on the day a
  * backdated action names: attestations that expired in between vouch for nothing. */
 static void test_eval_evidence_judged_on_the_write_date(void)
@@ -3162,6 +3331,8 @@ void unit_register_tensor(void)
     CU_add_test(s, "eval: compact and full citations", test_eval_compact_and_full_detail);
     CU_add_test(s, "eval: sanctions hard block", test_eval_sanctions_hard_block);
     CU_add_test(s, "eval: aml thresholds and evidence", test_eval_aml_thresholds_and_evidence);
+    CU_add_test(s, "eval: the deadlines of the obligations an evaluation opens", test_eval_obligation_deadlines);
+    CU_add_test(s, "index: a deadline in no form", test_index_refuses_a_deadline_in_no_form);
     CU_add_test(s, "eval: evidence judged on the write date", test_eval_evidence_judged_on_the_write_date);
     CU_add_test(s, "eval: evidence covers the day on the zone's calendar", test_eval_evidence_day_on_the_zone_calendar);
     CU_add_test(s, "eval: thresholds measured on revenue, never on a payment",

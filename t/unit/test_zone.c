@@ -7,6 +7,7 @@
 #include <apr_file_io.h>
 #include <apr_strings.h>
 #include "mez/cas.h"
+#include "mez/deadline.h"
 #include "mez/did.h"
 #include "mez/digest.h"
 #include "mez/json.h"
@@ -305,6 +306,22 @@ static void test_zone_validation(void)
             "zone.invalid_value", 6, "/tax_year_start");
     invalid(0, edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\ntax_year_start: \"07-1x\"\n"),
             "zone.invalid_value", 6, "/tax_year_start");
+    /* A weekend is one to six days of the week, each named once, in lower case. */
+    invalid(0, edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\nweekend: [saturday, Sunday]\n"),
+            "zone.invalid_value", 6, "/weekend/1");
+    invalid(0, edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\nweekend: [sat]\n"),
+            "zone.invalid_value", 6, "/weekend/0");
+    invalid(0, edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\nweekend: [friday, friday]\n"),
+            "zone.duplicate_value", 6, "/weekend/1");
+    invalid(0, edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\nweekend: []\n"),
+            "zone.invalid_value", 6, "/weekend");
+    invalid(0, edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\nweekend: [monday, tuesday, wednesday, "
+                                                  "thursday, friday, saturday, sunday]\n"),
+            "zone.invalid_value", 6, "/weekend");
+    invalid(0, edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\nweekend: sunday\n"),
+            "zone.invalid_type", 6, "/weekend");
+    invalid(0, edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\nweekend: [6]\n"),
+            "zone.invalid_type", 6, "/weekend/0");
     {
         /* Beside them is fine, a name that merely starts like a lawpack's directory included. */
         const char *text = edit(ZONE, "packs:\n", "lockfile: lawpacks/t-act.lock\npacks:\n");
@@ -371,6 +388,7 @@ static void test_zone_load(void)
     CU_ASSERT_PTR_NULL(zone->timezone);
     CU_ASSERT_PTR_EQUAL(zone->tz, mez_tz_utc());
     CU_ASSERT_PTR_NULL(zone->tax_year_start);
+    CU_ASSERT_EQUAL(zone->weekend, MEZ_WEEKEND_DEFAULT);      /* saturday and sunday when it names none */
     CU_ASSERT_PTR_NOT_NULL(strstr(mez_zone_timezone_warning(unit_pool(), zone), "no timezone"));
     /* With one, read at load: the date of 19:00 UTC on 30 June is 1 July in Karachi. */
     zone = load_ok(zone_dir(edit(ZONE, "jurisdiction_id: pk\n",
@@ -381,6 +399,8 @@ static void test_zone_load(void)
     CU_ASSERT_STRING_EQUAL(mez_tz_date(unit_pool(), zone->tz, apr_time_from_sec(1782845999)), "2026-06-30");
     CU_ASSERT_STRING_EQUAL(zone->tax_year_start, "07-01");
     CU_ASSERT_PTR_NULL(mez_zone_timezone_warning(unit_pool(), zone));
+    zone = load_ok(zone_dir(edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\nweekend: [saturday, friday]\n")));
+    CU_ASSERT_EQUAL(zone->weekend, MEZ_WEEKDAY_BIT(5) | MEZ_WEEKDAY_BIT(6));
 
     /* The zone's own domain selection wins over the profile's. */
     zone = load_ok(zone_dir(edit(ZONE, "profile: t-profile\n", "profile: t-profile\ncompliance_domains: [kyc]\n")));

@@ -137,8 +137,10 @@ int main(int argc, char **argv)
     unit_register_transfer();
     unit_register_corridor_exchange();
     unit_register_register_summary();
+    unit_register_licence_terms();
     unit_register_tax();
     unit_register_tz();
+    unit_register_deadline();
     unit_register_digest();
     unit_register_key();
     unit_register_httpsig();

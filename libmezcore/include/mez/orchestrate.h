@@ -65,6 +65,8 @@ typedef struct mez_orch_zone_t {
     const mez_tz_t *tz;                       /* the zone's calendar (mez_zone_t.tz): "today", the action's date,
                                                * is the date of the request's instant there. NULL: UTC */
     const char *tax_year_start;               /* "MM-DD" (mez_zone_t), NULL: none declared (mez_tax_year_of) */
+    unsigned weekend;                         /* the zone's weekend (mez_zone_t.weekend, mez/deadline.h): the days
+                                               * an obligation's business days pass over. 0: saturday, sunday */
     const struct mez_zone_t *zone;            /* the zone file as loaded (mez/zone.h), NULL: none; a payment's
                                                * withholding names its statute from the lawpack's title */
 } mez_orch_zone_t;

@@ -450,6 +450,22 @@ mez_status_t mez_tensor_index_build_with_digests(apr_pool_t *p, const json_t *co
 /* Rows and list names the index holds (for logs and benchmarks). */
 size_t mez_tensor_index_size(const mez_tensor_index_t *ix);
 
+/* The terms a licence type sets (packs/README.md, licensepacks): its validity_years, the longest term a grant or
+ * renewal may run, and renewal.lead_days, how long before expiry renewal is to be applied for. */
+typedef struct mez_tensor_licence_terms_t {
+    const char *rule;            /* "<pack id>/<licence type id>": the version the terms are from */
+    const char *pack_digest;     /* its pack's digest, where the index knows it; NULL otherwise */
+    int64_t validity_years;      /* 0: no fixed term (the type states none) */
+    int has_renewal;
+    int64_t lead_days;           /* renewal.lead_days, when has_renewal */
+} mez_tensor_licence_terms_t;
+/* The terms of licence type `type` in force on date (YYYY-MM-DD) in a licensepack binding jurisdiction: 0 and
+ * *out, or -1 when no such version is loaded (the application's evaluation then says why: unknown or not in force).
+ * A zone's layers leave one version in force (a conflict between them is refused until overridden); should several
+ * be, the strictest terms apply: the shortest fixed term and the longest lead time. */
+int mez_tensor_licence_terms(const mez_tensor_index_t *ix, const char *jurisdiction, const char *type,
+                             const char *date, mez_tensor_licence_terms_t *out);
+
 /* How much of each rule's citation a result copies. Both forms name, in every reason that comes from a pack row,
  * the rule ("<pack id>/<row id>"), its pack's digest where the index knows it, the validity of the row version
  * applied (valid_from, valid_to), its legal source (source: its id and title) and its pinpoint citation: law
@@ -506,7 +522,12 @@ typedef struct mez_tensor_eval_options_t {
                                * it: the domains' evidence, tax rows' conditions, licence requirements. The result
                                * then has "evidence_date" when it is later than the action's date. */
     const struct mez_tz_t *tz;    /* the zone's calendar (mez/tz.h), which the dates above are days of: an
-                               * attestation must hold until the last second of that day there. NULL: UTC. */
+                               * attestation must hold until the last second of that day there, and an obligation's
+                               * due date ends with the last second of its day there. NULL: UTC. */
+    unsigned weekend;             /* the zone's weekend (mez/deadline.h, MEZ_WEEKDAY_BIT): the days a deadline of
+                               * business days passes over. 0: saturday and sunday */
+    const char *tax_year_start;   /* "MM-DD" (zone.yaml), NULL: none. The year an obligation of a tax regpack is
+                               * due in the "following year" of is then the tax year, else the calendar year */
 } mez_tensor_eval_options_t;
 
 /* Evaluates an action document (above) against the index and returns the result, owned by p:
@@ -572,6 +593,14 @@ typedef struct mez_tensor_eval_options_t {
  * opens its obligation ("threshold_met" with applies_to and a detail saying the class was not given), as one that
  * may be owed, pending until evidence discharges it; it is never dropped on a guess. A met limit that binds the
  * subject names the class in "subject_class".
+ *
+ * A met threshold that binds the subject and names its obligation row (obligation_id), and each unevidenced
+ * condition of a tax rate, carries "deadline" when that row (the version in force on the action's date binding its
+ * jurisdiction) has one: the row's citation, "form" (the pack's deadline as written), "dated", and where the action
+ * fixes the event it runs from (mez/deadline.h) "from_date", "due_date" (the last day, on the zone's calendar: opts
+ * tz, weekend, and tax_year_start for a tax regpack's "following year") and "due_by" (the last second of that day
+ * there, UTC); otherwise "detail" says why there is no date. "timezone" names the calendar; business days add
+ * "weekend" and a detail saying that public holidays are counted as business days.
  *
  * A licence application naming a licence_type is decided, in the licensing domain, by the licence types of that
  * id in the loaded licensepacks that bind the jurisdiction (looked up by id, so the cost does not grow with the

@@ -1,0 +1,234 @@
+/* deadline.c: the days of law of mez/deadline.h: weekends, business days, terms of years, and the due day of an
+ * obligation's deadline counted from the event an action fixes. Pure: days in, days out. */
+#include <string.h>
+#include <apr_strings.h>
+#include "mez/deadline.h"
+#include "mez/vc.h"
+
+static const char *const weekdays[] = { "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                                        "sunday" };
+static const char *const months[] = { "january", "february", "march", "april", "may", "june", "july", "august",
+                                      "september", "october", "november", "december" };
+
+const char *mez_weekday_name(int iso)
+{
+    return iso >= 1 && iso <= 7 ? weekdays[iso - 1] : NULL;
+}
+
+int mez_weekday_parse(const char *name)
+{
+    for (int i = 0; name && i < 7; i++)
+        if (!strcmp(name, weekdays[i]))
+            return i + 1;
+    return 0;
+}
+
+int mez_weekday_of(int64_t day)
+{
+    /* 1970-01-01 was a Thursday (ISO 4); the remainder is made non-negative for days before it. */
+    int64_t r = (day + 3) % 7;
+    return (int)(r < 0 ? r + 7 : r) + 1;
+}
+
+unsigned mez_weekend_effective(unsigned mask)
+{
+    mask &= 0x7fu;
+    return mask == 0 || mask == 0x7fu ? MEZ_WEEKEND_DEFAULT : mask;
+}
+
+json_t *mez_weekend_json(unsigned mask)
+{
+    json_t *a = json_array();
+    mask = mez_weekend_effective(mask);
+    for (int i = 1; i <= 7; i++)
+        if (mask & MEZ_WEEKDAY_BIT(i))
+            json_array_append_new(a, json_string(weekdays[i - 1]));
+    return a;
+}
+
+int64_t mez_deadline_add_business_days(int64_t day, int64_t n, unsigned weekend)
+{
+    int open = 0;
+    weekend = mez_weekend_effective(weekend);
+    for (int i = 1; i <= 7; i++)
+        open += !(weekend & MEZ_WEEKDAY_BIT(i));
+    /* Whole weeks at once (each has `open` business days), leaving 1 .. open to count day by day. */
+    if (n > open) {
+        int64_t weeks = (n - 1) / open;
+        if (weeks > (MEZ_DEADLINE_LAST_DAY - day) / 7)
+            return MEZ_DEADLINE_LAST_DAY;
+        day += weeks * 7;
+        n -= weeks * open;
+    }
+    while (n > 0) {
+        day++;
+        if (!(weekend & MEZ_WEEKDAY_BIT(mez_weekday_of(day))))
+            n--;
+    }
+    return day > MEZ_DEADLINE_LAST_DAY ? MEZ_DEADLINE_LAST_DAY : day;
+}
+
+/* Day d of month m of year y, or the month's last day where it is shorter. */
+static int64_t clamped(int64_t y, int m, int d)
+{
+    int last = mez_days_in_month(y, m);
+    return mez_days_from_civil(y, m, d > last ? last : d);
+}
+
+int64_t mez_deadline_add_years(int64_t day, int64_t years)
+{
+    int64_t y;
+    int m, d;
+    mez_civil_from_days(day, &y, &m, &d);
+    if (years > 9999 - y)
+        return MEZ_DEADLINE_LAST_DAY;
+    if (years < 1 - y)
+        return MEZ_DEADLINE_FIRST_DAY;
+    return clamped(y + years, m, d);
+}
+
+const char *mez_deadline_date(apr_pool_t *p, int64_t day)
+{
+    int64_t y;
+    int m, d;
+    mez_civil_from_days(day, &y, &m, &d);
+    return apr_psprintf(p, "%04d-%02d-%02d", (int)y, m, d);
+}
+
+int mez_deadline_from_json(const json_t *o, mez_deadline_t *out)
+{
+    static const struct {
+        const char *key;
+        mez_deadline_form_t form;
+        int counted;
+    } forms[] = {
+        { "days", MEZ_DEADLINE_DAYS, 1 },
+        { "business_days", MEZ_DEADLINE_BUSINESS_DAYS, 1 },
+        { "without_delay", MEZ_DEADLINE_WITHOUT_DELAY, 0 },
+        { "as_soon_as_practicable", MEZ_DEADLINE_AS_SOON_AS_PRACTICABLE, 0 },
+        { "day_of_month", MEZ_DEADLINE_DAY_OF_MONTH, 1 },
+    };
+    int found = 0;
+    if (!json_is_object(o))
+        return -1;
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        const json_t *v = json_object_get(o, forms[i].key);
+        if (!v)
+            continue;
+        if (found++)
+            return -1;
+        out->form = forms[i].form;
+        if (forms[i].counted) {
+            if (!json_is_integer(v) || json_integer_value(v) < 1
+                || (out->form == MEZ_DEADLINE_DAY_OF_MONTH && json_integer_value(v) > 31))
+                return -1;
+            out->n = json_integer_value(v);
+        } else if (!json_is_true(v)) {
+            return -1;
+        }
+    }
+    if (!found)
+        return -1;
+    {
+        int monthly = out->form == MEZ_DEADLINE_DAY_OF_MONTH;
+        const json_t *ev = json_object_get(o, monthly ? "of" : "from");
+        if (!json_is_string(ev) || !json_string_length(ev) || json_object_get(o, monthly ? "from" : "of"))
+            return -1;
+        out->event = json_string_value(ev);
+    }
+    return 0;
+}
+
+/* The last day of the year action_day falls in: its calendar year, or the tax year that starts on month/day. */
+static int64_t year_end(int64_t action_day, const mez_deadline_calendar_t *cal)
+{
+    int64_t y;
+    int m, d;
+    mez_civil_from_days(action_day, &y, &m, &d);
+    if (!cal || cal->year_start_month < 1 || cal->year_start_month > 12 || cal->year_start_day < 1)
+        return mez_days_from_civil(y, 12, 31);
+    {
+        int64_t start = clamped(y, cal->year_start_month, cal->year_start_day);
+        /* On or after this year's start day the tax year ends the day before next year's; else before this one. */
+        return (action_day >= start ? clamped(y + 1, cal->year_start_month, cal->year_start_day) : start) - 1;
+    }
+}
+
+/* "april_following_year" -> 4; 0 for anything else. */
+static int following_year_month(const char *of)
+{
+    static const char suffix[] = "_following_year";
+    size_t n = strlen(of), s = sizeof(suffix) - 1;
+    if (n <= s || strcmp(of + n - s, suffix))
+        return 0;
+    for (int i = 0; i < 12; i++)
+        if (strlen(months[i]) == n - s && !strncmp(of, months[i], n - s))
+            return i + 1;
+    return 0;
+}
+
+void mez_deadline_due(const mez_deadline_t *dl, int64_t action_day, const mez_deadline_calendar_t *cal,
+                      mez_deadline_due_t *out)
+{
+    int64_t y;
+    int m, d;
+
+    memset(out, 0, sizeof(*out));
+    mez_civil_from_days(action_day, &y, &m, &d);
+    if (dl->form == MEZ_DEADLINE_DAY_OF_MONTH) {
+        int month;
+        if (!strcmp(dl->event, "following_month")) {
+            out->dated = 1;
+            out->due_day = m == 12 ? clamped(y + 1, 1, (int)dl->n) : clamped(y, m + 1, (int)dl->n);
+        } else if ((month = following_year_month(dl->event)) != 0) {
+            int64_t ey;
+            int em, ed;
+            /* The first such month that begins after the year has ended. */
+            mez_civil_from_days(year_end(action_day, cal), &ey, &em, &ed);
+            out->dated = 1;
+            out->due_day = clamped(month > em ? ey : ey + 1, month, (int)dl->n);
+        } else {
+            out->why = "the month is named by an event the action does not date";
+        }
+        if (out->dated && out->due_day > MEZ_DEADLINE_LAST_DAY) {
+            out->dated = 0;
+            out->due_day = 0;
+            out->why = "the due date would be after the year 9999";
+        }
+        return;
+    }
+    if (!strcmp(dl->event, "transaction")) {
+        out->event_day = action_day;
+    } else if (!strcmp(dl->event, "end_of_quarter")) {
+        int qm = (m - 1) / 3 * 3 + 3;          /* the quarter's last month: 3, 6, 9, 12 */
+        out->event_day = mez_days_from_civil(y, qm, mez_days_in_month(y, qm));
+    } else {
+        out->why = "the time runs from an event the action does not date: mez cannot know when it happened";
+        return;
+    }
+    out->event_known = 1;
+    switch (dl->form) {
+    case MEZ_DEADLINE_DAYS:
+    case MEZ_DEADLINE_BUSINESS_DAYS:
+        out->due_day = dl->form == MEZ_DEADLINE_DAYS
+                       ? (dl->n > MEZ_DEADLINE_LAST_DAY - out->event_day ? MEZ_DEADLINE_LAST_DAY + 1
+                                                                         : out->event_day + dl->n)
+                       : mez_deadline_add_business_days(out->event_day, dl->n, cal ? cal->weekend : 0);
+        if (out->due_day >= MEZ_DEADLINE_LAST_DAY) {
+            out->due_day = 0;
+            out->why = "the due date would be after the year 9999";
+            break;
+        }
+        out->dated = 1;
+        break;
+    case MEZ_DEADLINE_WITHOUT_DELAY:
+        out->why = "the law sets no number of days: without delay from the event";
+        break;
+    case MEZ_DEADLINE_AS_SOON_AS_PRACTICABLE:
+        out->why = "the law sets no number of days: as soon as practicable after the event";
+        break;
+    case MEZ_DEADLINE_DAY_OF_MONTH:
+        break;                                  /* handled above */
+    }
+}

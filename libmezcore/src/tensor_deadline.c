@@ -1,0 +1,88 @@
+/* tensor_deadline.c: by when an obligation an evaluation opens must be met: the obligation row's deadline, dated
+ * on the zone's calendar from the event the action fixes (mez/deadline.h), or given as the rule where the action
+ * cannot date that event. A compliance officer reads the due date; a result never guesses one. */
+#pragma GCC diagnostic error "-Wswitch-enum"
+#include <apr_strings.h>
+#include "mez/tz.h"
+#include "mez/vc.h"
+#include "tensor_int.h"
+
+/* The version of the obligation in force on the action's date that binds its jurisdiction: pack's own first (the
+ * threshold or tax rate naming it is of that pack), else another's (an overlay's row that replaced it). */
+static const obligation_t *obligation_in_force(const eval_t *ev, const char *id, const pack_t *pack)
+{
+    const apr_array_header_t *rows = apr_hash_get(ev->ix->obligations, id, APR_HASH_KEY_STRING);
+    const obligation_t *best = NULL;
+    for (int i = 0; rows && i < rows->nelts; i++) {
+        const obligation_t *o = APR_ARRAY_IDX(rows, i, const obligation_t *);
+        if (!pack_applies(o->h.pack, ev->a->jurisdiction) || !in_force(o->h.from, o->h.to, ev->a->day))
+            continue;
+        if (!best || (o->h.pack == pack && best->h.pack != pack))
+            best = o;
+    }
+    return best;
+}
+
+/* The calendar the deadline is counted on: the zone's weekend, and its tax year for an obligation of a tax regpack
+ * (the "following year" of a tax return is the one after the tax year, not after the calendar year). */
+static void calendar_for(const eval_t *ev, const obligation_t *o, mez_deadline_calendar_t *cal)
+{
+    const char *s = ev->opts ? ev->opts->tax_year_start : NULL;
+    cal->weekend = ev->opts ? ev->opts->weekend : 0;
+    cal->year_start_month = cal->year_start_day = 0;
+    if (s && o->h.pack->domain == MEZ_DOMAIN_TAX && strlen(s) == 5 && s[2] == '-') {
+        cal->year_start_month = (s[0] - '0') * 10 + (s[1] - '0');
+        cal->year_start_day = (s[3] - '0') * 10 + (s[4] - '0');
+    }
+}
+
+void mez_tensor_deadline(eval_t *ev, json_t *o, const char *obligation_id, const pack_t *pack)
+{
+    const obligation_t *ob = obligation_id ? obligation_in_force(ev, obligation_id, pack) : NULL;
+    const mez_tz_t *tz = ev->opts ? ev->opts->tz : NULL;
+    const mez_tensor_action_t *a = ev->a;
+    mez_deadline_calendar_t cal;
+    mez_deadline_due_t due;
+    json_t *dl;
+    int64_t action_day;
+
+    if (!ob || !ob->deadline_json)
+        return;
+    calendar_for(ev, ob, &cal);
+    action_day = mez_days_from_civil(a->day / 10000, a->day / 100 % 100, a->day % 100);
+    mez_deadline_due(&ob->deadline, action_day, &cal, &due);
+    dl = json_object();
+    mez_tensor_cite(ev, dl, &ob->h);
+    if (ev->detail == MEZ_TENSOR_DETAIL_FULL)
+        set_str(ev->ix, dl, "description", ob->description);
+    set_str(ev->ix, dl, "regulator", ob->regulator);
+    set_str(ev->ix, dl, "channel", ob->channel);
+    json_object_set_new_nocheck(dl, "form", mez_tensor_copy_value(ev->ix, ob->deadline_json));
+    if (due.event_known)
+        set_str(NULL, dl, "from_date", mez_deadline_date(ev->p, due.event_day));
+    json_object_set_new_nocheck(dl, "dated", json_boolean(due.dated));
+    if (due.dated) {
+        set_str(NULL, dl, "due_date", mez_deadline_date(ev->p, due.due_day));
+        /* The last second of that day where the zone is: Karachi's 10 July ends at 18:59:59 UTC. */
+        set_str(NULL, dl, "due_by", mez_time_stamp(ev->p, mez_tz_end_of_day(tz, due.due_day)));
+    }
+    set_str(NULL, dl, "timezone", mez_tz_name(tz));
+    if (cal.year_start_month && ob->deadline.form == MEZ_DEADLINE_DAY_OF_MONTH)
+        set_str(NULL, dl, "tax_year_start", ev->opts->tax_year_start);
+    switch (ob->deadline.form) {
+    case MEZ_DEADLINE_BUSINESS_DAYS:
+        json_object_set_new_nocheck(dl, "weekend", mez_weekend_json(cal.weekend));
+        set_str(NULL, dl, "detail", due.dated
+                ? "business days are the days that are not the zone's weekend: public holidays are not known to "
+                  "mez and are counted as business days, so the last day the law allows may be later, never earlier"
+                : due.why);
+        break;
+    case MEZ_DEADLINE_DAYS:
+    case MEZ_DEADLINE_WITHOUT_DELAY:
+    case MEZ_DEADLINE_AS_SOON_AS_PRACTICABLE:
+    case MEZ_DEADLINE_DAY_OF_MONTH:
+        set_str(NULL, dl, "detail", due.why);
+        break;
+    }
+    json_object_set_new_nocheck(o, "deadline", dl);
+}
