@@ -87,12 +87,18 @@ int64_t mez_deadline_add_years(int64_t day, int64_t years)
     return clamped(y + years, m, d);
 }
 
-const char *mez_deadline_date(apr_pool_t *p, int64_t day)
+int mez_deadline_year_start(const char *s, int *month, int *day)
 {
-    int64_t y;
     int m, d;
-    mez_civil_from_days(day, &y, &m, &d);
-    return apr_psprintf(p, "%04d-%02d-%02d", (int)y, m, d);
+    if (!s || strlen(s) != 5 || s[2] != '-' || strspn(s, "0123456789") != 2 || strspn(s + 3, "0123456789") != 2)
+        return 0;
+    m = (s[0] - '0') * 10 + (s[1] - '0');
+    d = (s[3] - '0') * 10 + (s[4] - '0');
+    if (m < 1 || m > 12 || d < 1 || d > mez_days_in_month(2001, m))   /* 2001: not a leap year */
+        return 0;
+    *month = m;
+    *day = d;
+    return 1;
 }
 
 int mez_deadline_from_json(const json_t *o, mez_deadline_t *out)

@@ -98,7 +98,7 @@ static const char *period_end_date(const mez_mass_call_t *c, apr_time_t end)
 static const char *estimate_date(mez_mass_call_t *c, long typical, long minimum)
 {
     int64_t day = mez_tz_day(c->ctx->tz, c->ctx->now) + (typical > minimum ? typical : minimum + 1);
-    return mez_tz_date(c->p, NULL, apr_time_from_sec((apr_time_t)day * 86400));
+    return mez_date_of_day(c->p, day);
 }
 
 /* ---------------------------------------------------------------- the request */

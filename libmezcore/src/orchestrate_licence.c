@@ -160,7 +160,7 @@ static mez_status_t set_term(orch_t *o, licence_row_t *row, const mez_tensor_lic
                                "may be at most %s, the end of %s in %s", mez_orch_str(row->doc, "licence_type"),
                                terms->rule, (apr_int64_t)terms->validity_years,
                                terms->validity_years == 1 ? "" : "s",
-                               mez_deadline_date(o->p, from_day), mez_time_stamp(o->p, max), mez_deadline_date(o->p, last),
+                               mez_date_of_day(o->p, from_day), mez_time_stamp(o->p, max), mez_date_of_day(o->p, last),
                                mez_tz_name(tz));
         if (!*vu) {
             *vu_t = max;
@@ -178,7 +178,7 @@ static mez_status_t set_term(orch_t *o, licence_row_t *row, const mez_tensor_lic
     if (known && terms->has_renewal && *vu)
         json_object_set_new(term, "renewal",
                             json_pack("{s:I,s:s}", "lead_days", (json_int_t)terms->lead_days, "apply_by",
-                                      mez_deadline_date(o->p, lead_date(mez_tz_day(tz, *vu_t), terms->lead_days))));
+                                      mez_date_of_day(o->p, lead_date(mez_tz_day(tz, *vu_t), terms->lead_days))));
     return MEZ_OK;
 }
 
@@ -191,12 +191,12 @@ static void late_renewal(orch_t *o, licence_row_t *row, const mez_tensor_licence
         return;
     row->finding = mez_json_pool_own(o->p, json_pack(
         "{s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s}", "code", "renewal_after_lead_date", "rule", terms->rule, "lead_days",
-        (json_int_t)terms->lead_days, "expires_on", mez_deadline_date(o->p, expiry_day), "apply_by", mez_deadline_date(o->p, apply_by),
-        "renewed_on", mez_deadline_date(o->p, today), "timezone", mez_tz_name(tz), "detail",
+        (json_int_t)terms->lead_days, "expires_on", mez_date_of_day(o->p, expiry_day), "apply_by", mez_date_of_day(o->p, apply_by),
+        "renewed_on", mez_date_of_day(o->p, today), "timezone", mez_tz_name(tz), "detail",
         apr_psprintf(o->p, "the licence type asks for renewal to be applied for at least %" APR_INT64_T_FMT " days "
                      "before the licence expires, by %s on the zone's calendar; this renewal is recorded on %s. mez "
                      "records the renewal, not the application: check that the holder applied in time",
-                     (apr_int64_t)terms->lead_days, mez_deadline_date(o->p, apply_by), mez_deadline_date(o->p, today))));
+                     (apr_int64_t)terms->lead_days, mez_date_of_day(o->p, apply_by), mez_date_of_day(o->p, today))));
 }
 
 static const char *credential_for(const char *verb)

@@ -29,11 +29,9 @@ static void calendar_for(const eval_t *ev, const obligation_t *o, mez_deadline_c
 {
     const char *s = ev->opts ? ev->opts->tax_year_start : NULL;
     cal->weekend = ev->opts ? ev->opts->weekend : 0;
-    cal->year_start_month = cal->year_start_day = 0;
-    if (s && o->h.pack->domain == MEZ_DOMAIN_TAX && strlen(s) == 5 && s[2] == '-') {
-        cal->year_start_month = (s[0] - '0') * 10 + (s[1] - '0');
-        cal->year_start_day = (s[3] - '0') * 10 + (s[4] - '0');
-    }
+    if (!(s && o->h.pack->domain == MEZ_DOMAIN_TAX
+          && mez_deadline_year_start(s, &cal->year_start_month, &cal->year_start_day)))
+        cal->year_start_month = cal->year_start_day = 0;
 }
 
 void mez_tensor_deadline(eval_t *ev, json_t *o, const char *obligation_id, const pack_t *pack)
@@ -59,10 +57,10 @@ void mez_tensor_deadline(eval_t *ev, json_t *o, const char *obligation_id, const
     set_str(ev->ix, dl, "channel", ob->channel);
     json_object_set_new_nocheck(dl, "form", mez_tensor_copy_value(ev->ix, ob->deadline_json));
     if (due.event_known)
-        set_str(NULL, dl, "from_date", mez_deadline_date(ev->p, due.event_day));
+        set_str(NULL, dl, "from_date", mez_date_of_day(ev->p, due.event_day));
     json_object_set_new_nocheck(dl, "dated", json_boolean(due.dated));
     if (due.dated) {
-        set_str(NULL, dl, "due_date", mez_deadline_date(ev->p, due.due_day));
+        set_str(NULL, dl, "due_date", mez_date_of_day(ev->p, due.due_day));
         /* The last second of that day where the zone is: Karachi's 10 July ends at 18:59:59 UTC. */
         set_str(NULL, dl, "due_by", mez_time_stamp(ev->p, mez_tz_end_of_day(tz, due.due_day)));
     }

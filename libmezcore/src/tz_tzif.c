@@ -238,10 +238,7 @@ int64_t mez_tz_day(const mez_tz_t *tz, apr_time_t t)
 
 const char *mez_tz_date(apr_pool_t *p, const mez_tz_t *tz, apr_time_t t)
 {
-    int64_t y;
-    int m, d;
-    mez_civil_from_days(mez_tz_day(tz, t), &y, &m, &d);
-    return apr_psprintf(p, "%04d-%02d-%02d", (int)y, m, d);
+    return mez_date_of_day(p, mez_tz_day(tz, t));
 }
 
 apr_time_t mez_tz_end_of_day(const mez_tz_t *tz, int64_t day)

@@ -85,6 +85,14 @@ void mez_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
     *y = yoe + era * 400 + (*m <= 2);
 }
 
+const char *mez_date_of_day(apr_pool_t *p, int64_t day)
+{
+    int64_t y;
+    int m, d;
+    mez_civil_from_days(day, &y, &m, &d);
+    return apr_psprintf(p, "%04d-%02d-%02d", (int)y, m, d);
+}
+
 int mez_time_parse_rfc3339(const char *s, apr_time_t *out)
 {
     int year, mon, day, hour, min, sec, usec = 0, off = 0;

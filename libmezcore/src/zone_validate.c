@@ -295,11 +295,7 @@ static void tax_year_start_member(mez_zone_vctx_t *c, const json_t *root)
 {
     const char *s = string_member(c, root, "", "tax_year_start", 1);
     int m, d;
-    if (!s)
-        return;
-    if (strlen(s) != 5 || s[2] != '-' || strspn(s, "0123456789") != 2 || strspn(s + 3, "0123456789") != 2
-        || (m = (s[0] - '0') * 10 + (s[1] - '0')) < 1 || m > 12 || (d = (s[3] - '0') * 10 + (s[4] - '0')) < 1
-        || d > mez_days_in_month(2001, m))   /* 2001: not a leap year */
+    if (s && !mez_deadline_year_start(s, &m, &d))
         mez_zone_vfail(c, "invalid_value", "/tax_year_start",
                        "'%s' is not a day of the year MM-DD (07-01), nor 29 February", s);
 }

@@ -54,9 +54,6 @@ int64_t mez_deadline_add_business_days(int64_t day, int64_t n, unsigned weekend)
  * MEZ_DEADLINE_FIRST_DAY .. MEZ_DEADLINE_LAST_DAY. */
 int64_t mez_deadline_add_years(int64_t day, int64_t years);
 
-/* A day as the packs and answers write dates, "YYYY-MM-DD" (a day of MEZ_DEADLINE_FIRST_DAY .. _LAST_DAY). */
-const char *mez_deadline_date(apr_pool_t *p, int64_t day);
-
 /* ------------------------------------------------------------------ obligations' deadlines */
 
 typedef enum mez_deadline_form_t {
@@ -85,6 +82,10 @@ typedef struct mez_deadline_calendar_t {
                                 * tax_year_start, for an obligation of a tax regpack); 0: the calendar year */
     int year_start_day;
 } mez_deadline_calendar_t;
+
+/* A year's start as zone.yaml's tax_year_start writes it, "MM-DD": 1 with *month and *day set when it is a day every
+ * year has (not 29 February), else 0. */
+int mez_deadline_year_start(const char *mmdd, int *month, int *day);
 
 /* The events an action fixes, from the day it is dated on (action_day): the time of every other event (a
  * suspicion formed, an internal report received, a change in registrable information) is not in the action, so

@@ -115,6 +115,8 @@ const char *mez_time_stamp(apr_pool_t *p, apr_time_t t);
 int mez_days_in_month(int64_t y, int m);
 int64_t mez_days_from_civil(int64_t y, int m, int d);
 void mez_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
+/* A day (days since 1970-01-01) as mez writes dates, "YYYY-MM-DD" (years 0001..9999 keep four digits). */
+const char *mez_date_of_day(apr_pool_t *p, int64_t day);
 /* Parses an XML Schema dateTimeStamp / RFC 3339 date-time with offset (four-digit year, upper-case T and Z,
  * optional fractional seconds kept to the microsecond); 0 on success, -1 on error. */
 int mez_time_parse_rfc3339(const char *s, apr_time_t *out);
