@@ -20,7 +20,8 @@ static int usage(FILE *out)
         "NAME is who holds the token (\"A. Khan, SECP-0421\"): rules about people, such as four eyes on a sanctions\n"
         "clearance, then tell apart two tokens of one holder.\n"
         "M is another zone whose remote Mass is this zone's sovereign store (its MezMassTokenFile holds the token):\n"
-        "the token is valid on /mass only, and there reaches M's payments only (and their tax events); a token\n"
+        "the token is valid on /mass only, and there reaches M's own records only (entities, accounts, payments\n"
+        "and their tax events, cap tables, persons, consents: what it made for M); a token\n"
         "without --mass-zone is Z's own and reaches the whole store.\n"
         "list prints id, role, zone, entity, status (active, expired, revoked), holder, mass zone; revoke takes an id\n"
         "from list.\n");

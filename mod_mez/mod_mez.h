@@ -163,7 +163,7 @@ unsigned mez_zone_weekend(const mez_srv_conf_t *sc);
 const char *mez_request_actor(request_rec *r);
 /* mod_mez_auth.c: the other zone the caller acts for in this zone's Mass store (its token's mass zone, `mez token
  * create --mass-zone`; note mez-mass-zone), NULL for a caller of this zone's own. Such a caller is admitted to
- * /mass/v1/... (and /v1/whoami) only, and there reaches that zone's payments only (mez/mass.h, caller_zone_id). */
+ * /mass/v1/... (and /v1/whoami) only, and there reaches that zone's own records only (mez/mass.h, caller_zone_id). */
 const char *mez_request_mass_zone(const request_rec *r);
 const char *mez_request_id(request_rec *r);
 struct mez_audit_event_t;

@@ -3,7 +3,7 @@
  * committed only when the store answered with success; the answer goes back as the store wrote it.
  * Who may call it is ordinary httpd configuration (e.g. Require mez-role operator on <Location /mass>); who did
  * scopes its Idempotency-Keys, and, when its token was made for another zone (mez_request_mass_zone), which
- * zone's payments it reaches. */
+ * zone's records it reaches. */
 #include <string.h>
 #include <apr_strings.h>
 #include "httpd.h"

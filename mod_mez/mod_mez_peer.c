@@ -37,11 +37,12 @@
 #include "mez/did.h"
 #include "mez/httpsig.h"
 #include "mez/key_rotation.h"
+#include "mez/vc.h"
 #include "mod_mez.h"
 
 APLOG_USE_MODULE(mez);
 
-#define MEZ_PEER_SKEW 300
+#define MEZ_PEER_SKEW MEZ_CLOCK_SKEW_SEC
 #define KEPT_BODY_FILTER "MEZ_PEER_KEPT_BODY"
 
 static int zone_id_valid(const char *s)

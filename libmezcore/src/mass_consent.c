@@ -70,7 +70,7 @@
 
 #define MAX_SIGNATORIES 100
 #define MAX_REFERENCE_DOCUMENTS 100
-#define SIGN_SKEW (apr_time_from_sec(300))   /* the contract's clock-skew tolerance for signed_at */
+#define SIGN_SKEW (apr_time_from_sec(MEZ_CLOCK_SKEW_SEC))   /* the contract's clock-skew tolerance for signed_at */
 #define PROOF_TYPE "Ed25519Signature2020"
 
 typedef struct {

@@ -351,12 +351,12 @@ static int stage_expiry(verify_t *v, int is_vp)
         /* Data Integrity 1.0 defines created as when the proof was made and asks only for its form; a proof made
          * later than now cannot have been, whatever the signature says. Accepting one would let a signer date its
          * word after an event it should have come before (a key rotation, a revocation, a deadline) and be read so
-         * at once. Clocks differ a little: MEZ_VC_CLOCK_SKEW_SEC, no more. */
+         * at once. Clocks differ a little: MEZ_CLOCK_SKEW_SEC, no more. */
         s = json_string_value(json_object_get(v->proofs[i].proof, "created"));
-        if (s && !mez_time_parse_rfc3339(s, &t) && t > v->now + apr_time_from_sec(MEZ_VC_CLOCK_SKEW_SEC)) {
+        if (s && !mez_time_parse_rfc3339(s, &t) && t > v->now + apr_time_from_sec(MEZ_CLOCK_SKEW_SEC)) {
             failed(v, MEZ_VC_CHECK_EXPIRY, "vc.expiry.created_in_future", at(v->p, v->proofs[i].ptr, "created"),
                    "the proof says it was created at %s, after now (%s) by more than the %d seconds allowed for "
-                   "clocks that differ", s, mez_time_stamp(v->p, v->now), MEZ_VC_CLOCK_SKEW_SEC);
+                   "clocks that differ", s, mez_time_stamp(v->p, v->now), MEZ_CLOCK_SKEW_SEC);
             return 0;
         }
     }

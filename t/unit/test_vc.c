@@ -890,11 +890,11 @@ static void test_proof_created_in_future(void)
     o.now = created;
     CU_ASSERT_EQUAL(mez_vc_verify(p, vc, &o, &res), MEZ_OK);
     expect_valid(&res);
-    o.now = created - apr_time_from_sec(MEZ_VC_CLOCK_SKEW_SEC);
+    o.now = created - apr_time_from_sec(MEZ_CLOCK_SKEW_SEC);
     CU_ASSERT_EQUAL(mez_vc_verify(p, vc, &o, &res), MEZ_OK);
     expect_valid(&res);
     /* One second more, and the proof is from the future: every other check passed, the reason says when. */
-    o.now = created - apr_time_from_sec(MEZ_VC_CLOCK_SKEW_SEC + 1);
+    o.now = created - apr_time_from_sec(MEZ_CLOCK_SKEW_SEC + 1);
     CU_ASSERT_EQUAL(mez_vc_verify(p, vc, &o, &res), MEZ_OK);
     expect_failed(&res, MEZ_VC_CHECK_EXPIRY, "vc.expiry.created_in_future", "/proof/created");
     CU_ASSERT_PTR_NOT_NULL(strstr(res.problem.detail, VEC_CREATED));

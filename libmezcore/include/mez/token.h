@@ -4,8 +4,8 @@
  *
  * A zone whose sovereign Mass store other zones use as their remote Mass (MezMassEndpoint ... https://<zone>/mass,
  * MezMassTokenFile) gives each of them a token of its own made for that zone: its mass zone (`mez token create
- * --mass-zone Z`). Such a token is valid on the store (/mass) only, and there it reaches Z's payments only
- * (mez/mass.h, caller_zone_id); a token without one is the zone's own and reaches the whole store. */
+ * --mass-zone Z`). Such a token is valid on the store (/mass) only, and there it reaches Z's own records only
+ * (entities, accounts, payments, cap tables, persons, consents: mez/mass.h, caller_zone_id); a token without one is the zone's own and reaches the whole store. */
 #ifndef MEZ_TOKEN_H
 #define MEZ_TOKEN_H
 

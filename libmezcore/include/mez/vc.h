@@ -22,10 +22,10 @@
 #define MEZ_VC_CHECK_EXPIRY    "expiry"      /* validFrom / validUntil / proof.expires / proof.created against
                                               * now */
 
-/* How far in the future a proof's created may lie and still verify: the signer's clock and the verifier's differ a
- * little, never by more (the same five minutes mez allows a peer's RFC 9421 signature, MEZ_PEER_SKEW, and a
- * consent's signed_at). A later created is a proof dated after it was checked: "vc.expiry.created_in_future". */
-#define MEZ_VC_CLOCK_SKEW_SEC 300
+/* How far two machines' clocks may differ, once for every check of a time another machine wrote: a proof's created
+ * ("vc.expiry.created_in_future" beyond it), a peer's RFC 9421 signature (mod_mez_peer.c), a consent's signed_at
+ * (the Mass consent contract's own tolerance is the same five minutes). */
+#define MEZ_CLOCK_SKEW_SEC 300
 
 typedef struct mez_vc_proof_options_t {
     const char *verification_method; /* NULL: the signing key's did:key#fragment */
