@@ -218,6 +218,8 @@ def test_another_zones_entity_is_as_unknown(world):
             ("POST", "/v1/entities/{ent}/dissolution/advance", {}, 404, "mass.not_found", None),
             ("GET", "/v1/identity/entity/{ent}", None, 404, "mass.not_found", None),
             ("GET", "/v1/fiscal/{ent}/tax-events", None, 404, "mass.not_found", None),
+            ("GET", "/v1/fiscal/{ent}/payment-aggregate?payee=entity:ent_x&aggregate=services_paid_to_payee"
+                    "&tax_year=2026&currency=PKR", None, 404, "mass.not_found", None),
             ("POST", "/v1/fiscal/reporting/generate", {"entity_id": "{ent}", "tax_year": "2026",
                                                        "output_format": "summary"},
              422, "fiscal.entity_unknown", "/entity_id"),

@@ -231,6 +231,15 @@ def test_the_treasury_refuses_a_payment_judged_on_a_stale_figure(pk_zone):
     # The read refuses what it cannot answer, pointing at the parameter.
     assert_problem(pk_zone.get("/mass/v1/fiscal/%s/payment-aggregate?payee=entity:%s&aggregate=services_paid_to_payee"
                                "&currency=PKR" % (payer, payee)), 400, "request.missing_parameter", pointer="/tax_year")
+    base = "/mass/v1/fiscal/%s/payment-aggregate?payee=entity:%s&tax_year=2026&currency=PKR" % (payer, payee)
+    for extra, code, pointer in (("&aggregate=services_paid_to_payee&except_key=%01", "request.invalid_parameter",
+                                  "/except_key"),
+                                 ("&aggregate=services_paid_to_payee&except_key=" + "k" * 256,
+                                  "request.invalid_parameter", "/except_key"),
+                                 ("&aggregate=Services", "request.invalid_parameter", "/aggregate"),
+                                 ("&aggregate=services_paid_to_payee&sort=x", "request.unknown_parameter", "/sort")):
+        assert_problem(pk_zone.get(base + extra), 400, code, pointer=pointer)
+    assert aggregate(pk_zone, payer, "entity:" + payee) == ("20100.00", 2)
 
 
 def test_two_payments_at_once_do_not_both_escape(pk_zone):

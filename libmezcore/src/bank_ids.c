@@ -63,9 +63,7 @@ static mez_status_t refused(apr_pool_t *p, const char **why, const char *fmt, ..
     return MEZ_EINVAL;
 }
 
-/* The electronic format: spaces of the print format taken out (only between groups of four), letters upper-cased.
- * NULL when the text is neither format. */
-static char *electronic(apr_pool_t *p, const char *s)
+char *mez_bank_id_electronic(apr_pool_t *p, const char *s)
 {
     size_t n = strlen(s), k = 0;
     char *e;
@@ -108,7 +106,7 @@ mez_status_t mez_iban_check(apr_pool_t *p, const char *iban, const char **why)
     char *e, code[3];
     size_t n;
 
-    if (!iban || !(e = electronic(p, iban)))
+    if (!iban || !(e = mez_bank_id_electronic(p, iban)))
         return refused(p, why, "an IBAN is letters and digits, in groups of four when spaced ('%s' is not)",
                        iban ? iban : "");
     n = strlen(e);

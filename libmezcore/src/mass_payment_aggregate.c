@@ -23,26 +23,17 @@
  * store they are two requests, and a payment recorded in between makes the second 409 fiscal.aggregate_changed,
  * with nothing written, for the zone to judge it again. */
 #include <string.h>
-#include <apr_lib.h>
 #include <apr_strings.h>
+#include "mez/bank_ids.h"
 #include "mez/idempotency.h"
+#include "mez/json.h"
+#include "mez/pack.h"
 #include "mass_fiscal_int.h"
 
 static const char *str_of(const json_t *o, const char *name)
 {
-    const json_t *v = json_object_get(o, name);
-    return json_is_string(v) && json_string_length(v) ? json_string_value(v) : NULL;
-}
-
-/* s with the spaces of a print form dropped and letters in capitals ("pk36 scbl 0000..." -> "PK36SCBL0000..."). */
-static const char *compact_upper(apr_pool_t *p, const char *s)
-{
-    char *out = apr_palloc(p, strlen(s) + 1), *o = out;
-    for (; *s; s++)
-        if (*s != ' ')
-            *o++ = (char)apr_toupper((unsigned char)*s);
-    *o = '\0';
-    return out;
+    const char *s = mez_json_text(json_object_get(o, name));
+    return s && *s ? s : NULL;
 }
 
 const char *mez_mass_payee_ref(apr_pool_t *p, const json_t *destination, const char *payee_entity_id)
@@ -58,10 +49,12 @@ const char *mez_mass_payee_ref(apr_pool_t *p, const json_t *destination, const c
     if (zone && account)
         return apr_pstrcat(p, "zone:", zone, ":", account, NULL);
     if ((iban = str_of(bank, "iban")))
-        return apr_pstrcat(p, "iban:", compact_upper(p, iban), NULL);
+        return (iban = mez_bank_id_electronic(p, iban)) ? apr_pstrcat(p, "iban:", iban, NULL) : NULL;
     if ((number = str_of(bank, "account_number"))) {
         bank_id = str_of(bank, "swift_bic") ? str_of(bank, "swift_bic") : str_of(bank, "bank_code");
-        return apr_pstrcat(p, "account:", bank_id ? compact_upper(p, bank_id) : "", ":", number, NULL);
+        if (bank_id && !(bank_id = mez_bank_id_electronic(p, bank_id)))
+            return NULL;   /* a bank code that is no identifier's form names no payee to find again */
+        return apr_pstrcat(p, "account:", bank_id ? bank_id : "", ":", number, NULL);
     }
     return NULL;
 }
@@ -69,10 +62,12 @@ const char *mez_mass_payee_ref(apr_pool_t *p, const json_t *destination, const c
 mez_status_t mez_fiscal_aggregate_lock(mez_mass_call_t *c, const char *entity_id, int *found)
 {
     const char *id = NULL;
+    /* Another zone's entity is as unknown here as everywhere in a store several zones share (mass_int.h). */
     mez_status_t rv = mez_db_query_value(c->p, c->db, &id,
-                                         apr_pstrcat(c->p, "SELECT entity_id FROM mez_mass_entity WHERE entity_id = %s",
-                                                     mez_db_for_no_key_update(c->db), NULL),
-                                         c->pb, entity_id, NULL);
+                                         apr_pstrcat(c->p, "SELECT entity_id FROM mez_mass_entity WHERE entity_id = %s "
+                                                     "AND " MEZ_MASS_IN_ZONE("zone_id"), mez_db_for_no_key_update(c->db),
+                                                     NULL),
+                                         c->pb, entity_id, mez_mass_zone_scope(c), mez_mass_zone_scope(c), NULL);
     *found = id != NULL;
     return rv;
 }
@@ -95,15 +90,6 @@ mez_status_t mez_fiscal_aggregate_sum(mez_mass_call_t *c, const char *payer, con
     return rv;
 }
 
-/* A lower-case name as packs write the aggregate: a letter, then letters, digits and '_', at most 128. */
-static int is_slug(const char *s)
-{
-    size_t n = strlen(s);
-    if (!n || n > 128 || !(*s >= 'a' && *s <= 'z'))
-        return 0;
-    return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
-}
-
 int mez_fiscal_get_tax_aggregate(mez_mass_call_t *c, const json_t *meta, int exponent, mez_fiscal_tax_aggregate_t *ta)
 {
     static const char *const allowed[] = { "aggregate", "tax_year", "paid_before", NULL };
@@ -119,7 +105,7 @@ int mez_fiscal_get_tax_aggregate(mez_mass_call_t *c, const json_t *meta, int exp
         || !mez_mass_get_string(c, o, base, "tax_year", MEZ_MASS_REQUIRED, 4, &ta->tax_year)
         || !mez_mass_get_string(c, o, base, "paid_before", MEZ_MASS_REQUIRED, 64, &paid))
         return 0;
-    if (!is_slug(ta->aggregate)) {
+    if (!mez_pack_slug_ok(ta->aggregate)) {
         mez_mass_refuse(c, 422, "request.invalid_value", "/metadata/tax_aggregate/aggregate",
                         "aggregate names a pack's threshold.aggregate: a lower-case name (letters, digits, '_'), "
                         "not '%s'", ta->aggregate);
@@ -219,18 +205,10 @@ static mez_status_t keyed_payment(mez_mass_call_t *c, const char *key, const cha
     return MEZ_OK;
 }
 
-/* Characters 0x20..0x7e only, as an Idempotency-Key has (mez/idempotency.h). */
-static int visible(const char *s)
-{
-    for (; *s; s++)
-        if (*s < ' ' || *s > '~')
-            return 0;
-    return 1;
-}
-
 mez_status_t mez_fiscal_payment_aggregate(mez_mass_call_t *c, const char *entity_id)
 {
     const char *v[5], *except = NULL;
+    mez_problem_t kpb = { 0 };
     int64_t gross = 0, count = 0;
     int exponent, found = 0;
     mez_status_t rv;
@@ -241,7 +219,7 @@ mez_status_t mez_fiscal_payment_aggregate(mez_mass_call_t *c, const char *entity
         return bad(c, "request.invalid_parameter", "payee",
                    apr_psprintf(c->p, "payee is the treasury's name of a payee (entity:<id>, iban:<IBAN>, "
                                 "account:<bank>:<number>, zone:<zone>:<account>), not '%s'", v[0]));
-    if (!is_slug(v[1]))
+    if (!mez_pack_slug_ok(v[1]))
         return bad(c, "request.invalid_parameter", "aggregate",
                    apr_psprintf(c->p, "aggregate is a pack's threshold.aggregate, a lower-case name, not '%s'", v[1]));
     if (!mez_mass_digits(v[2], 4))
@@ -250,7 +228,7 @@ mez_status_t mez_fiscal_payment_aggregate(mez_mass_call_t *c, const char *entity
     if ((exponent = mez_mass_currency_exponent(v[3])) < 0)
         return bad(c, "request.invalid_parameter", "currency",
                    apr_psprintf(c->p, "currency is an ISO 4217 code the treasury keeps, not '%s'", v[3]));
-    if (v[4] && (!*v[4] || strlen(v[4]) > MEZ_IDEM_KEY_MAX || !visible(v[4])))
+    if (v[4] && mez_idem_key_check(c->p, v[4], &kpb) != MEZ_OK)
         return bad(c, "request.invalid_parameter", "except_key",
                    "except_key is an Idempotency-Key this caller used: 1 to 255 visible characters");
     if ((rv = mez_fiscal_aggregate_lock(c, entity_id, &found)) != MEZ_OK)

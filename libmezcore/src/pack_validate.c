@@ -137,6 +137,11 @@ static int matches(const char *s, const char *first, const char *rest, size_t ma
 
 #define LOWER_DIGITS "abcdefghijklmnopqrstuvwxyz0123456789"
 
+int mez_pack_slug_ok(const char *s)
+{
+    return s && matches(s, "abcdefghijklmnopqrstuvwxyz", LOWER_DIGITS "_", 128);
+}
+
 static int is_row_id(const char *s)
 {
     return matches(s, LOWER_DIGITS, LOWER_DIGITS "._-", 128);
@@ -351,8 +356,7 @@ static void check_value(vctx_t *v, const field_t *f, const json_t *val, const ch
                 f->name, s);
         break;
     case T_SLUG:
-        if ((s = want_string(v, val, ptr, f->name, "a name")) && !matches(s, "abcdefghijklmnopqrstuvwxyz",
-                                                                            LOWER_DIGITS "_", 128))
+        if ((s = want_string(v, val, ptr, f->name, "a name")) && !mez_pack_slug_ok(s))
             err(v, "pack.invalid_value", ptr, "%s '%s' must be lower_case_with_underscores", f->name, s);
         break;
     case T_JURISDICTION:

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/json.h"
+#include "mez/pack.h"
 #include "mez/tensor.h"
 #include "tensor_int.h"
 
@@ -53,24 +54,11 @@ static int is_currency(const char *c)
     return strlen(c) == 3 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z' && c[2] >= 'A' && c[2] <= 'Z';
 }
 
-/* A lower-case name as the packs write their enumerations and figures (income_class, basis, an aggregate): a
- * letter, then letters, digits and '_'. Checked so that a misspelling fails here rather than matching no row; the
- * index checks the packs' side with the same rule (tensor_int.h). */
-int mez_tensor_is_slug(const char *s)
-{
-    if (!(*s >= 'a' && *s <= 'z'))
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-            return 0;
-    return 1;
-}
-
 static mez_status_t slug_member(apr_pool_t *p, const json_t *obj, const char *pointer, const char *name,
                                 int required, const char **out, mez_problem_t *pb)
 {
     mez_status_t rv = string_member(p, obj, pointer, name, required, out, pb);
-    if (rv == MEZ_OK && *out && !mez_tensor_is_slug(*out))
+    if (rv == MEZ_OK && *out && !mez_pack_slug_ok(*out))
         return fail(pb, p, "tensor.invalid_value", mez_pointer_join(p, pointer, name),
                     "a class or basis is a lower-case name: a letter, then letters, digits and '_'");
     return rv;
@@ -146,7 +134,7 @@ static mez_status_t string_list(apr_pool_t *p, const json_t *obj, const char *po
             || strlen(json_string_value(item)) != json_string_length(item))
             return fail(pb, p, "tensor.invalid_field", ip, "each item is a non-empty string");
         list[i] = json_string_value(item);
-        if (slugs && !mez_tensor_is_slug(list[i]))
+        if (slugs && !mez_pack_slug_ok(list[i]))
             return fail(pb, p, "tensor.invalid_value", ip,
                         "a class is a lower-case name: a letter, then letters, digits and '_'");
         /* A repeat is a mistake in the caller's data, and a silent one if it were accepted. */
@@ -409,7 +397,7 @@ static mez_status_t parse_figures(apr_pool_t *p, const json_t *action, mez_tenso
     i = 0;
     json_object_foreach((json_t *)figures, key, v) {
         const char *at = mez_pointer_join(p, "/action/figures", key);
-        if (!mez_tensor_is_slug(key))
+        if (!mez_pack_slug_ok(key))
             return fail(pb, p, "tensor.invalid_value", at,
                         "a figure is named by a lower-case name (revenue, total_revenue)");
         if (!json_is_object(v))

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <apr_strings.h>
 #include "mez/json.h"
+#include "mez/pack.h"
 #include "tensor_int.h"
 
 /* ------------------------------------------------------------------ building */
@@ -106,7 +107,7 @@ static mez_status_t aggregate_field(build_t *b, const json_t *thr, const char *p
     mez_status_t rv;
     if ((rv = str_field(b, thr, ptr, "aggregate", 0, &l->aggregate)) != MEZ_OK || !l->aggregate)
         return rv;
-    if (!mez_tensor_is_slug(l->aggregate))
+    if (!mez_pack_slug_ok(l->aggregate))
         return bad(b, "tensor.pack.invalid_field", ap,
                    "aggregate names a figure: a lower-case name (letters, digits, '_'), not '%s'", l->aggregate);
     if (l->kind != LIMIT_ABOVE && l->kind != LIMIT_AT_OR_ABOVE)

@@ -230,9 +230,6 @@ struct mez_tensor_index_t {
 
 /* Appends item to the array under key in h, making the array on first use (index building only). */
 void mez_tensor_push(apr_pool_t *p, apr_hash_t *h, const char *key, void *item);
-/* A lower-case name as packs write their enumerations and figures: a letter, then letters, digits and '_'
- * (tensor_action.c). */
-int mez_tensor_is_slug(const char *s);
 /* mez_tensor_screen_match() for a name already normalised (mez_tensor_name_normalise), which the evaluator
  * has made anyway: a name is normalised once per evaluation, not twice. */
 size_t mez_tensor_screen_match_normalised(const mez_tensor_screen_t *s, apr_pool_t *p, const char *norm,

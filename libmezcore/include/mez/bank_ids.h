@@ -22,6 +22,10 @@ const mez_iban_country_t *mez_iban_country(const char *code);
  * one space), letters of either case. MEZ_OK, or MEZ_EINVAL with *why (in p) saying what is wrong: the characters,
  * the country, the length its scheme gives, or the check digits. */
 mez_status_t mez_iban_check(apr_pool_t *p, const char *iban, const char **why);
+/* A bank identifier (an IBAN, a BIC, a bank code) in electronic format: the spaces of the print format taken out
+ * (only between groups of four), letters upper-cased; NULL when the text is neither format. One identifier written
+ * either way is then one string, as the treasury compares payees (mez_mass_payee_ref). */
+char *mez_bank_id_electronic(apr_pool_t *p, const char *s);
 
 /* Checks a BIC (ISO 9362): 8 or 11 characters, a 4-character party prefix (letters or digits), a 2-letter country,
  * a 2-character location and an optional 3-character branch (letters or digits), either case. MEZ_OK, or

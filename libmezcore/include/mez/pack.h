@@ -40,6 +40,10 @@ mez_pack_kind_t mez_pack_kind_from_name(const char *name);
 #define MEZ_PACK_DOMAIN_COUNT 20
 extern const char *const mez_pack_domains[MEZ_PACK_DOMAIN_COUNT];
 int mez_pack_domain_known(const char *name);
+/* A name as packs write their enumerations and figures (income_class, basis, threshold.aggregate, a class of
+ * person): a lower-case letter, then lower-case letters, digits and '_', at most 128 bytes. The pack validator,
+ * the tensor (an action naming one) and the treasury (an aggregate it is asked for) check it alike. */
+int mez_pack_slug_ok(const char *s);
 
 /* ------------------------------------------------------------------ start-up */
 
