@@ -119,17 +119,6 @@ static unsigned weekend_arg(apr_pool_t *p, const char *v)
     return n >= 1 && n <= 6 ? mask : 0;
 }
 
-/* --tax-year-start MM-DD: a day every year has, as zone.yaml's tax_year_start. */
-static int tax_year_start_ok(const char *s)
-{
-    int m, d;
-    if (strlen(s) != 5 || s[2] != '-' || strspn(s, "0123456789") != 2 || strspn(s + 3, "0123456789") != 2)
-        return 0;
-    m = (s[0] - '0') * 10 + (s[1] - '0');
-    d = (s[3] - '0') * 10 + (s[4] - '0');
-    return m >= 1 && m <= 12 && d >= 1 && d <= mez_days_in_month(2001, m);
-}
-
 static int cmd_eval(apr_pool_t *p, int argc, const char *const *argv)
 {
     apr_array_header_t *paths = apr_array_make(p, 4, sizeof(const char *));
@@ -139,6 +128,7 @@ static int cmd_eval(apr_pool_t *p, int argc, const char *const *argv)
     int pretty = 0;
     mez_tensor_detail_t detail = MEZ_TENSOR_DETAIL_FULL;
     mez_tensor_eval_options_t eo = { 0 };
+    int ys_month, ys_day;   /* --tax-year-start read as zone.yaml's is (mez_deadline_year_start) */
     mez_tensor_index_t *ix;
     mez_problem_t pb = { 0 };
     mez_state_t decision;
@@ -177,7 +167,7 @@ static int cmd_eval(apr_pool_t *p, int argc, const char *const *argv)
             }
         }
         else if ((m = mez_cli_option(argc, argv, &i, "--tax-year-start", &v)) != 0) {
-            if (m < 0 || !tax_year_start_ok(v)) {
+            if (m < 0 || !mez_deadline_year_start(v, &ys_month, &ys_day)) {
                 fprintf(stderr, "mez tensor eval: --tax-year-start is a day of the year MM-DD (07-01)\n");
                 return MEZ_EXIT_USAGE;
             }

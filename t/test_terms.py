@@ -369,6 +369,29 @@ def test_mez_tensor_eval_counts_on_the_calendar_it_is_given(mez_env, tmp_path):
         assert cp.returncode in (0, 1), cp.stderr
         dl = met(json.loads(cp.stdout), "currency_transaction_report")[0]["deadline"]
         assert (dl["due_date"], dl["due_by"]) == (due, by), (extra, dl)
+    # A tax regpack's "following year" is the year after the tax year the zone names (--tax-year-start, as
+    # zone.yaml's tax_year_start): a return due 30 April after a tax year of 1 July - 30 June.
+    tax_pack = tmp_path / "tax.json"
+    tax_pack.write_text(json.dumps({
+        "format": "mez-regpack/1", "id": "pk-tax-dl", "jurisdiction_id": "pk", "domain": "tax",
+        "title": "Tax deadlines", "sources": [{"id": "ito", "title": "Income Tax Ordinance, 2001"}],
+        "tax_rates": [{"id": "cit-29", "tax": "cit", "article": "18", "taxpayer_class": "company",
+                       "income_class": "taxable_income", "rate": "29", "basis": "taxable_income",
+                       "conditions": ["annual-return"], "valid_from": "2025-07-01", "source": "ito"}],
+        "obligations": [{"id": "annual-return", "description": "File the return", "regulator": "pk-fbr",
+                         "deadline": {"day_of_month": 30, "of": "april_following_year"},
+                         "valid_from": "2025-07-01", "source": "ito"}]}))
+    assess = tmp_path / "assess.json"
+    assess.write_text(json.dumps({
+        "action": {"type": "tax_assessment", "date": "2026-08-01", "jurisdiction": "pk",
+                   "income": [{"income_class": "taxable_income", "amount": "1000000", "currency": "PKR"}]},
+        "subject": {"id": "tp-1", "name": "Indus Traders Ltd", "taxpayer_classes": ["company"]}}))
+    for extra, due in (([], "2027-04-30"), (["--tax-year-start", "07-01"], "2028-04-30")):
+        cp = mez_env.mez("tensor", "eval", "--pack", str(tax_pack), *extra, str(assess))
+        assert cp.returncode in (0, 1), cp.stderr
+        reasons = json.loads(cp.stdout)["domains"]["tax"]["reasons"]
+        dl = [r for r in reasons if r["code"] == "condition_not_evidenced"][0]["conditions"][0]["deadline"]
+        assert dl["due_date"] == due, (extra, dl)
     for bad in (["--weekend", "sat"], ["--weekend", "friday,friday"], ["--tax-year-start", "02-29"]):
         cp = mez_env.mez("tensor", "eval", "--pack", pack, *bad, str(action))
         assert cp.returncode == 2 and cp.stdout == "", (bad, cp.stdout, cp.stderr)

@@ -91,14 +91,15 @@ static const char *period_end_date(const mez_mass_call_t *c, apr_time_t end)
                       : mez_tz_date(c->p, NULL, end + apr_time_from_sec(EARTH_LAST_OFFSET));
 }
 
-/* The date `days` days on from today on the zone's calendar (ctx->tz, NULL: UTC), as a date: an estimate of when
- * a dissolution begun at 21:00 UTC on 30 June in Karachi (1 July there) completes counts from 1 July. The estimate
- * is never earlier than the minimum period lets the last stage complete: that period excludes today, so it ends a
- * day after the same count of days on from today (mez_tz_period_end). */
+/* An estimate of the day a dissolution begun now completes: `typical` days on from today on the zone's calendar
+ * (one begun at 21:00 UTC on 30 June in Karachi, 1 July there, counts from 1 July), and never earlier than the
+ * minimum period lets the last stage complete, as the store will count it when asked (period_end: today not
+ * counted; without a calendar, the period run everywhere). Dates compare as strings. */
 static const char *estimate_date(mez_mass_call_t *c, long typical, long minimum)
 {
-    int64_t day = mez_tz_day(c->ctx->tz, c->ctx->now) + (typical > minimum ? typical : minimum + 1);
-    return mez_date_of_day(c->p, day);
+    const char *est = mez_date_of_day(c->p, mez_tz_day(c->ctx->tz, c->ctx->now) + typical);
+    const char *floor = period_end_date(c, period_end(c, c->ctx->now, minimum, 1));
+    return strcmp(est, floor) >= 0 ? est : floor;
 }
 
 /* ---------------------------------------------------------------- the request */
@@ -340,6 +341,7 @@ static mez_status_t initiate(mez_mass_call_t *c, const char *entity_id)
     json_object_set_new(request, "reason", json_string(reason));
     if (!get_solvency(c, body, type, request) || !get_liquidator(c, body, s.doc) || !get_parameters(c, body, request))
         return MEZ_OK;
+    s.request = request;   /* the periods the estimate counts are the ones asked for (period()), not the defaults */
     if (mez_lifecycle_step(c->p, MEZ_LIFECYCLE_ENTITY, e.state, MEZ_ENTITY_EV_INITIATE_DISSOLUTION, &to, &effect,
                            &lpb) != MEZ_OK)
         return refuse_problem(c, &lpb);

@@ -583,9 +583,11 @@ static mez_status_t payment_aggregate(orch_t *o, json_t *act, const json_t *dest
         return rv == MEZ_EINVAL && resp.status == 404 ? MEZ_EIO : rv;
     }
     gross = mez_orch_str(resp.body, "gross_amount");
-    if (!gross || !*gross || strspn(gross, "0123456789.") != strlen(gross))
+    /* An amount as the treasury writes one (a decimal string, read as a tax's minor units are): anything else
+     * would reach the tensor as a figure the caller never sent. */
+    if (!gross || !mez_tax_minor_units(o->p, gross, mez_tax_currency_exponent(currency)))
         return mez_problem(o->pb, o->p, MEZ_EIO, 502, "mass.unexpected_answer", NULL,
-                           "the fiscal primitive's payment aggregate has no gross_amount");
+                           "the fiscal primitive's payment aggregate has no gross_amount in %s", currency);
     st->paid_before = gross;
     json_object_set_new(act, "figures", json_pack("{s:{s:s,s:s}}", ag->name, "amount", gross, "currency", currency));
     o->op_state = st;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/json.h"
+#include "mez/deadline.h"
 #include "mez/pack.h"
 #include "mez/tensor.h"
 #include "mez/vc.h"
@@ -582,19 +583,12 @@ static void after_rates(vctx_t *v, const json_t *obj, const char *ptr)
         err(v, "pack.missing_field", ptr, "rates needs 'filer', 'non_filer' or both");
 }
 
-/* The forms of a deadline: one key says which, and it comes with `from` (the event the time runs from) or, for
- * the monthly form, `of` (which month). */
+/* The forms of a deadline, as the evaluator reads them (mez_deadline_from_json): one key says which, and it comes
+ * with `from` (the event the time runs from) or, for the monthly form, `of` (which month). */
 static void after_deadline(vctx_t *v, const json_t *obj, const char *ptr)
 {
-    static const char *const forms[] = { "days", "business_days", "without_delay", "as_soon_as_practicable",
-                                         "day_of_month", NULL };
-    int n = 0, monthly = 0;
-    for (int i = 0; forms[i]; i++)
-        if (json_object_get(obj, forms[i])) {
-            n++;
-            monthly = !strcmp(forms[i], "day_of_month");
-        }
-    if (n != 1 || !json_object_get(obj, monthly ? "of" : "from") || json_object_get(obj, monthly ? "from" : "of"))
+    mez_deadline_t dl;
+    if (mez_deadline_from_json(obj, &dl) != 0)
         err(v, "pack.invalid_value", ptr, "a deadline is exactly one of {days, from}, {business_days, from}, "
             "{without_delay: true, from}, {as_soon_as_practicable: true, from} or {day_of_month, of}");
 }

@@ -904,7 +904,8 @@ static mez_status_t load_licence_types(build_t *b)
         if ((list = json_object_get(row, "renewal")) != NULL) {
             const json_t *lead = json_object_get(list, "lead_days");
             if (!json_is_integer(lead) || json_integer_value(lead) < 0)
-                return bad(b, "tensor.pack.invalid_field", mez_pointer_join(b->p, ptr, "renewal"),
+                return bad(b, "tensor.pack.invalid_field",
+                           mez_pointer_join(b->p, mez_pointer_join(b->p, ptr, "renewal"), "lead_days"),
                            "renewal is {lead_days: a whole number of days, at least 0}");
             l->has_renewal = 1;
             l->lead_days = json_integer_value(lead);

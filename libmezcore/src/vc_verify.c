@@ -73,15 +73,6 @@ static int stage_schema(verify_t *v, int is_vp)
     return 1;
 }
 
-/* The value of a string member, or NULL when it is absent, not a string, or holds a NUL: JSON strings may carry
- * U+0000, and a C comparison would stop there, so "DataIntegrityProof\u0000x" or a challenge "abc\u0000other"
- * would pass for "DataIntegrityProof" or "abc". None of the members compared here has a use for a NUL. */
-static const char *plain_string(const json_t *v)
-{
-    const char *s = json_string_value(v);
-    return s && strlen(s) == json_string_length(v) ? s : NULL;
-}
-
 /* A member's value as a detail quotes it: at most SHOWN bytes, a NUL shown as \u0000 and the rest left out,
  * "(none)" when it is absent or not a string. */
 static const char *shown(apr_pool_t *p, const json_t *v)
@@ -100,9 +91,9 @@ static int domain_matches(const json_t *d, const char *want)
     size_t i;
     const json_t *s;
     if (json_is_string(d))
-        return plain_string(d) && !strcmp(plain_string(d), want);
+        return mez_json_text(d) && !strcmp(mez_json_text(d), want);
     json_array_foreach(d, i, s) {
-        if (plain_string(s) && !strcmp(plain_string(s), want))
+        if (mez_json_text(s) && !strcmp(mez_json_text(s), want))
             return 1;
     }
     return 0;
@@ -132,27 +123,27 @@ static int check_one_proof(verify_t *v, proof_item_t *it)
         failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.invalid", it->ptr, "a proof must be an object");
         return 0;
     }
-    s = plain_string(json_object_get(pr, "type"));
+    s = mez_json_text(json_object_get(pr, "type"));
     if (!s || strcmp(s, PROOF_TYPE)) {
         failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.unsupported_type", at(p, it->ptr, "type"),
                "proof type '%s' is not supported; only " PROOF_TYPE, shown(p, json_object_get(pr, "type")));
         return 0;
     }
-    s = plain_string(json_object_get(pr, "cryptosuite"));
+    s = mez_json_text(json_object_get(pr, "cryptosuite"));
     if (!s || strcmp(s, MEZ_VC_CRYPTOSUITE)) {
         failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.unsupported_cryptosuite", at(p, it->ptr, "cryptosuite"),
                "cryptosuite '%s' is not supported; only " MEZ_VC_CRYPTOSUITE,
                shown(p, json_object_get(pr, "cryptosuite")));
         return 0;
     }
-    s = plain_string(json_object_get(pr, "proofPurpose"));
+    s = mez_json_text(json_object_get(pr, "proofPurpose"));
     if (!s || strcmp(s, v->purpose)) {
         failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.purpose_mismatch", at(p, it->ptr, "proofPurpose"),
                "proofPurpose is '%s', expected '%s'", shown(p, json_object_get(pr, "proofPurpose")), v->purpose);
         return 0;
     }
     x = json_object_get(pr, "verificationMethod");
-    it->vm = plain_string(x);
+    it->vm = mez_json_text(x);
     if (!it->vm || !*it->vm) {
         failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.missing_verification_method", at(p, it->ptr, "verificationMethod"),
                json_is_string(x) && *json_string_value(x) ? "the proof's verificationMethod holds a NUL character"
@@ -160,18 +151,18 @@ static int check_one_proof(verify_t *v, proof_item_t *it)
         return 0;
     }
     /* created is optional in Data Integrity 1.0, but when given it must be a real instant. */
-    if ((x = json_object_get(pr, "created")) != NULL && mez_time_parse_rfc3339(plain_string(x), &t)) {
+    if ((x = json_object_get(pr, "created")) != NULL && mez_time_parse_rfc3339(mez_json_text(x), &t)) {
         failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.invalid_created", at(p, it->ptr, "created"),
                "created must be a date-time with a timezone");
         return 0;
     }
-    if ((x = json_object_get(pr, "expires")) != NULL && mez_time_parse_rfc3339(plain_string(x), &t)) {
+    if ((x = json_object_get(pr, "expires")) != NULL && mez_time_parse_rfc3339(mez_json_text(x), &t)) {
         failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.invalid_expires", at(p, it->ptr, "expires"),
                "expires must be a date-time with a timezone");
         return 0;
     }
     /* Bounded by the longest encoding of 64 bytes before decoding, which is quadratic in its input. */
-    s = plain_string(json_object_get(pr, "proofValue"));
+    s = mez_json_text(json_object_get(pr, "proofValue"));
     if (!s || s[0] != 'z' || strlen(s + 1) > MEZ_BASE58_MAX_CHARS(MEZ_ED25519_SIG_LEN)
         || !(raw = mez_base58_decode(p, s + 1, MEZ_ED25519_SIG_LEN, &rawlen)) || rawlen != MEZ_ED25519_SIG_LEN) {
         failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.invalid_proof_value", at(p, it->ptr, "proofValue"),
@@ -186,7 +177,7 @@ static int check_one_proof(verify_t *v, proof_item_t *it)
         return 0;
     }
     if (v->challenge) {
-        s = plain_string(json_object_get(pr, "challenge"));
+        s = mez_json_text(json_object_get(pr, "challenge"));
         if (!s || strcmp(s, v->challenge)) {
             failed(v, MEZ_VC_CHECK_PROOF, "vc.proof.challenge_mismatch", at(p, it->ptr, "challenge"),
                    "the proof's challenge is not the one expected");
@@ -237,7 +228,7 @@ static int check_controller(verify_t *v, int is_vp)
     const char *name = is_vp ? "holder" : "issuer";
     const char *code = is_vp ? "vc.key.holder_not_controller" : "vc.key.issuer_not_controller";
     const json_t *member = json_object_get(v->doc, name);
-    const char *party = json_is_object(member) ? plain_string(json_object_get(member, "id")) : plain_string(member);
+    const char *party = json_is_object(member) ? mez_json_text(json_object_get(member, "id")) : mez_json_text(member);
     const char *ptr = json_is_object(member) ? at(v->p, at(v->p, v->base, name), "id") : at(v->p, v->base, name);
 
     if (is_vp && !member)

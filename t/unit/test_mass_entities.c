@@ -136,6 +136,10 @@ static void test_formation_refusals(void)
                    "/legal_name");
     expect_refusal(db, T0, "POST", "/v1/entities", "{\"entity_type\":\"llc\",\"legal_name\":7}", 422,
                    "request.invalid_type", "/legal_name");
+    /* The store's own check (what `mez mass call --driver` meets; over HTTP mod_mez refuses first): a NUL would cut
+     * the name short, so "X\u0000Y" is refused at its member, nothing written. */
+    expect_refusal(db, T0, "POST", "/v1/entities", "{\"entity_type\":\"llc\",\"legal_name\":\"X\\u0000Y\"}", 422,
+                   "request.invalid_characters", "/legal_name");
     expect_refusal(db, T0, "POST", "/v1/entities", "{\"entity_type\":\"llc\",\"legal_name\":\"X\",\"colour\":1}",
                    422, "request.unknown_field", "/colour");
     expect_refusal(db, T0, "POST", "/v1/entities", "{\"entity_type\":\"gmbh\",\"legal_name\":\"X\"}", 422,
@@ -369,6 +373,23 @@ static void test_dissolution_estimate_is_on_the_zones_calendar(void)
         CU_ASSERT_STRING_EQUAL(S(est, "estimated_completion_date"), expect[i]);
     }
     CU_ASSERT_STRING_NOT_EQUAL(expect[0], expect[1]);
+    /* A minimum period longer than the typical one: the estimate is the day the last stage may complete, as the
+     * store counts it (1 July, the day begun, not counted, on Karachi's calendar; without a calendar the period
+     * run everywhere: begun on 1 July at UTC+14 too, so the same day), 401 days on. */
+    for (int i = 0; i < 2; i++) {
+        const char *id = form(db, i ? "Long Wind Up UTC Co" : "Long Wind Up Karachi Co");
+        const char *body = apr_pstrcat(unit_pool(), apr_pstrndup(unit_pool(), init, strlen(init) - 1),
+                                       ",\"parameters\":{\"minimum_liquidation_period_days\":400}}", NULL);
+        json_t *d;
+        ok_call(db, T0, "PUT", put_status(id), "{\"target_status\":\"ACTIVE\"}", 200);
+        d = mass_unit_call_tz(db, zones[i], at, "POST", apr_pstrcat(unit_pool(), "/v1/entities/", id,
+                                                                    "/dissolution/initiate", NULL), body, NULL, &st);
+        CU_ASSERT_EQUAL_FATAL(st, 202);
+        est = json_object_get(d, "estimated_completion");
+        CU_ASSERT_EQUAL(json_integer_value(json_object_get(est, "minimum_days")), 400);
+        CU_ASSERT_STRING_EQUAL(S(est, "estimated_completion_date"),
+                               mez_date_of_day(unit_pool(), mez_days_from_civil(2026, 7, 1) + 401));
+    }
 }
 
 /* A dissolution begun, and its notify_creditors stage begun, at 23:30 on 1 March in Karachi (18:30 UTC), with a

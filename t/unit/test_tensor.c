@@ -2942,6 +2942,15 @@ static void test_index_bad_packs(void)
     expect_pack_problem("{" LHDR ",'licence_types':[{" LTYPE ",'requirements':[{'id':'r','description':'d',"
                         "'amount':{'amount':100,'currency':'PKR'},'source':'s'}]}]}", "tensor.pack.invalid_amount",
                         "/licence_types/0/requirements/0/amount/amount");
+    /* A term and a renewal lead time the index reads (validity_years, renewal.lead_days): whole numbers. */
+    expect_pack_problem("{" LHDR ",'licence_types':[{" LTYPE ",'validity_years':0}]}", "tensor.pack.invalid_field",
+                        "/licence_types/0/validity_years");
+    expect_pack_problem("{" LHDR ",'licence_types':[{" LTYPE ",'validity_years':'1'}]}", "tensor.pack.invalid_field",
+                        "/licence_types/0/validity_years");
+    expect_pack_problem("{" LHDR ",'licence_types':[{" LTYPE ",'renewal':{'lead_days':-1}}]}",
+                        "tensor.pack.invalid_field", "/licence_types/0/renewal/lead_days");
+    expect_pack_problem("{" LHDR ",'licence_types':[{" LTYPE ",'renewal':{}}]}", "tensor.pack.invalid_field",
+                        "/licence_types/0/renewal/lead_days");
     expect_pack_problem("{" LHDR ",'licence_types':[{" LTYPE ",'fees':[{'id':'f','source':'s'}]}]}",
                         "tensor.pack.missing_field", "/licence_types/0/fees/0/amount");
     expect_pack_problem("{" LHDR ",'licence_types':[{" LTYPE "},{" LTYPE "}]}", "tensor.pack.duplicate_id",
