@@ -43,8 +43,9 @@ static int usage(FILE *out)
         "  --timezone TZ  (with --driver) the zone's calendar, the IANA name its zone.yaml gives as timezone (e.g.\n"
         "                 Asia/Karachi): today for a date a party gives, and the days a statutory period counts\n"
         "                 (a dissolution's creditors' window: the days after the one it began on, to midnight\n"
-        "                 there). Without it the store knows no calendar: periods count UTC's days, and a date\n"
-        "                 is in the future only when no place on Earth has reached it (UTC+14). A remote\n"
+        "                 there). Without it the store knows no calendar: a period is counted so that it has\n"
+        "                 run everywhere (from the date at UTC+14 to midnight at UTC-12), and a date is in the\n"
+        "                 future only when no place on Earth has reached it (UTC+14). A remote\n"
         "                 --endpoint judges on its own calendar.\n");
     return out == stdout ? MEZ_EXIT_OK : MEZ_EXIT_USAGE;
 }
