@@ -109,6 +109,10 @@ mez_status_t mez_token_create(apr_pool_t *p, mez_db_t *db, const char *zone_id, 
         return mez_problem(pb, p, MEZ_EINVAL, 400, "token.invalid_mass_zone", NULL,
                            "the mass zone '%s' is not a zone id (1 to 63 of a-z, 0-9 and '-', not first or last)",
                            mass_zone_id);
+    if (mass_zone_id && !strcmp(mass_zone_id, zone_id))
+        return mez_problem(pb, p, MEZ_EINVAL, 400, "token.invalid_mass_zone", NULL,
+                           "the mass zone is another zone whose Mass calls this store serves; '%s' is this token's "
+                           "own zone, whose tokens reach the whole store without one", mass_zone_id);
     if (expires_at && !utc_stamp_valid(expires_at))
         return mez_problem(pb, p, MEZ_EINVAL, 400, "token.invalid_expiry", NULL,
                            "expiry '%s' is not YYYY-MM-DDTHH:MM:SSZ", expires_at);
