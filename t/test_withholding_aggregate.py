@@ -6,6 +6,7 @@
 # zone's own store and with a remote one over HTTP (test_orchestrate's pk_zone); the calculation route asks for the
 # figure it is not given.
 import threading
+import uuid
 
 import pytest
 
@@ -183,6 +184,58 @@ def test_a_returned_payment_is_not_counted(pk_zone):
     assert balance(pk_zone, src) == "60000.00"     # 100,000 - 20,000 + 20,000 (returned) - 20,000 - 20,000
 
 
+def pair_total(store, payer, payee_ref):
+    """What the running total holds for a payer and payee (services, 2026, PKR), and what the payments it stands for
+    add up to, each as "<minor units>/<count>"."""
+    where = ("payer_entity_id = '%s' AND payee_ref = '%s' AND tax_aggregate = 'services_paid_to_payee' "
+             "AND tax_year = '2026' AND currency = 'PKR'" % (payer, payee_ref))
+    total = store.db.query_value("SELECT gross_amount || '/' || payment_count FROM mez_mass_payment_totals WHERE "
+                                 + where)
+    paid = store.db.query_value("SELECT COALESCE(SUM(gross_amount), 0) || '/' || COUNT(*) FROM mez_mass_payment "
+                                "WHERE status <> 'failed' AND " + where)
+    return total, paid
+
+
+def test_the_running_total_is_the_payments_and_0026_makes_it(pk_zone, mez_env):
+    """What a payer has paid a payee is kept as a running total (schema 26): a payment adds to it, a return takes
+    it away, and it is always what the payments it stands for add up to. Migration 0026 makes it from the payments
+    alone: dropped here and migrated again, the totals, the aggregate read and the next payment's withholding are
+    what they were."""
+    from audit_util import mez_as_server
+    store = getattr(pk_zone, "b", pk_zone)      # the remote store, or the zone's own
+    payer, src, wht = payer_with(pk_zone, "Sargodha Citrus (Pvt) Ltd", "200000")
+    payee = entity(pk_zone, "Rahim Yar Khan Haulage (Pvt) Ltd")
+    dst = account(pk_zone, payee)
+    for amount in ("12000", "9000.50"):
+        assert zone_post(pk_zone, "/v1/fiscal/payments",
+                         body(src, wht, internal(dst), amount))["resource"]["withholding_amount"] == "0.00"
+    zone_post(pk_zone, "/v1/fiscal/payments", body(src, wht, bank(), "5000"))
+    back = zone_post(pk_zone, "/v1/fiscal/payments", body(src, wht, bank(), "7000"))["resource"]
+    r = pk_zone.post("/v1/fiscal/payments/%s/return" % back["payment_id"], json={"reason": "beneficiary unknown"})
+    assert r.status_code == 200, r.text
+    expected = {"entity:" + payee: ("2100050/2", ("21000.50", 2)), "iban:" + IBAN: ("500000/1", ("5000.00", 1))}
+
+    def unchanged():
+        for ref, (minor, read) in expected.items():
+            assert pair_total(store, payer, ref) == (minor, minor)
+            assert aggregate(pk_zone, payer, ref) == read
+    unchanged()
+
+    store.db.execute("DROP TABLE mez_mass_payment_totals")
+    store.db.execute("CREATE INDEX mez_mass_payment_aggregate ON mez_mass_payment (payer_entity_id, payee_ref, "
+                     "tax_aggregate, tax_year) WHERE tax_aggregate IS NOT NULL")
+    store.db.execute("DELETE FROM mez_schema_version WHERE version = 26")
+    cp = mez_as_server(store, "db", "migrate", "--driver", store.driver, "--params", store.db.params,
+                       "--sql-dir", mez_env.sql_dir, check=True)
+    assert "25 -> 26" in cp.stdout + cp.stderr, cp.stdout + cp.stderr
+    unchanged()
+    # Rs 9,000 more brings the services to Rs 30,000.50: withheld from, on what the migrated total holds.
+    more = zone_post(pk_zone, "/v1/fiscal/payments", body(src, wht, internal(dst), "9000"))
+    assert more["resource"]["withholding_amount"] == "2700.00"
+    assert more["compliance"]["evaluation"]["withholding"][0]["aggregate"]["paid_before"] == "21000.50"
+    assert pair_total(store, payer, "entity:" + payee) == ("3000050/3", "3000050/3")
+
+
 def test_a_payee_that_cannot_be_recognised_again_is_refused(pk_zone):
     payer, src, wht = payer_with(pk_zone, "Mardan Marble (Pvt) Ltd")
     before = counts(pk_zone, MONEY)
@@ -225,8 +278,21 @@ def test_the_treasury_refuses_a_payment_judged_on_a_stale_figure(pk_zone):
     assert "20000.00" in r.json()["detail"]
     assert counts(pk_zone, MONEY) == before and balance(pk_zone, src) == "80000.00"
     raw["metadata"]["tax_aggregate"]["paid_before"] = "20000"
-    r = pk_zone.post("/mass/v1/fiscal/payments", json=raw)
+    key = "resumed-" + uuid.uuid4().hex
+    r = pk_zone.post("/mass/v1/fiscal/payments", json=raw, headers={"Idempotency-Key": key})
     assert r.status_code == 201, r.text
+    assert aggregate(pk_zone, payer, "entity:" + payee) == ("20100.00", 2)
+    # A zone resuming that request asks for the figure without the payment it made under its key (and gets the
+    # first answer back when it sends the payment again); a key it never used leaves out nothing.
+    left_out = ("/mass/v1/fiscal/%s/payment-aggregate?payee=entity:%s&aggregate=services_paid_to_payee"
+                "&tax_year=2026&currency=PKR&except_key=" % (payer, payee))
+    r = pk_zone.get(left_out + key)
+    assert r.status_code == 200, r.text
+    assert (r.json()["gross_amount"], r.json()["payment_count"]) == ("20000.00", 1)
+    r = pk_zone.get(left_out + "never-used-" + uuid.uuid4().hex)
+    assert (r.json()["gross_amount"], r.json()["payment_count"]) == ("20100.00", 2)
+    r = pk_zone.post("/mass/v1/fiscal/payments", json=raw, headers={"Idempotency-Key": key})
+    assert r.status_code == 201 and r.json()["gross_amount"] == "100.00", r.text
     assert aggregate(pk_zone, payer, "entity:" + payee) == ("20100.00", 2)
     # The read refuses what it cannot answer, pointing at the parameter.
     assert_problem(pk_zone.get("/mass/v1/fiscal/%s/payment-aggregate?payee=entity:%s&aggregate=services_paid_to_payee"

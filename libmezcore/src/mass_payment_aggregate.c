@@ -1,11 +1,17 @@
 /* mass_payment_aggregate.c: what one payer has paid one payee in a tax year under one withholding aggregate (a
  * threshold on the aggregate paid to the payee, not on the payment: s. 153(1)(a), (b) of the Income Tax Ordinance,
- * 2001; packs/README.md threshold.aggregate), recorded with each payment and added up for the zone that judges the
- * next one.
+ * 2001; packs/README.md threshold.aggregate), recorded with each payment and kept as a running total for the zone
+ * that judges the next one.
  *
  * The store decides no tax: the zone names the aggregate and the tax year when it pays (metadata.tax_aggregate
  * {aggregate, tax_year, paid_before}), and the store records them with the payer (the source account's entity) and
  * the payee (mez_mass_payee_ref) in the payment's own columns (migration 0024).
+ *
+ * What has been paid is a running total (mez_mass_payment_totals, migration 0026), one row per payer, payee,
+ * aggregate, tax year and currency: a payment adds its gross to it in the transaction that records it and a return
+ * takes it away in its own, so reading it is one row however many payments the pair has made (adding the payments
+ * up each time made every payment of a busy pair slower than the last). Both change the row after their ledger
+ * posting, which locks the accounts, so the two take their locks in the same order.
  *
  * GET /v1/fiscal/{entity_id}/payment-aggregate?payee=&aggregate=&tax_year=&currency=[&except_key=] (a store
  * extension: the Mass contract has no such read) -> 200 {entity_id, payee, aggregate, tax_year, currency,
@@ -17,7 +23,7 @@
  *
  * Two payments to one payee at once must not both escape a limit that together they reach. So the payer's entity
  * row is locked (FOR NO KEY UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already orders every write) before its
- * payments are added up, both here and when a payment naming an aggregate is recorded, and the payment checks that
+ * total is read, both here and when a payment naming an aggregate is recorded, and the payment checks that
  * paid_before, the figure the zone judged it on, is still what the store holds: with the zone's own store the read
  * and the payment are one transaction, so a second payment waits for the first and is judged with it; with a remote
  * store they are two requests, and a payment recorded in between makes the second 409 fiscal.aggregate_changed,
@@ -76,17 +82,56 @@ mez_status_t mez_fiscal_aggregate_sum(mez_mass_call_t *c, const char *payer, con
                                       const char *aggregate, const char *tax_year, const char *currency,
                                       const char *except_payment, int64_t *gross, int64_t *count)
 {
-    const char *col[2] = { NULL, NULL };
+    const char *col[2] = { NULL, NULL }, *own = NULL;
     int found = 0;
     mez_status_t rv = mez_db_query_row(c->p, c->db, col, 2, &found,
-                                       "SELECT COALESCE(SUM(gross_amount), 0), COUNT(*) FROM mez_mass_payment "
+                                       "SELECT gross_amount, payment_count FROM mez_mass_payment_totals "
                                        "WHERE payer_entity_id = %s AND payee_ref = %s AND tax_aggregate = %s "
-                                       "AND tax_year = %s AND currency = %s AND status <> 'failed' "
-                                       "AND payment_id <> %s",
-                                       c->pb, payer, payee, aggregate, tax_year, currency,
-                                       except_payment ? except_payment : "", NULL);
+                                       "AND tax_year = %s AND currency = %s",
+                                       c->pb, payer, payee, aggregate, tax_year, currency, NULL);
     *gross = found && col[0] ? (int64_t)apr_atoi64(col[0]) : 0;
     *count = found && col[1] ? (int64_t)apr_atoi64(col[1]) : 0;
+    if (rv != MEZ_OK || !except_payment || !found)
+        return rv;
+    /* The payment left out is in the total when it is this pair's, under this aggregate, and has not failed. */
+    if ((rv = mez_db_query_value(c->p, c->db, &own,
+                                 "SELECT gross_amount FROM mez_mass_payment WHERE payment_id = %s "
+                                 "AND payer_entity_id = %s AND payee_ref = %s AND tax_aggregate = %s "
+                                 "AND tax_year = %s AND currency = %s AND status <> 'failed'",
+                                 c->pb, except_payment, payer, payee, aggregate, tax_year, currency, NULL)) == MEZ_OK
+        && own) {
+        *gross -= (int64_t)apr_atoi64(own);
+        *count -= 1;
+    }
+    return rv;
+}
+
+mez_status_t mez_fiscal_aggregate_add(mez_mass_call_t *c, const char *payer, const char *payee, const char *aggregate,
+                                      const char *tax_year, const char *currency, int64_t gross, int sign)
+{
+    const char *amount = apr_psprintf(c->p, "%" APR_INT64_T_FMT, gross);
+    int n = 0;
+    mez_status_t rv;
+    if (sign > 0)
+        rv = mez_db_execv(c->p, c->db, &n,
+                          "INSERT INTO mez_mass_payment_totals (payer_entity_id, payee_ref, tax_aggregate, tax_year, "
+                          "currency, gross_amount, payment_count) VALUES (%s, %s, %s, %s, %s, %s, 1) "
+                          "ON CONFLICT (payer_entity_id, payee_ref, tax_aggregate, tax_year, currency) DO UPDATE SET "
+                          "gross_amount = mez_mass_payment_totals.gross_amount + excluded.gross_amount, "
+                          "payment_count = mez_mass_payment_totals.payment_count + 1",
+                          c->pb, payer, payee, aggregate, tax_year, currency, amount, NULL);
+    else
+        rv = mez_db_execv(c->p, c->db, &n,
+                          "UPDATE mez_mass_payment_totals SET gross_amount = gross_amount - %s, "
+                          "payment_count = payment_count - 1 WHERE payer_entity_id = %s AND payee_ref = %s "
+                          "AND tax_aggregate = %s AND tax_year = %s AND currency = %s AND gross_amount >= %s "
+                          "AND payment_count >= 1",
+                          c->pb, amount, payer, payee, aggregate, tax_year, currency, amount, NULL);
+    if (rv == MEZ_OK && n != 1)
+        return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "fiscal.invariant_violated", NULL,
+                           "the total paid by %s to %s under %s in tax year %s (%s) does not hold the payment of "
+                           "%s being %s", payer, payee, aggregate, tax_year, currency, amount,
+                           sign > 0 ? "recorded" : "returned");
     return rv;
 }
 
@@ -127,13 +172,12 @@ int mez_fiscal_get_tax_aggregate(mez_mass_call_t *c, const json_t *meta, int exp
 }
 
 mez_status_t mez_fiscal_aggregate_check(mez_mass_call_t *c, const mez_fiscal_tax_aggregate_t *ta, const char *payer,
-                                        const char *payee, const char *currency, int exponent,
-                                        const char *payment_id, int *ok)
+                                        const char *payee, const char *currency, int exponent, int *ok)
 {
     int64_t gross = 0, count = 0;
     mez_status_t rv;
     *ok = 0;
-    if ((rv = mez_fiscal_aggregate_sum(c, payer, payee, ta->aggregate, ta->tax_year, currency, payment_id, &gross,
+    if ((rv = mez_fiscal_aggregate_sum(c, payer, payee, ta->aggregate, ta->tax_year, currency, NULL, &gross,
                                        &count)) != MEZ_OK)
         return rv;
     if (gross == ta->paid_before) {

@@ -43,6 +43,8 @@
 typedef struct {
     const char *payment_id, *source_id, *destination_type, *currency, *status, *doc, *created_at;
     int64_t gross, withheld;
+    /* What the payment adds to (mass_payment_aggregate.c): payer, payee, aggregate, tax year; NULL: none. */
+    const char *payer, *payee, *aggregate, *tax_year;
 } payment_row_t;
 
 /* The payment's row, locked for the rest of the transaction; 404 answered when there is none (*found 0), or when
@@ -50,11 +52,12 @@ typedef struct {
  * its own payments only, and learns nothing of another's, not even that it exists. */
 static mez_status_t lock_payment(mez_mass_call_t *c, const char *id, payment_row_t *pr, int *found)
 {
-    const char *col[10];
-    mez_status_t rv = mez_db_query_row(c->p, c->db, col, 10, found,
+    const char *col[14];
+    mez_status_t rv = mez_db_query_row(c->p, c->db, col, 14, found,
                                        apr_pstrcat(c->p, "SELECT payment_id, source_account_id, destination_type, "
                                                    "currency, status, doc, created_at, gross_amount, "
-                                                   "withholding_amount, zone_id FROM mez_mass_payment "
+                                                   "withholding_amount, zone_id, payer_entity_id, payee_ref, "
+                                                   "tax_aggregate, tax_year FROM mez_mass_payment "
                                                    "WHERE payment_id = %s", mez_db_for_update(c->db), NULL),
                                        c->pb, id, NULL);
     if (rv != MEZ_OK)
@@ -66,6 +69,7 @@ static mez_status_t lock_payment(mez_mass_call_t *c, const char *id, payment_row
     pr->payment_id = col[0], pr->source_id = col[1], pr->destination_type = col[2], pr->currency = col[3];
     pr->status = col[4], pr->doc = col[5], pr->created_at = col[6];
     pr->gross = (int64_t)apr_atoi64(col[7]), pr->withheld = (int64_t)apr_atoi64(col[8]);
+    pr->payer = col[10], pr->payee = col[11], pr->aggregate = col[12], pr->tax_year = col[13];
     return MEZ_OK;
 }
 
@@ -346,6 +350,13 @@ mez_status_t mez_fiscal_payment_return(mez_mass_call_t *c, const char *payment_i
         return rv != MEZ_OK ? rv
                             : mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "fiscal.invariant_violated", NULL,
                                           "payment %s changed while this transaction held it", payment_id);
+    }
+    /* A payment that never reached the payee was not paid to it: out of what the payer has paid it. */
+    if (pr.aggregate && pr.payer && pr.payee && pr.tax_year
+        && (rv = mez_fiscal_aggregate_add(c, pr.payer, pr.payee, pr.aggregate, pr.tax_year, pr.currency, pr.gross,
+                                          -1)) != MEZ_OK) {
+        json_decref(doc);
+        return rv;
     }
     return mez_mass_answer(c, 200, doc);
 }
