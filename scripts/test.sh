@@ -7,6 +7,8 @@
 #                                          www-data/postgres; without root it runs when everything is installed)
 # Environment: MEZ_SKIP_ASAN=1 skips the sanitizer build; MEZ_SKIP_DEB=1 skips the Debian packaging check;
 #              MEZ_TEST_DRIVERS=sqlite3 limits pytest to one driver;
+#              MEZ_TEST_JOBS=N runs the integration tests in N pytest processes (default: one more than the
+#              machine's cores; 1 runs them in this one);
 #              PYTEST_ADDOPTS passes options to pytest (e.g. "-x -k credentials").
 set -u
 set -o pipefail
@@ -18,7 +20,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 PACKAGES=(build-essential autoconf automake libtool pkg-config apache2 apache2-dev libapr1-dev libaprutil1-dev
           libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql libssl-dev libjansson-dev libyaml-dev libxml2-dev
-          libcurl4-openssl-dev libpq-dev libcunit1-dev postgresql python3-pytest python3-requests python3-jsonschema python3-yaml sqlite3
+          libcurl4-openssl-dev libpq-dev libcunit1-dev postgresql python3-pytest python3-pytest-xdist python3-requests
+          python3-jsonschema python3-yaml sqlite3
           openssl nodejs node-jsdom tzdata)
 
 passed=0
@@ -128,8 +131,17 @@ stage_begin "integration"
 if [ "$build_ok" = 1 ]; then
     junit="$top/build/pytest-junit.xml"
     rm -f "$junit"
+    # Several pytest processes (pytest-xdist), each test file whole in one (its module's zones are shared by its
+    # tests): a test spends most of its time waiting for httpd, PostgreSQL or a child process, so one more process
+    # than cores keeps the machine busy. Each process has its own temporary tree, PostgreSQL and ports (t/conftest.py).
+    test_jobs=${MEZ_TEST_JOBS:-$((jobs + 1))}
+    parallel=()
+    if [ "$test_jobs" -gt 1 ] && /usr/bin/python3 -c 'import xdist' 2>/dev/null; then
+        parallel=(-n "$test_jobs" --dist loadfile)
+    fi
+    echo "pytest processes: ${parallel[1]:-1}"
     MEZ_BUILD_DIR="$top/build" MEZ_SOURCE_DIR="$top" /usr/bin/python3 -m pytest t/ -q -p no:cacheprovider \
-        --junitxml="$junit" || status=1
+        ${parallel[@]+"${parallel[@]}"} --junitxml="$junit" || status=1
     if [ -f "$junit" ]; then
         read -r ip ifl isk < <(/usr/bin/python3 - "$junit" <<'EOF'
 import sys, xml.etree.ElementTree as ET
