@@ -186,6 +186,15 @@ mez_status_t mez_corridor_call_peer(request_rec *r, const mez_srv_conf_t *sc, co
     ans->text = resp;
     if (len && mez_json_parse(r->pool, resp, len, &ans->body, &tpb) != MEZ_OK)
         ans->body = NULL;
+    /* Ids, digests and states are read out of the answer as C strings, which a NUL would cut short (mez/json.h):
+     * an answer holding one is no answer, whatever its status. */
+    if (ans->body) {
+        const char *at = mez_json_find_nul(r->pool, ans->body, "");
+        if (at)
+            return mez_problem(pb, r->pool, MEZ_EIO, 502, "corridor.peer_invalid_answer", NULL,
+                               "peer %s answered %s %s with HTTP %d, but a string at '%s' of its answer holds a NUL "
+                               "(\\u0000)", peer->zone_id, method, path, ans->status, at);
+    }
     if (ans->status >= 200 && ans->status < 300 && json_is_object(ans->body))
         return MEZ_OK;
     {

@@ -100,3 +100,51 @@ def test_bad_registrations_change_nothing(runtime_pair):
     assert_problem(a.post("/v1/peers", json={"zone_id": "z9", "url": b.url(""), "did": b.did}), 401)
     assert a.count("mez_peer") == before
     assert a.count("mez_audit") == audit
+
+
+def test_a_peer_answer_holding_a_nul_is_no_answer(runtime_pair, mez_env):
+    """A registered peer whose answer holds a string with a NUL ("\\u0000"): the zone reads ids and states out of
+    a peer's answers as C strings, cut short at the NUL, so such an answer is none (corridor.peer_invalid_answer,
+    naming where), whatever its status."""
+    import http.server
+    import ssl
+    import threading
+    pair = runtime_pair
+    a = pair.a
+    cert = a.tls.ca.server(name="nul-peer")
+
+    class Peer(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def answer(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = b'{"corridor_id":"corr-nul\\u0000x","state":"PROPOSED"}'
+            self.send_response(201)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = answer
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Peer)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert.cert, cert.key)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        did = mez_env.keygen(os.path.join(mez_env.new_dir("nul-peer"), "peer.pem"))
+        r = pair.op(a, "POST", "/v1/peers", {"zone_id": "rt-nul", "url": "https://127.0.0.1:%d" % srv.server_port,
+                                             "did": did})
+        assert r.status_code == 201, r.text
+        r = pair.op(a, "POST", "/v1/corridors", {"peer_zone_id": "rt-nul"})
+        assert r.status_code == 201, r.text
+        delivery = r.json()["delivery"]
+        assert delivery["delivered"] is False and delivery["code"] == "corridor.peer_invalid_answer", delivery
+        assert "'/corridor_id'" in delivery["detail"] and "NUL" in delivery["detail"], delivery
+    finally:
+        srv.shutdown()
+        pair.op(a, "POST", "/v1/peers/rt-nul/revoke")

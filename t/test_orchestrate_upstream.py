@@ -192,6 +192,31 @@ def test_garbage_after_the_write_keeps_the_intent_and_the_retry_completes_once(z
     assert intent(a, key) == "completed"
 
 
+def test_an_answer_holding_a_nul_is_no_answer(zones):
+    """B makes the formation and its answer names the entity "<id>\\u0000x": read as C text, the id cut short at
+    the NUL. A takes such an answer for none (502 naming where the NUL is, the intent kept, nothing certified) and
+    the retry completes with B's own answer; a read whose answer holds one is 502 too, and A keeps serving."""
+    a, b, proxy = zones
+    key, name = str(uuid.uuid4()), "Nul Answer %s Ltd" % uuid.uuid4().hex[:8]
+    before = state(a, b)
+    forged = {"entity_id": "ent_" + "0" * 64 + "\u0000x", "legal_name": name, "status": "ACTIVE"}
+    proxy.rule("POST", "/v1/entities", MassProxy.replace(201, forged))
+    p = assert_problem(post(a, "/v1/entities", formation(name), key), 502, "mass.upstream_error")
+    assert "'/entity_id'" in p["detail"] and "NUL" in p["detail"], p
+    assert state(a, b) == dict(before, b_entities=before["b_entities"] + 1)
+    assert intent(a, key) == "in_progress"
+    r = post(a, "/v1/entities", formation(name), key)
+    assert r.status_code == 201, r.text
+    made = b.db.query_value("SELECT entity_id FROM mez_mass_entity WHERE legal_name = '%s'" % name)
+    assert r.json()["id"] == made and "\u0000" not in r.json()["id"]
+    proxy.rule("GET", "/v1/entities/" + made, MassProxy.replace(200, dict(forged, entity_id=made,
+                                                                          legal_name=name + "\u0000")))
+    p = assert_problem(a.get("/v1/entities/" + made, validate=False), 502, "mass.upstream_error")
+    assert "'/legal_name'" in p["detail"], p
+    assert a.get("/v1/entities/" + made).json()["legal_name"] == name
+    assert a.get("/healthz").status_code == 200
+
+
 def test_no_answer_to_any_attempt_keeps_the_intent(zones):
     """B makes the formation, and no attempt's answer comes back (the connection closes): the outcome is unknown,
     503 mass.unavailable, the intent is kept; the retry completes it with B's first entity."""

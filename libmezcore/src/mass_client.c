@@ -118,13 +118,18 @@ static void append_header(const char **h, const char *line)
     *h = line;
 }
 
-/* The remote answer as JSON (an object or array), or NULL. A 204 has no body and reads as {}. */
-static json_t *answer_json(apr_pool_t *p, int status, const char *body, apr_size_t len)
+/* The remote answer as JSON (an object or array), or NULL. A 204 has no body and reads as {}. An answer with a
+ * string holding a NUL (\u0000) is none either (*nul_at: where): the zone reads ids, states and amounts out of
+ * it as C strings, which would end at the NUL and name another record than the Mass meant. */
+static json_t *answer_json(apr_pool_t *p, int status, const char *body, apr_size_t len, const char **nul_at)
 {
     json_t *v = NULL;
+    *nul_at = NULL;
     if (len == 0)
         return status == 204 ? json_object() : NULL;
     if (mez_json_parse(p, body, len, &v, NULL) != MEZ_OK || !(json_is_object(v) || json_is_array(v)))
+        return NULL;
+    if ((*nul_at = mez_json_find_nul(p, v, "")))
         return NULL;
     return json_incref(v);
 }
@@ -158,7 +163,7 @@ static mez_status_t remote_call(apr_pool_t *p, mez_mass_primitive_t prim, const 
 {
     const char *name = mez_mass_primitive_name(prim);
     int write = strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0;
-    const char *url, *body = NULL, *rbody = NULL, *key = req->idempotency_key;
+    const char *url, *body = NULL, *rbody = NULL, *key = req->idempotency_key, *nul_at = NULL;
     const char **headers = base_headers(p, ep, 2);
     apr_size_t rlen = 0;
     mez_http_opts_t o;
@@ -197,8 +202,11 @@ static mez_status_t remote_call(apr_pool_t *p, mez_mass_primitive_t prim, const 
         return upstream_error(p, pb, name, req->method, url, "", status, upstream_summary(p, rbody, rlen));
     if (status < 200 || (status >= 300 && status < 400))
         return upstream_error(p, pb, name, req->method, url, ", which is not an answer to pass on", status, "");
-    if (!(doc = answer_json(p, status, rbody, rlen)))
-        return upstream_error(p, pb, name, req->method, url, ", but not with a JSON object or array", status, "");
+    if (!(doc = answer_json(p, status, rbody, rlen, &nul_at)))
+        return upstream_error(p, pb, name, req->method, url,
+                              nul_at ? apr_psprintf(p, ", but a string at '%s' of its answer holds a NUL (\\u0000)",
+                                                    nul_at)
+                                     : ", but not with a JSON object or array", status, "");
     resp->status = status;
     resp->body = doc;
     return MEZ_OK;
