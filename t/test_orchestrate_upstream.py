@@ -236,16 +236,12 @@ def test_no_answer_to_any_attempt_keeps_the_intent(zones):
     assert state(a, b)["credentials"] == before["credentials"] + 2
 
 
-def test_a_payment_judged_on_an_aggregate_resumes_judged_as_it_was(zones):
-    """A payment of services judged on what its payer already paid the payee in the tax year (s. 153(1)(b)): B makes
-    it and the answer is lost. The retry reads the aggregate without the payment its own key made at B, so it is
-    judged on Rs 20,000 before, as the first attempt was, and sends the same request, which B answers with its first
-    answer (one payment, withheld once); had it counted itself, B would have refused it as another request under
-    the key, and the write would never be completed."""
-    a, b, proxy = zones
+def services_payment(a, b, name):
+    """A payer with Rs 100,000 and a withholding account, a payee, and a Rs 20,000 payment of services between
+    them (s. 153(1)(b): judged on what the payer paid the payee in the tax year): (src, wht, dst, body)."""
     auth = {"Authorization": "Bearer " + b.test_token}
     ntn = {"ntn_number": "1234567", "ntn_type": "company"}
-    payer, payee = new_entity(a, "Aggregate Resume Mills Ltd"), new_entity(a, "Aggregate Resume Couriers Ltd")
+    payer, payee = new_entity(a, name + " Mills Ltd"), new_entity(a, name + " Couriers Ltd")
     src, wht, dst = [post(a, "/v1/fiscal/accounts", {"entity_id": e, "account_type": t, "currency": "PKR",
                                                      "ntn": ntn}, str(uuid.uuid4())).json()["resource"]["account_id"]
                      for e, t in ((payer, "operating"), (payer, "withholding"), (payee, "operating"))]
@@ -255,6 +251,18 @@ def test_a_payment_judged_on_an_aggregate_resumes_judged_as_it_was(zones):
                "amount": "20000", "currency": "PKR", "payment_type": "service_fee",
                "compliance": {"date": "2026-01-15", "counterparty": {"filer_status": "non_filer"},
                               "evidence": EVIDENCE, "withholding_account_id": wht}}
+    return src, wht, dst, payment
+
+
+def test_a_payment_judged_on_an_aggregate_resumes_judged_as_it_was(zones):
+    """A payment of services judged on what its payer already paid the payee in the tax year (s. 153(1)(b)): B makes
+    it and the answer is lost. The retry reads the aggregate without the payment its own key made at B, so it is
+    judged on Rs 20,000 before, as the first attempt was, and sends the same request, which B answers with its first
+    answer (one payment, withheld once); had it counted itself, B would have refused it as another request under
+    the key, and the write would never be completed."""
+    a, b, proxy = zones
+    auth = {"Authorization": "Bearer " + b.test_token}
+    src, wht, dst, payment = services_payment(a, b, "Aggregate Resume")
     first = post(a, "/v1/fiscal/payments", payment, str(uuid.uuid4()))
     assert first.status_code == 201 and first.json()["resource"]["withholding_amount"] == "0.00", first.text
     payments = int(b.db.query_value("SELECT COUNT(*) FROM mez_mass_payment"))
@@ -273,6 +281,34 @@ def test_a_payment_judged_on_an_aggregate_resumes_judged_as_it_was(zones):
     balances = [b.get("/mass/v1/fiscal/accounts/%s/balance" % acc, headers=auth).json()["balance"]
                 for acc in (src, wht, dst)]
     assert balances == ["60000.00", "6000.00", "34000.00"]
+
+
+def test_a_treasury_that_cannot_say_what_was_paid_before_is_refused(zones):
+    """The payment's withholding is judged on what the payer already paid the payee, which a remote treasury
+    answers (GET .../payment-aggregate, a mez store's extension). One that does not know the route (404), or answers
+    without an amount, leaves the payment unjudged: 502 mass.unexpected_answer before any money moves, nothing
+    certified; with the treasury answering again, the same request is paid."""
+    a, b, proxy = zones
+    src, wht, dst, payment = services_payment(a, b, "Unjudged")
+    proxy.clear()
+    payments = int(b.db.query_value("SELECT COUNT(*) FROM mez_mass_payment"))
+    before = state(a, b)
+    key = str(uuid.uuid4())
+    proxy.rule("GET", "/payment-aggregate", MassProxy.answer(404, {"type": "about:blank", "title": "Not Found",
+                                                                   "status": 404, "code": "mass.no_route"}))
+    p = assert_problem(post(a, "/v1/fiscal/payments", payment, key), 502, "mass.unexpected_answer")
+    assert "153(1)(b)" in p["detail"] and "must be a mez store" in p["detail"], p
+    for answer in ({"gross_amount": "twenty thousand"}, {"payment_count": 0}, {"gross_amount": 20000}):
+        proxy.rule("GET", "/payment-aggregate", MassProxy.replace(200, answer))
+        p = assert_problem(post(a, "/v1/fiscal/payments", payment, key), 502, "mass.unexpected_answer")
+        assert "no gross_amount in PKR" in p["detail"], (answer, p)
+    assert int(b.db.query_value("SELECT COUNT(*) FROM mez_mass_payment")) == payments
+    assert dict(state(a, b), audit=before["audit"]) == before
+    assert [m for m, _, _, _ in proxy.writes()] == []
+    proxy.clear()
+    r = post(a, "/v1/fiscal/payments", payment, key)
+    assert r.status_code == 201 and r.json()["resource"]["withholding_amount"] == "0.00", r.text
+    assert int(b.db.query_value("SELECT COUNT(*) FROM mez_mass_payment")) == payments + 1
 
 
 def test_a_refused_connection_or_a_4xx_refusal_frees_the_key(zones):
