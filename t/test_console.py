@@ -268,6 +268,14 @@ def test_a_regulator_browses_the_registers_in_the_console(world):
     lic = [zone.post("/v1/licences", json={"entity_id": eid, "licence_type": "pk-secp:private-limited-company"},
                      headers=op).json()["id"] for eid in formed]
     assert zone.post("/v1/licences/%s/review" % lic[1], json={}, headers=op).status_code == 200
+    # A third, granted: its type has no fixed term, and the register says so where the last day would be.
+    lic.append(zone.post("/v1/licences", json={"entity_id": formed[0], "licence_type": "pk-secp:single-member-company"},
+                         headers=op).json()["id"])
+    assert zone.post("/v1/licences/%s/review" % lic[2], json={}, headers=op).status_code == 200
+    evidence = dict(EVIDENCE, licensing={"state": "compliant", "attestations": [
+        {"id": "urn:secp:1", "issuer": "did:example:secp", "obligations": ["min-members", "nominee"]}]})
+    r = zone.post("/v1/licences/%s/grant" % lic[2], json={"compliance": {"evidence": evidence}}, headers=op)
+    assert r.status_code == 200 and r.json()["resource"]["term"]["fixed"] is False, r.text
     rep = drive(world, reg, "registers", "UNDER_REVIEW")
     assert rep["message"] is None, rep
     listed = zone.get("/v1/entities?limit=1000", headers=h).json()["entities"]
@@ -289,6 +297,9 @@ def test_a_regulator_browses_the_registers_in_the_console(world):
         x["id"] for x in rep["licences"])
     assert [x["id"] for x in rep["filtered"]] == [x["licence_id"] for x in every if x["status"] == "UNDER_REVIEW"]
     assert lic[1] in [x["id"] for x in rep["filtered"]]
+    cells = {x["id"]: x["cells"] for x in rep["licences"]}
+    assert cells[lic[2]][3] == "ACTIVE" and cells[lic[2]][5] == "no fixed term", cells[lic[2]]
+    assert cells[lic[0]][5] == "—"
     holder = rep["filtered"][0]["cells"][1]
     assert rep["opened"]["form"] == holder and rep["opened"]["title"].startswith(holder)
     # At a glance: the numbers the page shows are the zone's summary, and the register's own.

@@ -88,6 +88,9 @@ export function start(env) {
     const BAD = new Set(["non_compliant", "revoked", "expired", "HALTED", "SLASHED", "SUSPENDED", "REVOKED",
                          "EXPIRED", "STRUCK_OFF", "REJECTED", "failed"]);
     const stateBadge = (s) => badge(s || "", GOOD.has(s) ? "ok" : BAD.has(s) ? "bad" : "warn");
+    // A licence's last day: its valid_until; a granted one whose type has no fixed term says so (term.fixed false),
+    // rather than look like a licence whose end is unknown.
+    const validUntil = (x) => x.valid_until || (x.term && x.term.fixed === false ? "no fixed term" : "—");
     const short = (h) => (typeof h === "string" && h.length > 23 ? h.slice(0, 15) + "…" + h.slice(-6) : h || "");
     function fill(tbody, rows, empty) {
         tbody.replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: 8 }, empty))]));
@@ -504,7 +507,7 @@ export function start(env) {
             licences
                 ? [el("td", { class: "mono" }, x.licence_id), el("td", {}, link(x.entity_id)),
                    el("td", {}, x.licence_type), el("td", {}, stateBadge(x.status)),
-                   el("td", {}, x.valid_from || "—"), el("td", {}, x.valid_until || "—")]
+                   el("td", {}, x.valid_from || "—"), el("td", {}, validUntil(x))]
                 : [el("td", { class: "mono" }, x.entity_id), el("td", {}, x.legal_name), el("td", {}, x.entity_type),
                    el("td", {}, stateBadge(x.status)), el("td", {}, x.formation_date || x.created_at || "—"),
                    el("td", {}, x.updated_at || "")]));
