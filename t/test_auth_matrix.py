@@ -118,6 +118,8 @@ def routes(w):
           "filer"}, "amount": "1000000", "currency": "PKR", "payment_type": "service_fee",
           "effective_date": "2026-01-15"}, reader),
         ("tax events", "GET", "/v1/fiscal/%s/tax-events" % own, None, reader),
+        ("payment aggregate", "GET", "/v1/fiscal/%s/payment-aggregate?payee=entity:%s&aggregate=services_paid_to_payee"
+         "&tax_year=2026&currency=PKR" % (own, own), None, reader),
         ("tax report", "POST", "/v1/fiscal/reporting/generate",
          {"entity_id": own, "tax_year": "2026", "output_format": "summary"}, {"operator", "regulator", "entity_own"}),
         ("licence list", "GET", "/v1/licences?entity_id=" + own, None, reg),

@@ -382,6 +382,37 @@ def test_the_calculation_asks_for_what_was_paid_before(pk_zone):
                        422, code, pointer=pointer)
 
 
+def test_the_zone_api_reads_what_was_paid_before_for_the_calculation(pk_zone):
+    """GET /v1/fiscal/{entity_id}/payment-aggregate on the zone API (through its Mass gateway, sovereign or remote):
+    the figure the calculation asks for, which a payer's finance officer could not read before (only /mass had it).
+    except_key (the zone's own resume) is no caller's."""
+    payer, src, wht = payer_with(pk_zone, "Nowshera Cement (Pvt) Ltd")
+    payee = entity(pk_zone, "Mirpur Khas Couriers (Pvt) Ltd")
+    zone_post(pk_zone, "/v1/fiscal/payments", body(src, wht, internal(account(pk_zone, payee)), "20000"))
+    route = ("/v1/fiscal/%s/payment-aggregate?payee=entity:%s&aggregate=services_paid_to_payee&tax_year=2026"
+             "&currency=PKR" % (payer, payee))
+    r = pk_zone.get(route)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"entity_id": payer, "payee": "entity:" + payee, "aggregate": "services_paid_to_payee",
+                        "tax_year": "2026", "currency": "PKR", "gross_amount": "20000.00", "payment_count": 1}
+    # The calculation asks for it, and answers with it what the next payment will withhold.
+    r = pk_zone.post("/v1/fiscal/withholding/calculate", json=calc(payer, "20000"))
+    assert "GET /v1/fiscal/{entity_id}/payment-aggregate" in r.json()["detail"], r.text
+    out = pk_zone.post("/v1/fiscal/withholding/calculate",
+                       json=calc(payer, "20000", figures=paid(pk_zone.get(route).json()["gross_amount"]))).json()
+    assert out["withholding_amount"] == "6000.00"
+    # Never paid: zero; refusals at the parameter; an unknown payer is no entity. (Who may read it, under the
+    # shipped policy: test_auth_matrix.)
+    r = pk_zone.get(route.replace("services_paid_to_payee", "goods_paid_to_payee"))
+    assert (r.json()["gross_amount"], r.json()["payment_count"]) == ("0.00", 0)
+    assert_problem(pk_zone.get(route + "&except_key=k1"), 400, "request.unknown_parameter", pointer="/except_key")
+    assert_problem(pk_zone.get(route.replace("&tax_year=2026", "")), 400, "request.missing_parameter",
+                   pointer="/tax_year")
+    assert_problem(pk_zone.get(route.replace("tax_year=2026", "tax_year=26")), 400, "request.invalid_parameter",
+                   pointer="/tax_year")
+    assert_problem(pk_zone.get(route.replace(payer, "ent_" + "0" * 64)), 404, "mass.not_found")
+
+
 @pytest.mark.parametrize("figure, state, code", [
     (None, "pending", "aggregate_not_given"),
     ("0", "compliant", "threshold_not_met"),

@@ -163,7 +163,8 @@ static mez_status_t undecided(calc_t *c, const request_t *q, const char *categor
                    apr_psprintf(c->p, "s. %s withholds once the payments to a payee reach %s %s in aggregate during the "
                                 "tax year, which this payment of %s %s alone does not: give what the payer already "
                                 "paid this payee under it in the tax year as compliance.figures.%s {amount, currency} "
-                                "(\"0\" for nothing)", str(r, "section", "?"),
+                                "(\"0\" for nothing; GET /v1/fiscal/{entity_id}/payment-aggregate reads it from the "
+                                "treasury)", str(r, "section", "?"),
                                 str(json_object_get(r, "threshold"), "amount", "?"),
                                 str(json_object_get(r, "threshold"), "currency", ""), q->amount, q->currency,
                                 str(r, "aggregate", "")));
