@@ -439,7 +439,7 @@ def test_people_entered_twice_before_schema_21(make_zone, driver, mez_env, workd
 
 INITIATE = {"dissolution_type": "voluntary", "reason": "members resolved to wind up",
             "liquidator": {"name": "Insolvency Partners", "identity_ref": "did:example:liq"},
-            "parameters": {"creditor_notice_period_days": 30}}
+            "parameters": {"creditor_notice_period_days": 30, "strike_off_notice_period_days": 120}}
 
 
 def solvency(signed_at):
@@ -495,6 +495,21 @@ def test_dissolution(zone):
             "/outputs/0/digest_sha256")
     refused(zone, "PUT", "/v1/entities/%s/status" % eid, {"target_status": "DISSOLVED"}, 422,
             "entity.use_dissolution_route", "/target_status")
+    # The window has run (the dissolution and the stage began long ago): on to the last stage, begun now that the
+    # final documents are filed, which waits for the strike-off notice (120 days here) from today.
+    zone.db.execute("UPDATE mez_mass_entity_dissolution SET initiated_at = '2025-01-01T00:00:00Z', "
+                    "stage_started_at = '2025-01-01T00:00:00Z' WHERE entity_id = '%s'" % eid)
+    for stage in ("realize_assets", "settle_liabilities", "final_distribution", "final_meeting",
+                  "file_final_documents", "dissolution"):
+        r = mass(zone, "POST", base + "/advance", {})
+        assert r.status_code == 200 and r.json()["current_stage"] == stage, r.text
+    before = mass(zone, "GET", base + "/status").json()
+    p = refused(zone, "POST", base + "/advance", {}, 409, "entity.dissolution_period_running")
+    assert "stage 10 (dissolution)" in p["detail"] and "strike_off_notice_period_days is 120 days from" in p["detail"]
+    at, date = period_over(before["stages"][9]["started_at"], 120, None)
+    assert (p["earliest_completion_at"], p["earliest_completion_date"]) == (at, date), p
+    assert mass(zone, "GET", base + "/status").json() == before
+    assert mass(zone, "GET", "/v1/entities/" + eid).json()["status"] == "DISSOLVING"
 
 
 def test_dissolution_needs_active(zone):

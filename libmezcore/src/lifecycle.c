@@ -418,16 +418,17 @@ int mez_lifecycle_event_between(mez_lifecycle_machine_t m, int from, int to)
 
 /* Stage names and usual durations as the reference's dissolution workflow lists them. */
 static const mez_dissolution_stage_t stages[MEZ_DISSOLUTION_STAGES] = {
-    { 1, "board_resolution", "Board Resolution", 7, NULL },
-    { 2, "shareholder_resolution", "Shareholder Resolution", 21, NULL },
-    { 3, "appoint_liquidator", "Appoint Liquidator", 7, NULL },
-    { 4, "notify_creditors", "Notify Creditors", 14, "creditor_notice_period_days" },
-    { 5, "realize_assets", "Realize Assets", 90, NULL },
-    { 6, "settle_liabilities", "Settle Liabilities", 60, NULL },
-    { 7, "final_distribution", "Final Distribution", 14, NULL },
-    { 8, "final_meeting", "Final Meeting", 35, NULL },
-    { 9, "file_final_documents", "File Final Documents", 14, NULL },
-    { 10, "dissolution", "Dissolution", 30, "minimum_liquidation_period_days" },
+    { 1, "board_resolution", "Board Resolution", 7, { { NULL, 0 } } },
+    { 2, "shareholder_resolution", "Shareholder Resolution", 21, { { NULL, 0 } } },
+    { 3, "appoint_liquidator", "Appoint Liquidator", 7, { { NULL, 0 } } },
+    { 4, "notify_creditors", "Notify Creditors", 14, { { "creditor_notice_period_days", 0 }, { NULL, 0 } } },
+    { 5, "realize_assets", "Realize Assets", 90, { { NULL, 0 } } },
+    { 6, "settle_liabilities", "Settle Liabilities", 60, { { NULL, 0 } } },
+    { 7, "final_distribution", "Final Distribution", 14, { { NULL, 0 } } },
+    { 8, "final_meeting", "Final Meeting", 35, { { NULL, 0 } } },
+    { 9, "file_final_documents", "File Final Documents", 14, { { NULL, 0 } } },
+    { 10, "dissolution", "Dissolution", 30, { { "minimum_liquidation_period_days", 1 },
+                                              { "strike_off_notice_period_days", 0 } } },
 };
 
 const mez_dissolution_stage_t *mez_lifecycle_dissolution_stage(int sequence)

@@ -12,13 +12,18 @@
  *        the next begins; completing stage 10 dissolves the entity (DISSOLVING -> DISSOLVED, overall_status
  *        completed). The statutory periods are enforced, not only documented (the reference left them
  *        unenforced): notify_creditors cannot complete before creditor_notice_period_days from the day it began
- *        (the creditors' claims window), and the last stage not before minimum_liquidation_period_days from the
- *        day of initiation (both default 90) — 409 "entity.dissolution_period_running" naming the earliest time
- *        (earliest_completion_at, UTC), its date and the calendar it was counted on (earliest_completion_date,
- *        timezone). A period of days in law is counted in days of the calendar, the day it runs from excluded
- *        (mez_tz_period_end), not in 24-hour steps: on the zone's calendar (ctx->tz); where the store knows
- *        none (mez/mass.h) so that the period has run on every calendar (period_end), which the answer says. final_accounts_deadline_days and
- *        strike_off_notice_period_days are recorded with the request but bind no stage here. */
+ *        (the creditors' claims window); the last stage, the company struck off the register, not before
+ *        minimum_liquidation_period_days from the day of initiation nor before strike_off_notice_period_days from
+ *        the day it began, when the final documents were filed (the registrar's notice: a company wound up
+ *        voluntarily is dissolved "on the expiration of three months from the date of the registration" of the
+ *        liquidator's return; all three default 90, mez/lifecycle.h) — 409 "entity.dissolution_period_running"
+ *        naming the period that runs longest, the earliest time (earliest_completion_at, UTC), its date and the
+ *        calendar it was counted on (earliest_completion_date, timezone). A period of days in law is counted in
+ *        days of the calendar, the day it runs from excluded (mez_tz_period_end), not in 24-hour steps: on the
+ *        zone's calendar (ctx->tz); where the store knows none (mez/mass.h) so that the period has run on every
+ *        calendar (period_end), which the answer says. final_accounts_deadline_days is recorded with the request
+ *        and binds no stage: it is a time allowed after the dissolution, which the contract's status cannot
+ *        carry. */
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/json.h"
@@ -91,14 +96,24 @@ static const char *period_end_date(const mez_mass_call_t *c, apr_time_t end)
                       : mez_tz_date(c->p, NULL, end + apr_time_from_sec(EARTH_LAST_OFFSET));
 }
 
+/* The earliest a dissolution begun now can complete, as the store will count it when asked (period_end: the day
+ * a period runs from not counted; without a calendar, the period run everywhere): the minimum liquidation period
+ * from today, or the creditors' window and then the strike-off notice, which run one after the other (stages 4
+ * and 10) with the stages between them done at once. */
+static apr_time_t earliest_completion(mez_mass_call_t *c, long creditors, long liquidation, long strike_off)
+{
+    apr_time_t by_liquidation = period_end(c, c->ctx->now, liquidation, 1);
+    apr_time_t by_notices = period_end(c, period_end(c, c->ctx->now, creditors, 1), strike_off, 1);
+    return by_liquidation > by_notices ? by_liquidation : by_notices;
+}
+
 /* An estimate of the day a dissolution begun now completes: `typical` days on from today on the zone's calendar
  * (one begun at 21:00 UTC on 30 June in Karachi, 1 July there, counts from 1 July), and never earlier than the
- * minimum period lets the last stage complete, as the store will count it when asked (period_end: today not
- * counted; without a calendar, the period run everywhere). Dates compare as strings. */
-static const char *estimate_date(mez_mass_call_t *c, long typical, long minimum)
+ * periods let the last stage complete (earliest). Dates compare as strings. */
+static const char *estimate_date(mez_mass_call_t *c, long typical, apr_time_t earliest)
 {
     const char *est = mez_date_of_day(c->p, mez_tz_day(c->ctx->tz, c->ctx->now) + typical);
-    const char *floor = period_end_date(c, period_end(c, c->ctx->now, minimum, 1));
+    const char *floor = period_end_date(c, earliest);
     return strcmp(est, floor) >= 0 ? est : floor;
 }
 
@@ -295,8 +310,9 @@ static long period(const saga_t *s, const char *name)
 
 /* 409: the stage's period of days has not run yet. The earliest time is answered as the instant (UTC) and as the
  * date it begins on the calendar counted on, with that calendar's name, in the detail and as members. */
-static mez_status_t period_running(mez_mass_call_t *c, int stage, const mez_dissolution_stage_t *st, int last,
-                                   long days, apr_time_t began, apr_time_t earliest)
+static mez_status_t period_running(mez_mass_call_t *c, int stage, const mez_dissolution_stage_t *st,
+                                   const mez_dissolution_period_t *pd, long days, apr_time_t began,
+                                   apr_time_t earliest)
 {
     const char *at = mez_time_stamp(c->p, earliest), *date = period_end_date(c, earliest);
     /* The day the period ran from, as it was counted: the zone's, or (no calendar) the latest date anywhere. */
@@ -305,7 +321,8 @@ static mez_status_t period_running(mez_mass_call_t *c, int stage, const mez_diss
     mez_mass_refuse(c, 409, "entity.dissolution_period_running", NULL,
                     "stage %d (%s) cannot complete before %s, the start of %s %s %s: %s is %ld day%s from %s, the "
                     "day the %s began, which is not counted", stage, st->id, at, date, c->ctx->tz ? "on" : "at UTC-12,",
-                    calendar(c), st->minimum, days, days == 1 ? "" : "s", from, last ? "dissolution" : "stage");
+                    calendar(c), pd->parameter, days, days == 1 ? "" : "s", from,
+                    pd->from_initiation ? "dissolution" : "stage");
     json_object_set_new(c->resp->body, "earliest_completion_at", json_string(at));
     json_object_set_new(c->resp->body, "earliest_completion_date", json_string(date));
     /* null: no calendar was counted on (a zone whose calendar is UTC says "UTC"). */
@@ -348,7 +365,9 @@ static mez_status_t initiate(mez_mass_call_t *c, const char *entity_id)
     set_progress(c, &s, 0, now);
     for (int i = 1; i <= MEZ_DISSOLUTION_STAGES; i++)
         typical += mez_lifecycle_dissolution_stage(i)->estimated_days;
-    minimum = period(&s, "creditor_notice_period_days");
+    /* The fewest days the periods allow: the minimum liquidation period, or the creditors' window and the
+     * strike-off notice one after the other. */
+    minimum = period(&s, "creditor_notice_period_days") + period(&s, "strike_off_notice_period_days");
     if (period(&s, "minimum_liquidation_period_days") > minimum)
         minimum = period(&s, "minimum_liquidation_period_days");
     if (minimum > typical)
@@ -356,7 +375,10 @@ static mez_status_t initiate(mez_mass_call_t *c, const char *entity_id)
     json_object_set_new(s.doc, "estimated_completion",
                         json_pack("{s:i,s:i,s:s}", "minimum_days", (json_int_t)minimum, "typical_days",
                                   (json_int_t)typical, "estimated_completion_date",
-                                  estimate_date(c, typical, minimum)));
+                                  estimate_date(c, typical,
+                                                earliest_completion(c, period(&s, "creditor_notice_period_days"),
+                                                                    period(&s, "minimum_liquidation_period_days"),
+                                                                    period(&s, "strike_off_notice_period_days")))));
     if ((rv = mez_db_execv(c->p, c->db, NULL,
                            "INSERT INTO mez_mass_entity_dissolution (dissolution_id, entity_id, dissolution_type, "
                            "stage, overall_status, doc, request, initiated_at, stage_started_at, updated_at) "
@@ -418,18 +440,28 @@ static mez_status_t advance(mez_mass_call_t *c, const char *entity_id)
         return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "mass.record_corrupt", NULL,
                            "entity %s is DISSOLVING without a dissolution record", entity_id);
     st = mez_lifecycle_dissolution_stage(s.stage);
-    if (st->minimum) {
-        int last = s.stage == MEZ_DISSOLUTION_STAGES;
-        const char *from = last ? s.initiated_at : s.stage_started_at;
-        long days = period(&s, st->minimum);
-        apr_time_t began, earliest;
-        /* The initiation checked the periods (1 to PERIOD_MAX_DAYS): another value is not this store's writing. */
-        if (days < 1 || days > PERIOD_MAX_DAYS || mez_time_parse_rfc3339(from, &began) != 0)
-            return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "mass.record_corrupt", NULL,
-                               "the stored dissolution of entity %s has no readable start time or period", entity_id);
-        earliest = period_end(c, began, days, 1);
-        if (c->ctx->now < earliest)
-            return period_running(c, s.stage, st, last, days, began, earliest);
+    {
+        /* Of the stage's periods still running, the one that runs longest is the one to name. */
+        const mez_dissolution_period_t *longest = NULL;
+        apr_time_t longest_began = 0, longest_end = 0;
+        long longest_days = 0;
+        for (int k = 0; k < MEZ_DISSOLUTION_STAGE_PERIODS && st->periods[k].parameter; k++) {
+            const mez_dissolution_period_t *pd = &st->periods[k];
+            const char *from = pd->from_initiation ? s.initiated_at : s.stage_started_at;
+            long days = period(&s, pd->parameter);
+            apr_time_t began, earliest;
+            /* The initiation checked the periods (1 to PERIOD_MAX_DAYS): another value is not this store's
+             * writing. */
+            if (days < 1 || days > PERIOD_MAX_DAYS || mez_time_parse_rfc3339(from, &began) != 0)
+                return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "mass.record_corrupt", NULL,
+                                   "the stored dissolution of entity %s has no readable start time or period",
+                                   entity_id);
+            earliest = period_end(c, began, days, 1);
+            if (c->ctx->now < earliest && earliest > longest_end)
+                longest = pd, longest_began = began, longest_end = earliest, longest_days = days;
+        }
+        if (longest)
+            return period_running(c, s.stage, st, longest, longest_days, longest_began, longest_end);
     }
     if (json_array_size(refs)) {
         json_t *cur = json_array_get(json_object_get(s.doc, "stages"), (size_t)s.stage - 1);

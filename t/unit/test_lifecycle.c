@@ -301,8 +301,16 @@ static void test_dissolution_stages(void)
         CU_ASSERT_STRING_EQUAL(st->id, ids[i - 1]);
         CU_ASSERT_EQUAL(st->estimated_days, days[i - 1]);
     }
-    CU_ASSERT_STRING_EQUAL(mez_lifecycle_dissolution_stage(4)->minimum, "creditor_notice_period_days");
-    CU_ASSERT_STRING_EQUAL(mez_lifecycle_dissolution_stage(10)->minimum, "minimum_liquidation_period_days");
+    CU_ASSERT_STRING_EQUAL(mez_lifecycle_dissolution_stage(4)->periods[0].parameter, "creditor_notice_period_days");
+    CU_ASSERT_FALSE(mez_lifecycle_dissolution_stage(4)->periods[0].from_initiation);
+    CU_ASSERT_PTR_NULL(mez_lifecycle_dissolution_stage(4)->periods[1].parameter);
+    CU_ASSERT_STRING_EQUAL(mez_lifecycle_dissolution_stage(10)->periods[0].parameter,
+                           "minimum_liquidation_period_days");
+    CU_ASSERT_TRUE(mez_lifecycle_dissolution_stage(10)->periods[0].from_initiation);
+    CU_ASSERT_STRING_EQUAL(mez_lifecycle_dissolution_stage(10)->periods[1].parameter,
+                           "strike_off_notice_period_days");
+    CU_ASSERT_FALSE(mez_lifecycle_dissolution_stage(10)->periods[1].from_initiation);
+    CU_ASSERT_PTR_NULL(mez_lifecycle_dissolution_stage(5)->periods[0].parameter);
     /* Ten advances from stage 1: nine move within DISSOLVING, the tenth dissolves. */
     while (state == MEZ_ENTITY_DISSOLVING) {
         CU_ASSERT_EQUAL_FATAL(mez_lifecycle_entity_advance(p, state, stage, &to_state, &to_stage, &pb), MEZ_OK);

@@ -275,7 +275,7 @@ static void test_dissolution(void)
                        "\"declared_solvent\":true,\"directors_signing\":[{\"identity_ref\":\"did:example:d1\","
                        "\"signed_at\":\"2026-01-01T00:00:00Z\"}],\"statement_of_assets\":{\"total_assets\":\"500\","
                        "\"total_liabilities\":\"100\",\"currency\":\"PKR\"}},\"parameters\":{"
-                       "\"creditor_notice_period_days\":30}}";
+                       "\"creditor_notice_period_days\":30,\"strike_off_notice_period_days\":30}}";
     long now = T0 + DAY;
     json_t *d, *e, *r;
     int stage;
@@ -318,7 +318,8 @@ static void test_dissolution(void)
     CU_ASSERT_EQUAL(json_array_size(json_object_get(d, "documents_produced")), 1);
     for (stage = 5; stage <= 9; stage++)
         ok_call(db, now, "POST", apr_pstrcat(unit_pool(), base, "/advance", NULL), "{}", 200);
-    /* Stage 10: no sooner than 90 days (the default) from the day of initiation, that day not counted. */
+    /* Stage 10: no sooner than 90 days (the default) from the day of initiation, that day not counted (its 30
+     * days of strike-off notice from 2 February end in March). */
     expect_refusal(db, now, "POST", apr_pstrcat(unit_pool(), base, "/advance", NULL), "{}", 409,
                    "entity.dissolution_period_running", NULL);
     r = expect_refusal(db, T0 + DAY + 91 * DAY + 12 * 3600 - 1, "POST", apr_pstrcat(unit_pool(), base, "/advance",
@@ -415,7 +416,7 @@ static void test_dissolution_periods_on_the_zones_calendar(void)
     const mez_tz_t *pk = NULL;
     mez_problem_t pb = { 0 };
     mez_db_t *db = mass_unit_db();
-    struct { const mez_tz_t *tz; long earliest; const char *name, *date, *from; } zones[3];
+    struct { const mez_tz_t *tz; long earliest, struck_off; const char *name, *date, *from, *stage_from; } zones[3];
 
     CU_ASSERT_EQUAL_FATAL(mez_tz_load(unit_pool(), NULL, "Asia/Karachi", &pk, &pb), MEZ_OK);
     zones[0].tz = pk, zones[0].earliest = karachi, zones[0].name = "Asia/Karachi";
@@ -423,6 +424,10 @@ static void test_dissolution_periods_on_the_zones_calendar(void)
     zones[2].tz = NULL, zones[2].earliest = anywhere, zones[2].name = NULL;
     zones[0].date = zones[1].date = "2026-05-31", zones[2].date = "2026-06-01";
     zones[0].from = zones[1].from = "2026-03-01", zones[2].from = "2026-03-02";
+    zones[0].struck_off = 1788030000L;          /* 2026-08-29T19:00:00Z: 00:00 on 30 August in Karachi */
+    zones[1].struck_off = 1788048000L;          /* 2026-08-30T00:00:00Z */
+    zones[2].struck_off = 1788264000L;          /* 2026-09-01T12:00:00Z: 00:00 on 1 September at UTC-12 */
+    zones[0].stage_from = zones[1].stage_from = "2026-05-31", zones[2].stage_from = "2026-06-02";
     for (int i = 0; i < 3; i++) {
         const mez_tz_t *tz = zones[i].tz;
         const char *id = form(db, apr_psprintf(unit_pool(), "Calendar Wind Up %d Co", i));
@@ -456,10 +461,21 @@ static void test_dissolution_periods_on_the_zones_calendar(void)
                                                                   : "no zone calendar (this store was given none"));
         d = ok_call_tz(db, tz, zones[i].earliest, "POST", adv, "{}", 200);
         CU_ASSERT_STRING_EQUAL(S(d, "current_stage"), "realize_assets");
-        /* The minimum liquidation period ran from the same day: the last stage may complete at the same instant. */
+        /* The minimum liquidation period ran from the same day, but the last stage, begun now that the final
+         * documents are filed, waits for the strike-off notice: 90 days from today (31 May; 2 June at UTC+14
+         * without a calendar), today not counted. */
         for (int stage = 5; stage <= 9; stage++)
             ok_call_tz(db, tz, zones[i].earliest, "POST", adv, "{}", 200);
-        d = ok_call_tz(db, tz, zones[i].earliest, "POST", adv, "{}", 200);
+        r = expect_refusal_tz(db, tz, zones[i].struck_off - 1, "POST", adv, "{}", 409,
+                              "entity.dissolution_period_running", NULL);
+        CU_ASSERT_STRING_EQUAL(S(r, "earliest_completion_at"),
+                               mez_time_stamp(unit_pool(), apr_time_from_sec(zones[i].struck_off)));
+        CU_ASSERT_PTR_NOT_NULL(strstr(S(r, "detail"), apr_psprintf(unit_pool(), "stage 10 (dissolution) cannot "
+                                                                   "complete before")));
+        CU_ASSERT_PTR_NOT_NULL(strstr(S(r, "detail"), apr_psprintf(unit_pool(), "strike_off_notice_period_days is "
+                                                                   "90 days from %s, the day the stage began",
+                                                                   zones[i].stage_from)));
+        d = ok_call_tz(db, tz, zones[i].struck_off, "POST", adv, "{}", 200);
         CU_ASSERT_STRING_EQUAL(S(d, "overall_status"), "completed");
     }
 }

@@ -207,15 +207,25 @@ const char *mez_lifecycle_allowed(apr_pool_t *p, mez_lifecycle_machine_t m, int 
 
 #define MEZ_DISSOLUTION_STAGES 10
 
+/* A statutory period of days a stage cannot end before. */
+typedef struct mez_dissolution_period_t {
+    const char *parameter;   /* the InitiateDissolutionRequest parameter giving its days; NULL ends the list */
+    int from_initiation;     /* counted from the day the dissolution began; 0: from the day the stage began */
+} mez_dissolution_period_t;
+
+#define MEZ_DISSOLUTION_STAGE_PERIODS 2
+
 typedef struct mez_dissolution_stage_t {
     int sequence;            /* 1..10 */
     const char *id;          /* the contract's stage_id: "board_resolution", ... */
     const char *name;        /* "Board Resolution", ... */
     int estimated_days;      /* the usual duration (guidance, not a limit) */
-    const char *minimum;     /* NULL, or the InitiateDissolutionRequest parameter naming the statutory minimum
-                              * period this stage cannot end before: notify_creditors ends no sooner than
-                              * creditor_notice_period_days after it began (the creditors' claims window), the
-                              * final stage no sooner than minimum_liquidation_period_days after initiation. */
+    /* The periods this stage cannot end before: notify_creditors no sooner than creditor_notice_period_days after
+     * it began (the creditors' claims window); the final stage (the company struck off the register) no sooner than
+     * minimum_liquidation_period_days after initiation, nor than strike_off_notice_period_days after it began, when
+     * the final documents were filed (the registrar's notice before the company is dissolved: "on the expiration of
+     * three months from the date of the registration of the return", the contract's default 90 days). */
+    mez_dissolution_period_t periods[MEZ_DISSOLUTION_STAGE_PERIODS];
 } mez_dissolution_stage_t;
 
 /* Stage 1..10, NULL otherwise. */
