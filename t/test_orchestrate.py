@@ -417,6 +417,13 @@ def test_a_backdated_payment_does_not_revive_expired_evidence(pk_zone):
     assert after["mez_evaluation"] == before["mez_evaluation"] + 1
 
 
+def store_today(zone):
+    """Today as the store holding the zone's records dates the founder's acquisition: on the zone's calendar
+    (Karachi's day runs five hours ahead of UTC's), or UTC's behind a remote store that knows none."""
+    _, tzname, _ = dissolution_store(zone)
+    return day_of(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), tzname or "UTC")
+
+
 def test_transfer_needing_board_approval_needs_an_approved_consent(pk_zone, mez_env):
     from test_mass_consent import Party, stamp
     keydir = mez_env.new_dir("orch-consent")
@@ -432,7 +439,7 @@ def test_transfer_needing_board_approval_needs_an_approved_consent(pk_zone, mez_
     transfer = {"entity_id": eid, "share_class_id": cls, "from_holder_id": "founder", "to_holder_id": "buyer",
                 "to_holder_type": "individual", "to_holder_name": "Omar Farooq", "shares": "100",
                 "transfer_price_per_share": "15", "currency": "PKR",
-                "transfer_date": time.strftime("%Y-%m-%d", time.gmtime())}
+                "transfer_date": store_today(pk_zone)}
     tables = ["mez_credential", "mez_mass_share_transfer"]
     # No resolution named: the share register refuses.
     assert_problem(pk_zone.post("/v1/ownership/transfers", json=transfer), 422, "ownership.board_resolution_required",
