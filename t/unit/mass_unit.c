@@ -37,11 +37,29 @@ json_t *mass_unit_call(mez_db_t *db, long now, const char *method, const char *p
     return mass_unit_call_tz(db, NULL, now, method, path, body, key, status);
 }
 
+static json_t *call(mez_db_t *db, const mez_mass_store_ctx_t *ctx, const char *method, const char *path,
+                    const char *body, const char *key, int *status);
+
 json_t *mass_unit_call_tz(mez_db_t *db, const struct mez_tz_t *tz, long now, const char *method, const char *path,
                           const char *body, const char *key, int *status)
 {
-    apr_pool_t *p = unit_pool();
     mez_mass_store_ctx_t ctx = { "test-zone", "PK", apr_time_from_sec(now), NULL, tz, NULL };
+    return call(db, &ctx, method, path, body, key, status);
+}
+
+json_t *mass_unit_call_as(mez_db_t *db, const char *caller_zone, long now, const char *method, const char *path,
+                          const char *body, int *status)
+{
+    mez_mass_store_ctx_t ctx = { "test-zone", "PK", apr_time_from_sec(now), NULL, NULL, NULL };
+    ctx.caller = caller_zone ? apr_pstrcat(unit_pool(), "tok_", caller_zone, NULL) : NULL;
+    ctx.caller_zone_id = caller_zone;
+    return call(db, &ctx, method, path, body, NULL, status);
+}
+
+static json_t *call(mez_db_t *db, const mez_mass_store_ctx_t *ctx, const char *method, const char *path,
+                    const char *body, const char *key, int *status)
+{
+    apr_pool_t *p = unit_pool();
     mez_mass_request_t req = { method, path, NULL, NULL, key };
     mez_mass_response_t resp = { 0 };
     mez_problem_t pb = { 0 };
@@ -57,7 +75,7 @@ json_t *mass_unit_call_tz(mez_db_t *db, const struct mez_tz_t *tz, long now, con
         req.body = doc;
     }
     CU_ASSERT_EQUAL_FATAL(mez_db_begin(p, db, &tx, &pb), MEZ_OK);
-    if (mez_mass_store_handle(p, db, &ctx, &req, &resp, &pb) != MEZ_OK) {
+    if (mez_mass_store_handle(p, db, ctx, &req, &resp, &pb) != MEZ_OK) {
         mez_db_rollback(p, tx);
         *status = pb.status ? pb.status : 500;
         return mez_json_pool_own(p, json_pack("{s:s,s:s}", "code", pb.code ? pb.code : "", "detail",

@@ -17,6 +17,10 @@ json_t *mass_unit_call(mez_db_t *db, long now, const char *method, const char *p
 /* The same on the zone's calendar tz (mez/tz.h; NULL: UTC, as mass_unit_call). */
 json_t *mass_unit_call_tz(mez_db_t *db, const struct mez_tz_t *tz, long now, const char *method, const char *path,
                           const char *body, const char *key, int *status);
+/* The same as a caller acting for one zone of a store several zones share (ctx->caller_zone_id, a token made with
+ * `mez token create --mass-zone caller_zone`); caller_zone NULL: a caller of the whole store. */
+json_t *mass_unit_call_as(mez_db_t *db, const char *caller_zone, long now, const char *method, const char *path,
+                          const char *body, int *status);
 /* COUNT(*) of a table, or of any query's first column when sql starts with SELECT. */
 long mass_unit_count(mez_db_t *db, const char *table_or_sql);
 /* The string member name of o, "" when absent. */

@@ -653,6 +653,88 @@ static const char *aggregate_refused(mez_db_t *db, const char *entity, const cha
 #define TAX_AGG(paid) ",\"metadata\":{\"tax_aggregate\":{\"aggregate\":\"services_paid_to_payee\",\"tax_year\":" \
     "\"2026\",\"paid_before\":\"" paid "\"}}"
 
+/* One zone's call (a caller acting for zone, a token made with --mass-zone), answered with its status. */
+static json_t *as_zone(mez_db_t *db, const char *zone, const char *method, const char *path, const char *body,
+                       int expect)
+{
+    int st = 0;
+    json_t *r = mass_unit_call_as(db, zone, T0, method, path, body, &st);
+    CU_ASSERT_EQUAL(st, expect);
+    if (st != expect)
+        fprintf(stderr, "\n%s %s as %s: %d %s\n", method, path, zone ? zone : "the store", st,
+                mass_unit_str(r, "detail"));
+    return r;
+}
+
+/* A store several zones share: what one zone's caller makes is stamped with its zone, and another zone's caller
+ * finds none of it (the same 404 or "unknown" refusal as for an id that does not exist), not even what the first
+ * has paid a payee under s. 153's aggregate; the store's own callers see every record. */
+static void test_a_zone_reaches_its_own_records_only(void)
+{
+    mez_db_t *db = mass_unit_db();
+    const char *gw = "pk-gwadar", *other = "pk-other", *ids[2], *acc[2], *pid, *agg;
+    const char *ntn_body = ",\"currency\":\"PKR\",\"ntn\":{\"ntn_number\":\"1234567\",\"ntn_type\":\"company\"}}";
+    long payments, totals;
+    json_t *r;
+
+    for (int i = 0; i < 2; i++) {
+        r = as_zone(db, gw, "POST", "/v1/entities",
+                    apr_psprintf(unit_pool(), "{\"entity_type\":\"llc\",\"legal_name\":\"Gwadar Party %d\","
+                                 "\"directors\":[{\"name\":\"Jane Director\",\"role\":\"director\"}]}", i), 201);
+        ids[i] = apr_pstrdup(unit_pool(), mass_unit_str(r, "entity_id"));
+        CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "jurisdiction_id"), gw);
+        as_zone(db, gw, "PUT", apr_pstrcat(unit_pool(), "/v1/entities/", ids[i], "/status", NULL),
+                "{\"target_status\":\"ACTIVE\"}", 200);
+        r = as_zone(db, gw, "POST", "/v1/fiscal/accounts",
+                    apr_pstrcat(unit_pool(), "{\"entity_id\":\"", ids[i], "\",\"account_type\":\"operating\"",
+                                ntn_body, NULL), 201);
+        acc[i] = apr_pstrdup(unit_pool(), mass_unit_str(r, "account_id"));
+    }
+    as_zone(db, gw, "POST", apr_pstrcat(unit_pool(), "/v1/fiscal/accounts/", acc[0], "/deposits", NULL),
+            "{\"amount\":\"100000\",\"currency\":\"PKR\",\"reference\":\"capital\"}", 201);
+    r = as_zone(db, gw, "POST", "/v1/fiscal/payments", pay_body(acc[0], acc[1], "20000", TAX_AGG("0")), 201);
+    pid = apr_pstrdup(unit_pool(), mass_unit_str(r, "payment_id"));
+    CU_ASSERT_EQUAL(mass_unit_count(db, apr_pstrcat(unit_pool(), "SELECT COUNT(*) FROM mez_mass_payment WHERE "
+                                                   "zone_id = 'pk-gwadar' AND payment_id = '", pid, "'", NULL)), 1);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "SELECT COUNT(*) FROM mez_mass_entity WHERE zone_id = 'pk-gwadar'"), 2);
+    agg = apr_psprintf(unit_pool(), "/v1/fiscal/%s/payment-aggregate?payee=entity:%s&aggregate=services_paid_to_payee"
+                       "&tax_year=2026&currency=PKR", ids[0], ids[1]);
+    r = as_zone(db, gw, "GET", agg, NULL, 200);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "gross_amount"), "20000.00");
+
+    /* Another zone: every one of them is unknown, and what it tries changes nothing. */
+    payments = mass_unit_count(db, "mez_mass_payment");
+    totals = mass_unit_count(db, "SELECT COALESCE(SUM(gross_amount), 0) FROM mez_mass_payment_totals");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(as_zone(db, other, "GET", apr_pstrcat(unit_pool(), "/v1/entities/", ids[0],
+                                                                              NULL), NULL, 404), "code"),
+                           "mass.not_found");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(as_zone(db, other, "GET", agg, NULL, 404), "code"), "mass.not_found");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(as_zone(db, other, "GET", apr_pstrcat(unit_pool(), "/v1/fiscal/payments/",
+                                                                              pid, NULL), NULL, 404), "code"),
+                           "mass.not_found");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(as_zone(db, other, "GET", apr_pstrcat(unit_pool(), "/v1/fiscal/accounts/",
+                                                                              acc[0], NULL), NULL, 404), "code"),
+                           "mass.not_found");
+    r = as_zone(db, other, "POST", "/v1/fiscal/payments", pay_body(acc[0], acc[1], "20000", TAX_AGG("20000")), 422);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "fiscal.account_unknown");
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "pointer"), "/source_account_id");
+    r = as_zone(db, other, "POST", apr_pstrcat(unit_pool(), "/v1/fiscal/payments/", pid, "/return", NULL),
+                "{\"reason\":\"not ours\"}", 404);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "mass.not_found");
+    r = as_zone(db, other, "POST", "/v1/entities",
+                "{\"entity_type\":\"llc\",\"legal_name\":\"Elsewhere Co\",\"jurisdiction_id\":\"pk-gwadar\","
+                "\"directors\":[{\"name\":\"Jane Director\",\"role\":\"director\"}]}", 422);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "code"), "entity.foreign_jurisdiction");
+    CU_ASSERT_EQUAL(mass_unit_count(db, "mez_mass_payment"), payments);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "SELECT COALESCE(SUM(gross_amount), 0) FROM mez_mass_payment_totals"), totals);
+    CU_ASSERT_EQUAL(mass_unit_count(db, "SELECT COUNT(*) FROM mez_mass_entity WHERE legal_name = 'Elsewhere Co'"), 0);
+
+    /* The store's own caller sees all of it. */
+    r = as_zone(db, NULL, "GET", agg, NULL, 200);
+    CU_ASSERT_STRING_EQUAL(mass_unit_str(r, "gross_amount"), "20000.00");
+    as_zone(db, NULL, "GET", apr_pstrcat(unit_pool(), "/v1/fiscal/payments/", pid, NULL), NULL, 200);
+}
+
 /* A withholding threshold on the aggregate paid to the payee in the tax year (s. 153(1)(b)): the store records what
  * each payment adds to, adds up a payer's payments to one payee under one aggregate in one tax year that have not
  * failed, and refuses a payment judged on a figure that is no longer what it holds. */
@@ -845,6 +927,7 @@ void unit_register_mass_fiscal(void)
     CU_add_test(s, "tax events' from_date and to_date are the zone's days", test_tax_event_dates_are_the_zones);
     CU_add_test(s, "payments add up per payer, payee, aggregate and tax year", test_payment_aggregates);
     CU_add_test(s, "payees told apart across payments", test_payee_ref);
+    CU_add_test(s, "a zone of a shared store reaches its own records only", test_a_zone_reaches_its_own_records_only);
     CU_add_test(s, "invariant check catches corruption", test_invariant_check_catches_corruption);
     CU_add_test(s, "invariant check names an unbalanced transaction",
                 test_invariant_check_names_an_unbalanced_transaction);
