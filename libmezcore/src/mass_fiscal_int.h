@@ -127,21 +127,19 @@ typedef struct mez_fiscal_tax_aggregate_t {
 int mez_fiscal_get_tax_aggregate(mez_mass_call_t *c, const json_t *meta, int exponent,
                                  mez_fiscal_tax_aggregate_t *ta);
 /* Locks the payer's entity row for the rest of the transaction (PostgreSQL; SQLite's write lock is held already),
- * before what it has paid is read; *found 0 when the store has no such entity. */
+ * before what it has paid is read or changed (a payment, a return: each takes it first); *found 0 when the store
+ * has no such entity. */
 mez_status_t mez_fiscal_aggregate_lock(mez_mass_call_t *c, const char *entity_id, int *found);
 /* The gross (minor units) and count of payer's payments to payee under aggregate in tax_year in currency that have
  * not failed, but except_payment (NULL: none). */
 mez_status_t mez_fiscal_aggregate_sum(mez_mass_call_t *c, const char *payer, const char *payee,
                                       const char *aggregate, const char *tax_year, const char *currency,
                                       const char *except_payment, int64_t *gross, int64_t *count);
-/* Before a payment is added to the total: whether ta->paid_before is what the store holds; *ok 0 after refusing,
- * 409 fiscal.aggregate_changed. */
+/* After payment_id is written (and added to the total): whether ta->paid_before is what the store holds besides
+ * it; *ok 0 after refusing, 409 fiscal.aggregate_changed. */
 mez_status_t mez_fiscal_aggregate_check(mez_mass_call_t *c, const mez_fiscal_tax_aggregate_t *ta, const char *payer,
-                                        const char *payee, const char *currency, int exponent, int *ok);
-/* Adds a payment of gross (minor units) to the pair's running total (sign > 0: it is recorded) or takes it away
- * (sign < 0: it is returned); 500 fiscal.invariant_violated when the total to take it from does not hold it. */
-mez_status_t mez_fiscal_aggregate_add(mez_mass_call_t *c, const char *payer, const char *payee, const char *aggregate,
-                                      const char *tax_year, const char *currency, int64_t gross, int sign);
+                                        const char *payee, const char *currency, int exponent,
+                                        const char *payment_id, int *ok);
 /* GET /v1/fiscal/{entity_id}/payment-aggregate. */
 mez_status_t mez_fiscal_payment_aggregate(mez_mass_call_t *c, const char *entity_id);
 

@@ -442,12 +442,12 @@ mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c)
         return mez_mass_answer(c, 201, mez_mass_doc_parse(c, col[1]));
     }
     /* Checked once the row is in (a repeat of this request under its idempotency_key was answered above with the
-     * first payment, which the figures already include): the total without this payment is what the zone judged
-     * it on, or it is refused and rolled back. It is added to the total after the posting (lock order). */
+     * first payment, which the figures already include): the total besides this payment (the row's trigger added
+     * it, migration 0026) is what the zone judged it on, or it is refused and rolled back. */
     if (ta.aggregate) {
         int same = 0;
-        if ((rv = mez_fiscal_aggregate_check(c, &ta, src.entity_id, payee_ref, currency, exponent, &same))
-            != MEZ_OK || !same) {
+        if ((rv = mez_fiscal_aggregate_check(c, &ta, src.entity_id, payee_ref, currency, exponent, payment_id,
+                                             &same)) != MEZ_OK || !same) {
             json_decref(doc);
             return rv;
         }
@@ -470,9 +470,7 @@ mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c)
                                    : "/metadata/withholding/account_id";
         return mez_fiscal_refuse_line(c, credit_id, lines[failed].amount, credit_ptr);
     }
-    if ((w.account_id && (rv = record_tax_event(c, &src, &w, payment_id, tax_event_id, currency, exponent)) != MEZ_OK)
-        || (ta.aggregate && (rv = mez_fiscal_aggregate_add(c, src.entity_id, payee_ref, ta.aggregate, ta.tax_year,
-                                                           currency, gross, 1)) != MEZ_OK)) {
+    if (w.account_id && (rv = record_tax_event(c, &src, &w, payment_id, tax_event_id, currency, exponent)) != MEZ_OK) {
         json_decref(doc);
         return rv;
     }

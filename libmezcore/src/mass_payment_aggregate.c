@@ -8,10 +8,10 @@
  * the payee (mez_mass_payee_ref) in the payment's own columns (migration 0024).
  *
  * What has been paid is a running total (mez_mass_payment_totals, migration 0026), one row per payer, payee,
- * aggregate, tax year and currency: a payment adds its gross to it in the transaction that records it and a return
- * takes it away in its own, so reading it is one row however many payments the pair has made (adding the payments
- * up each time made every payment of a busy pair slower than the last). Both change the row after their ledger
- * posting, which locks the accounts, so the two take their locks in the same order.
+ * aggregate, tax year and currency, which the database keeps (triggers on mez_mass_payment: a payment's row added,
+ * its status become 'failed'), so reading it is one row however many payments the pair has made (adding the
+ * payments up each time made every payment of a busy pair slower than the last), and it is right whichever build
+ * of the store wrote the payment.
  *
  * GET /v1/fiscal/{entity_id}/payment-aggregate?payee=&aggregate=&tax_year=&currency=[&except_key=] (a store
  * extension: the Mass contract has no such read) -> 200 {entity_id, payee, aggregate, tax_year, currency,
@@ -27,7 +27,8 @@
  * paid_before, the figure the zone judged it on, is still what the store holds: with the zone's own store the read
  * and the payment are one transaction, so a second payment waits for the first and is judged with it; with a remote
  * store they are two requests, and a payment recorded in between makes the second 409 fiscal.aggregate_changed,
- * with nothing written, for the zone to judge it again. */
+ * with nothing written, for the zone to judge it again. A return locks the entity row first too
+ * (mass_payment_outcome.c), so a payment and a return of one payer queue rather than deadlock over the total. */
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/bank_ids.h"
@@ -106,35 +107,6 @@ mez_status_t mez_fiscal_aggregate_sum(mez_mass_call_t *c, const char *payer, con
     return rv;
 }
 
-mez_status_t mez_fiscal_aggregate_add(mez_mass_call_t *c, const char *payer, const char *payee, const char *aggregate,
-                                      const char *tax_year, const char *currency, int64_t gross, int sign)
-{
-    const char *amount = apr_psprintf(c->p, "%" APR_INT64_T_FMT, gross);
-    int n = 0;
-    mez_status_t rv;
-    if (sign > 0)
-        rv = mez_db_execv(c->p, c->db, &n,
-                          "INSERT INTO mez_mass_payment_totals (payer_entity_id, payee_ref, tax_aggregate, tax_year, "
-                          "currency, gross_amount, payment_count) VALUES (%s, %s, %s, %s, %s, %s, 1) "
-                          "ON CONFLICT (payer_entity_id, payee_ref, tax_aggregate, tax_year, currency) DO UPDATE SET "
-                          "gross_amount = mez_mass_payment_totals.gross_amount + excluded.gross_amount, "
-                          "payment_count = mez_mass_payment_totals.payment_count + 1",
-                          c->pb, payer, payee, aggregate, tax_year, currency, amount, NULL);
-    else
-        rv = mez_db_execv(c->p, c->db, &n,
-                          "UPDATE mez_mass_payment_totals SET gross_amount = gross_amount - %s, "
-                          "payment_count = payment_count - 1 WHERE payer_entity_id = %s AND payee_ref = %s "
-                          "AND tax_aggregate = %s AND tax_year = %s AND currency = %s AND gross_amount >= %s "
-                          "AND payment_count >= 1",
-                          c->pb, amount, payer, payee, aggregate, tax_year, currency, amount, NULL);
-    if (rv == MEZ_OK && n != 1)
-        return mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "fiscal.invariant_violated", NULL,
-                           "the total paid by %s to %s under %s in tax year %s (%s) does not hold the payment of "
-                           "%s being %s", payer, payee, aggregate, tax_year, currency, amount,
-                           sign > 0 ? "recorded" : "returned");
-    return rv;
-}
-
 int mez_fiscal_get_tax_aggregate(mez_mass_call_t *c, const json_t *meta, int exponent, mez_fiscal_tax_aggregate_t *ta)
 {
     static const char *const allowed[] = { "aggregate", "tax_year", "paid_before", NULL };
@@ -172,12 +144,13 @@ int mez_fiscal_get_tax_aggregate(mez_mass_call_t *c, const json_t *meta, int exp
 }
 
 mez_status_t mez_fiscal_aggregate_check(mez_mass_call_t *c, const mez_fiscal_tax_aggregate_t *ta, const char *payer,
-                                        const char *payee, const char *currency, int exponent, int *ok)
+                                        const char *payee, const char *currency, int exponent,
+                                        const char *payment_id, int *ok)
 {
     int64_t gross = 0, count = 0;
     mez_status_t rv;
     *ok = 0;
-    if ((rv = mez_fiscal_aggregate_sum(c, payer, payee, ta->aggregate, ta->tax_year, currency, NULL, &gross,
+    if ((rv = mez_fiscal_aggregate_sum(c, payer, payee, ta->aggregate, ta->tax_year, currency, payment_id, &gross,
                                        &count)) != MEZ_OK)
         return rv;
     if (gross == ta->paid_before) {

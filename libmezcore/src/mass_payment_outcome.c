@@ -304,6 +304,16 @@ mez_status_t mez_fiscal_payment_return(mez_mass_call_t *c, const char *payment_i
         return MEZ_OK;
     if ((rv = lock_payment(c, payment_id, &pr, &found)) != MEZ_OK || !found || !still_processing(c, &pr, "returned"))
         return rv;
+    /* The return takes the payment out of what its payer has paid the payee (the total's trigger, when the status
+     * becomes 'failed' below). A payment of the same payer locks the payer's entity row, then its accounts, then
+     * (its own row's trigger) the total; the return locks the entity row too, first, so that the two queue whole
+     * rather than each hold what the other waits for (a return holding the payer's outbound or second account and
+     * waiting on the total a payment holds: deadlocked, one refused). */
+    if (pr.aggregate && pr.payer) {
+        int held = 0;
+        if ((rv = mez_fiscal_aggregate_lock(c, pr.payer, &held)) != MEZ_OK)
+            return rv;
+    }
     if ((rv = payment_lines(c, &pr, &paid, &npaid)) != MEZ_OK)
         return rv;
     /* The exact negation of what the payment moved: the payer +gross, sys_outbound -net, withholding -tax. */
@@ -351,12 +361,7 @@ mez_status_t mez_fiscal_payment_return(mez_mass_call_t *c, const char *payment_i
                             : mez_problem(c->pb, c->p, MEZ_EINTERNAL, 500, "fiscal.invariant_violated", NULL,
                                           "payment %s changed while this transaction held it", payment_id);
     }
-    /* A payment that never reached the payee was not paid to it: out of what the payer has paid it. */
-    if (pr.aggregate && pr.payer && pr.payee && pr.tax_year
-        && (rv = mez_fiscal_aggregate_add(c, pr.payer, pr.payee, pr.aggregate, pr.tax_year, pr.currency, pr.gross,
-                                          -1)) != MEZ_OK) {
-        json_decref(doc);
-        return rv;
-    }
+    /* A payment that never reached the payee was not paid to it: its status become 'failed' took it out of what
+     * the payer has paid the payee (the total's trigger, migration 0026). */
     return mez_mass_answer(c, 200, doc);
 }

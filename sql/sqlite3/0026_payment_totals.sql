@@ -1,14 +1,19 @@
 -- 0026_payment_totals.sql (sqlite3): what a payer has paid a payee under a withholding aggregate in a tax year, kept
 -- as a running total (mass_payment_aggregate.c) instead of added up from the payments each time. 0024 added the
 -- payments up on every read: one more row to read for every earlier payment of the pair, so a payer paying one
--- supplier many times a year made each payment slower than the last (the zone API bench: payments fell from ~0.09
--- to ~0.03 of the bare handler's rate as the pair's history grew).
--- A payment naming an aggregate adds its gross and one to its row in the transaction that records it (the payer's
--- entity row is locked first, which orders two payments of one payer); a return (the payment's status becoming
--- 'failed') takes them away again in its own. Rows are per currency because amounts in two currencies do not add.
+-- supplier many times a year made each payment slower than the last.
+-- The database keeps the total, by triggers on mez_mass_payment: a payment naming an aggregate adds its gross and
+-- one to its row when it is recorded, and takes them away when its status becomes 'failed' (returned: it never
+-- reached the payee). Triggers rather than the store's C code, so that the total is right whichever build writes:
+-- between `mez db migrate` and the reload that brings the new module, the old one still records and returns
+-- payments, and would otherwise leave the total short (under-withholding) or a later return unable to take its
+-- payment away. Rows are per currency because amounts in two currencies do not add.
 -- The rows start as the sum of what 0024's columns already hold (payments before 0024 name no aggregate and stay
 -- in none). 0024's index served only the old sum and is dropped: one index fewer to write on every payment.
--- Statements end with ';' at the end of a line (mez db migrate splits on that); the same schema on both drivers.
+-- Statements end with ';' at the end of a line (mez db migrate splits on that): inside a trigger's body the
+-- statements are separated by a ';' at the start of a line.
+-- The migration's transaction holds SQLite's one write lock: no payment is recorded between the sum and the
+-- triggers.
 CREATE TABLE mez_mass_payment_totals (
     payer_entity_id TEXT NOT NULL,
     payee_ref       TEXT NOT NULL,
@@ -27,3 +32,24 @@ INSERT INTO mez_mass_payment_totals (payer_entity_id, payee_ref, tax_aggregate, 
       AND tax_year IS NOT NULL AND status <> 'failed'
     GROUP BY payer_entity_id, payee_ref, tax_aggregate, tax_year, currency;
 DROP INDEX mez_mass_payment_aggregate;
+CREATE TRIGGER mez_mass_payment_totals_paid AFTER INSERT ON mez_mass_payment
+    WHEN NEW.tax_aggregate IS NOT NULL AND NEW.payer_entity_id IS NOT NULL AND NEW.payee_ref IS NOT NULL
+         AND NEW.tax_year IS NOT NULL AND NEW.status <> 'failed'
+BEGIN
+    INSERT OR IGNORE INTO mez_mass_payment_totals (payer_entity_id, payee_ref, tax_aggregate, tax_year, currency,
+                                                   gross_amount, payment_count)
+        VALUES (NEW.payer_entity_id, NEW.payee_ref, NEW.tax_aggregate, NEW.tax_year, NEW.currency, 0, 0)
+    ; UPDATE mez_mass_payment_totals SET gross_amount = gross_amount + NEW.gross_amount,
+                                         payment_count = payment_count + 1
+        WHERE payer_entity_id = NEW.payer_entity_id AND payee_ref = NEW.payee_ref
+          AND tax_aggregate = NEW.tax_aggregate AND tax_year = NEW.tax_year AND currency = NEW.currency
+    ; END;
+CREATE TRIGGER mez_mass_payment_totals_returned AFTER UPDATE OF status ON mez_mass_payment
+    WHEN OLD.status <> 'failed' AND NEW.status = 'failed' AND OLD.tax_aggregate IS NOT NULL
+         AND OLD.payer_entity_id IS NOT NULL AND OLD.payee_ref IS NOT NULL AND OLD.tax_year IS NOT NULL
+BEGIN
+    UPDATE mez_mass_payment_totals SET gross_amount = gross_amount - OLD.gross_amount,
+                                       payment_count = payment_count - 1
+        WHERE payer_entity_id = OLD.payer_entity_id AND payee_ref = OLD.payee_ref
+          AND tax_aggregate = OLD.tax_aggregate AND tax_year = OLD.tax_year AND currency = OLD.currency
+    ; END;
