@@ -190,12 +190,14 @@ static authz_status role_check(request_rec *r, const char *require_args, const v
 
 static const authz_provider role_provider = { role_check, role_parse };
 
-/* The entity a path names: the segment after /v1/entities/ or /v1/ownership/ when it is an entity id. Other
+/* The entity a path names: the segment after /v1/entities/, /v1/ownership/ or /v1/fiscal/ (an entity's tax events,
+ * what it has paid a payee) when it is an entity id, so that an entity token asking for another entity's is refused
+ * before anything is read (after the read, an unknown id would answer 404 where a known one answered 403). Other
  * routes name their entity in the body (a payment's source account) or in the record (a licence): the zone API
  * checks those itself against the same token scope (mod_mez_orchestrate.c, orchestrate.c). */
 static const char *path_entity(request_rec *r)
 {
-    static const char *const prefixes[] = { "/v1/entities/", "/v1/ownership/", NULL };
+    static const char *const prefixes[] = { "/v1/entities/", "/v1/ownership/", "/v1/fiscal/", NULL };
     for (const char *const *p = prefixes; *p; p++) {
         size_t n = strlen(*p);
         if (!strncmp(r->uri, *p, n) && !strncmp(r->uri + n, "ent_", 4)) {

@@ -190,10 +190,15 @@ mez_status_t mez_corridor_call_peer(request_rec *r, const mez_srv_conf_t *sc, co
      * an answer holding one is no answer, whatever its status. */
     if (ans->body) {
         const char *at = mez_json_find_nul(r->pool, ans->body, "");
-        if (at)
+        if (at) {
+            int status = ans->status;
+            /* Nothing of it for the caller to act on: not a refusal (mez_peer_said_no), not a problem to record. */
+            ans->body = NULL;
+            ans->status = 0;
             return mez_problem(pb, r->pool, MEZ_EIO, 502, "corridor.peer_invalid_answer", NULL,
                                "peer %s answered %s %s with HTTP %d, but a string at '%s' of its answer holds a NUL "
-                               "(\\u0000)", peer->zone_id, method, path, ans->status, at);
+                               "(\\u0000)", peer->zone_id, method, path, status, at);
+        }
     }
     if (ans->status >= 200 && ans->status < 300 && json_is_object(ans->body))
         return MEZ_OK;

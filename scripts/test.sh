@@ -135,6 +135,9 @@ if [ "$build_ok" = 1 ]; then
     # tests): a test spends most of its time waiting for httpd, PostgreSQL or a child process, so one more process
     # than cores keeps the machine busy. Each process has its own temporary tree, PostgreSQL and ports (t/conftest.py).
     test_jobs=${MEZ_TEST_JOBS:-$((jobs + 1))}
+    case $test_jobs in
+        ''|*[!0-9]*) echo "MEZ_TEST_JOBS must be a number of processes, not '$test_jobs'" >&2; exit 2 ;;
+    esac
     parallel=()
     if [ "$test_jobs" -gt 1 ] && /usr/bin/python3 -c 'import xdist' 2>/dev/null; then
         parallel=(-n "$test_jobs" --dist loadfile)

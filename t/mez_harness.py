@@ -49,12 +49,45 @@ def is_root():
 _PORTS_GIVEN = set()
 
 
+# Under pytest-xdist (scripts/test.sh) each worker process hands out ports from a range of its own, below the
+# kernel's ephemeral ports (32768 and up on Linux, where its client connections' ports come from): a port one
+# worker gave a server it is about to start, or gave as one where nothing listens (a peer that is down), is never
+# bound by another worker's server meanwhile. Without xdist, the kernel's choice (port 0) as before.
+_PORT_FLOOR, _PORT_CEILING = 10000, 32000
+
+
+def _worker_ports():
+    """range of this xdist worker's ports, or None outside xdist."""
+    worker, count = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
+    if not (worker.startswith("gw") and worker[2:].isdigit() and count.isdigit() and int(count) > 0):
+        return None
+    size = (_PORT_CEILING - _PORT_FLOOR) // int(count)
+    low = _PORT_FLOOR + size * (int(worker[2:]) % int(count))
+    return range(low, low + size)
+
+
 def free_port():
     """A loopback port nobody listens on right now, and one this process has not handed out before (a small race
     with whoever else binds next remains; callers retry). Once its probing socket is closed the kernel may offer a
     port again, so two servers created before either starts could be given the same one: the second then fails to
     bind, and a probe of its /healthz is answered by the first, so that every request meant for it reaches the
     other server (seen as a zone answering with another's database, a relay that carried nothing)."""
+    ports = _worker_ports()
+    if ports is not None:
+        for port in ports:
+            if port in _PORTS_GIVEN:
+                continue
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue        # someone outside the test run holds it
+            finally:
+                s.close()
+            _PORTS_GIVEN.add(port)
+            return port
+        raise HarnessError("every port of this test process's range %d-%d has been handed out"
+                           % (ports.start, ports.stop - 1))
     held = []
     try:
         for _ in range(100):

@@ -180,6 +180,20 @@ def test_entity_token_cannot_reach_another_entity_through_the_body(world):
     assert_problem(r, 403, "auth.not_entity_owner")
 
 
+def test_an_entity_token_learns_nothing_of_another_entity_s_fiscal_reads(world):
+    """/v1/fiscal/{entity_id}/tax-events and /payment-aggregate name the entity in the path: an entity token asking
+    for another's is refused before anything is read, so an id that does not exist is refused as one that does
+    (after the read, the one was 404 and the other 403: whether an entity exists, told to any entity)."""
+    zone = world["zone"]
+    query = "?payee=entity:%s&aggregate=services_paid_to_payee&tax_year=2026&currency=PKR" % world["own"]
+    for route in ("/v1/fiscal/%s/tax-events", "/v1/fiscal/%s/payment-aggregate" + query):
+        known, unknown = (assert_problem(zone.get(route % entity, headers=bearer(world, "entity_other")), 403)
+                          for entity in (world["own"], "ent_" + "0" * 64))
+        assert known["code"] == unknown["code"] and known["detail"] == unknown["detail"], (known, unknown)
+    assert zone.get("/v1/fiscal/%s/payment-aggregate%s" % (world["own"], query),
+                    headers=bearer(world, "entity_own")).status_code == 200
+
+
 def test_entity_has_its_own_tax_report_generated_only(world):
     """POST /v1/fiscal/reporting/generate takes the entity from the body: an entity token has its own entity's
     report generated, another's is refused (403 at /entity_id) before anything is read or recorded; a regulator

@@ -256,13 +256,13 @@ def test_huge_verification_method_and_proof_value(zone):
     t0 = time.monotonic()
     body = assert_problem(verify(zone, vc), 422, "vc.key.unresolvable",
                           pointer="/verifiableCredential/proof/verificationMethod")
-    assert time.monotonic() - t0 < 2, "took %.1f s" % (time.monotonic() - t0)
+    assert time.monotonic() - t0 < 3, "took %.1f s" % (time.monotonic() - t0)
     assert len(body["detail"]) < 1000, len(body["detail"])
     vc = issued(zone)
     vc["proof"]["proofValue"] = "z" + "2" * 160000
     t0 = time.monotonic()
     assert_problem(verify(zone, vc), 422, "vc.proof.invalid_proof_value", pointer="/verifiableCredential/proof/proofValue")
-    assert time.monotonic() - t0 < 2
+    assert time.monotonic() - t0 < 3
 
 
 def test_credentials_recorded_before_schema_19_keep_their_rules(make_zone, driver, mez_env, workdir):

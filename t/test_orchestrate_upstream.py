@@ -365,8 +365,9 @@ def test_a_resumed_attempt_that_fails_never_forgets_the_intent(zones):
 def test_a_slow_approval_does_not_hold_the_zone_write_lock(zones):
     """A formation's approval (a second Mass write, PUT .../status) is made before A's completion transaction
     begins: while B takes 2.5 s to answer it, another write of A (a credential issued from A's own store) is done
-    at once. Before, the approval was made inside the transaction (BEGIN IMMEDIATE on SQLite): every other write
-    of the zone waited for it, up to three MezMassTimeouts."""
+    at once (within 2 s: room for a machine busy with other tests, short of the 2.5 s the wait would take). Before,
+    the approval was made inside the transaction (BEGIN IMMEDIATE on SQLite): every other write of the zone waited
+    for it, up to three MezMassTimeouts."""
     a, b, proxy = zones
     proxy.rule("PUT", "/status", MassProxy.delay(2.5))
     first = {}
@@ -385,6 +386,6 @@ def test_a_slow_approval_does_not_hold_the_zone_write_lock(zones):
     took = time.monotonic() - started
     th.join()
     assert r.status_code == 201, r.text
-    assert took < 1.5, "the other write waited %.2f s for the approval" % took
+    assert took < 2.0, "the other write waited %.2f s for the approval" % took
     assert first["answer"].status_code == 201, first["answer"].text
     assert first["answer"].json()["resource"]["status"] == "ACTIVE"
