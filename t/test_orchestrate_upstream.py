@@ -323,6 +323,16 @@ def test_a_refused_connection_or_a_4xx_refusal_frees_the_key(zones):
     assert_problem(post(a, "/v1/entities", formation(name), key), 422, "entity.invalid_name")
     assert not intent(a, key) and state(a, b) == before
     assert post(a, "/v1/entities", formation(name + " Corrected"), key).status_code == 201
+    # A refusal whose problem document holds a NUL is a refusal still (its document not passed on).
+    key, name = str(uuid.uuid4()), "Refused With A Nul %s Ltd" % uuid.uuid4().hex[:8]
+    before = state(a, b)
+    proxy.rule("POST", "/v1/entities", MassProxy.answer(409, {"type": "about:blank", "title": "Conflict",
+                                                                "status": 409, "code": "entity.name_taken",
+                                                                "detail": "taken\u0000by someone"}))
+    p = assert_problem(post(a, "/v1/entities", formation(name), key), 409, "mass.refused")
+    assert "holds a NUL" in p["detail"] and "'/detail'" in p["detail"], p
+    assert not intent(a, key) and state(a, b) == before
+    assert post(a, "/v1/entities", formation(name + " Corrected"), key).status_code == 201
 
 
 def test_an_idempotency_refusal_of_mass_keeps_the_intent(zones):

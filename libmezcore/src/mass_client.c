@@ -202,7 +202,15 @@ static mez_status_t remote_call(apr_pool_t *p, mez_mass_primitive_t prim, const 
         return upstream_error(p, pb, name, req->method, url, "", status, upstream_summary(p, rbody, rlen));
     if (status < 200 || (status >= 300 && status < 400))
         return upstream_error(p, pb, name, req->method, url, ", which is not an answer to pass on", status, "");
-    if (!(doc = answer_json(p, status, rbody, rlen, &nul_at)))
+    /* A refusal (4xx) whose problem document holds a NUL is still a refusal: the write was not made, and the
+     * caller may free its key for a corrected request. Its document is not passed on, only that it was refused. */
+    if (!(doc = answer_json(p, status, rbody, rlen, &nul_at)) && nul_at && status >= 400)
+        doc = json_pack("{s:s,s:s,s:i,s:s,s:s}", "type", "urn:mez:problem:mass.refused", "title", "Mass refused the "
+                        "request", "status", status, "code", "mass.refused", "detail",
+                        apr_psprintf(p, "Mass %s refused %s %s with HTTP %d, in a problem document whose string at "
+                                     "'%s' holds a NUL (\\u0000), not passed on", name, req->method, url, status,
+                                     nul_at));
+    if (!doc)
         return upstream_error(p, pb, name, req->method, url,
                               nul_at ? apr_psprintf(p, ", but a string at '%s' of its answer holds a NUL (\\u0000)",
                                                     nul_at)
