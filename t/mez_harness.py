@@ -59,10 +59,13 @@ _PORT_FLOOR, _PORT_CEILING = 10000, 32000
 def _worker_ports():
     """range of this xdist worker's ports, or None outside xdist."""
     worker, count = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
-    if not (worker.startswith("gw") and worker[2:].isdigit() and count.isdigit() and int(count) > 0):
+    # A worker xdist started again after one crashed is numbered count or more: it has no range of its own (the
+    # crashed one's ports may still be held), so it takes the kernel's ports, as outside xdist.
+    if not (worker.startswith("gw") and worker[2:].isdigit() and count.isdigit()
+            and 0 <= int(worker[2:]) < int(count)):
         return None
     size = (_PORT_CEILING - _PORT_FLOOR) // int(count)
-    low = _PORT_FLOOR + size * (int(worker[2:]) % int(count))
+    low = _PORT_FLOOR + size * int(worker[2:])
     return range(low, low + size)
 
 

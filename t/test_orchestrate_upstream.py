@@ -323,16 +323,27 @@ def test_a_refused_connection_or_a_4xx_refusal_frees_the_key(zones):
     assert_problem(post(a, "/v1/entities", formation(name), key), 422, "entity.invalid_name")
     assert not intent(a, key) and state(a, b) == before
     assert post(a, "/v1/entities", formation(name + " Corrected"), key).status_code == 201
-    # A refusal whose problem document holds a NUL is a refusal still (its document not passed on).
+    # A refusal whose problem document holds a NUL is a refusal still, with its code (the rest not passed on)...
     key, name = str(uuid.uuid4()), "Refused With A Nul %s Ltd" % uuid.uuid4().hex[:8]
     before = state(a, b)
     proxy.rule("POST", "/v1/entities", MassProxy.answer(409, {"type": "about:blank", "title": "Conflict",
                                                                 "status": 409, "code": "entity.name_taken",
                                                                 "detail": "taken\u0000by someone"}))
-    p = assert_problem(post(a, "/v1/entities", formation(name), key), 409, "mass.refused")
-    assert "holds a NUL" in p["detail"] and "'/detail'" in p["detail"], p
+    p = assert_problem(post(a, "/v1/entities", formation(name), key), 409, "entity.name_taken")
+    assert "holds a NUL" in p["detail"] and "'/detail'" in p["detail"] and "someone" not in p["detail"], p
     assert not intent(a, key) and state(a, b) == before
     assert post(a, "/v1/entities", formation(name + " Corrected"), key).status_code == 201
+    # ... so that Mass's own idempotency refusal still keeps the intent (a write may exist under the key), and
+    # one whose code cannot be read is no answer (502, the intent kept).
+    for code, status, answered in (("idempotency.in_progress", 409, "idempotency.in_progress"),
+                                   ("entity.name\u0000taken", 409, "mass.upstream_error")):
+        key, name = str(uuid.uuid4()), "Refused Unreadably %s Ltd" % uuid.uuid4().hex[:8]
+        proxy.rule("POST", "/v1/entities", MassProxy.answer(status, {"type": "about:blank", "title": "Conflict",
+                                                                     "status": status, "code": code,
+                                                                     "detail": "x\u0000y"}))
+        r = post(a, "/v1/entities", formation(name), key)
+        assert_problem(r, 502 if answered == "mass.upstream_error" else status, answered)
+        assert intent(a, key) == "in_progress", (code, r.text)
 
 
 def test_an_idempotency_refusal_of_mass_keeps_the_intent(zones):

@@ -134,6 +134,26 @@ static json_t *answer_json(apr_pool_t *p, int status, const char *body, apr_size
     return json_incref(v);
 }
 
+/* A 4xx problem document holding a NUL, as a refusal to pass on: its code and pointer when they are whole (no NUL)
+ * and well formed, a detail saying what was left out; NULL when its code is not such (the answer is then no
+ * answer, and the caller keeps what it would keep for one). */
+static json_t *refusal_with_nul(apr_pool_t *p, const char *prim, const char *method, const char *url, int status,
+                                const char *body, apr_size_t len, const char *nul_at)
+{
+    json_t *v = NULL, *doc;
+    const char *code, *pointer;
+    if (mez_json_parse(p, body, len, &v, NULL) != MEZ_OK || !json_is_object(v)
+        || !(code = mez_json_text(json_object_get(v, "code"))) || !mez_problem_code_ok(code))
+        return NULL;
+    doc = json_pack("{s:s,s:s,s:i,s:s,s:s}", "type", apr_pstrcat(p, "urn:mez:problem:", code, NULL), "title",
+                    "Mass refused the request", "status", status, "code", code, "detail",
+                    apr_psprintf(p, "Mass %s refused %s %s with HTTP %d (%s); its problem document's string at '%s' "
+                                 "holds a NUL (\\u0000) and is not passed on", prim, method, url, status, code, nul_at));
+    if (doc && (pointer = mez_json_text(json_object_get(v, "pointer"))) && (!*pointer || *pointer == '/'))
+        json_object_set_new(doc, "pointer", json_string(pointer));
+    return doc;
+}
+
 /* What a remote problem document says, for a detail that keeps it: " (code: detail)" or "". */
 static const char *upstream_summary(apr_pool_t *p, const char *body, apr_size_t len)
 {
@@ -202,14 +222,13 @@ static mez_status_t remote_call(apr_pool_t *p, mez_mass_primitive_t prim, const 
         return upstream_error(p, pb, name, req->method, url, "", status, upstream_summary(p, rbody, rlen));
     if (status < 200 || (status >= 300 && status < 400))
         return upstream_error(p, pb, name, req->method, url, ", which is not an answer to pass on", status, "");
-    /* A refusal (4xx) whose problem document holds a NUL is still a refusal: the write was not made, and the
-     * caller may free its key for a corrected request. Its document is not passed on, only that it was refused. */
-    if (!(doc = answer_json(p, status, rbody, rlen, &nul_at)) && nul_at && status >= 400)
-        doc = json_pack("{s:s,s:s,s:i,s:s,s:s}", "type", "urn:mez:problem:mass.refused", "title", "Mass refused the "
-                        "request", "status", status, "code", "mass.refused", "detail",
-                        apr_psprintf(p, "Mass %s refused %s %s with HTTP %d, in a problem document whose string at "
-                                     "'%s' holds a NUL (\\u0000), not passed on", name, req->method, url, status,
-                                     nul_at));
+    /* A refusal (4xx) whose problem document holds a NUL is still a refusal, with its code (an idempotency.*
+     * refusal keeps the caller's intent, any other frees its key: orchestrate.c), its pointer where they are
+     * whole and well formed; the rest of its document is not passed on. */
+    if (!(doc = answer_json(p, status, rbody, rlen, &nul_at)) && nul_at && status >= 400
+        && (doc = refusal_with_nul(p, name, req->method, url, status, rbody, rlen, nul_at)) == NULL)
+        return upstream_error(p, pb, name, req->method, url, apr_psprintf(p, ", a refusal whose code cannot be read "
+                              "(a string at '%s' of its answer holds a NUL, \\u0000)", nul_at), status, "");
     if (!doc)
         return upstream_error(p, pb, name, req->method, url,
                               nul_at ? apr_psprintf(p, ", but a string at '%s' of its answer holds a NUL (\\u0000)",

@@ -128,8 +128,8 @@ int mez_fiscal_get_tax_aggregate(mez_mass_call_t *c, const json_t *meta, int exp
                                  mez_fiscal_tax_aggregate_t *ta);
 /* Locks the payer's entity row for the rest of the transaction (PostgreSQL; SQLite's write lock is held already),
  * before what it has paid is read or changed (a payment, a return: each takes it first); *found 0 when the store
- * has no such entity. */
-mez_status_t mez_fiscal_aggregate_lock(mez_mass_call_t *c, const char *entity_id, int *found);
+ * has no such entity, or (any_zone 0: the read) none the caller's zone may see. */
+mez_status_t mez_fiscal_aggregate_lock(mez_mass_call_t *c, const char *entity_id, int any_zone, int *found);
 /* The gross (minor units) and count of payer's payments to payee under aggregate in tax_year in currency that have
  * not failed, but except_payment (NULL: none). */
 mez_status_t mez_fiscal_aggregate_sum(mez_mass_call_t *c, const char *payer, const char *payee,

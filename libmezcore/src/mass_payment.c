@@ -311,7 +311,7 @@ mez_status_t mez_fiscal_payment_create(mez_mass_call_t *c)
         int found = 0, held = 0;
         if ((rv = mez_fiscal_account_load(c, source_id, &src, &found)) != MEZ_OK)
             return rv;
-        if (found && src.entity_id && (rv = mez_fiscal_aggregate_lock(c, src.entity_id, &held)) != MEZ_OK)
+        if (found && src.entity_id && (rv = mez_fiscal_aggregate_lock(c, src.entity_id, 1, &held)) != MEZ_OK)
             return rv;
     }
 

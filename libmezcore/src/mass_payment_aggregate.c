@@ -66,15 +66,22 @@ const char *mez_mass_payee_ref(apr_pool_t *p, const json_t *destination, const c
     return NULL;
 }
 
-mez_status_t mez_fiscal_aggregate_lock(mez_mass_call_t *c, const char *entity_id, int *found)
+mez_status_t mez_fiscal_aggregate_lock(mez_mass_call_t *c, const char *entity_id, int any_zone, int *found)
 {
     const char *id = NULL;
-    /* Another zone's entity is as unknown here as everywhere in a store several zones share (mass_int.h). */
-    mez_status_t rv = mez_db_query_value(c->p, c->db, &id,
-                                         apr_pstrcat(c->p, "SELECT entity_id FROM mez_mass_entity WHERE entity_id = %s "
-                                                     "AND " MEZ_MASS_IN_ZONE("zone_id"), mez_db_for_no_key_update(c->db),
-                                                     NULL),
-                                         c->pb, entity_id, mez_mass_zone_scope(c), mez_mass_zone_scope(c), NULL);
+    mez_status_t rv;
+    /* Another zone's entity is as unknown to the read as everywhere in a store several zones share (mass_int.h).
+     * A payment or a return has been let at its record already (its account, the payment itself): it locks the
+     * payer's row whatever zone the row was stamped with, or it would not queue with the others of that payer. */
+    if (any_zone)
+        rv = mez_db_query_value(c->p, c->db, &id,
+                                apr_pstrcat(c->p, "SELECT entity_id FROM mez_mass_entity WHERE entity_id = %s",
+                                            mez_db_for_no_key_update(c->db), NULL), c->pb, entity_id, NULL);
+    else
+        rv = mez_db_query_value(c->p, c->db, &id,
+                                apr_pstrcat(c->p, "SELECT entity_id FROM mez_mass_entity WHERE entity_id = %s AND "
+                                            MEZ_MASS_IN_ZONE("zone_id"), mez_db_for_no_key_update(c->db), NULL),
+                                c->pb, entity_id, mez_mass_zone_scope(c), mez_mass_zone_scope(c), NULL);
     *found = id != NULL;
     return rv;
 }
@@ -248,7 +255,7 @@ mez_status_t mez_fiscal_payment_aggregate(mez_mass_call_t *c, const char *entity
     if (v[4] && mez_idem_key_check(c->p, v[4], &kpb) != MEZ_OK)
         return bad(c, "request.invalid_parameter", "except_key",
                    "except_key is an Idempotency-Key this caller used: 1 to 255 visible characters");
-    if ((rv = mez_fiscal_aggregate_lock(c, entity_id, &found)) != MEZ_OK)
+    if ((rv = mez_fiscal_aggregate_lock(c, entity_id, 0, &found)) != MEZ_OK)
         return rv;
     if (!found)
         return mez_mass_not_found(c, "entity", entity_id);

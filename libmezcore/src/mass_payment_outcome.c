@@ -311,7 +311,7 @@ mez_status_t mez_fiscal_payment_return(mez_mass_call_t *c, const char *payment_i
      * waiting on the total a payment holds: deadlocked, one refused). */
     if (pr.aggregate && pr.payer) {
         int held = 0;
-        if ((rv = mez_fiscal_aggregate_lock(c, pr.payer, &held)) != MEZ_OK)
+        if ((rv = mez_fiscal_aggregate_lock(c, pr.payer, 1, &held)) != MEZ_OK)
             return rv;
     }
     if ((rv = payment_lines(c, &pr, &paid, &npaid)) != MEZ_OK)

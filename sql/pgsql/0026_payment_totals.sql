@@ -9,12 +9,15 @@
 -- payments, and would otherwise leave the total short (under-withholding) or a later return unable to take its
 -- payment away. Rows are per currency because amounts in two currencies do not add.
 -- The rows start as the sum of what 0024's columns already hold (payments before 0024 name no aggregate and stay
--- in none). 0024's index served only the old sum and is dropped: one index fewer to write on every payment.
+-- in none). 0024's index stays: it is what an operator's reconciliation of the totals against the payments reads
+-- (the same GROUP BY as below), and dropping it here would take the payments' strongest lock in the middle of
+-- the migration, behind which writers waiting on the first lock would deadlock with it.
 -- Statements end with ';' at the end of a line (mez db migrate splits on that): inside a trigger's body the
 -- statements are separated by a ';' at the start of a line.
--- The payments are locked against writes (SHARE ROW EXCLUSIVE: reads go on) until the migration commits, so
--- that none is recorded or returned between the sum and the triggers: the sum reads one snapshot, and a write
--- committed after it and before the triggers would be in neither.
+-- The payments are locked against writes (SHARE ROW EXCLUSIVE, the lock CREATE TRIGGER takes anyway, taken first
+-- and never upgraded: reads, and rows locked for update, go on) until the migration commits, so that none is
+-- recorded or returned between the sum and the triggers: the sum reads one snapshot, and a write committed after
+-- it and before the triggers would be in neither.
 LOCK TABLE mez_mass_payment IN SHARE ROW EXCLUSIVE MODE;
 CREATE TABLE mez_mass_payment_totals (
     payer_entity_id TEXT NOT NULL,
@@ -33,7 +36,6 @@ INSERT INTO mez_mass_payment_totals (payer_entity_id, payee_ref, tax_aggregate, 
     WHERE tax_aggregate IS NOT NULL AND payer_entity_id IS NOT NULL AND payee_ref IS NOT NULL
       AND tax_year IS NOT NULL AND status <> 'failed'
     GROUP BY payer_entity_id, payee_ref, tax_aggregate, tax_year, currency;
-DROP INDEX mez_mass_payment_aggregate;
 CREATE FUNCTION mez_mass_payment_totals_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN

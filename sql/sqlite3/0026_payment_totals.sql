@@ -9,7 +9,9 @@
 -- payments, and would otherwise leave the total short (under-withholding) or a later return unable to take its
 -- payment away. Rows are per currency because amounts in two currencies do not add.
 -- The rows start as the sum of what 0024's columns already hold (payments before 0024 name no aggregate and stay
--- in none). 0024's index served only the old sum and is dropped: one index fewer to write on every payment.
+-- in none). 0024's index stays: it is what an operator's reconciliation of the totals against the payments reads
+-- (the same GROUP BY as below), and dropping it here would take the payments' strongest lock in the middle of
+-- the migration, behind which writers waiting on the first lock would deadlock with it.
 -- Statements end with ';' at the end of a line (mez db migrate splits on that): inside a trigger's body the
 -- statements are separated by a ';' at the start of a line.
 -- The migration's transaction holds SQLite's one write lock: no payment is recorded between the sum and the
@@ -31,7 +33,6 @@ INSERT INTO mez_mass_payment_totals (payer_entity_id, payee_ref, tax_aggregate, 
     WHERE tax_aggregate IS NOT NULL AND payer_entity_id IS NOT NULL AND payee_ref IS NOT NULL
       AND tax_year IS NOT NULL AND status <> 'failed'
     GROUP BY payer_entity_id, payee_ref, tax_aggregate, tax_year, currency;
-DROP INDEX mez_mass_payment_aggregate;
 CREATE TRIGGER mez_mass_payment_totals_paid AFTER INSERT ON mez_mass_payment
     WHEN NEW.tax_aggregate IS NOT NULL AND NEW.payer_entity_id IS NOT NULL AND NEW.payee_ref IS NOT NULL
          AND NEW.tax_year IS NOT NULL AND NEW.status <> 'failed'
