@@ -119,31 +119,35 @@ static void append_header(const char **h, const char *line)
 }
 
 /* The remote answer as JSON (an object or array), or NULL. A 204 has no body and reads as {}. An answer with a
- * string holding a NUL (\u0000) is none either (*nul_at: where): the zone reads ids, states and amounts out of
- * it as C strings, which would end at the NUL and name another record than the Mass meant. */
-static json_t *answer_json(apr_pool_t *p, int status, const char *body, apr_size_t len, const char **nul_at)
+ * string holding a NUL (\u0000) is none either (*nul_at: where; *parsed: the document as read, owned by p): the
+ * zone reads ids, states and amounts out of it as C strings, which would end at the NUL and name another record
+ * than the Mass meant. */
+static json_t *answer_json(apr_pool_t *p, int status, const char *body, apr_size_t len, const char **nul_at,
+                           const json_t **parsed)
 {
     json_t *v = NULL;
     *nul_at = NULL;
+    *parsed = NULL;
     if (len == 0)
         return status == 204 ? json_object() : NULL;
     if (mez_json_parse(p, body, len, &v, NULL) != MEZ_OK || !(json_is_object(v) || json_is_array(v)))
         return NULL;
-    if ((*nul_at = mez_json_find_nul(p, v, "")))
+    if ((*nul_at = mez_json_find_nul(p, v, ""))) {
+        *parsed = v;
         return NULL;
+    }
     return json_incref(v);
 }
 
-/* A 4xx problem document holding a NUL, as a refusal to pass on: its code and pointer when they are whole (no NUL)
- * and well formed, a detail saying what was left out; NULL when its code is not such (the answer is then no
+/* A 4xx problem document v holding a NUL, as a refusal to pass on: its code and pointer when they are whole (no
+ * NUL) and well formed, a detail saying what was left out; NULL when its code is not such (the answer is then no
  * answer, and the caller keeps what it would keep for one). */
 static json_t *refusal_with_nul(apr_pool_t *p, const char *prim, const char *method, const char *url, int status,
-                                const char *body, apr_size_t len, const char *nul_at)
+                                const json_t *v, const char *nul_at)
 {
-    json_t *v = NULL, *doc;
+    json_t *doc;
     const char *code, *pointer;
-    if (mez_json_parse(p, body, len, &v, NULL) != MEZ_OK || !json_is_object(v)
-        || !(code = mez_json_text(json_object_get(v, "code"))) || !mez_problem_code_ok(code))
+    if (!json_is_object(v) || !(code = mez_json_text(json_object_get(v, "code"))) || !mez_problem_code_ok(code))
         return NULL;
     doc = json_pack("{s:s,s:s,s:i,s:s,s:s}", "type", apr_pstrcat(p, "urn:mez:problem:", code, NULL), "title",
                     "Mass refused the request", "status", status, "code", code, "detail",
@@ -184,6 +188,7 @@ static mez_status_t remote_call(apr_pool_t *p, mez_mass_primitive_t prim, const 
     const char *name = mez_mass_primitive_name(prim);
     int write = strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0;
     const char *url, *body = NULL, *rbody = NULL, *key = req->idempotency_key, *nul_at = NULL;
+    const json_t *parsed = NULL;
     const char **headers = base_headers(p, ep, 2);
     apr_size_t rlen = 0;
     mez_http_opts_t o;
@@ -225,8 +230,8 @@ static mez_status_t remote_call(apr_pool_t *p, mez_mass_primitive_t prim, const 
     /* A refusal (4xx) whose problem document holds a NUL is still a refusal, with its code (an idempotency.*
      * refusal keeps the caller's intent, any other frees its key: orchestrate.c), its pointer where they are
      * whole and well formed; the rest of its document is not passed on. */
-    if (!(doc = answer_json(p, status, rbody, rlen, &nul_at)) && nul_at && status >= 400
-        && (doc = refusal_with_nul(p, name, req->method, url, status, rbody, rlen, nul_at)) == NULL)
+    if (!(doc = answer_json(p, status, rbody, rlen, &nul_at, &parsed)) && nul_at && status >= 400
+        && (doc = refusal_with_nul(p, name, req->method, url, status, parsed, nul_at)) == NULL)
         return upstream_error(p, pb, name, req->method, url, apr_psprintf(p, ", a refusal whose code cannot be read "
                               "(a string at '%s' of its answer holds a NUL, \\u0000)", nul_at), status, "");
     if (!doc)
