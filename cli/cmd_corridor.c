@@ -97,7 +97,7 @@ static int verify_cmd(apr_pool_t *p, const char *path, const char *sequencer)
     mez_status_t rv;
     json_t *doc;
 
-    if ((rv = mez_json_parse_file(p, path, &doc, &pb)) != MEZ_OK)
+    if ((rv = mez_json_parse_file_input(p, path, &doc, &pb)) != MEZ_OK)
         return mez_cli_fail(&pb, rv);
     rv = mez_corridor_verify_export(p, doc, &rep, &pb);
     print_report(&rep, p);

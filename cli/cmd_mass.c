@@ -209,7 +209,7 @@ static int call(apr_pool_t *p, const mass_args_t *a, const char *const *pos, int
     path = apr_pstrdup(p, pos[1]);
     if ((q = strchr(path, '?')) != NULL)
         *q++ = '\0';
-    if (npos == 3 && mez_json_parse_file(p, pos[2], &body, &pb) != MEZ_OK)
+    if (npos == 3 && mez_json_parse_file_input(p, pos[2], &body, &pb) != MEZ_OK)
         return mez_cli_fail(&pb, MEZ_EINVAL);
     req.method = method;
     req.path = path;

@@ -213,7 +213,7 @@ static int cmd_eval(apr_pool_t *p, int argc, const char *const *argv)
         mez_cli_fail(&pb, rv);
         return MEZ_EXIT_USAGE;
     }
-    if ((rv = mez_json_parse_file(p, file, &action, &pb)) != MEZ_OK)
+    if ((rv = mez_json_parse_file_input(p, file, &action, &pb)) != MEZ_OK)
         return mez_cli_fail(&pb, rv);
     if ((rv = mez_tensor_evaluate_detail(p, ix, action, &eo, detail, &result, &decision, &pb)) != MEZ_OK)
         return mez_cli_fail(&pb, rv);

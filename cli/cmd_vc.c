@@ -91,7 +91,7 @@ static int cmd_issue(apr_pool_t *p, int argc, const char *const *argv)
         mez_cli_fail(&pb, rv);
         return MEZ_EXIT_USAGE;
     }
-    if ((rv = mez_json_parse_file(p, file, &cred, &pb)) != MEZ_OK)
+    if ((rv = mez_json_parse_file_input(p, file, &cred, &pb)) != MEZ_OK)
         return mez_cli_fail(&pb, rv);
     if ((rv = mez_vc_issue(p, cred, key, issuer, &opts, &vc, &pb)) != MEZ_OK)
         return mez_cli_fail(&pb, rv);
@@ -156,7 +156,7 @@ static int cmd_verify(apr_pool_t *p, int argc, const char *const *argv)
         usage_verify(stderr);
         return MEZ_EXIT_USAGE;
     }
-    if ((rv = mez_json_parse_file(p, file, &doc, &pb)) != MEZ_OK)
+    if ((rv = mez_json_parse_file_input(p, file, &doc, &pb)) != MEZ_OK)
         return mez_cli_fail(&pb, rv);
 
     /* The document's type says which it is; one that claims both is refused by either check (a credential

@@ -184,7 +184,7 @@ mez_status_t mez_corridor_call_peer(request_rec *r, const mez_srv_conf_t *sc, co
     }
     mez_metrics_peer_call(r, peer->zone_id, ans->status);
     ans->text = resp;
-    if (len && mez_json_parse(r->pool, resp, len, &ans->body, &tpb) != MEZ_OK)
+    if (len && mez_json_parse_input(r->pool, resp, len, &ans->body, &tpb) != MEZ_OK)
         ans->body = NULL;
     /* Ids, digests and states are read out of the answer as C strings, which a NUL would cut short (mez/json.h):
      * an answer holding one is no answer, whatever its status. */

@@ -96,7 +96,7 @@ mez_status_t mez_read_json_document(request_rec *r, json_t **out, mez_problem_t 
     if (len == 0)
         return mez_problem(pb, r->pool, MEZ_EINVAL, 400, "json.invalid", "", "the body is empty");
     buf[len] = '\0';
-    return mez_json_parse(r->pool, buf, (size_t)len, out, pb);
+    return mez_json_parse_input(r->pool, buf, (size_t)len, out, pb);
 }
 
 mez_status_t mez_read_json_body(request_rec *r, json_t **out, mez_problem_t *pb)

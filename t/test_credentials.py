@@ -313,3 +313,30 @@ def test_credentials_recorded_before_schema_19_keep_their_rules(make_zone, drive
     assert_problem(issue(z, dict(fresh, credentialSubject={"id": "did:example:other"})), 409,
                    "credential.duplicate_id")
     assert z.count("mez_credential") == 6
+
+
+def test_integer_beyond_64_bits_refused(zone, mez_env, workdir):
+    """An integer beyond 64 bits anywhere in a credential is refused before anything is signed or checked: read as
+    a double (as ECMAScript reads it), it made every integer of the document a double, so an amount of
+    9007199254740993 beside it was signed rounded to ...992, past the check refusing integers beyond 2^53, and a
+    holder could swap one such integer for another under the same signature (review)."""
+    before = zone.count("mez_credential")
+    cred = sample_credential()
+    cred["credentialSubject"]["amount"] = 9007199254740993
+    cred["credentialSubject"]["pad"] = 18446744073709551616
+    for r in (issue(zone, cred), zone.post("/v1/credentials/issue", json={"credential": cred, "options": {}},
+                                           headers={"Idempotency-Key": "big-integer-1"})):
+        body = assert_problem(r, 400, code="json.number_out_of_range")
+        assert "write it as a string" in body["detail"], body
+    # Without the pad, the amount alone is the check on credentials: beyond 2^53 - 1, with its pointer.
+    del cred["credentialSubject"]["pad"]
+    body = assert_problem(issue(zone, cred), 422, code="vc.schema.inexact_integer")
+    assert body["pointer"] == "/credential/credentialSubject/amount", body
+    assert zone.count("mez_credential") == before
+    # A signed credential given to verify with such an integer added: refused online and offline.
+    vc = issued(zone)
+    vc["credentialSubject"]["pad"] = 18446744073709551617
+    assert_problem(verify(zone, vc), 400, code="json.number_out_of_range")
+    cp = mez_env.mez("vc", "verify", write_json(workdir, "big.json", vc))
+    assert cp.returncode != 0 and "json.number_out_of_range" in cp.stderr, cp.stdout + cp.stderr
+    assert zone.count("mez_credential") == before + 1

@@ -23,11 +23,13 @@ json_t *mez_json_pool_own(apr_pool_t *p, json_t *v)
     return v;
 }
 
-mez_status_t mez_json_parse(apr_pool_t *p, const char *buf, size_t len, json_t **out, mez_problem_t *pb)
+static mez_status_t parse(apr_pool_t *p, const char *buf, size_t len, int big_integers_as_doubles, json_t **out,
+                          mez_problem_t *pb)
 {
     json_error_t err;
     const size_t flags = JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL;
     json_t *v;
+    int too_big_integer = 0;
 
     *out = NULL;
     /* Well-formed input is read by json_fast.c; anything it declines is jansson's to read or refuse. */
@@ -37,10 +39,25 @@ mez_status_t mez_json_parse(apr_pool_t *p, const char *buf, size_t len, json_t *
     }
     v = json_loadb(buf, len, flags, &err);
     if (!v && json_error_code(&err) == json_error_numeric_overflow) {
-        /* "too big integer": beyond 64 bits is still a JSON number; read it as ECMAScript would, a double.
-         * A real that overflows fails again below. */
+        /* "too big integer": beyond 64 bits is still a JSON number, and ECMAScript reads it as a double (as RFC
+         * 8785 writes an integer beyond 2^53: INT64_MAX's canonical form, 9223372036854776000, is one). Only text
+         * mez wrote itself, or a document that is canonicalised and nothing more, may be read so:
+         * JSON_DECODE_INT_AS_REAL turns every integer of the document into a real, so in input an integer a
+         * signature covers would escape the check that refuses integers beyond 2^53 (vc_shape.c), and
+         * 18446744073709551616 and ...617 would share one signed form. A real that overflows fails again below. */
+        json_error_t first = err;
         v = json_loadb(buf, len, flags | JSON_DECODE_INT_AS_REAL, &err);
+        if (v && !big_integers_as_doubles) {
+            json_decref(v);
+            v = NULL;
+            err = first;
+            too_big_integer = 1;
+        }
     }
+    if (too_big_integer)
+        return mez_problem(pb, p, MEZ_EINVAL, 400, "json.number_out_of_range", "",
+                           "an integer beyond 64 bits (line %d, column %d, byte %d) has no exact value here: "
+                           "write it as a string", err.line, err.column, err.position);
     if (!v) {
         const char *code = "json.invalid";
         switch (json_error_code(&err)) {
@@ -58,7 +75,18 @@ mez_status_t mez_json_parse(apr_pool_t *p, const char *buf, size_t len, json_t *
     return MEZ_OK;
 }
 
-mez_status_t mez_json_parse_file(apr_pool_t *p, const char *path, json_t **out, mez_problem_t *pb)
+mez_status_t mez_json_parse(apr_pool_t *p, const char *buf, size_t len, json_t **out, mez_problem_t *pb)
+{
+    return parse(p, buf, len, 1, out, pb);
+}
+
+mez_status_t mez_json_parse_input(apr_pool_t *p, const char *buf, size_t len, json_t **out, mez_problem_t *pb)
+{
+    return parse(p, buf, len, 0, out, pb);
+}
+
+static mez_status_t parse_file(apr_pool_t *p, const char *path, int big_integers_as_doubles, json_t **out,
+                               mez_problem_t *pb)
 {
     apr_file_t *f;
     apr_status_t rv;
@@ -110,7 +138,17 @@ mez_status_t mez_json_parse_file(apr_pool_t *p, const char *path, json_t **out, 
     }
     if (strcmp(path, "-"))
         apr_file_close(f);
-    return mez_json_parse(p, buf ? buf : "", len, out, pb);
+    return parse(p, buf ? buf : "", len, big_integers_as_doubles, out, pb);
+}
+
+mez_status_t mez_json_parse_file(apr_pool_t *p, const char *path, json_t **out, mez_problem_t *pb)
+{
+    return parse_file(p, path, 1, out, pb);
+}
+
+mez_status_t mez_json_parse_file_input(apr_pool_t *p, const char *path, json_t **out, mez_problem_t *pb)
+{
+    return parse_file(p, path, 0, out, pb);
 }
 
 const char *mez_json_dump(apr_pool_t *p, const json_t *v, int pretty)

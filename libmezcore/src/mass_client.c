@@ -130,7 +130,7 @@ static json_t *answer_json(apr_pool_t *p, int status, const char *body, apr_size
     *parsed = NULL;
     if (len == 0)
         return status == 204 ? json_object() : NULL;
-    if (mez_json_parse(p, body, len, &v, NULL) != MEZ_OK || !(json_is_object(v) || json_is_array(v)))
+    if (mez_json_parse_input(p, body, len, &v, NULL) != MEZ_OK || !(json_is_object(v) || json_is_array(v)))
         return NULL;
     if ((*nul_at = mez_json_find_nul(p, v, ""))) {
         *parsed = v;
@@ -162,7 +162,7 @@ static json_t *refusal_with_nul(apr_pool_t *p, const char *prim, const char *met
 static const char *upstream_summary(apr_pool_t *p, const char *body, apr_size_t len)
 {
     json_t *v = NULL, *code, *detail;
-    if (!len || mez_json_parse(p, body, len, &v, NULL) != MEZ_OK || !json_is_object(v))
+    if (!len || mez_json_parse_input(p, body, len, &v, NULL) != MEZ_OK || !json_is_object(v))
         return len ? " (not a JSON document)" : " (empty body)";
     code = json_object_get(v, "code");
     detail = json_object_get(v, "detail");
@@ -308,7 +308,7 @@ static mez_status_t probe_remote(apr_pool_t *p, const mez_mass_endpoint_t *ep, m
         *detail = apr_psprintf(p, "GET %s answered HTTP %d%s", url, status, upstream_summary(p, body, len));
         return MEZ_EIO;
     }
-    if (mez_json_parse(p, body, len, &doc, NULL) != MEZ_OK || !json_is_object(doc)) {
+    if (mez_json_parse_input(p, body, len, &doc, NULL) != MEZ_OK || !json_is_object(doc)) {
         *detail = apr_psprintf(p, "GET %s answered HTTP 200 without a JSON object", url);
         return MEZ_EIO;
     }

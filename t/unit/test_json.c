@@ -280,6 +280,44 @@ static void test_parse_errors(void)
     expect_parse_error("", 0, NULL);
 }
 
+/* Input: an integer beyond 64 bits is refused. mez_json_parse reads it as ECMAScript would, a double, and jansson
+ * then reads every integer of the document as one: a credential holding one besides its amount 9007199254740993
+ * would be signed with the amount rounded, past the check that refuses integers beyond 2^53 (review). */
+static void test_input_integers_beyond_64_bits(void)
+{
+    static const char *const refused[] = {
+        "18446744073709551616", "-9223372036854775809", "[1, 18446744073709551616]",
+        "{\"amount\":9007199254740993,\"pad\":18446744073709551617}",
+    };
+    apr_pool_t *p = unit_pool();
+    for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
+        mez_problem_t pb = { 0 };
+        json_t *v = NULL;
+        CU_ASSERT_EQUAL(mez_json_parse_input(p, refused[i], strlen(refused[i]), &v, &pb), MEZ_EINVAL);
+        CU_ASSERT_PTR_NULL(v);
+        CU_ASSERT_STRING_EQUAL(pb.code, "json.number_out_of_range");
+        CU_ASSERT_EQUAL(pb.status, 400);
+        CU_ASSERT_PTR_NOT_NULL(strstr(pb.detail, "write it as a string"));
+        /* Text mez wrote itself is read as before: the amount becomes the double it would be in ECMAScript. */
+        CU_ASSERT_EQUAL(mez_json_parse(p, refused[i], strlen(refused[i]), &v, &pb), MEZ_OK);
+    }
+    {
+        const char *ok = "{\"amount\":9007199254740993,\"max\":9223372036854775807,\"min\":-9223372036854775808}";
+        mez_problem_t pb = { 0 };
+        json_t *v = NULL;
+        CU_ASSERT_EQUAL_FATAL(mez_json_parse_input(p, ok, strlen(ok), &v, &pb), MEZ_OK);
+        CU_ASSERT(json_is_integer(json_object_get(v, "amount")));
+        CU_ASSERT_EQUAL(json_integer_value(json_object_get(v, "amount")), 9007199254740993LL);
+        CU_ASSERT_EQUAL(json_integer_value(json_object_get(v, "min")), INT64_MIN);
+    }
+    {   /* A real that overflows is still that problem. */
+        mez_problem_t pb = { 0 };
+        json_t *v = NULL;
+        CU_ASSERT_EQUAL(mez_json_parse_input(p, "[18446744073709551616, 1e400]", 29, &v, &pb), MEZ_EINVAL);
+        CU_ASSERT_STRING_EQUAL(pb.code, "json.number_out_of_range");
+    }
+}
+
 static void test_not_canonicalizable(void)
 {
     apr_pool_t *p = unit_pool();
@@ -619,6 +657,8 @@ void unit_register_json(void)
     CU_add_test(s, "object keys in UTF-16 code-unit order", test_key_order_utf16);
     CU_add_test(s, "minimal string escaping", test_string_escaping);
     CU_add_test(s, "object keys sorted at every size", test_key_order_sizes);
+    CU_add_test(s, "input: an integer beyond 64 bits refused, as no other integer of the document may become a double",
+                test_input_integers_beyond_64_bits);
     CU_add_test(s, "duplicate keys, lone surrogates, invalid JSON, trailing garbage, 1e400 refused",
                 test_parse_errors);
     CU_add_test(s, "NaN and Infinity have no canonical form", test_not_canonicalizable);

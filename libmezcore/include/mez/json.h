@@ -11,16 +11,25 @@
 /* Parses one JSON text. Rejects duplicate object keys, invalid UTF-8 and lone surrogates,
  * numbers that overflow a double, and trailing garbage (problem code "json.invalid" or
  * "json.duplicate_key", pointer to where the parser stopped if known).
- * Integers beyond 64 bits are kept as doubles, as ECMAScript would read them.
+ * Integers beyond 64 bits are read as the doubles ECMAScript reads them as, and with them every other integer of
+ * the document (jansson reads a document's numbers one way): for text mez wrote itself (RFC 8785 writes
+ * INT64_MAX as 9223372036854776000) or a document that is only canonicalised (mez canon). Bytes from outside
+ * whose values are signed, verified or acted on are read with mez_json_parse_input.
  * The value is owned by pool p (json_decref on cleanup). */
 mez_status_t mez_json_parse(apr_pool_t *p, const char *buf, size_t len, json_t **out, mez_problem_t *pb);
+/* The same for input (a request's body, a peer's or a Mass's answer, a credential given to verify), but an integer
+ * beyond 64 bits is refused, "json.number_out_of_range" (write it as a string): read as a double it would turn the
+ * document's other integers into doubles too, past the check that refuses a signed integer beyond 2^53
+ * (vc_shape.c), and 18446744073709551616 and 18446744073709551617 would canonicalise, and so be signed, alike. */
+mez_status_t mez_json_parse_input(apr_pool_t *p, const char *buf, size_t len, json_t **out, mez_problem_t *pb);
 
 /* json_fast.c: well-formed JSON read quickly into the values json_loadb would make (new reference); NULL when the
  * text is not, or is beyond what this reader takes on (mez_json_parse then asks jansson, which says why). */
 json_t *mez_json_fast_parse(const char *buf, size_t len);
 
-/* Reads and parses a file, "-" meaning standard input. */
+/* Reads and parses a file, "-" meaning standard input; the second as mez_json_parse_input reads. */
 mez_status_t mez_json_parse_file(apr_pool_t *p, const char *path, json_t **out, mez_problem_t *pb);
+mez_status_t mez_json_parse_file_input(apr_pool_t *p, const char *path, json_t **out, mez_problem_t *pb);
 
 /* The RFC 8785 canonical UTF-8 bytes of v, NUL-terminated, allocated from p.
  * Fails (code "json.not_canonicalizable") for NaN or infinite reals. */
