@@ -205,11 +205,27 @@ mez_status_t mez_corridor_list(apr_pool_t *p, mez_db_t *db, apr_array_header_t *
 }
 
 /* A LIKE pattern matching the canonical text `"name":"value"` anywhere (RFC 8785 writes no spaces), with the
- * pattern's own characters escaped. */
+ * pattern's own characters escaped. The value is written as RFC 8785 writes it in the receipt: a quote, a
+ * backslash or a control character in it is escaped there, so the raw value would match no row, and a peer that
+ * named its migration `m"1` would have its cancellation never found (review). NULL when the value is no string
+ * a receipt can hold (not UTF-8): no row matches it. name is one of this file's literals. */
 static const char *member_pattern(apr_pool_t *p, const char *name, const char *value)
 {
-    const char *text = apr_pstrcat(p, "\"", name, "\":\"", value, "\"", NULL);
-    char *out = apr_palloc(p, 2 * strlen(text) + 3), *o = out;
+    json_t *v = json_string(value);
+    const char *canon = NULL, *text;
+    size_t n;
+    mez_problem_t pb = { 0 };
+    char *out, *o;
+    if (!v)
+        return NULL;
+    if (mez_json_canonicalize(p, v, &canon, &n, &pb) != MEZ_OK)
+        canon = NULL;
+    json_decref(v);
+    if (!canon)
+        return NULL;
+    text = apr_pstrcat(p, "\"", name, "\":", canon, NULL);
+    out = apr_palloc(p, 2 * strlen(text) + 3);
+    o = out;
     *o++ = '%';
     for (const char *c = text; *c; c++) {
         if (*c == '%' || *c == '_' || *c == '!')
@@ -226,16 +242,19 @@ mez_status_t mez_corridor_find_transition(apr_pool_t *p, mez_db_t *db, const cha
                                           json_t **receipt, uint64_t *seq, int *found, mez_problem_t *pb)
 {
     apr_array_header_t *rows;
+    const char *kind_like = member_pattern(p, "kind", kind), *member_like = member ? member_pattern(p, member, value)
+                                                                                   : "%";
     mez_status_t st;
 
     *found = 0;
+    if (!kind_like || !member_like || from > (uint64_t)INT64_MAX)
+        return MEZ_OK;
     /* The text match narrows the rows read to the few that can match (a corridor's chain is long); the parse
      * decides. */
     if ((st = mez_db_query_rows(p, db, 2, &rows,
                                 "SELECT seq, receipt FROM mez_corridor_receipt WHERE corridor_id = %s AND seq >= %s "
                                 "AND receipt LIKE %s ESCAPE '!' AND receipt LIKE %s ESCAPE '!' ORDER BY seq", pb,
-                                corridor_id, mez_corridor_u64(p, from), member_pattern(p, "kind", kind),
-                                member ? member_pattern(p, member, value) : "%", NULL)) != MEZ_OK)
+                                corridor_id, mez_corridor_u64(p, from), kind_like, member_like, NULL)) != MEZ_OK)
         return st;
     for (int i = 0; i < rows->nelts; i++) {
         const char *const *row = APR_ARRAY_IDX(rows, i, const char *const *);
@@ -261,13 +280,20 @@ mez_status_t mez_corridor_receipts_from(apr_pool_t *p, mez_db_t *db, const char 
                                         int limit, apr_array_header_t **texts, mez_problem_t *pb)
 {
     apr_array_header_t *rows;
-    mez_status_t st = mez_db_query_rows(p, db, 1, &rows,
-                                        "SELECT receipt FROM mez_corridor_receipt WHERE corridor_id = %s AND "
-                                        "seq >= %s AND seq < %s ORDER BY seq", pb, corridor_id,
-                                        mez_corridor_u64(p, from), mez_corridor_u64(p, from + (uint64_t)limit), NULL);
-    if (st != MEZ_OK)
+    uint64_t last;
+    mez_status_t st;
+
+    /* Sequence numbers are SQL bigints: a window beyond 2^63 - 1 holds no receipt, and its bound written as a
+     * number PostgreSQL cannot take as one would fail the read (a 500 for `from` near 2^63: review). */
+    *texts = apr_array_make(p, limit > 0 ? limit : 1, sizeof(const char *));
+    if (limit <= 0 || from > (uint64_t)INT64_MAX)
+        return MEZ_OK;
+    last = (uint64_t)INT64_MAX - from < (uint64_t)limit - 1 ? (uint64_t)INT64_MAX : from + (uint64_t)limit - 1;
+    if ((st = mez_db_query_rows(p, db, 1, &rows,
+                                "SELECT receipt FROM mez_corridor_receipt WHERE corridor_id = %s AND "
+                                "seq >= %s AND seq <= %s ORDER BY seq", pb, corridor_id, mez_corridor_u64(p, from),
+                                mez_corridor_u64(p, last), NULL)) != MEZ_OK)
         return st;
-    *texts = apr_array_make(p, rows->nelts, sizeof(const char *));
     for (int i = 0; i < rows->nelts; i++)
         APR_ARRAY_PUSH(*texts, const char *) = APR_ARRAY_IDX(rows, i, const char **)[0];
     return MEZ_OK;

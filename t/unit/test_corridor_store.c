@@ -682,6 +682,57 @@ static void test_find_transition(void)
     CU_ASSERT_EQUAL(mez_corridor_find_transition(p, db, CID, 0, "transfer", "currency", "P_R", &r, &seq, &found, &pb),
                     MEZ_OK);
     CU_ASSERT_FALSE(found);
+    /* A value the receipt's canonical text escapes (a quote, a backslash, a control character) is found: a peer
+     * naming its migration so must not have the migration's cancellation go unseen (review). */
+    {
+        static const char *const ids[] = { "m\"1", "m\\2", "m\n3", "m\u00e94" };
+        mez_digest_t next;
+        mez_corridor_append_t a;
+        for (unsigned i = 0; i < 4; i++) {
+            json_t *x = receipt(4 + i, &head, 7, NULL), *t = json_object_get(x, "transition");
+            json_object_del(x, "proof");
+            json_object_del(x, "next_root");
+            json_object_set_new(t, "kind", json_string("entity_migration_compensation"));
+            json_object_set_new(json_object_get(t, "payload"), "migration_id", json_string(ids[i]));
+            CU_ASSERT_EQUAL_FATAL(mez_receipt_seal(p, x, &next, &pb), MEZ_OK);
+            CU_ASSERT_EQUAL_FATAL(mez_corridor_append(p, db, CID, x, NOW, &a, &pb), MEZ_OK);
+            head = next;
+        }
+        for (unsigned i = 0; i < 4; i++) {
+            CU_ASSERT_EQUAL(mez_corridor_find_transition(p, db, CID, 0, "entity_migration_compensation",
+                                                         "migration_id", ids[i], &r, &seq, &found, &pb), MEZ_OK);
+            CU_ASSERT_TRUE(found);
+            CU_ASSERT_EQUAL(seq, 4 + i);
+        }
+        /* Not UTF-8: no receipt can hold it. A start beyond 2^63 - 1: no receipt is there. */
+        CU_ASSERT_EQUAL(mez_corridor_find_transition(p, db, CID, 0, "entity_migration_compensation", "migration_id",
+                                                     "m\xff", &r, &seq, &found, &pb), MEZ_OK);
+        CU_ASSERT_FALSE(found);
+        CU_ASSERT_EQUAL(mez_corridor_find_transition(p, db, CID, UINT64_MAX, "transfer", NULL, NULL, &r, &seq,
+                                                     &found, &pb), MEZ_OK);
+        CU_ASSERT_FALSE(found);
+    }
+}
+
+/* A window of receipts reaching past 2^63 - 1 (the column is a bigint) reads what is there and fails nothing. */
+static void test_receipts_window_at_the_end_of_bigint(void)
+{
+    apr_pool_t *p = unit_pool();
+    mez_problem_t pb = { 0 };
+    mez_db_t *db = active_corridor();
+    mez_digest_t head, leaves[3];
+    apr_array_header_t *texts = NULL;
+
+    genesis(&head);
+    append_n(db, 0, 3, &head, leaves);
+    CU_ASSERT_EQUAL(mez_corridor_receipts_from(p, db, CID, 1, 100, &texts, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(texts->nelts, 2);
+    CU_ASSERT_EQUAL(mez_corridor_receipts_from(p, db, CID, (uint64_t)INT64_MAX, 100, &texts, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(texts->nelts, 0);
+    CU_ASSERT_EQUAL(mez_corridor_receipts_from(p, db, CID, (uint64_t)INT64_MAX - 50, 100, &texts, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(texts->nelts, 0);
+    CU_ASSERT_EQUAL(mez_corridor_receipts_from(p, db, CID, UINT64_MAX, 100, &texts, &pb), MEZ_OK);
+    CU_ASSERT_EQUAL(texts->nelts, 0);
 }
 
 void unit_register_corridor_store(void)
@@ -695,4 +746,5 @@ void unit_register_corridor_store(void)
     CU_add_test(s, "a refused signature audited once, its resends counted", test_refusals);
     CU_add_test(s, "a request reference appends once", test_request_ref);
     CU_add_test(s, "the first receipt of a transition kind and payload member", test_find_transition);
+    CU_add_test(s, "a window of receipts reaching past 2^63 - 1", test_receipts_window_at_the_end_of_bigint);
 }
