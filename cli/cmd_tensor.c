@@ -10,6 +10,7 @@
 #include "mez/pack.h"
 #include "mez/tensor.h"
 #include "mez/tz.h"
+#include "mez/zone.h"
 #include "mez/vc.h"
 #include "mez_cli.h"
 
@@ -65,7 +66,7 @@ static void usage_eval(FILE *out)
 {
     fprintf(out,
         "usage: mez tensor eval --pack PACK.yaml [--pack PACK.yaml ...] [--detail full|compact] [--timezone TZ] "
-        "[--weekend DAYS] [--tax-year-start MM-DD] [--pretty] ACTION.json|-\n"
+        "[--weekend DAYS] [--tax-year-start MM-DD] [--zone ZONE.yaml] [--pretty] ACTION.json|-\n"
         "Evaluates an action document against the packs (their JSON model, see packs/README.md) and prints the\n"
         "result: the decision, a state and its reasons for each of the 20 domains, withholding, the packs used and\n"
         "the tensor commitment. Output is RFC 8785 canonical JSON unless --pretty.\n"
@@ -80,6 +81,9 @@ static void usage_eval(FILE *out)
         "                   (friday,saturday); a deadline of business days passes over them (default saturday,sunday)\n"
         "  --tax-year-start MM-DD  as zone.yaml's tax_year_start: the following year of a tax obligation's deadline\n"
         "                   is the one after the tax year (default: the calendar year)\n"
+        "  --zone ZONE.yaml the zone's calendar: its timezone, weekend, tax_year_start and public_holidays (which\n"
+        "                   a deadline of business days passes over too), as the zone counts them; the options\n"
+        "                   above, given as well, take the place of its own\n"
         "  --pretty         indented output for people\n"
         "exit codes: 0 the decision passes (compliant, exempt, not_applicable), 1 it does not (pending,\n"
         "non_compliant) or the action is invalid, 2 usage or I/O error.\n");
@@ -124,8 +128,8 @@ static int cmd_eval(apr_pool_t *p, int argc, const char *const *argv)
     apr_array_header_t *paths = apr_array_make(p, 4, sizeof(const char *));
     const json_t **packs;
     const char **digests;
-    const char *file = NULL, *v;
-    int pretty = 0;
+    const char *file = NULL, *zone_file = NULL, *v;
+    int pretty = 0, tz_given = 0;
     mez_tensor_detail_t detail = MEZ_TENSOR_DETAIL_FULL;
     mez_tensor_eval_options_t eo = { 0 };
     int ys_month, ys_day;   /* --tax-year-start read as zone.yaml's is (mez_deadline_year_start) */
@@ -158,6 +162,14 @@ static int cmd_eval(apr_pool_t *p, int argc, const char *const *argv)
                 mez_cli_fail(&pb, rv);
                 return MEZ_EXIT_USAGE;
             }
+            tz_given = 1;
+        }
+        else if ((m = mez_cli_option(argc, argv, &i, "--zone", &v)) != 0) {
+            if (m < 0) {
+                fprintf(stderr, "mez tensor eval: --zone needs a zone.yaml\n");
+                return MEZ_EXIT_USAGE;
+            }
+            zone_file = v;
         }
         else if ((m = mez_cli_option(argc, argv, &i, "--weekend", &v)) != 0) {
             if (m < 0 || !(eo.weekend = weekend_arg(p, v))) {
@@ -196,6 +208,22 @@ static int cmd_eval(apr_pool_t *p, int argc, const char *const *argv)
     if (!file || paths->nelts == 0) {
         usage_eval(stderr);
         return MEZ_EXIT_USAGE;
+    }
+    if (zone_file) {
+        /* The zone file alone (its packs are the --pack options): an auditor re-counting a deadline offline gets
+         * the date the zone gave. */
+        mez_zone_t *zone;
+        if ((rv = mez_zone_parse(p, zone_file, NULL, &zone, &pb)) != MEZ_OK) {
+            mez_cli_fail(&pb, rv);
+            return MEZ_EXIT_USAGE;
+        }
+        if (!tz_given)
+            eo.tz = zone->tz;
+        if (!eo.weekend)
+            eo.weekend = zone->weekend;
+        if (!eo.tax_year_start)
+            eo.tax_year_start = zone->tax_year_start;
+        eo.holidays = zone->holidays;
     }
     packs = apr_palloc(p, (size_t)paths->nelts * sizeof(*packs));
     digests = apr_palloc(p, (size_t)paths->nelts * sizeof(*digests));

@@ -98,7 +98,8 @@ int mez_post_evaluate(request_rec *r, mez_srv_conf_t *sc)
 {
     mez_problem_t pb = { 0 };
     mez_tensor_eval_options_t eo = { .tz = mez_zone_tz(sc), .weekend = mez_zone_weekend(sc),
-                                     .tax_year_start = sc->zone ? sc->zone->tax_year_start : NULL };
+                                     .tax_year_start = sc->zone ? sc->zone->tax_year_start : NULL,
+                                     .holidays = sc->zone ? sc->zone->holidays : NULL };
     json_t *body, *action_doc, *result, *attest, *preview, *detail_v, *vc = NULL;
     mez_tensor_detail_t detail = MEZ_TENSOR_DETAIL_COMPACT;
     mez_state_t decision;

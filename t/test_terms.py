@@ -88,6 +88,31 @@ def pk_zone(module_zones, driver, pk_dir):
 def test_zone_answers_its_weekend(pk_zone):
     z = pk_zone.get("/v1/zone").json()
     assert z["timezone"] == "Asia/Karachi" and z["weekend"] == ["saturday", "sunday"]
+    assert z["public_holidays"] == {"complete_from": "2026-09-01", "complete_through": "2026-12-31",
+                                    "days": [{"date": "2026-11-09", "name": "Iqbal Day"},
+                                             {"date": "2026-12-25", "name": "Quaid-e-Azam Day and Christmas"}]}
+
+
+@pytest.mark.parametrize("day, due, passed, known", [
+    # Friday 6 November 2026: seven working days are 10 .. 13, 16 .. 18 November, Monday 9 (Iqbal Day) passed over.
+    ("2026-11-06", "2026-11-18", [{"date": "2026-11-09", "name": "Iqbal Day"}], True),
+    # Thursday 24 December: Friday 25 (Quaid-e-Azam Day) passed over, then the weekend and 28 .. 31 December and
+    # 1 .. 5 January 2027; 2027's holidays are not listed, so the date may be early.
+    ("2026-12-24", "2027-01-05", [{"date": "2026-12-25", "name": "Quaid-e-Azam Day and Christmas"}], False),
+    # Wednesday 1 July 2026: before the list is complete (Ashura's days are not in it): none passed over, not known.
+    ("2026-07-01", "2026-07-10", [], False),
+    # Monday 5 October: no holiday within the count, and every day counted is in the list's days.
+    ("2026-10-05", "2026-10-14", [], True),
+])
+def test_ctr_deadline_passes_over_public_holidays(pk_zone, day, due, passed, known):
+    r = pk_zone.post("/v1/compliance/evaluate", json=payment(day, "2000000"))
+    assert r.status_code == 200, r.text
+    dl = met(r.json()["evaluation"], "currency_transaction_report")[0]["deadline"]
+    assert dl["due_date"] == due and dl["public_holidays"] == passed and dl["public_holidays_known"] is known, dl
+    if known:
+        assert "complete from 2026-09-01 through 2026-12-31" in dl["detail"], dl
+    else:
+        assert "counted as a business day" in dl["detail"] and "may be later, never earlier" in dl["detail"], dl
 
 
 def test_ctr_deadline_in_an_evaluation(pk_zone, pk_dir):
@@ -395,3 +420,23 @@ def test_mez_tensor_eval_counts_on_the_calendar_it_is_given(mez_env, tmp_path):
     for bad in (["--weekend", "sat"], ["--weekend", "friday,friday"], ["--tax-year-start", "02-29"]):
         cp = mez_env.mez("tensor", "eval", "--pack", pack, *bad, str(action))
         assert cp.returncode == 2 and cp.stdout == "", (bad, cp.stdout, cp.stderr)
+    # --zone: the shipped zone's calendar, public holidays included, as the zone itself counts (Iqbal Day on
+    # Monday 9 November 2026 passed over); a later option takes the place of the zone's own.
+    zone_file = os.path.join(mez_env.source_dir, "packs", "pk", "zone.yaml")
+    body["action"]["date"] = "2026-11-06"
+    action.write_text(json.dumps(body))
+    for extra, due, by, passed in (
+            (["--zone", zone_file], "2026-11-18", "2026-11-18T18:59:59Z", ["2026-11-09"]),
+            (["--zone", zone_file, "--timezone", "UTC"], "2026-11-18", "2026-11-18T23:59:59Z", ["2026-11-09"]),
+            (["--timezone", "Asia/Karachi"], "2026-11-17", "2026-11-17T18:59:59Z", [])):
+        cp = mez_env.mez("tensor", "eval", "--pack", pack, *extra, str(action))
+        assert cp.returncode in (0, 1), cp.stderr
+        dl = met(json.loads(cp.stdout), "currency_transaction_report")[0]["deadline"]
+        assert (dl["due_date"], dl["due_by"]) == (due, by), (extra, dl)
+        assert [h["date"] for h in dl["public_holidays"]] == passed and dl["public_holidays_known"] is bool(passed)
+    bad_zone = tmp_path / "zone.yaml"
+    with open(zone_file) as f:
+        bad_zone.write_text(f.read().replace('"2026-11-09"', '"2026-11-31"'))
+    cp = mez_env.mez("tensor", "eval", "--pack", pack, "--zone", str(bad_zone), str(action))
+    assert cp.returncode == 2 and cp.stdout == "" and "zone.invalid_value" in cp.stderr, cp.stderr
+    assert "/public_holidays/days/0/date" in cp.stderr, cp.stderr

@@ -46,10 +46,10 @@ json_t *mez_weekend_json(unsigned mask)
     return a;
 }
 
-int64_t mez_deadline_add_business_days(int64_t day, int64_t n, unsigned weekend)
+/* The count over the weekend alone. */
+static int64_t add_weekdays(int64_t day, int64_t n, unsigned weekend)
 {
     int open = 0;
-    weekend = mez_weekend_effective(weekend);
     for (int i = 1; i <= 7; i++)
         open += !(weekend & MEZ_WEEKDAY_BIT(i));
     /* Whole weeks at once (each has `open` business days), leaving 1 .. open to count day by day. */
@@ -60,12 +60,71 @@ int64_t mez_deadline_add_business_days(int64_t day, int64_t n, unsigned weekend)
         day += weeks * 7;
         n -= weeks * open;
     }
-    while (n > 0) {
+    while (n > 0 && day < MEZ_DEADLINE_LAST_DAY) {
         day++;
         if (!(weekend & MEZ_WEEKDAY_BIT(mez_weekday_of(day))))
             n--;
     }
     return day > MEZ_DEADLINE_LAST_DAY ? MEZ_DEADLINE_LAST_DAY : day;
+}
+
+/* The index of the first listed day after `after` (n when there is none). */
+static size_t first_after(const mez_holidays_t *h, int64_t after)
+{
+    size_t lo = 0, hi = h->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (h->days[mid] <= after)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+size_t mez_holidays_passed(const mez_holidays_t *h, unsigned weekend, int64_t after, int64_t through, size_t *first)
+{
+    size_t i, k = 0;
+    weekend = mez_weekend_effective(weekend);
+    i = h && h->n ? first_after(h, after) : 0;
+    if (first)
+        *first = i;
+    for (; h && i < h->n && h->days[i] <= through; i++)
+        k += !(weekend & MEZ_WEEKDAY_BIT(mez_weekday_of(h->days[i])));
+    return k;
+}
+
+int64_t mez_deadline_add_business_days(int64_t day, int64_t n, unsigned weekend, const mez_holidays_t *holidays)
+{
+    int64_t end, counted_to;
+    size_t k;
+    weekend = mez_weekend_effective(weekend);
+    end = add_weekdays(day, n, weekend);
+    /* Each holiday on a business day of the week within what was counted took one of the n days: count that many
+     * more after the end, which may reach further holidays in turn. The list is finite and ascending, so this ends
+     * once the count has passed its last day. */
+    counted_to = day;
+    while (end < MEZ_DEADLINE_LAST_DAY && (k = mez_holidays_passed(holidays, weekend, counted_to, end, NULL)) > 0) {
+        counted_to = end;
+        end = add_weekdays(end, (int64_t)k, weekend);
+    }
+    return end;
+}
+
+int mez_deadline_day_parse(const char *s, int64_t *day)
+{
+    int64_t y;
+    int m, d;
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-' || strspn(s, "0123456789") != 4
+        || strspn(s + 5, "0123456789") != 2 || strspn(s + 8, "0123456789") != 2)
+        return 0;
+    y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    m = (s[5] - '0') * 10 + (s[6] - '0');
+    d = (s[8] - '0') * 10 + (s[9] - '0');
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > mez_days_in_month(y, m))
+        return 0;
+    *day = mez_days_from_civil(y, m, d);
+    return 1;
 }
 
 /* Day d of month m of year y, or the month's last day where it is shorter. */
@@ -220,13 +279,17 @@ void mez_deadline_due(const mez_deadline_t *dl, int64_t action_day, const mez_de
         out->due_day = dl->form == MEZ_DEADLINE_DAYS
                        ? (dl->n > MEZ_DEADLINE_LAST_DAY - out->event_day ? MEZ_DEADLINE_LAST_DAY + 1
                                                                          : out->event_day + dl->n)
-                       : mez_deadline_add_business_days(out->event_day, dl->n, cal ? cal->weekend : 0);
+                       : mez_deadline_add_business_days(out->event_day, dl->n, cal ? cal->weekend : 0,
+                                                        cal ? cal->holidays : NULL);
         if (out->due_day >= MEZ_DEADLINE_LAST_DAY) {
             out->due_day = 0;
             out->why = "the due date would be after the year 9999";
             break;
         }
         out->dated = 1;
+        if (dl->form == MEZ_DEADLINE_BUSINESS_DAYS && cal && cal->holidays)
+            out->holidays_known = out->event_day >= cal->holidays->from_day - 1
+                                  && out->due_day <= cal->holidays->through_day;
         break;
     case MEZ_DEADLINE_WITHOUT_DELAY:
         out->why = "the law sets no number of days: without delay from the event";

@@ -27,6 +27,7 @@
 #include "mez/audit.h"
 #include "mez/clearance.h"
 #include "mez/idempotency.h"
+#include "mez/zone.h"
 #include "orch_int.h"
 
 const char *mez_orch_str(const json_t *obj, const char *name)
@@ -274,7 +275,8 @@ static mez_status_t evaluate_with(orch_t *o, const mez_tensor_clearance_t *cl, s
 {
     mez_tensor_eval_options_t eo = { .domains = o->z->tensor_domains, .screening_date = o->today, .clearances = cl,
                                      .n_clearances = ncl, .evidence_date = o->today, .tz = o->z->tz,
-                                     .weekend = o->z->weekend, .tax_year_start = o->z->tax_year_start };
+                                     .weekend = o->z->weekend, .tax_year_start = o->z->tax_year_start,
+                                     .holidays = o->z->zone ? o->z->zone->holidays : NULL };
     json_t *doc;
     mez_digest_t d;
     mez_status_t rv;

@@ -234,7 +234,8 @@ mez_status_t mez_tax_withholding_calculate(const mez_orch_zone_t *z, const mez_z
     calc_t c = { p, pb, body };
     request_t q = { 0 };
     mez_tensor_eval_options_t eo = { .domains = MEZ_DOMAIN_BIT(MEZ_DOMAIN_TAX), .tz = z->tz,
-                                     .weekend = z->weekend, .tax_year_start = z->tax_year_start };
+                                     .weekend = z->weekend, .tax_year_start = z->tax_year_start,
+                                     .holidays = zone ? zone->holidays : NULL };
     const char *category, *today, *gross, *withheld, *net, *rate;
     const json_t *lines, *line, *tax, *r;
     json_t *payer, *action, *result, *answer, *legal, *digest_doc;

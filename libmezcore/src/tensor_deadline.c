@@ -29,9 +29,49 @@ static void calendar_for(const eval_t *ev, const obligation_t *o, mez_deadline_c
 {
     const char *s = ev->opts ? ev->opts->tax_year_start : NULL;
     cal->weekend = ev->opts ? ev->opts->weekend : 0;
+    cal->holidays = ev->opts ? ev->opts->holidays : NULL;
     if (!(s && o->h.pack->domain == MEZ_DOMAIN_TAX
           && mez_deadline_year_start(s, &cal->year_start_month, &cal->year_start_day)))
         cal->year_start_month = cal->year_start_day = 0;
+}
+
+/* The public holidays a dated count of business days passed over ("public_holidays": date and name of each), whether
+ * the due date is exact ("public_holidays_known": the zone's list is complete for every day counted), and a detail
+ * that says which. A holiday the list does not hold was counted as a business day: the due date may then be early,
+ * never late, which is the side a compliance officer can act on. */
+static void business_days_holidays(eval_t *ev, json_t *dl, const mez_deadline_calendar_t *cal,
+                                   const mez_deadline_due_t *due)
+{
+    const mez_holidays_t *h = cal->holidays;
+    json_t *passed = json_array();
+    size_t first, n = mez_holidays_passed(h, cal->weekend, due->event_day, due->due_day, &first);
+    unsigned weekend = mez_weekend_effective(cal->weekend);
+
+    for (size_t i = first; h && n && i < h->n && h->days[i] <= due->due_day; i++) {
+        json_t *day;
+        if (weekend & MEZ_WEEKDAY_BIT(mez_weekday_of(h->days[i])))
+            continue;
+        day = json_object();
+        set_str(NULL, day, "date", mez_date_of_day(ev->p, h->days[i]));
+        set_str(NULL, day, "name", h->names ? h->names[i] : NULL);
+        json_array_append_new(passed, day);
+    }
+    json_object_set_new_nocheck(dl, "public_holidays", passed);
+    json_object_set_new_nocheck(dl, "public_holidays_known", json_boolean(due->holidays_known));
+    if (!h)
+        set_str(NULL, dl, "detail", "business days are the days that are not the zone's weekend: the zone lists no "
+                "public holidays (zone.yaml's public_holidays), so they are counted as business days and the last "
+                "day the law allows may be later, never earlier");
+    else if (due->holidays_known)
+        set_str(NULL, dl, "detail", apr_psprintf(ev->p, "business days are the days that are neither the zone's "
+                "weekend nor one of its public holidays (zone.yaml's public_holidays, complete from %s through %s)",
+                mez_date_of_day(ev->p, h->from_day), mez_date_of_day(ev->p, h->through_day)));
+    else
+        set_str(NULL, dl, "detail", apr_psprintf(ev->p, "business days are the days that are neither the zone's "
+                "weekend nor one of its public holidays, which the zone lists from %s through %s only (zone.yaml's "
+                "public_holidays): a holiday outside those days is counted as a business day, so the last day the "
+                "law allows may be later, never earlier", mez_date_of_day(ev->p, h->from_day),
+                mez_date_of_day(ev->p, h->through_day)));
 }
 
 void mez_tensor_deadline(eval_t *ev, json_t *o, const char *obligation_id, const pack_t *pack)
@@ -70,10 +110,10 @@ void mez_tensor_deadline(eval_t *ev, json_t *o, const char *obligation_id, const
     switch (ob->deadline.form) {
     case MEZ_DEADLINE_BUSINESS_DAYS:
         json_object_set_new_nocheck(dl, "weekend", mez_weekend_json(cal.weekend));
-        set_str(NULL, dl, "detail", due.dated
-                ? "business days are the days that are not the zone's weekend: public holidays are not known to "
-                  "mez and are counted as business days, so the last day the law allows may be later, never earlier"
-                : due.why);
+        if (due.dated)
+            business_days_holidays(ev, dl, &cal, &due);
+        else
+            set_str(NULL, dl, "detail", due.why);
         break;
     case MEZ_DEADLINE_DAYS:
     case MEZ_DEADLINE_WITHOUT_DELAY:

@@ -172,6 +172,7 @@ mez_status_t mez_zone_parse(apr_pool_t *p, const char *path, const mez_zone_opti
     zone->profile_id = json_string_value(json_object_get(root, "profile"));
     zone->tax_year_start = json_string_value(json_object_get(root, "tax_year_start"));
     zone->weekend = mez_zone_weekend_of(root);
+    zone->holidays = mez_zone_holidays_of(p, root);
     zone->tz = mez_tz_utc();
     if ((zone->timezone = json_string_value(json_object_get(root, "timezone")))
         && (rv = read_timezone(p, doc, zone, opts, pb)) != MEZ_OK)

@@ -1,6 +1,7 @@
 /* zone_validate.c: typed validation of zone.yaml and profile files with the rules of schemas/zone.schema.json
  * and schemas/profile.schema.json, written out per field (no schema engine), each problem at its file and line. */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/deadline.h"
@@ -245,7 +246,7 @@ static int root_is_object(mez_zone_vctx_t *c, const char *what)
 /* ------------------------------------------------------------------ zone.yaml */
 
 static const char *const zone_keys[] = { "format", "zone_id", "zone_name", "jurisdiction_id", "timezone",
-                                         "tax_year_start", "weekend", "jurisdiction_stack", "profile", "compliance_domains",
+                                         "tax_year_start", "weekend", "public_holidays", "jurisdiction_stack", "profile", "compliance_domains",
                                          "packs", "sanctions_imports", "lockfile", "overrides", NULL };
 static const char *const zone_required[] = { "format", "zone_id", "zone_name", "jurisdiction_id", "profile", "packs",
                                              NULL };
@@ -333,6 +334,116 @@ static void weekend_member(mez_zone_vctx_t *c, const json_t *root)
         else
             seen |= MEZ_WEEKDAY_BIT(day);
     }
+}
+
+/* A date member "YYYY-MM-DD" of a public_holidays mapping: 1 and *day, else 0 (reported when present). */
+static int day_member(mez_zone_vctx_t *c, const json_t *obj, const char *ptr, const char *name, int64_t *day)
+{
+    const char *s = string_member(c, obj, ptr, name, 0);
+    if (s && !mez_deadline_day_parse(s, day)) {
+        mez_zone_vfail(c, "invalid_value", mez_pointer_join(c->p, ptr, name),
+                       "'%s' is not a date YYYY-MM-DD (2026-12-25)", s);
+        return 0;
+    }
+    return s != NULL;
+}
+
+/* public_holidays: the days the zone's government closes its offices on besides the weekend, as its notifications
+ * declare them, and the stretch of days the list is complete for (complete_from .. complete_through): a holiday
+ * fixed by the sighting of the moon is known only once it is notified, so the operator says how far the list can be
+ * relied on, and a count of business days beyond it says it may be early. Every day lies within the stretch and is
+ * listed once; a day may fall on the weekend (it then changes no count). */
+static void public_holidays_member(mez_zone_vctx_t *c, const json_t *root)
+{
+    static const char *const keys[] = { "complete_from", "complete_through", "days", NULL };
+    static const char *const day_keys[] = { "date", "name", NULL };
+    const json_t *v, *days, *item;
+    int64_t from = 0, through = 0;
+    int window;
+    apr_hash_t *seen = apr_hash_make(c->p);
+    size_t i;
+
+    if (!object_member(c, root, "", "public_holidays", &v))
+        return;
+    members(c, v, "/public_holidays", "'public_holidays'", keys, keys);
+    window = day_member(c, v, "/public_holidays", "complete_from", &from)
+             & day_member(c, v, "/public_holidays", "complete_through", &through);
+    if (window && through < from) {
+        mez_zone_vfail(c, "invalid_value", "/public_holidays/complete_through",
+                       "'complete_through' is before 'complete_from': the list is complete for no day");
+        window = 0;
+    }
+    if (!(days = json_object_get(v, "days")))
+        return;
+    if (!json_is_array(days)) {
+        mez_zone_vfail(c, "invalid_type", "/public_holidays/days",
+                       "'days' must be a list of {date, name}, not %s", mez_json_kind(days));
+        return;
+    }
+    json_array_foreach(days, i, item) {
+        const char *ip = mez_pointer_index(c->p, "/public_holidays/days", i), *date;
+        int64_t day;
+        if (!json_is_object(item)) {
+            mez_zone_vfail(c, "invalid_type", ip, "a public holiday must be a mapping {date, name}, not %s",
+                           mez_json_kind(item));
+            continue;
+        }
+        members(c, item, ip, "a public holiday", day_keys, day_keys);
+        string_member(c, item, ip, "name", 1);
+        if (!day_member(c, item, ip, "date", &day))
+            continue;
+        date = json_string_value(json_object_get(item, "date"));
+        if (window && (day < from || day > through))
+            mez_zone_vfail(c, "invalid_value", mez_pointer_join(c->p, ip, "date"),
+                           "%s is outside complete_from .. complete_through, the days the list is complete for", date);
+        else if (apr_hash_get(seen, date, APR_HASH_KEY_STRING))
+            mez_zone_vfail(c, "duplicate_value", mez_pointer_join(c->p, ip, "date"), "%s is listed twice", date);
+        else
+            apr_hash_set(seen, date, APR_HASH_KEY_STRING, date);
+    }
+}
+
+static int day_cmp(const void *a, const void *b)
+{
+    const int64_t *x = *(const int64_t *const *)a, *y = *(const int64_t *const *)b;
+    return *x < *y ? -1 : *x > *y;
+}
+
+const mez_holidays_t *mez_zone_holidays_of(apr_pool_t *p, const json_t *model)
+{
+    const json_t *v = json_object_get(model, "public_holidays"), *days, *item;
+    mez_holidays_t *h;
+    int64_t *all, **order, *sorted;
+    const char **names;
+    size_t i, n;
+
+    if (!json_is_object(v))
+        return NULL;
+    h = apr_pcalloc(p, sizeof(*h));
+    if (!mez_deadline_day_parse(json_string_value(json_object_get(v, "complete_from")), &h->from_day)
+        || !mez_deadline_day_parse(json_string_value(json_object_get(v, "complete_through")), &h->through_day))
+        return NULL;
+    days = json_object_get(v, "days");
+    n = json_array_size(days);
+    all = apr_pcalloc(p, (n + 1) * sizeof(*all));
+    order = apr_pcalloc(p, (n + 1) * sizeof(*order));
+    json_array_foreach(days, i, item) {
+        mez_deadline_day_parse(json_string_value(json_object_get(item, "date")), &all[i]);
+        order[i] = &all[i];
+    }
+    /* Sorted by day, each name kept with its day: a count searches the days in order. */
+    qsort(order, n, sizeof(*order), day_cmp);
+    sorted = apr_pcalloc(p, (n + 1) * sizeof(*sorted));
+    names = apr_pcalloc(p, (n + 1) * sizeof(*names));
+    for (i = 0; i < n; i++) {
+        size_t k = (size_t)(order[i] - all);
+        sorted[i] = all[k];
+        names[i] = apr_pstrdup(p, json_string_value(json_object_get(json_array_get(days, k), "name")));
+    }
+    h->days = sorted;
+    h->names = names;
+    h->n = n;
+    return h;
 }
 
 unsigned mez_zone_weekend_of(const json_t *model)
@@ -471,6 +582,7 @@ mez_status_t mez_zone_validate(apr_pool_t *p, const mez_yaml_doc_t *doc, const m
     timezone_member(&c, root);
     tax_year_start_member(&c, root);
     weekend_member(&c, root);
+    public_holidays_member(&c, root);
     stack = list_member(&c, root, "", "jurisdiction_stack", ITEM_ID, 1);
     id_member(&c, root, "", "profile");
     list_member(&c, root, "", "compliance_domains", ITEM_DOMAIN, 1);

@@ -322,6 +322,35 @@ static void test_zone_validation(void)
             "zone.invalid_type", 6, "/weekend");
     invalid(0, edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\nweekend: [6]\n"),
             "zone.invalid_type", 6, "/weekend/0");
+    /* Public holidays: the days the list is complete for, and each day in them once, YYYY-MM-DD, with a name. */
+#define HOLIDAYS(from, through, days) \
+    edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\npublic_holidays:\n  complete_from: " from \
+         "\n  complete_through: " through "\n  days:\n" days)
+    invalid(0, HOLIDAYS("\"2026-09-01\"", "\"2026-12-31\"", "    - {date: \"2026-11-31\", name: x}\n"),
+            "zone.invalid_value", 10, "/public_holidays/days/0/date");
+    invalid(0, HOLIDAYS("\"2026-09-01\"", "\"2026-12-31\"", "    - {date: \"2027-01-01\", name: x}\n"),
+            "zone.invalid_value", 10, "/public_holidays/days/0/date");
+    invalid(0, HOLIDAYS("\"2026-09-01\"", "\"2026-12-31\"",
+                        "    - {date: \"2026-11-09\", name: x}\n    - {date: \"2026-11-09\", name: y}\n"),
+            "zone.duplicate_value", 11, "/public_holidays/days/1/date");
+    invalid(0, HOLIDAYS("\"2026-09-01\"", "\"2026-12-31\"", "    - {date: \"2026-11-09\"}\n"),
+            "zone.missing_field", 10, "/public_holidays/days/0");
+    invalid(0, HOLIDAYS("\"2026-09-01\"", "\"2026-12-31\"", "    - {date: \"2026-11-09\", name: \"\"}\n"),
+            "zone.invalid_value", 10, "/public_holidays/days/0/name");
+    invalid(0, HOLIDAYS("\"2026-09-01\"", "\"2026-12-31\"", "    - {date: \"2026-11-09\", name: x, y: 1}\n"),
+            "zone.unknown_key", 10, "/public_holidays/days/0/y");
+    invalid(0, HOLIDAYS("\"2026-12-31\"", "\"2026-09-01\"", "    []\n"),
+            "zone.invalid_value", 8, "/public_holidays/complete_through");
+    invalid(0, HOLIDAYS("\"26-09-01\"", "\"2026-12-31\"", "    []\n"),
+            "zone.invalid_value", 7, "/public_holidays/complete_from");
+    invalid(0, HOLIDAYS("\"2026-09-01\"", "\"2026-12-31\"", "    - \"2026-11-09\"\n"),
+            "zone.invalid_type", 10, "/public_holidays/days/0");
+    invalid(0, HOLIDAYS("\"2026-09-01\"", "\"2026-12-31\"", "    x: 1\n"),
+            "zone.invalid_type", 9, "/public_holidays/days");
+    invalid(0, edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\npublic_holidays: [\"2026-11-09\"]\n"),
+            "zone.invalid_type", 6, "/public_holidays");
+    invalid(0, edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\npublic_holidays: {days: []}\n"),
+            "zone.missing_field", 6, "/public_holidays");
     {
         /* Beside them is fine, a name that merely starts like a lawpack's directory included. */
         const char *text = edit(ZONE, "packs:\n", "lockfile: lawpacks/t-act.lock\npacks:\n");
@@ -401,6 +430,26 @@ static void test_zone_load(void)
     CU_ASSERT_PTR_NULL(mez_zone_timezone_warning(unit_pool(), zone));
     zone = load_ok(zone_dir(edit(ZONE, "jurisdiction_id: pk\n", "jurisdiction_id: pk\nweekend: [saturday, friday]\n")));
     CU_ASSERT_EQUAL(zone->weekend, MEZ_WEEKDAY_BIT(5) | MEZ_WEEKDAY_BIT(6));
+    CU_ASSERT_PTR_NULL(zone->holidays);
+    /* Public holidays, read in any order, kept ascending with their names; a holiday on a weekend is allowed. */
+    zone = load_ok(zone_dir(HOLIDAYS("\"2026-09-01\"", "\"2026-12-31\"",
+                                     "    - {date: \"2026-12-25\", name: Quaid-e-Azam Day}\n"
+                                     "    - {date: \"2026-11-09\", name: Iqbal Day}\n"
+                                     "    - {date: \"2026-09-05\", name: A Saturday}\n")));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(zone->holidays);
+    CU_ASSERT_EQUAL(zone->holidays->from_day, mez_days_from_civil(2026, 9, 1));
+    CU_ASSERT_EQUAL(zone->holidays->through_day, mez_days_from_civil(2026, 12, 31));
+    CU_ASSERT_EQUAL_FATAL(zone->holidays->n, 3);
+    CU_ASSERT_EQUAL(zone->holidays->days[0], mez_days_from_civil(2026, 9, 5));
+    CU_ASSERT_EQUAL(zone->holidays->days[1], mez_days_from_civil(2026, 11, 9));
+    CU_ASSERT_EQUAL(zone->holidays->days[2], mez_days_from_civil(2026, 12, 25));
+    CU_ASSERT_STRING_EQUAL(zone->holidays->names[1], "Iqbal Day");
+    CU_ASSERT_STRING_EQUAL(zone->holidays->names[2], "Quaid-e-Azam Day");
+    /* A list complete for a stretch with no holiday in it. */
+    zone = load_ok(zone_dir(HOLIDAYS("\"2026-10-01\"", "\"2026-10-31\"", "    []\n")));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(zone->holidays);
+    CU_ASSERT_EQUAL(zone->holidays->n, 0);
+#undef HOLIDAYS
 
     /* The zone's own domain selection wins over the profile's. */
     zone = load_ok(zone_dir(edit(ZONE, "profile: t-profile\n", "profile: t-profile\ncompliance_domains: [kyc]\n")));

@@ -9,9 +9,11 @@
  * Counting follows the General Clauses Act 1897 (Act X of 1897), s. 9(1), as mez_tz_period_end does: a period
  * "from" an event excludes the event's day, so "7 days from the transaction" on 1 July ends with 8 July. A due day
  * that falls on a weekend is not moved: some laws allow the next day the office is open (the same Act, s. 10), but
- * that is the law of a jurisdiction, and the earlier day is never late. Business days are the days that are not
- * the zone's weekend: mez has no source for public holidays, so it counts them as business days and a due date it
- * gives may come before the true one, never after it. */
+ * that is the law of a jurisdiction, and the earlier day is never late. Business days are the days that are neither
+ * the zone's weekend nor one of the public holidays its zone.yaml lists (public_holidays, below). The list is
+ * complete for a stretch of days only (a moon-sighted holiday is known when its government notifies it): outside
+ * that stretch a holiday is counted as a business day, so a due date mez gives may come before the true one, never
+ * after it, and the result says so. */
 #ifndef MEZ_DEADLINE_H
 #define MEZ_DEADLINE_H
 
@@ -46,9 +48,27 @@ json_t *mez_weekend_json(unsigned mask);
 #define MEZ_DEADLINE_FIRST_DAY INT64_C(-719162)
 #define MEZ_DEADLINE_LAST_DAY INT64_C(2932896)
 
-/* The day n business days after day (n >= 0; day itself not counted, 0: day): each day of the weekend is
- * passed over. At most MEZ_DEADLINE_LAST_DAY. */
-int64_t mez_deadline_add_business_days(int64_t day, int64_t n, unsigned weekend);
+/* A zone's public holidays (zone.yaml's public_holidays): the days its government has closed its offices on, other
+ * than the weekend, as far as the zone's operator has listed them. from_day .. through_day is the stretch the list
+ * is complete for; every listed day lies within it. */
+typedef struct mez_holidays_t {
+    int64_t from_day, through_day;
+    const int64_t *days;       /* ascending, each once */
+    const char *const *names;  /* names[i] is days[i]'s name ("Iqbal Day"); may be NULL */
+    size_t n;
+} mez_holidays_t;
+
+/* "YYYY-MM-DD", a day of the proleptic Gregorian calendar from 0001 to 9999: 1 and *day (days since 1970-01-01),
+ * else 0. */
+int mez_deadline_day_parse(const char *s, int64_t *day);
+
+/* The day n business days after day (n >= 0; day itself not counted, 0: day): each day of the weekend, and each of
+ * the holidays (may be NULL), is passed over. At most MEZ_DEADLINE_LAST_DAY. */
+int64_t mez_deadline_add_business_days(int64_t day, int64_t n, unsigned weekend, const mez_holidays_t *holidays);
+/* How many of the holidays (may be NULL) fall on a business day of the week in (after, through]: the days a count
+ * of business days over those days passed over besides the weekend; *first is the index of the first of them. */
+size_t mez_holidays_passed(const mez_holidays_t *holidays, unsigned weekend, int64_t after, int64_t through,
+                           size_t *first);
 /* The corresponding day `years` years after day (years may be negative): the same month and day of the month,
  * or the month's last day where it has no such day (29 February in a common year is 28 February). Within
  * MEZ_DEADLINE_FIRST_DAY .. MEZ_DEADLINE_LAST_DAY. */
@@ -81,6 +101,7 @@ typedef struct mez_deadline_calendar_t {
     int year_start_month;      /* the year is the tax year starting on this month and day (zone.yaml's
                                 * tax_year_start, for an obligation of a tax regpack); 0: the calendar year */
     int year_start_day;
+    const mez_holidays_t *holidays;  /* the zone's public holidays; NULL: none known */
 } mez_deadline_calendar_t;
 
 /* A year's start as zone.yaml's tax_year_start writes it, "MM-DD": 1 with *month and *day set when it is a day every
@@ -104,6 +125,9 @@ typedef struct mez_deadline_due_t {
     int64_t event_day;
     int dated;                 /* 1: due_day is the last day it may be done on */
     int64_t due_day;
+    int holidays_known;        /* business days only: 1 when every day after event_day through due_day lies
+                                * within the stretch cal's holidays are complete for, so due_day is exact; 0 when
+                                * a holiday may have been counted as a business day (due_day may be early) */
     const char *why;           /* when not dated: why not (a static text) */
 } mez_deadline_due_t;
 

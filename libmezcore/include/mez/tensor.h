@@ -526,6 +526,8 @@ typedef struct mez_tensor_eval_options_t {
                                * due date ends with the last second of its day there. NULL: UTC. */
     unsigned weekend;             /* the zone's weekend (mez/deadline.h, MEZ_WEEKDAY_BIT): the days a deadline of
                                * business days passes over. 0: saturday and sunday */
+    const struct mez_holidays_t *holidays;  /* the zone's public holidays (mez/deadline.h), which it passes over
+                               * too; NULL: none known (they count as business days, and the result says so) */
     const char *tax_year_start;   /* "MM-DD" (zone.yaml), NULL: none. The year an obligation of a tax regpack is
                                * due in the "following year" of is then the tax year, else the calendar year */
 } mez_tensor_eval_options_t;

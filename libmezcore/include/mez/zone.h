@@ -26,7 +26,9 @@
  * into that file (as mez_yaml_problem writes them):
  *   zone.yaml      zone.unknown_key, zone.missing_field, zone.invalid_type, zone.invalid_value (format, id
  *                  pattern, empty string or list, a timezone that is not an IANA name, a tax_year_start that is not
- *                  MM-DD, a weekend day that is not monday .. sunday, a weekend of no day or of all seven), zone.unknown_timezone (no such IANA zone on this machine: tzdata), zone.invalid_timezone
+ *                  MM-DD, a weekend day that is not monday .. sunday, a weekend of no day or of all seven,
+ *                  a public_holidays date that is not YYYY-MM-DD, complete_through before complete_from, a holiday
+ *                  outside them), zone.unknown_timezone (no such IANA zone on this machine: tzdata), zone.invalid_timezone
  *                  (its TZif file cannot be used), zone.duplicate_value, zone.unknown_domain, zone.invalid_path
  *                  (a pack or lock path that is absolute or leaves the zone directory), zone.unknown_profile (no
  *                  profiles/<id>.yaml), zone.pack_not_found, zone.pack_kind_mismatch (a regpack listed under
@@ -98,6 +100,8 @@ typedef struct mez_zone_t {
     unsigned weekend;                        /* zone.yaml's weekend as a mask of MEZ_WEEKDAY_BIT (mez/deadline.h):
                                               * the days that are not business days; MEZ_WEEKEND_DEFAULT (saturday,
                                               * sunday) when it names none */
+    const struct mez_holidays_t *holidays;   /* zone.yaml's public_holidays (mez/deadline.h), which a deadline of
+                                              * business days passes over too; NULL when it lists none */
     apr_array_header_t *jurisdiction_stack;  /* const char *, national base first; [jurisdiction_id] when the
                                               * file has none */
     apr_array_header_t *compliance_domains;  /* const char *: the effective selection (the zone's own list when
@@ -160,6 +164,9 @@ mez_status_t mez_zone_validate(apr_pool_t *p, const mez_yaml_doc_t *doc, const m
 /* The weekend of a validated zone.yaml model (its "weekend" member) as a mask of MEZ_WEEKDAY_BIT (mez/deadline.h);
  * MEZ_WEEKEND_DEFAULT, saturday and sunday, when it names none. */
 unsigned mez_zone_weekend_of(const json_t *model);
+/* The public holidays of a validated zone.yaml model (its "public_holidays" member), ascending, in p; NULL when it
+ * lists none. */
+const struct mez_holidays_t *mez_zone_holidays_of(apr_pool_t *p, const json_t *model);
 
 /* Reads and validates zone.yaml, reads its time zone (timezone: the TZif file from opts->tz_dir, default
  * MEZ_TZ_DIR; without one the zone's calendar is UTC's) and computes its manifest digest; neither the profile nor
