@@ -9,7 +9,11 @@
  *      this zone sequences, and the audit row (key.rotate). From this commit on the chain says the new key signs,
  *      and httpd refuses to sign receipts or checkpoints with the previous key (503 corridor.key_rotating);
  *   3. the previous key is archived (<key dir>/retired-keys/<did suffix>.pem, 0600: it signs the notices, and
- *      what it signed may need proving later) and the successor takes the key file's place (rename);
+ *      what it signed may need proving later) and the successor takes the key file's place (a link to <key>.next
+ *      renamed over it); <key>.next stays until step 5 has told every peer, as the mark of a rotation not yet
+ *      finished: a run after a failed reload or an unreachable peer finds the successor both there and in use and
+ *      resumes at step 4, where without the mark it made a second rotation from the successor, whose notice no
+ *      peer still knowing the first key could accept (review);
  *   4. httpd is reloaded (a deployed zone) and the zone is waited for until /v1/zone answers the new DID;
  *   5. every active peer the zone lists (GET /v1/peers) is told: POST <peer>/v1/corridors/peers/key-rotation with
  *      the credential, an RFC 9421 request signed by the previous key, the one the peer knows the zone by.
@@ -215,6 +219,17 @@ static int record(rot_t *k, const mez_key_t *prev, const struct stat *owner, mez
     return MEZ_EXIT_OK;
 }
 
+/* Every peer told: the rotation to did is finished, and its mark, <key>.next holding that key, goes. */
+static void finished(rot_t *k, const char *did)
+{
+    const char *next_path = apr_pstrcat(k->p, k->key_file, ".next", NULL);
+    mez_key_t *next;
+    mez_problem_t pb = { 0 };
+    if (dep_exists(k->p, next_path) && mez_key_load_private(k->p, next_path, &next, &pb) == MEZ_OK
+        && !strcmp(mez_did_key(k->p, next), did) && unlink(next_path) != 0)
+        fprintf(stderr, "mez key: cannot remove %s: remove it before the next rotation\n", next_path);
+}
+
 /* Step 3: archive the previous key, put the successor in the key file's place. */
 static int swap(rot_t *k, const mez_key_t *prev, const mez_key_t *next, const struct stat *owner)
 {
@@ -228,8 +243,16 @@ static int swap(rot_t *k, const mez_key_t *prev, const mez_key_t *next, const st
         return say(MEZ_EXIT_USAGE, "cannot create %s", dir);
     if (!dep_exists(p, archive) && (rc = save_key_like(k, prev, archive, owner)) != MEZ_EXIT_OK)
         return rc;
-    if (rename(next_path, k->key_file) != 0)
-        return say(MEZ_EXIT_USAGE, "cannot move %s to %s", next_path, k->key_file);
+    /* The successor takes the key file's place atomically, and <key>.next stays (the same file) until the peers
+     * are told: a re-run after a later step failed resumes instead of rotating again. */
+    {
+        const char *linked = apr_pstrcat(p, k->key_file, ".swap", NULL);
+        unlink(linked);
+        if (link(next_path, linked) != 0 || rename(linked, k->key_file) != 0) {
+            unlink(linked);
+            return say(MEZ_EXIT_USAGE, "cannot put %s in the place of %s", next_path, k->key_file);
+        }
+    }
     printf("[3/5] key file: %s now holds %s; the previous key is archived in %s\n", k->key_file,
            mez_did_key(p, next), archive);
     return MEZ_EXIT_OK;
@@ -398,6 +421,7 @@ static int rotate(rot_t *k)
         remember(k, rot.new_did);
     if ((rc = notify(k, prev, NULL, vc)) != MEZ_EXIT_OK)
         return rc;
+    finished(k, rot.new_did);
     printf("zone %s signs with %s from now on (was %s)\n", k->zone_id, rot.new_did, rot.previous_did);
     return MEZ_EXIT_OK;
 }
@@ -412,6 +436,7 @@ static int renotify(rot_t *k)
     mez_key_t *prev, *current;
     json_t *vc;
     mez_status_t st;
+    int rc;
     if ((st = mez_zone_key_list(k->p, k->db, k->zone_id, &history, &pb)) != MEZ_OK)
         return mez_cli_fail(&pb, st);
     for (int i = 0; i < history->nelts; i++)
@@ -428,7 +453,10 @@ static int renotify(rot_t *k)
     if (mez_key_load_private(k->p, k->key_file, &current, &pb) != MEZ_OK)
         return say(MEZ_EXIT_USAGE, "the zone key %s does not load", k->key_file);
     printf("telling the peers of zone %s that %s follows %s\n", k->zone_id, rot.new_did, rot.previous_did);
-    return notify(k, prev, strcmp(mez_did_key(k->p, current), rot.new_did) ? NULL : current, vc);
+    if ((rc = notify(k, prev, strcmp(mez_did_key(k->p, current), rot.new_did) ? NULL : current, vc)) != MEZ_EXIT_OK)
+        return rc;
+    finished(k, rot.new_did);
+    return MEZ_EXIT_OK;
 }
 
 int mez_cmd_key(apr_pool_t *p, int argc, const char *const *argv)

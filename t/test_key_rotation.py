@@ -333,3 +333,42 @@ def test_rotate_refuses_a_key_that_is_not_the_zones(pair, mez_env):
     assert counts(a) == before
     cp = run([e.mez_bin, "key", "rotate", "--zone", a.zone_id], env=e.env())
     assert cp.returncode == 2 and "no zone pk-sifc was deployed there" in cp.stderr, cp.stderr
+
+
+def test_a_rotation_whose_peers_were_not_told_resumes_rather_than_rotating_again(pair):
+    """After the key file holds the successor, a failed step (the reload, or a peer out of reach) leaves
+    <key>.next: the next run resumes at the reload and tells the peers, instead of making a second rotation from
+    the successor, whose notice no peer still knowing the first key could accept (review)."""
+    a, b = pair.a, pair.b
+    cid = [c for c in pair.op(a, "GET", "/v1/corridors").json()["corridors"] if c["role"] == "proposer"][0][
+        "corridor_id"]
+    old_a = a.get("/v1/zone").json()["did"]
+    keys_before = a.count("mez_zone_key")
+    b.stop()
+    try:
+        cp = pair.rotate(a, "--no-reload")
+    finally:
+        b.start()
+    assert cp.returncode == 1, cp.stdout + cp.stderr
+    assert "[5/5] peers: 0 told, 1 not" in cp.stdout and "mez key notify" in cp.stderr, cp.stdout + cp.stderr
+    assert a.count("mez_zone_key") == keys_before + 1
+    assert os.path.exists(a.key_file + ".next")
+    new_did = a.get("/v1/zone/keys").json()["keys"][-1]["did"]
+
+    cp = pair.rotate(a, "--no-reload")
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert "[2/5] recorded: already" in cp.stdout and "[3/5] key file: already holds %s" % new_did in cp.stdout, \
+        cp.stdout
+    assert "[5/5] peers: 1 told, 0 not" in cp.stdout, cp.stdout
+    assert a.count("mez_zone_key") == keys_before + 1         # one rotation, not two
+    assert not os.path.exists(a.key_file + ".next")
+    assert restart(a) == new_did != old_a
+    # b follows the new key: both directions of the corridor work.
+    append(pair, a, cid, 1)
+    append(pair, b, cid, 1, kind="refund")
+    assert chain(pair, a, cid) == chain(pair, b, cid)
+    assert pair.op(b, "GET", "/v1/corridors/" + cid).json()["peer_did"] == new_did
+    # A run now is a new rotation, as the operator asks for.
+    cp = pair.rotate(a, "--no-reload")
+    assert cp.returncode == 0 and a.count("mez_zone_key") == keys_before + 2, cp.stdout + cp.stderr
+    restart(a)

@@ -308,8 +308,11 @@ mez_status_t mez_fiscal_payment_return(mez_mass_call_t *c, const char *payment_i
      * becomes 'failed' below). A payment of the same payer locks the payer's entity row, then its accounts, then
      * (its own row's trigger) the total; the return locks the entity row too, first, so that the two queue whole
      * rather than each hold what the other waits for (a return holding the payer's outbound or second account and
-     * waiting on the total a payment holds: deadlocked, one refused). */
-    if (pr.aggregate && pr.payer) {
+     * waiting on the total a payment holds: deadlocked, one refused). A return of a payment that names no aggregate
+     * touches no total, but queues the same way: its freedom from deadlock then rests on no order of account ids
+     * (mass_ledger.c locks accounts sorted, and an entity's accounts sort before the system's only by their
+     * prefixes). */
+    if (pr.payer) {
         int held = 0;
         if ((rv = mez_fiscal_aggregate_lock(c, pr.payer, 1, &held)) != MEZ_OK)
             return rv;
