@@ -13,6 +13,8 @@
  * restore refuses an archive whose members are not exactly the manifest's (a missing, extra, changed or
  * non-regular member), then puts the files back, restores the database, and brings the zone up by running
  * `mez deploy` itself with the zone's recorded arguments: the same checks, steps, undo and readiness wait. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -287,6 +289,16 @@ int dep_backup(apr_pool_t *p, const char *data_dir, const char *zone, json_t *re
         goto fail;
     {
         const char *argv[] = { "/bin/tar", "-czf", tmp, "-C", staging, zone, NULL };
+        /* The archive holds the zone's key and tokens: it is 0600 from its first byte, made here before tar
+         * writes into it (tar keeps an existing file's mode), not chmod-ed after tar made it under the umask,
+         * readable by anyone meanwhile (review). */
+        int fd;
+        unlink(tmp);
+        if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+            *err = apr_psprintf(p, "cannot create %s: %s", tmp, strerror(errno));
+            goto fail;
+        }
+        close(fd);
         if (dep_run(p, argv, &tout) != 0) {
             *err = apr_psprintf(p, "tar failed: %s", tout);
             unlink(tmp);
