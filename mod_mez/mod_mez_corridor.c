@@ -172,7 +172,9 @@ mez_status_t mez_corridor_call_peer(request_rec *r, const mez_srv_conf_t *sc, co
         mez_json_pool_own(r->pool, body);   /* callers pass a new reference */
     if ((st = mez_http_url_join(r->pool, peer->url, path, query, &url, pb)) != MEZ_OK)
         return st;
-    if (body && (st = mez_json_canonicalize(r->pool, body, &text, NULL, pb)) != MEZ_OK)
+    /* Sorted as RFC 8785 writes it, but every integer in full: the peer reads input strictly (mez/json.h), and
+     * RFC 8785 writes 2^63 - 1 as 9223372036854776000, beyond 64 bits, which it would refuse (review). */
+    if (body && (st = mez_json_serialize(r->pool, body, MEZ_JSON_EXACT_INTEGERS, &text, NULL, pb)) != MEZ_OK)
         return st;
     opts.ca_file = sc->peer_ca_file;
     opts.max_retries = 2;
