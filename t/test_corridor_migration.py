@@ -393,6 +393,69 @@ def test_a_destination_that_has_not_approved_holds_the_migration_until_it_does(p
     assert registered(pair, a, eid)["status"] == "STRUCK_OFF"
 
 
+def test_a_destination_that_formed_the_entity_is_gone_forward_with_after_the_deadline(pair, cid):
+    """The destination formed the entity (pending its registrar's approval) and the deadline passes: the saga
+    does not time out and reinstate the source (the destination's entity may still be approved: both zones would
+    then hold it live); it waits, and completes once the destination approves (review). The destination answers
+    complete again after the deadline with what it formed."""
+    a, b = pair.a, pair.b
+    eid = entity(pair, a, "Larkana Rice Mills Ltd")
+    r = pair.op(a, "POST", "/v1/corridors/%s/migrations" % cid, {"entity_id": eid, "deadline": deadline(8),
+                                                                 "compliance": {"evidence": EVIDENCE}})
+    assert r.status_code == 201, r.text
+    m = r.json()
+    assert m["state"] == "DESTINATION_VERIFICATION" and m["stalled"]["code"] == "migration.destination_pending"
+    dest = m["destination_entity_id"]
+    time.sleep(max(0, (datetime.datetime.strptime(m["deadline"], "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=datetime.timezone.utc) - datetime.datetime.now(datetime.timezone.utc)).total_seconds()) + 1.5)
+    before = counts(a)
+    p = assert_problem(pair.op(a, "POST", mpath(cid, m, "/advance")), 409, "migration.destination_pending")
+    assert p["migration"]["state"] == "DESTINATION_VERIFICATION"
+    assert counts(a) == before
+    assert registered(pair, a, eid)["status"] == "SUSPENDED"
+    # the destination's registrar approves after the deadline: the migration completes, the source strikes off
+    r = pair.op(b, "POST", "/v1/entities/%s/status" % dest, {"target_status": "ACTIVE",
+                                                             "compliance": {"evidence": SCREENED}})
+    assert r.status_code == 200, r.text
+    r = pair.op(a, "POST", mpath(cid, m, "/advance"))
+    assert r.status_code == 200 and r.json()["state"] == "COMPLETED", r.text
+    assert registered(pair, a, eid)["status"] == "STRUCK_OFF"
+    assert registered(pair, b, dest)["status"] == "ACTIVE"
+    # no compensation receipt: the corridor records the move, not its calling off
+    receipts, start = [], 0
+    while True:
+        got = pair.op(a, "GET", "/v1/corridors/%s/receipts?from=%d" % (cid, start)).json()["receipts"]
+        if not got:
+            break
+        receipts, start = receipts + got, start + len(got)
+    kinds = [x["transition"]["kind"] for x in receipts
+             if x["transition"]["payload"].get("migration_id") == m["migration_id"]]
+    assert kinds == ["entity_migration"], kinds
+
+
+def test_a_destination_that_rejects_the_entity_it_formed_compensates(pair, cid):
+    """The destination's registrar rejects the entity it formed pending approval: nothing lives there, so the
+    source is reinstated and the corridor says the migration was called off."""
+    a, b = pair.a, pair.b
+    eid = entity(pair, a, "Mardan Sugar Mills Ltd")
+    r = pair.op(a, "POST", "/v1/corridors/%s/migrations" % cid, {"entity_id": eid, "deadline": deadline(600),
+                                                                 "compliance": {"evidence": EVIDENCE}})
+    assert r.status_code == 201, r.text
+    m = r.json()
+    assert m["state"] == "DESTINATION_VERIFICATION", m
+    dest = m["destination_entity_id"]
+    r = pair.op(b, "POST", "/v1/entities/%s/status" % dest, {"target_status": "REJECTED",
+                                                             "reason": "incomplete filing"})
+    assert r.status_code == 200, r.text
+    r = pair.op(a, "POST", mpath(cid, m, "/advance"))
+    assert r.status_code == 200, r.text
+    m = r.json()
+    last = m["steps"][-1]
+    assert m["state"] == "COMPENSATED" and (last["event"], last["effect"]) == ("compensate", "compensate"), m
+    assert registered(pair, a, eid)["status"] == "ACTIVE"
+    assert registered(pair, b, dest)["status"] == "REJECTED"
+
+
 def test_an_entity_reinstated_by_hand_during_the_lock_is_not_unlocked_twice(pair, cid):
     a = pair.a
     eid = entity(pair, a, "Sukkur Dates Ltd")

@@ -4,21 +4,35 @@
 #include "mez/corridor_env.h"
 #include "mez/json.h"
 
+static void request_of(const mez_corridor_env_t *env, const mez_corridor_op_t *op, mez_orch_request_t *req)
+{
+    memset(req, 0, sizeof(*req));
+    req->op = op->op;
+    req->path_id = op->path_id;
+    req->body = op->body;
+    req->now = op->now ? op->now : env->now ? env->now : apr_time_now();
+    req->actor = op->actor ? op->actor : env->actor;
+    req->actor_entity = op->actor_entity;
+    req->idempotency_key = op->idem_key;
+    req->path = op->path ? op->path : env->path;
+    req->request_id = env->request_id;
+    req->preview = op->preview;
+}
+
+mez_status_t mez_corridor_env_answered(const mez_corridor_env_t *env, const mez_corridor_op_t *op, int *status,
+                                       const char **body, mez_problem_t *pb)
+{
+    mez_orch_request_t req;
+    request_of(env, op, &req);
+    return mez_orch_answered(env->p, env->db, env->zone, &req, status, body, pb);
+}
+
 mez_status_t mez_corridor_env_run(const mez_corridor_env_t *env, const mez_corridor_op_t *op,
                                   mez_orch_answer_t *ans, json_t **doc, mez_problem_t *pb)
 {
-    mez_orch_request_t req = { 0 };
+    mez_orch_request_t req;
     mez_status_t st;
-    req.op = op->op;
-    req.path_id = op->path_id;
-    req.body = op->body;
-    req.now = op->now ? op->now : env->now ? env->now : apr_time_now();
-    req.actor = op->actor ? op->actor : env->actor;
-    req.actor_entity = op->actor_entity;
-    req.idempotency_key = op->idem_key;
-    req.path = op->path ? op->path : env->path;
-    req.request_id = env->request_id;
-    req.preview = op->preview;
+    request_of(env, op, &req);
     if ((st = mez_orch_run(env->p, env->db, env->zone, &req, ans, pb)) != MEZ_OK || !doc)
         return st;
     *doc = ans->body;

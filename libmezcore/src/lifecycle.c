@@ -465,13 +465,19 @@ mez_status_t mez_lifecycle_migration_step(apr_pool_t *p, int from, int event, ap
     if (deadline <= 0)
         return mez_problem(pb, p, MEZ_EINVAL, 422, "lifecycle.deadline_required", NULL,
                            "a migration must have a deadline");
+    /* Past the deadline only the time-out is left, with one exception: a destination that has formed the entity
+     * (its answer to complete, from IN_TRANSIT on) is gone forward with, not timed out. Reinstating the source
+     * then would leave the entity live in both zones: the destination keeps what it formed (a registrar may approve
+     * it after the deadline), so the source strikes its own off and the saga completes (review). */
     if (now > deadline && event != MEZ_MIGRATION_EV_TIMEOUT && from >= 0 && from < MEZ_MIGRATION_STATE_COUNT
-        && !mez_lifecycle_is_terminal(MEZ_LIFECYCLE_MIGRATION, from)) {
+        && !mez_lifecycle_is_terminal(MEZ_LIFECYCLE_MIGRATION, from)
+        && !(event == MEZ_MIGRATION_EV_ADVANCE && from >= MEZ_MIGRATION_IN_TRANSIT)) {
         apr_time_exp_t e;
         apr_time_exp_gmt(&e, deadline);
         return mez_problem(pb, p, MEZ_EINVAL, 409, "lifecycle.deadline_passed", NULL,
                            "migration lifecycle: the deadline %04d-%02d-%02dT%02d:%02d:%02dZ has passed; from %s "
-                           "only timeout (-> TIMED_OUT) is allowed", e.tm_year + 1900, e.tm_mon + 1, e.tm_mday,
+                           "only timeout (-> TIMED_OUT), or advance once the destination has formed the entity, is "
+                           "allowed", e.tm_year + 1900, e.tm_mon + 1, e.tm_mday,
                            e.tm_hour, e.tm_min, e.tm_sec, migration_states[from]);
     }
     return mez_lifecycle_step(p, MEZ_LIFECYCLE_MIGRATION, from, event, to, effect, pb);

@@ -123,12 +123,12 @@ mez_status_t mez_saga_inbound_complete(const mez_corridor_env_t *env, const char
 {
     apr_pool_t *p = env->p;
     const char *corridor_id = c->corridor_id;
-    const char *text = NULL, *eid, *mid;
+    const char *text = NULL, *eid, *mid, *formed_body = NULL;
     mez_corridor_op_t call = { 0 };
     json_t *payload = NULL, *doc = NULL, *ent, *later;
     apr_time_t deadline;
     uint64_t at;
-    int found = 0;
+    int found = 0, formed_status = 0;
     mez_status_t st;
 
     *answer = NULL;
@@ -143,20 +143,28 @@ mez_status_t mez_saga_inbound_complete(const mez_corridor_env_t *env, const char
     if ((st = migration_of_receipt(env, peer_zone_id, seq, text, &payload, pb)) != MEZ_OK)
         return st;
     mid = str(payload, "migration_id");
-    /* A later receipt of the corridor that calls the migration off. */
-    if ((st = mez_corridor_find_transition(p, env->db, corridor_id, seq + 1, "entity_migration_compensation",
-                                           "migration_id", mid, &later, &at, &found, pb)) != MEZ_OK)
-        return st;
-    if (found)
-        return mez_problem(pb, p, MEZ_EINVAL, 409, "migration.compensated", "/sequence",
-                           "migration %s was called off on the corridor after receipt %" APR_UINT64_T_FMT, mid, seq);
-    if (mez_time_parse_rfc3339(str(payload, "deadline"), &deadline) != 0 || apr_time_now() > deadline)
-        return mez_problem(pb, p, MEZ_EINVAL, 409, "migration.deadline_passed", "/sequence",
-                           "migration %s had to be completed by %s", mid, str(payload, "deadline"));
     call.op = "entity.formation";
     call.body = json_object_get(payload, "formation");
     call.actor = apr_pstrcat(p, "peer:", peer_zone_id, NULL);
     call.idem_key = apr_psprintf(p, "migration:%s:%" APR_UINT64_T_FMT, corridor_id, seq);
+    /* A formation made already is answered again whatever has happened since: the source asks after its deadline
+     * (or after a lost answer) precisely to learn whether this zone formed the entity, and goes forward if it did;
+     * refusing now would have it reinstate its own beside this one, live in both zones (review). */
+    if ((st = mez_corridor_env_answered(env, &call, &formed_status, &formed_body, pb)) != MEZ_OK)
+        return st;
+    if (!formed_body || formed_status >= 400) {
+        /* A later receipt of the corridor that calls the migration off. */
+        if ((st = mez_corridor_find_transition(p, env->db, corridor_id, seq + 1, "entity_migration_compensation",
+                                               "migration_id", mid, &later, &at, &found, pb)) != MEZ_OK)
+            return st;
+        if (found)
+            return mez_problem(pb, p, MEZ_EINVAL, 409, "migration.compensated", "/sequence",
+                               "migration %s was called off on the corridor after receipt %" APR_UINT64_T_FMT, mid,
+                               seq);
+        if (mez_time_parse_rfc3339(str(payload, "deadline"), &deadline) != 0 || apr_time_now() > deadline)
+            return mez_problem(pb, p, MEZ_EINVAL, 409, "migration.deadline_passed", "/sequence",
+                               "migration %s had to be completed by %s", mid, str(payload, "deadline"));
+    }
     if ((st = mez_corridor_env_run(env, &call, out, &doc, pb)) != MEZ_OK)
         return st;
     if (out->status >= 400 || !(eid = str(doc, "id")))

@@ -449,20 +449,39 @@ static mez_status_t check_completion(saga_t *s, const json_t *a, mez_problem_t *
 }
 
 /* IN_TRANSIT and DESTINATION_VERIFICATION: the destination forms the entity from its own copy of the receipt
- * (the same answer every time), and then it must be ACTIVE there. */
+ * (the same answer every time, after the deadline too: migration_inbound.c), and then it must be ACTIVE there.
+ *
+ * Past the deadline the destination is asked all the same, because only its answer tells whether it formed the
+ * entity (an earlier answer may have been lost): a formation is gone forward with (mez_lifecycle_migration_step
+ * allows the advance), a refusal times the migration out and reinstates the source. One that cannot be reached
+ * from IN_TRANSIT times out as before, the compensation receipt telling it never to form the entity; once it has
+ * formed it (DESTINATION_VERIFICATION), nothing but its own rejection of the entity undoes the move: reinstating
+ * the source beside the destination's entity would leave it live in both zones (review). */
 static mez_status_t step_destination(saga_t *s, mez_problem_t *pb)
 {
     mez_migration_update_t u;
     mez_peer_answer_t ans = { 0 };
     const json_t *f;
-    const char *dest = s->m->destination_zone_id;
+    const char *dest = s->m->destination_zone_id, *status;
+    int past = apr_time_now() > s->m->deadline, formed = s->m->state == MEZ_MIGRATION_DESTINATION_VERIFICATION;
+    int undo = past ? MEZ_MIGRATION_EV_TIMEOUT : MEZ_MIGRATION_EV_COMPENSATE;
     mez_status_t st;
 
     st = s->env->call_peer(s->env->baton, "POST", "/v1/corridors/peers/migrations/complete", NULL,
                            json_pack("{s:s, s:I}", "corridor_id", s->m->corridor_id, "sequence",
                                      (json_int_t)s->m->receipt_seq), &ans, pb);
+    if (st != MEZ_OK && mez_peer_said_no(&ans) && !formed)
+        return release(s, undo, past ? "the deadline passed and the destination formed nothing"
+                                     : "the destination refused to form the entity", ans.body, pb);
     if (st != MEZ_OK && mez_peer_said_no(&ans))
-        return release(s, MEZ_MIGRATION_EV_COMPENSATE, "the destination refused to form the entity", ans.body, pb);
+        return mez_problem(pb, s->p, MEZ_EIO, 502, "migration.destination_inconsistent", NULL,
+                           "zone %s formed entity %s for this migration and now refuses to say so (%s): the "
+                           "migration waits; ask that zone's operator", dest,
+                           s->m->destination_entity_id ? s->m->destination_entity_id : "?",
+                           str(ans.body, "code") ? str(ans.body, "code") : "no code");
+    if (st != MEZ_OK && past && !formed)
+        return release(s, MEZ_MIGRATION_EV_TIMEOUT, "the deadline passed and the destination could not be asked",
+                       NULL, pb);
     if (st != MEZ_OK || (st = check_completion(s, ans.body, pb)) != MEZ_OK)
         return st;
     f = json_object_get(ans.body, "formation");
@@ -476,7 +495,11 @@ static mez_status_t step_destination(saga_t *s, mez_problem_t *pb)
                               digest_of(s->p, json_object_get(f, "credential")), "attestation_digest",
                               digest_of(s->p, json_object_get(f, "attestation"))), &u, pb);
     }
-    if (strcmp(str(ans.body, "status"), "ACTIVE"))
+    status = str(ans.body, "status");
+    /* The destination's registrar refused the entity it formed: nothing lives there, the source is reinstated. */
+    if (!strcmp(status, "REJECTED"))
+        return release(s, undo, "the destination rejected the entity it formed", ans.body, pb);
+    if (strcmp(status, "ACTIVE"))
         return mez_problem(pb, s->p, MEZ_EINVAL, 409, "migration.destination_pending", NULL,
                            "entity %s in zone %s is %s: it is unlocked once that zone approves it",
                            str(ans.body, "entity_id"), dest, str(ans.body, "status"));
@@ -656,7 +679,9 @@ mez_status_t mez_saga_run(const mez_corridor_env_t *env, mez_migration_t *m, int
         if (mez_lifecycle_is_terminal(MEZ_LIFECYCLE_MIGRATION, m->state)
             || (hold >= 0 && (steps || !advancing) && m->state == hold))
             return MEZ_OK;
-        if (apr_time_now() > m->deadline)
+        /* Past the deadline a migration times out unless the destination may have formed the entity: from
+         * IN_TRANSIT on, the steps below ask it (step_destination) or finish what it formed (step_retire). */
+        if (apr_time_now() > m->deadline && m->state < MEZ_MIGRATION_IN_TRANSIT)
             st = release(&s, MEZ_MIGRATION_EV_TIMEOUT, "the deadline passed", NULL, pb);
         else if (m->state == MEZ_MIGRATION_INITIATED)
             st = move(&s, MEZ_MIGRATION_EV_ADVANCE,

@@ -697,6 +697,27 @@ static void replayed_facts(orch_t *o, mez_orch_answer_t *ans)
  * Remote: the intent is committed on its own first (lease: an intent older than that is presumed abandoned). */
 #define REMOTE_INTENT_LEASE apr_time_from_sec(120)
 
+/* Whose key it is: the zone, the caller, and the route it came by (or the operation, for a call of the library). */
+static void idem_scope_of(apr_pool_t *p, const mez_orch_zone_t *z, const mez_orch_request_t *req,
+                          mez_idem_scope_t *scope)
+{
+    scope->zone_id = z->zone_id;
+    scope->principal = req->actor ? req->actor : "anonymous";
+    scope->route = apr_pstrcat(p, "POST ", req->path ? req->path : req->op, NULL);
+}
+
+mez_status_t mez_orch_answered(apr_pool_t *p, mez_db_t *db, const mez_orch_zone_t *z, const mez_orch_request_t *req,
+                               int *status, const char **body, mez_problem_t *pb)
+{
+    mez_idem_scope_t scope;
+    *status = 0;
+    *body = NULL;
+    if (!req->idempotency_key)
+        return MEZ_OK;
+    idem_scope_of(p, z, req, &scope);
+    return mez_idem_answer(p, db, &scope, req->idempotency_key, status, body, pb);
+}
+
 static mez_status_t claim_key(orch_t *o, int remote, mez_orch_answer_t *ans, int *answered)
 {
     mez_idem_result_t res = { 0 };
@@ -704,9 +725,7 @@ static mez_status_t claim_key(orch_t *o, int remote, mez_orch_answer_t *ans, int
     mez_status_t rv;
 
     *answered = 0;
-    o->idem_scope.zone_id = o->z->zone_id;
-    o->idem_scope.principal = o->req->actor ? o->req->actor : "anonymous";
-    o->idem_scope.route = apr_pstrcat(o->p, "POST ", o->req->path ? o->req->path : o->op->name, NULL);
+    idem_scope_of(o->p, o->z, o->req, &o->idem_scope);
     path = o->idem_scope.route + 5;
     if (remote)
         rv = mez_idem_open(o->p, o->db, &o->idem_scope, key, "POST", path, o->req->body, o->req->now,
