@@ -134,7 +134,7 @@ static int cmd_route(apr_pool_t *p, int argc, const char *const *argv)
     c.n_excluded = (size_t)excluded->nelts;
 
     /* An unreadable or invalid graph is the operator's set-up, not the route asked for: exit 2. */
-    if ((rv = mez_json_parse_file(p, graph_file, &doc, &pb)) != MEZ_OK
+    if ((rv = mez_json_parse_file_input(p, graph_file, &doc, &pb)) != MEZ_OK
         || (rv = mez_manifold_parse(p, doc, &m, &pb)) != MEZ_OK) {
         mez_cli_fail(&pb, rv);
         return MEZ_EXIT_USAGE;
