@@ -368,11 +368,13 @@ def test_a_migration_started_while_the_destination_is_down_resumes_on_advance(pa
     assert [s["to_state"] for s in r.json()["steps"]] == PATH
 
 
-def test_a_destination_that_has_not_approved_holds_the_migration_until_it_does(pair, cid):
+def pending_at_destination(pair, cid, name, seconds=600):
+    """A migration of a new entity that stalls at DESTINATION_VERIFICATION: without a screening attested, ae-adgm
+    (no sanctions list loaded) forms the entity PENDING_APPROVAL. Returns (source entity, migration, destination's
+    entity)."""
     a, b = pair.a, pair.b
-    eid = entity(pair, a, "Hyderabad Ajrak Crafts Ltd")
-    # without a screening attested, ae-adgm (no sanctions list loaded) forms the entity PENDING_APPROVAL
-    r = pair.op(a, "POST", "/v1/corridors/%s/migrations" % cid, {"entity_id": eid, "deadline": deadline(600),
+    eid = entity(pair, a, name)
+    r = pair.op(a, "POST", "/v1/corridors/%s/migrations" % cid, {"entity_id": eid, "deadline": deadline(seconds),
                                                                  "compliance": {"evidence": EVIDENCE}})
     assert r.status_code == 201, r.text
     m = r.json()
@@ -380,14 +382,24 @@ def test_a_destination_that_has_not_approved_holds_the_migration_until_it_does(p
     dest = m["destination_entity_id"]
     assert registered(pair, b, dest)["status"] == "PENDING_APPROVAL"
     assert registered(pair, a, eid)["status"] == "SUSPENDED"
+    return eid, m, dest
+
+
+def approve_at_destination(pair, dest):
+    r = pair.op(pair.b, "POST", "/v1/entities/%s/status" % dest, {"target_status": "ACTIVE",
+                                                                  "compliance": {"evidence": SCREENED}})
+    assert r.status_code == 200, r.text
+
+
+def test_a_destination_that_has_not_approved_holds_the_migration_until_it_does(pair, cid):
+    a = pair.a
+    eid, m, dest = pending_at_destination(pair, cid, "Hyderabad Ajrak Crafts Ltd")
     before = counts(a)
     p = assert_problem(pair.op(a, "POST", mpath(cid, m, "/advance")), 409, "migration.destination_pending")
     assert p["migration"]["state"] == "DESTINATION_VERIFICATION"
     assert counts(a) == before
     # the destination's registrar approves with the screening, and the migration completes
-    r = pair.op(b, "POST", "/v1/entities/%s/status" % dest, {"target_status": "ACTIVE",
-                                                             "compliance": {"evidence": SCREENED}})
-    assert r.status_code == 200, r.text
+    approve_at_destination(pair, dest)
     r = pair.op(a, "POST", mpath(cid, m, "/advance"))
     assert r.status_code == 200 and r.json()["state"] == "COMPLETED", r.text
     assert registered(pair, a, eid)["status"] == "STRUCK_OFF"
@@ -399,13 +411,7 @@ def test_a_destination_that_formed_the_entity_is_gone_forward_with_after_the_dea
     then hold it live); it waits, and completes once the destination approves (review). The destination answers
     complete again after the deadline with what it formed."""
     a, b = pair.a, pair.b
-    eid = entity(pair, a, "Larkana Rice Mills Ltd")
-    r = pair.op(a, "POST", "/v1/corridors/%s/migrations" % cid, {"entity_id": eid, "deadline": deadline(8),
-                                                                 "compliance": {"evidence": EVIDENCE}})
-    assert r.status_code == 201, r.text
-    m = r.json()
-    assert m["state"] == "DESTINATION_VERIFICATION" and m["stalled"]["code"] == "migration.destination_pending"
-    dest = m["destination_entity_id"]
+    eid, m, dest = pending_at_destination(pair, cid, "Larkana Rice Mills Ltd", seconds=8)
     time.sleep(max(0, (datetime.datetime.strptime(m["deadline"], "%Y-%m-%dT%H:%M:%SZ").replace(
         tzinfo=datetime.timezone.utc) - datetime.datetime.now(datetime.timezone.utc)).total_seconds()) + 1.5)
     before = counts(a)
@@ -414,9 +420,7 @@ def test_a_destination_that_formed_the_entity_is_gone_forward_with_after_the_dea
     assert counts(a) == before
     assert registered(pair, a, eid)["status"] == "SUSPENDED"
     # the destination's registrar approves after the deadline: the migration completes, the source strikes off
-    r = pair.op(b, "POST", "/v1/entities/%s/status" % dest, {"target_status": "ACTIVE",
-                                                             "compliance": {"evidence": SCREENED}})
-    assert r.status_code == 200, r.text
+    approve_at_destination(pair, dest)
     r = pair.op(a, "POST", mpath(cid, m, "/advance"))
     assert r.status_code == 200 and r.json()["state"] == "COMPLETED", r.text
     assert registered(pair, a, eid)["status"] == "STRUCK_OFF"
@@ -437,13 +441,7 @@ def test_a_destination_that_rejects_the_entity_it_formed_compensates(pair, cid):
     """The destination's registrar rejects the entity it formed pending approval: nothing lives there, so the
     source is reinstated and the corridor says the migration was called off."""
     a, b = pair.a, pair.b
-    eid = entity(pair, a, "Mardan Sugar Mills Ltd")
-    r = pair.op(a, "POST", "/v1/corridors/%s/migrations" % cid, {"entity_id": eid, "deadline": deadline(600),
-                                                                 "compliance": {"evidence": EVIDENCE}})
-    assert r.status_code == 201, r.text
-    m = r.json()
-    assert m["state"] == "DESTINATION_VERIFICATION", m
-    dest = m["destination_entity_id"]
+    eid, m, dest = pending_at_destination(pair, cid, "Mardan Sugar Mills Ltd")
     r = pair.op(b, "POST", "/v1/entities/%s/status" % dest, {"target_status": "REJECTED",
                                                              "reason": "incomplete filing"})
     assert r.status_code == 200, r.text
