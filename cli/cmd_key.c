@@ -9,7 +9,7 @@
  *      this zone sequences, and the audit row (key.rotate). From this commit on the chain says the new key signs,
  *      and httpd refuses to sign receipts or checkpoints with the previous key (503 corridor.key_rotating);
  *   3. the previous key is archived (<key dir>/retired-keys/<did suffix>.pem, 0600: it signs the notices, and
- *      what it signed may need proving later) and the successor takes the key file's place (a link to <key>.next
+ *      what it signed may need proving later) and the successor takes the key file's place (a copy of <key>.next
  *      renamed over it); <key>.next stays until step 5 has told every peer, as the mark of a rotation not yet
  *      finished: a run after a failed reload or an unreachable peer finds the successor both there and in use and
  *      resumes at step 4, where without the mark it made a second rotation from the successor, whose notice no
@@ -178,10 +178,13 @@ static int record(rot_t *k, const mez_key_t *prev, const struct stat *owner, mez
         if (!APR_ARRAY_IDX(history, i, mez_zone_key_row_t).retired_at)
             in_use = APR_ARRAY_IDX(history, i, mez_zone_key_row_t).did;
     if (dep_exists(p, next_path) && mez_key_load_private(p, next_path, next, &pb) != MEZ_OK)
-        return say(MEZ_EXIT_USAGE, "%s (a successor a failed run left) does not load: %s; remove it and run again",
-                   next_path, pb.detail ? pb.detail : pb.code);
+        return say(MEZ_EXIT_USAGE, "%s (a successor a failed run left) does not load: %s; if the key file does not "
+                   "hold the same key, remove it and run again", next_path, pb.detail ? pb.detail : pb.code);
     if (*next && in_use && !strcmp(in_use, mez_did_key(p, *next))) {
-        /* Committed by an earlier run that stopped before the key file was replaced. */
+        /* Committed by an earlier run that stopped before every peer was told: it is finished, not begun again
+         * (a new rotation's notice would be signed by a key the peers not yet told do not know). */
+        printf("resuming the rotation to %s that an earlier run began (not every peer was told); a new rotation "
+               "can begin once it is finished\n", mez_did_key(p, *next));
         printf("[1/5] successor key: %s (taken up from %s)\n", mez_did_key(p, *next), next_path);
         for (int i = 0; i < history->nelts; i++) {
             const mez_zone_key_row_t *row = &APR_ARRAY_IDX(history, i, mez_zone_key_row_t);
@@ -219,14 +222,18 @@ static int record(rot_t *k, const mez_key_t *prev, const struct stat *owner, mez
     return MEZ_EXIT_OK;
 }
 
-/* Every peer told: the rotation to did is finished, and its mark, <key>.next holding that key, goes. */
+/* Every peer told: the rotation to did is finished, and its mark, <key>.next holding that key, goes, but only once
+ * the key file holds that key too (a run that stopped before step 3 left the successor's only copy there: `mez key
+ * notify` after it must not remove it: review). */
 static void finished(rot_t *k, const char *did)
 {
     const char *next_path = apr_pstrcat(k->p, k->key_file, ".next", NULL);
-    mez_key_t *next;
+    mez_key_t *next, *in_file;
     mez_problem_t pb = { 0 };
     if (dep_exists(k->p, next_path) && mez_key_load_private(k->p, next_path, &next, &pb) == MEZ_OK
-        && !strcmp(mez_did_key(k->p, next), did) && unlink(next_path) != 0)
+        && !strcmp(mez_did_key(k->p, next), did)
+        && mez_key_load_private(k->p, k->key_file, &in_file, &pb) == MEZ_OK
+        && !strcmp(mez_did_key(k->p, in_file), did) && unlink(next_path) != 0)
         fprintf(stderr, "mez key: cannot remove %s: remove it before the next rotation\n", next_path);
 }
 
@@ -234,8 +241,7 @@ static void finished(rot_t *k, const char *did)
 static int swap(rot_t *k, const mez_key_t *prev, const mez_key_t *next, const struct stat *owner)
 {
     apr_pool_t *p = k->p;
-    const char *archive = retired_path(k, mez_did_key(p, prev)), *next_path = apr_pstrcat(p, k->key_file, ".next",
-                                                                                          NULL);
+    const char *archive = retired_path(k, mez_did_key(p, prev));
     char *dir = apr_pstrdup(p, archive);
     int rc;
     *strrchr(dir, '/') = '\0';
@@ -243,14 +249,17 @@ static int swap(rot_t *k, const mez_key_t *prev, const mez_key_t *next, const st
         return say(MEZ_EXIT_USAGE, "cannot create %s", dir);
     if (!dep_exists(p, archive) && (rc = save_key_like(k, prev, archive, owner)) != MEZ_EXIT_OK)
         return rc;
-    /* The successor takes the key file's place atomically, and <key>.next stays (the same file) until the peers
-     * are told: a re-run after a later step failed resumes instead of rotating again. */
+    /* The successor takes the key file's place atomically (a copy written beside it, 0600 and the key file's
+     * owner, renamed over it), and <key>.next stays until the peers are told: a re-run after a later step failed
+     * resumes instead of rotating again. A copy, not a hard link: not every file system has them. */
     {
-        const char *linked = apr_pstrcat(p, k->key_file, ".swap", NULL);
-        unlink(linked);
-        if (link(next_path, linked) != 0 || rename(linked, k->key_file) != 0) {
-            unlink(linked);
-            return say(MEZ_EXIT_USAGE, "cannot put %s in the place of %s", next_path, k->key_file);
+        const char *copy = apr_pstrcat(p, k->key_file, ".swap", NULL);
+        unlink(copy);
+        if ((rc = save_key_like(k, next, copy, owner)) != MEZ_EXIT_OK)
+            return rc;
+        if (rename(copy, k->key_file) != 0) {
+            unlink(copy);
+            return say(MEZ_EXIT_USAGE, "cannot move %s to %s", copy, k->key_file);
         }
     }
     printf("[3/5] key file: %s now holds %s; the previous key is archived in %s\n", k->key_file,
@@ -419,7 +428,8 @@ static int rotate(rot_t *k)
         return rc;
     if (k->deployed)
         remember(k, rot.new_did);
-    if ((rc = notify(k, prev, NULL, vc)) != MEZ_EXIT_OK)
+    /* A peer told already (by an earlier run or `mez key notify`) refuses the previous key: the successor signs. */
+    if ((rc = notify(k, prev, next, vc)) != MEZ_EXIT_OK)
         return rc;
     finished(k, rot.new_did);
     printf("zone %s signs with %s from now on (was %s)\n", k->zone_id, rot.new_did, rot.previous_did);

@@ -372,3 +372,36 @@ def test_a_rotation_whose_peers_were_not_told_resumes_rather_than_rotating_again
     cp = pair.rotate(a, "--no-reload")
     assert cp.returncode == 0 and a.count("mez_zone_key") == keys_before + 2, cp.stdout + cp.stderr
     restart(a)
+
+
+def test_notify_after_a_rotation_stopped_before_the_key_file_keeps_the_successor(pair):
+    """A run that stops at step 3 (the key file could not be replaced) leaves the successor's only copy in
+    <key>.next: `mez key notify` then tells the peers but must not remove it (review); the next run puts it in
+    place and finishes."""
+    a, b = pair.a, pair.b
+    cid = [c for c in pair.op(a, "GET", "/v1/corridors").json()["corridors"] if c["role"] == "proposer"][0][
+        "corridor_id"]
+    keys_before = a.count("mez_zone_key")
+    blocker = a.key_file + ".swap"
+    os.mkdir(blocker)                      # step 3's copy cannot be written
+    try:
+        cp = pair.rotate(a, "--no-reload")
+        assert cp.returncode == 2 and "[2/5] recorded" in cp.stdout, cp.stdout + cp.stderr
+        assert a.count("mez_zone_key") == keys_before + 1
+        new_did = a.get("/v1/zone/keys").json()["keys"][-1]["did"]
+        cp = pair.rotate(a, command="notify")
+        assert cp.returncode == 0 and "[5/5] peers: 1 told, 0 not" in cp.stdout, cp.stdout + cp.stderr
+        assert os.path.exists(a.key_file + ".next")           # the successor's only copy is kept
+    finally:
+        os.rmdir(blocker)
+    cp = pair.rotate(a, "--no-reload")
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert "resuming the rotation to %s" % new_did in cp.stdout and "[3/5] key file: %s now holds %s" % (
+        a.key_file, new_did) in cp.stdout, cp.stdout
+    assert a.count("mez_zone_key") == keys_before + 1
+    assert not os.path.exists(a.key_file + ".next")
+    assert oct(os.stat(a.key_file).st_mode & 0o777) == "0o600"
+    assert restart(a) == new_did
+    append(pair, a, cid, 1)
+    append(pair, b, cid, 1, kind="refund")
+    assert chain(pair, a, cid) == chain(pair, b, cid)
