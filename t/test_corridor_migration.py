@@ -192,6 +192,7 @@ def test_a_refusal_after_the_lock_compensates_and_reinstates(pair, cid):
     last = m["steps"][-1]
     assert last["event"] == "compensate" and last["effect"] == "compensate"
     assert last["evidence"]["problem"]["code"] == "entity.name_taken"
+    assert last["evidence"]["problem"]["migration_formed"] is False      # the destination formed nothing
     assert last["evidence"]["unlock"]["credential_digest"].startswith("sha256:")
     assert m["locked"] is False and m["problem"]["code"] == "entity.name_taken"
     assert registered(pair, a, eid)["status"] == "ACTIVE"
@@ -209,7 +210,11 @@ def test_a_refusal_after_the_lock_compensates_and_reinstates(pair, cid):
     assert counts(b) == before
 
 
-def test_a_destination_that_stops_after_the_lock_times_out_and_reinstates(pair, cid):
+def test_a_destination_that_stops_after_the_lock_times_out_once_it_says_it_formed_nothing(pair, cid):
+    """The destination is down from the lock on, past the deadline: the source cannot know whether it formed the
+    entity (an earlier answer could have been lost), so it waits, the entity locked, rather than reinstate it beside
+    one the destination may hold (review). Back, the destination says it formed nothing and never will (past the
+    deadline): the migration times out and the entity is reinstated."""
     a, b = pair.a, pair.b
     eid = entity(pair, a, "Faisalabad Denim Mills Ltd")
     m = migrate(pair, cid, eid, seconds=20, hold_at="SOURCE_LOCKED")
@@ -225,25 +230,37 @@ def test_a_destination_that_stops_after_the_lock_times_out_and_reinstates(pair, 
         before = counts(a)
         time.sleep(max(0, (datetime.datetime.strptime(m["deadline"], "%Y-%m-%dT%H:%M:%SZ").replace(
             tzinfo=datetime.timezone.utc) - datetime.datetime.now(datetime.timezone.utc)).total_seconds()) + 1.5)
-        # past the deadline even a cancellation is refused: only the time-out remains
+        # past the deadline even a cancellation is refused
         assert_problem(pair.op(a, "POST", mpath(cid, m, "/cancel")), 409, "lifecycle.deadline_passed")
+        # and while the destination cannot be asked, the migration waits where it is
+        p = assert_problem(pair.op(a, "POST", mpath(cid, m, "/advance")), 503, "corridor.peer_unreachable")
+        assert p["migration"]["state"] == "IN_TRANSIT" and p["migration"]["locked"] is True
         assert counts(a) == before
-        r = pair.op(a, "POST", mpath(cid, m, "/advance"))
-        assert r.status_code == 200, r.text
-        m = r.json()
-        assert m["state"] == "TIMED_OUT" and m["locked"] is False
-        last = m["steps"][-1]
-        assert (last["event"], last["effect"], last["from_state"]) == ("timeout", "compensate", "IN_TRANSIT")
-        assert last["evidence"]["unlock"]["decision"] in ("compliant", "exempt", "pending", "not_applicable")
-        assert registered(pair, a, eid)["status"] == "ACTIVE"
+        assert registered(pair, a, eid)["status"] == "SUSPENDED"
     finally:
         b.start()
-    # the destination, back, gets the migration and its compensation, and refuses to complete it
+    # the destination, back, takes the receipt, has formed nothing, and past the deadline never will: it says so
     assert pair.op(a, "POST", "/v1/corridors/%s/sync" % cid).status_code == 200
-    before = counts(b)
+    before_b = counts(b)
     r = signed_post(b, a.key_file, "/v1/corridors/peers/migrations/complete", {"corridor_id": cid, "sequence": seq})
-    assert r.status_code == 409 and r.json()["code"] in ("migration.compensated", "migration.deadline_passed"), r.text
-    assert counts(b) == before
+    body = assert_problem(r, 409, "migration.deadline_passed", pointer="/sequence")
+    assert body["migration_formed"] is False
+    assert counts(b) == before_b
+    r = pair.op(a, "POST", mpath(cid, m, "/advance"))
+    assert r.status_code == 200, r.text
+    m = r.json()
+    assert m["state"] == "TIMED_OUT" and m["locked"] is False
+    last = m["steps"][-1]
+    assert (last["event"], last["effect"], last["from_state"]) == ("timeout", "compensate", "IN_TRANSIT")
+    assert last["evidence"]["problem"]["migration_formed"] is False
+    assert last["evidence"]["unlock"]["decision"] in ("compliant", "exempt", "pending", "not_applicable")
+    assert registered(pair, a, eid)["status"] == "ACTIVE"
+    # and the compensation reaches the destination, which refuses to complete it for that reason too
+    assert pair.op(a, "POST", "/v1/corridors/%s/sync" % cid).status_code == 200
+    before_b = counts(b)
+    r = signed_post(b, a.key_file, "/v1/corridors/peers/migrations/complete", {"corridor_id": cid, "sequence": seq})
+    assert r.status_code == 409 and r.json()["code"] == "migration.compensated", r.text
+    assert counts(b) == before_b
     assert receipt(pair, b, cid, seq)["transition"]["kind"] == "entity_migration"
 
 

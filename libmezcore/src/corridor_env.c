@@ -19,12 +19,12 @@ static void request_of(const mez_corridor_env_t *env, const mez_corridor_op_t *o
     req->preview = op->preview;
 }
 
-mez_status_t mez_corridor_env_answered(const mez_corridor_env_t *env, const mez_corridor_op_t *op, int *status,
-                                       const char **body, mez_problem_t *pb)
+mez_status_t mez_corridor_env_answered(const mez_corridor_env_t *env, const mez_corridor_op_t *op, int *begun,
+                                       int *status, const char **body, mez_problem_t *pb)
 {
     mez_orch_request_t req;
     request_of(env, op, &req);
-    return mez_orch_answered(env->p, env->db, env->zone, &req, status, body, pb);
+    return mez_orch_answered(env->p, env->db, env->zone, &req, begun, status, body, pb);
 }
 
 mez_status_t mez_corridor_env_run(const mez_corridor_env_t *env, const mez_corridor_op_t *op,

@@ -100,6 +100,21 @@ static mez_status_t judge_existing(apr_pool_t *p, mez_db_t *db, const mez_idem_s
     return MEZ_OK;
 }
 
+mez_status_t mez_idem_begun(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
+                            int *begun, int *status, const char **body, mez_problem_t *pb)
+{
+    const char *c[3];
+    int found = 0;
+    mez_status_t rv = mez_db_query_row(p, db, c, 3, &found,
+                                       "SELECT state, status, response FROM mez_idempotency WHERE " PK_WHERE, pb,
+                                       scope->zone_id, scope->principal, scope->route, key, NULL);
+    int completed = found && c[0] && !strcmp(c[0], "completed");
+    *begun = found;
+    *status = completed && c[1] ? atoi(c[1]) : 0;
+    *body = completed ? c[2] : NULL;
+    return rv;
+}
+
 mez_status_t mez_idem_answer(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
                              int *status, const char **body, mez_problem_t *pb)
 {

@@ -119,7 +119,7 @@ static mez_status_t pull_quietly(const mez_corridor_env_t *env, const char *corr
 
 mez_status_t mez_saga_inbound_complete(const mez_corridor_env_t *env, const char *peer_zone_id,
                                        const mez_corridor_t *c, uint64_t seq, mez_orch_answer_t *out,
-                                       json_t **answer, mez_problem_t *pb)
+                                       json_t **answer, int *formed_nothing, mez_problem_t *pb)
 {
     apr_pool_t *p = env->p;
     const char *corridor_id = c->corridor_id;
@@ -128,10 +128,11 @@ mez_status_t mez_saga_inbound_complete(const mez_corridor_env_t *env, const char
     json_t *payload = NULL, *doc = NULL, *ent, *later;
     apr_time_t deadline;
     uint64_t at;
-    int found = 0, formed_status = 0;
+    int found = 0, formed_status = 0, begun = 0;
     mez_status_t st;
 
     *answer = NULL;
+    *formed_nothing = 0;
     /* What the sequencer holds beyond this copy first: the receipt, and any compensation after it. */
     if (c->role == MEZ_CORRIDOR_RESPONDER && (st = pull_quietly(env, corridor_id, pb)) != MEZ_OK)
         return st;
@@ -147,16 +148,19 @@ mez_status_t mez_saga_inbound_complete(const mez_corridor_env_t *env, const char
     call.body = json_object_get(payload, "formation");
     call.actor = apr_pstrcat(p, "peer:", peer_zone_id, NULL);
     call.idem_key = apr_psprintf(p, "migration:%s:%" APR_UINT64_T_FMT, corridor_id, seq);
-    /* A formation made already is answered again whatever has happened since: the source asks after its deadline
-     * (or after a lost answer) precisely to learn whether this zone formed the entity, and goes forward if it did;
-     * refusing now would have it reinstate its own beside this one, live in both zones (review). */
-    if ((st = mez_corridor_env_answered(env, &call, &formed_status, &formed_body, pb)) != MEZ_OK)
+    /* A formation made already, or begun (a remote Mass's answer still unknown), is answered again (or finished)
+     * whatever has happened since: the source asks after its deadline (or after a lost answer) precisely to learn
+     * whether this zone formed the entity, and goes forward if it did; refusing now would have it reinstate its
+     * own beside this one, live in both zones (review). Only where nothing was begun, or the pipeline refused,
+     * do the compensation and the deadline decide, and then this zone says it formed nothing. */
+    if ((st = mez_corridor_env_answered(env, &call, &begun, &formed_status, &formed_body, pb)) != MEZ_OK)
         return st;
-    if (!formed_body || formed_status >= 400) {
+    if (!begun || (formed_body && formed_status >= 400)) {
         /* A later receipt of the corridor that calls the migration off. */
         if ((st = mez_corridor_find_transition(p, env->db, corridor_id, seq + 1, "entity_migration_compensation",
                                                "migration_id", mid, &later, &at, &found, pb)) != MEZ_OK)
             return st;
+        *formed_nothing = 1;
         if (found)
             return mez_problem(pb, p, MEZ_EINVAL, 409, "migration.compensated", "/sequence",
                                "migration %s was called off on the corridor after receipt %" APR_UINT64_T_FMT, mid,
@@ -164,11 +168,19 @@ mez_status_t mez_saga_inbound_complete(const mez_corridor_env_t *env, const char
         if (mez_time_parse_rfc3339(str(payload, "deadline"), &deadline) != 0 || apr_time_now() > deadline)
             return mez_problem(pb, p, MEZ_EINVAL, 409, "migration.deadline_passed", "/sequence",
                                "migration %s had to be completed by %s", mid, str(payload, "deadline"));
+        *formed_nothing = 0;
     }
-    if ((st = mez_corridor_env_run(env, &call, out, &doc, pb)) != MEZ_OK)
+    if ((st = mez_corridor_env_run(env, &call, out, &doc, pb)) != MEZ_OK) {
+        /* A refusal of the formation (its input, the register: the name taken) is of one that did not happen;
+         * the key's own refusals (another attempt in progress, its outcome unknown) are not. */
+        *formed_nothing = pb->status >= 400 && pb->status < 500 && pb->code && strncmp(pb->code, "idempotency.", 12);
         return st;
-    if (out->status >= 400 || !(eid = str(doc, "id")))
-        return MEZ_OK;          /* the pipeline's refusal, answered as it is */
+    }
+    if (out->status >= 400 || !(eid = str(doc, "id"))) {
+        /* The pipeline's refusal, answered as it is: a refusal it recorded is of a formation that did not happen. */
+        *formed_nothing = out->status >= 400 && out->status < 500;
+        return MEZ_OK;
+    }
     if ((st = mez_orch_mass_read(env->zone, p, env->db, apr_pstrcat(p, "/v1/entities/", eid, NULL), NULL, NULL, &ent,
                                 pb)) != MEZ_OK)
         return st;

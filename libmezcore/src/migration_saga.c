@@ -209,8 +209,9 @@ static const char *ref_of(saga_t *s, const char *what)
 
 /* The compensation receipt that tells the destination never to complete the migration: the one already on the
  * corridor after its receipt, or a new one. Only a responder's append can fail for want of its peer (the
- * sequencer). The destination acts only when this zone asks it to complete, and never past the deadline, so the
- * notice is a second guard: the entity is not kept locked for it, and the evidence says it is missing. */
+ * sequencer). The migration is undone only once the destination has said it formed nothing and never will (past
+ * the deadline, or refused), so the notice is a second guard: the entity is not kept locked for it, and the
+ * evidence says it is missing. */
 static mez_status_t compensation_receipt(saga_t *s, json_t *evidence, mez_problem_t *pb)
 {
     json_t *receipt = NULL, *delivery = NULL;
@@ -451,37 +452,40 @@ static mez_status_t check_completion(saga_t *s, const json_t *a, mez_problem_t *
 /* IN_TRANSIT and DESTINATION_VERIFICATION: the destination forms the entity from its own copy of the receipt
  * (the same answer every time, after the deadline too: migration_inbound.c), and then it must be ACTIVE there.
  *
- * Past the deadline the destination is asked all the same, because only its answer tells whether it formed the
- * entity (an earlier answer may have been lost): a formation is gone forward with (mez_lifecycle_migration_step
- * allows the advance), a refusal times the migration out and reinstates the source. One that cannot be reached
- * from IN_TRANSIT times out as before, the compensation receipt telling it never to form the entity; once it has
- * formed it (DESTINATION_VERIFICATION), nothing but its own rejection of the entity undoes the move: reinstating
- * the source beside the destination's entity would leave it live in both zones (review). */
+ * Only the destination's answer tells whether it formed the entity (an earlier answer may have been lost), so it
+ * is asked past the deadline too: a formation is gone forward with (mez_lifecycle_migration_step allows the
+ * advance); a refusal that says it formed nothing and never will ("migration_formed": false: the pipeline refused
+ * the formation, or nothing was begun and the migration is called off or past its deadline) compensates, or times
+ * out past the deadline, and reinstates the source. Any other answer, or none (the destination down, a signature
+ * it does not know yet, a formation whose remote outcome it does not know yet), leaves the migration where it is,
+ * to be asked again: reinstating the source beside an entity the destination may have formed would leave it live
+ * in both zones (review). Once it has formed it (DESTINATION_VERIFICATION), nothing but its own rejection of the
+ * entity undoes the move. */
 static mez_status_t step_destination(saga_t *s, mez_problem_t *pb)
 {
     mez_migration_update_t u;
     mez_peer_answer_t ans = { 0 };
     const json_t *f;
     const char *dest = s->m->destination_zone_id, *status;
-    int past = apr_time_now() > s->m->deadline, formed = s->m->state == MEZ_MIGRATION_DESTINATION_VERIFICATION;
-    int undo = past ? MEZ_MIGRATION_EV_TIMEOUT : MEZ_MIGRATION_EV_COMPENSATE;
+    int past, undo, nothing, formed = s->m->state == MEZ_MIGRATION_DESTINATION_VERIFICATION;
     mez_status_t st;
 
     st = s->env->call_peer(s->env->baton, "POST", "/v1/corridors/peers/migrations/complete", NULL,
                            json_pack("{s:s, s:I}", "corridor_id", s->m->corridor_id, "sequence",
                                      (json_int_t)s->m->receipt_seq), &ans, pb);
-    if (st != MEZ_OK && mez_peer_said_no(&ans) && !formed)
+    /* The clock after the answer, which may have taken a while: past the deadline only the time-out undoes. */
+    past = apr_time_now() > s->m->deadline;
+    undo = past ? MEZ_MIGRATION_EV_TIMEOUT : MEZ_MIGRATION_EV_COMPENSATE;
+    nothing = st != MEZ_OK && mez_peer_said_no(&ans) && json_is_false(json_object_get(ans.body, "migration_formed"));
+    if (nothing && !formed)
         return release(s, undo, past ? "the deadline passed and the destination formed nothing"
                                      : "the destination refused to form the entity", ans.body, pb);
-    if (st != MEZ_OK && mez_peer_said_no(&ans))
+    if (nothing)
         return mez_problem(pb, s->p, MEZ_EIO, 502, "migration.destination_inconsistent", NULL,
-                           "zone %s formed entity %s for this migration and now refuses to say so (%s): the "
+                           "zone %s formed entity %s for this migration and now says it formed nothing (%s): the "
                            "migration waits; ask that zone's operator", dest,
                            s->m->destination_entity_id ? s->m->destination_entity_id : "?",
                            str(ans.body, "code") ? str(ans.body, "code") : "no code");
-    if (st != MEZ_OK && past && !formed)
-        return release(s, MEZ_MIGRATION_EV_TIMEOUT, "the deadline passed and the destination could not be asked",
-                       NULL, pb);
     if (st != MEZ_OK || (st = check_completion(s, ans.body, pb)) != MEZ_OK)
         return st;
     f = json_object_get(ans.body, "formation");
@@ -496,9 +500,12 @@ static mez_status_t step_destination(saga_t *s, mez_problem_t *pb)
                               digest_of(s->p, json_object_get(f, "attestation"))), &u, pb);
     }
     status = str(ans.body, "status");
-    /* The destination's registrar refused the entity it formed: nothing lives there, the source is reinstated. */
-    if (!strcmp(status, "REJECTED"))
-        return release(s, undo, "the destination rejected the entity it formed", ans.body, pb);
+    /* The destination's registrar refused the entity it formed, or it has gone off that register since: nothing
+     * lives there, the source is reinstated (compensated; timed out past the deadline). A SUSPENDED entity still
+     * lives there: it is waited for like one pending approval. */
+    if (!strcmp(status, "REJECTED") || !strcmp(status, "STRUCK_OFF") || !strcmp(status, "DISSOLVED"))
+        return release(s, undo, apr_psprintf(s->p, "the destination's entity %s is %s: nothing lives there",
+                                             str(ans.body, "entity_id"), status), ans.body, pb);
     if (strcmp(status, "ACTIVE"))
         return mez_problem(pb, s->p, MEZ_EINVAL, 409, "migration.destination_pending", NULL,
                            "entity %s in zone %s is %s: it is unlocked once that zone approves it",

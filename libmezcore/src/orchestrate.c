@@ -707,15 +707,15 @@ static void idem_scope_of(apr_pool_t *p, const mez_orch_zone_t *z, const mez_orc
 }
 
 mez_status_t mez_orch_answered(apr_pool_t *p, mez_db_t *db, const mez_orch_zone_t *z, const mez_orch_request_t *req,
-                               int *status, const char **body, mez_problem_t *pb)
+                               int *begun, int *status, const char **body, mez_problem_t *pb)
 {
     mez_idem_scope_t scope;
-    *status = 0;
+    *begun = *status = 0;
     *body = NULL;
     if (!req->idempotency_key)
         return MEZ_OK;
     idem_scope_of(p, z, req, &scope);
-    return mez_idem_answer(p, db, &scope, req->idempotency_key, status, body, pb);
+    return mez_idem_begun(p, db, &scope, req->idempotency_key, begun, status, body, pb);
 }
 
 static mez_status_t claim_key(orch_t *o, int remote, mez_orch_answer_t *ans, int *answered)

@@ -76,9 +76,9 @@ typedef struct mez_corridor_op_t {
  * from its stored bytes). */
 mez_status_t mez_corridor_env_run(const mez_corridor_env_t *env, const mez_corridor_op_t *op,
                                   mez_orch_answer_t *ans, json_t **doc, mez_problem_t *pb);
-/* The answer op (with its idem_key) was given before, as mez_orch_answered reads it: *body NULL when none. */
-mez_status_t mez_corridor_env_answered(const mez_corridor_env_t *env, const mez_corridor_op_t *op, int *status,
-                                       const char **body, mez_problem_t *pb);
+/* Whether op (with its idem_key) was run before, and its answer, as mez_orch_answered reads them. */
+mez_status_t mez_corridor_env_answered(const mez_corridor_env_t *env, const mez_corridor_op_t *op, int *begun,
+                                       int *status, const char **body, mez_problem_t *pb);
 
 /* {"peer_problem": the peer's problem document} when it answered one (a new reference), else NULL: it travels
  * with this zone's problem, so that an operator sees both sides. */

@@ -84,6 +84,11 @@ mez_status_t mez_idem_begin_noted(apr_pool_t *p, mez_db_t *db, const mez_idem_sc
 mez_status_t mez_idem_answer(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
                              int *status, const char **body, mez_problem_t *pb);
 
+/* Whether key was begun at all (*begun: a record in any state, an intent in progress included), and for a completed
+ * one its answer as mez_idem_answer gives it (*status 0 and *body NULL otherwise). Reads only. */
+mez_status_t mez_idem_begun(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
+                            int *begun, int *status, const char **body, mez_problem_t *pb);
+
 /* Records the answer (status, exact body bytes) of the intent begun for key. */
 mez_status_t mez_idem_complete(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
                                int status, const char *body, apr_time_t now, mez_problem_t *pb);

@@ -11,7 +11,8 @@
  *                                       state each leads to), or says the state is terminal;
  *   422 "lifecycle.unknown_state" / "lifecycle.unknown_event" / "lifecycle.unknown_machine"  a name that is not
  *                                       one of the machine's;
- *   409 "lifecycle.deadline_passed"     (migration) only "timeout" is allowed once the deadline has passed;
+ *   409 "lifecycle.deadline_passed"     (migration) only "timeout" is allowed once the deadline has passed, and
+ *                                       "advance" from IN_TRANSIT on (the destination formed the entity);
  *   422 "lifecycle.deadline_required"   (migration) a migration without a deadline.
  *
  * Where the reference system's machines were wrong, these differ on purpose (../shared/reference/corridors.md
@@ -239,7 +240,9 @@ mez_status_t mez_lifecycle_entity_advance(apr_pool_t *p, int from_state, int sta
 /* ---------------------------------------------------------------- migration deadline */
 
 /* mez_lifecycle_step for a migration, with its mandatory deadline: once now is past the deadline every live
- * state allows only "timeout" (409 "lifecycle.deadline_passed" for anything else, cancel and compensate too). */
+ * state allows only "timeout" (409 "lifecycle.deadline_passed" for anything else, cancel and compensate too),
+ * and "advance" from IN_TRANSIT, DESTINATION_VERIFICATION and DESTINATION_UNLOCK: the saga advances those only on
+ * the destination's formation, which is finished rather than left beside a reinstated source. */
 mez_status_t mez_lifecycle_migration_step(apr_pool_t *p, int from, int event, apr_time_t now, apr_time_t deadline,
                                           int *to, const char **effect, mez_problem_t *pb);
 

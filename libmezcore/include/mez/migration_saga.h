@@ -19,14 +19,17 @@
  *   DESTINATION_UNLOCK -> COMPLETED        this zone strikes its entity off (entity.status STRUCK_OFF) and issues
  *                                          an EntityMigrationCredential naming both ids
  *
- * A destination that refuses after the lock -> COMPENSATED; past the deadline only "timeout" is allowed
- * (-> TIMED_OUT). Either way, and for a cancellation from SOURCE_LOCKED, the entity is reinstated through the
+ * A destination that refuses after the lock saying it formed nothing ("migration_formed": false), or whose
+ * registrar rejects the entity it formed -> COMPENSATED. Past the deadline a migration before IN_TRANSIT times
+ * out (-> TIMED_OUT); from IN_TRANSIT on the destination is asked first and its formation gone forward with, and
+ * it times out only when the destination says it formed nothing; one that cannot be asked leaves it where it is
+ * (the entity stays locked: reinstating it beside an entity the destination may hold would leave it live in both
+ * zones). Whenever it ends short, and for a cancellation from SOURCE_LOCKED, the entity is reinstated through the
  * pipeline and, once a receipt exists, an "entity_migration_compensation" receipt tells the destination never to
  * complete it (a receipt appended by an attempt whose step was never recorded is looked up on the chain first).
  * Both receipts are recorded under references of the migration (migration:<id>:receipt, :compensation), so an
  * attempt whose answer was lost is answered the receipt already appended on a retry, never a second one. A
- * destination that cannot be reached before the deadline leaves the migration where it is: the operator advances
- * it again.
+ * destination that cannot be reached leaves the migration where it is: the operator advances it again.
  *
  * The saga is the zone's own logic; what only the server can do (the signed call to the peer zone, the corridor
  * append, the request that drives it) is given to it as a mez_corridor_env_t (mez/corridor_env.h).
@@ -97,9 +100,12 @@ mez_status_t mez_saga_inbound_evaluate(const mez_corridor_env_t *env, const char
  * sequencer holds first); a repeat answers the same formation and the entity's status now. *answer:
  * {migration_id, corridor_id, sequence, entity_id, status, formation} for a formation done; when the pipeline
  * refused, *answer is NULL and *out its answer. Problems: 409 "corridor.receipt_missing", 422
- * "migration.not_inbound", 409 "migration.compensated", "migration.deadline_passed". */
+ * "migration.not_inbound", 409 "migration.compensated", "migration.deadline_passed". *formed_nothing 1 when the
+ * refusal (a problem, or the pipeline's) establishes that this zone formed nothing for the receipt and never will
+ * (the answer then says "migration_formed": false): the source may then reinstate its entity; every other refusal
+ * (a signature, a corridor's state, an intent whose outcome is unknown) leaves it to ask again. */
 mez_status_t mez_saga_inbound_complete(const mez_corridor_env_t *env, const char *peer_zone_id,
                                        const mez_corridor_t *c, uint64_t seq, mez_orch_answer_t *out,
-                                       json_t **answer, mez_problem_t *pb);
+                                       json_t **answer, int *formed_nothing, mez_problem_t *pb);
 
 #endif

@@ -98,11 +98,12 @@ typedef struct mez_orch_answer_t {
     const char *resource_id;
 } mez_orch_answer_t;
 
-/* The answer mez_orch_run gave req before, under its idempotency_key (the same zone, caller and route): *status
- * and *body (its exact bytes), *body NULL when there is none (no key, never used, or still in progress). Reads
- * only: for a caller that must know whether a keyed write was made before deciding to make it. */
+/* Whether mez_orch_run was asked req before under its idempotency_key (the same zone, caller and route): *begun 1
+ * when it was (finished or not: a remote Mass call's outcome may be unknown yet), and for a finished one its answer,
+ * *status and *body (its exact bytes; *body NULL otherwise). Reads only: for a caller that must know whether a
+ * keyed write may have been made before deciding to make it. */
 mez_status_t mez_orch_answered(apr_pool_t *p, mez_db_t *db, const mez_orch_zone_t *z, const mez_orch_request_t *req,
-                               int *status, const char **body, mez_problem_t *pb);
+                               int *begun, int *status, const char **body, mez_problem_t *pb);
 
 /* Runs op for req. MEZ_OK with ans filled (a denial too); otherwise pb is the problem to answer (bad input
  * 4xx with a pointer into the body, a refusal of the Mass primitive passed through, 503 mass.unavailable,
