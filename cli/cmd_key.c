@@ -247,6 +247,17 @@ static int swap(rot_t *k, const mez_key_t *prev, const mez_key_t *next, const st
     *strrchr(dir, '/') = '\0';
     if (!dep_is_dir(p, dir) && mkdir(dir, 0700) != 0)
         return say(MEZ_EXIT_USAGE, "cannot create %s", dir);
+    /* An archive a killed run left half written is written again: the key file still holds the previous key
+     * here, and once the successor replaces it the archive is that key's only copy (review). */
+    if (dep_exists(p, archive)) {
+        mez_key_t *kept;
+        mez_problem_t apb = { 0 };
+        if (mez_key_load_private(p, archive, &kept, &apb) != MEZ_OK
+            || strcmp(mez_did_key(p, kept), mez_did_key(p, prev))) {
+            if (unlink(archive) != 0)
+                return say(MEZ_EXIT_USAGE, "%s does not hold the previous key and cannot be replaced", archive);
+        }
+    }
     if (!dep_exists(p, archive) && (rc = save_key_like(k, prev, archive, owner)) != MEZ_EXIT_OK)
         return rc;
     /* The successor takes the key file's place atomically (a copy written beside it, 0600 and the key file's

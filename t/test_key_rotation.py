@@ -405,3 +405,22 @@ def test_notify_after_a_rotation_stopped_before_the_key_file_keeps_the_successor
     append(pair, a, cid, 1)
     append(pair, b, cid, 1, kind="refund")
     assert chain(pair, a, cid) == chain(pair, b, cid)
+
+
+def test_a_half_written_archive_of_the_previous_key_is_written_again(pair):
+    """A run killed while archiving the previous key leaves a file that does not hold it: the next run writes it
+    again rather than trust it, since once the successor replaces the key file the archive is the previous key's
+    only copy, the one the notices are signed with (review)."""
+    a = pair.a
+    old = a.get("/v1/zone").json()["did"]
+    archive = os.path.join(os.path.dirname(a.key_file), "retired-keys", old[-16:] + ".pem")
+    os.makedirs(os.path.dirname(archive), exist_ok=True)
+    with open(archive, "w"):
+        pass                                   # empty: what a kill mid-write can leave
+    cp = pair.rotate(a, "--no-reload")
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert os.path.getsize(archive) > 0 and oct(os.stat(archive).st_mode & 0o777) == "0o600"
+    # the archive is the previous key: `mez key notify` signs with it, and the peer (told already) answers
+    cp = pair.rotate(a, command="notify")
+    assert cp.returncode == 0 and "(told before)" in cp.stdout, cp.stdout + cp.stderr
+    assert restart(a) != old

@@ -8,6 +8,7 @@
 #include "mez/corridor.h"
 #include "mez/digest.h"
 #include "mez/json.h"
+#include "mez/key_rotation.h"
 #include "mez/lifecycle.h"
 #include "mez/mass.h"
 #include "mez/corridor_env.h"
@@ -433,13 +434,28 @@ static mez_status_t step_receipt(saga_t *s, mez_problem_t *pb)
 
 /* The destination's answer to complete: its formation credential, issued by the peer and verifying, for the
  * entity this migration sent. */
+/* The destination's DID, or one its recorded key rotations lead from to the DID it has now: a formation is
+ * answered with the credential first issued, and the destination may have rotated its key since (while its
+ * registrar held the entity pending approval, say), which must not leave the migration unable to go on (review). */
+static int issued_by_destination(saga_t *s, const char *issuer)
+{
+    mez_problem_t kpb = { 0 };
+    const char *current = NULL;
+    if (!issuer)
+        return 0;
+    if (!strcmp(issuer, s->peer_did))
+        return 1;
+    return mez_peer_key_current(s->p, s->env->db, s->m->destination_zone_id, issuer, &current, &kpb) == MEZ_OK
+           && current && !strcmp(current, s->peer_did);
+}
+
 static mez_status_t check_completion(saga_t *s, const json_t *a, mez_problem_t *pb)
 {
     const json_t *f = json_object_get(a, "formation"), *vc = json_object_get(f, "credential");
     mez_vc_verify_options_t vo = { 0 };
     mez_vc_result_t res;
-    if (!str(a, "entity_id") || !str(a, "status") || !json_is_object(vc) || !mez_vc_issuer_id(vc)
-        || strcmp(mez_vc_issuer_id(vc), s->peer_did)
+    if (!str(a, "entity_id") || !str(a, "status") || !json_is_object(vc)
+        || !issued_by_destination(s, mez_vc_issuer_id(vc))
         || !mez_migration_same_name(s->p, str(json_object_get(f, "resource"), "legal_name"),
                                     str(json_object_get(s->m->request, "formation"), "legal_name"))
         || mez_vc_verify(s->p, vc, &vo, &res) != MEZ_OK || !res.verified)
@@ -500,12 +516,13 @@ static mez_status_t step_destination(saga_t *s, mez_problem_t *pb)
                               digest_of(s->p, json_object_get(f, "attestation"))), &u, pb);
     }
     status = str(ans.body, "status");
-    /* The destination's registrar refused the entity it formed, or it has gone off that register since: nothing
-     * lives there, the source is reinstated (compensated; timed out past the deadline). A SUSPENDED entity still
-     * lives there: it is waited for like one pending approval. */
-    if (!strcmp(status, "REJECTED") || !strcmp(status, "STRUCK_OFF") || !strcmp(status, "DISSOLVED"))
-        return release(s, undo, apr_psprintf(s->p, "the destination's entity %s is %s: nothing lives there",
-                                             str(ans.body, "entity_id"), status), ans.body, pb);
+    /* The destination's registrar refused the entity it formed: it never lived there, the source is reinstated
+     * (compensated; timed out past the deadline). Any other state is waited for: SUSPENDED lives there, and
+     * STRUCK_OFF or DISSOLVED lived there and went on (to a third zone, say) or was wound up, neither of which
+     * reinstating it here may undo (review). */
+    if (!strcmp(status, "REJECTED"))
+        return release(s, undo, apr_psprintf(s->p, "the destination's registrar rejected entity %s",
+                                             str(ans.body, "entity_id")), ans.body, pb);
     if (strcmp(status, "ACTIVE"))
         return mez_problem(pb, s->p, MEZ_EINVAL, 409, "migration.destination_pending", NULL,
                            "entity %s in zone %s is %s: it is unlocked once that zone approves it",
