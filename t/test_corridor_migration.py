@@ -6,12 +6,13 @@
 # Checked from outside: the entity's status in each zone's own register, the receipts on both chains (signature
 # verified here with `cryptography`), the credentials verified by the other zone, and row counts for every refusal.
 import datetime
+import os
 import time
 
 import pytest
 
 from audit_util import audit_rows, audit_verify
-from mez_harness import assert_problem
+from mez_harness import assert_problem, run
 from test_corridor_protocol import (EVIDENCE, append, chain, check_receipt_signature, open_corridor,  # noqa: F401
                                     pair, signed_post, zpost)
 
@@ -395,7 +396,8 @@ def pending_at_destination(pair, cid, name, seconds=600):
                                                                  "compliance": {"evidence": EVIDENCE}})
     assert r.status_code == 201, r.text
     m = r.json()
-    assert m["state"] == "DESTINATION_VERIFICATION" and m["stalled"]["code"] == "migration.destination_pending"
+    assert m["state"] == "DESTINATION_VERIFICATION" and m["stalled"]["code"] == "migration.destination_pending", \
+        m["steps"][-1]
     dest = m["destination_entity_id"]
     assert registered(pair, b, dest)["status"] == "PENDING_APPROVAL"
     assert registered(pair, a, eid)["status"] == "SUSPENDED"
@@ -452,6 +454,24 @@ def test_a_destination_that_formed_the_entity_is_gone_forward_with_after_the_dea
     kinds = [x["transition"]["kind"] for x in receipts
              if x["transition"]["payload"].get("migration_id") == m["migration_id"]]
     assert kinds == ["entity_migration"], kinds
+
+
+def test_a_destination_entity_approved_and_struck_off_since_is_a_finished_move(pair, cid):
+    """The destination approved the entity it formed and struck it off (it went on to a third zone, say) before the
+    source asked again: it lived there, so the move is finished here (the source strikes its own off), never
+    undone, and not waited for as if awaiting approval (review)."""
+    a, b = pair.a, pair.b
+    eid, m, dest = pending_at_destination(pair, cid, "Jhelum Salt Works Ltd")
+    approve_at_destination(pair, dest)
+    r = pair.op(b, "POST", "/v1/entities/%s/status" % dest, {"target_status": "STRUCK_OFF",
+                                                             "reason": "continued in another zone",
+                                                             "compliance": {"evidence": SCREENED}})
+    assert r.status_code == 200, r.text
+    r = pair.op(a, "POST", mpath(cid, m, "/advance"))
+    assert r.status_code == 200 and r.json()["state"] == "COMPLETED", r.text
+    assert [s["evidence"].get("destination", {}).get("status") for s in r.json()["steps"]
+            if s["to_state"] == "DESTINATION_UNLOCK"] == ["STRUCK_OFF"]
+    assert registered(pair, a, eid)["status"] == "STRUCK_OFF"
 
 
 def test_a_destination_that_rejects_the_entity_it_formed_compensates(pair, cid):
@@ -599,3 +619,28 @@ def test_every_step_has_its_audit_row(pair, cid):
     assert [r["detail"]["to_state"] for r in rows] == PATH
     assert len({r["request_id"] for r in rows}) == 1
     assert audit_verify(a).returncode == 0
+
+
+def test_a_formation_answered_under_a_key_the_destination_has_since_rotated_goes_on(pair, cid):
+    """The destination formed the entity pending approval, then rotated its key: its answer to complete is the
+    formation credential first issued, under the DID it rotated from, which its recorded rotation leads to the DID
+    it has now; the migration goes on rather than refuse that answer for ever (review). Runs last: it rotates b."""
+    a, b = pair.a, pair.b
+    eid, m, dest = pending_at_destination(pair, cid, "Okara Dairy Farms Ltd")
+    old_b = b.get("/v1/zone").json()["did"]
+    token_file = os.path.join(b.dir, "operator-token-rotate")
+    with open(token_file, "w") as f:
+        f.write(pair.ops[b]["Authorization"].split(" ", 1)[1] + "\n")
+    os.chmod(token_file, 0o600)
+    ca = b.tls.ca.cert
+    cp = run([b.env.mez_bin, "key", "rotate", "--zone", b.zone_id, "--key-file", b.key_file, "--driver", b.driver,
+              "--params", b.db.params, "--url", b.url(""), "--token-file", token_file, "--ca-file", ca,
+              "--peer-ca", ca, "--no-reload"], env=b.env.env(), timeout=120)
+    assert cp.returncode == 0 and "peer pk-sifc: knows" in cp.stdout, cp.stdout + cp.stderr
+    b.stop()
+    b.start()
+    assert b.get("/v1/zone").json()["did"] != old_b
+    approve_at_destination(pair, dest)
+    r = pair.op(a, "POST", mpath(cid, m, "/advance"))
+    assert r.status_code == 200 and r.json()["state"] == "COMPLETED", r.text
+    assert registered(pair, a, eid)["status"] == "STRUCK_OFF"

@@ -517,19 +517,19 @@ static mez_status_t step_destination(saga_t *s, mez_problem_t *pb)
     }
     status = str(ans.body, "status");
     /* The destination's registrar refused the entity it formed: it never lived there, the source is reinstated
-     * (compensated; timed out past the deadline). Any other state is waited for: SUSPENDED lives there, and
-     * STRUCK_OFF or DISSOLVED lived there and went on (to a third zone, say) or was wound up, neither of which
-     * reinstating it here may undo (review). */
+     * (compensated; timed out past the deadline). Awaiting approval, it is waited for. Any other state was
+     * reached through its approval (ACTIVE, or since suspended, struck off, dissolving or dissolved: it lived there
+     * and may have gone on to a third zone): the move is finished here, never undone (review). */
     if (!strcmp(status, "REJECTED"))
         return release(s, undo, apr_psprintf(s->p, "the destination's registrar rejected entity %s",
                                              str(ans.body, "entity_id")), ans.body, pb);
-    if (strcmp(status, "ACTIVE"))
+    if (!strcmp(status, "PENDING_APPROVAL") || !strcmp(status, "DRAFT"))
         return mez_problem(pb, s->p, MEZ_EINVAL, 409, "migration.destination_pending", NULL,
                            "entity %s in zone %s is %s: it is unlocked once that zone approves it",
-                           str(ans.body, "entity_id"), dest, str(ans.body, "status"));
+                           str(ans.body, "entity_id"), dest, status);
     return move(s, MEZ_MIGRATION_EV_ADVANCE,
                 json_pack("{s:{s:s, s:s, s:s}}", "destination", "zone_id", dest, "entity_id",
-                          str(ans.body, "entity_id"), "status", "ACTIVE"), &u, pb);
+                          str(ans.body, "entity_id"), "status", status), &u, pb);
 }
 
 /* The credential this zone issues for the move: both ids, both zones, the receipt. */
