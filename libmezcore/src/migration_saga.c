@@ -466,12 +466,13 @@ static mez_status_t check_completion(saga_t *s, const json_t *a, mez_problem_t *
 }
 
 /* IN_TRANSIT and DESTINATION_VERIFICATION: the destination forms the entity from its own copy of the receipt
- * (the same answer every time, after the deadline too: migration_inbound.c), and then it must be ACTIVE there.
+ * (the same answer every time, after the deadline too: migration_inbound.c), and then its registrar must have
+ * approved it there.
  *
  * Only the destination's answer tells whether it formed the entity (an earlier answer may have been lost), so it
  * is asked past the deadline too: a formation is gone forward with (mez_lifecycle_migration_step allows the
  * advance); a refusal that says it formed nothing and never will ("migration_formed": false: the pipeline refused
- * the formation, or nothing was begun and the migration is called off or past its deadline) compensates, or times
+ * the formation for good, or nothing was begun and the migration is called off or past its deadline) compensates, or times
  * out past the deadline, and reinstates the source. Any other answer, or none (the destination down, a signature
  * it does not know yet, a formation whose remote outcome it does not know yet), leaves the migration where it is,
  * to be asked again: reinstating the source beside an entity the destination may have formed would leave it live
@@ -527,6 +528,13 @@ static mez_status_t step_destination(saga_t *s, mez_problem_t *pb)
         return mez_problem(pb, s->p, MEZ_EINVAL, 409, "migration.destination_pending", NULL,
                            "entity %s in zone %s is %s: it is unlocked once that zone approves it",
                            str(ans.body, "entity_id"), dest, status);
+    /* Only the states an approval leads to (the Mass contract's EntityStatus) finish the move, which strikes the
+     * source off for good: any other word from the destination's Mass is waited on, not guessed at. */
+    if (strcmp(status, "ACTIVE") && strcmp(status, "SUSPENDED") && strcmp(status, "DISSOLVING")
+        && strcmp(status, "DISSOLVED") && strcmp(status, "STRUCK_OFF"))
+        return mez_problem(pb, s->p, MEZ_EIO, 502, "corridor.peer_invalid_answer", NULL,
+                           "zone %s answered entity %s with status '%s', which is no entity status: the migration "
+                           "waits", dest, str(ans.body, "entity_id"), status);
     return move(s, MEZ_MIGRATION_EV_ADVANCE,
                 json_pack("{s:{s:s, s:s, s:s}}", "destination", "zone_id", dest, "entity_id",
                           str(ans.body, "entity_id"), "status", status), &u, pb);

@@ -15,16 +15,17 @@
  *   IN_TRANSIT -> DESTINATION_VERIFICATION the destination forms the entity from its own verified copy of that
  *                                          receipt (peers/migrations/complete, once per receipt) and answers its
  *                                          credential, which this zone verifies
- *   DESTINATION_VERIFICATION -> DESTINATION_UNLOCK   the destination's entity is ACTIVE
+ *   DESTINATION_VERIFICATION -> DESTINATION_UNLOCK   the destination's registrar approved the entity (ACTIVE,
+ *                                          or since SUSPENDED, DISSOLVING, DISSOLVED, STRUCK_OFF)
  *   DESTINATION_UNLOCK -> COMPLETED        this zone strikes its entity off (entity.status STRUCK_OFF) and issues
  *                                          an EntityMigrationCredential naming both ids
  *
  * A destination that refuses after the lock saying it formed nothing ("migration_formed": false), or whose
  * registrar rejects the entity it formed -> COMPENSATED. Past the deadline a migration before IN_TRANSIT times
  * out (-> TIMED_OUT); from IN_TRANSIT on the destination is asked first and its formation gone forward with, and
- * it times out only when the destination says it formed nothing; one that cannot be asked leaves it where it is
- * (the entity stays locked: reinstating it beside an entity the destination may hold would leave it live in both
- * zones). Whenever it ends short, and for a cancellation from SOURCE_LOCKED, the entity is reinstated through the
+ * it times out only when the destination says it formed nothing or rejects what it formed; one that cannot be
+ * asked leaves it where it is (the entity stays locked: reinstating it beside an entity the destination may hold
+ * would leave it live in both zones). Whenever it ends short, and for a cancellation from SOURCE_LOCKED, the entity is reinstated through the
  * pipeline and, once a receipt exists, an "entity_migration_compensation" receipt tells the destination never to
  * complete it (a receipt appended by an attempt whose step was never recorded is looked up on the chain first).
  * Both receipts are recorded under references of the migration (migration:<id>:receipt, :compensation), so an
