@@ -148,6 +148,34 @@ static int copy_file(apr_pool_t *p, const char *from, const char *to, int mode, 
     return dep_write(p, to, data, len, mode, err);
 }
 
+/* The keys the zone has rotated from, as `mez key rotate` archived them: the previous key signs the notices a peer
+ * not yet told needs (`mez key notify`), and proves what it signed; docs/08 says to keep them with the backups. */
+static int copy_retired_keys(apr_pool_t *p, const char *zone_dir, const char *sz, const char **err)
+{
+    const char *from = apr_pstrcat(p, zone_dir, "/" DEPLOY_RETIRED_KEYS, NULL);
+    const char *to = apr_pstrcat(p, sz, "/" DEPLOY_RETIRED_KEYS, NULL);
+    apr_dir_t *dir;
+    apr_finfo_t fi;
+    int rc = 0;
+    if (!dep_is_dir(p, from))
+        return 0;
+    if ((mkdir(to, 0700) != 0 || chmod(to, 0700) != 0) || apr_dir_open(&dir, from, p) != APR_SUCCESS) {
+        *err = apr_psprintf(p, "cannot copy %s", from);
+        return -1;
+    }
+    /* names only (as walk() reads them), then lstat: a link is not followed */
+    while (!rc && apr_dir_read(&fi, APR_FINFO_NAME, dir) == APR_SUCCESS) {
+        const char *path = apr_pstrcat(p, from, "/", fi.name, NULL);
+        size_t n = strlen(fi.name);
+        struct stat st;
+        if (n < 5 || strcmp(fi.name + n - 4, ".pem") || lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        rc = copy_file(p, path, apr_pstrcat(p, to, "/", fi.name, NULL), 0600, 1, err);
+    }
+    apr_dir_close(dir);
+    return rc;
+}
+
 static const char *sql_quote(apr_pool_t *p, const char *s)
 {
     char *out = apr_palloc(p, strlen(s) * 2 + 3), *o = out;
@@ -206,6 +234,8 @@ int dep_backup(apr_pool_t *p, const char *data_dir, const char *zone, json_t *re
         if (copy_file(p, apr_pstrcat(p, zone_dir, "/", plain[i], NULL), apr_pstrcat(p, sz, "/", plain[i], NULL),
                       0644, i == 0, err))
             goto fail;
+    if (copy_retired_keys(p, zone_dir, sz, err))
+        goto fail;
     if (!dep_exists(p, apr_pstrcat(p, zone_dir, "/packs/stack.lock", NULL))) {
         *err = apr_psprintf(p, "%s/packs/stack.lock is missing", zone_dir);
         goto fail;

@@ -24,6 +24,8 @@
 
 #define DEPLOY_RECORD    "deploy.json"
 #define DEPLOY_KEY       "zone-key.pem"
+/* Where `mez key rotate` archives the keys a zone has rotated from (beside the key file, 0700; each 0600). */
+#define DEPLOY_RETIRED_KEYS "retired-keys"
 #define DEPLOY_TOKEN     "operator-token"
 #define DEPLOY_PGPASS    "pgpass"
 #define DEPLOY_MASSTOKEN "mass.token"

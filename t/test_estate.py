@@ -213,6 +213,14 @@ def test_backup_destroy_restore(estates, mez_env):
     assert eid, entity
     receipts = chain(c, cid)
     token = c.token
+    # a key the zone rotated from, as `mez key rotate` archives it: kept with the backup (docs/08)
+    retired_dir = os.path.join(two.data, "kz-aifc", "retired-keys")
+    os.makedirs(retired_dir, mode=0o700, exist_ok=True)
+    retired = os.path.join(retired_dir, "rotatedfromkey16.pem")
+    mez_env.keygen(retired)
+    os.chmod(retired, 0o600)
+    with open(retired, "rb") as f:
+        retired_bytes = f.read()
     out = os.path.join(mez_env.new_dir("estate-backup"), "kz.tar.gz")
     cp = two.mez("zone", "backup", "kz-aifc", "--data-dir", two.data, "--out", out)
     assert cp.returncode == 0, cp.stdout + cp.stderr
@@ -222,7 +230,7 @@ def test_backup_destroy_restore(estates, mez_env):
         files = {m.name[len("kz-aifc/"):] for m in t.getmembers() if m.isfile()}
         manifest = json.load(t.extractfile("kz-aifc/MANIFEST.json"))
     for m in ("zone-key.pem", "operator-token", "deploy.json", "packs/stack.lock", "data/mez.sqlite",
-              "vhost.conf", "MANIFEST.json"):
+              "vhost.conf", "MANIFEST.json", "retired-keys/rotatedfromkey16.pem"):
         assert "kz-aifc/" + m in names, names
     assert manifest["did"] == estates["kz_did"] and manifest["database"]["driver"] == "sqlite3"
     assert {m["path"] for m in manifest["members"]} == files - {"MANIFEST.json"}
@@ -253,6 +261,9 @@ def test_backup_destroy_restore(estates, mez_env):
     assert "[7/7] ready ... ok" in cp.stdout, cp.stdout
     assert c.req("GET", "/readyz").status_code == 200
     assert c.req("GET", "/v1/zone").json()["did"] == estates["kz_did"]
+    with open(retired, "rb") as f:
+        assert f.read() == retired_bytes
+    assert oct(os.stat(retired).st_mode & 0o777) == "0o600"
     assert c.token == token and c.op("GET", "/v1/corridors").status_code == 200
     assert chain(c, cid) == receipts
     r = c.op("GET", "/v1/entities/%s" % eid)
