@@ -20,9 +20,12 @@
  *      A peer that could not be told is named, the exit code is 1, and `mez key notify` tells it later.
  * The window between 2 and 4 is the one in which the zone's corridors wait; the window between 4 and 5 the one
  * in which peers refuse the zone's new signatures. Both are as short as the reload. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <apr_file_io.h>
@@ -480,6 +483,24 @@ static int renotify(rot_t *k)
     return MEZ_EXIT_OK;
 }
 
+/* One run at a time per key file: two rotations at once would each make a successor in <key>.next, the second
+ * writing over the first, whose only copy may be the key the zone's history already names (review). The lock is
+ * <key>.lock, held (flock) until the process exits; a second run is refused at once rather than made to wait. */
+static int lock_key(rot_t *k)
+{
+    const char *path = apr_pstrcat(k->p, k->key_file, ".lock", NULL);
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return say(MEZ_EXIT_USAGE, "cannot open %s: %s", path, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(fd);
+        return say(MEZ_EXIT_USAGE, e == EWOULDBLOCK ? "another mez key run holds %s: wait for it to end"
+                                                    : "cannot lock %s", path);
+    }
+    return MEZ_EXIT_OK;       /* fd stays open, and the lock held, until the process exits */
+}
+
 int mez_cmd_key(apr_pool_t *p, int argc, const char *const *argv)
 {
     rot_t k;
@@ -495,6 +516,8 @@ int mez_cmd_key(apr_pool_t *p, int argc, const char *const *argv)
         return MEZ_EXIT_USAGE;
     }
     if ((rc = setup(&k, argc - 1, argv + 1)) != MEZ_EXIT_OK)
+        return rc;
+    if ((rc = lock_key(&k)) != MEZ_EXIT_OK)
         return rc;
     return !strcmp(argv[1], "rotate") ? rotate(&k) : renotify(&k);
 }

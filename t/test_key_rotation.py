@@ -429,3 +429,21 @@ def test_a_half_written_archive_of_the_previous_key_is_written_again(pair):
     assert cp.returncode == 0, cp.stdout + cp.stderr
     assert json.loads(cp.stdout)["proof"]["verificationMethod"].split("#")[0] == old
     assert restart(a) != old
+
+
+def test_a_second_key_run_is_refused_while_one_runs(pair):
+    """Two runs at once would each make a successor in <key>.next, the second writing over the first: while one
+    holds <key>.lock, another is refused at once and changes nothing (review)."""
+    import fcntl
+    a = pair.a
+    before = counts(a)
+    with open(a.key_file + ".lock", "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        for command in ("rotate", "notify"):
+            cp = pair.rotate(a, "--no-reload", command=command) if command == "rotate" else \
+                pair.rotate(a, command=command)
+            assert cp.returncode == 2 and "another mez key run holds" in cp.stderr, cp.stdout + cp.stderr
+        assert not os.path.exists(a.key_file + ".next")
+    assert counts(a) == before
+    cp = pair.rotate(a, command="notify")          # the lock released, a run goes ahead
+    assert cp.returncode == 0, cp.stdout + cp.stderr

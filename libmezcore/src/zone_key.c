@@ -31,6 +31,21 @@ mez_status_t mez_zone_key_list(apr_pool_t *p, mez_db_t *db, const char *zone_id,
         k->activated_at = c[5];
         k->retired_at = c[6];
     }
+    /* The history is a chain (each key names its predecessor, once: mez_zone_key_previous): put it in that order.
+     * activated_at has whole seconds, so two rotations within one second sorted by the DID after it, and the list
+     * could name the previous key last (the key in use, to a reader taking the last). */
+    for (int i = 1; i < (*out)->nelts; i++) {
+        const char *prev = APR_ARRAY_IDX(*out, i - 1, mez_zone_key_row_t).did;
+        for (int j = i; j < (*out)->nelts; j++) {
+            mez_zone_key_row_t *k = &APR_ARRAY_IDX(*out, j, mez_zone_key_row_t);
+            if (k->previous_did && !strcmp(k->previous_did, prev)) {
+                mez_zone_key_row_t t = *k;
+                *k = APR_ARRAY_IDX(*out, i, mez_zone_key_row_t);
+                APR_ARRAY_IDX(*out, i, mez_zone_key_row_t) = t;
+                break;
+            }
+        }
+    }
     return MEZ_OK;
 }
 
