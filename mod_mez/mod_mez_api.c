@@ -150,20 +150,6 @@ static int get_whoami(request_rec *r, mez_srv_conf_t *sc)
 
 /* ---------------------------------------------------------------- zone */
 
-/* The zone's public holidays as zone.yaml lists them, or null. */
-static json_t *holidays_json(apr_pool_t *p, const mez_holidays_t *h)
-{
-    json_t *days;
-    if (!h)
-        return json_null();
-    days = json_array();
-    for (size_t i = 0; i < h->n; i++)
-        json_array_append_new(days, json_pack("{s:s,s:s?}", "date", mez_date_of_day(p, h->days[i]),
-                                              "name", h->names ? h->names[i] : NULL));
-    return json_pack("{s:s,s:s,s:o}", "complete_from", mez_date_of_day(p, h->from_day),
-                     "complete_through", mez_date_of_day(p, h->through_day), "days", days);
-}
-
 static int get_zone(request_rec *r, mez_srv_conf_t *sc)
 {
     if (!sc->key || !sc->zone_id)
@@ -178,7 +164,7 @@ static int get_zone(request_rec *r, mez_srv_conf_t *sc)
                                    "timezone", mez_tz_name(mez_zone_tz(sc)),
                                    "today", mez_tz_date(r->pool, mez_zone_tz(sc), r->request_time),
                                    "weekend", mez_weekend_json(mez_zone_weekend(sc)),
-                                   "public_holidays", holidays_json(r->pool, sc->zone ? sc->zone->holidays : NULL)));
+                                   "public_holidays", mez_holidays_json(r->pool, sc->zone ? sc->zone->holidays : NULL)));
 }
 
 static int get_openapi(request_rec *r, mez_srv_conf_t *sc)

@@ -172,15 +172,6 @@ static int peer_complete(request_rec *r, mez_srv_conf_t *sc, mez_db_t *db)
         || mez_corridor_sequence_member(r->pool, body, &seq, &pb) != MEZ_OK
         || mez_saga_inbound_complete(&g.env, peer->zone_id, &c, seq, &out, &answer, &formed_nothing, &pb) != MEZ_OK)
         return mez_send_problem(r, &pb, formed_nothing ? json_pack("{s:b}", "migration_formed", 0) : NULL);
-    if (!answer && formed_nothing) {
-        /* The pipeline's refusal, with what the source needs to know of it: nothing was formed. */
-        json_t *doc = NULL;
-        if (mez_json_parse(r->pool, out.body_text, strlen(out.body_text), &doc, &pb) == MEZ_OK
-            && json_is_object(doc)) {
-            json_object_set_new(doc, "migration_formed", json_false());
-            return mez_send_json_typed(r, out.status, "application/problem+json", doc);
-        }
-    }
     if (!answer)
         return mez_send_text_typed(r, out.status, "application/problem+json", out.body_text);
     if (out.decision)

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <apr_strings.h>
 #include "mez/deadline.h"
+#include "mez/tensor.h"
 #include "mez/vc.h"
 
 static const char *const weekdays[] = { "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
@@ -113,18 +114,43 @@ int64_t mez_deadline_add_business_days(int64_t day, int64_t n, unsigned weekend,
 
 int mez_deadline_day_parse(const char *s, int64_t *day)
 {
-    int64_t y;
-    int m, d;
-    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-' || strspn(s, "0123456789") != 4
-        || strspn(s + 5, "0123456789") != 2 || strspn(s + 8, "0123456789") != 2)
+    int32_t ymd;
+    if (mez_tensor_date_parse(s, &ymd) != 0)
         return 0;
-    y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-    m = (s[5] - '0') * 10 + (s[6] - '0');
-    d = (s[8] - '0') * 10 + (s[9] - '0');
-    if (y < 1 || m < 1 || m > 12 || d < 1 || d > mez_days_in_month(y, m))
-        return 0;
-    *day = mez_days_from_civil(y, m, d);
+    *day = mez_days_from_civil(ymd / 10000, ymd / 100 % 100, ymd % 100);
     return 1;
+}
+
+/* {date, name} of the holidays' i-th day (its name left out when the list has none). */
+static json_t *holiday_json(apr_pool_t *p, const mez_holidays_t *h, size_t i)
+{
+    return json_pack("{s:s, s:s?}", "date", mez_date_of_day(p, h->days[i]), "name", h->names ? h->names[i] : NULL);
+}
+
+json_t *mez_holidays_json(apr_pool_t *p, const mez_holidays_t *h)
+{
+    json_t *days;
+    if (!h)
+        return json_null();
+    days = json_array();
+    for (size_t i = 0; i < h->n; i++)
+        json_array_append_new(days, holiday_json(p, h, i));
+    return json_pack("{s:s, s:s, s:o}", "complete_from", mez_date_of_day(p, h->from_day), "complete_through",
+                     mez_date_of_day(p, h->through_day), "days", days);
+}
+
+json_t *mez_holidays_passed_json(apr_pool_t *p, const mez_holidays_t *h, unsigned weekend, int64_t after,
+                                 int64_t through)
+{
+    json_t *a = json_array();
+    size_t first;
+    weekend = mez_weekend_effective(weekend);
+    if (mez_holidays_passed(h, weekend, after, through, &first) == 0)
+        return a;
+    for (size_t i = first; i < h->n && h->days[i] <= through; i++)
+        if (!(weekend & MEZ_WEEKDAY_BIT(mez_weekday_of(h->days[i]))))
+            json_array_append_new(a, holiday_json(p, h, i));
+    return a;
 }
 
 /* Day d of month m of year y, or the month's last day where it is shorter. */

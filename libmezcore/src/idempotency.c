@@ -118,15 +118,8 @@ mez_status_t mez_idem_begun(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t 
 mez_status_t mez_idem_answer(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,
                              int *status, const char **body, mez_problem_t *pb)
 {
-    const char *c[2];
-    int found = 0;
-    mez_status_t rv = mez_db_query_row(p, db, c, 2, &found,
-                                       "SELECT status, response FROM mez_idempotency WHERE " PK_WHERE
-                                       " AND state = 'completed'", pb, scope->zone_id, scope->principal, scope->route,
-                                       key, NULL);
-    *status = found && c[0] ? atoi(c[0]) : 0;
-    *body = found ? c[1] : NULL;
-    return rv;
+    int begun;
+    return mez_idem_begun(p, db, scope, key, &begun, status, body, pb);
 }
 
 mez_status_t mez_idem_begin(apr_pool_t *p, mez_db_t *db, const mez_idem_scope_t *scope, const char *key,

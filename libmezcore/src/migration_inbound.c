@@ -200,6 +200,14 @@ mez_status_t mez_saga_inbound_complete(const mez_corridor_env_t *env, const char
         if (status >= 400 && status < 500 && !(code && !strncmp(code, "idempotency.", 12))
             && mez_corridor_env_answered(env, &call, &begun, &formed_status, &formed_body, &rpb) == MEZ_OK)
             *formed_nothing = !begun || refused_for_good(p, formed_status, formed_body);
+        /* The pipeline's own refusal is answered as it is, with what the source needs to know of it. */
+        if (st == MEZ_OK && *formed_nothing && out->body_text
+            && mez_json_parse(p, out->body_text, strlen(out->body_text), &doc, NULL) == MEZ_OK
+            && json_is_object(doc)) {
+            json_object_set_new(doc, "migration_formed", json_false());
+            out->body = doc;
+            out->body_text = mez_json_dump(p, doc, 0);
+        }
         return st;
     }
     if ((st = mez_orch_mass_read(env->zone, p, env->db, apr_pstrcat(p, "/v1/entities/", eid, NULL), NULL, NULL, &ent,

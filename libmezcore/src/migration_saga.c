@@ -484,7 +484,8 @@ static mez_status_t step_destination(saga_t *s, mez_problem_t *pb)
     mez_peer_answer_t ans = { 0 };
     const json_t *f;
     const char *dest = s->m->destination_zone_id, *status;
-    int past, undo, nothing, formed = s->m->state == MEZ_MIGRATION_DESTINATION_VERIFICATION;
+    int past, undo, nothing, formed = s->m->state == MEZ_MIGRATION_DESTINATION_VERIFICATION, entity_state = -1;
+    mez_problem_t spb = { 0 };
     mez_status_t st;
 
     st = s->env->call_peer(s->env->baton, "POST", "/v1/corridors/peers/migrations/complete", NULL,
@@ -517,24 +518,33 @@ static mez_status_t step_destination(saga_t *s, mez_problem_t *pb)
                               digest_of(s->p, json_object_get(f, "attestation"))), &u, pb);
     }
     status = str(ans.body, "status");
-    /* The destination's registrar refused the entity it formed: it never lived there, the source is reinstated
-     * (compensated; timed out past the deadline). Awaiting approval, it is waited for. Any other state was
-     * reached through its approval (ACTIVE, or since suspended, struck off, dissolving or dissolved: it lived there
-     * and may have gone on to a third zone): the move is finished here, never undone (review). */
-    if (!strcmp(status, "REJECTED"))
-        return release(s, undo, apr_psprintf(s->p, "the destination's registrar rejected entity %s",
-                                             str(ans.body, "entity_id")), ans.body, pb);
-    if (!strcmp(status, "PENDING_APPROVAL") || !strcmp(status, "DRAFT"))
-        return mez_problem(pb, s->p, MEZ_EINVAL, 409, "migration.destination_pending", NULL,
-                           "entity %s in zone %s is %s: it is unlocked once that zone approves it",
-                           str(ans.body, "entity_id"), dest, status);
-    /* Only the states an approval leads to (the Mass contract's EntityStatus) finish the move, which strikes the
-     * source off for good: any other word from the destination's Mass is waited on, not guessed at. */
-    if (strcmp(status, "ACTIVE") && strcmp(status, "SUSPENDED") && strcmp(status, "DISSOLVING")
-        && strcmp(status, "DISSOLVED") && strcmp(status, "STRUCK_OFF"))
+    /* Only a status of the entity machine (the Mass contract's EntityStatus) decides: any other word from the
+     * destination's Mass is waited on, not guessed at, since finishing the move strikes the source off for good. */
+    if (mez_lifecycle_state_parse(s->p, MEZ_LIFECYCLE_ENTITY, status, &entity_state, &spb) != MEZ_OK)
         return mez_problem(pb, s->p, MEZ_EIO, 502, "corridor.peer_invalid_answer", NULL,
                            "zone %s answered entity %s with status '%s', which is no entity status: the migration "
                            "waits", dest, str(ans.body, "entity_id"), status);
+    switch ((mez_entity_state_t)entity_state) {
+    case MEZ_ENTITY_REJECTED:
+        /* The destination's registrar refused the entity it formed: it never lived there, the source is
+         * reinstated (compensated; timed out past the deadline). */
+        return release(s, undo, apr_psprintf(s->p, "the destination's registrar rejected entity %s",
+                                             str(ans.body, "entity_id")), ans.body, pb);
+    case MEZ_ENTITY_DRAFT:
+    case MEZ_ENTITY_PENDING_APPROVAL:
+    case MEZ_ENTITY_STATE_COUNT:          /* never parsed; waiting is the safe side */
+        return mez_problem(pb, s->p, MEZ_EINVAL, 409, "migration.destination_pending", NULL,
+                           "entity %s in zone %s is %s: it is unlocked once that zone approves it",
+                           str(ans.body, "entity_id"), dest, status);
+    case MEZ_ENTITY_ACTIVE:
+    case MEZ_ENTITY_SUSPENDED:
+    case MEZ_ENTITY_DISSOLVING:
+    case MEZ_ENTITY_DISSOLVED:
+    case MEZ_ENTITY_STRUCK_OFF:
+        /* Reached through its approval: it lived there, and may have gone on to a third zone or been wound up
+         * since. The move is finished here, never undone (review). */
+        break;
+    }
     return move(s, MEZ_MIGRATION_EV_ADVANCE,
                 json_pack("{s:{s:s, s:s, s:s}}", "destination", "zone_id", dest, "entity_id",
                           str(ans.body, "entity_id"), "status", status), &u, pb);

@@ -43,20 +43,8 @@ static void business_days_holidays(eval_t *ev, json_t *dl, const mez_deadline_ca
                                    const mez_deadline_due_t *due)
 {
     const mez_holidays_t *h = cal->holidays;
-    json_t *passed = json_array();
-    size_t first, n = mez_holidays_passed(h, cal->weekend, due->event_day, due->due_day, &first);
-    unsigned weekend = mez_weekend_effective(cal->weekend);
-
-    for (size_t i = first; h && n && i < h->n && h->days[i] <= due->due_day; i++) {
-        json_t *day;
-        if (weekend & MEZ_WEEKDAY_BIT(mez_weekday_of(h->days[i])))
-            continue;
-        day = json_object();
-        set_str(NULL, day, "date", mez_date_of_day(ev->p, h->days[i]));
-        set_str(NULL, day, "name", h->names ? h->names[i] : NULL);
-        json_array_append_new(passed, day);
-    }
-    json_object_set_new_nocheck(dl, "public_holidays", passed);
+    json_object_set_new_nocheck(dl, "public_holidays",
+                                mez_holidays_passed_json(ev->p, h, cal->weekend, due->event_day, due->due_day));
     json_object_set_new_nocheck(dl, "public_holidays_known", json_boolean(due->holidays_known));
     if (!h)
         set_str(NULL, dl, "detail", "business days are the days that are not the zone's weekend: the zone lists no "

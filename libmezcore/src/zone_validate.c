@@ -403,17 +403,23 @@ static void public_holidays_member(mez_zone_vctx_t *c, const json_t *root)
     }
 }
 
-static int day_cmp(const void *a, const void *b)
+typedef struct holiday_t {
+    int64_t day;
+    const char *name;
+} holiday_t;
+
+static int holiday_cmp(const void *a, const void *b)
 {
-    const int64_t *x = *(const int64_t *const *)a, *y = *(const int64_t *const *)b;
-    return *x < *y ? -1 : *x > *y;
+    int64_t x = ((const holiday_t *)a)->day, y = ((const holiday_t *)b)->day;
+    return x < y ? -1 : x > y;
 }
 
 const mez_holidays_t *mez_zone_holidays_of(apr_pool_t *p, const json_t *model)
 {
-    const json_t *v = json_object_get(model, "public_holidays"), *days, *item;
+    const json_t *v = json_object_get(model, "public_holidays"), *item;
     mez_holidays_t *h;
-    int64_t *all, **order, *sorted;
+    holiday_t *list;
+    int64_t *days;
     const char **names;
     size_t i, n;
 
@@ -423,24 +429,21 @@ const mez_holidays_t *mez_zone_holidays_of(apr_pool_t *p, const json_t *model)
     if (!mez_deadline_day_parse(json_string_value(json_object_get(v, "complete_from")), &h->from_day)
         || !mez_deadline_day_parse(json_string_value(json_object_get(v, "complete_through")), &h->through_day))
         return NULL;
-    days = json_object_get(v, "days");
-    n = json_array_size(days);
-    all = apr_pcalloc(p, (n + 1) * sizeof(*all));
-    order = apr_pcalloc(p, (n + 1) * sizeof(*order));
-    json_array_foreach(days, i, item) {
-        mez_deadline_day_parse(json_string_value(json_object_get(item, "date")), &all[i]);
-        order[i] = &all[i];
+    n = json_array_size(json_object_get(v, "days"));
+    list = apr_pcalloc(p, (n + 1) * sizeof(*list));
+    json_array_foreach(json_object_get(v, "days"), i, item) {
+        mez_deadline_day_parse(json_string_value(json_object_get(item, "date")), &list[i].day);
+        list[i].name = apr_pstrdup(p, json_string_value(json_object_get(item, "name")));
     }
-    /* Sorted by day, each name kept with its day: a count searches the days in order. */
-    qsort(order, n, sizeof(*order), day_cmp);
-    sorted = apr_pcalloc(p, (n + 1) * sizeof(*sorted));
+    /* In order of their days, each with its name: a count searches the days in order. */
+    qsort(list, n, sizeof(*list), holiday_cmp);
+    days = apr_pcalloc(p, (n + 1) * sizeof(*days));
     names = apr_pcalloc(p, (n + 1) * sizeof(*names));
     for (i = 0; i < n; i++) {
-        size_t k = (size_t)(order[i] - all);
-        sorted[i] = all[k];
-        names[i] = apr_pstrdup(p, json_string_value(json_object_get(json_array_get(days, k), "name")));
+        days[i] = list[i].day;
+        names[i] = list[i].name;
     }
-    h->days = sorted;
+    h->days = days;
     h->names = names;
     h->n = n;
     return h;

@@ -69,6 +69,12 @@ int64_t mez_deadline_add_business_days(int64_t day, int64_t n, unsigned weekend,
  * of business days over those days passed over besides the weekend; *first is the index of the first of them. */
 size_t mez_holidays_passed(const mez_holidays_t *holidays, unsigned weekend, int64_t after, int64_t through,
                            size_t *first);
+/* Those holidays as [{date, name}] (a new reference; [] for none or NULL). */
+json_t *mez_holidays_passed_json(apr_pool_t *p, const mez_holidays_t *holidays, unsigned weekend, int64_t after,
+                                 int64_t through);
+/* The list as zone.yaml gives it, {complete_from, complete_through, days: [{date, name}]} ascending, or null when
+ * holidays is NULL (a new reference). */
+json_t *mez_holidays_json(apr_pool_t *p, const mez_holidays_t *holidays);
 /* The corresponding day `years` years after day (years may be negative): the same month and day of the month,
  * or the month's last day where it has no such day (29 February in a common year is 28 February). Within
  * MEZ_DEADLINE_FIRST_DAY .. MEZ_DEADLINE_LAST_DAY. */

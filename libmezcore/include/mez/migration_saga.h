@@ -103,7 +103,8 @@ mez_status_t mez_saga_inbound_evaluate(const mez_corridor_env_t *env, const char
  * refused, *answer is NULL and *out its answer. Problems: 409 "corridor.receipt_missing", 422
  * "migration.not_inbound", 409 "migration.compensated", "migration.deadline_passed". *formed_nothing 1 when the
  * refusal (a problem, or the pipeline's) establishes that this zone formed nothing for the receipt and never will
- * (the answer then says "migration_formed": false): the source may then reinstate its entity; every other refusal
+ * (the problem, or the pipeline's answer in *out, then says "migration_formed": false; for a problem the caller
+ * adds it): the source may then reinstate its entity; every other refusal
  * (a signature, a corridor's state, an intent whose outcome is unknown) leaves it to ask again. */
 mez_status_t mez_saga_inbound_complete(const mez_corridor_env_t *env, const char *peer_zone_id,
                                        const mez_corridor_t *c, uint64_t seq, mez_orch_answer_t *out,
